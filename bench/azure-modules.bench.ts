@@ -9,18 +9,12 @@
  * `node --import tsx bench/azure-modules.bench.ts` (also `npm run bench:azure`). Prints a table,
  * then one JSON line.
  */
-import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { importTime, median, sizeOf } from "./module-import.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const RUNS = Number(process.env.RUNS ?? 7);
-
-const MONITOR = `
-import { setMonitor } from "@iac/sdk/runtime";
-setMonitor({ project: "b", stack: "b", preview: true, config: {}, projectDir: "/tmp", reserve() {}, async registerResource(r) { return { outputs: r.inputs }; }, registerOutputs() {}, reportError() {} });
-`;
 
 const CASES: Record<string, string> = {
   "none (@iac/sdk only)": `import "@iac/sdk";`,
@@ -39,34 +33,23 @@ new BlobContainer("c", { resourceGroupName: "rg", storageAccountName: "a" });
 new WebApp("w", { resourceGroupName: "rg" });
 new Database("d", { resourceGroupName: "rg", serverName: "s" });`,
   "the hand-written @iac/azure": `import { ResourceGroup } from "@iac/azure"; new ResourceGroup("g", {});`,
+  "@iac/azure root import only": `import "@iac/azure";`,
+  "@iac/azure/storage (re-exports StorageAccount)": `
+import { StorageAccount, BlobContainer } from "@iac/azure/storage";
+new StorageAccount("a", { resourceGroupName: "rg", sku: { name: "Standard_LRS" }, kind: "StorageV2" });
+new BlobContainer("c", { resourceGroupName: "rg", storageAccountName: "a" });`,
+  // What the engine does for a program with an Azure resource: load the provider module and
+  // configure it (no cloud call yet: preview's check and diff never make one).
+  "@iac/azure provider module configured": `
+import { iacProviders } from "@iac/azure";
+const set = await iacProviders.configure({ subscriptionId: "00000000-0000-0000-0000-000000000000" }, {});
+set.provider("azure:storage:StorageAccount"); set.provider("azure:network:VirtualNetwork");`,
 };
-
-function once(body: string): number {
-  const script = `${MONITOR}\n${body}\nprocess.stdout.write(String(performance.now()));`;
-  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: ROOT, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`bench child failed: ${r.stderr}`);
-  return Number(r.stdout.trim());
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-function sizeOf(dir: string): number {
-  let total = 0;
-  for (const f of readdirSync(dir)) {
-    const p = join(dir, f);
-    const st = statSync(p);
-    total += st.isDirectory() ? sizeOf(p) : st.size;
-  }
-  return total;
-}
 
 const results: Record<string, number> = {};
 for (const [name, body] of Object.entries(CASES)) {
-  once(body); // warm tsx's transform cache
-  results[name] = median(Array.from({ length: RUNS }, () => once(body)));
+  importTime(ROOT, body); // warm tsx's transform cache
+  results[name] = median(Array.from({ length: RUNS }, () => importTime(ROOT, body)));
 }
 const base = results["none (@iac/sdk only)"]!;
 const rows = Object.entries(results).map(([name, ms]) => ({ case: name, ms: Math.round(ms), added: Math.round(ms - base) }));

@@ -13,7 +13,9 @@
  * comes to the pure critical path (its excess over the bound is mostly fixed cost: loading the
  * program, opening and compacting the state).
  *
- * `npm run bench -- --latency 20` runs only the cases at that latency.
+ * `npm run bench -- --latency 20` runs only the cases at that latency; `--cli-only` only the CLI
+ * comparison with alchemy (bench/cli-vs-alchemy.ts, run first; `BENCH_CLI_N` sets its N, default
+ * 10,000), `--engine-only` everything but it.
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -22,6 +24,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { run } from "@iac/engine";
 import type { RunResult } from "@iac/engine";
+import { compareCli, formatComparison } from "./cli-vs-alchemy.ts";
 import { crypterFromKey } from "../packages/engine/src/secrets.ts";
 import { createFileBackend } from "../packages/engine/src/state/file-backend.ts";
 import type { Backend, StateWriter } from "../packages/engine/src/state/types.ts";
@@ -236,6 +239,13 @@ async function main(): Promise<void> {
     [1000, 20, IAC_NODE_FLAGS, 1000, 5],
     [10000, 0, [], PARALLEL, 0],
   ];
+  // First the issue-12 targets through the real CLI, beside alchemy (bench/cli-vs-alchemy.ts).
+  const cli = args.includes("--engine-only") || args.includes("--latency") ? undefined : await compareCli(Number(process.env.BENCH_CLI_N ?? 10000));
+  if (cli) for (const line of formatComparison(cli)) console.log(line);
+  if (args.includes("--cli-only")) {
+    console.log(JSON.stringify({ bench: "engine", cli }));
+    return;
+  }
   const only = args.indexOf("--latency");
   const cases = only < 0 ? all : all.filter(([, latency]) => latency === Number(args[only + 1]));
   const results: (ChildResult & { readonly nodeFlags: string })[] = [];
@@ -260,7 +270,7 @@ async function main(): Promise<void> {
     ];
     console.log(cols.filter(Boolean).join("  "));
   }
-  console.log(JSON.stringify({ bench: "engine", depth: DEPTH, results }));
+  console.log(JSON.stringify({ bench: "engine", depth: DEPTH, ...(cli ? { cli } : {}), results }));
 }
 
 await main();

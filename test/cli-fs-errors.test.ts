@@ -98,10 +98,19 @@ describe("a full disk", { skip: mountSkip ?? false }, () => {
     const full = (r.stdout + r.stderr).split("\n").filter((l) => /disk is full/.test(l));
     assert.equal(full.length, 1, `the disk-full error is printed once\n${show(r)}`);
     assertOneClearError(r, { path: join(stateDir, "stacks", "dev"), why: /the disk is full/, fix: /Free some space/ });
-    const notRecorded = new Set(r.stdout.split("\n").flatMap((l) => (/Not recorded/.test(l) ? [/RandomString (s\d+)/.exec(l)?.[1]] : [])));
-    // Only the steps already in progress (at most 64 admitted at once) are caught by the failure,
-    // each with a short line; every later one is skipped.
+    const lines = r.stdout.split("\n");
+    const notRecorded = new Set(lines.flatMap((l) => (/result is not recorded/.test(l) ? [/RandomString (s\d+)/.exec(l)?.[1]] : [])));
+    // Only the steps whose cloud call was already sent (at most 64 admitted at once) fail, each with
+    // a short line saying the next run resolves it; every step not started says so, and why.
     assert.ok(notRecorded.size <= 64, `only the steps in progress are caught by the failure (${[...notRecorded].join(", ")})`);
+    assert.doesNotMatch(r.stdout, /Not recorded: writing the state journal/, "the long per-record message is not repeated per step");
+    const skipped = lines.filter((l) => /skipped/.test(l));
+    assert.ok(skipped.length > 0, show(r));
+    assert.deepEqual([...new Set(skipped.map((l) => l.replace(/.*skipped: /, "")))], ["not started: the state could not be written"]);
+    const stopped = (r.stdout + r.stderr).split("\n").filter((l) => /The run stopped because the state could not be written/.test(l));
+    assert.equal(stopped.length, 1, `what happened to the steps is said once\n${show(r)}`);
+    assert.match(stopped[0]!, new RegExp(`${skipped.length} step\\(s\\) were not started`));
+    assert.doesNotMatch(r.stdout + r.stderr, /Interrupted:/, "a full disk is not an interruption");
     assert.deepEqual(await tempFiles(project.dir), [], "no temp file is left");
 
     tryExec("mount", ["-o", "remount,size=4m", stateDir]);

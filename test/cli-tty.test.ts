@@ -5,6 +5,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { IAC, TestProject, finish, show, type IacResult } from "./cli-fixture.js";
 
@@ -49,4 +51,15 @@ test("answering yes deploys, drawing the live tree and the summary", { skip: HAS
   assert.match(r.stdout, /✓ \+  test:index:Thing  thing  created \d+\.\ds/);
   assert.match(r.stdout, /Resources: 1 created\. Duration: /);
   assert.equal((await project.cloud()).length, 1);
+});
+
+test("up after the confirmation runs the program once more, not twice: the preview shown was the plan", { skip: HAS_SCRIPT ? false : "util-linux `script` (for a pseudo-terminal) is not installed" }, async () => {
+  await project.write({
+    "index.ts": `import { appendFileSync } from "node:fs";\nimport { Thing } from "./thing.js";\nappendFileSync(new URL("./runs.log", import.meta.url), "run\\n");\nexport const value = new Thing("thing", { value: "two" }).value;\n`,
+  });
+  const r = await onTerminal(["up"], "y\n");
+  assert.equal(r.code, 0, show(r));
+  assert.match(r.stdout, /~ +test:index:Thing +thing +update/);
+  const runs = (await readFile(join(project.dir, "runs.log"), "utf8")).trim().split("\n");
+  assert.equal(runs.length, 2, "one preview (the plan, shown and confirmed) and one up");
 });

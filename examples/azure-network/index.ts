@@ -61,8 +61,7 @@ const identity = new UserAssignedIdentity("app", { resourceGroupName: rg.name })
 new RoleAssignment("app-reads-secrets", {
   scope: vault.id,
   roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${SECRETS_USER}`,
-  // The generated outputs are typed optional (a GET may omit them); an identity always has one.
-  principalId: identity.principalId.apply((id) => id!),
+  principalId: identity.principalId,
   principalType: "ServicePrincipal",
 });
 
@@ -70,6 +69,7 @@ const registry = new Registry("images", {
   resourceGroupName: rg.name,
   sku: { name: "Basic" },
   adminUserEnabled: false,
+  tags: { env: "demo" },
 });
 
 const environment = new ManagedEnvironment("apps", {

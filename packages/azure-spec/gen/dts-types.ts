@@ -46,6 +46,16 @@ function namedTypeDts(ctx: DtsContext, key: string, t: NamedTypeSpec, name: stri
     return [`  type ${name} = {`, ...propLines(ctx, key, base, ns), `  } & (${union});`];
   }
   const props = Object.entries(t.properties).filter(([, p]) => keep(p));
+  const flat = ns === "inputs" ? flattenable(ctx.spec, t) : [];
+  if (flat.length > 0) {
+    // Pulumi's form too: `{ name, addressPrefix }` for `{ name, properties: { addressPrefix } }`
+    // (the provider's check moves them into `properties`); either form, so each is optional.
+    const lines = [`  interface ${name} {`, ...propLines(ctx, key, props.map(([n, p]) => [n, n === "properties" ? { ...p, flags: (p.flags ?? 0) & ~1 } : p] as [string, PropertySpec]), ns)];
+    for (const [n, p] of flat) lines.push(`    ${prop(n)}?: ${tsType(ctx, p.type, ns)};`);
+    if (t.additionalProperties !== undefined) lines.push(`    [key: string]: any;`);
+    lines.push("  }");
+    return lines;
+  }
   if (props.length === 0) {
     const values = t.additionalProperties !== undefined ? tsType(ctx, t.additionalProperties, ns) : "any";
     return [`  type ${name} = { [key: string]: ${values} };`];
@@ -54,6 +64,18 @@ function namedTypeDts(ctx: DtsContext, key: string, t: NamedTypeSpec, name: stri
   if (t.additionalProperties !== undefined) lines.push(`    [key: string]: any;`);
   lines.push("  }");
   return lines;
+}
+
+/**
+ * The writable properties of an object's `properties` object that may also be written on the
+ * object itself (Pulumi flattens them there), where the object has no property of that name.
+ */
+export function flattenable(spec: ModuleSpec, t: { properties: Readonly<Record<string, PropertySpec>> }): [string, PropertySpec][] {
+  const holder = t.properties.properties;
+  if (holder === undefined || isReadOnly(holder) || typeof holder.type !== "string" || !holder.type.startsWith("@")) return [];
+  const inner = spec.types[holder.type.slice(1)];
+  if (inner?.kind !== "object") return [];
+  return Object.entries(inner.properties).filter(([n, p]) => !isReadOnly(p) && t.properties[n] === undefined);
 }
 
 function propLines(ctx: DtsContext, key: string, props: readonly [string, PropertySpec][], ns: "inputs" | "outputs"): string[] {
@@ -141,7 +163,7 @@ function differingTypes(spec: ModuleSpec): Set<string> {
       ...(t.kind === "discriminated" ? Object.values(t.elements).map((e) => e.slice(1)) : []),
     ];
     edges.set(key, to);
-    if (Object.values(props).some((p) => isReadOnly(p) || isWriteOnly(p))) differs.add(key);
+    if (Object.values(props).some((p) => isReadOnly(p) || isWriteOnly(p)) || (t.kind === "object" && flattenable(spec, t).length > 0)) differs.add(key);
   }
   for (let changed = true; changed; ) {
     changed = false;

@@ -8,7 +8,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { FunctionSpec, ModuleSpec, ResourceSpec, TypeRef } from "../src/format.js";
-import { argsOf, functionFixedNames, functionInputLayout, isRequired, outputsOf, type ArgSpec } from "../src/loader.js";
+import { alwaysReturned, argsOf, functionFixedNames, functionInputLayout, isRequired, outputsOf, type ArgSpec } from "../src/loader.js";
 import { pascal } from "../src/naming.js";
 import type { CompactedModule, ModuleDocs } from "./compact.js";
 import { doc, dtsContext, namespaceDts, prop, tsType, type DtsContext } from "./dts-types.js";
@@ -84,13 +84,60 @@ function moduleJs(spec: ModuleSpec): string {
 }
 
 /**
- * `<function>Output` for every lookup and function (Pulumi's name for the form that returns an
- * Output, which ours always do), unless that name is taken.
+ * Pulumi's names of functions whose name Pulumi takes from the REST spec's operation id, which the
+ * definitions do not carry, where ours (verb, class, rest of the action) differ: module -> Pulumi's
+ * name -> ours. Found by porting Pulumi's examples (docs/providers/azure-generated.md, "Ported
+ * programs"); each is exported under both names.
+ */
+const PULUMI_FUNCTION_NAMES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  operationalinsights: { getSharedKeys: "sharedWorkspaceKeys" },
+  containerservice: {
+    listManagedClusterUserCredentials: "listManagedClusterUserCredential",
+    listManagedClusterAdminCredentials: "listManagedClusterAdminCredential",
+    listManagedClusterMonitoringUserCredentials: "listManagedClusterMonitoringUserCredential",
+  },
+};
+
+/**
+ * Other names of the same functions: Pulumi's (above), and `<function>Output` for every lookup and
+ * function (Pulumi's name for the form that returns an Output, which ours always do), unless the
+ * name is taken.
  */
 function outputAliases(spec: ModuleSpec): [string, string][] {
   const names = [...Object.values(spec.resources).map((r) => `get${r.class}`), ...Object.values(spec.functions).map((f) => f.export)];
   const taken = new Set(names.map((n) => n.toLowerCase()));
-  return names.filter((n) => !taken.has(`${n}Output`.toLowerCase())).map((n) => [`${n}Output`, n]);
+  const out: [string, string][] = [];
+  for (const [pulumi, ours] of Object.entries(PULUMI_FUNCTION_NAMES[spec.module] ?? {})) {
+    if (!names.includes(ours) || taken.has(pulumi.toLowerCase())) continue;
+    out.push([pulumi, ours]);
+    taken.add(pulumi.toLowerCase());
+    names.push(pulumi);
+  }
+  for (const n of names) if (!taken.has(`${n}Output`.toLowerCase())) out.push([`${n}Output`, out.find(([a]) => a === n)?.[1] ?? n]);
+  return out;
+}
+
+/**
+ * Pulumi's result type names, `<Function>Result` (`ListRegistryCredentialsResult`,
+ * `GetVirtualNetworkResult`, `GetSharedKeysResult`), for what each function and lookup returns, so
+ * a ported program's type annotations need no change. Left out where the name is taken.
+ */
+function resultTypes(ctx: DtsContext, spec: ModuleSpec, declared: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  const taken = new Set(declared);
+  const add = (fn: string, type: string) => {
+    const name = `${pascal(fn)}Result`;
+    if (taken.has(name)) return;
+    taken.add(name);
+    out.push(`export type ${name} = ${type};`);
+  };
+  for (const r of Object.values(spec.resources)) add(`get${r.class}`, `${r.class}State`);
+  for (const f of Object.values(spec.functions)) add(f.export, tsType(ctx, f.output, "outputs"));
+  for (const [pulumi, ours] of Object.entries(PULUMI_FUNCTION_NAMES[spec.module] ?? {})) {
+    const f = Object.values(spec.functions).find((x) => x.export === ours);
+    if (f) add(pulumi, tsType(ctx, f.output, "outputs"));
+  }
+  return out;
 }
 
 function handWritten(spec: ModuleSpec): { tokens: Set<string>; imports: Map<string, string[]> } {
@@ -127,6 +174,9 @@ function moduleDts(spec: ModuleSpec, docs: ModuleDocs): string {
   const aliases = outputAliases(spec);
   if (aliases.length > 0) out.push("// Pulumi's names for the forms that return an Output: the same functions.");
   for (const [alias, target] of aliases) out.push(`export declare const ${alias}: typeof ${target};`);
+  const declared = new Set(out.flatMap((line) => /^export (?:declare class|interface|type) (\w+)/.exec(line)?.[1] ?? []));
+  const results = resultTypes(ctx, spec, declared);
+  if (results.length > 0) out.push("// Pulumi's names for what each function and lookup returns.", ...results);
   out.push("", ...namespaceDts(ctx, "inputs"), ...namespaceDts(ctx, "outputs"));
   return `${out.join("\n")}\n`;
 }
@@ -149,7 +199,7 @@ function resourceDts(ctx: DtsContext, r: ResourceSpec): string[] {
   for (const a of outputs) {
     const d = describe(ctx, r, a);
     if (d) out.push(doc([d], "  "));
-    out.push(`  readonly ${prop(a.name)}: $Output<${tsType(ctx, a.property.type, "outputs")}${isRequired(a.property) || a.kind === "name" ? "" : " | undefined"}>;`);
+    out.push(`  readonly ${prop(a.name)}: $Output<${tsType(ctx, a.property.type, "outputs")}${alwaysReturned(a) ? "" : " | undefined"}>;`);
   }
   const argsRequired = args.some((a) => argRequired(r, a));
   out.push(`  constructor(name: string, args${argsRequired ? "" : "?"}: ${r.class}Args, opts?: $Options);`, "}", "");
@@ -175,7 +225,7 @@ function lookupDts(ctx: DtsContext, r: ResourceSpec): string[] {
   out.push(doc([`What {@link get${r.class}} reads: the \`${r.armType}\` laid out as the class's outputs.`]));
   out.push(`export interface ${r.class}State {`);
   out.push(`  id: string;`);
-  for (const a of outputs) if (a.name !== "id") out.push(`  ${prop(a.name)}${isRequired(a.property) || a.kind === "name" ? "" : "?"}: ${tsType(ctx, a.property.type, "outputs")};`);
+  for (const a of outputs) if (a.name !== "id") out.push(`  ${prop(a.name)}${alwaysReturned(a) ? "" : "?"}: ${tsType(ctx, a.property.type, "outputs")};`);
   out.push("}");
   out.push(
     doc([

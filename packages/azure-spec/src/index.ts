@@ -24,6 +24,7 @@ export {
   functionFixedNames,
   isRequired,
   isReadOnly,
+  alwaysReturned,
   isWriteOnly,
   isDeployTimeConstant,
   isIdentifier,

@@ -222,6 +222,27 @@ export function outputsOf(resource: ResourceSpec, named: (ref: TypeKeyRef) => Na
   return [...names, ...extra, ...out.filter((a) => a.kind !== "name")];
 }
 
+/** A string, number, boolean or enum: what a read-only property ARM fills in usually is. */
+function isScalar(t: TypeRef): boolean {
+  if (typeof t === "string") return t === "string" || t === "int" || t === "bool";
+  if (t.type === "union") return t.of.every(isScalar);
+  return t.type !== "array";
+}
+
+/**
+ * Whether an output is typed as always there (`Output<T>`, not `Output<T | undefined>`): the name
+ * args, what the definitions mark required, `location` (the provider fills in the stack's default,
+ * and ARM returns it for every resource that has one), and read-only scalars (`provisioningState`,
+ * `principalId`, `vaultUri`, `loginServer`: the service's own values, set by the time a create
+ * ends; Pulumi types them the same way). Read-only objects and lists (`systemData`, a virtual
+ * network's `subnets`) stay optional: ARM leaves them out when empty.
+ */
+export function alwaysReturned(a: ArgSpec): boolean {
+  if (a.kind === "name" || isRequired(a.property)) return true;
+  if (a.kind === "body" && a.name === "location") return true;
+  return isReadOnly(a.property) && isScalar(a.property.type);
+}
+
 function layout(resource: ResourceSpec, named: (ref: TypeKeyRef) => NamedTypeSpec, keep: (p: PropertySpec) => boolean): ArgSpec[] {
   const out: ArgSpec[] = [];
   const taken = new Set<string>();

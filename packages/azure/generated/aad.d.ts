@@ -23,7 +23,7 @@ export declare class DomainService extends $CustomResource {
   /** Domain service properties */
   readonly properties: $Output<outputs.DomainServiceProperties | undefined>;
   /** Resource location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Resource etag */
@@ -31,17 +31,17 @@ export declare class DomainService extends $CustomResource {
   /** The system meta data relating to this resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Data Model Version */
-  readonly version: $Output<number | undefined>;
+  readonly version: $Output<number>;
   /** Azure Active Directory Tenant Id */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   /** The name of the Azure domain that the user would like to deploy Domain Services to. */
   readonly domainName: $Output<string | undefined>;
   /** Deployment Id */
-  readonly deploymentId: $Output<string | undefined>;
+  readonly deploymentId: $Output<string>;
   /** SyncOwner ReplicaSet Id */
-  readonly syncOwner: $Output<string | undefined>;
+  readonly syncOwner: $Output<string>;
   /** The unique sync application id of the Azure AD Domain Services deployment. */
-  readonly syncApplicationId: $Output<string | undefined>;
+  readonly syncApplicationId: $Output<string>;
   /** List of ReplicaSets */
   readonly replicaSets: $Output<outputs.ReplicaSet[] | undefined>;
   /** Secure LDAP Settings */
@@ -63,7 +63,7 @@ export declare class DomainService extends $CustomResource {
   /** Migration Properties */
   readonly migrationProperties: $Output<outputs.MigrationProperties | undefined>;
   /** the current deployment or provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Configuration diagnostics data containing latest execution from client. */
   readonly configDiagnostics: $Output<outputs.ConfigDiagnostics | undefined>;
   constructor(name: string, args: DomainServiceArgs, opts?: $Options);
@@ -120,16 +120,16 @@ export interface DomainServiceState {
   name: string;
   type: "Microsoft.AAD/domainServices";
   properties?: outputs.DomainServiceProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   etag?: string;
   systemData?: outputs.SystemData;
-  version?: number;
-  tenantId?: string;
+  version: number;
+  tenantId: string;
   domainName?: string;
-  deploymentId?: string;
-  syncOwner?: string;
-  syncApplicationId?: string;
+  deploymentId: string;
+  syncOwner: string;
+  syncApplicationId: string;
   replicaSets?: outputs.ReplicaSet[];
   ldapsSettings?: outputs.LdapsSettings;
   resourceForestSettings?: outputs.ResourceForestSettings;
@@ -140,7 +140,7 @@ export interface DomainServiceState {
   syncScope?: "All" | "CloudOnly" | (string & {});
   notificationSettings?: outputs.NotificationSettings;
   migrationProperties?: outputs.MigrationProperties;
-  provisioningState?: string;
+  provisioningState: string;
   configDiagnostics?: outputs.ConfigDiagnostics;
 }
 /**
@@ -173,29 +173,29 @@ export declare class OuContainer extends $CustomResource {
   /** OuContainer properties */
   readonly properties: $Output<outputs.OuContainerProperties | undefined>;
   /** Resource location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Resource etag */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The system meta data relating to this resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Azure Active Directory tenant id */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   /** The domain name of Domain Services. */
-  readonly domainName: $Output<string | undefined>;
+  readonly domainName: $Output<string>;
   /** The Deployment id */
-  readonly deploymentId: $Output<string | undefined>;
+  readonly deploymentId: $Output<string>;
   /** The OuContainer name */
-  readonly containerId: $Output<string | undefined>;
+  readonly containerId: $Output<string>;
   /** The list of container accounts */
   readonly accounts: $Output<outputs.ContainerAccount[] | undefined>;
   /** Status of OuContainer instance */
-  readonly serviceStatus: $Output<string | undefined>;
+  readonly serviceStatus: $Output<string>;
   /** Distinguished Name of OuContainer instance */
-  readonly distinguishedName: $Output<string | undefined>;
+  readonly distinguishedName: $Output<string>;
   /** The current deployment or provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: OuContainerArgs, opts?: $Options);
 }
 
@@ -230,18 +230,18 @@ export interface OuContainerState {
   name: string;
   type: "Microsoft.Aad/domainServices/ouContainer";
   properties?: outputs.OuContainerProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
-  tenantId?: string;
-  domainName?: string;
-  deploymentId?: string;
-  containerId?: string;
+  tenantId: string;
+  domainName: string;
+  deploymentId: string;
+  containerId: string;
   accounts?: outputs.ContainerAccount[];
-  serviceStatus?: string;
-  distinguishedName?: string;
-  provisioningState?: string;
+  serviceStatus: string;
+  distinguishedName: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.Aad/domainServices/ouContainer` without managing it (GET, api-version 2025-06-01); undefined when it does not exist.
@@ -267,6 +267,10 @@ export declare function unsuspendDomainService(args: UnsuspendDomainServiceArgs)
 export declare const getDomainServiceOutput: typeof getDomainService;
 export declare const getOuContainerOutput: typeof getOuContainer;
 export declare const unsuspendDomainServiceOutput: typeof unsuspendDomainService;
+// Pulumi's names for what each function and lookup returns.
+export type GetDomainServiceResult = DomainServiceState;
+export type GetOuContainerResult = OuContainerState;
+export type UnsuspendDomainServiceResult = outputs.UnsuspendDomainServiceResponse;
 
 export declare namespace inputs {
   interface ConfigDiagnostics {
@@ -380,6 +384,17 @@ export declare namespace inputs {
     tags?: inputs.ResourceTags;
     /** Resource etag */
     etag?: string;
+    domainName?: string;
+    replicaSets?: inputs.ReplicaSet[];
+    ldapsSettings?: inputs.LdapsSettings;
+    resourceForestSettings?: inputs.ResourceForestSettings;
+    domainSecuritySettings?: inputs.DomainSecuritySettings;
+    domainConfigurationType?: string;
+    sku?: string;
+    filteredSync?: "Enabled" | "Disabled" | (string & {});
+    syncScope?: "All" | "CloudOnly" | (string & {});
+    notificationSettings?: inputs.NotificationSettings;
+    configDiagnostics?: inputs.ConfigDiagnostics;
   }
   interface MicrosoftAadDomainServicesOuContainer {
     /** The resource name */

@@ -113,7 +113,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** Approval state of the private link connection. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState | undefined>;
   /** Provisioning state of the private endpoint connection. */
-  readonly provisioningState: $Output<"Succeeded" | "Provisioning" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Provisioning" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -152,7 +152,7 @@ export interface PrivateEndpointConnectionState {
   properties?: outputs.PrivateEndpointConnectionProperties;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState?: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Provisioning" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Provisioning" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `microsoft.aadiam/privateLinkForAzureAd/privateEndpointConnections` without managing it (GET, api-version 2020-03-01); undefined when it does not exist.
@@ -177,7 +177,7 @@ export interface PrivateLinkResourceState {
   name: string;
   type: "microsoft.aadiam/privateLinkForAzureAd/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
 }
 /**
@@ -192,6 +192,10 @@ export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs)
 export declare const getPrivateLinkForAzureAdOutput: typeof getPrivateLinkForAzureAd;
 export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
 export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+// Pulumi's names for what each function and lookup returns.
+export type GetPrivateLinkForAzureAdResult = PrivateLinkForAzureAdState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
 
 export declare namespace inputs {
   interface MicrosoftAadiamPrivateLinkForAzureAd {
@@ -217,6 +221,9 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    privateLinkConnectionTags?: inputs.TagsResource;
   }
   interface MicrosoftAadiamPrivateLinkForAzureAdPrivateLinkResources {
     /** The resource name */

@@ -73,6 +73,9 @@ export declare function listSupportProviderSupportPlanInfo(args: ListSupportProv
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getSupportPlanTypeOutput: typeof getSupportPlanType;
 export declare const listSupportProviderSupportPlanInfoOutput: typeof listSupportProviderSupportPlanInfo;
+// Pulumi's names for what each function and lookup returns.
+export type GetSupportPlanTypeResult = SupportPlanTypeState;
+export type ListSupportProviderSupportPlanInfoResult = outputs.CanonicalSupportPlanInfoDefinition[];
 
 export declare namespace inputs {
   interface CanonicalSupportPlanInfoDefinition {

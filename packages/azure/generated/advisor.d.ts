@@ -174,7 +174,7 @@ export declare class Suppression extends $CustomResource {
   /** The duration for which the suppression is valid. */
   readonly ttl: $Output<string | undefined>;
   /** Gets or sets the expiration time stamp. */
-  readonly expirationTimeStamp: $Output<string | undefined>;
+  readonly expirationTimeStamp: $Output<string>;
   constructor(name: string, args: SuppressionArgs, opts?: $Options);
 }
 
@@ -212,7 +212,7 @@ export interface SuppressionState {
   systemData?: outputs.SystemData;
   suppressionId?: string;
   ttl?: string;
-  expirationTimeStamp?: string;
+  expirationTimeStamp: string;
 }
 /**
  * Reads an existing `Microsoft.Advisor/recommendations/suppressions` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -227,6 +227,11 @@ export declare const getAdvisorScoreOutput: typeof getAdvisorScore;
 export declare const getConfigurationOutput: typeof getConfiguration;
 export declare const getRecommendationOutput: typeof getRecommendation;
 export declare const getSuppressionOutput: typeof getSuppression;
+// Pulumi's names for what each function and lookup returns.
+export type GetAdvisorScoreResult = AdvisorScoreState;
+export type GetConfigurationResult = ConfigurationState;
+export type GetRecommendationResult = RecommendationState;
+export type GetSuppressionResult = SuppressionState;
 
 export declare namespace inputs {
   interface AdvisorScoreEntityProperties {
@@ -268,6 +273,10 @@ export declare namespace inputs {
     name: "default" | (string & {});
     /** The Advisor configuration data structure. */
     properties?: inputs.ConfigDataProperties;
+    exclude?: boolean;
+    lowCpuThreshold?: "5" | "10" | "15" | "20" | (string & {});
+    duration?: "7" | "14" | "21" | "30" | "60" | "90" | (string & {});
+    digests?: inputs.DigestConfig[];
   }
   interface MicrosoftAdvisorRecommendations {
     /** The resource name */
@@ -278,6 +287,8 @@ export declare namespace inputs {
     name: string;
     /** The properties of the suppression. */
     properties?: inputs.SuppressionProperties;
+    suppressionId?: string;
+    ttl?: string;
   }
   interface RecommendationProperties {
     /** The category of the recommendation. */

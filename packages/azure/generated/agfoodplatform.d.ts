@@ -31,9 +31,9 @@ export declare class FarmBeat extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Uri of the Data Manager For Agriculture instance. */
-  readonly instanceUri: $Output<string | undefined>;
+  readonly instanceUri: $Output<string>;
   /** Data Manager For Agriculture instance provisioning state. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Running" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Running" | (string & {})>;
   /** Sensor integration request model. */
   readonly sensorIntegration: $Output<outputs.SensorIntegration | undefined>;
   /** Property to allow or block public traffic for an Azure Data Manager For Agriculture resource. */
@@ -80,8 +80,8 @@ export interface FarmBeatState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  instanceUri?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Running" | (string & {});
+  instanceUri: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Running" | (string & {});
   sensorIntegration?: outputs.SensorIntegration;
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
@@ -116,7 +116,7 @@ export declare class DataConnector extends $CustomResource {
   /** DataConnector Properties. */
   readonly properties: $Output<outputs.DataConnectorProperties>;
   /** The ETag value to implement optimistic concurrency. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** AuthCredentials abstract base class for Auth Purpose. */
@@ -153,7 +153,7 @@ export interface DataConnectorState {
   name: string;
   type: "Microsoft.AgFoodPlatform/farmBeats/dataConnectors";
   properties: outputs.DataConnectorProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
   credentials: outputs.AuthCredentials;
 }
@@ -187,19 +187,19 @@ export declare class Extension extends $CustomResource {
   /** Extension resource properties. */
   readonly properties: $Output<outputs.ExtensionProperties | undefined>;
   /** The ETag value to implement optimistic concurrency. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Extension Id. */
-  readonly extensionId: $Output<string | undefined>;
+  readonly extensionId: $Output<string>;
   /** Extension category. e.g. weather/sensor/satellite. */
-  readonly extensionCategory: $Output<string | undefined>;
+  readonly extensionCategory: $Output<string>;
   /** Installed extension version. */
-  readonly installedExtensionVersion: $Output<string | undefined>;
+  readonly installedExtensionVersion: $Output<string>;
   /** Extension auth link. */
-  readonly extensionAuthLink: $Output<string | undefined>;
+  readonly extensionAuthLink: $Output<string>;
   /** Extension api docs link. */
-  readonly extensionApiDocsLink: $Output<string | undefined>;
+  readonly extensionApiDocsLink: $Output<string>;
   /** Additional Api Properties. */
   readonly additionalApiProperties: $Output<outputs.ExtensionPropertiesAdditionalApiProperties | undefined>;
   constructor(name: string, args: ExtensionArgs, opts?: $Options);
@@ -234,13 +234,13 @@ export interface ExtensionState {
   name: string;
   type: "Microsoft.AgFoodPlatform/farmBeats/extensions";
   properties?: outputs.ExtensionProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
-  extensionId?: string;
-  extensionCategory?: string;
-  installedExtensionVersion?: string;
-  extensionAuthLink?: string;
-  extensionApiDocsLink?: string;
+  extensionId: string;
+  extensionCategory: string;
+  installedExtensionVersion: string;
+  extensionAuthLink: string;
+  extensionApiDocsLink: string;
   additionalApiProperties?: outputs.ExtensionPropertiesAdditionalApiProperties;
 }
 /**
@@ -281,7 +281,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -320,7 +320,7 @@ export interface PrivateEndpointConnectionState {
   groupIds?: string[];
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AgFoodPlatform/farmBeats/privateEndpointConnections` without managing it (GET, api-version 2023-06-01-preview); undefined when it does not exist.
@@ -346,7 +346,7 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.AgFoodPlatform/farmBeats/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -380,11 +380,11 @@ export declare class Solution extends $CustomResource {
   /** Solution resource properties. */
   readonly properties: $Output<outputs.SolutionProperties | undefined>;
   /** The ETag value to implement optimistic concurrency. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Partner Id of the Solution. */
-  readonly partnerId: $Output<string | undefined>;
+  readonly partnerId: $Output<string>;
   /** SaaS subscriptionId of the installed SaaS application. */
   readonly saasSubscriptionId: $Output<string>;
   /** SaaS subscription name of the installed SaaS application. */
@@ -443,9 +443,9 @@ export interface SolutionState {
   name: string;
   type: "Microsoft.AgFoodPlatform/farmBeats/solutions";
   properties?: outputs.SolutionProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
-  partnerId?: string;
+  partnerId: string;
   saasSubscriptionId: string;
   saasSubscriptionName: string;
   marketplacePublisherId: string;
@@ -474,15 +474,15 @@ export interface FarmBeatsExtensionDefinitionState {
   type: "Microsoft.AgFoodPlatform/farmBeatsExtensionDefinitions";
   properties?: outputs.DataManagerForAgricultureExtensionProperties;
   systemData?: outputs.SystemData;
-  targetResourceType?: string;
-  farmBeatsExtensionId?: string;
-  farmBeatsExtensionName?: string;
-  farmBeatsExtensionVersion?: string;
-  publisherId?: string;
-  description?: string;
-  extensionCategory?: string;
-  extensionAuthLink?: string;
-  extensionApiDocsLink?: string;
+  targetResourceType: string;
+  farmBeatsExtensionId: string;
+  farmBeatsExtensionName: string;
+  farmBeatsExtensionVersion: string;
+  publisherId: string;
+  description: string;
+  extensionCategory: string;
+  extensionAuthLink: string;
+  extensionApiDocsLink: string;
   detailedInformation?: outputs.DetailedInformation[];
 }
 /**
@@ -505,17 +505,17 @@ export interface FarmBeatsSolutionDefinitionState {
   type: "Microsoft.AgFoodPlatform/farmBeatsSolutionDefinitions";
   properties?: outputs.DataManagerForAgricultureSolutionProperties;
   systemData?: outputs.SystemData;
-  partnerId?: string;
-  partnerTenantId?: string;
+  partnerId: string;
+  partnerTenantId: string;
   dataAccessScopes?: string[];
   marketplaceOfferDetails?: outputs.MarketplaceOfferDetails;
   openApiSpecsDictionary?: outputs.DataManagerForAgricultureSolutionPropertiesOpenApiSpecsDictionary;
-  accessFBApplicationId?: string;
-  saaSApplicationId?: string;
+  accessFBApplicationId: string;
+  saaSApplicationId: string;
   actionIds?: string[];
-  roleId?: string;
-  roleName?: string;
-  accessFBApplicationName?: string;
+  roleId: string;
+  roleName: string;
+  accessFBApplicationName: string;
 }
 /**
  * Reads an existing `Microsoft.AgFoodPlatform/farmBeatsSolutionDefinitions` without managing it (GET, api-version 2023-06-01-preview); undefined when it does not exist.
@@ -534,6 +534,15 @@ export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource
 export declare const getSolutionOutput: typeof getSolution;
 export declare const getFarmBeatsExtensionDefinitionOutput: typeof getFarmBeatsExtensionDefinition;
 export declare const getFarmBeatsSolutionDefinitionOutput: typeof getFarmBeatsSolutionDefinition;
+// Pulumi's names for what each function and lookup returns.
+export type GetFarmBeatResult = FarmBeatState;
+export type GetDataConnectorResult = DataConnectorState;
+export type GetExtensionResult = ExtensionState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetSolutionResult = SolutionState;
+export type GetFarmBeatsExtensionDefinitionResult = FarmBeatsExtensionDefinitionState;
+export type GetFarmBeatsSolutionDefinitionResult = FarmBeatsSolutionDefinitionState;
 
 export declare namespace inputs {
   interface ApiKeyAuthCredentials {
@@ -616,12 +625,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sensorIntegration?: inputs.SensorIntegration;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftAgFoodPlatformFarmBeatsDataConnectors {
     /** The resource name */
     name: string;
     /** DataConnector Properties. */
-    properties: inputs.DataConnectorProperties;
+    properties?: inputs.DataConnectorProperties;
+    credentials?: inputs.AuthCredentials;
   }
   interface MicrosoftAgFoodPlatformFarmBeatsExtensions {
     /** The resource name */
@@ -636,6 +648,8 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftAgFoodPlatformFarmBeatsPrivateLinkResources {
     /** The resource name */
@@ -646,6 +660,13 @@ export declare namespace inputs {
     name: string;
     /** Solution resource properties. */
     properties?: inputs.SolutionProperties;
+    saasSubscriptionId?: string;
+    saasSubscriptionName?: string;
+    marketplacePublisherId?: string;
+    planId?: string;
+    roleAssignmentId?: string;
+    offerId?: string;
+    termId?: string;
   }
   interface MicrosoftAgFoodPlatformFarmBeatsExtensionDefinitions {
     /** The resource name */
@@ -667,6 +688,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */

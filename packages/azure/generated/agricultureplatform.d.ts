@@ -33,7 +33,7 @@ export declare class AgriService extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Config of the AgriService instance. */
   readonly config: $Output<outputs.AgriServiceConfig | undefined>;
   /** Managed On Behalf Of Configuration. */
@@ -87,7 +87,7 @@ export interface AgriServiceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   config?: outputs.AgriServiceConfig;
   managedOnBehalfOfConfiguration?: outputs.ManagedOnBehalfOfConfiguration;
   dataConnectorCredentials?: outputs.DataConnectorCredentialMap[];
@@ -116,6 +116,9 @@ export declare function listAgriServiceAvailableSolutions(args: ListAgriServiceA
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getAgriServiceOutput: typeof getAgriService;
 export declare const listAgriServiceAvailableSolutionsOutput: typeof listAgriServiceAvailableSolutions;
+// Pulumi's names for what each function and lookup returns.
+export type GetAgriServiceResult = AgriServiceState;
+export type ListAgriServiceAvailableSolutionsResult = outputs.AvailableAgriSolutionListResult;
 
 export declare namespace inputs {
   type AgriServiceConfig = { [key: string]: any };
@@ -201,6 +204,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    config?: inputs.AgriServiceConfig;
+    dataConnectorCredentials?: inputs.DataConnectorCredentialMap[];
+    installedSolutions?: inputs.InstalledSolutionMap[];
   }
   type MoboBrokerResource = { [key: string]: any };
   interface Sku {

@@ -242,7 +242,7 @@ export declare class SmartDetectorAlertRule extends $CustomResource {
   /** The properties of the alert rule. */
   readonly properties: $Output<outputs.AlertRuleProperties | undefined>;
   /** The resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The resource tags. */
   readonly tags: $Output<outputs.AzureResourceTags | undefined>;
   /** The alert rule description. */
@@ -307,7 +307,7 @@ export interface SmartDetectorAlertRuleState {
   name: string;
   type: "microsoft.alertsManagement/smartDetectorAlertRules";
   properties?: outputs.AlertRuleProperties;
-  location?: string;
+  location: string;
   tags?: outputs.AzureResourceTags;
   description?: string;
   state: "Enabled" | "Disabled" | (string & {});
@@ -346,7 +346,7 @@ export declare class TenantActivityLogAlert extends $CustomResource {
   /** The Activity Log Alert rule properties of the resource. */
   readonly properties: $Output<outputs.AlertRuleProperties2>;
   /** The location of the resource. Since Azure Activity Log Alerts is a global service, the location of the rules should always be 'global'. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The tags of the resource. */
   readonly tags: $Output<outputs.TenantActivityLogAlertResourceTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -405,7 +405,7 @@ export interface TenantActivityLogAlertState {
   name: string;
   type: "Microsoft.AlertsManagement/tenantActivityLogAlerts";
   properties: outputs.AlertRuleProperties2;
-  location?: string;
+  location: string;
   tags?: outputs.TenantActivityLogAlertResourceTags;
   systemData?: outputs.SystemData;
   tenantScope?: string;
@@ -429,6 +429,12 @@ export declare const getAlertOutput: typeof getAlert;
 export declare const getPrometheusRuleGroupOutput: typeof getPrometheusRuleGroup;
 export declare const getSmartDetectorAlertRuleOutput: typeof getSmartDetectorAlertRule;
 export declare const getTenantActivityLogAlertOutput: typeof getTenantActivityLogAlert;
+// Pulumi's names for what each function and lookup returns.
+export type GetActionRuleResult = ActionRuleState;
+export type GetAlertResult = AlertState;
+export type GetPrometheusRuleGroupResult = PrometheusRuleGroupState;
+export type GetSmartDetectorAlertRuleResult = SmartDetectorAlertRuleState;
+export type GetTenantActivityLogAlertResult = TenantActivityLogAlertState;
 
 export declare namespace inputs {
   type Action = inputs.AddActionGroups | inputs.RemoveAllActionGroups;
@@ -597,6 +603,12 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    scopes?: string[];
+    conditions?: inputs.Condition[];
+    schedule?: inputs.Schedule;
+    actions?: inputs.Action[];
+    description?: string;
+    enabled?: boolean;
   }
   interface MicrosoftAlertsManagementAlerts {
     /** The resource name */
@@ -606,11 +618,17 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The Prometheus rule group properties of the resource. */
-    properties: inputs.PrometheusRuleGroupProperties;
+    properties?: inputs.PrometheusRuleGroupProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    enabled?: boolean;
+    clusterName?: string;
+    scopes?: string[];
+    interval?: string;
+    rules?: inputs.PrometheusRule[];
   }
   interface MicrosoftAlertsManagementSmartDetectorAlertRules {
     /** The resource name */
@@ -621,16 +639,30 @@ export declare namespace inputs {
     location?: string;
     /** The resource tags. */
     tags?: inputs.AzureResourceTags;
+    description?: string;
+    state?: "Enabled" | "Disabled" | (string & {});
+    severity?: "Sev0" | "Sev1" | "Sev2" | "Sev3" | "Sev4" | (string & {});
+    frequency?: string;
+    detector?: inputs.Detector;
+    scope?: string[];
+    actionGroups?: inputs.ActionGroupsInformation;
+    throttling?: inputs.ThrottlingInformation;
   }
   interface MicrosoftAlertsManagementTenantActivityLogAlerts {
     /** The resource name */
     name: string;
     /** The Activity Log Alert rule properties of the resource. */
-    properties: inputs.AlertRuleProperties2;
+    properties?: inputs.AlertRuleProperties2;
     /** The location of the resource. Since Azure Activity Log Alerts is a global service, the location of the rules should always be 'global'. */
     location?: string;
     /** The tags of the resource. */
     tags?: inputs.TenantActivityLogAlertResourceTags;
+    tenantScope?: string;
+    scopes?: string[];
+    condition?: inputs.AlertRuleAllOfCondition;
+    actions?: inputs.ActionList;
+    enabled?: boolean;
+    description?: string;
   }
   interface MonthlyRecurrence {
     /** Specifies the values for monthly recurrence pattern. */

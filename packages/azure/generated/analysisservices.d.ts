@@ -29,11 +29,11 @@ export declare class Server extends $CustomResource {
   /** Key-value pairs of additional resource provisioning properties. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The current state of Analysis Services resource. The state is to indicate more states outside of resource provisioning. */
-  readonly state: $Output<"Deleting" | "Succeeded" | "Failed" | "Paused" | "Suspended" | "Provisioning" | "Updating" | "Suspending" | "Pausing" | "Resuming" | "Preparing" | "Scaling" | (string & {}) | undefined>;
+  readonly state: $Output<"Deleting" | "Succeeded" | "Failed" | "Paused" | "Suspended" | "Provisioning" | "Updating" | "Suspending" | "Pausing" | "Resuming" | "Preparing" | "Scaling" | (string & {})>;
   /** The current deployment state of Analysis Services resource. The provisioningState is to indicate states for resource provisioning. */
-  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Failed" | "Paused" | "Suspended" | "Provisioning" | "Updating" | "Suspending" | "Pausing" | "Resuming" | "Preparing" | "Scaling" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Failed" | "Paused" | "Suspended" | "Provisioning" | "Updating" | "Suspending" | "Pausing" | "Resuming" | "Preparing" | "Scaling" | (string & {})>;
   /** The full name of the Analysis Services resource. */
-  readonly serverFullName: $Output<string | undefined>;
+  readonly serverFullName: $Output<string>;
   /** A collection of AS server administrators */
   readonly asAdministrators: $Output<outputs.ServerAdministrators | undefined>;
   /** The SAS container URI to the backup container. */
@@ -97,9 +97,9 @@ export interface ServerState {
   location: string;
   sku: outputs.ResourceSku;
   tags?: outputs.ResourceTags;
-  state?: "Deleting" | "Succeeded" | "Failed" | "Paused" | "Suspended" | "Provisioning" | "Updating" | "Suspending" | "Pausing" | "Resuming" | "Preparing" | "Scaling" | (string & {});
-  provisioningState?: "Deleting" | "Succeeded" | "Failed" | "Paused" | "Suspended" | "Provisioning" | "Updating" | "Suspending" | "Pausing" | "Resuming" | "Preparing" | "Scaling" | (string & {});
-  serverFullName?: string;
+  state: "Deleting" | "Succeeded" | "Failed" | "Paused" | "Suspended" | "Provisioning" | "Updating" | "Suspending" | "Pausing" | "Resuming" | "Preparing" | "Scaling" | (string & {});
+  provisioningState: "Deleting" | "Succeeded" | "Failed" | "Paused" | "Suspended" | "Provisioning" | "Updating" | "Suspending" | "Pausing" | "Resuming" | "Preparing" | "Scaling" | (string & {});
+  serverFullName: string;
   asAdministrators?: outputs.ServerAdministrators;
   backupBlobContainerUri?: string;
   gatewayDetails?: outputs.GatewayDetails;
@@ -149,6 +149,10 @@ export declare function listServerGatewayStatus(args: ListServerGatewayStatusArg
 export declare const getServerOutput: typeof getServer;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
 export declare const listServerGatewayStatusOutput: typeof listServerGatewayStatus;
+// Pulumi's names for what each function and lookup returns.
+export type GetServerResult = ServerState;
+export type CheckLocationNameAvailabilityResult = outputs.CheckServerNameAvailabilityResult;
+export type ListServerGatewayStatusResult = outputs.GatewayListStatusLive;
 
 export declare namespace inputs {
   interface AnalysisServicesServerProperties {
@@ -216,6 +220,13 @@ export declare namespace inputs {
     sku: inputs.ResourceSku;
     /** Key-value pairs of additional resource provisioning properties. */
     tags?: inputs.ResourceTags;
+    asAdministrators?: inputs.ServerAdministrators;
+    backupBlobContainerUri?: string;
+    gatewayDetails?: inputs.GatewayDetails;
+    ipV4FirewallSettings?: inputs.IPv4FirewallSettings;
+    querypoolConnectionMode?: "All" | "ReadOnly";
+    managedMode?: number;
+    serverMonitorMode?: number;
   }
   interface ResourceSku {
     /** Name of the SKU level. */

@@ -31,7 +31,7 @@ export declare class Service extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the service. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: ServiceArgs, opts?: $Options);
 }
 
@@ -68,7 +68,7 @@ export interface ServiceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ApiCenter/services` without managing it (GET, api-version 2024-03-01); undefined when it does not exist.
@@ -258,7 +258,7 @@ export declare class Api extends $CustomResource {
   /** Short description of the API. */
   readonly summary: $Output<string | undefined>;
   /** Current lifecycle stage of the API. */
-  readonly lifecycleStage: $Output<"design" | "development" | "testing" | "preview" | "production" | "deprecated" | "retired" | (string & {}) | undefined>;
+  readonly lifecycleStage: $Output<"design" | "development" | "testing" | "preview" | "production" | "deprecated" | "retired" | (string & {})>;
   /** Terms of service for the API. */
   readonly termsOfService: $Output<outputs.TermsOfService | undefined>;
   /** The set of external documentation */
@@ -326,7 +326,7 @@ export interface ApiState {
   kind: "rest" | "graphql" | "grpc" | "soap" | "webhook" | "websocket" | (string & {});
   description?: string;
   summary?: string;
-  lifecycleStage?: "design" | "development" | "testing" | "preview" | "production" | "deprecated" | "retired" | (string & {});
+  lifecycleStage: "design" | "development" | "testing" | "preview" | "production" | "deprecated" | "retired" | (string & {});
   termsOfService?: outputs.TermsOfService;
   externalDocumentation?: outputs.ExternalDocumentation[];
   contacts?: outputs.Contact[];
@@ -772,6 +772,17 @@ export declare const getDefinitionOutput: typeof getDefinition;
 export declare const getEnvironmentOutput: typeof getEnvironment;
 export declare const exportServiceMetadataSchemaOutput: typeof exportServiceMetadataSchema;
 export declare const exportDefinitionSpecificationOutput: typeof exportDefinitionSpecification;
+// Pulumi's names for what each function and lookup returns.
+export type GetServiceResult = ServiceState;
+export type GetMetadataSchemaResult = MetadataSchemaState;
+export type GetWorkspaceResult = WorkspaceState;
+export type GetApiResult = ApiState;
+export type GetDeploymentResult = DeploymentState;
+export type GetVersionResult = VersionState;
+export type GetDefinitionResult = DefinitionState;
+export type GetEnvironmentResult = EnvironmentState;
+export type ExportServiceMetadataSchemaResult = outputs.MetadataSchemaExportResult;
+export type ExportDefinitionSpecificationResult = outputs.ApiSpecExportResult;
 
 export declare namespace inputs {
   interface ApiDefinitionProperties {
@@ -935,42 +946,72 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.MetadataSchemaProperties;
+    schema?: string;
+    assignedTo?: inputs.MetadataAssignment[];
   }
   interface MicrosoftApiCenterServicesWorkspaces {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WorkspaceProperties;
+    title?: string;
+    description?: string;
   }
   interface MicrosoftApiCenterServicesWorkspacesApis {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ApiProperties;
+    title?: string;
+    kind?: "rest" | "graphql" | "grpc" | "soap" | "webhook" | "websocket" | (string & {});
+    description?: string;
+    summary?: string;
+    termsOfService?: inputs.TermsOfService;
+    externalDocumentation?: inputs.ExternalDocumentation[];
+    contacts?: inputs.Contact[];
+    license?: inputs.License;
+    customProperties?: any;
   }
   interface MicrosoftApiCenterServicesWorkspacesApisDeployments {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.DeploymentProperties;
+    title?: string;
+    description?: string;
+    environmentId?: string;
+    definitionId?: string;
+    state?: "active" | "inactive" | (string & {});
+    server?: inputs.DeploymentServer;
+    customProperties?: any;
   }
   interface MicrosoftApiCenterServicesWorkspacesApisVersions {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ApiVersionProperties;
+    title?: string;
+    lifecycleStage?: "design" | "development" | "testing" | "preview" | "production" | "deprecated" | "retired" | (string & {});
   }
   interface MicrosoftApiCenterServicesWorkspacesApisVersionsDefinitions {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ApiDefinitionProperties;
+    title?: string;
+    description?: string;
   }
   interface MicrosoftApiCenterServicesWorkspacesEnvironments {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.EnvironmentProperties;
+    title?: string;
+    description?: string;
+    kind?: "development" | "testing" | "staging" | "production" | (string & {});
+    server?: inputs.EnvironmentServer;
+    onboarding?: inputs.Onboarding;
+    customProperties?: any;
   }
   interface Onboarding {
     /** Onboarding guide. */

@@ -29,15 +29,15 @@ export declare class Gateway extends $CustomResource {
   /** Resource location. */
   readonly location: $Output<string>;
   /** ETag of the resource. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ApimResourceTags | undefined>;
   /** The current provisioning state of the API Management gateway which can be one of the following: Created/Activating/Succeeded/Updating/Failed/Stopped/Terminating/TerminationFailed/Deleted. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The provisioning state of the API Management gateway, which is targeted by the long running operation started on the gateway. */
-  readonly targetProvisioningState: $Output<string | undefined>;
+  readonly targetProvisioningState: $Output<string>;
   /** Creation UTC date of the API Management gateway.The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly createdAtUtc: $Output<string | undefined>;
+  readonly createdAtUtc: $Output<string>;
   /** Information regarding how the gateway should be exposed. */
   readonly frontend: $Output<outputs.FrontendConfiguration | undefined>;
   /** Information regarding how the gateway should integrate with backend systems. */
@@ -89,11 +89,11 @@ export interface GatewayState {
   sku: outputs.ApiManagementGatewaySkuProperties;
   systemData?: outputs.SystemData;
   location: string;
-  etag?: string;
+  etag: string;
   tags?: outputs.ApimResourceTags;
-  provisioningState?: string;
-  targetProvisioningState?: string;
-  createdAtUtc?: string;
+  provisioningState: string;
+  targetProvisioningState: string;
+  createdAtUtc: string;
   frontend?: outputs.FrontendConfiguration;
   backend?: outputs.BackendConfiguration;
   configurationApi?: outputs.GatewayConfigurationApi;
@@ -129,13 +129,13 @@ export declare class ConfigConnection extends $CustomResource {
   /** Properties of the API Management gateway config connection. */
   readonly properties: $Output<outputs.GatewayConfigConnectionBaseProperties>;
   /** ETag of the resource. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The current provisioning state of the API Management gateway config connection */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The link to the API Management service workspace. */
   readonly sourceId: $Output<string | undefined>;
   /** The default hostname of the data-plane gateway. */
-  readonly defaultHostname: $Output<string | undefined>;
+  readonly defaultHostname: $Output<string>;
   /** The hostnames of the data-plane gateway to which requests can be sent. */
   readonly hostnames: $Output<string[] | undefined>;
   constructor(name: string, args: ConfigConnectionArgs, opts?: $Options);
@@ -172,10 +172,10 @@ export interface ConfigConnectionState {
   name: string;
   type: "Microsoft.ApiManagement/gateways/configConnections";
   properties: outputs.GatewayConfigConnectionBaseProperties;
-  etag?: string;
-  provisioningState?: string;
+  etag: string;
+  provisioningState: string;
   sourceId?: string;
-  defaultHostname?: string;
+  defaultHostname: string;
   hostnames?: string[];
 }
 /**
@@ -239,7 +239,7 @@ export declare class Service extends $CustomResource {
   /** Resource location. */
   readonly location: $Output<string>;
   /** ETag of the resource. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** A list of availability zones denoting where the resource needs to come from. */
   readonly zones: $Output<string[] | undefined>;
   /** Resource tags. */
@@ -251,23 +251,23 @@ export declare class Service extends $CustomResource {
   /** Email address from which the notification will be sent. */
   readonly notificationSenderEmail: $Output<string | undefined>;
   /** The current provisioning state of the API Management service which can be one of the following: Created/Activating/Succeeded/Updating/Failed/Stopped/Terminating/TerminationFailed/Deleted. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The provisioning state of the API Management service, which is targeted by the long running operation started on the service. */
-  readonly targetProvisioningState: $Output<string | undefined>;
+  readonly targetProvisioningState: $Output<string>;
   /** Creation UTC date of the API Management service.The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly createdAtUtc: $Output<string | undefined>;
+  readonly createdAtUtc: $Output<string>;
   /** Gateway URL of the API Management service. */
-  readonly gatewayUrl: $Output<string | undefined>;
+  readonly gatewayUrl: $Output<string>;
   /** Gateway URL of the API Management service in the Default Region. */
-  readonly gatewayRegionalUrl: $Output<string | undefined>;
+  readonly gatewayRegionalUrl: $Output<string>;
   /** Publisher portal endpoint Url of the API Management service. */
-  readonly portalUrl: $Output<string | undefined>;
+  readonly portalUrl: $Output<string>;
   /** Management API endpoint URL of the API Management service. */
-  readonly managementApiUrl: $Output<string | undefined>;
+  readonly managementApiUrl: $Output<string>;
   /** SCM endpoint URL of the API Management service. */
-  readonly scmUrl: $Output<string | undefined>;
+  readonly scmUrl: $Output<string>;
   /** DEveloper Portal endpoint URL of the API Management service. */
-  readonly developerPortalUrl: $Output<string | undefined>;
+  readonly developerPortalUrl: $Output<string>;
   /** Custom hostname configuration of the API Management service. */
   readonly hostnameConfigurations: $Output<outputs.HostnameConfiguration[] | undefined>;
   /** Public Static Load Balanced IP addresses of the API Management service in Primary region. Available only for Basic, Standard, Premium and Isolated SKU. */
@@ -305,7 +305,7 @@ export declare class Service extends $CustomResource {
   /** List of Private Endpoint Connections of this service. */
   readonly privateEndpointConnections: $Output<outputs.RemotePrivateEndpointConnectionWrapper[] | undefined>;
   /** Compute Platform Version running the service in this location. */
-  readonly platformVersion: $Output<"undetermined" | "stv1" | "stv2" | "mtv1" | "stv2.1" | (string & {}) | undefined>;
+  readonly platformVersion: $Output<"undetermined" | "stv1" | "stv2" | "mtv1" | "stv2.1" | (string & {})>;
   /** Status of legacy portal in the API Management service. */
   readonly legacyPortalStatus: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Status of developer portal in this API Management service. */
@@ -390,21 +390,21 @@ export interface ServiceState {
   identity?: outputs.ApiManagementServiceIdentity;
   systemData?: outputs.SystemData;
   location: string;
-  etag?: string;
+  etag: string;
   zones?: string[];
   tags?: outputs.ApimResourceTags;
   publisherEmail: string;
   publisherName: string;
   notificationSenderEmail?: string;
-  provisioningState?: string;
-  targetProvisioningState?: string;
-  createdAtUtc?: string;
-  gatewayUrl?: string;
-  gatewayRegionalUrl?: string;
-  portalUrl?: string;
-  managementApiUrl?: string;
-  scmUrl?: string;
-  developerPortalUrl?: string;
+  provisioningState: string;
+  targetProvisioningState: string;
+  createdAtUtc: string;
+  gatewayUrl: string;
+  gatewayRegionalUrl: string;
+  portalUrl: string;
+  managementApiUrl: string;
+  scmUrl: string;
+  developerPortalUrl: string;
   hostnameConfigurations?: outputs.HostnameConfiguration[];
   publicIPAddresses?: string[];
   privateIPAddresses?: string[];
@@ -423,7 +423,7 @@ export interface ServiceState {
   apiVersionConstraint?: outputs.ApiVersionConstraint;
   restore?: boolean;
   privateEndpointConnections?: outputs.RemotePrivateEndpointConnectionWrapper[];
-  platformVersion?: "undetermined" | "stv1" | "stv2" | "mtv1" | "stv2.1" | (string & {});
+  platformVersion: "undetermined" | "stv1" | "stv2" | "mtv1" | "stv2.1" | (string & {});
   legacyPortalStatus?: "Enabled" | "Disabled" | (string & {});
   developerPortalStatus?: "Enabled" | "Disabled" | (string & {});
 }
@@ -467,7 +467,7 @@ export declare class Api extends $CustomResource {
   /** Version set details */
   readonly apiVersionSet: $Output<outputs.ApiVersionSetContractDetails | undefined>;
   /** The provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Description of the API. May include HTML formatting tags. */
   readonly description: $Output<string | undefined>;
   /** Collection of authentication settings included into this API. */
@@ -483,7 +483,7 @@ export declare class Api extends $CustomResource {
   /** Indicates if API revision is current api revision. */
   readonly isCurrent: $Output<boolean | undefined>;
   /** Indicates if API revision is accessible via the gateway. */
-  readonly isOnline: $Output<boolean | undefined>;
+  readonly isOnline: $Output<boolean>;
   /** Description of the API Revision. */
   readonly apiRevisionDescription: $Output<string | undefined>;
   /** Description of the API Version. */
@@ -590,7 +590,7 @@ export interface ApiState {
   path: string;
   protocols?: ("http" | "https" | "ws" | "wss" | (string & {}))[];
   apiVersionSet?: outputs.ApiVersionSetContractDetails;
-  provisioningState?: string;
+  provisioningState: string;
   description?: string;
   authenticationSettings?: outputs.AuthenticationSettingsContract;
   subscriptionKeyParameterNames?: outputs.SubscriptionKeyParameterNamesContract;
@@ -598,7 +598,7 @@ export interface ApiState {
   apiRevision?: string;
   apiVersion?: string;
   isCurrent?: boolean;
-  isOnline?: boolean;
+  isOnline: boolean;
   apiRevisionDescription?: string;
   apiVersionDescription?: string;
   apiVersionSetId?: string;
@@ -1364,9 +1364,9 @@ export declare class Release extends $CustomResource {
   /** Identifier of the API the release belongs to. */
   readonly apiId: $Output<string | undefined>;
   /** The time the API was released. The date conforms to the following format: yyyy-MM-ddTHH:mm:ssZ as specified by the ISO 8601 standard. */
-  readonly createdDateTime: $Output<string | undefined>;
+  readonly createdDateTime: $Output<string>;
   /** The time the API release was updated. */
-  readonly updatedDateTime: $Output<string | undefined>;
+  readonly updatedDateTime: $Output<string>;
   /** Release Notes */
   readonly notes: $Output<string | undefined>;
   constructor(name: string, args: ReleaseArgs, opts?: $Options);
@@ -1408,8 +1408,8 @@ export interface ReleaseState {
   type: "Microsoft.ApiManagement/service/apis/releases";
   properties?: outputs.ApiReleaseContractProperties;
   apiId?: string;
-  createdDateTime?: string;
-  updatedDateTime?: string;
+  createdDateTime: string;
+  updatedDateTime: string;
   notes?: string;
 }
 /**
@@ -1611,7 +1611,7 @@ export declare class ApiSchema extends $CustomResource {
   /** Create or update Properties of the API Schema Document. */
   readonly document: $Output<outputs.SchemaDocumentProperties>;
   /** The provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: ApiSchemaArgs, opts?: $Options);
 }
 
@@ -1652,7 +1652,7 @@ export interface ApiSchemaState {
   properties?: outputs.SchemaContractProperties;
   contentType: string;
   document: outputs.SchemaDocumentProperties;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/apis/schemas` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -1692,9 +1692,9 @@ export declare class TagDescription extends $CustomResource {
   /** Description of the external resources describing the tag. */
   readonly externalDocsDescription: $Output<string | undefined>;
   /** Identifier of the tag in the form of /tags/{tagId} */
-  readonly tagId: $Output<string | undefined>;
+  readonly tagId: $Output<string>;
   /** Tag name. */
-  readonly displayName: $Output<string | undefined>;
+  readonly displayName: $Output<string>;
   constructor(name: string, args: TagDescriptionArgs, opts?: $Options);
 }
 
@@ -1738,8 +1738,8 @@ export interface TagDescriptionState {
   description?: string;
   externalDocsUrl?: string;
   externalDocsDescription?: string;
-  tagId?: string;
-  displayName?: string;
+  tagId: string;
+  displayName: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/apis/tagDescriptions` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -2589,11 +2589,11 @@ export declare class Certificate extends $CustomResource {
   /** KeyVault location details of the certificate. */
   readonly keyVault: $Output<outputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties | undefined>;
   /** Subject attribute of the certificate. */
-  readonly subject: $Output<string | undefined>;
+  readonly subject: $Output<string>;
   /** Thumbprint of the certificate. */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   /** Expiration date of the certificate. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly expirationDate: $Output<string | undefined>;
+  readonly expirationDate: $Output<string>;
   constructor(name: string, args: CertificateArgs, opts?: $Options);
 }
 
@@ -2631,9 +2631,9 @@ export interface CertificateState {
   type: "Microsoft.ApiManagement/service/certificates";
   properties?: outputs.CertificateCreateOrUpdatePropertiesOrCertificateContractProperties;
   keyVault?: outputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties;
-  subject?: string;
-  thumbprint?: string;
-  expirationDate?: string;
+  subject: string;
+  thumbprint: string;
+  expirationDate: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/certificates` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -3304,7 +3304,7 @@ export declare class Group extends $CustomResource {
   /** Identifier of the external groups, this property contains the id of the group from the external identity provider, e.g. for Azure Active Directory `aad://<tenant>.onmicrosoft.com/groups/<group object id>`; otherwise the value is null. */
   readonly externalId: $Output<string | undefined>;
   /** true if the group is one of the three system groups (Administrators, Developers, or Guests); otherwise false. */
-  readonly builtIn: $Output<boolean | undefined>;
+  readonly builtIn: $Output<boolean>;
   constructor(name: string, args: GroupArgs, opts?: $Options);
 }
 
@@ -3346,7 +3346,7 @@ export interface GroupState {
   description?: string;
   type?: "custom" | "system" | "external";
   externalId?: string;
-  builtIn?: boolean;
+  builtIn: boolean;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/groups` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -3682,7 +3682,7 @@ export declare class NamedValue extends $CustomResource {
   /** Determines whether the value is a secret and should be encrypted or not. Default value is false. */
   readonly secret: $Output<boolean | undefined>;
   /** The provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: NamedValueArgs, opts?: $Options);
 }
 
@@ -3728,7 +3728,7 @@ export interface NamedValueState {
   keyVault?: outputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties;
   tags?: string[];
   secret?: boolean;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/namedValues` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -4120,7 +4120,7 @@ export declare class PolicyFragment extends $CustomResource {
   /** Format of the policy fragment content. */
   readonly format: $Output<"xml" | "rawxml" | (string & {}) | undefined>;
   /** The provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: PolicyFragmentArgs, opts?: $Options);
 }
 
@@ -4160,7 +4160,7 @@ export interface PolicyFragmentState {
   value: string;
   description?: string;
   format?: "xml" | "rawxml" | (string & {});
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/policyFragments` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -4350,17 +4350,17 @@ export declare class PortalRevision extends $CustomResource {
   /** Portal revision description. */
   readonly description: $Output<string | undefined>;
   /** Portal revision publishing status details. */
-  readonly statusDetails: $Output<string | undefined>;
+  readonly statusDetails: $Output<string>;
   /** Status of the portal's revision. */
-  readonly status: $Output<"pending" | "publishing" | "completed" | "failed" | (string & {}) | undefined>;
+  readonly status: $Output<"pending" | "publishing" | "completed" | "failed" | (string & {})>;
   /** Indicates if the portal's revision is public. */
   readonly isCurrent: $Output<boolean | undefined>;
   /** Portal's revision creation date and time. */
-  readonly createdDateTime: $Output<string | undefined>;
+  readonly createdDateTime: $Output<string>;
   /** Last updated date and time. */
-  readonly updatedDateTime: $Output<string | undefined>;
+  readonly updatedDateTime: $Output<string>;
   /** The provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: PortalRevisionArgs, opts?: $Options);
 }
 
@@ -4396,12 +4396,12 @@ export interface PortalRevisionState {
   type: "Microsoft.ApiManagement/service/portalRevisions";
   properties?: outputs.PortalRevisionContractProperties;
   description?: string;
-  statusDetails?: string;
-  status?: "pending" | "publishing" | "completed" | "failed" | (string & {});
+  statusDetails: string;
+  status: "pending" | "publishing" | "completed" | "failed" | (string & {});
   isCurrent?: boolean;
-  createdDateTime?: string;
-  updatedDateTime?: string;
-  provisioningState?: string;
+  createdDateTime: string;
+  updatedDateTime: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/portalRevisions` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -4505,7 +4505,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource of private end point. */
   readonly privateEndpoint: $Output<outputs.PrivateEndpoint | undefined>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -4540,7 +4540,7 @@ export interface PrivateEndpointConnectionState {
   properties?: outputs.PrivateEndpointConnectionRequestPropertiesOrPrivateEndpointConnectionProperties;
   privateLinkServiceConnectionState?: outputs.PrivateLinkServiceConnectionState;
   privateEndpoint?: outputs.PrivateEndpoint;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/privateEndpointConnections` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -4565,7 +4565,7 @@ export interface PrivateLinkResourceState {
   name: string;
   type: "Microsoft.ApiManagement/service/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -5180,7 +5180,7 @@ export declare class Schema extends $CustomResource {
   /** Global Schema document object for json-based schema formats(e.g. json schema). */
   readonly document: $Output<any | undefined>;
   /** The provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: SchemaArgs, opts?: $Options);
 }
 
@@ -5223,7 +5223,7 @@ export interface SchemaState {
   description?: string;
   value?: any;
   document?: any;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/schemas` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -5294,17 +5294,17 @@ export declare class Subscription extends $CustomResource {
   /** Determines whether tracing can be enabled */
   readonly allowTracing: $Output<boolean | undefined>;
   /** Subscription creation date. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** Subscription activation date. The setting is for audit purposes only and the subscription is not automatically activated. The subscription lifecycle can be managed by using the `state` property. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly startDate: $Output<string | undefined>;
+  readonly startDate: $Output<string>;
   /** Subscription expiration date. The setting is for audit purposes only and the subscription is not automatically expired. The subscription lifecycle can be managed by using the `state` property. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly expirationDate: $Output<string | undefined>;
+  readonly expirationDate: $Output<string>;
   /** Date when subscription was cancelled or expired. The setting is for audit purposes only and the subscription is not automatically cancelled. The subscription lifecycle can be managed by using the `state` property. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly endDate: $Output<string | undefined>;
+  readonly endDate: $Output<string>;
   /** Upcoming subscription expiration notification date. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly notificationDate: $Output<string | undefined>;
+  readonly notificationDate: $Output<string>;
   /** Optional subscription comment added by an administrator when the state is changed to the 'rejected'. */
-  readonly stateComment: $Output<string | undefined>;
+  readonly stateComment: $Output<string>;
   constructor(name: string, args: SubscriptionArgs, opts?: $Options);
 }
 
@@ -5356,12 +5356,12 @@ export interface SubscriptionState {
   secondaryKey?: string;
   state?: "suspended" | "active" | "expired" | "submitted" | "rejected" | "cancelled";
   allowTracing?: boolean;
-  createdDate?: string;
-  startDate?: string;
-  expirationDate?: string;
-  endDate?: string;
-  notificationDate?: string;
-  stateComment?: string;
+  createdDate: string;
+  startDate: string;
+  expirationDate: string;
+  endDate: string;
+  notificationDate: string;
+  stateComment: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/subscriptions` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -5681,7 +5681,7 @@ export declare class Template extends $CustomResource {
   /** Email Template Parameter values. */
   readonly parameters: $Output<outputs.EmailTemplateParametersContractProperties[] | undefined>;
   /** Whether the template is the default template provided by API Management or has been edited. */
-  readonly isDefault: $Output<boolean | undefined>;
+  readonly isDefault: $Output<boolean>;
   constructor(name: string, args: TemplateArgs, opts?: $Options);
 }
 
@@ -5727,7 +5727,7 @@ export interface TemplateState {
   description?: string;
   body?: string;
   parameters?: outputs.EmailTemplateParametersContractProperties[];
-  isDefault?: boolean;
+  isDefault: boolean;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/templates` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -5845,7 +5845,7 @@ export declare class User extends $CustomResource {
   /** Collection of user identities. */
   readonly identities: $Output<outputs.UserIdentityContract[] | undefined>;
   /** Date of user registration. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly registrationDate: $Output<string | undefined>;
+  readonly registrationDate: $Output<string>;
   /** Collection of groups user is part of. */
   readonly groups: $Output<outputs.GroupContractProperties[] | undefined>;
   constructor(name: string, args: UserArgs, opts?: $Options);
@@ -5902,7 +5902,7 @@ export interface UserState {
   state?: "active" | "blocked" | "pending" | "deleted" | (string & {});
   note?: string;
   identities?: outputs.UserIdentityContract[];
-  registrationDate?: string;
+  registrationDate: string;
   groups?: outputs.GroupContractProperties[];
 }
 /**
@@ -5934,7 +5934,7 @@ export interface UserSubscriptionState {
   scope: string;
   displayName?: string;
   state: "suspended" | "active" | "expired" | "submitted" | "rejected" | "cancelled";
-  createdDate?: string;
+  createdDate: string;
   startDate?: string;
   expirationDate?: string;
   endDate?: string;
@@ -5967,7 +5967,7 @@ export interface WorkspaceLinkState {
   name: string;
   type: "Microsoft.ApiManagement/service/workspaceLinks";
   properties?: outputs.ApiManagementWorkspaceLinksProperties;
-  etag?: string;
+  etag: string;
   workspaceId?: string;
   gateways?: outputs.WorkspaceLinksGateway[];
 }
@@ -6083,7 +6083,7 @@ export declare class WorkspaceApi extends $CustomResource {
   /** Version set details */
   readonly apiVersionSet: $Output<outputs.ApiVersionSetContractDetails | undefined>;
   /** The provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Description of the API. May include HTML formatting tags. */
   readonly description: $Output<string | undefined>;
   /** Collection of authentication settings included into this API. */
@@ -6099,7 +6099,7 @@ export declare class WorkspaceApi extends $CustomResource {
   /** Indicates if API revision is current api revision. */
   readonly isCurrent: $Output<boolean | undefined>;
   /** Indicates if API revision is accessible via the gateway. */
-  readonly isOnline: $Output<boolean | undefined>;
+  readonly isOnline: $Output<boolean>;
   /** Description of the API Revision. */
   readonly apiRevisionDescription: $Output<string | undefined>;
   /** Description of the API Version. */
@@ -6210,7 +6210,7 @@ export interface WorkspaceApiState {
   path: string;
   protocols?: ("http" | "https" | "ws" | "wss" | (string & {}))[];
   apiVersionSet?: outputs.ApiVersionSetContractDetails;
-  provisioningState?: string;
+  provisioningState: string;
   description?: string;
   authenticationSettings?: outputs.AuthenticationSettingsContract;
   subscriptionKeyParameterNames?: outputs.SubscriptionKeyParameterNamesContract;
@@ -6218,7 +6218,7 @@ export interface WorkspaceApiState {
   apiRevision?: string;
   apiVersion?: string;
   isCurrent?: boolean;
-  isOnline?: boolean;
+  isOnline: boolean;
   apiRevisionDescription?: string;
   apiVersionDescription?: string;
   apiVersionSetId?: string;
@@ -6667,9 +6667,9 @@ export declare class ApiRelease extends $CustomResource {
   /** Identifier of the API the release belongs to. */
   readonly apiId: $Output<string | undefined>;
   /** The time the API was released. The date conforms to the following format: yyyy-MM-ddTHH:mm:ssZ as specified by the ISO 8601 standard. */
-  readonly createdDateTime: $Output<string | undefined>;
+  readonly createdDateTime: $Output<string>;
   /** The time the API release was updated. */
-  readonly updatedDateTime: $Output<string | undefined>;
+  readonly updatedDateTime: $Output<string>;
   /** Release Notes */
   readonly notes: $Output<string | undefined>;
   constructor(name: string, args: ApiReleaseArgs, opts?: $Options);
@@ -6715,8 +6715,8 @@ export interface ApiReleaseState {
   type: "Microsoft.ApiManagement/service/workspaces/apis/releases";
   properties?: outputs.ApiReleaseContractProperties;
   apiId?: string;
-  createdDateTime?: string;
-  updatedDateTime?: string;
+  createdDateTime: string;
+  updatedDateTime: string;
   notes?: string;
 }
 /**
@@ -6757,7 +6757,7 @@ export declare class WorkspaceApiSchema extends $CustomResource {
   /** Create or update Properties of the API Schema Document. */
   readonly document: $Output<outputs.SchemaDocumentProperties>;
   /** The provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: WorkspaceApiSchemaArgs, opts?: $Options);
 }
 
@@ -6802,7 +6802,7 @@ export interface WorkspaceApiSchemaState {
   properties?: outputs.SchemaContractProperties;
   contentType: string;
   document: outputs.SchemaDocumentProperties;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/workspaces/apis/schemas` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -7045,11 +7045,11 @@ export declare class WorkspaceCertificate extends $CustomResource {
   /** KeyVault location details of the certificate. */
   readonly keyVault: $Output<outputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties | undefined>;
   /** Subject attribute of the certificate. */
-  readonly subject: $Output<string | undefined>;
+  readonly subject: $Output<string>;
   /** Thumbprint of the certificate. */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   /** Expiration date of the certificate. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly expirationDate: $Output<string | undefined>;
+  readonly expirationDate: $Output<string>;
   constructor(name: string, args: WorkspaceCertificateArgs, opts?: $Options);
 }
 
@@ -7091,9 +7091,9 @@ export interface WorkspaceCertificateState {
   type: "Microsoft.ApiManagement/service/workspaces/certificates";
   properties?: outputs.CertificateCreateOrUpdatePropertiesOrCertificateContractProperties;
   keyVault?: outputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties;
-  subject?: string;
-  thumbprint?: string;
-  expirationDate?: string;
+  subject: string;
+  thumbprint: string;
+  expirationDate: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/workspaces/certificates` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -7249,7 +7249,7 @@ export declare class WorkspaceGroup extends $CustomResource {
   /** Identifier of the external groups, this property contains the id of the group from the external identity provider, e.g. for Azure Active Directory `aad://<tenant>.onmicrosoft.com/groups/<group object id>`; otherwise the value is null. */
   readonly externalId: $Output<string | undefined>;
   /** true if the group is one of the three system groups (Administrators, Developers, or Guests); otherwise false. */
-  readonly builtIn: $Output<boolean | undefined>;
+  readonly builtIn: $Output<boolean>;
   constructor(name: string, args: WorkspaceGroupArgs, opts?: $Options);
 }
 
@@ -7295,7 +7295,7 @@ export interface WorkspaceGroupState {
   description?: string;
   type?: "custom" | "system" | "external";
   externalId?: string;
-  builtIn?: boolean;
+  builtIn: boolean;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/workspaces/groups` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -7503,7 +7503,7 @@ export declare class WorkspaceNamedValue extends $CustomResource {
   /** Determines whether the value is a secret and should be encrypted or not. Default value is false. */
   readonly secret: $Output<boolean | undefined>;
   /** The provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: WorkspaceNamedValueArgs, opts?: $Options);
 }
 
@@ -7553,7 +7553,7 @@ export interface WorkspaceNamedValueState {
   keyVault?: outputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties;
   tags?: string[];
   secret?: boolean;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/workspaces/namedValues` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -7876,7 +7876,7 @@ export declare class WorkspacePolicyFragment extends $CustomResource {
   /** Format of the policy fragment content. */
   readonly format: $Output<"xml" | "rawxml" | (string & {}) | undefined>;
   /** The provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: WorkspacePolicyFragmentArgs, opts?: $Options);
 }
 
@@ -7920,7 +7920,7 @@ export interface WorkspacePolicyFragmentState {
   value: string;
   description?: string;
   format?: "xml" | "rawxml" | (string & {});
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/workspaces/policyFragments` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -8299,7 +8299,7 @@ export declare class WorkspaceSchema extends $CustomResource {
   /** Global Schema document object for json-based schema formats(e.g. json schema). */
   readonly document: $Output<any | undefined>;
   /** The provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: WorkspaceSchemaArgs, opts?: $Options);
 }
 
@@ -8346,7 +8346,7 @@ export interface WorkspaceSchemaState {
   description?: string;
   value?: any;
   document?: any;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/workspaces/schemas` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -8394,17 +8394,17 @@ export declare class WorkspaceSubscription extends $CustomResource {
   /** Determines whether tracing can be enabled */
   readonly allowTracing: $Output<boolean | undefined>;
   /** Subscription creation date. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** Subscription activation date. The setting is for audit purposes only and the subscription is not automatically activated. The subscription lifecycle can be managed by using the `state` property. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly startDate: $Output<string | undefined>;
+  readonly startDate: $Output<string>;
   /** Subscription expiration date. The setting is for audit purposes only and the subscription is not automatically expired. The subscription lifecycle can be managed by using the `state` property. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly expirationDate: $Output<string | undefined>;
+  readonly expirationDate: $Output<string>;
   /** Date when subscription was cancelled or expired. The setting is for audit purposes only and the subscription is not automatically cancelled. The subscription lifecycle can be managed by using the `state` property. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly endDate: $Output<string | undefined>;
+  readonly endDate: $Output<string>;
   /** Upcoming subscription expiration notification date. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly notificationDate: $Output<string | undefined>;
+  readonly notificationDate: $Output<string>;
   /** Optional subscription comment added by an administrator when the state is changed to the 'rejected'. */
-  readonly stateComment: $Output<string | undefined>;
+  readonly stateComment: $Output<string>;
   constructor(name: string, args: WorkspaceSubscriptionArgs, opts?: $Options);
 }
 
@@ -8460,12 +8460,12 @@ export interface WorkspaceSubscriptionState {
   secondaryKey?: string;
   state?: "suspended" | "active" | "expired" | "submitted" | "rejected" | "cancelled";
   allowTracing?: boolean;
-  createdDate?: string;
-  startDate?: string;
-  expirationDate?: string;
-  endDate?: string;
-  notificationDate?: string;
-  stateComment?: string;
+  createdDate: string;
+  startDate: string;
+  expirationDate: string;
+  endDate: string;
+  notificationDate: string;
+  stateComment: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/workspaces/subscriptions` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -9416,6 +9416,144 @@ export declare const listWorkspaceNamedValueOutput: typeof listWorkspaceNamedVal
 export declare const refreshWorkspaceNamedValueSecretOutput: typeof refreshWorkspaceNamedValueSecret;
 export declare const listWorkspacePolicyFragmentReferencesOutput: typeof listWorkspacePolicyFragmentReferences;
 export declare const listWorkspaceSubscriptionSecretsOutput: typeof listWorkspaceSubscriptionSecrets;
+// Pulumi's names for what each function and lookup returns.
+export type GetGatewayResult = GatewayState;
+export type GetConfigConnectionResult = ConfigConnectionState;
+export type GetDeletedserviceResult = DeletedserviceState;
+export type GetServiceResult = ServiceState;
+export type GetApiResult = ApiState;
+export type GetApiDiagnosticResult = ApiDiagnosticState;
+export type GetIssueResult = IssueState;
+export type GetAttachmentResult = AttachmentState;
+export type GetCommentResult = CommentState;
+export type GetOperationResult = OperationState;
+export type GetOperationPolicyResult = OperationPolicyState;
+export type GetOperationTagResult = OperationTagState;
+export type GetApiPolicyResult = ApiPolicyState;
+export type GetReleaseResult = ReleaseState;
+export type GetResolverResult = ResolverState;
+export type GetResolverPolicyResult = ResolverPolicyState;
+export type GetApiSchemaResult = ApiSchemaState;
+export type GetTagDescriptionResult = TagDescriptionState;
+export type GetApiTagResult = ApiTagState;
+export type GetApiWikiResult = ApiWikiState;
+export type GetApiVersionSetResult = ApiVersionSetState;
+export type GetAuthorizationProviderResult = AuthorizationProviderState;
+export type GetAuthorizationResult = AuthorizationState;
+export type GetAccessPolicyResult = AccessPolicyState;
+export type GetAuthorizationServerResult = AuthorizationServerState;
+export type GetBackendResult = BackendState;
+export type GetCacheResult = CacheState;
+export type GetCertificateResult = CertificateState;
+export type GetContentTypeResult = ContentTypeState;
+export type GetContentItemResult = ContentItemState;
+export type GetDiagnosticResult = DiagnosticState;
+export type GetDocumentationResult = DocumentationState;
+export type GetServiceGatewayResult = ServiceGatewayState;
+export type GetGatewayApiResult = GatewayApiState;
+export type GetCertificateAuthorityResult = CertificateAuthorityState;
+export type GetHostnameConfigurationResult = HostnameConfigurationState;
+export type GetGroupResult = GroupState;
+export type GetGroupUserResult = GroupUserState;
+export type GetIdentityProviderResult = IdentityProviderState;
+export type GetServiceIssueResult = ServiceIssueState;
+export type GetLoggerResult = LoggerState;
+export type GetNamedValueResult = NamedValueState;
+export type GetNotificationResult = NotificationState;
+export type GetRecipientEmailResult = RecipientEmailState;
+export type GetRecipientUserResult = RecipientUserState;
+export type GetOpenidConnectProviderResult = OpenidConnectProviderState;
+export type GetPolicyResult = PolicyState;
+export type GetPolicyFragmentResult = PolicyFragmentState;
+export type GetPolicyRestrictionResult = PolicyRestrictionState;
+export type GetPortalconfigResult = PortalconfigState;
+export type GetPortalRevisionResult = PortalRevisionState;
+export type GetPortalsettingResult = PortalsettingState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetProductResult = ProductState;
+export type GetProductApiLinkResult = ProductApiLinkState;
+export type GetProductApiResult = ProductApiState;
+export type GetGroupLinkResult = GroupLinkState;
+export type GetProductGroupResult = ProductGroupState;
+export type GetProductPolicyResult = ProductPolicyState;
+export type GetProductTagResult = ProductTagState;
+export type GetProductWikiResult = ProductWikiState;
+export type GetSchemaResult = SchemaState;
+export type GetSettingResult = SettingState;
+export type GetSubscriptionResult = SubscriptionState;
+export type GetTagResult = TagState;
+export type GetTagApiLinkResult = TagApiLinkState;
+export type GetOperationLinkResult = OperationLinkState;
+export type GetProductLinkResult = ProductLinkState;
+export type GetTemplateResult = TemplateState;
+export type GetTenantResult = TenantState;
+export type GetUserResult = UserState;
+export type GetUserSubscriptionResult = UserSubscriptionState;
+export type GetWorkspaceLinkResult = WorkspaceLinkState;
+export type GetWorkspaceResult = WorkspaceState;
+export type GetWorkspaceApiResult = WorkspaceApiState;
+export type GetWorkspaceApiDiagnosticResult = WorkspaceApiDiagnosticState;
+export type GetApiOperationResult = ApiOperationState;
+export type GetApiOperationPolicyResult = ApiOperationPolicyState;
+export type GetWorkspaceApiPolicyResult = WorkspaceApiPolicyState;
+export type GetApiReleaseResult = ApiReleaseState;
+export type GetWorkspaceApiSchemaResult = WorkspaceApiSchemaState;
+export type GetWorkspaceApiVersionSetResult = WorkspaceApiVersionSetState;
+export type GetWorkspaceBackendResult = WorkspaceBackendState;
+export type GetWorkspaceCertificateResult = WorkspaceCertificateState;
+export type GetWorkspaceDiagnosticResult = WorkspaceDiagnosticState;
+export type GetWorkspaceGroupResult = WorkspaceGroupState;
+export type GetWorkspaceGroupUserResult = WorkspaceGroupUserState;
+export type GetWorkspaceLoggerResult = WorkspaceLoggerState;
+export type GetWorkspaceNamedValueResult = WorkspaceNamedValueState;
+export type GetWorkspaceNotificationResult = WorkspaceNotificationState;
+export type GetNotificationRecipientEmailResult = NotificationRecipientEmailState;
+export type GetNotificationRecipientUserResult = NotificationRecipientUserState;
+export type GetWorkspacePolicyResult = WorkspacePolicyState;
+export type GetWorkspacePolicyFragmentResult = WorkspacePolicyFragmentState;
+export type GetWorkspaceProductResult = WorkspaceProductState;
+export type GetWorkspaceProductApiLinkResult = WorkspaceProductApiLinkState;
+export type GetProductGroupLinkResult = ProductGroupLinkState;
+export type GetWorkspaceProductPolicyResult = WorkspaceProductPolicyState;
+export type GetWorkspaceSchemaResult = WorkspaceSchemaState;
+export type GetWorkspaceSubscriptionResult = WorkspaceSubscriptionState;
+export type GetWorkspaceTagResult = WorkspaceTagState;
+export type GetWorkspaceTagApiLinkResult = WorkspaceTagApiLinkState;
+export type GetTagOperationLinkResult = TagOperationLinkState;
+export type GetTagProductLinkResult = TagProductLinkState;
+export type ApplynetworkconfigurationupdatesServiceResult = outputs.ApiManagementServiceResource;
+export type BackupServiceResult = outputs.ApiManagementServiceResource;
+export type ConnectivityServiceCheckResult = outputs.ConnectivityCheckResponse;
+export type GetssotokenServiceResult = outputs.ApiManagementServiceGetSsoTokenResult;
+export type MigrateServiceToStv2Result = outputs.ApiManagementServiceResource;
+export type RestoreServiceResult = outputs.ApiManagementServiceResource;
+export type ValidateServicePoliciesResult = outputs.OperationResultContract;
+export type GetAuthorizationLoginLinksResult = outputs.AuthorizationLoginResponseContract;
+export type ListAuthorizationServerSecretsResult = outputs.AuthorizationServerSecretsContract;
+export type RefreshCertificateSecretResult = outputs.CertificateContract;
+export type GenerateServiceGatewayTokenResult = outputs.GatewayTokenContract;
+export type ListServiceGatewayDebugCredentialsResult = outputs.GatewayDebugCredentialsContract;
+export type ListServiceGatewayKeysResult = outputs.GatewayKeysContract;
+export type ListServiceGatewayTraceResult = outputs.GatewayTraceContract;
+export type ListIdentityProviderSecretsResult = outputs.ClientSecretContract;
+export type ListNamedValueResult = outputs.NamedValueSecretContract;
+export type RefreshNamedValueSecretResult = outputs.NamedValueContract;
+export type ListOpenidConnectProviderSecretsResult = outputs.ClientSecretContract;
+export type ListPolicyFragmentReferencesResult = outputs.ResourceCollection;
+export type ListPortalsettingSecretsResult = outputs.PortalSettingValidationKeyContract;
+export type ListSubscriptionSecretsResult = outputs.SubscriptionKeysContract;
+export type DeployTenantResult = outputs.OperationResultContract;
+export type ListTenantSecretsResult = outputs.AccessInformationSecretsContract;
+export type SaveTenantResult = outputs.OperationResultContract;
+export type ValidateTenantResult = outputs.OperationResultContract;
+export type GenerateUserSsoUrlResult = outputs.GenerateSsoUrlResult;
+export type TokenUserResult = outputs.UserTokenResult;
+export type RefreshWorkspaceCertificateSecretResult = outputs.CertificateContract;
+export type ListWorkspaceNamedValueResult = outputs.NamedValueSecretContract;
+export type RefreshWorkspaceNamedValueSecretResult = outputs.NamedValueContract;
+export type ListWorkspacePolicyFragmentReferencesResult = outputs.ResourceCollection;
+export type ListWorkspaceSubscriptionSecretsResult = outputs.SubscriptionKeysContract;
 
 export declare namespace inputs {
   interface AccessInformationCreateParameterPropertiesOrAccessInformationContractProperties {
@@ -9630,7 +9768,7 @@ export declare namespace inputs {
   }
   interface ApiManagementServiceResource {
     /** Properties of the API Management service. */
-    properties: inputs.ApiManagementServiceProperties;
+    properties?: inputs.ApiManagementServiceProperties;
     /** SKU properties of the API Management service. */
     sku: inputs.ApiManagementServiceSkuProperties;
     /** Managed service identity of the Api Management service. */
@@ -9641,6 +9779,26 @@ export declare namespace inputs {
     zones?: string[];
     /** Resource tags. */
     tags?: inputs.ApimResourceTags;
+    publisherEmail?: string;
+    publisherName?: string;
+    notificationSenderEmail?: string;
+    hostnameConfigurations?: inputs.HostnameConfiguration[];
+    publicIpAddressId?: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    configurationApi?: inputs.ConfigurationApi;
+    virtualNetworkConfiguration?: inputs.VirtualNetworkConfiguration;
+    additionalLocations?: inputs.AdditionalLocation[];
+    customProperties?: inputs.ApiManagementServiceBasePropertiesCustomProperties;
+    certificates?: inputs.CertificateConfiguration[];
+    enableClientCertificate?: boolean;
+    natGatewayState?: "Enabled" | "Disabled" | (string & {});
+    disableGateway?: boolean;
+    virtualNetworkType?: "None" | "External" | "Internal" | (string & {});
+    apiVersionConstraint?: inputs.ApiVersionConstraint;
+    restore?: boolean;
+    privateEndpointConnections?: inputs.RemotePrivateEndpointConnectionWrapper[];
+    legacyPortalStatus?: "Enabled" | "Disabled" | (string & {});
+    developerPortalStatus?: "Enabled" | "Disabled" | (string & {});
   }
   interface ApiManagementServiceSkuProperties {
     /** Name of the Sku. */
@@ -9851,6 +10009,7 @@ export declare namespace inputs {
     pool?: inputs.BackendBaseParametersPool;
     /** Type of the backend. A backend can be either Single or Pool. */
     type?: "Single" | "Pool" | (string & {});
+    serviceFabricCluster?: inputs.BackendServiceFabricClusterProperties;
   }
   interface BackendCredentialsContract {
     /** List of Client Certificate Ids. */
@@ -9937,6 +10096,10 @@ export declare namespace inputs {
   interface CertificateContract {
     /** Certificate properties details. */
     properties?: inputs.CertificateContractProperties;
+    subject?: string;
+    thumbprint?: string;
+    expirationDate?: string;
+    keyVault?: inputs.KeyVaultContractProperties;
   }
   interface CertificateContractProperties {
     /** Subject attribute of the certificate. */
@@ -10075,6 +10238,8 @@ export declare namespace inputs {
   interface DeployConfigurationParameters {
     /** Deploy Configuration Parameter contract properties. */
     properties?: inputs.DeployConfigurationParameterProperties;
+    branch?: string;
+    force?: boolean;
   }
   interface DiagnosticContractProperties {
     /** Specifies for what type of messages sampling settings should not apply. */
@@ -10380,19 +10545,25 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of the API Management gateway. */
-    properties: inputs.ApiManagementGatewayProperties;
+    properties?: inputs.ApiManagementGatewayProperties;
     /** SKU properties of the API Management gateway. */
     sku: inputs.ApiManagementGatewaySkuProperties;
     /** Resource location. */
     location: string;
     /** Resource tags. */
     tags?: inputs.ApimResourceTags;
+    frontend?: inputs.FrontendConfiguration;
+    backend?: inputs.BackendConfiguration;
+    configurationApi?: inputs.GatewayConfigurationApi;
+    virtualNetworkType?: "None" | "External" | "Internal" | (string & {});
   }
   interface MicrosoftApiManagementGatewaysConfigConnections {
     /** The resource name */
     name: string;
     /** Properties of the API Management gateway config connection. */
-    properties: inputs.GatewayConfigConnectionBaseProperties;
+    properties?: inputs.GatewayConfigConnectionBaseProperties;
+    sourceId?: string;
+    hostnames?: string[];
   }
   interface MicrosoftApiManagementLocationsDeletedservices {
     /** The resource name */
@@ -10402,7 +10573,7 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of the API Management service. */
-    properties: inputs.ApiManagementServiceProperties;
+    properties?: inputs.ApiManagementServiceProperties;
     /** SKU properties of the API Management service. */
     sku: inputs.ApiManagementServiceSkuProperties;
     /** Managed service identity of the Api Management service. */
@@ -10413,48 +10584,123 @@ export declare namespace inputs {
     zones?: string[];
     /** Resource tags. */
     tags?: inputs.ApimResourceTags;
+    publisherEmail?: string;
+    publisherName?: string;
+    notificationSenderEmail?: string;
+    hostnameConfigurations?: inputs.HostnameConfiguration[];
+    publicIpAddressId?: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    configurationApi?: inputs.ConfigurationApi;
+    virtualNetworkConfiguration?: inputs.VirtualNetworkConfiguration;
+    additionalLocations?: inputs.AdditionalLocation[];
+    customProperties?: inputs.ApiManagementServiceBasePropertiesCustomProperties;
+    certificates?: inputs.CertificateConfiguration[];
+    enableClientCertificate?: boolean;
+    natGatewayState?: "Enabled" | "Disabled" | (string & {});
+    disableGateway?: boolean;
+    virtualNetworkType?: "None" | "External" | "Internal" | (string & {});
+    apiVersionConstraint?: inputs.ApiVersionConstraint;
+    restore?: boolean;
+    privateEndpointConnections?: inputs.RemotePrivateEndpointConnectionWrapper[];
+    legacyPortalStatus?: "Enabled" | "Disabled" | (string & {});
+    developerPortalStatus?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftApiManagementServiceApis {
     /** The resource name */
     name: string;
     /** API entity create of update properties. */
     properties?: inputs.ApiCreateOrUpdatePropertiesOrApiContractProperties;
+    value?: string;
+    format?: "wadl-xml" | "wadl-link-json" | "swagger-json" | "swagger-link-json" | "wsdl" | "wsdl-link" | "openapi" | "openapi+json" | "openapi-link" | "openapi+json-link" | "graphql-link" | "odata" | "odata-link" | "grpc" | "grpc-link" | (string & {});
+    wsdlSelector?: inputs.ApiCreateOrUpdatePropertiesWsdlSelector;
+    apiType?: "http" | "soap" | "websocket" | "graphql" | "odata" | "grpc" | (string & {});
+    translateRequiredQueryParameters?: "template" | "query" | (string & {});
+    sourceApiId?: string;
+    displayName?: string;
+    serviceUrl?: string;
+    path?: string;
+    protocols?: ("http" | "https" | "ws" | "wss" | (string & {}))[];
+    apiVersionSet?: inputs.ApiVersionSetContractDetails;
+    description?: string;
+    authenticationSettings?: inputs.AuthenticationSettingsContract;
+    subscriptionKeyParameterNames?: inputs.SubscriptionKeyParameterNamesContract;
+    apiRevision?: string;
+    isCurrent?: boolean;
+    apiRevisionDescription?: string;
+    apiVersionDescription?: string;
+    apiVersionSetId?: string;
+    subscriptionRequired?: boolean;
+    termsOfServiceUrl?: string;
+    contact?: inputs.ApiContactInformation;
+    license?: inputs.ApiLicenseInformation;
   }
   interface MicrosoftApiManagementServiceApisDiagnostics {
     /** The resource name */
     name: string;
     /** Diagnostic entity contract properties. */
     properties?: inputs.DiagnosticContractProperties;
+    alwaysLog?: "allErrors" | (string & {});
+    loggerId?: string;
+    sampling?: inputs.SamplingSettings;
+    frontend?: inputs.PipelineDiagnosticSettings;
+    backend?: inputs.PipelineDiagnosticSettings;
+    logClientIp?: boolean;
+    httpCorrelationProtocol?: "None" | "Legacy" | "W3C" | (string & {});
+    verbosity?: "verbose" | "information" | "error" | (string & {});
+    operationNameFormat?: "Name" | "Url" | (string & {});
+    metrics?: boolean;
   }
   interface MicrosoftApiManagementServiceApisIssues {
     /** The resource name */
     name: string;
     /** Properties of the Issue. */
     properties?: inputs.IssueContractProperties;
+    title?: string;
+    description?: string;
+    userId?: string;
+    createdDate?: string;
+    state?: "proposed" | "open" | "removed" | "resolved" | "closed" | (string & {});
+    apiId?: string;
   }
   interface MicrosoftApiManagementServiceApisIssuesAttachments {
     /** The resource name */
     name: string;
     /** Properties of the Issue Attachment. */
     properties?: inputs.IssueAttachmentContractProperties;
+    title?: string;
+    contentFormat?: string;
+    content?: string;
   }
   interface MicrosoftApiManagementServiceApisIssuesComments {
     /** The resource name */
     name: string;
     /** Properties of the Issue Comment. */
     properties?: inputs.IssueCommentContractProperties;
+    text?: string;
+    createdDate?: string;
+    userId?: string;
   }
   interface MicrosoftApiManagementServiceApisOperations {
     /** The resource name */
     name: string;
     /** Properties of the Operation Contract. */
     properties?: inputs.OperationContractProperties;
+    displayName?: string;
+    method?: string;
+    urlTemplate?: string;
+    templateParameters?: inputs.ParameterContract[];
+    description?: string;
+    request?: inputs.RequestContract;
+    responses?: inputs.ResponseContract[];
+    policies?: string;
   }
   interface MicrosoftApiManagementServiceApisOperationsPolicies {
     /** The resource name */
     name: "policy" | (string & {});
     /** Properties of the Policy. */
     properties?: inputs.PolicyContractProperties;
+    value?: string;
+    format?: "xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {});
   }
   interface MicrosoftApiManagementServiceApisOperationsTags {
     /** The resource name */
@@ -10465,36 +10711,50 @@ export declare namespace inputs {
     name: "policy" | (string & {});
     /** Properties of the Policy. */
     properties?: inputs.PolicyContractProperties;
+    value?: string;
+    format?: "xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {});
   }
   interface MicrosoftApiManagementServiceApisReleases {
     /** The resource name */
     name: string;
     /** ApiRelease entity contract properties. */
     properties?: inputs.ApiReleaseContractProperties;
+    apiId?: string;
+    notes?: string;
   }
   interface MicrosoftApiManagementServiceApisResolvers {
     /** The resource name */
     name: string;
     /** Properties of the Resolver Contract. */
     properties?: inputs.ResolverEntityBaseContract;
+    displayName?: string;
+    path?: string;
+    description?: string;
   }
   interface MicrosoftApiManagementServiceApisResolversPolicies {
     /** The resource name */
     name: "policy" | (string & {});
     /** Properties of the Policy. */
     properties?: inputs.PolicyContractProperties;
+    value?: string;
+    format?: "xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {});
   }
   interface MicrosoftApiManagementServiceApisSchemas {
     /** The resource name */
     name: string;
     /** Properties of the API Schema. */
     properties?: inputs.SchemaContractProperties;
+    contentType?: string;
+    document?: inputs.SchemaDocumentProperties;
   }
   interface MicrosoftApiManagementServiceApisTagDescriptions {
     /** The resource name */
     name: string;
     /** Properties supplied to Create TagDescription operation. */
     properties?: inputs.TagDescriptionBasePropertiesOrTagDescriptionContractProperties;
+    description?: string;
+    externalDocsUrl?: string;
+    externalDocsDescription?: string;
   }
   interface MicrosoftApiManagementServiceApisTags {
     /** The resource name */
@@ -10505,60 +10765,115 @@ export declare namespace inputs {
     name: "default";
     /** Wiki details. */
     properties?: inputs.WikiContractProperties;
+    documents?: inputs.WikiDocumentationContract[];
   }
   interface MicrosoftApiManagementServiceApiVersionSets {
     /** The resource name */
     name: string;
     /** API VersionSet contract properties. */
     properties?: inputs.ApiVersionSetContractProperties;
+    displayName?: string;
+    versioningScheme?: "Segment" | "Query" | "Header" | (string & {});
+    description?: string;
+    versionQueryName?: string;
+    versionHeaderName?: string;
   }
   interface MicrosoftApiManagementServiceAuthorizationProviders {
     /** The resource name */
     name: string;
     /** Properties of the Authorization Provider Contract. */
     properties?: inputs.AuthorizationProviderContractProperties;
+    displayName?: string;
+    identityProvider?: string;
+    oauth2?: inputs.AuthorizationProviderOAuth2Settings;
   }
   interface MicrosoftApiManagementServiceAuthorizationProvidersAuthorizations {
     /** The resource name */
     name: string;
     /** Properties of the Authorization Contract. */
     properties?: inputs.AuthorizationContractProperties;
+    authorizationType?: "OAuth2" | (string & {});
+    oauth2grantType?: "AuthorizationCode" | "ClientCredentials" | (string & {});
+    parameters?: inputs.AuthorizationContractPropertiesParameters;
+    error?: inputs.AuthorizationError;
+    status?: string;
   }
   interface MicrosoftApiManagementServiceAuthorizationProvidersAuthorizationsAccessPolicies {
     /** The resource name */
     name: string;
     /** Properties of the Authorization Contract. */
     properties?: inputs.AuthorizationAccessPolicyContractProperties;
+    appIds?: string[];
+    tenantId?: string;
+    objectId?: string;
   }
   interface MicrosoftApiManagementServiceAuthorizationServers {
     /** The resource name */
     name: string;
     /** Properties of the External OAuth authorization server Contract. */
     properties?: inputs.AuthorizationServerContractProperties;
+    displayName?: string;
+    useInTestConsole?: boolean;
+    useInApiDocumentation?: boolean;
+    clientRegistrationEndpoint?: string;
+    authorizationEndpoint?: string;
+    grantTypes?: ("authorizationCode" | "implicit" | "resourceOwnerPassword" | "clientCredentials" | (string & {}))[];
+    clientId?: string;
+    clientSecret?: string;
+    description?: string;
+    authorizationMethods?: ("HEAD" | "OPTIONS" | "TRACE" | "GET" | "POST" | "PUT" | "PATCH" | "DELETE")[];
+    clientAuthenticationMethod?: ("Basic" | "Body" | (string & {}))[];
+    tokenBodyParameters?: inputs.TokenBodyParameterContract[];
+    tokenEndpoint?: string;
+    supportState?: boolean;
+    defaultScope?: string;
+    bearerTokenSendingMethods?: ("authorizationHeader" | "query" | (string & {}))[];
+    resourceOwnerUsername?: string;
+    resourceOwnerPassword?: string;
   }
   interface MicrosoftApiManagementServiceBackends {
     /** The resource name */
     name: string;
     /** Backend entity contract properties. */
     properties?: inputs.BackendContractProperties;
+    url?: string;
+    protocol?: "http" | "soap" | (string & {});
+    title?: string;
+    description?: string;
+    resourceId?: string;
+    credentials?: inputs.BackendCredentialsContract;
+    proxy?: inputs.BackendProxyContract;
+    tls?: inputs.BackendTlsProperties;
+    circuitBreaker?: inputs.BackendCircuitBreaker;
+    pool?: inputs.BackendBaseParametersPool;
   }
   interface MicrosoftApiManagementServiceCaches {
     /** The resource name */
     name: string;
     /** Cache properties details. */
     properties?: inputs.CacheContractProperties;
+    description?: string;
+    connectionString?: string;
+    useFromLocation?: string;
+    resourceId?: string;
   }
   interface MicrosoftApiManagementServiceCertificates {
     /** The resource name */
     name: string;
     /** Certificate create or update properties details. */
     properties?: inputs.CertificateCreateOrUpdatePropertiesOrCertificateContractProperties;
+    data?: string;
+    password?: string;
+    keyVault?: inputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties;
   }
   interface MicrosoftApiManagementServiceContentTypes {
     /** The resource name */
     name: string;
     /** Properties of the content type. */
     properties?: inputs.ContentTypeContractProperties;
+    description?: string;
+    schema?: any;
+    version?: string;
   }
   interface MicrosoftApiManagementServiceContentTypesContentItems {
     /** The resource name */
@@ -10571,42 +10886,67 @@ export declare namespace inputs {
     name: string;
     /** Diagnostic entity contract properties. */
     properties?: inputs.DiagnosticContractProperties;
+    alwaysLog?: "allErrors" | (string & {});
+    loggerId?: string;
+    sampling?: inputs.SamplingSettings;
+    frontend?: inputs.PipelineDiagnosticSettings;
+    backend?: inputs.PipelineDiagnosticSettings;
+    logClientIp?: boolean;
+    httpCorrelationProtocol?: "None" | "Legacy" | "W3C" | (string & {});
+    verbosity?: "verbose" | "information" | "error" | (string & {});
+    operationNameFormat?: "Name" | "Url" | (string & {});
+    metrics?: boolean;
   }
   interface MicrosoftApiManagementServiceDocumentations {
     /** The resource name */
     name: string;
     /** Markdown Documentation details. */
     properties?: inputs.DocumentationContractProperties;
+    title?: string;
+    content?: string;
   }
   interface MicrosoftApiManagementServiceGateways {
     /** The resource name */
     name: string;
     /** Gateway details. */
     properties?: inputs.GatewayContractProperties;
+    locationData?: inputs.ResourceLocationDataContract;
+    description?: string;
   }
   interface MicrosoftApiManagementServiceGatewaysApis {
     /** The resource name */
     name: string;
     /** Association entity contract properties. */
     properties?: inputs.AssociationContractProperties;
+    provisioningState?: "created";
   }
   interface MicrosoftApiManagementServiceGatewaysCertificateAuthorities {
     /** The resource name */
     name: string;
     /** Gateway certificate authority details. */
     properties?: inputs.GatewayCertificateAuthorityContractProperties;
+    isTrusted?: boolean;
   }
   interface MicrosoftApiManagementServiceGatewaysHostnameConfigurations {
     /** The resource name */
     name: string;
     /** Gateway hostname configuration details. */
     properties?: inputs.GatewayHostnameConfigurationContractProperties;
+    hostname?: string;
+    certificateId?: string;
+    negotiateClientCertificate?: boolean;
+    tls10Enabled?: boolean;
+    tls11Enabled?: boolean;
+    http2Enabled?: boolean;
   }
   interface MicrosoftApiManagementServiceGroups {
     /** The resource name */
     name: string;
     /** Properties supplied to Create Group operation. */
     properties?: inputs.GroupCreateParametersPropertiesOrGroupContractProperties;
+    displayName?: string;
+    description?: string;
+    externalId?: string;
   }
   interface MicrosoftApiManagementServiceGroupsUsers {
     /** The resource name */
@@ -10617,6 +10957,16 @@ export declare namespace inputs {
     name: "facebook" | "google" | "microsoft" | "twitter" | "aad" | "aadB2C" | (string & {});
     /** Identity Provider contract properties. */
     properties?: inputs.IdentityProviderCreateContractPropertiesOrIdentityProviderContractProperties;
+    clientId?: string;
+    clientSecret?: string;
+    signinTenant?: string;
+    allowedTenants?: string[];
+    authority?: string;
+    signupPolicyName?: string;
+    signinPolicyName?: string;
+    profileEditingPolicyName?: string;
+    passwordResetPolicyName?: string;
+    clientLibrary?: string;
   }
   interface MicrosoftApiManagementServiceIssues {
     /** The resource name */
@@ -10627,12 +10977,22 @@ export declare namespace inputs {
     name: string;
     /** Logger entity contract properties. */
     properties?: inputs.LoggerContractProperties;
+    loggerType?: "azureEventHub" | "applicationInsights" | "azureMonitor" | (string & {});
+    description?: string;
+    credentials?: inputs.LoggerContractPropertiesCredentials;
+    isBuffered?: boolean;
+    resourceId?: string;
   }
   interface MicrosoftApiManagementServiceNamedValues {
     /** The resource name */
     name: string;
     /** NamedValue entity contract properties for PUT operation. */
     properties?: inputs.NamedValueCreateContractPropertiesOrNamedValueContractProperties;
+    displayName?: string;
+    value?: string;
+    keyVault?: inputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties;
+    tags?: string[];
+    secret?: boolean;
   }
   interface MicrosoftApiManagementServiceNotifications {
     /** The resource name */
@@ -10651,42 +11011,65 @@ export declare namespace inputs {
     name: string;
     /** OpenId Connect Provider contract properties. */
     properties?: inputs.OpenidConnectProviderContractProperties;
+    displayName?: string;
+    description?: string;
+    metadataEndpoint?: string;
+    clientId?: string;
+    clientSecret?: string;
+    useInTestConsole?: boolean;
+    useInApiDocumentation?: boolean;
   }
   interface MicrosoftApiManagementServicePolicies {
     /** The resource name */
     name: "policy" | (string & {});
     /** Properties of the Policy. */
     properties?: inputs.PolicyContractProperties;
+    value?: string;
+    format?: "xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {});
   }
   interface MicrosoftApiManagementServicePolicyFragments {
     /** The resource name */
     name: string;
     /** Properties of the Policy Fragment. */
     properties?: inputs.PolicyFragmentContractProperties;
+    value?: string;
+    description?: string;
+    format?: "xml" | "rawxml" | (string & {});
   }
   interface MicrosoftApiManagementServicePolicyRestrictions {
     /** The resource name */
     name: string;
     /** Properties of the Policy Restriction. */
     properties?: inputs.PolicyRestrictionContractProperties;
+    scope?: string;
+    requireBase?: "true" | "false" | (string & {});
   }
   interface MicrosoftApiManagementServicePortalconfigs {
     /** The resource name */
     name: string;
     /** The developer portal configuration contract properties. */
     properties?: inputs.PortalConfigProperties;
+    enableBasicAuth?: boolean;
+    signin?: inputs.PortalConfigPropertiesSignin;
+    signup?: inputs.PortalConfigPropertiesSignup;
+    delegation?: inputs.PortalConfigDelegationProperties;
+    cors?: inputs.PortalConfigCorsProperties;
+    csp?: inputs.PortalConfigCspProperties;
   }
   interface MicrosoftApiManagementServicePortalRevisions {
     /** The resource name */
     name: string;
     /** Properties of the portal revisions. */
     properties?: inputs.PortalRevisionContractProperties;
+    description?: string;
+    isCurrent?: boolean;
   }
   interface MicrosoftApiManagementServicePortalsettings {
     /** The resource name */
     name: "signin";
     /** Sign-in settings contract properties. */
     properties?: inputs.PortalSigninSettingProperties;
+    enabled?: boolean;
   }
   type MicrosoftApimanagementServicePortalsettings2 = inputs.MicrosoftApiManagementServicePortalsettings3 | inputs.MicrosoftApiManagementServicePortalsettings | inputs.MicrosoftApiManagementServicePortalsettings22;
   interface MicrosoftApiManagementServicePortalsettings22 {
@@ -10694,18 +11077,25 @@ export declare namespace inputs {
     name: "signup";
     /** Sign-up settings contract properties. */
     properties?: inputs.PortalSignupSettingsProperties;
+    enabled?: boolean;
+    termsOfService?: inputs.TermsOfServiceProperties;
   }
   interface MicrosoftApiManagementServicePortalsettings3 {
     /** The resource name */
     name: "delegation";
     /** Delegation settings contract properties. */
     properties?: inputs.PortalDelegationSettingsProperties;
+    url?: string;
+    validationKey?: string;
+    subscriptions?: inputs.SubscriptionsDelegationSettingsProperties;
+    userRegistration?: inputs.RegistrationDelegationSettingsProperties;
   }
   interface MicrosoftApiManagementServicePrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The connection state of the private endpoint connection. */
     properties?: inputs.PrivateEndpointConnectionRequestPropertiesOrPrivateEndpointConnectionProperties;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftApiManagementServicePrivateLinkResources {
     /** The resource name */
@@ -10716,12 +11106,20 @@ export declare namespace inputs {
     name: string;
     /** Product entity contract properties. */
     properties?: inputs.ProductContractProperties;
+    displayName?: string;
+    description?: string;
+    terms?: string;
+    subscriptionRequired?: boolean;
+    approvalRequired?: boolean;
+    subscriptionsLimit?: number;
+    state?: "notPublished" | "published";
   }
   interface MicrosoftApiManagementServiceProductsApiLinks {
     /** The resource name */
     name: string;
     /** Product-API link entity contract properties. */
     properties?: inputs.ProductApiLinkContractProperties;
+    apiId?: string;
   }
   interface MicrosoftApiManagementServiceProductsApis {
     /** The resource name */
@@ -10732,6 +11130,7 @@ export declare namespace inputs {
     name: string;
     /** Product-group link entity contract properties. */
     properties?: inputs.ProductGroupLinkContractProperties;
+    groupId?: string;
   }
   interface MicrosoftApiManagementServiceProductsGroups {
     /** The resource name */
@@ -10742,6 +11141,8 @@ export declare namespace inputs {
     name: "policy" | (string & {});
     /** Properties of the Policy. */
     properties?: inputs.PolicyContractProperties;
+    value?: string;
+    format?: "xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {});
   }
   interface MicrosoftApiManagementServiceProductsTags {
     /** The resource name */
@@ -10752,12 +11153,17 @@ export declare namespace inputs {
     name: "default";
     /** Wiki details. */
     properties?: inputs.WikiContractProperties;
+    documents?: inputs.WikiDocumentationContract[];
   }
   interface MicrosoftApiManagementServiceSchemas {
     /** The resource name */
     name: string;
     /** Properties of the Global Schema. */
     properties?: inputs.GlobalSchemaContractProperties;
+    schemaType?: "xml" | "json" | (string & {});
+    description?: string;
+    value?: any;
+    document?: any;
   }
   interface MicrosoftApiManagementServiceSettings {
     /** The resource name */
@@ -10768,48 +11174,77 @@ export declare namespace inputs {
     name: string;
     /** Subscription contract properties. */
     properties?: inputs.SubscriptionCreateParameterPropertiesOrSubscriptionContractProperties;
+    ownerId?: string;
+    scope?: string;
+    displayName?: string;
+    primaryKey?: string;
+    secondaryKey?: string;
+    state?: "suspended" | "active" | "expired" | "submitted" | "rejected" | "cancelled";
+    allowTracing?: boolean;
   }
   interface MicrosoftApiManagementServiceTags {
     /** The resource name */
     name: string;
     /** Properties supplied to Create Tag operation. */
     properties?: inputs.TagContractProperties;
+    displayName?: string;
   }
   interface MicrosoftApiManagementServiceTagsApiLinks {
     /** The resource name */
     name: string;
     /** Tag-API link entity contract properties. */
     properties?: inputs.TagApiLinkContractProperties;
+    apiId?: string;
   }
   interface MicrosoftApiManagementServiceTagsOperationLinks {
     /** The resource name */
     name: string;
     /** Tag-API link entity contract properties. */
     properties?: inputs.TagOperationLinkContractProperties;
+    operationId?: string;
   }
   interface MicrosoftApiManagementServiceTagsProductLinks {
     /** The resource name */
     name: string;
     /** Tag-API link entity contract properties. */
     properties?: inputs.TagProductLinkContractProperties;
+    productId?: string;
   }
   interface MicrosoftApiManagementServiceTemplates {
     /** The resource name */
     name: "applicationApprovedNotificationMessage" | "accountClosedDeveloper" | "quotaLimitApproachingDeveloperNotificationMessage" | "newDeveloperNotificationMessage" | "emailChangeIdentityDefault" | "inviteUserNotificationMessage" | "newCommentNotificationMessage" | "confirmSignUpIdentityDefault" | "newIssueNotificationMessage" | "purchaseDeveloperNotificationMessage" | "passwordResetIdentityDefault" | "passwordResetByAdminNotificationMessage" | "rejectDeveloperNotificationMessage" | "requestDeveloperNotificationMessage" | (string & {});
     /** Email Template Update contract properties. */
     properties?: inputs.EmailTemplateUpdateParameterPropertiesOrEmailTemplateContractProperties;
+    subject?: string;
+    title?: string;
+    description?: string;
+    body?: string;
+    parameters?: inputs.EmailTemplateParametersContractProperties[];
   }
   interface MicrosoftApiManagementServiceTenant {
     /** The resource name */
     name: "access" | "gitAccess" | (string & {});
     /** Tenant access information update parameter properties. */
     properties?: inputs.AccessInformationCreateParameterPropertiesOrAccessInformationContractProperties;
+    principalId?: string;
+    primaryKey?: string;
+    secondaryKey?: string;
+    enabled?: boolean;
   }
   interface MicrosoftApiManagementServiceUsers {
     /** The resource name */
     name: string;
     /** User entity create contract properties. */
     properties?: inputs.UserCreateParameterPropertiesOrUserContractProperties;
+    email?: string;
+    firstName?: string;
+    lastName?: string;
+    password?: string;
+    appType?: "portal" | "developerPortal" | (string & {});
+    confirmation?: "signup" | "invite" | (string & {});
+    state?: "active" | "blocked" | "pending" | "deleted" | (string & {});
+    note?: string;
+    identities?: inputs.UserIdentityContract[];
   }
   interface MicrosoftApiManagementServiceUsersSubscriptions {
     /** The resource name */
@@ -10824,78 +11259,160 @@ export declare namespace inputs {
     name: string;
     /** Workspace entity contract properties. */
     properties?: inputs.WorkspaceContractProperties;
+    displayName?: string;
+    description?: string;
   }
   interface MicrosoftApiManagementServiceWorkspacesApis {
     /** The resource name */
     name: string;
     /** API entity create of update properties. */
     properties?: inputs.ApiCreateOrUpdatePropertiesOrApiContractProperties;
+    value?: string;
+    format?: "wadl-xml" | "wadl-link-json" | "swagger-json" | "swagger-link-json" | "wsdl" | "wsdl-link" | "openapi" | "openapi+json" | "openapi-link" | "openapi+json-link" | "graphql-link" | "odata" | "odata-link" | "grpc" | "grpc-link" | (string & {});
+    wsdlSelector?: inputs.ApiCreateOrUpdatePropertiesWsdlSelector;
+    apiType?: "http" | "soap" | "websocket" | "graphql" | "odata" | "grpc" | (string & {});
+    translateRequiredQueryParameters?: "template" | "query" | (string & {});
+    sourceApiId?: string;
+    displayName?: string;
+    serviceUrl?: string;
+    path?: string;
+    protocols?: ("http" | "https" | "ws" | "wss" | (string & {}))[];
+    apiVersionSet?: inputs.ApiVersionSetContractDetails;
+    description?: string;
+    authenticationSettings?: inputs.AuthenticationSettingsContract;
+    subscriptionKeyParameterNames?: inputs.SubscriptionKeyParameterNamesContract;
+    apiRevision?: string;
+    isCurrent?: boolean;
+    apiRevisionDescription?: string;
+    apiVersionDescription?: string;
+    apiVersionSetId?: string;
+    subscriptionRequired?: boolean;
+    termsOfServiceUrl?: string;
+    contact?: inputs.ApiContactInformation;
+    license?: inputs.ApiLicenseInformation;
   }
   interface MicrosoftApiManagementServiceWorkspacesApisDiagnostics {
     /** The resource name */
     name: string;
     /** Diagnostic entity contract properties. */
     properties?: inputs.DiagnosticContractProperties;
+    alwaysLog?: "allErrors" | (string & {});
+    loggerId?: string;
+    sampling?: inputs.SamplingSettings;
+    frontend?: inputs.PipelineDiagnosticSettings;
+    backend?: inputs.PipelineDiagnosticSettings;
+    logClientIp?: boolean;
+    httpCorrelationProtocol?: "None" | "Legacy" | "W3C" | (string & {});
+    verbosity?: "verbose" | "information" | "error" | (string & {});
+    operationNameFormat?: "Name" | "Url" | (string & {});
+    metrics?: boolean;
   }
   interface MicrosoftApiManagementServiceWorkspacesApisOperations {
     /** The resource name */
     name: string;
     /** Properties of the Operation Contract. */
     properties?: inputs.OperationContractProperties;
+    displayName?: string;
+    method?: string;
+    urlTemplate?: string;
+    templateParameters?: inputs.ParameterContract[];
+    description?: string;
+    request?: inputs.RequestContract;
+    responses?: inputs.ResponseContract[];
+    policies?: string;
   }
   interface MicrosoftApiManagementServiceWorkspacesApisOperationsPolicies {
     /** The resource name */
     name: "policy" | (string & {});
     /** Properties of the Policy. */
     properties?: inputs.PolicyContractProperties;
+    value?: string;
+    format?: "xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {});
   }
   interface MicrosoftApiManagementServiceWorkspacesApisPolicies {
     /** The resource name */
     name: "policy" | (string & {});
     /** Properties of the Policy. */
     properties?: inputs.PolicyContractProperties;
+    value?: string;
+    format?: "xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {});
   }
   interface MicrosoftApiManagementServiceWorkspacesApisReleases {
     /** The resource name */
     name: string;
     /** ApiRelease entity contract properties. */
     properties?: inputs.ApiReleaseContractProperties;
+    apiId?: string;
+    notes?: string;
   }
   interface MicrosoftApiManagementServiceWorkspacesApisSchemas {
     /** The resource name */
     name: string;
     /** Properties of the API Schema. */
     properties?: inputs.SchemaContractProperties;
+    contentType?: string;
+    document?: inputs.SchemaDocumentProperties;
   }
   interface MicrosoftApiManagementServiceWorkspacesApiVersionSets {
     /** The resource name */
     name: string;
     /** API VersionSet contract properties. */
     properties?: inputs.ApiVersionSetContractProperties;
+    displayName?: string;
+    versioningScheme?: "Segment" | "Query" | "Header" | (string & {});
+    description?: string;
+    versionQueryName?: string;
+    versionHeaderName?: string;
   }
   interface MicrosoftApiManagementServiceWorkspacesBackends {
     /** The resource name */
     name: string;
     /** Backend entity contract properties. */
     properties?: inputs.BackendContractProperties;
+    url?: string;
+    protocol?: "http" | "soap" | (string & {});
+    title?: string;
+    description?: string;
+    resourceId?: string;
+    credentials?: inputs.BackendCredentialsContract;
+    proxy?: inputs.BackendProxyContract;
+    tls?: inputs.BackendTlsProperties;
+    circuitBreaker?: inputs.BackendCircuitBreaker;
+    pool?: inputs.BackendBaseParametersPool;
   }
   interface MicrosoftApiManagementServiceWorkspacesCertificates {
     /** The resource name */
     name: string;
     /** Certificate create or update properties details. */
     properties?: inputs.CertificateCreateOrUpdatePropertiesOrCertificateContractProperties;
+    data?: string;
+    password?: string;
+    keyVault?: inputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties;
   }
   interface MicrosoftApiManagementServiceWorkspacesDiagnostics {
     /** The resource name */
     name: string;
     /** Diagnostic entity contract properties. */
     properties?: inputs.DiagnosticContractProperties;
+    alwaysLog?: "allErrors" | (string & {});
+    loggerId?: string;
+    sampling?: inputs.SamplingSettings;
+    frontend?: inputs.PipelineDiagnosticSettings;
+    backend?: inputs.PipelineDiagnosticSettings;
+    logClientIp?: boolean;
+    httpCorrelationProtocol?: "None" | "Legacy" | "W3C" | (string & {});
+    verbosity?: "verbose" | "information" | "error" | (string & {});
+    operationNameFormat?: "Name" | "Url" | (string & {});
+    metrics?: boolean;
   }
   interface MicrosoftApiManagementServiceWorkspacesGroups {
     /** The resource name */
     name: string;
     /** Properties supplied to Create Group operation. */
     properties?: inputs.GroupCreateParametersPropertiesOrGroupContractProperties;
+    displayName?: string;
+    description?: string;
+    externalId?: string;
   }
   interface MicrosoftApiManagementServiceWorkspacesGroupsUsers {
     /** The resource name */
@@ -10906,12 +11423,22 @@ export declare namespace inputs {
     name: string;
     /** Logger entity contract properties. */
     properties?: inputs.LoggerContractProperties;
+    loggerType?: "azureEventHub" | "applicationInsights" | "azureMonitor" | (string & {});
+    description?: string;
+    credentials?: inputs.LoggerContractPropertiesCredentials;
+    isBuffered?: boolean;
+    resourceId?: string;
   }
   interface MicrosoftApiManagementServiceWorkspacesNamedValues {
     /** The resource name */
     name: string;
     /** NamedValue entity contract properties for PUT operation. */
     properties?: inputs.NamedValueCreateContractPropertiesOrNamedValueContractProperties;
+    displayName?: string;
+    value?: string;
+    keyVault?: inputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties;
+    tags?: string[];
+    secret?: boolean;
   }
   interface MicrosoftApiManagementServiceWorkspacesNotifications {
     /** The resource name */
@@ -10930,72 +11457,103 @@ export declare namespace inputs {
     name: "policy" | (string & {});
     /** Properties of the Policy. */
     properties?: inputs.PolicyContractProperties;
+    value?: string;
+    format?: "xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {});
   }
   interface MicrosoftApiManagementServiceWorkspacesPolicyFragments {
     /** The resource name */
     name: string;
     /** Properties of the Policy Fragment. */
     properties?: inputs.PolicyFragmentContractProperties;
+    value?: string;
+    description?: string;
+    format?: "xml" | "rawxml" | (string & {});
   }
   interface MicrosoftApiManagementServiceWorkspacesProducts {
     /** The resource name */
     name: string;
     /** Product entity contract properties. */
     properties?: inputs.ProductContractProperties;
+    displayName?: string;
+    description?: string;
+    terms?: string;
+    subscriptionRequired?: boolean;
+    approvalRequired?: boolean;
+    subscriptionsLimit?: number;
+    state?: "notPublished" | "published";
   }
   interface MicrosoftApiManagementServiceWorkspacesProductsApiLinks {
     /** The resource name */
     name: string;
     /** Product-API link entity contract properties. */
     properties?: inputs.ProductApiLinkContractProperties;
+    apiId?: string;
   }
   interface MicrosoftApiManagementServiceWorkspacesProductsGroupLinks {
     /** The resource name */
     name: string;
     /** Product-group link entity contract properties. */
     properties?: inputs.ProductGroupLinkContractProperties;
+    groupId?: string;
   }
   interface MicrosoftApiManagementServiceWorkspacesProductsPolicies {
     /** The resource name */
     name: "policy" | (string & {});
     /** Properties of the Policy. */
     properties?: inputs.PolicyContractProperties;
+    value?: string;
+    format?: "xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {});
   }
   interface MicrosoftApiManagementServiceWorkspacesSchemas {
     /** The resource name */
     name: string;
     /** Properties of the Global Schema. */
     properties?: inputs.GlobalSchemaContractProperties;
+    schemaType?: "xml" | "json" | (string & {});
+    description?: string;
+    value?: any;
+    document?: any;
   }
   interface MicrosoftApiManagementServiceWorkspacesSubscriptions {
     /** The resource name */
     name: string;
     /** Subscription contract properties. */
     properties?: inputs.SubscriptionCreateParameterPropertiesOrSubscriptionContractProperties;
+    ownerId?: string;
+    scope?: string;
+    displayName?: string;
+    primaryKey?: string;
+    secondaryKey?: string;
+    state?: "suspended" | "active" | "expired" | "submitted" | "rejected" | "cancelled";
+    allowTracing?: boolean;
   }
   interface MicrosoftApiManagementServiceWorkspacesTags {
     /** The resource name */
     name: string;
     /** Properties supplied to Create Tag operation. */
     properties?: inputs.TagContractProperties;
+    displayName?: string;
   }
   interface MicrosoftApiManagementServiceWorkspacesTagsApiLinks {
     /** The resource name */
     name: string;
     /** Tag-API link entity contract properties. */
     properties?: inputs.TagApiLinkContractProperties;
+    apiId?: string;
   }
   interface MicrosoftApiManagementServiceWorkspacesTagsOperationLinks {
     /** The resource name */
     name: string;
     /** Tag-API link entity contract properties. */
     properties?: inputs.TagOperationLinkContractProperties;
+    operationId?: string;
   }
   interface MicrosoftApiManagementServiceWorkspacesTagsProductLinks {
     /** The resource name */
     name: string;
     /** Tag-API link entity contract properties. */
     properties?: inputs.TagProductLinkContractProperties;
+    productId?: string;
   }
   interface MigrateToStv2Contract {
     /** Mode of Migration to stv2. Default is PreserveIp. */
@@ -11004,6 +11562,11 @@ export declare namespace inputs {
   interface NamedValueContract {
     /** NamedValue entity contract properties. */
     properties?: inputs.NamedValueContractProperties;
+    displayName?: string;
+    value?: string;
+    keyVault?: inputs.KeyVaultContractProperties;
+    tags?: string[];
+    secret?: boolean;
   }
   interface NamedValueContractProperties {
     /** Unique name of NamedValue. It may contain only letters, digits, period, dash, and underscore characters. */
@@ -11090,6 +11653,11 @@ export declare namespace inputs {
   interface OperationResultContract {
     /** Properties of the Operation Contract. */
     properties?: inputs.OperationResultContractProperties;
+    status?: "Started" | "InProgress" | "Succeeded" | "Failed";
+    started?: string;
+    updated?: string;
+    resultInfo?: string;
+    error?: inputs.ErrorResponseBody;
   }
   interface OperationResultContractProperties {
     /** Operation result identifier. */
@@ -11314,6 +11882,8 @@ export declare namespace inputs {
     type?: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionWrapperProperties;
+    privateEndpoint?: inputs.ArmIdWrapper;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface RepresentationContract {
     /** Specifies a registered or custom content type for this representation, e.g. application/xml. */
@@ -11383,6 +11953,8 @@ export declare namespace inputs {
   interface SaveConfigurationParameter {
     /** Properties of the Save Configuration Parameters. */
     properties?: inputs.SaveConfigurationParameterProperties;
+    branch?: string;
+    force?: boolean;
   }
   interface SaveConfigurationParameterProperties {
     /** The name of the Git branch in which to commit the current configuration snapshot. */
@@ -11560,6 +12132,8 @@ export declare namespace inputs {
   interface UserTokenParameters {
     /** User Token Parameter contract properties. */
     properties?: inputs.UserTokenParameterProperties;
+    keyType?: "primary" | "secondary";
+    expiry?: string;
   }
   interface UserTokenResult {
     /** Shared Access Authorization token for the User. */
@@ -11746,7 +12320,20 @@ export declare namespace outputs {
   type BackendBaseParametersPool = inputs.BackendBaseParametersPool;
   type BackendCircuitBreaker = inputs.BackendCircuitBreaker;
   type BackendConfiguration = inputs.BackendConfiguration;
-  type BackendContractProperties = inputs.BackendContractProperties;
+  interface BackendContractProperties {
+    url?: string;
+    protocol?: "http" | "soap" | (string & {});
+    title?: string;
+    description?: string;
+    resourceId?: string;
+    properties?: outputs.BackendProperties;
+    credentials?: outputs.BackendCredentialsContract;
+    proxy?: outputs.BackendProxyContract;
+    tls?: outputs.BackendTlsProperties;
+    circuitBreaker?: outputs.BackendCircuitBreaker;
+    pool?: outputs.BackendBaseParametersPool;
+    type?: "Single" | "Pool" | (string & {});
+  }
   type BackendCredentialsContract = inputs.BackendCredentialsContract;
   type BackendCredentialsContractHeader = inputs.BackendCredentialsContractHeader;
   type BackendCredentialsContractQuery = inputs.BackendCredentialsContractQuery;
@@ -11811,7 +12398,9 @@ export declare namespace outputs {
   type DataMaskingEntity = inputs.DataMaskingEntity;
   type DeletedServiceContractProperties = inputs.DeletedServiceContractProperties;
   type DeployConfigurationParameterProperties = inputs.DeployConfigurationParameterProperties;
-  type DeployConfigurationParameters = inputs.DeployConfigurationParameters;
+  interface DeployConfigurationParameters {
+    properties?: outputs.DeployConfigurationParameterProperties;
+  }
   type DiagnosticContractProperties = inputs.DiagnosticContractProperties;
   type DocumentationContractProperties = inputs.DocumentationContractProperties;
   type EmailTemplateParametersContractProperties = inputs.EmailTemplateParametersContractProperties;
@@ -12768,7 +13357,9 @@ export declare namespace outputs {
   type ResourceLocationDataContract = inputs.ResourceLocationDataContract;
   type ResponseContract = inputs.ResponseContract;
   type SamplingSettings = inputs.SamplingSettings;
-  type SaveConfigurationParameter = inputs.SaveConfigurationParameter;
+  interface SaveConfigurationParameter {
+    properties?: outputs.SaveConfigurationParameterProperties;
+  }
   type SaveConfigurationParameterProperties = inputs.SaveConfigurationParameterProperties;
   interface SchemaContractProperties {
     contentType: string;
@@ -12838,7 +13429,9 @@ export declare namespace outputs {
   type UserIdentityContract = inputs.UserIdentityContract;
   type UserIdentityProperties = inputs.UserIdentityProperties;
   type UserTokenParameterProperties = inputs.UserTokenParameterProperties;
-  type UserTokenParameters = inputs.UserTokenParameters;
+  interface UserTokenParameters {
+    properties?: outputs.UserTokenParameterProperties;
+  }
   type UserTokenResult = inputs.UserTokenResult;
   interface VirtualNetworkConfiguration {
     vnetid?: string;

@@ -31,13 +31,13 @@ export declare class Agent extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the Agent */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {})>;
   /** The endpoint of the Agent */
-  readonly agentEndpoint: $Output<string | undefined>;
+  readonly agentEndpoint: $Output<string>;
   /** The running state of the Agent */
-  readonly runningState: $Output<string | undefined>;
+  readonly runningState: $Output<string>;
   /** The power state of the Agent */
-  readonly powerState: $Output<"Running" | "Stopped" | (string & {}) | undefined>;
+  readonly powerState: $Output<"Running" | "Stopped" | (string & {})>;
   /** The agent space ID referenced by the agent */
   readonly agentSpaceId: $Output<string | undefined>;
   /** Knowledge graph configuration for agent */
@@ -106,10 +106,10 @@ export interface AgentState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {});
-  agentEndpoint?: string;
-  runningState?: string;
-  powerState?: "Running" | "Stopped" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {});
+  agentEndpoint: string;
+  runningState: string;
+  powerState: "Running" | "Stopped" | (string & {});
   agentSpaceId?: string;
   knowledgeGraphConfiguration?: outputs.KnowledgeGraphConfiguration;
   actionConfiguration?: outputs.ActionConfiguration;
@@ -157,15 +157,15 @@ export declare class AgentConnector extends $CustomResource {
   /** Identity used to access the data source */
   readonly identity: $Output<string | undefined>;
   /** Provisioning state of the connector */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {})>;
   /** Deployment error message if provisioning failed */
-  readonly deploymentError: $Output<string | undefined>;
+  readonly deploymentError: $Output<string>;
   /** Additional properties for the data connector which can be used to store custom key-value pairs */
   readonly extendedProperties: $Output<outputs.AgentConnectorPropertiesExtendedProperties | undefined>;
   /** The type of the data connector */
   readonly dataConnectorType: $Output<string | undefined>;
   /** Source of the data connector - "Agent" when directly stored in agent, "AgentSpace" when inherited */
-  readonly source: $Output<string | undefined>;
+  readonly source: $Output<string>;
   constructor(name: string, args: AgentConnectorArgs, opts?: $Options);
 }
 
@@ -210,11 +210,11 @@ export interface AgentConnectorState {
   endpoint?: string;
   dataSource?: string;
   identity?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {});
-  deploymentError?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {});
+  deploymentError: string;
   extendedProperties?: outputs.AgentConnectorPropertiesExtendedProperties;
   dataConnectorType?: string;
-  source?: string;
+  source: string;
 }
 /**
  * Reads an existing `Microsoft.App/agents/connectors` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -252,13 +252,13 @@ export declare class AgentSpace extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the Agent Space */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {})>;
   /** Current number of agents in the Agent Space */
-  readonly currentAgentCount: $Output<number | undefined>;
+  readonly currentAgentCount: $Output<number>;
   /** List of agents referencing the Agent Space */
   readonly memberAgents: $Output<string[] | undefined>;
   /** Timestamp of the last policy propagation to agents in this Agent Space */
-  readonly lastPolicyPropagation: $Output<string | undefined>;
+  readonly lastPolicyPropagation: $Output<string>;
   /** Compliance status of the Agent Space */
   readonly complianceStatus: $Output<outputs.AgentSpaceComplianceStatus | undefined>;
   /** Description of the Agent Space */
@@ -313,10 +313,10 @@ export interface AgentSpaceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {});
-  currentAgentCount?: number;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {});
+  currentAgentCount: number;
   memberAgents?: string[];
-  lastPolicyPropagation?: string;
+  lastPolicyPropagation: string;
   complianceStatus?: outputs.AgentSpaceComplianceStatus;
   description?: string;
   policies?: outputs.AgentSpacePolicies;
@@ -361,9 +361,9 @@ export declare class AgentSpaceConnector extends $CustomResource {
   /** Identity used to access the data source */
   readonly identity: $Output<string | undefined>;
   /** Provisioning state of the connector */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {})>;
   /** Deployment error message if provisioning failed */
-  readonly deploymentError: $Output<string | undefined>;
+  readonly deploymentError: $Output<string>;
   /** Additional properties for the data connector which can be used to store custom key-value pairs */
   readonly extendedProperties: $Output<outputs.AgentSpaceConnectorPropertiesExtendedProperties | undefined>;
   /** The type of the data connector */
@@ -412,8 +412,8 @@ export interface AgentSpaceConnectorState {
   endpoint?: string;
   dataSource?: string;
   identity?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {});
-  deploymentError?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {});
+  deploymentError: string;
   extendedProperties?: outputs.AgentSpaceConnectorPropertiesExtendedProperties;
   dataConnectorType?: string;
 }
@@ -453,11 +453,11 @@ export declare class ConnectedEnvironment extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the Kubernetes Environment. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Waiting" | "InitializationInProgress" | "InfrastructureSetupInProgress" | "InfrastructureSetupComplete" | "ScheduledForDelete" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Waiting" | "InitializationInProgress" | "InfrastructureSetupInProgress" | "InfrastructureSetupComplete" | "ScheduledForDelete" | (string & {})>;
   /** Any errors that occurred during deployment or deployment validation */
-  readonly deploymentErrors: $Output<string | undefined>;
+  readonly deploymentErrors: $Output<string>;
   /** Default Domain Name for the cluster */
-  readonly defaultDomain: $Output<string | undefined>;
+  readonly defaultDomain: $Output<string>;
   /** Static IP of the connectedEnvironment */
   readonly staticIp: $Output<string | undefined>;
   /** Application Insights connection string used by Dapr to export Service to Service communication telemetry */
@@ -506,9 +506,9 @@ export interface ConnectedEnvironmentState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Waiting" | "InitializationInProgress" | "InfrastructureSetupInProgress" | "InfrastructureSetupComplete" | "ScheduledForDelete" | (string & {});
-  deploymentErrors?: string;
-  defaultDomain?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Waiting" | "InitializationInProgress" | "InfrastructureSetupInProgress" | "InfrastructureSetupComplete" | "ScheduledForDelete" | (string & {});
+  deploymentErrors: string;
+  defaultDomain: string;
   staticIp?: string;
   daprAIConnectionString?: string;
   customDomainConfiguration?: outputs.CustomDomainConfiguration;
@@ -549,27 +549,27 @@ export declare class ConnectedEnvironmentCertificate extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the certificate. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "DeleteFailed" | "Pending" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "DeleteFailed" | "Pending" | "Deleting" | (string & {})>;
   /** Any errors that occurred during deployment or deployment validation */
-  readonly deploymentErrors: $Output<string | undefined>;
+  readonly deploymentErrors: $Output<string>;
   /** Properties for a certificate stored in a Key Vault. */
   readonly certificateKeyVaultProperties: $Output<outputs.CertificateKeyVaultProperties | undefined>;
   /** Subject name of the certificate. */
-  readonly subjectName: $Output<string | undefined>;
+  readonly subjectName: $Output<string>;
   /** Subject alternative names the certificate applies to. */
   readonly subjectAlternativeNames: $Output<string[] | undefined>;
   /** Certificate issuer. */
-  readonly issuer: $Output<string | undefined>;
+  readonly issuer: $Output<string>;
   /** Certificate issue Date. */
-  readonly issueDate: $Output<string | undefined>;
+  readonly issueDate: $Output<string>;
   /** Certificate expiration date. */
-  readonly expirationDate: $Output<string | undefined>;
+  readonly expirationDate: $Output<string>;
   /** Certificate thumbprint. */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   /** Is the certificate valid?. */
-  readonly valid: $Output<boolean | undefined>;
+  readonly valid: $Output<boolean>;
   /** Public key hash. */
-  readonly publicKeyHash: $Output<string | undefined>;
+  readonly publicKeyHash: $Output<string>;
   constructor(name: string, args: ConnectedEnvironmentCertificateArgs, opts?: $Options);
 }
 
@@ -613,17 +613,17 @@ export interface ConnectedEnvironmentCertificateState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "DeleteFailed" | "Pending" | "Deleting" | (string & {});
-  deploymentErrors?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "DeleteFailed" | "Pending" | "Deleting" | (string & {});
+  deploymentErrors: string;
   certificateKeyVaultProperties?: outputs.CertificateKeyVaultProperties;
-  subjectName?: string;
+  subjectName: string;
   subjectAlternativeNames?: string[];
-  issuer?: string;
-  issueDate?: string;
-  expirationDate?: string;
-  thumbprint?: string;
-  valid?: boolean;
-  publicKeyHash?: string;
+  issuer: string;
+  issueDate: string;
+  expirationDate: string;
+  thumbprint: string;
+  valid: boolean;
+  publicKeyHash: string;
 }
 /**
  * Reads an existing `Microsoft.App/connectedEnvironments/certificates` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -673,9 +673,9 @@ export declare class ConnectedEnvironmentDaprComponent extends $CustomResource {
   /** Names of container apps that can use this Dapr component */
   readonly scopes: $Output<string[] | undefined>;
   /** Provisioning state of the Connected Environment Dapr Component. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {})>;
   /** Any errors that occurred during deployment or deployment validation */
-  readonly deploymentErrors: $Output<string | undefined>;
+  readonly deploymentErrors: $Output<string>;
   constructor(name: string, args: ConnectedEnvironmentDaprComponentArgs, opts?: $Options);
 }
 
@@ -731,8 +731,8 @@ export interface ConnectedEnvironmentDaprComponentState {
   secretStoreComponent?: string;
   metadata?: outputs.DaprMetadata[];
   scopes?: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {});
-  deploymentErrors?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {});
+  deploymentErrors: string;
 }
 /**
  * Reads an existing `Microsoft.App/connectedEnvironments/daprComponents` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -766,9 +766,9 @@ export declare class ConnectedEnvironmentStorage extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the storage. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {})>;
   /** Any errors that occurred during deployment or deployment validation */
-  readonly deploymentErrors: $Output<string | undefined>;
+  readonly deploymentErrors: $Output<string>;
   /** Azure file properties */
   readonly azureFile: $Output<outputs.AzureFileProperties | undefined>;
   constructor(name: string, args: ConnectedEnvironmentStorageArgs, opts?: $Options);
@@ -804,8 +804,8 @@ export interface ConnectedEnvironmentStorageState {
   type: "Microsoft.App/connectedEnvironments/storages";
   properties?: outputs.ConnectedEnvironmentStorageProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {});
-  deploymentErrors?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {});
+  deploymentErrors: string;
   azureFile?: outputs.AzureFileProperties;
 }
 /**
@@ -850,9 +850,9 @@ export declare class ContainerApp extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the Container App. */
-  readonly provisioningState: $Output<"InProgress" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"InProgress" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {})>;
   /** Running status of the Container App. */
-  readonly runningStatus: $Output<"Progressing" | "Running" | "Stopped" | "Suspended" | "Ready" | (string & {}) | undefined>;
+  readonly runningStatus: $Output<"Progressing" | "Running" | "Stopped" | "Suspended" | "Ready" | (string & {})>;
   /** Deprecated. Resource ID of the Container App's environment. */
   readonly managedEnvironmentId: $Output<string | undefined>;
   /** Resource ID of environment. */
@@ -860,13 +860,13 @@ export declare class ContainerApp extends $CustomResource {
   /** Workload profile name to pin for container app execution. */
   readonly workloadProfileName: $Output<string | undefined>;
   /** Name of the latest revision of the Container App. */
-  readonly latestRevisionName: $Output<string | undefined>;
+  readonly latestRevisionName: $Output<string>;
   /** Name of the latest ready revision of the Container App. */
-  readonly latestReadyRevisionName: $Output<string | undefined>;
+  readonly latestReadyRevisionName: $Output<string>;
   /** Fully Qualified Domain Name of the latest revision of the Container App. */
-  readonly latestRevisionFqdn: $Output<string | undefined>;
+  readonly latestRevisionFqdn: $Output<string>;
   /** Id used to verify domain name ownership */
-  readonly customDomainVerificationId: $Output<string | undefined>;
+  readonly customDomainVerificationId: $Output<string>;
   /** Non versioned Container App configuration properties. */
   readonly configuration: $Output<outputs.Configuration | undefined>;
   /** Container App versioned application definition. */
@@ -874,7 +874,7 @@ export declare class ContainerApp extends $CustomResource {
   /** Outbound IP Addresses for container app. */
   readonly outboundIpAddresses: $Output<string[] | undefined>;
   /** The endpoint of the eventstream of the container app. */
-  readonly eventStreamEndpoint: $Output<string | undefined>;
+  readonly eventStreamEndpoint: $Output<string>;
   constructor(name: string, args: ContainerAppArgs, opts?: $Options);
 }
 
@@ -930,19 +930,19 @@ export interface ContainerAppState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "InProgress" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {});
-  runningStatus?: "Progressing" | "Running" | "Stopped" | "Suspended" | "Ready" | (string & {});
+  provisioningState: "InProgress" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {});
+  runningStatus: "Progressing" | "Running" | "Stopped" | "Suspended" | "Ready" | (string & {});
   managedEnvironmentId?: string;
   environmentId?: string;
   workloadProfileName?: string;
-  latestRevisionName?: string;
-  latestReadyRevisionName?: string;
-  latestRevisionFqdn?: string;
-  customDomainVerificationId?: string;
+  latestRevisionName: string;
+  latestReadyRevisionName: string;
+  latestRevisionFqdn: string;
+  customDomainVerificationId: string;
   configuration?: outputs.Configuration;
   template?: outputs.Template;
   outboundIpAddresses?: string[];
-  eventStreamEndpoint?: string;
+  eventStreamEndpoint: string;
 }
 /**
  * Reads an existing `Microsoft.App/containerApps` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -1062,24 +1062,24 @@ export interface ContainerAppDetectorPropertyState {
   properties?: outputs.ContainerAppProperties;
   extendedLocation?: outputs.ExtendedLocation;
   identity?: outputs.ManagedServiceIdentity2;
-  managedBy?: string;
-  kind?: "workflowapp" | "functionapp" | (string & {});
+  managedBy: string;
+  kind: "workflowapp" | "functionapp" | (string & {});
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "InProgress" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {});
-  runningStatus?: "Progressing" | "Running" | "Stopped" | "Suspended" | "Ready" | (string & {});
+  provisioningState: "InProgress" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {});
+  runningStatus: "Progressing" | "Running" | "Stopped" | "Suspended" | "Ready" | (string & {});
   managedEnvironmentId?: string;
   environmentId?: string;
   workloadProfileName?: string;
-  latestRevisionName?: string;
-  latestReadyRevisionName?: string;
-  latestRevisionFqdn?: string;
-  customDomainVerificationId?: string;
+  latestRevisionName: string;
+  latestReadyRevisionName: string;
+  latestRevisionFqdn: string;
+  customDomainVerificationId: string;
   configuration?: outputs.Configuration;
   template?: outputs.Template;
   outboundIpAddresses?: string[];
-  eventStreamEndpoint?: string;
+  eventStreamEndpoint: string;
 }
 /**
  * Reads an existing `Microsoft.App/containerApps/detectorProperties` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -1107,17 +1107,17 @@ export interface DetectorPropertyRevisionState {
   type: "Microsoft.App/containerApps/detectorProperties/revisions";
   properties?: outputs.RevisionProperties;
   systemData?: outputs.SystemData;
-  createdTime?: string;
-  lastActiveTime?: string;
-  fqdn?: string;
+  createdTime: string;
+  lastActiveTime: string;
+  fqdn: string;
   template?: outputs.Template;
-  active?: boolean;
-  replicas?: number;
-  trafficWeight?: number;
-  provisioningError?: string;
-  healthState?: "Healthy" | "Unhealthy" | "None" | (string & {});
-  provisioningState?: "Provisioning" | "Provisioned" | "Failed" | "Deprovisioning" | "Deprovisioned" | (string & {});
-  runningState?: "Running" | "Processing" | "Stopped" | "Degraded" | "Failed" | "Unknown" | (string & {});
+  active: boolean;
+  replicas: number;
+  trafficWeight: number;
+  provisioningError: string;
+  healthState: "Healthy" | "Unhealthy" | "None" | (string & {});
+  provisioningState: "Provisioning" | "Provisioned" | "Failed" | "Deprovisioning" | "Deprovisioned" | (string & {});
+  runningState: "Running" | "Processing" | "Stopped" | "Degraded" | "Failed" | "Unknown" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.App/containerApps/detectorProperties/revisions` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -1172,17 +1172,17 @@ export interface RevisionState {
   type: "Microsoft.App/containerApps/revisions";
   properties?: outputs.RevisionProperties;
   systemData?: outputs.SystemData;
-  createdTime?: string;
-  lastActiveTime?: string;
-  fqdn?: string;
+  createdTime: string;
+  lastActiveTime: string;
+  fqdn: string;
   template?: outputs.Template;
-  active?: boolean;
-  replicas?: number;
-  trafficWeight?: number;
-  provisioningError?: string;
-  healthState?: "Healthy" | "Unhealthy" | "None" | (string & {});
-  provisioningState?: "Provisioning" | "Provisioned" | "Failed" | "Deprovisioning" | "Deprovisioned" | (string & {});
-  runningState?: "Running" | "Processing" | "Stopped" | "Degraded" | "Failed" | "Unknown" | (string & {});
+  active: boolean;
+  replicas: number;
+  trafficWeight: number;
+  provisioningError: string;
+  healthState: "Healthy" | "Unhealthy" | "None" | (string & {});
+  provisioningState: "Provisioning" | "Provisioned" | "Failed" | "Deprovisioning" | "Deprovisioned" | (string & {});
+  runningState: "Running" | "Processing" | "Stopped" | "Degraded" | "Failed" | "Unknown" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.App/containerApps/revisions` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -1210,9 +1210,9 @@ export interface ReplicaState {
   type: "Microsoft.App/containerApps/revisions/replicas";
   properties?: outputs.ReplicaProperties;
   systemData?: outputs.SystemData;
-  createdTime?: string;
-  runningState?: "Running" | "NotRunning" | "Unknown" | (string & {});
-  runningStateDetails?: string;
+  createdTime: string;
+  runningState: "Running" | "NotRunning" | "Unknown" | (string & {});
+  runningStateDetails: string;
   containers?: outputs.ReplicaContainer[];
   initContainers?: outputs.ReplicaContainer[];
 }
@@ -1248,7 +1248,7 @@ export declare class Sourcecontrol extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Current provisioning State of the operation */
-  readonly operationState: $Output<"InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly operationState: $Output<"InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The repo url which will be integrated to ContainerApp. */
   readonly repoUrl: $Output<string | undefined>;
   /** The branch which will trigger the auto deployment */
@@ -1300,7 +1300,7 @@ export interface SourcecontrolState {
   type: "Microsoft.App/containerApps/sourcecontrols";
   properties?: outputs.SourceControlProperties;
   systemData?: outputs.SystemData;
-  operationState?: "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  operationState: "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {});
   repoUrl?: string;
   branch?: string;
   githubActionConfiguration?: outputs.GithubActionConfiguration;
@@ -1341,7 +1341,7 @@ export declare class Job extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the Container Apps Job. */
-  readonly provisioningState: $Output<"InProgress" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"InProgress" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {})>;
   /** Resource ID of environment. */
   readonly environmentId: $Output<string | undefined>;
   /** Workload profile name to pin for container apps job execution. */
@@ -1353,7 +1353,7 @@ export declare class Job extends $CustomResource {
   /** Outbound IP Addresses of a container apps job. */
   readonly outboundIpAddresses: $Output<string[] | undefined>;
   /** The endpoint of the eventstream of the container apps job. */
-  readonly eventStreamEndpoint: $Output<string | undefined>;
+  readonly eventStreamEndpoint: $Output<string>;
   constructor(name: string, args: JobArgs, opts?: $Options);
 }
 
@@ -1398,13 +1398,13 @@ export interface JobState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "InProgress" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {});
+  provisioningState: "InProgress" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {});
   environmentId?: string;
   workloadProfileName?: string;
   configuration?: outputs.JobConfiguration;
   template?: outputs.JobTemplate;
   outboundIpAddresses?: string[];
-  eventStreamEndpoint?: string;
+  eventStreamEndpoint: string;
 }
 /**
  * Reads an existing `Microsoft.App/jobs` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -1431,15 +1431,15 @@ export interface JobDetectorPropertyState {
   properties?: outputs.JobProperties;
   identity?: outputs.ManagedServiceIdentity2;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "InProgress" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {});
+  provisioningState: "InProgress" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {});
   environmentId?: string;
   workloadProfileName?: string;
   configuration?: outputs.JobConfiguration;
   template?: outputs.JobTemplate;
   outboundIpAddresses?: string[];
-  eventStreamEndpoint?: string;
+  eventStreamEndpoint: string;
 }
 /**
  * Reads an existing `Microsoft.App/jobs/detectorProperties` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -1494,7 +1494,7 @@ export interface ExecutionState {
   type: "Microsoft.App/jobs/executions";
   properties?: outputs.JobExecutionProperties;
   systemData?: outputs.SystemData;
-  status?: "Running" | "Processing" | "Stopped" | "Degraded" | "Failed" | "Unknown" | "Succeeded" | (string & {});
+  status: "Running" | "Processing" | "Stopped" | "Degraded" | "Failed" | "Unknown" | "Succeeded" | (string & {});
   startTime?: string;
   endTime?: string;
   template?: outputs.JobExecutionTemplate;
@@ -1574,7 +1574,7 @@ export interface WorkflowState {
   name: string;
   type: "Microsoft.App/logicApps/workflows";
   properties?: outputs.WorkflowEnvelopeProperties;
-  kind?: "Stateful" | "Stateless" | "Agentic" | (string & {});
+  kind: "Stateful" | "Stateless" | "Agentic" | (string & {});
   systemData?: outputs.SystemData;
   files?: any;
   flowState?: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
@@ -1618,7 +1618,7 @@ export declare class ManagedEnvironment extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the Environment. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Waiting" | "InitializationInProgress" | "InfrastructureSetupInProgress" | "InfrastructureSetupComplete" | "ScheduledForDelete" | "UpgradeRequested" | "UpgradeFailed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Waiting" | "InitializationInProgress" | "InfrastructureSetupInProgress" | "InfrastructureSetupComplete" | "ScheduledForDelete" | "UpgradeRequested" | "UpgradeFailed" | (string & {})>;
   /** Azure Monitor instrumentation key used by Dapr to export Service to Service communication telemetry */
   readonly daprAIInstrumentationKey: $Output<string | undefined>;
   /** Application Insights connection string used by Dapr to export Service to Service communication telemetry */
@@ -1626,11 +1626,11 @@ export declare class ManagedEnvironment extends $CustomResource {
   /** Vnet configuration for the environment */
   readonly vnetConfiguration: $Output<outputs.VnetConfiguration | undefined>;
   /** Any errors that occurred during deployment or deployment validation */
-  readonly deploymentErrors: $Output<string | undefined>;
+  readonly deploymentErrors: $Output<string>;
   /** Default Domain Name for the cluster */
-  readonly defaultDomain: $Output<string | undefined>;
+  readonly defaultDomain: $Output<string>;
   /** Static IP of the Environment */
-  readonly staticIp: $Output<string | undefined>;
+  readonly staticIp: $Output<string>;
   /** Cluster configuration which enables the log daemon to export app logs to configured destination */
   readonly appLogsConfiguration: $Output<outputs.AppLogsConfiguration | undefined>;
   /** Whether or not this Managed Environment is zone-redundant. */
@@ -1638,7 +1638,7 @@ export declare class ManagedEnvironment extends $CustomResource {
   /** Custom domain configuration for the environment */
   readonly customDomainConfiguration: $Output<outputs.CustomDomainConfiguration | undefined>;
   /** The endpoint of the eventstream of the Environment. */
-  readonly eventStreamEndpoint: $Output<string | undefined>;
+  readonly eventStreamEndpoint: $Output<string>;
   /** Workload profiles configured for the Managed Environment. */
   readonly workloadProfiles: $Output<outputs.WorkloadProfile[] | undefined>;
   /** The configuration of Keda component. */
@@ -1724,17 +1724,17 @@ export interface ManagedEnvironmentState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Waiting" | "InitializationInProgress" | "InfrastructureSetupInProgress" | "InfrastructureSetupComplete" | "ScheduledForDelete" | "UpgradeRequested" | "UpgradeFailed" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Waiting" | "InitializationInProgress" | "InfrastructureSetupInProgress" | "InfrastructureSetupComplete" | "ScheduledForDelete" | "UpgradeRequested" | "UpgradeFailed" | (string & {});
   daprAIInstrumentationKey?: string;
   daprAIConnectionString?: string;
   vnetConfiguration?: outputs.VnetConfiguration;
-  deploymentErrors?: string;
-  defaultDomain?: string;
-  staticIp?: string;
+  deploymentErrors: string;
+  defaultDomain: string;
+  staticIp: string;
   appLogsConfiguration?: outputs.AppLogsConfiguration;
   zoneRedundant?: boolean;
   customDomainConfiguration?: outputs.CustomDomainConfiguration;
-  eventStreamEndpoint?: string;
+  eventStreamEndpoint: string;
   workloadProfiles?: outputs.WorkloadProfile[];
   kedaConfiguration?: outputs.KedaConfiguration;
   daprConfiguration?: outputs.DaprConfiguration;
@@ -1781,27 +1781,27 @@ export declare class ManagedEnvironmentCertificate extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the certificate. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "DeleteFailed" | "Pending" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "DeleteFailed" | "Pending" | "Deleting" | (string & {})>;
   /** Any errors that occurred during deployment or deployment validation */
-  readonly deploymentErrors: $Output<string | undefined>;
+  readonly deploymentErrors: $Output<string>;
   /** Properties for a certificate stored in a Key Vault. */
   readonly certificateKeyVaultProperties: $Output<outputs.CertificateKeyVaultProperties | undefined>;
   /** Subject name of the certificate. */
-  readonly subjectName: $Output<string | undefined>;
+  readonly subjectName: $Output<string>;
   /** Subject alternative names the certificate applies to. */
   readonly subjectAlternativeNames: $Output<string[] | undefined>;
   /** Certificate issuer. */
-  readonly issuer: $Output<string | undefined>;
+  readonly issuer: $Output<string>;
   /** Certificate issue Date. */
-  readonly issueDate: $Output<string | undefined>;
+  readonly issueDate: $Output<string>;
   /** Certificate expiration date. */
-  readonly expirationDate: $Output<string | undefined>;
+  readonly expirationDate: $Output<string>;
   /** Certificate thumbprint. */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   /** Is the certificate valid?. */
-  readonly valid: $Output<boolean | undefined>;
+  readonly valid: $Output<boolean>;
   /** Public key hash. */
-  readonly publicKeyHash: $Output<string | undefined>;
+  readonly publicKeyHash: $Output<string>;
   constructor(name: string, args: ManagedEnvironmentCertificateArgs, opts?: $Options);
 }
 
@@ -1845,17 +1845,17 @@ export interface ManagedEnvironmentCertificateState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "DeleteFailed" | "Pending" | "Deleting" | (string & {});
-  deploymentErrors?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "DeleteFailed" | "Pending" | "Deleting" | (string & {});
+  deploymentErrors: string;
   certificateKeyVaultProperties?: outputs.CertificateKeyVaultProperties;
-  subjectName?: string;
+  subjectName: string;
   subjectAlternativeNames?: string[];
-  issuer?: string;
-  issueDate?: string;
-  expirationDate?: string;
-  thumbprint?: string;
-  valid?: boolean;
-  publicKeyHash?: string;
+  issuer: string;
+  issueDate: string;
+  expirationDate: string;
+  thumbprint: string;
+  valid: boolean;
+  publicKeyHash: string;
 }
 /**
  * Reads an existing `Microsoft.App/managedEnvironments/certificates` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -1905,9 +1905,9 @@ export declare class ManagedEnvironmentDaprComponent extends $CustomResource {
   /** Names of container apps that can use this Dapr component */
   readonly scopes: $Output<string[] | undefined>;
   /** Provisioning state of the Connected Environment Dapr Component. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {})>;
   /** Any errors that occurred during deployment or deployment validation */
-  readonly deploymentErrors: $Output<string | undefined>;
+  readonly deploymentErrors: $Output<string>;
   constructor(name: string, args: ManagedEnvironmentDaprComponentArgs, opts?: $Options);
 }
 
@@ -1963,8 +1963,8 @@ export interface ManagedEnvironmentDaprComponentState {
   secretStoreComponent?: string;
   metadata?: outputs.DaprMetadata[];
   scopes?: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {});
-  deploymentErrors?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | (string & {});
+  deploymentErrors: string;
 }
 /**
  * Reads an existing `Microsoft.App/managedEnvironments/daprComponents` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -1989,22 +1989,22 @@ export interface ManagedEnvironmentDetectorPropertyState {
   name: "rootApi";
   type: "Microsoft.App/managedEnvironments/detectorProperties";
   properties?: outputs.ManagedEnvironmentProperties;
-  kind?: string;
+  kind: string;
   identity?: outputs.ManagedServiceIdentity2;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Waiting" | "InitializationInProgress" | "InfrastructureSetupInProgress" | "InfrastructureSetupComplete" | "ScheduledForDelete" | "UpgradeRequested" | "UpgradeFailed" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Waiting" | "InitializationInProgress" | "InfrastructureSetupInProgress" | "InfrastructureSetupComplete" | "ScheduledForDelete" | "UpgradeRequested" | "UpgradeFailed" | (string & {});
   daprAIInstrumentationKey?: string;
   daprAIConnectionString?: string;
   vnetConfiguration?: outputs.VnetConfiguration;
-  deploymentErrors?: string;
-  defaultDomain?: string;
-  staticIp?: string;
+  deploymentErrors: string;
+  defaultDomain: string;
+  staticIp: string;
   appLogsConfiguration?: outputs.AppLogsConfiguration;
   zoneRedundant?: boolean;
   customDomainConfiguration?: outputs.CustomDomainConfiguration;
-  eventStreamEndpoint?: string;
+  eventStreamEndpoint: string;
   workloadProfiles?: outputs.WorkloadProfile[];
   kedaConfiguration?: outputs.KedaConfiguration;
   daprConfiguration?: outputs.DaprConfiguration;
@@ -2076,11 +2076,11 @@ export declare class HttpRouteConfig extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the Http Route Config in cluster */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Waiting" | "Updating" | "Deleting" | "Pending" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Waiting" | "Updating" | "Deleting" | "Pending" | (string & {})>;
   /** List of errors when trying to reconcile http routes */
   readonly provisioningErrors: $Output<outputs.HttpRouteProvisioningErrors[] | undefined>;
   /** FQDN of the route resource. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** Custom domain bindings for http Routes' hostnames. */
   readonly customDomains: $Output<outputs.CustomDomain[] | undefined>;
   /** Routing Rules for http route resource. */
@@ -2120,9 +2120,9 @@ export interface HttpRouteConfigState {
   type: "Microsoft.App/managedEnvironments/httpRouteConfigs";
   properties?: outputs.HttpRouteConfigProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Waiting" | "Updating" | "Deleting" | "Pending" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Waiting" | "Updating" | "Deleting" | "Pending" | (string & {});
   provisioningErrors?: outputs.HttpRouteProvisioningErrors[];
-  fqdn?: string;
+  fqdn: string;
   customDomains?: outputs.CustomDomain[];
   rules?: outputs.HttpRouteRule[];
 }
@@ -2158,7 +2158,7 @@ export declare class JavaComponent extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the Java Component. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Deleting" | "InProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Deleting" | "InProgress" | (string & {})>;
   /** List of Java Components configuration properties */
   readonly configurations: $Output<outputs.JavaComponentConfigurationProperty[] | undefined>;
   /** Java component scaling configurations */
@@ -2206,7 +2206,7 @@ export interface JavaComponentState {
   type: "Microsoft.App/managedEnvironments/javaComponents";
   properties?: outputs.JavaComponentProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Deleting" | "InProgress" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Deleting" | "InProgress" | (string & {});
   configurations?: outputs.JavaComponentConfigurationProperty[];
   scale?: outputs.JavaComponentPropertiesScale;
   serviceBinds?: outputs.JavaComponentServiceBind[];
@@ -2317,15 +2317,15 @@ export declare class ManagedCertificate extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the certificate. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "DeleteFailed" | "Pending" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "DeleteFailed" | "Pending" | "Deleting" | (string & {})>;
   /** Subject name of the certificate. */
   readonly subjectName: $Output<string | undefined>;
   /** Any error occurred during the certificate provision. */
-  readonly error: $Output<string | undefined>;
+  readonly error: $Output<string>;
   /** Selected type of domain control validation for managed certificates. */
   readonly domainControlValidation: $Output<"CNAME" | "HTTP" | "TXT" | (string & {}) | undefined>;
   /** A TXT token used for DNS TXT domain control validation when issuing this type of managed certificates. */
-  readonly validationToken: $Output<string | undefined>;
+  readonly validationToken: $Output<string>;
   constructor(name: string, args: ManagedCertificateArgs, opts?: $Options);
 }
 
@@ -2367,11 +2367,11 @@ export interface ManagedCertificateState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "DeleteFailed" | "Pending" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "DeleteFailed" | "Pending" | "Deleting" | (string & {});
   subjectName?: string;
-  error?: string;
+  error: string;
   domainControlValidation?: "CNAME" | "HTTP" | "TXT" | (string & {});
-  validationToken?: string;
+  validationToken: string;
 }
 /**
  * Reads an existing `Microsoft.App/managedEnvironments/managedCertificates` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -2411,7 +2411,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Waiting" | "Updating" | "Deleting" | "Pending" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Waiting" | "Updating" | "Deleting" | "Pending" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -2450,7 +2450,7 @@ export interface PrivateEndpointConnectionState {
   groupIds?: string[];
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Waiting" | "Updating" | "Deleting" | "Pending" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Waiting" | "Updating" | "Deleting" | "Pending" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.App/managedEnvironments/privateEndpointConnections` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -2567,7 +2567,7 @@ export declare class SessionPool extends $CustomResource {
   /** The pool management type of the session pool. */
   readonly poolManagementType: $Output<"Manual" | "Dynamic" | (string & {}) | undefined>;
   /** The number of nodes the session pool is using. */
-  readonly nodeCount: $Output<number | undefined>;
+  readonly nodeCount: $Output<number>;
   /** The scale configuration of the session pool. */
   readonly scaleConfiguration: $Output<outputs.ScaleConfiguration | undefined>;
   /** The secrets of the session pool. */
@@ -2579,9 +2579,9 @@ export declare class SessionPool extends $CustomResource {
   /** The network configuration of the sessions in the session pool. */
   readonly sessionNetworkConfiguration: $Output<outputs.SessionNetworkConfiguration | undefined>;
   /** The endpoint to manage the pool. */
-  readonly poolManagementEndpoint: $Output<string | undefined>;
+  readonly poolManagementEndpoint: $Output<string>;
   /** Provisioning state of the session pool. */
-  readonly provisioningState: $Output<"InProgress" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"InProgress" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {})>;
   /** Optional settings for a Managed Identity that is assigned to the Session pool. */
   readonly managedIdentitySettings: $Output<outputs.ManagedIdentitySetting[] | undefined>;
   constructor(name: string, args: SessionPoolArgs, opts?: $Options);
@@ -2641,14 +2641,14 @@ export interface SessionPoolState {
   environmentId?: string;
   containerType?: "CustomContainer" | "PythonLTS" | (string & {});
   poolManagementType?: "Manual" | "Dynamic" | (string & {});
-  nodeCount?: number;
+  nodeCount: number;
   scaleConfiguration?: outputs.ScaleConfiguration;
   secrets?: outputs.SessionPoolSecret[];
   dynamicPoolConfiguration?: outputs.DynamicPoolConfiguration;
   customContainerTemplate?: outputs.CustomContainerTemplate;
   sessionNetworkConfiguration?: outputs.SessionNetworkConfiguration;
-  poolManagementEndpoint?: string;
-  provisioningState?: "InProgress" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {});
+  poolManagementEndpoint: string;
+  provisioningState: "InProgress" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {});
   managedIdentitySettings?: outputs.ManagedIdentitySetting[];
 }
 /**
@@ -2976,6 +2976,61 @@ export declare const listLogicAppWorkflowsConnectionsOutput: typeof listLogicApp
 export declare const checkManagedEnvironmentNameAvailabilityOutput: typeof checkManagedEnvironmentNameAvailability;
 export declare const getManagedEnvironmentAuthtokenOutput: typeof getManagedEnvironmentAuthtoken;
 export declare const listManagedEnvironmentDaprComponentSecretsOutput: typeof listManagedEnvironmentDaprComponentSecrets;
+// Pulumi's names for what each function and lookup returns.
+export type GetAgentResult = AgentState;
+export type GetAgentConnectorResult = AgentConnectorState;
+export type GetAgentSpaceResult = AgentSpaceState;
+export type GetAgentSpaceConnectorResult = AgentSpaceConnectorState;
+export type GetConnectedEnvironmentResult = ConnectedEnvironmentState;
+export type GetConnectedEnvironmentCertificateResult = ConnectedEnvironmentCertificateState;
+export type GetConnectedEnvironmentDaprComponentResult = ConnectedEnvironmentDaprComponentState;
+export type GetConnectedEnvironmentStorageResult = ConnectedEnvironmentStorageState;
+export type GetContainerAppResult = ContainerAppState;
+export type GetAuthConfigResult = AuthConfigState;
+export type GetContainerAppDetectorPropertyResult = ContainerAppDetectorPropertyState;
+export type GetDetectorPropertyRevisionResult = DetectorPropertyRevisionState;
+export type GetContainerAppDetectorResult = ContainerAppDetectorState;
+export type GetRevisionResult = RevisionState;
+export type GetReplicaResult = ReplicaState;
+export type GetSourcecontrolResult = SourcecontrolState;
+export type GetJobResult = JobState;
+export type GetJobDetectorPropertyResult = JobDetectorPropertyState;
+export type GetJobDetectorResult = JobDetectorState;
+export type GetExecutionResult = ExecutionState;
+export type GetLogicAppResult = LogicAppState;
+export type GetWorkflowResult = WorkflowState;
+export type GetManagedEnvironmentResult = ManagedEnvironmentState;
+export type GetManagedEnvironmentCertificateResult = ManagedEnvironmentCertificateState;
+export type GetManagedEnvironmentDaprComponentResult = ManagedEnvironmentDaprComponentState;
+export type GetManagedEnvironmentDetectorPropertyResult = ManagedEnvironmentDetectorPropertyState;
+export type GetManagedEnvironmentDetectorResult = ManagedEnvironmentDetectorState;
+export type GetHttpRouteConfigResult = HttpRouteConfigState;
+export type GetJavaComponentResult = JavaComponentState;
+export type GetMaintenanceConfigurationResult = MaintenanceConfigurationState;
+export type GetManagedCertificateResult = ManagedCertificateState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetManagedEnvironmentStorageResult = ManagedEnvironmentStorageState;
+export type GetSessionPoolResult = SessionPoolState;
+export type ListAgentConnectorsWithSecretsResult = outputs.AgentConnectorCollection;
+export type StartAgentResult = outputs.Agent;
+export type StopAgentResult = outputs.Agent;
+export type ListAgentConnectorSecretsResult = outputs.AgentConnector;
+export type ListAgentSpaceConnectorsWithSecretsResult = outputs.AgentSpaceConnectorCollection;
+export type ListAgentSpaceConnectorSecretsResult = outputs.AgentSpaceConnector;
+export type CheckConnectedEnvironmentNameAvailabilityResult = outputs.CheckNameAvailabilityResponse;
+export type ListConnectedEnvironmentDaprComponentSecretsResult = outputs.DaprSecretsCollection;
+export type GetContainerAppAuthtokenResult = outputs.ContainerAppAuthToken;
+export type ListContainerAppCustomHostNameAnalysisResult = outputs.CustomHostnameAnalysisResult;
+export type ListContainerAppSecretsResult = outputs.SecretsCollection;
+export type StartContainerAppResult = outputs.ContainerApp;
+export type StopContainerAppResult = outputs.ContainerApp;
+export type ListJobSecretsResult = outputs.JobSecretsCollection;
+export type StartJobResult = outputs.JobExecutionBase;
+export type StopJobResult = outputs.ContainerAppJobExecutions;
+export type ListLogicAppWorkflowsConnectionsResult = outputs.WorkflowEnvelope;
+export type CheckManagedEnvironmentNameAvailabilityResult = outputs.CheckNameAvailabilityResponse;
+export type GetManagedEnvironmentAuthtokenResult = outputs.EnvironmentAuthToken;
+export type ListManagedEnvironmentDaprComponentSecretsResult = outputs.DaprSecretsCollection;
 
 export declare namespace inputs {
   interface ActionConfiguration {
@@ -2995,10 +3050,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    agentSpaceId?: string;
+    knowledgeGraphConfiguration?: inputs.KnowledgeGraphConfiguration;
+    actionConfiguration?: inputs.ActionConfiguration;
+    logConfiguration?: inputs.LogConfiguration;
+    incidentManagementConfiguration?: inputs.IncidentManagementConfiguration;
+    upgradeChannel?: "Preview" | "Stable" | (string & {});
+    agentIdentity?: inputs.AgentIdentity;
+    defaultModel?: inputs.DefaultModel;
   }
   interface AgentConnector {
     /** The resource-specific properties for this resource. */
     properties?: inputs.AgentConnectorProperties;
+    endpoint?: string;
+    dataSource?: string;
+    identity?: string;
+    extendedProperties?: inputs.AgentConnectorPropertiesExtendedProperties;
+    dataConnectorType?: string;
   }
   interface AgentConnectorCollection {
     /** The AgentConnector items on this page */
@@ -3045,6 +3113,11 @@ export declare namespace inputs {
   interface AgentSpaceConnector {
     /** The resource-specific properties for this resource. */
     properties?: inputs.AgentSpaceConnectorProperties;
+    endpoint?: string;
+    dataSource?: string;
+    identity?: string;
+    extendedProperties?: inputs.AgentSpaceConnectorPropertiesExtendedProperties;
+    dataConnectorType?: string;
   }
   interface AgentSpaceConnectorCollection {
     /** The AgentSpaceConnector items on this page */
@@ -3350,6 +3423,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    managedEnvironmentId?: string;
+    environmentId?: string;
+    workloadProfileName?: string;
+    configuration?: inputs.Configuration;
+    template?: inputs.Template;
   }
   interface ContainerAppAuthToken {
     /** Container App auth token resource specific properties */
@@ -4058,6 +4136,9 @@ export declare namespace inputs {
   interface JobExecution {
     /** Container Apps Job execution specific properties. */
     properties?: inputs.JobExecutionProperties;
+    startTime?: string;
+    endTime?: string;
+    template?: inputs.JobExecutionTemplate;
   }
   interface JobExecutionBase {
     /** Job execution name. */
@@ -4281,12 +4362,25 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    agentSpaceId?: string;
+    knowledgeGraphConfiguration?: inputs.KnowledgeGraphConfiguration;
+    actionConfiguration?: inputs.ActionConfiguration;
+    logConfiguration?: inputs.LogConfiguration;
+    incidentManagementConfiguration?: inputs.IncidentManagementConfiguration;
+    upgradeChannel?: "Preview" | "Stable" | (string & {});
+    agentIdentity?: inputs.AgentIdentity;
+    defaultModel?: inputs.DefaultModel;
   }
   interface MicrosoftAppAgentsConnectors {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.AgentConnectorProperties;
+    endpoint?: string;
+    dataSource?: string;
+    identity?: string;
+    extendedProperties?: inputs.AgentConnectorPropertiesExtendedProperties;
+    dataConnectorType?: string;
   }
   interface MicrosoftAppAgentSpaces {
     /** The resource name */
@@ -4299,12 +4393,21 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    policies?: inputs.AgentSpacePolicies;
+    maxAgentCount?: number;
+    serviceTreeId?: string;
   }
   interface MicrosoftAppAgentSpacesConnectors {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.AgentSpaceConnectorProperties;
+    endpoint?: string;
+    dataSource?: string;
+    identity?: string;
+    extendedProperties?: inputs.AgentSpaceConnectorPropertiesExtendedProperties;
+    dataConnectorType?: string;
   }
   interface MicrosoftAppConnectedEnvironments {
     /** The resource name */
@@ -4317,6 +4420,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    staticIp?: string;
+    daprAIConnectionString?: string;
+    customDomainConfiguration?: inputs.CustomDomainConfiguration;
   }
   interface MicrosoftAppConnectedEnvironmentsCertificates {
     /** The resource name */
@@ -4327,18 +4433,30 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    certificateKeyVaultProperties?: inputs.CertificateKeyVaultProperties;
+    password?: string;
+    value?: string;
   }
   interface MicrosoftAppConnectedEnvironmentsDaprComponents {
     /** The resource name */
     name: string;
     /** Dapr Component resource specific properties */
     properties?: inputs.DaprComponentProperties;
+    componentType?: string;
+    version?: string;
+    ignoreErrors?: boolean;
+    initTimeout?: string;
+    secrets?: inputs.Secret[];
+    secretStoreComponent?: string;
+    metadata?: inputs.DaprMetadata[];
+    scopes?: string[];
   }
   interface MicrosoftAppConnectedEnvironmentsStorages {
     /** The resource name */
     name: string;
     /** Storage properties */
     properties?: inputs.ConnectedEnvironmentStorageProperties;
+    azureFile?: inputs.AzureFileProperties;
   }
   interface MicrosoftAppContainerApps {
     /** The resource name */
@@ -4357,12 +4475,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    managedEnvironmentId?: string;
+    environmentId?: string;
+    workloadProfileName?: string;
+    configuration?: inputs.Configuration;
+    template?: inputs.Template;
   }
   interface MicrosoftAppContainerAppsAuthConfigs {
     /** The resource name */
     name: string;
     /** AuthConfig resource specific properties */
     properties?: inputs.AuthConfigProperties;
+    platform?: inputs.AuthPlatform;
+    globalValidation?: inputs.GlobalValidation;
+    identityProviders?: inputs.IdentityProviders;
+    login?: inputs.Login;
+    httpSettings?: inputs.HttpSettings;
+    encryptionSettings?: inputs.EncryptionSettings;
   }
   interface MicrosoftAppContainerAppsDetectorProperties {
     /** The resource name */
@@ -4389,6 +4518,9 @@ export declare namespace inputs {
     name: string;
     /** SourceControl resource specific properties */
     properties?: inputs.SourceControlProperties;
+    repoUrl?: string;
+    branch?: string;
+    githubActionConfiguration?: inputs.GithubActionConfiguration;
   }
   interface MicrosoftAppJobs {
     /** The resource name */
@@ -4401,6 +4533,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    environmentId?: string;
+    workloadProfileName?: string;
+    configuration?: inputs.JobConfiguration;
+    template?: inputs.JobTemplate;
   }
   interface MicrosoftAppJobsDetectorProperties {
     /** The resource name */
@@ -4435,6 +4571,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    daprAIInstrumentationKey?: string;
+    daprAIConnectionString?: string;
+    vnetConfiguration?: inputs.VnetConfiguration;
+    appLogsConfiguration?: inputs.AppLogsConfiguration;
+    zoneRedundant?: boolean;
+    customDomainConfiguration?: inputs.CustomDomainConfiguration;
+    workloadProfiles?: inputs.WorkloadProfile[];
+    kedaConfiguration?: inputs.KedaConfiguration;
+    daprConfiguration?: inputs.DaprConfiguration;
+    infrastructureResourceGroup?: string;
+    peerAuthentication?: inputs.ManagedEnvironmentPropertiesPeerAuthentication;
+    peerTrafficConfiguration?: inputs.ManagedEnvironmentPropertiesPeerTrafficConfiguration;
+    ingressConfiguration?: inputs.IngressConfiguration;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftAppManagedEnvironmentsCertificates {
     /** The resource name */
@@ -4445,12 +4595,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    certificateKeyVaultProperties?: inputs.CertificateKeyVaultProperties;
+    password?: string;
+    value?: string;
   }
   interface MicrosoftAppManagedEnvironmentsDaprComponents {
     /** The resource name */
     name: string;
     /** Dapr Component resource specific properties */
     properties?: inputs.DaprComponentProperties;
+    componentType?: string;
+    version?: string;
+    ignoreErrors?: boolean;
+    initTimeout?: string;
+    secrets?: inputs.Secret[];
+    secretStoreComponent?: string;
+    metadata?: inputs.DaprMetadata[];
+    scopes?: string[];
   }
   interface MicrosoftAppManagedEnvironmentsDetectorProperties {
     /** The resource name */
@@ -4465,6 +4626,8 @@ export declare namespace inputs {
     name: string;
     /** Http Route Config properties */
     properties?: inputs.HttpRouteConfigProperties;
+    customDomains?: inputs.CustomDomain[];
+    rules?: inputs.HttpRouteRule[];
   }
   interface MicrosoftAppManagedEnvironmentsJavaComponents {
     /** The resource name */
@@ -4477,6 +4640,7 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ScheduledEntries;
+    scheduledEntries?: inputs.ScheduledEntry[];
   }
   interface MicrosoftAppManagedEnvironmentsManagedCertificates {
     /** The resource name */
@@ -4487,18 +4651,24 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    subjectName?: string;
+    domainControlValidation?: "CNAME" | "HTTP" | "TXT" | (string & {});
   }
   interface MicrosoftAppManagedEnvironmentsPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftAppManagedEnvironmentsStorages {
     /** The resource name */
     name: string;
     /** Storage properties */
     properties?: inputs.ManagedEnvironmentStorageProperties;
+    azureFile?: inputs.AzureFileProperties;
+    nfsAzureFile?: inputs.NfsAzureFileProperties;
   }
   interface MicrosoftAppSessionPools {
     /** The resource name */
@@ -4511,6 +4681,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    environmentId?: string;
+    containerType?: "CustomContainer" | "PythonLTS" | (string & {});
+    poolManagementType?: "Manual" | "Dynamic" | (string & {});
+    scaleConfiguration?: inputs.ScaleConfiguration;
+    secrets?: inputs.SessionPoolSecret[];
+    dynamicPoolConfiguration?: inputs.DynamicPoolConfiguration;
+    customContainerTemplate?: inputs.CustomContainerTemplate;
+    sessionNetworkConfiguration?: inputs.SessionNetworkConfiguration;
+    managedIdentitySettings?: inputs.ManagedIdentitySetting[];
   }
   interface Mtls {
     /** Boolean indicating whether the mutual TLS authentication is enabled */
@@ -4566,6 +4745,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The resource of private end point. */
@@ -4936,6 +5117,9 @@ export declare namespace inputs {
     properties?: inputs.WorkflowEnvelopeProperties;
     /** Gets the logic app hybrid workflow kind. */
     kind?: "Stateful" | "Stateless" | "Agentic" | (string & {});
+    files?: any;
+    flowState?: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
+    health?: inputs.WorkflowHealth;
   }
   interface WorkflowEnvelopeProperties {
     /** Gets or sets the files. */

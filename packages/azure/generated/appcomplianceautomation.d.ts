@@ -32,17 +32,17 @@ export declare class Report extends $CustomResource {
   /** List of resource data. */
   readonly resources: $Output<outputs.ResourceMetadata[]>;
   /** Report status. */
-  readonly status: $Output<"Active" | "Failed" | "Reviewing" | "Disabled" | (string & {}) | undefined>;
+  readonly status: $Output<"Active" | "Failed" | "Reviewing" | "Disabled" | (string & {})>;
   /** List of report error codes. */
   readonly errors: $Output<string[] | undefined>;
   /** Report's tenant id. */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   /** A list of comma-separated offerGuids indicates a series of offerGuids that map to the report. For example, "00000000-0000-0000-0000-000000000001,00000000-0000-0000-0000-000000000002" and "00000000-0000-0000-0000-000000000003". */
   readonly offerGuid: $Output<string | undefined>;
   /** Report next collection trigger time. */
-  readonly nextTriggerTime: $Output<string | undefined>;
+  readonly nextTriggerTime: $Output<string>;
   /** Report last collection trigger time. */
-  readonly lastTriggerTime: $Output<string | undefined>;
+  readonly lastTriggerTime: $Output<string>;
   /** List of subscription Ids. */
   readonly subscriptions: $Output<string[] | undefined>;
   /** Report compliance status. */
@@ -52,7 +52,7 @@ export declare class Report extends $CustomResource {
   /** List of synchronized certification records. */
   readonly certRecords: $Output<outputs.CertSyncRecord[] | undefined>;
   /** Azure lifecycle management */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Fixing" | "Verifying" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Fixing" | "Verifying" | "Updating" | (string & {})>;
   constructor(name: string, args: ReportArgs, opts?: $Options);
 }
 
@@ -92,17 +92,17 @@ export interface ReportState {
   triggerTime: string;
   timeZone: string;
   resources: outputs.ResourceMetadata[];
-  status?: "Active" | "Failed" | "Reviewing" | "Disabled" | (string & {});
+  status: "Active" | "Failed" | "Reviewing" | "Disabled" | (string & {});
   errors?: string[];
-  tenantId?: string;
+  tenantId: string;
   offerGuid?: string;
-  nextTriggerTime?: string;
-  lastTriggerTime?: string;
+  nextTriggerTime: string;
+  lastTriggerTime: string;
   subscriptions?: string[];
   complianceStatus?: outputs.ReportComplianceStatus;
   storageInfo?: outputs.StorageInfo;
   certRecords?: outputs.CertSyncRecord[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Fixing" | "Verifying" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Fixing" | "Verifying" | "Updating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AppComplianceAutomation/reports` without managing it (GET, api-version 2024-06-27); undefined when it does not exist.
@@ -144,7 +144,7 @@ export declare class Evidence extends $CustomResource {
   /** Responsibility id. */
   readonly responsibilityId: $Output<string | undefined>;
   /** Azure lifecycle management */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Fixing" | "Verifying" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Fixing" | "Verifying" | "Updating" | (string & {})>;
   constructor(name: string, args: EvidenceArgs, opts?: $Options);
 }
 
@@ -187,7 +187,7 @@ export interface EvidenceState {
   extraData?: string;
   controlId?: string;
   responsibilityId?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Fixing" | "Verifying" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Fixing" | "Verifying" | "Updating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AppComplianceAutomation/reports/evidences` without managing it (GET, api-version 2024-06-27); undefined when it does not exist.
@@ -221,7 +221,7 @@ export declare class ScopingConfiguration extends $CustomResource {
   /** List of scoping question answers. */
   readonly answers: $Output<outputs.ScopingAnswer[] | undefined>;
   /** Azure lifecycle management */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Fixing" | "Verifying" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Fixing" | "Verifying" | "Updating" | (string & {})>;
   constructor(name: string, args: ScopingConfigurationArgs, opts?: $Options);
 }
 
@@ -252,7 +252,7 @@ export interface ScopingConfigurationState {
   properties: outputs.ScopingConfigurationProperties;
   systemData?: outputs.SystemData;
   answers?: outputs.ScopingAnswer[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Fixing" | "Verifying" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Fixing" | "Verifying" | "Updating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AppComplianceAutomation/reports/scopingConfigurations` without managing it (GET, api-version 2024-06-27); undefined when it does not exist.
@@ -276,8 +276,8 @@ export interface SnapshotState {
   type: "Microsoft.AppComplianceAutomation/reports/snapshots";
   properties?: outputs.SnapshotProperties;
   systemData?: outputs.SystemData;
-  createdAt?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Fixing" | "Verifying" | "Updating" | (string & {});
+  createdAt: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Fixing" | "Verifying" | "Updating" | (string & {});
   reportProperties?: outputs.ReportProperties;
   reportSystemData?: outputs.SystemData;
   complianceResults?: outputs.ComplianceResult[];
@@ -312,11 +312,11 @@ export declare class Webhook extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Webhook id in database. */
-  readonly webhookId: $Output<string | undefined>;
+  readonly webhookId: $Output<string>;
   /** Webhook status. */
   readonly status: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Tenant id. */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   /** whether to send notification under any event. */
   readonly sendAllEvents: $Output<"true" | "false" | (string & {}) | undefined>;
   /** under which event notification should be sent. */
@@ -330,13 +330,13 @@ export declare class Webhook extends $CustomResource {
   /** whether to update webhookKey. */
   readonly updateWebhookKey: $Output<"true" | "false" | (string & {}) | undefined>;
   /** whether webhookKey is enabled. */
-  readonly webhookKeyEnabled: $Output<"true" | "false" | (string & {}) | undefined>;
+  readonly webhookKeyEnabled: $Output<"true" | "false" | (string & {})>;
   /** whether to enable ssl verification */
   readonly enableSslVerification: $Output<"true" | "false" | (string & {}) | undefined>;
   /** webhook deliveryStatus */
-  readonly deliveryStatus: $Output<"Succeeded" | "Failed" | "NotStarted" | (string & {}) | undefined>;
+  readonly deliveryStatus: $Output<"Succeeded" | "Failed" | "NotStarted" | (string & {})>;
   /** Azure Resource Provisioning State */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Fixing" | "Verifying" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Fixing" | "Verifying" | "Updating" | (string & {})>;
   constructor(name: string, args: WebhookArgs, opts?: $Options);
 }
 
@@ -380,19 +380,19 @@ export interface WebhookState {
   type: "Microsoft.AppComplianceAutomation/reports/webhooks";
   properties: outputs.WebhookProperties;
   systemData?: outputs.SystemData;
-  webhookId?: string;
+  webhookId: string;
   status?: "Enabled" | "Disabled" | (string & {});
-  tenantId?: string;
+  tenantId: string;
   sendAllEvents?: "true" | "false" | (string & {});
   events?: ("generate_snapshot_success" | "generate_snapshot_failed" | "assessment_failure" | "report_configuration_changes" | "report_deletion" | (string & {}))[];
   payloadUrl?: string;
   contentType?: "application/json" | (string & {});
   webhookKey?: string;
   updateWebhookKey?: "true" | "false" | (string & {});
-  webhookKeyEnabled?: "true" | "false" | (string & {});
+  webhookKeyEnabled: "true" | "false" | (string & {});
   enableSslVerification?: "true" | "false" | (string & {});
-  deliveryStatus?: "Succeeded" | "Failed" | "NotStarted" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Fixing" | "Verifying" | "Updating" | (string & {});
+  deliveryStatus: "Succeeded" | "Failed" | "NotStarted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Fixing" | "Verifying" | "Updating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AppComplianceAutomation/reports/webhooks` without managing it (GET, api-version 2024-06-27); undefined when it does not exist.
@@ -518,6 +518,19 @@ export declare const syncReportCertRecordOutput: typeof syncReportCertRecord;
 export declare const verifyReportOutput: typeof verifyReport;
 export declare const downloadEvidenceOutput: typeof downloadEvidence;
 export declare const downloadSnapshotOutput: typeof downloadSnapshot;
+// Pulumi's names for what each function and lookup returns.
+export type GetReportResult = ReportState;
+export type GetEvidenceResult = EvidenceState;
+export type GetScopingConfigurationResult = ScopingConfigurationState;
+export type GetSnapshotResult = SnapshotState;
+export type GetWebhookResult = WebhookState;
+export type CheckReportNameAvailabilityResult = outputs.CheckNameAvailabilityResponse;
+export type FixReportResult = outputs.ReportFixResult;
+export type GetReportScopingQuestionsResult = outputs.ScopingQuestions;
+export type SyncReportCertRecordResult = outputs.SyncCertRecordResponse;
+export type VerifyReportResult = outputs.ReportVerificationResult;
+export type DownloadEvidenceResult = outputs.EvidenceFileDownloadResponse;
+export type DownloadSnapshotResult = outputs.DownloadResponse;
 
 export declare namespace inputs {
   type Category = { [key: string]: any };
@@ -582,19 +595,30 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Report property. */
-    properties: inputs.ReportProperties;
+    properties?: inputs.ReportProperties;
+    triggerTime?: string;
+    timeZone?: string;
+    resources?: inputs.ResourceMetadata[];
+    offerGuid?: string;
+    storageInfo?: inputs.StorageInfo;
   }
   interface MicrosoftAppComplianceAutomationReportsEvidences {
     /** The resource name */
     name: string;
     /** Evidence property. */
-    properties: inputs.EvidenceProperties;
+    properties?: inputs.EvidenceProperties;
+    evidenceType?: "File" | "AutoCollectedEvidence" | "Data" | (string & {});
+    filePath?: string;
+    extraData?: string;
+    controlId?: string;
+    responsibilityId?: string;
   }
   interface MicrosoftAppComplianceAutomationReportsScopingConfigurations {
     /** The resource name */
     name: string;
     /** ScopingConfiguration property. */
-    properties: inputs.ScopingConfigurationProperties;
+    properties?: inputs.ScopingConfigurationProperties;
+    answers?: inputs.ScopingAnswer[];
   }
   interface MicrosoftAppComplianceAutomationReportsSnapshots {
     /** The resource name */
@@ -604,7 +628,15 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Webhook property. */
-    properties: inputs.WebhookProperties;
+    properties?: inputs.WebhookProperties;
+    status?: "Enabled" | "Disabled" | (string & {});
+    sendAllEvents?: "true" | "false" | (string & {});
+    events?: ("generate_snapshot_success" | "generate_snapshot_failed" | "assessment_failure" | "report_configuration_changes" | "report_deletion" | (string & {}))[];
+    payloadUrl?: string;
+    contentType?: "application/json" | (string & {});
+    webhookKey?: string;
+    updateWebhookKey?: "true" | "false" | (string & {});
+    enableSslVerification?: "true" | "false" | (string & {});
   }
   type OverviewStatus = { [key: string]: any };
   type Recommendation = { [key: string]: any };

@@ -33,11 +33,11 @@ export declare class ConfigurationStore extends $CustomResource {
   /** The geo-location where the resource lives */
   readonly location: $Output<string>;
   /** The provisioning state of the configuration store. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The creation date of configuration store. */
-  readonly creationDate: $Output<string | undefined>;
+  readonly creationDate: $Output<string>;
   /** The DNS endpoint where the configuration store API will be available. */
-  readonly endpoint: $Output<string | undefined>;
+  readonly endpoint: $Output<string>;
   /** The encryption settings of the configuration store. */
   readonly encryption: $Output<outputs.EncryptionProperties | undefined>;
   /** The list of private endpoint connections that are set up for this resource. */
@@ -109,9 +109,9 @@ export interface ConfigurationStoreState {
   systemData?: outputs.SystemData;
   tags?: outputs.TrackedResourceTags;
   location: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
-  creationDate?: string;
-  endpoint?: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  creationDate: string;
+  endpoint: string;
   encryption?: outputs.EncryptionProperties;
   privateEndpointConnections?: outputs.PrivateEndpointConnectionReference[];
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
@@ -154,12 +154,12 @@ export declare class KeyValue extends $CustomResource {
    * The primary identifier of a key-value.
    * The key is used in unison with the label to uniquely identify a key-value.
    */
-  readonly key: $Output<string | undefined>;
+  readonly key: $Output<string>;
   /**
    * A value used to group key-values.
    * The label is used in unison with the key to uniquely identify a key-value.
    */
-  readonly label: $Output<string | undefined>;
+  readonly label: $Output<string>;
   /** The value of the key-value. */
   readonly value: $Output<string | undefined>;
   /**
@@ -168,14 +168,14 @@ export declare class KeyValue extends $CustomResource {
    */
   readonly contentType: $Output<string | undefined>;
   /** An ETag indicating the state of a key-value within a configuration store. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** The last time a modifying operation was performed on the given key-value. */
-  readonly lastModified: $Output<string | undefined>;
+  readonly lastModified: $Output<string>;
   /**
    * A value indicating whether the key-value is locked.
    * A locked key-value may not be modified until it is unlocked.
    */
-  readonly locked: $Output<boolean | undefined>;
+  readonly locked: $Output<boolean>;
   /** A dictionary of tags that can help identify what a key-value may be applicable for. */
   readonly tags: $Output<outputs.KeyValuePropertiesTags | undefined>;
   constructor(name: string, args: KeyValueArgs, opts?: $Options);
@@ -217,13 +217,13 @@ export interface KeyValueState {
   name: string;
   type: "Microsoft.AppConfiguration/configurationStores/keyValues";
   properties?: outputs.KeyValueProperties;
-  key?: string;
-  label?: string;
+  key: string;
+  label: string;
   value?: string;
   contentType?: string;
-  eTag?: string;
-  lastModified?: string;
-  locked?: boolean;
+  eTag: string;
+  lastModified: string;
+  locked: boolean;
   tags?: outputs.KeyValuePropertiesTags;
 }
 /**
@@ -256,7 +256,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** The properties of a private endpoint. */
   readonly properties: $Output<outputs.PrivateEndpointConnectionProperties | undefined>;
   /** The provisioning status of the private endpoint connection. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The resource of private endpoint. */
   readonly privateEndpoint: $Output<outputs.PrivateEndpoint | undefined>;
   /** A collection of information about the state of the connection between service consumer and provider. */
@@ -295,7 +295,7 @@ export interface PrivateEndpointConnectionState {
   name: string;
   type: "Microsoft.AppConfiguration/configurationStores/privateEndpointConnections";
   properties?: outputs.PrivateEndpointConnectionProperties;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
 }
@@ -327,15 +327,15 @@ export declare class Replica extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.AppConfiguration/configurationStores/replicas">;
   /** The location of the replica. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource system metadata. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** All replica properties. */
   readonly properties: $Output<outputs.ReplicaProperties | undefined>;
   /** The URI of the replica where the replica API will be available. */
-  readonly endpoint: $Output<string | undefined>;
+  readonly endpoint: $Output<string>;
   /** The provisioning state of the replica. */
-  readonly provisioningState: $Output<"Creating" | "Succeeded" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Succeeded" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: ReplicaArgs, opts?: $Options);
 }
 
@@ -365,11 +365,11 @@ export interface ReplicaState {
   replicaName: string;
   name: string;
   type: "Microsoft.AppConfiguration/configurationStores/replicas";
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   properties?: outputs.ReplicaProperties;
-  endpoint?: string;
-  provisioningState?: "Creating" | "Succeeded" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  endpoint: string;
+  provisioningState: "Creating" | "Succeeded" | "Deleting" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AppConfiguration/configurationStores/replicas` without managing it (GET, api-version 2024-06-01); undefined when it does not exist.
@@ -401,27 +401,27 @@ export declare class Snapshot extends $CustomResource {
   /** All snapshot properties. */
   readonly properties: $Output<outputs.SnapshotProperties | undefined>;
   /** The provisioning state of the snapshot. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The current status of the snapshot. */
-  readonly status: $Output<"Provisioning" | "Ready" | "Archived" | "Failed" | (string & {}) | undefined>;
+  readonly status: $Output<"Provisioning" | "Ready" | "Archived" | "Failed" | (string & {})>;
   /** A list of filters used to filter the key-values included in the snapshot. */
   readonly filters: $Output<outputs.KeyValueFilter[]>;
   /** The composition type describes how the key-values within the snapshot are composed. The 'key' composition type ensures there are no two key-values containing the same key. The 'key_label' composition type ensures there are no two key-values containing the same key and label. */
   readonly compositionType: $Output<"Key" | "Key_Label" | (string & {}) | undefined>;
   /** The time that the snapshot was created. */
-  readonly created: $Output<string | undefined>;
+  readonly created: $Output<string>;
   /** The time that the snapshot will expire. */
-  readonly expires: $Output<string | undefined>;
+  readonly expires: $Output<string>;
   /** The amount of time, in seconds, that a snapshot will remain in the archived state before expiring. This property is only writable during the creation of a snapshot. If not specified, the default lifetime of key-value revisions will be used. */
   readonly retentionPeriod: $Output<number | undefined>;
   /** The size in bytes of the snapshot. */
-  readonly size: $Output<number | undefined>;
+  readonly size: $Output<number>;
   /** The amount of key-values in the snapshot. */
-  readonly itemsCount: $Output<number | undefined>;
+  readonly itemsCount: $Output<number>;
   /** The tags of the snapshot. NOTE: These are data plane tags, not Azure Resource Manager (ARM) tags. */
   readonly tags: $Output<outputs.SnapshotPropertiesTags | undefined>;
   /** A value representing the current state of the snapshot. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   constructor(name: string, args: SnapshotArgs, opts?: $Options);
 }
 
@@ -460,17 +460,17 @@ export interface SnapshotState {
   name: string;
   type: "Microsoft.AppConfiguration/configurationStores/snapshots";
   properties?: outputs.SnapshotProperties;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
-  status?: "Provisioning" | "Ready" | "Archived" | "Failed" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  status: "Provisioning" | "Ready" | "Archived" | "Failed" | (string & {});
   filters: outputs.KeyValueFilter[];
   compositionType?: "Key" | "Key_Label" | (string & {});
-  created?: string;
-  expires?: string;
+  created: string;
+  expires: string;
   retentionPeriod?: number;
-  size?: number;
-  itemsCount?: number;
+  size: number;
+  itemsCount: number;
   tags?: outputs.SnapshotPropertiesTags;
-  etag?: string;
+  etag: string;
 }
 /**
  * Reads an existing `Microsoft.AppConfiguration/configurationStores/snapshots` without managing it (GET, api-version 2024-06-01); undefined when it does not exist.
@@ -534,6 +534,15 @@ export declare const getSnapshotOutput: typeof getSnapshot;
 export declare const listConfigurationStoreKeysOutput: typeof listConfigurationStoreKeys;
 export declare const regenerateConfigurationStoreKeyOutput: typeof regenerateConfigurationStoreKey;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetConfigurationStoreResult = ConfigurationStoreState;
+export type GetKeyValueResult = KeyValueState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetReplicaResult = ReplicaState;
+export type GetSnapshotResult = SnapshotState;
+export type ListConfigurationStoreKeysResult = outputs.ApiKeyListResult;
+export type RegenerateConfigurationStoreKeyResult = outputs.ApiKey;
+export type CheckLocationNameAvailabilityResult = outputs.NameAvailabilityStatus;
 
 export declare namespace inputs {
   type ApiKey = { [key: string]: any };
@@ -614,18 +623,31 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    encryption?: inputs.EncryptionProperties;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    disableLocalAuth?: boolean;
+    softDeleteRetentionInDays?: number;
+    defaultKeyValueRevisionRetentionPeriodInSeconds?: number;
+    enablePurgeProtection?: boolean;
+    dataPlaneProxy?: inputs.DataPlaneProxyProperties;
+    createMode?: "Recover" | "Default";
   }
   interface MicrosoftAppConfigurationConfigurationStoresKeyValues {
     /** The resource name */
     name: string;
     /** All key-value properties. */
     properties?: inputs.KeyValueProperties;
+    value?: string;
+    contentType?: string;
+    tags?: inputs.KeyValuePropertiesTags;
   }
   interface MicrosoftAppConfigurationConfigurationStoresPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The properties of a private endpoint. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftAppConfigurationConfigurationStoresReplicas {
     /** The resource name */
@@ -638,6 +660,10 @@ export declare namespace inputs {
     name: string;
     /** All snapshot properties. */
     properties?: inputs.SnapshotProperties;
+    filters?: inputs.KeyValueFilter[];
+    compositionType?: "Key" | "Key_Label" | (string & {});
+    retentionPeriod?: number;
+    tags?: inputs.SnapshotPropertiesTags;
   }
   type NameAvailabilityStatus = { [key: string]: any };
   interface PrivateEndpoint {
@@ -653,6 +679,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnectionReference {
     /** The properties of a private endpoint connection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateLinkServiceConnectionState {
     /** The private link service connection status. */

@@ -31,7 +31,7 @@ export declare class AppLink extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: AppLinkArgs, opts?: $Options);
 }
 
@@ -68,7 +68,7 @@ export interface AppLinkState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AppLink/appLinks` without managing it (GET, api-version 2025-08-01-preview); undefined when it does not exist.
@@ -116,7 +116,7 @@ export declare class AppLinkMember extends $CustomResource {
   /** Connectivity profile. */
   readonly connectivityProfile: $Output<outputs.ConnectivityProfile | undefined>;
   /** Provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: AppLinkMemberArgs, opts?: $Options);
 }
 
@@ -169,7 +169,7 @@ export interface AppLinkMemberState {
   upgradeProfile?: outputs.UpgradeProfile;
   observabilityProfile?: outputs.ObservabilityProfile;
   connectivityProfile?: outputs.ConnectivityProfile;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AppLink/appLinks/appLinkMembers` without managing it (GET, api-version 2025-08-01-preview); undefined when it does not exist.
@@ -182,6 +182,9 @@ export declare function getAppLinkMember(args: GetAppLinkMemberArgs): $Output<Ap
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getAppLinkOutput: typeof getAppLink;
 export declare const getAppLinkMemberOutput: typeof getAppLinkMember;
+// Pulumi's names for what each function and lookup returns.
+export type GetAppLinkResult = AppLinkState;
+export type GetAppLinkMemberResult = AppLinkMemberState;
 
 export declare namespace inputs {
   interface AppLinkMemberProperties {
@@ -243,6 +246,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    clusterType?: "AKS" | (string & {});
+    metadata?: inputs.Metadata;
+    upgradeProfile?: inputs.UpgradeProfile;
+    observabilityProfile?: inputs.ObservabilityProfile;
+    connectivityProfile?: inputs.ConnectivityProfile;
   }
   interface ObservabilityProfile {
     /** Metrics configuration */

@@ -25,26 +25,26 @@ export declare class Spring extends $CustomResource {
   /** Sku of the Service resource */
   readonly sku: $Output<outputs.Sku | undefined>;
   /** The GEO location of the resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags of the service which is a list of key value pairs that describe the resource. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the Service */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Starting" | "Stopping" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Moving" | "Moved" | "MoveFailed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Starting" | "Stopping" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Moving" | "Moved" | "MoveFailed" | (string & {})>;
   /** Network profile of the Service */
   readonly networkProfile: $Output<outputs.NetworkProfile | undefined>;
   /** Additional Service settings in vnet injection instance */
   readonly vnetAddons: $Output<outputs.ServiceVNetAddons | undefined>;
   /** Version of the Service */
-  readonly version: $Output<number | undefined>;
+  readonly version: $Output<number>;
   /** ServiceInstanceEntity Id which uniquely identifies a created resource */
-  readonly serviceId: $Output<string | undefined>;
+  readonly serviceId: $Output<string>;
   /** Power state of the Service */
-  readonly powerState: $Output<"Running" | "Stopped" | (string & {}) | undefined>;
+  readonly powerState: $Output<"Running" | "Stopped" | (string & {})>;
   readonly zoneRedundant: $Output<boolean | undefined>;
   /** Fully qualified dns name of the service instance */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** Purchasing 3rd party product of the Service resource. */
   readonly marketplaceResource: $Output<outputs.MarketplaceResource | undefined>;
   constructor(name: string, args: SpringArgs, opts?: $Options);
@@ -87,17 +87,17 @@ export interface SpringState {
   type: "Microsoft.AppPlatform/Spring";
   properties?: outputs.ClusterResourceProperties;
   sku?: outputs.Sku;
-  location?: string;
+  location: string;
   tags?: outputs.TrackedResourceTags;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Starting" | "Stopping" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Moving" | "Moved" | "MoveFailed" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Starting" | "Stopping" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Moving" | "Moved" | "MoveFailed" | (string & {});
   networkProfile?: outputs.NetworkProfile;
   vnetAddons?: outputs.ServiceVNetAddons;
-  version?: number;
-  serviceId?: string;
-  powerState?: "Running" | "Stopped" | (string & {});
+  version: number;
+  serviceId: string;
+  powerState: "Running" | "Stopped" | (string & {});
   zoneRedundant?: boolean;
-  fqdn?: string;
+  fqdn: string;
   marketplaceResource?: outputs.MarketplaceResource;
 }
 /**
@@ -134,11 +134,11 @@ export declare class ApiPortal extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** State of the API portal. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {})>;
   /** Indicates whether the API portal exposes endpoint. */
   readonly public: $Output<boolean | undefined>;
   /** URL of the API portal, exposed when 'public' is true. */
-  readonly url: $Output<string | undefined>;
+  readonly url: $Output<string>;
   /** Indicate if only https is allowed. */
   readonly httpsOnly: $Output<boolean | undefined>;
   /** The array of resource Ids of gateway to integrate with API portal. */
@@ -199,9 +199,9 @@ export interface ApiPortalState {
   properties?: outputs.ApiPortalProperties;
   sku?: outputs.Sku;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
   public?: boolean;
-  url?: string;
+  url: string;
   httpsOnly?: boolean;
   gatewayIds?: string[];
   sourceUrls?: string[];
@@ -316,7 +316,7 @@ export declare class Apm extends $CustomResource {
   /** APM Type */
   readonly type: $Output<string>;
   /** State of the APM. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {})>;
   constructor(name: string, args: ApmArgs, opts?: $Options);
 }
 
@@ -352,7 +352,7 @@ export interface ApmState {
   properties?: outputs.ApmProperties;
   systemData?: outputs.SystemData;
   type: string;
-  provisioningState?: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AppPlatform/Spring/apms` without managing it (GET, api-version 2023-12-01); undefined when it does not exist.
@@ -388,7 +388,7 @@ export declare class ApplicationAccelerator extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** State of the application accelerator. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {})>;
   /** Collection of components belong to application accelerator. */
   readonly components: $Output<outputs.ApplicationAcceleratorComponent[] | undefined>;
   constructor(name: string, args: ApplicationAcceleratorArgs, opts?: $Options);
@@ -425,7 +425,7 @@ export interface ApplicationAcceleratorState {
   properties?: outputs.ApplicationAcceleratorProperties;
   sku?: outputs.Sku;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {});
   components?: outputs.ApplicationAcceleratorComponent[];
 }
 /**
@@ -464,7 +464,7 @@ export declare class CustomizedAccelerator extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** State of the customized accelerator. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {})>;
   /** Type of the customized accelerator. */
   readonly acceleratorType: $Output<"Accelerator" | "Fragment" | (string & {}) | undefined>;
   readonly displayName: $Output<string | undefined>;
@@ -519,7 +519,7 @@ export interface CustomizedAcceleratorState {
   properties?: outputs.CustomizedAcceleratorProperties;
   sku?: outputs.Sku;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {});
   acceleratorType?: "Accelerator" | "Fragment" | (string & {});
   displayName?: string;
   description?: string;
@@ -555,10 +555,10 @@ export interface PredefinedAcceleratorState {
   properties?: outputs.PredefinedAcceleratorProperties;
   sku?: outputs.Sku;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Succeeded" | "Failed" | "Canceled" | (string & {});
-  displayName?: string;
-  description?: string;
-  iconUrl?: string;
+  provisioningState: "Creating" | "Updating" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  displayName: string;
+  description: string;
+  iconUrl: string;
   acceleratorTags?: string[];
   state?: "Enabled" | "Disabled" | (string & {});
 }
@@ -594,7 +594,7 @@ export declare class ApplicationLiveView extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** State of the Application Live View. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {})>;
   /** Component details of Application Live View */
   readonly components: $Output<outputs.ApplicationLiveViewComponent[] | undefined>;
   constructor(name: string, args: ApplicationLiveViewArgs, opts?: $Options);
@@ -628,7 +628,7 @@ export interface ApplicationLiveViewState {
   type: "Microsoft.AppPlatform/Spring/applicationLiveViews";
   properties?: outputs.ApplicationLiveViewProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {});
   components?: outputs.ApplicationLiveViewComponent[];
 }
 /**
@@ -663,19 +663,19 @@ export declare class App extends $CustomResource {
   /** The Managed Identity type of the app resource */
   readonly identity: $Output<outputs.ManagedIdentityProperties | undefined>;
   /** The GEO location of the application, always the same with its parent resource */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Indicates whether the App exposes public endpoint */
   readonly public: $Output<boolean | undefined>;
   /** URL of the App */
-  readonly url: $Output<string | undefined>;
+  readonly url: $Output<string>;
   /** Collection of addons */
   readonly addonConfigs: $Output<outputs.AppResourcePropertiesAddonConfigs | undefined>;
   /** Provisioning state of the App */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Fully qualified dns Name. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** Indicate if only https is allowed. */
   readonly httpsOnly: $Output<boolean | undefined>;
   /** Temporary disk settings */
@@ -747,13 +747,13 @@ export interface AppState {
   type: "Microsoft.AppPlatform/Spring/apps";
   properties?: outputs.AppResourceProperties;
   identity?: outputs.ManagedIdentityProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   public?: boolean;
-  url?: string;
+  url: string;
   addonConfigs?: outputs.AppResourcePropertiesAddonConfigs;
-  provisioningState?: "Succeeded" | "Failed" | "Creating" | "Updating" | "Deleting" | (string & {});
-  fqdn?: string;
+  provisioningState: "Succeeded" | "Failed" | "Creating" | "Updating" | "Deleting" | (string & {});
+  fqdn: string;
   httpsOnly?: boolean;
   temporaryDisk?: outputs.TemporaryDisk;
   persistentDisk?: outputs.PersistentDisk;
@@ -797,9 +797,9 @@ export declare class Binding extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The name of the bound resource */
-  readonly resourceName: $Output<string | undefined>;
+  readonly resourceName: $Output<string>;
   /** The standard Azure resource type of the bound resource */
-  readonly resourceType: $Output<string | undefined>;
+  readonly resourceType: $Output<string>;
   /** The Azure resource id of the bound resource */
   readonly resourceId: $Output<string | undefined>;
   /** The key of the bound resource */
@@ -807,11 +807,11 @@ export declare class Binding extends $CustomResource {
   /** Binding parameters of the Binding resource */
   readonly bindingParameters: $Output<outputs.BindingResourcePropertiesBindingParameters | undefined>;
   /** The generated Spring Boot property file for this binding. The secret will be deducted. */
-  readonly generatedProperties: $Output<string | undefined>;
+  readonly generatedProperties: $Output<string>;
   /** Creation time of the Binding resource */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** Update time of the Binding resource */
-  readonly updatedAt: $Output<string | undefined>;
+  readonly updatedAt: $Output<string>;
   constructor(name: string, args: BindingArgs, opts?: $Options);
 }
 
@@ -853,14 +853,14 @@ export interface BindingState {
   type: "Microsoft.AppPlatform/Spring/apps/bindings";
   properties?: outputs.BindingResourceProperties;
   systemData?: outputs.SystemData;
-  resourceName?: string;
-  resourceType?: string;
+  resourceName: string;
+  resourceType: string;
   resourceId?: string;
   key?: string;
   bindingParameters?: outputs.BindingResourcePropertiesBindingParameters;
-  generatedProperties?: string;
-  createdAt?: string;
-  updatedAt?: string;
+  generatedProperties: string;
+  createdAt: string;
+  updatedAt: string;
 }
 /**
  * Reads an existing `Microsoft.AppPlatform/Spring/apps/bindings` without managing it (GET, api-version 2023-12-01); undefined when it does not exist.
@@ -902,9 +902,9 @@ export declare class Deployment extends $CustomResource {
   /** Deployment settings of the Deployment */
   readonly deploymentSettings: $Output<outputs.DeploymentSettings | undefined>;
   /** Provisioning state of the Deployment */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | (string & {})>;
   /** Status of the Deployment */
-  readonly status: $Output<"Stopped" | "Running" | (string & {}) | undefined>;
+  readonly status: $Output<"Stopped" | "Running" | (string & {})>;
   /** Indicates whether the Deployment is active */
   readonly active: $Output<boolean | undefined>;
   /** Collection of instances belong to the Deployment */
@@ -955,8 +955,8 @@ export interface DeploymentState {
   systemData?: outputs.SystemData;
   source?: outputs.UserSourceInfo;
   deploymentSettings?: outputs.DeploymentSettings;
-  provisioningState?: "Creating" | "Updating" | "Succeeded" | "Failed" | (string & {});
-  status?: "Stopped" | "Running" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Succeeded" | "Failed" | (string & {});
+  status: "Stopped" | "Running" | (string & {});
   active?: boolean;
   instances?: outputs.DeploymentInstance[];
 }
@@ -998,7 +998,7 @@ export declare class AppDomain extends $CustomResource {
   /** The bound certificate name of domain. */
   readonly certName: $Output<string | undefined>;
   /** Provisioning state of the Domain */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {})>;
   constructor(name: string, args: AppDomainArgs, opts?: $Options);
 }
 
@@ -1040,7 +1040,7 @@ export interface AppDomainState {
   systemData?: outputs.SystemData;
   thumbprint?: string;
   certName?: string;
-  provisioningState?: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AppPlatform/Spring/apps/domains` without managing it (GET, api-version 2023-12-01); undefined when it does not exist.
@@ -1076,9 +1076,9 @@ export declare class BuildService extends $CustomResource {
   /** The resource id of the container registry used in this build service. */
   readonly containerRegistry: $Output<string | undefined>;
   /** The installed KPack version in this build service. */
-  readonly kPackVersion: $Output<string | undefined>;
+  readonly kPackVersion: $Output<string>;
   /** Provisioning state of the KPack build service */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {})>;
   /** The runtime resource configuration of this build service. */
   readonly resourceRequests: $Output<outputs.BuildServicePropertiesResourceRequests | undefined>;
   constructor(name: string, args: BuildServiceArgs, opts?: $Options);
@@ -1117,8 +1117,8 @@ export interface BuildServiceState {
   properties?: outputs.BuildServiceProperties;
   systemData?: outputs.SystemData;
   containerRegistry?: string;
-  kPackVersion?: string;
-  provisioningState?: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
+  kPackVersion: string;
+  provisioningState: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
   resourceRequests?: outputs.BuildServicePropertiesResourceRequests;
 }
 /**
@@ -1155,7 +1155,7 @@ export declare class AgentPool extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the build service agent pool */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** build service agent pool size properties */
   readonly poolSize: $Output<outputs.BuildServiceAgentPoolSizeProperties | undefined>;
   constructor(name: string, args: AgentPoolArgs, opts?: $Options);
@@ -1195,7 +1195,7 @@ export interface AgentPoolState {
   type: "Microsoft.AppPlatform/Spring/buildServices/agentPools";
   properties?: outputs.BuildServiceAgentPoolProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
+  provisioningState: string;
   poolSize?: outputs.BuildServiceAgentPoolSizeProperties;
 }
 /**
@@ -1232,7 +1232,7 @@ export declare class Builder extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Builder provision status. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {})>;
   /** Builder cluster stack property. */
   readonly stack: $Output<outputs.StackProperties | undefined>;
   /** Builder buildpack groups. */
@@ -1276,7 +1276,7 @@ export interface BuilderState {
   type: "Microsoft.AppPlatform/Spring/buildServices/builders";
   properties?: outputs.BuilderProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
   stack?: outputs.StackProperties;
   buildpackGroups?: outputs.BuildpacksGroupProperties[];
 }
@@ -1318,7 +1318,7 @@ export declare class BuildpackBinding extends $CustomResource {
   /** Buildpack Binding Type */
   readonly bindingType: $Output<"ApplicationInsights" | "ApacheSkyWalking" | "AppDynamics" | "Dynatrace" | "NewRelic" | "ElasticAPM" | (string & {}) | undefined>;
   /** State of the Buildpack Binding. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {})>;
   /** The object describes the buildpack binding launch properties */
   readonly launchProperties: $Output<outputs.BuildpackBindingLaunchProperties | undefined>;
   constructor(name: string, args: BuildpackBindingArgs, opts?: $Options);
@@ -1365,7 +1365,7 @@ export interface BuildpackBindingState {
   properties?: outputs.BuildpackBindingProperties;
   systemData?: outputs.SystemData;
   bindingType?: "ApplicationInsights" | "ApacheSkyWalking" | "AppDynamics" | "Dynatrace" | "NewRelic" | "ElasticAPM" | (string & {});
-  provisioningState?: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
   launchProperties?: outputs.BuildpackBindingLaunchProperties;
 }
 /**
@@ -1408,7 +1408,7 @@ export declare class Build extends $CustomResource {
   /** The resource id of agent pool */
   readonly agentPool: $Output<string | undefined>;
   /** Provisioning state of the KPack build result */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {})>;
   /** The environment variables for this build */
   readonly env: $Output<outputs.BuildPropertiesEnv | undefined>;
   /** The APMs for this build */
@@ -1471,7 +1471,7 @@ export interface BuildState {
   relativePath?: string;
   builder?: string;
   agentPool?: string;
-  provisioningState?: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
   env?: outputs.BuildPropertiesEnv;
   apms?: outputs.ApmReference[];
   certificates?: outputs.CertificateReference[];
@@ -1506,11 +1506,11 @@ export interface ResultState {
   properties?: outputs.BuildResultProperties;
   systemData?: outputs.SystemData;
   name?: string;
-  provisioningState?: "Queuing" | "Building" | "Succeeded" | "Failed" | "Deleting" | (string & {});
+  provisioningState: "Queuing" | "Building" | "Succeeded" | "Failed" | "Deleting" | (string & {});
   error?: outputs.Error;
   buildPodName?: string;
   buildStages?: outputs.BuildStageProperties[];
-  image?: string;
+  image: string;
 }
 /**
  * Reads an existing `Microsoft.AppPlatform/Spring/buildServices/builds/results` without managing it (GET, api-version 2023-12-01); undefined when it does not exist.
@@ -1599,21 +1599,21 @@ export declare class Certificate extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The thumbprint of certificate. */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   /** The issuer of certificate. */
-  readonly issuer: $Output<string | undefined>;
+  readonly issuer: $Output<string>;
   /** The issue date of certificate. */
-  readonly issuedDate: $Output<string | undefined>;
+  readonly issuedDate: $Output<string>;
   /** The expiration date of certificate. */
-  readonly expirationDate: $Output<string | undefined>;
+  readonly expirationDate: $Output<string>;
   /** The activate date of certificate. */
-  readonly activateDate: $Output<string | undefined>;
+  readonly activateDate: $Output<string>;
   /** The subject name of certificate. */
-  readonly subjectName: $Output<string | undefined>;
+  readonly subjectName: $Output<string>;
   /** The domain list of certificate. */
   readonly dnsNames: $Output<string[] | undefined>;
   /** Provisioning state of the Certificate */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {})>;
   readonly type: $Output<"ContentCertificate" | undefined>;
   readonly vaultUri: $Output<string | undefined>;
   readonly keyVaultCertName: $Output<string | undefined>;
@@ -1657,14 +1657,14 @@ export interface CertificateState {
   name: string;
   properties?: outputs.CertificateProperties;
   systemData?: outputs.SystemData;
-  thumbprint?: string;
-  issuer?: string;
-  issuedDate?: string;
-  expirationDate?: string;
-  activateDate?: string;
-  subjectName?: string;
+  thumbprint: string;
+  issuer: string;
+  issuedDate: string;
+  expirationDate: string;
+  activateDate: string;
+  subjectName: string;
   dnsNames?: string[];
-  provisioningState?: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
   type?: "ContentCertificate";
   vaultUri?: string;
   keyVaultCertName?: string;
@@ -1704,7 +1704,7 @@ export declare class ConfigServer extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** State of the config server. */
-  readonly provisioningState: $Output<"NotAvailable" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotAvailable" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   /** Error when apply config server settings. */
   readonly error: $Output<outputs.Error | undefined>;
   /** Settings of config server. */
@@ -1744,7 +1744,7 @@ export interface ConfigServerState {
   type: "Microsoft.AppPlatform/Spring/configServers";
   properties?: outputs.ConfigServerProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotAvailable" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  provisioningState: "NotAvailable" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
   error?: outputs.Error;
   configServer?: outputs.ConfigServerSettings;
 }
@@ -1780,7 +1780,7 @@ export declare class ConfigurationService extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** State of the Application Configuration Service. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {})>;
   /** The generation of the Application Configuration Service. */
   readonly generation: $Output<"Gen1" | "Gen2" | (string & {}) | undefined>;
   /** The requested resource quantity for required CPU and Memory. */
@@ -1824,7 +1824,7 @@ export interface ConfigurationServiceState {
   type: "Microsoft.AppPlatform/Spring/configurationServices";
   properties?: outputs.ConfigurationServiceProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
   generation?: "Gen1" | "Gen2" | (string & {});
   resourceRequests?: outputs.ConfigurationServiceResourceRequests;
   instances?: outputs.ConfigurationServiceInstance[];
@@ -1864,7 +1864,7 @@ export declare class ContainerRegistry extends $CustomResource {
   /** The credentials of the container registry resource. */
   readonly credentials: $Output<outputs.ContainerRegistryCredentials>;
   /** State of the Container Registry. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {})>;
   constructor(name: string, args: ContainerRegistryArgs, opts?: $Options);
 }
 
@@ -1899,7 +1899,7 @@ export interface ContainerRegistryState {
   properties?: outputs.ContainerRegistryProperties;
   systemData?: outputs.SystemData;
   credentials: outputs.ContainerRegistryCredentials;
-  provisioningState?: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AppPlatform/Spring/containerRegistries` without managing it (GET, api-version 2023-12-01); undefined when it does not exist.
@@ -1933,13 +1933,13 @@ export declare class DevToolPortal extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** State of the Dev Tool Portal. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {})>;
   /** Collection of components belong to Dev Tool Portal. */
   readonly components: $Output<outputs.DevToolPortalComponent[] | undefined>;
   /** Indicates whether the resource exposes public endpoint */
   readonly public: $Output<boolean | undefined>;
   /** URL of the resource, exposed when 'public' is true. */
-  readonly url: $Output<string | undefined>;
+  readonly url: $Output<string>;
   /** Single sign-on related configuration */
   readonly ssoProperties: $Output<outputs.DevToolPortalSsoProperties | undefined>;
   /** Settings for Dev Tool Portal */
@@ -1981,10 +1981,10 @@ export interface DevToolPortalState {
   type: "Microsoft.AppPlatform/Spring/DevToolPortals";
   properties?: outputs.DevToolPortalProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {});
   components?: outputs.DevToolPortalComponent[];
   public?: boolean;
-  url?: string;
+  url: string;
   ssoProperties?: outputs.DevToolPortalSsoProperties;
   features?: outputs.DevToolPortalFeatureSettings;
 }
@@ -2022,11 +2022,11 @@ export declare class Gateway extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** State of the Spring Cloud Gateway. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {})>;
   /** Indicates whether the Spring Cloud Gateway exposes endpoint. */
   readonly public: $Output<boolean | undefined>;
   /** URL of the Spring Cloud Gateway, exposed when 'public' is true. */
-  readonly url: $Output<string | undefined>;
+  readonly url: $Output<string>;
   /** Indicate if only https is allowed. */
   readonly httpsOnly: $Output<boolean | undefined>;
   /** Single sign-on related configuration */
@@ -2099,9 +2099,9 @@ export interface GatewayState {
   properties?: outputs.GatewayProperties;
   sku?: outputs.Sku;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
   public?: boolean;
-  url?: string;
+  url: string;
   httpsOnly?: boolean;
   ssoProperties?: outputs.SsoProperties;
   apiMetadataProperties?: outputs.GatewayApiMetadataProperties;
@@ -2221,7 +2221,7 @@ export declare class RouteConfig extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** State of the Spring Cloud Gateway route config. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {})>;
   /** The resource Id of the Azure Spring Apps app, required unless route defines `uri`. */
   readonly appResourceId: $Output<string | undefined>;
   /** OpenAPI properties of Spring Cloud Gateway route config. */
@@ -2285,7 +2285,7 @@ export interface RouteConfigState {
   type: "Microsoft.AppPlatform/Spring/gateways/routeConfigs";
   properties?: outputs.GatewayRouteConfigProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
   appResourceId?: string;
   openApi?: outputs.GatewayRouteConfigOpenApiProperties;
   protocol?: "HTTP" | "HTTPS" | (string & {});
@@ -2326,7 +2326,7 @@ export declare class MonitoringSetting extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** State of the Monitoring Setting. */
-  readonly provisioningState: $Output<"NotAvailable" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotAvailable" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   /** Error when apply Monitoring Setting changes. */
   readonly error: $Output<outputs.Error | undefined>;
   /** Indicates whether enable the trace functionality, which will be deprecated since api version 2020-11-01-preview. Please leverage appInsightsInstrumentationKey to indicate if monitoringSettings enabled or not */
@@ -2378,7 +2378,7 @@ export interface MonitoringSettingState {
   type: "Microsoft.AppPlatform/Spring/monitoringSettings";
   properties?: outputs.MonitoringSettingProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotAvailable" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  provisioningState: "NotAvailable" | "Failed" | "Succeeded" | "Updating" | (string & {});
   error?: outputs.Error;
   traceEnabled?: boolean;
   appInsightsInstrumentationKey?: string;
@@ -2417,7 +2417,7 @@ export declare class ServiceRegistry extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** State of the Service Registry. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {})>;
   /** The requested resource quantity for required CPU and Memory. */
   readonly resourceRequests: $Output<outputs.ServiceRegistryResourceRequests | undefined>;
   /** Collection of instances belong to Service Registry. */
@@ -2451,7 +2451,7 @@ export interface ServiceRegistryState {
   type: "Microsoft.AppPlatform/Spring/serviceRegistries";
   properties?: outputs.ServiceRegistryProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
   resourceRequests?: outputs.ServiceRegistryResourceRequests;
   instances?: outputs.ServiceRegistryInstance[];
 }
@@ -2940,6 +2940,61 @@ export declare const validateConfigurationServiceResourceOutput: typeof validate
 export declare const validateContainerRegistryOutput: typeof validateContainerRegistry;
 export declare const listGatewayEnvSecretsOutput: typeof listGatewayEnvSecrets;
 export declare const validateGatewayDomainOutput: typeof validateGatewayDomain;
+// Pulumi's names for what each function and lookup returns.
+export type GetSpringResult = SpringState;
+export type GetApiPortalResult = ApiPortalState;
+export type GetApiPortalDomainResult = ApiPortalDomainState;
+export type GetApmResult = ApmState;
+export type GetApplicationAcceleratorResult = ApplicationAcceleratorState;
+export type GetCustomizedAcceleratorResult = CustomizedAcceleratorState;
+export type GetPredefinedAcceleratorResult = PredefinedAcceleratorState;
+export type GetApplicationLiveViewResult = ApplicationLiveViewState;
+export type GetAppResult = AppState;
+export type GetBindingResult = BindingState;
+export type GetDeploymentResult = DeploymentState;
+export type GetAppDomainResult = AppDomainState;
+export type GetBuildServiceResult = BuildServiceState;
+export type GetAgentPoolResult = AgentPoolState;
+export type GetBuilderResult = BuilderState;
+export type GetBuildpackBindingResult = BuildpackBindingState;
+export type GetBuildResult = BuildState;
+export type GetResultResult = ResultState;
+export type GetSupportedBuildpackResult = SupportedBuildpackState;
+export type GetSupportedStackResult = SupportedStackState;
+export type GetCertificateResult = CertificateState;
+export type GetConfigServerResult = ConfigServerState;
+export type GetConfigurationServiceResult = ConfigurationServiceState;
+export type GetContainerRegistryResult = ContainerRegistryState;
+export type GetDevToolPortalResult = DevToolPortalState;
+export type GetGatewayResult = GatewayState;
+export type GetGatewayDomainResult = GatewayDomainState;
+export type GetRouteConfigResult = RouteConfigState;
+export type GetMonitoringSettingResult = MonitoringSettingState;
+export type GetServiceRegistryResult = ServiceRegistryState;
+export type GetStorageResult = StorageState;
+export type CheckLocationNameAvailabilityResult = outputs.NameAvailability;
+export type EnableSpringTestEndpointResult = outputs.TestKeys;
+export type ListSpringGloballyEnabledApmsResult = outputs.GloballyEnabledApms;
+export type ListSpringTestKeysResult = outputs.TestKeys;
+export type RegenerateSpringTestKeyResult = outputs.TestKeys;
+export type ValidateApiPortalDomainResult = outputs.CustomDomainValidateResult;
+export type ListApmSecretKeysResult = outputs.ApmSecretKeys;
+export type ValidateCustomizedAcceleratorResult = outputs.CustomizedAcceleratorValidateResult;
+export type GetAppResourceUploadUrlResult = outputs.ResourceUploadDefinition;
+export type SetAppActiveDeploymentsResult = outputs.AppResource;
+export type ValidateAppDomainResult = outputs.CustomDomainValidateResult;
+export type DisableDeploymentRemoteDebuggingResult = outputs.RemoteDebugging;
+export type EnableDeploymentRemoteDebuggingResult = outputs.RemoteDebugging;
+export type GetDeploymentLogFileUrlResult = outputs.LogFileUrlResponse;
+export type GetDeploymentRemoteDebuggingConfigResult = outputs.RemoteDebugging;
+export type GetBuildServiceResourceUploadUrlResult = outputs.ResourceUploadDefinition;
+export type ListBuilderUsingDeploymentsResult = outputs.DeploymentList;
+export type GetResultLogFileUrlResult = outputs.BuildResultLog;
+export type ValidateConfigurationServiceResult = outputs.ConfigurationServiceSettingsValidateResult;
+export type ValidateConfigurationServiceResourceResult = outputs.ConfigurationServiceSettingsValidateResult;
+export type ValidateContainerRegistryResult = outputs.ContainerRegistryValidateResult;
+export type ListGatewayEnvSecretsResult = outputs.GatewayEnvSecrets;
+export type ValidateGatewayDomainResult = outputs.CustomDomainValidateResult;
 
 export declare namespace inputs {
   type AcceleratorAuthSetting = inputs.AcceleratorBasicAuthSetting | inputs.AcceleratorPublicSetting | inputs.AcceleratorSshSetting;
@@ -3045,6 +3100,16 @@ export declare namespace inputs {
     identity?: inputs.ManagedIdentityProperties;
     /** The GEO location of the application, always the same with its parent resource */
     location?: string;
+    public?: boolean;
+    addonConfigs?: inputs.AppResourcePropertiesAddonConfigs;
+    httpsOnly?: boolean;
+    temporaryDisk?: inputs.TemporaryDisk;
+    persistentDisk?: inputs.PersistentDisk;
+    customPersistentDisks?: inputs.CustomPersistentDiskResource[];
+    enableEndToEndTLS?: boolean;
+    loadedCertificates?: inputs.LoadedCertificate[];
+    vnetAddons?: inputs.AppVNetAddons;
+    ingressSettings?: inputs.IngressSettings;
   }
   interface AppResourceProperties {
     /** Indicates whether the App exposes public endpoint */
@@ -3275,6 +3340,8 @@ export declare namespace inputs {
   interface ConfigurationServiceResource {
     /** Application Configuration Service properties payload */
     properties?: inputs.ConfigurationServiceProperties;
+    generation?: "Gen1" | "Gen2" | (string & {});
+    settings?: inputs.ConfigurationServiceSettings;
   }
   type ConfigurationServiceResourceRequests = { [key: string]: any };
   interface ConfigurationServiceSettings {
@@ -3710,6 +3777,10 @@ export declare namespace inputs {
     location?: string;
     /** Tags of the service which is a list of key value pairs that describe the resource. */
     tags?: inputs.TrackedResourceTags;
+    networkProfile?: inputs.NetworkProfile;
+    vnetAddons?: inputs.ServiceVNetAddons;
+    zoneRedundant?: boolean;
+    marketplaceResource?: inputs.MarketplaceResource;
   }
   interface MicrosoftAppPlatformSpringApiPortals {
     /** The resource name */
@@ -3718,18 +3789,26 @@ export declare namespace inputs {
     properties?: inputs.ApiPortalProperties;
     /** Sku of the API portal resource */
     sku?: inputs.Sku;
+    public?: boolean;
+    httpsOnly?: boolean;
+    gatewayIds?: string[];
+    sourceUrls?: string[];
+    ssoProperties?: inputs.SsoProperties;
+    apiTryOutEnabledState?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftAppPlatformSpringApiPortalsDomains {
     /** The resource name */
     name: string;
     /** The properties of custom domain for API portal */
     properties?: inputs.ApiPortalCustomDomainProperties;
+    thumbprint?: string;
   }
   interface MicrosoftAppPlatformSpringApms {
     /** The resource name */
     name: string;
     /** Properties of an APM */
     properties?: inputs.ApmProperties;
+    secrets?: inputs.ApmPropertiesSecrets;
   }
   interface MicrosoftAppPlatformSpringApplicationAccelerators {
     /** The resource name */
@@ -3746,6 +3825,12 @@ export declare namespace inputs {
     properties?: inputs.CustomizedAcceleratorProperties;
     /** Sku of the customized accelerator resource */
     sku?: inputs.Sku;
+    acceleratorType?: "Accelerator" | "Fragment" | (string & {});
+    displayName?: string;
+    description?: string;
+    iconUrl?: string;
+    acceleratorTags?: string[];
+    gitRepository?: inputs.AcceleratorGitRepository;
   }
   interface MicrosoftAppPlatformSpringApplicationAcceleratorsPredefinedAccelerators {
     /** The resource name */
@@ -3766,12 +3851,25 @@ export declare namespace inputs {
     identity?: inputs.ManagedIdentityProperties;
     /** The GEO location of the application, always the same with its parent resource */
     location?: string;
+    public?: boolean;
+    addonConfigs?: inputs.AppResourcePropertiesAddonConfigs;
+    httpsOnly?: boolean;
+    temporaryDisk?: inputs.TemporaryDisk;
+    persistentDisk?: inputs.PersistentDisk;
+    customPersistentDisks?: inputs.CustomPersistentDiskResource[];
+    enableEndToEndTLS?: boolean;
+    loadedCertificates?: inputs.LoadedCertificate[];
+    vnetAddons?: inputs.AppVNetAddons;
+    ingressSettings?: inputs.IngressSettings;
   }
   interface MicrosoftAppPlatformSpringAppsBindings {
     /** The resource name */
     name: string;
     /** Properties of the Binding resource */
     properties?: inputs.BindingResourceProperties;
+    resourceId?: string;
+    key?: string;
+    bindingParameters?: inputs.BindingResourcePropertiesBindingParameters;
   }
   interface MicrosoftAppPlatformSpringAppsDeployments {
     /** The resource name */
@@ -3780,42 +3878,61 @@ export declare namespace inputs {
     properties?: inputs.DeploymentResourceProperties;
     /** Sku of the Deployment resource */
     sku?: inputs.Sku;
+    source?: inputs.UserSourceInfo;
+    deploymentSettings?: inputs.DeploymentSettings;
+    active?: boolean;
   }
   interface MicrosoftAppPlatformSpringAppsDomains {
     /** The resource name */
     name: string;
     /** Properties of the custom domain resource. */
     properties?: inputs.CustomDomainProperties;
+    thumbprint?: string;
+    certName?: string;
   }
   interface MicrosoftAppPlatformSpringBuildServices {
     /** The resource name */
     name: string;
     /** Properties of the build resource */
     properties?: inputs.BuildServiceProperties;
+    containerRegistry?: string;
+    resourceRequests?: inputs.BuildServicePropertiesResourceRequests;
   }
   interface MicrosoftAppPlatformSpringBuildServicesAgentPools {
     /** The resource name */
     name: string;
     /** build service agent pool properties */
     properties?: inputs.BuildServiceAgentPoolProperties;
+    poolSize?: inputs.BuildServiceAgentPoolSizeProperties;
   }
   interface MicrosoftAppPlatformSpringBuildServicesBuilders {
     /** The resource name */
     name: string;
     /** Property of the Builder resource. */
     properties?: inputs.BuilderProperties;
+    stack?: inputs.StackProperties;
+    buildpackGroups?: inputs.BuildpacksGroupProperties[];
   }
   interface MicrosoftAppPlatformSpringBuildServicesBuildersBuildpackBindings {
     /** The resource name */
     name: string;
     /** Properties of a buildpack binding */
     properties?: inputs.BuildpackBindingProperties;
+    bindingType?: "ApplicationInsights" | "ApacheSkyWalking" | "AppDynamics" | "Dynatrace" | "NewRelic" | "ElasticAPM" | (string & {});
+    launchProperties?: inputs.BuildpackBindingLaunchProperties;
   }
   interface MicrosoftAppPlatformSpringBuildServicesBuilds {
     /** The resource name */
     name: string;
     /** Properties of the build resource */
     properties?: inputs.BuildProperties;
+    relativePath?: string;
+    builder?: string;
+    agentPool?: string;
+    env?: inputs.BuildPropertiesEnv;
+    apms?: inputs.ApmReference[];
+    certificates?: inputs.CertificateReference[];
+    resourceRequests?: inputs.BuildResourceRequests;
   }
   interface MicrosoftAppPlatformSpringBuildServicesBuildsResults {
     /** The resource name */
@@ -3840,24 +3957,32 @@ export declare namespace inputs {
     name: "default";
     /** Properties of the Config Server resource */
     properties?: inputs.ConfigServerProperties;
+    error?: inputs.Error;
+    configServer?: inputs.ConfigServerSettings;
   }
   interface MicrosoftAppPlatformSpringConfigurationServices {
     /** The resource name */
     name: string;
     /** Application Configuration Service properties payload */
     properties?: inputs.ConfigurationServiceProperties;
+    generation?: "Gen1" | "Gen2" | (string & {});
+    settings?: inputs.ConfigurationServiceSettings;
   }
   interface MicrosoftAppPlatformSpringContainerRegistries {
     /** The resource name */
     name: string;
     /** Properties of the container registry resource payload. */
     properties?: inputs.ContainerRegistryProperties;
+    credentials?: inputs.ContainerRegistryCredentials;
   }
   interface MicrosoftAppPlatformSpringDevToolPortals {
     /** The resource name */
     name: string;
     /** Dev Tool Portal properties payload */
     properties?: inputs.DevToolPortalProperties;
+    public?: boolean;
+    ssoProperties?: inputs.DevToolPortalSsoProperties;
+    features?: inputs.DevToolPortalFeatureSettings;
   }
   interface MicrosoftAppPlatformSpringGateways {
     /** The resource name */
@@ -3866,24 +3991,46 @@ export declare namespace inputs {
     properties?: inputs.GatewayProperties;
     /** Sku of the Spring Cloud Gateway resource */
     sku?: inputs.Sku;
+    public?: boolean;
+    httpsOnly?: boolean;
+    ssoProperties?: inputs.SsoProperties;
+    apiMetadataProperties?: inputs.GatewayApiMetadataProperties;
+    corsProperties?: inputs.GatewayCorsProperties;
+    clientAuth?: inputs.GatewayPropertiesClientAuth;
+    apms?: inputs.ApmReference[];
+    environmentVariables?: inputs.GatewayPropertiesEnvironmentVariables;
+    resourceRequests?: inputs.GatewayResourceRequests;
   }
   interface MicrosoftAppPlatformSpringGatewaysDomains {
     /** The resource name */
     name: string;
     /** The properties of custom domain for Spring Cloud Gateway */
     properties?: inputs.GatewayCustomDomainProperties;
+    thumbprint?: string;
   }
   interface MicrosoftAppPlatformSpringGatewaysRouteConfigs {
     /** The resource name */
     name: string;
     /** API route config of the Spring Cloud Gateway */
     properties?: inputs.GatewayRouteConfigProperties;
+    appResourceId?: string;
+    openApi?: inputs.GatewayRouteConfigOpenApiProperties;
+    protocol?: "HTTP" | "HTTPS" | (string & {});
+    routes?: inputs.GatewayApiRoute[];
+    ssoEnabled?: boolean;
+    predicates?: string[];
+    filters?: string[];
   }
   interface MicrosoftAppPlatformSpringMonitoringSettings {
     /** The resource name */
     name: "default";
     /** Properties of the Monitoring Setting resource */
     properties?: inputs.MonitoringSettingProperties;
+    error?: inputs.Error;
+    traceEnabled?: boolean;
+    appInsightsInstrumentationKey?: string;
+    appInsightsSamplingRate?: number;
+    appInsightsAgentVersions?: inputs.ApplicationInsightsAgentVersions;
   }
   interface MicrosoftAppPlatformSpringServiceRegistries {
     /** The resource name */

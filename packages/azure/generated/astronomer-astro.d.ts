@@ -35,7 +35,7 @@ export declare class Organization extends $CustomResource {
   /** Details of the user. */
   readonly user: $Output<outputs.LiftrBaseUserDetails>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** Organization properties */
   readonly partnerOrganizationProperties: $Output<outputs.LiftrBaseDataPartnerOrganizationProperties | undefined>;
   constructor(name: string, args: OrganizationArgs, opts?: $Options);
@@ -82,7 +82,7 @@ export interface OrganizationState {
   systemData?: outputs.SystemData;
   marketplace: outputs.LiftrBaseMarketplaceDetails;
   user: outputs.LiftrBaseUserDetails;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   partnerOrganizationProperties?: outputs.LiftrBaseDataPartnerOrganizationProperties;
 }
 /**
@@ -95,6 +95,8 @@ export declare function getOrganization(args: GetOrganizationArgs): $Output<Orga
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getOrganizationOutput: typeof getOrganization;
+// Pulumi's names for what each function and lookup returns.
+export type GetOrganizationResult = OrganizationState;
 
 export declare namespace inputs {
   interface AstronomerAstroOrganizations {
@@ -108,6 +110,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    marketplace?: inputs.LiftrBaseMarketplaceDetails;
+    user?: inputs.LiftrBaseUserDetails;
+    partnerOrganizationProperties?: inputs.LiftrBaseDataPartnerOrganizationProperties;
   }
   interface LiftrBaseDataOrganizationProperties {
     /** Marketplace details of the resource. */

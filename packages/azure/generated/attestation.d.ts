@@ -33,11 +33,11 @@ export declare class AttestationProvider extends $CustomResource {
   /** The setting that controls whether authentication is enabled or disabled for TPM Attestation REST APIs. */
   readonly tpmAttestationAuthentication: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Trust model for the attestation provider. */
-  readonly trustModel: $Output<string | undefined>;
+  readonly trustModel: $Output<string>;
   /** Status of attestation service. */
-  readonly status: $Output<"Ready" | "NotReady" | "Error" | (string & {}) | undefined>;
+  readonly status: $Output<"Ready" | "NotReady" | "Error" | (string & {})>;
   /** Gets the uri of attestation service */
-  readonly attestUri: $Output<string | undefined>;
+  readonly attestUri: $Output<string>;
   /** List of private endpoint connections associated with the attestation provider. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   constructor(name: string, args: AttestationProviderArgs, opts?: $Options);
@@ -81,9 +81,9 @@ export interface AttestationProviderState {
   systemData?: outputs.SystemData;
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   tpmAttestationAuthentication?: "Enabled" | "Disabled" | (string & {});
-  trustModel?: string;
-  status?: "Ready" | "NotReady" | "Error" | (string & {});
-  attestUri?: string;
+  trustModel: string;
+  status: "Ready" | "NotReady" | "Error" | (string & {});
+  attestUri: string;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
 }
 /**
@@ -122,7 +122,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -160,7 +160,7 @@ export interface PrivateEndpointConnectionState {
   systemData?: outputs.SystemData;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Attestation/attestationProviders/privateEndpointConnections` without managing it (GET, api-version 2021-06-01); undefined when it does not exist.
@@ -173,6 +173,9 @@ export declare function getPrivateEndpointConnection(args: GetPrivateEndpointCon
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getAttestationProviderOutput: typeof getAttestationProvider;
 export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+// Pulumi's names for what each function and lookup returns.
+export type GetAttestationProviderResult = AttestationProviderState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
 
 export declare namespace inputs {
   type AttestationServiceCreationParamsTags = { [key: string]: string };
@@ -273,18 +276,25 @@ export declare namespace inputs {
     /** The tags that will be assigned to the attestation provider. */
     tags?: inputs.AttestationServiceCreationParamsTags;
     /** Properties of the attestation provider */
-    properties: inputs.AttestationServiceCreationSpecificParamsOrStatusResult;
+    properties?: inputs.AttestationServiceCreationSpecificParamsOrStatusResult;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    policySigningCertificates?: inputs.JsonWebKeySet;
+    tpmAttestationAuthentication?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftAttestationAttestationProvidersPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   type PrivateEndpoint = { [key: string]: any };
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The resource of private end point. */

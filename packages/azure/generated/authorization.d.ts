@@ -123,7 +123,7 @@ export declare class PolicyAssignment extends $CustomResource {
   /** Properties for the policy assignment. */
   readonly properties: $Output<outputs.PolicyAssignmentProperties | undefined>;
   /** The location of the policy assignment. Only required when utilizing managed identity. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The managed identity associated with the policy assignment. */
   readonly identity: $Output<outputs.Identity | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -135,9 +135,9 @@ export declare class PolicyAssignment extends $CustomResource {
   /** The version of the policy definition to use. */
   readonly definitionVersion: $Output<string | undefined>;
   /** The latest version of the policy definition available. This is only present if requested via the $expand query parameter. */
-  readonly latestDefinitionVersion: $Output<string | undefined>;
+  readonly latestDefinitionVersion: $Output<string>;
   /** The effective version of the policy definition in use. This is only present if requested via the $expand query parameter. */
-  readonly effectiveDefinitionVersion: $Output<string | undefined>;
+  readonly effectiveDefinitionVersion: $Output<string>;
   /** The policy's excluded scopes. */
   readonly notScopes: $Output<string[] | undefined>;
   /** The parameter values for the assigned policy rule. The keys are the parameter names. */
@@ -157,7 +157,7 @@ export declare class PolicyAssignment extends $CustomResource {
   /** The type of policy assignment. Possible values are NotSpecified, System, SystemHidden, and Custom. Immutable. */
   readonly assignmentType: $Output<"NotSpecified" | "System" | "SystemHidden" | "Custom" | (string & {}) | undefined>;
   /** The instance ID of the policy assignment. This ID only and always changes when the assignment is deleted and recreated. */
-  readonly instanceId: $Output<string | undefined>;
+  readonly instanceId: $Output<string>;
   /** The self-serve exemption settings for the policy assignment. */
   readonly selfServeExemptionSettings: $Output<outputs.SelfServeExemptionSettings | undefined>;
   constructor(name: string, args: PolicyAssignmentArgs, opts?: $Options);
@@ -216,14 +216,14 @@ export interface PolicyAssignmentState {
   name: string;
   type: "Microsoft.Authorization/policyAssignments";
   properties?: outputs.PolicyAssignmentProperties;
-  location?: string;
+  location: string;
   identity?: outputs.Identity;
   systemData?: outputs.SystemData;
   displayName?: string;
   policyDefinitionId?: string;
   definitionVersion?: string;
-  latestDefinitionVersion?: string;
-  effectiveDefinitionVersion?: string;
+  latestDefinitionVersion: string;
+  effectiveDefinitionVersion: string;
   notScopes?: string[];
   parameters?: outputs.PolicyAssignmentPropertiesParameters;
   description?: string;
@@ -233,7 +233,7 @@ export interface PolicyAssignmentState {
   resourceSelectors?: outputs.ResourceSelector[];
   overrides?: outputs.Override[];
   assignmentType?: "NotSpecified" | "System" | "SystemHidden" | "Custom" | (string & {});
-  instanceId?: string;
+  instanceId: string;
   selfServeExemptionSettings?: outputs.SelfServeExemptionSettings;
 }
 /**
@@ -687,9 +687,9 @@ export declare class PrivateLinkAssociation extends $CustomResource {
   readonly privateLink: $Output<string | undefined>;
   readonly publicNetworkAccess: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** The TenantID. */
-  readonly tenantID: $Output<string | undefined>;
+  readonly tenantID: $Output<string>;
   /** The scope of the private link association. */
-  readonly scope: $Output<string | undefined>;
+  readonly scope: $Output<string>;
   constructor(name: string, args: PrivateLinkAssociationArgs, opts?: $Options);
 }
 
@@ -721,8 +721,8 @@ export interface PrivateLinkAssociationState {
   properties?: outputs.PrivateLinkAssociationPropertiesOrPrivateLinkAssociationPropertiesExpanded;
   privateLink?: string;
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
-  tenantID?: string;
-  scope?: string;
+  tenantID: string;
+  scope: string;
 }
 /**
  * Reads an existing `Microsoft.Authorization/privateLinkAssociations` without managing it (GET, api-version 2020-05-01); undefined when it does not exist.
@@ -750,7 +750,7 @@ export declare class ResourceManagementPrivateLink extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Authorization/resourceManagementPrivateLinks">;
   /** the region to create private link association. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   readonly properties: $Output<outputs.ResourceManagementPrivateLinkEndpointConnections | undefined>;
   /** The private endpoint connections. */
   readonly privateEndpointConnections: $Output<string[] | undefined>;
@@ -779,7 +779,7 @@ export interface ResourceManagementPrivateLinkState {
   resourceManagementPrivateLinkName: string;
   name: string;
   type: "Microsoft.Authorization/resourceManagementPrivateLinks";
-  location?: string;
+  location: string;
   properties?: outputs.ResourceManagementPrivateLinkEndpointConnections;
   privateEndpointConnections?: string[];
 }
@@ -825,13 +825,13 @@ export declare class RoleAssignment extends $CustomResource {
   /** Version of the condition. Currently the only accepted value is '2.0' */
   readonly conditionVersion: $Output<string | undefined>;
   /** Time it was created */
-  readonly createdOn: $Output<string | undefined>;
+  readonly createdOn: $Output<string>;
   /** Time it was updated */
-  readonly updatedOn: $Output<string | undefined>;
+  readonly updatedOn: $Output<string>;
   /** Id of the user who created the assignment */
-  readonly createdBy: $Output<string | undefined>;
+  readonly createdBy: $Output<string>;
   /** Id of the user who updated the assignment */
-  readonly updatedBy: $Output<string | undefined>;
+  readonly updatedBy: $Output<string>;
   /** Id of the delegated managed identity resource */
   readonly delegatedManagedIdentityResourceId: $Output<string | undefined>;
   constructor(name: string, args: RoleAssignmentArgs, opts?: $Options);
@@ -881,10 +881,10 @@ export interface RoleAssignmentState {
   description?: string;
   condition?: string;
   conditionVersion?: string;
-  createdOn?: string;
-  updatedOn?: string;
-  createdBy?: string;
-  updatedBy?: string;
+  createdOn: string;
+  updatedOn: string;
+  createdBy: string;
+  updatedBy: string;
   delegatedManagedIdentityResourceId?: string;
 }
 /**
@@ -923,13 +923,13 @@ export declare class RoleDefinition extends $CustomResource {
   /** Role definition assignable scopes. */
   readonly assignableScopes: $Output<string[] | undefined>;
   /** Time it was created */
-  readonly createdOn: $Output<string | undefined>;
+  readonly createdOn: $Output<string>;
   /** Time it was updated */
-  readonly updatedOn: $Output<string | undefined>;
+  readonly updatedOn: $Output<string>;
   /** Id of the user who created the assignment */
-  readonly createdBy: $Output<string | undefined>;
+  readonly createdBy: $Output<string>;
   /** Id of the user who updated the assignment */
-  readonly updatedBy: $Output<string | undefined>;
+  readonly updatedBy: $Output<string>;
   constructor(name: string, args: RoleDefinitionArgs, opts?: $Options);
 }
 
@@ -970,10 +970,10 @@ export interface RoleDefinitionState {
   type?: string;
   permissions?: outputs.Permission[];
   assignableScopes?: string[];
-  createdOn?: string;
-  updatedOn?: string;
-  createdBy?: string;
-  updatedBy?: string;
+  createdOn: string;
+  updatedOn: string;
+  createdBy: string;
+  updatedBy: string;
 }
 /**
  * Reads an existing `Microsoft.Authorization/roleDefinitions` without managing it (GET, api-version 2022-04-01); undefined when it does not exist.
@@ -995,6 +995,18 @@ export declare const getPrivateLinkAssociationOutput: typeof getPrivateLinkAssoc
 export declare const getResourceManagementPrivateLinkOutput: typeof getResourceManagementPrivateLink;
 export declare const getRoleAssignmentOutput: typeof getRoleAssignment;
 export declare const getRoleDefinitionOutput: typeof getRoleDefinition;
+// Pulumi's names for what each function and lookup returns.
+export type GetDataPolicyManifestResult = DataPolicyManifestState;
+export type GetLockResult = LockState;
+export type GetPolicyAssignmentResult = PolicyAssignmentState;
+export type GetPolicyDefinitionResult = PolicyDefinitionState;
+export type GetPolicyDefinitionVersionResult = PolicyDefinitionVersionState;
+export type GetPolicySetDefinitionResult = PolicySetDefinitionState;
+export type GetPolicySetDefinitionVersionResult = PolicySetDefinitionVersionState;
+export type GetPrivateLinkAssociationResult = PrivateLinkAssociationState;
+export type GetResourceManagementPrivateLinkResult = ResourceManagementPrivateLinkState;
+export type GetRoleAssignmentResult = RoleAssignmentState;
+export type GetRoleDefinitionResult = RoleDefinitionState;
 
 export declare namespace inputs {
   interface Alias {
@@ -1114,7 +1126,10 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The properties of the lock. */
-    properties: inputs.ManagementLockProperties;
+    properties?: inputs.ManagementLockProperties;
+    level?: "NotSpecified" | "CanNotDelete" | "ReadOnly" | (string & {});
+    notes?: string;
+    owners?: inputs.ManagementLockOwner[];
   }
   interface MicrosoftAuthorizationPolicyAssignments {
     /** The resource name */
@@ -1125,36 +1140,87 @@ export declare namespace inputs {
     location?: string;
     /** The managed identity associated with the policy assignment. */
     identity?: inputs.Identity;
+    displayName?: string;
+    policyDefinitionId?: string;
+    definitionVersion?: string;
+    notScopes?: string[];
+    parameters?: inputs.PolicyAssignmentPropertiesParameters;
+    description?: string;
+    metadata?: any;
+    enforcementMode?: "Default" | "DoNotEnforce" | "Enroll" | (string & {});
+    nonComplianceMessages?: inputs.NonComplianceMessage[];
+    resourceSelectors?: inputs.ResourceSelector[];
+    overrides?: inputs.Override[];
+    assignmentType?: "NotSpecified" | "System" | "SystemHidden" | "Custom" | (string & {});
+    selfServeExemptionSettings?: inputs.SelfServeExemptionSettings;
   }
   interface MicrosoftAuthorizationPolicyDefinitions {
     /** The resource name */
     name: string;
     /** The policy definition properties. */
     properties?: inputs.PolicyDefinitionProperties;
+    policyType?: "NotSpecified" | "BuiltIn" | "Custom" | "Static" | (string & {});
+    mode?: string;
+    displayName?: string;
+    description?: string;
+    policyRule?: any;
+    metadata?: any;
+    parameters?: inputs.PolicyDefinitionPropertiesParameters;
+    version?: string;
+    versions?: string[];
+    externalEvaluationEnforcementSettings?: inputs.ExternalEvaluationEnforcementSettings;
   }
   interface MicrosoftAuthorizationPolicyDefinitionsVersions {
     /** The resource name */
     name: string;
     /** The policy definition version properties. */
     properties?: inputs.PolicyDefinitionVersionProperties;
+    policyType?: "NotSpecified" | "BuiltIn" | "Custom" | "Static" | (string & {});
+    mode?: string;
+    displayName?: string;
+    description?: string;
+    policyRule?: any;
+    metadata?: any;
+    parameters?: inputs.PolicyDefinitionVersionPropertiesParameters;
+    version?: string;
+    externalEvaluationEnforcementSettings?: inputs.ExternalEvaluationEnforcementSettings;
   }
   interface MicrosoftAuthorizationPolicySetDefinitions {
     /** The resource name */
     name: string;
     /** The policy set definition properties. */
     properties?: inputs.PolicySetDefinitionProperties;
+    policyType?: "NotSpecified" | "BuiltIn" | "Custom" | "Static" | (string & {});
+    displayName?: string;
+    description?: string;
+    metadata?: any;
+    parameters?: inputs.PolicySetDefinitionPropertiesParameters;
+    policyDefinitions?: inputs.PolicyDefinitionReference[];
+    policyDefinitionGroups?: inputs.PolicyDefinitionGroup[];
+    version?: string;
+    versions?: string[];
   }
   interface MicrosoftAuthorizationPolicySetDefinitionsVersions {
     /** The resource name */
     name: string;
     /** The policy set definition version properties. */
     properties?: inputs.PolicySetDefinitionVersionProperties;
+    policyType?: "NotSpecified" | "BuiltIn" | "Custom" | "Static" | (string & {});
+    displayName?: string;
+    description?: string;
+    metadata?: any;
+    parameters?: inputs.PolicySetDefinitionVersionPropertiesParameters;
+    policyDefinitions?: inputs.PolicyDefinitionReference[];
+    policyDefinitionGroups?: inputs.PolicyDefinitionGroup[];
+    version?: string;
   }
   interface MicrosoftAuthorizationPrivateLinkAssociations {
     /** The resource name */
     name: string;
     /** The properties of the PrivateLinkAssociation. */
     properties?: inputs.PrivateLinkAssociationPropertiesOrPrivateLinkAssociationPropertiesExpanded;
+    privateLink?: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftAuthorizationResourceManagementPrivateLinks {
     /** The resource name */
@@ -1166,13 +1232,24 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Role assignment properties. */
-    properties: inputs.RoleAssignmentProperties;
+    properties?: inputs.RoleAssignmentProperties;
+    roleDefinitionId?: string;
+    principalId?: string;
+    principalType?: "User" | "Group" | "ServicePrincipal" | "ForeignGroup" | "Device" | "AgentUser" | "AgentServicePrincipal" | (string & {});
+    description?: string;
+    condition?: string;
+    conditionVersion?: string;
+    delegatedManagedIdentityResourceId?: string;
   }
   interface MicrosoftAuthorizationRoleDefinitions {
     /** The resource name */
     name: string;
     /** Role definition properties. */
     properties?: inputs.RoleDefinitionProperties;
+    roleName?: string;
+    description?: string;
+    permissions?: inputs.Permission[];
+    assignableScopes?: string[];
   }
   interface NonComplianceMessage {
     /** A message that describes why a resource is non-compliant with the policy. This is shown in 'deny' error messages and on resource's non-compliant compliance results. */

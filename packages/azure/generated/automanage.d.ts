@@ -69,15 +69,15 @@ export declare class ConfigurationProfileAssignment extends $CustomResource {
   /** Properties of the configuration profile assignment. */
   readonly properties: $Output<outputs.ConfigurationProfileAssignmentProperties | undefined>;
   /** Azure resource id. Indicates if this resource is managed by another Azure resource. */
-  readonly managedBy: $Output<string | undefined>;
+  readonly managedBy: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The Automanage configurationProfile ARM Resource URI. */
   readonly configurationProfile: $Output<string | undefined>;
   /** The target VM resource URI */
-  readonly targetId: $Output<string | undefined>;
+  readonly targetId: $Output<string>;
   /** The status of onboarding, which only appears in the response. */
-  readonly status: $Output<string | undefined>;
+  readonly status: $Output<string>;
   constructor(name: string, args: ConfigurationProfileAssignmentArgs, opts?: $Options);
 }
 
@@ -106,11 +106,11 @@ export interface ConfigurationProfileAssignmentState {
   name: string;
   type: "Microsoft.Automanage/configurationProfileAssignments";
   properties?: outputs.ConfigurationProfileAssignmentProperties;
-  managedBy?: string;
+  managedBy: string;
   systemData?: outputs.SystemData;
   configurationProfile?: string;
-  targetId?: string;
-  status?: string;
+  targetId: string;
+  status: string;
 }
 /**
  * Reads an existing `Microsoft.Automanage/configurationProfileAssignments` without managing it (GET, api-version 2022-05-04); undefined when it does not exist.
@@ -137,14 +137,14 @@ export interface ReportState {
   systemData?: outputs.SystemData;
   startTime?: string;
   endTime?: string;
-  lastModifiedTime?: string;
-  duration?: string;
-  type?: string;
-  status?: string;
-  configurationProfile?: string;
+  lastModifiedTime: string;
+  duration: string;
+  type: string;
+  status: string;
+  configurationProfile: string;
   resources?: outputs.ReportResource[];
   error?: outputs.ErrorDetail;
-  reportFormatVersion?: string;
+  reportFormatVersion: string;
 }
 /**
  * Reads an existing `Microsoft.Automanage/configurationProfileAssignments/reports` without managing it (GET, api-version 2022-05-04); undefined when it does not exist.
@@ -316,8 +316,8 @@ export interface ServicePrincipalState {
   type: "Microsoft.Automanage/servicePrincipals";
   properties?: outputs.ServicePrincipalProperties;
   systemData?: outputs.SystemData;
-  servicePrincipalId?: string;
-  authorizationSet?: boolean;
+  servicePrincipalId: string;
+  authorizationSet: boolean;
 }
 /**
  * Reads an existing `Microsoft.Automanage/servicePrincipals` without managing it (GET, api-version 2022-05-04); undefined when it does not exist.
@@ -335,6 +335,14 @@ export declare const getReportOutput: typeof getReport;
 export declare const getConfigurationProfileOutput: typeof getConfigurationProfile;
 export declare const getVersionOutput: typeof getVersion;
 export declare const getServicePrincipalOutput: typeof getServicePrincipal;
+// Pulumi's names for what each function and lookup returns.
+export type GetBestPracticeResult = BestPracticeState;
+export type GetBestPracticeVersionResult = BestPracticeVersionState;
+export type GetConfigurationProfileAssignmentResult = ConfigurationProfileAssignmentState;
+export type GetReportResult = ReportState;
+export type GetConfigurationProfileResult = ConfigurationProfileState;
+export type GetVersionResult = VersionState;
+export type GetServicePrincipalResult = ServicePrincipalState;
 
 export declare namespace inputs {
   interface AssignmentReportProperties {
@@ -366,6 +374,7 @@ export declare namespace inputs {
     name: string;
     /** Properties of the configuration profile assignment. */
     properties?: inputs.ConfigurationProfileAssignmentProperties;
+    configurationProfile?: string;
   }
   interface MicrosoftAutomanageConfigurationProfileAssignmentsReports {
     /** The resource name */
@@ -380,6 +389,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    configuration?: any;
   }
   interface MicrosoftAutomanageConfigurationProfilesVersions {
     /** The resource name */
@@ -390,6 +400,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    configuration?: any;
   }
   interface MicrosoftAutomanageServicePrincipals {
     /** The resource name */

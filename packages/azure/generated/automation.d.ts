@@ -23,13 +23,13 @@ export declare class AutomationAccount extends $CustomResource {
   /** Gets or sets account create or update properties. */
   readonly properties: $Output<outputs.AutomationAccountCreateOrUpdatePropertiesOrAutomationAccountProperties | undefined>;
   /** Gets or sets the location of the resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Sets the identity property for automation account */
   readonly identity: $Output<outputs.Identity | undefined>;
   /** Gets or sets the tags attached to the resource. */
   readonly tags: $Output<outputs.AutomationAccountCreateOrUpdateParametersTags | undefined>;
   /** Gets or sets the etag of the resource. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets or sets account SKU. */
@@ -41,19 +41,19 @@ export declare class AutomationAccount extends $CustomResource {
   /** Indicates whether requests using non-AAD authentication are blocked */
   readonly disableLocalAuth: $Output<boolean | undefined>;
   /** Gets or sets the last modified by. */
-  readonly lastModifiedBy: $Output<string | undefined>;
+  readonly lastModifiedBy: $Output<string>;
   /** Gets status of account. */
-  readonly state: $Output<"Ok" | "Unavailable" | "Suspended" | (string & {}) | undefined>;
+  readonly state: $Output<"Ok" | "Unavailable" | "Suspended" | (string & {})>;
   /** Gets the creation time. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** Gets the last modified time. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** Gets or sets the description. */
-  readonly description: $Output<string | undefined>;
+  readonly description: $Output<string>;
   /** List of Automation operations supported by the Automation resource provider. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** URL of automation hybrid service which is used for hybrid worker on-boarding. */
-  readonly automationHybridServiceUrl: $Output<string | undefined>;
+  readonly automationHybridServiceUrl: $Output<string>;
   constructor(name: string, args: AutomationAccountArgs, opts?: $Options);
 }
 
@@ -94,22 +94,22 @@ export interface AutomationAccountState {
   name: string;
   type: "Microsoft.Automation/automationAccounts";
   properties?: outputs.AutomationAccountCreateOrUpdatePropertiesOrAutomationAccountProperties;
-  location?: string;
+  location: string;
   identity?: outputs.Identity;
   tags?: outputs.AutomationAccountCreateOrUpdateParametersTags;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   sku?: outputs.Sku;
   encryption?: outputs.EncryptionProperties;
   publicNetworkAccess?: boolean;
   disableLocalAuth?: boolean;
-  lastModifiedBy?: string;
-  state?: "Ok" | "Unavailable" | "Suspended" | (string & {});
-  creationTime?: string;
-  lastModifiedTime?: string;
-  description?: string;
+  lastModifiedBy: string;
+  state: "Ok" | "Unavailable" | "Suspended" | (string & {});
+  creationTime: string;
+  lastModifiedTime: string;
+  description: string;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
-  automationHybridServiceUrl?: string;
+  automationHybridServiceUrl: string;
 }
 /**
  * Reads an existing `Microsoft.Automation/automationAccounts` without managing it (GET, api-version 2024-10-23); undefined when it does not exist.
@@ -149,11 +149,11 @@ export declare class Certificate extends $CustomResource {
   /** Gets or sets the is exportable flag of the certificate. */
   readonly isExportable: $Output<boolean | undefined>;
   /** Gets the expiry time of the certificate. */
-  readonly expiryTime: $Output<string | undefined>;
+  readonly expiryTime: $Output<string>;
   /** Gets the creation time. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** Gets the last modified time. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   constructor(name: string, args: CertificateArgs, opts?: $Options);
 }
 
@@ -196,9 +196,9 @@ export interface CertificateState {
   description?: string;
   thumbprint?: string;
   isExportable?: boolean;
-  expiryTime?: string;
-  creationTime?: string;
-  lastModifiedTime?: string;
+  expiryTime: string;
+  creationTime: string;
+  lastModifiedTime: string;
 }
 /**
  * Reads an existing `Microsoft.Automation/automationAccounts/certificates` without managing it (GET, api-version 2024-10-23); undefined when it does not exist.
@@ -230,11 +230,11 @@ export declare class Configuration extends $CustomResource {
   /** Gets or sets configuration create or update properties. */
   readonly properties: $Output<outputs.DscConfigurationCreateOrUpdatePropertiesOrDscConfigurationProperties>;
   /** Gets or sets the location of the resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Gets or sets the tags attached to the resource. */
   readonly tags: $Output<outputs.DscConfigurationCreateOrUpdateParametersTags | undefined>;
   /** Gets or sets the etag of the resource. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets or sets verbose log option. */
@@ -246,17 +246,17 @@ export declare class Configuration extends $CustomResource {
   /** Gets or sets the description of the configuration. */
   readonly description: $Output<string | undefined>;
   /** Gets or sets the provisioning state of the configuration. */
-  readonly provisioningState: $Output<"Succeeded" | undefined>;
+  readonly provisioningState: $Output<"Succeeded">;
   /** Gets or sets the job count of the configuration. */
-  readonly jobCount: $Output<number | undefined>;
+  readonly jobCount: $Output<number>;
   /** Gets or sets the state of the configuration. */
-  readonly state: $Output<"New" | "Edit" | "Published" | (string & {}) | undefined>;
+  readonly state: $Output<"New" | "Edit" | "Published" | (string & {})>;
   /** Gets or sets the creation time. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** Gets or sets the last modified time. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** Gets the number of compiled node configurations. */
-  readonly nodeConfigurationCount: $Output<number | undefined>;
+  readonly nodeConfigurationCount: $Output<number>;
   constructor(name: string, args: ConfigurationArgs, opts?: $Options);
 }
 
@@ -301,20 +301,20 @@ export interface ConfigurationState {
   name: string;
   type: "Microsoft.Automation/automationAccounts/configurations";
   properties: outputs.DscConfigurationCreateOrUpdatePropertiesOrDscConfigurationProperties;
-  location?: string;
+  location: string;
   tags?: outputs.DscConfigurationCreateOrUpdateParametersTags;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   logVerbose?: boolean;
   source: outputs.ContentSource;
   parameters?: outputs.DscConfigurationCreateOrUpdatePropertiesParameters;
   description?: string;
-  provisioningState?: "Succeeded";
-  jobCount?: number;
-  state?: "New" | "Edit" | "Published" | (string & {});
-  creationTime?: string;
-  lastModifiedTime?: string;
-  nodeConfigurationCount?: number;
+  provisioningState: "Succeeded";
+  jobCount: number;
+  state: "New" | "Edit" | "Published" | (string & {});
+  creationTime: string;
+  lastModifiedTime: string;
+  nodeConfigurationCount: number;
 }
 /**
  * Reads an existing `Microsoft.Automation/automationAccounts/configurations` without managing it (GET, api-version 2024-10-23); undefined when it does not exist.
@@ -354,9 +354,9 @@ export declare class Connection extends $CustomResource {
   /** Gets or sets the field definition properties of the connection. */
   readonly fieldDefinitionValues: $Output<outputs.ConnectionCreateOrUpdatePropertiesFieldDefinitionValues | undefined>;
   /** Gets the creation time. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** Gets the last modified time. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   constructor(name: string, args: ConnectionArgs, opts?: $Options);
 }
 
@@ -397,8 +397,8 @@ export interface ConnectionState {
   description?: string;
   connectionType: outputs.ConnectionTypeAssociationProperty;
   fieldDefinitionValues?: outputs.ConnectionCreateOrUpdatePropertiesFieldDefinitionValues;
-  creationTime?: string;
-  lastModifiedTime?: string;
+  creationTime: string;
+  lastModifiedTime: string;
 }
 /**
  * Reads an existing `Microsoft.Automation/automationAccounts/connections` without managing it (GET, api-version 2024-10-23); undefined when it does not exist.
@@ -436,11 +436,11 @@ export declare class ConnectionType extends $CustomResource {
   /** Gets or sets the field definitions of the connection type. */
   readonly fieldDefinitions: $Output<outputs.ConnectionTypeCreateOrUpdatePropertiesFieldDefinitions>;
   /** Gets the creation time. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** Gets or sets the last modified time. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** Gets or sets the description. */
-  readonly description: $Output<string | undefined>;
+  readonly description: $Output<string>;
   constructor(name: string, args: ConnectionTypeArgs, opts?: $Options);
 }
 
@@ -478,9 +478,9 @@ export interface ConnectionTypeState {
   systemData?: outputs.SystemData;
   isGlobal?: boolean;
   fieldDefinitions: outputs.ConnectionTypeCreateOrUpdatePropertiesFieldDefinitions;
-  creationTime?: string;
-  lastModifiedTime?: string;
-  description?: string;
+  creationTime: string;
+  lastModifiedTime: string;
+  description: string;
 }
 /**
  * Reads an existing `Microsoft.Automation/automationAccounts/connectionTypes` without managing it (GET, api-version 2024-10-23); undefined when it does not exist.
@@ -518,9 +518,9 @@ export declare class Credential extends $CustomResource {
   /** Gets or sets the description of the credential. */
   readonly description: $Output<string | undefined>;
   /** Gets the creation time. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** Gets the last modified time. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   constructor(name: string, args: CredentialArgs, opts?: $Options);
 }
 
@@ -560,8 +560,8 @@ export interface CredentialState {
   systemData?: outputs.SystemData;
   userName: string;
   description?: string;
-  creationTime?: string;
-  lastModifiedTime?: string;
+  creationTime: string;
+  lastModifiedTime: string;
 }
 /**
  * Reads an existing `Microsoft.Automation/automationAccounts/credentials` without managing it (GET, api-version 2024-10-23); undefined when it does not exist.
@@ -595,13 +595,13 @@ export declare class HybridRunbookWorkerGroup extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Sets the credential of a worker group. */
   readonly credential: $Output<outputs.RunAsCredentialAssociationProperty | undefined>;
   /** Type of the HybridWorkerGroup. */
-  readonly groupType: $Output<"User" | "System" | (string & {}) | undefined>;
+  readonly groupType: $Output<"User" | "System" | (string & {})>;
   constructor(name: string, args: HybridRunbookWorkerGroupArgs, opts?: $Options);
 }
 
@@ -635,10 +635,10 @@ export interface HybridRunbookWorkerGroupState {
   type: "Microsoft.Automation/automationAccounts/hybridRunbookWorkerGroups";
   properties?: outputs.HybridRunbookWorkerGroupCreateOrUpdatePropertiesOrHybridRunbookWorkerGroupProperties;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   credential?: outputs.RunAsCredentialAssociationProperty;
-  groupType?: "User" | "System" | (string & {});
+  groupType: "User" | "System" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Automation/automationAccounts/hybridRunbookWorkerGroups` without managing it (GET, api-version 2024-10-23); undefined when it does not exist.
@@ -674,21 +674,21 @@ export declare class HybridRunbookWorker extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Azure Resource Manager Id for a virtual machine. */
   readonly vmResourceId: $Output<string | undefined>;
   /** Gets or sets the assigned machine IP address. */
-  readonly ip: $Output<string | undefined>;
+  readonly ip: $Output<string>;
   /** Gets or sets the registration time of the worker machine. */
-  readonly registeredDateTime: $Output<string | undefined>;
+  readonly registeredDateTime: $Output<string>;
   /** Last Heartbeat from the Worker */
-  readonly lastSeenDateTime: $Output<string | undefined>;
+  readonly lastSeenDateTime: $Output<string>;
   /** Type of the HybridWorker. */
-  readonly workerType: $Output<"HybridV1" | "HybridV2" | (string & {}) | undefined>;
+  readonly workerType: $Output<"HybridV1" | "HybridV2" | (string & {})>;
   /** Name of the HybridWorker. */
-  readonly workerName: $Output<string | undefined>;
+  readonly workerName: $Output<string>;
   constructor(name: string, args: HybridRunbookWorkerArgs, opts?: $Options);
 }
 
@@ -726,14 +726,14 @@ export interface HybridRunbookWorkerState {
   type: "Microsoft.Automation/automationAccounts/hybridRunbookWorkerGroups/hybridRunbookWorkers";
   properties?: outputs.HybridRunbookWorkerCreateOrUpdateParametersOrHybridRunbookWorkerProperties;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   vmResourceId?: string;
-  ip?: string;
-  registeredDateTime?: string;
-  lastSeenDateTime?: string;
-  workerType?: "HybridV1" | "HybridV2" | (string & {});
-  workerName?: string;
+  ip: string;
+  registeredDateTime: string;
+  lastSeenDateTime: string;
+  workerType: "HybridV1" | "HybridV2" | (string & {});
+  workerName: string;
 }
 /**
  * Reads an existing `Microsoft.Automation/automationAccounts/hybridRunbookWorkerGroups/hybridRunbookWorkers` without managing it (GET, api-version 2024-10-23); undefined when it does not exist.
@@ -773,29 +773,29 @@ export declare class Job extends $CustomResource {
   /** Gets or sets the runOn which specifies the group name where the job is to be executed. */
   readonly runOn: $Output<string | undefined>;
   /** Gets or sets the job started by. */
-  readonly startedBy: $Output<string | undefined>;
+  readonly startedBy: $Output<string>;
   /** Runtime Environment Property */
   readonly jobRuntimeEnvironment: $Output<outputs.JobRuntimeEnvironment | undefined>;
   /** Gets or sets the id of the job. */
-  readonly jobId: $Output<string | undefined>;
+  readonly jobId: $Output<string>;
   /** Gets or sets the creation time of the job. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** Gets or sets the status of the job. */
-  readonly status: $Output<"New" | "Activating" | "Running" | "Completed" | "Failed" | "Stopped" | "Blocked" | "Suspended" | "Disconnected" | "Suspending" | "Stopping" | "Resuming" | "Removing" | (string & {}) | undefined>;
+  readonly status: $Output<"New" | "Activating" | "Running" | "Completed" | "Failed" | "Stopped" | "Blocked" | "Suspended" | "Disconnected" | "Suspending" | "Stopping" | "Resuming" | "Removing" | (string & {})>;
   /** Gets or sets the status details of the job. */
-  readonly statusDetails: $Output<string | undefined>;
+  readonly statusDetails: $Output<string>;
   /** Gets or sets the start time of the job. */
-  readonly startTime: $Output<string | undefined>;
+  readonly startTime: $Output<string>;
   /** Gets or sets the end time of the job. */
-  readonly endTime: $Output<string | undefined>;
+  readonly endTime: $Output<string>;
   /** Gets or sets the exception of the job. */
-  readonly exception: $Output<string | undefined>;
+  readonly exception: $Output<string>;
   /** Gets or sets the last modified time of the job. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** Gets or sets the last status modified time of the job. */
-  readonly lastStatusModifiedTime: $Output<string | undefined>;
+  readonly lastStatusModifiedTime: $Output<string>;
   /** The current provisioning state of the job. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Suspended" | "Processing" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Suspended" | "Processing" | (string & {})>;
   constructor(name: string, args: JobArgs, opts?: $Options);
 }
 
@@ -836,18 +836,18 @@ export interface JobState {
   runbook?: outputs.RunbookAssociationProperty;
   parameters?: outputs.JobCreatePropertiesParameters;
   runOn?: string;
-  startedBy?: string;
+  startedBy: string;
   jobRuntimeEnvironment?: outputs.JobRuntimeEnvironment;
-  jobId?: string;
-  creationTime?: string;
-  status?: "New" | "Activating" | "Running" | "Completed" | "Failed" | "Stopped" | "Blocked" | "Suspended" | "Disconnected" | "Suspending" | "Stopping" | "Resuming" | "Removing" | (string & {});
-  statusDetails?: string;
-  startTime?: string;
-  endTime?: string;
-  exception?: string;
-  lastModifiedTime?: string;
-  lastStatusModifiedTime?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Suspended" | "Processing" | (string & {});
+  jobId: string;
+  creationTime: string;
+  status: "New" | "Activating" | "Running" | "Completed" | "Failed" | "Stopped" | "Blocked" | "Suspended" | "Disconnected" | "Suspending" | "Stopping" | "Resuming" | "Removing" | (string & {});
+  statusDetails: string;
+  startTime: string;
+  endTime: string;
+  exception: string;
+  lastModifiedTime: string;
+  lastStatusModifiedTime: string;
+  provisioningState: "Failed" | "Succeeded" | "Suspended" | "Processing" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Automation/automationAccounts/jobs` without managing it (GET, api-version 2024-10-23); undefined when it does not exist.
@@ -889,7 +889,7 @@ export declare class JobSchedule extends $CustomResource {
   /** Gets or sets a list of job properties. */
   readonly parameters: $Output<outputs.JobScheduleCreatePropertiesParameters | undefined>;
   /** Gets or sets the id of job schedule. */
-  readonly jobScheduleId: $Output<string | undefined>;
+  readonly jobScheduleId: $Output<string>;
   constructor(name: string, args: JobScheduleArgs, opts?: $Options);
 }
 
@@ -933,7 +933,7 @@ export interface JobScheduleState {
   runbook: outputs.RunbookAssociationProperty;
   runOn?: string;
   parameters?: outputs.JobScheduleCreatePropertiesParameters;
-  jobScheduleId?: string;
+  jobScheduleId: string;
 }
 /**
  * Reads an existing `Microsoft.Automation/automationAccounts/jobSchedules` without managing it (GET, api-version 2024-10-23); undefined when it does not exist.
@@ -965,35 +965,35 @@ export declare class Module extends $CustomResource {
   /** Gets or sets the module create properties. */
   readonly properties: $Output<outputs.ModuleCreateOrUpdatePropertiesOrModuleProperties>;
   /** Gets or sets the location of the resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Gets or sets the tags attached to the resource. */
   readonly tags: $Output<outputs.ModuleCreateOrUpdateParametersTags | undefined>;
   /** Gets or sets the etag of the resource. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets or sets the module content link. */
   readonly contentLink: $Output<outputs.ContentLink>;
   /** Gets or sets the isGlobal flag of the module. */
-  readonly isGlobal: $Output<boolean | undefined>;
+  readonly isGlobal: $Output<boolean>;
   /** Gets or sets the version of the module. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** Gets or sets the size in bytes of the module. */
-  readonly sizeInBytes: $Output<number | undefined>;
+  readonly sizeInBytes: $Output<number>;
   /** Gets or sets the activity count of the module. */
-  readonly activityCount: $Output<number | undefined>;
+  readonly activityCount: $Output<number>;
   /** Gets or sets the provisioning state of the module. */
-  readonly provisioningState: $Output<"Created" | "Creating" | "StartingImportModuleRunbook" | "RunningImportModuleRunbook" | "ContentRetrieved" | "ContentDownloaded" | "ContentValidated" | "ConnectionTypeImported" | "ContentStored" | "ModuleDataStored" | "ActivitiesStored" | "ModuleImportRunbookComplete" | "Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Created" | "Creating" | "StartingImportModuleRunbook" | "RunningImportModuleRunbook" | "ContentRetrieved" | "ContentDownloaded" | "ContentValidated" | "ConnectionTypeImported" | "ContentStored" | "ModuleDataStored" | "ActivitiesStored" | "ModuleImportRunbookComplete" | "Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {})>;
   /** Gets or sets the error info of the module. */
   readonly error: $Output<outputs.ModuleErrorInfo | undefined>;
   /** Gets or sets the creation time. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** Gets or sets the last modified time. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** Gets or sets the description. */
-  readonly description: $Output<string | undefined>;
+  readonly description: $Output<string>;
   /** Gets or sets type of module, if its composite or not. */
-  readonly isComposite: $Output<boolean | undefined>;
+  readonly isComposite: $Output<boolean>;
   constructor(name: string, args: ModuleArgs, opts?: $Options);
 }
 
@@ -1030,21 +1030,21 @@ export interface ModuleState {
   name: string;
   type: "Microsoft.Automation/automationAccounts/modules";
   properties: outputs.ModuleCreateOrUpdatePropertiesOrModuleProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ModuleCreateOrUpdateParametersTags;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   contentLink: outputs.ContentLink;
-  isGlobal?: boolean;
-  version?: string;
-  sizeInBytes?: number;
-  activityCount?: number;
-  provisioningState?: "Created" | "Creating" | "StartingImportModuleRunbook" | "RunningImportModuleRunbook" | "ContentRetrieved" | "ContentDownloaded" | "ContentValidated" | "ConnectionTypeImported" | "ContentStored" | "ModuleDataStored" | "ActivitiesStored" | "ModuleImportRunbookComplete" | "Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {});
+  isGlobal: boolean;
+  version: string;
+  sizeInBytes: number;
+  activityCount: number;
+  provisioningState: "Created" | "Creating" | "StartingImportModuleRunbook" | "RunningImportModuleRunbook" | "ContentRetrieved" | "ContentDownloaded" | "ContentValidated" | "ConnectionTypeImported" | "ContentStored" | "ModuleDataStored" | "ActivitiesStored" | "ModuleImportRunbookComplete" | "Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {});
   error?: outputs.ModuleErrorInfo;
-  creationTime?: string;
-  lastModifiedTime?: string;
-  description?: string;
-  isComposite?: boolean;
+  creationTime: string;
+  lastModifiedTime: string;
+  description: string;
+  isComposite: boolean;
 }
 /**
  * Reads an existing `Microsoft.Automation/automationAccounts/modules` without managing it (GET, api-version 2024-10-23); undefined when it does not exist.
@@ -1084,11 +1084,11 @@ export declare class NodeConfiguration extends $CustomResource {
   /** If a new build version of NodeConfiguration is required. */
   readonly incrementNodeConfigurationBuild: $Output<boolean | undefined>;
   /** Gets or sets the last modified time. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** Gets or sets creation time. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** Number of nodes with this node configuration assigned */
-  readonly nodeCount: $Output<number | undefined>;
+  readonly nodeCount: $Output<number>;
   constructor(name: string, args: NodeConfigurationArgs, opts?: $Options);
 }
 
@@ -1131,9 +1131,9 @@ export interface NodeConfigurationState {
   source: outputs.ContentSourceOrDscNodeConfigurationPropertiesSource;
   configuration: outputs.DscConfigurationAssociationProperty;
   incrementNodeConfigurationBuild?: boolean;
-  lastModifiedTime?: string;
-  creationTime?: string;
-  nodeCount?: number;
+  lastModifiedTime: string;
+  creationTime: string;
+  nodeCount: number;
 }
 /**
  * Reads an existing `Microsoft.Automation/automationAccounts/nodeConfigurations` without managing it (GET, api-version 2024-10-23); undefined when it does not exist.
@@ -1280,33 +1280,33 @@ export declare class Python2Package extends $CustomResource {
   /** Gets or sets the tags attached to the resource. */
   readonly tags: $Output<outputs.PythonPackageCreateParametersTags | undefined>;
   /** Gets or sets the etag of the resource. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets or sets the module content link. */
   readonly contentLink: $Output<outputs.ContentLink>;
   /** Gets or sets the isGlobal flag of the module. */
-  readonly isGlobal: $Output<boolean | undefined>;
+  readonly isGlobal: $Output<boolean>;
   /** Gets or sets the version of the module. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** Gets or sets the size in bytes of the module. */
-  readonly sizeInBytes: $Output<number | undefined>;
+  readonly sizeInBytes: $Output<number>;
   /** Gets or sets the activity count of the module. */
-  readonly activityCount: $Output<number | undefined>;
+  readonly activityCount: $Output<number>;
   /** Gets or sets the provisioning state of the module. */
-  readonly provisioningState: $Output<"Created" | "Creating" | "StartingImportModuleRunbook" | "RunningImportModuleRunbook" | "ContentRetrieved" | "ContentDownloaded" | "ContentValidated" | "ConnectionTypeImported" | "ContentStored" | "ModuleDataStored" | "ActivitiesStored" | "ModuleImportRunbookComplete" | "Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Created" | "Creating" | "StartingImportModuleRunbook" | "RunningImportModuleRunbook" | "ContentRetrieved" | "ContentDownloaded" | "ContentValidated" | "ConnectionTypeImported" | "ContentStored" | "ModuleDataStored" | "ActivitiesStored" | "ModuleImportRunbookComplete" | "Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {})>;
   /** Gets or sets the error info of the module. */
   readonly error: $Output<outputs.ModuleErrorInfo | undefined>;
   /** Gets or sets the creation time. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** Gets or sets the last modified time. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** Gets or sets the description. */
-  readonly description: $Output<string | undefined>;
+  readonly description: $Output<string>;
   /** Gets or sets type of module, if its composite or not. */
-  readonly isComposite: $Output<boolean | undefined>;
+  readonly isComposite: $Output<boolean>;
   constructor(name: string, args: Python2PackageArgs, opts?: $Options);
 }
 
@@ -1342,20 +1342,20 @@ export interface Python2PackageState {
   type: "Microsoft.Automation/automationAccounts/python2Packages";
   properties: outputs.PythonPackageCreatePropertiesOrModuleProperties;
   tags?: outputs.PythonPackageCreateParametersTags;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   systemData?: outputs.SystemData;
   contentLink: outputs.ContentLink;
-  isGlobal?: boolean;
-  version?: string;
-  sizeInBytes?: number;
-  activityCount?: number;
-  provisioningState?: "Created" | "Creating" | "StartingImportModuleRunbook" | "RunningImportModuleRunbook" | "ContentRetrieved" | "ContentDownloaded" | "ContentValidated" | "ConnectionTypeImported" | "ContentStored" | "ModuleDataStored" | "ActivitiesStored" | "ModuleImportRunbookComplete" | "Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {});
+  isGlobal: boolean;
+  version: string;
+  sizeInBytes: number;
+  activityCount: number;
+  provisioningState: "Created" | "Creating" | "StartingImportModuleRunbook" | "RunningImportModuleRunbook" | "ContentRetrieved" | "ContentDownloaded" | "ContentValidated" | "ConnectionTypeImported" | "ContentStored" | "ModuleDataStored" | "ActivitiesStored" | "ModuleImportRunbookComplete" | "Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {});
   error?: outputs.ModuleErrorInfo;
-  creationTime?: string;
-  lastModifiedTime?: string;
-  description?: string;
-  isComposite?: boolean;
+  creationTime: string;
+  lastModifiedTime: string;
+  description: string;
+  isComposite: boolean;
 }
 /**
  * Reads an existing `Microsoft.Automation/automationAccounts/python2Packages` without managing it (GET, api-version 2024-10-23); undefined when it does not exist.
@@ -1389,33 +1389,33 @@ export declare class Python3Package extends $CustomResource {
   /** Gets or sets the tags attached to the resource. */
   readonly tags: $Output<outputs.PythonPackageCreateParametersTags | undefined>;
   /** Gets or sets the etag of the resource. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets or sets the module content link. */
   readonly contentLink: $Output<outputs.ContentLink>;
   /** Gets or sets the isGlobal flag of the module. */
-  readonly isGlobal: $Output<boolean | undefined>;
+  readonly isGlobal: $Output<boolean>;
   /** Gets or sets the version of the module. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** Gets or sets the size in bytes of the module. */
-  readonly sizeInBytes: $Output<number | undefined>;
+  readonly sizeInBytes: $Output<number>;
   /** Gets or sets the activity count of the module. */
-  readonly activityCount: $Output<number | undefined>;
+  readonly activityCount: $Output<number>;
   /** Gets or sets the provisioning state of the module. */
-  readonly provisioningState: $Output<"Created" | "Creating" | "StartingImportModuleRunbook" | "RunningImportModuleRunbook" | "ContentRetrieved" | "ContentDownloaded" | "ContentValidated" | "ConnectionTypeImported" | "ContentStored" | "ModuleDataStored" | "ActivitiesStored" | "ModuleImportRunbookComplete" | "Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Created" | "Creating" | "StartingImportModuleRunbook" | "RunningImportModuleRunbook" | "ContentRetrieved" | "ContentDownloaded" | "ContentValidated" | "ConnectionTypeImported" | "ContentStored" | "ModuleDataStored" | "ActivitiesStored" | "ModuleImportRunbookComplete" | "Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {})>;
   /** Gets or sets the error info of the module. */
   readonly error: $Output<outputs.ModuleErrorInfo | undefined>;
   /** Gets or sets the creation time. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** Gets or sets the last modified time. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** Gets or sets the description. */
-  readonly description: $Output<string | undefined>;
+  readonly description: $Output<string>;
   /** Gets or sets type of module, if its composite or not. */
-  readonly isComposite: $Output<boolean | undefined>;
+  readonly isComposite: $Output<boolean>;
   constructor(name: string, args: Python3PackageArgs, opts?: $Options);
 }
 
@@ -1451,20 +1451,20 @@ export interface Python3PackageState {
   type: "Microsoft.Automation/automationAccounts/python3Packages";
   properties: outputs.PythonPackageCreatePropertiesOrModuleProperties;
   tags?: outputs.PythonPackageCreateParametersTags;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   systemData?: outputs.SystemData;
   contentLink: outputs.ContentLink;
-  isGlobal?: boolean;
-  version?: string;
-  sizeInBytes?: number;
-  activityCount?: number;
-  provisioningState?: "Created" | "Creating" | "StartingImportModuleRunbook" | "RunningImportModuleRunbook" | "ContentRetrieved" | "ContentDownloaded" | "ContentValidated" | "ConnectionTypeImported" | "ContentStored" | "ModuleDataStored" | "ActivitiesStored" | "ModuleImportRunbookComplete" | "Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {});
+  isGlobal: boolean;
+  version: string;
+  sizeInBytes: number;
+  activityCount: number;
+  provisioningState: "Created" | "Creating" | "StartingImportModuleRunbook" | "RunningImportModuleRunbook" | "ContentRetrieved" | "ContentDownloaded" | "ContentValidated" | "ConnectionTypeImported" | "ContentStored" | "ModuleDataStored" | "ActivitiesStored" | "ModuleImportRunbookComplete" | "Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {});
   error?: outputs.ModuleErrorInfo;
-  creationTime?: string;
-  lastModifiedTime?: string;
-  description?: string;
-  isComposite?: boolean;
+  creationTime: string;
+  lastModifiedTime: string;
+  description: string;
+  isComposite: boolean;
 }
 /**
  * Reads an existing `Microsoft.Automation/automationAccounts/python3Packages` without managing it (GET, api-version 2024-10-23); undefined when it does not exist.
@@ -1496,11 +1496,11 @@ export declare class Runbook extends $CustomResource {
   /** Gets or sets runbook create or update properties. */
   readonly properties: $Output<outputs.RunbookCreateOrUpdatePropertiesOrRunbookProperties>;
   /** Gets or sets the location of the resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Gets or sets the tags attached to the resource. */
   readonly tags: $Output<outputs.RunbookCreateOrUpdateParametersTags | undefined>;
   /** Gets or sets the etag of the resource. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets or sets verbose log option. */
@@ -1520,21 +1520,21 @@ export declare class Runbook extends $CustomResource {
   /** Gets or sets the activity-level tracing options of the runbook. */
   readonly logActivityTrace: $Output<number | undefined>;
   /** Gets or sets the state of the runbook. */
-  readonly state: $Output<"New" | "Edit" | "Published" | (string & {}) | undefined>;
+  readonly state: $Output<"New" | "Edit" | "Published" | (string & {})>;
   /** Gets or sets the job count of the runbook. */
-  readonly jobCount: $Output<number | undefined>;
+  readonly jobCount: $Output<number>;
   /** Gets or sets the runbook parameters. */
   readonly parameters: $Output<outputs.RunbookPropertiesParameters | undefined>;
   /** Gets or sets the runbook output types. */
   readonly outputTypes: $Output<string[] | undefined>;
   /** Gets or sets the provisioning state of the runbook. */
-  readonly provisioningState: $Output<"Succeeded" | undefined>;
+  readonly provisioningState: $Output<"Succeeded">;
   /** Gets or sets the last modified by. */
-  readonly lastModifiedBy: $Output<string | undefined>;
+  readonly lastModifiedBy: $Output<string>;
   /** Gets or sets the creation time. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** Gets or sets the last modified time. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   constructor(name: string, args: RunbookArgs, opts?: $Options);
 }
 
@@ -1585,9 +1585,9 @@ export interface RunbookState {
   name: string;
   type: "Microsoft.Automation/automationAccounts/runbooks";
   properties: outputs.RunbookCreateOrUpdatePropertiesOrRunbookProperties;
-  location?: string;
+  location: string;
   tags?: outputs.RunbookCreateOrUpdateParametersTags;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   logVerbose?: boolean;
   logProgress?: boolean;
@@ -1597,14 +1597,14 @@ export interface RunbookState {
   publishContentLink?: outputs.ContentLink;
   description?: string;
   logActivityTrace?: number;
-  state?: "New" | "Edit" | "Published" | (string & {});
-  jobCount?: number;
+  state: "New" | "Edit" | "Published" | (string & {});
+  jobCount: number;
   parameters?: outputs.RunbookPropertiesParameters;
   outputTypes?: string[];
-  provisioningState?: "Succeeded";
-  lastModifiedBy?: string;
-  creationTime?: string;
-  lastModifiedTime?: string;
+  provisioningState: "Succeeded";
+  lastModifiedBy: string;
+  creationTime: string;
+  lastModifiedTime: string;
 }
 /**
  * Reads an existing `Microsoft.Automation/automationAccounts/runbooks` without managing it (GET, api-version 2024-10-23); undefined when it does not exist.
@@ -1635,15 +1635,15 @@ export declare class Draft extends $CustomResource {
   readonly type: $Output<"Microsoft.Automation/automationAccounts/runbooks/draft">;
   readonly parameters: $Output<outputs.TestJobCreateParameters | undefined>;
   readonly runOn: $Output<string | undefined>;
-  readonly creationTime: $Output<string | undefined>;
-  readonly status: $Output<string | undefined>;
-  readonly statusDetails: $Output<string | undefined>;
-  readonly startTime: $Output<string | undefined>;
-  readonly endTime: $Output<string | undefined>;
-  readonly exception: $Output<string | undefined>;
-  readonly lastModifiedTime: $Output<string | undefined>;
-  readonly lastStatusModifiedTime: $Output<string | undefined>;
-  readonly logActivityTrace: $Output<number | undefined>;
+  readonly creationTime: $Output<string>;
+  readonly status: $Output<string>;
+  readonly statusDetails: $Output<string>;
+  readonly startTime: $Output<string>;
+  readonly endTime: $Output<string>;
+  readonly exception: $Output<string>;
+  readonly lastModifiedTime: $Output<string>;
+  readonly lastStatusModifiedTime: $Output<string>;
+  readonly logActivityTrace: $Output<number>;
   constructor(name: string, args: DraftArgs, opts?: $Options);
 }
 
@@ -1680,15 +1680,15 @@ export interface DraftState {
   type: "Microsoft.Automation/automationAccounts/runbooks/draft";
   parameters?: outputs.TestJobCreateParameters;
   runOn?: string;
-  creationTime?: string;
-  status?: string;
-  statusDetails?: string;
-  startTime?: string;
-  endTime?: string;
-  exception?: string;
-  lastModifiedTime?: string;
-  lastStatusModifiedTime?: string;
-  logActivityTrace?: number;
+  creationTime: string;
+  status: string;
+  statusDetails: string;
+  startTime: string;
+  endTime: string;
+  exception: string;
+  lastModifiedTime: string;
+  lastStatusModifiedTime: string;
+  logActivityTrace: number;
 }
 /**
  * Reads an existing `Microsoft.Automation/automationAccounts/runbooks/draft` without managing it (GET, api-version 2024-10-23); undefined when it does not exist.
@@ -1812,19 +1812,19 @@ export declare class Package extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets or sets the package content link. */
   readonly contentLink: $Output<outputs.ContentLink>;
   /** Gets or sets the isGlobal flag of the package. */
-  readonly default: $Output<boolean | undefined>;
+  readonly default: $Output<boolean>;
   /** Gets or sets the version of the Package. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** Gets or sets the size in bytes of the Package. */
-  readonly sizeInBytes: $Output<number | undefined>;
+  readonly sizeInBytes: $Output<number>;
   /** Gets or sets the provisioning state of the Package. */
-  readonly provisioningState: $Output<"Created" | "Creating" | "StartingImportModuleRunbook" | "RunningImportModuleRunbook" | "ContentRetrieved" | "ContentDownloaded" | "ContentValidated" | "ConnectionTypeImported" | "ContentStored" | "ModuleDataStored" | "ActivitiesStored" | "ModuleImportRunbookComplete" | "Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Created" | "Creating" | "StartingImportModuleRunbook" | "RunningImportModuleRunbook" | "ContentRetrieved" | "ContentDownloaded" | "ContentValidated" | "ConnectionTypeImported" | "ContentStored" | "ModuleDataStored" | "ActivitiesStored" | "ModuleImportRunbookComplete" | "Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {})>;
   /** Gets or sets the error info of the Package. */
   readonly error: $Output<outputs.PackageErrorInfo | undefined>;
   /** Metadata pertaining to creation and last modification of the resource. */
@@ -1868,13 +1868,13 @@ export interface PackageState {
   type: "Microsoft.Automation/automationAccounts/runtimeEnvironments/packages";
   properties: outputs.PackageCreateOrUpdatePropertiesOrPackageProperties;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   contentLink: outputs.ContentLink;
-  default?: boolean;
-  version?: string;
-  sizeInBytes?: number;
-  provisioningState?: "Created" | "Creating" | "StartingImportModuleRunbook" | "RunningImportModuleRunbook" | "ContentRetrieved" | "ContentDownloaded" | "ContentValidated" | "ConnectionTypeImported" | "ContentStored" | "ModuleDataStored" | "ActivitiesStored" | "ModuleImportRunbookComplete" | "Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {});
+  default: boolean;
+  version: string;
+  sizeInBytes: number;
+  provisioningState: "Created" | "Creating" | "StartingImportModuleRunbook" | "RunningImportModuleRunbook" | "ContentRetrieved" | "ContentDownloaded" | "ContentValidated" | "ConnectionTypeImported" | "ContentStored" | "ModuleDataStored" | "ActivitiesStored" | "ModuleImportRunbookComplete" | "Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {});
   error?: outputs.PackageErrorInfo;
   allOf?: outputs.SystemData;
 }
@@ -1924,19 +1924,19 @@ export declare class Schedule extends $CustomResource {
   /** Gets or sets the AdvancedSchedule. */
   readonly advancedSchedule: $Output<outputs.AdvancedSchedule | undefined>;
   /** Gets the start time's offset in minutes. */
-  readonly startTimeOffsetMinutes: $Output<number | undefined>;
+  readonly startTimeOffsetMinutes: $Output<number>;
   /** Gets or sets the expiry time's offset in minutes. */
-  readonly expiryTimeOffsetMinutes: $Output<number | undefined>;
+  readonly expiryTimeOffsetMinutes: $Output<number>;
   /** Gets or sets a value indicating whether this schedule is enabled. */
-  readonly isEnabled: $Output<boolean | undefined>;
+  readonly isEnabled: $Output<boolean>;
   /** Gets or sets the next run time of the schedule. */
-  readonly nextRun: $Output<string | undefined>;
+  readonly nextRun: $Output<string>;
   /** Gets or sets the next run time's offset in minutes. */
-  readonly nextRunOffsetMinutes: $Output<number | undefined>;
+  readonly nextRunOffsetMinutes: $Output<number>;
   /** Gets or sets the creation time. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** Gets or sets the last modified time. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   constructor(name: string, args: ScheduleArgs, opts?: $Options);
 }
 
@@ -1989,13 +1989,13 @@ export interface ScheduleState {
   frequency: "OneTime" | "Day" | "Hour" | "Week" | "Month" | "Minute" | (string & {});
   timeZone?: string;
   advancedSchedule?: outputs.AdvancedSchedule;
-  startTimeOffsetMinutes?: number;
-  expiryTimeOffsetMinutes?: number;
-  isEnabled?: boolean;
-  nextRun?: string;
-  nextRunOffsetMinutes?: number;
-  creationTime?: string;
-  lastModifiedTime?: string;
+  startTimeOffsetMinutes: number;
+  expiryTimeOffsetMinutes: number;
+  isEnabled: boolean;
+  nextRun: string;
+  nextRunOffsetMinutes: number;
+  creationTime: string;
+  lastModifiedTime: string;
 }
 /**
  * Reads an existing `Microsoft.Automation/automationAccounts/schedules` without managing it (GET, api-version 2024-10-23); undefined when it does not exist.
@@ -2033,17 +2033,17 @@ export declare class SoftwareUpdateConfiguration extends $CustomResource {
   /** Schedule information for the Software update configuration */
   readonly scheduleInfo: $Output<outputs.SUCScheduleProperties>;
   /** Provisioning state for the software update configuration, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Details of provisioning error */
   readonly error: $Output<outputs.AutomationErrorResponse | undefined>;
   /** Creation time of the resource, which only appears in the response. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** CreatedBy property, which only appears in the response. */
-  readonly createdBy: $Output<string | undefined>;
+  readonly createdBy: $Output<string>;
   /** Last time resource was modified, which only appears in the response. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** LastModifiedBy property, which only appears in the response. */
-  readonly lastModifiedBy: $Output<string | undefined>;
+  readonly lastModifiedBy: $Output<string>;
   /** Tasks information for the Software update configuration. */
   readonly tasks: $Output<outputs.SoftwareUpdateConfigurationTasks | undefined>;
   constructor(name: string, args: SoftwareUpdateConfigurationArgs, opts?: $Options);
@@ -2087,12 +2087,12 @@ export interface SoftwareUpdateConfigurationState {
   systemData?: outputs.SystemData;
   updateConfiguration: outputs.UpdateConfiguration;
   scheduleInfo: outputs.SUCScheduleProperties;
-  provisioningState?: string;
+  provisioningState: string;
   error?: outputs.AutomationErrorResponse;
-  creationTime?: string;
-  createdBy?: string;
-  lastModifiedTime?: string;
-  lastModifiedBy?: string;
+  creationTime: string;
+  createdBy: string;
+  lastModifiedTime: string;
+  lastModifiedBy: string;
   tasks?: outputs.SoftwareUpdateConfigurationTasks;
 }
 /**
@@ -2141,9 +2141,9 @@ export declare class SourceControl extends $CustomResource {
   /** The user description of the source control. */
   readonly description: $Output<string | undefined>;
   /** The creation time. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** The last modified time. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   constructor(name: string, args: SourceControlArgs, opts?: $Options);
 }
 
@@ -2198,8 +2198,8 @@ export interface SourceControlState {
   publishRunbook?: boolean;
   sourceType?: "VsoGit" | "VsoTfvc" | "GitHub" | (string & {});
   description?: string;
-  creationTime?: string;
-  lastModifiedTime?: string;
+  creationTime: string;
+  lastModifiedTime: string;
 }
 /**
  * Reads an existing `Microsoft.Automation/automationAccounts/sourceControls` without managing it (GET, api-version 2024-10-23); undefined when it does not exist.
@@ -2233,19 +2233,19 @@ export declare class SourceControlSyncJob extends $CustomResource {
   /** The properties of the source control sync job. */
   readonly properties: $Output<outputs.SourceControlSyncJobCreatePropertiesOrSourceControlSyncJobByIdProperties>;
   /** The source control sync job id. */
-  readonly sourceControlSyncJobId: $Output<string | undefined>;
+  readonly sourceControlSyncJobId: $Output<string>;
   /** The creation time of the job. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** The provisioning state of the job. */
-  readonly provisioningState: $Output<"Completed" | "Failed" | "Running" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Completed" | "Failed" | "Running" | (string & {})>;
   /** The start time of the job. */
-  readonly startTime: $Output<string | undefined>;
+  readonly startTime: $Output<string>;
   /** The end time of the job. */
-  readonly endTime: $Output<string | undefined>;
+  readonly endTime: $Output<string>;
   /** The sync type. */
-  readonly syncType: $Output<"PartialSync" | "FullSync" | (string & {}) | undefined>;
+  readonly syncType: $Output<"PartialSync" | "FullSync" | (string & {})>;
   /** The exceptions that occurred while running the sync job. */
-  readonly exception: $Output<string | undefined>;
+  readonly exception: $Output<string>;
   constructor(name: string, args: SourceControlSyncJobArgs, opts?: $Options);
 }
 
@@ -2282,13 +2282,13 @@ export interface SourceControlSyncJobState {
   name: string;
   type: "Microsoft.Automation/automationAccounts/sourceControls/sourceControlSyncJobs";
   properties: outputs.SourceControlSyncJobCreatePropertiesOrSourceControlSyncJobByIdProperties;
-  sourceControlSyncJobId?: string;
-  creationTime?: string;
-  provisioningState?: "Completed" | "Failed" | "Running" | (string & {});
-  startTime?: string;
-  endTime?: string;
-  syncType?: "PartialSync" | "FullSync" | (string & {});
-  exception?: string;
+  sourceControlSyncJobId: string;
+  creationTime: string;
+  provisioningState: "Completed" | "Failed" | "Running" | (string & {});
+  startTime: string;
+  endTime: string;
+  syncType: "PartialSync" | "FullSync" | (string & {});
+  exception: string;
 }
 /**
  * Reads an existing `Microsoft.Automation/automationAccounts/sourceControls/sourceControlSyncJobs` without managing it (GET, api-version 2024-10-23); undefined when it does not exist.
@@ -2328,9 +2328,9 @@ export declare class Variable extends $CustomResource {
   /** Gets or sets the encrypted flag of the variable. */
   readonly isEncrypted: $Output<boolean | undefined>;
   /** Gets or sets the creation time. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** Gets or sets the last modified time. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   constructor(name: string, args: VariableArgs, opts?: $Options);
 }
 
@@ -2371,8 +2371,8 @@ export interface VariableState {
   value?: string;
   description?: string;
   isEncrypted?: boolean;
-  creationTime?: string;
-  lastModifiedTime?: string;
+  creationTime: string;
+  lastModifiedTime: string;
 }
 /**
  * Reads an existing `Microsoft.Automation/automationAccounts/variables` without managing it (GET, api-version 2024-10-23); undefined when it does not exist.
@@ -2408,7 +2408,7 @@ export declare class Watcher extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.WatcherTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets or sets the frequency at which the watcher is invoked. */
@@ -2420,13 +2420,13 @@ export declare class Watcher extends $CustomResource {
   /** Gets or sets the name of the hybrid worker group the watcher will run on. */
   readonly scriptRunOn: $Output<string | undefined>;
   /** Gets the current status of the watcher. */
-  readonly status: $Output<string | undefined>;
+  readonly status: $Output<string>;
   /** Gets or sets the creation time. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** Gets or sets the last modified time. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** Details of the user who last modified the watcher. */
-  readonly lastModifiedBy: $Output<string | undefined>;
+  readonly lastModifiedBy: $Output<string>;
   /** Gets or sets the description. */
   readonly description: $Output<string | undefined>;
   constructor(name: string, args: WatcherArgs, opts?: $Options);
@@ -2477,16 +2477,16 @@ export interface WatcherState {
   properties?: outputs.WatcherProperties;
   etag?: string;
   tags?: outputs.WatcherTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   executionFrequencyInSeconds?: number;
   scriptName?: string;
   scriptParameters?: outputs.WatcherPropertiesScriptParameters;
   scriptRunOn?: string;
-  status?: string;
-  creationTime?: string;
-  lastModifiedTime?: string;
-  lastModifiedBy?: string;
+  status: string;
+  creationTime: string;
+  lastModifiedTime: string;
+  lastModifiedBy: string;
   description?: string;
 }
 /**
@@ -2533,15 +2533,15 @@ export declare class Webhook extends $CustomResource {
   /** Gets or sets the name of the hybrid worker group the webhook job will run on. */
   readonly runOn: $Output<string | undefined>;
   /** Gets or sets the last invoked time. */
-  readonly lastInvokedTime: $Output<string | undefined>;
+  readonly lastInvokedTime: $Output<string>;
   /** Gets or sets the creation time. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** Gets or sets the last modified time. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** Details of the user who last modified the Webhook */
-  readonly lastModifiedBy: $Output<string | undefined>;
+  readonly lastModifiedBy: $Output<string>;
   /** Gets or sets the description. */
-  readonly description: $Output<string | undefined>;
+  readonly description: $Output<string>;
   constructor(name: string, args: WebhookArgs, opts?: $Options);
 }
 
@@ -2591,11 +2591,11 @@ export interface WebhookState {
   parameters?: outputs.WebhookCreateOrUpdatePropertiesParameters;
   runbook?: outputs.RunbookAssociationProperty;
   runOn?: string;
-  lastInvokedTime?: string;
-  creationTime?: string;
-  lastModifiedTime?: string;
-  lastModifiedBy?: string;
-  description?: string;
+  lastInvokedTime: string;
+  creationTime: string;
+  lastModifiedTime: string;
+  lastModifiedBy: string;
+  description: string;
 }
 /**
  * Reads an existing `Microsoft.Automation/automationAccounts/webhooks` without managing it (GET, api-version 2024-10-23); undefined when it does not exist.
@@ -2678,6 +2678,37 @@ export declare const getWebhookOutput: typeof getWebhook;
 export declare const convertAutomationAccountGraphRunbookContentOutput: typeof convertAutomationAccountGraphRunbookContent;
 export declare const listAutomationAccountDeletedRunbooksOutput: typeof listAutomationAccountDeletedRunbooks;
 export declare const listAutomationAccountKeysOutput: typeof listAutomationAccountKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetAutomationAccountResult = AutomationAccountState;
+export type GetCertificateResult = CertificateState;
+export type GetConfigurationResult = ConfigurationState;
+export type GetConnectionResult = ConnectionState;
+export type GetConnectionTypeResult = ConnectionTypeState;
+export type GetCredentialResult = CredentialState;
+export type GetHybridRunbookWorkerGroupResult = HybridRunbookWorkerGroupState;
+export type GetHybridRunbookWorkerResult = HybridRunbookWorkerState;
+export type GetJobResult = JobState;
+export type GetJobScheduleResult = JobScheduleState;
+export type GetModuleResult = ModuleState;
+export type GetNodeConfigurationResult = NodeConfigurationState;
+export type GetNodeResult = NodeState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPython2PackageResult = Python2PackageState;
+export type GetPython3PackageResult = Python3PackageState;
+export type GetRunbookResult = RunbookState;
+export type GetDraftResult = DraftState;
+export type GetRuntimeEnvironmentResult = RuntimeEnvironmentState;
+export type GetPackageResult = PackageState;
+export type GetScheduleResult = ScheduleState;
+export type GetSoftwareUpdateConfigurationResult = SoftwareUpdateConfigurationState;
+export type GetSourceControlResult = SourceControlState;
+export type GetSourceControlSyncJobResult = SourceControlSyncJobState;
+export type GetVariableResult = VariableState;
+export type GetWatcherResult = WatcherState;
+export type GetWebhookResult = WebhookState;
+export type ConvertAutomationAccountGraphRunbookContentResult = outputs.GraphicalRunbookContent;
+export type ListAutomationAccountDeletedRunbooksResult = outputs.DeletedRunbookListResult;
+export type ListAutomationAccountKeysResult = outputs.KeyListResult;
 
 export declare namespace inputs {
   interface AdvancedSchedule {
@@ -2800,6 +2831,12 @@ export declare namespace inputs {
     name?: string;
     /** Gets or sets the location of the resource. */
     location?: string;
+    runbookId?: string;
+    runbookType?: string;
+    runtime?: string;
+    runtimeEnvironment?: string;
+    creationTime?: string;
+    deletionTime?: string;
   }
   interface DeletedRunbookListResult {
     /** The DeletedRunbook items on this page */
@@ -2989,74 +3026,105 @@ export declare namespace inputs {
     identity?: inputs.Identity;
     /** Gets or sets the tags attached to the resource. */
     tags?: inputs.AutomationAccountCreateOrUpdateParametersTags;
+    sku?: inputs.Sku;
+    encryption?: inputs.EncryptionProperties;
+    publicNetworkAccess?: boolean;
+    disableLocalAuth?: boolean;
   }
   interface MicrosoftAutomationAutomationAccountsCertificates {
     /** The resource name */
     name: string;
     /** Gets or sets the properties of the certificate. */
-    properties: inputs.CertificateCreateOrUpdatePropertiesOrCertificateProperties;
+    properties?: inputs.CertificateCreateOrUpdatePropertiesOrCertificateProperties;
+    base64Value?: string;
+    description?: string;
+    thumbprint?: string;
+    isExportable?: boolean;
   }
   interface MicrosoftAutomationAutomationAccountsConfigurations {
     /** The resource name */
     name: string;
     /** Gets or sets configuration create or update properties. */
-    properties: inputs.DscConfigurationCreateOrUpdatePropertiesOrDscConfigurationProperties;
+    properties?: inputs.DscConfigurationCreateOrUpdatePropertiesOrDscConfigurationProperties;
     /** Gets or sets the location of the resource. */
     location?: string;
     /** Gets or sets the tags attached to the resource. */
     tags?: inputs.DscConfigurationCreateOrUpdateParametersTags;
+    logVerbose?: boolean;
+    logProgress?: boolean;
+    source?: inputs.ContentSource;
+    parameters?: inputs.DscConfigurationCreateOrUpdatePropertiesParameters;
+    description?: string;
   }
   interface MicrosoftAutomationAutomationAccountsConnections {
     /** The resource name */
     name: string;
     /** Gets or sets the properties of the connection. */
-    properties: inputs.ConnectionCreateOrUpdatePropertiesOrConnectionProperties;
+    properties?: inputs.ConnectionCreateOrUpdatePropertiesOrConnectionProperties;
+    description?: string;
+    connectionType?: inputs.ConnectionTypeAssociationProperty;
+    fieldDefinitionValues?: inputs.ConnectionCreateOrUpdatePropertiesFieldDefinitionValues;
   }
   interface MicrosoftAutomationAutomationAccountsConnectionTypes {
     /** The resource name */
     name: string;
     /** Gets or sets the value of the connection type. */
-    properties: inputs.ConnectionTypeCreateOrUpdatePropertiesOrConnectionTypeProperties;
+    properties?: inputs.ConnectionTypeCreateOrUpdatePropertiesOrConnectionTypeProperties;
+    isGlobal?: boolean;
+    fieldDefinitions?: inputs.ConnectionTypeCreateOrUpdatePropertiesFieldDefinitions;
   }
   interface MicrosoftAutomationAutomationAccountsCredentials {
     /** The resource name */
     name: string;
     /** Gets or sets the properties of the credential. */
-    properties: inputs.CredentialCreateOrUpdatePropertiesOrCredentialProperties;
+    properties?: inputs.CredentialCreateOrUpdatePropertiesOrCredentialProperties;
+    userName?: string;
+    password?: string;
+    description?: string;
   }
   interface MicrosoftAutomationAutomationAccountsHybridRunbookWorkerGroups {
     /** The resource name */
     name: string;
     /** Gets or sets hybrid runbook worker group create or update properties. */
     properties?: inputs.HybridRunbookWorkerGroupCreateOrUpdatePropertiesOrHybridRunbookWorkerGroupProperties;
+    credential?: inputs.RunAsCredentialAssociationProperty;
   }
   interface MicrosoftAutomationAutomationAccountsHybridRunbookWorkerGroupsHybridRunbookWorkers {
     /** The resource name */
     name: string;
     /** Gets or sets hybrid runbook worker group create or update properties. */
     properties?: inputs.HybridRunbookWorkerCreateOrUpdateParametersOrHybridRunbookWorkerProperties;
+    vmResourceId?: string;
   }
   interface MicrosoftAutomationAutomationAccountsJobs {
     /** The resource name */
     name: string;
     /** Gets or sets the list of job properties. */
-    properties: inputs.JobCreatePropertiesOrJobProperties;
+    properties?: inputs.JobCreatePropertiesOrJobProperties;
+    runbook?: inputs.RunbookAssociationProperty;
+    parameters?: inputs.JobCreatePropertiesParameters;
+    runOn?: string;
   }
   interface MicrosoftAutomationAutomationAccountsJobSchedules {
     /** The resource name */
     name: string;
     /** Gets or sets the list of job schedule properties. */
-    properties: inputs.JobScheduleCreatePropertiesOrJobScheduleProperties;
+    properties?: inputs.JobScheduleCreatePropertiesOrJobScheduleProperties;
+    schedule?: inputs.ScheduleAssociationProperty;
+    runbook?: inputs.RunbookAssociationProperty;
+    runOn?: string;
+    parameters?: inputs.JobScheduleCreatePropertiesParameters;
   }
   interface MicrosoftAutomationAutomationAccountsModules {
     /** The resource name */
     name: string;
     /** Gets or sets the module create properties. */
-    properties: inputs.ModuleCreateOrUpdatePropertiesOrModuleProperties;
+    properties?: inputs.ModuleCreateOrUpdatePropertiesOrModuleProperties;
     /** Gets or sets the location of the resource. */
     location?: string;
     /** Gets or sets the tags attached to the resource. */
     tags?: inputs.ModuleCreateOrUpdateParametersTags;
+    contentLink?: inputs.ContentLink;
   }
   interface MicrosoftAutomationAutomationAccountsNodeConfigurations {
     /** The resource name */
@@ -3065,6 +3133,9 @@ export declare namespace inputs {
     properties?: inputs.DscNodeConfigurationCreateOrUpdateParametersPropertiesOrDscNodeConfigurationProperties;
     /** Gets or sets the tags attached to the resource. */
     tags?: inputs.DscNodeConfigurationCreateOrUpdateParametersTags;
+    source?: inputs.ContentSourceOrDscNodeConfigurationPropertiesSource;
+    configuration?: inputs.DscConfigurationAssociationProperty;
+    incrementNodeConfigurationBuild?: boolean;
   }
   interface MicrosoftAutomationAutomationAccountsNodes {
     /** The resource name */
@@ -3075,32 +3146,45 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpointProperty;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionStateProperty;
   }
   interface MicrosoftAutomationAutomationAccountsPython2Packages {
     /** The resource name */
     name: string;
     /** Gets or sets the module create properties. */
-    properties: inputs.PythonPackageCreatePropertiesOrModuleProperties;
+    properties?: inputs.PythonPackageCreatePropertiesOrModuleProperties;
     /** Gets or sets the tags attached to the resource. */
     tags?: inputs.PythonPackageCreateParametersTags;
+    contentLink?: inputs.ContentLink;
   }
   interface MicrosoftAutomationAutomationAccountsPython3Packages {
     /** The resource name */
     name: string;
     /** Gets or sets the module create properties. */
-    properties: inputs.PythonPackageCreatePropertiesOrModuleProperties;
+    properties?: inputs.PythonPackageCreatePropertiesOrModuleProperties;
     /** Gets or sets the tags attached to the resource. */
     tags?: inputs.PythonPackageCreateParametersTags;
+    contentLink?: inputs.ContentLink;
   }
   interface MicrosoftAutomationAutomationAccountsRunbooks {
     /** The resource name */
     name: string;
     /** Gets or sets runbook create or update properties. */
-    properties: inputs.RunbookCreateOrUpdatePropertiesOrRunbookProperties;
+    properties?: inputs.RunbookCreateOrUpdatePropertiesOrRunbookProperties;
     /** Gets or sets the location of the resource. */
     location?: string;
     /** Gets or sets the tags attached to the resource. */
     tags?: inputs.RunbookCreateOrUpdateParametersTags;
+    logVerbose?: boolean;
+    logProgress?: boolean;
+    runtimeEnvironment?: string;
+    runbookType?: "Script" | "Graph" | "PowerShellWorkflow" | "PowerShell" | "GraphPowerShellWorkflow" | "GraphPowerShell" | "Python2" | "Python3" | "Python" | "PowerShell72" | (string & {});
+    draft?: inputs.RunbookDraft;
+    publishContentLink?: inputs.ContentLink;
+    description?: string;
+    logActivityTrace?: number;
   }
   interface MicrosoftAutomationAutomationAccountsRunbooksDraft {
     /** The resource name */
@@ -3126,44 +3210,71 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    runtime?: inputs.RuntimeProperties;
+    defaultPackages?: inputs.RuntimeEnvironmentPropertiesDefaultPackages;
+    description?: string;
   }
   interface MicrosoftAutomationAutomationAccountsRuntimeEnvironmentsPackages {
     /** The resource name */
     name: string;
     /** Gets or sets the package create properties. */
-    properties: inputs.PackageCreateOrUpdatePropertiesOrPackageProperties;
+    properties?: inputs.PackageCreateOrUpdatePropertiesOrPackageProperties;
     /** The resource model definition for an Azure Resource Manager tracked top level resource which has 'tags' and a 'location' */
     allOf?: inputs.TrackedResource;
+    contentLink?: inputs.ContentLink;
   }
   interface MicrosoftAutomationAutomationAccountsSchedules {
     /** The resource name */
     name: string;
     /** Gets or sets the list of schedule properties. */
-    properties: inputs.ScheduleCreateOrUpdatePropertiesOrScheduleProperties;
+    properties?: inputs.ScheduleCreateOrUpdatePropertiesOrScheduleProperties;
+    description?: string;
+    startTime?: string;
+    expiryTime?: string;
+    interval?: any;
+    frequency?: "OneTime" | "Day" | "Hour" | "Week" | "Month" | "Minute" | (string & {});
+    timeZone?: string;
+    advancedSchedule?: inputs.AdvancedSchedule;
   }
   interface MicrosoftAutomationAutomationAccountsSoftwareUpdateConfigurations {
     /** The resource name */
     name: string;
     /** Software update configuration properties. */
-    properties: inputs.SoftwareUpdateConfigurationProperties;
+    properties?: inputs.SoftwareUpdateConfigurationProperties;
+    updateConfiguration?: inputs.UpdateConfiguration;
+    scheduleInfo?: inputs.SUCScheduleProperties;
+    error?: inputs.AutomationErrorResponse;
+    tasks?: inputs.SoftwareUpdateConfigurationTasks;
   }
   interface MicrosoftAutomationAutomationAccountsSourceControls {
     /** The resource name */
     name: string;
     /** The properties of the source control. */
-    properties: inputs.SourceControlCreateOrUpdatePropertiesOrSourceControlProperties;
+    properties?: inputs.SourceControlCreateOrUpdatePropertiesOrSourceControlProperties;
+    repoUrl?: string;
+    branch?: string;
+    folderPath?: string;
+    autoSync?: boolean;
+    publishRunbook?: boolean;
+    sourceType?: "VsoGit" | "VsoTfvc" | "GitHub" | (string & {});
+    securityToken?: inputs.SourceControlSecurityTokenProperties;
+    description?: string;
   }
   interface MicrosoftAutomationAutomationAccountsSourceControlsSourceControlSyncJobs {
     /** The resource name */
     name: string;
     /** The properties of the source control sync job. */
-    properties: inputs.SourceControlSyncJobCreatePropertiesOrSourceControlSyncJobByIdProperties;
+    properties?: inputs.SourceControlSyncJobCreatePropertiesOrSourceControlSyncJobByIdProperties;
+    commitId?: string;
   }
   interface MicrosoftAutomationAutomationAccountsVariables {
     /** The resource name */
     name: string;
     /** Gets or sets the properties of the variable. */
-    properties: inputs.VariableCreateOrUpdatePropertiesOrVariableProperties;
+    properties?: inputs.VariableCreateOrUpdatePropertiesOrVariableProperties;
+    value?: string;
+    description?: string;
+    isEncrypted?: boolean;
   }
   interface MicrosoftAutomationAutomationAccountsWatchers {
     /** The resource name */
@@ -3176,12 +3287,23 @@ export declare namespace inputs {
     tags?: inputs.WatcherTags;
     /** The geo-location where the resource lives */
     location?: string;
+    executionFrequencyInSeconds?: number;
+    scriptName?: string;
+    scriptParameters?: inputs.WatcherPropertiesScriptParameters;
+    scriptRunOn?: string;
+    description?: string;
   }
   interface MicrosoftAutomationAutomationAccountsWebhooks {
     /** The resource name */
     name: string;
     /** Gets or sets the properties of the webhook. */
-    properties: inputs.WebhookCreateOrUpdatePropertiesOrWebhookProperties;
+    properties?: inputs.WebhookCreateOrUpdatePropertiesOrWebhookProperties;
+    isEnabled?: boolean;
+    uri?: string;
+    expiryTime?: string;
+    parameters?: inputs.WebhookCreateOrUpdatePropertiesParameters;
+    runbook?: inputs.RunbookAssociationProperty;
+    runOn?: string;
   }
   type ModuleCreateOrUpdateParametersTags = { [key: string]: string };
   interface ModuleCreateOrUpdatePropertiesOrModuleProperties {
@@ -3213,6 +3335,9 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpointProperty;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionStateProperty;
   }
   interface PrivateEndpointConnectionProperties {
     /** Private endpoint which the connection belongs to. */
@@ -3577,8 +3702,16 @@ export declare namespace outputs {
     creationTime?: string;
     lastModifiedTime?: string;
   }
-  type DeletedRunbook = inputs.DeletedRunbook;
-  type DeletedRunbookListResult = inputs.DeletedRunbookListResult;
+  interface DeletedRunbook {
+    properties?: outputs.DeletedRunbookProperties;
+    id?: string;
+    name?: string;
+    location?: string;
+  }
+  interface DeletedRunbookListResult {
+    value: outputs.DeletedRunbook[];
+    nextLink?: string;
+  }
   type DeletedRunbookProperties = inputs.DeletedRunbookProperties;
   type DscConfigurationAssociationProperty = inputs.DscConfigurationAssociationProperty;
   type DscConfigurationCreateOrUpdateParametersTags = inputs.DscConfigurationCreateOrUpdateParametersTags;

@@ -52,7 +52,7 @@ export declare class PrivateCloud extends $CustomResource {
    */
   readonly extendedNetworkBlocks: $Output<string[] | undefined>;
   /** The provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Cancelled" | "Pending" | "Building" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Cancelled" | "Pending" | "Building" | "Deleting" | "Updating" | (string & {})>;
   /** An ExpressRoute Circuit */
   readonly circuit: $Output<outputs.Circuit | undefined>;
   /** The endpoints */
@@ -64,19 +64,19 @@ export declare class PrivateCloud extends $CustomResource {
    */
   readonly networkBlock: $Output<string>;
   /** Network used to access vCenter Server and NSX-T Manager */
-  readonly managementNetwork: $Output<string | undefined>;
+  readonly managementNetwork: $Output<string>;
   /** Used for virtual machine cold migration, cloning, and snapshot migration */
-  readonly provisioningNetwork: $Output<string | undefined>;
+  readonly provisioningNetwork: $Output<string>;
   /** Used for live migration of virtual machines */
-  readonly vmotionNetwork: $Output<string | undefined>;
+  readonly vmotionNetwork: $Output<string>;
   /** Optionally, set the vCenter admin password when the private cloud is created */
   readonly vcenterPassword: $Output<string | undefined>;
   /** Optionally, set the NSX-T Manager password when the private cloud is created */
   readonly nsxtPassword: $Output<string | undefined>;
   /** Thumbprint of the vCenter Server SSL certificate */
-  readonly vcenterCertificateThumbprint: $Output<string | undefined>;
+  readonly vcenterCertificateThumbprint: $Output<string>;
   /** Thumbprint of the NSX-T Manager SSL certificate */
-  readonly nsxtCertificateThumbprint: $Output<string | undefined>;
+  readonly nsxtCertificateThumbprint: $Output<string>;
   /** Array of cloud link IDs from other clouds that connect to this one */
   readonly externalCloudLinks: $Output<string[] | undefined>;
   /**
@@ -88,7 +88,7 @@ export declare class PrivateCloud extends $CustomResource {
    * Flag to indicate whether the private cloud has the quota for provisioned NSX
    * Public IP count raised from 64 to 1024
    */
-  readonly nsxPublicIpQuotaRaised: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
+  readonly nsxPublicIpQuotaRaised: $Output<"Enabled" | "Disabled" | (string & {})>;
   /** Azure resource ID of the virtual network */
   readonly virtualNetworkId: $Output<string | undefined>;
   /** The type of DNS zone to use. */
@@ -183,20 +183,20 @@ export interface PrivateCloudState {
   availability?: outputs.AvailabilityProperties;
   encryption?: outputs.Encryption;
   extendedNetworkBlocks?: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Cancelled" | "Pending" | "Building" | "Deleting" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Cancelled" | "Pending" | "Building" | "Deleting" | "Updating" | (string & {});
   circuit?: outputs.Circuit;
   endpoints?: outputs.Endpoints;
   networkBlock: string;
-  managementNetwork?: string;
-  provisioningNetwork?: string;
-  vmotionNetwork?: string;
+  managementNetwork: string;
+  provisioningNetwork: string;
+  vmotionNetwork: string;
   vcenterPassword?: string;
   nsxtPassword?: string;
-  vcenterCertificateThumbprint?: string;
-  nsxtCertificateThumbprint?: string;
+  vcenterCertificateThumbprint: string;
+  nsxtCertificateThumbprint: string;
   externalCloudLinks?: string[];
   secondaryCircuit?: outputs.Circuit;
-  nsxPublicIpQuotaRaised?: "Enabled" | "Disabled" | (string & {});
+  nsxPublicIpQuotaRaised: "Enabled" | "Disabled" | (string & {});
   virtualNetworkId?: string;
   dnsZoneType?: "Public" | "Private" | (string & {});
   vcfLicense?: outputs.VcfLicense;
@@ -233,7 +233,7 @@ export declare class Addon extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The state of the addon provisioning */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Cancelled" | "Building" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Cancelled" | "Building" | "Deleting" | "Updating" | (string & {})>;
   readonly vCenter: $Output<string | undefined>;
   readonly addonType: $Output<"Arc" | undefined>;
   readonly offer: $Output<string | undefined>;
@@ -279,7 +279,7 @@ export interface AddonState {
   type: "Microsoft.AVS/privateClouds/addons";
   properties?: outputs.AddonProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Cancelled" | "Building" | "Deleting" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Cancelled" | "Building" | "Deleting" | "Updating" | (string & {});
   vCenter?: string;
   addonType?: "Arc";
   offer?: string;
@@ -320,11 +320,11 @@ export declare class Authorization extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The state of the ExpressRoute Circuit Authorization provisioning */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {})>;
   /** The ID of the ExpressRoute Circuit Authorization */
-  readonly expressRouteAuthorizationId: $Output<string | undefined>;
+  readonly expressRouteAuthorizationId: $Output<string>;
   /** The key of the ExpressRoute Circuit Authorization */
-  readonly expressRouteAuthorizationKey: $Output<string | undefined>;
+  readonly expressRouteAuthorizationKey: $Output<string>;
   /** The ID of the ExpressRoute Circuit */
   readonly expressRouteId: $Output<string | undefined>;
   constructor(name: string, args: AuthorizationArgs, opts?: $Options);
@@ -360,9 +360,9 @@ export interface AuthorizationState {
   type: "Microsoft.AVS/privateClouds/authorizations";
   properties?: outputs.ExpressRouteAuthorizationProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {});
-  expressRouteAuthorizationId?: string;
-  expressRouteAuthorizationKey?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {});
+  expressRouteAuthorizationId: string;
+  expressRouteAuthorizationKey: string;
   expressRouteId?: string;
 }
 /**
@@ -397,9 +397,9 @@ export declare class CloudLink extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The state of the cloud link. */
-  readonly status: $Output<"Active" | "Building" | "Deleting" | "Failed" | "Disconnected" | (string & {}) | undefined>;
+  readonly status: $Output<"Active" | "Building" | "Deleting" | "Failed" | "Disconnected" | (string & {})>;
   /** Identifier of the other private cloud participating in the link. */
   readonly linkedCloud: $Output<string | undefined>;
   constructor(name: string, args: CloudLinkArgs, opts?: $Options);
@@ -435,8 +435,8 @@ export interface CloudLinkState {
   type: "Microsoft.AVS/privateClouds/cloudLinks";
   properties?: outputs.CloudLinkProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
-  status?: "Active" | "Building" | "Deleting" | "Failed" | "Disconnected" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  status: "Active" | "Building" | "Deleting" | "Failed" | "Disconnected" | (string & {});
   linkedCloud?: string;
 }
 /**
@@ -475,9 +475,9 @@ export declare class Cluster extends $CustomResource {
   /** The cluster size */
   readonly clusterSize: $Output<number | undefined>;
   /** The state of the cluster provisioning */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Cancelled" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Cancelled" | "Deleting" | "Updating" | (string & {})>;
   /** The identity */
-  readonly clusterId: $Output<number | undefined>;
+  readonly clusterId: $Output<number>;
   /** The hosts */
   readonly hosts: $Output<string[] | undefined>;
   /** Name of the vsan datastore associated with the cluster */
@@ -523,8 +523,8 @@ export interface ClusterState {
   sku: outputs.Sku;
   systemData?: outputs.SystemData;
   clusterSize?: number;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Cancelled" | "Deleting" | "Updating" | (string & {});
-  clusterId?: number;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Cancelled" | "Deleting" | "Updating" | (string & {});
+  clusterId: number;
   hosts?: string[];
   vsanDatastoreName?: string;
 }
@@ -562,7 +562,7 @@ export declare class Datastore extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The state of the datastore provisioning */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Cancelled" | "Pending" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Cancelled" | "Pending" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** An Azure NetApp Files volume */
   readonly netAppVolume: $Output<outputs.NetAppVolume | undefined>;
   /** An iSCSI volume */
@@ -572,7 +572,7 @@ export declare class Datastore extends $CustomResource {
   /** A Pure Storage volume */
   readonly pureStorageVolume: $Output<outputs.PureStorageVolume | undefined>;
   /** The operational status of the datastore */
-  readonly status: $Output<"Unknown" | "Accessible" | "Inaccessible" | "Attached" | "Detached" | "LostCommunication" | "DeadOrError" | (string & {}) | undefined>;
+  readonly status: $Output<"Unknown" | "Accessible" | "Inaccessible" | "Attached" | "Detached" | "LostCommunication" | "DeadOrError" | (string & {})>;
   constructor(name: string, args: DatastoreArgs, opts?: $Options);
 }
 
@@ -616,12 +616,12 @@ export interface DatastoreState {
   type: "Microsoft.AVS/privateClouds/clusters/datastores";
   properties?: outputs.DatastoreProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Cancelled" | "Pending" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Cancelled" | "Pending" | "Creating" | "Updating" | "Deleting" | (string & {});
   netAppVolume?: outputs.NetAppVolume;
   diskPoolVolume?: outputs.DiskPoolVolume;
   elasticSanVolume?: outputs.ElasticSanVolume;
   pureStorageVolume?: outputs.PureStorageVolume;
-  status?: "Unknown" | "Accessible" | "Inaccessible" | "Attached" | "Detached" | "LostCommunication" | "DeadOrError" | (string & {});
+  status: "Unknown" | "Accessible" | "Inaccessible" | "Attached" | "Detached" | "LostCommunication" | "DeadOrError" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AVS/privateClouds/clusters/datastores` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -651,12 +651,12 @@ export interface HostState {
   zones?: string[];
   sku?: outputs.Sku;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   displayName?: string;
-  moRefId?: string;
-  fqdn?: string;
+  moRefId: string;
+  fqdn: string;
   maintenance?: "Replacement" | "Upgrade" | (string & {});
-  faultDomain?: string;
+  faultDomain: string;
   kind?: "General";
 }
 /**
@@ -695,7 +695,7 @@ export declare class PlacementPolicy extends $CustomResource {
   /** Display name of the placement policy */
   readonly displayName: $Output<string | undefined>;
   /** The provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {})>;
   readonly vmMembers: $Output<string[] | undefined>;
   readonly hostMembers: $Output<string[] | undefined>;
   readonly affinityType: $Output<"Affinity" | "AntiAffinity" | (string & {}) | undefined>;
@@ -748,7 +748,7 @@ export interface PlacementPolicyState {
   systemData?: outputs.SystemData;
   state?: "Enabled" | "Disabled" | (string & {});
   displayName?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {});
   vmMembers?: string[];
   hostMembers?: string[];
   affinityType?: "Affinity" | "AntiAffinity" | (string & {});
@@ -782,11 +782,11 @@ export interface ClusterVirtualMachineState {
   type: "Microsoft.AVS/privateClouds/clusters/virtualMachines";
   properties?: outputs.VirtualMachineProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
-  displayName?: string;
-  moRefId?: string;
-  folderPath?: string;
-  restrictMovement?: "Enabled" | "Disabled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  displayName: string;
+  moRefId: string;
+  folderPath: string;
+  restrictMovement: "Enabled" | "Disabled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AVS/privateClouds/clusters/virtualMachines` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -820,19 +820,19 @@ export declare class GlobalReachConnection extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The state of the  ExpressRoute Circuit Authorization provisioning */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {})>;
   /**
    * The network used for global reach carved out from the original network block
    * provided for the private cloud
    */
-  readonly addressPrefix: $Output<string | undefined>;
+  readonly addressPrefix: $Output<string>;
   /**
    * Authorization key from the peer express route used for the global reach
    * connection
    */
   readonly authorizationKey: $Output<string | undefined>;
   /** The connection status of the global reach connection */
-  readonly circuitConnectionStatus: $Output<"Connected" | "Connecting" | "Disconnected" | (string & {}) | undefined>;
+  readonly circuitConnectionStatus: $Output<"Connected" | "Connecting" | "Disconnected" | (string & {})>;
   /**
    * Identifier of the ExpressRoute Circuit to peer with in the global reach
    * connection
@@ -889,10 +889,10 @@ export interface GlobalReachConnectionState {
   type: "Microsoft.AVS/privateClouds/globalReachConnections";
   properties?: outputs.GlobalReachConnectionProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {});
-  addressPrefix?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {});
+  addressPrefix: string;
   authorizationKey?: string;
-  circuitConnectionStatus?: "Connected" | "Connecting" | "Disconnected" | (string & {});
+  circuitConnectionStatus: "Connected" | "Connecting" | "Disconnected" | (string & {});
   peerExpressRouteCircuit?: string;
   expressRouteId?: string;
 }
@@ -928,11 +928,11 @@ export declare class HcxEnterpriseSite extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The activation key */
-  readonly activationKey: $Output<string | undefined>;
+  readonly activationKey: $Output<string>;
   /** The status of the HCX Enterprise Site */
-  readonly status: $Output<"Available" | "Consumed" | "Deactivated" | "Deleted" | (string & {}) | undefined>;
+  readonly status: $Output<"Available" | "Consumed" | "Deactivated" | "Deleted" | (string & {})>;
   constructor(name: string, args: HcxEnterpriseSiteArgs, opts?: $Options);
 }
 
@@ -964,9 +964,9 @@ export interface HcxEnterpriseSiteState {
   type: "Microsoft.AVS/privateClouds/hcxEnterpriseSites";
   properties?: outputs.HcxEnterpriseSiteProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
-  activationKey?: string;
-  status?: "Available" | "Consumed" | "Deactivated" | "Deleted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  activationKey: string;
+  status: "Available" | "Consumed" | "Deactivated" | "Deleted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AVS/privateClouds/hcxEnterpriseSites` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -1000,7 +1000,7 @@ export declare class IscsiPath extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The state of the iSCSI path provisioning */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | "Building" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | "Building" | "Deleting" | "Updating" | (string & {})>;
   /** CIDR Block for iSCSI path. */
   readonly networkBlock: $Output<string>;
   constructor(name: string, args: IscsiPathArgs, opts?: $Options);
@@ -1036,7 +1036,7 @@ export interface IscsiPathState {
   type: "Microsoft.AVS/privateClouds/iscsiPaths";
   properties?: outputs.IscsiPathProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Building" | "Deleting" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Building" | "Deleting" | "Updating" | (string & {});
   networkBlock: string;
 }
 /**
@@ -1071,7 +1071,7 @@ export declare class License extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The state of the license provisioning */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   readonly licenseKey: $Output<string | undefined>;
   readonly cores: $Output<number | undefined>;
   readonly endDate: $Output<string | undefined>;
@@ -1117,7 +1117,7 @@ export interface LicenseState {
   type: "Microsoft.AVS/privateClouds/licenses";
   properties?: outputs.LicenseProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   licenseKey?: string;
   cores?: number;
   endDate?: string;
@@ -1150,16 +1150,16 @@ export interface MaintenanceState {
   type: "Microsoft.AVS/privateClouds/maintenances";
   properties?: outputs.MaintenanceProperties;
   systemData?: outputs.SystemData;
-  component?: "VCSA" | "ESXI" | "NSXT" | (string & {});
-  displayName?: string;
-  clusterId?: number;
-  infoLink?: string;
-  impact?: string;
-  scheduledByMicrosoft?: boolean;
+  component: "VCSA" | "ESXI" | "NSXT" | (string & {});
+  displayName: string;
+  clusterId: number;
+  infoLink: string;
+  impact: string;
+  scheduledByMicrosoft: boolean;
   state?: outputs.MaintenanceState;
-  scheduledStartTime?: string;
-  estimatedDurationInMinutes?: number;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {});
+  scheduledStartTime: string;
+  estimatedDurationInMinutes: number;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Updating" | (string & {});
   operations?: outputs.MaintenanceManagementOperation[];
   maintenanceReadiness?: outputs.MaintenanceReadiness;
 }
@@ -1187,9 +1187,9 @@ export interface ProvisionedNetworkState {
   type: "Microsoft.AVS/privateClouds/provisionedNetworks";
   properties?: outputs.ProvisionedNetworkProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
-  addressPrefix?: string;
-  networkType?: "esxManagement" | "esxReplication" | "hcxManagement" | "hcxUplink" | "vcenterManagement" | "vmotion" | "vsan" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  addressPrefix: string;
+  networkType: "esxManagement" | "esxReplication" | "hcxManagement" | "hcxUplink" | "vcenterManagement" | "vmotion" | "vsan" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AVS/privateClouds/provisionedNetworks` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -1227,7 +1227,7 @@ export declare class PureStoragePolicy extends $CustomResource {
   /** Azure resource ID of the Pure Storage Pool associated with the storage policy */
   readonly storagePoolId: $Output<string>;
   /** The state of the Pure Storage Policy Based Management policy provisioning */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Deleting" | "Updating" | (string & {})>;
   constructor(name: string, args: PureStoragePolicyArgs, opts?: $Options);
 }
 
@@ -1265,7 +1265,7 @@ export interface PureStoragePolicyState {
   systemData?: outputs.SystemData;
   storagePolicyDefinition: string;
   storagePoolId: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Deleting" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Deleting" | "Updating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AVS/privateClouds/pureStoragePolicies` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -1317,13 +1317,13 @@ export declare class ScriptExecution extends $CustomResource {
   /** Time to live for the resource. If not provided, will be available for 60 days */
   readonly retention: $Output<string | undefined>;
   /** Time the script execution was submitted */
-  readonly submittedAt: $Output<string | undefined>;
+  readonly submittedAt: $Output<string>;
   /** Time the script execution was started */
-  readonly startedAt: $Output<string | undefined>;
+  readonly startedAt: $Output<string>;
   /** Time the script execution was finished */
-  readonly finishedAt: $Output<string | undefined>;
+  readonly finishedAt: $Output<string>;
   /** The state of the script execution resource */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | "Running" | "Cancelling" | "Cancelled" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | "Running" | "Cancelling" | "Cancelled" | "Deleting" | (string & {})>;
   /** Standard output stream from the powershell execution */
   readonly output: $Output<string[] | undefined>;
   /** User-defined dictionary. */
@@ -1393,10 +1393,10 @@ export interface ScriptExecutionState {
   failureReason?: string;
   timeout: string;
   retention?: string;
-  submittedAt?: string;
-  startedAt?: string;
-  finishedAt?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Running" | "Cancelling" | "Cancelled" | "Deleting" | (string & {});
+  submittedAt: string;
+  startedAt: string;
+  finishedAt: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Running" | "Cancelling" | "Cancelled" | "Deleting" | (string & {});
   output?: string[];
   namedOutputs?: outputs.ScriptExecutionPropertiesNamedOutputs;
   information?: string[];
@@ -1427,11 +1427,11 @@ export interface ScriptPackageState {
   type: "Microsoft.AVS/privateClouds/scriptPackages";
   properties?: outputs.ScriptPackageProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
-  description?: string;
-  version?: string;
-  company?: string;
-  uri?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  description: string;
+  version: string;
+  company: string;
+  uri: string;
 }
 /**
  * Reads an existing `Microsoft.AVS/privateClouds/scriptPackages` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -1459,10 +1459,10 @@ export interface ScriptCmdletState {
   type: "Microsoft.AVS/privateClouds/scriptPackages/scriptCmdlets";
   properties?: outputs.ScriptCmdletProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
-  description?: string;
-  timeout?: string;
-  audience?: "Automation" | "Any" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  description: string;
+  timeout: string;
+  audience: "Automation" | "Any" | (string & {});
   parameters?: outputs.ScriptParameter[];
 }
 /**
@@ -1489,7 +1489,7 @@ export interface WorkloadNetworkState {
   type: "Microsoft.AVS/privateClouds/workloadNetworks";
   properties?: outputs.WorkloadNetworkProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AVS/privateClouds/workloadNetworks` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -1529,7 +1529,7 @@ export declare class DhcpConfiguration extends $CustomResource {
   /** NSX Segments consuming DHCP. */
   readonly segments: $Output<string[] | undefined>;
   /** The provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {})>;
   /** NSX revision number. */
   readonly revision: $Output<number | undefined>;
   readonly serverAddresses: $Output<string[] | undefined>;
@@ -1581,7 +1581,7 @@ export interface DhcpConfigurationState {
   systemData?: outputs.SystemData;
   displayName?: string;
   segments?: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {});
   revision?: number;
   serverAddresses?: string[];
   dhcpType?: "RELAY";
@@ -1632,9 +1632,9 @@ export declare class DnsService extends $CustomResource {
   /** DNS Service log level. */
   readonly logLevel: $Output<"DEBUG" | "INFO" | "WARNING" | "ERROR" | "FATAL" | (string & {}) | undefined>;
   /** DNS Service status. */
-  readonly status: $Output<"SUCCESS" | "FAILURE" | (string & {}) | undefined>;
+  readonly status: $Output<"SUCCESS" | "FAILURE" | (string & {})>;
   /** The provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {})>;
   /** NSX revision number. */
   readonly revision: $Output<number | undefined>;
   constructor(name: string, args: DnsServiceArgs, opts?: $Options);
@@ -1689,8 +1689,8 @@ export interface DnsServiceState {
   defaultDnsZone?: string;
   fqdnZones?: string[];
   logLevel?: "DEBUG" | "INFO" | "WARNING" | "ERROR" | "FATAL" | (string & {});
-  status?: "SUCCESS" | "FAILURE" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {});
+  status: "SUCCESS" | "FAILURE" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {});
   revision?: number;
 }
 /**
@@ -1737,7 +1737,7 @@ export declare class DnsZone extends $CustomResource {
   /** Number of DNS Services using the DNS zone. */
   readonly dnsServices: $Output<number | undefined>;
   /** The provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {})>;
   /** NSX revision number. */
   readonly revision: $Output<number | undefined>;
   constructor(name: string, args: DnsZoneArgs, opts?: $Options);
@@ -1792,7 +1792,7 @@ export interface DnsZoneState {
   dnsServerIps?: string[];
   sourceIp?: string;
   dnsServices?: number;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {});
   revision?: number;
 }
 /**
@@ -1821,9 +1821,9 @@ export interface GatewayState {
   type: "Microsoft.AVS/privateClouds/workloadNetworks/gateways";
   properties?: outputs.WorkloadNetworkGatewayProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {});
   displayName?: string;
-  path?: string;
+  path: string;
 }
 /**
  * Reads an existing `Microsoft.AVS/privateClouds/workloadNetworks/gateways` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -1867,9 +1867,9 @@ export declare class PortMirroringProfile extends $CustomResource {
   /** Destination VM Group. */
   readonly destination: $Output<string | undefined>;
   /** Port Mirroring Status. */
-  readonly status: $Output<"SUCCESS" | "FAILURE" | (string & {}) | undefined>;
+  readonly status: $Output<"SUCCESS" | "FAILURE" | (string & {})>;
   /** The provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {})>;
   /** NSX revision number. */
   readonly revision: $Output<number | undefined>;
   constructor(name: string, args: PortMirroringProfileArgs, opts?: $Options);
@@ -1921,8 +1921,8 @@ export interface PortMirroringProfileState {
   direction?: "INGRESS" | "EGRESS" | "BIDIRECTIONAL" | (string & {});
   source?: string;
   destination?: string;
-  status?: "SUCCESS" | "FAILURE" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {});
+  status: "SUCCESS" | "FAILURE" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {});
   revision?: number;
 }
 /**
@@ -1963,9 +1963,9 @@ export declare class PublicIP extends $CustomResource {
   /** Number of Public IPs requested. */
   readonly numberOfPublicIPs: $Output<number | undefined>;
   /** CIDR Block of the Public IP Block. */
-  readonly publicIPBlock: $Output<string | undefined>;
+  readonly publicIPBlock: $Output<string>;
   /** The provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {})>;
   constructor(name: string, args: PublicIPArgs, opts?: $Options);
 }
 
@@ -2007,8 +2007,8 @@ export interface PublicIPState {
   systemData?: outputs.SystemData;
   displayName?: string;
   numberOfPublicIPs?: number;
-  publicIPBlock?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {});
+  publicIPBlock: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AVS/privateClouds/workloadNetworks/publicIPs` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -2052,9 +2052,9 @@ export declare class Segment extends $CustomResource {
   /** Port Vif which segment is associated with. */
   readonly portVif: $Output<outputs.WorkloadNetworkSegmentPortVif[] | undefined>;
   /** Segment status. */
-  readonly status: $Output<"SUCCESS" | "FAILURE" | (string & {}) | undefined>;
+  readonly status: $Output<"SUCCESS" | "FAILURE" | (string & {})>;
   /** The provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {})>;
   /** NSX revision number. */
   readonly revision: $Output<number | undefined>;
   constructor(name: string, args: SegmentArgs, opts?: $Options);
@@ -2104,8 +2104,8 @@ export interface SegmentState {
   connectedGateway?: string;
   subnet?: outputs.WorkloadNetworkSegmentSubnet;
   portVif?: outputs.WorkloadNetworkSegmentPortVif[];
-  status?: "SUCCESS" | "FAILURE" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {});
+  status: "SUCCESS" | "FAILURE" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {});
   revision?: number;
 }
 /**
@@ -2134,9 +2134,9 @@ export interface WorkloadNetworkVirtualMachineState {
   type: "Microsoft.AVS/privateClouds/workloadNetworks/virtualMachines";
   properties?: outputs.WorkloadNetworkVirtualMachineProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {});
   displayName?: string;
-  vmType?: "REGULAR" | "EDGE" | "SERVICE" | (string & {});
+  vmType: "REGULAR" | "EDGE" | "SERVICE" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AVS/privateClouds/workloadNetworks/virtualMachines` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -2176,9 +2176,9 @@ export declare class VmGroup extends $CustomResource {
   /** Virtual machine members of this group. */
   readonly members: $Output<string[] | undefined>;
   /** VM Group status. */
-  readonly status: $Output<"SUCCESS" | "FAILURE" | (string & {}) | undefined>;
+  readonly status: $Output<"SUCCESS" | "FAILURE" | (string & {})>;
   /** The provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {})>;
   /** NSX revision number. */
   readonly revision: $Output<number | undefined>;
   constructor(name: string, args: VmGroupArgs, opts?: $Options);
@@ -2224,8 +2224,8 @@ export interface VmGroupState {
   systemData?: outputs.SystemData;
   displayName?: string;
   members?: string[];
-  status?: "SUCCESS" | "FAILURE" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {});
+  status: "SUCCESS" | "FAILURE" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Building" | "Deleting" | "Updating" | (string & {});
   revision?: number;
 }
 /**
@@ -2426,6 +2426,46 @@ export declare const initiateMaintenanceChecksOutput: typeof initiateMaintenance
 export declare const rescheduleMaintenanceOutput: typeof rescheduleMaintenance;
 export declare const scheduleMaintenanceOutput: typeof scheduleMaintenance;
 export declare const getScriptExecutionLogsOutput: typeof getScriptExecutionLogs;
+// Pulumi's names for what each function and lookup returns.
+export type GetPrivateCloudResult = PrivateCloudState;
+export type GetAddonResult = AddonState;
+export type GetAuthorizationResult = AuthorizationState;
+export type GetCloudLinkResult = CloudLinkState;
+export type GetClusterResult = ClusterState;
+export type GetDatastoreResult = DatastoreState;
+export type GetHostResult = HostState;
+export type GetPlacementPolicyResult = PlacementPolicyState;
+export type GetClusterVirtualMachineResult = ClusterVirtualMachineState;
+export type GetGlobalReachConnectionResult = GlobalReachConnectionState;
+export type GetHcxEnterpriseSiteResult = HcxEnterpriseSiteState;
+export type GetIscsiPathResult = IscsiPathState;
+export type GetLicenseResult = LicenseState;
+export type GetMaintenanceResult = MaintenanceState;
+export type GetProvisionedNetworkResult = ProvisionedNetworkState;
+export type GetPureStoragePolicyResult = PureStoragePolicyState;
+export type GetScriptExecutionResult = ScriptExecutionState;
+export type GetScriptPackageResult = ScriptPackageState;
+export type GetScriptCmdletResult = ScriptCmdletState;
+export type GetWorkloadNetworkResult = WorkloadNetworkState;
+export type GetDhcpConfigurationResult = DhcpConfigurationState;
+export type GetDnsServiceResult = DnsServiceState;
+export type GetDnsZoneResult = DnsZoneState;
+export type GetGatewayResult = GatewayState;
+export type GetPortMirroringProfileResult = PortMirroringProfileState;
+export type GetPublicIPResult = PublicIPState;
+export type GetSegmentResult = SegmentState;
+export type GetWorkloadNetworkVirtualMachineResult = WorkloadNetworkVirtualMachineState;
+export type GetVmGroupResult = VmGroupState;
+export type CheckLocationQuotaAvailabilityResult = outputs.Quota;
+export type CheckLocationTrialAvailabilityResult = outputs.Trial;
+export type GetPrivateCloudVcfLicenseResult = outputs.VcfLicense;
+export type ListPrivateCloudAdminCredentialsResult = outputs.AdminCredentials;
+export type ListClusterZonesResult = outputs.ClusterZoneList;
+export type GetLicensePropertiesResult = outputs.LicenseProperties;
+export type InitiateMaintenanceChecksResult = outputs.Maintenance;
+export type RescheduleMaintenanceResult = outputs.Maintenance;
+export type ScheduleMaintenanceResult = outputs.Maintenance;
+export type GetScriptExecutionLogsResult = outputs.ScriptExecution;
 
 export declare namespace inputs {
   interface AddonArcProperties {
@@ -2671,6 +2711,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    managementCluster?: inputs.ManagementCluster;
+    internet?: "Enabled" | "Disabled" | (string & {});
+    identitySources?: inputs.IdentitySource[];
+    availability?: inputs.AvailabilityProperties;
+    encryption?: inputs.Encryption;
+    extendedNetworkBlocks?: string[];
+    circuit?: inputs.Circuit;
+    networkBlock?: string;
+    vcenterPassword?: string;
+    nsxtPassword?: string;
+    secondaryCircuit?: inputs.Circuit;
+    virtualNetworkId?: string;
+    dnsZoneType?: "Public" | "Private" | (string & {});
+    vcfLicense?: inputs.VcfLicense;
   }
   interface MicrosoftAVSPrivateCloudsAddons {
     /** The resource name */
@@ -2683,12 +2737,14 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ExpressRouteAuthorizationProperties;
+    expressRouteId?: string;
   }
   interface MicrosoftAVSPrivateCloudsCloudLinks {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.CloudLinkProperties;
+    linkedCloud?: string;
   }
   interface MicrosoftAVSPrivateCloudsClusters {
     /** The resource name */
@@ -2697,12 +2753,19 @@ export declare namespace inputs {
     properties?: inputs.ClusterProperties;
     /** The SKU (Stock Keeping Unit) assigned to this resource. */
     sku: inputs.Sku;
+    clusterSize?: number;
+    hosts?: string[];
+    vsanDatastoreName?: string;
   }
   interface MicrosoftAVSPrivateCloudsClustersDatastores {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.DatastoreProperties;
+    netAppVolume?: inputs.NetAppVolume;
+    diskPoolVolume?: inputs.DiskPoolVolume;
+    elasticSanVolume?: inputs.ElasticSanVolume;
+    pureStorageVolume?: inputs.PureStorageVolume;
   }
   interface MicrosoftAVSPrivateCloudsClustersHosts {
     /** The resource name */
@@ -2723,6 +2786,9 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.GlobalReachConnectionProperties;
+    authorizationKey?: string;
+    peerExpressRouteCircuit?: string;
+    expressRouteId?: string;
   }
   interface MicrosoftAVSPrivateCloudsHcxEnterpriseSites {
     /** The resource name */
@@ -2735,6 +2801,7 @@ export declare namespace inputs {
     name: "default";
     /** The resource-specific properties for this resource. */
     properties?: inputs.IscsiPathProperties;
+    networkBlock?: string;
   }
   interface MicrosoftAVSPrivateCloudsLicenses {
     /** The resource name */
@@ -2755,12 +2822,22 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.PureStoragePolicyProperties;
+    storagePolicyDefinition?: string;
+    storagePoolId?: string;
   }
   interface MicrosoftAVSPrivateCloudsScriptExecutions {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ScriptExecutionProperties;
+    scriptCmdletId?: string;
+    parameters?: inputs.ScriptExecutionParameter[];
+    hiddenParameters?: inputs.ScriptExecutionParameter[];
+    failureReason?: string;
+    timeout?: string;
+    retention?: string;
+    output?: string[];
+    namedOutputs?: inputs.ScriptExecutionPropertiesNamedOutputs;
   }
   interface MicrosoftAVSPrivateCloudsScriptPackages {
     /** The resource name */
@@ -2785,12 +2862,24 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WorkloadNetworkDnsServiceProperties;
+    displayName?: string;
+    dnsServiceIp?: string;
+    defaultDnsZone?: string;
+    fqdnZones?: string[];
+    logLevel?: "DEBUG" | "INFO" | "WARNING" | "ERROR" | "FATAL" | (string & {});
+    revision?: number;
   }
   interface MicrosoftAVSPrivateCloudsWorkloadNetworksDnsZones {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WorkloadNetworkDnsZoneProperties;
+    displayName?: string;
+    domain?: string[];
+    dnsServerIps?: string[];
+    sourceIp?: string;
+    dnsServices?: number;
+    revision?: number;
   }
   interface MicrosoftAVSPrivateCloudsWorkloadNetworksGateways {
     /** The resource name */
@@ -2801,18 +2890,29 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WorkloadNetworkPortMirroringProperties;
+    displayName?: string;
+    direction?: "INGRESS" | "EGRESS" | "BIDIRECTIONAL" | (string & {});
+    source?: string;
+    destination?: string;
+    revision?: number;
   }
   interface MicrosoftAVSPrivateCloudsWorkloadNetworksPublicIPs {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WorkloadNetworkPublicIPProperties;
+    displayName?: string;
+    numberOfPublicIPs?: number;
   }
   interface MicrosoftAVSPrivateCloudsWorkloadNetworksSegments {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WorkloadNetworkSegmentProperties;
+    displayName?: string;
+    connectedGateway?: string;
+    subnet?: inputs.WorkloadNetworkSegmentSubnet;
+    revision?: number;
   }
   interface MicrosoftAVSPrivateCloudsWorkloadNetworksVirtualMachines {
     /** The resource name */
@@ -2823,6 +2923,9 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WorkloadNetworkVMGroupProperties;
+    displayName?: string;
+    members?: string[];
+    revision?: number;
   }
   interface NetAppVolume {
     /** Azure resource ID of the NetApp volume */
@@ -2917,6 +3020,14 @@ export declare namespace inputs {
   interface ScriptExecution {
     /** The resource-specific properties for this resource. */
     properties?: inputs.ScriptExecutionProperties;
+    scriptCmdletId?: string;
+    parameters?: inputs.ScriptExecutionParameter[];
+    hiddenParameters?: inputs.ScriptExecutionParameter[];
+    failureReason?: string;
+    timeout?: string;
+    retention?: string;
+    output?: string[];
+    namedOutputs?: inputs.ScriptExecutionPropertiesNamedOutputs;
   }
   type ScriptExecutionParameter = {
     /** The parameter name */

@@ -45,7 +45,7 @@ export declare class AccessAnalyzerAnalyzer extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.AccessAnalyzerPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: AccessAnalyzerAnalyzerArgs, opts?: $Options);
 }
 
@@ -103,7 +103,7 @@ export interface AccessAnalyzerAnalyzerState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.AccessAnalyzerPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/accessAnalyzerAnalyzers` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -155,7 +155,7 @@ export declare class AcmCertificateSummary extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.AcmCertificateSummaryPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: AcmCertificateSummaryArgs, opts?: $Options);
 }
 
@@ -213,7 +213,7 @@ export interface AcmCertificateSummaryState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.AcmCertificateSummaryPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/acmCertificateSummaries` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -265,7 +265,7 @@ export declare class ApiGatewayRestApi extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ApiGatewayRestApiPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ApiGatewayRestApiArgs, opts?: $Options);
 }
 
@@ -323,7 +323,7 @@ export interface ApiGatewayRestApiState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ApiGatewayRestApiPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/apiGatewayRestApis` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -375,7 +375,7 @@ export declare class ApiGatewayStage extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ApiGatewayStagePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ApiGatewayStageArgs, opts?: $Options);
 }
 
@@ -433,7 +433,7 @@ export interface ApiGatewayStageState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ApiGatewayStagePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/apiGatewayStages` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -485,7 +485,7 @@ export declare class AppSyncGraphqlApi extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.AppSyncGraphqlApiPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: AppSyncGraphqlApiArgs, opts?: $Options);
 }
 
@@ -543,7 +543,7 @@ export interface AppSyncGraphqlApiState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.AppSyncGraphqlApiPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/appSyncGraphqlApis` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -595,7 +595,7 @@ export declare class AutoScalingAutoScalingGroup extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.AutoScalingGroupPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: AutoScalingAutoScalingGroupArgs, opts?: $Options);
 }
 
@@ -653,7 +653,7 @@ export interface AutoScalingAutoScalingGroupState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.AutoScalingGroupPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/autoScalingAutoScalingGroups` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -705,7 +705,7 @@ export declare class CloudFormationStack extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.CloudFormationStackPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: CloudFormationStackArgs, opts?: $Options);
 }
 
@@ -763,7 +763,7 @@ export interface CloudFormationStackState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.CloudFormationStackPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/cloudFormationStacks` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -815,7 +815,7 @@ export declare class CloudFormationStackSet extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.CloudFormationStackSetPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: CloudFormationStackSetArgs, opts?: $Options);
 }
 
@@ -873,7 +873,7 @@ export interface CloudFormationStackSetState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.CloudFormationStackSetPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/cloudFormationStackSets` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -925,7 +925,7 @@ export declare class CloudFrontDistribution extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.CloudFrontDistributionPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: CloudFrontDistributionArgs, opts?: $Options);
 }
 
@@ -983,7 +983,7 @@ export interface CloudFrontDistributionState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.CloudFrontDistributionPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/cloudFrontDistributions` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -1035,7 +1035,7 @@ export declare class CloudTrailTrail extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.CloudTrailPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: CloudTrailTrailArgs, opts?: $Options);
 }
 
@@ -1093,7 +1093,7 @@ export interface CloudTrailTrailState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.CloudTrailPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/cloudTrailTrails` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -1145,7 +1145,7 @@ export declare class CloudWatchAlarm extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.CloudWatchAlarmPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: CloudWatchAlarmArgs, opts?: $Options);
 }
 
@@ -1203,7 +1203,7 @@ export interface CloudWatchAlarmState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.CloudWatchAlarmPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/cloudWatchAlarms` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -1255,7 +1255,7 @@ export declare class CodeBuildProject extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.CodeBuildProjectPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: CodeBuildProjectArgs, opts?: $Options);
 }
 
@@ -1313,7 +1313,7 @@ export interface CodeBuildProjectState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.CodeBuildProjectPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/codeBuildProjects` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -1365,7 +1365,7 @@ export declare class CodeBuildSourceCredentialsInfo extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.CodeBuildSourceCredentialsInfoPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: CodeBuildSourceCredentialsInfoArgs, opts?: $Options);
 }
 
@@ -1423,7 +1423,7 @@ export interface CodeBuildSourceCredentialsInfoState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.CodeBuildSourceCredentialsInfoPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/codeBuildSourceCredentialsInfos` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -1475,7 +1475,7 @@ export declare class ConfigServiceConfigurationRecorder extends $CustomResource 
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ConfigServiceConfigurationRecorderPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ConfigServiceConfigurationRecorderArgs, opts?: $Options);
 }
 
@@ -1533,7 +1533,7 @@ export interface ConfigServiceConfigurationRecorderState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ConfigServiceConfigurationRecorderPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/configServiceConfigurationRecorders` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -1585,7 +1585,7 @@ export declare class ConfigServiceConfigurationRecorderStatus extends $CustomRes
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ConfigServiceConfigurationRecorderStatusPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ConfigServiceConfigurationRecorderStatusArgs, opts?: $Options);
 }
 
@@ -1643,7 +1643,7 @@ export interface ConfigServiceConfigurationRecorderStatusState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ConfigServiceConfigurationRecorderStatusPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/configServiceConfigurationRecorderStatuses` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -1695,7 +1695,7 @@ export declare class ConfigServiceDeliveryChannel extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ConfigServiceDeliveryChannelPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ConfigServiceDeliveryChannelArgs, opts?: $Options);
 }
 
@@ -1753,7 +1753,7 @@ export interface ConfigServiceDeliveryChannelState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ConfigServiceDeliveryChannelPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/configServiceDeliveryChannels` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -1805,7 +1805,7 @@ export declare class DatabaseMigrationServiceReplicationInstance extends $Custom
   /** AWS Tags */
   readonly awsTags: $Output<outputs.DatabaseMigrationServiceReplicationInstancePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: DatabaseMigrationServiceReplicationInstanceArgs, opts?: $Options);
 }
 
@@ -1863,7 +1863,7 @@ export interface DatabaseMigrationServiceReplicationInstanceState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.DatabaseMigrationServiceReplicationInstancePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/databaseMigrationServiceReplicationInstances` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -1915,7 +1915,7 @@ export declare class DaxCluster extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.DaxClusterPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: DaxClusterArgs, opts?: $Options);
 }
 
@@ -1973,7 +1973,7 @@ export interface DaxClusterState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.DaxClusterPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/daxClusters` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -2025,7 +2025,7 @@ export declare class DynamoDBContinuousBackupsDescription extends $CustomResourc
   /** AWS Tags */
   readonly awsTags: $Output<outputs.DynamoDBContinuousBackupsDescriptionPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: DynamoDBContinuousBackupsDescriptionArgs, opts?: $Options);
 }
 
@@ -2083,7 +2083,7 @@ export interface DynamoDBContinuousBackupsDescriptionState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.DynamoDBContinuousBackupsDescriptionPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/dynamoDBContinuousBackupsDescriptions` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -2135,7 +2135,7 @@ export declare class DynamoDBTable extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.DynamoDBTablePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: DynamoDBTableArgs, opts?: $Options);
 }
 
@@ -2193,7 +2193,7 @@ export interface DynamoDBTableState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.DynamoDBTablePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/dynamoDBTables` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -2245,7 +2245,7 @@ export declare class Ec2AccountAttribute extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2AccountAttributePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2AccountAttributeArgs, opts?: $Options);
 }
 
@@ -2303,7 +2303,7 @@ export interface Ec2AccountAttributeState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2AccountAttributePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2AccountAttributes` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -2355,7 +2355,7 @@ export declare class Ec2Address extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2AddressPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2AddressArgs, opts?: $Options);
 }
 
@@ -2413,7 +2413,7 @@ export interface Ec2AddressState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2AddressPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2Addresses` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -2465,7 +2465,7 @@ export declare class Ec2FlowLog extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2FlowLogPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2FlowLogArgs, opts?: $Options);
 }
 
@@ -2523,7 +2523,7 @@ export interface Ec2FlowLogState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2FlowLogPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2FlowLogs` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -2575,7 +2575,7 @@ export declare class Ec2Image extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2ImagePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2ImageArgs, opts?: $Options);
 }
 
@@ -2633,7 +2633,7 @@ export interface Ec2ImageState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2ImagePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2Images` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -2681,7 +2681,7 @@ export declare class Ec2Instance extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2InstancePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2InstanceArgs, opts?: $Options);
 }
 
@@ -2733,7 +2733,7 @@ export interface Ec2InstanceState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2InstancePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2Instances` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -2785,7 +2785,7 @@ export declare class Ec2InstanceStatus extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2InstanceStatusPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2InstanceStatusArgs, opts?: $Options);
 }
 
@@ -2843,7 +2843,7 @@ export interface Ec2InstanceStatusState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2InstanceStatusPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2InstanceStatuses` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -2895,7 +2895,7 @@ export declare class Ec2Ipam extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2IpamPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2IpamArgs, opts?: $Options);
 }
 
@@ -2953,7 +2953,7 @@ export interface Ec2IpamState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2IpamPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2Ipams` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -3005,7 +3005,7 @@ export declare class Ec2KeyPair extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2KeyPairPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2KeyPairArgs, opts?: $Options);
 }
 
@@ -3063,7 +3063,7 @@ export interface Ec2KeyPairState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2KeyPairPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2KeyPairs` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -3115,7 +3115,7 @@ export declare class Ec2NetworkAcl extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2NetworkAclPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2NetworkAclArgs, opts?: $Options);
 }
 
@@ -3173,7 +3173,7 @@ export interface Ec2NetworkAclState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2NetworkAclPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2NetworkAcls` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -3225,7 +3225,7 @@ export declare class Ec2NetworkInterface extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2NetworkInterfacePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2NetworkInterfaceArgs, opts?: $Options);
 }
 
@@ -3283,7 +3283,7 @@ export interface Ec2NetworkInterfaceState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2NetworkInterfacePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2NetworkInterfaces` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -3335,7 +3335,7 @@ export declare class Ec2RouteTable extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2RouteTablePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2RouteTableArgs, opts?: $Options);
 }
 
@@ -3393,7 +3393,7 @@ export interface Ec2RouteTableState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2RouteTablePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2RouteTables` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -3445,7 +3445,7 @@ export declare class Ec2SecurityGroup extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2SecurityGroupPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2SecurityGroupArgs, opts?: $Options);
 }
 
@@ -3503,7 +3503,7 @@ export interface Ec2SecurityGroupState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2SecurityGroupPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2SecurityGroups` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -3555,7 +3555,7 @@ export declare class Ec2Snapshot extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2SnapshotPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2SnapshotArgs, opts?: $Options);
 }
 
@@ -3613,7 +3613,7 @@ export interface Ec2SnapshotState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2SnapshotPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2Snapshots` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -3665,7 +3665,7 @@ export declare class Ec2Subnet extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2SubnetPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2SubnetArgs, opts?: $Options);
 }
 
@@ -3723,7 +3723,7 @@ export interface Ec2SubnetState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2SubnetPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2Subnets` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -3775,7 +3775,7 @@ export declare class Ec2Volume extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2VolumePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2VolumeArgs, opts?: $Options);
 }
 
@@ -3833,7 +3833,7 @@ export interface Ec2VolumeState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2VolumePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2Volumes` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -3885,7 +3885,7 @@ export declare class Ec2VPCEndpoint extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2VPCEndpointPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2VPCEndpointArgs, opts?: $Options);
 }
 
@@ -3943,7 +3943,7 @@ export interface Ec2VPCEndpointState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2VPCEndpointPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2VPCEndpoints` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -3995,7 +3995,7 @@ export declare class Ec2VPCPeeringConnection extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2VPCPeeringConnectionPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2VPCPeeringConnectionArgs, opts?: $Options);
 }
 
@@ -4053,7 +4053,7 @@ export interface Ec2VPCPeeringConnectionState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2VPCPeeringConnectionPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2VPCPeeringConnections` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -4105,7 +4105,7 @@ export declare class Ec2Vpc extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2VpcPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2VpcArgs, opts?: $Options);
 }
 
@@ -4163,7 +4163,7 @@ export interface Ec2VpcState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2VpcPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2Vpcs` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -4215,7 +4215,7 @@ export declare class EcrImageDetail extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.EcrImageDetailPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: EcrImageDetailArgs, opts?: $Options);
 }
 
@@ -4273,7 +4273,7 @@ export interface EcrImageDetailState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.EcrImageDetailPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ecrImageDetails` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -4325,7 +4325,7 @@ export declare class EcrRepository extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.EcrRepositoryPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: EcrRepositoryArgs, opts?: $Options);
 }
 
@@ -4383,7 +4383,7 @@ export interface EcrRepositoryState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.EcrRepositoryPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ecrRepositories` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -4435,7 +4435,7 @@ export declare class EcsCluster extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.EcsClusterPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: EcsClusterArgs, opts?: $Options);
 }
 
@@ -4493,7 +4493,7 @@ export interface EcsClusterState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.EcsClusterPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ecsClusters` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -4545,7 +4545,7 @@ export declare class EcsService extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.EcsServicePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: EcsServiceArgs, opts?: $Options);
 }
 
@@ -4603,7 +4603,7 @@ export interface EcsServiceState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.EcsServicePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ecsServices` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -4655,7 +4655,7 @@ export declare class EcsTaskDefinition extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.EcsTaskDefinitionPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: EcsTaskDefinitionArgs, opts?: $Options);
 }
 
@@ -4713,7 +4713,7 @@ export interface EcsTaskDefinitionState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.EcsTaskDefinitionPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ecsTaskDefinitions` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -4765,7 +4765,7 @@ export declare class EfsFileSystem extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.EfsFileSystemPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: EfsFileSystemArgs, opts?: $Options);
 }
 
@@ -4823,7 +4823,7 @@ export interface EfsFileSystemState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.EfsFileSystemPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/efsFileSystems` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -4875,7 +4875,7 @@ export declare class EfsMountTarget extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.EfsMountTargetPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: EfsMountTargetArgs, opts?: $Options);
 }
 
@@ -4933,7 +4933,7 @@ export interface EfsMountTargetState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.EfsMountTargetPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/efsMountTargets` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -4981,7 +4981,7 @@ export declare class EksCluster extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.EksClusterPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: EksClusterArgs, opts?: $Options);
 }
 
@@ -5033,7 +5033,7 @@ export interface EksClusterState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.EksClusterPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/eksClusters` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -5085,7 +5085,7 @@ export declare class EksNodegroup extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.EksNodegroupPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: EksNodegroupArgs, opts?: $Options);
 }
 
@@ -5143,7 +5143,7 @@ export interface EksNodegroupState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.EksNodegroupPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/eksNodegroups` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -5195,7 +5195,7 @@ export declare class ElasticBeanstalkApplication extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ElasticBeanstalkApplicationPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ElasticBeanstalkApplicationArgs, opts?: $Options);
 }
 
@@ -5253,7 +5253,7 @@ export interface ElasticBeanstalkApplicationState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ElasticBeanstalkApplicationPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/elasticBeanstalkApplications` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -5305,7 +5305,7 @@ export declare class ElasticBeanstalkConfigurationTemplate extends $CustomResour
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ElasticBeanstalkConfigurationTemplatePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ElasticBeanstalkConfigurationTemplateArgs, opts?: $Options);
 }
 
@@ -5363,7 +5363,7 @@ export interface ElasticBeanstalkConfigurationTemplateState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ElasticBeanstalkConfigurationTemplatePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/elasticBeanstalkConfigurationTemplates` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -5415,7 +5415,7 @@ export declare class ElasticBeanstalkEnvironment extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ElasticBeanstalkEnvironmentPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ElasticBeanstalkEnvironmentArgs, opts?: $Options);
 }
 
@@ -5473,7 +5473,7 @@ export interface ElasticBeanstalkEnvironmentState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ElasticBeanstalkEnvironmentPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/elasticBeanstalkEnvironments` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -5525,7 +5525,7 @@ export declare class ElasticLoadBalancingV2Listener extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ElasticLoadBalancingV2ListenerPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ElasticLoadBalancingV2ListenerArgs, opts?: $Options);
 }
 
@@ -5583,7 +5583,7 @@ export interface ElasticLoadBalancingV2ListenerState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ElasticLoadBalancingV2ListenerPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/elasticLoadBalancingV2Listeners` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -5635,7 +5635,7 @@ export declare class ElasticLoadBalancingV2LoadBalancer extends $CustomResource 
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ElasticLoadBalancingV2LoadBalancerPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ElasticLoadBalancingV2LoadBalancerArgs, opts?: $Options);
 }
 
@@ -5693,7 +5693,7 @@ export interface ElasticLoadBalancingV2LoadBalancerState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ElasticLoadBalancingV2LoadBalancerPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/elasticLoadBalancingV2LoadBalancers` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -5745,7 +5745,7 @@ export declare class ElasticLoadBalancingV2TargetGroup extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ElasticLoadBalancingV2TargetGroupPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ElasticLoadBalancingV2TargetGroupArgs, opts?: $Options);
 }
 
@@ -5803,7 +5803,7 @@ export interface ElasticLoadBalancingV2TargetGroupState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ElasticLoadBalancingV2TargetGroupPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/elasticLoadBalancingV2TargetGroups` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -5855,7 +5855,7 @@ export declare class ElasticLoadBalancingV2TargetHealthDescription extends $Cust
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ElasticLoadBalancingv2TargetHealthDescriptionPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ElasticLoadBalancingV2TargetHealthDescriptionArgs, opts?: $Options);
 }
 
@@ -5913,7 +5913,7 @@ export interface ElasticLoadBalancingV2TargetHealthDescriptionState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ElasticLoadBalancingv2TargetHealthDescriptionPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/elasticLoadBalancingV2TargetHealthDescriptions` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -5965,7 +5965,7 @@ export declare class EmrCluster extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.EmrClusterPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: EmrClusterArgs, opts?: $Options);
 }
 
@@ -6023,7 +6023,7 @@ export interface EmrClusterState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.EmrClusterPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/emrClusters` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -6075,7 +6075,7 @@ export declare class GuardDutyDetector extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.GuardDutyDetectorPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: GuardDutyDetectorArgs, opts?: $Options);
 }
 
@@ -6133,7 +6133,7 @@ export interface GuardDutyDetectorState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.GuardDutyDetectorPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/guardDutyDetectors` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -6185,7 +6185,7 @@ export declare class IamAccessKeyLastUsed extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.IamAccessKeyLastUsedPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: IamAccessKeyLastUsedArgs, opts?: $Options);
 }
 
@@ -6243,7 +6243,7 @@ export interface IamAccessKeyLastUsedState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.IamAccessKeyLastUsedPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/iamAccessKeyLastUseds` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -6295,7 +6295,7 @@ export declare class IamAccessKeyMetadata extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.IamAccessKeyMetadataPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: IamAccessKeyMetadataArgs, opts?: $Options);
 }
 
@@ -6353,7 +6353,7 @@ export interface IamAccessKeyMetadataState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.IamAccessKeyMetadataPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/iamAccessKeyMetadata` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -6405,7 +6405,7 @@ export declare class IamGroup extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.IamGroupPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: IamGroupArgs, opts?: $Options);
 }
 
@@ -6463,7 +6463,7 @@ export interface IamGroupState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.IamGroupPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/iamGroups` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -6515,7 +6515,7 @@ export declare class IamInstanceProfile extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.IamInstanceProfilePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: IamInstanceProfileArgs, opts?: $Options);
 }
 
@@ -6573,7 +6573,7 @@ export interface IamInstanceProfileState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.IamInstanceProfilePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/iamInstanceProfiles` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -6625,7 +6625,7 @@ export declare class IamMFADevice extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.IamMFADevicePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: IamMFADeviceArgs, opts?: $Options);
 }
 
@@ -6683,7 +6683,7 @@ export interface IamMFADeviceState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.IamMFADevicePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/iamMFADevices` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -6735,7 +6735,7 @@ export declare class IamPasswordPolicy extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.IamPasswordPolicyPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: IamPasswordPolicyArgs, opts?: $Options);
 }
 
@@ -6793,7 +6793,7 @@ export interface IamPasswordPolicyState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.IamPasswordPolicyPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/iamPasswordPolicies` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -6845,7 +6845,7 @@ export declare class IamPolicyVersion extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.IamPolicyVersionPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: IamPolicyVersionArgs, opts?: $Options);
 }
 
@@ -6903,7 +6903,7 @@ export interface IamPolicyVersionState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.IamPolicyVersionPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/iamPolicyVersions` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -6955,7 +6955,7 @@ export declare class IamRole extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.IamRolePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: IamRoleArgs, opts?: $Options);
 }
 
@@ -7013,7 +7013,7 @@ export interface IamRoleState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.IamRolePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/iamRoles` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -7065,7 +7065,7 @@ export declare class IamServerCertificate extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.IamServerCertificatePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: IamServerCertificateArgs, opts?: $Options);
 }
 
@@ -7123,7 +7123,7 @@ export interface IamServerCertificateState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.IamServerCertificatePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/iamServerCertificates` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -7175,7 +7175,7 @@ export declare class IamVirtualMFADevice extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.IamVirtualMFADevicePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: IamVirtualMFADeviceArgs, opts?: $Options);
 }
 
@@ -7233,7 +7233,7 @@ export interface IamVirtualMFADeviceState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.IamVirtualMFADevicePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/iamVirtualMFADevices` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -7285,7 +7285,7 @@ export declare class KmsAlias extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.KmsAliasPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: KmsAliasArgs, opts?: $Options);
 }
 
@@ -7343,7 +7343,7 @@ export interface KmsAliasState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.KmsAliasPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/kmsAliases` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -7395,7 +7395,7 @@ export declare class KmsKey extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.KmsKeyPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: KmsKeyArgs, opts?: $Options);
 }
 
@@ -7453,7 +7453,7 @@ export interface KmsKeyState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.KmsKeyPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/kmsKeys` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -7505,7 +7505,7 @@ export declare class LambdaFunctionCodeLocation extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.LambdaFunctionCodeLocationPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: LambdaFunctionCodeLocationArgs, opts?: $Options);
 }
 
@@ -7563,7 +7563,7 @@ export interface LambdaFunctionCodeLocationState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.LambdaFunctionCodeLocationPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/lambdaFunctionCodeLocations` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -7615,7 +7615,7 @@ export declare class LambdaFunction extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.LambdaFunctionPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: LambdaFunctionArgs, opts?: $Options);
 }
 
@@ -7673,7 +7673,7 @@ export interface LambdaFunctionState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.LambdaFunctionPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/lambdaFunctions` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -7725,7 +7725,7 @@ export declare class LightsailBucket extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.LightsailBucketPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: LightsailBucketArgs, opts?: $Options);
 }
 
@@ -7783,7 +7783,7 @@ export interface LightsailBucketState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.LightsailBucketPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/lightsailBuckets` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -7835,7 +7835,7 @@ export declare class LightsailInstance extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.LightsailInstancePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: LightsailInstanceArgs, opts?: $Options);
 }
 
@@ -7893,7 +7893,7 @@ export interface LightsailInstanceState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.LightsailInstancePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/lightsailInstances` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -7945,7 +7945,7 @@ export declare class LogsLogGroup extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.LogsLogGroupPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: LogsLogGroupArgs, opts?: $Options);
 }
 
@@ -8003,7 +8003,7 @@ export interface LogsLogGroupState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.LogsLogGroupPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/logsLogGroups` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -8055,7 +8055,7 @@ export declare class LogsLogStream extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.LogsLogStreamPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: LogsLogStreamArgs, opts?: $Options);
 }
 
@@ -8113,7 +8113,7 @@ export interface LogsLogStreamState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.LogsLogStreamPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/logsLogStreams` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -8165,7 +8165,7 @@ export declare class LogsMetricFilter extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.LogsMetricFilterPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: LogsMetricFilterArgs, opts?: $Options);
 }
 
@@ -8223,7 +8223,7 @@ export interface LogsMetricFilterState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.LogsMetricFilterPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/logsMetricFilters` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -8275,7 +8275,7 @@ export declare class LogsSubscriptionFilter extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.LogsSubscriptionFilterPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: LogsSubscriptionFilterArgs, opts?: $Options);
 }
 
@@ -8333,7 +8333,7 @@ export interface LogsSubscriptionFilterState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.LogsSubscriptionFilterPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/logsSubscriptionFilters` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -8385,7 +8385,7 @@ export declare class Macie2JobSummary extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Macie2JobSummaryPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Macie2JobSummaryArgs, opts?: $Options);
 }
 
@@ -8443,7 +8443,7 @@ export interface Macie2JobSummaryState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Macie2JobSummaryPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/macie2JobSummaries` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -8495,7 +8495,7 @@ export declare class MacieAllowList extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.MacieAllowListPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: MacieAllowListArgs, opts?: $Options);
 }
 
@@ -8553,7 +8553,7 @@ export interface MacieAllowListState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.MacieAllowListPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/macieAllowLists` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -8605,7 +8605,7 @@ export declare class NetworkFirewallFirewallPolicy extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.NetworkFirewallPolicyPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: NetworkFirewallFirewallPolicyArgs, opts?: $Options);
 }
 
@@ -8663,7 +8663,7 @@ export interface NetworkFirewallFirewallPolicyState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.NetworkFirewallPolicyPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/networkFirewallFirewallPolicies` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -8715,7 +8715,7 @@ export declare class NetworkFirewallFirewall extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.NetworkFirewallPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: NetworkFirewallFirewallArgs, opts?: $Options);
 }
 
@@ -8773,7 +8773,7 @@ export interface NetworkFirewallFirewallState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.NetworkFirewallPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/networkFirewallFirewalls` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -8825,7 +8825,7 @@ export declare class NetworkFirewallRuleGroup extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.NetworkFirewallRuleGroupPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: NetworkFirewallRuleGroupArgs, opts?: $Options);
 }
 
@@ -8883,7 +8883,7 @@ export interface NetworkFirewallRuleGroupState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.NetworkFirewallRuleGroupPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/networkFirewallRuleGroups` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -8935,7 +8935,7 @@ export declare class OpenSearchDomainStatus extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.OpenSearchDomainStatusPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: OpenSearchDomainStatusArgs, opts?: $Options);
 }
 
@@ -8993,7 +8993,7 @@ export interface OpenSearchDomainStatusState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.OpenSearchDomainStatusPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/openSearchDomainStatuses` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -9045,7 +9045,7 @@ export declare class OrganizationsAccount extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.OrganizationsAccountPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: OrganizationsAccountArgs, opts?: $Options);
 }
 
@@ -9103,7 +9103,7 @@ export interface OrganizationsAccountState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.OrganizationsAccountPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/organizationsAccounts` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -9155,7 +9155,7 @@ export declare class OrganizationsOrganization extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.OrganizationsOrganizationPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: OrganizationsOrganizationArgs, opts?: $Options);
 }
 
@@ -9213,7 +9213,7 @@ export interface OrganizationsOrganizationState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.OrganizationsOrganizationPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/organizationsOrganizations` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -9265,7 +9265,7 @@ export declare class RdsDBCluster extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.RdsDBClusterPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: RdsDBClusterArgs, opts?: $Options);
 }
 
@@ -9323,7 +9323,7 @@ export interface RdsDBClusterState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.RdsDBClusterPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/rdsDBClusters` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -9375,7 +9375,7 @@ export declare class RdsDBInstance extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.RdsDBInstancePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: RdsDBInstanceArgs, opts?: $Options);
 }
 
@@ -9433,7 +9433,7 @@ export interface RdsDBInstanceState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.RdsDBInstancePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/rdsDBInstances` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -9485,7 +9485,7 @@ export declare class RdsDBSnapshotAttributesResult extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.RdsDBSnapshotAttributesResultPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: RdsDBSnapshotAttributesResultArgs, opts?: $Options);
 }
 
@@ -9543,7 +9543,7 @@ export interface RdsDBSnapshotAttributesResultState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.RdsDBSnapshotAttributesResultPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/rdsDBSnapshotAttributesResults` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -9595,7 +9595,7 @@ export declare class RdsDBSnapshot extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.RdsDBSnapshotPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: RdsDBSnapshotArgs, opts?: $Options);
 }
 
@@ -9653,7 +9653,7 @@ export interface RdsDBSnapshotState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.RdsDBSnapshotPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/rdsDBSnapshots` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -9705,7 +9705,7 @@ export declare class RdsEventSubscription extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.RdsEventSubscriptionPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: RdsEventSubscriptionArgs, opts?: $Options);
 }
 
@@ -9763,7 +9763,7 @@ export interface RdsEventSubscriptionState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.RdsEventSubscriptionPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/rdsEventSubscriptions` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -9815,7 +9815,7 @@ export declare class RdsExportTask extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.RdsExportTaskPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: RdsExportTaskArgs, opts?: $Options);
 }
 
@@ -9873,7 +9873,7 @@ export interface RdsExportTaskState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.RdsExportTaskPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/rdsExportTasks` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -9925,7 +9925,7 @@ export declare class RedshiftClusterParameterGroup extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.RedshiftClusterParameterGroupPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: RedshiftClusterParameterGroupArgs, opts?: $Options);
 }
 
@@ -9983,7 +9983,7 @@ export interface RedshiftClusterParameterGroupState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.RedshiftClusterParameterGroupPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/redshiftClusterParameterGroups` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -10035,7 +10035,7 @@ export declare class RedshiftCluster extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.RedshiftClusterPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: RedshiftClusterArgs, opts?: $Options);
 }
 
@@ -10093,7 +10093,7 @@ export interface RedshiftClusterState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.RedshiftClusterPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/redshiftClusters` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -10145,7 +10145,7 @@ export declare class Route53DomainsDomainSummary extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Route53DomainsDomainSummaryPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Route53DomainsDomainSummaryArgs, opts?: $Options);
 }
 
@@ -10203,7 +10203,7 @@ export interface Route53DomainsDomainSummaryState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Route53DomainsDomainSummaryPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/route53DomainsDomainSummaries` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -10255,7 +10255,7 @@ export declare class Route53HostedZone extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Route53HostedZonePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Route53HostedZoneArgs, opts?: $Options);
 }
 
@@ -10313,7 +10313,7 @@ export interface Route53HostedZoneState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Route53HostedZonePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/route53HostedZones` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -10365,7 +10365,7 @@ export declare class Route53ResourceRecordSet extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Route53ResourceRecordSetPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Route53ResourceRecordSetArgs, opts?: $Options);
 }
 
@@ -10423,7 +10423,7 @@ export interface Route53ResourceRecordSetState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Route53ResourceRecordSetPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/route53ResourceRecordSets` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -10475,7 +10475,7 @@ export declare class S3AccessControlPolicy extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.S3AccessControlPolicyPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: S3AccessControlPolicyArgs, opts?: $Options);
 }
 
@@ -10533,7 +10533,7 @@ export interface S3AccessControlPolicyState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.S3AccessControlPolicyPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/s3AccessControlPolicies` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -10585,7 +10585,7 @@ export declare class S3AccessPoint extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.S3AccessPointPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: S3AccessPointArgs, opts?: $Options);
 }
 
@@ -10643,7 +10643,7 @@ export interface S3AccessPointState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.S3AccessPointPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/s3AccessPoints` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -10695,7 +10695,7 @@ export declare class S3BucketPolicy extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.S3BucketPolicyPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: S3BucketPolicyArgs, opts?: $Options);
 }
 
@@ -10753,7 +10753,7 @@ export interface S3BucketPolicyState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.S3BucketPolicyPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/s3BucketPolicies` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -10805,7 +10805,7 @@ export declare class S3Bucket extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.S3BucketPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: S3BucketArgs, opts?: $Options);
 }
 
@@ -10863,7 +10863,7 @@ export interface S3BucketState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.S3BucketPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/s3Buckets` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -10915,7 +10915,7 @@ export declare class S3ControlMultiRegionAccessPointPolicyDocument extends $Cust
   /** AWS Tags */
   readonly awsTags: $Output<outputs.S3ControlMultiRegionAccessPointPolicyDocumentPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: S3ControlMultiRegionAccessPointPolicyDocumentArgs, opts?: $Options);
 }
 
@@ -10973,7 +10973,7 @@ export interface S3ControlMultiRegionAccessPointPolicyDocumentState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.S3ControlMultiRegionAccessPointPolicyDocumentPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/s3ControlMultiRegionAccessPointPolicyDocuments` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -11025,7 +11025,7 @@ export declare class SageMakerApp extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.SageMakerAppPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: SageMakerAppArgs, opts?: $Options);
 }
 
@@ -11083,7 +11083,7 @@ export interface SageMakerAppState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.SageMakerAppPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/sageMakerApps` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -11135,7 +11135,7 @@ export declare class SageMakerNotebookInstanceSummary extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.SageMakerNotebookInstanceSummaryPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: SageMakerNotebookInstanceSummaryArgs, opts?: $Options);
 }
 
@@ -11193,7 +11193,7 @@ export interface SageMakerNotebookInstanceSummaryState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.SageMakerNotebookInstanceSummaryPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/sageMakerNotebookInstanceSummaries` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -11245,7 +11245,7 @@ export declare class SecretsManagerResourcePolicy extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.SecretsManagerResourcePolicyPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: SecretsManagerResourcePolicyArgs, opts?: $Options);
 }
 
@@ -11303,7 +11303,7 @@ export interface SecretsManagerResourcePolicyState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.SecretsManagerResourcePolicyPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/secretsManagerResourcePolicies` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -11355,7 +11355,7 @@ export declare class SecretsManagerSecret extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.SecretsManagerSecretPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: SecretsManagerSecretArgs, opts?: $Options);
 }
 
@@ -11413,7 +11413,7 @@ export interface SecretsManagerSecretState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.SecretsManagerSecretPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/secretsManagerSecrets` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -11465,7 +11465,7 @@ export declare class SnsSubscription extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.SnsSubscriptionPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: SnsSubscriptionArgs, opts?: $Options);
 }
 
@@ -11523,7 +11523,7 @@ export interface SnsSubscriptionState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.SnsSubscriptionPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/snsSubscriptions` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -11575,7 +11575,7 @@ export declare class SnsTopic extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.SnsTopicPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: SnsTopicArgs, opts?: $Options);
 }
 
@@ -11633,7 +11633,7 @@ export interface SnsTopicState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.SnsTopicPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/snsTopics` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -11685,7 +11685,7 @@ export declare class SqsQueue extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.SqsQueuePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: SqsQueueArgs, opts?: $Options);
 }
 
@@ -11743,7 +11743,7 @@ export interface SqsQueueState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.SqsQueuePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/sqsQueues` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -11795,7 +11795,7 @@ export declare class SsmInstanceInformation extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.SsmInstanceInformationPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: SsmInstanceInformationArgs, opts?: $Options);
 }
 
@@ -11853,7 +11853,7 @@ export interface SsmInstanceInformationState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.SsmInstanceInformationPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ssmInstanceInformations` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -11905,7 +11905,7 @@ export declare class SsmParameter extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.SsmParameterPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: SsmParameterArgs, opts?: $Options);
 }
 
@@ -11963,7 +11963,7 @@ export interface SsmParameterState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.SsmParameterPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ssmParameters` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -12015,7 +12015,7 @@ export declare class SsmResourceComplianceSummaryItem extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.SsmResourceComplianceSummaryItemPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: SsmResourceComplianceSummaryItemArgs, opts?: $Options);
 }
 
@@ -12073,7 +12073,7 @@ export interface SsmResourceComplianceSummaryItemState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.SsmResourceComplianceSummaryItemPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ssmResourceComplianceSummaryItems` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -12125,7 +12125,7 @@ export declare class Wafv2LoggingConfiguration extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Wafv2LoggingConfigurationPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Wafv2LoggingConfigurationArgs, opts?: $Options);
 }
 
@@ -12183,7 +12183,7 @@ export interface Wafv2LoggingConfigurationState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Wafv2LoggingConfigurationPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/wafv2LoggingConfigurations` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -12235,7 +12235,7 @@ export declare class WafWebACLSummary extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.WafWebACLSummaryPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: WafWebACLSummaryArgs, opts?: $Options);
 }
 
@@ -12293,7 +12293,7 @@ export interface WafWebACLSummaryState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.WafWebACLSummaryPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/wafWebACLSummaries` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -12448,6 +12448,121 @@ export declare const getWafv2LoggingConfigurationOutput: typeof getWafv2LoggingC
 export declare const getWafWebACLSummaryOutput: typeof getWafWebACLSummary;
 export declare const startEc2InstanceOutput: typeof startEc2Instance;
 export declare const stopEc2InstanceOutput: typeof stopEc2Instance;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccessAnalyzerAnalyzerResult = AccessAnalyzerAnalyzerState;
+export type GetAcmCertificateSummaryResult = AcmCertificateSummaryState;
+export type GetApiGatewayRestApiResult = ApiGatewayRestApiState;
+export type GetApiGatewayStageResult = ApiGatewayStageState;
+export type GetAppSyncGraphqlApiResult = AppSyncGraphqlApiState;
+export type GetAutoScalingAutoScalingGroupResult = AutoScalingAutoScalingGroupState;
+export type GetCloudFormationStackResult = CloudFormationStackState;
+export type GetCloudFormationStackSetResult = CloudFormationStackSetState;
+export type GetCloudFrontDistributionResult = CloudFrontDistributionState;
+export type GetCloudTrailTrailResult = CloudTrailTrailState;
+export type GetCloudWatchAlarmResult = CloudWatchAlarmState;
+export type GetCodeBuildProjectResult = CodeBuildProjectState;
+export type GetCodeBuildSourceCredentialsInfoResult = CodeBuildSourceCredentialsInfoState;
+export type GetConfigServiceConfigurationRecorderResult = ConfigServiceConfigurationRecorderState;
+export type GetConfigServiceConfigurationRecorderStatusResult = ConfigServiceConfigurationRecorderStatusState;
+export type GetConfigServiceDeliveryChannelResult = ConfigServiceDeliveryChannelState;
+export type GetDatabaseMigrationServiceReplicationInstanceResult = DatabaseMigrationServiceReplicationInstanceState;
+export type GetDaxClusterResult = DaxClusterState;
+export type GetDynamoDBContinuousBackupsDescriptionResult = DynamoDBContinuousBackupsDescriptionState;
+export type GetDynamoDBTableResult = DynamoDBTableState;
+export type GetEc2AccountAttributeResult = Ec2AccountAttributeState;
+export type GetEc2AddressResult = Ec2AddressState;
+export type GetEc2FlowLogResult = Ec2FlowLogState;
+export type GetEc2ImageResult = Ec2ImageState;
+export type GetEc2InstanceResult = Ec2InstanceState;
+export type GetEc2InstanceStatusResult = Ec2InstanceStatusState;
+export type GetEc2IpamResult = Ec2IpamState;
+export type GetEc2KeyPairResult = Ec2KeyPairState;
+export type GetEc2NetworkAclResult = Ec2NetworkAclState;
+export type GetEc2NetworkInterfaceResult = Ec2NetworkInterfaceState;
+export type GetEc2RouteTableResult = Ec2RouteTableState;
+export type GetEc2SecurityGroupResult = Ec2SecurityGroupState;
+export type GetEc2SnapshotResult = Ec2SnapshotState;
+export type GetEc2SubnetResult = Ec2SubnetState;
+export type GetEc2VolumeResult = Ec2VolumeState;
+export type GetEc2VPCEndpointResult = Ec2VPCEndpointState;
+export type GetEc2VPCPeeringConnectionResult = Ec2VPCPeeringConnectionState;
+export type GetEc2VpcResult = Ec2VpcState;
+export type GetEcrImageDetailResult = EcrImageDetailState;
+export type GetEcrRepositoryResult = EcrRepositoryState;
+export type GetEcsClusterResult = EcsClusterState;
+export type GetEcsServiceResult = EcsServiceState;
+export type GetEcsTaskDefinitionResult = EcsTaskDefinitionState;
+export type GetEfsFileSystemResult = EfsFileSystemState;
+export type GetEfsMountTargetResult = EfsMountTargetState;
+export type GetEksClusterResult = EksClusterState;
+export type GetEksNodegroupResult = EksNodegroupState;
+export type GetElasticBeanstalkApplicationResult = ElasticBeanstalkApplicationState;
+export type GetElasticBeanstalkConfigurationTemplateResult = ElasticBeanstalkConfigurationTemplateState;
+export type GetElasticBeanstalkEnvironmentResult = ElasticBeanstalkEnvironmentState;
+export type GetElasticLoadBalancingV2ListenerResult = ElasticLoadBalancingV2ListenerState;
+export type GetElasticLoadBalancingV2LoadBalancerResult = ElasticLoadBalancingV2LoadBalancerState;
+export type GetElasticLoadBalancingV2TargetGroupResult = ElasticLoadBalancingV2TargetGroupState;
+export type GetElasticLoadBalancingV2TargetHealthDescriptionResult = ElasticLoadBalancingV2TargetHealthDescriptionState;
+export type GetEmrClusterResult = EmrClusterState;
+export type GetGuardDutyDetectorResult = GuardDutyDetectorState;
+export type GetIamAccessKeyLastUsedResult = IamAccessKeyLastUsedState;
+export type GetIamAccessKeyMetadataResult = IamAccessKeyMetadataState;
+export type GetIamGroupResult = IamGroupState;
+export type GetIamInstanceProfileResult = IamInstanceProfileState;
+export type GetIamMFADeviceResult = IamMFADeviceState;
+export type GetIamPasswordPolicyResult = IamPasswordPolicyState;
+export type GetIamPolicyVersionResult = IamPolicyVersionState;
+export type GetIamRoleResult = IamRoleState;
+export type GetIamServerCertificateResult = IamServerCertificateState;
+export type GetIamVirtualMFADeviceResult = IamVirtualMFADeviceState;
+export type GetKmsAliasResult = KmsAliasState;
+export type GetKmsKeyResult = KmsKeyState;
+export type GetLambdaFunctionCodeLocationResult = LambdaFunctionCodeLocationState;
+export type GetLambdaFunctionResult = LambdaFunctionState;
+export type GetLightsailBucketResult = LightsailBucketState;
+export type GetLightsailInstanceResult = LightsailInstanceState;
+export type GetLogsLogGroupResult = LogsLogGroupState;
+export type GetLogsLogStreamResult = LogsLogStreamState;
+export type GetLogsMetricFilterResult = LogsMetricFilterState;
+export type GetLogsSubscriptionFilterResult = LogsSubscriptionFilterState;
+export type GetMacie2JobSummaryResult = Macie2JobSummaryState;
+export type GetMacieAllowListResult = MacieAllowListState;
+export type GetNetworkFirewallFirewallPolicyResult = NetworkFirewallFirewallPolicyState;
+export type GetNetworkFirewallFirewallResult = NetworkFirewallFirewallState;
+export type GetNetworkFirewallRuleGroupResult = NetworkFirewallRuleGroupState;
+export type GetOpenSearchDomainStatusResult = OpenSearchDomainStatusState;
+export type GetOrganizationsAccountResult = OrganizationsAccountState;
+export type GetOrganizationsOrganizationResult = OrganizationsOrganizationState;
+export type GetRdsDBClusterResult = RdsDBClusterState;
+export type GetRdsDBInstanceResult = RdsDBInstanceState;
+export type GetRdsDBSnapshotAttributesResultResult = RdsDBSnapshotAttributesResultState;
+export type GetRdsDBSnapshotResult = RdsDBSnapshotState;
+export type GetRdsEventSubscriptionResult = RdsEventSubscriptionState;
+export type GetRdsExportTaskResult = RdsExportTaskState;
+export type GetRedshiftClusterParameterGroupResult = RedshiftClusterParameterGroupState;
+export type GetRedshiftClusterResult = RedshiftClusterState;
+export type GetRoute53DomainsDomainSummaryResult = Route53DomainsDomainSummaryState;
+export type GetRoute53HostedZoneResult = Route53HostedZoneState;
+export type GetRoute53ResourceRecordSetResult = Route53ResourceRecordSetState;
+export type GetS3AccessControlPolicyResult = S3AccessControlPolicyState;
+export type GetS3AccessPointResult = S3AccessPointState;
+export type GetS3BucketPolicyResult = S3BucketPolicyState;
+export type GetS3BucketResult = S3BucketState;
+export type GetS3ControlMultiRegionAccessPointPolicyDocumentResult = S3ControlMultiRegionAccessPointPolicyDocumentState;
+export type GetSageMakerAppResult = SageMakerAppState;
+export type GetSageMakerNotebookInstanceSummaryResult = SageMakerNotebookInstanceSummaryState;
+export type GetSecretsManagerResourcePolicyResult = SecretsManagerResourcePolicyState;
+export type GetSecretsManagerSecretResult = SecretsManagerSecretState;
+export type GetSnsSubscriptionResult = SnsSubscriptionState;
+export type GetSnsTopicResult = SnsTopicState;
+export type GetSqsQueueResult = SqsQueueState;
+export type GetSsmInstanceInformationResult = SsmInstanceInformationState;
+export type GetSsmParameterResult = SsmParameterState;
+export type GetSsmResourceComplianceSummaryItemResult = SsmResourceComplianceSummaryItemState;
+export type GetWafv2LoggingConfigurationResult = Wafv2LoggingConfigurationState;
+export type GetWafWebACLSummaryResult = WafWebACLSummaryState;
+export type StartEc2InstanceResult = outputs.OperationStatusResult;
+export type StopEc2InstanceResult = outputs.OperationStatusResult;
 
 export declare namespace inputs {
   interface AbortIncompleteMultipartUpload {
@@ -19918,6 +20033,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsAccessAnalyzerProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.AccessAnalyzerPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorAcmCertificateSummaries {
     /** The resource name */
@@ -19928,6 +20051,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsAcmCertificateSummaryProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.AcmCertificateSummaryPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorApiGatewayRestApis {
     /** The resource name */
@@ -19938,6 +20069,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsApiGatewayRestApiProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ApiGatewayRestApiPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorApiGatewayStages {
     /** The resource name */
@@ -19948,6 +20087,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsApiGatewayStageProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ApiGatewayStagePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorAppSyncGraphqlApis {
     /** The resource name */
@@ -19958,6 +20105,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsAppSyncGraphqlApiProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.AppSyncGraphqlApiPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorAutoScalingAutoScalingGroups {
     /** The resource name */
@@ -19968,6 +20123,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsAutoScalingGroupProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.AutoScalingGroupPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorCloudFormationStacks {
     /** The resource name */
@@ -19978,6 +20141,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsCloudFormationStackProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.CloudFormationStackPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorCloudFormationStackSets {
     /** The resource name */
@@ -19988,6 +20159,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsCloudFormationStackSetProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.CloudFormationStackSetPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorCloudFrontDistributions {
     /** The resource name */
@@ -19998,6 +20177,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsCloudFrontDistributionProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.CloudFrontDistributionPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorCloudTrailTrails {
     /** The resource name */
@@ -20008,6 +20195,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsCloudTrailProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.CloudTrailPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorCloudWatchAlarms {
     /** The resource name */
@@ -20018,6 +20213,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsCloudWatchAlarmProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.CloudWatchAlarmPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorCodeBuildProjects {
     /** The resource name */
@@ -20028,6 +20231,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsCodeBuildProjectProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.CodeBuildProjectPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorCodeBuildSourceCredentialsInfos {
     /** The resource name */
@@ -20038,6 +20249,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsCodeBuildSourceCredentialsInfoProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.CodeBuildSourceCredentialsInfoPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorConfigServiceConfigurationRecorders {
     /** The resource name */
@@ -20048,6 +20267,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsConfigServiceConfigurationRecorderProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ConfigServiceConfigurationRecorderPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorConfigServiceConfigurationRecorderStatuses {
     /** The resource name */
@@ -20058,6 +20285,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsConfigServiceConfigurationRecorderStatusProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ConfigServiceConfigurationRecorderStatusPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorConfigServiceDeliveryChannels {
     /** The resource name */
@@ -20068,6 +20303,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsConfigServiceDeliveryChannelProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ConfigServiceDeliveryChannelPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorDatabaseMigrationServiceReplicationInstances {
     /** The resource name */
@@ -20078,6 +20321,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsDatabaseMigrationServiceReplicationInstanceProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.DatabaseMigrationServiceReplicationInstancePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorDaxClusters {
     /** The resource name */
@@ -20088,6 +20339,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsDaxClusterProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.DaxClusterPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorDynamoDBContinuousBackupsDescriptions {
     /** The resource name */
@@ -20098,6 +20357,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsDynamoDBContinuousBackupsDescriptionProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.DynamoDBContinuousBackupsDescriptionPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorDynamoDBTables {
     /** The resource name */
@@ -20108,6 +20375,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsDynamoDBTableProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.DynamoDBTablePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2AccountAttributes {
     /** The resource name */
@@ -20118,6 +20393,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2AccountAttributeProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2AccountAttributePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2Addresses {
     /** The resource name */
@@ -20128,6 +20411,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2AddressProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2AddressPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2FlowLogs {
     /** The resource name */
@@ -20138,6 +20429,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2FlowLogProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2FlowLogPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2Images {
     /** The resource name */
@@ -20148,12 +20447,28 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2ImageProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2ImagePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2Instances {
     /** The resource name */
     name: "default";
     /** The resource-specific properties for this resource. */
     properties?: inputs.Ec2InstanceProperties;
+    awsProperties?: inputs.AwsEc2InstanceProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2InstancePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2InstanceStatuses {
     /** The resource name */
@@ -20164,6 +20479,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2InstanceStatusProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2InstanceStatusPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2Ipams {
     /** The resource name */
@@ -20174,6 +20497,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2IpamProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2IpamPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2KeyPairs {
     /** The resource name */
@@ -20184,6 +20515,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2KeyPairProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2KeyPairPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2NetworkAcls {
     /** The resource name */
@@ -20194,6 +20533,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2NetworkAclProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2NetworkAclPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2NetworkInterfaces {
     /** The resource name */
@@ -20204,6 +20551,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2NetworkInterfaceProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2NetworkInterfacePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2RouteTables {
     /** The resource name */
@@ -20214,6 +20569,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2RouteTableProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2RouteTablePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2SecurityGroups {
     /** The resource name */
@@ -20224,6 +20587,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2SecurityGroupProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2SecurityGroupPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2Snapshots {
     /** The resource name */
@@ -20234,6 +20605,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2SnapshotProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2SnapshotPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2Subnets {
     /** The resource name */
@@ -20244,6 +20623,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2SubnetProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2SubnetPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2Volumes {
     /** The resource name */
@@ -20254,6 +20641,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2VolumeProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2VolumePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2VPCEndpoints {
     /** The resource name */
@@ -20264,6 +20659,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2VPCEndpointProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2VPCEndpointPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2VPCPeeringConnections {
     /** The resource name */
@@ -20274,6 +20677,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2VPCPeeringConnectionProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2VPCPeeringConnectionPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2Vpcs {
     /** The resource name */
@@ -20284,6 +20695,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2VpcProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2VpcPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEcrImageDetails {
     /** The resource name */
@@ -20294,6 +20713,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEcrImageDetailProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.EcrImageDetailPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEcrRepositories {
     /** The resource name */
@@ -20304,6 +20731,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEcrRepositoryProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.EcrRepositoryPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEcsClusters {
     /** The resource name */
@@ -20314,6 +20749,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEcsClusterProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.EcsClusterPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEcsServices {
     /** The resource name */
@@ -20324,6 +20767,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEcsServiceProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.EcsServicePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEcsTaskDefinitions {
     /** The resource name */
@@ -20334,6 +20785,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEcsTaskDefinitionProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.EcsTaskDefinitionPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEfsFileSystems {
     /** The resource name */
@@ -20344,6 +20803,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEfsFileSystemProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.EfsFileSystemPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEfsMountTargets {
     /** The resource name */
@@ -20354,12 +20821,28 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEfsMountTargetProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.EfsMountTargetPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEksClusters {
     /** The resource name */
     name: "default";
     /** The resource-specific properties for this resource. */
     properties?: inputs.EksClusterProperties;
+    awsProperties?: inputs.AwsEksClusterProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.EksClusterPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEksNodegroups {
     /** The resource name */
@@ -20370,6 +20853,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEksNodegroupProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.EksNodegroupPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorElasticBeanstalkApplications {
     /** The resource name */
@@ -20380,6 +20871,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsElasticBeanstalkApplicationProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ElasticBeanstalkApplicationPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorElasticBeanstalkConfigurationTemplates {
     /** The resource name */
@@ -20390,6 +20889,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsElasticBeanstalkConfigurationTemplateProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ElasticBeanstalkConfigurationTemplatePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorElasticBeanstalkEnvironments {
     /** The resource name */
@@ -20400,6 +20907,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsElasticBeanstalkEnvironmentProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ElasticBeanstalkEnvironmentPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorElasticLoadBalancingV2Listeners {
     /** The resource name */
@@ -20410,6 +20925,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsElasticLoadBalancingV2ListenerProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ElasticLoadBalancingV2ListenerPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorElasticLoadBalancingV2LoadBalancers {
     /** The resource name */
@@ -20420,6 +20943,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsElasticLoadBalancingV2LoadBalancerProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ElasticLoadBalancingV2LoadBalancerPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorElasticLoadBalancingV2TargetGroups {
     /** The resource name */
@@ -20430,6 +20961,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsElasticLoadBalancingV2TargetGroupProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ElasticLoadBalancingV2TargetGroupPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorElasticLoadBalancingV2TargetHealthDescriptions {
     /** The resource name */
@@ -20440,6 +20979,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsElasticLoadBalancingv2TargetHealthDescriptionProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ElasticLoadBalancingv2TargetHealthDescriptionPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEmrClusters {
     /** The resource name */
@@ -20450,6 +20997,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEmrClusterProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.EmrClusterPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorGuardDutyDetectors {
     /** The resource name */
@@ -20460,6 +21015,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsGuardDutyDetectorProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.GuardDutyDetectorPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorIamAccessKeyLastUseds {
     /** The resource name */
@@ -20470,6 +21033,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsIamAccessKeyLastUsedProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.IamAccessKeyLastUsedPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorIamAccessKeyMetadata {
     /** The resource name */
@@ -20480,6 +21051,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsIamAccessKeyMetadataProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.IamAccessKeyMetadataPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorIamGroups {
     /** The resource name */
@@ -20490,6 +21069,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsIamGroupProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.IamGroupPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorIamInstanceProfiles {
     /** The resource name */
@@ -20500,6 +21087,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsIamInstanceProfileProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.IamInstanceProfilePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorIamMFADevices {
     /** The resource name */
@@ -20510,6 +21105,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsIamMFADeviceProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.IamMFADevicePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorIamPasswordPolicies {
     /** The resource name */
@@ -20520,6 +21123,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsIamPasswordPolicyProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.IamPasswordPolicyPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorIamPolicyVersions {
     /** The resource name */
@@ -20530,6 +21141,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsIamPolicyVersionProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.IamPolicyVersionPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorIamRoles {
     /** The resource name */
@@ -20540,6 +21159,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsIamRoleProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.IamRolePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorIamServerCertificates {
     /** The resource name */
@@ -20550,6 +21177,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsIamServerCertificateProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.IamServerCertificatePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorIamVirtualMFADevices {
     /** The resource name */
@@ -20560,6 +21195,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsIamVirtualMFADeviceProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.IamVirtualMFADevicePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorKmsAliases {
     /** The resource name */
@@ -20570,6 +21213,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsKmsAliasProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.KmsAliasPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorKmsKeys {
     /** The resource name */
@@ -20580,6 +21231,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsKmsKeyProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.KmsKeyPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorLambdaFunctionCodeLocations {
     /** The resource name */
@@ -20590,6 +21249,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsLambdaFunctionCodeLocationProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.LambdaFunctionCodeLocationPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorLambdaFunctions {
     /** The resource name */
@@ -20600,6 +21267,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsLambdaFunctionProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.LambdaFunctionPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorLightsailBuckets {
     /** The resource name */
@@ -20610,6 +21285,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsLightsailBucketProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.LightsailBucketPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorLightsailInstances {
     /** The resource name */
@@ -20620,6 +21303,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsLightsailInstanceProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.LightsailInstancePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorLogsLogGroups {
     /** The resource name */
@@ -20630,6 +21321,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsLogsLogGroupProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.LogsLogGroupPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorLogsLogStreams {
     /** The resource name */
@@ -20640,6 +21339,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsLogsLogStreamProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.LogsLogStreamPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorLogsMetricFilters {
     /** The resource name */
@@ -20650,6 +21357,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsLogsMetricFilterProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.LogsMetricFilterPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorLogsSubscriptionFilters {
     /** The resource name */
@@ -20660,6 +21375,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsLogsSubscriptionFilterProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.LogsSubscriptionFilterPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorMacie2JobSummaries {
     /** The resource name */
@@ -20670,6 +21393,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsMacie2JobSummaryProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Macie2JobSummaryPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorMacieAllowLists {
     /** The resource name */
@@ -20680,6 +21411,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsMacieAllowListProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.MacieAllowListPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorNetworkFirewallFirewallPolicies {
     /** The resource name */
@@ -20690,6 +21429,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsNetworkFirewallPolicyProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.NetworkFirewallPolicyPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorNetworkFirewallFirewalls {
     /** The resource name */
@@ -20700,6 +21447,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsNetworkFirewallProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.NetworkFirewallPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorNetworkFirewallRuleGroups {
     /** The resource name */
@@ -20710,6 +21465,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsNetworkFirewallRuleGroupProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.NetworkFirewallRuleGroupPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorOpenSearchDomainStatuses {
     /** The resource name */
@@ -20720,6 +21483,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsOpenSearchDomainStatusProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.OpenSearchDomainStatusPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorOrganizationsAccounts {
     /** The resource name */
@@ -20730,6 +21501,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsOrganizationsAccountProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.OrganizationsAccountPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorOrganizationsOrganizations {
     /** The resource name */
@@ -20740,6 +21519,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsOrganizationsOrganizationProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.OrganizationsOrganizationPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorRdsDBClusters {
     /** The resource name */
@@ -20750,6 +21537,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsRdsDBClusterProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.RdsDBClusterPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorRdsDBInstances {
     /** The resource name */
@@ -20760,6 +21555,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsRdsDBInstanceProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.RdsDBInstancePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorRdsDBSnapshotAttributesResults {
     /** The resource name */
@@ -20770,6 +21573,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsRdsDBSnapshotAttributesResultProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.RdsDBSnapshotAttributesResultPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorRdsDBSnapshots {
     /** The resource name */
@@ -20780,6 +21591,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsRdsDBSnapshotProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.RdsDBSnapshotPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorRdsEventSubscriptions {
     /** The resource name */
@@ -20790,6 +21609,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsRdsEventSubscriptionProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.RdsEventSubscriptionPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorRdsExportTasks {
     /** The resource name */
@@ -20800,6 +21627,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsRdsExportTaskProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.RdsExportTaskPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorRedshiftClusterParameterGroups {
     /** The resource name */
@@ -20810,6 +21645,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsRedshiftClusterParameterGroupProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.RedshiftClusterParameterGroupPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorRedshiftClusters {
     /** The resource name */
@@ -20820,6 +21663,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsRedshiftClusterProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.RedshiftClusterPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorRoute53DomainsDomainSummaries {
     /** The resource name */
@@ -20830,6 +21681,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsRoute53DomainsDomainSummaryProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Route53DomainsDomainSummaryPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorRoute53HostedZones {
     /** The resource name */
@@ -20840,6 +21699,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsRoute53HostedZoneProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Route53HostedZonePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorRoute53ResourceRecordSets {
     /** The resource name */
@@ -20850,6 +21717,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsRoute53ResourceRecordSetProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Route53ResourceRecordSetPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorS3AccessControlPolicies {
     /** The resource name */
@@ -20860,6 +21735,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsS3AccessControlPolicyProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.S3AccessControlPolicyPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorS3AccessPoints {
     /** The resource name */
@@ -20870,6 +21753,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsS3AccessPointProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.S3AccessPointPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorS3BucketPolicies {
     /** The resource name */
@@ -20880,6 +21771,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsS3BucketPolicyProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.S3BucketPolicyPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorS3Buckets {
     /** The resource name */
@@ -20890,6 +21789,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsS3BucketProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.S3BucketPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorS3ControlMultiRegionAccessPointPolicyDocuments {
     /** The resource name */
@@ -20900,6 +21807,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsS3ControlMultiRegionAccessPointPolicyDocumentProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.S3ControlMultiRegionAccessPointPolicyDocumentPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorSageMakerApps {
     /** The resource name */
@@ -20910,6 +21825,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsSageMakerAppProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.SageMakerAppPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorSageMakerNotebookInstanceSummaries {
     /** The resource name */
@@ -20920,6 +21843,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsSageMakerNotebookInstanceSummaryProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.SageMakerNotebookInstanceSummaryPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorSecretsManagerResourcePolicies {
     /** The resource name */
@@ -20930,6 +21861,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsSecretsManagerResourcePolicyProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.SecretsManagerResourcePolicyPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorSecretsManagerSecrets {
     /** The resource name */
@@ -20940,6 +21879,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsSecretsManagerSecretProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.SecretsManagerSecretPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorSnsSubscriptions {
     /** The resource name */
@@ -20950,6 +21897,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsSnsSubscriptionProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.SnsSubscriptionPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorSnsTopics {
     /** The resource name */
@@ -20960,6 +21915,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsSnsTopicProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.SnsTopicPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorSqsQueues {
     /** The resource name */
@@ -20970,6 +21933,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsSqsQueueProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.SqsQueuePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorSsmInstanceInformations {
     /** The resource name */
@@ -20980,6 +21951,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsSsmInstanceInformationProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.SsmInstanceInformationPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorSsmParameters {
     /** The resource name */
@@ -20990,6 +21969,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsSsmParameterProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.SsmParameterPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorSsmResourceComplianceSummaryItems {
     /** The resource name */
@@ -21000,6 +21987,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsSsmResourceComplianceSummaryItemProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.SsmResourceComplianceSummaryItemPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorWafv2LoggingConfigurations {
     /** The resource name */
@@ -21010,6 +22005,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsWafv2LoggingConfigurationProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Wafv2LoggingConfigurationPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorWafWebACLSummaries {
     /** The resource name */
@@ -21020,6 +22023,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsWafWebACLSummaryProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.WafWebACLSummaryPropertiesAwsTags;
   }
   interface MitigationInEffectEnumValue {
     /** Property value */

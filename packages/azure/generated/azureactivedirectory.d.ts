@@ -32,7 +32,7 @@ export declare class B2cDirectory extends $CustomResource {
   /** The billing configuration for the tenant. */
   readonly billingConfig: $Output<outputs.B2CTenantResourcePropertiesBillingConfig | undefined>;
   /** An identifier of the Azure AD B2C tenant. */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   constructor(name: string, args: B2cDirectoryArgs, opts?: $Options);
 }
 
@@ -71,7 +71,7 @@ export interface B2cDirectoryState {
   tags?: outputs.CreateTenantRequestBodyTags;
   systemData?: outputs.SystemData;
   billingConfig?: outputs.B2CTenantResourcePropertiesBillingConfig;
-  tenantId?: string;
+  tenantId: string;
 }
 /**
  * Reads an existing `Microsoft.AzureActiveDirectory/b2cDirectories` without managing it (GET, api-version 2021-04-01); undefined when it does not exist.
@@ -99,7 +99,7 @@ export declare class GuestUsage extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.AzureActiveDirectory/guestUsages">;
   /** Location of the Guest Usages resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Key-value pairs of additional resource provisioning properties. */
   readonly tags: $Output<outputs.GuestUsagesResourceTags | undefined>;
   /** The Guest Usages Resource Properties */
@@ -139,7 +139,7 @@ export interface GuestUsageState {
   guestUsageName: string;
   name: string;
   type: "Microsoft.AzureActiveDirectory/guestUsages";
-  location?: string;
+  location: string;
   tags?: outputs.GuestUsagesResourceTags;
   properties?: outputs.GuestUsagesResourceProperties;
   systemData?: outputs.SystemData;
@@ -156,6 +156,9 @@ export declare function getGuestUsage(args: GetGuestUsageArgs): $Output<GuestUsa
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getB2cDirectoryOutput: typeof getB2cDirectory;
 export declare const getGuestUsageOutput: typeof getGuestUsage;
+// Pulumi's names for what each function and lookup returns.
+export type GetB2cDirectoryResult = B2cDirectoryState;
+export type GetGuestUsageResult = GuestUsageState;
 
 export declare namespace inputs {
   interface B2CResourceSKU {
@@ -189,11 +192,12 @@ export declare namespace inputs {
     name: string;
     /** The location in which the resource is hosted and data resides. Can be one of 'United States', 'Europe', 'Asia Pacific', or 'Australia'. Refer to [this documentation](https://aka.ms/B2CDataResidency) for more information. */
     location: string;
-    properties: inputs.CreateTenantRequestBodyPropertiesOrB2CTenantResourceProperties;
+    properties?: inputs.CreateTenantRequestBodyPropertiesOrB2CTenantResourceProperties;
     /** SKU properties of the Azure AD B2C tenant. Learn more about Azure AD B2C billing at [aka.ms/b2cBilling](https://aka.ms/b2cBilling). */
     sku: inputs.B2CResourceSKU;
     /** Resource Tags */
     tags?: inputs.CreateTenantRequestBodyTags;
+    createTenantProperties?: inputs.CreateTenantProperties;
   }
   interface MicrosoftAzureActiveDirectoryGuestUsages {
     /** The resource name */
@@ -204,6 +208,7 @@ export declare namespace inputs {
     tags?: inputs.GuestUsagesResourceTags;
     /** The Guest Usages Resource Properties */
     properties?: inputs.GuestUsagesResourceProperties;
+    tenantId?: string;
   }
   interface SystemData {
     /** The identity that created the resource. */

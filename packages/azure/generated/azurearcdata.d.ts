@@ -51,7 +51,7 @@ export declare class DataController extends $CustomResource {
   /** Deprecated. Service principal is deprecated in favor of Arc Kubernetes service extension managed identity. */
   readonly uploadServicePrincipal: $Output<outputs.UploadServicePrincipal | undefined>;
   /** The provisioning state of the Arc Data Controller resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** If a CustomLocation is provided, this contains the ARM id of the connected cluster the custom location belongs to. */
   readonly clusterId: $Output<string | undefined>;
   /** If a CustomLocation is provided, this contains the ARM id of the extension the custom location belongs to. */
@@ -126,7 +126,7 @@ export interface DataControllerState {
   logsDashboardCredential?: outputs.BasicLoginInformation;
   logAnalyticsWorkspaceConfig?: outputs.LogAnalyticsWorkspaceConfig;
   uploadServicePrincipal?: outputs.UploadServicePrincipal;
-  provisioningState?: string;
+  provisioningState: string;
   clusterId?: string;
   extensionId?: string;
 }
@@ -164,7 +164,7 @@ export declare class ActiveDirectoryConnector extends $CustomResource {
   /** Username and password for domain service account authentication. */
   readonly domainServiceAccountLoginInformation: $Output<outputs.BasicLoginInformation | undefined>;
   /** The provisioning state of the Active Directory connector resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** null */
   readonly spec: $Output<outputs.ActiveDirectoryConnectorSpec>;
   /** null */
@@ -207,7 +207,7 @@ export interface ActiveDirectoryConnectorState {
   properties: outputs.ActiveDirectoryConnectorProperties;
   systemData?: outputs.SystemData;
   domainServiceAccountLoginInformation?: outputs.BasicLoginInformation;
-  provisioningState?: string;
+  provisioningState: string;
   spec: outputs.ActiveDirectoryConnectorSpec;
   status?: outputs.ActiveDirectoryConnectorStatus;
 }
@@ -259,7 +259,7 @@ export declare class PostgresInstance extends $CustomResource {
   /** Last uploaded date from Kubernetes cluster. Defaults to current date time */
   readonly lastUploadedDate: $Output<string | undefined>;
   /** The provisioning state of the Azure Arc-enabled PostgreSQL instance. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: PostgresInstanceArgs, opts?: $Options);
 }
 
@@ -314,7 +314,7 @@ export interface PostgresInstanceState {
   basicLoginInformation?: outputs.BasicLoginInformation;
   k8sRaw?: any;
   lastUploadedDate?: string;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.AzureArcData/postgresInstances` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -368,7 +368,7 @@ export declare class SqlManagedInstance extends $CustomResource {
   /** Last uploaded date from Kubernetes cluster. Defaults to current date time */
   readonly lastUploadedDate: $Output<string | undefined>;
   /** The provisioning state of the Arc-enabled SQL Managed Instance resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Active Directory information related to this SQL Managed Instance. */
   readonly activeDirectoryInformation: $Output<outputs.ActiveDirectoryInformation | undefined>;
   /** The license type to apply for this managed instance. */
@@ -445,7 +445,7 @@ export interface SqlManagedInstanceState {
   k8sRaw?: outputs.SqlManagedInstanceK8SRaw;
   basicLoginInformation?: outputs.BasicLoginInformation;
   lastUploadedDate?: string;
-  provisioningState?: string;
+  provisioningState: string;
   activeDirectoryInformation?: outputs.ActiveDirectoryInformation;
   licenseType?: "BasePrice" | "LicenseIncluded" | "DisasterRecovery" | (string & {});
   clusterId?: string;
@@ -483,7 +483,7 @@ export declare class FailoverGroup extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the failover group resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | (string & {})>;
   /** The resource ID of the partner SQL managed instance. */
   readonly partnerManagedInstanceId: $Output<string>;
   /** The specifications of the failover group resource. */
@@ -527,7 +527,7 @@ export interface FailoverGroupState {
   type: "Microsoft.AzureArcData/sqlManagedInstances/failoverGroups";
   properties: outputs.FailoverGroupProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | (string & {});
   partnerManagedInstanceId: string;
   spec: outputs.FailoverGroupSpec;
   status?: any;
@@ -570,7 +570,7 @@ export declare class SqlServerEsuLicense extends $CustomResource {
   /** The SQL Server version the license covers. */
   readonly version: $Output<"SQL Server 2012" | "SQL Server 2014" | (string & {})>;
   /** The unique ID of this license. This is a GUID-formatted string (e.g. 00000000-0000-0000-0000-000000000000). */
-  readonly uniqueId: $Output<string | undefined>;
+  readonly uniqueId: $Output<string>;
   /** The number of total cores of the license covers. */
   readonly physicalCores: $Output<number>;
   /** The activation state of the license. */
@@ -578,11 +578,11 @@ export declare class SqlServerEsuLicense extends $CustomResource {
   /** The Azure scope to which the license will apply. */
   readonly scopeType: $Output<"Tenant" | "Subscription" | "ResourceGroup" | (string & {})>;
   /** The timestamp of the activation of the SqlServerEsuLicense in ISO 8601 date-time format. */
-  readonly activatedAt: $Output<string | undefined>;
+  readonly activatedAt: $Output<string>;
   /** The timestamp of the termination of the SqlServerEsuLicense in ISO 8601 date-time format. */
-  readonly terminatedAt: $Output<string | undefined>;
+  readonly terminatedAt: $Output<string>;
   /** The tenantId the SQL Server ESU license resource subscription resides in. */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   constructor(name: string, args: SqlServerEsuLicenseArgs, opts?: $Options);
 }
 
@@ -628,13 +628,13 @@ export interface SqlServerEsuLicenseState {
   systemData?: outputs.SystemData;
   billingPlan: "PAYG" | "Paid" | (string & {});
   version: "SQL Server 2012" | "SQL Server 2014" | (string & {});
-  uniqueId?: string;
+  uniqueId: string;
   physicalCores: number;
   activationState: "Inactive" | "Active" | "Terminated" | "Enabled" | "Disabled" | "Deleted" | "Completed" | "Faulted" | "Suspended" | (string & {});
   scopeType: "Tenant" | "Subscription" | "ResourceGroup" | (string & {});
-  activatedAt?: string;
-  terminatedAt?: string;
-  tenantId?: string;
+  activatedAt: string;
+  terminatedAt: string;
+  tenantId: string;
 }
 /**
  * Reads an existing `Microsoft.AzureArcData/sqlServerEsuLicenses` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -674,53 +674,53 @@ export declare class SqlServerInstance extends $CustomResource {
   /** SQL Server edition. */
   readonly edition: $Output<"Evaluation" | "Enterprise" | "Standard" | "Web" | "Developer" | "Express" | "Business Intelligence" | "Standard Developer" | (string & {}) | undefined>;
   /** ARM Resource id of the container resource (Azure Arc for Servers). */
-  readonly containerResourceId: $Output<string | undefined>;
+  readonly containerResourceId: $Output<string>;
   /** The unique ID of the hybrid machine that this resource belongs to. */
-  readonly vmId: $Output<string | undefined>;
+  readonly vmId: $Output<string>;
   /** The time when the resource was created. */
-  readonly createTime: $Output<string | undefined>;
+  readonly createTime: $Output<string>;
   /** The number of logical processors used by the SQL Server instance. */
-  readonly vCore: $Output<string | undefined>;
+  readonly vCore: $Output<string>;
   /** The number of total cores of the Operating System Environment (OSE) hosting the SQL Server instance. */
   readonly cores: $Output<string | undefined>;
   /** The cloud connectivity status. */
-  readonly status: $Output<"Connected" | "Disconnected" | "Registered" | "Unknown" | (string & {}) | undefined>;
+  readonly status: $Output<"Connected" | "Disconnected" | "Registered" | "Unknown" | (string & {})>;
   /** SQL Server update level. */
-  readonly patchLevel: $Output<string | undefined>;
+  readonly patchLevel: $Output<string>;
   /** SQL Server collation. */
-  readonly collation: $Output<string | undefined>;
+  readonly collation: $Output<string>;
   /** Indicates whether database master key exists in SQL Server. */
-  readonly dbMasterKeyExists: $Output<boolean | undefined>;
+  readonly dbMasterKeyExists: $Output<boolean>;
   /** Indicates whether always On availability groups is enabled in SQL Server. */
-  readonly isHadrEnabled: $Output<boolean | undefined>;
+  readonly isHadrEnabled: $Output<boolean>;
   /** An array of integers, where each value represents the enabled trace flags in SQL Server. */
   readonly traceFlags: $Output<number[] | undefined>;
   /** SQL Server current version. */
-  readonly currentVersion: $Output<string | undefined>;
+  readonly currentVersion: $Output<string>;
   /** SQL Server instance name. */
   readonly instanceName: $Output<string | undefined>;
   /** Dynamic TCP ports used by SQL Server. */
-  readonly tcpDynamicPorts: $Output<string | undefined>;
+  readonly tcpDynamicPorts: $Output<string>;
   /** Static TCP ports used by SQL Server. */
-  readonly tcpStaticPorts: $Output<string | undefined>;
+  readonly tcpStaticPorts: $Output<string>;
   /** SQL Server product ID. */
-  readonly productId: $Output<string | undefined>;
+  readonly productId: $Output<string>;
   /** SQL Server license type. */
-  readonly licenseType: $Output<"Undefined" | "Free" | "HADR" | "ServerCAL" | "LicenseOnly" | "PAYG" | "Paid" | "FabricCapacity" | (string & {}) | undefined>;
+  readonly licenseType: $Output<"Undefined" | "Free" | "HADR" | "ServerCAL" | "LicenseOnly" | "PAYG" | "Paid" | "FabricCapacity" | (string & {})>;
   /** Timestamp of last Azure Defender status update. */
-  readonly azureDefenderStatusLastUpdated: $Output<string | undefined>;
+  readonly azureDefenderStatusLastUpdated: $Output<string>;
   /** Status of Azure Defender. */
-  readonly azureDefenderStatus: $Output<"Protected" | "Unprotected" | "Unknown" | (string & {}) | undefined>;
+  readonly azureDefenderStatus: $Output<"Protected" | "Unprotected" | "Unknown" | (string & {})>;
   /** The provisioning state of the Arc-enabled SQL Server resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The time when last successful inventory upload was performed. */
-  readonly lastInventoryUploadTime: $Output<string | undefined>;
+  readonly lastInventoryUploadTime: $Output<string>;
   /** The time when last successful usage upload was performed. */
-  readonly lastUsageUploadTime: $Output<string | undefined>;
+  readonly lastUsageUploadTime: $Output<string>;
   /** Type of host for Azure Arc SQL Server */
   readonly hostType: $Output<"Azure Virtual Machine" | "Azure VMWare Virtual Machine" | "Azure Kubernetes Service" | "AWS VMWare Virtual Machine" | "AWS Kubernetes Service" | "GCP VMWare Virtual Machine" | "GCP Kubernetes Service" | "Container" | "Virtual Machine" | "Physical Server" | "AWS Virtual Machine" | "GCP Virtual Machine" | "Other" | (string & {}) | undefined>;
   /** The role of the SQL Server, based on availability. */
-  readonly alwaysOnRole: $Output<"None" | "FailoverClusterInstance" | "FailoverClusterNode" | "AvailabilityGroupReplica" | (string & {}) | undefined>;
+  readonly alwaysOnRole: $Output<"None" | "FailoverClusterInstance" | "FailoverClusterNode" | "AvailabilityGroupReplica" | (string & {})>;
   /** Database mirroring endpoint related properties. */
   readonly databaseMirroringEndpoint: $Output<outputs.DBMEndpoint | undefined>;
   /** Failover Cluster Instance properties. */
@@ -740,11 +740,11 @@ export declare class SqlServerInstance extends $CustomResource {
   /** Indicates if the resource represents a SQL Server engine or a SQL Server component service installed on the host. */
   readonly serviceType: $Output<"Engine" | "SSRS" | "SSAS" | "SSIS" | "PBIRS" | (string & {}) | undefined>;
   /** maximum server memory (MB) value configured for this instance. */
-  readonly maxServerMemoryMB: $Output<number | undefined>;
+  readonly maxServerMemoryMB: $Output<number>;
   /** Indicates whether Microsoft PKI root-authority certificate (trusted by Azure) exists in SQL Server and trusted for Azure database.windows.net domains. */
-  readonly isMicrosoftPkiCertTrustConfigured: $Output<boolean | undefined>;
+  readonly isMicrosoftPkiCertTrustConfigured: $Output<boolean>;
   /** Indicates whether DigiCert PKI root-authority certificate (trusted by Azure) exists in SQL Server and trusted for Azure database.windows.net domains. */
-  readonly isDigiCertPkiCertTrustConfigured: $Output<boolean | undefined>;
+  readonly isDigiCertPkiCertTrustConfigured: $Output<boolean>;
   /** Authentication related configuration for the SQL Server Instance. */
   readonly authentication: $Output<outputs.Authentication | undefined>;
   constructor(name: string, args: SqlServerInstanceArgs, opts?: $Options);
@@ -812,30 +812,30 @@ export interface SqlServerInstanceState {
   systemData?: outputs.SystemData;
   version?: "Unknown" | "SQL Server 2012" | "SQL Server 2014" | "SQL Server 2016" | "SQL Server 2017" | "SQL Server 2019" | "SQL Server 2022" | "SQL Server 2025" | (string & {});
   edition?: "Evaluation" | "Enterprise" | "Standard" | "Web" | "Developer" | "Express" | "Business Intelligence" | "Standard Developer" | (string & {});
-  containerResourceId?: string;
-  vmId?: string;
-  createTime?: string;
-  vCore?: string;
+  containerResourceId: string;
+  vmId: string;
+  createTime: string;
+  vCore: string;
   cores?: string;
-  status?: "Connected" | "Disconnected" | "Registered" | "Unknown" | (string & {});
-  patchLevel?: string;
-  collation?: string;
-  dbMasterKeyExists?: boolean;
-  isHadrEnabled?: boolean;
+  status: "Connected" | "Disconnected" | "Registered" | "Unknown" | (string & {});
+  patchLevel: string;
+  collation: string;
+  dbMasterKeyExists: boolean;
+  isHadrEnabled: boolean;
   traceFlags?: number[];
-  currentVersion?: string;
+  currentVersion: string;
   instanceName?: string;
-  tcpDynamicPorts?: string;
-  tcpStaticPorts?: string;
-  productId?: string;
-  licenseType?: "Undefined" | "Free" | "HADR" | "ServerCAL" | "LicenseOnly" | "PAYG" | "Paid" | "FabricCapacity" | (string & {});
-  azureDefenderStatusLastUpdated?: string;
-  azureDefenderStatus?: "Protected" | "Unprotected" | "Unknown" | (string & {});
-  provisioningState?: string;
-  lastInventoryUploadTime?: string;
-  lastUsageUploadTime?: string;
+  tcpDynamicPorts: string;
+  tcpStaticPorts: string;
+  productId: string;
+  licenseType: "Undefined" | "Free" | "HADR" | "ServerCAL" | "LicenseOnly" | "PAYG" | "Paid" | "FabricCapacity" | (string & {});
+  azureDefenderStatusLastUpdated: string;
+  azureDefenderStatus: "Protected" | "Unprotected" | "Unknown" | (string & {});
+  provisioningState: string;
+  lastInventoryUploadTime: string;
+  lastUsageUploadTime: string;
   hostType?: "Azure Virtual Machine" | "Azure VMWare Virtual Machine" | "Azure Kubernetes Service" | "AWS VMWare Virtual Machine" | "AWS Kubernetes Service" | "GCP VMWare Virtual Machine" | "GCP Kubernetes Service" | "Container" | "Virtual Machine" | "Physical Server" | "AWS Virtual Machine" | "GCP Virtual Machine" | "Other" | (string & {});
-  alwaysOnRole?: "None" | "FailoverClusterInstance" | "FailoverClusterNode" | "AvailabilityGroupReplica" | (string & {});
+  alwaysOnRole: "None" | "FailoverClusterInstance" | "FailoverClusterNode" | "AvailabilityGroupReplica" | (string & {});
   databaseMirroringEndpoint?: outputs.DBMEndpoint;
   failoverCluster?: outputs.FailoverCluster;
   backupPolicy?: outputs.BackupPolicy;
@@ -845,9 +845,9 @@ export interface SqlServerInstanceState {
   bestPracticesAssessment?: outputs.BestPracticesAssessment;
   clientConnection?: outputs.ClientConnection;
   serviceType?: "Engine" | "SSRS" | "SSAS" | "SSIS" | "PBIRS" | (string & {});
-  maxServerMemoryMB?: number;
-  isMicrosoftPkiCertTrustConfigured?: boolean;
-  isDigiCertPkiCertTrustConfigured?: boolean;
+  maxServerMemoryMB: number;
+  isMicrosoftPkiCertTrustConfigured: boolean;
+  isDigiCertPkiCertTrustConfigured: boolean;
   authentication?: outputs.Authentication;
 }
 /**
@@ -886,15 +886,15 @@ export declare class AvailabilityGroup extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** ID GUID of the availability group. */
-  readonly availabilityGroupId: $Output<string | undefined>;
+  readonly availabilityGroupId: $Output<string>;
   /** the SQL server name. */
-  readonly serverName: $Output<string | undefined>;
+  readonly serverName: $Output<string>;
   /** the SQL Server Instance name. */
-  readonly instanceName: $Output<string | undefined>;
+  readonly instanceName: $Output<string>;
   /** The unique ID of the hybrid machine that this resource belongs to. */
-  readonly vmId: $Output<string | undefined>;
+  readonly vmId: $Output<string>;
   /** Timestamp for when the data was collected from the client machine. */
-  readonly collectionTimestamp: $Output<string | undefined>;
+  readonly collectionTimestamp: $Output<string>;
   /** Availability Group Info */
   readonly info: $Output<outputs.AvailabilityGroupInfo | undefined>;
   /** A list of Availability Group Replicas. */
@@ -902,7 +902,7 @@ export declare class AvailabilityGroup extends $CustomResource {
   /** A list of Availability Group Database Replicas. */
   readonly databases: $Output<outputs.SqlServerAvailabilityGroupResourcePropertiesDatabases | undefined>;
   /** The provisioning state of the Arc-enabled SQL Server availability group resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: AvailabilityGroupArgs, opts?: $Options);
 }
 
@@ -946,15 +946,15 @@ export interface AvailabilityGroupState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  availabilityGroupId?: string;
-  serverName?: string;
-  instanceName?: string;
-  vmId?: string;
-  collectionTimestamp?: string;
+  availabilityGroupId: string;
+  serverName: string;
+  instanceName: string;
+  vmId: string;
+  collectionTimestamp: string;
   info?: outputs.AvailabilityGroupInfo;
   replicas?: outputs.SqlServerAvailabilityGroupResourcePropertiesReplicas;
   databases?: outputs.SqlServerAvailabilityGroupResourcePropertiesDatabases;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.AzureArcData/sqlServerInstances/availabilityGroups` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -1017,19 +1017,19 @@ export declare class Database extends $CustomResource {
   /** The backup profile for the SQL server. */
   readonly backupPolicy: $Output<outputs.BackupPolicy | undefined>;
   /** This records the earliest start date and time that restore is available for this database (ISO8601 format). */
-  readonly earliestRestoreDate: $Output<string | undefined>;
+  readonly earliestRestoreDate: $Output<string>;
   /** Database create mode. PointInTimeRestore: Create a database by restoring a point in time backup of an existing database. sourceDatabaseId and restorePointInTime must be specified. */
   readonly createMode: $Output<"Default" | "PointInTimeRestore" | (string & {}) | undefined>;
   /** The name of the source database associated with create operation of this database. */
   readonly sourceDatabaseId: $Output<string | undefined>;
   /** The unique ID of the hybrid machine that this resource belongs to. */
-  readonly vmId: $Output<string | undefined>;
+  readonly vmId: $Output<string>;
   /** Conditional. If createMode is PointInTimeRestore, this value is required. Specifies the point in time (ISO8601 format) of the source database that will be restored to create the new database. */
   readonly restorePointInTime: $Output<string | undefined>;
   /** The provisioning state of the Arc-enabled SQL Server database resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The time when last successful database upload was performed. */
-  readonly lastDatabaseUploadTime: $Output<string | undefined>;
+  readonly lastDatabaseUploadTime: $Output<string>;
   /** Migration related configuration. */
   readonly migration: $Output<outputs.DataBaseMigration | undefined>;
   constructor(name: string, args: DatabaseArgs, opts?: $Options);
@@ -1115,13 +1115,13 @@ export interface DatabaseState {
   databaseOptions?: outputs.SqlServerDatabaseResourcePropertiesDatabaseOptions;
   backupInformation?: outputs.SqlServerDatabaseResourcePropertiesBackupInformation;
   backupPolicy?: outputs.BackupPolicy;
-  earliestRestoreDate?: string;
+  earliestRestoreDate: string;
   createMode?: "Default" | "PointInTimeRestore" | (string & {});
   sourceDatabaseId?: string;
-  vmId?: string;
+  vmId: string;
   restorePointInTime?: string;
-  provisioningState?: string;
-  lastDatabaseUploadTime?: string;
+  provisioningState: string;
+  lastDatabaseUploadTime: string;
   migration?: outputs.DataBaseMigration;
 }
 /**
@@ -1168,11 +1168,11 @@ export declare class SqlServerLicense extends $CustomResource {
   /** The Azure scope to which the license will apply. */
   readonly scopeType: $Output<"Tenant" | "Subscription" | "ResourceGroup" | (string & {})>;
   /** The timestamp of the most recent activation of the SqlServerLicense. */
-  readonly lastActivatedAt: $Output<string | undefined>;
+  readonly lastActivatedAt: $Output<string>;
   /** The timestamp of the most recent deactivation of the SqlServerLicense. */
-  readonly lastDeactivatedAt: $Output<string | undefined>;
+  readonly lastDeactivatedAt: $Output<string>;
   /** The tenantId the SQL Server license resource subscription resides in. */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   constructor(name: string, args: SqlServerLicenseArgs, opts?: $Options);
 }
 
@@ -1221,9 +1221,9 @@ export interface SqlServerLicenseState {
   licenseCategory: "Core" | (string & {});
   activationState: "Activated" | "Deactivated" | (string & {});
   scopeType: "Tenant" | "Subscription" | "ResourceGroup" | (string & {});
-  lastActivatedAt?: string;
-  lastDeactivatedAt?: string;
-  tenantId?: string;
+  lastActivatedAt: string;
+  lastDeactivatedAt: string;
+  tenantId: string;
 }
 /**
  * Reads an existing `Microsoft.AzureArcData/sqlServerLicenses` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -1587,6 +1587,35 @@ export declare const failoverAvailabilityGroupMiLinkOutput: typeof failoverAvail
 export declare const forceAvailabilityGroupFailoverAllowDataLossOutput: typeof forceAvailabilityGroupFailoverAllowDataLoss;
 export declare const getAvailabilityGroupDetailViewOutput: typeof getAvailabilityGroupDetailView;
 export declare const removeAvailabilityGroupDatabasesOutput: typeof removeAvailabilityGroupDatabases;
+// Pulumi's names for what each function and lookup returns.
+export type GetDataControllerResult = DataControllerState;
+export type GetActiveDirectoryConnectorResult = ActiveDirectoryConnectorState;
+export type GetPostgresInstanceResult = PostgresInstanceState;
+export type GetSqlManagedInstanceResult = SqlManagedInstanceState;
+export type GetFailoverGroupResult = FailoverGroupState;
+export type GetSqlServerEsuLicenseResult = SqlServerEsuLicenseState;
+export type GetSqlServerInstanceResult = SqlServerInstanceState;
+export type GetAvailabilityGroupResult = AvailabilityGroupState;
+export type GetDatabaseResult = DatabaseState;
+export type GetSqlServerLicenseResult = SqlServerLicenseState;
+export type CreateSqlServerInstanceAvailabilityGroupResult = outputs.SqlServerAvailabilityGroupResource;
+export type CreateSqlServerInstanceDistributedAvailabilityGroupResult = outputs.SqlServerAvailabilityGroupResource;
+export type CreateSqlServerInstanceManagedInstanceLinkResult = outputs.SqlServerAvailabilityGroupResource;
+export type GetSqlServerInstanceAllAvailabilityGroupsResult = outputs.ArcSqlServerAvailabilityGroupListResult;
+export type GetSqlServerInstanceBestPracticesAssessmentResult = outputs.SqlServerInstanceBpaResponse;
+export type GetSqlServerInstanceJobsStatusResult = outputs.SqlServerInstanceJobsStatusResponse;
+export type GetSqlServerInstanceTelemetryResult = outputs.SqlServerInstanceTelemetryResponse;
+export type PostSqlServerInstanceUpgradeResult = outputs.SqlServerInstance;
+export type PreSqlServerInstanceUpgradeResult = outputs.SqlServerInstance;
+export type RunSqlServerInstanceBestPracticesAssessmentResult = outputs.SqlServerInstanceRunBestPracticesAssessmentResponse;
+export type RunSqlServerInstanceManagedInstanceLinkAssessmentResult = outputs.SqlServerInstanceManagedInstanceLinkAssessmentResponse;
+export type RunSqlServerInstanceMigrationAssessmentResult = outputs.SqlServerInstanceRunMigrationAssessmentResponse;
+export type AddAvailabilityGroupDatabasesResult = outputs.SqlServerAvailabilityGroupResource;
+export type FailoverAvailabilityGroupResult = outputs.SqlServerAvailabilityGroupResource;
+export type FailoverAvailabilityGroupMiLinkResult = outputs.SqlServerAvailabilityGroupResource;
+export type ForceAvailabilityGroupFailoverAllowDataLossResult = outputs.SqlServerAvailabilityGroupResource;
+export type GetAvailabilityGroupDetailViewResult = outputs.SqlServerAvailabilityGroupResource;
+export type RemoveAvailabilityGroupDatabasesResult = outputs.SqlServerAvailabilityGroupResource;
 
 export declare namespace inputs {
   interface ActiveDirectoryConnectorDNSDetails {
@@ -2058,17 +2087,32 @@ export declare namespace inputs {
     /** The extendedLocation of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
     /** The data controller's properties */
-    properties: inputs.DataControllerProperties;
+    properties?: inputs.DataControllerProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    infrastructure?: "azure" | "gcp" | "aws" | "alibaba" | "onpremises" | "other";
+    onPremiseProperty?: inputs.OnPremiseProperty;
+    k8sRaw?: any;
+    uploadWatermark?: inputs.UploadWatermark;
+    lastUploadedDate?: string;
+    basicLoginInformation?: inputs.BasicLoginInformation;
+    metricsDashboardCredential?: inputs.BasicLoginInformation;
+    logsDashboardCredential?: inputs.BasicLoginInformation;
+    logAnalyticsWorkspaceConfig?: inputs.LogAnalyticsWorkspaceConfig;
+    uploadServicePrincipal?: inputs.UploadServicePrincipal;
+    clusterId?: string;
+    extensionId?: string;
   }
   interface MicrosoftAzureArcDataDataControllersActiveDirectoryConnectors {
     /** The resource name */
     name: string;
     /** null */
-    properties: inputs.ActiveDirectoryConnectorProperties;
+    properties?: inputs.ActiveDirectoryConnectorProperties;
+    domainServiceAccountLoginInformation?: inputs.BasicLoginInformation;
+    spec?: inputs.ActiveDirectoryConnectorSpec;
+    status?: inputs.ActiveDirectoryConnectorStatus;
   }
   interface MicrosoftAzureArcDataPostgresInstances {
     /** The resource name */
@@ -2076,19 +2120,24 @@ export declare namespace inputs {
     /** The extendedLocation of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
     /** null */
-    properties: inputs.PostgresInstanceProperties;
+    properties?: inputs.PostgresInstanceProperties;
     /** Resource sku. */
     sku?: inputs.PostgresInstanceSku;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    dataControllerId?: string;
+    admin?: string;
+    basicLoginInformation?: inputs.BasicLoginInformation;
+    k8sRaw?: any;
+    lastUploadedDate?: string;
   }
   interface MicrosoftAzureArcDataSqlManagedInstances {
     /** The resource name */
     name: string;
     /** null */
-    properties: inputs.SqlManagedInstanceProperties;
+    properties?: inputs.SqlManagedInstanceProperties;
     /** The extendedLocation of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
     /** Resource sku. */
@@ -2097,22 +2146,41 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    dataControllerId?: string;
+    admin?: string;
+    startTime?: string;
+    endTime?: string;
+    k8sRaw?: inputs.SqlManagedInstanceK8SRaw;
+    basicLoginInformation?: inputs.BasicLoginInformation;
+    lastUploadedDate?: string;
+    activeDirectoryInformation?: inputs.ActiveDirectoryInformation;
+    licenseType?: "BasePrice" | "LicenseIncluded" | "DisasterRecovery" | (string & {});
+    clusterId?: string;
+    extensionId?: string;
   }
   interface MicrosoftAzureArcDataSqlManagedInstancesFailoverGroups {
     /** The resource name */
     name: string;
     /** null */
-    properties: inputs.FailoverGroupProperties;
+    properties?: inputs.FailoverGroupProperties;
+    partnerManagedInstanceId?: string;
+    spec?: inputs.FailoverGroupSpec;
+    status?: any;
   }
   interface MicrosoftAzureArcDataSqlServerEsuLicenses {
     /** The resource name */
     name: string;
     /** SQL Server ESU license properties */
-    properties: inputs.SqlServerEsuLicenseProperties;
+    properties?: inputs.SqlServerEsuLicenseProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    billingPlan?: "PAYG" | "Paid" | (string & {});
+    version?: "SQL Server 2012" | "SQL Server 2014" | (string & {});
+    physicalCores?: number;
+    activationState?: "Inactive" | "Active" | "Terminated" | "Enabled" | "Disabled" | "Deleted" | "Completed" | "Faulted" | "Suspended" | (string & {});
+    scopeType?: "Tenant" | "Subscription" | "ResourceGroup" | (string & {});
   }
   interface MicrosoftAzureArcDataSqlServerInstances {
     /** The resource name */
@@ -2123,36 +2191,76 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    version?: "Unknown" | "SQL Server 2012" | "SQL Server 2014" | "SQL Server 2016" | "SQL Server 2017" | "SQL Server 2019" | "SQL Server 2022" | "SQL Server 2025" | (string & {});
+    edition?: "Evaluation" | "Enterprise" | "Standard" | "Web" | "Developer" | "Express" | "Business Intelligence" | "Standard Developer" | (string & {});
+    cores?: string;
+    instanceName?: string;
+    hostType?: "Azure Virtual Machine" | "Azure VMWare Virtual Machine" | "Azure Kubernetes Service" | "AWS VMWare Virtual Machine" | "AWS Kubernetes Service" | "GCP VMWare Virtual Machine" | "GCP Kubernetes Service" | "Container" | "Virtual Machine" | "Physical Server" | "AWS Virtual Machine" | "GCP Virtual Machine" | "Other" | (string & {});
+    databaseMirroringEndpoint?: inputs.DBMEndpoint;
+    failoverCluster?: inputs.FailoverCluster;
+    backupPolicy?: inputs.BackupPolicy;
+    upgradeLockedUntil?: string;
+    monitoring?: inputs.Monitoring;
+    migration?: inputs.Migration;
+    bestPracticesAssessment?: inputs.BestPracticesAssessment;
+    clientConnection?: inputs.ClientConnection;
+    serviceType?: "Engine" | "SSRS" | "SSAS" | "SSIS" | "PBIRS" | (string & {});
+    authentication?: inputs.Authentication;
   }
   interface MicrosoftAzureArcDataSqlServerInstancesAvailabilityGroups {
     /** The resource name */
     name: string;
     /** Properties of Arc Sql Server availability group */
-    properties: inputs.SqlServerAvailabilityGroupResourceProperties;
+    properties?: inputs.SqlServerAvailabilityGroupResourceProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    info?: inputs.AvailabilityGroupInfo;
+    replicas?: inputs.SqlServerAvailabilityGroupResourcePropertiesReplicas;
+    databases?: inputs.SqlServerAvailabilityGroupResourcePropertiesDatabases;
   }
   interface MicrosoftAzureArcDataSqlServerInstancesDatabases {
     /** The resource name */
     name: string;
     /** Properties of Arc Sql Server database */
-    properties: inputs.SqlServerDatabaseResourceProperties;
+    properties?: inputs.SqlServerDatabaseResourceProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    collationName?: string;
+    databaseCreationDate?: string;
+    compatibilityLevel?: number;
+    sizeMB?: number;
+    logFileSizeMB?: number;
+    dataFileSizeMB?: number;
+    spaceAvailableMB?: number;
+    state?: "Online" | "Restoring" | "Recovering" | "RecoveryPending" | "Suspect" | "Emergency" | "Offline" | "Copying" | "OfflineSecondary" | (string & {});
+    isReadOnly?: boolean;
+    recoveryMode?: "Full" | "Bulk-logged" | "Simple" | (string & {});
+    databaseOptions?: inputs.SqlServerDatabaseResourcePropertiesDatabaseOptions;
+    backupInformation?: inputs.SqlServerDatabaseResourcePropertiesBackupInformation;
+    backupPolicy?: inputs.BackupPolicy;
+    createMode?: "Default" | "PointInTimeRestore" | (string & {});
+    sourceDatabaseId?: string;
+    restorePointInTime?: string;
+    migration?: inputs.DataBaseMigration;
   }
   interface MicrosoftAzureArcDataSqlServerLicenses {
     /** The resource name */
     name: string;
     /** SQL Server license properties */
-    properties: inputs.SqlServerLicenseProperties;
+    properties?: inputs.SqlServerLicenseProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    billingPlan?: "PAYG" | "Paid" | (string & {});
+    physicalCores?: number;
+    licenseCategory?: "Core" | (string & {});
+    activationState?: "Activated" | "Deactivated" | (string & {});
+    scopeType?: "Tenant" | "Subscription" | "ResourceGroup" | (string & {});
   }
   interface Migration {
     /** Migration assessments related configuration. */
@@ -2518,11 +2626,14 @@ export declare namespace inputs {
   }
   interface SqlServerAvailabilityGroupResource {
     /** Properties of Arc Sql Server availability group */
-    properties: inputs.SqlServerAvailabilityGroupResourceProperties;
+    properties?: inputs.SqlServerAvailabilityGroupResourceProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    info?: inputs.AvailabilityGroupInfo;
+    replicas?: inputs.SqlServerAvailabilityGroupResourcePropertiesReplicas;
+    databases?: inputs.SqlServerAvailabilityGroupResourcePropertiesDatabases;
   }
   interface SqlServerAvailabilityGroupResourceProperties {
     /** Availability Group Info */
@@ -2614,6 +2725,21 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    version?: "Unknown" | "SQL Server 2012" | "SQL Server 2014" | "SQL Server 2016" | "SQL Server 2017" | "SQL Server 2019" | "SQL Server 2022" | "SQL Server 2025" | (string & {});
+    edition?: "Evaluation" | "Enterprise" | "Standard" | "Web" | "Developer" | "Express" | "Business Intelligence" | "Standard Developer" | (string & {});
+    cores?: string;
+    instanceName?: string;
+    hostType?: "Azure Virtual Machine" | "Azure VMWare Virtual Machine" | "Azure Kubernetes Service" | "AWS VMWare Virtual Machine" | "AWS Kubernetes Service" | "GCP VMWare Virtual Machine" | "GCP Kubernetes Service" | "Container" | "Virtual Machine" | "Physical Server" | "AWS Virtual Machine" | "GCP Virtual Machine" | "Other" | (string & {});
+    databaseMirroringEndpoint?: inputs.DBMEndpoint;
+    failoverCluster?: inputs.FailoverCluster;
+    backupPolicy?: inputs.BackupPolicy;
+    upgradeLockedUntil?: string;
+    monitoring?: inputs.Monitoring;
+    migration?: inputs.Migration;
+    bestPracticesAssessment?: inputs.BestPracticesAssessment;
+    clientConnection?: inputs.ClientConnection;
+    serviceType?: "Engine" | "SSRS" | "SSAS" | "SSIS" | "PBIRS" | (string & {});
+    authentication?: inputs.Authentication;
   }
   interface SqlServerInstanceBpaColumn {
     /** The name of the result column. */

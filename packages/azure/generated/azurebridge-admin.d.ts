@@ -23,7 +23,7 @@ export declare class Activation extends $CustomResource {
   /** Properties of the resource. */
   readonly properties: $Output<outputs.Activation | undefined>;
   /** Location of the resource */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** List of key value pairs. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Name displayed for the product. */
@@ -74,7 +74,7 @@ export interface ActivationState {
   name: string;
   type: "Microsoft.AzureBridge.Admin/activations";
   properties?: outputs.Activation;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   displayName?: string;
   azureRegistrationResourceIdentifier?: string;
@@ -113,7 +113,7 @@ export declare class DownloadedProduct extends $CustomResource {
   /** Properties of the resource. */
   readonly properties: $Output<outputs.DownloadedProduct | undefined>;
   /** Location of the resource */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** List of key value pairs. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Extension type of the VM. */
@@ -228,7 +228,7 @@ export interface DownloadedProductState {
   name: string;
   type: "Microsoft.AzureBridge.Admin/activations/downloadedProducts";
   properties?: outputs.DownloadedProduct;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   vmExtensionType?: string;
   links?: outputs.ProductLink[];
@@ -275,7 +275,7 @@ export interface ProductState {
   name: string;
   type: "Microsoft.AzureBridge.Admin/activations/products";
   properties?: outputs.Product;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   vmExtensionType?: string;
   links?: outputs.ProductLink[];
@@ -323,6 +323,11 @@ export declare const getActivationOutput: typeof getActivation;
 export declare const getDownloadedProductOutput: typeof getDownloadedProduct;
 export declare const getProductOutput: typeof getProduct;
 export declare const downloadProductOutput: typeof downloadProduct;
+// Pulumi's names for what each function and lookup returns.
+export type GetActivationResult = ActivationState;
+export type GetDownloadedProductResult = DownloadedProductState;
+export type GetProductResult = ProductState;
+export type DownloadProductResult = outputs.DownloadedProductResource;
 
 export declare namespace inputs {
   interface Activation {
@@ -401,6 +406,26 @@ export declare namespace inputs {
     name?: string;
     /** Type of resource. */
     type?: string;
+    vmExtensionType?: string;
+    links?: inputs.ProductLink[];
+    legalTerms?: string;
+    privacyPolicy?: string;
+    provisioningState?: "Stopped" | "Starting" | "Running" | "Stopping" | "Succeeded" | "Downloading" | (string & {});
+    galleryPackageBlobSasUri?: string;
+    displayName?: string;
+    description?: string;
+    publisherDisplayName?: string;
+    publisherIdentifier?: string;
+    offer?: string;
+    offerVersion?: string;
+    sku?: string;
+    billingPartNumber?: string;
+    galleryItemIdentity?: string;
+    iconUris?: inputs.GalleryIcons;
+    payloadLength?: number;
+    productKind?: string;
+    productProperties?: inputs.ProductProperties;
+    compatibility?: inputs.Compatibility;
   }
   interface ExtendedProductProperties {
     /** Specifies if product is a Virtual Machine Extension. */
@@ -445,6 +470,26 @@ export declare namespace inputs {
     name: string;
     /** Properties of the resource. */
     properties?: inputs.DownloadedProduct;
+    vmExtensionType?: string;
+    links?: inputs.ProductLink[];
+    legalTerms?: string;
+    privacyPolicy?: string;
+    provisioningState?: "Stopped" | "Starting" | "Running" | "Stopping" | "Succeeded" | "Downloading" | (string & {});
+    galleryPackageBlobSasUri?: string;
+    displayName?: string;
+    description?: string;
+    publisherDisplayName?: string;
+    publisherIdentifier?: string;
+    offer?: string;
+    offerVersion?: string;
+    sku?: string;
+    billingPartNumber?: string;
+    galleryItemIdentity?: string;
+    iconUris?: inputs.GalleryIcons;
+    payloadLength?: number;
+    productKind?: string;
+    productProperties?: inputs.ProductProperties;
+    compatibility?: inputs.Compatibility;
   }
   interface MicrosoftAzureBridgeAdminActivationsProducts {
     /** The resource name */

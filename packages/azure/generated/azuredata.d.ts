@@ -173,6 +173,9 @@ export declare function getSqlServer(args: GetSqlServerArgs): $Output<SqlServerS
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getSqlServerRegistrationOutput: typeof getSqlServerRegistration;
 export declare const getSqlServerOutput: typeof getSqlServer;
+// Pulumi's names for what each function and lookup returns.
+export type GetSqlServerRegistrationResult = SqlServerRegistrationState;
+export type GetSqlServerResult = SqlServerState;
 
 export declare namespace inputs {
   interface MicrosoftAzureDataSqlServerRegistrations {
@@ -184,12 +187,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    subscriptionId?: string;
+    resourceGroup?: string;
+    propertyBag?: string;
   }
   interface MicrosoftAzureDataSqlServerRegistrationsSqlServers {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.SqlServerProperties;
+    cores?: number;
+    version?: string;
+    edition?: string;
+    registrationID?: string;
+    propertyBag?: string;
   }
   interface SqlServerProperties {
     /** Cores of the Sql Server. */

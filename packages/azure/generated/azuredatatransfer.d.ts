@@ -37,15 +37,15 @@ export declare class Connection extends $CustomResource {
   /** Justification for the connection request */
   readonly justification: $Output<string | undefined>;
   /** Status of the connection */
-  readonly status: $Output<"InReview" | "Approved" | "Rejected" | "Accepted" | (string & {}) | undefined>;
+  readonly status: $Output<"InReview" | "Approved" | "Rejected" | "Accepted" | (string & {})>;
   /** Force disablement status of the current connection */
   readonly forceDisabledStatus: $Output<("ConnectionForceDisabled" | "FlowTypeForceDisabled" | (string & {}))[] | undefined>;
   /** Reason for status */
-  readonly statusReason: $Output<string | undefined>;
+  readonly statusReason: $Output<string>;
   /** Link status of the current connection */
-  readonly linkStatus: $Output<"Linked" | "Unlinked" | (string & {}) | undefined>;
+  readonly linkStatus: $Output<"Linked" | "Unlinked" | (string & {})>;
   /** Resource ID of the linked connection */
-  readonly linkedConnectionId: $Output<string | undefined>;
+  readonly linkedConnectionId: $Output<string>;
   /** The flow types being requested for this connection. This FlowType property has reached end of life support starting version 2025-05-30-preview. Please create a FlowProfile resource instead. */
   readonly flowTypes: $Output<("Unknown" | "Complex" | "DevSecOps" | "Messaging" | "Mission" | "MicrosoftInternal" | "BasicFiles" | "Data" | "Standard" | "StreamingVideo" | "Opaque" | "MissionOpaqueXML" | "DiskImages" | "API" | (string & {}))[] | undefined>;
   /** Requirement ID of the connection */
@@ -53,17 +53,17 @@ export declare class Connection extends $CustomResource {
   /** Subscription ID to link cloud subscriptions together */
   readonly remoteSubscriptionId: $Output<string | undefined>;
   /** Approver of this connection request */
-  readonly approver: $Output<string | undefined>;
+  readonly approver: $Output<string>;
   /** PIN to link requests together */
   readonly pin: $Output<string | undefined>;
   /** The timestamp that this connection request was submitted at */
-  readonly dateSubmitted: $Output<string | undefined>;
+  readonly dateSubmitted: $Output<string>;
   /** The primary contact for this connection request */
   readonly primaryContact: $Output<string | undefined>;
   /** The secondary contacts for this connection request */
   readonly secondaryContacts: $Output<string[] | undefined>;
   /** Provisioning state of the connection */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | (string & {})>;
   /** The policies for this connection. The policies property has reached end of life support starting version 2025-05-30-preview. Please create and use a FlowProfile resource instead. */
   readonly policies: $Output<string[] | undefined>;
   /** The schemas for this connection. The schemas property has reached end of life support starting version 2025-05-30-preview. Please create and use a FlowProfile resource instead. */
@@ -133,20 +133,20 @@ export interface ConnectionState {
   pipeline: string;
   direction?: "Send" | "Receive" | (string & {});
   justification?: string;
-  status?: "InReview" | "Approved" | "Rejected" | "Accepted" | (string & {});
+  status: "InReview" | "Approved" | "Rejected" | "Accepted" | (string & {});
   forceDisabledStatus?: ("ConnectionForceDisabled" | "FlowTypeForceDisabled" | (string & {}))[];
-  statusReason?: string;
-  linkStatus?: "Linked" | "Unlinked" | (string & {});
-  linkedConnectionId?: string;
+  statusReason: string;
+  linkStatus: "Linked" | "Unlinked" | (string & {});
+  linkedConnectionId: string;
   flowTypes?: ("Unknown" | "Complex" | "DevSecOps" | "Messaging" | "Mission" | "MicrosoftInternal" | "BasicFiles" | "Data" | "Standard" | "StreamingVideo" | "Opaque" | "MissionOpaqueXML" | "DiskImages" | "API" | (string & {}))[];
   requirementId?: string;
   remoteSubscriptionId?: string;
-  approver?: string;
+  approver: string;
   pin?: string;
-  dateSubmitted?: string;
+  dateSubmitted: string;
   primaryContact?: string;
   secondaryContacts?: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | (string & {});
   policies?: string[];
   schemas?: outputs.Schema[];
   schemaUris?: string[];
@@ -193,13 +193,13 @@ export declare class Flow extends $CustomResource {
   /** The connection associated with this flow */
   readonly connection: $Output<outputs.SelectedResource | undefined>;
   /** Dataflow GUID associated with this flow */
-  readonly flowId: $Output<string | undefined>;
+  readonly flowId: $Output<string>;
   /** URI to a Key Vault Secret containing a SAS token. */
   readonly keyVaultUri: $Output<string | undefined>;
   /** Link status of the current flow */
-  readonly linkStatus: $Output<"Linked" | "Unlinked" | (string & {}) | undefined>;
+  readonly linkStatus: $Output<"Linked" | "Unlinked" | (string & {})>;
   /** Resource ID of the linked flow */
-  readonly linkedFlowId: $Output<string | undefined>;
+  readonly linkedFlowId: $Output<string>;
   /** Status of the current flow */
   readonly status: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Force disablement status of the current flow */
@@ -219,7 +219,7 @@ export declare class Flow extends $CustomResource {
   /** Type of data to transfer via the flow. The property has reached end of life support starting version 2025-05-30-preview. Please create and use a FlowProfile resource instead. */
   readonly dataType: $Output<"Blob" | "Table" | (string & {}) | undefined>;
   /** Provisioning state of the flow */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | (string & {})>;
   /** The policies for this flow. The property has reached end of life support starting version 2025-05-30-preview. Please create and use a FlowProfile resource instead. */
   readonly policies: $Output<string[] | undefined>;
   /** The selected schema for this flow. The property has reached end of life support starting version 2025-05-30-preview. Please create and use a FlowProfile resource instead. */
@@ -340,10 +340,10 @@ export interface FlowState {
   location: string;
   systemData?: outputs.SystemData;
   connection?: outputs.SelectedResource;
-  flowId?: string;
+  flowId: string;
   keyVaultUri?: string;
-  linkStatus?: "Linked" | "Unlinked" | (string & {});
-  linkedFlowId?: string;
+  linkStatus: "Linked" | "Unlinked" | (string & {});
+  linkedFlowId: string;
   status?: "Enabled" | "Disabled" | (string & {});
   forceDisabledStatus?: ("ConnectionForceDisabled" | "FlowTypeForceDisabled" | (string & {}))[];
   storageAccountName?: string;
@@ -353,7 +353,7 @@ export interface FlowState {
   serviceBusQueueId?: string;
   flowType?: "Unknown" | "Complex" | "DevSecOps" | "Messaging" | "Mission" | "MicrosoftInternal" | "BasicFiles" | "Data" | "Standard" | "StreamingVideo" | "Opaque" | "MissionOpaqueXML" | "DiskImages" | "API" | (string & {});
   dataType?: "Blob" | "Table" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | (string & {});
   policies?: string[];
   schema?: outputs.Schema;
   messagingOptions?: outputs.MessagingOptions;
@@ -413,7 +413,7 @@ export declare class Pipeline extends $CustomResource {
   /** Subscribers of this resource */
   readonly subscribers: $Output<outputs.Subscriber[] | undefined>;
   /** Provisioning state of the pipeline */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | (string & {})>;
   /** The policies for this pipeline. The policies property has reached end of life support starting version 2025-05-30-preview. Please create and use a FlowProfile resource instead. */
   readonly policies: $Output<string[] | undefined>;
   /** The flow type for this flow. The flowTypes property has reached end of life support starting version 2025-05-30-preview. Please create and use a FlowProfile resource instead. */
@@ -484,7 +484,7 @@ export interface PipelineState {
   displayName?: string;
   connections?: outputs.ReadPipelineConnection[];
   subscribers?: outputs.Subscriber[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | (string & {});
   policies?: string[];
   flowTypes?: ("Unknown" | "Complex" | "DevSecOps" | "Messaging" | "Mission" | "MicrosoftInternal" | "BasicFiles" | "Data" | "Standard" | "StreamingVideo" | "Opaque" | "MissionOpaqueXML" | "DiskImages" | "API" | (string & {}))[];
   disabledFlowTypes?: ("Unknown" | "Complex" | "DevSecOps" | "Messaging" | "Mission" | "MicrosoftInternal" | "BasicFiles" | "Data" | "Standard" | "StreamingVideo" | "Opaque" | "MissionOpaqueXML" | "DiskImages" | "API" | (string & {}))[];
@@ -848,6 +848,30 @@ export declare const executePipelineActionOutput: typeof executePipelineAction;
 export declare const listPipelineFlowsOutput: typeof listPipelineFlows;
 export declare const listPipelineSchemasOutput: typeof listPipelineSchemas;
 export declare const rejectPipelineConnectionOutput: typeof rejectPipelineConnection;
+// Pulumi's names for what each function and lookup returns.
+export type GetConnectionResult = ConnectionState;
+export type GetFlowResult = FlowState;
+export type GetPipelineResult = PipelineState;
+export type LinkConnectionResult = outputs.Connection;
+export type ListConnectionPendingConnectionsResult = outputs.PendingConnectionListResult;
+export type ListConnectionPendingFlowsResult = outputs.PendingFlowListResult;
+export type DisableFlowResult = outputs.Flow;
+export type EnableFlowResult = outputs.Flow;
+export type GenerateFlowPassphraseResult = outputs.Flow;
+export type GetFlowDestinationEndpointPortsResult = outputs.GetDestinationEndpointPortsResult;
+export type GetFlowDestinationEndpointsResult = outputs.GetDestinationEndpointsResult;
+export type GetFlowSourceAddressesResult = outputs.StreamSourceAddresses;
+export type GetFlowStreamConnectionStringResult = outputs.GetStreamConnectionStringResult;
+export type LinkFlowResult = outputs.Flow;
+export type SetFlowDestinationEndpointPortsResult = outputs.Flow;
+export type SetFlowDestinationEndpointsResult = outputs.Flow;
+export type SetFlowPassphraseResult = outputs.Flow;
+export type SetFlowSourceAddressesResult = outputs.Flow;
+export type ApprovePipelineConnectionResult = outputs.Connection;
+export type ExecutePipelineActionResult = outputs.Pipeline;
+export type ListPipelineFlowsResult = outputs.ListFlowsByPipelineResult;
+export type ListPipelineSchemasResult = outputs.SchemasListResult;
+export type RejectPipelineConnectionResult = outputs.Connection;
 
 export declare namespace inputs {
   interface Action {
@@ -885,6 +909,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    pipeline?: string;
+    direction?: "Send" | "Receive" | (string & {});
+    justification?: string;
+    flowTypes?: ("Unknown" | "Complex" | "DevSecOps" | "Messaging" | "Mission" | "MicrosoftInternal" | "BasicFiles" | "Data" | "Standard" | "StreamingVideo" | "Opaque" | "MissionOpaqueXML" | "DiskImages" | "API" | (string & {}))[];
+    requirementId?: string;
+    remoteSubscriptionId?: string;
+    pin?: string;
+    primaryContact?: string;
+    secondaryContacts?: string[];
+    policies?: string[];
+    schemas?: inputs.Schema[];
+    schemaUris?: string[];
   }
   interface ConnectionIdList {
     /** Connection ID to target */
@@ -927,6 +963,30 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    connection?: inputs.SelectedResource;
+    keyVaultUri?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
+    storageAccountName?: string;
+    storageAccountId?: string;
+    storageContainerName?: string;
+    storageTableName?: string;
+    serviceBusQueueId?: string;
+    flowType?: "Unknown" | "Complex" | "DevSecOps" | "Messaging" | "Mission" | "MicrosoftInternal" | "BasicFiles" | "Data" | "Standard" | "StreamingVideo" | "Opaque" | "MissionOpaqueXML" | "DiskImages" | "API" | (string & {});
+    dataType?: "Blob" | "Table" | (string & {});
+    policies?: string[];
+    schema?: inputs.Schema;
+    messagingOptions?: inputs.MessagingOptions;
+    apiFlowOptions?: inputs.ApiFlowOptions;
+    customerManagedKeyVaultUri?: string;
+    streamId?: string;
+    streamProtocol?: "UDP" | "SRT" | "RTP" | (string & {});
+    streamLatency?: number;
+    passphrase?: string;
+    sourceAddresses?: inputs.StreamSourceAddresses;
+    destinationEndpoints?: string[];
+    destinationEndpointPorts?: number[];
+    eventHubId?: string;
+    consumerGroup?: string;
   }
   interface FlowProperties {
     /** The connection associated with this flow */
@@ -1022,6 +1082,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    pipeline?: string;
+    direction?: "Send" | "Receive" | (string & {});
+    justification?: string;
+    flowTypes?: ("Unknown" | "Complex" | "DevSecOps" | "Messaging" | "Mission" | "MicrosoftInternal" | "BasicFiles" | "Data" | "Standard" | "StreamingVideo" | "Opaque" | "MissionOpaqueXML" | "DiskImages" | "API" | (string & {}))[];
+    requirementId?: string;
+    remoteSubscriptionId?: string;
+    pin?: string;
+    primaryContact?: string;
+    secondaryContacts?: string[];
+    policies?: string[];
+    schemas?: inputs.Schema[];
+    schemaUris?: string[];
   }
   interface MicrosoftAzureDataTransferConnectionsFlows {
     /** The resource name */
@@ -1036,6 +1108,30 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    connection?: inputs.SelectedResource;
+    keyVaultUri?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
+    storageAccountName?: string;
+    storageAccountId?: string;
+    storageContainerName?: string;
+    storageTableName?: string;
+    serviceBusQueueId?: string;
+    flowType?: "Unknown" | "Complex" | "DevSecOps" | "Messaging" | "Mission" | "MicrosoftInternal" | "BasicFiles" | "Data" | "Standard" | "StreamingVideo" | "Opaque" | "MissionOpaqueXML" | "DiskImages" | "API" | (string & {});
+    dataType?: "Blob" | "Table" | (string & {});
+    policies?: string[];
+    schema?: inputs.Schema;
+    messagingOptions?: inputs.MessagingOptions;
+    apiFlowOptions?: inputs.ApiFlowOptions;
+    customerManagedKeyVaultUri?: string;
+    streamId?: string;
+    streamProtocol?: "UDP" | "SRT" | "RTP" | (string & {});
+    streamLatency?: number;
+    passphrase?: string;
+    sourceAddresses?: inputs.StreamSourceAddresses;
+    destinationEndpoints?: string[];
+    destinationEndpointPorts?: number[];
+    eventHubId?: string;
+    consumerGroup?: string;
   }
   interface MicrosoftAzureDataTransferPipelines {
     /** The resource name */
@@ -1048,6 +1144,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    remoteCloud?: string;
+    displayName?: string;
+    subscribers?: inputs.Subscriber[];
+    policies?: string[];
+    flowTypes?: ("Unknown" | "Complex" | "DevSecOps" | "Messaging" | "Mission" | "MicrosoftInternal" | "BasicFiles" | "Data" | "Standard" | "StreamingVideo" | "Opaque" | "MissionOpaqueXML" | "DiskImages" | "API" | (string & {}))[];
+    disabledFlowTypes?: ("Unknown" | "Complex" | "DevSecOps" | "Messaging" | "Mission" | "MicrosoftInternal" | "BasicFiles" | "Data" | "Standard" | "StreamingVideo" | "Opaque" | "MissionOpaqueXML" | "DiskImages" | "API" | (string & {}))[];
+    quarantineDownloadStorageAccount?: string;
+    quarantineDownloadStorageContainer?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
   }
   type OperationStatusProperties = { [key: string]: any };
   interface PendingConnection {
@@ -1157,6 +1262,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    remoteCloud?: string;
+    displayName?: string;
+    subscribers?: inputs.Subscriber[];
+    policies?: string[];
+    flowTypes?: ("Unknown" | "Complex" | "DevSecOps" | "Messaging" | "Mission" | "MicrosoftInternal" | "BasicFiles" | "Data" | "Standard" | "StreamingVideo" | "Opaque" | "MissionOpaqueXML" | "DiskImages" | "API" | (string & {}))[];
+    disabledFlowTypes?: ("Unknown" | "Complex" | "DevSecOps" | "Messaging" | "Mission" | "MicrosoftInternal" | "BasicFiles" | "Data" | "Standard" | "StreamingVideo" | "Opaque" | "MissionOpaqueXML" | "DiskImages" | "API" | (string & {}))[];
+    quarantineDownloadStorageAccount?: string;
+    quarantineDownloadStorageContainer?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
   }
   type PipelineConnectionProperties = { [key: string]: any };
   interface PipelineProperties {

@@ -35,7 +35,7 @@ export declare class Fleet extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | "Migrating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | "Migrating" | (string & {})>;
   /** Configuration Options for Spot instances in Compute Fleet. */
   readonly spotPriorityProfile: $Output<outputs.SpotPriorityProfile | undefined>;
   /** Configuration Options for Regular instances in Compute Fleet. */
@@ -49,9 +49,9 @@ export declare class Fleet extends $CustomResource {
   /** Compute Profile to use for running user's workloads. */
   readonly computeProfile: $Output<outputs.ComputeProfile>;
   /** Specifies the time at which the Compute Fleet is created. */
-  readonly timeCreated: $Output<string | undefined>;
+  readonly timeCreated: $Output<string>;
   /** Specifies the ID which uniquely identifies a Compute Fleet. */
-  readonly uniqueId: $Output<string | undefined>;
+  readonly uniqueId: $Output<string>;
   constructor(name: string, args: FleetArgs, opts?: $Options);
 }
 
@@ -106,15 +106,15 @@ export interface FleetState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | "Migrating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | "Migrating" | (string & {});
   spotPriorityProfile?: outputs.SpotPriorityProfile;
   regularPriorityProfile?: outputs.RegularPriorityProfile;
   vmSizesProfile: outputs.VmSizeProfile[];
   vmAttributes?: outputs.VMAttributes;
   additionalLocationsProfile?: outputs.AdditionalLocationsProfile;
   computeProfile: outputs.ComputeProfile;
-  timeCreated?: string;
-  uniqueId?: string;
+  timeCreated: string;
+  uniqueId: string;
 }
 /**
  * Reads an existing `Microsoft.AzureFleet/fleets` without managing it (GET, api-version 2024-11-01); undefined when it does not exist.
@@ -126,6 +126,8 @@ export declare function getFleet(args: GetFleetArgs): $Output<FleetState | undef
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getFleetOutput: typeof getFleet;
+// Pulumi's names for what each function and lookup returns.
+export type GetFleetResult = FleetState;
 
 export declare namespace inputs {
   interface AdditionalCapabilities {
@@ -456,6 +458,12 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    spotPriorityProfile?: inputs.SpotPriorityProfile;
+    regularPriorityProfile?: inputs.RegularPriorityProfile;
+    vmSizesProfile?: inputs.VmSizeProfile[];
+    vmAttributes?: inputs.VMAttributes;
+    additionalLocationsProfile?: inputs.AdditionalLocationsProfile;
+    computeProfile?: inputs.ComputeProfile;
   }
   interface OSImageNotificationProfile {
     /**
@@ -784,6 +792,16 @@ export declare namespace inputs {
     name?: string;
     /** Describes the properties of a Virtual Machine Scale Set Extension. */
     properties?: inputs.VirtualMachineScaleSetExtensionProperties;
+    forceUpdateTag?: string;
+    publisher?: string;
+    typeHandlerVersion?: string;
+    autoUpgradeMinorVersion?: boolean;
+    enableAutomaticUpgrade?: boolean;
+    settings?: inputs.VirtualMachineScaleSetExtensionPropertiesSettings;
+    protectedSettings?: inputs.VirtualMachineScaleSetExtensionPropertiesProtectedSettings;
+    provisionAfterExtensions?: string[];
+    suppressFailures?: boolean;
+    protectedSettingsFromKeyVault?: inputs.KeyVaultSecretReference;
   }
   interface VirtualMachineScaleSetExtensionProfile {
     /** The virtual machine scale set child extension resources. */
@@ -862,6 +880,14 @@ export declare namespace inputs {
      * properties.
      */
     properties?: inputs.VirtualMachineScaleSetIPConfigurationProperties;
+    subnet?: inputs.ApiEntityReference;
+    primary?: boolean;
+    publicIPAddressConfiguration?: inputs.VirtualMachineScaleSetPublicIPAddressConfiguration;
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    applicationGatewayBackendAddressPools?: inputs.SubResource[];
+    applicationSecurityGroups?: inputs.SubResource[];
+    loadBalancerBackendAddressPools?: inputs.SubResource[];
+    loadBalancerInboundNatPools?: inputs.SubResource[];
   }
   interface VirtualMachineScaleSetIPConfigurationProperties {
     /** Specifies the identifier of the subnet. */
@@ -926,6 +952,17 @@ export declare namespace inputs {
     name: string;
     /** Describes a virtual machine scale set network profile's IP configuration. */
     properties?: inputs.VirtualMachineScaleSetNetworkConfigurationProperties;
+    primary?: boolean;
+    enableAcceleratedNetworking?: boolean;
+    disableTcpStateTracking?: boolean;
+    enableFpga?: boolean;
+    networkSecurityGroup?: inputs.SubResource;
+    dnsSettings?: inputs.VirtualMachineScaleSetNetworkConfigurationDnsSettings;
+    ipConfigurations?: inputs.VirtualMachineScaleSetIPConfiguration[];
+    enableIPForwarding?: boolean;
+    deleteOption?: "Delete" | "Detach" | (string & {});
+    auxiliaryMode?: "None" | "AcceleratedConnections" | "Floating" | (string & {});
+    auxiliarySku?: "None" | "A1" | "A2" | "A4" | "A8" | (string & {});
   }
   interface VirtualMachineScaleSetNetworkConfigurationDnsSettings {
     /** List of DNS servers IP addresses */
@@ -1119,6 +1156,12 @@ export declare namespace inputs {
      * Flexible.
      */
     sku?: inputs.PublicIPAddressSku;
+    idleTimeoutInMinutes?: number;
+    dnsSettings?: inputs.VirtualMachineScaleSetPublicIPAddressConfigurationDnsSettings;
+    ipTags?: inputs.VirtualMachineScaleSetIpTag[];
+    publicIPPrefix?: inputs.SubResource;
+    publicIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    deleteOption?: "Delete" | "Detach" | (string & {});
   }
   interface VirtualMachineScaleSetPublicIPAddressConfigurationDnsSettings {
     /**
@@ -1550,14 +1593,45 @@ export declare namespace outputs {
   type VirtualMachineScaleSetExtensionPropertiesProtectedSettings = inputs.VirtualMachineScaleSetExtensionPropertiesProtectedSettings;
   type VirtualMachineScaleSetExtensionPropertiesSettings = inputs.VirtualMachineScaleSetExtensionPropertiesSettings;
   type VirtualMachineScaleSetHardwareProfile = inputs.VirtualMachineScaleSetHardwareProfile;
-  type VirtualMachineScaleSetIPConfiguration = inputs.VirtualMachineScaleSetIPConfiguration;
-  type VirtualMachineScaleSetIPConfigurationProperties = inputs.VirtualMachineScaleSetIPConfigurationProperties;
+  interface VirtualMachineScaleSetIPConfiguration {
+    name: string;
+    properties?: outputs.VirtualMachineScaleSetIPConfigurationProperties;
+  }
+  interface VirtualMachineScaleSetIPConfigurationProperties {
+    subnet?: outputs.ApiEntityReference;
+    primary?: boolean;
+    publicIPAddressConfiguration?: outputs.VirtualMachineScaleSetPublicIPAddressConfiguration;
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    applicationGatewayBackendAddressPools?: outputs.SubResource[];
+    applicationSecurityGroups?: outputs.SubResource[];
+    loadBalancerBackendAddressPools?: outputs.SubResource[];
+    loadBalancerInboundNatPools?: outputs.SubResource[];
+  }
   type VirtualMachineScaleSetIpTag = inputs.VirtualMachineScaleSetIpTag;
   type VirtualMachineScaleSetManagedDiskParameters = inputs.VirtualMachineScaleSetManagedDiskParameters;
-  type VirtualMachineScaleSetNetworkConfiguration = inputs.VirtualMachineScaleSetNetworkConfiguration;
+  interface VirtualMachineScaleSetNetworkConfiguration {
+    name: string;
+    properties?: outputs.VirtualMachineScaleSetNetworkConfigurationProperties;
+  }
   type VirtualMachineScaleSetNetworkConfigurationDnsSettings = inputs.VirtualMachineScaleSetNetworkConfigurationDnsSettings;
-  type VirtualMachineScaleSetNetworkConfigurationProperties = inputs.VirtualMachineScaleSetNetworkConfigurationProperties;
-  type VirtualMachineScaleSetNetworkProfile = inputs.VirtualMachineScaleSetNetworkProfile;
+  interface VirtualMachineScaleSetNetworkConfigurationProperties {
+    primary?: boolean;
+    enableAcceleratedNetworking?: boolean;
+    disableTcpStateTracking?: boolean;
+    enableFpga?: boolean;
+    networkSecurityGroup?: outputs.SubResource;
+    dnsSettings?: outputs.VirtualMachineScaleSetNetworkConfigurationDnsSettings;
+    ipConfigurations: outputs.VirtualMachineScaleSetIPConfiguration[];
+    enableIPForwarding?: boolean;
+    deleteOption?: "Delete" | "Detach" | (string & {});
+    auxiliaryMode?: "None" | "AcceleratedConnections" | "Floating" | (string & {});
+    auxiliarySku?: "None" | "A1" | "A2" | "A4" | "A8" | (string & {});
+  }
+  interface VirtualMachineScaleSetNetworkProfile {
+    healthProbe?: outputs.ApiEntityReference;
+    networkInterfaceConfigurations?: outputs.VirtualMachineScaleSetNetworkConfiguration[];
+    networkApiVersion?: "2020-11-01" | (string & {});
+  }
   type VirtualMachineScaleSetOSDisk = inputs.VirtualMachineScaleSetOSDisk;
   interface VirtualMachineScaleSetOSProfile {
     computerNamePrefix?: string;
@@ -1568,7 +1642,11 @@ export declare namespace outputs {
     allowExtensionOperations?: boolean;
     requireGuestProvisionSignal?: boolean;
   }
-  type VirtualMachineScaleSetPublicIPAddressConfiguration = inputs.VirtualMachineScaleSetPublicIPAddressConfiguration;
+  interface VirtualMachineScaleSetPublicIPAddressConfiguration {
+    name: string;
+    properties?: outputs.VirtualMachineScaleSetPublicIPAddressConfigurationProperties;
+    sku?: outputs.PublicIPAddressSku;
+  }
   type VirtualMachineScaleSetPublicIPAddressConfigurationDnsSettings = inputs.VirtualMachineScaleSetPublicIPAddressConfigurationDnsSettings;
   type VirtualMachineScaleSetPublicIPAddressConfigurationProperties = inputs.VirtualMachineScaleSetPublicIPAddressConfigurationProperties;
   interface VirtualMachineScaleSetStorageProfile {

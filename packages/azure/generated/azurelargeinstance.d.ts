@@ -17,17 +17,17 @@ export interface AzureLargeInstanceState {
   type: "Microsoft.AzureLargeInstance/azureLargeInstances";
   properties?: outputs.AzureLargeInstanceProperties;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   hardwareProfile?: outputs.HardwareProfile;
   storageProfile?: outputs.StorageProfile;
   osProfile?: outputs.OsProfile;
   networkProfile?: outputs.NetworkProfile;
-  azureLargeInstanceId?: string;
-  powerState?: "starting" | "started" | "stopping" | "stopped" | "restarting" | "unknown" | (string & {});
-  proximityPlacementGroup?: string;
-  hwRevision?: string;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | "Canceled" | (string & {});
+  azureLargeInstanceId: string;
+  powerState: "starting" | "started" | "stopping" | "stopped" | "restarting" | "unknown" | (string & {});
+  proximityPlacementGroup: string;
+  hwRevision: string;
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AzureLargeInstance/azureLargeInstances` without managing it (GET, api-version 2024-04-10); undefined when it does not exist.
@@ -51,7 +51,7 @@ export interface AzureLargeStorageInstanceState {
   type: "Microsoft.AzureLargeInstance/azureLargeStorageInstances";
   properties?: outputs.AzureLargeStorageInstanceProperties;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   azureLargeStorageInstanceUniqueIdentifier?: string;
   storageProperties?: outputs.StorageProperties;
@@ -110,6 +110,12 @@ export declare const getAzureLargeStorageInstanceOutput: typeof getAzureLargeSto
 export declare const restartAzureLargeInstanceOutput: typeof restartAzureLargeInstance;
 export declare const shutdownAzureLargeInstanceOutput: typeof shutdownAzureLargeInstance;
 export declare const startAzureLargeInstanceOutput: typeof startAzureLargeInstance;
+// Pulumi's names for what each function and lookup returns.
+export type GetAzureLargeInstanceResult = AzureLargeInstanceState;
+export type GetAzureLargeStorageInstanceResult = AzureLargeStorageInstanceState;
+export type RestartAzureLargeInstanceResult = outputs.OperationStatusResult;
+export type ShutdownAzureLargeInstanceResult = outputs.OperationStatusResult;
+export type StartAzureLargeInstanceResult = outputs.OperationStatusResult;
 
 export declare namespace inputs {
   interface AzureLargeInstanceProperties {

@@ -29,7 +29,7 @@ export declare class Account extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The Playwright testing dashboard URI for the account resource. */
-  readonly dashboardUri: $Output<string | undefined>;
+  readonly dashboardUri: $Output<string>;
   /** This property sets the connection region for Playwright client workers to cloud-hosted browsers. If enabled, workers connect to browsers in the closest Azure region, ensuring lower latency. If disabled, workers connect to browsers in the Azure region in which the workspace was initially created. */
   readonly regionalAffinity: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** When enabled, Playwright client workers can connect to cloud-hosted browsers. This can increase the number of parallel workers for a test run, significantly minimizing test completion durations. */
@@ -39,7 +39,7 @@ export declare class Account extends $CustomResource {
   /** When enabled, this feature allows the workspace to use local auth (through service access token) for executing operations. */
   readonly localAuth: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: AccountArgs, opts?: $Options);
 }
 
@@ -81,12 +81,12 @@ export interface AccountState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  dashboardUri?: string;
+  dashboardUri: string;
   regionalAffinity?: "Enabled" | "Disabled" | (string & {});
   scalableExecution?: "Enabled" | "Disabled" | (string & {});
   reporting?: "Enabled" | "Disabled" | (string & {});
   localAuth?: "Enabled" | "Disabled" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AzurePlaywrightService/accounts` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -113,7 +113,7 @@ export interface AccountQuotaState {
   properties?: outputs.AccountQuotaProperties;
   systemData?: outputs.SystemData;
   freeTrial?: outputs.AccountFreeTrialProperties;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AzurePlaywrightService/accounts/quotas` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -138,8 +138,8 @@ export interface LocationQuotaState {
   properties?: outputs.QuotaProperties;
   systemData?: outputs.SystemData;
   freeTrial?: outputs.FreeTrialProperties;
-  offeringType?: "NotApplicable" | "PrivatePreview" | "PublicPreview" | "GeneralAvailability" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {});
+  offeringType: "NotApplicable" | "PrivatePreview" | "PublicPreview" | "GeneralAvailability" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AzurePlaywrightService/locations/quotas` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -153,6 +153,10 @@ export declare function getLocationQuota(args: GetLocationQuotaArgs): $Output<Lo
 export declare const getAccountOutput: typeof getAccount;
 export declare const getAccountQuotaOutput: typeof getAccountQuota;
 export declare const getLocationQuotaOutput: typeof getLocationQuota;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetAccountQuotaResult = AccountQuotaState;
+export type GetLocationQuotaResult = LocationQuotaState;
 
 export declare namespace inputs {
   type AccountFreeTrialProperties = { [key: string]: any };
@@ -180,6 +184,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    regionalAffinity?: "Enabled" | "Disabled" | (string & {});
+    scalableExecution?: "Enabled" | "Disabled" | (string & {});
+    reporting?: "Enabled" | "Disabled" | (string & {});
+    localAuth?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftAzurePlaywrightServiceAccountsQuotas {
     /** The resource name */

@@ -27,9 +27,9 @@ export declare class Drill extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Parent SG resource. */
-  readonly serviceGroupId: $Output<string | undefined>;
+  readonly serviceGroupId: $Output<string>;
   /** ROPlan properties. */
   readonly recoveryPlanProperties: $Output<outputs.RecoveryPlanPropertiesOfDrill | undefined>;
   /** Properties for internal resources that are created for the Drill. */
@@ -37,9 +37,9 @@ export declare class Drill extends $CustomResource {
   /** Chaos Resource properties. */
   readonly chaosResourceProperties: $Output<outputs.ChaosResourcePropertiesOfDrill | undefined>;
   /** Execution state of the Drill. Whether it is currently running or not. */
-  readonly executionState: $Output<"NotRunning" | "Running" | "Paused" | (string & {}) | undefined>;
+  readonly executionState: $Output<"NotRunning" | "Running" | "Paused" | (string & {})>;
   /** Readiness state of the Drill. */
-  readonly executionReadinessState: $Output<"Ready" | "NeedsAttention" | (string & {}) | undefined>;
+  readonly executionReadinessState: $Output<"Ready" | "NeedsAttention" | (string & {})>;
   /** RBAC setup mode. */
   readonly rbacSetupMode: $Output<"AutomatedCustomRole" | "AutomatedBuiltinRoles" | "Manual" | (string & {}) | undefined>;
   /** Attention reason if the ReadinessState is 'NeedsAttention'. */
@@ -49,15 +49,15 @@ export declare class Drill extends $CustomResource {
   /** Last run properties. */
   readonly lastRunProperties: $Output<outputs.LastRunProperties | undefined>;
   /** Last sync time. */
-  readonly lastSyncTime: $Output<string | undefined>;
+  readonly lastSyncTime: $Output<string>;
   /** Last resync and readiness check time. */
-  readonly lastResyncReadinessCheckTime: $Output<string | undefined>;
+  readonly lastResyncReadinessCheckTime: $Output<string>;
   /** Monitoring properties of the Drill. */
   readonly monitoringProperties: $Output<outputs.MonitoringPropertiesOfDrill | undefined>;
   /** Error details associated with the resource. */
   readonly errorDetails: $Output<outputs.ErrorDetail | undefined>;
   readonly drillType: $Output<"Regional" | undefined>;
-  readonly vmsPresent: $Output<"Present" | "Absent" | (string & {}) | undefined>;
+  readonly vmsPresent: $Output<"Present" | "Absent" | (string & {})>;
   constructor(name: string, args: DrillArgs, opts?: $Options);
 }
 
@@ -99,23 +99,23 @@ export interface DrillState {
   properties?: outputs.DrillProperties;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
-  serviceGroupId?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  serviceGroupId: string;
   recoveryPlanProperties?: outputs.RecoveryPlanPropertiesOfDrill;
   drillAssetProperties?: outputs.AssetPropertiesOfDrill;
   chaosResourceProperties?: outputs.ChaosResourcePropertiesOfDrill;
-  executionState?: "NotRunning" | "Running" | "Paused" | (string & {});
-  executionReadinessState?: "Ready" | "NeedsAttention" | (string & {});
+  executionState: "NotRunning" | "Running" | "Paused" | (string & {});
+  executionReadinessState: "Ready" | "NeedsAttention" | (string & {});
   rbacSetupMode?: "AutomatedCustomRole" | "AutomatedBuiltinRoles" | "Manual" | (string & {});
   attentionReason?: outputs.AttentionReason;
   systemMetadata?: outputs.SystemMetadata;
   lastRunProperties?: outputs.LastRunProperties;
-  lastSyncTime?: string;
-  lastResyncReadinessCheckTime?: string;
+  lastSyncTime: string;
+  lastResyncReadinessCheckTime: string;
   monitoringProperties?: outputs.MonitoringPropertiesOfDrill;
   errorDetails?: outputs.ErrorDetail;
   drillType?: "Regional";
-  vmsPresent?: "Present" | "Absent" | (string & {});
+  vmsPresent: "Present" | "Absent" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AzureResilienceManagement/drills` without managing it (GET, api-version 2026-06-01-preview); undefined when it does not exist.
@@ -148,20 +148,20 @@ export interface DrillResourceState {
   activePhysicalZones?: string[];
   recoveryPhysicalZones?: string[];
   inclusionState?: "Excluded" | "Included" | (string & {});
-  recoveryPlanInclusionState?: "Included" | "Excluded" | (string & {});
-  recoveryPlanExclusionReason?: "ExcludedFromRecoveryPlan" | "ProtectionStatus" | (string & {});
-  resourceProtectionSolutionType?: "None" | "AzureNative" | "AzureSiteRecovery" | "CrossZoneVMRecovery" | "CustomRunbook" | (string & {});
-  readinessState?: "Ready" | "NeedsAttention" | (string & {});
-  faultState?: "SystemNative" | "CustomScript" | "NotDefined" | (string & {});
+  recoveryPlanInclusionState: "Included" | "Excluded" | (string & {});
+  recoveryPlanExclusionReason: "ExcludedFromRecoveryPlan" | "ProtectionStatus" | (string & {});
+  resourceProtectionSolutionType: "None" | "AzureNative" | "AzureSiteRecovery" | "CrossZoneVMRecovery" | "CustomRunbook" | (string & {});
+  readinessState: "Ready" | "NeedsAttention" | (string & {});
+  faultState: "SystemNative" | "CustomScript" | "NotDefined" | (string & {});
   faultProperties?: outputs.FaultProperties;
-  forceInclusionState?: "Enable" | "Disable" | (string & {});
-  haStatus?: "Enabled" | "NotEnabled" | (string & {});
+  forceInclusionState: "Enable" | "Disable" | (string & {});
+  haStatus: "Enabled" | "NotEnabled" | (string & {});
   attentionReason?: outputs.DrillResourceAttentionReason;
-  advisorRecommendationTypeId?: string;
-  advisorHaRecommendationId?: string;
+  advisorRecommendationTypeId: string;
+  advisorHaRecommendationId: string;
   rbacAssignmentError?: outputs.ErrorDetails;
   monitoringRbacAssignmentError?: outputs.ErrorDetails;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AzureResilienceManagement/drills/drillResources` without managing it (GET, api-version 2026-06-01-preview); undefined when it does not exist.
@@ -187,25 +187,25 @@ export interface DrillRunState {
   type: "Microsoft.AzureResilienceManagement/drills/drillRuns";
   properties?: outputs.DrillRunProperties;
   systemData?: outputs.SystemData;
-  drillId?: string;
-  drillMode?: "Failover" | (string & {});
-  attestation?: "Success" | "Failed" | (string & {});
+  drillId: string;
+  drillMode: "Failover" | (string & {});
+  attestation: "Success" | "Failed" | (string & {});
   notes?: string[];
   supportedVerbsForStage?: outputs.SupportedVerbsForStage[];
-  currentActiveOperationId?: string;
-  status?: "NotApplicable" | "NotStarted" | "Pending" | "InProgress" | "Completed" | "CompletedWithWarnings" | "Failed" | "Skipped" | "Cancelling" | "Cancelled" | "Paused" | (string & {});
-  startTime?: string;
-  endTime?: string;
-  duration?: string;
+  currentActiveOperationId: string;
+  status: "NotApplicable" | "NotStarted" | "Pending" | "InProgress" | "Completed" | "CompletedWithWarnings" | "Failed" | "Skipped" | "Cancelling" | "Cancelled" | "Paused" | (string & {});
+  startTime: string;
+  endTime: string;
+  duration: string;
   errorDetails?: outputs.JobErrorInfo;
-  resourceId?: string;
-  operation?: string;
+  resourceId: string;
+  operation: string;
   retryDetails?: outputs.JobRetryDetails[];
   jobExtendedInfo?: outputs.JobExtendedInfo;
   userComments?: outputs.JobUserComment[];
   jobType: "Invalid" | "RecoveryPlan" | "DrillRun" | (string & {});
   executionConfigurations?: outputs.ExecutionConfigurations;
-  triggeredBy?: "System" | "User" | (string & {});
+  triggeredBy: "System" | "User" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AzureResilienceManagement/drills/drillRuns` without managing it (GET, api-version 2026-06-01-preview); undefined when it does not exist.
@@ -233,20 +233,20 @@ export interface DrillRunResourceState {
   type: "Microsoft.AzureResilienceManagement/drills/drillRuns/drillRunResources";
   properties?: outputs.DrillRunResourceProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
-  status?: "NotApplicable" | "NotStarted" | "Pending" | "InProgress" | "Completed" | "CompletedWithWarnings" | "Failed" | "Skipped" | "Cancelling" | "Cancelled" | "Paused" | (string & {});
-  startTime?: string;
-  endTime?: string;
-  duration?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  status: "NotApplicable" | "NotStarted" | "Pending" | "InProgress" | "Completed" | "CompletedWithWarnings" | "Failed" | "Skipped" | "Cancelling" | "Cancelled" | "Paused" | (string & {});
+  startTime: string;
+  endTime: string;
+  duration: string;
   errorDetails?: outputs.JobErrorInfo;
-  resourceId?: string;
-  operation?: string;
+  resourceId: string;
+  operation: string;
   retryDetails?: outputs.JobRetryDetails[];
   jobExtendedInfo?: outputs.JobExtendedInfo;
   userComments?: outputs.JobUserComment[];
-  jobId?: string;
-  taskId?: string;
-  taskName?: string;
+  jobId: string;
+  taskId: string;
+  taskName: string;
   jobResourceType: "Invalid" | "RecoveryPlan" | "DrillRun" | (string & {});
 }
 /**
@@ -285,7 +285,7 @@ export declare class GoalAssignment extends $CustomResource {
   /** List of service level resources. */
   readonly serviceLevelResources: $Output<outputs.ServiceLevelResource[] | undefined>;
   /** Provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Details of any errors encountered during the operation. */
   readonly errorDetails: $Output<outputs.ErrorDetail | undefined>;
   constructor(name: string, args: GoalAssignmentArgs, opts?: $Options);
@@ -324,7 +324,7 @@ export interface GoalAssignmentState {
   goalTemplateId: string;
   goalAssignmentType: "Resiliency" | (string & {});
   serviceLevelResources?: outputs.ServiceLevelResource[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   errorDetails?: outputs.ErrorDetail;
 }
 /**
@@ -356,11 +356,11 @@ export interface GoalResourceState {
   highAvailabilityAttestationStatus: "NotAttested" | "ManuallyAttested" | (string & {});
   disasterRecoveryGoalParticipation?: "Excluded" | "Included" | (string & {});
   disasterRecoveryAttestationStatus?: "NotAttested" | "ManuallyAttested" | (string & {});
-  exclusionReasonForHighAvailabilityGoals?: "UserSelectedExclusion" | "FailedOverResource" | "UnsupportedResource" | (string & {});
-  exclusionReasonForDisasterRecoveryGoals?: "UserSelectedExclusion" | "FailedOverResource" | "UnsupportedResource" | (string & {});
+  exclusionReasonForHighAvailabilityGoals: "UserSelectedExclusion" | "FailedOverResource" | "UnsupportedResource" | (string & {});
+  exclusionReasonForDisasterRecoveryGoals: "UserSelectedExclusion" | "FailedOverResource" | "UnsupportedResource" | (string & {});
   userConfirmationForHighAvailability?: outputs.UserConfirmationForHighAvailabilityItem[];
   serviceGroupMemberships?: outputs.ServiceGroupMembership[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AzureResilienceManagement/goalAssignments/goalResources` without managing it (GET, api-version 2026-06-01-preview); undefined when it does not exist.
@@ -402,7 +402,7 @@ export declare class GoalTemplate extends $CustomResource {
   /** Type of Goal Template created by customer */
   readonly goalType: $Output<"Resiliency" | (string & {})>;
   /** Provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Details of any errors encountered during the operation. */
   readonly errorDetails: $Output<outputs.ErrorDetail | undefined>;
   constructor(name: string, args: GoalTemplateArgs, opts?: $Options);
@@ -447,7 +447,7 @@ export interface GoalTemplateState {
   regionalRecoveryPointObjective?: string;
   regionalRecoveryTimeObjective?: string;
   goalType: "Resiliency" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   errorDetails?: outputs.ErrorDetail;
 }
 /**
@@ -482,9 +482,9 @@ export declare class RecoveryPlan extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the recovery orchestration plan. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The current state of the recovery orchestration plan. */
-  readonly planState: $Output<"UnderEdit" | "Warning" | "Ready" | (string & {}) | undefined>;
+  readonly planState: $Output<"UnderEdit" | "Warning" | "Ready" | (string & {})>;
   /** A description of the recovery orchestration plan. */
   readonly planDescription: $Output<string>;
   /** Settings for the recovery orchestration groups associated with the recovery orchestration plan. */
@@ -531,8 +531,8 @@ export interface RecoveryPlanState {
   properties?: outputs.RecoveryPlanProperties;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
-  planState?: "UnderEdit" | "Warning" | "Ready" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  planState: "UnderEdit" | "Warning" | "Ready" | (string & {});
   planDescription: string;
   recoveryGroupsSetting: outputs.RecoveryGroupsSetting;
   latestFailoverStatus?: outputs.RecoveryPlanFailoverOperationStatus;
@@ -563,20 +563,20 @@ export interface RecoveryJobState {
   type: "Microsoft.AzureResilienceManagement/recoveryPlans/recoveryJobs";
   properties?: outputs.RecoveryJobProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
-  status?: "NotApplicable" | "NotStarted" | "Pending" | "InProgress" | "Completed" | "CompletedWithWarnings" | "Failed" | "Skipped" | "Cancelling" | "Cancelled" | "Paused" | (string & {});
-  startTime?: string;
-  endTime?: string;
-  duration?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  status: "NotApplicable" | "NotStarted" | "Pending" | "InProgress" | "Completed" | "CompletedWithWarnings" | "Failed" | "Skipped" | "Cancelling" | "Cancelled" | "Paused" | (string & {});
+  startTime: string;
+  endTime: string;
+  duration: string;
   errorDetails?: outputs.JobErrorInfo;
-  resourceId?: string;
-  operation?: string;
+  resourceId: string;
+  operation: string;
   retryDetails?: outputs.JobRetryDetails[];
   jobExtendedInfo?: outputs.JobExtendedInfo;
   userComments?: outputs.JobUserComment[];
   jobType: "Invalid" | "RecoveryPlan" | "DrillRun" | (string & {});
   executionConfigurations?: outputs.ExecutionConfigurations;
-  triggeredBy?: "System" | "User" | (string & {});
+  triggeredBy: "System" | "User" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AzureResilienceManagement/recoveryPlans/recoveryJobs` without managing it (GET, api-version 2026-06-01-preview); undefined when it does not exist.
@@ -604,22 +604,22 @@ export interface RecoveryJobResourceState {
   type: "Microsoft.AzureResilienceManagement/recoveryPlans/recoveryJobs/recoveryJobResources";
   properties?: outputs.RecoveryJobResourceProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
-  protectionSolutionType?: "None" | "AzureNative" | "AzureSiteRecovery" | "CrossZoneVMRecovery" | "CustomRunbook" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  protectionSolutionType: "None" | "AzureNative" | "AzureSiteRecovery" | "CrossZoneVMRecovery" | "CustomRunbook" | (string & {});
   recoveryGroupActionSettings?: outputs.RecoveryGroupActionSettings;
-  status?: "NotApplicable" | "NotStarted" | "Pending" | "InProgress" | "Completed" | "CompletedWithWarnings" | "Failed" | "Skipped" | "Cancelling" | "Cancelled" | "Paused" | (string & {});
-  startTime?: string;
-  endTime?: string;
-  duration?: string;
+  status: "NotApplicable" | "NotStarted" | "Pending" | "InProgress" | "Completed" | "CompletedWithWarnings" | "Failed" | "Skipped" | "Cancelling" | "Cancelled" | "Paused" | (string & {});
+  startTime: string;
+  endTime: string;
+  duration: string;
   errorDetails?: outputs.JobErrorInfo;
-  resourceId?: string;
-  operation?: string;
+  resourceId: string;
+  operation: string;
   retryDetails?: outputs.JobRetryDetails[];
   jobExtendedInfo?: outputs.JobExtendedInfo;
   userComments?: outputs.JobUserComment[];
-  jobId?: string;
-  taskId?: string;
-  taskName?: string;
+  jobId: string;
+  taskId: string;
+  taskName: string;
   jobResourceType: "Invalid" | "RecoveryPlan" | "DrillRun" | (string & {});
 }
 /**
@@ -647,14 +647,14 @@ export interface RecoveryResourceState {
   properties?: outputs.RecoveryResourceProperties;
   systemData?: outputs.SystemData;
   recoveryResourceUniqueId: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
-  resourceId?: string;
-  resourceLocation?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  resourceId: string;
+  resourceLocation: string;
   resourcePhysicalZones?: string[];
   inclusionState?: "Included" | "Excluded" | (string & {});
-  needsAttention?: boolean;
+  needsAttention: boolean;
   attentionReasons?: string[];
-  protectionStatus?: "Unknown" | "Protected" | "NotProtected" | "HighlyAvailable" | (string & {});
+  protectionStatus: "Unknown" | "Protected" | "NotProtected" | "HighlyAvailable" | (string & {});
   resourceProtectionSolutions?: outputs.ResourceProtectionSolutionSettings[];
   selectedProtectionSolutionType?: "None" | "AzureNative" | "AzureSiteRecovery" | "CrossZoneVMRecovery" | "CustomRunbook" | (string & {});
   selectedProtectionSolutionSetting?: outputs.ResourceBaseProtectionSolutionSetting;
@@ -684,7 +684,7 @@ export interface UnifiedResilienceItemState {
   type: "Microsoft.AzureResilienceManagement/unifiedResilienceItems";
   properties?: outputs.UnifiedResilienceItemProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   goals: outputs.GoalsData;
   recommendations: outputs.RecommendationsData;
   lastModifiedTime: string;
@@ -725,7 +725,7 @@ export declare class UsagePlan extends $CustomResource {
   /** The type of the usage plan. */
   readonly planType: $Output<"Basic" | "Standard" | (string & {}) | undefined>;
   /** Provisioning state of the usage plan. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Details of any errors encountered during Usage Plan create or update. */
   readonly errorDetails: $Output<outputs.ErrorDetail | undefined>;
   constructor(name: string, args: UsagePlanArgs, opts?: $Options);
@@ -764,7 +764,7 @@ export interface UsagePlanState {
   location: string;
   systemData?: outputs.SystemData;
   planType?: "Basic" | "Standard" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   errorDetails?: outputs.ErrorDetail;
 }
 /**
@@ -801,7 +801,7 @@ export declare class Enrollment extends $CustomResource {
   /** ARM resource identifier of the service group associated with this usage plan. */
   readonly serviceGroupId: $Output<string>;
   /** Provisioning state of the enrollment. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Details of any errors encountered during Enrollment create or update. */
   readonly errorDetails: $Output<outputs.ErrorDetail | undefined>;
   constructor(name: string, args: EnrollmentArgs, opts?: $Options);
@@ -838,7 +838,7 @@ export interface EnrollmentState {
   properties?: outputs.EnrollmentProperties;
   systemData?: outputs.SystemData;
   serviceGroupId: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   errorDetails?: outputs.ErrorDetail;
 }
 /**
@@ -911,6 +911,24 @@ export declare const getEnrollmentOutput: typeof getEnrollment;
 export declare const recommendGoalAssignmentCapacityOutput: typeof recommendGoalAssignmentCapacity;
 export declare const refreshGoalAssignmentGoalResourcesOutput: typeof refreshGoalAssignmentGoalResources;
 export declare const updateGoalAssignmentGoalResourcesOutput: typeof updateGoalAssignmentGoalResources;
+// Pulumi's names for what each function and lookup returns.
+export type GetDrillResult = DrillState;
+export type GetDrillResourceResult = DrillResourceState;
+export type GetDrillRunResult = DrillRunState;
+export type GetDrillRunResourceResult = DrillRunResourceState;
+export type GetGoalAssignmentResult = GoalAssignmentState;
+export type GetGoalResourceResult = GoalResourceState;
+export type GetGoalTemplateResult = GoalTemplateState;
+export type GetRecoveryPlanResult = RecoveryPlanState;
+export type GetRecoveryJobResult = RecoveryJobState;
+export type GetRecoveryJobResourceResult = RecoveryJobResourceState;
+export type GetRecoveryResourceResult = RecoveryResourceState;
+export type GetUnifiedResilienceItemResult = UnifiedResilienceItemState;
+export type GetUsagePlanResult = UsagePlanState;
+export type GetEnrollmentResult = EnrollmentState;
+export type RecommendGoalAssignmentCapacityResult = outputs.RecommendCapacityResult;
+export type RefreshGoalAssignmentGoalResourcesResult = outputs.RefreshGoalResourcesResponse;
+export type UpdateGoalAssignmentGoalResourcesResult = outputs.UpdateGoalResourceResponse;
 
 export declare namespace inputs {
   interface AssetPropertiesOfDrill {
@@ -1078,6 +1096,12 @@ export declare namespace inputs {
   interface GoalResource {
     /** The resource-specific properties for this resource. */
     properties?: inputs.GoalResourceProperties;
+    resourceArmId?: string;
+    highAvailabilityGoalParticipation?: "Excluded" | "Included" | (string & {});
+    highAvailabilityAttestationStatus?: "NotAttested" | "ManuallyAttested" | (string & {});
+    disasterRecoveryGoalParticipation?: "Excluded" | "Included" | (string & {});
+    disasterRecoveryAttestationStatus?: "NotAttested" | "ManuallyAttested" | (string & {});
+    userConfirmationForHighAvailability?: inputs.UserConfirmationForHighAvailabilityItem[];
   }
   interface GoalResourceProperties {
     /** Arm Id of resource under the SG for which the extension resource is maintained. */
@@ -1173,6 +1197,9 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.GoalAssignmentProperties;
+    goalTemplateId?: string;
+    goalAssignmentType?: "Resiliency" | (string & {});
+    serviceLevelResources?: inputs.ServiceLevelResource[];
   }
   interface MicrosoftAzureResilienceManagementGoalAssignmentsGoalResources {
     /** The resource name */
@@ -1183,6 +1210,11 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.GoalTemplateProperties;
+    requireHighAvailability?: "NotRequired" | "Required" | (string & {});
+    requireDisasterRecovery?: "NotRequired" | "Required" | (string & {});
+    regionalRecoveryPointObjective?: string;
+    regionalRecoveryTimeObjective?: string;
+    goalType?: "Resiliency" | (string & {});
   }
   interface MicrosoftAzureResilienceManagementRecoveryPlans {
     /** The resource name */
@@ -1191,6 +1223,9 @@ export declare namespace inputs {
     properties?: inputs.RecoveryPlanProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
+    planType?: "Regional" | "Zonal" | (string & {});
+    planDescription?: string;
+    recoveryGroupsSetting?: inputs.RecoveryGroupsSetting;
   }
   interface MicrosoftAzureResilienceManagementRecoveryPlansRecoveryJobs {
     /** The resource name */
@@ -1217,12 +1252,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    planType?: "Basic" | "Standard" | (string & {});
   }
   interface MicrosoftAzureResilienceManagementUsagePlansEnrollments {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.EnrollmentProperties;
+    serviceGroupId?: string;
   }
   interface MonitoringPropertiesOfDrill {
     /** Identity to use for Drill monitoring operations. */
@@ -1281,6 +1318,11 @@ export declare namespace inputs {
   interface RecoveryGroup {
     /** The resource-specific properties for this resource. */
     properties?: inputs.RecoveryGroupProperties;
+    groupUniqueId?: string;
+    orderId?: number;
+    description?: string;
+    preActions?: inputs.RecoveryGroupBaseAction[];
+    postActions?: inputs.RecoveryGroupBaseAction[];
   }
   type RecoveryGroupActionSettings = { [key: string]: any };
   type RecoveryGroupBaseAction = {

@@ -14,7 +14,7 @@ export interface CloudManifestFileState {
   name: string;
   type: "Microsoft.AzureStack/cloudManifestFiles";
   properties?: outputs.CloudManifestFileProperties;
-  etag?: string;
+  etag: string;
   deploymentData?: outputs.CloudManifestFileDeploymentData;
   signature?: string;
 }
@@ -50,13 +50,13 @@ export declare class Registration extends $CustomResource {
   /** Custom tags for the resource. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The entity tag used for optimistic concurrency when modifying the resource. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The object identifier associated with the Azure Stack connecting to Azure. */
-  readonly objectId: $Output<string | undefined>;
+  readonly objectId: $Output<string>;
   /** The identifier of the registered Azure Stack. */
-  readonly cloudId: $Output<string | undefined>;
+  readonly cloudId: $Output<string>;
   /** Specifies the billing mode for the Azure Stack registration. */
-  readonly billingModel: $Output<string | undefined>;
+  readonly billingModel: $Output<string>;
   constructor(name: string, args: RegistrationArgs, opts?: $Options);
 }
 
@@ -89,10 +89,10 @@ export interface RegistrationState {
   properties: outputs.RegistrationParameterPropertiesOrRegistrationProperties;
   location: "global" | (string & {});
   tags?: outputs.TrackedResourceTags;
-  etag?: string;
-  objectId?: string;
-  cloudId?: string;
-  billingModel?: string;
+  etag: string;
+  objectId: string;
+  cloudId: string;
+  billingModel: string;
 }
 /**
  * Reads an existing `Microsoft.AzureStack/registrations` without managing it (GET, api-version 2022-06-01); undefined when it does not exist.
@@ -187,7 +187,7 @@ export interface ProductState {
   name: string;
   type: "Microsoft.AzureStack/registrations/products";
   properties?: outputs.ProductNestedProperties;
-  etag?: string;
+  etag: string;
   displayName?: string;
   description?: string;
   publisherDisplayName?: string;
@@ -311,6 +311,17 @@ export declare const getProductProductsOutput: typeof getProductProducts;
 export declare const listProductDetailsOutput: typeof listProductDetails;
 export declare const listProductProductsOutput: typeof listProductProducts;
 export declare const uploadProductLogOutput: typeof uploadProductLog;
+// Pulumi's names for what each function and lookup returns.
+export type GetCloudManifestFileResult = CloudManifestFileState;
+export type GetRegistrationResult = RegistrationState;
+export type GetCustomerSubscriptionResult = CustomerSubscriptionState;
+export type GetProductResult = ProductState;
+export type GetactivationkeyRegistrationResult = outputs.ActivationKeyResult;
+export type GetProduct2Result = outputs.Product;
+export type GetProductProductsResult = outputs.ProductList;
+export type ListProductDetailsResult = outputs.ExtendedProduct;
+export type ListProductProductsResult = outputs.ProductList;
+export type UploadProductLogResult = outputs.ProductLog;
 
 export declare namespace inputs {
   interface ActivationKeyResult {
@@ -376,9 +387,10 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of the Azure Stack registration resource */
-    properties: inputs.RegistrationParameterPropertiesOrRegistrationProperties;
+    properties?: inputs.RegistrationParameterPropertiesOrRegistrationProperties;
     /** Location of the resource. */
     location: "global" | (string & {});
+    registrationToken?: string;
   }
   interface MicrosoftAzureStackRegistrationsCustomerSubscriptions {
     /** The resource name */
@@ -387,6 +399,7 @@ export declare namespace inputs {
     properties?: inputs.CustomerSubscriptionProperties;
     /** The entity tag used for optimistic concurrency when modifying the resource. */
     etag?: string;
+    tenantId?: string;
   }
   interface MicrosoftAzureStackRegistrationsProducts {
     /** The resource name */
@@ -398,6 +411,24 @@ export declare namespace inputs {
     properties?: inputs.ProductNestedProperties;
     /** The entity tag used for optimistic concurrency when modifying the resource. */
     etag?: string;
+    displayName?: string;
+    description?: string;
+    publisherDisplayName?: string;
+    publisherIdentifier?: string;
+    offer?: string;
+    offerVersion?: string;
+    sku?: string;
+    billingPartNumber?: string;
+    vmExtensionType?: string;
+    galleryItemIdentity?: string;
+    iconUris?: inputs.IconUris;
+    links?: inputs.ProductLink[];
+    legalTerms?: string;
+    privacyPolicy?: string;
+    payloadLength?: number;
+    productKind?: string;
+    productProperties?: inputs.ProductProperties;
+    compatibility?: inputs.Compatibility;
   }
   interface ProductLink {
     /** The description of the link. */

@@ -33,13 +33,13 @@ export declare class Cluster extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state. Indicates the current lifecycle status of the resource, including creation, update, deletion, connectivity, and error states. */
-  readonly provisioningState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {})>;
   /** Status of the cluster agent. Indicates the current connectivity, validation, and deployment state of the agent within the cluster. */
-  readonly status: $Output<"NotYetRegistered" | "ConnectedRecently" | "NotConnectedRecently" | "Disconnected" | "Error" | "NotSpecified" | "ValidationInProgress" | "ValidationSuccess" | "ValidationFailed" | "DeploymentInProgress" | "DeploymentFailed" | "DeploymentSuccess" | (string & {}) | undefined>;
+  readonly status: $Output<"NotYetRegistered" | "ConnectedRecently" | "NotConnectedRecently" | "Disconnected" | "Error" | "NotSpecified" | "ValidationInProgress" | "ValidationSuccess" | "ValidationFailed" | "DeploymentInProgress" | "DeploymentFailed" | "DeploymentSuccess" | (string & {})>;
   /** Overall connectivity status for the cluster resource. Indicates whether the cluster is connected to Azure, partially connected, or has not recently communicated. */
-  readonly connectivityStatus: $Output<"NotYetRegistered" | "Connected" | "NotConnectedRecently" | "PartiallyConnected" | "Disconnected" | "NotSpecified" | (string & {}) | undefined>;
+  readonly connectivityStatus: $Output<"NotYetRegistered" | "Connected" | "NotConnectedRecently" | "PartiallyConnected" | "Disconnected" | "NotSpecified" | (string & {})>;
   /** Unique, immutable resource id. */
-  readonly cloudId: $Output<string | undefined>;
+  readonly cloudId: $Output<string>;
   /** Endpoint configured for management from the Azure portal. */
   readonly cloudManagementEndpoint: $Output<string | undefined>;
   /** App id of cluster AAD identity. */
@@ -53,7 +53,7 @@ export declare class Cluster extends $CustomResource {
   /** Software Assurance properties of the cluster. */
   readonly softwareAssuranceProperties: $Output<outputs.SoftwareAssuranceProperties | undefined>;
   /** Is Management Cluster, when true indicates that the cluster is used for managing other clusters */
-  readonly isManagementCluster: $Output<boolean | undefined>;
+  readonly isManagementCluster: $Output<boolean>;
   /** Log Collection properties of the cluster. */
   readonly logCollectionProperties: $Output<outputs.LogCollectionProperties | undefined>;
   /** RemoteSupport properties of the cluster. */
@@ -65,31 +65,31 @@ export declare class Cluster extends $CustomResource {
   /** Attestation configurations for isolated VM (e.g. TVM, CVM) of the cluster. */
   readonly isolatedVmAttestationConfiguration: $Output<outputs.IsolatedVmAttestationConfiguration | undefined>;
   /** Number of days remaining in the trial period. */
-  readonly trialDaysRemaining: $Output<number | undefined>;
+  readonly trialDaysRemaining: $Output<number>;
   /** Type of billing applied to the resource. */
-  readonly billingModel: $Output<string | undefined>;
+  readonly billingModel: $Output<string>;
   /** Billing properties of the cluster, including upcoming billing model details. */
   readonly billingProperties: $Output<outputs.ClusterBillingProperties | undefined>;
   /** First cluster sync timestamp. */
-  readonly registrationTimestamp: $Output<string | undefined>;
+  readonly registrationTimestamp: $Output<string>;
   /** Most recent cluster sync timestamp. */
-  readonly lastSyncTimestamp: $Output<string | undefined>;
+  readonly lastSyncTimestamp: $Output<string>;
   /** Most recent billing meter timestamp. */
-  readonly lastBillingTimestamp: $Output<string | undefined>;
+  readonly lastBillingTimestamp: $Output<string>;
   /** Region specific DataPath Endpoint of the cluster. */
-  readonly serviceEndpoint: $Output<string | undefined>;
+  readonly serviceEndpoint: $Output<string>;
   /** Object id of RP Service Principal */
-  readonly resourceProviderObjectId: $Output<string | undefined>;
+  readonly resourceProviderObjectId: $Output<string>;
   /** List of secret locations. */
   readonly secretsLocations: $Output<outputs.SecretsLocationDetails[] | undefined>;
   /** Supported Storage Type for HCI Cluster */
-  readonly clusterPattern: $Output<"Standard" | "RackAware" | (string & {}) | undefined>;
+  readonly clusterPattern: $Output<"Standard" | "RackAware" | (string & {})>;
   /** Local Availability Zone information for HCI cluster */
   readonly localAvailabilityZones: $Output<outputs.LocalAvailabilityZones[] | undefined>;
   /** Identity Provider for the cluster */
-  readonly identityProvider: $Output<"ActiveDirectory" | "LocalIdentity" | (string & {}) | undefined>;
+  readonly identityProvider: $Output<"ActiveDirectory" | "LocalIdentity" | (string & {})>;
   /** Storage type of the cluster. Indicates whether the cluster uses S2D, SAN, or a combination. */
-  readonly storageType: $Output<"S2D" | "SAN" | "SANS2D" | (string & {}) | undefined>;
+  readonly storageType: $Output<"S2D" | "SAN" | "SANS2D" | (string & {})>;
   constructor(name: string, args: ClusterArgs, opts?: $Options);
 }
 
@@ -151,35 +151,35 @@ export interface ClusterState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {});
-  status?: "NotYetRegistered" | "ConnectedRecently" | "NotConnectedRecently" | "Disconnected" | "Error" | "NotSpecified" | "ValidationInProgress" | "ValidationSuccess" | "ValidationFailed" | "DeploymentInProgress" | "DeploymentFailed" | "DeploymentSuccess" | (string & {});
-  connectivityStatus?: "NotYetRegistered" | "Connected" | "NotConnectedRecently" | "PartiallyConnected" | "Disconnected" | "NotSpecified" | (string & {});
-  cloudId?: string;
+  provisioningState: "NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {});
+  status: "NotYetRegistered" | "ConnectedRecently" | "NotConnectedRecently" | "Disconnected" | "Error" | "NotSpecified" | "ValidationInProgress" | "ValidationSuccess" | "ValidationFailed" | "DeploymentInProgress" | "DeploymentFailed" | "DeploymentSuccess" | (string & {});
+  connectivityStatus: "NotYetRegistered" | "Connected" | "NotConnectedRecently" | "PartiallyConnected" | "Disconnected" | "NotSpecified" | (string & {});
+  cloudId: string;
   cloudManagementEndpoint?: string;
   aadClientId?: string;
   aadTenantId?: string;
   aadApplicationObjectId?: string;
   aadServicePrincipalObjectId?: string;
   softwareAssuranceProperties?: outputs.SoftwareAssuranceProperties;
-  isManagementCluster?: boolean;
+  isManagementCluster: boolean;
   logCollectionProperties?: outputs.LogCollectionProperties;
   remoteSupportProperties?: outputs.RemoteSupportProperties;
   desiredProperties?: outputs.ClusterDesiredProperties;
   reportedProperties?: outputs.ClusterReportedProperties;
   isolatedVmAttestationConfiguration?: outputs.IsolatedVmAttestationConfiguration;
-  trialDaysRemaining?: number;
-  billingModel?: string;
+  trialDaysRemaining: number;
+  billingModel: string;
   billingProperties?: outputs.ClusterBillingProperties;
-  registrationTimestamp?: string;
-  lastSyncTimestamp?: string;
-  lastBillingTimestamp?: string;
-  serviceEndpoint?: string;
-  resourceProviderObjectId?: string;
+  registrationTimestamp: string;
+  lastSyncTimestamp: string;
+  lastBillingTimestamp: string;
+  serviceEndpoint: string;
+  resourceProviderObjectId: string;
   secretsLocations?: outputs.SecretsLocationDetails[];
-  clusterPattern?: "Standard" | "RackAware" | (string & {});
+  clusterPattern: "Standard" | "RackAware" | (string & {});
   localAvailabilityZones?: outputs.LocalAvailabilityZones[];
-  identityProvider?: "ActiveDirectory" | "LocalIdentity" | (string & {});
-  storageType?: "S2D" | "SAN" | "SANS2D" | (string & {});
+  identityProvider: "ActiveDirectory" | "LocalIdentity" | (string & {});
+  storageType: "S2D" | "SAN" | "SANS2D" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AzureStackHCI/clusters` without managing it (GET, api-version 2026-04-30); undefined when it does not exist.
@@ -213,7 +213,7 @@ export declare class ArcSetting extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the ArcSetting proxy resource. */
-  readonly provisioningState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {})>;
   /** The resource group that hosts the Arc agents, ie. Hybrid Compute Machine resources. */
   readonly arcInstanceResourceGroup: $Output<string | undefined>;
   /** App id of arc AAD identity. */
@@ -225,7 +225,7 @@ export declare class ArcSetting extends $CustomResource {
   /** Object id of arc AAD identity. */
   readonly arcApplicationObjectId: $Output<string | undefined>;
   /** Aggregate state of Arc agent across the nodes in this HCI cluster. */
-  readonly aggregateState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Canceled" | "Failed" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {}) | undefined>;
+  readonly aggregateState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Canceled" | "Failed" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {})>;
   /** State of Arc agent in each of the nodes. */
   readonly perNodeDetails: $Output<outputs.PerNodeState[] | undefined>;
   /** contains connectivity related configuration for ARC resources */
@@ -275,13 +275,13 @@ export interface ArcSettingState {
   type: "Microsoft.AzureStackHCI/clusters/arcSettings";
   properties?: outputs.ArcSettingProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {});
   arcInstanceResourceGroup?: string;
   arcApplicationClientId?: string;
   arcApplicationTenantId?: string;
   arcServicePrincipalObjectId?: string;
   arcApplicationObjectId?: string;
-  aggregateState?: "NotSpecified" | "Error" | "Succeeded" | "Canceled" | "Failed" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {});
+  aggregateState: "NotSpecified" | "Error" | "Succeeded" | "Canceled" | "Failed" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {});
   perNodeDetails?: outputs.PerNodeState[];
   connectivityProperties?: outputs.ArcConnectivityProperties;
   defaultExtensions?: outputs.DefaultExtensionDetails[];
@@ -320,15 +320,15 @@ export declare class Extension extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the Extension proxy resource. Indicates the current lifecycle status of the resource, such as whether it's being created, updated, deleted, or has encountered an error. */
-  readonly provisioningState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {})>;
   /** Parameters specific to this extension type. */
   readonly extensionParameters: $Output<outputs.ExtensionParameters | undefined>;
   /** Aggregate state of Arc Extensions across the nodes in this HCI cluster. This reflects the overall status of the extension deployment and operation across all nodes. */
-  readonly aggregateState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Canceled" | "Failed" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "UpgradeFailedRollbackSucceeded" | (string & {}) | undefined>;
+  readonly aggregateState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Canceled" | "Failed" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "UpgradeFailedRollbackSucceeded" | (string & {})>;
   /** State of Arc Extension in each of the nodes. */
   readonly perNodeExtensionDetails: $Output<outputs.PerNodeExtensionState[] | undefined>;
   /** Indicates if the extension is managed by Azure or the user. This determines who controls the deployment and lifecycle of the extension. */
-  readonly managedBy: $Output<"User" | "Azure" | (string & {}) | undefined>;
+  readonly managedBy: $Output<"User" | "Azure" | (string & {})>;
   constructor(name: string, args: ExtensionArgs, opts?: $Options);
 }
 
@@ -366,11 +366,11 @@ export interface ExtensionState {
   type: "Microsoft.AzureStackHCI/clusters/arcSettings/extensions";
   properties?: outputs.ExtensionProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {});
   extensionParameters?: outputs.ExtensionParameters;
-  aggregateState?: "NotSpecified" | "Error" | "Succeeded" | "Canceled" | "Failed" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "UpgradeFailedRollbackSucceeded" | (string & {});
+  aggregateState: "NotSpecified" | "Error" | "Succeeded" | "Canceled" | "Failed" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "UpgradeFailedRollbackSucceeded" | (string & {});
   perNodeExtensionDetails?: outputs.PerNodeExtensionState[];
-  managedBy?: "User" | "Azure" | (string & {});
+  managedBy: "User" | "Azure" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AzureStackHCI/clusters/arcSettings/extensions` without managing it (GET, api-version 2026-04-30); undefined when it does not exist.
@@ -404,7 +404,7 @@ export declare class DeploymentSetting extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** DeploymentSetting provisioning state */
-  readonly provisioningState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {})>;
   /** Azure resource ids of Arc machines to be part of cluster. */
   readonly arcNodeResourceIds: $Output<string[]>;
   /** The deployment mode for cluster deployment. */
@@ -454,7 +454,7 @@ export interface DeploymentSettingState {
   type: "Microsoft.AzureStackHCI/clusters/deploymentSettings";
   properties?: outputs.DeploymentSettingsProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {});
   arcNodeResourceIds: string[];
   deploymentMode: "Validate" | "Deploy" | (string & {});
   operationType?: "ClusterProvisioning" | "ClusterUpgrade" | (string & {});
@@ -487,7 +487,7 @@ export interface OfferState {
   type: "Microsoft.AzureStackHCI/clusters/publishers/offers";
   properties?: outputs.OfferProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
+  provisioningState: string;
   publisherId?: string;
   content?: string;
   contentVersion?: string;
@@ -521,7 +521,7 @@ export interface SkuState {
   type: "Microsoft.AzureStackHCI/clusters/publishers/offers/skus";
   properties?: outputs.SkuProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
+  provisioningState: string;
   publisherId?: string;
   offerId?: string;
   content?: string;
@@ -568,7 +568,7 @@ export declare class SecuritySetting extends $CustomResource {
   /** Security Compliance Status */
   readonly securityComplianceStatus: $Output<outputs.SecurityComplianceStatus | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {})>;
   constructor(name: string, args: SecuritySettingArgs, opts?: $Options);
 }
 
@@ -610,7 +610,7 @@ export interface SecuritySettingState {
   wdacComplianceAssignment?: "Audit" | "ApplyAndAutoCorrect" | (string & {});
   smbEncryptionForIntraClusterTrafficComplianceAssignment?: "Audit" | "ApplyAndAutoCorrect" | (string & {});
   securityComplianceStatus?: outputs.SecurityComplianceStatus;
-  provisioningState?: "NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AzureStackHCI/clusters/securitySettings` without managing it (GET, api-version 2026-04-30); undefined when it does not exist.
@@ -642,11 +642,11 @@ export declare class Update extends $CustomResource {
   /** Update properties */
   readonly properties: $Output<outputs.UpdateProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the Updates proxy resource. Indicates the current lifecycle status of the update operation, such as whether it has been accepted, is in progress, or has completed. */
-  readonly provisioningState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {})>;
   /** Date that the update was installed. */
   readonly installedDate: $Output<string | undefined>;
   /** Description of the update. */
@@ -759,9 +759,9 @@ export interface UpdateState {
   name: string;
   type: "Microsoft.AzureStackHCI/clusters/updates";
   properties?: outputs.UpdateProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {});
   installedDate?: string;
   description?: string;
   minSbeVersionRequired?: string;
@@ -815,11 +815,11 @@ export declare class UpdateRun extends $CustomResource {
   /** Describes Update Run Properties. */
   readonly properties: $Output<outputs.UpdateRunProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the UpdateRuns proxy resource. Indicates the current lifecycle status of the update operation, such as whether it has been accepted, is in progress, or has completed. */
-  readonly provisioningState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {})>;
   /** Timestamp of the update run was started. */
   readonly timeStarted: $Output<string | undefined>;
   /** Timestamp of the most recently completed step in the update run. */
@@ -827,7 +827,7 @@ export declare class UpdateRun extends $CustomResource {
   /** Duration of the update run. */
   readonly duration: $Output<string | undefined>;
   /** Represents the current state of the update run. Indicates whether the update is in progress, has completed successfully, failed, or is in an unknown state. */
-  readonly state: $Output<"Unknown" | "Succeeded" | "InProgress" | "Failed" | (string & {}) | undefined>;
+  readonly state: $Output<"Unknown" | "Succeeded" | "InProgress" | "Failed" | (string & {})>;
   /** Progress representation of the update run steps. */
   readonly progress: $Output<outputs.Step | undefined>;
   constructor(name: string, args: UpdateRunArgs, opts?: $Options);
@@ -874,13 +874,13 @@ export interface UpdateRunState {
   name: string;
   type: "Microsoft.AzureStackHCI/clusters/updates/updateRuns";
   properties?: outputs.UpdateRunProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {});
   timeStarted?: string;
   lastUpdatedTime?: string;
   duration?: string;
-  state?: "Unknown" | "Succeeded" | "InProgress" | "Failed" | (string & {});
+  state: "Unknown" | "Succeeded" | "InProgress" | "Failed" | (string & {});
   progress?: outputs.Step;
 }
 /**
@@ -913,11 +913,11 @@ export declare class UpdateSummary extends $CustomResource {
   /** Update summaries properties */
   readonly properties: $Output<outputs.UpdateSummariesProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the UpdateSummaries proxy resource. Indicates the current lifecycle status of the update summary operation, such as whether it has been accepted, is in progress, or has completed. */
-  readonly provisioningState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {})>;
   /** OEM family name. */
   readonly oemFamily: $Output<string | undefined>;
   /** Current OEM Version. */
@@ -998,9 +998,9 @@ export interface UpdateSummaryState {
   name: "default";
   type: "Microsoft.AzureStackHCI/clusters/updateSummaries";
   properties?: outputs.UpdateSummariesProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {});
   oemFamily?: string;
   currentOemVersion?: string;
   hardwareModel?: string;
@@ -1045,7 +1045,7 @@ export declare class EdgeDevice extends $CustomResource {
   readonly kind: $Output<"HCI" | undefined>;
   readonly reportedProperties: $Output<outputs.HciReportedProperties | undefined>;
   readonly deviceConfiguration: $Output<outputs.DeviceConfiguration | undefined>;
-  readonly provisioningState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {})>;
   constructor(name: string, args: EdgeDeviceArgs, opts?: $Options);
 }
 
@@ -1077,7 +1077,7 @@ export interface EdgeDeviceState {
   kind?: "HCI";
   reportedProperties?: outputs.HciReportedProperties;
   deviceConfiguration?: outputs.DeviceConfiguration;
-  provisioningState?: "NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AzureStackHCI/edgeDevices` without managing it (GET, api-version 2026-04-30); undefined when it does not exist.
@@ -1109,14 +1109,14 @@ export declare class Job extends $CustomResource {
   readonly properties: $Output<outputs.HciEdgeDeviceJobProperties | undefined>;
   readonly kind: $Output<"HCI" | undefined>;
   readonly deploymentMode: $Output<"Validate" | "Deploy" | (string & {}) | undefined>;
-  readonly provisioningState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {}) | undefined>;
-  readonly jobId: $Output<string | undefined>;
-  readonly startTimeUtc: $Output<string | undefined>;
-  readonly endTimeUtc: $Output<string | undefined>;
-  readonly status: $Output<"NotSpecified" | "ValidationInProgress" | "ValidationSuccess" | "ValidationFailed" | "DeploymentInProgress" | "DeploymentFailed" | "DeploymentSuccess" | "Succeeded" | "Failed" | "Canceled" | "Paused" | "Scheduled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {})>;
+  readonly jobId: $Output<string>;
+  readonly startTimeUtc: $Output<string>;
+  readonly endTimeUtc: $Output<string>;
+  readonly status: $Output<"NotSpecified" | "ValidationInProgress" | "ValidationSuccess" | "ValidationFailed" | "DeploymentInProgress" | "DeploymentFailed" | "DeploymentSuccess" | "Succeeded" | "Failed" | "Canceled" | "Paused" | "Scheduled" | (string & {})>;
   readonly fromDate: $Output<string | undefined>;
   readonly toDate: $Output<string | undefined>;
-  readonly lastLogGenerated: $Output<string | undefined>;
+  readonly lastLogGenerated: $Output<string>;
   readonly reportedProperties: $Output<outputs.LogCollectionReportedProperties | undefined>;
   readonly jobType: $Output<"CollectLog" | undefined>;
   readonly accessLevel: $Output<"None" | "Diagnostics" | "DiagnosticsAndRepair" | (string & {}) | undefined>;
@@ -1161,14 +1161,14 @@ export interface JobState {
   properties?: outputs.HciEdgeDeviceJobProperties;
   kind?: "HCI";
   deploymentMode?: "Validate" | "Deploy" | (string & {});
-  provisioningState?: "NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {});
-  jobId?: string;
-  startTimeUtc?: string;
-  endTimeUtc?: string;
-  status?: "NotSpecified" | "ValidationInProgress" | "ValidationSuccess" | "ValidationFailed" | "DeploymentInProgress" | "DeploymentFailed" | "DeploymentSuccess" | "Succeeded" | "Failed" | "Canceled" | "Paused" | "Scheduled" | (string & {});
+  provisioningState: "NotSpecified" | "Error" | "Succeeded" | "Failed" | "Canceled" | "Connected" | "Disconnected" | "Deleted" | "Creating" | "Updating" | "Deleting" | "Moving" | "PartiallySucceeded" | "PartiallyConnected" | "InProgress" | "Accepted" | "Provisioning" | "DisableInProgress" | (string & {});
+  jobId: string;
+  startTimeUtc: string;
+  endTimeUtc: string;
+  status: "NotSpecified" | "ValidationInProgress" | "ValidationSuccess" | "ValidationFailed" | "DeploymentInProgress" | "DeploymentFailed" | "DeploymentSuccess" | "Succeeded" | "Failed" | "Canceled" | "Paused" | "Scheduled" | (string & {});
   fromDate?: string;
   toDate?: string;
-  lastLogGenerated?: string;
+  lastLogGenerated: string;
   reportedProperties?: outputs.LogCollectionReportedProperties;
   jobType?: "CollectLog";
   accessLevel?: "None" | "Diagnostics" | "DiagnosticsAndRepair" | (string & {});
@@ -1225,7 +1225,7 @@ export declare class GalleryImage extends $CustomResource {
   /** Specifies information about the gallery image version that you want to create or update. */
   readonly version: $Output<outputs.GalleryImageVersion | undefined>;
   /** Provisioning state of the gallery image. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {})>;
   /** The observed state of gallery images */
   readonly status: $Output<outputs.GalleryImageStatus | undefined>;
   constructor(name: string, args: GalleryImageArgs, opts?: $Options);
@@ -1285,7 +1285,7 @@ export interface GalleryImageState {
   hyperVGeneration?: "V1" | "V2" | (string & {});
   identifier?: outputs.GalleryImageIdentifier;
   version?: outputs.GalleryImageVersion;
-  provisioningState?: "Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {});
   status?: outputs.GalleryImageStatus;
 }
 /**
@@ -1353,7 +1353,7 @@ export declare class LogicalNetwork extends $CustomResource {
   /** Subnet - list of subnets under the logical network */
   readonly subnets: $Output<outputs.Subnet[] | undefined>;
   /** Provisioning state of the logical network. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {})>;
   /** name of the network switch to be used for VMs */
   readonly vmSwitchName: $Output<string | undefined>;
   /** The observed state of logical networks */
@@ -1402,7 +1402,7 @@ export interface LogicalNetworkState {
   systemData?: outputs.SystemData;
   dhcpOptions?: outputs.LogicalNetworkPropertiesDhcpOptions;
   subnets?: outputs.Subnet[];
-  provisioningState?: "Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {});
   vmSwitchName?: string;
   status?: outputs.LogicalNetworkStatus;
 }
@@ -1454,7 +1454,7 @@ export declare class MarketplaceGalleryImage extends $CustomResource {
   /** Specifies information about the gallery image version that you want to create or update. */
   readonly version: $Output<outputs.GalleryImageVersion | undefined>;
   /** Provisioning state of the marketplace gallery image. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {})>;
   /** The observed state of marketplace gallery images */
   readonly status: $Output<outputs.MarketplaceGalleryImageStatus | undefined>;
   constructor(name: string, args: MarketplaceGalleryImageArgs, opts?: $Options);
@@ -1511,7 +1511,7 @@ export interface MarketplaceGalleryImageState {
   hyperVGeneration?: "V1" | "V2" | (string & {});
   identifier?: outputs.GalleryImageIdentifier;
   version?: outputs.GalleryImageVersion;
-  provisioningState?: "Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {});
   status?: outputs.MarketplaceGalleryImageStatus;
 }
 /**
@@ -1556,7 +1556,7 @@ export declare class NetworkInterface extends $CustomResource {
   /** DNS Settings for the interface */
   readonly dnsSettings: $Output<outputs.InterfaceDNSSettings | undefined>;
   /** Provisioning state of the network interface. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {})>;
   /** The observed state of network interfaces */
   readonly status: $Output<outputs.NetworkInterfaceStatus | undefined>;
   constructor(name: string, args: NetworkInterfaceArgs, opts?: $Options);
@@ -1604,7 +1604,7 @@ export interface NetworkInterfaceState {
   ipConfigurations?: outputs.IPConfiguration[];
   macAddress?: string;
   dnsSettings?: outputs.InterfaceDNSSettings;
-  provisioningState?: "Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {});
   status?: outputs.NetworkInterfaceStatus;
 }
 /**
@@ -1645,7 +1645,7 @@ export declare class StorageContainer extends $CustomResource {
   /** Path of the storage container on the disk */
   readonly path: $Output<string>;
   /** Provisioning state of the storage container. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {})>;
   /** The observed state of storage containers */
   readonly status: $Output<outputs.StorageContainerStatus | undefined>;
   constructor(name: string, args: StorageContainerArgs, opts?: $Options);
@@ -1687,7 +1687,7 @@ export interface StorageContainerState {
   location: string;
   systemData?: outputs.SystemData;
   path: string;
-  provisioningState?: "Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {});
   status?: outputs.StorageContainerStatus;
 }
 /**
@@ -1737,7 +1737,7 @@ export declare class VirtualHardDisk extends $CustomResource {
   /** The format of the actual VHD file [vhd, vhdx] */
   readonly diskFileFormat: $Output<"vhdx" | "vhd" | (string & {}) | undefined>;
   /** Provisioning state of the virtual hard disk. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {})>;
   /** Storage ContainerID of the storage container to be used for VHD */
   readonly containerId: $Output<string | undefined>;
   /** The observed state of virtual hard disks */
@@ -1798,7 +1798,7 @@ export interface VirtualHardDiskState {
   physicalSectorBytes?: number;
   hyperVGeneration?: "V1" | "V2" | (string & {});
   diskFileFormat?: "vhdx" | "vhd" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {});
   containerId?: string;
   status?: outputs.VirtualHardDiskStatus;
 }
@@ -1848,7 +1848,7 @@ export declare class VirtualMachineInstance extends $CustomResource {
   /** HTTP Proxy configuration for the VM. */
   readonly httpProxyConfig: $Output<outputs.HttpProxyConfiguration | undefined>;
   /** Provisioning state of the virtual machine instance. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {})>;
   /** The virtual machine instance view. */
   readonly instanceView: $Output<outputs.VirtualMachineInstanceView | undefined>;
   /** The observed state of virtual machine instances */
@@ -1856,7 +1856,7 @@ export declare class VirtualMachineInstance extends $CustomResource {
   /** Guest agent install status. */
   readonly guestAgentInstallStatus: $Output<outputs.GuestAgentInstallStatus | undefined>;
   /** Unique identifier for the vm resource. */
-  readonly vmId: $Output<string | undefined>;
+  readonly vmId: $Output<string>;
   /** Unique identifier defined by ARC to identify the guest of the VM. */
   readonly resourceUid: $Output<string | undefined>;
   constructor(name: string, args: VirtualMachineInstanceArgs, opts?: $Options);
@@ -1914,11 +1914,11 @@ export interface VirtualMachineInstanceState {
   securityProfile?: outputs.VirtualMachineInstancePropertiesSecurityProfile;
   storageProfile?: outputs.VirtualMachineInstancePropertiesStorageProfile;
   httpProxyConfig?: outputs.HttpProxyConfiguration;
-  provisioningState?: "Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "InProgress" | "Accepted" | "Deleting" | "Canceled" | (string & {});
   instanceView?: outputs.VirtualMachineInstanceView;
   status?: outputs.VirtualMachineInstanceStatus;
   guestAgentInstallStatus?: outputs.GuestAgentInstallStatus;
-  vmId?: string;
+  vmId: string;
   resourceUid?: string;
 }
 /**
@@ -1957,9 +1957,9 @@ export declare class GuestAgent extends $CustomResource {
   /** The guest agent provisioning action. */
   readonly provisioningAction: $Output<"install" | "uninstall" | "repair" | (string & {}) | undefined>;
   /** The guest agent status. */
-  readonly status: $Output<string | undefined>;
+  readonly status: $Output<string>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: GuestAgentArgs, opts?: $Options);
 }
 
@@ -1997,8 +1997,8 @@ export interface GuestAgentState {
   systemData?: outputs.SystemData;
   credentials?: outputs.GuestCredential;
   provisioningAction?: "install" | "uninstall" | "repair" | (string & {});
-  status?: string;
-  provisioningState?: string;
+  status: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.AzureStackHCI/virtualMachineInstances/guestAgents` without managing it (GET, api-version 2024-01-01); undefined when it does not exist.
@@ -2027,7 +2027,7 @@ export interface HybridIdentityMetadataState {
   resourceUid?: string;
   publicKey?: string;
   identity?: outputs.Identity;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.AzureStackHCI/virtualMachineInstances/hybridIdentityMetadata` without managing it (GET, api-version 2024-01-01); undefined when it does not exist.
@@ -2258,6 +2258,42 @@ export declare const validateEdgeDeviceOutput: typeof validateEdgeDevice;
 export declare const restartVirtualMachineInstanceOutput: typeof restartVirtualMachineInstance;
 export declare const startVirtualMachineInstanceOutput: typeof startVirtualMachineInstance;
 export declare const stopVirtualMachineInstanceOutput: typeof stopVirtualMachineInstance;
+// Pulumi's names for what each function and lookup returns.
+export type GetClusterResult = ClusterState;
+export type GetArcSettingResult = ArcSettingState;
+export type GetExtensionResult = ExtensionState;
+export type GetDeploymentSettingResult = DeploymentSettingState;
+export type GetOfferResult = OfferState;
+export type GetSkuResult = SkuState;
+export type GetSecuritySettingResult = SecuritySettingState;
+export type GetUpdateResult = UpdateState;
+export type GetUpdateRunResult = UpdateRunState;
+export type GetUpdateSummaryResult = UpdateSummaryState;
+export type GetEdgeDeviceResult = EdgeDeviceState;
+export type GetJobResult = JobState;
+export type GetGalleryImageResult = GalleryImageState;
+export type GetValidatedSolutionRecipeResult = ValidatedSolutionRecipeState;
+export type GetLogicalNetworkResult = LogicalNetworkState;
+export type GetMarketplaceGalleryImageResult = MarketplaceGalleryImageState;
+export type GetNetworkInterfaceResult = NetworkInterfaceState;
+export type GetStorageContainerResult = StorageContainerState;
+export type GetVirtualHardDiskResult = VirtualHardDiskState;
+export type GetVirtualMachineInstanceResult = VirtualMachineInstanceState;
+export type GetGuestAgentResult = GuestAgentState;
+export type GetHybridIdentityMetadataResult = HybridIdentityMetadataState;
+export type ConfigureClusterRemoteSupportResult = outputs.Cluster;
+export type CreateClusterIdentityResult = outputs.ClusterIdentityResponse;
+export type ExtendClusterSoftwareAssuranceBenefitResult = outputs.Cluster;
+export type TriggerClusterLogCollectionResult = outputs.Cluster;
+export type UpdateClusterSecretsLocationsResult = outputs.Cluster;
+export type ConsentArcSettingAndInstallDefaultExtensionsResult = outputs.ArcSetting;
+export type CreateArcSettingArcIdentityResult = outputs.ArcIdentityResponse;
+export type GenerateArcSettingPasswordResult = outputs.PasswordCredential;
+export type ReconcileArcSettingResult = outputs.ArcSetting;
+export type ValidateEdgeDeviceResult = outputs.ValidateResponse;
+export type RestartVirtualMachineInstanceResult = outputs.VirtualMachineInstance;
+export type StartVirtualMachineInstanceResult = outputs.VirtualMachineInstance;
+export type StopVirtualMachineInstanceResult = outputs.VirtualMachineInstance;
 
 export declare namespace inputs {
   interface ArcConnectivityProperties {
@@ -2276,6 +2312,12 @@ export declare namespace inputs {
   interface ArcSetting {
     /** ArcSetting properties. */
     properties?: inputs.ArcSettingProperties;
+    arcInstanceResourceGroup?: string;
+    arcApplicationClientId?: string;
+    arcApplicationTenantId?: string;
+    arcServicePrincipalObjectId?: string;
+    arcApplicationObjectId?: string;
+    connectivityProperties?: inputs.ArcConnectivityProperties;
   }
   interface ArcSettingProperties {
     /** The resource group that hosts the Arc agents, ie. Hybrid Compute Machine resources. */
@@ -2304,6 +2346,17 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    cloudManagementEndpoint?: string;
+    aadClientId?: string;
+    aadTenantId?: string;
+    aadApplicationObjectId?: string;
+    aadServicePrincipalObjectId?: string;
+    softwareAssuranceProperties?: inputs.SoftwareAssuranceProperties;
+    logCollectionProperties?: inputs.LogCollectionProperties;
+    remoteSupportProperties?: inputs.RemoteSupportProperties;
+    desiredProperties?: inputs.ClusterDesiredProperties;
+    secretsLocations?: inputs.SecretsLocationDetails[];
+    localAvailabilityZones?: inputs.LocalAvailabilityZones[];
   }
   interface ClusterBillingProperties {
     /** The next billing model to be applied to the cluster. */
@@ -2633,6 +2686,7 @@ export declare namespace inputs {
     name?: string;
     /** Describes the properties of a gallery image version. */
     properties?: inputs.GalleryImageVersionProperties;
+    storageProfile?: inputs.GalleryImageVersionStorageProfile;
   }
   interface GalleryImageVersionProperties {
     /** This is the storage profile of a Gallery Image Version. */
@@ -2669,6 +2723,7 @@ export declare namespace inputs {
     properties?: inputs.HciEdgeDeviceProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "HCI";
+    deviceConfiguration?: inputs.DeviceConfiguration;
   }
   type HciEdgeDeviceAdapterPropertyOverrides = { [key: string]: any };
   type HciEdgeDeviceArcExtension = { [key: string]: any };
@@ -2765,6 +2820,8 @@ export declare namespace inputs {
     name?: string;
     /** InterfaceIPConfigurationPropertiesFormat properties of IP configuration. */
     properties?: inputs.IPConfigurationProperties;
+    privateIPAddress?: string;
+    subnet?: inputs.IPConfigurationPropertiesSubnet;
   }
   interface IPConfigurationProperties {
     /** PrivateIPAddress - Private IP address of the IP configuration. */
@@ -2808,6 +2865,8 @@ export declare namespace inputs {
   interface LogCollectionRequest {
     /** Properties for Log Collection Request */
     properties?: inputs.LogCollectionRequestProperties;
+    fromDate?: string;
+    toDate?: string;
   }
   interface LogCollectionRequestProperties {
     /** From DateTimeStamp from when logs need to be connected */
@@ -2896,24 +2955,46 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    cloudManagementEndpoint?: string;
+    aadClientId?: string;
+    aadTenantId?: string;
+    aadApplicationObjectId?: string;
+    aadServicePrincipalObjectId?: string;
+    softwareAssuranceProperties?: inputs.SoftwareAssuranceProperties;
+    logCollectionProperties?: inputs.LogCollectionProperties;
+    remoteSupportProperties?: inputs.RemoteSupportProperties;
+    desiredProperties?: inputs.ClusterDesiredProperties;
+    secretsLocations?: inputs.SecretsLocationDetails[];
+    localAvailabilityZones?: inputs.LocalAvailabilityZones[];
   }
   interface MicrosoftAzureStackHCIClustersArcSettings {
     /** The resource name */
     name: string;
     /** ArcSetting properties. */
     properties?: inputs.ArcSettingProperties;
+    arcInstanceResourceGroup?: string;
+    arcApplicationClientId?: string;
+    arcApplicationTenantId?: string;
+    arcServicePrincipalObjectId?: string;
+    arcApplicationObjectId?: string;
+    connectivityProperties?: inputs.ArcConnectivityProperties;
   }
   interface MicrosoftAzureStackHCIClustersArcSettingsExtensions {
     /** The resource name */
     name: string;
     /** Describes Machine Extension Properties. */
     properties?: inputs.ExtensionProperties;
+    extensionParameters?: inputs.ExtensionParameters;
   }
   interface MicrosoftAzureStackHCIClustersDeploymentSettings {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.DeploymentSettingsProperties;
+    arcNodeResourceIds?: string[];
+    deploymentMode?: "Validate" | "Deploy" | (string & {});
+    operationType?: "ClusterProvisioning" | "ClusterUpgrade" | (string & {});
+    deploymentConfiguration?: inputs.DeploymentConfiguration;
   }
   interface MicrosoftAzureStackHCIClustersPublishersOffers {
     /** The resource name */
@@ -2928,6 +3009,9 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SecurityProperties;
+    securedCoreComplianceAssignment?: "Audit" | "ApplyAndAutoCorrect" | (string & {});
+    wdacComplianceAssignment?: "Audit" | "ApplyAndAutoCorrect" | (string & {});
+    smbEncryptionForIntraClusterTrafficComplianceAssignment?: "Audit" | "ApplyAndAutoCorrect" | (string & {});
   }
   interface MicrosoftAzureStackHCIClustersUpdates {
     /** The resource name */
@@ -2936,6 +3020,26 @@ export declare namespace inputs {
     properties?: inputs.UpdateProperties;
     /** The geo-location where the resource lives */
     location?: string;
+    installedDate?: string;
+    description?: string;
+    minSbeVersionRequired?: string;
+    state?: "HasPrerequisite" | "Obsolete" | "Ready" | "NotApplicableBecauseAnotherUpdateIsInProgress" | "Preparing" | "Installing" | "Installed" | "PreparationFailed" | "InstallationFailed" | "Invalid" | "Recalled" | "Downloading" | "DownloadFailed" | "HealthChecking" | "HealthCheckFailed" | "ReadyToInstall" | "ScanInProgress" | "ScanFailed" | "AdditionalContentRequired" | "HealthCheckExpired" | "PendingOEMValidation" | (string & {});
+    prerequisites?: inputs.UpdatePrerequisite[];
+    componentVersions?: inputs.PackageVersionInfo[];
+    rebootRequired?: "Unknown" | "True" | "False" | (string & {});
+    healthState?: "Unknown" | "Success" | "Failure" | "Warning" | "Error" | "InProgress" | (string & {});
+    healthCheckResult?: inputs.PrecheckResult[];
+    healthCheckDate?: string;
+    packagePath?: string;
+    packageSizeInMb?: number;
+    displayName?: string;
+    version?: string;
+    publisher?: string;
+    releaseLink?: string;
+    availabilityType?: "Local" | "Online" | "Notify" | (string & {});
+    packageType?: string;
+    additionalProperties?: string;
+    updateStateProperties?: inputs.UpdateStateProperties;
   }
   interface MicrosoftAzureStackHCIClustersUpdatesUpdateRuns {
     /** The resource name */
@@ -2944,6 +3048,10 @@ export declare namespace inputs {
     properties?: inputs.UpdateRunProperties;
     /** The geo-location where the resource lives */
     location?: string;
+    timeStarted?: string;
+    lastUpdatedTime?: string;
+    duration?: string;
+    progress?: inputs.Step;
   }
   interface MicrosoftAzureStackHCIClustersUpdateSummaries {
     /** The resource name */
@@ -2952,6 +3060,18 @@ export declare namespace inputs {
     properties?: inputs.UpdateSummariesProperties;
     /** The geo-location where the resource lives */
     location?: string;
+    oemFamily?: string;
+    currentOemVersion?: string;
+    hardwareModel?: string;
+    packageVersions?: inputs.PackageVersionInfo[];
+    currentVersion?: string;
+    currentSbeVersion?: string;
+    lastUpdated?: string;
+    lastChecked?: string;
+    healthState?: "Unknown" | "Success" | "Failure" | "Warning" | "Error" | "InProgress" | (string & {});
+    healthCheckResult?: inputs.PrecheckResult[];
+    healthCheckDate?: string;
+    state?: "Unknown" | "AppliedSuccessfully" | "UpdateAvailable" | "UpdateInProgress" | "UpdateFailed" | "NeedsAttention" | "PreparationInProgress" | "PreparationFailed" | (string & {});
   }
   type MicrosoftAzureStackHCIEdgeDevices = {
     /** The resource name */
@@ -2972,6 +3092,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    containerId?: string;
+    imagePath?: string;
+    osType?: "Windows" | "Linux";
+    cloudInitDataSource?: "NoCloud" | "Azure" | (string & {});
+    hyperVGeneration?: "V1" | "V2" | (string & {});
+    identifier?: inputs.GalleryImageIdentifier;
+    version?: inputs.GalleryImageVersion;
   }
   interface MicrosoftAzureStackHCILocationsValidatedSolutionRecipes {
     /** The resource name */
@@ -2988,6 +3115,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    dhcpOptions?: inputs.LogicalNetworkPropertiesDhcpOptions;
+    subnets?: inputs.Subnet[];
+    vmSwitchName?: string;
   }
   interface MicrosoftAzureStackHCIMarketplaceGalleryImages {
     /** The resource name */
@@ -3000,6 +3130,12 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    containerId?: string;
+    osType?: "Windows" | "Linux";
+    cloudInitDataSource?: "NoCloud" | "Azure" | (string & {});
+    hyperVGeneration?: "V1" | "V2" | (string & {});
+    identifier?: inputs.GalleryImageIdentifier;
+    version?: inputs.GalleryImageVersion;
   }
   interface MicrosoftAzureStackHCINetworkInterfaces {
     /** The resource name */
@@ -3012,6 +3148,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    ipConfigurations?: inputs.IPConfiguration[];
+    macAddress?: string;
+    dnsSettings?: inputs.InterfaceDNSSettings;
   }
   interface MicrosoftAzureStackHCIStorageContainers {
     /** The resource name */
@@ -3024,6 +3163,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    path?: string;
   }
   interface MicrosoftAzureStackHCIVirtualHardDisks {
     /** The resource name */
@@ -3036,6 +3176,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    blockSizeBytes?: number;
+    diskSizeGB?: number;
+    dynamic?: boolean;
+    logicalSectorBytes?: number;
+    physicalSectorBytes?: number;
+    hyperVGeneration?: "V1" | "V2" | (string & {});
+    diskFileFormat?: "vhdx" | "vhd" | (string & {});
+    containerId?: string;
   }
   interface MicrosoftAzureStackHCIVirtualMachineInstances {
     /** The resource name */
@@ -3046,12 +3194,22 @@ export declare namespace inputs {
     extendedLocation?: inputs.ExtendedLocation;
     /** Identity for the resource. */
     identity?: inputs.Identity;
+    hardwareProfile?: inputs.VirtualMachineInstancePropertiesHardwareProfile;
+    networkProfile?: inputs.VirtualMachineInstancePropertiesNetworkProfile;
+    osProfile?: inputs.VirtualMachineInstancePropertiesOsProfile;
+    securityProfile?: inputs.VirtualMachineInstancePropertiesSecurityProfile;
+    storageProfile?: inputs.VirtualMachineInstancePropertiesStorageProfile;
+    httpProxyConfig?: inputs.HttpProxyConfiguration;
+    guestAgentInstallStatus?: inputs.GuestAgentInstallStatus;
+    resourceUid?: string;
   }
   interface MicrosoftAzureStackHCIVirtualMachineInstancesGuestAgents {
     /** The resource name */
     name: "default";
     /** Resource properties. */
-    properties: inputs.GuestAgentProperties;
+    properties?: inputs.GuestAgentProperties;
+    credentials?: inputs.GuestCredential;
+    provisioningAction?: "install" | "uninstall" | "repair" | (string & {});
   }
   interface MicrosoftAzureStackHCIVirtualMachineInstancesHybridIdentityMetadata {
     /** The resource name */
@@ -3208,6 +3366,7 @@ export declare namespace inputs {
   interface ReconcileArcSettingsRequest {
     /** List of Arc Nodes in the cluster */
     properties?: inputs.ReconcileArcSettingsRequestProperties;
+    clusterNodes?: string[];
   }
   interface ReconcileArcSettingsRequestProperties {
     clusterNodes?: string[];
@@ -3219,6 +3378,8 @@ export declare namespace inputs {
   interface RemoteSupportRequest {
     /** Properties for Remote Support Request */
     properties?: inputs.RemoteSupportRequestProperties;
+    expirationTimeStamp?: string;
+    remoteSupportType?: "Enable" | "Revoke" | (string & {});
   }
   interface RemoteSupportRequestProperties {
     /** Expiration DateTimeStamp when Remote Support Access will be expired */
@@ -3232,6 +3393,8 @@ export declare namespace inputs {
     properties?: inputs.RoutePropertiesFormat;
     /** Name - name of the subnet */
     name?: string;
+    addressPrefix?: string;
+    nextHopIpAddress?: string;
   }
   interface RoutePropertiesFormat {
     /** The destination CIDR to which the route applies. */
@@ -3242,6 +3405,7 @@ export declare namespace inputs {
   interface RouteTable {
     /** Properties of the route table. */
     properties?: inputs.RouteTablePropertiesFormat;
+    routes?: inputs.Route[];
   }
   interface RouteTablePropertiesFormat {
     /** Collection of routes contained within a route table. */
@@ -3369,6 +3533,7 @@ export declare namespace inputs {
   }
   interface SoftwareAssuranceChangeRequest {
     properties?: inputs.SoftwareAssuranceChangeRequestProperties;
+    softwareAssuranceIntent?: "Enable" | "Disable" | (string & {});
   }
   interface SoftwareAssuranceChangeRequestProperties {
     /** Customer Intent for Software Assurance Benefit. This indicates whether the customer wishes to opt in or out of the Software Assurance program, which provides licensing and support benefits. */
@@ -3456,6 +3621,13 @@ export declare namespace inputs {
     properties?: inputs.SubnetPropertiesFormat;
     /** Name - The name of the resource that is unique within a resource group. This name can be used to access the resource. */
     name?: string;
+    addressPrefix?: string;
+    addressPrefixes?: string[];
+    ipAllocationMethod?: "Dynamic" | "Static" | (string & {});
+    ipConfigurationReferences?: inputs.SubnetPropertiesFormatIpConfigurationReferencesItem[];
+    routeTable?: inputs.RouteTable;
+    ipPools?: inputs.IPPool[];
+    vlan?: number;
   }
   interface SubnetPropertiesFormat {
     /** The address prefix for the subnet: Cidr for this subnet - IPv4, IPv6. */
@@ -3715,6 +3887,14 @@ export declare namespace inputs {
     extendedLocation?: inputs.ExtendedLocation;
     /** Identity for the resource. */
     identity?: inputs.Identity;
+    hardwareProfile?: inputs.VirtualMachineInstancePropertiesHardwareProfile;
+    networkProfile?: inputs.VirtualMachineInstancePropertiesNetworkProfile;
+    osProfile?: inputs.VirtualMachineInstancePropertiesOsProfile;
+    securityProfile?: inputs.VirtualMachineInstancePropertiesSecurityProfile;
+    storageProfile?: inputs.VirtualMachineInstancePropertiesStorageProfile;
+    httpProxyConfig?: inputs.HttpProxyConfiguration;
+    guestAgentInstallStatus?: inputs.GuestAgentInstallStatus;
+    resourceUid?: string;
   }
   interface VirtualMachineInstanceProperties {
     /** HardwareProfile - Specifies the hardware settings for the virtual machine instance. */
@@ -4313,7 +4493,9 @@ export declare namespace outputs {
     deploymentStatus?: outputs.EceActionStatus;
     logCollectionSessionDetails?: outputs.LogCollectionJobSession[];
   }
-  type LogCollectionRequest = inputs.LogCollectionRequest;
+  interface LogCollectionRequest {
+    properties?: outputs.LogCollectionRequestProperties;
+  }
   type LogCollectionRequestProperties = inputs.LogCollectionRequestProperties;
   interface LogCollectionSession {
     logStartTime?: string;
@@ -4605,7 +4787,9 @@ export declare namespace outputs {
   type PrecheckResult = inputs.PrecheckResult;
   type PrecheckResultTags = inputs.PrecheckResultTags;
   type QosPolicyOverrides = inputs.QosPolicyOverrides;
-  type ReconcileArcSettingsRequest = inputs.ReconcileArcSettingsRequest;
+  interface ReconcileArcSettingsRequest {
+    properties?: outputs.ReconcileArcSettingsRequestProperties;
+  }
   type ReconcileArcSettingsRequestProperties = inputs.ReconcileArcSettingsRequestProperties;
   interface RemoteSupportJobNodeSettings {
     state?: string;
@@ -4653,7 +4837,10 @@ export declare namespace outputs {
     accessLevel?: "None" | "Diagnostics" | "DiagnosticsAndRepair" | (string & {});
     transcriptLocation?: string;
   }
-  type Route = inputs.Route;
+  interface Route {
+    properties?: outputs.RoutePropertiesFormat;
+    name?: string;
+  }
   type RoutePropertiesFormat = inputs.RoutePropertiesFormat;
   interface RouteTable {
     etag?: string;
@@ -4661,7 +4848,9 @@ export declare namespace outputs {
     type?: string;
     properties?: outputs.RouteTablePropertiesFormat;
   }
-  type RouteTablePropertiesFormat = inputs.RouteTablePropertiesFormat;
+  interface RouteTablePropertiesFormat {
+    routes?: outputs.Route[];
+  }
   type SanAdapterIPConfig = inputs.SanAdapterIPConfig;
   type SanAdapterProperties = inputs.SanAdapterProperties;
   type SanClusterNetworkConfig = inputs.SanClusterNetworkConfig;
@@ -4706,7 +4895,9 @@ export declare namespace outputs {
     contentVersion?: string;
     skuMappings?: outputs.SkuMappings[];
   }
-  type SoftwareAssuranceChangeRequest = inputs.SoftwareAssuranceChangeRequest;
+  interface SoftwareAssuranceChangeRequest {
+    properties?: outputs.SoftwareAssuranceChangeRequestProperties;
+  }
   type SoftwareAssuranceChangeRequestProperties = inputs.SoftwareAssuranceChangeRequestProperties;
   interface SoftwareAssuranceProperties {
     softwareAssuranceStatus?: "Enabled" | "Disabled" | (string & {});

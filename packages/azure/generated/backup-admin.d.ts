@@ -23,7 +23,7 @@ export declare class BackupLocation extends $CustomResource {
   /** Properties of a backup location. */
   readonly properties: $Output<outputs.BackupLocationModel | undefined>;
   /** Location of the resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** List of key value pairs. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Information about an external storage location. */
@@ -60,7 +60,7 @@ export interface BackupLocationState {
   name: string;
   type: "Microsoft.Backup.Admin/backupLocations";
   properties?: outputs.BackupLocationModel;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   externalStoreDefault?: outputs.ExternalStore;
 }
@@ -87,7 +87,7 @@ export interface BackupState {
   name: string;
   type: "Microsoft.Backup.Admin/backupLocations/backups";
   properties?: outputs.BackupModel;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   backupInfo?: outputs.BackupInfo;
 }
@@ -102,6 +102,9 @@ export declare function getBackup(args: GetBackupArgs): $Output<BackupState | un
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getBackupLocationOutput: typeof getBackupLocation;
 export declare const getBackupOutput: typeof getBackup;
+// Pulumi's names for what each function and lookup returns.
+export type GetBackupLocationResult = BackupLocationState;
+export type GetBackupResult = BackupState;
 
 export declare namespace inputs {
   type BackupInfo = { [key: string]: any };
@@ -138,6 +141,7 @@ export declare namespace inputs {
     location?: string;
     /** List of key value pairs. */
     tags?: inputs.ResourceTags;
+    externalStoreDefault?: inputs.ExternalStore;
   }
   interface MicrosoftBackupAdminBackupLocationsBackups {
     /** The resource name */

@@ -18,17 +18,17 @@ export interface BareMetalInstanceState {
   properties?: outputs.AzureBareMetalInstanceProperties;
   systemData?: outputs.SystemData;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   hardwareProfile?: outputs.HardwareProfile;
   storageProfile?: outputs.StorageProfile;
   osProfile?: outputs.OSProfile;
   networkProfile?: outputs.NetworkProfile;
-  azureBareMetalInstanceId?: string;
-  powerState?: "starting" | "started" | "stopping" | "stopped" | "restarting" | "unknown" | (string & {});
-  proximityPlacementGroup?: string;
-  hwRevision?: string;
+  azureBareMetalInstanceId: string;
+  powerState: "starting" | "started" | "stopping" | "stopped" | "restarting" | "unknown" | (string & {});
+  proximityPlacementGroup: string;
+  hwRevision: string;
   partnerNodeId?: string;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.BareMetalInfrastructure/bareMetalInstances` without managing it (GET, api-version 2023-04-06); undefined when it does not exist.
@@ -118,6 +118,9 @@ export declare function getBareMetalStorageInstance(args: GetBareMetalStorageIns
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getBareMetalInstanceOutput: typeof getBareMetalInstance;
 export declare const getBareMetalStorageInstanceOutput: typeof getBareMetalStorageInstance;
+// Pulumi's names for what each function and lookup returns.
+export type GetBareMetalInstanceResult = BareMetalInstanceState;
+export type GetBareMetalStorageInstanceResult = BareMetalStorageInstanceState;
 
 export declare namespace inputs {
   interface AzureBareMetalInstanceProperties {
@@ -162,6 +165,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    azureBareMetalStorageInstanceUniqueIdentifier?: string;
+    storageProperties?: inputs.StorageProperties;
   }
   interface NetworkProfile {
     /** Specifies the network interfaces for the AzureBareMetal instance. */

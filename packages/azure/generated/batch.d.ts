@@ -45,25 +45,25 @@ export declare class BatchAccount extends $CustomResource {
   /** List of allowed authentication modes for the Batch account that can be used to authenticate with the data plane. This does not affect authentication with the control plane. */
   readonly allowedAuthenticationModes: $Output<("SharedKey" | "AAD" | "TaskAuthenticationToken")[] | undefined>;
   /** The account endpoint used to interact with the Batch service. */
-  readonly accountEndpoint: $Output<string | undefined>;
+  readonly accountEndpoint: $Output<string>;
   /** The endpoint used by compute node to connect to the Batch node management service. */
-  readonly nodeManagementEndpoint: $Output<string | undefined>;
+  readonly nodeManagementEndpoint: $Output<string>;
   /** The provisioned state of the resource */
-  readonly provisioningState: $Output<"Invalid" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Cancelled" | undefined>;
+  readonly provisioningState: $Output<"Invalid" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Cancelled">;
   /** List of private endpoint connections associated with the Batch account */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** For accounts with PoolAllocationMode set to UserSubscription, quota is managed on the subscription so this value is not returned. */
-  readonly dedicatedCoreQuota: $Output<number | undefined>;
+  readonly dedicatedCoreQuota: $Output<number>;
   /** For accounts with PoolAllocationMode set to UserSubscription, quota is managed on the subscription so this value is not returned. */
-  readonly lowPriorityCoreQuota: $Output<number | undefined>;
+  readonly lowPriorityCoreQuota: $Output<number>;
   /** A list of the dedicated core quota per Virtual Machine family for the Batch account. For accounts with PoolAllocationMode set to UserSubscription, quota is managed on the subscription so this value is not returned. */
   readonly dedicatedCoreQuotaPerVMFamily: $Output<outputs.VirtualMachineFamilyCoreQuota[] | undefined>;
   /** If this flag is true, dedicated core quota is enforced via both the dedicatedCoreQuotaPerVMFamily and dedicatedCoreQuota properties on the account. If this flag is false, dedicated core quota is enforced only via the dedicatedCoreQuota property on the account and does not consider Virtual Machine family. */
-  readonly dedicatedCoreQuotaPerVMFamilyEnforced: $Output<boolean | undefined>;
+  readonly dedicatedCoreQuotaPerVMFamilyEnforced: $Output<boolean>;
   /** The pool quota for the Batch account. */
-  readonly poolQuota: $Output<number | undefined>;
+  readonly poolQuota: $Output<number>;
   /** The active job and job schedule quota for the Batch account. */
-  readonly activeJobAndJobScheduleQuota: $Output<number | undefined>;
+  readonly activeJobAndJobScheduleQuota: $Output<number>;
   constructor(name: string, args: BatchAccountArgs, opts?: $Options);
 }
 
@@ -121,16 +121,16 @@ export interface BatchAccountState {
   networkProfile?: outputs.NetworkProfile;
   encryption?: outputs.EncryptionProperties;
   allowedAuthenticationModes?: ("SharedKey" | "AAD" | "TaskAuthenticationToken")[];
-  accountEndpoint?: string;
-  nodeManagementEndpoint?: string;
-  provisioningState?: "Invalid" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Cancelled";
+  accountEndpoint: string;
+  nodeManagementEndpoint: string;
+  provisioningState: "Invalid" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Cancelled";
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
-  dedicatedCoreQuota?: number;
-  lowPriorityCoreQuota?: number;
+  dedicatedCoreQuota: number;
+  lowPriorityCoreQuota: number;
   dedicatedCoreQuotaPerVMFamily?: outputs.VirtualMachineFamilyCoreQuota[];
-  dedicatedCoreQuotaPerVMFamilyEnforced?: boolean;
-  poolQuota?: number;
-  activeJobAndJobScheduleQuota?: number;
+  dedicatedCoreQuotaPerVMFamilyEnforced: boolean;
+  poolQuota: number;
+  activeJobAndJobScheduleQuota: number;
 }
 /**
  * Reads an existing `Microsoft.Batch/batchAccounts` without managing it (GET, api-version 2025-06-01); undefined when it does not exist.
@@ -162,7 +162,7 @@ export declare class Application extends $CustomResource {
   /** The properties associated with the Application. */
   readonly properties: $Output<outputs.ApplicationProperties | undefined>;
   /** The ETag of the resource, used for concurrency statements. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The tags of the resource. */
   readonly tags: $Output<outputs.ApplicationTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -211,7 +211,7 @@ export interface ApplicationState {
   name: string;
   type: "Microsoft.Batch/batchAccounts/applications";
   properties?: outputs.ApplicationProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.ApplicationTags;
   systemData?: outputs.SystemData;
   displayName?: string;
@@ -250,21 +250,21 @@ export declare class Version extends $CustomResource {
   /** The properties associated with the Application Package. */
   readonly properties: $Output<outputs.ApplicationPackageProperties | undefined>;
   /** The ETag of the resource, used for concurrency statements. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The tags of the resource. */
   readonly tags: $Output<outputs.ApplicationPackageTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The current state of the application package. */
-  readonly state: $Output<"Pending" | "Active" | undefined>;
+  readonly state: $Output<"Pending" | "Active">;
   /** The format of the application package, if the package is active. */
-  readonly format: $Output<string | undefined>;
+  readonly format: $Output<string>;
   /** The URL for the application package in Azure Storage. */
-  readonly storageUrl: $Output<string | undefined>;
+  readonly storageUrl: $Output<string>;
   /** The UTC time at which the Azure Storage URL will expire. */
-  readonly storageUrlExpiry: $Output<string | undefined>;
+  readonly storageUrlExpiry: $Output<string>;
   /** The time at which the package was last activated, if the package is active. */
-  readonly lastActivationTime: $Output<string | undefined>;
+  readonly lastActivationTime: $Output<string>;
   constructor(name: string, args: VersionArgs, opts?: $Options);
 }
 
@@ -301,14 +301,14 @@ export interface VersionState {
   name: string;
   type: "Microsoft.Batch/batchAccounts/applications/versions";
   properties?: outputs.ApplicationPackageProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.ApplicationPackageTags;
   systemData?: outputs.SystemData;
-  state?: "Pending" | "Active";
-  format?: string;
-  storageUrl?: string;
-  storageUrlExpiry?: string;
-  lastActivationTime?: string;
+  state: "Pending" | "Active";
+  format: string;
+  storageUrl: string;
+  storageUrlExpiry: string;
+  lastActivationTime: string;
 }
 /**
  * Reads an existing `Microsoft.Batch/batchAccounts/applications/versions` without managing it (GET, api-version 2025-06-01); undefined when it does not exist.
@@ -333,7 +333,7 @@ export interface DetectorState {
   name: string;
   type: "Microsoft.Batch/batchAccounts/detectors";
   properties?: outputs.DetectorResponseProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.DetectorResponseTags;
   systemData?: outputs.SystemData;
   value?: string;
@@ -362,7 +362,7 @@ export interface NetworkSecurityPerimeterConfigurationState {
   type: "Microsoft.Batch/batchAccounts/networkSecurityPerimeterConfigurations";
   properties?: outputs.NetworkSecurityPerimeterConfigurationProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | "Canceled" | (string & {});
   provisioningIssues?: outputs.ProvisioningIssue[];
   networkSecurityPerimeter?: outputs.NetworkSecurityPerimeter;
   resourceAssociation?: outputs.ResourceAssociation;
@@ -400,7 +400,7 @@ export declare class Pool extends $CustomResource {
   /** The type of identity used for the Batch Pool. */
   readonly identity: $Output<outputs.BatchPoolIdentity | undefined>;
   /** The ETag of the resource, used for concurrency statements. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The tags of the resource. */
   readonly tags: $Output<outputs.PoolTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -408,25 +408,25 @@ export declare class Pool extends $CustomResource {
   /** The display name need not be unique and can contain any Unicode characters up to a maximum length of 1024. */
   readonly displayName: $Output<string | undefined>;
   /** This is the last time at which the pool level data, such as the targetDedicatedNodes or autoScaleSettings, changed. It does not factor in node-level changes such as a compute node changing state. */
-  readonly lastModified: $Output<string | undefined>;
+  readonly lastModified: $Output<string>;
   /** The creation time of the pool. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** The current state of the pool. */
-  readonly provisioningState: $Output<"Succeeded" | "Deleting" | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Deleting">;
   /** The time at which the pool entered its current state. */
-  readonly provisioningStateTransitionTime: $Output<string | undefined>;
+  readonly provisioningStateTransitionTime: $Output<string>;
   /** Whether the pool is resizing. */
-  readonly allocationState: $Output<"Steady" | "Resizing" | "Stopping" | undefined>;
+  readonly allocationState: $Output<"Steady" | "Resizing" | "Stopping">;
   /** The time at which the pool entered its current allocation state. */
-  readonly allocationStateTransitionTime: $Output<string | undefined>;
+  readonly allocationStateTransitionTime: $Output<string>;
   /** For information about available VM sizes, see Sizes for Virtual Machines in Azure (https://learn.microsoft.com/azure/virtual-machines/sizes/overview). Batch supports all Azure VM sizes except STANDARD_A0 and those with premium storage (STANDARD_GS, STANDARD_DS, and STANDARD_DSV2 series). */
   readonly vmSize: $Output<string | undefined>;
   /** Deployment configuration properties. */
   readonly deploymentConfiguration: $Output<outputs.DeploymentConfiguration | undefined>;
   /** The number of dedicated compute nodes currently in the pool. */
-  readonly currentDedicatedNodes: $Output<number | undefined>;
+  readonly currentDedicatedNodes: $Output<number>;
   /** The number of Spot/low-priority compute nodes currently in the pool. */
-  readonly currentLowPriorityNodes: $Output<number | undefined>;
+  readonly currentLowPriorityNodes: $Output<number>;
   /** Defines the desired size of the pool. This can either be 'fixedScale' where the requested targetDedicatedNodes is specified, or 'autoScale' which defines a formula which is periodically reevaluated. If this property is not specified, the pool will have a fixed scale with 0 targetDedicatedNodes. */
   readonly scaleSettings: $Output<outputs.ScaleSettings | undefined>;
   /** This property is set only if the pool automatically scales, i.e. autoScaleSettings are used. */
@@ -516,20 +516,20 @@ export interface PoolState {
   type: "Microsoft.Batch/batchAccounts/pools";
   properties?: outputs.PoolProperties;
   identity?: outputs.BatchPoolIdentity;
-  etag?: string;
+  etag: string;
   tags?: outputs.PoolTags;
   systemData?: outputs.SystemData;
   displayName?: string;
-  lastModified?: string;
-  creationTime?: string;
-  provisioningState?: "Succeeded" | "Deleting";
-  provisioningStateTransitionTime?: string;
-  allocationState?: "Steady" | "Resizing" | "Stopping";
-  allocationStateTransitionTime?: string;
+  lastModified: string;
+  creationTime: string;
+  provisioningState: "Succeeded" | "Deleting";
+  provisioningStateTransitionTime: string;
+  allocationState: "Steady" | "Resizing" | "Stopping";
+  allocationStateTransitionTime: string;
   vmSize?: string;
   deploymentConfiguration?: outputs.DeploymentConfiguration;
-  currentDedicatedNodes?: number;
-  currentLowPriorityNodes?: number;
+  currentDedicatedNodes: number;
+  currentLowPriorityNodes: number;
   scaleSettings?: outputs.ScaleSettings;
   autoScaleRun?: outputs.AutoScaleRun;
   interNodeCommunication?: "Enabled" | "Disabled";
@@ -567,10 +567,10 @@ export interface PrivateEndpointConnectionState {
   name: string;
   type: "Microsoft.Batch/batchAccounts/privateEndpointConnections";
   properties?: outputs.PrivateEndpointConnectionProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.PrivateEndpointConnectionTags;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Cancelled";
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Cancelled";
   privateEndpoint?: outputs.PrivateEndpoint;
   groupIds?: string[];
   privateLinkServiceConnectionState?: outputs.PrivateLinkServiceConnectionState;
@@ -598,10 +598,10 @@ export interface PrivateLinkResourceState {
   name: string;
   type: "Microsoft.Batch/batchAccounts/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.PrivateLinkResourceTags;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -717,6 +717,21 @@ export declare const activateVersionOutput: typeof activateVersion;
 export declare const disablePoolAutoScaleOutput: typeof disablePoolAutoScale;
 export declare const stopPoolResizeOutput: typeof stopPoolResize;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetBatchAccountResult = BatchAccountState;
+export type GetApplicationResult = ApplicationState;
+export type GetVersionResult = VersionState;
+export type GetDetectorResult = DetectorState;
+export type GetNetworkSecurityPerimeterConfigurationResult = NetworkSecurityPerimeterConfigurationState;
+export type GetPoolResult = PoolState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type ListBatchAccountKeysResult = outputs.BatchAccountKeys;
+export type RegenerateBatchAccountKeysResult = outputs.BatchAccountKeys;
+export type ActivateVersionResult = outputs.ApplicationPackage;
+export type DisablePoolAutoScaleResult = outputs.Pool;
+export type StopPoolResizeResult = outputs.Pool;
+export type CheckLocationNameAvailabilityResult = outputs.CheckNameAvailabilityResult;
 
 export declare namespace inputs {
   interface AccessRule {
@@ -724,6 +739,13 @@ export declare namespace inputs {
     name?: string;
     /** Properties of Access Rule */
     properties?: inputs.AccessRuleProperties;
+    direction?: "Inbound" | "Outbound" | (string & {});
+    addressPrefixes?: string[];
+    subscriptions?: inputs.AccessRulePropertiesSubscriptionsItem[];
+    networkSecurityPerimeters?: inputs.NetworkSecurityPerimeter[];
+    fullyQualifiedDomainNames?: string[];
+    emailAddresses?: string[];
+    phoneNumbers?: string[];
   }
   interface AccessRuleProperties {
     /** Direction of Access Rule */
@@ -1103,6 +1125,13 @@ export declare namespace inputs {
     properties?: inputs.BatchAccountCreatePropertiesOrBatchAccountProperties;
     /** The identity of the Batch account. */
     identity?: inputs.BatchAccountIdentity;
+    autoStorage?: inputs.AutoStorageBasePropertiesOrAutoStorageProperties;
+    poolAllocationMode?: "BatchService" | "UserSubscription";
+    keyVaultReference?: inputs.KeyVaultReference;
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter";
+    networkProfile?: inputs.NetworkProfile;
+    encryption?: inputs.EncryptionProperties;
+    allowedAuthenticationModes?: ("SharedKey" | "AAD" | "TaskAuthenticationToken")[];
   }
   interface MicrosoftBatchBatchAccountsApplications {
     /** The resource name */
@@ -1111,6 +1140,9 @@ export declare namespace inputs {
     properties?: inputs.ApplicationProperties;
     /** The tags of the resource. */
     tags?: inputs.ApplicationTags;
+    displayName?: string;
+    allowUpdates?: boolean;
+    defaultVersion?: string;
   }
   interface MicrosoftBatchBatchAccountsApplicationsVersions {
     /** The resource name */
@@ -1137,6 +1169,20 @@ export declare namespace inputs {
     identity?: inputs.BatchPoolIdentity;
     /** The tags of the resource. */
     tags?: inputs.PoolTags;
+    displayName?: string;
+    vmSize?: string;
+    deploymentConfiguration?: inputs.DeploymentConfiguration;
+    scaleSettings?: inputs.ScaleSettings;
+    interNodeCommunication?: "Enabled" | "Disabled";
+    networkConfiguration?: inputs.NetworkConfiguration;
+    taskSlotsPerNode?: number;
+    taskSchedulingPolicy?: inputs.TaskSchedulingPolicy;
+    userAccounts?: inputs.UserAccount[];
+    metadata?: inputs.MetadataItem[];
+    startTask?: inputs.StartTask;
+    applicationPackages?: inputs.ApplicationPackageReference[];
+    mountConfiguration?: inputs.MountConfiguration[];
+    upgradePolicy?: inputs.UpgradePolicy;
   }
   interface MicrosoftBatchBatchAccountsPrivateEndpointConnections {
     /** The resource name */
@@ -1243,6 +1289,20 @@ export declare namespace inputs {
     identity?: inputs.BatchPoolIdentity;
     /** The tags of the resource. */
     tags?: inputs.PoolTags;
+    displayName?: string;
+    vmSize?: string;
+    deploymentConfiguration?: inputs.DeploymentConfiguration;
+    scaleSettings?: inputs.ScaleSettings;
+    interNodeCommunication?: "Enabled" | "Disabled";
+    networkConfiguration?: inputs.NetworkConfiguration;
+    taskSlotsPerNode?: number;
+    taskSchedulingPolicy?: inputs.TaskSchedulingPolicy;
+    userAccounts?: inputs.UserAccount[];
+    metadata?: inputs.MetadataItem[];
+    startTask?: inputs.StartTask;
+    applicationPackages?: inputs.ApplicationPackageReference[];
+    mountConfiguration?: inputs.MountConfiguration[];
+    upgradePolicy?: inputs.UpgradePolicy;
   }
   interface PoolEndpointConfiguration {
     /** The maximum number of inbound NAT pools per Batch pool is 5. If the maximum number of inbound NAT pools is exceeded the request fails with HTTP status code 400. This cannot be specified if the IPAddressProvisioningType is NoPublicIPAddresses. */
@@ -1285,6 +1345,7 @@ export declare namespace inputs {
     properties?: inputs.PrivateEndpointConnectionProperties;
     /** The tags of the resource. */
     tags?: inputs.PrivateEndpointConnectionTags;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private link service connection state of the private endpoint connection. */
@@ -1549,7 +1610,10 @@ export declare namespace inputs {
 }
 
 export declare namespace outputs {
-  type AccessRule = inputs.AccessRule;
+  interface AccessRule {
+    name?: string;
+    properties?: outputs.AccessRuleProperties;
+  }
   type AccessRuleProperties = inputs.AccessRuleProperties;
   type AccessRulePropertiesSubscriptionsItem = inputs.AccessRulePropertiesSubscriptionsItem;
   type ActivateApplicationPackageParameters = inputs.ActivateApplicationPackageParameters;
@@ -1753,7 +1817,13 @@ export declare namespace outputs {
     resourceAssociation?: outputs.ResourceAssociation;
     profile?: outputs.NetworkSecurityProfile;
   }
-  type NetworkSecurityProfile = inputs.NetworkSecurityProfile;
+  interface NetworkSecurityProfile {
+    name?: string;
+    accessRulesVersion?: number;
+    accessRules?: outputs.AccessRule[];
+    diagnosticSettingsVersion?: number;
+    enabledLogCategories?: string[];
+  }
   type NFSMountConfiguration = inputs.NFSMountConfiguration;
   type NodePlacementConfiguration = inputs.NodePlacementConfiguration;
   type OSDisk = inputs.OSDisk;

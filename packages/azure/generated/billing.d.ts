@@ -16,12 +16,12 @@ export interface BillingAccountState {
   properties?: outputs.BillingAccountProperties;
   tags?: outputs.BillingAccountTags;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
-  accountStatus?: "Other" | "Active" | "UnderReview" | "Disabled" | "Deleted" | "Extended" | "Pending" | "New" | "Expired" | "Terminated" | "Transferred" | (string & {});
-  accountType?: "Other" | "Enterprise" | "Individual" | "Partner" | "Reseller" | "ClassicPartner" | "Internal" | "Tenant" | "Business" | (string & {});
-  accountSubType?: "Other" | "None" | "Individual" | "Professional" | "Enterprise" | (string & {});
-  accountStatusReasonCode?: "Other" | "UnusualActivity" | "ManuallyTerminated" | "Expired" | "Transferred" | "TerminateProcessing" | (string & {});
-  agreementType?: "Other" | "MicrosoftCustomerAgreement" | "EnterpriseAgreement" | "MicrosoftOnlineServicesProgram" | "MicrosoftPartnerAgreement" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
+  accountStatus: "Other" | "Active" | "UnderReview" | "Disabled" | "Deleted" | "Extended" | "Pending" | "New" | "Expired" | "Terminated" | "Transferred" | (string & {});
+  accountType: "Other" | "Enterprise" | "Individual" | "Partner" | "Reseller" | "ClassicPartner" | "Internal" | "Tenant" | "Business" | (string & {});
+  accountSubType: "Other" | "None" | "Individual" | "Professional" | "Enterprise" | (string & {});
+  accountStatusReasonCode: "Other" | "UnusualActivity" | "ManuallyTerminated" | "Expired" | "Transferred" | "TerminateProcessing" | (string & {});
+  agreementType: "Other" | "MicrosoftCustomerAgreement" | "EnterpriseAgreement" | "MicrosoftOnlineServicesProgram" | "MicrosoftPartnerAgreement" | (string & {});
   displayName?: string;
   enrollmentDetails?: outputs.BillingAccountPropertiesEnrollmentDetails;
   hasReadAccess?: boolean;
@@ -57,16 +57,16 @@ export interface AgreementState {
   properties?: outputs.AgreementProperties;
   tags?: outputs.AgreementTags;
   systemData?: outputs.SystemData;
-  acceptanceMode?: "Other" | "ClickToAccept" | "ESignEmbedded" | "ESignOffline" | "Implicit" | "Offline" | "PhysicalSign" | (string & {});
-  agreementLink?: string;
+  acceptanceMode: "Other" | "ClickToAccept" | "ESignEmbedded" | "ESignOffline" | "Implicit" | "Offline" | "PhysicalSign" | (string & {});
+  agreementLink: string;
   billingProfileInfo?: outputs.BillingProfileInfo[];
-  category?: "Other" | "AffiliatePurchaseTerms" | "IndirectForGovernmentAgreement" | "MicrosoftCustomerAgreement" | "MicrosoftPartnerAgreement" | "UKCloudComputeFramework" | (string & {});
-  displayName?: string;
-  effectiveDate?: string;
-  expirationDate?: string;
+  category: "Other" | "AffiliatePurchaseTerms" | "IndirectForGovernmentAgreement" | "MicrosoftCustomerAgreement" | "MicrosoftPartnerAgreement" | "UKCloudComputeFramework" | (string & {});
+  displayName: string;
+  effectiveDate: string;
+  expirationDate: string;
   participants?: outputs.Participant[];
-  status?: string;
-  leadBillingAccountName?: string;
+  status: string;
+  leadBillingAccountName: string;
 }
 /**
  * Reads an existing `Microsoft.Billing/billingAccounts/agreements` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.
@@ -100,7 +100,7 @@ export declare class AssociatedTenant extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource during a long-running operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {})>;
   /** The name of the associated tenant. */
   readonly displayName: $Output<string | undefined>;
   /** The ID that uniquely identifies a tenant. */
@@ -110,7 +110,7 @@ export declare class AssociatedTenant extends $CustomResource {
   /** The state determines whether subscriptions and licenses can be provisioned in the associated tenant. It can be set to 'Pending' to initiate a billing request. */
   readonly provisioningManagementState: $Output<"Other" | "NotRequested" | "Active" | "Pending" | "BillingRequestExpired" | "BillingRequestDeclined" | "Revoked" | (string & {}) | undefined>;
   /** The unique identifier for the billing request that is created when enabling provisioning for an associated tenant. */
-  readonly provisioningBillingRequestId: $Output<string | undefined>;
+  readonly provisioningBillingRequestId: $Output<string>;
   constructor(name: string, args: AssociatedTenantArgs, opts?: $Options);
 }
 
@@ -149,12 +149,12 @@ export interface AssociatedTenantState {
   properties?: outputs.AssociatedTenantProperties;
   tags?: outputs.AssociatedTenantTags;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
   displayName?: string;
   tenantId?: string;
   billingManagementState?: "Other" | "NotAllowed" | "Active" | "Revoked" | (string & {});
   provisioningManagementState?: "Other" | "NotRequested" | "Active" | "Pending" | "BillingRequestExpired" | "BillingRequestDeclined" | "Revoked" | (string & {});
-  provisioningBillingRequestId?: string;
+  provisioningBillingRequestId: string;
 }
 /**
  * Reads an existing `Microsoft.Billing/billingAccounts/associatedTenants` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.
@@ -215,23 +215,23 @@ export declare class BillingProfile extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource during a long-running operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {})>;
   /** Identifies the billing relationship represented by the billing profile. The billing relationship may be between Microsoft, the customer, and/or a third-party. */
-  readonly billingRelationshipType: $Output<"Other" | "Direct" | "IndirectCustomer" | "IndirectPartner" | "CSPPartner" | "CSPCustomer" | (string & {}) | undefined>;
+  readonly billingRelationshipType: $Output<"Other" | "Direct" | "IndirectCustomer" | "IndirectPartner" | "CSPPartner" | "CSPCustomer" | (string & {})>;
   /** Billing address. */
   readonly billTo: $Output<outputs.BillingProfilePropertiesBillTo | undefined>;
   /** The currency in which the charges for the billing profile are billed. */
-  readonly currency: $Output<string | undefined>;
+  readonly currency: $Output<string>;
   /** The name of the billing profile. */
   readonly displayName: $Output<string | undefined>;
   /** Information about the enabled azure plans. */
   readonly enabledAzurePlans: $Output<outputs.AzurePlan[] | undefined>;
   /** Indicates whether user has read access to the billing profile. */
-  readonly hasReadAccess: $Output<boolean | undefined>;
+  readonly hasReadAccess: $Output<boolean>;
   /** Identifies the billing profile that is linked to another billing profile in indirect purchase motion. */
   readonly indirectRelationshipInfo: $Output<outputs.BillingProfilePropertiesIndirectRelationshipInfo | undefined>;
   /** The day of the month when the invoice for the billing profile is generated. */
-  readonly invoiceDay: $Output<number | undefined>;
+  readonly invoiceDay: $Output<number>;
   /** Flag controlling whether the invoices for the billing profile are sent through email. */
   readonly invoiceEmailOptIn: $Output<boolean | undefined>;
   /** The list of email addresses to receive invoices by email for the billing profile. */
@@ -243,15 +243,15 @@ export declare class BillingProfile extends $CustomResource {
   /** The address of the individual or organization that is responsible for the billing account. */
   readonly soldTo: $Output<outputs.BillingProfilePropertiesSoldTo | undefined>;
   /** The billing profile spending limit. */
-  readonly spendingLimit: $Output<"Off" | "On" | (string & {}) | undefined>;
+  readonly spendingLimit: $Output<"Off" | "On" | (string & {})>;
   /** The details of billing profile spending limit. */
   readonly spendingLimitDetails: $Output<outputs.SpendingLimitDetails[] | undefined>;
   /** The status of the billing profile. */
-  readonly status: $Output<"Other" | "Active" | "Disabled" | "Warned" | "Deleted" | "UnderReview" | (string & {}) | undefined>;
+  readonly status: $Output<"Other" | "Active" | "Disabled" | "Warned" | "Deleted" | "UnderReview" | (string & {})>;
   /** Reason for the specified billing profile status. */
-  readonly statusReasonCode: $Output<"Other" | "PastDue" | "UnusualActivity" | "SpendingLimitReached" | "SpendingLimitExpired" | (string & {}) | undefined>;
+  readonly statusReasonCode: $Output<"Other" | "PastDue" | "UnusualActivity" | "SpendingLimitReached" | "SpendingLimitExpired" | (string & {})>;
   /** The system generated unique identifier for a billing profile. */
-  readonly systemId: $Output<string | undefined>;
+  readonly systemId: $Output<string>;
   /** Identifies the cloud environments that are associated with a billing profile. This is a system managed optional field and gets updated as the billing profile gets associated with accounts in various clouds. */
   readonly targetClouds: $Output<string[] | undefined>;
   /** The current payment term of the billing profile. */
@@ -308,25 +308,25 @@ export interface BillingProfileState {
   properties?: outputs.BillingProfileProperties;
   tags?: outputs.BillingProfileTags;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
-  billingRelationshipType?: "Other" | "Direct" | "IndirectCustomer" | "IndirectPartner" | "CSPPartner" | "CSPCustomer" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
+  billingRelationshipType: "Other" | "Direct" | "IndirectCustomer" | "IndirectPartner" | "CSPPartner" | "CSPCustomer" | (string & {});
   billTo?: outputs.BillingProfilePropertiesBillTo;
-  currency?: string;
+  currency: string;
   displayName?: string;
   enabledAzurePlans?: outputs.AzurePlan[];
-  hasReadAccess?: boolean;
+  hasReadAccess: boolean;
   indirectRelationshipInfo?: outputs.BillingProfilePropertiesIndirectRelationshipInfo;
-  invoiceDay?: number;
+  invoiceDay: number;
   invoiceEmailOptIn?: boolean;
   invoiceRecipients?: string[];
   poNumber?: string;
   shipTo?: outputs.BillingProfilePropertiesShipTo;
   soldTo?: outputs.BillingProfilePropertiesSoldTo;
-  spendingLimit?: "Off" | "On" | (string & {});
+  spendingLimit: "Off" | "On" | (string & {});
   spendingLimitDetails?: outputs.SpendingLimitDetails[];
-  status?: "Other" | "Active" | "Disabled" | "Warned" | "Deleted" | "UnderReview" | (string & {});
-  statusReasonCode?: "Other" | "PastDue" | "UnusualActivity" | "SpendingLimitReached" | "SpendingLimitExpired" | (string & {});
-  systemId?: string;
+  status: "Other" | "Active" | "Disabled" | "Warned" | "Deleted" | "UnderReview" | (string & {});
+  statusReasonCode: "Other" | "PastDue" | "UnusualActivity" | "SpendingLimitReached" | "SpendingLimitExpired" | (string & {});
+  systemId: string;
   targetClouds?: string[];
   currentPaymentTerm?: outputs.BillingProfilePropertiesCurrentPaymentTerm;
   otherPaymentTerms?: outputs.PaymentTerm[];
@@ -385,17 +385,17 @@ export interface BillingProfileBillingRoleAssignmentState {
   properties?: outputs.BillingRoleAssignmentProperties;
   tags?: outputs.BillingRoleAssignmentTags;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
-  createdOn?: string;
-  createdByPrincipalTenantId?: string;
-  createdByPrincipalId?: string;
-  createdByPrincipalPuid?: string;
-  createdByUserEmailAddress?: string;
-  modifiedOn?: string;
-  modifiedByPrincipalPuid?: string;
-  modifiedByUserEmailAddress?: string;
-  modifiedByPrincipalId?: string;
-  modifiedByPrincipalTenantId?: string;
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
+  createdOn: string;
+  createdByPrincipalTenantId: string;
+  createdByPrincipalId: string;
+  createdByPrincipalPuid: string;
+  createdByUserEmailAddress: string;
+  modifiedOn: string;
+  modifiedByPrincipalPuid: string;
+  modifiedByUserEmailAddress: string;
+  modifiedByPrincipalId: string;
+  modifiedByPrincipalTenantId: string;
   principalPuid?: string;
   principalId?: string;
   principalTenantId?: string;
@@ -403,18 +403,18 @@ export interface BillingProfileBillingRoleAssignmentState {
   scope?: string;
   userAuthenticationType?: string;
   userEmailAddress?: string;
-  principalTenantName?: string;
-  principalDisplayName?: string;
-  principalType?: "Unknown" | "None" | "User" | "Group" | "DirectoryRole" | "ServicePrincipal" | "Everyone" | (string & {});
-  billingRequestId?: string;
-  billingAccountId?: string;
-  billingAccountDisplayName?: string;
-  billingProfileId?: string;
-  billingProfileDisplayName?: string;
-  invoiceSectionId?: string;
-  invoiceSectionDisplayName?: string;
-  customerId?: string;
-  customerDisplayName?: string;
+  principalTenantName: string;
+  principalDisplayName: string;
+  principalType: "Unknown" | "None" | "User" | "Group" | "DirectoryRole" | "ServicePrincipal" | "Everyone" | (string & {});
+  billingRequestId: string;
+  billingAccountId: string;
+  billingAccountDisplayName: string;
+  billingProfileId: string;
+  billingProfileDisplayName: string;
+  invoiceSectionId: string;
+  invoiceSectionDisplayName: string;
+  customerId: string;
+  customerDisplayName: string;
 }
 /**
  * Reads an existing `Microsoft.Billing/billingAccounts/billingProfiles/billingRoleAssignments` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.
@@ -441,7 +441,7 @@ export interface BillingProfileBillingRoleDefinitionState {
   properties?: outputs.BillingRoleDefinitionProperties;
   tags?: outputs.BillingRoleDefinitionTags;
   systemData?: outputs.SystemData;
-  description?: string;
+  description: string;
   permissions?: outputs.BillingPermission[];
   roleName: string;
 }
@@ -476,41 +476,41 @@ export interface BillingProfileBillingSubscriptionState {
   billingFrequency?: string;
   billingProfileId?: string;
   billingPolicies?: outputs.BillingSubscriptionPropertiesBillingPolicies;
-  billingProfileDisplayName?: string;
+  billingProfileDisplayName: string;
   consumptionCostCenter?: string;
   customerId?: string;
-  customerDisplayName?: string;
-  customerName?: string;
+  customerDisplayName: string;
+  customerName: string;
   displayName?: string;
-  enrollmentAccountId?: string;
-  enrollmentAccountDisplayName?: string;
+  enrollmentAccountId: string;
+  enrollmentAccountDisplayName: string;
   enrollmentAccountSubscriptionDetails?: outputs.EnrollmentAccountSubscriptionDetails;
   invoiceSectionId?: string;
-  invoiceSectionDisplayName?: string;
-  invoiceSectionName?: string;
+  invoiceSectionDisplayName: string;
+  invoiceSectionName: string;
   lastMonthCharges?: outputs.Amount;
   monthToDateCharges?: outputs.Amount;
   nextBillingCycleDetails?: outputs.NextBillingCycleDetails;
-  offerId?: string;
-  productCategory?: string;
-  productType?: string;
+  offerId: string;
+  productCategory: string;
+  productType: string;
   productTypeId?: string;
-  purchaseDate?: string;
+  purchaseDate: string;
   quantity?: number;
   reseller?: outputs.Reseller;
   renewalTermDetails?: outputs.RenewalTermDetails;
   skuId?: string;
-  skuDescription?: string;
+  skuDescription: string;
   systemOverrides?: outputs.SystemOverrides;
-  resourceUri?: string;
+  resourceUri: string;
   termDuration?: string;
-  termStartDate?: string;
-  termEndDate?: string;
+  termStartDate: string;
+  termEndDate: string;
   provisioningTenantId?: string;
-  status?: "Other" | "Unknown" | "Active" | "Disabled" | "Deleted" | "Warned" | "Expiring" | "Expired" | "AutoRenew" | "Cancelled" | "Suspended" | "Failed" | (string & {});
-  operationStatus?: "Other" | "None" | "LockedForUpdate" | (string & {});
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
-  subscriptionId?: string;
+  status: "Other" | "Unknown" | "Active" | "Disabled" | "Deleted" | "Warned" | "Expiring" | "Expired" | "AutoRenew" | "Cancelled" | "Suspended" | "Failed" | (string & {});
+  operationStatus: "Other" | "None" | "LockedForUpdate" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
+  subscriptionId: string;
   suspensionReasons?: string[];
   suspensionReasonDetails?: outputs.BillingSubscriptionStatusDetails[];
 }
@@ -539,11 +539,11 @@ export interface BillingProfileCustomerState {
   properties?: outputs.CustomerProperties;
   tags?: outputs.CustomerTags;
   systemData?: outputs.SystemData;
-  billingProfileDisplayName?: string;
-  billingProfileId?: string;
-  displayName?: string;
-  systemId?: string;
-  status?: "Other" | "Active" | "Pending" | "Disabled" | "Warned" | "Deleted" | "UnderReview" | (string & {});
+  billingProfileDisplayName: string;
+  billingProfileId: string;
+  displayName: string;
+  systemId: string;
+  status: "Other" | "Active" | "Pending" | "Disabled" | "Warned" | "Deleted" | "UnderReview" | (string & {});
   enabledAzurePlans?: outputs.AzurePlan[];
   resellers?: outputs.Reseller[];
 }
@@ -574,17 +574,17 @@ export interface CustomerBillingRoleAssignmentState {
   properties?: outputs.BillingRoleAssignmentProperties;
   tags?: outputs.BillingRoleAssignmentTags;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
-  createdOn?: string;
-  createdByPrincipalTenantId?: string;
-  createdByPrincipalId?: string;
-  createdByPrincipalPuid?: string;
-  createdByUserEmailAddress?: string;
-  modifiedOn?: string;
-  modifiedByPrincipalPuid?: string;
-  modifiedByUserEmailAddress?: string;
-  modifiedByPrincipalId?: string;
-  modifiedByPrincipalTenantId?: string;
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
+  createdOn: string;
+  createdByPrincipalTenantId: string;
+  createdByPrincipalId: string;
+  createdByPrincipalPuid: string;
+  createdByUserEmailAddress: string;
+  modifiedOn: string;
+  modifiedByPrincipalPuid: string;
+  modifiedByUserEmailAddress: string;
+  modifiedByPrincipalId: string;
+  modifiedByPrincipalTenantId: string;
   principalPuid?: string;
   principalId?: string;
   principalTenantId?: string;
@@ -592,18 +592,18 @@ export interface CustomerBillingRoleAssignmentState {
   scope?: string;
   userAuthenticationType?: string;
   userEmailAddress?: string;
-  principalTenantName?: string;
-  principalDisplayName?: string;
-  principalType?: "Unknown" | "None" | "User" | "Group" | "DirectoryRole" | "ServicePrincipal" | "Everyone" | (string & {});
-  billingRequestId?: string;
-  billingAccountId?: string;
-  billingAccountDisplayName?: string;
-  billingProfileId?: string;
-  billingProfileDisplayName?: string;
-  invoiceSectionId?: string;
-  invoiceSectionDisplayName?: string;
-  customerId?: string;
-  customerDisplayName?: string;
+  principalTenantName: string;
+  principalDisplayName: string;
+  principalType: "Unknown" | "None" | "User" | "Group" | "DirectoryRole" | "ServicePrincipal" | "Everyone" | (string & {});
+  billingRequestId: string;
+  billingAccountId: string;
+  billingAccountDisplayName: string;
+  billingProfileId: string;
+  billingProfileDisplayName: string;
+  invoiceSectionId: string;
+  invoiceSectionDisplayName: string;
+  customerId: string;
+  customerDisplayName: string;
 }
 /**
  * Reads an existing `Microsoft.Billing/billingAccounts/billingProfiles/customers/billingRoleAssignments` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.
@@ -632,7 +632,7 @@ export interface CustomerBillingRoleDefinitionState {
   properties?: outputs.BillingRoleDefinitionProperties;
   tags?: outputs.BillingRoleDefinitionTags;
   systemData?: outputs.SystemData;
-  description?: string;
+  description: string;
   permissions?: outputs.BillingPermission[];
   roleName: string;
 }
@@ -672,7 +672,7 @@ export declare class BillingProfileCustomerPolicy extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource during a long-running operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {})>;
   /** The policy that controls whether the users in customer's organization can view charges at pay-as-you-go prices. */
   readonly viewCharges: $Output<"Other" | "Allowed" | "NotAllowed" | (string & {})>;
   /** List of all policies defined at the billing scope. */
@@ -719,7 +719,7 @@ export interface BillingProfileCustomerPolicyState {
   properties?: outputs.CustomerPolicyProperties;
   tags?: outputs.CustomerPolicyTags;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
   viewCharges: "Other" | "Allowed" | "NotAllowed" | (string & {});
   policies?: outputs.PolicySummary[];
 }
@@ -763,17 +763,17 @@ export declare class CustomerTransfer extends $CustomResource {
   /** Optional MPN ID of the reseller for transfer requests that are sent from a Microsoft Partner Agreement billing account. */
   readonly resellerId: $Output<string | undefined>;
   /** The time at which the transfer request expires. */
-  readonly expirationTime: $Output<string | undefined>;
+  readonly expirationTime: $Output<string>;
   /** Overall transfer status. */
-  readonly transferStatus: $Output<"Expired" | "Pending" | "InProgress" | "Completed" | "CompletedWithErrors" | "Failed" | "Canceled" | "Declined" | (string & {}) | undefined>;
+  readonly transferStatus: $Output<"Expired" | "Pending" | "InProgress" | "Completed" | "CompletedWithErrors" | "Failed" | "Canceled" | "Declined" | (string & {})>;
   /** The type of customer who sent the transfer request. */
-  readonly initiatorCustomerType: $Output<"Partner" | "EA" | (string & {}) | undefined>;
+  readonly initiatorCustomerType: $Output<"Partner" | "EA" | (string & {})>;
   /** The email ID of the user who sent the transfer request. */
-  readonly initiatorEmailId: $Output<string | undefined>;
+  readonly initiatorEmailId: $Output<string>;
   /** Optional name of the reseller for transfer requests that are sent from Microsoft Partner Agreement billing account. */
-  readonly resellerName: $Output<string | undefined>;
+  readonly resellerName: $Output<string>;
   /** The email ID of the user who canceled the transfer request. */
-  readonly canceledBy: $Output<string | undefined>;
+  readonly canceledBy: $Output<string>;
   /** Detailed transfer status. */
   readonly detailedTransferStatus: $Output<outputs.DetailedTransferStatus[] | undefined>;
   constructor(name: string, args: CustomerTransferArgs, opts?: $Options);
@@ -818,12 +818,12 @@ export interface CustomerTransferState {
   systemData?: outputs.SystemData;
   recipientEmailId?: string;
   resellerId?: string;
-  expirationTime?: string;
-  transferStatus?: "Expired" | "Pending" | "InProgress" | "Completed" | "CompletedWithErrors" | "Failed" | "Canceled" | "Declined" | (string & {});
-  initiatorCustomerType?: "Partner" | "EA" | (string & {});
-  initiatorEmailId?: string;
-  resellerName?: string;
-  canceledBy?: string;
+  expirationTime: string;
+  transferStatus: "Expired" | "Pending" | "InProgress" | "Completed" | "CompletedWithErrors" | "Failed" | "Canceled" | "Declined" | (string & {});
+  initiatorCustomerType: "Partner" | "EA" | (string & {});
+  initiatorEmailId: string;
+  resellerName: string;
+  canceledBy: string;
   detailedTransferStatus?: outputs.DetailedTransferStatus[];
 }
 /**
@@ -860,7 +860,7 @@ export declare class InvoiceSection extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource during a long-running operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {})>;
   /** The name of the invoice section. */
   readonly displayName: $Output<string | undefined>;
   /** Identifies the status of an invoice section. */
@@ -868,7 +868,7 @@ export declare class InvoiceSection extends $CustomResource {
   /** Reason for the specified invoice section status. */
   readonly reasonCode: $Output<"Other" | "PastDue" | "UnusualActivity" | "SpendingLimitReached" | "SpendingLimitExpired" | (string & {}) | undefined>;
   /** The system generated unique identifier for an invoice section. */
-  readonly systemId: $Output<string | undefined>;
+  readonly systemId: $Output<string>;
   /** Identifies the cloud environments that are associated with an invoice section. This is a system managed optional field and gets updated as the invoice section gets associated with accounts in various clouds. */
   readonly targetCloud: $Output<string | undefined>;
   constructor(name: string, args: InvoiceSectionArgs, opts?: $Options);
@@ -913,11 +913,11 @@ export interface InvoiceSectionState {
   properties?: outputs.InvoiceSectionProperties;
   tags?: outputs.InvoiceSectionTags;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
   displayName?: string;
   state?: "Other" | "Active" | "Deleted" | "Disabled" | "UnderReview" | "Warned" | "Restricted" | (string & {});
   reasonCode?: "Other" | "PastDue" | "UnusualActivity" | "SpendingLimitReached" | "SpendingLimitExpired" | (string & {});
-  systemId?: string;
+  systemId: string;
   targetCloud?: string;
 }
 /**
@@ -947,17 +947,17 @@ export interface InvoiceSectionBillingRoleAssignmentState {
   properties?: outputs.BillingRoleAssignmentProperties;
   tags?: outputs.BillingRoleAssignmentTags;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
-  createdOn?: string;
-  createdByPrincipalTenantId?: string;
-  createdByPrincipalId?: string;
-  createdByPrincipalPuid?: string;
-  createdByUserEmailAddress?: string;
-  modifiedOn?: string;
-  modifiedByPrincipalPuid?: string;
-  modifiedByUserEmailAddress?: string;
-  modifiedByPrincipalId?: string;
-  modifiedByPrincipalTenantId?: string;
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
+  createdOn: string;
+  createdByPrincipalTenantId: string;
+  createdByPrincipalId: string;
+  createdByPrincipalPuid: string;
+  createdByUserEmailAddress: string;
+  modifiedOn: string;
+  modifiedByPrincipalPuid: string;
+  modifiedByUserEmailAddress: string;
+  modifiedByPrincipalId: string;
+  modifiedByPrincipalTenantId: string;
   principalPuid?: string;
   principalId?: string;
   principalTenantId?: string;
@@ -965,18 +965,18 @@ export interface InvoiceSectionBillingRoleAssignmentState {
   scope?: string;
   userAuthenticationType?: string;
   userEmailAddress?: string;
-  principalTenantName?: string;
-  principalDisplayName?: string;
-  principalType?: "Unknown" | "None" | "User" | "Group" | "DirectoryRole" | "ServicePrincipal" | "Everyone" | (string & {});
-  billingRequestId?: string;
-  billingAccountId?: string;
-  billingAccountDisplayName?: string;
-  billingProfileId?: string;
-  billingProfileDisplayName?: string;
-  invoiceSectionId?: string;
-  invoiceSectionDisplayName?: string;
-  customerId?: string;
-  customerDisplayName?: string;
+  principalTenantName: string;
+  principalDisplayName: string;
+  principalType: "Unknown" | "None" | "User" | "Group" | "DirectoryRole" | "ServicePrincipal" | "Everyone" | (string & {});
+  billingRequestId: string;
+  billingAccountId: string;
+  billingAccountDisplayName: string;
+  billingProfileId: string;
+  billingProfileDisplayName: string;
+  invoiceSectionId: string;
+  invoiceSectionDisplayName: string;
+  customerId: string;
+  customerDisplayName: string;
 }
 /**
  * Reads an existing `Microsoft.Billing/billingAccounts/billingProfiles/invoiceSections/billingRoleAssignments` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.
@@ -1005,7 +1005,7 @@ export interface InvoiceSectionBillingRoleDefinitionState {
   properties?: outputs.BillingRoleDefinitionProperties;
   tags?: outputs.BillingRoleDefinitionTags;
   systemData?: outputs.SystemData;
-  description?: string;
+  description: string;
   permissions?: outputs.BillingPermission[];
   roleName: string;
 }
@@ -1047,13 +1047,13 @@ export declare class InvoiceSectionTransfer extends $CustomResource {
   /** The email ID of the recipient to whom the transfer request is sent. */
   readonly recipientEmailId: $Output<string | undefined>;
   /** The time at which the transfer request expires. */
-  readonly expirationTime: $Output<string | undefined>;
+  readonly expirationTime: $Output<string>;
   /** Overall transfer status. */
-  readonly transferStatus: $Output<"Expired" | "Pending" | "InProgress" | "Completed" | "CompletedWithErrors" | "Failed" | "Canceled" | "Declined" | (string & {}) | undefined>;
+  readonly transferStatus: $Output<"Expired" | "Pending" | "InProgress" | "Completed" | "CompletedWithErrors" | "Failed" | "Canceled" | "Declined" | (string & {})>;
   /** The email ID of the user who sent the transfer request. */
-  readonly initiatorEmailId: $Output<string | undefined>;
+  readonly initiatorEmailId: $Output<string>;
   /** The email ID of the user who canceled the transfer request. */
-  readonly canceledBy: $Output<string | undefined>;
+  readonly canceledBy: $Output<string>;
   /** Detailed transfer status. */
   readonly detailedTransferStatus: $Output<outputs.DetailedTransferStatus[] | undefined>;
   constructor(name: string, args: InvoiceSectionTransferArgs, opts?: $Options);
@@ -1095,10 +1095,10 @@ export interface InvoiceSectionTransferState {
   tags?: outputs.TransferDetailsTags;
   systemData?: outputs.SystemData;
   recipientEmailId?: string;
-  expirationTime?: string;
-  transferStatus?: "Expired" | "Pending" | "InProgress" | "Completed" | "CompletedWithErrors" | "Failed" | "Canceled" | "Declined" | (string & {});
-  initiatorEmailId?: string;
-  canceledBy?: string;
+  expirationTime: string;
+  transferStatus: "Expired" | "Pending" | "InProgress" | "Completed" | "CompletedWithErrors" | "Failed" | "Canceled" | "Declined" | (string & {});
+  initiatorEmailId: string;
+  canceledBy: string;
   detailedTransferStatus?: outputs.DetailedTransferStatus[];
 }
 /**
@@ -1126,16 +1126,16 @@ export interface PaymentMethodLinkState {
   properties?: outputs.PaymentMethodLinkProperties;
   tags?: outputs.PaymentMethodLinkTags;
   systemData?: outputs.SystemData;
-  accountHolderName?: string;
-  displayName?: string;
-  expiration?: string;
-  family?: "Other" | "None" | "CreditCard" | "Credits" | "CheckWire" | "EWallet" | "TaskOrder" | "DirectDebit" | (string & {});
-  lastFourDigits?: string;
+  accountHolderName: string;
+  displayName: string;
+  expiration: string;
+  family: "Other" | "None" | "CreditCard" | "Credits" | "CheckWire" | "EWallet" | "TaskOrder" | "DirectDebit" | (string & {});
+  lastFourDigits: string;
   logos?: outputs.PaymentMethodLogo[];
   paymentMethod?: outputs.PaymentMethodProperties;
   paymentMethodId?: string;
-  paymentMethodType?: string;
-  status?: "active" | "inactive" | (string & {});
+  paymentMethodType: string;
+  status: "active" | "inactive" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Billing/billingAccounts/billingProfiles/paymentMethodLinks` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.
@@ -1171,7 +1171,7 @@ export declare class BillingProfilePolicy extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource during a long-running operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {})>;
   /** The policies for Enterprise Agreement enrollments. */
   readonly enterpriseAgreementPolicies: $Output<outputs.BillingProfilePolicyPropertiesEnterpriseAgreementPolicies | undefined>;
   /** The policy that controls invoice section label management at invoice section scope. This is allowed by default. */
@@ -1234,7 +1234,7 @@ export interface BillingProfilePolicyState {
   properties?: outputs.BillingProfilePolicyProperties;
   tags?: outputs.BillingProfilePolicyTags;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
   enterpriseAgreementPolicies?: outputs.BillingProfilePolicyPropertiesEnterpriseAgreementPolicies;
   invoiceSectionLabelManagement?: "Other" | "Allowed" | "NotAllowed" | (string & {});
   marketplacePurchases?: "Other" | "AllAllowed" | "Disabled" | "NotAllowed" | "OnlyFreeAllowed" | (string & {});
@@ -1275,27 +1275,27 @@ export declare class BillingRoleAssignment extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource during a long-running operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {})>;
   /** The date the role assignment was created. */
-  readonly createdOn: $Output<string | undefined>;
+  readonly createdOn: $Output<string>;
   /** The tenant Id of the user who created the role assignment. */
-  readonly createdByPrincipalTenantId: $Output<string | undefined>;
+  readonly createdByPrincipalTenantId: $Output<string>;
   /** The object ID of the user who created the role assignment. */
-  readonly createdByPrincipalId: $Output<string | undefined>;
+  readonly createdByPrincipalId: $Output<string>;
   /** The principal PUID of the user who created the role assignment. */
-  readonly createdByPrincipalPuid: $Output<string | undefined>;
+  readonly createdByPrincipalPuid: $Output<string>;
   /** The email address of the user who created the role assignment. This is supported only for billing accounts with agreement type Enterprise Agreement. */
-  readonly createdByUserEmailAddress: $Output<string | undefined>;
+  readonly createdByUserEmailAddress: $Output<string>;
   /** The date the role assignment was modified. */
-  readonly modifiedOn: $Output<string | undefined>;
+  readonly modifiedOn: $Output<string>;
   /** The principal PUID of the user who modified the role assignment. */
-  readonly modifiedByPrincipalPuid: $Output<string | undefined>;
+  readonly modifiedByPrincipalPuid: $Output<string>;
   /** The email address of the user who modified the role assignment. This is supported only for billing accounts with agreement type Enterprise Agreement. */
-  readonly modifiedByUserEmailAddress: $Output<string | undefined>;
+  readonly modifiedByUserEmailAddress: $Output<string>;
   /** The principal PUID of the user who modified the role assignment. */
-  readonly modifiedByPrincipalId: $Output<string | undefined>;
+  readonly modifiedByPrincipalId: $Output<string>;
   /** The tenant Id of the user who modified the role assignment. */
-  readonly modifiedByPrincipalTenantId: $Output<string | undefined>;
+  readonly modifiedByPrincipalTenantId: $Output<string>;
   /** The principal PUID of the user to whom the role was assigned. */
   readonly principalPuid: $Output<string | undefined>;
   /** The object id of the user to whom the role was assigned. */
@@ -1311,29 +1311,29 @@ export declare class BillingRoleAssignment extends $CustomResource {
   /** The email address of the user to whom the role was assigned. This is supported only for billing accounts with agreement type Enterprise Agreement. */
   readonly userEmailAddress: $Output<string | undefined>;
   /** The friendly name of the tenant of the user to whom the role was assigned. This will be 'Primary Tenant' for the primary tenant of the billing account. */
-  readonly principalTenantName: $Output<string | undefined>;
+  readonly principalTenantName: $Output<string>;
   /** The display name of the principal to whom the role was assigned. */
-  readonly principalDisplayName: $Output<string | undefined>;
+  readonly principalDisplayName: $Output<string>;
   /** The type of a role Assignment. */
-  readonly principalType: $Output<"Unknown" | "None" | "User" | "Group" | "DirectoryRole" | "ServicePrincipal" | "Everyone" | (string & {}) | undefined>;
+  readonly principalType: $Output<"Unknown" | "None" | "User" | "Group" | "DirectoryRole" | "ServicePrincipal" | "Everyone" | (string & {})>;
   /** The ID of the billing request that was created for the role assignment. This is only applicable to cross tenant role assignments or role assignments created through the billing request. */
-  readonly billingRequestId: $Output<string | undefined>;
+  readonly billingRequestId: $Output<string>;
   /** The fully qualified ID that uniquely identifies a billing account. */
-  readonly billingAccountId: $Output<string | undefined>;
+  readonly billingAccountId: $Output<string>;
   /** The name of the billing account. */
-  readonly billingAccountDisplayName: $Output<string | undefined>;
+  readonly billingAccountDisplayName: $Output<string>;
   /** The fully qualified ID that uniquely identifies a billing profile. */
-  readonly billingProfileId: $Output<string | undefined>;
+  readonly billingProfileId: $Output<string>;
   /** The name of the billing profile. */
-  readonly billingProfileDisplayName: $Output<string | undefined>;
+  readonly billingProfileDisplayName: $Output<string>;
   /** The fully qualified ID that uniquely identifies an invoice section. */
-  readonly invoiceSectionId: $Output<string | undefined>;
+  readonly invoiceSectionId: $Output<string>;
   /** The name of the invoice section. */
-  readonly invoiceSectionDisplayName: $Output<string | undefined>;
+  readonly invoiceSectionDisplayName: $Output<string>;
   /** The fully qualified ID that uniquely identifies a customer. */
-  readonly customerId: $Output<string | undefined>;
+  readonly customerId: $Output<string>;
   /** The name of the customer. */
-  readonly customerDisplayName: $Output<string | undefined>;
+  readonly customerDisplayName: $Output<string>;
   constructor(name: string, args: BillingRoleAssignmentArgs, opts?: $Options);
 }
 
@@ -1378,17 +1378,17 @@ export interface BillingRoleAssignmentState {
   properties?: outputs.BillingRoleAssignmentProperties;
   tags?: outputs.BillingRoleAssignmentTags;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
-  createdOn?: string;
-  createdByPrincipalTenantId?: string;
-  createdByPrincipalId?: string;
-  createdByPrincipalPuid?: string;
-  createdByUserEmailAddress?: string;
-  modifiedOn?: string;
-  modifiedByPrincipalPuid?: string;
-  modifiedByUserEmailAddress?: string;
-  modifiedByPrincipalId?: string;
-  modifiedByPrincipalTenantId?: string;
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
+  createdOn: string;
+  createdByPrincipalTenantId: string;
+  createdByPrincipalId: string;
+  createdByPrincipalPuid: string;
+  createdByUserEmailAddress: string;
+  modifiedOn: string;
+  modifiedByPrincipalPuid: string;
+  modifiedByUserEmailAddress: string;
+  modifiedByPrincipalId: string;
+  modifiedByPrincipalTenantId: string;
   principalPuid?: string;
   principalId?: string;
   principalTenantId?: string;
@@ -1396,18 +1396,18 @@ export interface BillingRoleAssignmentState {
   scope?: string;
   userAuthenticationType?: string;
   userEmailAddress?: string;
-  principalTenantName?: string;
-  principalDisplayName?: string;
-  principalType?: "Unknown" | "None" | "User" | "Group" | "DirectoryRole" | "ServicePrincipal" | "Everyone" | (string & {});
-  billingRequestId?: string;
-  billingAccountId?: string;
-  billingAccountDisplayName?: string;
-  billingProfileId?: string;
-  billingProfileDisplayName?: string;
-  invoiceSectionId?: string;
-  invoiceSectionDisplayName?: string;
-  customerId?: string;
-  customerDisplayName?: string;
+  principalTenantName: string;
+  principalDisplayName: string;
+  principalType: "Unknown" | "None" | "User" | "Group" | "DirectoryRole" | "ServicePrincipal" | "Everyone" | (string & {});
+  billingRequestId: string;
+  billingAccountId: string;
+  billingAccountDisplayName: string;
+  billingProfileId: string;
+  billingProfileDisplayName: string;
+  invoiceSectionId: string;
+  invoiceSectionDisplayName: string;
+  customerId: string;
+  customerDisplayName: string;
 }
 /**
  * Reads an existing `Microsoft.Billing/billingAccounts/billingRoleAssignments` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.
@@ -1432,7 +1432,7 @@ export interface BillingRoleDefinitionState {
   properties?: outputs.BillingRoleDefinitionProperties;
   tags?: outputs.BillingRoleDefinitionTags;
   systemData?: outputs.SystemData;
-  description?: string;
+  description: string;
   permissions?: outputs.BillingPermission[];
   roleName: string;
 }
@@ -1468,7 +1468,7 @@ export declare class BillingSubscriptionAlias extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The ID of the billing subscription with the subscription alias. */
-  readonly billingSubscriptionId: $Output<string | undefined>;
+  readonly billingSubscriptionId: $Output<string>;
   /** Indicates whether auto renewal is turned on or off for a product. */
   readonly autoRenew: $Output<"Off" | "On" | (string & {}) | undefined>;
   /** The provisioning tenant of the subscription. */
@@ -1482,31 +1482,31 @@ export declare class BillingSubscriptionAlias extends $CustomResource {
   /** Dictionary of billing policies associated with the subscription. */
   readonly billingPolicies: $Output<outputs.BillingSubscriptionPropertiesBillingPolicies | undefined>;
   /** The name of the billing profile. */
-  readonly billingProfileDisplayName: $Output<string | undefined>;
+  readonly billingProfileDisplayName: $Output<string>;
   /** The ID that uniquely identifies a billing profile. */
-  readonly billingProfileName: $Output<string | undefined>;
+  readonly billingProfileName: $Output<string>;
   /** The cost center applied to the subscription. This field is only available for consumption subscriptions of Microsoft Customer Agreement or Enterprise Agreement Type billing accounts. */
   readonly consumptionCostCenter: $Output<string | undefined>;
   /** The fully qualified ID that uniquely identifies a customer. */
   readonly customerId: $Output<string | undefined>;
   /** The name of the customer. */
-  readonly customerDisplayName: $Output<string | undefined>;
+  readonly customerDisplayName: $Output<string>;
   /** The ID that uniquely identifies a customer. */
-  readonly customerName: $Output<string | undefined>;
+  readonly customerName: $Output<string>;
   /** The name of the billing subscription. */
   readonly displayName: $Output<string | undefined>;
   /** The enrollment Account ID associated with the subscription. This field is available only for the Enterprise Agreement Type billing accounts. */
-  readonly enrollmentAccountId: $Output<string | undefined>;
+  readonly enrollmentAccountId: $Output<string>;
   /** The enrollment Account name associated with the subscription. This field is available only for the Enterprise Agreement Type billing accounts. */
-  readonly enrollmentAccountDisplayName: $Output<string | undefined>;
+  readonly enrollmentAccountDisplayName: $Output<string>;
   /** Enrollment Account Subscription details. This field is available only for the Enterprise Agreement Type billing accounts. */
   readonly enrollmentAccountSubscriptionDetails: $Output<outputs.EnrollmentAccountSubscriptionDetails | undefined>;
   /** The fully qualified ID that uniquely identifies an invoice section. */
   readonly invoiceSectionId: $Output<string | undefined>;
   /** The name of the invoice section. */
-  readonly invoiceSectionDisplayName: $Output<string | undefined>;
+  readonly invoiceSectionDisplayName: $Output<string>;
   /** The ID that uniquely identifies an invoice section. */
-  readonly invoiceSectionName: $Output<string | undefined>;
+  readonly invoiceSectionName: $Output<string>;
   /** The last month's charges. This field is only available for usage based subscriptions of Microsoft Customer Agreement billing accounts. */
   readonly lastMonthCharges: $Output<outputs.Amount | undefined>;
   /** The current month to date charges. This field is only available for usage based subscriptions of Microsoft Customer Agreement billing accounts. */
@@ -1514,15 +1514,15 @@ export declare class BillingSubscriptionAlias extends $CustomResource {
   /** Next billing cycle details of the subscription. */
   readonly nextBillingCycleDetails: $Output<outputs.NextBillingCycleDetails | undefined>;
   /** The offer ID for the subscription. This field is only available for the Microsoft Online Services Program billing accounts or billing accounts with agreement type Enterprise Agreement. */
-  readonly offerId: $Output<string | undefined>;
+  readonly offerId: $Output<string>;
   /** The category of the product for which the subscription is purchased. Possible values include: AzureSupport, Hardware, ReservationOrder, SaaS, SavingsPlanOrder, Software, UsageBased, Other. */
-  readonly productCategory: $Output<string | undefined>;
+  readonly productCategory: $Output<string>;
   /** Type of the product for which the subscription is purchased. */
-  readonly productType: $Output<string | undefined>;
+  readonly productType: $Output<string>;
   /** Id of the product for which the subscription is purchased. */
   readonly productTypeId: $Output<string | undefined>;
   /** Purchase date of the product in UTC time. */
-  readonly purchaseDate: $Output<string | undefined>;
+  readonly purchaseDate: $Output<string>;
   /** The quantity of licenses or fulfillment units for the subscription. */
   readonly quantity: $Output<number | undefined>;
   /** Reseller for this subscription. The fields is not available for Microsoft Partner Agreement billing accounts. */
@@ -1532,27 +1532,27 @@ export declare class BillingSubscriptionAlias extends $CustomResource {
   /** The SKU ID of the product for which the subscription is purchased. This field is is only available  for Microsoft Customer Agreement billing accounts. */
   readonly skuId: $Output<string | undefined>;
   /** The SKU description of the product for which the subscription is purchased. This field is is only available for billing accounts with agreement type Microsoft Customer Agreement and Microsoft Partner Agreement. */
-  readonly skuDescription: $Output<string | undefined>;
+  readonly skuDescription: $Output<string>;
   /** System imposed policies that regulate behavior of the subscription. */
   readonly systemOverrides: $Output<outputs.SystemOverrides | undefined>;
   /** Unique identifier of the linked resource. */
-  readonly resourceUri: $Output<string | undefined>;
+  readonly resourceUri: $Output<string>;
   /** The duration in ISO8601 format for which you can use the subscription. Example: P1M, P3M, P1Y */
   readonly termDuration: $Output<string | undefined>;
   /** Start date of the term in UTC time. */
-  readonly termStartDate: $Output<string | undefined>;
+  readonly termStartDate: $Output<string>;
   /** End date of the term in UTC time. */
-  readonly termEndDate: $Output<string | undefined>;
+  readonly termEndDate: $Output<string>;
   /** The tenant in which the subscription is provisioned. */
   readonly provisioningTenantId: $Output<string | undefined>;
   /** The status of the subscription. This field is not available for Enterprise Agreement billing accounts */
-  readonly status: $Output<"Other" | "Unknown" | "Active" | "Disabled" | "Deleted" | "Warned" | "Expiring" | "Expired" | "AutoRenew" | "Cancelled" | "Suspended" | "Failed" | (string & {}) | undefined>;
+  readonly status: $Output<"Other" | "Unknown" | "Active" | "Disabled" | "Deleted" | "Warned" | "Expiring" | "Expired" | "AutoRenew" | "Cancelled" | "Suspended" | "Failed" | (string & {})>;
   /** The status of an operation on the subscription. When None, there is no ongoing operation. When LockedForUpdate, write operations will be blocked on the Billing Subscription. Other is the default value and you may need to refer to the latest API version for more details. */
-  readonly operationStatus: $Output<"Other" | "None" | "LockedForUpdate" | (string & {}) | undefined>;
+  readonly operationStatus: $Output<"Other" | "None" | "LockedForUpdate" | (string & {})>;
   /** The provisioning state of the resource during a long-running operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {})>;
   /** The ID of the subscription. */
-  readonly subscriptionId: $Output<string | undefined>;
+  readonly subscriptionId: $Output<string>;
   /** The suspension reason for a subscription. This field is not available for Enterprise Agreement billing accounts. */
   readonly suspensionReasons: $Output<string[] | undefined>;
   /** The suspension details for a subscription. This field is not available for Enterprise Agreement billing accounts. */
@@ -1617,49 +1617,49 @@ export interface BillingSubscriptionAliasState {
   properties?: outputs.BillingSubscriptionAliasProperties;
   tags?: outputs.BillingSubscriptionAliasTags;
   systemData?: outputs.SystemData;
-  billingSubscriptionId?: string;
+  billingSubscriptionId: string;
   autoRenew?: "Off" | "On" | (string & {});
   beneficiaryTenantId?: string;
   beneficiary?: outputs.Beneficiary;
   billingFrequency?: string;
   billingProfileId?: string;
   billingPolicies?: outputs.BillingSubscriptionPropertiesBillingPolicies;
-  billingProfileDisplayName?: string;
-  billingProfileName?: string;
+  billingProfileDisplayName: string;
+  billingProfileName: string;
   consumptionCostCenter?: string;
   customerId?: string;
-  customerDisplayName?: string;
-  customerName?: string;
+  customerDisplayName: string;
+  customerName: string;
   displayName?: string;
-  enrollmentAccountId?: string;
-  enrollmentAccountDisplayName?: string;
+  enrollmentAccountId: string;
+  enrollmentAccountDisplayName: string;
   enrollmentAccountSubscriptionDetails?: outputs.EnrollmentAccountSubscriptionDetails;
   invoiceSectionId?: string;
-  invoiceSectionDisplayName?: string;
-  invoiceSectionName?: string;
+  invoiceSectionDisplayName: string;
+  invoiceSectionName: string;
   lastMonthCharges?: outputs.Amount;
   monthToDateCharges?: outputs.Amount;
   nextBillingCycleDetails?: outputs.NextBillingCycleDetails;
-  offerId?: string;
-  productCategory?: string;
-  productType?: string;
+  offerId: string;
+  productCategory: string;
+  productType: string;
   productTypeId?: string;
-  purchaseDate?: string;
+  purchaseDate: string;
   quantity?: number;
   reseller?: outputs.Reseller;
   renewalTermDetails?: outputs.RenewalTermDetails;
   skuId?: string;
-  skuDescription?: string;
+  skuDescription: string;
   systemOverrides?: outputs.SystemOverrides;
-  resourceUri?: string;
+  resourceUri: string;
   termDuration?: string;
-  termStartDate?: string;
-  termEndDate?: string;
+  termStartDate: string;
+  termEndDate: string;
   provisioningTenantId?: string;
-  status?: "Other" | "Unknown" | "Active" | "Disabled" | "Deleted" | "Warned" | "Expiring" | "Expired" | "AutoRenew" | "Cancelled" | "Suspended" | "Failed" | (string & {});
-  operationStatus?: "Other" | "None" | "LockedForUpdate" | (string & {});
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
-  subscriptionId?: string;
+  status: "Other" | "Unknown" | "Active" | "Disabled" | "Deleted" | "Warned" | "Expiring" | "Expired" | "AutoRenew" | "Cancelled" | "Suspended" | "Failed" | (string & {});
+  operationStatus: "Other" | "None" | "LockedForUpdate" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
+  subscriptionId: string;
   suspensionReasons?: string[];
   suspensionReasonDetails?: outputs.BillingSubscriptionStatusDetails[];
 }
@@ -1692,42 +1692,42 @@ export interface BillingSubscriptionState {
   billingFrequency?: string;
   billingProfileId?: string;
   billingPolicies?: outputs.BillingSubscriptionPropertiesBillingPolicies;
-  billingProfileDisplayName?: string;
-  billingProfileName?: string;
+  billingProfileDisplayName: string;
+  billingProfileName: string;
   consumptionCostCenter?: string;
   customerId?: string;
-  customerDisplayName?: string;
-  customerName?: string;
+  customerDisplayName: string;
+  customerName: string;
   displayName?: string;
-  enrollmentAccountId?: string;
-  enrollmentAccountDisplayName?: string;
+  enrollmentAccountId: string;
+  enrollmentAccountDisplayName: string;
   enrollmentAccountSubscriptionDetails?: outputs.EnrollmentAccountSubscriptionDetails;
   invoiceSectionId?: string;
-  invoiceSectionDisplayName?: string;
-  invoiceSectionName?: string;
+  invoiceSectionDisplayName: string;
+  invoiceSectionName: string;
   lastMonthCharges?: outputs.Amount;
   monthToDateCharges?: outputs.Amount;
   nextBillingCycleDetails?: outputs.NextBillingCycleDetails;
-  offerId?: string;
-  productCategory?: string;
-  productType?: string;
+  offerId: string;
+  productCategory: string;
+  productType: string;
   productTypeId?: string;
-  purchaseDate?: string;
+  purchaseDate: string;
   quantity?: number;
   reseller?: outputs.Reseller;
   renewalTermDetails?: outputs.RenewalTermDetails;
   skuId?: string;
-  skuDescription?: string;
+  skuDescription: string;
   systemOverrides?: outputs.SystemOverrides;
-  resourceUri?: string;
+  resourceUri: string;
   termDuration?: string;
-  termStartDate?: string;
-  termEndDate?: string;
+  termStartDate: string;
+  termEndDate: string;
   provisioningTenantId?: string;
-  status?: "Other" | "Unknown" | "Active" | "Disabled" | "Deleted" | "Warned" | "Expiring" | "Expired" | "AutoRenew" | "Cancelled" | "Suspended" | "Failed" | (string & {});
-  operationStatus?: "Other" | "None" | "LockedForUpdate" | (string & {});
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
-  subscriptionId?: string;
+  status: "Other" | "Unknown" | "Active" | "Disabled" | "Deleted" | "Warned" | "Expiring" | "Expired" | "AutoRenew" | "Cancelled" | "Suspended" | "Failed" | (string & {});
+  operationStatus: "Other" | "None" | "LockedForUpdate" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
+  subscriptionId: string;
   suspensionReasons?: string[];
   suspensionReasonDetails?: outputs.BillingSubscriptionStatusDetails[];
 }
@@ -1759,28 +1759,28 @@ export interface BillingSubscriptionInvoiceState {
   amountDue?: outputs.InvoicePropertiesAmountDue;
   azurePrepaymentApplied?: outputs.InvoicePropertiesAzurePrepaymentApplied;
   billedAmount?: outputs.InvoicePropertiesBilledAmount;
-  billedDocumentId?: string;
-  billingProfileDisplayName?: string;
-  billingProfileId?: string;
+  billedDocumentId: string;
+  billingProfileDisplayName: string;
+  billingProfileId: string;
   creditAmount?: outputs.InvoicePropertiesCreditAmount;
-  creditForDocumentId?: string;
+  creditForDocumentId: string;
   documents?: outputs.InvoiceDocument[];
-  documentType?: "Other" | "Invoice" | "VoidNote" | "TaxReceipt" | "CreditNote" | "Summary" | "Transactions" | (string & {});
-  dueDate?: string;
+  documentType: "Other" | "Invoice" | "VoidNote" | "TaxReceipt" | "CreditNote" | "Summary" | "Transactions" | (string & {});
+  dueDate: string;
   failedPayments?: outputs.FailedPayment[];
   freeAzureCreditApplied?: outputs.InvoicePropertiesFreeAzureCreditApplied;
-  invoiceDate?: string;
-  invoicePeriodEndDate?: string;
-  invoicePeriodStartDate?: string;
-  invoiceType?: "Other" | "AzureServices" | "AzureMarketplace" | "AzureSupport" | (string & {});
-  isMonthlyInvoice?: boolean;
+  invoiceDate: string;
+  invoicePeriodEndDate: string;
+  invoicePeriodStartDate: string;
+  invoiceType: "Other" | "AzureServices" | "AzureMarketplace" | "AzureSupport" | (string & {});
+  isMonthlyInvoice: boolean;
   payments?: outputs.Payment[];
-  purchaseOrderNumber?: string;
+  purchaseOrderNumber: string;
   rebillDetails?: outputs.InvoicePropertiesRebillDetails;
-  status?: "Other" | "Due" | "OverDue" | "Paid" | "Void" | "Locked" | (string & {});
-  subscriptionDisplayName?: string;
-  subscriptionId?: string;
-  specialTaxationType?: "SubtotalLevel" | "InvoiceLevel" | (string & {});
+  status: "Other" | "Due" | "OverDue" | "Paid" | "Void" | "Locked" | (string & {});
+  subscriptionDisplayName: string;
+  subscriptionId: string;
+  specialTaxationType: "SubtotalLevel" | "InvoiceLevel" | (string & {});
   subTotal?: outputs.InvoicePropertiesSubTotal;
   taxAmount?: outputs.InvoicePropertiesTaxAmount;
   totalAmount?: outputs.InvoicePropertiesTotalAmount;
@@ -1809,11 +1809,11 @@ export interface CustomerState {
   properties?: outputs.CustomerProperties;
   tags?: outputs.CustomerTags;
   systemData?: outputs.SystemData;
-  billingProfileDisplayName?: string;
-  billingProfileId?: string;
-  displayName?: string;
-  systemId?: string;
-  status?: "Other" | "Active" | "Pending" | "Disabled" | "Warned" | "Deleted" | "UnderReview" | (string & {});
+  billingProfileDisplayName: string;
+  billingProfileId: string;
+  displayName: string;
+  systemId: string;
+  status: "Other" | "Active" | "Pending" | "Disabled" | "Warned" | "Deleted" | "UnderReview" | (string & {});
   enabledAzurePlans?: outputs.AzurePlan[];
   resellers?: outputs.Reseller[];
 }
@@ -1851,7 +1851,7 @@ export declare class CustomerPolicy extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource during a long-running operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {})>;
   /** The policy that controls whether the users in customer's organization can view charges at pay-as-you-go prices. */
   readonly viewCharges: $Output<"Other" | "Allowed" | "NotAllowed" | (string & {})>;
   /** List of all policies defined at the billing scope. */
@@ -1894,7 +1894,7 @@ export interface CustomerPolicyState {
   properties?: outputs.CustomerPolicyProperties;
   tags?: outputs.CustomerPolicyTags;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
   viewCharges: "Other" | "Allowed" | "NotAllowed" | (string & {});
   policies?: outputs.PolicySummary[];
 }
@@ -1923,7 +1923,7 @@ export interface DepartmentState {
   systemData?: outputs.SystemData;
   costCenter?: string;
   displayName?: string;
-  status?: string;
+  status: string;
 }
 /**
  * Reads an existing `Microsoft.Billing/billingAccounts/departments` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.
@@ -1959,27 +1959,27 @@ export declare class DepartmentBillingRoleAssignment extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource during a long-running operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {})>;
   /** The date the role assignment was created. */
-  readonly createdOn: $Output<string | undefined>;
+  readonly createdOn: $Output<string>;
   /** The tenant Id of the user who created the role assignment. */
-  readonly createdByPrincipalTenantId: $Output<string | undefined>;
+  readonly createdByPrincipalTenantId: $Output<string>;
   /** The object ID of the user who created the role assignment. */
-  readonly createdByPrincipalId: $Output<string | undefined>;
+  readonly createdByPrincipalId: $Output<string>;
   /** The principal PUID of the user who created the role assignment. */
-  readonly createdByPrincipalPuid: $Output<string | undefined>;
+  readonly createdByPrincipalPuid: $Output<string>;
   /** The email address of the user who created the role assignment. This is supported only for billing accounts with agreement type Enterprise Agreement. */
-  readonly createdByUserEmailAddress: $Output<string | undefined>;
+  readonly createdByUserEmailAddress: $Output<string>;
   /** The date the role assignment was modified. */
-  readonly modifiedOn: $Output<string | undefined>;
+  readonly modifiedOn: $Output<string>;
   /** The principal PUID of the user who modified the role assignment. */
-  readonly modifiedByPrincipalPuid: $Output<string | undefined>;
+  readonly modifiedByPrincipalPuid: $Output<string>;
   /** The email address of the user who modified the role assignment. This is supported only for billing accounts with agreement type Enterprise Agreement. */
-  readonly modifiedByUserEmailAddress: $Output<string | undefined>;
+  readonly modifiedByUserEmailAddress: $Output<string>;
   /** The principal PUID of the user who modified the role assignment. */
-  readonly modifiedByPrincipalId: $Output<string | undefined>;
+  readonly modifiedByPrincipalId: $Output<string>;
   /** The tenant Id of the user who modified the role assignment. */
-  readonly modifiedByPrincipalTenantId: $Output<string | undefined>;
+  readonly modifiedByPrincipalTenantId: $Output<string>;
   /** The principal PUID of the user to whom the role was assigned. */
   readonly principalPuid: $Output<string | undefined>;
   /** The object id of the user to whom the role was assigned. */
@@ -1995,29 +1995,29 @@ export declare class DepartmentBillingRoleAssignment extends $CustomResource {
   /** The email address of the user to whom the role was assigned. This is supported only for billing accounts with agreement type Enterprise Agreement. */
   readonly userEmailAddress: $Output<string | undefined>;
   /** The friendly name of the tenant of the user to whom the role was assigned. This will be 'Primary Tenant' for the primary tenant of the billing account. */
-  readonly principalTenantName: $Output<string | undefined>;
+  readonly principalTenantName: $Output<string>;
   /** The display name of the principal to whom the role was assigned. */
-  readonly principalDisplayName: $Output<string | undefined>;
+  readonly principalDisplayName: $Output<string>;
   /** The type of a role Assignment. */
-  readonly principalType: $Output<"Unknown" | "None" | "User" | "Group" | "DirectoryRole" | "ServicePrincipal" | "Everyone" | (string & {}) | undefined>;
+  readonly principalType: $Output<"Unknown" | "None" | "User" | "Group" | "DirectoryRole" | "ServicePrincipal" | "Everyone" | (string & {})>;
   /** The ID of the billing request that was created for the role assignment. This is only applicable to cross tenant role assignments or role assignments created through the billing request. */
-  readonly billingRequestId: $Output<string | undefined>;
+  readonly billingRequestId: $Output<string>;
   /** The fully qualified ID that uniquely identifies a billing account. */
-  readonly billingAccountId: $Output<string | undefined>;
+  readonly billingAccountId: $Output<string>;
   /** The name of the billing account. */
-  readonly billingAccountDisplayName: $Output<string | undefined>;
+  readonly billingAccountDisplayName: $Output<string>;
   /** The fully qualified ID that uniquely identifies a billing profile. */
-  readonly billingProfileId: $Output<string | undefined>;
+  readonly billingProfileId: $Output<string>;
   /** The name of the billing profile. */
-  readonly billingProfileDisplayName: $Output<string | undefined>;
+  readonly billingProfileDisplayName: $Output<string>;
   /** The fully qualified ID that uniquely identifies an invoice section. */
-  readonly invoiceSectionId: $Output<string | undefined>;
+  readonly invoiceSectionId: $Output<string>;
   /** The name of the invoice section. */
-  readonly invoiceSectionDisplayName: $Output<string | undefined>;
+  readonly invoiceSectionDisplayName: $Output<string>;
   /** The fully qualified ID that uniquely identifies a customer. */
-  readonly customerId: $Output<string | undefined>;
+  readonly customerId: $Output<string>;
   /** The name of the customer. */
-  readonly customerDisplayName: $Output<string | undefined>;
+  readonly customerDisplayName: $Output<string>;
   constructor(name: string, args: DepartmentBillingRoleAssignmentArgs, opts?: $Options);
 }
 
@@ -2066,17 +2066,17 @@ export interface DepartmentBillingRoleAssignmentState {
   properties?: outputs.BillingRoleAssignmentProperties;
   tags?: outputs.BillingRoleAssignmentTags;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
-  createdOn?: string;
-  createdByPrincipalTenantId?: string;
-  createdByPrincipalId?: string;
-  createdByPrincipalPuid?: string;
-  createdByUserEmailAddress?: string;
-  modifiedOn?: string;
-  modifiedByPrincipalPuid?: string;
-  modifiedByUserEmailAddress?: string;
-  modifiedByPrincipalId?: string;
-  modifiedByPrincipalTenantId?: string;
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
+  createdOn: string;
+  createdByPrincipalTenantId: string;
+  createdByPrincipalId: string;
+  createdByPrincipalPuid: string;
+  createdByUserEmailAddress: string;
+  modifiedOn: string;
+  modifiedByPrincipalPuid: string;
+  modifiedByUserEmailAddress: string;
+  modifiedByPrincipalId: string;
+  modifiedByPrincipalTenantId: string;
   principalPuid?: string;
   principalId?: string;
   principalTenantId?: string;
@@ -2084,18 +2084,18 @@ export interface DepartmentBillingRoleAssignmentState {
   scope?: string;
   userAuthenticationType?: string;
   userEmailAddress?: string;
-  principalTenantName?: string;
-  principalDisplayName?: string;
-  principalType?: "Unknown" | "None" | "User" | "Group" | "DirectoryRole" | "ServicePrincipal" | "Everyone" | (string & {});
-  billingRequestId?: string;
-  billingAccountId?: string;
-  billingAccountDisplayName?: string;
-  billingProfileId?: string;
-  billingProfileDisplayName?: string;
-  invoiceSectionId?: string;
-  invoiceSectionDisplayName?: string;
-  customerId?: string;
-  customerDisplayName?: string;
+  principalTenantName: string;
+  principalDisplayName: string;
+  principalType: "Unknown" | "None" | "User" | "Group" | "DirectoryRole" | "ServicePrincipal" | "Everyone" | (string & {});
+  billingRequestId: string;
+  billingAccountId: string;
+  billingAccountDisplayName: string;
+  billingProfileId: string;
+  billingProfileDisplayName: string;
+  invoiceSectionId: string;
+  invoiceSectionDisplayName: string;
+  customerId: string;
+  customerDisplayName: string;
 }
 /**
  * Reads an existing `Microsoft.Billing/billingAccounts/departments/billingRoleAssignments` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.
@@ -2122,7 +2122,7 @@ export interface DepartmentBillingRoleDefinitionState {
   properties?: outputs.BillingRoleDefinitionProperties;
   tags?: outputs.BillingRoleDefinitionTags;
   systemData?: outputs.SystemData;
-  description?: string;
+  description: string;
   permissions?: outputs.BillingPermission[];
   roleName: string;
 }
@@ -2153,14 +2153,14 @@ export interface DepartmentEnrollmentAccountState {
   systemData?: outputs.SystemData;
   costCenter?: string;
   displayName?: string;
-  departmentDisplayName?: string;
-  departmentId?: string;
+  departmentDisplayName: string;
+  departmentId: string;
   isDevTestEnabled?: boolean;
-  accountOwner?: string;
-  authType?: string;
-  status?: string;
-  startDate?: string;
-  endDate?: string;
+  accountOwner: string;
+  authType: string;
+  status: string;
+  startDate: string;
+  endDate: string;
 }
 /**
  * Reads an existing `Microsoft.Billing/billingAccounts/departments/enrollmentAccounts` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.
@@ -2187,14 +2187,14 @@ export interface EnrollmentAccountState {
   systemData?: outputs.SystemData;
   costCenter?: string;
   displayName?: string;
-  departmentDisplayName?: string;
-  departmentId?: string;
+  departmentDisplayName: string;
+  departmentId: string;
   isDevTestEnabled?: boolean;
-  accountOwner?: string;
-  authType?: string;
-  status?: string;
-  startDate?: string;
-  endDate?: string;
+  accountOwner: string;
+  authType: string;
+  status: string;
+  startDate: string;
+  endDate: string;
 }
 /**
  * Reads an existing `Microsoft.Billing/billingAccounts/enrollmentAccounts` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.
@@ -2230,27 +2230,27 @@ export declare class EnrollmentAccountBillingRoleAssignment extends $CustomResou
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource during a long-running operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {})>;
   /** The date the role assignment was created. */
-  readonly createdOn: $Output<string | undefined>;
+  readonly createdOn: $Output<string>;
   /** The tenant Id of the user who created the role assignment. */
-  readonly createdByPrincipalTenantId: $Output<string | undefined>;
+  readonly createdByPrincipalTenantId: $Output<string>;
   /** The object ID of the user who created the role assignment. */
-  readonly createdByPrincipalId: $Output<string | undefined>;
+  readonly createdByPrincipalId: $Output<string>;
   /** The principal PUID of the user who created the role assignment. */
-  readonly createdByPrincipalPuid: $Output<string | undefined>;
+  readonly createdByPrincipalPuid: $Output<string>;
   /** The email address of the user who created the role assignment. This is supported only for billing accounts with agreement type Enterprise Agreement. */
-  readonly createdByUserEmailAddress: $Output<string | undefined>;
+  readonly createdByUserEmailAddress: $Output<string>;
   /** The date the role assignment was modified. */
-  readonly modifiedOn: $Output<string | undefined>;
+  readonly modifiedOn: $Output<string>;
   /** The principal PUID of the user who modified the role assignment. */
-  readonly modifiedByPrincipalPuid: $Output<string | undefined>;
+  readonly modifiedByPrincipalPuid: $Output<string>;
   /** The email address of the user who modified the role assignment. This is supported only for billing accounts with agreement type Enterprise Agreement. */
-  readonly modifiedByUserEmailAddress: $Output<string | undefined>;
+  readonly modifiedByUserEmailAddress: $Output<string>;
   /** The principal PUID of the user who modified the role assignment. */
-  readonly modifiedByPrincipalId: $Output<string | undefined>;
+  readonly modifiedByPrincipalId: $Output<string>;
   /** The tenant Id of the user who modified the role assignment. */
-  readonly modifiedByPrincipalTenantId: $Output<string | undefined>;
+  readonly modifiedByPrincipalTenantId: $Output<string>;
   /** The principal PUID of the user to whom the role was assigned. */
   readonly principalPuid: $Output<string | undefined>;
   /** The object id of the user to whom the role was assigned. */
@@ -2266,29 +2266,29 @@ export declare class EnrollmentAccountBillingRoleAssignment extends $CustomResou
   /** The email address of the user to whom the role was assigned. This is supported only for billing accounts with agreement type Enterprise Agreement. */
   readonly userEmailAddress: $Output<string | undefined>;
   /** The friendly name of the tenant of the user to whom the role was assigned. This will be 'Primary Tenant' for the primary tenant of the billing account. */
-  readonly principalTenantName: $Output<string | undefined>;
+  readonly principalTenantName: $Output<string>;
   /** The display name of the principal to whom the role was assigned. */
-  readonly principalDisplayName: $Output<string | undefined>;
+  readonly principalDisplayName: $Output<string>;
   /** The type of a role Assignment. */
-  readonly principalType: $Output<"Unknown" | "None" | "User" | "Group" | "DirectoryRole" | "ServicePrincipal" | "Everyone" | (string & {}) | undefined>;
+  readonly principalType: $Output<"Unknown" | "None" | "User" | "Group" | "DirectoryRole" | "ServicePrincipal" | "Everyone" | (string & {})>;
   /** The ID of the billing request that was created for the role assignment. This is only applicable to cross tenant role assignments or role assignments created through the billing request. */
-  readonly billingRequestId: $Output<string | undefined>;
+  readonly billingRequestId: $Output<string>;
   /** The fully qualified ID that uniquely identifies a billing account. */
-  readonly billingAccountId: $Output<string | undefined>;
+  readonly billingAccountId: $Output<string>;
   /** The name of the billing account. */
-  readonly billingAccountDisplayName: $Output<string | undefined>;
+  readonly billingAccountDisplayName: $Output<string>;
   /** The fully qualified ID that uniquely identifies a billing profile. */
-  readonly billingProfileId: $Output<string | undefined>;
+  readonly billingProfileId: $Output<string>;
   /** The name of the billing profile. */
-  readonly billingProfileDisplayName: $Output<string | undefined>;
+  readonly billingProfileDisplayName: $Output<string>;
   /** The fully qualified ID that uniquely identifies an invoice section. */
-  readonly invoiceSectionId: $Output<string | undefined>;
+  readonly invoiceSectionId: $Output<string>;
   /** The name of the invoice section. */
-  readonly invoiceSectionDisplayName: $Output<string | undefined>;
+  readonly invoiceSectionDisplayName: $Output<string>;
   /** The fully qualified ID that uniquely identifies a customer. */
-  readonly customerId: $Output<string | undefined>;
+  readonly customerId: $Output<string>;
   /** The name of the customer. */
-  readonly customerDisplayName: $Output<string | undefined>;
+  readonly customerDisplayName: $Output<string>;
   constructor(name: string, args: EnrollmentAccountBillingRoleAssignmentArgs, opts?: $Options);
 }
 
@@ -2337,17 +2337,17 @@ export interface EnrollmentAccountBillingRoleAssignmentState {
   properties?: outputs.BillingRoleAssignmentProperties;
   tags?: outputs.BillingRoleAssignmentTags;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
-  createdOn?: string;
-  createdByPrincipalTenantId?: string;
-  createdByPrincipalId?: string;
-  createdByPrincipalPuid?: string;
-  createdByUserEmailAddress?: string;
-  modifiedOn?: string;
-  modifiedByPrincipalPuid?: string;
-  modifiedByUserEmailAddress?: string;
-  modifiedByPrincipalId?: string;
-  modifiedByPrincipalTenantId?: string;
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
+  createdOn: string;
+  createdByPrincipalTenantId: string;
+  createdByPrincipalId: string;
+  createdByPrincipalPuid: string;
+  createdByUserEmailAddress: string;
+  modifiedOn: string;
+  modifiedByPrincipalPuid: string;
+  modifiedByUserEmailAddress: string;
+  modifiedByPrincipalId: string;
+  modifiedByPrincipalTenantId: string;
   principalPuid?: string;
   principalId?: string;
   principalTenantId?: string;
@@ -2355,18 +2355,18 @@ export interface EnrollmentAccountBillingRoleAssignmentState {
   scope?: string;
   userAuthenticationType?: string;
   userEmailAddress?: string;
-  principalTenantName?: string;
-  principalDisplayName?: string;
-  principalType?: "Unknown" | "None" | "User" | "Group" | "DirectoryRole" | "ServicePrincipal" | "Everyone" | (string & {});
-  billingRequestId?: string;
-  billingAccountId?: string;
-  billingAccountDisplayName?: string;
-  billingProfileId?: string;
-  billingProfileDisplayName?: string;
-  invoiceSectionId?: string;
-  invoiceSectionDisplayName?: string;
-  customerId?: string;
-  customerDisplayName?: string;
+  principalTenantName: string;
+  principalDisplayName: string;
+  principalType: "Unknown" | "None" | "User" | "Group" | "DirectoryRole" | "ServicePrincipal" | "Everyone" | (string & {});
+  billingRequestId: string;
+  billingAccountId: string;
+  billingAccountDisplayName: string;
+  billingProfileId: string;
+  billingProfileDisplayName: string;
+  invoiceSectionId: string;
+  invoiceSectionDisplayName: string;
+  customerId: string;
+  customerDisplayName: string;
 }
 /**
  * Reads an existing `Microsoft.Billing/billingAccounts/enrollmentAccounts/billingRoleAssignments` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.
@@ -2393,7 +2393,7 @@ export interface EnrollmentAccountBillingRoleDefinitionState {
   properties?: outputs.BillingRoleDefinitionProperties;
   tags?: outputs.BillingRoleDefinitionTags;
   systemData?: outputs.SystemData;
-  description?: string;
+  description: string;
   permissions?: outputs.BillingPermission[];
   roleName: string;
 }
@@ -2423,28 +2423,28 @@ export interface InvoiceState {
   amountDue?: outputs.InvoicePropertiesAmountDue;
   azurePrepaymentApplied?: outputs.InvoicePropertiesAzurePrepaymentApplied;
   billedAmount?: outputs.InvoicePropertiesBilledAmount;
-  billedDocumentId?: string;
-  billingProfileDisplayName?: string;
-  billingProfileId?: string;
+  billedDocumentId: string;
+  billingProfileDisplayName: string;
+  billingProfileId: string;
   creditAmount?: outputs.InvoicePropertiesCreditAmount;
-  creditForDocumentId?: string;
+  creditForDocumentId: string;
   documents?: outputs.InvoiceDocument[];
-  documentType?: "Other" | "Invoice" | "VoidNote" | "TaxReceipt" | "CreditNote" | "Summary" | "Transactions" | (string & {});
-  dueDate?: string;
+  documentType: "Other" | "Invoice" | "VoidNote" | "TaxReceipt" | "CreditNote" | "Summary" | "Transactions" | (string & {});
+  dueDate: string;
   failedPayments?: outputs.FailedPayment[];
   freeAzureCreditApplied?: outputs.InvoicePropertiesFreeAzureCreditApplied;
-  invoiceDate?: string;
-  invoicePeriodEndDate?: string;
-  invoicePeriodStartDate?: string;
-  invoiceType?: "Other" | "AzureServices" | "AzureMarketplace" | "AzureSupport" | (string & {});
-  isMonthlyInvoice?: boolean;
+  invoiceDate: string;
+  invoicePeriodEndDate: string;
+  invoicePeriodStartDate: string;
+  invoiceType: "Other" | "AzureServices" | "AzureMarketplace" | "AzureSupport" | (string & {});
+  isMonthlyInvoice: boolean;
   payments?: outputs.Payment[];
-  purchaseOrderNumber?: string;
+  purchaseOrderNumber: string;
   rebillDetails?: outputs.InvoicePropertiesRebillDetails;
-  status?: "Other" | "Due" | "OverDue" | "Paid" | "Void" | "Locked" | (string & {});
-  subscriptionDisplayName?: string;
-  subscriptionId?: string;
-  specialTaxationType?: "SubtotalLevel" | "InvoiceLevel" | (string & {});
+  status: "Other" | "Due" | "OverDue" | "Paid" | "Void" | "Locked" | (string & {});
+  subscriptionDisplayName: string;
+  subscriptionId: string;
+  specialTaxationType: "SubtotalLevel" | "InvoiceLevel" | (string & {});
   subTotal?: outputs.InvoicePropertiesSubTotal;
   taxAmount?: outputs.InvoicePropertiesTaxAmount;
   totalAmount?: outputs.InvoicePropertiesTotalAmount;
@@ -2473,13 +2473,13 @@ export interface BillingAccountPaymentMethodState {
   properties?: outputs.PaymentMethodProperties;
   tags?: outputs.PaymentMethodTags;
   systemData?: outputs.SystemData;
-  accountHolderName?: string;
-  displayName?: string;
-  expiration?: string;
+  accountHolderName: string;
+  displayName: string;
+  expiration: string;
   family?: "Other" | "None" | "CreditCard" | "Credits" | "CheckWire" | "EWallet" | "TaskOrder" | "DirectDebit" | (string & {});
-  lastFourDigits?: string;
+  lastFourDigits: string;
   logos?: outputs.PaymentMethodLogo[];
-  paymentMethodType?: string;
+  paymentMethodType: string;
   status?: "active" | "inactive" | (string & {});
 }
 /**
@@ -2514,7 +2514,7 @@ export declare class Policy extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource during a long-running operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {})>;
   /** The policies for Enterprise Agreement enrollments. */
   readonly enterpriseAgreementPolicies: $Output<outputs.BillingAccountPolicyPropertiesEnterpriseAgreementPolicies | undefined>;
   /** The policy that controls whether Azure marketplace purchases are allowed. */
@@ -2565,7 +2565,7 @@ export interface PolicyState {
   properties?: outputs.BillingAccountPolicyProperties;
   tags?: outputs.BillingAccountPolicyTags;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
   enterpriseAgreementPolicies?: outputs.BillingAccountPolicyPropertiesEnterpriseAgreementPolicies;
   marketplacePurchases?: "Other" | "AllAllowed" | "Disabled" | "NotAllowed" | "OnlyFreeAllowed" | (string & {});
   reservationPurchases?: "Other" | "Allowed" | "Disabled" | "NotAllowed" | (string & {});
@@ -2596,26 +2596,26 @@ export interface ProductState {
   tags?: outputs.ProductTags;
   systemData?: outputs.SystemData;
   autoRenew?: "Off" | "On" | (string & {});
-  availabilityId?: string;
-  billingFrequency?: string;
-  billingProfileId?: string;
-  billingProfileDisplayName?: string;
-  customerId?: string;
-  customerDisplayName?: string;
-  displayName?: string;
-  endDate?: string;
-  invoiceSectionId?: string;
-  invoiceSectionDisplayName?: string;
+  availabilityId: string;
+  billingFrequency: string;
+  billingProfileId: string;
+  billingProfileDisplayName: string;
+  customerId: string;
+  customerDisplayName: string;
+  displayName: string;
+  endDate: string;
+  invoiceSectionId: string;
+  invoiceSectionDisplayName: string;
   lastCharge?: outputs.ProductPropertiesLastCharge;
-  lastChargeDate?: string;
-  productType?: string;
-  productTypeId?: string;
-  skuId?: string;
-  skuDescription?: string;
-  purchaseDate?: string;
-  quantity?: number;
-  status?: "Other" | "Active" | "Disabled" | "Deleted" | "PastDue" | "Expiring" | "Expired" | "AutoRenew" | "Canceled" | "Suspended" | (string & {});
-  tenantId?: string;
+  lastChargeDate: string;
+  productType: string;
+  productTypeId: string;
+  skuId: string;
+  skuDescription: string;
+  purchaseDate: string;
+  quantity: number;
+  status: "Other" | "Active" | "Disabled" | "Deleted" | "PastDue" | "Expiring" | "Expired" | "AutoRenew" | "Canceled" | "Suspended" | (string & {});
+  tenantId: string;
   reseller?: outputs.ProductPropertiesReseller;
 }
 /**
@@ -2639,7 +2639,7 @@ export interface ReservationOrderState {
   name: string;
   type: "Microsoft.Billing/billingAccounts/reservationOrders";
   properties?: outputs.ReservationOrderProperty;
-  etag?: number;
+  etag: number;
   tags?: outputs.ReservationOrderTags;
   systemData?: outputs.SystemData;
   displayName?: string;
@@ -2653,8 +2653,8 @@ export interface ReservationOrderState {
   expiryDateTime?: string;
   benefitStartTime?: string;
   originalQuantity?: number;
-  term?: string;
-  provisioningState?: string;
+  term: string;
+  provisioningState: string;
   billingPlan?: "Upfront" | "Monthly" | (string & {});
   planInformation?: outputs.ReservationOrderBillingPlanInformation;
   reservations?: outputs.Reservation[];
@@ -2685,45 +2685,45 @@ export interface ReservationState {
   name: string;
   type: "Microsoft.Billing/billingAccounts/reservationOrders/reservations";
   properties?: outputs.ReservationProperty;
-  location?: string;
-  etag?: number;
+  location: string;
+  etag: number;
   tags?: outputs.ReservationTags;
   sku?: outputs.ReservationSkuProperty;
   systemData?: outputs.SystemData;
-  reservedResourceType?: string;
+  reservedResourceType: string;
   instanceFlexibility?: "On" | "Off" | (string & {});
-  displayName?: string;
+  displayName: string;
   appliedScopes?: string[];
-  appliedScopeType?: string;
+  appliedScopeType: string;
   archived?: boolean;
   capabilities?: string;
-  quantity?: number;
-  provisioningState?: string;
-  effectiveDateTime?: string;
+  quantity: number;
+  provisioningState: string;
+  effectiveDateTime: string;
   benefitStartTime?: string;
-  lastUpdatedDateTime?: string;
-  expiryDate?: string;
+  lastUpdatedDateTime: string;
+  expiryDate: string;
   expiryDateTime?: string;
   reviewDateTime?: string;
-  skuDescription?: string;
+  skuDescription: string;
   extendedStatusInfo?: outputs.ReservationExtendedStatusInfo;
   billingPlan?: "Upfront" | "Monthly" | (string & {});
-  displayProvisioningState?: string;
-  provisioningSubState?: string;
+  displayProvisioningState: string;
+  provisioningSubState: string;
   purchaseDate?: string;
   purchaseDateTime?: string;
   splitProperties?: outputs.ReservationSplitProperties;
   mergeProperties?: outputs.ReservationMergeProperties;
   swapProperties?: outputs.ReservationSwapProperties;
   appliedScopeProperties?: outputs.ReservationAppliedScopeProperties;
-  billingScopeId?: string;
-  renew?: boolean;
-  renewSource?: string;
+  billingScopeId: string;
+  renew: boolean;
+  renewSource: string;
   renewDestination?: string;
   renewProperties?: outputs.RenewPropertiesResponse;
-  term?: string;
-  userFriendlyAppliedScopeType?: string;
-  userFriendlyRenewState?: string;
+  term: string;
+  userFriendlyAppliedScopeType: string;
+  userFriendlyRenewState: string;
   utilization?: outputs.ReservationPropertyUtilization;
   productCode?: string;
 }
@@ -2752,15 +2752,15 @@ export interface SavingsPlanOrderState {
   sku?: outputs.Sku;
   systemData?: outputs.SystemData;
   displayName?: string;
-  provisioningState?: string;
+  provisioningState: string;
   billingScopeId?: string;
-  billingProfileId?: string;
-  customerId?: string;
-  billingAccountId?: string;
+  billingProfileId: string;
+  customerId: string;
+  billingAccountId: string;
   term?: "P1Y" | "P3Y" | "P5Y" | (string & {});
   billingPlan?: "P1M" | (string & {});
-  benefitStartTime?: string;
-  expiryDateTime?: string;
+  benefitStartTime: string;
+  expiryDateTime: string;
   planInformation?: outputs.BillingPlanInformation;
   savingsPlans?: string[];
   extendedStatusInfo?: outputs.ExtendedStatusInfo;
@@ -2793,13 +2793,13 @@ export interface SavingsPlanState {
   sku?: outputs.Sku;
   systemData?: outputs.SystemData;
   displayName?: string;
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
-  displayProvisioningState?: string;
-  userFriendlyAppliedScopeType?: string;
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
+  displayProvisioningState: string;
+  userFriendlyAppliedScopeType: string;
   billingScopeId?: string;
-  billingProfileId?: string;
-  customerId?: string;
-  billingAccountId?: string;
+  billingProfileId: string;
+  customerId: string;
+  billingAccountId: string;
   term?: "P1Y" | "P3Y" | "P5Y" | (string & {});
   renew?: boolean;
   renewSource?: string;
@@ -2809,10 +2809,10 @@ export interface SavingsPlanState {
   appliedScopeType?: "Single" | "Shared" | "ManagementGroup" | (string & {});
   appliedScopeProperties?: outputs.AppliedScopeProperties;
   commitment?: outputs.Commitment;
-  effectiveDateTime?: string;
-  benefitStartTime?: string;
-  expiryDateTime?: string;
-  purchaseDateTime?: string;
+  effectiveDateTime: string;
+  benefitStartTime: string;
+  expiryDateTime: string;
+  purchaseDateTime: string;
   utilization?: outputs.Utilization;
   extendedStatusInfo?: outputs.ExtendedStatusInfo;
   productCode?: string;
@@ -2840,15 +2840,15 @@ export interface MicrosoftConsumptionState {
   name: "aggregatedCost";
   type: "Microsoft.Billing/billingPeriods/Microsoft.Consumption";
   properties?: outputs.ManagementGroupAggregatedCostProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.ResourceTags;
-  billingPeriodId?: string;
-  usageStart?: string;
-  usageEnd?: string;
-  azureCharges?: number;
-  marketplaceCharges?: number;
-  chargesBilledSeparately?: number;
-  currency?: string;
+  billingPeriodId: string;
+  usageStart: string;
+  usageEnd: string;
+  azureCharges: number;
+  marketplaceCharges: number;
+  chargesBilledSeparately: number;
+  currency: string;
   children?: outputs.ManagementGroupAggregatedCostResult[];
   includedSubscriptions?: string[];
   excludedSubscriptions?: string[];
@@ -2874,45 +2874,45 @@ export interface BillingPropertyState {
   properties?: outputs.BillingPropertyProperties;
   tags?: outputs.BillingPropertyTags;
   systemData?: outputs.SystemData;
-  billingAccountAgreementType?: "Other" | "MicrosoftCustomerAgreement" | "EnterpriseAgreement" | "MicrosoftOnlineServicesProgram" | "MicrosoftPartnerAgreement" | (string & {});
-  billingAccountDisplayName?: string;
-  billingAccountId?: string;
-  accountAdminNotificationEmailAddress?: string;
-  billingAccountSoldToCountry?: string;
-  billingAccountStatus?: "Other" | "Active" | "UnderReview" | "Disabled" | "Deleted" | "Extended" | "Pending" | "New" | "Expired" | "Terminated" | "Transferred" | (string & {});
-  billingAccountStatusReasonCode?: "Other" | "UnusualActivity" | "ManuallyTerminated" | "Expired" | "Transferred" | "TerminateProcessing" | (string & {});
-  billingAccountType?: "Other" | "Enterprise" | "Individual" | "Partner" | "Reseller" | "ClassicPartner" | "Internal" | "Tenant" | "Business" | (string & {});
-  billingAccountSubType?: "Other" | "None" | "Individual" | "Professional" | "Enterprise" | (string & {});
-  billingCurrency?: string;
-  billingProfileDisplayName?: string;
-  billingProfileId?: string;
-  billingProfileSpendingLimit?: "Off" | "On" | (string & {});
+  billingAccountAgreementType: "Other" | "MicrosoftCustomerAgreement" | "EnterpriseAgreement" | "MicrosoftOnlineServicesProgram" | "MicrosoftPartnerAgreement" | (string & {});
+  billingAccountDisplayName: string;
+  billingAccountId: string;
+  accountAdminNotificationEmailAddress: string;
+  billingAccountSoldToCountry: string;
+  billingAccountStatus: "Other" | "Active" | "UnderReview" | "Disabled" | "Deleted" | "Extended" | "Pending" | "New" | "Expired" | "Terminated" | "Transferred" | (string & {});
+  billingAccountStatusReasonCode: "Other" | "UnusualActivity" | "ManuallyTerminated" | "Expired" | "Transferred" | "TerminateProcessing" | (string & {});
+  billingAccountType: "Other" | "Enterprise" | "Individual" | "Partner" | "Reseller" | "ClassicPartner" | "Internal" | "Tenant" | "Business" | (string & {});
+  billingAccountSubType: "Other" | "None" | "Individual" | "Professional" | "Enterprise" | (string & {});
+  billingCurrency: string;
+  billingProfileDisplayName: string;
+  billingProfileId: string;
+  billingProfileSpendingLimit: "Off" | "On" | (string & {});
   billingProfileSpendingLimitDetails?: outputs.SpendingLimitDetails[];
-  billingProfileStatus?: "Other" | "Active" | "Disabled" | "Warned" | "Deleted" | "UnderReview" | (string & {});
-  billingProfileStatusReasonCode?: "Other" | "PastDue" | "UnusualActivity" | "SpendingLimitReached" | "SpendingLimitExpired" | (string & {});
-  billingProfilePaymentMethodFamily?: "Other" | "None" | "CreditCard" | "Credits" | "CheckWire" | "EWallet" | "TaskOrder" | "DirectDebit" | (string & {});
-  billingProfilePaymentMethodType?: string;
-  billingTenantId?: string;
+  billingProfileStatus: "Other" | "Active" | "Disabled" | "Warned" | "Deleted" | "UnderReview" | (string & {});
+  billingProfileStatusReasonCode: "Other" | "PastDue" | "UnusualActivity" | "SpendingLimitReached" | "SpendingLimitExpired" | (string & {});
+  billingProfilePaymentMethodFamily: "Other" | "None" | "CreditCard" | "Credits" | "CheckWire" | "EWallet" | "TaskOrder" | "DirectDebit" | (string & {});
+  billingProfilePaymentMethodType: string;
+  billingTenantId: string;
   costCenter?: string;
-  customerDisplayName?: string;
-  customerId?: string;
-  customerStatus?: "Other" | "Active" | "Pending" | "Disabled" | "Warned" | "Deleted" | "UnderReview" | (string & {});
-  invoiceSectionDisplayName?: string;
-  invoiceSectionId?: string;
-  invoiceSectionStatus?: "Other" | "Active" | "Deleted" | "Disabled" | "UnderReview" | "Warned" | "Restricted" | (string & {});
-  invoiceSectionStatusReasonCode?: "Other" | "PastDue" | "UnusualActivity" | "SpendingLimitReached" | "SpendingLimitExpired" | (string & {});
-  isTransitionedBillingAccount?: boolean;
-  skuDescription?: string;
-  skuId?: string;
-  subscriptionBillingStatus?: "Other" | "Unknown" | "Active" | "Disabled" | "Deleted" | "Warned" | "Expiring" | "Expired" | "AutoRenew" | "Cancelled" | "Suspended" | "Failed" | (string & {});
+  customerDisplayName: string;
+  customerId: string;
+  customerStatus: "Other" | "Active" | "Pending" | "Disabled" | "Warned" | "Deleted" | "UnderReview" | (string & {});
+  invoiceSectionDisplayName: string;
+  invoiceSectionId: string;
+  invoiceSectionStatus: "Other" | "Active" | "Deleted" | "Disabled" | "UnderReview" | "Warned" | "Restricted" | (string & {});
+  invoiceSectionStatusReasonCode: "Other" | "PastDue" | "UnusualActivity" | "SpendingLimitReached" | "SpendingLimitExpired" | (string & {});
+  isTransitionedBillingAccount: boolean;
+  skuDescription: string;
+  skuId: string;
+  subscriptionBillingStatus: "Other" | "Unknown" | "Active" | "Disabled" | "Deleted" | "Warned" | "Expiring" | "Expired" | "AutoRenew" | "Cancelled" | "Suspended" | "Failed" | (string & {});
   subscriptionBillingStatusDetails?: outputs.BillingSubscriptionStatusDetails[];
-  subscriptionBillingType?: "None" | "Benefit" | "Free" | "Paid" | "PrePaid" | (string & {});
+  subscriptionBillingType: "None" | "Benefit" | "Free" | "Paid" | "PrePaid" | (string & {});
   subscriptionServiceUsageAddress?: outputs.BillingPropertyPropertiesSubscriptionServiceUsageAddress;
-  subscriptionWorkloadType?: "None" | "Production" | "DevTest" | "Internal" | (string & {});
+  subscriptionWorkloadType: "None" | "Production" | "DevTest" | "Internal" | (string & {});
   enrollmentDetails?: outputs.BillingPropertyPropertiesEnrollmentDetails;
-  isAccountAdmin?: boolean;
-  productId?: string;
-  productName?: string;
+  isAccountAdmin: boolean;
+  productId: string;
+  productName: string;
 }
 /**
  * Reads an existing `Microsoft.Billing/billingProperty` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.
@@ -2942,53 +2942,53 @@ export declare class BillingRequest extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource during a long-running operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {})>;
   /** Additional information for the billing request. */
   readonly additionalInformation: $Output<outputs.BillingRequestPropertiesAdditionalInformation | undefined>;
   /** The principal of the request reviewer. Will only be set if request is approved. */
   readonly reviewedBy: $Output<outputs.BillingRequestPropertiesReviewedBy | undefined>;
   /** The date and time when the request was reviewed. */
-  readonly reviewalDate: $Output<string | undefined>;
+  readonly reviewalDate: $Output<string>;
   /** The fully qualified ID that uniquely identifies a billing account. */
-  readonly billingAccountId: $Output<string | undefined>;
+  readonly billingAccountId: $Output<string>;
   /** The ID that uniquely identifies a billing account. */
-  readonly billingAccountName: $Output<string | undefined>;
+  readonly billingAccountName: $Output<string>;
   /** The name of the billing account. */
-  readonly billingAccountDisplayName: $Output<string | undefined>;
+  readonly billingAccountDisplayName: $Output<string>;
   /** The primary tenant ID of the billing account for which the billing request was submitted. */
-  readonly billingAccountPrimaryBillingTenantId: $Output<string | undefined>;
+  readonly billingAccountPrimaryBillingTenantId: $Output<string>;
   /** The fully qualified ID that uniquely identifies a billing profile. */
-  readonly billingProfileId: $Output<string | undefined>;
+  readonly billingProfileId: $Output<string>;
   /** The ID that uniquely identifies a billing profile. */
-  readonly billingProfileName: $Output<string | undefined>;
+  readonly billingProfileName: $Output<string>;
   /** The name of the billing profile. */
-  readonly billingProfileDisplayName: $Output<string | undefined>;
+  readonly billingProfileDisplayName: $Output<string>;
   /** The principal of the entity who created the request. */
   readonly createdBy: $Output<outputs.BillingRequestPropertiesCreatedBy | undefined>;
   /** The date and time when the request was created. */
-  readonly creationDate: $Output<string | undefined>;
+  readonly creationDate: $Output<string>;
   /** The date and time when the request expires. */
-  readonly expirationDate: $Output<string | undefined>;
+  readonly expirationDate: $Output<string>;
   /** The reason to approve or decline the request. */
   readonly decisionReason: $Output<string | undefined>;
   /** The fully qualified ID that uniquely identifies an invoice section. */
-  readonly invoiceSectionId: $Output<string | undefined>;
+  readonly invoiceSectionId: $Output<string>;
   /** The ID that uniquely identifies an invoice section. */
-  readonly invoiceSectionName: $Output<string | undefined>;
+  readonly invoiceSectionName: $Output<string>;
   /** The name of the invoice section. */
-  readonly invoiceSectionDisplayName: $Output<string | undefined>;
+  readonly invoiceSectionDisplayName: $Output<string>;
   /** The fully qualified ID that uniquely identifies a customer. */
-  readonly customerId: $Output<string | undefined>;
+  readonly customerId: $Output<string>;
   /** The ID that uniquely identifies a customer. */
-  readonly customerName: $Output<string | undefined>;
+  readonly customerName: $Output<string>;
   /** The name of the customer. */
-  readonly customerDisplayName: $Output<string | undefined>;
+  readonly customerDisplayName: $Output<string>;
   /** The fully qualified ID that uniquely identifies a billing subscription. */
-  readonly subscriptionId: $Output<string | undefined>;
+  readonly subscriptionId: $Output<string>;
   /** The ID that uniquely identifies a billing subscription. */
-  readonly subscriptionName: $Output<string | undefined>;
+  readonly subscriptionName: $Output<string>;
   /** The name of the billing subscription. */
-  readonly subscriptionDisplayName: $Output<string | undefined>;
+  readonly subscriptionDisplayName: $Output<string>;
   /** Justification for submitting request. */
   readonly justification: $Output<string | undefined>;
   /** The recipients of the billing request. */
@@ -2996,7 +2996,7 @@ export declare class BillingRequest extends $CustomResource {
   /** The billing scope for which the request was submitted (ex. '/providers/Microsoft.Billing/billingAccounts/{billingAccountName}/billingProfiles/{billingProfileName}'). */
   readonly requestScope: $Output<string | undefined>;
   /** The billing scope for which the request will be applied. This is a read only property derived by the service. */
-  readonly billingScope: $Output<string | undefined>;
+  readonly billingScope: $Output<string>;
   /** Status of billing request. */
   readonly status: $Output<"Other" | "Pending" | "Approved" | "Declined" | "Cancelled" | "Completed" | "Expired" | (string & {}) | undefined>;
   /** Type of billing request. */
@@ -3004,7 +3004,7 @@ export declare class BillingRequest extends $CustomResource {
   /** The principal of the entity who last updated the request. */
   readonly lastUpdatedBy: $Output<outputs.BillingRequestPropertiesLastUpdatedBy | undefined>;
   /** Date and time of last update. */
-  readonly lastUpdatedDate: $Output<string | undefined>;
+  readonly lastUpdatedDate: $Output<string>;
   constructor(name: string, args?: BillingRequestArgs, opts?: $Options);
 }
 
@@ -3050,38 +3050,38 @@ export interface BillingRequestState {
   properties?: outputs.BillingRequestProperties;
   tags?: outputs.BillingRequestTags;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
   additionalInformation?: outputs.BillingRequestPropertiesAdditionalInformation;
   reviewedBy?: outputs.BillingRequestPropertiesReviewedBy;
-  reviewalDate?: string;
-  billingAccountId?: string;
-  billingAccountName?: string;
-  billingAccountDisplayName?: string;
-  billingAccountPrimaryBillingTenantId?: string;
-  billingProfileId?: string;
-  billingProfileName?: string;
-  billingProfileDisplayName?: string;
+  reviewalDate: string;
+  billingAccountId: string;
+  billingAccountName: string;
+  billingAccountDisplayName: string;
+  billingAccountPrimaryBillingTenantId: string;
+  billingProfileId: string;
+  billingProfileName: string;
+  billingProfileDisplayName: string;
   createdBy?: outputs.BillingRequestPropertiesCreatedBy;
-  creationDate?: string;
-  expirationDate?: string;
+  creationDate: string;
+  expirationDate: string;
   decisionReason?: string;
-  invoiceSectionId?: string;
-  invoiceSectionName?: string;
-  invoiceSectionDisplayName?: string;
-  customerId?: string;
-  customerName?: string;
-  customerDisplayName?: string;
-  subscriptionId?: string;
-  subscriptionName?: string;
-  subscriptionDisplayName?: string;
+  invoiceSectionId: string;
+  invoiceSectionName: string;
+  invoiceSectionDisplayName: string;
+  customerId: string;
+  customerName: string;
+  customerDisplayName: string;
+  subscriptionId: string;
+  subscriptionName: string;
+  subscriptionDisplayName: string;
   justification?: string;
   recipients?: outputs.Principal[];
   requestScope?: string;
-  billingScope?: string;
+  billingScope: string;
   status?: "Other" | "Pending" | "Approved" | "Declined" | "Cancelled" | "Completed" | "Expired" | (string & {});
   type?: "Other" | "InvoiceAccess" | "ProvisioningAccess" | "RoleAssignment" | "UpdateBillingPolicy" | (string & {});
   lastUpdatedBy?: outputs.BillingRequestPropertiesLastUpdatedBy;
-  lastUpdatedDate?: string;
+  lastUpdatedDate: string;
 }
 /**
  * Reads an existing `Microsoft.Billing/billingRequests` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.
@@ -3104,13 +3104,13 @@ export interface PaymentMethodState {
   properties?: outputs.PaymentMethodProperties;
   tags?: outputs.PaymentMethodTags;
   systemData?: outputs.SystemData;
-  accountHolderName?: string;
-  displayName?: string;
-  expiration?: string;
+  accountHolderName: string;
+  displayName: string;
+  expiration: string;
   family?: "Other" | "None" | "CreditCard" | "Credits" | "CheckWire" | "EWallet" | "TaskOrder" | "DirectDebit" | (string & {});
-  lastFourDigits?: string;
+  lastFourDigits: string;
   logos?: outputs.PaymentMethodLogo[];
-  paymentMethodType?: string;
+  paymentMethodType: string;
   status?: "active" | "inactive" | (string & {});
 }
 /**
@@ -3134,7 +3134,7 @@ export interface Policy2State {
   properties?: outputs.SubscriptionPolicyProperties;
   tags?: outputs.SubscriptionPolicyTags;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "New" | "Pending" | "Provisioning" | "PendingBilling" | "ConfirmedBilling" | "Creating" | "Created" | "Expired" | (string & {});
   policies?: outputs.PolicySummary[];
 }
 /**
@@ -3158,17 +3158,17 @@ export interface Transfer2State {
   properties?: outputs.RecipientTransferProperties;
   tags?: outputs.RecipientTransferDetailsTags;
   systemData?: outputs.SystemData;
-  expirationTime?: string;
+  expirationTime: string;
   allowedProductType?: ("DevTestAzureSubscription" | "StandardAzureSubscription" | "AzureReservation" | (string & {}))[];
-  transferStatus?: "Expired" | "Pending" | "InProgress" | "Completed" | "CompletedWithErrors" | "Failed" | "Canceled" | "Declined" | (string & {});
-  recipientEmailId?: string;
-  initiatorEmailId?: string;
-  resellerId?: string;
-  resellerName?: string;
-  initiatorCustomerType?: "Partner" | "EA" | (string & {});
-  canceledBy?: string;
+  transferStatus: "Expired" | "Pending" | "InProgress" | "Completed" | "CompletedWithErrors" | "Failed" | "Canceled" | "Declined" | (string & {});
+  recipientEmailId: string;
+  initiatorEmailId: string;
+  resellerId: string;
+  resellerName: string;
+  initiatorCustomerType: "Partner" | "EA" | (string & {});
+  canceledBy: string;
   detailedTransferStatus?: outputs.DetailedTransferStatus[];
-  customerTenantId?: string;
+  customerTenantId: string;
   supportedAccounts?: ("None" | "Partner" | "Individual" | "Enterprise" | (string & {}))[];
 }
 /**
@@ -3884,6 +3884,94 @@ export declare const validateSavingsPlanOutput: typeof validateSavingsPlan;
 export declare const acceptTransfer2Output: typeof acceptTransfer2;
 export declare const declineTransfer2Output: typeof declineTransfer2;
 export declare const validateTransfer2Output: typeof validateTransfer2;
+// Pulumi's names for what each function and lookup returns.
+export type GetBillingAccountResult = BillingAccountState;
+export type GetAgreementResult = AgreementState;
+export type GetAssociatedTenantResult = AssociatedTenantState;
+export type GetAvailableBalanceResult = AvailableBalanceState;
+export type GetBillingProfileResult = BillingProfileState;
+export type GetBillingProfileAvailableBalanceResult = BillingProfileAvailableBalanceState;
+export type GetBillingProfileBillingRoleAssignmentResult = BillingProfileBillingRoleAssignmentState;
+export type GetBillingProfileBillingRoleDefinitionResult = BillingProfileBillingRoleDefinitionState;
+export type GetBillingProfileBillingSubscriptionResult = BillingProfileBillingSubscriptionState;
+export type GetBillingProfileCustomerResult = BillingProfileCustomerState;
+export type GetCustomerBillingRoleAssignmentResult = CustomerBillingRoleAssignmentState;
+export type GetCustomerBillingRoleDefinitionResult = CustomerBillingRoleDefinitionState;
+export type GetBillingProfileCustomerPolicyResult = BillingProfileCustomerPolicyState;
+export type GetCustomerTransferResult = CustomerTransferState;
+export type GetInvoiceSectionResult = InvoiceSectionState;
+export type GetInvoiceSectionBillingRoleAssignmentResult = InvoiceSectionBillingRoleAssignmentState;
+export type GetInvoiceSectionBillingRoleDefinitionResult = InvoiceSectionBillingRoleDefinitionState;
+export type GetInvoiceSectionTransferResult = InvoiceSectionTransferState;
+export type GetPaymentMethodLinkResult = PaymentMethodLinkState;
+export type GetBillingProfilePolicyResult = BillingProfilePolicyState;
+export type GetBillingRoleAssignmentResult = BillingRoleAssignmentState;
+export type GetBillingRoleDefinitionResult = BillingRoleDefinitionState;
+export type GetBillingSubscriptionAliasResult = BillingSubscriptionAliasState;
+export type GetBillingSubscriptionResult = BillingSubscriptionState;
+export type GetBillingSubscriptionInvoiceResult = BillingSubscriptionInvoiceState;
+export type GetCustomerResult = CustomerState;
+export type GetCustomerPolicyResult = CustomerPolicyState;
+export type GetDepartmentResult = DepartmentState;
+export type GetDepartmentBillingRoleAssignmentResult = DepartmentBillingRoleAssignmentState;
+export type GetDepartmentBillingRoleDefinitionResult = DepartmentBillingRoleDefinitionState;
+export type GetDepartmentEnrollmentAccountResult = DepartmentEnrollmentAccountState;
+export type GetEnrollmentAccountResult = EnrollmentAccountState;
+export type GetEnrollmentAccountBillingRoleAssignmentResult = EnrollmentAccountBillingRoleAssignmentState;
+export type GetEnrollmentAccountBillingRoleDefinitionResult = EnrollmentAccountBillingRoleDefinitionState;
+export type GetInvoiceResult = InvoiceState;
+export type GetBillingAccountPaymentMethodResult = BillingAccountPaymentMethodState;
+export type GetPolicyResult = PolicyState;
+export type GetProductResult = ProductState;
+export type GetReservationOrderResult = ReservationOrderState;
+export type GetReservationResult = ReservationState;
+export type GetSavingsPlanOrderResult = SavingsPlanOrderState;
+export type GetSavingsPlanResult = SavingsPlanState;
+export type GetMicrosoftConsumptionResult = MicrosoftConsumptionState;
+export type GetBillingPropertyResult = BillingPropertyState;
+export type GetBillingRequestResult = BillingRequestState;
+export type GetPaymentMethodResult = PaymentMethodState;
+export type GetPolicy2Result = Policy2State;
+export type GetTransfer2Result = Transfer2State;
+export type AddBillingAccountPaymentTermsResult = outputs.BillingAccount;
+export type CancelBillingAccountPaymentTermsResult = outputs.BillingAccount;
+export type CheckBillingAccountAccessResult = outputs.CheckAccessResponse[];
+export type ConfirmBillingAccountTransitionResult = outputs.TransitionDetails;
+export type CreateBillingAccountBillingRoleAssignmentResult = outputs.BillingRoleAssignment;
+export type DownloadBillingAccountDocumentsResult = outputs.DocumentDownloadResult;
+export type ListBillingAccountInvoiceSectionsWithCreateSubscriptionPermissionResult = outputs.InvoiceSectionWithCreateSubPermissionListResult;
+export type ResolveBillingAccountBillingRoleAssignmentsResult = outputs.BillingRoleAssignmentListResult;
+export type ValidateBillingAccountPaymentTermsResult = outputs.PaymentTermsEligibilityResult;
+export type CheckBillingProfileAccessResult = outputs.CheckAccessResponse[];
+export type CreateBillingProfileBillingRoleAssignmentResult = outputs.BillingRoleAssignment;
+export type ResolveBillingProfileBillingRoleAssignmentsResult = outputs.BillingRoleAssignmentListResult;
+export type ValidateBillingProfileDeleteEligibilityResult = outputs.DeleteBillingProfileEligibilityResult;
+export type CheckBillingProfileCustomerAccessResult = outputs.CheckAccessResponse[];
+export type CreateBillingProfileCustomerBillingRoleAssignmentResult = outputs.BillingRoleAssignment;
+export type ResolveBillingProfileCustomerBillingRoleAssignmentsResult = outputs.BillingRoleAssignmentListResult;
+export type CancelCustomerTransferResult = outputs.PartnerTransferDetails;
+export type CheckInvoiceSectionAccessResult = outputs.CheckAccessResponse[];
+export type CreateInvoiceSectionBillingRoleAssignmentResult = outputs.BillingRoleAssignment;
+export type ResolveInvoiceSectionBillingRoleAssignmentsResult = outputs.BillingRoleAssignmentListResult;
+export type ValidateInvoiceSectionDeleteEligibilityResult = outputs.DeleteInvoiceSectionEligibilityResult;
+export type CancelInvoiceSectionTransferResult = outputs.TransferDetails;
+export type DownloadBillingSubscriptionDocumentsResult = outputs.DocumentDownloadResult;
+export type MergeBillingSubscriptionResult = outputs.BillingSubscription;
+export type MoveBillingSubscriptionResult = outputs.BillingSubscription;
+export type SplitBillingSubscriptionResult = outputs.BillingSubscription;
+export type ValidateBillingSubscriptionMoveEligibilityResult = outputs.MoveBillingSubscriptionEligibilityResult;
+export type DownloadBillingSubscriptionInvoiceResult = outputs.DocumentDownloadResult;
+export type CheckDepartmentAccessResult = outputs.CheckAccessResponse[];
+export type CheckEnrollmentAccountAccessResult = outputs.CheckAccessResponse[];
+export type DownloadInvoiceResult = outputs.DocumentDownloadResult;
+export type DownloadInvoiceSummaryResult = outputs.DocumentDownloadResult;
+export type TransactionsInvoiceDownloadResult = outputs.DocumentDownloadResult;
+export type MoveProductResult = outputs.Product;
+export type ValidateProductMoveEligibilityResult = outputs.MoveProductEligibilityResult;
+export type ValidateSavingsPlanResult = outputs.SavingsPlanValidateResponse;
+export type AcceptTransfer2Result = outputs.RecipientTransferDetails;
+export type DeclineTransfer2Result = outputs.RecipientTransferDetails;
+export type ValidateTransfer2Result = outputs.ValidateTransferListResponse;
 
 export declare namespace inputs {
   interface AcceptTransferProperties {
@@ -3893,6 +3981,7 @@ export declare namespace inputs {
   interface AcceptTransferRequest {
     /** Request parameters to accept transfer. */
     properties?: inputs.AcceptTransferProperties;
+    productDetails?: inputs.ProductDetails[];
   }
   type AgreementProperties = { [key: string]: any };
   type AgreementTags = { [key: string]: string };
@@ -3948,6 +4037,15 @@ export declare namespace inputs {
     properties?: inputs.BillingAccountProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.BillingAccountTags;
+    displayName?: string;
+    enrollmentDetails?: inputs.BillingAccountPropertiesEnrollmentDetails;
+    hasReadAccess?: boolean;
+    hasNoBillingProfiles?: boolean;
+    notificationEmailAddress?: string;
+    primaryBillingTenantId?: string;
+    soldTo?: inputs.BillingAccountPropertiesSoldTo;
+    registrationNumber?: inputs.BillingAccountPropertiesRegistrationNumber;
+    taxIds?: inputs.TaxIdentifier[];
   }
   interface BillingAccountPolicyProperties {
     /** The policies for Enterprise Agreement enrollments. */
@@ -4328,6 +4426,13 @@ export declare namespace inputs {
     properties?: inputs.BillingRoleAssignmentProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.BillingRoleAssignmentTags;
+    principalPuid?: string;
+    principalId?: string;
+    principalTenantId?: string;
+    roleDefinitionId?: string;
+    scope?: string;
+    userAuthenticationType?: string;
+    userEmailAddress?: string;
   }
   interface BillingRoleAssignmentListResult {
     /** The link to the next page of items */
@@ -4360,6 +4465,21 @@ export declare namespace inputs {
     properties?: inputs.BillingSubscriptionProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.BillingSubscriptionTags;
+    autoRenew?: "Off" | "On" | (string & {});
+    beneficiaryTenantId?: string;
+    beneficiary?: inputs.Beneficiary;
+    billingFrequency?: string;
+    billingProfileId?: string;
+    consumptionCostCenter?: string;
+    customerId?: string;
+    displayName?: string;
+    invoiceSectionId?: string;
+    productTypeId?: string;
+    quantity?: number;
+    skuId?: string;
+    systemOverrides?: inputs.SystemOverrides;
+    termDuration?: string;
+    provisioningTenantId?: string;
   }
   interface BillingSubscriptionAliasProperties {
     /** Indicates whether auto renewal is turned on or off for a product. */
@@ -4547,6 +4667,7 @@ export declare namespace inputs {
     message?: string;
     /** Properties specific to credit line check failure */
     properties?: inputs.ExtendedStatusInfoProperties;
+    subscriptionId?: string;
   }
   interface ExtendedStatusInfoProperties {
     /** The subscription that has failed credit line check. */
@@ -4626,6 +4747,9 @@ export declare namespace inputs {
   interface ManagementGroupAggregatedCostResult {
     /** The properties of the Management Group Aggregated Cost. */
     properties?: inputs.ManagementGroupAggregatedCostProperties;
+    children?: inputs.ManagementGroupAggregatedCostResult[];
+    includedSubscriptions?: string[];
+    excludedSubscriptions?: string[];
   }
   interface MicrosoftBillingBillingAccounts {
     /** The resource name */
@@ -4642,6 +4766,10 @@ export declare namespace inputs {
     properties?: inputs.AssociatedTenantProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.AssociatedTenantTags;
+    displayName?: string;
+    tenantId?: string;
+    billingManagementState?: "Other" | "NotAllowed" | "Active" | "Revoked" | (string & {});
+    provisioningManagementState?: "Other" | "NotRequested" | "Active" | "Pending" | "BillingRequestExpired" | "BillingRequestDeclined" | "Revoked" | (string & {});
   }
   interface MicrosoftBillingBillingAccountsAvailableBalance {
     /** The resource name */
@@ -4654,6 +4782,16 @@ export declare namespace inputs {
     properties?: inputs.BillingProfileProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.BillingProfileTags;
+    billTo?: inputs.BillingProfilePropertiesBillTo;
+    displayName?: string;
+    enabledAzurePlans?: inputs.AzurePlan[];
+    indirectRelationshipInfo?: inputs.BillingProfilePropertiesIndirectRelationshipInfo;
+    invoiceEmailOptIn?: boolean;
+    invoiceRecipients?: string[];
+    poNumber?: string;
+    shipTo?: inputs.BillingProfilePropertiesShipTo;
+    soldTo?: inputs.BillingProfilePropertiesSoldTo;
+    currentPaymentTerm?: inputs.BillingProfilePropertiesCurrentPaymentTerm;
   }
   interface MicrosoftBillingBillingAccountsBillingProfilesAvailableBalance {
     /** The resource name */
@@ -4690,12 +4828,16 @@ export declare namespace inputs {
     properties?: inputs.CustomerPolicyProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.CustomerPolicyTags;
+    viewCharges?: "Other" | "Allowed" | "NotAllowed" | (string & {});
+    policies?: inputs.PolicySummary[];
   }
   interface MicrosoftBillingBillingAccountsBillingProfilesCustomersTransfers {
     /** The resource name */
     name: string;
     /** Request parameters to initiate partner transfer. */
     properties?: inputs.PartnerInitiateTransferPropertiesOrPartnerTransferProperties;
+    recipientEmailId?: string;
+    resellerId?: string;
   }
   interface MicrosoftBillingBillingAccountsBillingProfilesInvoiceSections {
     /** The resource name */
@@ -4704,6 +4846,10 @@ export declare namespace inputs {
     properties?: inputs.InvoiceSectionProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.InvoiceSectionTags;
+    displayName?: string;
+    state?: "Other" | "Active" | "Deleted" | "Disabled" | "UnderReview" | "Warned" | "Restricted" | (string & {});
+    reasonCode?: "Other" | "PastDue" | "UnusualActivity" | "SpendingLimitReached" | "SpendingLimitExpired" | (string & {});
+    targetCloud?: string;
   }
   interface MicrosoftBillingBillingAccountsBillingProfilesInvoiceSectionsBillingRoleAssignments {
     /** The resource name */
@@ -4718,6 +4864,7 @@ export declare namespace inputs {
     name: string;
     /** Request parameters to initiate transfer. */
     properties?: inputs.InitiateTransferPropertiesOrTransferProperties;
+    recipientEmailId?: string;
   }
   interface MicrosoftBillingBillingAccountsBillingProfilesPaymentMethodLinks {
     /** The resource name */
@@ -4730,6 +4877,13 @@ export declare namespace inputs {
     properties?: inputs.BillingProfilePolicyProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.BillingProfilePolicyTags;
+    enterpriseAgreementPolicies?: inputs.BillingProfilePolicyPropertiesEnterpriseAgreementPolicies;
+    invoiceSectionLabelManagement?: "Other" | "Allowed" | "NotAllowed" | (string & {});
+    marketplacePurchases?: "Other" | "AllAllowed" | "Disabled" | "NotAllowed" | "OnlyFreeAllowed" | (string & {});
+    reservationPurchases?: "Other" | "Allowed" | "Disabled" | "NotAllowed" | (string & {});
+    savingsPlanPurchases?: "Other" | "Allowed" | "Disabled" | "NotAllowed" | (string & {});
+    viewCharges?: "Other" | "Allowed" | "NotAllowed" | (string & {});
+    policies?: inputs.PolicySummary[];
   }
   interface MicrosoftBillingBillingAccountsBillingRoleAssignments {
     /** The resource name */
@@ -4738,6 +4892,13 @@ export declare namespace inputs {
     properties?: inputs.BillingRoleAssignmentProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.BillingRoleAssignmentTags;
+    principalPuid?: string;
+    principalId?: string;
+    principalTenantId?: string;
+    roleDefinitionId?: string;
+    scope?: string;
+    userAuthenticationType?: string;
+    userEmailAddress?: string;
   }
   interface MicrosoftBillingBillingAccountsBillingRoleDefinitions {
     /** The resource name */
@@ -4750,6 +4911,21 @@ export declare namespace inputs {
     properties?: inputs.BillingSubscriptionAliasProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.BillingSubscriptionAliasTags;
+    autoRenew?: "Off" | "On" | (string & {});
+    beneficiaryTenantId?: string;
+    beneficiary?: inputs.Beneficiary;
+    billingFrequency?: string;
+    billingProfileId?: string;
+    consumptionCostCenter?: string;
+    customerId?: string;
+    displayName?: string;
+    invoiceSectionId?: string;
+    productTypeId?: string;
+    quantity?: number;
+    skuId?: string;
+    systemOverrides?: inputs.SystemOverrides;
+    termDuration?: string;
+    provisioningTenantId?: string;
   }
   interface MicrosoftBillingBillingAccountsBillingSubscriptions {
     /** The resource name */
@@ -4770,6 +4946,8 @@ export declare namespace inputs {
     properties?: inputs.CustomerPolicyProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.CustomerPolicyTags;
+    viewCharges?: "Other" | "Allowed" | "NotAllowed" | (string & {});
+    policies?: inputs.PolicySummary[];
   }
   interface MicrosoftBillingBillingAccountsDepartments {
     /** The resource name */
@@ -4782,6 +4960,13 @@ export declare namespace inputs {
     properties?: inputs.BillingRoleAssignmentProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.BillingRoleAssignmentTags;
+    principalPuid?: string;
+    principalId?: string;
+    principalTenantId?: string;
+    roleDefinitionId?: string;
+    scope?: string;
+    userAuthenticationType?: string;
+    userEmailAddress?: string;
   }
   interface MicrosoftBillingBillingAccountsDepartmentsBillingRoleDefinitions {
     /** The resource name */
@@ -4802,6 +4987,13 @@ export declare namespace inputs {
     properties?: inputs.BillingRoleAssignmentProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.BillingRoleAssignmentTags;
+    principalPuid?: string;
+    principalId?: string;
+    principalTenantId?: string;
+    roleDefinitionId?: string;
+    scope?: string;
+    userAuthenticationType?: string;
+    userEmailAddress?: string;
   }
   interface MicrosoftBillingBillingAccountsEnrollmentAccountsBillingRoleDefinitions {
     /** The resource name */
@@ -4822,6 +5014,11 @@ export declare namespace inputs {
     properties?: inputs.BillingAccountPolicyProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.BillingAccountPolicyTags;
+    enterpriseAgreementPolicies?: inputs.BillingAccountPolicyPropertiesEnterpriseAgreementPolicies;
+    marketplacePurchases?: "Other" | "AllAllowed" | "Disabled" | "NotAllowed" | "OnlyFreeAllowed" | (string & {});
+    reservationPurchases?: "Other" | "Allowed" | "Disabled" | "NotAllowed" | (string & {});
+    savingsPlanPurchases?: "Other" | "Allowed" | "Disabled" | "NotAllowed" | (string & {});
+    policies?: inputs.PolicySummary[];
   }
   interface MicrosoftBillingBillingAccountsProducts {
     /** The resource name */
@@ -4858,6 +5055,15 @@ export declare namespace inputs {
     properties?: inputs.BillingRequestProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.BillingRequestTags;
+    additionalInformation?: inputs.BillingRequestPropertiesAdditionalInformation;
+    reviewedBy?: inputs.BillingRequestPropertiesReviewedBy;
+    createdBy?: inputs.BillingRequestPropertiesCreatedBy;
+    decisionReason?: string;
+    justification?: string;
+    recipients?: inputs.Principal[];
+    requestScope?: string;
+    status?: "Other" | "Pending" | "Approved" | "Declined" | "Cancelled" | "Completed" | "Expired" | (string & {});
+    lastUpdatedBy?: inputs.BillingRequestPropertiesLastUpdatedBy;
   }
   interface MicrosoftBillingPaymentMethods {
     /** The resource name */
@@ -5003,6 +5209,9 @@ export declare namespace inputs {
     properties?: inputs.ProductProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.ProductTags;
+    autoRenew?: "Off" | "On" | (string & {});
+    lastCharge?: inputs.ProductPropertiesLastCharge;
+    reseller?: inputs.ProductPropertiesReseller;
   }
   interface ProductDetails {
     /** Type of the product that is transferred. */
@@ -5026,6 +5235,14 @@ export declare namespace inputs {
     sku?: inputs.Sku;
     /** Purchase request properties. */
     properties?: inputs.PurchaseRequestProperties;
+    displayName?: string;
+    billingScopeId?: string;
+    term?: "P1Y" | "P3Y" | "P5Y" | (string & {});
+    billingPlan?: "P1M" | (string & {});
+    appliedScopeType?: "Single" | "Shared" | "ManagementGroup" | (string & {});
+    commitment?: inputs.Commitment;
+    renew?: boolean;
+    appliedScopeProperties?: inputs.AppliedScopeProperties;
   }
   interface PurchaseRequestProperties {
     /** Friendly name of the savings plan */
@@ -5083,6 +5300,24 @@ export declare namespace inputs {
     tags?: inputs.ReservationTags;
     /** The sku information associated to this reservation */
     sku?: inputs.ReservationSkuProperty;
+    instanceFlexibility?: "On" | "Off" | (string & {});
+    appliedScopes?: string[];
+    archived?: boolean;
+    capabilities?: string;
+    benefitStartTime?: string;
+    expiryDateTime?: string;
+    reviewDateTime?: string;
+    extendedStatusInfo?: inputs.ReservationExtendedStatusInfo;
+    billingPlan?: "Upfront" | "Monthly" | (string & {});
+    purchaseDate?: string;
+    purchaseDateTime?: string;
+    splitProperties?: inputs.ReservationSplitProperties;
+    mergeProperties?: inputs.ReservationMergeProperties;
+    swapProperties?: inputs.ReservationSwapProperties;
+    appliedScopeProperties?: inputs.ReservationAppliedScopeProperties;
+    renewDestination?: string;
+    renewProperties?: inputs.RenewPropertiesResponse;
+    productCode?: string;
   }
   interface ReservationAppliedScopeProperties {
     /** Tenant ID where the reservation should apply benefit. */
@@ -5103,6 +5338,7 @@ export declare namespace inputs {
     message?: string;
     /** Properties for extended status information */
     properties?: inputs.ExtendedStatusDefinitionProperties;
+    subscriptionId?: string;
   }
   interface ReservationMergeProperties {
     /** Reservation resource id Created due to the merge. Format of the resource id is /providers/Microsoft.Capacity/reservationOrders/{reservationOrderId}/reservations/{reservationId} */
@@ -5220,6 +5456,16 @@ export declare namespace inputs {
     location?: string;
     /** Properties of reservation purchase request */
     properties?: inputs.ReservationPurchaseRequestProperties;
+    billingPlan?: "Upfront" | "Monthly" | (string & {});
+    quantity?: number;
+    displayName?: string;
+    appliedScopeType?: "Single" | "Shared" | "ManagementGroup" | (string & {});
+    appliedScopes?: string[];
+    appliedScopeProperties?: inputs.ReservationAppliedScopeProperties;
+    renew?: boolean;
+    reservedResourceProperties?: inputs.ReservationPurchaseRequestPropertiesReservedResourceProperties;
+    instanceFlexibility?: "On" | "Off" | (string & {});
+    reviewDateTime?: string;
   }
   interface ReservationPurchaseRequestProperties {
     /** Represent the billing plans. */
@@ -5407,6 +5653,7 @@ export declare namespace inputs {
   interface ValidateTransferResponse {
     /** The properties of transfer validation response. */
     properties?: inputs.ValidateTransferResponseProperties;
+    results?: inputs.ValidationResultProperties[];
   }
   interface ValidateTransferResponseProperties {
     /** The array of validation results. */
@@ -5417,7 +5664,9 @@ export declare namespace inputs {
 
 export declare namespace outputs {
   type AcceptTransferProperties = inputs.AcceptTransferProperties;
-  type AcceptTransferRequest = inputs.AcceptTransferRequest;
+  interface AcceptTransferRequest {
+    properties?: outputs.AcceptTransferProperties;
+  }
   interface AgreementProperties {
     acceptanceMode?: "Other" | "ClickToAccept" | "ESignEmbedded" | "ESignOffline" | "Implicit" | "Offline" | "PhysicalSign" | (string & {});
     agreementLink?: string;
@@ -5893,7 +6142,11 @@ export declare namespace outputs {
   type EnrollmentAccountTags = inputs.EnrollmentAccountTags;
   type EnrollmentDetailsIndirectRelationshipInfo = inputs.EnrollmentDetailsIndirectRelationshipInfo;
   type ExtendedStatusDefinitionProperties = inputs.ExtendedStatusDefinitionProperties;
-  type ExtendedStatusInfo = inputs.ExtendedStatusInfo;
+  interface ExtendedStatusInfo {
+    statusCode?: string;
+    message?: string;
+    properties?: outputs.ExtendedStatusInfoProperties;
+  }
   type ExtendedStatusInfoProperties = inputs.ExtendedStatusInfoProperties;
   interface FailedPayment {
     date?: string;
@@ -6651,7 +6904,10 @@ export declare namespace outputs {
     description?: string;
   }
   type ProductTags = inputs.ProductTags;
-  type PurchaseRequest = inputs.PurchaseRequest;
+  interface PurchaseRequest {
+    sku?: outputs.Sku;
+    properties?: outputs.PurchaseRequestProperties;
+  }
   type PurchaseRequestProperties = inputs.PurchaseRequestProperties;
   interface RebillDetails {
     invoiceDocumentId?: string;
@@ -6698,7 +6954,9 @@ export declare namespace outputs {
     quantity?: number;
     termEndDate?: string;
   }
-  type RenewProperties = inputs.RenewProperties;
+  interface RenewProperties {
+    purchaseProperties?: outputs.PurchaseRequest;
+  }
   interface RenewPropertiesResponse {
     purchaseProperties?: outputs.ReservationPurchaseRequest;
     pricingCurrencyTotal?: outputs.Price;
@@ -6720,9 +6978,18 @@ export declare namespace outputs {
     systemData?: outputs.SystemData;
   }
   type ReservationAppliedScopeProperties = inputs.ReservationAppliedScopeProperties;
-  type ReservationExtendedStatusInfo = inputs.ReservationExtendedStatusInfo;
+  interface ReservationExtendedStatusInfo {
+    statusCode?: "None" | "Pending" | "Processing" | "Active" | "PurchaseError" | "PaymentInstrumentError" | "Split" | "Merged" | "Expired" | "Succeeded" | "CapacityError" | "CapacityRestricted" | "Exchanged" | "UnknownError" | "RiskCheckFailed" | "CreditLineCheckFailed" | "Warning" | "NoBenefitDueToSubscriptionTransfer" | "NoBenefitDueToSubscriptionDeletion" | "NoBenefit" | (string & {});
+    message?: string;
+    properties?: outputs.ExtendedStatusDefinitionProperties;
+  }
   type ReservationMergeProperties = inputs.ReservationMergeProperties;
-  type ReservationOrderBillingPlanInformation = inputs.ReservationOrderBillingPlanInformation;
+  interface ReservationOrderBillingPlanInformation {
+    pricingCurrencyTotal?: outputs.Price;
+    startDate?: string;
+    nextPaymentDueDate?: string;
+    transactions?: outputs.ReservationPaymentDetail[];
+  }
   interface ReservationOrderProperty {
     displayName?: string;
     enrollmentId?: string;
@@ -6745,7 +7012,15 @@ export declare namespace outputs {
     productCode?: string;
   }
   type ReservationOrderTags = inputs.ReservationOrderTags;
-  type ReservationPaymentDetail = inputs.ReservationPaymentDetail;
+  interface ReservationPaymentDetail {
+    dueDate?: string;
+    paymentDate?: string;
+    pricingCurrencyTotal?: outputs.Price;
+    billingCurrencyTotal?: outputs.Price;
+    billingAccount?: string;
+    status?: "Succeeded" | "Failed" | "Scheduled" | "Cancelled" | "Completed" | "Pending" | (string & {});
+    extendedStatusInfo?: outputs.ReservationExtendedStatusInfo;
+  }
   interface ReservationProperty {
     reservedResourceType?: string;
     instanceFlexibility?: "On" | "Off" | (string & {});
@@ -6866,8 +7141,16 @@ export declare namespace outputs {
     productCode?: string;
   }
   type SavingsPlanOrderModelTags = inputs.SavingsPlanOrderModelTags;
-  type SavingsPlanUpdateRequestProperties = inputs.SavingsPlanUpdateRequestProperties;
-  type SavingsPlanUpdateValidateRequest = inputs.SavingsPlanUpdateValidateRequest;
+  interface SavingsPlanUpdateRequestProperties {
+    displayName?: string;
+    appliedScopeType?: "Single" | "Shared" | "ManagementGroup" | (string & {});
+    appliedScopeProperties?: outputs.AppliedScopeProperties;
+    renew?: boolean;
+    renewProperties?: outputs.RenewProperties;
+  }
+  interface SavingsPlanUpdateValidateRequest {
+    benefits?: outputs.SavingsPlanUpdateRequestProperties[];
+  }
   type SavingsPlanValidateResponse = inputs.SavingsPlanValidateResponse;
   type SavingsPlanValidResponseProperty = inputs.SavingsPlanValidResponseProperty;
   type Sku = inputs.Sku;

@@ -59,7 +59,7 @@ export declare class ConditionalCredit extends $CustomResource {
   /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type. E.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
   readonly kind: $Output<string | undefined>;
   /** The etag field is *not* required. If it is provided in the response body, it must also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Managed service identity (system assigned and/or user assigned identities) */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   /** The resource model definition representing SKU */
@@ -77,7 +77,7 @@ export declare class ConditionalCredit extends $CustomResource {
   /** The billing account resource ID */
   readonly billingAccountResourceId: $Output<string | undefined>;
   /** The provisioning state of the resource */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {})>;
   /** The status of the conditional credit */
   readonly status: $Output<"Unknown" | "Scheduled" | "Active" | "Pending" | "Failed" | "Canceled" | "Completed" | "Stopped" | "PendingSettlement" | (string & {}) | undefined>;
   /** Start date of the conditional credit */
@@ -87,7 +87,7 @@ export declare class ConditionalCredit extends $CustomResource {
   /** Product code for the conditional credit */
   readonly productCode: $Output<string | undefined>;
   /** Fully-qualified identifier of the benefit under applicable benefit list. */
-  readonly benefitResourceId: $Output<string | undefined>;
+  readonly benefitResourceId: $Output<string>;
   /** Fully-qualified resource identifier of the resource. Format: /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.BillingBenefits/{benefitType}/{benefitName}. */
   readonly resourceId: $Output<string | undefined>;
   /** Product details including SKU title, product family, and product type. */
@@ -169,7 +169,7 @@ export interface ConditionalCreditState {
   properties?: outputs.ConditionalCreditProperties;
   managedBy?: string;
   kind?: string;
-  etag?: string;
+  etag: string;
   identity?: outputs.ManagedServiceIdentity;
   sku?: outputs.Sku;
   plan?: outputs.Plan;
@@ -178,12 +178,12 @@ export interface ConditionalCreditState {
   systemData?: outputs.SystemData;
   displayName?: string;
   billingAccountResourceId?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {});
   status?: "Unknown" | "Scheduled" | "Active" | "Pending" | "Failed" | "Canceled" | "Completed" | "Stopped" | "PendingSettlement" | (string & {});
   startAt?: string;
   endAt?: string;
   productCode?: string;
-  benefitResourceId?: string;
+  benefitResourceId: string;
   resourceId?: string;
   productDetails?: outputs.ProductDetailsBase;
   appliedScopeType?: "BillingAccount" | "BillingProfile" | "Customer" | (string & {});
@@ -227,12 +227,12 @@ export interface ConditionalCreditContributorState {
   entityType: "Primary" | "Contributor" | (string & {});
   displayName?: string;
   billingAccountResourceId?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {});
   status?: "Unknown" | "Scheduled" | "Active" | "Pending" | "Failed" | "Canceled" | "Completed" | "Stopped" | "PendingSettlement" | (string & {});
   startAt?: string;
   endAt?: string;
   productCode?: string;
-  benefitResourceId?: string;
+  benefitResourceId: string;
   resourceId?: string;
   productDetails?: outputs.ProductDetailsBase;
   appliedScopeType?: "BillingAccount" | "BillingProfile" | "Customer" | (string & {});
@@ -263,7 +263,7 @@ export interface ConditionalCreditTransactionState {
   type: "Microsoft.BillingBenefits/conditionalCredits/transactions";
   properties?: outputs.TransactionProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {});
   date?: string;
   chargeType?: "Usage" | "Purchase" | "Refund" | (string & {});
   billingStatus?: "Open" | "Closed" | (string & {});
@@ -305,7 +305,7 @@ export declare class Credit extends $CustomResource {
   /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type. E.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
   readonly kind: $Output<string | undefined>;
   /** The etag field is *not* required. If it is provided in the response body, it must also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Managed service identity (system assigned and/or user assigned identities) */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   /** The resource model definition representing SKU */
@@ -319,7 +319,7 @@ export declare class Credit extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Status of the credit */
-  readonly status: $Output<"Unknown" | "Pending" | "Active" | "Succeeded" | "Canceled" | "Failed" | "Expired" | "Exhausted" | "NotStarted" | (string & {}) | undefined>;
+  readonly status: $Output<"Unknown" | "Pending" | "Active" | "Succeeded" | "Canceled" | "Failed" | "Expired" | "Exhausted" | "NotStarted" | (string & {})>;
   /** Product UPN for the credit type */
   readonly productCode: $Output<string | undefined>;
   /** Display name */
@@ -337,17 +337,17 @@ export declare class Credit extends $CustomResource {
   /** Fully-qualified identifier of the billing account where the benefit is applied. Present only for Enterprise Agreement customers. */
   readonly billingAccountResourceId: $Output<string | undefined>;
   /** Fully-qualified identifier of the billing profile where the benefit is applied. Present only for Field-led or Customer-led customers. */
-  readonly billingProfileResourceId: $Output<string | undefined>;
+  readonly billingProfileResourceId: $Output<string>;
   /** Customer resource id where the benefit is scoped to. */
-  readonly customerResourceId: $Output<string | undefined>;
+  readonly customerResourceId: $Output<string>;
   /** Credit line-items/milestones/no-charge services breakdown */
   readonly breakdown: $Output<outputs.CreditBreakdownItem[] | undefined>;
   /** Provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {})>;
   /** System identifier */
   readonly systemId: $Output<string | undefined>;
   /** Identifier of the $0 transaction created during credit acquisition. */
-  readonly orderId: $Output<string | undefined>;
+  readonly orderId: $Output<string>;
   /** Unique identifier (UUID) of the funding lot assigned by the benefit publisher. Used in credit transfer scenarios to trace the originating credit lot. */
   readonly fundingSystemId: $Output<string | undefined>;
   /** Fully-qualified resource identifier of the resource. Format: /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.BillingBenefits/{benefitType}/{benefitName}. */
@@ -430,14 +430,14 @@ export interface CreditState {
   properties?: outputs.CreditProperties;
   managedBy?: string;
   kind?: string;
-  etag?: string;
+  etag: string;
   identity?: outputs.ManagedServiceIdentity;
   sku?: outputs.Sku;
   plan?: outputs.Plan;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  status?: "Unknown" | "Pending" | "Active" | "Succeeded" | "Canceled" | "Failed" | "Expired" | "Exhausted" | "NotStarted" | (string & {});
+  status: "Unknown" | "Pending" | "Active" | "Succeeded" | "Canceled" | "Failed" | "Expired" | "Exhausted" | "NotStarted" | (string & {});
   productCode?: string;
   displayName?: string;
   reason?: outputs.CreditReason;
@@ -446,12 +446,12 @@ export interface CreditState {
   endAt?: string;
   policies?: outputs.CreditPolicies;
   billingAccountResourceId?: string;
-  billingProfileResourceId?: string;
-  customerResourceId?: string;
+  billingProfileResourceId: string;
+  customerResourceId: string;
   breakdown?: outputs.CreditBreakdownItem[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {});
   systemId?: string;
-  orderId?: string;
+  orderId: string;
   fundingSystemId?: string;
   resourceId?: string;
   invitationId?: string;
@@ -493,7 +493,7 @@ export declare class Source extends $CustomResource {
   /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type. E.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
   readonly kind: $Output<string | undefined>;
   /** The etag field is *not* required. If it is provided in the response body, it must also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Managed service identity (system assigned and/or user assigned identities) */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   /** The resource model definition representing SKU */
@@ -507,7 +507,7 @@ export declare class Source extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Status of the credit */
-  readonly status: $Output<"Unknown" | "Pending" | "Active" | "Succeeded" | "Canceled" | "Failed" | "Expired" | "Exhausted" | "NotStarted" | (string & {}) | undefined>;
+  readonly status: $Output<"Unknown" | "Pending" | "Active" | "Succeeded" | "Canceled" | "Failed" | "Expired" | "Exhausted" | "NotStarted" | (string & {})>;
   /** The uri of the resource impacted which lead to the grant of the credit. */
   readonly sourceResourceId: $Output<string | undefined>;
   /** The billing period of the impact for the resource. Format YYYYMM */
@@ -566,14 +566,14 @@ export interface SourceState {
   properties?: outputs.CreditSourceProperties;
   managedBy?: string;
   kind?: string;
-  etag?: string;
+  etag: string;
   identity?: outputs.ManagedServiceIdentity;
   sku?: outputs.Sku;
   plan?: outputs.Plan;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  status?: "Unknown" | "Pending" | "Active" | "Succeeded" | "Canceled" | "Failed" | "Expired" | "Exhausted" | "NotStarted" | (string & {});
+  status: "Unknown" | "Pending" | "Active" | "Succeeded" | "Canceled" | "Failed" | "Expired" | "Exhausted" | "NotStarted" | (string & {});
   sourceResourceId?: string;
   impactedBillingPeriod?: string;
   credit?: outputs.Commitment;
@@ -602,7 +602,7 @@ export interface CreditTransactionState {
   type: "Microsoft.BillingBenefits/credits/transactions";
   properties?: outputs.TransactionProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {});
   date?: string;
   chargeType?: "Usage" | "Purchase" | "Refund" | (string & {});
   billingStatus?: "Open" | "Closed" | (string & {});
@@ -644,7 +644,7 @@ export declare class Discount extends $CustomResource {
   /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type. E.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
   readonly kind: $Output<string | undefined>;
   /** The etag field is *not* required. If it is provided in the response body, it must also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Managed service identity (system assigned and/or user assigned identities) */
   readonly identity: $Output<outputs.ManagedServiceIdentityAutoGenerated | undefined>;
   /** The resource model definition representing SKU */
@@ -666,26 +666,26 @@ export declare class Discount extends $CustomResource {
   /** This is the globally unique identifier of the Discount which will not change for the lifetime of the Discount. */
   readonly systemId: $Output<string | undefined>;
   /** The state of the resource. Supported values are Pending, Failed, Succeeded, Canceled. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {})>;
   /** Fully-qualified identifier of the billing account where the benefit is applied. */
-  readonly billingAccountResourceId: $Output<string | undefined>;
+  readonly billingAccountResourceId: $Output<string>;
   /** Fully-qualified identifier of the billing profile where the benefit is applied. */
-  readonly billingProfileResourceId: $Output<string | undefined>;
+  readonly billingProfileResourceId: $Output<string>;
   /** Customer resource id where the benefit is scoped to. */
-  readonly customerResourceId: $Output<string | undefined>;
+  readonly customerResourceId: $Output<string>;
   /** Invitation identifier */
   readonly invitationId: $Output<string | undefined>;
   /** This defines a user friendly display name for the discount. */
   readonly displayName: $Output<string | undefined>;
   /** Represents the current status of the discount. */
-  readonly status: $Output<"Active" | "Pending" | "Failed" | "Canceled" | "Expired" | (string & {}) | undefined>;
+  readonly status: $Output<"Active" | "Pending" | "Failed" | "Canceled" | "Expired" | (string & {})>;
   /** Fully-qualified identifier of the benefit under applicable benefit list. */
-  readonly benefitResourceId: $Output<string | undefined>;
+  readonly benefitResourceId: $Output<string>;
   /** List of applied scopes supported for discounts. */
   readonly appliedScopeType: $Output<"BillingAccount" | "BillingProfile" | "Customer" | (string & {}) | undefined>;
   /** Product details including SKU title, product family, and product type. */
   readonly productDetails: $Output<outputs.ProductDetailsBase | undefined>;
-  readonly primaryResourceId: $Output<string | undefined>;
+  readonly primaryResourceId: $Output<string>;
   readonly entityType: $Output<"Affiliate" | undefined>;
   readonly discountTypeProperties: $Output<outputs.DiscountTypeProperties | undefined>;
   constructor(name: string, args: DiscountArgs, opts?: $Options);
@@ -746,7 +746,7 @@ export interface DiscountState {
   properties?: outputs.DiscountProperties;
   managedBy?: string;
   kind?: string;
-  etag?: string;
+  etag: string;
   identity?: outputs.ManagedServiceIdentityAutoGenerated;
   sku?: outputs.Sku;
   plan?: outputs.Plan;
@@ -757,17 +757,17 @@ export interface DiscountState {
   startAt: string;
   endAt?: string;
   systemId?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {});
-  billingAccountResourceId?: string;
-  billingProfileResourceId?: string;
-  customerResourceId?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {});
+  billingAccountResourceId: string;
+  billingProfileResourceId: string;
+  customerResourceId: string;
   invitationId?: string;
   displayName?: string;
-  status?: "Active" | "Pending" | "Failed" | "Canceled" | "Expired" | (string & {});
-  benefitResourceId?: string;
+  status: "Active" | "Pending" | "Failed" | "Canceled" | "Expired" | (string & {});
+  benefitResourceId: string;
   appliedScopeType?: "BillingAccount" | "BillingProfile" | "Customer" | (string & {});
   productDetails?: outputs.ProductDetailsBase;
-  primaryResourceId?: string;
+  primaryResourceId: string;
   entityType?: "Affiliate";
   discountTypeProperties?: outputs.DiscountTypeProperties;
 }
@@ -803,7 +803,7 @@ export declare class FreeService extends $CustomResource {
   /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type. E.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
   readonly kind: $Output<string | undefined>;
   /** The etag field is *not* required. If it is provided in the response body, it must also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Managed service identity (system assigned and/or user assigned identities) */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   /** The resource model definition representing SKU */
@@ -827,13 +827,13 @@ export declare class FreeService extends $CustomResource {
   /** Expiration date and time of the free services */
   readonly endAt: $Output<string | undefined>;
   /** Provisioning state of Free Services as assigned by RPaaS. This indicates the last operation's status. For all practical purposes, this can be ignored. For current status of Free Services resource, refer to FreeServicesStatus. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {})>;
   /** Fully-qualified identifier of the billing account where the benefit is applied. */
-  readonly billingAccountResourceId: $Output<string | undefined>;
+  readonly billingAccountResourceId: $Output<string>;
   /** Fully-qualified identifier of the billing profile where the benefit is applied. */
-  readonly billingProfileResourceId: $Output<string | undefined>;
+  readonly billingProfileResourceId: $Output<string>;
   /** Customer resource id where the benefit is scoped to. */
-  readonly customerResourceId: $Output<string | undefined>;
+  readonly customerResourceId: $Output<string>;
   /** Invitation identifier */
   readonly invitationId: $Output<string | undefined>;
   /** This is the globally unique identifier of the free services which will not change for its lifetime. Generated by the benefit publisher. */
@@ -896,7 +896,7 @@ export interface FreeServiceState {
   properties?: outputs.FreeServicesProperties;
   managedBy?: string;
   kind?: string;
-  etag?: string;
+  etag: string;
   identity?: outputs.ManagedServiceIdentity;
   sku?: outputs.Sku;
   plan?: outputs.Plan;
@@ -908,10 +908,10 @@ export interface FreeServiceState {
   status?: "Unknown" | "Pending" | "Active" | "Canceled" | "Completed" | (string & {});
   startAt?: string;
   endAt?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {});
-  billingAccountResourceId?: string;
-  billingProfileResourceId?: string;
-  customerResourceId?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {});
+  billingAccountResourceId: string;
+  billingProfileResourceId: string;
+  customerResourceId: string;
   invitationId?: string;
   systemId?: string;
   productDetails?: outputs.ProductDetailsBase;
@@ -948,7 +948,7 @@ export declare class Macc extends $CustomResource {
   /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type. E.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
   readonly kind: $Output<string | undefined>;
   /** The etag field is *not* required. If it is provided in the response body, it must also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Managed service identity (system assigned and/or user assigned identities) */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   /** The resource model definition representing SKU */
@@ -962,7 +962,7 @@ export declare class Macc extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of MACC as assigned by RPaaS. This indicates the last operation's status. For all practical purposes, this can be ignored. For current status of MACC resource, refer to MaccStatus. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {})>;
   /** Represents the current status of the MACC. */
   readonly status: $Output<"Unknown" | "Scheduled" | "Active" | "Pending" | "Failed" | "Canceled" | "Completed" | "Stopped" | "PendingSettlement" | "ShortfallCharged" | "ShortfallWaived" | (string & {}) | undefined>;
   /** Represents type of the object being operated on. Possible values are primary or contributor. */
@@ -1085,14 +1085,14 @@ export interface MaccState {
   properties?: outputs.MaccModelProperties;
   managedBy?: string;
   kind?: string;
-  etag?: string;
+  etag: string;
   identity?: outputs.ManagedServiceIdentity;
   sku?: outputs.Sku;
   plan?: outputs.Plan;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {});
   status?: "Unknown" | "Scheduled" | "Active" | "Pending" | "Failed" | "Canceled" | "Completed" | "Stopped" | "PendingSettlement" | "ShortfallCharged" | "ShortfallWaived" | (string & {});
   entityType: "Primary" | "Contributor" | (string & {});
   displayName?: string;
@@ -1139,7 +1139,7 @@ export interface MaccContributorState {
   type: "Microsoft.BillingBenefits/maccs/contributors";
   properties?: outputs.MaccModelProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {});
   status?: "Unknown" | "Scheduled" | "Active" | "Pending" | "Failed" | "Canceled" | "Completed" | "Stopped" | "PendingSettlement" | "ShortfallCharged" | "ShortfallWaived" | (string & {});
   entityType: "Primary" | "Contributor" | (string & {});
   displayName?: string;
@@ -1186,7 +1186,7 @@ export interface MaccTransactionState {
   type: "Microsoft.BillingBenefits/maccs/transactions";
   properties?: outputs.TransactionProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | (string & {});
   date?: string;
   chargeType?: "Usage" | "Purchase" | "Refund" | (string & {});
   billingStatus?: "Open" | "Closed" | (string & {});
@@ -1222,7 +1222,7 @@ export declare class ReservationOrderAlias extends $CustomResource {
   /** Reservation order SKU */
   readonly sku: $Output<outputs.ResourceSku>;
   /** The Azure Region where the reservation benefits are applied to. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Reservation order alias request properties */
   readonly properties: $Output<outputs.ReservationOrderAliasRequestPropertiesOrReservationOrderAliasResponseProperties | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -1254,11 +1254,11 @@ export declare class ReservationOrderAlias extends $CustomResource {
   /** Properties specific to each reserved resource type. Not required if not applicable. */
   readonly reservedResourceProperties: $Output<outputs.ReservationOrderAliasRequestPropertiesReservedResourcePropertiesOrReservationOrderAliasResponsePropertiesReservedResourceProperties | undefined>;
   /** Identifier of the reservation order created */
-  readonly reservationOrderId: $Output<string | undefined>;
+  readonly reservationOrderId: $Output<string>;
   /** Provisioning state */
-  readonly provisioningState: $Output<"Creating" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "Failed" | (string & {})>;
   /** This is the date-time when the reservation was renewed. */
-  readonly renewalPurchaseDateTime: $Output<string | undefined>;
+  readonly renewalPurchaseDateTime: $Output<string>;
   constructor(name: string, args: ReservationOrderAliasArgs, opts?: $Options);
 }
 
@@ -1311,7 +1311,7 @@ export interface ReservationOrderAliasState {
   name: string;
   type: "Microsoft.BillingBenefits/reservationOrderAliases";
   sku: outputs.ResourceSku;
-  location?: string;
+  location: string;
   properties?: outputs.ReservationOrderAliasRequestPropertiesOrReservationOrderAliasResponseProperties;
   systemData?: outputs.SystemData;
   displayName?: string;
@@ -1327,9 +1327,9 @@ export interface ReservationOrderAliasState {
   reviewDateTime?: string;
   benefitStartTime?: string;
   reservedResourceProperties?: outputs.ReservationOrderAliasRequestPropertiesReservedResourcePropertiesOrReservationOrderAliasResponsePropertiesReservedResourceProperties;
-  reservationOrderId?: string;
-  provisioningState?: "Creating" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "Failed" | (string & {});
-  renewalPurchaseDateTime?: string;
+  reservationOrderId: string;
+  provisioningState: "Creating" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "Failed" | (string & {});
+  renewalPurchaseDateTime: string;
 }
 /**
  * Reads an existing `Microsoft.BillingBenefits/reservationOrderAliases` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -1365,9 +1365,9 @@ export declare class SavingsPlanOrderAlias extends $CustomResource {
   /** Display name */
   readonly displayName: $Output<string | undefined>;
   /** Identifier of the savings plan created */
-  readonly savingsPlanOrderId: $Output<string | undefined>;
+  readonly savingsPlanOrderId: $Output<string>;
   /** Provisioning state */
-  readonly provisioningState: $Output<"Creating" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "Failed" | (string & {})>;
   /** Subscription that will be charged for purchasing the benefit */
   readonly billingScopeId: $Output<string | undefined>;
   /** Represent benefit term in ISO 8601 format. */
@@ -1428,8 +1428,8 @@ export interface SavingsPlanOrderAliasState {
   kind?: string;
   systemData?: outputs.SystemData;
   displayName?: string;
-  savingsPlanOrderId?: string;
-  provisioningState?: "Creating" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "Failed" | (string & {});
+  savingsPlanOrderId: string;
+  provisioningState: "Creating" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "Failed" | (string & {});
   billingScopeId?: string;
   term?: "P1M" | "P1Y" | "P3Y" | "P5Y" | (string & {});
   billingPlan?: "P1M" | (string & {});
@@ -1460,14 +1460,14 @@ export interface SavingsPlanOrderState {
   sku?: outputs.ResourceSku;
   systemData?: outputs.SystemData;
   displayName?: string;
-  provisioningState?: "Creating" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "Failed" | (string & {});
+  provisioningState: "Creating" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "Failed" | (string & {});
   billingScopeId?: string;
-  billingProfileId?: string;
-  customerId?: string;
-  billingAccountId?: string;
+  billingProfileId: string;
+  customerId: string;
+  billingAccountId: string;
   term?: "P1M" | "P1Y" | "P3Y" | "P5Y" | (string & {});
   billingPlan?: "P1M" | (string & {});
-  expiryDateTime?: string;
+  expiryDateTime: string;
   benefitStartTime?: string;
   planInformation?: outputs.BillingPlanInformation;
   savingsPlans?: string[];
@@ -1497,21 +1497,21 @@ export interface SavingsPlanState {
   sku?: outputs.ResourceSku;
   systemData?: outputs.SystemData;
   displayName?: string;
-  provisioningState?: "Creating" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "Failed" | (string & {});
-  displayProvisioningState?: string;
+  provisioningState: "Creating" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "Failed" | (string & {});
+  displayProvisioningState: string;
   billingScopeId?: string;
-  billingProfileId?: string;
-  customerId?: string;
-  billingAccountId?: string;
+  billingProfileId: string;
+  customerId: string;
+  billingAccountId: string;
   term?: "P1M" | "P1Y" | "P3Y" | "P5Y" | (string & {});
   billingPlan?: "P1M" | (string & {});
   appliedScopeType?: "Single" | "Shared" | "ManagementGroup" | (string & {});
-  userFriendlyAppliedScopeType?: string;
+  userFriendlyAppliedScopeType: string;
   appliedScopeProperties?: outputs.AppliedScopeProperties;
   commitment?: outputs.Commitment;
-  effectiveDateTime?: string;
-  expiryDateTime?: string;
-  purchaseDateTime?: string;
+  effectiveDateTime: string;
+  expiryDateTime: string;
+  purchaseDateTime: string;
   benefitStartTime?: string;
   extendedStatusInfo?: outputs.ExtendedStatusInfo;
   renew?: boolean;
@@ -1655,6 +1655,31 @@ export declare const chargeMaccShortfallOutput: typeof chargeMaccShortfall;
 export declare const writeMaccOffOutput: typeof writeMaccOff;
 export declare const elevateSavingsPlanOrderOutput: typeof elevateSavingsPlanOrder;
 export declare const validateSavingsPlanOutput: typeof validateSavingsPlan;
+// Pulumi's names for what each function and lookup returns.
+export type GetCatalogGroupResult = CatalogGroupState;
+export type GetConditionalCreditResult = ConditionalCreditState;
+export type GetConditionalCreditContributorResult = ConditionalCreditContributorState;
+export type GetConditionalCreditTransactionResult = ConditionalCreditTransactionState;
+export type GetCreditResult = CreditState;
+export type GetSourceResult = SourceState;
+export type GetCreditTransactionResult = CreditTransactionState;
+export type GetDiscountResult = DiscountState;
+export type GetFreeServiceResult = FreeServiceState;
+export type GetMaccResult = MaccState;
+export type GetMaccContributorResult = MaccContributorState;
+export type GetMaccTransactionResult = MaccTransactionState;
+export type GetReservationOrderAliasResult = ReservationOrderAliasState;
+export type GetSavingsPlanOrderAliasResult = SavingsPlanOrderAliasState;
+export type GetSavingsPlanOrderResult = SavingsPlanOrderState;
+export type GetSavingsPlanResult = SavingsPlanState;
+export type CancelConditionalCreditResult = outputs.ConditionalCredit;
+export type CancelCreditResult = outputs.Credit;
+export type CancelDiscountResult = outputs.Discount;
+export type CancelMaccResult = outputs.Macc;
+export type ChargeMaccShortfallResult = outputs.Macc;
+export type WriteMaccOffResult = outputs.Macc;
+export type ElevateSavingsPlanOrderResult = outputs.RoleAssignmentEntity;
+export type ValidateSavingsPlanResult = outputs.SavingsPlanValidateResponse;
 
 export declare namespace inputs {
   interface AppliedScopeProperties {
@@ -1729,6 +1754,13 @@ export declare namespace inputs {
   interface ChargeShortfallRequest {
     /** Charge shortfall request properties */
     properties?: inputs.Shortfall;
+    productCode?: string;
+    charge?: inputs.Commitment;
+    startAt?: string;
+    endAt?: string;
+    resourceId?: string;
+    balanceVersion?: number;
+    systemId?: string;
   }
   interface Commitment {
     /** The grain of the commitment. */
@@ -1864,6 +1896,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    productCode?: string;
+    displayName?: string;
+    reason?: inputs.CreditReason;
+    credit?: inputs.Commitment;
+    startAt?: string;
+    endAt?: string;
+    policies?: inputs.CreditPolicies;
+    billingAccountResourceId?: string;
+    breakdown?: inputs.CreditBreakdownItem[];
+    systemId?: string;
+    fundingSystemId?: string;
+    resourceId?: string;
+    invitationId?: string;
+    appliedScopeType?: "BillingAccount" | "BillingProfile" | "Customer" | (string & {});
   }
   interface CreditBreakdownItem {
     /** Allocation details including currency and amount for this breakdown item */
@@ -2096,6 +2142,25 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    status?: "Unknown" | "Scheduled" | "Active" | "Pending" | "Failed" | "Canceled" | "Completed" | "Stopped" | "PendingSettlement" | "ShortfallCharged" | "ShortfallWaived" | (string & {});
+    entityType?: "Primary" | "Contributor" | (string & {});
+    displayName?: string;
+    productCode?: string;
+    billingAccountResourceId?: string;
+    commitment?: inputs.Commitment;
+    startAt?: string;
+    endAt?: string;
+    systemId?: string;
+    automaticShortfall?: "Unknown" | "Enabled" | "Disabled" | (string & {});
+    automaticShortfallSuppressReason?: inputs.AutomaticShortfallSuppressReason;
+    shortfall?: inputs.Shortfall;
+    milestones?: inputs.MaccMilestone[];
+    resourceId?: string;
+    allowContributors?: boolean;
+    primaryResourceId?: string;
+    primaryBillingAccountResourceId?: string;
+    appliedScopeType?: "BillingAccount" | "BillingProfile" | "Customer" | (string & {});
+    invitationId?: string;
   }
   interface MaccMilestone {
     /** Globally unique identifier for the milestone. Format: {guid} */
@@ -2224,6 +2289,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    productCode?: string;
+    displayName?: string;
+    reason?: inputs.CreditReason;
+    credit?: inputs.Commitment;
+    startAt?: string;
+    endAt?: string;
+    policies?: inputs.CreditPolicies;
+    billingAccountResourceId?: string;
+    breakdown?: inputs.CreditBreakdownItem[];
+    systemId?: string;
+    fundingSystemId?: string;
+    resourceId?: string;
+    invitationId?: string;
+    appliedScopeType?: "BillingAccount" | "BillingProfile" | "Customer" | (string & {});
   }
   interface MicrosoftBillingBenefitsCreditsSources {
     /** The resource name */
@@ -2244,6 +2323,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sourceResourceId?: string;
+    impactedBillingPeriod?: string;
+    credit?: inputs.Commitment;
   }
   interface MicrosoftBillingBenefitsCreditsTransactions {
     /** The resource name */
@@ -2288,6 +2370,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    productCode?: string;
+    displayName?: string;
+    status?: "Unknown" | "Pending" | "Active" | "Canceled" | "Completed" | (string & {});
+    startAt?: string;
+    endAt?: string;
+    invitationId?: string;
+    systemId?: string;
   }
   interface MicrosoftBillingBenefitsMaccs {
     /** The resource name */
@@ -2308,6 +2397,25 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    status?: "Unknown" | "Scheduled" | "Active" | "Pending" | "Failed" | "Canceled" | "Completed" | "Stopped" | "PendingSettlement" | "ShortfallCharged" | "ShortfallWaived" | (string & {});
+    entityType?: "Primary" | "Contributor" | (string & {});
+    displayName?: string;
+    productCode?: string;
+    billingAccountResourceId?: string;
+    commitment?: inputs.Commitment;
+    startAt?: string;
+    endAt?: string;
+    systemId?: string;
+    automaticShortfall?: "Unknown" | "Enabled" | "Disabled" | (string & {});
+    automaticShortfallSuppressReason?: inputs.AutomaticShortfallSuppressReason;
+    shortfall?: inputs.Shortfall;
+    milestones?: inputs.MaccMilestone[];
+    resourceId?: string;
+    allowContributors?: boolean;
+    primaryResourceId?: string;
+    primaryBillingAccountResourceId?: string;
+    appliedScopeType?: "BillingAccount" | "BillingProfile" | "Customer" | (string & {});
+    invitationId?: string;
   }
   interface MicrosoftBillingBenefitsMaccsContributors {
     /** The resource name */
@@ -2326,6 +2434,19 @@ export declare namespace inputs {
     location?: string;
     /** Reservation order alias request properties */
     properties?: inputs.ReservationOrderAliasRequestPropertiesOrReservationOrderAliasResponseProperties;
+    displayName?: string;
+    billingScopeId?: string;
+    term?: "P1M" | "P1Y" | "P3Y" | "P5Y" | (string & {});
+    billingPlan?: "P1M" | (string & {});
+    appliedScopeType?: "Single" | "Shared" | "ManagementGroup" | (string & {});
+    appliedScopeProperties?: inputs.AppliedScopeProperties;
+    quantity?: number;
+    renew?: boolean;
+    renewAction?: "CreateNew" | "RenewExisting" | (string & {});
+    reservedResourceType?: "VirtualMachines" | "SqlDatabases" | "SuseLinux" | "CosmosDb" | "RedHat" | "SqlDataWarehouse" | "VMwareCloudSimple" | "RedHatOsa" | "Databricks" | "AppService" | "ManagedDisk" | "BlockBlob" | "RedisCache" | "AzureDataExplorer" | "MySql" | "MariaDb" | "PostgreSql" | "DedicatedHost" | "SapHana" | "SqlAzureHybridBenefit" | "AVS" | "DataFactory" | "NetAppStorage" | "AzureFiles" | "SqlEdge" | "VirtualMachineSoftware" | (string & {});
+    reviewDateTime?: string;
+    benefitStartTime?: string;
+    reservedResourceProperties?: inputs.ReservationOrderAliasRequestPropertiesReservedResourcePropertiesOrReservationOrderAliasResponsePropertiesReservedResourceProperties;
   }
   interface MicrosoftBillingBenefitsSavingsPlanOrderAliases {
     /** The resource name */
@@ -2336,6 +2457,14 @@ export declare namespace inputs {
     sku: inputs.ResourceSku;
     /** Resource provider kind */
     kind?: string;
+    displayName?: string;
+    billingScopeId?: string;
+    term?: "P1M" | "P1Y" | "P3Y" | "P5Y" | (string & {});
+    billingPlan?: "P1M" | (string & {});
+    appliedScopeType?: "Single" | "Shared" | "ManagementGroup" | (string & {});
+    appliedScopeProperties?: inputs.AppliedScopeProperties;
+    commitment?: inputs.Commitment;
+    renew?: boolean;
   }
   interface MicrosoftBillingBenefitsSavingsPlanOrders {
     /** The resource name */
@@ -2402,6 +2531,15 @@ export declare namespace inputs {
     /** The SKU to be applied for this resource */
     sku?: inputs.ResourceSku;
     properties?: inputs.PurchaseRequestProperties;
+    displayName?: string;
+    billingScopeId?: string;
+    term?: "P1M" | "P1Y" | "P3Y" | "P5Y" | (string & {});
+    billingPlan?: "P1M" | (string & {});
+    appliedScopeType?: "Single" | "Shared" | "ManagementGroup" | (string & {});
+    commitment?: inputs.Commitment;
+    renew?: boolean;
+    renewAction?: "CreateNew" | "RenewExisting" | (string & {});
+    appliedScopeProperties?: inputs.AppliedScopeProperties;
   }
   interface PurchaseRequestProperties {
     /** Friendly name of the savings plan */
@@ -2468,6 +2606,9 @@ export declare namespace inputs {
     name?: string;
     /** Role assignment entity properties */
     properties?: inputs.RoleAssignmentEntityProperties;
+    principalId?: string;
+    roleDefinitionId?: string;
+    scope?: string;
   }
   interface RoleAssignmentEntityProperties {
     /** Principal Id */
@@ -2664,7 +2805,9 @@ export declare namespace outputs {
   type CatalogClaimsItem = inputs.CatalogClaimsItem;
   type CatalogGroupCapability = inputs.CatalogGroupCapability;
   type CatalogGroupProperties = inputs.CatalogGroupProperties;
-  type ChargeShortfallRequest = inputs.ChargeShortfallRequest;
+  interface ChargeShortfallRequest {
+    properties?: outputs.Shortfall;
+  }
   type Commitment = inputs.Commitment;
   interface ConditionalCredit {
     properties?: outputs.ConditionalCreditProperties;
@@ -3141,7 +3284,11 @@ export declare namespace outputs {
   }
   type ReservationOrderAliasRequestPropertiesReservedResourcePropertiesOrReservationOrderAliasResponsePropertiesReservedResourceProperties = inputs.ReservationOrderAliasRequestPropertiesReservedResourcePropertiesOrReservationOrderAliasResponsePropertiesReservedResourceProperties;
   type ResourceSku = inputs.ResourceSku;
-  type RoleAssignmentEntity = inputs.RoleAssignmentEntity;
+  interface RoleAssignmentEntity {
+    id?: string;
+    name?: string;
+    properties?: outputs.RoleAssignmentEntityProperties;
+  }
   type RoleAssignmentEntityProperties = inputs.RoleAssignmentEntityProperties;
   interface SavingsPlanModelProperties {
     displayName?: string;

@@ -27,13 +27,13 @@ export declare class Assessment extends $CustomResource {
   /** The name of the assessment template whose rules will be evaluated (e.g. 'Edu'). Immutable after creation. */
   readonly assessmentType: $Output<"Edu" | "BusinessVerification" | "PayeeEnrollment" | "PayeeProfile" | (string & {})>;
   /** The aggregated evaluation state of all active rules within this assessment */
-  readonly evaluationState: $Output<"pending" | "running" | "actionRequired" | "underReview" | "failed" | "succeeded" | "succeededWithOverride" | "failedWithOverride" | "expired" | (string & {}) | undefined>;
+  readonly evaluationState: $Output<"pending" | "running" | "actionRequired" | "underReview" | "failed" | "succeeded" | "succeededWithOverride" | "failedWithOverride" | "expired" | (string & {})>;
   /** The next scheduled re-evaluation of this assessment. Only present when one or more rules in this assessment have a configured recurrence. */
-  readonly nextEvaluation: $Output<string | undefined>;
+  readonly nextEvaluation: $Output<string>;
   /** Error information when evaluationState is failed */
   readonly error: $Output<outputs.ErrorDetail | undefined>;
   /** The provisioning state of the resource */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Accepted" | (string & {})>;
   constructor(name: string, args: AssessmentArgs, opts?: $Options);
 }
 
@@ -66,10 +66,10 @@ export interface AssessmentState {
   properties?: outputs.AssessmentProperties;
   systemData?: outputs.SystemData;
   assessmentType: "Edu" | "BusinessVerification" | "PayeeEnrollment" | "PayeeProfile" | (string & {});
-  evaluationState?: "pending" | "running" | "actionRequired" | "underReview" | "failed" | "succeeded" | "succeededWithOverride" | "failedWithOverride" | "expired" | (string & {});
-  nextEvaluation?: string;
+  evaluationState: "pending" | "running" | "actionRequired" | "underReview" | "failed" | "succeeded" | "succeededWithOverride" | "failedWithOverride" | "expired" | (string & {});
+  nextEvaluation: string;
   error?: outputs.ErrorDetail;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.BillingTrust/assessments` without managing it (GET, api-version 2026-03-17-preview); undefined when it does not exist.
@@ -103,11 +103,11 @@ export declare class Rule extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The evaluation state of the rule. Server-managed. */
-  readonly evaluationState: $Output<"pending" | "running" | "actionRequired" | "underReview" | "skipped" | "failed" | "succeeded" | "succeededWithOverride" | "failedWithOverride" | "expired" | (string & {}) | undefined>;
+  readonly evaluationState: $Output<"pending" | "running" | "actionRequired" | "underReview" | "skipped" | "failed" | "succeeded" | "succeededWithOverride" | "failedWithOverride" | "expired" | (string & {})>;
   /** Error information when evaluationState is `failed` or `actionRequired`. Server-managed. */
   readonly error: $Output<outputs.ErrorDetail | undefined>;
   /** The provisioning state of the resource */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Accepted" | (string & {})>;
   readonly soldTo: $Output<outputs.SoldTo | undefined>;
   readonly registrationNumber: $Output<outputs.RegistrationNumber | undefined>;
   readonly taxIds: $Output<outputs.TaxId[] | undefined>;
@@ -150,9 +150,9 @@ export interface RuleState {
   type: "Microsoft.BillingTrust/assessments/rules";
   properties?: outputs.RuleProperties;
   systemData?: outputs.SystemData;
-  evaluationState?: "pending" | "running" | "actionRequired" | "underReview" | "skipped" | "failed" | "succeeded" | "succeededWithOverride" | "failedWithOverride" | "expired" | (string & {});
+  evaluationState: "pending" | "running" | "actionRequired" | "underReview" | "skipped" | "failed" | "succeeded" | "succeededWithOverride" | "failedWithOverride" | "expired" | (string & {});
   error?: outputs.ErrorDetail;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Accepted" | (string & {});
   soldTo?: outputs.SoldTo;
   registrationNumber?: outputs.RegistrationNumber;
   taxIds?: outputs.TaxId[];
@@ -185,6 +185,10 @@ export declare function listAssessmentUploadToken(args: ListAssessmentUploadToke
 export declare const getAssessmentOutput: typeof getAssessment;
 export declare const getRuleOutput: typeof getRule;
 export declare const listAssessmentUploadTokenOutput: typeof listAssessmentUploadToken;
+// Pulumi's names for what each function and lookup returns.
+export type GetAssessmentResult = AssessmentState;
+export type GetRuleResult = RuleState;
+export type ListAssessmentUploadTokenResult = outputs.GenerateUploadTokenResponse;
 
 export declare namespace inputs {
   interface AssessmentProperties {
@@ -239,6 +243,8 @@ export declare namespace inputs {
     name: "default";
     /** The resource-specific properties for this resource. */
     properties?: inputs.AssessmentProperties;
+    assessmentType?: "Edu" | "BusinessVerification" | "PayeeEnrollment" | "PayeeProfile" | (string & {});
+    initialValues?: inputs.InitialRuleValueBase[];
   }
   interface MicrosoftBillingTrustAssessmentsRules {
     /** The resource name */

@@ -37,7 +37,7 @@ export declare class BlueprintAssignment extends $CustomResource {
   /** Defines how resources deployed by a blueprint assignment are locked. */
   readonly locks: $Output<outputs.AssignmentLockSettings | undefined>;
   /** State of the blueprint assignment. */
-  readonly provisioningState: $Output<"creating" | "validating" | "waiting" | "deploying" | "cancelling" | "locking" | "succeeded" | "failed" | "canceled" | "deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"creating" | "validating" | "waiting" | "deploying" | "cancelling" | "locking" | "succeeded" | "failed" | "canceled" | "deleting" | (string & {})>;
   /** One-liner string explain this resource. */
   readonly displayName: $Output<string | undefined>;
   /** Multi-line explain this resource. */
@@ -91,7 +91,7 @@ export interface BlueprintAssignmentState {
   resourceGroups: outputs.AssignmentPropertiesResourceGroups;
   status?: outputs.AssignmentStatus;
   locks?: outputs.AssignmentLockSettings;
-  provisioningState?: "creating" | "validating" | "waiting" | "deploying" | "cancelling" | "locking" | "succeeded" | "failed" | "canceled" | "deleting" | (string & {});
+  provisioningState: "creating" | "validating" | "waiting" | "deploying" | "cancelling" | "locking" | "succeeded" | "failed" | "canceled" | "deleting" | (string & {});
   displayName?: string;
   description?: string;
 }
@@ -448,6 +448,14 @@ export declare const getArtifactOutput: typeof getArtifact;
 export declare const getVersionOutput: typeof getVersion;
 export declare const getVersionArtifactOutput: typeof getVersionArtifact;
 export declare const whoBlueprintAssignmentIsBlueprintOutput: typeof whoBlueprintAssignmentIsBlueprint;
+// Pulumi's names for what each function and lookup returns.
+export type GetBlueprintAssignmentResult = BlueprintAssignmentState;
+export type GetAssignmentOperationResult = AssignmentOperationState;
+export type GetBlueprintResult = BlueprintState;
+export type GetArtifactResult = ArtifactState;
+export type GetVersionResult = VersionState;
+export type GetVersionArtifactResult = VersionArtifactState;
+export type WhoBlueprintAssignmentIsBlueprintResult = outputs.WhoIsBlueprintContract;
 
 export declare namespace inputs {
   interface AssignmentDeploymentJob {
@@ -560,9 +568,16 @@ export declare namespace inputs {
     /** Managed identity for this blueprint assignment. */
     identity: inputs.ManagedServiceIdentity;
     /** Properties for blueprint assignment object. */
-    properties: inputs.AssignmentProperties;
+    properties?: inputs.AssignmentProperties;
     /** The location of this blueprint assignment. */
     location: string;
+    blueprintId?: string;
+    scope?: string;
+    parameters?: inputs.AssignmentPropertiesParameters;
+    resourceGroups?: inputs.AssignmentPropertiesResourceGroups;
+    locks?: inputs.AssignmentLockSettings;
+    displayName?: string;
+    description?: string;
   }
   interface MicrosoftBlueprintBlueprintAssignmentsAssignmentOperations {
     /** The resource name */
@@ -572,7 +587,13 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Detailed properties for blueprint definition. */
-    properties: inputs.BlueprintProperties;
+    properties?: inputs.BlueprintProperties;
+    versions?: any;
+    targetScope?: "subscription" | "managementGroup" | (string & {});
+    parameters?: inputs.SharedBlueprintPropertiesParameters;
+    resourceGroups?: inputs.SharedBlueprintPropertiesResourceGroups;
+    displayName?: string;
+    description?: string;
   }
   type MicrosoftBlueprintBlueprintsArtifacts = {
     /** The resource name */
@@ -582,7 +603,14 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Detailed properties for published blueprint. */
-    properties: inputs.PublishedBlueprintProperties;
+    properties?: inputs.PublishedBlueprintProperties;
+    blueprintName?: string;
+    changeNotes?: string;
+    targetScope?: "subscription" | "managementGroup" | (string & {});
+    parameters?: inputs.SharedBlueprintPropertiesParameters;
+    resourceGroups?: inputs.SharedBlueprintPropertiesResourceGroups;
+    displayName?: string;
+    description?: string;
   }
   type MicrosoftBlueprintBlueprintsVersionsArtifacts = {
     /** The resource name */
@@ -614,9 +642,15 @@ export declare namespace inputs {
   }
   interface PolicyAssignmentArtifact {
     /** properties for policyAssignment Artifact */
-    properties: inputs.PolicyAssignmentArtifactProperties;
+    properties?: inputs.PolicyAssignmentArtifactProperties;
     /** Specifies the kind of blueprint artifact. */
     kind: "policyAssignment";
+    policyDefinitionId?: string;
+    parameters?: inputs.PolicyAssignmentArtifactPropertiesParameters;
+    resourceGroup?: string;
+    displayName?: string;
+    description?: string;
+    dependsOn?: string[];
   }
   interface PolicyAssignmentArtifactProperties {
     /** Azure resource ID of the policy definition. */
@@ -674,9 +708,15 @@ export declare namespace inputs {
   }
   interface RoleAssignmentArtifact {
     /** Properties for a Role assignment blueprint artifact. */
-    properties: inputs.RoleAssignmentArtifactProperties;
+    properties?: inputs.RoleAssignmentArtifactProperties;
     /** Specifies the kind of blueprint artifact. */
     kind: "roleAssignment";
+    roleDefinitionId?: string;
+    principalIds?: any;
+    resourceGroup?: string;
+    displayName?: string;
+    description?: string;
+    dependsOn?: string[];
   }
   interface RoleAssignmentArtifactProperties {
     /** Azure resource ID of the RoleDefinition. */
@@ -708,9 +748,15 @@ export declare namespace inputs {
   type SharedBlueprintPropertiesResourceGroups = { [key: string]: inputs.ResourceGroupDefinition };
   interface TemplateArtifact {
     /** Properties for a Resource Manager template blueprint artifact. */
-    properties: inputs.TemplateArtifactProperties;
+    properties?: inputs.TemplateArtifactProperties;
     /** Specifies the kind of blueprint artifact. */
     kind: "template";
+    template?: any;
+    resourceGroup?: string;
+    parameters?: inputs.TemplateArtifactPropertiesParameters;
+    displayName?: string;
+    description?: string;
+    dependsOn?: string[];
   }
   interface TemplateArtifactProperties {
     /** The Resource Manager template blueprint artifact body. */
@@ -854,7 +900,10 @@ export declare namespace outputs {
   type ParameterDefinition = inputs.ParameterDefinition;
   type ParameterDefinitionMetadata = inputs.ParameterDefinitionMetadata;
   type ParameterValue = inputs.ParameterValue;
-  type PolicyAssignmentArtifact = inputs.PolicyAssignmentArtifact;
+  interface PolicyAssignmentArtifact {
+    properties: outputs.PolicyAssignmentArtifactProperties;
+    kind: "policyAssignment";
+  }
   type PolicyAssignmentArtifactProperties = inputs.PolicyAssignmentArtifactProperties;
   type PolicyAssignmentArtifactPropertiesParameters = inputs.PolicyAssignmentArtifactPropertiesParameters;
   interface PolicyAssignmentArtifact2 {
@@ -874,7 +923,10 @@ export declare namespace outputs {
   type ResourceGroupDefinition = inputs.ResourceGroupDefinition;
   type ResourceGroupDefinitionTags = inputs.ResourceGroupDefinitionTags;
   type ResourceGroupValue = inputs.ResourceGroupValue;
-  type RoleAssignmentArtifact = inputs.RoleAssignmentArtifact;
+  interface RoleAssignmentArtifact {
+    properties: outputs.RoleAssignmentArtifactProperties;
+    kind: "roleAssignment";
+  }
   type RoleAssignmentArtifactProperties = inputs.RoleAssignmentArtifactProperties;
   interface RoleAssignmentArtifact2 {
     properties?: outputs.RoleAssignmentArtifactProperties;
@@ -883,7 +935,10 @@ export declare namespace outputs {
   type SecretValueReference = inputs.SecretValueReference;
   type SharedBlueprintPropertiesParameters = inputs.SharedBlueprintPropertiesParameters;
   type SharedBlueprintPropertiesResourceGroups = inputs.SharedBlueprintPropertiesResourceGroups;
-  type TemplateArtifact = inputs.TemplateArtifact;
+  interface TemplateArtifact {
+    properties: outputs.TemplateArtifactProperties;
+    kind: "template";
+  }
   type TemplateArtifactProperties = inputs.TemplateArtifactProperties;
   type TemplateArtifactPropertiesParameters = inputs.TemplateArtifactPropertiesParameters;
   interface TemplateArtifact2 {

@@ -23,7 +23,7 @@ export declare class BotService extends $CustomResource {
   /** The set of properties specific to bot resource */
   readonly properties: $Output<outputs.BotProperties | undefined>;
   /** Specifies the location of the resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Contains resource tags defined as key/value pairs. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Gets or sets the SKU of the resource. */
@@ -43,7 +43,7 @@ export declare class BotService extends $CustomResource {
   /** The bot's endpoint */
   readonly endpoint: $Output<string>;
   /** The bot's endpoint version */
-  readonly endpointVersion: $Output<string | undefined>;
+  readonly endpointVersion: $Output<string>;
   /** Contains resource all settings defined as key/value pairs. */
   readonly allSettings: $Output<outputs.BotPropertiesAllSettings | undefined>;
   /** Contains resource parameters defined as key/value pairs. */
@@ -77,7 +77,7 @@ export declare class BotService extends $CustomResource {
   /** The CMK Url */
   readonly cmekKeyVaultUrl: $Output<string | undefined>;
   /** The CMK encryption status */
-  readonly cmekEncryptionStatus: $Output<string | undefined>;
+  readonly cmekEncryptionStatus: $Output<string>;
   /** The Tenant Id for the bot */
   readonly tenantId: $Output<string | undefined>;
   /** Whether the bot is in an isolated network */
@@ -85,9 +85,9 @@ export declare class BotService extends $CustomResource {
   /** Whether the bot is streaming supported */
   readonly isStreamingSupported: $Output<boolean | undefined>;
   /** Whether the bot is developerAppInsightsApiKey set */
-  readonly isDeveloperAppInsightsApiKeySet: $Output<boolean | undefined>;
+  readonly isDeveloperAppInsightsApiKeySet: $Output<boolean>;
   /** Token used to migrate non Azure bot to azure subscription */
-  readonly migrationToken: $Output<string | undefined>;
+  readonly migrationToken: $Output<string>;
   /** Opt-out of local authentication and ensure only MSI and AAD can be used exclusively for authentication. */
   readonly disableLocalAuth: $Output<boolean | undefined>;
   /** The channel schema transformation version for the bot */
@@ -101,7 +101,7 @@ export declare class BotService extends $CustomResource {
   /** The hint (e.g. keyVault secret resourceId) on how to fetch the app secret */
   readonly appPasswordHint: $Output<string | undefined>;
   /** Provisioning state of the resource */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Publishing credentials of the resource */
   readonly publishingCredentials: $Output<string | undefined>;
   constructor(name: string, args: BotServiceArgs, opts?: $Options);
@@ -194,7 +194,7 @@ export interface BotServiceState {
   name: string;
   type: "Microsoft.BotService/botServices";
   properties?: outputs.BotProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   sku?: outputs.Sku;
   kind?: "sdk" | "designer" | "bot" | "function" | "azurebot" | (string & {});
@@ -204,7 +204,7 @@ export interface BotServiceState {
   description?: string;
   iconUrl?: string;
   endpoint: string;
-  endpointVersion?: string;
+  endpointVersion: string;
   allSettings?: outputs.BotPropertiesAllSettings;
   parameters?: outputs.BotPropertiesParameters;
   manifestUrl?: string;
@@ -221,19 +221,19 @@ export interface BotServiceState {
   luisKey?: string;
   isCmekEnabled?: boolean;
   cmekKeyVaultUrl?: string;
-  cmekEncryptionStatus?: string;
+  cmekEncryptionStatus: string;
   tenantId?: string;
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   isStreamingSupported?: boolean;
-  isDeveloperAppInsightsApiKeySet?: boolean;
-  migrationToken?: string;
+  isDeveloperAppInsightsApiKeySet: boolean;
+  migrationToken: string;
   disableLocalAuth?: boolean;
   schemaTransformationVersion?: string;
   storageResourceId?: string;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   openWithHint?: string;
   appPasswordHint?: string;
-  provisioningState?: string;
+  provisioningState: string;
   publishingCredentials?: string;
 }
 /**
@@ -266,7 +266,7 @@ export declare class Channel extends $CustomResource {
   /** The set of properties specific to bot channel resource */
   readonly properties: $Output<outputs.Channel | undefined>;
   /** Specifies the location of the resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Contains resource tags defined as key/value pairs. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Gets or sets the SKU of the resource. */
@@ -278,7 +278,7 @@ export declare class Channel extends $CustomResource {
   /** Entity zones */
   readonly zones: $Output<string[] | undefined>;
   /** Provisioning state of the resource */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: ChannelArgs, opts?: $Options);
 }
 
@@ -319,13 +319,13 @@ export interface ChannelState {
   name: "AlexaChannel" | "FacebookChannel" | "EmailChannel" | "KikChannel" | "TelegramChannel" | "SlackChannel" | "MsTeamsChannel" | "SkypeChannel" | "WebChatChannel" | "DirectLineChannel" | "SmsChannel" | "LineChannel" | "DirectLineSpeechChannel" | "OutlookChannel" | "Omnichannel" | "TelephonyChannel" | "AcsChatChannel" | "SearchAssistant" | "M365Extensions" | (string & {});
   type: "Microsoft.BotService/botServices/channels";
   properties?: outputs.Channel;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   sku?: outputs.Sku;
   kind?: "sdk" | "designer" | "bot" | "function" | "azurebot" | (string & {});
   etag?: string;
   zones?: string[];
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.BotService/botServices/channels` without managing it (GET, api-version 2022-09-15); undefined when it does not exist.
@@ -355,7 +355,7 @@ export declare class Connection extends $CustomResource {
   /** The set of properties specific to bot channel resource */
   readonly properties: $Output<outputs.ConnectionSettingProperties | undefined>;
   /** Specifies the location of the resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Contains resource tags defined as key/value pairs. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Gets or sets the SKU of the resource. */
@@ -371,7 +371,7 @@ export declare class Connection extends $CustomResource {
   /** Client Id associated with the Connection Setting. */
   readonly clientId: $Output<string | undefined>;
   /** Setting Id set by the service for the Connection Setting. */
-  readonly settingId: $Output<string | undefined>;
+  readonly settingId: $Output<string>;
   /** Client Secret associated with the Connection Setting */
   readonly clientSecret: $Output<string | undefined>;
   /** Scopes associated with the Connection Setting */
@@ -441,7 +441,7 @@ export interface ConnectionState {
   connectionName: string;
   type: "Microsoft.BotService/botServices/connections";
   properties?: outputs.ConnectionSettingProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   sku?: outputs.Sku;
   kind?: "sdk" | "designer" | "bot" | "function" | "azurebot" | (string & {});
@@ -449,7 +449,7 @@ export interface ConnectionState {
   zones?: string[];
   name?: string;
   clientId?: string;
-  settingId?: string;
+  settingId: string;
   clientSecret?: string;
   scopes?: string;
   serviceProviderId?: string;
@@ -491,7 +491,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   /** Group ids */
   readonly groupIds: $Output<string[] | undefined>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
@@ -532,7 +532,7 @@ export interface PrivateEndpointConnectionState {
   properties?: outputs.PrivateEndpointConnectionProperties;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
   groupIds?: string[];
 }
 /**
@@ -609,6 +609,15 @@ export declare const createBotServiceEmailSignInUrlOutput: typeof createBotServi
 export declare const listChannelWithKeysOutput: typeof listChannelWithKeys;
 export declare const regeneratekeysChannelOutput: typeof regeneratekeysChannel;
 export declare const listConnectionWithSecretsOutput: typeof listConnectionWithSecrets;
+// Pulumi's names for what each function and lookup returns.
+export type GetBotServiceResult = BotServiceState;
+export type GetChannelResult = ChannelState;
+export type GetConnectionResult = ConnectionState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type CreateBotServiceEmailSignInUrlResult = outputs.CreateEmailSignInUrlResponse;
+export type ListChannelWithKeysResult = outputs.ListChannelWithKeysResponse;
+export type RegeneratekeysChannelResult = outputs.BotChannel;
+export type ListConnectionWithSecretsResult = outputs.ConnectionSetting;
 
 export declare namespace inputs {
   interface AcsChatChannel {
@@ -620,6 +629,8 @@ export declare namespace inputs {
     properties?: inputs.AlexaChannelProperties;
     /** The channel name */
     channelName: "AlexaChannel";
+    alexaSkillId?: string;
+    isEnabled?: boolean;
   }
   interface AlexaChannelProperties {
     /** The Alexa skill Id */
@@ -740,6 +751,13 @@ export declare namespace inputs {
     kind?: "sdk" | "designer" | "bot" | "function" | "azurebot" | (string & {});
     /** Entity Tag. */
     etag?: string;
+    clientId?: string;
+    clientSecret?: string;
+    scopes?: string;
+    serviceProviderId?: string;
+    serviceProviderDisplayName?: string;
+    parameters?: inputs.ConnectionSettingParameter[];
+    provisioningState?: string;
   }
   interface ConnectionSettingParameter {
     /** Key for the Connection Setting Parameter. */
@@ -772,6 +790,7 @@ export declare namespace inputs {
     location?: string;
     /** The set of properties specific to sign in url */
     properties?: inputs.CreateEmailSignInUrlResponseProperties;
+    url?: string;
   }
   interface CreateEmailSignInUrlResponseProperties {
     /** Sign in url. */
@@ -782,6 +801,10 @@ export declare namespace inputs {
     properties?: inputs.DirectLineChannelProperties;
     /** The channel name */
     channelName: "DirectLineChannel";
+    sites?: inputs.DirectLineSite[];
+    extensionKey1?: string;
+    extensionKey2?: string;
+    DirectLineEmbedCode?: string;
   }
   interface DirectLineChannelProperties {
     /** The list of Direct Line sites */
@@ -830,6 +853,13 @@ export declare namespace inputs {
     properties?: inputs.DirectLineSpeechChannelProperties;
     /** The channel name */
     channelName: "DirectLineSpeechChannel";
+    cognitiveServiceResourceId?: string;
+    cognitiveServiceRegion?: string;
+    cognitiveServiceSubscriptionKey?: string;
+    isEnabled?: boolean;
+    customVoiceDeploymentId?: string;
+    customSpeechModelId?: string;
+    isDefaultBotForCogSvcAccount?: boolean;
   }
   interface DirectLineSpeechChannelProperties {
     /** The cognitive service id with this channel registration. */
@@ -852,6 +882,11 @@ export declare namespace inputs {
     properties?: inputs.EmailChannelProperties;
     /** The channel name */
     channelName: "EmailChannel";
+    emailAddress?: string;
+    authMethod?: number;
+    password?: string;
+    magicCode?: string;
+    isEnabled?: boolean;
   }
   interface EmailChannelProperties {
     /** The email address */
@@ -870,6 +905,10 @@ export declare namespace inputs {
     properties?: inputs.FacebookChannelProperties;
     /** The channel name */
     channelName: "FacebookChannel";
+    pages?: inputs.FacebookPage[];
+    appId?: string;
+    appSecret?: string;
+    isEnabled?: boolean;
   }
   interface FacebookChannelProperties {
     /** The list of Facebook pages */
@@ -892,6 +931,10 @@ export declare namespace inputs {
     properties?: inputs.KikChannelProperties;
     /** The channel name */
     channelName: "KikChannel";
+    userName?: string;
+    apiKey?: string;
+    isValidated?: boolean;
+    isEnabled?: boolean;
   }
   interface KikChannelProperties {
     /** The Kik user name */
@@ -908,6 +951,7 @@ export declare namespace inputs {
     properties?: inputs.LineChannelProperties;
     /** The channel name */
     channelName: "LineChannel";
+    lineRegistrations?: inputs.LineRegistration[];
   }
   interface LineChannelProperties {
     /** The list of line channel registrations */
@@ -962,6 +1006,33 @@ export declare namespace inputs {
     kind?: "sdk" | "designer" | "bot" | "function" | "azurebot" | (string & {});
     /** Entity Tag. */
     etag?: string;
+    displayName?: string;
+    description?: string;
+    iconUrl?: string;
+    endpoint?: string;
+    allSettings?: inputs.BotPropertiesAllSettings;
+    parameters?: inputs.BotPropertiesParameters;
+    manifestUrl?: string;
+    msaAppType?: "UserAssignedMSI" | "SingleTenant" | "MultiTenant" | (string & {});
+    msaAppId?: string;
+    msaAppTenantId?: string;
+    msaAppMSIResourceId?: string;
+    developerAppInsightKey?: string;
+    developerAppInsightsApiKey?: string;
+    developerAppInsightsApplicationId?: string;
+    luisAppIds?: string[];
+    luisKey?: string;
+    isCmekEnabled?: boolean;
+    cmekKeyVaultUrl?: string;
+    tenantId?: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    isStreamingSupported?: boolean;
+    disableLocalAuth?: boolean;
+    schemaTransformationVersion?: string;
+    storageResourceId?: string;
+    openWithHint?: string;
+    appPasswordHint?: string;
+    publishingCredentials?: string;
   }
   interface MicrosoftBotServiceBotServicesChannels {
     /** The resource name */
@@ -994,18 +1065,34 @@ export declare namespace inputs {
     kind?: "sdk" | "designer" | "bot" | "function" | "azurebot" | (string & {});
     /** Entity Tag. */
     etag?: string;
+    clientId?: string;
+    clientSecret?: string;
+    scopes?: string;
+    serviceProviderId?: string;
+    serviceProviderDisplayName?: string;
+    parameters?: inputs.ConnectionSettingParameter[];
+    provisioningState?: string;
   }
   interface MicrosoftBotServiceBotServicesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    groupIds?: string[];
   }
   interface MsTeamsChannel {
     /** The set of properties specific to Microsoft Teams channel resource */
     properties?: inputs.MsTeamsChannelProperties;
     /** The channel name */
     channelName: "MsTeamsChannel";
+    enableCalling?: boolean;
+    callingWebhook?: string;
+    isEnabled?: boolean;
+    incomingCallRoute?: string;
+    deploymentEnvironment?: string;
+    acceptedTerms?: boolean;
   }
   interface MsTeamsChannelProperties {
     /** Enable calling for Microsoft Teams channel */
@@ -1033,6 +1120,9 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    groupIds?: string[];
   }
   interface PrivateEndpointConnectionProperties {
     /** The resource of private end point. */
@@ -1102,6 +1192,16 @@ export declare namespace inputs {
     properties?: inputs.SkypeChannelProperties;
     /** The channel name */
     channelName: "SkypeChannel";
+    enableMessaging?: boolean;
+    enableMediaCards?: boolean;
+    enableVideo?: boolean;
+    enableCalling?: boolean;
+    enableScreenSharing?: boolean;
+    enableGroups?: boolean;
+    groupsMode?: string;
+    callingWebHook?: string;
+    incomingCallRoute?: string;
+    isEnabled?: boolean;
   }
   interface SkypeChannelProperties {
     /** Enable messaging for Skype channel */
@@ -1130,6 +1230,14 @@ export declare namespace inputs {
     properties?: inputs.SlackChannelProperties;
     /** The channel name */
     channelName: "SlackChannel";
+    clientId?: string;
+    clientSecret?: string;
+    verificationToken?: string;
+    scopes?: string;
+    landingPageUrl?: string;
+    registerBeforeOAuthFlow?: boolean;
+    signingSecret?: string;
+    isEnabled?: boolean;
   }
   interface SlackChannelProperties {
     /** The Slack client id */
@@ -1154,6 +1262,11 @@ export declare namespace inputs {
     properties?: inputs.SmsChannelProperties;
     /** The channel name */
     channelName: "SmsChannel";
+    phone?: string;
+    accountSID?: string;
+    authToken?: string;
+    isValidated?: boolean;
+    isEnabled?: boolean;
   }
   interface SmsChannelProperties {
     /** The Sms phone */
@@ -1172,6 +1285,9 @@ export declare namespace inputs {
     properties?: inputs.TelegramChannelProperties;
     /** The channel name */
     channelName: "TelegramChannel";
+    accessToken?: string;
+    isValidated?: boolean;
+    isEnabled?: boolean;
   }
   interface TelegramChannelProperties {
     /** The Telegram access token. Value only returned through POST to the action Channel List API, otherwise empty. */
@@ -1186,6 +1302,13 @@ export declare namespace inputs {
     properties?: inputs.TelephonyChannelProperties;
     /** The channel name */
     channelName: "TelephonyChannel";
+    phoneNumbers?: inputs.TelephonyPhoneNumbers[];
+    apiConfigurations?: inputs.TelephonyChannelResourceApiConfiguration[];
+    cognitiveServiceSubscriptionKey?: string;
+    cognitiveServiceRegion?: string;
+    defaultLocale?: string;
+    premiumSKU?: string;
+    isEnabled?: boolean;
   }
   interface TelephonyChannelProperties {
     /** The list of Telephony phone numbers */
@@ -1244,6 +1367,7 @@ export declare namespace inputs {
     properties?: inputs.WebChatChannelProperties;
     /** The channel name */
     channelName: "WebChatChannel";
+    sites?: inputs.WebChatSite[];
   }
   interface WebChatChannelProperties {
     /** The list of Web Chat sites */
@@ -1425,9 +1549,15 @@ export declare namespace outputs {
     isWebChatSpeechEnabled?: boolean;
     isWebchatPreviewEnabled?: boolean;
   }
-  type DirectLineSpeechChannel = inputs.DirectLineSpeechChannel;
+  interface DirectLineSpeechChannel {
+    properties?: outputs.DirectLineSpeechChannelProperties;
+    channelName: "DirectLineSpeechChannel";
+  }
   type DirectLineSpeechChannelProperties = inputs.DirectLineSpeechChannelProperties;
-  type EmailChannel = inputs.EmailChannel;
+  interface EmailChannel {
+    properties?: outputs.EmailChannelProperties;
+    channelName: "EmailChannel";
+  }
   type EmailChannelProperties = inputs.EmailChannelProperties;
   interface FacebookChannel {
     properties?: outputs.FacebookChannelProperties;
@@ -1442,7 +1572,10 @@ export declare namespace outputs {
     isEnabled: boolean;
   }
   type FacebookPage = inputs.FacebookPage;
-  type KikChannel = inputs.KikChannel;
+  interface KikChannel {
+    properties?: outputs.KikChannelProperties;
+    channelName: "KikChannel";
+  }
   type KikChannelProperties = inputs.KikChannelProperties;
   interface LineChannel {
     properties?: outputs.LineChannelProperties;
@@ -1522,7 +1655,10 @@ export declare namespace outputs {
     apiVersion?: "2022-09-15";
     properties?: outputs.PrivateEndpointConnectionProperties;
   }
-  type MsTeamsChannel = inputs.MsTeamsChannel;
+  interface MsTeamsChannel {
+    properties?: outputs.MsTeamsChannelProperties;
+    channelName: "MsTeamsChannel";
+  }
   type MsTeamsChannelProperties = inputs.MsTeamsChannelProperties;
   type Omnichannel = inputs.Omnichannel;
   type OutlookChannel = inputs.OutlookChannel;
@@ -1570,7 +1706,10 @@ export declare namespace outputs {
     name: "F0" | "S1" | (string & {});
     tier?: "Free" | "Standard" | (string & {});
   }
-  type SkypeChannel = inputs.SkypeChannel;
+  interface SkypeChannel {
+    properties?: outputs.SkypeChannelProperties;
+    channelName: "SkypeChannel";
+  }
   type SkypeChannelProperties = inputs.SkypeChannelProperties;
   interface SlackChannel {
     properties?: outputs.SlackChannelProperties;
@@ -1589,11 +1728,20 @@ export declare namespace outputs {
     signingSecret?: string;
     isEnabled: boolean;
   }
-  type SmsChannel = inputs.SmsChannel;
+  interface SmsChannel {
+    properties?: outputs.SmsChannelProperties;
+    channelName: "SmsChannel";
+  }
   type SmsChannelProperties = inputs.SmsChannelProperties;
-  type TelegramChannel = inputs.TelegramChannel;
+  interface TelegramChannel {
+    properties?: outputs.TelegramChannelProperties;
+    channelName: "TelegramChannel";
+  }
   type TelegramChannelProperties = inputs.TelegramChannelProperties;
-  type TelephonyChannel = inputs.TelephonyChannel;
+  interface TelephonyChannel {
+    properties?: outputs.TelephonyChannelProperties;
+    channelName: "TelephonyChannel";
+  }
   type TelephonyChannelProperties = inputs.TelephonyChannelProperties;
   type TelephonyChannelResourceApiConfiguration = inputs.TelephonyChannelResourceApiConfiguration;
   type TelephonyPhoneNumbers = inputs.TelephonyPhoneNumbers;

@@ -63,13 +63,13 @@ export declare class Redis extends $CustomResource {
   /** Optional: Specifies how availability zones are allocated to the Redis cache. 'Automatic' enables zone redundancy and Azure will automatically select zones based on regional availability and capacity. 'UserDefined' will select availability zones passed in by you using the 'zones' parameter. 'NoZones' will produce a non-zonal cache. If 'zonalAllocationPolicy' is not passed, it will be set to 'UserDefined' when zones are passed in, otherwise, it will be set to 'Automatic' in regions where zones are supported and 'NoZones' in regions where zones are not supported. */
   readonly zonalAllocationPolicy: $Output<"Automatic" | "UserDefined" | "NoZones" | (string & {}) | undefined>;
   /** Redis instance provisioning status. */
-  readonly provisioningState: $Output<"Creating" | "Deleting" | "Disabled" | "Failed" | "Linking" | "Provisioning" | "RecoveringScaleFailure" | "Scaling" | "Succeeded" | "Unlinking" | "Unprovisioning" | "Updating" | "ConfiguringAAD" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Deleting" | "Disabled" | "Failed" | "Linking" | "Provisioning" | "RecoveringScaleFailure" | "Scaling" | "Succeeded" | "Unlinking" | "Unprovisioning" | "Updating" | "ConfiguringAAD" | (string & {})>;
   /** Redis host name. */
-  readonly hostName: $Output<string | undefined>;
+  readonly hostName: $Output<string>;
   /** Redis non-SSL port. */
-  readonly port: $Output<number | undefined>;
+  readonly port: $Output<number>;
   /** Redis SSL port. */
-  readonly sslPort: $Output<number | undefined>;
+  readonly sslPort: $Output<number>;
   /** The keys of the Redis cache - not set if this object is not the response to Create or Update redis cache */
   readonly accessKeys: $Output<outputs.RedisAccessKeys | undefined>;
   /** List of the linked servers associated with the cache */
@@ -162,10 +162,10 @@ export interface RedisState {
   updateChannel?: "Stable" | "Preview" | (string & {});
   disableAccessKeyAuthentication?: boolean;
   zonalAllocationPolicy?: "Automatic" | "UserDefined" | "NoZones" | (string & {});
-  provisioningState?: "Creating" | "Deleting" | "Disabled" | "Failed" | "Linking" | "Provisioning" | "RecoveringScaleFailure" | "Scaling" | "Succeeded" | "Unlinking" | "Unprovisioning" | "Updating" | "ConfiguringAAD" | (string & {});
-  hostName?: string;
-  port?: number;
-  sslPort?: number;
+  provisioningState: "Creating" | "Deleting" | "Disabled" | "Failed" | "Linking" | "Provisioning" | "RecoveringScaleFailure" | "Scaling" | "Succeeded" | "Unlinking" | "Unprovisioning" | "Updating" | "ConfiguringAAD" | (string & {});
+  hostName: string;
+  port: number;
+  sslPort: number;
   accessKeys?: outputs.RedisAccessKeys;
   linkedServers?: outputs.RedisLinkedServer[];
   instances?: outputs.RedisInstanceDetails[];
@@ -201,9 +201,9 @@ export declare class AccessPolicy extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of access policy */
-  readonly provisioningState: $Output<"Updating" | "Succeeded" | "Deleting" | "Deleted" | "Canceled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Updating" | "Succeeded" | "Deleting" | "Deleted" | "Canceled" | "Failed" | (string & {})>;
   /** Built-In or Custom access policy */
-  readonly type: $Output<"Custom" | "BuiltIn" | (string & {}) | undefined>;
+  readonly type: $Output<"Custom" | "BuiltIn" | (string & {})>;
   /** Permissions for the access policy. Learn how to configure permissions at https://aka.ms/redis/AADPreRequisites */
   readonly permissions: $Output<string>;
   constructor(name: string, args: AccessPolicyArgs, opts?: $Options);
@@ -238,8 +238,8 @@ export interface AccessPolicyState {
   name: string;
   properties?: outputs.RedisCacheAccessPolicyProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Updating" | "Succeeded" | "Deleting" | "Deleted" | "Canceled" | "Failed" | (string & {});
-  type?: "Custom" | "BuiltIn" | (string & {});
+  provisioningState: "Updating" | "Succeeded" | "Deleting" | "Deleted" | "Canceled" | "Failed" | (string & {});
+  type: "Custom" | "BuiltIn" | (string & {});
   permissions: string;
 }
 /**
@@ -274,7 +274,7 @@ export declare class AccessPolicyAssignment extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of an access policy assignment set */
-  readonly provisioningState: $Output<"Updating" | "Succeeded" | "Deleting" | "Deleted" | "Canceled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Updating" | "Succeeded" | "Deleting" | "Deleted" | "Canceled" | "Failed" | (string & {})>;
   /** Object Id to assign access policy to */
   readonly objectId: $Output<string>;
   /** User friendly name for object id. Also represents username for token based authentication */
@@ -318,7 +318,7 @@ export interface AccessPolicyAssignmentState {
   type: "Microsoft.Cache/redis/accessPolicyAssignments";
   properties?: outputs.RedisCacheAccessPolicyAssignmentProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Updating" | "Succeeded" | "Deleting" | "Deleted" | "Canceled" | "Failed" | (string & {});
+  provisioningState: "Updating" | "Succeeded" | "Deleting" | "Deleted" | "Canceled" | "Failed" | (string & {});
   objectId: string;
   objectIdAlias: string;
   accessPolicyName: string;
@@ -434,11 +434,11 @@ export declare class LinkedServer extends $CustomResource {
   /** Role of the linked server. */
   readonly serverRole: $Output<"Primary" | "Secondary">;
   /** The unchanging DNS name which will always point to current geo-primary cache among the linked redis caches for seamless Geo Failover experience. */
-  readonly geoReplicatedPrimaryHostName: $Output<string | undefined>;
+  readonly geoReplicatedPrimaryHostName: $Output<string>;
   /** The changing DNS name that resolves to the current geo-primary cache among the linked redis caches before or after the Geo Failover. */
-  readonly primaryHostName: $Output<string | undefined>;
+  readonly primaryHostName: $Output<string>;
   /** Terminal state of the link between primary and secondary redis cache. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: LinkedServerArgs, opts?: $Options);
 }
 
@@ -479,9 +479,9 @@ export interface LinkedServerState {
   linkedRedisCacheId: string;
   linkedRedisCacheLocation: string;
   serverRole: "Primary" | "Secondary";
-  geoReplicatedPrimaryHostName?: string;
-  primaryHostName?: string;
-  provisioningState?: string;
+  geoReplicatedPrimaryHostName: string;
+  primaryHostName: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.Cache/redis/linkedServers` without managing it (GET, api-version 2024-11-01); undefined when it does not exist.
@@ -513,7 +513,7 @@ export declare class PatchSchedule extends $CustomResource {
   /** List of patch schedules for a Redis cache. */
   readonly properties: $Output<outputs.ScheduleEntries>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** List of patch schedules for a Redis cache. */
@@ -550,7 +550,7 @@ export interface PatchScheduleState {
   name: "default" | (string & {});
   type: "Microsoft.Cache/redis/patchSchedules";
   properties: outputs.ScheduleEntries;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   scheduleEntries: outputs.ScheduleEntry[];
 }
@@ -592,7 +592,7 @@ export declare class RedisPrivateEndpointConnection extends $CustomResource {
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: RedisPrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -631,7 +631,7 @@ export interface RedisPrivateEndpointConnectionState {
   groupIds?: string[];
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Cache/redis/privateEndpointConnections` without managing it (GET, api-version 2024-11-01); undefined when it does not exist.
@@ -659,7 +659,7 @@ export declare class RedisEnterprise extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Cache/redisEnterprise">;
   /** Distinguishes the kind of cluster. Read-only. */
-  readonly kind: $Output<"v1" | "v2" | (string & {}) | undefined>;
+  readonly kind: $Output<"v1" | "v2" | (string & {})>;
   /** The SKU to create, which affects price, performance, and features. */
   readonly sku: $Output<outputs.Sku2>;
   /** The Availability Zones where this cluster will be deployed. */
@@ -681,15 +681,15 @@ export declare class RedisEnterprise extends $CustomResource {
   /** Encryption-at-rest configuration for the cluster. */
   readonly encryption: $Output<outputs.ClusterPropertiesEncryption | undefined>;
   /** DNS name of the cluster endpoint */
-  readonly hostName: $Output<string | undefined>;
+  readonly hostName: $Output<string>;
   /** Current provisioning status of the cluster */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Explains the current redundancy strategy of the cluster, which affects the expected SLA. */
-  readonly redundancyMode: $Output<"None" | "LR" | "ZR" | (string & {}) | undefined>;
+  readonly redundancyMode: $Output<"None" | "LR" | "ZR" | (string & {})>;
   /** Current resource status of the cluster */
-  readonly resourceState: $Output<"Running" | "Creating" | "CreateFailed" | "Updating" | "UpdateFailed" | "Deleting" | "DeleteFailed" | "Enabling" | "EnableFailed" | "Disabling" | "DisableFailed" | "Disabled" | "Scaling" | "ScalingFailed" | "Moving" | (string & {}) | undefined>;
+  readonly resourceState: $Output<"Running" | "Creating" | "CreateFailed" | "Updating" | "UpdateFailed" | "Deleting" | "DeleteFailed" | "Enabling" | "EnableFailed" | "Disabling" | "DisableFailed" | "Disabled" | "Scaling" | "ScalingFailed" | "Moving" | (string & {})>;
   /** Version of redis the cluster supports, e.g. '6' */
-  readonly redisVersion: $Output<string | undefined>;
+  readonly redisVersion: $Output<string>;
   /** List of private endpoint connections associated with the specified Redis Enterprise cluster */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection2[] | undefined>;
   constructor(name: string, args: RedisEnterpriseArgs, opts?: $Options);
@@ -735,7 +735,7 @@ export interface RedisEnterpriseState {
   redisEnterpriseName: string;
   name: string;
   type: "Microsoft.Cache/redisEnterprise";
-  kind?: "v1" | "v2" | (string & {});
+  kind: "v1" | "v2" | (string & {});
   sku: outputs.Sku2;
   zones?: string[];
   identity?: outputs.ManagedServiceIdentity;
@@ -746,11 +746,11 @@ export interface RedisEnterpriseState {
   highAvailability?: "Enabled" | "Disabled" | (string & {});
   minimumTlsVersion?: "1.0" | "1.1" | "1.2" | (string & {});
   encryption?: outputs.ClusterPropertiesEncryption;
-  hostName?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  redundancyMode?: "None" | "LR" | "ZR" | (string & {});
-  resourceState?: "Running" | "Creating" | "CreateFailed" | "Updating" | "UpdateFailed" | "Deleting" | "DeleteFailed" | "Enabling" | "EnableFailed" | "Disabling" | "DisableFailed" | "Disabled" | "Scaling" | "ScalingFailed" | "Moving" | (string & {});
-  redisVersion?: string;
+  hostName: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  redundancyMode: "None" | "LR" | "ZR" | (string & {});
+  resourceState: "Running" | "Creating" | "CreateFailed" | "Updating" | "UpdateFailed" | "Deleting" | "DeleteFailed" | "Enabling" | "EnableFailed" | "Disabling" | "DisableFailed" | "Disabled" | "Scaling" | "ScalingFailed" | "Moving" | (string & {});
+  redisVersion: string;
   privateEndpointConnections?: outputs.PrivateEndpointConnection2[];
 }
 /**
@@ -789,9 +789,9 @@ export declare class Database extends $CustomResource {
   /** TCP port of the database endpoint. Specified at create time. Defaults to an available port. */
   readonly port: $Output<number | undefined>;
   /** Current provisioning status of the database */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Current resource status of the database */
-  readonly resourceState: $Output<"Running" | "Creating" | "CreateFailed" | "Updating" | "UpdateFailed" | "Deleting" | "DeleteFailed" | "Enabling" | "EnableFailed" | "Disabling" | "DisableFailed" | "Disabled" | "Scaling" | "ScalingFailed" | "Moving" | (string & {}) | undefined>;
+  readonly resourceState: $Output<"Running" | "Creating" | "CreateFailed" | "Updating" | "UpdateFailed" | "Deleting" | "DeleteFailed" | "Enabling" | "EnableFailed" | "Disabling" | "DisableFailed" | "Disabled" | "Scaling" | "ScalingFailed" | "Moving" | (string & {})>;
   /** Clustering policy - default is OSSCluster. This property can be updated only if the current value is NoCluster. If the value is OSSCluster or EnterpriseCluster, it cannot be updated without deleting the database. */
   readonly clusteringPolicy: $Output<"EnterpriseCluster" | "OSSCluster" | "NoCluster" | (string & {}) | undefined>;
   /** Redis eviction policy - default is VolatileLRU */
@@ -803,7 +803,7 @@ export declare class Database extends $CustomResource {
   /** Optional set of properties to configure geo replication for this database. */
   readonly geoReplication: $Output<outputs.DatabasePropertiesGeoReplication | undefined>;
   /** Version of Redis the database is running on, e.g. '6.0' */
-  readonly redisVersion: $Output<string | undefined>;
+  readonly redisVersion: $Output<string>;
   /** Option to defer upgrade when newest version is released - default is NotDeferred. Learn more: https://aka.ms/redisversionupgrade */
   readonly deferUpgrade: $Output<"Deferred" | "NotDeferred" | (string & {}) | undefined>;
   /** This property can be Enabled/Disabled to allow or deny access with the current access keys. Can be updated even after database is created. */
@@ -859,14 +859,14 @@ export interface DatabaseState {
   systemData?: outputs.SystemData;
   clientProtocol?: "Encrypted" | "Plaintext" | (string & {});
   port?: number;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  resourceState?: "Running" | "Creating" | "CreateFailed" | "Updating" | "UpdateFailed" | "Deleting" | "DeleteFailed" | "Enabling" | "EnableFailed" | "Disabling" | "DisableFailed" | "Disabled" | "Scaling" | "ScalingFailed" | "Moving" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceState: "Running" | "Creating" | "CreateFailed" | "Updating" | "UpdateFailed" | "Deleting" | "DeleteFailed" | "Enabling" | "EnableFailed" | "Disabling" | "DisableFailed" | "Disabled" | "Scaling" | "ScalingFailed" | "Moving" | (string & {});
   clusteringPolicy?: "EnterpriseCluster" | "OSSCluster" | "NoCluster" | (string & {});
   evictionPolicy?: "AllKeysLFU" | "AllKeysLRU" | "AllKeysRandom" | "VolatileLRU" | "VolatileLFU" | "VolatileTTL" | "VolatileRandom" | "NoEviction" | (string & {});
   persistence?: outputs.Persistence;
   modules?: outputs.Module[];
   geoReplication?: outputs.DatabasePropertiesGeoReplication;
-  redisVersion?: string;
+  redisVersion: string;
   deferUpgrade?: "Deferred" | "NotDeferred" | (string & {});
   accessKeysAuthentication?: "Disabled" | "Enabled" | (string & {});
 }
@@ -902,7 +902,7 @@ export declare class DatabaseAccessPolicyAssignment extends $CustomResource {
   /** Properties of the access policy assignment. */
   readonly properties: $Output<outputs.AccessPolicyAssignmentProperties | undefined>;
   /** Current provisioning status of the access policy assignment. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Name of access policy under specific access policy assignment. Only "default" policy is supported for now. */
   readonly accessPolicyName: $Output<string>;
   /** The user associated with the access policy. */
@@ -945,7 +945,7 @@ export interface DatabaseAccessPolicyAssignmentState {
   name: string;
   type: "Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments";
   properties?: outputs.AccessPolicyAssignmentProperties;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   accessPolicyName: string;
   user: outputs.AccessPolicyAssignmentPropertiesUser;
 }
@@ -983,7 +983,7 @@ export declare class RedisEnterprisePrivateEndpointConnection extends $CustomRes
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: RedisEnterprisePrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -1020,7 +1020,7 @@ export interface RedisEnterprisePrivateEndpointConnectionState {
   properties?: outputs.PrivateEndpointConnectionProperties2;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Cache/redisEnterprise/privateEndpointConnections` without managing it (GET, api-version 2025-07-01); undefined when it does not exist.
@@ -1151,6 +1151,25 @@ export declare const regenerateRedisKeyOutput: typeof regenerateRedisKey;
 export declare const listRedisEnterpriseSkusForScalingOutput: typeof listRedisEnterpriseSkusForScaling;
 export declare const listDatabaseKeysOutput: typeof listDatabaseKeys;
 export declare const regenerateDatabaseKeyOutput: typeof regenerateDatabaseKey;
+// Pulumi's names for what each function and lookup returns.
+export type GetRedisResult = RedisState;
+export type GetAccessPolicyResult = AccessPolicyState;
+export type GetAccessPolicyAssignmentResult = AccessPolicyAssignmentState;
+export type GetFirewallRuleResult = FirewallRuleState;
+export type GetLinkedServerResult = LinkedServerState;
+export type GetPatchScheduleResult = PatchScheduleState;
+export type GetRedisPrivateEndpointConnectionResult = RedisPrivateEndpointConnectionState;
+export type GetRedisEnterpriseResult = RedisEnterpriseState;
+export type GetDatabaseResult = DatabaseState;
+export type GetDatabaseAccessPolicyAssignmentResult = DatabaseAccessPolicyAssignmentState;
+export type GetRedisEnterprisePrivateEndpointConnectionResult = RedisEnterprisePrivateEndpointConnectionState;
+export type FlushRedisResult = outputs.OperationStatusResult;
+export type ForceRedisRebootResult = outputs.RedisForceRebootResponse;
+export type ListRedisKeysResult = outputs.RedisAccessKeys;
+export type RegenerateRedisKeyResult = outputs.RedisAccessKeys;
+export type ListRedisEnterpriseSkusForScalingResult = outputs.SkuDetailsList;
+export type ListDatabaseKeysResult = outputs.AccessKeys;
+export type RegenerateDatabaseKeyResult = outputs.AccessKeys;
 
 export declare namespace inputs {
   type AccessKeys = { [key: string]: any };
@@ -1232,7 +1251,7 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Redis cache properties. */
-    properties: inputs.RedisCreatePropertiesOrRedisProperties;
+    properties?: inputs.RedisCreatePropertiesOrRedisProperties;
     /** A list of availability zones denoting where the resource needs to come from. */
     zones?: string[];
     /** The geo-location where the resource lives */
@@ -1241,42 +1260,69 @@ export declare namespace inputs {
     tags?: inputs.RedisCreateParametersTags;
     /** The identity of the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    sku?: inputs.Sku;
+    subnetId?: string;
+    staticIP?: string;
+    redisConfiguration?: inputs.RedisCommonPropertiesRedisConfiguration;
+    redisVersion?: string;
+    enableNonSslPort?: boolean;
+    replicasPerMaster?: number;
+    replicasPerPrimary?: number;
+    tenantSettings?: inputs.RedisCommonPropertiesTenantSettings;
+    shardCount?: number;
+    minimumTlsVersion?: "1.0" | "1.1" | "1.2" | (string & {});
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    updateChannel?: "Stable" | "Preview" | (string & {});
+    disableAccessKeyAuthentication?: boolean;
+    zonalAllocationPolicy?: "Automatic" | "UserDefined" | "NoZones" | (string & {});
   }
   interface MicrosoftCacheRedisAccessPolicies {
     /** The resource name */
     name: string;
     /** Properties of an access policy. */
     properties?: inputs.RedisCacheAccessPolicyProperties;
+    permissions?: string;
   }
   interface MicrosoftCacheRedisAccessPolicyAssignments {
     /** The resource name */
     name: string;
     /** Properties of an access policy assignment */
     properties?: inputs.RedisCacheAccessPolicyAssignmentProperties;
+    objectId?: string;
+    objectIdAlias?: string;
+    accessPolicyName?: string;
   }
   interface MicrosoftCacheRedisFirewallRules {
     /** The resource name */
     name: string;
     /** redis cache firewall rule properties */
-    properties: inputs.RedisFirewallRuleProperties;
+    properties?: inputs.RedisFirewallRuleProperties;
+    startIP?: string;
+    endIP?: string;
   }
   interface MicrosoftCacheRedisLinkedServers {
     /** The resource name */
     name: string;
     /** Properties required to create a linked server. */
-    properties: inputs.RedisLinkedServerCreatePropertiesOrRedisLinkedServerProperties;
+    properties?: inputs.RedisLinkedServerCreatePropertiesOrRedisLinkedServerProperties;
+    linkedRedisCacheId?: string;
+    linkedRedisCacheLocation?: string;
+    serverRole?: "Primary" | "Secondary";
   }
   interface MicrosoftCacheRedisPatchSchedules {
     /** The resource name */
     name: "default" | (string & {});
     /** List of patch schedules for a Redis cache. */
-    properties: inputs.ScheduleEntries;
+    properties?: inputs.ScheduleEntries;
+    scheduleEntries?: inputs.ScheduleEntry[];
   }
   interface MicrosoftCacheRedisPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftCacheRedisEnterprise {
     /** The resource name */
@@ -1293,24 +1339,41 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    highAvailability?: "Enabled" | "Disabled" | (string & {});
+    minimumTlsVersion?: "1.0" | "1.1" | "1.2" | (string & {});
+    encryption?: inputs.ClusterPropertiesEncryption;
   }
   interface MicrosoftCacheRedisEnterpriseDatabases {
     /** The resource name */
     name: string;
     /** Other properties of the database. */
     properties?: inputs.DatabaseCreateProperties;
+    clientProtocol?: "Encrypted" | "Plaintext" | (string & {});
+    port?: number;
+    clusteringPolicy?: "EnterpriseCluster" | "OSSCluster" | "NoCluster" | (string & {});
+    evictionPolicy?: "AllKeysLFU" | "AllKeysLRU" | "AllKeysRandom" | "VolatileLRU" | "VolatileLFU" | "VolatileTTL" | "VolatileRandom" | "NoEviction" | (string & {});
+    persistence?: inputs.Persistence;
+    modules?: inputs.Module[];
+    geoReplication?: inputs.DatabasePropertiesGeoReplication;
+    deferUpgrade?: "Deferred" | "NotDeferred" | (string & {});
+    accessKeysAuthentication?: "Disabled" | "Enabled" | (string & {});
   }
   interface MicrosoftCacheRedisEnterpriseDatabasesAccessPolicyAssignments {
     /** The resource name */
     name: string;
     /** Properties of the access policy assignment. */
     properties?: inputs.AccessPolicyAssignmentProperties;
+    accessPolicyName?: string;
+    user?: inputs.AccessPolicyAssignmentPropertiesUser;
   }
   interface MicrosoftCacheRedisEnterprisePrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties2;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface Module {
     /** The name of the module, e.g. 'RedisBloom', 'RediSearch', 'RedisTimeSeries' */
@@ -1350,6 +1413,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */
@@ -1366,6 +1431,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection2 {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties2;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateLinkServiceConnectionState {
     /** Indicates whether the connection has been Approved/Rejected/Removed by the owner of the service. */

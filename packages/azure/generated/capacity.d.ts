@@ -20,7 +20,7 @@ export declare class ReservationOrder extends $CustomResource {
   readonly type: $Output<"Microsoft.Capacity/reservationOrders">;
   /** Properties of reservation purchase request */
   readonly properties: $Output<outputs.PurchaseRequestPropertiesOrReservationOrderProperties | undefined>;
-  readonly etag: $Output<number | undefined>;
+  readonly etag: $Output<number>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Represent the term of reservation. */
@@ -32,19 +32,19 @@ export declare class ReservationOrder extends $CustomResource {
   /** This is the date-time when the Azure hybrid benefit needs to be reviewed. */
   readonly reviewDateTime: $Output<string | undefined>;
   /** This is the DateTime when the reservation was initially requested for purchase. */
-  readonly requestDateTime: $Output<string | undefined>;
+  readonly requestDateTime: $Output<string>;
   /** This is the DateTime when the reservation was created. */
-  readonly createdDateTime: $Output<string | undefined>;
+  readonly createdDateTime: $Output<string>;
   /** This is the date when the reservation will expire. */
-  readonly expiryDate: $Output<string | undefined>;
+  readonly expiryDate: $Output<string>;
   /** This is the date-time when the reservation will expire. */
-  readonly expiryDateTime: $Output<string | undefined>;
+  readonly expiryDateTime: $Output<string>;
   /** This is the DateTime when the reservation benefit started. */
-  readonly benefitStartTime: $Output<string | undefined>;
+  readonly benefitStartTime: $Output<string>;
   /** Total Quantity of the skus purchased in the reservation. */
-  readonly originalQuantity: $Output<number | undefined>;
+  readonly originalQuantity: $Output<number>;
   /** Current state of the reservation. */
-  readonly provisioningState: $Output<"Creating" | "PendingResourceHold" | "ConfirmedResourceHold" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "BillingFailed" | "Failed" | "Split" | "Merged" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "PendingResourceHold" | "ConfirmedResourceHold" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "BillingFailed" | "Failed" | "Split" | "Merged" | (string & {})>;
   /** Information describing the type of billing plan for this reservation. */
   readonly planInformation: $Output<outputs.ReservationOrderBillingPlanInformation | undefined>;
   readonly reservations: $Output<outputs.ReservationResponse[] | undefined>;
@@ -98,19 +98,19 @@ export interface ReservationOrderState {
   name: string;
   type: "Microsoft.Capacity/reservationOrders";
   properties?: outputs.PurchaseRequestPropertiesOrReservationOrderProperties;
-  etag?: number;
+  etag: number;
   systemData?: outputs.SystemData;
   term?: "P1Y" | "P3Y" | "P5Y" | (string & {});
   billingPlan?: "Upfront" | "Monthly" | (string & {});
   displayName?: string;
   reviewDateTime?: string;
-  requestDateTime?: string;
-  createdDateTime?: string;
-  expiryDate?: string;
-  expiryDateTime?: string;
-  benefitStartTime?: string;
-  originalQuantity?: number;
-  provisioningState?: "Creating" | "PendingResourceHold" | "ConfirmedResourceHold" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "BillingFailed" | "Failed" | "Split" | "Merged" | (string & {});
+  requestDateTime: string;
+  createdDateTime: string;
+  expiryDate: string;
+  expiryDateTime: string;
+  benefitStartTime: string;
+  originalQuantity: number;
+  provisioningState: "Creating" | "PendingResourceHold" | "ConfirmedResourceHold" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "BillingFailed" | "Failed" | "Split" | "Merged" | (string & {});
   planInformation?: outputs.ReservationOrderBillingPlanInformation;
   reservations?: outputs.ReservationResponse[];
 }
@@ -135,10 +135,10 @@ export interface ReservationState {
   name: string;
   type: "Microsoft.Capacity/reservationOrders/reservations";
   properties?: outputs.ReservationsProperties;
-  location?: string;
-  etag?: number;
+  location: string;
+  etag: number;
   sku?: outputs.SkuName;
-  kind?: "Microsoft.Compute";
+  kind: "Microsoft.Compute";
   systemData?: outputs.SystemData;
   reservedResourceType?: "VirtualMachines" | "SqlDatabases" | "SuseLinux" | "CosmosDb" | "RedHat" | "SqlDataWarehouse" | "VMwareCloudSimple" | "RedHatOsa" | "Databricks" | "AppService" | "ManagedDisk" | "BlockBlob" | "RedisCache" | "AzureDataExplorer" | "MySql" | "MariaDb" | "PostgreSql" | "DedicatedHost" | "SapHana" | "SqlAzureHybridBenefit" | "AVS" | "DataFactory" | "NetAppStorage" | "AzureFiles" | "SqlEdge" | "VirtualMachineSoftware" | (string & {});
   instanceFlexibility?: "On" | "Off" | (string & {});
@@ -151,15 +151,15 @@ export interface ReservationState {
   provisioningState?: "Creating" | "PendingResourceHold" | "ConfirmedResourceHold" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "BillingFailed" | "Failed" | "Split" | "Merged" | (string & {});
   effectiveDateTime?: string;
   benefitStartTime?: string;
-  lastUpdatedDateTime?: string;
+  lastUpdatedDateTime: string;
   expiryDate?: string;
   expiryDateTime?: string;
   reviewDateTime?: string;
   skuDescription?: string;
   extendedStatusInfo?: outputs.ExtendedStatusInfo;
   billingPlan?: "Upfront" | "Monthly" | (string & {});
-  displayProvisioningState?: string;
-  provisioningSubState?: string;
+  displayProvisioningState: string;
+  provisioningSubState: string;
   purchaseDate?: string;
   purchaseDateTime?: string;
   splitProperties?: outputs.ReservationSplitProperties;
@@ -172,8 +172,8 @@ export interface ReservationState {
   renewDestination?: string;
   renewProperties?: outputs.RenewPropertiesResponse;
   term?: "P1Y" | "P3Y" | "P5Y" | (string & {});
-  userFriendlyAppliedScopeType?: string;
-  userFriendlyRenewState?: string;
+  userFriendlyAppliedScopeType: string;
+  userFriendlyRenewState: string;
   utilization?: outputs.ReservationsPropertiesUtilization;
 }
 /**
@@ -286,6 +286,15 @@ export declare const mergeReservationOrderOutput: typeof mergeReservationOrder;
 export declare const returnReservationOrderOutput: typeof returnReservationOrder;
 export declare const splitReservationOrderOutput: typeof splitReservationOrder;
 export declare const availableReservationScopesOutput: typeof availableReservationScopes;
+// Pulumi's names for what each function and lookup returns.
+export type GetReservationOrderResult = ReservationOrderState;
+export type GetReservationResult = ReservationState;
+export type CalculateReservationOrderRefundResult = outputs.CalculateRefundResponse;
+export type ChangeReservationOrderDirectoryResult = outputs.ChangeDirectoryResponse;
+export type MergeReservationOrderResult = outputs.ReservationResponse[];
+export type ReturnReservationOrderResult = outputs.ReservationOrderResponse;
+export type SplitReservationOrderResult = outputs.ReservationResponse[];
+export type AvailableReservationScopesResult = outputs.AvailableScopeProperties;
 
 export declare namespace inputs {
   interface AppliedScopeProperties {
@@ -303,10 +312,12 @@ export declare namespace inputs {
   interface AvailableScopeProperties {
     /** The scopes checked by the available scope api. */
     properties?: inputs.SubscriptionScopeProperties;
+    scopes?: inputs.ScopeProperties[];
   }
   interface AvailableScopeRequest {
     /** Available scope request properties */
     properties?: inputs.AvailableScopeRequestProperties;
+    scopes?: string[];
   }
   interface AvailableScopeRequestProperties {
     scopes?: string[];
@@ -316,6 +327,8 @@ export declare namespace inputs {
     id?: string;
     /** Properties needed for calculate refund including the scope and the reservation to be returned. */
     properties?: inputs.CalculateRefundRequestProperties;
+    scope?: string;
+    reservationToReturn?: inputs.ReservationToReturn;
   }
   interface CalculateRefundRequestProperties {
     /** The scope of the refund, e.g. Reservation */
@@ -328,6 +341,12 @@ export declare namespace inputs {
     id?: string;
     /** The refund properties of reservation */
     properties?: inputs.RefundResponseProperties;
+    sessionId?: string;
+    quantity?: number;
+    billingRefundAmount?: inputs.Price;
+    pricingRefundAmount?: inputs.Price;
+    policyResult?: inputs.RefundPolicyResult;
+    billingInformation?: inputs.RefundBillingInformation;
   }
   interface ChangeDirectoryRequest {
     /** Tenant id GUID that reservation order is to be transferred to */
@@ -360,6 +379,7 @@ export declare namespace inputs {
   interface MergeRequest {
     /** Properties for reservation merge */
     properties?: inputs.MergeProperties;
+    sources?: string[];
   }
   interface MicrosoftCapacityReservationOrders {
     /** The resource name */
@@ -370,6 +390,18 @@ export declare namespace inputs {
     location?: string;
     /** Properties of reservation purchase request */
     properties?: inputs.PurchaseRequestPropertiesOrReservationOrderProperties;
+    reservedResourceType?: "VirtualMachines" | "SqlDatabases" | "SuseLinux" | "CosmosDb" | "RedHat" | "SqlDataWarehouse" | "VMwareCloudSimple" | "RedHatOsa" | "Databricks" | "AppService" | "ManagedDisk" | "BlockBlob" | "RedisCache" | "AzureDataExplorer" | "MySql" | "MariaDb" | "PostgreSql" | "DedicatedHost" | "SapHana" | "SqlAzureHybridBenefit" | "AVS" | "DataFactory" | "NetAppStorage" | "AzureFiles" | "SqlEdge" | "VirtualMachineSoftware" | (string & {});
+    billingScopeId?: string;
+    term?: "P1Y" | "P3Y" | "P5Y" | (string & {});
+    billingPlan?: "Upfront" | "Monthly" | (string & {});
+    quantity?: number;
+    displayName?: string;
+    appliedScopeType?: "Single" | "Shared" | "ManagementGroup" | (string & {});
+    appliedScopes?: string[];
+    appliedScopeProperties?: inputs.AppliedScopeProperties;
+    renew?: boolean;
+    reservedResourceProperties?: inputs.PurchaseRequestPropertiesReservedResourceProperties;
+    reviewDateTime?: string;
   }
   interface MicrosoftCapacityReservationOrdersReservations {
     /** The resource name */
@@ -402,6 +434,18 @@ export declare namespace inputs {
     location?: string;
     /** Properties of reservation purchase request */
     properties?: inputs.PurchaseRequestProperties;
+    reservedResourceType?: "VirtualMachines" | "SqlDatabases" | "SuseLinux" | "CosmosDb" | "RedHat" | "SqlDataWarehouse" | "VMwareCloudSimple" | "RedHatOsa" | "Databricks" | "AppService" | "ManagedDisk" | "BlockBlob" | "RedisCache" | "AzureDataExplorer" | "MySql" | "MariaDb" | "PostgreSql" | "DedicatedHost" | "SapHana" | "SqlAzureHybridBenefit" | "AVS" | "DataFactory" | "NetAppStorage" | "AzureFiles" | "SqlEdge" | "VirtualMachineSoftware" | (string & {});
+    billingScopeId?: string;
+    term?: "P1Y" | "P3Y" | "P5Y" | (string & {});
+    billingPlan?: "Upfront" | "Monthly" | (string & {});
+    quantity?: number;
+    displayName?: string;
+    appliedScopeType?: "Single" | "Shared" | "ManagementGroup" | (string & {});
+    appliedScopes?: string[];
+    appliedScopeProperties?: inputs.AppliedScopeProperties;
+    renew?: boolean;
+    reservedResourceProperties?: inputs.PurchaseRequestPropertiesReservedResourceProperties;
+    reviewDateTime?: string;
   }
   interface PurchaseRequestProperties {
     /** The type of the resource that is being reserved. In addition to below types we have also added the following: OpenAIPTU, MDC, Sentinel. */
@@ -481,6 +525,9 @@ export declare namespace inputs {
   interface RefundPolicyResult {
     /** Refund policy result property */
     properties?: inputs.RefundPolicyResultProperty;
+    consumedRefundsTotal?: inputs.Price;
+    maxRefundLimit?: inputs.Price;
+    policyErrors?: inputs.RefundPolicyError[];
   }
   interface RefundPolicyResultProperty {
     /** Pricing information containing the amount and the currency code */
@@ -493,6 +540,10 @@ export declare namespace inputs {
   interface RefundRequest {
     /** Properties needed for refund request including the session id from calculate refund, the scope, the reservation to be returned and the return reason. */
     properties?: inputs.RefundRequestProperties;
+    sessionId?: string;
+    scope?: string;
+    reservationToReturn?: inputs.ReservationToReturn;
+    returnReason?: string;
   }
   interface RefundRequestProperties {
     /** SessionId that was returned by CalculateRefund API. */
@@ -582,6 +633,19 @@ export declare namespace inputs {
     /** Properties of a reservation order. */
     properties?: inputs.ReservationOrderProperties;
     etag?: number;
+    displayName?: string;
+    requestDateTime?: string;
+    createdDateTime?: string;
+    expiryDate?: string;
+    expiryDateTime?: string;
+    benefitStartTime?: string;
+    originalQuantity?: number;
+    term?: "P1Y" | "P3Y" | "P5Y" | (string & {});
+    provisioningState?: "Creating" | "PendingResourceHold" | "ConfirmedResourceHold" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "BillingFailed" | "Failed" | "Split" | "Merged" | (string & {});
+    billingPlan?: "Upfront" | "Monthly" | (string & {});
+    planInformation?: inputs.ReservationOrderBillingPlanInformation;
+    reservations?: inputs.ReservationResponse[];
+    reviewDateTime?: string;
   }
   interface ReservationResponse {
     /** The properties associated to this reservation */
@@ -593,6 +657,35 @@ export declare namespace inputs {
     sku?: inputs.SkuName;
     /** Resource Provider type to be reserved. */
     kind?: "Microsoft.Compute";
+    reservedResourceType?: "VirtualMachines" | "SqlDatabases" | "SuseLinux" | "CosmosDb" | "RedHat" | "SqlDataWarehouse" | "VMwareCloudSimple" | "RedHatOsa" | "Databricks" | "AppService" | "ManagedDisk" | "BlockBlob" | "RedisCache" | "AzureDataExplorer" | "MySql" | "MariaDb" | "PostgreSql" | "DedicatedHost" | "SapHana" | "SqlAzureHybridBenefit" | "AVS" | "DataFactory" | "NetAppStorage" | "AzureFiles" | "SqlEdge" | "VirtualMachineSoftware" | (string & {});
+    instanceFlexibility?: "On" | "Off" | (string & {});
+    displayName?: string;
+    appliedScopes?: string[];
+    appliedScopeType?: "Single" | "Shared" | "ManagementGroup" | (string & {});
+    archived?: boolean;
+    capabilities?: string;
+    quantity?: number;
+    provisioningState?: "Creating" | "PendingResourceHold" | "ConfirmedResourceHold" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "BillingFailed" | "Failed" | "Split" | "Merged" | (string & {});
+    effectiveDateTime?: string;
+    benefitStartTime?: string;
+    expiryDate?: string;
+    expiryDateTime?: string;
+    reviewDateTime?: string;
+    skuDescription?: string;
+    extendedStatusInfo?: inputs.ExtendedStatusInfo;
+    billingPlan?: "Upfront" | "Monthly" | (string & {});
+    purchaseDate?: string;
+    purchaseDateTime?: string;
+    splitProperties?: inputs.ReservationSplitProperties;
+    mergeProperties?: inputs.ReservationMergeProperties;
+    swapProperties?: inputs.ReservationSwapProperties;
+    appliedScopeProperties?: inputs.AppliedScopeProperties;
+    billingScopeId?: string;
+    renew?: boolean;
+    renewSource?: string;
+    renewDestination?: string;
+    renewProperties?: inputs.RenewPropertiesResponse;
+    term?: "P1Y" | "P3Y" | "P5Y" | (string & {});
   }
   interface ReservationSplitProperties {
     /** List of destination resource id that are created due to split. Format of the resource id is /providers/Microsoft.Capacity/reservationOrders/{reservationOrderId}/reservations/{reservationId} */
@@ -693,6 +786,8 @@ export declare namespace inputs {
   interface SplitRequest {
     /** Properties for reservation split */
     properties?: inputs.SplitProperties;
+    quantities?: number[];
+    reservationId?: string;
   }
   interface SubscriptionScopeProperties {
     scopes?: inputs.ScopeProperties[];
@@ -715,18 +810,30 @@ export declare namespace inputs {
 
 export declare namespace outputs {
   type AppliedScopeProperties = inputs.AppliedScopeProperties;
-  type AvailableScopeProperties = inputs.AvailableScopeProperties;
-  type AvailableScopeRequest = inputs.AvailableScopeRequest;
+  interface AvailableScopeProperties {
+    properties?: outputs.SubscriptionScopeProperties;
+  }
+  interface AvailableScopeRequest {
+    properties?: outputs.AvailableScopeRequestProperties;
+  }
   type AvailableScopeRequestProperties = inputs.AvailableScopeRequestProperties;
-  type CalculateRefundRequest = inputs.CalculateRefundRequest;
+  interface CalculateRefundRequest {
+    id?: string;
+    properties?: outputs.CalculateRefundRequestProperties;
+  }
   type CalculateRefundRequestProperties = inputs.CalculateRefundRequestProperties;
-  type CalculateRefundResponse = inputs.CalculateRefundResponse;
+  interface CalculateRefundResponse {
+    id?: string;
+    properties?: outputs.RefundResponseProperties;
+  }
   type ChangeDirectoryRequest = inputs.ChangeDirectoryRequest;
   type ChangeDirectoryResponse = inputs.ChangeDirectoryResponse;
   type ChangeDirectoryResult = inputs.ChangeDirectoryResult;
   type ExtendedStatusInfo = inputs.ExtendedStatusInfo;
   type MergeProperties = inputs.MergeProperties;
-  type MergeRequest = inputs.MergeRequest;
+  interface MergeRequest {
+    properties?: outputs.MergeProperties;
+  }
   interface MicrosoftCapacityReservationOrders {
     id?: string;
     name: string;
@@ -750,7 +857,11 @@ export declare namespace outputs {
   }
   type PaymentDetail = inputs.PaymentDetail;
   type Price = inputs.Price;
-  type PurchaseRequest = inputs.PurchaseRequest;
+  interface PurchaseRequest {
+    sku?: outputs.SkuName;
+    location?: string;
+    properties?: outputs.PurchaseRequestProperties;
+  }
   type PurchaseRequestProperties = inputs.PurchaseRequestProperties;
   interface PurchaseRequestPropertiesOrReservationOrderProperties {
     term?: "P1Y" | "P3Y" | "P5Y" | (string & {});
@@ -770,12 +881,27 @@ export declare namespace outputs {
   type PurchaseRequestPropertiesReservedResourceProperties = inputs.PurchaseRequestPropertiesReservedResourceProperties;
   type RefundBillingInformation = inputs.RefundBillingInformation;
   type RefundPolicyError = inputs.RefundPolicyError;
-  type RefundPolicyResult = inputs.RefundPolicyResult;
+  interface RefundPolicyResult {
+    properties?: outputs.RefundPolicyResultProperty;
+  }
   type RefundPolicyResultProperty = inputs.RefundPolicyResultProperty;
-  type RefundRequest = inputs.RefundRequest;
+  interface RefundRequest {
+    properties?: outputs.RefundRequestProperties;
+  }
   type RefundRequestProperties = inputs.RefundRequestProperties;
-  type RefundResponseProperties = inputs.RefundResponseProperties;
-  type RenewPropertiesResponse = inputs.RenewPropertiesResponse;
+  interface RefundResponseProperties {
+    sessionId?: string;
+    quantity?: number;
+    billingRefundAmount?: outputs.Price;
+    pricingRefundAmount?: outputs.Price;
+    policyResult?: outputs.RefundPolicyResult;
+    billingInformation?: outputs.RefundBillingInformation;
+  }
+  interface RenewPropertiesResponse {
+    purchaseProperties?: outputs.PurchaseRequest;
+    pricingCurrencyTotal?: outputs.RenewPropertiesResponsePricingCurrencyTotal;
+    billingCurrencyTotal?: outputs.RenewPropertiesResponseBillingCurrencyTotal;
+  }
   type RenewPropertiesResponseBillingCurrencyTotal = inputs.RenewPropertiesResponseBillingCurrencyTotal;
   type RenewPropertiesResponsePricingCurrencyTotal = inputs.RenewPropertiesResponsePricingCurrencyTotal;
   type ReservationMergeProperties = inputs.ReservationMergeProperties;
@@ -867,7 +993,9 @@ export declare namespace outputs {
   type ScopeProperties = inputs.ScopeProperties;
   type SkuName = inputs.SkuName;
   type SplitProperties = inputs.SplitProperties;
-  type SplitRequest = inputs.SplitRequest;
+  interface SplitRequest {
+    properties?: outputs.SplitProperties;
+  }
   type SubscriptionScopeProperties = inputs.SubscriptionScopeProperties;
   type SystemData = inputs.SystemData;
 }

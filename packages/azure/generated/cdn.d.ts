@@ -45,9 +45,9 @@ export declare class CdnWebApplicationFirewallPolicy extends $CustomResource {
   /** Key-Value pair representing additional properties for Web Application Firewall policy. */
   readonly extendedProperties: $Output<outputs.CdnWebApplicationFirewallPolicyPropertiesExtendedProperties | undefined>;
   /** Provisioning state of the WebApplicationFirewallPolicy. */
-  readonly provisioningState: $Output<"Creating" | "Succeeded" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Succeeded" | "Failed" | (string & {})>;
   /** Resource status of the policy. */
-  readonly resourceState: $Output<"Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | (string & {}) | undefined>;
+  readonly resourceState: $Output<"Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | (string & {})>;
   constructor(name: string, args: CdnWebApplicationFirewallPolicyArgs, opts?: $Options);
 }
 
@@ -103,8 +103,8 @@ export interface CdnWebApplicationFirewallPolicyState {
   managedRules?: outputs.ManagedRuleSetList;
   endpointLinks?: outputs.CdnEndpoint[];
   extendedProperties?: outputs.CdnWebApplicationFirewallPolicyPropertiesExtendedProperties;
-  provisioningState?: "Creating" | "Succeeded" | "Failed" | (string & {});
-  resourceState?: "Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | (string & {});
+  provisioningState: "Creating" | "Succeeded" | "Failed" | (string & {});
+  resourceState: "Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Cdn/cdnWebApplicationFirewallPolicies` without managing it (GET, api-version 2025-12-01); undefined when it does not exist.
@@ -142,7 +142,7 @@ export declare class EdgeAction extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the edge action */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Upgrading" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Upgrading" | (string & {})>;
   /** A list of attachments for the edge action */
   readonly attachments: $Output<outputs.EdgeActionAttachment[]>;
   constructor(name: string, args: EdgeActionArgs, opts?: $Options);
@@ -181,7 +181,7 @@ export interface EdgeActionState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Upgrading" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Upgrading" | (string & {});
   attachments: outputs.EdgeActionAttachment[];
 }
 /**
@@ -222,13 +222,13 @@ export declare class ExecutionFilter extends $CustomResource {
   /** The referenced versionId of the edgeaction version */
   readonly versionId: $Output<string>;
   /** The last update time in UTC for the execution filter */
-  readonly lastUpdateTime: $Output<string | undefined>;
+  readonly lastUpdateTime: $Output<string>;
   /** Custom Header Key associated with the execution filter */
   readonly executionFilterIdentifierHeaderName: $Output<string>;
   /** Custom Header Value associated with the execution filter */
   readonly executionFilterIdentifierHeaderValue: $Output<string>;
   /** The provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Upgrading" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Upgrading" | (string & {})>;
   constructor(name: string, args: ExecutionFilterArgs, opts?: $Options);
 }
 
@@ -273,10 +273,10 @@ export interface ExecutionFilterState {
   location: string;
   systemData?: outputs.SystemData;
   versionId: string;
-  lastUpdateTime?: string;
+  lastUpdateTime: string;
   executionFilterIdentifierHeaderName: string;
   executionFilterIdentifierHeaderValue: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Upgrading" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Upgrading" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Cdn/edgeActions/executionFilters` without managing it (GET, api-version 2025-12-01-preview); undefined when it does not exist.
@@ -316,13 +316,13 @@ export declare class Version extends $CustomResource {
   /** The deployment type */
   readonly deploymentType: $Output<"zip" | "file" | "others" | (string & {})>;
   /** The validation status */
-  readonly validationStatus: $Output<"Succeeded" | "Failed" | (string & {}) | undefined>;
+  readonly validationStatus: $Output<"Succeeded" | "Failed" | (string & {})>;
   /** The provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Upgrading" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Upgrading" | (string & {})>;
   /** The active state */
   readonly isDefaultVersion: $Output<"True" | "False" | (string & {})>;
   /** The last update time in UTC for package update */
-  readonly lastPackageUpdateTime: $Output<string | undefined>;
+  readonly lastPackageUpdateTime: $Output<string>;
   constructor(name: string, args: VersionArgs, opts?: $Options);
 }
 
@@ -365,10 +365,10 @@ export interface VersionState {
   location: string;
   systemData?: outputs.SystemData;
   deploymentType: "zip" | "file" | "others" | (string & {});
-  validationStatus?: "Succeeded" | "Failed" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Upgrading" | (string & {});
+  validationStatus: "Succeeded" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Upgrading" | (string & {});
   isDefaultVersion: "True" | "False" | (string & {});
-  lastPackageUpdateTime?: string;
+  lastPackageUpdateTime: string;
 }
 /**
  * Reads an existing `Microsoft.Cdn/edgeActions/versions` without managing it (GET, api-version 2025-12-01-preview); undefined when it does not exist.
@@ -400,7 +400,7 @@ export declare class Profile extends $CustomResource {
   /** The pricing tier (defines Azure Front Door Standard or Premium or a CDN provider, feature list and rate) of the profile. */
   readonly sku: $Output<outputs.Sku>;
   /** Kind of the profile. Used by portal to differentiate traditional CDN profile and new AFD profile. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** The managed service identities assigned to this resource. */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   /** Resource tags. */
@@ -410,13 +410,13 @@ export declare class Profile extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Resource status of the profile. */
-  readonly resourceState: $Output<"Creating" | "Active" | "Deleting" | "Disabled" | "Migrating" | "Migrated" | "PendingMigrationCommit" | "CommittingMigration" | "AbortingMigration" | (string & {}) | undefined>;
+  readonly resourceState: $Output<"Creating" | "Active" | "Deleting" | "Disabled" | "Migrating" | "Migrated" | "PendingMigrationCommit" | "CommittingMigration" | "AbortingMigration" | (string & {})>;
   /** Provisioning status of the profile. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {})>;
   /** Key-Value pair representing additional properties for profiles. */
   readonly extendedProperties: $Output<outputs.ProfilePropertiesExtendedProperties | undefined>;
   /** The Id of the frontdoor. */
-  readonly frontDoorId: $Output<string | undefined>;
+  readonly frontDoorId: $Output<string>;
   /** Send and receive timeout on forwarding request to the origin. When timeout is reached, the request fails and returns. */
   readonly originResponseTimeoutSeconds: $Output<number | undefined>;
   /** Defines rules that scrub sensitive fields in the Azure Front Door profile logs. */
@@ -460,15 +460,15 @@ export interface ProfileState {
   type: "Microsoft.Cdn/profiles";
   properties?: outputs.ProfileProperties;
   sku: outputs.Sku;
-  kind?: string;
+  kind: string;
   identity?: outputs.ManagedServiceIdentity;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  resourceState?: "Creating" | "Active" | "Deleting" | "Disabled" | "Migrating" | "Migrated" | "PendingMigrationCommit" | "CommittingMigration" | "AbortingMigration" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
+  resourceState: "Creating" | "Active" | "Deleting" | "Disabled" | "Migrating" | "Migrated" | "PendingMigrationCommit" | "CommittingMigration" | "AbortingMigration" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
   extendedProperties?: outputs.ProfilePropertiesExtendedProperties;
-  frontDoorId?: string;
+  frontDoorId: string;
   originResponseTimeoutSeconds?: number;
   logScrubbing?: outputs.ProfileLogScrubbing;
 }
@@ -510,10 +510,10 @@ export declare class AfdEndpoint extends $CustomResource {
   /** Whether to enable use of this rule. Permitted values are 'Enabled' or 'Disabled' */
   readonly enabledState: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Provisioning status */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {}) | undefined>;
-  readonly deploymentStatus: $Output<"NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {})>;
+  readonly deploymentStatus: $Output<"NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {})>;
   /** The host name of the endpoint structured as {endpointName}.{DNSZone}, e.g. contoso.azureedge.net */
-  readonly hostName: $Output<string | undefined>;
+  readonly hostName: $Output<string>;
   /** Indicates the endpoint name reuse scope. The default value is TenantReuse. */
   readonly autoGeneratedDomainNameLabelScope: $Output<"TenantReuse" | "SubscriptionReuse" | "ResourceGroupReuse" | "NoReuse" | (string & {}) | undefined>;
   constructor(name: string, args: AfdEndpointArgs, opts?: $Options);
@@ -558,9 +558,9 @@ export interface AfdEndpointState {
   location: string;
   systemData?: outputs.SystemData;
   enabledState?: "Enabled" | "Disabled" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
-  deploymentStatus?: "NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {});
-  hostName?: string;
+  provisioningState: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
+  deploymentStatus: "NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {});
+  hostName: string;
   autoGeneratedDomainNameLabelScope?: "TenantReuse" | "SubscriptionReuse" | "ResourceGroupReuse" | "NoReuse" | (string & {});
 }
 /**
@@ -597,7 +597,7 @@ export declare class Route extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The name of the endpoint which holds the route. */
-  readonly endpointName: $Output<string | undefined>;
+  readonly endpointName: $Output<string>;
   /** Domains referenced by this endpoint. */
   readonly customDomains: $Output<outputs.ActivatedResourceReference[] | undefined>;
   /** A reference to the origin group. */
@@ -621,8 +621,8 @@ export declare class Route extends $CustomResource {
   /** Whether to enable use of this rule. Permitted values are 'Enabled' or 'Disabled' */
   readonly enabledState: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Provisioning status */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {}) | undefined>;
-  readonly deploymentStatus: $Output<"NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {})>;
+  readonly deploymentStatus: $Output<"NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {})>;
   constructor(name: string, args: RouteArgs, opts?: $Options);
 }
 
@@ -680,7 +680,7 @@ export interface RouteState {
   type: "Microsoft.Cdn/profiles/afdEndpoints/routes";
   properties?: outputs.RouteProperties;
   systemData?: outputs.SystemData;
-  endpointName?: string;
+  endpointName: string;
   customDomains?: outputs.ActivatedResourceReference[];
   originGroup?: outputs.ResourceReference;
   originPath?: string;
@@ -692,8 +692,8 @@ export interface RouteState {
   linkToDefaultDomain?: "Enabled" | "Disabled" | (string & {});
   httpsRedirect?: "Enabled" | "Disabled" | (string & {});
   enabledState?: "Enabled" | "Disabled" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
-  deploymentStatus?: "NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
+  deploymentStatus: "NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Cdn/profiles/afdEndpoints/routes` without managing it (GET, api-version 2025-12-01); undefined when it does not exist.
@@ -733,10 +733,10 @@ export declare class CustomDomain extends $CustomResource {
   /** Resource reference to the Azure resource where custom domain ownership was prevalidated */
   readonly preValidatedCustomDomainResourceId: $Output<outputs.ResourceReference | undefined>;
   /** Provisioning status */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {}) | undefined>;
-  readonly deploymentStatus: $Output<"NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {})>;
+  readonly deploymentStatus: $Output<"NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {})>;
   /** Provisioning substate shows the progress of custom HTTPS enabling/disabling process step by step. DCV stands for DomainControlValidation. */
-  readonly domainValidationState: $Output<"Unknown" | "Submitting" | "Pending" | "Rejected" | "TimedOut" | "PendingRevalidation" | "Approved" | "RefreshingValidationToken" | "InternalError" | (string & {}) | undefined>;
+  readonly domainValidationState: $Output<"Unknown" | "Submitting" | "Pending" | "Rejected" | "TimedOut" | "PendingRevalidation" | "Approved" | "RefreshingValidationToken" | "InternalError" | (string & {})>;
   /** The host name of the domain. Must be a domain name. */
   readonly hostName: $Output<string>;
   /** Key-Value pair representing migration properties for domains. */
@@ -787,9 +787,9 @@ export interface CustomDomainState {
   tlsSettings?: outputs.AFDDomainHttpsParameters;
   azureDnsZone?: outputs.ResourceReference;
   preValidatedCustomDomainResourceId?: outputs.ResourceReference;
-  provisioningState?: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
-  deploymentStatus?: "NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {});
-  domainValidationState?: "Unknown" | "Submitting" | "Pending" | "Rejected" | "TimedOut" | "PendingRevalidation" | "Approved" | "RefreshingValidationToken" | "InternalError" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
+  deploymentStatus: "NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {});
+  domainValidationState: "Unknown" | "Submitting" | "Pending" | "Rejected" | "TimedOut" | "PendingRevalidation" | "Approved" | "RefreshingValidationToken" | "InternalError" | (string & {});
   hostName: string;
   extendedProperties?: outputs.AFDDomainPropertiesExtendedProperties;
   validationProperties?: outputs.DomainValidationProperties;
@@ -830,7 +830,7 @@ export declare class Endpoint extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The host name of the endpoint structured as {endpointName}.{DNSZone}, e.g. contoso.azureedge.net */
-  readonly hostName: $Output<string | undefined>;
+  readonly hostName: $Output<string>;
   /** The source of the content being delivered via CDN. */
   readonly origins: $Output<outputs.DeepCreatedOrigin[]>;
   /** The origin groups comprising of origins that are used for load balancing the traffic based on availability. */
@@ -838,9 +838,9 @@ export declare class Endpoint extends $CustomResource {
   /** The custom domains under the endpoint. */
   readonly customDomains: $Output<outputs.DeepCreatedCustomDomain[] | undefined>;
   /** Resource status of the endpoint. */
-  readonly resourceState: $Output<"Creating" | "Deleting" | "Running" | "Starting" | "Stopped" | "Stopping" | (string & {}) | undefined>;
+  readonly resourceState: $Output<"Creating" | "Deleting" | "Running" | "Starting" | "Stopped" | "Stopping" | (string & {})>;
   /** Provisioning status of the endpoint. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {})>;
   /** A directory path on the origin that CDN can use to retrieve content from, e.g. contoso.cloudapp.net/originpath. */
   readonly originPath: $Output<string | undefined>;
   /** List of content types on which compression applies. The value should be a valid MIME type. */
@@ -938,12 +938,12 @@ export interface EndpointState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  hostName?: string;
+  hostName: string;
   origins: outputs.DeepCreatedOrigin[];
   originGroups?: outputs.DeepCreatedOriginGroup[];
   customDomains?: outputs.DeepCreatedCustomDomain[];
-  resourceState?: "Creating" | "Deleting" | "Running" | "Starting" | "Stopped" | "Stopping" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
+  resourceState: "Creating" | "Deleting" | "Running" | "Starting" | "Stopped" | "Stopping" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
   originPath?: string;
   contentTypesToCompress?: string[];
   originHostHeader?: string;
@@ -995,17 +995,17 @@ export declare class EndpointCustomDomain extends $CustomResource {
   /** The host name of the custom domain. Must be a domain name. */
   readonly hostName: $Output<string>;
   /** Resource status of the custom domain. */
-  readonly resourceState: $Output<"Creating" | "Active" | "Deleting" | (string & {}) | undefined>;
+  readonly resourceState: $Output<"Creating" | "Active" | "Deleting" | (string & {})>;
   /** Provisioning status of the custom domain. */
-  readonly customHttpsProvisioningState: $Output<"Enabling" | "Enabled" | "Disabling" | "Disabled" | "Failed" | (string & {}) | undefined>;
+  readonly customHttpsProvisioningState: $Output<"Enabling" | "Enabled" | "Disabling" | "Disabled" | "Failed" | (string & {})>;
   /** Provisioning substate shows the progress of custom HTTPS enabling/disabling process step by step. */
-  readonly customHttpsProvisioningSubstate: $Output<"SubmittingDomainControlValidationRequest" | "PendingDomainControlValidationREquestApproval" | "DomainControlValidationRequestApproved" | "DomainControlValidationRequestRejected" | "DomainControlValidationRequestTimedOut" | "IssuingCertificate" | "DeployingCertificate" | "CertificateDeployed" | "DeletingCertificate" | "CertificateDeleted" | (string & {}) | undefined>;
+  readonly customHttpsProvisioningSubstate: $Output<"SubmittingDomainControlValidationRequest" | "PendingDomainControlValidationREquestApproval" | "DomainControlValidationRequestApproved" | "DomainControlValidationRequestRejected" | "DomainControlValidationRequestTimedOut" | "IssuingCertificate" | "DeployingCertificate" | "CertificateDeployed" | "DeletingCertificate" | "CertificateDeleted" | (string & {})>;
   /** Certificate parameters for securing custom HTTPS */
   readonly customHttpsParameters: $Output<outputs.CustomDomainHttpsParameters | undefined>;
   /** Special validation or data may be required when delivering CDN to some regions due to local compliance reasons. E.g. ICP license number of a custom domain is required to deliver content in China. */
-  readonly validationData: $Output<string | undefined>;
+  readonly validationData: $Output<string>;
   /** Provisioning status of Custom Https of the custom domain. */
-  readonly provisioningState: $Output<"Enabling" | "Enabled" | "Disabling" | "Disabled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Enabling" | "Enabled" | "Disabling" | "Disabled" | "Failed" | (string & {})>;
   constructor(name: string, args: EndpointCustomDomainArgs, opts?: $Options);
 }
 
@@ -1044,12 +1044,12 @@ export interface EndpointCustomDomainState {
   properties?: outputs.CustomDomainPropertiesParametersOrCustomDomainProperties;
   systemData?: outputs.SystemData;
   hostName: string;
-  resourceState?: "Creating" | "Active" | "Deleting" | (string & {});
-  customHttpsProvisioningState?: "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Failed" | (string & {});
-  customHttpsProvisioningSubstate?: "SubmittingDomainControlValidationRequest" | "PendingDomainControlValidationREquestApproval" | "DomainControlValidationRequestApproved" | "DomainControlValidationRequestRejected" | "DomainControlValidationRequestTimedOut" | "IssuingCertificate" | "DeployingCertificate" | "CertificateDeployed" | "DeletingCertificate" | "CertificateDeleted" | (string & {});
+  resourceState: "Creating" | "Active" | "Deleting" | (string & {});
+  customHttpsProvisioningState: "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Failed" | (string & {});
+  customHttpsProvisioningSubstate: "SubmittingDomainControlValidationRequest" | "PendingDomainControlValidationREquestApproval" | "DomainControlValidationRequestApproved" | "DomainControlValidationRequestRejected" | "DomainControlValidationRequestTimedOut" | "IssuingCertificate" | "DeployingCertificate" | "CertificateDeployed" | "DeletingCertificate" | "CertificateDeleted" | (string & {});
   customHttpsParameters?: outputs.CustomDomainHttpsParameters;
-  validationData?: string;
-  provisioningState?: "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Failed" | (string & {});
+  validationData: string;
+  provisioningState: "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Cdn/profiles/endpoints/customDomains` without managing it (GET, api-version 2025-12-01); undefined when it does not exist.
@@ -1085,9 +1085,9 @@ export declare class EndpointOriginGroup extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Resource status of the origin group. */
-  readonly resourceState: $Output<"Creating" | "Active" | "Deleting" | (string & {}) | undefined>;
+  readonly resourceState: $Output<"Creating" | "Active" | "Deleting" | (string & {})>;
   /** Provisioning status of the origin group. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {})>;
   /** Health probe settings to the origin that is used to determine the health of the origin. */
   readonly healthProbeSettings: $Output<outputs.HealthProbeParameters | undefined>;
   /** The source of the content being delivered via CDN within given origin group. */
@@ -1139,8 +1139,8 @@ export interface EndpointOriginGroupState {
   type: "Microsoft.Cdn/profiles/endpoints/originGroups";
   properties?: outputs.OriginGroupProperties;
   systemData?: outputs.SystemData;
-  resourceState?: "Creating" | "Active" | "Deleting" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
+  resourceState: "Creating" | "Active" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
   healthProbeSettings?: outputs.HealthProbeParameters;
   origins?: outputs.ResourceReference[];
   trafficRestorationTimeToHealedOrNewEndpointsInMinutes?: number;
@@ -1180,11 +1180,11 @@ export declare class EndpointOrigin extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Resource status of the origin. */
-  readonly resourceState: $Output<"Creating" | "Active" | "Deleting" | (string & {}) | undefined>;
+  readonly resourceState: $Output<"Creating" | "Active" | "Deleting" | (string & {})>;
   /** Provisioning status of the origin. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {})>;
   /** The approval status for the connection to the Private Link */
-  readonly privateEndpointStatus: $Output<"Pending" | "Approved" | "Rejected" | "Disconnected" | "Timeout" | (string & {}) | undefined>;
+  readonly privateEndpointStatus: $Output<"Pending" | "Approved" | "Rejected" | "Disconnected" | "Timeout" | (string & {})>;
   /** The address of the origin. Domain names, IPv4 addresses, and IPv6 addresses are supported.This should be unique across all origins in an endpoint. */
   readonly hostName: $Output<string | undefined>;
   /** The value of the HTTP port. Must be between 1 and 65535. */
@@ -1264,9 +1264,9 @@ export interface EndpointOriginState {
   type: "Microsoft.Cdn/profiles/endpoints/origins";
   properties?: outputs.OriginProperties;
   systemData?: outputs.SystemData;
-  resourceState?: "Creating" | "Active" | "Deleting" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
-  privateEndpointStatus?: "Pending" | "Approved" | "Rejected" | "Disconnected" | "Timeout" | (string & {});
+  resourceState: "Creating" | "Active" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
+  privateEndpointStatus: "Pending" | "Approved" | "Rejected" | "Disconnected" | "Timeout" | (string & {});
   hostName?: string;
   httpPort?: number;
   httpsPort?: number;
@@ -1321,8 +1321,8 @@ export declare class OriginGroup extends $CustomResource {
   /** Authentication settings for origin in origin group. */
   readonly authentication: $Output<outputs.OriginAuthenticationProperties | undefined>;
   /** Provisioning status */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {}) | undefined>;
-  readonly deploymentStatus: $Output<"NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {})>;
+  readonly deploymentStatus: $Output<"NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {})>;
   constructor(name: string, args: OriginGroupArgs, opts?: $Options);
 }
 
@@ -1369,8 +1369,8 @@ export interface OriginGroupState {
   trafficRestorationTimeToHealedOrNewEndpointsInMinutes?: number;
   sessionAffinityState?: "Enabled" | "Disabled" | (string & {});
   authentication?: outputs.OriginAuthenticationProperties;
-  provisioningState?: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
-  deploymentStatus?: "NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
+  deploymentStatus: "NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Cdn/profiles/originGroups` without managing it (GET, api-version 2025-12-01); undefined when it does not exist.
@@ -1426,8 +1426,8 @@ export declare class OriginGroupOrigin extends $CustomResource {
   /** Whether to enable certificate name check at origin level */
   readonly enforceCertificateNameCheck: $Output<boolean | undefined>;
   /** Provisioning status */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {}) | undefined>;
-  readonly deploymentStatus: $Output<"NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {})>;
+  readonly deploymentStatus: $Output<"NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {})>;
   constructor(name: string, args: OriginGroupOriginArgs, opts?: $Options);
 }
 
@@ -1493,8 +1493,8 @@ export interface OriginGroupOriginState {
   sharedPrivateLinkResource?: outputs.SharedPrivateLinkResourceProperties;
   enabledState?: "Enabled" | "Disabled" | (string & {});
   enforceCertificateNameCheck?: boolean;
-  provisioningState?: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
-  deploymentStatus?: "NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
+  deploymentStatus: "NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Cdn/profiles/originGroups/origins` without managing it (GET, api-version 2025-12-01); undefined when it does not exist.
@@ -1540,8 +1540,8 @@ export declare class RuleSet extends $CustomResource {
    */
   readonly rules: $Output<outputs.BatchRuleProperties[] | undefined>;
   /** Provisioning status */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {}) | undefined>;
-  readonly deploymentStatus: $Output<"NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {})>;
+  readonly deploymentStatus: $Output<"NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {})>;
   constructor(name: string, args: RuleSetArgs, opts?: $Options);
 }
 
@@ -1587,8 +1587,8 @@ export interface RuleSetState {
   systemData?: outputs.SystemData;
   batchMode?: boolean;
   rules?: outputs.BatchRuleProperties[];
-  provisioningState?: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
-  deploymentStatus?: "NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
+  deploymentStatus: "NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Cdn/profiles/ruleSets` without managing it (GET, api-version 2025-12-01); undefined when it does not exist.
@@ -1632,8 +1632,8 @@ export declare class Rule extends $CustomResource {
   /** If this rule is a match should the rules engine continue running the remaining rules or stop. If not present, defaults to Continue. */
   readonly matchProcessingBehavior: $Output<"Continue" | "Stop" | (string & {}) | undefined>;
   /** Provisioning status */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {}) | undefined>;
-  readonly deploymentStatus: $Output<"NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {})>;
+  readonly deploymentStatus: $Output<"NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {})>;
   constructor(name: string, args: RuleArgs, opts?: $Options);
 }
 
@@ -1681,8 +1681,8 @@ export interface RuleState {
   conditions?: outputs.DeliveryRuleCondition[];
   actions?: outputs.DeliveryRuleAction[];
   matchProcessingBehavior?: "Continue" | "Stop" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
-  deploymentStatus?: "NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
+  deploymentStatus: "NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Cdn/profiles/ruleSets/rules` without managing it (GET, api-version 2025-12-01); undefined when it does not exist.
@@ -1718,8 +1718,8 @@ export declare class Secret extends $CustomResource {
   /** object which contains secret parameters */
   readonly parameters: $Output<outputs.SecretParameters | undefined>;
   /** Provisioning status */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {}) | undefined>;
-  readonly deploymentStatus: $Output<"NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {})>;
+  readonly deploymentStatus: $Output<"NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {})>;
   constructor(name: string, args: SecretArgs, opts?: $Options);
 }
 
@@ -1754,8 +1754,8 @@ export interface SecretState {
   properties?: outputs.SecretProperties;
   systemData?: outputs.SystemData;
   parameters?: outputs.SecretParameters;
-  provisioningState?: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
-  deploymentStatus?: "NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
+  deploymentStatus: "NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Cdn/profiles/secrets` without managing it (GET, api-version 2025-12-01); undefined when it does not exist.
@@ -1791,8 +1791,8 @@ export declare class SecurityPolicy extends $CustomResource {
   /** object which contains security policy parameters */
   readonly parameters: $Output<outputs.SecurityPolicyPropertiesParameters | undefined>;
   /** Provisioning status */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {}) | undefined>;
-  readonly deploymentStatus: $Output<"NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {})>;
+  readonly deploymentStatus: $Output<"NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {})>;
   constructor(name: string, args: SecurityPolicyArgs, opts?: $Options);
 }
 
@@ -1827,8 +1827,8 @@ export interface SecurityPolicyState {
   properties?: outputs.SecurityPolicyProperties;
   systemData?: outputs.SystemData;
   parameters?: outputs.SecurityPolicyPropertiesParameters;
-  provisioningState?: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
-  deploymentStatus?: "NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Updating" | "Deleting" | "Creating" | (string & {});
+  deploymentStatus: "NotStarted" | "InProgress" | "Succeeded" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Cdn/profiles/securityPolicies` without managing it (GET, api-version 2025-12-01); undefined when it does not exist.
@@ -2203,6 +2203,47 @@ export declare const disableEndpointCustomDomainCustomHttpsOutput: typeof disabl
 export declare const enableEndpointCustomDomainCustomHttpsOutput: typeof enableEndpointCustomDomainCustomHttps;
 export declare const usagesOriginGroupOutput: typeof usagesOriginGroup;
 export declare const usagesRuleSetOutput: typeof usagesRuleSet;
+// Pulumi's names for what each function and lookup returns.
+export type GetCdnWebApplicationFirewallPolicyResult = CdnWebApplicationFirewallPolicyState;
+export type GetEdgeActionResult = EdgeActionState;
+export type GetExecutionFilterResult = ExecutionFilterState;
+export type GetVersionResult = VersionState;
+export type GetProfileResult = ProfileState;
+export type GetAfdEndpointResult = AfdEndpointState;
+export type GetRouteResult = RouteState;
+export type GetCustomDomainResult = CustomDomainState;
+export type GetEndpointResult = EndpointState;
+export type GetEndpointCustomDomainResult = EndpointCustomDomainState;
+export type GetEndpointOriginGroupResult = EndpointOriginGroupState;
+export type GetEndpointOriginResult = EndpointOriginState;
+export type GetOriginGroupResult = OriginGroupState;
+export type GetOriginGroupOriginResult = OriginGroupOriginState;
+export type GetRuleSetResult = RuleSetState;
+export type GetRuleResult = RuleState;
+export type GetSecretResult = SecretState;
+export type GetSecurityPolicyResult = SecurityPolicyState;
+export type DeployVersionCodeResult = outputs.EdgeActionVersionProperties;
+export type GetVersionCodeResult = outputs.VersionCode;
+export type CdnProfileCanMigrateToAfdResult = outputs.CanMigrateResult;
+export type CdnProfileMigrateToAfdResult = outputs.MigrateResult;
+export type CheckProfileEndpointNameAvailabilityResult = outputs.CheckEndpointNameAvailabilityOutput;
+export type CheckProfileHostNameAvailabilityResult = outputs.CheckNameAvailabilityOutput;
+export type CheckProfileResourceUsageResult = outputs.ResourceUsageListResult;
+export type GenerateProfileSsoUriResult = outputs.SsoUri;
+export type GetProfileSupportedOptimizationTypesResult = outputs.SupportedOptimizationTypesListResult;
+export type UpgradeProfileResult = outputs.Profile;
+export type UsagesProfileResult = outputs.UsagesListResult;
+export type ValidateProfileSecretResult = outputs.ValidateSecretOutput;
+export type UsagesAfdEndpointResult = outputs.UsagesListResult;
+export type ValidateAfdEndpointCustomDomainResult = outputs.ValidateCustomDomainOutput;
+export type CheckEndpointResourceUsageResult = outputs.ResourceUsageListResult;
+export type StartEndpointResult = outputs.Endpoint;
+export type StopEndpointResult = outputs.Endpoint;
+export type ValidateEndpointCustomDomainResult = outputs.ValidateCustomDomainOutput;
+export type DisableEndpointCustomDomainCustomHttpsResult = outputs.CustomDomain;
+export type EnableEndpointCustomDomainCustomHttpsResult = outputs.CustomDomain;
+export type UsagesOriginGroupResult = outputs.UsagesListResult;
+export type UsagesRuleSetResult = outputs.UsagesListResult;
 
 export declare namespace inputs {
   interface ActivatedResourceReference {
@@ -2339,6 +2380,7 @@ export declare namespace inputs {
   }
   interface CanMigrateResult {
     properties?: inputs.CanMigrateProperties;
+    errors?: inputs.MigrationErrorType[];
   }
   interface CdnCertificateSourceParameters {
     /** Type of certificate used */
@@ -2421,6 +2463,9 @@ export declare namespace inputs {
   interface CustomDomain {
     /** The JSON object that contains the properties of the custom domain to create. */
     properties?: inputs.CustomDomainProperties;
+    hostName?: string;
+    customHttpsParameters?: inputs.CustomDomainHttpsParameters;
+    validationData?: string;
   }
   type CustomDomainHttpsParameters = {
     /** Defines the TLS extension protocol that is used for secure delivery. */
@@ -2471,6 +2516,8 @@ export declare namespace inputs {
     name: string;
     /** Properties of the custom domain created on the CDN endpoint. */
     properties?: inputs.DeepCreatedCustomDomainProperties;
+    hostName?: string;
+    validationData?: string;
   }
   interface DeepCreatedCustomDomainProperties {
     /** The host name of the custom domain. Must be a domain name. */
@@ -2483,12 +2530,27 @@ export declare namespace inputs {
     name: string;
     /** Properties of the origin created on the CDN endpoint. */
     properties?: inputs.DeepCreatedOriginProperties;
+    hostName?: string;
+    httpPort?: number;
+    httpsPort?: number;
+    originHostHeader?: string;
+    priority?: number;
+    weight?: number;
+    enabled?: boolean;
+    privateLinkAlias?: string;
+    privateLinkResourceId?: string;
+    privateLinkLocation?: string;
+    privateLinkApprovalMessage?: string;
   }
   interface DeepCreatedOriginGroup {
     /** Origin group name which must be unique within the endpoint. */
     name: string;
     /** Properties of the origin group created on the CDN endpoint. */
     properties?: inputs.DeepCreatedOriginGroupProperties;
+    healthProbeSettings?: inputs.HealthProbeParameters;
+    origins?: inputs.ResourceReference[];
+    trafficRestorationTimeToHealedOrNewEndpointsInMinutes?: number;
+    responseBasedOriginErrorDetectionSettings?: inputs.ResponseBasedOriginErrorDetectionParameters;
   }
   interface DeepCreatedOriginGroupProperties {
     /** Health probe settings to the origin that is used to determine the health of the origin. */
@@ -2707,6 +2769,22 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    origins?: inputs.DeepCreatedOrigin[];
+    originGroups?: inputs.DeepCreatedOriginGroup[];
+    originPath?: string;
+    contentTypesToCompress?: string[];
+    originHostHeader?: string;
+    isCompressionEnabled?: boolean;
+    isHttpAllowed?: boolean;
+    isHttpsAllowed?: boolean;
+    queryStringCachingBehavior?: "IgnoreQueryString" | "BypassCaching" | "UseQueryString" | "NotSet";
+    optimizationType?: "GeneralWebDelivery" | "GeneralMediaStreaming" | "VideoOnDemandMediaStreaming" | "LargeFileDownload" | "DynamicSiteAcceleration" | (string & {});
+    probePath?: string;
+    geoFilters?: inputs.GeoFilter[];
+    defaultOriginGroup?: inputs.ResourceReference;
+    urlSigningKeys?: inputs.UrlSigningKey[];
+    deliveryPolicy?: inputs.EndpointPropertiesUpdateParametersDeliveryPolicy;
+    webApplicationFirewallPolicyLink?: inputs.EndpointPropertiesUpdateParametersWebApplicationFirewallPolicyLink;
   }
   interface EndpointProperties {
     /** The source of the content being delivered via CDN. */
@@ -2922,6 +3000,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    policySettings?: inputs.PolicySettings;
+    rateLimitRules?: inputs.RateLimitRuleList;
+    customRules?: inputs.CustomRuleList;
+    managedRules?: inputs.ManagedRuleSetList;
+    extendedProperties?: inputs.CdnWebApplicationFirewallPolicyPropertiesExtendedProperties;
   }
   interface MicrosoftCdnEdgeActions {
     /** The resource name */
@@ -2944,6 +3027,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    versionId?: string;
+    executionFilterIdentifierHeaderName?: string;
+    executionFilterIdentifierHeaderValue?: string;
   }
   interface MicrosoftCdnEdgeActionsVersions {
     /** The resource name */
@@ -2954,6 +3040,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    deploymentType?: "zip" | "file" | "others" | (string & {});
+    isDefaultVersion?: "True" | "False" | (string & {});
   }
   interface MicrosoftCdnProfiles {
     /** The resource name */
@@ -2968,6 +3056,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    originResponseTimeoutSeconds?: number;
+    logScrubbing?: inputs.ProfileLogScrubbing;
   }
   interface MicrosoftCdnProfilesAfdEndpoints {
     /** The resource name */
@@ -2978,18 +3068,36 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    enabledState?: "Enabled" | "Disabled" | (string & {});
+    autoGeneratedDomainNameLabelScope?: "TenantReuse" | "SubscriptionReuse" | "ResourceGroupReuse" | "NoReuse" | (string & {});
   }
   interface MicrosoftCdnProfilesAfdEndpointsRoutes {
     /** The resource name */
     name: string;
     /** The JSON object that contains the properties of the Routes to create. */
     properties?: inputs.RouteProperties;
+    customDomains?: inputs.ActivatedResourceReference[];
+    originGroup?: inputs.ResourceReference;
+    originPath?: string;
+    ruleSets?: inputs.ResourceReference[];
+    supportedProtocols?: ("Http" | "Https" | (string & {}))[];
+    patternsToMatch?: string[];
+    cacheConfiguration?: inputs.AfdRouteCacheConfiguration;
+    forwardingProtocol?: "HttpOnly" | "HttpsOnly" | "MatchRequest" | (string & {});
+    linkToDefaultDomain?: "Enabled" | "Disabled" | (string & {});
+    httpsRedirect?: "Enabled" | "Disabled" | (string & {});
+    enabledState?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftCdnProfilesCustomDomains {
     /** The resource name */
     name: string;
     /** The JSON object that contains the properties of the domain to create. */
     properties?: inputs.AFDDomainProperties;
+    tlsSettings?: inputs.AFDDomainHttpsParameters;
+    azureDnsZone?: inputs.ResourceReference;
+    preValidatedCustomDomainResourceId?: inputs.ResourceReference;
+    hostName?: string;
+    extendedProperties?: inputs.AFDDomainPropertiesExtendedProperties;
   }
   interface MicrosoftCdnProfilesEndpoints {
     /** The resource name */
@@ -3000,60 +3108,115 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    origins?: inputs.DeepCreatedOrigin[];
+    originGroups?: inputs.DeepCreatedOriginGroup[];
+    originPath?: string;
+    contentTypesToCompress?: string[];
+    originHostHeader?: string;
+    isCompressionEnabled?: boolean;
+    isHttpAllowed?: boolean;
+    isHttpsAllowed?: boolean;
+    queryStringCachingBehavior?: "IgnoreQueryString" | "BypassCaching" | "UseQueryString" | "NotSet";
+    optimizationType?: "GeneralWebDelivery" | "GeneralMediaStreaming" | "VideoOnDemandMediaStreaming" | "LargeFileDownload" | "DynamicSiteAcceleration" | (string & {});
+    probePath?: string;
+    geoFilters?: inputs.GeoFilter[];
+    defaultOriginGroup?: inputs.ResourceReference;
+    urlSigningKeys?: inputs.UrlSigningKey[];
+    deliveryPolicy?: inputs.EndpointPropertiesUpdateParametersDeliveryPolicy;
+    webApplicationFirewallPolicyLink?: inputs.EndpointPropertiesUpdateParametersWebApplicationFirewallPolicyLink;
   }
   interface MicrosoftCdnProfilesEndpointsCustomDomains {
     /** The resource name */
     name: string;
     /** The JSON object that contains the properties of the custom domain to create. */
     properties?: inputs.CustomDomainPropertiesParametersOrCustomDomainProperties;
+    hostName?: string;
   }
   interface MicrosoftCdnProfilesEndpointsOriginGroups {
     /** The resource name */
     name: string;
     /** The JSON object that contains the properties of the origin group. */
     properties?: inputs.OriginGroupProperties;
+    healthProbeSettings?: inputs.HealthProbeParameters;
+    origins?: inputs.ResourceReference[];
+    trafficRestorationTimeToHealedOrNewEndpointsInMinutes?: number;
+    responseBasedOriginErrorDetectionSettings?: inputs.ResponseBasedOriginErrorDetectionParameters;
   }
   interface MicrosoftCdnProfilesEndpointsOrigins {
     /** The resource name */
     name: string;
     /** The JSON object that contains the properties of the origin. */
     properties?: inputs.OriginProperties;
+    hostName?: string;
+    httpPort?: number;
+    httpsPort?: number;
+    originHostHeader?: string;
+    priority?: number;
+    weight?: number;
+    enabled?: boolean;
+    privateLinkAlias?: string;
+    privateLinkResourceId?: string;
+    privateLinkLocation?: string;
+    privateLinkApprovalMessage?: string;
   }
   interface MicrosoftCdnProfilesOriginGroups {
     /** The resource name */
     name: string;
     /** The JSON object that contains the properties of the origin group. */
     properties?: inputs.AFDOriginGroupProperties;
+    loadBalancingSettings?: inputs.LoadBalancingSettingsParameters;
+    healthProbeSettings?: inputs.HealthProbeParameters;
+    trafficRestorationTimeToHealedOrNewEndpointsInMinutes?: number;
+    sessionAffinityState?: "Enabled" | "Disabled" | (string & {});
+    authentication?: inputs.OriginAuthenticationProperties;
   }
   interface MicrosoftCdnProfilesOriginGroupsOrigins {
     /** The resource name */
     name: string;
     /** The JSON object that contains the properties of the origin. */
     properties?: inputs.AFDOriginProperties;
+    azureOrigin?: inputs.ResourceReference;
+    hostName?: string;
+    httpPort?: number;
+    httpsPort?: number;
+    originHostHeader?: string;
+    priority?: number;
+    weight?: number;
+    sharedPrivateLinkResource?: inputs.SharedPrivateLinkResourceProperties;
+    enabledState?: "Enabled" | "Disabled" | (string & {});
+    enforceCertificateNameCheck?: boolean;
   }
   interface MicrosoftCdnProfilesRuleSets {
     /** The resource name */
     name: string;
     /** The JSON object that contains the properties of the Rule Set to create. */
     properties?: inputs.RuleSetProperties;
+    batchMode?: boolean;
+    rules?: inputs.BatchRuleProperties[];
   }
   interface MicrosoftCdnProfilesRuleSetsRules {
     /** The resource name */
     name: string;
     /** The JSON object that contains the properties of the Rules to create. */
     properties?: inputs.RuleProperties;
+    order?: number;
+    conditions?: inputs.DeliveryRuleCondition[];
+    actions?: inputs.DeliveryRuleAction[];
+    matchProcessingBehavior?: "Continue" | "Stop" | (string & {});
   }
   interface MicrosoftCdnProfilesSecrets {
     /** The resource name */
     name: string;
     /** The JSON object that contains the properties of the Secret to create. */
     properties?: inputs.SecretProperties;
+    parameters?: inputs.SecretParameters;
   }
   interface MicrosoftCdnProfilesSecurityPolicies {
     /** The resource name */
     name: string;
     /** The json object that contains properties required to create a security policy */
     properties?: inputs.SecurityPolicyProperties;
+    parameters?: inputs.SecurityPolicyPropertiesParameters;
   }
   interface MigrateResult {
     properties?: inputs.MigrateResultProperties;
@@ -3161,6 +3324,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    originResponseTimeoutSeconds?: number;
+    logScrubbing?: inputs.ProfileLogScrubbing;
   }
   interface ProfileChangeSkuWafMapping {
     /** The security policy name. */
@@ -3778,13 +3943,19 @@ export declare namespace outputs {
   }
   type CustomRule = inputs.CustomRule;
   type CustomRuleList = inputs.CustomRuleList;
-  type DeepCreatedCustomDomain = inputs.DeepCreatedCustomDomain;
+  interface DeepCreatedCustomDomain {
+    name: string;
+    properties?: outputs.DeepCreatedCustomDomainProperties;
+  }
   type DeepCreatedCustomDomainProperties = inputs.DeepCreatedCustomDomainProperties;
   interface DeepCreatedOrigin {
     name: string;
     properties?: outputs.DeepCreatedOriginProperties;
   }
-  type DeepCreatedOriginGroup = inputs.DeepCreatedOriginGroup;
+  interface DeepCreatedOriginGroup {
+    name: string;
+    properties?: outputs.DeepCreatedOriginGroupProperties;
+  }
   type DeepCreatedOriginGroupProperties = inputs.DeepCreatedOriginGroupProperties;
   interface DeepCreatedOriginProperties {
     hostName: string;

@@ -35,7 +35,7 @@ export declare class CertificateOrder extends $CustomResource {
   /** Certificate distinguished name. */
   readonly distinguishedName: $Output<string | undefined>;
   /** Domain verification token. */
-  readonly domainVerificationToken: $Output<string | undefined>;
+  readonly domainVerificationToken: $Output<string>;
   /** Duration in years (must be 1). */
   readonly validityInYears: $Output<number | undefined>;
   /** Certificate key size. */
@@ -45,9 +45,9 @@ export declare class CertificateOrder extends $CustomResource {
   /** <code>true</code> if the certificate should be automatically renewed when it expires; otherwise, <code>false</code>. */
   readonly autoRenew: $Output<boolean | undefined>;
   /** Status of certificate order. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting">;
   /** Current order status. */
-  readonly status: $Output<"Pendingissuance" | "Issued" | "Revoked" | "Canceled" | "Denied" | "Pendingrevocation" | "PendingRekey" | "Unused" | "Expired" | "NotSubmitted" | undefined>;
+  readonly status: $Output<"Pendingissuance" | "Issued" | "Revoked" | "Canceled" | "Denied" | "Pendingrevocation" | "PendingRekey" | "Unused" | "Expired" | "NotSubmitted">;
   /** Signed certificate. */
   readonly signedCertificate: $Output<outputs.CertificateDetails | undefined>;
   /** Last CSR that was created for this order. */
@@ -57,17 +57,17 @@ export declare class CertificateOrder extends $CustomResource {
   /** Root certificate. */
   readonly root: $Output<outputs.CertificateDetails | undefined>;
   /** Current serial number of the certificate. */
-  readonly serialNumber: $Output<string | undefined>;
+  readonly serialNumber: $Output<string>;
   /** Certificate last issuance time. */
-  readonly lastCertificateIssuanceTime: $Output<string | undefined>;
+  readonly lastCertificateIssuanceTime: $Output<string>;
   /** Certificate expiration time. */
-  readonly expirationTime: $Output<string | undefined>;
+  readonly expirationTime: $Output<string>;
   /** <code>true</code> if private key is external; otherwise, <code>false</code>. */
-  readonly isPrivateKeyExternal: $Output<boolean | undefined>;
+  readonly isPrivateKeyExternal: $Output<boolean>;
   /** Reasons why App Service Certificate is not renewable at the current moment. */
   readonly appServiceCertificateNotRenewableReasons: $Output<("RegistrationStatusNotSupportedForRenewal" | "ExpirationNotInRenewalTimeRange" | "SubscriptionNotActive" | (string & {}))[] | undefined>;
   /** Time stamp when the certificate would be auto renewed next */
-  readonly nextAutoRenewalTimeStamp: $Output<string | undefined>;
+  readonly nextAutoRenewalTimeStamp: $Output<string>;
   /** Contact info */
   readonly contact: $Output<outputs.CertificateOrderContact | undefined>;
   constructor(name: string, args: CertificateOrderArgs, opts?: $Options);
@@ -122,23 +122,23 @@ export interface CertificateOrderState {
   systemData?: outputs.SystemData;
   certificates?: outputs.AppServiceCertificateOrderPropertiesCertificates;
   distinguishedName?: string;
-  domainVerificationToken?: string;
+  domainVerificationToken: string;
   validityInYears?: number;
   keySize?: number;
   productType: "StandardDomainValidatedSsl" | "StandardDomainValidatedWildCardSsl";
   autoRenew?: boolean;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting";
-  status?: "Pendingissuance" | "Issued" | "Revoked" | "Canceled" | "Denied" | "Pendingrevocation" | "PendingRekey" | "Unused" | "Expired" | "NotSubmitted";
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting";
+  status: "Pendingissuance" | "Issued" | "Revoked" | "Canceled" | "Denied" | "Pendingrevocation" | "PendingRekey" | "Unused" | "Expired" | "NotSubmitted";
   signedCertificate?: outputs.CertificateDetails;
   csr?: string;
   intermediate?: outputs.CertificateDetails;
   root?: outputs.CertificateDetails;
-  serialNumber?: string;
-  lastCertificateIssuanceTime?: string;
-  expirationTime?: string;
-  isPrivateKeyExternal?: boolean;
+  serialNumber: string;
+  lastCertificateIssuanceTime: string;
+  expirationTime: string;
+  isPrivateKeyExternal: boolean;
   appServiceCertificateNotRenewableReasons?: ("RegistrationStatusNotSupportedForRenewal" | "ExpirationNotInRenewalTimeRange" | "SubscriptionNotActive" | (string & {}))[];
-  nextAutoRenewalTimeStamp?: string;
+  nextAutoRenewalTimeStamp: string;
   contact?: outputs.CertificateOrderContact;
 }
 /**
@@ -183,7 +183,7 @@ export declare class Certificate extends $CustomResource {
   /** Key Vault secret name. */
   readonly keyVaultSecretName: $Output<string | undefined>;
   /** Status of the Key Vault secret. */
-  readonly provisioningState: $Output<"Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown" | undefined>;
+  readonly provisioningState: $Output<"Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown">;
   constructor(name: string, args: CertificateArgs, opts?: $Options);
 }
 
@@ -230,7 +230,7 @@ export interface CertificateState {
   systemData?: outputs.SystemData;
   keyVaultId?: string;
   keyVaultSecretName?: string;
-  provisioningState?: "Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown";
+  provisioningState: "Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown";
 }
 /**
  * Reads an existing `Microsoft.CertificateRegistration/certificateOrders/certificates` without managing it (GET, api-version 2024-11-01); undefined when it does not exist.
@@ -255,7 +255,7 @@ export interface DetectorState {
   name: string;
   type: "Microsoft.CertificateRegistration/certificateOrders/detectors";
   properties?: outputs.DetectorResponseProperties;
-  kind?: string;
+  kind: string;
   systemData?: outputs.SystemData;
   metadata?: outputs.DetectorInfo;
   dataset?: outputs.DiagnosticData[];
@@ -320,6 +320,13 @@ export declare const getDetectorOutput: typeof getDetector;
 export declare const retrieveCertificateOrderCertificateActionsOutput: typeof retrieveCertificateOrderCertificateActions;
 export declare const retrieveCertificateOrderEmailHistoryOutput: typeof retrieveCertificateOrderEmailHistory;
 export declare const retrieveCertificateOrderSiteSealOutput: typeof retrieveCertificateOrderSiteSeal;
+// Pulumi's names for what each function and lookup returns.
+export type GetCertificateOrderResult = CertificateOrderState;
+export type GetCertificateResult = CertificateState;
+export type GetDetectorResult = DetectorState;
+export type RetrieveCertificateOrderCertificateActionsResult = outputs.CertificateOrderAction[];
+export type RetrieveCertificateOrderEmailHistoryResult = outputs.CertificateEmail[];
+export type RetrieveCertificateOrderSiteSealResult = outputs.SiteSeal;
 
 export declare namespace inputs {
   interface AppServiceCertificate {
@@ -410,6 +417,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    certificates?: inputs.AppServiceCertificateOrderPropertiesCertificates;
+    distinguishedName?: string;
+    validityInYears?: number;
+    keySize?: number;
+    productType?: "StandardDomainValidatedSsl" | "StandardDomainValidatedWildCardSsl";
+    autoRenew?: boolean;
+    csr?: string;
   }
   interface MicrosoftCertificateRegistrationCertificateOrdersCertificates {
     /** The resource name */
@@ -422,6 +436,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    keyVaultId?: string;
+    keyVaultSecretName?: string;
   }
   interface MicrosoftCertificateRegistrationCertificateOrdersDetectors {
     /** The resource name */

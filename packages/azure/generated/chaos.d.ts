@@ -31,7 +31,7 @@ export declare class Experiment extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Most recent provisioning state for the given experiment resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** List of steps. */
   readonly steps: $Output<outputs.ChaosExperimentStep[]>;
   /** List of selectors. */
@@ -76,7 +76,7 @@ export interface ExperimentState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   steps: outputs.ChaosExperimentStep[];
   selectors: outputs.ChaosTargetSelector[];
 }
@@ -104,9 +104,9 @@ export interface ExecutionState {
   type: "Microsoft.Chaos/experiments/executions";
   properties?: outputs.ExperimentExecutionProperties;
   systemData?: outputs.SystemData;
-  status?: string;
-  startedAt?: string;
-  stoppedAt?: string;
+  status: string;
+  startedAt: string;
+  stoppedAt: string;
 }
 /**
  * Reads an existing `Microsoft.Chaos/experiments/executions` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -130,9 +130,9 @@ export interface TargetTypeState {
   type: "Microsoft.Chaos/locations/targetTypes";
   properties?: outputs.TargetTypeProperties;
   systemData?: outputs.SystemData;
-  displayName?: string;
-  description?: string;
-  propertiesSchema?: string;
+  displayName: string;
+  description: string;
+  propertiesSchema: string;
   resourceTypes?: string[];
 }
 /**
@@ -159,13 +159,13 @@ export interface CapabilityTypeState {
   type: "Microsoft.Chaos/locations/targetTypes/capabilityTypes";
   properties?: outputs.CapabilityTypeProperties;
   systemData?: outputs.SystemData;
-  publisher?: string;
-  targetType?: string;
-  displayName?: string;
-  description?: string;
-  parametersSchema?: string;
-  urn?: string;
-  kind?: string;
+  publisher: string;
+  targetType: string;
+  displayName: string;
+  description: string;
+  parametersSchema: string;
+  urn: string;
+  kind: string;
   azureRbacActions?: string[];
   azureRbacDataActions?: string[];
   requiredAzureRoleDefinitionIds?: string[];
@@ -199,7 +199,7 @@ export declare class Target extends $CustomResource {
   /** The properties of the target resource. */
   readonly properties: $Output<outputs.TargetProperties>;
   /** Azure resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   constructor(name: string, args: TargetArgs, opts?: $Options);
@@ -230,7 +230,7 @@ export interface TargetState {
   name: string;
   type: "Microsoft.Chaos/targets";
   properties: outputs.TargetProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
 }
 /**
@@ -265,13 +265,13 @@ export declare class Capability extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** String of the Publisher that this Capability extends. */
-  readonly publisher: $Output<string | undefined>;
+  readonly publisher: $Output<string>;
   /** String of the Target Type that this Capability extends. */
-  readonly targetType: $Output<string | undefined>;
+  readonly targetType: $Output<string>;
   /** Localized string of the description. */
-  readonly description: $Output<string | undefined>;
+  readonly description: $Output<string>;
   /** URL to retrieve JSON schema of the Capability parameters. */
-  readonly parametersSchema: $Output<string | undefined>;
+  readonly parametersSchema: $Output<string>;
   constructor(name: string, args: CapabilityArgs, opts?: $Options);
 }
 
@@ -303,11 +303,11 @@ export interface CapabilityState {
   type: "Microsoft.Chaos/targets/capabilities";
   properties?: outputs.CapabilityProperties;
   systemData?: outputs.SystemData;
-  publisher?: string;
-  targetType?: string;
-  description?: string;
-  parametersSchema?: string;
-  urn?: string;
+  publisher: string;
+  targetType: string;
+  description: string;
+  parametersSchema: string;
+  urn: string;
 }
 /**
  * Reads an existing `Microsoft.Chaos/targets/capabilities` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -338,6 +338,14 @@ export declare const getCapabilityTypeOutput: typeof getCapabilityType;
 export declare const getTargetOutput: typeof getTarget;
 export declare const getCapabilityOutput: typeof getCapability;
 export declare const getExecutionDetailsOutput: typeof getExecutionDetails;
+// Pulumi's names for what each function and lookup returns.
+export type GetExperimentResult = ExperimentState;
+export type GetExecutionResult = ExecutionState;
+export type GetTargetTypeResult = TargetTypeState;
+export type GetCapabilityTypeResult = CapabilityTypeState;
+export type GetTargetResult = TargetState;
+export type GetCapabilityResult = CapabilityState;
+export type GetExecutionDetailsResult = outputs.ExperimentExecutionDetails;
 
 export declare namespace inputs {
   type ActionStatus = { [key: string]: any };
@@ -446,11 +454,13 @@ export declare namespace inputs {
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** The properties of the experiment resource. */
-    properties: inputs.ExperimentProperties;
+    properties?: inputs.ExperimentProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    steps?: inputs.ChaosExperimentStep[];
+    selectors?: inputs.ChaosTargetSelector[];
   }
   interface MicrosoftChaosExperimentsExecutions {
     /** The resource name */

@@ -31,7 +31,7 @@ export declare class Healthmodel extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {})>;
   constructor(name: string, args: HealthmodelArgs, opts?: $Options);
 }
 
@@ -68,7 +68,7 @@ export interface HealthmodelState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.CloudHealth/healthmodels` without managing it (GET, api-version 2026-05-01-preview); undefined when it does not exist.
@@ -102,7 +102,7 @@ export declare class Authenticationsetting extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {})>;
   /** Display name */
   readonly displayName: $Output<string | undefined>;
   readonly managedIdentityName: $Output<string | undefined>;
@@ -142,7 +142,7 @@ export interface AuthenticationsettingState {
   type: "Microsoft.CloudHealth/healthmodels/authenticationsettings";
   properties?: outputs.AuthenticationSettingProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {});
   displayName?: string;
   managedIdentityName?: string;
   authenticationKind?: "ManagedIdentity";
@@ -179,7 +179,7 @@ export declare class Discoveryrule extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {})>;
   /** Display name */
   readonly displayName: $Output<string | undefined>;
   /** Reference to the name of the authentication setting which is used for querying Azure Resource Graph. The same authentication setting will also be assigned to any discovered entities. */
@@ -239,7 +239,7 @@ export interface DiscoveryruleState {
   type: "Microsoft.CloudHealth/healthmodels/discoveryrules";
   properties?: outputs.DiscoveryRuleProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {});
   displayName?: string;
   authenticationSetting: string;
   discoverRelationships: "Enabled" | "Disabled" | (string & {});
@@ -281,7 +281,7 @@ export declare class Entity extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {})>;
   /** Display name */
   readonly displayName: $Output<string | undefined>;
   /** Positioning of the entity on the model canvas */
@@ -297,9 +297,9 @@ export declare class Entity extends $CustomResource {
   /** Signal groups which are assigned to this entity */
   readonly signalGroups: $Output<outputs.SignalGroups | undefined>;
   /** Discovered by which discovery rule. If set, the entity cannot be deleted manually. */
-  readonly discoveredBy: $Output<string | undefined>;
+  readonly discoveredBy: $Output<string>;
   /** Health state of this entity */
-  readonly healthState: $Output<"Healthy" | "Degraded" | "Unhealthy" | "Unknown" | "Deleted" | (string & {}) | undefined>;
+  readonly healthState: $Output<"Healthy" | "Degraded" | "Unhealthy" | "Unknown" | "Deleted" | (string & {})>;
   /** Alert configuration for this entity */
   readonly alerts: $Output<outputs.EntityAlerts | undefined>;
   constructor(name: string, args: EntityArgs, opts?: $Options);
@@ -349,7 +349,7 @@ export interface EntityState {
   type: "Microsoft.CloudHealth/healthmodels/entities";
   properties?: outputs.EntityProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {});
   displayName?: string;
   canvasPosition?: outputs.EntityCoordinates;
   icon?: outputs.IconDefinition;
@@ -357,8 +357,8 @@ export interface EntityState {
   impact?: "Standard" | "Limited" | "Suppressed" | (string & {});
   tags?: outputs.EntityPropertiesTags;
   signalGroups?: outputs.SignalGroups;
-  discoveredBy?: string;
-  healthState?: "Healthy" | "Degraded" | "Unhealthy" | "Unknown" | "Deleted" | (string & {});
+  discoveredBy: string;
+  healthState: "Healthy" | "Degraded" | "Unhealthy" | "Unknown" | "Deleted" | (string & {});
   alerts?: outputs.EntityAlerts;
 }
 /**
@@ -393,7 +393,7 @@ export declare class Relationship extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {})>;
   /** Display name */
   readonly displayName: $Output<string | undefined>;
   /** Resource name of the parent entity */
@@ -403,7 +403,7 @@ export declare class Relationship extends $CustomResource {
   /** Optional set of tags (key-value pairs) */
   readonly tags: $Output<outputs.RelationshipPropertiesTags | undefined>;
   /** Discovered by which discovery rule. If set, the relationship cannot be deleted manually. */
-  readonly discoveredBy: $Output<string | undefined>;
+  readonly discoveredBy: $Output<string>;
   constructor(name: string, args: RelationshipArgs, opts?: $Options);
 }
 
@@ -443,12 +443,12 @@ export interface RelationshipState {
   type: "Microsoft.CloudHealth/healthmodels/relationships";
   properties?: outputs.RelationshipProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {});
   displayName?: string;
   parentEntityName: string;
   childEntityName: string;
   tags?: outputs.RelationshipPropertiesTags;
-  discoveredBy?: string;
+  discoveredBy: string;
 }
 /**
  * Reads an existing `Microsoft.CloudHealth/healthmodels/relationships` without managing it (GET, api-version 2026-05-01-preview); undefined when it does not exist.
@@ -482,7 +482,7 @@ export declare class Signaldefinition extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {})>;
   /** Display name */
   readonly displayName: $Output<string | undefined>;
   /** Interval in which the signal is being evaluated. Defaults to PT1M (1 minute). */
@@ -550,7 +550,7 @@ export interface SignaldefinitionState {
   type: "Microsoft.CloudHealth/healthmodels/signaldefinitions";
   properties?: outputs.SignalDefinitionProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {});
   displayName?: string;
   refreshInterval?: "PT1M" | "PT5M" | "PT10M" | "PT15M" | "PT30M" | "PT1H" | "PT2H" | (string & {});
   tags?: outputs.SignalDefinitionPropertiesTags;
@@ -688,6 +688,18 @@ export declare const getEntityDataAnnotationsOutput: typeof getEntityDataAnnotat
 export declare const getEntityHistoryOutput: typeof getEntityHistory;
 export declare const getEntitySignalHistoryOutput: typeof getEntitySignalHistory;
 export declare const getEntitySignalRecommendationsOutput: typeof getEntitySignalRecommendations;
+// Pulumi's names for what each function and lookup returns.
+export type GetHealthmodelResult = HealthmodelState;
+export type GetAuthenticationsettingResult = AuthenticationsettingState;
+export type GetDiscoveryruleResult = DiscoveryruleState;
+export type GetEntityResult = EntityState;
+export type GetRelationshipResult = RelationshipState;
+export type GetSignaldefinitionResult = SignaldefinitionState;
+export type AddEntityDataAnnotationResult = outputs.DataAnnotation;
+export type GetEntityDataAnnotationsResult = outputs.GetDataAnnotationsResponse;
+export type GetEntityHistoryResult = outputs.EntityHistoryResponse;
+export type GetEntitySignalHistoryResult = outputs.SignalHistoryResponse;
+export type GetEntitySignalRecommendationsResult = outputs.GetSignalRecommendationsResponse;
 
 export declare namespace inputs {
   interface AddDataAnnotationRequest {
@@ -987,18 +999,36 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.DiscoveryRuleProperties;
+    displayName?: string;
+    authenticationSetting?: string;
+    discoverRelationships?: "Enabled" | "Disabled" | (string & {});
+    addRecommendedSignals?: "Enabled" | "Disabled" | (string & {});
+    specification?: inputs.DiscoveryRuleSpecification;
+    addResourceHealthSignal?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftCloudHealthHealthmodelsEntities {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.EntityProperties;
+    displayName?: string;
+    canvasPosition?: inputs.EntityCoordinates;
+    icon?: inputs.IconDefinition;
+    healthObjective?: number;
+    impact?: "Standard" | "Limited" | "Suppressed" | (string & {});
+    tags?: inputs.EntityPropertiesTags;
+    signalGroups?: inputs.SignalGroups;
+    alerts?: inputs.EntityAlerts;
   }
   interface MicrosoftCloudHealthHealthmodelsRelationships {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.RelationshipProperties;
+    displayName?: string;
+    parentEntityName?: string;
+    childEntityName?: string;
+    tags?: inputs.RelationshipPropertiesTags;
   }
   interface MicrosoftCloudHealthHealthmodelsSignaldefinitions {
     /** The resource name */

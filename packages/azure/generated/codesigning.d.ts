@@ -29,11 +29,11 @@ export declare class CodeSigningAccount extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The URI of the artifact signing account which is used during signing files. */
-  readonly accountUri: $Output<string | undefined>;
+  readonly accountUri: $Output<string>;
   /** SKU of the artifact signing account. */
   readonly sku: $Output<outputs.AccountSku | undefined>;
   /** Status of the current operation on artifact signing account. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: CodeSigningAccountArgs, opts?: $Options);
 }
 
@@ -69,9 +69,9 @@ export interface CodeSigningAccountState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  accountUri?: string;
+  accountUri: string;
   sku?: outputs.AccountSku;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.CodeSigning/codeSigningAccounts` without managing it (GET, api-version 2025-10-13); undefined when it does not exist.
@@ -119,9 +119,9 @@ export declare class CertificateProfile extends $CustomResource {
   /** Identity validation id used for the certificate subject name. */
   readonly identityValidationId: $Output<string>;
   /** Status of the current operation on certificate profile. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Status of the certificate profile. */
-  readonly status: $Output<"Active" | "Disabled" | "Suspended" | (string & {}) | undefined>;
+  readonly status: $Output<"Active" | "Disabled" | "Suspended" | (string & {})>;
   /** List of renewed certificates. */
   readonly certificates: $Output<outputs.Certificate[] | undefined>;
   constructor(name: string, args: CertificateProfileArgs, opts?: $Options);
@@ -176,8 +176,8 @@ export interface CertificateProfileState {
   includeCountry?: boolean;
   includePostalCode?: boolean;
   identityValidationId: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Updating" | "Deleting" | "Accepted" | (string & {});
-  status?: "Active" | "Disabled" | "Suspended" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  status: "Active" | "Disabled" | "Suspended" | (string & {});
   certificates?: outputs.Certificate[];
 }
 /**
@@ -191,6 +191,9 @@ export declare function getCertificateProfile(args: GetCertificateProfileArgs): 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getCodeSigningAccountOutput: typeof getCodeSigningAccount;
 export declare const getCertificateProfileOutput: typeof getCertificateProfile;
+// Pulumi's names for what each function and lookup returns.
+export type GetCodeSigningAccountResult = CodeSigningAccountState;
+export type GetCertificateProfileResult = CertificateProfileState;
 
 export declare namespace inputs {
   interface AccountSku {
@@ -244,12 +247,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sku?: inputs.AccountSku;
   }
   interface MicrosoftCodeSigningCodeSigningAccountsCertificateProfiles {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.CertificateProfileProperties;
+    profileType?: "PublicTrust" | "PrivateTrust" | "PrivateTrustCIPolicy" | "VBSEnclave" | "PublicTrustTest" | (string & {});
+    includeStreetAddress?: boolean;
+    includeCity?: boolean;
+    includeState?: boolean;
+    includeCountry?: boolean;
+    includePostalCode?: boolean;
+    identityValidationId?: string;
   }
   interface Revocation {
     /** The timestamp when the revocation is requested. */

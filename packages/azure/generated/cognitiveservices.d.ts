@@ -25,9 +25,9 @@ export declare class Account extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.AccountTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource Etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The kind (type) of cognitive service account. */
   readonly kind: $Output<string | undefined>;
   /** The resource model definition representing SKU */
@@ -37,15 +37,15 @@ export declare class Account extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets the status of the cognitive services account at the time the operation was called. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Canceled" | "ResolvingDNS" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Canceled" | "ResolvingDNS" | (string & {})>;
   /** Endpoint of the created account. */
-  readonly endpoint: $Output<string | undefined>;
+  readonly endpoint: $Output<string>;
   /** The internal identifier (deprecated, do not use this property). */
-  readonly internalId: $Output<string | undefined>;
+  readonly internalId: $Output<string>;
   /** Gets the capabilities of the cognitive services account. Each item indicates the capability of a specific feature. The values are read-only and for reference only. */
   readonly capabilities: $Output<outputs.SkuCapability[] | undefined>;
   /** If the resource is migrated from an existing key. */
-  readonly isMigrated: $Output<boolean | undefined>;
+  readonly isMigrated: $Output<boolean>;
   /** Resource migration token. */
   readonly migrationToken: $Output<string | undefined>;
   /** Sku change info of account. */
@@ -67,7 +67,7 @@ export declare class Account extends $CustomResource {
   /** The api properties for special APIs. */
   readonly apiProperties: $Output<outputs.ApiProperties | undefined>;
   /** Gets the date of cognitive services account creation. */
-  readonly dateCreated: $Output<string | undefined>;
+  readonly dateCreated: $Output<string>;
   /** The call rate limit Cognitive Services account. */
   readonly callRateLimit: $Output<outputs.CallRateLimit | undefined>;
   /** The flag to enable dynamic throttling. */
@@ -81,9 +81,9 @@ export declare class Account extends $CustomResource {
   /** Dictionary of <string> */
   readonly endpoints: $Output<outputs.AccountPropertiesEndpoints | undefined>;
   /** The deletion date, only available for deleted account. */
-  readonly deletionDate: $Output<string | undefined>;
+  readonly deletionDate: $Output<string>;
   /** The scheduled purge date, only available for deleted account. */
-  readonly scheduledPurgeDate: $Output<string | undefined>;
+  readonly scheduledPurgeDate: $Output<string>;
   /** The multiregion settings of Cognitive Services account. */
   readonly locations: $Output<outputs.MultiRegionSettings | undefined>;
   /** The commitment plan associations of Cognitive Services account. */
@@ -171,17 +171,17 @@ export interface AccountState {
   type: "Microsoft.CognitiveServices/accounts";
   properties?: outputs.AccountProperties;
   tags?: outputs.AccountTags;
-  location?: string;
-  etag?: string;
+  location: string;
+  etag: string;
   kind?: string;
   sku?: outputs.Sku;
   identity?: outputs.Identity;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Canceled" | "ResolvingDNS" | (string & {});
-  endpoint?: string;
-  internalId?: string;
+  provisioningState: "Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Canceled" | "ResolvingDNS" | (string & {});
+  endpoint: string;
+  internalId: string;
   capabilities?: outputs.SkuCapability[];
-  isMigrated?: boolean;
+  isMigrated: boolean;
   migrationToken?: string;
   skuChangeInfo?: outputs.SkuChangeInfo;
   customSubDomainName?: string;
@@ -192,7 +192,7 @@ export interface AccountState {
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   apiProperties?: outputs.ApiProperties;
-  dateCreated?: string;
+  dateCreated: string;
   callRateLimit?: outputs.CallRateLimit;
   dynamicThrottlingEnabled?: boolean;
   storedCompletionsDisabled?: boolean;
@@ -201,8 +201,8 @@ export interface AccountState {
   allowedFqdnList?: string[];
   disableLocalAuth?: boolean;
   endpoints?: outputs.AccountPropertiesEndpoints;
-  deletionDate?: string;
-  scheduledPurgeDate?: string;
+  deletionDate: string;
+  scheduledPurgeDate: string;
   locations?: outputs.MultiRegionSettings;
   commitmentPlanAssociations?: outputs.CommitmentPlanAssociation[];
   abusePenalty?: outputs.AbusePenalty;
@@ -250,7 +250,7 @@ export declare class CapabilityHost extends $CustomResource {
   /** Customer subnet info to help set up this capability host. */
   readonly customerSubnet: $Output<string | undefined>;
   /** Provisioning state for the CapabilityHost. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** List of connection names from those available in the account or project to be used as a storage resource. */
   readonly storageConnections: $Output<string[] | undefined>;
   /** List of connection names from those available in the account or project to be used for Thread storage. */
@@ -315,7 +315,7 @@ export interface CapabilityHostState {
   aiServicesConnections?: string[];
   capabilityHostKind?: "Agents" | (string & {});
   customerSubnet?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   storageConnections?: string[];
   threadStorageConnections?: string[];
   vectorStoreConnections?: string[];
@@ -355,9 +355,9 @@ export declare class AccountCommitmentPlan extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.CommitmentPlanTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource Etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The kind (type) of cognitive service account. */
   readonly kind: $Output<string | undefined>;
   /** The resource model definition representing SKU */
@@ -365,7 +365,7 @@ export declare class AccountCommitmentPlan extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets the status of the resource at the time the operation was called. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Canceled" | (string & {})>;
   /** Commitment plan guid. */
   readonly commitmentPlanGuid: $Output<string | undefined>;
   /** Account hosting model. */
@@ -433,12 +433,12 @@ export interface AccountCommitmentPlanState {
   type: "Microsoft.CognitiveServices/accounts/commitmentPlans";
   properties?: outputs.CommitmentPlanProperties;
   tags?: outputs.CommitmentPlanTags;
-  location?: string;
-  etag?: string;
+  location: string;
+  etag: string;
   kind?: string;
   sku?: outputs.Sku;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Canceled" | (string & {});
   commitmentPlanGuid?: string;
   hostingModel?: "Web" | "ConnectedContainer" | "DisconnectedContainer" | "ProvisionedWeb" | (string & {});
   planType?: string;
@@ -482,12 +482,12 @@ export declare class Connection extends $CustomResource {
   /** Category of the connection */
   readonly category: $Output<"PythonFeed" | "ContainerRegistry" | "Git" | "S3" | "Snowflake" | "AzureKeyVault" | "AzureSqlDb" | "AzureSynapseAnalytics" | "AzureMySqlDb" | "AzurePostgresDb" | "ADLSGen2" | "AzureContainerAppEnvironment" | "Redis" | "ApiKey" | "AzureOpenAI" | "AIServices" | "CognitiveSearch" | "CognitiveService" | "CustomKeys" | "AzureBlob" | "AzureStorageAccount" | "AzureOneLake" | "CosmosDb" | "CosmosDbMongoDbApi" | "AzureDataExplorer" | "AzureMariaDb" | "AzureDatabricksDeltaLake" | "AzureSqlMi" | "AzureTableStorage" | "AmazonRdsForOracle" | "AmazonRdsForSqlServer" | "AmazonRedshift" | "Db2" | "Drill" | "GoogleBigQuery" | "Greenplum" | "Hbase" | "Hive" | "Impala" | "Informix" | "MariaDb" | "MicrosoftAccess" | "MySql" | "Netezza" | "Oracle" | "Phoenix" | "PostgreSql" | "Presto" | "SapOpenHub" | "SapBw" | "SapHana" | "SapTable" | "Spark" | "SqlServer" | "Sybase" | "Teradata" | "Vertica" | "Pinecone" | "Databricks" | "Cassandra" | "Couchbase" | "MongoDbV2" | "MongoDbAtlas" | "AmazonS3Compatible" | "FileServer" | "FtpServer" | "GoogleCloudStorage" | "Hdfs" | "OracleCloudStorage" | "Sftp" | "GenericHttp" | "ODataRest" | "Odbc" | "GenericRest" | "RemoteTool" | "AmazonMws" | "Concur" | "Dynamics" | "DynamicsAx" | "DynamicsCrm" | "GoogleAdWords" | "Hubspot" | "Jira" | "Magento" | "Marketo" | "Office365" | "Eloqua" | "Responsys" | "OracleServiceCloud" | "PayPal" | "QuickBooks" | "Salesforce" | "SalesforceServiceCloud" | "SalesforceMarketingCloud" | "SapCloudForCustomer" | "SapEcc" | "ServiceNow" | "SharePointOnlineList" | "Shopify" | "Square" | "WebTable" | "Xero" | "Zoho" | "GenericContainerRegistry" | "Elasticsearch" | "AppInsights" | "AppConfig" | "OpenAI" | "Serp" | "BingLLMSearch" | "Serverless" | "ManagedOnlineEndpoint" | "ApiManagement" | "ModelGateway" | "GroundingWithBingSearch" | "GroundingWithCustomSearch" | "Sharepoint" | "MicrosoftFabric" | "PowerPlatformEnvironment" | "RemoteA2A" | (string & {}) | undefined>;
   /** A type definition that refers the id to an Azure Resource Manager resource. */
-  readonly createdByWorkspaceArmId: $Output<string | undefined>;
+  readonly createdByWorkspaceArmId: $Output<string>;
   /** Provides the error message if the connection fails */
   readonly error: $Output<string | undefined>;
   readonly expiryTime: $Output<string | undefined>;
   /** Group based on connection category */
-  readonly group: $Output<"Azure" | "AzureAI" | "Database" | "NoSQL" | "File" | "GenericProtocol" | "ServicesAndApps" | (string & {}) | undefined>;
+  readonly group: $Output<"Azure" | "AzureAI" | "Database" | "NoSQL" | "File" | "GenericProtocol" | "ServicesAndApps" | (string & {})>;
   readonly isSharedToAll: $Output<boolean | undefined>;
   /** Store user metadata for this connection */
   readonly metadata: $Output<outputs.ConnectionPropertiesV2Metadata | undefined>;
@@ -551,10 +551,10 @@ export interface ConnectionState {
   properties: outputs.ConnectionPropertiesV2;
   systemData?: outputs.SystemData;
   category?: "PythonFeed" | "ContainerRegistry" | "Git" | "S3" | "Snowflake" | "AzureKeyVault" | "AzureSqlDb" | "AzureSynapseAnalytics" | "AzureMySqlDb" | "AzurePostgresDb" | "ADLSGen2" | "AzureContainerAppEnvironment" | "Redis" | "ApiKey" | "AzureOpenAI" | "AIServices" | "CognitiveSearch" | "CognitiveService" | "CustomKeys" | "AzureBlob" | "AzureStorageAccount" | "AzureOneLake" | "CosmosDb" | "CosmosDbMongoDbApi" | "AzureDataExplorer" | "AzureMariaDb" | "AzureDatabricksDeltaLake" | "AzureSqlMi" | "AzureTableStorage" | "AmazonRdsForOracle" | "AmazonRdsForSqlServer" | "AmazonRedshift" | "Db2" | "Drill" | "GoogleBigQuery" | "Greenplum" | "Hbase" | "Hive" | "Impala" | "Informix" | "MariaDb" | "MicrosoftAccess" | "MySql" | "Netezza" | "Oracle" | "Phoenix" | "PostgreSql" | "Presto" | "SapOpenHub" | "SapBw" | "SapHana" | "SapTable" | "Spark" | "SqlServer" | "Sybase" | "Teradata" | "Vertica" | "Pinecone" | "Databricks" | "Cassandra" | "Couchbase" | "MongoDbV2" | "MongoDbAtlas" | "AmazonS3Compatible" | "FileServer" | "FtpServer" | "GoogleCloudStorage" | "Hdfs" | "OracleCloudStorage" | "Sftp" | "GenericHttp" | "ODataRest" | "Odbc" | "GenericRest" | "RemoteTool" | "AmazonMws" | "Concur" | "Dynamics" | "DynamicsAx" | "DynamicsCrm" | "GoogleAdWords" | "Hubspot" | "Jira" | "Magento" | "Marketo" | "Office365" | "Eloqua" | "Responsys" | "OracleServiceCloud" | "PayPal" | "QuickBooks" | "Salesforce" | "SalesforceServiceCloud" | "SalesforceMarketingCloud" | "SapCloudForCustomer" | "SapEcc" | "ServiceNow" | "SharePointOnlineList" | "Shopify" | "Square" | "WebTable" | "Xero" | "Zoho" | "GenericContainerRegistry" | "Elasticsearch" | "AppInsights" | "AppConfig" | "OpenAI" | "Serp" | "BingLLMSearch" | "Serverless" | "ManagedOnlineEndpoint" | "ApiManagement" | "ModelGateway" | "GroundingWithBingSearch" | "GroundingWithCustomSearch" | "Sharepoint" | "MicrosoftFabric" | "PowerPlatformEnvironment" | "RemoteA2A" | (string & {});
-  createdByWorkspaceArmId?: string;
+  createdByWorkspaceArmId: string;
   error?: string;
   expiryTime?: string;
-  group?: "Azure" | "AzureAI" | "Database" | "NoSQL" | "File" | "GenericProtocol" | "ServicesAndApps" | (string & {});
+  group: "Azure" | "AzureAI" | "Database" | "NoSQL" | "File" | "GenericProtocol" | "ServicesAndApps" | (string & {});
   isSharedToAll?: boolean;
   metadata?: outputs.ConnectionPropertiesV2Metadata;
   peRequirement?: "Required" | "NotRequired" | "NotApplicable" | (string & {});
@@ -595,7 +595,7 @@ export declare class DefenderForAISetting extends $CustomResource {
   /** The Defender for AI resource properties. */
   readonly properties: $Output<outputs.DefenderForAISettingProperties | undefined>;
   /** Resource Etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.DefenderForAISettingTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -636,7 +636,7 @@ export interface DefenderForAISettingState {
   name: string;
   type: "Microsoft.CognitiveServices/accounts/defenderForAISettings";
   properties?: outputs.DefenderForAISettingProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.DefenderForAISettingTags;
   systemData?: outputs.SystemData;
   state?: "Disabled" | "Enabled" | (string & {});
@@ -673,13 +673,13 @@ export declare class Deployment extends $CustomResource {
   /** The resource model definition representing SKU */
   readonly sku: $Output<outputs.Sku | undefined>;
   /** Resource Etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.DeploymentTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets the status of the resource at the time the operation was called. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Disabled" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Disabled" | "Canceled" | (string & {})>;
   /** Properties of Cognitive Services account deployment model. */
   readonly model: $Output<outputs.DeploymentModel | undefined>;
   /** Properties of Cognitive Services account deployment model. (Deprecated, please use Deployment.sku instead.) */
@@ -694,7 +694,7 @@ export declare class Deployment extends $CustomResource {
   /** Deployment model version upgrade option. */
   readonly versionUpgradeOption: $Output<"OnceNewDefaultVersionAvailable" | "OnceCurrentVersionExpired" | "NoAutoUpgrade" | (string & {}) | undefined>;
   /** If the dynamic throttling is enabled. */
-  readonly dynamicThrottlingEnabled: $Output<boolean | undefined>;
+  readonly dynamicThrottlingEnabled: $Output<boolean>;
   /** The current capacity. */
   readonly currentCapacity: $Output<number | undefined>;
   /** Internal use only. */
@@ -766,10 +766,10 @@ export interface DeploymentState {
   type: "Microsoft.CognitiveServices/accounts/deployments";
   properties?: outputs.DeploymentProperties;
   sku?: outputs.Sku;
-  etag?: string;
+  etag: string;
   tags?: outputs.DeploymentTags;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Disabled" | "Canceled" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Disabled" | "Canceled" | (string & {});
   model?: outputs.DeploymentModel;
   scaleSettings?: outputs.DeploymentScaleSettings;
   capabilities?: outputs.DeploymentPropertiesCapabilities;
@@ -777,7 +777,7 @@ export interface DeploymentState {
   callRateLimit?: outputs.CallRateLimit;
   rateLimits?: outputs.ThrottlingRule[];
   versionUpgradeOption?: "OnceNewDefaultVersionAvailable" | "OnceCurrentVersionExpired" | "NoAutoUpgrade" | (string & {});
-  dynamicThrottlingEnabled?: boolean;
+  dynamicThrottlingEnabled: boolean;
   currentCapacity?: number;
   capacitySettings?: outputs.DeploymentCapacitySettings;
   parentDeploymentName?: string;
@@ -816,13 +816,13 @@ export declare class EncryptionScope extends $CustomResource {
   /** Properties of Cognitive Services EncryptionScope. */
   readonly properties: $Output<outputs.EncryptionScopeProperties | undefined>;
   /** Resource Etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.EncryptionScopeTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets the status of the resource at the time the operation was called. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Canceled" | (string & {})>;
   /** The encryptionScope state. */
   readonly state: $Output<"Disabled" | "Enabled" | (string & {}) | undefined>;
   /** Properties of KeyVault */
@@ -867,10 +867,10 @@ export interface EncryptionScopeState {
   name: string;
   type: "Microsoft.CognitiveServices/accounts/encryptionScopes";
   properties?: outputs.EncryptionScopeProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.EncryptionScopeTags;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Canceled" | (string & {});
   state?: "Disabled" | "Enabled" | (string & {});
   keyVaultProperties?: outputs.KeyVaultProperties;
   keySource?: "Microsoft.CognitiveServices" | "Microsoft.KeyVault" | (string & {});
@@ -909,7 +909,7 @@ export declare class ManagedNetwork extends $CustomResource {
   /** Managed Network settings for a cognitive services account. */
   readonly managedNetwork: $Output<outputs.ManagedNetworkSettingsEx | undefined>;
   /** The current deployment state of the managed network resource. The provisioningState is to indicate states for resource provisioning. */
-  readonly provisioningState: $Output<"Deferred" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Deleted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Deferred" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Deleted" | (string & {})>;
   constructor(name: string, args: ManagedNetworkArgs, opts?: $Options);
 }
 
@@ -944,7 +944,7 @@ export interface ManagedNetworkState {
   properties?: outputs.ManagedNetworkSettingsProperties;
   systemData?: outputs.SystemData;
   managedNetwork?: outputs.ManagedNetworkSettingsEx;
-  provisioningState?: "Deferred" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Deleted" | (string & {});
+  provisioningState: "Deferred" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Deleted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.CognitiveServices/accounts/managedNetworks` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -982,7 +982,7 @@ export declare class OutboundRule extends $CustomResource {
   /** Type of a managed network Outbound Rule of a cognitive services account. */
   readonly status: $Output<"Inactive" | "Active" | "Provisioning" | "Deleting" | "Failed" | (string & {}) | undefined>;
   /** Error information about an outbound rule of a cognitive services account if RuleStatus is failed. */
-  readonly errorInformation: $Output<string | undefined>;
+  readonly errorInformation: $Output<string>;
   readonly parentRuleNames: $Output<string[] | undefined>;
   readonly destination: $Output<string | undefined>;
   readonly type: $Output<"FQDN" | undefined>;
@@ -1030,7 +1030,7 @@ export interface OutboundRuleState {
   systemData?: outputs.SystemData;
   category?: "Required" | "Recommended" | "UserDefined" | "Dependency" | (string & {});
   status?: "Inactive" | "Active" | "Provisioning" | "Deleting" | "Failed" | (string & {});
-  errorInformation?: string;
+  errorInformation: string;
   parentRuleNames?: string[];
   destination?: string;
   type?: "FQDN";
@@ -1060,7 +1060,7 @@ export interface NetworkSecurityPerimeterConfigurationState {
   type: "Microsoft.CognitiveServices/accounts/networkSecurityPerimeterConfigurations";
   properties?: outputs.NetworkSecurityPerimeterConfigurationProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
+  provisioningState: string;
   provisioningIssues?: outputs.ProvisioningIssue[];
   networkSecurityPerimeter?: outputs.NetworkSecurityPerimeter;
   resourceAssociation?: outputs.NetworkSecurityPerimeterConfigurationAssociationInfo;
@@ -1096,9 +1096,9 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** Resource properties. */
   readonly properties: $Output<outputs.PrivateEndpointConnectionProperties | undefined>;
   /** Resource Etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The location of the private endpoint connection */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The resource of private end point. */
@@ -1106,7 +1106,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   /** The private link resource group ids. */
   readonly groupIds: $Output<string[] | undefined>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
@@ -1147,12 +1147,12 @@ export interface PrivateEndpointConnectionState {
   name: string;
   type: "Microsoft.CognitiveServices/accounts/privateEndpointConnections";
   properties?: outputs.PrivateEndpointConnectionProperties;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   systemData?: outputs.SystemData;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
   groupIds?: string[];
 }
 /**
@@ -1187,15 +1187,15 @@ export declare class Project extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ProjectTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource Etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Identity for the resource. */
   readonly identity: $Output<outputs.Identity | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets the status of the cognitive services project at the time the operation was called. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Canceled" | "ResolvingDNS" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Canceled" | "ResolvingDNS" | (string & {})>;
   /** The display name of the Cognitive Services Project. */
   readonly displayName: $Output<string | undefined>;
   /** The description of the Cognitive Services Project. */
@@ -1203,7 +1203,7 @@ export declare class Project extends $CustomResource {
   /** The list of endpoint for this Cognitive Services Project. */
   readonly endpoints: $Output<outputs.ProjectPropertiesEndpoints | undefined>;
   /** Indicates whether the project is the default project for the account. */
-  readonly isDefault: $Output<boolean | undefined>;
+  readonly isDefault: $Output<boolean>;
   constructor(name: string, args: ProjectArgs, opts?: $Options);
 }
 
@@ -1245,15 +1245,15 @@ export interface ProjectState {
   type: "Microsoft.CognitiveServices/accounts/projects";
   properties?: outputs.ProjectProperties;
   tags?: outputs.ProjectTags;
-  location?: string;
-  etag?: string;
+  location: string;
+  etag: string;
   identity?: outputs.Identity;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Canceled" | "ResolvingDNS" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Canceled" | "ResolvingDNS" | (string & {});
   displayName?: string;
   description?: string;
   endpoints?: outputs.ProjectPropertiesEndpoints;
-  isDefault?: boolean;
+  isDefault: boolean;
 }
 /**
  * Reads an existing `Microsoft.CognitiveServices/accounts/projects` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -1303,9 +1303,9 @@ export declare class Application extends $CustomResource {
   /** Gets or sets the traffic routing policy for the application's deployments. */
   readonly trafficRoutingPolicy: $Output<outputs.ApplicationTrafficRoutingPolicy | undefined>;
   /** Provisioning state of the application. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Enabledstate of the application. */
-  readonly isEnabled: $Output<boolean | undefined>;
+  readonly isEnabled: $Output<boolean>;
   /** The asset description text. */
   readonly description: $Output<string | undefined>;
   /** Tag dictionary. Tags can be added, removed, and updated. */
@@ -1370,8 +1370,8 @@ export interface ApplicationState {
   defaultInstanceIdentity?: outputs.AssignedIdentity;
   authorizationPolicy?: outputs.ApplicationAuthorizationPolicy;
   trafficRoutingPolicy?: outputs.ApplicationTrafficRoutingPolicy;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  isEnabled?: boolean;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  isEnabled: boolean;
   description?: string;
   tags?: outputs.ResourceBaseTags;
 }
@@ -1421,7 +1421,7 @@ export declare class AgentDeployment extends $CustomResource {
   /** Returns a flat list of agent:version deployed in this deployment. */
   readonly agents: $Output<outputs.VersionedAgentReference[] | undefined>;
   /** Gets or sets the provisioning state of the agent deployment. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The asset description text. */
   readonly description: $Output<string | undefined>;
   /** Tag dictionary. Tags can be added, removed, and updated. */
@@ -1490,7 +1490,7 @@ export interface AgentDeploymentState {
   state?: "Starting" | "Running" | "Stopping" | "Stopped" | "Failed" | "Deleting" | "Deleted" | "Updating" | (string & {});
   protocols?: outputs.AgentProtocolVersion[];
   agents?: outputs.VersionedAgentReference[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   description?: string;
   tags?: outputs.ResourceBaseTags;
   minReplicas?: number;
@@ -1539,7 +1539,7 @@ export declare class ProjectCapabilityHost extends $CustomResource {
   /** List of connection names from those available in the account or project to be used for Thread storage. */
   readonly threadStorageConnections: $Output<string[] | undefined>;
   /** Provisioning state for the CapabilityHost. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: ProjectCapabilityHostArgs, opts?: $Options);
 }
 
@@ -1587,7 +1587,7 @@ export interface ProjectCapabilityHostState {
   vectorStoreConnections?: string[];
   storageConnections?: string[];
   threadStorageConnections?: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.CognitiveServices/accounts/projects/capabilityHosts` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -1625,12 +1625,12 @@ export declare class ProjectConnection extends $CustomResource {
   /** Category of the connection */
   readonly category: $Output<"PythonFeed" | "ContainerRegistry" | "Git" | "S3" | "Snowflake" | "AzureKeyVault" | "AzureSqlDb" | "AzureSynapseAnalytics" | "AzureMySqlDb" | "AzurePostgresDb" | "ADLSGen2" | "AzureContainerAppEnvironment" | "Redis" | "ApiKey" | "AzureOpenAI" | "AIServices" | "CognitiveSearch" | "CognitiveService" | "CustomKeys" | "AzureBlob" | "AzureStorageAccount" | "AzureOneLake" | "CosmosDb" | "CosmosDbMongoDbApi" | "AzureDataExplorer" | "AzureMariaDb" | "AzureDatabricksDeltaLake" | "AzureSqlMi" | "AzureTableStorage" | "AmazonRdsForOracle" | "AmazonRdsForSqlServer" | "AmazonRedshift" | "Db2" | "Drill" | "GoogleBigQuery" | "Greenplum" | "Hbase" | "Hive" | "Impala" | "Informix" | "MariaDb" | "MicrosoftAccess" | "MySql" | "Netezza" | "Oracle" | "Phoenix" | "PostgreSql" | "Presto" | "SapOpenHub" | "SapBw" | "SapHana" | "SapTable" | "Spark" | "SqlServer" | "Sybase" | "Teradata" | "Vertica" | "Pinecone" | "Databricks" | "Cassandra" | "Couchbase" | "MongoDbV2" | "MongoDbAtlas" | "AmazonS3Compatible" | "FileServer" | "FtpServer" | "GoogleCloudStorage" | "Hdfs" | "OracleCloudStorage" | "Sftp" | "GenericHttp" | "ODataRest" | "Odbc" | "GenericRest" | "RemoteTool" | "AmazonMws" | "Concur" | "Dynamics" | "DynamicsAx" | "DynamicsCrm" | "GoogleAdWords" | "Hubspot" | "Jira" | "Magento" | "Marketo" | "Office365" | "Eloqua" | "Responsys" | "OracleServiceCloud" | "PayPal" | "QuickBooks" | "Salesforce" | "SalesforceServiceCloud" | "SalesforceMarketingCloud" | "SapCloudForCustomer" | "SapEcc" | "ServiceNow" | "SharePointOnlineList" | "Shopify" | "Square" | "WebTable" | "Xero" | "Zoho" | "GenericContainerRegistry" | "Elasticsearch" | "AppInsights" | "AppConfig" | "OpenAI" | "Serp" | "BingLLMSearch" | "Serverless" | "ManagedOnlineEndpoint" | "ApiManagement" | "ModelGateway" | "GroundingWithBingSearch" | "GroundingWithCustomSearch" | "Sharepoint" | "MicrosoftFabric" | "PowerPlatformEnvironment" | "RemoteA2A" | (string & {}) | undefined>;
   /** A type definition that refers the id to an Azure Resource Manager resource. */
-  readonly createdByWorkspaceArmId: $Output<string | undefined>;
+  readonly createdByWorkspaceArmId: $Output<string>;
   /** Provides the error message if the connection fails */
   readonly error: $Output<string | undefined>;
   readonly expiryTime: $Output<string | undefined>;
   /** Group based on connection category */
-  readonly group: $Output<"Azure" | "AzureAI" | "Database" | "NoSQL" | "File" | "GenericProtocol" | "ServicesAndApps" | (string & {}) | undefined>;
+  readonly group: $Output<"Azure" | "AzureAI" | "Database" | "NoSQL" | "File" | "GenericProtocol" | "ServicesAndApps" | (string & {})>;
   readonly isSharedToAll: $Output<boolean | undefined>;
   /** Store user metadata for this connection */
   readonly metadata: $Output<outputs.ConnectionPropertiesV2Metadata | undefined>;
@@ -1698,10 +1698,10 @@ export interface ProjectConnectionState {
   properties: outputs.ConnectionPropertiesV2;
   systemData?: outputs.SystemData;
   category?: "PythonFeed" | "ContainerRegistry" | "Git" | "S3" | "Snowflake" | "AzureKeyVault" | "AzureSqlDb" | "AzureSynapseAnalytics" | "AzureMySqlDb" | "AzurePostgresDb" | "ADLSGen2" | "AzureContainerAppEnvironment" | "Redis" | "ApiKey" | "AzureOpenAI" | "AIServices" | "CognitiveSearch" | "CognitiveService" | "CustomKeys" | "AzureBlob" | "AzureStorageAccount" | "AzureOneLake" | "CosmosDb" | "CosmosDbMongoDbApi" | "AzureDataExplorer" | "AzureMariaDb" | "AzureDatabricksDeltaLake" | "AzureSqlMi" | "AzureTableStorage" | "AmazonRdsForOracle" | "AmazonRdsForSqlServer" | "AmazonRedshift" | "Db2" | "Drill" | "GoogleBigQuery" | "Greenplum" | "Hbase" | "Hive" | "Impala" | "Informix" | "MariaDb" | "MicrosoftAccess" | "MySql" | "Netezza" | "Oracle" | "Phoenix" | "PostgreSql" | "Presto" | "SapOpenHub" | "SapBw" | "SapHana" | "SapTable" | "Spark" | "SqlServer" | "Sybase" | "Teradata" | "Vertica" | "Pinecone" | "Databricks" | "Cassandra" | "Couchbase" | "MongoDbV2" | "MongoDbAtlas" | "AmazonS3Compatible" | "FileServer" | "FtpServer" | "GoogleCloudStorage" | "Hdfs" | "OracleCloudStorage" | "Sftp" | "GenericHttp" | "ODataRest" | "Odbc" | "GenericRest" | "RemoteTool" | "AmazonMws" | "Concur" | "Dynamics" | "DynamicsAx" | "DynamicsCrm" | "GoogleAdWords" | "Hubspot" | "Jira" | "Magento" | "Marketo" | "Office365" | "Eloqua" | "Responsys" | "OracleServiceCloud" | "PayPal" | "QuickBooks" | "Salesforce" | "SalesforceServiceCloud" | "SalesforceMarketingCloud" | "SapCloudForCustomer" | "SapEcc" | "ServiceNow" | "SharePointOnlineList" | "Shopify" | "Square" | "WebTable" | "Xero" | "Zoho" | "GenericContainerRegistry" | "Elasticsearch" | "AppInsights" | "AppConfig" | "OpenAI" | "Serp" | "BingLLMSearch" | "Serverless" | "ManagedOnlineEndpoint" | "ApiManagement" | "ModelGateway" | "GroundingWithBingSearch" | "GroundingWithCustomSearch" | "Sharepoint" | "MicrosoftFabric" | "PowerPlatformEnvironment" | "RemoteA2A" | (string & {});
-  createdByWorkspaceArmId?: string;
+  createdByWorkspaceArmId: string;
   error?: string;
   expiryTime?: string;
-  group?: "Azure" | "AzureAI" | "Database" | "NoSQL" | "File" | "GenericProtocol" | "ServicesAndApps" | (string & {});
+  group: "Azure" | "AzureAI" | "Database" | "NoSQL" | "File" | "GenericProtocol" | "ServicesAndApps" | (string & {});
   isSharedToAll?: boolean;
   metadata?: outputs.ConnectionPropertiesV2Metadata;
   peRequirement?: "Required" | "NotRequired" | "NotApplicable" | (string & {});
@@ -1742,7 +1742,7 @@ export declare class RaiBlocklist extends $CustomResource {
   /** Properties of Cognitive Services RaiBlocklist. */
   readonly properties: $Output<outputs.RaiBlocklistProperties | undefined>;
   /** Resource Etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.RaiBlocklistTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -1783,7 +1783,7 @@ export interface RaiBlocklistState {
   name: string;
   type: "Microsoft.CognitiveServices/accounts/raiBlocklists";
   properties?: outputs.RaiBlocklistProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.RaiBlocklistTags;
   systemData?: outputs.SystemData;
   description?: string;
@@ -1820,7 +1820,7 @@ export declare class RaiBlocklistItem extends $CustomResource {
   /** Properties of Cognitive Services RaiBlocklist Item. */
   readonly properties: $Output<outputs.RaiBlocklistItemProperties | undefined>;
   /** Resource Etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.RaiBlocklistItemTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -1869,7 +1869,7 @@ export interface RaiBlocklistItemState {
   name: string;
   type: "Microsoft.CognitiveServices/accounts/raiBlocklists/raiBlocklistItems";
   properties?: outputs.RaiBlocklistItemProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.RaiBlocklistItemTags;
   systemData?: outputs.SystemData;
   pattern?: string;
@@ -1903,13 +1903,13 @@ export declare class AccountRaiPolicy extends $CustomResource {
   /** Properties of Cognitive Services RaiPolicy. */
   readonly properties: $Output<outputs.RaiPolicyProperties | undefined>;
   /** Resource Etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.RaiPolicyTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Content Filters policy type. */
-  readonly type: $Output<"UserManaged" | "SystemManaged" | (string & {}) | undefined>;
+  readonly type: $Output<"UserManaged" | "SystemManaged" | (string & {})>;
   /** Rai policy mode. The enum value mapping is as below: Default = 0, Deferred=1, Blocking=2, Asynchronous_filter =3. Please use 'Asynchronous_filter' after 2025-06-01. It is the same as 'Deferred' in previous version. */
   readonly mode: $Output<"Default" | "Deferred" | "Blocking" | "Asynchronous_filter" | (string & {}) | undefined>;
   /** Name of Rai policy. */
@@ -1961,10 +1961,10 @@ export interface AccountRaiPolicyState {
   raiPolicyName: string;
   name: string;
   properties?: outputs.RaiPolicyProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.RaiPolicyTags;
   systemData?: outputs.SystemData;
-  type?: "UserManaged" | "SystemManaged" | (string & {});
+  type: "UserManaged" | "SystemManaged" | (string & {});
   mode?: "Default" | "Deferred" | "Blocking" | "Asynchronous_filter" | (string & {});
   basePolicyName?: string;
   contentFilters?: outputs.RaiPolicyContentFilter[];
@@ -2001,7 +2001,7 @@ export declare class RaiToolLabel extends $CustomResource {
   /** Properties of the RAI Tool Label. */
   readonly properties: $Output<outputs.RaiToolLabelProperties | undefined>;
   /** Resource Etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.RaiToolLabelTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -2050,7 +2050,7 @@ export interface RaiToolLabelState {
   name: string;
   type: "Microsoft.CognitiveServices/accounts/raiToolLabels";
   properties?: outputs.RaiToolLabelProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.RaiToolLabelTags;
   systemData?: outputs.SystemData;
   toolConnectionName: string;
@@ -2087,7 +2087,7 @@ export declare class Raitopic extends $CustomResource {
   /** Properties of Cognitive Services Rai Topic. */
   readonly properties: $Output<outputs.RaiTopicProperties | undefined>;
   /** Resource Etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.RaiTopicTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -2156,7 +2156,7 @@ export interface RaitopicState {
   name: string;
   type: "Microsoft.CognitiveServices/accounts/raitopics";
   properties?: outputs.RaiTopicProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.RaiTopicTags;
   systemData?: outputs.SystemData;
   topicId?: string;
@@ -2198,7 +2198,7 @@ export declare class TestRaiExternalSafetyProvider extends $CustomResource {
   /** Properties of Cognitive Services Rai External Safety provider. */
   readonly properties: $Output<outputs.RaiExternalSafetyProviderSchemaProperties | undefined>;
   /** Resource Etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.RaiExternalSafetyProviderSchemaTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -2218,9 +2218,9 @@ export declare class TestRaiExternalSafetyProvider extends $CustomResource {
   /** The Key Vault URI that contains the api key for safety provider urls. */
   readonly keyVaultUri: $Output<string | undefined>;
   /** Creation time of the safety provider. */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** Last modified time of the safety provider. */
-  readonly lastModifiedAt: $Output<string | undefined>;
+  readonly lastModifiedAt: $Output<string>;
   constructor(name: string, args: TestRaiExternalSafetyProviderArgs, opts?: $Options);
 }
 
@@ -2265,7 +2265,7 @@ export interface TestRaiExternalSafetyProviderState {
   name: string;
   type: "Microsoft.CognitiveServices/accounts/testRaiExternalSafetyProvider";
   properties?: outputs.RaiExternalSafetyProviderSchemaProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.RaiExternalSafetyProviderSchemaTags;
   systemData?: outputs.SystemData;
   providerId?: string;
@@ -2275,8 +2275,8 @@ export interface TestRaiExternalSafetyProviderState {
   secretName?: string;
   managedIdentity?: string;
   keyVaultUri?: string;
-  createdAt?: string;
-  lastModifiedAt?: string;
+  createdAt: string;
+  lastModifiedAt: string;
 }
 /**
  * Reads an existing `Microsoft.CognitiveServices/accounts/testRaiExternalSafetyProvider` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -2308,9 +2308,9 @@ export declare class CommitmentPlan extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.CommitmentPlanTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource Etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The kind (type) of cognitive service account. */
   readonly kind: $Output<string | undefined>;
   /** The resource model definition representing SKU */
@@ -2318,7 +2318,7 @@ export declare class CommitmentPlan extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets the status of the resource at the time the operation was called. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Canceled" | (string & {})>;
   /** Commitment plan guid. */
   readonly commitmentPlanGuid: $Output<string | undefined>;
   /** Account hosting model. */
@@ -2382,12 +2382,12 @@ export interface CommitmentPlanState {
   type: "Microsoft.CognitiveServices/commitmentPlans";
   properties?: outputs.CommitmentPlanProperties;
   tags?: outputs.CommitmentPlanTags;
-  location?: string;
-  etag?: string;
+  location: string;
+  etag: string;
   kind?: string;
   sku?: outputs.Sku;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Canceled" | (string & {});
   commitmentPlanGuid?: string;
   hostingModel?: "Web" | "ConnectedContainer" | "DisconnectedContainer" | "ProvisionedWeb" | (string & {});
   planType?: string;
@@ -2427,7 +2427,7 @@ export declare class AccountAssociation extends $CustomResource {
   /** Properties of Cognitive Services account commitment plan association. */
   readonly properties: $Output<outputs.CommitmentPlanAccountAssociationProperties | undefined>;
   /** Resource Etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.CommitmentPlanAccountAssociationTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -2468,7 +2468,7 @@ export interface AccountAssociationState {
   name: string;
   type: "Microsoft.CognitiveServices/commitmentPlans/accountAssociations";
   properties?: outputs.CommitmentPlanAccountAssociationProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.CommitmentPlanAccountAssociationTags;
   systemData?: outputs.SystemData;
   accountId?: string;
@@ -2522,16 +2522,16 @@ export interface DeletedAccountState {
   type: "Microsoft.CognitiveServices/locations/resourceGroups/deletedAccounts";
   properties?: outputs.AccountProperties;
   tags?: outputs.AccountTags;
-  etag?: string;
-  kind?: string;
+  etag: string;
+  kind: string;
   sku?: outputs.Sku;
   identity?: outputs.Identity;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Canceled" | "ResolvingDNS" | (string & {});
-  endpoint?: string;
-  internalId?: string;
+  provisioningState: "Accepted" | "Creating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | "Canceled" | "ResolvingDNS" | (string & {});
+  endpoint: string;
+  internalId: string;
   capabilities?: outputs.SkuCapability[];
-  isMigrated?: boolean;
+  isMigrated: boolean;
   migrationToken?: string;
   skuChangeInfo?: outputs.SkuChangeInfo;
   customSubDomainName?: string;
@@ -2542,7 +2542,7 @@ export interface DeletedAccountState {
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   apiProperties?: outputs.ApiProperties;
-  dateCreated?: string;
+  dateCreated: string;
   callRateLimit?: outputs.CallRateLimit;
   dynamicThrottlingEnabled?: boolean;
   storedCompletionsDisabled?: boolean;
@@ -2551,8 +2551,8 @@ export interface DeletedAccountState {
   allowedFqdnList?: string[];
   disableLocalAuth?: boolean;
   endpoints?: outputs.AccountPropertiesEndpoints;
-  deletionDate?: string;
-  scheduledPurgeDate?: string;
+  deletionDate: string;
+  scheduledPurgeDate: string;
   locations?: outputs.MultiRegionSettings;
   commitmentPlanAssociations?: outputs.CommitmentPlanAssociation[];
   abusePenalty?: outputs.AbusePenalty;
@@ -2590,11 +2590,11 @@ export declare class QuotaTier extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Name of the current quota tier for the subscription. */
-  readonly currentTierName: $Output<string | undefined>;
+  readonly currentTierName: $Output<string>;
   /** Gets the tier upgrade policy for the subscription. */
   readonly tierUpgradePolicy: $Output<"OnceUpgradeIsAvailable" | "NoAutoUpgrade" | (string & {}) | undefined>;
   /** The date on which the current tier was assigned to the subscription (UTC). */
-  readonly assignmentDate: $Output<string | undefined>;
+  readonly assignmentDate: $Output<string>;
   /** Information about the quota tier upgrade eligibility for the subscription. */
   readonly tierUpgradeEligibilityInfo: $Output<outputs.QuotaTierUpgradeEligibilityInfo | undefined>;
   constructor(name: string, args?: QuotaTierArgs, opts?: $Options);
@@ -2622,9 +2622,9 @@ export interface QuotaTierState {
   type: "Microsoft.CognitiveServices/quotaTiers";
   properties?: outputs.QuotaTierProperties;
   systemData?: outputs.SystemData;
-  currentTierName?: string;
+  currentTierName: string;
   tierUpgradePolicy?: "OnceUpgradeIsAvailable" | "NoAutoUpgrade" | (string & {});
-  assignmentDate?: string;
+  assignmentDate: string;
   tierUpgradeEligibilityInfo?: outputs.QuotaTierUpgradeEligibilityInfo;
 }
 /**
@@ -2653,7 +2653,7 @@ export declare class RaiExternalSafetyProvider extends $CustomResource {
   /** Properties of Cognitive Services Rai External Safety provider. */
   readonly properties: $Output<outputs.RaiExternalSafetyProviderSchemaProperties | undefined>;
   /** Resource Etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.RaiExternalSafetyProviderSchemaTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -2673,9 +2673,9 @@ export declare class RaiExternalSafetyProvider extends $CustomResource {
   /** The Key Vault URI that contains the api key for safety provider urls. */
   readonly keyVaultUri: $Output<string | undefined>;
   /** Creation time of the safety provider. */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** Last modified time of the safety provider. */
-  readonly lastModifiedAt: $Output<string | undefined>;
+  readonly lastModifiedAt: $Output<string>;
   constructor(name: string, args?: RaiExternalSafetyProviderArgs, opts?: $Options);
 }
 
@@ -2712,7 +2712,7 @@ export interface RaiExternalSafetyProviderState {
   name: string;
   type: "Microsoft.CognitiveServices/raiExternalSafetyProviders";
   properties?: outputs.RaiExternalSafetyProviderSchemaProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.RaiExternalSafetyProviderSchemaTags;
   systemData?: outputs.SystemData;
   providerId?: string;
@@ -2722,8 +2722,8 @@ export interface RaiExternalSafetyProviderState {
   secretName?: string;
   managedIdentity?: string;
   keyVaultUri?: string;
-  createdAt?: string;
-  lastModifiedAt?: string;
+  createdAt: string;
+  lastModifiedAt: string;
 }
 /**
  * Reads an existing `Microsoft.CognitiveServices/raiExternalSafetyProviders` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -2749,13 +2749,13 @@ export declare class RaiPolicy extends $CustomResource {
   /** Properties of Cognitive Services RaiPolicy. */
   readonly properties: $Output<outputs.RaiPolicyProperties | undefined>;
   /** Resource Etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.RaiPolicyTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Content Filters policy type. */
-  readonly type: $Output<"UserManaged" | "SystemManaged" | (string & {}) | undefined>;
+  readonly type: $Output<"UserManaged" | "SystemManaged" | (string & {})>;
   /** Rai policy mode. The enum value mapping is as below: Default = 0, Deferred=1, Blocking=2, Asynchronous_filter =3. Please use 'Asynchronous_filter' after 2025-06-01. It is the same as 'Deferred' in previous version. */
   readonly mode: $Output<"Default" | "Deferred" | "Blocking" | "Asynchronous_filter" | (string & {}) | undefined>;
   /** Name of Rai policy. */
@@ -2799,10 +2799,10 @@ export interface RaiPolicyState {
   raiPolicyName: string;
   name: string;
   properties?: outputs.RaiPolicyProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.RaiPolicyTags;
   systemData?: outputs.SystemData;
-  type?: "UserManaged" | "SystemManaged" | (string & {});
+  type: "UserManaged" | "SystemManaged" | (string & {});
   mode?: "Default" | "Deferred" | "Blocking" | "Asynchronous_filter" | (string & {});
   basePolicyName?: string;
   contentFilters?: outputs.RaiPolicyContentFilter[];
@@ -3004,6 +3004,46 @@ export declare const reconcileNetworkSecurityPerimeterConfigurationOutput: typeo
 export declare const listApplicationAgentsOutput: typeof listApplicationAgents;
 export declare const addRaiBlocklistItemsOutput: typeof addRaiBlocklistItems;
 export declare const checkLocationSkuAvailabilityOutput: typeof checkLocationSkuAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetCapabilityHostResult = CapabilityHostState;
+export type GetAccountCommitmentPlanResult = AccountCommitmentPlanState;
+export type GetConnectionResult = ConnectionState;
+export type GetDefenderForAISettingResult = DefenderForAISettingState;
+export type GetDeploymentResult = DeploymentState;
+export type GetEncryptionScopeResult = EncryptionScopeState;
+export type GetManagedNetworkResult = ManagedNetworkState;
+export type GetOutboundRuleResult = OutboundRuleState;
+export type GetNetworkSecurityPerimeterConfigurationResult = NetworkSecurityPerimeterConfigurationState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetProjectResult = ProjectState;
+export type GetApplicationResult = ApplicationState;
+export type GetAgentDeploymentResult = AgentDeploymentState;
+export type GetProjectCapabilityHostResult = ProjectCapabilityHostState;
+export type GetProjectConnectionResult = ProjectConnectionState;
+export type GetRaiBlocklistResult = RaiBlocklistState;
+export type GetRaiBlocklistItemResult = RaiBlocklistItemState;
+export type GetAccountRaiPolicyResult = AccountRaiPolicyState;
+export type GetRaiToolLabelResult = RaiToolLabelState;
+export type GetRaitopicResult = RaitopicState;
+export type GetTestRaiExternalSafetyProviderResult = TestRaiExternalSafetyProviderState;
+export type GetCommitmentPlanResult = CommitmentPlanState;
+export type GetAccountAssociationResult = AccountAssociationState;
+export type GetRaiContentFilterResult = RaiContentFilterState;
+export type GetDeletedAccountResult = DeletedAccountState;
+export type GetQuotaTierResult = QuotaTierState;
+export type GetRaiExternalSafetyProviderResult = RaiExternalSafetyProviderState;
+export type GetRaiPolicyResult = RaiPolicyState;
+export type ListAccountKeysResult = outputs.ApiKeys;
+export type RegenerateAccountKeyResult = outputs.ApiKeys;
+export type PauseDeploymentResult = outputs.Deployment;
+export type ResumeDeploymentResult = outputs.Deployment;
+export type BatchManagedNetworkOutboundRulesResult = outputs.OutboundRuleListResult;
+export type ProvisionManagedNetworkResult = outputs.ManagedNetworkProvisionStatus;
+export type ReconcileNetworkSecurityPerimeterConfigurationResult = outputs.NetworkSecurityPerimeterConfiguration;
+export type ListApplicationAgentsResult = outputs.AgentReferenceResourceArmPaginatedResult;
+export type AddRaiBlocklistItemsResult = outputs.RaiBlocklist;
+export type CheckLocationSkuAvailabilityResult = outputs.SkuAvailabilityListResult;
 
 export declare namespace inputs {
   interface AADAuthTypeConnectionProperties {
@@ -3112,7 +3152,9 @@ export declare namespace inputs {
   }
   interface AgentReference {
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.AgentReferenceProperties;
+    properties?: inputs.AgentReferenceProperties;
+    agentId?: string;
+    agentName?: string;
   }
   interface AgentReferenceProperties {
     /** Gets the agent's unique identifier within the organization (subscription). */
@@ -3362,6 +3404,17 @@ export declare namespace inputs {
     sku?: inputs.Sku;
     /** Resource tags. */
     tags?: inputs.DeploymentTags;
+    model?: inputs.DeploymentModel;
+    scaleSettings?: inputs.DeploymentScaleSettings;
+    raiPolicyName?: string;
+    versionUpgradeOption?: "OnceNewDefaultVersionAvailable" | "OnceCurrentVersionExpired" | "NoAutoUpgrade" | (string & {});
+    currentCapacity?: number;
+    capacitySettings?: inputs.DeploymentCapacitySettings;
+    parentDeploymentName?: string;
+    spilloverDeploymentName?: string;
+    serviceTier?: "Default" | "Priority" | (string & {});
+    deploymentState?: "Running" | "Paused" | (string & {});
+    routing?: inputs.DeploymentRouting;
   }
   interface DeploymentCapacitySettings {
     /** The designated capacity. */
@@ -3497,6 +3550,11 @@ export declare namespace inputs {
   interface ManagedNetworkSettingsBasicResource {
     /** Managed Network settings for a cognitive services account. */
     properties?: inputs.ManagedNetworkSettings;
+    isolationMode?: "Disabled" | "AllowInternetOutbound" | "AllowOnlyApprovedOutbound" | (string & {});
+    outboundRules?: inputs.ManagedNetworkSettingsOutboundRules;
+    status?: inputs.ManagedNetworkProvisionStatus;
+    firewallSku?: "Standard" | "Basic" | (string & {});
+    managedNetworkKind?: "V1" | "V2" | (string & {});
   }
   interface ManagedNetworkSettingsEx {
     /** Isolation mode for the managed network of a cognitive services account. */
@@ -3530,12 +3588,41 @@ export declare namespace inputs {
     sku?: inputs.Sku;
     /** Identity for the resource. */
     identity?: inputs.Identity;
+    migrationToken?: string;
+    customSubDomainName?: string;
+    networkAcls?: inputs.NetworkRuleSet;
+    encryption?: inputs.Encryption;
+    userOwnedStorage?: inputs.UserOwnedStorage[];
+    amlWorkspace?: inputs.UserOwnedAmlWorkspace;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    apiProperties?: inputs.ApiProperties;
+    dynamicThrottlingEnabled?: boolean;
+    storedCompletionsDisabled?: boolean;
+    restrictOutboundNetworkAccess?: boolean;
+    allowedFqdnList?: string[];
+    disableLocalAuth?: boolean;
+    restore?: boolean;
+    locations?: inputs.MultiRegionSettings;
+    raiMonitorConfig?: inputs.RaiMonitorConfig;
+    networkInjections?: inputs.NetworkInjection[];
+    allowProjectManagement?: boolean;
+    defaultProject?: string;
+    associatedProjects?: string[];
   }
   interface MicrosoftCognitiveServicesAccountsCapabilityHosts {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.CapabilityHostProperties;
+    properties?: inputs.CapabilityHostProperties;
+    aiServicesConnections?: string[];
+    capabilityHostKind?: "Agents" | (string & {});
+    customerSubnet?: string;
+    storageConnections?: string[];
+    threadStorageConnections?: string[];
+    vectorStoreConnections?: string[];
+    enablePublicHostingEnvironment?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftCognitiveServicesAccountsCommitmentPlans {
     /** The resource name */
@@ -3550,6 +3637,12 @@ export declare namespace inputs {
     kind?: string;
     /** The resource model definition representing SKU */
     sku?: inputs.Sku;
+    commitmentPlanGuid?: string;
+    hostingModel?: "Web" | "ConnectedContainer" | "DisconnectedContainer" | "ProvisionedWeb" | (string & {});
+    planType?: string;
+    current?: inputs.CommitmentPeriod;
+    autoRenew?: boolean;
+    next?: inputs.CommitmentPeriod;
   }
   interface MicrosoftCognitiveServicesAccountsConnections {
     /** The resource name */
@@ -3564,6 +3657,7 @@ export declare namespace inputs {
     properties?: inputs.DefenderForAISettingProperties;
     /** Resource tags. */
     tags?: inputs.DefenderForAISettingTags;
+    state?: "Disabled" | "Enabled" | (string & {});
   }
   interface MicrosoftCognitiveServicesAccountsDeployments {
     /** The resource name */
@@ -3574,6 +3668,17 @@ export declare namespace inputs {
     sku?: inputs.Sku;
     /** Resource tags. */
     tags?: inputs.DeploymentTags;
+    model?: inputs.DeploymentModel;
+    scaleSettings?: inputs.DeploymentScaleSettings;
+    raiPolicyName?: string;
+    versionUpgradeOption?: "OnceNewDefaultVersionAvailable" | "OnceCurrentVersionExpired" | "NoAutoUpgrade" | (string & {});
+    currentCapacity?: number;
+    capacitySettings?: inputs.DeploymentCapacitySettings;
+    parentDeploymentName?: string;
+    spilloverDeploymentName?: string;
+    serviceTier?: "Default" | "Priority" | (string & {});
+    deploymentState?: "Running" | "Paused" | (string & {});
+    routing?: inputs.DeploymentRouting;
   }
   interface MicrosoftCognitiveServicesAccountsEncryptionScopes {
     /** The resource name */
@@ -3582,12 +3687,16 @@ export declare namespace inputs {
     properties?: inputs.EncryptionScopeProperties;
     /** Resource tags. */
     tags?: inputs.EncryptionScopeTags;
+    state?: "Disabled" | "Enabled" | (string & {});
+    keyVaultProperties?: inputs.KeyVaultProperties;
+    keySource?: "Microsoft.CognitiveServices" | "Microsoft.KeyVault" | (string & {});
   }
   interface MicrosoftCognitiveServicesAccountsManagedNetworks {
     /** The resource name */
     name: string;
     /** The properties of the managed network settings of a cognitive services account. */
     properties?: inputs.ManagedNetworkSettingsProperties;
+    managedNetwork?: inputs.ManagedNetworkSettingsEx;
   }
   interface MicrosoftCognitiveServicesAccountsManagedNetworksOutboundRules {
     /** The resource name */
@@ -3606,6 +3715,9 @@ export declare namespace inputs {
     properties?: inputs.PrivateEndpointConnectionProperties;
     /** The location of the private endpoint connection */
     location?: string;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    groupIds?: string[];
   }
   interface MicrosoftCognitiveServicesAccountsProjects {
     /** The resource name */
@@ -3618,12 +3730,23 @@ export declare namespace inputs {
     location?: string;
     /** Identity for the resource. */
     identity?: inputs.Identity;
+    displayName?: string;
+    description?: string;
   }
   interface MicrosoftCognitiveServicesAccountsProjectsApplications {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.AgenticApplicationProperties;
+    properties?: inputs.AgenticApplicationProperties;
+    displayName?: string;
+    baseUrl?: string;
+    agents?: inputs.AgentReferenceProperties[];
+    agentIdentityBlueprint?: inputs.AssignedIdentity;
+    defaultInstanceIdentity?: inputs.AssignedIdentity;
+    authorizationPolicy?: inputs.ApplicationAuthorizationPolicy;
+    trafficRoutingPolicy?: inputs.ApplicationTrafficRoutingPolicy;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftCognitiveServicesAccountsProjectsApplicationsAgentDeployments {
     /** The resource name */
@@ -3635,7 +3758,11 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.ProjectCapabilityHostProperties;
+    properties?: inputs.ProjectCapabilityHostProperties;
+    aiServicesConnections?: string[];
+    vectorStoreConnections?: string[];
+    storageConnections?: string[];
+    threadStorageConnections?: string[];
   }
   interface MicrosoftCognitiveServicesAccountsProjectsConnections {
     /** The resource name */
@@ -3650,6 +3777,7 @@ export declare namespace inputs {
     properties?: inputs.RaiBlocklistProperties;
     /** Resource tags. */
     tags?: inputs.RaiBlocklistTags;
+    description?: string;
   }
   interface MicrosoftCognitiveServicesAccountsRaiBlocklistsRaiBlocklistItems {
     /** The resource name */
@@ -3658,6 +3786,8 @@ export declare namespace inputs {
     properties?: inputs.RaiBlocklistItemProperties;
     /** Resource tags. */
     tags?: inputs.RaiBlocklistItemTags;
+    pattern?: string;
+    isRegex?: boolean;
   }
   interface MicrosoftCognitiveServicesAccountsRaiPolicies {
     /** The resource name */
@@ -3666,6 +3796,11 @@ export declare namespace inputs {
     properties?: inputs.RaiPolicyProperties;
     /** Resource tags. */
     tags?: inputs.RaiPolicyTags;
+    mode?: "Default" | "Deferred" | "Blocking" | "Asynchronous_filter" | (string & {});
+    basePolicyName?: string;
+    contentFilters?: inputs.RaiPolicyContentFilter[];
+    customBlocklists?: inputs.CustomBlocklistConfig[];
+    safetyProviders?: inputs.SafetyProviderConfig[];
   }
   interface MicrosoftCognitiveServicesAccountsRaiToolLabels {
     /** The resource name */
@@ -3674,6 +3809,9 @@ export declare namespace inputs {
     properties?: inputs.RaiToolLabelProperties;
     /** Resource tags. */
     tags?: inputs.RaiToolLabelTags;
+    toolConnectionName?: string;
+    accountScope?: inputs.RaiToolLabelPropertiesAccountScope;
+    projectScopes?: inputs.RaiToolLabelPropertiesProjectScopesItem[];
   }
   interface MicrosoftCognitiveServicesAccountsRaitopics {
     /** The resource name */
@@ -3682,12 +3820,27 @@ export declare namespace inputs {
     properties?: inputs.RaiTopicProperties;
     /** Resource tags. */
     tags?: inputs.RaiTopicTags;
+    topicId?: string;
+    topicName?: string;
+    description?: string;
+    sampleBlobUrl?: string;
+    status?: string;
+    failedReason?: string;
+    createdAt?: string;
+    lastModifiedAt?: string;
   }
   interface MicrosoftCognitiveServicesAccountsTestRaiExternalSafetyProvider {
     /** The resource name */
     name: string;
     /** Properties of Cognitive Services Rai External Safety provider. */
     properties?: inputs.RaiExternalSafetyProviderSchemaProperties;
+    providerId?: string;
+    providerName?: string;
+    mode?: string;
+    url?: string;
+    secretName?: string;
+    managedIdentity?: string;
+    keyVaultUri?: string;
   }
   interface MicrosoftCognitiveServicesCommitmentPlans {
     /** The resource name */
@@ -3702,6 +3855,12 @@ export declare namespace inputs {
     kind?: string;
     /** The resource model definition representing SKU */
     sku?: inputs.Sku;
+    commitmentPlanGuid?: string;
+    hostingModel?: "Web" | "ConnectedContainer" | "DisconnectedContainer" | "ProvisionedWeb" | (string & {});
+    planType?: string;
+    current?: inputs.CommitmentPeriod;
+    autoRenew?: boolean;
+    next?: inputs.CommitmentPeriod;
   }
   interface MicrosoftCognitiveServicesCommitmentPlansAccountAssociations {
     /** The resource name */
@@ -3710,6 +3869,7 @@ export declare namespace inputs {
     properties?: inputs.CommitmentPlanAccountAssociationProperties;
     /** Resource tags. */
     tags?: inputs.CommitmentPlanAccountAssociationTags;
+    accountId?: string;
   }
   interface MicrosoftCognitiveServicesLocationsRaiContentFilters {
     /** The resource name */
@@ -3724,12 +3884,20 @@ export declare namespace inputs {
     name: string;
     /** Properties of quota tier resource. */
     properties?: inputs.QuotaTierProperties;
+    tierUpgradePolicy?: "OnceUpgradeIsAvailable" | "NoAutoUpgrade" | (string & {});
   }
   interface MicrosoftCognitiveServicesRaiExternalSafetyProviders {
     /** The resource name */
     name: string;
     /** Properties of Cognitive Services Rai External Safety provider. */
     properties?: inputs.RaiExternalSafetyProviderSchemaProperties;
+    providerId?: string;
+    providerName?: string;
+    mode?: string;
+    url?: string;
+    secretName?: string;
+    managedIdentity?: string;
+    keyVaultUri?: string;
   }
   interface MicrosoftCognitiveServicesRaiPolicy {
     /** The resource name */
@@ -3738,6 +3906,11 @@ export declare namespace inputs {
     properties?: inputs.RaiPolicyProperties;
     /** Resource tags. */
     tags?: inputs.RaiPolicyTags;
+    mode?: "Default" | "Deferred" | "Blocking" | "Asynchronous_filter" | (string & {});
+    basePolicyName?: string;
+    contentFilters?: inputs.RaiPolicyContentFilter[];
+    customBlocklists?: inputs.CustomBlocklistConfig[];
+    safetyProviders?: inputs.SafetyProviderConfig[];
   }
   interface MultiRegionSettings {
     /** Multiregion routing methods. */
@@ -3775,6 +3948,11 @@ export declare namespace inputs {
     name?: string;
     /** Properties of Network Security Perimeter Access Rule */
     properties?: inputs.NetworkSecurityPerimeterAccessRuleProperties;
+    direction?: "Inbound" | "Outbound" | (string & {});
+    addressPrefixes?: string[];
+    subscriptions?: inputs.NetworkSecurityPerimeterAccessRulePropertiesSubscriptionsItem[];
+    networkSecurityPerimeters?: inputs.NetworkSecurityPerimeter[];
+    fullyQualifiedDomainNames?: string[];
   }
   interface NetworkSecurityPerimeterAccessRuleProperties {
     /** Direction of Access Rule */
@@ -3795,6 +3973,10 @@ export declare namespace inputs {
   interface NetworkSecurityPerimeterConfiguration {
     /** NSP Configuration properties. */
     properties?: inputs.NetworkSecurityPerimeterConfigurationProperties;
+    provisioningIssues?: inputs.ProvisioningIssue[];
+    networkSecurityPerimeter?: inputs.NetworkSecurityPerimeter;
+    resourceAssociation?: inputs.NetworkSecurityPerimeterConfigurationAssociationInfo;
+    profile?: inputs.NetworkSecurityPerimeterProfileInfo;
   }
   interface NetworkSecurityPerimeterConfigurationAssociationInfo {
     /** Name of the resource association */
@@ -3867,6 +4049,9 @@ export declare namespace inputs {
     properties?: inputs.PrivateEndpointConnectionProperties;
     /** The location of the private endpoint connection */
     location?: string;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    groupIds?: string[];
   }
   interface PrivateEndpointConnectionProperties {
     /** The resource of private end point. */
@@ -3921,6 +4106,11 @@ export declare namespace inputs {
     name?: string;
     /** Properties of Provisioning Issue */
     properties?: inputs.ProvisioningIssueProperties;
+    issueType?: string;
+    severity?: string;
+    description?: string;
+    suggestedResourceIds?: string[];
+    suggestedAccessRules?: inputs.NetworkSecurityPerimeterAccessRule[];
   }
   interface ProvisioningIssueProperties {
     /** Type of Issue */
@@ -3958,11 +4148,14 @@ export declare namespace inputs {
     properties?: inputs.RaiBlocklistProperties;
     /** Resource tags. */
     tags?: inputs.RaiBlocklistTags;
+    description?: string;
   }
   interface RaiBlocklistItemBulkRequest {
     name?: string;
     /** Properties of Cognitive Services RaiBlocklist Item. */
     properties?: inputs.RaiBlocklistItemProperties;
+    pattern?: string;
+    isRegex?: boolean;
   }
   interface RaiBlocklistItemProperties {
     /** Pattern to match against. */
@@ -4796,7 +4989,10 @@ export declare namespace outputs {
   type NetworkInjection = inputs.NetworkInjection;
   type NetworkRuleSet = inputs.NetworkRuleSet;
   type NetworkSecurityPerimeter = inputs.NetworkSecurityPerimeter;
-  type NetworkSecurityPerimeterAccessRule = inputs.NetworkSecurityPerimeterAccessRule;
+  interface NetworkSecurityPerimeterAccessRule {
+    name?: string;
+    properties?: outputs.NetworkSecurityPerimeterAccessRuleProperties;
+  }
   type NetworkSecurityPerimeterAccessRuleProperties = inputs.NetworkSecurityPerimeterAccessRuleProperties;
   type NetworkSecurityPerimeterAccessRulePropertiesSubscriptionsItem = inputs.NetworkSecurityPerimeterAccessRulePropertiesSubscriptionsItem;
   interface NetworkSecurityPerimeterConfiguration {
@@ -4814,7 +5010,13 @@ export declare namespace outputs {
     resourceAssociation?: outputs.NetworkSecurityPerimeterConfigurationAssociationInfo;
     profile?: outputs.NetworkSecurityPerimeterProfileInfo;
   }
-  type NetworkSecurityPerimeterProfileInfo = inputs.NetworkSecurityPerimeterProfileInfo;
+  interface NetworkSecurityPerimeterProfileInfo {
+    name?: string;
+    accessRulesVersion?: number;
+    accessRules?: outputs.NetworkSecurityPerimeterAccessRule[];
+    diagnosticSettingsVersion?: number;
+    enabledLogCategories?: string[];
+  }
   type NoneAuthTypeConnectionProperties = inputs.NoneAuthTypeConnectionProperties;
   type OAuth2AuthTypeConnectionProperties = inputs.OAuth2AuthTypeConnectionProperties;
   type OrganizationSharedBuiltInAuthorizationPolicy = inputs.OrganizationSharedBuiltInAuthorizationPolicy;
@@ -4873,8 +5075,17 @@ export declare namespace outputs {
   }
   type ProjectPropertiesEndpoints = inputs.ProjectPropertiesEndpoints;
   type ProjectTags = inputs.ProjectTags;
-  type ProvisioningIssue = inputs.ProvisioningIssue;
-  type ProvisioningIssueProperties = inputs.ProvisioningIssueProperties;
+  interface ProvisioningIssue {
+    name?: string;
+    properties?: outputs.ProvisioningIssueProperties;
+  }
+  interface ProvisioningIssueProperties {
+    issueType?: string;
+    severity?: string;
+    description?: string;
+    suggestedResourceIds?: string[];
+    suggestedAccessRules?: outputs.NetworkSecurityPerimeterAccessRule[];
+  }
   type QuotaLimit = inputs.QuotaLimit;
   interface QuotaTierProperties {
     currentTierName?: string;
@@ -4892,7 +5103,10 @@ export declare namespace outputs {
     type?: string;
     systemData?: outputs.SystemData;
   }
-  type RaiBlocklistItemBulkRequest = inputs.RaiBlocklistItemBulkRequest;
+  interface RaiBlocklistItemBulkRequest {
+    name?: string;
+    properties?: outputs.RaiBlocklistItemProperties;
+  }
   type RaiBlocklistItemProperties = inputs.RaiBlocklistItemProperties;
   type RaiBlocklistItemTags = inputs.RaiBlocklistItemTags;
   type RaiBlocklistProperties = inputs.RaiBlocklistProperties;

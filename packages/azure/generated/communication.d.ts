@@ -31,17 +31,17 @@ export declare class CommunicationService extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {})>;
   /** FQDN of the CommunicationService instance. */
-  readonly hostName: $Output<string | undefined>;
+  readonly hostName: $Output<string>;
   /** The location where the communication service stores its data at rest. */
   readonly dataLocation: $Output<string>;
   /** Resource ID of an Azure Notification Hub linked to this resource. */
-  readonly notificationHubId: $Output<string | undefined>;
+  readonly notificationHubId: $Output<string>;
   /** Version of the CommunicationService resource. Probably you need the same or higher version of client SDKs. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** The immutable resource Id of the communication service. */
-  readonly immutableResourceId: $Output<string | undefined>;
+  readonly immutableResourceId: $Output<string>;
   /** List of email Domain resource Ids. */
   readonly linkedDomains: $Output<string[] | undefined>;
   /** Allow, disallow, or let network security perimeter configuration control public network access to the protected resource. Value is optional but if passed in, it must be 'Enabled', 'Disabled' or 'SecuredByPerimeter'. */
@@ -92,12 +92,12 @@ export interface CommunicationServiceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
-  hostName?: string;
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
+  hostName: string;
   dataLocation: string;
-  notificationHubId?: string;
-  version?: string;
-  immutableResourceId?: string;
+  notificationHubId: string;
+  version: string;
+  immutableResourceId: string;
   linkedDomains?: string[];
   publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
   disableLocalAuth?: boolean;
@@ -214,7 +214,7 @@ export declare class EmailService extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {})>;
   /** The location where the email service stores its data at rest. */
   readonly dataLocation: $Output<string>;
   constructor(name: string, args: EmailServiceArgs, opts?: $Options);
@@ -252,7 +252,7 @@ export interface EmailServiceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
   dataLocation: string;
 }
 /**
@@ -291,13 +291,13 @@ export declare class Domain extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {})>;
   /** The location where the Domains resource data is stored at rest. */
-  readonly dataLocation: $Output<string | undefined>;
+  readonly dataLocation: $Output<string>;
   /** P2 sender domain that is displayed to the email recipients [RFC 5322]. */
-  readonly fromSenderDomain: $Output<string | undefined>;
+  readonly fromSenderDomain: $Output<string>;
   /** P1 sender domain that is present on the email envelope [RFC 5321]. */
-  readonly mailFromSenderDomain: $Output<string | undefined>;
+  readonly mailFromSenderDomain: $Output<string>;
   /** Describes how a Domains resource is being managed. */
   readonly domainManagement: $Output<"AzureManaged" | "CustomerManaged" | "CustomerManagedInExchangeOnline" | (string & {})>;
   /** List of VerificationStatusRecord */
@@ -347,10 +347,10 @@ export interface DomainState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
-  dataLocation?: string;
-  fromSenderDomain?: string;
-  mailFromSenderDomain?: string;
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
+  dataLocation: string;
+  fromSenderDomain: string;
+  mailFromSenderDomain: string;
   domainManagement: "AzureManaged" | "CustomerManaged" | "CustomerManagedInExchangeOnline" | (string & {});
   verificationStates?: outputs.DomainPropertiesVerificationStates;
   verificationRecords?: outputs.DomainPropertiesVerificationRecords;
@@ -390,13 +390,13 @@ export declare class SenderUsername extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The location where the SenderUsername resource data is stored at rest. */
-  readonly dataLocation: $Output<string | undefined>;
+  readonly dataLocation: $Output<string>;
   /** A sender senderUsername to be used when sending emails. */
   readonly username: $Output<string>;
   /** The display name for the senderUsername. */
   readonly displayName: $Output<string | undefined>;
   /** Provisioning state of the resource. Unknown is the default state for Communication Services. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {})>;
   constructor(name: string, args: SenderUsernameArgs, opts?: $Options);
 }
 
@@ -436,10 +436,10 @@ export interface SenderUsernameState {
   type: "Microsoft.Communication/emailServices/domains/senderUsernames";
   properties?: outputs.SenderUsernameProperties;
   systemData?: outputs.SystemData;
-  dataLocation?: string;
+  dataLocation: string;
   username: string;
   displayName?: string;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Communication/emailServices/domains/senderUsernames` without managing it (GET, api-version 2026-03-18); undefined when it does not exist.
@@ -477,11 +477,11 @@ export declare class SuppressionList extends $CustomResource {
   /** The name of the suppression list. This value must match one of the valid sender usernames of the sending domain. */
   readonly listName: $Output<string | undefined>;
   /** The date the resource was last updated. */
-  readonly lastUpdatedTimeStamp: $Output<string | undefined>;
+  readonly lastUpdatedTimeStamp: $Output<string>;
   /** The date the resource was created. */
-  readonly createdTimeStamp: $Output<string | undefined>;
+  readonly createdTimeStamp: $Output<string>;
   /** The location where the SuppressionListAddress data is stored at rest. This value is inherited from the parent Domains resource. */
-  readonly dataLocation: $Output<string | undefined>;
+  readonly dataLocation: $Output<string>;
   constructor(name: string, args: SuppressionListArgs, opts?: $Options);
 }
 
@@ -520,9 +520,9 @@ export interface SuppressionListState {
   properties?: outputs.SuppressionListProperties;
   systemData?: outputs.SystemData;
   listName?: string;
-  lastUpdatedTimeStamp?: string;
-  createdTimeStamp?: string;
-  dataLocation?: string;
+  lastUpdatedTimeStamp: string;
+  createdTimeStamp: string;
+  dataLocation: string;
 }
 /**
  * Reads an existing `Microsoft.Communication/emailServices/domains/suppressionLists` without managing it (GET, api-version 2026-03-18); undefined when it does not exist.
@@ -568,9 +568,9 @@ export declare class SuppressionListAddress extends $CustomResource {
   /** An optional property to provide contextual notes or a description for an address. */
   readonly notes: $Output<string | undefined>;
   /** The date the address was last updated in a suppression list. */
-  readonly lastModified: $Output<string | undefined>;
+  readonly lastModified: $Output<string>;
   /** The location where the SuppressionListAddress data is stored at rest. This value is inherited from the parent Domains resource. */
-  readonly dataLocation: $Output<string | undefined>;
+  readonly dataLocation: $Output<string>;
   constructor(name: string, args: SuppressionListAddressArgs, opts?: $Options);
 }
 
@@ -622,8 +622,8 @@ export interface SuppressionListAddressState {
   firstName?: string;
   lastName?: string;
   notes?: string;
-  lastModified?: string;
-  dataLocation?: string;
+  lastModified: string;
+  dataLocation: string;
 }
 /**
  * Reads an existing `Microsoft.Communication/emailServices/domains/suppressionLists/suppressionListAddresses` without managing it (GET, api-version 2026-03-18); undefined when it does not exist.
@@ -690,6 +690,17 @@ export declare const getSuppressionListAddressOutput: typeof getSuppressionListA
 export declare const linkCommunicationServiceNotificationHubOutput: typeof linkCommunicationServiceNotificationHub;
 export declare const listCommunicationServiceKeysOutput: typeof listCommunicationServiceKeys;
 export declare const regenerateCommunicationServiceKeyOutput: typeof regenerateCommunicationServiceKey;
+// Pulumi's names for what each function and lookup returns.
+export type GetCommunicationServiceResult = CommunicationServiceState;
+export type GetSmtpUsernameResult = SmtpUsernameState;
+export type GetEmailServiceResult = EmailServiceState;
+export type GetDomainResult = DomainState;
+export type GetSenderUsernameResult = SenderUsernameState;
+export type GetSuppressionListResult = SuppressionListState;
+export type GetSuppressionListAddressResult = SuppressionListAddressState;
+export type LinkCommunicationServiceNotificationHubResult = outputs.LinkedNotificationHub;
+export type ListCommunicationServiceKeysResult = outputs.CommunicationServiceKeys;
+export type RegenerateCommunicationServiceKeyResult = outputs.CommunicationServiceKeys;
 
 export declare namespace inputs {
   interface CommunicationServiceKeys {
@@ -775,12 +786,19 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    dataLocation?: string;
+    linkedDomains?: string[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    disableLocalAuth?: boolean;
   }
   interface MicrosoftCommunicationCommunicationServicesSmtpUsernames {
     /** The resource name */
     name: string;
     /** The properties of a SmtpUsername resource. */
     properties?: inputs.SmtpUsernameProperties;
+    username?: string;
+    entraApplicationId?: string;
+    tenantId?: string;
   }
   interface MicrosoftCommunicationEmailServices {
     /** The resource name */
@@ -791,6 +809,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    dataLocation?: string;
   }
   interface MicrosoftCommunicationEmailServicesDomains {
     /** The resource name */
@@ -801,24 +820,33 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    domainManagement?: "AzureManaged" | "CustomerManaged" | "CustomerManagedInExchangeOnline" | (string & {});
+    userEngagementTracking?: "Disabled" | "Enabled" | (string & {});
   }
   interface MicrosoftCommunicationEmailServicesDomainsSenderUsernames {
     /** The resource name */
     name: string;
     /** The properties of a SenderUsername resource. */
     properties?: inputs.SenderUsernameProperties;
+    username?: string;
+    displayName?: string;
   }
   interface MicrosoftCommunicationEmailServicesDomainsSuppressionLists {
     /** The resource name */
     name: string;
     /** The properties of a SuppressionList resource. */
     properties?: inputs.SuppressionListProperties;
+    listName?: string;
   }
   interface MicrosoftCommunicationEmailServicesDomainsSuppressionListsSuppressionListAddresses {
     /** The resource name */
     name: string;
     /** The properties of a SuppressionListAddress resource. */
     properties?: inputs.SuppressionListAddressProperties;
+    email?: string;
+    firstName?: string;
+    lastName?: string;
+    notes?: string;
   }
   interface RegenerateKeyParameters {
     /** The keyType to regenerate. Must be either 'primary' or 'secondary'(case-insensitive). */

@@ -45,7 +45,7 @@ export declare class CommunityTraining extends $CustomResource {
   /** To indicate whether the Community Training instance has Disaster Recovery enabled */
   readonly disasterRecoveryEnabled: $Output<boolean>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: CommunityTrainingArgs, opts?: $Options);
 }
 
@@ -103,7 +103,7 @@ export interface CommunityTrainingState {
   identityConfiguration: outputs.IdentityConfigurationProperties;
   zoneRedundancyEnabled: boolean;
   disasterRecoveryEnabled: boolean;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Community/communityTrainings` without managing it (GET, api-version 2023-11-01); undefined when it does not exist.
@@ -115,6 +115,8 @@ export declare function getCommunityTraining(args: GetCommunityTrainingArgs): $O
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getCommunityTrainingOutput: typeof getCommunityTraining;
+// Pulumi's names for what each function and lookup returns.
+export type GetCommunityTrainingResult = CommunityTrainingState;
 
 export declare namespace inputs {
   interface CommunityTrainingProperties {
@@ -164,6 +166,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    portalName?: string;
+    portalAdminEmailAddress?: string;
+    portalOwnerOrganizationName?: string;
+    portalOwnerEmailAddress?: string;
+    identityConfiguration?: inputs.IdentityConfigurationProperties;
+    zoneRedundancyEnabled?: boolean;
+    disasterRecoveryEnabled?: boolean;
   }
   interface Sku {
     /** The name of the SKU. Ex - P3. It is typically a letter+number code */

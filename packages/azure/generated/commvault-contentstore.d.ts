@@ -35,9 +35,9 @@ export declare class CloudAccount extends $CustomResource {
   /** Details of the user. */
   readonly user: $Output<outputs.LiftrBaseUserDetails>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** SSO URL for the Commvault Cloud Account */
-  readonly ssoUrl: $Output<string | undefined>;
+  readonly ssoUrl: $Output<string>;
   constructor(name: string, args: CloudAccountArgs, opts?: $Options);
 }
 
@@ -84,8 +84,8 @@ export interface CloudAccountState {
   systemData?: outputs.SystemData;
   marketplace: outputs.LiftrBaseMarketplaceDetails;
   user: outputs.LiftrBaseUserDetails;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
-  ssoUrl?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  ssoUrl: string;
 }
 /**
  * Reads an existing `Commvault.ContentStore/cloudAccounts` without managing it (GET, api-version 2026-07-03-preview); undefined when it does not exist.
@@ -127,7 +127,7 @@ export declare class Plan extends $CustomResource {
   /** The Commvault Plan Retention */
   readonly retention: $Output<outputs.Retention | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: PlanArgs, opts?: $Options);
 }
 
@@ -171,7 +171,7 @@ export interface PlanState {
   storagePlans: outputs.StoragePlan[];
   schedules?: outputs.Schedule[];
   retention?: outputs.Retention;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Commvault.ContentStore/cloudAccounts/plans` without managing it (GET, api-version 2026-07-03-preview); undefined when it does not exist.
@@ -211,15 +211,15 @@ export declare class ProtectionGroup extends $CustomResource {
   /** The resources to be protected under Protection Group */
   readonly resources: $Output<outputs.ProtectionGroupResources>;
   /** The protection group schedule */
-  readonly protectionStatus: $Output<"all" | "protected" | "not_protected" | "pending" | "backed_up_with_error" | "discovered" | (string & {}) | undefined>;
+  readonly protectionStatus: $Output<"all" | "protected" | "not_protected" | "pending" | "backed_up_with_error" | "discovered" | (string & {})>;
   /** The number of ProtectedItems under the Protection Group */
-  readonly numberOfProtectedItems: $Output<number | undefined>;
+  readonly numberOfProtectedItems: $Output<number>;
   /** The Commvault Protection Group backup time */
-  readonly lastBackUpTime: $Output<number | undefined>;
+  readonly lastBackUpTime: $Output<number>;
   /** The backup activity status indicating if backup is enabled or not on the protection group */
-  readonly backupActivityStatus: $Output<string | undefined>;
+  readonly backupActivityStatus: $Output<string>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: ProtectionGroupArgs, opts?: $Options);
 }
 
@@ -260,11 +260,11 @@ export interface ProtectionGroupState {
   dataSourceType: "AzureVM";
   plan: string;
   resources: outputs.ProtectionGroupResources;
-  protectionStatus?: "all" | "protected" | "not_protected" | "pending" | "backed_up_with_error" | "discovered" | (string & {});
-  numberOfProtectedItems?: number;
-  lastBackUpTime?: number;
-  backupActivityStatus?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  protectionStatus: "all" | "protected" | "not_protected" | "pending" | "backed_up_with_error" | "discovered" | (string & {});
+  numberOfProtectedItems: number;
+  lastBackUpTime: number;
+  backupActivityStatus: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Commvault.ContentStore/cloudAccounts/protectionGroups` without managing it (GET, api-version 2026-07-03-preview); undefined when it does not exist.
@@ -332,7 +332,7 @@ export declare class RoleMapping extends $CustomResource {
   /** The list of role assignments mapping roles to Entra entities (users and groups) */
   readonly roles: $Output<outputs.RoleAssignment[] | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: RoleMappingArgs, opts?: $Options);
 }
 
@@ -367,7 +367,7 @@ export interface RoleMappingState {
   properties?: outputs.RoleMappingProperties;
   systemData?: outputs.SystemData;
   roles?: outputs.RoleAssignment[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Commvault.ContentStore/cloudAccounts/roleMappings` without managing it (GET, api-version 2026-07-03-preview); undefined when it does not exist.
@@ -409,7 +409,7 @@ export declare class Storage extends $CustomResource {
   /** The class of Commvault Storage */
   readonly class: $Output<"COLD" | "HOT" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: StorageArgs, opts?: $Options);
 }
 
@@ -453,7 +453,7 @@ export interface StorageState {
   storageType: "Air_Gap_Protect" | (string & {});
   vendor: "Azure_Blob_Storage" | (string & {});
   class: "COLD" | "HOT" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Commvault.ContentStore/cloudAccounts/storages` without managing it (GET, api-version 2026-07-03-preview); undefined when it does not exist.
@@ -584,6 +584,19 @@ export declare const backupProtectionGroupOutput: typeof backupProtectionGroup;
 export declare const restoreProtectionGroupOutput: typeof restoreProtectionGroup;
 export declare const getProtectedItemRestorePointsOutput: typeof getProtectedItemRestorePoints;
 export declare const restoreProtectedItemOutput: typeof restoreProtectedItem;
+// Pulumi's names for what each function and lookup returns.
+export type GetCloudAccountResult = CloudAccountState;
+export type GetPlanResult = PlanState;
+export type GetProtectionGroupResult = ProtectionGroupState;
+export type GetProtectedItemResult = ProtectedItemState;
+export type GetRoleMappingResult = RoleMappingState;
+export type GetStorageResult = StorageState;
+export type LatestCloudAccountLinkedSaaSResult = outputs.LatestLinkedSaaSResponse;
+export type LinkCloudAccountSaaSResult = outputs.CloudAccount;
+export type BackupProtectionGroupResult = outputs.BackupProtectionGroupResponse;
+export type RestoreProtectionGroupResult = outputs.RestoreProtectionItemResponse;
+export type GetProtectedItemRestorePointsResult = outputs.RestorePoints;
+export type RestoreProtectedItemResult = outputs.RestoreProtectionItemResponse;
 
 export declare namespace inputs {
   interface BackupOptions {
@@ -614,6 +627,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    marketplace?: inputs.LiftrBaseMarketplaceDetails;
+    user?: inputs.LiftrBaseUserDetails;
+    backupAdminOnCcaCreate?: inputs.EntityInfo;
+    multiPersonAuthorizationOnCcaCreate?: inputs.EntityInfo;
   }
   interface CloudAccountProperties {
     /** Marketplace details of the resource. */
@@ -636,18 +653,29 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    marketplace?: inputs.LiftrBaseMarketplaceDetails;
+    user?: inputs.LiftrBaseUserDetails;
+    backupAdminOnCcaCreate?: inputs.EntityInfo;
+    multiPersonAuthorizationOnCcaCreate?: inputs.EntityInfo;
   }
   interface CommvaultContentStoreCloudAccountsPlans {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.PlanProperties;
+    location?: string;
+    storagePlans?: inputs.StoragePlan[];
+    schedules?: inputs.Schedule[];
+    retention?: inputs.Retention;
   }
   interface CommvaultContentStoreCloudAccountsProtectionGroups {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ProtectionGroupProperties;
+    dataSourceType?: "AzureVM";
+    plan?: string;
+    resources?: inputs.ProtectionGroupResources;
   }
   interface CommvaultContentStoreCloudAccountsProtectionGroupsProtectedItems {
     /** The resource name */
@@ -658,12 +686,17 @@ export declare namespace inputs {
     name: "default";
     /** The resource-specific properties for this resource. */
     properties?: inputs.RoleMappingProperties;
+    roles?: inputs.RoleAssignment[];
   }
   interface CommvaultContentStoreCloudAccountsStorages {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.StorageProperties;
+    location?: string;
+    storageType?: "Air_Gap_Protect" | (string & {});
+    vendor?: "Azure_Blob_Storage" | (string & {});
+    class?: "COLD" | "HOT" | (string & {});
   }
   interface EntityInfo {
     /** The unique identifier (UUID) of the Entra entity */

@@ -229,19 +229,19 @@ export declare class CapacityReservation extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A unique id generated and assigned to the capacity reservation by the platform which does not change throughout the lifetime of the resource. */
-  readonly reservationId: $Output<string | undefined>;
+  readonly reservationId: $Output<string>;
   /** Specifies the value of fault domain count that Capacity Reservation supports for requested VM size. **Note:** The fault domain count specified for a resource (like virtual machines scale set) must be less than or equal to this value if it deploys using capacity reservation. Minimum api-version: 2022-08-01. */
-  readonly platformFaultDomainCount: $Output<number | undefined>;
+  readonly platformFaultDomainCount: $Output<number>;
   /** A list of all virtual machine resource ids that are associated with the capacity reservation. */
   readonly virtualMachinesAssociated: $Output<outputs.SubResourceReadOnly[] | undefined>;
   /** The date time when the capacity reservation was last updated. */
-  readonly provisioningTime: $Output<string | undefined>;
+  readonly provisioningTime: $Output<string>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The Capacity reservation instance view. */
   readonly instanceView: $Output<outputs.CapacityReservationInstanceView | undefined>;
   /** Specifies the time at which the Capacity Reservation resource was created. Minimum api-version: 2021-11-01. */
-  readonly timeCreated: $Output<string | undefined>;
+  readonly timeCreated: $Output<string>;
   /** Defines the schedule for Block and Future capacity reservations. Specifies the schedule during which capacity reservation is active and VM or VMSS resource can be allocated using reservation. For Block capacity reservations, the scheduleProfile, start, and end fields are immutable after creation. Please refer to https://aka.ms/blockcapacityreservation for more details. Minimum API version for Block capacity reservations: 2025-04-01. Future capacity reservations must use this property with only a start time, which can be changed until the ‘modifiableUntil’ time. Please refer to https://aka.ms/futurecapacityreservation for more details. Minimum API version for Future capacity reservations: 2026-04-01. */
   readonly scheduleProfile: $Output<outputs.ScheduleProfile | undefined>;
   constructor(name: string, args: CapacityReservationArgs, opts?: $Options);
@@ -289,13 +289,13 @@ export interface CapacityReservationState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  reservationId?: string;
-  platformFaultDomainCount?: number;
+  reservationId: string;
+  platformFaultDomainCount: number;
   virtualMachinesAssociated?: outputs.SubResourceReadOnly[];
-  provisioningTime?: string;
-  provisioningState?: string;
+  provisioningTime: string;
+  provisioningState: string;
   instanceView?: outputs.CapacityReservationInstanceView;
-  timeCreated?: string;
+  timeCreated: string;
   scheduleProfile?: outputs.ScheduleProfile;
 }
 /**
@@ -324,8 +324,8 @@ export interface NetworkInterfaceState {
   type: "microsoft.Compute/cloudServices/roleInstances/networkInterfaces";
   properties?: outputs.NetworkInterfacePropertiesFormat;
   extendedLocation?: outputs.ExtendedLocation;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   virtualMachine?: outputs.SubResource;
   networkSecurityGroup?: outputs.NetworkSecurityGroup;
@@ -333,17 +333,17 @@ export interface NetworkInterfaceState {
   ipConfigurations?: outputs.NetworkInterfaceIPConfiguration[];
   tapConfigurations?: outputs.NetworkInterfaceTapConfiguration[];
   dnsSettings?: outputs.NetworkInterfaceDnsSettings;
-  macAddress?: string;
-  primary?: boolean;
-  vnetEncryptionSupported?: boolean;
-  defaultOutboundConnectivityEnabled?: boolean;
+  macAddress: string;
+  primary: boolean;
+  vnetEncryptionSupported: boolean;
+  defaultOutboundConnectivityEnabled: boolean;
   enableAcceleratedNetworking?: boolean;
   disableTcpStateTracking?: boolean;
   enableIPForwarding?: boolean;
   hostedWorkloads?: string[];
   dscpConfiguration?: outputs.SubResource;
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   workloadType?: string;
   nicType?: "Standard" | "Elastic" | (string & {});
   privateLinkService?: outputs.PrivateLinkService;
@@ -382,9 +382,9 @@ export interface PublicipaddressState {
   properties?: outputs.PublicIPAddressPropertiesFormat;
   extendedLocation?: outputs.ExtendedLocation;
   sku?: outputs.PublicIPAddressSku;
-  etag?: string;
+  etag: string;
   zones?: string[];
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   publicIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
   publicIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
@@ -395,14 +395,14 @@ export interface PublicipaddressState {
   ipAddress?: string;
   publicIPPrefix?: outputs.SubResource;
   idleTimeoutInMinutes?: number;
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   servicePublicIPAddress?: outputs.PublicIPAddress;
   natGateway?: outputs.NatGateway;
   migrationPhase?: "None" | "Prepare" | "Commit" | "Abort" | "Committed" | (string & {});
   linkedPublicIPAddress?: outputs.PublicIPAddress;
   deleteOption?: "Delete" | "Detach" | (string & {});
-  upgradedToV2?: boolean;
+  upgradedToV2: boolean;
 }
 /**
  * Reads an existing `microsoft.Compute/cloudServices/roleInstances/networkInterfaces/ipconfigurations/publicipaddresses` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -539,19 +539,19 @@ export declare class Host extends $CustomResource {
   /** Specifies whether the dedicated host should be replaced automatically in case of a failure. The value is defaulted to 'true' when not provided. */
   readonly autoReplaceOnFailure: $Output<boolean | undefined>;
   /** A unique id generated and assigned to the dedicated host by the platform. Does not change throughout the lifetime of the host. */
-  readonly hostId: $Output<string | undefined>;
+  readonly hostId: $Output<string>;
   /** A list of references to all virtual machines in the Dedicated Host. */
   readonly virtualMachines: $Output<outputs.SubResourceReadOnly[] | undefined>;
   /** Specifies the software license type that will be applied to the VMs deployed on the dedicated host. Possible values are: **None,** **Windows_Server_Hybrid,** **Windows_Server_Perpetual.** The default value is: **None.** */
   readonly licenseType: $Output<"None" | "Windows_Server_Hybrid" | "Windows_Server_Perpetual" | undefined>;
   /** The date when the host was first provisioned. */
-  readonly provisioningTime: $Output<string | undefined>;
+  readonly provisioningTime: $Output<string>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The dedicated host instance view. */
   readonly instanceView: $Output<outputs.DedicatedHostInstanceView | undefined>;
   /** Specifies the time at which the Dedicated Host resource was created. Minimum api-version: 2021-11-01. */
-  readonly timeCreated: $Output<string | undefined>;
+  readonly timeCreated: $Output<string>;
   constructor(name: string, args: HostArgs, opts?: $Options);
 }
 
@@ -600,13 +600,13 @@ export interface HostState {
   systemData?: outputs.SystemData;
   platformFaultDomain?: number;
   autoReplaceOnFailure?: boolean;
-  hostId?: string;
+  hostId: string;
   virtualMachines?: outputs.SubResourceReadOnly[];
   licenseType?: "None" | "Windows_Server_Hybrid" | "Windows_Server_Perpetual";
-  provisioningTime?: string;
-  provisioningState?: string;
+  provisioningTime: string;
+  provisioningState: string;
   instanceView?: outputs.DedicatedHostInstanceView;
-  timeCreated?: string;
+  timeCreated: string;
 }
 /**
  * Reads an existing `Microsoft.Compute/hostGroups/hosts` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -648,7 +648,7 @@ export declare class Image extends $CustomResource {
   /** Specifies the storage settings for the virtual machine disks. */
   readonly storageProfile: $Output<outputs.ImageStorageProfile | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Specifies the HyperVGenerationType of the VirtualMachine created from the image. From API Version 2019-03-01 if the image source is a blob, then we need the user to specify the value, if the source is managed resource like disk or snapshot, we may require the user to specify the property if we cannot deduce it from the source managed resource. */
   readonly hyperVGeneration: $Output<"V1" | "V2" | (string & {}) | undefined>;
   constructor(name: string, args: ImageArgs, opts?: $Options);
@@ -695,7 +695,7 @@ export interface ImageState {
   systemData?: outputs.SystemData;
   sourceVirtualMachine?: outputs.SubResource;
   storageProfile?: outputs.ImageStorageProfile;
-  provisioningState?: string;
+  provisioningState: string;
   hyperVGeneration?: "V1" | "V2" | (string & {});
 }
 /**
@@ -742,15 +742,15 @@ export declare class InterconnectBlock extends $CustomResource {
   /** The Microsoft.Network/interconnectGroups resource that this Interconnect Block is associated with. Required at create and immutable thereafter. */
   readonly interconnectGroup: $Output<outputs.ApiEntityReference>;
   /** A unique id (GUID) generated and assigned to the Interconnect Block by the platform which does not change throughout the lifetime of the resource. */
-  readonly interconnectBlockId: $Output<string | undefined>;
+  readonly interconnectBlockId: $Output<string>;
   /** The date time when the Interconnect Block was last updated. */
-  readonly provisioningTime: $Output<string | undefined>;
+  readonly provisioningTime: $Output<string>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The Interconnect Block instance view. */
   readonly instanceView: $Output<outputs.InterconnectBlockInstanceView | undefined>;
   /** Specifies the time at which the Interconnect Block resource was created. */
-  readonly timeCreated: $Output<string | undefined>;
+  readonly timeCreated: $Output<string>;
   constructor(name: string, args: InterconnectBlockArgs, opts?: $Options);
 }
 
@@ -797,11 +797,11 @@ export interface InterconnectBlockState {
   systemData?: outputs.SystemData;
   virtualMachinesAssociated?: outputs.SubResourceReadOnly[];
   interconnectGroup: outputs.ApiEntityReference;
-  interconnectBlockId?: string;
-  provisioningTime?: string;
-  provisioningState?: string;
+  interconnectBlockId: string;
+  provisioningTime: string;
+  provisioningState: string;
   instanceView?: outputs.InterconnectBlockInstanceView;
-  timeCreated?: string;
+  timeCreated: string;
 }
 /**
  * Reads an existing `Microsoft.Compute/interconnectBlocks` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -885,10 +885,10 @@ export interface VersionState {
   handlerSchema: string;
   vmScaleSetEnabled?: boolean;
   supportsMultipleExtensions?: boolean;
-  releaseNotes?: string;
-  releaseCategory?: "Other" | "BugFix" | "SecurityFix" | "CompatibilityUpdate" | "NewFeature" | (string & {});
-  urgencyLevel?: "Regular" | "Expedited" | "Emergency" | (string & {});
-  runProfile?: "Other" | "RunOnce" | "LongRunning" | "Hybrid" | (string & {});
+  releaseNotes: string;
+  releaseCategory: "Other" | "BugFix" | "SecurityFix" | "CompatibilityUpdate" | "NewFeature" | (string & {});
+  urgencyLevel: "Regular" | "Expedited" | "Emergency" | (string & {});
+  runProfile: "Other" | "RunOnce" | "LongRunning" | "Hybrid" | (string & {});
   extensionFeatureMetadata?: outputs.ExtensionFeatureMetadata;
 }
 /**
@@ -1023,9 +1023,9 @@ export declare class RestorePointCollection extends $CustomResource {
   /** The properties of the source resource that this restore point collection is created from. */
   readonly source: $Output<outputs.RestorePointCollectionSourceProperties | undefined>;
   /** The provisioning state of the restore point collection. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The unique id of the restore point collection. */
-  readonly restorePointCollectionId: $Output<string | undefined>;
+  readonly restorePointCollectionId: $Output<string>;
   /** A list containing all restore points created under this restore point collection. */
   readonly restorePoints: $Output<outputs.RestorePoint[] | undefined>;
   /** This property determines whether instant access snapshot is enabled for restore points created under this restore point collection for Premium SSD v2 or Ultra disk. Instant access snapshot for Premium SSD v2 or Ultra disk is instantaneously available for restoring disk with fast restore performance. */
@@ -1068,8 +1068,8 @@ export interface RestorePointCollectionState {
   location: string;
   systemData?: outputs.SystemData;
   source?: outputs.RestorePointCollectionSourceProperties;
-  provisioningState?: string;
-  restorePointCollectionId?: string;
+  provisioningState: string;
+  restorePointCollectionId: string;
   restorePoints?: outputs.RestorePoint[];
   instantAccess?: boolean;
 }
@@ -1109,7 +1109,7 @@ export declare class RestorePoint extends $CustomResource {
   /** Gets the details of the VM captured at the time of the restore point creation. */
   readonly sourceMetadata: $Output<outputs.RestorePointSourceMetadata | undefined>;
   /** Gets the provisioning state of the restore point. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** ConsistencyMode of the RestorePoint. Can be specified in the input while creating a restore point. For now, only CrashConsistent is accepted as a valid input. Please refer to https://aka.ms/RestorePoints for more details. */
   readonly consistencyMode: $Output<"CrashConsistent" | "FileSystemConsistent" | "ApplicationConsistent" | (string & {}) | undefined>;
   /** Gets the creation time of the restore point. */
@@ -1165,7 +1165,7 @@ export interface RestorePointState {
   systemData?: outputs.SystemData;
   excludeDisks?: outputs.ApiEntityReference[];
   sourceMetadata?: outputs.RestorePointSourceMetadata;
-  provisioningState?: string;
+  provisioningState: string;
   consistencyMode?: "CrashConsistent" | "FileSystemConsistent" | "ApplicationConsistent" | (string & {});
   timeCreated?: string;
   sourceRestorePoint?: outputs.ApiEntityReference;
@@ -1282,9 +1282,9 @@ export declare class VirtualMachine extends $CustomResource {
   /** The extended location of the Virtual Machine. */
   readonly extendedLocation: $Output<outputs.ExtendedLocation | undefined>;
   /** ManagedBy is set to Virtual Machine Scale Set(VMSS) flex ARM resourceID, if the VM is part of the VMSS. This property is used by platform for internal resource group delete optimization. */
-  readonly managedBy: $Output<string | undefined>;
+  readonly managedBy: $Output<string>;
   /** Etag is property returned in Create/Update/Get response of the VM, so that customer can supply it in the header to ensure optimistic updates. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Placement section specifies the user-defined constraints for virtual machine hardware placement. This property cannot be changed once VM is provisioned. Minimum api-version: 2024-11-01. */
   readonly placement: $Output<outputs.Placement | undefined>;
   /** Resource tags. */
@@ -1326,13 +1326,13 @@ export declare class VirtualMachine extends $CustomResource {
   /** Specifies information about the dedicated host group that the virtual machine resides in. **Note:** User cannot specify both host and hostGroup properties. Minimum api-version: 2020-06-01. */
   readonly hostGroup: $Output<outputs.SubResource | undefined>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The virtual machine instance view. */
   readonly instanceView: $Output<outputs.VirtualMachineInstanceView | undefined>;
   /** Specifies that the image or disk that is being used was licensed on-premises. <br><br> Possible values for Windows Server operating system are: <br><br> Windows_Client <br><br> Windows_Server <br><br> Possible values for Linux Server operating system are: <br><br> RHEL_BYOS (for RHEL) <br><br> SLES_BYOS (for SUSE) <br><br> For more information, see [Azure Hybrid Use Benefit for Windows Server](https://docs.microsoft.com/azure/virtual-machines/windows/hybrid-use-benefit-licensing) <br><br> [Azure Hybrid Use Benefit for Linux Server](https://docs.microsoft.com/azure/virtual-machines/linux/azure-hybrid-benefit-linux) <br><br> Minimum api-version: 2015-06-15 */
   readonly licenseType: $Output<string | undefined>;
   /** Specifies the VM unique ID which is a 128-bits identifier that is encoded and stored in all Azure IaaS VMs SMBIOS and can be read using platform BIOS commands. */
-  readonly vmId: $Output<string | undefined>;
+  readonly vmId: $Output<string>;
   /** Specifies the time alloted for all extensions to start. The time duration should be between 15 minutes and 120 minutes (inclusive) and should be specified in ISO 8601 format. The default value is 90 minutes (PT1H30M). Minimum api-version: 2020-06-01. */
   readonly extensionsTimeBudget: $Output<string | undefined>;
   /** Specifies the scale set logical fault domain into which the Virtual Machine will be created. By default, the Virtual Machine will by automatically assigned to a fault domain that best maintains balance across available fault domains. This is applicable only if the 'virtualMachineScaleSet' property of this Virtual Machine is set. The Virtual Machine Scale Set that is referenced, must have 'platformFaultDomainCount' greater than 1. This property cannot be updated once the Virtual Machine is created. Fault domain assignment can be viewed in the Virtual Machine Instance View. Minimum api‐version: 2020‐12‐01. */
@@ -1348,7 +1348,7 @@ export declare class VirtualMachine extends $CustomResource {
   /** Specifies the gallery applications that should be made available to the VM/VMSS. */
   readonly applicationProfile: $Output<outputs.ApplicationProfile | undefined>;
   /** Specifies the time at which the Virtual Machine resource was created. Minimum api-version: 2021-11-01. */
-  readonly timeCreated: $Output<string | undefined>;
+  readonly timeCreated: $Output<string>;
   /** Resiliency profile for the virtual machine. */
   readonly resiliencyProfile: $Output<outputs.ResiliencyProfile | undefined>;
   constructor(name: string, args: VirtualMachineArgs, opts?: $Options);
@@ -1446,8 +1446,8 @@ export interface VirtualMachineState {
   identity?: outputs.VirtualMachineIdentity;
   zones?: string[];
   extendedLocation?: outputs.ExtendedLocation;
-  managedBy?: string;
-  etag?: string;
+  managedBy: string;
+  etag: string;
   placement?: outputs.Placement;
   tags?: outputs.TrackedResourceTags;
   location: string;
@@ -1468,10 +1468,10 @@ export interface VirtualMachineState {
   billingProfile?: outputs.BillingProfile;
   host?: outputs.SubResource;
   hostGroup?: outputs.SubResource;
-  provisioningState?: string;
+  provisioningState: string;
   instanceView?: outputs.VirtualMachineInstanceView;
   licenseType?: string;
-  vmId?: string;
+  vmId: string;
   extensionsTimeBudget?: string;
   platformFaultDomain?: number;
   scheduledEventsProfile?: outputs.ScheduledEventsProfile;
@@ -1479,7 +1479,7 @@ export interface VirtualMachineState {
   capacityReservation?: outputs.CapacityReservationProfile;
   interconnectBlockProfile?: outputs.InterconnectBlockProfile;
   applicationProfile?: outputs.ApplicationProfile;
-  timeCreated?: string;
+  timeCreated: string;
   resiliencyProfile?: outputs.ResiliencyProfile;
 }
 /**
@@ -1540,7 +1540,7 @@ export declare class DiagnosticRunCommand extends $CustomResource {
   /** User-assigned managed identity that has access to errorBlobUri storage blob. Use an empty object in case of system-assigned identity. Make sure managed identity has been given access to blob's container with 'Storage Blob Data Contributor' role assignment. In case of user-assigned identity, make sure you add it under VM's identity. For more info on managed identity and Run Command, refer https://aka.ms/ManagedIdentity and https://aka.ms/RunCommandManaged */
   readonly errorBlobManagedIdentity: $Output<outputs.RunCommandManagedIdentity | undefined>;
   /** The provisioning state, which only appears in the response. If treatFailureAsDeploymentFailure set to true, any failure in the script will fail the deployment and ProvisioningState will be marked as Failed. If treatFailureAsDeploymentFailure set to false, ProvisioningState would only reflect whether the run command was run or not by the extensions platform, it would not indicate whether script failed in case of script failures. See instance view of run command in case of script failures to see executionMessage, output, error: https://aka.ms/runcommandmanaged#get-execution-status-and-results */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The virtual machine run command instance view. */
   readonly instanceView: $Output<outputs.VirtualMachineRunCommandInstanceView | undefined>;
   /** Optional. If set to true, any failure in the script will fail the deployment and ProvisioningState will be marked as Failed. If set to false, ProvisioningState would only reflect whether the run command was run or not by the extensions platform, it would not indicate whether script failed in case of script failures. See instance view of run command in case of script failures to see executionMessage, output, error: https://aka.ms/runcommandmanaged#get-execution-status-and-results */
@@ -1617,7 +1617,7 @@ export interface DiagnosticRunCommandState {
   errorBlobUri?: string;
   outputBlobManagedIdentity?: outputs.RunCommandManagedIdentity;
   errorBlobManagedIdentity?: outputs.RunCommandManagedIdentity;
-  provisioningState?: string;
+  provisioningState: string;
   instanceView?: outputs.VirtualMachineRunCommandInstanceView;
   treatFailureAsDeploymentFailure?: boolean;
 }
@@ -1671,7 +1671,7 @@ export declare class VirtualMachineExtension extends $CustomResource {
   /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. */
   readonly protectedSettings: $Output<any | undefined>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The virtual machine extension instance view. */
   readonly instanceView: $Output<outputs.VirtualMachineExtensionInstanceView | undefined>;
   /** Indicates whether failures stemming from the extension will be suppressed (Operational failures such as not connecting to the VM will not be suppressed regardless of this value). The default is false. */
@@ -1748,7 +1748,7 @@ export interface VirtualMachineExtensionState {
   enableAutomaticUpgrade?: boolean;
   settings?: any;
   protectedSettings?: any;
-  provisioningState?: string;
+  provisioningState: string;
   instanceView?: outputs.VirtualMachineExtensionInstanceView;
   suppressFailures?: boolean;
   protectedSettingsFromKeyVault?: outputs.KeyVaultSecretReference;
@@ -1812,7 +1812,7 @@ export declare class RunCommand extends $CustomResource {
   /** User-assigned managed identity that has access to errorBlobUri storage blob. Use an empty object in case of system-assigned identity. Make sure managed identity has been given access to blob's container with 'Storage Blob Data Contributor' role assignment. In case of user-assigned identity, make sure you add it under VM's identity. For more info on managed identity and Run Command, refer https://aka.ms/ManagedIdentity and https://aka.ms/RunCommandManaged */
   readonly errorBlobManagedIdentity: $Output<outputs.RunCommandManagedIdentity | undefined>;
   /** The provisioning state, which only appears in the response. If treatFailureAsDeploymentFailure set to true, any failure in the script will fail the deployment and ProvisioningState will be marked as Failed. If treatFailureAsDeploymentFailure set to false, ProvisioningState would only reflect whether the run command was run or not by the extensions platform, it would not indicate whether script failed in case of script failures. See instance view of run command in case of script failures to see executionMessage, output, error: https://aka.ms/runcommandmanaged#get-execution-status-and-results */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The virtual machine run command instance view. */
   readonly instanceView: $Output<outputs.VirtualMachineRunCommandInstanceView | undefined>;
   /** Optional. If set to true, any failure in the script will fail the deployment and ProvisioningState will be marked as Failed. If set to false, ProvisioningState would only reflect whether the run command was run or not by the extensions platform, it would not indicate whether script failed in case of script failures. See instance view of run command in case of script failures to see executionMessage, output, error: https://aka.ms/runcommandmanaged#get-execution-status-and-results */
@@ -1889,7 +1889,7 @@ export interface RunCommandState {
   errorBlobUri?: string;
   outputBlobManagedIdentity?: outputs.RunCommandManagedIdentity;
   errorBlobManagedIdentity?: outputs.RunCommandManagedIdentity;
-  provisioningState?: string;
+  provisioningState: string;
   instanceView?: outputs.VirtualMachineRunCommandInstanceView;
   treatFailureAsDeploymentFailure?: boolean;
 }
@@ -1931,7 +1931,7 @@ export declare class VirtualMachineScaleSet extends $CustomResource {
   /** The extended location of the Virtual Machine Scale Set. */
   readonly extendedLocation: $Output<outputs.ExtendedLocation | undefined>;
   /** Etag is property returned in Create/Update/Get response of the VMSS, so that customer can supply it in the header to ensure optimistic updates */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Placement section specifies the user-defined constraints for virtual machine scale set hardware placement. Minimum api-version: 2025-04-01. */
   readonly placement: $Output<outputs.Placement | undefined>;
   /** Resource tags. */
@@ -1949,13 +1949,13 @@ export declare class VirtualMachineScaleSet extends $CustomResource {
   /** The virtual machine profile. */
   readonly virtualMachineProfile: $Output<outputs.VirtualMachineScaleSetVMProfile | undefined>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Specifies whether the Virtual Machine Scale Set should be overprovisioned. */
   readonly overprovision: $Output<boolean | undefined>;
   /** When Overprovision is enabled, extensions are launched only on the requested number of VMs which are finally kept. This property will hence ensure that the extensions do not run on the extra overprovisioned VMs. */
   readonly doNotRunExtensionsOnOverprovisionedVMs: $Output<boolean | undefined>;
   /** Specifies the ID which uniquely identifies a Virtual Machine Scale Set. */
-  readonly uniqueId: $Output<string | undefined>;
+  readonly uniqueId: $Output<string>;
   /** When true this limits the scale set to a single placement group, of max size 100 virtual machines. NOTE: If singlePlacementGroup is true, it may be modified to false. However, if singlePlacementGroup is false, it may not be modified to true. */
   readonly singlePlacementGroup: $Output<boolean | undefined>;
   /** Whether to force strictly even Virtual Machine distribution cross x-zones in case there is zone outage. zoneBalance property can only be set if the zones property of the scale set contains more than one zone. If there are no zones or only one zone specified, then zoneBalance property should not be set. */
@@ -1977,7 +1977,7 @@ export declare class VirtualMachineScaleSet extends $CustomResource {
   /** Specifies the desired targets for mixing Spot and Regular priority VMs within the same VMSS Flex instance. */
   readonly priorityMixPolicy: $Output<outputs.PriorityMixPolicy | undefined>;
   /** Specifies the time at which the Virtual Machine Scale Set resource was created. Minimum api-version: 2021-11-01. */
-  readonly timeCreated: $Output<string | undefined>;
+  readonly timeCreated: $Output<string>;
   /** Optional property which must either be set to True or omitted. */
   readonly constrainedMaximumCapacity: $Output<boolean | undefined>;
   /** Policy for Resiliency */
@@ -2085,7 +2085,7 @@ export interface VirtualMachineScaleSetState {
   identity?: outputs.VirtualMachineScaleSetIdentity;
   zones?: string[];
   extendedLocation?: outputs.ExtendedLocation;
-  etag?: string;
+  etag: string;
   placement?: outputs.Placement;
   tags?: outputs.TrackedResourceTags;
   location: string;
@@ -2094,10 +2094,10 @@ export interface VirtualMachineScaleSetState {
   scheduledEventsPolicy?: outputs.ScheduledEventsPolicy;
   automaticRepairsPolicy?: outputs.AutomaticRepairsPolicy;
   virtualMachineProfile?: outputs.VirtualMachineScaleSetVMProfile;
-  provisioningState?: string;
+  provisioningState: string;
   overprovision?: boolean;
   doNotRunExtensionsOnOverprovisionedVMs?: boolean;
-  uniqueId?: string;
+  uniqueId: string;
   singlePlacementGroup?: boolean;
   zoneBalance?: boolean;
   platformFaultDomainCount?: number;
@@ -2108,7 +2108,7 @@ export interface VirtualMachineScaleSetState {
   orchestrationMode?: "Uniform" | "Flexible" | (string & {});
   spotRestorePolicy?: outputs.SpotRestorePolicy;
   priorityMixPolicy?: outputs.PriorityMixPolicy;
-  timeCreated?: string;
+  timeCreated: string;
   constrainedMaximumCapacity?: boolean;
   resiliencyPolicy?: outputs.ResiliencyPolicy;
   zonalPlatformFaultDomainAlignMode?: "Aligned" | "Unaligned" | "BestEffortAligned" | (string & {});
@@ -2161,7 +2161,7 @@ export declare class VirtualMachineScaleSetExtension extends $CustomResource {
   /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. */
   readonly protectedSettings: $Output<any | undefined>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Collection of extension names after which this extension needs to be provisioned. */
   readonly provisionAfterExtensions: $Output<string[] | undefined>;
   /** Indicates whether failures stemming from the extension will be suppressed (Operational failures such as not connecting to the VM will not be suppressed regardless of this value). The default is false. */
@@ -2227,7 +2227,7 @@ export interface VirtualMachineScaleSetExtensionState {
   enableAutomaticUpgrade?: boolean;
   settings?: any;
   protectedSettings?: any;
-  provisioningState?: string;
+  provisioningState: string;
   provisionAfterExtensions?: string[];
   suppressFailures?: boolean;
   protectedSettingsFromKeyVault?: outputs.KeyVaultSecretReference;
@@ -2257,12 +2257,12 @@ export interface LifecycleHookEventState {
   systemData?: outputs.SystemData;
   type?: "UpgradeAutoOSScheduling" | "UpgradeAutoOSRollingBatchStarting" | (string & {});
   waitUntil?: string;
-  maxWaitUntil?: string;
-  timeCreated?: string;
-  defaultAction?: "Approve" | "Reject" | (string & {});
+  maxWaitUntil: string;
+  timeCreated: string;
+  defaultAction: "Approve" | "Reject" | (string & {});
   targetResources?: outputs.VMScaleSetLifecycleHookEventTargetResource[];
   additionalContext?: outputs.VMScaleSetLifecycleHookEventAdditionalContext;
-  state?: "Active" | "Completed" | (string & {});
+  state: "Active" | "Completed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Compute/virtualMachineScaleSets/lifecycleHookEvents` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -2288,7 +2288,7 @@ export interface RollingUpgradeState {
   type: "Microsoft.Compute/virtualMachineScaleSets/rollingUpgrades";
   properties?: outputs.RollingUpgradeStatusInfoProperties;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   policy?: outputs.RollingUpgradePolicy;
   runningStatus?: outputs.RollingUpgradeRunningStatus;
@@ -2325,7 +2325,7 @@ export declare class VirtualMachineScaleSetVirtualMachine extends $CustomResourc
   /** Describes the properties of a virtual machine scale set virtual machine. */
   readonly properties: $Output<outputs.VirtualMachineScaleSetVMProperties | undefined>;
   /** The virtual machine instance ID. */
-  readonly instanceId: $Output<string | undefined>;
+  readonly instanceId: $Output<string>;
   /** The virtual machine SKU. */
   readonly sku: $Output<outputs.Sku | undefined>;
   /** Specifies information about the marketplace image used to create the virtual machine. This element is only used for marketplace images. Before you can use a marketplace image from an API, you must enable the image for programmatic use.  In the Azure portal, find the marketplace image that you want to use and then click **Want to deploy programmatically, Get Started ->**. Enter any required information and then click **Save**. */
@@ -2337,7 +2337,7 @@ export declare class VirtualMachineScaleSetVirtualMachine extends $CustomResourc
   /** The identity of the virtual machine, if configured. */
   readonly identity: $Output<outputs.VirtualMachineIdentity | undefined>;
   /** Etag is property returned in Update/Get response of the VMSS VM, so that customer can supply it in the header to ensure optimistic updates. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -2345,9 +2345,9 @@ export declare class VirtualMachineScaleSetVirtualMachine extends $CustomResourc
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Specifies whether the latest model has been applied to the virtual machine. */
-  readonly latestModelApplied: $Output<boolean | undefined>;
+  readonly latestModelApplied: $Output<boolean>;
   /** Azure VM unique ID. */
-  readonly vmId: $Output<string | undefined>;
+  readonly vmId: $Output<string>;
   /** The virtual machine instance view. */
   readonly instanceView: $Output<outputs.VirtualMachineScaleSetVMInstanceView | undefined>;
   /** Specifies the hardware settings for the virtual machine. */
@@ -2371,19 +2371,19 @@ export declare class VirtualMachineScaleSetVirtualMachine extends $CustomResourc
   /** Specifies information about the availability set that the virtual machine should be assigned to. Virtual machines specified in the same availability set are allocated to different nodes to maximize availability. For more information about availability sets, see [Availability sets overview](https://docs.microsoft.com/azure/virtual-machines/availability-set-overview). For more information on Azure planned maintenance, see [Maintenance and updates for Virtual Machines in Azure](https://docs.microsoft.com/azure/virtual-machines/maintenance-and-updates). Currently, a VM can only be added to availability set at creation time. An existing VM cannot be added to an availability set. */
   readonly availabilitySet: $Output<outputs.SubResource | undefined>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Specifies that the image or disk that is being used was licensed on-premises. <br><br> Possible values for Windows Server operating system are: <br><br> Windows_Client <br><br> Windows_Server <br><br> Possible values for Linux Server operating system are: <br><br> RHEL_BYOS (for RHEL) <br><br> SLES_BYOS (for SUSE) <br><br> For more information, see [Azure Hybrid Use Benefit for Windows Server](https://docs.microsoft.com/azure/virtual-machines/windows/hybrid-use-benefit-licensing) <br><br> [Azure Hybrid Use Benefit for Linux Server](https://docs.microsoft.com/azure/virtual-machines/linux/azure-hybrid-benefit-linux) <br><br> Minimum api-version: 2015-06-15 */
   readonly licenseType: $Output<string | undefined>;
   /** Specifies whether the model applied to the virtual machine is the model of the virtual machine scale set or the customized model for the virtual machine. */
-  readonly modelDefinitionApplied: $Output<string | undefined>;
+  readonly modelDefinitionApplied: $Output<string>;
   /** Specifies the protection policy of the virtual machine. */
   readonly protectionPolicy: $Output<outputs.VirtualMachineScaleSetVMProtectionPolicy | undefined>;
   /** UserData for the VM, which must be base-64 encoded. Customer should not pass any secrets in here. Minimum api-version: 2021-03-01 */
   readonly userData: $Output<string | undefined>;
   /** Specifies the time at which the Virtual Machine resource was created. Minimum api-version: 2021-11-01. */
-  readonly timeCreated: $Output<string | undefined>;
+  readonly timeCreated: $Output<string>;
   /** Specifies the ARM resource ID of the standalone virtual machine associated with this VMSS VM. This property is only applicable to Virtual Machine Scale Sets with Flexible orchestration mode. Minimum api-version: 2025-11-01. */
-  readonly virtualMachineResourceId: $Output<string | undefined>;
+  readonly virtualMachineResourceId: $Output<string>;
   /** Specifies the Interconnect Block related details of a Scale Set VM instance. Minimum api-version: 2026-03-01. */
   readonly interconnectBlockProfile: $Output<outputs.InterconnectBlockProfile | undefined>;
   /** Specifies information about the capacity reservation that is used to allocate the virtual machine scale set VM instance. The capacity reservation group is inherited from the parent virtual machine scale set and cannot be changed on the individual scale set VM instance. Minimum api-version: 2026-04-01. */
@@ -2456,18 +2456,18 @@ export interface VirtualMachineScaleSetVirtualMachineState {
   name: string;
   type: "Microsoft.Compute/virtualMachineScaleSets/virtualMachines";
   properties?: outputs.VirtualMachineScaleSetVMProperties;
-  instanceId?: string;
+  instanceId: string;
   sku?: outputs.Sku;
   plan?: outputs.Plan;
   resources?: outputs.VirtualMachineExtension[];
   zones?: string[];
   identity?: outputs.VirtualMachineIdentity;
-  etag?: string;
+  etag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  latestModelApplied?: boolean;
-  vmId?: string;
+  latestModelApplied: boolean;
+  vmId: string;
   instanceView?: outputs.VirtualMachineScaleSetVMInstanceView;
   hardwareProfile?: outputs.HardwareProfile;
   resilientVMDeletionStatus?: "Enabled" | "Disabled" | "InProgress" | "Failed" | (string & {});
@@ -2479,13 +2479,13 @@ export interface VirtualMachineScaleSetVirtualMachineState {
   networkProfileConfiguration?: outputs.VirtualMachineScaleSetVMNetworkProfileConfiguration;
   diagnosticsProfile?: outputs.DiagnosticsProfile;
   availabilitySet?: outputs.SubResource;
-  provisioningState?: string;
+  provisioningState: string;
   licenseType?: string;
-  modelDefinitionApplied?: string;
+  modelDefinitionApplied: string;
   protectionPolicy?: outputs.VirtualMachineScaleSetVMProtectionPolicy;
   userData?: string;
-  timeCreated?: string;
-  virtualMachineResourceId?: string;
+  timeCreated: string;
+  virtualMachineResourceId: string;
   interconnectBlockProfile?: outputs.InterconnectBlockProfile;
   capacityReservation?: outputs.CapacityReservationProfile;
 }
@@ -2549,7 +2549,7 @@ export declare class VirtualMachineDiagnosticRunCommand extends $CustomResource 
   /** User-assigned managed identity that has access to errorBlobUri storage blob. Use an empty object in case of system-assigned identity. Make sure managed identity has been given access to blob's container with 'Storage Blob Data Contributor' role assignment. In case of user-assigned identity, make sure you add it under VM's identity. For more info on managed identity and Run Command, refer https://aka.ms/ManagedIdentity and https://aka.ms/RunCommandManaged */
   readonly errorBlobManagedIdentity: $Output<outputs.RunCommandManagedIdentity | undefined>;
   /** The provisioning state, which only appears in the response. If treatFailureAsDeploymentFailure set to true, any failure in the script will fail the deployment and ProvisioningState will be marked as Failed. If treatFailureAsDeploymentFailure set to false, ProvisioningState would only reflect whether the run command was run or not by the extensions platform, it would not indicate whether script failed in case of script failures. See instance view of run command in case of script failures to see executionMessage, output, error: https://aka.ms/runcommandmanaged#get-execution-status-and-results */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The virtual machine run command instance view. */
   readonly instanceView: $Output<outputs.VirtualMachineRunCommandInstanceView | undefined>;
   /** Optional. If set to true, any failure in the script will fail the deployment and ProvisioningState will be marked as Failed. If set to false, ProvisioningState would only reflect whether the run command was run or not by the extensions platform, it would not indicate whether script failed in case of script failures. See instance view of run command in case of script failures to see executionMessage, output, error: https://aka.ms/runcommandmanaged#get-execution-status-and-results */
@@ -2630,7 +2630,7 @@ export interface VirtualMachineDiagnosticRunCommandState {
   errorBlobUri?: string;
   outputBlobManagedIdentity?: outputs.RunCommandManagedIdentity;
   errorBlobManagedIdentity?: outputs.RunCommandManagedIdentity;
-  provisioningState?: string;
+  provisioningState: string;
   instanceView?: outputs.VirtualMachineRunCommandInstanceView;
   treatFailureAsDeploymentFailure?: boolean;
 }
@@ -2664,7 +2664,7 @@ export declare class VirtualMachineScaleSetVirtualMachineExtension extends $Cust
   /** Describes the properties of a Virtual Machine Extension. */
   readonly properties: $Output<outputs.VirtualMachineExtensionProperties | undefined>;
   /** The location of the extension. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** How the extension handler should be forced to update even if the extension configuration has not changed. */
   readonly forceUpdateTag: $Output<string | undefined>;
   /** The name of the extension handler publisher. */
@@ -2682,7 +2682,7 @@ export declare class VirtualMachineScaleSetVirtualMachineExtension extends $Cust
   /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. */
   readonly protectedSettings: $Output<any | undefined>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The virtual machine extension instance view. */
   readonly instanceView: $Output<outputs.VirtualMachineExtensionInstanceView | undefined>;
   /** Indicates whether failures stemming from the extension will be suppressed (Operational failures such as not connecting to the VM will not be suppressed regardless of this value). The default is false. */
@@ -2750,7 +2750,7 @@ export interface VirtualMachineScaleSetVirtualMachineExtensionState {
   extensionName: string;
   name: string;
   properties?: outputs.VirtualMachineExtensionProperties;
-  location?: string;
+  location: string;
   forceUpdateTag?: string;
   publisher?: string;
   type?: string;
@@ -2759,7 +2759,7 @@ export interface VirtualMachineScaleSetVirtualMachineExtensionState {
   enableAutomaticUpgrade?: boolean;
   settings?: any;
   protectedSettings?: any;
-  provisioningState?: string;
+  provisioningState: string;
   instanceView?: outputs.VirtualMachineExtensionInstanceView;
   suppressFailures?: boolean;
   protectedSettingsFromKeyVault?: outputs.KeyVaultSecretReference;
@@ -2825,7 +2825,7 @@ export declare class VirtualMachineRunCommand extends $CustomResource {
   /** User-assigned managed identity that has access to errorBlobUri storage blob. Use an empty object in case of system-assigned identity. Make sure managed identity has been given access to blob's container with 'Storage Blob Data Contributor' role assignment. In case of user-assigned identity, make sure you add it under VM's identity. For more info on managed identity and Run Command, refer https://aka.ms/ManagedIdentity and https://aka.ms/RunCommandManaged */
   readonly errorBlobManagedIdentity: $Output<outputs.RunCommandManagedIdentity | undefined>;
   /** The provisioning state, which only appears in the response. If treatFailureAsDeploymentFailure set to true, any failure in the script will fail the deployment and ProvisioningState will be marked as Failed. If treatFailureAsDeploymentFailure set to false, ProvisioningState would only reflect whether the run command was run or not by the extensions platform, it would not indicate whether script failed in case of script failures. See instance view of run command in case of script failures to see executionMessage, output, error: https://aka.ms/runcommandmanaged#get-execution-status-and-results */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The virtual machine run command instance view. */
   readonly instanceView: $Output<outputs.VirtualMachineRunCommandInstanceView | undefined>;
   /** Optional. If set to true, any failure in the script will fail the deployment and ProvisioningState will be marked as Failed. If set to false, ProvisioningState would only reflect whether the run command was run or not by the extensions platform, it would not indicate whether script failed in case of script failures. See instance view of run command in case of script failures to see executionMessage, output, error: https://aka.ms/runcommandmanaged#get-execution-status-and-results */
@@ -2906,7 +2906,7 @@ export interface VirtualMachineRunCommandState {
   errorBlobUri?: string;
   outputBlobManagedIdentity?: outputs.RunCommandManagedIdentity;
   errorBlobManagedIdentity?: outputs.RunCommandManagedIdentity;
-  provisioningState?: string;
+  provisioningState: string;
   instanceView?: outputs.VirtualMachineRunCommandInstanceView;
   treatFailureAsDeploymentFailure?: boolean;
 }
@@ -3370,6 +3370,57 @@ export declare const runVirtualMachineCommandOutput: typeof runVirtualMachineCom
 export declare const attachVirtualMachineScaleSetVirtualMachineDetachDataDisksOutput: typeof attachVirtualMachineScaleSetVirtualMachineDetachDataDisks;
 export declare const retrieveVirtualMachineScaleSetVirtualMachineBootDiagnosticsDataOutput: typeof retrieveVirtualMachineScaleSetVirtualMachineBootDiagnosticsData;
 export declare const runVirtualMachineScaleSetVirtualMachineCommandOutput: typeof runVirtualMachineScaleSetVirtualMachineCommand;
+// Pulumi's names for what each function and lookup returns.
+export type GetAvailabilitySetResult = AvailabilitySetState;
+export type GetCapacityReservationGroupResult = CapacityReservationGroupState;
+export type GetCapacityReservationResult = CapacityReservationState;
+export type GetNetworkInterfaceResult = NetworkInterfaceState;
+export type GetPublicipaddressResult = PublicipaddressState;
+export type GetHostGroupResult = HostGroupState;
+export type GetHostResult = HostState;
+export type GetImageResult = ImageState;
+export type GetInterconnectBlockResult = InterconnectBlockState;
+export type GetDiagnosticResult = DiagnosticState;
+export type GetPlacementScoreResult = PlacementScoreState;
+export type GetVersionResult = VersionState;
+export type GetProximityPlacementGroupResult = ProximityPlacementGroupState;
+export type GetRestorePointCollectionResult = RestorePointCollectionState;
+export type GetRestorePointResult = RestorePointState;
+export type GetSshPublicKeyResult = SshPublicKeyState;
+export type GetVirtualMachineResult = VirtualMachineState;
+export type GetDiagnosticRunCommandResult = DiagnosticRunCommandState;
+export type GetVirtualMachineExtensionResult = VirtualMachineExtensionState;
+export type GetRunCommandResult = RunCommandState;
+export type GetVirtualMachineScaleSetResult = VirtualMachineScaleSetState;
+export type GetVirtualMachineScaleSetExtensionResult = VirtualMachineScaleSetExtensionState;
+export type GetLifecycleHookEventResult = LifecycleHookEventState;
+export type GetRollingUpgradeResult = RollingUpgradeState;
+export type GetVirtualMachineScaleSetVirtualMachineResult = VirtualMachineScaleSetVirtualMachineState;
+export type GetVirtualMachineDiagnosticRunCommandResult = VirtualMachineDiagnosticRunCommandState;
+export type GetVirtualMachineScaleSetVirtualMachineExtensionResult = VirtualMachineScaleSetVirtualMachineExtensionState;
+export type GetVirtualMachineRunCommandResult = VirtualMachineRunCommandState;
+export type VirtualLocationMachinesBulkCancelResult = outputs.CancelOperationsResponse;
+export type VirtualLocationMachinesBulkDeallocateResult = outputs.DeallocateResourceOperationResponse;
+export type VirtualLocationMachinesBulkDeleteResult = outputs.DeleteResourceOperationResponse;
+export type VirtualLocationMachinesBulkGetOperationStatusResult = outputs.GetOperationStatusResponse;
+export type VirtualLocationMachinesBulkHibernateResult = outputs.HibernateResourceOperationResponse;
+export type VirtualLocationMachinesBulkStartResult = outputs.StartResourceOperationResponse;
+export type GenerateDiagnosticResult = outputs.SpotPlacementRecommenderResponse;
+export type ValidateDiagnosticStorageConfigurationResult = outputs.StorageConfigurationResponse;
+export type GetLogAnalyticRequestRateByIntervalResult = outputs.LogAnalyticsOperationResult;
+export type GetLogAnalyticThrottledRequestsResult = outputs.LogAnalyticsOperationResult;
+export type GeneratePlacementScoreResult = outputs.SpotPlacementScoresResponse;
+export type GenerateVmSizeRecommendationResult = outputs.AttributeBasedVMSizeRecommenderResponse;
+export type GenerateSshPublicKeyPairResult = outputs.SshPublicKeyGenerateKeyPairResult;
+export type AssessVirtualMachinePatchesResult = outputs.VirtualMachineAssessPatchesResult;
+export type AttachVirtualMachineDetachDataDisksResult = outputs.StorageProfile;
+export type CaptureVirtualMachineResult = outputs.VirtualMachineCaptureResult;
+export type InstallVirtualMachinePatchesResult = outputs.VirtualMachineInstallPatchesResult;
+export type RetrieveVirtualMachineBootDiagnosticsDataResult = outputs.RetrieveBootDiagnosticsDataResult;
+export type RunVirtualMachineCommandResult = outputs.RunCommandResult;
+export type AttachVirtualMachineScaleSetVirtualMachineDetachDataDisksResult = outputs.StorageProfile;
+export type RetrieveVirtualMachineScaleSetVirtualMachineBootDiagnosticsDataResult = outputs.RetrieveBootDiagnosticsDataResult;
+export type RunVirtualMachineScaleSetVirtualMachineCommandResult = outputs.RunCommandResult;
 
 export declare namespace inputs {
   interface AdditionalCapabilities {
@@ -3438,6 +3489,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    backendAddresses?: inputs.ApplicationGatewayBackendAddress[];
   }
   interface ApplicationGatewayBackendAddressPoolPropertiesFormat {
     /** Backend addresses. */
@@ -3450,6 +3502,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    subnet?: inputs.SubResource;
   }
   interface ApplicationGatewayIPConfigurationPropertiesFormat {
     /** Reference to the subnet resource. A subnet from where application gateway gets its private address. */
@@ -3540,6 +3593,12 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    location?: string;
+    tunnelInterfaces?: inputs.GatewayLoadBalancerTunnelInterface[];
+    loadBalancerBackendAddresses?: inputs.LoadBalancerBackendAddress[];
+    drainPeriodInSeconds?: number;
+    virtualNetwork?: inputs.SubResource;
+    syncMode?: "Automatic" | "Manual" | (string & {});
   }
   interface BackendAddressPoolPropertiesFormat {
     /** The location of the backend address pool. */
@@ -3752,6 +3811,7 @@ export declare namespace inputs {
     type?: string;
     /** Resource ID. */
     id?: string;
+    serviceName?: string;
   }
   interface DeleteResourceOperationResponse {
     /** The description of the operation response */
@@ -3908,6 +3968,14 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    targetResourceId?: string;
+    storageId?: string;
+    enabledFilteringCriteria?: string;
+    recordTypes?: string;
+    enabled?: boolean;
+    retentionPolicy?: inputs.RetentionPolicyParameters;
+    format?: inputs.FlowLogFormatParameters;
+    flowAnalyticsConfiguration?: inputs.TrafficAnalyticsProperties;
   }
   interface FlowLogFormatParameters {
     /** The file type of flow log. */
@@ -3942,6 +4010,15 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateIPAddress?: string;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    subnet?: inputs.Subnet;
+    publicIPAddress?: inputs.PublicIPAddress;
+    publicIPPrefix?: inputs.SubResource;
+    gatewayLoadBalancer?: inputs.SubResource;
+    ddosSettings?: inputs.DdosFrontendIpConfigurationSettings;
+    enableConnectionTracking?: boolean;
   }
   interface FrontendIPConfigurationPropertiesFormat {
     /** The private IP address of the IP configuration. */
@@ -4084,6 +4161,16 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    frontendIPConfiguration?: inputs.SubResource;
+    protocol?: "Udp" | "Tcp" | "All" | "Quic" | (string & {});
+    frontendPort?: number;
+    backendPort?: number;
+    idleTimeoutInMinutes?: number;
+    enableFloatingIP?: boolean;
+    enableTcpReset?: boolean;
+    frontendPortRangeStart?: number;
+    frontendPortRangeEnd?: number;
+    backendAddressPool?: inputs.SubResource;
   }
   interface InboundNatRulePropertiesFormat {
     /** A reference to frontend IP addresses. */
@@ -4157,6 +4244,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateIPAddress?: string;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    subnet?: inputs.Subnet;
+    publicIPAddress?: inputs.PublicIPAddress;
   }
   interface IPConfigurationProfile {
     /** Properties of the IP configuration profile. */
@@ -4165,6 +4256,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    subnet?: inputs.Subnet;
   }
   interface IPConfigurationProfilePropertiesFormat {
     /** The reference to the subnet resource to create a container network interface ip configuration. */
@@ -4254,6 +4346,11 @@ export declare namespace inputs {
     properties?: inputs.LoadBalancerBackendAddressPropertiesFormat;
     /** Name of the backend address. */
     name?: string;
+    virtualNetwork?: inputs.SubResource;
+    subnet?: inputs.SubResource;
+    ipAddress?: string;
+    loadBalancerFrontendIPConfiguration?: inputs.SubResource;
+    adminState?: "None" | "Up" | "Down" | (string & {});
   }
   interface LoadBalancerBackendAddressPropertiesFormat {
     /** Reference to an existing virtual network. */
@@ -4346,6 +4443,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    platformUpdateDomainCount?: number;
+    platformFaultDomainCount?: number;
+    virtualMachines?: inputs.SubResource[];
+    proximityPlacementGroup?: inputs.SubResource;
+    scheduledEventsPolicy?: inputs.ScheduledEventsPolicy;
   }
   interface MicrosoftComputeCapacityReservationGroups {
     /** The resource name */
@@ -4358,6 +4460,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sharingProfile?: inputs.ResourceSharingProfile;
+    reservationType?: "Targeted" | "Block" | "Open" | (string & {});
   }
   interface MicrosoftComputeCapacityReservationGroupsCapacityReservations {
     /** The resource name */
@@ -4372,6 +4476,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    scheduleProfile?: inputs.ScheduleProfile;
   }
   interface MicrosoftComputeCloudServicesRoleInstancesNetworkInterfaces {
     /** The resource name */
@@ -4392,6 +4497,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    platformFaultDomainCount?: number;
+    supportAutomaticPlacement?: boolean;
+    additionalCapabilities?: inputs.DedicatedHostGroupPropertiesAdditionalCapabilities;
   }
   interface MicrosoftComputeHostGroupsHosts {
     /** The resource name */
@@ -4404,6 +4512,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    platformFaultDomain?: number;
+    autoReplaceOnFailure?: boolean;
+    licenseType?: "None" | "Windows_Server_Hybrid" | "Windows_Server_Perpetual";
   }
   interface MicrosoftComputeImages {
     /** The resource name */
@@ -4416,6 +4527,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sourceVirtualMachine?: inputs.SubResource;
+    storageProfile?: inputs.ImageStorageProfile;
+    hyperVGeneration?: "V1" | "V2" | (string & {});
   }
   interface MicrosoftComputeInterconnectBlocks {
     /** The resource name */
@@ -4432,6 +4546,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    interconnectGroup?: inputs.ApiEntityReference;
   }
   interface MicrosoftComputeLocationsDiagnostics {
     /** The resource name */
@@ -4461,6 +4576,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    proximityPlacementGroupType?: "Standard" | "Ultra" | (string & {});
+    colocationStatus?: inputs.InstanceViewStatus;
+    intent?: inputs.ProximityPlacementGroupPropertiesIntent;
   }
   interface MicrosoftComputeRestorePointCollections {
     /** The resource name */
@@ -4471,12 +4589,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    source?: inputs.RestorePointCollectionSourceProperties;
+    instantAccess?: boolean;
   }
   interface MicrosoftComputeRestorePointCollectionsRestorePoints {
     /** The resource name */
     name: string;
     /** The restore point properties. */
     properties?: inputs.RestorePointProperties;
+    excludeDisks?: inputs.ApiEntityReference[];
+    sourceMetadata?: inputs.RestorePointSourceMetadata;
+    consistencyMode?: "CrashConsistent" | "FileSystemConsistent" | "ApplicationConsistent" | (string & {});
+    timeCreated?: string;
+    sourceRestorePoint?: inputs.ApiEntityReference;
+    instantAccessDurationMinutes?: number;
   }
   interface MicrosoftComputeSshPublicKeys {
     /** The resource name */
@@ -4487,6 +4613,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    publicKey?: string;
   }
   interface MicrosoftComputeVirtualMachines {
     /** The resource name */
@@ -4507,6 +4634,31 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    hardwareProfile?: inputs.HardwareProfile;
+    scheduledEventsPolicy?: inputs.ScheduledEventsPolicy;
+    storageProfile?: inputs.StorageProfile;
+    additionalCapabilities?: inputs.AdditionalCapabilities;
+    osProfile?: inputs.OSProfile;
+    networkProfile?: inputs.NetworkProfile;
+    securityProfile?: inputs.SecurityProfile;
+    diagnosticsProfile?: inputs.DiagnosticsProfile;
+    availabilitySet?: inputs.SubResource;
+    virtualMachineScaleSet?: inputs.SubResource;
+    proximityPlacementGroup?: inputs.SubResource;
+    priority?: "Regular" | "Low" | "Spot" | "SpotPlus" | (string & {});
+    evictionPolicy?: "Deallocate" | "Delete" | (string & {});
+    billingProfile?: inputs.BillingProfile;
+    host?: inputs.SubResource;
+    hostGroup?: inputs.SubResource;
+    licenseType?: string;
+    extensionsTimeBudget?: string;
+    platformFaultDomain?: number;
+    scheduledEventsProfile?: inputs.ScheduledEventsProfile;
+    userData?: string;
+    capacityReservation?: inputs.CapacityReservationProfile;
+    interconnectBlockProfile?: inputs.InterconnectBlockProfile;
+    applicationProfile?: inputs.ApplicationProfile;
+    resiliencyProfile?: inputs.ResiliencyProfile;
   }
   interface MicrosoftComputeVirtualMachinesDiagnosticRunCommands {
     /** The resource name */
@@ -4517,6 +4669,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    source?: inputs.VirtualMachineRunCommandScriptSource;
+    parameters?: inputs.RunCommandInputParameter[];
+    protectedParameters?: inputs.RunCommandInputParameter[];
+    asyncExecution?: boolean;
+    runAsUser?: string;
+    runAsPassword?: string;
+    timeoutInSeconds?: number;
+    outputBlobUri?: string;
+    errorBlobUri?: string;
+    outputBlobManagedIdentity?: inputs.RunCommandManagedIdentity;
+    errorBlobManagedIdentity?: inputs.RunCommandManagedIdentity;
+    treatFailureAsDeploymentFailure?: boolean;
   }
   interface MicrosoftComputeVirtualMachinesExtensions {
     /** The resource name */
@@ -4527,6 +4691,17 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    forceUpdateTag?: string;
+    publisher?: string;
+    typeHandlerVersion?: string;
+    autoUpgradeMinorVersion?: boolean;
+    enableAutomaticUpgrade?: boolean;
+    settings?: any;
+    protectedSettings?: any;
+    instanceView?: inputs.VirtualMachineExtensionInstanceView;
+    suppressFailures?: boolean;
+    protectedSettingsFromKeyVault?: inputs.KeyVaultSecretReference;
+    provisionAfterExtensions?: string[];
   }
   interface MicrosoftComputeVirtualMachinesRunCommands {
     /** The resource name */
@@ -4537,6 +4712,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    source?: inputs.VirtualMachineRunCommandScriptSource;
+    parameters?: inputs.RunCommandInputParameter[];
+    protectedParameters?: inputs.RunCommandInputParameter[];
+    asyncExecution?: boolean;
+    runAsUser?: string;
+    runAsPassword?: string;
+    timeoutInSeconds?: number;
+    outputBlobUri?: string;
+    errorBlobUri?: string;
+    outputBlobManagedIdentity?: inputs.RunCommandManagedIdentity;
+    errorBlobManagedIdentity?: inputs.RunCommandManagedIdentity;
+    treatFailureAsDeploymentFailure?: boolean;
   }
   interface MicrosoftComputeVirtualMachineScaleSets {
     /** The resource name */
@@ -4559,12 +4746,45 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    upgradePolicy?: inputs.UpgradePolicy;
+    scheduledEventsPolicy?: inputs.ScheduledEventsPolicy;
+    automaticRepairsPolicy?: inputs.AutomaticRepairsPolicy;
+    virtualMachineProfile?: inputs.VirtualMachineScaleSetVMProfile;
+    overprovision?: boolean;
+    doNotRunExtensionsOnOverprovisionedVMs?: boolean;
+    singlePlacementGroup?: boolean;
+    zoneBalance?: boolean;
+    platformFaultDomainCount?: number;
+    proximityPlacementGroup?: inputs.SubResource;
+    hostGroup?: inputs.SubResource;
+    additionalCapabilities?: inputs.AdditionalCapabilities;
+    scaleInPolicy?: inputs.ScaleInPolicy;
+    orchestrationMode?: "Uniform" | "Flexible" | (string & {});
+    spotRestorePolicy?: inputs.SpotRestorePolicy;
+    priorityMixPolicy?: inputs.PriorityMixPolicy;
+    constrainedMaximumCapacity?: boolean;
+    resiliencyPolicy?: inputs.ResiliencyPolicy;
+    zonalPlatformFaultDomainAlignMode?: "Aligned" | "Unaligned" | "BestEffortAligned" | (string & {});
+    skuProfile?: inputs.SkuProfile;
+    highSpeedInterconnectPlacement?: "None" | "Trunk" | (string & {});
+    lifecycleHooksProfile?: inputs.LifecycleHooksProfile;
+    externalHealthPolicy?: inputs.ExternalHealthPolicy;
   }
   interface MicrosoftComputeVirtualMachineScaleSetsExtensions {
     /** The resource name */
     name: string;
     /** Describes the properties of a Virtual Machine Scale Set Extension. */
     properties?: inputs.VirtualMachineScaleSetExtensionProperties;
+    forceUpdateTag?: string;
+    publisher?: string;
+    typeHandlerVersion?: string;
+    autoUpgradeMinorVersion?: boolean;
+    enableAutomaticUpgrade?: boolean;
+    settings?: any;
+    protectedSettings?: any;
+    provisionAfterExtensions?: string[];
+    suppressFailures?: boolean;
+    protectedSettingsFromKeyVault?: inputs.KeyVaultSecretReference;
   }
   interface MicrosoftComputeVirtualMachineScaleSetsLifecycleHookEvents {
     /** The resource name */
@@ -4587,6 +4807,21 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    hardwareProfile?: inputs.HardwareProfile;
+    resilientVMDeletionStatus?: "Enabled" | "Disabled" | "InProgress" | "Failed" | (string & {});
+    storageProfile?: inputs.StorageProfile;
+    additionalCapabilities?: inputs.AdditionalCapabilities;
+    osProfile?: inputs.OSProfile;
+    securityProfile?: inputs.SecurityProfile;
+    networkProfile?: inputs.NetworkProfile;
+    networkProfileConfiguration?: inputs.VirtualMachineScaleSetVMNetworkProfileConfiguration;
+    diagnosticsProfile?: inputs.DiagnosticsProfile;
+    availabilitySet?: inputs.SubResource;
+    licenseType?: string;
+    protectionPolicy?: inputs.VirtualMachineScaleSetVMProtectionPolicy;
+    userData?: string;
+    interconnectBlockProfile?: inputs.InterconnectBlockProfile;
+    capacityReservation?: inputs.CapacityReservationProfile;
   }
   interface MicrosoftComputeVirtualMachineScaleSetsVirtualMachinesDiagnosticRunCommands {
     /** The resource name */
@@ -4597,6 +4832,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    source?: inputs.VirtualMachineRunCommandScriptSource;
+    parameters?: inputs.RunCommandInputParameter[];
+    protectedParameters?: inputs.RunCommandInputParameter[];
+    asyncExecution?: boolean;
+    runAsUser?: string;
+    runAsPassword?: string;
+    timeoutInSeconds?: number;
+    outputBlobUri?: string;
+    errorBlobUri?: string;
+    outputBlobManagedIdentity?: inputs.RunCommandManagedIdentity;
+    errorBlobManagedIdentity?: inputs.RunCommandManagedIdentity;
+    treatFailureAsDeploymentFailure?: boolean;
   }
   interface MicrosoftComputeVirtualMachineScaleSetsVirtualMachinesExtensions {
     /** The resource name */
@@ -4605,6 +4852,17 @@ export declare namespace inputs {
     properties?: inputs.VirtualMachineExtensionProperties;
     /** The location of the extension. */
     location?: string;
+    forceUpdateTag?: string;
+    publisher?: string;
+    typeHandlerVersion?: string;
+    autoUpgradeMinorVersion?: boolean;
+    enableAutomaticUpgrade?: boolean;
+    settings?: any;
+    protectedSettings?: any;
+    instanceView?: inputs.VirtualMachineExtensionInstanceView;
+    suppressFailures?: boolean;
+    protectedSettingsFromKeyVault?: inputs.KeyVaultSecretReference;
+    provisionAfterExtensions?: string[];
   }
   interface MicrosoftComputeVirtualMachineScaleSetsVirtualMachinesRunCommands {
     /** The resource name */
@@ -4615,6 +4873,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    source?: inputs.VirtualMachineRunCommandScriptSource;
+    parameters?: inputs.RunCommandInputParameter[];
+    protectedParameters?: inputs.RunCommandInputParameter[];
+    asyncExecution?: boolean;
+    runAsUser?: string;
+    runAsPassword?: string;
+    timeoutInSeconds?: number;
+    outputBlobUri?: string;
+    errorBlobUri?: string;
+    outputBlobManagedIdentity?: inputs.RunCommandManagedIdentity;
+    errorBlobManagedIdentity?: inputs.RunCommandManagedIdentity;
+    treatFailureAsDeploymentFailure?: boolean;
   }
   interface NatGateway {
     /** Nat Gateway properties. */
@@ -4629,6 +4899,14 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    idleTimeoutInMinutes?: number;
+    publicIpAddresses?: inputs.SubResource[];
+    publicIpAddressesV6?: inputs.SubResource[];
+    publicIpPrefixes?: inputs.SubResource[];
+    publicIpPrefixesV6?: inputs.SubResource[];
+    sourceVirtualNetwork?: inputs.SubResource;
+    serviceGateway?: inputs.SubResource;
+    nat64?: "None" | "Enabled" | "Disabled" | (string & {});
   }
   interface NatGatewayPropertiesFormat {
     /** The idle timeout of the nat gateway. */
@@ -4671,6 +4949,18 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    networkSecurityGroup?: inputs.NetworkSecurityGroup;
+    ipConfigurations?: inputs.NetworkInterfaceIPConfiguration[];
+    dnsSettings?: inputs.NetworkInterfaceDnsSettings;
+    enableAcceleratedNetworking?: boolean;
+    disableTcpStateTracking?: boolean;
+    enableIPForwarding?: boolean;
+    workloadType?: string;
+    nicType?: "Standard" | "Elastic" | (string & {});
+    privateLinkService?: inputs.PrivateLinkService;
+    migrationPhase?: "None" | "Prepare" | "Commit" | "Abort" | "Committed" | (string & {});
+    auxiliaryMode?: "None" | "MaxConnections" | "Floating" | "AcceleratedConnections" | (string & {});
+    auxiliarySku?: "None" | "A1" | "A2" | "A4" | "A8" | (string & {});
   }
   interface NetworkInterfaceDnsSettings {
     /** List of DNS servers IP addresses. Use 'AzureProvidedDNS' to switch to azure provided DNS resolution. 'AzureProvidedDNS' value cannot be combined with other IPs, it must be the only value in dnsServers collection. */
@@ -4685,6 +4975,19 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    gatewayLoadBalancer?: inputs.SubResource;
+    virtualNetworkTaps?: inputs.VirtualNetworkTap[];
+    applicationGatewayBackendAddressPools?: inputs.ApplicationGatewayBackendAddressPool[];
+    loadBalancerBackendAddressPools?: inputs.BackendAddressPool[];
+    loadBalancerInboundNatRules?: inputs.InboundNatRule[];
+    privateIPAddress?: string;
+    privateIPAddressPrefixLength?: number;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    subnet?: inputs.Subnet;
+    primary?: boolean;
+    publicIPAddress?: inputs.PublicIPAddress;
+    applicationSecurityGroups?: inputs.ApplicationSecurityGroup[];
   }
   type NetworkInterfaceIPConfigurationPrivateLinkConnectionProperties = { [key: string]: any };
   interface NetworkInterfaceIPConfigurationPropertiesFormat {
@@ -4746,6 +5049,8 @@ export declare namespace inputs {
     properties?: inputs.NetworkInterfaceReferenceProperties;
     /** Resource Id */
     id?: string;
+    primary?: boolean;
+    deleteOption?: "Delete" | "Detach" | (string & {});
   }
   interface NetworkInterfaceReferenceProperties {
     /** Specifies the primary network interface in case the virtual machine has more than 1 network interface. */
@@ -4760,6 +5065,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    virtualNetworkTap?: inputs.VirtualNetworkTap;
   }
   interface NetworkInterfaceTapConfigurationPropertiesFormat {
     /** The reference to the Virtual Network Tap resource. */
@@ -4784,6 +5090,8 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    flushConnection?: boolean;
+    securityRules?: inputs.SecurityRule[];
   }
   interface NetworkSecurityGroupPropertiesFormat {
     /** When enabled, flows created from Network Security Group connections will be re-evaluated when rules are updates. Initial enablement will trigger re-evaluation. */
@@ -4911,6 +5219,15 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    subnet?: inputs.Subnet;
+    ipVersionType?: "IPv4" | "IPv6" | "DualStack" | (string & {});
+    privateLinkServiceConnections?: inputs.PrivateLinkServiceConnection[];
+    manualPrivateLinkServiceConnections?: inputs.PrivateLinkServiceConnection[];
+    customDnsConfigs?: inputs.CustomDnsConfigPropertiesFormat[];
+    applicationSecurityGroups?: inputs.ApplicationSecurityGroup[];
+    ipConfigurations?: inputs.PrivateEndpointIPConfiguration[];
+    customNetworkInterfaceName?: string;
+    billingSku?: "PayAsYouGo" | "Fixed" | (string & {});
   }
   interface PrivateEndpointConnection {
     /** Properties of the private end point connection. */
@@ -4919,6 +5236,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** A collection of information about the state of the connection between service consumer and provider. */
@@ -4929,6 +5247,9 @@ export declare namespace inputs {
     properties?: inputs.PrivateEndpointIPConfigurationProperties;
     /** The name of the resource that is unique within a resource group. */
     name?: string;
+    groupId?: string;
+    memberName?: string;
+    privateIPAddress?: string;
   }
   interface PrivateEndpointIPConfigurationProperties {
     /** The ID of a group obtained from the remote resource that this private endpoint should connect to. */
@@ -4969,6 +5290,14 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    loadBalancerFrontendIpConfigurations?: inputs.FrontendIPConfiguration[];
+    ipConfigurations?: inputs.PrivateLinkServiceIpConfiguration[];
+    destinationIPAddress?: string;
+    accessMode?: "Default" | "Restricted" | (string & {});
+    visibility?: inputs.PrivateLinkServicePropertiesVisibility;
+    autoApproval?: inputs.PrivateLinkServicePropertiesAutoApproval;
+    fqdns?: string[];
+    enableProxyProtocol?: boolean;
   }
   interface PrivateLinkServiceConnection {
     /** Properties of the private link service connection. */
@@ -4977,6 +5306,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateLinkServiceId?: string;
+    groupIds?: string[];
+    requestMessage?: string;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateLinkServiceConnectionProperties {
     /** The resource id of private link service. */
@@ -5003,6 +5336,11 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateIPAddress?: string;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    subnet?: inputs.Subnet;
+    primary?: boolean;
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
   }
   interface PrivateLinkServiceIpConfigurationProperties {
     /** The private IP address of the IP configuration. */
@@ -5083,6 +5421,19 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    publicIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    publicIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    dnsSettings?: inputs.PublicIPAddressDnsSettings;
+    ddosSettings?: inputs.DdosSettings;
+    ipTags?: inputs.IpTag[];
+    ipAddress?: string;
+    publicIPPrefix?: inputs.SubResource;
+    idleTimeoutInMinutes?: number;
+    servicePublicIPAddress?: inputs.PublicIPAddress;
+    natGateway?: inputs.NatGateway;
+    migrationPhase?: "None" | "Prepare" | "Commit" | "Abort" | "Committed" | (string & {});
+    linkedPublicIPAddress?: inputs.PublicIPAddress;
+    deleteOption?: "Delete" | "Detach" | (string & {});
   }
   interface PublicIPAddressDnsSettings {
     /** The domain name label. The concatenation of the domain name label and the regionalized DNS zone make up the fully qualified domain name associated with the public IP address. If a domain name label is specified, an A DNS record is created for the public IP in the Microsoft Azure DNS system. */
@@ -5189,6 +5540,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    linkedResourceType?: string;
+    link?: string;
   }
   interface ResourceNavigationLinkFormat {
     /** Resource type of the linked resource. */
@@ -5256,6 +5609,12 @@ export declare namespace inputs {
   interface RestorePoint {
     /** The restore point properties. */
     properties?: inputs.RestorePointProperties;
+    excludeDisks?: inputs.ApiEntityReference[];
+    sourceMetadata?: inputs.RestorePointSourceMetadata;
+    consistencyMode?: "CrashConsistent" | "FileSystemConsistent" | "ApplicationConsistent" | (string & {});
+    timeCreated?: string;
+    sourceRestorePoint?: inputs.ApiEntityReference;
+    instantAccessDurationMinutes?: number;
   }
   interface RestorePointCollectionProperties {
     /** The properties of the source resource that this restore point collection is created from. */
@@ -5358,6 +5717,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    addressPrefix?: string;
+    nextHopType?: "VirtualNetworkGateway" | "VnetLocal" | "Internet" | "VirtualAppliance" | "VirtualApplianceEcmp" | "None" | (string & {});
+    nextHopIpAddress?: string;
+    nextHop?: inputs.RouteNextHopEcmp;
   }
   interface RouteNextHopEcmp {
     /** List of next hop IP addresses for ECMP routing. Must contain between 2 and 64 IP addresses. */
@@ -5382,6 +5745,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    routes?: inputs.Route[];
+    disableBgpRoutePropagation?: boolean;
+    disablePeeringRoute?: "None" | "All" | (string & {});
   }
   interface RouteTablePropertiesFormat {
     /** Collection of routes contained within a route table. */
@@ -5478,6 +5844,21 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    description?: string;
+    protocol?: "Tcp" | "Udp" | "Icmp" | "Esp" | "*" | "Ah" | (string & {});
+    sourcePortRange?: string;
+    destinationPortRange?: string;
+    sourceAddressPrefix?: string;
+    sourceAddressPrefixes?: string[];
+    sourceApplicationSecurityGroups?: inputs.ApplicationSecurityGroup[];
+    destinationAddressPrefix?: string;
+    destinationAddressPrefixes?: string[];
+    destinationApplicationSecurityGroups?: inputs.ApplicationSecurityGroup[];
+    sourcePortRanges?: string[];
+    destinationPortRanges?: string[];
+    access?: "Allow" | "Deny" | (string & {});
+    priority?: number;
+    direction?: "Inbound" | "Outbound" | (string & {});
   }
   interface SecurityRulePropertiesFormat {
     /** A description for this rule. Restricted to 140 chars. */
@@ -5522,6 +5903,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    linkedResourceType?: string;
+    link?: string;
+    allowDelete?: boolean;
+    locations?: string[];
   }
   interface ServiceAssociationLinkPropertiesFormat {
     /** Resource type of the linked resource. */
@@ -5546,6 +5931,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    serviceEndpointPolicyDefinitions?: inputs.ServiceEndpointPolicyDefinition[];
+    serviceAlias?: string;
+    contextualServiceEndpointPolicies?: string[];
   }
   interface ServiceEndpointPolicyDefinition {
     /** Properties of the service endpoint policy definition. */
@@ -5554,6 +5942,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    description?: string;
+    service?: string;
+    serviceResources?: string[];
   }
   interface ServiceEndpointPolicyDefinitionPropertiesFormat {
     /** A description for this rule. Restricted to 140 chars. */
@@ -5716,6 +6107,22 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    addressPrefix?: string;
+    addressPrefixes?: string[];
+    networkSecurityGroup?: inputs.NetworkSecurityGroup;
+    routeTable?: inputs.RouteTable;
+    natGateway?: inputs.SubResource;
+    serviceEndpoints?: inputs.ServiceEndpointPropertiesFormat[];
+    serviceEndpointPolicies?: inputs.ServiceEndpointPolicy[];
+    ipAllocations?: inputs.SubResource[];
+    delegations?: inputs.Delegation[];
+    privateEndpointNetworkPolicies?: "Enabled" | "Disabled" | "NetworkSecurityGroupEnabled" | "RouteTableEnabled" | (string & {});
+    privateLinkServiceNetworkPolicies?: "Enabled" | "Disabled" | (string & {});
+    applicationGatewayIPConfigurations?: inputs.ApplicationGatewayIPConfiguration[];
+    sharingScope?: "Tenant" | "DelegatedServices" | (string & {});
+    defaultOutboundAccess?: boolean;
+    ipamPoolPrefixAllocations?: inputs.IpamPoolPrefixAllocation[];
+    serviceGateway?: inputs.SubResource;
   }
   interface SubnetPropertiesFormat {
     /** The address prefix for the subnet. */
@@ -5883,6 +6290,17 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    forceUpdateTag?: string;
+    publisher?: string;
+    typeHandlerVersion?: string;
+    autoUpgradeMinorVersion?: boolean;
+    enableAutomaticUpgrade?: boolean;
+    settings?: any;
+    protectedSettings?: any;
+    instanceView?: inputs.VirtualMachineExtensionInstanceView;
+    suppressFailures?: boolean;
+    protectedSettingsFromKeyVault?: inputs.KeyVaultSecretReference;
+    provisionAfterExtensions?: string[];
   }
   interface VirtualMachineExtensionHandlerInstanceView {
     /** Specifies the type of the extension; an example is "CustomScriptExtension". */
@@ -6006,6 +6424,18 @@ export declare namespace inputs {
     properties?: inputs.VirtualMachineNetworkInterfaceConfigurationProperties;
     /** Resource tags applied to the networkInterface address created by this NetworkInterfaceConfiguration */
     tags?: inputs.VirtualMachineNetworkInterfaceConfigurationTags;
+    primary?: boolean;
+    deleteOption?: "Delete" | "Detach" | (string & {});
+    enableAcceleratedNetworking?: boolean;
+    disableTcpStateTracking?: boolean;
+    enableFpga?: boolean;
+    enableIPForwarding?: boolean;
+    networkSecurityGroup?: inputs.SubResource;
+    dnsSettings?: inputs.VirtualMachineNetworkInterfaceDnsSettingsConfiguration;
+    ipConfigurations?: inputs.VirtualMachineNetworkInterfaceIPConfiguration[];
+    dscpConfiguration?: inputs.SubResource;
+    auxiliaryMode?: "None" | "AcceleratedConnections" | "Floating" | (string & {});
+    auxiliarySku?: "None" | "A1" | "A2" | "A4" | "A8" | (string & {});
   }
   interface VirtualMachineNetworkInterfaceConfigurationProperties {
     /** Specifies the primary network interface in case the virtual machine has more than 1 network interface. */
@@ -6042,6 +6472,13 @@ export declare namespace inputs {
     name: string;
     /** Describes a virtual machine network interface IP configuration properties. */
     properties?: inputs.VirtualMachineNetworkInterfaceIPConfigurationProperties;
+    subnet?: inputs.SubResource;
+    primary?: boolean;
+    publicIPAddressConfiguration?: inputs.VirtualMachinePublicIPAddressConfiguration;
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    applicationSecurityGroups?: inputs.SubResource[];
+    applicationGatewayBackendAddressPools?: inputs.SubResource[];
+    loadBalancerBackendAddressPools?: inputs.SubResource[];
   }
   interface VirtualMachineNetworkInterfaceIPConfigurationProperties {
     /** Specifies the identifier of the subnet. */
@@ -6126,6 +6563,13 @@ export declare namespace inputs {
     sku?: inputs.PublicIPAddressSku2;
     /** Resource tags applied to the publicIP address created by this PublicIPAddressConfiguration */
     tags?: inputs.VirtualMachinePublicIPAddressConfigurationTags;
+    idleTimeoutInMinutes?: number;
+    deleteOption?: "Delete" | "Detach" | (string & {});
+    dnsSettings?: inputs.VirtualMachinePublicIPAddressDnsSettingsConfiguration;
+    ipTags?: inputs.VirtualMachineIpTag[];
+    publicIPPrefix?: inputs.SubResource;
+    publicIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    publicIPAllocationMethod?: "Dynamic" | "Static" | (string & {});
   }
   interface VirtualMachinePublicIPAddressConfigurationProperties {
     /** The idle timeout of the public IP address. */
@@ -6237,6 +6681,16 @@ export declare namespace inputs {
     name?: string;
     /** Describes the properties of a Virtual Machine Scale Set Extension. */
     properties?: inputs.VirtualMachineScaleSetExtensionProperties;
+    forceUpdateTag?: string;
+    publisher?: string;
+    typeHandlerVersion?: string;
+    autoUpgradeMinorVersion?: boolean;
+    enableAutomaticUpgrade?: boolean;
+    settings?: any;
+    protectedSettings?: any;
+    provisionAfterExtensions?: string[];
+    suppressFailures?: boolean;
+    protectedSettingsFromKeyVault?: inputs.KeyVaultSecretReference;
   }
   interface VirtualMachineScaleSetExtensionProfile {
     /** The virtual machine scale set child extension resources. */
@@ -6286,6 +6740,14 @@ export declare namespace inputs {
     name: string;
     /** Describes a virtual machine scale set network profile's IP configuration properties. */
     properties?: inputs.VirtualMachineScaleSetIPConfigurationProperties;
+    subnet?: inputs.ApiEntityReference;
+    primary?: boolean;
+    publicIPAddressConfiguration?: inputs.VirtualMachineScaleSetPublicIPAddressConfiguration;
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    applicationGatewayBackendAddressPools?: inputs.SubResource[];
+    applicationSecurityGroups?: inputs.SubResource[];
+    loadBalancerBackendAddressPools?: inputs.SubResource[];
+    loadBalancerInboundNatPools?: inputs.SubResource[];
   }
   interface VirtualMachineScaleSetIPConfigurationProperties {
     /** Specifies the identifier of the subnet. */
@@ -6331,6 +6793,17 @@ export declare namespace inputs {
     properties?: inputs.VirtualMachineScaleSetNetworkConfigurationProperties;
     /** Resource tags applied to the networkInterface address created by this NetworkInterfaceConfiguration */
     tags?: inputs.VirtualMachineScaleSetNetworkConfigurationTags;
+    primary?: boolean;
+    enableAcceleratedNetworking?: boolean;
+    disableTcpStateTracking?: boolean;
+    enableFpga?: boolean;
+    networkSecurityGroup?: inputs.SubResource;
+    dnsSettings?: inputs.VirtualMachineScaleSetNetworkConfigurationDnsSettings;
+    ipConfigurations?: inputs.VirtualMachineScaleSetIPConfiguration[];
+    enableIPForwarding?: boolean;
+    deleteOption?: "Delete" | "Detach" | (string & {});
+    auxiliaryMode?: "None" | "AcceleratedConnections" | "Floating" | (string & {});
+    auxiliarySku?: "None" | "A1" | "A2" | "A4" | "A8" | (string & {});
   }
   interface VirtualMachineScaleSetNetworkConfigurationDnsSettings {
     /** List of DNS servers IP addresses */
@@ -6474,6 +6947,12 @@ export declare namespace inputs {
     sku?: inputs.PublicIPAddressSku2;
     /** Resource tags applied to the publicIP address created by this PublicIPAddressConfiguration */
     tags?: inputs.VirtualMachineScaleSetPublicIPAddressConfigurationTags;
+    idleTimeoutInMinutes?: number;
+    dnsSettings?: inputs.VirtualMachineScaleSetPublicIPAddressConfigurationDnsSettings;
+    ipTags?: inputs.VirtualMachineScaleSetIpTag[];
+    publicIPPrefix?: inputs.SubResource;
+    publicIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    deleteOption?: "Delete" | "Detach" | (string & {});
   }
   interface VirtualMachineScaleSetPublicIPAddressConfigurationDnsSettings {
     /** The Domain name label.The concatenation of the domain name label and vm index will be the domain name labels of the PublicIPAddress resources that will be created */
@@ -6630,6 +7109,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    destinationNetworkInterfaceIPConfiguration?: inputs.NetworkInterfaceIPConfiguration;
+    destinationLoadBalancerFrontEndIPConfiguration?: inputs.FrontendIPConfiguration;
+    destinationPort?: number;
   }
   interface VirtualNetworkTapPropertiesFormat {
     /** The reference to the private IP Address of the collector nic that will receive the tap. */
@@ -7605,7 +8087,10 @@ export declare namespace outputs {
     auxiliaryMode?: "None" | "MaxConnections" | "Floating" | "AcceleratedConnections" | (string & {});
     auxiliarySku?: "None" | "A1" | "A2" | "A4" | "A8" | (string & {});
   }
-  type NetworkInterfaceReference = inputs.NetworkInterfaceReference;
+  interface NetworkInterfaceReference {
+    properties?: outputs.NetworkInterfaceReferenceProperties;
+    id?: string;
+  }
   type NetworkInterfaceReferenceProperties = inputs.NetworkInterfaceReferenceProperties;
   interface NetworkInterfaceTapConfiguration {
     properties?: outputs.NetworkInterfaceTapConfigurationPropertiesFormat;
@@ -7618,7 +8103,12 @@ export declare namespace outputs {
     virtualNetworkTap?: outputs.VirtualNetworkTap;
     provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   }
-  type NetworkProfile = inputs.NetworkProfile;
+  interface NetworkProfile {
+    networkInterfaces?: outputs.NetworkInterfaceReference[];
+    networkApiVersion?: "2020-11-01" | "2022-11-01" | (string & {});
+    networkInterfaceConfigurations?: outputs.VirtualMachineNetworkInterfaceConfiguration[];
+    interconnectGroupProfile?: outputs.InterconnectGroupProfile;
+  }
   interface NetworkSecurityGroup {
     properties?: outputs.NetworkSecurityGroupPropertiesFormat;
     etag?: string;
@@ -8258,12 +8748,40 @@ export declare namespace outputs {
     capacityReservationType?: "NotEligible" | "Targeted" | "Open" | "Disabled" | "Block" | (string & {});
   }
   type VirtualMachineIpTag = inputs.VirtualMachineIpTag;
-  type VirtualMachineNetworkInterfaceConfiguration = inputs.VirtualMachineNetworkInterfaceConfiguration;
-  type VirtualMachineNetworkInterfaceConfigurationProperties = inputs.VirtualMachineNetworkInterfaceConfigurationProperties;
+  interface VirtualMachineNetworkInterfaceConfiguration {
+    name: string;
+    properties?: outputs.VirtualMachineNetworkInterfaceConfigurationProperties;
+    tags?: outputs.VirtualMachineNetworkInterfaceConfigurationTags;
+  }
+  interface VirtualMachineNetworkInterfaceConfigurationProperties {
+    primary?: boolean;
+    deleteOption?: "Delete" | "Detach" | (string & {});
+    enableAcceleratedNetworking?: boolean;
+    disableTcpStateTracking?: boolean;
+    enableFpga?: boolean;
+    enableIPForwarding?: boolean;
+    networkSecurityGroup?: outputs.SubResource;
+    dnsSettings?: outputs.VirtualMachineNetworkInterfaceDnsSettingsConfiguration;
+    ipConfigurations: outputs.VirtualMachineNetworkInterfaceIPConfiguration[];
+    dscpConfiguration?: outputs.SubResource;
+    auxiliaryMode?: "None" | "AcceleratedConnections" | "Floating" | (string & {});
+    auxiliarySku?: "None" | "A1" | "A2" | "A4" | "A8" | (string & {});
+  }
   type VirtualMachineNetworkInterfaceConfigurationTags = inputs.VirtualMachineNetworkInterfaceConfigurationTags;
   type VirtualMachineNetworkInterfaceDnsSettingsConfiguration = inputs.VirtualMachineNetworkInterfaceDnsSettingsConfiguration;
-  type VirtualMachineNetworkInterfaceIPConfiguration = inputs.VirtualMachineNetworkInterfaceIPConfiguration;
-  type VirtualMachineNetworkInterfaceIPConfigurationProperties = inputs.VirtualMachineNetworkInterfaceIPConfigurationProperties;
+  interface VirtualMachineNetworkInterfaceIPConfiguration {
+    name: string;
+    properties?: outputs.VirtualMachineNetworkInterfaceIPConfigurationProperties;
+  }
+  interface VirtualMachineNetworkInterfaceIPConfigurationProperties {
+    subnet?: outputs.SubResource;
+    primary?: boolean;
+    publicIPAddressConfiguration?: outputs.VirtualMachinePublicIPAddressConfiguration;
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    applicationSecurityGroups?: outputs.SubResource[];
+    applicationGatewayBackendAddressPools?: outputs.SubResource[];
+    loadBalancerBackendAddressPools?: outputs.SubResource[];
+  }
   interface VirtualMachinePatchStatus {
     availablePatchSummary?: outputs.AvailablePatchSummary;
     lastPatchInstallationSummary?: outputs.LastPatchInstallationSummary;
@@ -8300,7 +8818,12 @@ export declare namespace outputs {
     timeCreated?: string;
     resiliencyProfile?: outputs.ResiliencyProfile;
   }
-  type VirtualMachinePublicIPAddressConfiguration = inputs.VirtualMachinePublicIPAddressConfiguration;
+  interface VirtualMachinePublicIPAddressConfiguration {
+    name: string;
+    properties?: outputs.VirtualMachinePublicIPAddressConfigurationProperties;
+    sku?: outputs.PublicIPAddressSku2;
+    tags?: outputs.VirtualMachinePublicIPAddressConfigurationTags;
+  }
   type VirtualMachinePublicIPAddressConfigurationProperties = inputs.VirtualMachinePublicIPAddressConfigurationProperties;
   type VirtualMachinePublicIPAddressConfigurationTags = inputs.VirtualMachinePublicIPAddressConfigurationTags;
   type VirtualMachinePublicIPAddressDnsSettingsConfiguration = inputs.VirtualMachinePublicIPAddressDnsSettingsConfiguration;
@@ -8355,19 +8878,52 @@ export declare namespace outputs {
     userAssignedIdentities?: outputs.VirtualMachineScaleSetIdentityUserAssignedIdentities;
   }
   type VirtualMachineScaleSetIdentityUserAssignedIdentities = { [key: string]: outputs.CommonUserAssignedIdentitiesValue };
-  type VirtualMachineScaleSetIPConfiguration = inputs.VirtualMachineScaleSetIPConfiguration;
-  type VirtualMachineScaleSetIPConfigurationProperties = inputs.VirtualMachineScaleSetIPConfigurationProperties;
+  interface VirtualMachineScaleSetIPConfiguration {
+    name: string;
+    properties?: outputs.VirtualMachineScaleSetIPConfigurationProperties;
+  }
+  interface VirtualMachineScaleSetIPConfigurationProperties {
+    subnet?: outputs.ApiEntityReference;
+    primary?: boolean;
+    publicIPAddressConfiguration?: outputs.VirtualMachineScaleSetPublicIPAddressConfiguration;
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    applicationGatewayBackendAddressPools?: outputs.SubResource[];
+    applicationSecurityGroups?: outputs.SubResource[];
+    loadBalancerBackendAddressPools?: outputs.SubResource[];
+    loadBalancerInboundNatPools?: outputs.SubResource[];
+  }
   type VirtualMachineScaleSetIpTag = inputs.VirtualMachineScaleSetIpTag;
   type VirtualMachineScaleSetManagedDiskParameters = inputs.VirtualMachineScaleSetManagedDiskParameters;
   interface VirtualMachineScaleSetMigrationInfo {
     defaultVirtualMachineScaleSetInfo?: outputs.DefaultVirtualMachineScaleSetInfo;
     migrateToVirtualMachineScaleSet?: outputs.SubResource;
   }
-  type VirtualMachineScaleSetNetworkConfiguration = inputs.VirtualMachineScaleSetNetworkConfiguration;
+  interface VirtualMachineScaleSetNetworkConfiguration {
+    name: string;
+    properties?: outputs.VirtualMachineScaleSetNetworkConfigurationProperties;
+    tags?: outputs.VirtualMachineScaleSetNetworkConfigurationTags;
+  }
   type VirtualMachineScaleSetNetworkConfigurationDnsSettings = inputs.VirtualMachineScaleSetNetworkConfigurationDnsSettings;
-  type VirtualMachineScaleSetNetworkConfigurationProperties = inputs.VirtualMachineScaleSetNetworkConfigurationProperties;
+  interface VirtualMachineScaleSetNetworkConfigurationProperties {
+    primary?: boolean;
+    enableAcceleratedNetworking?: boolean;
+    disableTcpStateTracking?: boolean;
+    enableFpga?: boolean;
+    networkSecurityGroup?: outputs.SubResource;
+    dnsSettings?: outputs.VirtualMachineScaleSetNetworkConfigurationDnsSettings;
+    ipConfigurations: outputs.VirtualMachineScaleSetIPConfiguration[];
+    enableIPForwarding?: boolean;
+    deleteOption?: "Delete" | "Detach" | (string & {});
+    auxiliaryMode?: "None" | "AcceleratedConnections" | "Floating" | (string & {});
+    auxiliarySku?: "None" | "A1" | "A2" | "A4" | "A8" | (string & {});
+  }
   type VirtualMachineScaleSetNetworkConfigurationTags = inputs.VirtualMachineScaleSetNetworkConfigurationTags;
-  type VirtualMachineScaleSetNetworkProfile = inputs.VirtualMachineScaleSetNetworkProfile;
+  interface VirtualMachineScaleSetNetworkProfile {
+    healthProbe?: outputs.ApiEntityReference;
+    networkInterfaceConfigurations?: outputs.VirtualMachineScaleSetNetworkConfiguration[];
+    networkApiVersion?: "2020-11-01" | "2022-11-01" | (string & {});
+    interconnectGroupProfile?: outputs.InterconnectGroupProfile;
+  }
   type VirtualMachineScaleSetOSDisk = inputs.VirtualMachineScaleSetOSDisk;
   interface VirtualMachineScaleSetOSProfile {
     computerNamePrefix?: string;
@@ -8408,7 +8964,12 @@ export declare namespace outputs {
     lifecycleHooksProfile?: outputs.LifecycleHooksProfile;
     externalHealthPolicy?: outputs.ExternalHealthPolicy;
   }
-  type VirtualMachineScaleSetPublicIPAddressConfiguration = inputs.VirtualMachineScaleSetPublicIPAddressConfiguration;
+  interface VirtualMachineScaleSetPublicIPAddressConfiguration {
+    name: string;
+    properties?: outputs.VirtualMachineScaleSetPublicIPAddressConfigurationProperties;
+    sku?: outputs.PublicIPAddressSku2;
+    tags?: outputs.VirtualMachineScaleSetPublicIPAddressConfigurationTags;
+  }
   type VirtualMachineScaleSetPublicIPAddressConfigurationDnsSettings = inputs.VirtualMachineScaleSetPublicIPAddressConfigurationDnsSettings;
   type VirtualMachineScaleSetPublicIPAddressConfigurationProperties = inputs.VirtualMachineScaleSetPublicIPAddressConfigurationProperties;
   type VirtualMachineScaleSetPublicIPAddressConfigurationTags = inputs.VirtualMachineScaleSetPublicIPAddressConfigurationTags;
@@ -8439,7 +9000,10 @@ export declare namespace outputs {
     interconnectInstanceView?: outputs.InterconnectInstanceView;
     capacityReservationType?: "NotEligible" | "Targeted" | "Open" | "Disabled" | "Block" | (string & {});
   }
-  type VirtualMachineScaleSetVMNetworkProfileConfiguration = inputs.VirtualMachineScaleSetVMNetworkProfileConfiguration;
+  interface VirtualMachineScaleSetVMNetworkProfileConfiguration {
+    networkInterfaceConfigurations?: outputs.VirtualMachineScaleSetNetworkConfiguration[];
+    interconnectGroupProfile?: outputs.InterconnectGroupProfile;
+  }
   interface VirtualMachineScaleSetVMProfile {
     osProfile?: outputs.VirtualMachineScaleSetOSProfile;
     storageProfile?: outputs.VirtualMachineScaleSetStorageProfile;

@@ -35,7 +35,7 @@ export declare class LaunchBulkInstancesOperation extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Creating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {})>;
   /** Total capacity to achieve. It can be in terms of VMs or vCPUs. */
   readonly capacity: $Output<number>;
   /** Specifies capacity type for launching instances. It can be in terms of VMs or vCPUs. */
@@ -111,7 +111,7 @@ export interface LaunchBulkInstancesOperationState {
   identity?: outputs.ManagedServiceIdentity;
   plan?: outputs.Plan;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {});
   capacity: number;
   capacityType?: "VM" | "VCpu" | (string & {});
   priorityProfile: outputs.PriorityProfile;
@@ -269,6 +269,15 @@ export declare const virtualLocationMachinesExecuteDeleteOutput: typeof virtualL
 export declare const virtualLocationMachinesExecuteHibernateOutput: typeof virtualLocationMachinesExecuteHibernate;
 export declare const virtualLocationMachinesExecuteStartOutput: typeof virtualLocationMachinesExecuteStart;
 export declare const virtualLocationMachinesGetOperationStatusOutput: typeof virtualLocationMachinesGetOperationStatus;
+// Pulumi's names for what each function and lookup returns.
+export type GetLaunchBulkInstancesOperationResult = LaunchBulkInstancesOperationState;
+export type VirtualLocationMachinesCancelOperationsResult = outputs.CancelOperationsResponse;
+export type VirtualLocationMachinesExecuteCreateResult = outputs.CreateResourceOperationResponse;
+export type VirtualLocationMachinesExecuteDeallocateResult = outputs.DeallocateResourceOperationResponse;
+export type VirtualLocationMachinesExecuteDeleteResult = outputs.DeleteResourceOperationResponse;
+export type VirtualLocationMachinesExecuteHibernateResult = outputs.HibernateResourceOperationResponse;
+export type VirtualLocationMachinesExecuteStartResult = outputs.StartResourceOperationResponse;
+export type VirtualLocationMachinesGetOperationStatusResult = outputs.GetOperationStatusResponse;
 
 export declare namespace inputs {
   interface AdditionalCapabilities {
@@ -597,12 +606,22 @@ export declare namespace inputs {
     identity?: inputs.ManagedServiceIdentity;
     /** Details of the resource plan. */
     plan?: inputs.Plan;
+    capacity?: number;
+    capacityType?: "VM" | "VCpu" | (string & {});
+    priorityProfile?: inputs.PriorityProfile;
+    vmSizesProfile?: inputs.VmSizeProfile[];
+    vmAttributes?: inputs.VMAttributes;
+    computeProfile?: inputs.ComputeProfile;
+    zoneAllocationPolicy?: inputs.ZoneAllocationPolicy;
+    retryPolicy?: inputs.RetryPolicy;
   }
   interface NetworkInterfaceReference {
     /** Describes a network interface reference properties. */
     properties?: inputs.NetworkInterfaceReferenceProperties;
     /** The ID of the sub-resource. */
     id?: string;
+    primary?: boolean;
+    deleteOption?: "Delete" | "Detach" | (string & {});
   }
   interface NetworkInterfaceReferenceProperties {
     /** Specifies the primary network interface in case the virtual machine has more than 1 network interface. */
@@ -903,7 +922,18 @@ export declare namespace inputs {
     /** The name of the virtual machine extension. */
     name: string;
     /** Properties of the virtual machine extension. */
-    properties: inputs.VirtualMachineExtensionProperties;
+    properties?: inputs.VirtualMachineExtensionProperties;
+    forceUpdateTag?: string;
+    publisher?: string;
+    type?: string;
+    typeHandlerVersion?: string;
+    autoUpgradeMinorVersion?: boolean;
+    enableAutomaticUpgrade?: boolean;
+    settings?: inputs.VirtualMachineExtensionPropertiesSettings;
+    protectedSettings?: inputs.VirtualMachineExtensionPropertiesProtectedSettings;
+    suppressFailures?: boolean;
+    protectedSettingsFromKeyVault?: inputs.KeyVaultSecretReference;
+    provisionAfterExtensions?: string[];
   }
   interface VirtualMachineExtensionProperties {
     /** How the extension handler should be forced to update even if the extension configuration has not changed. */
@@ -944,6 +974,18 @@ export declare namespace inputs {
     properties?: inputs.VirtualMachineNetworkInterfaceConfigurationProperties;
     /** Resource tags applied to the networkInterface address created by this NetworkInterfaceConfiguration */
     tags?: inputs.VirtualMachineNetworkInterfaceConfigurationTags;
+    primary?: boolean;
+    deleteOption?: "Delete" | "Detach" | (string & {});
+    enableAcceleratedNetworking?: boolean;
+    disableTcpStateTracking?: boolean;
+    enableFpga?: boolean;
+    enableIPForwarding?: boolean;
+    networkSecurityGroup?: inputs.SubResource;
+    dnsSettings?: inputs.VirtualMachineNetworkInterfaceDnsSettingsConfiguration;
+    ipConfigurations?: inputs.VirtualMachineNetworkInterfaceIPConfiguration[];
+    dscpConfiguration?: inputs.SubResource;
+    auxiliaryMode?: "None" | "AcceleratedConnections" | "Floating" | (string & {});
+    auxiliarySku?: "None" | "A1" | "A2" | "A4" | "A8" | (string & {});
   }
   interface VirtualMachineNetworkInterfaceConfigurationProperties {
     /** Specifies the primary network interface in case the virtual machine has more than 1 network interface. */
@@ -981,6 +1023,13 @@ export declare namespace inputs {
     name: string;
     /** Describes a virtual machine network interface IP configuration properties. */
     properties?: inputs.VirtualMachineNetworkInterfaceIPConfigurationProperties;
+    subnet?: inputs.SubResource;
+    primary?: boolean;
+    publicIPAddressConfiguration?: inputs.VirtualMachinePublicIPAddressConfiguration;
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    applicationSecurityGroups?: inputs.SubResource[];
+    applicationGatewayBackendAddressPools?: inputs.SubResource[];
+    loadBalancerBackendAddressPools?: inputs.SubResource[];
   }
   interface VirtualMachineNetworkInterfaceIPConfigurationProperties {
     /** Specifies the identifier of the subnet. */
@@ -1035,6 +1084,13 @@ export declare namespace inputs {
     sku?: inputs.PublicIPAddressSku;
     /** Resource tags applied to the publicIP address created by this PublicIPAddressConfiguration */
     tags?: inputs.VirtualMachinePublicIPAddressConfigurationTags;
+    idleTimeoutInMinutes?: number;
+    deleteOption?: "Delete" | "Detach" | (string & {});
+    dnsSettings?: inputs.VirtualMachinePublicIPAddressDnsSettingsConfiguration;
+    ipTags?: inputs.VirtualMachineIpTag[];
+    publicIPPrefix?: inputs.SubResource;
+    publicIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    publicIPAllocationMethod?: "Dynamic" | "Static" | (string & {});
   }
   interface VirtualMachinePublicIPAddressConfigurationProperties {
     /** The idle timeout of the public IP address. */
@@ -1234,7 +1290,11 @@ export declare namespace outputs {
     results: outputs.ResourceOperation[];
   }
   type CapacityReservationProfile = inputs.CapacityReservationProfile;
-  type ComputeProfile = inputs.ComputeProfile;
+  interface ComputeProfile {
+    virtualMachineProfile: outputs.VirtualMachineProfile;
+    extensions?: outputs.VirtualMachineExtension[];
+    computeApiVersion?: string;
+  }
   interface CreateResourceOperationResponse {
     description: string;
     type: string;
@@ -1315,9 +1375,16 @@ export declare namespace outputs {
     plan?: outputs.Plan;
     systemData?: outputs.SystemData;
   }
-  type NetworkInterfaceReference = inputs.NetworkInterfaceReference;
+  interface NetworkInterfaceReference {
+    properties?: outputs.NetworkInterfaceReferenceProperties;
+    id?: string;
+  }
   type NetworkInterfaceReferenceProperties = inputs.NetworkInterfaceReferenceProperties;
-  type NetworkProfile = inputs.NetworkProfile;
+  interface NetworkProfile {
+    networkInterfaces?: outputs.NetworkInterfaceReference[];
+    networkApiVersion?: "2020-11-01" | "2022-11-01" | (string & {});
+    networkInterfaceConfigurations?: outputs.VirtualMachineNetworkInterfaceConfiguration[];
+  }
   type OSDisk = inputs.OSDisk;
   type OSImageNotificationProfile = inputs.OSImageNotificationProfile;
   type OSProfile = inputs.OSProfile;
@@ -1377,19 +1444,69 @@ export declare namespace outputs {
   type VaultCertificate = inputs.VaultCertificate;
   type VaultSecretGroup = inputs.VaultSecretGroup;
   type VirtualHardDisk = inputs.VirtualHardDisk;
-  type VirtualMachineExtension = inputs.VirtualMachineExtension;
+  interface VirtualMachineExtension {
+    name: string;
+    properties: outputs.VirtualMachineExtensionProperties;
+  }
   type VirtualMachineExtensionProperties = inputs.VirtualMachineExtensionProperties;
   type VirtualMachineExtensionPropertiesProtectedSettings = inputs.VirtualMachineExtensionPropertiesProtectedSettings;
   type VirtualMachineExtensionPropertiesSettings = inputs.VirtualMachineExtensionPropertiesSettings;
   type VirtualMachineIpTag = inputs.VirtualMachineIpTag;
-  type VirtualMachineNetworkInterfaceConfiguration = inputs.VirtualMachineNetworkInterfaceConfiguration;
-  type VirtualMachineNetworkInterfaceConfigurationProperties = inputs.VirtualMachineNetworkInterfaceConfigurationProperties;
+  interface VirtualMachineNetworkInterfaceConfiguration {
+    name: string;
+    properties?: outputs.VirtualMachineNetworkInterfaceConfigurationProperties;
+    tags?: outputs.VirtualMachineNetworkInterfaceConfigurationTags;
+  }
+  interface VirtualMachineNetworkInterfaceConfigurationProperties {
+    primary?: boolean;
+    deleteOption?: "Delete" | "Detach" | (string & {});
+    enableAcceleratedNetworking?: boolean;
+    disableTcpStateTracking?: boolean;
+    enableFpga?: boolean;
+    enableIPForwarding?: boolean;
+    networkSecurityGroup?: outputs.SubResource;
+    dnsSettings?: outputs.VirtualMachineNetworkInterfaceDnsSettingsConfiguration;
+    ipConfigurations: outputs.VirtualMachineNetworkInterfaceIPConfiguration[];
+    dscpConfiguration?: outputs.SubResource;
+    auxiliaryMode?: "None" | "AcceleratedConnections" | "Floating" | (string & {});
+    auxiliarySku?: "None" | "A1" | "A2" | "A4" | "A8" | (string & {});
+  }
   type VirtualMachineNetworkInterfaceConfigurationTags = inputs.VirtualMachineNetworkInterfaceConfigurationTags;
   type VirtualMachineNetworkInterfaceDnsSettingsConfiguration = inputs.VirtualMachineNetworkInterfaceDnsSettingsConfiguration;
-  type VirtualMachineNetworkInterfaceIPConfiguration = inputs.VirtualMachineNetworkInterfaceIPConfiguration;
-  type VirtualMachineNetworkInterfaceIPConfigurationProperties = inputs.VirtualMachineNetworkInterfaceIPConfigurationProperties;
-  type VirtualMachineProfile = inputs.VirtualMachineProfile;
-  type VirtualMachinePublicIPAddressConfiguration = inputs.VirtualMachinePublicIPAddressConfiguration;
+  interface VirtualMachineNetworkInterfaceIPConfiguration {
+    name: string;
+    properties?: outputs.VirtualMachineNetworkInterfaceIPConfigurationProperties;
+  }
+  interface VirtualMachineNetworkInterfaceIPConfigurationProperties {
+    subnet?: outputs.SubResource;
+    primary?: boolean;
+    publicIPAddressConfiguration?: outputs.VirtualMachinePublicIPAddressConfiguration;
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    applicationSecurityGroups?: outputs.SubResource[];
+    applicationGatewayBackendAddressPools?: outputs.SubResource[];
+    loadBalancerBackendAddressPools?: outputs.SubResource[];
+  }
+  interface VirtualMachineProfile {
+    scheduledEventsPolicy?: outputs.ScheduledEventsPolicy;
+    storageProfile?: outputs.StorageProfile;
+    additionalCapabilities?: outputs.AdditionalCapabilities;
+    osProfile?: outputs.OSProfile;
+    networkProfile?: outputs.NetworkProfile;
+    securityProfile?: outputs.SecurityProfile;
+    diagnosticsProfile?: outputs.DiagnosticsProfile;
+    licenseType?: string;
+    extensionsTimeBudget?: string;
+    scheduledEventsProfile?: outputs.ScheduledEventsProfile;
+    userData?: string;
+    capacityReservation?: outputs.CapacityReservationProfile;
+    applicationProfile?: outputs.ApplicationProfile;
+  }
+  interface VirtualMachinePublicIPAddressConfiguration {
+    name: string;
+    properties?: outputs.VirtualMachinePublicIPAddressConfigurationProperties;
+    sku?: outputs.PublicIPAddressSku;
+    tags?: outputs.VirtualMachinePublicIPAddressConfigurationTags;
+  }
   type VirtualMachinePublicIPAddressConfigurationProperties = inputs.VirtualMachinePublicIPAddressConfigurationProperties;
   type VirtualMachinePublicIPAddressConfigurationTags = inputs.VirtualMachinePublicIPAddressConfigurationTags;
   type VirtualMachinePublicIPAddressDnsSettingsConfiguration = inputs.VirtualMachinePublicIPAddressDnsSettingsConfiguration;

@@ -18,7 +18,7 @@ export interface FeatureState {
   properties?: outputs.FeatureProperties;
   systemData?: outputs.SystemData;
   state?: "Enabled" | "Disabled" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ComputeLimit/locations/features` without managing it (GET, api-version 2026-07-31); undefined when it does not exist.
@@ -50,7 +50,7 @@ export declare class GuestSubscription extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: GuestSubscriptionArgs, opts?: $Options);
 }
 
@@ -78,7 +78,7 @@ export interface GuestSubscriptionState {
   type: "Microsoft.ComputeLimit/locations/guestSubscriptions";
   properties?: outputs.GuestSubscriptionProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ComputeLimit/locations/guestSubscriptions` without managing it (GET, api-version 2026-07-31); undefined when it does not exist.
@@ -132,7 +132,7 @@ export declare class SharedLimitCap extends $CustomResource {
    */
   readonly isBoundedCap: $Output<boolean>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: SharedLimitCapArgs, opts?: $Options);
 }
 
@@ -184,7 +184,7 @@ export interface SharedLimitCapState {
   systemData?: outputs.SystemData;
   defaultMemberCap?: number;
   isBoundedCap: boolean;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ComputeLimit/locations/sharedLimitCaps` without managing it (GET, api-version 2026-07-31); undefined when it does not exist.
@@ -220,7 +220,7 @@ export declare class MemberCapOverride extends $CustomResource {
   /** The cap value in count units for this member subscription. */
   readonly cap: $Output<number>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: MemberCapOverrideArgs, opts?: $Options);
 }
 
@@ -255,7 +255,7 @@ export interface MemberCapOverrideState {
   properties?: outputs.MemberCapOverrideProperties;
   systemData?: outputs.SystemData;
   cap: number;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ComputeLimit/locations/sharedLimitCaps/memberCapOverrides` without managing it (GET, api-version 2026-07-31); undefined when it does not exist.
@@ -289,11 +289,11 @@ export declare class SharedLimit extends $CustomResource {
   /** The limit name properties. */
   readonly resourceName: $Output<outputs.LimitName | undefined>;
   /** The maximum permitted usage of the resource. */
-  readonly limit: $Output<number | undefined>;
+  readonly limit: $Output<number>;
   /** The quota units, such as Count. */
-  readonly unit: $Output<string | undefined>;
+  readonly unit: $Output<string>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: SharedLimitArgs, opts?: $Options);
 }
 
@@ -322,9 +322,9 @@ export interface SharedLimitState {
   properties?: outputs.SharedLimitProperties;
   systemData?: outputs.SystemData;
   resourceName?: outputs.LimitName;
-  limit?: number;
-  unit?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  limit: number;
+  unit: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ComputeLimit/locations/sharedLimits` without managing it (GET, api-version 2026-07-31); undefined when it does not exist.
@@ -401,7 +401,7 @@ export interface VmFamilyState {
   properties?: outputs.VmFamilyProperties;
   systemData?: outputs.SystemData;
   category?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ComputeLimit/locations/vmFamilies` without managing it (GET, api-version 2026-07-31); undefined when it does not exist.
@@ -470,6 +470,17 @@ export declare const getVmFamilyOutput: typeof getVmFamily;
 export declare const disableFeatureOutput: typeof disableFeature;
 export declare const enableFeatureOutput: typeof enableFeature;
 export declare const setSharedLimitCapMemberCapOverridesOutput: typeof setSharedLimitCapMemberCapOverrides;
+// Pulumi's names for what each function and lookup returns.
+export type GetFeatureResult = FeatureState;
+export type GetGuestSubscriptionResult = GuestSubscriptionState;
+export type GetSharedLimitCapResult = SharedLimitCapState;
+export type GetMemberCapOverrideResult = MemberCapOverrideState;
+export type GetSharedLimitResult = SharedLimitState;
+export type GetTrustedHostSubscriptionResult = TrustedHostSubscriptionState;
+export type GetVmFamilyResult = VmFamilyState;
+export type DisableFeatureResult = outputs.OperationStatusResult;
+export type EnableFeatureResult = outputs.OperationStatusResult;
+export type SetSharedLimitCapMemberCapOverridesResult = outputs.SetMemberCapOverridesResult;
 
 export declare namespace inputs {
   type ErrorAdditionalInfo = { [key: string]: any };
@@ -512,12 +523,15 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SharedLimitCapProperties;
+    defaultMemberCap?: number;
+    isBoundedCap?: boolean;
   }
   interface MicrosoftComputeLimitLocationsSharedLimitCapsMemberCapOverrides {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.MemberCapOverrideProperties;
+    cap?: number;
   }
   interface MicrosoftComputeLimitLocationsSharedLimits {
     /** The resource name */

@@ -224,6 +224,18 @@ export declare const virtualLocationMachinesGetOperationStatusOutput: typeof vir
 export declare const virtualLocationMachinesSubmitDeallocateOutput: typeof virtualLocationMachinesSubmitDeallocate;
 export declare const virtualLocationMachinesSubmitHibernateOutput: typeof virtualLocationMachinesSubmitHibernate;
 export declare const virtualLocationMachinesSubmitStartOutput: typeof virtualLocationMachinesSubmitStart;
+// Pulumi's names for what each function and lookup returns.
+export type VirtualLocationMachinesCancelOperationsResult = outputs.CancelOperationsResponse;
+export type VirtualLocationMachinesExecuteCreateResult = outputs.CreateResourceOperationResponse;
+export type VirtualLocationMachinesExecuteDeallocateResult = outputs.DeallocateResourceOperationResponse;
+export type VirtualLocationMachinesExecuteDeleteResult = outputs.DeleteResourceOperationResponse;
+export type VirtualLocationMachinesExecuteHibernateResult = outputs.HibernateResourceOperationResponse;
+export type VirtualLocationMachinesExecuteStartResult = outputs.StartResourceOperationResponse;
+export type VirtualLocationMachinesGetOperationErrorsResult = outputs.GetOperationErrorsResponse;
+export type VirtualLocationMachinesGetOperationStatusResult = outputs.GetOperationStatusResponse;
+export type VirtualLocationMachinesSubmitDeallocateResult = outputs.DeallocateResourceOperationResponse;
+export type VirtualLocationMachinesSubmitHibernateResult = outputs.HibernateResourceOperationResponse;
+export type VirtualLocationMachinesSubmitStartResult = outputs.StartResourceOperationResponse;
 
 export declare namespace inputs {
   interface CancelOperationsRequest {

@@ -29,17 +29,17 @@ export declare class Ledger extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Endpoint for calling Ledger Service. */
-  readonly ledgerUri: $Output<string | undefined>;
+  readonly ledgerUri: $Output<string>;
   /** Endpoint for accessing network identity. */
-  readonly identityServiceUri: $Output<string | undefined>;
+  readonly identityServiceUri: $Output<string>;
   /** Internal namespace for the Ledger */
-  readonly ledgerInternalNamespace: $Output<string | undefined>;
+  readonly ledgerInternalNamespace: $Output<string>;
   /** Object representing RunningState for Ledger. */
   readonly runningState: $Output<"Active" | "Paused" | "Unknown" | "Pausing" | "Resuming" | (string & {}) | undefined>;
   /** Type of Confidential Ledger */
   readonly ledgerType: $Output<"Unknown" | "Public" | "Private" | (string & {}) | undefined>;
   /** Provisioning state of Ledger Resource */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Updating" | (string & {})>;
   /** SKU associated with the ledger */
   readonly ledgerSku: $Output<"Standard" | "Basic" | "Unknown" | (string & {}) | undefined>;
   /** Array of all AAD based Security Principals. */
@@ -59,7 +59,7 @@ export declare class Ledger extends $CustomResource {
   /** Number of additional threads processing incoming client requests in the enclave (modify with care!) */
   readonly workerThreads: $Output<number | undefined>;
   /** Enclave platform of the Confidential Ledger. */
-  readonly enclavePlatform: $Output<"IntelSgx" | "AmdSevSnp" | (string & {}) | undefined>;
+  readonly enclavePlatform: $Output<"IntelSgx" | "AmdSevSnp" | (string & {})>;
   /** Application type of the Confidential Ledger. */
   readonly applicationType: $Output<"ConfidentialLedger" | "CodeTransparency" | (string & {}) | undefined>;
   /** The SCITT Configuration that needs to be set for the Confidential Ledger. */
@@ -123,12 +123,12 @@ export interface LedgerState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  ledgerUri?: string;
-  identityServiceUri?: string;
-  ledgerInternalNamespace?: string;
+  ledgerUri: string;
+  identityServiceUri: string;
+  ledgerInternalNamespace: string;
   runningState?: "Active" | "Paused" | "Unknown" | "Pausing" | "Resuming" | (string & {});
   ledgerType?: "Unknown" | "Public" | "Private" | (string & {});
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Updating" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Updating" | (string & {});
   ledgerSku?: "Standard" | "Basic" | "Unknown" | (string & {});
   aadBasedSecurityPrincipals?: outputs.AADBasedSecurityPrincipal[];
   certBasedSecurityPrincipals?: outputs.CertBasedSecurityPrincipal[];
@@ -138,7 +138,7 @@ export interface LedgerState {
   nodeCount?: number;
   writeLBAddressPrefix?: string;
   workerThreads?: number;
-  enclavePlatform?: "IntelSgx" | "AmdSevSnp" | (string & {});
+  enclavePlatform: "IntelSgx" | "AmdSevSnp" | (string & {});
   applicationType?: "ConfidentialLedger" | "CodeTransparency" | (string & {});
   scittConfiguration?: string;
 }
@@ -171,6 +171,9 @@ export declare function filesLedgerExport(args: FilesLedgerExportArgs): $Output<
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getLedgerOutput: typeof getLedger;
 export declare const filesLedgerExportOutput: typeof filesLedgerExport;
+// Pulumi's names for what each function and lookup returns.
+export type GetLedgerResult = LedgerState;
+export type FilesLedgerExportResult = outputs.ConfidentialLedgerFilesExportResponse;
 
 export declare namespace inputs {
   interface AADBasedSecurityPrincipal {
@@ -231,6 +234,19 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    runningState?: "Active" | "Paused" | "Unknown" | "Pausing" | "Resuming" | (string & {});
+    ledgerType?: "Unknown" | "Public" | "Private" | (string & {});
+    ledgerSku?: "Standard" | "Basic" | "Unknown" | (string & {});
+    aadBasedSecurityPrincipals?: inputs.AADBasedSecurityPrincipal[];
+    certBasedSecurityPrincipals?: inputs.CertBasedSecurityPrincipal[];
+    hostLevel?: string;
+    maxBodySizeInMb?: number;
+    subjectName?: string;
+    nodeCount?: number;
+    writeLBAddressPrefix?: string;
+    workerThreads?: number;
+    applicationType?: "ConfidentialLedger" | "CodeTransparency" | (string & {});
+    scittConfiguration?: string;
   }
   interface SystemData {
     /** The identity that created the resource. */

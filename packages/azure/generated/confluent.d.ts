@@ -120,13 +120,13 @@ export declare class Organization extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The creation time of the resource. */
-  readonly createdTime: $Output<string | undefined>;
+  readonly createdTime: $Output<string>;
   /** Provision states for confluent RP */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** Id of the Confluent organization. */
-  readonly organizationId: $Output<string | undefined>;
+  readonly organizationId: $Output<string>;
   /** SSO url for the Confluent organization. */
-  readonly ssoUrl: $Output<string | undefined>;
+  readonly ssoUrl: $Output<string>;
   /** Confluent offer detail */
   readonly offerDetail: $Output<outputs.OfferDetail>;
   /** Subscriber detail */
@@ -172,10 +172,10 @@ export interface OrganizationState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  createdTime?: string;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
-  organizationId?: string;
-  ssoUrl?: string;
+  createdTime: string;
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  organizationId: string;
+  ssoUrl: string;
   offerDetail: outputs.OfferDetail;
   userDetail: outputs.UserDetail;
   linkOrganization?: outputs.LinkOrganization;
@@ -824,6 +824,26 @@ export declare const listAccessUsersOutput: typeof listAccessUsers;
 export declare const createClusterAPIKeyOutput: typeof createClusterAPIKey;
 export declare const orgvalidateValidationOutput: typeof orgvalidateValidation;
 export declare const orgvalidateValidationV2Output: typeof orgvalidateValidationV2;
+// Pulumi's names for what each function and lookup returns.
+export type GetAgreementResult = AgreementState;
+export type GetOrganizationResult = OrganizationState;
+export type GetEnvironmentResult = EnvironmentState;
+export type GetClusterResult = ClusterState;
+export type GetConnectorResult = ConnectorState;
+export type GetTopicResult = TopicState;
+export type ListOrganizationRegionsResult = outputs.ListRegionsSuccessResponse;
+export type CreateAccessInvitationResult = outputs.InvitationRecord;
+export type CreateAccessRoleBindingResult = outputs.RoleBindingRecord;
+export type ListAccessClustersResult = outputs.AccessListClusterSuccessResponse;
+export type ListAccessEnvironmentsResult = outputs.AccessListEnvironmentsSuccessResponse;
+export type ListAccessInvitationsResult = outputs.AccessListInvitationsSuccessResponse;
+export type ListAccessRoleBindingNameListResult = outputs.AccessRoleBindingNameListSuccessResponse;
+export type ListAccessRoleBindingsResult = outputs.AccessListRoleBindingsSuccessResponse;
+export type ListAccessServiceAccountsResult = outputs.AccessListServiceAccountsSuccessResponse;
+export type ListAccessUsersResult = outputs.AccessListUsersSuccessResponse;
+export type CreateClusterAPIKeyResult = outputs.APIKeyRecord;
+export type OrgvalidateValidationResult = outputs.OrganizationResource;
+export type OrgvalidateValidationV2Result = outputs.ValidationResponse;
 
 export declare namespace inputs {
   interface AccessCreateRoleBindingRequestModel {
@@ -929,6 +949,8 @@ export declare namespace inputs {
     id?: string;
     /** API Key Properties */
     properties?: inputs.APIKeyProperties;
+    metadata?: inputs.SCMetadataEntity;
+    spec?: inputs.APIKeySpecEntity;
   }
   interface APIKeyResourceEntity {
     /** Id of the resource */
@@ -1345,16 +1367,27 @@ export declare namespace inputs {
     name: "default";
     /** Represents the properties of the resource. */
     properties?: inputs.ConfluentAgreementProperties;
+    publisher?: string;
+    product?: string;
+    plan?: string;
+    licenseTextLink?: string;
+    privacyPolicyLink?: string;
+    retrieveDatetime?: string;
+    signature?: string;
+    accepted?: boolean;
   }
   interface MicrosoftConfluentOrganizations {
     /** The resource name */
     name: string;
     /** Organization resource properties */
-    properties: inputs.OrganizationResourceProperties;
+    properties?: inputs.OrganizationResourceProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    offerDetail?: inputs.OfferDetail;
+    userDetail?: inputs.UserDetail;
+    linkOrganization?: inputs.LinkOrganization;
   }
   interface MicrosoftConfluentOrganizationsEnvironments {
     /** The resource name */
@@ -1363,6 +1396,8 @@ export declare namespace inputs {
     kind?: string;
     /** Environment properties */
     properties?: inputs.EnvironmentProperties;
+    streamGovernanceConfig?: inputs.StreamGovernanceConfig;
+    metadata?: inputs.SCMetadataEntity;
   }
   interface MicrosoftConfluentOrganizationsEnvironmentsClusters {
     /** The resource name */
@@ -1371,18 +1406,33 @@ export declare namespace inputs {
     kind?: string;
     /** Cluster Properties */
     properties?: inputs.ClusterProperties;
+    metadata?: inputs.SCMetadataEntity;
+    spec?: inputs.SCClusterSpecEntity;
+    status?: inputs.ClusterStatusEntity;
   }
   interface MicrosoftConfluentOrganizationsEnvironmentsClustersConnectors {
     /** The resource name */
     name: string;
     /** The properties of the Connector */
-    properties: inputs.ConnectorResourceProperties;
+    properties?: inputs.ConnectorResourceProperties;
+    connectorBasicInfo?: inputs.ConnectorInfoBase;
+    connectorServiceTypeInfo?: inputs.ConnectorServiceTypeInfoBase;
+    partnerConnectorInfo?: inputs.PartnerInfoBase;
   }
   interface MicrosoftConfluentOrganizationsEnvironmentsClustersTopics {
     /** The resource name */
     name: string;
     /** Topic Properties */
     properties?: inputs.TopicProperties;
+    kind?: string;
+    topicId?: string;
+    metadata?: inputs.TopicMetadataEntity;
+    partitions?: inputs.TopicsRelatedLink;
+    configs?: inputs.TopicsRelatedLink;
+    inputConfigs?: inputs.TopicsInputConfig[];
+    partitionsReassignments?: inputs.TopicsRelatedLink;
+    partitionsCount?: string;
+    replicationFactor?: string;
   }
   interface OfferDetail {
     /** Publisher Id */
@@ -1404,11 +1454,14 @@ export declare namespace inputs {
   }
   interface OrganizationResource {
     /** Organization resource properties */
-    properties: inputs.OrganizationResourceProperties;
+    properties?: inputs.OrganizationResourceProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    offerDetail?: inputs.OfferDetail;
+    userDetail?: inputs.UserDetail;
+    linkOrganization?: inputs.LinkOrganization;
   }
   interface OrganizationResourceProperties {
     /** Confluent offer detail */
@@ -1432,6 +1485,8 @@ export declare namespace inputs {
     id?: string;
     /** Region Properties */
     properties?: inputs.RegionProperties;
+    metadata?: inputs.SCMetadataEntity;
+    spec?: inputs.RegionSpecEntity;
   }
   interface RegionSpecEntity {
     /** Display Name of the region */
@@ -1672,7 +1727,9 @@ export declare namespace outputs {
   type LinkOrganization = { [key: string]: any };
   type ListAccessRequestModel = inputs.ListAccessRequestModel;
   type ListAccessRequestModelSearchFilters = inputs.ListAccessRequestModelSearchFilters;
-  type ListRegionsSuccessResponse = inputs.ListRegionsSuccessResponse;
+  interface ListRegionsSuccessResponse {
+    data?: outputs.RegionRecord[];
+  }
   type MetadataEntity = inputs.MetadataEntity;
   interface MicrosoftConfluentAgreements {
     id?: string;
@@ -1757,7 +1814,11 @@ export declare namespace outputs {
   }
   type PartnerInfoBase = inputs.PartnerInfoBase;
   type RegionProperties = inputs.RegionProperties;
-  type RegionRecord = inputs.RegionRecord;
+  interface RegionRecord {
+    kind?: string;
+    id?: string;
+    properties?: outputs.RegionProperties;
+  }
   type RegionSpecEntity = inputs.RegionSpecEntity;
   type RoleBindingRecord = inputs.RoleBindingRecord;
   type SCClusterByokEntity = inputs.SCClusterByokEntity;

@@ -29,19 +29,19 @@ export declare class EnterpriseMccCustomer extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioned state of the resource */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Unknown" | "Accepted" | "Upgrading" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Unknown" | "Accepted" | "Upgrading" | "Deleting" | (string & {})>;
   /** Mcc customer resource (customer entity). */
   readonly customer: $Output<outputs.CustomerEntity | undefined>;
   /** Mcc customer resource additional properties. */
   readonly additionalCustomerProperties: $Output<outputs.AdditionalCustomerProperties | undefined>;
   /** Mcc response status code. */
-  readonly statusCode: $Output<string | undefined>;
+  readonly statusCode: $Output<string>;
   /** Mcc response status text as string for retrieving status details. */
-  readonly statusText: $Output<string | undefined>;
+  readonly statusText: $Output<string>;
   /** Mcc response status details for retrieving response inner details. */
-  readonly statusDetails: $Output<string | undefined>;
+  readonly statusDetails: $Output<string>;
   /** HTTP error status code. */
-  readonly status: $Output<string | undefined>;
+  readonly status: $Output<string>;
   /** Mcc response error details. */
   readonly error: $Output<outputs.ErrorDetail | undefined>;
   constructor(name: string, args: EnterpriseMccCustomerArgs, opts?: $Options);
@@ -81,13 +81,13 @@ export interface EnterpriseMccCustomerState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Unknown" | "Accepted" | "Upgrading" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Unknown" | "Accepted" | "Upgrading" | "Deleting" | (string & {});
   customer?: outputs.CustomerEntity;
   additionalCustomerProperties?: outputs.AdditionalCustomerProperties;
-  statusCode?: string;
-  statusText?: string;
-  statusDetails?: string;
-  status?: string;
+  statusCode: string;
+  statusText: string;
+  statusDetails: string;
+  status: string;
   error?: outputs.ErrorDetail;
 }
 /**
@@ -126,7 +126,7 @@ export declare class EnterpriseMccCacheNode extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioned state of the resource */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Unknown" | "Accepted" | "Upgrading" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Unknown" | "Accepted" | "Upgrading" | "Deleting" | (string & {})>;
   /** Mcc cache node resource (cache node entity). */
   readonly cacheNode: $Output<outputs.CacheNodeEntity | undefined>;
   /** Mcc cache node resource additional properties. */
@@ -138,7 +138,7 @@ export declare class EnterpriseMccCacheNode extends $CustomResource {
   /** Mcc response status details for retrieving response inner details. */
   readonly statusDetails: $Output<string | undefined>;
   /** HTTP error status code. */
-  readonly status: $Output<string | undefined>;
+  readonly status: $Output<string>;
   /** Mcc response error details. */
   readonly error: $Output<outputs.ErrorDetail | undefined>;
   constructor(name: string, args: EnterpriseMccCacheNodeArgs, opts?: $Options);
@@ -190,13 +190,13 @@ export interface EnterpriseMccCacheNodeState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Unknown" | "Accepted" | "Upgrading" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Unknown" | "Accepted" | "Upgrading" | "Deleting" | (string & {});
   cacheNode?: outputs.CacheNodeEntity;
   additionalCacheNodeProperties?: outputs.AdditionalCacheNodeProperties;
   statusCode?: string;
   statusText?: string;
   statusDetails?: string;
-  status?: string;
+  status: string;
   error?: outputs.ErrorDetail;
 }
 /**
@@ -233,19 +233,19 @@ export declare class IspCustomer extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioned state of the resource */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Unknown" | "Accepted" | "Upgrading" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Unknown" | "Accepted" | "Upgrading" | "Deleting" | (string & {})>;
   /** Mcc customer resource (customer entity). */
   readonly customer: $Output<outputs.CustomerEntity | undefined>;
   /** Mcc customer resource additional properties. */
   readonly additionalCustomerProperties: $Output<outputs.AdditionalCustomerProperties | undefined>;
   /** Mcc response status code. */
-  readonly statusCode: $Output<string | undefined>;
+  readonly statusCode: $Output<string>;
   /** Mcc response status text as string for retrieving status details. */
-  readonly statusText: $Output<string | undefined>;
+  readonly statusText: $Output<string>;
   /** Mcc response status details for retrieving response inner details. */
-  readonly statusDetails: $Output<string | undefined>;
+  readonly statusDetails: $Output<string>;
   /** HTTP error status code. */
-  readonly status: $Output<string | undefined>;
+  readonly status: $Output<string>;
   /** Mcc response error details. */
   readonly error: $Output<outputs.ErrorDetail | undefined>;
   constructor(name: string, args: IspCustomerArgs, opts?: $Options);
@@ -285,13 +285,13 @@ export interface IspCustomerState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Unknown" | "Accepted" | "Upgrading" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Unknown" | "Accepted" | "Upgrading" | "Deleting" | (string & {});
   customer?: outputs.CustomerEntity;
   additionalCustomerProperties?: outputs.AdditionalCustomerProperties;
-  statusCode?: string;
-  statusText?: string;
-  statusDetails?: string;
-  status?: string;
+  statusCode: string;
+  statusText: string;
+  statusDetails: string;
+  status: string;
   error?: outputs.ErrorDetail;
 }
 /**
@@ -330,7 +330,7 @@ export declare class IspCacheNode extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioned state of the resource */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Unknown" | "Accepted" | "Upgrading" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Unknown" | "Accepted" | "Upgrading" | "Deleting" | (string & {})>;
   /** Mcc cache node resource (cache node entity). */
   readonly cacheNode: $Output<outputs.CacheNodeEntity | undefined>;
   /** Mcc cache node resource additional properties. */
@@ -342,7 +342,7 @@ export declare class IspCacheNode extends $CustomResource {
   /** Mcc response status details for retrieving response inner details. */
   readonly statusDetails: $Output<string | undefined>;
   /** HTTP error status code. */
-  readonly status: $Output<string | undefined>;
+  readonly status: $Output<string>;
   /** Mcc response error details. */
   readonly error: $Output<outputs.ErrorDetail | undefined>;
   constructor(name: string, args: IspCacheNodeArgs, opts?: $Options);
@@ -394,13 +394,13 @@ export interface IspCacheNodeState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Unknown" | "Accepted" | "Upgrading" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Unknown" | "Accepted" | "Upgrading" | "Deleting" | (string & {});
   cacheNode?: outputs.CacheNodeEntity;
   additionalCacheNodeProperties?: outputs.AdditionalCacheNodeProperties;
   statusCode?: string;
   statusText?: string;
   statusDetails?: string;
-  status?: string;
+  status: string;
   error?: outputs.ErrorDetail;
 }
 /**
@@ -528,6 +528,19 @@ export declare const getIspCacheNodeBgpCidrsOutput: typeof getIspCacheNodeBgpCid
 export declare const getIspCacheNodeAutoUpdateHistoryOutput: typeof getIspCacheNodeAutoUpdateHistory;
 export declare const getIspCacheNodeInstallDetailsOutput: typeof getIspCacheNodeInstallDetails;
 export declare const getIspCacheNodeMccIssueDetailsHistoryOutput: typeof getIspCacheNodeMccIssueDetailsHistory;
+// Pulumi's names for what each function and lookup returns.
+export type GetEnterpriseMccCustomerResult = EnterpriseMccCustomerState;
+export type GetEnterpriseMccCacheNodeResult = EnterpriseMccCacheNodeState;
+export type GetIspCustomerResult = IspCustomerState;
+export type GetIspCacheNodeResult = IspCacheNodeState;
+export type GetEnterpriseMccCacheNodeAutoUpdateHistoryResult = outputs.MccCacheNodeAutoUpdateHistory;
+export type GetEnterpriseMccCacheNodeInstallDetailsResult = outputs.MccCacheNodeInstallDetails;
+export type GetEnterpriseMccCacheNodeMccIssueDetailsHistoryResult = outputs.MccCacheNodeIssueHistory;
+export type GetEnterpriseMccCacheNodeTlsCertificateHistoryResult = outputs.MccCacheNodeTlsCertificateHistory;
+export type GetIspCacheNodeBgpCidrsResult = outputs.MccCacheNodeBgpCidrDetails;
+export type GetIspCacheNodeAutoUpdateHistoryResult = outputs.MccCacheNodeAutoUpdateHistory;
+export type GetIspCacheNodeInstallDetailsResult = outputs.MccCacheNodeInstallDetails;
+export type GetIspCacheNodeMccIssueDetailsHistoryResult = outputs.MccCacheNodeIssueHistory;
 
 export declare namespace inputs {
   interface AdditionalCacheNodeProperties {
@@ -722,6 +735,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    autoUpdateHistory?: inputs.MccCacheNodeAutoUpdateInfo[];
   }
   interface MccCacheNodeAutoUpdateHistoryProperties {
     /** Cache node resource auto update history information. */
@@ -743,6 +757,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    customerId?: string;
+    cacheNodeId?: string;
+    driveConfiguration?: inputs.CacheNodeDriveConfiguration[];
+    proxyUrlConfiguration?: inputs.ProxyUrlConfiguration;
   }
   interface MccCacheNodeIssueHistory {
     /** Mcc cache node resource issue history properties. */
@@ -751,6 +769,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    mccIssueHistory?: inputs.MccIssue[];
   }
   interface MccCacheNodeIssueHistoryProperties {
     /** Cache node resource issue details history. */
@@ -764,6 +783,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    tlsCertificateHistory?: inputs.MccCacheNodeTlsCertificate[];
   }
   interface MccCacheNodeTlsCertificateProperties {
     /** Cache node resource tls certificate history details. */
@@ -779,6 +799,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    customer?: inputs.CustomerEntity;
+    additionalCustomerProperties?: inputs.AdditionalCustomerProperties;
   }
   interface MicrosoftConnectedCacheEnterpriseMccCustomersEnterpriseMccCacheNodes {
     /** The resource name */
@@ -789,6 +811,12 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    cacheNode?: inputs.CacheNodeEntity;
+    additionalCacheNodeProperties?: inputs.AdditionalCacheNodeProperties;
+    statusCode?: string;
+    statusText?: string;
+    statusDetails?: string;
+    error?: inputs.ErrorDetail;
   }
   interface MicrosoftConnectedCacheIspCustomers {
     /** The resource name */
@@ -799,6 +827,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    customer?: inputs.CustomerEntity;
+    additionalCustomerProperties?: inputs.AdditionalCustomerProperties;
   }
   interface MicrosoftConnectedCacheIspCustomersIspCacheNodes {
     /** The resource name */
@@ -809,6 +839,12 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    cacheNode?: inputs.CacheNodeEntity;
+    additionalCacheNodeProperties?: inputs.AdditionalCacheNodeProperties;
+    statusCode?: string;
+    statusText?: string;
+    statusDetails?: string;
+    error?: inputs.ErrorDetail;
   }
   interface ProxyUrlConfiguration {
     /** Host Proxy Address configuration along with port number. This can be a proxy or ip address. ex: xx.xx.xx.xxxx:80 or host name http://exampleproxy.com:80 */

@@ -33,7 +33,7 @@ export declare class Cluster extends $CustomResource {
   /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
   readonly kind: $Output<string | undefined>;
   /** Gets or sets a unique identifier for this resource. */
-  readonly uuid: $Output<string | undefined>;
+  readonly uuid: $Output<string>;
   /** Gets or sets the ARM Id of the vCenter resource in which this cluster resides. */
   readonly vCenterId: $Output<string | undefined>;
   /** Gets or sets the vCenter MoRef (Managed Object Reference) ID for the cluster. */
@@ -41,25 +41,25 @@ export declare class Cluster extends $CustomResource {
   /** Gets or sets the inventory Item ID for the cluster. */
   readonly inventoryItemId: $Output<string | undefined>;
   /** Gets or sets the vCenter Managed Object name for the cluster. */
-  readonly moName: $Output<string | undefined>;
+  readonly moName: $Output<string>;
   /** The resource status information. */
   readonly statuses: $Output<outputs.ResourceStatus[] | undefined>;
   /** Gets the name of the corresponding resource in Kubernetes. */
-  readonly customResourceName: $Output<string | undefined>;
+  readonly customResourceName: $Output<string>;
   /** Gets the used physical memory on the cluster in GB. */
-  readonly usedMemoryGB: $Output<number | undefined>;
+  readonly usedMemoryGB: $Output<number>;
   /** Gets the total amount of physical memory on the cluster in GB. */
-  readonly totalMemoryGB: $Output<number | undefined>;
+  readonly totalMemoryGB: $Output<number>;
   /** Gets the used CPU usage across all cores on the cluster in MHz. */
-  readonly usedCpuMHz: $Output<number | undefined>;
+  readonly usedCpuMHz: $Output<number>;
   /** Gets the max CPU usage across all cores on the cluster in MHz. */
-  readonly totalCpuMHz: $Output<number | undefined>;
+  readonly totalCpuMHz: $Output<number>;
   /** Gets the datastore ARM ids. */
   readonly datastoreIds: $Output<string[] | undefined>;
   /** Gets the network ARM ids. */
   readonly networkIds: $Output<string[] | undefined>;
   /** Gets the provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {})>;
   constructor(name: string, args: ClusterArgs, opts?: $Options);
 }
 
@@ -105,20 +105,20 @@ export interface ClusterState {
   systemData?: outputs.SystemData;
   tags?: outputs.ClusterTags;
   kind?: string;
-  uuid?: string;
+  uuid: string;
   vCenterId?: string;
   moRefId?: string;
   inventoryItemId?: string;
-  moName?: string;
+  moName: string;
   statuses?: outputs.ResourceStatus[];
-  customResourceName?: string;
-  usedMemoryGB?: number;
-  totalMemoryGB?: number;
-  usedCpuMHz?: number;
-  totalCpuMHz?: number;
+  customResourceName: string;
+  usedMemoryGB: number;
+  totalMemoryGB: number;
+  usedCpuMHz: number;
+  totalCpuMHz: number;
   datastoreIds?: string[];
   networkIds?: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ConnectedVMwarevSphere/clusters` without managing it (GET, api-version 2023-12-01); undefined when it does not exist.
@@ -158,7 +158,7 @@ export declare class Datastore extends $CustomResource {
   /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
   readonly kind: $Output<string | undefined>;
   /** Gets or sets a unique identifier for this resource. */
-  readonly uuid: $Output<string | undefined>;
+  readonly uuid: $Output<string>;
   /** Gets or sets the ARM Id of the vCenter resource in which this datastore resides. */
   readonly vCenterId: $Output<string | undefined>;
   /** Gets or sets the vCenter MoRef (Managed Object Reference) ID for the datastore. */
@@ -166,17 +166,17 @@ export declare class Datastore extends $CustomResource {
   /** Gets or sets the inventory Item ID for the datastore. */
   readonly inventoryItemId: $Output<string | undefined>;
   /** Gets or sets the vCenter Managed Object name for the datastore. */
-  readonly moName: $Output<string | undefined>;
+  readonly moName: $Output<string>;
   /** The resource status information. */
   readonly statuses: $Output<outputs.ResourceStatus[] | undefined>;
   /** Gets the name of the corresponding resource in Kubernetes. */
-  readonly customResourceName: $Output<string | undefined>;
+  readonly customResourceName: $Output<string>;
   /** Gets or sets Maximum capacity of this datastore in GBs. */
-  readonly capacityGB: $Output<number | undefined>;
+  readonly capacityGB: $Output<number>;
   /** Gets or sets Available space of this datastore in GBs. */
-  readonly freeSpaceGB: $Output<number | undefined>;
+  readonly freeSpaceGB: $Output<number>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {})>;
   constructor(name: string, args: DatastoreArgs, opts?: $Options);
 }
 
@@ -222,16 +222,16 @@ export interface DatastoreState {
   systemData?: outputs.SystemData;
   tags?: outputs.DatastoreTags;
   kind?: string;
-  uuid?: string;
+  uuid: string;
   vCenterId?: string;
   moRefId?: string;
   inventoryItemId?: string;
-  moName?: string;
+  moName: string;
   statuses?: outputs.ResourceStatus[];
-  customResourceName?: string;
-  capacityGB?: number;
-  freeSpaceGB?: number;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
+  customResourceName: string;
+  capacityGB: number;
+  freeSpaceGB: number;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ConnectedVMwarevSphere/datastores` without managing it (GET, api-version 2023-12-01); undefined when it does not exist.
@@ -271,7 +271,7 @@ export declare class Host extends $CustomResource {
   /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
   readonly kind: $Output<string | undefined>;
   /** Gets or sets a unique identifier for this resource. */
-  readonly uuid: $Output<string | undefined>;
+  readonly uuid: $Output<string>;
   /** Gets or sets the ARM Id of the vCenter resource in which this host resides. */
   readonly vCenterId: $Output<string | undefined>;
   /** Gets or sets the vCenter MoRef (Managed Object Reference) ID for the host. */
@@ -279,25 +279,25 @@ export declare class Host extends $CustomResource {
   /** Gets or sets the inventory Item ID for the host. */
   readonly inventoryItemId: $Output<string | undefined>;
   /** Gets or sets the vCenter Managed Object name for the host. */
-  readonly moName: $Output<string | undefined>;
+  readonly moName: $Output<string>;
   /** The resource status information. */
   readonly statuses: $Output<outputs.ResourceStatus[] | undefined>;
   /** Gets the name of the corresponding resource in Kubernetes. */
-  readonly customResourceName: $Output<string | undefined>;
+  readonly customResourceName: $Output<string>;
   /** Gets the used physical memory on the host in GB. */
-  readonly overallMemoryUsageGB: $Output<number | undefined>;
+  readonly overallMemoryUsageGB: $Output<number>;
   /** Gets the total amount of physical memory on the host in GB. */
-  readonly memorySizeGB: $Output<number | undefined>;
+  readonly memorySizeGB: $Output<number>;
   /** Gets the used CPU usage across all cores in MHz. */
-  readonly overallCpuUsageMHz: $Output<number | undefined>;
+  readonly overallCpuUsageMHz: $Output<number>;
   /** Gets the max CPU usage across all cores in MHz. */
-  readonly cpuMhz: $Output<number | undefined>;
+  readonly cpuMhz: $Output<number>;
   /** Gets the datastore ARM ids. */
   readonly datastoreIds: $Output<string[] | undefined>;
   /** Gets the network ARM ids. */
   readonly networkIds: $Output<string[] | undefined>;
   /** Gets the provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {})>;
   constructor(name: string, args: HostArgs, opts?: $Options);
 }
 
@@ -343,20 +343,20 @@ export interface HostState {
   systemData?: outputs.SystemData;
   tags?: outputs.HostTags;
   kind?: string;
-  uuid?: string;
+  uuid: string;
   vCenterId?: string;
   moRefId?: string;
   inventoryItemId?: string;
-  moName?: string;
+  moName: string;
   statuses?: outputs.ResourceStatus[];
-  customResourceName?: string;
-  overallMemoryUsageGB?: number;
-  memorySizeGB?: number;
-  overallCpuUsageMHz?: number;
-  cpuMhz?: number;
+  customResourceName: string;
+  overallMemoryUsageGB: number;
+  memorySizeGB: number;
+  overallCpuUsageMHz: number;
+  cpuMhz: number;
   datastoreIds?: string[];
   networkIds?: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ConnectedVMwarevSphere/hosts` without managing it (GET, api-version 2023-12-01); undefined when it does not exist.
@@ -396,7 +396,7 @@ export declare class ResourcePool extends $CustomResource {
   /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
   readonly kind: $Output<string | undefined>;
   /** Gets or sets a unique identifier for this resource. */
-  readonly uuid: $Output<string | undefined>;
+  readonly uuid: $Output<string>;
   /** Gets or sets the ARM Id of the vCenter resource in which this resource pool resides. */
   readonly vCenterId: $Output<string | undefined>;
   /** Gets or sets the vCenter MoRef (Managed Object Reference) ID for the resource pool. */
@@ -404,47 +404,47 @@ export declare class ResourcePool extends $CustomResource {
   /** Gets or sets the inventory Item ID for the resource pool. */
   readonly inventoryItemId: $Output<string | undefined>;
   /** Gets or sets the vCenter Managed Object name for the resource pool. */
-  readonly moName: $Output<string | undefined>;
+  readonly moName: $Output<string>;
   /**
    * Gets or sets CPUSharesLevel which specifies the CPU allocation level for this pool.
    * This property is used in relative allocation between resource consumers.
    */
-  readonly cpuSharesLevel: $Output<string | undefined>;
+  readonly cpuSharesLevel: $Output<string>;
   /**
    * Gets or sets CPUReservationMHz which specifies the CPU size in MHz that is guaranteed
    * to be available.
    */
-  readonly cpuReservationMHz: $Output<number | undefined>;
+  readonly cpuReservationMHz: $Output<number>;
   /**
    * Gets or sets CPULimitMHz which specifies a CPU usage limit in MHz.
    * Utilization will not exceed this limit even if there are available resources.
    */
-  readonly cpuLimitMHz: $Output<number | undefined>;
+  readonly cpuLimitMHz: $Output<number>;
   /**
    * Gets or sets CPUSharesLevel which specifies the memory allocation level for this pool.
    * This property is used in relative allocation between resource consumers.
    */
-  readonly memSharesLevel: $Output<string | undefined>;
+  readonly memSharesLevel: $Output<string>;
   /**
    * Gets or sets MemReservationMB which specifies the guaranteed available memory in
    * megabytes.
    */
-  readonly memReservationMB: $Output<number | undefined>;
+  readonly memReservationMB: $Output<number>;
   /**
    * Gets or sets MemLimitMB specifies a memory usage limit in megabytes.
    * Utilization will not exceed the specified limit even if there are available resources.
    */
-  readonly memLimitMB: $Output<number | undefined>;
+  readonly memLimitMB: $Output<number>;
   /** Gets the used physical memory on the pool in GB. */
-  readonly memOverallUsageGB: $Output<number | undefined>;
+  readonly memOverallUsageGB: $Output<number>;
   /** Gets the total amount of physical memory on the pool in GB. */
-  readonly memCapacityGB: $Output<number | undefined>;
+  readonly memCapacityGB: $Output<number>;
   /** Gets the used CPU usage across all cores on the pool in MHz. */
-  readonly cpuOverallUsageMHz: $Output<number | undefined>;
+  readonly cpuOverallUsageMHz: $Output<number>;
   /** Gets the max CPU usage across all cores on the pool in MHz. */
-  readonly cpuCapacityMHz: $Output<number | undefined>;
+  readonly cpuCapacityMHz: $Output<number>;
   /** Gets the name of the corresponding resource in Kubernetes. */
-  readonly customResourceName: $Output<string | undefined>;
+  readonly customResourceName: $Output<string>;
   /** Gets the datastore ARM ids. */
   readonly datastoreIds: $Output<string[] | undefined>;
   /** Gets the network ARM ids. */
@@ -452,7 +452,7 @@ export declare class ResourcePool extends $CustomResource {
   /** The resource status information. */
   readonly statuses: $Output<outputs.ResourceStatus[] | undefined>;
   /** Gets the provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {})>;
   constructor(name: string, args: ResourcePoolArgs, opts?: $Options);
 }
 
@@ -498,26 +498,26 @@ export interface ResourcePoolState {
   systemData?: outputs.SystemData;
   tags?: outputs.ResourcePoolTags;
   kind?: string;
-  uuid?: string;
+  uuid: string;
   vCenterId?: string;
   moRefId?: string;
   inventoryItemId?: string;
-  moName?: string;
-  cpuSharesLevel?: string;
-  cpuReservationMHz?: number;
-  cpuLimitMHz?: number;
-  memSharesLevel?: string;
-  memReservationMB?: number;
-  memLimitMB?: number;
-  memOverallUsageGB?: number;
-  memCapacityGB?: number;
-  cpuOverallUsageMHz?: number;
-  cpuCapacityMHz?: number;
-  customResourceName?: string;
+  moName: string;
+  cpuSharesLevel: string;
+  cpuReservationMHz: number;
+  cpuLimitMHz: number;
+  memSharesLevel: string;
+  memReservationMB: number;
+  memLimitMB: number;
+  memOverallUsageGB: number;
+  memCapacityGB: number;
+  cpuOverallUsageMHz: number;
+  cpuCapacityMHz: number;
+  customResourceName: string;
   datastoreIds?: string[];
   networkIds?: string[];
   statuses?: outputs.ResourceStatus[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ConnectedVMwarevSphere/resourcePools` without managing it (GET, api-version 2023-12-01); undefined when it does not exist.
@@ -557,25 +557,25 @@ export declare class Vcenter extends $CustomResource {
   /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
   readonly kind: $Output<string | undefined>;
   /** Gets or sets a unique identifier for this resource. */
-  readonly uuid: $Output<string | undefined>;
+  readonly uuid: $Output<string>;
   /** Gets or sets the FQDN/IPAddress of the vCenter. */
   readonly fqdn: $Output<string>;
   /** Gets or sets the port of the vCenter. */
   readonly port: $Output<number | undefined>;
   /** Gets or sets the version of the vCenter. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** Gets or sets the instance UUID of the vCenter. */
-  readonly instanceUuid: $Output<string | undefined>;
+  readonly instanceUuid: $Output<string>;
   /** Gets or sets the connection status to the vCenter. */
-  readonly connectionStatus: $Output<string | undefined>;
+  readonly connectionStatus: $Output<string>;
   /** Gets the name of the corresponding resource in Kubernetes. */
-  readonly customResourceName: $Output<string | undefined>;
+  readonly customResourceName: $Output<string>;
   /** Username / Password Credentials to connect to vcenter. */
   readonly credentials: $Output<outputs.VICredential | undefined>;
   /** The resource status information. */
   readonly statuses: $Output<outputs.ResourceStatus[] | undefined>;
   /** Gets the provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {})>;
   constructor(name: string, args: VcenterArgs, opts?: $Options);
 }
 
@@ -621,16 +621,16 @@ export interface VcenterState {
   systemData?: outputs.SystemData;
   tags?: outputs.VCenterTags;
   kind?: string;
-  uuid?: string;
+  uuid: string;
   fqdn: string;
   port?: number;
-  version?: string;
-  instanceUuid?: string;
-  connectionStatus?: string;
-  customResourceName?: string;
+  version: string;
+  instanceUuid: string;
+  connectionStatus: string;
+  customResourceName: string;
   credentials?: outputs.VICredential;
   statuses?: outputs.ResourceStatus[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ConnectedVMwarevSphere/vcenters` without managing it (GET, api-version 2023-12-01); undefined when it does not exist.
@@ -672,17 +672,17 @@ export declare class InventoryItem extends $CustomResource {
   /** Gets or sets the vCenter Managed Object name for the inventory item. */
   readonly moName: $Output<string | undefined>;
   /** Gets the provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {})>;
   readonly inventoryType: $Output<"Cluster" | undefined>;
   readonly capacityGB: $Output<number | undefined>;
   readonly freeSpaceGB: $Output<number | undefined>;
   readonly parent: $Output<outputs.InventoryItemDetails | undefined>;
-  readonly numCoresPerSocket: $Output<number | undefined>;
-  readonly numSockets: $Output<number | undefined>;
-  readonly version: $Output<string | undefined>;
-  readonly cpuModel: $Output<string | undefined>;
-  readonly memorySizeGB: $Output<number | undefined>;
-  readonly powerState: $Output<string | undefined>;
+  readonly numCoresPerSocket: $Output<number>;
+  readonly numSockets: $Output<number>;
+  readonly version: $Output<string>;
+  readonly cpuModel: $Output<string>;
+  readonly memorySizeGB: $Output<number>;
+  readonly powerState: $Output<string>;
   readonly osType: $Output<"Windows" | "Linux" | "Other" | (string & {}) | undefined>;
   readonly osName: $Output<string | undefined>;
   readonly ipAddresses: $Output<string[] | undefined>;
@@ -692,18 +692,18 @@ export declare class InventoryItem extends $CustomResource {
   readonly cluster: $Output<outputs.InventoryItemDetails | undefined>;
   readonly instanceUuid: $Output<string | undefined>;
   readonly smbiosUuid: $Output<string | undefined>;
-  readonly toolsRunningStatus: $Output<string | undefined>;
-  readonly toolsVersionStatus: $Output<string | undefined>;
-  readonly toolsVersion: $Output<string | undefined>;
-  readonly firmwareType: $Output<"bios" | "efi" | (string & {}) | undefined>;
-  readonly changeTrackingSupported: $Output<boolean | undefined>;
-  readonly changeTrackingEnabled: $Output<boolean | undefined>;
-  readonly maxSnapshots: $Output<number | undefined>;
-  readonly numberOfSnapshots: $Output<number | undefined>;
-  readonly diskEnabledUuid: $Output<string | undefined>;
-  readonly computerName: $Output<string | undefined>;
-  readonly memorySizeMB: $Output<number | undefined>;
-  readonly numCPUs: $Output<number | undefined>;
+  readonly toolsRunningStatus: $Output<string>;
+  readonly toolsVersionStatus: $Output<string>;
+  readonly toolsVersion: $Output<string>;
+  readonly firmwareType: $Output<"bios" | "efi" | (string & {})>;
+  readonly changeTrackingSupported: $Output<boolean>;
+  readonly changeTrackingEnabled: $Output<boolean>;
+  readonly maxSnapshots: $Output<number>;
+  readonly numberOfSnapshots: $Output<number>;
+  readonly diskEnabledUuid: $Output<string>;
+  readonly computerName: $Output<string>;
+  readonly memorySizeMB: $Output<number>;
+  readonly numCPUs: $Output<number>;
   readonly storageProfile: $Output<outputs.StorageProfileInventory | undefined>;
   readonly networkProfile: $Output<outputs.NetworkProfileInventory | undefined>;
   constructor(name: string, args: InventoryItemArgs, opts?: $Options);
@@ -764,17 +764,17 @@ export interface InventoryItemState {
   managedResourceId?: string;
   moRefId?: string;
   moName?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
   inventoryType?: "Cluster";
   capacityGB?: number;
   freeSpaceGB?: number;
   parent?: outputs.InventoryItemDetails;
-  numCoresPerSocket?: number;
-  numSockets?: number;
-  version?: string;
-  cpuModel?: string;
-  memorySizeGB?: number;
-  powerState?: string;
+  numCoresPerSocket: number;
+  numSockets: number;
+  version: string;
+  cpuModel: string;
+  memorySizeGB: number;
+  powerState: string;
   osType?: "Windows" | "Linux" | "Other" | (string & {});
   osName?: string;
   ipAddresses?: string[];
@@ -784,18 +784,18 @@ export interface InventoryItemState {
   cluster?: outputs.InventoryItemDetails;
   instanceUuid?: string;
   smbiosUuid?: string;
-  toolsRunningStatus?: string;
-  toolsVersionStatus?: string;
-  toolsVersion?: string;
-  firmwareType?: "bios" | "efi" | (string & {});
-  changeTrackingSupported?: boolean;
-  changeTrackingEnabled?: boolean;
-  maxSnapshots?: number;
-  numberOfSnapshots?: number;
-  diskEnabledUuid?: string;
-  computerName?: string;
-  memorySizeMB?: number;
-  numCPUs?: number;
+  toolsRunningStatus: string;
+  toolsVersionStatus: string;
+  toolsVersion: string;
+  firmwareType: "bios" | "efi" | (string & {});
+  changeTrackingSupported: boolean;
+  changeTrackingEnabled: boolean;
+  maxSnapshots: number;
+  numberOfSnapshots: number;
+  diskEnabledUuid: string;
+  computerName: string;
+  memorySizeMB: number;
+  numCPUs: number;
   storageProfile?: outputs.StorageProfileInventory;
   networkProfile?: outputs.NetworkProfileInventory;
 }
@@ -845,13 +845,13 @@ export declare class VirtualMachineInstance extends $CustomResource {
   /** Gets the infrastructure profile. */
   readonly infrastructureProfile: $Output<outputs.InfrastructureProfile | undefined>;
   /** Gets the power state of the virtual machine. */
-  readonly powerState: $Output<string | undefined>;
+  readonly powerState: $Output<string>;
   /** The resource status information. */
   readonly statuses: $Output<outputs.ResourceStatus[] | undefined>;
   /** Gets the provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {})>;
   /** Gets or sets a unique identifier for the vm resource. */
-  readonly resourceUid: $Output<string | undefined>;
+  readonly resourceUid: $Output<string>;
   constructor(name: string, args: VirtualMachineInstanceArgs, opts?: $Options);
 }
 
@@ -903,10 +903,10 @@ export interface VirtualMachineInstanceState {
   storageProfile?: outputs.StorageProfile;
   securityProfile?: outputs.SecurityProfile;
   infrastructureProfile?: outputs.InfrastructureProfile;
-  powerState?: string;
+  powerState: string;
   statuses?: outputs.ResourceStatus[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
-  resourceUid?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
+  resourceUid: string;
 }
 /**
  * Reads an existing `Microsoft.ConnectedVMwarevSphere/virtualMachineInstances` without managing it (GET, api-version 2023-12-01); undefined when it does not exist.
@@ -940,7 +940,7 @@ export declare class GuestAgent extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets or sets a unique identifier for this resource. */
-  readonly uuid: $Output<string | undefined>;
+  readonly uuid: $Output<string>;
   /** Username / Password Credentials to provision guest agent. */
   readonly credentials: $Output<outputs.GuestCredential | undefined>;
   /** The resource id of the private link scope this machine is assigned to, if any. */
@@ -950,13 +950,13 @@ export declare class GuestAgent extends $CustomResource {
   /** Gets or sets the guest agent provisioning action. */
   readonly provisioningAction: $Output<"install" | "uninstall" | "repair" | (string & {}) | undefined>;
   /** Gets or sets the guest agent status. */
-  readonly status: $Output<string | undefined>;
+  readonly status: $Output<string>;
   /** Gets the name of the corresponding resource in Kubernetes. */
-  readonly customResourceName: $Output<string | undefined>;
+  readonly customResourceName: $Output<string>;
   /** The resource status information. */
   readonly statuses: $Output<outputs.ResourceStatus[] | undefined>;
   /** Gets the provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {})>;
   constructor(name: string, args: GuestAgentArgs, opts?: $Options);
 }
 
@@ -996,15 +996,15 @@ export interface GuestAgentState {
   type: "Microsoft.ConnectedVMwarevSphere/virtualMachineInstances/guestAgents";
   properties: outputs.GuestAgentProperties;
   systemData?: outputs.SystemData;
-  uuid?: string;
+  uuid: string;
   credentials?: outputs.GuestCredential;
   privateLinkScopeResourceId?: string;
   httpProxyConfig?: outputs.HttpProxyConfiguration;
   provisioningAction?: "install" | "uninstall" | "repair" | (string & {});
-  status?: string;
-  customResourceName?: string;
+  status: string;
+  customResourceName: string;
   statuses?: outputs.ResourceStatus[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ConnectedVMwarevSphere/virtualMachineInstances/guestAgents` without managing it (GET, api-version 2023-12-01); undefined when it does not exist.
@@ -1032,7 +1032,7 @@ export interface HybridIdentityMetadataState {
   systemData?: outputs.SystemData;
   resourceUid?: string;
   publicKey?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ConnectedVMwarevSphere/virtualMachineInstances/hybridIdentityMetadata` without managing it (GET, api-version 2023-12-01); undefined when it does not exist.
@@ -1072,7 +1072,7 @@ export declare class VirtualMachineTemplate extends $CustomResource {
   /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
   readonly kind: $Output<string | undefined>;
   /** Gets or sets a unique identifier for this resource. */
-  readonly uuid: $Output<string | undefined>;
+  readonly uuid: $Output<string>;
   /** Gets or sets the ARM Id of the vCenter resource in which this template resides. */
   readonly vCenterId: $Output<string | undefined>;
   /**
@@ -1083,38 +1083,38 @@ export declare class VirtualMachineTemplate extends $CustomResource {
   /** Gets or sets the inventory Item ID for the virtual machine template. */
   readonly inventoryItemId: $Output<string | undefined>;
   /** Gets or sets the vCenter Managed Object name for the virtual machine template. */
-  readonly moName: $Output<string | undefined>;
+  readonly moName: $Output<string>;
   /** Gets or sets memory size in MBs for the template. */
-  readonly memorySizeMB: $Output<number | undefined>;
+  readonly memorySizeMB: $Output<number>;
   /** Gets or sets the number of vCPUs for the template. */
-  readonly numCPUs: $Output<number | undefined>;
+  readonly numCPUs: $Output<number>;
   /**
    * Gets or sets the number of cores per socket for the template.
    * Defaults to 1 if unspecified.
    */
-  readonly numCoresPerSocket: $Output<number | undefined>;
+  readonly numCoresPerSocket: $Output<number>;
   /** Gets or sets the type of the os. */
-  readonly osType: $Output<"Windows" | "Linux" | "Other" | (string & {}) | undefined>;
+  readonly osType: $Output<"Windows" | "Linux" | "Other" | (string & {})>;
   /** Gets or sets os name. */
-  readonly osName: $Output<string | undefined>;
+  readonly osName: $Output<string>;
   /** Gets or sets the folder path of the template. */
-  readonly folderPath: $Output<string | undefined>;
+  readonly folderPath: $Output<string>;
   /** Gets or sets the network interfaces of the template. */
   readonly networkInterfaces: $Output<outputs.NetworkInterface[] | undefined>;
   /** Gets or sets the disks the template. */
   readonly disks: $Output<outputs.VirtualDisk[] | undefined>;
   /** Gets the name of the corresponding resource in Kubernetes. */
-  readonly customResourceName: $Output<string | undefined>;
+  readonly customResourceName: $Output<string>;
   /** Gets or sets the current version status of VMware Tools installed in the guest operating system. */
-  readonly toolsVersionStatus: $Output<string | undefined>;
+  readonly toolsVersionStatus: $Output<string>;
   /** Gets or sets the current version of VMware Tools. */
-  readonly toolsVersion: $Output<string | undefined>;
+  readonly toolsVersion: $Output<string>;
   /** Firmware type */
-  readonly firmwareType: $Output<"bios" | "efi" | (string & {}) | undefined>;
+  readonly firmwareType: $Output<"bios" | "efi" | (string & {})>;
   /** The resource status information. */
   readonly statuses: $Output<outputs.ResourceStatus[] | undefined>;
   /** Gets the provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {})>;
   constructor(name: string, args: VirtualMachineTemplateArgs, opts?: $Options);
 }
 
@@ -1163,25 +1163,25 @@ export interface VirtualMachineTemplateState {
   systemData?: outputs.SystemData;
   tags?: outputs.VirtualMachineTemplateTags;
   kind?: string;
-  uuid?: string;
+  uuid: string;
   vCenterId?: string;
   moRefId?: string;
   inventoryItemId?: string;
-  moName?: string;
-  memorySizeMB?: number;
-  numCPUs?: number;
-  numCoresPerSocket?: number;
-  osType?: "Windows" | "Linux" | "Other" | (string & {});
-  osName?: string;
-  folderPath?: string;
+  moName: string;
+  memorySizeMB: number;
+  numCPUs: number;
+  numCoresPerSocket: number;
+  osType: "Windows" | "Linux" | "Other" | (string & {});
+  osName: string;
+  folderPath: string;
   networkInterfaces?: outputs.NetworkInterface[];
   disks?: outputs.VirtualDisk[];
-  customResourceName?: string;
-  toolsVersionStatus?: string;
-  toolsVersion?: string;
-  firmwareType?: "bios" | "efi" | (string & {});
+  customResourceName: string;
+  toolsVersionStatus: string;
+  toolsVersion: string;
+  firmwareType: "bios" | "efi" | (string & {});
   statuses?: outputs.ResourceStatus[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ConnectedVMwarevSphere/virtualMachineTemplates` without managing it (GET, api-version 2023-12-01); undefined when it does not exist.
@@ -1221,7 +1221,7 @@ export declare class VirtualNetwork extends $CustomResource {
   /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
   readonly kind: $Output<string | undefined>;
   /** Gets or sets a unique identifier for this resource. */
-  readonly uuid: $Output<string | undefined>;
+  readonly uuid: $Output<string>;
   /** Gets or sets the ARM Id of the vCenter resource in which this template resides. */
   readonly vCenterId: $Output<string | undefined>;
   /** Gets or sets the vCenter MoRef (Managed Object Reference) ID for the virtual network. */
@@ -1229,13 +1229,13 @@ export declare class VirtualNetwork extends $CustomResource {
   /** Gets or sets the inventory Item ID for the virtual network. */
   readonly inventoryItemId: $Output<string | undefined>;
   /** Gets or sets the vCenter Managed Object name for the virtual network. */
-  readonly moName: $Output<string | undefined>;
+  readonly moName: $Output<string>;
   /** Gets the name of the corresponding resource in Kubernetes. */
-  readonly customResourceName: $Output<string | undefined>;
+  readonly customResourceName: $Output<string>;
   /** The resource status information. */
   readonly statuses: $Output<outputs.ResourceStatus[] | undefined>;
   /** Gets the provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {})>;
   constructor(name: string, args: VirtualNetworkArgs, opts?: $Options);
 }
 
@@ -1281,14 +1281,14 @@ export interface VirtualNetworkState {
   systemData?: outputs.SystemData;
   tags?: outputs.VirtualNetworkTags;
   kind?: string;
-  uuid?: string;
+  uuid: string;
   vCenterId?: string;
   moRefId?: string;
   inventoryItemId?: string;
-  moName?: string;
-  customResourceName?: string;
+  moName: string;
+  customResourceName: string;
   statuses?: outputs.ResourceStatus[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ConnectedVMwarevSphere/virtualNetworks` without managing it (GET, api-version 2023-12-01); undefined when it does not exist.
@@ -1310,6 +1310,18 @@ export declare const getGuestAgentOutput: typeof getGuestAgent;
 export declare const getHybridIdentityMetadataOutput: typeof getHybridIdentityMetadata;
 export declare const getVirtualMachineTemplateOutput: typeof getVirtualMachineTemplate;
 export declare const getVirtualNetworkOutput: typeof getVirtualNetwork;
+// Pulumi's names for what each function and lookup returns.
+export type GetClusterResult = ClusterState;
+export type GetDatastoreResult = DatastoreState;
+export type GetHostResult = HostState;
+export type GetResourcePoolResult = ResourcePoolState;
+export type GetVcenterResult = VcenterState;
+export type GetInventoryItemResult = InventoryItemState;
+export type GetVirtualMachineInstanceResult = VirtualMachineInstanceState;
+export type GetGuestAgentResult = GuestAgentState;
+export type GetHybridIdentityMetadataResult = HybridIdentityMetadataState;
+export type GetVirtualMachineTemplateResult = VirtualMachineTemplateState;
+export type GetVirtualNetworkResult = VirtualNetworkState;
 
 export declare namespace inputs {
   interface ClusterInventoryItem {
@@ -1425,7 +1437,7 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Resource properties. */
-    properties: inputs.ClusterProperties;
+    properties?: inputs.ClusterProperties;
     /** Gets or sets the location. */
     location: string;
     /** Gets or sets the extended location. */
@@ -1434,12 +1446,15 @@ export declare namespace inputs {
     tags?: inputs.ClusterTags;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind?: string;
+    vCenterId?: string;
+    moRefId?: string;
+    inventoryItemId?: string;
   }
   interface MicrosoftConnectedVMwarevSphereDatastores {
     /** The resource name */
     name: string;
     /** Resource properties. */
-    properties: inputs.DatastoreProperties;
+    properties?: inputs.DatastoreProperties;
     /** Gets or sets the location. */
     location: string;
     /** Gets or sets the extended location. */
@@ -1448,12 +1463,15 @@ export declare namespace inputs {
     tags?: inputs.DatastoreTags;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind?: string;
+    vCenterId?: string;
+    moRefId?: string;
+    inventoryItemId?: string;
   }
   interface MicrosoftConnectedVMwarevSphereHosts {
     /** The resource name */
     name: string;
     /** Resource properties. */
-    properties: inputs.HostProperties;
+    properties?: inputs.HostProperties;
     /** Gets or sets the location. */
     location: string;
     /** Gets or sets the extended location. */
@@ -1462,12 +1480,15 @@ export declare namespace inputs {
     tags?: inputs.HostTags;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind?: string;
+    vCenterId?: string;
+    moRefId?: string;
+    inventoryItemId?: string;
   }
   interface MicrosoftConnectedVMwarevSphereResourcePools {
     /** The resource name */
     name: string;
     /** Resource properties. */
-    properties: inputs.ResourcePoolProperties;
+    properties?: inputs.ResourcePoolProperties;
     /** Gets or sets the location. */
     location: string;
     /** Gets or sets the extended location. */
@@ -1476,12 +1497,15 @@ export declare namespace inputs {
     tags?: inputs.ResourcePoolTags;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind?: string;
+    vCenterId?: string;
+    moRefId?: string;
+    inventoryItemId?: string;
   }
   interface MicrosoftConnectedVMwarevSphereVcenters {
     /** The resource name */
     name: string;
     /** Resource properties. */
-    properties: inputs.VCenterProperties;
+    properties?: inputs.VCenterProperties;
     /** Gets or sets the location. */
     location: string;
     /** Gets or sets the extended location. */
@@ -1490,6 +1514,9 @@ export declare namespace inputs {
     tags?: inputs.VCenterTags;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind?: string;
+    fqdn?: string;
+    port?: number;
+    credentials?: inputs.VICredential;
   }
   interface MicrosoftConnectedVMwarevSphereVcentersInventoryItems {
     /** The resource name */
@@ -1503,15 +1530,26 @@ export declare namespace inputs {
     /** The resource name */
     name: "default";
     /** Resource properties. */
-    properties: inputs.VirtualMachineInstanceProperties;
+    properties?: inputs.VirtualMachineInstanceProperties;
     /** Gets or sets the extended location. */
     extendedLocation?: inputs.ExtendedLocation;
+    placementProfile?: inputs.PlacementProfile;
+    osProfile?: inputs.OsProfileForVMInstance;
+    hardwareProfile?: inputs.HardwareProfile;
+    networkProfile?: inputs.NetworkProfile;
+    storageProfile?: inputs.StorageProfile;
+    securityProfile?: inputs.SecurityProfile;
+    infrastructureProfile?: inputs.InfrastructureProfile;
   }
   interface MicrosoftConnectedVMwarevSphereVirtualMachineInstancesGuestAgents {
     /** The resource name */
     name: "default";
     /** Resource properties. */
-    properties: inputs.GuestAgentProperties;
+    properties?: inputs.GuestAgentProperties;
+    credentials?: inputs.GuestCredential;
+    privateLinkScopeResourceId?: string;
+    httpProxyConfig?: inputs.HttpProxyConfiguration;
+    provisioningAction?: "install" | "uninstall" | "repair" | (string & {});
   }
   interface MicrosoftConnectedVMwarevSphereVirtualMachineInstancesHybridIdentityMetadata {
     /** The resource name */
@@ -1521,7 +1559,7 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Resource properties. */
-    properties: inputs.VirtualMachineTemplateProperties;
+    properties?: inputs.VirtualMachineTemplateProperties;
     /** Gets or sets the location. */
     location: string;
     /** Gets or sets the extended location. */
@@ -1530,12 +1568,15 @@ export declare namespace inputs {
     tags?: inputs.VirtualMachineTemplateTags;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind?: string;
+    vCenterId?: string;
+    moRefId?: string;
+    inventoryItemId?: string;
   }
   interface MicrosoftConnectedVMwarevSphereVirtualNetworks {
     /** The resource name */
     name: string;
     /** Resource properties. */
-    properties: inputs.VirtualNetworkProperties;
+    properties?: inputs.VirtualNetworkProperties;
     /** Gets or sets the location. */
     location: string;
     /** Gets or sets the extended location. */
@@ -1544,6 +1585,9 @@ export declare namespace inputs {
     tags?: inputs.VirtualNetworkTags;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind?: string;
+    vCenterId?: string;
+    moRefId?: string;
+    inventoryItemId?: string;
   }
   interface NetworkInterface {
     /** Gets or sets the name of the network interface. */

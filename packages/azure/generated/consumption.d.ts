@@ -114,17 +114,17 @@ export interface CreditState {
   name: "balanceSummary";
   type: "Microsoft.Consumption/credits";
   properties?: outputs.CreditSummaryProperties;
-  eTag?: string;
+  eTag: string;
   tags?: outputs.CreditSummaryTags;
   systemData?: outputs.SystemData;
   balanceSummary?: outputs.CreditBalanceSummary;
   pendingCreditAdjustments?: outputs.Amount;
   expiredCredit?: outputs.Amount;
   pendingEligibleCharges?: outputs.Amount;
-  creditCurrency?: string;
-  billingCurrency?: string;
+  creditCurrency: string;
+  billingCurrency: string;
   reseller?: outputs.Reseller;
-  isEstimatedBalance?: boolean;
+  isEstimatedBalance: boolean;
 }
 /**
  * Reads an existing `Microsoft.Consumption/credits` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -147,11 +147,11 @@ export interface PricesheetState {
   name: "default";
   type: "Microsoft.Consumption/pricesheets";
   properties?: outputs.PriceSheetModel;
-  etag?: string;
+  etag: string;
   tags?: outputs.PriceSheetResultTags;
   systemData?: outputs.SystemData;
   pricesheets?: outputs.PriceSheetProperties[];
-  nextLink?: string;
+  nextLink: string;
   download?: outputs.MeterDetails;
 }
 /**
@@ -166,6 +166,10 @@ export declare function getPricesheet(args: GetPricesheetArgs): $Output<Priceshe
 export declare const getBudgetOutput: typeof getBudget;
 export declare const getCreditOutput: typeof getCredit;
 export declare const getPricesheetOutput: typeof getPricesheet;
+// Pulumi's names for what each function and lookup returns.
+export type GetBudgetResult = BudgetState;
+export type GetCreditResult = CreditState;
+export type GetPricesheetResult = PricesheetState;
 
 export declare namespace inputs {
   type Amount = { [key: string]: any };
@@ -226,6 +230,12 @@ export declare namespace inputs {
     properties?: inputs.BudgetProperties;
     /** eTag of the resource. To handle concurrent update scenario, this field will be used to determine whether the user is updating the latest version or not. */
     eTag?: string;
+    category?: "Cost" | (string & {});
+    amount?: number;
+    timeGrain?: "Monthly" | "Quarterly" | "Annually" | "BillingMonth" | "BillingQuarter" | "BillingAnnual" | (string & {});
+    timePeriod?: inputs.BudgetTimePeriod;
+    filter?: inputs.BudgetFilter;
+    notifications?: inputs.BudgetPropertiesNotifications;
   }
   interface MicrosoftConsumptionCredits {
     /** The resource name */

@@ -26,7 +26,7 @@ export declare class ContainerGroupProfile extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ContainerGroupProfileTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The availability zones. */
   readonly zones: $Output<string[] | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -69,7 +69,7 @@ export declare class ContainerGroupProfile extends $CustomResource {
   /** The container security properties. */
   readonly securityContext: $Output<outputs.SecurityContextDefinition | undefined>;
   /** Container group profile current revision number */
-  readonly revision: $Output<number | undefined>;
+  readonly revision: $Output<number>;
   /** Registered revisions are calculated at request time based off the records in the table logs. */
   readonly registeredRevisions: $Output<number[] | undefined>;
   /** Gets or sets Krypton use property. */
@@ -146,7 +146,7 @@ export interface ContainerGroupProfileState {
   type: "Microsoft.ContainerInstance/containerGroupProfiles";
   properties?: outputs.ContainerGroupProfileProperties;
   tags?: outputs.ContainerGroupProfileTags;
-  location?: string;
+  location: string;
   zones?: string[];
   systemData?: outputs.SystemData;
   sku?: "NotSpecified" | "Standard" | "Dedicated" | "Confidential" | (string & {});
@@ -165,7 +165,7 @@ export interface ContainerGroupProfileState {
   priority?: "Regular" | "Spot" | (string & {});
   confidentialComputeProperties?: outputs.ConfidentialComputeProperties;
   securityContext?: outputs.SecurityContextDefinition;
-  revision?: number;
+  revision: number;
   registeredRevisions?: number[];
   useKrypton?: boolean;
 }
@@ -193,7 +193,7 @@ export interface RevisionState {
   type: "Microsoft.ContainerInstance/containerGroupProfiles/revisions";
   properties?: outputs.ContainerGroupProfileProperties;
   tags?: outputs.ContainerGroupProfileTags;
-  location?: string;
+  location: string;
   zones?: string[];
   systemData?: outputs.SystemData;
   sku?: "NotSpecified" | "Standard" | "Dedicated" | "Confidential" | (string & {});
@@ -212,7 +212,7 @@ export interface RevisionState {
   priority?: "Regular" | "Spot" | (string & {});
   confidentialComputeProperties?: outputs.ConfidentialComputeProperties;
   securityContext?: outputs.SecurityContextDefinition;
-  revision?: number;
+  revision: number;
   registeredRevisions?: number[];
   useKrypton?: boolean;
 }
@@ -236,13 +236,13 @@ export interface ContainerGroupState {
   containerGroupName: string;
   name: string;
   type: "Microsoft.ContainerInstance/containerGroups";
-  location?: string;
+  location: string;
   tags?: outputs.ContainerGroupTags;
   zones?: string[];
   identity?: outputs.ContainerGroupIdentity;
   properties: outputs.ContainerGroupProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
+  provisioningState: string;
   secretReferences?: outputs.SecretReference[];
   containers: outputs.Container[];
   imageRegistryCredentials?: outputs.ImageRegistryCredential[];
@@ -263,7 +263,7 @@ export interface ContainerGroupState {
   identityAcls?: outputs.IdentityAcls;
   containerGroupProfile?: outputs.ContainerGroupProfileReferenceDefinition;
   standbyPoolProfile?: outputs.StandbyPoolProfileDefinition;
-  isCreatedFromStandbyPool?: boolean;
+  isCreatedFromStandbyPool: boolean;
 }
 /**
  * Reads an existing `Microsoft.ContainerInstance/containerGroups` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -295,7 +295,7 @@ export declare class Ngroup extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.NGroupTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The availability zones. */
   readonly zones: $Output<string[] | undefined>;
   /** The identity of the NGroup, if configured. */
@@ -309,7 +309,7 @@ export declare class Ngroup extends $CustomResource {
   /** The Container Group Profiles that could be used in the NGroups resource. */
   readonly containerGroupProfiles: $Output<outputs.ContainerGroupProfileStub[] | undefined>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | "Migrating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | "Migrating" | (string & {})>;
   /** Used by the customer to specify the way to update the Container Groups in NGroup. */
   readonly updateProfile: $Output<outputs.UpdateProfile | undefined>;
   constructor(name: string, args: NgroupArgs, opts?: $Options);
@@ -355,14 +355,14 @@ export interface NgroupState {
   type: "Microsoft.ContainerInstance/ngroups";
   properties?: outputs.NGroupProperties;
   tags?: outputs.NGroupTags;
-  location?: string;
+  location: string;
   zones?: string[];
   identity?: outputs.NGroupIdentity;
   systemData?: outputs.SystemData;
   elasticProfile?: outputs.ElasticProfile;
   placementProfile?: outputs.PlacementProfile;
   containerGroupProfiles?: outputs.ContainerGroupProfileStub[];
-  provisioningState?: "Creating" | "Updating" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | "Migrating" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | "Migrating" | (string & {});
   updateProfile?: outputs.UpdateProfile;
 }
 /**
@@ -401,11 +401,11 @@ export declare class SandboxGroup extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The network profile of the SandboxGroup. */
   readonly networkProfile: $Output<outputs.SandboxGroupNetworkProfile | undefined>;
   /** The ARM resource ID of the management resource group associated with this SandboxGroup. */
-  readonly managementResourceGroupId: $Output<string | undefined>;
+  readonly managementResourceGroupId: $Output<string>;
   constructor(name: string, args: SandboxGroupArgs, opts?: $Options);
 }
 
@@ -444,9 +444,9 @@ export interface SandboxGroupState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Updating" | "Deleting" | "Accepted" | (string & {});
   networkProfile?: outputs.SandboxGroupNetworkProfile;
-  managementResourceGroupId?: string;
+  managementResourceGroupId: string;
 }
 /**
  * Reads an existing `Microsoft.ContainerInstance/sandboxGroups` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -509,6 +509,15 @@ export declare const getSandboxGroupOutput: typeof getSandboxGroup;
 export declare const attachContainerOutput: typeof attachContainer;
 export declare const execContainerOutput: typeof execContainer;
 export declare const connectSandboxGroupOutput: typeof connectSandboxGroup;
+// Pulumi's names for what each function and lookup returns.
+export type GetContainerGroupProfileResult = ContainerGroupProfileState;
+export type GetRevisionResult = RevisionState;
+export type GetContainerGroupResult = ContainerGroupState;
+export type GetNgroupResult = NgroupState;
+export type GetSandboxGroupResult = SandboxGroupState;
+export type AttachContainerResult = outputs.ContainerAttachResponse;
+export type ExecContainerResult = outputs.ContainerExecResponse;
+export type ConnectSandboxGroupResult = outputs.SandboxGroupAccessToken;
 
 export declare namespace inputs {
   interface ApiEntityReference {
@@ -552,7 +561,17 @@ export declare namespace inputs {
     /** The user-provided name of the container instance. */
     name: string;
     /** The properties of the container instance. */
-    properties: inputs.ContainerProperties;
+    properties?: inputs.ContainerProperties;
+    image?: string;
+    command?: string[];
+    ports?: inputs.ContainerPort[];
+    environmentVariables?: inputs.EnvironmentVariable[];
+    resources?: inputs.ResourceRequirements;
+    volumeMounts?: inputs.VolumeMount[];
+    livenessProbe?: inputs.ContainerProbe;
+    readinessProbe?: inputs.ContainerProbe;
+    securityContext?: inputs.SecurityContextDefinition;
+    configMap?: inputs.ConfigMap;
   }
   interface ContainerAttachResponse {
     /** The uri for the output stream from the attach. */
@@ -767,6 +786,10 @@ export declare namespace inputs {
     name: string;
     /** Extension specific properties */
     properties?: inputs.DeploymentExtensionSpecProperties;
+    extensionType?: string;
+    version?: string;
+    settings?: any;
+    protectedSettings?: any;
   }
   interface DeploymentExtensionSpecProperties {
     /** Type of extension to be added. */
@@ -826,6 +849,8 @@ export declare namespace inputs {
     resourceGroupName?: string;
     storageAccountName?: string;
     properties?: inputs.FileShareProperties;
+    shareAccessType?: "Shared" | "Exclusive";
+    shareAccessTier?: "Cool" | "Hot" | "Premium" | "TransactionOptimized";
   }
   interface FileShareProperties {
     /** Specifies how Container Groups can access the Azure file share i.e. all CG will share same Azure file share or going to have exclusive file share. */
@@ -883,7 +908,12 @@ export declare namespace inputs {
     /** The name for the init container. */
     name: string;
     /** The properties for the init container. */
-    properties: inputs.InitContainerPropertiesDefinition;
+    properties?: inputs.InitContainerPropertiesDefinition;
+    image?: string;
+    command?: string[];
+    environmentVariables?: inputs.EnvironmentVariable[];
+    volumeMounts?: inputs.VolumeMount[];
+    securityContext?: inputs.SecurityContextDefinition;
   }
   interface InitContainerPropertiesDefinition {
     /** The image of the init container. */
@@ -948,6 +978,23 @@ export declare namespace inputs {
     location?: string;
     /** The availability zones. */
     zones?: string[];
+    sku?: "NotSpecified" | "Standard" | "Dedicated" | "Confidential" | (string & {});
+    encryptionProperties?: inputs.EncryptionProperties;
+    containers?: inputs.Container[];
+    initContainers?: inputs.InitContainerDefinition[];
+    extensions?: inputs.DeploymentExtensionSpec[];
+    imageRegistryCredentials?: inputs.ImageRegistryCredential[];
+    restartPolicy?: "Always" | "OnFailure" | "Never" | (string & {});
+    shutdownGracePeriod?: string;
+    ipAddress?: inputs.IpAddress;
+    timeToLive?: string;
+    osType?: "Windows" | "Linux" | (string & {});
+    volumes?: inputs.Volume[];
+    diagnostics?: inputs.ContainerGroupDiagnostics;
+    priority?: "Regular" | "Spot" | (string & {});
+    confidentialComputeProperties?: inputs.ConfidentialComputeProperties;
+    securityContext?: inputs.SecurityContextDefinition;
+    useKrypton?: boolean;
   }
   interface MicrosoftContainerInstanceContainerGroupProfilesRevisions {
     /** The resource name */
@@ -965,7 +1012,26 @@ export declare namespace inputs {
     /** The identity of the container group, if configured. */
     identity?: inputs.ContainerGroupIdentity;
     /** The container group properties */
-    properties: inputs.ContainerGroupProperties;
+    properties?: inputs.ContainerGroupProperties;
+    secretReferences?: inputs.SecretReference[];
+    containers?: inputs.Container[];
+    imageRegistryCredentials?: inputs.ImageRegistryCredential[];
+    restartPolicy?: "Always" | "OnFailure" | "Never" | (string & {});
+    ipAddress?: inputs.IpAddress;
+    osType?: "Windows" | "Linux" | (string & {});
+    volumes?: inputs.Volume[];
+    diagnostics?: inputs.ContainerGroupDiagnostics;
+    subnetIds?: inputs.ContainerGroupSubnetId[];
+    dnsConfig?: inputs.DnsConfiguration;
+    sku?: "NotSpecified" | "Standard" | "Dedicated" | "Confidential" | (string & {});
+    encryptionProperties?: inputs.EncryptionProperties;
+    initContainers?: inputs.InitContainerDefinition[];
+    extensions?: inputs.DeploymentExtensionSpec[];
+    confidentialComputeProperties?: inputs.ConfidentialComputeProperties;
+    priority?: "Regular" | "Spot" | (string & {});
+    identityAcls?: inputs.IdentityAcls;
+    containerGroupProfile?: inputs.ContainerGroupProfileReferenceDefinition;
+    standbyPoolProfile?: inputs.StandbyPoolProfileDefinition;
   }
   interface MicrosoftContainerInstanceNgroups {
     /** The resource name */
@@ -980,6 +1046,10 @@ export declare namespace inputs {
     zones?: string[];
     /** The identity of the NGroup, if configured. */
     identity?: inputs.NGroupIdentity;
+    elasticProfile?: inputs.ElasticProfile;
+    placementProfile?: inputs.PlacementProfile;
+    containerGroupProfiles?: inputs.ContainerGroupProfileStub[];
+    updateProfile?: inputs.UpdateProfile;
   }
   interface MicrosoftContainerInstanceSandboxGroups {
     /** The resource name */
@@ -992,6 +1062,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    networkProfile?: inputs.SandboxGroupNetworkProfile;
   }
   interface NetworkProfile {
     /** LoadBalancer the CG profile will use to interact with CGs in a backend pool */
@@ -1004,6 +1075,7 @@ export declare namespace inputs {
     name?: string;
     /** container properties */
     properties?: inputs.NGroupCGPropertyContainerProperties;
+    volumeMounts?: inputs.VolumeMount[];
   }
   interface NGroupCGPropertyContainerProperties {
     volumeMounts?: inputs.VolumeMount[];
@@ -1235,7 +1307,13 @@ export declare namespace outputs {
     useKrypton?: boolean;
   }
   type ContainerGroupProfileReferenceDefinition = inputs.ContainerGroupProfileReferenceDefinition;
-  type ContainerGroupProfileStub = inputs.ContainerGroupProfileStub;
+  interface ContainerGroupProfileStub {
+    resource?: outputs.ApiEntityReference;
+    revision?: number;
+    networkProfile?: outputs.NetworkProfile;
+    storageProfile?: outputs.StorageProfile;
+    containerGroupProperties?: outputs.NGroupContainerGroupProperties;
+  }
   type ContainerGroupProfileTags = inputs.ContainerGroupProfileTags;
   interface ContainerGroupProperties {
     provisioningState?: string;
@@ -1296,7 +1374,10 @@ export declare namespace outputs {
     finishTime?: string;
     detailStatus?: string;
   }
-  type DeploymentExtensionSpec = inputs.DeploymentExtensionSpec;
+  interface DeploymentExtensionSpec {
+    name: string;
+    properties?: outputs.DeploymentExtensionSpecProperties;
+  }
   type DeploymentExtensionSpecProperties = inputs.DeploymentExtensionSpecProperties;
   type DnsConfiguration = inputs.DnsConfiguration;
   type ElasticProfile = inputs.ElasticProfile;
@@ -1312,7 +1393,12 @@ export declare namespace outputs {
     message?: string;
     type?: string;
   }
-  type FileShare = inputs.FileShare;
+  interface FileShare {
+    name?: string;
+    resourceGroupName?: string;
+    storageAccountName?: string;
+    properties?: outputs.FileShareProperties;
+  }
   type FileShareProperties = inputs.FileShareProperties;
   type GitRepoVolume = inputs.GitRepoVolume;
   type GpuResource = inputs.GpuResource;
@@ -1414,10 +1500,17 @@ export declare namespace outputs {
     systemData?: outputs.SystemData;
   }
   type NetworkProfile = inputs.NetworkProfile;
-  type NGroupCGPropertyContainer = inputs.NGroupCGPropertyContainer;
+  interface NGroupCGPropertyContainer {
+    name?: string;
+    properties?: outputs.NGroupCGPropertyContainerProperties;
+  }
   type NGroupCGPropertyContainerProperties = inputs.NGroupCGPropertyContainerProperties;
   type NGroupCGPropertyVolume = inputs.NGroupCGPropertyVolume;
-  type NGroupContainerGroupProperties = inputs.NGroupContainerGroupProperties;
+  interface NGroupContainerGroupProperties {
+    subnetIds?: outputs.ContainerGroupSubnetId[];
+    volumes?: outputs.NGroupCGPropertyVolume[];
+    containers?: outputs.NGroupCGPropertyContainer[];
+  }
   interface NGroupIdentity {
     principalId?: string;
     tenantId?: string;
@@ -1449,7 +1542,9 @@ export declare namespace outputs {
   type SecurityContextCapabilitiesDefinition = inputs.SecurityContextCapabilitiesDefinition;
   type SecurityContextDefinition = inputs.SecurityContextDefinition;
   type StandbyPoolProfileDefinition = inputs.StandbyPoolProfileDefinition;
-  type StorageProfile = inputs.StorageProfile;
+  interface StorageProfile {
+    fileShares?: outputs.FileShare[];
+  }
   type SubnetReference = inputs.SubnetReference;
   type SystemData = inputs.SystemData;
   type TrackedResourceTags = inputs.TrackedResourceTags;

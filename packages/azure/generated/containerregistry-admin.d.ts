@@ -155,6 +155,10 @@ export declare function getQuota(args: GetQuotaArgs): $Output<QuotaState | undef
 export declare const getCapacityOutput: typeof getCapacity;
 export declare const getConfigurationOutput: typeof getConfiguration;
 export declare const getQuotaOutput: typeof getQuota;
+// Pulumi's names for what each function and lookup returns.
+export type GetCapacityResult = CapacityState;
+export type GetConfigurationResult = ConfigurationState;
+export type GetQuotaResult = QuotaState;
 
 export declare namespace inputs {
   interface ContainerRegistryCapacityProperty {
@@ -183,13 +187,16 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Container registry configuration property. */
-    properties: inputs.ContainerRegistryConfigurationProperty;
+    properties?: inputs.ContainerRegistryConfigurationProperty;
+    maximumCapacityInGiB?: number;
   }
   interface MicrosoftContainerRegistryAdminLocationsQuotas {
     /** The resource name */
     name: string;
     /** Container registry quota properties. */
     properties?: inputs.ContainerRegistryQuotaProperties;
+    numberOfRegistries?: number;
+    capacityPerRegistryInGiB?: number;
   }
 }
 

@@ -33,11 +33,11 @@ export declare class Registry extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The URL that can be used to log into the container registry. */
-  readonly loginServer: $Output<string | undefined>;
+  readonly loginServer: $Output<string>;
   /** The creation date of the container registry in ISO8601 format. */
-  readonly creationDate: $Output<string | undefined>;
+  readonly creationDate: $Output<string>;
   /** The provisioning state of the container registry at the time the operation was called. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The status of the container registry at the time the operation was called. */
   readonly status: $Output<outputs.Status | undefined>;
   /** The value that indicates whether the admin user is enabled. */
@@ -127,9 +127,9 @@ export interface RegistryState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  loginServer?: string;
-  creationDate?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  loginServer: string;
+  creationDate: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
   status?: outputs.Status;
   adminUserEnabled?: boolean;
   networkRuleSet?: outputs.NetworkRuleSet;
@@ -186,9 +186,9 @@ export declare class CacheRule extends $CustomResource {
    */
   readonly targetRepository: $Output<string | undefined>;
   /** The creation date of the cache rule. */
-  readonly creationDate: $Output<string | undefined>;
+  readonly creationDate: $Output<string>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: CacheRuleArgs, opts?: $Options);
 }
 
@@ -232,8 +232,8 @@ export interface CacheRuleState {
   credentialSetResourceId?: string;
   sourceRepository?: string;
   targetRepository?: string;
-  creationDate?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  creationDate: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ContainerRegistry/registries/cacheRules` without managing it (GET, api-version 2025-11-01); undefined when it does not exist.
@@ -267,15 +267,15 @@ export declare class ConnectedRegistry extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The mode of the connected registry resource that indicates the permissions of the registry. */
   readonly mode: $Output<"ReadWrite" | "ReadOnly" | "Registry" | "Mirror" | (string & {})>;
   /** The current version of ACR runtime on the connected registry. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** The current connection state of the connected registry. */
-  readonly connectionState: $Output<"Online" | "Offline" | "Syncing" | "Unhealthy" | (string & {}) | undefined>;
+  readonly connectionState: $Output<"Online" | "Offline" | "Syncing" | "Unhealthy" | (string & {})>;
   /** The last activity time of the connected registry. */
-  readonly lastActivityTime: $Output<string | undefined>;
+  readonly lastActivityTime: $Output<string>;
   /** The activation properties of the connected registry. */
   readonly activation: $Output<outputs.ActivationProperties | undefined>;
   /** The parent of the connected registry. */
@@ -337,11 +337,11 @@ export interface ConnectedRegistryState {
   type: "Microsoft.ContainerRegistry/registries/connectedRegistries";
   properties?: outputs.ConnectedRegistryProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
   mode: "ReadWrite" | "ReadOnly" | "Registry" | "Mirror" | (string & {});
-  version?: string;
-  connectionState?: "Online" | "Offline" | "Syncing" | "Unhealthy" | (string & {});
-  lastActivityTime?: string;
+  version: string;
+  connectionState: "Online" | "Offline" | "Syncing" | "Unhealthy" | (string & {});
+  lastActivityTime: string;
   activation?: outputs.ActivationProperties;
   parent: outputs.ParentProperties;
   clientTokenIds?: string[];
@@ -392,9 +392,9 @@ export declare class CredentialSet extends $CustomResource {
    */
   readonly authCredentials: $Output<outputs.AuthCredential[] | undefined>;
   /** The creation date of credential store resource. */
-  readonly creationDate: $Output<string | undefined>;
+  readonly creationDate: $Output<string>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: CredentialSetArgs, opts?: $Options);
 }
 
@@ -438,8 +438,8 @@ export interface CredentialSetState {
   systemData?: outputs.SystemData;
   loginServer?: string;
   authCredentials?: outputs.AuthCredential[];
-  creationDate?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  creationDate: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ContainerRegistry/registries/credentialSets` without managing it (GET, api-version 2025-11-01); undefined when it does not exist.
@@ -477,7 +477,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState | undefined>;
   /** The provisioning state of private endpoint connection resource. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -515,7 +515,7 @@ export interface PrivateEndpointConnectionState {
   systemData?: outputs.SystemData;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState?: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ContainerRegistry/registries/privateEndpointConnections` without managing it (GET, api-version 2025-11-01); undefined when it does not exist.
@@ -541,7 +541,7 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.ContainerRegistry/registries/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -581,7 +581,7 @@ export declare class Replication extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the replication at the time the operation was called. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The status of the replication at the time the operation was called. */
   readonly status: $Output<outputs.Status | undefined>;
   /** Specifies whether the replication's regional endpoint is enabled. Requests will not be routed to a replication whose regional endpoint is disabled, however its data will continue to be synced with other replications. */
@@ -629,7 +629,7 @@ export interface ReplicationState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
   status?: outputs.Status;
   regionEndpointEnabled?: boolean;
   zoneRedundancy?: "Enabled" | "Disabled" | (string & {});
@@ -672,7 +672,7 @@ export interface RunState {
   agentConfiguration?: outputs.AgentProperties;
   sourceRegistryAuth?: string;
   customRegistries?: string[];
-  runErrorMessage?: string;
+  runErrorMessage: string;
   provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
   isArchiveEnabled?: boolean;
   timerTrigger?: outputs.TimerTriggerDescriptor;
@@ -709,11 +709,11 @@ export declare class ScopeMap extends $CustomResource {
   /** The user friendly description of the scope map. */
   readonly description: $Output<string | undefined>;
   /** The type of the scope map. E.g. BuildIn scope map. */
-  readonly type: $Output<string | undefined>;
+  readonly type: $Output<string>;
   /** The creation date of scope map. */
-  readonly creationDate: $Output<string | undefined>;
+  readonly creationDate: $Output<string>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /**
    * The list of scoped permissions for registry artifacts.
    * E.g. repositories/repository-name/content/read,
@@ -759,9 +759,9 @@ export interface ScopeMapState {
   properties?: outputs.ScopeMapProperties;
   systemData?: outputs.SystemData;
   description?: string;
-  type?: string;
-  creationDate?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  type: string;
+  creationDate: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
   actions: string[];
 }
 /**
@@ -800,9 +800,9 @@ export declare class Task extends $CustomResource {
   /** The tags of the resource. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The provisioning state of the task. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The creation date of task. */
-  readonly creationDate: $Output<string | undefined>;
+  readonly creationDate: $Output<string>;
   /** The current status of task. */
   readonly status: $Output<"Disabled" | "Enabled" | (string & {}) | undefined>;
   /** The platform properties against which the run has to happen. */
@@ -870,8 +870,8 @@ export interface TaskState {
   properties?: outputs.TaskProperties;
   location: string;
   tags?: outputs.ResourceTags;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
-  creationDate?: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  creationDate: string;
   status?: "Disabled" | "Enabled" | (string & {});
   platform: outputs.PlatformProperties;
   agentConfiguration?: outputs.AgentProperties;
@@ -912,9 +912,9 @@ export declare class Token extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The creation date of scope map. */
-  readonly creationDate: $Output<string | undefined>;
+  readonly creationDate: $Output<string>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The resource ID of the scope map to which the token will be associated with. */
   readonly scopeMapId: $Output<string | undefined>;
   /** The credentials that can be used for authenticating the token. */
@@ -958,8 +958,8 @@ export interface TokenState {
   type: "Microsoft.ContainerRegistry/registries/tokens";
   properties?: outputs.TokenProperties;
   systemData?: outputs.SystemData;
-  creationDate?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  creationDate: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
   scopeMapId?: string;
   credentials?: outputs.TokenCredentialsProperties;
   status?: "enabled" | "disabled" | (string & {});
@@ -1006,7 +1006,7 @@ export declare class Webhook extends $CustomResource {
   /** The list of actions that trigger the webhook to post notifications. */
   readonly actions: $Output<("push" | "delete" | "quarantine" | "chart_push" | "chart_delete" | (string & {}))[]>;
   /** The provisioning state of the webhook at the time the operation was called. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: WebhookArgs, opts?: $Options);
 }
 
@@ -1057,7 +1057,7 @@ export interface WebhookState {
   status?: "enabled" | "disabled" | (string & {});
   scope?: string;
   actions: ("push" | "delete" | "quarantine" | "chart_push" | "chart_delete" | (string & {}))[];
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ContainerRegistry/registries/webhooks` without managing it (GET, api-version 2025-11-01); undefined when it does not exist.
@@ -1229,6 +1229,29 @@ export declare const listTaskDetailsOutput: typeof listTaskDetails;
 export declare const getWebhookCallbackConfigOutput: typeof getWebhookCallbackConfig;
 export declare const listWebhookEventsOutput: typeof listWebhookEvents;
 export declare const pingWebhookOutput: typeof pingWebhook;
+// Pulumi's names for what each function and lookup returns.
+export type GetRegistryResult = RegistryState;
+export type GetCacheRuleResult = CacheRuleState;
+export type GetConnectedRegistryResult = ConnectedRegistryState;
+export type GetCredentialSetResult = CredentialSetState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetReplicationResult = ReplicationState;
+export type GetRunResult = RunState;
+export type GetScopeMapResult = ScopeMapState;
+export type GetTaskResult = TaskState;
+export type GetTokenResult = TokenState;
+export type GetWebhookResult = WebhookState;
+export type GenerateRegistryCredentialsResult = outputs.GenerateCredentialsResult;
+export type ListRegistryBuildSourceUploadUrlResult = outputs.SourceUploadDefinition;
+export type ListRegistryCredentialsResult = outputs.RegistryListCredentialsResult;
+export type RegenerateRegistryCredentialResult = outputs.RegistryListCredentialsResult;
+export type ScheduleRegistryRunResult = outputs.Run;
+export type ListRunLogSasUrlResult = outputs.RunGetLogResult;
+export type ListTaskDetailsResult = outputs.Task;
+export type GetWebhookCallbackConfigResult = outputs.CallbackConfig;
+export type ListWebhookEventsResult = outputs.EventListResult;
+export type PingWebhookResult = outputs.EventInfo;
 
 export declare namespace inputs {
   type ActivationProperties = { [key: string]: any };
@@ -1650,18 +1673,39 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    adminUserEnabled?: boolean;
+    networkRuleSet?: inputs.NetworkRuleSet;
+    policies?: inputs.Policies;
+    encryption?: inputs.EncryptionProperty;
+    dataEndpointEnabled?: boolean;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    networkRuleBypassOptions?: "AzureServices" | "None" | (string & {});
+    networkRuleBypassAllowedForTasks?: boolean;
+    zoneRedundancy?: "Enabled" | "Disabled" | (string & {});
+    anonymousPullEnabled?: boolean;
+    roleAssignmentMode?: "AbacRepositoryPermissions" | "LegacyRegistryPermissions" | (string & {});
   }
   interface MicrosoftContainerRegistryRegistriesCacheRules {
     /** The resource name */
     name: string;
     /** The properties of the cache rule. */
     properties?: inputs.CacheRuleProperties;
+    credentialSetResourceId?: string;
+    sourceRepository?: string;
+    targetRepository?: string;
   }
   interface MicrosoftContainerRegistryRegistriesConnectedRegistries {
     /** The resource name */
     name: string;
     /** The properties of the connected registry. */
     properties?: inputs.ConnectedRegistryProperties;
+    mode?: "ReadWrite" | "ReadOnly" | "Registry" | "Mirror" | (string & {});
+    parent?: inputs.ParentProperties;
+    clientTokenIds?: string[];
+    loginServer?: inputs.LoginServerProperties;
+    logging?: inputs.LoggingProperties;
+    notificationsList?: string[];
+    garbageCollection?: inputs.GarbageCollectionProperties;
   }
   interface MicrosoftContainerRegistryRegistriesCredentialSets {
     /** The resource name */
@@ -1670,12 +1714,16 @@ export declare namespace inputs {
     properties?: inputs.CredentialSetProperties;
     /** Identities associated with the resource. This is used to access the KeyVault secrets. */
     identity?: inputs.IdentityProperties;
+    loginServer?: string;
+    authCredentials?: inputs.AuthCredential[];
   }
   interface MicrosoftContainerRegistryRegistriesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The properties of a private endpoint connection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftContainerRegistryRegistriesPrivateLinkResources {
     /** The resource name */
@@ -1690,6 +1738,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    regionEndpointEnabled?: boolean;
+    zoneRedundancy?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftContainerRegistryRegistriesRuns {
     /** The resource name */
@@ -1700,6 +1750,8 @@ export declare namespace inputs {
     name: string;
     /** The properties of the scope map. */
     properties?: inputs.ScopeMapProperties;
+    description?: string;
+    actions?: string[];
   }
   interface MicrosoftContainerRegistryRegistriesTasks {
     /** The resource name */
@@ -1712,12 +1764,22 @@ export declare namespace inputs {
     location: string;
     /** The tags of the resource. */
     tags?: inputs.ResourceTags;
+    status?: "Disabled" | "Enabled" | (string & {});
+    platform?: inputs.PlatformProperties;
+    agentConfiguration?: inputs.AgentProperties;
+    timeout?: number;
+    step?: inputs.TaskStepProperties;
+    trigger?: inputs.TriggerProperties;
+    credentials?: inputs.Credentials;
   }
   interface MicrosoftContainerRegistryRegistriesTokens {
     /** The resource name */
     name: string;
     /** The properties of the token. */
     properties?: inputs.TokenProperties;
+    scopeMapId?: string;
+    credentials?: inputs.TokenCredentialsProperties;
+    status?: "enabled" | "disabled" | (string & {});
   }
   interface MicrosoftContainerRegistryRegistriesWebhooks {
     /** The resource name */
@@ -1728,6 +1790,11 @@ export declare namespace inputs {
     location: string;
     /** The properties that the webhook will be created with. */
     properties?: inputs.WebhookPropertiesCreateParametersOrWebhookProperties;
+    serviceUri?: string;
+    customHeaders?: inputs.WebhookPropertiesCreateParametersCustomHeaders;
+    status?: "enabled" | "disabled" | (string & {});
+    scope?: string;
+    actions?: ("push" | "delete" | "quarantine" | "chart_push" | "chart_delete" | (string & {}))[];
   }
   interface NetworkRuleSet {
     /** The default action of allow or deny when no other rules match. */
@@ -1768,6 +1835,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** The properties of a private endpoint connection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The resource of private endpoint. */
@@ -1859,6 +1928,24 @@ export declare namespace inputs {
   interface Run {
     /** The properties of a run. */
     properties?: inputs.RunProperties;
+    runId?: string;
+    status?: "Queued" | "Started" | "Running" | "Succeeded" | "Failed" | "Canceled" | "Error" | "Timeout" | (string & {});
+    lastUpdatedTime?: string;
+    runType?: "QuickBuild" | "QuickRun" | "AutoBuild" | "AutoRun" | (string & {});
+    createTime?: string;
+    startTime?: string;
+    finishTime?: string;
+    outputImages?: inputs.ImageDescriptor[];
+    task?: string;
+    imageUpdateTrigger?: inputs.ImageUpdateTrigger;
+    sourceTrigger?: inputs.SourceTriggerDescriptor;
+    platform?: inputs.PlatformProperties;
+    agentConfiguration?: inputs.AgentProperties;
+    sourceRegistryAuth?: string;
+    customRegistries?: string[];
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+    isArchiveEnabled?: boolean;
+    timerTrigger?: inputs.TimerTriggerDescriptor;
   }
   interface RunGetLogResult {
     /** The link to logs for a run on a azure container registry. */
@@ -2055,6 +2142,13 @@ export declare namespace inputs {
     location: string;
     /** The tags of the resource. */
     tags?: inputs.ResourceTags;
+    status?: "Disabled" | "Enabled" | (string & {});
+    platform?: inputs.PlatformProperties;
+    agentConfiguration?: inputs.AgentProperties;
+    timeout?: number;
+    step?: inputs.TaskStepProperties;
+    trigger?: inputs.TriggerProperties;
+    credentials?: inputs.Credentials;
   }
   interface TaskProperties {
     /** The current status of task. */

@@ -23,7 +23,7 @@ export declare class AiManager extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.AIManagerProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** The managed service identities assigned to this resource. */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   /** Resource tags. */
@@ -33,11 +33,11 @@ export declare class AiManager extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Delete options of the AI Manager. Defaults to `Delete` if not specified. */
   readonly deletePolicy: $Output<"Keep" | "Delete" | (string & {}) | undefined>;
   /** The name of the managed resource group created by the AI Manager to hold underlying infrastructure resources. */
-  readonly managedResourceGroupName: $Output<string | undefined>;
+  readonly managedResourceGroupName: $Output<string>;
   /** The ARM resource ID of an existing AKS cluster to attach (bring-your-own). When omitted, AI Manager provisions and manages its own underlying cluster. The referenced cluster must be in the same region as this AI Manager, but may reside in a different subscription within the same Microsoft Entra tenant. This property is immutable after creation. */
   readonly clusterResourceId: $Output<string | undefined>;
   constructor(name: string, args: AiManagerArgs, opts?: $Options);
@@ -76,14 +76,14 @@ export interface AiManagerState {
   name: string;
   type: "Microsoft.ContainerService/aiManagers";
   properties?: outputs.AIManagerProperties;
-  eTag?: string;
+  eTag: string;
   identity?: outputs.ManagedServiceIdentity;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   deletePolicy?: "Keep" | "Delete" | (string & {});
-  managedResourceGroupName?: string;
+  managedResourceGroupName: string;
   clusterResourceId?: string;
 }
 /**
@@ -116,11 +116,11 @@ export declare class ModelSource extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.ModelSourceProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** Model source type. Constrains the legal authentication kinds. Immutable after creation. */
   readonly sourceType: $Output<"HuggingFace" | (string & {})>;
   /** An optional, free-form description of the source. */
@@ -161,9 +161,9 @@ export interface ModelSourceState {
   name: string;
   type: "Microsoft.ContainerService/aiManagers/modelSources";
   properties?: outputs.ModelSourceProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   sourceType: "HuggingFace" | (string & {});
   description?: string;
 }
@@ -197,11 +197,11 @@ export declare class Namespace extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.AIManagerNamespaceProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Labels applied to the Kubernetes namespace. */
   readonly labels: $Output<outputs.AIManagerNamespacePropertiesLabels | undefined>;
   /** Annotations applied to the Kubernetes namespace. */
@@ -240,9 +240,9 @@ export interface NamespaceState {
   name: string;
   type: "Microsoft.ContainerService/aiManagers/namespaces";
   properties?: outputs.AIManagerNamespaceProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   labels?: outputs.AIManagerNamespacePropertiesLabels;
   annotations?: outputs.AIManagerNamespacePropertiesAnnotations;
 }
@@ -278,11 +278,11 @@ export declare class ModelDeployment extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.ModelDeploymentProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last reconciliation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Full ARM resource id of the model to deploy. Phase 1 accepts an `AIModel` resource id only. Immutable after creation. */
   readonly modelResourceId: $Output<string>;
   /** Full ARM resource id of a `ModelSource` to use when pulling artifacts for this deployment. Immutable after creation. */
@@ -343,9 +343,9 @@ export interface ModelDeploymentState {
   name: string;
   type: "Microsoft.ContainerService/aiManagers/namespaces/modelDeployments";
   properties?: outputs.ModelDeploymentProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   modelResourceId: string;
   modelSourceResourceId?: string;
   performanceMode?: "Balanced" | "Latency" | "Throughput" | (string & {});
@@ -386,7 +386,7 @@ export declare class ContainerService extends $CustomResource {
   /** Resource tags */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** the current deployment or provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Properties of the orchestrator. */
   readonly orchestratorProfile: $Output<outputs.ContainerServiceOrchestratorProfile | undefined>;
   /** Properties for custom clusters. */
@@ -451,7 +451,7 @@ export interface ContainerServiceState {
   properties?: outputs.ContainerServiceProperties;
   location: string;
   tags?: outputs.ResourceTags;
-  provisioningState?: string;
+  provisioningState: string;
   orchestratorProfile?: outputs.ContainerServiceOrchestratorProfile;
   customProfile?: outputs.ContainerServiceCustomProfile;
   servicePrincipalProfile?: outputs.ContainerServicePrincipalProfile;
@@ -489,11 +489,11 @@ export declare class DeploymentSafeguard extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.DeploymentSafeguardsProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning State */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The deployment safeguards level. Possible values are Warn and Enforce */
   readonly level: $Output<"Warn" | "Enforce" | (string & {})>;
   /** User defined list of namespaces to exclude from Deployment Safeguards. Deployments in these namespaces will not be checked against any safeguards */
@@ -534,9 +534,9 @@ export interface DeploymentSafeguardState {
   name: "default";
   type: "Microsoft.ContainerService/deploymentSafeguards";
   properties?: outputs.DeploymentSafeguardsProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   level: "Warn" | "Enforce" | (string & {});
   excludedNamespaces?: string[];
   systemExcludedNamespaces: string[];
@@ -570,7 +570,7 @@ export declare class Fleet extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.FleetProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Managed identity. */
   readonly identity: $Output<outputs.ManagedServiceIdentity2 | undefined>;
   /** Resource tags. */
@@ -580,7 +580,7 @@ export declare class Fleet extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The FleetHubProfile configures the Fleet's hub. */
   readonly hubProfile: $Output<outputs.FleetHubProfile | undefined>;
   /** Status information for the fleet. */
@@ -619,12 +619,12 @@ export interface FleetState {
   name: string;
   type: "Microsoft.ContainerService/fleets";
   properties?: outputs.FleetProperties;
-  eTag?: string;
+  eTag: string;
   identity?: outputs.ManagedServiceIdentity2;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   hubProfile?: outputs.FleetHubProfile;
   status?: outputs.FleetStatus;
 }
@@ -658,11 +658,11 @@ export declare class AutoUpgradeProfile extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.AutoUpgradeProfileProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the AutoUpgradeProfile resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The resource id of the UpdateStrategy resource to reference. If not specified, the auto upgrade will run on all clusters which are members of the fleet. */
   readonly updateStrategyId: $Output<string | undefined>;
   /** Configures how auto-upgrade will be run. */
@@ -753,9 +753,9 @@ export interface AutoUpgradeProfileState {
   name: string;
   type: "Microsoft.ContainerService/fleets/autoUpgradeProfiles";
   properties?: outputs.AutoUpgradeProfileProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   updateStrategyId?: string;
   channel: "Stable" | "Rapid" | "NodeImage" | "TargetKubernetesVersion" | (string & {});
   nodeImageSelection?: outputs.AutoUpgradeNodeImageSelection;
@@ -787,9 +787,9 @@ export interface GateState {
   name: string;
   type: "Microsoft.ContainerService/fleets/gates";
   properties?: outputs.GateProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   displayName?: string;
   gateType: "Approval" | (string & {});
   target: outputs.GateTarget;
@@ -825,7 +825,7 @@ export declare class FleetManagedNamespace extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.FleetManagedNamespaceProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -833,7 +833,7 @@ export declare class FleetManagedNamespace extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The namespace properties for the fleet managed namespace. */
   readonly managedNamespaceProperties: $Output<outputs.ManagedNamespaceProperties | undefined>;
   /** Action if the managed namespace with the same name already exists. Default is Never. */
@@ -845,7 +845,7 @@ export declare class FleetManagedNamespace extends $CustomResource {
   /** Status information of the last operation for fleet managed namespace. */
   readonly status: $Output<outputs.FleetManagedNamespaceStatus | undefined>;
   /** The Azure Portal FQDN of the Fleet hub. */
-  readonly portalFqdn: $Output<string | undefined>;
+  readonly portalFqdn: $Output<string>;
   constructor(name: string, args: FleetManagedNamespaceArgs, opts?: $Options);
 }
 
@@ -888,17 +888,17 @@ export interface FleetManagedNamespaceState {
   name: string;
   type: "Microsoft.ContainerService/fleets/managedNamespaces";
   properties?: outputs.FleetManagedNamespaceProperties;
-  eTag?: string;
+  eTag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   managedNamespaceProperties?: outputs.ManagedNamespaceProperties;
   adoptionPolicy: "Never" | "IfIdentical" | "Always" | (string & {});
   deletePolicy: "Keep" | "Delete" | (string & {});
   propagationPolicy?: outputs.PropagationPolicy;
   status?: outputs.FleetManagedNamespaceStatus;
-  portalFqdn?: string;
+  portalFqdn: string;
 }
 /**
  * Reads an existing `Microsoft.ContainerService/fleets/managedNamespaces` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -930,7 +930,7 @@ export declare class Member extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.FleetMemberProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The ARM resource id of the cluster that joins the Fleet. Must be a valid Azure resource id. e.g.: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/{clusterName}'. */
@@ -938,7 +938,7 @@ export declare class Member extends $CustomResource {
   /** The group this member belongs to for multi-cluster update management. */
   readonly group: $Output<string | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Joining" | "Leaving" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Joining" | "Leaving" | "Updating" | (string & {})>;
   /** The labels for the fleet member. */
   readonly labels: $Output<outputs.FleetMemberPropertiesLabels | undefined>;
   /** Status information of the last operation for fleet member. */
@@ -979,11 +979,11 @@ export interface MemberState {
   name: string;
   type: "Microsoft.ContainerService/fleets/members";
   properties?: outputs.FleetMemberProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
   clusterResourceId: string;
   group?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Joining" | "Leaving" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Joining" | "Leaving" | "Updating" | (string & {});
   labels?: outputs.FleetMemberPropertiesLabels;
   status?: outputs.FleetMemberStatus;
 }
@@ -1017,11 +1017,11 @@ export declare class UpdateRun extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.UpdateRunProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the UpdateRun resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /**
    * The resource id of the FleetUpdateStrategy resource to reference.
    *
@@ -1048,7 +1048,7 @@ export declare class UpdateRun extends $CustomResource {
   /** The status of the UpdateRun. */
   readonly status: $Output<outputs.UpdateRunStatus | undefined>;
   /** AutoUpgradeProfileId is the id of an auto upgrade profile resource. */
-  readonly autoUpgradeProfileId: $Output<string | undefined>;
+  readonly autoUpgradeProfileId: $Output<string>;
   constructor(name: string, args: UpdateRunArgs, opts?: $Options);
 }
 
@@ -1102,14 +1102,14 @@ export interface UpdateRunState {
   name: string;
   type: "Microsoft.ContainerService/fleets/updateRuns";
   properties?: outputs.UpdateRunProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   updateStrategyId?: string;
   strategy?: outputs.UpdateRunStrategy;
   managedClusterUpdate: outputs.ManagedClusterUpdate;
   status?: outputs.UpdateRunStatus;
-  autoUpgradeProfileId?: string;
+  autoUpgradeProfileId: string;
 }
 /**
  * Reads an existing `Microsoft.ContainerService/fleets/updateRuns` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -1141,11 +1141,11 @@ export declare class UpdateStrategy extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.FleetUpdateStrategyProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the UpdateStrategy resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** Defines the update sequence of the clusters. */
   readonly strategy: $Output<outputs.UpdateRunStrategy>;
   constructor(name: string, args: UpdateStrategyArgs, opts?: $Options);
@@ -1180,9 +1180,9 @@ export interface UpdateStrategyState {
   name: string;
   type: "Microsoft.ContainerService/fleets/updateStrategies";
   properties?: outputs.FleetUpdateStrategyProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   strategy: outputs.UpdateRunStrategy;
 }
 /**
@@ -1208,7 +1208,7 @@ export interface AiModelState {
   properties?: outputs.AIModelProperties;
   systemData?: outputs.SystemData;
   modelId: string;
-  description?: string;
+  description: string;
   spec: outputs.ModelSpec;
 }
 /**
@@ -1263,7 +1263,7 @@ export declare class ManagedCluster extends $CustomResource {
   /** Properties of a managed cluster. */
   readonly properties: $Output<outputs.ManagedClusterProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** The managed cluster SKU. */
   readonly sku: $Output<outputs.ManagedClusterSKU | undefined>;
   /** The extended location of the Virtual Machine. */
@@ -1279,25 +1279,25 @@ export declare class ManagedCluster extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The current provisioning state. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The Power State of the cluster. */
   readonly powerState: $Output<outputs.PowerState | undefined>;
   /** The max number of agent pools for the managed cluster. */
-  readonly maxAgentPools: $Output<number | undefined>;
+  readonly maxAgentPools: $Output<number>;
   /** The version of Kubernetes specified by the user. Both patch version <major.minor.patch> (e.g. 1.20.13) and <major.minor> (e.g. 1.20) are supported. When <major.minor> is specified, the latest supported GA patch version is chosen automatically. Updating the cluster with the same <major.minor> once it has been created (e.g. 1.14.x -> 1.14) will not trigger an upgrade, even if a newer patch version is available. When you upgrade a supported AKS cluster, Kubernetes minor versions cannot be skipped. All upgrades must be performed sequentially by major version number. For example, upgrades between 1.14.x -> 1.15.x or 1.15.x -> 1.16.x are allowed, however 1.14.x -> 1.16.x is not allowed. See [upgrading an AKS cluster](https://docs.microsoft.com/azure/aks/upgrade-cluster) for more details. */
   readonly kubernetesVersion: $Output<string | undefined>;
   /** The version of Kubernetes the Managed Cluster is running. If kubernetesVersion was a fully specified version <major.minor.patch>, this field will be exactly equal to it. If kubernetesVersion was <major.minor>, this field will contain the full <major.minor.patch> version being used. */
-  readonly currentKubernetesVersion: $Output<string | undefined>;
+  readonly currentKubernetesVersion: $Output<string>;
   /** The DNS prefix of the Managed Cluster. This cannot be updated once the Managed Cluster has been created. */
   readonly dnsPrefix: $Output<string | undefined>;
   /** The FQDN subdomain of the private cluster with custom private dns zone. This cannot be updated once the Managed Cluster has been created. */
   readonly fqdnSubdomain: $Output<string | undefined>;
   /** The FQDN of the master pool. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** The FQDN of private cluster. */
-  readonly privateFQDN: $Output<string | undefined>;
+  readonly privateFQDN: $Output<string>;
   /** The special FQDN used by the Azure Portal to access the Managed Cluster. This FQDN is for use only by the Azure Portal and should not be used by other clients. The Azure Portal requires certain Cross-Origin Resource Sharing (CORS) headers to be sent in some responses, which Kubernetes APIServer doesn't handle by default. This special FQDN supports CORS, allowing the Azure Portal to function properly. */
-  readonly azurePortalFQDN: $Output<string | undefined>;
+  readonly azurePortalFQDN: $Output<string>;
   /** The agent pool properties. */
   readonly agentPoolProfiles: $Output<outputs.ManagedClusterAgentPoolProfile[] | undefined>;
   /** The profile for Linux VMs in the Managed Cluster. */
@@ -1357,7 +1357,7 @@ export declare class ManagedCluster extends $CustomResource {
   /** Service mesh profile for a managed cluster. */
   readonly serviceMeshProfile: $Output<outputs.ServiceMeshProfile | undefined>;
   /** The resourceUID uniquely identifies ManagedClusters that reuse ARM ResourceIds (i.e: create, delete, create sequence) */
-  readonly resourceUID: $Output<string | undefined>;
+  readonly resourceUID: $Output<string>;
   /** Optional cluster metrics configuration. */
   readonly metricsProfile: $Output<outputs.ManagedClusterMetricsProfile | undefined>;
   /** Node provisioning settings that apply to the whole cluster. */
@@ -1488,7 +1488,7 @@ export interface ManagedClusterState {
   name: string;
   type: "Microsoft.ContainerService/managedClusters";
   properties?: outputs.ManagedClusterProperties;
-  eTag?: string;
+  eTag: string;
   sku?: outputs.ManagedClusterSKU;
   extendedLocation?: outputs.ExtendedLocation;
   identity?: outputs.ManagedClusterIdentity;
@@ -1496,16 +1496,16 @@ export interface ManagedClusterState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
+  provisioningState: string;
   powerState?: outputs.PowerState;
-  maxAgentPools?: number;
+  maxAgentPools: number;
   kubernetesVersion?: string;
-  currentKubernetesVersion?: string;
+  currentKubernetesVersion: string;
   dnsPrefix?: string;
   fqdnSubdomain?: string;
-  fqdn?: string;
-  privateFQDN?: string;
-  azurePortalFQDN?: string;
+  fqdn: string;
+  privateFQDN: string;
+  azurePortalFQDN: string;
   agentPoolProfiles?: outputs.ManagedClusterAgentPoolProfile[];
   linuxProfile?: outputs.ContainerServiceLinuxProfile2;
   windowsProfile?: outputs.ManagedClusterWindowsProfile;
@@ -1535,7 +1535,7 @@ export interface ManagedClusterState {
   workloadAutoScalerProfile?: outputs.ManagedClusterWorkloadAutoScalerProfile;
   azureMonitorProfile?: outputs.ManagedClusterAzureMonitorProfile;
   serviceMeshProfile?: outputs.ServiceMeshProfile;
-  resourceUID?: string;
+  resourceUID: string;
   metricsProfile?: outputs.ManagedClusterMetricsProfile;
   nodeProvisioningProfile?: outputs.ManagedClusterNodeProvisioningProfile;
   bootstrapProfile?: outputs.ManagedClusterBootstrapProfile;
@@ -1574,7 +1574,7 @@ export declare class AgentPool extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Unique read-only string used to implement optimistic concurrency. The eTag value will change when the resource is updated. Specify an if-match or if-none-match header with the eTag value for a subsequent request to enable optimistic concurrency per the normal eTag convention. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Number of agents (VMs) to host docker containers. Allowed values must be in the range of 0 to 1000 (inclusive) for user pools and in the range of 1 to 1000 (inclusive) for system pools. The default value is 1. */
   readonly count: $Output<number | undefined>;
   /** The size of the agent pool VMs. VM size availability varies by region. If a node contains insufficient compute resources (memory, cpu, etc) pods might fail to run correctly. For more details on restricted VM sizes, see: https://docs.microsoft.com/azure/aks/quotas-skus-regions */
@@ -1616,7 +1616,7 @@ export declare class AgentPool extends $CustomResource {
   /** The version of Kubernetes specified by the user. Both patch version <major.minor.patch> (e.g. 1.20.13) and <major.minor> (e.g. 1.20) are supported. When <major.minor> is specified, the latest supported GA patch version is chosen automatically. Updating the cluster with the same <major.minor> once it has been created (e.g. 1.14.x -> 1.14) will not trigger an upgrade, even if a newer patch version is available. As a best practice, you should upgrade all node pools in an AKS cluster to the same Kubernetes version. The node pool version must have the same major version as the control plane. The node pool minor version must be within two minor versions of the control plane version. The node pool version cannot be greater than the control plane version. For more information see [upgrading a node pool](https://docs.microsoft.com/azure/aks/use-multiple-node-pools#upgrade-a-node-pool). */
   readonly orchestratorVersion: $Output<string | undefined>;
   /** The version of Kubernetes the Agent Pool is running. If orchestratorVersion is a fully specified version <major.minor.patch>, this field will be exactly equal to it. If orchestratorVersion is <major.minor>, this field will contain the full <major.minor.patch> version being used. */
-  readonly currentOrchestratorVersion: $Output<string | undefined>;
+  readonly currentOrchestratorVersion: $Output<string>;
   /**
    * The version of the node image. Setting this value triggers an agentPool rollback.
    * Only values from `recentlyUsedVersions` are allowed.
@@ -1625,7 +1625,7 @@ export declare class AgentPool extends $CustomResource {
   /** Settings for upgrading the agentpool */
   readonly upgradeSettings: $Output<outputs.AgentPoolUpgradeSettings | undefined>;
   /** The current deployment or provisioning state. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Whether the Agent Pool is running or stopped. When an Agent Pool is first created it is initially Running. The Agent Pool can be stopped by setting this field to Stopped. A stopped Agent Pool stops all of its VMs and does not accrue billing charges. An Agent Pool can only be stopped if it is Running and provisioning state is Succeeded */
   readonly powerState: $Output<outputs.PowerState | undefined>;
   /** The list of Availability zones to use for nodes. This can only be specified if the AgentPoolType property is 'VirtualMachineScaleSets'. */
@@ -1823,7 +1823,7 @@ export interface AgentPoolState {
   name: string;
   properties?: outputs.ManagedClusterAgentPoolProfileProperties;
   systemData?: outputs.SystemData;
-  eTag?: string;
+  eTag: string;
   count?: number;
   vmSize?: string;
   osDiskSizeGB?: number;
@@ -1844,10 +1844,10 @@ export interface AgentPoolState {
   type?: "VirtualMachineScaleSets" | "AvailabilitySet" | "VirtualMachines" | (string & {});
   mode?: "System" | "User" | "Gateway" | (string & {});
   orchestratorVersion?: string;
-  currentOrchestratorVersion?: string;
+  currentOrchestratorVersion: string;
   nodeImageVersion?: string;
   upgradeSettings?: outputs.AgentPoolUpgradeSettings;
-  provisioningState?: string;
+  provisioningState: string;
   powerState?: outputs.PowerState;
   availabilityZones?: string[];
   enableNodePublicIP?: boolean;
@@ -1907,7 +1907,7 @@ export interface MachineState {
   zones?: string[];
   systemData?: outputs.SystemData;
   network?: outputs.MachineNetworkProperties;
-  resourceId?: string;
+  resourceId: string;
 }
 /**
  * Reads an existing `Microsoft.ContainerService/managedClusters/agentPools/machines` without managing it (GET, api-version 2026-05-01); undefined when it does not exist.
@@ -1971,7 +1971,7 @@ export declare class IdentityBinding extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.IdentityBindingProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Managed identity profile for the identity binding. */
@@ -1979,7 +1979,7 @@ export declare class IdentityBinding extends $CustomResource {
   /** The OIDC issuer URL of the IdentityBinding. */
   readonly oidcIssuer: $Output<outputs.IdentityBindingOidcIssuerProfile | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: IdentityBindingArgs, opts?: $Options);
 }
 
@@ -2012,11 +2012,11 @@ export interface IdentityBindingState {
   name: string;
   type: "Microsoft.ContainerService/managedClusters/identityBindings";
   properties?: outputs.IdentityBindingProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
   managedIdentity: outputs.IdentityBindingManagedIdentityProfile;
   oidcIssuer?: outputs.IdentityBindingOidcIssuerProfile;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ContainerService/managedClusters/identityBindings` without managing it (GET, api-version 2026-05-01); undefined when it does not exist.
@@ -2126,7 +2126,7 @@ export declare class ManagedClusterManagedNamespace extends $CustomResource {
   /** Properties of a namespace. */
   readonly properties: $Output<outputs.NamespaceProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -2134,13 +2134,13 @@ export declare class ManagedClusterManagedNamespace extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The current provisioning state of the namespace. */
-  readonly provisioningState: $Output<"Updating" | "Deleting" | "Creating" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Updating" | "Deleting" | "Creating" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The labels of managed namespace. */
   readonly labels: $Output<outputs.NamespacePropertiesLabels | undefined>;
   /** The annotations of managed namespace. */
   readonly annotations: $Output<outputs.NamespacePropertiesAnnotations | undefined>;
   /** The special FQDN used by the Azure Portal to access the Managed Cluster. This FQDN is for use only by the Azure Portal and should not be used by other clients. The Azure Portal requires certain Cross-Origin Resource Sharing (CORS) headers to be sent in some responses, which Kubernetes APIServer doesn't handle by default. This special FQDN supports CORS, allowing the Azure Portal to function properly. */
-  readonly portalFqdn: $Output<string | undefined>;
+  readonly portalFqdn: $Output<string>;
   /** The default resource quota enforced upon the namespace. Customers can have other Kubernetes resource quota objects under the namespace. Resource quotas are additive; if multiple resource quotas are applied to a given namespace, then the effective limit will be one such that all quotas on the namespace can be satisfied. */
   readonly defaultResourceQuota: $Output<outputs.ResourceQuota | undefined>;
   /** The default network policy enforced upon the namespace. Customers can have other Kubernetes network policy objects under the namespace. Network policies are additive; if a policy or policies apply to a given pod for a given direction, the connections allowed in that direction for the pod is the union of what all applicable policies allow. */
@@ -2195,14 +2195,14 @@ export interface ManagedClusterManagedNamespaceState {
   name: string;
   type: "Microsoft.ContainerService/managedClusters/managedNamespaces";
   properties?: outputs.NamespaceProperties;
-  eTag?: string;
+  eTag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Updating" | "Deleting" | "Creating" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Updating" | "Deleting" | "Creating" | "Succeeded" | "Failed" | "Canceled" | (string & {});
   labels?: outputs.NamespacePropertiesLabels;
   annotations?: outputs.NamespacePropertiesAnnotations;
-  portalFqdn?: string;
+  portalFqdn: string;
   defaultResourceQuota?: outputs.ResourceQuota;
   defaultNetworkPolicy?: outputs.NetworkPolicies;
   adoptionPolicy?: "Never" | "IfIdentical" | "Always" | (string & {});
@@ -2268,7 +2268,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The current provisioning state. */
-  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Failed" | "Succeeded" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Failed" | "Succeeded" | (string & {})>;
   /** The resource of private endpoint. */
   readonly privateEndpoint: $Output<outputs.PrivateEndpoint | undefined>;
   /** A collection of information about the state of the connection between service consumer and provider. */
@@ -2308,7 +2308,7 @@ export interface PrivateEndpointConnectionState {
   type: "Microsoft.ContainerService/managedClusters/privateEndpointConnections";
   properties?: outputs.PrivateEndpointConnectionProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Canceled" | "Creating" | "Deleting" | "Failed" | "Succeeded" | (string & {});
+  provisioningState: "Canceled" | "Creating" | "Deleting" | "Failed" | "Succeeded" | (string & {});
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
 }
@@ -2344,7 +2344,7 @@ export declare class TrustedAccessRoleBinding extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The current provisioning state of trusted access role binding. */
-  readonly provisioningState: $Output<"Canceled" | "Deleting" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Canceled" | "Deleting" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   /** The ARM resource ID of source resource that trusted access is configured for. */
   readonly sourceResourceId: $Output<string>;
   /** A list of roles to bind, each item is a resource type qualified role name. For example: 'Microsoft.MachineLearningServices/workspaces/reader'. */
@@ -2384,7 +2384,7 @@ export interface TrustedAccessRoleBindingState {
   type: "Microsoft.ContainerService/managedClusters/trustedAccessRoleBindings";
   properties: outputs.TrustedAccessRoleBindingProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Canceled" | "Deleting" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  provisioningState: "Canceled" | "Deleting" | "Failed" | "Succeeded" | "Updating" | (string & {});
   sourceResourceId: string;
   roles: string[];
 }
@@ -2443,7 +2443,7 @@ export declare class NodeCustomization extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.NodeCustomizationProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -2461,7 +2461,7 @@ export declare class NodeCustomization extends $CustomResource {
   /** The client-provided version of the node customization. */
   readonly version: $Output<string | undefined>;
   /** The provisioning state of the node customization. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The scripts to customize the node before or after image capture. */
   readonly customizationScripts: $Output<outputs.NodeCustomizationScript[] | undefined>;
   constructor(name: string, args: NodeCustomizationArgs, opts?: $Options);
@@ -2506,14 +2506,14 @@ export interface NodeCustomizationState {
   name: string;
   type: "Microsoft.ContainerService/nodeCustomizations";
   properties?: outputs.NodeCustomizationProperties;
-  eTag?: string;
+  eTag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
   containerImages?: string[];
   identityProfile?: outputs.UserAssignedIdentity;
   version?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   customizationScripts?: outputs.NodeCustomizationScript[];
 }
 /**
@@ -2543,7 +2543,7 @@ export interface NodeCustomizationVersionState {
   containerImages?: string[];
   identityProfile?: outputs.UserAssignedIdentity;
   version?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   customizationScripts?: outputs.NodeCustomizationScript[];
 }
 /**
@@ -2574,7 +2574,7 @@ export declare class PreparedImageSpecification extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.PreparedImageSpecificationProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -2592,7 +2592,7 @@ export declare class PreparedImageSpecification extends $CustomResource {
   /** The client-provided version of the prepared image specification. */
   readonly version: $Output<string | undefined>;
   /** The provisioning state of the prepared image specification. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The scripts to customize the node before or after image capture. */
   readonly customizationScripts: $Output<outputs.PreparedImageSpecificationScript[] | undefined>;
   constructor(name: string, args: PreparedImageSpecificationArgs, opts?: $Options);
@@ -2637,14 +2637,14 @@ export interface PreparedImageSpecificationState {
   name: string;
   type: "Microsoft.ContainerService/preparedImageSpecifications";
   properties?: outputs.PreparedImageSpecificationProperties;
-  eTag?: string;
+  eTag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
   containerImages?: string[];
   identityProfile?: outputs.PreparedImageSpecificationManagedIdentityProfile;
   version?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   customizationScripts?: outputs.PreparedImageSpecificationScript[];
 }
 /**
@@ -2674,7 +2674,7 @@ export interface PreparedImageSpecificationVersionState {
   containerImages?: string[];
   identityProfile?: outputs.PreparedImageSpecificationManagedIdentityProfile;
   version?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   customizationScripts?: outputs.PreparedImageSpecificationScript[];
 }
 /**
@@ -2715,17 +2715,17 @@ export declare class Snapshot extends $CustomResource {
   /** The type of a snapshot. The default is NodePool. */
   readonly snapshotType: $Output<"NodePool" | (string & {}) | undefined>;
   /** The version of Kubernetes. */
-  readonly kubernetesVersion: $Output<string | undefined>;
+  readonly kubernetesVersion: $Output<string>;
   /** The version of node image. */
-  readonly nodeImageVersion: $Output<string | undefined>;
+  readonly nodeImageVersion: $Output<string>;
   /** The operating system type. The default is Linux. */
-  readonly osType: $Output<"Linux" | "Windows" | (string & {}) | undefined>;
+  readonly osType: $Output<"Linux" | "Windows" | (string & {})>;
   /** Specifies the OS SKU used by the agent pool. The default is Ubuntu if OSType is Linux. The default is Windows2019 when Kubernetes <= 1.24 or Windows2022 when Kubernetes >= 1.25 if OSType is Windows. */
-  readonly osSku: $Output<"Ubuntu" | "AzureLinux" | "AzureLinux3" | "CBLMariner" | "Windows2019" | "Windows2022" | "Ubuntu2204" | "Windows2025" | "Ubuntu2404" | "AzureContainerLinux" | (string & {}) | undefined>;
+  readonly osSku: $Output<"Ubuntu" | "AzureLinux" | "AzureLinux3" | "CBLMariner" | "Windows2019" | "Windows2022" | "Ubuntu2204" | "Windows2025" | "Ubuntu2404" | "AzureContainerLinux" | (string & {})>;
   /** The size of the VM. */
-  readonly vmSize: $Output<string | undefined>;
+  readonly vmSize: $Output<string>;
   /** Whether to use a FIPS-enabled OS. */
-  readonly enableFIPS: $Output<boolean | undefined>;
+  readonly enableFIPS: $Output<boolean>;
   constructor(name: string, args: SnapshotArgs, opts?: $Options);
 }
 
@@ -2765,12 +2765,12 @@ export interface SnapshotState {
   systemData?: outputs.SystemData;
   creationData?: outputs.CreationData;
   snapshotType?: "NodePool" | (string & {});
-  kubernetesVersion?: string;
-  nodeImageVersion?: string;
-  osType?: "Linux" | "Windows" | (string & {});
-  osSku?: "Ubuntu" | "AzureLinux" | "AzureLinux3" | "CBLMariner" | "Windows2019" | "Windows2022" | "Ubuntu2204" | "Windows2025" | "Ubuntu2404" | "AzureContainerLinux" | (string & {});
-  vmSize?: string;
-  enableFIPS?: boolean;
+  kubernetesVersion: string;
+  nodeImageVersion: string;
+  osType: "Linux" | "Windows" | (string & {});
+  osSku: "Ubuntu" | "AzureLinux" | "AzureLinux3" | "CBLMariner" | "Windows2019" | "Windows2022" | "Ubuntu2204" | "Windows2025" | "Ubuntu2404" | "AzureContainerLinux" | (string & {});
+  vmSize: string;
+  enableFIPS: boolean;
 }
 /**
  * Reads an existing `Microsoft.ContainerService/snapshots` without managing it (GET, api-version 2026-05-01); undefined when it does not exist.
@@ -3020,6 +3020,9 @@ export interface ListManagedClusterManagedNamespaceCredentialArgs {
 export declare function listManagedClusterManagedNamespaceCredential(args: ListManagedClusterManagedNamespaceCredentialArgs): $Output<outputs.CredentialResults2>;
 
 // Pulumi's names for the forms that return an Output: the same functions.
+export declare const listManagedClusterUserCredentials: typeof listManagedClusterUserCredential;
+export declare const listManagedClusterAdminCredentials: typeof listManagedClusterAdminCredential;
+export declare const listManagedClusterMonitoringUserCredentials: typeof listManagedClusterMonitoringUserCredential;
 export declare const getAiManagerOutput: typeof getAiManager;
 export declare const getModelSourceOutput: typeof getModelSource;
 export declare const getNamespaceOutput: typeof getNamespace;
@@ -3068,6 +3071,61 @@ export declare const resolveManagedClusterPrivateLinkServiceIdOutput: typeof res
 export declare const runManagedClusterCommandOutput: typeof runManagedClusterCommand;
 export declare const listAccessProfileCredentialOutput: typeof listAccessProfileCredential;
 export declare const listManagedClusterManagedNamespaceCredentialOutput: typeof listManagedClusterManagedNamespaceCredential;
+export declare const listManagedClusterUserCredentialsOutput: typeof listManagedClusterUserCredential;
+export declare const listManagedClusterAdminCredentialsOutput: typeof listManagedClusterAdminCredential;
+export declare const listManagedClusterMonitoringUserCredentialsOutput: typeof listManagedClusterMonitoringUserCredential;
+// Pulumi's names for what each function and lookup returns.
+export type GetAiManagerResult = AiManagerState;
+export type GetModelSourceResult = ModelSourceState;
+export type GetNamespaceResult = NamespaceState;
+export type GetModelDeploymentResult = ModelDeploymentState;
+export type GetContainerServiceResult = ContainerServiceState;
+export type GetDeploymentSafeguardResult = DeploymentSafeguardState;
+export type GetFleetResult = FleetState;
+export type GetAutoUpgradeProfileResult = AutoUpgradeProfileState;
+export type GetGateResult = GateState;
+export type GetFleetManagedNamespaceResult = FleetManagedNamespaceState;
+export type GetMemberResult = MemberState;
+export type GetUpdateRunResult = UpdateRunState;
+export type GetUpdateStrategyResult = UpdateStrategyState;
+export type GetAiModelResult = AiModelState;
+export type GetMeshRevisionProfileResult = MeshRevisionProfileState;
+export type GetManagedClusterResult = ManagedClusterState;
+export type GetAgentPoolResult = AgentPoolState;
+export type GetMachineResult = MachineState;
+export type GetAgentPoolUpgradeProfileResult = AgentPoolUpgradeProfileState;
+export type GetIdentityBindingResult = IdentityBindingState;
+export type GetMaintenanceConfigurationResult = MaintenanceConfigurationState;
+export type GetManagedClusterManagedNamespaceResult = ManagedClusterManagedNamespaceState;
+export type GetMeshUpgradeProfileResult = MeshUpgradeProfileState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetTrustedAccessRoleBindingResult = TrustedAccessRoleBindingState;
+export type GetUpgradeProfileResult = UpgradeProfileState;
+export type GetNodeCustomizationResult = NodeCustomizationState;
+export type GetNodeCustomizationVersionResult = NodeCustomizationVersionState;
+export type GetPreparedImageSpecificationResult = PreparedImageSpecificationState;
+export type GetPreparedImageSpecificationVersionResult = PreparedImageSpecificationVersionState;
+export type GetSnapshotResult = SnapshotState;
+export type ListAiManagerCredentialResult = outputs.CredentialResults;
+export type ListNamespaceAccessKeysResult = outputs.NamespaceAccessInfo;
+export type ListNamespaceCredentialResult = outputs.CredentialResults;
+export type RotateNamespaceKeysResult = outputs.NamespaceAccessInfo;
+export type ListFleetCredentialsResult = outputs.FleetCredentialResults;
+export type GenerateAutoUpgradeProfileUpdateRunResult = outputs.GenerateResponse;
+export type SkipUpdateRunResult = outputs.UpdateRun;
+export type StartUpdateRunResult = outputs.UpdateRun;
+export type StopUpdateRunResult = outputs.UpdateRun;
+export type CalculateAiModelCostResult = outputs.CalculateCostResponse;
+export type ListManagedClusterAdminCredentialResult = outputs.CredentialResults2;
+export type ListManagedClusterMonitoringUserCredentialResult = outputs.CredentialResults2;
+export type ListManagedClusterUserCredentialResult = outputs.CredentialResults2;
+export type ResolveManagedClusterPrivateLinkServiceIdResult = outputs.PrivateLinkResource;
+export type RunManagedClusterCommandResult = outputs.RunCommandResult;
+export type ListAccessProfileCredentialResult = outputs.ManagedClusterAccessProfile;
+export type ListManagedClusterManagedNamespaceCredentialResult = outputs.CredentialResults2;
+export type ListManagedClusterUserCredentialsResult = outputs.CredentialResults2;
+export type ListManagedClusterAdminCredentialsResult = outputs.CredentialResults2;
+export type ListManagedClusterMonitoringUserCredentialsResult = outputs.CredentialResults2;
 
 export declare namespace inputs {
   interface AbsoluteMonthlySchedule {
@@ -3689,6 +3747,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    kubeConfig?: any;
   }
   interface ManagedClusterAddonProfile {
     /** Whether the add-on is enabled or not. */
@@ -4520,24 +4579,37 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    deletePolicy?: "Keep" | "Delete" | (string & {});
+    clusterResourceId?: string;
   }
   interface MicrosoftContainerServiceAiManagersModelSources {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ModelSourceProperties;
+    sourceType?: "HuggingFace" | (string & {});
+    description?: string;
+    credential?: inputs.CredentialValue;
   }
   interface MicrosoftContainerServiceAiManagersNamespaces {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.AIManagerNamespaceProperties;
+    labels?: inputs.AIManagerNamespacePropertiesLabels;
+    annotations?: inputs.AIManagerNamespacePropertiesAnnotations;
   }
   interface MicrosoftContainerServiceAiManagersNamespacesModelDeployments {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ModelDeploymentProperties;
+    modelResourceId?: string;
+    modelSourceResourceId?: string;
+    performanceMode?: "Balanced" | "Latency" | "Throughput" | (string & {});
+    vmSize?: string;
+    scale?: inputs.ScalingProfile;
+    overrides?: inputs.ModelDeploymentOverrides;
   }
   interface MicrosoftContainerServiceContainerServices {
     /** The resource name */
@@ -4548,12 +4620,23 @@ export declare namespace inputs {
     location: string;
     /** Resource tags */
     tags?: inputs.ResourceTags;
+    orchestratorProfile?: inputs.ContainerServiceOrchestratorProfile;
+    customProfile?: inputs.ContainerServiceCustomProfile;
+    servicePrincipalProfile?: inputs.ContainerServicePrincipalProfile;
+    masterProfile?: inputs.ContainerServiceMasterProfile;
+    agentPoolProfiles?: inputs.ContainerServiceAgentPoolProfile[];
+    windowsProfile?: inputs.ContainerServiceWindowsProfile;
+    linuxProfile?: inputs.ContainerServiceLinuxProfile;
+    diagnosticsProfile?: inputs.ContainerServiceDiagnosticsProfile;
   }
   interface MicrosoftContainerServiceDeploymentSafeguards {
     /** The resource name */
     name: "default";
     /** The resource-specific properties for this resource. */
     properties?: inputs.DeploymentSafeguardsProperties;
+    level?: "Warn" | "Enforce" | (string & {});
+    excludedNamespaces?: string[];
+    podSecurityStandardsLevel?: "Privileged" | "Baseline" | "Restricted" | (string & {});
   }
   interface MicrosoftContainerServiceFleets {
     /** The resource name */
@@ -4566,12 +4649,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    hubProfile?: inputs.FleetHubProfile;
   }
   interface MicrosoftContainerServiceFleetsAutoUpgradeProfiles {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.AutoUpgradeProfileProperties;
+    updateStrategyId?: string;
+    channel?: "Stable" | "Rapid" | "NodeImage" | "TargetKubernetesVersion" | (string & {});
+    nodeImageSelection?: inputs.AutoUpgradeNodeImageSelection;
+    disabled?: boolean;
+    autoUpgradeProfileStatus?: inputs.AutoUpgradeProfileStatus;
+    targetKubernetesVersion?: string;
+    longTermSupport?: boolean;
   }
   interface MicrosoftContainerServiceFleetsGates {
     /** The resource name */
@@ -4586,24 +4677,35 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    managedNamespaceProperties?: inputs.ManagedNamespaceProperties;
+    adoptionPolicy?: "Never" | "IfIdentical" | "Always" | (string & {});
+    deletePolicy?: "Keep" | "Delete" | (string & {});
+    propagationPolicy?: inputs.PropagationPolicy;
   }
   interface MicrosoftContainerServiceFleetsMembers {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.FleetMemberProperties;
+    clusterResourceId?: string;
+    group?: string;
+    labels?: inputs.FleetMemberPropertiesLabels;
   }
   interface MicrosoftContainerServiceFleetsUpdateRuns {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.UpdateRunProperties;
+    updateStrategyId?: string;
+    strategy?: inputs.UpdateRunStrategy;
+    managedClusterUpdate?: inputs.ManagedClusterUpdate;
   }
   interface MicrosoftContainerServiceFleetsUpdateStrategies {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.FleetUpdateStrategyProperties;
+    strategy?: inputs.UpdateRunStrategy;
   }
   interface MicrosoftContainerServiceLocationsAiModels {
     /** The resource name */
@@ -4630,12 +4732,102 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    kubernetesVersion?: string;
+    dnsPrefix?: string;
+    fqdnSubdomain?: string;
+    agentPoolProfiles?: inputs.ManagedClusterAgentPoolProfile[];
+    linuxProfile?: inputs.ContainerServiceLinuxProfile2;
+    windowsProfile?: inputs.ManagedClusterWindowsProfile;
+    servicePrincipalProfile?: inputs.ManagedClusterServicePrincipalProfile;
+    addonProfiles?: inputs.ManagedClusterPropertiesAddonProfiles;
+    podIdentityProfile?: inputs.ManagedClusterPodIdentityProfile;
+    oidcIssuerProfile?: inputs.ManagedClusterOidcIssuerProfile;
+    nodeResourceGroup?: string;
+    nodeResourceGroupProfile?: inputs.ManagedClusterNodeResourceGroupProfile;
+    enableRBAC?: boolean;
+    supportPlan?: "KubernetesOfficial" | "AKSLongTermSupport" | (string & {});
+    networkProfile?: inputs.ContainerServiceNetworkProfile;
+    aadProfile?: inputs.ManagedClusterAADProfile;
+    autoUpgradeProfile?: inputs.ManagedClusterAutoUpgradeProfile;
+    upgradeSettings?: inputs.ClusterUpgradeSettings;
+    autoScalerProfile?: inputs.ManagedClusterPropertiesAutoScalerProfile;
+    apiServerAccessProfile?: inputs.ManagedClusterAPIServerAccessProfile;
+    diskEncryptionSetID?: string;
+    identityProfile?: inputs.ManagedClusterPropertiesIdentityProfile;
+    privateLinkResources?: inputs.PrivateLinkResource[];
+    disableLocalAccounts?: boolean;
+    httpProxyConfig?: inputs.ManagedClusterHttpProxyConfig;
+    securityProfile?: inputs.ManagedClusterSecurityProfile;
+    storageProfile?: inputs.ManagedClusterStorageProfile;
+    ingressProfile?: inputs.ManagedClusterIngressProfile;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    workloadAutoScalerProfile?: inputs.ManagedClusterWorkloadAutoScalerProfile;
+    azureMonitorProfile?: inputs.ManagedClusterAzureMonitorProfile;
+    serviceMeshProfile?: inputs.ServiceMeshProfile;
+    metricsProfile?: inputs.ManagedClusterMetricsProfile;
+    nodeProvisioningProfile?: inputs.ManagedClusterNodeProvisioningProfile;
+    bootstrapProfile?: inputs.ManagedClusterBootstrapProfile;
+    aiToolchainOperatorProfile?: inputs.ManagedClusterAIToolchainOperatorProfile;
+    schedulerProfile?: inputs.SchedulerProfile;
+    hostedSystemProfile?: inputs.ManagedClusterHostedSystemProfile;
+    status?: inputs.ManagedClusterStatus;
   }
   interface MicrosoftContainerServiceManagedClustersAgentPools {
     /** The resource name */
     name: string;
     /** Properties of an agent pool. */
     properties?: inputs.ManagedClusterAgentPoolProfileProperties;
+    count?: number;
+    vmSize?: string;
+    osDiskSizeGB?: number;
+    osDiskType?: "Managed" | "Ephemeral" | (string & {});
+    kubeletDiskType?: "OS" | "Temporary" | (string & {});
+    workloadRuntime?: "OCIContainer" | "WasmWasi" | "KataVmIsolation" | (string & {});
+    messageOfTheDay?: string;
+    vnetSubnetID?: string;
+    podSubnetID?: string;
+    podIPAllocationMode?: "DynamicIndividual" | "StaticBlock" | (string & {});
+    maxPods?: number;
+    osType?: "Linux" | "Windows" | (string & {});
+    osSKU?: "Ubuntu" | "AzureLinux" | "AzureLinux3" | "CBLMariner" | "Windows2019" | "Windows2022" | "Ubuntu2204" | "Windows2025" | "Ubuntu2404" | "AzureContainerLinux" | (string & {});
+    maxCount?: number;
+    minCount?: number;
+    enableAutoScaling?: boolean;
+    scaleDownMode?: "Delete" | "Deallocate" | (string & {});
+    mode?: "System" | "User" | "Gateway" | (string & {});
+    orchestratorVersion?: string;
+    nodeImageVersion?: string;
+    upgradeSettings?: inputs.AgentPoolUpgradeSettings;
+    powerState?: inputs.PowerState;
+    availabilityZones?: string[];
+    enableNodePublicIP?: boolean;
+    nodePublicIPPrefixID?: string;
+    scaleSetPriority?: "Spot" | "Regular" | (string & {});
+    scaleSetEvictionPolicy?: "Delete" | "Deallocate" | (string & {});
+    spotMaxPrice?: number;
+    tags?: inputs.ManagedClusterAgentPoolProfilePropertiesTags;
+    nodeLabels?: inputs.ManagedClusterAgentPoolProfilePropertiesNodeLabels;
+    nodeTaints?: string[];
+    proximityPlacementGroupID?: string;
+    kubeletConfig?: inputs.KubeletConfig;
+    linuxOSConfig?: inputs.LinuxOSConfig;
+    enableEncryptionAtHost?: boolean;
+    enableUltraSSD?: boolean;
+    enableFIPS?: boolean;
+    gpuInstanceProfile?: "MIG1g" | "MIG2g" | "MIG3g" | "MIG4g" | "MIG7g" | (string & {});
+    creationData?: inputs.CreationData;
+    capacityReservationGroupID?: string;
+    hostGroupID?: string;
+    networkProfile?: inputs.AgentPoolNetworkProfile;
+    windowsProfile?: inputs.AgentPoolWindowsProfile;
+    securityProfile?: inputs.AgentPoolSecurityProfile;
+    gpuProfile?: inputs.GPUProfile;
+    gatewayProfile?: inputs.AgentPoolGatewayProfile;
+    artifactStreamingProfile?: inputs.AgentPoolArtifactStreamingProfile;
+    virtualMachinesProfile?: inputs.VirtualMachinesProfile;
+    virtualMachineNodesStatus?: inputs.VirtualMachineNodes[];
+    status?: inputs.AgentPoolStatus;
+    localDNSProfile?: inputs.LocalDNSProfile;
   }
   interface MicrosoftContainerServiceManagedClustersAgentPoolsMachines {
     /** The resource name */
@@ -4650,12 +4842,16 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.IdentityBindingProperties;
+    managedIdentity?: inputs.IdentityBindingManagedIdentityProfile;
   }
   interface MicrosoftContainerServiceManagedClustersMaintenanceConfigurations {
     /** The resource name */
     name: string;
     /** Properties of a default maintenance configuration. */
     properties?: inputs.MaintenanceConfigurationProperties;
+    timeInWeek?: inputs.TimeInWeek[];
+    notAllowedTime?: inputs.TimeSpan[];
+    maintenanceWindow?: inputs.MaintenanceWindow;
   }
   interface MicrosoftContainerServiceManagedClustersManagedNamespaces {
     /** The resource name */
@@ -4666,6 +4862,12 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    labels?: inputs.NamespacePropertiesLabels;
+    annotations?: inputs.NamespacePropertiesAnnotations;
+    defaultResourceQuota?: inputs.ResourceQuota;
+    defaultNetworkPolicy?: inputs.NetworkPolicies;
+    adoptionPolicy?: "Never" | "IfIdentical" | "Always" | (string & {});
+    deletePolicy?: "Keep" | "Delete" | (string & {});
   }
   interface MicrosoftContainerServiceManagedClustersMeshUpgradeProfiles {
     /** The resource name */
@@ -4676,12 +4878,16 @@ export declare namespace inputs {
     name: string;
     /** The properties of a private endpoint connection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftContainerServiceManagedClustersTrustedAccessRoleBindings {
     /** The resource name */
     name: string;
     /** Properties for trusted access role binding */
-    properties: inputs.TrustedAccessRoleBindingProperties;
+    properties?: inputs.TrustedAccessRoleBindingProperties;
+    sourceResourceId?: string;
+    roles?: string[];
   }
   interface MicrosoftContainerServiceManagedClustersUpgradeProfiles {
     /** The resource name */
@@ -4696,6 +4902,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    containerImages?: string[];
+    identityProfile?: inputs.UserAssignedIdentity;
+    version?: string;
+    customizationScripts?: inputs.NodeCustomizationScript[];
   }
   interface MicrosoftContainerServiceNodeCustomizationsVersions {
     /** The resource name */
@@ -4710,6 +4920,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    containerImages?: string[];
+    identityProfile?: inputs.PreparedImageSpecificationManagedIdentityProfile;
+    version?: string;
+    customizationScripts?: inputs.PreparedImageSpecificationScript[];
   }
   interface MicrosoftContainerServicePreparedImageSpecificationsVersions {
     /** The resource name */
@@ -4724,6 +4938,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    creationData?: inputs.CreationData;
+    snapshotType?: "NodePool" | (string & {});
   }
   interface ModelDeploymentOverrides {
     /** Experimental free-form override key/value pairs. Subject to change without notice; not part of the stable contract. Recognized keys are documented per release and may be added, renamed, or removed at any time. */
@@ -5184,6 +5400,9 @@ export declare namespace inputs {
   interface UpdateRun {
     /** The resource-specific properties for this resource. */
     properties?: inputs.UpdateRunProperties;
+    updateStrategyId?: string;
+    strategy?: inputs.UpdateRunStrategy;
+    managedClusterUpdate?: inputs.ManagedClusterUpdate;
   }
   type UpdateRunGateStatus = { [key: string]: any };
   interface UpdateRunGateTargetProperties {

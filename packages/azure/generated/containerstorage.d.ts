@@ -29,7 +29,7 @@ export declare class Pool extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The operational status of the resource */
   readonly status: $Output<outputs.ResourceOperationalStatus | undefined>;
   /** List of availability zones that resources can be created in. */
@@ -85,7 +85,7 @@ export interface PoolState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   status?: outputs.ResourceOperationalStatus;
   zones?: ("1" | "2" | "3" | (string & {}))[];
   resources?: outputs.Resources;
@@ -125,7 +125,7 @@ export declare class Snapshot extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The status of the resource. */
   readonly status: $Output<outputs.ResourceOperationalStatus | undefined>;
   /** Reference to the source volume */
@@ -163,7 +163,7 @@ export interface SnapshotState {
   type: "Microsoft.ContainerStorage/pools/snapshots";
   properties?: outputs.SnapshotProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   status?: outputs.ResourceOperationalStatus;
   source: string;
 }
@@ -199,7 +199,7 @@ export declare class Volume extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The status of the resource. */
   readonly status: $Output<outputs.ResourceOperationalStatus | undefined>;
   /** String KV pairs indicating labels */
@@ -243,7 +243,7 @@ export interface VolumeState {
   type: "Microsoft.ContainerStorage/pools/volumes";
   properties?: outputs.VolumeProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   status?: outputs.ResourceOperationalStatus;
   labels: outputs.VolumePropertiesLabels;
   capacityGiB: number;
@@ -261,6 +261,10 @@ export declare function getVolume(args: GetVolumeArgs): $Output<VolumeState | un
 export declare const getPoolOutput: typeof getPool;
 export declare const getSnapshotOutput: typeof getSnapshot;
 export declare const getVolumeOutput: typeof getVolume;
+// Pulumi's names for what each function and lookup returns.
+export type GetPoolResult = PoolState;
+export type GetSnapshotResult = SnapshotState;
+export type GetVolumeResult = VolumeState;
 
 export declare namespace inputs {
   interface Assignment {
@@ -330,18 +334,26 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    zones?: ("1" | "2" | "3" | (string & {}))[];
+    resources?: inputs.Resources;
+    poolType?: inputs.PoolType;
+    reclaimPolicy?: "Delete" | "Retain" | (string & {});
+    assignments?: inputs.Assignment[];
   }
   interface MicrosoftContainerStoragePoolsSnapshots {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SnapshotProperties;
+    source?: string;
   }
   interface MicrosoftContainerStoragePoolsVolumes {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.VolumeProperties;
+    labels?: inputs.VolumePropertiesLabels;
+    capacityGiB?: number;
   }
   interface PoolProperties {
     /** List of availability zones that resources can be created in. */

@@ -35,7 +35,7 @@ export declare class Employee extends $CustomResource {
   /** Profile of employee */
   readonly profile: $Output<string | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: EmployeeArgs, opts?: $Options);
 }
 
@@ -78,7 +78,7 @@ export interface EmployeeState {
   age?: number;
   city?: string;
   profile?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Contoso/employees` without managing it (GET, api-version 2021-11-01); undefined when it does not exist.
@@ -90,6 +90,8 @@ export declare function getEmployee(args: GetEmployeeArgs): $Output<EmployeeStat
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getEmployeeOutput: typeof getEmployee;
+// Pulumi's names for what each function and lookup returns.
+export type GetEmployeeResult = EmployeeState;
 
 export declare namespace inputs {
   interface EmployeeProperties {
@@ -109,6 +111,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    age?: number;
+    city?: string;
+    profile?: string;
   }
   interface SystemData {
     /** The identity that created the resource. */

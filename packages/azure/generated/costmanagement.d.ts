@@ -16,7 +16,7 @@ export interface AlertState {
   name: string;
   type: "Microsoft.CostManagement/alerts";
   properties?: outputs.AlertProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
   definition?: outputs.AlertPropertiesDefinition;
   description?: string;
@@ -268,9 +268,9 @@ export declare class CostAllocationRule extends $CustomResource {
   /** Status of the rule */
   readonly status: $Output<"NotActive" | "Active" | "Processing" | (string & {})>;
   /** Time at which the rule was created. Rules that change cost for the same resource are applied in order of creation. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** Time at which the rule was last updated. */
-  readonly updatedDate: $Output<string | undefined>;
+  readonly updatedDate: $Output<string>;
   constructor(name: string, args: CostAllocationRuleArgs, opts?: $Options);
 }
 
@@ -307,8 +307,8 @@ export interface CostAllocationRuleState {
   description?: string;
   details: outputs.CostAllocationRuleDetails;
   status: "NotActive" | "Active" | "Processing" | (string & {});
-  createdDate?: string;
-  updatedDate?: string;
+  createdDate: string;
+  updatedDate: string;
 }
 /**
  * Reads an existing `Microsoft.CostManagement/costAllocationRules` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -340,7 +340,7 @@ export declare class Export extends $CustomResource {
   /** The managed identity associated with Export */
   readonly identity: $Output<outputs.SystemAssignedServiceIdentity | undefined>;
   /** The location of the Export's managed identity. Only required when utilizing managed identity. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** eTag of the resource. To handle concurrent update scenario, this field will be used to determine whether the user is updating the latest version or not. */
   readonly eTag: $Output<string | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -364,7 +364,7 @@ export declare class Export extends $CustomResource {
   /** The export description set by customer at time of export creation/update. */
   readonly exportDescription: $Output<string | undefined>;
   /** If the export has an active schedule, provides an estimate of the next run time. */
-  readonly nextRunTimeEstimate: $Output<string | undefined>;
+  readonly nextRunTimeEstimate: $Output<string>;
   /** The export suspension reason if export is in SystemSuspended state. This is not populated currently. */
   readonly systemSuspensionContext: $Output<outputs.ExportSuspensionContext | undefined>;
   constructor(name: string, args: ExportArgs, opts?: $Options);
@@ -418,7 +418,7 @@ export interface ExportState {
   type: "Microsoft.CostManagement/exports";
   properties?: outputs.ExportProperties;
   identity?: outputs.SystemAssignedServiceIdentity;
-  location?: string;
+  location: string;
   eTag?: string;
   systemData?: outputs.SystemData;
   schedule?: outputs.ExportSchedule;
@@ -430,7 +430,7 @@ export interface ExportState {
   dataOverwriteBehavior?: "OverwritePreviousReport" | "CreateNewReport" | (string & {});
   compressionMode?: "gzip" | "snappy" | "none" | (string & {});
   exportDescription?: string;
-  nextRunTimeEstimate?: string;
+  nextRunTimeEstimate: string;
   systemSuspensionContext?: outputs.ExportSuspensionContext;
 }
 /**
@@ -537,7 +537,7 @@ export interface OperationResultState {
   type: "Microsoft.CostManagement/operationResults";
   properties?: outputs.DownloadURL;
   systemData?: outputs.SystemData;
-  expiryTime?: string;
+  expiryTime: string;
   validTill?: string;
   downloadUrl?: string;
 }
@@ -563,11 +563,11 @@ export interface OperationStatusState {
   type: "Microsoft.CostManagement/operationStatus";
   properties?: outputs.DownloadURL;
   status?: outputs.Status;
-  startTime?: string;
-  endTime?: string;
+  startTime: string;
+  endTime: string;
   error?: outputs.ErrorDetails;
   systemData?: outputs.SystemData;
-  expiryTime?: string;
+  expiryTime: string;
   validTill?: string;
   downloadUrl?: string;
 }
@@ -768,13 +768,13 @@ export declare class View extends $CustomResource {
   /** User input name of the view. Required. */
   readonly displayName: $Output<string | undefined>;
   /** Date the user created this view. */
-  readonly createdOn: $Output<string | undefined>;
+  readonly createdOn: $Output<string>;
   /** Date when the user last modified this view. */
   readonly modifiedOn: $Output<string | undefined>;
   /** Date range of the current view. */
   readonly dateRange: $Output<string | undefined>;
   /** Currency of the current view. */
-  readonly currency: $Output<string | undefined>;
+  readonly currency: $Output<string>;
   /** Query body configuration. Required. */
   readonly query: $Output<outputs.ReportConfigDefinition | undefined>;
   /** Chart type of the main view in Cost Analysis. Required. */
@@ -836,10 +836,10 @@ export interface ViewState {
   eTag?: string;
   systemData?: outputs.SystemData;
   displayName?: string;
-  createdOn?: string;
+  createdOn: string;
   modifiedOn?: string;
   dateRange?: string;
-  currency?: string;
+  currency: string;
   query?: outputs.ReportConfigDefinition;
   chart?: "Area" | "Line" | "StackedColumn" | "GroupedColumn" | "Table" | (string & {});
   accumulated?: "true" | "false" | (string & {});
@@ -979,6 +979,22 @@ export declare const queryExternalBillingAccountOutput: typeof queryExternalBill
 export declare const forecastExternalSubscriptionOutput: typeof forecastExternalSubscription;
 export declare const queryExternalSubscriptionOutput: typeof queryExternalSubscription;
 export declare const downloadPricesheetOutput: typeof downloadPricesheet;
+// Pulumi's names for what each function and lookup returns.
+export type GetAlertResult = AlertState;
+export type GetBudgetResult = BudgetState;
+export type GetCostAllocationRuleResult = CostAllocationRuleState;
+export type GetExportResult = ExportState;
+export type GetMarkupRuleResult = MarkupRuleState;
+export type GetOperationResultResult = OperationResultState;
+export type GetOperationStatusResult = OperationStatusState;
+export type GetScheduledActionResult = ScheduledActionState;
+export type GetSettingResult = SettingState;
+export type GetViewResult = ViewState;
+export type ForecastExternalBillingAccountResult = outputs.ForecastResult;
+export type QueryExternalBillingAccountResult = outputs.QueryResult;
+export type ForecastExternalSubscriptionResult = outputs.ForecastResult;
+export type QueryExternalSubscriptionResult = outputs.QueryResult;
+export type DownloadPricesheetResult = outputs.OperationStatus;
 
 export declare namespace inputs {
   interface AlertProperties {
@@ -1317,6 +1333,18 @@ export declare namespace inputs {
     properties?: inputs.ExportRunProperties;
     /** eTag of the resource. To handle concurrent update scenario, this field will be used to determine whether the user is updating the latest version or not. */
     eTag?: string;
+    executionType?: "OnDemand" | "Scheduled" | (string & {});
+    status?: "Queued" | "InProgress" | "Completed" | "Failed" | "Timeout" | "NewDataNotAvailable" | "DataNotAvailable" | (string & {});
+    submittedBy?: string;
+    submittedTime?: string;
+    processingStartTime?: string;
+    processingEndTime?: string;
+    startDate?: string;
+    endDate?: string;
+    fileName?: string;
+    manifestFile?: string;
+    runSettings?: inputs.CommonExportProperties;
+    error?: inputs.ErrorDetails;
   }
   interface ExportRunProperties {
     /** The type of the export run. */
@@ -1446,6 +1474,9 @@ export declare namespace inputs {
   interface ForecastResult {
     /** Forecast properties */
     properties?: inputs.ForecastProperties;
+    nextLink?: string;
+    columns?: inputs.ForecastColumn[];
+    rows?: (any[])[];
   }
   type ForecastSpend = { [key: string]: any };
   interface ForecastTimePeriod {
@@ -1485,12 +1516,21 @@ export declare namespace inputs {
     properties?: inputs.BudgetProperties;
     /** eTag of the resource. To handle concurrent update scenario, this field will be used to determine whether the user is updating the latest version or not. */
     eTag?: string;
+    category?: "Cost" | "ReservationUtilization" | (string & {});
+    amount?: number;
+    timeGrain?: "Monthly" | "Quarterly" | "Annually" | "BillingMonth" | "BillingQuarter" | "BillingAnnual" | "Last7Days" | "Last30Days" | (string & {});
+    timePeriod?: inputs.BudgetTimePeriod;
+    filter?: inputs.BudgetFilter;
+    notifications?: inputs.BudgetPropertiesNotifications;
   }
   interface MicrosoftCostManagementCostAllocationRules {
     /** The resource name */
     name: string;
     /** Cost allocation rule properties */
     properties?: inputs.CostAllocationRuleProperties;
+    description?: string;
+    details?: inputs.CostAllocationRuleDetails;
+    status?: "NotActive" | "Active" | "Processing" | (string & {});
   }
   interface MicrosoftCostManagementExports {
     /** The resource name */
@@ -1503,12 +1543,26 @@ export declare namespace inputs {
     location?: string;
     /** eTag of the resource. To handle concurrent update scenario, this field will be used to determine whether the user is updating the latest version or not. */
     eTag?: string;
+    schedule?: inputs.ExportSchedule;
+    format?: "Csv" | "Parquet" | (string & {});
+    deliveryInfo?: inputs.ExportDeliveryInfo;
+    definition?: inputs.ExportDefinition;
+    runHistory?: inputs.ExportExecutionListResult;
+    partitionData?: boolean;
+    dataOverwriteBehavior?: "OverwritePreviousReport" | "CreateNewReport" | (string & {});
+    compressionMode?: "gzip" | "snappy" | "none" | (string & {});
+    exportDescription?: string;
   }
   interface MicrosoftCostManagementMarkupRules {
     /** The resource name */
     name: string;
     /** Markup rule properties */
     properties?: inputs.MarkupRuleProperties;
+    description?: string;
+    percentage?: number;
+    startDate?: string;
+    endDate?: string;
+    customerDetails?: inputs.CustomerMetadata;
   }
   interface MicrosoftCostManagementOperationResults {
     /** The resource name */
@@ -1527,6 +1581,14 @@ export declare namespace inputs {
     eTag?: string;
     /** Kind of the scheduled action. */
     kind?: "Email" | "InsightAlert" | (string & {});
+    displayName?: string;
+    fileDestination?: inputs.FileDestination;
+    notification?: inputs.NotificationProperties;
+    notificationEmail?: string;
+    schedule?: inputs.ScheduleProperties;
+    scope?: string;
+    status?: "Enabled" | "Expired" | "Disabled" | (string & {});
+    viewId?: string;
   }
   type MicrosoftCostManagementSettings = {
     /** The resource name */
@@ -1539,6 +1601,16 @@ export declare namespace inputs {
     properties?: inputs.ViewProperties;
     /** eTag of the resource. To handle concurrent update scenario, this field will be used to determine whether the user is updating the latest version or not. */
     eTag?: string;
+    displayName?: string;
+    scope?: string;
+    modifiedOn?: string;
+    dateRange?: string;
+    query?: inputs.ReportConfigDefinition;
+    chart?: "Area" | "Line" | "StackedColumn" | "GroupedColumn" | "Table" | (string & {});
+    accumulated?: "true" | "false" | (string & {});
+    metric?: "ActualCost" | "AmortizedCost" | "AHUB" | (string & {});
+    kpis?: inputs.KpiProperties[];
+    pivots?: inputs.PivotProperties[];
   }
   interface Notification {
     /**
@@ -1624,6 +1696,8 @@ export declare namespace inputs {
     status?: "Running" | "Completed" | "Failed" | (string & {});
     /** The properties of the resource generated. */
     properties?: inputs.ReportURL;
+    reportUrl?: "InstanceFlexibilityGroup" | "InstanceFlexibilityRatio" | "InstanceId" | "Kind" | "ReservationId" | "ReservationOrderId" | "ReservedHours" | "SkuName" | "TotalReservedQuantity" | "UsageDate" | "UsedHours" | (string & {});
+    validUntil?: string;
   }
   interface PivotProperties {
     /** Data type to show in view. */
@@ -1705,6 +1779,9 @@ export declare namespace inputs {
   interface QueryResult {
     /** Query properties */
     properties?: inputs.QueryProperties;
+    nextLink?: string;
+    columns?: inputs.QueryColumn[];
+    rows?: (any[])[];
   }
   interface QueryTimePeriod {
     /** The start date to pull data from. */
@@ -1864,6 +1941,7 @@ export declare namespace inputs {
     properties?: inputs.TagInheritanceProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "taginheritance";
+    preferContainerTags?: boolean;
   }
   interface TargetCostAllocationResource {
     /** Target resources for cost allocation. This list cannot contain more than 25 values. */
@@ -2121,7 +2199,10 @@ export declare namespace outputs {
   }
   type Notification = inputs.Notification;
   type NotificationProperties = inputs.NotificationProperties;
-  type OperationStatus = inputs.OperationStatus;
+  interface OperationStatus {
+    status?: "Running" | "Completed" | "Failed" | (string & {});
+    properties?: outputs.ReportURL;
+  }
   type PivotProperties = inputs.PivotProperties;
   type QueryAggregation = inputs.QueryAggregation;
   type QueryColumn = inputs.QueryColumn;
@@ -2166,7 +2247,10 @@ export declare namespace outputs {
   }
   type SystemData = inputs.SystemData;
   type TagInheritanceProperties = inputs.TagInheritanceProperties;
-  type TagInheritanceSetting = inputs.TagInheritanceSetting;
+  interface TagInheritanceSetting {
+    properties?: outputs.TagInheritanceProperties;
+    kind: "taginheritance";
+  }
   type TargetCostAllocationResource = inputs.TargetCostAllocationResource;
   interface ViewProperties {
     displayName?: string;

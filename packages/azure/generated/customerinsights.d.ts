@@ -23,15 +23,15 @@ export declare class Hub extends $CustomResource {
   /** Properties of hub. */
   readonly properties: $Output<outputs.HubPropertiesFormat | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** API endpoint URL of the hub. */
-  readonly apiEndpoint: $Output<string | undefined>;
+  readonly apiEndpoint: $Output<string>;
   /** Web endpoint URL of the hub. */
-  readonly webEndpoint: $Output<string | undefined>;
+  readonly webEndpoint: $Output<string>;
   /** Provisioning state of the hub. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The bit flags for enabled hub features. Bit 0 is set to 1 indicates graph is enabled, or disabled if set to 0. Bit 1 is set to 1 indicates the hub is disabled, or enabled if set to 0. */
   readonly tenantFeatures: $Output<number | undefined>;
   /** Billing settings of the hub. */
@@ -70,11 +70,11 @@ export interface HubState {
   name: string;
   type: "Microsoft.CustomerInsights/hubs";
   properties?: outputs.HubPropertiesFormat;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
-  apiEndpoint?: string;
-  webEndpoint?: string;
-  provisioningState?: string;
+  apiEndpoint: string;
+  webEndpoint: string;
+  provisioningState: string;
   tenantFeatures?: number;
   hubBillingInfo?: outputs.HubBillingInfoFormat;
 }
@@ -108,7 +108,7 @@ export declare class AuthorizationPolicy extends $CustomResource {
   /** The authorization policy. */
   readonly properties: $Output<outputs.AuthorizationPolicy | undefined>;
   /** Name of the policy. */
-  readonly policyName: $Output<string | undefined>;
+  readonly policyName: $Output<string>;
   /** The permissions associated with the policy. */
   readonly permissions: $Output<("Read" | "Write" | "Manage")[]>;
   /** Primary key associated with the policy. */
@@ -151,7 +151,7 @@ export interface AuthorizationPolicyState {
   name: string;
   type: "Microsoft.CustomerInsights/hubs/authorizationPolicies";
   properties?: outputs.AuthorizationPolicy;
-  policyName?: string;
+  policyName: string;
   permissions: ("Read" | "Write" | "Manage")[];
   primaryKey?: string;
   secondaryKey?: string;
@@ -186,7 +186,7 @@ export declare class Connector extends $CustomResource {
   /** Properties of connector. */
   readonly properties: $Output<outputs.Connector | undefined>;
   /** ID of the connector. */
-  readonly connectorId: $Output<number | undefined>;
+  readonly connectorId: $Output<number>;
   /** Type of connector. */
   readonly connectorType: $Output<"None" | "CRM" | "AzureBlob" | "Salesforce" | "ExchangeOnline" | "Outbound" | (string & {})>;
   /** Display name of the connector. */
@@ -196,13 +196,13 @@ export declare class Connector extends $CustomResource {
   /** The connector properties. */
   readonly connectorProperties: $Output<outputs.ConnectorProperties>;
   /** The created time. */
-  readonly created: $Output<string | undefined>;
+  readonly created: $Output<string>;
   /** The last modified time. */
-  readonly lastModified: $Output<string | undefined>;
+  readonly lastModified: $Output<string>;
   /** State of connector. */
-  readonly state: $Output<"Creating" | "Created" | "Ready" | "Expiring" | "Deleting" | "Failed" | undefined>;
+  readonly state: $Output<"Creating" | "Created" | "Ready" | "Expiring" | "Deleting" | "Failed">;
   /** The hub name. */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   /** If this is an internal connector. */
   readonly isInternal: $Output<boolean | undefined>;
   constructor(name: string, args: ConnectorArgs, opts?: $Options);
@@ -245,15 +245,15 @@ export interface ConnectorState {
   name: string;
   type: "Microsoft.CustomerInsights/hubs/connectors";
   properties?: outputs.Connector;
-  connectorId?: number;
+  connectorId: number;
   connectorType: "None" | "CRM" | "AzureBlob" | "Salesforce" | "ExchangeOnline" | "Outbound" | (string & {});
   displayName?: string;
   description?: string;
   connectorProperties: outputs.ConnectorProperties;
-  created?: string;
-  lastModified?: string;
-  state?: "Creating" | "Created" | "Ready" | "Expiring" | "Deleting" | "Failed";
-  tenantId?: string;
+  created: string;
+  lastModified: string;
+  state: "Creating" | "Created" | "Ready" | "Expiring" | "Deleting" | "Failed";
+  tenantId: string;
   isInternal?: boolean;
 }
 /**
@@ -290,31 +290,31 @@ export declare class Mapping extends $CustomResource {
   /** Type of connector. */
   readonly connectorType: $Output<"None" | "CRM" | "AzureBlob" | "Salesforce" | "ExchangeOnline" | "Outbound" | (string & {}) | undefined>;
   /** The created time. */
-  readonly created: $Output<string | undefined>;
+  readonly created: $Output<string>;
   /** The last modified time. */
-  readonly lastModified: $Output<string | undefined>;
+  readonly lastModified: $Output<string>;
   /** Defines which entity type the file should map to. */
   readonly entityType: $Output<"None" | "Profile" | "Interaction" | "Relationship">;
   /** The mapping entity name. */
   readonly entityTypeName: $Output<string>;
   /** The connector mapping name */
-  readonly connectorMappingName: $Output<string | undefined>;
+  readonly connectorMappingName: $Output<string>;
   /** Display name for the connector mapping. */
   readonly displayName: $Output<string | undefined>;
   /** The description of the connector mapping. */
   readonly description: $Output<string | undefined>;
   /** The DataFormat ID. */
-  readonly dataFormatId: $Output<string | undefined>;
+  readonly dataFormatId: $Output<string>;
   /** The properties of the mapping. */
   readonly mappingProperties: $Output<outputs.ConnectorMappingProperties>;
   /** The next run time based on customer's settings. */
-  readonly nextRunTime: $Output<string | undefined>;
+  readonly nextRunTime: $Output<string>;
   /** The RunId. */
-  readonly runId: $Output<string | undefined>;
+  readonly runId: $Output<string>;
   /** State of connector mapping. */
-  readonly state: $Output<"Creating" | "Created" | "Failed" | "Ready" | "Running" | "Stopped" | "Expiring" | undefined>;
+  readonly state: $Output<"Creating" | "Created" | "Failed" | "Ready" | "Running" | "Stopped" | "Expiring">;
   /** The hub name. */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   constructor(name: string, args: MappingArgs, opts?: $Options);
 }
 
@@ -362,19 +362,19 @@ export interface MappingState {
   type: "Microsoft.CustomerInsights/hubs/connectors/mappings";
   properties?: outputs.ConnectorMapping;
   connectorType?: "None" | "CRM" | "AzureBlob" | "Salesforce" | "ExchangeOnline" | "Outbound" | (string & {});
-  created?: string;
-  lastModified?: string;
+  created: string;
+  lastModified: string;
   entityType: "None" | "Profile" | "Interaction" | "Relationship";
   entityTypeName: string;
-  connectorMappingName?: string;
+  connectorMappingName: string;
   displayName?: string;
   description?: string;
-  dataFormatId?: string;
+  dataFormatId: string;
   mappingProperties: outputs.ConnectorMappingProperties;
-  nextRunTime?: string;
-  runId?: string;
-  state?: "Creating" | "Created" | "Failed" | "Ready" | "Running" | "Stopped" | "Expiring";
-  tenantId?: string;
+  nextRunTime: string;
+  runId: string;
+  state: "Creating" | "Created" | "Failed" | "Ready" | "Running" | "Stopped" | "Expiring";
+  tenantId: string;
 }
 /**
  * Reads an existing `Microsoft.CustomerInsights/hubs/connectors/mappings` without managing it (GET, api-version 2017-04-26); undefined when it does not exist.
@@ -426,13 +426,13 @@ export declare class Interaction extends $CustomResource {
   /** The instance count. */
   readonly instancesCount: $Output<number | undefined>;
   /** The last changed time for the type definition. */
-  readonly lastChangedUtc: $Output<string | undefined>;
+  readonly lastChangedUtc: $Output<string>;
   /** Provisioning state. */
-  readonly provisioningState: $Output<"Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {})>;
   /** The schema org link. This helps ACI identify and suggest semantic models. */
   readonly schemaItemTypeLink: $Output<string | undefined>;
   /** The hub name. */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   /** The timestamp property name. Represents the time when the interaction or profile update happened. */
   readonly timestampFieldName: $Output<string | undefined>;
   /** The name of the entity. */
@@ -529,10 +529,10 @@ export interface InteractionState {
   entityType?: "None" | "Profile" | "Interaction" | "Relationship";
   fields?: outputs.PropertyDefinition[];
   instancesCount?: number;
-  lastChangedUtc?: string;
-  provisioningState?: "Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {});
+  lastChangedUtc: string;
+  provisioningState: "Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {});
   schemaItemTypeLink?: string;
-  tenantId?: string;
+  tenantId: string;
   timestampFieldName?: string;
   typeName?: string;
   attributes?: outputs.MetadataDefinitionBaseAttributes;
@@ -577,7 +577,7 @@ export declare class Kpi extends $CustomResource {
   /** The mapping entity name. */
   readonly entityTypeName: $Output<string>;
   /** The hub name. */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   /** Localized display name for the KPI. */
   readonly displayName: $Output<outputs.KpiDefinitionDisplayName | undefined>;
   /** Localized description for the KPI. */
@@ -601,7 +601,7 @@ export declare class Kpi extends $CustomResource {
   /** The participant profiles. */
   readonly participantProfilesMetadata: $Output<outputs.KpiParticipantProfilesMetadata[] | undefined>;
   /** Provisioning state. */
-  readonly provisioningState: $Output<"Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {})>;
   /** The KPI thresholds. */
   readonly thresHolds: $Output<outputs.KpiThresholds | undefined>;
   /** The aliases. */
@@ -668,7 +668,7 @@ export interface KpiState {
   properties?: outputs.KpiDefinition;
   entityType: "None" | "Profile" | "Interaction" | "Relationship";
   entityTypeName: string;
-  tenantId?: string;
+  tenantId: string;
   displayName?: outputs.KpiDefinitionDisplayName;
   description?: outputs.KpiDefinitionDescription;
   calculationWindow: "Lifetime" | "Hour" | "Day" | "Week" | "Month";
@@ -680,7 +680,7 @@ export interface KpiState {
   groupBy?: string[];
   groupByMetadata?: outputs.KpiGroupByMetadata[];
   participantProfilesMetadata?: outputs.KpiParticipantProfilesMetadata[];
-  provisioningState?: "Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {});
+  provisioningState: "Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {});
   thresHolds?: outputs.KpiThresholds;
   aliases?: outputs.KpiAlias[];
   extracts?: outputs.KpiExtract[];
@@ -715,7 +715,7 @@ export declare class Link extends $CustomResource {
   /** The definition of Link. */
   readonly properties: $Output<outputs.LinkDefinition | undefined>;
   /** The hub name. */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   /** Type of source entity. */
   readonly sourceEntityType: $Output<"None" | "Profile" | "Interaction" | "Relationship">;
   /** Type of target entity. */
@@ -733,7 +733,7 @@ export declare class Link extends $CustomResource {
   /** The properties that represent the participating profile. */
   readonly participantPropertyReferences: $Output<outputs.ParticipantPropertyReference[]>;
   /** Provisioning state. */
-  readonly provisioningState: $Output<"Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {})>;
   /** Indicating whether the link is reference only link. This flag is ignored if the Mappings are defined. If the mappings are not defined and it is set to true, links processing will not create or update profiles. */
   readonly referenceOnly: $Output<boolean | undefined>;
   /** Determines whether this link is supposed to create or delete instances if Link is NOT Reference Only. */
@@ -788,7 +788,7 @@ export interface LinkState {
   name: string;
   type: "Microsoft.CustomerInsights/hubs/links";
   properties?: outputs.LinkDefinition;
-  tenantId?: string;
+  tenantId: string;
   sourceEntityType: "None" | "Profile" | "Interaction" | "Relationship";
   targetEntityType: "None" | "Profile" | "Interaction" | "Relationship";
   sourceEntityTypeName: string;
@@ -797,7 +797,7 @@ export interface LinkState {
   description?: outputs.LinkDefinitionDescription;
   mappings?: outputs.TypePropertiesMapping[];
   participantPropertyReferences: outputs.ParticipantPropertyReference[];
-  provisioningState?: "Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {});
+  provisioningState: "Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {});
   referenceOnly?: boolean;
   operationType?: "Upsert" | "Delete";
 }
@@ -847,11 +847,11 @@ export declare class Prediction extends $CustomResource {
   /** Primary profile type. */
   readonly primaryProfileType: $Output<string>;
   /** Provisioning state. */
-  readonly provisioningState: $Output<"Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {})>;
   /** Scope expression. */
   readonly scopeExpression: $Output<string>;
   /** The hub name. */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   /** Whether do auto analyze. */
   readonly autoAnalyze: $Output<boolean>;
   /** Definition of the link mapping of prediction. */
@@ -926,9 +926,9 @@ export interface PredictionState {
   negativeOutcomeExpression: string;
   positiveOutcomeExpression: string;
   primaryProfileType: string;
-  provisioningState?: "Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {});
+  provisioningState: "Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {});
   scopeExpression: string;
-  tenantId?: string;
+  tenantId: string;
   autoAnalyze: boolean;
   mappings: outputs.PredictionMappings;
   scoreLabel: string;
@@ -975,13 +975,13 @@ export declare class Profile extends $CustomResource {
   /** The instance count. */
   readonly instancesCount: $Output<number | undefined>;
   /** The last changed time for the type definition. */
-  readonly lastChangedUtc: $Output<string | undefined>;
+  readonly lastChangedUtc: $Output<string>;
   /** Provisioning state. */
-  readonly provisioningState: $Output<"Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {})>;
   /** The schema org link. This helps ACI identify and suggest semantic models. */
   readonly schemaItemTypeLink: $Output<string | undefined>;
   /** The hub name. */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   /** The timestamp property name. Represents the time when the interaction or profile update happened. */
   readonly timestampFieldName: $Output<string | undefined>;
   /** The name of the entity. */
@@ -1065,10 +1065,10 @@ export interface ProfileState {
   entityType?: "None" | "Profile" | "Interaction" | "Relationship";
   fields?: outputs.PropertyDefinition[];
   instancesCount?: number;
-  lastChangedUtc?: string;
-  provisioningState?: "Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {});
+  lastChangedUtc: string;
+  provisioningState: "Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {});
   schemaItemTypeLink?: string;
-  tenantId?: string;
+  tenantId: string;
   timestampFieldName?: string;
   typeName?: string;
   attributes?: outputs.MetadataDefinitionBaseAttributes;
@@ -1115,21 +1115,21 @@ export declare class RelationshipLink extends $CustomResource {
   /** The InteractionType associated with the Relationship Link. */
   readonly interactionType: $Output<string>;
   /** The name of the Relationship Link. */
-  readonly linkName: $Output<string | undefined>;
+  readonly linkName: $Output<string>;
   /** The mappings between Interaction and Relationship fields. */
   readonly mappings: $Output<outputs.RelationshipLinkFieldMapping[] | undefined>;
   /** The property references for the Profile of the Relationship. */
   readonly profilePropertyReferences: $Output<outputs.ParticipantProfilePropertyReference[]>;
   /** Provisioning state. */
-  readonly provisioningState: $Output<"Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {})>;
   /** The property references for the Related Profile of the Relationship. */
   readonly relatedProfilePropertyReferences: $Output<outputs.ParticipantProfilePropertyReference[]>;
   /** The Relationship associated with the Link. */
   readonly relationshipName: $Output<string>;
   /** The relationship guid id. */
-  readonly relationshipGuidId: $Output<string | undefined>;
+  readonly relationshipGuidId: $Output<string>;
   /** The hub name. */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   constructor(name: string, args: RelationshipLinkArgs, opts?: $Options);
 }
 
@@ -1177,14 +1177,14 @@ export interface RelationshipLinkState {
   displayName?: outputs.RelationshipLinkDefinitionDisplayName;
   description?: outputs.RelationshipLinkDefinitionDescription;
   interactionType: string;
-  linkName?: string;
+  linkName: string;
   mappings?: outputs.RelationshipLinkFieldMapping[];
   profilePropertyReferences: outputs.ParticipantProfilePropertyReference[];
-  provisioningState?: "Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {});
+  provisioningState: "Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {});
   relatedProfilePropertyReferences: outputs.ParticipantProfilePropertyReference[];
   relationshipName: string;
-  relationshipGuidId?: string;
-  tenantId?: string;
+  relationshipGuidId: string;
+  tenantId: string;
 }
 /**
  * Reads an existing `Microsoft.CustomerInsights/hubs/relationshipLinks` without managing it (GET, api-version 2017-04-26); undefined when it does not exist.
@@ -1230,13 +1230,13 @@ export declare class Relationship extends $CustomResource {
   /** Profile type. */
   readonly profileType: $Output<string>;
   /** Provisioning state. */
-  readonly provisioningState: $Output<"Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {})>;
   /** Related profile being referenced. */
   readonly relatedProfileType: $Output<string>;
   /** The relationship guid id. */
-  readonly relationshipGuidId: $Output<string | undefined>;
+  readonly relationshipGuidId: $Output<string>;
   /** The hub name. */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   constructor(name: string, args: RelationshipArgs, opts?: $Options);
 }
 
@@ -1290,10 +1290,10 @@ export interface RelationshipState {
   fields?: outputs.PropertyDefinition[];
   lookupMappings?: outputs.RelationshipTypeMapping[];
   profileType: string;
-  provisioningState?: "Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {});
+  provisioningState: "Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {});
   relatedProfileType: string;
-  relationshipGuidId?: string;
-  tenantId?: string;
+  relationshipGuidId: string;
+  tenantId: string;
 }
 /**
  * Reads an existing `Microsoft.CustomerInsights/hubs/relationships` without managing it (GET, api-version 2017-04-26); undefined when it does not exist.
@@ -1325,15 +1325,15 @@ export declare class RoleAssignment extends $CustomResource {
   /** The Role Assignment definition. */
   readonly properties: $Output<outputs.RoleAssignment | undefined>;
   /** The hub name. */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   /** The name of the metadata object. */
-  readonly assignmentName: $Output<string | undefined>;
+  readonly assignmentName: $Output<string>;
   /** Localized display names for the metadata. */
   readonly displayName: $Output<outputs.RoleAssignmentDisplayName | undefined>;
   /** Localized description for the metadata. */
   readonly description: $Output<outputs.RoleAssignmentDescription | undefined>;
   /** Provisioning state. */
-  readonly provisioningState: $Output<"Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {})>;
   /** Type of roles. */
   readonly role: $Output<"Admin" | "Reader" | "ManageAdmin" | "ManageReader" | "DataAdmin" | "DataReader">;
   /** The principals being assigned to. */
@@ -1428,11 +1428,11 @@ export interface RoleAssignmentState {
   name: string;
   type: "Microsoft.CustomerInsights/hubs/roleAssignments";
   properties?: outputs.RoleAssignment;
-  tenantId?: string;
-  assignmentName?: string;
+  tenantId: string;
+  assignmentName: string;
   displayName?: outputs.RoleAssignmentDisplayName;
   description?: outputs.RoleAssignmentDescription;
-  provisioningState?: "Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {});
+  provisioningState: "Provisioning" | "Succeeded" | "Expiring" | "Deleting" | "HumanIntervention" | "Failed" | (string & {});
   role: "Admin" | "Reader" | "ManageAdmin" | "ManageReader" | "DataAdmin" | "DataReader";
   principals: outputs.AssignmentPrincipal[];
   profiles?: outputs.ResourceSetDescription;
@@ -1481,15 +1481,15 @@ export declare class View extends $CustomResource {
   /** the user ID. */
   readonly userId: $Output<string | undefined>;
   /** the hub name. */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   /** Localized display name for the view. */
   readonly displayName: $Output<outputs.ViewDisplayName | undefined>;
   /** View definition. */
   readonly definition: $Output<string>;
   /** Date time when view was last modified. */
-  readonly changed: $Output<string | undefined>;
+  readonly changed: $Output<string>;
   /** Date time when view was created. */
-  readonly created: $Output<string | undefined>;
+  readonly created: $Output<string>;
   constructor(name: string, args: ViewArgs, opts?: $Options);
 }
 
@@ -1527,11 +1527,11 @@ export interface ViewState {
   type: "Microsoft.CustomerInsights/hubs/views";
   properties?: outputs.View;
   userId?: string;
-  tenantId?: string;
+  tenantId: string;
   displayName?: outputs.ViewDisplayName;
   definition: string;
-  changed?: string;
-  created?: string;
+  changed: string;
+  created: string;
 }
 /**
  * Reads an existing `Microsoft.CustomerInsights/hubs/views` without managing it (GET, api-version 2017-04-26); undefined when it does not exist.
@@ -1560,10 +1560,10 @@ export interface WidgetTypeState {
   description?: string;
   displayName?: outputs.WidgetTypeDisplayName;
   imageUrl?: string;
-  tenantId?: string;
+  tenantId: string;
   widgetVersion?: string;
-  changed?: string;
-  created?: string;
+  changed: string;
+  created: string;
 }
 /**
  * Reads an existing `Microsoft.CustomerInsights/hubs/widgetTypes` without managing it (GET, api-version 2017-04-26); undefined when it does not exist.
@@ -1672,6 +1672,27 @@ export declare const suggestInteractionRelationshipLinksOutput: typeof suggestIn
 export declare const getPredictionModelStatusOutput: typeof getPredictionModelStatus;
 export declare const getPredictionTrainingResultsOutput: typeof getPredictionTrainingResults;
 export declare const getProfileEnrichingKpisOutput: typeof getProfileEnrichingKpis;
+// Pulumi's names for what each function and lookup returns.
+export type GetHubResult = HubState;
+export type GetAuthorizationPolicyResult = AuthorizationPolicyState;
+export type GetConnectorResult = ConnectorState;
+export type GetMappingResult = MappingState;
+export type GetInteractionResult = InteractionState;
+export type GetKpiResult = KpiState;
+export type GetLinkResult = LinkState;
+export type GetPredictionResult = PredictionState;
+export type GetProfileResult = ProfileState;
+export type GetRelationshipLinkResult = RelationshipLinkState;
+export type GetRelationshipResult = RelationshipState;
+export type GetRoleAssignmentResult = RoleAssignmentState;
+export type GetViewResult = ViewState;
+export type GetWidgetTypeResult = WidgetTypeState;
+export type RegenerateAuthorizationPolicyPrimaryKeyResult = outputs.AuthorizationPolicy;
+export type RegenerateAuthorizationPolicySecondaryKeyResult = outputs.AuthorizationPolicy;
+export type SuggestInteractionRelationshipLinksResult = outputs.SuggestRelationshipLinksResponse;
+export type GetPredictionModelStatusResult = outputs.PredictionModelStatus;
+export type GetPredictionTrainingResultsResult = outputs.PredictionTrainingResults;
+export type GetProfileEnrichingKpisResult = outputs.KpiDefinition[];
 
 export declare namespace inputs {
   interface AssignmentPrincipal {
@@ -1962,78 +1983,202 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    tenantFeatures?: number;
+    hubBillingInfo?: inputs.HubBillingInfoFormat;
   }
   interface MicrosoftCustomerInsightsHubsAuthorizationPolicies {
     /** The resource name */
     name: string;
     /** The authorization policy. */
     properties?: inputs.AuthorizationPolicy;
+    permissions?: ("Read" | "Write" | "Manage")[];
+    primaryKey?: string;
+    secondaryKey?: string;
   }
   interface MicrosoftCustomerInsightsHubsConnectors {
     /** The resource name */
     name: string;
     /** Properties of connector. */
     properties?: inputs.Connector;
+    connectorName?: string;
+    connectorType?: "None" | "CRM" | "AzureBlob" | "Salesforce" | "ExchangeOnline" | "Outbound" | (string & {});
+    displayName?: string;
+    description?: string;
+    connectorProperties?: inputs.ConnectorProperties;
+    isInternal?: boolean;
   }
   interface MicrosoftCustomerInsightsHubsConnectorsMappings {
     /** The resource name */
     name: string;
     /** The connector mapping definition. */
     properties?: inputs.ConnectorMapping;
+    connectorType?: "None" | "CRM" | "AzureBlob" | "Salesforce" | "ExchangeOnline" | "Outbound" | (string & {});
+    entityType?: "None" | "Profile" | "Interaction" | "Relationship";
+    entityTypeName?: string;
+    displayName?: string;
+    description?: string;
+    mappingProperties?: inputs.ConnectorMappingProperties;
   }
   interface MicrosoftCustomerInsightsHubsInteractions {
     /** The resource name */
     name: string;
     /** The Interaction Type Definition */
     properties?: inputs.InteractionTypeDefinition;
+    idPropertyNames?: string[];
+    participantProfiles?: inputs.Participant[];
+    primaryParticipantProfilePropertyName?: string;
+    defaultDataSource?: inputs.DataSource;
+    isActivity?: boolean;
+    apiEntitySetName?: string;
+    entityType?: "None" | "Profile" | "Interaction" | "Relationship";
+    fields?: inputs.PropertyDefinition[];
+    instancesCount?: number;
+    schemaItemTypeLink?: string;
+    timestampFieldName?: string;
+    typeName?: string;
+    attributes?: inputs.MetadataDefinitionBaseAttributes;
+    description?: inputs.MetadataDefinitionBaseDescription;
+    displayName?: inputs.MetadataDefinitionBaseDisplayName;
+    localizedAttributes?: inputs.MetadataDefinitionBaseLocalizedAttributes;
+    smallImage?: string;
+    mediumImage?: string;
+    largeImage?: string;
   }
   interface MicrosoftCustomerInsightsHubsKpi {
     /** The resource name */
     name: string;
     /** Defines the KPI Threshold limits. */
     properties?: inputs.KpiDefinition;
+    entityType?: "None" | "Profile" | "Interaction" | "Relationship";
+    entityTypeName?: string;
+    displayName?: inputs.KpiDefinitionDisplayName;
+    description?: inputs.KpiDefinitionDescription;
+    calculationWindow?: "Lifetime" | "Hour" | "Day" | "Week" | "Month";
+    calculationWindowFieldName?: string;
+    function?: "Sum" | "Avg" | "Min" | "Max" | "Last" | "Count" | "None" | "CountDistinct";
+    expression?: string;
+    unit?: string;
+    filter?: string;
+    groupBy?: string[];
+    thresHolds?: inputs.KpiThresholds;
+    aliases?: inputs.KpiAlias[];
+    extracts?: inputs.KpiExtract[];
   }
   interface MicrosoftCustomerInsightsHubsLinks {
     /** The resource name */
     name: string;
     /** The definition of Link. */
     properties?: inputs.LinkDefinition;
+    sourceEntityType?: "None" | "Profile" | "Interaction" | "Relationship";
+    targetEntityType?: "None" | "Profile" | "Interaction" | "Relationship";
+    sourceEntityTypeName?: string;
+    targetEntityTypeName?: string;
+    displayName?: inputs.LinkDefinitionDisplayName;
+    description?: inputs.LinkDefinitionDescription;
+    mappings?: inputs.TypePropertiesMapping[];
+    participantPropertyReferences?: inputs.ParticipantPropertyReference[];
+    referenceOnly?: boolean;
+    operationType?: "Upsert" | "Delete";
   }
   interface MicrosoftCustomerInsightsHubsPredictions {
     /** The resource name */
     name: string;
     /** The prediction definition. */
     properties?: inputs.Prediction;
+    description?: inputs.PredictionDescription;
+    displayName?: inputs.PredictionDisplayName;
+    involvedInteractionTypes?: string[];
+    involvedKpiTypes?: string[];
+    involvedRelationships?: string[];
+    negativeOutcomeExpression?: string;
+    positiveOutcomeExpression?: string;
+    primaryProfileType?: string;
+    predictionName?: string;
+    scopeExpression?: string;
+    autoAnalyze?: boolean;
+    mappings?: inputs.PredictionMappings;
+    scoreLabel?: string;
+    grades?: inputs.PredictionGradesItem[];
   }
   interface MicrosoftCustomerInsightsHubsProfiles {
     /** The resource name */
     name: string;
     /** The profile type definition. */
     properties?: inputs.ProfileTypeDefinition;
+    strongIds?: inputs.StrongId[];
+    apiEntitySetName?: string;
+    entityType?: "None" | "Profile" | "Interaction" | "Relationship";
+    fields?: inputs.PropertyDefinition[];
+    instancesCount?: number;
+    schemaItemTypeLink?: string;
+    timestampFieldName?: string;
+    typeName?: string;
+    attributes?: inputs.MetadataDefinitionBaseAttributes;
+    description?: inputs.MetadataDefinitionBaseDescription;
+    displayName?: inputs.MetadataDefinitionBaseDisplayName;
+    localizedAttributes?: inputs.MetadataDefinitionBaseLocalizedAttributes;
+    smallImage?: string;
+    mediumImage?: string;
+    largeImage?: string;
   }
   interface MicrosoftCustomerInsightsHubsRelationshipLinks {
     /** The resource name */
     name: string;
     /** The definition of relationship link. */
     properties?: inputs.RelationshipLinkDefinition;
+    displayName?: inputs.RelationshipLinkDefinitionDisplayName;
+    description?: inputs.RelationshipLinkDefinitionDescription;
+    interactionType?: string;
+    mappings?: inputs.RelationshipLinkFieldMapping[];
+    profilePropertyReferences?: inputs.ParticipantProfilePropertyReference[];
+    relatedProfilePropertyReferences?: inputs.ParticipantProfilePropertyReference[];
+    relationshipName?: string;
   }
   interface MicrosoftCustomerInsightsHubsRelationships {
     /** The resource name */
     name: string;
     /** The definition of Relationship. */
     properties?: inputs.RelationshipDefinition;
+    cardinality?: "OneToOne" | "OneToMany" | "ManyToMany";
+    displayName?: inputs.RelationshipDefinitionDisplayName;
+    description?: inputs.RelationshipDefinitionDescription;
+    expiryDateTimeUtc?: string;
+    fields?: inputs.PropertyDefinition[];
+    lookupMappings?: inputs.RelationshipTypeMapping[];
+    profileType?: string;
+    relatedProfileType?: string;
   }
   interface MicrosoftCustomerInsightsHubsRoleAssignments {
     /** The resource name */
     name: string;
     /** The Role Assignment definition. */
     properties?: inputs.RoleAssignment;
+    displayName?: inputs.RoleAssignmentDisplayName;
+    description?: inputs.RoleAssignmentDescription;
+    role?: "Admin" | "Reader" | "ManageAdmin" | "ManageReader" | "DataAdmin" | "DataReader";
+    principals?: inputs.AssignmentPrincipal[];
+    profiles?: inputs.ResourceSetDescription;
+    interactions?: inputs.ResourceSetDescription;
+    links?: inputs.ResourceSetDescription;
+    kpis?: inputs.ResourceSetDescription;
+    sasPolicies?: inputs.ResourceSetDescription;
+    connectors?: inputs.ResourceSetDescription;
+    views?: inputs.ResourceSetDescription;
+    relationshipLinks?: inputs.ResourceSetDescription;
+    relationships?: inputs.ResourceSetDescription;
+    widgetTypes?: inputs.ResourceSetDescription;
+    roleAssignments?: inputs.ResourceSetDescription;
+    conflationPolicies?: inputs.ResourceSetDescription;
+    segments?: inputs.ResourceSetDescription;
   }
   interface MicrosoftCustomerInsightsHubsViews {
     /** The resource name */
     name: string;
     /** The view in Customer 360 web application. */
     properties?: inputs.View;
+    userId?: string;
+    displayName?: inputs.ViewDisplayName;
+    definition?: string;
   }
   interface MicrosoftCustomerInsightsHubsWidgetTypes {
     /** The resource name */

@@ -23,6 +23,8 @@ export declare function updateRequestApproval(args: UpdateRequestApprovalArgs): 
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const updateRequestApprovalOutput: typeof updateRequestApproval;
+// Pulumi's names for what each function and lookup returns.
+export type UpdateRequestApprovalResult = outputs.Approval;
 
 export declare namespace inputs {
   interface Approval {

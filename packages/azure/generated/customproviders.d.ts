@@ -25,7 +25,7 @@ export declare class Association extends $CustomResource {
   /** The REST resource instance of the target resource for this association. */
   readonly targetResourceId: $Output<string | undefined>;
   /** The provisioning state of the association. */
-  readonly provisioningState: $Output<"Accepted" | "Deleting" | "Running" | "Succeeded" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Deleting" | "Running" | "Succeeded" | "Failed" | (string & {})>;
   constructor(name: string, args: AssociationArgs, opts?: $Options);
 }
 
@@ -55,7 +55,7 @@ export interface AssociationState {
   type: "Microsoft.CustomProviders/associations";
   properties?: outputs.AssociationProperties;
   targetResourceId?: string;
-  provisioningState?: "Accepted" | "Deleting" | "Running" | "Succeeded" | "Failed" | (string & {});
+  provisioningState: "Accepted" | "Deleting" | "Running" | "Succeeded" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.CustomProviders/associations` without managing it (GET, api-version 2018-09-01-preview); undefined when it does not exist.
@@ -95,7 +95,7 @@ export declare class ResourceProvider extends $CustomResource {
   /** A list of validations to run on the custom resource provider's requests. */
   readonly validations: $Output<outputs.CustomRPValidations[] | undefined>;
   /** The provisioning state of the resource provider. */
-  readonly provisioningState: $Output<"Accepted" | "Deleting" | "Running" | "Succeeded" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Deleting" | "Running" | "Succeeded" | "Failed" | (string & {})>;
   constructor(name: string, args: ResourceProviderArgs, opts?: $Options);
 }
 
@@ -137,7 +137,7 @@ export interface ResourceProviderState {
   actions?: outputs.CustomRPActionRouteDefinition[];
   resourceTypes?: outputs.CustomRPResourceTypeRouteDefinition[];
   validations?: outputs.CustomRPValidations[];
-  provisioningState?: "Accepted" | "Deleting" | "Running" | "Succeeded" | "Failed" | (string & {});
+  provisioningState: "Accepted" | "Deleting" | "Running" | "Succeeded" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.CustomProviders/resourceProviders` without managing it (GET, api-version 2018-09-01-preview); undefined when it does not exist.
@@ -150,6 +150,9 @@ export declare function getResourceProvider(args: GetResourceProviderArgs): $Out
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getAssociationOutput: typeof getAssociation;
 export declare const getResourceProviderOutput: typeof getResourceProvider;
+// Pulumi's names for what each function and lookup returns.
+export type GetAssociationResult = AssociationState;
+export type GetResourceProviderResult = ResourceProviderState;
 
 export declare namespace inputs {
   interface AssociationProperties {
@@ -191,6 +194,7 @@ export declare namespace inputs {
     name: string;
     /** The properties of the association. */
     properties?: inputs.AssociationProperties;
+    targetResourceId?: string;
   }
   interface MicrosoftCustomProvidersResourceProviders {
     /** The resource name */
@@ -201,6 +205,9 @@ export declare namespace inputs {
     location: string;
     /** Resource tags */
     tags?: inputs.ResourceTags;
+    actions?: inputs.CustomRPActionRouteDefinition[];
+    resourceTypes?: inputs.CustomRPResourceTypeRouteDefinition[];
+    validations?: inputs.CustomRPValidations[];
   }
   type ResourceTags = { [key: string]: string };
 }

@@ -29,7 +29,7 @@ export declare class Dashboard extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   constructor(name: string, args: DashboardArgs, opts?: $Options);
 }
 
@@ -63,7 +63,7 @@ export interface DashboardState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Dashboard/dashboards` without managing it (GET, api-version 2025-08-01); undefined when it does not exist.
@@ -97,17 +97,17 @@ export declare class Grafana extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ManagedGrafanaTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The managed service identities assigned to this resource. */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** The Grafana software version. */
-  readonly grafanaVersion: $Output<string | undefined>;
+  readonly grafanaVersion: $Output<string>;
   /** The endpoint of the Grafana instance. */
-  readonly endpoint: $Output<string | undefined>;
+  readonly endpoint: $Output<string>;
   /** Indicate the state for enable or disable traffic over the public interface. */
   readonly publicNetworkAccess: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** The zone redundancy setting of the Grafana instance. */
@@ -192,12 +192,12 @@ export interface GrafanaState {
   properties?: outputs.ManagedGrafanaProperties;
   sku?: outputs.ResourceSku;
   tags?: outputs.ManagedGrafanaTags;
-  location?: string;
+  location: string;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
-  grafanaVersion?: string;
-  endpoint?: string;
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  grafanaVersion: string;
+  endpoint: string;
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   zoneRedundancy?: "Disabled" | "Enabled" | (string & {});
   apiKey?: "Disabled" | "Enabled" | (string & {});
@@ -247,7 +247,7 @@ export declare class IntegrationFabric extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** The resource Id of the Azure resource being integrated with Azure Managed Grafana. E.g., an Azure Kubernetes Service cluster. */
   readonly targetResourceId: $Output<string | undefined>;
   /** The resource Id of the Azure resource which is used to configure Grafana data source. E.g., an Azure Monitor Workspace, an Azure Data Explorer cluster, etc. */
@@ -296,7 +296,7 @@ export interface IntegrationFabricState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   targetResourceId?: string;
   dataSourceResourceId?: string;
   scenarios?: string[];
@@ -337,7 +337,7 @@ export declare class ManagedPrivateEndpoint extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** The ARM resource ID of the resource for which the managed private endpoint is pointing to. */
   readonly privateLinkResourceId: $Output<string | undefined>;
   /** The region of the resource to which the managed private endpoint is pointing to. */
@@ -351,7 +351,7 @@ export declare class ManagedPrivateEndpoint extends $CustomResource {
   /** The URL of the data store behind the private link service. It would be the URL in the Grafana data source configuration page without the protocol and port. */
   readonly privateLinkServiceUrl: $Output<string | undefined>;
   /** The private IP of private endpoint after approval. This property is empty before connection is approved. */
-  readonly privateLinkServicePrivateIP: $Output<string | undefined>;
+  readonly privateLinkServicePrivateIP: $Output<string>;
   constructor(name: string, args: ManagedPrivateEndpointArgs, opts?: $Options);
 }
 
@@ -399,14 +399,14 @@ export interface ManagedPrivateEndpointState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   privateLinkResourceId?: string;
   privateLinkResourceRegion?: string;
   groupIds?: string[];
   requestMessage?: string;
   connectionState?: outputs.ManagedPrivateEndpointConnectionState;
   privateLinkServiceUrl?: string;
-  privateLinkServicePrivateIP?: string;
+  privateLinkServicePrivateIP: string;
 }
 /**
  * Reads an existing `Microsoft.Dashboard/grafana/managedPrivateEndpoints` without managing it (GET, api-version 2025-08-01); undefined when it does not exist.
@@ -446,7 +446,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** The private endpoint connection group ids. */
   readonly groupIds: $Output<string[] | undefined>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -487,7 +487,7 @@ export interface PrivateEndpointConnectionState {
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
   groupIds?: string[];
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Dashboard/grafana/privateEndpointConnections` without managing it (GET, api-version 2025-08-01); undefined when it does not exist.
@@ -513,8 +513,8 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.Dashboard/grafana/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
-  groupId?: string;
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -559,6 +559,15 @@ export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpoi
 export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
 export declare const checkGrafanaEnterpriseDetailsOutput: typeof checkGrafanaEnterpriseDetails;
 export declare const fetchGrafanaAvailablePluginsOutput: typeof fetchGrafanaAvailablePlugins;
+// Pulumi's names for what each function and lookup returns.
+export type GetDashboardResult = DashboardState;
+export type GetGrafanaResult = GrafanaState;
+export type GetIntegrationFabricResult = IntegrationFabricState;
+export type GetManagedPrivateEndpointResult = ManagedPrivateEndpointState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type CheckGrafanaEnterpriseDetailsResult = outputs.EnterpriseDetails;
+export type FetchGrafanaAvailablePluginsResult = outputs.GrafanaAvailablePluginListResponse;
 
 export declare namespace inputs {
   interface AzureMonitorWorkspaceIntegration {
@@ -688,6 +697,17 @@ export declare namespace inputs {
     location?: string;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    zoneRedundancy?: "Disabled" | "Enabled" | (string & {});
+    apiKey?: "Disabled" | "Enabled" | (string & {});
+    creatorCanAdmin?: "Disabled" | "Enabled" | (string & {});
+    deterministicOutboundIP?: "Disabled" | "Enabled" | (string & {});
+    autoGeneratedDomainNameLabelScope?: "TenantReuse" | (string & {});
+    grafanaIntegrations?: inputs.GrafanaIntegrations;
+    enterpriseConfigurations?: inputs.EnterpriseConfigurations;
+    grafanaConfigurations?: inputs.GrafanaConfigurations;
+    grafanaPlugins?: inputs.ManagedGrafanaPropertiesGrafanaPlugins;
+    grafanaMajorVersion?: string;
   }
   interface MicrosoftDashboardGrafanaIntegrationFabrics {
     /** The resource name */
@@ -697,6 +717,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    targetResourceId?: string;
+    dataSourceResourceId?: string;
+    scenarios?: string[];
   }
   interface MicrosoftDashboardGrafanaManagedPrivateEndpoints {
     /** The resource name */
@@ -707,12 +730,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    privateLinkResourceId?: string;
+    privateLinkResourceRegion?: string;
+    groupIds?: string[];
+    requestMessage?: string;
+    privateLinkServiceUrl?: string;
   }
   interface MicrosoftDashboardGrafanaPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    groupIds?: string[];
   }
   interface MicrosoftDashboardGrafanaPrivateLinkResources {
     /** The resource name */
@@ -722,6 +753,9 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    groupIds?: string[];
   }
   interface PrivateEndpointConnectionProperties {
     /** The resource of private end point. */

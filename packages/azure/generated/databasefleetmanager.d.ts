@@ -31,7 +31,7 @@ export declare class Fleet extends $CustomResource {
   /** Fleet description. */
   readonly description: $Output<string | undefined>;
   /** Provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {})>;
   constructor(name: string, args: FleetArgs, opts?: $Options);
 }
 
@@ -68,7 +68,7 @@ export interface FleetState {
   location: string;
   systemData?: outputs.SystemData;
   description?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DatabaseFleetManager/fleets` without managing it (GET, api-version 2025-02-01-preview); undefined when it does not exist.
@@ -102,7 +102,7 @@ export declare class Fleetspace extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Fleetspace state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {})>;
   /** Maximum number of vCores database fleet manager is allowed to provision in the fleetspace. */
   readonly capacityMax: $Output<number | undefined>;
   /** Main Microsoft Entra ID principal that has admin access to all databases in the fleetspace. */
@@ -142,7 +142,7 @@ export interface FleetspaceState {
   type: "Microsoft.DatabaseFleetManager/fleets/fleetspaces";
   properties?: outputs.FleetspaceProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
   capacityMax?: number;
   mainPrincipal?: outputs.MainPrincipal;
 }
@@ -180,27 +180,27 @@ export declare class Database extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Resource identifier for the underlying database resource. */
-  readonly originalDatabaseId: $Output<string | undefined>;
+  readonly originalDatabaseId: $Output<string>;
   /** Database state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {})>;
   /** Create mode. Available options: Default - Create a database. Copy - Copy the source database (source database name must be specified) PointInTimeRestore - Create a database by restoring source database from a point in time (source database name and restore from time must be specified) */
   readonly createMode: $Output<"Default" | "Copy" | "PointInTimeRestore" | (string & {}) | undefined>;
   /** Name of the tier this database belongs to. */
   readonly tierName: $Output<string | undefined>;
   /** Connection string to connect to the database with. */
-  readonly connectionString: $Output<string | undefined>;
+  readonly connectionString: $Output<string>;
   /** If true, database is recoverable. */
-  readonly recoverable: $Output<boolean | undefined>;
+  readonly recoverable: $Output<boolean>;
   /** Restore from time when CreateMode is PointInTimeRestore. */
   readonly restoreFromTime: $Output<string | undefined>;
   /** Earliest restore time. */
-  readonly earliestRestoreTime: $Output<string | undefined>;
+  readonly earliestRestoreTime: $Output<string>;
   /** Latest restore time. */
-  readonly latestRestoreTime: $Output<string | undefined>;
+  readonly latestRestoreTime: $Output<string>;
   /** Backup retention in days. */
-  readonly backupRetentionDays: $Output<number | undefined>;
+  readonly backupRetentionDays: $Output<number>;
   /** Maximum database size in Gb. */
-  readonly databaseSizeGbMax: $Output<number | undefined>;
+  readonly databaseSizeGbMax: $Output<number>;
   /** Source database name used when CreateMode is Copy or PointInTimeRestore. */
   readonly sourceDatabaseName: $Output<string | undefined>;
   /** Additional database properties to be applied as the underlying database resource tags. */
@@ -262,17 +262,17 @@ export interface DatabaseState {
   type: "Microsoft.DatabaseFleetManager/fleets/fleetspaces/databases";
   properties?: outputs.FleetDatabaseProperties;
   systemData?: outputs.SystemData;
-  originalDatabaseId?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
+  originalDatabaseId: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
   createMode?: "Default" | "Copy" | "PointInTimeRestore" | (string & {});
   tierName?: string;
-  connectionString?: string;
-  recoverable?: boolean;
+  connectionString: string;
+  recoverable: boolean;
   restoreFromTime?: string;
-  earliestRestoreTime?: string;
-  latestRestoreTime?: string;
-  backupRetentionDays?: number;
-  databaseSizeGbMax?: number;
+  earliestRestoreTime: string;
+  latestRestoreTime: string;
+  backupRetentionDays: number;
+  databaseSizeGbMax: number;
   sourceDatabaseName?: string;
   resourceTags?: outputs.FleetDatabasePropertiesResourceTags;
   identity?: outputs.Identity;
@@ -317,7 +317,7 @@ export declare class FirewallRule extends $CustomResource {
   /** End IP address. */
   readonly endIpAddress: $Output<string | undefined>;
   /** Provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {})>;
   constructor(name: string, args: FirewallRuleArgs, opts?: $Options);
 }
 
@@ -359,7 +359,7 @@ export interface FirewallRuleState {
   systemData?: outputs.SystemData;
   startIpAddress?: string;
   endIpAddress?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DatabaseFleetManager/fleets/fleetspaces/firewallRules` without managing it (GET, api-version 2025-02-01-preview); undefined when it does not exist.
@@ -393,7 +393,7 @@ export declare class Tier extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** If true, tier is disabled. */
-  readonly disabled: $Output<boolean | undefined>;
+  readonly disabled: $Output<boolean>;
   /** If true, serverless resources are provisioned in the tier. */
   readonly serverless: $Output<boolean | undefined>;
   /** If true, databases are pooled. */
@@ -417,7 +417,7 @@ export declare class Tier extends $CustomResource {
   /** Maximum database size in Gb. */
   readonly databaseSizeGbMax: $Output<number | undefined>;
   /** Provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {})>;
   constructor(name: string, args: TierArgs, opts?: $Options);
 }
 
@@ -471,7 +471,7 @@ export interface TierState {
   type: "Microsoft.DatabaseFleetManager/fleets/tiers";
   properties?: outputs.FleetTierProperties;
   systemData?: outputs.SystemData;
-  disabled?: boolean;
+  disabled: boolean;
   serverless?: boolean;
   pooled?: boolean;
   serviceTier?: string;
@@ -483,7 +483,7 @@ export interface TierState {
   databaseCapacityMin?: number;
   databaseCapacityMax?: number;
   databaseSizeGbMax?: number;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DatabaseFleetManager/fleets/tiers` without managing it (GET, api-version 2025-02-01-preview); undefined when it does not exist.
@@ -513,6 +513,13 @@ export declare const getDatabaseOutput: typeof getDatabase;
 export declare const getFirewallRuleOutput: typeof getFirewallRule;
 export declare const getTierOutput: typeof getTier;
 export declare const disableTierOutput: typeof disableTier;
+// Pulumi's names for what each function and lookup returns.
+export type GetFleetResult = FleetState;
+export type GetFleetspaceResult = FleetspaceState;
+export type GetDatabaseResult = DatabaseState;
+export type GetFirewallRuleResult = FirewallRuleState;
+export type GetTierResult = TierState;
+export type DisableTierResult = outputs.FleetTier;
 
 export declare namespace inputs {
   interface DatabaseIdentity {
@@ -561,6 +568,17 @@ export declare namespace inputs {
   interface FleetTier {
     /** A Fleet tier properties. */
     properties?: inputs.FleetTierProperties;
+    serverless?: boolean;
+    pooled?: boolean;
+    serviceTier?: string;
+    family?: string;
+    capacity?: number;
+    poolNumOfDatabasesMax?: number;
+    highAvailabilityReplicaCount?: number;
+    zoneRedundancy?: "Enabled" | "Disabled" | (string & {});
+    databaseCapacityMin?: number;
+    databaseCapacityMax?: number;
+    databaseSizeGbMax?: number;
   }
   interface FleetTierProperties {
     /** If true, serverless resources are provisioned in the tier. */
@@ -615,30 +633,54 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
   }
   interface MicrosoftDatabaseFleetManagerFleetsFleetspaces {
     /** The resource name */
     name: string;
     /** A Fleetspace properties. */
     properties?: inputs.FleetspaceProperties;
+    capacityMax?: number;
+    mainPrincipal?: inputs.MainPrincipal;
   }
   interface MicrosoftDatabaseFleetManagerFleetsFleetspacesDatabases {
     /** The resource name */
     name: string;
     /** Fleet database properties. */
     properties?: inputs.FleetDatabaseProperties;
+    createMode?: "Default" | "Copy" | "PointInTimeRestore" | (string & {});
+    tierName?: string;
+    restoreFromTime?: string;
+    sourceDatabaseName?: string;
+    resourceTags?: inputs.FleetDatabasePropertiesResourceTags;
+    identity?: inputs.Identity;
+    transparentDataEncryption?: inputs.TransparentDataEncryption;
+    collation?: string;
   }
   interface MicrosoftDatabaseFleetManagerFleetsFleetspacesFirewallRules {
     /** The resource name */
     name: string;
     /** A Firewall rule properties. */
     properties?: inputs.FirewallRuleProperties;
+    startIpAddress?: string;
+    endIpAddress?: string;
   }
   interface MicrosoftDatabaseFleetManagerFleetsTiers {
     /** The resource name */
     name: string;
     /** A Fleet tier properties. */
     properties?: inputs.FleetTierProperties;
+    serverless?: boolean;
+    pooled?: boolean;
+    serviceTier?: string;
+    family?: string;
+    capacity?: number;
+    poolNumOfDatabasesMax?: number;
+    highAvailabilityReplicaCount?: number;
+    zoneRedundancy?: "Enabled" | "Disabled" | (string & {});
+    databaseCapacityMin?: number;
+    databaseCapacityMax?: number;
+    databaseSizeGbMax?: number;
   }
   interface SystemData {
     /** The identity that created the resource. */

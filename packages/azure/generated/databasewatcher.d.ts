@@ -33,9 +33,9 @@ export declare class Watcher extends $CustomResource {
   /** The data store for collected monitoring data. */
   readonly datastore: $Output<outputs.Datastore | undefined>;
   /** The monitoring collection status of the watcher. */
-  readonly status: $Output<"Starting" | "Running" | "Stopping" | "Stopped" | "Deleting" | (string & {}) | undefined>;
+  readonly status: $Output<"Starting" | "Running" | "Stopping" | "Stopped" | "Deleting" | (string & {})>;
   /** The provisioning state of the resource watcher. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The resource ID of a user-assigned managed identity that will be assigned to a new alert rule. */
   readonly defaultAlertRuleIdentityResourceId: $Output<string | undefined>;
   constructor(name: string, args: WatcherArgs, opts?: $Options);
@@ -79,8 +79,8 @@ export interface WatcherState {
   location: string;
   systemData?: outputs.SystemData;
   datastore?: outputs.Datastore;
-  status?: "Starting" | "Running" | "Stopping" | "Stopped" | "Deleting" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  status: "Starting" | "Running" | "Stopping" | "Stopped" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   defaultAlertRuleIdentityResourceId?: string;
 }
 /**
@@ -121,7 +121,7 @@ export declare class AlertRuleResource extends $CustomResource {
   /** The creation time of the alert rule resource. */
   readonly creationTime: $Output<string>;
   /** The provisioning state of the alert rule resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The template ID associated with alert rule resource. */
   readonly alertRuleTemplateId: $Output<string>;
   /** The alert rule template version. */
@@ -170,7 +170,7 @@ export interface AlertRuleResourceState {
   alertRuleResourceId: string;
   createdWithProperties: "CreatedWithActionGroup" | "None" | (string & {});
   creationTime: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   alertRuleTemplateId: string;
   alertRuleTemplateVersion: string;
 }
@@ -202,7 +202,7 @@ export interface HealthValidationState {
   endTime: string;
   status: "NotStarted" | "Running" | "Succeeded" | "Failed" | "Canceled" | "TimedOut" | (string & {});
   issues: outputs.ValidationIssue[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DatabaseWatcher/watchers/healthValidations` without managing it (GET, api-version 2025-01-02); undefined when it does not exist.
@@ -244,9 +244,9 @@ export declare class SharedPrivateLinkResource extends $CustomResource {
   /** The DNS zone segment to be included in the DNS name of the shared private link. Value is required for Azure Data Explorer clusters and SQL managed instances, and must be omitted for SQL logical servers and key vaults. The value is the second segment of the host FQDN name of the resource that the shared private link resource is for. For example: if the host name is 'adx-cluster-21187695.eastus.kusto.windows.net', then the value is 'eastus'; if the host name is 'sql-mi-23961134.767d5869f605.database.windows.net', then the value is '767d5869f605'. */
   readonly dnsZone: $Output<string | undefined>;
   /** Status of the shared private link resource. Can be Pending, Approved, Rejected or Disconnected. */
-  readonly status: $Output<"Pending" | "Approved" | "Rejected" | "Disconnected" | (string & {}) | undefined>;
+  readonly status: $Output<"Pending" | "Approved" | "Rejected" | "Disconnected" | (string & {})>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: SharedPrivateLinkResourceArgs, opts?: $Options);
 }
 
@@ -290,8 +290,8 @@ export interface SharedPrivateLinkResourceState {
   groupId: string;
   requestMessage: string;
   dnsZone?: string;
-  status?: "Pending" | "Approved" | "Rejected" | "Disconnected" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  status: "Pending" | "Approved" | "Rejected" | "Disconnected" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DatabaseWatcher/watchers/sharedPrivateLinkResources` without managing it (GET, api-version 2025-01-02); undefined when it does not exist.
@@ -331,7 +331,7 @@ export declare class Target extends $CustomResource {
   /** The FQDN host name of the server to use in the connection string when connecting to a target. For example, for an Azure SQL logical server in the Azure commercial cloud, the value might be 'sql-logical-server-22092780.database.windows.net'; for an Azure SQL managed instance in the Azure commercial cloud, the value might be 'sql-mi-39441134.767d5869f605.database.windows.net'. Port number and instance name must be specified separately. */
   readonly connectionServerName: $Output<string>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   readonly sqlDbResourceId: $Output<string | undefined>;
   readonly readIntent: $Output<boolean | undefined>;
   readonly targetType: $Output<"SqlDb" | undefined>;
@@ -386,7 +386,7 @@ export interface TargetState {
   targetAuthenticationType: "Aad" | "Sql" | (string & {});
   targetVault?: outputs.VaultSecret;
   connectionServerName: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   sqlDbResourceId?: string;
   readIntent?: boolean;
   targetType?: "SqlDb";
@@ -449,6 +449,15 @@ export declare const getTargetOutput: typeof getTarget;
 export declare const startWatcherOutput: typeof startWatcher;
 export declare const stopWatcherOutput: typeof stopWatcher;
 export declare const startHealthValidationOutput: typeof startHealthValidation;
+// Pulumi's names for what each function and lookup returns.
+export type GetWatcherResult = WatcherState;
+export type GetAlertRuleResourceResult = AlertRuleResourceState;
+export type GetHealthValidationResult = HealthValidationState;
+export type GetSharedPrivateLinkResourceResult = SharedPrivateLinkResourceState;
+export type GetTargetResult = TargetState;
+export type StartWatcherResult = outputs.Watcher;
+export type StopWatcherResult = outputs.Watcher;
+export type StartHealthValidationResult = outputs.HealthValidation;
 
 export declare namespace inputs {
   interface AlertRuleResourceProperties {
@@ -501,12 +510,19 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    datastore?: inputs.Datastore;
+    defaultAlertRuleIdentityResourceId?: string;
   }
   interface MicrosoftDatabaseWatcherWatchersAlertRuleResources {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.AlertRuleResourceProperties;
+    alertRuleResourceId?: string;
+    createdWithProperties?: "CreatedWithActionGroup" | "None" | (string & {});
+    creationTime?: string;
+    alertRuleTemplateId?: string;
+    alertRuleTemplateVersion?: string;
   }
   interface MicrosoftDatabaseWatcherWatchersHealthValidations {
     /** The resource name */
@@ -517,6 +533,10 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SharedPrivateLinkResourceProperties;
+    privateLinkResourceId?: string;
+    groupId?: string;
+    requestMessage?: string;
+    dnsZone?: string;
   }
   interface MicrosoftDatabaseWatcherWatchersTargets {
     /** The resource name */
@@ -605,6 +625,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    datastore?: inputs.Datastore;
+    defaultAlertRuleIdentityResourceId?: string;
   }
   interface WatcherProperties {
     /** The data store for collected monitoring data. */

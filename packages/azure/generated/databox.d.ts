@@ -35,37 +35,37 @@ export declare class Job extends $CustomResource {
   /** Type of the data transfer. */
   readonly transferType: $Output<"ImportToAzure" | "ExportFromAzure">;
   /** Describes whether the job is cancellable or not. */
-  readonly isCancellable: $Output<boolean | undefined>;
+  readonly isCancellable: $Output<boolean>;
   /** Describes whether the job is deletable or not. */
-  readonly isDeletable: $Output<boolean | undefined>;
+  readonly isDeletable: $Output<boolean>;
   /** Describes whether the shipping address is editable or not. */
-  readonly isShippingAddressEditable: $Output<boolean | undefined>;
+  readonly isShippingAddressEditable: $Output<boolean>;
   /** The Editable status for Reverse Shipping Address and Contact Info */
-  readonly reverseShippingDetailsUpdate: $Output<"Enabled" | "Disabled" | "NotSupported" | undefined>;
+  readonly reverseShippingDetailsUpdate: $Output<"Enabled" | "Disabled" | "NotSupported">;
   /** The Editable status for Reverse Transport preferences */
-  readonly reverseTransportPreferenceUpdate: $Output<"Enabled" | "Disabled" | "NotSupported" | undefined>;
+  readonly reverseTransportPreferenceUpdate: $Output<"Enabled" | "Disabled" | "NotSupported">;
   /** Is Prepare To Ship Enabled on this job */
-  readonly isPrepareToShipEnabled: $Output<boolean | undefined>;
+  readonly isPrepareToShipEnabled: $Output<boolean>;
   /** Name of the stage which is in progress. */
-  readonly status: $Output<"DeviceOrdered" | "DevicePrepared" | "Dispatched" | "Delivered" | "PickedUp" | "AtAzureDC" | "DataCopy" | "Completed" | "CompletedWithErrors" | "Cancelled" | "Failed_IssueReportedAtCustomer" | "Failed_IssueDetectedAtAzureDC" | "Aborted" | "CompletedWithWarnings" | "ReadyToDispatchFromAzureDC" | "ReadyToReceiveAtAzureDC" | "Created" | "ShippedToAzureDC" | "AwaitingShipmentDetails" | "PreparingToShipFromAzureDC" | "ShippedToCustomer" | (string & {}) | undefined>;
+  readonly status: $Output<"DeviceOrdered" | "DevicePrepared" | "Dispatched" | "Delivered" | "PickedUp" | "AtAzureDC" | "DataCopy" | "Completed" | "CompletedWithErrors" | "Cancelled" | "Failed_IssueReportedAtCustomer" | "Failed_IssueDetectedAtAzureDC" | "Aborted" | "CompletedWithWarnings" | "ReadyToDispatchFromAzureDC" | "ReadyToReceiveAtAzureDC" | "Created" | "ShippedToAzureDC" | "AwaitingShipmentDetails" | "PreparingToShipFromAzureDC" | "ShippedToCustomer" | (string & {})>;
   /** Name of the stage where delay might be present. */
-  readonly delayedStage: $Output<"DeviceOrdered" | "DevicePrepared" | "Dispatched" | "Delivered" | "PickedUp" | "AtAzureDC" | "DataCopy" | "Completed" | "CompletedWithErrors" | "Cancelled" | "Failed_IssueReportedAtCustomer" | "Failed_IssueDetectedAtAzureDC" | "Aborted" | "CompletedWithWarnings" | "ReadyToDispatchFromAzureDC" | "ReadyToReceiveAtAzureDC" | "Created" | "ShippedToAzureDC" | "AwaitingShipmentDetails" | "PreparingToShipFromAzureDC" | "ShippedToCustomer" | (string & {}) | undefined>;
+  readonly delayedStage: $Output<"DeviceOrdered" | "DevicePrepared" | "Dispatched" | "Delivered" | "PickedUp" | "AtAzureDC" | "DataCopy" | "Completed" | "CompletedWithErrors" | "Cancelled" | "Failed_IssueReportedAtCustomer" | "Failed_IssueDetectedAtAzureDC" | "Aborted" | "CompletedWithWarnings" | "ReadyToDispatchFromAzureDC" | "ReadyToReceiveAtAzureDC" | "Created" | "ShippedToAzureDC" | "AwaitingShipmentDetails" | "PreparingToShipFromAzureDC" | "ShippedToCustomer" | (string & {})>;
   /** Time at which the job was started in UTC ISO 8601 format. */
-  readonly startTime: $Output<string | undefined>;
+  readonly startTime: $Output<string>;
   /** Top level error for the job. */
   readonly error: $Output<outputs.CloudError | undefined>;
   /** Details of a job run. This field will only be sent for expand details filter. */
   readonly details: $Output<outputs.JobDetails | undefined>;
   /** Reason for cancellation. */
-  readonly cancellationReason: $Output<string | undefined>;
+  readonly cancellationReason: $Output<string>;
   /** Delivery type of Job. */
   readonly deliveryType: $Output<"NonScheduled" | "Scheduled" | undefined>;
   /** Delivery Info of Job. */
   readonly deliveryInfo: $Output<outputs.JobDeliveryInfo | undefined>;
   /** Flag to indicate cancellation of scheduled job. */
-  readonly isCancellableWithoutFee: $Output<boolean | undefined>;
+  readonly isCancellableWithoutFee: $Output<boolean>;
   /** Flag to indicate if all devices associated with the job are lost. */
-  readonly allDevicesLost: $Output<boolean | undefined>;
+  readonly allDevicesLost: $Output<boolean>;
   constructor(name: string, args: JobArgs, opts?: $Options);
 }
 
@@ -114,22 +114,22 @@ export interface JobState {
   location: string;
   systemData?: outputs.SystemData;
   transferType: "ImportToAzure" | "ExportFromAzure";
-  isCancellable?: boolean;
-  isDeletable?: boolean;
-  isShippingAddressEditable?: boolean;
-  reverseShippingDetailsUpdate?: "Enabled" | "Disabled" | "NotSupported";
-  reverseTransportPreferenceUpdate?: "Enabled" | "Disabled" | "NotSupported";
-  isPrepareToShipEnabled?: boolean;
-  status?: "DeviceOrdered" | "DevicePrepared" | "Dispatched" | "Delivered" | "PickedUp" | "AtAzureDC" | "DataCopy" | "Completed" | "CompletedWithErrors" | "Cancelled" | "Failed_IssueReportedAtCustomer" | "Failed_IssueDetectedAtAzureDC" | "Aborted" | "CompletedWithWarnings" | "ReadyToDispatchFromAzureDC" | "ReadyToReceiveAtAzureDC" | "Created" | "ShippedToAzureDC" | "AwaitingShipmentDetails" | "PreparingToShipFromAzureDC" | "ShippedToCustomer" | (string & {});
-  delayedStage?: "DeviceOrdered" | "DevicePrepared" | "Dispatched" | "Delivered" | "PickedUp" | "AtAzureDC" | "DataCopy" | "Completed" | "CompletedWithErrors" | "Cancelled" | "Failed_IssueReportedAtCustomer" | "Failed_IssueDetectedAtAzureDC" | "Aborted" | "CompletedWithWarnings" | "ReadyToDispatchFromAzureDC" | "ReadyToReceiveAtAzureDC" | "Created" | "ShippedToAzureDC" | "AwaitingShipmentDetails" | "PreparingToShipFromAzureDC" | "ShippedToCustomer" | (string & {});
-  startTime?: string;
+  isCancellable: boolean;
+  isDeletable: boolean;
+  isShippingAddressEditable: boolean;
+  reverseShippingDetailsUpdate: "Enabled" | "Disabled" | "NotSupported";
+  reverseTransportPreferenceUpdate: "Enabled" | "Disabled" | "NotSupported";
+  isPrepareToShipEnabled: boolean;
+  status: "DeviceOrdered" | "DevicePrepared" | "Dispatched" | "Delivered" | "PickedUp" | "AtAzureDC" | "DataCopy" | "Completed" | "CompletedWithErrors" | "Cancelled" | "Failed_IssueReportedAtCustomer" | "Failed_IssueDetectedAtAzureDC" | "Aborted" | "CompletedWithWarnings" | "ReadyToDispatchFromAzureDC" | "ReadyToReceiveAtAzureDC" | "Created" | "ShippedToAzureDC" | "AwaitingShipmentDetails" | "PreparingToShipFromAzureDC" | "ShippedToCustomer" | (string & {});
+  delayedStage: "DeviceOrdered" | "DevicePrepared" | "Dispatched" | "Delivered" | "PickedUp" | "AtAzureDC" | "DataCopy" | "Completed" | "CompletedWithErrors" | "Cancelled" | "Failed_IssueReportedAtCustomer" | "Failed_IssueDetectedAtAzureDC" | "Aborted" | "CompletedWithWarnings" | "ReadyToDispatchFromAzureDC" | "ReadyToReceiveAtAzureDC" | "Created" | "ShippedToAzureDC" | "AwaitingShipmentDetails" | "PreparingToShipFromAzureDC" | "ShippedToCustomer" | (string & {});
+  startTime: string;
   error?: outputs.CloudError;
   details?: outputs.JobDetails;
-  cancellationReason?: string;
+  cancellationReason: string;
   deliveryType?: "NonScheduled" | "Scheduled";
   deliveryInfo?: outputs.JobDeliveryInfo;
-  isCancellableWithoutFee?: boolean;
-  allDevicesLost?: boolean;
+  isCancellableWithoutFee: boolean;
+  allDevicesLost: boolean;
 }
 /**
  * Reads an existing `Microsoft.DataBox/jobs` without managing it (GET, api-version 2025-07-01); undefined when it does not exist.
@@ -249,6 +249,14 @@ export declare const availableLocationSkusOutput: typeof availableLocationSkus;
 export declare const regionLocationConfigurationOutput: typeof regionLocationConfiguration;
 export declare const validateLocationAddressOutput: typeof validateLocationAddress;
 export declare const validateLocationInputsOutput: typeof validateLocationInputs;
+// Pulumi's names for what each function and lookup returns.
+export type GetJobResult = JobState;
+export type BookJobShipmentPickUpResult = outputs.ShipmentPickUpResponse;
+export type ListJobCredentialsResult = outputs.UnencryptedCredentialsList;
+export type AvailableLocationSkusResult = outputs.AvailableSkusResult;
+export type RegionLocationConfigurationResult = outputs.RegionConfigurationResponse;
+export type ValidateLocationAddressResult = outputs.AddressValidationOutput;
+export type ValidateLocationInputsResult = outputs.ValidationResponse;
 
 export declare namespace inputs {
   type AccountCredentialDetails = { [key: string]: any };
@@ -605,7 +613,7 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of a job. */
-    properties: inputs.JobProperties;
+    properties?: inputs.JobProperties;
     /** The sku type. */
     sku: inputs.Sku;
     /** Msi identity of the resource */
@@ -614,6 +622,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    transferType?: "ImportToAzure" | "ExportFromAzure";
+    details?: inputs.JobDetails;
+    deliveryType?: "NonScheduled" | "Scheduled";
+    deliveryInfo?: inputs.JobDeliveryInfo;
   }
   interface NotificationPreference {
     /** Name of the stage. */

@@ -29,7 +29,7 @@ export declare class DataBoxEdgeDevice extends $CustomResource {
   /** Msi identity of the resource */
   readonly identity: $Output<outputs.ResourceIdentity | undefined>;
   /** The kind of the device. */
-  readonly kind: $Output<"AzureDataBoxGateway" | "AzureStackEdge" | "AzureStackHub" | "AzureModularDataCentre" | (string & {}) | undefined>;
+  readonly kind: $Output<"AzureDataBoxGateway" | "AzureStackEdge" | "AzureStackHub" | "AzureModularDataCentre" | (string & {})>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -37,33 +37,33 @@ export declare class DataBoxEdgeDevice extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the Data Box Edge/Gateway device. */
-  readonly dataBoxEdgeDeviceStatus: $Output<"ReadyToSetup" | "Online" | "Offline" | "NeedsAttention" | "Disconnected" | "PartiallyDisconnected" | "Maintenance" | (string & {}) | undefined>;
+  readonly dataBoxEdgeDeviceStatus: $Output<"ReadyToSetup" | "Online" | "Offline" | "NeedsAttention" | "Disconnected" | "PartiallyDisconnected" | "Maintenance" | (string & {})>;
   /** The Serial Number of Data Box Edge/Gateway device. */
-  readonly serialNumber: $Output<string | undefined>;
+  readonly serialNumber: $Output<string>;
   /** The Description of the Data Box Edge/Gateway device. */
-  readonly description: $Output<string | undefined>;
+  readonly description: $Output<string>;
   /** The description of the Data Box Edge/Gateway device model. */
-  readonly modelDescription: $Output<string | undefined>;
+  readonly modelDescription: $Output<string>;
   /** The type of the Data Box Edge/Gateway device. */
-  readonly deviceType: $Output<"DataBoxEdgeDevice" | (string & {}) | undefined>;
+  readonly deviceType: $Output<"DataBoxEdgeDevice" | (string & {})>;
   /** The Data Box Edge/Gateway device name. */
-  readonly friendlyName: $Output<string | undefined>;
+  readonly friendlyName: $Output<string>;
   /** The Data Box Edge/Gateway device culture. */
-  readonly culture: $Output<string | undefined>;
+  readonly culture: $Output<string>;
   /** The Data Box Edge/Gateway device model. */
-  readonly deviceModel: $Output<string | undefined>;
+  readonly deviceModel: $Output<string>;
   /** The Data Box Edge/Gateway device software version. */
-  readonly deviceSoftwareVersion: $Output<string | undefined>;
+  readonly deviceSoftwareVersion: $Output<string>;
   /** The Data Box Edge/Gateway device local capacity in MB. */
-  readonly deviceLocalCapacity: $Output<number | undefined>;
+  readonly deviceLocalCapacity: $Output<number>;
   /** The Data Box Edge/Gateway device timezone. */
-  readonly timeZone: $Output<string | undefined>;
+  readonly timeZone: $Output<string>;
   /** The device software version number of the device (eg: 1.2.18105.6). */
-  readonly deviceHcsVersion: $Output<string | undefined>;
+  readonly deviceHcsVersion: $Output<string>;
   /** Type of compute roles configured. */
   readonly configuredRoleTypes: $Output<("IOT" | "ASA" | "Functions" | "Cognitive" | "MEC" | "CloudEdgeManagement" | "Kubernetes" | (string & {}))[] | undefined>;
   /** The number of nodes in the cluster. */
-  readonly nodeCount: $Output<number | undefined>;
+  readonly nodeCount: $Output<number>;
   /** The details of the move operation on this resource. */
   readonly resourceMoveDetails: $Output<outputs.ResourceMoveDetails | undefined>;
   /** The details of Edge Profile for this resource */
@@ -71,7 +71,7 @@ export declare class DataBoxEdgeDevice extends $CustomResource {
   /** The details of data-residency related properties for this resource */
   readonly dataResidency: $Output<outputs.DataResidency | undefined>;
   /** Kubernetes Workload Profile */
-  readonly kubernetesWorkloadProfile: $Output<string | undefined>;
+  readonly kubernetesWorkloadProfile: $Output<string>;
   constructor(name: string, args: DataBoxEdgeDeviceArgs, opts?: $Options);
 }
 
@@ -113,28 +113,28 @@ export interface DataBoxEdgeDeviceState {
   sku?: outputs.Sku;
   etag?: string;
   identity?: outputs.ResourceIdentity;
-  kind?: "AzureDataBoxGateway" | "AzureStackEdge" | "AzureStackHub" | "AzureModularDataCentre" | (string & {});
+  kind: "AzureDataBoxGateway" | "AzureStackEdge" | "AzureStackHub" | "AzureModularDataCentre" | (string & {});
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  dataBoxEdgeDeviceStatus?: "ReadyToSetup" | "Online" | "Offline" | "NeedsAttention" | "Disconnected" | "PartiallyDisconnected" | "Maintenance" | (string & {});
-  serialNumber?: string;
-  description?: string;
-  modelDescription?: string;
-  deviceType?: "DataBoxEdgeDevice" | (string & {});
-  friendlyName?: string;
-  culture?: string;
-  deviceModel?: string;
-  deviceSoftwareVersion?: string;
-  deviceLocalCapacity?: number;
-  timeZone?: string;
-  deviceHcsVersion?: string;
+  dataBoxEdgeDeviceStatus: "ReadyToSetup" | "Online" | "Offline" | "NeedsAttention" | "Disconnected" | "PartiallyDisconnected" | "Maintenance" | (string & {});
+  serialNumber: string;
+  description: string;
+  modelDescription: string;
+  deviceType: "DataBoxEdgeDevice" | (string & {});
+  friendlyName: string;
+  culture: string;
+  deviceModel: string;
+  deviceSoftwareVersion: string;
+  deviceLocalCapacity: number;
+  timeZone: string;
+  deviceHcsVersion: string;
   configuredRoleTypes?: ("IOT" | "ASA" | "Functions" | "Cognitive" | "MEC" | "CloudEdgeManagement" | "Kubernetes" | (string & {}))[];
-  nodeCount?: number;
+  nodeCount: number;
   resourceMoveDetails?: outputs.ResourceMoveDetails;
   edgeProfile?: outputs.EdgeProfile;
   dataResidency?: outputs.DataResidency;
-  kubernetesWorkloadProfile?: string;
+  kubernetesWorkloadProfile: string;
 }
 /**
  * Reads an existing `Microsoft.DataBoxEdge/dataBoxEdgeDevices` without managing it (GET, api-version 2023-12-01); undefined when it does not exist.
@@ -160,11 +160,11 @@ export interface AlertState {
   type: "Microsoft.DataBoxEdge/dataBoxEdgeDevices/alerts";
   properties?: outputs.AlertProperties;
   systemData?: outputs.SystemData;
-  title?: string;
-  alertType?: string;
-  appearedAtDateTime?: string;
-  recommendation?: string;
-  severity?: "Informational" | "Warning" | "Critical" | (string & {});
+  title: string;
+  alertType: string;
+  appearedAtDateTime: string;
+  recommendation: string;
+  severity: "Informational" | "Warning" | "Critical" | (string & {});
   errorDetails?: outputs.AlertErrorDetails;
   detailedInformation?: outputs.AlertPropertiesDetailedInformation;
 }
@@ -439,19 +439,19 @@ export interface JobState {
   name: string;
   type: "Microsoft.DataBoxEdge/dataBoxEdgeDevices/jobs";
   properties?: outputs.JobProperties;
-  status?: "Invalid" | "Running" | "Succeeded" | "Failed" | "Canceled" | "Paused" | "Scheduled" | (string & {});
-  startTime?: string;
-  endTime?: string;
-  percentComplete?: number;
+  status: "Invalid" | "Running" | "Succeeded" | "Failed" | "Canceled" | "Paused" | "Scheduled" | (string & {});
+  startTime: string;
+  endTime: string;
+  percentComplete: number;
   error?: outputs.JobErrorDetails;
   systemData?: outputs.SystemData;
-  jobType?: "Invalid" | "ScanForUpdates" | "DownloadUpdates" | "InstallUpdates" | "RefreshShare" | "RefreshContainer" | "Backup" | "Restore" | "TriggerSupportPackage" | (string & {});
-  currentStage?: "Unknown" | "Initial" | "ScanStarted" | "ScanComplete" | "ScanFailed" | "DownloadStarted" | "DownloadComplete" | "DownloadFailed" | "InstallStarted" | "InstallComplete" | "InstallFailed" | "RebootInitiated" | "Success" | "Failure" | "RescanStarted" | "RescanComplete" | "RescanFailed" | (string & {});
+  jobType: "Invalid" | "ScanForUpdates" | "DownloadUpdates" | "InstallUpdates" | "RefreshShare" | "RefreshContainer" | "Backup" | "Restore" | "TriggerSupportPackage" | (string & {});
+  currentStage: "Unknown" | "Initial" | "ScanStarted" | "ScanComplete" | "ScanFailed" | "DownloadStarted" | "DownloadComplete" | "DownloadFailed" | "InstallStarted" | "InstallComplete" | "InstallFailed" | "RebootInitiated" | "Success" | "Failure" | "RescanStarted" | "RescanComplete" | "RescanFailed" | (string & {});
   downloadProgress?: outputs.UpdateDownloadProgress;
   installProgress?: outputs.UpdateInstallProgress;
-  totalRefreshErrors?: number;
-  errorManifestFile?: string;
-  refreshedEntityId?: string;
+  totalRefreshErrors: number;
+  errorManifestFile: string;
+  refreshedEntityId: string;
   folder?: string;
 }
 /**
@@ -503,19 +503,19 @@ export interface OperationsStatusState {
   name: string;
   type: "Microsoft.DataBoxEdge/dataBoxEdgeDevices/operationsStatus";
   properties?: outputs.JobProperties;
-  status?: "Invalid" | "Running" | "Succeeded" | "Failed" | "Canceled" | "Paused" | "Scheduled" | (string & {});
-  startTime?: string;
-  endTime?: string;
-  percentComplete?: number;
+  status: "Invalid" | "Running" | "Succeeded" | "Failed" | "Canceled" | "Paused" | "Scheduled" | (string & {});
+  startTime: string;
+  endTime: string;
+  percentComplete: number;
   error?: outputs.JobErrorDetails;
   systemData?: outputs.SystemData;
-  jobType?: "Invalid" | "ScanForUpdates" | "DownloadUpdates" | "InstallUpdates" | "RefreshShare" | "RefreshContainer" | "Backup" | "Restore" | "TriggerSupportPackage" | (string & {});
-  currentStage?: "Unknown" | "Initial" | "ScanStarted" | "ScanComplete" | "ScanFailed" | "DownloadStarted" | "DownloadComplete" | "DownloadFailed" | "InstallStarted" | "InstallComplete" | "InstallFailed" | "RebootInitiated" | "Success" | "Failure" | "RescanStarted" | "RescanComplete" | "RescanFailed" | (string & {});
+  jobType: "Invalid" | "ScanForUpdates" | "DownloadUpdates" | "InstallUpdates" | "RefreshShare" | "RefreshContainer" | "Backup" | "Restore" | "TriggerSupportPackage" | (string & {});
+  currentStage: "Unknown" | "Initial" | "ScanStarted" | "ScanComplete" | "ScanFailed" | "DownloadStarted" | "DownloadComplete" | "DownloadFailed" | "InstallStarted" | "InstallComplete" | "InstallFailed" | "RebootInitiated" | "Success" | "Failure" | "RescanStarted" | "RescanComplete" | "RescanFailed" | (string & {});
   downloadProgress?: outputs.UpdateDownloadProgress;
   installProgress?: outputs.UpdateInstallProgress;
-  totalRefreshErrors?: number;
-  errorManifestFile?: string;
-  refreshedEntityId?: string;
+  totalRefreshErrors: number;
+  errorManifestFile: string;
+  refreshedEntityId: string;
   folder?: string;
 }
 /**
@@ -548,11 +548,11 @@ export declare class Order extends $CustomResource {
   /** The order properties. */
   readonly properties: $Output<outputs.OrderProperties | undefined>;
   /** It specify the order api version. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** It specify the order resource id. */
-  readonly orderId: $Output<string | undefined>;
+  readonly orderId: $Output<string>;
   /** The contact details. */
   readonly contactInformation: $Output<outputs.ContactDetails>;
   /** The shipping address. */
@@ -562,7 +562,7 @@ export declare class Order extends $CustomResource {
   /** List of status changes in the order. */
   readonly orderHistory: $Output<outputs.OrderStatus[] | undefined>;
   /** Serial number of the device. */
-  readonly serialNumber: $Output<string | undefined>;
+  readonly serialNumber: $Output<string>;
   /** Tracking information for the package delivered to the customer whether it has an original or a replacement device. */
   readonly deliveryTrackingInfo: $Output<outputs.TrackingInfo[] | undefined>;
   /** Tracking information for the package returned from the customer whether it has an original or a replacement device. */
@@ -605,14 +605,14 @@ export interface OrderState {
   name: "default";
   type: "Microsoft.DataBoxEdge/dataBoxEdgeDevices/orders";
   properties?: outputs.OrderProperties;
-  kind?: string;
+  kind: string;
   systemData?: outputs.SystemData;
-  orderId?: string;
+  orderId: string;
   contactInformation: outputs.ContactDetails;
   shippingAddress?: outputs.Address;
   currentStatus?: outputs.OrderStatus;
   orderHistory?: outputs.OrderStatus[];
-  serialNumber?: string;
+  serialNumber: string;
   deliveryTrackingInfo?: outputs.TrackingInfo[];
   returnTrackingInfo?: outputs.TrackingInfo[];
   shipmentType?: "NotApplicable" | "ShippedToCustomer" | "SelfPickup" | (string & {});
@@ -648,7 +648,7 @@ export declare class Role extends $CustomResource {
   readonly systemData: $Output<outputs.SystemData | undefined>;
   readonly properties: $Output<outputs.CloudEdgeManagementRoleProperties | undefined>;
   readonly kind: $Output<"CloudEdgeManagement" | undefined>;
-  readonly localManagementStatus: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
+  readonly localManagementStatus: $Output<"Enabled" | "Disabled" | (string & {})>;
   readonly edgeProfile: $Output<outputs.EdgeProfile | undefined>;
   readonly roleStatus: $Output<"Enabled" | "Disabled" | (string & {})>;
   constructor(name: string, args: RoleArgs, opts?: $Options);
@@ -684,7 +684,7 @@ export interface RoleState {
   systemData?: outputs.SystemData;
   properties?: outputs.CloudEdgeManagementRoleProperties;
   kind?: "CloudEdgeManagement";
-  localManagementStatus?: "Enabled" | "Disabled" | (string & {});
+  localManagementStatus: "Enabled" | "Disabled" | (string & {});
   edgeProfile?: outputs.EdgeProfile;
   roleStatus: "Enabled" | "Disabled" | (string & {});
 }
@@ -724,10 +724,10 @@ export declare class Addon extends $CustomResource {
   readonly subscriptionId: $Output<string>;
   readonly resourceName: $Output<string>;
   readonly resourceLocation: $Output<string>;
-  readonly version: $Output<string | undefined>;
-  readonly hostPlatform: $Output<"Windows" | "Linux" | (string & {}) | undefined>;
-  readonly hostPlatformType: $Output<"KubernetesCluster" | "LinuxVM" | (string & {}) | undefined>;
-  readonly provisioningState: $Output<"Invalid" | "Creating" | "Created" | "Updating" | "Reconfiguring" | "Failed" | "Deleting" | (string & {}) | undefined>;
+  readonly version: $Output<string>;
+  readonly hostPlatform: $Output<"Windows" | "Linux" | (string & {})>;
+  readonly hostPlatformType: $Output<"KubernetesCluster" | "LinuxVM" | (string & {})>;
+  readonly provisioningState: $Output<"Invalid" | "Creating" | "Created" | "Updating" | "Reconfiguring" | "Failed" | "Deleting" | (string & {})>;
   constructor(name: string, args: AddonArgs, opts?: $Options);
 }
 
@@ -770,10 +770,10 @@ export interface AddonState {
   subscriptionId: string;
   resourceName: string;
   resourceLocation: string;
-  version?: string;
-  hostPlatform?: "Windows" | "Linux" | (string & {});
-  hostPlatformType?: "KubernetesCluster" | "LinuxVM" | (string & {});
-  provisioningState?: "Invalid" | "Creating" | "Created" | "Updating" | "Reconfiguring" | "Failed" | "Deleting" | (string & {});
+  version: string;
+  hostPlatform: "Windows" | "Linux" | (string & {});
+  hostPlatformType: "KubernetesCluster" | "LinuxVM" | (string & {});
+  provisioningState: "Invalid" | "Creating" | "Created" | "Updating" | "Reconfiguring" | "Failed" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DataBoxEdge/dataBoxEdgeDevices/roles/addons` without managing it (GET, api-version 2023-12-01); undefined when it does not exist.
@@ -1103,9 +1103,9 @@ export declare class StorageAccount extends $CustomResource {
   /** Storage Account Credential Id */
   readonly storageAccountCredentialId: $Output<string | undefined>;
   /** BlobEndpoint of Storage Account */
-  readonly blobEndpoint: $Output<string | undefined>;
+  readonly blobEndpoint: $Output<string>;
   /** The Container Count. Present only for Storage Accounts with DataPolicy set to Cloud. */
-  readonly containerCount: $Output<number | undefined>;
+  readonly containerCount: $Output<number>;
   constructor(name: string, args: StorageAccountArgs, opts?: $Options);
 }
 
@@ -1149,8 +1149,8 @@ export interface StorageAccountState {
   storageAccountStatus?: "OK" | "Offline" | "Unknown" | "Updating" | "NeedsAttention" | (string & {});
   dataPolicy: "Cloud" | "Local" | (string & {});
   storageAccountCredentialId?: string;
-  blobEndpoint?: string;
-  containerCount?: number;
+  blobEndpoint: string;
+  containerCount: number;
 }
 /**
  * Reads an existing `Microsoft.DataBoxEdge/dataBoxEdgeDevices/storageAccounts` without managing it (GET, api-version 2023-12-01); undefined when it does not exist.
@@ -1186,13 +1186,13 @@ export declare class Container extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Current status of the container. */
-  readonly containerStatus: $Output<"OK" | "Offline" | "Unknown" | "Updating" | "NeedsAttention" | (string & {}) | undefined>;
+  readonly containerStatus: $Output<"OK" | "Offline" | "Unknown" | "Updating" | "NeedsAttention" | (string & {})>;
   /** DataFormat for Container */
   readonly dataFormat: $Output<"BlockBlob" | "PageBlob" | "AzureFile" | (string & {})>;
   /** Details of the refresh job on this container. */
   readonly refreshDetails: $Output<outputs.RefreshDetails | undefined>;
   /** The UTC time when container got created. */
-  readonly createdDateTime: $Output<string | undefined>;
+  readonly createdDateTime: $Output<string>;
   constructor(name: string, args: ContainerArgs, opts?: $Options);
 }
 
@@ -1230,10 +1230,10 @@ export interface ContainerState {
   type: "Microsoft.DataBoxEdge/dataBoxEdgeDevices/storageAccounts/containers";
   properties: outputs.ContainerProperties;
   systemData?: outputs.SystemData;
-  containerStatus?: "OK" | "Offline" | "Unknown" | "Updating" | "NeedsAttention" | (string & {});
+  containerStatus: "OK" | "Offline" | "Unknown" | "Updating" | "NeedsAttention" | (string & {});
   dataFormat: "BlockBlob" | "PageBlob" | "AzureFile" | (string & {});
   refreshDetails?: outputs.RefreshDetails;
-  createdDateTime?: string;
+  createdDateTime: string;
 }
 /**
  * Reads an existing `Microsoft.DataBoxEdge/dataBoxEdgeDevices/storageAccounts/containers` without managing it (GET, api-version 2023-12-01); undefined when it does not exist.
@@ -1337,26 +1337,26 @@ export interface UpdateSummaryState {
   deviceLastScannedDateTime?: string;
   lastCompletedScanJobDateTime?: string;
   lastSuccessfulScanJobTime?: string;
-  lastCompletedDownloadJobDateTime?: string;
-  lastCompletedDownloadJobId?: string;
-  lastDownloadJobStatus?: "Invalid" | "Running" | "Succeeded" | "Failed" | "Canceled" | "Paused" | "Scheduled" | (string & {});
+  lastCompletedDownloadJobDateTime: string;
+  lastCompletedDownloadJobId: string;
+  lastDownloadJobStatus: "Invalid" | "Running" | "Succeeded" | "Failed" | "Canceled" | "Paused" | "Scheduled" | (string & {});
   lastSuccessfulInstallJobDateTime?: string;
-  lastCompletedInstallJobDateTime?: string;
-  lastCompletedInstallJobId?: string;
-  lastInstallJobStatus?: "Invalid" | "Running" | "Succeeded" | "Failed" | "Canceled" | "Paused" | "Scheduled" | (string & {});
-  totalNumberOfUpdatesAvailable?: number;
-  totalNumberOfUpdatesPendingDownload?: number;
-  totalNumberOfUpdatesPendingInstall?: number;
-  rebootBehavior?: "NeverReboots" | "RequiresReboot" | "RequestReboot" | (string & {});
-  ongoingUpdateOperation?: "None" | "Scan" | "Download" | "Install" | (string & {});
-  inProgressDownloadJobId?: string;
-  inProgressInstallJobId?: string;
-  inProgressDownloadJobStartedDateTime?: string;
-  inProgressInstallJobStartedDateTime?: string;
+  lastCompletedInstallJobDateTime: string;
+  lastCompletedInstallJobId: string;
+  lastInstallJobStatus: "Invalid" | "Running" | "Succeeded" | "Failed" | "Canceled" | "Paused" | "Scheduled" | (string & {});
+  totalNumberOfUpdatesAvailable: number;
+  totalNumberOfUpdatesPendingDownload: number;
+  totalNumberOfUpdatesPendingInstall: number;
+  rebootBehavior: "NeverReboots" | "RequiresReboot" | "RequestReboot" | (string & {});
+  ongoingUpdateOperation: "None" | "Scan" | "Download" | "Install" | (string & {});
+  inProgressDownloadJobId: string;
+  inProgressInstallJobId: string;
+  inProgressDownloadJobStartedDateTime: string;
+  inProgressInstallJobStartedDateTime: string;
   updateTitles?: string[];
   updates?: outputs.UpdateDetails[];
-  totalUpdateSizeInBytes?: number;
-  totalTimeInMinutes?: number;
+  totalUpdateSizeInBytes: number;
+  totalTimeInMinutes: number;
 }
 /**
  * Reads an existing `Microsoft.DataBoxEdge/dataBoxEdgeDevices/updateSummary` without managing it (GET, api-version 2023-12-01); undefined when it does not exist.
@@ -1545,6 +1545,32 @@ export declare const getDataBoxEdgeDeviceExtendedInformationOutput: typeof getDa
 export declare const updateDataBoxEdgeDeviceExtendedInformationOutput: typeof updateDataBoxEdgeDeviceExtendedInformation;
 export declare const uploadDataBoxEdgeDeviceCertificateOutput: typeof uploadDataBoxEdgeDeviceCertificate;
 export declare const listOrderDCAccessCodeOutput: typeof listOrderDCAccessCode;
+// Pulumi's names for what each function and lookup returns.
+export type GetDataBoxEdgeDeviceResult = DataBoxEdgeDeviceState;
+export type GetAlertResult = AlertState;
+export type GetBandwidthScheduleResult = BandwidthScheduleState;
+export type GetDeviceCapacityInfoResult = DeviceCapacityInfoState;
+export type GetDiagnosticProactiveLogCollectionSettingResult = DiagnosticProactiveLogCollectionSettingState;
+export type GetDiagnosticRemoteSupportSettingResult = DiagnosticRemoteSupportSettingState;
+export type GetJobResult = JobState;
+export type GetNetworkSettingResult = NetworkSettingState;
+export type GetOperationsStatusResult = OperationsStatusState;
+export type GetOrderResult = OrderState;
+export type GetRoleResult = RoleState;
+export type GetAddonResult = AddonState;
+export type GetMonitoringConfigResult = MonitoringConfigState;
+export type GetShareResult = ShareState;
+export type GetStorageAccountCredentialResult = StorageAccountCredentialState;
+export type GetStorageAccountResult = StorageAccountState;
+export type GetContainerResult = ContainerState;
+export type GetTriggerResult = TriggerState;
+export type GetUpdateSummaryResult = UpdateSummaryState;
+export type GetUserResult = UserState;
+export type GenerateDataBoxEdgeDeviceCertificateResult = outputs.GenerateCertResponse;
+export type GetDataBoxEdgeDeviceExtendedInformationResult = outputs.DataBoxEdgeDeviceExtendedInfo;
+export type UpdateDataBoxEdgeDeviceExtendedInformationResult = outputs.DataBoxEdgeDeviceExtendedInfo;
+export type UploadDataBoxEdgeDeviceCertificateResult = outputs.UploadCertificateResponse;
+export type ListOrderDCAccessCodeResult = outputs.DCAccessCode;
 
 export declare namespace inputs {
   interface Address {
@@ -1568,9 +1594,13 @@ export declare namespace inputs {
   type AlertPropertiesDetailedInformation = { [key: string]: string };
   interface ArcAddon {
     /** Properties specific to Arc addon. */
-    properties: inputs.ArcAddonProperties;
+    properties?: inputs.ArcAddonProperties;
     /** Addon type. */
     kind: "ArcForKubernetes";
+    subscriptionId?: string;
+    resourceGroupName?: string;
+    resourceName?: string;
+    resourceLocation?: string;
   }
   interface ArcAddonProperties {
     /** Arc resource subscription Id */
@@ -1623,6 +1653,7 @@ export declare namespace inputs {
     properties?: inputs.CloudEdgeManagementRoleProperties;
     /** Role type. */
     kind: "CloudEdgeManagement";
+    roleStatus?: "Enabled" | "Disabled" | (string & {});
   }
   interface CloudEdgeManagementRoleProperties {
     /** Role status. */
@@ -1702,6 +1733,13 @@ export declare namespace inputs {
   interface DataBoxEdgeDeviceExtendedInfo {
     /** The extended info properties. */
     properties?: inputs.DataBoxEdgeDeviceExtendedInfoProperties;
+    encryptionKeyThumbprint?: string;
+    encryptionKey?: string;
+    clientSecretStoreId?: string;
+    clientSecretStoreUrl?: string;
+    channelIntegrityKeyName?: string;
+    channelIntegrityKeyVersion?: string;
+    keyVaultSyncStatus?: "KeyVaultSynced" | "KeyVaultSyncFailed" | "KeyVaultNotConfigured" | "KeyVaultSyncPending" | "KeyVaultSyncing" | "KeyVaultNotSynced" | (string & {});
   }
   interface DataBoxEdgeDeviceExtendedInfoPatch {
     /** The Key Vault ARM Id for client secrets */
@@ -1743,6 +1781,7 @@ export declare namespace inputs {
   interface DCAccessCode {
     /** DCAccessCode properties. */
     properties?: inputs.DCAccessCodeProperties;
+    authCode?: string;
   }
   interface DCAccessCodeProperties {
     /** DCAccess Code for the Self Managed shipment. */
@@ -1776,13 +1815,21 @@ export declare namespace inputs {
     registrationDate?: string;
     subscriptionId?: string;
     properties?: inputs.SubscriptionProperties;
+    tenantId?: string;
+    locationPlacementId?: string;
+    quotaId?: string;
+    serializedDetails?: string;
+    registeredFeatures?: inputs.SubscriptionRegisteredFeatures[];
   }
   type EtcdInfo = { [key: string]: any };
   interface FileEventTrigger {
     /** File trigger properties. */
-    properties: inputs.FileTriggerProperties;
+    properties?: inputs.FileTriggerProperties;
     /** Trigger Kind. */
     kind: "FileEvent";
+    sourceInfo?: inputs.FileSourceInfo;
+    sinkInfo?: inputs.RoleSinkInfo;
+    customContextTag?: string;
   }
   interface FileSourceInfo {
     /** File share ID. */
@@ -1835,9 +1882,11 @@ export declare namespace inputs {
   }
   interface IoTAddon {
     /** Properties specific to IOT addon. */
-    properties: inputs.IoTAddonProperties;
+    properties?: inputs.IoTAddonProperties;
     /** Addon type. */
     kind: "IotEdge";
+    ioTDeviceDetails?: inputs.IoTDeviceInfo;
+    ioTEdgeDeviceDetails?: inputs.IoTDeviceInfo;
   }
   interface IoTAddonProperties {
     /** IoT device metadata to which appliance needs to be connected. */
@@ -1868,6 +1917,13 @@ export declare namespace inputs {
     properties?: inputs.IoTRoleProperties;
     /** Role type. */
     kind: "IOT";
+    hostPlatform?: "Windows" | "Linux" | (string & {});
+    ioTDeviceDetails?: inputs.IoTDeviceInfo;
+    ioTEdgeDeviceDetails?: inputs.IoTDeviceInfo;
+    shareMappings?: inputs.MountPointMap[];
+    ioTEdgeAgentInfo?: inputs.IoTEdgeAgentInfo;
+    computeResource?: inputs.ComputeResource;
+    roleStatus?: "Enabled" | "Disabled" | (string & {});
   }
   interface IoTRoleProperties {
     /** Host OS supported by the IoT role. */
@@ -1906,6 +1962,10 @@ export declare namespace inputs {
     properties?: inputs.KubernetesRoleProperties;
     /** Role type. */
     kind: "Kubernetes";
+    hostPlatform?: "Windows" | "Linux" | (string & {});
+    kubernetesClusterInfo?: inputs.KubernetesClusterInfo;
+    kubernetesRoleResources?: inputs.KubernetesRoleResources;
+    roleStatus?: "Enabled" | "Disabled" | (string & {});
   }
   interface KubernetesRoleCompute {
     /** VM profile */
@@ -1942,6 +2002,10 @@ export declare namespace inputs {
     properties?: inputs.MECRoleProperties;
     /** Role type. */
     kind: "MEC";
+    connectionString?: inputs.AsymmetricEncryptedSecret;
+    controllerEndpoint?: string;
+    resourceUniqueId?: string;
+    roleStatus?: "Enabled" | "Disabled" | (string & {});
   }
   interface MECRoleProperties {
     /** Activation key of the MEC. */
@@ -1998,6 +2062,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    dataResidency?: inputs.DataResidency;
   }
   interface MicrosoftDataBoxEdgeDataBoxEdgeDevicesAlerts {
     /** The resource name */
@@ -2007,7 +2072,11 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The properties of the bandwidth schedule. */
-    properties: inputs.BandwidthScheduleProperties;
+    properties?: inputs.BandwidthScheduleProperties;
+    start?: string;
+    stop?: string;
+    rateInMbps?: number;
+    days?: ("Sunday" | "Monday" | "Tuesday" | "Wednesday" | "Thursday" | "Friday" | "Saturday" | (string & {}))[];
   }
   interface MicrosoftDataBoxEdgeDataBoxEdgeDevicesDeviceCapacityInfo {
     /** The resource name */
@@ -2017,13 +2086,15 @@ export declare namespace inputs {
     /** The resource name */
     name: "default";
     /** Properties of the diagnostic proactive log collection settings. */
-    properties: inputs.ProactiveLogCollectionSettingsProperties;
+    properties?: inputs.ProactiveLogCollectionSettingsProperties;
+    userConsent?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftDataBoxEdgeDataBoxEdgeDevicesDiagnosticRemoteSupportSettings {
     /** The resource name */
     name: "default";
     /** Properties of the remote support  settings. */
-    properties: inputs.DiagnosticRemoteSupportSettingsProperties;
+    properties?: inputs.DiagnosticRemoteSupportSettingsProperties;
+    remoteSupportSettingsList?: inputs.RemoteSupportSettings[];
   }
   interface MicrosoftDataBoxEdgeDataBoxEdgeDevicesJobs {
     /** The resource name */
@@ -2042,6 +2113,9 @@ export declare namespace inputs {
     name: "default";
     /** The order properties. */
     properties?: inputs.OrderProperties;
+    contactInformation?: inputs.ContactDetails;
+    shippingAddress?: inputs.Address;
+    shipmentType?: "NotApplicable" | "ShippedToCustomer" | "SelfPickup" | (string & {});
   }
   type MicrosoftDataBoxEdgeDataBoxEdgeDevicesRoles = {
     /** The resource name */
@@ -2055,31 +2129,54 @@ export declare namespace inputs {
     /** The resource name */
     name: "default";
     /** The metric setting properties. */
-    properties: inputs.MonitoringMetricConfigurationProperties;
+    properties?: inputs.MonitoringMetricConfigurationProperties;
+    metricConfigurations?: inputs.MetricConfiguration[];
   }
   interface MicrosoftDataBoxEdgeDataBoxEdgeDevicesShares {
     /** The resource name */
     name: string;
     /** The share properties. */
-    properties: inputs.ShareProperties;
+    properties?: inputs.ShareProperties;
+    description?: string;
+    shareStatus?: "Offline" | "Unknown" | "OK" | "Updating" | "NeedsAttention" | (string & {});
+    monitoringStatus?: "Enabled" | "Disabled" | (string & {});
+    azureContainerInfo?: inputs.AzureContainerInfo;
+    accessProtocol?: "SMB" | "NFS" | (string & {});
+    userAccessRights?: inputs.UserAccessRight[];
+    clientAccessRights?: inputs.ClientAccessRight[];
+    refreshDetails?: inputs.RefreshDetails;
+    dataPolicy?: "Cloud" | "Local" | (string & {});
   }
   interface MicrosoftDataBoxEdgeDataBoxEdgeDevicesStorageAccountCredentials {
     /** The resource name */
     name: string;
     /** The storage account credential properties. */
-    properties: inputs.StorageAccountCredentialProperties;
+    properties?: inputs.StorageAccountCredentialProperties;
+    alias?: string;
+    userName?: string;
+    accountKey?: inputs.AsymmetricEncryptedSecret;
+    connectionString?: string;
+    sslStatus?: "Enabled" | "Disabled" | (string & {});
+    blobDomainName?: string;
+    accountType?: "GeneralPurposeStorage" | "BlobStorage" | (string & {});
+    storageAccountId?: string;
   }
   interface MicrosoftDataBoxEdgeDataBoxEdgeDevicesStorageAccounts {
     /** The resource name */
     name: string;
     /** The Storage Account properties. */
-    properties: inputs.StorageAccountProperties;
+    properties?: inputs.StorageAccountProperties;
+    description?: string;
+    storageAccountStatus?: "OK" | "Offline" | "Unknown" | "Updating" | "NeedsAttention" | (string & {});
+    dataPolicy?: "Cloud" | "Local" | (string & {});
+    storageAccountCredentialId?: string;
   }
   interface MicrosoftDataBoxEdgeDataBoxEdgeDevicesStorageAccountsContainers {
     /** The resource name */
     name: string;
     /** The container properties. */
-    properties: inputs.ContainerProperties;
+    properties?: inputs.ContainerProperties;
+    dataFormat?: "BlockBlob" | "PageBlob" | "AzureFile" | (string & {});
   }
   type MicrosoftDataBoxEdgeDataBoxEdgeDevicesTriggers = {
     /** The resource name */
@@ -2093,7 +2190,9 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The storage account credential properties. */
-    properties: inputs.UserProperties;
+    properties?: inputs.UserProperties;
+    encryptedPassword?: inputs.AsymmetricEncryptedSecret;
+    userType?: "Share" | "LocalManagement" | "ARM" | (string & {});
   }
   interface MonitoringMetricConfigurationProperties {
     /** The metrics configuration details */
@@ -2148,9 +2247,12 @@ export declare namespace inputs {
   type OrderStatusAdditionalOrderDetails = { [key: string]: string };
   interface PeriodicTimerEventTrigger {
     /** Periodic timer trigger properties. */
-    properties: inputs.PeriodicTimerProperties;
+    properties?: inputs.PeriodicTimerProperties;
     /** Trigger Kind. */
     kind: "PeriodicTimerEvent";
+    sourceInfo?: inputs.PeriodicTimerSourceInfo;
+    sinkInfo?: inputs.RoleSinkInfo;
+    customContextTag?: string;
   }
   interface PeriodicTimerProperties {
     /** Periodic timer details. */
@@ -2354,7 +2456,9 @@ export declare namespace inputs {
   }
   interface UploadCertificateRequest {
     /** The Base 64 encoded certificate raw data. */
-    properties: inputs.RawCertificateData;
+    properties?: inputs.RawCertificateData;
+    authenticationType?: "Invalid" | "AzureActiveDirectory" | (string & {});
+    certificate?: string;
   }
   interface UploadCertificateResponse {
     /** Specifies authentication type. */
@@ -2491,18 +2595,32 @@ export declare namespace outputs {
     kubernetesWorkloadProfile?: string;
   }
   type DataResidency = inputs.DataResidency;
-  type DCAccessCode = inputs.DCAccessCode;
+  interface DCAccessCode {
+    properties?: outputs.DCAccessCodeProperties;
+  }
   type DCAccessCodeProperties = inputs.DCAccessCodeProperties;
   type DeviceCapacityInfoProperties = inputs.DeviceCapacityInfoProperties;
   type DeviceCapacityInfoPropertiesNodeCapacityInfos = inputs.DeviceCapacityInfoPropertiesNodeCapacityInfos;
   type DiagnosticRemoteSupportSettingsProperties = inputs.DiagnosticRemoteSupportSettingsProperties;
-  type EdgeProfile = inputs.EdgeProfile;
-  type EdgeProfileSubscription = inputs.EdgeProfileSubscription;
+  interface EdgeProfile {
+    subscription?: outputs.EdgeProfileSubscription;
+  }
+  interface EdgeProfileSubscription {
+    registrationId?: string;
+    id?: string;
+    state?: "Registered" | "Warned" | "Suspended" | "Deleted" | "Unregistered" | (string & {});
+    registrationDate?: string;
+    subscriptionId?: string;
+    properties?: outputs.SubscriptionProperties;
+  }
   interface EtcdInfo {
     type?: string;
     version?: string;
   }
-  type FileEventTrigger = inputs.FileEventTrigger;
+  interface FileEventTrigger {
+    properties: outputs.FileTriggerProperties;
+    kind: "FileEvent";
+  }
   type FileSourceInfo = inputs.FileSourceInfo;
   type FileTriggerProperties = inputs.FileTriggerProperties;
   type GenerateCertResponse = inputs.GenerateCertResponse;
@@ -2616,7 +2734,10 @@ export declare namespace outputs {
     version?: string;
     ipRange?: string[];
   }
-  type MECRole = inputs.MECRole;
+  interface MECRole {
+    properties?: outputs.MECRoleProperties;
+    kind: "MEC";
+  }
   type MECRoleProperties = inputs.MECRoleProperties;
   type MetricConfiguration = inputs.MetricConfiguration;
   type MetricCounter = inputs.MetricCounter;
@@ -2853,7 +2974,10 @@ export declare namespace outputs {
     additionalOrderDetails?: outputs.OrderStatusAdditionalOrderDetails;
   }
   type OrderStatusAdditionalOrderDetails = inputs.OrderStatusAdditionalOrderDetails;
-  type PeriodicTimerEventTrigger = inputs.PeriodicTimerEventTrigger;
+  interface PeriodicTimerEventTrigger {
+    properties: outputs.PeriodicTimerProperties;
+    kind: "PeriodicTimerEvent";
+  }
   type PeriodicTimerProperties = inputs.PeriodicTimerProperties;
   type PeriodicTimerSourceInfo = inputs.PeriodicTimerSourceInfo;
   type ProactiveLogCollectionSettingsProperties = inputs.ProactiveLogCollectionSettingsProperties;
@@ -2938,7 +3062,9 @@ export declare namespace outputs {
     totalUpdateSizeInBytes?: number;
     totalTimeInMinutes?: number;
   }
-  type UploadCertificateRequest = inputs.UploadCertificateRequest;
+  interface UploadCertificateRequest {
+    properties: outputs.RawCertificateData;
+  }
   interface UploadCertificateResponse {
     authType?: "Invalid" | "AzureActiveDirectory" | (string & {});
     resourceId?: string;

@@ -31,7 +31,7 @@ export declare class AccessConnector extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning status of the Access Connector. */
-  readonly provisioningState: $Output<"Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   /** List of workspaces referring this Access Connector. */
   readonly referedBy: $Output<string[] | undefined>;
   constructor(name: string, args: AccessConnectorArgs, opts?: $Options);
@@ -70,7 +70,7 @@ export interface AccessConnectorState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  provisioningState: "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {});
   referedBy?: string[];
 }
 /**
@@ -115,7 +115,7 @@ export declare class Workspace extends $CustomResource {
   /** The workspace's custom parameters. */
   readonly parameters: $Output<outputs.WorkspaceCustomParameters | undefined>;
   /** The workspace provisioning state. */
-  readonly provisioningState: $Output<"Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   /** The blob URI where the UI definition file is located. */
   readonly uiDefinitionUri: $Output<string | undefined>;
   /** The workspace provider authorizations. */
@@ -125,17 +125,17 @@ export declare class Workspace extends $CustomResource {
   /** Indicates the Object ID, PUID and Application ID of entity that last updated the workspace. */
   readonly updatedBy: $Output<outputs.CreatedBy | undefined>;
   /** Specifies the date and time when the workspace is created. */
-  readonly createdDateTime: $Output<string | undefined>;
+  readonly createdDateTime: $Output<string>;
   /** The unique identifier of the databricks workspace in databricks control plane. */
-  readonly workspaceId: $Output<string | undefined>;
+  readonly workspaceId: $Output<string>;
   /** The workspace URL which is of the format 'adb-{workspaceId}.{random}.azuredatabricks.net' */
-  readonly workspaceUrl: $Output<string | undefined>;
+  readonly workspaceUrl: $Output<string>;
   /** The details of Managed Identity of Storage Account. Only returned in Hybrid ComputeMode workspace. */
   readonly storageAccountIdentity: $Output<outputs.ManagedIdentityConfiguration | undefined>;
   /** The details of Managed Identity of Disk Encryption Set used for Managed Disk Encryption. Only returned in Hybrid ComputeMode workspace. */
   readonly managedDiskIdentity: $Output<outputs.ManagedIdentityConfiguration | undefined>;
   /** The resource Id of the managed disk encryption set. Not allowed in Serverless ComputeMode workspace. */
-  readonly diskEncryptionSetId: $Output<string | undefined>;
+  readonly diskEncryptionSetId: $Output<string>;
   /** Encryption properties for databricks workspace. Supported in both Serverless and Hybrid ComputeMode workspace. */
   readonly encryption: $Output<outputs.WorkspacePropertiesEncryption | undefined>;
   /** Contains settings related to the Enhanced Security and Compliance Add-On. Supported in both Serverless and Hybrid ComputeMode workspace. */
@@ -149,7 +149,7 @@ export declare class Workspace extends $CustomResource {
   /** Properties for Default Catalog configuration during workspace creation. Not allowed in Serverless ComputeMode workspace. */
   readonly defaultCatalog: $Output<outputs.DefaultCatalogProperties | undefined>;
   /** Indicates whether unity catalog enabled for the workspace or not. Set as true in Serverless ComputeMode workspace. */
-  readonly isUcEnabled: $Output<boolean | undefined>;
+  readonly isUcEnabled: $Output<boolean>;
   /** Access Connector Resource that is going to be associated with Databricks Workspace. Not allowed in Serverless ComputeMode workspace. */
   readonly accessConnector: $Output<outputs.WorkspacePropertiesAccessConnector | undefined>;
   /** Gets or Sets Default Storage Firewall configuration information. Not allowed in Serverless ComputeMode workspace. */
@@ -225,24 +225,24 @@ export interface WorkspaceState {
   computeMode: "Serverless" | "Hybrid" | (string & {});
   managedResourceGroupId?: string;
   parameters?: outputs.WorkspaceCustomParameters;
-  provisioningState?: "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  provisioningState: "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {});
   uiDefinitionUri?: string;
   authorizations?: outputs.WorkspaceProviderAuthorization[];
   createdBy?: outputs.CreatedBy;
   updatedBy?: outputs.CreatedBy;
-  createdDateTime?: string;
-  workspaceId?: string;
-  workspaceUrl?: string;
+  createdDateTime: string;
+  workspaceId: string;
+  workspaceUrl: string;
   storageAccountIdentity?: outputs.ManagedIdentityConfiguration;
   managedDiskIdentity?: outputs.ManagedIdentityConfiguration;
-  diskEncryptionSetId?: string;
+  diskEncryptionSetId: string;
   encryption?: outputs.WorkspacePropertiesEncryption;
   enhancedSecurityCompliance?: outputs.EnhancedSecurityComplianceDefinition;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   requiredNsgRules?: "AllRules" | "NoAzureDatabricksRules" | "NoAzureServiceRules" | (string & {});
   defaultCatalog?: outputs.DefaultCatalogProperties;
-  isUcEnabled?: boolean;
+  isUcEnabled: boolean;
   accessConnector?: outputs.WorkspacePropertiesAccessConnector;
   defaultStorageFirewall?: "Disabled" | "Enabled" | (string & {});
 }
@@ -284,7 +284,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** Private endpoint connection state */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** Provisioning state of the private endpoint connection. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Updating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Updating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -325,7 +325,7 @@ export interface PrivateEndpointConnectionState {
   privateEndpoint?: outputs.PrivateEndpoint;
   groupIds?: string[];
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Databricks/workspaces/privateEndpointConnections` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -403,9 +403,9 @@ export declare class VirtualNetworkPeering extends $CustomResource {
   /** The reference to the remote virtual network address space. */
   readonly remoteAddressSpace: $Output<outputs.AddressSpace | undefined>;
   /** The status of the virtual network peering. */
-  readonly peeringState: $Output<"Initiated" | "Connected" | "Disconnected" | (string & {}) | undefined>;
+  readonly peeringState: $Output<"Initiated" | "Connected" | "Disconnected" | (string & {})>;
   /** The provisioning state of the virtual network peering resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: VirtualNetworkPeeringArgs, opts?: $Options);
 }
 
@@ -461,8 +461,8 @@ export interface VirtualNetworkPeeringState {
   databricksAddressSpace?: outputs.AddressSpace;
   remoteVirtualNetwork: outputs.VirtualNetworkPeeringPropertiesFormatRemoteVirtualNetwork;
   remoteAddressSpace?: outputs.AddressSpace;
-  peeringState?: "Initiated" | "Connected" | "Disconnected" | (string & {});
-  provisioningState?: "Succeeded" | "Updating" | "Deleting" | "Failed" | (string & {});
+  peeringState: "Initiated" | "Connected" | "Disconnected" | (string & {});
+  provisioningState: "Succeeded" | "Updating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Databricks/workspaces/virtualNetworkPeerings` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -478,6 +478,12 @@ export declare const getWorkspaceOutput: typeof getWorkspace;
 export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
 export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
 export declare const getVirtualNetworkPeeringOutput: typeof getVirtualNetworkPeering;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccessConnectorResult = AccessConnectorState;
+export type GetWorkspaceResult = WorkspaceState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetVirtualNetworkPeeringResult = VirtualNetworkPeeringState;
 
 export declare namespace inputs {
   type AccessConnectorProperties = { [key: string]: any };
@@ -588,19 +594,38 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The workspace properties. */
-    properties: inputs.WorkspaceProperties;
+    properties?: inputs.WorkspaceProperties;
     /** The SKU of the resource. */
     sku?: inputs.Sku;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    computeMode?: "Serverless" | "Hybrid" | (string & {});
+    managedResourceGroupId?: string;
+    parameters?: inputs.WorkspaceCustomParameters;
+    uiDefinitionUri?: string;
+    authorizations?: inputs.WorkspaceProviderAuthorization[];
+    createdBy?: inputs.CreatedBy;
+    updatedBy?: inputs.CreatedBy;
+    storageAccountIdentity?: inputs.ManagedIdentityConfiguration;
+    managedDiskIdentity?: inputs.ManagedIdentityConfiguration;
+    encryption?: inputs.WorkspacePropertiesEncryption;
+    enhancedSecurityCompliance?: inputs.EnhancedSecurityComplianceDefinition;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    requiredNsgRules?: "AllRules" | "NoAzureDatabricksRules" | "NoAzureServiceRules" | (string & {});
+    defaultCatalog?: inputs.DefaultCatalogProperties;
+    accessConnector?: inputs.WorkspacePropertiesAccessConnector;
+    defaultStorageFirewall?: "Disabled" | "Enabled" | (string & {});
   }
   interface MicrosoftDatabricksWorkspacesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The private endpoint connection properties. */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftDatabricksWorkspacesPrivateLinkResources {
     /** The resource name */
@@ -610,12 +635,23 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** List of properties for vNet Peering */
-    properties: inputs.VirtualNetworkPeeringPropertiesFormat;
+    properties?: inputs.VirtualNetworkPeeringPropertiesFormat;
+    allowVirtualNetworkAccess?: boolean;
+    allowForwardedTraffic?: boolean;
+    allowGatewayTransit?: boolean;
+    useRemoteGateways?: boolean;
+    databricksVirtualNetwork?: inputs.VirtualNetworkPeeringPropertiesFormatDatabricksVirtualNetwork;
+    databricksAddressSpace?: inputs.AddressSpace;
+    remoteVirtualNetwork?: inputs.VirtualNetworkPeeringPropertiesFormatRemoteVirtualNetwork;
+    remoteAddressSpace?: inputs.AddressSpace;
   }
   type PrivateEndpoint = { [key: string]: any };
   interface PrivateEndpointConnection {
     /** The private endpoint connection properties. */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** Private endpoint */

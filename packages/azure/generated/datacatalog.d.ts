@@ -23,7 +23,7 @@ export declare class Catalog extends $CustomResource {
   /** Azure Data Catalog properties. */
   readonly properties: $Output<outputs.ADCCatalogProperties | undefined>;
   /** Resource location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Resource etag */
@@ -84,7 +84,7 @@ export interface CatalogState {
   name: string;
   type: "Microsoft.DataCatalog/catalogs";
   properties?: outputs.ADCCatalogProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   etag?: string;
   sku?: "Free" | "Standard" | (string & {});
@@ -104,6 +104,8 @@ export declare function getCatalog(args: GetCatalogArgs): $Output<CatalogState |
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getCatalogOutput: typeof getCatalog;
+// Pulumi's names for what each function and lookup returns.
+export type GetCatalogResult = CatalogState;
 
 export declare namespace inputs {
   interface ADCCatalogProperties {
@@ -131,6 +133,12 @@ export declare namespace inputs {
     tags?: inputs.ResourceTags;
     /** Resource etag */
     etag?: string;
+    sku?: "Free" | "Standard" | (string & {});
+    units?: number;
+    admins?: inputs.Principals[];
+    users?: inputs.Principals[];
+    successfullyProvisioned?: boolean;
+    enableAutomaticUnitAdjustment?: boolean;
   }
   interface Principals {
     /** UPN of the user. */

@@ -121,18 +121,18 @@ export declare class Monitor extends $CustomResource {
   readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** Flag specifying if the resource monitoring is enabled or disabled. */
   readonly monitoringStatus: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Flag specifying the Marketplace Subscription Status of the resource. If payment is not made in time, the resource will go in Suspended state. */
-  readonly marketplaceSubscriptionStatus: $Output<"Provisioning" | "Active" | "Suspended" | "Unsubscribed" | (string & {}) | undefined>;
+  readonly marketplaceSubscriptionStatus: $Output<"Provisioning" | "Active" | "Suspended" | "Unsubscribed" | (string & {})>;
   /** Specify the Datadog organization name. In the case of linking to existing organizations, Id, ApiKey, and Applicationkey is required as well. */
   readonly datadogOrganizationProperties: $Output<outputs.DatadogOrganizationProperties | undefined>;
   /** Includes name, email and optionally, phone number. User Information can't be null. */
   readonly userInfo: $Output<outputs.UserInfo | undefined>;
-  readonly liftrResourceCategory: $Output<"Unknown" | "MonitorLogs" | (string & {}) | undefined>;
+  readonly liftrResourceCategory: $Output<"Unknown" | "MonitorLogs" | (string & {})>;
   /** The priority of the resource. */
-  readonly liftrResourcePreference: $Output<number | undefined>;
+  readonly liftrResourcePreference: $Output<number>;
   constructor(name: string, args: MonitorArgs, opts?: $Options);
 }
 
@@ -176,13 +176,13 @@ export interface MonitorState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   monitoringStatus?: "Enabled" | "Disabled" | (string & {});
-  marketplaceSubscriptionStatus?: "Provisioning" | "Active" | "Suspended" | "Unsubscribed" | (string & {});
+  marketplaceSubscriptionStatus: "Provisioning" | "Active" | "Suspended" | "Unsubscribed" | (string & {});
   datadogOrganizationProperties?: outputs.DatadogOrganizationProperties;
   userInfo?: outputs.UserInfo;
-  liftrResourceCategory?: "Unknown" | "MonitorLogs" | (string & {});
-  liftrResourcePreference?: number;
+  liftrResourceCategory: "Unknown" | "MonitorLogs" | (string & {});
+  liftrResourcePreference: number;
 }
 /**
  * Reads an existing `Microsoft.Datadog/monitors` without managing it (GET, api-version 2025-06-11); undefined when it does not exist.
@@ -284,13 +284,13 @@ export declare class SingleSignOnConfiguration extends $CustomResource {
   readonly properties: $Output<outputs.DatadogSingleSignOnProperties | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** Various states of the SSO resource */
   readonly singleSignOnState: $Output<"Initial" | "Enable" | "Disable" | "Existing" | (string & {}) | undefined>;
   /** The Id of the Enterprise App used for Single sign-on. */
   readonly enterpriseAppId: $Output<string | undefined>;
   /** The login URL specific to this Datadog Organization. */
-  readonly singleSignOnUrl: $Output<string | undefined>;
+  readonly singleSignOnUrl: $Output<string>;
   constructor(name: string, args: SingleSignOnConfigurationArgs, opts?: $Options);
 }
 
@@ -325,10 +325,10 @@ export interface SingleSignOnConfigurationState {
   type: "Microsoft.Datadog/monitors/singleSignOnConfigurations";
   properties?: outputs.DatadogSingleSignOnProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   singleSignOnState?: "Initial" | "Enable" | "Disable" | "Existing" | (string & {});
   enterpriseAppId?: string;
-  singleSignOnUrl?: string;
+  singleSignOnUrl: string;
 }
 /**
  * Reads an existing `Microsoft.Datadog/monitors/singleSignOnConfigurations` without managing it (GET, api-version 2025-06-11); undefined when it does not exist.
@@ -361,7 +361,7 @@ export declare class TagRule extends $CustomResource {
   readonly properties: $Output<outputs.MonitoringTagRulesProperties | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** Set of rules for sending logs for the Monitor resource. */
   readonly logRules: $Output<outputs.LogRules | undefined>;
   /** Set of rules for sending metrics for the Monitor resource. */
@@ -413,7 +413,7 @@ export interface TagRuleState {
   type: "Microsoft.Datadog/monitors/tagRules";
   properties?: outputs.MonitoringTagRulesProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   logRules?: outputs.LogRules;
   metricRules?: outputs.MetricRules;
   agentRules?: outputs.AgentRules;
@@ -545,6 +545,20 @@ export declare const listMonitorLinkedResourcesOutput: typeof listMonitorLinkedR
 export declare const listMonitorMonitoredResourcesOutput: typeof listMonitorMonitoredResources;
 export declare const refreshMonitorSetPasswordLinkOutput: typeof refreshMonitorSetPasswordLink;
 export declare const resubscribeMonitorOutput: typeof resubscribeMonitor;
+// Pulumi's names for what each function and lookup returns.
+export type GetAgreementResult = AgreementState;
+export type GetMonitorResult = MonitorState;
+export type GetMonitoredSubscriptionResult = MonitoredSubscriptionState;
+export type GetSingleSignOnConfigurationResult = SingleSignOnConfigurationState;
+export type GetTagRuleResult = TagRuleState;
+export type GetMonitorBillingInfoResult = outputs.BillingInfoResponse;
+export type GetMonitorDefaultKeyResult = outputs.DatadogApiKey;
+export type ListMonitorApiKeysResult = outputs.DatadogApiKeyListResponse;
+export type ListMonitorHostsResult = outputs.DatadogHostListResponse;
+export type ListMonitorLinkedResourcesResult = outputs.LinkedResourceListResponse;
+export type ListMonitorMonitoredResourcesResult = outputs.MonitoredResourceListResponse;
+export type RefreshMonitorSetPasswordLinkResult = outputs.DatadogSetPasswordLink;
+export type ResubscribeMonitorResult = outputs.DatadogMonitorResource;
 
 export declare namespace inputs {
   interface AgentRules {
@@ -635,6 +649,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    monitoringStatus?: "Enabled" | "Disabled" | (string & {});
+    datadogOrganizationProperties?: inputs.DatadogOrganizationProperties;
+    userInfo?: inputs.UserInfo;
   }
   interface DatadogOrganizationProperties {
     /** Name of the Datadog organization. */
@@ -722,6 +739,14 @@ export declare namespace inputs {
     name: "default";
     /** Represents the properties of the resource. */
     properties?: inputs.DatadogAgreementProperties;
+    publisher?: string;
+    product?: string;
+    plan?: string;
+    licenseTextLink?: string;
+    privacyPolicyLink?: string;
+    retrieveDatetime?: string;
+    signature?: string;
+    accepted?: boolean;
   }
   interface MicrosoftDatadogMonitors {
     /** The resource name */
@@ -734,23 +759,35 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    monitoringStatus?: "Enabled" | "Disabled" | (string & {});
+    datadogOrganizationProperties?: inputs.DatadogOrganizationProperties;
+    userInfo?: inputs.UserInfo;
   }
   interface MicrosoftDatadogMonitorsMonitoredSubscriptions {
     /** The resource name */
     name: string;
     /** The request to update subscriptions needed to be monitored by the Datadog monitor resource. */
     properties?: inputs.SubscriptionList;
+    operation?: "AddBegin" | "AddComplete" | "DeleteBegin" | "DeleteComplete" | "Active" | (string & {});
+    monitoredSubscriptionList?: inputs.MonitoredSubscription[];
   }
   interface MicrosoftDatadogMonitorsSingleSignOnConfigurations {
     /** The resource name */
     name: string;
     properties?: inputs.DatadogSingleSignOnProperties;
+    singleSignOnState?: "Initial" | "Enable" | "Disable" | "Existing" | (string & {});
+    enterpriseAppId?: string;
   }
   interface MicrosoftDatadogMonitorsTagRules {
     /** The resource name */
     name: string;
     /** Definition of the properties for a TagRules resource. */
     properties?: inputs.MonitoringTagRulesProperties;
+    logRules?: inputs.LogRules;
+    metricRules?: inputs.MetricRules;
+    agentRules?: inputs.AgentRules;
+    automuting?: boolean;
+    customMetrics?: boolean;
   }
   interface MonitoredResource {
     /** The ARM id of the resource. */

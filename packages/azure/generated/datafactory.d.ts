@@ -25,19 +25,19 @@ export declare class Factory extends $CustomResource {
   /** Managed service identity of the factory. */
   readonly identity: $Output<outputs.FactoryIdentity | undefined>;
   /** The resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The resource tags. */
   readonly tags: $Output<outputs.FactoryTags | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Factory provisioning state, example Succeeded. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Time the factory was created in ISO8601 format. */
-  readonly createTime: $Output<string | undefined>;
+  readonly createTime: $Output<string>;
   /** Version of the factory. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** Purview information of the factory. */
   readonly purviewConfiguration: $Output<outputs.PurviewConfiguration | undefined>;
   /** Git repo information of the factory. */
@@ -91,13 +91,13 @@ export interface FactoryState {
   type: "Microsoft.DataFactory/factories";
   properties?: outputs.FactoryProperties;
   identity?: outputs.FactoryIdentity;
-  location?: string;
+  location: string;
   tags?: outputs.FactoryTags;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
-  createTime?: string;
-  version?: string;
+  provisioningState: string;
+  createTime: string;
+  version: string;
   purviewConfiguration?: outputs.PurviewConfiguration;
   repoConfiguration?: outputs.FactoryRepoConfiguration;
   globalParameters?: outputs.FactoryPropertiesGlobalParameters;
@@ -134,7 +134,7 @@ export declare class Adfcdc extends $CustomResource {
   /** Properties of the change data capture. */
   readonly properties: $Output<outputs.ChangeDataCapture>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The folder that this CDC is in. If not specified, CDC will appear at the root level. */
@@ -195,7 +195,7 @@ export interface AdfcdcState {
   name: string;
   type: "Microsoft.DataFactory/factories/adfcdcs";
   properties: outputs.ChangeDataCapture;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   folder?: outputs.ChangeDataCaptureFolder;
   description?: string;
@@ -233,7 +233,7 @@ export declare class Credential extends $CustomResource {
   /** Properties of credentials. */
   readonly properties: $Output<outputs.Credential>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Credential description. */
@@ -277,7 +277,7 @@ export interface CredentialState {
   credentialName: string;
   name: string;
   properties: outputs.Credential;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   description?: string;
   annotations?: any[];
@@ -312,7 +312,7 @@ export declare class Dataflow extends $CustomResource {
   /** Data flow properties. */
   readonly properties: $Output<outputs.DataFlow>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The description of the data flow. */
@@ -360,7 +360,7 @@ export interface DataflowState {
   dataflowName: string;
   name: string;
   properties: outputs.DataFlow;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   description?: string;
   annotations?: any[];
@@ -396,7 +396,7 @@ export declare class Dataset extends $CustomResource {
   /** Dataset properties. */
   readonly properties: $Output<outputs.Dataset>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Dataset description. */
@@ -460,7 +460,7 @@ export interface DatasetState {
   datasetName: string;
   name: string;
   properties: outputs.Dataset;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   description?: string;
   structure?: any;
@@ -502,7 +502,7 @@ export declare class GlobalParameter extends $CustomResource {
   /** Properties of the global parameter. */
   readonly properties: $Output<outputs.GlobalParameterResourceProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   constructor(name: string, args: GlobalParameterArgs, opts?: $Options);
@@ -535,7 +535,7 @@ export interface GlobalParameterState {
   name: string;
   type: "Microsoft.DataFactory/factories/globalParameters";
   properties: outputs.GlobalParameterResourceProperties;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
 }
 /**
@@ -566,12 +566,12 @@ export declare class IntegrationRuntime extends $CustomResource {
   /** Integration runtime properties. */
   readonly properties: $Output<outputs.IntegrationRuntime>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Integration runtime description. */
   readonly description: $Output<string | undefined>;
-  readonly state: $Output<"Initial" | "Stopped" | "Started" | "Starting" | "Stopping" | "NeedRegistration" | "Online" | "Limited" | "Offline" | "AccessDenied" | (string & {}) | undefined>;
+  readonly state: $Output<"Initial" | "Stopped" | "Started" | "Starting" | "Stopping" | "NeedRegistration" | "Online" | "Limited" | "Offline" | "AccessDenied" | (string & {})>;
   readonly typeProperties: $Output<outputs.ManagedIntegrationRuntimeTypeProperties | undefined>;
   readonly managedVirtualNetwork: $Output<outputs.ManagedVirtualNetworkReference | undefined>;
   readonly type: $Output<"Managed" | undefined>;
@@ -609,10 +609,10 @@ export interface IntegrationRuntimeState {
   integrationRuntimeName: string;
   name: string;
   properties: outputs.IntegrationRuntime;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   description?: string;
-  state?: "Initial" | "Stopped" | "Started" | "Starting" | "Stopping" | "NeedRegistration" | "Online" | "Limited" | "Offline" | "AccessDenied" | (string & {});
+  state: "Initial" | "Stopped" | "Started" | "Starting" | "Stopping" | "NeedRegistration" | "Online" | "Limited" | "Offline" | "AccessDenied" | (string & {});
   typeProperties?: outputs.ManagedIntegrationRuntimeTypeProperties;
   managedVirtualNetwork?: outputs.ManagedVirtualNetworkReference;
   type?: "Managed";
@@ -645,7 +645,7 @@ export declare class Linkedservice extends $CustomResource {
   /** Properties of linked service. */
   readonly properties: $Output<outputs.LinkedService>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Version of the linked service. */
@@ -701,7 +701,7 @@ export interface LinkedserviceState {
   linkedserviceName: string;
   name: string;
   properties: outputs.LinkedService;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   version?: string;
   connectVia?: outputs.IntegrationRuntimeReference;
@@ -741,13 +741,13 @@ export declare class ManagedVirtualNetwork extends $CustomResource {
   /** Managed Virtual Network properties. */
   readonly properties: $Output<outputs.ManagedVirtualNetwork>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Managed Virtual Network ID. */
-  readonly vNetId: $Output<string | undefined>;
+  readonly vNetId: $Output<string>;
   /** Managed Virtual Network alias. */
-  readonly alias: $Output<string | undefined>;
+  readonly alias: $Output<string>;
   constructor(name: string, args: ManagedVirtualNetworkArgs, opts?: $Options);
 }
 
@@ -778,10 +778,10 @@ export interface ManagedVirtualNetworkState {
   name: string;
   type: "Microsoft.DataFactory/factories/managedVirtualNetworks";
   properties: outputs.ManagedVirtualNetwork;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
-  vNetId?: string;
-  alias?: string;
+  vNetId: string;
+  alias: string;
 }
 /**
  * Reads an existing `Microsoft.DataFactory/factories/managedVirtualNetworks` without managing it (GET, api-version 2018-06-01); undefined when it does not exist.
@@ -815,7 +815,7 @@ export declare class ManagedPrivateEndpoint extends $CustomResource {
   /** Managed private endpoint properties. */
   readonly properties: $Output<outputs.ManagedPrivateEndpoint>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The managed private endpoint connection state */
@@ -825,11 +825,11 @@ export declare class ManagedPrivateEndpoint extends $CustomResource {
   /** The groupId to which the managed private endpoint is created */
   readonly groupId: $Output<string | undefined>;
   /** Denotes whether the managed private endpoint is reserved */
-  readonly isReserved: $Output<boolean | undefined>;
+  readonly isReserved: $Output<boolean>;
   /** The ARM resource ID of the resource to which the managed private endpoint is created */
   readonly privateLinkResourceId: $Output<string | undefined>;
   /** The managed private endpoint provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: ManagedPrivateEndpointArgs, opts?: $Options);
 }
 
@@ -872,14 +872,14 @@ export interface ManagedPrivateEndpointState {
   name: string;
   type: "Microsoft.DataFactory/factories/managedVirtualNetworks/managedPrivateEndpoints";
   properties: outputs.ManagedPrivateEndpoint;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   connectionState?: outputs.ConnectionStateProperties;
   fqdns?: string[];
   groupId?: string;
-  isReserved?: boolean;
+  isReserved: boolean;
   privateLinkResourceId?: string;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.DataFactory/factories/managedVirtualNetworks/managedPrivateEndpoints` without managing it (GET, api-version 2018-06-01); undefined when it does not exist.
@@ -911,7 +911,7 @@ export declare class Pipeline extends $CustomResource {
   /** Properties of the pipeline. */
   readonly properties: $Output<outputs.Pipeline>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The description of the pipeline. */
@@ -980,7 +980,7 @@ export interface PipelineState {
   name: string;
   type: "Microsoft.DataFactory/factories/pipelines";
   properties: outputs.Pipeline;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   description?: string;
   activities?: outputs.Activity[];
@@ -1022,14 +1022,14 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** Core resource properties */
   readonly properties: $Output<outputs.PrivateLinkConnectionApprovalRequestOrRemotePrivateEndpointConnection | undefined>;
   /** Etag identifies change in the resource. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The state of a private link connection */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkConnectionState | undefined>;
   /** The resource of private endpoint. */
   readonly privateEndpoint: $Output<outputs.PrivateEndpointOrArmIdWrapper | undefined>;
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -1064,11 +1064,11 @@ export interface PrivateEndpointConnectionState {
   name: string;
   type: "Microsoft.DataFactory/factories/privateEndpointConnections";
   properties?: outputs.PrivateLinkConnectionApprovalRequestOrRemotePrivateEndpointConnection;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   privateLinkServiceConnectionState?: outputs.PrivateLinkConnectionState;
   privateEndpoint?: outputs.PrivateEndpointOrArmIdWrapper;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.DataFactory/factories/privateEndpointConnections` without managing it (GET, api-version 2018-06-01); undefined when it does not exist.
@@ -1098,13 +1098,13 @@ export declare class Trigger extends $CustomResource {
   /** Properties of the trigger. */
   readonly properties: $Output<outputs.Trigger>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Trigger description. */
   readonly description: $Output<string | undefined>;
   /** Indicates if trigger is running or not. Updated when Start/Stop APIs are called on the Trigger. */
-  readonly runtimeState: $Output<"Started" | "Stopped" | "Disabled" | (string & {}) | undefined>;
+  readonly runtimeState: $Output<"Started" | "Stopped" | "Disabled" | (string & {})>;
   /** List of tags that can be used for describing the trigger. */
   readonly annotations: $Output<any[] | undefined>;
   readonly typeProperties: $Output<outputs.BlobEventsTriggerTypeProperties | undefined>;
@@ -1148,10 +1148,10 @@ export interface TriggerState {
   triggerName: string;
   name: string;
   properties: outputs.Trigger;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   description?: string;
-  runtimeState?: "Started" | "Stopped" | "Disabled" | (string & {});
+  runtimeState: "Started" | "Stopped" | "Disabled" | (string & {});
   annotations?: any[];
   typeProperties?: outputs.BlobEventsTriggerTypeProperties;
   pipelines?: outputs.TriggerPipelineReference[];
@@ -1716,6 +1716,50 @@ export declare const subscribeTriggerToEventsOutput: typeof subscribeTriggerToEv
 export declare const unsubscribeTriggerFromEventsOutput: typeof unsubscribeTriggerFromEvents;
 export declare const configureLocationFactoryRepoOutput: typeof configureLocationFactoryRepo;
 export declare const getLocationFeatureValueOutput: typeof getLocationFeatureValue;
+// Pulumi's names for what each function and lookup returns.
+export type GetFactoryResult = FactoryState;
+export type GetAdfcdcResult = AdfcdcState;
+export type GetCredentialResult = CredentialState;
+export type GetDataflowResult = DataflowState;
+export type GetDatasetResult = DatasetState;
+export type GetGlobalParameterResult = GlobalParameterState;
+export type GetIntegrationRuntimeResult = IntegrationRuntimeState;
+export type GetLinkedserviceResult = LinkedserviceState;
+export type GetManagedVirtualNetworkResult = ManagedVirtualNetworkState;
+export type GetManagedPrivateEndpointResult = ManagedPrivateEndpointState;
+export type GetPipelineResult = PipelineState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetTriggerResult = TriggerState;
+export type AddFactoryDataFlowToDebugSessionResult = outputs.AddDataFlowToDebugSessionResponse;
+export type CreateFactoryDataFlowDebugSessionResult = outputs.CreateDataFlowDebugSessionResponse;
+export type ExecuteFactoryDataFlowDebugCommandResult = outputs.DataFlowDebugCommandResponse;
+export type GetFactoryDataPlaneAccessResult = outputs.AccessPolicyResponse;
+export type GetFactoryFeatureValueResult = outputs.ExposureControlResponse;
+export type GetFactoryGitHubAccessTokenResult = outputs.GitHubAccessTokenResponse;
+export type QueryFactoryDataFlowDebugSessionsResult = outputs.QueryDataFlowDebugSessionsResponse;
+export type QueryFactoryFeaturesValueResult = outputs.ExposureControlBatchResponse;
+export type QueryFactoryPipelineRunsResult = outputs.PipelineRunsQueryResponse;
+export type QueryFactoryTriggerRunsResult = outputs.TriggerRunsQueryResponse;
+export type QuerytriggersFactoryResult = outputs.TriggerQueryResponse;
+export type DisableIntegrationRuntimeInteractiveQueryResult = outputs.IntegrationRuntimeResource;
+export type EnableIntegrationRuntimeInteractiveQueryResult = outputs.IntegrationRuntimeResource;
+export type GetIntegrationRuntimeConnectionInfoResult = outputs.IntegrationRuntimeConnectionInfo;
+export type GetIntegrationRuntimeObjectMetadataResult = outputs.SsisObjectMetadataListResponse;
+export type GetIntegrationRuntimeStatusResult = outputs.IntegrationRuntimeStatusResponse;
+export type LinkedIntegrationRuntimeResult = outputs.IntegrationRuntimeStatusResponse;
+export type ListIntegrationRuntimeAuthKeysResult = outputs.IntegrationRuntimeAuthKeys;
+export type MonitoringIntegrationRuntimeDataResult = outputs.IntegrationRuntimeMonitoringData;
+export type RefreshIntegrationRuntimeObjectMetadataResult = outputs.SsisObjectMetadataStatusResponse;
+export type RegenerateIntegrationRuntimeAuthKeyResult = outputs.IntegrationRuntimeAuthKeys;
+export type StartIntegrationRuntimeResult = outputs.IntegrationRuntimeStatusResponse;
+export type IpNodeAddressResult = outputs.IntegrationRuntimeNodeIpAddress;
+export type QueryPipelinerunActivityrunsResult = outputs.ActivityRunsQueryResponse;
+export type CreatePipelineRunResult = outputs.CreateRunResponse;
+export type GetTriggerEventSubscriptionStatusResult = outputs.TriggerSubscriptionOperationStatus;
+export type SubscribeTriggerToEventsResult = outputs.TriggerSubscriptionOperationStatus;
+export type UnsubscribeTriggerFromEventsResult = outputs.TriggerSubscriptionOperationStatus;
+export type ConfigureLocationFactoryRepoResult = outputs.Factory;
+export type GetLocationFeatureValueResult = outputs.ExposureControlResponse;
 
 export declare namespace inputs {
   interface AccessPolicyResponse {
@@ -5282,6 +5326,11 @@ export declare namespace inputs {
     location?: string;
     /** The resource tags. */
     tags?: inputs.FactoryTags;
+    purviewConfiguration?: inputs.PurviewConfiguration;
+    repoConfiguration?: inputs.FactoryRepoConfiguration;
+    globalParameters?: inputs.FactoryPropertiesGlobalParameters;
+    encryption?: inputs.EncryptionConfiguration;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
     [key: string]: any;
   }
   interface FactoryGitHubConfiguration {
@@ -7157,6 +7206,8 @@ export declare namespace inputs {
     name?: string;
     /** Table properties. */
     properties?: inputs.MapperTableProperties;
+    schema?: inputs.MapperTableSchema[];
+    dslConnectorProperties?: inputs.MapperDslConnectorProperties[];
   }
   interface MapperTableProperties {
     /** List of columns for the source table. */
@@ -7297,12 +7348,24 @@ export declare namespace inputs {
     location?: string;
     /** The resource tags. */
     tags?: inputs.FactoryTags;
+    purviewConfiguration?: inputs.PurviewConfiguration;
+    repoConfiguration?: inputs.FactoryRepoConfiguration;
+    globalParameters?: inputs.FactoryPropertiesGlobalParameters;
+    encryption?: inputs.EncryptionConfiguration;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftDataFactoryFactoriesAdfcdcs {
     /** The resource name */
     name: string;
     /** Properties of the change data capture. */
-    properties: inputs.ChangeDataCapture;
+    properties?: inputs.ChangeDataCapture;
+    folder?: inputs.ChangeDataCaptureFolder;
+    description?: string;
+    sourceConnectionsInfo?: inputs.MapperSourceConnectionsInfo[];
+    targetConnectionsInfo?: inputs.MapperTargetConnectionsInfo[];
+    policy?: inputs.MapperPolicy;
+    allowVNetOverride?: boolean;
+    status?: string;
   }
   interface MicrosoftDataFactoryFactoriesCredentials {
     /** The resource name */
@@ -7350,19 +7413,34 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Managed private endpoint properties. */
-    properties: inputs.ManagedPrivateEndpoint;
+    properties?: inputs.ManagedPrivateEndpoint;
+    connectionState?: inputs.ConnectionStateProperties;
+    fqdns?: string[];
+    groupId?: string;
+    privateLinkResourceId?: string;
   }
   interface MicrosoftDataFactoryFactoriesPipelines {
     /** The resource name */
     name: string;
     /** Properties of the pipeline. */
-    properties: inputs.Pipeline;
+    properties?: inputs.Pipeline;
+    description?: string;
+    activities?: inputs.Activity[];
+    parameters?: inputs.PipelineParameters;
+    variables?: inputs.PipelineVariables;
+    concurrency?: number;
+    annotations?: any[];
+    runDimensions?: inputs.PipelineRunDimensions;
+    folder?: inputs.PipelineFolder;
+    policy?: inputs.PipelinePolicy;
   }
   interface MicrosoftDataFactoryFactoriesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Core resource properties */
     properties?: inputs.PrivateLinkConnectionApprovalRequestOrRemotePrivateEndpointConnection;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkConnectionState;
+    privateEndpoint?: inputs.PrivateEndpointOrArmIdWrapper;
   }
   interface MicrosoftDataFactoryFactoriesTriggers {
     /** The resource name */
@@ -11754,7 +11832,15 @@ export declare namespace outputs {
   type CassandraTableDatasetTypeProperties = inputs.CassandraTableDatasetTypeProperties;
   type ChainingTrigger = inputs.ChainingTrigger;
   type ChainingTriggerTypeProperties = inputs.ChainingTriggerTypeProperties;
-  type ChangeDataCapture = inputs.ChangeDataCapture;
+  interface ChangeDataCapture {
+    folder?: outputs.ChangeDataCaptureFolder;
+    description?: string;
+    sourceConnectionsInfo: outputs.MapperSourceConnectionsInfo[];
+    targetConnectionsInfo: outputs.MapperTargetConnectionsInfo[];
+    policy: outputs.MapperPolicy;
+    allowVNetOverride?: boolean;
+    status?: string;
+  }
   type ChangeDataCaptureFolder = inputs.ChangeDataCaptureFolder;
   type CmdkeySetup = inputs.CmdkeySetup;
   type CmdkeySetupTypeProperties = inputs.CmdkeySetupTypeProperties;
@@ -12286,11 +12372,22 @@ export declare namespace outputs {
   type MapperDslConnectorProperties = inputs.MapperDslConnectorProperties;
   type MapperPolicy = inputs.MapperPolicy;
   type MapperPolicyRecurrence = inputs.MapperPolicyRecurrence;
-  type MapperSourceConnectionsInfo = inputs.MapperSourceConnectionsInfo;
-  type MapperTable = inputs.MapperTable;
+  interface MapperSourceConnectionsInfo {
+    sourceEntities?: outputs.MapperTable[];
+    connection?: outputs.MapperConnection;
+  }
+  interface MapperTable {
+    name?: string;
+    properties?: outputs.MapperTableProperties;
+  }
   type MapperTableProperties = inputs.MapperTableProperties;
   type MapperTableSchema = inputs.MapperTableSchema;
-  type MapperTargetConnectionsInfo = inputs.MapperTargetConnectionsInfo;
+  interface MapperTargetConnectionsInfo {
+    targetEntities?: outputs.MapperTable[];
+    connection?: outputs.MapperConnection;
+    dataMapperMappings?: outputs.DataMapperMapping[];
+    relationships?: any[];
+  }
   type MappingDataFlow = inputs.MappingDataFlow;
   type MappingDataFlowTypeProperties = inputs.MappingDataFlowTypeProperties;
   type MariaDBLinkedService = inputs.MariaDBLinkedService;

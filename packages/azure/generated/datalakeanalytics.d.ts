@@ -59,31 +59,31 @@ export declare class Account extends $CustomResource {
   /** The list of virtualNetwork rules associated with this account. */
   readonly virtualNetworkRules: $Output<outputs.VirtualNetworkRule[] | undefined>;
   /** The commitment tier in use for the current month. */
-  readonly currentTier: $Output<"Consumption" | "Commitment_100AUHours" | "Commitment_500AUHours" | "Commitment_1000AUHours" | "Commitment_5000AUHours" | "Commitment_10000AUHours" | "Commitment_50000AUHours" | "Commitment_100000AUHours" | "Commitment_500000AUHours" | undefined>;
+  readonly currentTier: $Output<"Consumption" | "Commitment_100AUHours" | "Commitment_500AUHours" | "Commitment_1000AUHours" | "Commitment_5000AUHours" | "Commitment_10000AUHours" | "Commitment_50000AUHours" | "Commitment_100000AUHours" | "Commitment_500000AUHours">;
   /** The maximum supported active jobs under the account at the same time. */
-  readonly maxActiveJobCountPerUser: $Output<number | undefined>;
+  readonly maxActiveJobCountPerUser: $Output<number>;
   /** The maximum supported jobs queued under the account at the same time. */
-  readonly maxQueuedJobCountPerUser: $Output<number | undefined>;
+  readonly maxQueuedJobCountPerUser: $Output<number>;
   /** The maximum supported active jobs under the account at the same time. */
-  readonly maxJobRunningTimeInMin: $Output<number | undefined>;
+  readonly maxJobRunningTimeInMin: $Output<number>;
   /** The system defined maximum supported jobs running under the account at the same time, which restricts the maximum number of running jobs the user can set for the account. */
-  readonly systemMaxJobCount: $Output<number | undefined>;
+  readonly systemMaxJobCount: $Output<number>;
   /** The system defined maximum supported degree of parallelism for this account, which restricts the maximum value of parallelism the user can set for the account. */
-  readonly systemMaxDegreeOfParallelism: $Output<number | undefined>;
+  readonly systemMaxDegreeOfParallelism: $Output<number>;
   /** The current state of the DebugDataAccessLevel for this account. */
-  readonly debugDataAccessLevel: $Output<"All" | "Customer" | "None" | undefined>;
+  readonly debugDataAccessLevel: $Output<"All" | "Customer" | "None">;
   /** The unique identifier associated with this Data Lake Analytics account. */
-  readonly accountId: $Output<string | undefined>;
+  readonly accountId: $Output<string>;
   /** The provisioning status of the Data Lake Analytics account. */
-  readonly provisioningState: $Output<"Failed" | "Creating" | "Running" | "Succeeded" | "Patching" | "Suspending" | "Resuming" | "Deleting" | "Deleted" | "Undeleting" | "Canceled" | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Creating" | "Running" | "Succeeded" | "Patching" | "Suspending" | "Resuming" | "Deleting" | "Deleted" | "Undeleting" | "Canceled">;
   /** The state of the Data Lake Analytics account. */
-  readonly state: $Output<"Active" | "Suspended" | undefined>;
+  readonly state: $Output<"Active" | "Suspended">;
   /** The account creation time. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** The account last modified time. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** The full CName endpoint for this account. */
-  readonly endpoint: $Output<string | undefined>;
+  readonly endpoint: $Output<string>;
   constructor(name: string, args: AccountArgs, opts?: $Options);
 }
 
@@ -158,19 +158,19 @@ export interface AccountState {
   publicDataLakeStoreAccounts?: outputs.DataLakeStoreAccountInformation[];
   hiveMetastores?: outputs.HiveMetastore[];
   virtualNetworkRules?: outputs.VirtualNetworkRule[];
-  currentTier?: "Consumption" | "Commitment_100AUHours" | "Commitment_500AUHours" | "Commitment_1000AUHours" | "Commitment_5000AUHours" | "Commitment_10000AUHours" | "Commitment_50000AUHours" | "Commitment_100000AUHours" | "Commitment_500000AUHours";
-  maxActiveJobCountPerUser?: number;
-  maxQueuedJobCountPerUser?: number;
-  maxJobRunningTimeInMin?: number;
-  systemMaxJobCount?: number;
-  systemMaxDegreeOfParallelism?: number;
-  debugDataAccessLevel?: "All" | "Customer" | "None";
-  accountId?: string;
-  provisioningState?: "Failed" | "Creating" | "Running" | "Succeeded" | "Patching" | "Suspending" | "Resuming" | "Deleting" | "Deleted" | "Undeleting" | "Canceled";
-  state?: "Active" | "Suspended";
-  creationTime?: string;
-  lastModifiedTime?: string;
-  endpoint?: string;
+  currentTier: "Consumption" | "Commitment_100AUHours" | "Commitment_500AUHours" | "Commitment_1000AUHours" | "Commitment_5000AUHours" | "Commitment_10000AUHours" | "Commitment_50000AUHours" | "Commitment_100000AUHours" | "Commitment_500000AUHours";
+  maxActiveJobCountPerUser: number;
+  maxQueuedJobCountPerUser: number;
+  maxJobRunningTimeInMin: number;
+  systemMaxJobCount: number;
+  systemMaxDegreeOfParallelism: number;
+  debugDataAccessLevel: "All" | "Customer" | "None";
+  accountId: string;
+  provisioningState: "Failed" | "Creating" | "Running" | "Succeeded" | "Patching" | "Suspending" | "Resuming" | "Deleting" | "Deleted" | "Undeleting" | "Canceled";
+  state: "Active" | "Suspended";
+  creationTime: string;
+  lastModifiedTime: string;
+  endpoint: string;
 }
 /**
  * Reads an existing `Microsoft.DataLakeAnalytics/accounts` without managing it (GET, api-version 2016-11-01); undefined when it does not exist.
@@ -479,7 +479,7 @@ export interface ContainerState {
   name: string;
   type: "Microsoft.DataLakeAnalytics/accounts/storageAccounts/containers";
   properties?: outputs.StorageContainerProperties;
-  lastModifiedTime?: string;
+  lastModifiedTime: string;
 }
 /**
  * Reads an existing `Microsoft.DataLakeAnalytics/accounts/storageAccounts/containers` without managing it (GET, api-version 2016-11-01); undefined when it does not exist.
@@ -529,6 +529,15 @@ export declare const getStorageAccountOutput: typeof getStorageAccount;
 export declare const getContainerOutput: typeof getContainer;
 export declare const listContainerSasTokensOutput: typeof listContainerSasTokens;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetComputePolicyResult = ComputePolicyState;
+export type GetDataLakeStoreAccountResult = DataLakeStoreAccountState;
+export type GetFirewallRuleResult = FirewallRuleState;
+export type GetStorageAccountResult = StorageAccountState;
+export type GetContainerResult = ContainerState;
+export type ListContainerSasTokensResult = outputs.SasTokenInformationListResult;
+export type CheckLocationNameAvailabilityResult = outputs.NameAvailabilityInformation;
 
 export declare namespace inputs {
   interface AddDataLakeStorePropertiesOrDataLakeStoreAccountInformationProperties {
@@ -540,6 +549,7 @@ export declare namespace inputs {
     name: string;
     /** The Data Lake Store account properties to use when adding a new Data Lake Store account. */
     properties?: inputs.AddDataLakeStorePropertiesOrDataLakeStoreAccountInformationProperties;
+    suffix?: string;
   }
   interface AddStorageAccountPropertiesOrStorageAccountInformationProperties {
     /** The access key associated with this Azure Storage account that will be used to connect to it. */
@@ -551,7 +561,9 @@ export declare namespace inputs {
     /** The unique name of the Azure Storage account to add. */
     name: string;
     /** The Azure Storage account properties to use when adding a new Azure Storage account. */
-    properties: inputs.AddStorageAccountPropertiesOrStorageAccountInformationProperties;
+    properties?: inputs.AddStorageAccountPropertiesOrStorageAccountInformationProperties;
+    accessKey?: string;
+    suffix?: string;
   }
   interface CheckNameAvailabilityParameters {
     /** The Data Lake Analytics name to check availability for. */
@@ -563,7 +575,11 @@ export declare namespace inputs {
     /** The unique name of the compute policy to create. */
     name: string;
     /** The compute policy properties to use when creating a new compute policy. */
-    properties: inputs.CreateOrUpdateComputePolicyPropertiesOrComputePolicyProperties;
+    properties?: inputs.CreateOrUpdateComputePolicyPropertiesOrComputePolicyProperties;
+    objectId?: string;
+    objectType?: "User" | "Group" | "ServicePrincipal" | (string & {});
+    maxDegreeOfParallelismPerJob?: number;
+    minPriorityPerJob?: number;
   }
   type CreateDataLakeAnalyticsAccountParametersTags = { [key: string]: string };
   interface CreateDataLakeAnalyticsAccountPropertiesOrDataLakeAnalyticsAccountProperties {
@@ -598,7 +614,9 @@ export declare namespace inputs {
     /** The unique name of the firewall rule to create. */
     name: string;
     /** The firewall rule properties to use when creating a new firewall rule. */
-    properties: inputs.CreateOrUpdateFirewallRulePropertiesOrFirewallRuleProperties;
+    properties?: inputs.CreateOrUpdateFirewallRulePropertiesOrFirewallRuleProperties;
+    startIpAddress?: string;
+    endIpAddress?: string;
   }
   interface CreateOrUpdateComputePolicyPropertiesOrComputePolicyProperties {
     /** The AAD object identifier for the entity to create a policy for. */
@@ -631,31 +649,53 @@ export declare namespace inputs {
     /** The resource tags. */
     tags?: inputs.CreateDataLakeAnalyticsAccountParametersTags;
     /** The Data Lake Analytics account properties to use for creating. */
-    properties: inputs.CreateDataLakeAnalyticsAccountPropertiesOrDataLakeAnalyticsAccountProperties;
+    properties?: inputs.CreateDataLakeAnalyticsAccountPropertiesOrDataLakeAnalyticsAccountProperties;
+    defaultDataLakeStoreAccount?: string;
+    dataLakeStoreAccounts?: inputs.AddDataLakeStoreWithAccountParametersOrDataLakeStoreAccountInformation[];
+    storageAccounts?: inputs.AddStorageAccountWithAccountParametersOrStorageAccountInformation[];
+    computePolicies?: inputs.CreateComputePolicyWithAccountParametersOrComputePolicy[];
+    firewallRules?: inputs.CreateFirewallRuleWithAccountParametersOrFirewallRule[];
+    firewallState?: "Enabled" | "Disabled";
+    firewallAllowAzureIps?: "Enabled" | "Disabled";
+    newTier?: "Consumption" | "Commitment_100AUHours" | "Commitment_500AUHours" | "Commitment_1000AUHours" | "Commitment_5000AUHours" | "Commitment_10000AUHours" | "Commitment_50000AUHours" | "Commitment_100000AUHours" | "Commitment_500000AUHours";
+    maxJobCount?: number;
+    maxDegreeOfParallelism?: number;
+    maxDegreeOfParallelismPerJob?: number;
+    minPriorityPerJob?: number;
+    queryStoreRetention?: number;
   }
   interface MicrosoftDataLakeAnalyticsAccountsComputePolicies {
     /** The resource name */
     name: string;
     /** The compute policy properties to use when creating a new compute policy. */
-    properties: inputs.CreateOrUpdateComputePolicyPropertiesOrComputePolicyProperties;
+    properties?: inputs.CreateOrUpdateComputePolicyPropertiesOrComputePolicyProperties;
+    objectId?: string;
+    objectType?: "User" | "Group" | "ServicePrincipal" | (string & {});
+    maxDegreeOfParallelismPerJob?: number;
+    minPriorityPerJob?: number;
   }
   interface MicrosoftDataLakeAnalyticsAccountsDataLakeStoreAccounts {
     /** The resource name */
     name: string;
     /** The Data Lake Store account properties to use when adding a new Data Lake Store account. */
     properties?: inputs.AddDataLakeStorePropertiesOrDataLakeStoreAccountInformationProperties;
+    suffix?: string;
   }
   interface MicrosoftDataLakeAnalyticsAccountsFirewallRules {
     /** The resource name */
     name: string;
     /** The firewall rule properties to use when creating a new firewall rule. */
-    properties: inputs.CreateOrUpdateFirewallRulePropertiesOrFirewallRuleProperties;
+    properties?: inputs.CreateOrUpdateFirewallRulePropertiesOrFirewallRuleProperties;
+    startIpAddress?: string;
+    endIpAddress?: string;
   }
   interface MicrosoftDataLakeAnalyticsAccountsStorageAccounts {
     /** The resource name */
     name: string;
     /** The Azure Storage account properties to use when adding a new Azure Storage account. */
-    properties: inputs.AddStorageAccountPropertiesOrStorageAccountInformationProperties;
+    properties?: inputs.AddStorageAccountPropertiesOrStorageAccountInformationProperties;
+    accessKey?: string;
+    suffix?: string;
   }
   interface MicrosoftDataLakeAnalyticsAccountsStorageAccountsContainers {
     /** The resource name */

@@ -49,21 +49,21 @@ export declare class Account extends $CustomResource {
   /** The commitment tier to use for next month. */
   readonly newTier: $Output<"Consumption" | "Commitment_1TB" | "Commitment_10TB" | "Commitment_100TB" | "Commitment_500TB" | "Commitment_1PB" | "Commitment_5PB" | undefined>;
   /** The current state of encryption provisioning for this Data Lake Store account. */
-  readonly encryptionProvisioningState: $Output<"Creating" | "Succeeded" | undefined>;
+  readonly encryptionProvisioningState: $Output<"Creating" | "Succeeded">;
   /** The commitment tier in use for the current month. */
-  readonly currentTier: $Output<"Consumption" | "Commitment_1TB" | "Commitment_10TB" | "Commitment_100TB" | "Commitment_500TB" | "Commitment_1PB" | "Commitment_5PB" | undefined>;
+  readonly currentTier: $Output<"Consumption" | "Commitment_1TB" | "Commitment_10TB" | "Commitment_100TB" | "Commitment_500TB" | "Commitment_1PB" | "Commitment_5PB">;
   /** The unique identifier associated with this Data Lake Store account. */
-  readonly accountId: $Output<string | undefined>;
+  readonly accountId: $Output<string>;
   /** The provisioning status of the Data Lake Store account. */
-  readonly provisioningState: $Output<"Failed" | "Creating" | "Running" | "Succeeded" | "Patching" | "Suspending" | "Resuming" | "Deleting" | "Deleted" | "Undeleting" | "Canceled" | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Creating" | "Running" | "Succeeded" | "Patching" | "Suspending" | "Resuming" | "Deleting" | "Deleted" | "Undeleting" | "Canceled">;
   /** The state of the Data Lake Store account. */
-  readonly state: $Output<"Active" | "Suspended" | undefined>;
+  readonly state: $Output<"Active" | "Suspended">;
   /** The account creation time. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** The account last modified time. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** The full CName endpoint for this account. */
-  readonly endpoint: $Output<string | undefined>;
+  readonly endpoint: $Output<string>;
   constructor(name: string, args: AccountArgs, opts?: $Options);
 }
 
@@ -129,14 +129,14 @@ export interface AccountState {
   trustedIdProviders?: outputs.CreateTrustedIdProviderWithAccountParametersOrTrustedIdProvider[];
   trustedIdProviderState?: "Enabled" | "Disabled";
   newTier?: "Consumption" | "Commitment_1TB" | "Commitment_10TB" | "Commitment_100TB" | "Commitment_500TB" | "Commitment_1PB" | "Commitment_5PB";
-  encryptionProvisioningState?: "Creating" | "Succeeded";
-  currentTier?: "Consumption" | "Commitment_1TB" | "Commitment_10TB" | "Commitment_100TB" | "Commitment_500TB" | "Commitment_1PB" | "Commitment_5PB";
-  accountId?: string;
-  provisioningState?: "Failed" | "Creating" | "Running" | "Succeeded" | "Patching" | "Suspending" | "Resuming" | "Deleting" | "Deleted" | "Undeleting" | "Canceled";
-  state?: "Active" | "Suspended";
-  creationTime?: string;
-  lastModifiedTime?: string;
-  endpoint?: string;
+  encryptionProvisioningState: "Creating" | "Succeeded";
+  currentTier: "Consumption" | "Commitment_1TB" | "Commitment_10TB" | "Commitment_100TB" | "Commitment_500TB" | "Commitment_1PB" | "Commitment_5PB";
+  accountId: string;
+  provisioningState: "Failed" | "Creating" | "Running" | "Succeeded" | "Patching" | "Suspending" | "Resuming" | "Deleting" | "Deleted" | "Undeleting" | "Canceled";
+  state: "Active" | "Suspended";
+  creationTime: string;
+  lastModifiedTime: string;
+  endpoint: string;
 }
 /**
  * Reads an existing `Microsoft.DataLakeStore/accounts` without managing it (GET, api-version 2016-11-01); undefined when it does not exist.
@@ -369,6 +369,12 @@ export declare const getFirewallRuleOutput: typeof getFirewallRule;
 export declare const getTrustedIdProviderOutput: typeof getTrustedIdProvider;
 export declare const getVirtualNetworkRuleOutput: typeof getVirtualNetworkRule;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetFirewallRuleResult = FirewallRuleState;
+export type GetTrustedIdProviderResult = TrustedIdProviderState;
+export type GetVirtualNetworkRuleResult = VirtualNetworkRuleState;
+export type CheckLocationNameAvailabilityResult = outputs.NameAvailabilityInformation;
 
 export declare namespace inputs {
   interface CheckNameAvailabilityParameters {
@@ -404,7 +410,9 @@ export declare namespace inputs {
     /** The unique name of the firewall rule to create. */
     name: string;
     /** The firewall rule properties to use when creating a new firewall rule. */
-    properties: inputs.CreateOrUpdateFirewallRulePropertiesOrFirewallRuleProperties;
+    properties?: inputs.CreateOrUpdateFirewallRulePropertiesOrFirewallRuleProperties;
+    startIpAddress?: string;
+    endIpAddress?: string;
   }
   interface CreateOrUpdateFirewallRulePropertiesOrFirewallRuleProperties {
     /** The start IP address for the firewall rule. This can be either ipv4 or ipv6. Start and End should be in the same protocol. */
@@ -424,13 +432,15 @@ export declare namespace inputs {
     /** The unique name of the trusted identity provider to create. */
     name: string;
     /** The trusted identity provider properties to use when creating a new trusted identity provider. */
-    properties: inputs.CreateOrUpdateTrustedIdProviderPropertiesOrTrustedIdProviderProperties;
+    properties?: inputs.CreateOrUpdateTrustedIdProviderPropertiesOrTrustedIdProviderProperties;
+    idProvider?: string;
   }
   interface CreateVirtualNetworkRuleWithAccountParametersOrVirtualNetworkRule {
     /** The unique name of the virtual network rule to create. */
     name: string;
     /** The virtual network rule properties to use when creating a new virtual network rule. */
-    properties: inputs.CreateOrUpdateVirtualNetworkRulePropertiesOrVirtualNetworkRuleProperties;
+    properties?: inputs.CreateOrUpdateVirtualNetworkRulePropertiesOrVirtualNetworkRuleProperties;
+    subnetId?: string;
   }
   interface EncryptionConfig {
     /** The type of encryption configuration being used. Currently the only supported types are 'UserManaged' and 'ServiceManaged'. */
@@ -461,24 +471,38 @@ export declare namespace inputs {
     identity?: inputs.EncryptionIdentity;
     /** The Data Lake Store account properties to use for creating. */
     properties?: inputs.CreateDataLakeStoreAccountPropertiesOrDataLakeStoreAccountProperties;
+    defaultGroup?: string;
+    encryptionConfig?: inputs.EncryptionConfig;
+    encryptionState?: "Enabled" | "Disabled";
+    firewallRules?: inputs.CreateFirewallRuleWithAccountParametersOrFirewallRule[];
+    virtualNetworkRules?: inputs.CreateVirtualNetworkRuleWithAccountParametersOrVirtualNetworkRule[];
+    firewallState?: "Enabled" | "Disabled";
+    firewallAllowAzureIps?: "Enabled" | "Disabled";
+    trustedIdProviders?: inputs.CreateTrustedIdProviderWithAccountParametersOrTrustedIdProvider[];
+    trustedIdProviderState?: "Enabled" | "Disabled";
+    newTier?: "Consumption" | "Commitment_1TB" | "Commitment_10TB" | "Commitment_100TB" | "Commitment_500TB" | "Commitment_1PB" | "Commitment_5PB";
   }
   interface MicrosoftDataLakeStoreAccountsFirewallRules {
     /** The resource name */
     name: string;
     /** The firewall rule properties to use when creating a new firewall rule. */
-    properties: inputs.CreateOrUpdateFirewallRulePropertiesOrFirewallRuleProperties;
+    properties?: inputs.CreateOrUpdateFirewallRulePropertiesOrFirewallRuleProperties;
+    startIpAddress?: string;
+    endIpAddress?: string;
   }
   interface MicrosoftDataLakeStoreAccountsTrustedIdProviders {
     /** The resource name */
     name: string;
     /** The trusted identity provider properties to use when creating a new trusted identity provider. */
-    properties: inputs.CreateOrUpdateTrustedIdProviderPropertiesOrTrustedIdProviderProperties;
+    properties?: inputs.CreateOrUpdateTrustedIdProviderPropertiesOrTrustedIdProviderProperties;
+    idProvider?: string;
   }
   interface MicrosoftDataLakeStoreAccountsVirtualNetworkRules {
     /** The resource name */
     name: string;
     /** The virtual network rule properties to use when creating a new virtual network rule. */
-    properties: inputs.CreateOrUpdateVirtualNetworkRulePropertiesOrVirtualNetworkRuleProperties;
+    properties?: inputs.CreateOrUpdateVirtualNetworkRulePropertiesOrVirtualNetworkRuleProperties;
+    subnetId?: string;
   }
   type NameAvailabilityInformation = { [key: string]: any };
 }

@@ -32,13 +32,13 @@ export declare class DatabaseMigration extends $CustomResource {
   readonly collectionList: $Output<outputs.MongoMigrationCollection[] | undefined>;
   readonly kind: $Output<"SqlMi" | "SqlVm" | "SqlDb" | "MongoToCosmosDbMongo" | (string & {})>;
   /** Provisioning State of migration. ProvisioningState as Succeeded implies that validations have been performed and migration has started. */
-  readonly provisioningState: $Output<"Provisioning" | "Updating" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Provisioning" | "Updating" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** Migration status. */
-  readonly migrationStatus: $Output<string | undefined>;
+  readonly migrationStatus: $Output<string>;
   /** Database migration start time. */
-  readonly startedOn: $Output<string | undefined>;
+  readonly startedOn: $Output<string>;
   /** Database migration end time. */
-  readonly endedOn: $Output<string | undefined>;
+  readonly endedOn: $Output<string>;
   /** Resource Id of the Migration Service. */
   readonly migrationService: $Output<string | undefined>;
   /** ID for current migration operation. */
@@ -91,10 +91,10 @@ export interface DatabaseMigrationState {
   targetMongoConnection?: outputs.MongoConnectionInformation;
   collectionList?: outputs.MongoMigrationCollection[];
   kind: "SqlMi" | "SqlVm" | "SqlDb" | "MongoToCosmosDbMongo" | (string & {});
-  provisioningState?: "Provisioning" | "Updating" | "Succeeded" | "Failed" | "Canceled" | (string & {});
-  migrationStatus?: string;
-  startedOn?: string;
-  endedOn?: string;
+  provisioningState: "Provisioning" | "Updating" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  migrationStatus: string;
+  startedOn: string;
+  endedOn: string;
   migrationService?: string;
   migrationOperationId?: string;
   migrationFailureError?: outputs.ErrorInfo;
@@ -134,9 +134,9 @@ export declare class MigrationService extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state to track the async operation status. */
-  readonly provisioningState: $Output<"Provisioning" | "Updating" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Provisioning" | "Updating" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** Current state of the Integration runtime. */
-  readonly integrationRuntimeState: $Output<string | undefined>;
+  readonly integrationRuntimeState: $Output<string>;
   constructor(name: string, args: MigrationServiceArgs, opts?: $Options);
 }
 
@@ -170,8 +170,8 @@ export interface MigrationServiceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Provisioning" | "Updating" | "Succeeded" | "Failed" | "Canceled" | (string & {});
-  integrationRuntimeState?: string;
+  provisioningState: "Provisioning" | "Updating" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  integrationRuntimeState: string;
 }
 /**
  * Reads an existing `Microsoft.DataMigration/migrationServices` without managing it (GET, api-version 2025-06-30); undefined when it does not exist.
@@ -213,7 +213,7 @@ export declare class Service extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The resource's provisioning state */
-  readonly provisioningState: $Output<"Accepted" | "Deleting" | "Deploying" | "Stopped" | "Stopping" | "Starting" | "FailedToStart" | "FailedToStop" | "Succeeded" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Deleting" | "Deploying" | "Stopped" | "Stopping" | "Starting" | "FailedToStart" | "FailedToStop" | "Succeeded" | "Failed" | (string & {})>;
   /** The public key of the service, used to encrypt secrets sent to the service */
   readonly publicKey: $Output<string | undefined>;
   /** The ID of the Microsoft.Network/virtualNetworks/subnets resource to which the service should be joined */
@@ -276,7 +276,7 @@ export interface ServiceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Deleting" | "Deploying" | "Stopped" | "Stopping" | "Starting" | "FailedToStart" | "FailedToStop" | "Succeeded" | "Failed" | (string & {});
+  provisioningState: "Accepted" | "Deleting" | "Deploying" | "Stopped" | "Stopping" | "Starting" | "FailedToStart" | "FailedToStop" | "Succeeded" | "Failed" | (string & {});
   publicKey?: string;
   virtualSubnetId?: string;
   virtualNicId?: string;
@@ -327,7 +327,7 @@ export declare class Project extends $CustomResource {
   /** Target platform for the project */
   readonly targetPlatform: $Output<"SQLDB" | "SQLMI" | "AzureDbForMySql" | "AzureDbForPostgreSql" | "MongoDb" | "Unknown" | (string & {})>;
   /** UTC Date and time when project was created */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** Information for connecting to source */
   readonly sourceConnectionInfo: $Output<outputs.ConnectionInfo | undefined>;
   /** Information for connecting to target */
@@ -335,7 +335,7 @@ export declare class Project extends $CustomResource {
   /** List of DatabaseInfo */
   readonly databasesInfo: $Output<outputs.DatabaseInfo[] | undefined>;
   /** The project's provisioning state */
-  readonly provisioningState: $Output<"Deleting" | "Succeeded" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Deleting" | "Succeeded" | (string & {})>;
   constructor(name: string, args: ProjectArgs, opts?: $Options);
 }
 
@@ -391,11 +391,11 @@ export interface ProjectState {
   sourcePlatform: "SQL" | "MySQL" | "PostgreSql" | "MongoDb" | "Unknown" | (string & {});
   azureAuthenticationInfo?: outputs.AzureActiveDirectoryApp;
   targetPlatform: "SQLDB" | "SQLMI" | "AzureDbForMySql" | "AzureDbForPostgreSql" | "MongoDb" | "Unknown" | (string & {});
-  creationTime?: string;
+  creationTime: string;
   sourceConnectionInfo?: outputs.ConnectionInfo;
   targetConnectionInfo?: outputs.ConnectionInfo;
   databasesInfo?: outputs.DatabaseInfo[];
-  provisioningState?: "Deleting" | "Succeeded" | (string & {});
+  provisioningState: "Deleting" | "Succeeded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DataMigration/services/projects` without managing it (GET, api-version 2025-06-30); undefined when it does not exist.
@@ -437,11 +437,11 @@ export declare class File extends $CustomResource {
   /** Relative path of this file resource. This property can be set when creating or updating the file resource. */
   readonly filePath: $Output<string | undefined>;
   /** Modification DateTime. */
-  readonly lastModified: $Output<string | undefined>;
+  readonly lastModified: $Output<string>;
   /** File content type. This property can be modified to reflect the file content type. */
   readonly mediaType: $Output<string | undefined>;
   /** File size. */
-  readonly size: $Output<number | undefined>;
+  readonly size: $Output<number>;
   constructor(name: string, args: FileArgs, opts?: $Options);
 }
 
@@ -488,9 +488,9 @@ export interface FileState {
   systemData?: outputs.SystemData;
   extension?: string;
   filePath?: string;
-  lastModified?: string;
+  lastModified: string;
   mediaType?: string;
-  size?: number;
+  size: number;
 }
 /**
  * Reads an existing `Microsoft.DataMigration/services/projects/files` without managing it (GET, api-version 2025-06-30); undefined when it does not exist.
@@ -530,7 +530,7 @@ export declare class Task extends $CustomResource {
   /** Array of errors. This is ignored if submitted. */
   readonly errors: $Output<outputs.ODataError[] | undefined>;
   /** The state of the task. This is ignored if submitted. */
-  readonly state: $Output<"Unknown" | "Queued" | "Running" | "Canceled" | "Succeeded" | "Failed" | "FailedInputValidation" | "Faulted" | (string & {}) | undefined>;
+  readonly state: $Output<"Unknown" | "Queued" | "Running" | "Canceled" | "Succeeded" | "Failed" | "FailedInputValidation" | "Faulted" | (string & {})>;
   /** Array of command properties. */
   readonly commands: $Output<outputs.CommandProperties[] | undefined>;
   /** Key value pairs of client data to attach meta data information to task */
@@ -589,7 +589,7 @@ export interface TaskState {
   properties?: outputs.ProjectTaskProperties;
   systemData?: outputs.SystemData;
   errors?: outputs.ODataError[];
-  state?: "Unknown" | "Queued" | "Running" | "Canceled" | "Succeeded" | "Failed" | "FailedInputValidation" | "Faulted" | (string & {});
+  state: "Unknown" | "Queued" | "Running" | "Canceled" | "Succeeded" | "Failed" | "FailedInputValidation" | "Faulted" | (string & {});
   commands?: outputs.CommandProperties[];
   clientData?: outputs.ProjectTaskPropertiesClientData;
   input?: outputs.MongoDbConnectionInfo2;
@@ -636,7 +636,7 @@ export declare class ServiceTask extends $CustomResource {
   /** Array of errors. This is ignored if submitted. */
   readonly errors: $Output<outputs.ODataError[] | undefined>;
   /** The state of the task. This is ignored if submitted. */
-  readonly state: $Output<"Unknown" | "Queued" | "Running" | "Canceled" | "Succeeded" | "Failed" | "FailedInputValidation" | "Faulted" | (string & {}) | undefined>;
+  readonly state: $Output<"Unknown" | "Queued" | "Running" | "Canceled" | "Succeeded" | "Failed" | "FailedInputValidation" | "Faulted" | (string & {})>;
   /** Array of command properties. */
   readonly commands: $Output<outputs.CommandProperties[] | undefined>;
   /** Key value pairs of client data to attach meta data information to task */
@@ -691,7 +691,7 @@ export interface ServiceTaskState {
   properties?: outputs.ProjectTaskProperties;
   systemData?: outputs.SystemData;
   errors?: outputs.ODataError[];
-  state?: "Unknown" | "Queued" | "Running" | "Canceled" | "Succeeded" | "Failed" | "FailedInputValidation" | "Faulted" | (string & {});
+  state: "Unknown" | "Queued" | "Running" | "Canceled" | "Succeeded" | "Failed" | "FailedInputValidation" | "Faulted" | (string & {});
   commands?: outputs.CommandProperties[];
   clientData?: outputs.ProjectTaskPropertiesClientData;
   input?: outputs.MongoDbConnectionInfo2;
@@ -736,9 +736,9 @@ export declare class SqlMigrationService extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state to track the async operation status. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Current state of the Integration runtime. */
-  readonly integrationRuntimeState: $Output<string | undefined>;
+  readonly integrationRuntimeState: $Output<string>;
   constructor(name: string, args: SqlMigrationServiceArgs, opts?: $Options);
 }
 
@@ -772,8 +772,8 @@ export interface SqlMigrationServiceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
-  integrationRuntimeState?: string;
+  provisioningState: string;
+  integrationRuntimeState: string;
 }
 /**
  * Reads an existing `Microsoft.DataMigration/sqlMigrationServices` without managing it (GET, api-version 2025-06-30); undefined when it does not exist.
@@ -984,6 +984,27 @@ export declare const deleteSqlMigrationServiceNodeOutput: typeof deleteSqlMigrat
 export declare const listSqlMigrationServiceAuthKeysOutput: typeof listSqlMigrationServiceAuthKeys;
 export declare const listSqlMigrationServiceMonitoringDataOutput: typeof listSqlMigrationServiceMonitoringData;
 export declare const regenerateSqlMigrationServiceAuthKeysOutput: typeof regenerateSqlMigrationServiceAuthKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetDatabaseMigrationResult = DatabaseMigrationState;
+export type GetMigrationServiceResult = MigrationServiceState;
+export type GetServiceResult = ServiceState;
+export type GetProjectResult = ProjectState;
+export type GetFileResult = FileState;
+export type GetTaskResult = TaskState;
+export type GetServiceTaskResult = ServiceTaskState;
+export type GetSqlMigrationServiceResult = SqlMigrationServiceState;
+export type CheckLocationNameAvailabilityResult = outputs.NameAvailabilityResponse;
+export type CheckServiceNameAvailabilityResult = outputs.NameAvailabilityResponse;
+export type CheckServiceStatusResult = outputs.DataMigrationServiceStatusResponse;
+export type ReadFileResult = outputs.FileStorageInfo;
+export type ReadwriteFileResult = outputs.FileStorageInfo;
+export type CancelTaskResult = outputs.ProjectTask;
+export type CommandTaskResult = outputs.CommandProperties;
+export type CancelServiceTaskResult = outputs.ProjectTask;
+export type DeleteSqlMigrationServiceNodeResult = outputs.DeleteNode;
+export type ListSqlMigrationServiceAuthKeysResult = outputs.AuthenticationKeys;
+export type ListSqlMigrationServiceMonitoringDataResult = outputs.IntegrationRuntimeMonitoringData;
+export type RegenerateSqlMigrationServiceAuthKeysResult = outputs.RegenAuthKeys;
 
 export declare namespace inputs {
   interface AuthenticationKeys {
@@ -1466,6 +1487,14 @@ export declare namespace inputs {
     name: string;
     /** Database Migration Resource properties for CosmosDb for Mongo. */
     properties?: inputs.DatabaseMigrationPropertiesCosmosDbMongo;
+    sourceMongoConnection?: inputs.MongoConnectionInformation;
+    targetMongoConnection?: inputs.MongoConnectionInformation;
+    collectionList?: inputs.MongoMigrationCollection[];
+    kind?: "SqlMi" | "SqlVm" | "SqlDb" | "MongoToCosmosDbMongo" | (string & {});
+    scope?: string;
+    migrationService?: string;
+    migrationOperationId?: string;
+    provisioningError?: string;
   }
   interface MicrosoftDataMigrationMigrationServices {
     /** The resource name */
@@ -1492,6 +1521,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    publicKey?: string;
+    virtualSubnetId?: string;
+    virtualNicId?: string;
+    autoStopDelay?: string;
+    deleteResourcesOnStop?: boolean;
   }
   interface MicrosoftDataMigrationServicesProjects {
     /** The resource name */
@@ -1504,6 +1538,12 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sourcePlatform?: "SQL" | "MySQL" | "PostgreSql" | "MongoDb" | "Unknown" | (string & {});
+    azureAuthenticationInfo?: inputs.AzureActiveDirectoryApp;
+    targetPlatform?: "SQLDB" | "SQLMI" | "AzureDbForMySql" | "AzureDbForPostgreSql" | "MongoDb" | "Unknown" | (string & {});
+    sourceConnectionInfo?: inputs.ConnectionInfo;
+    targetConnectionInfo?: inputs.ConnectionInfo;
+    databasesInfo?: inputs.DatabaseInfo[];
   }
   interface MicrosoftDataMigrationServicesProjectsFiles {
     /** The resource name */
@@ -1512,6 +1552,9 @@ export declare namespace inputs {
     etag?: string;
     /** Custom file properties */
     properties?: inputs.ProjectFileProperties;
+    extension?: string;
+    filePath?: string;
+    mediaType?: string;
   }
   interface MicrosoftDataMigrationServicesProjectsTasks {
     /** The resource name */

@@ -37,9 +37,9 @@ export declare class BackupVault extends $CustomResource {
   /** Cost Management Settings of the vault */
   readonly costManagementSettings: $Output<outputs.CostManagementSettings | undefined>;
   /** Provisioning state of the BackupVault resource */
-  readonly provisioningState: $Output<"Failed" | "Provisioning" | "Succeeded" | "Unknown" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Provisioning" | "Succeeded" | "Unknown" | "Updating" | (string & {})>;
   /** Resource move state for backup vault */
-  readonly resourceMoveState: $Output<"Unknown" | "InProgress" | "PrepareFailed" | "CommitFailed" | "Failed" | "PrepareTimedout" | "CommitTimedout" | "CriticalFailure" | "PartialSuccess" | "MoveSucceeded" | (string & {}) | undefined>;
+  readonly resourceMoveState: $Output<"Unknown" | "InProgress" | "PrepareFailed" | "CommitFailed" | "Failed" | "PrepareTimedout" | "CommitTimedout" | "CriticalFailure" | "PartialSuccess" | "MoveSucceeded" | (string & {})>;
   /** Resource move details for backup vault */
   readonly resourceMoveDetails: $Output<outputs.ResourceMoveDetails | undefined>;
   /** Security Settings */
@@ -47,13 +47,13 @@ export declare class BackupVault extends $CustomResource {
   /** Storage Settings */
   readonly storageSettings: $Output<outputs.StorageSetting[] | undefined>;
   /** Is vault protected by resource guard */
-  readonly isVaultProtectedByResourceGuard: $Output<boolean | undefined>;
+  readonly isVaultProtectedByResourceGuard: $Output<boolean>;
   /** Feature Settings */
   readonly featureSettings: $Output<outputs.FeatureSettings | undefined>;
   /** Secure Score of Backup Vault */
-  readonly secureScore: $Output<"None" | "Minimum" | "Adequate" | "Maximum" | "NotSupported" | (string & {}) | undefined>;
+  readonly secureScore: $Output<"None" | "Minimum" | "Adequate" | "Maximum" | "NotSupported" | (string & {})>;
   /** Security Level of Backup Vault */
-  readonly bcdrSecurityLevel: $Output<"Poor" | "Fair" | "Good" | "Excellent" | "NotSupported" | (string & {}) | undefined>;
+  readonly bcdrSecurityLevel: $Output<"Poor" | "Fair" | "Good" | "Excellent" | "NotSupported" | (string & {})>;
   /** ResourceGuardOperationRequests on which LAC check will be performed */
   readonly resourceGuardOperationRequests: $Output<string[] | undefined>;
   /** List of replicated regions for Backup Vault */
@@ -113,15 +113,15 @@ export interface BackupVaultState {
   systemData?: outputs.SystemData;
   monitoringSettings?: outputs.MonitoringSettings;
   costManagementSettings?: outputs.CostManagementSettings;
-  provisioningState?: "Failed" | "Provisioning" | "Succeeded" | "Unknown" | "Updating" | (string & {});
-  resourceMoveState?: "Unknown" | "InProgress" | "PrepareFailed" | "CommitFailed" | "Failed" | "PrepareTimedout" | "CommitTimedout" | "CriticalFailure" | "PartialSuccess" | "MoveSucceeded" | (string & {});
+  provisioningState: "Failed" | "Provisioning" | "Succeeded" | "Unknown" | "Updating" | (string & {});
+  resourceMoveState: "Unknown" | "InProgress" | "PrepareFailed" | "CommitFailed" | "Failed" | "PrepareTimedout" | "CommitTimedout" | "CriticalFailure" | "PartialSuccess" | "MoveSucceeded" | (string & {});
   resourceMoveDetails?: outputs.ResourceMoveDetails;
   securitySettings?: outputs.SecuritySettings;
   storageSettings?: outputs.StorageSetting[];
-  isVaultProtectedByResourceGuard?: boolean;
+  isVaultProtectedByResourceGuard: boolean;
   featureSettings?: outputs.FeatureSettings;
-  secureScore?: "None" | "Minimum" | "Adequate" | "Maximum" | "NotSupported" | (string & {});
-  bcdrSecurityLevel?: "Poor" | "Fair" | "Good" | "Excellent" | "NotSupported" | (string & {});
+  secureScore: "None" | "Minimum" | "Adequate" | "Maximum" | "NotSupported" | (string & {});
+  bcdrSecurityLevel: "Poor" | "Fair" | "Good" | "Excellent" | "NotSupported" | (string & {});
   resourceGuardOperationRequests?: string[];
   replicatedRegions?: string[];
 }
@@ -171,11 +171,11 @@ export declare class BackupInstance extends $CustomResource {
   /** Specifies the protection status of the resource */
   readonly protectionStatus: $Output<outputs.ProtectionStatusDetails | undefined>;
   /** Specifies the current protection state of the resource */
-  readonly currentProtectionState: $Output<"Invalid" | "NotProtected" | "ConfiguringProtection" | "ProtectionConfigured" | "BackupSchedulesSuspended" | "RetentionSchedulesSuspended" | "ProtectionStopped" | "ProtectionError" | "ConfiguringProtectionFailed" | "SoftDeleting" | "SoftDeleted" | "UpdatingProtection" | (string & {}) | undefined>;
+  readonly currentProtectionState: $Output<"Invalid" | "NotProtected" | "ConfiguringProtection" | "ProtectionConfigured" | "BackupSchedulesSuspended" | "RetentionSchedulesSuspended" | "ProtectionStopped" | "ProtectionError" | "ConfiguringProtectionFailed" | "SoftDeleting" | "SoftDeleted" | "UpdatingProtection" | (string & {})>;
   /** Specifies the protection error of the resource */
   readonly protectionErrorDetails: $Output<outputs.UserFacingError | undefined>;
   /** Specifies the provisioning state of the resource i.e. provisioning/updating/Succeeded/Failed */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Credentials to use to authenticate with data source provider. */
   readonly datasourceAuthCredentials: $Output<outputs.AuthCredentials | undefined>;
   /** Specifies the type of validation. In case of DeepValidation, all validations from /validateForBackup API will run again. */
@@ -246,9 +246,9 @@ export interface BackupInstanceState {
   policyInfo: outputs.PolicyInfo;
   resourceGuardOperationRequests?: string[];
   protectionStatus?: outputs.ProtectionStatusDetails;
-  currentProtectionState?: "Invalid" | "NotProtected" | "ConfiguringProtection" | "ProtectionConfigured" | "BackupSchedulesSuspended" | "RetentionSchedulesSuspended" | "ProtectionStopped" | "ProtectionError" | "ConfiguringProtectionFailed" | "SoftDeleting" | "SoftDeleted" | "UpdatingProtection" | (string & {});
+  currentProtectionState: "Invalid" | "NotProtected" | "ConfiguringProtection" | "ProtectionConfigured" | "BackupSchedulesSuspended" | "RetentionSchedulesSuspended" | "ProtectionStopped" | "ProtectionError" | "ConfiguringProtectionFailed" | "SoftDeleting" | "SoftDeleted" | "UpdatingProtection" | (string & {});
   protectionErrorDetails?: outputs.UserFacingError;
-  provisioningState?: string;
+  provisioningState: string;
   datasourceAuthCredentials?: outputs.AuthCredentials;
   validationType?: "ShallowValidation" | "DeepValidation" | (string & {});
   identityDetails?: outputs.IdentityDetails;
@@ -287,9 +287,9 @@ export interface BackupInstanceOperationResultState {
   policyInfo: outputs.PolicyInfo;
   resourceGuardOperationRequests?: string[];
   protectionStatus?: outputs.ProtectionStatusDetails;
-  currentProtectionState?: "Invalid" | "NotProtected" | "ConfiguringProtection" | "ProtectionConfigured" | "BackupSchedulesSuspended" | "RetentionSchedulesSuspended" | "ProtectionStopped" | "ProtectionError" | "ConfiguringProtectionFailed" | "SoftDeleting" | "SoftDeleted" | "UpdatingProtection" | (string & {});
+  currentProtectionState: "Invalid" | "NotProtected" | "ConfiguringProtection" | "ProtectionConfigured" | "BackupSchedulesSuspended" | "RetentionSchedulesSuspended" | "ProtectionStopped" | "ProtectionError" | "ConfiguringProtectionFailed" | "SoftDeleting" | "SoftDeleted" | "UpdatingProtection" | (string & {});
   protectionErrorDetails?: outputs.UserFacingError;
-  provisioningState?: string;
+  provisioningState: string;
   datasourceAuthCredentials?: outputs.AuthCredentials;
   validationType?: "ShallowValidation" | "DeepValidation" | (string & {});
   identityDetails?: outputs.IdentityDetails;
@@ -330,7 +330,7 @@ export interface RecoveryPointState {
   recoveryPointType?: string;
   retentionTagName?: string;
   retentionTagVersion?: string;
-  expiryTime?: string;
+  expiryTime: string;
   recoveryPointState?: "Completed" | "Partial" | (string & {});
   objectType?: "AzureBackupDiscreteRecoveryPoint";
 }
@@ -360,25 +360,25 @@ export interface BackupJobState {
   systemData?: outputs.SystemData;
   activityID: string;
   backupInstanceFriendlyName: string;
-  backupInstanceId?: string;
+  backupInstanceId: string;
   dataSourceId: string;
   dataSourceLocation: string;
   dataSourceName: string;
   dataSourceSetName?: string;
   dataSourceType: string;
   duration?: string;
-  endTime?: string;
+  endTime: string;
   errorDetails?: outputs.UserFacingError[];
   extendedInfo?: outputs.JobExtendedInfo;
   isUserTriggered: boolean;
   operation: string;
   operationCategory: string;
-  policyId?: string;
-  policyName?: string;
+  policyId: string;
+  policyName: string;
   progressEnabled: boolean;
-  progressUrl?: string;
-  rehydrationPriority?: string;
-  restoreType?: string;
+  progressUrl: string;
+  rehydrationPriority: string;
+  restoreType: string;
   sourceResourceGroup: string;
   sourceSubscriptionID: string;
   startTime: string;
@@ -570,9 +570,9 @@ export interface DeletedBackupInstanceState {
   policyInfo: outputs.PolicyInfo;
   resourceGuardOperationRequests?: string[];
   protectionStatus?: outputs.ProtectionStatusDetails;
-  currentProtectionState?: "Invalid" | "NotProtected" | "ConfiguringProtection" | "ProtectionConfigured" | "BackupSchedulesSuspended" | "RetentionSchedulesSuspended" | "ProtectionStopped" | "ProtectionError" | "ConfiguringProtectionFailed" | "SoftDeleting" | "SoftDeleted" | "UpdatingProtection" | (string & {});
+  currentProtectionState: "Invalid" | "NotProtected" | "ConfiguringProtection" | "ProtectionConfigured" | "BackupSchedulesSuspended" | "RetentionSchedulesSuspended" | "ProtectionStopped" | "ProtectionError" | "ConfiguringProtectionFailed" | "SoftDeleting" | "SoftDeleted" | "UpdatingProtection" | (string & {});
   protectionErrorDetails?: outputs.UserFacingError;
-  provisioningState?: string;
+  provisioningState: string;
   datasourceAuthCredentials?: outputs.AuthCredentials;
   validationType?: "ShallowValidation" | "DeepValidation" | (string & {});
   identityDetails?: outputs.IdentityDetails;
@@ -602,21 +602,21 @@ export interface OperationResultState {
   type: "Microsoft.DataProtection/backupVaults/operationResults";
   properties?: outputs.BackupVault;
   identity?: outputs.DppIdentityDetails;
-  eTag?: string;
+  eTag: string;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   monitoringSettings?: outputs.MonitoringSettings;
   costManagementSettings?: outputs.CostManagementSettings;
-  provisioningState?: "Failed" | "Provisioning" | "Succeeded" | "Unknown" | "Updating" | (string & {});
-  resourceMoveState?: "Unknown" | "InProgress" | "PrepareFailed" | "CommitFailed" | "Failed" | "PrepareTimedout" | "CommitTimedout" | "CriticalFailure" | "PartialSuccess" | "MoveSucceeded" | (string & {});
+  provisioningState: "Failed" | "Provisioning" | "Succeeded" | "Unknown" | "Updating" | (string & {});
+  resourceMoveState: "Unknown" | "InProgress" | "PrepareFailed" | "CommitFailed" | "Failed" | "PrepareTimedout" | "CommitTimedout" | "CriticalFailure" | "PartialSuccess" | "MoveSucceeded" | (string & {});
   resourceMoveDetails?: outputs.ResourceMoveDetails;
   securitySettings?: outputs.SecuritySettings;
   storageSettings?: outputs.StorageSetting[];
-  isVaultProtectedByResourceGuard?: boolean;
+  isVaultProtectedByResourceGuard: boolean;
   featureSettings?: outputs.FeatureSettings;
-  secureScore?: "None" | "Minimum" | "Adequate" | "Maximum" | "NotSupported" | (string & {});
-  bcdrSecurityLevel?: "Poor" | "Fair" | "Good" | "Excellent" | "NotSupported" | (string & {});
+  secureScore: "None" | "Minimum" | "Adequate" | "Maximum" | "NotSupported" | (string & {});
+  bcdrSecurityLevel: "Poor" | "Fair" | "Good" | "Excellent" | "NotSupported" | (string & {});
   resourceGuardOperationRequests?: string[];
   replicatedRegions?: string[];
 }
@@ -644,15 +644,15 @@ export interface DeletedVaultState {
   systemData?: outputs.SystemData;
   monitoringSettings?: outputs.MonitoringSettings;
   costManagementSettings?: outputs.CostManagementSettings;
-  provisioningState?: "Failed" | "Provisioning" | "Succeeded" | "Unknown" | "Updating" | (string & {});
-  resourceMoveState?: "Unknown" | "InProgress" | "PrepareFailed" | "CommitFailed" | "Failed" | "PrepareTimedout" | "CommitTimedout" | "CriticalFailure" | "PartialSuccess" | "MoveSucceeded" | (string & {});
+  provisioningState: "Failed" | "Provisioning" | "Succeeded" | "Unknown" | "Updating" | (string & {});
+  resourceMoveState: "Unknown" | "InProgress" | "PrepareFailed" | "CommitFailed" | "Failed" | "PrepareTimedout" | "CommitTimedout" | "CriticalFailure" | "PartialSuccess" | "MoveSucceeded" | (string & {});
   resourceMoveDetails?: outputs.ResourceMoveDetails;
   securitySettings?: outputs.SecuritySettings;
   storageSettings?: outputs.StorageSetting[];
-  isVaultProtectedByResourceGuard?: boolean;
+  isVaultProtectedByResourceGuard: boolean;
   featureSettings?: outputs.FeatureSettings;
-  secureScore?: "None" | "Minimum" | "Adequate" | "Maximum" | "NotSupported" | (string & {});
-  bcdrSecurityLevel?: "Poor" | "Fair" | "Good" | "Excellent" | "NotSupported" | (string & {});
+  secureScore: "None" | "Minimum" | "Adequate" | "Maximum" | "NotSupported" | (string & {});
+  bcdrSecurityLevel: "Poor" | "Fair" | "Good" | "Excellent" | "NotSupported" | (string & {});
   resourceGuardOperationRequests?: string[];
   replicatedRegions?: string[];
   originalBackupVaultId: string;
@@ -696,15 +696,15 @@ export declare class ResourceGuard extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the BackupVault resource */
-  readonly provisioningState: $Output<"Failed" | "Provisioning" | "Succeeded" | "Unknown" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Provisioning" | "Succeeded" | "Unknown" | "Updating" | (string & {})>;
   /** This flag indicates whether auto approval is allowed or not. */
-  readonly allowAutoApprovals: $Output<boolean | undefined>;
+  readonly allowAutoApprovals: $Output<boolean>;
   /** {readonly} List of operation details those are protected by the ResourceGuard resource */
   readonly resourceGuardOperations: $Output<outputs.ResourceGuardOperation[] | undefined>;
   /** List of critical operations which are not protected by this resourceGuard */
   readonly vaultCriticalOperationExclusionList: $Output<string[] | undefined>;
   /** Description about the pre-req steps to perform all the critical operations. */
-  readonly description: $Output<string | undefined>;
+  readonly description: $Output<string>;
   constructor(name: string, args: ResourceGuardArgs, opts?: $Options);
 }
 
@@ -743,11 +743,11 @@ export interface ResourceGuardState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Failed" | "Provisioning" | "Succeeded" | "Unknown" | "Updating" | (string & {});
-  allowAutoApprovals?: boolean;
+  provisioningState: "Failed" | "Provisioning" | "Succeeded" | "Unknown" | "Updating" | (string & {});
+  allowAutoApprovals: boolean;
   resourceGuardOperations?: outputs.ResourceGuardOperation[];
   vaultCriticalOperationExclusionList?: string[];
-  description?: string;
+  description: string;
 }
 /**
  * Reads an existing `Microsoft.DataProtection/resourceGuards` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -1148,6 +1148,37 @@ export declare const fetchLocationCrossRegionRestoreJobOutput: typeof fetchLocat
 export declare const fetchLocationCrossRegionRestoreJobsOutput: typeof fetchLocationCrossRegionRestoreJobs;
 export declare const fetchLocationSecondaryRecoveryPointsOutput: typeof fetchLocationSecondaryRecoveryPoints;
 export declare const validateLocationCrossRegionRestoreOutput: typeof validateLocationCrossRegionRestore;
+// Pulumi's names for what each function and lookup returns.
+export type GetBackupVaultResult = BackupVaultState;
+export type GetBackupInstanceResult = BackupInstanceState;
+export type GetBackupInstanceOperationResultResult = BackupInstanceOperationResultState;
+export type GetRecoveryPointResult = RecoveryPointState;
+export type GetBackupJobResult = BackupJobState;
+export type GetBackupPolicyResult = BackupPolicyState;
+export type GetBackupResourceGuardProxyResult = BackupResourceGuardProxyState;
+export type GetDeletedBackupInstanceResult = DeletedBackupInstanceState;
+export type GetOperationResultResult = OperationResultState;
+export type GetDeletedVaultResult = DeletedVaultState;
+export type GetResourceGuardResult = ResourceGuardState;
+export type GetDeleteProtectedItemRequestResult = DeleteProtectedItemRequestState;
+export type GetDeleteResourceGuardProxyRequestResult = DeleteResourceGuardProxyRequestState;
+export type GetDisableSoftDeleteRequestResult = DisableSoftDeleteRequestState;
+export type GetGetBackupSecurityPINRequestResult = GetBackupSecurityPINRequestState;
+export type GetUpdateProtectedItemRequestResult = UpdateProtectedItemRequestState;
+export type GetUpdateProtectionPolicyRequestResult = UpdateProtectionPolicyRequestState;
+export type ValidateBackupVaultForBackupResult = outputs.OperationJobExtendedInfo;
+export type BackupBackupInstanceResult = outputs.OperationJobExtendedInfo;
+export type FindBackupInstanceRestorableTimeRangesResult = outputs.AzureBackupFindRestorableTimeRangesResponseResource;
+export type RestoreBackupInstanceResult = outputs.OperationJobExtendedInfo;
+export type ValidateBackupInstanceRestoreResult = outputs.OperationJobExtendedInfo;
+export type UnlockBackupResourceGuardProxyDeleteResult = outputs.UnlockDeleteResponse;
+export type CheckLocationFeatureSupportResult = outputs.FeatureValidationResponseBase;
+export type CheckLocationNameAvailabilityResult = outputs.CheckNameAvailabilityResult;
+export type CrossLocationRegionRestoreResult = outputs.OperationJobExtendedInfo;
+export type FetchLocationCrossRegionRestoreJobResult = outputs.AzureBackupJobResource;
+export type FetchLocationCrossRegionRestoreJobsResult = outputs.AzureBackupJobResourceList;
+export type FetchLocationSecondaryRecoveryPointsResult = outputs.AzureBackupRecoveryPointResourceList;
+export type ValidateLocationCrossRegionRestoreResult = outputs.OperationJobExtendedInfo;
 
 export declare namespace inputs {
   interface AbsoluteDeleteOption {
@@ -1215,6 +1246,8 @@ export declare namespace inputs {
   interface AzureBackupFindRestorableTimeRangesResponseResource {
     /** AzureBackupFindRestorableTimeRangesResponseResource properties */
     properties?: inputs.AzureBackupFindRestorableTimeRangesResponse;
+    restorableTimeRanges?: inputs.RestorableTimeRange[];
+    objectType?: string;
   }
   interface AzureBackupJob {
     /** Job Activity Id */
@@ -1262,6 +1295,28 @@ export declare namespace inputs {
   interface AzureBackupJobResource {
     /** AzureBackupJobResource properties */
     properties?: inputs.AzureBackupJob;
+    activityID?: string;
+    backupInstanceFriendlyName?: string;
+    dataSourceId?: string;
+    dataSourceLocation?: string;
+    dataSourceName?: string;
+    dataSourceSetName?: string;
+    dataSourceType?: string;
+    duration?: string;
+    isUserTriggered?: boolean;
+    operation?: string;
+    operationCategory?: string;
+    progressEnabled?: boolean;
+    sourceResourceGroup?: string;
+    sourceSubscriptionID?: string;
+    startTime?: string;
+    status?: string;
+    subscriptionId?: string;
+    supportedActions?: string[];
+    vaultName?: string;
+    etag?: string;
+    sourceDataStoreName?: string;
+    destinationDataStoreName?: string;
   }
   interface AzureBackupJobResourceList {
     /** List of resources. */
@@ -1845,7 +1900,7 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** BackupVaultResource properties */
-    properties: inputs.BackupVault;
+    properties?: inputs.BackupVault;
     /** Input Managed Identity Details */
     identity?: inputs.DppIdentityDetails;
     /** Optional ETag. */
@@ -1854,6 +1909,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    monitoringSettings?: inputs.MonitoringSettings;
+    costManagementSettings?: inputs.CostManagementSettings;
+    securitySettings?: inputs.SecuritySettings;
+    storageSettings?: inputs.StorageSetting[];
+    featureSettings?: inputs.FeatureSettings;
+    resourceGuardOperationRequests?: string[];
+    replicatedRegions?: string[];
   }
   interface MicrosoftDataProtectionBackupVaultsBackupInstances {
     /** The resource name */
@@ -1862,6 +1924,15 @@ export declare namespace inputs {
     properties?: inputs.BackupInstance;
     /** Proxy Resource tags. */
     tags?: inputs.BackupInstanceResourceTags;
+    friendlyName?: string;
+    dataSourceInfo?: inputs.Datasource;
+    dataSourceSetInfo?: inputs.DatasourceSet;
+    policyInfo?: inputs.PolicyInfo;
+    resourceGuardOperationRequests?: string[];
+    datasourceAuthCredentials?: inputs.AuthCredentials;
+    validationType?: "ShallowValidation" | "DeepValidation" | (string & {});
+    identityDetails?: inputs.IdentityDetails;
+    objectType?: string;
   }
   interface MicrosoftDataProtectionBackupVaultsBackupInstancesOperationResults {
     /** The resource name */
@@ -1886,6 +1957,10 @@ export declare namespace inputs {
     name: string;
     /** ResourceGuardProxyBaseResource properties */
     properties?: inputs.ResourceGuardProxyBase;
+    resourceGuardResourceId?: string;
+    resourceGuardOperationDetails?: inputs.ResourceGuardOperationDetail[];
+    lastUpdatedTime?: string;
+    description?: string;
   }
   interface MicrosoftDataProtectionBackupVaultsDeletedBackupInstances {
     /** The resource name */
@@ -1910,6 +1985,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    vaultCriticalOperationExclusionList?: string[];
   }
   interface MicrosoftDataProtectionResourceGuardsDeleteProtectedItemRequests {
     /** The resource name */

@@ -29,13 +29,13 @@ export declare class ReplicationFabric extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets or sets the provisioning state of the fabric. */
-  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   /** Gets or sets the service endpoint. */
-  readonly serviceEndpoint: $Output<string | undefined>;
+  readonly serviceEndpoint: $Output<string>;
   /** Gets or sets the service resource Id. */
-  readonly serviceResourceId: $Output<string | undefined>;
+  readonly serviceResourceId: $Output<string>;
   /** Gets or sets the fabric health. */
-  readonly health: $Output<"Normal" | "Warning" | "Critical" | (string & {}) | undefined>;
+  readonly health: $Output<"Normal" | "Warning" | "Critical" | (string & {})>;
   /** Gets or sets the list of health errors. */
   readonly healthErrors: $Output<outputs.HealthErrorModel[] | undefined>;
   /** Fabric model custom properties. */
@@ -75,10 +75,10 @@ export interface ReplicationFabricState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
-  serviceEndpoint?: string;
-  serviceResourceId?: string;
-  health?: "Normal" | "Warning" | "Critical" | (string & {});
+  provisioningState: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  serviceEndpoint: string;
+  serviceResourceId: string;
+  health: "Normal" | "Warning" | "Critical" | (string & {});
   healthErrors?: outputs.HealthErrorModel[];
   customProperties: outputs.FabricModelCustomProperties;
 }
@@ -114,7 +114,7 @@ export declare class FabricAgent extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets or sets the fabric agent correlation Id. */
-  readonly correlationId: $Output<string | undefined>;
+  readonly correlationId: $Output<string>;
   /** Gets or sets the machine Id where fabric agent is running. */
   readonly machineId: $Output<string>;
   /** Gets or sets the machine name where fabric agent is running. */
@@ -124,13 +124,13 @@ export declare class FabricAgent extends $CustomResource {
   /** Identity model. */
   readonly resourceAccessIdentity: $Output<outputs.IdentityModel>;
   /** Gets or sets a value indicating whether the fabric agent is responsive. */
-  readonly isResponsive: $Output<boolean | undefined>;
+  readonly isResponsive: $Output<boolean>;
   /** Gets or sets the time when last heartbeat was sent by the fabric agent. */
-  readonly lastHeartbeat: $Output<string | undefined>;
+  readonly lastHeartbeat: $Output<string>;
   /** Gets or sets the fabric agent version. */
-  readonly versionNumber: $Output<string | undefined>;
+  readonly versionNumber: $Output<string>;
   /** Gets or sets the provisioning state of the fabric agent. */
-  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   /** Gets or sets the list of health errors. */
   readonly healthErrors: $Output<outputs.HealthErrorModel[] | undefined>;
   /** Fabric agent model custom properties. */
@@ -176,15 +176,15 @@ export interface FabricAgentState {
   type: "Microsoft.DataReplication/replicationFabrics/fabricAgents";
   properties?: outputs.FabricAgentModelProperties;
   systemData?: outputs.SystemData;
-  correlationId?: string;
+  correlationId: string;
   machineId: string;
   machineName: string;
   authenticationIdentity: outputs.IdentityModel;
   resourceAccessIdentity: outputs.IdentityModel;
-  isResponsive?: boolean;
-  lastHeartbeat?: string;
-  versionNumber?: string;
-  provisioningState?: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  isResponsive: boolean;
+  lastHeartbeat: string;
+  versionNumber: string;
+  provisioningState: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
   healthErrors?: outputs.HealthErrorModel[];
   customProperties: outputs.FabricAgentModelCustomProperties;
 }
@@ -224,13 +224,13 @@ export declare class ReplicationVault extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets or sets the provisioning state of the vault. */
-  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   /** Gets or sets the service resource Id. */
-  readonly serviceResourceId: $Output<string | undefined>;
+  readonly serviceResourceId: $Output<string>;
   /** Gets or sets the type of vault. */
   readonly vaultType: $Output<"DisasterRecovery" | "Migrate" | (string & {}) | undefined>;
   /** Private endpoint state for the vault. */
-  readonly privateEndpointState: $Output<"None" | "InProgress" | "Succeeded" | "Deleting" | "Failed" | "Pending" | (string & {}) | undefined>;
+  readonly privateEndpointState: $Output<"None" | "InProgress" | "Succeeded" | "Deleting" | "Failed" | "Pending" | (string & {})>;
   /** Property to enable or disable resource provider inbound network traffic from public clients. */
   readonly publicNetworkAccess: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** List of private endpoint connection. */
@@ -275,10 +275,10 @@ export interface ReplicationVaultState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
-  serviceResourceId?: string;
+  provisioningState: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  serviceResourceId: string;
   vaultType?: "DisasterRecovery" | "Migrate" | (string & {});
-  privateEndpointState?: "None" | "InProgress" | "Succeeded" | "Deleting" | "Failed" | "Pending" | (string & {});
+  privateEndpointState: "None" | "InProgress" | "Succeeded" | "Deleting" | "Failed" | "Pending" | (string & {});
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
 }
@@ -320,7 +320,7 @@ export declare class AlertSetting extends $CustomResource {
   /** Gets or sets the locale for the email notification. */
   readonly locale: $Output<string | undefined>;
   /** Gets or sets the provisioning state of the email configuration. */
-  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   constructor(name: string, args: AlertSettingArgs, opts?: $Options);
 }
 
@@ -361,7 +361,7 @@ export interface AlertSettingState {
   sendToOwners: boolean;
   customEmailAddresses?: string[];
   locale?: string;
-  provisioningState?: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  provisioningState: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DataReplication/replicationVaults/alertSettings` without managing it (GET, api-version 2026-05-01); undefined when it does not exist.
@@ -387,16 +387,16 @@ export interface EventState {
   type: "Microsoft.DataReplication/replicationVaults/events";
   properties?: outputs.EventModelProperties;
   systemData?: outputs.SystemData;
-  resourceType?: string;
-  resourceName?: string;
-  eventType?: string;
-  timeOfOccurrence?: string;
-  severity?: string;
-  description?: string;
-  correlationId?: string;
+  resourceType: string;
+  resourceName: string;
+  eventType: string;
+  timeOfOccurrence: string;
+  severity: string;
+  description: string;
+  correlationId: string;
   healthErrors?: outputs.HealthErrorModel[];
   customProperties: outputs.EventModelCustomProperties;
-  provisioningState?: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  provisioningState: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DataReplication/replicationVaults/events` without managing it (GET, api-version 2026-05-01); undefined when it does not exist.
@@ -422,24 +422,24 @@ export interface JobState {
   type: "Microsoft.DataReplication/replicationVaults/jobs";
   properties?: outputs.JobModelProperties;
   systemData?: outputs.SystemData;
-  displayName?: string;
-  state?: "Pending" | "Started" | "Cancelling" | "Succeeded" | "Failed" | "Cancelled" | "CompletedWithInformation" | "CompletedWithWarnings" | "CompletedWithErrors" | (string & {});
-  startTime?: string;
-  endTime?: string;
-  objectId?: string;
-  objectName?: string;
-  objectInternalId?: string;
-  objectInternalName?: string;
-  objectType?: "AvsDiskPool" | "FabricAgent" | "Fabric" | "Policy" | "ProtectedItem" | "RecoveryPlan" | "ReplicationExtension" | "Vault" | (string & {});
-  replicationProviderId?: string;
-  sourceFabricProviderId?: string;
-  targetFabricProviderId?: string;
+  displayName: string;
+  state: "Pending" | "Started" | "Cancelling" | "Succeeded" | "Failed" | "Cancelled" | "CompletedWithInformation" | "CompletedWithWarnings" | "CompletedWithErrors" | (string & {});
+  startTime: string;
+  endTime: string;
+  objectId: string;
+  objectName: string;
+  objectInternalId: string;
+  objectInternalName: string;
+  objectType: "AvsDiskPool" | "FabricAgent" | "Fabric" | "Policy" | "ProtectedItem" | "RecoveryPlan" | "ReplicationExtension" | "Vault" | (string & {});
+  replicationProviderId: string;
+  sourceFabricProviderId: string;
+  targetFabricProviderId: string;
   allowedActions?: string[];
-  activityId?: string;
+  activityId: string;
   tasks?: outputs.TaskModel[];
   errors?: outputs.ErrorModel[];
   customProperties: outputs.JobModelCustomProperties;
-  provisioningState?: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  provisioningState: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DataReplication/replicationVaults/jobs` without managing it (GET, api-version 2026-05-01); undefined when it does not exist.
@@ -473,7 +473,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets or sets provisioning state of the private endpoint connection. */
-  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   /** Represent private Endpoint network resource that is linked to the Private Endpoint connection. */
   readonly privateEndpoint: $Output<outputs.PrivateEndpoint | undefined>;
   /** Represents Private link service connection state. */
@@ -513,7 +513,7 @@ export interface PrivateEndpointConnectionState {
   type: "Microsoft.DataReplication/replicationVaults/privateEndpointConnections";
   properties?: outputs.PrivateEndpointConnectionResponseProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  provisioningState: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState?: outputs.PrivateLinkServiceConnectionState;
 }
@@ -544,7 +544,7 @@ export interface PrivateLinkResourceState {
   groupId?: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
-  provisioningState?: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  provisioningState: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DataReplication/replicationVaults/privateLinkResources` without managing it (GET, api-version 2026-05-01); undefined when it does not exist.
@@ -582,43 +582,43 @@ export declare class ProtectedItem extends $CustomResource {
   /** Gets or sets the replication extension name. */
   readonly replicationExtensionName: $Output<string>;
   /** Gets or sets the protected item correlation Id. */
-  readonly correlationId: $Output<string | undefined>;
+  readonly correlationId: $Output<string>;
   /** Gets or sets the provisioning state of the fabric agent. */
-  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   /** Gets or sets the protection state. */
-  readonly protectionState: $Output<"UnprotectedStatesBegin" | "EnablingProtection" | "EnablingFailed" | "DisablingProtection" | "MarkedForDeletion" | "DisablingFailed" | "UnprotectedStatesEnd" | "InitialReplicationStatesBegin" | "InitialReplicationInProgress" | "InitialReplicationCompletedOnPrimary" | "InitialReplicationCompletedOnRecovery" | "InitialReplicationFailed" | "InitialReplicationStatesEnd" | "ProtectedStatesBegin" | "Protected" | "ProtectedStatesEnd" | "PlannedFailoverTransitionStatesBegin" | "PlannedFailoverInitiated" | "PlannedFailoverCompleting" | "PlannedFailoverCompleted" | "PlannedFailoverFailed" | "PlannedFailoverCompletionFailed" | "PlannedFailoverTransitionStatesEnd" | "UnplannedFailoverTransitionStatesBegin" | "UnplannedFailoverInitiated" | "UnplannedFailoverCompleting" | "UnplannedFailoverCompleted" | "UnplannedFailoverFailed" | "UnplannedFailoverCompletionFailed" | "UnplannedFailoverTransitionStatesEnd" | "CommitFailoverStatesBegin" | "CommitFailoverInProgressOnPrimary" | "CommitFailoverInProgressOnRecovery" | "CommitFailoverCompleted" | "CommitFailoverFailedOnPrimary" | "CommitFailoverFailedOnRecovery" | "CommitFailoverStatesEnd" | "CancelFailoverStatesBegin" | "CancelFailoverInProgressOnPrimary" | "CancelFailoverInProgressOnRecovery" | "CancelFailoverFailedOnPrimary" | "CancelFailoverFailedOnRecovery" | "CancelFailoverStatesEnd" | "ChangeRecoveryPointStatesBegin" | "ChangeRecoveryPointInitiated" | "ChangeRecoveryPointCompleted" | "ChangeRecoveryPointFailed" | "ChangeRecoveryPointStatesEnd" | "ReprotectStatesBegin" | "ReprotectInitiated" | "ReprotectFailed" | "ReprotectStatesEnd" | (string & {}) | undefined>;
+  readonly protectionState: $Output<"UnprotectedStatesBegin" | "EnablingProtection" | "EnablingFailed" | "DisablingProtection" | "MarkedForDeletion" | "DisablingFailed" | "UnprotectedStatesEnd" | "InitialReplicationStatesBegin" | "InitialReplicationInProgress" | "InitialReplicationCompletedOnPrimary" | "InitialReplicationCompletedOnRecovery" | "InitialReplicationFailed" | "InitialReplicationStatesEnd" | "ProtectedStatesBegin" | "Protected" | "ProtectedStatesEnd" | "PlannedFailoverTransitionStatesBegin" | "PlannedFailoverInitiated" | "PlannedFailoverCompleting" | "PlannedFailoverCompleted" | "PlannedFailoverFailed" | "PlannedFailoverCompletionFailed" | "PlannedFailoverTransitionStatesEnd" | "UnplannedFailoverTransitionStatesBegin" | "UnplannedFailoverInitiated" | "UnplannedFailoverCompleting" | "UnplannedFailoverCompleted" | "UnplannedFailoverFailed" | "UnplannedFailoverCompletionFailed" | "UnplannedFailoverTransitionStatesEnd" | "CommitFailoverStatesBegin" | "CommitFailoverInProgressOnPrimary" | "CommitFailoverInProgressOnRecovery" | "CommitFailoverCompleted" | "CommitFailoverFailedOnPrimary" | "CommitFailoverFailedOnRecovery" | "CommitFailoverStatesEnd" | "CancelFailoverStatesBegin" | "CancelFailoverInProgressOnPrimary" | "CancelFailoverInProgressOnRecovery" | "CancelFailoverFailedOnPrimary" | "CancelFailoverFailedOnRecovery" | "CancelFailoverStatesEnd" | "ChangeRecoveryPointStatesBegin" | "ChangeRecoveryPointInitiated" | "ChangeRecoveryPointCompleted" | "ChangeRecoveryPointFailed" | "ChangeRecoveryPointStatesEnd" | "ReprotectStatesBegin" | "ReprotectInitiated" | "ReprotectFailed" | "ReprotectStatesEnd" | (string & {})>;
   /** Gets or sets the protection state description. */
-  readonly protectionStateDescription: $Output<string | undefined>;
+  readonly protectionStateDescription: $Output<string>;
   /** Gets or sets the test failover state. */
-  readonly testFailoverState: $Output<"None" | "TestFailoverInitiated" | "TestFailoverCompleting" | "TestFailoverCompleted" | "TestFailoverFailed" | "TestFailoverCompletionFailed" | "TestFailoverCleanupInitiated" | "TestFailoverCleanupCompleting" | "MarkedForDeletion" | (string & {}) | undefined>;
+  readonly testFailoverState: $Output<"None" | "TestFailoverInitiated" | "TestFailoverCompleting" | "TestFailoverCompleted" | "TestFailoverFailed" | "TestFailoverCompletionFailed" | "TestFailoverCleanupInitiated" | "TestFailoverCleanupCompleting" | "MarkedForDeletion" | (string & {})>;
   /** Gets or sets the Test failover state description. */
-  readonly testFailoverStateDescription: $Output<string | undefined>;
+  readonly testFailoverStateDescription: $Output<string>;
   /** Gets or sets the resynchronization state. */
-  readonly resynchronizationState: $Output<"None" | "ResynchronizationInitiated" | "ResynchronizationCompleted" | "ResynchronizationFailed" | (string & {}) | undefined>;
+  readonly resynchronizationState: $Output<"None" | "ResynchronizationInitiated" | "ResynchronizationCompleted" | "ResynchronizationFailed" | (string & {})>;
   /** Gets or sets the fabric object Id. */
-  readonly fabricObjectId: $Output<string | undefined>;
+  readonly fabricObjectId: $Output<string>;
   /** Gets or sets the fabric object name. */
-  readonly fabricObjectName: $Output<string | undefined>;
+  readonly fabricObjectName: $Output<string>;
   /** Gets or sets the source fabric provider Id. */
-  readonly sourceFabricProviderId: $Output<string | undefined>;
+  readonly sourceFabricProviderId: $Output<string>;
   /** Gets or sets the target fabric provider Id. */
-  readonly targetFabricProviderId: $Output<string | undefined>;
+  readonly targetFabricProviderId: $Output<string>;
   /** Gets or sets the fabric Id. */
-  readonly fabricId: $Output<string | undefined>;
+  readonly fabricId: $Output<string>;
   /** Gets or sets the target fabric Id. */
-  readonly targetFabricId: $Output<string | undefined>;
+  readonly targetFabricId: $Output<string>;
   /** Gets or sets the fabric agent Id. */
-  readonly fabricAgentId: $Output<string | undefined>;
+  readonly fabricAgentId: $Output<string>;
   /** Gets or sets the target fabric agent Id. */
-  readonly targetFabricAgentId: $Output<string | undefined>;
+  readonly targetFabricAgentId: $Output<string>;
   /** Gets or sets a value indicating whether resynchronization is required or not. */
-  readonly resyncRequired: $Output<boolean | undefined>;
+  readonly resyncRequired: $Output<boolean>;
   /** Gets or sets the Last successful planned failover time. */
-  readonly lastSuccessfulPlannedFailoverTime: $Output<string | undefined>;
+  readonly lastSuccessfulPlannedFailoverTime: $Output<string>;
   /** Gets or sets the Last successful unplanned failover time. */
-  readonly lastSuccessfulUnplannedFailoverTime: $Output<string | undefined>;
+  readonly lastSuccessfulUnplannedFailoverTime: $Output<string>;
   /** Gets or sets the Last successful test failover time. */
-  readonly lastSuccessfulTestFailoverTime: $Output<string | undefined>;
+  readonly lastSuccessfulTestFailoverTime: $Output<string>;
   /** Gets or sets the current scenario. */
   readonly currentJob: $Output<outputs.ProtectedItemJobProperties | undefined>;
   /** Gets or sets the allowed scenarios on the protected item. */
@@ -630,7 +630,7 @@ export declare class ProtectedItem extends $CustomResource {
   /** Gets or sets the last test failover job. */
   readonly lastTestFailoverJob: $Output<outputs.ProtectedItemJobProperties | undefined>;
   /** Gets or sets protected item replication health. */
-  readonly replicationHealth: $Output<"Normal" | "Warning" | "Critical" | (string & {}) | undefined>;
+  readonly replicationHealth: $Output<"Normal" | "Warning" | "Critical" | (string & {})>;
   /** Gets or sets the list of health errors. */
   readonly healthErrors: $Output<outputs.HealthErrorModel[] | undefined>;
   /** Protected item model custom properties. */
@@ -674,31 +674,31 @@ export interface ProtectedItemState {
   systemData?: outputs.SystemData;
   policyName: string;
   replicationExtensionName: string;
-  correlationId?: string;
-  provisioningState?: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
-  protectionState?: "UnprotectedStatesBegin" | "EnablingProtection" | "EnablingFailed" | "DisablingProtection" | "MarkedForDeletion" | "DisablingFailed" | "UnprotectedStatesEnd" | "InitialReplicationStatesBegin" | "InitialReplicationInProgress" | "InitialReplicationCompletedOnPrimary" | "InitialReplicationCompletedOnRecovery" | "InitialReplicationFailed" | "InitialReplicationStatesEnd" | "ProtectedStatesBegin" | "Protected" | "ProtectedStatesEnd" | "PlannedFailoverTransitionStatesBegin" | "PlannedFailoverInitiated" | "PlannedFailoverCompleting" | "PlannedFailoverCompleted" | "PlannedFailoverFailed" | "PlannedFailoverCompletionFailed" | "PlannedFailoverTransitionStatesEnd" | "UnplannedFailoverTransitionStatesBegin" | "UnplannedFailoverInitiated" | "UnplannedFailoverCompleting" | "UnplannedFailoverCompleted" | "UnplannedFailoverFailed" | "UnplannedFailoverCompletionFailed" | "UnplannedFailoverTransitionStatesEnd" | "CommitFailoverStatesBegin" | "CommitFailoverInProgressOnPrimary" | "CommitFailoverInProgressOnRecovery" | "CommitFailoverCompleted" | "CommitFailoverFailedOnPrimary" | "CommitFailoverFailedOnRecovery" | "CommitFailoverStatesEnd" | "CancelFailoverStatesBegin" | "CancelFailoverInProgressOnPrimary" | "CancelFailoverInProgressOnRecovery" | "CancelFailoverFailedOnPrimary" | "CancelFailoverFailedOnRecovery" | "CancelFailoverStatesEnd" | "ChangeRecoveryPointStatesBegin" | "ChangeRecoveryPointInitiated" | "ChangeRecoveryPointCompleted" | "ChangeRecoveryPointFailed" | "ChangeRecoveryPointStatesEnd" | "ReprotectStatesBegin" | "ReprotectInitiated" | "ReprotectFailed" | "ReprotectStatesEnd" | (string & {});
-  protectionStateDescription?: string;
-  testFailoverState?: "None" | "TestFailoverInitiated" | "TestFailoverCompleting" | "TestFailoverCompleted" | "TestFailoverFailed" | "TestFailoverCompletionFailed" | "TestFailoverCleanupInitiated" | "TestFailoverCleanupCompleting" | "MarkedForDeletion" | (string & {});
-  testFailoverStateDescription?: string;
-  resynchronizationState?: "None" | "ResynchronizationInitiated" | "ResynchronizationCompleted" | "ResynchronizationFailed" | (string & {});
-  fabricObjectId?: string;
-  fabricObjectName?: string;
-  sourceFabricProviderId?: string;
-  targetFabricProviderId?: string;
-  fabricId?: string;
-  targetFabricId?: string;
-  fabricAgentId?: string;
-  targetFabricAgentId?: string;
-  resyncRequired?: boolean;
-  lastSuccessfulPlannedFailoverTime?: string;
-  lastSuccessfulUnplannedFailoverTime?: string;
-  lastSuccessfulTestFailoverTime?: string;
+  correlationId: string;
+  provisioningState: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  protectionState: "UnprotectedStatesBegin" | "EnablingProtection" | "EnablingFailed" | "DisablingProtection" | "MarkedForDeletion" | "DisablingFailed" | "UnprotectedStatesEnd" | "InitialReplicationStatesBegin" | "InitialReplicationInProgress" | "InitialReplicationCompletedOnPrimary" | "InitialReplicationCompletedOnRecovery" | "InitialReplicationFailed" | "InitialReplicationStatesEnd" | "ProtectedStatesBegin" | "Protected" | "ProtectedStatesEnd" | "PlannedFailoverTransitionStatesBegin" | "PlannedFailoverInitiated" | "PlannedFailoverCompleting" | "PlannedFailoverCompleted" | "PlannedFailoverFailed" | "PlannedFailoverCompletionFailed" | "PlannedFailoverTransitionStatesEnd" | "UnplannedFailoverTransitionStatesBegin" | "UnplannedFailoverInitiated" | "UnplannedFailoverCompleting" | "UnplannedFailoverCompleted" | "UnplannedFailoverFailed" | "UnplannedFailoverCompletionFailed" | "UnplannedFailoverTransitionStatesEnd" | "CommitFailoverStatesBegin" | "CommitFailoverInProgressOnPrimary" | "CommitFailoverInProgressOnRecovery" | "CommitFailoverCompleted" | "CommitFailoverFailedOnPrimary" | "CommitFailoverFailedOnRecovery" | "CommitFailoverStatesEnd" | "CancelFailoverStatesBegin" | "CancelFailoverInProgressOnPrimary" | "CancelFailoverInProgressOnRecovery" | "CancelFailoverFailedOnPrimary" | "CancelFailoverFailedOnRecovery" | "CancelFailoverStatesEnd" | "ChangeRecoveryPointStatesBegin" | "ChangeRecoveryPointInitiated" | "ChangeRecoveryPointCompleted" | "ChangeRecoveryPointFailed" | "ChangeRecoveryPointStatesEnd" | "ReprotectStatesBegin" | "ReprotectInitiated" | "ReprotectFailed" | "ReprotectStatesEnd" | (string & {});
+  protectionStateDescription: string;
+  testFailoverState: "None" | "TestFailoverInitiated" | "TestFailoverCompleting" | "TestFailoverCompleted" | "TestFailoverFailed" | "TestFailoverCompletionFailed" | "TestFailoverCleanupInitiated" | "TestFailoverCleanupCompleting" | "MarkedForDeletion" | (string & {});
+  testFailoverStateDescription: string;
+  resynchronizationState: "None" | "ResynchronizationInitiated" | "ResynchronizationCompleted" | "ResynchronizationFailed" | (string & {});
+  fabricObjectId: string;
+  fabricObjectName: string;
+  sourceFabricProviderId: string;
+  targetFabricProviderId: string;
+  fabricId: string;
+  targetFabricId: string;
+  fabricAgentId: string;
+  targetFabricAgentId: string;
+  resyncRequired: boolean;
+  lastSuccessfulPlannedFailoverTime: string;
+  lastSuccessfulUnplannedFailoverTime: string;
+  lastSuccessfulTestFailoverTime: string;
   currentJob?: outputs.ProtectedItemJobProperties;
   allowedJobs?: string[];
   lastFailedEnableProtectionJob?: outputs.ProtectedItemJobProperties;
   lastFailedPlannedFailoverJob?: outputs.ProtectedItemJobProperties;
   lastTestFailoverJob?: outputs.ProtectedItemJobProperties;
-  replicationHealth?: "Normal" | "Warning" | "Critical" | (string & {});
+  replicationHealth: "Normal" | "Warning" | "Critical" | (string & {});
   healthErrors?: outputs.HealthErrorModel[];
   customProperties: outputs.ProtectedItemModelCustomProperties;
 }
@@ -731,7 +731,7 @@ export interface RecoveryPointState {
   recoveryPointTime: string;
   recoveryPointType: "ApplicationConsistent" | "CrashConsistent" | (string & {});
   customProperties: outputs.RecoveryPointModelCustomProperties;
-  provisioningState?: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  provisioningState: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DataReplication/replicationVaults/protectedItems/recoveryPoints` without managing it (GET, api-version 2026-05-01); undefined when it does not exist.
@@ -765,7 +765,7 @@ export declare class ReplicationExtension extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets or sets the provisioning state of the replication extension. */
-  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   /** Replication extension model custom properties. */
   readonly customProperties: $Output<outputs.ReplicationExtensionModelCustomProperties>;
   constructor(name: string, args: ReplicationExtensionArgs, opts?: $Options);
@@ -801,7 +801,7 @@ export interface ReplicationExtensionState {
   type: "Microsoft.DataReplication/replicationVaults/replicationExtensions";
   properties?: outputs.ReplicationExtensionModelProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  provisioningState: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
   customProperties: outputs.ReplicationExtensionModelCustomProperties;
 }
 /**
@@ -836,7 +836,7 @@ export declare class ReplicationPolicy extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets or sets the provisioning state of the policy. */
-  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   /** Policy model custom properties. */
   readonly customProperties: $Output<outputs.PolicyModelCustomProperties>;
   constructor(name: string, args: ReplicationPolicyArgs, opts?: $Options);
@@ -872,7 +872,7 @@ export interface ReplicationPolicyState {
   type: "Microsoft.DataReplication/replicationVaults/replicationPolicies";
   properties?: outputs.PolicyModelProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  provisioningState: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
   customProperties: outputs.PolicyModelCustomProperties;
 }
 /**
@@ -949,6 +949,22 @@ export declare const getReplicationPolicyOutput: typeof getReplicationPolicy;
 export declare const preflightDeploymentOutput: typeof preflightDeployment;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
 export declare const plannedProtectedItemFailoverOutput: typeof plannedProtectedItemFailover;
+// Pulumi's names for what each function and lookup returns.
+export type GetReplicationFabricResult = ReplicationFabricState;
+export type GetFabricAgentResult = FabricAgentState;
+export type GetReplicationVaultResult = ReplicationVaultState;
+export type GetAlertSettingResult = AlertSettingState;
+export type GetEventResult = EventState;
+export type GetJobResult = JobState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetProtectedItemResult = ProtectedItemState;
+export type GetRecoveryPointResult = RecoveryPointState;
+export type GetReplicationExtensionResult = ReplicationExtensionState;
+export type GetReplicationPolicyResult = ReplicationPolicyState;
+export type PreflightDeploymentResult = outputs.DeploymentPreflightModel;
+export type CheckLocationNameAvailabilityResult = outputs.CheckNameAvailabilityResponseModel;
+export type PlannedProtectedItemFailoverResult = outputs.PlannedFailoverModel;
 
 export declare namespace inputs {
   interface AffectedObjectDetails {
@@ -1208,6 +1224,7 @@ export declare namespace inputs {
   interface JobModel {
     /** The resource-specific properties for this resource. */
     properties?: inputs.JobModelProperties;
+    customProperties?: inputs.JobModelCustomProperties;
   }
   type JobModelCustomProperties = inputs.FailoverJobModelCustomProperties | inputs.TestFailoverCleanupJobModelCustomProperties | inputs.TestFailoverJobModelCustomProperties;
   interface JobModelProperties {
@@ -1230,12 +1247,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    customProperties?: inputs.FabricModelCustomProperties;
   }
   interface MicrosoftDataReplicationReplicationFabricsFabricAgents {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.FabricAgentModelProperties;
+    machineId?: string;
+    machineName?: string;
+    authenticationIdentity?: inputs.IdentityModel;
+    resourceAccessIdentity?: inputs.IdentityModel;
+    customProperties?: inputs.FabricAgentModelCustomProperties;
   }
   interface MicrosoftDataReplicationReplicationVaults {
     /** The resource name */
@@ -1248,12 +1271,17 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    vaultType?: "DisasterRecovery" | "Migrate" | (string & {});
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftDataReplicationReplicationVaultsAlertSettings {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.EmailConfigurationModelProperties;
+    sendToOwners?: boolean;
+    customEmailAddresses?: string[];
+    locale?: string;
   }
   interface MicrosoftDataReplicationReplicationVaultsEvents {
     /** The resource name */
@@ -1268,6 +1296,8 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.PrivateEndpointConnectionResponseProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftDataReplicationReplicationVaultsPrivateLinkResources {
     /** The resource name */
@@ -1278,6 +1308,9 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ProtectedItemModelProperties;
+    policyName?: string;
+    replicationExtensionName?: string;
+    customProperties?: inputs.ProtectedItemModelCustomProperties;
   }
   interface MicrosoftDataReplicationReplicationVaultsProtectedItemsRecoveryPoints {
     /** The resource name */
@@ -1288,16 +1321,19 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ReplicationExtensionModelProperties;
+    customProperties?: inputs.ReplicationExtensionModelCustomProperties;
   }
   interface MicrosoftDataReplicationReplicationVaultsReplicationPolicies {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.PolicyModelProperties;
+    customProperties?: inputs.PolicyModelCustomProperties;
   }
   interface PlannedFailoverModel {
     /** Planned failover model properties. */
-    properties: inputs.PlannedFailoverModelProperties;
+    properties?: inputs.PlannedFailoverModelProperties;
+    customProperties?: inputs.PlannedFailoverModelCustomProperties;
   }
   type PlannedFailoverModelCustomProperties = inputs.HyperVToAzStackHCIPlannedFailoverModelCustomProperties | inputs.VMwareToAzStackHCIPlannedFailoverModelCustomProperties;
   interface PlannedFailoverModelProperties {
@@ -1316,6 +1352,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** The resource-specific properties for this resource. */
     properties?: inputs.PrivateEndpointConnectionResponseProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionResponseProperties {
     /** Represent private Endpoint network resource that is linked to the Private Endpoint connection. */
@@ -1937,7 +1975,9 @@ export declare namespace outputs {
     properties?: outputs.PolicyModelProperties;
     systemData?: outputs.SystemData;
   }
-  type PlannedFailoverModel = inputs.PlannedFailoverModel;
+  interface PlannedFailoverModel {
+    properties: outputs.PlannedFailoverModelProperties;
+  }
   type PlannedFailoverModelCustomProperties = inputs.PlannedFailoverModelCustomProperties;
   type PlannedFailoverModelProperties = inputs.PlannedFailoverModelProperties;
   type PolicyModelCustomProperties = inputs.PolicyModelCustomProperties;

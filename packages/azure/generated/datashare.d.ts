@@ -25,19 +25,19 @@ export declare class Account extends $CustomResource {
   /** Properties on the account */
   readonly properties: $Output<outputs.AccountProperties | undefined>;
   /** Location of the azure resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags on the azure resource. */
   readonly tags: $Output<outputs.DefaultDtoTags | undefined>;
   /** System Data of the Azure resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Time at which the account was created. */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** Provisioning state of the Account */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {})>;
   /** Email of the user who created the resource */
-  readonly userEmail: $Output<string | undefined>;
+  readonly userEmail: $Output<string>;
   /** Name of the user who created the resource */
-  readonly userName: $Output<string | undefined>;
+  readonly userName: $Output<string>;
   constructor(name: string, args: AccountArgs, opts?: $Options);
 }
 
@@ -71,13 +71,13 @@ export interface AccountState {
   type: "Microsoft.DataShare/accounts";
   identity: outputs.Identity;
   properties?: outputs.AccountProperties;
-  location?: string;
+  location: string;
   tags?: outputs.DefaultDtoTags;
   systemData?: outputs.SystemData;
-  createdAt?: string;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
-  userEmail?: string;
-  userName?: string;
+  createdAt: string;
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
+  userEmail: string;
+  userName: string;
 }
 /**
  * Reads an existing `Microsoft.DataShare/accounts` without managing it (GET, api-version 2021-08-01); undefined when it does not exist.
@@ -111,19 +111,19 @@ export declare class Share extends $CustomResource {
   /** System Data of the Azure resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Time at which the share was created. */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** Share description. */
   readonly description: $Output<string | undefined>;
   /** Gets or sets the provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {})>;
   /** Share kind. */
   readonly shareKind: $Output<"CopyBased" | "InPlace" | (string & {}) | undefined>;
   /** Share terms. */
   readonly terms: $Output<string | undefined>;
   /** Email of the user who created the resource */
-  readonly userEmail: $Output<string | undefined>;
+  readonly userEmail: $Output<string>;
   /** Name of the user who created the resource */
-  readonly userName: $Output<string | undefined>;
+  readonly userName: $Output<string>;
   constructor(name: string, args: ShareArgs, opts?: $Options);
 }
 
@@ -161,13 +161,13 @@ export interface ShareState {
   type: "Microsoft.DataShare/accounts/shares";
   properties?: outputs.ShareProperties;
   systemData?: outputs.SystemData;
-  createdAt?: string;
+  createdAt: string;
   description?: string;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
   shareKind?: "CopyBased" | "InPlace" | (string & {});
   terms?: string;
-  userEmail?: string;
-  userName?: string;
+  userEmail: string;
+  userName: string;
 }
 /**
  * Reads an existing `Microsoft.DataShare/accounts/shares` without managing it (GET, api-version 2021-08-01); undefined when it does not exist.
@@ -202,7 +202,7 @@ export declare class DataSet extends $CustomResource {
   readonly systemData: $Output<outputs.SystemData | undefined>;
   readonly properties: $Output<outputs.AdlsGen1FileProperties | undefined>;
   readonly kind: $Output<"AdlsGen1File" | undefined>;
-  readonly dataSetId: $Output<string | undefined>;
+  readonly dataSetId: $Output<string>;
   readonly fileName: $Output<string>;
   readonly folderPath: $Output<string>;
   readonly resourceGroup: $Output<string>;
@@ -247,7 +247,7 @@ export interface DataSetState {
   systemData?: outputs.SystemData;
   properties?: outputs.AdlsGen1FileProperties;
   kind?: "AdlsGen1File";
-  dataSetId?: string;
+  dataSetId: string;
   fileName: string;
   folderPath: string;
   resourceGroup: string;
@@ -289,13 +289,13 @@ export declare class Invitation extends $CustomResource {
   /** The expiration date for the invitation and share subscription. */
   readonly expirationDate: $Output<string | undefined>;
   /** unique invitation id */
-  readonly invitationId: $Output<string | undefined>;
+  readonly invitationId: $Output<string>;
   /** The status of the invitation. */
-  readonly invitationStatus: $Output<"Pending" | "Accepted" | "Rejected" | "Withdrawn" | (string & {}) | undefined>;
+  readonly invitationStatus: $Output<"Pending" | "Accepted" | "Rejected" | "Withdrawn" | (string & {})>;
   /** The time the recipient responded to the invitation. */
-  readonly respondedAt: $Output<string | undefined>;
+  readonly respondedAt: $Output<string>;
   /** Gets the time at which the invitation was sent. */
-  readonly sentAt: $Output<string | undefined>;
+  readonly sentAt: $Output<string>;
   /** The target Azure AD Id. Can't be combined with email. */
   readonly targetActiveDirectoryId: $Output<string | undefined>;
   /** The email the invitation is directed to. */
@@ -307,9 +307,9 @@ export declare class Invitation extends $CustomResource {
    */
   readonly targetObjectId: $Output<string | undefined>;
   /** Email of the user who created the resource */
-  readonly userEmail: $Output<string | undefined>;
+  readonly userEmail: $Output<string>;
   /** Name of the user who created the resource */
-  readonly userName: $Output<string | undefined>;
+  readonly userName: $Output<string>;
   constructor(name: string, args: InvitationArgs, opts?: $Options);
 }
 
@@ -358,15 +358,15 @@ export interface InvitationState {
   properties?: outputs.InvitationProperties;
   systemData?: outputs.SystemData;
   expirationDate?: string;
-  invitationId?: string;
-  invitationStatus?: "Pending" | "Accepted" | "Rejected" | "Withdrawn" | (string & {});
-  respondedAt?: string;
-  sentAt?: string;
+  invitationId: string;
+  invitationStatus: "Pending" | "Accepted" | "Rejected" | "Withdrawn" | (string & {});
+  respondedAt: string;
+  sentAt: string;
   targetActiveDirectoryId?: string;
   targetEmail?: string;
   targetObjectId?: string;
-  userEmail?: string;
-  userName?: string;
+  userEmail: string;
+  userName: string;
 }
 /**
  * Reads an existing `Microsoft.DataShare/accounts/shares/invitations` without managing it (GET, api-version 2021-08-01); undefined when it does not exist.
@@ -394,16 +394,16 @@ export interface ProviderShareSubscriptionState {
   type: "Microsoft.DataShare/accounts/shares/providerShareSubscriptions";
   properties?: outputs.ProviderShareSubscriptionProperties;
   systemData?: outputs.SystemData;
-  consumerEmail?: string;
-  consumerName?: string;
-  consumerTenantName?: string;
-  createdAt?: string;
+  consumerEmail: string;
+  consumerName: string;
+  consumerTenantName: string;
+  createdAt: string;
   expirationDate?: string;
-  providerEmail?: string;
-  providerName?: string;
-  sharedAt?: string;
-  shareSubscriptionObjectId?: string;
-  shareSubscriptionStatus?: "Active" | "Revoked" | "SourceDeleted" | "Revoking" | (string & {});
+  providerEmail: string;
+  providerName: string;
+  sharedAt: string;
+  shareSubscriptionObjectId: string;
+  shareSubscriptionStatus: "Active" | "Revoked" | "SourceDeleted" | "Revoking" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DataShare/accounts/shares/providerShareSubscriptions` without managing it (GET, api-version 2021-08-01); undefined when it does not exist.
@@ -438,11 +438,11 @@ export declare class SynchronizationSetting extends $CustomResource {
   readonly systemData: $Output<outputs.SystemData | undefined>;
   readonly properties: $Output<outputs.ScheduledSynchronizationSettingProperties | undefined>;
   readonly kind: $Output<"ScheduleBased" | undefined>;
-  readonly createdAt: $Output<string | undefined>;
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {}) | undefined>;
+  readonly createdAt: $Output<string>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {})>;
   readonly recurrenceInterval: $Output<"Hour" | "Day" | (string & {})>;
   readonly synchronizationTime: $Output<string>;
-  readonly userName: $Output<string | undefined>;
+  readonly userName: $Output<string>;
   constructor(name: string, args: SynchronizationSettingArgs, opts?: $Options);
 }
 
@@ -481,11 +481,11 @@ export interface SynchronizationSettingState {
   systemData?: outputs.SystemData;
   properties?: outputs.ScheduledSynchronizationSettingProperties;
   kind?: "ScheduleBased";
-  createdAt?: string;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
+  createdAt: string;
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
   recurrenceInterval: "Hour" | "Day" | (string & {});
   synchronizationTime: string;
-  userName?: string;
+  userName: string;
 }
 /**
  * Reads an existing `Microsoft.DataShare/accounts/shares/synchronizationSettings` without managing it (GET, api-version 2021-08-01); undefined when it does not exist.
@@ -519,35 +519,35 @@ export declare class ShareSubscription extends $CustomResource {
   /** System Data of the Azure resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Time at which the share subscription was created. */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** The expiration date of the share subscription. */
   readonly expirationDate: $Output<string | undefined>;
   /** The invitation id. */
   readonly invitationId: $Output<string>;
   /** Email of the provider who created the resource */
-  readonly providerEmail: $Output<string | undefined>;
+  readonly providerEmail: $Output<string>;
   /** Name of the provider who created the resource */
-  readonly providerName: $Output<string | undefined>;
+  readonly providerName: $Output<string>;
   /** Tenant name of the provider who created the resource */
-  readonly providerTenantName: $Output<string | undefined>;
+  readonly providerTenantName: $Output<string>;
   /** Provisioning state of the share subscription */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {})>;
   /** Description of share */
-  readonly shareDescription: $Output<string | undefined>;
+  readonly shareDescription: $Output<string>;
   /** Kind of share */
-  readonly shareKind: $Output<"CopyBased" | "InPlace" | (string & {}) | undefined>;
+  readonly shareKind: $Output<"CopyBased" | "InPlace" | (string & {})>;
   /** Name of the share */
-  readonly shareName: $Output<string | undefined>;
+  readonly shareName: $Output<string>;
   /** Gets the current status of share subscription. */
-  readonly shareSubscriptionStatus: $Output<"Active" | "Revoked" | "SourceDeleted" | "Revoking" | (string & {}) | undefined>;
+  readonly shareSubscriptionStatus: $Output<"Active" | "Revoked" | "SourceDeleted" | "Revoking" | (string & {})>;
   /** Terms of a share */
-  readonly shareTerms: $Output<string | undefined>;
+  readonly shareTerms: $Output<string>;
   /** Source share location. */
   readonly sourceShareLocation: $Output<string>;
   /** Email of the user who created the resource */
-  readonly userEmail: $Output<string | undefined>;
+  readonly userEmail: $Output<string>;
   /** Name of the user who created the resource */
-  readonly userName: $Output<string | undefined>;
+  readonly userName: $Output<string>;
   constructor(name: string, args: ShareSubscriptionArgs, opts?: $Options);
 }
 
@@ -585,21 +585,21 @@ export interface ShareSubscriptionState {
   type: "Microsoft.DataShare/accounts/shareSubscriptions";
   properties: outputs.ShareSubscriptionProperties;
   systemData?: outputs.SystemData;
-  createdAt?: string;
+  createdAt: string;
   expirationDate?: string;
   invitationId: string;
-  providerEmail?: string;
-  providerName?: string;
-  providerTenantName?: string;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
-  shareDescription?: string;
-  shareKind?: "CopyBased" | "InPlace" | (string & {});
-  shareName?: string;
-  shareSubscriptionStatus?: "Active" | "Revoked" | "SourceDeleted" | "Revoking" | (string & {});
-  shareTerms?: string;
+  providerEmail: string;
+  providerName: string;
+  providerTenantName: string;
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
+  shareDescription: string;
+  shareKind: "CopyBased" | "InPlace" | (string & {});
+  shareName: string;
+  shareSubscriptionStatus: "Active" | "Revoked" | "SourceDeleted" | "Revoking" | (string & {});
+  shareTerms: string;
   sourceShareLocation: string;
-  userEmail?: string;
-  userName?: string;
+  userEmail: string;
+  userName: string;
 }
 /**
  * Reads an existing `Microsoft.DataShare/accounts/shareSubscriptions` without managing it (GET, api-version 2021-08-01); undefined when it does not exist.
@@ -635,11 +635,11 @@ export declare class DataSetMapping extends $CustomResource {
   readonly properties: $Output<outputs.AdlsGen2FileDataSetMappingProperties | undefined>;
   readonly kind: $Output<"AdlsGen2File" | undefined>;
   readonly dataSetId: $Output<string>;
-  readonly dataSetMappingStatus: $Output<"Ok" | "Broken" | (string & {}) | undefined>;
+  readonly dataSetMappingStatus: $Output<"Ok" | "Broken" | (string & {})>;
   readonly filePath: $Output<string>;
   readonly fileSystem: $Output<string>;
   readonly outputType: $Output<"Csv" | "Parquet" | (string & {}) | undefined>;
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {})>;
   readonly resourceGroup: $Output<string>;
   readonly storageAccountName: $Output<string>;
   readonly subscriptionId: $Output<string>;
@@ -687,11 +687,11 @@ export interface DataSetMappingState {
   properties?: outputs.AdlsGen2FileDataSetMappingProperties;
   kind?: "AdlsGen2File";
   dataSetId: string;
-  dataSetMappingStatus?: "Ok" | "Broken" | (string & {});
+  dataSetMappingStatus: "Ok" | "Broken" | (string & {});
   filePath: string;
   fileSystem: string;
   outputType?: "Csv" | "Parquet" | (string & {});
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
   resourceGroup: string;
   storageAccountName: string;
   subscriptionId: string;
@@ -729,13 +729,13 @@ export declare class Trigger extends $CustomResource {
   readonly systemData: $Output<outputs.SystemData | undefined>;
   readonly properties: $Output<outputs.ScheduledTriggerProperties | undefined>;
   readonly kind: $Output<"ScheduleBased" | undefined>;
-  readonly createdAt: $Output<string | undefined>;
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {}) | undefined>;
+  readonly createdAt: $Output<string>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {})>;
   readonly recurrenceInterval: $Output<"Hour" | "Day" | (string & {})>;
   readonly synchronizationMode: $Output<"Incremental" | "FullSync" | (string & {}) | undefined>;
   readonly synchronizationTime: $Output<string>;
-  readonly triggerStatus: $Output<"Active" | "Inactive" | "SourceSynchronizationSettingDeleted" | (string & {}) | undefined>;
-  readonly userName: $Output<string | undefined>;
+  readonly triggerStatus: $Output<"Active" | "Inactive" | "SourceSynchronizationSettingDeleted" | (string & {})>;
+  readonly userName: $Output<string>;
   constructor(name: string, args: TriggerArgs, opts?: $Options);
 }
 
@@ -775,13 +775,13 @@ export interface TriggerState {
   systemData?: outputs.SystemData;
   properties?: outputs.ScheduledTriggerProperties;
   kind?: "ScheduleBased";
-  createdAt?: string;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
+  createdAt: string;
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
   recurrenceInterval: "Hour" | "Day" | (string & {});
   synchronizationMode?: "Incremental" | "FullSync" | (string & {});
   synchronizationTime: string;
-  triggerStatus?: "Active" | "Inactive" | "SourceSynchronizationSettingDeleted" | (string & {});
-  userName?: string;
+  triggerStatus: "Active" | "Inactive" | "SourceSynchronizationSettingDeleted" | (string & {});
+  userName: string;
 }
 /**
  * Reads an existing `Microsoft.DataShare/accounts/shareSubscriptions/triggers` without managing it (GET, api-version 2021-08-01); undefined when it does not exist.
@@ -805,20 +805,20 @@ export interface ConsumerInvitationState {
   type: "Microsoft.DataShare/locations/consumerInvitations";
   properties?: outputs.ConsumerInvitationProperties;
   systemData?: outputs.SystemData;
-  dataSetCount?: number;
-  description?: string;
-  expirationDate?: string;
+  dataSetCount: number;
+  description: string;
+  expirationDate: string;
   invitationId: string;
-  invitationStatus?: "Pending" | "Accepted" | "Rejected" | "Withdrawn" | (string & {});
-  providerEmail?: string;
-  providerName?: string;
-  providerTenantName?: string;
-  respondedAt?: string;
-  sentAt?: string;
-  shareName?: string;
-  termsOfUse?: string;
-  userEmail?: string;
-  userName?: string;
+  invitationStatus: "Pending" | "Accepted" | "Rejected" | "Withdrawn" | (string & {});
+  providerEmail: string;
+  providerName: string;
+  providerTenantName: string;
+  respondedAt: string;
+  sentAt: string;
+  shareName: string;
+  termsOfUse: string;
+  userEmail: string;
+  userName: string;
 }
 /**
  * Reads an existing `Microsoft.DataShare/locations/consumerInvitations` without managing it (GET, api-version 2021-08-01); undefined when it does not exist.
@@ -1066,14 +1066,43 @@ export declare const synchronizeShareSubscriptionOutput: typeof synchronizeShare
 export declare const activateLocationEmailOutput: typeof activateLocationEmail;
 export declare const registerLocationEmailOutput: typeof registerLocationEmail;
 export declare const rejectLocationInvitationOutput: typeof rejectLocationInvitation;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetShareResult = ShareState;
+export type GetDataSetResult = DataSetState;
+export type GetInvitationResult = InvitationState;
+export type GetProviderShareSubscriptionResult = ProviderShareSubscriptionState;
+export type GetSynchronizationSettingResult = SynchronizationSettingState;
+export type GetShareSubscriptionResult = ShareSubscriptionState;
+export type GetDataSetMappingResult = DataSetMappingState;
+export type GetTriggerResult = TriggerState;
+export type GetConsumerInvitationResult = ConsumerInvitationState;
+export type ListShareSynchronizationDetailsResult = outputs.SynchronizationDetailsList;
+export type ListShareSynchronizationsResult = outputs.ShareSynchronizationList;
+export type AdjustProviderShareSubscriptionResult = outputs.ProviderShareSubscription;
+export type ReinstateProviderShareSubscriptionResult = outputs.ProviderShareSubscription;
+export type RevokeProviderShareSubscriptionResult = outputs.ProviderShareSubscription;
+export type CancelShareSubscriptionSynchronizationResult = outputs.ShareSubscriptionSynchronization;
+export type ListShareSubscriptionSourceShareSynchronizationSettingsResult = outputs.SourceShareSynchronizationSettingList;
+export type ListShareSubscriptionSynchronizationDetailsResult = outputs.SynchronizationDetailsList;
+export type ListShareSubscriptionSynchronizationsResult = outputs.ShareSubscriptionSynchronizationList;
+export type SynchronizeShareSubscriptionResult = outputs.ShareSubscriptionSynchronization;
+export type ActivateLocationEmailResult = outputs.EmailRegistration;
+export type RegisterLocationEmailResult = outputs.EmailRegistration;
+export type RejectLocationInvitationResult = outputs.ConsumerInvitation;
 
 export declare namespace inputs {
   type AccountProperties = { [key: string]: any };
   interface AdlsGen1FileDataSet {
     /** ADLS Gen 1 file data set properties. */
-    properties: inputs.AdlsGen1FileProperties;
+    properties?: inputs.AdlsGen1FileProperties;
     /** Kind of data set. */
     kind: "AdlsGen1File";
+    accountName?: string;
+    fileName?: string;
+    folderPath?: string;
+    resourceGroup?: string;
+    subscriptionId?: string;
   }
   interface AdlsGen1FileProperties {
     /** The ADLS account name. */
@@ -1089,9 +1118,13 @@ export declare namespace inputs {
   }
   interface AdlsGen1FolderDataSet {
     /** ADLS Gen 1 folder data set properties. */
-    properties: inputs.AdlsGen1FolderProperties;
+    properties?: inputs.AdlsGen1FolderProperties;
     /** Kind of data set. */
     kind: "AdlsGen1Folder";
+    accountName?: string;
+    folderPath?: string;
+    resourceGroup?: string;
+    subscriptionId?: string;
   }
   interface AdlsGen1FolderProperties {
     /** The ADLS account name. */
@@ -1105,15 +1138,27 @@ export declare namespace inputs {
   }
   interface AdlsGen2FileDataSet {
     /** ADLS Gen 2 file data set properties. */
-    properties: inputs.AdlsGen2FileProperties;
+    properties?: inputs.AdlsGen2FileProperties;
     /** Kind of data set. */
     kind: "AdlsGen2File";
+    filePath?: string;
+    fileSystem?: string;
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface AdlsGen2FileDataSetMapping {
     /** ADLS Gen2 file data set mapping properties. */
-    properties: inputs.AdlsGen2FileDataSetMappingProperties;
+    properties?: inputs.AdlsGen2FileDataSetMappingProperties;
     /** Kind of data set mapping. */
     kind: "AdlsGen2File";
+    dataSetId?: string;
+    filePath?: string;
+    fileSystem?: string;
+    outputType?: "Csv" | "Parquet" | (string & {});
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface AdlsGen2FileDataSetMappingProperties {
     /** The id of the source data set. */
@@ -1145,15 +1190,24 @@ export declare namespace inputs {
   }
   interface AdlsGen2FileSystemDataSet {
     /** ADLS Gen 2 file system data set properties. */
-    properties: inputs.AdlsGen2FileSystemProperties;
+    properties?: inputs.AdlsGen2FileSystemProperties;
     /** Kind of data set. */
     kind: "AdlsGen2FileSystem";
+    fileSystem?: string;
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface AdlsGen2FileSystemDataSetMapping {
     /** ADLS Gen2 file system data set mapping properties. */
-    properties: inputs.AdlsGen2FileSystemDataSetMappingProperties;
+    properties?: inputs.AdlsGen2FileSystemDataSetMappingProperties;
     /** Kind of data set mapping. */
     kind: "AdlsGen2FileSystem";
+    dataSetId?: string;
+    fileSystem?: string;
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface AdlsGen2FileSystemDataSetMappingProperties {
     /** The id of the source data set. */
@@ -1179,15 +1233,26 @@ export declare namespace inputs {
   }
   interface AdlsGen2FolderDataSet {
     /** ADLS Gen 2 folder data set properties. */
-    properties: inputs.AdlsGen2FolderProperties;
+    properties?: inputs.AdlsGen2FolderProperties;
     /** Kind of data set. */
     kind: "AdlsGen2Folder";
+    fileSystem?: string;
+    folderPath?: string;
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface AdlsGen2FolderDataSetMapping {
     /** ADLS Gen2 folder data set mapping properties. */
-    properties: inputs.AdlsGen2FolderDataSetMappingProperties;
+    properties?: inputs.AdlsGen2FolderDataSetMappingProperties;
     /** Kind of data set mapping. */
     kind: "AdlsGen2Folder";
+    dataSetId?: string;
+    fileSystem?: string;
+    folderPath?: string;
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface AdlsGen2FolderDataSetMappingProperties {
     /** The id of the source data set. */
@@ -1217,15 +1282,24 @@ export declare namespace inputs {
   }
   interface BlobContainerDataSet {
     /** Blob container data set properties. */
-    properties: inputs.BlobContainerProperties;
+    properties?: inputs.BlobContainerProperties;
     /** Kind of data set. */
     kind: "Container";
+    containerName?: string;
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface BlobContainerDataSetMapping {
     /** Blob container data set mapping properties. */
-    properties: inputs.BlobContainerMappingProperties;
+    properties?: inputs.BlobContainerMappingProperties;
     /** Kind of data set mapping. */
     kind: "Container";
+    containerName?: string;
+    dataSetId?: string;
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface BlobContainerMappingProperties {
     /** BLOB Container name. */
@@ -1251,27 +1325,50 @@ export declare namespace inputs {
   }
   interface BlobDataSet {
     /** Blob data set properties. */
-    properties: inputs.BlobProperties;
+    properties?: inputs.BlobProperties;
     /** Kind of data set. */
     kind: "Blob";
+    containerName?: string;
+    filePath?: string;
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface BlobDataSetMapping {
     /** Blob data set mapping properties. */
-    properties: inputs.BlobMappingProperties;
+    properties?: inputs.BlobMappingProperties;
     /** Kind of data set mapping. */
     kind: "Blob";
+    containerName?: string;
+    dataSetId?: string;
+    filePath?: string;
+    outputType?: "Csv" | "Parquet" | (string & {});
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface BlobFolderDataSet {
     /** Blob folder data set properties. */
-    properties: inputs.BlobFolderProperties;
+    properties?: inputs.BlobFolderProperties;
     /** Kind of data set. */
     kind: "BlobFolder";
+    containerName?: string;
+    prefix?: string;
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface BlobFolderDataSetMapping {
     /** Blob folder data set mapping properties. */
-    properties: inputs.BlobFolderMappingProperties;
+    properties?: inputs.BlobFolderMappingProperties;
     /** Kind of data set mapping. */
     kind: "BlobFolder";
+    containerName?: string;
+    dataSetId?: string;
+    prefix?: string;
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface BlobFolderMappingProperties {
     /** Container that has the file path. */
@@ -1329,7 +1426,8 @@ export declare namespace inputs {
   }
   interface ConsumerInvitation {
     /** Properties on the account */
-    properties: inputs.ConsumerInvitationProperties;
+    properties?: inputs.ConsumerInvitationProperties;
+    invitationId?: string;
   }
   interface ConsumerInvitationProperties {
     /** Unique id of the invitation. */
@@ -1360,15 +1458,18 @@ export declare namespace inputs {
   }
   interface KustoClusterDataSet {
     /** Kusto cluster data set properties. */
-    properties: inputs.KustoClusterDataSetProperties;
+    properties?: inputs.KustoClusterDataSetProperties;
     /** Kind of data set. */
     kind: "KustoCluster";
+    kustoClusterResourceId?: string;
   }
   interface KustoClusterDataSetMapping {
     /** Kusto cluster data set mapping properties. */
-    properties: inputs.KustoClusterDataSetMappingProperties;
+    properties?: inputs.KustoClusterDataSetMappingProperties;
     /** Kind of data set mapping. */
     kind: "KustoCluster";
+    dataSetId?: string;
+    kustoClusterResourceId?: string;
   }
   interface KustoClusterDataSetMappingProperties {
     /** The id of the source data set. */
@@ -1382,15 +1483,18 @@ export declare namespace inputs {
   }
   interface KustoDatabaseDataSet {
     /** Kusto database data set properties. */
-    properties: inputs.KustoDatabaseDataSetProperties;
+    properties?: inputs.KustoDatabaseDataSetProperties;
     /** Kind of data set. */
     kind: "KustoDatabase";
+    kustoDatabaseResourceId?: string;
   }
   interface KustoDatabaseDataSetMapping {
     /** Kusto database data set mapping properties. */
-    properties: inputs.KustoDatabaseDataSetMappingProperties;
+    properties?: inputs.KustoDatabaseDataSetMappingProperties;
     /** Kind of data set mapping. */
     kind: "KustoDatabase";
+    dataSetId?: string;
+    kustoClusterResourceId?: string;
   }
   interface KustoDatabaseDataSetMappingProperties {
     /** The id of the source data set. */
@@ -1404,15 +1508,19 @@ export declare namespace inputs {
   }
   interface KustoTableDataSet {
     /** Kusto table data set properties. */
-    properties: inputs.KustoTableDataSetProperties;
+    properties?: inputs.KustoTableDataSetProperties;
     /** Kind of data set. */
     kind: "KustoTable";
+    kustoDatabaseResourceId?: string;
+    tableLevelSharingProperties?: inputs.TableLevelSharingProperties;
   }
   interface KustoTableDataSetMapping {
     /** Kusto database data set mapping properties. */
-    properties: inputs.KustoTableDataSetMappingProperties;
+    properties?: inputs.KustoTableDataSetMappingProperties;
     /** Kind of data set mapping. */
     kind: "KustoTable";
+    dataSetId?: string;
+    kustoClusterResourceId?: string;
   }
   interface KustoTableDataSetMappingProperties {
     /** The id of the source data set. */
@@ -1443,6 +1551,9 @@ export declare namespace inputs {
     name: string;
     /** Properties on the share */
     properties?: inputs.ShareProperties;
+    description?: string;
+    shareKind?: "CopyBased" | "InPlace" | (string & {});
+    terms?: string;
   }
   type MicrosoftDataShareAccountsSharesDataSets = {
     /** The resource name */
@@ -1453,6 +1564,10 @@ export declare namespace inputs {
     name: string;
     /** Properties on the Invitation */
     properties?: inputs.InvitationProperties;
+    expirationDate?: string;
+    targetActiveDirectoryId?: string;
+    targetEmail?: string;
+    targetObjectId?: string;
   }
   interface MicrosoftDataShareAccountsSharesProviderShareSubscriptions {
     /** The resource name */
@@ -1466,7 +1581,10 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties on the share subscription */
-    properties: inputs.ShareSubscriptionProperties;
+    properties?: inputs.ShareSubscriptionProperties;
+    expirationDate?: string;
+    invitationId?: string;
+    sourceShareLocation?: string;
   }
   type MicrosoftDataShareAccountsShareSubscriptionsDataSetMappings = {
     /** The resource name */
@@ -1483,6 +1601,7 @@ export declare namespace inputs {
   interface ProviderShareSubscription {
     /** properties of providerShareSubscription */
     properties?: inputs.ProviderShareSubscriptionProperties;
+    expirationDate?: string;
   }
   interface ProviderShareSubscriptionProperties {
     /** Expiration date of the share subscription in UTC format */
@@ -1499,12 +1618,16 @@ export declare namespace inputs {
     properties?: inputs.ScheduledSourceShareSynchronizationSettingProperties;
     /** Kind of synchronization setting on share. */
     kind: "ScheduleBased";
+    recurrenceInterval?: "Hour" | "Day" | (string & {});
+    synchronizationTime?: string;
   }
   interface ScheduledSynchronizationSetting {
     /** Properties of scheduled synchronization */
-    properties: inputs.ScheduledSynchronizationSettingProperties;
+    properties?: inputs.ScheduledSynchronizationSettingProperties;
     /** Kind of synchronization setting. */
     kind: "ScheduleBased";
+    recurrenceInterval?: "Hour" | "Day" | (string & {});
+    synchronizationTime?: string;
   }
   interface ScheduledSynchronizationSettingProperties {
     /** Recurrence Interval */
@@ -1514,9 +1637,12 @@ export declare namespace inputs {
   }
   interface ScheduledTrigger {
     /** Properties of scheduled synchronization */
-    properties: inputs.ScheduledTriggerProperties;
+    properties?: inputs.ScheduledTriggerProperties;
     /** Kind of synchronization on trigger. */
     kind: "ScheduleBased";
+    recurrenceInterval?: "Hour" | "Day" | (string & {});
+    synchronizationMode?: "Incremental" | "FullSync" | (string & {});
+    synchronizationTime?: string;
   }
   interface ScheduledTriggerProperties {
     /** Recurrence Interval */
@@ -1590,12 +1716,21 @@ export declare namespace inputs {
     properties?: inputs.SqlDBTableProperties;
     /** Kind of data set. */
     kind: "SqlDBTable";
+    databaseName?: string;
+    schemaName?: string;
+    sqlServerResourceId?: string;
+    tableName?: string;
   }
   interface SqlDBTableDataSetMapping {
     /** Sql DB data set mapping properties. */
-    properties: inputs.SqlDBTableDataSetMappingProperties;
+    properties?: inputs.SqlDBTableDataSetMappingProperties;
     /** Kind of data set mapping. */
     kind: "SqlDBTable";
+    databaseName?: string;
+    dataSetId?: string;
+    schemaName?: string;
+    sqlServerResourceId?: string;
+    tableName?: string;
   }
   interface SqlDBTableDataSetMappingProperties {
     /** DatabaseName name of the sink data set */
@@ -1624,12 +1759,21 @@ export declare namespace inputs {
     properties?: inputs.SqlDWTableProperties;
     /** Kind of data set. */
     kind: "SqlDWTable";
+    dataWarehouseName?: string;
+    schemaName?: string;
+    sqlServerResourceId?: string;
+    tableName?: string;
   }
   interface SqlDWTableDataSetMapping {
     /** Sql DW data set mapping properties. */
-    properties: inputs.SqlDWTableDataSetMappingProperties;
+    properties?: inputs.SqlDWTableDataSetMappingProperties;
     /** Kind of data set mapping. */
     kind: "SqlDWTable";
+    dataSetId?: string;
+    dataWarehouseName?: string;
+    schemaName?: string;
+    sqlServerResourceId?: string;
+    tableName?: string;
   }
   interface SqlDWTableDataSetMappingProperties {
     /** The id of the source data set. */
@@ -1655,15 +1799,18 @@ export declare namespace inputs {
   }
   interface SynapseWorkspaceSqlPoolTableDataSet {
     /** Synapse Workspace Sql Pool Table data set properties. */
-    properties: inputs.SynapseWorkspaceSqlPoolTableDataSetProperties;
+    properties?: inputs.SynapseWorkspaceSqlPoolTableDataSetProperties;
     /** Kind of data set. */
     kind: "SynapseWorkspaceSqlPoolTable";
+    synapseWorkspaceSqlPoolTableResourceId?: string;
   }
   interface SynapseWorkspaceSqlPoolTableDataSetMapping {
     /** A Synapse Workspace Sql Pool Table data set mapping properties. */
-    properties: inputs.SynapseWorkspaceSqlPoolTableDataSetMappingProperties;
+    properties?: inputs.SynapseWorkspaceSqlPoolTableDataSetMappingProperties;
     /** Kind of data set mapping. */
     kind: "SynapseWorkspaceSqlPoolTable";
+    dataSetId?: string;
+    synapseWorkspaceSqlPoolTableResourceId?: string;
   }
   interface SynapseWorkspaceSqlPoolTableDataSetMappingProperties {
     /** The id of the source data set. */
@@ -2112,7 +2259,10 @@ export declare namespace outputs {
     shareSubscriptionStatus?: "Active" | "Revoked" | "SourceDeleted" | "Revoking" | (string & {});
   }
   type ScheduledSourceShareSynchronizationSettingProperties = inputs.ScheduledSourceShareSynchronizationSettingProperties;
-  type ScheduledSourceSynchronizationSetting = inputs.ScheduledSourceSynchronizationSetting;
+  interface ScheduledSourceSynchronizationSetting {
+    properties?: outputs.ScheduledSourceShareSynchronizationSettingProperties;
+    kind: "ScheduleBased";
+  }
   interface ScheduledSynchronizationSetting {
     properties: outputs.ScheduledSynchronizationSettingProperties;
     kind: "ScheduleBased";
@@ -2192,8 +2342,11 @@ export declare namespace outputs {
     nextLink?: string;
     value: outputs.ShareSynchronization[];
   }
-  type SourceShareSynchronizationSetting = inputs.SourceShareSynchronizationSetting;
-  type SourceShareSynchronizationSettingList = inputs.SourceShareSynchronizationSettingList;
+  type SourceShareSynchronizationSetting = outputs.ScheduledSourceSynchronizationSetting;
+  interface SourceShareSynchronizationSettingList {
+    nextLink?: string;
+    value: outputs.SourceShareSynchronizationSetting[];
+  }
   interface SqlDBTableDataSet {
     properties?: outputs.SqlDBTableProperties;
     kind: "SqlDBTable";

@@ -37,7 +37,7 @@ export declare class FlexibleServer extends $CustomResource {
   /** Major version of MySQL. 8.0.21 stands for MySQL 8.0, 5.7.44 stands for MySQL 5.7 */
   readonly version: $Output<"5.7" | "8.0.21" | (string & {}) | undefined>;
   /** Major version and actual engine version */
-  readonly fullVersion: $Output<string | undefined>;
+  readonly fullVersion: $Output<string>;
   /** availability Zone information of the server. */
   readonly availabilityZone: $Output<string | undefined>;
   /** The source MySQL server id. */
@@ -45,13 +45,13 @@ export declare class FlexibleServer extends $CustomResource {
   /** The replication role. */
   readonly replicationRole: $Output<"None" | "Source" | "Replica" | (string & {}) | undefined>;
   /** The maximum number of replicas that a primary server can have. */
-  readonly replicaCapacity: $Output<number | undefined>;
+  readonly replicaCapacity: $Output<number>;
   /** The Data Encryption for CMK. */
   readonly dataEncryption: $Output<outputs.DataEncryption | undefined>;
   /** The state of a server. */
-  readonly state: $Output<"Ready" | "Dropping" | "Disabled" | "Starting" | "Stopping" | "Stopped" | "Updating" | (string & {}) | undefined>;
+  readonly state: $Output<"Ready" | "Dropping" | "Disabled" | "Starting" | "Stopping" | "Stopped" | "Updating" | (string & {})>;
   /** The fully qualified domain name of a server. */
-  readonly fullyQualifiedDomainName: $Output<string | undefined>;
+  readonly fullyQualifiedDomainName: $Output<string>;
   /** The server database port. Can only be specified when the server is being created. */
   readonly databasePort: $Output<number | undefined>;
   /** Storage related properties of a server. */
@@ -145,14 +145,14 @@ export interface FlexibleServerState {
   systemData?: outputs.SystemData;
   administratorLogin?: string;
   version?: "5.7" | "8.0.21" | (string & {});
-  fullVersion?: string;
+  fullVersion: string;
   availabilityZone?: string;
   sourceServerResourceId?: string;
   replicationRole?: "None" | "Source" | "Replica" | (string & {});
-  replicaCapacity?: number;
+  replicaCapacity: number;
   dataEncryption?: outputs.DataEncryption;
-  state?: "Ready" | "Dropping" | "Disabled" | "Starting" | "Stopping" | "Stopped" | "Updating" | (string & {});
-  fullyQualifiedDomainName?: string;
+  state: "Ready" | "Dropping" | "Disabled" | "Starting" | "Stopping" | "Stopped" | "Updating" | (string & {});
+  fullyQualifiedDomainName: string;
   databasePort?: number;
   storage?: outputs.Storage;
   backup?: outputs.Backup;
@@ -283,11 +283,11 @@ export declare class AdvancedThreatProtectionSetting extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Specifies the UTC creation time of the policy. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** Specifies the state of the Advanced Threat Protection, whether it is enabled or disabled or a state has not been applied yet on the specific database or server. */
   readonly state: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Provisioning state of the Threat Protection. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Canceled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Canceled" | "Failed" | (string & {})>;
   constructor(name: string, args: AdvancedThreatProtectionSettingArgs, opts?: $Options);
 }
 
@@ -321,9 +321,9 @@ export interface AdvancedThreatProtectionSettingState {
   type: "Microsoft.DBforMySQL/flexibleServers/advancedThreatProtectionSettings";
   properties?: outputs.AdvancedThreatProtectionProperties;
   systemData?: outputs.SystemData;
-  creationTime?: string;
+  creationTime: string;
   state?: "Enabled" | "Disabled" | (string & {});
-  provisioningState?: "Succeeded" | "Updating" | "Canceled" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Updating" | "Canceled" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DBforMySQL/flexibleServers/advancedThreatProtectionSettings` without managing it (GET, api-version 2024-12-30); undefined when it does not exist.
@@ -434,7 +434,7 @@ export declare class BackupV2 extends $CustomResource {
   /** Backup source */
   readonly source: $Output<string | undefined>;
   /** The provisioning state of backup resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: BackupV2Args, opts?: $Options);
 }
 
@@ -477,7 +477,7 @@ export interface BackupV2State {
   backupType?: "FULL" | (string & {});
   completedTime?: string;
   source?: string;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DBforMySQL/flexibleServers/backupsV2` without managing it (GET, api-version 2024-12-30); undefined when it does not exist.
@@ -515,23 +515,23 @@ export declare class Configuration extends $CustomResource {
   /** Current value of the configuration. */
   readonly currentValue: $Output<string | undefined>;
   /** Description of the configuration. */
-  readonly description: $Output<string | undefined>;
+  readonly description: $Output<string>;
   /** The link used to get the document from community or Azure site. */
-  readonly documentationLink: $Output<string | undefined>;
+  readonly documentationLink: $Output<string>;
   /** Default value of the configuration. */
-  readonly defaultValue: $Output<string | undefined>;
+  readonly defaultValue: $Output<string>;
   /** Data type of the configuration. */
-  readonly dataType: $Output<string | undefined>;
+  readonly dataType: $Output<string>;
   /** Allowed values of the configuration. */
-  readonly allowedValues: $Output<string | undefined>;
+  readonly allowedValues: $Output<string>;
   /** Source of the configuration. */
   readonly source: $Output<"system-default" | "user-override" | (string & {}) | undefined>;
   /** If is the configuration read only. */
-  readonly isReadOnly: $Output<"True" | "False" | (string & {}) | undefined>;
+  readonly isReadOnly: $Output<"True" | "False" | (string & {})>;
   /** If is the configuration pending restart or not. */
-  readonly isConfigPendingRestart: $Output<"True" | "False" | (string & {}) | undefined>;
+  readonly isConfigPendingRestart: $Output<"True" | "False" | (string & {})>;
   /** If is the configuration dynamic. */
-  readonly isDynamicConfig: $Output<"True" | "False" | (string & {}) | undefined>;
+  readonly isDynamicConfig: $Output<"True" | "False" | (string & {})>;
   constructor(name: string, args: ConfigurationArgs, opts?: $Options);
 }
 
@@ -571,15 +571,15 @@ export interface ConfigurationState {
   systemData?: outputs.SystemData;
   value?: string;
   currentValue?: string;
-  description?: string;
-  documentationLink?: string;
-  defaultValue?: string;
-  dataType?: string;
-  allowedValues?: string;
+  description: string;
+  documentationLink: string;
+  defaultValue: string;
+  dataType: string;
+  allowedValues: string;
   source?: "system-default" | "user-override" | (string & {});
-  isReadOnly?: "True" | "False" | (string & {});
-  isConfigPendingRestart?: "True" | "False" | (string & {});
-  isDynamicConfig?: "True" | "False" | (string & {});
+  isReadOnly: "True" | "False" | (string & {});
+  isConfigPendingRestart: "True" | "False" | (string & {});
+  isDynamicConfig: "True" | "False" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DBforMySQL/flexibleServers/configurations` without managing it (GET, api-version 2024-12-30); undefined when it does not exist.
@@ -751,17 +751,17 @@ export interface MaintenanceState {
   type: "Microsoft.DBforMySQL/flexibleServers/maintenances";
   properties?: outputs.MaintenanceProperties;
   systemData?: outputs.SystemData;
-  maintenanceType?: "RoutineMaintenance" | "MinorVersionUpgrade" | "SecurityPatches" | "HotFixes" | (string & {});
-  maintenanceState?: "Scheduled" | "ReScheduled" | "InPreparation" | "Processing" | "Completed" | "Canceled" | (string & {});
+  maintenanceType: "RoutineMaintenance" | "MinorVersionUpgrade" | "SecurityPatches" | "HotFixes" | (string & {});
+  maintenanceState: "Scheduled" | "ReScheduled" | "InPreparation" | "Processing" | "Completed" | "Canceled" | (string & {});
   maintenanceStartTime?: string;
-  maintenanceEndTime?: string;
-  maintenanceExecutionStartTime?: string;
-  maintenanceExecutionEndTime?: string;
-  maintenanceAvailableScheduleMinTime?: string;
-  maintenanceAvailableScheduleMaxTime?: string;
-  maintenanceTitle?: string;
-  maintenanceDescription?: string;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  maintenanceEndTime: string;
+  maintenanceExecutionStartTime: string;
+  maintenanceExecutionEndTime: string;
+  maintenanceAvailableScheduleMinTime: string;
+  maintenanceAvailableScheduleMaxTime: string;
+  maintenanceTitle: string;
+  maintenanceDescription: string;
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DBforMySQL/flexibleServers/maintenances` without managing it (GET, api-version 2024-12-30); undefined when it does not exist.
@@ -801,7 +801,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -840,7 +840,7 @@ export interface PrivateEndpointConnectionState {
   groupIds?: string[];
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DBforMySQL/flexibleServers/privateEndpointConnections` without managing it (GET, api-version 2024-12-30); undefined when it does not exist.
@@ -866,7 +866,7 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.DBforMySQL/flexibleServers/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -925,7 +925,7 @@ export declare class Key extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.DBforMySQL/servers/keys">;
   /** Kind of encryption protector used to protect the key. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Properties of the ServerKey Resource. */
   readonly properties: $Output<outputs.ServerKeyProperties | undefined>;
   /** The key type like 'AzureKeyVault'. */
@@ -933,7 +933,7 @@ export declare class Key extends $CustomResource {
   /** The URI of the key. */
   readonly uri: $Output<string | undefined>;
   /** The key creation date. */
-  readonly creationDate: $Output<string | undefined>;
+  readonly creationDate: $Output<string>;
   constructor(name: string, args: KeyArgs, opts?: $Options);
 }
 
@@ -967,11 +967,11 @@ export interface KeyState {
   keyName: string;
   name: string;
   type: "Microsoft.DBforMySQL/servers/keys";
-  kind?: string;
+  kind: string;
   properties?: outputs.ServerKeyProperties;
   serverKeyType: "AzureKeyVault" | (string & {});
   uri?: string;
-  creationDate?: string;
+  creationDate: string;
 }
 /**
  * Reads an existing `Microsoft.DBforMySQL/servers/keys` without managing it (GET, api-version 2020-01-01); undefined when it does not exist.
@@ -1127,6 +1127,28 @@ export declare const validateFlexibleServerBackupOutput: typeof validateFlexible
 export declare const validateFlexibleServerEstimateHighAvailabilityOutput: typeof validateFlexibleServerEstimateHighAvailability;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
 export declare const checkLocationVirtualNetworkSubnetUsageOutput: typeof checkLocationVirtualNetworkSubnetUsage;
+// Pulumi's names for what each function and lookup returns.
+export type GetFlexibleServerResult = FlexibleServerState;
+export type GetAdministratorResult = AdministratorState;
+export type GetAdvancedThreatProtectionSettingResult = AdvancedThreatProtectionSettingState;
+export type GetBackupResult = BackupState;
+export type GetBackupV2Result = BackupV2State;
+export type GetConfigurationResult = ConfigurationState;
+export type GetDatabaseResult = DatabaseState;
+export type GetFirewallRuleResult = FirewallRuleState;
+export type GetMaintenanceResult = MaintenanceState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetCapabilitySetResult = CapabilitySetState;
+export type GetKeyResult = KeyState;
+export type BackupFlexibleServerAndExportResult = outputs.BackupAndExportResponse;
+export type CutoverFlexibleServerMigrationResult = outputs.Server;
+export type DetachFlexibleServerVNetResult = outputs.Server;
+export type UpdateFlexibleServerConfigurationsResult = outputs.ConfigurationListResult;
+export type ValidateFlexibleServerBackupResult = outputs.ValidateBackupResponse;
+export type ValidateFlexibleServerEstimateHighAvailabilityResult = outputs.HighAvailabilityValidationEstimation;
+export type CheckLocationNameAvailabilityResult = outputs.NameAvailability;
+export type CheckLocationVirtualNetworkSubnetUsageResult = outputs.VirtualNetworkSubnetUsageResult;
 
 export declare namespace inputs {
   interface AdministratorProperties {
@@ -1172,6 +1194,9 @@ export declare namespace inputs {
     endTime?: string;
     /** Operation progress (0-100). */
     percentComplete?: number;
+    datasourceSizeInBytes?: number;
+    dataTransferredInBytes?: number;
+    backupMetadata?: string;
   }
   interface BackupAndExportResponseProperties {
     /** Size of datasource in bytes */
@@ -1192,12 +1217,17 @@ export declare namespace inputs {
   interface Configuration {
     /** The properties of a configuration. */
     properties?: inputs.ConfigurationProperties;
+    value?: string;
+    currentValue?: string;
+    source?: "system-default" | "user-override" | (string & {});
   }
   interface ConfigurationForBatchUpdate {
     /** Name of the configuration. */
     name?: string;
     /** The properties can be updated for a configuration. */
     properties?: inputs.ConfigurationForBatchUpdateProperties;
+    value?: string;
+    source?: string;
   }
   interface ConfigurationForBatchUpdateProperties {
     /** Value of the configuration. */
@@ -1312,18 +1342,41 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    administratorLogin?: string;
+    administratorLoginPassword?: string;
+    version?: "5.7" | "8.0.21" | (string & {});
+    availabilityZone?: string;
+    createMode?: "Default" | "PointInTimeRestore" | "Replica" | "GeoRestore" | (string & {});
+    sourceServerResourceId?: string;
+    restorePointInTime?: string;
+    replicationRole?: "None" | "Source" | "Replica" | (string & {});
+    dataEncryption?: inputs.DataEncryption;
+    databasePort?: number;
+    storage?: inputs.Storage;
+    backup?: inputs.Backup;
+    highAvailability?: inputs.HighAvailability;
+    network?: inputs.Network;
+    maintenancePolicy?: inputs.MaintenancePolicy;
+    maintenanceWindow?: inputs.MaintenanceWindow;
+    importSourceProperties?: inputs.ImportSourceProperties;
   }
   interface MicrosoftDBforMySQLFlexibleServersAdministrators {
     /** The resource name */
     name: "ActiveDirectory" | (string & {});
     /** The properties of an administrator. */
     properties?: inputs.AdministratorProperties;
+    administratorType?: "ActiveDirectory" | (string & {});
+    login?: string;
+    sid?: string;
+    tenantId?: string;
+    identityResourceId?: string;
   }
   interface MicrosoftDBforMySQLFlexibleServersAdvancedThreatProtectionSettings {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.AdvancedThreatProtectionProperties;
+    state?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftDBforMySQLFlexibleServersBackups {
     /** The resource name */
@@ -1334,24 +1387,35 @@ export declare namespace inputs {
     name: string;
     /** The properties of a server backup. */
     properties?: inputs.ServerBackupPropertiesV2;
+    backupNameV2?: string;
+    backupType?: "FULL" | (string & {});
+    completedTime?: string;
+    source?: string;
   }
   interface MicrosoftDBforMySQLFlexibleServersConfigurations {
     /** The resource name */
     name: string;
     /** The properties of a configuration. */
     properties?: inputs.ConfigurationProperties;
+    value?: string;
+    currentValue?: string;
+    source?: "system-default" | "user-override" | (string & {});
   }
   interface MicrosoftDBforMySQLFlexibleServersDatabases {
     /** The resource name */
     name: string;
     /** The properties of a database. */
     properties?: inputs.DatabaseProperties;
+    charset?: string;
+    collation?: string;
   }
   interface MicrosoftDBforMySQLFlexibleServersFirewallRules {
     /** The resource name */
     name: string;
     /** The properties of a firewall rule. */
-    properties: inputs.FirewallRuleProperties;
+    properties?: inputs.FirewallRuleProperties;
+    startIpAddress?: string;
+    endIpAddress?: string;
   }
   interface MicrosoftDBforMySQLFlexibleServersMaintenances {
     /** The resource name */
@@ -1362,6 +1426,8 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftDBforMySQLFlexibleServersPrivateLinkResources {
     /** The resource name */
@@ -1376,6 +1442,8 @@ export declare namespace inputs {
     name: string;
     /** Properties of the ServerKey Resource. */
     properties?: inputs.ServerKeyProperties;
+    serverKeyType?: "AzureKeyVault" | (string & {});
+    uri?: string;
   }
   interface MySQLServerIdentity {
     /** Type of managed service identity. */
@@ -1416,6 +1484,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */
@@ -1446,6 +1516,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    administratorLogin?: string;
+    administratorLoginPassword?: string;
+    version?: "5.7" | "8.0.21" | (string & {});
+    availabilityZone?: string;
+    createMode?: "Default" | "PointInTimeRestore" | "Replica" | "GeoRestore" | (string & {});
+    sourceServerResourceId?: string;
+    restorePointInTime?: string;
+    replicationRole?: "None" | "Source" | "Replica" | (string & {});
+    dataEncryption?: inputs.DataEncryption;
+    databasePort?: number;
+    storage?: inputs.Storage;
+    backup?: inputs.Backup;
+    highAvailability?: inputs.HighAvailability;
+    network?: inputs.Network;
+    maintenancePolicy?: inputs.MaintenancePolicy;
+    maintenanceWindow?: inputs.MaintenanceWindow;
+    importSourceProperties?: inputs.ImportSourceProperties;
   }
   interface ServerBackupProperties {
     /** Backup type. */
@@ -1547,6 +1634,7 @@ export declare namespace inputs {
   interface ValidateBackupResponse {
     /** The response properties of a pre backup operation. */
     properties?: inputs.ValidateBackupResponseProperties;
+    numberOfContainers?: number;
   }
   interface ValidateBackupResponseProperties {
     /** Estimated no of storage containers required for resource data to be backed up. */
@@ -1601,9 +1689,15 @@ export declare namespace outputs {
     type?: string;
     systemData?: outputs.SystemData;
   }
-  type ConfigurationForBatchUpdate = inputs.ConfigurationForBatchUpdate;
+  interface ConfigurationForBatchUpdate {
+    name?: string;
+    properties?: outputs.ConfigurationForBatchUpdateProperties;
+  }
   type ConfigurationForBatchUpdateProperties = inputs.ConfigurationForBatchUpdateProperties;
-  type ConfigurationListForBatchUpdate = inputs.ConfigurationListForBatchUpdate;
+  interface ConfigurationListForBatchUpdate {
+    value?: outputs.ConfigurationForBatchUpdate[];
+    resetAllToDefault?: "True" | "False" | (string & {});
+  }
   interface ConfigurationListResult {
     value?: outputs.Configuration[];
     nextLink?: string;
@@ -1903,7 +1997,9 @@ export declare namespace outputs {
     principalId?: string;
     clientId?: string;
   }
-  type ValidateBackupResponse = inputs.ValidateBackupResponse;
+  interface ValidateBackupResponse {
+    properties?: outputs.ValidateBackupResponseProperties;
+  }
   type ValidateBackupResponseProperties = inputs.ValidateBackupResponseProperties;
   type VirtualNetworkSubnetUsageParameter = inputs.VirtualNetworkSubnetUsageParameter;
   interface VirtualNetworkSubnetUsageResult {

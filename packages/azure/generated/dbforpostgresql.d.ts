@@ -37,11 +37,11 @@ export declare class FlexibleServer extends $CustomResource {
   /** Major version of PostgreSQL database engine. */
   readonly version: $Output<"18" | "17" | "16" | "15" | "14" | "13" | "12" | "11" | (string & {}) | undefined>;
   /** Minor version of PostgreSQL database engine. */
-  readonly minorVersion: $Output<string | undefined>;
+  readonly minorVersion: $Output<string>;
   /** Possible states of a server. */
-  readonly state: $Output<"Ready" | "Dropping" | "Disabled" | "Starting" | "Stopping" | "Stopped" | "Updating" | "Restarting" | "Inaccessible" | "Provisioning" | (string & {}) | undefined>;
+  readonly state: $Output<"Ready" | "Dropping" | "Disabled" | "Starting" | "Stopping" | "Stopped" | "Updating" | "Restarting" | "Inaccessible" | "Provisioning" | (string & {})>;
   /** Fully qualified domain name of a server. */
-  readonly fullyQualifiedDomainName: $Output<string | undefined>;
+  readonly fullyQualifiedDomainName: $Output<string>;
   /** Storage properties of a server. */
   readonly storage: $Output<outputs.Storage | undefined>;
   /** Authentication configuration properties of a server. */
@@ -63,7 +63,7 @@ export declare class FlexibleServer extends $CustomResource {
   /** Role of the server in a replication set. */
   readonly replicationRole: $Output<"None" | "Primary" | "AsyncReplica" | "GeoAsyncReplica" | (string & {}) | undefined>;
   /** Maximum number of read replicas allowed for a server. */
-  readonly replicaCapacity: $Output<number | undefined>;
+  readonly replicaCapacity: $Output<number>;
   /** Read replica properties of a server. Required only in case that you want to promote a server. */
   readonly replica: $Output<outputs.Replica | undefined>;
   /** List of private endpoint connections associated with the specified server. */
@@ -145,9 +145,9 @@ export interface FlexibleServerState {
   systemData?: outputs.SystemData;
   administratorLogin?: string;
   version?: "18" | "17" | "16" | "15" | "14" | "13" | "12" | "11" | (string & {});
-  minorVersion?: string;
-  state?: "Ready" | "Dropping" | "Disabled" | "Starting" | "Stopping" | "Stopped" | "Updating" | "Restarting" | "Inaccessible" | "Provisioning" | (string & {});
-  fullyQualifiedDomainName?: string;
+  minorVersion: string;
+  state: "Ready" | "Dropping" | "Disabled" | "Starting" | "Stopping" | "Stopped" | "Updating" | "Restarting" | "Inaccessible" | "Provisioning" | (string & {});
+  fullyQualifiedDomainName: string;
   storage?: outputs.Storage;
   authConfig?: outputs.AuthConfig;
   dataEncryption?: outputs.DataEncryption;
@@ -158,7 +158,7 @@ export interface FlexibleServerState {
   sourceServerResourceId?: string;
   availabilityZone?: string;
   replicationRole?: "None" | "Primary" | "AsyncReplica" | "GeoAsyncReplica" | (string & {});
-  replicaCapacity?: number;
+  replicaCapacity: number;
   replica?: outputs.Replica;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   cluster?: outputs.Cluster;
@@ -199,7 +199,7 @@ export declare class Administrator extends $CustomResource {
   /** Name of the Microsoft Entra principal. */
   readonly principalName: $Output<string | undefined>;
   /** Object identifier of the Microsoft Entra principal. */
-  readonly objectId: $Output<string | undefined>;
+  readonly objectId: $Output<string>;
   constructor(name: string, args: AdministratorArgs, opts?: $Options);
 }
 
@@ -239,7 +239,7 @@ export interface AdministratorState {
   systemData?: outputs.SystemData;
   principalType?: "Unknown" | "User" | "Group" | "ServicePrincipal" | (string & {});
   principalName?: string;
-  objectId?: string;
+  objectId: string;
 }
 /**
  * Reads an existing `Microsoft.DBforPostgreSQL/flexibleServers/administrators` without managing it (GET, api-version 2025-08-01); undefined when it does not exist.
@@ -275,7 +275,7 @@ export declare class AdvancedThreatProtectionSetting extends $CustomResource {
   /** Specifies the state of the advanced threat protection, whether it is enabled, disabled, or a state has not been applied yet on the server. */
   readonly state: $Output<"Enabled" | "Disabled">;
   /** Specifies the creation time (UTC) of the policy. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   constructor(name: string, args: AdvancedThreatProtectionSettingArgs, opts?: $Options);
 }
 
@@ -310,7 +310,7 @@ export interface AdvancedThreatProtectionSettingState {
   properties?: outputs.AdvancedThreatProtectionSettingsProperties;
   systemData?: outputs.SystemData;
   state: "Enabled" | "Disabled";
-  creationTime?: string;
+  creationTime: string;
 }
 /**
  * Reads an existing `Microsoft.DBforPostgreSQL/flexibleServers/advancedThreatProtectionSettings` without managing it (GET, api-version 2025-08-01); undefined when it does not exist.
@@ -416,25 +416,25 @@ export declare class Configuration extends $CustomResource {
   /** Value of the configuration (also known as server parameter). Required to update the value assigned to a specific modifiable configuration. */
   readonly value: $Output<string | undefined>;
   /** Description of the configuration (also known as server parameter). */
-  readonly description: $Output<string | undefined>;
+  readonly description: $Output<string>;
   /** Value assigned by default to the configuration (also known as server parameter). */
-  readonly defaultValue: $Output<string | undefined>;
+  readonly defaultValue: $Output<string>;
   /** Data type of the configuration (also known as server parameter). */
-  readonly dataType: $Output<"Boolean" | "Numeric" | "Integer" | "Enumeration" | "String" | "Set" | (string & {}) | undefined>;
+  readonly dataType: $Output<"Boolean" | "Numeric" | "Integer" | "Enumeration" | "String" | "Set" | (string & {})>;
   /** Allowed values of the configuration (also known as server parameter). */
-  readonly allowedValues: $Output<string | undefined>;
+  readonly allowedValues: $Output<string>;
   /** Source of the value assigned to the configuration (also known as server parameter). Required to update the value assigned to a specific modifiable configuration. */
   readonly source: $Output<string | undefined>;
   /** Indicates if it's a dynamic (true) or static (false) configuration (also known as server parameter). Static server parameters require a server restart after changing the value assigned to them, for the change to take effect. Dynamic server parameters do not require a server restart after changing the value assigned to them, for the change to take effect. */
-  readonly isDynamicConfig: $Output<boolean | undefined>;
+  readonly isDynamicConfig: $Output<boolean>;
   /** Indicates if it's a read-only (true) or modifiable (false) configuration (also known as server parameter). */
-  readonly isReadOnly: $Output<boolean | undefined>;
+  readonly isReadOnly: $Output<boolean>;
   /** Indicates if the value assigned to the configuration (also known as server parameter) is pending a server restart for it to take effect. */
-  readonly isConfigPendingRestart: $Output<boolean | undefined>;
+  readonly isConfigPendingRestart: $Output<boolean>;
   /** Units in which the configuration (also known as server parameter) value is expressed. */
-  readonly unit: $Output<string | undefined>;
+  readonly unit: $Output<string>;
   /** Link pointing to the documentation of the configuration (also known as server parameter). */
-  readonly documentationLink: $Output<string | undefined>;
+  readonly documentationLink: $Output<string>;
   constructor(name: string, args: ConfigurationArgs, opts?: $Options);
 }
 
@@ -471,16 +471,16 @@ export interface ConfigurationState {
   properties?: outputs.ConfigurationProperties;
   systemData?: outputs.SystemData;
   value?: string;
-  description?: string;
-  defaultValue?: string;
-  dataType?: "Boolean" | "Numeric" | "Integer" | "Enumeration" | "String" | "Set" | (string & {});
-  allowedValues?: string;
+  description: string;
+  defaultValue: string;
+  dataType: "Boolean" | "Numeric" | "Integer" | "Enumeration" | "String" | "Set" | (string & {});
+  allowedValues: string;
   source?: string;
-  isDynamicConfig?: boolean;
-  isReadOnly?: boolean;
-  isConfigPendingRestart?: boolean;
-  unit?: string;
-  documentationLink?: string;
+  isDynamicConfig: boolean;
+  isReadOnly: boolean;
+  isConfigPendingRestart: boolean;
+  unit: string;
+  documentationLink: string;
 }
 /**
  * Reads an existing `Microsoft.DBforPostgreSQL/flexibleServers/configurations` without managing it (GET, api-version 2025-08-01); undefined when it does not exist.
@@ -660,8 +660,8 @@ export interface LtrBackupOperationState {
   startTime: string;
   endTime?: string;
   percentComplete?: number;
-  errorCode?: string;
-  errorMessage?: string;
+  errorCode: string;
+  errorMessage: string;
 }
 /**
  * Reads an existing `Microsoft.DBforPostgreSQL/flexibleServers/ltrBackupOperations` without managing it (GET, api-version 2025-08-01); undefined when it does not exist.
@@ -699,7 +699,7 @@ export declare class Migration extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Identifier of a migration. */
-  readonly migrationId: $Output<string | undefined>;
+  readonly migrationId: $Output<string>;
   /** Current status of a migration. */
   readonly currentStatus: $Output<outputs.MigrationStatus | undefined>;
   /** Identifier of the private endpoint migration instance. */
@@ -721,7 +721,7 @@ export declare class Migration extends $CustomResource {
   /** Fully qualified domain name (FQDN) or IP address of the source server. This property is optional. When provided, the migration service will always use it to connect to the source server. */
   readonly sourceDbServerFullyQualifiedDomainName: $Output<string | undefined>;
   /** Identifier of the target database server resource. */
-  readonly targetDbServerResourceId: $Output<string | undefined>;
+  readonly targetDbServerResourceId: $Output<string>;
   /** Fully qualified domain name (FQDN) or IP address of the target server. This property is optional. When provided, the migration service will always use it to connect to the target server. */
   readonly targetDbServerFullyQualifiedDomainName: $Output<string | undefined>;
   /** Migration secret parameters. */
@@ -825,7 +825,7 @@ export interface MigrationState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  migrationId?: string;
+  migrationId: string;
   currentStatus?: outputs.MigrationStatus;
   migrationInstanceResourceId?: string;
   migrationMode?: "Offline" | "Online" | (string & {});
@@ -836,7 +836,7 @@ export interface MigrationState {
   targetDbServerMetadata?: outputs.DbServerMetadata;
   sourceDbServerResourceId?: string;
   sourceDbServerFullyQualifiedDomainName?: string;
-  targetDbServerResourceId?: string;
+  targetDbServerResourceId: string;
   targetDbServerFullyQualifiedDomainName?: string;
   secretParameters?: outputs.MigrationSecretParameters;
   dbsToMigrate?: string[];
@@ -889,7 +889,7 @@ export declare class FlexibleServerPrivateEndpointConnection extends $CustomReso
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: FlexibleServerPrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -928,7 +928,7 @@ export interface FlexibleServerPrivateEndpointConnectionState {
   groupIds?: string[];
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DBforPostgreSQL/flexibleServers/privateEndpointConnections` without managing it (GET, api-version 2025-08-01); undefined when it does not exist.
@@ -954,7 +954,7 @@ export interface FlexibleServerPrivateLinkResourceState {
   type: "Microsoft.DBforPostgreSQL/flexibleServers/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -982,7 +982,7 @@ export interface TuningOptionState {
   type: "Microsoft.DBforPostgreSQL/flexibleServers/tuningOptions";
   properties?: outputs.TuningOptionsProperties;
   systemData?: outputs.SystemData;
-  state?: string;
+  state: string;
 }
 /**
  * Reads an existing `Microsoft.DBforPostgreSQL/flexibleServers/tuningOptions` without managing it (GET, api-version 2025-08-01); undefined when it does not exist.
@@ -1094,11 +1094,11 @@ export declare class ServerGroupv2 extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The administrator's login name of the servers in the cluster. */
-  readonly administratorLogin: $Output<string | undefined>;
+  readonly administratorLogin: $Output<string>;
   /** Provisioning state of the cluster */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** A state of a cluster/server that is visible to user. */
-  readonly state: $Output<string | undefined>;
+  readonly state: $Output<string>;
   /** The major PostgreSQL version on all cluster servers. */
   readonly postgresqlVersion: $Output<string | undefined>;
   /** The Citus extension version on all cluster servers. */
@@ -1140,7 +1140,7 @@ export declare class ServerGroupv2 extends $CustomResource {
   /** The array of read replica clusters. */
   readonly readReplicas: $Output<string[] | undefined>;
   /** The earliest restore point time (ISO8601 format) for the cluster. */
-  readonly earliestRestoreTime: $Output<string | undefined>;
+  readonly earliestRestoreTime: $Output<string>;
   /** The private endpoint connections for a cluster. */
   readonly privateEndpointConnections: $Output<outputs.SimplePrivateEndpointConnection[] | undefined>;
   constructor(name: string, args: ServerGroupv2Args, opts?: $Options);
@@ -1214,9 +1214,9 @@ export interface ServerGroupv2State {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  administratorLogin?: string;
-  provisioningState?: string;
-  state?: string;
+  administratorLogin: string;
+  provisioningState: string;
+  state: string;
   postgresqlVersion?: string;
   citusVersion?: string;
   maintenanceWindow?: outputs.MaintenanceWindow;
@@ -1237,7 +1237,7 @@ export interface ServerGroupv2State {
   sourceLocation?: string;
   pointInTimeUTC?: string;
   readReplicas?: string[];
-  earliestRestoreTime?: string;
+  earliestRestoreTime: string;
   privateEndpointConnections?: outputs.SimplePrivateEndpointConnection[];
 }
 /**
@@ -1264,12 +1264,12 @@ export interface ServerGroupv2ConfigurationState {
   type: "Microsoft.DBforPostgreSQL/serverGroupsv2/configurations";
   properties?: outputs.ConfigurationProperties2;
   systemData?: outputs.SystemData;
-  description?: string;
-  dataType?: "Boolean" | "Numeric" | "Integer" | "Enumeration" | (string & {});
-  allowedValues?: string;
+  description: string;
+  dataType: "Boolean" | "Numeric" | "Integer" | "Enumeration" | (string & {});
+  allowedValues: string;
   requiresRestart?: boolean;
   serverRoleGroupConfigurations: outputs.ServerRoleGroupConfiguration[];
-  provisioningState?: "Succeeded" | "Canceled" | "InProgress" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "InProgress" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/configurations` without managing it (GET, api-version 2022-11-08); undefined when it does not exist.
@@ -1305,19 +1305,19 @@ export declare class CoordinatorConfiguration extends $CustomResource {
   /** Value of the configuration. */
   readonly value: $Output<string>;
   /** Source of the configuration. */
-  readonly source: $Output<string | undefined>;
+  readonly source: $Output<string>;
   /** Description of the configuration. */
-  readonly description: $Output<string | undefined>;
+  readonly description: $Output<string>;
   /** Default value of the configuration. */
-  readonly defaultValue: $Output<string | undefined>;
+  readonly defaultValue: $Output<string>;
   /** Data type of the configuration. */
-  readonly dataType: $Output<"Boolean" | "Numeric" | "Integer" | "Enumeration" | (string & {}) | undefined>;
+  readonly dataType: $Output<"Boolean" | "Numeric" | "Integer" | "Enumeration" | (string & {})>;
   /** Allowed values of the configuration. */
-  readonly allowedValues: $Output<string | undefined>;
+  readonly allowedValues: $Output<string>;
   /** If configuration change requires restart. */
-  readonly requiresRestart: $Output<boolean | undefined>;
+  readonly requiresRestart: $Output<boolean>;
   /** Provisioning state of the configuration. */
-  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "InProgress" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "InProgress" | "Failed" | (string & {})>;
   constructor(name: string, args: CoordinatorConfigurationArgs, opts?: $Options);
 }
 
@@ -1352,13 +1352,13 @@ export interface CoordinatorConfigurationState {
   properties?: outputs.ServerConfigurationProperties;
   systemData?: outputs.SystemData;
   value: string;
-  source?: string;
-  description?: string;
-  defaultValue?: string;
-  dataType?: "Boolean" | "Numeric" | "Integer" | "Enumeration" | (string & {});
-  allowedValues?: string;
-  requiresRestart?: boolean;
-  provisioningState?: "Succeeded" | "Canceled" | "InProgress" | "Failed" | (string & {});
+  source: string;
+  description: string;
+  defaultValue: string;
+  dataType: "Boolean" | "Numeric" | "Integer" | "Enumeration" | (string & {});
+  allowedValues: string;
+  requiresRestart: boolean;
+  provisioningState: "Succeeded" | "Canceled" | "InProgress" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/coordinatorConfigurations` without managing it (GET, api-version 2022-11-08); undefined when it does not exist.
@@ -1396,7 +1396,7 @@ export declare class ServerGroupv2FirewallRule extends $CustomResource {
   /** The end IP address of the cluster firewall rule. Must be IPv4 format. */
   readonly endIpAddress: $Output<string>;
   /** Provisioning state of the firewall rule. */
-  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "InProgress" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "InProgress" | "Failed" | (string & {})>;
   constructor(name: string, args: ServerGroupv2FirewallRuleArgs, opts?: $Options);
 }
 
@@ -1434,7 +1434,7 @@ export interface ServerGroupv2FirewallRuleState {
   systemData?: outputs.SystemData;
   startIpAddress: string;
   endIpAddress: string;
-  provisioningState?: "Succeeded" | "Canceled" | "InProgress" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "InProgress" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/firewallRules` without managing it (GET, api-version 2022-11-08); undefined when it does not exist.
@@ -1470,19 +1470,19 @@ export declare class NodeConfiguration extends $CustomResource {
   /** Value of the configuration. */
   readonly value: $Output<string>;
   /** Source of the configuration. */
-  readonly source: $Output<string | undefined>;
+  readonly source: $Output<string>;
   /** Description of the configuration. */
-  readonly description: $Output<string | undefined>;
+  readonly description: $Output<string>;
   /** Default value of the configuration. */
-  readonly defaultValue: $Output<string | undefined>;
+  readonly defaultValue: $Output<string>;
   /** Data type of the configuration. */
-  readonly dataType: $Output<"Boolean" | "Numeric" | "Integer" | "Enumeration" | (string & {}) | undefined>;
+  readonly dataType: $Output<"Boolean" | "Numeric" | "Integer" | "Enumeration" | (string & {})>;
   /** Allowed values of the configuration. */
-  readonly allowedValues: $Output<string | undefined>;
+  readonly allowedValues: $Output<string>;
   /** If configuration change requires restart. */
-  readonly requiresRestart: $Output<boolean | undefined>;
+  readonly requiresRestart: $Output<boolean>;
   /** Provisioning state of the configuration. */
-  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "InProgress" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "InProgress" | "Failed" | (string & {})>;
   constructor(name: string, args: NodeConfigurationArgs, opts?: $Options);
 }
 
@@ -1517,13 +1517,13 @@ export interface NodeConfigurationState {
   properties?: outputs.ServerConfigurationProperties;
   systemData?: outputs.SystemData;
   value: string;
-  source?: string;
-  description?: string;
-  defaultValue?: string;
-  dataType?: "Boolean" | "Numeric" | "Integer" | "Enumeration" | (string & {});
-  allowedValues?: string;
-  requiresRestart?: boolean;
-  provisioningState?: "Succeeded" | "Canceled" | "InProgress" | "Failed" | (string & {});
+  source: string;
+  description: string;
+  defaultValue: string;
+  dataType: "Boolean" | "Numeric" | "Integer" | "Enumeration" | (string & {});
+  allowedValues: string;
+  requiresRestart: boolean;
+  provisioningState: "Succeeded" | "Canceled" | "InProgress" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/nodeConfigurations` without managing it (GET, api-version 2022-11-08); undefined when it does not exist.
@@ -1563,7 +1563,7 @@ export declare class ServerGroupv2PrivateEndpointConnection extends $CustomResou
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: ServerGroupv2PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -1602,7 +1602,7 @@ export interface ServerGroupv2PrivateEndpointConnectionState {
   groupIds?: string[];
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/privateEndpointConnections` without managing it (GET, api-version 2022-11-08); undefined when it does not exist.
@@ -1628,7 +1628,7 @@ export interface ServerGroupv2PrivateLinkResourceState {
   type: "Microsoft.DBforPostgreSQL/serverGroupsv2/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -1664,7 +1664,7 @@ export declare class Role extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the role */
-  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "InProgress" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "InProgress" | "Failed" | (string & {})>;
   constructor(name: string, args: RoleArgs, opts?: $Options);
 }
 
@@ -1698,7 +1698,7 @@ export interface RoleState {
   type: "Microsoft.DBforPostgreSQL/serverGroupsv2/roles";
   properties: outputs.RoleProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Canceled" | "InProgress" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "InProgress" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/roles` without managing it (GET, api-version 2022-11-08); undefined when it does not exist.
@@ -1724,10 +1724,10 @@ export interface ServerState {
   type: "Microsoft.DBforPostgreSQL/serverGroupsv2/servers";
   properties?: outputs.ClusterServerProperties;
   systemData?: outputs.SystemData;
-  fullyQualifiedDomainName?: string;
+  fullyQualifiedDomainName: string;
   role?: "Coordinator" | "Worker" | (string & {});
-  state?: string;
-  haState?: string;
+  state: string;
+  haState: string;
   availabilityZone?: string;
   postgresqlVersion?: string;
   citusVersion?: string;
@@ -1735,9 +1735,9 @@ export interface ServerState {
   storageQuotaInMb?: number;
   vCores?: number;
   enableHa?: boolean;
-  enablePublicIpAccess?: boolean;
-  isReadOnly?: boolean;
-  administratorLogin?: string;
+  enablePublicIpAccess: boolean;
+  isReadOnly: boolean;
+  administratorLogin: string;
 }
 /**
  * Reads an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/servers` without managing it (GET, api-version 2022-11-08); undefined when it does not exist.
@@ -1859,6 +1859,34 @@ export declare const ltrFlexibleServerPreBackupOutput: typeof ltrFlexibleServerP
 export declare const startFlexibleServerLtrBackupOutput: typeof startFlexibleServerLtrBackup;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
 export declare const checkLocationVirtualNetworkSubnetUsageOutput: typeof checkLocationVirtualNetworkSubnetUsage;
+// Pulumi's names for what each function and lookup returns.
+export type GetFlexibleServerResult = FlexibleServerState;
+export type GetAdministratorResult = AdministratorState;
+export type GetAdvancedThreatProtectionSettingResult = AdvancedThreatProtectionSettingState;
+export type GetBackupResult = BackupState;
+export type GetConfigurationResult = ConfigurationState;
+export type GetDatabaseResult = DatabaseState;
+export type GetFlexibleServerFirewallRuleResult = FlexibleServerFirewallRuleState;
+export type GetLtrBackupOperationResult = LtrBackupOperationState;
+export type GetMigrationResult = MigrationState;
+export type GetFlexibleServerPrivateEndpointConnectionResult = FlexibleServerPrivateEndpointConnectionState;
+export type GetFlexibleServerPrivateLinkResourceResult = FlexibleServerPrivateLinkResourceState;
+export type GetTuningOptionResult = TuningOptionState;
+export type GetVirtualendpointResult = VirtualendpointState;
+export type GetServerGroupv2Result = ServerGroupv2State;
+export type GetServerGroupv2ConfigurationResult = ServerGroupv2ConfigurationState;
+export type GetCoordinatorConfigurationResult = CoordinatorConfigurationState;
+export type GetServerGroupv2FirewallRuleResult = ServerGroupv2FirewallRuleState;
+export type GetNodeConfigurationResult = NodeConfigurationState;
+export type GetServerGroupv2PrivateEndpointConnectionResult = ServerGroupv2PrivateEndpointConnectionState;
+export type GetServerGroupv2PrivateLinkResourceResult = ServerGroupv2PrivateLinkResourceState;
+export type GetRoleResult = RoleState;
+export type GetServerResult = ServerState;
+export type CheckFlexibleServerMigrationNameAvailabilityResult = outputs.MigrationNameAvailability;
+export type LtrFlexibleServerPreBackupResult = outputs.LtrPreBackupResponse;
+export type StartFlexibleServerLtrBackupResult = outputs.BackupsLongTermRetentionResponse;
+export type CheckLocationNameAvailabilityResult = outputs.NameAvailabilityModel;
+export type CheckLocationVirtualNetworkSubnetUsageResult = outputs.VirtualNetworkSubnetUsageModel;
 
 export declare namespace inputs {
   interface AdminCredentials {
@@ -1914,6 +1942,14 @@ export declare namespace inputs {
   interface BackupsLongTermRetentionResponse {
     /** Long Term Retention Backup Operation Resource Properties */
     properties?: inputs.LtrBackupOperationResponseProperties;
+    datasourceSizeInBytes?: number;
+    dataTransferredInBytes?: number;
+    backupName?: string;
+    backupMetadata?: string;
+    status?: "Running" | "Cancelled" | "Failed" | "Succeeded" | (string & {});
+    startTime?: string;
+    endTime?: string;
+    percentComplete?: number;
   }
   interface BackupsLongTermRetentionResponseProperties {
     /** Number of storage containers the plugin will use during backup. More than one containers may be used for size limitations, parallelism, or redundancy etc. */
@@ -2118,7 +2154,8 @@ export declare namespace inputs {
   }
   interface LtrPreBackupResponse {
     /** Additional Properties for the pre backup response */
-    properties: inputs.BackupsLongTermRetentionResponseProperties;
+    properties?: inputs.BackupsLongTermRetentionResponseProperties;
+    numberOfContainers?: number;
   }
   interface MaintenanceWindow {
     /** Indicates whether custom window is enabled or disabled. */
@@ -2143,18 +2180,39 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    administratorLogin?: string;
+    administratorLoginPassword?: string;
+    version?: "18" | "17" | "16" | "15" | "14" | "13" | "12" | "11" | (string & {});
+    storage?: inputs.Storage;
+    authConfig?: inputs.AuthConfig;
+    dataEncryption?: inputs.DataEncryption;
+    backup?: inputs.Backup;
+    network?: inputs.Network;
+    highAvailability?: inputs.HighAvailability;
+    maintenanceWindow?: inputs.MaintenanceWindow;
+    sourceServerResourceId?: string;
+    pointInTimeUTC?: string;
+    availabilityZone?: string;
+    replicationRole?: "None" | "Primary" | "AsyncReplica" | "GeoAsyncReplica" | (string & {});
+    replica?: inputs.Replica;
+    createMode?: "Default" | "Create" | "Update" | "PointInTimeRestore" | "GeoRestore" | "Replica" | "ReviveDropped" | (string & {});
+    cluster?: inputs.Cluster;
   }
   interface MicrosoftDBforPostgreSQLFlexibleServersAdministrators {
     /** The resource name */
     name: string;
     /** Properties of the server administrator associated to a Microsoft Entra principal. */
     properties?: inputs.AdministratorMicrosoftEntraPropertiesForAddOrAdministratorMicrosoftEntraProperties;
+    principalType?: "Unknown" | "User" | "Group" | "ServicePrincipal" | (string & {});
+    principalName?: string;
+    tenantId?: string;
   }
   interface MicrosoftDBforPostgreSQLFlexibleServersAdvancedThreatProtectionSettings {
     /** The resource name */
     name: "Default" | (string & {});
     /** Advanced threat protection properties. */
     properties?: inputs.AdvancedThreatProtectionSettingsProperties;
+    state?: "Enabled" | "Disabled";
   }
   interface MicrosoftDBforPostgreSQLFlexibleServersBackups {
     /** The resource name */
@@ -2165,18 +2223,24 @@ export declare namespace inputs {
     name: string;
     /** Properties of a configuration (also known as server parameter). */
     properties?: inputs.ConfigurationProperties;
+    value?: string;
+    source?: string;
   }
   interface MicrosoftDBforPostgreSQLFlexibleServersDatabases {
     /** The resource name */
     name: string;
     /** Properties of a database. */
     properties?: inputs.DatabaseProperties;
+    charset?: string;
+    collation?: string;
   }
   interface MicrosoftDBforPostgreSQLFlexibleServersFirewallRules {
     /** The resource name */
     name: string;
     /** Properties of a firewall rule. */
-    properties: inputs.FirewallRuleProperties;
+    properties?: inputs.FirewallRuleProperties;
+    startIpAddress?: string;
+    endIpAddress?: string;
   }
   interface MicrosoftDBforPostgreSQLFlexibleServersLtrBackupOperations {
     /** The resource name */
@@ -2191,12 +2255,34 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    migrationInstanceResourceId?: string;
+    migrationMode?: "Offline" | "Online" | (string & {});
+    migrationOption?: "Validate" | "Migrate" | "ValidateAndMigrate" | (string & {});
+    sourceType?: "OnPremises" | "AWS" | "GCP" | "AzureVM" | "PostgreSQLSingleServer" | "AWS_RDS" | "AWS_AURORA" | "AWS_EC2" | "GCP_CloudSQL" | "GCP_AlloyDB" | "GCP_Compute" | "EDB" | "EDB_Oracle_Server" | "EDB_PostgreSQL" | "PostgreSQLFlexibleServer" | "PostgreSQLCosmosDB" | "Huawei_RDS" | "Huawei_Compute" | "Heroku_PostgreSQL" | "Crunchy_PostgreSQL" | "ApsaraDB_RDS" | "Digital_Ocean_Droplets" | "Digital_Ocean_PostgreSQL" | "Supabase_PostgreSQL" | (string & {});
+    sslMode?: "Prefer" | "Require" | "VerifyCA" | "VerifyFull" | (string & {});
+    sourceDbServerResourceId?: string;
+    sourceDbServerFullyQualifiedDomainName?: string;
+    targetDbServerFullyQualifiedDomainName?: string;
+    secretParameters?: inputs.MigrationSecretParameters;
+    dbsToMigrate?: string[];
+    setupLogicalReplicationOnSourceDbIfNeeded?: "True" | "False" | (string & {});
+    overwriteDbsInTarget?: "True" | "False" | (string & {});
+    migrationWindowStartTimeInUtc?: string;
+    migrationWindowEndTimeInUtc?: string;
+    migrateRoles?: "True" | "False" | (string & {});
+    startDataMigration?: "True" | "False" | (string & {});
+    triggerCutover?: "True" | "False" | (string & {});
+    dbsToTriggerCutoverOn?: string[];
+    cancel?: "True" | "False" | (string & {});
+    dbsToCancelMigrationOn?: string[];
   }
   interface MicrosoftDBforPostgreSQLFlexibleServersPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftDBforPostgreSQLFlexibleServersPrivateLinkResources {
     /** The resource name */
@@ -2211,6 +2297,8 @@ export declare namespace inputs {
     name: string;
     /** Properties of the pair of virtual endpoints. */
     properties?: inputs.VirtualEndpointResourceProperties;
+    endpointType?: "ReadWrite" | (string & {});
+    members?: string[];
   }
   interface MicrosoftDBforPostgreSQLServerGroupsv2 {
     /** The resource name */
@@ -2221,6 +2309,25 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    administratorLoginPassword?: string;
+    postgresqlVersion?: string;
+    citusVersion?: string;
+    maintenanceWindow?: inputs.MaintenanceWindow;
+    preferredPrimaryZone?: string;
+    enableShardsOnCoordinator?: boolean;
+    enableHa?: boolean;
+    coordinatorServerEdition?: string;
+    coordinatorStorageQuotaInMb?: number;
+    coordinatorVCores?: number;
+    coordinatorEnablePublicIpAccess?: boolean;
+    nodeServerEdition?: string;
+    nodeCount?: number;
+    nodeStorageQuotaInMb?: number;
+    nodeVCores?: number;
+    nodeEnablePublicIpAccess?: boolean;
+    sourceResourceId?: string;
+    sourceLocation?: string;
+    pointInTimeUTC?: string;
   }
   interface MicrosoftDBforPostgreSQLServerGroupsv2Configurations {
     /** The resource name */
@@ -2231,24 +2338,30 @@ export declare namespace inputs {
     name: string;
     /** The properties of a configuration. */
     properties?: inputs.ServerConfigurationProperties;
+    value?: string;
   }
   interface MicrosoftDBforPostgreSQLServerGroupsv2FirewallRules {
     /** The resource name */
     name: string;
     /** The properties of a firewall rule. */
-    properties: inputs.FirewallRuleProperties2;
+    properties?: inputs.FirewallRuleProperties2;
+    startIpAddress?: string;
+    endIpAddress?: string;
   }
   interface MicrosoftDBforPostgreSQLServerGroupsv2NodeConfigurations {
     /** The resource name */
     name: string;
     /** The properties of a configuration. */
     properties?: inputs.ServerConfigurationProperties;
+    value?: string;
   }
   interface MicrosoftDBforPostgreSQLServerGroupsv2PrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftDBforPostgreSQLServerGroupsv2PrivateLinkResources {
     /** The resource name */
@@ -2258,7 +2371,8 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The properties of a role. */
-    properties: inputs.RoleProperties;
+    properties?: inputs.RoleProperties;
+    password?: string;
   }
   interface MicrosoftDBforPostgreSQLServerGroupsv2Servers {
     /** The resource name */
@@ -2348,6 +2462,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */
@@ -2450,6 +2566,9 @@ export declare namespace inputs {
   interface SimplePrivateEndpointConnection {
     /** Properties of the private endpoint connection. */
     properties?: inputs.PrivateEndpointConnectionSimpleProperties;
+    privateEndpoint?: inputs.PrivateEndpointProperty;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface Sku {
     /** Name by which is known a given compute size assigned to a server. */
@@ -2678,7 +2797,9 @@ export declare namespace outputs {
     errorMessage?: string;
   }
   type LtrPreBackupRequest = inputs.LtrPreBackupRequest;
-  type LtrPreBackupResponse = inputs.LtrPreBackupResponse;
+  interface LtrPreBackupResponse {
+    properties: outputs.BackupsLongTermRetentionResponseProperties;
+  }
   type MaintenanceWindow = inputs.MaintenanceWindow;
   interface MicrosoftDBforPostgreSQLFlexibleServers {
     id?: string;

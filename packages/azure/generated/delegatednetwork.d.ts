@@ -23,19 +23,19 @@ export declare class Controller extends $CustomResource {
   /** Properties of the provision operation request. */
   readonly properties: $Output<outputs.DelegatedControllerProperties | undefined>;
   /** Location of the resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The resource tags. */
   readonly tags: $Output<outputs.ControllerResourceTags | undefined>;
   /** Resource guid. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The current state of dnc controller resource. */
-  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Failed" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Failed" | "Provisioning" | (string & {})>;
   /** dnc application id should be used by customer to authenticate with dnc gateway. */
-  readonly dncAppId: $Output<string | undefined>;
+  readonly dncAppId: $Output<string>;
   /** tenant id of dnc application id */
-  readonly dncTenantId: $Output<string | undefined>;
+  readonly dncTenantId: $Output<string>;
   /** dnc endpoint url that customers can use to connect to */
-  readonly dncEndpoint: $Output<string | undefined>;
+  readonly dncEndpoint: $Output<string>;
   constructor(name: string, args: ControllerArgs, opts?: $Options);
 }
 
@@ -64,13 +64,13 @@ export interface ControllerState {
   name: string;
   type: "Microsoft.DelegatedNetwork/controller";
   properties?: outputs.DelegatedControllerProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ControllerResourceTags;
-  resourceGuid?: string;
-  provisioningState?: "Deleting" | "Succeeded" | "Failed" | "Provisioning" | (string & {});
-  dncAppId?: string;
-  dncTenantId?: string;
-  dncEndpoint?: string;
+  resourceGuid: string;
+  provisioningState: "Deleting" | "Succeeded" | "Failed" | "Provisioning" | (string & {});
+  dncAppId: string;
+  dncTenantId: string;
+  dncEndpoint: string;
 }
 /**
  * Reads an existing `Microsoft.DelegatedNetwork/controller` without managing it (GET, api-version 2021-03-15); undefined when it does not exist.
@@ -100,13 +100,13 @@ export declare class DelegatedSubnet extends $CustomResource {
   /** Properties of the provision operation request. */
   readonly properties: $Output<outputs.DelegatedSubnetProperties | undefined>;
   /** Location of the resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The resource tags. */
   readonly tags: $Output<outputs.DelegatedSubnetResourceTags | undefined>;
   /** Resource guid. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The current state of dnc delegated subnet resource. */
-  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Failed" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Failed" | "Provisioning" | (string & {})>;
   /** subnet details */
   readonly subnetDetails: $Output<outputs.SubnetDetails | undefined>;
   /** Properties of the controller. */
@@ -145,10 +145,10 @@ export interface DelegatedSubnetState {
   name: string;
   type: "Microsoft.DelegatedNetwork/delegatedSubnets";
   properties?: outputs.DelegatedSubnetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.DelegatedSubnetResourceTags;
-  resourceGuid?: string;
-  provisioningState?: "Deleting" | "Succeeded" | "Failed" | "Provisioning" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Deleting" | "Succeeded" | "Failed" | "Provisioning" | (string & {});
   subnetDetails?: outputs.SubnetDetails;
   controllerDetails?: outputs.ControllerDetails;
 }
@@ -180,7 +180,7 @@ export declare class Orchestrator extends $CustomResource {
   /** Properties of the provision operation request. */
   readonly properties: $Output<outputs.OrchestratorResourceProperties | undefined>;
   /** Location of the resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The kind of workbook. Choices are user and shared. */
   readonly kind: $Output<"Kubernetes" | (string & {})>;
   /** The identity of the orchestrator */
@@ -188,9 +188,9 @@ export declare class Orchestrator extends $CustomResource {
   /** The resource tags. */
   readonly tags: $Output<outputs.OrchestratorResourceTags | undefined>;
   /** Resource guid. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The current state of orchestratorInstance resource. */
-  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Failed" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Failed" | "Provisioning" | (string & {})>;
   /** AAD ID used with apiserver */
   readonly orchestratorAppId: $Output<string | undefined>;
   /** TenantID of server App ID */
@@ -249,12 +249,12 @@ export interface OrchestratorState {
   name: string;
   type: "Microsoft.DelegatedNetwork/orchestrators";
   properties?: outputs.OrchestratorResourceProperties;
-  location?: string;
+  location: string;
   kind: "Kubernetes" | (string & {});
   identity?: outputs.OrchestratorIdentity;
   tags?: outputs.OrchestratorResourceTags;
-  resourceGuid?: string;
-  provisioningState?: "Deleting" | "Succeeded" | "Failed" | "Provisioning" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Deleting" | "Succeeded" | "Failed" | "Provisioning" | (string & {});
   orchestratorAppId?: string;
   orchestratorTenantId?: string;
   clusterRootCA?: string;
@@ -274,6 +274,10 @@ export declare function getOrchestrator(args: GetOrchestratorArgs): $Output<Orch
 export declare const getControllerOutput: typeof getController;
 export declare const getDelegatedSubnetOutput: typeof getDelegatedSubnet;
 export declare const getOrchestratorOutput: typeof getOrchestrator;
+// Pulumi's names for what each function and lookup returns.
+export type GetControllerResult = ControllerState;
+export type GetDelegatedSubnetResult = DelegatedSubnetState;
+export type GetOrchestratorResult = OrchestratorState;
 
 export declare namespace inputs {
   interface ControllerDetails {
@@ -306,6 +310,8 @@ export declare namespace inputs {
     location?: string;
     /** The resource tags. */
     tags?: inputs.DelegatedSubnetResourceTags;
+    subnetDetails?: inputs.SubnetDetails;
+    controllerDetails?: inputs.ControllerDetails;
   }
   interface MicrosoftDelegatedNetworkOrchestrators {
     /** The resource name */
@@ -320,6 +326,12 @@ export declare namespace inputs {
     identity?: inputs.OrchestratorIdentity;
     /** The resource tags. */
     tags?: inputs.OrchestratorResourceTags;
+    orchestratorAppId?: string;
+    orchestratorTenantId?: string;
+    clusterRootCA?: string;
+    apiServerEndpoint?: string;
+    privateLinkResourceId?: string;
+    controllerDetails?: inputs.ControllerDetails;
   }
   interface OrchestratorIdentity {
     /** The type of identity used for orchestrator cluster. Type 'SystemAssigned' will use an implicitly created identity orchestrator clusters */

@@ -35,7 +35,7 @@ export declare class Filesystem extends $CustomResource {
   /** Marketplace details */
   readonly marketplace: $Output<outputs.LiftrBaseMarketplaceDetails>;
   /** Provisioning State of the resource */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** Delegated subnet id for Vnet injection */
   readonly delegatedSubnetId: $Output<string>;
   /** Domain range for the delegated subnet */
@@ -110,7 +110,7 @@ export interface FilesystemState {
   systemData?: outputs.SystemData;
   capacity?: outputs.LiftrBaseStorageCapacity;
   marketplace: outputs.LiftrBaseMarketplaceDetails;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   delegatedSubnetId: string;
   delegatedSubnetCidr: string;
   user: outputs.LiftrBaseUserDetails;
@@ -130,6 +130,8 @@ export declare function getFilesystem(args: GetFilesystemArgs): $Output<Filesyst
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getFilesystemOutput: typeof getFilesystem;
+// Pulumi's names for what each function and lookup returns.
+export type GetFilesystemResult = FilesystemState;
 
 export declare namespace inputs {
   interface DellStorageFilesystems {
@@ -143,6 +145,16 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    capacity?: inputs.LiftrBaseStorageCapacity;
+    marketplace?: inputs.LiftrBaseMarketplaceDetails;
+    delegatedSubnetId?: string;
+    delegatedSubnetCidr?: string;
+    user?: inputs.LiftrBaseUserDetails;
+    fileSystemId?: string;
+    smartConnectFqdn?: string;
+    oneFsUrl?: string;
+    dellReferenceNumber?: string;
+    encryption?: inputs.LiftrBaseEncryptionProperties;
   }
   interface LiftrBaseEncryptionIdentityProperties {
     /** Identity type - SystemAssigned/UserAssigned - Only UserAssigned is supported now */

@@ -29,7 +29,7 @@ export declare class Map extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of Maps resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: MapArgs, opts?: $Options);
 }
 
@@ -63,7 +63,7 @@ export interface MapState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DependencyMap/maps` without managing it (GET, api-version 2025-07-01-preview); undefined when it does not exist.
@@ -101,7 +101,7 @@ export declare class DiscoverySource extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of Discovery Source resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Source ArmId of Discovery Source resource */
   readonly sourceId: $Output<string>;
   readonly sourceType: $Output<"OffAzure" | undefined>;
@@ -145,7 +145,7 @@ export interface DiscoverySourceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   sourceId: string;
   sourceType?: "OffAzure";
 }
@@ -198,6 +198,11 @@ export declare const getMapOutput: typeof getMap;
 export declare const getDiscoverySourceOutput: typeof getDiscoverySource;
 export declare const exportMapDependenciesOutput: typeof exportMapDependencies;
 export declare const getMapDependencyViewForAllMachinesOutput: typeof getMapDependencyViewForAllMachines;
+// Pulumi's names for what each function and lookup returns.
+export type GetMapResult = MapState;
+export type GetDiscoverySourceResult = DiscoverySourceState;
+export type ExportMapDependenciesResult = outputs.ExportDependenciesOperationResult;
+export type GetMapDependencyViewForAllMachinesResult = outputs.GetDependencyViewForAllMachinesOperationResult;
 
 export declare namespace inputs {
   interface DateTimeFilter {
@@ -241,6 +246,9 @@ export declare namespace inputs {
     endTime?: string;
     /** Properties for export dependencies. These should only be set if the status is Succeeded. */
     properties?: inputs.ExportDependenciesResultProperties;
+    exportedDataSasUri?: string;
+    statusCode?: "NoMatch" | "CompleteMatch" | "PartialMatch" | (string & {});
+    additionalInfo?: inputs.ExportDependenciesAdditionalInfo;
   }
   interface ExportDependenciesRequest {
     /** Machine arm id */
@@ -273,6 +281,7 @@ export declare namespace inputs {
     endTime?: string;
     /** Properties for export dependencies. These should only be set if the status is Succeeded. */
     properties?: inputs.GetDependencyViewForAllMachinesResultProperties;
+    layoutFileSasUrl?: string;
   }
   interface GetDependencyViewForAllMachinesRequest {
     /** Filters for GetDependencyViewForAllMachines */

@@ -14,7 +14,7 @@ export interface LocationState {
   name: "global";
   type: "Microsoft.Deployment.Admin/locations";
   properties?: outputs.LocationAdminProperties;
-  eTag?: string;
+  eTag: string;
 }
 /**
  * Reads an existing `Microsoft.Deployment.Admin/locations` without managing it (GET, api-version 2019-01-01); undefined when it does not exist.
@@ -37,7 +37,7 @@ export interface ActionPlanState {
   name: string;
   type: "Microsoft.Deployment.Admin/locations/actionPlans";
   properties?: outputs.ActionPlanAdminProperties;
-  eTag?: string;
+  eTag: string;
   actionPlanUri?: string;
   resourceGroupName?: string;
   subscriptionId?: string;
@@ -71,7 +71,7 @@ export interface OperationState {
   operationName: string;
   name: string;
   properties?: outputs.ActionPlanOperationAdminProperties;
-  eTag?: string;
+  eTag: string;
   title?: string;
   description?: string;
   type?: string;
@@ -118,13 +118,13 @@ export declare class FileContainer extends $CustomResource {
   /** Specifies The remote file location. */
   readonly sourceUri: $Output<string | undefined>;
   /** File container resource identifier containing product manifest. */
-  readonly fileContainerId: $Output<string | undefined>;
+  readonly fileContainerId: $Output<string>;
   /** The file or container Uri. This is read-only property; a user cannot set it. */
-  readonly uri: $Output<string | undefined>;
+  readonly uri: $Output<string>;
   /** The error response message. */
   readonly error: $Output<outputs.ErrorInfo | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args?: FileContainerArgs, opts?: $Options);
 }
 
@@ -157,10 +157,10 @@ export interface FileContainerState {
   properties?: outputs.FileContainerBodyOrFileContainerAdminProperties;
   postCopyAction?: "None" | "Unzip" | (string & {});
   sourceUri?: string;
-  fileContainerId?: string;
-  uri?: string;
+  fileContainerId: string;
+  uri: string;
   error?: outputs.ErrorInfo;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.Deployment.Admin/locations/fileContainers` without managing it (GET, api-version 2019-01-01); undefined when it does not exist.
@@ -183,7 +183,7 @@ export interface ProductDeploymentState {
   name: string;
   type: "Microsoft.Deployment.Admin/locations/productDeployments";
   properties?: outputs.ProductDeploymentsProperties;
-  eTag?: string;
+  eTag: string;
   status?: "None" | "Bootstrapping" | "BootstrapSucceeded" | "BootstrapFailed" | "Deploying" | "DeploymentSucceeded" | "DeploymentFailed" | "Updating" | "UpdateSucceeded" | "UpdateFailed" | "Removing" | "RemoveFailed" | "SecretRotationInProgress" | "SecretRotationSucceeded" | "SecretRotationFailed" | "Migrated" | (string & {});
   subscriptionId?: string;
   deployment?: outputs.DeploymentInfo;
@@ -225,13 +225,13 @@ export declare class ProductPackage extends $CustomResource {
   /** Specifies the file container. */
   readonly fileContainerId: $Output<string | undefined>;
   /** Value indicating whether the package is applicable for deployment. */
-  readonly isDeployable: $Output<boolean | undefined>;
+  readonly isDeployable: $Output<boolean>;
   /** Value indicating whether the package is applicable for update. */
-  readonly isUpdatable: $Output<boolean | undefined>;
+  readonly isUpdatable: $Output<boolean>;
   /** The identifier of product deployment; null if this version is not installed. */
-  readonly productDeploymentId: $Output<string | undefined>;
+  readonly productDeploymentId: $Output<string>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args?: ProductPackageArgs, opts?: $Options);
 }
 
@@ -261,10 +261,10 @@ export interface ProductPackageState {
   type: "Microsoft.Deployment.Admin/locations/productPackages";
   properties?: outputs.ProductPackageBodyOrProductPackageProperties;
   fileContainerId?: string;
-  isDeployable?: boolean;
-  isUpdatable?: boolean;
-  productDeploymentId?: string;
-  provisioningState?: string;
+  isDeployable: boolean;
+  isUpdatable: boolean;
+  productDeploymentId: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.Deployment.Admin/locations/productPackages` without managing it (GET, api-version 2019-01-01); undefined when it does not exist.
@@ -312,6 +312,14 @@ export declare const getFileContainerOutput: typeof getFileContainer;
 export declare const getProductDeploymentOutput: typeof getProductDeployment;
 export declare const getProductPackageOutput: typeof getProductPackage;
 export declare const getSecretOutput: typeof getSecret;
+// Pulumi's names for what each function and lookup returns.
+export type GetLocationResult = LocationState;
+export type GetActionPlanResult = ActionPlanState;
+export type GetOperationResult = OperationState;
+export type GetFileContainerResult = FileContainerState;
+export type GetProductDeploymentResult = ProductDeploymentState;
+export type GetProductPackageResult = ProductPackageState;
+export type GetSecretResult = SecretState;
 
 export declare namespace inputs {
   interface ActionPlanAdminProperties {
@@ -424,6 +432,8 @@ export declare namespace inputs {
     name: string;
     /** Specifies the file container body */
     properties?: inputs.FileContainerBodyOrFileContainerAdminProperties;
+    postCopyAction?: "None" | "Unzip" | (string & {});
+    sourceUri?: string;
   }
   interface MicrosoftDeploymentAdminLocationsProductDeployments {
     /** The resource name */
@@ -434,6 +444,7 @@ export declare namespace inputs {
     name: string;
     /** Specifies the product package */
     properties?: inputs.ProductPackageBodyOrProductPackageProperties;
+    fileContainerId?: string;
   }
   interface MicrosoftDeploymentAdminLocationsProductPackagesSecrets {
     /** The resource name */

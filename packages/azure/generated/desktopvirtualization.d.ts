@@ -29,7 +29,7 @@ export declare class AppAttachPackage extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the App Attach Package. */
-  readonly provisioningState: $Output<"Succeeded" | "Provisioning" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Provisioning" | "Failed" | "Canceled" | (string & {})>;
   /** Detailed properties for App Attach Package */
   readonly image: $Output<outputs.AppAttachPackageInfoProperties | undefined>;
   /** List of Hostpool resource Ids. */
@@ -79,7 +79,7 @@ export interface AppAttachPackageState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Provisioning" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Provisioning" | "Failed" | "Canceled" | (string & {});
   image?: outputs.AppAttachPackageInfoProperties;
   hostPoolReferences?: string[];
   keyVaultURL?: string;
@@ -115,7 +115,7 @@ export declare class ApplicationGroup extends $CustomResource {
   /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
   readonly kind: $Output<string | undefined>;
   /** The etag field is *not* required. If it is provided in the response body, it must also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The managed service identities assigned to this resource. */
   readonly identity: $Output<outputs.SystemAssignedServiceIdentity | undefined>;
   /** The resource model definition representing SKU */
@@ -131,7 +131,7 @@ export declare class ApplicationGroup extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** ObjectId of ApplicationGroup. (internal use) */
-  readonly objectId: $Output<string | undefined>;
+  readonly objectId: $Output<string>;
   /** Description of ApplicationGroup. */
   readonly description: $Output<string | undefined>;
   /** Friendly name of ApplicationGroup. */
@@ -139,11 +139,11 @@ export declare class ApplicationGroup extends $CustomResource {
   /** HostPool arm path of ApplicationGroup. */
   readonly hostPoolArmPath: $Output<string>;
   /** Workspace arm path of ApplicationGroup. */
-  readonly workspaceArmPath: $Output<string | undefined>;
+  readonly workspaceArmPath: $Output<string>;
   /** Resource Type of ApplicationGroup. */
   readonly applicationGroupType: $Output<"RemoteApp" | "Desktop" | (string & {})>;
   /** Is cloud pc resource. */
-  readonly cloudPcResource: $Output<boolean | undefined>;
+  readonly cloudPcResource: $Output<boolean>;
   /** Boolean representing whether the applicationGroup is show in the feed. */
   readonly showInFeed: $Output<boolean | undefined>;
   constructor(name: string, args: ApplicationGroupArgs, opts?: $Options);
@@ -197,7 +197,7 @@ export interface ApplicationGroupState {
   type: "Microsoft.DesktopVirtualization/applicationGroups";
   managedBy?: string;
   kind?: string;
-  etag?: string;
+  etag: string;
   identity?: outputs.SystemAssignedServiceIdentity;
   sku?: outputs.Sku;
   plan?: outputs.Plan;
@@ -205,13 +205,13 @@ export interface ApplicationGroupState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  objectId?: string;
+  objectId: string;
   description?: string;
   friendlyName?: string;
   hostPoolArmPath: string;
-  workspaceArmPath?: string;
+  workspaceArmPath: string;
   applicationGroupType: "RemoteApp" | "Desktop" | (string & {});
-  cloudPcResource?: boolean;
+  cloudPcResource: boolean;
   showInFeed?: boolean;
 }
 /**
@@ -246,7 +246,7 @@ export declare class Application extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** ObjectId of Application. (internal use) */
-  readonly objectId: $Output<string | undefined>;
+  readonly objectId: $Output<string>;
   /** Description of Application. */
   readonly description: $Output<string | undefined>;
   /** Friendly name of Application. */
@@ -270,7 +270,7 @@ export declare class Application extends $CustomResource {
   /** Index of the icon. */
   readonly iconIndex: $Output<number | undefined>;
   /** Hash of the icon. */
-  readonly iconHash: $Output<string | undefined>;
+  readonly iconHash: $Output<string>;
   /** the icon a 64 bit string as a byte array. */
   readonly iconContent: $Output<any | undefined>;
   constructor(name: string, args: ApplicationArgs, opts?: $Options);
@@ -326,7 +326,7 @@ export interface ApplicationState {
   type: "Microsoft.DesktopVirtualization/applicationGroups/applications";
   properties: outputs.ApplicationProperties;
   systemData?: outputs.SystemData;
-  objectId?: string;
+  objectId: string;
   description?: string;
   friendlyName?: string;
   filePath?: string;
@@ -338,7 +338,7 @@ export interface ApplicationState {
   showInPortal?: boolean;
   iconPath?: string;
   iconIndex?: number;
-  iconHash?: string;
+  iconHash: string;
   iconContent?: any;
 }
 /**
@@ -365,10 +365,10 @@ export interface DesktopState {
   type: "Microsoft.DesktopVirtualization/applicationGroups/desktops";
   properties?: outputs.DesktopProperties;
   systemData?: outputs.SystemData;
-  objectId?: string;
+  objectId: string;
   description?: string;
   friendlyName?: string;
-  iconHash?: string;
+  iconHash: string;
   iconContent?: any;
 }
 /**
@@ -401,7 +401,7 @@ export declare class HostPool extends $CustomResource {
   /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
   readonly kind: $Output<string | undefined>;
   /** The etag field is *not* required. If it is provided in the response body, it must also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The managed service identities assigned to this resource. */
   readonly identity: $Output<outputs.SystemAssignedServiceIdentity | undefined>;
   /** The resource model definition representing SKU */
@@ -417,7 +417,7 @@ export declare class HostPool extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** ObjectId of HostPool. (internal use) */
-  readonly objectId: $Output<string | undefined>;
+  readonly objectId: $Output<string>;
   /** Friendly name of HostPool. */
   readonly friendlyName: $Output<string | undefined>;
   /** Description of HostPool. */
@@ -457,7 +457,7 @@ export declare class HostPool extends $CustomResource {
   /** The flag to turn on/off StartVMOnConnect feature. */
   readonly startVMOnConnect: $Output<boolean | undefined>;
   /** Is cloud pc resource. */
-  readonly cloudPcResource: $Output<boolean | undefined>;
+  readonly cloudPcResource: $Output<boolean>;
   /** Enabled allows this resource to be accessed from both public and private networks, Disabled allows this resource to only be accessed via private endpoints */
   readonly publicNetworkAccess: $Output<"Enabled" | "Disabled" | "EnabledForSessionHostsOnly" | "EnabledForClientsOnly" | (string & {}) | undefined>;
   /** The session host configuration for updating agent, monitoring agent, and stack component. */
@@ -543,7 +543,7 @@ export interface HostPoolState {
   type: "Microsoft.DesktopVirtualization/hostPools";
   managedBy?: string;
   kind?: string;
-  etag?: string;
+  etag: string;
   identity?: outputs.SystemAssignedServiceIdentity;
   sku?: outputs.Sku;
   plan?: outputs.Plan;
@@ -551,7 +551,7 @@ export interface HostPoolState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  objectId?: string;
+  objectId: string;
   friendlyName?: string;
   description?: string;
   hostPoolType: "Personal" | "Pooled" | "BYODesktop" | (string & {});
@@ -571,7 +571,7 @@ export interface HostPoolState {
   ssoSecretType?: "SharedKey" | "Certificate" | "SharedKeyInKeyVault" | "CertificateInKeyVault" | (string & {});
   preferredAppGroupType: "None" | "Desktop" | "RailApplications" | (string & {});
   startVMOnConnect?: boolean;
-  cloudPcResource?: boolean;
+  cloudPcResource: boolean;
   publicNetworkAccess?: "Enabled" | "Disabled" | "EnabledForSessionHostsOnly" | "EnabledForClientsOnly" | (string & {});
   agentUpdate?: outputs.AgentUpdateProperties;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
@@ -732,7 +732,7 @@ export declare class HostPoolPrivateEndpointConnection extends $CustomResource {
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: HostPoolPrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -771,7 +771,7 @@ export interface HostPoolPrivateEndpointConnectionState {
   groupIds?: string[];
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DesktopVirtualization/hostPools/privateEndpointConnections` without managing it (GET, api-version 2025-10-10); undefined when it does not exist.
@@ -797,21 +797,21 @@ export interface SessionHostState {
   type: "Microsoft.DesktopVirtualization/hostPools/sessionHosts";
   properties?: outputs.SessionHostProperties;
   systemData?: outputs.SystemData;
-  objectId?: string;
+  objectId: string;
   lastHeartBeat?: string;
   sessions?: number;
   agentVersion?: string;
   allowNewSession?: boolean;
-  virtualMachineId?: string;
-  resourceId?: string;
+  virtualMachineId: string;
+  resourceId: string;
   assignedUser?: string;
   friendlyName?: string;
   status?: "Available" | "Unavailable" | "Shutdown" | "Disconnected" | "Upgrading" | "UpgradeFailed" | "NoHeartbeat" | "NotJoinedToDomain" | "DomainTrustRelationshipLost" | "SxSStackListenerNotReady" | "FSLogixNotHealthy" | "NeedsAssistance" | (string & {});
-  statusTimestamp?: string;
+  statusTimestamp: string;
   osVersion?: string;
   sxSStackVersion?: string;
   updateState?: "Initial" | "Pending" | "Started" | "Succeeded" | "Failed" | (string & {});
-  lastUpdateTime?: string;
+  lastUpdateTime: string;
   updateErrorMessage?: string;
   sessionHostHealthCheckResults?: outputs.SessionHostHealthCheckReport[];
 }
@@ -841,7 +841,7 @@ export interface UserSessionState {
   type: "Microsoft.DesktopVirtualization/hostPools/sessionHosts/userSessions";
   properties?: outputs.UserSessionProperties;
   systemData?: outputs.SystemData;
-  objectId?: string;
+  objectId: string;
   userPrincipalName?: string;
   applicationType?: "RemoteApp" | "Desktop" | (string & {});
   sessionState?: "Unknown" | "Active" | "Disconnected" | "Pending" | "LogOff" | "UserProfileDiskMounted" | (string & {});
@@ -878,7 +878,7 @@ export declare class ScalingPlan extends $CustomResource {
   /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
   readonly kind: $Output<string | undefined>;
   /** The etag field is *not* required. If it is provided in the response body, it must also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The managed service identities assigned to this resource. */
   readonly identity: $Output<outputs.SystemAssignedServiceIdentity | undefined>;
   /** The resource model definition representing SKU */
@@ -894,7 +894,7 @@ export declare class ScalingPlan extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** ObjectId of scaling plan. (internal use) */
-  readonly objectId: $Output<string | undefined>;
+  readonly objectId: $Output<string>;
   /** Description of scaling plan. */
   readonly description: $Output<string | undefined>;
   /** User friendly name of scaling plan. */
@@ -964,7 +964,7 @@ export interface ScalingPlanState {
   type: "Microsoft.DesktopVirtualization/scalingPlans";
   managedBy?: string;
   kind?: string;
-  etag?: string;
+  etag: string;
   identity?: outputs.SystemAssignedServiceIdentity;
   sku?: outputs.Sku;
   plan?: outputs.Plan;
@@ -972,7 +972,7 @@ export interface ScalingPlanState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  objectId?: string;
+  objectId: string;
   description?: string;
   friendlyName?: string;
   timeZone: string;
@@ -1352,7 +1352,7 @@ export declare class Workspace extends $CustomResource {
   /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
   readonly kind: $Output<string | undefined>;
   /** The etag field is *not* required. If it is provided in the response body, it must also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The managed service identities assigned to this resource. */
   readonly identity: $Output<outputs.SystemAssignedServiceIdentity | undefined>;
   /** The resource model definition representing SKU */
@@ -1368,7 +1368,7 @@ export declare class Workspace extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** ObjectId of Workspace. (internal use) */
-  readonly objectId: $Output<string | undefined>;
+  readonly objectId: $Output<string>;
   /** Description of Workspace. */
   readonly description: $Output<string | undefined>;
   /** Friendly name of Workspace. */
@@ -1376,7 +1376,7 @@ export declare class Workspace extends $CustomResource {
   /** List of applicationGroup resource Ids. */
   readonly applicationGroupReferences: $Output<string[] | undefined>;
   /** Is cloud pc resource. */
-  readonly cloudPcResource: $Output<boolean | undefined>;
+  readonly cloudPcResource: $Output<boolean>;
   /** Enabled allows this resource to be accessed from both public and private networks, Disabled allows this resource to only be accessed via private endpoints */
   readonly publicNetworkAccess: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** List of private endpoint connection associated with the specified resource */
@@ -1430,7 +1430,7 @@ export interface WorkspaceState {
   type: "Microsoft.DesktopVirtualization/workspaces";
   managedBy?: string;
   kind?: string;
-  etag?: string;
+  etag: string;
   identity?: outputs.SystemAssignedServiceIdentity;
   sku?: outputs.Sku;
   plan?: outputs.Plan;
@@ -1438,11 +1438,11 @@ export interface WorkspaceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  objectId?: string;
+  objectId: string;
   description?: string;
   friendlyName?: string;
   applicationGroupReferences?: string[];
-  cloudPcResource?: boolean;
+  cloudPcResource: boolean;
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
 }
@@ -1484,7 +1484,7 @@ export declare class WorkspacePrivateEndpointConnection extends $CustomResource 
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: WorkspacePrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -1523,7 +1523,7 @@ export interface WorkspacePrivateEndpointConnectionState {
   groupIds?: string[];
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DesktopVirtualization/workspaces/privateEndpointConnections` without managing it (GET, api-version 2025-10-10); undefined when it does not exist.
@@ -1610,6 +1610,25 @@ export declare const expandHostPoolMsixImageOutput: typeof expandHostPoolMsixIma
 export declare const importHostPoolAppAttachPackageInfoOutput: typeof importHostPoolAppAttachPackageInfo;
 export declare const listHostPoolRegistrationTokensOutput: typeof listHostPoolRegistrationTokens;
 export declare const retrieveHostPoolRegistrationTokenOutput: typeof retrieveHostPoolRegistrationToken;
+// Pulumi's names for what each function and lookup returns.
+export type GetAppAttachPackageResult = AppAttachPackageState;
+export type GetApplicationGroupResult = ApplicationGroupState;
+export type GetApplicationResult = ApplicationState;
+export type GetDesktopResult = DesktopState;
+export type GetHostPoolResult = HostPoolState;
+export type GetMsixPackageResult = MsixPackageState;
+export type GetHostPoolPrivateEndpointConnectionResult = HostPoolPrivateEndpointConnectionState;
+export type GetSessionHostResult = SessionHostState;
+export type GetUserSessionResult = UserSessionState;
+export type GetScalingPlanResult = ScalingPlanState;
+export type GetPersonalScheduleResult = PersonalScheduleState;
+export type GetPooledScheduleResult = PooledScheduleState;
+export type GetWorkspaceResult = WorkspaceState;
+export type GetWorkspacePrivateEndpointConnectionResult = WorkspacePrivateEndpointConnectionState;
+export type ExpandHostPoolMsixImageResult = outputs.ExpandMsixImageList;
+export type ImportHostPoolAppAttachPackageInfoResult = outputs.AppAttachPackageList;
+export type ListHostPoolRegistrationTokensResult = outputs.RegistrationTokenList;
+export type RetrieveHostPoolRegistrationTokenResult = outputs.RegistrationInfo;
 
 export declare namespace inputs {
   interface AgentUpdateProperties {
@@ -1624,11 +1643,15 @@ export declare namespace inputs {
   }
   interface AppAttachPackage {
     /** Detailed properties for App Attach Package */
-    properties: inputs.AppAttachPackageProperties;
+    properties?: inputs.AppAttachPackageProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    image?: inputs.AppAttachPackageInfoProperties;
+    hostPoolReferences?: string[];
+    keyVaultURL?: string;
+    failHealthCheckOnStagingFailure?: "Unhealthy" | "NeedsAssistance" | "DoNotFail" | (string & {});
   }
   interface AppAttachPackageInfoProperties {
     /** Alias of App Attach Package. Assigned at import time */
@@ -1723,6 +1746,21 @@ export declare namespace inputs {
   interface ExpandMsixImage {
     /** Detailed properties for ExpandMsixImage */
     properties?: inputs.ExpandMsixImageProperties;
+    packageAlias?: string;
+    imagePath?: string;
+    packageName?: string;
+    packageFamilyName?: string;
+    packageFullName?: string;
+    displayName?: string;
+    packageRelativePath?: string;
+    isRegularRegistration?: boolean;
+    isActive?: boolean;
+    packageDependencies?: inputs.MsixPackageDependencies[];
+    version?: string;
+    lastUpdated?: string;
+    packageApplications?: inputs.MsixPackageApplications[];
+    certificateName?: string;
+    certificateExpiry?: string;
   }
   interface ExpandMsixImageList {
     /** List of MSIX package properties from give MSIX Image. */
@@ -1816,11 +1854,15 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Detailed properties for App Attach Package */
-    properties: inputs.AppAttachPackageProperties;
+    properties?: inputs.AppAttachPackageProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    image?: inputs.AppAttachPackageInfoProperties;
+    hostPoolReferences?: string[];
+    keyVaultURL?: string;
+    failHealthCheckOnStagingFailure?: "Unhealthy" | "NeedsAssistance" | "DoNotFail" | (string & {});
   }
   interface MicrosoftDesktopVirtualizationApplicationGroups {
     /** The resource name */
@@ -1836,17 +1878,33 @@ export declare namespace inputs {
     /** Plan for the resource. */
     plan?: inputs.Plan;
     /** Detailed properties for ApplicationGroup */
-    properties: inputs.ApplicationGroupProperties;
+    properties?: inputs.ApplicationGroupProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    friendlyName?: string;
+    hostPoolArmPath?: string;
+    applicationGroupType?: "RemoteApp" | "Desktop" | (string & {});
+    showInFeed?: boolean;
   }
   interface MicrosoftDesktopVirtualizationApplicationGroupsApplications {
     /** The resource name */
     name: string;
     /** Detailed properties for Application */
-    properties: inputs.ApplicationProperties;
+    properties?: inputs.ApplicationProperties;
+    description?: string;
+    friendlyName?: string;
+    filePath?: string;
+    msixPackageFamilyName?: string;
+    msixPackageApplicationId?: string;
+    applicationType?: "InBuilt" | "MsixApplication" | (string & {});
+    commandLineSetting?: "DoNotAllow" | "Allow" | "Require" | (string & {});
+    commandLineArguments?: string;
+    showInPortal?: boolean;
+    iconPath?: string;
+    iconIndex?: number;
   }
   interface MicrosoftDesktopVirtualizationApplicationGroupsDesktops {
     /** The resource name */
@@ -1866,23 +1924,55 @@ export declare namespace inputs {
     /** Plan for the resource. */
     plan?: inputs.Plan;
     /** Detailed properties for HostPool */
-    properties: inputs.HostPoolProperties;
+    properties?: inputs.HostPoolProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    friendlyName?: string;
+    description?: string;
+    hostPoolType?: "Personal" | "Pooled" | "BYODesktop" | (string & {});
+    personalDesktopAssignmentType?: "Automatic" | "Direct" | (string & {});
+    customRdpProperty?: string;
+    maxSessionLimit?: number;
+    loadBalancerType?: "BreadthFirst" | "DepthFirst" | "Persistent" | "MultiplePersistent" | (string & {});
+    ring?: number;
+    validationEnvironment?: boolean;
+    registrationInfo?: inputs.RegistrationInfo;
+    vmTemplate?: string;
+    ssoadfsAuthority?: string;
+    ssoClientId?: string;
+    ssoClientSecretKeyVaultPath?: string;
+    ssoSecretType?: "SharedKey" | "Certificate" | "SharedKeyInKeyVault" | "CertificateInKeyVault" | (string & {});
+    preferredAppGroupType?: "None" | "Desktop" | "RailApplications" | (string & {});
+    startVMOnConnect?: boolean;
+    publicNetworkAccess?: "Enabled" | "Disabled" | "EnabledForSessionHostsOnly" | "EnabledForClientsOnly" | (string & {});
+    agentUpdate?: inputs.AgentUpdateProperties;
   }
   interface MicrosoftDesktopVirtualizationHostPoolsMsixPackages {
     /** The resource name */
     name: string;
     /** Detailed properties for MSIX Package */
-    properties: inputs.MsixPackageProperties;
+    properties?: inputs.MsixPackageProperties;
+    imagePath?: string;
+    packageName?: string;
+    packageFamilyName?: string;
+    displayName?: string;
+    packageRelativePath?: string;
+    isRegularRegistration?: boolean;
+    isActive?: boolean;
+    packageDependencies?: inputs.MsixPackageDependencies[];
+    version?: string;
+    lastUpdated?: string;
+    packageApplications?: inputs.MsixPackageApplications[];
   }
   interface MicrosoftDesktopVirtualizationHostPoolsPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftDesktopVirtualizationHostPoolsSessionHosts {
     /** The resource name */
@@ -1906,23 +1996,73 @@ export declare namespace inputs {
     /** Plan for the resource. */
     plan?: inputs.Plan;
     /** Detailed properties for scaling plan. */
-    properties: inputs.ScalingPlanProperties;
+    properties?: inputs.ScalingPlanProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    friendlyName?: string;
+    timeZone?: string;
+    hostPoolType?: "Pooled" | (string & {});
+    exclusionTag?: string;
+    schedules?: inputs.ScalingSchedule[];
+    hostPoolReferences?: inputs.ScalingHostPoolReference[];
   }
   interface MicrosoftDesktopVirtualizationScalingPlansPersonalSchedules {
     /** The resource name */
     name: string;
     /** Detailed properties for ScalingPlanPersonalSchedule */
-    properties: inputs.ScalingPlanPersonalScheduleProperties;
+    properties?: inputs.ScalingPlanPersonalScheduleProperties;
+    daysOfWeek?: ("Monday" | "Tuesday" | "Wednesday" | "Thursday" | "Friday" | "Saturday" | "Sunday")[];
+    rampUpStartTime?: inputs.Time;
+    rampUpAutoStartHosts?: "None" | "WithAssignedUser" | "All" | (string & {});
+    rampUpStartVMOnConnect?: "Enable" | "Disable" | (string & {});
+    rampUpActionOnDisconnect?: "None" | "Deallocate" | "Hibernate" | (string & {});
+    rampUpMinutesToWaitOnDisconnect?: number;
+    rampUpActionOnLogoff?: "None" | "Deallocate" | "Hibernate" | (string & {});
+    rampUpMinutesToWaitOnLogoff?: number;
+    peakStartTime?: inputs.Time;
+    peakStartVMOnConnect?: "Enable" | "Disable" | (string & {});
+    peakActionOnDisconnect?: "None" | "Deallocate" | "Hibernate" | (string & {});
+    peakMinutesToWaitOnDisconnect?: number;
+    peakActionOnLogoff?: "None" | "Deallocate" | "Hibernate" | (string & {});
+    peakMinutesToWaitOnLogoff?: number;
+    rampDownStartTime?: inputs.Time;
+    rampDownStartVMOnConnect?: "Enable" | "Disable" | (string & {});
+    rampDownActionOnDisconnect?: "None" | "Deallocate" | "Hibernate" | (string & {});
+    rampDownMinutesToWaitOnDisconnect?: number;
+    rampDownActionOnLogoff?: "None" | "Deallocate" | "Hibernate" | (string & {});
+    rampDownMinutesToWaitOnLogoff?: number;
+    offPeakStartTime?: inputs.Time;
+    offPeakStartVMOnConnect?: "Enable" | "Disable" | (string & {});
+    offPeakActionOnDisconnect?: "None" | "Deallocate" | "Hibernate" | (string & {});
+    offPeakMinutesToWaitOnDisconnect?: number;
+    offPeakActionOnLogoff?: "None" | "Deallocate" | "Hibernate" | (string & {});
+    offPeakMinutesToWaitOnLogoff?: number;
   }
   interface MicrosoftDesktopVirtualizationScalingPlansPooledSchedules {
     /** The resource name */
     name: string;
     /** Detailed properties for ScalingPlanPooledSchedule */
-    properties: inputs.ScalingPlanPooledScheduleProperties;
+    properties?: inputs.ScalingPlanPooledScheduleProperties;
+    daysOfWeek?: ("Monday" | "Tuesday" | "Wednesday" | "Thursday" | "Friday" | "Saturday" | "Sunday")[];
+    rampUpStartTime?: inputs.Time;
+    rampUpLoadBalancingAlgorithm?: "BreadthFirst" | "DepthFirst" | (string & {});
+    rampUpMinimumHostsPct?: number;
+    rampUpCapacityThresholdPct?: number;
+    peakStartTime?: inputs.Time;
+    peakLoadBalancingAlgorithm?: "BreadthFirst" | "DepthFirst" | (string & {});
+    rampDownStartTime?: inputs.Time;
+    rampDownLoadBalancingAlgorithm?: "BreadthFirst" | "DepthFirst" | (string & {});
+    rampDownMinimumHostsPct?: number;
+    rampDownCapacityThresholdPct?: number;
+    rampDownForceLogoffUsers?: boolean;
+    rampDownStopHostsWhen?: "ZeroSessions" | "ZeroActiveSessions" | (string & {});
+    rampDownWaitTimeMinutes?: number;
+    rampDownNotificationMessage?: string;
+    offPeakStartTime?: inputs.Time;
+    offPeakLoadBalancingAlgorithm?: "BreadthFirst" | "DepthFirst" | (string & {});
   }
   interface MicrosoftDesktopVirtualizationWorkspaces {
     /** The resource name */
@@ -1943,12 +2083,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    friendlyName?: string;
+    applicationGroupReferences?: string[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftDesktopVirtualizationWorkspacesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MsixImageURI {
     /** URI to Image */
@@ -2018,6 +2164,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */

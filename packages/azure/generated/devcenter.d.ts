@@ -31,9 +31,9 @@ export declare class Devcenter extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {})>;
   /** The URI of the Dev Center. */
-  readonly devCenterUri: $Output<string | undefined>;
+  readonly devCenterUri: $Output<string>;
   /** Encryption settings to be used for server-side encryption for proprietary content (such as catalogs, logs, customizations). */
   readonly encryption: $Output<outputs.Encryption | undefined>;
   /** The display name of the devcenter. */
@@ -90,8 +90,8 @@ export interface DevcenterState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
-  devCenterUri?: string;
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
+  devCenterUri: string;
   encryption?: outputs.Encryption;
   displayName?: string;
   projectCatalogSettings?: outputs.DevCenterProjectCatalogSettings;
@@ -130,15 +130,15 @@ export declare class Attachednetwork extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {})>;
   /** The resource ID of the NetworkConnection you want to attach. */
   readonly networkConnectionId: $Output<string>;
   /** The geo-location where the NetworkConnection resource specified in 'networkConnectionResourceId' property lives. */
-  readonly networkConnectionLocation: $Output<string | undefined>;
+  readonly networkConnectionLocation: $Output<string>;
   /** Health check status values */
-  readonly healthCheckStatus: $Output<"Unknown" | "Pending" | "Running" | "Passed" | "Warning" | "Failed" | "Informational" | (string & {}) | undefined>;
+  readonly healthCheckStatus: $Output<"Unknown" | "Pending" | "Running" | "Passed" | "Warning" | "Failed" | "Informational" | (string & {})>;
   /** AAD Join type of the network. This is populated based on the referenced Network Connection. */
-  readonly domainJoinType: $Output<"HybridAzureADJoin" | "AzureADJoin" | "None" | (string & {}) | undefined>;
+  readonly domainJoinType: $Output<"HybridAzureADJoin" | "AzureADJoin" | "None" | (string & {})>;
   constructor(name: string, args: AttachednetworkArgs, opts?: $Options);
 }
 
@@ -172,11 +172,11 @@ export interface AttachednetworkState {
   type: "Microsoft.DevCenter/devcenters/attachednetworks";
   properties?: outputs.AttachedNetworkConnectionProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
   networkConnectionId: string;
-  networkConnectionLocation?: string;
-  healthCheckStatus?: "Unknown" | "Pending" | "Running" | "Passed" | "Warning" | "Failed" | "Informational" | (string & {});
-  domainJoinType?: "HybridAzureADJoin" | "AzureADJoin" | "None" | (string & {});
+  networkConnectionLocation: string;
+  healthCheckStatus: "Unknown" | "Pending" | "Running" | "Passed" | "Warning" | "Failed" | "Informational" | (string & {});
+  domainJoinType: "HybridAzureADJoin" | "AzureADJoin" | "None" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DevCenter/devcenters/attachednetworks` without managing it (GET, api-version 2025-02-01); undefined when it does not exist.
@@ -210,17 +210,17 @@ export declare class DevcenterCatalog extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {})>;
   /** The synchronization state of the catalog. */
-  readonly syncState: $Output<"Succeeded" | "InProgress" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly syncState: $Output<"Succeeded" | "InProgress" | "Failed" | "Canceled" | (string & {})>;
   /** Stats of the latest synchronization. */
   readonly lastSyncStats: $Output<outputs.SyncStats | undefined>;
   /** The connection state of the catalog. */
-  readonly connectionState: $Output<"Connected" | "Disconnected" | (string & {}) | undefined>;
+  readonly connectionState: $Output<"Connected" | "Disconnected" | (string & {})>;
   /** When the catalog was last connected. */
-  readonly lastConnectionTime: $Output<string | undefined>;
+  readonly lastConnectionTime: $Output<string>;
   /** When the catalog was last synced. */
-  readonly lastSyncTime: $Output<string | undefined>;
+  readonly lastSyncTime: $Output<string>;
   /** Properties for a GitHub catalog type. */
   readonly gitHub: $Output<outputs.GitCatalog | undefined>;
   /** Properties for an Azure DevOps catalog type. */
@@ -268,12 +268,12 @@ export interface DevcenterCatalogState {
   type: "Microsoft.DevCenter/devcenters/catalogs";
   properties?: outputs.CatalogProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
-  syncState?: "Succeeded" | "InProgress" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
+  syncState: "Succeeded" | "InProgress" | "Failed" | "Canceled" | (string & {});
   lastSyncStats?: outputs.SyncStats;
-  connectionState?: "Connected" | "Disconnected" | (string & {});
-  lastConnectionTime?: string;
-  lastSyncTime?: string;
+  connectionState: "Connected" | "Disconnected" | (string & {});
+  lastConnectionTime: string;
+  lastSyncTime: string;
   gitHub?: outputs.GitCatalog;
   adoGit?: outputs.GitCatalog;
   syncType?: "Manual" | "Scheduled" | (string & {});
@@ -305,10 +305,10 @@ export interface DevcenterCatalogEnvironmentDefinitionState {
   type: "Microsoft.DevCenter/devcenters/catalogs/environmentDefinitions";
   properties?: outputs.EnvironmentDefinitionProperties;
   systemData?: outputs.SystemData;
-  description?: string;
+  description: string;
   parameters?: outputs.EnvironmentDefinitionParameter[];
-  templatePath?: string;
-  validationStatus?: "Unknown" | "Pending" | "Succeeded" | "Failed" | (string & {});
+  templatePath: string;
+  validationStatus: "Unknown" | "Pending" | "Succeeded" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DevCenter/devcenters/catalogs/environmentDefinitions` without managing it (GET, api-version 2025-02-01); undefined when it does not exist.
@@ -337,8 +337,8 @@ export interface TaskState {
   properties?: outputs.CustomizationTaskProperties;
   systemData?: outputs.SystemData;
   inputs?: outputs.CustomizationTaskPropertiesInputs;
-  timeout?: number;
-  validationStatus?: "Unknown" | "Pending" | "Succeeded" | "Failed" | (string & {});
+  timeout: number;
+  validationStatus: "Unknown" | "Pending" | "Succeeded" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DevCenter/devcenters/catalogs/tasks` without managing it (GET, api-version 2025-02-01); undefined when it does not exist.
@@ -376,13 +376,13 @@ export declare class Devboxdefinition extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {})>;
   /** Validation status of the configured image. */
-  readonly imageValidationStatus: $Output<"Unknown" | "Pending" | "Succeeded" | "Failed" | "TimedOut" | (string & {}) | undefined>;
+  readonly imageValidationStatus: $Output<"Unknown" | "Pending" | "Succeeded" | "Failed" | "TimedOut" | (string & {})>;
   /** Details for image validator error. Populated when the image validation is not successful. */
   readonly imageValidationErrorDetails: $Output<outputs.ImageValidationErrorDetails | undefined>;
   /** Validation status for the Dev Box Definition. */
-  readonly validationStatus: $Output<"Unknown" | "Pending" | "Succeeded" | "Failed" | (string & {}) | undefined>;
+  readonly validationStatus: $Output<"Unknown" | "Pending" | "Succeeded" | "Failed" | (string & {})>;
   /** Image reference information for the currently active image (only populated during updates). */
   readonly activeImageReference: $Output<outputs.ImageReference | undefined>;
   /** Image reference information. */
@@ -438,10 +438,10 @@ export interface DevboxdefinitionState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
-  imageValidationStatus?: "Unknown" | "Pending" | "Succeeded" | "Failed" | "TimedOut" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
+  imageValidationStatus: "Unknown" | "Pending" | "Succeeded" | "Failed" | "TimedOut" | (string & {});
   imageValidationErrorDetails?: outputs.ImageValidationErrorDetails;
-  validationStatus?: "Unknown" | "Pending" | "Succeeded" | "Failed" | (string & {});
+  validationStatus: "Unknown" | "Pending" | "Succeeded" | "Failed" | (string & {});
   activeImageReference?: outputs.ImageReference;
   imageReference?: outputs.ImageReference;
   sku?: outputs.Sku;
@@ -482,7 +482,7 @@ export declare class DevcenterEnvironmentType extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {})>;
   /** The display name of the environment type. */
   readonly displayName: $Output<string | undefined>;
   constructor(name: string, args: DevcenterEnvironmentTypeArgs, opts?: $Options);
@@ -521,7 +521,7 @@ export interface DevcenterEnvironmentTypeState {
   properties?: outputs.EnvironmentTypeProperties;
   tags?: outputs.Tags;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
   displayName?: string;
 }
 /**
@@ -556,7 +556,7 @@ export declare class Gallery extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {})>;
   /** The resource ID of the backing Azure Compute Gallery. */
   readonly galleryResourceId: $Output<string>;
   constructor(name: string, args: GalleryArgs, opts?: $Options);
@@ -592,7 +592,7 @@ export interface GalleryState {
   type: "Microsoft.DevCenter/devcenters/galleries";
   properties?: outputs.GalleryProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
   galleryResourceId: string;
 }
 /**
@@ -621,13 +621,13 @@ export interface GalleryImageState {
   type: "Microsoft.DevCenter/devcenters/galleries/images";
   properties?: outputs.ImageProperties;
   systemData?: outputs.SystemData;
-  description?: string;
-  publisher?: string;
-  offer?: string;
-  sku?: string;
+  description: string;
+  publisher: string;
+  offer: string;
+  sku: string;
   recommendedMachineConfiguration?: outputs.RecommendedMachineConfiguration;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
-  hibernateSupport?: "Disabled" | "Enabled" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
+  hibernateSupport: "Disabled" | "Enabled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DevCenter/devcenters/galleries/images` without managing it (GET, api-version 2025-02-01); undefined when it does not exist.
@@ -656,11 +656,11 @@ export interface ImageVersionState {
   type: "Microsoft.DevCenter/devcenters/galleries/images/versions";
   properties?: outputs.ImageVersionProperties;
   systemData?: outputs.SystemData;
-  name?: string;
-  publishedDate?: string;
-  excludeFromLatest?: boolean;
-  osDiskImageSizeInGb?: number;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
+  name: string;
+  publishedDate: string;
+  excludeFromLatest: boolean;
+  osDiskImageSizeInGb: number;
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DevCenter/devcenters/galleries/images/versions` without managing it (GET, api-version 2025-02-01); undefined when it does not exist.
@@ -694,7 +694,7 @@ export declare class ProjectPolicy extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {})>;
   /** Resource policies that are a part of this project policy. */
   readonly resourcePolicies: $Output<outputs.ResourcePolicy[] | undefined>;
   /** Resources that have access to the shared resources that are a part of this project policy. */
@@ -734,7 +734,7 @@ export interface ProjectPolicyState {
   type: "Microsoft.DevCenter/devcenters/projectPolicies";
   properties?: outputs.ProjectPolicyProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
   resourcePolicies?: outputs.ResourcePolicy[];
   scopes?: string[];
 }
@@ -772,9 +772,9 @@ export declare class NetworkConnection extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {})>;
   /** Overall health status of the network connection. Health checks are run on creation, update, and periodically to validate the network connection. */
-  readonly healthCheckStatus: $Output<"Unknown" | "Pending" | "Running" | "Passed" | "Warning" | "Failed" | "Informational" | (string & {}) | undefined>;
+  readonly healthCheckStatus: $Output<"Unknown" | "Pending" | "Running" | "Passed" | "Warning" | "Failed" | "Informational" | (string & {})>;
   /** The name for resource group where NICs will be placed. */
   readonly networkingResourceGroupName: $Output<string | undefined>;
   /** AAD Join type. */
@@ -836,8 +836,8 @@ export interface NetworkConnectionState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
-  healthCheckStatus?: "Unknown" | "Pending" | "Running" | "Passed" | "Warning" | "Failed" | "Informational" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
+  healthCheckStatus: "Unknown" | "Pending" | "Running" | "Passed" | "Warning" | "Failed" | "Informational" | (string & {});
   networkingResourceGroupName?: string;
   domainJoinType: "HybridAzureADJoin" | "AzureADJoin" | "None" | (string & {});
   subnetId?: string;
@@ -870,8 +870,8 @@ export interface HealthCheckState {
   type: "Microsoft.DevCenter/networkConnections/healthChecks";
   properties?: outputs.HealthCheckStatusDetailsProperties;
   systemData?: outputs.SystemData;
-  startDateTime?: string;
-  endDateTime?: string;
+  startDateTime: string;
+  endDateTime: string;
   healthChecks?: outputs.HealthCheck[];
 }
 /**
@@ -910,9 +910,9 @@ export declare class Project extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {})>;
   /** The URI of the Dev Center resource this project is associated with. */
-  readonly devCenterUri: $Output<string | undefined>;
+  readonly devCenterUri: $Output<string>;
   /** Resource Id of an associated DevCenter */
   readonly devCenterId: $Output<string | undefined>;
   /** Description of the project. */
@@ -969,8 +969,8 @@ export interface ProjectState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
-  devCenterUri?: string;
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
+  devCenterUri: string;
   devCenterId?: string;
   description?: string;
   maxDevBoxesPerUser?: number;
@@ -1001,8 +1001,8 @@ export interface AllowedEnvironmentTypeState {
   type: "Microsoft.DevCenter/projects/allowedEnvironmentTypes";
   properties?: outputs.AllowedEnvironmentTypeProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
-  displayName?: string;
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
+  displayName: string;
 }
 /**
  * Reads an existing `Microsoft.DevCenter/projects/allowedEnvironmentTypes` without managing it (GET, api-version 2025-02-01); undefined when it does not exist.
@@ -1028,11 +1028,11 @@ export interface ProjectAttachednetworkState {
   type: "Microsoft.DevCenter/projects/attachednetworks";
   properties?: outputs.AttachedNetworkConnectionProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
   networkConnectionId: string;
-  networkConnectionLocation?: string;
-  healthCheckStatus?: "Unknown" | "Pending" | "Running" | "Passed" | "Warning" | "Failed" | "Informational" | (string & {});
-  domainJoinType?: "HybridAzureADJoin" | "AzureADJoin" | "None" | (string & {});
+  networkConnectionLocation: string;
+  healthCheckStatus: "Unknown" | "Pending" | "Running" | "Passed" | "Warning" | "Failed" | "Informational" | (string & {});
+  domainJoinType: "HybridAzureADJoin" | "AzureADJoin" | "None" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DevCenter/projects/attachednetworks` without managing it (GET, api-version 2025-02-01); undefined when it does not exist.
@@ -1066,17 +1066,17 @@ export declare class ProjectCatalog extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {})>;
   /** The synchronization state of the catalog. */
-  readonly syncState: $Output<"Succeeded" | "InProgress" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly syncState: $Output<"Succeeded" | "InProgress" | "Failed" | "Canceled" | (string & {})>;
   /** Stats of the latest synchronization. */
   readonly lastSyncStats: $Output<outputs.SyncStats | undefined>;
   /** The connection state of the catalog. */
-  readonly connectionState: $Output<"Connected" | "Disconnected" | (string & {}) | undefined>;
+  readonly connectionState: $Output<"Connected" | "Disconnected" | (string & {})>;
   /** When the catalog was last connected. */
-  readonly lastConnectionTime: $Output<string | undefined>;
+  readonly lastConnectionTime: $Output<string>;
   /** When the catalog was last synced. */
-  readonly lastSyncTime: $Output<string | undefined>;
+  readonly lastSyncTime: $Output<string>;
   /** Properties for a GitHub catalog type. */
   readonly gitHub: $Output<outputs.GitCatalog | undefined>;
   /** Properties for an Azure DevOps catalog type. */
@@ -1124,12 +1124,12 @@ export interface ProjectCatalogState {
   type: "Microsoft.DevCenter/projects/catalogs";
   properties?: outputs.CatalogProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
-  syncState?: "Succeeded" | "InProgress" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
+  syncState: "Succeeded" | "InProgress" | "Failed" | "Canceled" | (string & {});
   lastSyncStats?: outputs.SyncStats;
-  connectionState?: "Connected" | "Disconnected" | (string & {});
-  lastConnectionTime?: string;
-  lastSyncTime?: string;
+  connectionState: "Connected" | "Disconnected" | (string & {});
+  lastConnectionTime: string;
+  lastSyncTime: string;
   gitHub?: outputs.GitCatalog;
   adoGit?: outputs.GitCatalog;
   syncType?: "Manual" | "Scheduled" | (string & {});
@@ -1161,10 +1161,10 @@ export interface ProjectCatalogEnvironmentDefinitionState {
   type: "Microsoft.DevCenter/projects/catalogs/environmentDefinitions";
   properties?: outputs.EnvironmentDefinitionProperties;
   systemData?: outputs.SystemData;
-  description?: string;
+  description: string;
   parameters?: outputs.EnvironmentDefinitionParameter[];
-  templatePath?: string;
-  validationStatus?: "Unknown" | "Pending" | "Succeeded" | "Failed" | (string & {});
+  templatePath: string;
+  validationStatus: "Unknown" | "Pending" | "Succeeded" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DevCenter/projects/catalogs/environmentDefinitions` without managing it (GET, api-version 2025-02-01); undefined when it does not exist.
@@ -1193,13 +1193,13 @@ export interface ImageDefinitionState {
   properties?: outputs.ImageDefinitionProperties;
   systemData?: outputs.SystemData;
   imageReference?: outputs.ImageReference;
-  fileUrl?: string;
+  fileUrl: string;
   latestBuild?: outputs.LatestImageBuild;
-  imageValidationStatus?: "Unknown" | "Pending" | "Succeeded" | "Failed" | "TimedOut" | (string & {});
+  imageValidationStatus: "Unknown" | "Pending" | "Succeeded" | "Failed" | "TimedOut" | (string & {});
   imageValidationErrorDetails?: outputs.ImageValidationErrorDetails;
-  validationStatus?: "Unknown" | "Pending" | "Succeeded" | "Failed" | (string & {});
+  validationStatus: "Unknown" | "Pending" | "Succeeded" | "Failed" | (string & {});
   activeImageReference?: outputs.ImageReference;
-  autoImageBuild?: "Disabled" | "Enabled" | (string & {});
+  autoImageBuild: "Disabled" | "Enabled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DevCenter/projects/catalogs/imageDefinitions` without managing it (GET, api-version 2025-02-01); undefined when it does not exist.
@@ -1230,9 +1230,9 @@ export interface BuildState {
   properties?: outputs.ImageDefinitionBuildProperties;
   systemData?: outputs.SystemData;
   imageReference?: outputs.ImageReference;
-  status?: "Succeeded" | "Running" | "ValidationFailed" | "Failed" | "Cancelled" | "TimedOut" | (string & {});
-  startTime?: string;
-  endTime?: string;
+  status: "Succeeded" | "Running" | "ValidationFailed" | "Failed" | "Cancelled" | "TimedOut" | (string & {});
+  startTime: string;
+  endTime: string;
   errorDetails?: outputs.ImageCreationErrorDetails;
 }
 /**
@@ -1259,12 +1259,12 @@ export interface ProjectDevboxdefinitionState {
   type: "Microsoft.DevCenter/projects/devboxdefinitions";
   properties?: outputs.DevBoxDefinitionProperties;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
-  imageValidationStatus?: "Unknown" | "Pending" | "Succeeded" | "Failed" | "TimedOut" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
+  imageValidationStatus: "Unknown" | "Pending" | "Succeeded" | "Failed" | "TimedOut" | (string & {});
   imageValidationErrorDetails?: outputs.ImageValidationErrorDetails;
-  validationStatus?: "Unknown" | "Pending" | "Succeeded" | "Failed" | (string & {});
+  validationStatus: "Unknown" | "Pending" | "Succeeded" | "Failed" | (string & {});
   activeImageReference?: outputs.ImageReference;
   imageReference?: outputs.ImageReference;
   sku?: outputs.Sku;
@@ -1305,13 +1305,13 @@ export declare class ProjectEnvironmentType extends $CustomResource {
   /** Managed identity properties */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   /** The geo-location for the environment type */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {})>;
   /** The number of environments of this type. */
-  readonly environmentCount: $Output<number | undefined>;
+  readonly environmentCount: $Output<number>;
   /** Id of a subscription that the environment type will be mapped to. The environment's resources will be deployed into this subscription. */
   readonly deploymentTargetId: $Output<string | undefined>;
   /** The display name of the project environment type. */
@@ -1370,10 +1370,10 @@ export interface ProjectEnvironmentTypeState {
   properties?: outputs.ProjectEnvironmentTypeProperties;
   tags?: outputs.Tags;
   identity?: outputs.ManagedServiceIdentity;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
-  environmentCount?: number;
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
+  environmentCount: number;
   deploymentTargetId?: string;
   displayName?: string;
   status?: "Enabled" | "Disabled" | (string & {});
@@ -1404,13 +1404,13 @@ export interface ImageState {
   type: "Microsoft.DevCenter/projects/images";
   properties?: outputs.ImageProperties;
   systemData?: outputs.SystemData;
-  description?: string;
-  publisher?: string;
-  offer?: string;
-  sku?: string;
+  description: string;
+  publisher: string;
+  offer: string;
+  sku: string;
   recommendedMachineConfiguration?: outputs.RecommendedMachineConfiguration;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
-  hibernateSupport?: "Disabled" | "Enabled" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
+  hibernateSupport: "Disabled" | "Enabled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DevCenter/projects/images` without managing it (GET, api-version 2025-02-01); undefined when it does not exist.
@@ -1437,11 +1437,11 @@ export interface VersionState {
   type: "Microsoft.DevCenter/projects/images/versions";
   properties?: outputs.ImageVersionProperties;
   systemData?: outputs.SystemData;
-  name?: string;
-  publishedDate?: string;
-  excludeFromLatest?: boolean;
-  osDiskImageSizeInGb?: number;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
+  name: string;
+  publishedDate: string;
+  excludeFromLatest: boolean;
+  osDiskImageSizeInGb: number;
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DevCenter/projects/images/versions` without managing it (GET, api-version 2025-02-01); undefined when it does not exist.
@@ -1479,13 +1479,13 @@ export declare class Pool extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Overall health status of the Pool. Indicates whether or not the Pool is available to create Dev Boxes. */
-  readonly healthStatus: $Output<"Unknown" | "Pending" | "Healthy" | "Warning" | "Unhealthy" | (string & {}) | undefined>;
+  readonly healthStatus: $Output<"Unknown" | "Pending" | "Healthy" | "Warning" | "Unhealthy" | (string & {})>;
   /** Details on the Pool health status to help diagnose issues. This is only populated when the pool status indicates the pool is in a non-healthy state */
   readonly healthStatusDetails: $Output<outputs.HealthStatusDetail[] | undefined>;
   /** Indicates the number of provisioned Dev Boxes in this pool. */
-  readonly devBoxCount: $Output<number | undefined>;
+  readonly devBoxCount: $Output<number>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {})>;
   /** Indicates if the pool is created from an existing Dev Box Definition or if one is provided directly. */
   readonly devBoxDefinitionType: $Output<"Reference" | "Value" | (string & {}) | undefined>;
   /** Name of a Dev Box definition in parent Project of this Pool. Will be ignored if devBoxDefinitionType is Value. */
@@ -1571,10 +1571,10 @@ export interface PoolState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  healthStatus?: "Unknown" | "Pending" | "Healthy" | "Warning" | "Unhealthy" | (string & {});
+  healthStatus: "Unknown" | "Pending" | "Healthy" | "Warning" | "Unhealthy" | (string & {});
   healthStatusDetails?: outputs.HealthStatusDetail[];
-  devBoxCount?: number;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
+  devBoxCount: number;
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
   devBoxDefinitionType?: "Reference" | "Value" | (string & {});
   devBoxDefinitionName?: string;
   devBoxDefinition?: outputs.PoolDevBoxDefinition;
@@ -1620,7 +1620,7 @@ export declare class Schedule extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {})>;
   /** Supported type this scheduled task represents. */
   readonly type: $Output<"StopDevBox" | (string & {}) | undefined>;
   /** The frequency of this scheduled task. */
@@ -1683,7 +1683,7 @@ export interface ScheduleState {
   name: string;
   properties?: outputs.ScheduleProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Updating" | "Updated" | "Deleting" | "Deleted" | "Succeeded" | "Failed" | "Canceled" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | "StorageProvisioningFailed" | (string & {});
   type?: "StopDevBox" | (string & {});
   frequency?: "Daily" | (string & {});
   time?: string;
@@ -1857,6 +1857,42 @@ export declare const getProjectCatalogSyncErrorDetailsOutput: typeof getProjectC
 export declare const getProjectCatalogEnvironmentDefinitionErrorDetailsOutput: typeof getProjectCatalogEnvironmentDefinitionErrorDetails;
 export declare const getImageDefinitionErrorDetailsOutput: typeof getImageDefinitionErrorDetails;
 export declare const getBuildDetailsOutput: typeof getBuildDetails;
+// Pulumi's names for what each function and lookup returns.
+export type GetDevcenterResult = DevcenterState;
+export type GetAttachednetworkResult = AttachednetworkState;
+export type GetDevcenterCatalogResult = DevcenterCatalogState;
+export type GetDevcenterCatalogEnvironmentDefinitionResult = DevcenterCatalogEnvironmentDefinitionState;
+export type GetTaskResult = TaskState;
+export type GetDevboxdefinitionResult = DevboxdefinitionState;
+export type GetDevcenterEnvironmentTypeResult = DevcenterEnvironmentTypeState;
+export type GetGalleryResult = GalleryState;
+export type GetGalleryImageResult = GalleryImageState;
+export type GetImageVersionResult = ImageVersionState;
+export type GetProjectPolicyResult = ProjectPolicyState;
+export type GetNetworkConnectionResult = NetworkConnectionState;
+export type GetHealthCheckResult = HealthCheckState;
+export type GetProjectResult = ProjectState;
+export type GetAllowedEnvironmentTypeResult = AllowedEnvironmentTypeState;
+export type GetProjectAttachednetworkResult = ProjectAttachednetworkState;
+export type GetProjectCatalogResult = ProjectCatalogState;
+export type GetProjectCatalogEnvironmentDefinitionResult = ProjectCatalogEnvironmentDefinitionState;
+export type GetImageDefinitionResult = ImageDefinitionState;
+export type GetBuildResult = BuildState;
+export type GetProjectDevboxdefinitionResult = ProjectDevboxdefinitionState;
+export type GetProjectEnvironmentTypeResult = ProjectEnvironmentTypeState;
+export type GetImageResult = ImageState;
+export type GetVersionResult = VersionState;
+export type GetPoolResult = PoolState;
+export type GetScheduleResult = ScheduleState;
+export type GetDevcenterCatalogSyncErrorDetailsResult = outputs.SyncErrorDetails;
+export type GetDevcenterCatalogEnvironmentDefinitionErrorDetailsResult = outputs.CatalogResourceValidationErrorDetails;
+export type GetTaskErrorDetailsResult = outputs.CatalogResourceValidationErrorDetails;
+export type GetProjectInheritedSettingsResult = outputs.InheritedSettingsForProject;
+export type ListProjectSkusResult = outputs.SkuListResult;
+export type GetProjectCatalogSyncErrorDetailsResult = outputs.SyncErrorDetails;
+export type GetProjectCatalogEnvironmentDefinitionErrorDetailsResult = outputs.CatalogResourceValidationErrorDetails;
+export type GetImageDefinitionErrorDetailsResult = outputs.CatalogResourceValidationErrorDetails;
+export type GetBuildDetailsResult = outputs.ImageDefinitionBuildDetails;
 
 export declare namespace inputs {
   type AllowedEnvironmentTypeProperties = { [key: string]: any };
@@ -2034,18 +2070,28 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    encryption?: inputs.Encryption;
+    displayName?: string;
+    projectCatalogSettings?: inputs.DevCenterProjectCatalogSettings;
+    networkSettings?: inputs.DevCenterNetworkSettings;
+    devBoxProvisioningSettings?: inputs.DevBoxProvisioningSettings;
   }
   interface MicrosoftDevCenterDevcentersAttachednetworks {
     /** The resource name */
     name: string;
     /** Attached NetworkConnection properties. */
     properties?: inputs.AttachedNetworkConnectionProperties;
+    networkConnectionId?: string;
   }
   interface MicrosoftDevCenterDevcentersCatalogs {
     /** The resource name */
     name: string;
     /** Catalog properties. */
     properties?: inputs.CatalogProperties;
+    gitHub?: inputs.GitCatalog;
+    adoGit?: inputs.GitCatalog;
+    syncType?: "Manual" | "Scheduled" | (string & {});
+    tags?: inputs.CatalogUpdatePropertiesTags;
   }
   interface MicrosoftDevCenterDevcentersCatalogsEnvironmentDefinitions {
     /** The resource name */
@@ -2064,6 +2110,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    imageReference?: inputs.ImageReference;
+    sku?: inputs.Sku;
+    osStorageType?: string;
+    hibernateSupport?: "Disabled" | "Enabled" | (string & {});
   }
   interface MicrosoftDevCenterDevcentersEnvironmentTypes {
     /** The resource name */
@@ -2072,12 +2122,14 @@ export declare namespace inputs {
     properties?: inputs.EnvironmentTypeProperties;
     /** Resource tags. */
     tags?: inputs.Tags;
+    displayName?: string;
   }
   interface MicrosoftDevCenterDevcentersGalleries {
     /** The resource name */
     name: string;
     /** Gallery properties. */
     properties?: inputs.GalleryProperties;
+    galleryResourceId?: string;
   }
   interface MicrosoftDevCenterDevcentersGalleriesImages {
     /** The resource name */
@@ -2092,6 +2144,8 @@ export declare namespace inputs {
     name: string;
     /** Properties of an project policy. */
     properties?: inputs.ProjectPolicyProperties;
+    resourcePolicies?: inputs.ResourcePolicy[];
+    scopes?: string[];
   }
   interface MicrosoftDevCenterNetworkConnections {
     /** The resource name */
@@ -2102,6 +2156,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    networkingResourceGroupName?: string;
+    domainJoinType?: "HybridAzureADJoin" | "AzureADJoin" | "None" | (string & {});
+    subnetId?: string;
+    domainName?: string;
+    organizationUnit?: string;
+    domainUsername?: string;
+    domainPassword?: string;
   }
   interface MicrosoftDevCenterNetworkConnectionsHealthChecks {
     /** The resource name */
@@ -2118,6 +2179,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    devCenterId?: string;
+    description?: string;
+    maxDevBoxesPerUser?: number;
+    displayName?: string;
+    catalogSettings?: inputs.ProjectCatalogSettings;
   }
   interface MicrosoftDevCenterProjectsAllowedEnvironmentTypes {
     /** The resource name */
@@ -2132,6 +2198,10 @@ export declare namespace inputs {
     name: string;
     /** Catalog properties. */
     properties?: inputs.CatalogProperties;
+    gitHub?: inputs.GitCatalog;
+    adoGit?: inputs.GitCatalog;
+    syncType?: "Manual" | "Scheduled" | (string & {});
+    tags?: inputs.CatalogUpdatePropertiesTags;
   }
   interface MicrosoftDevCenterProjectsCatalogsEnvironmentDefinitions {
     /** The resource name */
@@ -2160,6 +2230,11 @@ export declare namespace inputs {
     identity?: inputs.ManagedServiceIdentity;
     /** The geo-location for the environment type */
     location?: string;
+    deploymentTargetId?: string;
+    displayName?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
+    creatorRoleAssignment?: inputs.ProjectEnvironmentTypeUpdatePropertiesCreatorRoleAssignment;
+    userRoleAssignments?: inputs.ProjectEnvironmentTypeUpdatePropertiesUserRoleAssignments;
   }
   interface MicrosoftDevCenterProjectsImages {
     /** The resource name */
@@ -2178,12 +2253,30 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    devBoxDefinitionType?: "Reference" | "Value" | (string & {});
+    devBoxDefinitionName?: string;
+    devBoxDefinition?: inputs.PoolDevBoxDefinition;
+    networkConnectionName?: string;
+    licenseType?: "Windows_Client" | (string & {});
+    localAdministrator?: "Disabled" | "Enabled" | (string & {});
+    stopOnDisconnect?: inputs.StopOnDisconnectConfiguration;
+    stopOnNoConnect?: inputs.StopOnNoConnectConfiguration;
+    singleSignOnStatus?: "Disabled" | "Enabled" | (string & {});
+    displayName?: string;
+    virtualNetworkType?: "Managed" | "Unmanaged" | (string & {});
+    managedVirtualNetworkRegions?: string[];
   }
   interface MicrosoftDevCenterProjectsPoolsSchedules {
     /** The resource name */
     name: string;
     /** Properties of a Schedule resource */
     properties?: inputs.ScheduleProperties;
+    frequency?: "Daily" | (string & {});
+    time?: string;
+    timeZone?: string;
+    state?: "Enabled" | "Disabled" | (string & {});
+    tags?: inputs.Tags;
+    location?: string;
   }
   interface NetworkProperties {
     /** The name for resource group where NICs will be placed. */

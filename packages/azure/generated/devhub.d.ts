@@ -139,6 +139,10 @@ export declare function getGithuboauthGitHubOAuthInfo(args: GetGithuboauthGitHub
 export declare const getWorkflowOutput: typeof getWorkflow;
 export declare const generateLocationPreviewArtifactsOutput: typeof generateLocationPreviewArtifacts;
 export declare const getGithuboauthGitHubOAuthInfoOutput: typeof getGithuboauthGitHubOAuthInfo;
+// Pulumi's names for what each function and lookup returns.
+export type GetWorkflowResult = WorkflowState;
+export type GenerateLocationPreviewArtifactsResult = outputs.GeneratePreviewArtifactsResponse;
+export type GetGithuboauthGitHubOAuthInfoResult = outputs.GitHubOAuthInfoResponse;
 
 export declare namespace inputs {
   interface ACR {
@@ -239,6 +243,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    githubWorkflowProfile?: inputs.GitHubWorkflowProfile;
+    artifactGenerationProperties?: inputs.ArtifactGenerationProperties;
   }
   interface SystemData {
     /** The identity that created the resource. */

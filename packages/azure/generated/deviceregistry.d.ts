@@ -31,7 +31,7 @@ export declare class AssetEndpointProfile extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Globally unique, immutable, non-reusable id. */
-  readonly uuid: $Output<string | undefined>;
+  readonly uuid: $Output<string>;
   /** The local valid URI specifying the network address/DNS name of a southbound device. The scheme part of the targetAddress URI specifies the type of the device. The additionalConfiguration field holds further connector type specific configuration. */
   readonly targetAddress: $Output<string>;
   /** Defines the configuration for the connector type that is being used with the endpoint profile. */
@@ -45,7 +45,7 @@ export declare class AssetEndpointProfile extends $CustomResource {
   /** Read only object to reflect changes that have occurred on the Edge. Similar to Kubernetes status property for custom resources. */
   readonly status: $Output<outputs.AssetEndpointProfileStatus | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {})>;
   constructor(name: string, args: AssetEndpointProfileArgs, opts?: $Options);
 }
 
@@ -92,14 +92,14 @@ export interface AssetEndpointProfileState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  uuid?: string;
+  uuid: string;
   targetAddress: string;
   endpointProfileType: string;
   authentication?: outputs.Authentication;
   additionalConfiguration?: string;
   discoveredAssetEndpointProfileRef?: string;
   status?: outputs.AssetEndpointProfileStatus;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DeviceRegistry/assetEndpointProfiles` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -137,7 +137,7 @@ export declare class Asset extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Globally unique, immutable, non-reusable id. */
-  readonly uuid: $Output<string | undefined>;
+  readonly uuid: $Output<string>;
   /** Enabled/Disabled status of the asset. */
   readonly enabled: $Output<boolean | undefined>;
   /** Asset id provided by the customer. */
@@ -149,7 +149,7 @@ export declare class Asset extends $CustomResource {
   /** A reference to the asset endpoint profile (connection information) used by brokers to connect to an endpoint that provides data points for this asset. Must provide asset endpoint profile name. */
   readonly assetEndpointProfileRef: $Output<string>;
   /** An integer that is incremented each time the resource is modified. */
-  readonly version: $Output<number | undefined>;
+  readonly version: $Output<number>;
   /** Asset manufacturer name. */
   readonly manufacturer: $Output<string | undefined>;
   /** Asset manufacturer URI. */
@@ -183,7 +183,7 @@ export declare class Asset extends $CustomResource {
   /** Read only object to reflect changes that have occurred on the Edge. Similar to Kubernetes status property for custom resources. */
   readonly status: $Output<outputs.AssetStatus | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {})>;
   constructor(name: string, args: AssetArgs, opts?: $Options);
 }
 
@@ -260,13 +260,13 @@ export interface AssetState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  uuid?: string;
+  uuid: string;
   enabled?: boolean;
   externalAssetId?: string;
   displayName?: string;
   description?: string;
   assetEndpointProfileRef: string;
-  version?: number;
+  version: number;
   manufacturer?: string;
   manufacturerUri?: string;
   model?: string;
@@ -283,7 +283,7 @@ export interface AssetState {
   datasets?: outputs.Dataset[];
   events?: outputs.Event[];
   status?: outputs.AssetStatus;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DeviceRegistry/assets` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -304,9 +304,9 @@ export interface BillingContainerState {
   name: string;
   type: "Microsoft.DeviceRegistry/billingContainers";
   properties?: outputs.BillingContainerProperties;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DeviceRegistry/billingContainers` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -344,13 +344,13 @@ export declare class Namespace extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Globally unique, immutable, non-reusable ID. */
-  readonly uuid: $Output<string | undefined>;
+  readonly uuid: $Output<string>;
   /** Assigned and unassigned messaging endpoints. */
   readonly messaging: $Output<outputs.Messaging | undefined>;
   /** Assigned and unassigned management endpoints. */
   readonly management: $Output<outputs.Management | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {})>;
   constructor(name: string, args: NamespaceArgs, opts?: $Options);
 }
 
@@ -391,10 +391,10 @@ export interface NamespaceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  uuid?: string;
+  uuid: string;
   messaging?: outputs.Messaging;
   management?: outputs.Management;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DeviceRegistry/namespaces` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -434,7 +434,7 @@ export declare class NamespaceAsset extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Globally unique, immutable, non-reusable ID. */
-  readonly uuid: $Output<string | undefined>;
+  readonly uuid: $Output<string>;
   /** Enabled/disabled status of the asset. */
   readonly enabled: $Output<boolean | undefined>;
   /** Asset ID provided by the customer. */
@@ -448,9 +448,9 @@ export declare class NamespaceAsset extends $CustomResource {
   /** URIs or type definition IDs. */
   readonly assetTypeRefs: $Output<string[] | undefined>;
   /** An integer that is incremented each time the resource is modified. */
-  readonly version: $Output<number | undefined>;
+  readonly version: $Output<number>;
   /** A timestamp (in UTC) that is updated each time the resource is modified. */
-  readonly lastTransitionTime: $Output<string | undefined>;
+  readonly lastTransitionTime: $Output<string>;
   /** Asset manufacturer. */
   readonly manufacturer: $Output<string | undefined>;
   /** Asset manufacturer URI. */
@@ -496,7 +496,7 @@ export declare class NamespaceAsset extends $CustomResource {
   /** Read only object to reflect changes that have occurred on the Edge. Similar to Kubernetes status property for custom resources. */
   readonly status: $Output<outputs.NamespaceAssetStatus | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {})>;
   constructor(name: string, args: NamespaceAssetArgs, opts?: $Options);
 }
 
@@ -591,15 +591,15 @@ export interface NamespaceAssetState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  uuid?: string;
+  uuid: string;
   enabled?: boolean;
   externalAssetId?: string;
   displayName?: string;
   description?: string;
   deviceRef: outputs.DeviceRef;
   assetTypeRefs?: string[];
-  version?: number;
-  lastTransitionTime?: string;
+  version: number;
+  lastTransitionTime: string;
   manufacturer?: string;
   manufacturerUri?: string;
   model?: string;
@@ -622,7 +622,7 @@ export interface NamespaceAssetState {
   streams?: outputs.NamespaceStream[];
   managementGroups?: outputs.ManagementGroup[];
   status?: outputs.NamespaceAssetStatus;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DeviceRegistry/namespaces/assets` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -654,7 +654,7 @@ export declare class Device extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.NamespaceDeviceProperties | undefined>;
   /** Resource Tag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The extended location. */
   readonly extendedLocation: $Output<outputs.ExtendedLocation | undefined>;
   /** Resource tags. */
@@ -664,7 +664,7 @@ export declare class Device extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A unique identifier for the device. */
-  readonly uuid: $Output<string | undefined>;
+  readonly uuid: $Output<string>;
   /** Indicates if the resource is enabled or not. */
   readonly enabled: $Output<boolean | undefined>;
   /** The Device ID provided by the customer. */
@@ -686,11 +686,11 @@ export declare class Device extends $CustomResource {
   /** Device status updates. */
   readonly status: $Output<outputs.DeviceStatus | undefined>;
   /** An integer that is incremented each time the resource is modified. */
-  readonly version: $Output<number | undefined>;
+  readonly version: $Output<number>;
   /** A timestamp (in UTC) that is updated each time the resource is modified. */
-  readonly lastTransitionTime: $Output<string | undefined>;
+  readonly lastTransitionTime: $Output<string>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {})>;
   constructor(name: string, args: DeviceArgs, opts?: $Options);
 }
 
@@ -745,12 +745,12 @@ export interface DeviceState {
   name: string;
   type: "Microsoft.DeviceRegistry/namespaces/devices";
   properties?: outputs.NamespaceDeviceProperties;
-  etag?: string;
+  etag: string;
   extendedLocation?: outputs.ExtendedLocation;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  uuid?: string;
+  uuid: string;
   enabled?: boolean;
   externalDeviceId?: string;
   discoveredDeviceRef?: string;
@@ -761,9 +761,9 @@ export interface DeviceState {
   endpoints?: outputs.MessagingEndpoints2;
   attributes?: outputs.NamespaceDevicePropertiesAttributes;
   status?: outputs.DeviceStatus;
-  version?: number;
-  lastTransitionTime?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {});
+  version: number;
+  lastTransitionTime: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DeviceRegistry/namespaces/devices` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -857,7 +857,7 @@ export declare class DiscoveredAsset extends $CustomResource {
   /** Array of management groups that are part of the asset. Each management group can have a per-group configuration. */
   readonly managementGroups: $Output<outputs.NamespaceDiscoveredManagementGroup[] | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {})>;
   constructor(name: string, args: DiscoveredAssetArgs, opts?: $Options);
 }
 
@@ -979,7 +979,7 @@ export interface DiscoveredAssetState {
   eventGroups?: outputs.NamespaceDiscoveredEventGroup[];
   streams?: outputs.NamespaceDiscoveredStream[];
   managementGroups?: outputs.NamespaceDiscoveredManagementGroup[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DeviceRegistry/namespaces/discoveredAssets` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -1037,7 +1037,7 @@ export declare class DiscoveredDevice extends $CustomResource {
   /** An integer that is incremented each time the resource is modified. */
   readonly version: $Output<number>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {})>;
   constructor(name: string, args: DiscoveredDeviceArgs, opts?: $Options);
 }
 
@@ -1105,7 +1105,7 @@ export interface DiscoveredDeviceState {
   attributes?: outputs.NamespaceDiscoveredDevicePropertiesAttributes;
   discoveryId: string;
   version: number;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DeviceRegistry/namespaces/discoveredDevices` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -1143,7 +1143,7 @@ export declare class SchemaRegistry extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Globally unique, immutable, non-reusable id. */
-  readonly uuid: $Output<string | undefined>;
+  readonly uuid: $Output<string>;
   /** Schema registry namespace. Uniquely identifies a schema registry within a tenant. */
   readonly namespace: $Output<string>;
   /** Human-readable display name. */
@@ -1153,7 +1153,7 @@ export declare class SchemaRegistry extends $CustomResource {
   /** The Storage Account's Container URL where schemas will be stored. */
   readonly storageAccountContainerUrl: $Output<string>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {})>;
   constructor(name: string, args: SchemaRegistryArgs, opts?: $Options);
 }
 
@@ -1198,12 +1198,12 @@ export interface SchemaRegistryState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  uuid?: string;
+  uuid: string;
   namespace: string;
   displayName?: string;
   description?: string;
   storageAccountContainerUrl: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DeviceRegistry/schemaRegistries` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -1237,7 +1237,7 @@ export declare class Schema extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Globally unique, immutable, non-reusable id. */
-  readonly uuid: $Output<string | undefined>;
+  readonly uuid: $Output<string>;
   /** Human-readable display name. */
   readonly displayName: $Output<string | undefined>;
   /** Human-readable description of the schema. */
@@ -1247,7 +1247,7 @@ export declare class Schema extends $CustomResource {
   /** Type of the schema. */
   readonly schemaType: $Output<"MessageSchema" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {})>;
   /** Schema tags. */
   readonly tags: $Output<outputs.SchemaPropertiesTags | undefined>;
   constructor(name: string, args: SchemaArgs, opts?: $Options);
@@ -1291,12 +1291,12 @@ export interface SchemaState {
   type: "Microsoft.DeviceRegistry/schemaRegistries/schemas";
   properties?: outputs.SchemaProperties;
   systemData?: outputs.SystemData;
-  uuid?: string;
+  uuid: string;
   displayName?: string;
   description?: string;
   format: "JsonSchema/draft-07" | "Delta/1.0" | (string & {});
   schemaType: "MessageSchema" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {});
   tags?: outputs.SchemaPropertiesTags;
 }
 /**
@@ -1333,15 +1333,15 @@ export declare class SchemaVersion extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Globally unique, immutable, non-reusable id. */
-  readonly uuid: $Output<string | undefined>;
+  readonly uuid: $Output<string>;
   /** Human-readable description of the schema. */
   readonly description: $Output<string | undefined>;
   /** Schema content. */
   readonly schemaContent: $Output<string>;
   /** Hash of the schema content. */
-  readonly hash: $Output<string | undefined>;
+  readonly hash: $Output<string>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {})>;
   constructor(name: string, args: SchemaVersionArgs, opts?: $Options);
 }
 
@@ -1381,11 +1381,11 @@ export interface SchemaVersionState {
   type: "Microsoft.DeviceRegistry/schemaRegistries/schemas/schemaVersions";
   properties?: outputs.SchemaVersionProperties;
   systemData?: outputs.SystemData;
-  uuid?: string;
+  uuid: string;
   description?: string;
   schemaContent: string;
-  hash?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {});
+  hash: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DeviceRegistry/schemaRegistries/schemas/schemaVersions` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -1448,6 +1448,20 @@ export declare const getSchemaOutput: typeof getSchema;
 export declare const getSchemaVersionOutput: typeof getSchemaVersion;
 export declare const migrateNamespaceOutput: typeof migrateNamespace;
 export declare const executeNamespaceAssetActionOutput: typeof executeNamespaceAssetAction;
+// Pulumi's names for what each function and lookup returns.
+export type GetAssetEndpointProfileResult = AssetEndpointProfileState;
+export type GetAssetResult = AssetState;
+export type GetBillingContainerResult = BillingContainerState;
+export type GetNamespaceResult = NamespaceState;
+export type GetNamespaceAssetResult = NamespaceAssetState;
+export type GetDeviceResult = DeviceState;
+export type GetDiscoveredAssetResult = DiscoveredAssetState;
+export type GetDiscoveredDeviceResult = DiscoveredDeviceState;
+export type GetSchemaRegistryResult = SchemaRegistryState;
+export type GetSchemaResult = SchemaState;
+export type GetSchemaVersionResult = SchemaVersionState;
+export type MigrateNamespaceResult = outputs.NamespaceMigrateResponse;
+export type ExecuteNamespaceAssetActionResult = outputs.NamespaceAssetExecuteActionResponse;
 
 export declare namespace inputs {
   interface AssetEndpointProfileProperties {
@@ -1740,6 +1754,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    targetAddress?: string;
+    endpointProfileType?: string;
+    authentication?: inputs.Authentication;
+    additionalConfiguration?: string;
+    discoveredAssetEndpointProfileRef?: string;
   }
   interface MicrosoftDeviceRegistryAssets {
     /** The resource name */
@@ -1752,6 +1771,26 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    enabled?: boolean;
+    externalAssetId?: string;
+    displayName?: string;
+    description?: string;
+    assetEndpointProfileRef?: string;
+    manufacturer?: string;
+    manufacturerUri?: string;
+    model?: string;
+    productCode?: string;
+    hardwareRevision?: string;
+    softwareRevision?: string;
+    documentationUri?: string;
+    serialNumber?: string;
+    attributes?: inputs.AssetPropertiesAttributes;
+    discoveredAssetRefs?: string[];
+    defaultDatasetsConfiguration?: string;
+    defaultEventsConfiguration?: string;
+    defaultTopic?: inputs.Topic;
+    datasets?: inputs.Dataset[];
+    events?: inputs.Event[];
   }
   interface MicrosoftDeviceRegistryBillingContainers {
     /** The resource name */
@@ -1768,6 +1807,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    messaging?: inputs.Messaging;
+    management?: inputs.Management;
   }
   interface MicrosoftDeviceRegistryNamespacesAssets {
     /** The resource name */
@@ -1780,6 +1821,33 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    enabled?: boolean;
+    externalAssetId?: string;
+    displayName?: string;
+    description?: string;
+    deviceRef?: inputs.DeviceRef;
+    assetTypeRefs?: string[];
+    manufacturer?: string;
+    manufacturerUri?: string;
+    model?: string;
+    productCode?: string;
+    hardwareRevision?: string;
+    softwareRevision?: string;
+    documentationUri?: string;
+    serialNumber?: string;
+    attributes?: inputs.NamespaceAssetPropertiesAttributes;
+    discoveredAssetRefs?: string[];
+    defaultDatasetsConfiguration?: string;
+    defaultEventsConfiguration?: string;
+    defaultStreamsConfiguration?: string;
+    defaultManagementGroupsConfiguration?: string;
+    defaultDatasetsDestinations?: inputs.DatasetDestination[];
+    defaultEventsDestinations?: inputs.EventDestination[];
+    defaultStreamsDestinations?: inputs.StreamDestination[];
+    datasets?: inputs.NamespaceDataset[];
+    eventGroups?: inputs.NamespaceEventGroup[];
+    streams?: inputs.NamespaceStream[];
+    managementGroups?: inputs.ManagementGroup[];
   }
   interface MicrosoftDeviceRegistryNamespacesDevices {
     /** The resource name */
@@ -1792,6 +1860,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    enabled?: boolean;
+    externalDeviceId?: string;
+    discoveredDeviceRef?: string;
+    manufacturer?: string;
+    model?: string;
+    operatingSystem?: string;
+    operatingSystemVersion?: string;
+    endpoints?: inputs.MessagingEndpoints2;
+    attributes?: inputs.NamespaceDevicePropertiesAttributes;
   }
   interface MicrosoftDeviceRegistryNamespacesDiscoveredAssets {
     /** The resource name */
@@ -1804,6 +1881,33 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    deviceRef?: inputs.DeviceRef;
+    displayName?: string;
+    assetTypeRefs?: string[];
+    description?: string;
+    discoveryId?: string;
+    externalAssetId?: string;
+    version?: number;
+    manufacturer?: string;
+    manufacturerUri?: string;
+    model?: string;
+    productCode?: string;
+    hardwareRevision?: string;
+    softwareRevision?: string;
+    documentationUri?: string;
+    serialNumber?: string;
+    attributes?: inputs.NamespaceDiscoveredAssetPropertiesAttributes;
+    defaultDatasetsConfiguration?: string;
+    defaultEventsConfiguration?: string;
+    defaultStreamsConfiguration?: string;
+    defaultManagementGroupsConfiguration?: string;
+    defaultDatasetsDestinations?: inputs.DatasetDestination[];
+    defaultEventsDestinations?: inputs.EventDestination[];
+    defaultStreamsDestinations?: inputs.StreamDestination[];
+    datasets?: inputs.NamespaceDiscoveredDataset[];
+    eventGroups?: inputs.NamespaceDiscoveredEventGroup[];
+    streams?: inputs.NamespaceDiscoveredStream[];
+    managementGroups?: inputs.NamespaceDiscoveredManagementGroup[];
   }
   interface MicrosoftDeviceRegistryNamespacesDiscoveredDevices {
     /** The resource name */
@@ -1816,6 +1920,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    externalDeviceId?: string;
+    endpoints?: inputs.DiscoveredMessagingEndpoints;
+    manufacturer?: string;
+    model?: string;
+    operatingSystem?: string;
+    operatingSystemVersion?: string;
+    attributes?: inputs.NamespaceDiscoveredDevicePropertiesAttributes;
+    discoveryId?: string;
+    version?: number;
   }
   interface MicrosoftDeviceRegistrySchemaRegistries {
     /** The resource name */
@@ -1828,18 +1941,29 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    namespace?: string;
+    displayName?: string;
+    description?: string;
+    storageAccountContainerUrl?: string;
   }
   interface MicrosoftDeviceRegistrySchemaRegistriesSchemas {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SchemaProperties;
+    displayName?: string;
+    description?: string;
+    format?: "JsonSchema/draft-07" | "Delta/1.0" | (string & {});
+    schemaType?: "MessageSchema" | (string & {});
+    tags?: inputs.SchemaPropertiesTags;
   }
   interface MicrosoftDeviceRegistrySchemaRegistriesSchemasSchemaVersions {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SchemaVersionProperties;
+    description?: string;
+    schemaContent?: string;
   }
   interface MigrateResult {
     /** The resource Id of the asset resource. */

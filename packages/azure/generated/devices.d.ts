@@ -57,11 +57,11 @@ export declare class IotHub extends $CustomResource {
   /** Private endpoint connections created on this IotHub */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The hub state. */
-  readonly state: $Output<string | undefined>;
+  readonly state: $Output<string>;
   /** The name of the host. */
-  readonly hostName: $Output<string | undefined>;
+  readonly hostName: $Output<string>;
   /** The Event Hub-compatible endpoint properties. The only possible keys to this dictionary is events. This key has to be present in the dictionary while making create or update calls for the IoT hub. */
   readonly eventHubEndpoints: $Output<outputs.IotHubPropertiesEventHubEndpoints | undefined>;
   /** The routing related properties of the IoT hub. See: https://docs.microsoft.com/azure/iot-hub/iot-hub-devguide-messaging */
@@ -175,9 +175,9 @@ export interface IotHubState {
   networkRuleSets?: outputs.NetworkRuleSetProperties;
   minTlsVersion?: string;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
-  provisioningState?: string;
-  state?: string;
-  hostName?: string;
+  provisioningState: string;
+  state: string;
+  hostName: string;
   eventHubEndpoints?: outputs.IotHubPropertiesEventHubEndpoints;
   routing?: outputs.RoutingProperties;
   storageEndpoints?: outputs.IotHubPropertiesStorageEndpoints;
@@ -219,19 +219,19 @@ export declare class IotHubCertificate extends $CustomResource {
   /** The description of an X509 CA Certificate. */
   readonly properties: $Output<outputs.CertificateProperties | undefined>;
   /** The entity tag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The certificate's subject name. */
-  readonly subject: $Output<string | undefined>;
+  readonly subject: $Output<string>;
   /** The certificate's expiration date and time. */
-  readonly expiry: $Output<string | undefined>;
+  readonly expiry: $Output<string>;
   /** The certificate's thumbprint. */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   /** Determines whether certificate has been verified. */
   readonly isVerified: $Output<boolean | undefined>;
   /** The certificate's create date and time. */
-  readonly created: $Output<string | undefined>;
+  readonly created: $Output<string>;
   /** The certificate's last update date and time. */
-  readonly updated: $Output<string | undefined>;
+  readonly updated: $Output<string>;
   /** The certificate content */
   readonly certificate: $Output<string | undefined>;
   constructor(name: string, args: IotHubCertificateArgs, opts?: $Options);
@@ -268,13 +268,13 @@ export interface IotHubCertificateState {
   name: string;
   type: "Microsoft.Devices/IotHubs/certificates";
   properties?: outputs.CertificateProperties;
-  etag?: string;
-  subject?: string;
-  expiry?: string;
-  thumbprint?: string;
+  etag: string;
+  subject: string;
+  expiry: string;
+  thumbprint: string;
   isVerified?: boolean;
-  created?: string;
-  updated?: string;
+  created: string;
+  updated: string;
   certificate?: string;
 }
 /**
@@ -309,7 +309,7 @@ export declare class ConsumerGroup extends $CustomResource {
   /** The EventHub consumer group name. */
   readonly properties: $Output<outputs.EventHubConsumerGroupNameOrEventHubConsumerGroupInfoProperties>;
   /** The etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   constructor(name: string, args: ConsumerGroupArgs, opts?: $Options);
 }
 
@@ -346,7 +346,7 @@ export interface ConsumerGroupState {
   name: string;
   type: "Microsoft.Devices/IotHubs/eventHubEndpoints/ConsumerGroups";
   properties: outputs.EventHubConsumerGroupNameOrEventHubConsumerGroupInfoProperties;
-  etag?: string;
+  etag: string;
 }
 /**
  * Reads an existing `Microsoft.Devices/IotHubs/eventHubEndpoints/ConsumerGroups` without managing it (GET, api-version 2023-06-30); undefined when it does not exist.
@@ -474,11 +474,11 @@ export declare class ProvisioningService extends $CustomResource {
   /** Allocation policy to be used by this provisioning service. */
   readonly allocationPolicy: $Output<"Hashed" | "GeoLatency" | "Static" | (string & {}) | undefined>;
   /** Service endpoint for provisioning service. */
-  readonly serviceOperationsHostName: $Output<string | undefined>;
+  readonly serviceOperationsHostName: $Output<string>;
   /** Device endpoint for this provisioning service. */
-  readonly deviceProvisioningHostName: $Output<string | undefined>;
+  readonly deviceProvisioningHostName: $Output<string>;
   /** Unique identifier of this provisioning service. */
-  readonly idScope: $Output<string | undefined>;
+  readonly idScope: $Output<string>;
   /** List of authorization keys for a provisioning service. */
   readonly authorizationPolicies: $Output<outputs.SharedAccessSignatureAuthorizationRuleAccessRightsDescription[] | undefined>;
   /**
@@ -563,9 +563,9 @@ export interface ProvisioningServiceState {
   provisioningState?: string;
   iotHubs?: outputs.IotHubDefinitionDescription[];
   allocationPolicy?: "Hashed" | "GeoLatency" | "Static" | (string & {});
-  serviceOperationsHostName?: string;
-  deviceProvisioningHostName?: string;
-  idScope?: string;
+  serviceOperationsHostName: string;
+  deviceProvisioningHostName: string;
+  idScope: string;
   authorizationPolicies?: outputs.SharedAccessSignatureAuthorizationRuleAccessRightsDescription[];
   enableDataResidency?: boolean;
   portalOperationsHostName?: string;
@@ -600,23 +600,23 @@ export declare class ProvisioningServiceCertificate extends $CustomResource {
   /** properties of a certificate */
   readonly properties: $Output<outputs.CertificateProperties2 | undefined>;
   /** The entity tag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The certificate's subject name. */
-  readonly subject: $Output<string | undefined>;
+  readonly subject: $Output<string>;
   /** The certificate's expiration date and time. */
-  readonly expiry: $Output<string | undefined>;
+  readonly expiry: $Output<string>;
   /** The certificate's thumbprint. */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   /** Determines whether certificate has been verified. */
   readonly isVerified: $Output<boolean | undefined>;
   /** base-64 representation of X509 certificate .cer file or just .pem file content. */
   readonly certificate: $Output<any | undefined>;
   /** The certificate's creation date and time. */
-  readonly created: $Output<string | undefined>;
+  readonly created: $Output<string>;
   /** The certificate's last update date and time. */
-  readonly updated: $Output<string | undefined>;
+  readonly updated: $Output<string>;
   constructor(name: string, args: ProvisioningServiceCertificateArgs, opts?: $Options);
 }
 
@@ -651,15 +651,15 @@ export interface ProvisioningServiceCertificateState {
   name: string;
   type: "Microsoft.Devices/provisioningServices/certificates";
   properties?: outputs.CertificateProperties2;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
-  subject?: string;
-  expiry?: string;
-  thumbprint?: string;
+  subject: string;
+  expiry: string;
+  thumbprint: string;
   isVerified?: boolean;
   certificate?: any;
-  created?: string;
-  updated?: string;
+  created: string;
+  updated: string;
 }
 /**
  * Reads an existing `Microsoft.Devices/provisioningServices/certificates` without managing it (GET, api-version 2022-12-12); undefined when it does not exist.
@@ -972,6 +972,26 @@ export declare const listkeysProvisioningServiceOutput: typeof listkeysProvision
 export declare const generateProvisioningServiceCertificateVerificationCodeOutput: typeof generateProvisioningServiceCertificateVerificationCode;
 export declare const verifyProvisioningServiceCertificateOutput: typeof verifyProvisioningServiceCertificate;
 export declare const listkeysKeyOutput: typeof listkeysKey;
+// Pulumi's names for what each function and lookup returns.
+export type GetIotHubResult = IotHubState;
+export type GetIotHubCertificateResult = IotHubCertificateState;
+export type GetConsumerGroupResult = ConsumerGroupState;
+export type GetIotHubPrivateEndpointConnectionResult = IotHubPrivateEndpointConnectionState;
+export type GetProvisioningServiceResult = ProvisioningServiceState;
+export type GetProvisioningServiceCertificateResult = ProvisioningServiceCertificateState;
+export type GetProvisioningServicePrivateEndpointConnectionResult = ProvisioningServicePrivateEndpointConnectionState;
+export type ExportIotHubDevicesResult = outputs.JobResponse;
+export type ImportIotHubDevicesResult = outputs.JobResponse;
+export type ListkeysIotHubResult = outputs.SharedAccessSignatureAuthorizationRuleListResult;
+export type GenerateIotHubCertificateVerificationCodeResult = outputs.CertificateWithNonceDescription;
+export type VerifyIotHubCertificateResult = outputs.CertificateDescription;
+export type ListkeysIotHubKeyResult = outputs.SharedAccessSignatureAuthorizationRule;
+export type TestallRoutingResult = outputs.TestAllRoutesResult;
+export type TestnewRoutingResult = outputs.TestRouteResult;
+export type ListkeysProvisioningServiceResult = outputs.SharedAccessSignatureAuthorizationRuleListResult2;
+export type GenerateProvisioningServiceCertificateVerificationCodeResult = outputs.VerificationCodeResponse;
+export type VerifyProvisioningServiceCertificateResult = outputs.CertificateResponse;
+export type ListkeysKeyResult = outputs.SharedAccessSignatureAuthorizationRuleAccessRightsDescription;
 
 export declare namespace inputs {
   interface ArmIdentity {
@@ -985,6 +1005,8 @@ export declare namespace inputs {
   interface CertificateDescription {
     /** The description of an X509 CA Certificate. */
     properties?: inputs.CertificateProperties;
+    isVerified?: boolean;
+    certificate?: string;
   }
   interface CertificateProperties {
     /** Determines whether certificate has been verified. */
@@ -1002,6 +1024,8 @@ export declare namespace inputs {
   interface CertificateResponse {
     /** properties of a certificate */
     properties?: inputs.CertificateProperties2;
+    isVerified?: boolean;
+    certificate?: any;
   }
   interface CertificateVerificationDescription {
     /** base-64 representation of X509 certificate .cer file or just .pem file content. */
@@ -1215,6 +1239,11 @@ export declare namespace inputs {
   interface MatchedRoute {
     /** Properties of routes that matched */
     properties?: inputs.RouteProperties;
+    name?: string;
+    source?: "Invalid" | "DeviceMessages" | "TwinChangeEvents" | "DeviceLifecycleEvents" | "DeviceJobLifecycleEvents" | "DeviceConnectionStateEvents" | (string & {});
+    condition?: string;
+    endpointNames?: string[];
+    isEnabled?: boolean;
   }
   interface MessagingEndpointProperties {
     /** The lock duration. See: https://docs.microsoft.com/azure/iot-hub/iot-hub-devguide-file-upload. */
@@ -1239,12 +1268,34 @@ export declare namespace inputs {
     location: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    authorizationPolicies?: inputs.SharedAccessSignatureAuthorizationRule[];
+    disableLocalAuth?: boolean;
+    disableDeviceSAS?: boolean;
+    disableModuleSAS?: boolean;
+    restrictOutboundNetworkAccess?: boolean;
+    allowedFqdnList?: string[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    ipFilterRules?: inputs.IpFilterRule[];
+    networkRuleSets?: inputs.NetworkRuleSetProperties;
+    minTlsVersion?: string;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    eventHubEndpoints?: inputs.IotHubPropertiesEventHubEndpoints;
+    routing?: inputs.RoutingProperties;
+    storageEndpoints?: inputs.IotHubPropertiesStorageEndpoints;
+    messagingEndpoints?: inputs.IotHubPropertiesMessagingEndpoints;
+    enableFileUploadNotifications?: boolean;
+    cloudToDevice?: inputs.CloudToDeviceProperties;
+    comments?: string;
+    features?: "None" | "DeviceManagement" | (string & {});
+    enableDataResidency?: boolean;
   }
   interface MicrosoftDevicesIotHubsCertificates {
     /** The resource name */
     name: string;
     /** The description of an X509 CA Certificate. */
     properties?: inputs.CertificateProperties;
+    isVerified?: boolean;
+    certificate?: string;
   }
   interface MicrosoftDevicesIotHubsEventHubEndpointsConsumerGroups {
     /** The resource name */
@@ -1256,7 +1307,9 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The properties of a private endpoint connection */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftDevicesProvisioningServices {
     /** The resource name */
@@ -1264,7 +1317,7 @@ export declare namespace inputs {
     /** The Etag field is *not* required. If it is provided in the response body, it must also be provided as a header per the normal ETag convention. */
     etag?: string;
     /** Service specific properties for a provisioning service */
-    properties: inputs.IotDpsPropertiesDescription;
+    properties?: inputs.IotDpsPropertiesDescription;
     /** Sku info for a provisioning Service. */
     sku: inputs.IotDpsSkuInfo;
     /** The resource location. */
@@ -1275,18 +1328,32 @@ export declare namespace inputs {
     subscriptionid?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    state?: "Activating" | "Active" | "Deleting" | "Deleted" | "ActivationFailed" | "DeletionFailed" | "Transitioning" | "Suspending" | "Suspended" | "Resuming" | "FailingOver" | "FailoverFailed" | (string & {});
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    ipFilterRules?: inputs.IpFilterRule2[];
+    privateEndpointConnections?: inputs.PrivateEndpointConnection2[];
+    provisioningState?: string;
+    iotHubs?: inputs.IotHubDefinitionDescription[];
+    allocationPolicy?: "Hashed" | "GeoLatency" | "Static" | (string & {});
+    authorizationPolicies?: inputs.SharedAccessSignatureAuthorizationRuleAccessRightsDescription[];
+    enableDataResidency?: boolean;
+    portalOperationsHostName?: string;
   }
   interface MicrosoftDevicesProvisioningServicesCertificates {
     /** The resource name */
     name: string;
     /** properties of a certificate */
     properties?: inputs.CertificateProperties2;
+    isVerified?: boolean;
+    certificate?: any;
   }
   interface MicrosoftDevicesProvisioningServicesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The properties of a private endpoint connection */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface NetworkRuleSetIpRule {
     /** Name of the IP filter rule. */
@@ -1307,7 +1374,9 @@ export declare namespace inputs {
   type PrivateEndpoint = { [key: string]: any };
   interface PrivateEndpointConnection {
     /** The properties of a private endpoint connection */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint property of a private endpoint connection */
@@ -1317,7 +1386,9 @@ export declare namespace inputs {
   }
   interface PrivateEndpointConnection2 {
     /** The properties of a private endpoint connection */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateLinkServiceConnectionState {
     /** The status of a private endpoint connection */
@@ -1510,6 +1581,8 @@ export declare namespace inputs {
     /** Twin Tags */
     tags?: any;
     properties?: inputs.RoutingTwinProperties;
+    desired?: any;
+    reported?: any;
   }
   interface RoutingTwinProperties {
     /** Twin desired properties */
@@ -1607,6 +1680,14 @@ export declare namespace inputs {
   }
   interface VerificationCodeResponse {
     properties?: inputs.VerificationCodeResponseProperties;
+    verificationCode?: string;
+    subject?: string;
+    expiry?: string;
+    thumbprint?: string;
+    isVerified?: boolean;
+    certificate?: any;
+    created?: string;
+    updated?: string;
   }
   interface VerificationCodeResponseProperties {
     /** Verification code. */
@@ -1780,7 +1861,9 @@ export declare namespace outputs {
     parentJobId?: string;
   }
   type ManagedIdentity = inputs.ManagedIdentity;
-  type MatchedRoute = inputs.MatchedRoute;
+  interface MatchedRoute {
+    properties?: outputs.RouteProperties;
+  }
   type MessagingEndpointProperties = inputs.MessagingEndpointProperties;
   interface MicrosoftDevicesIotHubs {
     id?: string;
@@ -1912,7 +1995,10 @@ export declare namespace outputs {
   type RoutingServiceBusQueueEndpointProperties = inputs.RoutingServiceBusQueueEndpointProperties;
   type RoutingServiceBusTopicEndpointProperties = inputs.RoutingServiceBusTopicEndpointProperties;
   type RoutingStorageContainerProperties = inputs.RoutingStorageContainerProperties;
-  type RoutingTwin = inputs.RoutingTwin;
+  interface RoutingTwin {
+    tags?: any;
+    properties?: outputs.RoutingTwinProperties;
+  }
   type RoutingTwinProperties = inputs.RoutingTwinProperties;
   type SharedAccessSignatureAuthorizationRule = inputs.SharedAccessSignatureAuthorizationRule;
   type SharedAccessSignatureAuthorizationRuleAccessRightsDescription = inputs.SharedAccessSignatureAuthorizationRuleAccessRightsDescription;
@@ -1926,9 +2012,19 @@ export declare namespace outputs {
   }
   type StorageEndpointProperties = inputs.StorageEndpointProperties;
   type SystemData = inputs.SystemData;
-  type TestAllRoutesInput = inputs.TestAllRoutesInput;
-  type TestAllRoutesResult = inputs.TestAllRoutesResult;
-  type TestRouteInput = inputs.TestRouteInput;
+  interface TestAllRoutesInput {
+    routingSource?: "Invalid" | "DeviceMessages" | "TwinChangeEvents" | "DeviceLifecycleEvents" | "DeviceJobLifecycleEvents" | "DeviceConnectionStateEvents" | (string & {});
+    message?: outputs.RoutingMessage;
+    twin?: outputs.RoutingTwin;
+  }
+  interface TestAllRoutesResult {
+    routes?: outputs.MatchedRoute[];
+  }
+  interface TestRouteInput {
+    message?: outputs.RoutingMessage;
+    route: outputs.RouteProperties;
+    twin?: outputs.RoutingTwin;
+  }
   type TestRouteResult = inputs.TestRouteResult;
   type TestRouteResultDetails = inputs.TestRouteResultDetails;
   type VerificationCodeRequest = inputs.VerificationCodeRequest;

@@ -31,9 +31,9 @@ export declare class Account extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Deleted" | "Failed" | "Canceled" | "Accepted" | "Creating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Deleted" | "Failed" | "Canceled" | "Accepted" | "Creating" | (string & {})>;
   /** API host name. */
-  readonly hostName: $Output<string | undefined>;
+  readonly hostName: $Output<string>;
   /** Whether or not public network access is allowed for the account. */
   readonly publicNetworkAccess: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** List of private endpoint connections associated with the account. */
@@ -88,8 +88,8 @@ export interface AccountState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Deleted" | "Failed" | "Canceled" | "Accepted" | "Creating" | (string & {});
-  hostName?: string;
+  provisioningState: "Succeeded" | "Deleted" | "Failed" | "Canceled" | "Accepted" | "Creating" | (string & {});
+  hostName: string;
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   sku?: "Free" | "Standard" | (string & {});
@@ -132,7 +132,7 @@ export declare class Instance extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Deleted" | "Failed" | "Canceled" | "Accepted" | "Creating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Deleted" | "Failed" | "Canceled" | "Accepted" | "Creating" | (string & {})>;
   /** List of IoT Hubs associated with the account. */
   readonly iotHubs: $Output<outputs.IotHubSettings[] | undefined>;
   /** Enables or Disables the diagnostic logs collection */
@@ -182,7 +182,7 @@ export interface InstanceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Deleted" | "Failed" | "Canceled" | "Accepted" | "Creating" | (string & {});
+  provisioningState: "Succeeded" | "Deleted" | "Failed" | "Canceled" | "Accepted" | "Creating" | (string & {});
   iotHubs?: outputs.IotHubSettings[];
   enableDiagnostics?: boolean;
   diagnosticStorageProperties?: outputs.DiagnosticStorageProperties;
@@ -217,7 +217,7 @@ export declare class PrivateEndpointConnectionProxy extends $CustomResource {
   /** Private endpoint connection proxy object property bag. */
   readonly properties: $Output<outputs.PrivateEndpointConnectionProxyProperties | undefined>;
   /** ETag from NRP. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Remote private endpoint details. */
   readonly remotePrivateEndpoint: $Output<outputs.RemotePrivateEndpoint | undefined>;
   /** Operation status. */
@@ -225,7 +225,7 @@ export declare class PrivateEndpointConnectionProxy extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the private endpoint connection proxy resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionProxyArgs, opts?: $Options);
 }
 
@@ -260,11 +260,11 @@ export interface PrivateEndpointConnectionProxyState {
   name: string;
   type: "Microsoft.DeviceUpdate/accounts/privateEndpointConnectionProxies";
   properties?: outputs.PrivateEndpointConnectionProxyProperties;
-  eTag?: string;
+  eTag: string;
   remotePrivateEndpoint?: outputs.RemotePrivateEndpoint;
   status?: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DeviceUpdate/accounts/privateEndpointConnectionProxies` without managing it (GET, api-version 2023-07-01); undefined when it does not exist.
@@ -304,7 +304,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** Array of group IDs. */
   readonly groupIds: $Output<string[] | undefined>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -345,7 +345,7 @@ export interface PrivateEndpointConnectionState {
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
   groupIds?: string[];
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DeviceUpdate/accounts/privateEndpointConnections` without managing it (GET, api-version 2023-07-01); undefined when it does not exist.
@@ -371,8 +371,8 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.DeviceUpdate/accounts/privateLinkResources";
   properties?: outputs.GroupInformationProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
-  groupId?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -390,6 +390,12 @@ export declare const getInstanceOutput: typeof getInstance;
 export declare const getPrivateEndpointConnectionProxyOutput: typeof getPrivateEndpointConnectionProxy;
 export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
 export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetInstanceResult = InstanceState;
+export type GetPrivateEndpointConnectionProxyResult = PrivateEndpointConnectionProxyState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
 
 export declare namespace inputs {
   interface AccountProperties {
@@ -463,16 +469,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    sku?: "Free" | "Standard" | (string & {});
+    encryption?: inputs.Encryption;
   }
   interface MicrosoftDeviceUpdateAccountsInstances {
     /** The resource name */
     name: string;
     /** Device Update instance properties. */
-    properties: inputs.InstanceProperties;
+    properties?: inputs.InstanceProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    iotHubs?: inputs.IotHubSettings[];
+    enableDiagnostics?: boolean;
+    diagnosticStorageProperties?: inputs.DiagnosticStorageProperties;
   }
   interface MicrosoftDeviceUpdateAccountsPrivateEndpointConnectionProxies {
     /** The resource name */
@@ -488,7 +501,10 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Resource properties. */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    groupIds?: string[];
   }
   interface MicrosoftDeviceUpdateAccountsPrivateLinkResources {
     /** The resource name */
@@ -497,7 +513,10 @@ export declare namespace inputs {
   type PrivateEndpoint = { [key: string]: any };
   interface PrivateEndpointConnection {
     /** Resource properties. */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    groupIds?: string[];
   }
   interface PrivateEndpointConnectionProperties {
     /** The resource of private end point. */

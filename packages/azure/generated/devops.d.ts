@@ -27,9 +27,9 @@ export declare class Pipeline extends $CustomResource {
   /** Resource Tags */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Resource Location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Unique identifier of the Pipeline */
-  readonly pipelineId: $Output<number | undefined>;
+  readonly pipelineId: $Output<number>;
   /** Configuration used to bootstrap the Pipeline. */
   readonly bootstrapConfiguration: $Output<outputs.BootstrapConfiguration>;
   readonly organization: $Output<outputs.OrganizationReference | undefined>;
@@ -74,8 +74,8 @@ export interface PipelineState {
   properties: outputs.PipelineProperties;
   systemData?: outputs.SystemData;
   tags?: outputs.ResourceTags;
-  location?: string;
-  pipelineId?: number;
+  location: string;
+  pipelineId: number;
   bootstrapConfiguration: outputs.BootstrapConfiguration;
   organization?: outputs.OrganizationReference;
   project?: outputs.ProjectReference;
@@ -92,6 +92,8 @@ export declare function getPipeline(args: GetPipelineArgs): $Output<PipelineStat
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getPipelineOutput: typeof getPipeline;
+// Pulumi's names for what each function and lookup returns.
+export type GetPipelineResult = PipelineState;
 
 export declare namespace inputs {
   interface Authorization {

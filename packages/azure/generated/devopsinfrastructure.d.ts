@@ -112,6 +112,8 @@ export declare function getPool(args: GetPoolArgs): $Output<PoolState | undefine
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getPoolOutput: typeof getPool;
+// Pulumi's names for what each function and lookup returns.
+export type GetPoolResult = PoolState;
 
 export declare namespace inputs {
   type AgentProfile = {
@@ -203,6 +205,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+    maximumConcurrency?: number;
+    organizationProfile?: inputs.OrganizationProfile;
+    agentProfile?: inputs.AgentProfile;
+    fabricProfile?: inputs.FabricProfile;
+    devCenterProjectResourceId?: string;
+    runtimeConfiguration?: inputs.RuntimeConfiguration;
   }
   interface NetworkProfile {
     /** The subnet id on which to put all machines created in the pool. */

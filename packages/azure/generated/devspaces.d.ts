@@ -26,15 +26,15 @@ export declare class Controller extends $CustomResource {
   /** Tags for the Azure resource. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** Region where the Azure resource is located. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Provisioning state of the Azure Dev Spaces Controller. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Updating" | "Creating" | "Deleting" | "Deleted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Updating" | "Creating" | "Deleting" | "Deleted" | (string & {})>;
   /** DNS suffix for public endpoints running in the Azure Dev Spaces Controller. */
-  readonly hostSuffix: $Output<string | undefined>;
+  readonly hostSuffix: $Output<string>;
   /** DNS name for accessing DataPlane services */
-  readonly dataPlaneFqdn: $Output<string | undefined>;
+  readonly dataPlaneFqdn: $Output<string>;
   /** DNS of the target container host's API server */
-  readonly targetContainerHostApiServerFqdn: $Output<string | undefined>;
+  readonly targetContainerHostApiServerFqdn: $Output<string>;
   /** Resource ID of the target container host */
   readonly targetContainerHostResourceId: $Output<string>;
   constructor(name: string, args: ControllerArgs, opts?: $Options);
@@ -74,11 +74,11 @@ export interface ControllerState {
   properties: outputs.ControllerProperties;
   sku: outputs.Sku;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Updating" | "Creating" | "Deleting" | "Deleted" | (string & {});
-  hostSuffix?: string;
-  dataPlaneFqdn?: string;
-  targetContainerHostApiServerFqdn?: string;
+  location: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Updating" | "Creating" | "Deleting" | "Deleted" | (string & {});
+  hostSuffix: string;
+  dataPlaneFqdn: string;
+  targetContainerHostApiServerFqdn: string;
   targetContainerHostResourceId: string;
 }
 /**
@@ -124,6 +124,10 @@ export declare function checkLocationContainerHostMapping(args: CheckLocationCon
 export declare const getControllerOutput: typeof getController;
 export declare const listControllerConnectionDetailsOutput: typeof listControllerConnectionDetails;
 export declare const checkLocationContainerHostMappingOutput: typeof checkLocationContainerHostMapping;
+// Pulumi's names for what each function and lookup returns.
+export type GetControllerResult = ControllerState;
+export type ListControllerConnectionDetailsResult = outputs.ControllerConnectionDetailsList;
+export type CheckLocationContainerHostMappingResult = outputs.ContainerHostMapping;
 
 export declare namespace inputs {
   interface ContainerHostMapping {
@@ -157,13 +161,15 @@ export declare namespace inputs {
   interface MicrosoftDevSpacesControllers {
     /** The resource name */
     name: string;
-    properties: inputs.ControllerProperties;
+    properties?: inputs.ControllerProperties;
     /** Model representing SKU for Azure Dev Spaces Controller. */
     sku: inputs.Sku;
     /** Tags for the Azure resource. */
     tags?: inputs.TrackedResourceTags;
     /** Region where the Azure resource is located. */
     location?: string;
+    targetContainerHostResourceId?: string;
+    targetContainerHostCredentialsBase64?: string;
   }
   type OrchestratorSpecificConnectionDetails = inputs.KubernetesConnectionDetails;
   interface Sku {

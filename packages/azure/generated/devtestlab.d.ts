@@ -25,19 +25,19 @@ export declare class Lab extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.LabTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The lab's default storage account. */
-  readonly defaultStorageAccount: $Output<string | undefined>;
+  readonly defaultStorageAccount: $Output<string>;
   /** The lab's default premium storage account. */
-  readonly defaultPremiumStorageAccount: $Output<string | undefined>;
+  readonly defaultPremiumStorageAccount: $Output<string>;
   /** The lab's artifact storage account. */
-  readonly artifactsStorageAccount: $Output<string | undefined>;
+  readonly artifactsStorageAccount: $Output<string>;
   /** The lab's premium data disk storage account. */
-  readonly premiumDataDiskStorageAccount: $Output<string | undefined>;
+  readonly premiumDataDiskStorageAccount: $Output<string>;
   /** The lab's Key vault. */
-  readonly vaultName: $Output<string | undefined>;
+  readonly vaultName: $Output<string>;
   /** Type of storage used by the lab. It can be either Premium or Standard. Default is Premium. */
   readonly labStorageType: $Output<"Standard" | "Premium" | "StandardSSD" | (string & {}) | undefined>;
   /** The ordered list of artifact resource IDs that should be applied on all Linux VM creations by default, prior to the artifacts specified by the user. */
@@ -45,7 +45,7 @@ export declare class Lab extends $CustomResource {
   /** The ordered list of artifact resource IDs that should be applied on all Windows VM creations by default, prior to the artifacts specified by the user. */
   readonly mandatoryArtifactsResourceIdsWindows: $Output<string[] | undefined>;
   /** The creation date of the lab. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /**
    * The setting to enable usage of premium data disks.
    * When its value is 'Enabled', creation of standard or premium data disks is allowed.
@@ -59,19 +59,19 @@ export declare class Lab extends $CustomResource {
   /** The properties of any lab support message associated with this lab */
   readonly support: $Output<outputs.LabSupportProperties | undefined>;
   /** The resource group in which all new lab virtual machines will be created. To let DevTest Labs manage resource group creation, set this value to null. */
-  readonly vmCreationResourceGroup: $Output<string | undefined>;
+  readonly vmCreationResourceGroup: $Output<string>;
   /** The public IP address for the lab's load balancer. */
-  readonly publicIpId: $Output<string | undefined>;
+  readonly publicIpId: $Output<string>;
   /** The load balancer used to for lab VMs that use shared IP address. */
-  readonly loadBalancerId: $Output<string | undefined>;
+  readonly loadBalancerId: $Output<string>;
   /** The Network Security Group attached to the lab VMs Network interfaces to restrict open ports. */
-  readonly networkSecurityGroupId: $Output<string | undefined>;
+  readonly networkSecurityGroupId: $Output<string>;
   /** Extended properties of the lab used for experimental features */
   readonly extendedProperties: $Output<outputs.LabPropertiesExtendedProperties | undefined>;
   /** The provisioning status of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The unique immutable identifier of a resource (Guid). */
-  readonly uniqueIdentifier: $Output<string | undefined>;
+  readonly uniqueIdentifier: $Output<string>;
   constructor(name: string, args: LabArgs, opts?: $Options);
 }
 
@@ -123,28 +123,28 @@ export interface LabState {
   type: "Microsoft.DevTestLab/labs";
   properties: outputs.LabProperties;
   tags?: outputs.LabTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  defaultStorageAccount?: string;
-  defaultPremiumStorageAccount?: string;
-  artifactsStorageAccount?: string;
-  premiumDataDiskStorageAccount?: string;
-  vaultName?: string;
+  defaultStorageAccount: string;
+  defaultPremiumStorageAccount: string;
+  artifactsStorageAccount: string;
+  premiumDataDiskStorageAccount: string;
+  vaultName: string;
   labStorageType?: "Standard" | "Premium" | "StandardSSD" | (string & {});
   mandatoryArtifactsResourceIdsLinux?: string[];
   mandatoryArtifactsResourceIdsWindows?: string[];
-  createdDate?: string;
+  createdDate: string;
   premiumDataDisks?: "Disabled" | "Enabled" | (string & {});
   environmentPermission?: "Reader" | "Contributor" | (string & {});
   announcement?: outputs.LabAnnouncementProperties;
   support?: outputs.LabSupportProperties;
-  vmCreationResourceGroup?: string;
-  publicIpId?: string;
-  loadBalancerId?: string;
-  networkSecurityGroupId?: string;
+  vmCreationResourceGroup: string;
+  publicIpId: string;
+  loadBalancerId: string;
+  networkSecurityGroupId: string;
   extendedProperties?: outputs.LabPropertiesExtendedProperties;
-  provisioningState?: string;
-  uniqueIdentifier?: string;
+  provisioningState: string;
+  uniqueIdentifier: string;
 }
 /**
  * Reads an existing `Microsoft.DevTestLab/labs` without managing it (GET, api-version 2018-09-15); undefined when it does not exist.
@@ -178,7 +178,7 @@ export declare class Artifactsource extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ArtifactSourceTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The artifact source's display name. */
@@ -198,11 +198,11 @@ export declare class Artifactsource extends $CustomResource {
   /** Indicates if the artifact source is enabled (values: Enabled, Disabled). */
   readonly status: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** The artifact source's creation date. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** The provisioning status of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The unique immutable identifier of a resource (Guid). */
-  readonly uniqueIdentifier: $Output<string | undefined>;
+  readonly uniqueIdentifier: $Output<string>;
   constructor(name: string, args: ArtifactsourceArgs, opts?: $Options);
 }
 
@@ -254,7 +254,7 @@ export interface ArtifactsourceState {
   type: "Microsoft.DevTestLab/labs/artifactsources";
   properties: outputs.ArtifactSourceProperties;
   tags?: outputs.ArtifactSourceTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   displayName?: string;
   uri?: string;
@@ -264,9 +264,9 @@ export interface ArtifactsourceState {
   branchRef?: string;
   securityToken?: string;
   status?: "Enabled" | "Disabled" | (string & {});
-  createdDate?: string;
-  provisioningState?: string;
-  uniqueIdentifier?: string;
+  createdDate: string;
+  provisioningState: string;
+  uniqueIdentifier: string;
 }
 /**
  * Reads an existing `Microsoft.DevTestLab/labs/artifactsources` without managing it (GET, api-version 2018-09-15); undefined when it does not exist.
@@ -294,16 +294,16 @@ export interface ArmtemplateState {
   type: "Microsoft.DevTestLab/labs/artifactsources/armtemplates";
   properties?: outputs.ArmTemplateProperties;
   tags?: outputs.ArmTemplateTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  displayName?: string;
-  description?: string;
-  publisher?: string;
-  icon?: string;
+  displayName: string;
+  description: string;
+  publisher: string;
+  icon: string;
   contents?: outputs.ArmTemplatePropertiesContents;
-  createdDate?: string;
+  createdDate: string;
   parametersValueFilesInfo?: outputs.ParametersValueFileInfo[];
-  enabled?: boolean;
+  enabled: boolean;
 }
 /**
  * Reads an existing `Microsoft.DevTestLab/labs/artifactsources/armtemplates` without managing it (GET, api-version 2018-09-15); undefined when it does not exist.
@@ -331,16 +331,16 @@ export interface ArtifactState {
   type: "Microsoft.DevTestLab/labs/artifactsources/artifacts";
   properties?: outputs.ArtifactProperties;
   tags?: outputs.ArtifactTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  title?: string;
-  description?: string;
-  publisher?: string;
-  filePath?: string;
-  icon?: string;
-  targetOsType?: string;
+  title: string;
+  description: string;
+  publisher: string;
+  filePath: string;
+  icon: string;
+  targetOsType: string;
   parameters?: outputs.ArtifactPropertiesParameters;
-  createdDate?: string;
+  createdDate: string;
 }
 /**
  * Reads an existing `Microsoft.DevTestLab/labs/artifactsources/artifacts` without managing it (GET, api-version 2018-09-15); undefined when it does not exist.
@@ -374,7 +374,7 @@ export declare class Cost extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.LabCostTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The target cost properties */
@@ -394,9 +394,9 @@ export declare class Cost extends $CustomResource {
   /** The creation date of the cost. */
   readonly createdDate: $Output<string | undefined>;
   /** The provisioning status of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The unique immutable identifier of a resource (Guid). */
-  readonly uniqueIdentifier: $Output<string | undefined>;
+  readonly uniqueIdentifier: $Output<string>;
   constructor(name: string, args: CostArgs, opts?: $Options);
 }
 
@@ -442,7 +442,7 @@ export interface CostState {
   type: "Microsoft.DevTestLab/labs/costs";
   properties: outputs.LabCostProperties;
   tags?: outputs.LabCostTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   targetCost?: outputs.TargetCostProperties;
   labCostSummary?: outputs.LabCostSummaryProperties;
@@ -452,8 +452,8 @@ export interface CostState {
   startDateTime?: string;
   endDateTime?: string;
   createdDate?: string;
-  provisioningState?: string;
-  uniqueIdentifier?: string;
+  provisioningState: string;
+  uniqueIdentifier: string;
 }
 /**
  * Reads an existing `Microsoft.DevTestLab/labs/costs` without managing it (GET, api-version 2018-09-15); undefined when it does not exist.
@@ -487,7 +487,7 @@ export declare class Customimage extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.CustomImageTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The virtual machine from which the image is to be created. */
@@ -499,7 +499,7 @@ export declare class Customimage extends $CustomResource {
   /** The author of the custom image. */
   readonly author: $Output<string | undefined>;
   /** The creation date of the custom image. */
-  readonly creationDate: $Output<string | undefined>;
+  readonly creationDate: $Output<string>;
   /** The Managed Image Id backing the custom image. */
   readonly managedImageId: $Output<string | undefined>;
   /** The Managed Snapshot Id backing the custom image. */
@@ -511,9 +511,9 @@ export declare class Customimage extends $CustomResource {
   /** Whether or not the custom images underlying offer/plan has been enabled for programmatic deployment */
   readonly isPlanAuthorized: $Output<boolean | undefined>;
   /** The provisioning status of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The unique immutable identifier of a resource (Guid). */
-  readonly uniqueIdentifier: $Output<string | undefined>;
+  readonly uniqueIdentifier: $Output<string>;
   constructor(name: string, args: CustomimageArgs, opts?: $Options);
 }
 
@@ -567,20 +567,20 @@ export interface CustomimageState {
   type: "Microsoft.DevTestLab/labs/customimages";
   properties: outputs.CustomImageProperties;
   tags?: outputs.CustomImageTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   vm?: outputs.CustomImagePropertiesFromVm;
   vhd?: outputs.CustomImagePropertiesCustom;
   description?: string;
   author?: string;
-  creationDate?: string;
+  creationDate: string;
   managedImageId?: string;
   managedSnapshotId?: string;
   dataDiskStorageInfo?: outputs.DataDiskStorageTypeInfo[];
   customImagePlan?: outputs.CustomImagePropertiesFromPlan;
   isPlanAuthorized?: boolean;
-  provisioningState?: string;
-  uniqueIdentifier?: string;
+  provisioningState: string;
+  uniqueIdentifier: string;
 }
 /**
  * Reads an existing `Microsoft.DevTestLab/labs/customimages` without managing it (GET, api-version 2018-09-15); undefined when it does not exist.
@@ -614,25 +614,25 @@ export declare class Formula extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.FormulaTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The description of the formula. */
   readonly description: $Output<string | undefined>;
   /** The author of the formula. */
-  readonly author: $Output<string | undefined>;
+  readonly author: $Output<string>;
   /** The OS type of the formula. */
   readonly osType: $Output<string | undefined>;
   /** The creation date of the formula. */
-  readonly creationDate: $Output<string | undefined>;
+  readonly creationDate: $Output<string>;
   /** The content of the formula. */
   readonly formulaContent: $Output<outputs.LabVirtualMachineCreationParameter | undefined>;
   /** Information about a VM from which a formula is to be created. */
   readonly vm: $Output<outputs.FormulaPropertiesFromVm | undefined>;
   /** The provisioning status of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The unique immutable identifier of a resource (Guid). */
-  readonly uniqueIdentifier: $Output<string | undefined>;
+  readonly uniqueIdentifier: $Output<string>;
   constructor(name: string, args: FormulaArgs, opts?: $Options);
 }
 
@@ -676,16 +676,16 @@ export interface FormulaState {
   type: "Microsoft.DevTestLab/labs/formulas";
   properties: outputs.FormulaProperties;
   tags?: outputs.FormulaTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   description?: string;
-  author?: string;
+  author: string;
   osType?: string;
-  creationDate?: string;
+  creationDate: string;
   formulaContent?: outputs.LabVirtualMachineCreationParameter;
   vm?: outputs.FormulaPropertiesFromVm;
-  provisioningState?: string;
-  uniqueIdentifier?: string;
+  provisioningState: string;
+  uniqueIdentifier: string;
 }
 /**
  * Reads an existing `Microsoft.DevTestLab/labs/formulas` without managing it (GET, api-version 2018-09-15); undefined when it does not exist.
@@ -719,7 +719,7 @@ export declare class Notificationchannel extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.NotificationChannelTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The webhook URL to send notifications to. */
@@ -733,11 +733,11 @@ export declare class Notificationchannel extends $CustomResource {
   /** The list of event for which this notification is enabled. */
   readonly events: $Output<outputs.Event[] | undefined>;
   /** The creation date of the notification channel. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** The provisioning status of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The unique immutable identifier of a resource (Guid). */
-  readonly uniqueIdentifier: $Output<string | undefined>;
+  readonly uniqueIdentifier: $Output<string>;
   constructor(name: string, args: NotificationchannelArgs, opts?: $Options);
 }
 
@@ -783,16 +783,16 @@ export interface NotificationchannelState {
   type: "Microsoft.DevTestLab/labs/notificationchannels";
   properties: outputs.NotificationChannelProperties;
   tags?: outputs.NotificationChannelTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   webHookUrl?: string;
   emailRecipient?: string;
   notificationLocale?: string;
   description?: string;
   events?: outputs.Event[];
-  createdDate?: string;
-  provisioningState?: string;
-  uniqueIdentifier?: string;
+  createdDate: string;
+  provisioningState: string;
+  uniqueIdentifier: string;
 }
 /**
  * Reads an existing `Microsoft.DevTestLab/labs/notificationchannels` without managing it (GET, api-version 2018-09-15); undefined when it does not exist.
@@ -828,7 +828,7 @@ export declare class Policy extends $CustomResource {
   /** The tags of the resource. */
   readonly tags: $Output<outputs.PolicyTags | undefined>;
   /** The location of the resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The description of the policy. */
@@ -844,11 +844,11 @@ export declare class Policy extends $CustomResource {
   /** The evaluator type of the policy (i.e. AllowedValuesPolicy, MaxValuePolicy). */
   readonly evaluatorType: $Output<"AllowedValuesPolicy" | "MaxValuePolicy" | (string & {}) | undefined>;
   /** The creation date of the policy. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** The provisioning status of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The unique immutable identifier of a resource (Guid). */
-  readonly uniqueIdentifier: $Output<string | undefined>;
+  readonly uniqueIdentifier: $Output<string>;
   constructor(name: string, args: PolicyArgs, opts?: $Options);
 }
 
@@ -900,7 +900,7 @@ export interface PolicyState {
   type: "Microsoft.DevTestLab/labs/policysets/policies";
   properties: outputs.PolicyProperties;
   tags?: outputs.PolicyTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   description?: string;
   status?: "Enabled" | "Disabled" | (string & {});
@@ -908,9 +908,9 @@ export interface PolicyState {
   factData?: string;
   threshold?: string;
   evaluatorType?: "AllowedValuesPolicy" | "MaxValuePolicy" | (string & {});
-  createdDate?: string;
-  provisioningState?: string;
-  uniqueIdentifier?: string;
+  createdDate: string;
+  provisioningState: string;
+  uniqueIdentifier: string;
 }
 /**
  * Reads an existing `Microsoft.DevTestLab/labs/policysets/policies` without managing it (GET, api-version 2018-09-15); undefined when it does not exist.
@@ -944,7 +944,7 @@ export declare class LabSchedule extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ScheduleTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the schedule (i.e. Enabled, Disabled) */
@@ -962,13 +962,13 @@ export declare class LabSchedule extends $CustomResource {
   /** Notification settings. */
   readonly notificationSettings: $Output<outputs.NotificationSettings | undefined>;
   /** The creation date of the schedule. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** The resource ID to which the schedule belongs */
   readonly targetResourceId: $Output<string | undefined>;
   /** The provisioning status of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The unique immutable identifier of a resource (Guid). */
-  readonly uniqueIdentifier: $Output<string | undefined>;
+  readonly uniqueIdentifier: $Output<string>;
   constructor(name: string, args: LabScheduleArgs, opts?: $Options);
 }
 
@@ -1020,7 +1020,7 @@ export interface LabScheduleState {
   type: "Microsoft.DevTestLab/labs/schedules";
   properties: outputs.ScheduleProperties;
   tags?: outputs.ScheduleTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   status?: "Enabled" | "Disabled" | (string & {});
   taskType?: string;
@@ -1029,10 +1029,10 @@ export interface LabScheduleState {
   hourlyRecurrence?: outputs.HourDetails;
   timeZoneId?: string;
   notificationSettings?: outputs.NotificationSettings;
-  createdDate?: string;
+  createdDate: string;
   targetResourceId?: string;
-  provisioningState?: string;
-  uniqueIdentifier?: string;
+  provisioningState: string;
+  uniqueIdentifier: string;
 }
 /**
  * Reads an existing `Microsoft.DevTestLab/labs/schedules` without managing it (GET, api-version 2018-09-15); undefined when it does not exist.
@@ -1064,7 +1064,7 @@ export declare class Servicerunner extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ServiceRunnerTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The identity of the resource. */
   readonly identity: $Output<outputs.IdentityProperties | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -1103,7 +1103,7 @@ export interface ServicerunnerState {
   name: string;
   type: "Microsoft.DevTestLab/labs/servicerunners";
   tags?: outputs.ServiceRunnerTags;
-  location?: string;
+  location: string;
   identity?: outputs.IdentityProperties;
   systemData?: outputs.SystemData;
 }
@@ -1139,7 +1139,7 @@ export declare class User extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.UserTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The identity of the user. */
@@ -1147,11 +1147,11 @@ export declare class User extends $CustomResource {
   /** The secret store of the user. */
   readonly secretStore: $Output<outputs.UserSecretStore | undefined>;
   /** The creation date of the user profile. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** The provisioning status of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The unique immutable identifier of a resource (Guid). */
-  readonly uniqueIdentifier: $Output<string | undefined>;
+  readonly uniqueIdentifier: $Output<string>;
   constructor(name: string, args: UserArgs, opts?: $Options);
 }
 
@@ -1191,13 +1191,13 @@ export interface UserState {
   type: "Microsoft.DevTestLab/labs/users";
   properties: outputs.UserProperties;
   tags?: outputs.UserTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   identity?: outputs.UserIdentity;
   secretStore?: outputs.UserSecretStore;
-  createdDate?: string;
-  provisioningState?: string;
-  uniqueIdentifier?: string;
+  createdDate: string;
+  provisioningState: string;
+  uniqueIdentifier: string;
 }
 /**
  * Reads an existing `Microsoft.DevTestLab/labs/users` without managing it (GET, api-version 2018-09-15); undefined when it does not exist.
@@ -1233,7 +1233,7 @@ export declare class Disk extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.DiskTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The storage type for the disk (i.e. Standard, Premium). */
@@ -1249,15 +1249,15 @@ export declare class Disk extends $CustomResource {
   /** When backed by a blob, the storage account where the blob is. */
   readonly storageAccountId: $Output<string | undefined>;
   /** The creation date of the disk. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** The host caching policy of the disk (i.e. None, ReadOnly, ReadWrite). */
   readonly hostCaching: $Output<string | undefined>;
   /** When backed by managed disk, this is the ID of the compute disk resource. */
   readonly managedDiskId: $Output<string | undefined>;
   /** The provisioning status of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The unique immutable identifier of a resource (Guid). */
-  readonly uniqueIdentifier: $Output<string | undefined>;
+  readonly uniqueIdentifier: $Output<string>;
   constructor(name: string, args: DiskArgs, opts?: $Options);
 }
 
@@ -1313,7 +1313,7 @@ export interface DiskState {
   type: "Microsoft.DevTestLab/labs/users/disks";
   properties: outputs.DiskProperties;
   tags?: outputs.DiskTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   diskType?: "Standard" | "Premium" | "StandardSSD" | (string & {});
   diskSizeGiB?: number;
@@ -1321,11 +1321,11 @@ export interface DiskState {
   diskBlobName?: string;
   diskUri?: string;
   storageAccountId?: string;
-  createdDate?: string;
+  createdDate: string;
   hostCaching?: string;
   managedDiskId?: string;
-  provisioningState?: string;
-  uniqueIdentifier?: string;
+  provisioningState: string;
+  uniqueIdentifier: string;
 }
 /**
  * Reads an existing `Microsoft.DevTestLab/labs/users/disks` without managing it (GET, api-version 2018-09-15); undefined when it does not exist.
@@ -1361,7 +1361,7 @@ export declare class Environment extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.DtlEnvironmentTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The deployment properties of the environment. */
@@ -1369,13 +1369,13 @@ export declare class Environment extends $CustomResource {
   /** The display name of the Azure Resource Manager template that produced the environment. */
   readonly armTemplateDisplayName: $Output<string | undefined>;
   /** The identifier of the resource group containing the environment's resources. */
-  readonly resourceGroupId: $Output<string | undefined>;
+  readonly resourceGroupId: $Output<string>;
   /** The creator of the environment. */
-  readonly createdByUser: $Output<string | undefined>;
+  readonly createdByUser: $Output<string>;
   /** The provisioning status of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The unique immutable identifier of a resource (Guid). */
-  readonly uniqueIdentifier: $Output<string | undefined>;
+  readonly uniqueIdentifier: $Output<string>;
   constructor(name: string, args: EnvironmentArgs, opts?: $Options);
 }
 
@@ -1419,14 +1419,14 @@ export interface EnvironmentState {
   type: "Microsoft.DevTestLab/labs/users/environments";
   properties: outputs.EnvironmentProperties;
   tags?: outputs.DtlEnvironmentTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   deploymentProperties?: outputs.EnvironmentDeploymentProperties;
   armTemplateDisplayName?: string;
-  resourceGroupId?: string;
-  createdByUser?: string;
-  provisioningState?: string;
-  uniqueIdentifier?: string;
+  resourceGroupId: string;
+  createdByUser: string;
+  provisioningState: string;
+  uniqueIdentifier: string;
 }
 /**
  * Reads an existing `Microsoft.DevTestLab/labs/users/environments` without managing it (GET, api-version 2018-09-15); undefined when it does not exist.
@@ -1462,15 +1462,15 @@ export declare class Secret extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.SecretTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The value of the secret for secret creation. */
   readonly value: $Output<string | undefined>;
   /** The provisioning status of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The unique immutable identifier of a resource (Guid). */
-  readonly uniqueIdentifier: $Output<string | undefined>;
+  readonly uniqueIdentifier: $Output<string>;
   constructor(name: string, args: SecretArgs, opts?: $Options);
 }
 
@@ -1512,11 +1512,11 @@ export interface SecretState {
   type: "Microsoft.DevTestLab/labs/users/secrets";
   properties: outputs.SecretProperties;
   tags?: outputs.SecretTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   value?: string;
-  provisioningState?: string;
-  uniqueIdentifier?: string;
+  provisioningState: string;
+  uniqueIdentifier: string;
 }
 /**
  * Reads an existing `Microsoft.DevTestLab/labs/users/secrets` without managing it (GET, api-version 2018-09-15); undefined when it does not exist.
@@ -1552,7 +1552,7 @@ export declare class Servicefabric extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ServiceFabricTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The backing service fabric resource's id */
@@ -1562,9 +1562,9 @@ export declare class Servicefabric extends $CustomResource {
   /** The applicable schedule for the virtual machine. */
   readonly applicableSchedule: $Output<outputs.ApplicableSchedule | undefined>;
   /** The provisioning status of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The unique immutable identifier of a resource (Guid). */
-  readonly uniqueIdentifier: $Output<string | undefined>;
+  readonly uniqueIdentifier: $Output<string>;
   constructor(name: string, args: ServicefabricArgs, opts?: $Options);
 }
 
@@ -1608,13 +1608,13 @@ export interface ServicefabricState {
   type: "Microsoft.DevTestLab/labs/users/servicefabrics";
   properties: outputs.ServiceFabricProperties;
   tags?: outputs.ServiceFabricTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   externalServiceFabricId?: string;
   environmentId?: string;
   applicableSchedule?: outputs.ApplicableSchedule;
-  provisioningState?: string;
-  uniqueIdentifier?: string;
+  provisioningState: string;
+  uniqueIdentifier: string;
 }
 /**
  * Reads an existing `Microsoft.DevTestLab/labs/users/servicefabrics` without managing it (GET, api-version 2018-09-15); undefined when it does not exist.
@@ -1652,7 +1652,7 @@ export declare class ServicefabricSchedule extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ScheduleTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the schedule (i.e. Enabled, Disabled) */
@@ -1670,13 +1670,13 @@ export declare class ServicefabricSchedule extends $CustomResource {
   /** Notification settings. */
   readonly notificationSettings: $Output<outputs.NotificationSettings | undefined>;
   /** The creation date of the schedule. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** The resource ID to which the schedule belongs */
   readonly targetResourceId: $Output<string | undefined>;
   /** The provisioning status of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The unique immutable identifier of a resource (Guid). */
-  readonly uniqueIdentifier: $Output<string | undefined>;
+  readonly uniqueIdentifier: $Output<string>;
   constructor(name: string, args: ServicefabricScheduleArgs, opts?: $Options);
 }
 
@@ -1736,7 +1736,7 @@ export interface ServicefabricScheduleState {
   type: "Microsoft.DevTestLab/labs/users/servicefabrics/schedules";
   properties: outputs.ScheduleProperties;
   tags?: outputs.ScheduleTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   status?: "Enabled" | "Disabled" | (string & {});
   taskType?: string;
@@ -1745,10 +1745,10 @@ export interface ServicefabricScheduleState {
   hourlyRecurrence?: outputs.HourDetails;
   timeZoneId?: string;
   notificationSettings?: outputs.NotificationSettings;
-  createdDate?: string;
+  createdDate: string;
   targetResourceId?: string;
-  provisioningState?: string;
-  uniqueIdentifier?: string;
+  provisioningState: string;
+  uniqueIdentifier: string;
 }
 /**
  * Reads an existing `Microsoft.DevTestLab/labs/users/servicefabrics/schedules` without managing it (GET, api-version 2018-09-15); undefined when it does not exist.
@@ -1782,7 +1782,7 @@ export declare class Virtualmachine extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.LabVirtualMachineTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The notes of the virtual machine. */
@@ -1792,17 +1792,17 @@ export declare class Virtualmachine extends $CustomResource {
   /** The user principal name of the virtual machine owner. */
   readonly ownerUserPrincipalName: $Output<string | undefined>;
   /** The object identifier of the creator of the virtual machine. */
-  readonly createdByUserId: $Output<string | undefined>;
+  readonly createdByUserId: $Output<string>;
   /** The email address of creator of the virtual machine. */
-  readonly createdByUser: $Output<string | undefined>;
+  readonly createdByUser: $Output<string>;
   /** The creation date of the virtual machine. */
   readonly createdDate: $Output<string | undefined>;
   /** The resource identifier (Microsoft.Compute) of the virtual machine. */
-  readonly computeId: $Output<string | undefined>;
+  readonly computeId: $Output<string>;
   /** The custom image identifier of the virtual machine. */
   readonly customImageId: $Output<string | undefined>;
   /** The OS type of the virtual machine. */
-  readonly osType: $Output<string | undefined>;
+  readonly osType: $Output<string>;
   /** The size of the virtual machine. */
   readonly size: $Output<string | undefined>;
   /** The user name of the virtual machine. */
@@ -1814,7 +1814,7 @@ export declare class Virtualmachine extends $CustomResource {
   /** Indicates whether this virtual machine uses an SSH key for authentication. */
   readonly isAuthenticationWithSshKey: $Output<boolean | undefined>;
   /** The fully-qualified domain name of the virtual machine. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** The lab subnet name of the virtual machine. */
   readonly labSubnetName: $Output<string | undefined>;
   /** The lab virtual network identifier of the virtual machine. */
@@ -1842,7 +1842,7 @@ export declare class Virtualmachine extends $CustomResource {
   /** Storage type to use for virtual machine (i.e. Standard, Premium). */
   readonly storageType: $Output<string | undefined>;
   /** Tells source of creation of lab virtual machine. Output property only. */
-  readonly virtualMachineCreationSource: $Output<"FromCustomImage" | "FromGalleryImage" | "FromSharedGalleryImage" | (string & {}) | undefined>;
+  readonly virtualMachineCreationSource: $Output<"FromCustomImage" | "FromGalleryImage" | "FromSharedGalleryImage" | (string & {})>;
   /** The resource ID of the environment that contains this virtual machine, if any. */
   readonly environmentId: $Output<string | undefined>;
   /** New or existing data disks to attach to the virtual machine after creation */
@@ -1850,11 +1850,11 @@ export declare class Virtualmachine extends $CustomResource {
   /** Virtual Machine schedules to be created */
   readonly scheduleParameters: $Output<outputs.ScheduleCreationParameter[] | undefined>;
   /** Last known compute power state captured in DTL */
-  readonly lastKnownPowerState: $Output<string | undefined>;
+  readonly lastKnownPowerState: $Output<string>;
   /** The provisioning status of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The unique immutable identifier of a resource (Guid). */
-  readonly uniqueIdentifier: $Output<string | undefined>;
+  readonly uniqueIdentifier: $Output<string>;
   constructor(name: string, args: VirtualmachineArgs, opts?: $Options);
 }
 
@@ -1936,23 +1936,23 @@ export interface VirtualmachineState {
   type: "Microsoft.DevTestLab/labs/virtualmachines";
   properties: outputs.LabVirtualMachineProperties;
   tags?: outputs.LabVirtualMachineTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   notes?: string;
   ownerObjectId?: string;
   ownerUserPrincipalName?: string;
-  createdByUserId?: string;
-  createdByUser?: string;
+  createdByUserId: string;
+  createdByUser: string;
   createdDate?: string;
-  computeId?: string;
+  computeId: string;
   customImageId?: string;
-  osType?: string;
+  osType: string;
   size?: string;
   userName?: string;
   password?: string;
   sshKey?: string;
   isAuthenticationWithSshKey?: boolean;
-  fqdn?: string;
+  fqdn: string;
   labSubnetName?: string;
   labVirtualNetworkId?: string;
   disallowPublicIpAddress?: boolean;
@@ -1966,13 +1966,13 @@ export interface VirtualmachineState {
   expirationDate?: string;
   allowClaim?: boolean;
   storageType?: string;
-  virtualMachineCreationSource?: "FromCustomImage" | "FromGalleryImage" | "FromSharedGalleryImage" | (string & {});
+  virtualMachineCreationSource: "FromCustomImage" | "FromGalleryImage" | "FromSharedGalleryImage" | (string & {});
   environmentId?: string;
   dataDiskParameters?: outputs.DataDiskProperties[];
   scheduleParameters?: outputs.ScheduleCreationParameter[];
-  lastKnownPowerState?: string;
-  provisioningState?: string;
-  uniqueIdentifier?: string;
+  lastKnownPowerState: string;
+  provisioningState: string;
+  uniqueIdentifier: string;
 }
 /**
  * Reads an existing `Microsoft.DevTestLab/labs/virtualmachines` without managing it (GET, api-version 2018-09-15); undefined when it does not exist.
@@ -2008,7 +2008,7 @@ export declare class VirtualmachineSchedule extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ScheduleTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the schedule (i.e. Enabled, Disabled) */
@@ -2026,13 +2026,13 @@ export declare class VirtualmachineSchedule extends $CustomResource {
   /** Notification settings. */
   readonly notificationSettings: $Output<outputs.NotificationSettings | undefined>;
   /** The creation date of the schedule. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** The resource ID to which the schedule belongs */
   readonly targetResourceId: $Output<string | undefined>;
   /** The provisioning status of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The unique immutable identifier of a resource (Guid). */
-  readonly uniqueIdentifier: $Output<string | undefined>;
+  readonly uniqueIdentifier: $Output<string>;
   constructor(name: string, args: VirtualmachineScheduleArgs, opts?: $Options);
 }
 
@@ -2088,7 +2088,7 @@ export interface VirtualmachineScheduleState {
   type: "Microsoft.DevTestLab/labs/virtualmachines/schedules";
   properties: outputs.ScheduleProperties;
   tags?: outputs.ScheduleTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   status?: "Enabled" | "Disabled" | (string & {});
   taskType?: string;
@@ -2097,10 +2097,10 @@ export interface VirtualmachineScheduleState {
   hourlyRecurrence?: outputs.HourDetails;
   timeZoneId?: string;
   notificationSettings?: outputs.NotificationSettings;
-  createdDate?: string;
+  createdDate: string;
   targetResourceId?: string;
-  provisioningState?: string;
-  uniqueIdentifier?: string;
+  provisioningState: string;
+  uniqueIdentifier: string;
 }
 /**
  * Reads an existing `Microsoft.DevTestLab/labs/virtualmachines/schedules` without managing it (GET, api-version 2018-09-15); undefined when it does not exist.
@@ -2134,7 +2134,7 @@ export declare class Virtualnetwork extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.VirtualNetworkTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The allowed subnets of the virtual network. */
@@ -2148,11 +2148,11 @@ export declare class Virtualnetwork extends $CustomResource {
   /** The subnet overrides of the virtual network. */
   readonly subnetOverrides: $Output<outputs.SubnetOverride[] | undefined>;
   /** The creation date of the virtual network. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** The provisioning status of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The unique immutable identifier of a resource (Guid). */
-  readonly uniqueIdentifier: $Output<string | undefined>;
+  readonly uniqueIdentifier: $Output<string>;
   constructor(name: string, args: VirtualnetworkArgs, opts?: $Options);
 }
 
@@ -2196,16 +2196,16 @@ export interface VirtualnetworkState {
   type: "Microsoft.DevTestLab/labs/virtualnetworks";
   properties: outputs.VirtualNetworkProperties;
   tags?: outputs.VirtualNetworkTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   allowedSubnets?: outputs.Subnet[];
   description?: string;
   externalProviderResourceId?: string;
   externalSubnets?: outputs.ExternalSubnet[];
   subnetOverrides?: outputs.SubnetOverride[];
-  createdDate?: string;
-  provisioningState?: string;
-  uniqueIdentifier?: string;
+  createdDate: string;
+  provisioningState: string;
+  uniqueIdentifier: string;
 }
 /**
  * Reads an existing `Microsoft.DevTestLab/labs/virtualnetworks` without managing it (GET, api-version 2018-09-15); undefined when it does not exist.
@@ -2237,7 +2237,7 @@ export declare class Schedule extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ScheduleTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the schedule (i.e. Enabled, Disabled) */
@@ -2255,13 +2255,13 @@ export declare class Schedule extends $CustomResource {
   /** Notification settings. */
   readonly notificationSettings: $Output<outputs.NotificationSettings | undefined>;
   /** The creation date of the schedule. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** The resource ID to which the schedule belongs */
   readonly targetResourceId: $Output<string | undefined>;
   /** The provisioning status of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The unique immutable identifier of a resource (Guid). */
-  readonly uniqueIdentifier: $Output<string | undefined>;
+  readonly uniqueIdentifier: $Output<string>;
   constructor(name: string, args: ScheduleArgs, opts?: $Options);
 }
 
@@ -2309,7 +2309,7 @@ export interface ScheduleState {
   type: "Microsoft.DevTestLab/schedules";
   properties: outputs.ScheduleProperties;
   tags?: outputs.ScheduleTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   status?: "Enabled" | "Disabled" | (string & {});
   taskType?: string;
@@ -2318,10 +2318,10 @@ export interface ScheduleState {
   hourlyRecurrence?: outputs.HourDetails;
   timeZoneId?: string;
   notificationSettings?: outputs.NotificationSettings;
-  createdDate?: string;
+  createdDate: string;
   targetResourceId?: string;
-  provisioningState?: string;
-  uniqueIdentifier?: string;
+  provisioningState: string;
+  uniqueIdentifier: string;
 }
 /**
  * Reads an existing `Microsoft.DevTestLab/schedules` without managing it (GET, api-version 2018-09-15); undefined when it does not exist.
@@ -2475,6 +2475,36 @@ export declare const listLabScheduleApplicableOutput: typeof listLabScheduleAppl
 export declare const listServicefabricApplicableSchedulesOutput: typeof listServicefabricApplicableSchedules;
 export declare const getVirtualmachineRdpFileContentsOutput: typeof getVirtualmachineRdpFileContents;
 export declare const listVirtualmachineApplicableSchedulesOutput: typeof listVirtualmachineApplicableSchedules;
+// Pulumi's names for what each function and lookup returns.
+export type GetLabResult = LabState;
+export type GetArtifactsourceResult = ArtifactsourceState;
+export type GetArmtemplateResult = ArmtemplateState;
+export type GetArtifactResult = ArtifactState;
+export type GetCostResult = CostState;
+export type GetCustomimageResult = CustomimageState;
+export type GetFormulaResult = FormulaState;
+export type GetNotificationchannelResult = NotificationchannelState;
+export type GetPolicyResult = PolicyState;
+export type GetLabScheduleResult = LabScheduleState;
+export type GetServicerunnerResult = ServicerunnerState;
+export type GetUserResult = UserState;
+export type GetDiskResult = DiskState;
+export type GetEnvironmentResult = EnvironmentState;
+export type GetSecretResult = SecretState;
+export type GetServicefabricResult = ServicefabricState;
+export type GetServicefabricScheduleResult = ServicefabricScheduleState;
+export type GetVirtualmachineResult = VirtualmachineState;
+export type GetVirtualmachineScheduleResult = VirtualmachineScheduleState;
+export type GetVirtualnetworkResult = VirtualnetworkState;
+export type GetScheduleResult = ScheduleState;
+export type GenerateLabUploadUriResult = outputs.GenerateUploadUriResponse;
+export type ListLabVhdsResult = outputs.LabVhdList;
+export type GenerateArtifactArmTemplateResult = outputs.ArmTemplateInfo;
+export type EvaluatePolicysetPoliciesResult = outputs.EvaluatePoliciesResponse;
+export type ListLabScheduleApplicableResult = outputs.ScheduleList;
+export type ListServicefabricApplicableSchedulesResult = outputs.ApplicableSchedule;
+export type GetVirtualmachineRdpFileContentsResult = outputs.RdpConnection;
+export type ListVirtualmachineApplicableSchedulesResult = outputs.ApplicableSchedule;
 
 export declare namespace inputs {
   interface ApplicableSchedule {
@@ -2483,7 +2513,9 @@ export declare namespace inputs {
     /** The tags of the resource. */
     tags?: inputs.ApplicableScheduleTags;
     /** The properties of the resource. */
-    properties: inputs.ApplicableScheduleProperties;
+    properties?: inputs.ApplicableScheduleProperties;
+    labVmsShutdown?: inputs.Schedule;
+    labVmsStartup?: inputs.Schedule;
   }
   interface ApplicableScheduleProperties {
     /** The auto-shutdown schedule, if one has been set at the lab or lab resource level. */
@@ -2915,6 +2947,30 @@ export declare namespace inputs {
     location?: string;
     /** The tags of the resource. */
     tags?: inputs.LabVirtualMachineCreationParameterTags;
+    bulkCreationParameters?: inputs.BulkCreationParameters;
+    notes?: string;
+    ownerObjectId?: string;
+    ownerUserPrincipalName?: string;
+    createdDate?: string;
+    customImageId?: string;
+    size?: string;
+    userName?: string;
+    password?: string;
+    sshKey?: string;
+    isAuthenticationWithSshKey?: boolean;
+    labSubnetName?: string;
+    labVirtualNetworkId?: string;
+    disallowPublicIpAddress?: boolean;
+    artifacts?: inputs.ArtifactInstallProperties[];
+    galleryImageReference?: inputs.GalleryImageReference;
+    planId?: string;
+    networkInterface?: inputs.NetworkInterfaceProperties;
+    expirationDate?: string;
+    allowClaim?: boolean;
+    storageType?: string;
+    environmentId?: string;
+    dataDiskParameters?: inputs.DataDiskProperties[];
+    scheduleParameters?: inputs.ScheduleCreationParameter[];
   }
   interface LabVirtualMachineCreationParameterProperties {
     /** The number of virtual machine instances to create. */
@@ -3024,21 +3080,37 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.LabProperties;
+    properties?: inputs.LabProperties;
     /** Resource tags. */
     tags?: inputs.LabTags;
     /** The geo-location where the resource lives */
     location?: string;
+    labStorageType?: "Standard" | "Premium" | "StandardSSD" | (string & {});
+    mandatoryArtifactsResourceIdsLinux?: string[];
+    mandatoryArtifactsResourceIdsWindows?: string[];
+    premiumDataDisks?: "Disabled" | "Enabled" | (string & {});
+    environmentPermission?: "Reader" | "Contributor" | (string & {});
+    announcement?: inputs.LabAnnouncementProperties;
+    support?: inputs.LabSupportProperties;
+    extendedProperties?: inputs.LabPropertiesExtendedProperties;
   }
   interface MicrosoftDevTestLabLabsArtifactsources {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.ArtifactSourceProperties;
+    properties?: inputs.ArtifactSourceProperties;
     /** Resource tags. */
     tags?: inputs.ArtifactSourceTags;
     /** The geo-location where the resource lives */
     location?: string;
+    displayName?: string;
+    uri?: string;
+    sourceType?: "VsoGit" | "GitHub" | "StorageAccount" | (string & {});
+    folderPath?: string;
+    armTemplateFolderPath?: string;
+    branchRef?: string;
+    securityToken?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftDevTestLabLabsArtifactsourcesArmtemplates {
     /** The resource name */
@@ -3052,61 +3124,98 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.LabCostProperties;
+    properties?: inputs.LabCostProperties;
     /** Resource tags. */
     tags?: inputs.LabCostTags;
     /** The geo-location where the resource lives */
     location?: string;
+    targetCost?: inputs.TargetCostProperties;
+    currencyCode?: string;
+    startDateTime?: string;
+    endDateTime?: string;
+    createdDate?: string;
   }
   interface MicrosoftDevTestLabLabsCustomimages {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.CustomImageProperties;
+    properties?: inputs.CustomImageProperties;
     /** Resource tags. */
     tags?: inputs.CustomImageTags;
     /** The geo-location where the resource lives */
     location?: string;
+    vm?: inputs.CustomImagePropertiesFromVm;
+    vhd?: inputs.CustomImagePropertiesCustom;
+    description?: string;
+    author?: string;
+    managedImageId?: string;
+    managedSnapshotId?: string;
+    dataDiskStorageInfo?: inputs.DataDiskStorageTypeInfo[];
+    customImagePlan?: inputs.CustomImagePropertiesFromPlan;
+    isPlanAuthorized?: boolean;
   }
   interface MicrosoftDevTestLabLabsFormulas {
     /** The resource name */
     name: string;
     /** The properties of the formula. */
-    properties: inputs.FormulaProperties;
+    properties?: inputs.FormulaProperties;
     /** Resource tags. */
     tags?: inputs.FormulaTags;
     /** The geo-location where the resource lives */
     location?: string;
+    description?: string;
+    osType?: string;
+    formulaContent?: inputs.LabVirtualMachineCreationParameter;
+    vm?: inputs.FormulaPropertiesFromVm;
   }
   interface MicrosoftDevTestLabLabsNotificationchannels {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.NotificationChannelProperties;
+    properties?: inputs.NotificationChannelProperties;
     /** Resource tags. */
     tags?: inputs.NotificationChannelTags;
     /** The geo-location where the resource lives */
     location?: string;
+    webHookUrl?: string;
+    emailRecipient?: string;
+    notificationLocale?: string;
+    description?: string;
+    events?: inputs.Event[];
   }
   interface MicrosoftDevTestLabLabsPolicysetsPolicies {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.PolicyProperties;
+    properties?: inputs.PolicyProperties;
     /** The tags of the resource. */
     tags?: inputs.PolicyTags;
     /** The location of the resource. */
     location?: string;
+    description?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
+    factName?: "UserOwnedLabVmCount" | "UserOwnedLabPremiumVmCount" | "LabVmCount" | "LabPremiumVmCount" | "LabVmSize" | "GalleryImage" | "UserOwnedLabVmCountInSubnet" | "LabTargetCost" | "EnvironmentTemplate" | "ScheduleEditPermission" | (string & {});
+    factData?: string;
+    threshold?: string;
+    evaluatorType?: "AllowedValuesPolicy" | "MaxValuePolicy" | (string & {});
   }
   interface MicrosoftDevTestLabLabsSchedules {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.ScheduleProperties;
+    properties?: inputs.ScheduleProperties;
     /** Resource tags. */
     tags?: inputs.ScheduleTags;
     /** The geo-location where the resource lives */
     location?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
+    taskType?: string;
+    weeklyRecurrence?: inputs.WeekDetails;
+    dailyRecurrence?: inputs.DayDetails;
+    hourlyRecurrence?: inputs.HourDetails;
+    timeZoneId?: string;
+    notificationSettings?: inputs.NotificationSettings;
+    targetResourceId?: string;
   }
   interface MicrosoftDevTestLabLabsServicerunners {
     /** The resource name */
@@ -3122,101 +3231,167 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.UserProperties;
+    properties?: inputs.UserProperties;
     /** Resource tags. */
     tags?: inputs.UserTags;
     /** The geo-location where the resource lives */
     location?: string;
+    identity?: inputs.UserIdentity;
+    secretStore?: inputs.UserSecretStore;
   }
   interface MicrosoftDevTestLabLabsUsersDisks {
     /** The resource name */
     name: string;
     /** The properties of the disk. */
-    properties: inputs.DiskProperties;
+    properties?: inputs.DiskProperties;
     /** Resource tags. */
     tags?: inputs.DiskTags;
     /** The geo-location where the resource lives */
     location?: string;
+    diskType?: "Standard" | "Premium" | "StandardSSD" | (string & {});
+    diskSizeGiB?: number;
+    leasedByLabVmId?: string;
+    diskBlobName?: string;
+    diskUri?: string;
+    storageAccountId?: string;
+    hostCaching?: string;
+    managedDiskId?: string;
   }
   interface MicrosoftDevTestLabLabsUsersEnvironments {
     /** The resource name */
     name: string;
     /** The properties of the environment. */
-    properties: inputs.EnvironmentProperties;
+    properties?: inputs.EnvironmentProperties;
     /** Resource tags. */
     tags?: inputs.DtlEnvironmentTags;
     /** The geo-location where the resource lives */
     location?: string;
+    deploymentProperties?: inputs.EnvironmentDeploymentProperties;
+    armTemplateDisplayName?: string;
   }
   interface MicrosoftDevTestLabLabsUsersSecrets {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.SecretProperties;
+    properties?: inputs.SecretProperties;
     /** Resource tags. */
     tags?: inputs.SecretTags;
     /** The geo-location where the resource lives */
     location?: string;
+    value?: string;
   }
   interface MicrosoftDevTestLabLabsUsersServicefabrics {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.ServiceFabricProperties;
+    properties?: inputs.ServiceFabricProperties;
     /** Resource tags. */
     tags?: inputs.ServiceFabricTags;
     /** The geo-location where the resource lives */
     location?: string;
+    externalServiceFabricId?: string;
+    environmentId?: string;
   }
   interface MicrosoftDevTestLabLabsUsersServicefabricsSchedules {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.ScheduleProperties;
+    properties?: inputs.ScheduleProperties;
     /** Resource tags. */
     tags?: inputs.ScheduleTags;
     /** The geo-location where the resource lives */
     location?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
+    taskType?: string;
+    weeklyRecurrence?: inputs.WeekDetails;
+    dailyRecurrence?: inputs.DayDetails;
+    hourlyRecurrence?: inputs.HourDetails;
+    timeZoneId?: string;
+    notificationSettings?: inputs.NotificationSettings;
+    targetResourceId?: string;
   }
   interface MicrosoftDevTestLabLabsVirtualmachines {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.LabVirtualMachineProperties;
+    properties?: inputs.LabVirtualMachineProperties;
     /** Resource tags. */
     tags?: inputs.LabVirtualMachineTags;
     /** The geo-location where the resource lives */
     location?: string;
+    notes?: string;
+    ownerObjectId?: string;
+    ownerUserPrincipalName?: string;
+    createdDate?: string;
+    customImageId?: string;
+    size?: string;
+    userName?: string;
+    password?: string;
+    sshKey?: string;
+    isAuthenticationWithSshKey?: boolean;
+    labSubnetName?: string;
+    labVirtualNetworkId?: string;
+    disallowPublicIpAddress?: boolean;
+    artifacts?: inputs.ArtifactInstallProperties[];
+    galleryImageReference?: inputs.GalleryImageReference;
+    planId?: string;
+    networkInterface?: inputs.NetworkInterfaceProperties;
+    expirationDate?: string;
+    allowClaim?: boolean;
+    storageType?: string;
+    environmentId?: string;
+    dataDiskParameters?: inputs.DataDiskProperties[];
+    scheduleParameters?: inputs.ScheduleCreationParameter[];
   }
   interface MicrosoftDevTestLabLabsVirtualmachinesSchedules {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.ScheduleProperties;
+    properties?: inputs.ScheduleProperties;
     /** Resource tags. */
     tags?: inputs.ScheduleTags;
     /** The geo-location where the resource lives */
     location?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
+    taskType?: string;
+    weeklyRecurrence?: inputs.WeekDetails;
+    dailyRecurrence?: inputs.DayDetails;
+    hourlyRecurrence?: inputs.HourDetails;
+    timeZoneId?: string;
+    notificationSettings?: inputs.NotificationSettings;
+    targetResourceId?: string;
   }
   interface MicrosoftDevTestLabLabsVirtualnetworks {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.VirtualNetworkProperties;
+    properties?: inputs.VirtualNetworkProperties;
     /** Resource tags. */
     tags?: inputs.VirtualNetworkTags;
     /** The geo-location where the resource lives */
     location?: string;
+    allowedSubnets?: inputs.Subnet[];
+    description?: string;
+    externalProviderResourceId?: string;
+    subnetOverrides?: inputs.SubnetOverride[];
   }
   interface MicrosoftDevTestLabSchedules {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.ScheduleProperties;
+    properties?: inputs.ScheduleProperties;
     /** Resource tags. */
     tags?: inputs.ScheduleTags;
     /** The geo-location where the resource lives */
     location?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
+    taskType?: string;
+    weeklyRecurrence?: inputs.WeekDetails;
+    dailyRecurrence?: inputs.DayDetails;
+    hourlyRecurrence?: inputs.HourDetails;
+    timeZoneId?: string;
+    notificationSettings?: inputs.NotificationSettings;
+    targetResourceId?: string;
   }
   interface NetworkInterfaceProperties {
     /** The resource ID of the virtual network. */
@@ -3319,11 +3494,19 @@ export declare namespace inputs {
   }
   interface Schedule {
     /** The properties of the resource. */
-    properties: inputs.ScheduleProperties;
+    properties?: inputs.ScheduleProperties;
     /** Resource tags. */
     tags?: inputs.ScheduleTags;
     /** The geo-location where the resource lives */
     location?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
+    taskType?: string;
+    weeklyRecurrence?: inputs.WeekDetails;
+    dailyRecurrence?: inputs.DayDetails;
+    hourlyRecurrence?: inputs.HourDetails;
+    timeZoneId?: string;
+    notificationSettings?: inputs.NotificationSettings;
+    targetResourceId?: string;
   }
   interface ScheduleCreationParameter {
     /** The properties of the schedule. */
@@ -3332,6 +3515,14 @@ export declare namespace inputs {
     name?: string;
     /** The tags of the resource. */
     tags?: inputs.ScheduleCreationParameterTags;
+    status?: "Enabled" | "Disabled" | (string & {});
+    taskType?: string;
+    weeklyRecurrence?: inputs.WeekDetails;
+    dailyRecurrence?: inputs.DayDetails;
+    hourlyRecurrence?: inputs.HourDetails;
+    timeZoneId?: string;
+    notificationSettings?: inputs.NotificationSettings;
+    targetResourceId?: string;
   }
   interface ScheduleCreationParameterProperties {
     /** The status of the schedule (i.e. Enabled, Disabled) */

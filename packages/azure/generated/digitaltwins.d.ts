@@ -31,13 +31,13 @@ export declare class DigitalTwinsInstance extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the DigitalTwinsInstance. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Time when DigitalTwinsInstance was created. */
-  readonly createdTime: $Output<string | undefined>;
+  readonly createdTime: $Output<string>;
   /** Time when DigitalTwinsInstance was updated. */
-  readonly lastUpdatedTime: $Output<string | undefined>;
+  readonly lastUpdatedTime: $Output<string>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"Provisioning" | "Deleting" | "Updating" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "Warning" | "Suspending" | "Restoring" | "Moving" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Provisioning" | "Deleting" | "Updating" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "Warning" | "Suspending" | "Restoring" | "Moving" | (string & {})>;
   /** Api endpoint to work with DigitalTwinsInstance. */
-  readonly hostName: $Output<string | undefined>;
+  readonly hostName: $Output<string>;
   /** The private endpoint connections. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** Public network access for the DigitalTwinsInstance. */
@@ -82,10 +82,10 @@ export interface DigitalTwinsInstanceState {
   tags?: outputs.DigitalTwinsResourceTags;
   identity?: outputs.DigitalTwinsIdentity;
   systemData?: outputs.SystemData;
-  createdTime?: string;
-  lastUpdatedTime?: string;
-  provisioningState?: "Provisioning" | "Deleting" | "Updating" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "Warning" | "Suspending" | "Restoring" | "Moving" | (string & {});
-  hostName?: string;
+  createdTime: string;
+  lastUpdatedTime: string;
+  provisioningState: "Provisioning" | "Deleting" | "Updating" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "Warning" | "Suspending" | "Restoring" | "Moving" | (string & {});
+  hostName: string;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
 }
@@ -121,9 +121,9 @@ export declare class Endpoint extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"Provisioning" | "Deleting" | "Updating" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "Warning" | "Suspending" | "Restoring" | "Moving" | "Disabled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Provisioning" | "Deleting" | "Updating" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "Warning" | "Suspending" | "Restoring" | "Moving" | "Disabled" | (string & {})>;
   /** Time when the Endpoint was added to DigitalTwinsInstance. */
-  readonly createdTime: $Output<string | undefined>;
+  readonly createdTime: $Output<string>;
   /** Specifies the authentication type being used for connecting to the endpoint. Defaults to 'KeyBased'. If 'KeyBased' is selected, a connection string must be specified (at least the primary connection string). If 'IdentityBased' is select, the endpointUri and entityPath properties must be specified. */
   readonly authenticationType: $Output<"KeyBased" | "IdentityBased" | (string & {}) | undefined>;
   /** Dead letter storage secret for key-based authentication. Will be obfuscated during read. */
@@ -191,8 +191,8 @@ export interface EndpointState {
   type: "Microsoft.DigitalTwins/digitalTwinsInstances/endpoints";
   properties: outputs.DigitalTwinsEndpointResourceProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Provisioning" | "Deleting" | "Updating" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "Warning" | "Suspending" | "Restoring" | "Moving" | "Disabled" | (string & {});
-  createdTime?: string;
+  provisioningState: "Provisioning" | "Deleting" | "Updating" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "Warning" | "Suspending" | "Restoring" | "Moving" | "Disabled" | (string & {});
+  createdTime: string;
   authenticationType?: "KeyBased" | "IdentityBased" | (string & {});
   deadLetterSecret?: string;
   deadLetterUri?: string;
@@ -240,7 +240,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the private endpoint connection. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"Pending" | "Approved" | "Rejected" | "Disconnected" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Pending" | "Approved" | "Rejected" | "Disconnected" | (string & {})>;
   /** The private endpoint. */
   readonly privateEndpoint: $Output<outputs.PrivateEndpoint | undefined>;
   /** The list of group ids for the private endpoint connection. */
@@ -284,7 +284,7 @@ export interface PrivateEndpointConnectionState {
   type: "Microsoft.DigitalTwins/digitalTwinsInstances/privateEndpointConnections";
   properties: outputs.ConnectionProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Pending" | "Approved" | "Rejected" | "Disconnected" | (string & {});
+  provisioningState: "Pending" | "Approved" | "Rejected" | "Disconnected" | (string & {});
   privateEndpoint?: outputs.PrivateEndpoint;
   groupIds?: string[];
   privateLinkServiceConnectionState?: outputs.ConnectionPropertiesPrivateLinkServiceConnectionState;
@@ -321,7 +321,7 @@ export declare class TimeSeriesDatabaseConnection extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"Provisioning" | "Deleting" | "Updating" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "Warning" | "Suspending" | "Restoring" | "Moving" | "Disabled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Provisioning" | "Deleting" | "Updating" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "Warning" | "Suspending" | "Restoring" | "Moving" | "Disabled" | (string & {})>;
   /** Managed identity properties for the time series database connection resource. */
   readonly identity: $Output<outputs.ManagedIdentityReference | undefined>;
   readonly adxResourceId: $Output<string | undefined>;
@@ -381,7 +381,7 @@ export interface TimeSeriesDatabaseConnectionState {
   type: "Microsoft.DigitalTwins/digitalTwinsInstances/timeSeriesDatabaseConnections";
   properties?: outputs.TimeSeriesDatabaseConnectionProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Provisioning" | "Deleting" | "Updating" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "Warning" | "Suspending" | "Restoring" | "Moving" | "Disabled" | (string & {});
+  provisioningState: "Provisioning" | "Deleting" | "Updating" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "Warning" | "Suspending" | "Restoring" | "Moving" | "Disabled" | (string & {});
   identity?: outputs.ManagedIdentityReference;
   adxResourceId?: string;
   adxEndpointUri?: string;
@@ -427,6 +427,12 @@ export declare const getEndpointOutput: typeof getEndpoint;
 export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
 export declare const getTimeSeriesDatabaseConnectionOutput: typeof getTimeSeriesDatabaseConnection;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetDigitalTwinsInstanceResult = DigitalTwinsInstanceState;
+export type GetEndpointResult = EndpointState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetTimeSeriesDatabaseConnectionResult = TimeSeriesDatabaseConnectionState;
+export type CheckLocationNameAvailabilityResult = outputs.CheckNameResult;
 
 export declare namespace inputs {
   interface AzureDataExplorerConnectionProperties {
@@ -552,6 +558,8 @@ export declare namespace inputs {
     tags?: inputs.DigitalTwinsResourceTags;
     /** The managed identity for the DigitalTwinsInstance. */
     identity?: inputs.DigitalTwinsIdentity;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftDigitalTwinsDigitalTwinsInstancesEndpoints {
     /** The resource name */
@@ -563,7 +571,10 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The connection properties. */
-    properties: inputs.ConnectionProperties;
+    properties?: inputs.ConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.ConnectionPropertiesPrivateLinkServiceConnectionState;
   }
   interface MicrosoftDigitalTwinsDigitalTwinsInstancesTimeSeriesDatabaseConnections {
     /** The resource name */
@@ -574,7 +585,10 @@ export declare namespace inputs {
   type PrivateEndpoint = { [key: string]: any };
   interface PrivateEndpointConnection {
     /** The connection properties. */
-    properties: inputs.ConnectionProperties;
+    properties?: inputs.ConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.ConnectionPropertiesPrivateLinkServiceConnectionState;
   }
   interface ServiceBus {
     /** PrimaryConnectionString of the endpoint for key-based authentication. Will be obfuscated during read. */

@@ -29,7 +29,7 @@ export declare class Bookshelve extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {})>;
   /** User assigned identity IDs to be used by knowledgebase workloads. The key value must be the resource ID of the identity resource. */
   readonly workloadIdentities: $Output<outputs.BookshelfPropertiesWorkloadIdentities | undefined>;
   /** Whether or not to use a customer managed key when encrypting data at rest */
@@ -47,11 +47,11 @@ export declare class Bookshelve extends $CustomResource {
   /** Search Subnet ID for search resources. */
   readonly searchSubnetId: $Output<string | undefined>;
   /** The resource group for resources managed on behalf of customer. */
-  readonly managedResourceGroup: $Output<string | undefined>;
+  readonly managedResourceGroup: $Output<string>;
   /** Managed-On-Behalf-Of configuration properties. This configuration exists for the resources where a resource provider manages those resources on behalf of the resource owner. */
   readonly managedOnBehalfOfConfiguration: $Output<outputs.WithMoboBrokerResources | undefined>;
   /** The bookshelf data plane API URI */
-  readonly bookshelfUri: $Output<string | undefined>;
+  readonly bookshelfUri: $Output<string>;
   constructor(name: string, args: BookshelveArgs, opts?: $Options);
 }
 
@@ -99,7 +99,7 @@ export interface BookshelveState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {});
   workloadIdentities?: outputs.BookshelfPropertiesWorkloadIdentities;
   customerManagedKeys?: "Enabled" | "Disabled" | (string & {});
   keyVaultProperties?: outputs.BookshelfKeyVaultProperties;
@@ -108,9 +108,9 @@ export interface BookshelveState {
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   privateEndpointSubnetId?: string;
   searchSubnetId?: string;
-  managedResourceGroup?: string;
+  managedResourceGroup: string;
   managedOnBehalfOfConfiguration?: outputs.WithMoboBrokerResources;
-  bookshelfUri?: string;
+  bookshelfUri: string;
 }
 /**
  * Reads an existing `Microsoft.Discovery/bookshelves` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -150,7 +150,7 @@ export declare class BookshelvePrivateEndpointConnection extends $CustomResource
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: BookshelvePrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -189,7 +189,7 @@ export interface BookshelvePrivateEndpointConnectionState {
   groupIds?: string[];
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Discovery/bookshelves/privateEndpointConnections` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -215,7 +215,7 @@ export interface BookshelvePrivateLinkResourceState {
   type: "Microsoft.Discovery/bookshelves/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -253,7 +253,7 @@ export declare class StorageContainer extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {})>;
   /** Storage store properties */
   readonly storageStore: $Output<outputs.StorageStore>;
   constructor(name: string, args: StorageContainerArgs, opts?: $Options);
@@ -291,7 +291,7 @@ export interface StorageContainerState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {});
   storageStore: outputs.StorageStore;
 }
 /**
@@ -332,7 +332,7 @@ export declare class StorageAsset extends $CustomResource {
   /** The description */
   readonly description: $Output<string>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {})>;
   /** The path to the data within its parent container. This should be relative to the root of the parent container. */
   readonly path: $Output<string | undefined>;
   constructor(name: string, args: StorageAssetArgs, opts?: $Options);
@@ -377,7 +377,7 @@ export interface StorageAssetState {
   location: string;
   systemData?: outputs.SystemData;
   description: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {});
   path?: string;
 }
 /**
@@ -416,7 +416,7 @@ export declare class Supercomputer extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {})>;
   /**
    * System Subnet ID associated with managed NodePool for system resources.
    *     It should have connectivity to the child NodePool subnets.
@@ -444,7 +444,7 @@ export declare class Supercomputer extends $CustomResource {
   /** The Log Analytics Cluster to use for debug logs. This is required when Customer Managed Keys are enabled. */
   readonly logAnalyticsClusterId: $Output<string | undefined>;
   /** The resource group for resources managed on behalf of customer. */
-  readonly managedResourceGroup: $Output<string | undefined>;
+  readonly managedResourceGroup: $Output<string>;
   /** Managed-On-Behalf-Of configuration properties. This configuration exists for the resources where a resource provider manages those resources on behalf of the resource owner. */
   readonly managedOnBehalfOfConfiguration: $Output<outputs.WithMoboBrokerResources | undefined>;
   constructor(name: string, args: SupercomputerArgs, opts?: $Options);
@@ -509,7 +509,7 @@ export interface SupercomputerState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {});
   subnetId: string;
   managementSubnetId?: string;
   outboundType?: "LoadBalancer" | "None" | (string & {});
@@ -518,7 +518,7 @@ export interface SupercomputerState {
   customerManagedKeys?: "Enabled" | "Disabled" | (string & {});
   diskEncryptionSetId?: string;
   logAnalyticsClusterId?: string;
-  managedResourceGroup?: string;
+  managedResourceGroup: string;
   managedOnBehalfOfConfiguration?: outputs.WithMoboBrokerResources;
 }
 /**
@@ -557,7 +557,7 @@ export declare class NodePool extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {})>;
   /** The node pool subnet. */
   readonly subnetId: $Output<string>;
   /** The size of the underlying Azure VM. */
@@ -627,7 +627,7 @@ export interface NodePoolState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {});
   subnetId: string;
   vmSize: "Standard_NC24ads_A100_v4" | "Standard_NC48ads_A100_v4" | "Standard_NC96ads_A100_v4" | "Standard_NC4as_T4_v3" | "Standard_NC8as_T4_v3" | "Standard_NC16as_T4_v3" | "Standard_NC64as_T4_v3" | "Standard_NV6ads_A10_v5" | "Standard_NV12ads_A10_v5" | "Standard_NV24ads_A10_v5" | "Standard_NV36ads_A10_v5" | "Standard_NV36adms_A10_v5" | "Standard_NV72ads_A10_v5" | "Standard_ND40rs_v2" | (string & {});
   maxNodeCount: number;
@@ -671,7 +671,7 @@ export declare class Tool extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {})>;
   /** The version of a resource definition */
   readonly version: $Output<string>;
   /** Environment variables to make available */
@@ -717,7 +717,7 @@ export interface ToolState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {});
   version: string;
   environmentVariables?: outputs.ToolPropertiesEnvironmentVariables;
   definitionContent: outputs.ToolPropertiesDefinitionContent;
@@ -756,13 +756,13 @@ export declare class Workspace extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {})>;
   /** List of linked SuperComputers. */
   readonly supercomputerIds: $Output<string[] | undefined>;
   /** workspace API endpoint Uri. */
-  readonly workspaceApiUri: $Output<string | undefined>;
+  readonly workspaceApiUri: $Output<string>;
   /** workspace User Interface Uri. */
-  readonly workspaceUiUri: $Output<string | undefined>;
+  readonly workspaceUiUri: $Output<string>;
   /** Identity IDs used for leveraging Workspace resources. */
   readonly workspaceIdentity: $Output<outputs.Identity>;
   /** Whether or not to use a customer managed key when encrypting data at rest */
@@ -782,7 +782,7 @@ export declare class Workspace extends $CustomResource {
   /** Function Subnet ID for workspace resources. */
   readonly workspaceSubnetId: $Output<string | undefined>;
   /** The resource group for resources managed on behalf of customer. */
-  readonly managedResourceGroup: $Output<string | undefined>;
+  readonly managedResourceGroup: $Output<string>;
   /** Managed-On-Behalf-Of configuration properties. This configuration exists for the resources where a resource provider manages those resources on behalf of the resource owner. */
   readonly managedOnBehalfOfConfiguration: $Output<outputs.WithMoboBrokerResources | undefined>;
   constructor(name: string, args: WorkspaceArgs, opts?: $Options);
@@ -836,10 +836,10 @@ export interface WorkspaceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {});
   supercomputerIds?: string[];
-  workspaceApiUri?: string;
-  workspaceUiUri?: string;
+  workspaceApiUri: string;
+  workspaceUiUri: string;
   workspaceIdentity: outputs.Identity;
   customerManagedKeys?: "Enabled" | "Disabled" | (string & {});
   keyVaultProperties?: outputs.KeyVaultProperties;
@@ -849,7 +849,7 @@ export interface WorkspaceState {
   agentSubnetId?: string;
   privateEndpointSubnetId?: string;
   workspaceSubnetId?: string;
-  managedResourceGroup?: string;
+  managedResourceGroup: string;
   managedOnBehalfOfConfiguration?: outputs.WithMoboBrokerResources;
 }
 /**
@@ -888,7 +888,7 @@ export declare class ChatModelDeployment extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {})>;
   /** Model format as published by the provider. Verify supported formats per region using the Model Catalog API. */
   readonly modelFormat: $Output<string>;
   /** Canonical provider model name available in the selected region. Verify supported values per region using the Model Catalog API. */
@@ -946,7 +946,7 @@ export interface ChatModelDeploymentState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {});
   modelFormat: string;
   modelName: string;
   modelVersion?: string;
@@ -991,7 +991,7 @@ export declare class WorkspacePrivateEndpointConnection extends $CustomResource 
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: WorkspacePrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -1030,7 +1030,7 @@ export interface WorkspacePrivateEndpointConnectionState {
   groupIds?: string[];
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Discovery/workspaces/privateEndpointConnections` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -1056,7 +1056,7 @@ export interface WorkspacePrivateLinkResourceState {
   type: "Microsoft.Discovery/workspaces/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -1096,9 +1096,9 @@ export declare class Project extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {})>;
   /** Foundry project endpoint URI. */
-  readonly foundryProjectEndpoint: $Output<string | undefined>;
+  readonly foundryProjectEndpoint: $Output<string>;
   /** Allowed StorageContainers (Control plane resource references). */
   readonly storageContainerIds: $Output<string[] | undefined>;
   /** Settings for the project. */
@@ -1144,8 +1144,8 @@ export interface ProjectState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {});
-  foundryProjectEndpoint?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Updating" | "Deleting" | (string & {});
+  foundryProjectEndpoint: string;
   storageContainerIds?: string[];
   settings?: outputs.ProjectSettings;
 }
@@ -1171,6 +1171,20 @@ export declare const getChatModelDeploymentOutput: typeof getChatModelDeployment
 export declare const getWorkspacePrivateEndpointConnectionOutput: typeof getWorkspacePrivateEndpointConnection;
 export declare const getWorkspacePrivateLinkResourceOutput: typeof getWorkspacePrivateLinkResource;
 export declare const getProjectOutput: typeof getProject;
+// Pulumi's names for what each function and lookup returns.
+export type GetBookshelveResult = BookshelveState;
+export type GetBookshelvePrivateEndpointConnectionResult = BookshelvePrivateEndpointConnectionState;
+export type GetBookshelvePrivateLinkResourceResult = BookshelvePrivateLinkResourceState;
+export type GetStorageContainerResult = StorageContainerState;
+export type GetStorageAssetResult = StorageAssetState;
+export type GetSupercomputerResult = SupercomputerState;
+export type GetNodePoolResult = NodePoolState;
+export type GetToolResult = ToolState;
+export type GetWorkspaceResult = WorkspaceState;
+export type GetChatModelDeploymentResult = ChatModelDeploymentState;
+export type GetWorkspacePrivateEndpointConnectionResult = WorkspacePrivateEndpointConnectionState;
+export type GetWorkspacePrivateLinkResourceResult = WorkspacePrivateLinkResourceState;
+export type GetProjectResult = ProjectState;
 
 export declare namespace inputs {
   interface AzureNetAppFilesStore {
@@ -1249,12 +1263,21 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    workloadIdentities?: inputs.BookshelfPropertiesWorkloadIdentities;
+    customerManagedKeys?: "Enabled" | "Disabled" | (string & {});
+    keyVaultProperties?: inputs.BookshelfKeyVaultProperties;
+    logAnalyticsClusterId?: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    privateEndpointSubnetId?: string;
+    searchSubnetId?: string;
   }
   interface MicrosoftDiscoveryBookshelvesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftDiscoveryBookshelvesPrivateLinkResources {
     /** The resource name */
@@ -1269,6 +1292,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    storageStore?: inputs.StorageStore;
   }
   interface MicrosoftDiscoveryStorageContainersStorageAssets {
     /** The resource name */
@@ -1279,6 +1303,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    path?: string;
   }
   interface MicrosoftDiscoverySupercomputers {
     /** The resource name */
@@ -1291,6 +1317,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    subnetId?: string;
+    managementSubnetId?: string;
+    outboundType?: "LoadBalancer" | "None" | (string & {});
+    systemSku?: "Standard_D4s_v6" | "Standard_D4s_v5" | "Standard_D4s_v4" | (string & {});
+    identities?: inputs.SupercomputerIdentities;
+    customerManagedKeys?: "Enabled" | "Disabled" | (string & {});
+    diskEncryptionSetId?: string;
+    logAnalyticsClusterId?: string;
   }
   interface MicrosoftDiscoverySupercomputersNodePools {
     /** The resource name */
@@ -1301,6 +1335,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    subnetId?: string;
+    vmSize?: "Standard_NC24ads_A100_v4" | "Standard_NC48ads_A100_v4" | "Standard_NC96ads_A100_v4" | "Standard_NC4as_T4_v3" | "Standard_NC8as_T4_v3" | "Standard_NC16as_T4_v3" | "Standard_NC64as_T4_v3" | "Standard_NV6ads_A10_v5" | "Standard_NV12ads_A10_v5" | "Standard_NV24ads_A10_v5" | "Standard_NV36ads_A10_v5" | "Standard_NV36adms_A10_v5" | "Standard_NV72ads_A10_v5" | "Standard_ND40rs_v2" | (string & {});
+    maxNodeCount?: number;
+    minNodeCount?: number;
+    scaleSetPriority?: "Regular" | "Spot" | (string & {});
+    osDiskSizeGb?: number;
+    imageCacheLowerThreshold?: number;
+    imageCacheUpperThreshold?: number;
   }
   interface MicrosoftDiscoveryTools {
     /** The resource name */
@@ -1311,6 +1353,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    version?: string;
+    environmentVariables?: inputs.ToolPropertiesEnvironmentVariables;
+    definitionContent?: inputs.ToolPropertiesDefinitionContent;
   }
   interface MicrosoftDiscoveryWorkspaces {
     /** The resource name */
@@ -1321,6 +1366,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    supercomputerIds?: string[];
+    workspaceIdentity?: inputs.Identity;
+    customerManagedKeys?: "Enabled" | "Disabled" | (string & {});
+    keyVaultProperties?: inputs.KeyVaultProperties;
+    logAnalyticsClusterId?: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    agentSubnetId?: string;
+    privateEndpointSubnetId?: string;
+    workspaceSubnetId?: string;
   }
   interface MicrosoftDiscoveryWorkspacesChatModelDeployments {
     /** The resource name */
@@ -1331,12 +1385,19 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    modelFormat?: string;
+    modelName?: string;
+    modelVersion?: string;
+    skuName?: string;
+    capacity?: number;
   }
   interface MicrosoftDiscoveryWorkspacesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftDiscoveryWorkspacesPrivateLinkResources {
     /** The resource name */
@@ -1351,6 +1412,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    storageContainerIds?: string[];
+    settings?: inputs.ProjectSettings;
   }
   interface MoboBrokerResource {
     /** Resource identifier of a Managed-On-Behalf-Of broker resource */
@@ -1378,6 +1441,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */

@@ -23,7 +23,7 @@ export declare class CassandraCluster extends $CustomResource {
   /** Properties of a managed Cassandra cluster. */
   readonly properties: $Output<outputs.ClusterResourceProperties | undefined>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with \"defaultExperience\": \"Cassandra\". Current \"defaultExperience\" values also include \"Table\", \"Graph\", \"DocumentDB\", and \"MongoDB\". */
   readonly tags: $Output<outputs.ClusterResourceTags | undefined>;
   /** Identity for the resource. */
@@ -75,7 +75,7 @@ export declare class CassandraCluster extends $CustomResource {
   /** How to connect to the azure services needed for running the cluster */
   readonly azureConnectionMethod: $Output<"None" | "VPN" | (string & {}) | undefined>;
   /** If the Connection Method is Vpn, this is the Id of the private link resource that the datacenters need to connect to. */
-  readonly privateLinkResourceId: $Output<string | undefined>;
+  readonly privateLinkResourceId: $Output<string>;
   constructor(name: string, args: CassandraClusterArgs, opts?: $Options);
 }
 
@@ -152,7 +152,7 @@ export interface CassandraClusterState {
   name: string;
   type: "Microsoft.DocumentDB/cassandraClusters";
   properties?: outputs.ClusterResourceProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ClusterResourceTags;
   identity?: outputs.ManagedCassandraManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -178,7 +178,7 @@ export interface CassandraClusterState {
   backupSchedules?: outputs.BackupSchedule[];
   scheduledEventStrategy?: "Ignore" | "StopAny" | "StopByRack" | (string & {});
   azureConnectionMethod?: "None" | "VPN" | (string & {});
-  privateLinkResourceId?: string;
+  privateLinkResourceId: string;
 }
 /**
  * Reads an existing `Microsoft.DocumentDB/cassandraClusters` without managing it (GET, api-version 2026-03-15); undefined when it does not exist.
@@ -351,7 +351,7 @@ export declare class DatabaseAccount extends $CustomResource {
   /** Properties to create and update Azure Cosmos DB database accounts. */
   readonly properties: $Output<outputs.DatabaseAccountCreateUpdatePropertiesOrDatabaseAccountGetProperties>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
   readonly tags: $Output<outputs.ARMResourcePropertiesTags | undefined>;
   /** Identity for the resource. */
@@ -431,9 +431,9 @@ export declare class DatabaseAccount extends $CustomResource {
   /** Flag to indicate enabling/disabling of hierarchical partition key ID last level enforcement on the account. */
   readonly enforceHierarchicalPartitionKeyIdLastLevel: $Output<boolean | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The connection endpoint for the Cosmos DB database account. */
-  readonly documentEndpoint: $Output<string | undefined>;
+  readonly documentEndpoint: $Output<string>;
   /** An array that contains the write location for the Cosmos DB account. */
   readonly writeLocations: $Output<outputs.Location[] | undefined>;
   /** An array that contains of the read locations enabled for the Cosmos DB account. */
@@ -443,9 +443,9 @@ export declare class DatabaseAccount extends $CustomResource {
   /** List of Private Endpoint Connections configured for the Cosmos DB account. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** A unique identifier assigned to the database account */
-  readonly instanceId: $Output<string | undefined>;
+  readonly instanceId: $Output<string>;
   /** The version of the Customer Managed Key currently being used by the account */
-  readonly keyVaultKeyUriVersion: $Output<string | undefined>;
+  readonly keyVaultKeyUriVersion: $Output<string>;
   constructor(name: string, args: DatabaseAccountArgs, opts?: $Options);
 }
 
@@ -551,7 +551,7 @@ export interface DatabaseAccountState {
   type: "Microsoft.DocumentDB/databaseAccounts";
   kind?: "GlobalDocumentDB" | "MongoDB" | "Parse" | (string & {});
   properties: outputs.DatabaseAccountCreateUpdatePropertiesOrDatabaseAccountGetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ARMResourcePropertiesTags;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -591,14 +591,14 @@ export interface DatabaseAccountState {
   defaultPriorityLevel?: "High" | "Low" | (string & {});
   enablePerRegionPerPartitionAutoscale?: boolean;
   enforceHierarchicalPartitionKeyIdLastLevel?: boolean;
-  provisioningState?: string;
-  documentEndpoint?: string;
+  provisioningState: string;
+  documentEndpoint: string;
   writeLocations?: outputs.Location[];
   readLocations?: outputs.Location[];
   failoverPolicies?: outputs.FailoverPolicy[];
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
-  instanceId?: string;
-  keyVaultKeyUriVersion?: string;
+  instanceId: string;
+  keyVaultKeyUriVersion: string;
 }
 /**
  * Reads an existing `Microsoft.DocumentDB/databaseAccounts` without managing it (GET, api-version 2026-03-15); undefined when it does not exist.
@@ -630,7 +630,7 @@ export declare class CassandraKeyspace extends $CustomResource {
   /** Properties to create and update Azure Cosmos DB Cassandra keyspace. */
   readonly properties: $Output<outputs.CassandraKeyspaceCreateUpdatePropertiesOrCassandraKeyspaceGetProperties>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
   readonly tags: $Output<outputs.ARMResourcePropertiesTags | undefined>;
   /** Identity for the resource. */
@@ -681,7 +681,7 @@ export interface CassandraKeyspaceState {
   name: string;
   type: "Microsoft.DocumentDB/databaseAccounts/cassandraKeyspaces";
   properties: outputs.CassandraKeyspaceCreateUpdatePropertiesOrCassandraKeyspaceGetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ARMResourcePropertiesTags;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -720,7 +720,7 @@ export declare class CassandraKeyspaceTable extends $CustomResource {
   /** Properties to create and update Azure Cosmos DB Cassandra table. */
   readonly properties: $Output<outputs.CassandraTableCreateUpdatePropertiesOrCassandraTableGetProperties>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
   readonly tags: $Output<outputs.ARMResourcePropertiesTags | undefined>;
   /** Identity for the resource. */
@@ -775,7 +775,7 @@ export interface CassandraKeyspaceTableState {
   name: string;
   type: "Microsoft.DocumentDB/databaseAccounts/cassandraKeyspaces/tables";
   properties: outputs.CassandraTableCreateUpdatePropertiesOrCassandraTableGetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ARMResourcePropertiesTags;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -816,7 +816,7 @@ export declare class CassandraKeyspaceTableThroughputSetting extends $CustomReso
   /** Properties to update Azure Cosmos DB resource throughput. */
   readonly properties: $Output<outputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
   readonly tags: $Output<outputs.ARMResourcePropertiesTags | undefined>;
   /** Identity for the resource. */
@@ -871,7 +871,7 @@ export interface CassandraKeyspaceTableThroughputSettingState {
   name: "default";
   type: "Microsoft.DocumentDB/databaseAccounts/cassandraKeyspaces/tables/throughputSettings";
   properties: outputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ARMResourcePropertiesTags;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -909,7 +909,7 @@ export declare class CassandraKeyspaceThroughputSetting extends $CustomResource 
   /** Properties to update Azure Cosmos DB resource throughput. */
   readonly properties: $Output<outputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
   readonly tags: $Output<outputs.ARMResourcePropertiesTags | undefined>;
   /** Identity for the resource. */
@@ -960,7 +960,7 @@ export interface CassandraKeyspaceThroughputSettingState {
   name: "default";
   type: "Microsoft.DocumentDB/databaseAccounts/cassandraKeyspaces/throughputSettings";
   properties: outputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ARMResourcePropertiesTags;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -1004,7 +1004,7 @@ export declare class CassandraRoleAssignment extends $CustomResource {
   /** The unique identifier for the associated AAD principal in the AAD graph to which access is being granted through this Cassandra Role Assignment. Tenant ID for the principal is inferred using the tenant associated with the subscription. */
   readonly principalId: $Output<string | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: CassandraRoleAssignmentArgs, opts?: $Options);
 }
 
@@ -1045,7 +1045,7 @@ export interface CassandraRoleAssignmentState {
   roleDefinitionId?: string;
   scope?: string;
   principalId?: string;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.DocumentDB/databaseAccounts/cassandraRoleAssignments` without managing it (GET, api-version 2026-03-15); undefined when it does not exist.
@@ -1159,7 +1159,7 @@ export declare class GremlinDatabase extends $CustomResource {
   /** Properties to create and update Azure Cosmos DB Gremlin database. */
   readonly properties: $Output<outputs.GremlinDatabaseCreateUpdatePropertiesOrGremlinDatabaseGetProperties>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
   readonly tags: $Output<outputs.ARMResourcePropertiesTags | undefined>;
   /** Identity for the resource. */
@@ -1210,7 +1210,7 @@ export interface GremlinDatabaseState {
   name: string;
   type: "Microsoft.DocumentDB/databaseAccounts/gremlinDatabases";
   properties: outputs.GremlinDatabaseCreateUpdatePropertiesOrGremlinDatabaseGetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ARMResourcePropertiesTags;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -1249,7 +1249,7 @@ export declare class Graph extends $CustomResource {
   /** Properties to create and update Azure Cosmos DB Gremlin graph. */
   readonly properties: $Output<outputs.GremlinGraphCreateUpdatePropertiesOrGremlinGraphGetProperties>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
   readonly tags: $Output<outputs.ARMResourcePropertiesTags | undefined>;
   /** Identity for the resource. */
@@ -1304,7 +1304,7 @@ export interface GraphState {
   name: string;
   type: "Microsoft.DocumentDB/databaseAccounts/gremlinDatabases/graphs";
   properties: outputs.GremlinGraphCreateUpdatePropertiesOrGremlinGraphGetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ARMResourcePropertiesTags;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -1345,7 +1345,7 @@ export declare class GraphThroughputSetting extends $CustomResource {
   /** Properties to update Azure Cosmos DB resource throughput. */
   readonly properties: $Output<outputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
   readonly tags: $Output<outputs.ARMResourcePropertiesTags | undefined>;
   /** Identity for the resource. */
@@ -1400,7 +1400,7 @@ export interface GraphThroughputSettingState {
   name: "default";
   type: "Microsoft.DocumentDB/databaseAccounts/gremlinDatabases/graphs/throughputSettings";
   properties: outputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ARMResourcePropertiesTags;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -1438,7 +1438,7 @@ export declare class GremlinDatabaseThroughputSetting extends $CustomResource {
   /** Properties to update Azure Cosmos DB resource throughput. */
   readonly properties: $Output<outputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
   readonly tags: $Output<outputs.ARMResourcePropertiesTags | undefined>;
   /** Identity for the resource. */
@@ -1489,7 +1489,7 @@ export interface GremlinDatabaseThroughputSettingState {
   name: "default";
   type: "Microsoft.DocumentDB/databaseAccounts/gremlinDatabases/throughputSettings";
   properties: outputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ARMResourcePropertiesTags;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -1533,7 +1533,7 @@ export declare class GremlinRoleAssignment extends $CustomResource {
   /** The unique identifier for the associated AAD principal in the AAD graph to which access is being granted through this Gremlin Role Assignment. Tenant ID for the principal is inferred using the tenant associated with the subscription. */
   readonly principalId: $Output<string | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: GremlinRoleAssignmentArgs, opts?: $Options);
 }
 
@@ -1574,7 +1574,7 @@ export interface GremlinRoleAssignmentState {
   roleDefinitionId?: string;
   scope?: string;
   principalId?: string;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.DocumentDB/databaseAccounts/gremlinRoleAssignments` without managing it (GET, api-version 2026-03-15); undefined when it does not exist.
@@ -1688,7 +1688,7 @@ export declare class MongodbDatabase extends $CustomResource {
   /** Properties to create and update Azure Cosmos DB MongoDB database. */
   readonly properties: $Output<outputs.MongoDBDatabaseCreateUpdatePropertiesOrMongoDBDatabaseGetProperties>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
   readonly tags: $Output<outputs.ARMResourcePropertiesTags | undefined>;
   /** Identity for the resource. */
@@ -1739,7 +1739,7 @@ export interface MongodbDatabaseState {
   name: string;
   type: "Microsoft.DocumentDB/databaseAccounts/mongodbDatabases";
   properties: outputs.MongoDBDatabaseCreateUpdatePropertiesOrMongoDBDatabaseGetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ARMResourcePropertiesTags;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -1778,7 +1778,7 @@ export declare class Collection extends $CustomResource {
   /** Properties to create and update Azure Cosmos DB MongoDB collection. */
   readonly properties: $Output<outputs.MongoDBCollectionCreateUpdatePropertiesOrMongoDBCollectionGetProperties>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
   readonly tags: $Output<outputs.ARMResourcePropertiesTags | undefined>;
   /** Identity for the resource. */
@@ -1833,7 +1833,7 @@ export interface CollectionState {
   name: string;
   type: "Microsoft.DocumentDB/databaseAccounts/mongodbDatabases/collections";
   properties: outputs.MongoDBCollectionCreateUpdatePropertiesOrMongoDBCollectionGetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ARMResourcePropertiesTags;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -1874,7 +1874,7 @@ export declare class CollectionThroughputSetting extends $CustomResource {
   /** Properties to update Azure Cosmos DB resource throughput. */
   readonly properties: $Output<outputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
   readonly tags: $Output<outputs.ARMResourcePropertiesTags | undefined>;
   /** Identity for the resource. */
@@ -1929,7 +1929,7 @@ export interface CollectionThroughputSettingState {
   name: "default";
   type: "Microsoft.DocumentDB/databaseAccounts/mongodbDatabases/collections/throughputSettings";
   properties: outputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ARMResourcePropertiesTags;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -1967,7 +1967,7 @@ export declare class MongodbDatabaseThroughputSetting extends $CustomResource {
   /** Properties to update Azure Cosmos DB resource throughput. */
   readonly properties: $Output<outputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
   readonly tags: $Output<outputs.ARMResourcePropertiesTags | undefined>;
   /** Identity for the resource. */
@@ -2018,7 +2018,7 @@ export interface MongodbDatabaseThroughputSettingState {
   name: "default";
   type: "Microsoft.DocumentDB/databaseAccounts/mongodbDatabases/throughputSettings";
   properties: outputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ARMResourcePropertiesTags;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -2240,7 +2240,7 @@ export declare class MongoMIRoleAssignment extends $CustomResource {
   /** The unique identifier for the associated AAD principal in the AAD graph to which access is being granted through this MongoMI Role Assignment. Tenant ID for the principal is inferred using the tenant associated with the subscription. */
   readonly principalId: $Output<string | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: MongoMIRoleAssignmentArgs, opts?: $Options);
 }
 
@@ -2281,7 +2281,7 @@ export interface MongoMIRoleAssignmentState {
   roleDefinitionId?: string;
   scope?: string;
   principalId?: string;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.DocumentDB/databaseAccounts/mongoMIRoleAssignments` without managing it (GET, api-version 2026-03-15); undefined when it does not exist.
@@ -2397,9 +2397,9 @@ export declare class NotebookWorkspace extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Specifies the endpoint of Notebook server. */
-  readonly notebookServerEndpoint: $Output<string | undefined>;
+  readonly notebookServerEndpoint: $Output<string>;
   /** Status of the notebook workspace. Possible values are: Creating, Online, Deleting, Failed, Updating. */
-  readonly status: $Output<string | undefined>;
+  readonly status: $Output<string>;
   constructor(name: string, args: NotebookWorkspaceArgs, opts?: $Options);
 }
 
@@ -2429,8 +2429,8 @@ export interface NotebookWorkspaceState {
   type: "Microsoft.DocumentDB/databaseAccounts/notebookWorkspaces";
   properties?: outputs.NotebookWorkspaceProperties;
   systemData?: outputs.SystemData;
-  notebookServerEndpoint?: string;
-  status?: string;
+  notebookServerEndpoint: string;
+  status: string;
 }
 /**
  * Reads an existing `Microsoft.DocumentDB/databaseAccounts/notebookWorkspaces` without managing it (GET, api-version 2026-03-15); undefined when it does not exist.
@@ -2539,7 +2539,7 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.DocumentDB/databaseAccounts/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -2579,14 +2579,14 @@ export declare class Service extends $CustomResource {
   /** Instance count for the service. */
   readonly instanceCount: $Output<number | undefined>;
   /** Time of the last state change (ISO-8601 format). */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** Describes the status of a service. */
-  readonly status: $Output<"Creating" | "Running" | "Updating" | "Deleting" | "Error" | "Stopped" | (string & {}) | undefined>;
+  readonly status: $Output<"Creating" | "Running" | "Updating" | "Deleting" | "Error" | "Stopped" | (string & {})>;
   readonly locations: $Output<outputs.DataTransferRegionalServiceResource[] | undefined>;
   readonly serviceType: $Output<"DataTransfer" | undefined>;
-  readonly graphApiComputeEndpoint: $Output<string | undefined>;
+  readonly graphApiComputeEndpoint: $Output<string>;
   readonly dedicatedGatewayType: $Output<"IntegratedCache" | "DistributedQuery" | (string & {}) | undefined>;
-  readonly sqlDedicatedGatewayEndpoint: $Output<string | undefined>;
+  readonly sqlDedicatedGatewayEndpoint: $Output<string>;
   constructor(name: string, args: ServiceArgs, opts?: $Options);
 }
 
@@ -2626,13 +2626,13 @@ export interface ServiceState {
   systemData?: outputs.SystemData;
   instanceSize?: "Cosmos.D4s" | "Cosmos.D8s" | "Cosmos.D16s" | (string & {});
   instanceCount?: number;
-  creationTime?: string;
-  status?: "Creating" | "Running" | "Updating" | "Deleting" | "Error" | "Stopped" | (string & {});
+  creationTime: string;
+  status: "Creating" | "Running" | "Updating" | "Deleting" | "Error" | "Stopped" | (string & {});
   locations?: outputs.DataTransferRegionalServiceResource[];
   serviceType?: "DataTransfer";
-  graphApiComputeEndpoint?: string;
+  graphApiComputeEndpoint: string;
   dedicatedGatewayType?: "IntegratedCache" | "DistributedQuery" | (string & {});
-  sqlDedicatedGatewayEndpoint?: string;
+  sqlDedicatedGatewayEndpoint: string;
 }
 /**
  * Reads an existing `Microsoft.DocumentDB/databaseAccounts/services` without managing it (GET, api-version 2026-03-15); undefined when it does not exist.
@@ -2664,7 +2664,7 @@ export declare class SqlDatabase extends $CustomResource {
   /** Properties to create and update Azure Cosmos DB SQL database. */
   readonly properties: $Output<outputs.SqlDatabaseCreateUpdatePropertiesOrSqlDatabaseGetProperties>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
   readonly tags: $Output<outputs.ARMResourcePropertiesTags | undefined>;
   /** Identity for the resource. */
@@ -2715,7 +2715,7 @@ export interface SqlDatabaseState {
   name: string;
   type: "Microsoft.DocumentDB/databaseAccounts/sqlDatabases";
   properties: outputs.SqlDatabaseCreateUpdatePropertiesOrSqlDatabaseGetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ARMResourcePropertiesTags;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -2828,7 +2828,7 @@ export declare class Container extends $CustomResource {
   /** Properties to create and update Azure Cosmos DB container. */
   readonly properties: $Output<outputs.SqlContainerCreateUpdatePropertiesOrSqlContainerGetProperties>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
   readonly tags: $Output<outputs.ARMResourcePropertiesTags | undefined>;
   /** Identity for the resource. */
@@ -2883,7 +2883,7 @@ export interface ContainerState {
   name: string;
   type: "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers";
   properties: outputs.SqlContainerCreateUpdatePropertiesOrSqlContainerGetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ARMResourcePropertiesTags;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -2924,7 +2924,7 @@ export declare class StoredProcedure extends $CustomResource {
   /** Properties to create and update Azure Cosmos DB storedProcedure. */
   readonly properties: $Output<outputs.SqlStoredProcedureCreateUpdatePropertiesOrSqlStoredProcedureGetProperties>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
   readonly tags: $Output<outputs.ARMResourcePropertiesTags | undefined>;
   /** Identity for the resource. */
@@ -2981,7 +2981,7 @@ export interface StoredProcedureState {
   name: string;
   type: "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/storedProcedures";
   properties: outputs.SqlStoredProcedureCreateUpdatePropertiesOrSqlStoredProcedureGetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ARMResourcePropertiesTags;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -3021,7 +3021,7 @@ export declare class ContainerThroughputSetting extends $CustomResource {
   /** Properties to update Azure Cosmos DB resource throughput. */
   readonly properties: $Output<outputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
   readonly tags: $Output<outputs.ARMResourcePropertiesTags | undefined>;
   /** Identity for the resource. */
@@ -3076,7 +3076,7 @@ export interface ContainerThroughputSettingState {
   name: "default";
   type: "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/throughputSettings";
   properties: outputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ARMResourcePropertiesTags;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -3116,7 +3116,7 @@ export declare class Trigger extends $CustomResource {
   /** Properties to create and update Azure Cosmos DB trigger. */
   readonly properties: $Output<outputs.SqlTriggerCreateUpdatePropertiesOrSqlTriggerGetProperties>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
   readonly tags: $Output<outputs.ARMResourcePropertiesTags | undefined>;
   /** Identity for the resource. */
@@ -3173,7 +3173,7 @@ export interface TriggerState {
   name: string;
   type: "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/triggers";
   properties: outputs.SqlTriggerCreateUpdatePropertiesOrSqlTriggerGetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ARMResourcePropertiesTags;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -3213,7 +3213,7 @@ export declare class UserDefinedFunction extends $CustomResource {
   /** Properties to create and update Azure Cosmos DB userDefinedFunction. */
   readonly properties: $Output<outputs.SqlUserDefinedFunctionCreateUpdatePropertiesOrSqlUserDefinedFunctionGetProperties>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
   readonly tags: $Output<outputs.ARMResourcePropertiesTags | undefined>;
   /** Identity for the resource. */
@@ -3270,7 +3270,7 @@ export interface UserDefinedFunctionState {
   name: string;
   type: "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/userDefinedFunctions";
   properties: outputs.SqlUserDefinedFunctionCreateUpdatePropertiesOrSqlUserDefinedFunctionGetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ARMResourcePropertiesTags;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -3308,7 +3308,7 @@ export declare class SqlDatabaseThroughputSetting extends $CustomResource {
   /** Properties to update Azure Cosmos DB resource throughput. */
   readonly properties: $Output<outputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
   readonly tags: $Output<outputs.ARMResourcePropertiesTags | undefined>;
   /** Identity for the resource. */
@@ -3359,7 +3359,7 @@ export interface SqlDatabaseThroughputSettingState {
   name: "default";
   type: "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/throughputSettings";
   properties: outputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ARMResourcePropertiesTags;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -3561,7 +3561,7 @@ export declare class TableRoleAssignment extends $CustomResource {
   /** The unique identifier for the associated AAD principal in the AAD graph to which access is being granted through this Table Role Assignment. Tenant ID for the principal is inferred using the tenant associated with the subscription. */
   readonly principalId: $Output<string | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: TableRoleAssignmentArgs, opts?: $Options);
 }
 
@@ -3602,7 +3602,7 @@ export interface TableRoleAssignmentState {
   roleDefinitionId?: string;
   scope?: string;
   principalId?: string;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.DocumentDB/databaseAccounts/tableRoleAssignments` without managing it (GET, api-version 2026-03-15); undefined when it does not exist.
@@ -3716,7 +3716,7 @@ export declare class Table extends $CustomResource {
   /** Properties to create and update Azure Cosmos DB Table. */
   readonly properties: $Output<outputs.TableCreateUpdatePropertiesOrTableGetProperties>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
   readonly tags: $Output<outputs.ARMResourcePropertiesTags | undefined>;
   /** Identity for the resource. */
@@ -3767,7 +3767,7 @@ export interface TableState {
   name: string;
   type: "Microsoft.DocumentDB/databaseAccounts/tables";
   properties: outputs.TableCreateUpdatePropertiesOrTableGetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ARMResourcePropertiesTags;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -3806,7 +3806,7 @@ export declare class TableThroughputSetting extends $CustomResource {
   /** Properties to update Azure Cosmos DB resource throughput. */
   readonly properties: $Output<outputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties>;
   /** The location of the resource group to which the resource belongs. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
   readonly tags: $Output<outputs.ARMResourcePropertiesTags | undefined>;
   /** Identity for the resource. */
@@ -3857,7 +3857,7 @@ export interface TableThroughputSettingState {
   name: "default";
   type: "Microsoft.DocumentDB/databaseAccounts/tables/throughputSettings";
   properties: outputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ARMResourcePropertiesTags;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
@@ -3897,7 +3897,7 @@ export declare class Fleet extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A provisioning state of the Fleet. */
-  readonly provisioningState: $Output<"Uninitialized" | "Initializing" | "InternallyReady" | "Online" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Updating" | "Creating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Uninitialized" | "Initializing" | "InternallyReady" | "Online" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Updating" | "Creating" | (string & {})>;
   constructor(name: string, args: FleetArgs, opts?: $Options);
 }
 
@@ -3931,7 +3931,7 @@ export interface FleetState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Uninitialized" | "Initializing" | "InternallyReady" | "Online" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Updating" | "Creating" | (string & {});
+  provisioningState: "Uninitialized" | "Initializing" | "InternallyReady" | "Online" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Updating" | "Creating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DocumentDB/fleets` without managing it (GET, api-version 2026-03-15); undefined when it does not exist.
@@ -3965,7 +3965,7 @@ export declare class Fleetspace extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A provisioning state of the Fleetspace. */
-  readonly provisioningState: $Output<"Uninitialized" | "Initializing" | "InternallyReady" | "Online" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Updating" | "Creating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Uninitialized" | "Initializing" | "InternallyReady" | "Online" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Updating" | "Creating" | (string & {})>;
   /** The kind of API this fleetspace belongs to. Acceptable values: 'NoSQL' */
   readonly fleetspaceApiKind: $Output<"NoSQL" | (string & {}) | undefined>;
   /** Service Tier for the fleetspace. GeneralPurpose types refers to single write region accounts that can be added to this fleetspace, whereas BusinessCritical refers to multi write region. */
@@ -4013,7 +4013,7 @@ export interface FleetspaceState {
   type: "Microsoft.DocumentDB/fleets/fleetspaces";
   properties?: outputs.FleetspaceProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Uninitialized" | "Initializing" | "InternallyReady" | "Online" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Updating" | "Creating" | (string & {});
+  provisioningState: "Uninitialized" | "Initializing" | "InternallyReady" | "Online" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Updating" | "Creating" | (string & {});
   fleetspaceApiKind?: "NoSQL" | (string & {});
   serviceTier?: "GeneralPurpose" | "BusinessCritical" | (string & {});
   dataRegions?: string[];
@@ -4053,7 +4053,7 @@ export declare class FleetspaceAccount extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A provisioning state of the Fleetspace Account. */
-  readonly provisioningState: $Output<"Uninitialized" | "Initializing" | "InternallyReady" | "Online" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Updating" | "Creating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Uninitialized" | "Initializing" | "InternallyReady" | "Online" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Updating" | "Creating" | (string & {})>;
   /** Configuration for fleetspace Account in the fleetspace. */
   readonly globalDatabaseAccountProperties: $Output<outputs.FleetspaceAccountPropertiesGlobalDatabaseAccountProperties | undefined>;
   constructor(name: string, args: FleetspaceAccountArgs, opts?: $Options);
@@ -4093,7 +4093,7 @@ export interface FleetspaceAccountState {
   type: "Microsoft.DocumentDB/fleets/fleetspaces/fleetspaceAccounts";
   properties?: outputs.FleetspaceAccountProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Uninitialized" | "Initializing" | "InternallyReady" | "Online" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Updating" | "Creating" | (string & {});
+  provisioningState: "Uninitialized" | "Initializing" | "InternallyReady" | "Online" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Updating" | "Creating" | (string & {});
   globalDatabaseAccountProperties?: outputs.FleetspaceAccountPropertiesGlobalDatabaseAccountProperties;
 }
 /**
@@ -4116,12 +4116,12 @@ export interface LocationState {
   type: "Microsoft.DocumentDB/locations";
   properties?: outputs.LocationProperties;
   systemData?: outputs.SystemData;
-  supportsAvailabilityZone?: boolean;
-  isResidencyRestricted?: boolean;
+  supportsAvailabilityZone: boolean;
+  isResidencyRestricted: boolean;
   backupStorageRedundancies?: ("Geo" | "Local" | "Zone" | (string & {}))[];
-  isSubscriptionRegionAccessAllowedForRegular?: boolean;
-  isSubscriptionRegionAccessAllowedForAz?: boolean;
-  status?: "Uninitialized" | "Initializing" | "InternallyReady" | "Online" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Updating" | "Creating" | (string & {});
+  isSubscriptionRegionAccessAllowedForRegular: boolean;
+  isSubscriptionRegionAccessAllowedForAz: boolean;
+  status: "Uninitialized" | "Initializing" | "InternallyReady" | "Online" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Updating" | "Creating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DocumentDB/locations` without managing it (GET, api-version 2026-03-15); undefined when it does not exist.
@@ -4149,7 +4149,7 @@ export interface RestorableDatabaseAccountState {
   creationTime?: string;
   oldestRestorableTime?: string;
   deletionTime?: string;
-  apiType?: "MongoDB" | "Gremlin" | "Cassandra" | "Table" | "Sql" | "GremlinV2" | (string & {});
+  apiType: "MongoDB" | "Gremlin" | "Cassandra" | "Table" | "Sql" | "GremlinV2" | (string & {});
   restorableLocations?: outputs.RestorableLocationResource[];
 }
 /**
@@ -4198,11 +4198,11 @@ export declare class MongoCluster extends $CustomResource {
   /** The Mongo DB server version. Defaults to the latest available version if not specified. */
   readonly serverVersion: $Output<string | undefined>;
   /** The default mongo connection string for the cluster. */
-  readonly connectionString: $Output<string | undefined>;
+  readonly connectionString: $Output<string>;
   /** The provisioning state of the mongo cluster. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Updating" | "Dropping" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Updating" | "Dropping" | (string & {})>;
   /** The status of the mongo cluster. */
-  readonly clusterStatus: $Output<"Ready" | "Provisioning" | "Updating" | "Starting" | "Stopping" | "Stopped" | "Dropping" | (string & {}) | undefined>;
+  readonly clusterStatus: $Output<"Ready" | "Provisioning" | "Updating" | "Starting" | "Stopping" | "Stopped" | "Dropping" | (string & {})>;
   /** Whether or not public endpoint access is allowed for this mongo cluster. */
   readonly publicNetworkAccess: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** The high availability properties of the mongo cluster. */
@@ -4224,7 +4224,7 @@ export declare class MongoCluster extends $CustomResource {
   /** The replication properties for the mongo cluster */
   readonly replica: $Output<outputs.ReplicationProperties | undefined>;
   /** The infrastructure version the cluster is provisioned on. */
-  readonly infrastructureVersion: $Output<string | undefined>;
+  readonly infrastructureVersion: $Output<string>;
   /** The authentication configuration for the cluster. */
   readonly authConfig: $Output<outputs.AuthConfigProperties | undefined>;
   /** The encryption configuration for the cluster. Depends on identity being configured. */
@@ -4304,9 +4304,9 @@ export interface MongoClusterState {
   replicaParameters?: outputs.MongoClusterReplicaParameters;
   administrator?: outputs.AdministratorProperties;
   serverVersion?: string;
-  connectionString?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Updating" | "Dropping" | (string & {});
-  clusterStatus?: "Ready" | "Provisioning" | "Updating" | "Starting" | "Stopping" | "Stopped" | "Dropping" | (string & {});
+  connectionString: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Updating" | "Dropping" | (string & {});
+  clusterStatus: "Ready" | "Provisioning" | "Updating" | "Starting" | "Stopping" | "Stopped" | "Dropping" | (string & {});
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   highAvailability?: outputs.HighAvailabilityProperties;
   storage?: outputs.StorageProperties;
@@ -4317,7 +4317,7 @@ export interface MongoClusterState {
   privateEndpointConnections?: outputs.PrivateEndpointConnection2[];
   previewFeatures?: ("GeoReplicas" | (string & {}))[];
   replica?: outputs.ReplicationProperties;
-  infrastructureVersion?: string;
+  infrastructureVersion: string;
   authConfig?: outputs.AuthConfigProperties;
   encryption?: outputs.EncryptionProperties;
   networkBypassMode?: "None" | "AzureCosmosDB" | (string & {});
@@ -4354,7 +4354,7 @@ export declare class FirewallRule extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the firewall rule. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Updating" | "Dropping" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Updating" | "Dropping" | (string & {})>;
   /** The start IP address of the mongo cluster firewall rule. Must be IPv4 format. */
   readonly startIpAddress: $Output<string>;
   /** The end IP address of the mongo cluster firewall rule. Must be IPv4 format. */
@@ -4394,7 +4394,7 @@ export interface FirewallRuleState {
   type: "Microsoft.DocumentDB/mongoClusters/firewallRules";
   properties?: outputs.FirewallRuleProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Updating" | "Dropping" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Updating" | "Dropping" | (string & {});
   startIpAddress: string;
   endIpAddress: string;
 }
@@ -4436,7 +4436,7 @@ export declare class MongoClusterPrivateEndpointConnection extends $CustomResour
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: MongoClusterPrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -4475,7 +4475,7 @@ export interface MongoClusterPrivateEndpointConnectionState {
   groupIds?: string[];
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DocumentDB/mongoClusters/privateEndpointConnections` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -4509,7 +4509,7 @@ export declare class User extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the user. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Updating" | "Dropping" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Updating" | "Dropping" | (string & {})>;
   /** The user's identity provider definition. */
   readonly identityProvider: $Output<outputs.IdentityProvider | undefined>;
   /** Database roles that are assigned to the user. */
@@ -4549,7 +4549,7 @@ export interface UserState {
   type: "Microsoft.DocumentDB/mongoClusters/users";
   properties?: outputs.UserProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Updating" | "Dropping" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Updating" | "Dropping" | (string & {});
   identityProvider?: outputs.IdentityProvider;
   roles?: outputs.DatabaseRole[];
 }
@@ -5074,6 +5074,86 @@ export declare const migrateTableThroughputSettingToAutoscaleOutput: typeof migr
 export declare const migrateTableThroughputSettingToManualThroughputOutput: typeof migrateTableThroughputSettingToManualThroughput;
 export declare const checkLocationMongoClusterNameAvailabilityOutput: typeof checkLocationMongoClusterNameAvailability;
 export declare const listMongoClusterConnectionStringsOutput: typeof listMongoClusterConnectionStrings;
+// Pulumi's names for what each function and lookup returns.
+export type GetCassandraClusterResult = CassandraClusterState;
+export type GetDataCenterResult = DataCenterState;
+export type GetDatabaseAccountResult = DatabaseAccountState;
+export type GetCassandraKeyspaceResult = CassandraKeyspaceState;
+export type GetCassandraKeyspaceTableResult = CassandraKeyspaceTableState;
+export type GetCassandraKeyspaceTableThroughputSettingResult = CassandraKeyspaceTableThroughputSettingState;
+export type GetCassandraKeyspaceThroughputSettingResult = CassandraKeyspaceThroughputSettingState;
+export type GetCassandraRoleAssignmentResult = CassandraRoleAssignmentState;
+export type GetCassandraRoleDefinitionResult = CassandraRoleDefinitionState;
+export type GetGremlinDatabaseResult = GremlinDatabaseState;
+export type GetGraphResult = GraphState;
+export type GetGraphThroughputSettingResult = GraphThroughputSettingState;
+export type GetGremlinDatabaseThroughputSettingResult = GremlinDatabaseThroughputSettingState;
+export type GetGremlinRoleAssignmentResult = GremlinRoleAssignmentState;
+export type GetGremlinRoleDefinitionResult = GremlinRoleDefinitionState;
+export type GetMongodbDatabaseResult = MongodbDatabaseState;
+export type GetCollectionResult = CollectionState;
+export type GetCollectionThroughputSettingResult = CollectionThroughputSettingState;
+export type GetMongodbDatabaseThroughputSettingResult = MongodbDatabaseThroughputSettingState;
+export type GetMongodbRoleDefinitionResult = MongodbRoleDefinitionState;
+export type GetMongodbUserDefinitionResult = MongodbUserDefinitionState;
+export type GetMongoMIRoleAssignmentResult = MongoMIRoleAssignmentState;
+export type GetMongoMIRoleDefinitionResult = MongoMIRoleDefinitionState;
+export type GetNotebookWorkspaceResult = NotebookWorkspaceState;
+export type GetDatabaseAccountPrivateEndpointConnectionResult = DatabaseAccountPrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetServiceResult = ServiceState;
+export type GetSqlDatabaseResult = SqlDatabaseState;
+export type GetClientEncryptionKeyResult = ClientEncryptionKeyState;
+export type GetContainerResult = ContainerState;
+export type GetStoredProcedureResult = StoredProcedureState;
+export type GetContainerThroughputSettingResult = ContainerThroughputSettingState;
+export type GetTriggerResult = TriggerState;
+export type GetUserDefinedFunctionResult = UserDefinedFunctionState;
+export type GetSqlDatabaseThroughputSettingResult = SqlDatabaseThroughputSettingState;
+export type GetSqlRoleAssignmentResult = SqlRoleAssignmentState;
+export type GetSqlRoleDefinitionResult = SqlRoleDefinitionState;
+export type GetTableRoleAssignmentResult = TableRoleAssignmentState;
+export type GetTableRoleDefinitionResult = TableRoleDefinitionState;
+export type GetTableResult = TableState;
+export type GetTableThroughputSettingResult = TableThroughputSettingState;
+export type GetFleetResult = FleetState;
+export type GetFleetspaceResult = FleetspaceState;
+export type GetFleetspaceAccountResult = FleetspaceAccountState;
+export type GetLocationResult = LocationState;
+export type GetRestorableDatabaseAccountResult = RestorableDatabaseAccountState;
+export type GetMongoClusterResult = MongoClusterState;
+export type GetFirewallRuleResult = FirewallRuleState;
+export type GetMongoClusterPrivateEndpointConnectionResult = MongoClusterPrivateEndpointConnectionState;
+export type GetUserResult = UserState;
+export type InvokeCassandraClusterCommandResult = outputs.CommandOutput;
+export type ListDatabaseAccountConnectionStringsResult = outputs.DatabaseAccountListConnectionStringsResult;
+export type ListDatabaseAccountKeysResult = outputs.DatabaseAccountListKeysResult;
+export type ReadonlykeysDatabaseAccountResult = outputs.DatabaseAccountListReadOnlyKeysResult;
+export type MigrateCassandraKeyspaceTableThroughputSettingToAutoscaleResult = outputs.ThroughputSettingsGetResults;
+export type MigrateCassandraKeyspaceTableThroughputSettingToManualThroughputResult = outputs.ThroughputSettingsGetResults;
+export type MigrateCassandraKeyspaceThroughputSettingToAutoscaleResult = outputs.ThroughputSettingsGetResults;
+export type MigrateCassandraKeyspaceThroughputSettingToManualThroughputResult = outputs.ThroughputSettingsGetResults;
+export type RetrieveGraphContinuousBackupInformationResult = outputs.BackupInformation;
+export type MigrateGraphThroughputSettingToAutoscaleResult = outputs.ThroughputSettingsGetResults;
+export type MigrateGraphThroughputSettingToManualThroughputResult = outputs.ThroughputSettingsGetResults;
+export type MigrateGremlinDatabaseThroughputSettingToAutoscaleResult = outputs.ThroughputSettingsGetResults;
+export type MigrateGremlinDatabaseThroughputSettingToManualThroughputResult = outputs.ThroughputSettingsGetResults;
+export type RetrieveCollectionContinuousBackupInformationResult = outputs.BackupInformation;
+export type MigrateCollectionThroughputSettingToAutoscaleResult = outputs.ThroughputSettingsGetResults;
+export type MigrateCollectionThroughputSettingToManualThroughputResult = outputs.ThroughputSettingsGetResults;
+export type MigrateMongodbDatabaseThroughputSettingToAutoscaleResult = outputs.ThroughputSettingsGetResults;
+export type MigrateMongodbDatabaseThroughputSettingToManualThroughputResult = outputs.ThroughputSettingsGetResults;
+export type ListNotebookWorkspaceConnectionInfoResult = outputs.NotebookWorkspaceConnectionInfoResult;
+export type RetrieveContainerContinuousBackupInformationResult = outputs.BackupInformation;
+export type MigrateContainerThroughputSettingToAutoscaleResult = outputs.ThroughputSettingsGetResults;
+export type MigrateContainerThroughputSettingToManualThroughputResult = outputs.ThroughputSettingsGetResults;
+export type MigrateSqlDatabaseThroughputSettingToAutoscaleResult = outputs.ThroughputSettingsGetResults;
+export type MigrateSqlDatabaseThroughputSettingToManualThroughputResult = outputs.ThroughputSettingsGetResults;
+export type RetrieveTableContinuousBackupInformationResult = outputs.BackupInformation;
+export type MigrateTableThroughputSettingToAutoscaleResult = outputs.ThroughputSettingsGetResults;
+export type MigrateTableThroughputSettingToManualThroughputResult = outputs.ThroughputSettingsGetResults;
+export type CheckLocationMongoClusterNameAvailabilityResult = outputs.CheckNameAvailabilityResponse;
+export type ListMongoClusterConnectionStringsResult = outputs.ListConnectionStringsResult;
 
 export declare namespace inputs {
   type AccountKeyMetadata = { [key: string]: any };
@@ -5628,9 +5708,10 @@ export declare namespace inputs {
   }
   interface EntraIdentityProvider {
     /** The Entra identity properties for the user. */
-    properties: inputs.EntraIdentityProviderProperties;
+    properties?: inputs.EntraIdentityProviderProperties;
     /** The type of identity provider that the user belongs to. */
     type: "MicrosoftEntraID";
+    principalType?: "user" | "servicePrincipal" | (string & {});
   }
   interface EntraIdentityProviderProperties {
     /** The principal type of the user. */
@@ -5871,12 +5952,49 @@ export declare namespace inputs {
     tags?: inputs.ClusterResourceTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedCassandraManagedServiceIdentity;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+    restoreFromBackupId?: string;
+    delegatedManagementSubnetId?: string;
+    cassandraVersion?: string;
+    clusterNameOverride?: string;
+    authenticationMethod?: "None" | "Cassandra" | "Ldap" | (string & {});
+    initialCassandraAdminPassword?: string;
+    prometheusEndpoint?: inputs.SeedNode;
+    repairEnabled?: boolean;
+    autoReplicate?: "None" | "SystemKeyspaces" | "AllKeyspaces" | (string & {});
+    clientCertificates?: inputs.Certificate[];
+    externalGossipCertificates?: inputs.Certificate[];
+    externalSeedNodes?: inputs.SeedNode[];
+    externalDataCenters?: string[];
+    hoursBetweenBackups?: number;
+    deallocated?: boolean;
+    cassandraAuditLoggingEnabled?: boolean;
+    provisionError?: inputs.CassandraError;
+    extensions?: string[];
+    backupSchedules?: inputs.BackupSchedule[];
+    scheduledEventStrategy?: "Ignore" | "StopAny" | "StopByRack" | (string & {});
+    azureConnectionMethod?: "None" | "VPN" | (string & {});
   }
   interface MicrosoftDocumentDBCassandraClustersDataCenters {
     /** The resource name */
     name: string;
     /** Properties of a managed Cassandra data center. */
     properties?: inputs.DataCenterResourceProperties;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+    dataCenterLocation?: string;
+    delegatedSubnetId?: string;
+    nodeCount?: number;
+    base64EncodedCassandraYamlFragment?: string;
+    managedDiskCustomerKeyUri?: string;
+    backupStorageCustomerKeyUri?: string;
+    sku?: string;
+    diskSku?: string;
+    diskCapacity?: number;
+    availabilityZone?: boolean;
+    authenticationMethodLdapProperties?: inputs.AuthenticationMethodLdapProperties;
+    deallocated?: boolean;
+    provisionError?: inputs.CassandraError;
+    privateEndpointIpAddress?: string;
   }
   interface MicrosoftDocumentDBDatabaseAccounts {
     /** The resource name */
@@ -5884,205 +6002,286 @@ export declare namespace inputs {
     /** Indicates the type of database account. This can only be set at database account creation. */
     kind?: "GlobalDocumentDB" | "MongoDB" | "Parse" | (string & {});
     /** Properties to create and update Azure Cosmos DB database accounts. */
-    properties: inputs.DatabaseAccountCreateUpdatePropertiesOrDatabaseAccountGetProperties;
+    properties?: inputs.DatabaseAccountCreateUpdatePropertiesOrDatabaseAccountGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    consistencyPolicy?: inputs.ConsistencyPolicy;
+    locations?: inputs.Location[];
+    databaseAccountOfferType?: "Standard";
+    ipRules?: inputs.IpAddressOrRange[];
+    isVirtualNetworkFilterEnabled?: boolean;
+    enableAutomaticFailover?: boolean;
+    capabilities?: inputs.Capability[];
+    virtualNetworkRules?: inputs.VirtualNetworkRule[];
+    enableMultipleWriteLocations?: boolean;
+    enableCassandraConnector?: boolean;
+    connectorOffer?: "Small" | (string & {});
+    disableKeyBasedMetadataWriteAccess?: boolean;
+    keyVaultKeyUri?: string;
+    defaultIdentity?: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    enableFreeTier?: boolean;
+    apiProperties?: inputs.ApiProperties;
+    enableAnalyticalStorage?: boolean;
+    analyticalStorageConfiguration?: inputs.AnalyticalStorageConfiguration;
+    createMode?: "Default" | "Restore" | (string & {});
+    backupPolicy?: inputs.BackupPolicy;
+    cors?: inputs.CorsPolicy[];
+    networkAclBypass?: "None" | "AzureServices";
+    networkAclBypassResourceIds?: string[];
+    disableLocalAuth?: boolean;
+    restoreParameters?: inputs.RestoreParameters;
+    capacity?: inputs.Capacity;
+    enablePartitionMerge?: boolean;
+    enableBurstCapacity?: boolean;
+    minimalTlsVersion?: "Tls" | "Tls11" | "Tls12" | (string & {});
+    customerManagedKeyStatus?: string;
+    enablePriorityBasedExecution?: boolean;
+    defaultPriorityLevel?: "High" | "Low" | (string & {});
+    enablePerRegionPerPartitionAutoscale?: boolean;
+    enforceHierarchicalPartitionKeyIdLastLevel?: boolean;
   }
   interface MicrosoftDocumentDBDatabaseAccountsCassandraKeyspaces {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB Cassandra keyspace. */
-    properties: inputs.CassandraKeyspaceCreateUpdatePropertiesOrCassandraKeyspaceGetProperties;
+    properties?: inputs.CassandraKeyspaceCreateUpdatePropertiesOrCassandraKeyspaceGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.CassandraKeyspaceResourceOrCassandraKeyspaceGetPropertiesResource;
+    options?: inputs.CreateUpdateOptionsOrCassandraKeyspaceGetPropertiesOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsCassandraKeyspacesTables {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB Cassandra table. */
-    properties: inputs.CassandraTableCreateUpdatePropertiesOrCassandraTableGetProperties;
+    properties?: inputs.CassandraTableCreateUpdatePropertiesOrCassandraTableGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.CassandraTableResourceOrCassandraTableGetPropertiesResource;
+    options?: inputs.CreateUpdateOptionsOrCassandraTableGetPropertiesOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsCassandraKeyspacesTablesThroughputSettings {
     /** The resource name */
     name: "default";
     /** Properties to update Azure Cosmos DB resource throughput. */
-    properties: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
+    properties?: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.ThroughputSettingsResourceOrThroughputSettingsGetPropertiesResource;
   }
   interface MicrosoftDocumentDBDatabaseAccountsCassandraKeyspacesThroughputSettings {
     /** The resource name */
     name: "default";
     /** Properties to update Azure Cosmos DB resource throughput. */
-    properties: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
+    properties?: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.ThroughputSettingsResourceOrThroughputSettingsGetPropertiesResource;
   }
   interface MicrosoftDocumentDBDatabaseAccountsCassandraRoleAssignments {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB Cassandra Role Assignment. */
     properties?: inputs.CassandraRoleAssignmentResourceProperties;
+    roleDefinitionId?: string;
+    scope?: string;
+    principalId?: string;
   }
   interface MicrosoftDocumentDBDatabaseAccountsCassandraRoleDefinitions {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB Cassandra Role Definition. */
     properties?: inputs.CassandraRoleDefinitionResourceProperties;
+    roleName?: string;
+    assignableScopes?: string[];
+    permissions?: inputs.Permission[];
   }
   interface MicrosoftDocumentDBDatabaseAccountsGremlinDatabases {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB Gremlin database. */
-    properties: inputs.GremlinDatabaseCreateUpdatePropertiesOrGremlinDatabaseGetProperties;
+    properties?: inputs.GremlinDatabaseCreateUpdatePropertiesOrGremlinDatabaseGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.GremlinDatabaseResourceOrGremlinDatabaseGetPropertiesResource;
+    options?: inputs.CreateUpdateOptionsOrGremlinDatabaseGetPropertiesOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsGremlinDatabasesGraphs {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB Gremlin graph. */
-    properties: inputs.GremlinGraphCreateUpdatePropertiesOrGremlinGraphGetProperties;
+    properties?: inputs.GremlinGraphCreateUpdatePropertiesOrGremlinGraphGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.GremlinGraphResourceOrGremlinGraphGetPropertiesResource;
+    options?: inputs.CreateUpdateOptionsOrGremlinGraphGetPropertiesOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsGremlinDatabasesGraphsThroughputSettings {
     /** The resource name */
     name: "default";
     /** Properties to update Azure Cosmos DB resource throughput. */
-    properties: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
+    properties?: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.ThroughputSettingsResourceOrThroughputSettingsGetPropertiesResource;
   }
   interface MicrosoftDocumentDBDatabaseAccountsGremlinDatabasesThroughputSettings {
     /** The resource name */
     name: "default";
     /** Properties to update Azure Cosmos DB resource throughput. */
-    properties: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
+    properties?: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.ThroughputSettingsResourceOrThroughputSettingsGetPropertiesResource;
   }
   interface MicrosoftDocumentDBDatabaseAccountsGremlinRoleAssignments {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB Gremlin Role Assignment. */
     properties?: inputs.GremlinRoleAssignmentResourceProperties;
+    roleDefinitionId?: string;
+    scope?: string;
+    principalId?: string;
   }
   interface MicrosoftDocumentDBDatabaseAccountsGremlinRoleDefinitions {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB Gremlin Role Definition. */
     properties?: inputs.GremlinRoleDefinitionResourceProperties;
+    roleName?: string;
+    assignableScopes?: string[];
+    permissions?: inputs.Permission[];
   }
   interface MicrosoftDocumentDBDatabaseAccountsMongodbDatabases {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB MongoDB database. */
-    properties: inputs.MongoDBDatabaseCreateUpdatePropertiesOrMongoDBDatabaseGetProperties;
+    properties?: inputs.MongoDBDatabaseCreateUpdatePropertiesOrMongoDBDatabaseGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.MongoDBDatabaseResourceOrMongoDBDatabaseGetPropertiesResource;
+    options?: inputs.CreateUpdateOptionsOrMongoDBDatabaseGetPropertiesOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsMongodbDatabasesCollections {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB MongoDB collection. */
-    properties: inputs.MongoDBCollectionCreateUpdatePropertiesOrMongoDBCollectionGetProperties;
+    properties?: inputs.MongoDBCollectionCreateUpdatePropertiesOrMongoDBCollectionGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.MongoDBCollectionResourceOrMongoDBCollectionGetPropertiesResource;
+    options?: inputs.CreateUpdateOptionsOrMongoDBCollectionGetPropertiesOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsMongodbDatabasesCollectionsThroughputSettings {
     /** The resource name */
     name: "default";
     /** Properties to update Azure Cosmos DB resource throughput. */
-    properties: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
+    properties?: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.ThroughputSettingsResourceOrThroughputSettingsGetPropertiesResource;
   }
   interface MicrosoftDocumentDBDatabaseAccountsMongodbDatabasesThroughputSettings {
     /** The resource name */
     name: "default";
     /** Properties to update Azure Cosmos DB resource throughput. */
-    properties: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
+    properties?: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.ThroughputSettingsResourceOrThroughputSettingsGetPropertiesResource;
   }
   interface MicrosoftDocumentDBDatabaseAccountsMongodbRoleDefinitions {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB Mongo Role Definition. */
     properties?: inputs.MongoRoleDefinitionResource;
+    roleName?: string;
+    databaseName?: string;
+    privileges?: inputs.Privilege[];
+    roles?: inputs.Role[];
   }
   interface MicrosoftDocumentDBDatabaseAccountsMongodbUserDefinitions {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB Mongo User Definition. */
     properties?: inputs.MongoUserDefinitionResource;
+    userName?: string;
+    password?: string;
+    databaseName?: string;
+    customData?: string;
+    roles?: inputs.Role[];
+    mechanisms?: string;
   }
   interface MicrosoftDocumentDBDatabaseAccountsMongoMIRoleAssignments {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB MongoMI Role Assignment. */
     properties?: inputs.MongoMIRoleAssignmentResourceProperties;
+    roleDefinitionId?: string;
+    scope?: string;
+    principalId?: string;
   }
   interface MicrosoftDocumentDBDatabaseAccountsMongoMIRoleDefinitions {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB MongoMI Role Definition. */
     properties?: inputs.MongoMIRoleDefinitionResourceProperties;
+    roleName?: string;
+    assignableScopes?: string[];
+    permissions?: inputs.Permission[];
   }
   interface MicrosoftDocumentDBDatabaseAccountsNotebookWorkspaces {
     /** The resource name */
@@ -6093,6 +6292,10 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpointProperty;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionStateProperty;
+    groupId?: string;
+    provisioningState?: string;
   }
   interface MicrosoftDocumentDBDatabaseAccountsPrivateLinkResources {
     /** The resource name */
@@ -6108,139 +6311,167 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB SQL database. */
-    properties: inputs.SqlDatabaseCreateUpdatePropertiesOrSqlDatabaseGetProperties;
+    properties?: inputs.SqlDatabaseCreateUpdatePropertiesOrSqlDatabaseGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.SqlDatabaseResourceOrSqlDatabaseGetPropertiesResource;
+    options?: inputs.CreateUpdateOptionsOrSqlDatabaseGetPropertiesOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsSqlDatabasesClientEncryptionKeys {
     /** The resource name */
     name: string;
     /** Properties to create and update ClientEncryptionKey. */
-    properties: inputs.ClientEncryptionKeyCreateUpdatePropertiesOrClientEncryptionKeyGetProperties;
+    properties?: inputs.ClientEncryptionKeyCreateUpdatePropertiesOrClientEncryptionKeyGetProperties;
+    resource?: inputs.ClientEncryptionKeyResourceOrClientEncryptionKeyGetPropertiesResource;
   }
   interface MicrosoftDocumentDBDatabaseAccountsSqlDatabasesContainers {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB container. */
-    properties: inputs.SqlContainerCreateUpdatePropertiesOrSqlContainerGetProperties;
+    properties?: inputs.SqlContainerCreateUpdatePropertiesOrSqlContainerGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.SqlContainerResourceOrSqlContainerGetPropertiesResource;
+    options?: inputs.CreateUpdateOptionsOrSqlContainerGetPropertiesOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsSqlDatabasesContainersStoredProcedures {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB storedProcedure. */
-    properties: inputs.SqlStoredProcedureCreateUpdatePropertiesOrSqlStoredProcedureGetProperties;
+    properties?: inputs.SqlStoredProcedureCreateUpdatePropertiesOrSqlStoredProcedureGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.SqlStoredProcedureResourceOrSqlStoredProcedureGetPropertiesResource;
+    options?: inputs.CreateUpdateOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsSqlDatabasesContainersThroughputSettings {
     /** The resource name */
     name: "default";
     /** Properties to update Azure Cosmos DB resource throughput. */
-    properties: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
+    properties?: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.ThroughputSettingsResourceOrThroughputSettingsGetPropertiesResource;
   }
   interface MicrosoftDocumentDBDatabaseAccountsSqlDatabasesContainersTriggers {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB trigger. */
-    properties: inputs.SqlTriggerCreateUpdatePropertiesOrSqlTriggerGetProperties;
+    properties?: inputs.SqlTriggerCreateUpdatePropertiesOrSqlTriggerGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.SqlTriggerResourceOrSqlTriggerGetPropertiesResource;
+    options?: inputs.CreateUpdateOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsSqlDatabasesContainersUserDefinedFunctions {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB userDefinedFunction. */
-    properties: inputs.SqlUserDefinedFunctionCreateUpdatePropertiesOrSqlUserDefinedFunctionGetProperties;
+    properties?: inputs.SqlUserDefinedFunctionCreateUpdatePropertiesOrSqlUserDefinedFunctionGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.SqlUserDefinedFunctionResourceOrSqlUserDefinedFunctionGetPropertiesResource;
+    options?: inputs.CreateUpdateOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsSqlDatabasesThroughputSettings {
     /** The resource name */
     name: "default";
     /** Properties to update Azure Cosmos DB resource throughput. */
-    properties: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
+    properties?: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.ThroughputSettingsResourceOrThroughputSettingsGetPropertiesResource;
   }
   interface MicrosoftDocumentDBDatabaseAccountsSqlRoleAssignments {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB SQL Role Assignment. */
     properties?: inputs.SqlRoleAssignmentResource;
+    roleDefinitionId?: string;
+    scope?: string;
+    principalId?: string;
   }
   interface MicrosoftDocumentDBDatabaseAccountsSqlRoleDefinitions {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB SQL Role Definition. */
     properties?: inputs.SqlRoleDefinitionResource;
+    roleName?: string;
+    assignableScopes?: string[];
+    permissions?: inputs.Permission[];
   }
   interface MicrosoftDocumentDBDatabaseAccountsTableRoleAssignments {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB Table Role Assignment. */
     properties?: inputs.TableRoleAssignmentResourceProperties;
+    roleDefinitionId?: string;
+    scope?: string;
+    principalId?: string;
   }
   interface MicrosoftDocumentDBDatabaseAccountsTableRoleDefinitions {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB Table Role Definition. */
     properties?: inputs.TableRoleDefinitionResourceProperties;
+    roleName?: string;
+    assignableScopes?: string[];
+    permissions?: inputs.Permission[];
   }
   interface MicrosoftDocumentDBDatabaseAccountsTables {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB Table. */
-    properties: inputs.TableCreateUpdatePropertiesOrTableGetProperties;
+    properties?: inputs.TableCreateUpdatePropertiesOrTableGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.TableResourceOrTableGetPropertiesResource;
+    options?: inputs.CreateUpdateOptionsOrTableGetPropertiesOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsTablesThroughputSettings {
     /** The resource name */
     name: "default";
     /** Properties to update Azure Cosmos DB resource throughput. */
-    properties: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
+    properties?: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.ThroughputSettingsResourceOrThroughputSettingsGetPropertiesResource;
   }
   interface MicrosoftDocumentDBFleets {
     /** The resource name */
@@ -6257,12 +6488,17 @@ export declare namespace inputs {
     name: string;
     /** Properties to update Azure Cosmos DB Fleetspace. */
     properties?: inputs.FleetspaceProperties;
+    fleetspaceApiKind?: "NoSQL" | (string & {});
+    serviceTier?: "GeneralPurpose" | "BusinessCritical" | (string & {});
+    dataRegions?: string[];
+    throughputPoolConfiguration?: inputs.FleetspacePropertiesThroughputPoolConfiguration;
   }
   interface MicrosoftDocumentDBFleetsFleetspacesFleetspaceAccounts {
     /** The resource name */
     name: string;
     /** An Azure Cosmos DB Global Database Account which is part of a Fleetspace Account. */
     properties?: inputs.FleetspaceAccountProperties;
+    globalDatabaseAccountProperties?: inputs.FleetspaceAccountPropertiesGlobalDatabaseAccountProperties;
   }
   interface MicrosoftDocumentDBLocations {
     /** The resource name */
@@ -6283,24 +6519,46 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    createMode?: "Default" | "PointInTimeRestore" | "GeoReplica" | "Replica" | (string & {});
+    restoreParameters?: inputs.MongoClusterRestoreParameters;
+    replicaParameters?: inputs.MongoClusterReplicaParameters;
+    administrator?: inputs.AdministratorProperties;
+    serverVersion?: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    highAvailability?: inputs.HighAvailabilityProperties;
+    storage?: inputs.StorageProperties;
+    sharding?: inputs.ShardingProperties;
+    compute?: inputs.ComputeProperties;
+    backup?: inputs.BackupProperties;
+    dataApi?: inputs.DataApiProperties;
+    previewFeatures?: ("GeoReplicas" | (string & {}))[];
+    authConfig?: inputs.AuthConfigProperties;
+    encryption?: inputs.EncryptionProperties;
+    networkBypassMode?: "None" | "AzureCosmosDB" | (string & {});
   }
   interface MicrosoftDocumentDBMongoClustersFirewallRules {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.FirewallRuleProperties;
+    startIpAddress?: string;
+    endIpAddress?: string;
   }
   interface MicrosoftDocumentDBMongoClustersPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.PrivateEndpointConnectionProperties2;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftDocumentDBMongoClustersUsers {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.UserProperties;
+    identityProvider?: inputs.IdentityProvider;
+    roles?: inputs.DatabaseRole[];
   }
   interface MongoClusterProperties {
     /** The mode to create a mongo cluster. */
@@ -6473,6 +6731,10 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpointProperty;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionStateProperty;
+    groupId?: string;
+    provisioningState?: string;
   }
   interface PrivateEndpointConnectionProperties {
     /** Private endpoint which the connection belongs to. */
@@ -6493,6 +6755,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection2 {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties2;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointProperty {
     /** Resource id of the private endpoint. */
@@ -6780,6 +7044,7 @@ export declare namespace inputs {
     tags?: inputs.ThroughputSettingsGetResultsTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.ThroughputSettingsGetPropertiesResource;
   }
   type ThroughputSettingsGetResultsTags = { [key: string]: string };
   interface ThroughputSettingsResourceOrThroughputSettingsGetPropertiesResource {
@@ -7086,7 +7351,10 @@ export declare namespace outputs {
     serviceType: "DataTransfer";
   }
   type EncryptionProperties = inputs.EncryptionProperties;
-  type EntraIdentityProvider = inputs.EntraIdentityProvider;
+  interface EntraIdentityProvider {
+    properties: outputs.EntraIdentityProviderProperties;
+    type: "MicrosoftEntraID";
+  }
   type EntraIdentityProviderProperties = inputs.EntraIdentityProviderProperties;
   type ExcludedPath = inputs.ExcludedPath;
   interface FailoverPolicy {
@@ -7168,7 +7436,7 @@ export declare namespace outputs {
   }
   type GremlinRoleDefinitionResourceProperties = inputs.GremlinRoleDefinitionResourceProperties;
   type HighAvailabilityProperties = inputs.HighAvailabilityProperties;
-  type IdentityProvider = inputs.IdentityProvider;
+  type IdentityProvider = outputs.EntraIdentityProvider;
   type IncludedPath = inputs.IncludedPath;
   type Indexes = inputs.Indexes;
   type IndexingPolicy = inputs.IndexingPolicy;

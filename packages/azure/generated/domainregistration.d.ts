@@ -31,23 +31,23 @@ export declare class Domain extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Domain registration status. */
-  readonly registrationStatus: $Output<"Active" | "Awaiting" | "Cancelled" | "Confiscated" | "Disabled" | "Excluded" | "Expired" | "Failed" | "Held" | "Locked" | "Parked" | "Pending" | "Reserved" | "Reverted" | "Suspended" | "Transferred" | "Unknown" | "Unlocked" | "Unparked" | "Updated" | "JsonConverterFailed" | undefined>;
+  readonly registrationStatus: $Output<"Active" | "Awaiting" | "Cancelled" | "Confiscated" | "Disabled" | "Excluded" | "Expired" | "Failed" | "Held" | "Locked" | "Parked" | "Pending" | "Reserved" | "Reverted" | "Suspended" | "Transferred" | "Unknown" | "Unlocked" | "Unparked" | "Updated" | "JsonConverterFailed">;
   /** Domain provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting">;
   /** Name servers. */
   readonly nameServers: $Output<string[] | undefined>;
   /** <code>true</code> if domain privacy is enabled for this domain; otherwise, <code>false</code>. */
   readonly privacy: $Output<boolean | undefined>;
   /** Domain creation timestamp. */
-  readonly createdTime: $Output<string | undefined>;
+  readonly createdTime: $Output<string>;
   /** Domain expiration timestamp. */
-  readonly expirationTime: $Output<string | undefined>;
+  readonly expirationTime: $Output<string>;
   /** Timestamp when the domain was renewed last time. */
-  readonly lastRenewedTime: $Output<string | undefined>;
+  readonly lastRenewedTime: $Output<string>;
   /** <code>true</code> if the domain should be automatically renewed; otherwise, <code>false</code>. */
   readonly autoRenew: $Output<boolean | undefined>;
   /** <code>true</code> if Azure can assign this domain to App Service apps; otherwise, <code>false</code>. This value will be <code>true</code> if domain registration status is active and \n it is hosted on name servers Azure has programmatic access to. */
-  readonly readyForDnsRecordManagement: $Output<boolean | undefined>;
+  readonly readyForDnsRecordManagement: $Output<boolean>;
   /** All hostnames derived from the domain and assigned to Azure resources. */
   readonly managedHostNames: $Output<outputs.HostName[] | undefined>;
   /** Reasons why domain is not renewable. */
@@ -118,15 +118,15 @@ export interface DomainState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  registrationStatus?: "Active" | "Awaiting" | "Cancelled" | "Confiscated" | "Disabled" | "Excluded" | "Expired" | "Failed" | "Held" | "Locked" | "Parked" | "Pending" | "Reserved" | "Reverted" | "Suspended" | "Transferred" | "Unknown" | "Unlocked" | "Unparked" | "Updated" | "JsonConverterFailed";
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting";
+  registrationStatus: "Active" | "Awaiting" | "Cancelled" | "Confiscated" | "Disabled" | "Excluded" | "Expired" | "Failed" | "Held" | "Locked" | "Parked" | "Pending" | "Reserved" | "Reverted" | "Suspended" | "Transferred" | "Unknown" | "Unlocked" | "Unparked" | "Updated" | "JsonConverterFailed";
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting";
   nameServers?: string[];
   privacy?: boolean;
-  createdTime?: string;
-  expirationTime?: string;
-  lastRenewedTime?: string;
+  createdTime: string;
+  expirationTime: string;
+  lastRenewedTime: string;
   autoRenew?: boolean;
-  readyForDnsRecordManagement?: boolean;
+  readyForDnsRecordManagement: boolean;
   managedHostNames?: outputs.HostName[];
   domainNotRenewableReasons?: ("RegistrationStatusNotSupportedForRenewal" | "ExpirationNotInRenewalTimeRange" | "SubscriptionNotActive" | (string & {}))[];
   dnsType?: "AzureDns" | "DefaultDomainRegistrarDns";
@@ -230,8 +230,8 @@ export interface OperationresultState {
   name: string;
   type: "Microsoft.DomainRegistration/domains/operationresults";
   properties?: outputs.DomainProperties2;
-  kind?: string;
-  location?: string;
+  kind: string;
+  location: string;
   tags?: outputs.ResourceTags;
   contactAdmin?: outputs.Contact2;
   contactBilling?: outputs.Contact2;
@@ -269,7 +269,7 @@ export interface TopLevelDomainState {
   name: string;
   type: "Microsoft.DomainRegistration/topLevelDomains";
   properties?: outputs.TopLevelDomainProperties;
-  kind?: string;
+  kind: string;
   systemData?: outputs.SystemData;
   privacy?: boolean;
 }
@@ -304,6 +304,12 @@ export declare const getDomainOwnershipIdentifierOutput: typeof getDomainOwnersh
 export declare const getOperationresultOutput: typeof getOperationresult;
 export declare const getTopLevelDomainOutput: typeof getTopLevelDomain;
 export declare const listTopLevelDomainAgreementsOutput: typeof listTopLevelDomainAgreements;
+// Pulumi's names for what each function and lookup returns.
+export type GetDomainResult = DomainState;
+export type GetDomainOwnershipIdentifierResult = DomainOwnershipIdentifierState;
+export type GetOperationresultResult = OperationresultState;
+export type GetTopLevelDomainResult = TopLevelDomainState;
+export type ListTopLevelDomainAgreementsResult = outputs.TldLegalAgreementCollection;
 
 export declare namespace inputs {
   interface Address {
@@ -469,6 +475,17 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    contactAdmin?: inputs.Contact;
+    contactBilling?: inputs.Contact;
+    contactRegistrant?: inputs.Contact;
+    contactTech?: inputs.Contact;
+    privacy?: boolean;
+    autoRenew?: boolean;
+    consent?: inputs.DomainPurchaseConsent;
+    dnsType?: "AzureDns" | "DefaultDomainRegistrarDns";
+    dnsZoneId?: string;
+    targetDnsType?: "AzureDns" | "DefaultDomainRegistrarDns";
+    authCode?: string;
   }
   interface MicrosoftDomainRegistrationDomainsDomainOwnershipIdentifiers {
     /** The resource name */
@@ -477,6 +494,7 @@ export declare namespace inputs {
     properties?: inputs.DomainOwnershipIdentifierProperties;
     /** Kind of resource */
     kind?: string;
+    ownershipId?: string;
   }
   interface MicrosoftDomainRegistrationDomainsOperationresults {
     /** The resource name */

@@ -29,9 +29,9 @@ export declare class Scheduler extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** URL of the durable task scheduler */
-  readonly endpoint: $Output<string | undefined>;
+  readonly endpoint: $Output<string>;
   /** IP allow list for durable task scheduler. Values can be IPv4, IPv6 or CIDR */
   readonly ipAllowlist: $Output<string[]>;
   /** SKU of the durable task scheduler */
@@ -79,8 +79,8 @@ export interface SchedulerState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
-  endpoint?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  endpoint: string;
   ipAllowlist: string[];
   sku: outputs.SchedulerSku;
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
@@ -124,7 +124,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -163,7 +163,7 @@ export interface PrivateEndpointConnectionState {
   groupIds?: string[];
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DurableTask/schedulers/privateEndpointConnections` without managing it (GET, api-version 2026-02-01); undefined when it does not exist.
@@ -189,7 +189,7 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.DurableTask/schedulers/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -225,7 +225,7 @@ export declare class RetentionPolicy extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The orchestration retention policies */
   readonly retentionPolicies: $Output<outputs.RetentionPolicyDetails[] | undefined>;
   constructor(name: string, args: RetentionPolicyArgs, opts?: $Options);
@@ -261,7 +261,7 @@ export interface RetentionPolicyState {
   type: "Microsoft.DurableTask/schedulers/retentionPolicies";
   properties?: outputs.RetentionPolicyProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   retentionPolicies?: outputs.RetentionPolicyDetails[];
 }
 /**
@@ -296,9 +296,9 @@ export declare class TaskHub extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** URL of the durable task scheduler dashboard */
-  readonly dashboardUrl: $Output<string | undefined>;
+  readonly dashboardUrl: $Output<string>;
   constructor(name: string, args: TaskHubArgs, opts?: $Options);
 }
 
@@ -330,8 +330,8 @@ export interface TaskHubState {
   type: "Microsoft.DurableTask/schedulers/taskHubs";
   properties?: outputs.TaskHubProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
-  dashboardUrl?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  dashboardUrl: string;
 }
 /**
  * Reads an existing `Microsoft.DurableTask/schedulers/taskHubs` without managing it (GET, api-version 2026-02-01); undefined when it does not exist.
@@ -347,6 +347,12 @@ export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpoi
 export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
 export declare const getRetentionPolicyOutput: typeof getRetentionPolicy;
 export declare const getTaskHubOutput: typeof getTaskHub;
+// Pulumi's names for what each function and lookup returns.
+export type GetSchedulerResult = SchedulerState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetRetentionPolicyResult = RetentionPolicyState;
+export type GetTaskHubResult = TaskHubState;
 
 export declare namespace inputs {
   interface MicrosoftDurableTaskSchedulers {
@@ -358,12 +364,17 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    ipAllowlist?: string[];
+    sku?: inputs.SchedulerSku;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftDurableTaskSchedulersPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftDurableTaskSchedulersPrivateLinkResources {
     /** The resource name */
@@ -374,6 +385,7 @@ export declare namespace inputs {
     name: "default";
     /** The resource-specific properties for this resource. */
     properties?: inputs.RetentionPolicyProperties;
+    retentionPolicies?: inputs.RetentionPolicyDetails[];
   }
   interface MicrosoftDurableTaskSchedulersTaskHubs {
     /** The resource name */
@@ -385,6 +397,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */

@@ -29,7 +29,7 @@ export declare class Instance extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The current deployment state of DFP resource. The provisioningState is to indicate states for resource provisioning. */
-  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Failed" | "Paused" | "Suspended" | "Provisioning" | "Updating" | "Suspending" | "Pausing" | "Resuming" | "Preparing" | "Scaling" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Failed" | "Paused" | "Suspended" | "Provisioning" | "Updating" | "Suspending" | "Pausing" | "Resuming" | "Preparing" | "Scaling" | (string & {})>;
   /** A collection of DFP instance administrators */
   readonly administration: $Output<outputs.DFPInstanceAdministrators | undefined>;
   constructor(name: string, args: InstanceArgs, opts?: $Options);
@@ -67,7 +67,7 @@ export interface InstanceState {
   location: string;
   tags?: outputs.DFPInstanceTags;
   systemData?: outputs.SystemData;
-  provisioningState?: "Deleting" | "Succeeded" | "Failed" | "Paused" | "Suspended" | "Provisioning" | "Updating" | "Suspending" | "Pausing" | "Resuming" | "Preparing" | "Scaling" | (string & {});
+  provisioningState: "Deleting" | "Succeeded" | "Failed" | "Paused" | "Suspended" | "Provisioning" | "Updating" | "Suspending" | "Pausing" | "Resuming" | "Preparing" | "Scaling" | (string & {});
   administration?: outputs.DFPInstanceAdministrators;
 }
 /**
@@ -98,6 +98,9 @@ export declare function checkLocationNameAvailability(args: CheckLocationNameAva
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getInstanceOutput: typeof getInstance;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetInstanceResult = InstanceState;
+export type CheckLocationNameAvailabilityResult = outputs.CheckInstanceNameAvailabilityResult;
 
 export declare namespace inputs {
   interface CheckInstanceNameAvailabilityParameters {
@@ -132,6 +135,7 @@ export declare namespace inputs {
     location: string;
     /** Key-value pairs of additional resource provisioning properties. */
     tags?: inputs.DFPInstanceTags;
+    administration?: inputs.DFPInstanceAdministrators;
   }
   interface SystemData {
     /** The identity that created the resource. */

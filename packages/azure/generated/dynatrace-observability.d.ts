@@ -43,11 +43,11 @@ export declare class Monitor extends $CustomResource {
   /** Billing plan information. */
   readonly planData: $Output<outputs.PlanData | undefined>;
   /** Liftr Resource category. */
-  readonly liftrResourceCategory: $Output<"Unknown" | "MonitorLogs" | (string & {}) | undefined>;
+  readonly liftrResourceCategory: $Output<"Unknown" | "MonitorLogs" | (string & {})>;
   /** The priority of the resource. */
-  readonly liftrResourcePreference: $Output<number | undefined>;
+  readonly liftrResourcePreference: $Output<number>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   constructor(name: string, args: MonitorArgs, opts?: $Options);
 }
 
@@ -102,9 +102,9 @@ export interface MonitorState {
   dynatraceEnvironmentProperties?: outputs.DynatraceEnvironmentProperties;
   userInfo?: outputs.UserInfo;
   planData?: outputs.PlanData;
-  liftrResourceCategory?: "Unknown" | "MonitorLogs" | (string & {});
-  liftrResourcePreference?: number;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  liftrResourceCategory: "Unknown" | "MonitorLogs" | (string & {});
+  liftrResourcePreference: number;
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
 }
 /**
  * Reads an existing `Dynatrace.Observability/monitors` without managing it (GET, api-version 2024-04-24); undefined when it does not exist.
@@ -140,7 +140,7 @@ export declare class MonitoredSubscription extends $CustomResource {
   /** List of subscriptions and the state of the monitoring. */
   readonly monitoredSubscriptionList: $Output<outputs.MonitoredSubscription[] | undefined>;
   /** Provisioning State of the resource */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   constructor(name: string, args: MonitoredSubscriptionArgs, opts?: $Options);
 }
 
@@ -177,7 +177,7 @@ export interface MonitoredSubscriptionState {
   properties?: outputs.SubscriptionList;
   systemData?: outputs.SystemData;
   monitoredSubscriptionList?: outputs.MonitoredSubscription[];
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
 }
 /**
  * Reads an existing `Dynatrace.Observability/monitors/monitoredSubscriptions` without managing it (GET, api-version 2024-04-24); undefined when it does not exist.
@@ -219,7 +219,7 @@ export declare class SingleSignOnConfiguration extends $CustomResource {
   /** array of Aad(azure active directory) domains */
   readonly aadDomains: $Output<string[] | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   constructor(name: string, args: SingleSignOnConfigurationArgs, opts?: $Options);
 }
 
@@ -263,7 +263,7 @@ export interface SingleSignOnConfigurationState {
   enterpriseAppId?: string;
   singleSignOnUrl?: string;
   aadDomains?: string[];
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
 }
 /**
  * Reads an existing `Dynatrace.Observability/monitors/singleSignOnConfigurations` without managing it (GET, api-version 2024-04-24); undefined when it does not exist.
@@ -301,7 +301,7 @@ export declare class TagRule extends $CustomResource {
   /** Set of rules for sending metrics for the Monitor resource. */
   readonly metricRules: $Output<outputs.MetricRules | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   constructor(name: string, args: TagRuleArgs, opts?: $Options);
 }
 
@@ -339,7 +339,7 @@ export interface TagRuleState {
   systemData?: outputs.SystemData;
   logRules?: outputs.LogRules;
   metricRules?: outputs.MetricRules;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
 }
 /**
  * Reads an existing `Dynatrace.Observability/monitors/tagRules` without managing it (GET, api-version 2024-04-24); undefined when it does not exist.
@@ -465,6 +465,18 @@ export declare const listMonitorAppServicesOutput: typeof listMonitorAppServices
 export declare const listMonitorHostsOutput: typeof listMonitorHosts;
 export declare const listMonitorLinkableEnvironmentsOutput: typeof listMonitorLinkableEnvironments;
 export declare const listMonitorMonitoredResourcesOutput: typeof listMonitorMonitoredResources;
+// Pulumi's names for what each function and lookup returns.
+export type GetMonitorResult = MonitorState;
+export type GetMonitoredSubscriptionResult = MonitoredSubscriptionState;
+export type GetSingleSignOnConfigurationResult = SingleSignOnConfigurationState;
+export type GetTagRuleResult = TagRuleState;
+export type GetMonitorMetricStatusResult = outputs.MetricsStatusResponse;
+export type GetMonitorSSODetailsResult = outputs.SSODetailsResponse;
+export type GetMonitorVMHostPayloadResult = outputs.VMExtensionPayload;
+export type ListMonitorAppServicesResult = outputs.AppServiceListResponse;
+export type ListMonitorHostsResult = outputs.VMHostsListResponse;
+export type ListMonitorLinkableEnvironmentsResult = outputs.LinkableEnvironmentListResponse;
+export type ListMonitorMonitoredResourcesResult = outputs.MonitoredResourceListResponse;
 
 export declare namespace inputs {
   interface AccountInfo {
@@ -505,31 +517,45 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.MonitorProperties;
+    properties?: inputs.MonitorProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.IdentityProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    monitoringStatus?: "Enabled" | "Disabled" | (string & {});
+    marketplaceSubscriptionStatus?: "Active" | "Suspended" | "Unsubscribed" | (string & {});
+    marketplaceSaasAutoRenew?: "On" | "Off" | (string & {});
+    dynatraceEnvironmentProperties?: inputs.DynatraceEnvironmentProperties;
+    userInfo?: inputs.UserInfo;
+    planData?: inputs.PlanData;
   }
   interface DynatraceObservabilityMonitorsMonitoredSubscriptions {
     /** The resource name */
     name: "default";
     /** The request to update subscriptions needed to be monitored by the Dynatrace monitor resource. */
     properties?: inputs.SubscriptionList;
+    operation?: "AddBegin" | "AddComplete" | "DeleteBegin" | "DeleteComplete" | "Active" | (string & {});
+    monitoredSubscriptionList?: inputs.MonitoredSubscription[];
   }
   interface DynatraceObservabilityMonitorsSingleSignOnConfigurations {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.DynatraceSingleSignOnProperties;
+    properties?: inputs.DynatraceSingleSignOnProperties;
+    singleSignOnState?: "Initial" | "Enable" | "Disable" | "Existing" | (string & {});
+    enterpriseAppId?: string;
+    singleSignOnUrl?: string;
+    aadDomains?: string[];
   }
   interface DynatraceObservabilityMonitorsTagRules {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.MonitoringTagRulesProperties;
+    properties?: inputs.MonitoringTagRulesProperties;
+    logRules?: inputs.LogRules;
+    metricRules?: inputs.MetricRules;
   }
   interface DynatraceEnvironmentProperties {
     /** User id */

@@ -29,9 +29,9 @@ export declare class Workspace extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Data plane endpoint. */
-  readonly dataPlaneEndpoint: $Output<string | undefined>;
+  readonly dataPlaneEndpoint: $Output<string>;
   /** Resource provisioning state. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Creating" | "Succeeded" | "Failed" | "Canceled" | "ProvisioningResources" | "InstallingApplication" | "ConfiguringApplication" | "MigratingApplicationData" | "RunningValidations" | "CreatingArtifacts" | "DeletingArtifacts" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Creating" | "Succeeded" | "Failed" | "Canceled" | "ProvisioningResources" | "InstallingApplication" | "ConfiguringApplication" | "MigratingApplicationData" | "RunningValidations" | "CreatingArtifacts" | "DeletingArtifacts" | (string & {})>;
   constructor(name: string, args: WorkspaceArgs, opts?: $Options);
 }
 
@@ -65,8 +65,8 @@ export interface WorkspaceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  dataPlaneEndpoint?: string;
-  provisioningState?: "NotSpecified" | "Accepted" | "Creating" | "Succeeded" | "Failed" | "Canceled" | "ProvisioningResources" | "InstallingApplication" | "ConfiguringApplication" | "MigratingApplicationData" | "RunningValidations" | "CreatingArtifacts" | "DeletingArtifacts" | (string & {});
+  dataPlaneEndpoint: string;
+  provisioningState: "NotSpecified" | "Accepted" | "Creating" | "Succeeded" | "Failed" | "Canceled" | "ProvisioningResources" | "InstallingApplication" | "ConfiguringApplication" | "MigratingApplicationData" | "RunningValidations" | "CreatingArtifacts" | "DeletingArtifacts" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Easm/workspaces` without managing it (GET, api-version 2023-04-01-preview); undefined when it does not exist.
@@ -104,7 +104,7 @@ export declare class Label extends $CustomResource {
   /** Label color. */
   readonly color: $Output<string | undefined>;
   /** Resource provisioning state. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Creating" | "Succeeded" | "Failed" | "Canceled" | "ProvisioningResources" | "InstallingApplication" | "ConfiguringApplication" | "MigratingApplicationData" | "RunningValidations" | "CreatingArtifacts" | "DeletingArtifacts" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Creating" | "Succeeded" | "Failed" | "Canceled" | "ProvisioningResources" | "InstallingApplication" | "ConfiguringApplication" | "MigratingApplicationData" | "RunningValidations" | "CreatingArtifacts" | "DeletingArtifacts" | (string & {})>;
   constructor(name: string, args: LabelArgs, opts?: $Options);
 }
 
@@ -142,7 +142,7 @@ export interface LabelState {
   systemData?: outputs.SystemData;
   displayName?: string;
   color?: string;
-  provisioningState?: "NotSpecified" | "Accepted" | "Creating" | "Succeeded" | "Failed" | "Canceled" | "ProvisioningResources" | "InstallingApplication" | "ConfiguringApplication" | "MigratingApplicationData" | "RunningValidations" | "CreatingArtifacts" | "DeletingArtifacts" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Creating" | "Succeeded" | "Failed" | "Canceled" | "ProvisioningResources" | "InstallingApplication" | "ConfiguringApplication" | "MigratingApplicationData" | "RunningValidations" | "CreatingArtifacts" | "DeletingArtifacts" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Easm/workspaces/labels` without managing it (GET, api-version 2023-04-01-preview); undefined when it does not exist.
@@ -175,7 +175,7 @@ export interface TaskState {
   phase?: string;
   reason?: string;
   metadata?: any;
-  provisioningState?: "NotSpecified" | "Accepted" | "Creating" | "Succeeded" | "Failed" | "Canceled" | "ProvisioningResources" | "InstallingApplication" | "ConfiguringApplication" | "MigratingApplicationData" | "RunningValidations" | "CreatingArtifacts" | "DeletingArtifacts" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Creating" | "Succeeded" | "Failed" | "Canceled" | "ProvisioningResources" | "InstallingApplication" | "ConfiguringApplication" | "MigratingApplicationData" | "RunningValidations" | "CreatingArtifacts" | "DeletingArtifacts" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Easm/workspaces/tasks` without managing it (GET, api-version 2023-04-01-preview); undefined when it does not exist.
@@ -189,6 +189,10 @@ export declare function getTask(args: GetTaskArgs): $Output<TaskState | undefine
 export declare const getWorkspaceOutput: typeof getWorkspace;
 export declare const getLabelOutput: typeof getLabel;
 export declare const getTaskOutput: typeof getTask;
+// Pulumi's names for what each function and lookup returns.
+export type GetWorkspaceResult = WorkspaceState;
+export type GetLabelResult = LabelState;
+export type GetTaskResult = TaskState;
 
 export declare namespace inputs {
   interface LabelResourceProperties {
@@ -212,6 +216,8 @@ export declare namespace inputs {
     name: string;
     /** Label properties */
     properties?: inputs.LabelResourceProperties;
+    displayName?: string;
+    color?: string;
   }
   interface MicrosoftEasmWorkspacesTasks {
     /** The resource name */

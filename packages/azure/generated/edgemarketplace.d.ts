@@ -20,7 +20,7 @@ export interface OfferState {
   contentVersion?: string;
   contentUrl?: string;
   offerContent: outputs.OfferContent;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   marketplaceSkus?: outputs.MarketplaceSku[];
 }
 /**
@@ -45,7 +45,7 @@ export interface PublisherState {
   type: "Microsoft.EdgeMarketplace/publishers";
   properties?: outputs.PublisherProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.EdgeMarketplace/publishers` without managing it (GET, api-version 2024-10-01); undefined when it does not exist.
@@ -106,6 +106,11 @@ export declare const getOfferOutput: typeof getOffer;
 export declare const getPublisherOutput: typeof getPublisher;
 export declare const generateOfferAccessTokenOutput: typeof generateOfferAccessToken;
 export declare const getOfferAccessTokenOutput: typeof getOfferAccessToken;
+// Pulumi's names for what each function and lookup returns.
+export type GetOfferResult = OfferState;
+export type GetPublisherResult = PublisherState;
+export type GenerateOfferAccessTokenResult = outputs.DiskAccessToken;
+export type GetOfferAccessTokenResult = outputs.DiskAccessToken;
 
 export declare namespace inputs {
   interface AccessTokenReadRequest {

@@ -35,9 +35,9 @@ export declare class Address extends $CustomResource {
   /** Contact details for the address. */
   readonly contactDetails: $Output<outputs.ContactDetails | undefined>;
   /** Status of address validation. */
-  readonly addressValidationStatus: $Output<"Valid" | "Invalid" | "Ambiguous" | (string & {}) | undefined>;
+  readonly addressValidationStatus: $Output<"Valid" | "Invalid" | "Ambiguous" | (string & {})>;
   /** Provisioning state */
-  readonly provisioningState: $Output<"Creating" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: AddressArgs, opts?: $Options);
 }
 
@@ -80,8 +80,8 @@ export interface AddressState {
   addressClassification?: "Shipping" | "Site" | (string & {});
   shippingAddress?: outputs.ShippingAddress;
   contactDetails?: outputs.ContactDetails;
-  addressValidationStatus?: "Valid" | "Invalid" | "Ambiguous" | (string & {});
-  provisioningState?: "Creating" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  addressValidationStatus: "Valid" | "Invalid" | "Ambiguous" | (string & {});
+  provisioningState: "Creating" | "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.EdgeOrder/addresses` without managing it (GET, api-version 2024-02-01); undefined when it does not exist.
@@ -110,7 +110,7 @@ export interface OrderState {
   orderItemIds?: string[];
   currentStage?: outputs.StageDetails;
   orderStageHistory?: outputs.StageDetails[];
-  orderMode?: "Default" | "DoNotFulfill" | (string & {});
+  orderMode: "Default" | "DoNotFulfill" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.EdgeOrder/locations/orders` without managing it (GET, api-version 2024-02-01); undefined when it does not exist.
@@ -152,11 +152,11 @@ export declare class OrderItem extends $CustomResource {
   /** Represents shipping and return address for order item. */
   readonly addressDetails: $Output<outputs.AddressDetails | undefined>;
   /** Start time of order item. */
-  readonly startTime: $Output<string | undefined>;
+  readonly startTime: $Output<string>;
   /** Id of the order to which order item belongs to. */
   readonly orderId: $Output<string>;
   /** Provisioning state */
-  readonly provisioningState: $Output<"Creating" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: OrderItemArgs, opts?: $Options);
 }
 
@@ -201,9 +201,9 @@ export interface OrderItemState {
   systemData?: outputs.SystemData;
   orderItemDetails: outputs.OrderItemDetails;
   addressDetails?: outputs.AddressDetails;
-  startTime?: string;
+  startTime: string;
   orderId: string;
-  provisioningState?: "Creating" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.EdgeOrder/orderItems` without managing it (GET, api-version 2024-02-01); undefined when it does not exist.
@@ -217,6 +217,10 @@ export declare function getOrderItem(args: GetOrderItemArgs): $Output<OrderItemS
 export declare const getAddressOutput: typeof getAddress;
 export declare const getOrderOutput: typeof getOrder;
 export declare const getOrderItemOutput: typeof getOrderItem;
+// Pulumi's names for what each function and lookup returns.
+export type GetAddressResult = AddressState;
+export type GetOrderResult = OrderState;
+export type GetOrderItemResult = OrderItemState;
 
 export declare namespace inputs {
   interface AdditionalConfiguration {
@@ -285,11 +289,14 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of an address. */
-    properties: inputs.AddressProperties;
+    properties?: inputs.AddressProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    addressClassification?: "Shipping" | "Site" | (string & {});
+    shippingAddress?: inputs.ShippingAddress;
+    contactDetails?: inputs.ContactDetails;
   }
   interface MicrosoftEdgeOrderLocationsOrders {
     /** The resource name */
@@ -299,13 +306,16 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Order item properties. */
-    properties: inputs.OrderItemProperties;
+    properties?: inputs.OrderItemProperties;
     /** Msi identity of the resource */
     identity?: inputs.ResourceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    orderItemDetails?: inputs.OrderItemDetails;
+    addressDetails?: inputs.AddressDetails;
+    orderId?: string;
   }
   interface NotificationPreference {
     /** Name of the stage. */

@@ -15,8 +15,8 @@ export interface ExtendedZoneState {
   type: "Microsoft.EdgeZones/extendedZones";
   properties?: outputs.ExtendedZoneProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
-  registrationState?: "NotRegistered" | "PendingRegister" | "Registered" | "PendingUnregister" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  registrationState: "NotRegistered" | "PendingRegister" | "Registered" | "PendingUnregister" | (string & {});
   displayName: string;
   regionalDisplayName: string;
   regionType: string;
@@ -61,6 +61,10 @@ export declare function unregisterExtendedZone(args: UnregisterExtendedZoneArgs)
 export declare const getExtendedZoneOutput: typeof getExtendedZone;
 export declare const registerExtendedZoneOutput: typeof registerExtendedZone;
 export declare const unregisterExtendedZoneOutput: typeof unregisterExtendedZone;
+// Pulumi's names for what each function and lookup returns.
+export type GetExtendedZoneResult = ExtendedZoneState;
+export type RegisterExtendedZoneResult = outputs.ExtendedZone;
+export type UnregisterExtendedZoneResult = outputs.ExtendedZone;
 
 export declare namespace inputs {
   interface ExtendedZone {

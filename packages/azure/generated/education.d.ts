@@ -18,10 +18,10 @@ export interface GrantState {
   properties?: outputs.GrantDetailProperties;
   systemData?: outputs.SystemData;
   offerCap?: outputs.Amount;
-  effectiveDate?: string;
-  offerType?: "Student" | "Academic" | (string & {});
-  expirationDate?: string;
-  status?: "Active" | "Inactive" | (string & {});
+  effectiveDate: string;
+  offerType: "Student" | "Academic" | (string & {});
+  expirationDate: string;
+  status: "Active" | "Inactive" | (string & {});
   allocatedBudget?: outputs.Amount;
 }
 /**
@@ -62,13 +62,13 @@ export declare class Lab extends $CustomResource {
   /** Default expiration date for each student in this lab */
   readonly expirationDate: $Output<string>;
   /** Lab creation date */
-  readonly effectiveDate: $Output<string | undefined>;
+  readonly effectiveDate: $Output<string>;
   /** The status of this lab */
-  readonly status: $Output<"Active" | "Deleted" | "Pending" | (string & {}) | undefined>;
+  readonly status: $Output<"Active" | "Deleted" | "Pending" | (string & {})>;
   /** the total number of students that can be accepted to the lab. */
-  readonly maxStudentCount: $Output<number | undefined>;
+  readonly maxStudentCount: $Output<number>;
   /** invitation code for redeemable lab */
-  readonly invitationCode: $Output<string | undefined>;
+  readonly invitationCode: $Output<string>;
   /** Total budget */
   readonly totalBudget: $Output<outputs.Amount | undefined>;
   /** Total allocated budget */
@@ -112,10 +112,10 @@ export interface LabState {
   budgetPerStudent: outputs.Amount;
   description: string;
   expirationDate: string;
-  effectiveDate?: string;
-  status?: "Active" | "Deleted" | "Pending" | (string & {});
-  maxStudentCount?: number;
-  invitationCode?: string;
+  effectiveDate: string;
+  status: "Active" | "Deleted" | "Pending" | (string & {});
+  maxStudentCount: number;
+  invitationCode: string;
   totalBudget?: outputs.Amount;
   totalAllocatedBudget?: outputs.Amount;
 }
@@ -190,13 +190,13 @@ export declare class Student extends $CustomResource {
   /** Student Budget */
   readonly budget: $Output<outputs.Amount>;
   /** Subscription Id */
-  readonly subscriptionId: $Output<string | undefined>;
+  readonly subscriptionId: $Output<string>;
   /** Date this student is set to expire from the lab. */
   readonly expirationDate: $Output<string>;
   /** Student Lab Status */
-  readonly status: $Output<"Active" | "Disabled" | "Expired" | "Pending" | "Deleted" | (string & {}) | undefined>;
+  readonly status: $Output<"Active" | "Disabled" | "Expired" | "Pending" | "Deleted" | (string & {})>;
   /** Date student was added to the lab */
-  readonly effectiveDate: $Output<string | undefined>;
+  readonly effectiveDate: $Output<string>;
   /** Subscription alias */
   readonly subscriptionAlias: $Output<string | undefined>;
   /** subscription invite last sent date */
@@ -253,10 +253,10 @@ export interface StudentState {
   email: string;
   role: "Student" | "Admin" | (string & {});
   budget: outputs.Amount;
-  subscriptionId?: string;
+  subscriptionId: string;
   expirationDate: string;
-  status?: "Active" | "Disabled" | "Expired" | "Pending" | "Deleted" | (string & {});
-  effectiveDate?: string;
+  status: "Active" | "Disabled" | "Expired" | "Pending" | "Deleted" | (string & {});
+  effectiveDate: string;
   subscriptionAlias?: string;
   subscriptionInviteLastSentDate?: string;
 }
@@ -280,15 +280,15 @@ export interface StudentLabState {
   type: "Microsoft.Education/studentLabs";
   properties?: outputs.StudentLabProperties;
   systemData?: outputs.SystemData;
-  displayName?: string;
-  description?: string;
-  expirationDate?: string;
-  role?: "Student" | "Admin" | (string & {});
+  displayName: string;
+  description: string;
+  expirationDate: string;
+  role: "Student" | "Admin" | (string & {});
   budget?: outputs.Amount;
-  subscriptionId?: string;
-  status?: "Active" | "Disabled" | "Expired" | "Pending" | "Deleted" | (string & {});
-  effectiveDate?: string;
-  labScope?: string;
+  subscriptionId: string;
+  status: "Active" | "Disabled" | "Expired" | "Pending" | "Deleted" | (string & {});
+  effectiveDate: string;
+  labScope: string;
 }
 /**
  * Reads an existing `Microsoft.Education/studentLabs` without managing it (GET, api-version 2021-12-01-preview); undefined when it does not exist.
@@ -321,6 +321,13 @@ export declare const getJoinRequestOutput: typeof getJoinRequest;
 export declare const getStudentOutput: typeof getStudent;
 export declare const getStudentLabOutput: typeof getStudentLab;
 export declare const generateLabInviteCodeOutput: typeof generateLabInviteCode;
+// Pulumi's names for what each function and lookup returns.
+export type GetGrantResult = GrantState;
+export type GetLabResult = LabState;
+export type GetJoinRequestResult = JoinRequestState;
+export type GetStudentResult = StudentState;
+export type GetStudentLabResult = StudentLabState;
+export type GenerateLabInviteCodeResult = outputs.LabDetails;
 
 export declare namespace inputs {
   interface Amount {
@@ -347,6 +354,10 @@ export declare namespace inputs {
   interface LabDetails {
     /** Get lab response properties. */
     properties?: inputs.LabProperties;
+    displayName?: string;
+    budgetPerStudent?: inputs.Amount;
+    description?: string;
+    expirationDate?: string;
   }
   interface LabProperties {
     /** Lab Display Name */
@@ -367,6 +378,10 @@ export declare namespace inputs {
     name: "default";
     /** Get lab response properties. */
     properties?: inputs.LabProperties;
+    displayName?: string;
+    budgetPerStudent?: inputs.Amount;
+    description?: string;
+    expirationDate?: string;
   }
   interface MicrosoftEducationLabsJoinRequests {
     /** The resource name */
@@ -377,6 +392,14 @@ export declare namespace inputs {
     name: string;
     /** Get student response properties. */
     properties?: inputs.StudentProperties;
+    firstName?: string;
+    lastName?: string;
+    email?: string;
+    role?: "Student" | "Admin" | (string & {});
+    budget?: inputs.Amount;
+    expirationDate?: string;
+    subscriptionAlias?: string;
+    subscriptionInviteLastSentDate?: string;
   }
   interface MicrosoftEducationStudentLabs {
     /** The resource name */

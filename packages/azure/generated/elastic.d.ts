@@ -35,7 +35,7 @@ export declare class Monitor extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the monitor resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** Flag specifying if the resource monitoring is enabled or disabled. */
   readonly monitoringStatus: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Elastic cloud properties. */
@@ -52,9 +52,9 @@ export declare class Monitor extends $CustomResource {
   readonly sourceCampaignName: $Output<string | undefined>;
   /** A unique identifier associated with the campaign. */
   readonly sourceCampaignId: $Output<string | undefined>;
-  readonly liftrResourceCategory: $Output<"Unknown" | "MonitorLogs" | (string & {}) | undefined>;
+  readonly liftrResourceCategory: $Output<"Unknown" | "MonitorLogs" | (string & {})>;
   /** The priority of the resource. */
-  readonly liftrResourcePreference: $Output<number | undefined>;
+  readonly liftrResourcePreference: $Output<number>;
   /** Flag to determine if User API Key has to be generated and shared. */
   readonly generateApiKey: $Output<boolean | undefined>;
   /** Hosting type of the monitor resource - either Hosted deployments OR Serverless Projects. */
@@ -127,7 +127,7 @@ export interface MonitorState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   monitoringStatus?: "Enabled" | "Disabled" | (string & {});
   elasticProperties?: outputs.ElasticProperties;
   planDetails?: outputs.PlanDetails;
@@ -136,8 +136,8 @@ export interface MonitorState {
   saaSAzureSubscriptionStatus?: string;
   sourceCampaignName?: string;
   sourceCampaignId?: string;
-  liftrResourceCategory?: "Unknown" | "MonitorLogs" | (string & {});
-  liftrResourcePreference?: number;
+  liftrResourceCategory: "Unknown" | "MonitorLogs" | (string & {});
+  liftrResourcePreference: number;
   generateApiKey?: boolean;
   hostingType?: "Hosted" | "Serverless" | (string & {});
   projectDetails?: outputs.ProjectDetails;
@@ -176,7 +176,7 @@ export declare class MonitoredSubscription extends $CustomResource {
   /** List of subscriptions and the state of the monitoring. */
   readonly monitoredSubscriptionList: $Output<outputs.MonitoredSubscription[] | undefined>;
   /** Provisioning State of the resource */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   constructor(name: string, args: MonitoredSubscriptionArgs, opts?: $Options);
 }
 
@@ -213,7 +213,7 @@ export interface MonitoredSubscriptionState {
   properties?: outputs.SubscriptionList;
   systemData?: outputs.SystemData;
   monitoredSubscriptionList?: outputs.MonitoredSubscription[];
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Elastic/monitors/monitoredSubscriptions` without managing it (GET, api-version 2025-06-01); undefined when it does not exist.
@@ -255,7 +255,7 @@ export declare class OpenAIIntegration extends $CustomResource {
   /** Value of API key for Open AI resource */
   readonly key: $Output<string | undefined>;
   /** Last Update Timestamp for key updation */
-  readonly lastRefreshAt: $Output<string | undefined>;
+  readonly lastRefreshAt: $Output<string>;
   constructor(name: string, args: OpenAIIntegrationArgs, opts?: $Options);
 }
 
@@ -299,7 +299,7 @@ export interface OpenAIIntegrationState {
   openAIResourceEndpoint?: string;
   openAIConnectorId?: string;
   key?: string;
-  lastRefreshAt?: string;
+  lastRefreshAt: string;
 }
 /**
  * Reads an existing `Microsoft.Elastic/monitors/openAIIntegrations` without managing it (GET, api-version 2025-06-01); undefined when it does not exist.
@@ -333,7 +333,7 @@ export declare class TagRule extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the monitoring tag rules. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** Rules for sending logs. */
   readonly logRules: $Output<outputs.LogRules | undefined>;
   constructor(name: string, args: TagRuleArgs, opts?: $Options);
@@ -369,7 +369,7 @@ export interface TagRuleState {
   type: "Microsoft.Elastic/monitors/tagRules";
   properties?: outputs.MonitoringTagRulesProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   logRules?: outputs.LogRules;
 }
 /**
@@ -566,6 +566,23 @@ export declare const listMonitorVMHostOutput: typeof listMonitorVMHost;
 export declare const resubscribeMonitorOutput: typeof resubscribeMonitor;
 export declare const vmMonitorIngestionDetailsOutput: typeof vmMonitorIngestionDetails;
 export declare const getOpenAIIntegrationStatusOutput: typeof getOpenAIIntegrationStatus;
+// Pulumi's names for what each function and lookup returns.
+export type GetMonitorResult = MonitorState;
+export type GetMonitoredSubscriptionResult = MonitoredSubscriptionState;
+export type GetOpenAIIntegrationResult = OpenAIIntegrationState;
+export type GetTagRuleResult = TagRuleState;
+export type CreateMonitorOrUpdateExternalUserResult = outputs.ExternalUserCreationResponse;
+export type GetMonitorBillingInfoResult = outputs.BillingInfoResponse;
+export type ListMonitorAllTrafficFiltersResult = outputs.ElasticTrafficFilterResponse;
+export type ListMonitorAssociatedTrafficFiltersResult = outputs.ElasticTrafficFilterResponse;
+export type ListMonitorConnectedPartnerResourcesResult = outputs.ConnectedPartnerResourcesListResponse;
+export type ListMonitorDeploymentInfoResult = outputs.DeploymentInfoResponse;
+export type ListMonitorMonitoredResourcesResult = outputs.MonitoredResourceListResponse;
+export type ListMonitorUpgradableVersionsResult = outputs.UpgradableVersionsList;
+export type ListMonitorVMHostResult = outputs.VMHostListResponse;
+export type ResubscribeMonitorResult = outputs.ElasticMonitorResource;
+export type VmMonitorIngestionDetailsResult = outputs.VMIngestionDetailsResponse;
+export type GetOpenAIIntegrationStatusResult = outputs.OpenAIIntegrationStatusResponse;
 
 export declare namespace inputs {
   interface BillingInfoResponse {
@@ -601,6 +618,11 @@ export declare namespace inputs {
   interface ConnectedPartnerResourcesListFormat {
     /** Connected Partner Resource Properties */
     properties?: inputs.ConnectedPartnerResourceProperties;
+    partnerDeploymentName?: string;
+    partnerDeploymentUri?: string;
+    azureResourceId?: string;
+    location?: string;
+    type?: string;
   }
   interface ConnectedPartnerResourcesListResponse {
     /** The ConnectedPartnerResourcesListFormat items on this page */
@@ -624,6 +646,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    monitoringStatus?: "Enabled" | "Disabled" | (string & {});
+    elasticProperties?: inputs.ElasticProperties;
+    userInfo?: inputs.UserInfo;
+    planDetails?: inputs.PlanDetails;
+    version?: string;
+    subscriptionState?: string;
+    saaSAzureSubscriptionStatus?: string;
+    sourceCampaignName?: string;
+    sourceCampaignId?: string;
+    generateApiKey?: boolean;
+    hostingType?: "Hosted" | "Serverless" | (string & {});
+    projectDetails?: inputs.ProjectDetails;
   }
   interface ElasticProperties {
     /** Details of the user's elastic account. */
@@ -735,24 +769,43 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    monitoringStatus?: "Enabled" | "Disabled" | (string & {});
+    elasticProperties?: inputs.ElasticProperties;
+    userInfo?: inputs.UserInfo;
+    planDetails?: inputs.PlanDetails;
+    version?: string;
+    subscriptionState?: string;
+    saaSAzureSubscriptionStatus?: string;
+    sourceCampaignName?: string;
+    sourceCampaignId?: string;
+    generateApiKey?: boolean;
+    hostingType?: "Hosted" | "Serverless" | (string & {});
+    projectDetails?: inputs.ProjectDetails;
   }
   interface MicrosoftElasticMonitorsMonitoredSubscriptions {
     /** The resource name */
     name: string;
     /** The request to update subscriptions needed to be monitored by the Elastic monitor resource. */
     properties?: inputs.SubscriptionList;
+    operation?: "AddBegin" | "AddComplete" | "DeleteBegin" | "DeleteComplete" | "Active" | (string & {});
+    monitoredSubscriptionList?: inputs.MonitoredSubscription[];
   }
   interface MicrosoftElasticMonitorsOpenAIIntegrations {
     /** The resource name */
     name: string;
     /** Open AI Integration details. */
     properties?: inputs.OpenAIIntegrationProperties;
+    openAIResourceId?: string;
+    openAIResourceEndpoint?: string;
+    openAIConnectorId?: string;
+    key?: string;
   }
   interface MicrosoftElasticMonitorsTagRules {
     /** The resource name */
     name: string;
     /** Properties of the monitoring tag rules. */
     properties?: inputs.MonitoringTagRulesProperties;
+    logRules?: inputs.LogRules;
   }
   interface MonitoredResource {
     /** The ARM id of the resource. */
@@ -821,6 +874,7 @@ export declare namespace inputs {
   interface OpenAIIntegrationStatusResponse {
     /** Status of the OpenAI Integration */
     properties?: inputs.OpenAIIntegrationStatusResponseProperties;
+    status?: string;
   }
   interface OpenAIIntegrationStatusResponseProperties {
     /** Status of the OpenAI Integration */
@@ -929,8 +983,13 @@ export declare namespace outputs {
   type BillingInfoResponse = inputs.BillingInfoResponse;
   type CompanyInfo = inputs.CompanyInfo;
   type ConnectedPartnerResourceProperties = inputs.ConnectedPartnerResourceProperties;
-  type ConnectedPartnerResourcesListFormat = inputs.ConnectedPartnerResourcesListFormat;
-  type ConnectedPartnerResourcesListResponse = inputs.ConnectedPartnerResourcesListResponse;
+  interface ConnectedPartnerResourcesListFormat {
+    properties?: outputs.ConnectedPartnerResourceProperties;
+  }
+  interface ConnectedPartnerResourcesListResponse {
+    value: outputs.ConnectedPartnerResourcesListFormat[];
+    nextLink?: string;
+  }
   interface DeploymentInfoResponse {
     status?: "Healthy" | "Unhealthy" | (string & {});
     version?: string;
@@ -1060,7 +1119,9 @@ export declare namespace outputs {
     key?: string;
     lastRefreshAt?: string;
   }
-  type OpenAIIntegrationStatusResponse = inputs.OpenAIIntegrationStatusResponse;
+  interface OpenAIIntegrationStatusResponse {
+    properties?: outputs.OpenAIIntegrationStatusResponseProperties;
+  }
   type OpenAIIntegrationStatusResponseProperties = inputs.OpenAIIntegrationStatusResponseProperties;
   type PartnerBillingEntity = inputs.PartnerBillingEntity;
   type PlanDetails = inputs.PlanDetails;

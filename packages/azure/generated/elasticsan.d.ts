@@ -33,21 +33,21 @@ export declare class ElasticSan extends $CustomResource {
   /** Logical zone for Elastic San resource; example: ["1"]. */
   readonly availabilityZones: $Output<string[] | undefined>;
   /** State of the operation on the resource. */
-  readonly provisioningState: $Output<"Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | "Deleted" | "Restoring" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | "Deleted" | "Restoring" | (string & {})>;
   /** Base size of the Elastic San appliance in TiB. */
   readonly baseSizeTiB: $Output<number>;
   /** Extended size of the Elastic San appliance in TiB. */
   readonly extendedCapacitySizeTiB: $Output<number>;
   /** Total size of the provisioned Volumes in GiB. */
-  readonly totalVolumeSizeGiB: $Output<number | undefined>;
+  readonly totalVolumeSizeGiB: $Output<number>;
   /** Total number of volume groups in this Elastic San appliance. */
-  readonly volumeGroupCount: $Output<number | undefined>;
+  readonly volumeGroupCount: $Output<number>;
   /** Total Provisioned IOPS of the Elastic San appliance. */
-  readonly totalIops: $Output<number | undefined>;
+  readonly totalIops: $Output<number>;
   /** Total Provisioned MBps Elastic San appliance. */
-  readonly totalMBps: $Output<number | undefined>;
+  readonly totalMBps: $Output<number>;
   /** Total size of the Elastic San appliance in TB. */
-  readonly totalSizeTiB: $Output<number | undefined>;
+  readonly totalSizeTiB: $Output<number>;
   /** The list of Private Endpoint Connections. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** Allow or disallow public network access to ElasticSan. Value is optional but if passed in, must be 'Enabled' or 'Disabled'. */
@@ -101,14 +101,14 @@ export interface ElasticSanState {
   systemData?: outputs.SystemData;
   sku: outputs.Sku;
   availabilityZones?: string[];
-  provisioningState?: "Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | "Deleted" | "Restoring" | (string & {});
+  provisioningState: "Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | "Deleted" | "Restoring" | (string & {});
   baseSizeTiB: number;
   extendedCapacitySizeTiB: number;
-  totalVolumeSizeGiB?: number;
-  volumeGroupCount?: number;
-  totalIops?: number;
-  totalMBps?: number;
-  totalSizeTiB?: number;
+  totalVolumeSizeGiB: number;
+  volumeGroupCount: number;
+  totalIops: number;
+  totalMBps: number;
+  totalSizeTiB: number;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   autoScaleProperties?: outputs.AutoScaleProperties;
@@ -145,7 +145,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning State of Private Endpoint connection resource */
-  readonly provisioningState: $Output<"Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | "Deleted" | "Restoring" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | "Deleted" | "Restoring" | (string & {})>;
   /** Private Endpoint resource */
   readonly privateEndpoint: $Output<outputs.PrivateEndpoint | undefined>;
   /** Private Link Service Connection State. */
@@ -189,7 +189,7 @@ export interface PrivateEndpointConnectionState {
   type: "Microsoft.ElasticSan/elasticSans/privateEndpointConnections";
   properties: outputs.PrivateEndpointConnectionProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | "Deleted" | "Restoring" | (string & {});
+  provisioningState: "Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | "Deleted" | "Restoring" | (string & {});
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
   groupIds?: string[];
@@ -228,7 +228,7 @@ export declare class Volumegroup extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** State of the operation on the resource. */
-  readonly provisioningState: $Output<"Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | "Deleted" | "Restoring" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | "Deleted" | "Restoring" | (string & {})>;
   /** Type of storage target */
   readonly protocolType: $Output<"Iscsi" | "None" | (string & {}) | undefined>;
   /** Type of encryption */
@@ -285,7 +285,7 @@ export interface VolumegroupState {
   identity?: outputs.Identity;
   properties?: outputs.VolumeGroupProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | "Deleted" | "Restoring" | (string & {});
+  provisioningState: "Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | "Deleted" | "Restoring" | (string & {});
   protocolType?: "Iscsi" | "None" | (string & {});
   encryption?: "EncryptionAtRestWithPlatformKey" | "EncryptionAtRestWithCustomerManagedKey" | (string & {});
   encryptionProperties?: outputs.EncryptionProperties;
@@ -329,11 +329,11 @@ export declare class Snapshot extends $CustomResource {
   /** Data used when creating a volume snapshot. */
   readonly creationData: $Output<outputs.SnapshotCreationData>;
   /** State of the operation on the resource. */
-  readonly provisioningState: $Output<"Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | "Deleted" | "Restoring" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | "Deleted" | "Restoring" | (string & {})>;
   /** Size of Source Volume */
-  readonly sourceVolumeSizeGiB: $Output<number | undefined>;
+  readonly sourceVolumeSizeGiB: $Output<number>;
   /** Source Volume Name of a snapshot */
-  readonly volumeName: $Output<string | undefined>;
+  readonly volumeName: $Output<string>;
   constructor(name: string, args: SnapshotArgs, opts?: $Options);
 }
 
@@ -372,9 +372,9 @@ export interface SnapshotState {
   properties: outputs.SnapshotProperties;
   systemData?: outputs.SystemData;
   creationData: outputs.SnapshotCreationData;
-  provisioningState?: "Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | "Deleted" | "Restoring" | (string & {});
-  sourceVolumeSizeGiB?: number;
-  volumeName?: string;
+  provisioningState: "Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | "Deleted" | "Restoring" | (string & {});
+  sourceVolumeSizeGiB: number;
+  volumeName: string;
 }
 /**
  * Reads an existing `Microsoft.ElasticSan/elasticSans/volumegroups/snapshots` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -410,7 +410,7 @@ export declare class Volume extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Unique Id of the volume in GUID format */
-  readonly volumeId: $Output<string | undefined>;
+  readonly volumeId: $Output<string>;
   /** State of the operation on the resource. */
   readonly creationData: $Output<outputs.SourceCreationData | undefined>;
   /** Volume size. */
@@ -420,7 +420,7 @@ export declare class Volume extends $CustomResource {
   /** Parent resource information. */
   readonly managedBy: $Output<outputs.ManagedByInfo | undefined>;
   /** State of the operation on the resource. */
-  readonly provisioningState: $Output<"Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | "Deleted" | "Restoring" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | "Deleted" | "Restoring" | (string & {})>;
   constructor(name: string, args: VolumeArgs, opts?: $Options);
 }
 
@@ -462,12 +462,12 @@ export interface VolumeState {
   type: "Microsoft.ElasticSan/elasticSans/volumegroups/volumes";
   properties: outputs.VolumeProperties;
   systemData?: outputs.SystemData;
-  volumeId?: string;
+  volumeId: string;
   creationData?: outputs.SourceCreationData;
   sizeGiB: number;
   storageTarget?: outputs.IscsiTargetInfo;
   managedBy?: outputs.ManagedByInfo;
-  provisioningState?: "Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | "Deleted" | "Restoring" | (string & {});
+  provisioningState: "Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | "Deleted" | "Restoring" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ElasticSan/elasticSans/volumegroups/volumes` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -519,6 +519,14 @@ export declare const getSnapshotOutput: typeof getSnapshot;
 export declare const getVolumeOutput: typeof getVolume;
 export declare const preVolumegroupBackupOutput: typeof preVolumegroupBackup;
 export declare const preVolumegroupRestoreOutput: typeof preVolumegroupRestore;
+// Pulumi's names for what each function and lookup returns.
+export type GetElasticSanResult = ElasticSanState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetVolumegroupResult = VolumegroupState;
+export type GetSnapshotResult = SnapshotState;
+export type GetVolumeResult = VolumeState;
+export type PreVolumegroupBackupResult = outputs.PreValidationResponse;
+export type PreVolumegroupRestoreResult = outputs.PreValidationResponse;
 
 export declare namespace inputs {
   interface AutoScaleProperties {
@@ -580,17 +588,26 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of ElasticSan. */
-    properties: inputs.ElasticSanProperties;
+    properties?: inputs.ElasticSanProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sku?: inputs.Sku;
+    availabilityZones?: string[];
+    baseSizeTiB?: number;
+    extendedCapacitySizeTiB?: number;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    autoScaleProperties?: inputs.AutoScaleProperties;
   }
   interface MicrosoftElasticSanElasticSansPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Private Endpoint Connection Properties. */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    groupIds?: string[];
   }
   interface MicrosoftElasticSanElasticSansVolumegroups {
     /** The resource name */
@@ -599,18 +616,27 @@ export declare namespace inputs {
     identity?: inputs.Identity;
     /** Properties of VolumeGroup. */
     properties?: inputs.VolumeGroupProperties;
+    protocolType?: "Iscsi" | "None" | (string & {});
+    encryption?: "EncryptionAtRestWithPlatformKey" | "EncryptionAtRestWithCustomerManagedKey" | (string & {});
+    encryptionProperties?: inputs.EncryptionProperties;
+    networkAcls?: inputs.NetworkRuleSet;
+    enforceDataIntegrityCheckForIscsi?: boolean;
   }
   interface MicrosoftElasticSanElasticSansVolumegroupsSnapshots {
     /** The resource name */
     name: string;
     /** Properties of Volume Snapshot. */
-    properties: inputs.SnapshotProperties;
+    properties?: inputs.SnapshotProperties;
+    creationData?: inputs.SnapshotCreationData;
   }
   interface MicrosoftElasticSanElasticSansVolumegroupsVolumes {
     /** The resource name */
     name: string;
     /** Properties of Volume. */
-    properties: inputs.VolumeProperties;
+    properties?: inputs.VolumeProperties;
+    creationData?: inputs.SourceCreationData;
+    sizeGiB?: number;
+    managedBy?: inputs.ManagedByInfo;
   }
   interface NetworkRuleSet {
     /** The list of virtual network rules. */
@@ -623,7 +649,10 @@ export declare namespace inputs {
   type PrivateEndpoint = { [key: string]: any };
   interface PrivateEndpointConnection {
     /** Private Endpoint Connection Properties. */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    groupIds?: string[];
   }
   interface PrivateEndpointConnectionProperties {
     /** Private Endpoint resource */

@@ -190,6 +190,12 @@ export declare const getChannelOutput: typeof getChannel;
 export declare const listAccountChannelTypesOutput: typeof listAccountChannelTypes;
 export declare const listAccountKeysOutput: typeof listAccountKeys;
 export declare const regenerateAccountKeyOutput: typeof regenerateAccountKey;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetChannelResult = ChannelState;
+export type ListAccountChannelTypesResult = outputs.ChannelTypeDescriptionList;
+export type ListAccountKeysResult = outputs.KeyDescriptionList;
+export type RegenerateAccountKeyResult = outputs.KeyDescription;
 
 export declare namespace inputs {
   interface ChannelProperties {
@@ -230,6 +236,9 @@ export declare namespace inputs {
     name: string;
     /** The properties of the channel */
     properties?: inputs.ChannelProperties;
+    channelType?: string;
+    channelFunctions?: string[];
+    credentials?: inputs.ChannelPropertiesCredentials;
   }
   interface RegenerateKeyParameter {
     /** The name of key to be regenerated */

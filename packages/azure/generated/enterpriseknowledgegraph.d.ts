@@ -23,7 +23,7 @@ export declare class Service extends $CustomResource {
   /** The set of properties specific to EnterpriseKnowledgeGraph resource */
   readonly properties: $Output<outputs.EnterpriseKnowledgeGraphProperties | undefined>;
   /** Specifies the location of the resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Contains resource tags defined as key/value pairs. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Gets or sets the SKU of the resource. */
@@ -72,7 +72,7 @@ export interface ServiceState {
   name: string;
   type: "Microsoft.EnterpriseKnowledgeGraph/services";
   properties?: outputs.EnterpriseKnowledgeGraphProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   sku?: outputs.Sku;
   description?: string;
@@ -89,6 +89,8 @@ export declare function getService(args: GetServiceArgs): $Output<ServiceState |
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getServiceOutput: typeof getService;
+// Pulumi's names for what each function and lookup returns.
+export type GetServiceResult = ServiceState;
 
 export declare namespace inputs {
   interface EnterpriseKnowledgeGraphProperties {
@@ -110,6 +112,9 @@ export declare namespace inputs {
     tags?: inputs.ResourceTags;
     /** Gets or sets the SKU of the resource. */
     sku?: inputs.Sku;
+    description?: string;
+    metadata?: any;
+    provisioningState?: "Creating" | "Deleting" | "Failed" | "Succeeded" | (string & {});
   }
   type ResourceTags = { [key: string]: string };
   interface Sku {

@@ -33,11 +33,11 @@ export declare class Domain extends $CustomResource {
   /** List of private endpoint connections. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** Provisioning state of the Event Grid Domain Resource. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {})>;
   /** Minimum TLS version of the publisher allowed to publish to this domain */
   readonly minimumTlsVersionAllowed: $Output<"1.0" | "1.1" | "1.2" | (string & {}) | undefined>;
   /** Endpoint for the Event Grid Domain Resource which is used for publishing the events. */
-  readonly endpoint: $Output<string | undefined>;
+  readonly endpoint: $Output<string>;
   /** This determines the format that Event Grid should expect for incoming events published to the Event Grid Domain Resource. */
   readonly inputSchema: $Output<"EventGridSchema" | "CustomEventSchema" | "CloudEventSchemaV1_0" | (string & {}) | undefined>;
   /**
@@ -48,7 +48,7 @@ export declare class Domain extends $CustomResource {
   /** Information about the InputSchemaMapping which specified the info about mapping event payload. */
   readonly inputSchemaMapping: $Output<outputs.InputSchemaMapping | undefined>;
   /** Metric resource id for the Event Grid Domain Resource. */
-  readonly metricResourceId: $Output<string | undefined>;
+  readonly metricResourceId: $Output<string>;
   /**
    * This determines if traffic is allowed over public network. By default it is enabled.
    * You can further restrict to specific IPs by configuring <seealso cref="P:Microsoft.Azure.Events.ResourceProvider.Common.Contracts.DomainProperties.InboundIpRules" />
@@ -159,13 +159,13 @@ export interface DomainState {
   location: string;
   tags?: outputs.TrackedResourceTags;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   minimumTlsVersionAllowed?: "1.0" | "1.1" | "1.2" | (string & {});
-  endpoint?: string;
+  endpoint: string;
   inputSchema?: "EventGridSchema" | "CustomEventSchema" | "CloudEventSchemaV1_0" | (string & {});
   eventTypeInfo?: outputs.EventTypeInfo;
   inputSchemaMapping?: outputs.InputSchemaMapping;
-  metricResourceId?: string;
+  metricResourceId: string;
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   inboundIpRules?: outputs.InboundIpRule[];
   disableLocalAuth?: boolean;
@@ -205,9 +205,9 @@ export declare class DomainEventSubscription extends $CustomResource {
   /** The system metadata relating to the Event Grid resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Name of the topic of the event subscription. */
-  readonly topic: $Output<string | undefined>;
+  readonly topic: $Output<string>;
   /** Provisioning state of the event subscription. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {})>;
   /**
    * Information about the destination where events have to be delivered for the event subscription.
    * Uses Azure Event Grid's identity to acquire the authentication tokens being used during delivery / dead-lettering.
@@ -299,8 +299,8 @@ export interface DomainEventSubscriptionState {
   type: "Microsoft.EventGrid/domains/eventSubscriptions";
   properties?: outputs.EventSubscriptionProperties;
   systemData?: outputs.SystemData;
-  topic?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
+  topic: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
   destination?: outputs.EventSubscriptionDestination;
   deliveryWithResourceIdentity?: outputs.DeliveryWithResourceIdentity;
   filter?: outputs.EventSubscriptionFilter;
@@ -423,7 +423,7 @@ export declare class DomainTopic extends $CustomResource {
   /** The system metadata relating to the Event Grid resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the domain topic. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {})>;
   constructor(name: string, args: DomainTopicArgs, opts?: $Options);
 }
 
@@ -453,7 +453,7 @@ export interface DomainTopicState {
   type: "Microsoft.EventGrid/domains/topics";
   properties?: outputs.DomainTopicProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.EventGrid/domains/topics` without managing it (GET, api-version 2025-02-15); undefined when it does not exist.
@@ -489,9 +489,9 @@ export declare class DomainTopicEventSubscription extends $CustomResource {
   /** The system metadata relating to the Event Grid resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Name of the topic of the event subscription. */
-  readonly topic: $Output<string | undefined>;
+  readonly topic: $Output<string>;
   /** Provisioning state of the event subscription. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {})>;
   /**
    * Information about the destination where events have to be delivered for the event subscription.
    * Uses Azure Event Grid's identity to acquire the authentication tokens being used during delivery / dead-lettering.
@@ -587,8 +587,8 @@ export interface DomainTopicEventSubscriptionState {
   type: "Microsoft.EventGrid/domains/topics/eventSubscriptions";
   properties?: outputs.EventSubscriptionProperties;
   systemData?: outputs.SystemData;
-  topic?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
+  topic: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
   destination?: outputs.EventSubscriptionDestination;
   deliveryWithResourceIdentity?: outputs.DeliveryWithResourceIdentity;
   filter?: outputs.EventSubscriptionFilter;
@@ -629,9 +629,9 @@ export declare class EventSubscription extends $CustomResource {
   /** The system metadata relating to the Event Grid resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Name of the topic of the event subscription. */
-  readonly topic: $Output<string | undefined>;
+  readonly topic: $Output<string>;
   /** Provisioning state of the event subscription. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {})>;
   /**
    * Information about the destination where events have to be delivered for the event subscription.
    * Uses Azure Event Grid's identity to acquire the authentication tokens being used during delivery / dead-lettering.
@@ -719,8 +719,8 @@ export interface EventSubscriptionState {
   type: "Microsoft.EventGrid/eventSubscriptions";
   properties?: outputs.EventSubscriptionProperties;
   systemData?: outputs.SystemData;
-  topic?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
+  topic: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
   destination?: outputs.EventSubscriptionDestination;
   deliveryWithResourceIdentity?: outputs.DeliveryWithResourceIdentity;
   filter?: outputs.EventSubscriptionFilter;
@@ -796,7 +796,7 @@ export declare class Namespace extends $CustomResource {
   /** List of private endpoint connections. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** Provisioning state of the namespace resource. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {})>;
   /** Topics configuration information for the namespace resource */
   readonly topicsConfiguration: $Output<outputs.TopicsConfiguration | undefined>;
   /** Topic spaces configuration information for the namespace resource */
@@ -881,7 +881,7 @@ export interface NamespaceState {
   location: string;
   tags?: outputs.TrackedResourceTags;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {});
   topicsConfiguration?: outputs.TopicsConfiguration;
   topicSpacesConfiguration?: outputs.TopicSpacesConfiguration;
   isZoneRedundant?: boolean;
@@ -925,11 +925,11 @@ export declare class CaCertificate extends $CustomResource {
   /** Base64 encoded PEM (Privacy Enhanced Mail) format certificate data. */
   readonly encodedCertificate: $Output<string | undefined>;
   /** Certificate issue time in UTC. This is a read-only field. */
-  readonly issueTimeInUtc: $Output<string | undefined>;
+  readonly issueTimeInUtc: $Output<string>;
   /** Certificate expiry time in UTC. This is a read-only field. */
-  readonly expiryTimeInUtc: $Output<string | undefined>;
+  readonly expiryTimeInUtc: $Output<string>;
   /** Provisioning state of the CA Certificate resource. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {})>;
   constructor(name: string, args: CaCertificateArgs, opts?: $Options);
 }
 
@@ -967,9 +967,9 @@ export interface CaCertificateState {
   systemData?: outputs.SystemData;
   description?: string;
   encodedCertificate?: string;
-  issueTimeInUtc?: string;
-  expiryTimeInUtc?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {});
+  issueTimeInUtc: string;
+  expiryTimeInUtc: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.EventGrid/namespaces/caCertificates` without managing it (GET, api-version 2025-02-15); undefined when it does not exist.
@@ -1010,7 +1010,7 @@ export declare class ClientGroup extends $CustomResource {
    */
   readonly query: $Output<string | undefined>;
   /** Provisioning state of the ClientGroup resource. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {})>;
   constructor(name: string, args: ClientGroupArgs, opts?: $Options);
 }
 
@@ -1051,7 +1051,7 @@ export interface ClientGroupState {
   systemData?: outputs.SystemData;
   description?: string;
   query?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.EventGrid/namespaces/clientGroups` without managing it (GET, api-version 2025-02-15); undefined when it does not exist.
@@ -1099,7 +1099,7 @@ export declare class Client extends $CustomResource {
    */
   readonly attributes: $Output<outputs.ClientPropertiesAttributes | undefined>;
   /** Provisioning state of the Client resource. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {})>;
   constructor(name: string, args: ClientArgs, opts?: $Options);
 }
 
@@ -1150,7 +1150,7 @@ export interface ClientState {
   clientCertificateAuthentication?: outputs.ClientCertificateAuthentication;
   state?: "Enabled" | "Disabled" | (string & {});
   attributes?: outputs.ClientPropertiesAttributes;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.EventGrid/namespaces/clients` without managing it (GET, api-version 2025-02-15); undefined when it does not exist.
@@ -1198,7 +1198,7 @@ export declare class PermissionBinding extends $CustomResource {
    */
   readonly clientGroupName: $Output<string | undefined>;
   /** Provisioning state of the PermissionBinding resource. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {})>;
   constructor(name: string, args: PermissionBindingArgs, opts?: $Options);
 }
 
@@ -1248,7 +1248,7 @@ export interface PermissionBindingState {
   topicSpaceName?: string;
   permission?: "Publisher" | "Subscriber" | (string & {});
   clientGroupName?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.EventGrid/namespaces/permissionBindings` without managing it (GET, api-version 2025-02-15); undefined when it does not exist.
@@ -1362,7 +1362,7 @@ export declare class NamespaceTopic extends $CustomResource {
   /** The system metadata relating to the Event Grid resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the namespace topic. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {})>;
   /** Publisher type of the namespace topic. */
   readonly publisherType: $Output<"Custom" | (string & {}) | undefined>;
   /** This determines the format that is expected for incoming events published to the topic. */
@@ -1412,7 +1412,7 @@ export interface NamespaceTopicState {
   type: "Microsoft.EventGrid/namespaces/topics";
   properties?: outputs.NamespaceTopicProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {});
   publisherType?: "Custom" | (string & {});
   inputSchema?: "CloudEventSchemaV1_0" | (string & {});
   eventRetentionInDays?: number;
@@ -1451,7 +1451,7 @@ export declare class NamespaceTopicEventSubscription extends $CustomResource {
   /** The system metadata relating to the Event Grid resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the event subscription. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {})>;
   /** Information about the delivery configuration of the event subscription. */
   readonly deliveryConfiguration: $Output<outputs.DeliveryConfiguration | undefined>;
   /** The event delivery schema for the event subscription. */
@@ -1503,7 +1503,7 @@ export interface NamespaceTopicEventSubscriptionState {
   type: "Microsoft.EventGrid/namespaces/topics/eventSubscriptions";
   properties?: outputs.SubscriptionProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {});
   deliveryConfiguration?: outputs.DeliveryConfiguration;
   eventDeliverySchema?: "CloudEventSchemaV1_0" | (string & {});
   filtersConfiguration?: outputs.FiltersConfiguration;
@@ -1551,7 +1551,7 @@ export declare class TopicSpace extends $CustomResource {
    */
   readonly topicTemplates: $Output<string[] | undefined>;
   /** Provisioning state of the TopicSpace resource. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {})>;
   constructor(name: string, args: TopicSpaceArgs, opts?: $Options);
 }
 
@@ -1595,7 +1595,7 @@ export interface TopicSpaceState {
   systemData?: outputs.SystemData;
   description?: string;
   topicTemplates?: string[];
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.EventGrid/namespaces/topicSpaces` without managing it (GET, api-version 2025-02-15); undefined when it does not exist.
@@ -1627,7 +1627,7 @@ export declare class PartnerConfiguration extends $CustomResource {
   /** The system metadata relating to the Event Grid resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Location of the resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags of the resource. */
   readonly tags: $Output<outputs.PartnerConfigurationTags | undefined>;
   /** The details of authorized partners. */
@@ -1669,7 +1669,7 @@ export interface PartnerConfigurationState {
   type: "Microsoft.EventGrid/partnerConfigurations";
   properties?: outputs.PartnerConfigurationProperties;
   systemData?: outputs.SystemData;
-  location?: string;
+  location: string;
   tags?: outputs.PartnerConfigurationTags;
   partnerAuthorization?: outputs.PartnerAuthorization;
   provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
@@ -1710,7 +1710,7 @@ export declare class PartnerNamespace extends $CustomResource {
   /** List of private endpoint connections. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** Provisioning state of the partner namespace. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {})>;
   /**
    * The fully qualified ARM Id of the partner registration that should be associated with this partner namespace. This takes the following format:
    * /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/partnerRegistrations/{partnerRegistrationName}.
@@ -1719,7 +1719,7 @@ export declare class PartnerNamespace extends $CustomResource {
   /** Minimum TLS version of the publisher allowed to publish to this partner namespace */
   readonly minimumTlsVersionAllowed: $Output<"1.0" | "1.1" | "1.2" | (string & {}) | undefined>;
   /** Endpoint for the partner namespace. */
-  readonly endpoint: $Output<string | undefined>;
+  readonly endpoint: $Output<string>;
   /**
    * This determines if traffic is allowed over public network. By default it is enabled.
    * You can further restrict to specific IPs by configuring <seealso cref="P:Microsoft.Azure.Events.ResourceProvider.Common.Contracts.PartnerNamespaceProperties.InboundIpRules" />
@@ -1789,10 +1789,10 @@ export interface PartnerNamespaceState {
   location: string;
   tags?: outputs.TrackedResourceTags;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   partnerRegistrationFullyQualifiedId?: string;
   minimumTlsVersionAllowed?: "1.0" | "1.1" | "1.2" | (string & {});
-  endpoint?: string;
+  endpoint: string;
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   inboundIpRules?: outputs.InboundIpRule[];
   disableLocalAuth?: boolean;
@@ -2011,7 +2011,7 @@ export declare class PartnerRegistration extends $CustomResource {
   /** Tags of the resource. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** Provisioning state of the partner registration. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {})>;
   /**
    * The immutableId of the corresponding partner registration.
    * Note: This property is marked for deprecation and is not supported in any future GA API version
@@ -2055,7 +2055,7 @@ export interface PartnerRegistrationState {
   systemData?: outputs.SystemData;
   location: string;
   tags?: outputs.TrackedResourceTags;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   partnerRegistrationImmutableId?: string;
 }
 /**
@@ -2105,7 +2105,7 @@ export declare class PartnerTopic extends $CustomResource {
    */
   readonly expirationTimeIfNotActivatedUtc: $Output<string | undefined>;
   /** Provisioning state of the partner topic. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "IdleDueToMirroredChannelResourceDeletion" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "IdleDueToMirroredChannelResourceDeletion" | (string & {})>;
   /** Activation state of the partner topic. */
   readonly activationState: $Output<"NeverActivated" | "Activated" | "Deactivated" | (string & {}) | undefined>;
   /**
@@ -2175,7 +2175,7 @@ export interface PartnerTopicState {
   source?: string;
   eventTypeInfo?: outputs.EventTypeInfo;
   expirationTimeIfNotActivatedUtc?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "IdleDueToMirroredChannelResourceDeletion" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "IdleDueToMirroredChannelResourceDeletion" | (string & {});
   activationState?: "NeverActivated" | "Activated" | "Deactivated" | (string & {});
   partnerTopicFriendlyDescription?: string;
   messageForActivation?: string;
@@ -2212,9 +2212,9 @@ export declare class PartnerTopicEventSubscription extends $CustomResource {
   /** The system metadata relating to the Event Grid resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Name of the topic of the event subscription. */
-  readonly topic: $Output<string | undefined>;
+  readonly topic: $Output<string>;
   /** Provisioning state of the event subscription. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {})>;
   /**
    * Information about the destination where events have to be delivered for the event subscription.
    * Uses Azure Event Grid's identity to acquire the authentication tokens being used during delivery / dead-lettering.
@@ -2306,8 +2306,8 @@ export interface PartnerTopicEventSubscriptionState {
   type: "Microsoft.EventGrid/partnerTopics/eventSubscriptions";
   properties?: outputs.EventSubscriptionProperties;
   systemData?: outputs.SystemData;
-  topic?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
+  topic: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
   destination?: outputs.EventSubscriptionDestination;
   deliveryWithResourceIdentity?: outputs.DeliveryWithResourceIdentity;
   filter?: outputs.EventSubscriptionFilter;
@@ -2354,13 +2354,13 @@ export declare class SystemTopic extends $CustomResource {
   /** Tags of the resource. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** Provisioning state of the system topic. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {})>;
   /** Source for the system topic. */
   readonly source: $Output<string | undefined>;
   /** TopicType for the system topic. */
   readonly topicType: $Output<string | undefined>;
   /** Metric resource id for the system topic. */
-  readonly metricResourceId: $Output<string | undefined>;
+  readonly metricResourceId: $Output<string>;
   constructor(name: string, args: SystemTopicArgs, opts?: $Options);
 }
 
@@ -2401,10 +2401,10 @@ export interface SystemTopicState {
   identity?: outputs.IdentityInfo;
   location: string;
   tags?: outputs.TrackedResourceTags;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   source?: string;
   topicType?: string;
-  metricResourceId?: string;
+  metricResourceId: string;
 }
 /**
  * Reads an existing `Microsoft.EventGrid/systemTopics` without managing it (GET, api-version 2025-02-15); undefined when it does not exist.
@@ -2438,9 +2438,9 @@ export declare class SystemTopicEventSubscription extends $CustomResource {
   /** The system metadata relating to the Event Grid resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Name of the topic of the event subscription. */
-  readonly topic: $Output<string | undefined>;
+  readonly topic: $Output<string>;
   /** Provisioning state of the event subscription. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {})>;
   /**
    * Information about the destination where events have to be delivered for the event subscription.
    * Uses Azure Event Grid's identity to acquire the authentication tokens being used during delivery / dead-lettering.
@@ -2532,8 +2532,8 @@ export interface SystemTopicEventSubscriptionState {
   type: "Microsoft.EventGrid/systemTopics/eventSubscriptions";
   properties?: outputs.EventSubscriptionProperties;
   systemData?: outputs.SystemData;
-  topic?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
+  topic: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
   destination?: outputs.EventSubscriptionDestination;
   deliveryWithResourceIdentity?: outputs.DeliveryWithResourceIdentity;
   filter?: outputs.EventSubscriptionFilter;
@@ -2582,9 +2582,9 @@ export declare class Topic extends $CustomResource {
   /** List of private endpoint connections. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** Provisioning state of the topic. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {})>;
   /** Endpoint for the topic. */
-  readonly endpoint: $Output<string | undefined>;
+  readonly endpoint: $Output<string>;
   /**
    * Event Type Information for the user topic. This information is provided by the publisher and can be used by the 
    * subscriber to view different types of events that are published.
@@ -2597,7 +2597,7 @@ export declare class Topic extends $CustomResource {
   /** This enables publishing using custom event schemas. An InputSchemaMapping can be specified to map various properties of a source schema to various required properties of the EventGridEvent schema. */
   readonly inputSchemaMapping: $Output<outputs.InputSchemaMapping | undefined>;
   /** Metric resource id for the topic. */
-  readonly metricResourceId: $Output<string | undefined>;
+  readonly metricResourceId: $Output<string>;
   /**
    * This determines if traffic is allowed over public network. By default it is enabled. 
    * You can further restrict to specific IPs by configuring <seealso cref="P:Microsoft.Azure.Events.ResourceProvider.Common.Contracts.TopicProperties.InboundIpRules" />
@@ -2668,13 +2668,13 @@ export interface TopicState {
   location: string;
   tags?: outputs.TrackedResourceTags;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
-  endpoint?: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
+  endpoint: string;
   eventTypeInfo?: outputs.EventTypeInfo;
   minimumTlsVersionAllowed?: "1.0" | "1.1" | "1.2" | (string & {});
   inputSchema?: "EventGridSchema" | "CustomEventSchema" | "CloudEventSchemaV1_0" | (string & {});
   inputSchemaMapping?: outputs.InputSchemaMapping;
-  metricResourceId?: string;
+  metricResourceId: string;
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   inboundIpRules?: outputs.InboundIpRule[];
   disableLocalAuth?: boolean;
@@ -2712,9 +2712,9 @@ export declare class TopicEventSubscription extends $CustomResource {
   /** The system metadata relating to the Event Grid resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Name of the topic of the event subscription. */
-  readonly topic: $Output<string | undefined>;
+  readonly topic: $Output<string>;
   /** Provisioning state of the event subscription. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {})>;
   /**
    * Information about the destination where events have to be delivered for the event subscription.
    * Uses Azure Event Grid's identity to acquire the authentication tokens being used during delivery / dead-lettering.
@@ -2806,8 +2806,8 @@ export interface TopicEventSubscriptionState {
   type: "Microsoft.EventGrid/topics/eventSubscriptions";
   properties?: outputs.EventSubscriptionProperties;
   systemData?: outputs.SystemData;
-  topic?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
+  topic: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
   destination?: outputs.EventSubscriptionDestination;
   deliveryWithResourceIdentity?: outputs.DeliveryWithResourceIdentity;
   filter?: outputs.EventSubscriptionFilter;
@@ -3059,6 +3059,42 @@ export declare const listNamespaceKeysOutput: typeof listNamespaceKeys;
 export declare const listNamespaceTopicKeysOutput: typeof listNamespaceTopicKeys;
 export declare const listPartnerNamespaceKeysOutput: typeof listPartnerNamespaceKeys;
 export declare const listTopicKeysOutput: typeof listTopicKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetDomainResult = DomainState;
+export type GetDomainEventSubscriptionResult = DomainEventSubscriptionState;
+export type GetDomainPrivateEndpointConnectionResult = DomainPrivateEndpointConnectionState;
+export type GetDomainTopicResult = DomainTopicState;
+export type GetDomainTopicEventSubscriptionResult = DomainTopicEventSubscriptionState;
+export type GetEventSubscriptionResult = EventSubscriptionState;
+export type GetExtensionTopicResult = ExtensionTopicState;
+export type GetNamespaceResult = NamespaceState;
+export type GetCaCertificateResult = CaCertificateState;
+export type GetClientGroupResult = ClientGroupState;
+export type GetClientResult = ClientState;
+export type GetPermissionBindingResult = PermissionBindingState;
+export type GetNamespacePrivateEndpointConnectionResult = NamespacePrivateEndpointConnectionState;
+export type GetNamespaceTopicResult = NamespaceTopicState;
+export type GetNamespaceTopicEventSubscriptionResult = NamespaceTopicEventSubscriptionState;
+export type GetTopicSpaceResult = TopicSpaceState;
+export type GetPartnerConfigurationResult = PartnerConfigurationState;
+export type GetPartnerNamespaceResult = PartnerNamespaceState;
+export type GetChannelResult = ChannelState;
+export type GetPartnerNamespacePrivateEndpointConnectionResult = PartnerNamespacePrivateEndpointConnectionState;
+export type GetPartnerRegistrationResult = PartnerRegistrationState;
+export type GetPartnerTopicResult = PartnerTopicState;
+export type GetPartnerTopicEventSubscriptionResult = PartnerTopicEventSubscriptionState;
+export type GetSystemTopicResult = SystemTopicState;
+export type GetSystemTopicEventSubscriptionResult = SystemTopicEventSubscriptionState;
+export type GetTopicResult = TopicState;
+export type GetTopicEventSubscriptionResult = TopicEventSubscriptionState;
+export type GetTopicPrivateEndpointConnectionResult = TopicPrivateEndpointConnectionState;
+export type GetTopicTypeResult = TopicTypeState;
+export type GetVerifiedPartnerResult = VerifiedPartnerState;
+export type ListDomainKeysResult = outputs.DomainSharedAccessKeys;
+export type ListNamespaceKeysResult = outputs.NamespaceSharedAccessKeys;
+export type ListNamespaceTopicKeysResult = outputs.TopicSharedAccessKeys;
+export type ListPartnerNamespaceKeysResult = outputs.PartnerNamespaceSharedAccessKeys;
+export type ListTopicKeysResult = outputs.TopicSharedAccessKeys;
 
 export declare namespace inputs {
   type AdvancedFilter = {
@@ -3070,6 +3106,10 @@ export declare namespace inputs {
     properties?: inputs.AzureFunctionEventSubscriptionDestinationProperties;
     /** Type of the endpoint for the event subscription destination. */
     endpointType: "AzureFunction";
+    resourceId?: string;
+    maxEventsPerBatch?: number;
+    preferredBatchSizeInKilobytes?: number;
+    deliveryAttributeMappings?: inputs.DeliveryAttributeMapping[];
   }
   interface AzureFunctionEventSubscriptionDestinationProperties {
     /** The Azure Resource Id that represents the endpoint of the Azure Function destination of an event subscription. */
@@ -3270,6 +3310,7 @@ export declare namespace inputs {
     properties?: inputs.DynamicDeliveryAttributeMappingProperties;
     /** Type of the delivery attribute or header name. */
     type: "Dynamic";
+    sourceField?: string;
   }
   interface DynamicDeliveryAttributeMappingProperties {
     /** JSON path in the event which contains attribute value. */
@@ -3286,6 +3327,8 @@ export declare namespace inputs {
     properties?: inputs.EventHubEventSubscriptionDestinationProperties;
     /** Type of the endpoint for the event subscription destination. */
     endpointType: "EventHub";
+    resourceId?: string;
+    deliveryAttributeMappings?: inputs.DeliveryAttributeMapping[];
   }
   interface EventHubEventSubscriptionDestinationProperties {
     /** The Azure Resource Id that represents the endpoint of an Event Hub destination of an event subscription. */
@@ -3388,6 +3431,8 @@ export declare namespace inputs {
     properties?: inputs.HybridConnectionEventSubscriptionDestinationProperties;
     /** Type of the endpoint for the event subscription destination. */
     endpointType: "HybridConnection";
+    resourceId?: string;
+    deliveryAttributeMappings?: inputs.DeliveryAttributeMapping[];
   }
   interface HybridConnectionEventSubscriptionDestinationProperties {
     /** The Azure Resource ID of an hybrid connection that is the destination of an event subscription. */
@@ -3458,6 +3503,12 @@ export declare namespace inputs {
     properties?: inputs.JsonInputSchemaMappingProperties;
     /** Type of the custom mapping */
     inputSchemaMappingType: "Json";
+    id?: inputs.JsonField;
+    topic?: inputs.JsonField;
+    eventTime?: inputs.JsonField;
+    eventType?: inputs.JsonFieldWithDefault;
+    subject?: inputs.JsonFieldWithDefault;
+    dataVersion?: inputs.JsonFieldWithDefault;
   }
   interface JsonInputSchemaMappingProperties {
     /** The mapping information for the Id property of the Event Grid Event. */
@@ -3484,18 +3535,41 @@ export declare namespace inputs {
     location: string;
     /** Tags of the resource. */
     tags?: inputs.TrackedResourceTags;
+    minimumTlsVersionAllowed?: "1.0" | "1.1" | "1.2" | (string & {});
+    inputSchema?: "EventGridSchema" | "CustomEventSchema" | "CloudEventSchemaV1_0" | (string & {});
+    eventTypeInfo?: inputs.EventTypeInfo;
+    inputSchemaMapping?: inputs.InputSchemaMapping;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    inboundIpRules?: inputs.InboundIpRule[];
+    disableLocalAuth?: boolean;
+    autoCreateTopicWithFirstSubscription?: boolean;
+    autoDeleteTopicWithLastSubscription?: boolean;
+    dataResidencyBoundary?: "WithinGeopair" | "WithinRegion" | (string & {});
   }
   interface MicrosoftEventGridDomainsEventSubscriptions {
     /** The resource name */
     name: string;
     /** Properties of the event subscription. */
     properties?: inputs.EventSubscriptionProperties;
+    destination?: inputs.EventSubscriptionDestination;
+    deliveryWithResourceIdentity?: inputs.DeliveryWithResourceIdentity;
+    filter?: inputs.EventSubscriptionFilter;
+    labels?: string[];
+    expirationTimeUtc?: string;
+    eventDeliverySchema?: "EventGridSchema" | "CustomInputSchema" | "CloudEventSchemaV1_0" | (string & {});
+    retryPolicy?: inputs.RetryPolicy;
+    deadLetterDestination?: inputs.DeadLetterDestination;
+    deadLetterWithResourceIdentity?: inputs.DeadLetterWithResourceIdentity;
   }
   interface MicrosoftEventGridDomainsPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Properties of the PrivateEndpointConnection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface MicrosoftEventGridDomainsTopics {
     /** The resource name */
@@ -3506,12 +3580,30 @@ export declare namespace inputs {
     name: string;
     /** Properties of the event subscription. */
     properties?: inputs.EventSubscriptionProperties;
+    destination?: inputs.EventSubscriptionDestination;
+    deliveryWithResourceIdentity?: inputs.DeliveryWithResourceIdentity;
+    filter?: inputs.EventSubscriptionFilter;
+    labels?: string[];
+    expirationTimeUtc?: string;
+    eventDeliverySchema?: "EventGridSchema" | "CustomInputSchema" | "CloudEventSchemaV1_0" | (string & {});
+    retryPolicy?: inputs.RetryPolicy;
+    deadLetterDestination?: inputs.DeadLetterDestination;
+    deadLetterWithResourceIdentity?: inputs.DeadLetterWithResourceIdentity;
   }
   interface MicrosoftEventGridEventSubscriptions {
     /** The resource name */
     name: string;
     /** Properties of the event subscription. */
     properties?: inputs.EventSubscriptionProperties;
+    destination?: inputs.EventSubscriptionDestination;
+    deliveryWithResourceIdentity?: inputs.DeliveryWithResourceIdentity;
+    filter?: inputs.EventSubscriptionFilter;
+    labels?: string[];
+    expirationTimeUtc?: string;
+    eventDeliverySchema?: "EventGridSchema" | "CustomInputSchema" | "CloudEventSchemaV1_0" | (string & {});
+    retryPolicy?: inputs.RetryPolicy;
+    deadLetterDestination?: inputs.DeadLetterDestination;
+    deadLetterWithResourceIdentity?: inputs.DeadLetterWithResourceIdentity;
   }
   interface MicrosoftEventGridExtensionTopics {
     /** The resource name */
@@ -3530,54 +3622,87 @@ export declare namespace inputs {
     location: string;
     /** Tags of the resource. */
     tags?: inputs.TrackedResourceTags;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    topicsConfiguration?: inputs.TopicsConfiguration;
+    topicSpacesConfiguration?: inputs.TopicSpacesConfiguration;
+    isZoneRedundant?: boolean;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    inboundIpRules?: inputs.InboundIpRule[];
+    minimumTlsVersionAllowed?: "1.0" | "1.1" | "1.2" | (string & {});
   }
   interface MicrosoftEventGridNamespacesCaCertificates {
     /** The resource name */
     name: string;
     /** The properties of CA certificate. */
     properties?: inputs.CaCertificateProperties;
+    description?: string;
+    encodedCertificate?: string;
   }
   interface MicrosoftEventGridNamespacesClientGroups {
     /** The resource name */
     name: string;
     /** The properties of client group. */
     properties?: inputs.ClientGroupProperties;
+    description?: string;
+    query?: string;
   }
   interface MicrosoftEventGridNamespacesClients {
     /** The resource name */
     name: string;
     /** The properties of client. */
     properties?: inputs.ClientProperties;
+    description?: string;
+    authenticationName?: string;
+    clientCertificateAuthentication?: inputs.ClientCertificateAuthentication;
+    state?: "Enabled" | "Disabled" | (string & {});
+    attributes?: inputs.ClientPropertiesAttributes;
   }
   interface MicrosoftEventGridNamespacesPermissionBindings {
     /** The resource name */
     name: string;
     /** The properties of permission binding. */
     properties?: inputs.PermissionBindingProperties;
+    description?: string;
+    topicSpaceName?: string;
+    permission?: "Publisher" | "Subscriber" | (string & {});
+    clientGroupName?: string;
   }
   interface MicrosoftEventGridNamespacesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Properties of the PrivateEndpointConnection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface MicrosoftEventGridNamespacesTopics {
     /** The resource name */
     name: string;
     /** Properties of the namespace topic. */
     properties?: inputs.NamespaceTopicProperties;
+    publisherType?: "Custom" | (string & {});
+    inputSchema?: "CloudEventSchemaV1_0" | (string & {});
+    eventRetentionInDays?: number;
   }
   interface MicrosoftEventGridNamespacesTopicsEventSubscriptions {
     /** The resource name */
     name: string;
     /** Properties of the event subscription. */
     properties?: inputs.SubscriptionProperties;
+    deliveryConfiguration?: inputs.DeliveryConfiguration;
+    eventDeliverySchema?: "CloudEventSchemaV1_0" | (string & {});
+    filtersConfiguration?: inputs.FiltersConfiguration;
+    expirationTimeUtc?: string;
   }
   interface MicrosoftEventGridNamespacesTopicSpaces {
     /** The resource name */
     name: string;
     /** The properties of topic space. */
     properties?: inputs.TopicSpaceProperties;
+    description?: string;
+    topicTemplates?: string[];
   }
   interface MicrosoftEventGridPartnerConfigurations {
     /** The resource name */
@@ -3588,6 +3713,8 @@ export declare namespace inputs {
     location?: string;
     /** Tags of the resource. */
     tags?: inputs.PartnerConfigurationTags;
+    partnerAuthorization?: inputs.PartnerAuthorization;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface MicrosoftEventGridPartnerNamespaces {
     /** The resource name */
@@ -3598,18 +3725,34 @@ export declare namespace inputs {
     location: string;
     /** Tags of the resource. */
     tags?: inputs.TrackedResourceTags;
+    partnerRegistrationFullyQualifiedId?: string;
+    minimumTlsVersionAllowed?: "1.0" | "1.1" | "1.2" | (string & {});
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    inboundIpRules?: inputs.InboundIpRule[];
+    disableLocalAuth?: boolean;
+    partnerTopicRoutingMode?: "SourceEventAttribute" | "ChannelNameHeader" | (string & {});
   }
   interface MicrosoftEventGridPartnerNamespacesChannels {
     /** The resource name */
     name: string;
     /** Properties of the Channel. */
     properties?: inputs.ChannelProperties;
+    channelType?: "PartnerTopic" | (string & {});
+    partnerTopicInfo?: inputs.PartnerTopicInfo;
+    messageForActivation?: string;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "IdleDueToMirroredPartnerTopicDeletion" | (string & {});
+    readinessState?: "NeverActivated" | "Activated" | (string & {});
+    expirationTimeIfNotActivatedUtc?: string;
   }
   interface MicrosoftEventGridPartnerNamespacesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Properties of the PrivateEndpointConnection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface MicrosoftEventGridPartnerRegistrations {
     /** The resource name */
@@ -3620,6 +3763,7 @@ export declare namespace inputs {
     location: string;
     /** Tags of the resource. */
     tags?: inputs.TrackedResourceTags;
+    partnerRegistrationImmutableId?: string;
   }
   interface MicrosoftEventGridPartnerTopics {
     /** The resource name */
@@ -3632,12 +3776,28 @@ export declare namespace inputs {
     location: string;
     /** Tags of the resource. */
     tags?: inputs.TrackedResourceTags;
+    partnerRegistrationImmutableId?: string;
+    source?: string;
+    eventTypeInfo?: inputs.EventTypeInfo;
+    expirationTimeIfNotActivatedUtc?: string;
+    activationState?: "NeverActivated" | "Activated" | "Deactivated" | (string & {});
+    partnerTopicFriendlyDescription?: string;
+    messageForActivation?: string;
   }
   interface MicrosoftEventGridPartnerTopicsEventSubscriptions {
     /** The resource name */
     name: string;
     /** Properties of the event subscription. */
     properties?: inputs.EventSubscriptionProperties;
+    destination?: inputs.EventSubscriptionDestination;
+    deliveryWithResourceIdentity?: inputs.DeliveryWithResourceIdentity;
+    filter?: inputs.EventSubscriptionFilter;
+    labels?: string[];
+    expirationTimeUtc?: string;
+    eventDeliverySchema?: "EventGridSchema" | "CustomInputSchema" | "CloudEventSchemaV1_0" | (string & {});
+    retryPolicy?: inputs.RetryPolicy;
+    deadLetterDestination?: inputs.DeadLetterDestination;
+    deadLetterWithResourceIdentity?: inputs.DeadLetterWithResourceIdentity;
   }
   interface MicrosoftEventGridSystemTopics {
     /** The resource name */
@@ -3650,12 +3810,23 @@ export declare namespace inputs {
     location: string;
     /** Tags of the resource. */
     tags?: inputs.TrackedResourceTags;
+    source?: string;
+    topicType?: string;
   }
   interface MicrosoftEventGridSystemTopicsEventSubscriptions {
     /** The resource name */
     name: string;
     /** Properties of the event subscription. */
     properties?: inputs.EventSubscriptionProperties;
+    destination?: inputs.EventSubscriptionDestination;
+    deliveryWithResourceIdentity?: inputs.DeliveryWithResourceIdentity;
+    filter?: inputs.EventSubscriptionFilter;
+    labels?: string[];
+    expirationTimeUtc?: string;
+    eventDeliverySchema?: "EventGridSchema" | "CustomInputSchema" | "CloudEventSchemaV1_0" | (string & {});
+    retryPolicy?: inputs.RetryPolicy;
+    deadLetterDestination?: inputs.DeadLetterDestination;
+    deadLetterWithResourceIdentity?: inputs.DeadLetterWithResourceIdentity;
   }
   interface MicrosoftEventGridTopics {
     /** The resource name */
@@ -3668,18 +3839,39 @@ export declare namespace inputs {
     location: string;
     /** Tags of the resource. */
     tags?: inputs.TrackedResourceTags;
+    eventTypeInfo?: inputs.EventTypeInfo;
+    minimumTlsVersionAllowed?: "1.0" | "1.1" | "1.2" | (string & {});
+    inputSchema?: "EventGridSchema" | "CustomEventSchema" | "CloudEventSchemaV1_0" | (string & {});
+    inputSchemaMapping?: inputs.InputSchemaMapping;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    inboundIpRules?: inputs.InboundIpRule[];
+    disableLocalAuth?: boolean;
+    dataResidencyBoundary?: "WithinGeopair" | "WithinRegion" | (string & {});
   }
   interface MicrosoftEventGridTopicsEventSubscriptions {
     /** The resource name */
     name: string;
     /** Properties of the event subscription. */
     properties?: inputs.EventSubscriptionProperties;
+    destination?: inputs.EventSubscriptionDestination;
+    deliveryWithResourceIdentity?: inputs.DeliveryWithResourceIdentity;
+    filter?: inputs.EventSubscriptionFilter;
+    labels?: string[];
+    expirationTimeUtc?: string;
+    eventDeliverySchema?: "EventGridSchema" | "CustomInputSchema" | "CloudEventSchemaV1_0" | (string & {});
+    retryPolicy?: inputs.RetryPolicy;
+    deadLetterDestination?: inputs.DeadLetterDestination;
+    deadLetterWithResourceIdentity?: inputs.DeadLetterWithResourceIdentity;
   }
   interface MicrosoftEventGridTopicsPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Properties of the PrivateEndpointConnection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface MicrosoftEventGridTopicTypes {
     /** The resource name */
@@ -3694,6 +3886,9 @@ export declare namespace inputs {
     properties?: inputs.MonitorAlertEventSubscriptionDestinationProperties;
     /** Type of the endpoint for the event subscription destination. */
     endpointType: "MonitorAlert";
+    severity?: "Sev0" | "Sev1" | "Sev2" | "Sev3" | "Sev4" | (string & {});
+    description?: string;
+    actionGroups?: string[];
   }
   interface MonitorAlertEventSubscriptionDestinationProperties {
     /**
@@ -3755,6 +3950,7 @@ export declare namespace inputs {
     properties?: inputs.NamespaceTopicEventSubscriptionDestinationProperties;
     /** Type of the endpoint for the event subscription destination. */
     endpointType: "NamespaceTopic";
+    resourceId?: string;
   }
   interface NamespaceTopicEventSubscriptionDestinationProperties {
     /**
@@ -4016,6 +4212,10 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Properties of the PrivateEndpointConnection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface PrivateEndpointConnectionProperties {
     /** The Private Endpoint resource for this Connection. */
@@ -4119,6 +4319,8 @@ export declare namespace inputs {
     properties?: inputs.ServiceBusQueueEventSubscriptionDestinationProperties;
     /** Type of the endpoint for the event subscription destination. */
     endpointType: "ServiceBusQueue";
+    resourceId?: string;
+    deliveryAttributeMappings?: inputs.DeliveryAttributeMapping[];
   }
   interface ServiceBusQueueEventSubscriptionDestinationProperties {
     /** The Azure Resource Id that represents the endpoint of the Service Bus destination of an event subscription. */
@@ -4131,6 +4333,8 @@ export declare namespace inputs {
     properties?: inputs.ServiceBusTopicEventSubscriptionDestinationProperties;
     /** Type of the endpoint for the event subscription destination. */
     endpointType: "ServiceBusTopic";
+    resourceId?: string;
+    deliveryAttributeMappings?: inputs.DeliveryAttributeMapping[];
   }
   interface ServiceBusTopicEventSubscriptionDestinationProperties {
     /** The Azure Resource Id that represents the endpoint of the Service Bus Topic destination of an event subscription. */
@@ -4143,6 +4347,8 @@ export declare namespace inputs {
     properties?: inputs.StaticDeliveryAttributeMappingProperties;
     /** Type of the delivery attribute or header name. */
     type: "Static";
+    value?: string;
+    isSecret?: boolean;
   }
   interface StaticDeliveryAttributeMappingProperties {
     /** Value of the delivery attribute. */
@@ -4165,6 +4371,8 @@ export declare namespace inputs {
     properties?: inputs.StorageBlobDeadLetterDestinationProperties;
     /** Type of the endpoint for the dead letter destination */
     endpointType: "StorageBlob";
+    resourceId?: string;
+    blobContainerName?: string;
   }
   interface StorageBlobDeadLetterDestinationProperties {
     /** The Azure Resource ID of the storage account that is the destination of the deadletter events */
@@ -4177,6 +4385,9 @@ export declare namespace inputs {
     properties?: inputs.StorageQueueEventSubscriptionDestinationProperties;
     /** Type of the endpoint for the event subscription destination. */
     endpointType: "StorageQueue";
+    resourceId?: string;
+    queueName?: string;
+    queueMessageTimeToLiveInSeconds?: number;
   }
   interface StorageQueueEventSubscriptionDestinationProperties {
     /** The Azure Resource ID of the storage account that contains the queue that is the destination of an event subscription. */
@@ -4434,6 +4645,13 @@ export declare namespace inputs {
     properties?: inputs.WebHookEventSubscriptionDestinationProperties;
     /** Type of the endpoint for the event subscription destination. */
     endpointType: "WebHook";
+    endpointUrl?: string;
+    maxEventsPerBatch?: number;
+    preferredBatchSizeInKilobytes?: number;
+    azureActiveDirectoryTenantId?: string;
+    azureActiveDirectoryApplicationIdOrUri?: string;
+    deliveryAttributeMappings?: inputs.DeliveryAttributeMapping[];
+    minimumTlsVersionAllowed?: "1.0" | "1.1" | "1.2" | (string & {});
   }
   interface WebHookEventSubscriptionDestinationProperties {
     /** The URL that represents the endpoint of the destination of an event subscription. */
@@ -4455,8 +4673,16 @@ export declare namespace inputs {
 
 export declare namespace outputs {
   type AdvancedFilter = inputs.AdvancedFilter;
-  type AzureFunctionEventSubscriptionDestination = inputs.AzureFunctionEventSubscriptionDestination;
-  type AzureFunctionEventSubscriptionDestinationProperties = inputs.AzureFunctionEventSubscriptionDestinationProperties;
+  interface AzureFunctionEventSubscriptionDestination {
+    properties?: outputs.AzureFunctionEventSubscriptionDestinationProperties;
+    endpointType: "AzureFunction";
+  }
+  interface AzureFunctionEventSubscriptionDestinationProperties {
+    resourceId?: string;
+    maxEventsPerBatch?: number;
+    preferredBatchSizeInKilobytes?: number;
+    deliveryAttributeMappings?: outputs.DeliveryAttributeMapping[];
+  }
   type BoolEqualsAdvancedFilter = inputs.BoolEqualsAdvancedFilter;
   type BoolEqualsFilter = inputs.BoolEqualsFilter;
   interface CaCertificateProperties {
@@ -4485,9 +4711,14 @@ export declare namespace outputs {
   type ConnectionState = inputs.ConnectionState;
   type CustomDomainConfiguration = inputs.CustomDomainConfiguration;
   type CustomDomainIdentity = inputs.CustomDomainIdentity;
-  type DeadLetterDestination = inputs.DeadLetterDestination;
-  type DeadLetterWithResourceIdentity = inputs.DeadLetterWithResourceIdentity;
-  type DeliveryAttributeMapping = inputs.DeliveryAttributeMapping;
+  type DeadLetterDestination = outputs.StorageBlobDeadLetterDestination;
+  interface DeadLetterWithResourceIdentity {
+    identity?: outputs.EventSubscriptionIdentity;
+    deadLetterDestination?: outputs.DeadLetterDestination;
+  }
+  type DeliveryAttributeMapping = {
+    name?: string;
+  } & (outputs.DynamicDeliveryAttributeMapping | outputs.StaticDeliveryAttributeMapping);
   interface DeliveryConfiguration {
     deliveryMode?: "Queue" | "Push" | (string & {});
     queue?: outputs.QueueInfo;
@@ -4517,11 +4748,20 @@ export declare namespace outputs {
   interface DomainTopicProperties {
     provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
-  type DynamicDeliveryAttributeMapping = inputs.DynamicDeliveryAttributeMapping;
+  interface DynamicDeliveryAttributeMapping {
+    properties?: outputs.DynamicDeliveryAttributeMappingProperties;
+    type: "Dynamic";
+  }
   type DynamicDeliveryAttributeMappingProperties = inputs.DynamicDeliveryAttributeMappingProperties;
   type DynamicRoutingEnrichment = inputs.DynamicRoutingEnrichment;
-  type EventHubEventSubscriptionDestination = inputs.EventHubEventSubscriptionDestination;
-  type EventHubEventSubscriptionDestinationProperties = inputs.EventHubEventSubscriptionDestinationProperties;
+  interface EventHubEventSubscriptionDestination {
+    properties?: outputs.EventHubEventSubscriptionDestinationProperties;
+    endpointType: "EventHub";
+  }
+  interface EventHubEventSubscriptionDestinationProperties {
+    resourceId?: string;
+    deliveryAttributeMappings?: outputs.DeliveryAttributeMapping[];
+  }
   type EventSubscriptionDestination = outputs.AzureFunctionEventSubscriptionDestination | outputs.EventHubEventSubscriptionDestination | outputs.HybridConnectionEventSubscriptionDestination | outputs.MonitorAlertEventSubscriptionDestination | outputs.NamespaceTopicEventSubscriptionDestination | outputs.ServiceBusQueueEventSubscriptionDestination | outputs.ServiceBusTopicEventSubscriptionDestination | outputs.StorageQueueEventSubscriptionDestination | outputs.WebHookEventSubscriptionDestination;
   type EventSubscriptionFilter = inputs.EventSubscriptionFilter;
   type EventSubscriptionIdentity = inputs.EventSubscriptionIdentity;
@@ -4543,20 +4783,29 @@ export declare namespace outputs {
   type ExtensionTopicProperties = inputs.ExtensionTopicProperties;
   type Filter = inputs.Filter;
   type FiltersConfiguration = inputs.FiltersConfiguration;
-  type HybridConnectionEventSubscriptionDestination = inputs.HybridConnectionEventSubscriptionDestination;
-  type HybridConnectionEventSubscriptionDestinationProperties = inputs.HybridConnectionEventSubscriptionDestinationProperties;
+  interface HybridConnectionEventSubscriptionDestination {
+    properties?: outputs.HybridConnectionEventSubscriptionDestinationProperties;
+    endpointType: "HybridConnection";
+  }
+  interface HybridConnectionEventSubscriptionDestinationProperties {
+    resourceId?: string;
+    deliveryAttributeMappings?: outputs.DeliveryAttributeMapping[];
+  }
   type IdentityInfo = inputs.IdentityInfo;
   type IdentityInfoUserAssignedIdentities = inputs.IdentityInfoUserAssignedIdentities;
   type InboundIpRule = inputs.InboundIpRule;
   type InlineEventProperties = inputs.InlineEventProperties;
-  type InputSchemaMapping = inputs.InputSchemaMapping;
+  type InputSchemaMapping = outputs.JsonInputSchemaMapping;
   type IsNotNullAdvancedFilter = inputs.IsNotNullAdvancedFilter;
   type IsNotNullFilter = inputs.IsNotNullFilter;
   type IsNullOrUndefinedAdvancedFilter = inputs.IsNullOrUndefinedAdvancedFilter;
   type IsNullOrUndefinedFilter = inputs.IsNullOrUndefinedFilter;
   type JsonField = inputs.JsonField;
   type JsonFieldWithDefault = inputs.JsonFieldWithDefault;
-  type JsonInputSchemaMapping = inputs.JsonInputSchemaMapping;
+  interface JsonInputSchemaMapping {
+    properties?: outputs.JsonInputSchemaMappingProperties;
+    inputSchemaMappingType: "Json";
+  }
   type JsonInputSchemaMappingProperties = inputs.JsonInputSchemaMappingProperties;
   interface MicrosoftEventGridDomains {
     id?: string;
@@ -4815,7 +5064,10 @@ export declare namespace outputs {
     properties?: outputs.VerifiedPartnerProperties;
     systemData?: outputs.SystemData;
   }
-  type MonitorAlertEventSubscriptionDestination = inputs.MonitorAlertEventSubscriptionDestination;
+  interface MonitorAlertEventSubscriptionDestination {
+    properties?: outputs.MonitorAlertEventSubscriptionDestinationProperties;
+    endpointType: "MonitorAlert";
+  }
   type MonitorAlertEventSubscriptionDestinationProperties = inputs.MonitorAlertEventSubscriptionDestinationProperties;
   interface NamespaceProperties {
     privateEndpointConnections?: outputs.PrivateEndpointConnection[];
@@ -4829,7 +5081,10 @@ export declare namespace outputs {
   }
   type NamespaceSharedAccessKeys = inputs.NamespaceSharedAccessKeys;
   type NamespaceSku = inputs.NamespaceSku;
-  type NamespaceTopicEventSubscriptionDestination = inputs.NamespaceTopicEventSubscriptionDestination;
+  interface NamespaceTopicEventSubscriptionDestination {
+    properties?: outputs.NamespaceTopicEventSubscriptionDestinationProperties;
+    endpointType: "NamespaceTopic";
+  }
   type NamespaceTopicEventSubscriptionDestinationProperties = inputs.NamespaceTopicEventSubscriptionDestinationProperties;
   interface NamespaceTopicProperties {
     provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {});
@@ -4907,21 +5162,47 @@ export declare namespace outputs {
     deliveryWithResourceIdentity?: outputs.DeliveryWithResourceIdentity;
     destination?: outputs.EventSubscriptionDestination;
   }
-  type QueueInfo = inputs.QueueInfo;
+  interface QueueInfo {
+    receiveLockDurationInSeconds?: number;
+    maxDeliveryCount?: number;
+    deadLetterDestinationWithResourceIdentity?: outputs.DeadLetterWithResourceIdentity;
+    eventTimeToLive?: string;
+  }
   type RetryPolicy = inputs.RetryPolicy;
   type RoutingEnrichments = inputs.RoutingEnrichments;
   type RoutingIdentityInfo = inputs.RoutingIdentityInfo;
-  type ServiceBusQueueEventSubscriptionDestination = inputs.ServiceBusQueueEventSubscriptionDestination;
-  type ServiceBusQueueEventSubscriptionDestinationProperties = inputs.ServiceBusQueueEventSubscriptionDestinationProperties;
-  type ServiceBusTopicEventSubscriptionDestination = inputs.ServiceBusTopicEventSubscriptionDestination;
-  type ServiceBusTopicEventSubscriptionDestinationProperties = inputs.ServiceBusTopicEventSubscriptionDestinationProperties;
-  type StaticDeliveryAttributeMapping = inputs.StaticDeliveryAttributeMapping;
+  interface ServiceBusQueueEventSubscriptionDestination {
+    properties?: outputs.ServiceBusQueueEventSubscriptionDestinationProperties;
+    endpointType: "ServiceBusQueue";
+  }
+  interface ServiceBusQueueEventSubscriptionDestinationProperties {
+    resourceId?: string;
+    deliveryAttributeMappings?: outputs.DeliveryAttributeMapping[];
+  }
+  interface ServiceBusTopicEventSubscriptionDestination {
+    properties?: outputs.ServiceBusTopicEventSubscriptionDestinationProperties;
+    endpointType: "ServiceBusTopic";
+  }
+  interface ServiceBusTopicEventSubscriptionDestinationProperties {
+    resourceId?: string;
+    deliveryAttributeMappings?: outputs.DeliveryAttributeMapping[];
+  }
+  interface StaticDeliveryAttributeMapping {
+    properties?: outputs.StaticDeliveryAttributeMappingProperties;
+    type: "Static";
+  }
   type StaticDeliveryAttributeMappingProperties = inputs.StaticDeliveryAttributeMappingProperties;
   type StaticRoutingEnrichment = inputs.StaticRoutingEnrichment;
   type StaticStringRoutingEnrichment = inputs.StaticStringRoutingEnrichment;
-  type StorageBlobDeadLetterDestination = inputs.StorageBlobDeadLetterDestination;
+  interface StorageBlobDeadLetterDestination {
+    properties?: outputs.StorageBlobDeadLetterDestinationProperties;
+    endpointType: "StorageBlob";
+  }
   type StorageBlobDeadLetterDestinationProperties = inputs.StorageBlobDeadLetterDestinationProperties;
-  type StorageQueueEventSubscriptionDestination = inputs.StorageQueueEventSubscriptionDestination;
+  interface StorageQueueEventSubscriptionDestination {
+    properties?: outputs.StorageQueueEventSubscriptionDestinationProperties;
+    endpointType: "StorageQueue";
+  }
   type StorageQueueEventSubscriptionDestinationProperties = inputs.StorageQueueEventSubscriptionDestinationProperties;
   type StringBeginsWithAdvancedFilter = inputs.StringBeginsWithAdvancedFilter;
   type StringBeginsWithFilter = inputs.StringBeginsWithFilter;

@@ -25,21 +25,21 @@ export declare class Cluster extends $CustomResource {
   /** Properties of the cluster SKU. */
   readonly sku: $Output<outputs.ClusterSku | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ClusterTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The UTC time when the Event Hubs Cluster was created. */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** Provisioning state of the Cluster. */
-  readonly provisioningState: $Output<"Unknown" | "Creating" | "Deleting" | "Scaling" | "Active" | "Failed" | "Succeeded" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Creating" | "Deleting" | "Scaling" | "Active" | "Failed" | "Succeeded" | "Canceled" | (string & {})>;
   /** The UTC time when the Event Hubs Cluster was last updated. */
-  readonly updatedAt: $Output<string | undefined>;
+  readonly updatedAt: $Output<string>;
   /** The metric ID of the cluster resource. Provided by the service and not modifiable by the user. */
-  readonly metricId: $Output<string | undefined>;
+  readonly metricId: $Output<string>;
   /** Status of the Cluster resource */
-  readonly status: $Output<string | undefined>;
+  readonly status: $Output<string>;
   /** A value that indicates whether Scaling is Supported. */
   readonly supportsScaling: $Output<boolean | undefined>;
   readonly platformCapabilities: $Output<outputs.PlatformCapabilities | undefined>;
@@ -83,14 +83,14 @@ export interface ClusterState {
   type: "Microsoft.EventHub/clusters";
   properties?: outputs.ClusterProperties;
   sku?: outputs.ClusterSku;
-  location?: string;
+  location: string;
   tags?: outputs.ClusterTags;
   systemData?: outputs.SystemData;
-  createdAt?: string;
-  provisioningState?: "Unknown" | "Creating" | "Deleting" | "Scaling" | "Active" | "Failed" | "Succeeded" | "Canceled" | (string & {});
-  updatedAt?: string;
-  metricId?: string;
-  status?: string;
+  createdAt: string;
+  provisioningState: "Unknown" | "Creating" | "Deleting" | "Scaling" | "Active" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  updatedAt: string;
+  metricId: string;
+  status: string;
   supportsScaling?: boolean;
   platformCapabilities?: outputs.PlatformCapabilities;
   zoneRedundant?: boolean;
@@ -127,7 +127,7 @@ export declare class Namespace extends $CustomResource {
   /** Properties of BYOK Identity description */
   readonly identity: $Output<outputs.Identity | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.EHNamespaceTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -135,19 +135,19 @@ export declare class Namespace extends $CustomResource {
   /** The minimum TLS version for the cluster to support, e.g. '1.2' */
   readonly minimumTlsVersion: $Output<"1.0" | "1.1" | "1.2" | "1.3" | (string & {}) | undefined>;
   /** Provisioning state of the Namespace. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Status of the Namespace. */
-  readonly status: $Output<string | undefined>;
+  readonly status: $Output<string>;
   /** The time the Namespace was created. */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** The time the Namespace was updated. */
-  readonly updatedAt: $Output<string | undefined>;
+  readonly updatedAt: $Output<string>;
   /** Endpoint you can use to perform Service Bus operations. */
-  readonly serviceBusEndpoint: $Output<string | undefined>;
+  readonly serviceBusEndpoint: $Output<string>;
   /** Cluster ARM ID of the Namespace. */
   readonly clusterArmId: $Output<string | undefined>;
   /** Identifier for Azure Insights metrics. */
-  readonly metricId: $Output<string | undefined>;
+  readonly metricId: $Output<string>;
   /** Value that indicates whether AutoInflate is enabled for eventhub namespace. */
   readonly isAutoInflateEnabled: $Output<boolean | undefined>;
   /** This determines if traffic is allowed over public network. By default it is enabled. */
@@ -234,17 +234,17 @@ export interface NamespaceState {
   properties?: outputs.EHNamespaceProperties;
   sku?: outputs.Sku;
   identity?: outputs.Identity;
-  location?: string;
+  location: string;
   tags?: outputs.EHNamespaceTags;
   systemData?: outputs.SystemData;
   minimumTlsVersion?: "1.0" | "1.1" | "1.2" | "1.3" | (string & {});
-  provisioningState?: string;
-  status?: string;
-  createdAt?: string;
-  updatedAt?: string;
-  serviceBusEndpoint?: string;
+  provisioningState: string;
+  status: string;
+  createdAt: string;
+  updatedAt: string;
+  serviceBusEndpoint: string;
   clusterArmId?: string;
-  metricId?: string;
+  metricId: string;
   isAutoInflateEnabled?: boolean;
   publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
   maximumThroughputUnits?: number;
@@ -287,7 +287,7 @@ export declare class ApplicationGroup extends $CustomResource {
   readonly type: $Output<"Microsoft.EventHub/namespaces/applicationGroups">;
   readonly properties: $Output<outputs.ApplicationGroupProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Determines if Application Group is allowed to create connection with namespace or not. Once the isEnabled is set to false, all the existing connections of application group gets dropped and no new connections will be allowed */
@@ -331,7 +331,7 @@ export interface ApplicationGroupState {
   name: string;
   type: "Microsoft.EventHub/namespaces/applicationGroups";
   properties?: outputs.ApplicationGroupProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   isEnabled?: boolean;
   clientAppGroupIdentifier: string;
@@ -367,7 +367,7 @@ export declare class AuthorizationRule extends $CustomResource {
   /** Properties supplied to create or update AuthorizationRule */
   readonly properties: $Output<outputs.AuthorizationRuleProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The rights associated with the rule. */
@@ -404,7 +404,7 @@ export interface AuthorizationRuleState {
   name: string;
   type: "Microsoft.EventHub/namespaces/authorizationRules";
   properties?: outputs.AuthorizationRuleProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   rights: ("Manage" | "Send" | "Listen" | (string & {}))[];
 }
@@ -438,19 +438,19 @@ export declare class DisasterRecoveryConfig extends $CustomResource {
   /** Properties required to the Create Or Update Alias(Disaster Recovery configurations) */
   readonly properties: $Output<outputs.ArmDisasterRecoveryProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the Alias(Disaster Recovery configuration) - possible values 'Accepted' or 'Succeeded' or 'Failed' */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Failed" | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Failed">;
   /** ARM Id of the Primary/Secondary eventhub namespace name, which is part of GEO DR pairing */
   readonly partnerNamespace: $Output<string | undefined>;
   /** Alternate name specified when alias and namespace names are same. */
   readonly alternateName: $Output<string | undefined>;
   /** role of namespace in GEO DR - possible values 'Primary' or 'PrimaryNotReplicating' or 'Secondary' */
-  readonly role: $Output<"Primary" | "PrimaryNotReplicating" | "Secondary" | undefined>;
+  readonly role: $Output<"Primary" | "PrimaryNotReplicating" | "Secondary">;
   /** Number of entities pending to be replicated. */
-  readonly pendingReplicationOperationsCount: $Output<number | undefined>;
+  readonly pendingReplicationOperationsCount: $Output<number>;
   constructor(name: string, args: DisasterRecoveryConfigArgs, opts?: $Options);
 }
 
@@ -485,13 +485,13 @@ export interface DisasterRecoveryConfigState {
   name: string;
   type: "Microsoft.EventHub/namespaces/disasterRecoveryConfigs";
   properties?: outputs.ArmDisasterRecoveryProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Succeeded" | "Failed";
+  provisioningState: "Accepted" | "Succeeded" | "Failed";
   partnerNamespace?: string;
   alternateName?: string;
-  role?: "Primary" | "PrimaryNotReplicating" | "Secondary";
-  pendingReplicationOperationsCount?: number;
+  role: "Primary" | "PrimaryNotReplicating" | "Secondary";
+  pendingReplicationOperationsCount: number;
 }
 /**
  * Reads an existing `Microsoft.EventHub/namespaces/disasterRecoveryConfigs` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -518,7 +518,7 @@ export interface DisasterRecoveryConfigAuthorizationRuleState {
   name: string;
   type: "Microsoft.EventHub/namespaces/disasterRecoveryConfigs/authorizationRules";
   properties?: outputs.AuthorizationRuleProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   rights: ("Manage" | "Send" | "Listen" | (string & {}))[];
 }
@@ -552,15 +552,15 @@ export declare class Eventhub extends $CustomResource {
   /** Properties supplied to the Create Or Update Event Hub operation. */
   readonly properties: $Output<outputs.EventhubProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Current number of shards on the Event Hub. */
   readonly partitionIds: $Output<string[] | undefined>;
   /** Exact time the Event Hub was created. */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** The exact time the message was updated. */
-  readonly updatedAt: $Output<string | undefined>;
+  readonly updatedAt: $Output<string>;
   /** Number of days to retain the events for this Event Hub, value should be 1 to 7 days */
   readonly messageRetentionInDays: $Output<number | undefined>;
   /** Number of partitions created for the Event Hub, allowed values are from 1 to 32 partitions. */
@@ -574,7 +574,7 @@ export declare class Eventhub extends $CustomResource {
   /** Properties of MessageTimestamp Description */
   readonly messageTimestampDescription: $Output<outputs.MessageTimestampDescription | undefined>;
   /** Denotes the unique identifier for event hub and is generated by service while creating topic. This identifier can be used in kafka runtime apis wherever a UUID is required e.g Fetch & Delete Topic. This identifier is not supported in AMQP runtime operations yet. */
-  readonly identifier: $Output<string | undefined>;
+  readonly identifier: $Output<string>;
   /** Gets and Sets Metadata of User. */
   readonly userMetadata: $Output<string | undefined>;
   constructor(name: string, args: EventhubArgs, opts?: $Options);
@@ -621,18 +621,18 @@ export interface EventhubState {
   name: string;
   type: "Microsoft.EventHub/namespaces/eventhubs";
   properties?: outputs.EventhubProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   partitionIds?: string[];
-  createdAt?: string;
-  updatedAt?: string;
+  createdAt: string;
+  updatedAt: string;
   messageRetentionInDays?: number;
   partitionCount?: number;
   status?: "Active" | "Disabled" | "Restoring" | "SendDisabled" | "ReceiveDisabled" | "Creating" | "Deleting" | "Renaming" | "Unknown";
   captureDescription?: outputs.CaptureDescription;
   retentionDescription?: outputs.RetentionDescription;
   messageTimestampDescription?: outputs.MessageTimestampDescription;
-  identifier?: string;
+  identifier: string;
   userMetadata?: string;
 }
 /**
@@ -667,7 +667,7 @@ export declare class EventhubAuthorizationRule extends $CustomResource {
   /** Properties supplied to create or update AuthorizationRule */
   readonly properties: $Output<outputs.AuthorizationRuleProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The rights associated with the rule. */
@@ -708,7 +708,7 @@ export interface EventhubAuthorizationRuleState {
   name: string;
   type: "Microsoft.EventHub/namespaces/eventhubs/authorizationRules";
   properties?: outputs.AuthorizationRuleProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   rights: ("Manage" | "Send" | "Listen" | (string & {}))[];
 }
@@ -744,13 +744,13 @@ export declare class Consumergroup extends $CustomResource {
   /** Single item in List or Get Consumer group operation */
   readonly properties: $Output<outputs.ConsumerGroupProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Exact time the message was created. */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** The exact time the message was updated. */
-  readonly updatedAt: $Output<string | undefined>;
+  readonly updatedAt: $Output<string>;
   /** User Metadata is a placeholder to store user-defined string data with maximum length 1024. e.g. it can be used to store descriptive data, such as list of teams and their contact information also user-defined configuration settings can be stored. */
   readonly userMetadata: $Output<string | undefined>;
   constructor(name: string, args: ConsumergroupArgs, opts?: $Options);
@@ -789,10 +789,10 @@ export interface ConsumergroupState {
   name: string;
   type: "Microsoft.EventHub/namespaces/eventhubs/consumergroups";
   properties?: outputs.ConsumerGroupProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  createdAt?: string;
-  updatedAt?: string;
+  createdAt: string;
+  updatedAt: string;
   userMetadata?: string;
 }
 /**
@@ -825,7 +825,7 @@ export declare class NetworkRuleSet extends $CustomResource {
   /** NetworkRuleSet properties */
   readonly properties: $Output<outputs.NetworkRuleSetProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Value that indicates whether Trusted Service Access is Enabled or not. */
@@ -878,7 +878,7 @@ export interface NetworkRuleSetState {
   name: "default";
   type: "Microsoft.EventHub/namespaces/networkRuleSets";
   properties?: outputs.NetworkRuleSetProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   trustedServiceAccessEnabled?: boolean;
   defaultAction?: "Allow" | "Deny" | (string & {});
@@ -909,17 +909,17 @@ export interface NetworkSecurityPerimeterConfigurationState {
   name: string;
   type: "Microsoft.EventHub/namespaces/networkSecurityPerimeterConfigurations";
   properties?: outputs.NetworkSecurityPerimeterConfigurationProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   provisioningState?: "Unknown" | "Creating" | "Updating" | "Accepted" | "InvalidResponse" | "Succeeded" | "SucceededWithIssues" | "Failed" | "Deleting" | "Deleted" | "Canceled" | (string & {});
   provisioningIssues?: outputs.ProvisioningIssue[];
   networkSecurityPerimeter?: outputs.NetworkSecurityPerimeter;
   resourceAssociation?: outputs.NetworkSecurityPerimeterConfigurationPropertiesResourceAssociation;
   profile?: outputs.NetworkSecurityPerimeterConfigurationPropertiesProfile;
-  isBackingResource?: boolean;
+  isBackingResource: boolean;
   applicableFeatures?: string[];
-  parentAssociationName?: string;
-  sourceResourceId?: string;
+  parentAssociationName: string;
+  sourceResourceId: string;
 }
 /**
  * Reads an existing `Microsoft.EventHub/namespaces/networkSecurityPerimeterConfigurations` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -951,7 +951,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** Properties of the PrivateEndpointConnection. */
   readonly properties: $Output<outputs.PrivateEndpointConnectionProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The Private Endpoint resource for this Connection. */
@@ -996,7 +996,7 @@ export interface PrivateEndpointConnectionState {
   name: string;
   type: "Microsoft.EventHub/namespaces/privateEndpointConnections";
   properties?: outputs.PrivateEndpointConnectionProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState?: outputs.ConnectionState;
@@ -1031,15 +1031,15 @@ export declare class Schemagroup extends $CustomResource {
   readonly type: $Output<"Microsoft.EventHub/namespaces/schemagroups">;
   readonly properties: $Output<outputs.SchemaGroupProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Exact time the Schema Group was updated */
-  readonly updatedAtUtc: $Output<string | undefined>;
+  readonly updatedAtUtc: $Output<string>;
   /** Exact time the Schema Group was created. */
-  readonly createdAtUtc: $Output<string | undefined>;
+  readonly createdAtUtc: $Output<string>;
   /** The ETag value. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** dictionary object for SchemaGroup group properties */
   readonly groupProperties: $Output<outputs.SchemaGroupProperties2 | undefined>;
   readonly schemaCompatibility: $Output<"None" | "Backward" | "Forward" | (string & {}) | undefined>;
@@ -1077,11 +1077,11 @@ export interface SchemagroupState {
   name: string;
   type: "Microsoft.EventHub/namespaces/schemagroups";
   properties?: outputs.SchemaGroupProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  updatedAtUtc?: string;
-  createdAtUtc?: string;
-  eTag?: string;
+  updatedAtUtc: string;
+  createdAtUtc: string;
+  eTag: string;
   groupProperties?: outputs.SchemaGroupProperties2;
   schemaCompatibility?: "None" | "Backward" | "Forward" | (string & {});
   schemaType?: "Unknown" | "Avro" | "ProtoBuf" | "Json" | (string & {});
@@ -1209,6 +1209,26 @@ export declare const regenerateAuthorizationRuleKeysOutput: typeof regenerateAut
 export declare const listDisasterRecoveryConfigAuthorizationRuleKeysOutput: typeof listDisasterRecoveryConfigAuthorizationRuleKeys;
 export declare const listEventhubAuthorizationRuleKeysOutput: typeof listEventhubAuthorizationRuleKeys;
 export declare const regenerateEventhubAuthorizationRuleKeysOutput: typeof regenerateEventhubAuthorizationRuleKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetClusterResult = ClusterState;
+export type GetNamespaceResult = NamespaceState;
+export type GetApplicationGroupResult = ApplicationGroupState;
+export type GetAuthorizationRuleResult = AuthorizationRuleState;
+export type GetDisasterRecoveryConfigResult = DisasterRecoveryConfigState;
+export type GetDisasterRecoveryConfigAuthorizationRuleResult = DisasterRecoveryConfigAuthorizationRuleState;
+export type GetEventhubResult = EventhubState;
+export type GetEventhubAuthorizationRuleResult = EventhubAuthorizationRuleState;
+export type GetConsumergroupResult = ConsumergroupState;
+export type GetNetworkRuleSetResult = NetworkRuleSetState;
+export type GetNetworkSecurityPerimeterConfigurationResult = NetworkSecurityPerimeterConfigurationState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetSchemagroupResult = SchemagroupState;
+export type FailoverNamespaceResult = outputs.FailOver;
+export type ListAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type RegenerateAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type ListDisasterRecoveryConfigAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type ListEventhubAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type RegenerateEventhubAuthorizationRuleKeysResult = outputs.AccessKeys;
 
 export declare namespace inputs {
   type AccessKeys = { [key: string]: any };
@@ -1289,6 +1309,12 @@ export declare namespace inputs {
     identity?: inputs.CaptureIdentity;
     /** Properties describing the storage account, blob container and archive name format for capture destination */
     properties?: inputs.DestinationProperties;
+    storageAccountResourceId?: string;
+    blobContainer?: string;
+    archiveNameFormat?: string;
+    dataLakeSubscriptionId?: string;
+    dataLakeAccountName?: string;
+    dataLakeFolderPath?: string;
   }
   interface DestinationProperties {
     /** Resource id of the storage account to be used to create the blobs */
@@ -1360,6 +1386,8 @@ export declare namespace inputs {
   }
   interface FailOver {
     properties?: inputs.FailOverProperties;
+    primaryLocation?: string;
+    force?: boolean;
   }
   interface FailOverProperties {
     /** Query parameter for the new primary location after failover. */
@@ -1404,6 +1432,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ClusterTags;
+    supportsScaling?: boolean;
+    platformCapabilities?: inputs.PlatformCapabilities;
+    zoneRedundant?: boolean;
   }
   interface MicrosoftEventHubNamespaces {
     /** The resource name */
@@ -1418,23 +1449,43 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.EHNamespaceTags;
+    minimumTlsVersion?: "1.0" | "1.1" | "1.2" | "1.3" | (string & {});
+    clusterArmId?: string;
+    isAutoInflateEnabled?: boolean;
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    maximumThroughputUnits?: number;
+    kafkaEnabled?: boolean;
+    zoneRedundant?: boolean;
+    encryption?: inputs.Encryption;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    disableLocalAuth?: boolean;
+    alternateName?: string;
+    platformCapabilities?: inputs.PlatformCapabilities;
+    geoDataReplication?: inputs.GeoDataReplicationProperties;
+    ipAddressType?: "IPv4" | "DualStack" | (string & {});
   }
   interface MicrosoftEventHubNamespacesApplicationGroups {
     /** The resource name */
     name: string;
     properties?: inputs.ApplicationGroupProperties;
+    isEnabled?: boolean;
+    clientAppGroupIdentifier?: string;
+    policies?: inputs.ApplicationGroupPolicy[];
   }
   interface MicrosoftEventHubNamespacesAuthorizationRules {
     /** The resource name */
     name: string;
     /** Properties supplied to create or update AuthorizationRule */
     properties?: inputs.AuthorizationRuleProperties;
+    rights?: ("Manage" | "Send" | "Listen" | (string & {}))[];
   }
   interface MicrosoftEventHubNamespacesDisasterRecoveryConfigs {
     /** The resource name */
     name: string;
     /** Properties required to the Create Or Update Alias(Disaster Recovery configurations) */
     properties?: inputs.ArmDisasterRecoveryProperties;
+    partnerNamespace?: string;
+    alternateName?: string;
   }
   interface MicrosoftEventHubNamespacesDisasterRecoveryConfigsAuthorizationRules {
     /** The resource name */
@@ -1445,24 +1496,38 @@ export declare namespace inputs {
     name: string;
     /** Properties supplied to the Create Or Update Event Hub operation. */
     properties?: inputs.EventhubProperties;
+    messageRetentionInDays?: number;
+    partitionCount?: number;
+    status?: "Active" | "Disabled" | "Restoring" | "SendDisabled" | "ReceiveDisabled" | "Creating" | "Deleting" | "Renaming" | "Unknown";
+    captureDescription?: inputs.CaptureDescription;
+    retentionDescription?: inputs.RetentionDescription;
+    messageTimestampDescription?: inputs.MessageTimestampDescription;
+    userMetadata?: string;
   }
   interface MicrosoftEventHubNamespacesEventhubsAuthorizationRules {
     /** The resource name */
     name: string;
     /** Properties supplied to create or update AuthorizationRule */
     properties?: inputs.AuthorizationRuleProperties;
+    rights?: ("Manage" | "Send" | "Listen" | (string & {}))[];
   }
   interface MicrosoftEventHubNamespacesEventhubsConsumergroups {
     /** The resource name */
     name: string;
     /** Single item in List or Get Consumer group operation */
     properties?: inputs.ConsumerGroupProperties;
+    userMetadata?: string;
   }
   interface MicrosoftEventHubNamespacesNetworkRuleSets {
     /** The resource name */
     name: "default";
     /** NetworkRuleSet properties */
     properties?: inputs.NetworkRuleSetProperties;
+    trustedServiceAccessEnabled?: boolean;
+    defaultAction?: "Allow" | "Deny" | (string & {});
+    virtualNetworkRules?: inputs.NWRuleSetVirtualNetworkRules[];
+    ipRules?: inputs.NWRuleSetIpRules[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
   }
   interface MicrosoftEventHubNamespacesNetworkSecurityPerimeterConfigurations {
     /** The resource name */
@@ -1473,11 +1538,17 @@ export declare namespace inputs {
     name: string;
     /** Properties of the PrivateEndpointConnection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface MicrosoftEventHubNamespacesSchemagroups {
     /** The resource name */
     name: string;
     properties?: inputs.SchemaGroupProperties;
+    groupProperties?: inputs.SchemaGroupProperties2;
+    schemaCompatibility?: "None" | "Backward" | "Forward" | (string & {});
+    schemaType?: "Unknown" | "Avro" | "ProtoBuf" | "Json" | (string & {});
   }
   interface NamespaceReplicaLocation {
     /** Azure regions where a replica of the namespace is maintained */
@@ -1567,6 +1638,9 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Properties of the PrivateEndpointConnection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface PrivateEndpointConnectionProperties {
     /** The Private Endpoint resource for this Connection. */
@@ -1670,7 +1744,14 @@ export declare namespace outputs {
     pendingReplicationOperationsCount?: number;
   }
   type AuthorizationRuleProperties = inputs.AuthorizationRuleProperties;
-  type CaptureDescription = inputs.CaptureDescription;
+  interface CaptureDescription {
+    enabled?: boolean;
+    encoding?: "Avro" | "AvroDeflate";
+    intervalInSeconds?: number;
+    sizeLimitInBytes?: number;
+    destination?: outputs.Destination;
+    skipEmptyArchives?: boolean;
+  }
   type CaptureIdentity = inputs.CaptureIdentity;
   interface ClusterProperties {
     createdAt?: string;
@@ -1691,7 +1772,11 @@ export declare namespace outputs {
     updatedAt?: string;
     userMetadata?: string;
   }
-  type Destination = inputs.Destination;
+  interface Destination {
+    name?: string;
+    identity?: outputs.CaptureIdentity;
+    properties?: outputs.DestinationProperties;
+  }
   type DestinationProperties = inputs.DestinationProperties;
   interface EHNamespaceProperties {
     minimumTlsVersion?: "1.0" | "1.1" | "1.2" | "1.3" | (string & {});
@@ -1730,7 +1815,9 @@ export declare namespace outputs {
     identifier?: string;
     userMetadata?: string;
   }
-  type FailOver = inputs.FailOver;
+  interface FailOver {
+    properties?: outputs.FailOverProperties;
+  }
   type FailOverProperties = inputs.FailOverProperties;
   interface GeoDataReplicationProperties {
     maxReplicationLagDurationInSeconds?: number;

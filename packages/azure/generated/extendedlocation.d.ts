@@ -112,6 +112,8 @@ export declare function getCustomLocation(args: GetCustomLocationArgs): $Output<
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getCustomLocationOutput: typeof getCustomLocation;
+// Pulumi's names for what each function and lookup returns.
+export type GetCustomLocationResult = CustomLocationState;
 
 export declare namespace inputs {
   interface CustomLocationProperties {
@@ -151,6 +153,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    authentication?: inputs.CustomLocationPropertiesAuthentication;
+    clusterExtensionIds?: string[];
+    displayName?: string;
+    hostResourceId?: string;
+    hostType?: "Kubernetes" | (string & {});
+    namespace?: string;
+    provisioningState?: string;
   }
   interface SystemData {
     /** The identity that created the resource. */

@@ -16,7 +16,7 @@ export interface FabricLocationState {
   name: string;
   type: "Microsoft.Fabric.Admin/fabricLocations";
   properties?: outputs.FabricLocationModel;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   pepIpAddresses?: string[];
   timeServer?: string;
@@ -42,6 +42,8 @@ export declare function getFabricLocation(args: GetFabricLocationArgs): $Output<
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getFabricLocationOutput: typeof getFabricLocation;
+// Pulumi's names for what each function and lookup returns.
+export type GetFabricLocationResult = FabricLocationState;
 
 export declare namespace inputs {
   interface FabricLocationModel {

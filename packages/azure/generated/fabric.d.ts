@@ -31,9 +31,9 @@ export declare class Capacity extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The current deployment state of Microsoft Fabric resource. The provisioningState is to indicate states for resource provisioning. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Deleting" | "Provisioning" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Deleting" | "Provisioning" | "Updating" | (string & {})>;
   /** The current state of Microsoft Fabric resource. The state is to indicate more states outside of resource provisioning. */
-  readonly state: $Output<"Active" | "Provisioning" | "Failed" | "Updating" | "Deleting" | "Suspending" | "Suspended" | "Pausing" | "Paused" | "Resuming" | "Scaling" | "Preparing" | (string & {}) | undefined>;
+  readonly state: $Output<"Active" | "Provisioning" | "Failed" | "Updating" | "Deleting" | "Suspending" | "Suspended" | "Pausing" | "Paused" | "Resuming" | "Scaling" | "Preparing" | (string & {})>;
   /** The capacity administration */
   readonly administration: $Output<outputs.CapacityAdministration>;
   constructor(name: string, args: CapacityArgs, opts?: $Options);
@@ -74,8 +74,8 @@ export interface CapacityState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Deleting" | "Provisioning" | "Updating" | (string & {});
-  state?: "Active" | "Provisioning" | "Failed" | "Updating" | "Deleting" | "Suspending" | "Suspended" | "Pausing" | "Paused" | "Resuming" | "Scaling" | "Preparing" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Deleting" | "Provisioning" | "Updating" | (string & {});
+  state: "Active" | "Provisioning" | "Failed" | "Updating" | "Deleting" | "Suspending" | "Suspended" | "Pausing" | "Paused" | "Resuming" | "Scaling" | "Preparing" | (string & {});
   administration: outputs.CapacityAdministration;
 }
 /**
@@ -106,6 +106,9 @@ export declare function checkLocationNameAvailability(args: CheckLocationNameAva
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getCapacityOutput: typeof getCapacity;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetCapacityResult = CapacityState;
+export type CheckLocationNameAvailabilityResult = outputs.CheckNameAvailabilityResponse;
 
 export declare namespace inputs {
   interface CapacityAdministration {
@@ -134,13 +137,14 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.FabricCapacityProperties;
+    properties?: inputs.FabricCapacityProperties;
     /** The SKU details */
     sku: inputs.RpSku;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    administration?: inputs.CapacityAdministration;
   }
   interface RpSku {
     /** The name of the SKU level. */

@@ -22,15 +22,15 @@ export declare class SubscriptionFeatureRegistration extends $CustomResource {
   readonly type: $Output<"Microsoft.Features/featureProviders/subscriptionFeatureRegistrations">;
   readonly properties: $Output<outputs.SubscriptionFeatureRegistrationProperties | undefined>;
   /** The tenantId. */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   /** The subscriptionId. */
-  readonly subscriptionId: $Output<string | undefined>;
+  readonly subscriptionId: $Output<string>;
   /** The featureName. */
-  readonly featureName: $Output<string | undefined>;
+  readonly featureName: $Output<string>;
   /** The featureDisplayName. */
-  readonly displayName: $Output<string | undefined>;
+  readonly displayName: $Output<string>;
   /** The providerNamespace. */
-  readonly providerNamespace: $Output<string | undefined>;
+  readonly providerNamespace: $Output<string>;
   /** The state. */
   readonly state: $Output<"NotSpecified" | "NotRegistered" | "Pending" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | (string & {}) | undefined>;
   /** Authorization Profile */
@@ -38,13 +38,13 @@ export declare class SubscriptionFeatureRegistration extends $CustomResource {
   /** Key-value pairs for meta data. */
   readonly metadata: $Output<outputs.SubscriptionFeatureRegistrationPropertiesMetadata | undefined>;
   /** The feature release date. */
-  readonly releaseDate: $Output<string | undefined>;
+  readonly releaseDate: $Output<string>;
   /** The feature registration date. */
-  readonly registrationDate: $Output<string | undefined>;
+  readonly registrationDate: $Output<string>;
   /** The feature documentation link. */
-  readonly documentationLink: $Output<string | undefined>;
+  readonly documentationLink: $Output<string>;
   /** The feature approval type. */
-  readonly approvalType: $Output<"NotSpecified" | "ApprovalRequired" | "AutoApproval" | (string & {}) | undefined>;
+  readonly approvalType: $Output<"NotSpecified" | "ApprovalRequired" | "AutoApproval" | (string & {})>;
   /** Indicates whether feature should be displayed in Portal. */
   readonly shouldFeatureDisplayInPortal: $Output<boolean | undefined>;
   /** The feature description. */
@@ -84,18 +84,18 @@ export interface SubscriptionFeatureRegistrationState {
   name: string;
   type: "Microsoft.Features/featureProviders/subscriptionFeatureRegistrations";
   properties?: outputs.SubscriptionFeatureRegistrationProperties;
-  tenantId?: string;
-  subscriptionId?: string;
-  featureName?: string;
-  displayName?: string;
-  providerNamespace?: string;
+  tenantId: string;
+  subscriptionId: string;
+  featureName: string;
+  displayName: string;
+  providerNamespace: string;
   state?: "NotSpecified" | "NotRegistered" | "Pending" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | (string & {});
   authorizationProfile?: outputs.AuthorizationProfile;
   metadata?: outputs.SubscriptionFeatureRegistrationPropertiesMetadata;
-  releaseDate?: string;
-  registrationDate?: string;
-  documentationLink?: string;
-  approvalType?: "NotSpecified" | "ApprovalRequired" | "AutoApproval" | (string & {});
+  releaseDate: string;
+  registrationDate: string;
+  documentationLink: string;
+  approvalType: "NotSpecified" | "ApprovalRequired" | "AutoApproval" | (string & {});
   shouldFeatureDisplayInPortal?: boolean;
   description?: string;
 }
@@ -109,6 +109,8 @@ export declare function getSubscriptionFeatureRegistration(args: GetSubscription
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getSubscriptionFeatureRegistrationOutput: typeof getSubscriptionFeatureRegistration;
+// Pulumi's names for what each function and lookup returns.
+export type GetSubscriptionFeatureRegistrationResult = SubscriptionFeatureRegistrationState;
 
 export declare namespace inputs {
   type AuthorizationProfile = { [key: string]: any };
@@ -116,6 +118,11 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     properties?: inputs.SubscriptionFeatureRegistrationProperties;
+    state?: "NotSpecified" | "NotRegistered" | "Pending" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | (string & {});
+    authorizationProfile?: inputs.AuthorizationProfile;
+    metadata?: inputs.SubscriptionFeatureRegistrationPropertiesMetadata;
+    shouldFeatureDisplayInPortal?: boolean;
+    description?: string;
   }
   interface SubscriptionFeatureRegistrationProperties {
     /** The state. */

@@ -31,7 +31,7 @@ export declare class FileShare extends $CustomResource {
   /** The name of the file share as seen by the end user when mounting the share, such as in a URI or UNC format in their operating system. */
   readonly mountName: $Output<string | undefined>;
   /** The host name of the file share. */
-  readonly hostName: $Output<string | undefined>;
+  readonly hostName: $Output<string>;
   /** The storage media tier of the file share. */
   readonly mediaTier: $Output<"SSD" | (string & {}) | undefined>;
   /** The chosen redundancy level of the file share. */
@@ -41,25 +41,25 @@ export declare class FileShare extends $CustomResource {
   /** The provisioned storage size of the share in GiB (1 GiB is 1024^3 bytes or 1073741824 bytes). A component of the file share's bill is the provisioned storage, regardless of the amount of used storage. */
   readonly provisionedStorageGiB: $Output<number | undefined>;
   /** A date/time value that specifies when the provisioned storage for the file share is permitted to be reduced. */
-  readonly provisionedStorageNextAllowedDowngrade: $Output<string | undefined>;
+  readonly provisionedStorageNextAllowedDowngrade: $Output<string>;
   /** The provisioned IO / sec of the share. */
   readonly provisionedIOPerSec: $Output<number | undefined>;
   /** A date/time value that specifies when the provisioned IOPS for the file share is permitted to be reduced. */
-  readonly provisionedIOPerSecNextAllowedDowngrade: $Output<string | undefined>;
+  readonly provisionedIOPerSecNextAllowedDowngrade: $Output<string>;
   /** The provisioned throughput / sec of the share. */
   readonly provisionedThroughputMiBPerSec: $Output<number | undefined>;
   /** A date/time value that specifies when the provisioned throughput for the file share is permitted to be reduced. */
-  readonly provisionedThroughputNextAllowedDowngrade: $Output<string | undefined>;
+  readonly provisionedThroughputNextAllowedDowngrade: $Output<string>;
   /** Burst IOPS are extra buffer IOPS enabling you to consume more than your provisioned IOPS for a short period of time, depending on the burst credits available for your share. */
-  readonly includedBurstIOPerSec: $Output<number | undefined>;
+  readonly includedBurstIOPerSec: $Output<number>;
   /** Max burst IOPS credits shows the maximum number of burst credits the share can have at the current IOPS provisioning level. */
-  readonly maxBurstIOPerSecCredits: $Output<number | undefined>;
+  readonly maxBurstIOPerSecCredits: $Output<number>;
   /** Protocol settings specific NFS. */
   readonly nfsProtocolProperties: $Output<outputs.NfsProtocolProperties | undefined>;
   /** The set of properties for control public access. */
   readonly publicAccessProperties: $Output<outputs.PublicAccessProperties | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | "TransientFailure" | "Creating" | "Patching" | "Posting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | "TransientFailure" | "Creating" | "Patching" | "Posting" | (string & {})>;
   /** Gets or sets allow or disallow public network access to azure managed file share */
   readonly publicNetworkAccess: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** The list of associated private endpoint connections. */
@@ -118,21 +118,21 @@ export interface FileShareState {
   location: string;
   systemData?: outputs.SystemData;
   mountName?: string;
-  hostName?: string;
+  hostName: string;
   mediaTier?: "SSD" | (string & {});
   redundancy?: "Local" | "Zone" | (string & {});
   protocol?: "NFS" | (string & {});
   provisionedStorageGiB?: number;
-  provisionedStorageNextAllowedDowngrade?: string;
+  provisionedStorageNextAllowedDowngrade: string;
   provisionedIOPerSec?: number;
-  provisionedIOPerSecNextAllowedDowngrade?: string;
+  provisionedIOPerSecNextAllowedDowngrade: string;
   provisionedThroughputMiBPerSec?: number;
-  provisionedThroughputNextAllowedDowngrade?: string;
-  includedBurstIOPerSec?: number;
-  maxBurstIOPerSecCredits?: number;
+  provisionedThroughputNextAllowedDowngrade: string;
+  includedBurstIOPerSec: number;
+  maxBurstIOPerSecCredits: number;
   nfsProtocolProperties?: outputs.NfsProtocolProperties;
   publicAccessProperties?: outputs.PublicAccessProperties;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | "TransientFailure" | "Creating" | "Patching" | "Posting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | "TransientFailure" | "Creating" | "Patching" | "Posting" | (string & {});
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
 }
@@ -168,7 +168,7 @@ export declare class FileShareSnapshot extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The FileShareSnapshot time in UTC in string representation */
-  readonly snapshotTime: $Output<string | undefined>;
+  readonly snapshotTime: $Output<string>;
   /** The initiator of the FileShareSnapshot. This is a user-defined value. */
   readonly initiatorId: $Output<string | undefined>;
   /** The metadata */
@@ -208,7 +208,7 @@ export interface FileShareSnapshotState {
   type: "Microsoft.FileShares/fileShares/fileShareSnapshots";
   properties?: outputs.FileShareSnapshotProperties;
   systemData?: outputs.SystemData;
-  snapshotTime?: string;
+  snapshotTime: string;
   initiatorId?: string;
   metadata?: outputs.FileShareSnapshotPropertiesMetadata;
 }
@@ -250,7 +250,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -289,7 +289,7 @@ export interface PrivateEndpointConnectionState {
   groupIds?: string[];
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.FileShares/fileShares/privateEndpointConnections` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -315,7 +315,7 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.FileShares/fileShares/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -390,6 +390,15 @@ export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNa
 export declare const getLocationLimitsOutput: typeof getLocationLimits;
 export declare const getLocationProvisioningRecommendationOutput: typeof getLocationProvisioningRecommendation;
 export declare const getLocationUsageDataOutput: typeof getLocationUsageData;
+// Pulumi's names for what each function and lookup returns.
+export type GetFileShareResult = FileShareState;
+export type GetFileShareSnapshotResult = FileShareSnapshotState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type CheckLocationNameAvailabilityResult = outputs.CheckNameAvailabilityResponse;
+export type GetLocationLimitsResult = outputs.FileShareLimitsResponse;
+export type GetLocationProvisioningRecommendationResult = outputs.FileShareProvisioningRecommendationResponse;
+export type GetLocationUsageDataResult = outputs.FileShareUsageDataResponse;
 
 export declare namespace inputs {
   interface CheckNameAvailabilityRequest {
@@ -436,7 +445,9 @@ export declare namespace inputs {
   }
   interface FileShareLimitsResponse {
     /** The properties of the file share limits. */
-    properties: inputs.FileShareLimitsOutput;
+    properties?: inputs.FileShareLimitsOutput;
+    limits?: inputs.FileShareLimits;
+    provisioningConstants?: inputs.FileShareProvisioningConstants;
   }
   interface FileShareProperties {
     /** The name of the file share as seen by the end user when mounting the share, such as in a URI or UNC format in their operating system. */
@@ -488,11 +499,15 @@ export declare namespace inputs {
   }
   interface FileShareProvisioningRecommendationRequest {
     /** The properties of the file share provisioning recommendation input. */
-    properties: inputs.FileShareProvisioningRecommendationInput;
+    properties?: inputs.FileShareProvisioningRecommendationInput;
+    provisionedStorageGiB?: number;
   }
   interface FileShareProvisioningRecommendationResponse {
     /** The properties of the file share provisioning recommendation output. */
-    properties: inputs.FileShareProvisioningRecommendationOutput;
+    properties?: inputs.FileShareProvisioningRecommendationOutput;
+    provisionedIOPerSec?: number;
+    provisionedThroughputMiBPerSec?: number;
+    availableRedundancyOptions?: ("Local" | "Zone" | (string & {}))[];
   }
   interface FileShareSnapshotProperties {
     /** The initiator of the FileShareSnapshot. This is a user-defined value. */
@@ -507,7 +522,8 @@ export declare namespace inputs {
   }
   interface FileShareUsageDataResponse {
     /** The properties of the file share usage data. */
-    properties: inputs.FileShareUsageDataOutput;
+    properties?: inputs.FileShareUsageDataOutput;
+    liveShares?: inputs.LiveSharesUsageData;
   }
   interface LiveSharesUsageData {
     /** The number of active file shares. */
@@ -522,18 +538,32 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    mountName?: string;
+    mediaTier?: "SSD" | (string & {});
+    redundancy?: "Local" | "Zone" | (string & {});
+    protocol?: "NFS" | (string & {});
+    provisionedStorageGiB?: number;
+    provisionedIOPerSec?: number;
+    provisionedThroughputMiBPerSec?: number;
+    nfsProtocolProperties?: inputs.NfsProtocolProperties;
+    publicAccessProperties?: inputs.PublicAccessProperties;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftFileSharesFileSharesFileShareSnapshots {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.FileShareSnapshotProperties;
+    initiatorId?: string;
+    metadata?: inputs.FileShareSnapshotPropertiesMetadata;
   }
   interface MicrosoftFileSharesFileSharesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftFileSharesFileSharesPrivateLinkResources {
     /** The resource name */
@@ -549,6 +579,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */
@@ -591,7 +623,9 @@ export declare namespace outputs {
   type CheckNameAvailabilityResponse = inputs.CheckNameAvailabilityResponse;
   type FileShareLimits = inputs.FileShareLimits;
   type FileShareLimitsOutput = inputs.FileShareLimitsOutput;
-  type FileShareLimitsResponse = inputs.FileShareLimitsResponse;
+  interface FileShareLimitsResponse {
+    properties: outputs.FileShareLimitsOutput;
+  }
   interface FileShareProperties {
     mountName?: string;
     hostName?: string;
@@ -615,8 +649,12 @@ export declare namespace outputs {
   type FileShareProvisioningConstants = inputs.FileShareProvisioningConstants;
   type FileShareProvisioningRecommendationInput = inputs.FileShareProvisioningRecommendationInput;
   type FileShareProvisioningRecommendationOutput = inputs.FileShareProvisioningRecommendationOutput;
-  type FileShareProvisioningRecommendationRequest = inputs.FileShareProvisioningRecommendationRequest;
-  type FileShareProvisioningRecommendationResponse = inputs.FileShareProvisioningRecommendationResponse;
+  interface FileShareProvisioningRecommendationRequest {
+    properties: outputs.FileShareProvisioningRecommendationInput;
+  }
+  interface FileShareProvisioningRecommendationResponse {
+    properties: outputs.FileShareProvisioningRecommendationOutput;
+  }
   interface FileShareSnapshotProperties {
     snapshotTime?: string;
     initiatorId?: string;
@@ -624,7 +662,9 @@ export declare namespace outputs {
   }
   type FileShareSnapshotPropertiesMetadata = inputs.FileShareSnapshotPropertiesMetadata;
   type FileShareUsageDataOutput = inputs.FileShareUsageDataOutput;
-  type FileShareUsageDataResponse = inputs.FileShareUsageDataResponse;
+  interface FileShareUsageDataResponse {
+    properties: outputs.FileShareUsageDataOutput;
+  }
   type LiveSharesUsageData = inputs.LiveSharesUsageData;
   interface MicrosoftFileSharesFileShares {
     id?: string;

@@ -31,7 +31,7 @@ export declare class FluidRelayServer extends $CustomResource {
   /** The geo-location where the resource lives */
   readonly location: $Output<string>;
   /** The Fluid tenantId for this server */
-  readonly frsTenantId: $Output<string | undefined>;
+  readonly frsTenantId: $Output<string>;
   /** The Fluid Relay Service endpoints for this server. */
   readonly fluidRelayEndpoints: $Output<outputs.FluidRelayEndpoints | undefined>;
   /** Provision states for FluidRelay RP */
@@ -82,7 +82,7 @@ export interface FluidRelayServerState {
   identity?: outputs.Identity;
   tags?: outputs.TrackedResourceTags;
   location: string;
-  frsTenantId?: string;
+  frsTenantId: string;
   fluidRelayEndpoints?: outputs.FluidRelayEndpoints;
   provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
   encryption?: outputs.EncryptionProperties;
@@ -112,11 +112,11 @@ export interface FluidRelayContainerState {
   type: "Microsoft.FluidRelay/fluidRelayServers/fluidRelayContainers";
   properties?: outputs.FluidRelayContainerProperties;
   systemData?: outputs.SystemData;
-  frsTenantId?: string;
-  frsContainerId?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
-  creationTime?: string;
-  lastAccessTime?: string;
+  frsTenantId: string;
+  frsContainerId: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  creationTime: string;
+  lastAccessTime: string;
 }
 /**
  * Reads an existing `Microsoft.FluidRelay/fluidRelayServers/fluidRelayContainers` without managing it (GET, api-version 2022-06-01); undefined when it does not exist.
@@ -159,6 +159,11 @@ export declare const getFluidRelayServerOutput: typeof getFluidRelayServer;
 export declare const getFluidRelayContainerOutput: typeof getFluidRelayContainer;
 export declare const listFluidRelayServerKeysOutput: typeof listFluidRelayServerKeys;
 export declare const regenerateFluidRelayServerKeyOutput: typeof regenerateFluidRelayServerKey;
+// Pulumi's names for what each function and lookup returns.
+export type GetFluidRelayServerResult = FluidRelayServerState;
+export type GetFluidRelayContainerResult = FluidRelayContainerState;
+export type ListFluidRelayServerKeysResult = outputs.FluidRelayServerKeys;
+export type RegenerateFluidRelayServerKeyResult = outputs.FluidRelayServerKeys;
 
 export declare namespace inputs {
   interface CustomerManagedKeyEncryptionProperties {
@@ -206,6 +211,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+    encryption?: inputs.EncryptionProperties;
+    storagesku?: "standard" | "basic" | (string & {});
   }
   interface MicrosoftFluidRelayFluidRelayServersFluidRelayContainers {
     /** The resource name */

@@ -14,7 +14,7 @@ export interface GalleryItemState {
   name: string;
   type: "microsoft.gallery.admin/galleryItems";
   properties?: outputs.GalleryItemProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   identity?: string;
   publisher?: string;
@@ -53,6 +53,8 @@ export declare function getGalleryItem(args: GetGalleryItemArgs): $Output<Galler
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getGalleryItemOutput: typeof getGalleryItem;
+// Pulumi's names for what each function and lookup returns.
+export type GetGalleryItemResult = GalleryItemState;
 
 export declare namespace inputs {
   interface Artifact {

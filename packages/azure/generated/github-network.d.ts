@@ -33,7 +33,7 @@ export declare class NetworkSetting extends $CustomResource {
   /** Specifies the GitHub business (enterprise/organization) ID associated to the Azure subscription. */
   readonly businessId: $Output<string | undefined>;
   /** The managed application provisioning state. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Accepted" | (string & {})>;
   constructor(name: string, args: NetworkSettingArgs, opts?: $Options);
 }
 
@@ -73,7 +73,7 @@ export interface NetworkSettingState {
   systemData?: outputs.SystemData;
   subnetId?: string;
   businessId?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Accepted" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `GitHub.Network/networkSettings` without managing it (GET, api-version 2024-04-02); undefined when it does not exist.
@@ -85,6 +85,8 @@ export declare function getNetworkSetting(args: GetNetworkSettingArgs): $Output<
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getNetworkSettingOutput: typeof getNetworkSetting;
+// Pulumi's names for what each function and lookup returns.
+export type GetNetworkSettingResult = NetworkSettingState;
 
 export declare namespace inputs {
   interface GitHubNetworkNetworkSettings {
@@ -96,6 +98,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    subnetId?: string;
+    businessId?: string;
   }
   interface NetworkSettingsResourceProperties {
     /** Specifies a subnet ID for vnet-injection. */

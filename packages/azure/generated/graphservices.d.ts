@@ -25,15 +25,15 @@ export declare class Account extends $CustomResource {
   /** Property bag from billing account */
   readonly properties: $Output<outputs.AccountResourceProperties>;
   /** Location of the resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** Customer owned application ID */
   readonly appId: $Output<string>;
   /** Billing Plan Id */
-  readonly billingPlanId: $Output<string | undefined>;
+  readonly billingPlanId: $Output<string>;
   constructor(name: string, args: AccountArgs, opts?: $Options);
 }
 
@@ -67,11 +67,11 @@ export interface AccountState {
   type: "Microsoft.GraphServices/accounts";
   systemData?: outputs.AccountResourceSystemData;
   properties: outputs.AccountResourceProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   appId: string;
-  billingPlanId?: string;
+  billingPlanId: string;
 }
 /**
  * Reads an existing `Microsoft.GraphServices/accounts` without managing it (GET, api-version 2023-04-13); undefined when it does not exist.
@@ -83,6 +83,8 @@ export declare function getAccount(args: GetAccountArgs): $Output<AccountState |
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getAccountOutput: typeof getAccount;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
 
 export declare namespace inputs {
   interface AccountResourceProperties {
@@ -103,11 +105,12 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Property bag from billing account */
-    properties: inputs.AccountResourceProperties;
+    properties?: inputs.AccountResourceProperties;
     /** Location of the resource. */
     location?: string;
     /** resource tags. */
     tags?: inputs.ResourceTags;
+    appId?: string;
   }
   type ResourceTags = { [key: string]: string };
 }

@@ -25,29 +25,29 @@ export declare class GuestConfigurationAssignment extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Region where the VM is located. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** VM resource Id. */
-  readonly targetResourceId: $Output<string | undefined>;
+  readonly targetResourceId: $Output<string>;
   /** The guest configuration to assign. */
   readonly guestConfiguration: $Output<outputs.GuestConfigurationNavigation | undefined>;
   /** A value indicating compliance status of the machine for the assigned guest configuration. */
-  readonly complianceStatus: $Output<"Compliant" | "NonCompliant" | "Pending" | (string & {}) | undefined>;
+  readonly complianceStatus: $Output<"Compliant" | "NonCompliant" | "Pending" | (string & {})>;
   /** Date and time when last compliance status was checked. */
-  readonly lastComplianceStatusChecked: $Output<string | undefined>;
+  readonly lastComplianceStatusChecked: $Output<string>;
   /** Id of the latest report for the guest configuration assignment. */
-  readonly latestReportId: $Output<string | undefined>;
+  readonly latestReportId: $Output<string>;
   /** parameter hash for the guest configuration assignment. */
-  readonly parameterHash: $Output<string | undefined>;
+  readonly parameterHash: $Output<string>;
   /** Last reported guest configuration assignment report. */
   readonly latestAssignmentReport: $Output<outputs.AssignmentReport | undefined>;
   /** The source which initiated the guest configuration assignment. Ex: Azure Policy */
   readonly context: $Output<string | undefined>;
   /** Combined hash of the configuration package and parameters. */
-  readonly assignmentHash: $Output<string | undefined>;
+  readonly assignmentHash: $Output<string>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Created" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Created" | (string & {})>;
   /** Type of the resource - VMSS / VM */
-  readonly resourceType: $Output<string | undefined>;
+  readonly resourceType: $Output<string>;
   /** The list of VM Compliance data for VMSS */
   readonly vmssVMList: $Output<outputs.VmssvmInfo[] | undefined>;
   constructor(name: string, args: GuestConfigurationAssignmentArgs, opts?: $Options);
@@ -87,18 +87,18 @@ export interface GuestConfigurationAssignmentState {
   type: "Microsoft.GuestConfiguration/guestConfigurationAssignments";
   properties?: outputs.GuestConfigurationAssignmentProperties;
   systemData?: outputs.SystemData;
-  location?: string;
-  targetResourceId?: string;
+  location: string;
+  targetResourceId: string;
   guestConfiguration?: outputs.GuestConfigurationNavigation;
-  complianceStatus?: "Compliant" | "NonCompliant" | "Pending" | (string & {});
-  lastComplianceStatusChecked?: string;
-  latestReportId?: string;
-  parameterHash?: string;
+  complianceStatus: "Compliant" | "NonCompliant" | "Pending" | (string & {});
+  lastComplianceStatusChecked: string;
+  latestReportId: string;
+  parameterHash: string;
   latestAssignmentReport?: outputs.AssignmentReport;
   context?: string;
-  assignmentHash?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Created" | (string & {});
-  resourceType?: string;
+  assignmentHash: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Created" | (string & {});
+  resourceType: string;
   vmssVMList?: outputs.VmssvmInfo[];
 }
 /**
@@ -111,6 +111,8 @@ export declare function getGuestConfigurationAssignment(args: GetGuestConfigurat
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getGuestConfigurationAssignmentOutput: typeof getGuestConfigurationAssignment;
+// Pulumi's names for what each function and lookup returns.
+export type GetGuestConfigurationAssignmentResult = GuestConfigurationAssignmentState;
 
 export declare namespace inputs {
   interface AssignmentInfo {
@@ -175,6 +177,10 @@ export declare namespace inputs {
     properties?: inputs.GuestConfigurationAssignmentProperties;
     /** Region where the VM is located. */
     location?: string;
+    guestConfiguration?: inputs.GuestConfigurationNavigation;
+    latestAssignmentReport?: inputs.AssignmentReport;
+    context?: string;
+    vmssVMList?: inputs.VmssvmInfo[];
   }
   interface SystemData {
     /** The identity that created the resource. */

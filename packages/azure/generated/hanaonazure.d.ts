@@ -29,9 +29,9 @@ export declare class SapMonitor extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** State of provisioning of the HanaInstance */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | (string & {})>;
   /** The name of the resource group the SAP Monitor resources get deployed into. */
-  readonly managedResourceGroupName: $Output<string | undefined>;
+  readonly managedResourceGroupName: $Output<string>;
   /** The ARM ID of the Log Analytics Workspace that is used for monitoring */
   readonly logAnalyticsWorkspaceArmId: $Output<string | undefined>;
   /** The value indicating whether to send analytics to Microsoft */
@@ -41,7 +41,7 @@ export declare class SapMonitor extends $CustomResource {
   /** The shared key of the log analytics workspace that is used for monitoring */
   readonly logAnalyticsWorkspaceSharedKey: $Output<string | undefined>;
   /** The version of the payload running in the Collector VM */
-  readonly sapMonitorCollectorVersion: $Output<string | undefined>;
+  readonly sapMonitorCollectorVersion: $Output<string>;
   /** The subnet which the SAP monitor will be deployed in */
   readonly monitorSubnet: $Output<string | undefined>;
   constructor(name: string, args: SapMonitorArgs, opts?: $Options);
@@ -87,13 +87,13 @@ export interface SapMonitorState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | (string & {});
-  managedResourceGroupName?: string;
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | (string & {});
+  managedResourceGroupName: string;
   logAnalyticsWorkspaceArmId?: string;
   enableCustomerAnalytics?: boolean;
   logAnalyticsWorkspaceId?: string;
   logAnalyticsWorkspaceSharedKey?: string;
-  sapMonitorCollectorVersion?: string;
+  sapMonitorCollectorVersion: string;
   monitorSubnet?: string;
 }
 /**
@@ -130,7 +130,7 @@ export declare class ProviderInstance extends $CustomResource {
   /** A JSON string containing metadata of the provider instance. */
   readonly metadata: $Output<string | undefined>;
   /** State of provisioning of the provider instance */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | (string & {})>;
   constructor(name: string, args: ProviderInstanceArgs, opts?: $Options);
 }
 
@@ -167,7 +167,7 @@ export interface ProviderInstanceState {
   systemData?: outputs.SystemData;
   type?: string;
   metadata?: string;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.HanaOnAzure/sapMonitors/providerInstances` without managing it (GET, api-version 2020-02-07-preview); undefined when it does not exist.
@@ -180,6 +180,9 @@ export declare function getProviderInstance(args: GetProviderInstanceArgs): $Out
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getSapMonitorOutput: typeof getSapMonitor;
 export declare const getProviderInstanceOutput: typeof getProviderInstance;
+// Pulumi's names for what each function and lookup returns.
+export type GetSapMonitorResult = SapMonitorState;
+export type GetProviderInstanceResult = ProviderInstanceState;
 
 export declare namespace inputs {
   interface MicrosoftHanaOnAzureSapMonitors {
@@ -191,12 +194,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    logAnalyticsWorkspaceArmId?: string;
+    enableCustomerAnalytics?: boolean;
+    logAnalyticsWorkspaceId?: string;
+    logAnalyticsWorkspaceSharedKey?: string;
+    monitorSubnet?: string;
   }
   interface MicrosoftHanaOnAzureSapMonitorsProviderInstances {
     /** The resource name */
     name: string;
     /** Provider Instance properties */
     properties?: inputs.ProviderInstanceProperties;
+    metadata?: string;
   }
   interface ProviderInstanceProperties {
     /** The type of provider instance. */

@@ -21,7 +21,7 @@ export declare class Cluster extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.HDInsight/clusters">;
   /** The location of the cluster. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The resource tags. */
   readonly tags: $Output<outputs.ClusterCreateParametersExtendedTags | undefined>;
   /** The availability zones. */
@@ -31,7 +31,7 @@ export declare class Cluster extends $CustomResource {
   /** The identity of the cluster, if configured. */
   readonly identity: $Output<outputs.ClusterIdentity | undefined>;
   /** The ETag for the resource */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The version of the cluster. */
@@ -63,15 +63,15 @@ export declare class Cluster extends $CustomResource {
   /** The private link configurations. */
   readonly privateLinkConfigurations: $Output<outputs.PrivateLinkConfiguration[] | undefined>;
   /** The hdp version of the cluster. */
-  readonly clusterHdpVersion: $Output<string | undefined>;
+  readonly clusterHdpVersion: $Output<string>;
   /** The cluster id. */
-  readonly clusterId: $Output<string | undefined>;
+  readonly clusterId: $Output<string>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<"InProgress" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"InProgress" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | (string & {})>;
   /** The date on which the cluster was created. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** The state of the cluster. */
-  readonly clusterState: $Output<string | undefined>;
+  readonly clusterState: $Output<string>;
   /** The quota information. */
   readonly quotaInfo: $Output<outputs.QuotaInfo | undefined>;
   /** The list of errors. */
@@ -143,12 +143,12 @@ export interface ClusterState {
   clusterName: string;
   name: string;
   type: "Microsoft.HDInsight/clusters";
-  location?: string;
+  location: string;
   tags?: outputs.ClusterCreateParametersExtendedTags;
   zones?: string[];
   properties?: outputs.ClusterCreatePropertiesOrClusterGetProperties;
   identity?: outputs.ClusterIdentity;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   clusterVersion?: string;
   osType?: "Windows" | "Linux" | (string & {});
@@ -164,11 +164,11 @@ export interface ClusterState {
   networkProperties?: outputs.NetworkProperties;
   computeIsolationProperties?: outputs.ComputeIsolationProperties;
   privateLinkConfigurations?: outputs.PrivateLinkConfiguration[];
-  clusterHdpVersion?: string;
-  clusterId?: string;
-  provisioningState?: "InProgress" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | (string & {});
-  createdDate?: string;
-  clusterState?: string;
+  clusterHdpVersion: string;
+  clusterId: string;
+  provisioningState: "InProgress" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | (string & {});
+  createdDate: string;
+  clusterState: string;
   quotaInfo?: outputs.QuotaInfo;
   errors?: outputs.Errors[];
   connectivityEndpoints?: outputs.ConnectivityEndpoint[];
@@ -221,17 +221,17 @@ export declare class Application extends $CustomResource {
   /** The list of application SSH endpoints. */
   readonly sshEndpoints: $Output<outputs.ApplicationGetEndpoint[] | undefined>;
   /** The provisioning state of the application. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The application type. */
   readonly applicationType: $Output<string | undefined>;
   /** The application state. */
-  readonly applicationState: $Output<string | undefined>;
+  readonly applicationState: $Output<string>;
   /** The list of errors. */
   readonly errors: $Output<outputs.Errors[] | undefined>;
   /** The application create date time. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** The marketplace identifier. */
-  readonly marketplaceIdentifier: $Output<string | undefined>;
+  readonly marketplaceIdentifier: $Output<string>;
   /** The private link configurations. */
   readonly privateLinkConfigurations: $Output<outputs.PrivateLinkConfiguration[] | undefined>;
   constructor(name: string, args: ApplicationArgs, opts?: $Options);
@@ -292,12 +292,12 @@ export interface ApplicationState {
   uninstallScriptActions?: outputs.RuntimeScriptAction[];
   httpsEndpoints?: outputs.ApplicationGetHttpsEndpoint[];
   sshEndpoints?: outputs.ApplicationGetEndpoint[];
-  provisioningState?: string;
+  provisioningState: string;
   applicationType?: string;
-  applicationState?: string;
+  applicationState: string;
   errors?: outputs.Errors[];
-  createdDate?: string;
-  marketplaceIdentifier?: string;
+  createdDate: string;
+  marketplaceIdentifier: string;
   privateLinkConfigurations?: outputs.PrivateLinkConfiguration[];
 }
 /**
@@ -336,9 +336,9 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** The private link service connection state. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The link identifier. */
-  readonly linkIdentifier: $Output<string | undefined>;
+  readonly linkIdentifier: $Output<string>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<"InProgress" | "Updating" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"InProgress" | "Updating" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -374,8 +374,8 @@ export interface PrivateEndpointConnectionState {
   systemData?: outputs.SystemData;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  linkIdentifier?: string;
-  provisioningState?: "InProgress" | "Updating" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | (string & {});
+  linkIdentifier: string;
+  provisioningState: "InProgress" | "Updating" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.HDInsight/clusters/privateEndpointConnections` without managing it (GET, api-version 2021-06-01); undefined when it does not exist.
@@ -401,7 +401,7 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.HDInsight/clusters/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -489,6 +489,16 @@ export declare const getClusterGatewaySettingsOutput: typeof getClusterGatewaySe
 export declare const listClusterHostsOutput: typeof listClusterHosts;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
 export declare const validateLocationCreateRequestOutput: typeof validateLocationCreateRequest;
+// Pulumi's names for what each function and lookup returns.
+export type GetClusterResult = ClusterState;
+export type GetApplicationResult = ApplicationState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type ConfigurationsClusterResult = outputs.ClusterConfigurations;
+export type GetClusterGatewaySettingsResult = outputs.GatewaySettings;
+export type ListClusterHostsResult = outputs.HostInfo[];
+export type CheckLocationNameAvailabilityResult = outputs.NameAvailabilityCheckResult;
+export type ValidateLocationCreateRequestResult = outputs.ClusterCreateValidationResult;
 
 export declare namespace inputs {
   interface AaddsResourceDetails {
@@ -672,6 +682,20 @@ export declare namespace inputs {
     properties?: inputs.ClusterCreateProperties;
     /** The identity of the cluster, if configured. */
     identity?: inputs.ClusterIdentity;
+    clusterVersion?: string;
+    osType?: "Windows" | "Linux" | (string & {});
+    tier?: "Standard" | "Premium" | (string & {});
+    clusterDefinition?: inputs.ClusterDefinition;
+    kafkaRestProperties?: inputs.KafkaRestProperties;
+    securityProfile?: inputs.SecurityProfile;
+    computeProfile?: inputs.ComputeProfile;
+    storageProfile?: inputs.StorageProfile;
+    diskEncryptionProperties?: inputs.DiskEncryptionProperties;
+    encryptionInTransitProperties?: inputs.EncryptionInTransitProperties;
+    minSupportedTlsVersion?: string;
+    networkProperties?: inputs.NetworkProperties;
+    computeIsolationProperties?: inputs.ComputeIsolationProperties;
+    privateLinkConfigurations?: inputs.PrivateLinkConfiguration[];
   }
   interface ClusterCreateValidationResult {
     /** The validation errors. */
@@ -775,6 +799,10 @@ export declare namespace inputs {
     name: string;
     /** The private link ip configuration properties. */
     properties?: inputs.IPConfigurationProperties;
+    primary?: boolean;
+    privateIPAddress?: string;
+    privateIPAllocationMethod?: "dynamic" | "static" | (string & {});
+    subnet?: inputs.ResourceId;
   }
   interface IPConfigurationProperties {
     /** Indicates whether this IP configuration is primary for the corresponding NIC. */
@@ -814,6 +842,20 @@ export declare namespace inputs {
     properties?: inputs.ClusterCreatePropertiesOrClusterGetProperties;
     /** The identity of the cluster, if configured. */
     identity?: inputs.ClusterIdentity;
+    clusterVersion?: string;
+    osType?: "Windows" | "Linux" | (string & {});
+    tier?: "Standard" | "Premium" | (string & {});
+    clusterDefinition?: inputs.ClusterDefinition;
+    kafkaRestProperties?: inputs.KafkaRestProperties;
+    securityProfile?: inputs.SecurityProfile;
+    computeProfile?: inputs.ComputeProfile;
+    storageProfile?: inputs.StorageProfile;
+    diskEncryptionProperties?: inputs.DiskEncryptionProperties;
+    encryptionInTransitProperties?: inputs.EncryptionInTransitProperties;
+    minSupportedTlsVersion?: string;
+    networkProperties?: inputs.NetworkProperties;
+    computeIsolationProperties?: inputs.ComputeIsolationProperties;
+    privateLinkConfigurations?: inputs.PrivateLinkConfiguration[];
   }
   interface MicrosoftHDInsightClustersApplications {
     /** The resource name */
@@ -824,12 +866,21 @@ export declare namespace inputs {
     tags?: inputs.ApplicationTags;
     /** The properties of the application. */
     properties?: inputs.ApplicationProperties;
+    computeProfile?: inputs.ComputeProfile;
+    installScriptActions?: inputs.RuntimeScriptAction[];
+    uninstallScriptActions?: inputs.RuntimeScriptAction[];
+    httpsEndpoints?: inputs.ApplicationGetHttpsEndpoint[];
+    sshEndpoints?: inputs.ApplicationGetEndpoint[];
+    applicationType?: string;
+    errors?: inputs.Errors[];
+    privateLinkConfigurations?: inputs.PrivateLinkConfiguration[];
   }
   interface MicrosoftHDInsightClustersPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The private endpoint connection properties. */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftHDInsightClustersPrivateLinkResources {
     /** The resource name */
@@ -861,7 +912,8 @@ export declare namespace inputs {
   }
   interface PrivateEndpointConnection {
     /** The private endpoint connection properties. */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private link service connection state. */
@@ -871,7 +923,9 @@ export declare namespace inputs {
     /** The name of private link configuration. */
     name: string;
     /** The private link configuration properties. */
-    properties: inputs.PrivateLinkConfigurationProperties;
+    properties?: inputs.PrivateLinkConfigurationProperties;
+    groupId?: string;
+    ipConfigurations?: inputs.IPConfiguration[];
   }
   interface PrivateLinkConfigurationProperties {
     /** The HDInsight private linkable sub-resource name to apply the private link configuration to. For example, 'headnode', 'gateway', 'edgenode'. */

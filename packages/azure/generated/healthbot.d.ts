@@ -33,13 +33,13 @@ export declare class HealthBot extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the Azure Health Bot resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The link. */
-  readonly botManagementPortalLink: $Output<string | undefined>;
+  readonly botManagementPortalLink: $Output<string>;
   /** KeyVault properties for the resource encryption. */
   readonly keyVaultProperties: $Output<outputs.KeyVaultProperties | undefined>;
   /** The access control method for the Azure Health Bot resource. */
-  readonly accessControlMethod: $Output<string | undefined>;
+  readonly accessControlMethod: $Output<string>;
   constructor(name: string, args: HealthBotArgs, opts?: $Options);
 }
 
@@ -81,10 +81,10 @@ export interface HealthBotState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
-  botManagementPortalLink?: string;
+  provisioningState: string;
+  botManagementPortalLink: string;
   keyVaultProperties?: outputs.KeyVaultProperties;
-  accessControlMethod?: string;
+  accessControlMethod: string;
 }
 /**
  * Reads an existing `Microsoft.HealthBot/healthBots` without managing it (GET, api-version 2025-11-01); undefined when it does not exist.
@@ -122,6 +122,10 @@ export declare function regenerateHealthBotApiJwtSecret(args: RegenerateHealthBo
 export declare const getHealthBotOutput: typeof getHealthBot;
 export declare const listHealthBotSecretsOutput: typeof listHealthBotSecrets;
 export declare const regenerateHealthBotApiJwtSecretOutput: typeof regenerateHealthBotApiJwtSecret;
+// Pulumi's names for what each function and lookup returns.
+export type GetHealthBotResult = HealthBotState;
+export type ListHealthBotSecretsResult = outputs.HealthBotKeysResponse;
+export type RegenerateHealthBotApiJwtSecretResult = outputs.HealthBotKey;
 
 export declare namespace inputs {
   interface HealthBotKey {
@@ -171,6 +175,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    keyVaultProperties?: inputs.KeyVaultProperties;
   }
   interface Sku {
     /** The name of the Azure Health Bot SKU */

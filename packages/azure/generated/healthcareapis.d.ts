@@ -35,7 +35,7 @@ export declare class Service extends $CustomResource {
   /** Setting indicating whether the service has a managed identity associated with it. */
   readonly identity: $Output<outputs.ServicesResourceIdentity | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {})>;
   /** The access policies of the service instance. */
   readonly accessPolicies: $Output<outputs.ServiceAccessPolicyEntry[] | undefined>;
   /** The settings for the Cosmos DB database backing the service. */
@@ -114,7 +114,7 @@ export interface ServiceState {
   tags?: outputs.ServicesResourceTags;
   etag?: string;
   identity?: outputs.ServicesResourceIdentity;
-  provisioningState?: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {});
+  provisioningState: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {});
   accessPolicies?: outputs.ServiceAccessPolicyEntry[];
   cosmosDbConfiguration?: outputs.ServiceCosmosDbConfigurationInfo;
   authenticationConfiguration?: outputs.ServiceAuthenticationConfigurationInfo;
@@ -161,7 +161,7 @@ export declare class ServicePrivateEndpointConnection extends $CustomResource {
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: ServicePrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -199,7 +199,7 @@ export interface ServicePrivateEndpointConnectionState {
   systemData?: outputs.SystemData;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.HealthcareApis/services/privateEndpointConnections` without managing it (GET, api-version 2024-03-31); undefined when it does not exist.
@@ -225,7 +225,7 @@ export interface ServicePrivateLinkResourceState {
   type: "Microsoft.HealthcareApis/services/privateLinkResources";
   systemData?: outputs.SystemData;
   properties?: outputs.PrivateLinkResourceProperties;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -261,11 +261,11 @@ export declare class Workspace extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** An etag associated with the resource, used for optimistic concurrency when editing it. */
   readonly etag: $Output<string | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {})>;
   /** The list of private endpoint connections that are set up for this resource. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** Control permission for data plane traffic coming from public networks while private endpoint is enabled. */
@@ -306,9 +306,9 @@ export interface WorkspaceState {
   properties?: outputs.WorkspaceProperties;
   systemData?: outputs.SystemData;
   tags?: outputs.ResourceTags;
-  location?: string;
+  location: string;
   etag?: string;
-  provisioningState?: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {});
+  provisioningState: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {});
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
 }
@@ -348,23 +348,23 @@ export declare class Dicomservice extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** An etag associated with the resource, used for optimistic concurrency when editing it. */
   readonly etag: $Output<string | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {})>;
   /** Dicom Service authentication configuration. */
   readonly authenticationConfiguration: $Output<outputs.DicomServiceAuthenticationConfiguration | undefined>;
   /** Dicom Service Cors configuration. */
   readonly corsConfiguration: $Output<outputs.CorsConfiguration | undefined>;
   /** The url of the Dicom Services. */
-  readonly serviceUrl: $Output<string | undefined>;
+  readonly serviceUrl: $Output<string>;
   /** The list of private endpoint connections that are set up for this resource. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** Control permission for data plane traffic coming from public networks while private endpoint is enabled. */
   readonly publicNetworkAccess: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** DICOM Service event support status. */
-  readonly eventState: $Output<"Disabled" | "Enabled" | "Updating" | (string & {}) | undefined>;
+  readonly eventState: $Output<"Disabled" | "Enabled" | "Updating" | (string & {})>;
   /** The encryption settings of the DICOM service */
   readonly encryption: $Output<outputs.Encryption | undefined>;
   /** The configuration of external storage account */
@@ -424,15 +424,15 @@ export interface DicomserviceState {
   systemData?: outputs.SystemData;
   identity?: outputs.ServiceManagedIdentityIdentity;
   tags?: outputs.ResourceTags;
-  location?: string;
+  location: string;
   etag?: string;
-  provisioningState?: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {});
+  provisioningState: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {});
   authenticationConfiguration?: outputs.DicomServiceAuthenticationConfiguration;
   corsConfiguration?: outputs.CorsConfiguration;
-  serviceUrl?: string;
+  serviceUrl: string;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
-  eventState?: "Disabled" | "Enabled" | "Updating" | (string & {});
+  eventState: "Disabled" | "Enabled" | "Updating" | (string & {});
   encryption?: outputs.Encryption;
   storageConfiguration?: outputs.StorageConfiguration;
   enableDataPartitions?: boolean;
@@ -475,11 +475,11 @@ export declare class Fhirservice extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** An etag associated with the resource, used for optimistic concurrency when editing it. */
   readonly etag: $Output<string | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {})>;
   /** Fhir Service Azure container registry configuration. */
   readonly acrConfiguration: $Output<outputs.FhirServiceAcrConfiguration | undefined>;
   /** Fhir Service authentication configuration. */
@@ -493,7 +493,7 @@ export declare class Fhirservice extends $CustomResource {
   /** Control permission for data plane traffic coming from public networks while private endpoint is enabled. */
   readonly publicNetworkAccess: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Fhir Service event support status. */
-  readonly eventState: $Output<"Disabled" | "Enabled" | "Updating" | (string & {}) | undefined>;
+  readonly eventState: $Output<"Disabled" | "Enabled" | "Updating" | (string & {})>;
   /** Determines tracking of history for resources. */
   readonly resourceVersionPolicyConfiguration: $Output<outputs.ResourceVersionPolicyConfiguration | undefined>;
   /** Fhir Service import configuration. */
@@ -564,16 +564,16 @@ export interface FhirserviceState {
   systemData?: outputs.SystemData;
   identity?: outputs.ServiceManagedIdentityIdentity;
   tags?: outputs.ResourceTags;
-  location?: string;
+  location: string;
   etag?: string;
-  provisioningState?: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {});
+  provisioningState: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {});
   acrConfiguration?: outputs.FhirServiceAcrConfiguration;
   authenticationConfiguration?: outputs.FhirServiceAuthenticationConfiguration;
   corsConfiguration?: outputs.FhirServiceCorsConfiguration;
   exportConfiguration?: outputs.FhirServiceExportConfiguration;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
-  eventState?: "Disabled" | "Enabled" | "Updating" | (string & {});
+  eventState: "Disabled" | "Enabled" | "Updating" | (string & {});
   resourceVersionPolicyConfiguration?: outputs.ResourceVersionPolicyConfiguration;
   importConfiguration?: outputs.FhirServiceImportConfiguration;
   implementationGuidesConfiguration?: outputs.ImplementationGuidesConfiguration;
@@ -615,11 +615,11 @@ export declare class Iotconnector extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** An etag associated with the resource, used for optimistic concurrency when editing it. */
   readonly etag: $Output<string | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {})>;
   /** Source configuration. */
   readonly ingestionEndpointConfiguration: $Output<outputs.IotEventHubIngestionEndpointConfiguration | undefined>;
   /** Device Mappings. */
@@ -669,9 +669,9 @@ export interface IotconnectorState {
   systemData?: outputs.SystemData;
   identity?: outputs.ServiceManagedIdentityIdentity;
   tags?: outputs.ResourceTags;
-  location?: string;
+  location: string;
   etag?: string;
-  provisioningState?: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {});
+  provisioningState: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {});
   ingestionEndpointConfiguration?: outputs.IotEventHubIngestionEndpointConfiguration;
   deviceMapping?: outputs.IotMappingProperties;
 }
@@ -709,7 +709,7 @@ export declare class Fhirdestination extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** An etag associated with the resource, used for optimistic concurrency when editing it. */
   readonly etag: $Output<string | undefined>;
   /** Determines how resource identity is resolved on the destination. */
@@ -719,7 +719,7 @@ export declare class Fhirdestination extends $CustomResource {
   /** FHIR Mappings */
   readonly fhirMapping: $Output<outputs.IotMappingProperties>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {})>;
   constructor(name: string, args: FhirdestinationArgs, opts?: $Options);
 }
 
@@ -765,12 +765,12 @@ export interface FhirdestinationState {
   type: "Microsoft.HealthcareApis/workspaces/iotconnectors/fhirdestinations";
   properties: outputs.IotFhirDestinationProperties;
   systemData?: outputs.SystemData;
-  location?: string;
+  location: string;
   etag?: string;
   resourceIdentityResolutionType: "Create" | "Lookup" | (string & {});
   fhirServiceResourceId: string;
   fhirMapping: outputs.IotMappingProperties;
-  provisioningState?: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {});
+  provisioningState: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | "Moving" | "Suspended" | "Warned" | "SystemMaintenance" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.HealthcareApis/workspaces/iotconnectors/fhirdestinations` without managing it (GET, api-version 2024-03-31); undefined when it does not exist.
@@ -808,7 +808,7 @@ export declare class WorkspacePrivateEndpointConnection extends $CustomResource 
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: WorkspacePrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -846,7 +846,7 @@ export interface WorkspacePrivateEndpointConnectionState {
   properties?: outputs.PrivateEndpointConnectionProperties;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.HealthcareApis/workspaces/privateEndpointConnections` without managing it (GET, api-version 2024-03-31); undefined when it does not exist.
@@ -872,7 +872,7 @@ export interface WorkspacePrivateLinkResourceState {
   type: "Microsoft.HealthcareApis/workspaces/privateLinkResources";
   systemData?: outputs.SystemData;
   properties?: outputs.PrivateLinkResourceProperties;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -895,6 +895,17 @@ export declare const getIotconnectorOutput: typeof getIotconnector;
 export declare const getFhirdestinationOutput: typeof getFhirdestination;
 export declare const getWorkspacePrivateEndpointConnectionOutput: typeof getWorkspacePrivateEndpointConnection;
 export declare const getWorkspacePrivateLinkResourceOutput: typeof getWorkspacePrivateLinkResource;
+// Pulumi's names for what each function and lookup returns.
+export type GetServiceResult = ServiceState;
+export type GetServicePrivateEndpointConnectionResult = ServicePrivateEndpointConnectionState;
+export type GetServicePrivateLinkResourceResult = ServicePrivateLinkResourceState;
+export type GetWorkspaceResult = WorkspaceState;
+export type GetDicomserviceResult = DicomserviceState;
+export type GetFhirserviceResult = FhirserviceState;
+export type GetIotconnectorResult = IotconnectorState;
+export type GetFhirdestinationResult = FhirdestinationState;
+export type GetWorkspacePrivateEndpointConnectionResult = WorkspacePrivateEndpointConnectionState;
+export type GetWorkspacePrivateLinkResourceResult = WorkspacePrivateLinkResourceState;
 
 export declare namespace inputs {
   interface CorsConfiguration {
@@ -1037,12 +1048,23 @@ export declare namespace inputs {
     etag?: string;
     /** Setting indicating whether the service has a managed identity associated with it. */
     identity?: inputs.ServicesResourceIdentity;
+    accessPolicies?: inputs.ServiceAccessPolicyEntry[];
+    cosmosDbConfiguration?: inputs.ServiceCosmosDbConfigurationInfo;
+    authenticationConfiguration?: inputs.ServiceAuthenticationConfigurationInfo;
+    corsConfiguration?: inputs.ServiceCorsConfigurationInfo;
+    exportConfiguration?: inputs.ServiceExportConfigurationInfo;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    acrConfiguration?: inputs.ServiceAcrConfigurationInfo;
+    importConfiguration?: inputs.ServiceImportConfigurationInfo;
   }
   interface MicrosoftHealthcareApisServicesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftHealthcareApisServicesPrivateLinkResources {
     /** The resource name */
@@ -1059,6 +1081,7 @@ export declare namespace inputs {
     location?: string;
     /** An etag associated with the resource, used for optimistic concurrency when editing it. */
     etag?: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftHealthcareApisWorkspacesDicomservices {
     /** The resource name */
@@ -1073,6 +1096,12 @@ export declare namespace inputs {
     location?: string;
     /** An etag associated with the resource, used for optimistic concurrency when editing it. */
     etag?: string;
+    authenticationConfiguration?: inputs.DicomServiceAuthenticationConfiguration;
+    corsConfiguration?: inputs.CorsConfiguration;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    encryption?: inputs.Encryption;
+    storageConfiguration?: inputs.StorageConfiguration;
+    enableDataPartitions?: boolean;
   }
   interface MicrosoftHealthcareApisWorkspacesFhirservices {
     /** The resource name */
@@ -1089,6 +1118,15 @@ export declare namespace inputs {
     location?: string;
     /** An etag associated with the resource, used for optimistic concurrency when editing it. */
     etag?: string;
+    acrConfiguration?: inputs.FhirServiceAcrConfiguration;
+    authenticationConfiguration?: inputs.FhirServiceAuthenticationConfiguration;
+    corsConfiguration?: inputs.FhirServiceCorsConfiguration;
+    exportConfiguration?: inputs.FhirServiceExportConfiguration;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    resourceVersionPolicyConfiguration?: inputs.ResourceVersionPolicyConfiguration;
+    importConfiguration?: inputs.FhirServiceImportConfiguration;
+    implementationGuidesConfiguration?: inputs.ImplementationGuidesConfiguration;
+    encryption?: inputs.Encryption;
   }
   interface MicrosoftHealthcareApisWorkspacesIotconnectors {
     /** The resource name */
@@ -1103,22 +1141,29 @@ export declare namespace inputs {
     location?: string;
     /** An etag associated with the resource, used for optimistic concurrency when editing it. */
     etag?: string;
+    ingestionEndpointConfiguration?: inputs.IotEventHubIngestionEndpointConfiguration;
+    deviceMapping?: inputs.IotMappingProperties;
   }
   interface MicrosoftHealthcareApisWorkspacesIotconnectorsFhirdestinations {
     /** The resource name */
     name: string;
     /** IoT FHIR Destination settings. */
-    properties: inputs.IotFhirDestinationProperties;
+    properties?: inputs.IotFhirDestinationProperties;
     /** The resource location. */
     location?: string;
     /** An etag associated with the resource, used for optimistic concurrency when editing it. */
     etag?: string;
+    resourceIdentityResolutionType?: "Create" | "Lookup" | (string & {});
+    fhirServiceResourceId?: string;
+    fhirMapping?: inputs.IotMappingProperties;
   }
   interface MicrosoftHealthcareApisWorkspacesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftHealthcareApisWorkspacesPrivateLinkResources {
     /** The resource name */
@@ -1128,6 +1173,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The resource of private end point. */

@@ -29,9 +29,9 @@ export declare class Diagnostic extends $CustomResource {
   /** SolutionIds that are needed to be invoked. */
   readonly insights: $Output<outputs.DiagnosticInvocation[] | undefined>;
   /** Diagnostic Request Accepted time. */
-  readonly acceptedAt: $Output<string | undefined>;
+  readonly acceptedAt: $Output<string>;
   /** Status of diagnostic provisioning. */
-  readonly provisioningState: $Output<"Succeeded" | "PartialComplete" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "PartialComplete" | "Failed" | "Canceled" | (string & {})>;
   /** Array of Diagnostics. */
   readonly diagnostics: $Output<outputs.Diagnostic[] | undefined>;
   constructor(name: string, args: DiagnosticArgs, opts?: $Options);
@@ -67,8 +67,8 @@ export interface DiagnosticState {
   systemData?: outputs.SystemData;
   globalParameters?: outputs.DiagnosticResourcePropertiesGlobalParameters;
   insights?: outputs.DiagnosticInvocation[];
-  acceptedAt?: string;
-  provisioningState?: "Succeeded" | "PartialComplete" | "Failed" | "Canceled" | (string & {});
+  acceptedAt: string;
+  provisioningState: "Succeeded" | "PartialComplete" | "Failed" | "Canceled" | (string & {});
   diagnostics?: outputs.Diagnostic[];
 }
 /**
@@ -81,6 +81,8 @@ export declare function getDiagnostic(args: GetDiagnosticArgs): $Output<Diagnost
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getDiagnosticOutput: typeof getDiagnostic;
+// Pulumi's names for what each function and lookup returns.
+export type GetDiagnosticResult = DiagnosticState;
 
 export declare namespace inputs {
   interface Diagnostic {
@@ -126,6 +128,8 @@ export declare namespace inputs {
     name: string;
     /** Diagnostic Resource properties. */
     properties?: inputs.DiagnosticResourceProperties;
+    globalParameters?: inputs.DiagnosticResourcePropertiesGlobalParameters;
+    insights?: inputs.DiagnosticInvocation[];
   }
   interface SystemData {
     /** The identity that created the resource. */

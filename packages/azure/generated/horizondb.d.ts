@@ -51,13 +51,13 @@ export declare class Cluster extends $CustomResource {
   /** The network related info. */
   readonly network: $Output<outputs.Network | undefined>;
   /** Current state of the cluster. */
-  readonly state: $Output<"Ready" | "Dropping" | "Disabled" | "Starting" | "Stopping" | "Stopped" | "Updating" | "Healthy" | "Succeeded" | "Upgrading" | (string & {}) | undefined>;
+  readonly state: $Output<"Ready" | "Dropping" | "Disabled" | "Starting" | "Stopping" | "Stopped" | "Updating" | "Healthy" | "Succeeded" | "Upgrading" | (string & {})>;
   /** The fully qualified domain name of the cluster. */
-  readonly fullyQualifiedDomainName: $Output<string | undefined>;
+  readonly fullyQualifiedDomainName: $Output<string>;
   /** The fully qualified domain name used for readonly endpoint for the cluster. */
-  readonly readonlyEndpoint: $Output<string | undefined>;
+  readonly readonlyEndpoint: $Output<string>;
   /** The provisioning state of the cluster. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Provisioning" | (string & {})>;
   /** Defines how replicas are placed across availability zones. */
   readonly zonePlacementPolicy: $Output<"Strict" | "BestEffort" | (string & {}) | undefined>;
   /** Defines connection to a parameter group. */
@@ -146,10 +146,10 @@ export interface ClusterState {
   vCores?: number;
   processorType?: string;
   network?: outputs.Network;
-  state?: "Ready" | "Dropping" | "Disabled" | "Starting" | "Stopping" | "Stopped" | "Updating" | "Healthy" | "Succeeded" | "Upgrading" | (string & {});
-  fullyQualifiedDomainName?: string;
-  readonlyEndpoint?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Provisioning" | (string & {});
+  state: "Ready" | "Dropping" | "Disabled" | "Starting" | "Stopping" | "Stopped" | "Updating" | "Healthy" | "Succeeded" | "Upgrading" | (string & {});
+  fullyQualifiedDomainName: string;
+  readonlyEndpoint: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Provisioning" | (string & {});
   zonePlacementPolicy?: "Strict" | "BestEffort" | (string & {});
   parameterGroup?: outputs.HorizonDbClusterParameterGroupConnectionProperties;
   authConfig?: outputs.HorizonDbClusterAuthConfig;
@@ -194,9 +194,9 @@ export declare class Administrator extends $CustomResource {
   /** The Entra ID tenant identifier (an RFC 4122 GUID). If omitted, defaults to the tenant of the subscription. */
   readonly tenantId: $Output<string | undefined>;
   /** The Entra ID object identifier of the principal (an RFC 4122 GUID). On PUT requests, this value comes from the URI path parameter. */
-  readonly objectId: $Output<string | undefined>;
+  readonly objectId: $Output<string>;
   /** The provisioning state of the administrator. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Provisioning" | (string & {})>;
   constructor(name: string, args: AdministratorArgs, opts?: $Options);
 }
 
@@ -237,8 +237,8 @@ export interface AdministratorState {
   principalName: string;
   principalType: "Unknown" | "User" | "Group" | "ServicePrincipal" | (string & {});
   tenantId?: string;
-  objectId?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Provisioning" | (string & {});
+  objectId: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Provisioning" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.HorizonDb/clusters/administrators` without managing it (GET, api-version 2026-05-01-preview); undefined when it does not exist.
@@ -266,11 +266,11 @@ export interface PoolState {
   tags?: outputs.HorizonDbPoolTags;
   systemData?: outputs.SystemData;
   location?: string;
-  state?: "Ready" | "Dropping" | "Disabled" | "Starting" | "Stopping" | "Stopped" | "Updating" | "Healthy" | "Succeeded" | "Upgrading" | (string & {});
-  replicaCount?: number;
-  version?: string;
-  createMode?: "Create" | "Update" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Provisioning" | (string & {});
+  state: "Ready" | "Dropping" | "Disabled" | "Starting" | "Stopping" | "Stopped" | "Updating" | "Healthy" | "Succeeded" | "Upgrading" | (string & {});
+  replicaCount: number;
+  version: string;
+  createMode: "Create" | "Update" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Provisioning" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.HorizonDb/clusters/pools` without managing it (GET, api-version 2026-05-01-preview); undefined when it does not exist.
@@ -312,7 +312,7 @@ export declare class FirewallRule extends $CustomResource {
   /** The description of the HorizonDB firewall rule. */
   readonly description: $Output<string | undefined>;
   /** The provisioning state of the firewall rule. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Provisioning" | (string & {})>;
   constructor(name: string, args: FirewallRuleArgs, opts?: $Options);
 }
 
@@ -357,7 +357,7 @@ export interface FirewallRuleState {
   startIpAddress: string;
   endIpAddress: string;
   description?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Provisioning" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Provisioning" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.HorizonDb/clusters/pools/firewallRules` without managing it (GET, api-version 2026-05-01-preview); undefined when it does not exist.
@@ -395,13 +395,13 @@ export declare class Replica extends $CustomResource {
   /** Role of the replica. */
   readonly role: $Output<"Read" | "ReadWrite" | (string & {}) | undefined>;
   /** Current status of the replica. */
-  readonly status: $Output<"Ready" | "Dropping" | "Disabled" | "Starting" | "Stopping" | "Stopped" | "Updating" | "Healthy" | "Succeeded" | "Upgrading" | (string & {}) | undefined>;
+  readonly status: $Output<"Ready" | "Dropping" | "Disabled" | "Starting" | "Stopping" | "Stopped" | "Updating" | "Healthy" | "Succeeded" | "Upgrading" | (string & {})>;
   /** The fully qualified domain name of the replica. */
-  readonly fullyQualifiedDomainName: $Output<string | undefined>;
+  readonly fullyQualifiedDomainName: $Output<string>;
   /** The availability zone of the replica. */
   readonly availabilityZone: $Output<string | undefined>;
   /** The provisioning state of the replica. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Provisioning" | (string & {})>;
   constructor(name: string, args: ReplicaArgs, opts?: $Options);
 }
 
@@ -442,10 +442,10 @@ export interface ReplicaState {
   properties?: outputs.HorizonDbReplicaProperties;
   systemData?: outputs.SystemData;
   role?: "Read" | "ReadWrite" | (string & {});
-  status?: "Ready" | "Dropping" | "Disabled" | "Starting" | "Stopping" | "Stopped" | "Updating" | "Healthy" | "Succeeded" | "Upgrading" | (string & {});
-  fullyQualifiedDomainName?: string;
+  status: "Ready" | "Dropping" | "Disabled" | "Starting" | "Stopping" | "Stopped" | "Updating" | "Healthy" | "Succeeded" | "Upgrading" | (string & {});
+  fullyQualifiedDomainName: string;
   availabilityZone?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Provisioning" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Provisioning" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.HorizonDb/clusters/pools/replicas` without managing it (GET, api-version 2026-05-01-preview); undefined when it does not exist.
@@ -485,7 +485,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -524,7 +524,7 @@ export interface PrivateEndpointConnectionState {
   groupIds?: string[];
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.HorizonDb/clusters/privateEndpointConnections` without managing it (GET, api-version 2026-05-01-preview); undefined when it does not exist.
@@ -550,7 +550,7 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.HorizonDb/clusters/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -594,11 +594,11 @@ export declare class ParameterGroup extends $CustomResource {
   /** PostgreSQL version for the parameter group. */
   readonly pgVersion: $Output<number | undefined>;
   /** Current version of the parameter group. */
-  readonly version: $Output<number | undefined>;
+  readonly version: $Output<number>;
   /** Indicates whether the parameters should be applied immediately. */
   readonly applyImmediately: $Output<boolean | undefined>;
   /** The provisioning state of the parameter group. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Provisioning" | (string & {})>;
   constructor(name: string, args: ParameterGroupArgs, opts?: $Options);
 }
 
@@ -643,9 +643,9 @@ export interface ParameterGroupState {
   parameters?: outputs.ParameterProperties[];
   description?: string;
   pgVersion?: number;
-  version?: number;
+  version: number;
   applyImmediately?: boolean;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Provisioning" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Provisioning" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.HorizonDb/parameterGroups` without managing it (GET, api-version 2026-05-01-preview); undefined when it does not exist.
@@ -703,6 +703,18 @@ export declare const getParameterGroupOutput: typeof getParameterGroup;
 export declare const restartClusterOutput: typeof restartCluster;
 export declare const startClusterOutput: typeof startCluster;
 export declare const stopClusterOutput: typeof stopCluster;
+// Pulumi's names for what each function and lookup returns.
+export type GetClusterResult = ClusterState;
+export type GetAdministratorResult = AdministratorState;
+export type GetPoolResult = PoolState;
+export type GetFirewallRuleResult = FirewallRuleState;
+export type GetReplicaResult = ReplicaState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetParameterGroupResult = ParameterGroupState;
+export type RestartClusterResult = outputs.HorizonDbCluster;
+export type StartClusterResult = outputs.HorizonDbCluster;
+export type StopClusterResult = outputs.HorizonDbCluster;
 
 export declare namespace inputs {
   interface HorizonDbAdministratorPropertiesForAddOrHorizonDbAdministratorProperties {
@@ -722,6 +734,22 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    administratorLogin?: string;
+    administratorLoginPassword?: string;
+    version?: string;
+    createMode?: "Create" | "Update" | "PointInTimeRestore" | (string & {});
+    pointInTimeUTC?: string;
+    sourceClusterResourceId?: string;
+    poolName?: string;
+    replicaCount?: number;
+    vCores?: number;
+    processorType?: string;
+    network?: inputs.Network;
+    zonePlacementPolicy?: "Strict" | "BestEffort" | (string & {});
+    parameterGroup?: inputs.HorizonDbClusterParameterGroupConnectionProperties;
+    authConfig?: inputs.HorizonDbClusterAuthConfig;
+    computeModel?: inputs.HorizonDbComputeModel;
+    mirroring?: inputs.HorizonDbClusterMirroring;
   }
   interface HorizonDbClusterAuthConfig {
     /** Indicates whether Microsoft Entra ID authentication is enabled or disabled. */
@@ -834,12 +862,31 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    administratorLogin?: string;
+    administratorLoginPassword?: string;
+    version?: string;
+    createMode?: "Create" | "Update" | "PointInTimeRestore" | (string & {});
+    pointInTimeUTC?: string;
+    sourceClusterResourceId?: string;
+    poolName?: string;
+    replicaCount?: number;
+    vCores?: number;
+    processorType?: string;
+    network?: inputs.Network;
+    zonePlacementPolicy?: "Strict" | "BestEffort" | (string & {});
+    parameterGroup?: inputs.HorizonDbClusterParameterGroupConnectionProperties;
+    authConfig?: inputs.HorizonDbClusterAuthConfig;
+    computeModel?: inputs.HorizonDbComputeModel;
+    mirroring?: inputs.HorizonDbClusterMirroring;
   }
   interface MicrosoftHorizonDbClustersAdministrators {
     /** The resource name */
     name: string;
     /** The properties for adding a HorizonDB administrator. */
-    properties: inputs.HorizonDbAdministratorPropertiesForAddOrHorizonDbAdministratorProperties;
+    properties?: inputs.HorizonDbAdministratorPropertiesForAddOrHorizonDbAdministratorProperties;
+    principalName?: string;
+    principalType?: "Unknown" | "User" | "Group" | "ServicePrincipal" | (string & {});
+    tenantId?: string;
   }
   interface MicrosoftHorizonDbClustersPools {
     /** The resource name */
@@ -850,18 +897,25 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.HorizonDbFirewallRuleProperties;
+    startIpAddress?: string;
+    endIpAddress?: string;
+    description?: string;
   }
   interface MicrosoftHorizonDbClustersPoolsReplicas {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.HorizonDbReplicaProperties;
+    role?: "Read" | "ReadWrite" | (string & {});
+    availabilityZone?: string;
   }
   interface MicrosoftHorizonDbClustersPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftHorizonDbClustersPrivateLinkResources {
     /** The resource name */
@@ -876,6 +930,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    parameters?: inputs.ParameterProperties[];
+    description?: string;
+    pgVersion?: number;
+    applyImmediately?: boolean;
   }
   type Network = { [key: string]: any };
   interface ParameterProperties {

@@ -23,7 +23,7 @@ export declare class CloudConnection extends $CustomResource {
   /** Properties of the cloud connection. */
   readonly properties: $Output<outputs.CloudConnectionProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -39,7 +39,7 @@ export declare class CloudConnection extends $CustomResource {
   /** Shared key of the cloud connection. */
   readonly sharedKey: $Output<string | undefined>;
   /** The provisioning state of the cloud collection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: CloudConnectionArgs, opts?: $Options);
 }
 
@@ -78,7 +78,7 @@ export interface CloudConnectionState {
   name: string;
   type: "Microsoft.HybridCloud/cloudConnections";
   properties?: outputs.CloudConnectionProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
@@ -86,7 +86,7 @@ export interface CloudConnectionState {
   remoteResourceId?: string;
   virtualHub?: outputs.ResourceReference;
   sharedKey?: string;
-  provisioningState?: "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.HybridCloud/cloudConnections` without managing it (GET, api-version 2023-01-01-preview); undefined when it does not exist.
@@ -116,7 +116,7 @@ export declare class CloudConnector extends $CustomResource {
   /** Properties of the cloud connector. */
   readonly properties: $Output<outputs.CloudConnectorProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -128,7 +128,7 @@ export declare class CloudConnector extends $CustomResource {
   /** The cloud connector type. */
   readonly cloudType: $Output<"AWS" | (string & {}) | undefined>;
   /** The provisioning state of the cloud connector resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: CloudConnectorArgs, opts?: $Options);
 }
 
@@ -163,13 +163,13 @@ export interface CloudConnectorState {
   name: string;
   type: "Microsoft.HybridCloud/cloudConnectors";
   properties?: outputs.CloudConnectorProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
   accountId?: string;
   cloudType?: "AWS" | (string & {});
-  provisioningState?: "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.HybridCloud/cloudConnectors` without managing it (GET, api-version 2023-01-01-preview); undefined when it does not exist.
@@ -195,6 +195,10 @@ export declare function discoverCloudConnectorResources(args: DiscoverCloudConne
 export declare const getCloudConnectionOutput: typeof getCloudConnection;
 export declare const getCloudConnectorOutput: typeof getCloudConnector;
 export declare const discoverCloudConnectorResourcesOutput: typeof discoverCloudConnectorResources;
+// Pulumi's names for what each function and lookup returns.
+export type GetCloudConnectionResult = CloudConnectionState;
+export type GetCloudConnectorResult = CloudConnectorState;
+export type DiscoverCloudConnectorResourcesResult = outputs.DiscoveredResources;
 
 export declare namespace inputs {
   interface CloudConnectionProperties {
@@ -229,6 +233,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    cloudConnector?: inputs.ResourceReference;
+    remoteResourceId?: string;
+    virtualHub?: inputs.ResourceReference;
+    sharedKey?: string;
   }
   interface MicrosoftHybridCloudCloudConnectors {
     /** The resource name */
@@ -239,6 +247,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    accountId?: string;
+    cloudType?: "AWS" | (string & {});
   }
   interface ResourceFilter {
     /** Remote Resource name to filter on. */

@@ -29,13 +29,13 @@ export declare class Gateway extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Accepted" | "Canceled" | "Deleted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Accepted" | "Canceled" | "Deleted" | (string & {})>;
   /** A unique, immutable, identifier for the Gateway. */
-  readonly gatewayId: $Output<string | undefined>;
+  readonly gatewayId: $Output<string>;
   /** The type of the Gateway resource. */
   readonly gatewayType: $Output<"Public" | (string & {}) | undefined>;
   /** The endpoint fqdn for the Gateway. */
-  readonly gatewayEndpoint: $Output<string | undefined>;
+  readonly gatewayEndpoint: $Output<string>;
   /** Specifies the list of features that are enabled for this Gateway. */
   readonly allowedFeatures: $Output<string[] | undefined>;
   /** Specifies the list of domain names that should bypass the gateway. Each entry must be a valid DNS hostname. */
@@ -79,10 +79,10 @@ export interface GatewayState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Accepted" | "Canceled" | "Deleted" | (string & {});
-  gatewayId?: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Accepted" | "Canceled" | "Deleted" | (string & {});
+  gatewayId: string;
   gatewayType?: "Public" | (string & {});
-  gatewayEndpoint?: string;
+  gatewayEndpoint: string;
   allowedFeatures?: string[];
   gatewayBypass?: string[];
 }
@@ -120,7 +120,7 @@ export declare class License extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Accepted" | "Canceled" | "Deleted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Accepted" | "Canceled" | "Deleted" | (string & {})>;
   /** Describes the tenant id. */
   readonly tenantId: $Output<string | undefined>;
   /** The type of the license resource. */
@@ -166,7 +166,7 @@ export interface LicenseState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Accepted" | "Canceled" | "Deleted" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Accepted" | "Canceled" | "Deleted" | (string & {});
   tenantId?: string;
   licenseType?: "ESU" | (string & {});
   licenseDetails?: outputs.LicenseDetails;
@@ -200,12 +200,12 @@ export interface VersionState {
   properties?: outputs.ExtensionValueV2Properties;
   systemData?: outputs.SystemData;
   extensionUris?: string[];
-  extensionSignatureUri?: string;
-  operatingSystem?: string;
+  extensionSignatureUri: string;
+  operatingSystem: string;
   architecture?: string[];
-  version?: string;
-  extensionType?: string;
-  publisher?: string;
+  version: string;
+  extensionType: string;
+  publisher: string;
 }
 /**
  * Reads an existing `Microsoft.HybridCompute/locations/publishers/extensionTypes/versions` without managing it (GET, api-version 2026-07-15); undefined when it does not exist.
@@ -267,23 +267,23 @@ export declare class Machine extends $CustomResource {
   /** Specifies the License related properties for a machine. */
   readonly licenseProfile: $Output<outputs.LicenseProfileMachineInstanceView | undefined>;
   /** Indicates whether the service has detected that this Arc machine is a clone of another onboarded machine. Service-computed; not settable by the user. */
-  readonly statusReason: $Output<"Cloned" | (string & {}) | undefined>;
+  readonly statusReason: $Output<"Cloned" | (string & {})>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The status of the hybrid machine agent. */
-  readonly status: $Output<"Connected" | "Disconnected" | "Error" | "AwaitingConnection" | (string & {}) | undefined>;
+  readonly status: $Output<"Connected" | "Disconnected" | "Error" | "AwaitingConnection" | (string & {})>;
   /** The time of the last status change. */
-  readonly lastStatusChange: $Output<string | undefined>;
+  readonly lastStatusChange: $Output<string>;
   /** Details about the error state. */
   readonly errorDetails: $Output<outputs.ErrorDetail[] | undefined>;
   /** The hybrid machine agent full version. */
-  readonly agentVersion: $Output<string | undefined>;
+  readonly agentVersion: $Output<string>;
   /** Specifies the hybrid machine unique ID. */
   readonly vmId: $Output<string | undefined>;
   /** Specifies the hybrid machine display name. */
-  readonly displayName: $Output<string | undefined>;
+  readonly displayName: $Output<string>;
   /** Specifies the hybrid machine FQDN. */
-  readonly machineFqdn: $Output<string | undefined>;
+  readonly machineFqdn: $Output<string>;
   /** Public Key that the client provides to be used during initial resource onboarding */
   readonly clientPublicKey: $Output<string | undefined>;
   /** Specifies the identity key store a machine is using. */
@@ -291,25 +291,25 @@ export declare class Machine extends $CustomResource {
   /** Endorsement Key Certificate of the Trusted Platform Module (TPM) that the client provides to be used during initial resource onboarding. */
   readonly tpmEkCertificate: $Output<string | undefined>;
   /** The Operating System running on the hybrid machine. */
-  readonly osName: $Output<string | undefined>;
+  readonly osName: $Output<string>;
   /** The version of Operating System running on the hybrid machine. */
-  readonly osVersion: $Output<string | undefined>;
+  readonly osVersion: $Output<string>;
   /** The type of Operating System (windows/linux). */
   readonly osType: $Output<string | undefined>;
   /** Specifies the Arc Machine's unique SMBIOS ID */
-  readonly vmUuid: $Output<string | undefined>;
+  readonly vmUuid: $Output<string>;
   /** Machine Extensions information (deprecated field) */
   readonly extensions: $Output<outputs.MachineExtensionInstanceView[] | undefined>;
   /** Specifies the Operating System product SKU. */
-  readonly osSku: $Output<string | undefined>;
+  readonly osSku: $Output<string>;
   /** The edition of the Operating System. */
-  readonly osEdition: $Output<string | undefined>;
+  readonly osEdition: $Output<string>;
   /** Specifies the Windows domain name. */
-  readonly domainName: $Output<string | undefined>;
+  readonly domainName: $Output<string>;
   /** Specifies the AD fully qualified display name. */
-  readonly adFqdn: $Output<string | undefined>;
+  readonly adFqdn: $Output<string>;
   /** Specifies the DNS fully qualified display name. */
-  readonly dnsFqdn: $Output<string | undefined>;
+  readonly dnsFqdn: $Output<string>;
   /** The resource id of the private link scope this machine is assigned to, if any. */
   readonly privateLinkScopeResourceId: $Output<string | undefined>;
   /** The resource id of the parent cluster (Azure HCI) this machine is assigned to, if any. */
@@ -404,28 +404,28 @@ export interface MachineState {
   agentUpgrade?: outputs.AgentUpgrade;
   osProfile?: outputs.OSProfile;
   licenseProfile?: outputs.LicenseProfileMachineInstanceView;
-  statusReason?: "Cloned" | (string & {});
-  provisioningState?: string;
-  status?: "Connected" | "Disconnected" | "Error" | "AwaitingConnection" | (string & {});
-  lastStatusChange?: string;
+  statusReason: "Cloned" | (string & {});
+  provisioningState: string;
+  status: "Connected" | "Disconnected" | "Error" | "AwaitingConnection" | (string & {});
+  lastStatusChange: string;
   errorDetails?: outputs.ErrorDetail[];
-  agentVersion?: string;
+  agentVersion: string;
   vmId?: string;
-  displayName?: string;
-  machineFqdn?: string;
+  displayName: string;
+  machineFqdn: string;
   clientPublicKey?: string;
   identityKeyStore?: "TPM" | "Default" | (string & {});
   tpmEkCertificate?: string;
-  osName?: string;
-  osVersion?: string;
+  osName: string;
+  osVersion: string;
   osType?: string;
-  vmUuid?: string;
+  vmUuid: string;
   extensions?: outputs.MachineExtensionInstanceView[];
-  osSku?: string;
-  osEdition?: string;
-  domainName?: string;
-  adFqdn?: string;
-  dnsFqdn?: string;
+  osSku: string;
+  osEdition: string;
+  domainName: string;
+  adFqdn: string;
+  dnsFqdn: string;
   privateLinkScopeResourceId?: string;
   parentClusterResourceId?: string;
   hardwareResourceId?: string;
@@ -483,7 +483,7 @@ export declare class Extension extends $CustomResource {
   /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. */
   readonly protectedSettings: $Output<outputs.MachineExtensionPropertiesProtectedSettings | undefined>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The machine extension instance view. */
   readonly instanceView: $Output<outputs.MachineExtensionInstanceView | undefined>;
   constructor(name: string, args: ExtensionArgs, opts?: $Options);
@@ -548,7 +548,7 @@ export interface ExtensionState {
   autoUpgradeMinorVersion?: boolean;
   settings?: outputs.MachineExtensionPropertiesSettings;
   protectedSettings?: outputs.MachineExtensionPropertiesProtectedSettings;
-  provisioningState?: string;
+  provisioningState: string;
   instanceView?: outputs.MachineExtensionInstanceView;
 }
 /**
@@ -592,7 +592,7 @@ export declare class LicenseProfile extends $CustomResource {
   /** Hybrid Compute Product Profile properties */
   readonly productProfile: $Output<outputs.LicenseProfileArmProductProfileProperties | undefined>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Accepted" | "Canceled" | "Deleted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Accepted" | "Canceled" | "Deleted" | (string & {})>;
   constructor(name: string, args: LicenseProfileArgs, opts?: $Options);
 }
 
@@ -638,7 +638,7 @@ export interface LicenseProfileState {
   softwareAssurance?: outputs.LicenseProfilePropertiesSoftwareAssurance;
   esuProfile?: outputs.LicenseProfileArmEsuProperties;
   productProfile?: outputs.LicenseProfileArmProductProfileProperties;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Accepted" | "Canceled" | "Deleted" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Accepted" | "Canceled" | "Deleted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.HybridCompute/machines/licenseProfiles` without managing it (GET, api-version 2026-07-15); undefined when it does not exist.
@@ -698,7 +698,7 @@ export declare class RunCommand extends $CustomResource {
   /** User-assigned managed identity that has access to errorBlobUri storage blob. Use an empty object in case of system-assigned identity. Make sure managed identity has been given access to blob's container with 'Storage Blob Data Contributor' role assignment. In case of user-assigned identity, make sure you add it under VM's identity. For more info on managed identity and Run Command, refer https://aka.ms/ManagedIdentity and https://aka.ms/RunCommandManaged */
   readonly errorBlobManagedIdentity: $Output<outputs.RunCommandManagedIdentity | undefined>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The machine run command instance view. */
   readonly instanceView: $Output<outputs.MachineRunCommandInstanceView | undefined>;
   constructor(name: string, args: RunCommandArgs, opts?: $Options);
@@ -771,7 +771,7 @@ export interface RunCommandState {
   errorBlobUri?: string;
   outputBlobManagedIdentity?: outputs.RunCommandManagedIdentity;
   errorBlobManagedIdentity?: outputs.RunCommandManagedIdentity;
-  provisioningState?: string;
+  provisioningState: string;
   instanceView?: outputs.MachineRunCommandInstanceView;
 }
 /**
@@ -810,9 +810,9 @@ export declare class PrivateLinkScope extends $CustomResource {
   /** Indicates whether machines associated with the private link scope can also use public Azure Arc service endpoints. */
   readonly publicNetworkAccess: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Current state of this PrivateLinkScope: whether or not is has been provisioned within the resource group it is defined. Users cannot change this value but are able to read from it. Values will include Provisioning ,Succeeded, Canceled and Failed. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The Guid id of the private link scope. */
-  readonly privateLinkScopeId: $Output<string | undefined>;
+  readonly privateLinkScopeId: $Output<string>;
   /** The collection of associated Private Endpoint Connections. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnectionDataModel[] | undefined>;
   /** Enable private link validation for an Azure Arc Extension. */
@@ -855,8 +855,8 @@ export interface PrivateLinkScopeState {
   location: string;
   systemData?: outputs.SystemData;
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
-  provisioningState?: string;
-  privateLinkScopeId?: string;
+  provisioningState: string;
+  privateLinkScopeId: string;
   privateEndpointConnections?: outputs.PrivateEndpointConnectionDataModel[];
   serviceExtensions?: outputs.ServiceExtension[];
 }
@@ -884,7 +884,7 @@ export interface NetworkSecurityPerimeterConfigurationState {
   type: "Microsoft.HybridCompute/privateLinkScopes/networkSecurityPerimeterConfigurations";
   properties?: outputs.NetworkSecurityPerimeterConfigurationProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
+  provisioningState: string;
   provisioningIssues?: outputs.ProvisioningIssue[];
   networkSecurityPerimeter?: outputs.NetworkSecurityPerimeter;
   resourceAssociation?: outputs.ResourceAssociation;
@@ -926,7 +926,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** Connection state of the private endpoint connection. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionStateProperty | undefined>;
   /** State of the private endpoint connection. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** List of group IDs. */
   readonly groupIds: $Output<string[] | undefined>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
@@ -966,7 +966,7 @@ export interface PrivateEndpointConnectionState {
   systemData?: outputs.SystemData;
   privateEndpoint?: outputs.PrivateEndpointProperty;
   privateLinkServiceConnectionState?: outputs.PrivateLinkServiceConnectionStateProperty;
-  provisioningState?: string;
+  provisioningState: string;
   groupIds?: string[];
 }
 /**
@@ -993,7 +993,7 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.HybridCompute/privateLinkScopes/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -1027,7 +1027,7 @@ export declare class Setting extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Azure resource tenant Id */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   /** Settings Gateway properties */
   readonly gatewayProperties: $Output<outputs.SettingsGatewayProperties | undefined>;
   constructor(name: string, args: SettingArgs, opts?: $Options);
@@ -1059,7 +1059,7 @@ export interface SettingState {
   type: "Microsoft.HybridCompute/settings";
   properties?: outputs.SettingsProperties;
   systemData?: outputs.SystemData;
-  tenantId?: string;
+  tenantId: string;
   gatewayProperties?: outputs.SettingsGatewayProperties;
 }
 /**
@@ -1150,6 +1150,23 @@ export declare const addMachineExtensionsOutput: typeof addMachineExtensions;
 export declare const assessMachinePatchesOutput: typeof assessMachinePatches;
 export declare const installMachinePatchesOutput: typeof installMachinePatches;
 export declare const reconcileNetworkSecurityPerimeterConfigurationOutput: typeof reconcileNetworkSecurityPerimeterConfiguration;
+// Pulumi's names for what each function and lookup returns.
+export type GetGatewayResult = GatewayState;
+export type GetLicenseResult = LicenseState;
+export type GetVersionResult = VersionState;
+export type GetMachineResult = MachineState;
+export type GetExtensionResult = ExtensionState;
+export type GetLicenseProfileResult = LicenseProfileState;
+export type GetRunCommandResult = RunCommandState;
+export type GetPrivateLinkScopeResult = PrivateLinkScopeState;
+export type GetNetworkSecurityPerimeterConfigurationResult = NetworkSecurityPerimeterConfigurationState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetSettingResult = SettingState;
+export type AddMachineExtensionsResult = outputs.SetupExtensionRequest;
+export type AssessMachinePatchesResult = outputs.MachineAssessPatchesResult;
+export type InstallMachinePatchesResult = outputs.MachineInstallPatchesResult;
+export type ReconcileNetworkSecurityPerimeterConfigurationResult = outputs.NetworkSecurityPerimeterConfigurationReconcileResult;
 
 export declare namespace inputs {
   type AccessRule = { [key: string]: any };
@@ -1232,6 +1249,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    tenantId?: string;
+    licenseType?: "ESU" | (string & {});
+    licenseDetails?: inputs.LicenseDetails;
   }
   interface LicenseDetails {
     /** Describes the state of the license. */
@@ -1321,6 +1341,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    forceUpdateTag?: string;
+    publisher?: string;
+    typeHandlerVersion?: string;
+    enableAutomaticUpgrade?: boolean;
+    autoUpgradeMinorVersion?: boolean;
+    settings?: inputs.MachineExtensionPropertiesSettings;
+    protectedSettings?: inputs.MachineExtensionPropertiesProtectedSettings;
+    instanceView?: inputs.MachineExtensionInstanceView;
   }
   interface MachineExtensionInstanceView {
     /** The machine extension name. */
@@ -1480,6 +1508,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    gatewayType?: "Public" | (string & {});
+    allowedFeatures?: string[];
+    gatewayBypass?: string[];
   }
   interface MicrosoftHybridComputeLicenses {
     /** The resource name */
@@ -1490,6 +1521,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    tenantId?: string;
+    licenseType?: "ESU" | (string & {});
+    licenseDetails?: inputs.LicenseDetails;
   }
   interface MicrosoftHybridComputeLocationsPublishersExtensionTypesVersions {
     /** The resource name */
@@ -1508,6 +1542,22 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    locationData?: inputs.LocationData;
+    serviceStatuses?: inputs.ServiceStatuses;
+    cloudMetadata?: inputs.CloudMetadata;
+    agentUpgrade?: inputs.AgentUpgrade;
+    osProfile?: inputs.OSProfile;
+    licenseProfile?: inputs.LicenseProfileMachineInstanceView;
+    vmId?: string;
+    clientPublicKey?: string;
+    identityKeyStore?: "TPM" | "Default" | (string & {});
+    tpmEkCertificate?: string;
+    osType?: string;
+    extensions?: inputs.MachineExtensionInstanceView[];
+    privateLinkScopeResourceId?: string;
+    parentClusterResourceId?: string;
+    hardwareResourceId?: string;
+    mssqlDiscovered?: string;
   }
   interface MicrosoftHybridComputeMachinesExtensions {
     /** The resource name */
@@ -1518,6 +1568,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    forceUpdateTag?: string;
+    publisher?: string;
+    typeHandlerVersion?: string;
+    enableAutomaticUpgrade?: boolean;
+    autoUpgradeMinorVersion?: boolean;
+    settings?: inputs.MachineExtensionPropertiesSettings;
+    protectedSettings?: inputs.MachineExtensionPropertiesProtectedSettings;
+    instanceView?: inputs.MachineExtensionInstanceView;
   }
   interface MicrosoftHybridComputeMachinesLicenseProfiles {
     /** The resource name */
@@ -1528,6 +1586,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    softwareAssurance?: inputs.LicenseProfilePropertiesSoftwareAssurance;
+    esuProfile?: inputs.LicenseProfileArmEsuProperties;
+    productProfile?: inputs.LicenseProfileArmProductProfileProperties;
   }
   interface MicrosoftHybridComputeMachinesRunCommands {
     /** The resource name */
@@ -1538,6 +1599,17 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    source?: inputs.MachineRunCommandScriptSource;
+    parameters?: inputs.RunCommandInputParameter[];
+    protectedParameters?: inputs.RunCommandInputParameter[];
+    asyncExecution?: boolean;
+    runAsUser?: string;
+    runAsPassword?: string;
+    timeoutInSeconds?: number;
+    outputBlobUri?: string;
+    errorBlobUri?: string;
+    outputBlobManagedIdentity?: inputs.RunCommandManagedIdentity;
+    errorBlobManagedIdentity?: inputs.RunCommandManagedIdentity;
   }
   interface MicrosoftHybridComputePrivateLinkScopes {
     /** The resource name */
@@ -1548,6 +1620,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    serviceExtensions?: inputs.ServiceExtension[];
   }
   interface MicrosoftHybridComputePrivateLinkScopesNetworkSecurityPerimeterConfigurations {
     /** The resource name */
@@ -1558,6 +1632,8 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpointProperty;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionStateProperty;
   }
   interface MicrosoftHybridComputePrivateLinkScopesPrivateLinkResources {
     /** The resource name */
@@ -1568,6 +1644,7 @@ export declare namespace inputs {
     name: string;
     /** Settings properties */
     properties?: inputs.SettingsProperties;
+    gatewayProperties?: inputs.SettingsGatewayProperties;
   }
   interface NetworkInterface {
     /** Represents MAC address of the network interface. */
@@ -1618,6 +1695,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnectionDataModel {
     /** The Private Endpoint Connection properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpointProperty;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionStateProperty;
   }
   interface PrivateEndpointConnectionProperties {
     /** Private endpoint which the connection belongs to. */

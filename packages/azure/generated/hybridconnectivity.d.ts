@@ -27,7 +27,7 @@ export declare class Endpoint extends $CustomResource {
   /** The resource Id of the connectivity endpoint (optional). */
   readonly resourceId: $Output<string | undefined>;
   /** The resource provisioning state. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: EndpointArgs, opts?: $Options);
 }
 
@@ -60,7 +60,7 @@ export interface EndpointState {
   systemData?: outputs.SystemData;
   type: "default" | "custom" | (string & {});
   resourceId?: string;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.HybridConnectivity/endpoints` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -100,7 +100,7 @@ export declare class ServiceConfiguration extends $CustomResource {
   /** The port on which service is enabled. */
   readonly port: $Output<number | undefined>;
   /** The resource provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Updating" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Updating" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: ServiceConfigurationArgs, opts?: $Options);
 }
 
@@ -141,7 +141,7 @@ export interface ServiceConfigurationState {
   serviceName: "SSH" | "WAC" | (string & {});
   resourceId?: string;
   port?: number;
-  provisioningState?: "Succeeded" | "Creating" | "Updating" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Updating" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.HybridConnectivity/endpoints/serviceConfigurations` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -181,9 +181,9 @@ export declare class PublicCloudConnector extends $CustomResource {
   /** Host cloud the public cloud connector. */
   readonly hostType: $Output<"AWS" | (string & {})>;
   /** The resource provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** Connector primary identifier. */
-  readonly connectorPrimaryIdentifier: $Output<string | undefined>;
+  readonly connectorPrimaryIdentifier: $Output<string>;
   constructor(name: string, args: PublicCloudConnectorArgs, opts?: $Options);
 }
 
@@ -223,8 +223,8 @@ export interface PublicCloudConnectorState {
   systemData?: outputs.SystemData;
   awsCloudProfile: outputs.AwsCloudProfile;
   hostType: "AWS" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
-  connectorPrimaryIdentifier?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  connectorPrimaryIdentifier: string;
 }
 /**
  * Reads an existing `Microsoft.HybridConnectivity/publicCloudConnectors` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -256,17 +256,17 @@ export declare class SolutionConfiguration extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The resource provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The type of the solution */
   readonly solutionType: $Output<string>;
   /** Solution settings */
   readonly solutionSettings: $Output<outputs.SolutionSettings | undefined>;
   /** The status of solution configurations */
-  readonly status: $Output<"New" | "InProgress" | "Completed" | "Failed" | (string & {}) | undefined>;
+  readonly status: $Output<"New" | "InProgress" | "Completed" | "Failed" | (string & {})>;
   /** The detailed message of status details */
-  readonly statusDetails: $Output<string | undefined>;
+  readonly statusDetails: $Output<string>;
   /** The last time resources were inventoried */
-  readonly lastSyncTime: $Output<string | undefined>;
+  readonly lastSyncTime: $Output<string>;
   constructor(name: string, args: SolutionConfigurationArgs, opts?: $Options);
 }
 
@@ -298,12 +298,12 @@ export interface SolutionConfigurationState {
   type: "Microsoft.HybridConnectivity/solutionConfigurations";
   properties?: outputs.SolutionConfigurationProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   solutionType: string;
   solutionSettings?: outputs.SolutionSettings;
-  status?: "New" | "InProgress" | "Completed" | "Failed" | (string & {});
-  statusDetails?: string;
-  lastSyncTime?: string;
+  status: "New" | "InProgress" | "Completed" | "Failed" | (string & {});
+  statusDetails: string;
+  lastSyncTime: string;
 }
 /**
  * Reads an existing `Microsoft.HybridConnectivity/solutionConfigurations` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -334,7 +334,7 @@ export interface InventoryState {
   azureResourceId?: string;
   status?: "New" | "InProgress" | "Completed" | "Failed" | (string & {});
   statusDetails?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.HybridConnectivity/solutionConfigurations/inventory` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -459,6 +459,18 @@ export declare const listEndpointIngressGatewayCredentialsOutput: typeof listEnd
 export declare const listEndpointManagedProxyDetailsOutput: typeof listEndpointManagedProxyDetails;
 export declare const testPublicCloudConnectorPermissionsOutput: typeof testPublicCloudConnectorPermissions;
 export declare const syncSolutionConfigurationNowOutput: typeof syncSolutionConfigurationNow;
+// Pulumi's names for what each function and lookup returns.
+export type GetEndpointResult = EndpointState;
+export type GetServiceConfigurationResult = ServiceConfigurationState;
+export type GetPublicCloudConnectorResult = PublicCloudConnectorState;
+export type GetSolutionConfigurationResult = SolutionConfigurationState;
+export type GetInventoryResult = InventoryState;
+export type GetSolutionTypeResult = SolutionTypeState;
+export type ListEndpointCredentialsResult = outputs.EndpointAccessResource;
+export type ListEndpointIngressGatewayCredentialsResult = outputs.IngressGatewayResource;
+export type ListEndpointManagedProxyDetailsResult = outputs.ManagedProxyResource;
+export type TestPublicCloudConnectorPermissionsResult = outputs.OperationStatusResult;
+export type SyncSolutionConfigurationNowResult = outputs.OperationStatusResult;
 
 export declare namespace inputs {
   interface AADProfileProperties {
@@ -538,12 +550,16 @@ export declare namespace inputs {
     name: string;
     /** The endpoint properties. */
     properties?: inputs.EndpointProperties;
+    resourceId?: string;
   }
   interface MicrosoftHybridConnectivityEndpointsServiceConfigurations {
     /** The resource name */
     name: string;
     /** The service configuration properties. */
     properties?: inputs.ServiceConfigurationProperties;
+    serviceName?: "SSH" | "WAC" | (string & {});
+    resourceId?: string;
+    port?: number;
   }
   interface MicrosoftHybridConnectivityPublicCloudConnectors {
     /** The resource name */
@@ -554,12 +570,16 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsCloudProfile?: inputs.AwsCloudProfile;
+    hostType?: "AWS" | (string & {});
   }
   interface MicrosoftHybridConnectivitySolutionConfigurations {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SolutionConfigurationProperties;
+    solutionType?: string;
+    solutionSettings?: inputs.SolutionSettings;
   }
   interface MicrosoftHybridConnectivitySolutionConfigurationsInventory {
     /** The resource name */

@@ -26,7 +26,7 @@ export declare class KubernetesVersion extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {})>;
   /** List of supported Kubernetes versions */
   readonly values: $Output<outputs.KubernetesVersionProperties[] | undefined>;
   constructor(name: string, args: KubernetesVersionArgs, opts?: $Options);
@@ -57,7 +57,7 @@ export interface KubernetesVersionState {
   extendedLocation?: outputs.ExtendedLocation;
   properties?: outputs.KubernetesVersionProfileProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {});
   values?: outputs.KubernetesVersionProperties[];
 }
 /**
@@ -108,7 +108,7 @@ export declare class ProvisionedClusterInstance extends $CustomResource {
   /** The profile for the underlying cloud infrastructure provider for the provisioned cluster. */
   readonly cloudProviderProfile: $Output<outputs.CloudProviderProfile | undefined>;
   /** The status of the latest long running operation for the provisioned cluster. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {})>;
   /** The observed status of the provisioned cluster. */
   readonly status: $Output<outputs.ProvisionedClusterPropertiesStatus | undefined>;
   /** The license profile of the provisioned cluster. */
@@ -173,7 +173,7 @@ export interface ProvisionedClusterInstanceState {
   clusterVMAccessProfile?: outputs.ClusterVMAccessProfile;
   agentPoolProfiles?: outputs.NamedAgentPoolProfile[];
   cloudProviderProfile?: outputs.CloudProviderProfile;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {});
   status?: outputs.ProvisionedClusterPropertiesStatus;
   licenseProfile?: outputs.ProvisionedClusterLicenseProfile;
   autoScalerProfile?: outputs.ProvisionedClusterPropertiesAutoScalerProfile;
@@ -234,9 +234,9 @@ export declare class AgentPool extends $CustomResource {
   /** The VM sku size of the agent pool node VMs. */
   readonly vmSize: $Output<string | undefined>;
   /** Version of Kubernetes in use by the agent pool. This is inherited from the kubernetesVersion of the provisioned cluster. */
-  readonly kubernetesVersion: $Output<string | undefined>;
+  readonly kubernetesVersion: $Output<string>;
   /** The status of the latest long running operation for the agent pool. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {})>;
   /** The observed status of the agent pool. */
   readonly status: $Output<outputs.AgentPoolProvisioningStatusStatus | undefined>;
   constructor(name: string, args: AgentPoolArgs, opts?: $Options);
@@ -308,8 +308,8 @@ export interface AgentPoolState {
   maxPods?: number;
   count?: number;
   vmSize?: string;
-  kubernetesVersion?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {});
+  kubernetesVersion: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {});
   status?: outputs.AgentPoolProvisioningStatusStatus;
 }
 /**
@@ -348,7 +348,7 @@ export declare class HybridIdentityMetadata extends $CustomResource {
   /** Onboarding public key for provisioning the Managed identity for the connected cluster. */
   readonly publicKey: $Output<string | undefined>;
   /** Provisioning state of the resource */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {})>;
   constructor(name: string, args: HybridIdentityMetadataArgs, opts?: $Options);
 }
 
@@ -386,7 +386,7 @@ export interface HybridIdentityMetadataState {
   systemData?: outputs.SystemData;
   resourceUid?: string;
   publicKey?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.HybridContainerService/provisionedClusterInstances/hybridIdentityMetadata` without managing it (GET, api-version 2024-01-01); undefined when it does not exist.
@@ -412,7 +412,7 @@ export interface UpgradeProfileState {
   type: "Microsoft.HybridContainerService/provisionedClusterInstances/upgradeProfiles";
   properties?: outputs.ProvisionedClusterUpgradeProfileProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {});
   controlPlaneProfile: outputs.ProvisionedClusterPoolUpgradeProfile;
 }
 /**
@@ -446,7 +446,7 @@ export declare class Sku extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {})>;
   /** List of supported VM SKUs. */
   readonly values: $Output<outputs.VmSkuProperties[] | undefined>;
   constructor(name: string, args: SkuArgs, opts?: $Options);
@@ -477,7 +477,7 @@ export interface SkuState {
   extendedLocation?: outputs.ExtendedLocation;
   properties?: outputs.VmSkuProfileProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {});
   values?: outputs.VmSkuProperties[];
 }
 /**
@@ -528,7 +528,7 @@ export declare class VirtualNetwork extends $CustomResource {
   readonly ipAddressPrefix: $Output<string | undefined>;
   /** VLAN Id used by the network */
   readonly vlanID: $Output<number | undefined>;
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Accepted" | (string & {})>;
   /** Status of the virtual network resource */
   readonly status: $Output<outputs.VirtualNetworkPropertiesStatus | undefined>;
   constructor(name: string, args: VirtualNetworkArgs, opts?: $Options);
@@ -587,7 +587,7 @@ export interface VirtualNetworkState {
   gateway?: string;
   ipAddressPrefix?: string;
   vlanID?: number;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Accepted" | (string & {});
   status?: outputs.VirtualNetworkPropertiesStatus;
 }
 /**
@@ -632,6 +632,16 @@ export declare const getSkuOutput: typeof getSku;
 export declare const getVirtualNetworkOutput: typeof getVirtualNetwork;
 export declare const listProvisionedClusterInstanceAdminKubeconfigOutput: typeof listProvisionedClusterInstanceAdminKubeconfig;
 export declare const listProvisionedClusterInstanceUserKubeconfigOutput: typeof listProvisionedClusterInstanceUserKubeconfig;
+// Pulumi's names for what each function and lookup returns.
+export type GetKubernetesVersionResult = KubernetesVersionState;
+export type GetProvisionedClusterInstanceResult = ProvisionedClusterInstanceState;
+export type GetAgentPoolResult = AgentPoolState;
+export type GetHybridIdentityMetadataResult = HybridIdentityMetadataState;
+export type GetUpgradeProfileResult = UpgradeProfileState;
+export type GetSkuResult = SkuState;
+export type GetVirtualNetworkResult = VirtualNetworkState;
+export type ListProvisionedClusterInstanceAdminKubeconfigResult = outputs.ListCredentialResponse;
+export type ListProvisionedClusterInstanceUserKubeconfigResult = outputs.ListCredentialResponse;
 
 export declare namespace inputs {
   interface AddonStatusProfile {
@@ -768,6 +778,16 @@ export declare namespace inputs {
     properties?: inputs.ProvisionedClusterProperties;
     /** Extended location pointing to the underlying infrastructure */
     extendedLocation?: inputs.ExtendedLocation;
+    linuxProfile?: inputs.LinuxProfileProperties;
+    controlPlane?: inputs.ControlPlaneProfile;
+    kubernetesVersion?: string;
+    networkProfile?: inputs.NetworkProfile;
+    storageProfile?: inputs.StorageProfile;
+    clusterVMAccessProfile?: inputs.ClusterVMAccessProfile;
+    agentPoolProfiles?: inputs.NamedAgentPoolProfile[];
+    cloudProviderProfile?: inputs.CloudProviderProfile;
+    licenseProfile?: inputs.ProvisionedClusterLicenseProfile;
+    autoScalerProfile?: inputs.ProvisionedClusterPropertiesAutoScalerProfile;
   }
   interface MicrosoftHybridContainerServiceProvisionedClusterInstancesAgentPools {
     /** The resource name */
@@ -778,12 +798,25 @@ export declare namespace inputs {
     tags?: inputs.AgentPoolTags;
     /** Extended location pointing to the underlying infrastructure */
     extendedLocation?: inputs.ExtendedLocation;
+    osType?: "Windows" | "Linux" | (string & {});
+    osSKU?: "CBLMariner" | "Windows2019" | "Windows2022" | (string & {});
+    nodeLabels?: inputs.AgentPoolProfileNodeLabels;
+    nodeTaints?: string[];
+    maxCount?: number;
+    minCount?: number;
+    enableAutoScaling?: boolean;
+    maxPods?: number;
+    count?: number;
+    vmSize?: string;
+    status?: inputs.AgentPoolProvisioningStatusStatus;
   }
   interface MicrosoftHybridContainerServiceProvisionedClusterInstancesHybridIdentityMetadata {
     /** The resource name */
     name: "default";
     /** Resource properties. */
-    properties: inputs.HybridIdentityMetadataProperties;
+    properties?: inputs.HybridIdentityMetadataProperties;
+    resourceUid?: string;
+    publicKey?: string;
   }
   interface MicrosoftHybridContainerServiceProvisionedClusterInstancesUpgradeProfiles {
     /** The resource name */
@@ -806,6 +839,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    infraVnetProfile?: inputs.VirtualNetworkPropertiesInfraVnetProfile;
+    vipPool?: inputs.VirtualNetworkPropertiesVipPoolItem[];
+    vmipPool?: inputs.VirtualNetworkPropertiesVmipPoolItem[];
+    dnsServers?: string[];
+    gateway?: string;
+    ipAddressPrefix?: string;
+    vlanID?: number;
   }
   interface NamedAgentPoolProfile {
     /** The particular KubernetesVersion Image OS Type (Linux, Windows) */

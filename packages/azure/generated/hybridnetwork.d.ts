@@ -29,15 +29,15 @@ export declare class ConfigurationGroupValue extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the site resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {})>;
   /** The publisher name for the configuration group schema. */
-  readonly publisherName: $Output<string | undefined>;
+  readonly publisherName: $Output<string>;
   /** The scope of the publisher. */
-  readonly publisherScope: $Output<"Unknown" | "Private" | (string & {}) | undefined>;
+  readonly publisherScope: $Output<"Unknown" | "Private" | (string & {})>;
   /** The configuration group schema name. */
-  readonly configurationGroupSchemaName: $Output<string | undefined>;
+  readonly configurationGroupSchemaName: $Output<string>;
   /** The location of the configuration group schema offering. */
-  readonly configurationGroupSchemaOfferingLocation: $Output<string | undefined>;
+  readonly configurationGroupSchemaOfferingLocation: $Output<string>;
   /** The configuration group schema resource reference. */
   readonly configurationGroupSchemaResourceReference: $Output<outputs.DeploymentResourceIdReference | undefined>;
   readonly configurationValue: $Output<string | undefined>;
@@ -80,11 +80,11 @@ export interface ConfigurationGroupValueState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
-  publisherName?: string;
-  publisherScope?: "Unknown" | "Private" | (string & {});
-  configurationGroupSchemaName?: string;
-  configurationGroupSchemaOfferingLocation?: string;
+  provisioningState: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
+  publisherName: string;
+  publisherScope: "Unknown" | "Private" | (string & {});
+  configurationGroupSchemaName: string;
+  configurationGroupSchemaOfferingLocation: string;
   configurationGroupSchemaResourceReference?: outputs.DeploymentResourceIdReference;
   configurationValue?: string;
   configurationType?: "Open";
@@ -127,7 +127,7 @@ export declare class NetworkFunction extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the network function resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {})>;
   /** The publisher name for the network function. */
   readonly publisherName: $Output<string | undefined>;
   /** The scope of the publisher. */
@@ -212,7 +212,7 @@ export interface NetworkFunctionState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
   publisherName?: string;
   publisherScope?: "Unknown" | "Private" | (string & {});
   networkFunctionDefinitionGroupName?: string;
@@ -250,8 +250,8 @@ export interface ComponentState {
   type: "Microsoft.HybridNetwork/networkFunctions/components";
   properties?: outputs.ComponentProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
-  deploymentProfile?: string;
+  provisioningState: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
+  deploymentProfile: string;
   deploymentStatus?: outputs.DeploymentStatusProperties;
 }
 /**
@@ -290,7 +290,7 @@ export declare class Publisher extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the publisher resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {})>;
   /** The publisher scope. */
   readonly scope: $Output<"Unknown" | "Private" | (string & {}) | undefined>;
   constructor(name: string, args: PublisherArgs, opts?: $Options);
@@ -331,7 +331,7 @@ export interface PublisherState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
   scope?: "Unknown" | "Private" | (string & {});
 }
 /**
@@ -370,7 +370,7 @@ export declare class ArtifactStore extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the application groups resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {})>;
   /** The artifact store type. */
   readonly storeType: $Output<"Unknown" | "AzureContainerRegistry" | "AzureStorageAccount" | (string & {}) | undefined>;
   /** The artifact store backing resource network access type */
@@ -379,7 +379,7 @@ export declare class ArtifactStore extends $CustomResource {
   readonly replicationStrategy: $Output<"Unknown" | "SingleReplication" | (string & {}) | undefined>;
   readonly managedResourceGroupConfiguration: $Output<outputs.ArtifactStorePropertiesFormatManagedResourceGroupConfiguration | undefined>;
   /** The created storage resource id */
-  readonly storageResourceId: $Output<string | undefined>;
+  readonly storageResourceId: $Output<string>;
   constructor(name: string, args: ArtifactStoreArgs, opts?: $Options);
 }
 
@@ -424,12 +424,12 @@ export interface ArtifactStoreState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
   storeType?: "Unknown" | "AzureContainerRegistry" | "AzureStorageAccount" | (string & {});
   backingResourcePublicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   replicationStrategy?: "Unknown" | "SingleReplication" | (string & {});
   managedResourceGroupConfiguration?: outputs.ArtifactStorePropertiesFormatManagedResourceGroupConfiguration;
-  storageResourceId?: string;
+  storageResourceId: string;
 }
 /**
  * Reads an existing `Microsoft.HybridNetwork/publishers/artifactStores` without managing it (GET, api-version 2024-04-15); undefined when it does not exist.
@@ -469,9 +469,9 @@ export declare class ArtifactManifest extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the ArtifactManifest resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {})>;
   /** The artifact manifest state. */
-  readonly artifactManifestState: $Output<"Unknown" | "Uploading" | "Uploaded" | "Validating" | "ValidationFailed" | "Succeeded" | (string & {}) | undefined>;
+  readonly artifactManifestState: $Output<"Unknown" | "Uploading" | "Uploaded" | "Validating" | "ValidationFailed" | "Succeeded" | (string & {})>;
   /** The artifacts list. */
   readonly artifacts: $Output<outputs.ManifestArtifactFormat[] | undefined>;
   constructor(name: string, args: ArtifactManifestArgs, opts?: $Options);
@@ -517,8 +517,8 @@ export interface ArtifactManifestState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
-  artifactManifestState?: "Unknown" | "Uploading" | "Uploaded" | "Validating" | "ValidationFailed" | "Succeeded" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
+  artifactManifestState: "Unknown" | "Uploading" | "Uploaded" | "Validating" | "ValidationFailed" | "Succeeded" | (string & {});
   artifacts?: outputs.ManifestArtifactFormat[];
 }
 /**
@@ -557,9 +557,9 @@ export declare class ConfigurationGroupSchema extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the Configuration group schema resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {})>;
   /** The configuration group schema version state. */
-  readonly versionState: $Output<"Unknown" | "Preview" | "Active" | "Deprecated" | "Validating" | "ValidationFailed" | (string & {}) | undefined>;
+  readonly versionState: $Output<"Unknown" | "Preview" | "Active" | "Deprecated" | "Validating" | "ValidationFailed" | (string & {})>;
   /** Description of what schema can contain. */
   readonly description: $Output<string | undefined>;
   /** Name and value pairs that define the configuration value. It can be a well formed escaped JSON string. */
@@ -605,8 +605,8 @@ export interface ConfigurationGroupSchemaState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
-  versionState?: "Unknown" | "Preview" | "Active" | "Deprecated" | "Validating" | "ValidationFailed" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
+  versionState: "Unknown" | "Preview" | "Active" | "Deprecated" | "Validating" | "ValidationFailed" | (string & {});
   description?: string;
   schemaDefinition?: string;
 }
@@ -646,7 +646,7 @@ export declare class NetworkFunctionDefinitionGroup extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the network function definition groups resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {})>;
   /** The network function definition group description. */
   readonly description: $Output<string | undefined>;
   constructor(name: string, args: NetworkFunctionDefinitionGroupArgs, opts?: $Options);
@@ -688,7 +688,7 @@ export interface NetworkFunctionDefinitionGroupState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
   description?: string;
 }
 /**
@@ -729,9 +729,9 @@ export declare class NetworkFunctionDefinitionVersion extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the network function definition version resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {})>;
   /** The network function definition version state. */
-  readonly versionState: $Output<"Unknown" | "Preview" | "Active" | "Deprecated" | "Validating" | "ValidationFailed" | (string & {}) | undefined>;
+  readonly versionState: $Output<"Unknown" | "Preview" | "Active" | "Deprecated" | "Validating" | "ValidationFailed" | (string & {})>;
   /** The network function definition version description. */
   readonly description: $Output<string | undefined>;
   /** The deployment parameters of the network function definition version. */
@@ -785,8 +785,8 @@ export interface NetworkFunctionDefinitionVersionState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
-  versionState?: "Unknown" | "Preview" | "Active" | "Deprecated" | "Validating" | "ValidationFailed" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
+  versionState: "Unknown" | "Preview" | "Active" | "Deprecated" | "Validating" | "ValidationFailed" | (string & {});
   description?: string;
   deployParameters?: string;
   networkFunctionTemplate?: outputs.ContainerizedNetworkFunctionTemplate;
@@ -828,7 +828,7 @@ export declare class NetworkServiceDesignGroup extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the network service design groups resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {})>;
   /** The network service design group description. */
   readonly description: $Output<string | undefined>;
   constructor(name: string, args: NetworkServiceDesignGroupArgs, opts?: $Options);
@@ -870,7 +870,7 @@ export interface NetworkServiceDesignGroupState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
   description?: string;
 }
 /**
@@ -911,9 +911,9 @@ export declare class NetworkServiceDesignVersion extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the network service design version resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {})>;
   /** The network service design version state. */
-  readonly versionState: $Output<"Unknown" | "Preview" | "Active" | "Deprecated" | "Validating" | "ValidationFailed" | (string & {}) | undefined>;
+  readonly versionState: $Output<"Unknown" | "Preview" | "Active" | "Deprecated" | "Validating" | "ValidationFailed" | (string & {})>;
   /** The network service design version description. */
   readonly description: $Output<string | undefined>;
   /** The configuration schemas to used to define the values. */
@@ -971,8 +971,8 @@ export interface NetworkServiceDesignVersionState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
-  versionState?: "Unknown" | "Preview" | "Active" | "Deprecated" | "Validating" | "ValidationFailed" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
+  versionState: "Unknown" | "Preview" | "Active" | "Deprecated" | "Validating" | "ValidationFailed" | (string & {});
   description?: string;
   configurationGroupSchemaReferences?: outputs.NetworkServiceDesignVersionPropertiesFormatConfigurationGroupSchemaReferences;
   nfvisFromSite?: outputs.NetworkServiceDesignVersionPropertiesFormatNfvisFromSite;
@@ -1016,27 +1016,27 @@ export declare class SiteNetworkService extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the site network service resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {})>;
   /** Managed resource group configuration. */
   readonly managedResourceGroupConfiguration: $Output<outputs.ManagedResourceGroupConfiguration | undefined>;
   /** The site details */
   readonly siteReference: $Output<outputs.ReferencedResource | undefined>;
   /** The publisher name for the site network service. */
-  readonly publisherName: $Output<string | undefined>;
+  readonly publisherName: $Output<string>;
   /** The scope of the publisher. */
-  readonly publisherScope: $Output<"Unknown" | "Private" | (string & {}) | undefined>;
+  readonly publisherScope: $Output<"Unknown" | "Private" | (string & {})>;
   /** The network service design group name for the site network service. */
-  readonly networkServiceDesignGroupName: $Output<string | undefined>;
+  readonly networkServiceDesignGroupName: $Output<string>;
   /** The network service design version for the site network service. */
-  readonly networkServiceDesignVersionName: $Output<string | undefined>;
+  readonly networkServiceDesignVersionName: $Output<string>;
   /** The location of the network service design offering. */
-  readonly networkServiceDesignVersionOfferingLocation: $Output<string | undefined>;
+  readonly networkServiceDesignVersionOfferingLocation: $Output<string>;
   /** The network service design version resource reference. */
   readonly networkServiceDesignVersionResourceReference: $Output<outputs.DeploymentResourceIdReference | undefined>;
   /** The goal state of the site network service resource. This has references to the configuration group value objects that describe the desired state of the site network service. */
   readonly desiredStateConfigurationGroupValueReferences: $Output<outputs.SiteNetworkServicePropertiesFormatDesiredStateConfigurationGroupValueReferences | undefined>;
   /** The network service design version for the site network service. */
-  readonly lastStateNetworkServiceDesignVersionName: $Output<string | undefined>;
+  readonly lastStateNetworkServiceDesignVersionName: $Output<string>;
   /** The last state of the site network service resource. */
   readonly lastStateConfigurationGroupValueReferences: $Output<outputs.SiteNetworkServicePropertiesFormatLastStateConfigurationGroupValueReferences | undefined>;
   constructor(name: string, args: SiteNetworkServiceArgs, opts?: $Options);
@@ -1086,17 +1086,17 @@ export interface SiteNetworkServiceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
   managedResourceGroupConfiguration?: outputs.ManagedResourceGroupConfiguration;
   siteReference?: outputs.ReferencedResource;
-  publisherName?: string;
-  publisherScope?: "Unknown" | "Private" | (string & {});
-  networkServiceDesignGroupName?: string;
-  networkServiceDesignVersionName?: string;
-  networkServiceDesignVersionOfferingLocation?: string;
+  publisherName: string;
+  publisherScope: "Unknown" | "Private" | (string & {});
+  networkServiceDesignGroupName: string;
+  networkServiceDesignVersionName: string;
+  networkServiceDesignVersionOfferingLocation: string;
   networkServiceDesignVersionResourceReference?: outputs.DeploymentResourceIdReference;
   desiredStateConfigurationGroupValueReferences?: outputs.SiteNetworkServicePropertiesFormatDesiredStateConfigurationGroupValueReferences;
-  lastStateNetworkServiceDesignVersionName?: string;
+  lastStateNetworkServiceDesignVersionName: string;
   lastStateConfigurationGroupValueReferences?: outputs.SiteNetworkServicePropertiesFormatLastStateConfigurationGroupValueReferences;
 }
 /**
@@ -1133,7 +1133,7 @@ export declare class Site extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the site resource. **TODO**: Confirm if this is needed. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {})>;
   /** List of NFVIs */
   readonly nfvis: $Output<outputs.NFVIs[] | undefined>;
   /** The list of site network services on the site. */
@@ -1173,7 +1173,7 @@ export interface SiteState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Accepted" | "Deleting" | "Failed" | "Canceled" | "Deleted" | "Converging" | (string & {});
   nfvis?: outputs.NFVIs[];
   siteNetworkServiceReferences?: outputs.ReferencedResource[];
 }
@@ -1317,6 +1317,27 @@ export declare const updateArtifactManifestStateOutput: typeof updateArtifactMan
 export declare const updateConfigurationGroupSchemaStateOutput: typeof updateConfigurationGroupSchemaState;
 export declare const updateNetworkFunctionDefinitionVersionStateOutput: typeof updateNetworkFunctionDefinitionVersionState;
 export declare const updateNetworkServiceDesignVersionStateOutput: typeof updateNetworkServiceDesignVersionState;
+// Pulumi's names for what each function and lookup returns.
+export type GetConfigurationGroupValueResult = ConfigurationGroupValueState;
+export type GetNetworkFunctionResult = NetworkFunctionState;
+export type GetComponentResult = ComponentState;
+export type GetPublisherResult = PublisherState;
+export type GetArtifactStoreResult = ArtifactStoreState;
+export type GetArtifactManifestResult = ArtifactManifestState;
+export type GetConfigurationGroupSchemaResult = ConfigurationGroupSchemaState;
+export type GetNetworkFunctionDefinitionGroupResult = NetworkFunctionDefinitionGroupState;
+export type GetNetworkFunctionDefinitionVersionResult = NetworkFunctionDefinitionVersionState;
+export type GetNetworkServiceDesignGroupResult = NetworkServiceDesignGroupState;
+export type GetNetworkServiceDesignVersionResult = NetworkServiceDesignVersionState;
+export type GetSiteNetworkServiceResult = SiteNetworkServiceState;
+export type GetSiteResult = SiteState;
+export type ListArtifactStoreNetworkFabricControllerPrivateEndPointsResult = outputs.ArtifactStoreNetworkFabricControllerEndPointsList;
+export type ListArtifactStorePrivateEndPointsResult = outputs.ArtifactStorePrivateEndPointsListResult;
+export type ListArtifactManifestCredentialResult = outputs.ArtifactAccessCredential;
+export type UpdateArtifactManifestStateResult = outputs.ArtifactManifestUpdateState;
+export type UpdateConfigurationGroupSchemaStateResult = outputs.ConfigurationGroupSchemaVersionUpdateState;
+export type UpdateNetworkFunctionDefinitionVersionStateResult = outputs.NetworkFunctionDefinitionVersionUpdateState;
+export type UpdateNetworkServiceDesignVersionStateResult = outputs.NetworkServiceDesignVersionUpdateState;
 
 export declare namespace inputs {
   interface ArmResourceDefinitionResourceElementTemplate {
@@ -1765,6 +1786,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    scope?: "Unknown" | "Private" | (string & {});
   }
   interface MicrosoftHybridNetworkPublishersArtifactStores {
     /** The resource name */
@@ -1775,6 +1797,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    storeType?: "Unknown" | "AzureContainerRegistry" | "AzureStorageAccount" | (string & {});
+    backingResourcePublicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    replicationStrategy?: "Unknown" | "SingleReplication" | (string & {});
+    managedResourceGroupConfiguration?: inputs.ArtifactStorePropertiesFormatManagedResourceGroupConfiguration;
   }
   interface MicrosoftHybridNetworkPublishersArtifactStoresArtifactManifests {
     /** The resource name */
@@ -1785,6 +1811,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    artifacts?: inputs.ManifestArtifactFormat[];
   }
   interface MicrosoftHybridNetworkPublishersConfigurationGroupSchemas {
     /** The resource name */
@@ -1795,6 +1822,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    schemaDefinition?: string;
   }
   interface MicrosoftHybridNetworkPublishersNetworkFunctionDefinitionGroups {
     /** The resource name */
@@ -1805,6 +1834,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
   }
   interface MicrosoftHybridNetworkPublishersNetworkFunctionDefinitionGroupsNetworkFunctionDefinitionVersions {
     /** The resource name */
@@ -1825,6 +1855,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
   }
   interface MicrosoftHybridNetworkPublishersNetworkServiceDesignGroupsNetworkServiceDesignVersions {
     /** The resource name */
@@ -1835,6 +1866,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    configurationGroupSchemaReferences?: inputs.NetworkServiceDesignVersionPropertiesFormatConfigurationGroupSchemaReferences;
+    nfvisFromSite?: inputs.NetworkServiceDesignVersionPropertiesFormatNfvisFromSite;
+    resourceElementTemplates?: inputs.ResourceElementTemplate[];
   }
   interface MicrosoftHybridNetworkSiteNetworkServices {
     /** The resource name */
@@ -1849,6 +1884,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    managedResourceGroupConfiguration?: inputs.ManagedResourceGroupConfiguration;
+    siteReference?: inputs.ReferencedResource;
+    networkServiceDesignVersionResourceReference?: inputs.DeploymentResourceIdReference;
+    desiredStateConfigurationGroupValueReferences?: inputs.SiteNetworkServicePropertiesFormatDesiredStateConfigurationGroupValueReferences;
   }
   interface MicrosoftHybridNetworkSites {
     /** The resource name */
@@ -1859,6 +1898,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    nfvis?: inputs.NFVIs[];
   }
   interface NetworkFunctionDefinitionGroupPropertiesFormat {
     /** The network function definition group description. */

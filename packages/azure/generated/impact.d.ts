@@ -25,7 +25,7 @@ export declare class Connector extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Resource provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** unique id of the connector. */
   readonly connectorId: $Output<string>;
   /** tenant id of this connector */
@@ -66,7 +66,7 @@ export interface ConnectorState {
   properties?: outputs.ConnectorProperties;
   identity?: outputs.ManagedServiceIdentityOnlyUserAssigned;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   connectorId: string;
   tenantId: string;
   connectorType: "AzureMonitor" | (string & {});
@@ -94,7 +94,7 @@ export interface ImpactCategoryState {
   type: "Microsoft.Impact/impactCategories";
   properties?: outputs.ImpactCategoryProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   categoryId: string;
   parentCategoryId?: string;
   description?: string;
@@ -128,7 +128,7 @@ export declare class WorkloadImpact extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Resource provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** Time at which impact was observed */
   readonly startDateTime: $Output<string>;
   /** Time at which impact has ended */
@@ -136,9 +136,9 @@ export declare class WorkloadImpact extends $CustomResource {
   /** Azure resource id of the impacted resource */
   readonly impactedResourceId: $Output<string>;
   /** Unique ID of the impact (UUID) */
-  readonly impactUniqueId: $Output<string | undefined>;
+  readonly impactUniqueId: $Output<string>;
   /** Time at which impact is reported */
-  readonly reportedTimeUtc: $Output<string | undefined>;
+  readonly reportedTimeUtc: $Output<string>;
   /** Category of the impact,  details can found from /impactCategories API */
   readonly impactCategory: $Output<string>;
   /** A detailed description of the impact */
@@ -238,12 +238,12 @@ export interface WorkloadImpactState {
   type: "Microsoft.Impact/workloadImpacts";
   properties?: outputs.WorkloadImpactProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   startDateTime: string;
   endDateTime?: string;
   impactedResourceId: string;
-  impactUniqueId?: string;
-  reportedTimeUtc?: string;
+  impactUniqueId: string;
+  reportedTimeUtc: string;
   impactCategory: string;
   impactDescription?: string;
   armCorrelationIds?: string[];
@@ -293,7 +293,7 @@ export declare class Insight extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Resource provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** category of the insight. */
   readonly category: $Output<string>;
   /** status of the insight. example resolved, repaired, other. */
@@ -357,7 +357,7 @@ export interface InsightState {
   type: "Microsoft.Impact/workloadImpacts/insights";
   properties?: outputs.InsightProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   category: string;
   status?: string;
   eventId?: string;
@@ -381,6 +381,11 @@ export declare const getConnectorOutput: typeof getConnector;
 export declare const getImpactCategoryOutput: typeof getImpactCategory;
 export declare const getWorkloadImpactOutput: typeof getWorkloadImpact;
 export declare const getInsightOutput: typeof getInsight;
+// Pulumi's names for what each function and lookup returns.
+export type GetConnectorResult = ConnectorState;
+export type GetImpactCategoryResult = ImpactCategoryState;
+export type GetWorkloadImpactResult = WorkloadImpactState;
+export type GetInsightResult = InsightState;
 
 export declare namespace inputs {
   interface ClientIncidentDetails {
@@ -487,6 +492,7 @@ export declare namespace inputs {
     properties?: inputs.ConnectorProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentityOnlyUserAssigned;
+    connectorType?: "AzureMonitor" | (string & {});
   }
   interface MicrosoftImpactImpactCategories {
     /** The resource name */
@@ -497,12 +503,41 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WorkloadImpactProperties;
+    startDateTime?: string;
+    endDateTime?: string;
+    impactedResourceId?: string;
+    impactCategory?: string;
+    impactDescription?: string;
+    armCorrelationIds?: string[];
+    performance?: inputs.Performance[];
+    connectivity?: inputs.Connectivity;
+    additionalProperties?: inputs.WorkloadImpactPropertiesAdditionalProperties;
+    errorDetails?: inputs.ErrorDetailProperties;
+    workload?: inputs.Workload;
+    impactGroupId?: string;
+    confidenceLevel?: "Low" | "Medium" | "High" | (string & {});
+    clientIncidentDetails?: inputs.ClientIncidentDetails;
+    ongoingImpact?: boolean;
+    severity?: "Critical" | "High" | "Medium" | "Low" | (string & {});
+    durationInSec?: number;
+    detectionType?: "BusinessAlert" | "MetricsThreshold" | "MetricsAnomaly" | (string & {});
+    durationMarginInSec?: number;
+    hitCount?: number;
   }
   interface MicrosoftImpactWorkloadImpactsInsights {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.InsightProperties;
+    category?: string;
+    status?: string;
+    eventId?: string;
+    groupId?: string;
+    content?: inputs.Content;
+    eventTime?: string;
+    insightUniqueId?: string;
+    impact?: inputs.ImpactDetails;
+    additionalDetails?: any;
   }
   interface Performance {
     /** Name of the Metric examples:  Disk, IOPs, CPU, GPU, Memory, details can be found from /impactCategories API */

@@ -21,7 +21,7 @@ export declare class Job extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.ImportExport/jobs">;
   /** Specifies the supported Azure location where the job should be created */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Specifies the tags that will be assigned to the job. */
   readonly tags: $Output<any | undefined>;
   /** Specifies the job properties */
@@ -131,7 +131,7 @@ export interface JobState {
   jobName: string;
   name: string;
   type: "Microsoft.ImportExport/jobs";
-  location?: string;
+  location: string;
   tags?: any;
   properties?: outputs.JobDetails;
   systemData?: outputs.SystemData;
@@ -178,6 +178,9 @@ export declare function listJobBitLockerKeys(args: ListJobBitLockerKeysArgs): $O
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getJobOutput: typeof getJob;
 export declare const listJobBitLockerKeysOutput: typeof listJobBitLockerKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetJobResult = JobState;
+export type ListJobBitLockerKeysResult = outputs.GetBitLockerKeysResponse;
 
 export declare namespace inputs {
   interface DeliveryPackageInformation {
@@ -297,6 +300,24 @@ export declare namespace inputs {
     tags?: any;
     /** Specifies the job properties */
     properties?: inputs.JobDetails;
+    storageAccountId?: string;
+    jobType?: string;
+    returnAddress?: inputs.ReturnAddress;
+    returnShipping?: inputs.ReturnShipping;
+    shippingInformation?: inputs.ShippingInformation;
+    deliveryPackage?: inputs.DeliveryPackageInformation;
+    returnPackage?: inputs.PackageInformation;
+    diagnosticsPath?: string;
+    logLevel?: string;
+    backupDriveManifest?: boolean;
+    state?: string;
+    cancelRequested?: boolean;
+    percentComplete?: number;
+    incompleteBlobListUri?: string;
+    driveList?: inputs.DriveStatus[];
+    export?: inputs.Export;
+    provisioningState?: string;
+    encryptionKey?: inputs.EncryptionKeyDetails;
   }
   interface PackageInformation {
     /** The name of the carrier that is used to ship the import or export drives. */

@@ -31,7 +31,7 @@ export declare class Organization extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning State of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** Informatica Organization properties. */
   readonly informaticaProperties: $Output<outputs.InformaticaProperties | undefined>;
   /** Marketplace details. */
@@ -86,7 +86,7 @@ export interface OrganizationState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   informaticaProperties?: outputs.InformaticaProperties;
   marketplaceDetails?: outputs.MarketplaceDetails;
   userDetails?: outputs.UserDetails;
@@ -126,7 +126,7 @@ export declare class ServerlessRuntime extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning State of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** description of the serverless runtime. */
   readonly description: $Output<string | undefined>;
   /** Platform type of the Serverless Runtime. */
@@ -213,7 +213,7 @@ export interface ServerlessRuntimeState {
   properties?: outputs.InformaticaServerlessRuntimeProperties;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   description?: string;
   platform?: "AZURE" | (string & {});
   applicationType?: "CDI" | "CDIE" | (string & {});
@@ -293,6 +293,13 @@ export declare const getOrganizationAllServerlessRuntimesOutput: typeof getOrgan
 export declare const getOrganizationServerlessMetadataOutput: typeof getOrganizationServerlessMetadata;
 export declare const checkServerlessRuntimeDependenciesOutput: typeof checkServerlessRuntimeDependencies;
 export declare const serverlessServerlessRuntimeResourceByIdOutput: typeof serverlessServerlessRuntimeResourceById;
+// Pulumi's names for what each function and lookup returns.
+export type GetOrganizationResult = OrganizationState;
+export type GetServerlessRuntimeResult = ServerlessRuntimeState;
+export type GetOrganizationAllServerlessRuntimesResult = outputs.InformaticaServerlessRuntimeResourceList;
+export type GetOrganizationServerlessMetadataResult = outputs.ServerlessMetadataResponse;
+export type CheckServerlessRuntimeDependenciesResult = outputs.CheckDependenciesResponse;
+export type ServerlessServerlessRuntimeResourceByIdResult = outputs.InformaticaServerlessRuntimeResource;
 
 export declare namespace inputs {
   interface AdvancedCustomProperties {
@@ -426,6 +433,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    informaticaProperties?: inputs.InformaticaProperties;
+    marketplaceDetails?: inputs.MarketplaceDetails;
+    userDetails?: inputs.UserDetails;
+    companyDetails?: inputs.CompanyDetails;
+    linkOrganization?: inputs.LinkOrganization;
   }
   interface InformaticaDataManagementOrganizationsServerlessRuntimes {
     /** The resource name */
@@ -434,6 +446,19 @@ export declare namespace inputs {
     properties?: inputs.InformaticaServerlessRuntimeProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
+    description?: string;
+    platform?: "AZURE" | (string & {});
+    applicationType?: "CDI" | "CDIE" | (string & {});
+    computeUnits?: string;
+    executionTimeout?: string;
+    serverlessAccountLocation?: string;
+    serverlessRuntimeNetworkProfile?: inputs.ServerlessRuntimeNetworkProfile;
+    advancedCustomProperties?: inputs.AdvancedCustomProperties[];
+    supplementaryFileLocation?: string;
+    serverlessRuntimeDataDisks?: inputs.ServerlessRuntimeDataDisk[];
+    serverlessRuntimeConfig?: inputs.ServerlessRuntimeConfigProperties;
+    serverlessRuntimeTags?: inputs.ServerlessRuntimeTag[];
+    serverlessRuntimeUserContextProperties?: inputs.ServerlessRuntimeUserContextProperties;
   }
   interface InformaticaProperties {
     /** Organization id */
@@ -478,6 +503,19 @@ export declare namespace inputs {
     properties?: inputs.InformaticaServerlessRuntimeProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
+    description?: string;
+    platform?: "AZURE" | (string & {});
+    applicationType?: "CDI" | "CDIE" | (string & {});
+    computeUnits?: string;
+    executionTimeout?: string;
+    serverlessAccountLocation?: string;
+    serverlessRuntimeNetworkProfile?: inputs.ServerlessRuntimeNetworkProfile;
+    advancedCustomProperties?: inputs.AdvancedCustomProperties[];
+    supplementaryFileLocation?: string;
+    serverlessRuntimeDataDisks?: inputs.ServerlessRuntimeDataDisk[];
+    serverlessRuntimeConfig?: inputs.ServerlessRuntimeConfigProperties;
+    serverlessRuntimeTags?: inputs.ServerlessRuntimeTag[];
+    serverlessRuntimeUserContextProperties?: inputs.ServerlessRuntimeUserContextProperties;
   }
   interface InformaticaServerlessRuntimeResourceList {
     /** List of runtime resources for the fetch all API */

@@ -17,7 +17,7 @@ export interface RegionHealthState {
   type: "Microsoft.InfrastructureInsights.Admin/regionHealths";
   properties?: outputs.RegionHealthModel;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   alertSummary?: outputs.AlertSummary;
   usageMetrics?: outputs.UsageMetrics[];
 }
@@ -45,7 +45,7 @@ export interface AlertState {
   type: "Microsoft.InfrastructureInsights.Admin/regionHealths/alerts";
   properties?: outputs.AlertModel;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   closedTimestamp?: string;
   createdTimestamp?: string;
   description?: outputs.Dictionary[];
@@ -89,7 +89,7 @@ export interface ServiceHealthState {
   type: "Microsoft.InfrastructureInsights.Admin/regionHealths/serviceHealths";
   properties?: outputs.ServiceHealthModel;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   displayName?: string;
   serviceLocation?: string;
   infraURI?: string;
@@ -125,7 +125,7 @@ export interface ResourceHealthState {
   type: "Microsoft.InfrastructureInsights.Admin/regionHealths/serviceHealths/resourceHealths";
   properties?: outputs.ResourceHealthModel;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   resourceLocation?: string;
   resourceName?: string;
   resourceDisplayName?: string;
@@ -152,6 +152,11 @@ export declare const getRegionHealthOutput: typeof getRegionHealth;
 export declare const getAlertOutput: typeof getAlert;
 export declare const getServiceHealthOutput: typeof getServiceHealth;
 export declare const getResourceHealthOutput: typeof getResourceHealth;
+// Pulumi's names for what each function and lookup returns.
+export type GetRegionHealthResult = RegionHealthState;
+export type GetAlertResult = AlertState;
+export type GetServiceHealthResult = ServiceHealthState;
+export type GetResourceHealthResult = ResourceHealthState;
 
 export declare namespace inputs {
   interface AlertModel {

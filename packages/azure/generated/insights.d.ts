@@ -29,15 +29,15 @@ export declare class ScheduledQueryRule extends $CustomResource {
   /** Indicates the type of scheduled query rule. The default is LogAlert. */
   readonly kind: $Output<"LogAlert" | "SimpleLogAlert" | "LogToMetric" | (string & {}) | undefined>;
   /** The etag field is *not* required. If it is provided in the response body, it must also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** SystemData of ScheduledQueryRule. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The rule properties of the resource. */
   readonly properties: $Output<outputs.ScheduledQueryRuleProperties>;
   /** The api-version used when creating this alert rule */
-  readonly createdWithApiVersion: $Output<string | undefined>;
+  readonly createdWithApiVersion: $Output<string>;
   /** True if alert rule is legacy Log Analytic rule */
-  readonly isLegacyLogAnalyticsRule: $Output<boolean | undefined>;
+  readonly isLegacyLogAnalyticsRule: $Output<boolean>;
   /** The description of the scheduled query rule. */
   readonly description: $Output<string | undefined>;
   /** The display name of the alert rule */
@@ -63,7 +63,7 @@ export declare class ScheduledQueryRule extends $CustomResource {
   /** Actions to invoke when the alert fires. */
   readonly actions: $Output<outputs.Actions | undefined>;
   /** The flag which indicates whether this scheduled query rule has been configured to be stored in the customer's storage. The default is false. */
-  readonly isWorkspaceAlertsStorageConfigured: $Output<boolean | undefined>;
+  readonly isWorkspaceAlertsStorageConfigured: $Output<boolean>;
   /** The flag which indicates whether this scheduled query rule should be stored in the customer's storage. The default is false. Relevant only for rules of the kind LogAlert. */
   readonly checkWorkspaceAlertsStorageConfigured: $Output<boolean | undefined>;
   /** The flag which indicates whether the provided query should be validated or not. The default is false. Relevant only for rules of the kind LogAlert. */
@@ -141,11 +141,11 @@ export interface ScheduledQueryRuleState {
   tags?: outputs.ScheduledQueryRuleResourceTags;
   location: string;
   kind?: "LogAlert" | "SimpleLogAlert" | "LogToMetric" | (string & {});
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   properties: outputs.ScheduledQueryRuleProperties;
-  createdWithApiVersion?: string;
-  isLegacyLogAnalyticsRule?: boolean;
+  createdWithApiVersion: string;
+  isLegacyLogAnalyticsRule: boolean;
   description?: string;
   displayName?: string;
   severity?: number;
@@ -158,7 +158,7 @@ export interface ScheduledQueryRuleState {
   criteria?: outputs.ScheduledQueryRuleCriteria;
   muteActionsDuration?: string;
   actions?: outputs.Actions;
-  isWorkspaceAlertsStorageConfigured?: boolean;
+  isWorkspaceAlertsStorageConfigured: boolean;
   checkWorkspaceAlertsStorageConfigured?: boolean;
   skipQueryValidation?: boolean;
   autoMitigate?: boolean;
@@ -210,11 +210,11 @@ export declare class Workbook extends $CustomResource {
   /** Workbook schema version format, like 'Notebook/1.0', which should match the workbook in serializedData */
   readonly version: $Output<string | undefined>;
   /** Date and time in UTC of the last modification that was made to this workbook definition. */
-  readonly timeModified: $Output<string | undefined>;
+  readonly timeModified: $Output<string>;
   /** Workbook category, as defined by the user at creation time. */
   readonly category: $Output<string>;
   /** Unique user id of the specific user that owns this workbook. */
-  readonly userId: $Output<string | undefined>;
+  readonly userId: $Output<string>;
   /** ResourceId for a source resource. */
   readonly sourceId: $Output<string | undefined>;
   /** The resourceId to the storage account when bring your own storage is used */
@@ -222,7 +222,7 @@ export declare class Workbook extends $CustomResource {
   /** The description of the workbook. */
   readonly description: $Output<string | undefined>;
   /** The unique revision id for this workbook definition */
-  readonly revision: $Output<string | undefined>;
+  readonly revision: $Output<string>;
   constructor(name: string, args: WorkbookArgs, opts?: $Options);
 }
 
@@ -282,13 +282,13 @@ export interface WorkbookState {
   displayName: string;
   serializedData: string;
   version?: string;
-  timeModified?: string;
+  timeModified: string;
   category: string;
-  userId?: string;
+  userId: string;
   sourceId?: string;
   storageUri?: string;
   description?: string;
-  revision?: string;
+  revision: string;
 }
 /**
  * Reads an existing `Microsoft.Insights/workbooks` without managing it (GET, api-version 2023-06-01); undefined when it does not exist.
@@ -315,20 +315,20 @@ export interface RevisionState {
   properties?: outputs.WorkbookProperties;
   systemData?: outputs.SystemData;
   identity?: outputs.WorkbookResourceIdentity;
-  kind?: "shared" | (string & {});
-  etag?: string;
+  kind: "shared" | (string & {});
+  etag: string;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   displayName: string;
   serializedData: string;
   version?: string;
-  timeModified?: string;
+  timeModified: string;
   category: string;
-  userId?: string;
+  userId: string;
   sourceId?: string;
   storageUri?: string;
   description?: string;
-  revision?: string;
+  revision: string;
 }
 /**
  * Reads an existing `Microsoft.Insights/workbooks/revisions` without managing it (GET, api-version 2023-06-01); undefined when it does not exist.
@@ -362,6 +362,11 @@ export declare const getScheduledQueryRuleOutput: typeof getScheduledQueryRule;
 export declare const getWorkbookOutput: typeof getWorkbook;
 export declare const getRevisionOutput: typeof getRevision;
 export declare const fetchLocationDataCollectionRuleConfigurationMetadataOutput: typeof fetchLocationDataCollectionRuleConfigurationMetadata;
+// Pulumi's names for what each function and lookup returns.
+export type GetScheduledQueryRuleResult = ScheduledQueryRuleState;
+export type GetWorkbookResult = WorkbookState;
+export type GetRevisionResult = RevisionState;
+export type FetchLocationDataCollectionRuleConfigurationMetadataResult = outputs.DataCollectionRuleConfigurationMetadataResponse;
 
 export declare namespace inputs {
   interface Actions {
@@ -481,7 +486,23 @@ export declare namespace inputs {
     /** Indicates the type of scheduled query rule. The default is LogAlert. */
     kind?: "LogAlert" | "SimpleLogAlert" | "LogToMetric" | (string & {});
     /** The rule properties of the resource. */
-    properties: inputs.ScheduledQueryRuleProperties;
+    properties?: inputs.ScheduledQueryRuleProperties;
+    description?: string;
+    displayName?: string;
+    severity?: number;
+    enabled?: boolean;
+    scopes?: string[];
+    evaluationFrequency?: string;
+    windowSize?: string;
+    overrideQueryTimeRange?: string;
+    targetResourceTypes?: string[];
+    criteria?: inputs.ScheduledQueryRuleCriteria;
+    muteActionsDuration?: string;
+    actions?: inputs.Actions;
+    checkWorkspaceAlertsStorageConfigured?: boolean;
+    skipQueryValidation?: boolean;
+    autoMitigate?: boolean;
+    resolveConfiguration?: inputs.RuleResolveConfiguration;
   }
   interface MicrosoftInsightsWorkbooks {
     /** The resource name */
@@ -498,6 +519,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    displayName?: string;
+    serializedData?: string;
+    version?: string;
+    category?: string;
+    sourceId?: string;
+    storageUri?: string;
+    description?: string;
   }
   interface MicrosoftInsightsWorkbooksRevisions {
     /** The resource name */

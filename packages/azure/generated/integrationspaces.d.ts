@@ -29,7 +29,7 @@ export declare class Space extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The description of the resource. */
   readonly description: $Output<string | undefined>;
   constructor(name: string, args: SpaceArgs, opts?: $Options);
@@ -67,7 +67,7 @@ export interface SpaceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   description?: string;
 }
 /**
@@ -106,7 +106,7 @@ export declare class Application extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The description of the resource. */
   readonly description: $Output<string | undefined>;
   /** The tracking data stores. */
@@ -152,7 +152,7 @@ export interface ApplicationState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   description?: string;
   trackingDataStores?: outputs.ApplicationPropertiesTrackingDataStores;
 }
@@ -190,9 +190,9 @@ export declare class BusinessProcess extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The version of the business process. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** The description of the business process. */
   readonly description: $Output<string | undefined>;
   /** The table name of the business process. */
@@ -252,8 +252,8 @@ export interface BusinessProcessState {
   type: "Microsoft.IntegrationSpaces/spaces/applications/businessProcesses";
   properties?: outputs.BusinessProcessProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
-  version?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  version: string;
   description?: string;
   tableName?: string;
   trackingDataStoreReferenceName?: string;
@@ -289,8 +289,8 @@ export interface VersionState {
   type: "Microsoft.IntegrationSpaces/spaces/applications/businessProcesses/versions";
   properties?: outputs.BusinessProcessProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
-  version?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  version: string;
   description?: string;
   tableName?: string;
   trackingDataStoreReferenceName?: string;
@@ -332,7 +332,7 @@ export declare class Resource extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The type of the application resource. */
   readonly resourceType: $Output<string>;
   /** The Arm id of the application resource. */
@@ -380,7 +380,7 @@ export interface ResourceState {
   type: "Microsoft.IntegrationSpaces/spaces/applications/resources";
   properties?: outputs.ApplicationResourceProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   resourceType: string;
   resourceId: string;
   resourceKind?: string;
@@ -417,7 +417,7 @@ export declare class InfrastructureResource extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The type of the infrastructure resource. */
   readonly resourceType: $Output<string>;
   /** The id of the infrastructure resource. */
@@ -457,7 +457,7 @@ export interface InfrastructureResourceState {
   type: "Microsoft.IntegrationSpaces/spaces/infrastructureResources";
   properties?: outputs.InfrastructureResourceProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   resourceType: string;
   resourceId: string;
 }
@@ -528,6 +528,16 @@ export declare const getInfrastructureResourceOutput: typeof getInfrastructureRe
 export declare const getApplicationBusinessProcessDevelopmentArtifactOutput: typeof getApplicationBusinessProcessDevelopmentArtifact;
 export declare const listApplicationBusinessProcessDevelopmentArtifactsOutput: typeof listApplicationBusinessProcessDevelopmentArtifacts;
 export declare const saveApplicationBusinessProcessDevelopmentArtifactOutput: typeof saveApplicationBusinessProcessDevelopmentArtifact;
+// Pulumi's names for what each function and lookup returns.
+export type GetSpaceResult = SpaceState;
+export type GetApplicationResult = ApplicationState;
+export type GetBusinessProcessResult = BusinessProcessState;
+export type GetVersionResult = VersionState;
+export type GetResourceResult = ResourceState;
+export type GetInfrastructureResourceResult = InfrastructureResourceState;
+export type GetApplicationBusinessProcessDevelopmentArtifactResult = outputs.SaveOrGetBusinessProcessDevelopmentArtifactResponse;
+export type ListApplicationBusinessProcessDevelopmentArtifactsResult = outputs.ListBusinessProcessDevelopmentArtifactsResponse;
+export type SaveApplicationBusinessProcessDevelopmentArtifactResult = outputs.SaveOrGetBusinessProcessDevelopmentArtifactResponse;
 
 export declare namespace inputs {
   interface ApplicationProperties {
@@ -637,6 +647,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
   }
   interface MicrosoftIntegrationSpacesSpacesApplications {
     /** The resource name */
@@ -647,12 +658,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    trackingDataStores?: inputs.ApplicationPropertiesTrackingDataStores;
   }
   interface MicrosoftIntegrationSpacesSpacesApplicationsBusinessProcesses {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.BusinessProcessProperties;
+    description?: string;
+    tableName?: string;
+    trackingDataStoreReferenceName?: string;
+    identifier?: inputs.BusinessProcessIdentifier;
+    businessProcessStages?: inputs.BusinessProcessPropertiesBusinessProcessStages;
+    businessProcessMapping?: inputs.BusinessProcessPropertiesBusinessProcessMapping;
   }
   interface MicrosoftIntegrationSpacesSpacesApplicationsBusinessProcessesVersions {
     /** The resource name */
@@ -663,24 +682,39 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ApplicationResourceProperties;
+    resourceType?: string;
+    resourceId?: string;
+    resourceKind?: string;
   }
   interface MicrosoftIntegrationSpacesSpacesInfrastructureResources {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.InfrastructureResourceProperties;
+    resourceType?: string;
+    resourceId?: string;
   }
   interface SaveOrGetBusinessProcessDevelopmentArtifactResponse {
     /** The name of the business process development artifact. */
     name: string;
     /** The properties of the business process development artifact. */
     properties?: inputs.BusinessProcessDevelopmentArtifactProperties;
+    description?: string;
+    identifier?: inputs.BusinessProcessIdentifier;
+    businessProcessStages?: inputs.BusinessProcessDevelopmentArtifactPropertiesBusinessProcessStages;
+    businessProcessMapping?: inputs.BusinessProcessDevelopmentArtifactPropertiesBusinessProcessMapping;
+    trackingProfiles?: inputs.BusinessProcessDevelopmentArtifactPropertiesTrackingProfiles;
   }
   interface SaveOrValidateBusinessProcessDevelopmentArtifactRequest {
     /** The name of the business process development artifact. */
     name: string;
     /** The properties of the business process development artifact. */
     properties?: inputs.BusinessProcessDevelopmentArtifactProperties;
+    description?: string;
+    identifier?: inputs.BusinessProcessIdentifier;
+    businessProcessStages?: inputs.BusinessProcessDevelopmentArtifactPropertiesBusinessProcessStages;
+    businessProcessMapping?: inputs.BusinessProcessDevelopmentArtifactPropertiesBusinessProcessMapping;
+    trackingProfiles?: inputs.BusinessProcessDevelopmentArtifactPropertiesTrackingProfiles;
   }
   interface SpaceResourceProperties {
     /** The description of the resource. */
@@ -843,7 +877,10 @@ export declare namespace outputs {
     systemData?: outputs.SystemData;
     properties?: outputs.BusinessProcessDevelopmentArtifactProperties;
   }
-  type SaveOrValidateBusinessProcessDevelopmentArtifactRequest = inputs.SaveOrValidateBusinessProcessDevelopmentArtifactRequest;
+  interface SaveOrValidateBusinessProcessDevelopmentArtifactRequest {
+    name: string;
+    properties?: outputs.BusinessProcessDevelopmentArtifactProperties;
+  }
   interface SpaceResourceProperties {
     provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
     description?: string;

@@ -63,9 +63,9 @@ export declare class AndroidPolicy extends $CustomResource {
   readonly accessRecheckOfflineTimeout: $Output<string | undefined>;
   readonly accessRecheckOnlineTimeout: $Output<string | undefined>;
   readonly offlineWipeTimeout: $Output<string | undefined>;
-  readonly numOfApps: $Output<number | undefined>;
-  readonly groupStatus: $Output<"notTargeted" | "targeted" | (string & {}) | undefined>;
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly numOfApps: $Output<number>;
+  readonly groupStatus: $Output<"notTargeted" | "targeted" | (string & {})>;
+  readonly lastModifiedTime: $Output<string>;
   constructor(name: string, args: AndroidPolicyArgs, opts?: $Options);
 }
 
@@ -129,9 +129,9 @@ export interface AndroidPolicyState {
   accessRecheckOfflineTimeout?: string;
   accessRecheckOnlineTimeout?: string;
   offlineWipeTimeout?: string;
-  numOfApps?: number;
-  groupStatus?: "notTargeted" | "targeted" | (string & {});
-  lastModifiedTime?: string;
+  numOfApps: number;
+  groupStatus: "notTargeted" | "targeted" | (string & {});
+  lastModifiedTime: string;
 }
 /**
  * Reads an existing `Microsoft.Intune/locations/androidPolicies` without managing it (GET, api-version 2015-01-14-preview); undefined when it does not exist.
@@ -281,8 +281,8 @@ export interface FlaggedUserState {
   type: "Microsoft.Intune/locations/flaggedUsers";
   properties?: outputs.FlaggedUserProperties;
   tags?: outputs.ResourceTags;
-  errorCount?: number;
-  friendlyName?: string;
+  errorCount: number;
+  friendlyName: string;
 }
 /**
  * Reads an existing `Microsoft.Intune/locations/flaggedUsers` without managing it (GET, api-version 2015-01-14-preview); undefined when it does not exist.
@@ -330,9 +330,9 @@ export declare class IosPolicy extends $CustomResource {
   readonly accessRecheckOfflineTimeout: $Output<string | undefined>;
   readonly accessRecheckOnlineTimeout: $Output<string | undefined>;
   readonly offlineWipeTimeout: $Output<string | undefined>;
-  readonly numOfApps: $Output<number | undefined>;
-  readonly groupStatus: $Output<"notTargeted" | "targeted" | (string & {}) | undefined>;
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly numOfApps: $Output<number>;
+  readonly groupStatus: $Output<"notTargeted" | "targeted" | (string & {})>;
+  readonly lastModifiedTime: $Output<string>;
   constructor(name: string, args: IosPolicyArgs, opts?: $Options);
 }
 
@@ -396,9 +396,9 @@ export interface IosPolicyState {
   accessRecheckOfflineTimeout?: string;
   accessRecheckOnlineTimeout?: string;
   offlineWipeTimeout?: string;
-  numOfApps?: number;
-  groupStatus?: "notTargeted" | "targeted" | (string & {});
-  lastModifiedTime?: string;
+  numOfApps: number;
+  groupStatus: "notTargeted" | "targeted" | (string & {});
+  lastModifiedTime: string;
 }
 /**
  * Reads an existing `Microsoft.Intune/locations/iosPolicies` without managing it (GET, api-version 2015-01-14-preview); undefined when it does not exist.
@@ -547,17 +547,17 @@ export interface StatusState {
   name: "default";
   type: "Microsoft.Intune/locations/statuses";
   properties?: outputs.StatusesProperties;
-  nextlink?: string;
+  nextlink: string;
   tags?: outputs.ResourceTags;
-  deployedPolicies?: number;
-  enrolledUsers?: number;
-  flaggedUsers?: number;
-  lastModifiedTime?: string;
-  policyAppliedUsers?: number;
-  status?: string;
-  wipeFailedApps?: number;
-  wipePendingApps?: number;
-  wipeSucceededApps?: number;
+  deployedPolicies: number;
+  enrolledUsers: number;
+  flaggedUsers: number;
+  lastModifiedTime: string;
+  policyAppliedUsers: number;
+  status: string;
+  wipeFailedApps: number;
+  wipePendingApps: number;
+  wipeSucceededApps: number;
 }
 /**
  * Reads an existing `Microsoft.Intune/locations/statuses` without managing it (GET, api-version 2015-01-14-preview); undefined when it does not exist.
@@ -622,6 +622,18 @@ export declare const getIosPolicyGroupOutput: typeof getIosPolicyGroup;
 export declare const getStatusOutput: typeof getStatus;
 export declare const getDeviceOutput: typeof getDevice;
 export declare const wipeDeviceOutput: typeof wipeDevice;
+// Pulumi's names for what each function and lookup returns.
+export type GetLocationResult = LocationState;
+export type GetAndroidPolicyResult = AndroidPolicyState;
+export type GetAndroidPolicyAppResult = AndroidPolicyAppState;
+export type GetAndroidPolicyGroupResult = AndroidPolicyGroupState;
+export type GetFlaggedUserResult = FlaggedUserState;
+export type GetIosPolicyResult = IosPolicyState;
+export type GetIosPolicyAppResult = IosPolicyAppState;
+export type GetIosPolicyGroupResult = IosPolicyGroupState;
+export type GetStatusResult = StatusState;
+export type GetDeviceResult = DeviceState;
+export type WipeDeviceResult = outputs.WipeDeviceOperationResult;
 
 export declare namespace inputs {
   interface AndroidMAMPolicyProperties {
@@ -689,18 +701,37 @@ export declare namespace inputs {
     tags?: inputs.ResourceTags;
     /** Resource Location */
     location?: string;
+    screenCapture?: "allow" | "block" | (string & {});
+    fileEncryption?: "required" | "notRequired" | (string & {});
+    friendlyName?: string;
+    description?: string;
+    appSharingFromLevel?: "none" | "policyManagedApps" | "allApps" | (string & {});
+    appSharingToLevel?: "none" | "policyManagedApps" | "allApps" | (string & {});
+    authentication?: "required" | "notRequired" | (string & {});
+    clipboardSharingLevel?: "blocked" | "policyManagedApps" | "policyManagedAppsWithPasteIn" | "allApps" | (string & {});
+    dataBackup?: "allow" | "block" | (string & {});
+    fileSharingSaveAs?: "allow" | "block" | (string & {});
+    pin?: "required" | "notRequired" | (string & {});
+    pinNumRetry?: number;
+    deviceCompliance?: "enable" | "disable" | (string & {});
+    managedBrowser?: "required" | "notRequired" | (string & {});
+    accessRecheckOfflineTimeout?: string;
+    accessRecheckOnlineTimeout?: string;
+    offlineWipeTimeout?: string;
   }
   interface MicrosoftIntuneLocationsAndroidPoliciesApps {
     /** The resource name */
     name: string;
     /** Android Policy request body for Intune MAM. */
     properties?: inputs.MAMPolicyAppOrGroupIdProperties;
+    url?: string;
   }
   interface MicrosoftIntuneLocationsAndroidPoliciesGroups {
     /** The resource name */
     name: string;
     /** Android Policy request body for Intune MAM. */
     properties?: inputs.MAMPolicyAppOrGroupIdProperties;
+    url?: string;
   }
   interface MicrosoftIntuneLocationsFlaggedUsers {
     /** The resource name */
@@ -715,18 +746,37 @@ export declare namespace inputs {
     tags?: inputs.ResourceTags;
     /** Resource Location */
     location?: string;
+    fileEncryptionLevel?: "deviceLocked" | "deviceLockedExceptFilesOpen" | "afterDeviceRestart" | "useDeviceSettings" | (string & {});
+    touchId?: "enable" | "disable" | (string & {});
+    friendlyName?: string;
+    description?: string;
+    appSharingFromLevel?: "none" | "policyManagedApps" | "allApps" | (string & {});
+    appSharingToLevel?: "none" | "policyManagedApps" | "allApps" | (string & {});
+    authentication?: "required" | "notRequired" | (string & {});
+    clipboardSharingLevel?: "blocked" | "policyManagedApps" | "policyManagedAppsWithPasteIn" | "allApps" | (string & {});
+    dataBackup?: "allow" | "block" | (string & {});
+    fileSharingSaveAs?: "allow" | "block" | (string & {});
+    pin?: "required" | "notRequired" | (string & {});
+    pinNumRetry?: number;
+    deviceCompliance?: "enable" | "disable" | (string & {});
+    managedBrowser?: "required" | "notRequired" | (string & {});
+    accessRecheckOfflineTimeout?: string;
+    accessRecheckOnlineTimeout?: string;
+    offlineWipeTimeout?: string;
   }
   interface MicrosoftIntuneLocationsIosPoliciesApps {
     /** The resource name */
     name: string;
     /** Android Policy request body for Intune MAM. */
     properties?: inputs.MAMPolicyAppOrGroupIdProperties;
+    url?: string;
   }
   interface MicrosoftIntuneLocationsIosPoliciesGroups {
     /** The resource name */
     name: string;
     /** Android Policy request body for Intune MAM. */
     properties?: inputs.MAMPolicyAppOrGroupIdProperties;
+    url?: string;
   }
   interface MicrosoftIntuneLocationsStatuses {
     /** The resource name */
@@ -744,6 +794,7 @@ export declare namespace inputs {
     tags?: inputs.ResourceTags;
     /** Resource Location */
     location?: string;
+    value?: string;
   }
   interface WipeDeviceOperationResultProperties {
     value: string;

@@ -31,7 +31,7 @@ export declare class IotApp extends $CustomResource {
   /** The resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The ID of the application. */
-  readonly applicationId: $Output<string | undefined>;
+  readonly applicationId: $Output<string>;
   /** The display name of the application. */
   readonly displayName: $Output<string | undefined>;
   /** The subdomain of the application. */
@@ -39,7 +39,7 @@ export declare class IotApp extends $CustomResource {
   /** The ID of the application template, which is a blueprint that defines the characteristics and behaviors of an application. Optional; if not specified, defaults to a blank blueprint and allows the application to be defined from scratch. */
   readonly template: $Output<string | undefined>;
   /** The current state of the application. */
-  readonly state: $Output<"created" | "suspended" | (string & {}) | undefined>;
+  readonly state: $Output<"created" | "suspended" | (string & {})>;
   constructor(name: string, args: IotAppArgs, opts?: $Options);
 }
 
@@ -84,11 +84,11 @@ export interface IotAppState {
   identity?: outputs.SystemAssignedServiceIdentity;
   location: string;
   tags?: outputs.ResourceTags;
-  applicationId?: string;
+  applicationId: string;
   displayName?: string;
   subdomain?: string;
   template?: string;
-  state?: "created" | "suspended" | (string & {});
+  state: "created" | "suspended" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTCentral/iotApps` without managing it (GET, api-version 2021-06-01); undefined when it does not exist.
@@ -100,6 +100,8 @@ export declare function getIotApp(args: GetIotAppArgs): $Output<IotAppState | un
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getIotAppOutput: typeof getIotApp;
+// Pulumi's names for what each function and lookup returns.
+export type GetIotAppResult = IotAppState;
 
 export declare namespace inputs {
   interface AppProperties {
@@ -127,6 +129,9 @@ export declare namespace inputs {
     location: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    displayName?: string;
+    subdomain?: string;
+    template?: string;
   }
   type ResourceTags = { [key: string]: string };
   interface SystemAssignedServiceIdentity {

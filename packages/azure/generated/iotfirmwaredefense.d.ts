@@ -31,7 +31,7 @@ export declare class Workspace extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | "Extracting" | "Analyzing" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | "Extracting" | "Analyzing" | (string & {})>;
   constructor(name: string, args: WorkspaceArgs, opts?: $Options);
 }
 
@@ -68,7 +68,7 @@ export interface WorkspaceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Extracting" | "Analyzing" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Extracting" | "Analyzing" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTFirmwareDefense/workspaces` without managing it (GET, api-version 2025-08-02); undefined when it does not exist.
@@ -118,7 +118,7 @@ export declare class Firmware extends $CustomResource {
   /** A list of errors or other messages generated during firmware analysis */
   readonly statusMessages: $Output<outputs.StatusMessage[] | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | "Extracting" | "Analyzing" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | "Extracting" | "Analyzing" | (string & {})>;
   constructor(name: string, args: FirmwareArgs, opts?: $Options);
 }
 
@@ -174,7 +174,7 @@ export interface FirmwareState {
   fileSize?: number;
   status?: "Pending" | "Extracting" | "Analyzing" | "Ready" | "Error" | (string & {});
   statusMessages?: outputs.StatusMessage[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Extracting" | "Analyzing" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Extracting" | "Analyzing" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTFirmwareDefense/workspaces/firmwares` without managing it (GET, api-version 2025-08-02); undefined when it does not exist.
@@ -202,7 +202,7 @@ export interface SummaryState {
   type: "Microsoft.IoTFirmwareDefense/workspaces/firmwares/summaries";
   properties?: outputs.SummaryResourceProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Extracting" | "Analyzing" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Extracting" | "Analyzing" | (string & {});
   totalFiles?: number;
   notExecutableStackCount?: number;
   positionIndependentExecutableCount?: number;
@@ -259,7 +259,7 @@ export interface UsageMetricState {
   systemData?: outputs.SystemData;
   monthlyFirmwareUploadCount: number;
   totalFirmwareCount: number;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Extracting" | "Analyzing" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Pending" | "Extracting" | "Analyzing" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTFirmwareDefense/workspaces/usageMetrics` without managing it (GET, api-version 2025-08-02); undefined when it does not exist.
@@ -291,6 +291,12 @@ export declare const getFirmwareOutput: typeof getFirmware;
 export declare const getSummaryOutput: typeof getSummary;
 export declare const getUsageMetricOutput: typeof getUsageMetric;
 export declare const generateWorkspaceUploadUrlOutput: typeof generateWorkspaceUploadUrl;
+// Pulumi's names for what each function and lookup returns.
+export type GetWorkspaceResult = WorkspaceState;
+export type GetFirmwareResult = FirmwareState;
+export type GetSummaryResult = SummaryState;
+export type GetUsageMetricResult = UsageMetricState;
+export type GenerateWorkspaceUploadUrlResult = outputs.UrlToken;
 
 export declare namespace inputs {
   interface BinaryHardeningSummaryResource {
@@ -412,6 +418,14 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.FirmwareProperties;
+    fileName?: string;
+    vendor?: string;
+    model?: string;
+    version?: string;
+    description?: string;
+    fileSize?: number;
+    status?: "Pending" | "Extracting" | "Analyzing" | "Ready" | "Error" | (string & {});
+    statusMessages?: inputs.StatusMessage[];
   }
   interface MicrosoftIoTFirmwareDefenseWorkspacesFirmwaresSummaries {
     /** The resource name */

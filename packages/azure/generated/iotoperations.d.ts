@@ -35,9 +35,9 @@ export declare class Instance extends $CustomResource {
   /** Detailed description of the Instance. */
   readonly description: $Output<string | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The Azure IoT Operations version. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** The reference to the Schema Registry for this AIO Instance. */
   readonly schemaRegistryRef: $Output<outputs.SchemaRegistryRef>;
   /** The reference to the AIO Secret provider class. */
@@ -47,7 +47,7 @@ export declare class Instance extends $CustomResource {
   /** The Azure Device Registry Namespace used by Assets, Discovered Assets and devices */
   readonly adrNamespaceRef: $Output<outputs.AzureDeviceRegistryNamespaceRef | undefined>;
   /** The health state of the resource. */
-  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {}) | undefined>;
+  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {})>;
   constructor(name: string, args: InstanceArgs, opts?: $Options);
 }
 
@@ -98,13 +98,13 @@ export interface InstanceState {
   location: string;
   systemData?: outputs.SystemData;
   description?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
-  version?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  version: string;
   schemaRegistryRef: outputs.SchemaRegistryRef;
   defaultSecretProviderClassRef?: outputs.SecretProviderClassRef;
   features?: outputs.InstancePropertiesFeatures;
   adrNamespaceRef?: outputs.AzureDeviceRegistryNamespaceRef;
-  healthState?: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
+  healthState: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperations/instances` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -140,7 +140,7 @@ export declare class AkriConnectorTemplate extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Metadata about AIO. */
   readonly aioMetadata: $Output<outputs.AkriConnectorTemplateAioMetadata | undefined>;
   /** The runtime configuration for the Connector template. */
@@ -154,7 +154,7 @@ export declare class AkriConnectorTemplate extends $CustomResource {
   /** A reference to a connector metadata document reference in a container registry. */
   readonly connectorMetadataRef: $Output<string | undefined>;
   /** The health state of the resource. */
-  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {}) | undefined>;
+  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {})>;
   constructor(name: string, args: AkriConnectorTemplateArgs, opts?: $Options);
 }
 
@@ -201,14 +201,14 @@ export interface AkriConnectorTemplateState {
   properties?: outputs.AkriConnectorTemplateProperties;
   extendedLocation?: outputs.ExtendedLocation;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   aioMetadata?: outputs.AkriConnectorTemplateAioMetadata;
   runtimeConfiguration: outputs.AkriConnectorTemplateRuntimeConfiguration;
   diagnostics?: outputs.AkriConnectorTemplateDiagnostics;
   deviceInboundEndpointTypes: outputs.AkriConnectorTemplateDeviceInboundEndpointType[];
   mqttConnectionConfiguration?: outputs.AkriConnectorsMqttConnectionConfiguration;
   connectorMetadataRef?: string;
-  healthState?: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
+  healthState: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperations/instances/akriConnectorTemplates` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -246,13 +246,13 @@ export declare class Connector extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The allocated devices for the connector. */
   readonly allocatedDevices: $Output<outputs.AkriConnectorAllocatedDevice[] | undefined>;
   /** The status for the connector. */
   readonly status: $Output<outputs.AkriConnectorStatus | undefined>;
   /** The health state of the resource. */
-  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {}) | undefined>;
+  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {})>;
   constructor(name: string, args: ConnectorArgs, opts?: $Options);
 }
 
@@ -291,10 +291,10 @@ export interface ConnectorState {
   properties?: outputs.AkriConnectorProperties;
   extendedLocation?: outputs.ExtendedLocation;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   allocatedDevices?: outputs.AkriConnectorAllocatedDevice[];
   status?: outputs.AkriConnectorStatus;
-  healthState?: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
+  healthState: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperations/instances/akriConnectorTemplates/connectors` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -330,7 +330,7 @@ export declare class AkriService extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The status for the service. */
   readonly status: $Output<outputs.AkriServiceStatus | undefined>;
   constructor(name: string, args: AkriServiceArgs, opts?: $Options);
@@ -367,7 +367,7 @@ export interface AkriServiceState {
   properties?: outputs.AkriServiceProperties;
   extendedLocation?: outputs.ExtendedLocation;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   status?: outputs.AkriServiceStatus;
 }
 /**
@@ -428,11 +428,11 @@ export declare class Broker extends $CustomResource {
   /** The persistence settings of the Broker. */
   readonly persistence: $Output<outputs.BrokerPersistence | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The status for the broker. */
   readonly status: $Output<outputs.BrokerStatus | undefined>;
   /** The health state of the resource. */
-  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {}) | undefined>;
+  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {})>;
   constructor(name: string, args: BrokerArgs, opts?: $Options);
 }
 
@@ -499,9 +499,9 @@ export interface BrokerState {
   highPriorityMessagesBackpressureHandling?: "Accept" | "Reject" | (string & {});
   memoryProfile?: "Tiny" | "Low" | "Medium" | "High" | (string & {});
   persistence?: outputs.BrokerPersistence;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   status?: outputs.BrokerStatus;
-  healthState?: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
+  healthState: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperations/instances/brokers` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -541,9 +541,9 @@ export declare class Authentication extends $CustomResource {
   /** Defines a set of Broker authentication methods to be used on `BrokerListeners`. For each array element one authenticator type supported. */
   readonly authenticationMethods: $Output<outputs.BrokerAuthenticatorMethods[]>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The health state of the resource. */
-  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {}) | undefined>;
+  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {})>;
   constructor(name: string, args: AuthenticationArgs, opts?: $Options);
 }
 
@@ -585,8 +585,8 @@ export interface AuthenticationState {
   extendedLocation?: outputs.ExtendedLocation;
   systemData?: outputs.SystemData;
   authenticationMethods: outputs.BrokerAuthenticatorMethods[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
-  healthState?: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  healthState: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperations/instances/brokers/authentications` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -626,9 +626,9 @@ export declare class Authorization extends $CustomResource {
   /** The list of authorization policies supported by the Authorization Resource. */
   readonly authorizationPolicies: $Output<outputs.AuthorizationConfig>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The health state of the resource. */
-  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {}) | undefined>;
+  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {})>;
   constructor(name: string, args: AuthorizationArgs, opts?: $Options);
 }
 
@@ -670,8 +670,8 @@ export interface AuthorizationState {
   extendedLocation?: outputs.ExtendedLocation;
   systemData?: outputs.SystemData;
   authorizationPolicies: outputs.AuthorizationConfig;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
-  healthState?: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  healthState: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperations/instances/brokers/authorizations` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -715,9 +715,9 @@ export declare class Listener extends $CustomResource {
   /** Kubernetes Service type of this listener. */
   readonly serviceType: $Output<"ClusterIp" | "LoadBalancer" | "NodePort" | (string & {}) | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The health state of the resource. */
-  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {}) | undefined>;
+  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {})>;
   constructor(name: string, args: ListenerArgs, opts?: $Options);
 }
 
@@ -765,8 +765,8 @@ export interface ListenerState {
   serviceName?: string;
   ports: outputs.ListenerPort[];
   serviceType?: "ClusterIp" | "LoadBalancer" | "NodePort" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
-  healthState?: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  healthState: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperations/instances/brokers/listeners` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -820,9 +820,9 @@ export declare class DataflowEndpoint extends $CustomResource {
   /** OpenTelemetry endpoint. */
   readonly openTelemetrySettings: $Output<outputs.DataflowEndpointOpenTelemetry | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The health state of the resource. */
-  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {}) | undefined>;
+  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {})>;
   constructor(name: string, args: DataflowEndpointArgs, opts?: $Options);
 }
 
@@ -884,8 +884,8 @@ export interface DataflowEndpointState {
   localStorageSettings?: outputs.DataflowEndpointLocalStorage;
   mqttSettings?: outputs.DataflowEndpointMqtt;
   openTelemetrySettings?: outputs.DataflowEndpointOpenTelemetry;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
-  healthState?: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  healthState: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperations/instances/dataflowEndpoints` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -925,11 +925,11 @@ export declare class DataflowProfile extends $CustomResource {
   /** To manually scale the dataflow profile, specify the maximum number of instances you want to run. */
   readonly instanceCount: $Output<number | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The status for the dataflow profile. */
   readonly status: $Output<outputs.DataflowProfileStatus | undefined>;
   /** The health state of the resource. */
-  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {}) | undefined>;
+  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {})>;
   constructor(name: string, args: DataflowProfileArgs, opts?: $Options);
 }
 
@@ -970,9 +970,9 @@ export interface DataflowProfileState {
   systemData?: outputs.SystemData;
   diagnostics?: outputs.ProfileDiagnostics;
   instanceCount?: number;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   status?: outputs.DataflowProfileStatus;
-  healthState?: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
+  healthState: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperations/instances/dataflowProfiles` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -1018,11 +1018,11 @@ export declare class DataflowGraph extends $CustomResource {
   /** List of connections between nodes in the dataflow graph. */
   readonly nodeConnections: $Output<outputs.DataflowGraphNodeConnection[]>;
   /** The provisioning state of the dataflow graph. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The status for the dataflow graph. */
   readonly status: $Output<outputs.DataflowGraphStatus | undefined>;
   /** The health state of the resource. */
-  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {}) | undefined>;
+  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {})>;
   constructor(name: string, args: DataflowGraphArgs, opts?: $Options);
 }
 
@@ -1073,9 +1073,9 @@ export interface DataflowGraphState {
   requestDiskPersistence?: "Enabled" | "Disabled" | (string & {});
   nodes: outputs.DataflowGraphNode[];
   nodeConnections: outputs.DataflowGraphNodeConnection[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   status?: outputs.DataflowGraphStatus;
-  healthState?: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
+  healthState: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperations/instances/dataflowProfiles/dataflowGraphs` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -1119,11 +1119,11 @@ export declare class Dataflow extends $CustomResource {
   /** List of operations including source and destination references as well as transformation. */
   readonly operations: $Output<outputs.DataflowOperation[]>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The status for the dataflow. */
   readonly status: $Output<outputs.DataflowStatus | undefined>;
   /** The health state of the resource. */
-  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {}) | undefined>;
+  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {})>;
   constructor(name: string, args: DataflowArgs, opts?: $Options);
 }
 
@@ -1171,9 +1171,9 @@ export interface DataflowState {
   mode?: "Enabled" | "Disabled" | (string & {});
   requestDiskPersistence?: "Enabled" | "Disabled" | (string & {});
   operations: outputs.DataflowOperation[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   status?: outputs.DataflowStatus;
-  healthState?: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
+  healthState: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperations/instances/dataflowProfiles/dataflows` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -1213,9 +1213,9 @@ export declare class RegistryEndpoint extends $CustomResource {
   /** The authentication settings for the Azure Container Registry. */
   readonly authentication: $Output<outputs.RegistryEndpointAuthentication>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The health state of the resource. */
-  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {}) | undefined>;
+  readonly healthState: $Output<"Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {})>;
   /** The signing certificate authorities used by artifacts in the registry endpoint */
   readonly codeSigningCas: $Output<outputs.RegistryEndpointTrustedSigningKey[] | undefined>;
   constructor(name: string, args: RegistryEndpointArgs, opts?: $Options);
@@ -1260,8 +1260,8 @@ export interface RegistryEndpointState {
   systemData?: outputs.SystemData;
   host: string;
   authentication: outputs.RegistryEndpointAuthentication;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
-  healthState?: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  healthState: "Available" | "Degraded" | "Unavailable" | "Unknown" | (string & {});
   codeSigningCas?: outputs.RegistryEndpointTrustedSigningKey[];
 }
 /**
@@ -1286,6 +1286,20 @@ export declare const getDataflowProfileOutput: typeof getDataflowProfile;
 export declare const getDataflowGraphOutput: typeof getDataflowGraph;
 export declare const getDataflowOutput: typeof getDataflow;
 export declare const getRegistryEndpointOutput: typeof getRegistryEndpoint;
+// Pulumi's names for what each function and lookup returns.
+export type GetInstanceResult = InstanceState;
+export type GetAkriConnectorTemplateResult = AkriConnectorTemplateState;
+export type GetConnectorResult = ConnectorState;
+export type GetAkriServiceResult = AkriServiceState;
+export type GetBrokerResult = BrokerState;
+export type GetAuthenticationResult = AuthenticationState;
+export type GetAuthorizationResult = AuthorizationState;
+export type GetListenerResult = ListenerState;
+export type GetDataflowEndpointResult = DataflowEndpointState;
+export type GetDataflowProfileResult = DataflowProfileState;
+export type GetDataflowGraphResult = DataflowGraphState;
+export type GetDataflowResult = DataflowState;
+export type GetRegistryEndpointResult = RegistryEndpointState;
 
 export declare namespace inputs {
   interface AdvancedSettings {
@@ -2325,6 +2339,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    schemaRegistryRef?: inputs.SchemaRegistryRef;
+    defaultSecretProviderClassRef?: inputs.SecretProviderClassRef;
+    features?: inputs.InstancePropertiesFeatures;
+    adrNamespaceRef?: inputs.AzureDeviceRegistryNamespaceRef;
   }
   interface MicrosoftIoTOperationsInstancesAkriConnectorTemplates {
     /** The resource name */
@@ -2333,6 +2352,12 @@ export declare namespace inputs {
     properties?: inputs.AkriConnectorTemplateProperties;
     /** Edge location of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
+    aioMetadata?: inputs.AkriConnectorTemplateAioMetadata;
+    runtimeConfiguration?: inputs.AkriConnectorTemplateRuntimeConfiguration;
+    diagnostics?: inputs.AkriConnectorTemplateDiagnostics;
+    deviceInboundEndpointTypes?: inputs.AkriConnectorTemplateDeviceInboundEndpointType[];
+    mqttConnectionConfiguration?: inputs.AkriConnectorsMqttConnectionConfiguration;
+    connectorMetadataRef?: string;
   }
   interface MicrosoftIoTOperationsInstancesAkriConnectorTemplatesConnectors {
     /** The resource name */
@@ -2357,6 +2382,14 @@ export declare namespace inputs {
     properties?: inputs.BrokerProperties;
     /** Edge location of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
+    advanced?: inputs.AdvancedSettings;
+    cardinality?: inputs.Cardinality;
+    diagnostics?: inputs.BrokerDiagnostics;
+    diskBackedMessageBuffer?: inputs.DiskBackedMessageBuffer;
+    generateResourceLimits?: inputs.GenerateResourceLimits;
+    highPriorityMessagesBackpressureHandling?: "Accept" | "Reject" | (string & {});
+    memoryProfile?: "Tiny" | "Low" | "Medium" | "High" | (string & {});
+    persistence?: inputs.BrokerPersistence;
   }
   interface MicrosoftIoTOperationsInstancesBrokersAuthentications {
     /** The resource name */
@@ -2365,6 +2398,7 @@ export declare namespace inputs {
     properties?: inputs.BrokerAuthenticationProperties;
     /** Edge location of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
+    authenticationMethods?: inputs.BrokerAuthenticatorMethods[];
   }
   interface MicrosoftIoTOperationsInstancesBrokersAuthorizations {
     /** The resource name */
@@ -2373,6 +2407,7 @@ export declare namespace inputs {
     properties?: inputs.BrokerAuthorizationProperties;
     /** Edge location of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
+    authorizationPolicies?: inputs.AuthorizationConfig;
   }
   interface MicrosoftIoTOperationsInstancesBrokersListeners {
     /** The resource name */
@@ -2381,6 +2416,9 @@ export declare namespace inputs {
     properties?: inputs.BrokerListenerProperties;
     /** Edge location of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
+    serviceName?: string;
+    ports?: inputs.ListenerPort[];
+    serviceType?: "ClusterIp" | "LoadBalancer" | "NodePort" | (string & {});
   }
   interface MicrosoftIoTOperationsInstancesDataflowEndpoints {
     /** The resource name */
@@ -2389,6 +2427,15 @@ export declare namespace inputs {
     properties?: inputs.DataflowEndpointProperties;
     /** Edge location of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
+    endpointType?: "DataExplorer" | "DataLakeStorage" | "FabricOneLake" | "Kafka" | "LocalStorage" | "Mqtt" | "OpenTelemetry" | (string & {});
+    hostType?: "FabricRT" | "EventGrid" | "LocalBroker" | "Eventhub" | "CustomMqtt" | "CustomKafka" | (string & {});
+    dataExplorerSettings?: inputs.DataflowEndpointDataExplorer;
+    dataLakeStorageSettings?: inputs.DataflowEndpointDataLakeStorage;
+    fabricOneLakeSettings?: inputs.DataflowEndpointFabricOneLake;
+    kafkaSettings?: inputs.DataflowEndpointKafka;
+    localStorageSettings?: inputs.DataflowEndpointLocalStorage;
+    mqttSettings?: inputs.DataflowEndpointMqtt;
+    openTelemetrySettings?: inputs.DataflowEndpointOpenTelemetry;
   }
   interface MicrosoftIoTOperationsInstancesDataflowProfiles {
     /** The resource name */
@@ -2397,6 +2444,8 @@ export declare namespace inputs {
     properties?: inputs.DataflowProfileProperties;
     /** Edge location of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
+    diagnostics?: inputs.ProfileDiagnostics;
+    instanceCount?: number;
   }
   interface MicrosoftIoTOperationsInstancesDataflowProfilesDataflowGraphs {
     /** The resource name */
@@ -2405,6 +2454,10 @@ export declare namespace inputs {
     properties?: inputs.DataflowGraphProperties;
     /** Edge location of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
+    mode?: "Enabled" | "Disabled" | (string & {});
+    requestDiskPersistence?: "Enabled" | "Disabled" | (string & {});
+    nodes?: inputs.DataflowGraphNode[];
+    nodeConnections?: inputs.DataflowGraphNodeConnection[];
   }
   interface MicrosoftIoTOperationsInstancesDataflowProfilesDataflows {
     /** The resource name */
@@ -2413,6 +2466,9 @@ export declare namespace inputs {
     properties?: inputs.DataflowProperties;
     /** Edge location of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
+    mode?: "Enabled" | "Disabled" | (string & {});
+    requestDiskPersistence?: "Enabled" | "Disabled" | (string & {});
+    operations?: inputs.DataflowOperation[];
   }
   interface MicrosoftIoTOperationsInstancesRegistryEndpoints {
     /** The resource name */
@@ -2421,6 +2477,9 @@ export declare namespace inputs {
     properties?: inputs.RegistryEndpointProperties;
     /** Edge location of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
+    host?: string;
+    authentication?: inputs.RegistryEndpointAuthentication;
+    codeSigningCas?: inputs.RegistryEndpointTrustedSigningKey[];
   }
   interface PrincipalDefinition {
     /** A list of key-value pairs that match the attributes of the clients. The attributes are case-sensitive and must match the attributes provided by the clients during authentication. */

@@ -33,7 +33,7 @@ export declare class Instance extends $CustomResource {
   /** Detailed description of the Instance. */
   readonly description: $Output<string | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: InstanceArgs, opts?: $Options);
 }
 
@@ -73,7 +73,7 @@ export interface InstanceState {
   location: string;
   systemData?: outputs.SystemData;
   description?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsDataProcessor/instances` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -123,7 +123,7 @@ export declare class Dataset extends $CustomResource {
   /** List of keys that can be used for joining on enrich. */
   readonly keys: $Output<outputs.DatasetPropertiesKeys | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: DatasetArgs, opts?: $Options);
 }
 
@@ -179,7 +179,7 @@ export interface DatasetState {
   timestamp?: string;
   ttl?: string;
   keys?: outputs.DatasetPropertiesKeys;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsDataProcessor/instances/datasets` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -227,7 +227,7 @@ export declare class Pipeline extends $CustomResource {
   /** Map of stage ids to stage configurations for all pipeline processing and output stages. */
   readonly stages: $Output<outputs.PipelinePropertiesStages>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: PipelineArgs, opts?: $Options);
 }
 
@@ -280,7 +280,7 @@ export interface PipelineState {
   enabled: boolean;
   input: outputs.PipelineInput;
   stages: outputs.PipelinePropertiesStages;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsDataProcessor/instances/pipelines` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -294,6 +294,10 @@ export declare function getPipeline(args: GetPipelineArgs): $Output<PipelineStat
 export declare const getInstanceOutput: typeof getInstance;
 export declare const getDatasetOutput: typeof getDataset;
 export declare const getPipelineOutput: typeof getPipeline;
+// Pulumi's names for what each function and lookup returns.
+export type GetInstanceResult = InstanceState;
+export type GetDatasetResult = DatasetState;
+export type GetPipelineResult = PipelineState;
 
 export declare namespace inputs {
   interface DatasetProperties {
@@ -336,6 +340,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
   }
   interface MicrosoftIoTOperationsDataProcessorInstancesDatasets {
     /** The resource name */
@@ -348,6 +353,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    payload?: string;
+    timestamp?: string;
+    ttl?: string;
+    keys?: inputs.DatasetPropertiesKeys;
   }
   interface MicrosoftIoTOperationsDataProcessorInstancesPipelines {
     /** The resource name */
@@ -360,6 +370,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    enabled?: boolean;
+    input?: inputs.PipelineInput;
+    stages?: inputs.PipelinePropertiesStages;
   }
   interface PipelineInput {
     /** ARM resource type. */

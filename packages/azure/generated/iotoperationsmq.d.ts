@@ -31,7 +31,7 @@ export declare class Mq extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: MqArgs, opts?: $Options);
 }
 
@@ -68,7 +68,7 @@ export interface MqState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsMQ/mq` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -132,7 +132,7 @@ export declare class Broker extends $CustomResource {
   /** The Running Mode of the Broker Deployment. */
   readonly mode: $Output<"auto" | "distributed" | (string & {})>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: BrokerArgs, opts?: $Options);
 }
 
@@ -209,7 +209,7 @@ export interface BrokerState {
   internalCerts?: outputs.CertManagerCertOptions;
   memoryProfile?: "tiny" | "low" | "medium" | "high" | (string & {});
   mode: "auto" | "distributed" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsMQ/mq/broker` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -255,7 +255,7 @@ export declare class Authentication extends $CustomResource {
   /** The array of listener Resources it supports. */
   readonly listenerRef: $Output<string[]>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: AuthenticationArgs, opts?: $Options);
 }
 
@@ -306,7 +306,7 @@ export interface AuthenticationState {
   systemData?: outputs.SystemData;
   authenticationMethods: outputs.BrokerAuthenticatorMethods[];
   listenerRef: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsMQ/mq/broker/authentication` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -352,7 +352,7 @@ export declare class Authorization extends $CustomResource {
   /** The array of listener Resources it supports. */
   readonly listenerRef: $Output<string[]>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: AuthorizationArgs, opts?: $Options);
 }
 
@@ -403,7 +403,7 @@ export interface AuthorizationState {
   systemData?: outputs.SystemData;
   authorizationPolicies: outputs.AuthorizationConfig;
   listenerRef: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsMQ/mq/broker/authorization` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -461,7 +461,7 @@ export declare class Listener extends $CustomResource {
   /** Defines configuration of a TLS server certificate. NOTE Enum - Only one TLS Cert method is supported */
   readonly tls: $Output<outputs.TlsCertMethod | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ListenerArgs, opts?: $Options);
 }
 
@@ -530,7 +530,7 @@ export interface ListenerState {
   serviceName?: string;
   serviceType?: "clusterIp" | "loadBalancer" | "nodePort" | (string & {});
   tls?: outputs.TlsCertMethod;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsMQ/mq/broker/listener` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -586,7 +586,7 @@ export declare class DataLakeConnector extends $CustomResource {
   /** The protocol to use for connecting with Brokers. NOTE - Enum only storage is supported at at time. */
   readonly target: $Output<outputs.DataLakeTargetStorage>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: DataLakeConnectorArgs, opts?: $Options);
 }
 
@@ -651,7 +651,7 @@ export interface DataLakeConnectorState {
   nodeTolerations?: outputs.NodeTolerations;
   protocol: "v3" | "v5" | (string & {});
   target: outputs.DataLakeTargetStorage;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsMQ/mq/dataLakeConnector` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -697,7 +697,7 @@ export declare class DataLakeConnectorTopicMap extends $CustomResource {
   /** TopicMap for DataLake connector. */
   readonly mapping: $Output<outputs.DataLakeConnectorMap>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: DataLakeConnectorTopicMapArgs, opts?: $Options);
 }
 
@@ -748,7 +748,7 @@ export interface DataLakeConnectorTopicMapState {
   systemData?: outputs.SystemData;
   dataLakeConnectorRef: string;
   mapping: outputs.DataLakeConnectorMap;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsMQ/mq/dataLakeConnector/topicMap` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -802,7 +802,7 @@ export declare class DiagnosticService extends $CustomResource {
   /** The destination to collect traces. Diagnostic service will push traces to this endpoint */
   readonly openTelemetryTracesCollectorAddr: $Output<string | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Metric inactivity timeout. */
   readonly staleDataTimeoutSeconds: $Output<number | undefined>;
   constructor(name: string, args: DiagnosticServiceArgs, opts?: $Options);
@@ -868,7 +868,7 @@ export interface DiagnosticServiceState {
   maxDataStorageSize?: number;
   metricsPort?: number;
   openTelemetryTracesCollectorAddr?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   staleDataTimeoutSeconds?: number;
 }
 /**
@@ -923,7 +923,7 @@ export declare class KafkaConnector extends $CustomResource {
   /** The Node Tolerations for the Bridge Connector pods. */
   readonly nodeTolerations: $Output<outputs.NodeTolerations | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: KafkaConnectorArgs, opts?: $Options);
 }
 
@@ -985,7 +985,7 @@ export interface KafkaConnectorState {
   localBrokerConnection?: outputs.LocalBrokerConnectionSpec;
   logLevel?: string;
   nodeTolerations?: outputs.NodeTolerations;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsMQ/mq/kafkaConnector` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -1041,7 +1041,7 @@ export declare class KafkaConnectorTopicMap extends $CustomResource {
   /** The route details for Kafka connector. */
   readonly routes: $Output<outputs.KafkaRoutes[]>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: KafkaConnectorTopicMapArgs, opts?: $Options);
 }
 
@@ -1107,7 +1107,7 @@ export interface KafkaConnectorTopicMapState {
   partitionKeyProperty?: string;
   partitionStrategy?: "default" | "static" | "topic" | "property" | (string & {});
   routes: outputs.KafkaRoutes[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsMQ/mq/kafkaConnector/topicMap` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -1161,7 +1161,7 @@ export declare class MqttBridgeConnector extends $CustomResource {
   /** The protocol to use for connecting with Brokers. */
   readonly protocol: $Output<"v3" | "v5" | (string & {})>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The details for connecting with Remote Broker. */
   readonly remoteBrokerConnection: $Output<outputs.MqttBridgeRemoteBrokerConnectionSpec>;
   constructor(name: string, args: MqttBridgeConnectorArgs, opts?: $Options);
@@ -1227,7 +1227,7 @@ export interface MqttBridgeConnectorState {
   logLevel?: string;
   nodeTolerations?: outputs.NodeTolerations;
   protocol: "v3" | "v5" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   remoteBrokerConnection: outputs.MqttBridgeRemoteBrokerConnectionSpec;
 }
 /**
@@ -1274,7 +1274,7 @@ export declare class MqttBridgeConnectorTopicMap extends $CustomResource {
   /** The route details for MqttBridge connector. */
   readonly routes: $Output<outputs.MqttBridgeRoutes[] | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: MqttBridgeConnectorTopicMapArgs, opts?: $Options);
 }
 
@@ -1325,7 +1325,7 @@ export interface MqttBridgeConnectorTopicMapState {
   systemData?: outputs.SystemData;
   mqttBridgeConnectorRef: string;
   routes?: outputs.MqttBridgeRoutes[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsMQ/mq/mqttBridgeConnector/topicMap` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -1348,6 +1348,19 @@ export declare const getKafkaConnectorOutput: typeof getKafkaConnector;
 export declare const getKafkaConnectorTopicMapOutput: typeof getKafkaConnectorTopicMap;
 export declare const getMqttBridgeConnectorOutput: typeof getMqttBridgeConnector;
 export declare const getMqttBridgeConnectorTopicMapOutput: typeof getMqttBridgeConnectorTopicMap;
+// Pulumi's names for what each function and lookup returns.
+export type GetMqResult = MqState;
+export type GetBrokerResult = BrokerState;
+export type GetAuthenticationResult = AuthenticationState;
+export type GetAuthorizationResult = AuthorizationState;
+export type GetListenerResult = ListenerState;
+export type GetDataLakeConnectorResult = DataLakeConnectorState;
+export type GetDataLakeConnectorTopicMapResult = DataLakeConnectorTopicMapState;
+export type GetDiagnosticServiceResult = DiagnosticServiceState;
+export type GetKafkaConnectorResult = KafkaConnectorState;
+export type GetKafkaConnectorTopicMapResult = KafkaConnectorTopicMapState;
+export type GetMqttBridgeConnectorResult = MqttBridgeConnectorState;
+export type GetMqttBridgeConnectorTopicMapResult = MqttBridgeConnectorTopicMapState;
 
 export declare namespace inputs {
   interface AuthorizationBasicRule {
@@ -1934,6 +1947,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    authImage?: inputs.ContainerImage;
+    brokerImage?: inputs.ContainerImage;
+    brokerNodeTolerations?: inputs.NodeTolerations;
+    cardinality?: inputs.Cardinality;
+    diagnostics?: inputs.BrokerDiagnostics;
+    diskBackedMessageBufferSettings?: inputs.DiskBackedMessageBufferSettings;
+    encryptInternalTraffic?: boolean;
+    healthManagerImage?: inputs.ContainerImage;
+    healthManagerNodeTolerations?: inputs.NodeTolerations;
+    internalCerts?: inputs.CertManagerCertOptions;
+    memoryProfile?: "tiny" | "low" | "medium" | "high" | (string & {});
+    mode?: "auto" | "distributed" | (string & {});
   }
   interface MicrosoftIoTOperationsMQMqBrokerAuthentication {
     /** The resource name */
@@ -1946,6 +1971,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    authenticationMethods?: inputs.BrokerAuthenticatorMethods[];
+    listenerRef?: string[];
   }
   interface MicrosoftIoTOperationsMQMqBrokerAuthorization {
     /** The resource name */
@@ -1958,6 +1985,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    authorizationPolicies?: inputs.AuthorizationConfig;
+    listenerRef?: string[];
   }
   interface MicrosoftIoTOperationsMQMqBrokerListener {
     /** The resource name */
@@ -1970,6 +1999,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    authenticationEnabled?: boolean;
+    authorizationEnabled?: boolean;
+    brokerRef?: string;
+    nodePort?: number;
+    port?: number;
+    serviceName?: string;
+    serviceType?: "clusterIp" | "loadBalancer" | "nodePort" | (string & {});
+    tls?: inputs.TlsCertMethod;
   }
   interface MicrosoftIoTOperationsMQMqDataLakeConnector {
     /** The resource name */
@@ -1982,6 +2019,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    databaseFormat?: "delta" | "parquet" | (string & {});
+    image?: inputs.ContainerImage;
+    instances?: number;
+    localBrokerConnection?: inputs.LocalBrokerConnectionSpec;
+    logLevel?: string;
+    nodeTolerations?: inputs.NodeTolerations;
+    protocol?: "v3" | "v5" | (string & {});
+    target?: inputs.DataLakeTargetStorage;
   }
   interface MicrosoftIoTOperationsMQMqDataLakeConnectorTopicMap {
     /** The resource name */
@@ -1994,6 +2039,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    dataLakeConnectorRef?: string;
+    mapping?: inputs.DataLakeConnectorMap;
   }
   interface MicrosoftIoTOperationsMQMqDiagnosticService {
     /** The resource name */
@@ -2006,6 +2053,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    dataExportFrequencySeconds?: number;
+    image?: inputs.ContainerImage;
+    logFormat?: string;
+    logLevel?: string;
+    maxDataStorageSize?: number;
+    metricsPort?: number;
+    openTelemetryTracesCollectorAddr?: string;
+    staleDataTimeoutSeconds?: number;
   }
   interface MicrosoftIoTOperationsMQMqKafkaConnector {
     /** The resource name */
@@ -2018,6 +2073,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    clientIdPrefix?: string;
+    image?: inputs.ContainerImage;
+    instances?: number;
+    kafkaConnection?: inputs.KafkaRemoteBrokerConnectionSpec;
+    localBrokerConnection?: inputs.LocalBrokerConnectionSpec;
+    logLevel?: string;
+    nodeTolerations?: inputs.NodeTolerations;
   }
   interface MicrosoftIoTOperationsMQMqKafkaConnectorTopicMap {
     /** The resource name */
@@ -2030,6 +2092,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    batching?: inputs.KafkaTopicMapBatching;
+    compression?: "none" | "gzip" | "snappy" | "lz4" | (string & {});
+    copyMqttProperties?: string;
+    kafkaConnectorRef?: string;
+    partitionKeyProperty?: string;
+    partitionStrategy?: "default" | "static" | "topic" | "property" | (string & {});
+    routes?: inputs.KafkaRoutes[];
   }
   interface MicrosoftIoTOperationsMQMqMqttBridgeConnector {
     /** The resource name */
@@ -2042,6 +2111,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    bridgeInstances?: number;
+    clientIdPrefix?: string;
+    image?: inputs.ContainerImage;
+    localBrokerConnection?: inputs.LocalBrokerConnectionSpec;
+    logLevel?: string;
+    nodeTolerations?: inputs.NodeTolerations;
+    protocol?: "v3" | "v5" | (string & {});
+    remoteBrokerConnection?: inputs.MqttBridgeRemoteBrokerConnectionSpec;
   }
   interface MicrosoftIoTOperationsMQMqMqttBridgeConnectorTopicMap {
     /** The resource name */
@@ -2054,6 +2131,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    mqttBridgeConnectorRef?: string;
+    routes?: inputs.MqttBridgeRoutes[];
   }
   type MqProperties = { [key: string]: any };
   interface MqttBridgeConnectorProperties {

@@ -41,7 +41,7 @@ export declare class Instance extends $CustomResource {
   /** Version of the particular resource. */
   readonly version: $Output<string | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Reconciling" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Reconciling" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: InstanceArgs, opts?: $Options);
 }
 
@@ -93,7 +93,7 @@ export interface InstanceState {
   target?: outputs.TargetSelectorProperties;
   reconciliationPolicy?: outputs.ReconciliationPolicy;
   version?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Reconciling" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Reconciling" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsOrchestrator/instances` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -135,7 +135,7 @@ export declare class Solution extends $CustomResource {
   /** Version of the particular resource. */
   readonly version: $Output<string | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: SolutionArgs, opts?: $Options);
 }
 
@@ -178,7 +178,7 @@ export interface SolutionState {
   systemData?: outputs.SystemData;
   components?: outputs.ComponentProperties[];
   version?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsOrchestrator/solutions` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -226,7 +226,7 @@ export declare class Target extends $CustomResource {
   /** Version of the particular resource. */
   readonly version: $Output<string | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Reconciling" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Reconciling" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: TargetArgs, opts?: $Options);
 }
 
@@ -278,7 +278,7 @@ export interface TargetState {
   topologies?: outputs.TopologiesProperties[];
   reconciliationPolicy?: outputs.ReconciliationPolicy;
   version?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Reconciling" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Reconciling" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsOrchestrator/targets` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -292,6 +292,10 @@ export declare function getTarget(args: GetTargetArgs): $Output<TargetState | un
 export declare const getInstanceOutput: typeof getInstance;
 export declare const getSolutionOutput: typeof getSolution;
 export declare const getTargetOutput: typeof getTarget;
+// Pulumi's names for what each function and lookup returns.
+export type GetInstanceResult = InstanceState;
+export type GetSolutionResult = SolutionState;
+export type GetTargetResult = TargetState;
 
 export declare namespace inputs {
   interface BindingProperties {
@@ -343,6 +347,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    scope?: string;
+    solution?: string;
+    target?: inputs.TargetSelectorProperties;
+    reconciliationPolicy?: inputs.ReconciliationPolicy;
+    version?: string;
   }
   interface MicrosoftIoTOperationsOrchestratorSolutions {
     /** The resource name */
@@ -355,6 +364,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    components?: inputs.ComponentProperties[];
+    version?: string;
   }
   interface MicrosoftIoTOperationsOrchestratorTargets {
     /** The resource name */
@@ -367,6 +378,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    components?: inputs.ComponentProperties[];
+    scope?: string;
+    topologies?: inputs.TopologiesProperties[];
+    reconciliationPolicy?: inputs.ReconciliationPolicy;
+    version?: string;
   }
   interface ReconciliationPolicy {
     /** Policy type */

@@ -17,10 +17,10 @@ export interface DeletedManagedHSMState {
   type: "Microsoft.KeyVault/locations/deletedManagedHSMs";
   properties?: outputs.DeletedManagedHsmProperties;
   systemData?: outputs.SystemData;
-  mhsmId?: string;
-  deletionDate?: string;
-  scheduledPurgeDate?: string;
-  purgeProtectionEnabled?: boolean;
+  mhsmId: string;
+  deletionDate: string;
+  scheduledPurgeDate: string;
+  purgeProtectionEnabled: boolean;
   tags?: outputs.DeletedManagedHsmPropertiesTags;
 }
 /**
@@ -45,11 +45,11 @@ export interface DeletedVaultState {
   type: "Microsoft.KeyVault/locations/deletedVaults";
   properties?: outputs.DeletedVaultProperties;
   systemData?: outputs.SystemData;
-  vaultId?: string;
-  deletionDate?: string;
-  scheduledPurgeDate?: string;
+  vaultId: string;
+  deletionDate: string;
+  scheduledPurgeDate: string;
   tags?: outputs.DeletedVaultPropertiesTags;
-  purgeProtectionEnabled?: boolean;
+  purgeProtectionEnabled: boolean;
 }
 /**
  * Reads an existing `Microsoft.KeyVault/locations/deletedVaults` without managing it (GET, api-version 2026-02-01); undefined when it does not exist.
@@ -83,7 +83,7 @@ export declare class ManagedHSM extends $CustomResource {
   /** Managed service identity */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ManagedHsmTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -93,7 +93,7 @@ export declare class ManagedHSM extends $CustomResource {
   /** Array of initial administrators object ids for this managed hsm pool. */
   readonly initialAdminObjectIds: $Output<string[] | undefined>;
   /** The URI of the managed hsm pool for performing operations on keys. */
-  readonly hsmUri: $Output<string | undefined>;
+  readonly hsmUri: $Output<string>;
   /** Property to specify whether the 'soft delete' functionality is enabled for this managed HSM pool. Soft delete is enabled by default for all managed HSMs and is immutable. */
   readonly enableSoftDelete: $Output<boolean | undefined>;
   /** Soft deleted data retention days. When you delete an HSM or a key, it will remain recoverable for the configured retention period or for a default period of 90 days. It accepts values between 7 and 90. */
@@ -101,9 +101,9 @@ export declare class ManagedHSM extends $CustomResource {
   /** Property specifying whether protection against purge is enabled for this managed HSM pool. Setting this property to true activates protection against purge for this managed HSM pool and its content - only the Managed HSM service may initiate a hard, irrecoverable deletion. Enabling this functionality is irreversible. */
   readonly enablePurgeProtection: $Output<boolean | undefined>;
   /** Resource Status Message. */
-  readonly statusMessage: $Output<string | undefined>;
+  readonly statusMessage: $Output<string>;
   /** Provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Provisioning" | "Failed" | "Updating" | "Deleting" | "Activated" | "SecurityDomainRestore" | "Restoring" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Provisioning" | "Failed" | "Updating" | "Deleting" | "Activated" | "SecurityDomainRestore" | "Restoring" | (string & {})>;
   /** Rules governing the accessibility of the key vault from specific network locations. */
   readonly networkAcls: $Output<outputs.MhsmNetworkRuleSet | undefined>;
   /** List of all regions associated with the managed hsm pool. */
@@ -113,7 +113,7 @@ export declare class ManagedHSM extends $CustomResource {
   /** Control permission to the managed HSM from public networks. */
   readonly publicNetworkAccess: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** The scheduled purge date in UTC. */
-  readonly scheduledPurgeDate: $Output<string | undefined>;
+  readonly scheduledPurgeDate: $Output<string>;
   /** Managed HSM security domain properties. */
   readonly securityDomainProperties: $Output<outputs.ManagedHSMSecurityDomainProperties | undefined>;
   constructor(name: string, args: ManagedHSMArgs, opts?: $Options);
@@ -170,22 +170,22 @@ export interface ManagedHSMState {
   properties?: outputs.ManagedHsmProperties;
   sku?: outputs.ManagedHsmSku;
   identity?: outputs.ManagedServiceIdentity;
-  location?: string;
+  location: string;
   tags?: outputs.ManagedHsmTags;
   systemData?: outputs.SystemData;
   tenantId?: string;
   initialAdminObjectIds?: string[];
-  hsmUri?: string;
+  hsmUri: string;
   enableSoftDelete?: boolean;
   softDeleteRetentionInDays?: number;
   enablePurgeProtection?: boolean;
-  statusMessage?: string;
-  provisioningState?: "Succeeded" | "Provisioning" | "Failed" | "Updating" | "Deleting" | "Activated" | "SecurityDomainRestore" | "Restoring" | (string & {});
+  statusMessage: string;
+  provisioningState: "Succeeded" | "Provisioning" | "Failed" | "Updating" | "Deleting" | "Activated" | "SecurityDomainRestore" | "Restoring" | (string & {});
   networkAcls?: outputs.MhsmNetworkRuleSet;
   regions?: outputs.MhsmGeoReplicatedRegion[];
   privateEndpointConnections?: outputs.MhsmPrivateEndpointConnectionItem[];
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
-  scheduledPurgeDate?: string;
+  scheduledPurgeDate: string;
   securityDomainProperties?: outputs.ManagedHSMSecurityDomainProperties;
 }
 /**
@@ -231,9 +231,9 @@ export declare class ManagedHSMKey extends $CustomResource {
   /** The elliptic curve name. For valid values, see JsonWebKeyCurveName. Default for EC and EC-HSM keys is P-256 */
   readonly curveName: $Output<"P-256" | "P-384" | "P-521" | "P-256K" | (string & {}) | undefined>;
   /** The URI to retrieve the current version of the key. */
-  readonly keyUri: $Output<string | undefined>;
+  readonly keyUri: $Output<string>;
   /** The URI to retrieve the specific version of the key. */
-  readonly keyUriWithVersion: $Output<string | undefined>;
+  readonly keyUriWithVersion: $Output<string>;
   /** Key rotation policy in response. It will be used for both output and input. Omitted if empty */
   readonly rotationPolicy: $Output<outputs.ManagedHsmRotationPolicy | undefined>;
   /** Key release policy in response. It will be used for both output and input. Omitted if empty */
@@ -290,8 +290,8 @@ export interface ManagedHSMKeyState {
   keyOps?: ("encrypt" | "decrypt" | "sign" | "verify" | "wrapKey" | "unwrapKey" | "import" | "release" | (string & {}))[];
   keySize?: number;
   curveName?: "P-256" | "P-384" | "P-521" | "P-256K" | (string & {});
-  keyUri?: string;
-  keyUriWithVersion?: string;
+  keyUri: string;
+  keyUriWithVersion: string;
   rotationPolicy?: outputs.ManagedHsmRotationPolicy;
   release_policy?: outputs.ManagedHsmKeyReleasePolicy;
 }
@@ -327,8 +327,8 @@ export interface ManagedHSMKeyVersionState {
   keyOps?: ("encrypt" | "decrypt" | "sign" | "verify" | "wrapKey" | "unwrapKey" | "import" | "release" | (string & {}))[];
   keySize?: number;
   curveName?: "P-256" | "P-384" | "P-521" | "P-256K" | (string & {});
-  keyUri?: string;
-  keyUriWithVersion?: string;
+  keyUri: string;
+  keyUriWithVersion: string;
   rotationPolicy?: outputs.ManagedHsmRotationPolicy;
   release_policy?: outputs.ManagedHsmKeyReleasePolicy;
 }
@@ -368,7 +368,7 @@ export declare class ManagedHSMPrivateEndpointConnection extends $CustomResource
   /** Modified whenever there is a change in the state of private endpoint connection. */
   readonly etag: $Output<string | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.MhsmPrivateEndpointConnectionTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -378,7 +378,7 @@ export declare class ManagedHSMPrivateEndpointConnection extends $CustomResource
   /** Approval state of the private link connection. */
   readonly privateLinkServiceConnectionState: $Output<outputs.MhsmPrivateLinkServiceConnectionState | undefined>;
   /** Provisioning state of the private endpoint connection. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Updating" | "Deleting" | "Failed" | "Disconnected" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Updating" | "Deleting" | "Failed" | "Disconnected" | (string & {})>;
   constructor(name: string, args: ManagedHSMPrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -426,12 +426,12 @@ export interface ManagedHSMPrivateEndpointConnectionState {
   sku?: outputs.ManagedHsmSku;
   identity?: outputs.ManagedServiceIdentity;
   etag?: string;
-  location?: string;
+  location: string;
   tags?: outputs.MhsmPrivateEndpointConnectionTags;
   systemData?: outputs.SystemData;
   privateEndpoint?: outputs.MhsmPrivateEndpoint;
   privateLinkServiceConnectionState?: outputs.MhsmPrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Failed" | "Disconnected" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Failed" | "Disconnected" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.KeyVault/managedHSMs/privateEndpointConnections` without managing it (GET, api-version 2026-02-01); undefined when it does not exist.
@@ -475,7 +475,7 @@ export declare class Vault extends $CustomResource {
   /** The URI of the vault for performing operations on keys and secrets. */
   readonly vaultUri: $Output<string | undefined>;
   /** The resource id of HSM Pool. */
-  readonly hsmPoolResourceId: $Output<string | undefined>;
+  readonly hsmPoolResourceId: $Output<string>;
   /** Property to specify whether Azure Virtual Machines are permitted to retrieve certificates stored as secrets from the key vault. */
   readonly enabledForDeployment: $Output<boolean | undefined>;
   /** Property to specify whether Azure Disk Encryption is permitted to retrieve secrets from the vault and unwrap keys. */
@@ -565,7 +565,7 @@ export interface VaultState {
   sku: outputs.Sku;
   accessPolicies?: outputs.AccessPolicyEntry[];
   vaultUri?: string;
-  hsmPoolResourceId?: string;
+  hsmPoolResourceId: string;
   enabledForDeployment?: boolean;
   enabledForDiskEncryption?: boolean;
   enabledForTemplateDeployment?: boolean;
@@ -606,7 +606,7 @@ export declare class AccessPolicy extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.KeyVault/vaults/accessPolicies">;
   /** The resource type of the access policy. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Properties of the access policy */
   readonly properties: $Output<outputs.VaultAccessPolicyProperties>;
   /** An array of 0 to 16 identities that have access to the key vault. All identities in the array must use the same tenant ID as the key vault's tenant ID. */
@@ -642,7 +642,7 @@ export interface AccessPolicyState {
   accessPolicyName: "add" | "replace" | "remove";
   name: "add" | "replace" | "remove";
   type: "Microsoft.KeyVault/vaults/accessPolicies";
-  location?: string;
+  location: string;
   properties: outputs.VaultAccessPolicyProperties;
   accessPolicies: outputs.AccessPolicyEntry[];
 }
@@ -678,7 +678,7 @@ export declare class VaultKey extends $CustomResource {
   /** The properties of the key to be created. */
   readonly properties: $Output<outputs.KeyProperties>;
   /** The supported Azure location where the managed HSM Pool should be created. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The attributes of the key. */
@@ -691,9 +691,9 @@ export declare class VaultKey extends $CustomResource {
   /** The elliptic curve name. For valid values, see JsonWebKeyCurveName. Default for EC and EC-HSM keys is P-256 */
   readonly curveName: $Output<"P-256" | "P-384" | "P-521" | "P-256K" | (string & {}) | undefined>;
   /** The URI to retrieve the current version of the key. */
-  readonly keyUri: $Output<string | undefined>;
+  readonly keyUri: $Output<string>;
   /** The URI to retrieve the specific version of the key. */
-  readonly keyUriWithVersion: $Output<string | undefined>;
+  readonly keyUriWithVersion: $Output<string>;
   /** Key rotation policy in response. It will be used for both output and input. Omitted if empty */
   readonly rotationPolicy: $Output<outputs.RotationPolicy | undefined>;
   /** Key release policy in response. It will be used for both output and input. Omitted if empty */
@@ -744,15 +744,15 @@ export interface VaultKeyState {
   type: "Microsoft.KeyVault/vaults/keys";
   tags?: outputs.KeyCreateParametersTags;
   properties: outputs.KeyProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   attributes?: outputs.KeyAttributes;
   kty?: "EC" | "EC-HSM" | "RSA" | "RSA-HSM" | (string & {});
   keyOps?: ("encrypt" | "decrypt" | "sign" | "verify" | "wrapKey" | "unwrapKey" | "import" | "release" | (string & {}))[];
   keySize?: number;
   curveName?: "P-256" | "P-384" | "P-521" | "P-256K" | (string & {});
-  keyUri?: string;
-  keyUriWithVersion?: string;
+  keyUri: string;
+  keyUriWithVersion: string;
   rotationPolicy?: outputs.RotationPolicy;
   release_policy?: outputs.KeyReleasePolicy;
 }
@@ -781,7 +781,7 @@ export interface VaultKeyVersionState {
   name: string;
   type: "Microsoft.KeyVault/vaults/keys/versions";
   properties?: outputs.KeyProperties;
-  location?: string;
+  location: string;
   tags?: outputs.KeyTags;
   systemData?: outputs.SystemData;
   attributes?: outputs.KeyAttributes;
@@ -789,8 +789,8 @@ export interface VaultKeyVersionState {
   keyOps?: ("encrypt" | "decrypt" | "sign" | "verify" | "wrapKey" | "unwrapKey" | "import" | "release" | (string & {}))[];
   keySize?: number;
   curveName?: "P-256" | "P-384" | "P-521" | "P-256K" | (string & {});
-  keyUri?: string;
-  keyUriWithVersion?: string;
+  keyUri: string;
+  keyUriWithVersion: string;
   rotationPolicy?: outputs.RotationPolicy;
   release_policy?: outputs.KeyReleasePolicy;
 }
@@ -824,7 +824,7 @@ export declare class VaultPrivateEndpointConnection extends $CustomResource {
   /** Resource properties. */
   readonly properties: $Output<outputs.PrivateEndpointConnectionProperties | undefined>;
   /** Azure location of the key vault resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags assigned to the key vault resource. */
   readonly tags: $Output<outputs.PrivateEndpointConnectionTags | undefined>;
   /** Modified whenever there is a change in the state of private endpoint connection. */
@@ -836,7 +836,7 @@ export declare class VaultPrivateEndpointConnection extends $CustomResource {
   /** Approval state of the private link connection. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState | undefined>;
   /** Provisioning state of the private endpoint connection. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Updating" | "Deleting" | "Failed" | "Disconnected" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Updating" | "Deleting" | "Failed" | "Disconnected" | (string & {})>;
   constructor(name: string, args: VaultPrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -873,13 +873,13 @@ export interface VaultPrivateEndpointConnectionState {
   name: string;
   type: "Microsoft.KeyVault/vaults/privateEndpointConnections";
   properties?: outputs.PrivateEndpointConnectionProperties;
-  location?: string;
+  location: string;
   tags?: outputs.PrivateEndpointConnectionTags;
   etag?: string;
   systemData?: outputs.SystemData;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState?: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Failed" | "Disconnected" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Failed" | "Disconnected" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.KeyVault/vaults/privateEndpointConnections` without managing it (GET, api-version 2026-02-01); undefined when it does not exist.
@@ -913,7 +913,7 @@ export declare class Secret extends $CustomResource {
   /** Properties of the secret */
   readonly properties: $Output<outputs.SecretProperties>;
   /** Azure location of the key vault resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The value of the secret. NOTE: 'value' will never be returned from the service, as APIs using this model are is intended for internal use in ARM deployments. Users should use the data-plane REST service for interaction with vault secrets. */
@@ -923,9 +923,9 @@ export declare class Secret extends $CustomResource {
   /** The attributes of the secret. */
   readonly attributes: $Output<outputs.SecretAttributes | undefined>;
   /** The URI to retrieve the current version of the secret. */
-  readonly secretUri: $Output<string | undefined>;
+  readonly secretUri: $Output<string>;
   /** The URI to retrieve the specific version of the secret. */
-  readonly secretUriWithVersion: $Output<string | undefined>;
+  readonly secretUriWithVersion: $Output<string>;
   constructor(name: string, args: SecretArgs, opts?: $Options);
 }
 
@@ -965,13 +965,13 @@ export interface SecretState {
   type: "Microsoft.KeyVault/vaults/secrets";
   tags?: outputs.SecretCreateOrUpdateParametersTags;
   properties: outputs.SecretProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   value?: string;
   contentType?: string;
   attributes?: outputs.SecretAttributes;
-  secretUri?: string;
-  secretUriWithVersion?: string;
+  secretUri: string;
+  secretUriWithVersion: string;
 }
 /**
  * Reads an existing `Microsoft.KeyVault/vaults/secrets` without managing it (GET, api-version 2026-02-01); undefined when it does not exist.
@@ -994,6 +994,19 @@ export declare const getVaultKeyOutput: typeof getVaultKey;
 export declare const getVaultKeyVersionOutput: typeof getVaultKeyVersion;
 export declare const getVaultPrivateEndpointConnectionOutput: typeof getVaultPrivateEndpointConnection;
 export declare const getSecretOutput: typeof getSecret;
+// Pulumi's names for what each function and lookup returns.
+export type GetDeletedManagedHSMResult = DeletedManagedHSMState;
+export type GetDeletedVaultResult = DeletedVaultState;
+export type GetManagedHSMResult = ManagedHSMState;
+export type GetManagedHSMKeyResult = ManagedHSMKeyState;
+export type GetManagedHSMKeyVersionResult = ManagedHSMKeyVersionState;
+export type GetManagedHSMPrivateEndpointConnectionResult = ManagedHSMPrivateEndpointConnectionState;
+export type GetVaultResult = VaultState;
+export type GetAccessPolicyResult = AccessPolicyState;
+export type GetVaultKeyResult = VaultKeyState;
+export type GetVaultKeyVersionResult = VaultKeyVersionState;
+export type GetVaultPrivateEndpointConnectionResult = VaultPrivateEndpointConnectionState;
+export type GetSecretResult = SecretState;
 
 export declare namespace inputs {
   interface AccessPolicyEntry {
@@ -1184,6 +1197,8 @@ export declare namespace inputs {
     etag?: string;
     /** Private endpoint connection properties. */
     properties?: inputs.MhsmPrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.MhsmPrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.MhsmPrivateLinkServiceConnectionState;
   }
   interface MhsmPrivateEndpointConnectionProperties {
     /** Properties of the private endpoint object. */
@@ -1229,6 +1244,15 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ManagedHsmTags;
+    tenantId?: string;
+    initialAdminObjectIds?: string[];
+    enableSoftDelete?: boolean;
+    softDeleteRetentionInDays?: number;
+    enablePurgeProtection?: boolean;
+    createMode?: "recover" | "default";
+    networkAcls?: inputs.MhsmNetworkRuleSet;
+    regions?: inputs.MhsmGeoReplicatedRegion[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftKeyVaultManagedHSMsKeys {
     /** The resource name */
@@ -1236,7 +1260,14 @@ export declare namespace inputs {
     /** The tags that will be assigned to the key. */
     tags?: inputs.ManagedHsmKeyCreateParametersTags;
     /** The properties of the key to be created. */
-    properties: inputs.ManagedHsmKeyProperties;
+    properties?: inputs.ManagedHsmKeyProperties;
+    attributes?: inputs.ManagedHsmKeyAttributes;
+    kty?: "EC" | "EC-HSM" | "RSA" | "RSA-HSM" | (string & {});
+    keyOps?: ("encrypt" | "decrypt" | "sign" | "verify" | "wrapKey" | "unwrapKey" | "import" | "release" | (string & {}))[];
+    keySize?: number;
+    curveName?: "P-256" | "P-384" | "P-521" | "P-256K" | (string & {});
+    rotationPolicy?: inputs.ManagedHsmRotationPolicy;
+    release_policy?: inputs.ManagedHsmKeyReleasePolicy;
   }
   interface MicrosoftKeyVaultManagedHSMsKeysVersions {
     /** The resource name */
@@ -1257,6 +1288,8 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.MhsmPrivateEndpointConnectionTags;
+    privateEndpoint?: inputs.MhsmPrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.MhsmPrivateLinkServiceConnectionState;
   }
   interface MicrosoftKeyVaultVaults {
     /** The resource name */
@@ -1266,13 +1299,29 @@ export declare namespace inputs {
     /** The tags that will be assigned to the key vault. */
     tags?: inputs.VaultCreateOrUpdateParametersTags;
     /** Properties of the vault */
-    properties: inputs.VaultProperties;
+    properties?: inputs.VaultProperties;
+    tenantId?: string;
+    sku?: inputs.Sku;
+    accessPolicies?: inputs.AccessPolicyEntry[];
+    vaultUri?: string;
+    enabledForDeployment?: boolean;
+    enabledForDiskEncryption?: boolean;
+    enabledForTemplateDeployment?: boolean;
+    enableSoftDelete?: boolean;
+    softDeleteRetentionInDays?: number;
+    enableRbacAuthorization?: boolean;
+    createMode?: "recover" | "default";
+    enablePurgeProtection?: boolean;
+    networkAcls?: inputs.NetworkRuleSet;
+    provisioningState?: "Succeeded" | "RegisteringDns" | (string & {});
+    publicNetworkAccess?: string;
   }
   interface MicrosoftKeyVaultVaultsAccessPolicies {
     /** The resource name */
     name: "add" | "replace" | "remove";
     /** Properties of the access policy */
-    properties: inputs.VaultAccessPolicyProperties;
+    properties?: inputs.VaultAccessPolicyProperties;
+    accessPolicies?: inputs.AccessPolicyEntry[];
   }
   interface MicrosoftKeyVaultVaultsKeys {
     /** The resource name */
@@ -1280,7 +1329,14 @@ export declare namespace inputs {
     /** The tags that will be assigned to the key. */
     tags?: inputs.KeyCreateParametersTags;
     /** The properties of the key to be created. */
-    properties: inputs.KeyProperties;
+    properties?: inputs.KeyProperties;
+    attributes?: inputs.KeyAttributes;
+    kty?: "EC" | "EC-HSM" | "RSA" | "RSA-HSM" | (string & {});
+    keyOps?: ("encrypt" | "decrypt" | "sign" | "verify" | "wrapKey" | "unwrapKey" | "import" | "release" | (string & {}))[];
+    keySize?: number;
+    curveName?: "P-256" | "P-384" | "P-521" | "P-256K" | (string & {});
+    rotationPolicy?: inputs.RotationPolicy;
+    release_policy?: inputs.KeyReleasePolicy;
   }
   interface MicrosoftKeyVaultVaultsKeysVersions {
     /** The resource name */
@@ -1293,6 +1349,8 @@ export declare namespace inputs {
     properties?: inputs.PrivateEndpointConnectionProperties;
     /** Modified whenever there is a change in the state of private endpoint connection. */
     etag?: string;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftKeyVaultVaultsSecrets {
     /** The resource name */
@@ -1300,7 +1358,10 @@ export declare namespace inputs {
     /** The tags that will be assigned to the secret. */
     tags?: inputs.SecretCreateOrUpdateParametersTags;
     /** Properties of the secret */
-    properties: inputs.SecretProperties;
+    properties?: inputs.SecretProperties;
+    value?: string;
+    contentType?: string;
+    attributes?: inputs.SecretAttributes;
   }
   interface NetworkRuleSet {
     /** Tells what traffic can bypass network rules. This can be 'AzureServices' or 'None'.  If not specified the default is 'AzureServices'. */
@@ -1330,6 +1391,8 @@ export declare namespace inputs {
     etag?: string;
     /** Private endpoint connection properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** Properties of the private endpoint object. */

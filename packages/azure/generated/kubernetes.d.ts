@@ -35,13 +35,13 @@ export declare class ConnectedCluster extends $CustomResource {
   /** Base64 encoded public certificate used by the agent to do the initial handshake to the backend services in Azure. */
   readonly agentPublicKeyCertificate: $Output<string>;
   /** The Kubernetes version of the connected cluster resource */
-  readonly kubernetesVersion: $Output<string | undefined>;
+  readonly kubernetesVersion: $Output<string>;
   /** Number of nodes present in the connected cluster resource */
-  readonly totalNodeCount: $Output<number | undefined>;
+  readonly totalNodeCount: $Output<number>;
   /** Number of CPU cores present in the connected cluster resource */
-  readonly totalCoreCount: $Output<number | undefined>;
+  readonly totalCoreCount: $Output<number>;
   /** Version of the agent running on the connected cluster resource */
-  readonly agentVersion: $Output<string | undefined>;
+  readonly agentVersion: $Output<string>;
   /** Provisioning state of the connected cluster resource. */
   readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
   /** The Kubernetes distribution running on this connected cluster. */
@@ -51,13 +51,13 @@ export declare class ConnectedCluster extends $CustomResource {
   /** The infrastructure on which the Kubernetes cluster represented by this connected cluster is running on. */
   readonly infrastructure: $Output<string | undefined>;
   /** Connected cluster offering */
-  readonly offering: $Output<string | undefined>;
+  readonly offering: $Output<string>;
   /** Expiration time of the managed identity certificate */
-  readonly managedIdentityCertificateExpirationTime: $Output<string | undefined>;
+  readonly managedIdentityCertificateExpirationTime: $Output<string>;
   /** Time representing the last instance when heart beat was received from the cluster */
-  readonly lastConnectivityTime: $Output<string | undefined>;
+  readonly lastConnectivityTime: $Output<string>;
   /** Represents the connectivity status of the connected cluster. */
-  readonly connectivityStatus: $Output<"Connecting" | "Connected" | "Offline" | "Expired" | "AgentNotInstalled" | (string & {}) | undefined>;
+  readonly connectivityStatus: $Output<"Connecting" | "Connected" | "Offline" | "Expired" | "AgentNotInstalled" | (string & {})>;
   /** Property which describes the state of private link on a connected cluster resource. */
   readonly privateLinkState: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** This is populated only if privateLinkState is enabled. The resource id of the private link scope this connected cluster is assigned to, if any. */
@@ -146,18 +146,18 @@ export interface ConnectedClusterState {
   location: string;
   systemData?: outputs.SystemData;
   agentPublicKeyCertificate: string;
-  kubernetesVersion?: string;
-  totalNodeCount?: number;
-  totalCoreCount?: number;
-  agentVersion?: string;
+  kubernetesVersion: string;
+  totalNodeCount: number;
+  totalCoreCount: number;
+  agentVersion: string;
   provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   distribution?: string;
   distributionVersion?: string;
   infrastructure?: string;
-  offering?: string;
-  managedIdentityCertificateExpirationTime?: string;
-  lastConnectivityTime?: string;
-  connectivityStatus?: "Connecting" | "Connected" | "Offline" | "Expired" | "AgentNotInstalled" | (string & {});
+  offering: string;
+  managedIdentityCertificateExpirationTime: string;
+  lastConnectivityTime: string;
+  connectivityStatus: "Connecting" | "Connected" | "Offline" | "Expired" | "AgentNotInstalled" | (string & {});
   privateLinkState?: "Enabled" | "Disabled" | (string & {});
   privateLinkScopeResourceId?: string;
   azureHybridBenefit?: "True" | "False" | "NotApplicable" | (string & {});
@@ -198,6 +198,9 @@ export declare function listConnectedClusterUserCredential(args: ListConnectedCl
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getConnectedClusterOutput: typeof getConnectedCluster;
 export declare const listConnectedClusterUserCredentialOutput: typeof listConnectedClusterUserCredential;
+// Pulumi's names for what each function and lookup returns.
+export type GetConnectedClusterResult = ConnectedClusterState;
+export type ListConnectedClusterUserCredentialResult = outputs.CredentialResults;
 
 export declare namespace inputs {
   interface AadProfile {
@@ -281,7 +284,7 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Describes the connected cluster resource properties. */
-    properties: inputs.ConnectedClusterProperties;
+    properties?: inputs.ConnectedClusterProperties;
     /** The identity of the connected cluster. */
     identity: inputs.ConnectedClusterIdentity;
     /** The kind of connected cluster. */
@@ -290,6 +293,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    agentPublicKeyCertificate?: string;
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+    distribution?: string;
+    distributionVersion?: string;
+    infrastructure?: string;
+    privateLinkState?: "Enabled" | "Disabled" | (string & {});
+    privateLinkScopeResourceId?: string;
+    azureHybridBenefit?: "True" | "False" | "NotApplicable" | (string & {});
+    aadProfile?: inputs.AadProfile;
+    arcAgentProfile?: inputs.ArcAgentProfile;
+    securityProfile?: inputs.SecurityProfile;
+    oidcIssuerProfile?: inputs.OidcIssuerProfile;
+    gateway?: inputs.Gateway;
+    arcAgentryConfigurations?: inputs.ArcAgentryConfigurations[];
   }
   interface OidcIssuerProfile {
     /** Whether to enable oidc issuer for workload identity integration. */

@@ -43,9 +43,9 @@ export declare class Extension extends $CustomResource {
   /** Configuration settings that are sensitive, as name-value pairs for configuring this extension. */
   readonly configurationProtectedSettings: $Output<outputs.ExtensionPropertiesConfigurationProtectedSettings | undefined>;
   /** Currently installed version of the extension. */
-  readonly currentVersion: $Output<string | undefined>;
+  readonly currentVersion: $Output<string>;
   /** Status of installation of this extension. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Status from this extension. */
   readonly statuses: $Output<outputs.ExtensionStatus[] | undefined>;
   /** Error information from the Agent - e.g. errors during installation. */
@@ -53,11 +53,11 @@ export declare class Extension extends $CustomResource {
   /** Custom Location settings properties. */
   readonly customLocationSettings: $Output<outputs.ExtensionPropertiesCustomLocationSettings | undefined>;
   /** Uri of the Helm package */
-  readonly packageUri: $Output<string | undefined>;
+  readonly packageUri: $Output<string>;
   /** Identity of the Extension resource in an AKS cluster */
   readonly aksAssignedIdentity: $Output<outputs.ExtensionPropertiesAksAssignedIdentity | undefined>;
   /** Flag to note if this extension is a system extension */
-  readonly isSystemExtension: $Output<boolean | undefined>;
+  readonly isSystemExtension: $Output<boolean>;
   /**
    * The upgrade mode for auto upgrade.
    * The default is "compatible".
@@ -68,7 +68,7 @@ export declare class Extension extends $CustomResource {
   /** Additional details provided by the publisher of the extension. */
   readonly additionalDetails: $Output<outputs.AdditionalDetails | undefined>;
   /** State of the extension on the cluster. */
-  readonly extensionState: $Output<string | undefined>;
+  readonly extensionState: $Output<string>;
   constructor(name: string, args: ExtensionArgs, opts?: $Options);
 }
 
@@ -136,18 +136,18 @@ export interface ExtensionState {
   version?: string;
   configurationSettings?: outputs.ExtensionPropertiesConfigurationSettings;
   configurationProtectedSettings?: outputs.ExtensionPropertiesConfigurationProtectedSettings;
-  currentVersion?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  currentVersion: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   statuses?: outputs.ExtensionStatus[];
   errorInfo?: outputs.ErrorDetail;
   customLocationSettings?: outputs.ExtensionPropertiesCustomLocationSettings;
-  packageUri?: string;
+  packageUri: string;
   aksAssignedIdentity?: outputs.ExtensionPropertiesAksAssignedIdentity;
-  isSystemExtension?: boolean;
+  isSystemExtension: boolean;
   autoUpgradeMode?: "none" | "patch" | "compatible" | (string & {});
   managementDetails?: outputs.ManagementDetails;
   additionalDetails?: outputs.AdditionalDetails;
-  extensionState?: string;
+  extensionState: string;
 }
 /**
  * Reads an existing `Microsoft.KubernetesConfiguration/extensions` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -257,23 +257,23 @@ export declare class FluxConfiguration extends $CustomResource {
   /** Statuses of the Flux Kubernetes resources created by the fluxConfiguration or created by the managed objects provisioned by the fluxConfiguration. */
   readonly statuses: $Output<outputs.ObjectStatusDefinition[] | undefined>;
   /** Public Key associated with this fluxConfiguration (either generated within the cluster or provided by the user). */
-  readonly repositoryPublicKey: $Output<string | undefined>;
+  readonly repositoryPublicKey: $Output<string>;
   /** Branch and/or SHA of the source commit synced with the cluster. */
-  readonly sourceSyncedCommitId: $Output<string | undefined>;
+  readonly sourceSyncedCommitId: $Output<string>;
   /** Datetime the fluxConfiguration synced its source on the cluster. */
-  readonly sourceUpdatedAt: $Output<string | undefined>;
+  readonly sourceUpdatedAt: $Output<string>;
   /** Datetime the fluxConfiguration synced its status on the cluster with Azure. */
-  readonly statusUpdatedAt: $Output<string | undefined>;
+  readonly statusUpdatedAt: $Output<string>;
   /** Whether flux configuration deployment should wait for cluster to reconcile the kustomizations. */
   readonly waitForReconciliation: $Output<boolean | undefined>;
   /** Maximum duration to wait for flux configuration reconciliation. E.g PT1H, PT5M, P1D */
   readonly reconciliationWaitDuration: $Output<string | undefined>;
   /** Combined status of the Flux Kubernetes resources created by the fluxConfiguration or created by the managed objects. */
-  readonly complianceState: $Output<"Compliant" | "Non-Compliant" | "Pending" | "Suspended" | "Unknown" | (string & {}) | undefined>;
+  readonly complianceState: $Output<"Compliant" | "Non-Compliant" | "Pending" | "Suspended" | "Unknown" | (string & {})>;
   /** Status of the creation of the fluxConfiguration. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Error message returned to the user in the case of provisioning failure. */
-  readonly errorMessage: $Output<string | undefined>;
+  readonly errorMessage: $Output<string>;
   constructor(name: string, args: FluxConfigurationArgs, opts?: $Options);
 }
 
@@ -333,15 +333,15 @@ export interface FluxConfigurationState {
   kustomizations?: outputs.FluxConfigurationPropertiesKustomizations;
   configurationProtectedSettings?: outputs.FluxConfigurationPropertiesConfigurationProtectedSettings;
   statuses?: outputs.ObjectStatusDefinition[];
-  repositoryPublicKey?: string;
-  sourceSyncedCommitId?: string;
-  sourceUpdatedAt?: string;
-  statusUpdatedAt?: string;
+  repositoryPublicKey: string;
+  sourceSyncedCommitId: string;
+  sourceUpdatedAt: string;
+  statusUpdatedAt: string;
   waitForReconciliation?: boolean;
   reconciliationWaitDuration?: string;
-  complianceState?: "Compliant" | "Non-Compliant" | "Pending" | "Suspended" | "Unknown" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  errorMessage?: string;
+  complianceState: "Compliant" | "Non-Compliant" | "Pending" | "Suspended" | "Unknown" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  errorMessage: string;
 }
 /**
  * Reads an existing `Microsoft.KubernetesConfiguration/fluxConfigurations` without managing it (GET, api-version 2025-04-01); undefined when it does not exist.
@@ -365,13 +365,13 @@ export interface KubernetesResourceState {
   type: "Microsoft.KubernetesConfiguration/kubernetesResources";
   properties?: outputs.KubernetesResourceProperties;
   systemData?: outputs.SystemData;
-  apiVersion?: string;
-  kind?: string;
+  apiVersion: string;
+  kind: string;
   metadata?: outputs.KubernetesObjectMeta;
   spec?: outputs.KubernetesResourceSpec;
   status?: outputs.KubernetesResourceStatus;
   events?: outputs.KubernetesEvent[];
-  attachedToExtension?: string;
+  attachedToExtension: string;
 }
 /**
  * Reads an existing `Microsoft.KubernetesConfiguration/kubernetesResources` without managing it (GET, api-version 2026-07-01-preview); undefined when it does not exist.
@@ -467,11 +467,11 @@ export declare class PrivateLinkScope extends $CustomResource {
   /** Indicates whether machines associated with the private link scope can also use public Azure Arc service endpoints. */
   readonly publicNetworkAccess: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Current state of this PrivateLinkScope: whether or not is has been provisioned within the resource group it is defined. Users cannot change this value but are able to read from it. Values will include Provisioning ,Succeeded, Canceled and Failed. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Managed Cluster ARM ID for the private link scope  (Required) */
   readonly clusterResourceId: $Output<string>;
   /** The Guid id of the private link scope. */
-  readonly privateLinkScopeId: $Output<string | undefined>;
+  readonly privateLinkScopeId: $Output<string>;
   /** The collection of associated Private Endpoint Connections. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   constructor(name: string, args: PrivateLinkScopeArgs, opts?: $Options);
@@ -512,9 +512,9 @@ export interface PrivateLinkScopeState {
   location: string;
   systemData?: outputs.SystemData;
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   clusterResourceId: string;
-  privateLinkScopeId?: string;
+  privateLinkScopeId: string;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
 }
 /**
@@ -553,7 +553,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -591,7 +591,7 @@ export interface PrivateEndpointConnectionState {
   systemData?: outputs.SystemData;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.KubernetesConfiguration/privateLinkScopes/privateEndpointConnections` without managing it (GET, api-version 2024-11-01-preview); undefined when it does not exist.
@@ -617,7 +617,7 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.KubernetesConfiguration/privateLinkScopes/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -665,7 +665,7 @@ export declare class SourceControlConfiguration extends $CustomResource {
   /** Scope at which the operator will be installed. */
   readonly operatorScope: $Output<"cluster" | "namespace" | (string & {}) | undefined>;
   /** Public Key associated with this SourceControl configuration (either generated within the cluster or provided by the user). */
-  readonly repositoryPublicKey: $Output<string | undefined>;
+  readonly repositoryPublicKey: $Output<string>;
   /** Base64-encoded known_hosts contents containing public SSH keys required to access private Git instances */
   readonly sshKnownHostsContents: $Output<string | undefined>;
   /** Option to enable Helm Operator for this git configuration. */
@@ -673,7 +673,7 @@ export declare class SourceControlConfiguration extends $CustomResource {
   /** Properties for Helm operator. */
   readonly helmOperatorProperties: $Output<outputs.HelmOperatorProperties | undefined>;
   /** The provisioning state of the resource provider. */
-  readonly provisioningState: $Output<"Accepted" | "Deleting" | "Running" | "Succeeded" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Deleting" | "Running" | "Succeeded" | "Failed" | (string & {})>;
   /** Compliance Status of the Configuration */
   readonly complianceStatus: $Output<outputs.ComplianceStatus | undefined>;
   constructor(name: string, args: SourceControlConfigurationArgs, opts?: $Options);
@@ -730,11 +730,11 @@ export interface SourceControlConfigurationState {
   operatorParams?: string;
   configurationProtectedSettings?: outputs.ConfigurationProtectedSettings;
   operatorScope?: "cluster" | "namespace" | (string & {});
-  repositoryPublicKey?: string;
+  repositoryPublicKey: string;
   sshKnownHostsContents?: string;
   enableHelmOperator?: boolean;
   helmOperatorProperties?: outputs.HelmOperatorProperties;
-  provisioningState?: "Accepted" | "Deleting" | "Running" | "Succeeded" | "Failed" | (string & {});
+  provisioningState: "Accepted" | "Deleting" | "Running" | "Succeeded" | "Failed" | (string & {});
   complianceStatus?: outputs.ComplianceStatus;
 }
 /**
@@ -759,10 +759,10 @@ export interface UpgradeAssessmentState {
   type: "Microsoft.KubernetesConfiguration/upgradeAssessments";
   properties?: outputs.UpgradeAssessmentProperties;
   systemData?: outputs.SystemData;
-  currentKubernetesVersion?: string;
-  targetKubernetesVersion?: string;
-  assessmentTime?: string;
-  overallSeverity?: "None" | "Warning" | "Critical" | "Unknown" | (string & {});
+  currentKubernetesVersion: string;
+  targetKubernetesVersion: string;
+  assessmentTime: string;
+  overallSeverity: "None" | "Warning" | "Critical" | "Unknown" | (string & {});
   componentCompatibility?: outputs.ComponentCompatibility[];
   deprecatedApis?: outputs.DeprecatedApiUsage[];
   readinessChecks?: outputs.ReadinessCheck[];
@@ -788,6 +788,19 @@ export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpoi
 export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
 export declare const getSourceControlConfigurationOutput: typeof getSourceControlConfiguration;
 export declare const getUpgradeAssessmentOutput: typeof getUpgradeAssessment;
+// Pulumi's names for what each function and lookup returns.
+export type GetExtensionResult = ExtensionState;
+export type GetExtensionTypeResult = ExtensionTypeState;
+export type GetVersionResult = VersionState;
+export type GetFluxConfigurationResult = FluxConfigurationState;
+export type GetKubernetesResourceResult = KubernetesResourceState;
+export type GetLocationExtensionTypeResult = LocationExtensionTypeState;
+export type GetExtensionTypeVersionResult = ExtensionTypeVersionState;
+export type GetPrivateLinkScopeResult = PrivateLinkScopeState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetSourceControlConfigurationResult = SourceControlConfigurationState;
+export type GetUpgradeAssessmentResult = UpgradeAssessmentState;
 
 export declare namespace inputs {
   interface AccessDetail {
@@ -857,6 +870,8 @@ export declare namespace inputs {
   interface ClusterScopeSettings {
     /** Extension scope settings */
     properties?: inputs.ClusterScopeSettingsProperties;
+    allowMultipleInstances?: boolean;
+    defaultReleaseNamespace?: string;
   }
   interface ClusterScopeSettingsProperties {
     /** Describes if multiple instances of the extension are allowed */
@@ -2097,6 +2112,18 @@ export declare namespace inputs {
     managedBy?: string;
     /** Details of the resource plan. */
     plan?: inputs.Plan;
+    extensionType?: string;
+    autoUpgradeMinorVersion?: boolean;
+    releaseTrain?: string;
+    version?: string;
+    scope?: inputs.Scope;
+    configurationSettings?: inputs.ExtensionPropertiesConfigurationSettings;
+    configurationProtectedSettings?: inputs.ExtensionPropertiesConfigurationProtectedSettings;
+    statuses?: inputs.ExtensionStatus[];
+    aksAssignedIdentity?: inputs.ExtensionPropertiesAksAssignedIdentity;
+    autoUpgradeMode?: "none" | "patch" | "compatible" | (string & {});
+    managementDetails?: inputs.ManagementDetails;
+    additionalDetails?: inputs.AdditionalDetails;
   }
   interface MicrosoftKubernetesConfigurationExtensionTypes {
     /** The resource name */
@@ -2111,6 +2138,18 @@ export declare namespace inputs {
     name: string;
     /** Properties to create a Flux Configuration resource */
     properties?: inputs.FluxConfigurationProperties;
+    scope?: "cluster" | "namespace" | (string & {});
+    namespace?: string;
+    sourceKind?: "GitRepository" | "Bucket" | "AzureBlob" | "OCIRepository" | (string & {});
+    suspend?: boolean;
+    gitRepository?: inputs.GitRepositoryDefinition;
+    bucket?: inputs.BucketDefinition;
+    azureBlob?: inputs.AzureBlobDefinition;
+    ociRepository?: inputs.OCIRepositoryDefinition;
+    kustomizations?: inputs.FluxConfigurationPropertiesKustomizations;
+    configurationProtectedSettings?: inputs.FluxConfigurationPropertiesConfigurationProtectedSettings;
+    waitForReconciliation?: boolean;
+    reconciliationWaitDuration?: string;
   }
   interface MicrosoftKubernetesConfigurationKubernetesResources {
     /** The resource name */
@@ -2133,12 +2172,16 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    clusterResourceId?: string;
   }
   interface MicrosoftKubernetesConfigurationPrivateLinkScopesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftKubernetesConfigurationPrivateLinkScopesPrivateLinkResources {
     /** The resource name */
@@ -2149,6 +2192,16 @@ export declare namespace inputs {
     name: string;
     /** Properties to create a Source Control Configuration resource */
     properties?: inputs.SourceControlConfigurationProperties;
+    repositoryUrl?: string;
+    operatorNamespace?: string;
+    operatorInstanceName?: string;
+    operatorType?: "Flux" | (string & {});
+    operatorParams?: string;
+    configurationProtectedSettings?: inputs.ConfigurationProtectedSettings;
+    operatorScope?: "cluster" | "namespace" | (string & {});
+    sshKnownHostsContents?: string;
+    enableHelmOperator?: boolean;
+    helmOperatorProperties?: inputs.HelmOperatorProperties;
   }
   interface MicrosoftKubernetesConfigurationUpgradeAssessments {
     /** The resource name */
@@ -2321,6 +2374,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The resource of private end point. */

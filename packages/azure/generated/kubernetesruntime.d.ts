@@ -31,7 +31,7 @@ export declare class BgpPeer extends $CustomResource {
   /** Peer Address */
   readonly peerAddress: $Output<string>;
   /** Resource provision state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: BgpPeerArgs, opts?: $Options);
 }
 
@@ -68,7 +68,7 @@ export interface BgpPeerState {
   myAsn: number;
   peerAsn: number;
   peerAddress: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.KubernetesRuntime/bgpPeers` without managing it (GET, api-version 2024-03-01); undefined when it does not exist.
@@ -108,7 +108,7 @@ export declare class LoadBalancer extends $CustomResource {
   /** The list of BGP peers it should advertise to. Null or empty means to advertise to all peers. */
   readonly bgpPeers: $Output<string[] | undefined>;
   /** Resource provision state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: LoadBalancerArgs, opts?: $Options);
 }
 
@@ -148,7 +148,7 @@ export interface LoadBalancerState {
   serviceSelector?: outputs.LoadBalancerPropertiesServiceSelector;
   advertiseMode: "ARP" | "BGP" | "Both" | (string & {});
   bgpPeers?: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.KubernetesRuntime/loadBalancers` without managing it (GET, api-version 2024-03-01); undefined when it does not exist.
@@ -180,9 +180,9 @@ export declare class Service extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The object id of the service principal of the RP provisioned in the tenant */
-  readonly rpObjectId: $Output<string | undefined>;
+  readonly rpObjectId: $Output<string>;
   /** Resource provision state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ServiceArgs, opts?: $Options);
 }
 
@@ -210,8 +210,8 @@ export interface ServiceState {
   type: "Microsoft.KubernetesRuntime/services";
   properties?: outputs.ServiceProperties;
   systemData?: outputs.SystemData;
-  rpObjectId?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  rpObjectId: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.KubernetesRuntime/services` without managing it (GET, api-version 2024-03-01); undefined when it does not exist.
@@ -265,7 +265,7 @@ export declare class StorageClass extends $CustomResource {
   /** Properties of the StorageClass */
   readonly typeProperties: $Output<outputs.StorageClassTypeProperties>;
   /** Resource provision state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: StorageClassArgs, opts?: $Options);
 }
 
@@ -326,7 +326,7 @@ export interface StorageClassState {
   performance?: "Undefined" | "Basic" | "Standard" | "Premium" | "Ultra" | (string & {});
   priority?: number;
   typeProperties: outputs.StorageClassTypeProperties;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.KubernetesRuntime/storageClasses` without managing it (GET, api-version 2024-03-01); undefined when it does not exist.
@@ -341,6 +341,11 @@ export declare const getBgpPeerOutput: typeof getBgpPeer;
 export declare const getLoadBalancerOutput: typeof getLoadBalancer;
 export declare const getServiceOutput: typeof getService;
 export declare const getStorageClassOutput: typeof getStorageClass;
+// Pulumi's names for what each function and lookup returns.
+export type GetBgpPeerResult = BgpPeerState;
+export type GetLoadBalancerResult = LoadBalancerState;
+export type GetServiceResult = ServiceState;
+export type GetStorageClassResult = StorageClassState;
 
 export declare namespace inputs {
   interface BgpPeerProperties {
@@ -375,12 +380,19 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.BgpPeerProperties;
+    myAsn?: number;
+    peerAsn?: number;
+    peerAddress?: string;
   }
   interface MicrosoftKubernetesRuntimeLoadBalancers {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.LoadBalancerProperties;
+    addresses?: string[];
+    serviceSelector?: inputs.LoadBalancerPropertiesServiceSelector;
+    advertiseMode?: "ARP" | "BGP" | "Both" | (string & {});
+    bgpPeers?: string[];
   }
   interface MicrosoftKubernetesRuntimeServices {
     /** The resource name */
@@ -393,6 +405,17 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.StorageClassProperties;
+    allowVolumeExpansion?: "Allow" | "Disallow" | (string & {});
+    mountOptions?: string[];
+    provisioner?: string;
+    volumeBindingMode?: "Immediate" | "WaitForFirstConsumer" | (string & {});
+    accessModes?: ("ReadWriteOnce" | "ReadWriteMany" | (string & {}))[];
+    dataResilience?: "NotDataResilient" | "DataResilient" | (string & {});
+    failoverSpeed?: "NotAvailable" | "Slow" | "Fast" | "Super" | (string & {});
+    limitations?: string[];
+    performance?: "Undefined" | "Basic" | "Standard" | "Premium" | "Ultra" | (string & {});
+    priority?: number;
+    typeProperties?: inputs.StorageClassTypeProperties;
   }
   interface NativeStorageClassTypeProperties {
     /** Type of the storage class. */

@@ -29,7 +29,7 @@ export declare class Cluster extends $CustomResource {
   /** The identity of the cluster, if configured. */
   readonly identity: $Output<outputs.Identity | undefined>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -37,15 +37,15 @@ export declare class Cluster extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The state of the resource. */
-  readonly state: $Output<"Creating" | "Unavailable" | "Running" | "Deleting" | "Deleted" | "Stopping" | "Stopped" | "Starting" | "Updating" | "Migrated" | (string & {}) | undefined>;
+  readonly state: $Output<"Creating" | "Unavailable" | "Running" | "Deleting" | "Deleted" | "Stopping" | "Stopped" | "Starting" | "Updating" | "Migrated" | (string & {})>;
   /** The provisioned state of the resource. */
-  readonly provisioningState: $Output<"Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {})>;
   /** The cluster URI. */
-  readonly uri: $Output<string | undefined>;
+  readonly uri: $Output<string>;
   /** The cluster data ingestion URI. */
-  readonly dataIngestionUri: $Output<string | undefined>;
+  readonly dataIngestionUri: $Output<string>;
   /** The reason for the cluster's current state. */
-  readonly stateReason: $Output<string | undefined>;
+  readonly stateReason: $Output<string>;
   /** The cluster's external tenants. */
   readonly trustedExternalTenants: $Output<outputs.TrustedExternalTenant[] | undefined>;
   /** Optimized auto scale definition. */
@@ -87,7 +87,7 @@ export declare class Cluster extends $CustomResource {
   /** Properties of the peer cluster involved in a migration to/from this cluster. */
   readonly migrationCluster: $Output<outputs.MigrationClusterProperties | undefined>;
   /** Indicates whether the cluster is zonal or non-zonal. */
-  readonly zoneStatus: $Output<"NonZonal" | "ZonalInconsistency" | "Zonal" | (string & {}) | undefined>;
+  readonly zoneStatus: $Output<"NonZonal" | "ZonalInconsistency" | "Zonal" | (string & {})>;
   constructor(name: string, args: ClusterArgs, opts?: $Options);
 }
 
@@ -165,15 +165,15 @@ export interface ClusterState {
   sku: outputs.AzureSku;
   zones?: string[];
   identity?: outputs.Identity;
-  etag?: string;
+  etag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  state?: "Creating" | "Unavailable" | "Running" | "Deleting" | "Deleted" | "Stopping" | "Stopped" | "Starting" | "Updating" | "Migrated" | (string & {});
-  provisioningState?: "Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {});
-  uri?: string;
-  dataIngestionUri?: string;
-  stateReason?: string;
+  state: "Creating" | "Unavailable" | "Running" | "Deleting" | "Deleted" | "Stopping" | "Stopped" | "Starting" | "Updating" | "Migrated" | (string & {});
+  provisioningState: "Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {});
+  uri: string;
+  dataIngestionUri: string;
+  stateReason: string;
   trustedExternalTenants?: outputs.TrustedExternalTenant[];
   optimizedAutoscale?: outputs.OptimizedAutoscale;
   enableDiskEncryption?: boolean;
@@ -194,7 +194,7 @@ export interface ClusterState {
   publicIPType?: "IPv4" | "DualStack" | (string & {});
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   migrationCluster?: outputs.MigrationClusterProperties;
-  zoneStatus?: "NonZonal" | "ZonalInconsistency" | "Zonal" | (string & {});
+  zoneStatus: "NonZonal" | "ZonalInconsistency" | "Zonal" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Kusto/clusters` without managing it (GET, api-version 2025-02-14); undefined when it does not exist.
@@ -226,11 +226,11 @@ export declare class AttachedDatabaseConfiguration extends $CustomResource {
   /** The properties of the attached database configuration. */
   readonly properties: $Output<outputs.AttachedDatabaseConfigurationProperties | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioned state of the resource. */
-  readonly provisioningState: $Output<"Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {})>;
   /** The name of the database which you would like to attach, use * if you want to follow all current and future databases. */
   readonly databaseName: $Output<string>;
   /** The resource id of the cluster where the databases you would like to attach reside. */
@@ -289,9 +289,9 @@ export interface AttachedDatabaseConfigurationState {
   name: string;
   type: "Microsoft.Kusto/clusters/attachedDatabaseConfigurations";
   properties?: outputs.AttachedDatabaseConfigurationProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {});
+  provisioningState: "Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {});
   databaseName: string;
   clusterResourceId: string;
   attachedDatabaseNames?: string[];
@@ -328,21 +328,21 @@ export declare class Database extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Kusto/clusters/databases">;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   readonly properties: $Output<outputs.ReadOnlyFollowingDatabaseProperties | undefined>;
   readonly kind: $Output<"ReadOnlyFollowing" | undefined>;
-  readonly provisioningState: $Output<"Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {}) | undefined>;
-  readonly softDeletePeriod: $Output<string | undefined>;
+  readonly provisioningState: $Output<"Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {})>;
+  readonly softDeletePeriod: $Output<string>;
   readonly hotCachePeriod: $Output<string | undefined>;
   readonly statistics: $Output<outputs.DatabaseStatistics | undefined>;
-  readonly leaderClusterResourceId: $Output<string | undefined>;
-  readonly attachedDatabaseConfigurationName: $Output<string | undefined>;
-  readonly principalsModificationKind: $Output<"Union" | "Replace" | "None" | (string & {}) | undefined>;
+  readonly leaderClusterResourceId: $Output<string>;
+  readonly attachedDatabaseConfigurationName: $Output<string>;
+  readonly principalsModificationKind: $Output<"Union" | "Replace" | "None" | (string & {})>;
   readonly tableLevelSharingProperties: $Output<outputs.TableLevelSharingProperties | undefined>;
-  readonly originalDatabaseName: $Output<string | undefined>;
-  readonly databaseShareOrigin: $Output<"Direct" | "DataShare" | "Other" | (string & {}) | undefined>;
+  readonly originalDatabaseName: $Output<string>;
+  readonly databaseShareOrigin: $Output<"Direct" | "DataShare" | "Other" | (string & {})>;
   readonly suspensionDetails: $Output<outputs.SuspensionDetails | undefined>;
   constructor(name: string, args: DatabaseArgs, opts?: $Options);
 }
@@ -376,20 +376,20 @@ export interface DatabaseState {
   databaseName: string;
   name: string;
   type: "Microsoft.Kusto/clusters/databases";
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   properties?: outputs.ReadOnlyFollowingDatabaseProperties;
   kind?: "ReadOnlyFollowing";
-  provisioningState?: "Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {});
-  softDeletePeriod?: string;
+  provisioningState: "Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {});
+  softDeletePeriod: string;
   hotCachePeriod?: string;
   statistics?: outputs.DatabaseStatistics;
-  leaderClusterResourceId?: string;
-  attachedDatabaseConfigurationName?: string;
-  principalsModificationKind?: "Union" | "Replace" | "None" | (string & {});
+  leaderClusterResourceId: string;
+  attachedDatabaseConfigurationName: string;
+  principalsModificationKind: "Union" | "Replace" | "None" | (string & {});
   tableLevelSharingProperties?: outputs.TableLevelSharingProperties;
-  originalDatabaseName?: string;
-  databaseShareOrigin?: "Direct" | "DataShare" | "Other" | (string & {});
+  originalDatabaseName: string;
+  databaseShareOrigin: "Direct" | "DataShare" | "Other" | (string & {});
   suspensionDetails?: outputs.SuspensionDetails;
 }
 /**
@@ -422,7 +422,7 @@ export declare class DataConnection extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Kusto/clusters/databases/dataConnections">;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   readonly properties: $Output<outputs.CosmosDbDataConnectionProperties | undefined>;
@@ -430,12 +430,12 @@ export declare class DataConnection extends $CustomResource {
   readonly tableName: $Output<string>;
   readonly mappingRuleName: $Output<string | undefined>;
   readonly managedIdentityResourceId: $Output<string>;
-  readonly managedIdentityObjectId: $Output<string | undefined>;
+  readonly managedIdentityObjectId: $Output<string>;
   readonly cosmosDbAccountResourceId: $Output<string>;
   readonly cosmosDbDatabase: $Output<string>;
   readonly cosmosDbContainer: $Output<string>;
   readonly retrievalStartDate: $Output<string | undefined>;
-  readonly provisioningState: $Output<"Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {})>;
   constructor(name: string, args: DataConnectionArgs, opts?: $Options);
 }
 
@@ -478,19 +478,19 @@ export interface DataConnectionState {
   dataConnectionName: string;
   name: string;
   type: "Microsoft.Kusto/clusters/databases/dataConnections";
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   properties?: outputs.CosmosDbDataConnectionProperties;
   kind?: "CosmosDb";
   tableName: string;
   mappingRuleName?: string;
   managedIdentityResourceId: string;
-  managedIdentityObjectId?: string;
+  managedIdentityObjectId: string;
   cosmosDbAccountResourceId: string;
   cosmosDbDatabase: string;
   cosmosDbContainer: string;
   retrievalStartDate?: string;
-  provisioningState?: "Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {});
+  provisioningState: "Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Kusto/clusters/databases/dataConnections` without managing it (GET, api-version 2025-02-14); undefined when it does not exist.
@@ -534,13 +534,13 @@ export declare class DatabasePrincipalAssignment extends $CustomResource {
   /** Principal type. */
   readonly principalType: $Output<"App" | "Group" | "User" | (string & {})>;
   /** The tenant name of the principal */
-  readonly tenantName: $Output<string | undefined>;
+  readonly tenantName: $Output<string>;
   /** The principal name */
-  readonly principalName: $Output<string | undefined>;
+  readonly principalName: $Output<string>;
   /** The provisioned state of the resource. */
-  readonly provisioningState: $Output<"Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {})>;
   /** The service principal object id in AAD (Azure active directory) */
-  readonly aadObjectId: $Output<string | undefined>;
+  readonly aadObjectId: $Output<string>;
   constructor(name: string, args: DatabasePrincipalAssignmentArgs, opts?: $Options);
 }
 
@@ -588,10 +588,10 @@ export interface DatabasePrincipalAssignmentState {
   role: "Admin" | "Ingestor" | "Monitor" | "User" | "UnrestrictedViewer" | "Viewer" | (string & {});
   tenantId?: string;
   principalType: "App" | "Group" | "User" | (string & {});
-  tenantName?: string;
-  principalName?: string;
-  provisioningState?: "Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {});
-  aadObjectId?: string;
+  tenantName: string;
+  principalName: string;
+  provisioningState: "Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {});
+  aadObjectId: string;
 }
 /**
  * Reads an existing `Microsoft.Kusto/clusters/databases/principalAssignments` without managing it (GET, api-version 2025-02-14); undefined when it does not exist.
@@ -633,7 +633,7 @@ export declare class Script extends $CustomResource {
   /** Flag that indicates whether to continue if one of the command fails. */
   readonly continueOnErrors: $Output<boolean | undefined>;
   /** The provisioned state of the resource. */
-  readonly provisioningState: $Output<"Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {})>;
   /** Differentiates between the type of script commands included - Database or Cluster. The default is Database. */
   readonly scriptLevel: $Output<"Database" | "Cluster" | (string & {}) | undefined>;
   /** Indicates if the permissions for the script caller are kept following completion of the script. */
@@ -694,7 +694,7 @@ export interface ScriptState {
   scriptUrl?: string;
   forceUpdateTag?: string;
   continueOnErrors?: boolean;
-  provisioningState?: "Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {});
+  provisioningState: "Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {});
   scriptLevel?: "Database" | "Cluster" | (string & {});
   principalPermissionsAction?: "RetainPermissionOnScriptCompletion" | "RemovePermissionOnScriptCompletion" | (string & {});
   managedIdentityResourceId?: string;
@@ -739,7 +739,7 @@ export declare class ManagedPrivateEndpoint extends $CustomResource {
   /** The user request message. */
   readonly requestMessage: $Output<string | undefined>;
   /** The provisioned state of the resource. */
-  readonly provisioningState: $Output<"Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {})>;
   constructor(name: string, args: ManagedPrivateEndpointArgs, opts?: $Options);
 }
 
@@ -783,7 +783,7 @@ export interface ManagedPrivateEndpointState {
   privateLinkResourceRegion?: string;
   groupId: string;
   requestMessage?: string;
-  provisioningState?: "Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {});
+  provisioningState: "Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Kusto/clusters/managedPrivateEndpoints` without managing it (GET, api-version 2025-02-14); undefined when it does not exist.
@@ -825,13 +825,13 @@ export declare class PrincipalAssignment extends $CustomResource {
   /** Principal type. */
   readonly principalType: $Output<"App" | "Group" | "User" | (string & {})>;
   /** The tenant name of the principal */
-  readonly tenantName: $Output<string | undefined>;
+  readonly tenantName: $Output<string>;
   /** The principal name */
-  readonly principalName: $Output<string | undefined>;
+  readonly principalName: $Output<string>;
   /** The provisioned state of the resource. */
-  readonly provisioningState: $Output<"Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {})>;
   /** The service principal object id in AAD (Azure active directory) */
-  readonly aadObjectId: $Output<string | undefined>;
+  readonly aadObjectId: $Output<string>;
   constructor(name: string, args: PrincipalAssignmentArgs, opts?: $Options);
 }
 
@@ -875,10 +875,10 @@ export interface PrincipalAssignmentState {
   role: "AllDatabasesAdmin" | "AllDatabasesViewer" | "AllDatabasesMonitor" | (string & {});
   tenantId?: string;
   principalType: "App" | "Group" | "User" | (string & {});
-  tenantName?: string;
-  principalName?: string;
-  provisioningState?: "Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {});
-  aadObjectId?: string;
+  tenantName: string;
+  principalName: string;
+  provisioningState: "Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {});
+  aadObjectId: string;
 }
 /**
  * Reads an existing `Microsoft.Kusto/clusters/principalAssignments` without managing it (GET, api-version 2025-02-14); undefined when it does not exist.
@@ -916,9 +916,9 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** Connection State of the Private Endpoint Connection. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionStateProperty>;
   /** Group id of the private endpoint. */
-  readonly groupId: $Output<string | undefined>;
+  readonly groupId: $Output<string>;
   /** Provisioning state of the private endpoint. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -954,8 +954,8 @@ export interface PrivateEndpointConnectionState {
   systemData?: outputs.SystemData;
   privateEndpoint?: outputs.PrivateEndpointProperty;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionStateProperty;
-  groupId?: string;
-  provisioningState?: string;
+  groupId: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.Kusto/clusters/privateEndpointConnections` without managing it (GET, api-version 2025-02-14); undefined when it does not exist.
@@ -981,7 +981,7 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.Kusto/clusters/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -1025,7 +1025,7 @@ export declare class SandboxCustomImage extends $CustomResource {
   /** The requirements file content. */
   readonly requirementsFileContent: $Output<string | undefined>;
   /** The provisioned state of the resource. */
-  readonly provisioningState: $Output<"Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {})>;
   constructor(name: string, args: SandboxCustomImageArgs, opts?: $Options);
 }
 
@@ -1069,7 +1069,7 @@ export interface SandboxCustomImageState {
   languageVersion?: string;
   baseImageName?: string;
   requirementsFileContent?: string;
-  provisioningState?: "Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {});
+  provisioningState: "Running" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Moving" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Kusto/clusters/sandboxCustomImages` without managing it (GET, api-version 2025-02-14); undefined when it does not exist.
@@ -1406,6 +1406,36 @@ export declare const listDatabasePrincipalsOutput: typeof listDatabasePrincipals
 export declare const removeDatabasePrincipalsOutput: typeof removeDatabasePrincipals;
 export declare const scriptsDatabaseCheckNameAvailabilityOutput: typeof scriptsDatabaseCheckNameAvailability;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetClusterResult = ClusterState;
+export type GetAttachedDatabaseConfigurationResult = AttachedDatabaseConfigurationState;
+export type GetDatabaseResult = DatabaseState;
+export type GetDataConnectionResult = DataConnectionState;
+export type GetDatabasePrincipalAssignmentResult = DatabasePrincipalAssignmentState;
+export type GetScriptResult = ScriptState;
+export type GetManagedPrivateEndpointResult = ManagedPrivateEndpointState;
+export type GetPrincipalAssignmentResult = PrincipalAssignmentState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetSandboxCustomImageResult = SandboxCustomImageState;
+export type AttachedClusterDatabaseConfigurationCheckNameAvailabilityResult = outputs.CheckNameResult;
+export type CheckClusterNameAvailabilityResult = outputs.CheckNameResult;
+export type CheckClusterPrincipalAssignmentNameAvailabilityResult = outputs.CheckNameResult;
+export type DiagnoseClusterVirtualNetworkResult = outputs.DiagnoseVirtualNetworkResult;
+export type ListClusterCalloutPoliciesResult = outputs.CalloutPoliciesList;
+export type ListClusterFollowerDatabasesResult = outputs.FollowerDatabaseListResult;
+export type ListClusterLanguageExtensionsResult = outputs.LanguageExtensionsList;
+export type ManagedClusterPrivateEndpointsCheckNameAvailabilityResult = outputs.CheckNameResult;
+export type SandboxClusterCustomImagesCheckNameAvailabilityResult = outputs.CheckNameResult;
+export type AddDatabasePrincipalsResult = outputs.DatabasePrincipalListResult;
+export type CheckDatabaseNameAvailabilityResult = outputs.CheckNameResult;
+export type CheckDatabasePrincipalAssignmentNameAvailabilityResult = outputs.CheckNameResult;
+export type DataDatabaseConnectionValidationResult = outputs.DataConnectionValidationListResult;
+export type InviteDatabaseFollowerResult = outputs.DatabaseInviteFollowerResult;
+export type ListDatabasePrincipalsResult = outputs.DatabasePrincipalListResult;
+export type RemoveDatabasePrincipalsResult = outputs.DatabasePrincipalListResult;
+export type ScriptsDatabaseCheckNameAvailabilityResult = outputs.CheckNameResult;
+export type CheckLocationNameAvailabilityResult = outputs.CheckNameResult;
 
 export declare namespace inputs {
   interface AcceptedAudiences {
@@ -1538,6 +1568,13 @@ export declare namespace inputs {
     properties?: inputs.CosmosDbDataConnectionProperties;
     /** Kind of the endpoint for the data connection */
     kind: "CosmosDb";
+    tableName?: string;
+    mappingRuleName?: string;
+    managedIdentityResourceId?: string;
+    cosmosDbAccountResourceId?: string;
+    cosmosDbDatabase?: string;
+    cosmosDbContainer?: string;
+    retrievalStartDate?: string;
   }
   interface CosmosDbDataConnectionProperties {
     /** The case-sensitive name of the existing target table in your cluster. Retrieved data is ingested into this table. */
@@ -1690,12 +1727,34 @@ export declare namespace inputs {
     properties?: inputs.EventGridConnectionProperties;
     /** Kind of the endpoint for the data connection */
     kind: "EventGrid";
+    storageAccountResourceId?: string;
+    eventGridResourceId?: string;
+    eventHubResourceId?: string;
+    consumerGroup?: string;
+    tableName?: string;
+    mappingRuleName?: string;
+    dataFormat?: "MULTIJSON" | "JSON" | "CSV" | "TSV" | "SCSV" | "SOHSV" | "PSV" | "TXT" | "RAW" | "SINGLEJSON" | "AVRO" | "TSVE" | "PARQUET" | "ORC" | "APACHEAVRO" | "W3CLOGFILE" | "AZMONSTREAM" | (string & {});
+    ignoreFirstRecord?: boolean;
+    blobStorageEventType?: "Microsoft.Storage.BlobCreated" | "Microsoft.Storage.BlobRenamed" | (string & {});
+    managedIdentityResourceId?: string;
+    databaseRouting?: "Single" | "Multi" | (string & {});
   }
   interface EventGridDataConnectionWithManagedIdentity {
     /** The properties of the Event Grid data connection with mandatory managed identity. */
     properties?: inputs.EventGridConnectionWithManagedIdentityProperties;
     /** Kind of the endpoint for the data connection */
     kind: "EventGridWithManagedIdentity";
+    storageAccountResourceIdForManagedIdentity?: string;
+    eventHubResourceIdForManagedIdentity?: string;
+    eventGridResourceId?: string;
+    consumerGroup?: string;
+    tableName?: string;
+    mappingRuleName?: string;
+    dataFormat?: "MULTIJSON" | "JSON" | "CSV" | "TSV" | "SCSV" | "SOHSV" | "PSV" | "TXT" | "RAW" | "SINGLEJSON" | "AVRO" | "TSVE" | "PARQUET" | "ORC" | "APACHEAVRO" | "W3CLOGFILE" | "AZMONSTREAM" | (string & {});
+    ignoreFirstRecord?: boolean;
+    blobStorageEventType?: "Microsoft.Storage.BlobCreated" | "Microsoft.Storage.BlobRenamed" | (string & {});
+    managedIdentityResourceId?: string;
+    databaseRouting?: "Single" | "Multi" | (string & {});
   }
   interface EventHubConnectionProperties {
     /** The resource ID of the event hub to be used to create a data connection. */
@@ -1746,12 +1805,32 @@ export declare namespace inputs {
     properties?: inputs.EventHubConnectionProperties;
     /** Kind of the endpoint for the data connection */
     kind: "EventHub";
+    eventHubResourceId?: string;
+    consumerGroup?: string;
+    tableName?: string;
+    mappingRuleName?: string;
+    dataFormat?: "MULTIJSON" | "JSON" | "CSV" | "TSV" | "SCSV" | "SOHSV" | "PSV" | "TXT" | "RAW" | "SINGLEJSON" | "AVRO" | "TSVE" | "PARQUET" | "ORC" | "APACHEAVRO" | "W3CLOGFILE" | "AZMONSTREAM" | (string & {});
+    eventSystemProperties?: string[];
+    compression?: "None" | "GZip" | (string & {});
+    managedIdentityResourceId?: string;
+    databaseRouting?: "Single" | "Multi" | (string & {});
+    retrievalStartDate?: string;
   }
   interface EventHubDataConnectionWithManagedIdentity {
     /** The Event Hub data connection properties to validate. */
     properties?: inputs.EventHubConnectionWithManagedIdentityProperties;
     /** Kind of the endpoint for the data connection */
     kind: "EventHubWithManagedIdentity";
+    eventHubResourceIdForManagedIdentity?: string;
+    consumerGroup?: string;
+    tableName?: string;
+    mappingRuleName?: string;
+    dataFormat?: "MULTIJSON" | "JSON" | "CSV" | "TSV" | "SCSV" | "SOHSV" | "PSV" | "TXT" | "RAW" | "SINGLEJSON" | "AVRO" | "TSVE" | "PARQUET" | "ORC" | "APACHEAVRO" | "W3CLOGFILE" | "AZMONSTREAM" | (string & {});
+    eventSystemProperties?: string[];
+    compression?: "None" | "GZip" | (string & {});
+    managedIdentityResourceId?: string;
+    databaseRouting?: "Single" | "Multi" | (string & {});
+    retrievalStartDate?: string;
   }
   interface FollowerDatabaseDefinition {
     /** Resource id of the cluster that follows a database owned by this cluster. */
@@ -1797,6 +1876,15 @@ export declare namespace inputs {
     properties?: inputs.IotHubConnectionProperties;
     /** Kind of the endpoint for the data connection */
     kind: "IotHub";
+    iotHubResourceId?: string;
+    consumerGroup?: string;
+    tableName?: string;
+    mappingRuleName?: string;
+    dataFormat?: "MULTIJSON" | "JSON" | "CSV" | "TSV" | "SCSV" | "SOHSV" | "PSV" | "TXT" | "RAW" | "SINGLEJSON" | "AVRO" | "TSVE" | "PARQUET" | "ORC" | "APACHEAVRO" | "W3CLOGFILE" | "AZMONSTREAM" | (string & {});
+    eventSystemProperties?: string[];
+    sharedAccessPolicyName?: string;
+    databaseRouting?: "Single" | "Multi" | (string & {});
+    retrievalStartDate?: string;
   }
   interface KeyVaultProperties {
     /** The name of the key vault key. */
@@ -1855,6 +1943,25 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    trustedExternalTenants?: inputs.TrustedExternalTenant[];
+    optimizedAutoscale?: inputs.OptimizedAutoscale;
+    enableDiskEncryption?: boolean;
+    enableStreamingIngest?: boolean;
+    virtualNetworkConfiguration?: inputs.VirtualNetworkConfiguration;
+    keyVaultProperties?: inputs.KeyVaultProperties;
+    enablePurge?: boolean;
+    languageExtensions?: inputs.LanguageExtensionsList;
+    enableDoubleEncryption?: boolean;
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    allowedIpRangeList?: string[];
+    engineType?: "V2" | "V3" | (string & {});
+    acceptedAudiences?: inputs.AcceptedAudiences[];
+    enableAutoStop?: boolean;
+    restrictOutboundNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    allowedFqdnList?: string[];
+    calloutPolicies?: inputs.CalloutPolicy[];
+    publicIPType?: "IPv4" | "DualStack" | (string & {});
+    virtualClusterGraduationProperties?: string;
   }
   interface MicrosoftKustoClustersAttachedDatabaseConfigurations {
     /** The resource name */
@@ -1863,6 +1970,12 @@ export declare namespace inputs {
     properties?: inputs.AttachedDatabaseConfigurationProperties;
     /** Resource location. */
     location?: string;
+    databaseName?: string;
+    clusterResourceId?: string;
+    defaultPrincipalsModificationKind?: "Union" | "Replace" | "None" | (string & {});
+    tableLevelSharingProperties?: inputs.TableLevelSharingProperties;
+    databaseNameOverride?: string;
+    databaseNamePrefix?: string;
   }
   type MicrosoftKustoClustersDatabases = {
     /** The resource name */
@@ -1881,30 +1994,51 @@ export declare namespace inputs {
     name: string;
     /** The database principal. */
     properties?: inputs.DatabasePrincipalProperties;
+    principalId?: string;
+    role?: "Admin" | "Ingestor" | "Monitor" | "User" | "UnrestrictedViewer" | "Viewer" | (string & {});
+    tenantId?: string;
+    principalType?: "App" | "Group" | "User" | (string & {});
   }
   interface MicrosoftKustoClustersDatabasesScripts {
     /** The resource name */
     name: string;
     /** The database script. */
     properties?: inputs.ScriptProperties;
+    scriptUrl?: string;
+    scriptUrlSasToken?: string;
+    scriptContent?: string;
+    forceUpdateTag?: string;
+    continueOnErrors?: boolean;
+    scriptLevel?: "Database" | "Cluster" | (string & {});
+    principalPermissionsAction?: "RetainPermissionOnScriptCompletion" | "RemovePermissionOnScriptCompletion" | (string & {});
+    managedIdentityResourceId?: string;
   }
   interface MicrosoftKustoClustersManagedPrivateEndpoints {
     /** The resource name */
     name: string;
     /** A managed private endpoint. */
     properties?: inputs.ManagedPrivateEndpointProperties;
+    privateLinkResourceId?: string;
+    privateLinkResourceRegion?: string;
+    groupId?: string;
+    requestMessage?: string;
   }
   interface MicrosoftKustoClustersPrincipalAssignments {
     /** The resource name */
     name: string;
     /** The cluster principal. */
     properties?: inputs.ClusterPrincipalProperties;
+    principalId?: string;
+    role?: "AllDatabasesAdmin" | "AllDatabasesViewer" | "AllDatabasesMonitor" | (string & {});
+    tenantId?: string;
+    principalType?: "App" | "Group" | "User" | (string & {});
   }
   interface MicrosoftKustoClustersPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionStateProperty;
   }
   interface MicrosoftKustoClustersPrivateLinkResources {
     /** The resource name */
@@ -1915,6 +2049,10 @@ export declare namespace inputs {
     name: string;
     /** A sandbox custom image. */
     properties?: inputs.SandboxCustomImageProperties;
+    language?: "Python" | (string & {});
+    languageVersion?: string;
+    baseImageName?: string;
+    requirementsFileContent?: string;
   }
   type MigrationClusterProperties = { [key: string]: any };
   interface OptimizedAutoscale {
@@ -1930,6 +2068,7 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionStateProperty;
   }
   interface PrivateEndpointConnectionProperties {
     /** Connection State of the Private Endpoint Connection. */
@@ -1948,6 +2087,7 @@ export declare namespace inputs {
     properties?: inputs.ReadOnlyFollowingDatabaseProperties;
     /** Kind of the database */
     kind: "ReadOnlyFollowing";
+    hotCachePeriod?: string;
   }
   interface ReadOnlyFollowingDatabaseProperties {
     /** The time the data should be kept in cache for fast queries in TimeSpan. */
@@ -1958,6 +2098,9 @@ export declare namespace inputs {
     properties?: inputs.ReadWriteDatabaseProperties;
     /** Kind of the database */
     kind: "ReadWrite";
+    softDeletePeriod?: string;
+    hotCachePeriod?: string;
+    keyVaultProperties?: inputs.KeyVaultProperties;
   }
   interface ReadWriteDatabaseProperties {
     /** The time the data should be kept before it stops being accessible to queries in TimeSpan. */

@@ -31,7 +31,7 @@ export declare class LabPlan extends $CustomResource {
   /** The geo-location where the resource lives */
   readonly location: $Output<string>;
   /** Current provisioning state of the lab plan. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Locked" | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Locked">;
   /** Error details of last operation done on lab plan. */
   readonly resourceOperationError: $Output<outputs.ResourceOperationError | undefined>;
   /** The default lab connection profile. This can be changed on a lab resource and only provides a default profile. */
@@ -98,7 +98,7 @@ export interface LabPlanState {
   identity?: outputs.Identity;
   tags?: outputs.TrackedResourceTags;
   location: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Locked";
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Locked";
   resourceOperationError?: outputs.ResourceOperationError;
   defaultConnectionProfile?: outputs.ConnectionProfile;
   defaultAutoShutdownProfile?: outputs.AutoShutdownProfile;
@@ -140,35 +140,35 @@ export declare class Image extends $CustomResource {
   /** Image resource properties */
   readonly properties: $Output<outputs.ImageProperties>;
   /** Current provisioning state of the image. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Locked" | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Locked">;
   /** The image display name. */
-  readonly displayName: $Output<string | undefined>;
+  readonly displayName: $Output<string>;
   /** A description of the image. */
-  readonly description: $Output<string | undefined>;
+  readonly description: $Output<string>;
   /** URL of the image icon. */
-  readonly iconUrl: $Output<string | undefined>;
+  readonly iconUrl: $Output<string>;
   /** The image author. */
-  readonly author: $Output<string | undefined>;
+  readonly author: $Output<string>;
   /** The OS Type of the image. */
-  readonly osType: $Output<"Windows" | "Linux" | undefined>;
+  readonly osType: $Output<"Windows" | "Linux">;
   /** The ID of marketplace plan associated with the image (optional). */
-  readonly plan: $Output<string | undefined>;
+  readonly plan: $Output<string>;
   /** The status of image terms of use (enabled = accepted, disabled = not accepted). */
-  readonly termsStatus: $Output<"Enabled" | "Disabled" | undefined>;
+  readonly termsStatus: $Output<"Enabled" | "Disabled">;
   /** The ID of an offer associated with the image. */
-  readonly offer: $Output<string | undefined>;
+  readonly offer: $Output<string>;
   /** The ID of the publisher of the image. */
-  readonly publisher: $Output<string | undefined>;
+  readonly publisher: $Output<string>;
   /** The image SKU. */
-  readonly sku: $Output<string | undefined>;
+  readonly sku: $Output<string>;
   /** The image version. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** The ID for the image in the shared gallery. */
-  readonly sharedGalleryId: $Output<string | undefined>;
+  readonly sharedGalleryId: $Output<string>;
   /** The available regions of the image in the shared gallery. */
   readonly availableRegions: $Output<string[] | undefined>;
   /** The OS State of the image. */
-  readonly osState: $Output<"Generalized" | "Specialized" | undefined>;
+  readonly osState: $Output<"Generalized" | "Specialized">;
   /** Is the image enabled */
   readonly enabledState: $Output<"Enabled" | "Disabled" | undefined>;
   constructor(name: string, args: ImageArgs, opts?: $Options);
@@ -206,21 +206,21 @@ export interface ImageState {
   type: "Microsoft.LabServices/labPlans/images";
   systemData?: outputs.SystemData;
   properties: outputs.ImageProperties;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Locked";
-  displayName?: string;
-  description?: string;
-  iconUrl?: string;
-  author?: string;
-  osType?: "Windows" | "Linux";
-  plan?: string;
-  termsStatus?: "Enabled" | "Disabled";
-  offer?: string;
-  publisher?: string;
-  sku?: string;
-  version?: string;
-  sharedGalleryId?: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Locked";
+  displayName: string;
+  description: string;
+  iconUrl: string;
+  author: string;
+  osType: "Windows" | "Linux";
+  plan: string;
+  termsStatus: "Enabled" | "Disabled";
+  offer: string;
+  publisher: string;
+  sku: string;
+  version: string;
+  sharedGalleryId: string;
   availableRegions?: string[];
-  osState?: "Generalized" | "Specialized";
+  osState: "Generalized" | "Specialized";
   enabledState?: "Enabled" | "Disabled";
 }
 /**
@@ -257,11 +257,11 @@ export declare class Lab extends $CustomResource {
   /** The geo-location where the resource lives */
   readonly location: $Output<string>;
   /** Current provisioning state of the lab. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Locked" | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Locked">;
   /** The network profile for the lab, typically applied via a lab plan. This profile cannot be modified once a lab has been created. */
   readonly networkProfile: $Output<outputs.LabNetworkProfile | undefined>;
   /** The lab state. */
-  readonly state: $Output<"Draft" | "Publishing" | "Scaling" | "Syncing" | "Published" | undefined>;
+  readonly state: $Output<"Draft" | "Publishing" | "Scaling" | "Syncing" | "Published">;
   /** Error details of last operation done on lab. */
   readonly resourceOperationError: $Output<outputs.ResourceOperationError | undefined>;
   /** The resource auto shutdown configuration for the lab. This controls whether actions are taken on resources that are sitting idle. */
@@ -331,9 +331,9 @@ export interface LabState {
   properties: outputs.LabProperties;
   tags?: outputs.TrackedResourceTags;
   location: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Locked";
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Locked";
   networkProfile?: outputs.LabNetworkProfile;
-  state?: "Draft" | "Publishing" | "Scaling" | "Syncing" | "Published";
+  state: "Draft" | "Publishing" | "Scaling" | "Syncing" | "Published";
   resourceOperationError?: outputs.ResourceOperationError;
   autoShutdownProfile?: outputs.AutoShutdownProfile;
   connectionProfile?: outputs.ConnectionProfile;
@@ -376,7 +376,7 @@ export declare class Schedule extends $CustomResource {
   /** Schedule resource properties */
   readonly properties: $Output<outputs.ScheduleProperties>;
   /** Current provisioning state of the schedule. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Locked" | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Locked">;
   /** Error details of last operation done on schedule. */
   readonly resourceOperationError: $Output<outputs.ResourceOperationError | undefined>;
   /** When lab user virtual machines will be started. Timestamp offsets will be ignored and timeZoneId is used instead. */
@@ -430,7 +430,7 @@ export interface ScheduleState {
   type: "Microsoft.LabServices/labs/schedules";
   systemData?: outputs.SystemData;
   properties: outputs.ScheduleProperties;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Locked";
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Locked";
   resourceOperationError?: outputs.ResourceOperationError;
   startAt?: string;
   stopAt?: string;
@@ -470,21 +470,21 @@ export declare class User extends $CustomResource {
   /** User resource properties */
   readonly properties: $Output<outputs.UserProperties>;
   /** Current provisioning state of the user resource. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Locked" | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Locked">;
   /** Error details of last operation done on lab plan. */
   readonly resourceOperationError: $Output<outputs.ResourceOperationError | undefined>;
   /** Display name of the user, for example user's full name. */
-  readonly displayName: $Output<string | undefined>;
+  readonly displayName: $Output<string>;
   /** Email address of the user. */
   readonly email: $Output<string>;
   /** State of the user's registration within the lab. */
-  readonly registrationState: $Output<"Registered" | "NotRegistered" | undefined>;
+  readonly registrationState: $Output<"Registered" | "NotRegistered">;
   /** State of the invitation message for the user. */
-  readonly invitationState: $Output<"NotSent" | "Sending" | "Sent" | "Failed" | undefined>;
+  readonly invitationState: $Output<"NotSent" | "Sending" | "Sent" | "Failed">;
   /** Date and time when the invitation message was sent to the user. */
-  readonly invitationSent: $Output<string | undefined>;
+  readonly invitationSent: $Output<string>;
   /** How long the user has used their virtual machines in this lab. */
-  readonly totalUsage: $Output<string | undefined>;
+  readonly totalUsage: $Output<string>;
   /** The amount of usage quota time the user gets in addition to the lab usage quota. */
   readonly additionalUsageQuota: $Output<string | undefined>;
   constructor(name: string, args: UserArgs, opts?: $Options);
@@ -522,14 +522,14 @@ export interface UserState {
   type: "Microsoft.LabServices/labs/users";
   systemData?: outputs.SystemData;
   properties: outputs.UserProperties;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Locked";
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Locked";
   resourceOperationError?: outputs.ResourceOperationError;
-  displayName?: string;
+  displayName: string;
   email: string;
-  registrationState?: "Registered" | "NotRegistered";
-  invitationState?: "NotSent" | "Sending" | "Sent" | "Failed";
-  invitationSent?: string;
-  totalUsage?: string;
+  registrationState: "Registered" | "NotRegistered";
+  invitationState: "NotSent" | "Sending" | "Sent" | "Failed";
+  invitationSent: string;
+  totalUsage: string;
   additionalUsageQuota?: string;
 }
 /**
@@ -556,12 +556,12 @@ export interface VirtualMachineState {
   type: "Microsoft.LabServices/labs/virtualMachines";
   systemData?: outputs.SystemData;
   properties?: outputs.VirtualMachineProperties;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Locked";
-  state?: "Stopped" | "Starting" | "Running" | "Stopping" | "ResettingPassword" | "Reimaging" | "Redeploying";
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Locked";
+  state: "Stopped" | "Starting" | "Running" | "Stopping" | "ResettingPassword" | "Reimaging" | "Redeploying";
   resourceOperationError?: outputs.ResourceOperationError;
   connectionProfile?: outputs.VirtualMachineConnectionProfile;
-  claimedByUserId?: string;
-  vmType?: "User" | "Template";
+  claimedByUserId: string;
+  vmType: "User" | "Template";
 }
 /**
  * Reads an existing `Microsoft.LabServices/labs/virtualMachines` without managing it (GET, api-version 2023-06-07); undefined when it does not exist.
@@ -578,6 +578,13 @@ export declare const getLabOutput: typeof getLab;
 export declare const getScheduleOutput: typeof getSchedule;
 export declare const getUserOutput: typeof getUser;
 export declare const getVirtualMachineOutput: typeof getVirtualMachine;
+// Pulumi's names for what each function and lookup returns.
+export type GetLabPlanResult = LabPlanState;
+export type GetImageResult = ImageState;
+export type GetLabResult = LabState;
+export type GetScheduleResult = ScheduleState;
+export type GetUserResult = UserState;
+export type GetVirtualMachineResult = VirtualMachineState;
 
 export declare namespace inputs {
   interface AutoShutdownProfile {
@@ -684,41 +691,66 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Lab plan resource properties */
-    properties: inputs.LabPlanProperties;
+    properties?: inputs.LabPlanProperties;
     /** Managed Identity Information */
     identity?: inputs.Identity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    defaultConnectionProfile?: inputs.ConnectionProfile;
+    defaultAutoShutdownProfile?: inputs.AutoShutdownProfile;
+    defaultNetworkProfile?: inputs.LabPlanNetworkProfile;
+    allowedRegions?: string[];
+    sharedGalleryId?: string;
+    supportInfo?: inputs.SupportInfo;
+    linkedLmsInstance?: string;
   }
   interface MicrosoftLabServicesLabPlansImages {
     /** The resource name */
     name: string;
     /** Image resource properties */
-    properties: inputs.ImageProperties;
+    properties?: inputs.ImageProperties;
+    availableRegions?: string[];
+    enabledState?: "Enabled" | "Disabled";
   }
   interface MicrosoftLabServicesLabs {
     /** The resource name */
     name: string;
     /** Lab resource properties */
-    properties: inputs.LabProperties;
+    properties?: inputs.LabProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    networkProfile?: inputs.LabNetworkProfile;
+    autoShutdownProfile?: inputs.AutoShutdownProfile;
+    connectionProfile?: inputs.ConnectionProfile;
+    virtualMachineProfile?: inputs.VirtualMachineProfile;
+    securityProfile?: inputs.SecurityProfile;
+    rosterProfile?: inputs.RosterProfile;
+    labPlanId?: string;
+    title?: string;
+    description?: string;
   }
   interface MicrosoftLabServicesLabsSchedules {
     /** The resource name */
     name: string;
     /** Schedule resource properties */
-    properties: inputs.ScheduleProperties;
+    properties?: inputs.ScheduleProperties;
+    startAt?: string;
+    stopAt?: string;
+    recurrencePattern?: inputs.RecurrencePattern;
+    timeZoneId?: string;
+    notes?: string;
   }
   interface MicrosoftLabServicesLabsUsers {
     /** The resource name */
     name: string;
     /** User resource properties */
-    properties: inputs.UserProperties;
+    properties?: inputs.UserProperties;
+    email?: string;
+    additionalUsageQuota?: string;
   }
   interface MicrosoftLabServicesLabsVirtualMachines {
     /** The resource name */

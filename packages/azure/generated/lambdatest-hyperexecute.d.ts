@@ -35,7 +35,7 @@ export declare class Organization extends $CustomResource {
   /** Details of the user. */
   readonly user: $Output<outputs.LiftrBaseUserDetails>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** partner properties */
   readonly partnerProperties: $Output<outputs.PartnerProperties>;
   /** Single sign-on properties */
@@ -86,7 +86,7 @@ export interface OrganizationState {
   systemData?: outputs.SystemData;
   marketplace: outputs.LiftrBaseMarketplaceDetails;
   user: outputs.LiftrBaseUserDetails;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   partnerProperties: outputs.PartnerProperties;
   singleSignOnProperties?: outputs.LiftrBaseSingleSignOnPropertiesV2;
 }
@@ -100,6 +100,8 @@ export declare function getOrganization(args: GetOrganizationArgs): $Output<Orga
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getOrganizationOutput: typeof getOrganization;
+// Pulumi's names for what each function and lookup returns.
+export type GetOrganizationResult = OrganizationState;
 
 export declare namespace inputs {
   interface LambdaTestHyperExecuteOrganizations {
@@ -113,6 +115,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    marketplace?: inputs.LiftrBaseMarketplaceDetails;
+    user?: inputs.LiftrBaseUserDetails;
+    partnerProperties?: inputs.PartnerProperties;
+    singleSignOnProperties?: inputs.LiftrBaseSingleSignOnPropertiesV2;
   }
   interface LiftrBaseMarketplaceDetails {
     /** Azure subscription id for the the marketplace offer is purchased from */

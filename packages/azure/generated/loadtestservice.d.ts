@@ -33,9 +33,9 @@ export declare class LoadTest extends $CustomResource {
   /** Description of the resource. */
   readonly description: $Output<string | undefined>;
   /** Resource provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Deleted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Deleted" | (string & {})>;
   /** Resource data plane URI. */
-  readonly dataPlaneURI: $Output<string | undefined>;
+  readonly dataPlaneURI: $Output<string>;
   /** CMK Encryption property. */
   readonly encryption: $Output<outputs.EncryptionProperties | undefined>;
   constructor(name: string, args: LoadTestArgs, opts?: $Options);
@@ -79,8 +79,8 @@ export interface LoadTestState {
   location: string;
   systemData?: outputs.SystemData;
   description?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Deleted" | (string & {});
-  dataPlaneURI?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Deleted" | (string & {});
+  dataPlaneURI: string;
   encryption?: outputs.EncryptionProperties;
 }
 /**
@@ -106,7 +106,7 @@ export interface PlaywrightQuotaState {
   properties?: outputs.PlaywrightQuotaProperties;
   systemData?: outputs.SystemData;
   freeTrial?: outputs.FreeTrialProperties;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.LoadTestService/locations/playwrightQuotas` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -132,7 +132,7 @@ export interface LocationQuotaState {
   systemData?: outputs.SystemData;
   limit?: number;
   usage?: number;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Deleted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Deleted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.LoadTestService/locations/quotas` without managing it (GET, api-version 2022-12-01); undefined when it does not exist.
@@ -168,15 +168,15 @@ export declare class PlaywrightWorkspace extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last resource operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {})>;
   /** The workspace data plane service API URI. */
-  readonly dataplaneUri: $Output<string | undefined>;
+  readonly dataplaneUri: $Output<string>;
   /** Controls the connection region for client workers to cloud-hosted browsers. When enabled, workers connect to browsers in the closest Azure region for lower latency. When disabled, workers connect to browsers in the Azure region where the workspace was created. */
   readonly regionalAffinity: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Enables the workspace to use local authentication through service access tokens for operations. */
   readonly localAuth: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** The workspace ID in GUID format. */
-  readonly workspaceId: $Output<string | undefined>;
+  readonly workspaceId: $Output<string>;
   constructor(name: string, args: PlaywrightWorkspaceArgs, opts?: $Options);
 }
 
@@ -214,11 +214,11 @@ export interface PlaywrightWorkspaceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {});
-  dataplaneUri?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {});
+  dataplaneUri: string;
   regionalAffinity?: "Enabled" | "Disabled" | (string & {});
   localAuth?: "Enabled" | "Disabled" | (string & {});
-  workspaceId?: string;
+  workspaceId: string;
 }
 /**
  * Reads an existing `Microsoft.LoadTestService/playwrightWorkspaces` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -245,7 +245,7 @@ export interface PlaywrightWorkspaceQuotaState {
   properties?: outputs.PlaywrightWorkspaceQuotaProperties;
   systemData?: outputs.SystemData;
   freeTrial?: outputs.PlaywrightWorkspaceFreeTrialProperties;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.LoadTestService/playwrightWorkspaces/quotas` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -278,11 +278,20 @@ export declare const getLocationQuotaOutput: typeof getLocationQuota;
 export declare const getPlaywrightWorkspaceOutput: typeof getPlaywrightWorkspace;
 export declare const getPlaywrightWorkspaceQuotaOutput: typeof getPlaywrightWorkspaceQuota;
 export declare const checkLocationQuotaAvailabilityOutput: typeof checkLocationQuotaAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetLoadTestResult = LoadTestState;
+export type GetPlaywrightQuotaResult = PlaywrightQuotaState;
+export type GetLocationQuotaResult = LocationQuotaState;
+export type GetPlaywrightWorkspaceResult = PlaywrightWorkspaceState;
+export type GetPlaywrightWorkspaceQuotaResult = PlaywrightWorkspaceQuotaState;
+export type CheckLocationQuotaAvailabilityResult = outputs.CheckQuotaAvailabilityResponse;
 
 export declare namespace inputs {
   interface CheckQuotaAvailabilityResponse {
     /** Check quota availability response properties. */
     properties?: inputs.CheckQuotaAvailabilityResponseProperties;
+    isAvailable?: boolean;
+    availabilityStatus?: string;
   }
   interface CheckQuotaAvailabilityResponseProperties {
     /** True/False indicating whether the quota request be granted based on availability. */
@@ -326,6 +335,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    encryption?: inputs.EncryptionProperties;
   }
   interface MicrosoftLoadTestServiceLocationsPlaywrightQuotas {
     /** The resource name */
@@ -344,6 +355,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    regionalAffinity?: "Enabled" | "Disabled" | (string & {});
+    localAuth?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftLoadTestServicePlaywrightWorkspacesQuotas {
     /** The resource name */
@@ -361,6 +374,10 @@ export declare namespace inputs {
   interface QuotaBucketRequest {
     /** Request object of new quota for a quota bucket. */
     properties?: inputs.QuotaBucketRequestProperties;
+    currentUsage?: number;
+    currentQuota?: number;
+    newQuota?: number;
+    dimensions?: inputs.QuotaBucketRequestPropertiesDimensions;
   }
   interface QuotaBucketRequestProperties {
     /** Current quota usage of the quota bucket. */
@@ -497,7 +514,9 @@ export declare namespace outputs {
     freeTrial?: outputs.PlaywrightWorkspaceFreeTrialProperties;
     provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {});
   }
-  type QuotaBucketRequest = inputs.QuotaBucketRequest;
+  interface QuotaBucketRequest {
+    properties?: outputs.QuotaBucketRequestProperties;
+  }
   type QuotaBucketRequestProperties = inputs.QuotaBucketRequestProperties;
   type QuotaBucketRequestPropertiesDimensions = inputs.QuotaBucketRequestPropertiesDimensions;
   interface QuotaResourceProperties {

@@ -25,7 +25,7 @@ export declare class IntegrationAccount extends $CustomResource {
   /** The sku. */
   readonly sku: $Output<outputs.IntegrationAccountSku | undefined>;
   /** The resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The integration service environment. */
@@ -69,7 +69,7 @@ export interface IntegrationAccountState {
   type: "Microsoft.Logic/integrationAccounts";
   properties?: outputs.IntegrationAccountProperties;
   sku?: outputs.IntegrationAccountSku;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   integrationServiceEnvironment?: outputs.ResourceReference;
   state?: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
@@ -104,13 +104,13 @@ export declare class Agreement extends $CustomResource {
   /** The integration account agreement properties. */
   readonly properties: $Output<outputs.IntegrationAccountAgreementProperties>;
   /** The resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The created time. */
-  readonly createdTime: $Output<string | undefined>;
+  readonly createdTime: $Output<string>;
   /** The changed time. */
-  readonly changedTime: $Output<string | undefined>;
+  readonly changedTime: $Output<string>;
   /** The metadata. */
   readonly metadata: $Output<any | undefined>;
   /** The agreement type. */
@@ -173,10 +173,10 @@ export interface AgreementState {
   name: string;
   type: "Microsoft.Logic/integrationAccounts/agreements";
   properties: outputs.IntegrationAccountAgreementProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
-  createdTime?: string;
-  changedTime?: string;
+  createdTime: string;
+  changedTime: string;
   metadata?: any;
   agreementType: "NotSpecified" | "AS2" | "X12" | "Edifact";
   hostPartner: string;
@@ -215,7 +215,7 @@ export declare class Assembly extends $CustomResource {
   /** The assembly properties. */
   readonly properties: $Output<outputs.AssemblyProperties>;
   /** The resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The assembly version. */
@@ -288,7 +288,7 @@ export interface AssemblyState {
   name: string;
   type: "Microsoft.Logic/integrationAccounts/assemblies";
   properties: outputs.AssemblyProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   assemblyVersion?: string;
   assemblyCulture?: string;
@@ -330,7 +330,7 @@ export declare class BatchConfiguration extends $CustomResource {
   /** The batch configuration properties. */
   readonly properties: $Output<outputs.BatchConfigurationProperties>;
   /** The resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The name of the batch group. */
@@ -387,7 +387,7 @@ export interface BatchConfigurationState {
   name: string;
   type: "Microsoft.Logic/integrationAccounts/batchConfigurations";
   properties: outputs.BatchConfigurationProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   batchGroupName: string;
   releaseCriteria: outputs.BatchReleaseCriteria;
@@ -425,13 +425,13 @@ export declare class Certificate extends $CustomResource {
   /** The integration account certificate properties. */
   readonly properties: $Output<outputs.IntegrationAccountCertificateProperties>;
   /** The resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The created time. */
-  readonly createdTime: $Output<string | undefined>;
+  readonly createdTime: $Output<string>;
   /** The changed time. */
-  readonly changedTime: $Output<string | undefined>;
+  readonly changedTime: $Output<string>;
   /** The metadata. */
   readonly metadata: $Output<any | undefined>;
   /** The key details in the key vault. */
@@ -478,10 +478,10 @@ export interface CertificateState {
   name: string;
   type: "Microsoft.Logic/integrationAccounts/certificates";
   properties: outputs.IntegrationAccountCertificateProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
-  createdTime?: string;
-  changedTime?: string;
+  createdTime: string;
+  changedTime: string;
   metadata?: any;
   key?: outputs.KeyVaultKeyReference;
   publicCertificate?: string;
@@ -516,7 +516,7 @@ export declare class Map extends $CustomResource {
   /** The integration account map properties. */
   readonly properties: $Output<outputs.IntegrationAccountMapProperties>;
   /** The resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The map type. */
@@ -524,9 +524,9 @@ export declare class Map extends $CustomResource {
   /** The parameters schema of integration account map. */
   readonly parametersSchema: $Output<outputs.IntegrationAccountMapPropertiesParametersSchema | undefined>;
   /** The created time. */
-  readonly createdTime: $Output<string | undefined>;
+  readonly createdTime: $Output<string>;
   /** The changed time. */
-  readonly changedTime: $Output<string | undefined>;
+  readonly changedTime: $Output<string>;
   /** The content. */
   readonly content: $Output<string | undefined>;
   /** The content type. */
@@ -579,12 +579,12 @@ export interface MapState {
   name: string;
   type: "Microsoft.Logic/integrationAccounts/maps";
   properties: outputs.IntegrationAccountMapProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   mapType: "NotSpecified" | "Xslt" | "Xslt20" | "Xslt30" | "Liquid" | (string & {});
   parametersSchema?: outputs.IntegrationAccountMapPropertiesParametersSchema;
-  createdTime?: string;
-  changedTime?: string;
+  createdTime: string;
+  changedTime: string;
   content?: string;
   contentType?: string;
   contentLink?: outputs.ContentLink;
@@ -620,15 +620,15 @@ export declare class Partner extends $CustomResource {
   /** The integration account partner properties. */
   readonly properties: $Output<outputs.IntegrationAccountPartnerProperties>;
   /** The resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The partner type. */
   readonly partnerType: $Output<"NotSpecified" | "B2B" | (string & {})>;
   /** The created time. */
-  readonly createdTime: $Output<string | undefined>;
+  readonly createdTime: $Output<string>;
   /** The changed time. */
-  readonly changedTime: $Output<string | undefined>;
+  readonly changedTime: $Output<string>;
   /** The metadata. */
   readonly metadata: $Output<any | undefined>;
   /** The partner content. */
@@ -673,11 +673,11 @@ export interface PartnerState {
   name: string;
   type: "Microsoft.Logic/integrationAccounts/partners";
   properties: outputs.IntegrationAccountPartnerProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   partnerType: "NotSpecified" | "B2B" | (string & {});
-  createdTime?: string;
-  changedTime?: string;
+  createdTime: string;
+  changedTime: string;
   metadata?: any;
   content: outputs.PartnerContent;
 }
@@ -711,7 +711,7 @@ export declare class Schema extends $CustomResource {
   /** The integration account schema properties. */
   readonly properties: $Output<outputs.IntegrationAccountSchemaProperties>;
   /** The resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The schema type. */
@@ -723,9 +723,9 @@ export declare class Schema extends $CustomResource {
   /** The file name. */
   readonly fileName: $Output<string | undefined>;
   /** The created time. */
-  readonly createdTime: $Output<string | undefined>;
+  readonly createdTime: $Output<string>;
   /** The changed time. */
-  readonly changedTime: $Output<string | undefined>;
+  readonly changedTime: $Output<string>;
   /** The metadata. */
   readonly metadata: $Output<any | undefined>;
   /** The content. */
@@ -782,14 +782,14 @@ export interface SchemaState {
   name: string;
   type: "Microsoft.Logic/integrationAccounts/schemas";
   properties: outputs.IntegrationAccountSchemaProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   schemaType: "NotSpecified" | "Xml" | (string & {});
   targetNamespace?: string;
   documentName?: string;
   fileName?: string;
-  createdTime?: string;
-  changedTime?: string;
+  createdTime: string;
+  changedTime: string;
   metadata?: any;
   content?: string;
   contentType?: string;
@@ -825,13 +825,13 @@ export declare class Session extends $CustomResource {
   /** The integration account session properties. */
   readonly properties: $Output<outputs.IntegrationAccountSessionProperties>;
   /** The resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The created time. */
-  readonly createdTime: $Output<string | undefined>;
+  readonly createdTime: $Output<string>;
   /** The changed time. */
-  readonly changedTime: $Output<string | undefined>;
+  readonly changedTime: $Output<string>;
   /** The session content. */
   readonly content: $Output<any | undefined>;
   constructor(name: string, args: SessionArgs, opts?: $Options);
@@ -870,10 +870,10 @@ export interface SessionState {
   name: string;
   type: "Microsoft.Logic/integrationAccounts/sessions";
   properties: outputs.IntegrationAccountSessionProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
-  createdTime?: string;
-  changedTime?: string;
+  createdTime: string;
+  changedTime: string;
   content?: any;
 }
 /**
@@ -908,7 +908,7 @@ export declare class IntegrationServiceEnvironment extends $CustomResource {
   /** Managed service identity properties. */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   /** The resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The provisioning state. */
@@ -971,7 +971,7 @@ export interface IntegrationServiceEnvironmentState {
   properties?: outputs.IntegrationServiceEnvironmentProperties;
   sku?: outputs.IntegrationServiceEnvironmentSku;
   identity?: outputs.ManagedServiceIdentity;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | "Renewing" | "Pending" | "Waiting" | "InProgress" | (string & {});
   state?: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
@@ -1008,13 +1008,13 @@ export declare class ManagedApi extends $CustomResource {
   /** The integration service environment managed api properties. */
   readonly properties: $Output<outputs.IntegrationServiceEnvironmentManagedApiProperties | undefined>;
   /** The resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The integration service environment managed api deployment parameters. */
   readonly deploymentParameters: $Output<outputs.IntegrationServiceEnvironmentManagedApiDeploymentParameters | undefined>;
   /** The name */
-  readonly name: $Output<string | undefined>;
+  readonly name: $Output<string>;
   /** The connection parameters. */
   readonly connectionParameters: $Output<outputs.ApiResourcePropertiesConnectionParameters | undefined>;
   /** The metadata. */
@@ -1030,15 +1030,15 @@ export declare class ManagedApi extends $CustomResource {
   /** The policies for the API. */
   readonly policies: $Output<outputs.ApiResourcePolicies | undefined>;
   /** The API definition. */
-  readonly apiDefinitionUrl: $Output<string | undefined>;
+  readonly apiDefinitionUrl: $Output<string>;
   /** The api definitions. */
   readonly apiDefinitions: $Output<outputs.ApiResourceDefinitions | undefined>;
   /** The integration service environment reference. */
   readonly integrationServiceEnvironment: $Output<outputs.ResourceReference | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | "Renewing" | "Pending" | "Waiting" | "InProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | "Renewing" | "Pending" | "Waiting" | "InProgress" | (string & {})>;
   /** The category. */
-  readonly category: $Output<"NotSpecified" | "Enterprise" | "Standard" | "Premium" | (string & {}) | undefined>;
+  readonly category: $Output<"NotSpecified" | "Enterprise" | "Standard" | "Premium" | (string & {})>;
   constructor(name: string, args: ManagedApiArgs, opts?: $Options);
 }
 
@@ -1076,10 +1076,10 @@ export interface ManagedApiState {
   managedApiName: string;
   type: "Microsoft.Logic/integrationServiceEnvironments/managedApis";
   properties?: outputs.IntegrationServiceEnvironmentManagedApiProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   deploymentParameters?: outputs.IntegrationServiceEnvironmentManagedApiDeploymentParameters;
-  name?: string;
+  name: string;
   connectionParameters?: outputs.ApiResourcePropertiesConnectionParameters;
   metadata?: outputs.ApiResourceMetadata;
   runtimeUrls?: string[];
@@ -1087,11 +1087,11 @@ export interface ManagedApiState {
   capabilities?: string[];
   backendService?: outputs.ApiResourceBackendService;
   policies?: outputs.ApiResourcePolicies;
-  apiDefinitionUrl?: string;
+  apiDefinitionUrl: string;
   apiDefinitions?: outputs.ApiResourceDefinitions;
   integrationServiceEnvironment?: outputs.ResourceReference;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | "Renewing" | "Pending" | "Waiting" | "InProgress" | (string & {});
-  category?: "NotSpecified" | "Enterprise" | "Standard" | "Premium" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | "Renewing" | "Pending" | "Waiting" | "InProgress" | (string & {});
+  category: "NotSpecified" | "Enterprise" | "Standard" | "Premium" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Logic/integrationServiceEnvironments/managedApis` without managing it (GET, api-version 2019-05-01); undefined when it does not exist.
@@ -1123,21 +1123,21 @@ export declare class Workflow extends $CustomResource {
   /** Managed service identity properties. */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   /** The resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Gets the provisioning state. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | "Renewing" | "Pending" | "Waiting" | "InProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | "Renewing" | "Pending" | "Waiting" | "InProgress" | (string & {})>;
   /** Gets the created time. */
-  readonly createdTime: $Output<string | undefined>;
+  readonly createdTime: $Output<string>;
   /** Gets the changed time. */
-  readonly changedTime: $Output<string | undefined>;
+  readonly changedTime: $Output<string>;
   /** The state. */
   readonly state: $Output<"NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {}) | undefined>;
   /** Gets the version. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** Gets the access endpoint. */
-  readonly accessEndpoint: $Output<string | undefined>;
+  readonly accessEndpoint: $Output<string>;
   /** The endpoints configuration. */
   readonly endpointsConfiguration: $Output<outputs.FlowEndpointsConfiguration | undefined>;
   /** The access control configuration. */
@@ -1199,14 +1199,14 @@ export interface WorkflowState {
   type: "Microsoft.Logic/workflows";
   properties?: outputs.WorkflowProperties;
   identity?: outputs.ManagedServiceIdentity;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | "Renewing" | "Pending" | "Waiting" | "InProgress" | (string & {});
-  createdTime?: string;
-  changedTime?: string;
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | "Renewing" | "Pending" | "Waiting" | "InProgress" | (string & {});
+  createdTime: string;
+  changedTime: string;
   state?: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
-  version?: string;
-  accessEndpoint?: string;
+  version: string;
+  accessEndpoint: string;
   endpointsConfiguration?: outputs.FlowEndpointsConfiguration;
   accessControl?: outputs.FlowAccessControlConfiguration;
   sku?: outputs.Sku;
@@ -1238,13 +1238,13 @@ export interface RunState {
   name: string;
   type: "Microsoft.Logic/workflows/runs";
   properties?: outputs.WorkflowRunProperties;
-  waitEndTime?: string;
-  startTime?: string;
-  endTime?: string;
-  status?: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
-  code?: string;
+  waitEndTime: string;
+  startTime: string;
+  endTime: string;
+  status: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
+  code: string;
   error?: any;
-  correlationId?: string;
+  correlationId: string;
   correlation?: outputs.Correlation;
   workflow?: outputs.ResourceReference;
   trigger?: outputs.WorkflowRunTrigger;
@@ -1276,12 +1276,12 @@ export interface ActionState {
   name: string;
   type: "Microsoft.Logic/workflows/runs/actions";
   properties?: outputs.WorkflowRunActionProperties;
-  startTime?: string;
-  endTime?: string;
-  status?: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
-  code?: string;
+  startTime: string;
+  endTime: string;
+  status: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
+  code: string;
   error?: any;
-  trackingId?: string;
+  trackingId: string;
   correlation?: outputs.RunActionCorrelation;
   inputsLink?: outputs.ContentLink;
   outputsLink?: outputs.ContentLink;
@@ -1315,10 +1315,10 @@ export interface RepetitionState {
   name: string;
   type: "Microsoft.Logic/workflows/runs/actions/repetitions";
   properties?: outputs.WorkflowRunActionRepetitionProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   repetitionIndexes?: outputs.RepetitionIndex[];
-  trackingId?: string;
+  trackingId: string;
   inputs?: any;
   inputsLink?: outputs.ContentLink;
   outputs?: any;
@@ -1362,7 +1362,7 @@ export interface RepetitionRequestHistoryState {
   name: string;
   type: "Microsoft.Logic/workflows/runs/actions/repetitions/requestHistories";
   properties?: outputs.RequestHistoryProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   startTime?: string;
   endTime?: string;
@@ -1396,7 +1396,7 @@ export interface RequestHistoryState {
   name: string;
   type: "Microsoft.Logic/workflows/runs/actions/requestHistories";
   properties?: outputs.RequestHistoryProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   startTime?: string;
   endTime?: string;
@@ -1430,10 +1430,10 @@ export interface ScopeRepetitionState {
   name: string;
   type: "Microsoft.Logic/workflows/runs/actions/scopeRepetitions";
   properties?: outputs.WorkflowRunActionRepetitionProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   repetitionIndexes?: outputs.RepetitionIndex[];
-  trackingId?: string;
+  trackingId: string;
   inputs?: any;
   inputsLink?: outputs.ContentLink;
   outputs?: any;
@@ -1473,13 +1473,13 @@ export interface OperationState {
   name: string;
   type: "Microsoft.Logic/workflows/runs/operations";
   properties?: outputs.WorkflowRunProperties;
-  waitEndTime?: string;
-  startTime?: string;
-  endTime?: string;
-  status?: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
-  code?: string;
+  waitEndTime: string;
+  startTime: string;
+  endTime: string;
+  status: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
+  code: string;
   error?: any;
-  correlationId?: string;
+  correlationId: string;
   correlation?: outputs.Correlation;
   workflow?: outputs.ResourceReference;
   trigger?: outputs.WorkflowRunTrigger;
@@ -1509,13 +1509,13 @@ export interface TriggerState {
   name: string;
   type: "Microsoft.Logic/workflows/triggers";
   properties?: outputs.WorkflowTriggerProperties;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | (string & {});
-  createdTime?: string;
-  changedTime?: string;
-  state?: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
-  status?: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
-  lastExecutionTime?: string;
-  nextExecutionTime?: string;
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | (string & {});
+  createdTime: string;
+  changedTime: string;
+  state: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
+  status: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
+  lastExecutionTime: string;
+  nextExecutionTime: string;
   recurrence?: outputs.WorkflowTriggerRecurrence;
   workflow?: outputs.ResourceReference;
 }
@@ -1544,17 +1544,17 @@ export interface HistoryState {
   name: string;
   type: "Microsoft.Logic/workflows/triggers/histories";
   properties?: outputs.WorkflowTriggerHistoryProperties;
-  startTime?: string;
-  endTime?: string;
-  scheduledTime?: string;
-  status?: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
-  code?: string;
+  startTime: string;
+  endTime: string;
+  scheduledTime: string;
+  status: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
+  code: string;
   error?: any;
-  trackingId?: string;
+  trackingId: string;
   correlation?: outputs.Correlation;
   inputsLink?: outputs.ContentLink;
   outputsLink?: outputs.ContentLink;
-  fired?: boolean;
+  fired: boolean;
   run?: outputs.ResourceReference;
 }
 /**
@@ -1580,14 +1580,14 @@ export interface VersionState {
   name: string;
   type: "Microsoft.Logic/workflows/versions";
   properties?: outputs.WorkflowVersionProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | "Renewing" | "Pending" | "Waiting" | "InProgress" | (string & {});
-  createdTime?: string;
-  changedTime?: string;
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | "Renewing" | "Pending" | "Waiting" | "InProgress" | (string & {});
+  createdTime: string;
+  changedTime: string;
   state?: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
-  version?: string;
-  accessEndpoint?: string;
+  version: string;
+  accessEndpoint: string;
   endpointsConfiguration?: outputs.FlowEndpointsConfiguration;
   accessControl?: outputs.FlowAccessControlConfiguration;
   sku?: outputs.Sku;
@@ -1890,6 +1890,44 @@ export declare const listActionExpressionTracesOutput: typeof listActionExpressi
 export declare const listRepetitionExpressionTracesOutput: typeof listRepetitionExpressionTraces;
 export declare const listTriggerCallbackUrlOutput: typeof listTriggerCallbackUrl;
 export declare const listTriggerCallbackUrl2Output: typeof listTriggerCallbackUrl2;
+// Pulumi's names for what each function and lookup returns.
+export type GetIntegrationAccountResult = IntegrationAccountState;
+export type GetAgreementResult = AgreementState;
+export type GetAssemblyResult = AssemblyState;
+export type GetBatchConfigurationResult = BatchConfigurationState;
+export type GetCertificateResult = CertificateState;
+export type GetMapResult = MapState;
+export type GetPartnerResult = PartnerState;
+export type GetSchemaResult = SchemaState;
+export type GetSessionResult = SessionState;
+export type GetIntegrationServiceEnvironmentResult = IntegrationServiceEnvironmentState;
+export type GetManagedApiResult = ManagedApiState;
+export type GetWorkflowResult = WorkflowState;
+export type GetRunResult = RunState;
+export type GetActionResult = ActionState;
+export type GetRepetitionResult = RepetitionState;
+export type GetRepetitionRequestHistoryResult = RepetitionRequestHistoryState;
+export type GetRequestHistoryResult = RequestHistoryState;
+export type GetScopeRepetitionResult = ScopeRepetitionState;
+export type GetOperationResult = OperationState;
+export type GetTriggerResult = TriggerState;
+export type GetHistoryResult = HistoryState;
+export type GetVersionResult = VersionState;
+export type ListIntegrationAccountCallbackUrlResult = outputs.CallbackUrl;
+export type ListIntegrationAccountKeyVaultKeysResult = outputs.KeyVaultKeyCollection;
+export type RegenerateIntegrationAccountAccessKeyResult = outputs.IntegrationAccount;
+export type ListAgreementContentCallbackUrlResult = outputs.WorkflowTriggerCallbackUrl;
+export type ListAssemblyContentCallbackUrlResult = outputs.WorkflowTriggerCallbackUrl;
+export type ListMapContentCallbackUrlResult = outputs.WorkflowTriggerCallbackUrl;
+export type ListPartnerContentCallbackUrlResult = outputs.WorkflowTriggerCallbackUrl;
+export type ListSchemaContentCallbackUrlResult = outputs.WorkflowTriggerCallbackUrl;
+export type GenerateWorkflowUpgradedDefinitionResult = any;
+export type ListWorkflowCallbackUrlResult = outputs.WorkflowTriggerCallbackUrl;
+export type ListWorkflowSwaggerResult = any;
+export type ListActionExpressionTracesResult = outputs.ExpressionTraces;
+export type ListRepetitionExpressionTracesResult = outputs.ExpressionTraces;
+export type ListTriggerCallbackUrlResult = outputs.WorkflowTriggerCallbackUrl;
+export type ListTriggerCallbackUrl2Result = outputs.WorkflowTriggerCallbackUrl;
 
 export declare namespace inputs {
   interface AgreementContent {
@@ -2566,6 +2604,8 @@ export declare namespace inputs {
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    integrationServiceEnvironment?: inputs.ResourceReference;
+    state?: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
   }
   interface IntegrationAccountAgreementProperties {
     /** The metadata. */
@@ -2759,86 +2799,129 @@ export declare namespace inputs {
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    integrationServiceEnvironment?: inputs.ResourceReference;
+    state?: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
   }
   interface MicrosoftLogicIntegrationAccountsAgreements {
     /** The resource name */
     name: string;
     /** The integration account agreement properties. */
-    properties: inputs.IntegrationAccountAgreementProperties;
+    properties?: inputs.IntegrationAccountAgreementProperties;
     /** The resource location. */
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    metadata?: any;
+    agreementType?: "NotSpecified" | "AS2" | "X12" | "Edifact";
+    hostPartner?: string;
+    guestPartner?: string;
+    hostIdentity?: inputs.BusinessIdentity;
+    guestIdentity?: inputs.BusinessIdentity;
+    content?: inputs.AgreementContent;
   }
   interface MicrosoftLogicIntegrationAccountsAssemblies {
     /** The resource name */
     name: string;
     /** The assembly properties. */
-    properties: inputs.AssemblyProperties;
+    properties?: inputs.AssemblyProperties;
     /** The resource location. */
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    assemblyName?: string;
+    assemblyVersion?: string;
+    assemblyCulture?: string;
+    assemblyPublicKeyToken?: string;
+    content?: any;
+    contentType?: string;
+    contentLink?: inputs.ContentLink;
+    createdTime?: string;
+    changedTime?: string;
+    metadata?: any;
   }
   interface MicrosoftLogicIntegrationAccountsBatchConfigurations {
     /** The resource name */
     name: string;
     /** The batch configuration properties. */
-    properties: inputs.BatchConfigurationProperties;
+    properties?: inputs.BatchConfigurationProperties;
     /** The resource location. */
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    batchGroupName?: string;
+    releaseCriteria?: inputs.BatchReleaseCriteria;
+    createdTime?: string;
+    changedTime?: string;
+    metadata?: any;
   }
   interface MicrosoftLogicIntegrationAccountsCertificates {
     /** The resource name */
     name: string;
     /** The integration account certificate properties. */
-    properties: inputs.IntegrationAccountCertificateProperties;
+    properties?: inputs.IntegrationAccountCertificateProperties;
     /** The resource location. */
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    metadata?: any;
+    key?: inputs.KeyVaultKeyReference;
+    publicCertificate?: string;
   }
   interface MicrosoftLogicIntegrationAccountsMaps {
     /** The resource name */
     name: string;
     /** The integration account map properties. */
-    properties: inputs.IntegrationAccountMapProperties;
+    properties?: inputs.IntegrationAccountMapProperties;
     /** The resource location. */
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    mapType?: "NotSpecified" | "Xslt" | "Xslt20" | "Xslt30" | "Liquid" | (string & {});
+    parametersSchema?: inputs.IntegrationAccountMapPropertiesParametersSchema;
+    content?: string;
+    contentType?: string;
+    metadata?: any;
   }
   interface MicrosoftLogicIntegrationAccountsPartners {
     /** The resource name */
     name: string;
     /** The integration account partner properties. */
-    properties: inputs.IntegrationAccountPartnerProperties;
+    properties?: inputs.IntegrationAccountPartnerProperties;
     /** The resource location. */
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    partnerType?: "NotSpecified" | "B2B" | (string & {});
+    metadata?: any;
+    content?: inputs.PartnerContent;
   }
   interface MicrosoftLogicIntegrationAccountsSchemas {
     /** The resource name */
     name: string;
     /** The integration account schema properties. */
-    properties: inputs.IntegrationAccountSchemaProperties;
+    properties?: inputs.IntegrationAccountSchemaProperties;
     /** The resource location. */
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    schemaType?: "NotSpecified" | "Xml" | (string & {});
+    targetNamespace?: string;
+    documentName?: string;
+    fileName?: string;
+    metadata?: any;
+    content?: string;
+    contentType?: string;
   }
   interface MicrosoftLogicIntegrationAccountsSessions {
     /** The resource name */
     name: string;
     /** The integration account session properties. */
-    properties: inputs.IntegrationAccountSessionProperties;
+    properties?: inputs.IntegrationAccountSessionProperties;
     /** The resource location. */
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    content?: any;
   }
   interface MicrosoftLogicIntegrationServiceEnvironments {
     /** The resource name */
@@ -2853,6 +2936,12 @@ export declare namespace inputs {
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | "Renewing" | "Pending" | "Waiting" | "InProgress" | (string & {});
+    state?: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
+    integrationServiceEnvironmentId?: string;
+    endpointsConfiguration?: inputs.FlowEndpointsConfiguration;
+    networkConfiguration?: inputs.NetworkConfiguration;
+    encryptionConfiguration?: inputs.IntegrationServiceEnvironmenEncryptionConfiguration;
   }
   interface MicrosoftLogicIntegrationServiceEnvironmentsManagedApis {
     /** The resource name */
@@ -2863,6 +2952,8 @@ export declare namespace inputs {
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    deploymentParameters?: inputs.IntegrationServiceEnvironmentManagedApiDeploymentParameters;
+    integrationServiceEnvironment?: inputs.ResourceReference;
   }
   interface MicrosoftLogicWorkflows {
     /** The resource name */
@@ -2875,6 +2966,13 @@ export declare namespace inputs {
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    state?: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
+    endpointsConfiguration?: inputs.FlowEndpointsConfiguration;
+    accessControl?: inputs.FlowAccessControlConfiguration;
+    integrationAccount?: inputs.ResourceReference;
+    integrationServiceEnvironment?: inputs.ResourceReference;
+    definition?: any;
+    parameters?: inputs.WorkflowPropertiesParameters;
   }
   interface MicrosoftLogicWorkflowsRuns {
     /** The resource name */

@@ -35,7 +35,7 @@ export declare class PrivateLinkServicesForEDMUpload extends $CustomResource {
   /** Setting indicating whether the service has a managed identity associated with it. */
   readonly identity: $Output<outputs.ServicesResourceIdentity | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {})>;
   /** The access policies of the service instance. */
   readonly accessPolicies: $Output<outputs.ServiceAccessPolicyEntry[] | undefined>;
   /** The settings for the Cosmos DB database backing the service. */
@@ -106,7 +106,7 @@ export interface PrivateLinkServicesForEDMUploadState {
   tags?: outputs.ServicesResourceTags;
   etag?: string;
   identity?: outputs.ServicesResourceIdentity;
-  provisioningState?: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {});
+  provisioningState: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {});
   accessPolicies?: outputs.ServiceAccessPolicyEntry[];
   cosmosDbConfiguration?: outputs.ServiceCosmosDbConfigurationInfo;
   authenticationConfiguration?: outputs.ServiceAuthenticationConfigurationInfo;
@@ -151,7 +151,7 @@ export declare class PrivateLinkServicesForEDMUploadPrivateEndpointConnection ex
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateLinkServicesForEDMUploadPrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -189,7 +189,7 @@ export interface PrivateLinkServicesForEDMUploadPrivateEndpointConnectionState {
   properties?: outputs.PrivateEndpointConnectionProperties;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.M365SecurityAndCompliance/privateLinkServicesForEDMUpload/privateEndpointConnections` without managing it (GET, api-version 2021-03-25-preview); undefined when it does not exist.
@@ -215,7 +215,7 @@ export interface PrivateLinkServicesForEDMUploadPrivateLinkResourceState {
   type: "Microsoft.M365SecurityAndCompliance/privateLinkServicesForEDMUpload/privateLinkResources";
   systemData?: outputs.SystemData;
   properties?: outputs.PrivateLinkResourceProperties;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -259,7 +259,7 @@ export declare class PrivateLinkServicesForM365ComplianceCenter extends $CustomR
   /** Setting indicating whether the service has a managed identity associated with it. */
   readonly identity: $Output<outputs.ServicesResourceIdentity | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {})>;
   /** The access policies of the service instance. */
   readonly accessPolicies: $Output<outputs.ServiceAccessPolicyEntry[] | undefined>;
   /** The settings for the Cosmos DB database backing the service. */
@@ -330,7 +330,7 @@ export interface PrivateLinkServicesForM365ComplianceCenterState {
   tags?: outputs.ServicesResourceTags;
   etag?: string;
   identity?: outputs.ServicesResourceIdentity;
-  provisioningState?: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {});
+  provisioningState: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {});
   accessPolicies?: outputs.ServiceAccessPolicyEntry[];
   cosmosDbConfiguration?: outputs.ServiceCosmosDbConfigurationInfo;
   authenticationConfiguration?: outputs.ServiceAuthenticationConfigurationInfo;
@@ -375,7 +375,7 @@ export declare class PrivateLinkServicesForM365ComplianceCenterPrivateEndpointCo
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateLinkServicesForM365ComplianceCenterPrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -413,7 +413,7 @@ export interface PrivateLinkServicesForM365ComplianceCenterPrivateEndpointConnec
   properties?: outputs.PrivateEndpointConnectionProperties;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.M365SecurityAndCompliance/privateLinkServicesForM365ComplianceCenter/privateEndpointConnections` without managing it (GET, api-version 2021-03-25-preview); undefined when it does not exist.
@@ -439,7 +439,7 @@ export interface PrivateLinkServicesForM365ComplianceCenterPrivateLinkResourceSt
   type: "Microsoft.M365SecurityAndCompliance/privateLinkServicesForM365ComplianceCenter/privateLinkResources";
   systemData?: outputs.SystemData;
   properties?: outputs.PrivateLinkResourceProperties;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -483,7 +483,7 @@ export declare class PrivateLinkServicesForM365SecurityCenter extends $CustomRes
   /** Setting indicating whether the service has a managed identity associated with it. */
   readonly identity: $Output<outputs.ServicesResourceIdentity | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {})>;
   /** The access policies of the service instance. */
   readonly accessPolicies: $Output<outputs.ServiceAccessPolicyEntry[] | undefined>;
   /** The settings for the Cosmos DB database backing the service. */
@@ -554,7 +554,7 @@ export interface PrivateLinkServicesForM365SecurityCenterState {
   tags?: outputs.ServicesResourceTags;
   etag?: string;
   identity?: outputs.ServicesResourceIdentity;
-  provisioningState?: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {});
+  provisioningState: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {});
   accessPolicies?: outputs.ServiceAccessPolicyEntry[];
   cosmosDbConfiguration?: outputs.ServiceCosmosDbConfigurationInfo;
   authenticationConfiguration?: outputs.ServiceAuthenticationConfigurationInfo;
@@ -599,7 +599,7 @@ export declare class PrivateLinkServicesForM365SecurityCenterPrivateEndpointConn
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateLinkServicesForM365SecurityCenterPrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -637,7 +637,7 @@ export interface PrivateLinkServicesForM365SecurityCenterPrivateEndpointConnecti
   properties?: outputs.PrivateEndpointConnectionProperties;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.M365SecurityAndCompliance/privateLinkServicesForM365SecurityCenter/privateEndpointConnections` without managing it (GET, api-version 2021-03-25-preview); undefined when it does not exist.
@@ -663,7 +663,7 @@ export interface PrivateLinkServicesForM365SecurityCenterPrivateLinkResourceStat
   type: "Microsoft.M365SecurityAndCompliance/privateLinkServicesForM365SecurityCenter/privateLinkResources";
   systemData?: outputs.SystemData;
   properties?: outputs.PrivateLinkResourceProperties;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -707,7 +707,7 @@ export declare class PrivateLinkServicesForMIPPolicySync extends $CustomResource
   /** Setting indicating whether the service has a managed identity associated with it. */
   readonly identity: $Output<outputs.ServicesResourceIdentity | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {})>;
   /** The access policies of the service instance. */
   readonly accessPolicies: $Output<outputs.ServiceAccessPolicyEntry[] | undefined>;
   /** The settings for the Cosmos DB database backing the service. */
@@ -778,7 +778,7 @@ export interface PrivateLinkServicesForMIPPolicySyncState {
   tags?: outputs.ServicesResourceTags;
   etag?: string;
   identity?: outputs.ServicesResourceIdentity;
-  provisioningState?: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {});
+  provisioningState: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {});
   accessPolicies?: outputs.ServiceAccessPolicyEntry[];
   cosmosDbConfiguration?: outputs.ServiceCosmosDbConfigurationInfo;
   authenticationConfiguration?: outputs.ServiceAuthenticationConfigurationInfo;
@@ -823,7 +823,7 @@ export declare class PrivateLinkServicesForMIPPolicySyncPrivateEndpointConnectio
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateLinkServicesForMIPPolicySyncPrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -861,7 +861,7 @@ export interface PrivateLinkServicesForMIPPolicySyncPrivateEndpointConnectionSta
   properties?: outputs.PrivateEndpointConnectionProperties;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.M365SecurityAndCompliance/privateLinkServicesForMIPPolicySync/privateEndpointConnections` without managing it (GET, api-version 2021-03-25-preview); undefined when it does not exist.
@@ -887,7 +887,7 @@ export interface PrivateLinkServicesForMIPPolicySyncPrivateLinkResourceState {
   type: "Microsoft.M365SecurityAndCompliance/privateLinkServicesForMIPPolicySync/privateLinkResources";
   systemData?: outputs.SystemData;
   properties?: outputs.PrivateLinkResourceProperties;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -931,7 +931,7 @@ export declare class PrivateLinkServicesForO365ManagementActivityAPI extends $Cu
   /** Setting indicating whether the service has a managed identity associated with it. */
   readonly identity: $Output<outputs.ServicesResourceIdentity | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {})>;
   /** The access policies of the service instance. */
   readonly accessPolicies: $Output<outputs.ServiceAccessPolicyEntry[] | undefined>;
   /** The settings for the Cosmos DB database backing the service. */
@@ -1002,7 +1002,7 @@ export interface PrivateLinkServicesForO365ManagementActivityAPIState {
   tags?: outputs.ServicesResourceTags;
   etag?: string;
   identity?: outputs.ServicesResourceIdentity;
-  provisioningState?: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {});
+  provisioningState: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {});
   accessPolicies?: outputs.ServiceAccessPolicyEntry[];
   cosmosDbConfiguration?: outputs.ServiceCosmosDbConfigurationInfo;
   authenticationConfiguration?: outputs.ServiceAuthenticationConfigurationInfo;
@@ -1047,7 +1047,7 @@ export declare class PrivateLinkServicesForO365ManagementActivityAPIPrivateEndpo
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateLinkServicesForO365ManagementActivityAPIPrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -1085,7 +1085,7 @@ export interface PrivateLinkServicesForO365ManagementActivityAPIPrivateEndpointC
   properties?: outputs.PrivateEndpointConnectionProperties;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.M365SecurityAndCompliance/privateLinkServicesForO365ManagementActivityAPI/privateEndpointConnections` without managing it (GET, api-version 2021-03-25-preview); undefined when it does not exist.
@@ -1111,7 +1111,7 @@ export interface PrivateLinkServicesForO365ManagementActivityAPIPrivateLinkResou
   type: "Microsoft.M365SecurityAndCompliance/privateLinkServicesForO365ManagementActivityAPI/privateLinkResources";
   systemData?: outputs.SystemData;
   properties?: outputs.PrivateLinkResourceProperties;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -1155,7 +1155,7 @@ export declare class PrivateLinkServicesForSCCPowershell extends $CustomResource
   /** Setting indicating whether the service has a managed identity associated with it. */
   readonly identity: $Output<outputs.ServicesResourceIdentity | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {})>;
   /** The access policies of the service instance. */
   readonly accessPolicies: $Output<outputs.ServiceAccessPolicyEntry[] | undefined>;
   /** The settings for the Cosmos DB database backing the service. */
@@ -1226,7 +1226,7 @@ export interface PrivateLinkServicesForSCCPowershellState {
   tags?: outputs.ServicesResourceTags;
   etag?: string;
   identity?: outputs.ServicesResourceIdentity;
-  provisioningState?: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {});
+  provisioningState: "Deleting" | "Succeeded" | "Creating" | "Accepted" | "Verifying" | "Updating" | "Failed" | "Canceled" | "Deprovisioned" | (string & {});
   accessPolicies?: outputs.ServiceAccessPolicyEntry[];
   cosmosDbConfiguration?: outputs.ServiceCosmosDbConfigurationInfo;
   authenticationConfiguration?: outputs.ServiceAuthenticationConfigurationInfo;
@@ -1271,7 +1271,7 @@ export declare class PrivateLinkServicesForSCCPowershellPrivateEndpointConnectio
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateLinkServicesForSCCPowershellPrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -1309,7 +1309,7 @@ export interface PrivateLinkServicesForSCCPowershellPrivateEndpointConnectionSta
   properties?: outputs.PrivateEndpointConnectionProperties;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.M365SecurityAndCompliance/privateLinkServicesForSCCPowershell/privateEndpointConnections` without managing it (GET, api-version 2021-03-25-preview); undefined when it does not exist.
@@ -1335,7 +1335,7 @@ export interface PrivateLinkServicesForSCCPowershellPrivateLinkResourceState {
   type: "Microsoft.M365SecurityAndCompliance/privateLinkServicesForSCCPowershell/privateLinkResources";
   systemData?: outputs.SystemData;
   properties?: outputs.PrivateLinkResourceProperties;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -1366,6 +1366,25 @@ export declare const getPrivateLinkServicesForO365ManagementActivityAPIPrivateLi
 export declare const getPrivateLinkServicesForSCCPowershellOutput: typeof getPrivateLinkServicesForSCCPowershell;
 export declare const getPrivateLinkServicesForSCCPowershellPrivateEndpointConnectionOutput: typeof getPrivateLinkServicesForSCCPowershellPrivateEndpointConnection;
 export declare const getPrivateLinkServicesForSCCPowershellPrivateLinkResourceOutput: typeof getPrivateLinkServicesForSCCPowershellPrivateLinkResource;
+// Pulumi's names for what each function and lookup returns.
+export type GetPrivateLinkServicesForEDMUploadResult = PrivateLinkServicesForEDMUploadState;
+export type GetPrivateLinkServicesForEDMUploadPrivateEndpointConnectionResult = PrivateLinkServicesForEDMUploadPrivateEndpointConnectionState;
+export type GetPrivateLinkServicesForEDMUploadPrivateLinkResourceResult = PrivateLinkServicesForEDMUploadPrivateLinkResourceState;
+export type GetPrivateLinkServicesForM365ComplianceCenterResult = PrivateLinkServicesForM365ComplianceCenterState;
+export type GetPrivateLinkServicesForM365ComplianceCenterPrivateEndpointConnectionResult = PrivateLinkServicesForM365ComplianceCenterPrivateEndpointConnectionState;
+export type GetPrivateLinkServicesForM365ComplianceCenterPrivateLinkResourceResult = PrivateLinkServicesForM365ComplianceCenterPrivateLinkResourceState;
+export type GetPrivateLinkServicesForM365SecurityCenterResult = PrivateLinkServicesForM365SecurityCenterState;
+export type GetPrivateLinkServicesForM365SecurityCenterPrivateEndpointConnectionResult = PrivateLinkServicesForM365SecurityCenterPrivateEndpointConnectionState;
+export type GetPrivateLinkServicesForM365SecurityCenterPrivateLinkResourceResult = PrivateLinkServicesForM365SecurityCenterPrivateLinkResourceState;
+export type GetPrivateLinkServicesForMIPPolicySyncResult = PrivateLinkServicesForMIPPolicySyncState;
+export type GetPrivateLinkServicesForMIPPolicySyncPrivateEndpointConnectionResult = PrivateLinkServicesForMIPPolicySyncPrivateEndpointConnectionState;
+export type GetPrivateLinkServicesForMIPPolicySyncPrivateLinkResourceResult = PrivateLinkServicesForMIPPolicySyncPrivateLinkResourceState;
+export type GetPrivateLinkServicesForO365ManagementActivityAPIResult = PrivateLinkServicesForO365ManagementActivityAPIState;
+export type GetPrivateLinkServicesForO365ManagementActivityAPIPrivateEndpointConnectionResult = PrivateLinkServicesForO365ManagementActivityAPIPrivateEndpointConnectionState;
+export type GetPrivateLinkServicesForO365ManagementActivityAPIPrivateLinkResourceResult = PrivateLinkServicesForO365ManagementActivityAPIPrivateLinkResourceState;
+export type GetPrivateLinkServicesForSCCPowershellResult = PrivateLinkServicesForSCCPowershellState;
+export type GetPrivateLinkServicesForSCCPowershellPrivateEndpointConnectionResult = PrivateLinkServicesForSCCPowershellPrivateEndpointConnectionState;
+export type GetPrivateLinkServicesForSCCPowershellPrivateLinkResourceResult = PrivateLinkServicesForSCCPowershellPrivateLinkResourceState;
 
 export declare namespace inputs {
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForEDMUpload {
@@ -1383,12 +1402,21 @@ export declare namespace inputs {
     etag?: string;
     /** Setting indicating whether the service has a managed identity associated with it. */
     identity?: inputs.ServicesResourceIdentity;
+    accessPolicies?: inputs.ServiceAccessPolicyEntry[];
+    cosmosDbConfiguration?: inputs.ServiceCosmosDbConfigurationInfo;
+    authenticationConfiguration?: inputs.ServiceAuthenticationConfigurationInfo;
+    corsConfiguration?: inputs.ServiceCorsConfigurationInfo;
+    exportConfiguration?: inputs.ServiceExportConfigurationInfo;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForEDMUploadPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForEDMUploadPrivateLinkResources {
     /** The resource name */
@@ -1409,12 +1437,21 @@ export declare namespace inputs {
     etag?: string;
     /** Setting indicating whether the service has a managed identity associated with it. */
     identity?: inputs.ServicesResourceIdentity;
+    accessPolicies?: inputs.ServiceAccessPolicyEntry[];
+    cosmosDbConfiguration?: inputs.ServiceCosmosDbConfigurationInfo;
+    authenticationConfiguration?: inputs.ServiceAuthenticationConfigurationInfo;
+    corsConfiguration?: inputs.ServiceCorsConfigurationInfo;
+    exportConfiguration?: inputs.ServiceExportConfigurationInfo;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForM365ComplianceCenterPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForM365ComplianceCenterPrivateLinkResources {
     /** The resource name */
@@ -1435,12 +1472,21 @@ export declare namespace inputs {
     etag?: string;
     /** Setting indicating whether the service has a managed identity associated with it. */
     identity?: inputs.ServicesResourceIdentity;
+    accessPolicies?: inputs.ServiceAccessPolicyEntry[];
+    cosmosDbConfiguration?: inputs.ServiceCosmosDbConfigurationInfo;
+    authenticationConfiguration?: inputs.ServiceAuthenticationConfigurationInfo;
+    corsConfiguration?: inputs.ServiceCorsConfigurationInfo;
+    exportConfiguration?: inputs.ServiceExportConfigurationInfo;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForM365SecurityCenterPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForM365SecurityCenterPrivateLinkResources {
     /** The resource name */
@@ -1461,12 +1507,21 @@ export declare namespace inputs {
     etag?: string;
     /** Setting indicating whether the service has a managed identity associated with it. */
     identity?: inputs.ServicesResourceIdentity;
+    accessPolicies?: inputs.ServiceAccessPolicyEntry[];
+    cosmosDbConfiguration?: inputs.ServiceCosmosDbConfigurationInfo;
+    authenticationConfiguration?: inputs.ServiceAuthenticationConfigurationInfo;
+    corsConfiguration?: inputs.ServiceCorsConfigurationInfo;
+    exportConfiguration?: inputs.ServiceExportConfigurationInfo;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForMIPPolicySyncPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForMIPPolicySyncPrivateLinkResources {
     /** The resource name */
@@ -1487,12 +1542,21 @@ export declare namespace inputs {
     etag?: string;
     /** Setting indicating whether the service has a managed identity associated with it. */
     identity?: inputs.ServicesResourceIdentity;
+    accessPolicies?: inputs.ServiceAccessPolicyEntry[];
+    cosmosDbConfiguration?: inputs.ServiceCosmosDbConfigurationInfo;
+    authenticationConfiguration?: inputs.ServiceAuthenticationConfigurationInfo;
+    corsConfiguration?: inputs.ServiceCorsConfigurationInfo;
+    exportConfiguration?: inputs.ServiceExportConfigurationInfo;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForO365ManagementActivityAPIPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForO365ManagementActivityAPIPrivateLinkResources {
     /** The resource name */
@@ -1513,12 +1577,21 @@ export declare namespace inputs {
     etag?: string;
     /** Setting indicating whether the service has a managed identity associated with it. */
     identity?: inputs.ServicesResourceIdentity;
+    accessPolicies?: inputs.ServiceAccessPolicyEntry[];
+    cosmosDbConfiguration?: inputs.ServiceCosmosDbConfigurationInfo;
+    authenticationConfiguration?: inputs.ServiceAuthenticationConfigurationInfo;
+    corsConfiguration?: inputs.ServiceCorsConfigurationInfo;
+    exportConfiguration?: inputs.ServiceExportConfigurationInfo;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForSCCPowershellPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForSCCPowershellPrivateLinkResources {
     /** The resource name */
@@ -1528,6 +1601,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The resource of private end point. */

@@ -33,15 +33,15 @@ export declare class Workspace extends $CustomResource {
   /** The email id of the owner for this workspace. */
   readonly ownerEmail: $Output<string>;
   /** The type of this workspace. */
-  readonly workspaceType: $Output<"Production" | "Free" | "Anonymous" | "PaidStandard" | "PaidPremium" | undefined>;
+  readonly workspaceType: $Output<"Production" | "Free" | "Anonymous" | "PaidStandard" | "PaidPremium">;
   /** The current state of workspace resource. */
-  readonly workspaceState: $Output<"Deleted" | "Enabled" | "Disabled" | "Migrated" | "Updated" | "Registered" | "Unregistered" | undefined>;
+  readonly workspaceState: $Output<"Deleted" | "Enabled" | "Disabled" | "Migrated" | "Updated" | "Registered" | "Unregistered">;
   /** The immutable id associated with this workspace. */
-  readonly workspaceId: $Output<string | undefined>;
+  readonly workspaceId: $Output<string>;
   /** The creation time for this workspace resource. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** The regional endpoint for the machine learning studio service which hosts this workspace. */
-  readonly studioEndpoint: $Output<string | undefined>;
+  readonly studioEndpoint: $Output<string>;
   /** The key vault identifier used for encrypted workspaces. */
   readonly keyVaultIdentifierId: $Output<string | undefined>;
   constructor(name: string, args: WorkspaceArgs, opts?: $Options);
@@ -87,11 +87,11 @@ export interface WorkspaceState {
   sku?: outputs.Sku;
   userStorageAccountId: string;
   ownerEmail: string;
-  workspaceType?: "Production" | "Free" | "Anonymous" | "PaidStandard" | "PaidPremium";
-  workspaceState?: "Deleted" | "Enabled" | "Disabled" | "Migrated" | "Updated" | "Registered" | "Unregistered";
-  workspaceId?: string;
-  creationTime?: string;
-  studioEndpoint?: string;
+  workspaceType: "Production" | "Free" | "Anonymous" | "PaidStandard" | "PaidPremium";
+  workspaceState: "Deleted" | "Enabled" | "Disabled" | "Migrated" | "Updated" | "Registered" | "Unregistered";
+  workspaceId: string;
+  creationTime: string;
+  studioEndpoint: string;
   keyVaultIdentifierId?: string;
 }
 /**
@@ -117,6 +117,9 @@ export declare function listWorkspaceKeys(args: ListWorkspaceKeysArgs): $Output<
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getWorkspaceOutput: typeof getWorkspace;
 export declare const listWorkspaceKeysOutput: typeof listWorkspaceKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetWorkspaceResult = WorkspaceState;
+export type ListWorkspaceKeysResult = outputs.WorkspaceKeysResponse;
 
 export declare namespace inputs {
   interface MicrosoftMachineLearningWorkspaces {
@@ -130,6 +133,9 @@ export declare namespace inputs {
     tags?: inputs.ResourceTags;
     /** The sku of the workspace. */
     sku?: inputs.Sku;
+    userStorageAccountId?: string;
+    ownerEmail?: string;
+    keyVaultIdentifierId?: string;
   }
   type ResourceTags = { [key: string]: string };
   interface Sku {

@@ -155,13 +155,13 @@ export declare class RegistryCode extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state for the code container. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Is the asset archived? */
   readonly isArchived: $Output<boolean | undefined>;
   /** The latest version inside this container. */
-  readonly latestVersion: $Output<string | undefined>;
+  readonly latestVersion: $Output<string>;
   /** The next auto incremental version */
-  readonly nextVersion: $Output<string | undefined>;
+  readonly nextVersion: $Output<string>;
   /** The asset description text. */
   readonly description: $Output<string | undefined>;
   /** Tag dictionary. Tags can be added, removed, and updated. */
@@ -203,10 +203,10 @@ export interface RegistryCodeState {
   type: "Microsoft.MachineLearningServices/registries/codes";
   properties: outputs.CodeContainerProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   isArchived?: boolean;
-  latestVersion?: string;
-  nextVersion?: string;
+  latestVersion: string;
+  nextVersion: string;
   description?: string;
   tags?: outputs.ResourceBaseTags;
 }
@@ -246,7 +246,7 @@ export declare class RegistryCodeVersion extends $CustomResource {
   /** Uri where code is located */
   readonly codeUri: $Output<string | undefined>;
   /** Provisioning state for the code version. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** If the name version are system generated (anonymous registration). */
   readonly isAnonymous: $Output<boolean | undefined>;
   /** Is the asset archived? */
@@ -301,7 +301,7 @@ export interface RegistryCodeVersionState {
   properties: outputs.CodeVersionProperties;
   systemData?: outputs.SystemData;
   codeUri?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   isAnonymous?: boolean;
   isArchived?: boolean;
   description?: string;
@@ -339,13 +339,13 @@ export declare class RegistryComponent extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state for the component container. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Is the asset archived? */
   readonly isArchived: $Output<boolean | undefined>;
   /** The latest version inside this container. */
-  readonly latestVersion: $Output<string | undefined>;
+  readonly latestVersion: $Output<string>;
   /** The next auto incremental version */
-  readonly nextVersion: $Output<string | undefined>;
+  readonly nextVersion: $Output<string>;
   /** The asset description text. */
   readonly description: $Output<string | undefined>;
   /** Tag dictionary. Tags can be added, removed, and updated. */
@@ -387,10 +387,10 @@ export interface RegistryComponentState {
   type: "Microsoft.MachineLearningServices/registries/components";
   properties: outputs.ComponentContainerProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   isArchived?: boolean;
-  latestVersion?: string;
-  nextVersion?: string;
+  latestVersion: string;
+  nextVersion: string;
   description?: string;
   tags?: outputs.ResourceBaseTags;
 }
@@ -433,7 +433,7 @@ export declare class RegistryComponentVersion extends $CustomResource {
    */
   readonly componentSpec: $Output<any | undefined>;
   /** Provisioning state for the component version. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** If the name version are system generated (anonymous registration). */
   readonly isAnonymous: $Output<boolean | undefined>;
   /** Is the asset archived? */
@@ -491,7 +491,7 @@ export interface RegistryComponentVersionState {
   properties: outputs.ComponentVersionProperties;
   systemData?: outputs.SystemData;
   componentSpec?: any;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   isAnonymous?: boolean;
   isArchived?: boolean;
   description?: string;
@@ -533,9 +533,9 @@ export declare class RegistryData extends $CustomResource {
   /** Is the asset archived? */
   readonly isArchived: $Output<boolean | undefined>;
   /** The latest version inside this container. */
-  readonly latestVersion: $Output<string | undefined>;
+  readonly latestVersion: $Output<string>;
   /** The next auto incremental version */
-  readonly nextVersion: $Output<string | undefined>;
+  readonly nextVersion: $Output<string>;
   /** The asset description text. */
   readonly description: $Output<string | undefined>;
   /** Tag dictionary. Tags can be added, removed, and updated. */
@@ -581,8 +581,8 @@ export interface RegistryDataState {
   systemData?: outputs.SystemData;
   dataType: "uri_file" | "uri_folder" | "mltable" | (string & {});
   isArchived?: boolean;
-  latestVersion?: string;
-  nextVersion?: string;
+  latestVersion: string;
+  nextVersion: string;
   description?: string;
   tags?: outputs.ResourceBaseTags;
 }
@@ -718,13 +718,13 @@ export declare class RegistryEnvironment extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state for the environment container. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Is the asset archived? */
   readonly isArchived: $Output<boolean | undefined>;
   /** The latest version inside this container. */
-  readonly latestVersion: $Output<string | undefined>;
+  readonly latestVersion: $Output<string>;
   /** The next auto incremental version */
-  readonly nextVersion: $Output<string | undefined>;
+  readonly nextVersion: $Output<string>;
   /** The asset description text. */
   readonly description: $Output<string | undefined>;
   /** Tag dictionary. Tags can be added, removed, and updated. */
@@ -766,10 +766,10 @@ export interface RegistryEnvironmentState {
   type: "Microsoft.MachineLearningServices/registries/environments";
   properties: outputs.EnvironmentContainerProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   isArchived?: boolean;
-  latestVersion?: string;
-  nextVersion?: string;
+  latestVersion: string;
+  nextVersion: string;
   description?: string;
   tags?: outputs.ResourceBaseTags;
 }
@@ -819,7 +819,7 @@ export declare class RegistryEnvironmentVersion extends $CustomResource {
    * Environment type is either user managed or curated by the Azure ML service
    * <see href="https://docs.microsoft.com/en-us/azure/machine-learning/resource-curated-environments" />
    */
-  readonly environmentType: $Output<"Curated" | "UserCreated" | (string & {}) | undefined>;
+  readonly environmentType: $Output<"Curated" | "UserCreated" | (string & {})>;
   /**
    * Name of the image that will be used for the environment.
    * <seealso href="https://docs.microsoft.com/en-us/azure/machine-learning/how-to-deploy-custom-docker-image#use-a-custom-base-image" />
@@ -830,7 +830,7 @@ export declare class RegistryEnvironmentVersion extends $CustomResource {
   /** The type of operating system. */
   readonly osType: $Output<"Linux" | "Windows" | (string & {}) | undefined>;
   /** Provisioning state for the environment version. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Stage in the environment lifecycle assigned to this environment */
   readonly stage: $Output<string | undefined>;
   /** If the name version are system generated (anonymous registration). */
@@ -907,11 +907,11 @@ export interface RegistryEnvironmentVersionState {
   autoRebuild?: "Disabled" | "OnBaseImageUpdate" | (string & {});
   build?: outputs.BuildContext;
   condaFile?: string;
-  environmentType?: "Curated" | "UserCreated" | (string & {});
+  environmentType: "Curated" | "UserCreated" | (string & {});
   image?: string;
   inferenceConfig?: outputs.InferenceContainerProperties;
   osType?: "Linux" | "Windows" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   stage?: string;
   isAnonymous?: boolean;
   isArchived?: boolean;
@@ -950,13 +950,13 @@ export declare class RegistryModel extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state for the model container. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Is the asset archived? */
   readonly isArchived: $Output<boolean | undefined>;
   /** The latest version inside this container. */
-  readonly latestVersion: $Output<string | undefined>;
+  readonly latestVersion: $Output<string>;
   /** The next auto incremental version */
-  readonly nextVersion: $Output<string | undefined>;
+  readonly nextVersion: $Output<string>;
   /** The asset description text. */
   readonly description: $Output<string | undefined>;
   /** Tag dictionary. Tags can be added, removed, and updated. */
@@ -998,10 +998,10 @@ export interface RegistryModelState {
   type: "Microsoft.MachineLearningServices/registries/models";
   properties: outputs.ModelContainerProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   isArchived?: boolean;
-  latestVersion?: string;
-  nextVersion?: string;
+  latestVersion: string;
+  nextVersion: string;
   description?: string;
   tags?: outputs.ResourceBaseTags;
 }
@@ -1047,7 +1047,7 @@ export declare class RegistryModelVersion extends $CustomResource {
   /** The URI path to the model contents. */
   readonly modelUri: $Output<string | undefined>;
   /** Provisioning state for the model version. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Stage in the model lifecycle assigned to this model */
   readonly stage: $Output<string | undefined>;
   /** Array of dataset references */
@@ -1119,7 +1119,7 @@ export interface RegistryModelVersionState {
   jobName?: string;
   modelType?: string;
   modelUri?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   stage?: string;
   datasets?: outputs.DatasetReference[];
   isAnonymous?: boolean;
@@ -1157,7 +1157,7 @@ export declare class Workspace extends $CustomResource {
   /** The managed service identities assigned to this resource. */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   readonly kind: $Output<string | undefined>;
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Optional. This field is required to be implemented by the RP because AML is supporting more than one tier */
   readonly sku: $Output<outputs.Sku | undefined>;
   /** Dictionary of <string> */
@@ -1192,7 +1192,7 @@ export declare class Workspace extends $CustomResource {
   /** Managed Network settings for a machine learning workspace. */
   readonly managedNetwork: $Output<outputs.ManagedNetworkSettings | undefined>;
   /** The URI associated with this workspace that machine learning flow must point at to set up tracking. */
-  readonly mlFlowTrackingUri: $Output<string | undefined>;
+  readonly mlFlowTrackingUri: $Output<string>;
   /** The notebook info of Azure ML workspace. */
   readonly notebookInfo: $Output<outputs.NotebookResourceInfo | undefined>;
   /** The user assigned identity resource id that represents the workspace identity. */
@@ -1200,11 +1200,11 @@ export declare class Workspace extends $CustomResource {
   /** The list of private endpoint connections in the workspace. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** Count of private connections in the workspace */
-  readonly privateLinkCount: $Output<number | undefined>;
+  readonly privateLinkCount: $Output<number>;
   /** Set to trigger the provisioning of the managed VNet with the default Options when creating a Workspace with the managed VNet enabled, or else it does nothing. */
   readonly provisionNetworkNow: $Output<boolean | undefined>;
   /** The current deployment state of workspace resource. The provisioningState is to indicate states for resource provisioning. */
-  readonly provisioningState: $Output<"Unknown" | "Updating" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Updating" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** Whether requests from Public Network are allowed. */
   readonly publicNetworkAccess: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Settings for serverless compute in a workspace */
@@ -1212,23 +1212,23 @@ export declare class Workspace extends $CustomResource {
   /** The service managed resource settings. */
   readonly serviceManagedResourcesSettings: $Output<outputs.ServiceManagedResourcesSettings | undefined>;
   /** The name of the managed resource group created by workspace RP in customer subscription if the workspace is CMK workspace */
-  readonly serviceProvisionedResourceGroup: $Output<string | undefined>;
+  readonly serviceProvisionedResourceGroup: $Output<string>;
   /** The list of shared private link resources in this workspace. */
   readonly sharedPrivateLinkResources: $Output<outputs.SharedPrivateLinkResource[] | undefined>;
   /** ARM id of the storage account associated with this workspace. This cannot be changed once the workspace has been created */
   readonly storageAccount: $Output<string | undefined>;
   /** If the storage associated with the workspace has hierarchical namespace(HNS) enabled. */
-  readonly storageHnsEnabled: $Output<boolean | undefined>;
+  readonly storageHnsEnabled: $Output<boolean>;
   /** The auth mode used for accessing the system datastores of the workspace. */
   readonly systemDatastoresAuthMode: $Output<"AccessKey" | "Identity" | "UserDelegationSAS" | (string & {}) | undefined>;
   /** The tenant id associated with this workspace. */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   /** Enabling v1_legacy_mode may prevent you from using features provided by the v2 API. */
   readonly v1LegacyMode: $Output<boolean | undefined>;
   /** WorkspaceHub's configuration object. */
   readonly workspaceHubConfig: $Output<outputs.WorkspaceHubConfig | undefined>;
   /** The immutable id associated with this workspace. */
-  readonly workspaceId: $Output<string | undefined>;
+  readonly workspaceId: $Output<string>;
   constructor(name: string, args: WorkspaceArgs, opts?: $Options);
 }
 
@@ -1312,7 +1312,7 @@ export interface WorkspaceState {
   properties: outputs.WorkspaceProperties;
   identity?: outputs.ManagedServiceIdentity;
   kind?: string;
-  location?: string;
+  location: string;
   sku?: outputs.Sku;
   tags?: outputs.WorkspaceTags;
   systemData?: outputs.SystemData;
@@ -1332,25 +1332,25 @@ export interface WorkspaceState {
   imageBuildCompute?: string;
   keyVault?: string;
   managedNetwork?: outputs.ManagedNetworkSettings;
-  mlFlowTrackingUri?: string;
+  mlFlowTrackingUri: string;
   notebookInfo?: outputs.NotebookResourceInfo;
   primaryUserAssignedIdentity?: string;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
-  privateLinkCount?: number;
+  privateLinkCount: number;
   provisionNetworkNow?: boolean;
-  provisioningState?: "Unknown" | "Updating" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Unknown" | "Updating" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   serverlessComputeSettings?: outputs.ServerlessComputeSettings;
   serviceManagedResourcesSettings?: outputs.ServiceManagedResourcesSettings;
-  serviceProvisionedResourceGroup?: string;
+  serviceProvisionedResourceGroup: string;
   sharedPrivateLinkResources?: outputs.SharedPrivateLinkResource[];
   storageAccount?: string;
-  storageHnsEnabled?: boolean;
+  storageHnsEnabled: boolean;
   systemDatastoresAuthMode?: "AccessKey" | "Identity" | "UserDelegationSAS" | (string & {});
-  tenantId?: string;
+  tenantId: string;
   v1LegacyMode?: boolean;
   workspaceHubConfig?: outputs.WorkspaceHubConfig;
-  workspaceId?: string;
+  workspaceId: string;
 }
 /**
  * Reads an existing `Microsoft.MachineLearningServices/workspaces` without managing it (GET, api-version 2026-05-01); undefined when it does not exist.
@@ -1396,15 +1396,15 @@ export declare class BatchEndpoint extends $CustomResource {
   /** Default values for Batch Endpoint */
   readonly defaults: $Output<outputs.BatchEndpointDefaults | undefined>;
   /** Provisioning state for the endpoint. */
-  readonly provisioningState: $Output<"Creating" | "Deleting" | "Succeeded" | "Failed" | "Updating" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Deleting" | "Succeeded" | "Failed" | "Updating" | "Canceled" | (string & {})>;
   /** [Required] The authentication method for invoking the endpoint (data plane operation). Use 'Key' for key-based authentication. Use 'AMLToken' for Azure Machine Learning token-based authentication. Use 'AADToken' for Microsoft Entra token-based authentication. */
   readonly authMode: $Output<"AMLToken" | "Key" | "AADToken" | (string & {})>;
   /** Description of the inference endpoint. */
   readonly description: $Output<string | undefined>;
   /** Endpoint URI. */
-  readonly scoringUri: $Output<string | undefined>;
+  readonly scoringUri: $Output<string>;
   /** Endpoint Swagger URI. */
-  readonly swaggerUri: $Output<string | undefined>;
+  readonly swaggerUri: $Output<string>;
   constructor(name: string, args: BatchEndpointArgs, opts?: $Options);
 }
 
@@ -1463,11 +1463,11 @@ export interface BatchEndpointState {
   location: string;
   systemData?: outputs.SystemData;
   defaults?: outputs.BatchEndpointDefaults;
-  provisioningState?: "Creating" | "Deleting" | "Succeeded" | "Failed" | "Updating" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Deleting" | "Succeeded" | "Failed" | "Updating" | "Canceled" | (string & {});
   authMode: "AMLToken" | "Key" | "AADToken" | (string & {});
   description?: string;
-  scoringUri?: string;
-  swaggerUri?: string;
+  scoringUri: string;
+  swaggerUri: string;
 }
 /**
  * Reads an existing `Microsoft.MachineLearningServices/workspaces/batchEndpoints` without managing it (GET, api-version 2026-05-01); undefined when it does not exist.
@@ -1545,7 +1545,7 @@ export declare class BatchEndpointDeployment extends $CustomResource {
   /** Customized output file name for append_row output action. */
   readonly outputFileName: $Output<string | undefined>;
   /** Provisioning state for the endpoint deployment. */
-  readonly provisioningState: $Output<"Creating" | "Deleting" | "Scaling" | "Updating" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Deleting" | "Scaling" | "Updating" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /**
    * Indicates compute configuration for the job.
    * If not provided, will default to the defaults defined in ResourceConfiguration.
@@ -1673,7 +1673,7 @@ export interface BatchEndpointDeploymentState {
   model?: outputs.AssetReferenceBase;
   outputAction?: "SummaryOnly" | "AppendRow" | (string & {});
   outputFileName?: string;
-  provisioningState?: "Creating" | "Deleting" | "Scaling" | "Updating" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Deleting" | "Scaling" | "Updating" | "Succeeded" | "Failed" | "Canceled" | (string & {});
   resources?: outputs.DeploymentResourceConfiguration;
   retrySettings?: outputs.BatchRetrySettings;
   codeConfiguration?: outputs.CodeConfiguration;
@@ -1721,7 +1721,7 @@ export declare class CapabilityHost extends $CustomResource {
   /** Customer subnet info to help set up this capability host. */
   readonly customerSubnet: $Output<string | undefined>;
   /** Provisioning state for the CapabilityHost. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** List of Storage connections. */
   readonly storageConnections: $Output<string[] | undefined>;
   /** List of Thread storage connections. */
@@ -1787,7 +1787,7 @@ export interface CapabilityHostState {
   aiServicesConnections?: string[];
   capabilityHostKind?: "Agents" | (string & {});
   customerSubnet?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   storageConnections?: string[];
   threadStorageConnections?: string[];
   vectorStoreConnections?: string[];
@@ -1827,13 +1827,13 @@ export declare class WorkspaceCode extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state for the code container. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Is the asset archived? */
   readonly isArchived: $Output<boolean | undefined>;
   /** The latest version inside this container. */
-  readonly latestVersion: $Output<string | undefined>;
+  readonly latestVersion: $Output<string>;
   /** The next auto incremental version */
-  readonly nextVersion: $Output<string | undefined>;
+  readonly nextVersion: $Output<string>;
   /** The asset description text. */
   readonly description: $Output<string | undefined>;
   /** Tag dictionary. Tags can be added, removed, and updated. */
@@ -1875,10 +1875,10 @@ export interface WorkspaceCodeState {
   type: "Microsoft.MachineLearningServices/workspaces/codes";
   properties: outputs.CodeContainerProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   isArchived?: boolean;
-  latestVersion?: string;
-  nextVersion?: string;
+  latestVersion: string;
+  nextVersion: string;
   description?: string;
   tags?: outputs.ResourceBaseTags;
 }
@@ -1918,7 +1918,7 @@ export declare class WorkspaceCodeVersion extends $CustomResource {
   /** Uri where code is located */
   readonly codeUri: $Output<string | undefined>;
   /** Provisioning state for the code version. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** If the name version are system generated (anonymous registration). */
   readonly isAnonymous: $Output<boolean | undefined>;
   /** Is the asset archived? */
@@ -1973,7 +1973,7 @@ export interface WorkspaceCodeVersionState {
   properties: outputs.CodeVersionProperties;
   systemData?: outputs.SystemData;
   codeUri?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   isAnonymous?: boolean;
   isArchived?: boolean;
   description?: string;
@@ -2011,13 +2011,13 @@ export declare class WorkspaceComponent extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state for the component container. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Is the asset archived? */
   readonly isArchived: $Output<boolean | undefined>;
   /** The latest version inside this container. */
-  readonly latestVersion: $Output<string | undefined>;
+  readonly latestVersion: $Output<string>;
   /** The next auto incremental version */
-  readonly nextVersion: $Output<string | undefined>;
+  readonly nextVersion: $Output<string>;
   /** The asset description text. */
   readonly description: $Output<string | undefined>;
   /** Tag dictionary. Tags can be added, removed, and updated. */
@@ -2059,10 +2059,10 @@ export interface WorkspaceComponentState {
   type: "Microsoft.MachineLearningServices/workspaces/components";
   properties: outputs.ComponentContainerProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   isArchived?: boolean;
-  latestVersion?: string;
-  nextVersion?: string;
+  latestVersion: string;
+  nextVersion: string;
   description?: string;
   tags?: outputs.ResourceBaseTags;
 }
@@ -2105,7 +2105,7 @@ export declare class WorkspaceComponentVersion extends $CustomResource {
    */
   readonly componentSpec: $Output<any | undefined>;
   /** Provisioning state for the component version. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** If the name version are system generated (anonymous registration). */
   readonly isAnonymous: $Output<boolean | undefined>;
   /** Is the asset archived? */
@@ -2163,7 +2163,7 @@ export interface WorkspaceComponentVersionState {
   properties: outputs.ComponentVersionProperties;
   systemData?: outputs.SystemData;
   componentSpec?: any;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   isAnonymous?: boolean;
   isArchived?: boolean;
   description?: string;
@@ -2199,7 +2199,7 @@ export declare class Compute extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.Compute | undefined>;
   /** Specifies the location of the resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Contains resource tags defined as key/value pairs. */
   readonly tags: $Output<outputs.ComputeResourceTags | undefined>;
   /** The sku of the workspace. */
@@ -2211,19 +2211,19 @@ export declare class Compute extends $CustomResource {
   /** Location for the underlying compute */
   readonly computeLocation: $Output<string | undefined>;
   /** The provision state of the cluster. Valid values are Unknown, Updating, Provisioning, Succeeded, and Failed. */
-  readonly provisioningState: $Output<"Unknown" | "Updating" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Updating" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The description of the Machine Learning compute. */
   readonly description: $Output<string | undefined>;
   /** The time at which the compute was created. */
-  readonly createdOn: $Output<string | undefined>;
+  readonly createdOn: $Output<string>;
   /** The time at which the compute was last modified. */
-  readonly modifiedOn: $Output<string | undefined>;
+  readonly modifiedOn: $Output<string>;
   /** ARM resource id of the underlying compute */
   readonly resourceId: $Output<string | undefined>;
   /** Errors during provisioning */
   readonly provisioningErrors: $Output<outputs.ErrorResponse[] | undefined>;
   /** Indicating whether the compute was provisioned by user and brought from outside if true, or machine learning service provisioned it if false. */
-  readonly isAttachedCompute: $Output<boolean | undefined>;
+  readonly isAttachedCompute: $Output<boolean>;
   /** Opt-out of local authentication and ensure customers can use only MSI and AAD exclusively for authentication. */
   readonly disableLocalAuth: $Output<boolean | undefined>;
   readonly computeType: $Output<"AKS" | undefined>;
@@ -2274,19 +2274,19 @@ export interface ComputeState {
   name: string;
   type: "Microsoft.MachineLearningServices/workspaces/computes";
   properties?: outputs.Compute;
-  location?: string;
+  location: string;
   tags?: outputs.ComputeResourceTags;
   sku?: outputs.Sku;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
   computeLocation?: string;
-  provisioningState?: "Unknown" | "Updating" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Unknown" | "Updating" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
   description?: string;
-  createdOn?: string;
-  modifiedOn?: string;
+  createdOn: string;
+  modifiedOn: string;
   resourceId?: string;
   provisioningErrors?: outputs.ErrorResponse[];
-  isAttachedCompute?: boolean;
+  isAttachedCompute: boolean;
   disableLocalAuth?: boolean;
   computeType?: "AKS";
 }
@@ -2323,11 +2323,11 @@ export declare class Connection extends $CustomResource {
   /** Category of the connection */
   readonly category: $Output<"PythonFeed" | "ContainerRegistry" | "Git" | "S3" | "Snowflake" | "AzureKeyVault" | "AzureSqlDb" | "AzureSynapseAnalytics" | "AzureMySqlDb" | "AzurePostgresDb" | "ADLSGen2" | "AzureContainerAppEnvironment" | "Redis" | "ApiKey" | "AzureOpenAI" | "AIServices" | "CognitiveSearch" | "CognitiveService" | "CustomKeys" | "AzureBlob" | "AzureStorageAccount" | "AzureOneLake" | "CosmosDb" | "CosmosDbMongoDbApi" | "AzureDataExplorer" | "AzureMariaDb" | "AzureDatabricksDeltaLake" | "AzureSqlMi" | "AzureTableStorage" | "AmazonRdsForOracle" | "AmazonRdsForSqlServer" | "AmazonRedshift" | "Db2" | "Drill" | "GoogleBigQuery" | "Greenplum" | "Hbase" | "Hive" | "Impala" | "Informix" | "MariaDb" | "MicrosoftAccess" | "MySql" | "Netezza" | "Oracle" | "Phoenix" | "PostgreSql" | "Presto" | "SapOpenHub" | "SapBw" | "SapHana" | "SapTable" | "Spark" | "SqlServer" | "Sybase" | "Teradata" | "Vertica" | "Pinecone" | "Databricks" | "Cassandra" | "Couchbase" | "MongoDbV2" | "MongoDbAtlas" | "AmazonS3Compatible" | "FileServer" | "FtpServer" | "GoogleCloudStorage" | "Hdfs" | "OracleCloudStorage" | "Sftp" | "GenericHttp" | "ODataRest" | "Odbc" | "GenericRest" | "RemoteTool" | "AmazonMws" | "Concur" | "Dynamics" | "DynamicsAx" | "DynamicsCrm" | "GoogleAdWords" | "Hubspot" | "Jira" | "Magento" | "Marketo" | "Office365" | "Eloqua" | "Responsys" | "OracleServiceCloud" | "PayPal" | "QuickBooks" | "Salesforce" | "SalesforceServiceCloud" | "SalesforceMarketingCloud" | "SapCloudForCustomer" | "SapEcc" | "ServiceNow" | "SharePointOnlineList" | "Shopify" | "Square" | "WebTable" | "Xero" | "Zoho" | "GenericContainerRegistry" | "Elasticsearch" | "AppInsights" | "AppConfig" | "OpenAI" | "Serp" | "BingLLMSearch" | "Serverless" | "ManagedOnlineEndpoint" | "ApiManagement" | "ModelGateway" | "GroundingWithBingSearch" | "GroundingWithCustomSearch" | "Sharepoint" | "MicrosoftFabric" | "PowerPlatformEnvironment" | "RemoteA2A" | (string & {}) | undefined>;
   /** A type definition that refers the id to an Azure Resource Manager resource. */
-  readonly createdByWorkspaceArmId: $Output<string | undefined>;
+  readonly createdByWorkspaceArmId: $Output<string>;
   readonly error: $Output<string | undefined>;
   readonly expiryTime: $Output<string | undefined>;
   /** Group based on connection category */
-  readonly group: $Output<"Azure" | "AzureAI" | "Database" | "NoSQL" | "File" | "GenericProtocol" | "ServicesAndApps" | (string & {}) | undefined>;
+  readonly group: $Output<"Azure" | "AzureAI" | "Database" | "NoSQL" | "File" | "GenericProtocol" | "ServicesAndApps" | (string & {})>;
   readonly isSharedToAll: $Output<boolean | undefined>;
   /** Store user metadata for this connection */
   readonly metadata: $Output<outputs.WorkspaceConnectionPropertiesV2Metadata | undefined>;
@@ -2383,10 +2383,10 @@ export interface ConnectionState {
   properties: outputs.WorkspaceConnectionPropertiesV2;
   systemData?: outputs.SystemData;
   category?: "PythonFeed" | "ContainerRegistry" | "Git" | "S3" | "Snowflake" | "AzureKeyVault" | "AzureSqlDb" | "AzureSynapseAnalytics" | "AzureMySqlDb" | "AzurePostgresDb" | "ADLSGen2" | "AzureContainerAppEnvironment" | "Redis" | "ApiKey" | "AzureOpenAI" | "AIServices" | "CognitiveSearch" | "CognitiveService" | "CustomKeys" | "AzureBlob" | "AzureStorageAccount" | "AzureOneLake" | "CosmosDb" | "CosmosDbMongoDbApi" | "AzureDataExplorer" | "AzureMariaDb" | "AzureDatabricksDeltaLake" | "AzureSqlMi" | "AzureTableStorage" | "AmazonRdsForOracle" | "AmazonRdsForSqlServer" | "AmazonRedshift" | "Db2" | "Drill" | "GoogleBigQuery" | "Greenplum" | "Hbase" | "Hive" | "Impala" | "Informix" | "MariaDb" | "MicrosoftAccess" | "MySql" | "Netezza" | "Oracle" | "Phoenix" | "PostgreSql" | "Presto" | "SapOpenHub" | "SapBw" | "SapHana" | "SapTable" | "Spark" | "SqlServer" | "Sybase" | "Teradata" | "Vertica" | "Pinecone" | "Databricks" | "Cassandra" | "Couchbase" | "MongoDbV2" | "MongoDbAtlas" | "AmazonS3Compatible" | "FileServer" | "FtpServer" | "GoogleCloudStorage" | "Hdfs" | "OracleCloudStorage" | "Sftp" | "GenericHttp" | "ODataRest" | "Odbc" | "GenericRest" | "RemoteTool" | "AmazonMws" | "Concur" | "Dynamics" | "DynamicsAx" | "DynamicsCrm" | "GoogleAdWords" | "Hubspot" | "Jira" | "Magento" | "Marketo" | "Office365" | "Eloqua" | "Responsys" | "OracleServiceCloud" | "PayPal" | "QuickBooks" | "Salesforce" | "SalesforceServiceCloud" | "SalesforceMarketingCloud" | "SapCloudForCustomer" | "SapEcc" | "ServiceNow" | "SharePointOnlineList" | "Shopify" | "Square" | "WebTable" | "Xero" | "Zoho" | "GenericContainerRegistry" | "Elasticsearch" | "AppInsights" | "AppConfig" | "OpenAI" | "Serp" | "BingLLMSearch" | "Serverless" | "ManagedOnlineEndpoint" | "ApiManagement" | "ModelGateway" | "GroundingWithBingSearch" | "GroundingWithCustomSearch" | "Sharepoint" | "MicrosoftFabric" | "PowerPlatformEnvironment" | "RemoteA2A" | (string & {});
-  createdByWorkspaceArmId?: string;
+  createdByWorkspaceArmId: string;
   error?: string;
   expiryTime?: string;
-  group?: "Azure" | "AzureAI" | "Database" | "NoSQL" | "File" | "GenericProtocol" | "ServicesAndApps" | (string & {});
+  group: "Azure" | "AzureAI" | "Database" | "NoSQL" | "File" | "GenericProtocol" | "ServicesAndApps" | (string & {});
   isSharedToAll?: boolean;
   metadata?: outputs.WorkspaceConnectionPropertiesV2Metadata;
   peRequirement?: "Required" | "NotRequired" | "NotApplicable" | (string & {});
@@ -2433,9 +2433,9 @@ export declare class WorkspaceData extends $CustomResource {
   /** Is the asset archived? */
   readonly isArchived: $Output<boolean | undefined>;
   /** The latest version inside this container. */
-  readonly latestVersion: $Output<string | undefined>;
+  readonly latestVersion: $Output<string>;
   /** The next auto incremental version */
-  readonly nextVersion: $Output<string | undefined>;
+  readonly nextVersion: $Output<string>;
   /** The asset description text. */
   readonly description: $Output<string | undefined>;
   /** Tag dictionary. Tags can be added, removed, and updated. */
@@ -2481,8 +2481,8 @@ export interface WorkspaceDataState {
   systemData?: outputs.SystemData;
   dataType: "uri_file" | "uri_folder" | "mltable" | (string & {});
   isArchived?: boolean;
-  latestVersion?: string;
-  nextVersion?: string;
+  latestVersion: string;
+  nextVersion: string;
   description?: string;
   tags?: outputs.ResourceBaseTags;
 }
@@ -2620,7 +2620,7 @@ export declare class Datastore extends $CustomResource {
   /** [Required] Account credentials. */
   readonly credentials: $Output<outputs.DatastoreCredentials>;
   /** Readonly property to indicate if datastore is the workspace default datastore */
-  readonly isDefault: $Output<boolean | undefined>;
+  readonly isDefault: $Output<boolean>;
   /** The asset description text. */
   readonly description: $Output<string | undefined>;
   /** Tag dictionary. Tags can be added, removed, and updated. */
@@ -2689,7 +2689,7 @@ export interface DatastoreState {
   properties: outputs.DatastoreProperties;
   systemData?: outputs.SystemData;
   credentials: outputs.DatastoreCredentials;
-  isDefault?: boolean;
+  isDefault: boolean;
   description?: string;
   tags?: outputs.ResourceBaseTags;
   resourceGroup?: string;
@@ -2738,13 +2738,13 @@ export declare class WorkspaceEnvironment extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state for the environment container. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Is the asset archived? */
   readonly isArchived: $Output<boolean | undefined>;
   /** The latest version inside this container. */
-  readonly latestVersion: $Output<string | undefined>;
+  readonly latestVersion: $Output<string>;
   /** The next auto incremental version */
-  readonly nextVersion: $Output<string | undefined>;
+  readonly nextVersion: $Output<string>;
   /** The asset description text. */
   readonly description: $Output<string | undefined>;
   /** Tag dictionary. Tags can be added, removed, and updated. */
@@ -2786,10 +2786,10 @@ export interface WorkspaceEnvironmentState {
   type: "Microsoft.MachineLearningServices/workspaces/environments";
   properties: outputs.EnvironmentContainerProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   isArchived?: boolean;
-  latestVersion?: string;
-  nextVersion?: string;
+  latestVersion: string;
+  nextVersion: string;
   description?: string;
   tags?: outputs.ResourceBaseTags;
 }
@@ -2839,7 +2839,7 @@ export declare class WorkspaceEnvironmentVersion extends $CustomResource {
    * Environment type is either user managed or curated by the Azure ML service
    * <see href="https://docs.microsoft.com/en-us/azure/machine-learning/resource-curated-environments" />
    */
-  readonly environmentType: $Output<"Curated" | "UserCreated" | (string & {}) | undefined>;
+  readonly environmentType: $Output<"Curated" | "UserCreated" | (string & {})>;
   /**
    * Name of the image that will be used for the environment.
    * <seealso href="https://docs.microsoft.com/en-us/azure/machine-learning/how-to-deploy-custom-docker-image#use-a-custom-base-image" />
@@ -2850,7 +2850,7 @@ export declare class WorkspaceEnvironmentVersion extends $CustomResource {
   /** The type of operating system. */
   readonly osType: $Output<"Linux" | "Windows" | (string & {}) | undefined>;
   /** Provisioning state for the environment version. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Stage in the environment lifecycle assigned to this environment */
   readonly stage: $Output<string | undefined>;
   /** If the name version are system generated (anonymous registration). */
@@ -2927,11 +2927,11 @@ export interface WorkspaceEnvironmentVersionState {
   autoRebuild?: "Disabled" | "OnBaseImageUpdate" | (string & {});
   build?: outputs.BuildContext;
   condaFile?: string;
-  environmentType?: "Curated" | "UserCreated" | (string & {});
+  environmentType: "Curated" | "UserCreated" | (string & {});
   image?: string;
   inferenceConfig?: outputs.InferenceContainerProperties;
   osType?: "Linux" | "Windows" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   stage?: string;
   isAnonymous?: boolean;
   isArchived?: boolean;
@@ -2970,13 +2970,13 @@ export declare class Featureset extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state for the featureset container. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Is the asset archived? */
   readonly isArchived: $Output<boolean | undefined>;
   /** The latest version inside this container. */
-  readonly latestVersion: $Output<string | undefined>;
+  readonly latestVersion: $Output<string>;
   /** The next auto incremental version */
-  readonly nextVersion: $Output<string | undefined>;
+  readonly nextVersion: $Output<string>;
   /** The asset description text. */
   readonly description: $Output<string | undefined>;
   /** Tag dictionary. Tags can be added, removed, and updated. */
@@ -3018,10 +3018,10 @@ export interface FeaturesetState {
   type: "Microsoft.MachineLearningServices/workspaces/featuresets";
   properties: outputs.FeaturesetContainerProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   isArchived?: boolean;
-  latestVersion?: string;
-  nextVersion?: string;
+  latestVersion: string;
+  nextVersion: string;
   description?: string;
   tags?: outputs.ResourceBaseTags;
 }
@@ -3063,7 +3063,7 @@ export declare class FeaturesetVersion extends $CustomResource {
   /** Specifies the materialization settings */
   readonly materializationSettings: $Output<outputs.MaterializationSettings | undefined>;
   /** Provisioning state for the featureset version container. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Specifies the feature spec details */
   readonly specification: $Output<outputs.FeaturesetSpecification | undefined>;
   /** Specifies the asset stage */
@@ -3129,7 +3129,7 @@ export interface FeaturesetVersionState {
   systemData?: outputs.SystemData;
   entities?: string[];
   materializationSettings?: outputs.MaterializationSettings;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   specification?: outputs.FeaturesetSpecification;
   stage?: string;
   isAnonymous?: boolean;
@@ -3201,13 +3201,13 @@ export declare class FeaturestoreEntity extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state for the featurestore entity container. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Is the asset archived? */
   readonly isArchived: $Output<boolean | undefined>;
   /** The latest version inside this container. */
-  readonly latestVersion: $Output<string | undefined>;
+  readonly latestVersion: $Output<string>;
   /** The next auto incremental version */
-  readonly nextVersion: $Output<string | undefined>;
+  readonly nextVersion: $Output<string>;
   /** The asset description text. */
   readonly description: $Output<string | undefined>;
   /** Tag dictionary. Tags can be added, removed, and updated. */
@@ -3249,10 +3249,10 @@ export interface FeaturestoreEntityState {
   type: "Microsoft.MachineLearningServices/workspaces/featurestoreEntities";
   properties: outputs.FeaturestoreEntityContainerProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   isArchived?: boolean;
-  latestVersion?: string;
-  nextVersion?: string;
+  latestVersion: string;
+  nextVersion: string;
   description?: string;
   tags?: outputs.ResourceBaseTags;
 }
@@ -3292,7 +3292,7 @@ export declare class FeaturestoreEntityVersion extends $CustomResource {
   /** Specifies index columns */
   readonly indexColumns: $Output<outputs.IndexColumn[] | undefined>;
   /** Provisioning state for the featurestore entity version. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Specifies the asset stage */
   readonly stage: $Output<string | undefined>;
   /** If the name version are system generated (anonymous registration). */
@@ -3351,7 +3351,7 @@ export interface FeaturestoreEntityVersionState {
   properties: outputs.FeaturestoreEntityVersionProperties;
   systemData?: outputs.SystemData;
   indexColumns?: outputs.IndexColumn[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   stage?: string;
   isAnonymous?: boolean;
   isArchived?: boolean;
@@ -3412,7 +3412,7 @@ export declare class Job extends $CustomResource {
    */
   readonly services: $Output<outputs.JobBasePropertiesServices | undefined>;
   /** Status of the job. */
-  readonly status: $Output<"NotStarted" | "Starting" | "Provisioning" | "Preparing" | "Queued" | "Running" | "Finalizing" | "CancelRequested" | "Completed" | "Failed" | "Canceled" | "NotResponding" | "Paused" | "Unknown" | (string & {}) | undefined>;
+  readonly status: $Output<"NotStarted" | "Starting" | "Provisioning" | "Preparing" | "Queued" | "Running" | "Finalizing" | "CancelRequested" | "Completed" | "Failed" | "Canceled" | "NotResponding" | "Paused" | "Unknown" | (string & {})>;
   /** The asset description text. */
   readonly description: $Output<string | undefined>;
   /** Tag dictionary. Tags can be added, removed, and updated. */
@@ -3537,7 +3537,7 @@ export interface JobState {
   isArchived?: boolean;
   notificationSetting?: outputs.NotificationSetting;
   services?: outputs.JobBasePropertiesServices;
-  status?: "NotStarted" | "Starting" | "Provisioning" | "Preparing" | "Queued" | "Running" | "Finalizing" | "CancelRequested" | "Completed" | "Failed" | "Canceled" | "NotResponding" | "Paused" | "Unknown" | (string & {});
+  status: "NotStarted" | "Starting" | "Provisioning" | "Preparing" | "Queued" | "Running" | "Finalizing" | "CancelRequested" | "Completed" | "Failed" | "Canceled" | "NotResponding" | "Paused" | "Unknown" | (string & {});
   description?: string;
   tags?: outputs.ResourceBaseTags;
   environmentId?: string;
@@ -3603,11 +3603,11 @@ export declare class MarketplaceSubscription extends $CustomResource {
   /** Marketplace Plan associated with the Marketplace Subscription. */
   readonly marketplacePlan: $Output<outputs.MarketplacePlan | undefined>;
   /** Current status of the Marketplace Subscription. */
-  readonly marketplaceSubscriptionStatus: $Output<"Subscribed" | "Suspended" | "Unsubscribed" | (string & {}) | undefined>;
+  readonly marketplaceSubscriptionStatus: $Output<"Subscribed" | "Suspended" | "Unsubscribed" | (string & {})>;
   /** [Required] Target Marketplace Model ID to create a Marketplace Subscription for. */
   readonly modelId: $Output<string>;
   /** Provisioning State of the Marketplace Subscription. */
-  readonly provisioningState: $Output<"Creating" | "Deleting" | "Succeeded" | "Failed" | "Updating" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Deleting" | "Succeeded" | "Failed" | "Updating" | "Canceled" | (string & {})>;
   constructor(name: string, args: MarketplaceSubscriptionArgs, opts?: $Options);
 }
 
@@ -3642,9 +3642,9 @@ export interface MarketplaceSubscriptionState {
   properties: outputs.MarketplaceSubscriptionProperties;
   systemData?: outputs.SystemData;
   marketplacePlan?: outputs.MarketplacePlan;
-  marketplaceSubscriptionStatus?: "Subscribed" | "Suspended" | "Unsubscribed" | (string & {});
+  marketplaceSubscriptionStatus: "Subscribed" | "Suspended" | "Unsubscribed" | (string & {});
   modelId: string;
-  provisioningState?: "Creating" | "Deleting" | "Succeeded" | "Failed" | "Updating" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Deleting" | "Succeeded" | "Failed" | "Updating" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.MachineLearningServices/workspaces/marketplaceSubscriptions` without managing it (GET, api-version 2026-05-01); undefined when it does not exist.
@@ -3678,13 +3678,13 @@ export declare class WorkspaceModel extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state for the model container. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Is the asset archived? */
   readonly isArchived: $Output<boolean | undefined>;
   /** The latest version inside this container. */
-  readonly latestVersion: $Output<string | undefined>;
+  readonly latestVersion: $Output<string>;
   /** The next auto incremental version */
-  readonly nextVersion: $Output<string | undefined>;
+  readonly nextVersion: $Output<string>;
   /** The asset description text. */
   readonly description: $Output<string | undefined>;
   /** Tag dictionary. Tags can be added, removed, and updated. */
@@ -3726,10 +3726,10 @@ export interface WorkspaceModelState {
   type: "Microsoft.MachineLearningServices/workspaces/models";
   properties: outputs.ModelContainerProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   isArchived?: boolean;
-  latestVersion?: string;
-  nextVersion?: string;
+  latestVersion: string;
+  nextVersion: string;
   description?: string;
   tags?: outputs.ResourceBaseTags;
 }
@@ -3775,7 +3775,7 @@ export declare class WorkspaceModelVersion extends $CustomResource {
   /** The URI path to the model contents. */
   readonly modelUri: $Output<string | undefined>;
   /** Provisioning state for the model version. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Stage in the model lifecycle assigned to this model */
   readonly stage: $Output<string | undefined>;
   /** Array of dataset references */
@@ -3847,7 +3847,7 @@ export interface WorkspaceModelVersionState {
   jobName?: string;
   modelType?: string;
   modelUri?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   stage?: string;
   datasets?: outputs.DatasetReference[];
   isAnonymous?: boolean;
@@ -3904,7 +3904,7 @@ export declare class OnlineEndpoint extends $CustomResource {
   /** Percentage of traffic to be mirrored to each deployment without using returned scoring. Traffic values need to sum to utmost 50. */
   readonly mirrorTraffic: $Output<outputs.OnlineEndpointPropertiesMirrorTraffic | undefined>;
   /** Provisioning state for the endpoint. */
-  readonly provisioningState: $Output<"Creating" | "Deleting" | "Succeeded" | "Failed" | "Updating" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Deleting" | "Succeeded" | "Failed" | "Updating" | "Canceled" | (string & {})>;
   /** Enum to determine whether PublicNetworkAccess is Enabled or Disabled. */
   readonly publicNetworkAccess: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Percentage of traffic from endpoint to divert to each deployment. Traffic values need to sum to 100. */
@@ -3914,9 +3914,9 @@ export declare class OnlineEndpoint extends $CustomResource {
   /** Description of the inference endpoint. */
   readonly description: $Output<string | undefined>;
   /** Endpoint URI. */
-  readonly scoringUri: $Output<string | undefined>;
+  readonly scoringUri: $Output<string>;
   /** Endpoint Swagger URI. */
-  readonly swaggerUri: $Output<string | undefined>;
+  readonly swaggerUri: $Output<string>;
   constructor(name: string, args: OnlineEndpointArgs, opts?: $Options);
 }
 
@@ -3985,13 +3985,13 @@ export interface OnlineEndpointState {
   systemData?: outputs.SystemData;
   compute?: string;
   mirrorTraffic?: outputs.OnlineEndpointPropertiesMirrorTraffic;
-  provisioningState?: "Creating" | "Deleting" | "Succeeded" | "Failed" | "Updating" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Deleting" | "Succeeded" | "Failed" | "Updating" | "Canceled" | (string & {});
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   traffic?: outputs.OnlineEndpointPropertiesTraffic;
   authMode: "AMLToken" | "Key" | "AADToken" | (string & {});
   description?: string;
-  scoringUri?: string;
-  swaggerUri?: string;
+  scoringUri: string;
+  swaggerUri: string;
 }
 /**
  * Reads an existing `Microsoft.MachineLearningServices/workspaces/onlineEndpoints` without managing it (GET, api-version 2026-05-01); undefined when it does not exist.
@@ -4051,7 +4051,7 @@ export declare class OnlineEndpointDeployment extends $CustomResource {
   /** The path to mount the model in custom container. */
   readonly modelMountPath: $Output<string | undefined>;
   /** Provisioning state for the endpoint deployment. */
-  readonly provisioningState: $Output<"Creating" | "Deleting" | "Scaling" | "Updating" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Deleting" | "Scaling" | "Updating" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** Readiness probe validates if the container is ready to serve traffic. The properties and defaults are the same as liveness probe. */
   readonly readinessProbe: $Output<outputs.ProbeSettings | undefined>;
   /** Request settings for the deployment. */
@@ -4169,7 +4169,7 @@ export interface OnlineEndpointDeploymentState {
   livenessProbe?: outputs.ProbeSettings;
   model?: string;
   modelMountPath?: string;
-  provisioningState?: "Creating" | "Deleting" | "Scaling" | "Updating" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Deleting" | "Scaling" | "Updating" | "Succeeded" | "Failed" | "Canceled" | (string & {});
   readinessProbe?: outputs.ProbeSettings;
   requestSettings?: outputs.OnlineRequestSettings;
   scaleSettings?: outputs.OnlineScaleSettings;
@@ -4215,7 +4215,7 @@ export declare class OutboundRule extends $CustomResource {
   /** Type of a managed network Outbound Rule of a machine learning workspace. */
   readonly status: $Output<"Inactive" | "Active" | "Provisioning" | "Deleting" | "Failed" | (string & {}) | undefined>;
   /** Error information about an outbound rule of a machine learning workspace if RuleStatus is failed. */
-  readonly errorInformation: $Output<string | undefined>;
+  readonly errorInformation: $Output<string>;
   readonly parentRuleNames: $Output<string[] | undefined>;
   readonly destination: $Output<string | undefined>;
   readonly type: $Output<"FQDN" | undefined>;
@@ -4259,7 +4259,7 @@ export interface OutboundRuleState {
   systemData?: outputs.SystemData;
   category?: "Required" | "Recommended" | "UserDefined" | "Dependency" | (string & {});
   status?: "Inactive" | "Active" | "Provisioning" | "Deleting" | "Failed" | (string & {});
-  errorInformation?: string;
+  errorInformation: string;
   parentRuleNames?: string[];
   destination?: string;
   type?: "FQDN";
@@ -4299,7 +4299,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** Optional. This field is required to be implemented by the RP because AML is supporting more than one tier */
   readonly sku: $Output<outputs.Sku | undefined>;
   /** *Same as workspace location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Dictionary of <string> */
   readonly tags: $Output<outputs.PrivateEndpointConnectionTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -4309,7 +4309,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** The connection state. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState | undefined>;
   /** The current provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -4354,12 +4354,12 @@ export interface PrivateEndpointConnectionState {
   properties?: outputs.PrivateEndpointConnectionProperties;
   identity?: outputs.ManagedServiceIdentity;
   sku?: outputs.Sku;
-  location?: string;
+  location: string;
   tags?: outputs.PrivateEndpointConnectionTags;
   systemData?: outputs.SystemData;
   privateEndpoint?: outputs.WorkspacePrivateEndpointResource;
   privateLinkServiceConnectionState?: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.MachineLearningServices/workspaces/privateEndpointConnections` without managing it (GET, api-version 2026-05-01); undefined when it does not exist.
@@ -4399,7 +4399,7 @@ export declare class Schedule extends $CustomResource {
   /** Is the schedule enabled? */
   readonly isEnabled: $Output<boolean | undefined>;
   /** Provisioning state for the schedule. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** [Required] Specifies the trigger details */
   readonly trigger: $Output<outputs.TriggerBase>;
   /** The asset description text. */
@@ -4452,7 +4452,7 @@ export interface ScheduleState {
   action: outputs.ScheduleActionBase;
   displayName?: string;
   isEnabled?: boolean;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
   trigger: outputs.TriggerBase;
   description?: string;
   tags?: outputs.ResourceBaseTags;
@@ -4503,15 +4503,15 @@ export declare class ServerlessEndpoint extends $CustomResource {
   /** Specifies the content safety options. If omitted, the default content safety settings will be configured */
   readonly contentSafety: $Output<outputs.ContentSafety | undefined>;
   /** The current state of the ServerlessEndpoint. */
-  readonly endpointState: $Output<"Unknown" | "Creating" | "Deleting" | "Suspending" | "Reinstating" | "Online" | "Suspended" | "CreationFailed" | "DeletionFailed" | (string & {}) | undefined>;
+  readonly endpointState: $Output<"Unknown" | "Creating" | "Deleting" | "Suspending" | "Reinstating" | "Online" | "Suspended" | "CreationFailed" | "DeletionFailed" | (string & {})>;
   /** The inference uri to target when making requests against the serverless endpoint */
   readonly inferenceEndpoint: $Output<outputs.ServerlessInferenceEndpoint | undefined>;
   /** The MarketplaceSubscription Azure ID associated to this ServerlessEndpoint. */
-  readonly marketplaceSubscriptionId: $Output<string | undefined>;
+  readonly marketplaceSubscriptionId: $Output<string>;
   /** The model settings (model id) for the model being serviced on the ServerlessEndpoint. */
   readonly modelSettings: $Output<outputs.ModelSettings | undefined>;
   /** State of endpoint provisioning. */
-  readonly provisioningState: $Output<"Creating" | "Deleting" | "Succeeded" | "Failed" | "Updating" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Deleting" | "Succeeded" | "Failed" | "Updating" | "Canceled" | (string & {})>;
   constructor(name: string, args: ServerlessEndpointArgs, opts?: $Options);
 }
 
@@ -4566,11 +4566,11 @@ export interface ServerlessEndpointState {
   systemData?: outputs.SystemData;
   authMode: "Key" | "AAD" | "KeyAndAAD" | (string & {});
   contentSafety?: outputs.ContentSafety;
-  endpointState?: "Unknown" | "Creating" | "Deleting" | "Suspending" | "Reinstating" | "Online" | "Suspended" | "CreationFailed" | "DeletionFailed" | (string & {});
+  endpointState: "Unknown" | "Creating" | "Deleting" | "Suspending" | "Reinstating" | "Online" | "Suspended" | "CreationFailed" | "DeletionFailed" | (string & {});
   inferenceEndpoint?: outputs.ServerlessInferenceEndpoint;
-  marketplaceSubscriptionId?: string;
+  marketplaceSubscriptionId: string;
   modelSettings?: outputs.ModelSettings;
-  provisioningState?: "Creating" | "Deleting" | "Succeeded" | "Failed" | "Updating" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Deleting" | "Succeeded" | "Failed" | "Updating" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.MachineLearningServices/workspaces/serverlessEndpoints` without managing it (GET, api-version 2026-05-01); undefined when it does not exist.
@@ -5038,6 +5038,72 @@ export declare const tokenOnlineEndpointOutput: typeof tokenOnlineEndpoint;
 export declare const getOnlineEndpointDeploymentLogsOutput: typeof getOnlineEndpointDeploymentLogs;
 export declare const listServerlessEndpointKeysOutput: typeof listServerlessEndpointKeys;
 export declare const regenerateServerlessEndpointKeysOutput: typeof regenerateServerlessEndpointKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetRegistryResult = RegistryState;
+export type GetRegistryCodeResult = RegistryCodeState;
+export type GetRegistryCodeVersionResult = RegistryCodeVersionState;
+export type GetRegistryComponentResult = RegistryComponentState;
+export type GetRegistryComponentVersionResult = RegistryComponentVersionState;
+export type GetRegistryDataResult = RegistryDataState;
+export type GetRegistryDataVersionResult = RegistryDataVersionState;
+export type GetRegistryEnvironmentResult = RegistryEnvironmentState;
+export type GetRegistryEnvironmentVersionResult = RegistryEnvironmentVersionState;
+export type GetRegistryModelResult = RegistryModelState;
+export type GetRegistryModelVersionResult = RegistryModelVersionState;
+export type GetWorkspaceResult = WorkspaceState;
+export type GetBatchEndpointResult = BatchEndpointState;
+export type GetBatchEndpointDeploymentResult = BatchEndpointDeploymentState;
+export type GetCapabilityHostResult = CapabilityHostState;
+export type GetWorkspaceCodeResult = WorkspaceCodeState;
+export type GetWorkspaceCodeVersionResult = WorkspaceCodeVersionState;
+export type GetWorkspaceComponentResult = WorkspaceComponentState;
+export type GetWorkspaceComponentVersionResult = WorkspaceComponentVersionState;
+export type GetComputeResult = ComputeState;
+export type GetConnectionResult = ConnectionState;
+export type GetWorkspaceDataResult = WorkspaceDataState;
+export type GetWorkspaceDataVersionResult = WorkspaceDataVersionState;
+export type GetDatastoreResult = DatastoreState;
+export type GetWorkspaceEnvironmentResult = WorkspaceEnvironmentState;
+export type GetWorkspaceEnvironmentVersionResult = WorkspaceEnvironmentVersionState;
+export type GetFeaturesetResult = FeaturesetState;
+export type GetFeaturesetVersionResult = FeaturesetVersionState;
+export type GetFeatureResult = FeatureState;
+export type GetFeaturestoreEntityResult = FeaturestoreEntityState;
+export type GetFeaturestoreEntityVersionResult = FeaturestoreEntityVersionState;
+export type GetJobResult = JobState;
+export type GetMarketplaceSubscriptionResult = MarketplaceSubscriptionState;
+export type GetWorkspaceModelResult = WorkspaceModelState;
+export type GetWorkspaceModelVersionResult = WorkspaceModelVersionState;
+export type GetOnlineEndpointResult = OnlineEndpointState;
+export type GetOnlineEndpointDeploymentResult = OnlineEndpointDeploymentState;
+export type GetOutboundRuleResult = OutboundRuleState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetScheduleResult = ScheduleState;
+export type GetServerlessEndpointResult = ServerlessEndpointState;
+export type UpdateLocationQuotasResult = outputs.UpdateWorkspaceQuotasResult;
+export type RemoveRegistryRegionsResult = outputs.Registry;
+export type StartRegistryCodeVersionPendingUploadResult = outputs.PendingUploadResponseDto;
+export type StartRegistryDataVersionPendingUploadResult = outputs.PendingUploadResponseDto;
+export type StartRegistryModelVersionPendingUploadResult = outputs.PendingUploadResponseDto;
+export type DiagnoseWorkspaceResult = outputs.DiagnoseResponseResult;
+export type ListWorkspaceKeysResult = outputs.ListWorkspaceKeysResult;
+export type ListWorkspaceNotebookAccessTokenResult = outputs.NotebookAccessTokenResult;
+export type ListWorkspaceNotebookKeysResult = outputs.ListNotebookKeysResult;
+export type ListWorkspaceStorageAccountKeysResult = outputs.ListStorageAccountKeysResult;
+export type PrepareWorkspaceNotebookResult = outputs.NotebookResourceInfo;
+export type ProvisionWorkspaceManagedNetworkResult = outputs.ManagedNetworkProvisionStatus;
+export type ListkeysBatchEndpointResult = outputs.EndpointAuthKeys;
+export type StartWorkspaceCodeVersionPendingUploadResult = outputs.PendingUploadResponseDto;
+export type ListComputeKeysResult = outputs.ComputeSecrets;
+export type ListComputeNodesResult = outputs.AmlComputeNodesInformation;
+export type ListsecretsConnectionResult = outputs.WorkspaceConnectionPropertiesV2BasicResource;
+export type ListDatastoreSecretsResult = outputs.DatastoreSecrets;
+export type BackfillFeaturesetVersionResult = outputs.FeaturesetVersionBackfillResponse;
+export type ListOnlineEndpointKeysResult = outputs.EndpointAuthKeys;
+export type TokenOnlineEndpointResult = outputs.EndpointAuthToken;
+export type GetOnlineEndpointDeploymentLogsResult = outputs.DeploymentLogs;
+export type ListServerlessEndpointKeysResult = outputs.EndpointAuthKeys;
+export type RegenerateServerlessEndpointKeysResult = outputs.EndpointAuthKeys;
 
 export declare namespace inputs {
   interface AADAuthTypeWorkspaceConnectionProperties {
@@ -5082,6 +5148,14 @@ export declare namespace inputs {
     properties?: inputs.AKSSchemaProperties;
     /** The type of compute */
     computeType: "AKS";
+    clusterFqdn?: string;
+    agentCount?: number;
+    agentVmSize?: string;
+    clusterPurpose?: "FastProd" | "DenseProd" | "DevTest" | (string & {});
+    sslConfiguration?: inputs.SslConfiguration;
+    aksNetworkingConfiguration?: inputs.AksNetworkingConfiguration;
+    loadBalancerType?: "PublicIp" | "InternalLoadBalancer" | (string & {});
+    loadBalancerSubnet?: string;
   }
   interface AksComputeSecrets {
     /** Content of kubeconfig file that can be used to connect to the Kubernetes cluster. */
@@ -5134,6 +5208,17 @@ export declare namespace inputs {
     properties?: inputs.AmlComputeProperties;
     /** The type of compute */
     computeType: "AmlCompute";
+    osType?: "Linux" | "Windows" | (string & {});
+    vmSize?: string;
+    vmPriority?: "Dedicated" | "LowPriority" | (string & {});
+    virtualMachineImage?: inputs.VirtualMachineImage;
+    isolatedNetwork?: boolean;
+    scaleSettings?: inputs.ScaleSettings;
+    userAccountCredentials?: inputs.UserAccountCredentials;
+    subnet?: inputs.ResourceId;
+    remoteLoginPortPublicAccess?: "Enabled" | "Disabled" | "NotSpecified" | (string & {});
+    enableNodePublicIp?: boolean;
+    propertyBag?: any;
   }
   type AmlComputeNodeInformation = { [key: string]: any };
   type AmlComputeNodesInformation = { [key: string]: any };
@@ -5714,6 +5799,18 @@ export declare namespace inputs {
     properties?: inputs.ComputeInstanceProperties;
     /** The type of compute */
     computeType: "ComputeInstance";
+    vmSize?: string;
+    subnet?: inputs.ResourceId;
+    applicationSharingPolicy?: "Personal" | "Shared" | (string & {});
+    sshSettings?: inputs.ComputeInstanceSshSettings;
+    customServices?: inputs.CustomService[];
+    computeInstanceAuthorizationType?: "personal" | (string & {});
+    enableSSO?: boolean;
+    personalComputeInstanceSettings?: inputs.PersonalComputeInstanceSettings;
+    setupScripts?: inputs.SetupScripts;
+    schedules?: inputs.ComputeSchedules;
+    idleTimeBeforeShutdown?: string;
+    enableNodePublicIp?: boolean;
   }
   interface ComputeInstanceApplication {
     /** Name of the ComputeInstance application. */
@@ -6013,6 +6110,8 @@ export declare namespace inputs {
     properties?: inputs.DatabricksProperties;
     /** The type of compute */
     computeType: "Databricks";
+    databricksAccessToken?: string;
+    workspaceUrl?: string;
   }
   interface DatabricksComputeSecrets {
     /** access token for databricks account. */
@@ -6084,6 +6183,7 @@ export declare namespace inputs {
     properties?: inputs.DataLakeAnalyticsSchemaProperties;
     /** The type of compute */
     computeType: "DataLakeAnalytics";
+    dataLakeStoreAccountName?: string;
   }
   interface DataLakeAnalyticsSchemaProperties {
     /** DataLake Store Account Name */
@@ -6623,6 +6723,9 @@ export declare namespace inputs {
     properties?: inputs.HDInsightProperties;
     /** The type of compute */
     computeType: "HDInsight";
+    sshPort?: number;
+    address?: string;
+    administratorAccount?: inputs.VirtualMachineSshCredentials;
   }
   interface HDInsightProperties {
     /** Port open for ssh connections on the master node of the cluster. */
@@ -7367,6 +7470,14 @@ export declare namespace inputs {
     properties?: inputs.KubernetesProperties;
     /** The type of compute */
     computeType: "Kubernetes";
+    relayConnectionString?: string;
+    serviceBusConnectionString?: string;
+    extensionPrincipalId?: string;
+    extensionInstanceReleaseTrain?: string;
+    vcName?: string;
+    namespace?: string;
+    defaultInstanceType?: string;
+    instanceTypes?: inputs.KubernetesPropertiesInstanceTypes;
   }
   interface KubernetesOnlineDeployment {
     /** The resource requirements for the container (cpu and memory). */
@@ -7501,7 +7612,7 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.RegistryProperties;
+    properties?: inputs.RegistryProperties;
     /** Managed service identity (system assigned and/or user assigned identities) */
     identity?: inputs.ManagedServiceIdentity;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type. */
@@ -7512,36 +7623,64 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    discoveryUrl?: string;
+    intellectualPropertyPublisher?: string;
+    managedResourceGroup?: inputs.ArmResourceId;
+    managedResourceGroupSettings?: inputs.ManagedResourceGroupSettings;
+    mlFlowRegistryUri?: string;
+    registryPrivateEndpointConnections?: inputs.RegistryPrivateEndpointConnection[];
+    publicNetworkAccess?: string;
+    regionDetails?: inputs.RegistryRegionArmDetails[];
   }
   interface MicrosoftMachineLearningServicesRegistriesCodes {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.CodeContainerProperties;
+    properties?: inputs.CodeContainerProperties;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesRegistriesCodesVersions {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.CodeVersionProperties;
+    properties?: inputs.CodeVersionProperties;
+    codeUri?: string;
+    isAnonymous?: boolean;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesRegistriesComponents {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.ComponentContainerProperties;
+    properties?: inputs.ComponentContainerProperties;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesRegistriesComponentsVersions {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.ComponentVersionProperties;
+    properties?: inputs.ComponentVersionProperties;
+    componentSpec?: any;
+    isAnonymous?: boolean;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesRegistriesData {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.DataContainerProperties;
+    properties?: inputs.DataContainerProperties;
+    dataType?: "uri_file" | "uri_folder" | "mltable" | (string & {});
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesRegistriesDataVersions {
     /** The resource name */
@@ -7553,31 +7692,58 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.EnvironmentContainerProperties;
+    properties?: inputs.EnvironmentContainerProperties;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesRegistriesEnvironmentsVersions {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.EnvironmentVersionProperties;
+    properties?: inputs.EnvironmentVersionProperties;
+    autoRebuild?: "Disabled" | "OnBaseImageUpdate" | (string & {});
+    build?: inputs.BuildContext;
+    condaFile?: string;
+    image?: string;
+    inferenceConfig?: inputs.InferenceContainerProperties;
+    osType?: "Linux" | "Windows" | (string & {});
+    stage?: string;
+    isAnonymous?: boolean;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesRegistriesModels {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.ModelContainerProperties;
+    properties?: inputs.ModelContainerProperties;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesRegistriesModelsVersions {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.ModelVersionProperties;
+    properties?: inputs.ModelVersionProperties;
+    flavors?: inputs.ModelVersionPropertiesFlavors;
+    jobName?: string;
+    modelType?: string;
+    modelUri?: string;
+    stage?: string;
+    datasets?: inputs.DatasetReference[];
+    isAnonymous?: boolean;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspaces {
     /** The resource name */
     name: string;
     /** Additional attributes of the entity. */
-    properties: inputs.WorkspaceProperties;
+    properties?: inputs.WorkspaceProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     kind?: string;
@@ -7586,12 +7752,38 @@ export declare namespace inputs {
     sku?: inputs.Sku;
     /** Dictionary of <string> */
     tags?: inputs.WorkspaceTags;
+    allowPublicAccessWhenBehindVnet?: boolean;
+    applicationInsights?: string;
+    associatedWorkspaces?: string[];
+    containerRegistry?: string;
+    description?: string;
+    discoveryUrl?: string;
+    enableDataIsolation?: boolean;
+    enableServiceSideCMKEncryption?: boolean;
+    encryption?: inputs.EncryptionProperty;
+    featureStoreSettings?: inputs.FeatureStoreSettings;
+    friendlyName?: string;
+    hbiWorkspace?: boolean;
+    hubResourceId?: string;
+    imageBuildCompute?: string;
+    keyVault?: string;
+    managedNetwork?: inputs.ManagedNetworkSettings;
+    primaryUserAssignedIdentity?: string;
+    provisionNetworkNow?: boolean;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    serverlessComputeSettings?: inputs.ServerlessComputeSettings;
+    serviceManagedResourcesSettings?: inputs.ServiceManagedResourcesSettings;
+    sharedPrivateLinkResources?: inputs.SharedPrivateLinkResource[];
+    storageAccount?: string;
+    systemDatastoresAuthMode?: "AccessKey" | "Identity" | "UserDelegationSAS" | (string & {});
+    v1LegacyMode?: boolean;
+    workspaceHubConfig?: inputs.WorkspaceHubConfig;
   }
   interface MicrosoftMachineLearningServicesWorkspacesBatchEndpoints {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.BatchEndpointProperties;
+    properties?: inputs.BatchEndpointProperties;
     /** Managed service identity (system assigned and/or user assigned identities) */
     identity?: inputs.ManagedServiceIdentity;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type. */
@@ -7602,12 +7794,16 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    defaults?: inputs.BatchEndpointDefaults;
+    authMode?: "AMLToken" | "Key" | "AADToken" | (string & {});
+    description?: string;
+    keys?: inputs.EndpointAuthKeys;
   }
   interface MicrosoftMachineLearningServicesWorkspacesBatchEndpointsDeployments {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.BatchDeploymentProperties;
+    properties?: inputs.BatchDeploymentProperties;
     /** Managed service identity (system assigned and/or user assigned identities) */
     identity?: inputs.ManagedServiceIdentity;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type. */
@@ -7618,36 +7814,76 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    compute?: string;
+    deploymentConfiguration?: inputs.BatchDeploymentConfiguration;
+    errorThreshold?: number;
+    loggingLevel?: "Info" | "Warning" | "Debug" | (string & {});
+    maxConcurrencyPerInstance?: number;
+    miniBatchSize?: number;
+    model?: inputs.AssetReferenceBase;
+    outputAction?: "SummaryOnly" | "AppendRow" | (string & {});
+    outputFileName?: string;
+    resources?: inputs.DeploymentResourceConfiguration;
+    retrySettings?: inputs.BatchRetrySettings;
+    codeConfiguration?: inputs.CodeConfiguration;
+    description?: string;
+    environmentId?: string;
+    environmentVariables?: inputs.EndpointDeploymentPropertiesBaseEnvironmentVariables;
   }
   interface MicrosoftMachineLearningServicesWorkspacesCapabilityHosts {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.CapabilityHostProperties;
+    properties?: inputs.CapabilityHostProperties;
+    acaEnvironmentConnections?: string[];
+    aiServicesConnections?: string[];
+    capabilityHostKind?: "Agents" | (string & {});
+    customerSubnet?: string;
+    storageConnections?: string[];
+    threadStorageConnections?: string[];
+    vectorStoreConnections?: string[];
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesCodes {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.CodeContainerProperties;
+    properties?: inputs.CodeContainerProperties;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesCodesVersions {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.CodeVersionProperties;
+    properties?: inputs.CodeVersionProperties;
+    codeUri?: string;
+    isAnonymous?: boolean;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesComponents {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.ComponentContainerProperties;
+    properties?: inputs.ComponentContainerProperties;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesComponentsVersions {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.ComponentVersionProperties;
+    properties?: inputs.ComponentVersionProperties;
+    componentSpec?: any;
+    isAnonymous?: boolean;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesComputes {
     /** The resource name */
@@ -7672,7 +7908,11 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.DataContainerProperties;
+    properties?: inputs.DataContainerProperties;
+    dataType?: "uri_file" | "uri_folder" | "mltable" | (string & {});
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesDataVersions {
     /** The resource name */
@@ -7690,25 +7930,50 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.EnvironmentContainerProperties;
+    properties?: inputs.EnvironmentContainerProperties;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesEnvironmentsVersions {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.EnvironmentVersionProperties;
+    properties?: inputs.EnvironmentVersionProperties;
+    autoRebuild?: "Disabled" | "OnBaseImageUpdate" | (string & {});
+    build?: inputs.BuildContext;
+    condaFile?: string;
+    image?: string;
+    inferenceConfig?: inputs.InferenceContainerProperties;
+    osType?: "Linux" | "Windows" | (string & {});
+    stage?: string;
+    isAnonymous?: boolean;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesFeaturesets {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.FeaturesetContainerProperties;
+    properties?: inputs.FeaturesetContainerProperties;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesFeaturesetsVersions {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.FeaturesetVersionProperties;
+    properties?: inputs.FeaturesetVersionProperties;
+    entities?: string[];
+    materializationSettings?: inputs.MaterializationSettings;
+    specification?: inputs.FeaturesetSpecification;
+    stage?: string;
+    isAnonymous?: boolean;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesFeaturesetsVersionsFeatures {
     /** The resource name */
@@ -7718,13 +7983,22 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.FeaturestoreEntityContainerProperties;
+    properties?: inputs.FeaturestoreEntityContainerProperties;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesFeaturestoreEntitiesVersions {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.FeaturestoreEntityVersionProperties;
+    properties?: inputs.FeaturestoreEntityVersionProperties;
+    indexColumns?: inputs.IndexColumn[];
+    stage?: string;
+    isAnonymous?: boolean;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesJobs {
     /** The resource name */
@@ -7736,25 +8010,39 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.MarketplaceSubscriptionProperties;
+    properties?: inputs.MarketplaceSubscriptionProperties;
+    modelId?: string;
   }
   interface MicrosoftMachineLearningServicesWorkspacesModels {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.ModelContainerProperties;
+    properties?: inputs.ModelContainerProperties;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesModelsVersions {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.ModelVersionProperties;
+    properties?: inputs.ModelVersionProperties;
+    flavors?: inputs.ModelVersionPropertiesFlavors;
+    jobName?: string;
+    modelType?: string;
+    modelUri?: string;
+    stage?: string;
+    datasets?: inputs.DatasetReference[];
+    isAnonymous?: boolean;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesOnlineEndpoints {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.OnlineEndpointProperties;
+    properties?: inputs.OnlineEndpointProperties;
     /** Managed service identity (system assigned and/or user assigned identities) */
     identity?: inputs.ManagedServiceIdentity;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type. */
@@ -7765,6 +8053,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    compute?: string;
+    mirrorTraffic?: inputs.OnlineEndpointPropertiesMirrorTraffic;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    traffic?: inputs.OnlineEndpointPropertiesTraffic;
+    authMode?: "AMLToken" | "Key" | "AADToken" | (string & {});
+    description?: string;
+    keys?: inputs.EndpointAuthKeys;
   }
   interface MicrosoftMachineLearningServicesWorkspacesOnlineEndpointsDeployments {
     /** The resource name */
@@ -7801,18 +8096,26 @@ export declare namespace inputs {
     location?: string;
     /** Dictionary of <string> */
     tags?: inputs.PrivateEndpointConnectionTags;
+    privateEndpoint?: inputs.WorkspacePrivateEndpointResource;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftMachineLearningServicesWorkspacesSchedules {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.ScheduleProperties;
+    properties?: inputs.ScheduleProperties;
+    action?: inputs.ScheduleActionBase;
+    displayName?: string;
+    isEnabled?: boolean;
+    trigger?: inputs.TriggerBase;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesServerlessEndpoints {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.ServerlessEndpointProperties;
+    properties?: inputs.ServerlessEndpointProperties;
     /** Managed service identity (system assigned and/or user assigned identities) */
     identity?: inputs.ManagedServiceIdentity;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type. */
@@ -7823,6 +8126,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    authMode?: "Key" | "AAD" | "KeyAndAAD" | (string & {});
+    contentSafety?: inputs.ContentSafety;
+    modelSettings?: inputs.ModelSettings;
   }
   interface MLFlowModelJobInput {
     /** Enum to determine the input data delivery mode. */
@@ -8264,6 +8570,8 @@ export declare namespace inputs {
     location?: string;
     /** Dictionary of <string> */
     tags?: inputs.PrivateEndpointConnectionTags;
+    privateEndpoint?: inputs.WorkspacePrivateEndpointResource;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The Private Endpoint resource. */
@@ -8411,7 +8719,7 @@ export declare namespace inputs {
   }
   interface Registry {
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.RegistryProperties;
+    properties?: inputs.RegistryProperties;
     /** Managed service identity (system assigned and/or user assigned identities) */
     identity?: inputs.ManagedServiceIdentity;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type. */
@@ -8422,6 +8730,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    discoveryUrl?: string;
+    intellectualPropertyPublisher?: string;
+    managedResourceGroup?: inputs.ArmResourceId;
+    managedResourceGroupSettings?: inputs.ManagedResourceGroupSettings;
+    mlFlowRegistryUri?: string;
+    registryPrivateEndpointConnections?: inputs.RegistryPrivateEndpointConnection[];
+    publicNetworkAccess?: string;
+    regionDetails?: inputs.RegistryRegionArmDetails[];
   }
   interface RegistryListCredentialsResult {
     passwords?: inputs.Password[];
@@ -8436,6 +8752,10 @@ export declare namespace inputs {
     location?: string;
     /** Properties of the Private Endpoint Connection */
     properties?: inputs.RegistryPrivateEndpointConnectionProperties;
+    groupIds?: string[];
+    privateEndpoint?: inputs.PrivateEndpointResource;
+    registryPrivateLinkServiceConnectionState?: inputs.RegistryPrivateLinkServiceConnectionState;
+    provisioningState?: string;
   }
   interface RegistryPrivateEndpointConnectionProperties {
     /** The group ids */
@@ -8731,6 +9051,10 @@ export declare namespace inputs {
     name?: string;
     /** Properties of a shared private link resource. */
     properties?: inputs.SharedPrivateLinkResourceProperty;
+    groupId?: string;
+    privateLinkResourceId?: string;
+    requestMessage?: string;
+    status?: "Approved" | "Pending" | "Rejected" | "Disconnected" | "Timeout" | (string & {});
   }
   interface SharedPrivateLinkResourceProperty {
     /** group id of the private link */
@@ -8885,6 +9209,16 @@ export declare namespace inputs {
     properties?: inputs.SynapseSparkProperties;
     /** The type of compute */
     computeType: "SynapseSpark";
+    autoScaleProperties?: inputs.AutoScaleProperties;
+    autoPauseProperties?: inputs.AutoPauseProperties;
+    sparkVersion?: string;
+    nodeCount?: number;
+    nodeSize?: string;
+    nodeSizeFamily?: string;
+    subscriptionId?: string;
+    resourceGroup?: string;
+    workspaceName?: string;
+    poolName?: string;
   }
   interface SynapseSparkProperties {
     /** Auto scale properties. */
@@ -9180,6 +9514,12 @@ export declare namespace inputs {
     properties?: inputs.VirtualMachineSchemaProperties;
     /** The type of compute */
     computeType: "VirtualMachine";
+    virtualMachineSize?: string;
+    sshPort?: number;
+    notebookServerPort?: number;
+    address?: string;
+    administratorAccount?: inputs.VirtualMachineSshCredentials;
+    isNotebookInstanceCompute?: boolean;
   }
   interface VirtualMachineImage {
     /** Virtual Machine image path */
@@ -9704,7 +10044,10 @@ export declare namespace outputs {
   type CustomServiceEnvironmentVariables = inputs.CustomServiceEnvironmentVariables;
   type CustomTargetLags = inputs.CustomTargetLags;
   type CustomTargetRollingWindowSize = inputs.CustomTargetRollingWindowSize;
-  type Databricks = inputs.Databricks;
+  interface Databricks {
+    properties?: outputs.DatabricksProperties;
+    computeType: "Databricks";
+  }
   type DatabricksComputeSecrets = inputs.DatabricksComputeSecrets;
   type DatabricksProperties = inputs.DatabricksProperties;
   type DataCollector = inputs.DataCollector;
@@ -9722,7 +10065,10 @@ export declare namespace outputs {
   type DataDriftMonitoringSignal = inputs.DataDriftMonitoringSignal;
   type DataDriftMonitoringSignalFeatureDataTypeOverride = inputs.DataDriftMonitoringSignalFeatureDataTypeOverride;
   type DataFactory = inputs.DataFactory;
-  type DataLakeAnalytics = inputs.DataLakeAnalytics;
+  interface DataLakeAnalytics {
+    properties?: outputs.DataLakeAnalyticsSchemaProperties;
+    computeType: "DataLakeAnalytics";
+  }
   type DataLakeAnalyticsSchemaProperties = inputs.DataLakeAnalyticsSchemaProperties;
   type DataPathAssetReference = inputs.DataPathAssetReference;
   type DataQualityMetricThresholdBase = inputs.DataQualityMetricThresholdBase;
@@ -9889,7 +10235,10 @@ export declare namespace outputs {
   type ForecastingTrainingSettings = inputs.ForecastingTrainingSettings;
   type FqdnOutboundRule = inputs.FqdnOutboundRule;
   type GridSamplingAlgorithm = inputs.GridSamplingAlgorithm;
-  type HDInsight = inputs.HDInsight;
+  interface HDInsight {
+    properties?: outputs.HDInsightProperties;
+    computeType: "HDInsight";
+  }
   type HDInsightProperties = inputs.HDInsightProperties;
   type IdAssetReference = inputs.IdAssetReference;
   type IdAssetReference2 = inputs.IdAssetReference2;
@@ -9953,7 +10302,10 @@ export declare namespace outputs {
   type JobServiceProperties = inputs.JobServiceProperties;
   type JupyterKernelConfig = inputs.JupyterKernelConfig;
   type KeyVaultProperties = inputs.KeyVaultProperties;
-  type Kubernetes = inputs.Kubernetes;
+  interface Kubernetes {
+    properties?: outputs.KubernetesProperties;
+    computeType: "Kubernetes";
+  }
   type KubernetesOnlineDeployment = inputs.KubernetesOnlineDeployment;
   type KubernetesProperties = inputs.KubernetesProperties;
   type KubernetesPropertiesInstanceTypes = inputs.KubernetesPropertiesInstanceTypes;
@@ -10682,7 +11034,10 @@ export declare namespace outputs {
   type ServiceTagDestination = inputs.ServiceTagDestination;
   type ServiceTagOutboundRule = inputs.ServiceTagOutboundRule;
   type SetupScripts = inputs.SetupScripts;
-  type SharedPrivateLinkResource = inputs.SharedPrivateLinkResource;
+  interface SharedPrivateLinkResource {
+    name?: string;
+    properties?: outputs.SharedPrivateLinkResourceProperty;
+  }
   type SharedPrivateLinkResourceProperty = inputs.SharedPrivateLinkResourceProperty;
   type Sku = inputs.Sku;
   type SparkJob = inputs.SparkJob;
@@ -10702,7 +11057,10 @@ export declare namespace outputs {
   type SweepJobInputs = inputs.SweepJobInputs;
   type SweepJobLimits = inputs.SweepJobLimits;
   type SweepJobOutputs = inputs.SweepJobOutputs;
-  type SynapseSpark = inputs.SynapseSpark;
+  interface SynapseSpark {
+    properties?: outputs.SynapseSparkProperties;
+    computeType: "SynapseSpark";
+  }
   type SynapseSparkProperties = inputs.SynapseSparkProperties;
   type SystemCreatedAcrAccount = inputs.SystemCreatedAcrAccount;
   type SystemCreatedStorageAccount = inputs.SystemCreatedStorageAccount;
@@ -10769,7 +11127,10 @@ export declare namespace outputs {
   }
   type UserIdentity = inputs.UserIdentity;
   type UsernamePasswordAuthTypeWorkspaceConnectionProperties = inputs.UsernamePasswordAuthTypeWorkspaceConnectionProperties;
-  type VirtualMachine = inputs.VirtualMachine;
+  interface VirtualMachine {
+    properties?: outputs.VirtualMachineSchemaProperties;
+    computeType: "VirtualMachine";
+  }
   type VirtualMachineImage = inputs.VirtualMachineImage;
   type VirtualMachineSchemaProperties = inputs.VirtualMachineSchemaProperties;
   type VirtualMachineSecrets = inputs.VirtualMachineSecrets;

@@ -85,7 +85,7 @@ export declare class ConfigurationAssignment extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Maintenance/configurationAssignments">;
   /** Location of the resource */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Properties of the configuration assignment */
   readonly properties: $Output<outputs.ConfigurationAssignmentProperties | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -129,7 +129,7 @@ export interface ConfigurationAssignmentState {
   configurationAssignmentName: string;
   name: string;
   type: "Microsoft.Maintenance/configurationAssignments";
-  location?: string;
+  location: string;
   properties?: outputs.ConfigurationAssignmentProperties;
   systemData?: outputs.SystemData;
   maintenanceConfigurationId?: string;
@@ -162,7 +162,7 @@ export declare class MaintenanceConfiguration extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Maintenance/maintenanceConfigurations">;
   /** Gets or sets location of the resource */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Gets or sets tags of the resource */
   readonly tags: $Output<outputs.MaintenanceConfigurationTags | undefined>;
   /** Gets or sets properties of the resource */
@@ -222,7 +222,7 @@ export interface MaintenanceConfigurationState {
   maintenanceConfigurationName: string;
   name: string;
   type: "Microsoft.Maintenance/maintenanceConfigurations";
-  location?: string;
+  location: string;
   tags?: outputs.MaintenanceConfigurationTags;
   properties?: outputs.MaintenanceConfigurationProperties;
   systemData?: outputs.SystemData;
@@ -251,7 +251,7 @@ export interface PublicMaintenanceConfigurationState {
   publicMaintenanceConfigurationName: string;
   name: string;
   type: "Microsoft.Maintenance/publicMaintenanceConfigurations";
-  location?: string;
+  location: string;
   tags?: outputs.MaintenanceConfigurationTags;
   properties?: outputs.MaintenanceConfigurationProperties;
   systemData?: outputs.SystemData;
@@ -275,6 +275,11 @@ export declare const getApplyUpdateOutput: typeof getApplyUpdate;
 export declare const getConfigurationAssignmentOutput: typeof getConfigurationAssignment;
 export declare const getMaintenanceConfigurationOutput: typeof getMaintenanceConfiguration;
 export declare const getPublicMaintenanceConfigurationOutput: typeof getPublicMaintenanceConfiguration;
+// Pulumi's names for what each function and lookup returns.
+export type GetApplyUpdateResult = ApplyUpdateState;
+export type GetConfigurationAssignmentResult = ConfigurationAssignmentState;
+export type GetMaintenanceConfigurationResult = MaintenanceConfigurationState;
+export type GetPublicMaintenanceConfigurationResult = PublicMaintenanceConfigurationState;
 
 export declare namespace inputs {
   interface ApplyUpdateProperties {
@@ -370,6 +375,9 @@ export declare namespace inputs {
     location?: string;
     /** Properties of the configuration assignment */
     properties?: inputs.ConfigurationAssignmentProperties;
+    maintenanceConfigurationId?: string;
+    resourceId?: string;
+    filter?: inputs.ConfigurationAssignmentFilterProperties;
   }
   interface MicrosoftMaintenanceMaintenanceConfigurations {
     /** The resource name */
@@ -380,6 +388,12 @@ export declare namespace inputs {
     tags?: inputs.MaintenanceConfigurationTags;
     /** Gets or sets properties of the resource */
     properties?: inputs.MaintenanceConfigurationProperties;
+    namespace?: string;
+    extensionProperties?: inputs.MaintenanceConfigurationPropertiesExtensionProperties;
+    maintenanceScope?: "Host" | "Resource" | "OSImage" | "Extension" | "InGuestPatch" | "SQLDB" | "SQLManagedInstance" | (string & {});
+    maintenanceWindow?: inputs.MaintenanceWindow;
+    visibility?: "Custom" | "Public" | (string & {});
+    installPatches?: inputs.InputPatchConfiguration;
   }
   interface MicrosoftMaintenancePublicMaintenanceConfigurations {
     /** The resource name */

@@ -16,13 +16,13 @@ export interface IdentityState {
   name: "default";
   type: "Microsoft.ManagedIdentity/identities";
   properties?: outputs.SystemAssignedIdentityProperties;
-  location?: string;
+  location: string;
   tags?: outputs.SystemAssignedIdentityTags;
   systemData?: outputs.SystemData;
-  tenantId?: string;
-  principalId?: string;
-  clientId?: string;
-  clientSecretUrl?: string;
+  tenantId: string;
+  principalId: string;
+  clientId: string;
+  clientSecretUrl: string;
 }
 /**
  * Reads an existing `Microsoft.ManagedIdentity/identities` without managing it (GET, api-version 2024-11-30); undefined when it does not exist.
@@ -58,11 +58,11 @@ export declare class UserAssignedIdentity extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The id of the tenant which the identity belongs to. */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   /** The id of the service principal object associated with the created identity. */
-  readonly principalId: $Output<string | undefined>;
+  readonly principalId: $Output<string>;
   /** The id of the app associated with the identity. This is a random generated UUID by MSI. */
-  readonly clientId: $Output<string | undefined>;
+  readonly clientId: $Output<string>;
   /** Enum to configure regional restrictions on identity assignment, as necessary. */
   readonly isolationScope: $Output<"None" | "Regional" | (string & {}) | undefined>;
   constructor(name: string, args: UserAssignedIdentityArgs, opts?: $Options);
@@ -100,9 +100,9 @@ export interface UserAssignedIdentityState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  tenantId?: string;
-  principalId?: string;
-  clientId?: string;
+  tenantId: string;
+  principalId: string;
+  clientId: string;
   isolationScope?: "None" | "Regional" | (string & {});
 }
 /**
@@ -195,6 +195,10 @@ export declare function getFederatedIdentityCredential(args: GetFederatedIdentit
 export declare const getIdentityOutput: typeof getIdentity;
 export declare const getUserAssignedIdentityOutput: typeof getUserAssignedIdentity;
 export declare const getFederatedIdentityCredentialOutput: typeof getFederatedIdentityCredential;
+// Pulumi's names for what each function and lookup returns.
+export type GetIdentityResult = IdentityState;
+export type GetUserAssignedIdentityResult = UserAssignedIdentityState;
+export type GetFederatedIdentityCredentialResult = FederatedIdentityCredentialState;
 
 export declare namespace inputs {
   interface FederatedIdentityCredentialProperties {
@@ -218,12 +222,16 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    isolationScope?: "None" | "Regional" | (string & {});
   }
   interface MicrosoftManagedIdentityUserAssignedIdentitiesFederatedIdentityCredentials {
     /** The resource name */
     name: string;
     /** The properties associated with the federated identity credential. */
     properties?: inputs.FederatedIdentityCredentialProperties;
+    issuer?: string;
+    subject?: string;
+    audiences?: string[];
   }
   type SystemAssignedIdentityProperties = { [key: string]: any };
   type SystemAssignedIdentityTags = { [key: string]: string };

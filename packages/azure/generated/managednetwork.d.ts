@@ -25,15 +25,15 @@ export declare class ManagedNetwork extends $CustomResource {
   /** Resource tags */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The collection of management groups, subscriptions, virtual networks, and subnets by the Managed Network. This is a read-only property that is reflective of all ScopeAssignments for this Managed Network */
   readonly scope: $Output<outputs.Scope | undefined>;
   /** The collection of groups and policies concerned with connectivity */
   readonly connectivity: $Output<outputs.ConnectivityCollection | undefined>;
   /** Provisioning state of the ManagedNetwork resource. */
-  readonly provisioningState: $Output<"Updating" | "Deleting" | "Failed" | "Succeeded" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Updating" | "Deleting" | "Failed" | "Succeeded" | (string & {})>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   constructor(name: string, args: ManagedNetworkArgs, opts?: $Options);
 }
 
@@ -67,11 +67,11 @@ export interface ManagedNetworkState {
   type: "Microsoft.ManagedNetwork/managedNetworks";
   properties?: outputs.ManagedNetworkProperties;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   scope?: outputs.Scope;
   connectivity?: outputs.ConnectivityCollection;
-  provisioningState?: "Updating" | "Deleting" | "Failed" | "Succeeded" | (string & {});
-  etag?: string;
+  provisioningState: "Updating" | "Deleting" | "Failed" | "Succeeded" | (string & {});
+  etag: string;
 }
 /**
  * Reads an existing `Microsoft.ManagedNetwork/managedNetworks` without managing it (GET, api-version 2019-06-01-preview); undefined when it does not exist.
@@ -105,7 +105,7 @@ export declare class ManagedNetworkGroup extends $CustomResource {
   /** Responsibility role under which this Managed Network Group will be created */
   readonly kind: $Output<"Connectivity" | (string & {}) | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The collection of management groups covered by the Managed Network */
   readonly managementGroups: $Output<outputs.ResourceId[] | undefined>;
   /** The collection of subscriptions covered by the Managed Network */
@@ -115,9 +115,9 @@ export declare class ManagedNetworkGroup extends $CustomResource {
   /** The collection of  subnets covered by the Managed Network */
   readonly subnets: $Output<outputs.ResourceId[] | undefined>;
   /** Provisioning state of the ManagedNetwork resource. */
-  readonly provisioningState: $Output<"Updating" | "Deleting" | "Failed" | "Succeeded" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Updating" | "Deleting" | "Failed" | "Succeeded" | (string & {})>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   constructor(name: string, args: ManagedNetworkGroupArgs, opts?: $Options);
 }
 
@@ -161,13 +161,13 @@ export interface ManagedNetworkGroupState {
   type: "Microsoft.ManagedNetwork/managedNetworks/managedNetworkGroups";
   properties?: outputs.ManagedNetworkGroupProperties;
   kind?: "Connectivity" | (string & {});
-  location?: string;
+  location: string;
   managementGroups?: outputs.ResourceId[];
   subscriptions?: outputs.ResourceId[];
   virtualNetworks?: outputs.ResourceId[];
   subnets?: outputs.ResourceId[];
-  provisioningState?: "Updating" | "Deleting" | "Failed" | "Succeeded" | (string & {});
-  etag?: string;
+  provisioningState: "Updating" | "Deleting" | "Failed" | "Succeeded" | (string & {});
+  etag: string;
 }
 /**
  * Reads an existing `Microsoft.ManagedNetwork/managedNetworks/managedNetworkGroups` without managing it (GET, api-version 2019-06-01-preview); undefined when it does not exist.
@@ -197,7 +197,7 @@ export declare class ManagedNetworkPeeringPolicy extends $CustomResource {
   /** Gets or sets the properties of a Managed Network Policy */
   readonly properties: $Output<outputs.ManagedNetworkPeeringPolicyProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Gets or sets the connectivity type of a network structure policy */
   readonly type: $Output<"HubAndSpokeTopology" | "MeshTopology" | (string & {})>;
   /** Gets or sets the hub virtual network ID */
@@ -207,9 +207,9 @@ export declare class ManagedNetworkPeeringPolicy extends $CustomResource {
   /** Gets or sets the mesh group IDs */
   readonly mesh: $Output<outputs.ResourceId[] | undefined>;
   /** Provisioning state of the ManagedNetwork resource. */
-  readonly provisioningState: $Output<"Updating" | "Deleting" | "Failed" | "Succeeded" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Updating" | "Deleting" | "Failed" | "Succeeded" | (string & {})>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   constructor(name: string, args: ManagedNetworkPeeringPolicyArgs, opts?: $Options);
 }
 
@@ -249,13 +249,13 @@ export interface ManagedNetworkPeeringPolicyState {
   managedNetworkPeeringPolicyName: string;
   name: string;
   properties?: outputs.ManagedNetworkPeeringPolicyProperties;
-  location?: string;
+  location: string;
   type: "HubAndSpokeTopology" | "MeshTopology" | (string & {});
   hub?: outputs.ResourceId;
   spokes?: outputs.ResourceId[];
   mesh?: outputs.ResourceId[];
-  provisioningState?: "Updating" | "Deleting" | "Failed" | "Succeeded" | (string & {});
-  etag?: string;
+  provisioningState: "Updating" | "Deleting" | "Failed" | "Succeeded" | (string & {});
+  etag: string;
 }
 /**
  * Reads an existing `Microsoft.ManagedNetwork/managedNetworks/managedNetworkPeeringPolicies` without managing it (GET, api-version 2019-06-01-preview); undefined when it does not exist.
@@ -285,13 +285,13 @@ export declare class ScopeAssignment extends $CustomResource {
   /** The Scope Assignment properties */
   readonly properties: $Output<outputs.ScopeAssignmentProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The managed network ID with scope will be assigned to. */
   readonly assignedManagedNetwork: $Output<string | undefined>;
   /** Provisioning state of the ManagedNetwork resource. */
-  readonly provisioningState: $Output<"Updating" | "Deleting" | "Failed" | "Succeeded" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Updating" | "Deleting" | "Failed" | "Succeeded" | (string & {})>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   constructor(name: string, args: ScopeAssignmentArgs, opts?: $Options);
 }
 
@@ -322,10 +322,10 @@ export interface ScopeAssignmentState {
   name: string;
   type: "Microsoft.ManagedNetwork/scopeAssignments";
   properties?: outputs.ScopeAssignmentProperties;
-  location?: string;
+  location: string;
   assignedManagedNetwork?: string;
-  provisioningState?: "Updating" | "Deleting" | "Failed" | "Succeeded" | (string & {});
-  etag?: string;
+  provisioningState: "Updating" | "Deleting" | "Failed" | "Succeeded" | (string & {});
+  etag: string;
 }
 /**
  * Reads an existing `Microsoft.ManagedNetwork/scopeAssignments` without managing it (GET, api-version 2019-06-01-preview); undefined when it does not exist.
@@ -340,6 +340,11 @@ export declare const getManagedNetworkOutput: typeof getManagedNetwork;
 export declare const getManagedNetworkGroupOutput: typeof getManagedNetworkGroup;
 export declare const getManagedNetworkPeeringPolicyOutput: typeof getManagedNetworkPeeringPolicy;
 export declare const getScopeAssignmentOutput: typeof getScopeAssignment;
+// Pulumi's names for what each function and lookup returns.
+export type GetManagedNetworkResult = ManagedNetworkState;
+export type GetManagedNetworkGroupResult = ManagedNetworkGroupState;
+export type GetManagedNetworkPeeringPolicyResult = ManagedNetworkPeeringPolicyState;
+export type GetScopeAssignmentResult = ScopeAssignmentState;
 
 export declare namespace inputs {
   type ConnectivityCollection = { [key: string]: any };
@@ -350,6 +355,10 @@ export declare namespace inputs {
     kind?: "Connectivity" | (string & {});
     /** The geo-location where the resource lives */
     location?: string;
+    managementGroups?: inputs.ResourceId[];
+    subscriptions?: inputs.ResourceId[];
+    virtualNetworks?: inputs.ResourceId[];
+    subnets?: inputs.ResourceId[];
   }
   interface ManagedNetworkGroupProperties {
     /** The collection of management groups covered by the Managed Network */
@@ -366,6 +375,9 @@ export declare namespace inputs {
     properties?: inputs.ManagedNetworkPeeringPolicyProperties;
     /** The geo-location where the resource lives */
     location?: string;
+    hub?: inputs.ResourceId;
+    spokes?: inputs.ResourceId[];
+    mesh?: inputs.ResourceId[];
   }
   interface ManagedNetworkPeeringPolicyProperties {
     /** Gets or sets the connectivity type of a network structure policy */
@@ -390,6 +402,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location?: string;
+    scope?: inputs.Scope;
   }
   interface MicrosoftManagedNetworkManagedNetworksManagedNetworkGroups {
     /** The resource name */
@@ -400,6 +413,10 @@ export declare namespace inputs {
     kind?: "Connectivity" | (string & {});
     /** The geo-location where the resource lives */
     location?: string;
+    managementGroups?: inputs.ResourceId[];
+    subscriptions?: inputs.ResourceId[];
+    virtualNetworks?: inputs.ResourceId[];
+    subnets?: inputs.ResourceId[];
   }
   interface MicrosoftManagedNetworkManagedNetworksManagedNetworkPeeringPolicies {
     /** The resource name */
@@ -408,6 +425,9 @@ export declare namespace inputs {
     properties?: inputs.ManagedNetworkPeeringPolicyProperties;
     /** The geo-location where the resource lives */
     location?: string;
+    hub?: inputs.ResourceId;
+    spokes?: inputs.ResourceId[];
+    mesh?: inputs.ResourceId[];
   }
   interface MicrosoftManagedNetworkScopeAssignments {
     /** The resource name */
@@ -416,6 +436,7 @@ export declare namespace inputs {
     properties?: inputs.ScopeAssignmentProperties;
     /** The geo-location where the resource lives */
     location?: string;
+    assignedManagedNetwork?: string;
   }
   interface ResourceId {
     /** Resource Id */

@@ -41,7 +41,7 @@ export declare class AccessControlList extends $CustomResource {
   /** List of dynamic match configurations. */
   readonly dynamicMatchConfigurations: $Output<outputs.CommonDynamicMatchConfiguration[] | undefined>;
   /** The last synced timestamp. */
-  readonly lastSyncedTime: $Output<string | undefined>;
+  readonly lastSyncedTime: $Output<string>;
   /** Access Control List (ACL) Type */
   readonly aclType: $Output<"ControlPlaneTrafficPolicy" | "Tenant" | "Management" | "ControlPlaneAcl" | (string & {}) | undefined>;
   /** Device Role */
@@ -55,11 +55,11 @@ export declare class AccessControlList extends $CustomResource {
   /** Access Control List (ACL) configurations. */
   readonly controlPlaneAclConfiguration: $Output<outputs.ControlPlaneAclProperties[] | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   constructor(name: string, args: AccessControlListArgs, opts?: $Options);
 }
 
@@ -119,16 +119,16 @@ export interface AccessControlListState {
   defaultAction?: "Permit" | "Deny" | (string & {});
   matchConfigurations?: outputs.AccessControlListMatchConfiguration[];
   dynamicMatchConfigurations?: outputs.CommonDynamicMatchConfiguration[];
-  lastSyncedTime?: string;
+  lastSyncedTime: string;
   aclType?: "ControlPlaneTrafficPolicy" | "Tenant" | "Management" | "ControlPlaneAcl" | (string & {});
   deviceRole?: "CE" | "ToR" | "NPB" | "ManagementSwitch" | (string & {});
   globalAccessControlListActions?: outputs.GlobalAccessControlListActionProperties;
   lastOperation?: outputs.LastOperationProperties;
   networkFabricIds?: string[];
   controlPlaneAclConfiguration?: outputs.ControlPlaneAclProperties[];
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/accessControlLists` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -168,7 +168,7 @@ export declare class InternetGatewayRule extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** List of Internet Gateway resource Id. */
   readonly internetGatewayIds: $Output<string[] | undefined>;
   /** Switch configuration description. */
@@ -212,7 +212,7 @@ export interface InternetGatewayRuleState {
   systemData?: outputs.SystemData;
   ruleProperties: outputs.RuleProperties;
   lastOperation?: outputs.LastOperationProperties;
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
   internetGatewayIds?: string[];
   annotation?: string;
 }
@@ -252,9 +252,9 @@ export declare class InternetGateway extends $CustomResource {
   /** ARM Resource ID of the Internet Gateway Rule. */
   readonly internetGatewayRuleId: $Output<string | undefined>;
   /** IPv4 Address of Internet Gateway. */
-  readonly ipv4Address: $Output<string | undefined>;
+  readonly ipv4Address: $Output<string>;
   /** Port number of Internet Gateway. */
-  readonly port: $Output<number | undefined>;
+  readonly port: $Output<number>;
   /** Gateway Type of the resource. */
   readonly type: $Output<"Infrastructure" | "Workload" | (string & {}) | undefined>;
   /** Gateway Type of the resource. */
@@ -264,7 +264,7 @@ export declare class InternetGateway extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Provisioning state of resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: InternetGatewayArgs, opts?: $Options);
 }
 
@@ -309,13 +309,13 @@ export interface InternetGatewayState {
   systemData?: outputs.SystemData;
   annotation?: string;
   internetGatewayRuleId?: string;
-  ipv4Address?: string;
-  port?: number;
+  ipv4Address: string;
+  port: number;
   type?: "Infrastructure" | "Workload" | (string & {});
   internetGatewayType?: "Infrastructure" | "Workload" | (string & {});
   networkFabricControllerId: string;
   lastOperation?: outputs.LastOperationProperties;
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/internetGateways` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -353,17 +353,17 @@ export declare class IpCommunity extends $CustomResource {
   /** Switch configuration description. */
   readonly annotation: $Output<string | undefined>;
   /** ARM Resource ID of the Network Fabric. */
-  readonly networkFabricId: $Output<string | undefined>;
+  readonly networkFabricId: $Output<string>;
   /** List of IP Community Rules. */
   readonly ipCommunityRules: $Output<outputs.IpCommunityRule[]>;
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   constructor(name: string, args: IpCommunityArgs, opts?: $Options);
 }
 
@@ -402,12 +402,12 @@ export interface IpCommunityState {
   location: string;
   systemData?: outputs.SystemData;
   annotation?: string;
-  networkFabricId?: string;
+  networkFabricId: string;
   ipCommunityRules: outputs.IpCommunityRule[];
   lastOperation?: outputs.LastOperationProperties;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/ipCommunities` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -447,15 +447,15 @@ export declare class IpExtendedCommunity extends $CustomResource {
   /** List of IP Extended Community Rules. */
   readonly ipExtendedCommunityRules: $Output<outputs.IpExtendedCommunityRule[]>;
   /** ARM Resource ID of the Network Fabric. */
-  readonly networkFabricId: $Output<string | undefined>;
+  readonly networkFabricId: $Output<string>;
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   constructor(name: string, args: IpExtendedCommunityArgs, opts?: $Options);
 }
 
@@ -495,11 +495,11 @@ export interface IpExtendedCommunityState {
   systemData?: outputs.SystemData;
   annotation?: string;
   ipExtendedCommunityRules: outputs.IpExtendedCommunityRule[];
-  networkFabricId?: string;
+  networkFabricId: string;
   lastOperation?: outputs.LastOperationProperties;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/ipExtendedCommunities` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -537,17 +537,17 @@ export declare class IpPrefix extends $CustomResource {
   /** Switch configuration description. */
   readonly annotation: $Output<string | undefined>;
   /** ARM Resource ID of the Network Fabric. */
-  readonly networkFabricId: $Output<string | undefined>;
+  readonly networkFabricId: $Output<string>;
   /** The list of IP Prefix Rules. */
   readonly ipPrefixRules: $Output<outputs.IpPrefixRule[]>;
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   constructor(name: string, args: IpPrefixArgs, opts?: $Options);
 }
 
@@ -586,12 +586,12 @@ export interface IpPrefixState {
   location: string;
   systemData?: outputs.SystemData;
   annotation?: string;
-  networkFabricId?: string;
+  networkFabricId: string;
   ipPrefixRules: outputs.IpPrefixRule[];
   lastOperation?: outputs.LastOperationProperties;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/ipPrefixes` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -641,11 +641,11 @@ export declare class L2IsolationDomain extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   /** Switch configuration description. */
   readonly annotation: $Output<string | undefined>;
   constructor(name: string, args: L2IsolationDomainArgs, opts?: $Options);
@@ -702,9 +702,9 @@ export interface L2IsolationDomainState {
   extendedVlan?: "Enabled" | "Disabled" | (string & {});
   networkToNetworkInterconnectId?: string;
   lastOperation?: outputs.LastOperationProperties;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
   annotation?: string;
 }
 /**
@@ -767,11 +767,11 @@ export declare class L3IsolationDomain extends $CustomResource {
   /** BMP Export Policy configuration. */
   readonly exportPolicyConfiguration: $Output<outputs.BmpExportPolicyProperties | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   constructor(name: string, args: L3IsolationDomainArgs, opts?: $Options);
 }
 
@@ -842,9 +842,9 @@ export interface L3IsolationDomainState {
   v6routePrefixLimit?: outputs.RoutePrefixLimitProperties;
   lastOperation?: outputs.LastOperationProperties;
   exportPolicyConfiguration?: outputs.BmpExportPolicyProperties;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/l3IsolationDomains` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -896,13 +896,13 @@ export declare class ExternalNetwork extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Associated Network Fabric Resource ID */
-  readonly networkFabricId: $Output<string | undefined>;
+  readonly networkFabricId: $Output<string>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   constructor(name: string, args: ExternalNetworkArgs, opts?: $Options);
 }
 
@@ -959,10 +959,10 @@ export interface ExternalNetworkState {
   optionAProperties?: outputs.ExternalNetworkPropertiesOptionAProperties;
   staticRouteConfiguration?: outputs.ExternalNetworkStaticRouteConfiguration;
   lastOperation?: outputs.LastOperationProperties;
-  networkFabricId?: string;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  networkFabricId: string;
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/l3IsolationDomains/externalNetworks` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -1028,13 +1028,13 @@ export declare class InternalNetwork extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Associated Network Fabric Resource ID */
-  readonly networkFabricId: $Output<string | undefined>;
+  readonly networkFabricId: $Output<string>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   constructor(name: string, args: InternalNetworkArgs, opts?: $Options);
 }
 
@@ -1112,10 +1112,10 @@ export interface InternalNetworkState {
   nativeIpv4PrefixLimit?: outputs.NativeIpv4PrefixLimitProperties;
   nativeIpv6PrefixLimit?: outputs.NativeIpv6PrefixLimitProperties;
   lastOperation?: outputs.LastOperationProperties;
-  networkFabricId?: string;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  networkFabricId: string;
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/l3IsolationDomains/internalNetworks` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -1165,9 +1165,9 @@ export declare class NeighborGroup extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   constructor(name: string, args: NeighborGroupArgs, opts?: $Options);
 }
 
@@ -1214,8 +1214,8 @@ export interface NeighborGroupState {
   networkTapRuleIds?: string[];
   networkFabricIds?: string[];
   lastOperation?: outputs.LastOperationProperties;
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/neighborGroups` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -1259,27 +1259,27 @@ export declare class NetworkBootstrapDevice extends $CustomResource {
   /** Serial number of the device. Format of serial Number - Make;Model;HardwareRevisionId;SerialNumber. */
   readonly serialNumber: $Output<string | undefined>;
   /** Current version of the device as defined in SKU. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** Network Bootstrap Device SKU name. */
   readonly networkDeviceSku: $Output<string | undefined>;
   /** Associated Network Fabric Resource ID */
-  readonly networkFabricId: $Output<string | undefined>;
+  readonly networkFabricId: $Output<string>;
   /** Secondary Management IPv4 Address. */
-  readonly secondaryManagementIpv4Address: $Output<string | undefined>;
+  readonly secondaryManagementIpv4Address: $Output<string>;
   /** Dhcp server IPv4 Address. */
-  readonly dhcpV4ServerIpAddress: $Output<string | undefined>;
+  readonly dhcpV4ServerIpAddress: $Output<string>;
   /** Primary Management IPv6 Address. */
-  readonly primaryManagementIpv6Address: $Output<string | undefined>;
+  readonly primaryManagementIpv6Address: $Output<string>;
   /** Secondary Management IPv6 Address. */
-  readonly secondaryManagementIpv6Address: $Output<string | undefined>;
+  readonly secondaryManagementIpv6Address: $Output<string>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Primary Management IPv4 Address. */
-  readonly primaryManagementIpv4Address: $Output<string | undefined>;
+  readonly primaryManagementIpv4Address: $Output<string>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   constructor(name: string, args: NetworkBootstrapDeviceArgs, opts?: $Options);
 }
 
@@ -1327,17 +1327,17 @@ export interface NetworkBootstrapDeviceState {
   annotation?: string;
   hostName?: string;
   serialNumber?: string;
-  version?: string;
+  version: string;
   networkDeviceSku?: string;
-  networkFabricId?: string;
-  secondaryManagementIpv4Address?: string;
-  dhcpV4ServerIpAddress?: string;
-  primaryManagementIpv6Address?: string;
-  secondaryManagementIpv6Address?: string;
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  primaryManagementIpv4Address?: string;
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  networkFabricId: string;
+  secondaryManagementIpv4Address: string;
+  dhcpV4ServerIpAddress: string;
+  primaryManagementIpv6Address: string;
+  secondaryManagementIpv6Address: string;
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  primaryManagementIpv4Address: string;
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/networkBootstrapDevices` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -1371,25 +1371,25 @@ export declare class NetworkBootstrapInterface extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Physical identifier of the device. */
-  readonly physicalIdentifier: $Output<string | undefined>;
+  readonly physicalIdentifier: $Output<string>;
   /** Connected to information of the device. */
-  readonly connectedTo: $Output<string | undefined>;
+  readonly connectedTo: $Output<string>;
   /** Type of the interface. */
-  readonly interfaceType: $Output<"Management" | "Data" | (string & {}) | undefined>;
+  readonly interfaceType: $Output<"Management" | "Data" | (string & {})>;
   /** Description of the interface. */
-  readonly description: $Output<string | undefined>;
+  readonly description: $Output<string>;
   /** Additional description of the interface. */
   readonly additionalDescription: $Output<string | undefined>;
   /** IPv4Address of the interface. */
-  readonly ipv4Address: $Output<string | undefined>;
+  readonly ipv4Address: $Output<string>;
   /** IPv6Address of the interface. */
-  readonly ipv6Address: $Output<string | undefined>;
+  readonly ipv6Address: $Output<string>;
   /** Serial number of the interface. Format of serial Number - Make;Model;HardwareRevisionId;SerialNumber. */
   readonly serialNumber: $Output<string | undefined>;
   /** Switch configuration description. */
@@ -1431,16 +1431,16 @@ export interface NetworkBootstrapInterfaceState {
   type: "Microsoft.ManagedNetworkFabric/networkBootstrapDevices/networkBootstrapInterfaces";
   properties: outputs.NetworkBootstrapInterfaceProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  physicalIdentifier?: string;
-  connectedTo?: string;
-  interfaceType?: "Management" | "Data" | (string & {});
-  description?: string;
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  physicalIdentifier: string;
+  connectedTo: string;
+  interfaceType: "Management" | "Data" | (string & {});
+  description: string;
   additionalDescription?: string;
-  ipv4Address?: string;
-  ipv6Address?: string;
+  ipv4Address: string;
+  ipv6Address: string;
   serialNumber?: string;
   annotation?: string;
 }
@@ -1488,33 +1488,33 @@ export declare class NetworkDevice extends $CustomResource {
   /** The selection of the managed identity to use with this storage account. The identity type must be either system assigned or user assigned. */
   readonly identitySelector: $Output<outputs.IdentitySelector | undefined>;
   /** Current version of the device as defined in SKU. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** Network Device SKU name. */
   readonly networkDeviceSku: $Output<string | undefined>;
   /** NetworkDeviceRole is the device role: Example: CE | ToR. */
-  readonly networkDeviceRole: $Output<"CE" | "ToR" | "NPB" | "TS" | "Management" | (string & {}) | undefined>;
+  readonly networkDeviceRole: $Output<"CE" | "ToR" | "NPB" | "TS" | "Management" | (string & {})>;
   /** Reference to network rack resource id. */
-  readonly networkRackId: $Output<string | undefined>;
+  readonly networkRackId: $Output<string>;
   /** Management IPv4 Address. */
-  readonly managementIpv4Address: $Output<string | undefined>;
+  readonly managementIpv4Address: $Output<string>;
   /** Management IPv6 Address. */
-  readonly managementIpv6Address: $Output<string | undefined>;
+  readonly managementIpv6Address: $Output<string>;
   /** User configured read-write configuration applied on the network devices. */
-  readonly rwDeviceConfig: $Output<string | undefined>;
+  readonly rwDeviceConfig: $Output<string>;
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   /** Secret rotation status for the device's secrets. */
   readonly secretRotationStatus: $Output<outputs.SecretRotationStatus[] | undefined>;
   /** Certificate rotation status for the device's certificates. */
   readonly certificateRotationStatus: $Output<outputs.CertificateRotationStatus[] | undefined>;
   /** Associated Network Fabric Resource ID */
-  readonly networkFabricId: $Output<string | undefined>;
+  readonly networkFabricId: $Output<string>;
   constructor(name: string, args: NetworkDeviceArgs, opts?: $Options);
 }
 
@@ -1565,20 +1565,20 @@ export interface NetworkDeviceState {
   hostName?: string;
   serialNumber: string;
   identitySelector?: outputs.IdentitySelector;
-  version?: string;
+  version: string;
   networkDeviceSku?: string;
-  networkDeviceRole?: "CE" | "ToR" | "NPB" | "TS" | "Management" | (string & {});
-  networkRackId?: string;
-  managementIpv4Address?: string;
-  managementIpv6Address?: string;
-  rwDeviceConfig?: string;
+  networkDeviceRole: "CE" | "ToR" | "NPB" | "TS" | "Management" | (string & {});
+  networkRackId: string;
+  managementIpv4Address: string;
+  managementIpv6Address: string;
+  rwDeviceConfig: string;
   lastOperation?: outputs.LastOperationProperties;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
   secretRotationStatus?: outputs.SecretRotationStatus[];
   certificateRotationStatus?: outputs.CertificateRotationStatus[];
-  networkFabricId?: string;
+  networkFabricId: string;
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/networkDevices` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -1614,29 +1614,29 @@ export declare class NetworkInterface extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Physical Identifier of the network interface. */
-  readonly physicalIdentifier: $Output<string | undefined>;
+  readonly physicalIdentifier: $Output<string>;
   /** The ARM resource id of the interface or compute server its connected to. */
-  readonly connectedTo: $Output<string | undefined>;
+  readonly connectedTo: $Output<string>;
   /** The Interface Type. Example: Management/Data */
-  readonly interfaceType: $Output<"Management" | "Data" | (string & {}) | undefined>;
+  readonly interfaceType: $Output<"Management" | "Data" | (string & {})>;
   /** IPv4Address of the interface. */
-  readonly ipv4Address: $Output<string | undefined>;
+  readonly ipv4Address: $Output<string>;
   /** IPv6Address of the interface. */
-  readonly ipv6Address: $Output<string | undefined>;
+  readonly ipv6Address: $Output<string>;
   /** Description of the interface. */
-  readonly description: $Output<string | undefined>;
+  readonly description: $Output<string>;
   /** Additional description of the interface. */
   readonly additionalDescription: $Output<string | undefined>;
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Associated Network Fabric Resource ID */
-  readonly networkFabricId: $Output<string | undefined>;
+  readonly networkFabricId: $Output<string>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Switch configuration description. */
   readonly annotation: $Output<string | undefined>;
   constructor(name: string, args: NetworkInterfaceArgs, opts?: $Options);
@@ -1677,18 +1677,18 @@ export interface NetworkInterfaceState {
   properties: outputs.NetworkInterfaceProperties;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
-  physicalIdentifier?: string;
-  connectedTo?: string;
-  interfaceType?: "Management" | "Data" | (string & {});
-  ipv4Address?: string;
-  ipv6Address?: string;
-  description?: string;
+  physicalIdentifier: string;
+  connectedTo: string;
+  interfaceType: "Management" | "Data" | (string & {});
+  ipv4Address: string;
+  ipv6Address: string;
+  description: string;
   additionalDescription?: string;
   lastOperation?: outputs.LastOperationProperties;
-  networkFabricId?: string;
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  networkFabricId: string;
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
   annotation?: string;
 }
 /**
@@ -1716,7 +1716,7 @@ export interface NetworkDeviceSkuState {
   supportedVersions?: outputs.SupportedVersionProperties[];
   supportedRoleTypes?: ("CE" | "ToR" | "NPB" | "TS" | "Management" | (string & {}))[];
   interfaces?: outputs.DeviceInterfaceProperties[];
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/networkDeviceSkus` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -1780,7 +1780,7 @@ export declare class NetworkFabricController extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Provides you the latest status of the NFC service, whether it is Accepted, updating, Succeeded or Failed. During this process, the states keep changing based on the status of NFC provisioning. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: NetworkFabricControllerArgs, opts?: $Options);
 }
 
@@ -1846,7 +1846,7 @@ export interface NetworkFabricControllerState {
   ipv6AddressSpace?: string;
   nfcSku?: "Basic" | "Standard" | "HighPerformance" | (string & {});
   lastOperation?: outputs.LastOperationProperties;
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/networkFabricControllers` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -1936,11 +1936,11 @@ export declare class NetworkFabric extends $CustomResource {
   /** Authorized transciever configuration for NetworkFabric. */
   readonly authorizedTransceiver: $Output<outputs.AuthorizedTransceiverProperties | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provides you the latest status of the NFC service, whether it is Accepted, updating, Succeeded or Failed. During this process, the states keep changing based on the status of NFC provisioning. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   /** NetworkFabric QoS Configuration */
   readonly qosConfiguration: $Output<outputs.QosProperties | undefined>;
   /** Switch configuration description. */
@@ -2047,9 +2047,9 @@ export interface NetworkFabricState {
   secretRotationSummary?: outputs.SecretRotationSummary;
   lastOperation?: outputs.LastOperationProperties;
   authorizedTransceiver?: outputs.AuthorizedTransceiverProperties;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
   qosConfiguration?: outputs.QosProperties;
   annotation?: string;
 }
@@ -2113,11 +2113,11 @@ export declare class NetworkToNetworkInterconnect extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   constructor(name: string, args: NetworkToNetworkInterconnectArgs, opts?: $Options);
 }
 
@@ -2189,9 +2189,9 @@ export interface NetworkToNetworkInterconnectState {
   microBfdState?: "Enabled" | "Disabled" | (string & {});
   conditionalDefaultRouteConfiguration?: outputs.ConditionalDefaultRouteProperties;
   lastOperation?: outputs.LastOperationProperties;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/networkFabrics/networkToNetworkInterconnects` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -2212,12 +2212,12 @@ export interface NetworkFabricSkuState {
   name: string;
   properties?: outputs.NetworkFabricSkuProperties;
   systemData?: outputs.SystemData;
-  type?: "SingleRack" | "MultiRack" | (string & {});
+  type: "SingleRack" | "MultiRack" | (string & {});
   maxComputeRacks?: number;
   maximumServerCount?: number;
   supportedVersions?: string[];
-  details?: string;
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  details: string;
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/networkFabricSkus` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -2257,11 +2257,11 @@ export declare class NetworkMonitor extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provides you the latest status of the NetworkMonitor resource */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   /** Switch configuration description. */
   readonly annotation: $Output<string | undefined>;
   constructor(name: string, args: NetworkMonitorArgs, opts?: $Options);
@@ -2303,9 +2303,9 @@ export interface NetworkMonitorState {
   systemData?: outputs.SystemData;
   bmpConfiguration?: outputs.BmpConfigurationProperties;
   lastOperation?: outputs.LastOperationProperties;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
   annotation?: string;
 }
 /**
@@ -2356,9 +2356,9 @@ export declare class NetworkPacketBroker extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   constructor(name: string, args: NetworkPacketBrokerArgs, opts?: $Options);
 }
 
@@ -2403,8 +2403,8 @@ export interface NetworkPacketBrokerState {
   networkTapIds?: string[];
   neighborGroupIds?: string[];
   lastOperation?: outputs.LastOperationProperties;
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/networkPacketBrokers` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -2448,9 +2448,9 @@ export declare class NetworkRack extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Switch configuration description. */
   readonly annotation: $Output<string | undefined>;
   constructor(name: string, args: NetworkRackArgs, opts?: $Options);
@@ -2496,8 +2496,8 @@ export interface NetworkRackState {
   networkFabricId: string;
   networkDevices?: string[];
   lastOperation?: outputs.LastOperationProperties;
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
   annotation?: string;
 }
 /**
@@ -2548,13 +2548,13 @@ export declare class NetworkTapRule extends $CustomResource {
   /** List of dynamic match configurations. */
   readonly dynamicMatchConfigurations: $Output<outputs.CommonDynamicMatchConfiguration[] | undefined>;
   /** The ARM resource Id of the NetworkTap. */
-  readonly networkTapId: $Output<string | undefined>;
+  readonly networkTapId: $Output<string>;
   /** The ARM resource Id of the NetworkTap Rules. */
   readonly networkTapIds: $Output<string[] | undefined>;
   /** Polling interval in seconds. */
   readonly pollingIntervalInSeconds: $Output<number | undefined>;
   /** The last sync timestamp. */
-  readonly lastSyncedTime: $Output<string | undefined>;
+  readonly lastSyncedTime: $Output<string>;
   /** Global network tap rule actions */
   readonly globalNetworkTapRuleActions: $Output<outputs.GlobalNetworkTapRuleActionProperties | undefined>;
   /** Details of the last operation performed on the resource */
@@ -2562,11 +2562,11 @@ export declare class NetworkTapRule extends $CustomResource {
   /** Associated Network Fabric Resource IDs */
   readonly networkFabricIds: $Output<string[] | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   constructor(name: string, args: NetworkTapRuleArgs, opts?: $Options);
 }
 
@@ -2625,16 +2625,16 @@ export interface NetworkTapRuleState {
   identitySelector?: outputs.IdentitySelector;
   matchConfigurations?: outputs.NetworkTapRuleMatchConfiguration[];
   dynamicMatchConfigurations?: outputs.CommonDynamicMatchConfiguration[];
-  networkTapId?: string;
+  networkTapId: string;
   networkTapIds?: string[];
   pollingIntervalInSeconds?: number;
-  lastSyncedTime?: string;
+  lastSyncedTime: string;
   globalNetworkTapRuleActions?: outputs.GlobalNetworkTapRuleActionProperties;
   lastOperation?: outputs.LastOperationProperties;
   networkFabricIds?: string[];
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/networkTapRules` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -2674,7 +2674,7 @@ export declare class NetworkTap extends $CustomResource {
   /** ARM resource ID of the Network Packet Broker. */
   readonly networkPacketBrokerId: $Output<string>;
   /** Source Tap Rule Id. ARM Resource ID of the Network Tap Rule. */
-  readonly sourceTapRuleId: $Output<string | undefined>;
+  readonly sourceTapRuleId: $Output<string>;
   /** Associated Network Fabric Resource IDs */
   readonly networkFabricIds: $Output<string[] | undefined>;
   /** List of destinations to send the filter traffic. */
@@ -2684,11 +2684,11 @@ export declare class NetworkTap extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Gets the configurations state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provides you the latest status of the NFC service, whether it is Accepted, updating, Succeeded or Failed. During this process, the states keep changing based on the status of Network Tap provisioning. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. Example -Enabled/Disabled */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   /** Switch configuration description. */
   readonly annotation: $Output<string | undefined>;
   constructor(name: string, args: NetworkTapArgs, opts?: $Options);
@@ -2736,14 +2736,14 @@ export interface NetworkTapState {
   location: string;
   systemData?: outputs.SystemData;
   networkPacketBrokerId: string;
-  sourceTapRuleId?: string;
+  sourceTapRuleId: string;
   networkFabricIds?: string[];
   destinations: outputs.DestinationProperties[];
   pollingType?: "Pull" | "Push" | (string & {});
   lastOperation?: outputs.LastOperationProperties;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
   annotation?: string;
 }
 /**
@@ -2792,11 +2792,11 @@ export declare class RoutePolicy extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   constructor(name: string, args: RoutePolicyArgs, opts?: $Options);
 }
 
@@ -2846,9 +2846,9 @@ export interface RoutePolicyState {
   networkFabricId: string;
   addressFamilyType?: "IPv4" | "IPv6" | (string & {});
   lastOperation?: outputs.LastOperationProperties;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/routePolicies` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -3899,6 +3899,95 @@ export declare const updateNetworkTapAdministrativeStateOutput: typeof updateNet
 export declare const commitRoutePolicyConfigurationOutput: typeof commitRoutePolicyConfiguration;
 export declare const updateRoutePolicyAdministrativeStateOutput: typeof updateRoutePolicyAdministrativeState;
 export declare const validateRoutePolicyConfigurationOutput: typeof validateRoutePolicyConfiguration;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccessControlListResult = AccessControlListState;
+export type GetInternetGatewayRuleResult = InternetGatewayRuleState;
+export type GetInternetGatewayResult = InternetGatewayState;
+export type GetIpCommunityResult = IpCommunityState;
+export type GetIpExtendedCommunityResult = IpExtendedCommunityState;
+export type GetIpPrefixResult = IpPrefixState;
+export type GetL2IsolationDomainResult = L2IsolationDomainState;
+export type GetL3IsolationDomainResult = L3IsolationDomainState;
+export type GetExternalNetworkResult = ExternalNetworkState;
+export type GetInternalNetworkResult = InternalNetworkState;
+export type GetNeighborGroupResult = NeighborGroupState;
+export type GetNetworkBootstrapDeviceResult = NetworkBootstrapDeviceState;
+export type GetNetworkBootstrapInterfaceResult = NetworkBootstrapInterfaceState;
+export type GetNetworkDeviceResult = NetworkDeviceState;
+export type GetNetworkInterfaceResult = NetworkInterfaceState;
+export type GetNetworkDeviceSkuResult = NetworkDeviceSkuState;
+export type GetNetworkFabricControllerResult = NetworkFabricControllerState;
+export type GetNetworkFabricResult = NetworkFabricState;
+export type GetNetworkToNetworkInterconnectResult = NetworkToNetworkInterconnectState;
+export type GetNetworkFabricSkuResult = NetworkFabricSkuState;
+export type GetNetworkMonitorResult = NetworkMonitorState;
+export type GetNetworkPacketBrokerResult = NetworkPacketBrokerState;
+export type GetNetworkRackResult = NetworkRackState;
+export type GetNetworkTapRuleResult = NetworkTapRuleState;
+export type GetNetworkTapResult = NetworkTapState;
+export type GetRoutePolicyResult = RoutePolicyState;
+export type ResyncAccessControlListResult = outputs.CommonPostActionResponseForStateUpdate;
+export type UpdateAccessControlListAdministrativeStateResult = outputs.UpdateAdministrativeStateResponse;
+export type ValidateAccessControlListConfigurationResult = outputs.ValidateConfigurationResponse;
+export type CommitL2IsolationDomainConfigurationResult = outputs.CommonPostActionResponseForStateUpdate;
+export type UpdateL2IsolationDomainAdministrativeStateResult = outputs.UpdateAdministrativeStateResponse;
+export type ValidateL2IsolationDomainConfigurationResult = outputs.ValidateConfigurationResponse;
+export type CommitL3IsolationDomainConfigurationResult = outputs.CommonPostActionResponseForStateUpdate;
+export type UpdateL3IsolationDomainAdministrativeStateResult = outputs.UpdateAdministrativeStateResponse;
+export type ValidateL3IsolationDomainConfigurationResult = outputs.ValidateConfigurationResponse;
+export type UpdateExternalNetworkAdministrativeStateResult = outputs.UpdateAdministrativeStateResponse;
+export type UpdateExternalNetworkBfdAdministrativeStateResult = outputs.ExternalNetworkUpdateBfdAdministrativeStateResponse;
+export type UpdateExternalNetworkStaticRouteBfdAdministrativeStateResult = outputs.UpdateAdministrativeStateResponse;
+export type UpdateInternalNetworkAdministrativeStateResult = outputs.UpdateAdministrativeStateResponse;
+export type UpdateInternalNetworkBfdAdministrativeStateResult = outputs.InternalNetworkUpdateBfdAdministrativeStateResponse;
+export type UpdateInternalNetworkBgpAdministrativeStateResult = outputs.InternalNetworkUpdateBgpAdministrativeStateResponse;
+export type UpdateInternalNetworkStaticRouteBfdAdministrativeStateResult = outputs.UpdateAdministrativeStateResponse;
+export type ResyncNeighborGroupResult = outputs.NeighborGroupResyncResponse;
+export type RebootNetworkBootstrapDeviceResult = outputs.NetworkBootstrapDeviceRebootResponse;
+export type RefreshNetworkBootstrapDeviceConfigurationResult = outputs.NetworkBootstrapDeviceRefreshConfigurationResponse;
+export type ResyncNetworkBootstrapDevicePasswordsResult = outputs.NetworkBootstrapDeviceResyncPasswordsResponse;
+export type UpdateNetworkBootstrapDeviceAdministrativeStateResult = outputs.NetworkBootstrapDeviceUpdateAdministrativeStateResponse;
+export type UpgradeNetworkBootstrapDeviceResult = outputs.NetworkBootstrapDeviceUpgradeResponse;
+export type UpdateNetworkBootstrapInterfaceAdministrativeStateResult = outputs.CommonPostActionResponseForStateUpdate;
+export type RebootNetworkDeviceResult = outputs.OperationStatusResult;
+export type RefreshNetworkDeviceConfigurationResult = outputs.NetworkDeviceRefreshConfigurationResponse;
+export type ResyncNetworkDeviceCertificatesResult = outputs.NetworkFabricResyncCertificatesResponse;
+export type ResyncNetworkDevicePasswordsResult = outputs.NetworkDeviceResyncPasswordsResponse;
+export type RunNetworkDeviceRoCommandResult = outputs.CommonPostActionResponseForDeviceROCommandsOperationStatusResult;
+export type RunNetworkDeviceRwCommandResult = outputs.NetworkDeviceRunRwCommandResponse;
+export type UpdateNetworkDeviceAdministrativeStateResult = outputs.NetworkDeviceUpdateAdministrativeStateResponse;
+export type UpgradeNetworkDeviceResult = outputs.NetworkDeviceUpgradeResponse;
+export type UpdateNetworkInterfaceAdministrativeStateResult = outputs.UpdateAdministrativeStateResponse;
+export type ArmNetworkFabricConfigurationDiffResult = outputs.ArmConfigurationDiffOperationResponse;
+export type CommitNetworkFabricBatchStatusResult = outputs.CommitBatchStatusOperationResponse;
+export type CommitNetworkFabricConfigurationResult = outputs.CommitConfigurationResponse;
+export type DeprovisionNetworkFabricResult = outputs.OperationStatusResult;
+export type DiscardNetworkFabricCommitBatchResult = outputs.DiscardCommitBatchOperationResponse;
+export type GetNetworkFabricTopologyResult = outputs.GetTopologyResponse;
+export type LockNetworkFabricResult = outputs.OperationStatusResult;
+export type ProvisionNetworkFabricResult = outputs.OperationStatusResult;
+export type RefreshNetworkFabricConfigurationResult = outputs.OperationStatusResult;
+export type ResyncNetworkFabricCertificatesResult = outputs.NetworkFabricResyncCertificatesResponse;
+export type ResyncNetworkFabricPasswordsResult = outputs.NetworkFabricResyncPasswordsResponse;
+export type RotateNetworkFabricCertificatesResult = outputs.NetworkFabricRotateCertificatesResponse;
+export type RotateNetworkFabricPasswordsResult = outputs.NetworkFabricRotatePasswordsResponse;
+export type UpdateNetworkFabricInfraManagementBfdConfigurationResult = outputs.UpdateAdministrativeStateResponse;
+export type UpdateNetworkFabricWorkloadManagementBfdConfigurationResult = outputs.UpdateAdministrativeStateResponse;
+export type UpgradeNetworkFabricResult = outputs.OperationStatusResult;
+export type ValidateNetworkFabricConfigurationResult = outputs.ValidateConfigurationResponse;
+export type ViewNetworkFabricDeviceConfigurationResult = outputs.ViewDeviceConfigurationOperationResponse;
+export type UpdateNetworkToNetworkInterconnectAdministrativeStateResult = outputs.UpdateAdministrativeStateResponse;
+export type UpdateNetworkToNetworkInterconnectBfdAdministrativeStateResult = outputs.NniUpdateBfdAdministrativeStateResponse;
+export type UpdateNetworkToNetworkInterconnectNpbStaticRouteBfdAdministrativeStateResult = outputs.UpdateAdministrativeStateResponse;
+export type UpdateNetworkMonitorAdministrativeStateResult = outputs.CommonPostActionResponseForDeviceUpdate;
+export type ResyncNetworkTapRuleResult = outputs.NetworkTapRuleResyncResponse;
+export type UpdateNetworkTapRuleAdministrativeStateResult = outputs.CommonPostActionResponseForStateUpdate;
+export type ValidateNetworkTapRuleConfigurationResult = outputs.ValidateConfigurationResponse;
+export type ResyncNetworkTapResult = outputs.NetworkTapResyncResponse;
+export type UpdateNetworkTapAdministrativeStateResult = outputs.UpdateAdministrativeStateResponse;
+export type CommitRoutePolicyConfigurationResult = outputs.CommonPostActionResponseForStateUpdate;
+export type UpdateRoutePolicyAdministrativeStateResult = outputs.UpdateAdministrativeStateResponse;
+export type ValidateRoutePolicyConfigurationResult = outputs.ValidateConfigurationResponse;
 
 export declare namespace inputs {
   interface AccessControlListAction {
@@ -4026,6 +4115,7 @@ export declare namespace inputs {
     error?: inputs.ErrorDetail;
     /** Arm Configuration Diff Response Properties. */
     properties?: inputs.ArmConfigurationDiffResponseProperties;
+    configurationDiffUrl?: string;
   }
   interface ArmConfigurationDiffResponseProperties {
     /** Storage URL to the diff file. */
@@ -4138,6 +4228,8 @@ export declare namespace inputs {
     error?: inputs.ErrorDetail;
     /** Commit Batch Status Response Properties. */
     properties?: inputs.CommitBatchStatusResponseProperties;
+    commitBatchId?: string;
+    commitBatchDetails?: inputs.CommitBatchDetails;
   }
   interface CommitBatchStatusRequest {
     /** Commit Batch Identifier. If not provided, the latest commit batch status will be returned. */
@@ -4196,6 +4288,8 @@ export declare namespace inputs {
     status: string;
     /** The error object. */
     error?: inputs.ErrorDetail;
+    outputUrl?: string;
+    deviceConfigurationPreview?: string;
   }
   interface CommonPostActionResponseForDeviceUpdate {
     /** List of ARM Resource IDs for which the given action applied successfully. */
@@ -4340,6 +4434,7 @@ export declare namespace inputs {
     error?: inputs.ErrorDetail;
     /** Discard commit batch response properties. */
     properties?: inputs.DiscardCommitBatchResponseProperties;
+    commitBatchId?: string;
   }
   interface DiscardCommitBatchRequest {
     /** Commit Batch Identifier. If not provided, the latest commit batch status will be returned. */
@@ -4456,6 +4551,8 @@ export declare namespace inputs {
     error?: inputs.ErrorDetail;
     /** Response properties. */
     properties?: inputs.ExternalNetworkUpdateBfdAdministrativeStateResponseProperties;
+    routeType?: "Static" | "OptionA" | (string & {});
+    administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | (string & {});
   }
   interface ExternalNetworkUpdateBfdAdministrativeStateResponseProperties {
     /** Route Type that helps to know which bfd we are updating. */
@@ -4494,6 +4591,7 @@ export declare namespace inputs {
     error?: inputs.ErrorDetail;
     /** Properties of the GetTopology Response. */
     properties?: inputs.GetTopologyResponseProperties;
+    url?: string;
   }
   interface GetTopologyResponseProperties {
     /** Topology JSON string. */
@@ -4604,6 +4702,7 @@ export declare namespace inputs {
     error?: inputs.ErrorDetail;
     /** Internal Network BFD Administrative State response properties */
     properties?: inputs.InternalNetworkUpdateBfdAdministrativeStateResponseProperties;
+    neighborAddressAdministrativeStatus?: inputs.NeighborAddressBfdAdministrativeStatus[];
   }
   interface InternalNetworkUpdateBfdAdministrativeStateResponseProperties {
     /** NeighborAddress administrative status */
@@ -4634,6 +4733,7 @@ export declare namespace inputs {
     error?: inputs.ErrorDetail;
     /** Internal Network BGP Administrative State response properties */
     properties?: inputs.InternalNetworkUpdateBgpAdministrativeStateResponseProperties;
+    neighborAddressAdministrativeStatus?: inputs.NeighborAddressBgpAdministrativeStatus[];
   }
   interface InternalNetworkUpdateBgpAdministrativeStateResponseProperties {
     /** NeighborAddress administrative status */
@@ -4819,147 +4919,225 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The Access ControlList properties. */
-    properties: inputs.AccessControlListProperties;
+    properties?: inputs.AccessControlListProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    configurationType?: "File" | "Inline" | (string & {});
+    aclsUrl?: string;
+    defaultAction?: "Permit" | "Deny" | (string & {});
+    matchConfigurations?: inputs.AccessControlListMatchConfiguration[];
+    dynamicMatchConfigurations?: inputs.CommonDynamicMatchConfiguration[];
+    aclType?: "ControlPlaneTrafficPolicy" | "Tenant" | "Management" | "ControlPlaneAcl" | (string & {});
+    deviceRole?: "CE" | "ToR" | "NPB" | "ManagementSwitch" | (string & {});
+    globalAccessControlListActions?: inputs.GlobalAccessControlListActionProperties;
+    controlPlaneAclConfiguration?: inputs.ControlPlaneAclProperties[];
   }
   interface MicrosoftManagedNetworkFabricInternetGatewayRules {
     /** The resource name */
     name: string;
     /** The Internet Gateway Rule properties */
-    properties: inputs.InternetGatewayRuleProperties;
+    properties?: inputs.InternetGatewayRuleProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    ruleProperties?: inputs.RuleProperties;
+    annotation?: string;
   }
   interface MicrosoftManagedNetworkFabricInternetGateways {
     /** The resource name */
     name: string;
     /** The Internet Gateway Properties */
-    properties: inputs.InternetGatewayProperties;
+    properties?: inputs.InternetGatewayProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    internetGatewayRuleId?: string;
+    internetGatewayType?: "Infrastructure" | "Workload" | (string & {});
+    networkFabricControllerId?: string;
   }
   interface MicrosoftManagedNetworkFabricIpCommunities {
     /** The resource name */
     name: string;
     /** The IP Community Properties */
-    properties: inputs.IpCommunityProperties;
+    properties?: inputs.IpCommunityProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    ipCommunityRules?: inputs.IpCommunityRule[];
   }
   interface MicrosoftManagedNetworkFabricIpExtendedCommunities {
     /** The resource name */
     name: string;
     /** The IpExtendedCommunity properties */
-    properties: inputs.IpExtendedCommunityProperties;
+    properties?: inputs.IpExtendedCommunityProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    ipExtendedCommunityRules?: inputs.IpExtendedCommunityRule[];
   }
   interface MicrosoftManagedNetworkFabricIpPrefixes {
     /** The resource name */
     name: string;
     /** The IP Prefix properties */
-    properties: inputs.IpPrefixProperties;
+    properties?: inputs.IpPrefixProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    ipPrefixRules?: inputs.IpPrefixRule[];
   }
   interface MicrosoftManagedNetworkFabricL2IsolationDomains {
     /** The resource name */
     name: string;
     /** The L2IsolationDomain properties */
-    properties: inputs.L2IsolationDomainProperties;
+    properties?: inputs.L2IsolationDomainProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    networkFabricId?: string;
+    vlanId?: number;
+    mtu?: number;
+    extendedVlan?: "Enabled" | "Disabled" | (string & {});
+    networkToNetworkInterconnectId?: string;
+    annotation?: string;
   }
   interface MicrosoftManagedNetworkFabricL3IsolationDomains {
     /** The resource name */
     name: string;
     /** The L3 Isolation Domain Properties */
-    properties: inputs.L3IsolationDomainProperties;
+    properties?: inputs.L3IsolationDomainProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    redistributeConnectedSubnets?: "True" | "False" | (string & {});
+    redistributeStaticRoutes?: "True" | "False" | (string & {});
+    aggregateRouteConfiguration?: inputs.AggregateRouteConfiguration;
+    connectedSubnetRoutePolicy?: inputs.ConnectedSubnetRoutePolicy;
+    networkFabricId?: string;
+    staticRouteRoutePolicy?: inputs.StaticRoutePolicy;
+    uniqueRdConfiguration?: inputs.L3UniqueRouteDistinguisherProperties;
+    v4routePrefixLimit?: inputs.RoutePrefixLimitProperties;
+    v6routePrefixLimit?: inputs.RoutePrefixLimitProperties;
+    exportPolicyConfiguration?: inputs.BmpExportPolicyProperties;
   }
   interface MicrosoftManagedNetworkFabricL3IsolationDomainsExternalNetworks {
     /** The resource name */
     name: string;
     /** External Network Properties */
-    properties: inputs.ExternalNetworkProperties;
+    properties?: inputs.ExternalNetworkProperties;
+    annotation?: string;
+    networkToNetworkInterconnectId?: string;
+    importRoutePolicy?: inputs.ImportRoutePolicy;
+    exportRoutePolicy?: inputs.ExportRoutePolicy;
+    peeringOption?: "OptionA" | "OptionB" | (string & {});
+    optionBProperties?: inputs.L3OptionBProperties;
+    optionAProperties?: inputs.ExternalNetworkPropertiesOptionAProperties;
+    staticRouteConfiguration?: inputs.ExternalNetworkStaticRouteConfiguration;
   }
   interface MicrosoftManagedNetworkFabricL3IsolationDomainsInternalNetworks {
     /** The resource name */
     name: string;
     /** The Internal Network Properties */
-    properties: inputs.InternalNetworkProperties;
+    properties?: inputs.InternalNetworkProperties;
+    annotation?: string;
+    extension?: "NoExtension" | "NPB" | (string & {});
+    mtu?: number;
+    connectedIPv4Subnets?: inputs.ConnectedSubnet[];
+    connectedIPv6Subnets?: inputs.ConnectedSubnet[];
+    importRoutePolicy?: inputs.ImportRoutePolicy;
+    exportRoutePolicy?: inputs.ExportRoutePolicy;
+    ingressAclId?: string;
+    egressAclId?: string;
+    isMonitoringEnabled?: "True" | "False" | (string & {});
+    vlanId?: number;
+    bgpConfiguration?: inputs.BgpConfiguration;
+    staticRouteConfiguration?: inputs.StaticRouteConfiguration;
+    nativeIpv4PrefixLimit?: inputs.NativeIpv4PrefixLimitProperties;
+    nativeIpv6PrefixLimit?: inputs.NativeIpv6PrefixLimitProperties;
   }
   interface MicrosoftManagedNetworkFabricNeighborGroups {
     /** The resource name */
     name: string;
     /** The NeighborGroup Properties */
-    properties: inputs.NeighborGroupProperties;
+    properties?: inputs.NeighborGroupProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    destination?: inputs.NeighborGroupDestination;
   }
   interface MicrosoftManagedNetworkFabricNetworkBootstrapDevices {
     /** The resource name */
     name: string;
     /** The NetworkBootstrapDevice properties */
-    properties: inputs.NetworkBootstrapDeviceProperties;
+    properties?: inputs.NetworkBootstrapDeviceProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    hostName?: string;
+    serialNumber?: string;
+    networkDeviceSku?: string;
   }
   interface MicrosoftManagedNetworkFabricNetworkBootstrapDevicesNetworkBootstrapInterfaces {
     /** The resource name */
     name: string;
     /** The NetworkBootstrapInterface properties */
-    properties: inputs.NetworkBootstrapInterfaceProperties;
+    properties?: inputs.NetworkBootstrapInterfaceProperties;
+    additionalDescription?: string;
+    serialNumber?: string;
+    annotation?: string;
   }
   interface MicrosoftManagedNetworkFabricNetworkDevices {
     /** The resource name */
     name: string;
     /** The NetworkDevice properties */
-    properties: inputs.NetworkDeviceProperties;
+    properties?: inputs.NetworkDeviceProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    hostName?: string;
+    serialNumber?: string;
+    identitySelector?: inputs.IdentitySelector;
+    networkDeviceSku?: string;
   }
   interface MicrosoftManagedNetworkFabricNetworkDevicesNetworkInterfaces {
     /** The resource name */
     name: string;
     /** The NetworkInterface properties */
-    properties: inputs.NetworkInterfaceProperties;
+    properties?: inputs.NetworkInterfaceProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
+    additionalDescription?: string;
+    annotation?: string;
   }
   interface MicrosoftManagedNetworkFabricNetworkDeviceSkus {
     /** The resource name */
@@ -4969,31 +5147,72 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The NetworkFabricController Properties */
-    properties: inputs.NetworkFabricControllerProperties;
+    properties?: inputs.NetworkFabricControllerProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    infrastructureExpressRouteConnections?: inputs.ExpressRouteConnectionInformation[];
+    workloadExpressRouteConnections?: inputs.ExpressRouteConnectionInformation[];
+    managedResourceGroupConfiguration?: inputs.ManagedResourceGroupConfiguration;
+    isWorkloadManagementNetworkEnabled?: "True" | "False" | (string & {});
+    ipv4AddressSpace?: string;
+    ipv6AddressSpace?: string;
+    nfcSku?: "Basic" | "Standard" | "HighPerformance" | (string & {});
   }
   interface MicrosoftManagedNetworkFabricNetworkFabrics {
     /** The resource name */
     name: string;
     /** The NetworkFabric Properties */
-    properties: inputs.NetworkFabricProperties;
+    properties?: inputs.NetworkFabricProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    networkFabricSku?: string;
+    fabricVersion?: string;
+    storageAccountConfiguration?: inputs.StorageAccountConfiguration;
+    networkFabricControllerId?: string;
+    rackCount?: number;
+    serverCountPerRack?: number;
+    ipv4Prefix?: string;
+    ipv6Prefix?: string;
+    fabricASN?: number;
+    terminalServerConfiguration?: inputs.TerminalServerConfiguration;
+    managementNetworkConfiguration?: inputs.ManagementNetworkConfigurationProperties;
+    hardwareAlertThreshold?: number;
+    controlPlaneAcls?: string[];
+    featureFlags?: inputs.FeatureFlagProperties[];
+    trustedIpPrefixes?: string[];
+    uniqueRdConfiguration?: inputs.UniqueRouteDistinguisherProperties;
+    storageArrayCount?: number;
+    authorizedTransceiver?: inputs.AuthorizedTransceiverProperties;
+    qosConfiguration?: inputs.QosProperties;
+    annotation?: string;
   }
   interface MicrosoftManagedNetworkFabricNetworkFabricsNetworkToNetworkInterconnects {
     /** The resource name */
     name: string;
     /** The NetworkToNetworkInterconnect Properties */
-    properties: inputs.NetworkToNetworkInterconnectProperties;
+    properties?: inputs.NetworkToNetworkInterconnectProperties;
+    nniType?: "CE" | "NPB" | (string & {});
+    isManagementType?: "True" | "False" | (string & {});
+    useOptionB?: "True" | "False" | (string & {});
+    layer2Configuration?: inputs.Layer2Configuration;
+    optionBLayer3Configuration?: inputs.OptionBLayer3Configuration;
+    npbStaticRouteConfiguration?: inputs.NpbStaticRouteConfiguration;
+    staticRouteConfiguration?: inputs.NniStaticRouteConfiguration;
+    importRoutePolicy?: inputs.ImportRoutePolicyInformation;
+    exportRoutePolicy?: inputs.ExportRoutePolicyInformation;
+    egressAclId?: string;
+    ingressAclId?: string;
+    microBfdState?: "Enabled" | "Disabled" | (string & {});
+    conditionalDefaultRouteConfiguration?: inputs.ConditionalDefaultRouteProperties;
   }
   interface MicrosoftManagedNetworkFabricNetworkFabricSkus {
     /** The resource name */
@@ -5003,67 +5222,90 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The NetworkMonitor properties. */
-    properties: inputs.NetworkMonitorProperties;
+    properties?: inputs.NetworkMonitorProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    bmpConfiguration?: inputs.BmpConfigurationProperties;
+    annotation?: string;
   }
   interface MicrosoftManagedNetworkFabricNetworkPacketBrokers {
     /** The resource name */
     name: string;
     /** The NetworkPacketBroker properties */
-    properties: inputs.NetworkPacketBrokerProperties;
+    properties?: inputs.NetworkPacketBrokerProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    networkFabricId?: string;
   }
   interface MicrosoftManagedNetworkFabricNetworkRacks {
     /** The resource name */
     name: string;
     /** Network Rack Properties */
-    properties: inputs.NetworkRackProperties;
+    properties?: inputs.NetworkRackProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    networkRackType?: "Aggregate" | "Compute" | "Combined" | (string & {});
+    networkFabricId?: string;
+    annotation?: string;
   }
   interface MicrosoftManagedNetworkFabricNetworkTapRules {
     /** The resource name */
     name: string;
     /** The NetworkTapRule Properties */
-    properties: inputs.NetworkTapRuleProperties;
+    properties?: inputs.NetworkTapRuleProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    configurationType?: "File" | "Inline" | (string & {});
+    tapRulesUrl?: string;
+    identitySelector?: inputs.IdentitySelector;
+    matchConfigurations?: inputs.NetworkTapRuleMatchConfiguration[];
+    dynamicMatchConfigurations?: inputs.CommonDynamicMatchConfiguration[];
+    pollingIntervalInSeconds?: number;
+    globalNetworkTapRuleActions?: inputs.GlobalNetworkTapRuleActionProperties;
   }
   interface MicrosoftManagedNetworkFabricNetworkTaps {
     /** The resource name */
     name: string;
     /** The NetworkTap Properties */
-    properties: inputs.NetworkTapProperties;
+    properties?: inputs.NetworkTapProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    networkPacketBrokerId?: string;
+    destinations?: inputs.DestinationProperties[];
+    pollingType?: "Pull" | "Push" | (string & {});
+    annotation?: string;
   }
   interface MicrosoftManagedNetworkFabricRoutePolicies {
     /** The resource name */
     name: string;
     /** The RoutePolicy properties */
-    properties: inputs.RoutePolicyProperties;
+    properties?: inputs.RoutePolicyProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    defaultAction?: "Permit" | "Deny" | (string & {});
+    statements?: inputs.RoutePolicyStatementProperties[];
+    networkFabricId?: string;
+    addressFamilyType?: "IPv4" | "IPv6" | (string & {});
   }
   interface NativeIpv4PrefixLimitProperties {
     /** Prefix limits */
@@ -5298,6 +5540,7 @@ export declare namespace inputs {
     error?: inputs.ErrorDetail;
     /** Network Device Run Rw Command Response properties. */
     properties?: inputs.NetworkDeviceRwCommandResponseProperties;
+    outputUrl?: string;
   }
   interface NetworkDeviceRwCommandResponseProperties {
     /** Predefined link containing Device Rw Command output. */
@@ -5690,6 +5933,8 @@ export declare namespace inputs {
     error?: inputs.ErrorDetail;
     /** Properties of the NNI BFD Administrative State response. */
     properties?: inputs.NniUpdateBfdAdministrativeStateResponseProperties;
+    routeType?: "Static" | "OptionA" | (string & {});
+    administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | (string & {});
   }
   interface NniUpdateBfdAdministrativeStateResponseProperties {
     /** Route Type. Choose either Static or OptionA. */
@@ -5972,6 +6217,8 @@ export declare namespace inputs {
     error?: inputs.ErrorDetail;
     /** Response properties in case of successful administrative state update. */
     properties?: inputs.UpdateAdministrativeStateResponseProperties;
+    successfulResources?: string[];
+    failedResources?: string[];
   }
   interface UpdateAdministrativeStateResponseProperties {
     /** List of ARM Resource IDs for which the given action applied successfully. */
@@ -6026,6 +6273,7 @@ export declare namespace inputs {
     error?: inputs.ErrorDetail;
     /** View Device Configuration Response Properties. */
     properties?: inputs.ViewDeviceConfigurationResponseProperties;
+    deviceConfigurationUrl?: string;
   }
   interface ViewDeviceConfigurationResponseProperties {
     /** Storage URL to the device configuration file. */

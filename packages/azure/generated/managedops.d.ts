@@ -25,7 +25,7 @@ export declare class ManagedOp extends $CustomResource {
   /** Product plan details of this resource. */
   readonly sku: $Output<outputs.Sku | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Deleting" | (string & {})>;
   /** Desired configuration input by the user. */
   readonly desiredConfiguration: $Output<outputs.DesiredConfiguration>;
   /** Services provisioned by this resource. */
@@ -58,7 +58,7 @@ export interface ManagedOpState {
   properties?: outputs.ManagedOpsProperties;
   systemData?: outputs.SystemData;
   sku?: outputs.Sku;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Deleting" | (string & {});
   desiredConfiguration: outputs.DesiredConfiguration;
   services?: outputs.ServiceInformation;
   policyAssignmentProperties?: outputs.PolicyAssignmentProperties;
@@ -73,6 +73,8 @@ export declare function getManagedOp(args: GetManagedOpArgs): $Output<ManagedOpS
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getManagedOpOutput: typeof getManagedOp;
+// Pulumi's names for what each function and lookup returns.
+export type GetManagedOpResult = ManagedOpState;
 
 export declare namespace inputs {
   interface AzureMonitorConfiguration {
@@ -128,6 +130,7 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ManagedOpsProperties;
+    desiredConfiguration?: inputs.DesiredConfiguration;
   }
   interface PolicyAssignmentProperties {
     /** Policy initiative assignment ID. */

@@ -56,7 +56,7 @@ export declare class RegistrationAssignment extends $CustomResource {
   /** The fully qualified path of the registration definition. */
   readonly registrationDefinitionId: $Output<string>;
   /** The current provisioning state of the registration assignment. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   /** The registration definition associated with the registration assignment. */
   readonly registrationDefinition: $Output<outputs.RegistrationAssignmentPropertiesRegistrationDefinition | undefined>;
   constructor(name: string, args: RegistrationAssignmentArgs, opts?: $Options);
@@ -89,7 +89,7 @@ export interface RegistrationAssignmentState {
   properties?: outputs.RegistrationAssignmentProperties;
   systemData?: outputs.SystemData;
   registrationDefinitionId: string;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {});
   registrationDefinition?: outputs.RegistrationAssignmentPropertiesRegistrationDefinition;
 }
 /**
@@ -132,13 +132,13 @@ export declare class RegistrationDefinition extends $CustomResource {
   /** The identifier of the managedBy tenant. */
   readonly managedByTenantId: $Output<string>;
   /** The current provisioning state of the registration definition. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   /** The identifier of the managed tenant. */
-  readonly manageeTenantId: $Output<string | undefined>;
+  readonly manageeTenantId: $Output<string>;
   /** The name of the managed tenant. */
-  readonly manageeTenantName: $Output<string | undefined>;
+  readonly manageeTenantName: $Output<string>;
   /** The name of the managedBy tenant. */
-  readonly managedByTenantName: $Output<string | undefined>;
+  readonly managedByTenantName: $Output<string>;
   constructor(name: string, args: RegistrationDefinitionArgs, opts?: $Options);
 }
 
@@ -181,10 +181,10 @@ export interface RegistrationDefinitionState {
   authorizations: outputs.Authorization[];
   eligibleAuthorizations?: outputs.EligibleAuthorization[];
   managedByTenantId: string;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {});
-  manageeTenantId?: string;
-  manageeTenantName?: string;
-  managedByTenantName?: string;
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  manageeTenantId: string;
+  manageeTenantName: string;
+  managedByTenantName: string;
 }
 /**
  * Reads an existing `Microsoft.ManagedServices/registrationDefinitions` without managing it (GET, api-version 2022-10-01); undefined when it does not exist.
@@ -198,6 +198,10 @@ export declare function getRegistrationDefinition(args: GetRegistrationDefinitio
 export declare const getMarketplaceRegistrationDefinitionOutput: typeof getMarketplaceRegistrationDefinition;
 export declare const getRegistrationAssignmentOutput: typeof getRegistrationAssignment;
 export declare const getRegistrationDefinitionOutput: typeof getRegistrationDefinition;
+// Pulumi's names for what each function and lookup returns.
+export type GetMarketplaceRegistrationDefinitionResult = MarketplaceRegistrationDefinitionState;
+export type GetRegistrationAssignmentResult = RegistrationAssignmentState;
+export type GetRegistrationDefinitionResult = RegistrationDefinitionState;
 
 export declare namespace inputs {
   interface Authorization {
@@ -257,6 +261,7 @@ export declare namespace inputs {
     name: string;
     /** The properties of a registration assignment. */
     properties?: inputs.RegistrationAssignmentProperties;
+    registrationDefinitionId?: string;
   }
   interface MicrosoftManagedServicesRegistrationDefinitions {
     /** The resource name */
@@ -265,6 +270,11 @@ export declare namespace inputs {
     properties?: inputs.RegistrationDefinitionProperties;
     /** The details for the Managed Services offer’s plan in Azure Marketplace. */
     plan?: inputs.Plan;
+    description?: string;
+    authorizations?: inputs.Authorization[];
+    eligibleAuthorizations?: inputs.EligibleAuthorization[];
+    registrationDefinitionName?: string;
+    managedByTenantId?: string;
   }
   interface Plan {
     /** Azure Marketplace plan name. */
@@ -285,6 +295,15 @@ export declare namespace inputs {
     properties?: inputs.RegistrationAssignmentPropertiesRegistrationDefinitionProperties;
     /** The details for the Managed Services offer’s plan in Azure Marketplace. */
     plan?: inputs.Plan;
+    description?: string;
+    authorizations?: inputs.Authorization[];
+    eligibleAuthorizations?: inputs.EligibleAuthorization[];
+    registrationDefinitionName?: string;
+    provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {});
+    manageeTenantId?: string;
+    manageeTenantName?: string;
+    managedByTenantId?: string;
+    managedByTenantName?: string;
   }
   interface RegistrationAssignmentPropertiesRegistrationDefinitionProperties {
     /** The description of the registration definition. */

@@ -23,7 +23,7 @@ export declare class ManagementGroup extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The AAD Tenant ID associated with the management group. For example, 00000000-0000-0000-0000-000000000000 */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   /** The friendly name of the management group. If no value is passed then this  field will be set to the groupId. */
   readonly displayName: $Output<string | undefined>;
   /** The details of a management group used during creation. */
@@ -57,7 +57,7 @@ export interface ManagementGroupState {
   type: "Microsoft.Management/managementGroups";
   properties?: outputs.CreateManagementGroupPropertiesOrManagementGroupProperties;
   systemData?: outputs.SystemData;
-  tenantId?: string;
+  tenantId: string;
   displayName?: string;
   details?: outputs.CreateManagementGroupDetailsOrManagementGroupDetails;
   children?: outputs.CreateManagementGroupChildInfoOrManagementGroupChildInfo[];
@@ -96,7 +96,7 @@ export declare class Setting extends $CustomResource {
   /** Settings that sets the default Management Group under which new subscriptions get added in this tenant. For example, /providers/Microsoft.Management/managementGroups/defaultGroup */
   readonly defaultManagementGroup: $Output<string | undefined>;
   /** The AAD Tenant ID associated with the hierarchy settings. For example, 00000000-0000-0000-0000-000000000000 */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   constructor(name: string, args: SettingArgs, opts?: $Options);
 }
 
@@ -130,7 +130,7 @@ export interface SettingState {
   systemData?: outputs.SystemData;
   requireAuthorizationForGroupCreation?: boolean;
   defaultManagementGroup?: string;
-  tenantId?: string;
+  tenantId: string;
 }
 /**
  * Reads an existing `Microsoft.Management/managementGroups/settings` without managing it (GET, api-version 2023-04-01); undefined when it does not exist.
@@ -231,7 +231,7 @@ export declare class ServiceGroup extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the serviceGroup. For example, Running */
-  readonly provisioningState: $Output<"NotStarted" | "Running" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotStarted" | "Running" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The display name of the serviceGroup. For example, ServiceGroupTest1 */
   readonly displayName: $Output<string | undefined>;
   /** The details of the parent serviceGroup. */
@@ -269,7 +269,7 @@ export interface ServiceGroupState {
   kind?: string;
   tags?: outputs.ServiceGroupTags;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotStarted" | "Running" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "NotStarted" | "Running" | "Succeeded" | "Failed" | "Canceled" | (string & {});
   displayName?: string;
   parent?: outputs.ParentServiceGroupProperties;
 }
@@ -298,6 +298,12 @@ export declare const getSettingOutput: typeof getSetting;
 export declare const getSubscriptionOutput: typeof getSubscription;
 export declare const getServiceGroupOutput: typeof getServiceGroup;
 export declare const listServiceGroupAncestorsOutput: typeof listServiceGroupAncestors;
+// Pulumi's names for what each function and lookup returns.
+export type GetManagementGroupResult = ManagementGroupState;
+export type GetSettingResult = SettingState;
+export type GetSubscriptionResult = SubscriptionState;
+export type GetServiceGroupResult = ServiceGroupState;
+export type ListServiceGroupAncestorsResult = outputs.ServiceGroupCollectionResponse;
 
 export declare namespace inputs {
   type CreateManagementGroupChildInfoOrManagementGroupChildInfo = { [key: string]: any };
@@ -336,12 +342,16 @@ export declare namespace inputs {
     name: string;
     /** The generic properties of a management group used during creation. */
     properties?: inputs.CreateManagementGroupPropertiesOrManagementGroupProperties;
+    displayName?: string;
+    details?: inputs.CreateManagementGroupDetailsOrManagementGroupDetails;
   }
   interface MicrosoftManagementManagementGroupsSettings {
     /** The resource name */
     name: "default";
     /** The properties of the request to create or update Management Group settings */
     properties?: inputs.CreateOrUpdateSettingsPropertiesOrHierarchySettingsProperties;
+    requireAuthorizationForGroupCreation?: boolean;
+    defaultManagementGroup?: string;
   }
   interface MicrosoftManagementManagementGroupsSubscriptions {
     /** The resource name */
@@ -356,6 +366,8 @@ export declare namespace inputs {
     kind?: string;
     /** The serviceGroup tags. */
     tags?: inputs.ServiceGroupTags;
+    displayName?: string;
+    parent?: inputs.ParentServiceGroupProperties;
   }
   interface ParentServiceGroupProperties {
     /** The fully qualified ID of the parent serviceGroup.  For example, '/providers/Microsoft.Management/serviceGroups/TestServiceGroup' */
@@ -368,6 +380,8 @@ export declare namespace inputs {
     kind?: string;
     /** The serviceGroup tags. */
     tags?: inputs.ServiceGroupTags;
+    displayName?: string;
+    parent?: inputs.ParentServiceGroupProperties;
   }
   interface ServiceGroupCollectionResponse {
     /** The ServiceGroup items on this page */

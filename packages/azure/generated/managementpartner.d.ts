@@ -19,7 +19,7 @@ export declare class Partner extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.ManagementPartner/partners">;
   /** Type of the partner */
-  readonly etag: $Output<number | undefined>;
+  readonly etag: $Output<number>;
   /** Properties of the partner */
   readonly properties: $Output<outputs.PartnerProperties | undefined>;
   /** This is the partner id */
@@ -55,7 +55,7 @@ export interface PartnerState {
   partnerName: string;
   name: string;
   type: "Microsoft.ManagementPartner/partners";
-  etag?: number;
+  etag: number;
   properties?: outputs.PartnerProperties;
   partnerId?: string;
   tenantId?: string;
@@ -75,6 +75,8 @@ export declare function getPartner(args: GetPartnerArgs): $Output<PartnerState |
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getPartnerOutput: typeof getPartner;
+// Pulumi's names for what each function and lookup returns.
+export type GetPartnerResult = PartnerState;
 
 export declare namespace inputs {
   interface MicrosoftManagementPartnerPartners {

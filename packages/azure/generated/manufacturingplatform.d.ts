@@ -33,7 +33,7 @@ export declare class ManufacturingDataService extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Mds Resource Version. */
   readonly version: $Output<string | undefined>;
   /** Enable Copilot. */
@@ -45,7 +45,7 @@ export declare class ManufacturingDataService extends $CustomResource {
   /** AKS Admin Group Id. */
   readonly aksAdminGroupId: $Output<string | undefined>;
   /** Service Url */
-  readonly serviceUrl: $Output<string | undefined>;
+  readonly serviceUrl: $Output<string>;
   /** Profile of AKS Created. */
   readonly aksProfile: $Output<outputs.AksProfile | undefined>;
   /** Profile of Storage Created. */
@@ -143,13 +143,13 @@ export interface ManufacturingDataServiceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   version?: string;
   enableCopilot?: boolean;
   enableDiagnosticSettings?: boolean;
   aadApplicationId: string;
   aksAdminGroupId?: string;
-  serviceUrl?: string;
+  serviceUrl: string;
   aksProfile?: outputs.AksProfile;
   storageProfile?: outputs.StorageProfile;
   databaseProfile?: outputs.DatabaseProfile;
@@ -191,6 +191,9 @@ export declare function listManufacturingDataServiceAvailableVersions(args: List
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getManufacturingDataServiceOutput: typeof getManufacturingDataService;
 export declare const listManufacturingDataServiceAvailableVersionsOutput: typeof listManufacturingDataServiceAvailableVersions;
+// Pulumi's names for what each function and lookup returns.
+export type GetManufacturingDataServiceResult = ManufacturingDataServiceState;
+export type ListManufacturingDataServiceAvailableVersionsResult = outputs.AvailableVersionListResult;
 
 export declare namespace inputs {
   type AdxProfile = { [key: string]: any };
@@ -282,6 +285,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    version?: string;
+    enableCopilot?: boolean;
+    enableDiagnosticSettings?: boolean;
+    aadApplicationId?: string;
+    aksAdminGroupId?: string;
+    openAIProfile?: inputs.OpenAIProfile;
+    cmkProfile?: inputs.CmkProfile;
+    fabricProfile?: inputs.FabricProfile;
+    userManagedOpenAIProfile?: inputs.UserManagedOpenAIProfile;
+    denyAssignmentExclusions?: inputs.DenyAssignmentExclusion[];
+    resourceState?: "Active" | "Inactive" | (string & {});
+    redundancyState?: "Zonal" | "None" | (string & {});
   }
   type MoboBrokerResource = { [key: string]: any };
   type MonitoringProfile = { [key: string]: any };

@@ -35,11 +35,11 @@ export declare class Account extends $CustomResource {
   /** The geo-location where the resource lives */
   readonly location: $Output<string>;
   /** A unique identifier for the maps account */
-  readonly uniqueId: $Output<string | undefined>;
+  readonly uniqueId: $Output<string>;
   /** Allows toggle functionality on Azure Policy to disable Azure Maps local authentication support. This will disable Shared Keys and Shared Access Signature Token authentication from any usage. */
   readonly disableLocalAuth: $Output<boolean | undefined>;
   /** The provisioning state of the Map account resource, Account updates can only be performed on terminal states. Terminal states: `Succeeded` and `Failed` */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The array of associated resources to the Map account. Linked resource in the array cannot individually update, you must update all linked resources in the array together. These resources may be used on operations on the Azure Maps REST API. Access is controlled by the Map Account Managed Identity(s) permissions to those resource(s). */
   readonly linkedResources: $Output<outputs.LinkedResource[] | undefined>;
   /** Specifies CORS rules for the Blob service. You can include up to five CorsRule elements in the request. If no CorsRule elements are included in the request body, all CORS rules will be deleted, and CORS will be disabled for the Blob service. */
@@ -96,9 +96,9 @@ export interface AccountState {
   properties?: outputs.MapsAccountProperties;
   tags?: outputs.TrackedResourceTags;
   location: string;
-  uniqueId?: string;
+  uniqueId: string;
   disableLocalAuth?: boolean;
-  provisioningState?: string;
+  provisioningState: string;
   linkedResources?: outputs.LinkedResource[];
   cors?: outputs.CorsRules;
   encryption?: outputs.Encryption;
@@ -139,7 +139,7 @@ export declare class Creator extends $CustomResource {
   /** The geo-location where the resource lives */
   readonly location: $Output<string>;
   /** The state of the resource provisioning, terminal states: Succeeded, Failed, Canceled */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The storage units to be allocated. Integer values from 1 to 100, inclusive. */
   readonly storageUnits: $Output<number>;
   constructor(name: string, args: CreatorArgs, opts?: $Options);
@@ -181,7 +181,7 @@ export interface CreatorState {
   systemData?: outputs.SystemData;
   tags?: outputs.TrackedResourceTags;
   location: string;
-  provisioningState?: string;
+  provisioningState: string;
   storageUnits: number;
 }
 /**
@@ -252,6 +252,12 @@ export declare const getCreatorOutput: typeof getCreator;
 export declare const listAccountKeysOutput: typeof listAccountKeys;
 export declare const listAccountSasOutput: typeof listAccountSas;
 export declare const regenerateAccountKeyOutput: typeof regenerateAccountKey;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetCreatorResult = CreatorState;
+export type ListAccountKeysResult = outputs.MapsAccountKeys;
+export type ListAccountSasResult = outputs.MapsAccountSasToken;
+export type RegenerateAccountKeyResult = outputs.MapsAccountKeys;
 
 export declare namespace inputs {
   interface AccountSasParameters {
@@ -343,16 +349,21 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    disableLocalAuth?: boolean;
+    linkedResources?: inputs.LinkedResource[];
+    cors?: inputs.CorsRules;
+    encryption?: inputs.Encryption;
   }
   interface MicrosoftMapsAccountsCreators {
     /** The resource name */
     name: string;
     /** The Creator resource properties. */
-    properties: inputs.CreatorProperties;
+    properties?: inputs.CreatorProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    storageUnits?: number;
   }
   interface Sku {
     /** The name of the SKU, in standard format (such as S0). */

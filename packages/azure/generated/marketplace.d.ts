@@ -82,7 +82,7 @@ export declare class PrivateStore extends $CustomResource {
   /** Indicates private store availability */
   readonly availability: $Output<"enabled" | "disabled" | (string & {}) | undefined>;
   /** Private Store id */
-  readonly privateStoreId: $Output<string | undefined>;
+  readonly privateStoreId: $Output<string>;
   /** Identifier for purposes of race condition */
   readonly eTag: $Output<string | undefined>;
   /** Tenant id */
@@ -131,7 +131,7 @@ export interface PrivateStoreState {
   properties?: outputs.PrivateStoreProperties;
   systemData?: outputs.SystemData;
   availability?: "enabled" | "disabled" | (string & {});
-  privateStoreId?: string;
+  privateStoreId: string;
   eTag?: string;
   tenantId?: string;
   isGov?: boolean;
@@ -171,7 +171,7 @@ export declare class AdminRequestApproval extends $CustomResource {
   /** Gets or sets offer Id */
   readonly offerId: $Output<string | undefined>;
   /** Gets display name */
-  readonly displayName: $Output<string | undefined>;
+  readonly displayName: $Output<string>;
   /** Gets or sets publisher Id */
   readonly publisherId: $Output<string | undefined>;
   /** Gets or sets admin action */
@@ -187,7 +187,7 @@ export declare class AdminRequestApproval extends $CustomResource {
   /** Gets or sets list of associated collection ids */
   readonly collectionIds: $Output<string[] | undefined>;
   /** The offer icon url. */
-  readonly icon: $Output<string | undefined>;
+  readonly icon: $Output<string>;
   constructor(name: string, args: AdminRequestApprovalArgs, opts?: $Options);
 }
 
@@ -230,7 +230,7 @@ export interface AdminRequestApprovalState {
   properties?: outputs.AdminRequestApprovalProperties;
   systemData?: outputs.SystemData;
   offerId?: string;
-  displayName?: string;
+  displayName: string;
   publisherId?: string;
   adminAction?: "Approved" | "Rejected" | (string & {});
   approvedPlans?: string[];
@@ -238,7 +238,7 @@ export interface AdminRequestApprovalState {
   administrator?: string;
   plans?: outputs.PlanRequesterDetails[];
   collectionIds?: string[];
-  icon?: string;
+  icon: string;
 }
 /**
  * Reads an existing `Microsoft.Marketplace/privateStores/adminRequestApprovals` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -270,21 +270,21 @@ export declare class Collection extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets collection Id. */
-  readonly collectionId: $Output<string | undefined>;
+  readonly collectionId: $Output<string>;
   /** Gets or sets the association with Commercial's Billing Account. */
   readonly claim: $Output<string | undefined>;
   /** Indicating whether all subscriptions are selected (=true) or not (=false). */
   readonly allSubscriptions: $Output<boolean | undefined>;
   /** Indicating whether all items are approved for this collection (=true) or not (=false). */
-  readonly approveAllItems: $Output<boolean | undefined>;
+  readonly approveAllItems: $Output<boolean>;
   /** Gets the modified date of all items approved. */
-  readonly approveAllItemsModifiedAt: $Output<string | undefined>;
+  readonly approveAllItemsModifiedAt: $Output<string>;
   /** Gets or sets subscription ids list. Empty list indicates all subscriptions are selected, null indicates no update is done, explicit list indicates the explicit selected subscriptions. On insert, null is considered as bad request */
   readonly subscriptionsList: $Output<string[] | undefined>;
   /** Indicating whether the collection is enabled or disabled. */
   readonly enabled: $Output<boolean | undefined>;
   /** Gets the number of offers associated with the collection. */
-  readonly numberOfOffers: $Output<number | undefined>;
+  readonly numberOfOffers: $Output<number>;
   /** Gets list of collection rules */
   readonly appliedRules: $Output<outputs.Rule[] | undefined>;
   constructor(name: string, args: CollectionArgs, opts?: $Options);
@@ -322,14 +322,14 @@ export interface CollectionState {
   type: "Microsoft.Marketplace/privateStores/collections";
   properties?: outputs.CollectionProperties;
   systemData?: outputs.SystemData;
-  collectionId?: string;
+  collectionId: string;
   claim?: string;
   allSubscriptions?: boolean;
-  approveAllItems?: boolean;
-  approveAllItemsModifiedAt?: string;
+  approveAllItems: boolean;
+  approveAllItemsModifiedAt: string;
   subscriptionsList?: string[];
   enabled?: boolean;
-  numberOfOffers?: number;
+  numberOfOffers: number;
   appliedRules?: outputs.Rule[];
 }
 /**
@@ -364,19 +364,19 @@ export declare class Offer extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Offers unique id */
-  readonly uniqueOfferId: $Output<string | undefined>;
+  readonly uniqueOfferId: $Output<string>;
   /** It will be displayed prominently in the marketplace */
-  readonly offerDisplayName: $Output<string | undefined>;
+  readonly offerDisplayName: $Output<string>;
   /** Publisher name that will be displayed prominently in the marketplace */
-  readonly publisherDisplayName: $Output<string | undefined>;
+  readonly publisherDisplayName: $Output<string>;
   /** Identifier for purposes of race condition */
   readonly eTag: $Output<string | undefined>;
   /** Private store unique id */
-  readonly privateStoreId: $Output<string | undefined>;
+  readonly privateStoreId: $Output<string>;
   /** Private store offer creation date */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** Private store offer modification date */
-  readonly modifiedAt: $Output<string | undefined>;
+  readonly modifiedAt: $Output<string>;
   /** Plan ids limitation for this offer */
   readonly specificPlanIdsLimitation: $Output<string[] | undefined>;
   /** Indicating whether the offer was not updated to db (true = not updated). If the allow list is identical to the existed one in db, the offer would not be updated. */
@@ -384,7 +384,7 @@ export declare class Offer extends $CustomResource {
   /** Icon File Uris */
   readonly iconFileUris: $Output<outputs.OfferPropertiesIconFileUris | undefined>;
   /** Indicating whether the offer is stop sell or not. */
-  readonly isStopSell: $Output<boolean | undefined>;
+  readonly isStopSell: $Output<boolean>;
   /** Offer plans */
   readonly plans: $Output<outputs.Plan[] | undefined>;
   constructor(name: string, args: OfferArgs, opts?: $Options);
@@ -428,17 +428,17 @@ export interface OfferState {
   type: "Microsoft.Marketplace/privateStores/collections/offers";
   properties?: outputs.OfferProperties;
   systemData?: outputs.SystemData;
-  uniqueOfferId?: string;
-  offerDisplayName?: string;
-  publisherDisplayName?: string;
+  uniqueOfferId: string;
+  offerDisplayName: string;
+  publisherDisplayName: string;
   eTag?: string;
-  privateStoreId?: string;
-  createdAt?: string;
-  modifiedAt?: string;
+  privateStoreId: string;
+  createdAt: string;
+  modifiedAt: string;
   specificPlanIdsLimitation?: string[];
   updateSuppressedDueIdempotence?: boolean;
   iconFileUris?: outputs.OfferPropertiesIconFileUris;
-  isStopSell?: boolean;
+  isStopSell: boolean;
   plans?: outputs.Plan[];
 }
 /**
@@ -473,13 +473,13 @@ export declare class RequestApproval extends $CustomResource {
   /** Gets or sets unique offer id. */
   readonly offerId: $Output<string | undefined>;
   /** Gets offer display name */
-  readonly offerDisplayName: $Output<string | undefined>;
+  readonly offerDisplayName: $Output<string>;
   /** The offer's publisher id */
   readonly publisherId: $Output<string | undefined>;
   /** Gets or sets the plans details */
   readonly plansDetails: $Output<outputs.PlanDetails[] | undefined>;
   /** Gets a value indicating whether the request is closed */
-  readonly isClosed: $Output<boolean | undefined>;
+  readonly isClosed: $Output<boolean>;
   /** Gets or sets the request approval message code */
   readonly messageCode: $Output<number | undefined>;
   constructor(name: string, args: RequestApprovalArgs, opts?: $Options);
@@ -518,10 +518,10 @@ export interface RequestApprovalState {
   properties?: outputs.RequestApprovalProperties;
   systemData?: outputs.SystemData;
   offerId?: string;
-  offerDisplayName?: string;
+  offerDisplayName: string;
   publisherId?: string;
   plansDetails?: outputs.PlanDetails[];
-  isClosed?: boolean;
+  isClosed: boolean;
   messageCode?: number;
 }
 /**
@@ -857,6 +857,35 @@ export declare const contextsOfferViewOutput: typeof contextsOfferView;
 export declare const upsertOfferWithMultiContextOutput: typeof upsertOfferWithMultiContext;
 export declare const queryRequestApprovalOutput: typeof queryRequestApproval;
 export declare const checkProductUserHasReviewOutput: typeof checkProductUserHasReview;
+// Pulumi's names for what each function and lookup returns.
+export type GetMysolutionResult = MysolutionState;
+export type GetPrivateStoreResult = PrivateStoreState;
+export type GetAdminRequestApprovalResult = AdminRequestApprovalState;
+export type GetCollectionResult = CollectionState;
+export type GetOfferResult = OfferState;
+export type GetRequestApprovalResult = RequestApprovalState;
+export type AnyPrivateStoreExistingOffersInTheCollectionsResult = outputs.AnyExistingOffersInTheCollectionsResponse;
+export type BillingPrivateStoreAccountsResult = outputs.BillingAccountsResponse;
+export type BulkPrivateStoreCollectionsActionResult = outputs.BulkCollectionsResponse;
+export type CollectionsPrivateStoreToSubscriptionsMappingResult = outputs.CollectionsToSubscriptionsMappingResponse;
+export type FetchPrivateStoreAllSubscriptionsInTenantResult = outputs.SubscriptionsResponse;
+export type ListPrivateStoreNewPlansNotificationsResult = outputs.NewPlansNotificationsList;
+export type ListPrivateStoreStopSellOffersPlansNotificationsResult = outputs.StopSellOffersPlansNotificationsList;
+export type ListPrivateStoreSubscriptionsContextResult = outputs.SubscriptionsContextList;
+export type QueryPrivateStoreApprovedPlansResult = outputs.QueryApprovedPlansResponse;
+export type QueryPrivateStoreNotificationsStateResult = outputs.PrivateStoreNotificationsState;
+export type QueryPrivateStoreOffersResult = outputs.QueryOffers;
+export type QueryPrivateStoreUserOffersResult = outputs.QueryOffers;
+export type QueryPrivateStoreUserRulesResult = outputs.RuleListResponse;
+export type ApproveCollectionAllItemsResult = outputs.Collection;
+export type DisableCollectionApproveAllItemsResult = outputs.Collection;
+export type MapCollectionOffersToContextsResult = outputs.CollectionOffersByContextList;
+export type QueryCollectionRulesResult = outputs.RuleListResponse;
+export type TransferCollectionOffersResult = outputs.TransferOffersResponse;
+export type ContextsOfferViewResult = outputs.Offer;
+export type UpsertOfferWithMultiContextResult = outputs.Offer;
+export type QueryRequestApprovalResult = outputs.QueryRequestApproval;
+export type CheckProductUserHasReviewResult = outputs.UserHasReview;
 
 export declare namespace inputs {
   interface AdminRequestApprovalProperties {
@@ -892,6 +921,8 @@ export declare namespace inputs {
   interface BulkCollectionsPayload {
     /** bulk collections properties details */
     properties?: inputs.BulkCollectionsDetails;
+    collectionIds?: string[];
+    action?: string;
   }
   interface BulkCollectionsResponse {
     /** Succeeded collections */
@@ -902,10 +933,16 @@ export declare namespace inputs {
   interface Collection {
     /** The collection data structure. */
     properties?: inputs.CollectionProperties;
+    collectionName?: string;
+    claim?: string;
+    allSubscriptions?: boolean;
+    subscriptionsList?: string[];
+    enabled?: boolean;
   }
   interface CollectionOffersByAllContextsPayload {
     /** Subscriptions ids list */
     properties?: inputs.CollectionOffersByAllContextsProperties;
+    subscriptionIds?: string[];
   }
   interface CollectionOffersByAllContextsProperties {
     /** Subscription ids list */
@@ -949,6 +986,7 @@ export declare namespace inputs {
   interface CollectionsToSubscriptionsMappingPayload {
     /** Subscriptions ids list */
     properties?: inputs.CollectionsToSubscriptionsMappingProperties;
+    subscriptionIds?: string[];
   }
   interface CollectionsToSubscriptionsMappingProperties {
     /** Subscriptions ids list */
@@ -970,40 +1008,73 @@ export declare namespace inputs {
     name: string;
     /** The Solution data structure */
     properties?: inputs.SolutionProperties;
+    displayName?: string;
+    products?: inputs.Product[];
   }
   interface MicrosoftMarketplacePrivateStores {
     /** The resource name */
     name: string;
     /** The PrivateStore data structure. */
     properties?: inputs.PrivateStoreProperties;
+    availability?: "enabled" | "disabled" | (string & {});
+    eTag?: string;
+    privateStoreName?: string;
+    tenantId?: string;
+    isGov?: boolean;
+    branding?: inputs.PrivateStorePropertiesBranding;
+    notificationsSettings?: inputs.NotificationsSettingsProperties;
   }
   interface MicrosoftMarketplacePrivateStoresAdminRequestApprovals {
     /** The resource name */
     name: string;
     /** The privateStore admin Approval request data structure. */
     properties?: inputs.AdminRequestApprovalProperties;
+    offerId?: string;
+    publisherId?: string;
+    adminAction?: "Approved" | "Rejected" | (string & {});
+    approvedPlans?: string[];
+    comment?: string;
+    administrator?: string;
+    collectionIds?: string[];
   }
   interface MicrosoftMarketplacePrivateStoresCollections {
     /** The resource name */
     name: string;
     /** The collection data structure. */
     properties?: inputs.CollectionProperties;
+    collectionName?: string;
+    claim?: string;
+    allSubscriptions?: boolean;
+    subscriptionsList?: string[];
+    enabled?: boolean;
   }
   interface MicrosoftMarketplacePrivateStoresCollectionsOffers {
     /** The resource name */
     name: string;
     /** The privateStore offer data structure. */
     properties?: inputs.OfferProperties;
+    eTag?: string;
+    specificPlanIdsLimitation?: string[];
+    updateSuppressedDueIdempotence?: boolean;
+    iconFileUris?: inputs.OfferPropertiesIconFileUris;
+    plans?: inputs.Plan[];
   }
   interface MicrosoftMarketplacePrivateStoresRequestApprovals {
     /** The resource name */
     name: string;
     /** The privateStore approval request data structure. */
     properties?: inputs.RequestApprovalProperties;
+    offerId?: string;
+    publisherId?: string;
+    plansDetails?: inputs.PlanDetails[];
+    messageCode?: number;
   }
   interface MultiContextAndPlansPayload {
     /** Object describes multiple context and plans. */
     properties?: inputs.MultiContextAndPlansProperties;
+    offerId?: string;
+    eTag?: string;
+    plansContext?: inputs.ContextAndPlansDetails[];
   }
   interface MultiContextAndPlansProperties {
     /** The offer ID which contains the plans. */
@@ -1038,6 +1109,11 @@ export declare namespace inputs {
   interface Offer {
     /** The privateStore offer data structure. */
     properties?: inputs.OfferProperties;
+    eTag?: string;
+    specificPlanIdsLimitation?: string[];
+    updateSuppressedDueIdempotence?: boolean;
+    iconFileUris?: inputs.OfferPropertiesIconFileUris;
+    plans?: inputs.Plan[];
   }
   interface OfferProperties {
     /** Identifier for purposes of race condition */
@@ -1126,6 +1202,9 @@ export declare namespace inputs {
   interface QueryApprovedPlansPayload {
     /** Query approved plans details */
     properties?: inputs.QueryApprovedPlans;
+    offerId?: string;
+    planIds?: string[];
+    subscriptionIds?: string[];
   }
   interface QueryApprovedPlansResponse {
     /** A list indicating for each plan which subscriptions are approved. Plan Id is unique */
@@ -1150,6 +1229,9 @@ export declare namespace inputs {
   interface QueryRequestApprovalProperties {
     /** The details to get the request plans statuses */
     properties?: inputs.RequestDetails;
+    publisherId?: string;
+    planIds?: string[];
+    subscriptionId?: string;
   }
   interface QueryUserOffersDetails {
     /** List of offer IDs */
@@ -1160,6 +1242,8 @@ export declare namespace inputs {
   interface QueryUserOffersProperties {
     /** Query user's offers details */
     properties?: inputs.QueryUserOffersDetails;
+    offerIds?: string[];
+    subscriptionIds?: string[];
   }
   interface QueryUserRulesDetails {
     /** List of subscription IDs */
@@ -1168,6 +1252,7 @@ export declare namespace inputs {
   interface QueryUserRulesProperties {
     /** Query user's rules details */
     properties?: inputs.QueryUserRulesDetails;
+    subscriptionIds?: string[];
   }
   interface Recipient {
     /** Principal ID */
@@ -1269,6 +1354,9 @@ export declare namespace inputs {
   interface TransferOffersProperties {
     /** transfer offers properties details */
     properties?: inputs.TransferOffersDetails;
+    targetCollections?: string[];
+    operation?: string;
+    offerIdsList?: string[];
   }
   interface TransferOffersResponse {
     /** Succeeded collections */
@@ -1279,6 +1367,8 @@ export declare namespace inputs {
   interface UserHasReview {
     /** The resource-specific properties for this resource. */
     properties?: inputs.UserHasReviewProperties;
+    hasReview?: boolean;
+    updatedAt?: string;
   }
   interface UserHasReviewProperties {
     /** Indicates whether user has already submitted a review. */
@@ -1310,7 +1400,9 @@ export declare namespace outputs {
   type AnyExistingOffersInTheCollectionsResponse = inputs.AnyExistingOffersInTheCollectionsResponse;
   type BillingAccountsResponse = inputs.BillingAccountsResponse;
   type BulkCollectionsDetails = inputs.BulkCollectionsDetails;
-  type BulkCollectionsPayload = inputs.BulkCollectionsPayload;
+  interface BulkCollectionsPayload {
+    properties?: outputs.BulkCollectionsDetails;
+  }
   type BulkCollectionsResponse = inputs.BulkCollectionsResponse;
   interface Collection {
     properties?: outputs.CollectionProperties;
@@ -1319,7 +1411,9 @@ export declare namespace outputs {
     type?: string;
     systemData?: outputs.SystemData;
   }
-  type CollectionOffersByAllContextsPayload = inputs.CollectionOffersByAllContextsPayload;
+  interface CollectionOffersByAllContextsPayload {
+    properties?: outputs.CollectionOffersByAllContextsProperties;
+  }
   type CollectionOffersByAllContextsProperties = inputs.CollectionOffersByAllContextsProperties;
   interface CollectionOffersByContext {
     context?: string;
@@ -1346,7 +1440,9 @@ export declare namespace outputs {
   }
   type CollectionsDetails = inputs.CollectionsDetails;
   type CollectionsSubscriptionsMappingDetails = inputs.CollectionsSubscriptionsMappingDetails;
-  type CollectionsToSubscriptionsMappingPayload = inputs.CollectionsToSubscriptionsMappingPayload;
+  interface CollectionsToSubscriptionsMappingPayload {
+    properties?: outputs.CollectionsToSubscriptionsMappingProperties;
+  }
   type CollectionsToSubscriptionsMappingProperties = inputs.CollectionsToSubscriptionsMappingProperties;
   type CollectionsToSubscriptionsMappingResponse = inputs.CollectionsToSubscriptionsMappingResponse;
   type CollectionsToSubscriptionsMappingResponseDetails = inputs.CollectionsToSubscriptionsMappingResponseDetails;
@@ -1399,7 +1495,9 @@ export declare namespace outputs {
     properties?: outputs.RequestApprovalProperties;
     systemData?: outputs.SystemData;
   }
-  type MultiContextAndPlansPayload = inputs.MultiContextAndPlansPayload;
+  interface MultiContextAndPlansPayload {
+    properties?: outputs.MultiContextAndPlansProperties;
+  }
   type MultiContextAndPlansProperties = inputs.MultiContextAndPlansProperties;
   type NewNotifications = inputs.NewNotifications;
   type NewPlansNotificationsList = inputs.NewPlansNotificationsList;
@@ -1468,7 +1566,9 @@ export declare namespace outputs {
   type Product = inputs.Product;
   type QueryApprovedPlans = inputs.QueryApprovedPlans;
   type QueryApprovedPlansDetails = inputs.QueryApprovedPlansDetails;
-  type QueryApprovedPlansPayload = inputs.QueryApprovedPlansPayload;
+  interface QueryApprovedPlansPayload {
+    properties?: outputs.QueryApprovedPlans;
+  }
   type QueryApprovedPlansResponse = inputs.QueryApprovedPlansResponse;
   interface QueryOffers {
     value?: outputs.OfferProperties[];
@@ -1481,11 +1581,17 @@ export declare namespace outputs {
     messageCode?: number;
   }
   type QueryRequestApprovalPlansDetails = { [key: string]: outputs.PlanDetails };
-  type QueryRequestApprovalProperties = inputs.QueryRequestApprovalProperties;
+  interface QueryRequestApprovalProperties {
+    properties?: outputs.RequestDetails;
+  }
   type QueryUserOffersDetails = inputs.QueryUserOffersDetails;
-  type QueryUserOffersProperties = inputs.QueryUserOffersProperties;
+  interface QueryUserOffersProperties {
+    properties?: outputs.QueryUserOffersDetails;
+  }
   type QueryUserRulesDetails = inputs.QueryUserRulesDetails;
-  type QueryUserRulesProperties = inputs.QueryUserRulesProperties;
+  interface QueryUserRulesProperties {
+    properties?: outputs.QueryUserRulesDetails;
+  }
   interface Recipient {
     principalId?: string;
     emailAddress?: string;
@@ -1536,7 +1642,9 @@ export declare namespace outputs {
   }
   type SystemData = inputs.SystemData;
   type TransferOffersDetails = inputs.TransferOffersDetails;
-  type TransferOffersProperties = inputs.TransferOffersProperties;
+  interface TransferOffersProperties {
+    properties?: outputs.TransferOffersDetails;
+  }
   type TransferOffersResponse = inputs.TransferOffersResponse;
   interface UserHasReview {
     properties?: outputs.UserHasReviewProperties;

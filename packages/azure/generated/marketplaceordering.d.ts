@@ -183,6 +183,11 @@ export declare const getPlanOutput: typeof getPlan;
 export declare const getAgreementOutput: typeof getAgreement;
 export declare const cancelPlanOutput: typeof cancelPlan;
 export declare const signPlanOutput: typeof signPlan;
+// Pulumi's names for what each function and lookup returns.
+export type GetPlanResult = PlanState;
+export type GetAgreementResult = AgreementState;
+export type CancelPlanResult = outputs.OldAgreementTerms;
+export type SignPlanResult = outputs.OldAgreementTerms;
 
 export declare namespace inputs {
   interface AgreementProperties {
@@ -214,6 +219,15 @@ export declare namespace inputs {
     name: "current";
     /** Represents the properties of the resource. */
     properties?: inputs.AgreementProperties;
+    publisher?: string;
+    product?: string;
+    plan?: string;
+    licenseTextLink?: string;
+    privacyPolicyLink?: string;
+    marketplaceTermsLink?: string;
+    retrieveDatetime?: string;
+    signature?: string;
+    accepted?: boolean;
   }
   interface OldAgreementProperties {
     /** A unique identifier of the agreement. */
@@ -232,6 +246,11 @@ export declare namespace inputs {
   interface OldAgreementTerms {
     /** Represents the properties of the resource. */
     properties?: inputs.OldAgreementProperties;
+    publisher?: string;
+    offer?: string;
+    signDate?: string;
+    cancelDate?: string;
+    state?: "Active" | "Canceled" | (string & {});
   }
   interface SystemData {
     /** The identity that created the resource. */

@@ -29,14 +29,14 @@ export declare class AssessmentProject extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Time when this project was created. Date-Time represented in ISO-8601 format. */
-  readonly createdTimestamp: $Output<string | undefined>;
+  readonly createdTimestamp: $Output<string>;
   /**
    * Time when this project was last updated. Date-Time represented in ISO-8601
    * format.
    */
-  readonly updatedTimestamp: $Output<string | undefined>;
+  readonly updatedTimestamp: $Output<string>;
   /** Endpoint at which the collector agent can call agent REST API. */
-  readonly serviceEndpoint: $Output<string | undefined>;
+  readonly serviceEndpoint: $Output<string>;
   /** Assessment solution ARM id tracked by Microsoft.Migrate/migrateProjects. */
   readonly assessmentSolutionId: $Output<string | undefined>;
   /** Assessment project status. */
@@ -116,9 +116,9 @@ export interface AssessmentProjectState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
-  serviceEndpoint?: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
+  serviceEndpoint: string;
   assessmentSolutionId?: string;
   projectStatus?: "Active" | "Inactive" | (string & {});
   customerWorkspaceId?: string;
@@ -151,7 +151,7 @@ export interface AksAssessmentOptionState {
   name: string;
   type: "Microsoft.Migrate/assessmentProjects/aksAssessmentOptions";
   properties?: outputs.AKSAssessmentOptionsProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
   edges: outputs.OptionsArmPropertiesBaseEdges;
 }
@@ -185,7 +185,7 @@ export declare class AksAssessment extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.AKSAssessmentProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets or sets AKS Assessment Settings. */
@@ -195,7 +195,7 @@ export declare class AksAssessment extends $CustomResource {
   /** Gets or sets scope parameters to identify inventory items for assessment. */
   readonly scope: $Output<outputs.AssessmentScopeParameters | undefined>;
   /** Gets the provisioning state. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "InProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "InProgress" | (string & {})>;
   constructor(name: string, args: AksAssessmentArgs, opts?: $Options);
 }
 
@@ -230,12 +230,12 @@ export interface AksAssessmentState {
   name: string;
   type: "Microsoft.Migrate/assessmentProjects/aksAssessments";
   properties?: outputs.AKSAssessmentProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
   settings: outputs.AKSAssessmentSettings;
   details?: outputs.AKSAssessmentDetails;
   scope?: outputs.AssessmentScopeParameters;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "InProgress" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "InProgress" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/aksAssessments` without managing it (GET, api-version 2024-01-15); undefined when it does not exist.
@@ -262,7 +262,7 @@ export interface AksAssessmentAssessedWebAppState {
   name: string;
   type: "Microsoft.Migrate/assessmentProjects/aksAssessments/assessedWebApps";
   properties?: outputs.AssessedWebApplicationProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
   suitabilityResult?: outputs.SuitabilityResult;
   recommendationResult?: outputs.RecommendationResult;
@@ -298,7 +298,7 @@ export interface ClusterState {
   clusterName: string;
   type: "Microsoft.Migrate/assessmentProjects/aksAssessments/clusters";
   properties?: outputs.AKSClusterProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
   name: string;
   nodePools: outputs.NodePool[];
@@ -335,7 +335,7 @@ export interface AksAssessmentSummaryState {
   name: string;
   type: "Microsoft.Migrate/assessmentProjects/aksAssessments/summaries";
   properties?: outputs.AKSSummaryProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
   aksAssessmentSummary: outputs.AKSAssessmentSummary;
   assessmentName: string;
@@ -411,7 +411,7 @@ export declare class Assessment extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Gets or sets the scope of assessment. */
   readonly scope: $Output<outputs.Scope | undefined>;
   /** Gets or sets the settings for the assessment. */
@@ -455,7 +455,7 @@ export interface AssessmentState {
   type: "Microsoft.Migrate/assessmentProjects/assessments";
   properties?: outputs.MachineAssessmentV2Properties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   scope?: outputs.Scope;
   settings?: outputs.MachineAssessmentSettings;
   details?: outputs.AssessmentDetails;
@@ -486,12 +486,12 @@ export interface AssessedMachineState {
   type: "Microsoft.Migrate/assessmentProjects/assessments/assessedMachines";
   properties?: outputs.AssessedMachineV2Properties;
   systemData?: outputs.SystemData;
-  workloadType?: "Unknown" | "Machine" | "Server" | "Instance" | "WebServer" | "WebApplication" | "Database" | "Host" | "ManagementServer" | (string & {});
+  workloadType: "Unknown" | "Machine" | "Server" | "Instance" | "WebServer" | "WebApplication" | "Database" | "Host" | "ManagementServer" | (string & {});
   linkages?: outputs.Linkages[];
   recommendations?: outputs.MachineAssessmentRecommendation[];
   extendedDetails?: outputs.AssessedMachineExtendedDetails;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/assessments/assessedMachines` without managing it (GET, api-version 2024-03-03-preview); undefined when it does not exist.
@@ -519,7 +519,7 @@ export interface AssessmentSummaryState {
   type: "Microsoft.Migrate/assessmentProjects/assessments/summaries";
   properties?: outputs.SummaryProperties;
   systemData?: outputs.SystemData;
-  summaryType?: "Unknown" | "Strategy" | "Target" | (string & {});
+  summaryType: "Unknown" | "Strategy" | "Target" | (string & {});
   sources?: outputs.SourceDetails[];
   targets?: outputs.TargetDetails[];
   targetSourceMapping?: outputs.TargetSourcePair[];
@@ -590,7 +590,7 @@ export declare class AvsAssessment extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Gets or sets the scope of assessment. */
   readonly scope: $Output<outputs.Scope | undefined>;
   /** Gets or sets the settings for the assessment. */
@@ -638,7 +638,7 @@ export interface AvsAssessmentState {
   type: "Microsoft.Migrate/assessmentProjects/avsAssessments";
   properties?: outputs.AvsAssessmentPropertiesV2;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   scope?: outputs.Scope;
   settings?: outputs.AvsAssessmentSettings;
   details?: outputs.AssessmentDetails;
@@ -670,13 +670,13 @@ export interface AvsAssessedMachineState {
   type: "Microsoft.Migrate/assessmentProjects/avsAssessments/avsAssessedMachines";
   properties?: outputs.AvsAssessedMachinePropertiesV2;
   systemData?: outputs.SystemData;
-  workloadType?: "Unknown" | "Machine" | "Server" | "Instance" | "WebServer" | "WebApplication" | "Database" | "Host" | "ManagementServer" | (string & {});
+  workloadType: "Unknown" | "Machine" | "Server" | "Instance" | "WebServer" | "WebApplication" | "Database" | "Host" | "ManagementServer" | (string & {});
   linkages?: outputs.Linkages[];
   recommendations?: outputs.AvsAssessedMachinePropertiesV2RecommendationsItem[];
   extendedDetails?: outputs.AvsAssessedMachineExtendedDetails;
-  assessedMachineType?: "Unknown" | "AssessedMachine" | "AvsAssessedMachine" | "SqlAssessedMachine" | (string & {});
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
+  assessedMachineType: "Unknown" | "AssessedMachine" | "AvsAssessedMachine" | "SqlAssessedMachine" | (string & {});
+  createdTimestamp: string;
+  updatedTimestamp: string;
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/avsAssessments/avsAssessedMachines` without managing it (GET, api-version 2024-03-03-preview); undefined when it does not exist.
@@ -704,25 +704,25 @@ export interface AvsAssessmentSummaryState {
   type: "Microsoft.Migrate/assessmentProjects/avsAssessments/summaries";
   properties?: outputs.AvsAssessmentSummaryPropertiesV2;
   systemData?: outputs.SystemData;
-  summaryType?: "Unknown" | "Strategy" | "Target" | (string & {});
+  summaryType: "Unknown" | "Strategy" | "Target" | (string & {});
   sources?: outputs.SourceDetails[];
   targets?: outputs.TargetDetails[];
   targetSourceMapping?: outputs.TargetSourcePair[];
   costComponents?: outputs.CostDetailsCommon[];
   savingsComponents?: outputs.SavingsDetailsCommon[];
-  suitability?: "Unknown" | "NotSuitable" | "Suitable" | "ConditionallySuitable" | "ReadinessUnknown" | (string & {});
-  suitabilityExplanation?: "Unknown" | "NotApplicable" | "UnsupportedLocationForSelectedNode" | "InternalErrorInRecommendation" | "UnsupportedLocationForSelectedExternalStorageTypes" | (string & {});
-  numberOfNodes?: number;
-  cpuUtilization?: number;
-  ramUtilization?: number;
-  storageUtilization?: number;
-  totalCpuCores?: number;
-  totalRamInGB?: number;
-  totalStorageInGB?: number;
+  suitability: "Unknown" | "NotSuitable" | "Suitable" | "ConditionallySuitable" | "ReadinessUnknown" | (string & {});
+  suitabilityExplanation: "Unknown" | "NotApplicable" | "UnsupportedLocationForSelectedNode" | "InternalErrorInRecommendation" | "UnsupportedLocationForSelectedExternalStorageTypes" | (string & {});
+  numberOfNodes: number;
+  cpuUtilization: number;
+  ramUtilization: number;
+  storageUtilization: number;
+  totalCpuCores: number;
+  totalRamInGB: number;
+  totalStorageInGB: number;
   avsEstimatedNodes?: outputs.AvsEstimatedNode[];
   avsEstimatedExternalStorages?: outputs.AvsEstimatedExternalStorage[];
   avsEstimatedNetworks?: outputs.AvsEstimatedNetwork[];
-  limitingFactor?: string;
+  limitingFactor: string;
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/avsAssessments/summaries` without managing it (GET, api-version 2024-03-03-preview); undefined when it does not exist.
@@ -756,11 +756,11 @@ export declare class BusinessCase extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Business case settings. */
   readonly settings: $Output<outputs.Settings | undefined>;
   /** Business case state. */
-  readonly state: $Output<"Unknown" | "InProgress" | "Completed" | "OutDated" | "Invalid" | "OutOfSync" | "Failed" | (string & {}) | undefined>;
+  readonly state: $Output<"Unknown" | "InProgress" | "Completed" | "OutDated" | "Invalid" | "OutOfSync" | "Failed" | (string & {})>;
   /** Gets the state of business case reports. */
   readonly reportStatusDetails: $Output<outputs.ReportDetails[] | undefined>;
   /** Gets the business case scope. */
@@ -798,9 +798,9 @@ export interface BusinessCaseState {
   type: "Microsoft.Migrate/assessmentProjects/businessCases";
   properties?: outputs.BusinessCaseProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   settings?: outputs.Settings;
-  state?: "Unknown" | "InProgress" | "Completed" | "OutDated" | "Invalid" | "OutOfSync" | "Failed" | (string & {});
+  state: "Unknown" | "InProgress" | "Completed" | "OutDated" | "Invalid" | "OutOfSync" | "Failed" | (string & {});
   reportStatusDetails?: outputs.ReportDetails[];
   businessCaseScope?: outputs.BusinessCaseScope;
 }
@@ -859,15 +859,15 @@ export interface EvaluatedAvsMachineState {
   type: "Microsoft.Migrate/assessmentProjects/businessCases/evaluatedAvsMachines";
   properties?: outputs.EvaluatedAvsMachineProperties;
   systemData?: outputs.SystemData;
-  machineId?: string;
-  serverName?: string;
-  virtualizationType?: string;
-  activityState?: string;
-  operatingSystemName?: string;
-  recommendedAzureTarget?: string;
-  qualifyingOffer?: string;
-  readyForMigration?: string;
-  supportStatus?: "Unknown" | "Mainstream" | "Extended" | "OutOfSupport" | (string & {});
+  machineId: string;
+  serverName: string;
+  virtualizationType: string;
+  activityState: string;
+  operatingSystemName: string;
+  recommendedAzureTarget: string;
+  qualifyingOffer: string;
+  readyForMigration: string;
+  supportStatus: "Unknown" | "Mainstream" | "Extended" | "OutOfSupport" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/businessCases/evaluatedAvsMachines` without managing it (GET, api-version 2024-03-03-preview); undefined when it does not exist.
@@ -895,15 +895,15 @@ export interface EvaluatedMachineState {
   type: "Microsoft.Migrate/assessmentProjects/businessCases/evaluatedMachines";
   properties?: outputs.EvaluatedMachineProperties;
   systemData?: outputs.SystemData;
-  machineId?: string;
-  serverName?: string;
-  virtualizationType?: string;
-  activityState?: string;
-  operatingSystemName?: string;
-  recommendedAzureTarget?: string;
-  qualifyingOffer?: string;
-  readyForMigration?: string;
-  supportStatus?: "Unknown" | "Mainstream" | "Extended" | "OutOfSupport" | (string & {});
+  machineId: string;
+  serverName: string;
+  virtualizationType: string;
+  activityState: string;
+  operatingSystemName: string;
+  recommendedAzureTarget: string;
+  qualifyingOffer: string;
+  readyForMigration: string;
+  supportStatus: "Unknown" | "Mainstream" | "Extended" | "OutOfSupport" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/businessCases/evaluatedMachines` without managing it (GET, api-version 2024-03-03-preview); undefined when it does not exist.
@@ -931,16 +931,16 @@ export interface EvaluatedSqlEntityState {
   type: "Microsoft.Migrate/assessmentProjects/businessCases/evaluatedSqlEntities";
   properties?: outputs.EvaluatedSqlEntityProperties;
   systemData?: outputs.SystemData;
-  serverName?: string;
-  activityState?: string;
-  sqlVersion?: string;
-  sqlEdition?: string;
-  recommendedAzureTarget?: string;
-  qualifyingOffer?: string;
-  readyForMigration?: string;
-  virtualizationType?: string;
-  dbCount?: number;
-  supportStatus?: "Unknown" | "Mainstream" | "Extended" | "OutOfSupport" | (string & {});
+  serverName: string;
+  activityState: string;
+  sqlVersion: string;
+  sqlEdition: string;
+  recommendedAzureTarget: string;
+  qualifyingOffer: string;
+  readyForMigration: string;
+  virtualizationType: string;
+  dbCount: number;
+  supportStatus: "Unknown" | "Mainstream" | "Extended" | "OutOfSupport" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/businessCases/evaluatedSqlEntities` without managing it (GET, api-version 2024-03-03-preview); undefined when it does not exist.
@@ -1031,17 +1031,17 @@ export interface OverviewSummaryState {
   type: "Microsoft.Migrate/assessmentProjects/businessCases/overviewSummaries";
   properties?: outputs.OverviewSummaryProperties;
   systemData?: outputs.SystemData;
-  totalAzureCost?: number;
-  totalAzureIaasCost?: number;
-  totalAzurePaasCost?: number;
-  totalAzureAvsCost?: number;
-  windowsAhubSavings?: number;
-  linuxAhubSavings?: number;
-  sqlAhubSavings?: number;
-  totalOnPremisesCost?: number;
-  esuSavingsFor4years?: number;
-  managementCostSavings?: number;
-  securityCostSavings?: number;
+  totalAzureCost: number;
+  totalAzureIaasCost: number;
+  totalAzurePaasCost: number;
+  totalAzureAvsCost: number;
+  windowsAhubSavings: number;
+  linuxAhubSavings: number;
+  sqlAhubSavings: number;
+  totalOnPremisesCost: number;
+  esuSavingsFor4years: number;
+  managementCostSavings: number;
+  securityCostSavings: number;
   yearOnYearEstimates?: outputs.YearOnYearEstimates;
   serversDiscovered?: outputs.ServersDiscovered;
   utilizationData?: outputs.UtilizationData;
@@ -1049,16 +1049,16 @@ export interface OverviewSummaryState {
   osSupportStatusDistribution?: outputs.SupportStatusDistribution;
   sqlSupportStatusDistribution?: outputs.SupportStatusDistribution;
   paasDistribution?: outputs.PaasDistribution;
-  azureArcEnabledOnPremisesCost?: number;
-  futureCostIncludingAzureArc?: number;
-  futureEsuSavingsFor4YearsIncludingAzureArc?: number;
-  futureManagementCostSavingsIncludingAzureArc?: number;
-  futureSecurityCostSavingsIncludingAzureArc?: number;
-  azureArcServicesCost?: number;
-  futureAzureIaasCost?: number;
-  futureAzurePaasCost?: number;
-  futureAzureArcEnabledOnPremisesCost?: number;
-  futureAzureArcServicesCost?: number;
+  azureArcEnabledOnPremisesCost: number;
+  futureCostIncludingAzureArc: number;
+  futureEsuSavingsFor4YearsIncludingAzureArc: number;
+  futureManagementCostSavingsIncludingAzureArc: number;
+  futureSecurityCostSavingsIncludingAzureArc: number;
+  azureArcServicesCost: number;
+  futureAzureIaasCost: number;
+  futureAzurePaasCost: number;
+  futureAzureArcEnabledOnPremisesCost: number;
+  futureAzureArcServicesCost: number;
   totalOnPremisesSustainabilityDetails: outputs.CarbonEmissionsDetails;
   totalAzureSustainabilityDetails: outputs.CarbonEmissionsDetails;
 }
@@ -1123,19 +1123,19 @@ export declare class Group extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Whether the group has been created and is valid. */
-  readonly groupStatus: $Output<"Created" | "Updated" | "Running" | "Completed" | "Invalid" | (string & {}) | undefined>;
+  readonly groupStatus: $Output<"Created" | "Updated" | "Running" | "Completed" | "Invalid" | (string & {})>;
   /** Number of machines part of this group. */
-  readonly machineCount: $Output<number | undefined>;
+  readonly machineCount: $Output<number>;
   /** List of References to Assessments created on this group. */
   readonly assessments: $Output<string[] | undefined>;
   /** List of assessment types supported on this group. */
   readonly supportedAssessmentTypes: $Output<("Unknown" | "MachineAssessment" | "AvsAssessment" | "SqlAssessment" | "WebAppAssessment" | (string & {}))[] | undefined>;
   /** If the assessments are in running state. */
-  readonly areAssessmentsRunning: $Output<boolean | undefined>;
+  readonly areAssessmentsRunning: $Output<boolean>;
   /** Time when this group was created. Date-Time represented in ISO-8601 format. */
-  readonly createdTimestamp: $Output<string | undefined>;
+  readonly createdTimestamp: $Output<string>;
   /** Time when this group was last updated. Date-Time represented in ISO-8601 format. */
-  readonly updatedTimestamp: $Output<string | undefined>;
+  readonly updatedTimestamp: $Output<string>;
   /** The type of group. */
   readonly groupType: $Output<"Default" | "Import" | (string & {}) | undefined>;
   /** The status of the last operation. */
@@ -1177,13 +1177,13 @@ export interface GroupState {
   type: "Microsoft.Migrate/assessmentProjects/groups";
   properties?: outputs.GroupProperties;
   systemData?: outputs.SystemData;
-  groupStatus?: "Created" | "Updated" | "Running" | "Completed" | "Invalid" | (string & {});
-  machineCount?: number;
+  groupStatus: "Created" | "Updated" | "Running" | "Completed" | "Invalid" | (string & {});
+  machineCount: number;
   assessments?: string[];
   supportedAssessmentTypes?: ("Unknown" | "MachineAssessment" | "AvsAssessment" | "SqlAssessment" | "WebAppAssessment" | (string & {}))[];
-  areAssessmentsRunning?: boolean;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
+  areAssessmentsRunning: boolean;
+  createdTimestamp: string;
+  updatedTimestamp: string;
   groupType?: "Default" | "Import" | (string & {});
   provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
@@ -1230,7 +1230,7 @@ export declare class GroupAssessment extends $CustomResource {
    * Gets or sets the aggregate ultra storage cost for all machines in the
    * assessment.
    */
-  readonly monthlyUltraStorageCost: $Output<number | undefined>;
+  readonly monthlyUltraStorageCost: $Output<number>;
   /** Gets the collection of cost components. */
   readonly costComponents: $Output<outputs.CostComponent[] | undefined>;
   /** Gets or sets enterprise agreement subscription id. */
@@ -1262,37 +1262,37 @@ export declare class GroupAssessment extends $CustomResource {
   /** Gets the distribution by os name. */
   readonly distributionByOsName: $Output<outputs.MachineAssessmentPropertiesDistributionByOsName | undefined>;
   /** Gets or sets the aggregate Compute Cost for all machines in the assessment. */
-  readonly monthlyComputeCost: $Output<number | undefined>;
+  readonly monthlyComputeCost: $Output<number>;
   /** Gets or sets the aggregate Bandwidth Cost for all machines in the assessment. */
-  readonly monthlyBandwidthCost: $Output<number | undefined>;
+  readonly monthlyBandwidthCost: $Output<number>;
   /** Gets or sets the aggregate Storage Cost for all machines in the assessment. */
-  readonly monthlyStorageCost: $Output<number | undefined>;
+  readonly monthlyStorageCost: $Output<number>;
   /**
    * Gets or sets the aggregate premium storage cost for all machines in the
    * assessment.
    */
-  readonly monthlyPremiumStorageCost: $Output<number | undefined>;
+  readonly monthlyPremiumStorageCost: $Output<number>;
   /**
    * Gets or sets the aggregate standard SSD storage cost for all the machines in
    * the assessment.
    */
-  readonly monthlyStandardSsdStorageCost: $Output<number | undefined>;
+  readonly monthlyStandardSsdStorageCost: $Output<number>;
   /**
    * Gets or sets the Cloud suitability summary for all the machines in the
    * assessment.
    */
   readonly suitabilitySummary: $Output<outputs.MachineAssessmentPropertiesSuitabilitySummary | undefined>;
   /** Gets or sets the Number of machines part of the assessment. */
-  readonly numberOfMachines: $Output<number | undefined>;
+  readonly numberOfMachines: $Output<number>;
   /**
    * Gets or sets the duration for which the VMs are up in the on-premises
    * environment.
    */
   readonly vmUptime: $Output<outputs.VmUptime | undefined>;
   /** Gets the group type for the assessment. */
-  readonly groupType: $Output<"Default" | "Import" | (string & {}) | undefined>;
+  readonly groupType: $Output<"Default" | "Import" | (string & {})>;
   /** Assessment type of the assessment. */
-  readonly assessmentType: $Output<"Unknown" | "MachineAssessment" | "AvsAssessment" | "SqlAssessment" | "WebAppAssessment" | (string & {}) | undefined>;
+  readonly assessmentType: $Output<"Unknown" | "MachineAssessment" | "AvsAssessment" | "SqlAssessment" | "WebAppAssessment" | (string & {})>;
   /** Azure Location or Azure region where to which the machines will be migrated. */
   readonly azureLocation: $Output<string | undefined>;
   /** Azure Offer Code. */
@@ -1319,23 +1319,23 @@ export declare class GroupAssessment extends $CustomResource {
   /** Gets or sets the end time to consider performance data for assessment. */
   readonly perfDataEndTime: $Output<string | undefined>;
   /** User configurable setting to display the Stage of Assessment. */
-  readonly stage: $Output<"InProgress" | "UnderReview" | "Approved" | (string & {}) | undefined>;
+  readonly stage: $Output<"InProgress" | "UnderReview" | "Approved" | (string & {})>;
   /** Custom discount percentage. */
   readonly discountPercentage: $Output<number | undefined>;
   /** Assessment sizing criterion. */
   readonly sizingCriterion: $Output<"PerformanceBased" | "AsOnPremises" | (string & {}) | undefined>;
   /** Confidence Rating in Percentage. */
-  readonly confidenceRatingInPercentage: $Output<number | undefined>;
+  readonly confidenceRatingInPercentage: $Output<number>;
   /** Last time when rates were queried. */
-  readonly pricesTimestamp: $Output<string | undefined>;
+  readonly pricesTimestamp: $Output<string>;
   /** Date and Time when assessment was created. */
-  readonly createdTimestamp: $Output<string | undefined>;
+  readonly createdTimestamp: $Output<string>;
   /** Date and Time when assessment was last updated. */
-  readonly updatedTimestamp: $Output<string | undefined>;
+  readonly updatedTimestamp: $Output<string>;
   /** Whether assessment is in valid state and all machines have been assessed. */
-  readonly status: $Output<"Created" | "Updated" | "Running" | "Completed" | "Invalid" | "OutOfSync" | "OutDated" | "Deleted" | (string & {}) | undefined>;
+  readonly status: $Output<"Created" | "Updated" | "Running" | "Completed" | "Invalid" | "OutOfSync" | "OutDated" | "Deleted" | (string & {})>;
   /** Schema version. */
-  readonly schemaVersion: $Output<string | undefined>;
+  readonly schemaVersion: $Output<string>;
   /** The status of the last operation. */
   readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
   constructor(name: string, args: GroupAssessmentArgs, opts?: $Options);
@@ -1432,7 +1432,7 @@ export interface GroupAssessmentState {
   properties?: outputs.MachineAssessmentProperties;
   systemData?: outputs.SystemData;
   assessmentErrorSummary?: outputs.MachineAssessmentPropertiesAssessmentErrorSummary;
-  monthlyUltraStorageCost?: number;
+  monthlyUltraStorageCost: number;
   costComponents?: outputs.CostComponent[];
   eaSubscriptionId?: string;
   azurePricingTier?: "Standard" | "Basic" | (string & {});
@@ -1445,16 +1445,16 @@ export interface GroupAssessmentState {
   distributionBySupportStatus?: outputs.MachineAssessmentPropertiesDistributionBySupportStatus;
   distributionByServicePackInsight?: outputs.MachineAssessmentPropertiesDistributionByServicePackInsight;
   distributionByOsName?: outputs.MachineAssessmentPropertiesDistributionByOsName;
-  monthlyComputeCost?: number;
-  monthlyBandwidthCost?: number;
-  monthlyStorageCost?: number;
-  monthlyPremiumStorageCost?: number;
-  monthlyStandardSsdStorageCost?: number;
+  monthlyComputeCost: number;
+  monthlyBandwidthCost: number;
+  monthlyStorageCost: number;
+  monthlyPremiumStorageCost: number;
+  monthlyStandardSsdStorageCost: number;
   suitabilitySummary?: outputs.MachineAssessmentPropertiesSuitabilitySummary;
-  numberOfMachines?: number;
+  numberOfMachines: number;
   vmUptime?: outputs.VmUptime;
-  groupType?: "Default" | "Import" | (string & {});
-  assessmentType?: "Unknown" | "MachineAssessment" | "AvsAssessment" | "SqlAssessment" | "WebAppAssessment" | (string & {});
+  groupType: "Default" | "Import" | (string & {});
+  assessmentType: "Unknown" | "MachineAssessment" | "AvsAssessment" | "SqlAssessment" | "WebAppAssessment" | (string & {});
   azureLocation?: string;
   azureOfferCode?: "Unknown" | "MSAZR0003P" | "MSAZR0044P" | "MSAZR0059P" | "MSAZR0060P" | "MSAZR0062P" | "MSAZR0063P" | "MSAZR0064P" | "MSAZR0029P" | "MSAZR0022P" | "MSAZR0023P" | "MSAZR0148P" | "MSAZR0025P" | "MSAZR0036P" | "MSAZR0120P" | "MSAZR0121P" | "MSAZR0122P" | "MSAZR0123P" | "MSAZR0124P" | "MSAZR0125P" | "MSAZR0126P" | "MSAZR0127P" | "MSAZR0128P" | "MSAZR0129P" | "MSAZR0130P" | "MSAZR0111P" | "MSAZR0144P" | "MSAZR0149P" | "MSMCAZR0044P" | "MSMCAZR0059P" | "MSMCAZR0060P" | "MSMCAZR0063P" | "MSMCAZR0120P" | "MSMCAZR0121P" | "MSMCAZR0125P" | "MSMCAZR0128P" | "MSAZRDE0003P" | "MSAZRDE0044P" | "MSAZRUSGOV0003P" | "EA" | "MSAZR0243P" | "SavingsPlan1Year" | "SavingsPlan3Year" | (string & {});
   currency?: "Unknown" | "USD" | "DKK" | "CAD" | "IDR" | "JPY" | "KRW" | "NZD" | "NOK" | "RUB" | "SAR" | "ZAR" | "SEK" | "TRY" | "GBP" | "MXN" | "MYR" | "INR" | "HKD" | "BRL" | "TWD" | "EUR" | "CHF" | "ARS" | "AUD" | "CNY" | (string & {});
@@ -1463,15 +1463,15 @@ export interface GroupAssessmentState {
   timeRange?: "Day" | "Week" | "Month" | "Custom" | (string & {});
   perfDataStartTime?: string;
   perfDataEndTime?: string;
-  stage?: "InProgress" | "UnderReview" | "Approved" | (string & {});
+  stage: "InProgress" | "UnderReview" | "Approved" | (string & {});
   discountPercentage?: number;
   sizingCriterion?: "PerformanceBased" | "AsOnPremises" | (string & {});
-  confidenceRatingInPercentage?: number;
-  pricesTimestamp?: string;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
-  status?: "Created" | "Updated" | "Running" | "Completed" | "Invalid" | "OutOfSync" | "OutDated" | "Deleted" | (string & {});
-  schemaVersion?: string;
+  confidenceRatingInPercentage: number;
+  pricesTimestamp: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
+  status: "Created" | "Updated" | "Running" | "Completed" | "Invalid" | "OutOfSync" | "OutDated" | "Deleted" | (string & {});
+  schemaVersion: string;
   provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
@@ -1503,40 +1503,40 @@ export interface AssessmentAssessedMachineState {
   systemData?: outputs.SystemData;
   errors?: outputs.Error2[];
   disks?: outputs.AssessedMachinePropertiesDisks;
-  monthlyUltraStorageCost?: number;
+  monthlyUltraStorageCost: number;
   hostProcessor?: outputs.ProcessorInfo;
   costComponents?: outputs.CostComponent[];
   productSupportStatus?: outputs.ProductSupportStatus;
-  monthlyBandwidthCost?: number;
-  monthlyStorageCost?: number;
-  monthlyPremiumStorageCost?: number;
-  monthlyStandardSsdStorageCost?: number;
+  monthlyBandwidthCost: number;
+  monthlyStorageCost: number;
+  monthlyPremiumStorageCost: number;
+  monthlyStandardSsdStorageCost: number;
   networkAdapters?: outputs.AssessedMachinePropertiesNetworkAdapters;
-  recommendedSize?: "Unknown" | "Basic_A0" | "Basic_A1" | "Basic_A2" | "Basic_A3" | "Basic_A4" | "Standard_A0" | "Standard_A1" | "Standard_A2" | "Standard_A3" | "Standard_A4" | "Standard_A5" | "Standard_A6" | "Standard_A7" | "Standard_A8" | "Standard_A9" | "Standard_A10" | "Standard_A11" | "Standard_A1_v2" | "Standard_A2_v2" | "Standard_A4_v2" | "Standard_A8_v2" | "Standard_A2m_v2" | "Standard_A4m_v2" | "Standard_A8m_v2" | "Standard_D1" | "Standard_D2" | "Standard_D3" | "Standard_D4" | "Standard_D11" | "Standard_D12" | "Standard_D13" | "Standard_D14" | "Standard_D1_v2" | "Standard_D2_v2" | "Standard_D3_v2" | "Standard_D4_v2" | "Standard_D5_v2" | "Standard_D11_v2" | "Standard_D12_v2" | "Standard_D13_v2" | "Standard_D14_v2" | "Standard_D15_v2" | "Standard_DS1" | "Standard_DS2" | "Standard_DS3" | "Standard_DS4" | "Standard_DS11" | "Standard_DS12" | "Standard_DS13" | "Standard_DS14" | "Standard_DS1_v2" | "Standard_DS2_v2" | "Standard_DS3_v2" | "Standard_DS4_v2" | "Standard_DS5_v2" | "Standard_DS11_v2" | "Standard_DS12_v2" | "Standard_DS13_v2" | "Standard_DS14_v2" | "Standard_DS15_v2" | "Standard_F1" | "Standard_F2" | "Standard_F4" | "Standard_F8" | "Standard_F16" | "Standard_F1s" | "Standard_F2s" | "Standard_F4s" | "Standard_F8s" | "Standard_F16s" | "Standard_G1" | "Standard_G2" | "Standard_G3" | "Standard_G4" | "Standard_G5" | "Standard_GS1" | "Standard_GS2" | "Standard_GS3" | "Standard_GS4" | "Standard_GS5" | "Standard_H8" | "Standard_H16" | "Standard_H8m" | "Standard_H16m" | "Standard_H16r" | "Standard_H16mr" | "Standard_L4s" | "Standard_L8s" | "Standard_L16s" | "Standard_L32s" | "Standard_D2s_v3" | "Standard_D4s_v3" | "Standard_D8s_v3" | "Standard_D16s_v3" | "Standard_D32s_v3" | "Standard_D64s_v3" | "Standard_D2_v3" | "Standard_D4_v3" | "Standard_D8_v3" | "Standard_D16_v3" | "Standard_D32_v3" | "Standard_D64_v3" | "Standard_F2s_v2" | "Standard_F4s_v2" | "Standard_F8s_v2" | "Standard_F16s_v2" | "Standard_F32s_v2" | "Standard_F64s_v2" | "Standard_F72s_v2" | "Standard_E2_v3" | "Standard_E4_v3" | "Standard_E8_v3" | "Standard_E16_v3" | "Standard_E32_v3" | "Standard_E64_v3" | "Standard_E2s_v3" | "Standard_E4s_v3" | "Standard_E8s_v3" | "Standard_E16s_v3" | "Standard_E32s_v3" | "Standard_E64s_v3" | "Standard_M64s" | "Standard_M64ms" | "Standard_M128s" | "Standard_M128ms" | "Standard_DC2s" | "Standard_DC4s" | "Standard_E20_v3" | "Standard_E20s_v3" | "Standard_E64i_v3" | "Standard_E64is_v3" | "Standard_M8ms" | "Standard_M16ms" | "Standard_M32ls" | "Standard_M32ms" | "Standard_M32ts" | "Standard_M64" | "Standard_M64ls" | "Standard_M64m" | "Standard_M128" | "Standard_M128m" | "Standard_L8s_v2" | "Standard_L16s_v2" | "Standard_L32s_v2" | "Standard_L48s_v2" | "Standard_L64s_v2" | "Standard_L80s_v2" | "Standard_D2_v4" | "Standard_D4_v4" | "Standard_D8_v4" | "Standard_D16_v4" | "Standard_D32_v4" | "Standard_D48_v4" | "Standard_D64_v4" | "Standard_D2s_v4" | "Standard_D4s_v4" | "Standard_D8s_v4" | "Standard_D16s_v4" | "Standard_D32s_v4" | "Standard_D48s_v4" | "Standard_D64s_v4" | "Standard_D2d_v4" | "Standard_D4d_v4" | "Standard_D8d_v4" | "Standard_D16d_v4" | "Standard_D32d_v4" | "Standard_D48d_v4" | "Standard_D64d_v4" | "Standard_D2ds_v4" | "Standard_D4ds_v4" | "Standard_D8ds_v4" | "Standard_D16ds_v4" | "Standard_D32ds_v4" | "Standard_D48ds_v4" | "Standard_D64ds_v4" | "Standard_E2_v4" | "Standard_E4_v4" | "Standard_E8_v4" | "Standard_E16_v4" | "Standard_E20_v4" | "Standard_E32_v4" | "Standard_E48_v4" | "Standard_E64_v4" | "Standard_E2s_v4" | "Standard_E4s_v4" | "Standard_E8s_v4" | "Standard_E16s_v4" | "Standard_E20s_v4" | "Standard_E32s_v4" | "Standard_E48s_v4" | "Standard_E64s_v4" | "Standard_E2d_v4" | "Standard_E4d_v4" | "Standard_E8d_v4" | "Standard_E16d_v4" | "Standard_E20d_v4" | "Standard_E32d_v4" | "Standard_E48d_v4" | "Standard_E64d_v4" | "Standard_E2ds_v4" | "Standard_E4ds_v4" | "Standard_E8ds_v4" | "Standard_E16ds_v4" | "Standard_E20ds_v4" | "Standard_E32ds_v4" | "Standard_E48ds_v4" | "Standard_E64ds_v4" | "Standard_E2as_v4" | "Standard_E4as_v4" | "Standard_E8as_v4" | "Standard_E16as_v4" | "Standard_E20as_v4" | "Standard_E32as_v4" | "Standard_E48as_v4" | "Standard_E64as_v4" | "Standard_E96as_v4" | "Standard_D2as_v4" | "Standard_D4as_v4" | "Standard_D8as_v4" | "Standard_D16as_v4" | "Standard_D32as_v4" | "Standard_D48as_v4" | "Standard_D64as_v4" | "Standard_D96as_v4" | "Standard_M208ms_v2" | "Standard_M208s_v2" | "Standard_M416ms_v2" | "Standard_M416s_v2" | "Standard_F48s_v2" | "Standard_E48_v3" | "Standard_E48s_v3" | "Standard_E80is_v4" | "Standard_E80ids_v4" | "Standard_E2a_v4" | "Standard_E4a_v4" | "Standard_E8a_v4" | "Standard_E16a_v4" | "Standard_E20a_v4" | "Standard_E32a_v4" | "Standard_E48a_v4" | "Standard_E64a_v4" | "Standard_E96a_v4" | "Standard_D2a_v4" | "Standard_D4a_v4" | "Standard_D8a_v4" | "Standard_D16a_v4" | "Standard_D32a_v4" | "Standard_D48a_v4" | "Standard_D64a_v4" | "Standard_D96a_v4" | "Standard_M32ms_v2" | "Standard_M64s_v2" | "Standard_M64ms_v2" | "Standard_M128s_v2" | "Standard_M128ms_v2" | "Standard_M192is_v2" | "Standard_M192ims_v2" | "Standard_M32dms_v2" | "Standard_M64ds_v2" | "Standard_M64dms_v2" | "Standard_M128ds_v2" | "Standard_M128dms_v2" | "Standard_M192ids_v2" | "Standard_M192idms_v2" | "Standard_D2_v5" | "Standard_D4_v5" | "Standard_D8_v5" | "Standard_D16_v5" | "Standard_D32_v5" | "Standard_D48_v5" | "Standard_D64_v5" | "Standard_D96_v5" | "Standard_D2s_v5" | "Standard_D4s_v5" | "Standard_D8s_v5" | "Standard_D16s_v5" | "Standard_D32s_v5" | "Standard_D48s_v5" | "Standard_D64s_v5" | "Standard_D96s_v5" | "Standard_D2d_v5" | "Standard_D4d_v5" | "Standard_D8d_v5" | "Standard_D16d_v5" | "Standard_D32d_v5" | "Standard_D48d_v5" | "Standard_D64d_v5" | "Standard_D96d_v5" | "Standard_D2ds_v5" | "Standard_D4ds_v5" | "Standard_D8ds_v5" | "Standard_D16ds_v5" | "Standard_D32ds_v5" | "Standard_D48ds_v5" | "Standard_D64ds_v5" | "Standard_D96ds_v5" | "Standard_D2as_v5" | "Standard_D4as_v5" | "Standard_D8as_v5" | "Standard_D16as_v5" | "Standard_D32as_v5" | "Standard_D48as_v5" | "Standard_D64as_v5" | "Standard_D96as_v5" | "Standard_D2ads_v5" | "Standard_D4ads_v5" | "Standard_D8ads_v5" | "Standard_D16ads_v5" | "Standard_D32ads_v5" | "Standard_D48ads_v5" | "Standard_D64ads_v5" | "Standard_D96ads_v5" | "Standard_E2_v5" | "Standard_E4_v5" | "Standard_E8_v5" | "Standard_E16_v5" | "Standard_E20_v5" | "Standard_E32_v5" | "Standard_E48_v5" | "Standard_E64_v5" | "Standard_E96_v5" | "Standard_E104i_v5" | "Standard_E2s_v5" | "Standard_E4s_v5" | "Standard_E8s_v5" | "Standard_E16s_v5" | "Standard_E20s_v5" | "Standard_E32s_v5" | "Standard_E48s_v5" | "Standard_E64s_v5" | "Standard_E96s_v5" | "Standard_E104is_v5" | "Standard_E2d_v5" | "Standard_E4d_v5" | "Standard_E8d_v5" | "Standard_E16d_v5" | "Standard_E20d_v5" | "Standard_E32d_v5" | "Standard_E48d_v5" | "Standard_E64d_v5" | "Standard_E96d_v5" | "Standard_E104id_v5" | "Standard_E2ds_v5" | "Standard_E4ds_v5" | "Standard_E8ds_v5" | "Standard_E16ds_v5" | "Standard_E20ds_v5" | "Standard_E32ds_v5" | "Standard_E48ds_v5" | "Standard_E64ds_v5" | "Standard_E96ds_v5" | "Standard_E104ids_v5" | "Standard_E2as_v5" | "Standard_E4as_v5" | "Standard_E8as_v5" | "Standard_E16as_v5" | "Standard_E20as_v5" | "Standard_E32as_v5" | "Standard_E48as_v5" | "Standard_E64as_v5" | "Standard_E96as_v5" | "Standard_E2ads_v5" | "Standard_E4ads_v5" | "Standard_E8ads_v5" | "Standard_E16ads_v5" | "Standard_E20ads_v5" | "Standard_E32ads_v5" | "Standard_E48ads_v5" | "Standard_E64ads_v5" | "Standard_E96ads_v5" | "Standard_M8_2ms" | "Standard_M8_4ms" | "Standard_M16_4ms" | "Standard_M16_8ms" | "Standard_M32_8ms" | "Standard_M32_16ms" | "Standard_M64_32ms" | "Standard_M64_16ms" | "Standard_M128_64ms" | "Standard_M128_32ms" | "Standard_E4_2s_v3" | "Standard_E8_4s_v3" | "Standard_E8_2s_v3" | "Standard_E16_8s_v3" | "Standard_E16_4s_v3" | "Standard_E32_16s_v3" | "Standard_E32_8s_v3" | "Standard_E64_32s_v3" | "Standard_E64_16s_v3" | "Standard_E4_2s_v4" | "Standard_E8_4s_v4" | "Standard_E8_2s_v4" | "Standard_E16_8s_v4" | "Standard_E16_4s_v4" | "Standard_E32_16s_v4" | "Standard_E32_8s_v4" | "Standard_E64_32s_v4" | "Standard_E64_16s_v4" | "Standard_E4_2ds_v4" | "Standard_E8_4ds_v4" | "Standard_E8_2ds_v4" | "Standard_E16_8ds_v4" | "Standard_E16_4ds_v4" | "Standard_E32_16ds_v4" | "Standard_E32_8ds_v4" | "Standard_E64_32ds_v4" | "Standard_E64_16ds_v4" | "Standard_E4_2as_v4" | "Standard_E8_4as_v4" | "Standard_E8_2as_v4" | "Standard_E16_8as_v4" | "Standard_E16_4as_v4" | "Standard_E32_16as_v4" | "Standard_E32_8as_v4" | "Standard_E64_32as_v4" | "Standard_E64_16as_v4" | "Standard_E96_48as_v4" | "Standard_E96_24as_v4" | "Standard_E4_2ads_v5" | "Standard_E8_4ads_v5" | "Standard_E8_2ads_v5" | "Standard_E16_8ads_v5" | "Standard_E16_4ads_v5" | "Standard_E32_16ads_v5" | "Standard_E32_8ads_v5" | "Standard_E64_32ads_v5" | "Standard_E64_16ads_v5" | "Standard_E96_48ads_v5" | "Standard_E96_24ads_v5" | "Standard_E4_2s_v5" | "Standard_E8_4s_v5" | "Standard_E8_2s_v5" | "Standard_E16_8s_v5" | "Standard_E16_4s_v5" | "Standard_E32_16s_v5" | "Standard_E32_8s_v5" | "Standard_E64_32s_v5" | "Standard_E64_16s_v5" | "Standard_E96_48s_v5" | "Standard_E96_24s_v5" | "Standard_E4_2ds_v5" | "Standard_E8_4ds_v5" | "Standard_E8_2ds_v5" | "Standard_E16_8ds_v5" | "Standard_E16_4ds_v5" | "Standard_E32_16ds_v5" | "Standard_E32_8ds_v5" | "Standard_E64_32ds_v5" | "Standard_E64_16ds_v5" | "Standard_E96_48ds_v5" | "Standard_E96_24ds_v5" | "Standard_E4_2as_v5" | "Standard_E8_4as_v5" | "Standard_E8_2as_v5" | "Standard_E16_8as_v5" | "Standard_E16_4as_v5" | "Standard_E32_16as_v5" | "Standard_E32_8as_v5" | "Standard_E64_32as_v5" | "Standard_E64_16as_v5" | "Standard_E96_48as_v5" | "Standard_E96_24as_v5" | "Standard_GS4_8" | "Standard_GS4_4" | "Standard_GS5_16" | "Standard_GS5_8" | "Standard_DS11_1_v2" | "Standard_DS12_2_v2" | "Standard_DS12_1_v2" | "Standard_DS13_4_v2" | "Standard_DS13_2_v2" | "Standard_DS14_8_v2" | "Standard_DS14_4_v2" | "Standard_M416_208s_v2" | "Standard_M416_208ms_v2" | "Standard_E2bs_v5" | "Standard_E4bs_v5" | "Standard_E8bs_v5" | "Standard_E16bs_v5" | "Standard_E32bs_v5" | "Standard_E48bs_v5" | "Standard_E64bs_v5" | "Standard_E2bds_v5" | "Standard_E4bds_v5" | "Standard_E8bds_v5" | "Standard_E16bds_v5" | "Standard_E32bds_v5" | "Standard_E48bds_v5" | "Standard_E64bds_v5" | (string & {});
-  numberOfCoresForRecommendedSize?: number;
-  megabytesOfMemoryForRecommendedSize?: number;
-  monthlyComputeCostForRecommendedSize?: number;
-  suitabilityExplanation?: "Unknown" | "NotApplicable" | "GuestOperatingSystemArchitectureNotSupported" | "GuestOperatingSystemNotSupported" | "BootTypeNotSupported" | "MoreDisksThanSupported" | "NoSuitableVmSizeFound" | "OneOrMoreDisksNotSuitable" | "OneOrMoreAdaptersNotSuitable" | "InternalErrorOccurredDuringComputeEvaluation" | "InternalErrorOccurredDuringStorageEvaluation" | "InternalErrorOccurredDuringNetworkEvaluation" | "NoVmSizeSupportsStoragePerformance" | "NoVmSizeSupportsNetworkPerformance" | "NoVmSizeForSelectedPricingTier" | "NoVmSizeForSelectedAzureLocation" | "CheckRedHatLinuxVersion" | "CheckOpenSuseLinuxVersion" | "CheckWindowsServer2008R2Version" | "CheckCentOsVersion" | "CheckDebianLinuxVersion" | "CheckSuseLinuxVersion" | "CheckOracleLinuxVersion" | "CheckUbuntuLinuxVersion" | "CheckCoreOsLinuxVersion" | "WindowsServerVersionConditionallySupported" | "NoGuestOperatingSystemConditionallySupported" | "WindowsClientVersionsConditionallySupported" | "BootTypeUnknown" | "GuestOperatingSystemUnknown" | "WindowsServerVersionsSupportedWithCaveat" | "WindowsOSNoLongerUnderMSSupport" | "EndorsedWithConditionsLinuxDistributions" | "UnendorsedLinuxDistributions" | "NoVmSizeForStandardPricingTier" | "NoVmSizeForBasicPricingTier" | "NoVmSizeInSelectedFamilyFound" | "NoEaPriceFoundForVmSize" | "NoVmSizeFoundForOfferCurrencyReservedInstance" | (string & {});
-  suitabilityDetail?: "None" | "RecommendedSizeHasLessNetworkAdapters" | "CannotReportComputeCost" | "CannotReportStorageCost" | "CannotReportBandwidthCosts" | "PercentageOfCoresUtilizedMissing" | "PercentageOfMemoryUtilizedMissing" | "PercentageOfCoresUtilizedOutOfRange" | "PercentageOfMemoryUtilizedOutOfRange" | (string & {});
-  type?: "Unknown" | "AssessedMachine" | "AvsAssessedMachine" | "SqlAssessedMachine" | (string & {});
-  bootType?: "Unknown" | "EFI" | "BIOS" | "NotSpecified" | (string & {});
-  operatingSystemType?: string;
-  operatingSystemName?: string;
-  operatingSystemVersion?: string;
-  operatingSystemArchitecture?: "Unknown" | "X86" | "X64" | (string & {});
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
-  displayName?: string;
-  description?: string;
-  datacenterMachineArmId?: string;
-  datacenterManagementServerArmId?: string;
-  datacenterManagementServerName?: string;
-  megabytesOfMemory?: number;
-  numberOfCores?: number;
-  confidenceRatingInPercentage?: number;
-  percentageCoresUtilization?: number;
-  percentageMemoryUtilization?: number;
-  suitability?: "Unknown" | "NotSuitable" | "Suitable" | "ConditionallySuitable" | "ReadinessUnknown" | (string & {});
+  recommendedSize: "Unknown" | "Basic_A0" | "Basic_A1" | "Basic_A2" | "Basic_A3" | "Basic_A4" | "Standard_A0" | "Standard_A1" | "Standard_A2" | "Standard_A3" | "Standard_A4" | "Standard_A5" | "Standard_A6" | "Standard_A7" | "Standard_A8" | "Standard_A9" | "Standard_A10" | "Standard_A11" | "Standard_A1_v2" | "Standard_A2_v2" | "Standard_A4_v2" | "Standard_A8_v2" | "Standard_A2m_v2" | "Standard_A4m_v2" | "Standard_A8m_v2" | "Standard_D1" | "Standard_D2" | "Standard_D3" | "Standard_D4" | "Standard_D11" | "Standard_D12" | "Standard_D13" | "Standard_D14" | "Standard_D1_v2" | "Standard_D2_v2" | "Standard_D3_v2" | "Standard_D4_v2" | "Standard_D5_v2" | "Standard_D11_v2" | "Standard_D12_v2" | "Standard_D13_v2" | "Standard_D14_v2" | "Standard_D15_v2" | "Standard_DS1" | "Standard_DS2" | "Standard_DS3" | "Standard_DS4" | "Standard_DS11" | "Standard_DS12" | "Standard_DS13" | "Standard_DS14" | "Standard_DS1_v2" | "Standard_DS2_v2" | "Standard_DS3_v2" | "Standard_DS4_v2" | "Standard_DS5_v2" | "Standard_DS11_v2" | "Standard_DS12_v2" | "Standard_DS13_v2" | "Standard_DS14_v2" | "Standard_DS15_v2" | "Standard_F1" | "Standard_F2" | "Standard_F4" | "Standard_F8" | "Standard_F16" | "Standard_F1s" | "Standard_F2s" | "Standard_F4s" | "Standard_F8s" | "Standard_F16s" | "Standard_G1" | "Standard_G2" | "Standard_G3" | "Standard_G4" | "Standard_G5" | "Standard_GS1" | "Standard_GS2" | "Standard_GS3" | "Standard_GS4" | "Standard_GS5" | "Standard_H8" | "Standard_H16" | "Standard_H8m" | "Standard_H16m" | "Standard_H16r" | "Standard_H16mr" | "Standard_L4s" | "Standard_L8s" | "Standard_L16s" | "Standard_L32s" | "Standard_D2s_v3" | "Standard_D4s_v3" | "Standard_D8s_v3" | "Standard_D16s_v3" | "Standard_D32s_v3" | "Standard_D64s_v3" | "Standard_D2_v3" | "Standard_D4_v3" | "Standard_D8_v3" | "Standard_D16_v3" | "Standard_D32_v3" | "Standard_D64_v3" | "Standard_F2s_v2" | "Standard_F4s_v2" | "Standard_F8s_v2" | "Standard_F16s_v2" | "Standard_F32s_v2" | "Standard_F64s_v2" | "Standard_F72s_v2" | "Standard_E2_v3" | "Standard_E4_v3" | "Standard_E8_v3" | "Standard_E16_v3" | "Standard_E32_v3" | "Standard_E64_v3" | "Standard_E2s_v3" | "Standard_E4s_v3" | "Standard_E8s_v3" | "Standard_E16s_v3" | "Standard_E32s_v3" | "Standard_E64s_v3" | "Standard_M64s" | "Standard_M64ms" | "Standard_M128s" | "Standard_M128ms" | "Standard_DC2s" | "Standard_DC4s" | "Standard_E20_v3" | "Standard_E20s_v3" | "Standard_E64i_v3" | "Standard_E64is_v3" | "Standard_M8ms" | "Standard_M16ms" | "Standard_M32ls" | "Standard_M32ms" | "Standard_M32ts" | "Standard_M64" | "Standard_M64ls" | "Standard_M64m" | "Standard_M128" | "Standard_M128m" | "Standard_L8s_v2" | "Standard_L16s_v2" | "Standard_L32s_v2" | "Standard_L48s_v2" | "Standard_L64s_v2" | "Standard_L80s_v2" | "Standard_D2_v4" | "Standard_D4_v4" | "Standard_D8_v4" | "Standard_D16_v4" | "Standard_D32_v4" | "Standard_D48_v4" | "Standard_D64_v4" | "Standard_D2s_v4" | "Standard_D4s_v4" | "Standard_D8s_v4" | "Standard_D16s_v4" | "Standard_D32s_v4" | "Standard_D48s_v4" | "Standard_D64s_v4" | "Standard_D2d_v4" | "Standard_D4d_v4" | "Standard_D8d_v4" | "Standard_D16d_v4" | "Standard_D32d_v4" | "Standard_D48d_v4" | "Standard_D64d_v4" | "Standard_D2ds_v4" | "Standard_D4ds_v4" | "Standard_D8ds_v4" | "Standard_D16ds_v4" | "Standard_D32ds_v4" | "Standard_D48ds_v4" | "Standard_D64ds_v4" | "Standard_E2_v4" | "Standard_E4_v4" | "Standard_E8_v4" | "Standard_E16_v4" | "Standard_E20_v4" | "Standard_E32_v4" | "Standard_E48_v4" | "Standard_E64_v4" | "Standard_E2s_v4" | "Standard_E4s_v4" | "Standard_E8s_v4" | "Standard_E16s_v4" | "Standard_E20s_v4" | "Standard_E32s_v4" | "Standard_E48s_v4" | "Standard_E64s_v4" | "Standard_E2d_v4" | "Standard_E4d_v4" | "Standard_E8d_v4" | "Standard_E16d_v4" | "Standard_E20d_v4" | "Standard_E32d_v4" | "Standard_E48d_v4" | "Standard_E64d_v4" | "Standard_E2ds_v4" | "Standard_E4ds_v4" | "Standard_E8ds_v4" | "Standard_E16ds_v4" | "Standard_E20ds_v4" | "Standard_E32ds_v4" | "Standard_E48ds_v4" | "Standard_E64ds_v4" | "Standard_E2as_v4" | "Standard_E4as_v4" | "Standard_E8as_v4" | "Standard_E16as_v4" | "Standard_E20as_v4" | "Standard_E32as_v4" | "Standard_E48as_v4" | "Standard_E64as_v4" | "Standard_E96as_v4" | "Standard_D2as_v4" | "Standard_D4as_v4" | "Standard_D8as_v4" | "Standard_D16as_v4" | "Standard_D32as_v4" | "Standard_D48as_v4" | "Standard_D64as_v4" | "Standard_D96as_v4" | "Standard_M208ms_v2" | "Standard_M208s_v2" | "Standard_M416ms_v2" | "Standard_M416s_v2" | "Standard_F48s_v2" | "Standard_E48_v3" | "Standard_E48s_v3" | "Standard_E80is_v4" | "Standard_E80ids_v4" | "Standard_E2a_v4" | "Standard_E4a_v4" | "Standard_E8a_v4" | "Standard_E16a_v4" | "Standard_E20a_v4" | "Standard_E32a_v4" | "Standard_E48a_v4" | "Standard_E64a_v4" | "Standard_E96a_v4" | "Standard_D2a_v4" | "Standard_D4a_v4" | "Standard_D8a_v4" | "Standard_D16a_v4" | "Standard_D32a_v4" | "Standard_D48a_v4" | "Standard_D64a_v4" | "Standard_D96a_v4" | "Standard_M32ms_v2" | "Standard_M64s_v2" | "Standard_M64ms_v2" | "Standard_M128s_v2" | "Standard_M128ms_v2" | "Standard_M192is_v2" | "Standard_M192ims_v2" | "Standard_M32dms_v2" | "Standard_M64ds_v2" | "Standard_M64dms_v2" | "Standard_M128ds_v2" | "Standard_M128dms_v2" | "Standard_M192ids_v2" | "Standard_M192idms_v2" | "Standard_D2_v5" | "Standard_D4_v5" | "Standard_D8_v5" | "Standard_D16_v5" | "Standard_D32_v5" | "Standard_D48_v5" | "Standard_D64_v5" | "Standard_D96_v5" | "Standard_D2s_v5" | "Standard_D4s_v5" | "Standard_D8s_v5" | "Standard_D16s_v5" | "Standard_D32s_v5" | "Standard_D48s_v5" | "Standard_D64s_v5" | "Standard_D96s_v5" | "Standard_D2d_v5" | "Standard_D4d_v5" | "Standard_D8d_v5" | "Standard_D16d_v5" | "Standard_D32d_v5" | "Standard_D48d_v5" | "Standard_D64d_v5" | "Standard_D96d_v5" | "Standard_D2ds_v5" | "Standard_D4ds_v5" | "Standard_D8ds_v5" | "Standard_D16ds_v5" | "Standard_D32ds_v5" | "Standard_D48ds_v5" | "Standard_D64ds_v5" | "Standard_D96ds_v5" | "Standard_D2as_v5" | "Standard_D4as_v5" | "Standard_D8as_v5" | "Standard_D16as_v5" | "Standard_D32as_v5" | "Standard_D48as_v5" | "Standard_D64as_v5" | "Standard_D96as_v5" | "Standard_D2ads_v5" | "Standard_D4ads_v5" | "Standard_D8ads_v5" | "Standard_D16ads_v5" | "Standard_D32ads_v5" | "Standard_D48ads_v5" | "Standard_D64ads_v5" | "Standard_D96ads_v5" | "Standard_E2_v5" | "Standard_E4_v5" | "Standard_E8_v5" | "Standard_E16_v5" | "Standard_E20_v5" | "Standard_E32_v5" | "Standard_E48_v5" | "Standard_E64_v5" | "Standard_E96_v5" | "Standard_E104i_v5" | "Standard_E2s_v5" | "Standard_E4s_v5" | "Standard_E8s_v5" | "Standard_E16s_v5" | "Standard_E20s_v5" | "Standard_E32s_v5" | "Standard_E48s_v5" | "Standard_E64s_v5" | "Standard_E96s_v5" | "Standard_E104is_v5" | "Standard_E2d_v5" | "Standard_E4d_v5" | "Standard_E8d_v5" | "Standard_E16d_v5" | "Standard_E20d_v5" | "Standard_E32d_v5" | "Standard_E48d_v5" | "Standard_E64d_v5" | "Standard_E96d_v5" | "Standard_E104id_v5" | "Standard_E2ds_v5" | "Standard_E4ds_v5" | "Standard_E8ds_v5" | "Standard_E16ds_v5" | "Standard_E20ds_v5" | "Standard_E32ds_v5" | "Standard_E48ds_v5" | "Standard_E64ds_v5" | "Standard_E96ds_v5" | "Standard_E104ids_v5" | "Standard_E2as_v5" | "Standard_E4as_v5" | "Standard_E8as_v5" | "Standard_E16as_v5" | "Standard_E20as_v5" | "Standard_E32as_v5" | "Standard_E48as_v5" | "Standard_E64as_v5" | "Standard_E96as_v5" | "Standard_E2ads_v5" | "Standard_E4ads_v5" | "Standard_E8ads_v5" | "Standard_E16ads_v5" | "Standard_E20ads_v5" | "Standard_E32ads_v5" | "Standard_E48ads_v5" | "Standard_E64ads_v5" | "Standard_E96ads_v5" | "Standard_M8_2ms" | "Standard_M8_4ms" | "Standard_M16_4ms" | "Standard_M16_8ms" | "Standard_M32_8ms" | "Standard_M32_16ms" | "Standard_M64_32ms" | "Standard_M64_16ms" | "Standard_M128_64ms" | "Standard_M128_32ms" | "Standard_E4_2s_v3" | "Standard_E8_4s_v3" | "Standard_E8_2s_v3" | "Standard_E16_8s_v3" | "Standard_E16_4s_v3" | "Standard_E32_16s_v3" | "Standard_E32_8s_v3" | "Standard_E64_32s_v3" | "Standard_E64_16s_v3" | "Standard_E4_2s_v4" | "Standard_E8_4s_v4" | "Standard_E8_2s_v4" | "Standard_E16_8s_v4" | "Standard_E16_4s_v4" | "Standard_E32_16s_v4" | "Standard_E32_8s_v4" | "Standard_E64_32s_v4" | "Standard_E64_16s_v4" | "Standard_E4_2ds_v4" | "Standard_E8_4ds_v4" | "Standard_E8_2ds_v4" | "Standard_E16_8ds_v4" | "Standard_E16_4ds_v4" | "Standard_E32_16ds_v4" | "Standard_E32_8ds_v4" | "Standard_E64_32ds_v4" | "Standard_E64_16ds_v4" | "Standard_E4_2as_v4" | "Standard_E8_4as_v4" | "Standard_E8_2as_v4" | "Standard_E16_8as_v4" | "Standard_E16_4as_v4" | "Standard_E32_16as_v4" | "Standard_E32_8as_v4" | "Standard_E64_32as_v4" | "Standard_E64_16as_v4" | "Standard_E96_48as_v4" | "Standard_E96_24as_v4" | "Standard_E4_2ads_v5" | "Standard_E8_4ads_v5" | "Standard_E8_2ads_v5" | "Standard_E16_8ads_v5" | "Standard_E16_4ads_v5" | "Standard_E32_16ads_v5" | "Standard_E32_8ads_v5" | "Standard_E64_32ads_v5" | "Standard_E64_16ads_v5" | "Standard_E96_48ads_v5" | "Standard_E96_24ads_v5" | "Standard_E4_2s_v5" | "Standard_E8_4s_v5" | "Standard_E8_2s_v5" | "Standard_E16_8s_v5" | "Standard_E16_4s_v5" | "Standard_E32_16s_v5" | "Standard_E32_8s_v5" | "Standard_E64_32s_v5" | "Standard_E64_16s_v5" | "Standard_E96_48s_v5" | "Standard_E96_24s_v5" | "Standard_E4_2ds_v5" | "Standard_E8_4ds_v5" | "Standard_E8_2ds_v5" | "Standard_E16_8ds_v5" | "Standard_E16_4ds_v5" | "Standard_E32_16ds_v5" | "Standard_E32_8ds_v5" | "Standard_E64_32ds_v5" | "Standard_E64_16ds_v5" | "Standard_E96_48ds_v5" | "Standard_E96_24ds_v5" | "Standard_E4_2as_v5" | "Standard_E8_4as_v5" | "Standard_E8_2as_v5" | "Standard_E16_8as_v5" | "Standard_E16_4as_v5" | "Standard_E32_16as_v5" | "Standard_E32_8as_v5" | "Standard_E64_32as_v5" | "Standard_E64_16as_v5" | "Standard_E96_48as_v5" | "Standard_E96_24as_v5" | "Standard_GS4_8" | "Standard_GS4_4" | "Standard_GS5_16" | "Standard_GS5_8" | "Standard_DS11_1_v2" | "Standard_DS12_2_v2" | "Standard_DS12_1_v2" | "Standard_DS13_4_v2" | "Standard_DS13_2_v2" | "Standard_DS14_8_v2" | "Standard_DS14_4_v2" | "Standard_M416_208s_v2" | "Standard_M416_208ms_v2" | "Standard_E2bs_v5" | "Standard_E4bs_v5" | "Standard_E8bs_v5" | "Standard_E16bs_v5" | "Standard_E32bs_v5" | "Standard_E48bs_v5" | "Standard_E64bs_v5" | "Standard_E2bds_v5" | "Standard_E4bds_v5" | "Standard_E8bds_v5" | "Standard_E16bds_v5" | "Standard_E32bds_v5" | "Standard_E48bds_v5" | "Standard_E64bds_v5" | (string & {});
+  numberOfCoresForRecommendedSize: number;
+  megabytesOfMemoryForRecommendedSize: number;
+  monthlyComputeCostForRecommendedSize: number;
+  suitabilityExplanation: "Unknown" | "NotApplicable" | "GuestOperatingSystemArchitectureNotSupported" | "GuestOperatingSystemNotSupported" | "BootTypeNotSupported" | "MoreDisksThanSupported" | "NoSuitableVmSizeFound" | "OneOrMoreDisksNotSuitable" | "OneOrMoreAdaptersNotSuitable" | "InternalErrorOccurredDuringComputeEvaluation" | "InternalErrorOccurredDuringStorageEvaluation" | "InternalErrorOccurredDuringNetworkEvaluation" | "NoVmSizeSupportsStoragePerformance" | "NoVmSizeSupportsNetworkPerformance" | "NoVmSizeForSelectedPricingTier" | "NoVmSizeForSelectedAzureLocation" | "CheckRedHatLinuxVersion" | "CheckOpenSuseLinuxVersion" | "CheckWindowsServer2008R2Version" | "CheckCentOsVersion" | "CheckDebianLinuxVersion" | "CheckSuseLinuxVersion" | "CheckOracleLinuxVersion" | "CheckUbuntuLinuxVersion" | "CheckCoreOsLinuxVersion" | "WindowsServerVersionConditionallySupported" | "NoGuestOperatingSystemConditionallySupported" | "WindowsClientVersionsConditionallySupported" | "BootTypeUnknown" | "GuestOperatingSystemUnknown" | "WindowsServerVersionsSupportedWithCaveat" | "WindowsOSNoLongerUnderMSSupport" | "EndorsedWithConditionsLinuxDistributions" | "UnendorsedLinuxDistributions" | "NoVmSizeForStandardPricingTier" | "NoVmSizeForBasicPricingTier" | "NoVmSizeInSelectedFamilyFound" | "NoEaPriceFoundForVmSize" | "NoVmSizeFoundForOfferCurrencyReservedInstance" | (string & {});
+  suitabilityDetail: "None" | "RecommendedSizeHasLessNetworkAdapters" | "CannotReportComputeCost" | "CannotReportStorageCost" | "CannotReportBandwidthCosts" | "PercentageOfCoresUtilizedMissing" | "PercentageOfMemoryUtilizedMissing" | "PercentageOfCoresUtilizedOutOfRange" | "PercentageOfMemoryUtilizedOutOfRange" | (string & {});
+  type: "Unknown" | "AssessedMachine" | "AvsAssessedMachine" | "SqlAssessedMachine" | (string & {});
+  bootType: "Unknown" | "EFI" | "BIOS" | "NotSpecified" | (string & {});
+  operatingSystemType: string;
+  operatingSystemName: string;
+  operatingSystemVersion: string;
+  operatingSystemArchitecture: "Unknown" | "X86" | "X64" | (string & {});
+  createdTimestamp: string;
+  updatedTimestamp: string;
+  displayName: string;
+  description: string;
+  datacenterMachineArmId: string;
+  datacenterManagementServerArmId: string;
+  datacenterManagementServerName: string;
+  megabytesOfMemory: number;
+  numberOfCores: number;
+  confidenceRatingInPercentage: number;
+  percentageCoresUtilization: number;
+  percentageMemoryUtilization: number;
+  suitability: "Unknown" | "NotSuitable" | "Suitable" | "ConditionallySuitable" | "ReadinessUnknown" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/groups/assessments/assessedMachines` without managing it (GET, api-version 2024-01-15); undefined when it does not exist.
@@ -1598,25 +1598,25 @@ export declare class GroupAvsAssessment extends $CustomResource {
   /** Reserved instance. */
   readonly reservedInstance: $Output<"None" | "RI1Year" | "RI3Year" | (string & {}) | undefined>;
   /** Total monthly cost. */
-  readonly totalMonthlyCost: $Output<number | undefined>;
+  readonly totalMonthlyCost: $Output<number>;
   /** Gets or sets the Assessment cloud suitability. */
-  readonly suitability: $Output<"Unknown" | "NotSuitable" | "Suitable" | "ConditionallySuitable" | "ReadinessUnknown" | (string & {}) | undefined>;
+  readonly suitability: $Output<"Unknown" | "NotSuitable" | "Suitable" | "ConditionallySuitable" | "ReadinessUnknown" | (string & {})>;
   /** Gets or sets the Assessment suitability explanation. */
-  readonly suitabilityExplanation: $Output<"Unknown" | "NotApplicable" | "UnsupportedLocationForSelectedNode" | "InternalErrorInRecommendation" | "UnsupportedLocationForSelectedExternalStorageTypes" | (string & {}) | undefined>;
+  readonly suitabilityExplanation: $Output<"Unknown" | "NotApplicable" | "UnsupportedLocationForSelectedNode" | "InternalErrorInRecommendation" | "UnsupportedLocationForSelectedExternalStorageTypes" | (string & {})>;
   /** Recommended number of nodes. */
-  readonly numberOfNodes: $Output<number | undefined>;
+  readonly numberOfNodes: $Output<number>;
   /** Predicted CPU utilization. */
-  readonly cpuUtilization: $Output<number | undefined>;
+  readonly cpuUtilization: $Output<number>;
   /** Predicted RAM utilization. */
-  readonly ramUtilization: $Output<number | undefined>;
+  readonly ramUtilization: $Output<number>;
   /** Predicted storage utilization. */
-  readonly storageUtilization: $Output<number | undefined>;
+  readonly storageUtilization: $Output<number>;
   /** Predicted total CPU cores used. */
-  readonly totalCpuCores: $Output<number | undefined>;
+  readonly totalCpuCores: $Output<number>;
   /** Predicted total RAM used in GB. */
-  readonly totalRamInGB: $Output<number | undefined>;
+  readonly totalRamInGB: $Output<number>;
   /** Predicted total Storage used in GB. */
-  readonly totalStorageInGB: $Output<number | undefined>;
+  readonly totalStorageInGB: $Output<number>;
   /** Estimated AVS SKU for Assessment. */
   readonly avsEstimatedNodes: $Output<outputs.AvsEstimatedNode[] | undefined>;
   /** Estimated External Storage for Assessment. */
@@ -1626,7 +1626,7 @@ export declare class GroupAvsAssessment extends $CustomResource {
   /** Percentage of CPU capacity reserved for processing additional workloads. */
   readonly cpuHeadroom: $Output<number | undefined>;
   /** Number of machines part of the assessment. */
-  readonly numberOfMachines: $Output<number | undefined>;
+  readonly numberOfMachines: $Output<number>;
   /** Cloud suitability summary for all the machines in the assessment. */
   readonly suitabilitySummary: $Output<outputs.AvsAssessmentPropertiesSuitabilitySummary | undefined>;
   /** Memory overcommit. */
@@ -1634,13 +1634,13 @@ export declare class GroupAvsAssessment extends $CustomResource {
   /** De-duplication compression. */
   readonly dedupeCompression: $Output<number | undefined>;
   /** Limiting factor. */
-  readonly limitingFactor: $Output<string | undefined>;
+  readonly limitingFactor: $Output<string>;
   /** Is Stretch Cluster Enabled. */
   readonly isStretchClusterEnabled: $Output<boolean | undefined>;
   /** Gets the group type for the assessment. */
-  readonly groupType: $Output<"Default" | "Import" | (string & {}) | undefined>;
+  readonly groupType: $Output<"Default" | "Import" | (string & {})>;
   /** Assessment type of the assessment. */
-  readonly assessmentType: $Output<"Unknown" | "MachineAssessment" | "AvsAssessment" | "SqlAssessment" | "WebAppAssessment" | (string & {}) | undefined>;
+  readonly assessmentType: $Output<"Unknown" | "MachineAssessment" | "AvsAssessment" | "SqlAssessment" | "WebAppAssessment" | (string & {})>;
   /** Azure Location or Azure region where to which the machines will be migrated. */
   readonly azureLocation: $Output<"Unknown" | "EastAsia" | "SoutheastAsia" | "AustraliaEast" | "AustraliaSoutheast" | "BrazilSouth" | "CanadaCentral" | "CanadaEast" | "WestEurope" | "NorthEurope" | "CentralIndia" | "SouthIndia" | "WestIndia" | "JapanEast" | "JapanWest" | "KoreaCentral" | "KoreaSouth" | "UkWest" | "UkSouth" | "NorthCentralUs" | "EastUs" | "WestUs2" | "SouthCentralUs" | "CentralUs" | "EastUs2" | "WestUs" | "WestCentralUs" | "GermanyCentral" | "GermanyNortheast" | "ChinaNorth" | "ChinaEast" | "USGovArizona" | "USGovTexas" | "USGovIowa" | "USGovVirginia" | "USDoDCentral" | "USDoDEast" | "FranceCentral" | "AustraliaCentral" | "SouthAfricaNorth" | "FranceSouth" | "AustraliaCentral2" | "SouthAfricaWest" | "GermanyNorth" | "GermanyWestCentral" | "NorwayEast" | "NorwayWest" | "ChinaEast2" | "ChinaNorth2" | "SwitzerlandNorth" | "SwitzerlandWest" | "UAENorth" | "UAECentral" | "UsNatEast" | "UsNatWest" | "UsSecEast" | "UsSecCentral" | "UsSecWest" | "SwedenCentral" | "QatarCentral" | (string & {}) | undefined>;
   /** Azure Offer code according to which cost estimation is done. */
@@ -1667,26 +1667,26 @@ export declare class GroupAvsAssessment extends $CustomResource {
   /** Gets or sets the end time to consider performance data for assessment. */
   readonly perfDataEndTime: $Output<string | undefined>;
   /** User configurable setting to display the Stage of Assessment. */
-  readonly stage: $Output<"InProgress" | "UnderReview" | "Approved" | (string & {}) | undefined>;
+  readonly stage: $Output<"InProgress" | "UnderReview" | "Approved" | (string & {})>;
   /** Custom discount percentage. */
   readonly discountPercentage: $Output<number | undefined>;
   /** Assessment sizing criterion. */
   readonly sizingCriterion: $Output<"PerformanceBased" | "AsOnPremises" | (string & {}) | undefined>;
   /** Confidence Rating in Percentage. */
-  readonly confidenceRatingInPercentage: $Output<number | undefined>;
+  readonly confidenceRatingInPercentage: $Output<number>;
   /**
    * Time when the Azure Prices were queried. Date-Time represented in ISO-8601
    * format.
    */
-  readonly pricesTimestamp: $Output<string | undefined>;
+  readonly pricesTimestamp: $Output<string>;
   /** Date and Time when assessment was created. */
-  readonly createdTimestamp: $Output<string | undefined>;
+  readonly createdTimestamp: $Output<string>;
   /** Date and Time when assessment was last updated. */
-  readonly updatedTimestamp: $Output<string | undefined>;
+  readonly updatedTimestamp: $Output<string>;
   /** Whether assessment is in valid state and all machines have been assessed. */
-  readonly status: $Output<"Created" | "Updated" | "Running" | "Completed" | "Invalid" | "OutOfSync" | "OutDated" | "Deleted" | (string & {}) | undefined>;
+  readonly status: $Output<"Created" | "Updated" | "Running" | "Completed" | "Invalid" | "OutOfSync" | "OutDated" | "Deleted" | (string & {})>;
   /** Schema version. */
-  readonly schemaVersion: $Output<string | undefined>;
+  readonly schemaVersion: $Output<string>;
   /** The status of the last operation. */
   readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
   constructor(name: string, args: GroupAvsAssessmentArgs, opts?: $Options);
@@ -1792,28 +1792,28 @@ export interface GroupAvsAssessmentState {
   isVcfByolEnabled?: boolean;
   costComponents?: outputs.CostComponent[];
   reservedInstance?: "None" | "RI1Year" | "RI3Year" | (string & {});
-  totalMonthlyCost?: number;
-  suitability?: "Unknown" | "NotSuitable" | "Suitable" | "ConditionallySuitable" | "ReadinessUnknown" | (string & {});
-  suitabilityExplanation?: "Unknown" | "NotApplicable" | "UnsupportedLocationForSelectedNode" | "InternalErrorInRecommendation" | "UnsupportedLocationForSelectedExternalStorageTypes" | (string & {});
-  numberOfNodes?: number;
-  cpuUtilization?: number;
-  ramUtilization?: number;
-  storageUtilization?: number;
-  totalCpuCores?: number;
-  totalRamInGB?: number;
-  totalStorageInGB?: number;
+  totalMonthlyCost: number;
+  suitability: "Unknown" | "NotSuitable" | "Suitable" | "ConditionallySuitable" | "ReadinessUnknown" | (string & {});
+  suitabilityExplanation: "Unknown" | "NotApplicable" | "UnsupportedLocationForSelectedNode" | "InternalErrorInRecommendation" | "UnsupportedLocationForSelectedExternalStorageTypes" | (string & {});
+  numberOfNodes: number;
+  cpuUtilization: number;
+  ramUtilization: number;
+  storageUtilization: number;
+  totalCpuCores: number;
+  totalRamInGB: number;
+  totalStorageInGB: number;
   avsEstimatedNodes?: outputs.AvsEstimatedNode[];
   avsEstimatedExternalStorages?: outputs.AvsEstimatedExternalStorage[];
   avsEstimatedNetworks?: outputs.AvsEstimatedNetwork[];
   cpuHeadroom?: number;
-  numberOfMachines?: number;
+  numberOfMachines: number;
   suitabilitySummary?: outputs.AvsAssessmentPropertiesSuitabilitySummary;
   memOvercommit?: number;
   dedupeCompression?: number;
-  limitingFactor?: string;
+  limitingFactor: string;
   isStretchClusterEnabled?: boolean;
-  groupType?: "Default" | "Import" | (string & {});
-  assessmentType?: "Unknown" | "MachineAssessment" | "AvsAssessment" | "SqlAssessment" | "WebAppAssessment" | (string & {});
+  groupType: "Default" | "Import" | (string & {});
+  assessmentType: "Unknown" | "MachineAssessment" | "AvsAssessment" | "SqlAssessment" | "WebAppAssessment" | (string & {});
   azureLocation?: "Unknown" | "EastAsia" | "SoutheastAsia" | "AustraliaEast" | "AustraliaSoutheast" | "BrazilSouth" | "CanadaCentral" | "CanadaEast" | "WestEurope" | "NorthEurope" | "CentralIndia" | "SouthIndia" | "WestIndia" | "JapanEast" | "JapanWest" | "KoreaCentral" | "KoreaSouth" | "UkWest" | "UkSouth" | "NorthCentralUs" | "EastUs" | "WestUs2" | "SouthCentralUs" | "CentralUs" | "EastUs2" | "WestUs" | "WestCentralUs" | "GermanyCentral" | "GermanyNortheast" | "ChinaNorth" | "ChinaEast" | "USGovArizona" | "USGovTexas" | "USGovIowa" | "USGovVirginia" | "USDoDCentral" | "USDoDEast" | "FranceCentral" | "AustraliaCentral" | "SouthAfricaNorth" | "FranceSouth" | "AustraliaCentral2" | "SouthAfricaWest" | "GermanyNorth" | "GermanyWestCentral" | "NorwayEast" | "NorwayWest" | "ChinaEast2" | "ChinaNorth2" | "SwitzerlandNorth" | "SwitzerlandWest" | "UAENorth" | "UAECentral" | "UsNatEast" | "UsNatWest" | "UsSecEast" | "UsSecCentral" | "UsSecWest" | "SwedenCentral" | "QatarCentral" | (string & {});
   azureOfferCode?: "Unknown" | "MSAZR0003P" | "MSAZR0044P" | "MSAZR0059P" | "MSAZR0060P" | "MSAZR0062P" | "MSAZR0063P" | "MSAZR0064P" | "MSAZR0029P" | "MSAZR0022P" | "MSAZR0023P" | "MSAZR0148P" | "MSAZR0025P" | "MSAZR0036P" | "MSAZR0120P" | "MSAZR0121P" | "MSAZR0122P" | "MSAZR0123P" | "MSAZR0124P" | "MSAZR0125P" | "MSAZR0126P" | "MSAZR0127P" | "MSAZR0128P" | "MSAZR0129P" | "MSAZR0130P" | "MSAZR0111P" | "MSAZR0144P" | "MSAZR0149P" | "MSMCAZR0044P" | "MSMCAZR0059P" | "MSMCAZR0060P" | "MSMCAZR0063P" | "MSMCAZR0120P" | "MSMCAZR0121P" | "MSMCAZR0125P" | "MSMCAZR0128P" | "MSAZRDE0003P" | "MSAZRDE0044P" | "MSAZRUSGOV0003P" | "EA" | "MSAZR0243P" | "SavingsPlan1Year" | "SavingsPlan3Year" | (string & {});
   currency?: "Unknown" | "USD" | "DKK" | "CAD" | "IDR" | "JPY" | "KRW" | "NZD" | "NOK" | "RUB" | "SAR" | "ZAR" | "SEK" | "TRY" | "GBP" | "MXN" | "MYR" | "INR" | "HKD" | "BRL" | "TWD" | "EUR" | "CHF" | "ARS" | "AUD" | "CNY" | (string & {});
@@ -1822,15 +1822,15 @@ export interface GroupAvsAssessmentState {
   timeRange?: "Day" | "Week" | "Month" | "Custom" | (string & {});
   perfDataStartTime?: string;
   perfDataEndTime?: string;
-  stage?: "InProgress" | "UnderReview" | "Approved" | (string & {});
+  stage: "InProgress" | "UnderReview" | "Approved" | (string & {});
   discountPercentage?: number;
   sizingCriterion?: "PerformanceBased" | "AsOnPremises" | (string & {});
-  confidenceRatingInPercentage?: number;
-  pricesTimestamp?: string;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
-  status?: "Created" | "Updated" | "Running" | "Completed" | "Invalid" | "OutOfSync" | "OutDated" | "Deleted" | (string & {});
-  schemaVersion?: string;
+  confidenceRatingInPercentage: number;
+  pricesTimestamp: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
+  status: "Created" | "Updated" | "Running" | "Completed" | "Invalid" | "OutOfSync" | "OutDated" | "Deleted" | (string & {});
+  schemaVersion: string;
   provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
@@ -1863,28 +1863,28 @@ export interface AvsAssessmentAvsAssessedMachineState {
   errors?: outputs.Error2[];
   disks?: outputs.AvsAssessedMachinePropertiesDisks;
   networkAdapters?: outputs.AvsAssessedMachinePropertiesNetworkAdapters;
-  storageInUseGB?: number;
-  suitabilityExplanation?: "Unknown" | "NotApplicable" | "IpV6NotSupported" | "UnsupportedOperatingSystem" | (string & {});
-  suitabilityDetail?: "None" | "PercentageOfCoresUtilizedMissing" | "PercentageOfMemoryUtilizedMissing" | "PercentageOfCoresUtilizedOutOfRange" | "PercentageOfMemoryUtilizedOutOfRange" | "PercentageOfStorageUtilizedOutOfRange" | (string & {});
-  type?: "Unknown" | "AssessedMachine" | "AvsAssessedMachine" | "SqlAssessedMachine" | (string & {});
-  bootType?: "Unknown" | "EFI" | "BIOS" | "NotSpecified" | (string & {});
-  operatingSystemType?: string;
-  operatingSystemName?: string;
-  operatingSystemVersion?: string;
-  operatingSystemArchitecture?: "Unknown" | "X86" | "X64" | (string & {});
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
-  displayName?: string;
-  description?: string;
-  datacenterMachineArmId?: string;
-  datacenterManagementServerArmId?: string;
-  datacenterManagementServerName?: string;
-  megabytesOfMemory?: number;
-  numberOfCores?: number;
-  confidenceRatingInPercentage?: number;
-  percentageCoresUtilization?: number;
-  percentageMemoryUtilization?: number;
-  suitability?: "Unknown" | "NotSuitable" | "Suitable" | "ConditionallySuitable" | "ReadinessUnknown" | (string & {});
+  storageInUseGB: number;
+  suitabilityExplanation: "Unknown" | "NotApplicable" | "IpV6NotSupported" | "UnsupportedOperatingSystem" | (string & {});
+  suitabilityDetail: "None" | "PercentageOfCoresUtilizedMissing" | "PercentageOfMemoryUtilizedMissing" | "PercentageOfCoresUtilizedOutOfRange" | "PercentageOfMemoryUtilizedOutOfRange" | "PercentageOfStorageUtilizedOutOfRange" | (string & {});
+  type: "Unknown" | "AssessedMachine" | "AvsAssessedMachine" | "SqlAssessedMachine" | (string & {});
+  bootType: "Unknown" | "EFI" | "BIOS" | "NotSpecified" | (string & {});
+  operatingSystemType: string;
+  operatingSystemName: string;
+  operatingSystemVersion: string;
+  operatingSystemArchitecture: "Unknown" | "X86" | "X64" | (string & {});
+  createdTimestamp: string;
+  updatedTimestamp: string;
+  displayName: string;
+  description: string;
+  datacenterMachineArmId: string;
+  datacenterManagementServerArmId: string;
+  datacenterManagementServerName: string;
+  megabytesOfMemory: number;
+  numberOfCores: number;
+  confidenceRatingInPercentage: number;
+  percentageCoresUtilization: number;
+  percentageMemoryUtilization: number;
+  suitability: "Unknown" | "NotSuitable" | "Suitable" | "ConditionallySuitable" | "ReadinessUnknown" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/groups/avsAssessments/avsAssessedMachines` without managing it (GET, api-version 2024-01-15); undefined when it does not exist.
@@ -1991,7 +1991,7 @@ export declare class GroupSqlAssessment extends $CustomResource {
   /** Gets or sets the end time to consider performance data for assessment. */
   readonly perfDataEndTime: $Output<string | undefined>;
   /** User configurable setting to display the Stage of Assessment. */
-  readonly stage: $Output<"InProgress" | "UnderReview" | "Approved" | (string & {}) | undefined>;
+  readonly stage: $Output<"InProgress" | "UnderReview" | "Approved" | (string & {})>;
   /** Custom discount percentage. */
   readonly discountPercentage: $Output<number | undefined>;
   /** Assessment sizing criterion. */
@@ -1999,15 +1999,15 @@ export declare class GroupSqlAssessment extends $CustomResource {
   /** Confidence Rating in Percentage. */
   readonly confidenceRatingInPercentage: $Output<number | undefined>;
   /** Last time when rates were queried. */
-  readonly pricesTimestamp: $Output<string | undefined>;
+  readonly pricesTimestamp: $Output<string>;
   /** Date and Time when assessment was created. */
-  readonly createdTimestamp: $Output<string | undefined>;
+  readonly createdTimestamp: $Output<string>;
   /** Date and Time when assessment was last updated. */
-  readonly updatedTimestamp: $Output<string | undefined>;
+  readonly updatedTimestamp: $Output<string>;
   /** Whether assessment is in valid state and all machines have been assessed. */
-  readonly status: $Output<"Created" | "Updated" | "Running" | "Completed" | "Invalid" | "OutOfSync" | "OutDated" | "Deleted" | (string & {}) | undefined>;
+  readonly status: $Output<"Created" | "Updated" | "Running" | "Completed" | "Invalid" | "OutOfSync" | "OutDated" | "Deleted" | (string & {})>;
   /** Schema version. */
-  readonly schemaVersion: $Output<string | undefined>;
+  readonly schemaVersion: $Output<string>;
   /** The status of the last operation. */
   readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
   constructor(name: string, args: GroupSqlAssessmentArgs, opts?: $Options);
@@ -2152,15 +2152,15 @@ export interface GroupSqlAssessmentState {
   timeRange?: "Day" | "Week" | "Month" | "Custom" | (string & {});
   perfDataStartTime?: string;
   perfDataEndTime?: string;
-  stage?: "InProgress" | "UnderReview" | "Approved" | (string & {});
+  stage: "InProgress" | "UnderReview" | "Approved" | (string & {});
   discountPercentage?: number;
   sizingCriterion?: "PerformanceBased" | "AsOnPremises" | (string & {});
   confidenceRatingInPercentage?: number;
-  pricesTimestamp?: string;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
-  status?: "Created" | "Updated" | "Running" | "Completed" | "Invalid" | "OutOfSync" | "OutDated" | "Deleted" | (string & {});
-  schemaVersion?: string;
+  pricesTimestamp: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
+  status: "Created" | "Updated" | "Running" | "Completed" | "Invalid" | "OutOfSync" | "OutDated" | "Deleted" | (string & {});
+  schemaVersion: string;
   provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
@@ -2191,31 +2191,31 @@ export interface SqlAssessmentAssessedSqlDatabaseState {
   type: "Microsoft.Migrate/assessmentProjects/groups/sqlAssessments/assessedSqlDatabases";
   properties?: outputs.AssessedSqlDatabaseV2Properties;
   systemData?: outputs.SystemData;
-  recommendedAzureSqlTargetType?: "Unknown" | "Recommended" | "AzureSqlDatabase" | "AzureSqlManagedInstance" | "AzureSqlVirtualMachine" | "AzureVirtualMachine" | (string & {});
-  recommendedSuitability?: "Unknown" | "SuitableForSqlDB" | "SuitableForSqlMI" | "SuitableForVM" | "PotentiallySuitableForVM" | "ReadinessUnknown" | "NotSuitable" | "SuitableForSqlVM" | "ConditionallySuitableForSqlDB" | "ConditionallySuitableForSqlMI" | "ConditionallySuitableForVM" | "ConditionallySuitableForSqlVM" | (string & {});
-  bufferCacheSizeInMB?: number;
+  recommendedAzureSqlTargetType: "Unknown" | "Recommended" | "AzureSqlDatabase" | "AzureSqlManagedInstance" | "AzureSqlVirtualMachine" | "AzureVirtualMachine" | (string & {});
+  recommendedSuitability: "Unknown" | "SuitableForSqlDB" | "SuitableForSqlMI" | "SuitableForVM" | "PotentiallySuitableForVM" | "ReadinessUnknown" | "NotSuitable" | "SuitableForSqlVM" | "ConditionallySuitableForSqlDB" | "ConditionallySuitableForSqlMI" | "ConditionallySuitableForVM" | "ConditionallySuitableForSqlVM" | (string & {});
+  bufferCacheSizeInMB: number;
   productSupportStatus?: outputs.ProductSupportStatus;
   azureSqlMISuitabilityDetails?: outputs.SqlAssessmentV2PaasSuitabilityData;
   azureSqlDBSuitabilityDetails?: outputs.SqlAssessmentV2PaasSuitabilityData;
-  isDatabaseHighlyAvailable?: boolean;
+  isDatabaseHighlyAvailable: boolean;
   linkedAvailabilityGroupOverview?: outputs.SqlAvailabilityGroupDataOverview;
-  machineArmId?: string;
-  assessedSqlInstanceArmId?: string;
-  machineName?: string;
-  instanceName?: string;
-  databaseName?: string;
-  databaseSizeInMB?: number;
-  compatibilityLevel?: "Unknown" | "CompatLevel80" | "CompatLevel90" | "CompatLevel100" | "CompatLevel110" | "CompatLevel120" | "CompatLevel130" | "CompatLevel140" | "CompatLevel150" | (string & {});
-  sqlDatabaseSdsArmId?: string;
-  percentageCoresUtilization?: number;
-  megabytesPerSecondOfRead?: number;
-  megabytesPerSecondOfWrite?: number;
-  numberOfReadOperationsPerSecond?: number;
-  numberOfWriteOperationsPerSecond?: number;
-  confidenceRatingInPercentage?: number;
-  sizingCriterion?: "PerformanceBased" | "AsOnPremises" | (string & {});
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
+  machineArmId: string;
+  assessedSqlInstanceArmId: string;
+  machineName: string;
+  instanceName: string;
+  databaseName: string;
+  databaseSizeInMB: number;
+  compatibilityLevel: "Unknown" | "CompatLevel80" | "CompatLevel90" | "CompatLevel100" | "CompatLevel110" | "CompatLevel120" | "CompatLevel130" | "CompatLevel140" | "CompatLevel150" | (string & {});
+  sqlDatabaseSdsArmId: string;
+  percentageCoresUtilization: number;
+  megabytesPerSecondOfRead: number;
+  megabytesPerSecondOfWrite: number;
+  numberOfReadOperationsPerSecond: number;
+  numberOfWriteOperationsPerSecond: number;
+  confidenceRatingInPercentage: number;
+  sizingCriterion: "PerformanceBased" | "AsOnPremises" | (string & {});
+  createdTimestamp: string;
+  updatedTimestamp: string;
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/groups/sqlAssessments/assessedSqlDatabases` without managing it (GET, api-version 2024-01-15); undefined when it does not exist.
@@ -2245,10 +2245,10 @@ export interface SqlAssessmentAssessedSqlInstanceState {
   type: "Microsoft.Migrate/assessmentProjects/groups/sqlAssessments/assessedSqlInstances";
   properties?: outputs.AssessedSqlInstanceV2Properties;
   systemData?: outputs.SystemData;
-  memoryInUseInMB?: number;
-  hasScanOccurred?: boolean;
-  recommendedAzureSqlTargetType?: "Unknown" | "Recommended" | "AzureSqlDatabase" | "AzureSqlManagedInstance" | "AzureSqlVirtualMachine" | "AzureVirtualMachine" | (string & {});
-  recommendedSuitability?: "Unknown" | "SuitableForSqlDB" | "SuitableForSqlMI" | "SuitableForVM" | "PotentiallySuitableForVM" | "ReadinessUnknown" | "NotSuitable" | "SuitableForSqlVM" | "ConditionallySuitableForSqlDB" | "ConditionallySuitableForSqlMI" | "ConditionallySuitableForVM" | "ConditionallySuitableForSqlVM" | (string & {});
+  memoryInUseInMB: number;
+  hasScanOccurred: boolean;
+  recommendedAzureSqlTargetType: "Unknown" | "Recommended" | "AzureSqlDatabase" | "AzureSqlManagedInstance" | "AzureSqlVirtualMachine" | "AzureVirtualMachine" | (string & {});
+  recommendedSuitability: "Unknown" | "SuitableForSqlDB" | "SuitableForSqlMI" | "SuitableForVM" | "PotentiallySuitableForVM" | "ReadinessUnknown" | "NotSuitable" | "SuitableForSqlVM" | "ConditionallySuitableForSqlDB" | "ConditionallySuitableForSqlMI" | "ConditionallySuitableForVM" | "ConditionallySuitableForSqlVM" | (string & {});
   azureSqlMISuitabilityDetails?: outputs.SqlAssessmentV2PaasSuitabilityData;
   azureSqlDBSuitabilityDetails?: outputs.SqlAssessmentV2PaasSuitabilityData;
   azureSqlVMSuitabilityDetails?: outputs.SqlAssessmentV2IaasSuitabilityData;
@@ -2256,23 +2256,23 @@ export interface SqlAssessmentAssessedSqlInstanceState {
   productSupportStatus?: outputs.ProductSupportStatus;
   fciMetadata?: outputs.SqlFCIMetadata;
   availabilityReplicaSummary?: outputs.SqlAvailabilityReplicaSummary;
-  isClustered?: boolean;
-  isHighAvailabilityEnabled?: boolean;
+  isClustered: boolean;
+  isHighAvailabilityEnabled: boolean;
   recommendedTargetReasonings?: outputs.SqlRecommendationReasoning[];
-  machineArmId?: string;
-  machineName?: string;
-  instanceName?: string;
-  sqlInstanceSdsArmId?: string;
-  sqlEdition?: string;
-  sqlVersion?: string;
-  numberOfCoresAllocated?: number;
-  percentageCoresUtilization?: number;
+  machineArmId: string;
+  machineName: string;
+  instanceName: string;
+  sqlInstanceSdsArmId: string;
+  sqlEdition: string;
+  sqlVersion: string;
+  numberOfCoresAllocated: number;
+  percentageCoresUtilization: number;
   logicalDisks?: outputs.AssessedSqlInstanceDiskDetails[];
   databaseSummary?: outputs.AssessedSqlInstanceDatabaseSummary;
-  confidenceRatingInPercentage?: number;
-  sizingCriterion?: "PerformanceBased" | "AsOnPremises" | (string & {});
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
+  confidenceRatingInPercentage: number;
+  sizingCriterion: "PerformanceBased" | "AsOnPremises" | (string & {});
+  createdTimestamp: string;
+  updatedTimestamp: string;
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/groups/sqlAssessments/assessedSqlInstances` without managing it (GET, api-version 2024-01-15); undefined when it does not exist.
@@ -2301,44 +2301,44 @@ export interface SqlAssessmentAssessedSqlMachineState {
   name: string;
   properties?: outputs.AssessedSqlMachineProperties;
   systemData?: outputs.SystemData;
-  biosGuid?: string;
-  fqdn?: string;
+  biosGuid: string;
+  fqdn: string;
   sqlInstances?: outputs.AssessedSqlInstanceSummary[];
-  suitabilityDetail?: "None" | "RecommendedSizeHasLessNetworkAdapters" | "CannotReportComputeCost" | "CannotReportStorageCost" | "CannotReportBandwidthCosts" | "PercentageOfCoresUtilizedMissing" | "PercentageOfMemoryUtilizedMissing" | "PercentageOfCoresUtilizedOutOfRange" | "PercentageOfMemoryUtilizedOutOfRange" | (string & {});
-  suitabilityExplanation?: "Unknown" | "NotApplicable" | "GuestOperatingSystemArchitectureNotSupported" | "GuestOperatingSystemNotSupported" | "BootTypeNotSupported" | "MoreDisksThanSupported" | "NoSuitableVmSizeFound" | "OneOrMoreDisksNotSuitable" | "OneOrMoreAdaptersNotSuitable" | "InternalErrorOccurredDuringComputeEvaluation" | "InternalErrorOccurredDuringStorageEvaluation" | "InternalErrorOccurredDuringNetworkEvaluation" | "NoVmSizeSupportsStoragePerformance" | "NoVmSizeSupportsNetworkPerformance" | "NoVmSizeForSelectedPricingTier" | "NoVmSizeForSelectedAzureLocation" | "CheckRedHatLinuxVersion" | "CheckOpenSuseLinuxVersion" | "CheckWindowsServer2008R2Version" | "CheckCentOsVersion" | "CheckDebianLinuxVersion" | "CheckSuseLinuxVersion" | "CheckOracleLinuxVersion" | "CheckUbuntuLinuxVersion" | "CheckCoreOsLinuxVersion" | "WindowsServerVersionConditionallySupported" | "NoGuestOperatingSystemConditionallySupported" | "WindowsClientVersionsConditionallySupported" | "BootTypeUnknown" | "GuestOperatingSystemUnknown" | "WindowsServerVersionsSupportedWithCaveat" | "WindowsOSNoLongerUnderMSSupport" | "EndorsedWithConditionsLinuxDistributions" | "UnendorsedLinuxDistributions" | "NoVmSizeForStandardPricingTier" | "NoVmSizeForBasicPricingTier" | "NoVmSizeInSelectedFamilyFound" | "NoEaPriceFoundForVmSize" | "NoVmSizeFoundForOfferCurrencyReservedInstance" | (string & {});
-  recommendedVmSize?: "Unknown" | "Basic_A0" | "Basic_A1" | "Basic_A2" | "Basic_A3" | "Basic_A4" | "Standard_A0" | "Standard_A1" | "Standard_A2" | "Standard_A3" | "Standard_A4" | "Standard_A5" | "Standard_A6" | "Standard_A7" | "Standard_A8" | "Standard_A9" | "Standard_A10" | "Standard_A11" | "Standard_A1_v2" | "Standard_A2_v2" | "Standard_A4_v2" | "Standard_A8_v2" | "Standard_A2m_v2" | "Standard_A4m_v2" | "Standard_A8m_v2" | "Standard_D1" | "Standard_D2" | "Standard_D3" | "Standard_D4" | "Standard_D11" | "Standard_D12" | "Standard_D13" | "Standard_D14" | "Standard_D1_v2" | "Standard_D2_v2" | "Standard_D3_v2" | "Standard_D4_v2" | "Standard_D5_v2" | "Standard_D11_v2" | "Standard_D12_v2" | "Standard_D13_v2" | "Standard_D14_v2" | "Standard_D15_v2" | "Standard_DS1" | "Standard_DS2" | "Standard_DS3" | "Standard_DS4" | "Standard_DS11" | "Standard_DS12" | "Standard_DS13" | "Standard_DS14" | "Standard_DS1_v2" | "Standard_DS2_v2" | "Standard_DS3_v2" | "Standard_DS4_v2" | "Standard_DS5_v2" | "Standard_DS11_v2" | "Standard_DS12_v2" | "Standard_DS13_v2" | "Standard_DS14_v2" | "Standard_DS15_v2" | "Standard_F1" | "Standard_F2" | "Standard_F4" | "Standard_F8" | "Standard_F16" | "Standard_F1s" | "Standard_F2s" | "Standard_F4s" | "Standard_F8s" | "Standard_F16s" | "Standard_G1" | "Standard_G2" | "Standard_G3" | "Standard_G4" | "Standard_G5" | "Standard_GS1" | "Standard_GS2" | "Standard_GS3" | "Standard_GS4" | "Standard_GS5" | "Standard_H8" | "Standard_H16" | "Standard_H8m" | "Standard_H16m" | "Standard_H16r" | "Standard_H16mr" | "Standard_L4s" | "Standard_L8s" | "Standard_L16s" | "Standard_L32s" | "Standard_D2s_v3" | "Standard_D4s_v3" | "Standard_D8s_v3" | "Standard_D16s_v3" | "Standard_D32s_v3" | "Standard_D64s_v3" | "Standard_D2_v3" | "Standard_D4_v3" | "Standard_D8_v3" | "Standard_D16_v3" | "Standard_D32_v3" | "Standard_D64_v3" | "Standard_F2s_v2" | "Standard_F4s_v2" | "Standard_F8s_v2" | "Standard_F16s_v2" | "Standard_F32s_v2" | "Standard_F64s_v2" | "Standard_F72s_v2" | "Standard_E2_v3" | "Standard_E4_v3" | "Standard_E8_v3" | "Standard_E16_v3" | "Standard_E32_v3" | "Standard_E64_v3" | "Standard_E2s_v3" | "Standard_E4s_v3" | "Standard_E8s_v3" | "Standard_E16s_v3" | "Standard_E32s_v3" | "Standard_E64s_v3" | "Standard_M64s" | "Standard_M64ms" | "Standard_M128s" | "Standard_M128ms" | "Standard_DC2s" | "Standard_DC4s" | "Standard_E20_v3" | "Standard_E20s_v3" | "Standard_E64i_v3" | "Standard_E64is_v3" | "Standard_M8ms" | "Standard_M16ms" | "Standard_M32ls" | "Standard_M32ms" | "Standard_M32ts" | "Standard_M64" | "Standard_M64ls" | "Standard_M64m" | "Standard_M128" | "Standard_M128m" | "Standard_L8s_v2" | "Standard_L16s_v2" | "Standard_L32s_v2" | "Standard_L48s_v2" | "Standard_L64s_v2" | "Standard_L80s_v2" | "Standard_D2_v4" | "Standard_D4_v4" | "Standard_D8_v4" | "Standard_D16_v4" | "Standard_D32_v4" | "Standard_D48_v4" | "Standard_D64_v4" | "Standard_D2s_v4" | "Standard_D4s_v4" | "Standard_D8s_v4" | "Standard_D16s_v4" | "Standard_D32s_v4" | "Standard_D48s_v4" | "Standard_D64s_v4" | "Standard_D2d_v4" | "Standard_D4d_v4" | "Standard_D8d_v4" | "Standard_D16d_v4" | "Standard_D32d_v4" | "Standard_D48d_v4" | "Standard_D64d_v4" | "Standard_D2ds_v4" | "Standard_D4ds_v4" | "Standard_D8ds_v4" | "Standard_D16ds_v4" | "Standard_D32ds_v4" | "Standard_D48ds_v4" | "Standard_D64ds_v4" | "Standard_E2_v4" | "Standard_E4_v4" | "Standard_E8_v4" | "Standard_E16_v4" | "Standard_E20_v4" | "Standard_E32_v4" | "Standard_E48_v4" | "Standard_E64_v4" | "Standard_E2s_v4" | "Standard_E4s_v4" | "Standard_E8s_v4" | "Standard_E16s_v4" | "Standard_E20s_v4" | "Standard_E32s_v4" | "Standard_E48s_v4" | "Standard_E64s_v4" | "Standard_E2d_v4" | "Standard_E4d_v4" | "Standard_E8d_v4" | "Standard_E16d_v4" | "Standard_E20d_v4" | "Standard_E32d_v4" | "Standard_E48d_v4" | "Standard_E64d_v4" | "Standard_E2ds_v4" | "Standard_E4ds_v4" | "Standard_E8ds_v4" | "Standard_E16ds_v4" | "Standard_E20ds_v4" | "Standard_E32ds_v4" | "Standard_E48ds_v4" | "Standard_E64ds_v4" | "Standard_E2as_v4" | "Standard_E4as_v4" | "Standard_E8as_v4" | "Standard_E16as_v4" | "Standard_E20as_v4" | "Standard_E32as_v4" | "Standard_E48as_v4" | "Standard_E64as_v4" | "Standard_E96as_v4" | "Standard_D2as_v4" | "Standard_D4as_v4" | "Standard_D8as_v4" | "Standard_D16as_v4" | "Standard_D32as_v4" | "Standard_D48as_v4" | "Standard_D64as_v4" | "Standard_D96as_v4" | "Standard_M208ms_v2" | "Standard_M208s_v2" | "Standard_M416ms_v2" | "Standard_M416s_v2" | "Standard_F48s_v2" | "Standard_E48_v3" | "Standard_E48s_v3" | "Standard_E80is_v4" | "Standard_E80ids_v4" | "Standard_E2a_v4" | "Standard_E4a_v4" | "Standard_E8a_v4" | "Standard_E16a_v4" | "Standard_E20a_v4" | "Standard_E32a_v4" | "Standard_E48a_v4" | "Standard_E64a_v4" | "Standard_E96a_v4" | "Standard_D2a_v4" | "Standard_D4a_v4" | "Standard_D8a_v4" | "Standard_D16a_v4" | "Standard_D32a_v4" | "Standard_D48a_v4" | "Standard_D64a_v4" | "Standard_D96a_v4" | "Standard_M32ms_v2" | "Standard_M64s_v2" | "Standard_M64ms_v2" | "Standard_M128s_v2" | "Standard_M128ms_v2" | "Standard_M192is_v2" | "Standard_M192ims_v2" | "Standard_M32dms_v2" | "Standard_M64ds_v2" | "Standard_M64dms_v2" | "Standard_M128ds_v2" | "Standard_M128dms_v2" | "Standard_M192ids_v2" | "Standard_M192idms_v2" | "Standard_D2_v5" | "Standard_D4_v5" | "Standard_D8_v5" | "Standard_D16_v5" | "Standard_D32_v5" | "Standard_D48_v5" | "Standard_D64_v5" | "Standard_D96_v5" | "Standard_D2s_v5" | "Standard_D4s_v5" | "Standard_D8s_v5" | "Standard_D16s_v5" | "Standard_D32s_v5" | "Standard_D48s_v5" | "Standard_D64s_v5" | "Standard_D96s_v5" | "Standard_D2d_v5" | "Standard_D4d_v5" | "Standard_D8d_v5" | "Standard_D16d_v5" | "Standard_D32d_v5" | "Standard_D48d_v5" | "Standard_D64d_v5" | "Standard_D96d_v5" | "Standard_D2ds_v5" | "Standard_D4ds_v5" | "Standard_D8ds_v5" | "Standard_D16ds_v5" | "Standard_D32ds_v5" | "Standard_D48ds_v5" | "Standard_D64ds_v5" | "Standard_D96ds_v5" | "Standard_D2as_v5" | "Standard_D4as_v5" | "Standard_D8as_v5" | "Standard_D16as_v5" | "Standard_D32as_v5" | "Standard_D48as_v5" | "Standard_D64as_v5" | "Standard_D96as_v5" | "Standard_D2ads_v5" | "Standard_D4ads_v5" | "Standard_D8ads_v5" | "Standard_D16ads_v5" | "Standard_D32ads_v5" | "Standard_D48ads_v5" | "Standard_D64ads_v5" | "Standard_D96ads_v5" | "Standard_E2_v5" | "Standard_E4_v5" | "Standard_E8_v5" | "Standard_E16_v5" | "Standard_E20_v5" | "Standard_E32_v5" | "Standard_E48_v5" | "Standard_E64_v5" | "Standard_E96_v5" | "Standard_E104i_v5" | "Standard_E2s_v5" | "Standard_E4s_v5" | "Standard_E8s_v5" | "Standard_E16s_v5" | "Standard_E20s_v5" | "Standard_E32s_v5" | "Standard_E48s_v5" | "Standard_E64s_v5" | "Standard_E96s_v5" | "Standard_E104is_v5" | "Standard_E2d_v5" | "Standard_E4d_v5" | "Standard_E8d_v5" | "Standard_E16d_v5" | "Standard_E20d_v5" | "Standard_E32d_v5" | "Standard_E48d_v5" | "Standard_E64d_v5" | "Standard_E96d_v5" | "Standard_E104id_v5" | "Standard_E2ds_v5" | "Standard_E4ds_v5" | "Standard_E8ds_v5" | "Standard_E16ds_v5" | "Standard_E20ds_v5" | "Standard_E32ds_v5" | "Standard_E48ds_v5" | "Standard_E64ds_v5" | "Standard_E96ds_v5" | "Standard_E104ids_v5" | "Standard_E2as_v5" | "Standard_E4as_v5" | "Standard_E8as_v5" | "Standard_E16as_v5" | "Standard_E20as_v5" | "Standard_E32as_v5" | "Standard_E48as_v5" | "Standard_E64as_v5" | "Standard_E96as_v5" | "Standard_E2ads_v5" | "Standard_E4ads_v5" | "Standard_E8ads_v5" | "Standard_E16ads_v5" | "Standard_E20ads_v5" | "Standard_E32ads_v5" | "Standard_E48ads_v5" | "Standard_E64ads_v5" | "Standard_E96ads_v5" | "Standard_M8_2ms" | "Standard_M8_4ms" | "Standard_M16_4ms" | "Standard_M16_8ms" | "Standard_M32_8ms" | "Standard_M32_16ms" | "Standard_M64_32ms" | "Standard_M64_16ms" | "Standard_M128_64ms" | "Standard_M128_32ms" | "Standard_E4_2s_v3" | "Standard_E8_4s_v3" | "Standard_E8_2s_v3" | "Standard_E16_8s_v3" | "Standard_E16_4s_v3" | "Standard_E32_16s_v3" | "Standard_E32_8s_v3" | "Standard_E64_32s_v3" | "Standard_E64_16s_v3" | "Standard_E4_2s_v4" | "Standard_E8_4s_v4" | "Standard_E8_2s_v4" | "Standard_E16_8s_v4" | "Standard_E16_4s_v4" | "Standard_E32_16s_v4" | "Standard_E32_8s_v4" | "Standard_E64_32s_v4" | "Standard_E64_16s_v4" | "Standard_E4_2ds_v4" | "Standard_E8_4ds_v4" | "Standard_E8_2ds_v4" | "Standard_E16_8ds_v4" | "Standard_E16_4ds_v4" | "Standard_E32_16ds_v4" | "Standard_E32_8ds_v4" | "Standard_E64_32ds_v4" | "Standard_E64_16ds_v4" | "Standard_E4_2as_v4" | "Standard_E8_4as_v4" | "Standard_E8_2as_v4" | "Standard_E16_8as_v4" | "Standard_E16_4as_v4" | "Standard_E32_16as_v4" | "Standard_E32_8as_v4" | "Standard_E64_32as_v4" | "Standard_E64_16as_v4" | "Standard_E96_48as_v4" | "Standard_E96_24as_v4" | "Standard_E4_2ads_v5" | "Standard_E8_4ads_v5" | "Standard_E8_2ads_v5" | "Standard_E16_8ads_v5" | "Standard_E16_4ads_v5" | "Standard_E32_16ads_v5" | "Standard_E32_8ads_v5" | "Standard_E64_32ads_v5" | "Standard_E64_16ads_v5" | "Standard_E96_48ads_v5" | "Standard_E96_24ads_v5" | "Standard_E4_2s_v5" | "Standard_E8_4s_v5" | "Standard_E8_2s_v5" | "Standard_E16_8s_v5" | "Standard_E16_4s_v5" | "Standard_E32_16s_v5" | "Standard_E32_8s_v5" | "Standard_E64_32s_v5" | "Standard_E64_16s_v5" | "Standard_E96_48s_v5" | "Standard_E96_24s_v5" | "Standard_E4_2ds_v5" | "Standard_E8_4ds_v5" | "Standard_E8_2ds_v5" | "Standard_E16_8ds_v5" | "Standard_E16_4ds_v5" | "Standard_E32_16ds_v5" | "Standard_E32_8ds_v5" | "Standard_E64_32ds_v5" | "Standard_E64_16ds_v5" | "Standard_E96_48ds_v5" | "Standard_E96_24ds_v5" | "Standard_E4_2as_v5" | "Standard_E8_4as_v5" | "Standard_E8_2as_v5" | "Standard_E16_8as_v5" | "Standard_E16_4as_v5" | "Standard_E32_16as_v5" | "Standard_E32_8as_v5" | "Standard_E64_32as_v5" | "Standard_E64_16as_v5" | "Standard_E96_48as_v5" | "Standard_E96_24as_v5" | "Standard_GS4_8" | "Standard_GS4_4" | "Standard_GS5_16" | "Standard_GS5_8" | "Standard_DS11_1_v2" | "Standard_DS12_2_v2" | "Standard_DS12_1_v2" | "Standard_DS13_4_v2" | "Standard_DS13_2_v2" | "Standard_DS14_8_v2" | "Standard_DS14_4_v2" | "Standard_M416_208s_v2" | "Standard_M416_208ms_v2" | "Standard_E2bs_v5" | "Standard_E4bs_v5" | "Standard_E8bs_v5" | "Standard_E16bs_v5" | "Standard_E32bs_v5" | "Standard_E48bs_v5" | "Standard_E64bs_v5" | "Standard_E2bds_v5" | "Standard_E4bds_v5" | "Standard_E8bds_v5" | "Standard_E16bds_v5" | "Standard_E32bds_v5" | "Standard_E48bds_v5" | "Standard_E64bds_v5" | (string & {});
-  recommendedVmFamily?: "Unknown" | "Basic_A0_A4" | "Standard_A0_A7" | "Standard_A8_A11" | "Av2_series" | "D_series" | "Dv2_series" | "DS_series" | "DSv2_series" | "F_series" | "Fs_series" | "G_series" | "GS_series" | "H_series" | "Ls_series" | "Dsv3_series" | "Dv3_series" | "Fsv2_series" | "Ev3_series" | "Esv3_series" | "M_series" | "DC_Series" | "Lsv2_series" | "Ev4_series" | "Esv4_series" | "Edv4_series" | "Edsv4_series" | "Dv4_series" | "Dsv4_series" | "Ddv4_series" | "Ddsv4_series" | "Easv4_series" | "Dasv4_series" | "Mv2_series" | "Eav4_series" | "Dav4_series" | "Msv2_series" | "Mdsv2_series" | "Dv5_series" | "Dsv5_series" | "Ddv5_series" | "Ddsv5_series" | "Dasv5_series" | "Dadsv5_series" | "Ev5_series" | "Esv5_series" | "Edv5_series" | "Edsv5_series" | "Easv5_series" | "Eadsv5_series" | "Ebsv5_series" | "Ebdsv5_series" | (string & {});
+  suitabilityDetail: "None" | "RecommendedSizeHasLessNetworkAdapters" | "CannotReportComputeCost" | "CannotReportStorageCost" | "CannotReportBandwidthCosts" | "PercentageOfCoresUtilizedMissing" | "PercentageOfMemoryUtilizedMissing" | "PercentageOfCoresUtilizedOutOfRange" | "PercentageOfMemoryUtilizedOutOfRange" | (string & {});
+  suitabilityExplanation: "Unknown" | "NotApplicable" | "GuestOperatingSystemArchitectureNotSupported" | "GuestOperatingSystemNotSupported" | "BootTypeNotSupported" | "MoreDisksThanSupported" | "NoSuitableVmSizeFound" | "OneOrMoreDisksNotSuitable" | "OneOrMoreAdaptersNotSuitable" | "InternalErrorOccurredDuringComputeEvaluation" | "InternalErrorOccurredDuringStorageEvaluation" | "InternalErrorOccurredDuringNetworkEvaluation" | "NoVmSizeSupportsStoragePerformance" | "NoVmSizeSupportsNetworkPerformance" | "NoVmSizeForSelectedPricingTier" | "NoVmSizeForSelectedAzureLocation" | "CheckRedHatLinuxVersion" | "CheckOpenSuseLinuxVersion" | "CheckWindowsServer2008R2Version" | "CheckCentOsVersion" | "CheckDebianLinuxVersion" | "CheckSuseLinuxVersion" | "CheckOracleLinuxVersion" | "CheckUbuntuLinuxVersion" | "CheckCoreOsLinuxVersion" | "WindowsServerVersionConditionallySupported" | "NoGuestOperatingSystemConditionallySupported" | "WindowsClientVersionsConditionallySupported" | "BootTypeUnknown" | "GuestOperatingSystemUnknown" | "WindowsServerVersionsSupportedWithCaveat" | "WindowsOSNoLongerUnderMSSupport" | "EndorsedWithConditionsLinuxDistributions" | "UnendorsedLinuxDistributions" | "NoVmSizeForStandardPricingTier" | "NoVmSizeForBasicPricingTier" | "NoVmSizeInSelectedFamilyFound" | "NoEaPriceFoundForVmSize" | "NoVmSizeFoundForOfferCurrencyReservedInstance" | (string & {});
+  recommendedVmSize: "Unknown" | "Basic_A0" | "Basic_A1" | "Basic_A2" | "Basic_A3" | "Basic_A4" | "Standard_A0" | "Standard_A1" | "Standard_A2" | "Standard_A3" | "Standard_A4" | "Standard_A5" | "Standard_A6" | "Standard_A7" | "Standard_A8" | "Standard_A9" | "Standard_A10" | "Standard_A11" | "Standard_A1_v2" | "Standard_A2_v2" | "Standard_A4_v2" | "Standard_A8_v2" | "Standard_A2m_v2" | "Standard_A4m_v2" | "Standard_A8m_v2" | "Standard_D1" | "Standard_D2" | "Standard_D3" | "Standard_D4" | "Standard_D11" | "Standard_D12" | "Standard_D13" | "Standard_D14" | "Standard_D1_v2" | "Standard_D2_v2" | "Standard_D3_v2" | "Standard_D4_v2" | "Standard_D5_v2" | "Standard_D11_v2" | "Standard_D12_v2" | "Standard_D13_v2" | "Standard_D14_v2" | "Standard_D15_v2" | "Standard_DS1" | "Standard_DS2" | "Standard_DS3" | "Standard_DS4" | "Standard_DS11" | "Standard_DS12" | "Standard_DS13" | "Standard_DS14" | "Standard_DS1_v2" | "Standard_DS2_v2" | "Standard_DS3_v2" | "Standard_DS4_v2" | "Standard_DS5_v2" | "Standard_DS11_v2" | "Standard_DS12_v2" | "Standard_DS13_v2" | "Standard_DS14_v2" | "Standard_DS15_v2" | "Standard_F1" | "Standard_F2" | "Standard_F4" | "Standard_F8" | "Standard_F16" | "Standard_F1s" | "Standard_F2s" | "Standard_F4s" | "Standard_F8s" | "Standard_F16s" | "Standard_G1" | "Standard_G2" | "Standard_G3" | "Standard_G4" | "Standard_G5" | "Standard_GS1" | "Standard_GS2" | "Standard_GS3" | "Standard_GS4" | "Standard_GS5" | "Standard_H8" | "Standard_H16" | "Standard_H8m" | "Standard_H16m" | "Standard_H16r" | "Standard_H16mr" | "Standard_L4s" | "Standard_L8s" | "Standard_L16s" | "Standard_L32s" | "Standard_D2s_v3" | "Standard_D4s_v3" | "Standard_D8s_v3" | "Standard_D16s_v3" | "Standard_D32s_v3" | "Standard_D64s_v3" | "Standard_D2_v3" | "Standard_D4_v3" | "Standard_D8_v3" | "Standard_D16_v3" | "Standard_D32_v3" | "Standard_D64_v3" | "Standard_F2s_v2" | "Standard_F4s_v2" | "Standard_F8s_v2" | "Standard_F16s_v2" | "Standard_F32s_v2" | "Standard_F64s_v2" | "Standard_F72s_v2" | "Standard_E2_v3" | "Standard_E4_v3" | "Standard_E8_v3" | "Standard_E16_v3" | "Standard_E32_v3" | "Standard_E64_v3" | "Standard_E2s_v3" | "Standard_E4s_v3" | "Standard_E8s_v3" | "Standard_E16s_v3" | "Standard_E32s_v3" | "Standard_E64s_v3" | "Standard_M64s" | "Standard_M64ms" | "Standard_M128s" | "Standard_M128ms" | "Standard_DC2s" | "Standard_DC4s" | "Standard_E20_v3" | "Standard_E20s_v3" | "Standard_E64i_v3" | "Standard_E64is_v3" | "Standard_M8ms" | "Standard_M16ms" | "Standard_M32ls" | "Standard_M32ms" | "Standard_M32ts" | "Standard_M64" | "Standard_M64ls" | "Standard_M64m" | "Standard_M128" | "Standard_M128m" | "Standard_L8s_v2" | "Standard_L16s_v2" | "Standard_L32s_v2" | "Standard_L48s_v2" | "Standard_L64s_v2" | "Standard_L80s_v2" | "Standard_D2_v4" | "Standard_D4_v4" | "Standard_D8_v4" | "Standard_D16_v4" | "Standard_D32_v4" | "Standard_D48_v4" | "Standard_D64_v4" | "Standard_D2s_v4" | "Standard_D4s_v4" | "Standard_D8s_v4" | "Standard_D16s_v4" | "Standard_D32s_v4" | "Standard_D48s_v4" | "Standard_D64s_v4" | "Standard_D2d_v4" | "Standard_D4d_v4" | "Standard_D8d_v4" | "Standard_D16d_v4" | "Standard_D32d_v4" | "Standard_D48d_v4" | "Standard_D64d_v4" | "Standard_D2ds_v4" | "Standard_D4ds_v4" | "Standard_D8ds_v4" | "Standard_D16ds_v4" | "Standard_D32ds_v4" | "Standard_D48ds_v4" | "Standard_D64ds_v4" | "Standard_E2_v4" | "Standard_E4_v4" | "Standard_E8_v4" | "Standard_E16_v4" | "Standard_E20_v4" | "Standard_E32_v4" | "Standard_E48_v4" | "Standard_E64_v4" | "Standard_E2s_v4" | "Standard_E4s_v4" | "Standard_E8s_v4" | "Standard_E16s_v4" | "Standard_E20s_v4" | "Standard_E32s_v4" | "Standard_E48s_v4" | "Standard_E64s_v4" | "Standard_E2d_v4" | "Standard_E4d_v4" | "Standard_E8d_v4" | "Standard_E16d_v4" | "Standard_E20d_v4" | "Standard_E32d_v4" | "Standard_E48d_v4" | "Standard_E64d_v4" | "Standard_E2ds_v4" | "Standard_E4ds_v4" | "Standard_E8ds_v4" | "Standard_E16ds_v4" | "Standard_E20ds_v4" | "Standard_E32ds_v4" | "Standard_E48ds_v4" | "Standard_E64ds_v4" | "Standard_E2as_v4" | "Standard_E4as_v4" | "Standard_E8as_v4" | "Standard_E16as_v4" | "Standard_E20as_v4" | "Standard_E32as_v4" | "Standard_E48as_v4" | "Standard_E64as_v4" | "Standard_E96as_v4" | "Standard_D2as_v4" | "Standard_D4as_v4" | "Standard_D8as_v4" | "Standard_D16as_v4" | "Standard_D32as_v4" | "Standard_D48as_v4" | "Standard_D64as_v4" | "Standard_D96as_v4" | "Standard_M208ms_v2" | "Standard_M208s_v2" | "Standard_M416ms_v2" | "Standard_M416s_v2" | "Standard_F48s_v2" | "Standard_E48_v3" | "Standard_E48s_v3" | "Standard_E80is_v4" | "Standard_E80ids_v4" | "Standard_E2a_v4" | "Standard_E4a_v4" | "Standard_E8a_v4" | "Standard_E16a_v4" | "Standard_E20a_v4" | "Standard_E32a_v4" | "Standard_E48a_v4" | "Standard_E64a_v4" | "Standard_E96a_v4" | "Standard_D2a_v4" | "Standard_D4a_v4" | "Standard_D8a_v4" | "Standard_D16a_v4" | "Standard_D32a_v4" | "Standard_D48a_v4" | "Standard_D64a_v4" | "Standard_D96a_v4" | "Standard_M32ms_v2" | "Standard_M64s_v2" | "Standard_M64ms_v2" | "Standard_M128s_v2" | "Standard_M128ms_v2" | "Standard_M192is_v2" | "Standard_M192ims_v2" | "Standard_M32dms_v2" | "Standard_M64ds_v2" | "Standard_M64dms_v2" | "Standard_M128ds_v2" | "Standard_M128dms_v2" | "Standard_M192ids_v2" | "Standard_M192idms_v2" | "Standard_D2_v5" | "Standard_D4_v5" | "Standard_D8_v5" | "Standard_D16_v5" | "Standard_D32_v5" | "Standard_D48_v5" | "Standard_D64_v5" | "Standard_D96_v5" | "Standard_D2s_v5" | "Standard_D4s_v5" | "Standard_D8s_v5" | "Standard_D16s_v5" | "Standard_D32s_v5" | "Standard_D48s_v5" | "Standard_D64s_v5" | "Standard_D96s_v5" | "Standard_D2d_v5" | "Standard_D4d_v5" | "Standard_D8d_v5" | "Standard_D16d_v5" | "Standard_D32d_v5" | "Standard_D48d_v5" | "Standard_D64d_v5" | "Standard_D96d_v5" | "Standard_D2ds_v5" | "Standard_D4ds_v5" | "Standard_D8ds_v5" | "Standard_D16ds_v5" | "Standard_D32ds_v5" | "Standard_D48ds_v5" | "Standard_D64ds_v5" | "Standard_D96ds_v5" | "Standard_D2as_v5" | "Standard_D4as_v5" | "Standard_D8as_v5" | "Standard_D16as_v5" | "Standard_D32as_v5" | "Standard_D48as_v5" | "Standard_D64as_v5" | "Standard_D96as_v5" | "Standard_D2ads_v5" | "Standard_D4ads_v5" | "Standard_D8ads_v5" | "Standard_D16ads_v5" | "Standard_D32ads_v5" | "Standard_D48ads_v5" | "Standard_D64ads_v5" | "Standard_D96ads_v5" | "Standard_E2_v5" | "Standard_E4_v5" | "Standard_E8_v5" | "Standard_E16_v5" | "Standard_E20_v5" | "Standard_E32_v5" | "Standard_E48_v5" | "Standard_E64_v5" | "Standard_E96_v5" | "Standard_E104i_v5" | "Standard_E2s_v5" | "Standard_E4s_v5" | "Standard_E8s_v5" | "Standard_E16s_v5" | "Standard_E20s_v5" | "Standard_E32s_v5" | "Standard_E48s_v5" | "Standard_E64s_v5" | "Standard_E96s_v5" | "Standard_E104is_v5" | "Standard_E2d_v5" | "Standard_E4d_v5" | "Standard_E8d_v5" | "Standard_E16d_v5" | "Standard_E20d_v5" | "Standard_E32d_v5" | "Standard_E48d_v5" | "Standard_E64d_v5" | "Standard_E96d_v5" | "Standard_E104id_v5" | "Standard_E2ds_v5" | "Standard_E4ds_v5" | "Standard_E8ds_v5" | "Standard_E16ds_v5" | "Standard_E20ds_v5" | "Standard_E32ds_v5" | "Standard_E48ds_v5" | "Standard_E64ds_v5" | "Standard_E96ds_v5" | "Standard_E104ids_v5" | "Standard_E2as_v5" | "Standard_E4as_v5" | "Standard_E8as_v5" | "Standard_E16as_v5" | "Standard_E20as_v5" | "Standard_E32as_v5" | "Standard_E48as_v5" | "Standard_E64as_v5" | "Standard_E96as_v5" | "Standard_E2ads_v5" | "Standard_E4ads_v5" | "Standard_E8ads_v5" | "Standard_E16ads_v5" | "Standard_E20ads_v5" | "Standard_E32ads_v5" | "Standard_E48ads_v5" | "Standard_E64ads_v5" | "Standard_E96ads_v5" | "Standard_M8_2ms" | "Standard_M8_4ms" | "Standard_M16_4ms" | "Standard_M16_8ms" | "Standard_M32_8ms" | "Standard_M32_16ms" | "Standard_M64_32ms" | "Standard_M64_16ms" | "Standard_M128_64ms" | "Standard_M128_32ms" | "Standard_E4_2s_v3" | "Standard_E8_4s_v3" | "Standard_E8_2s_v3" | "Standard_E16_8s_v3" | "Standard_E16_4s_v3" | "Standard_E32_16s_v3" | "Standard_E32_8s_v3" | "Standard_E64_32s_v3" | "Standard_E64_16s_v3" | "Standard_E4_2s_v4" | "Standard_E8_4s_v4" | "Standard_E8_2s_v4" | "Standard_E16_8s_v4" | "Standard_E16_4s_v4" | "Standard_E32_16s_v4" | "Standard_E32_8s_v4" | "Standard_E64_32s_v4" | "Standard_E64_16s_v4" | "Standard_E4_2ds_v4" | "Standard_E8_4ds_v4" | "Standard_E8_2ds_v4" | "Standard_E16_8ds_v4" | "Standard_E16_4ds_v4" | "Standard_E32_16ds_v4" | "Standard_E32_8ds_v4" | "Standard_E64_32ds_v4" | "Standard_E64_16ds_v4" | "Standard_E4_2as_v4" | "Standard_E8_4as_v4" | "Standard_E8_2as_v4" | "Standard_E16_8as_v4" | "Standard_E16_4as_v4" | "Standard_E32_16as_v4" | "Standard_E32_8as_v4" | "Standard_E64_32as_v4" | "Standard_E64_16as_v4" | "Standard_E96_48as_v4" | "Standard_E96_24as_v4" | "Standard_E4_2ads_v5" | "Standard_E8_4ads_v5" | "Standard_E8_2ads_v5" | "Standard_E16_8ads_v5" | "Standard_E16_4ads_v5" | "Standard_E32_16ads_v5" | "Standard_E32_8ads_v5" | "Standard_E64_32ads_v5" | "Standard_E64_16ads_v5" | "Standard_E96_48ads_v5" | "Standard_E96_24ads_v5" | "Standard_E4_2s_v5" | "Standard_E8_4s_v5" | "Standard_E8_2s_v5" | "Standard_E16_8s_v5" | "Standard_E16_4s_v5" | "Standard_E32_16s_v5" | "Standard_E32_8s_v5" | "Standard_E64_32s_v5" | "Standard_E64_16s_v5" | "Standard_E96_48s_v5" | "Standard_E96_24s_v5" | "Standard_E4_2ds_v5" | "Standard_E8_4ds_v5" | "Standard_E8_2ds_v5" | "Standard_E16_8ds_v5" | "Standard_E16_4ds_v5" | "Standard_E32_16ds_v5" | "Standard_E32_8ds_v5" | "Standard_E64_32ds_v5" | "Standard_E64_16ds_v5" | "Standard_E96_48ds_v5" | "Standard_E96_24ds_v5" | "Standard_E4_2as_v5" | "Standard_E8_4as_v5" | "Standard_E8_2as_v5" | "Standard_E16_8as_v5" | "Standard_E16_4as_v5" | "Standard_E32_16as_v5" | "Standard_E32_8as_v5" | "Standard_E64_32as_v5" | "Standard_E64_16as_v5" | "Standard_E96_48as_v5" | "Standard_E96_24as_v5" | "Standard_GS4_8" | "Standard_GS4_4" | "Standard_GS5_16" | "Standard_GS5_8" | "Standard_DS11_1_v2" | "Standard_DS12_2_v2" | "Standard_DS12_1_v2" | "Standard_DS13_4_v2" | "Standard_DS13_2_v2" | "Standard_DS14_8_v2" | "Standard_DS14_4_v2" | "Standard_M416_208s_v2" | "Standard_M416_208ms_v2" | "Standard_E2bs_v5" | "Standard_E4bs_v5" | "Standard_E8bs_v5" | "Standard_E16bs_v5" | "Standard_E32bs_v5" | "Standard_E48bs_v5" | "Standard_E64bs_v5" | "Standard_E2bds_v5" | "Standard_E4bds_v5" | "Standard_E8bds_v5" | "Standard_E16bds_v5" | "Standard_E32bds_v5" | "Standard_E48bds_v5" | "Standard_E64bds_v5" | (string & {});
+  recommendedVmFamily: "Unknown" | "Basic_A0_A4" | "Standard_A0_A7" | "Standard_A8_A11" | "Av2_series" | "D_series" | "Dv2_series" | "DS_series" | "DSv2_series" | "F_series" | "Fs_series" | "G_series" | "GS_series" | "H_series" | "Ls_series" | "Dsv3_series" | "Dv3_series" | "Fsv2_series" | "Ev3_series" | "Esv3_series" | "M_series" | "DC_Series" | "Lsv2_series" | "Ev4_series" | "Esv4_series" | "Edv4_series" | "Edsv4_series" | "Dv4_series" | "Dsv4_series" | "Ddv4_series" | "Ddsv4_series" | "Easv4_series" | "Dasv4_series" | "Mv2_series" | "Eav4_series" | "Dav4_series" | "Msv2_series" | "Mdsv2_series" | "Dv5_series" | "Dsv5_series" | "Ddv5_series" | "Ddsv5_series" | "Dasv5_series" | "Dadsv5_series" | "Ev5_series" | "Esv5_series" | "Edv5_series" | "Edsv5_series" | "Easv5_series" | "Eadsv5_series" | "Ebsv5_series" | "Ebdsv5_series" | (string & {});
   productSupportStatus?: outputs.ProductSupportStatus;
-  recommendedVmSizeNumberOfCores?: number;
-  recommendedVmSizeMegabytesOfMemory?: number;
-  monthlyComputeCost?: number;
+  recommendedVmSizeNumberOfCores: number;
+  recommendedVmSizeMegabytesOfMemory: number;
+  monthlyComputeCost: number;
   disks?: outputs.AssessedSqlMachinePropertiesDisks;
   networkAdapters?: outputs.AssessedSqlMachinePropertiesNetworkAdapters;
-  monthlyBandwidthCost?: number;
-  monthlyStorageCost?: number;
+  monthlyBandwidthCost: number;
+  monthlyStorageCost: number;
   costComponents?: outputs.CostComponent[];
-  securitySuitability?: "Unknown" | "NotSuitable" | "Suitable" | "ConditionallySuitable" | "ReadinessUnknown" | (string & {});
+  securitySuitability: "Unknown" | "NotSuitable" | "Suitable" | "ConditionallySuitable" | "ReadinessUnknown" | (string & {});
   migrationGuidelines?: outputs.SqlMigrationGuideline[];
-  bootType?: "Unknown" | "EFI" | "BIOS" | "NotSpecified" | (string & {});
-  operatingSystemType?: string;
-  operatingSystemName?: string;
-  operatingSystemVersion?: string;
-  operatingSystemArchitecture?: "Unknown" | "X86" | "X64" | (string & {});
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
-  displayName?: string;
-  type?: "Unknown" | "AssessedMachine" | "AvsAssessedMachine" | "SqlAssessedMachine" | (string & {});
-  description?: string;
-  datacenterMachineArmId?: string;
-  datacenterManagementServerArmId?: string;
-  datacenterManagementServerName?: string;
-  megabytesOfMemory?: number;
-  numberOfCores?: number;
-  confidenceRatingInPercentage?: number;
-  percentageCoresUtilization?: number;
-  percentageMemoryUtilization?: number;
-  suitability?: "Unknown" | "NotSuitable" | "Suitable" | "ConditionallySuitable" | "ReadinessUnknown" | (string & {});
-  sizingCriterion?: "PerformanceBased" | "AsOnPremises" | (string & {});
+  bootType: "Unknown" | "EFI" | "BIOS" | "NotSpecified" | (string & {});
+  operatingSystemType: string;
+  operatingSystemName: string;
+  operatingSystemVersion: string;
+  operatingSystemArchitecture: "Unknown" | "X86" | "X64" | (string & {});
+  createdTimestamp: string;
+  updatedTimestamp: string;
+  displayName: string;
+  type: "Unknown" | "AssessedMachine" | "AvsAssessedMachine" | "SqlAssessedMachine" | (string & {});
+  description: string;
+  datacenterMachineArmId: string;
+  datacenterManagementServerArmId: string;
+  datacenterManagementServerName: string;
+  megabytesOfMemory: number;
+  numberOfCores: number;
+  confidenceRatingInPercentage: number;
+  percentageCoresUtilization: number;
+  percentageMemoryUtilization: number;
+  suitability: "Unknown" | "NotSuitable" | "Suitable" | "ConditionallySuitable" | "ReadinessUnknown" | (string & {});
+  sizingCriterion: "PerformanceBased" | "AsOnPremises" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/groups/sqlAssessments/assessedSqlMachines` without managing it (GET, api-version 2024-01-15); undefined when it does not exist.
@@ -2368,23 +2368,23 @@ export interface RecommendedAssessedEntityState {
   type: "Microsoft.Migrate/assessmentProjects/groups/sqlAssessments/recommendedAssessedEntities";
   properties?: outputs.AssessedSqlRecommendedEntityProperties;
   systemData?: outputs.SystemData;
-  machineName?: string;
-  instanceName?: string;
+  machineName: string;
+  instanceName: string;
   productSupportStatus?: outputs.ProductSupportStatus;
-  dbCount?: number;
-  discoveredDBCount?: number;
-  hasScanOccurred?: boolean;
-  recommendedAzureSqlTargetType?: "Unknown" | "Recommended" | "AzureSqlDatabase" | "AzureSqlManagedInstance" | "AzureSqlVirtualMachine" | "AzureVirtualMachine" | (string & {});
-  recommendedSuitability?: "Unknown" | "SuitableForSqlDB" | "SuitableForSqlMI" | "SuitableForVM" | "PotentiallySuitableForVM" | "ReadinessUnknown" | "NotSuitable" | "SuitableForSqlVM" | "ConditionallySuitableForSqlDB" | "ConditionallySuitableForSqlMI" | "ConditionallySuitableForVM" | "ConditionallySuitableForSqlVM" | (string & {});
+  dbCount: number;
+  discoveredDBCount: number;
+  hasScanOccurred: boolean;
+  recommendedAzureSqlTargetType: "Unknown" | "Recommended" | "AzureSqlDatabase" | "AzureSqlManagedInstance" | "AzureSqlVirtualMachine" | "AzureVirtualMachine" | (string & {});
+  recommendedSuitability: "Unknown" | "SuitableForSqlDB" | "SuitableForSqlMI" | "SuitableForVM" | "PotentiallySuitableForVM" | "ReadinessUnknown" | "NotSuitable" | "SuitableForSqlVM" | "ConditionallySuitableForSqlDB" | "ConditionallySuitableForSqlMI" | "ConditionallySuitableForVM" | "ConditionallySuitableForSqlVM" | (string & {});
   azureSqlMISuitabilityDetails?: outputs.SqlAssessmentV2PaasSuitabilityData;
   azureSqlDBSuitabilityDetails?: outputs.SqlAssessmentV2PaasSuitabilityData;
   azureSqlVMSuitabilityDetails?: outputs.SqlAssessmentV2IaasSuitabilityData;
   assessedSqlEntityArmId?: string;
-  isClustered?: boolean;
-  isHighAvailabilityEnabled?: boolean;
-  sqlEdition?: string;
-  sqlVersion?: string;
-  sizingCriterion?: "PerformanceBased" | "AsOnPremises" | (string & {});
+  isClustered: boolean;
+  isHighAvailabilityEnabled: boolean;
+  sqlEdition: string;
+  sqlVersion: string;
+  sizingCriterion: "PerformanceBased" | "AsOnPremises" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/groups/sqlAssessments/recommendedAssessedEntities` without managing it (GET, api-version 2024-01-15); undefined when it does not exist.
@@ -2421,12 +2421,12 @@ export interface GroupSqlAssessmentSummaryState {
   distributionBySqlEdition?: outputs.SqlAssessmentV2SummaryPropertiesDistributionBySqlEdition;
   instanceDistributionBySizingCriterion?: outputs.SqlAssessmentV2SummaryPropertiesInstanceDistributionBySizingCriterion;
   databaseDistributionBySizingCriterion?: outputs.SqlAssessmentV2SummaryPropertiesDatabaseDistributionBySizingCriterion;
-  numberOfMachines?: number;
-  numberOfSqlInstances?: number;
-  numberOfSuccessfullyDiscoveredSqlInstances?: number;
-  numberOfSqlDatabases?: number;
-  numberOfFciInstances?: number;
-  numberOfSqlAvailabilityGroups?: number;
+  numberOfMachines: number;
+  numberOfSqlInstances: number;
+  numberOfSuccessfullyDiscoveredSqlInstances: number;
+  numberOfSqlDatabases: number;
+  numberOfFciInstances: number;
+  numberOfSqlAvailabilityGroups: number;
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/groups/sqlAssessments/summaries` without managing it (GET, api-version 2024-01-15); undefined when it does not exist.
@@ -2510,7 +2510,7 @@ export declare class GroupWebAppAssessment extends $CustomResource {
   /** Gets or sets the end time to consider performance data for assessment. */
   readonly perfDataEndTime: $Output<string | undefined>;
   /** User configurable setting to display the Stage of Assessment. */
-  readonly stage: $Output<"InProgress" | "UnderReview" | "Approved" | (string & {}) | undefined>;
+  readonly stage: $Output<"InProgress" | "UnderReview" | "Approved" | (string & {})>;
   /** Custom discount percentage. */
   readonly discountPercentage: $Output<number | undefined>;
   /** Assessment sizing criterion. */
@@ -2518,17 +2518,17 @@ export declare class GroupWebAppAssessment extends $CustomResource {
   /** Confidence Rating in Percentage. */
   readonly confidenceRatingInPercentage: $Output<number | undefined>;
   /** Last time when rates were queried. */
-  readonly pricesTimestamp: $Output<string | undefined>;
+  readonly pricesTimestamp: $Output<string>;
   /** Date and Time when assessment was created. */
-  readonly createdTimestamp: $Output<string | undefined>;
+  readonly createdTimestamp: $Output<string>;
   /** Date and Time when assessment was last updated. */
-  readonly updatedTimestamp: $Output<string | undefined>;
+  readonly updatedTimestamp: $Output<string>;
   /** Whether assessment is in valid state and all machines have been assessed. */
-  readonly status: $Output<"Created" | "Updated" | "Running" | "Completed" | "Invalid" | "OutOfSync" | "OutDated" | "Deleted" | (string & {}) | undefined>;
+  readonly status: $Output<"Created" | "Updated" | "Running" | "Completed" | "Invalid" | "OutOfSync" | "OutDated" | "Deleted" | (string & {})>;
   /** Schema version. */
-  readonly schemaVersion: $Output<string | undefined>;
+  readonly schemaVersion: $Output<string>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: GroupWebAppAssessmentArgs, opts?: $Options);
 }
 
@@ -2636,16 +2636,16 @@ export interface GroupWebAppAssessmentState {
   timeRange?: "Day" | "Week" | "Month" | "Custom" | (string & {});
   perfDataStartTime?: string;
   perfDataEndTime?: string;
-  stage?: "InProgress" | "UnderReview" | "Approved" | (string & {});
+  stage: "InProgress" | "UnderReview" | "Approved" | (string & {});
   discountPercentage?: number;
   sizingCriterion?: "PerformanceBased" | "AsOnPremises" | (string & {});
   confidenceRatingInPercentage?: number;
-  pricesTimestamp?: string;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
-  status?: "Created" | "Updated" | "Running" | "Completed" | "Invalid" | "OutOfSync" | "OutDated" | "Deleted" | (string & {});
-  schemaVersion?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  pricesTimestamp: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
+  status: "Created" | "Updated" | "Running" | "Completed" | "Invalid" | "OutOfSync" | "OutDated" | "Deleted" | (string & {});
+  schemaVersion: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/groups/webAppAssessments` without managing it (GET, api-version 2024-01-15); undefined when it does not exist.
@@ -2675,18 +2675,18 @@ export interface GroupWebAppAssessmentAssessedWebAppState {
   type: "Microsoft.Migrate/assessmentProjects/groups/webAppAssessments/assessedWebApps";
   properties?: outputs.AssessedWebAppV2Properties;
   systemData?: outputs.SystemData;
-  webAppType?: "Unknown" | "IIS" | "Tomcat" | (string & {});
+  webAppType: "Unknown" | "IIS" | "Tomcat" | (string & {});
   targetSpecificResult?: outputs.AssessedWebAppV2PropertiesTargetSpecificResult;
   appServicePlanName: string;
   machineName: string;
-  serverArmId?: string;
-  webServerName?: string;
-  webAppName?: string;
-  discoveredWebAppId?: string;
-  discoveredMachineId?: string;
-  confidenceRatingInPercentage?: number;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
+  serverArmId: string;
+  webServerName: string;
+  webAppName: string;
+  discoveredWebAppId: string;
+  discoveredMachineId: string;
+  confidenceRatingInPercentage: number;
+  createdTimestamp: string;
+  updatedTimestamp: string;
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/groups/webAppAssessments/assessedWebApps` without managing it (GET, api-version 2024-01-15); undefined when it does not exist.
@@ -2747,18 +2747,18 @@ export interface WebAppAssessmentWebAppServicePlanState {
   type: "Microsoft.Migrate/assessmentProjects/groups/webAppAssessments/webAppServicePlans";
   properties?: outputs.WebAppServicePlanV2Properties;
   systemData?: outputs.SystemData;
-  webAppType?: "Unknown" | "IIS" | "Tomcat" | (string & {});
-  webAppTargetType?: "Unknown" | "AzureAppService" | "AzureAppServiceContainer" | (string & {});
+  webAppType: "Unknown" | "IIS" | "Tomcat" | (string & {});
+  webAppTargetType: "Unknown" | "AzureAppService" | "AzureAppServiceContainer" | (string & {});
   numberOfWebApps: number;
-  monthlyCost?: number;
-  storage?: number;
-  scaleOutInstances?: number;
-  cores?: number;
-  ram?: number;
-  webAppSkuName?: string;
-  webAppSkuSize?: string;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
+  monthlyCost: number;
+  storage: number;
+  scaleOutInstances: number;
+  cores: number;
+  ram: number;
+  webAppSkuName: string;
+  webAppSkuSize: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
   costComponents?: outputs.CostComponent[];
 }
 /**
@@ -2793,21 +2793,21 @@ export declare class HeterogeneousAssessment extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Arm id of partner assessments. */
   readonly assessmentArmIds: $Output<string[] | undefined>;
   /** Whether assessment is in valid state and all machines have been assessed. */
-  readonly status: $Output<"Created" | "Updated" | "Running" | "Completed" | "Invalid" | "OutOfSync" | "OutDated" | "Deleted" | "Failed" | (string & {}) | undefined>;
+  readonly status: $Output<"Created" | "Updated" | "Running" | "Completed" | "Invalid" | "OutOfSync" | "OutDated" | "Deleted" | "Failed" | (string & {})>;
   /** Timestamp for the last successfully calculated summary for the assessment. */
-  readonly lastCalculatedOn: $Output<string | undefined>;
+  readonly lastCalculatedOn: $Output<string>;
   /** Confidence rating in percentage. */
-  readonly confidenceRatingInPercentage: $Output<number | undefined>;
+  readonly confidenceRatingInPercentage: $Output<number>;
   /** Azure location for assessment. */
-  readonly azureLocation: $Output<string | undefined>;
+  readonly azureLocation: $Output<string>;
   /** Sizing criterion for assessment. */
-  readonly sizingCriterion: $Output<"PerformanceBased" | "AsOnPremises" | (string & {}) | undefined>;
+  readonly sizingCriterion: $Output<"PerformanceBased" | "AsOnPremises" | (string & {})>;
   /** Schema version. */
-  readonly schemaVersion: $Output<string | undefined>;
+  readonly schemaVersion: $Output<string>;
   constructor(name: string, args: HeterogeneousAssessmentArgs, opts?: $Options);
 }
 
@@ -2841,14 +2841,14 @@ export interface HeterogeneousAssessmentState {
   type: "Microsoft.Migrate/assessmentProjects/heterogeneousAssessments";
   properties?: outputs.HeterogeneousAssessmentProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   assessmentArmIds?: string[];
-  status?: "Created" | "Updated" | "Running" | "Completed" | "Invalid" | "OutOfSync" | "OutDated" | "Deleted" | "Failed" | (string & {});
-  lastCalculatedOn?: string;
-  confidenceRatingInPercentage?: number;
-  azureLocation?: string;
-  sizingCriterion?: "PerformanceBased" | "AsOnPremises" | (string & {});
-  schemaVersion?: string;
+  status: "Created" | "Updated" | "Running" | "Completed" | "Invalid" | "OutOfSync" | "OutDated" | "Deleted" | "Failed" | (string & {});
+  lastCalculatedOn: string;
+  confidenceRatingInPercentage: number;
+  azureLocation: string;
+  sizingCriterion: "PerformanceBased" | "AsOnPremises" | (string & {});
+  schemaVersion: string;
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/heterogeneousAssessments` without managing it (GET, api-version 2024-03-03-preview); undefined when it does not exist.
@@ -2876,11 +2876,11 @@ export interface HeterogeneousAssessmentSummaryState {
   type: "Microsoft.Migrate/assessmentProjects/heterogeneousAssessments/summaries";
   properties?: outputs.HeterogeneousAssessmentSummaryProperties;
   systemData?: outputs.SystemData;
-  assessmentName?: string;
-  summaryType?: "Unknown" | "Strategy" | "Target" | (string & {});
+  assessmentName: string;
+  summaryType: "Unknown" | "Strategy" | "Target" | (string & {});
   migrationPaths?: outputs.MigrationTypeSummaries[];
   readinessSummary?: outputs.HeterogeneousAssessmentSummaryPropertiesReadinessSummaryItem[];
-  confidenceScore?: number;
+  confidenceScore: number;
   costComponents?: outputs.CostComponent2[];
   savingComponent?: outputs.SavingComponent[];
 }
@@ -2920,9 +2920,9 @@ export declare class Hypervcollector extends $CustomResource {
   /** Gets the discovery site id. */
   readonly discoverySiteId: $Output<string | undefined>;
   /** Gets the Timestamp when collector was created. */
-  readonly createdTimestamp: $Output<string | undefined>;
+  readonly createdTimestamp: $Output<string>;
   /** Timestamp when collector was last updated. */
-  readonly updatedTimestamp: $Output<string | undefined>;
+  readonly updatedTimestamp: $Output<string>;
   /** The status of the last operation. */
   readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
   constructor(name: string, args: HypervcollectorArgs, opts?: $Options);
@@ -2964,8 +2964,8 @@ export interface HypervcollectorState {
   systemData?: outputs.SystemData;
   agentProperties?: outputs.CollectorAgentPropertiesBase;
   discoverySiteId?: string;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
   provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
@@ -3002,9 +3002,9 @@ export declare class Importcollector extends $CustomResource {
   /** Gets the discovery site id. */
   readonly discoverySiteId: $Output<string | undefined>;
   /** Gets the Timestamp when collector was created. */
-  readonly createdTimestamp: $Output<string | undefined>;
+  readonly createdTimestamp: $Output<string>;
   /** Timestamp when collector was last updated. */
-  readonly updatedTimestamp: $Output<string | undefined>;
+  readonly updatedTimestamp: $Output<string>;
   /** The status of the last operation. */
   readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
   constructor(name: string, args: ImportcollectorArgs, opts?: $Options);
@@ -3043,8 +3043,8 @@ export interface ImportcollectorState {
   properties?: outputs.CollectorPropertiesBase;
   systemData?: outputs.SystemData;
   discoverySiteId?: string;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
   provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
@@ -3079,13 +3079,13 @@ export declare class ImportSqlCollector extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The sql db extended details. */
   readonly discoverySiteId: $Output<string | undefined>;
   /** When was import SQL collector first created. */
-  readonly createdTimestamp: $Output<string | undefined>;
+  readonly createdTimestamp: $Output<string>;
   /** When was import SQL collector last updated. */
-  readonly updatedTimestamp: $Output<string | undefined>;
+  readonly updatedTimestamp: $Output<string>;
   constructor(name: string, args: ImportSqlCollectorArgs, opts?: $Options);
 }
 
@@ -3119,10 +3119,10 @@ export interface ImportSqlCollectorState {
   type: "Microsoft.Migrate/assessmentProjects/importSqlCollectors";
   properties?: outputs.ImportSqlCollectorProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   discoverySiteId?: string;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/importSqlCollectors` without managing it (GET, api-version 2024-03-03-preview); undefined when it does not exist.
@@ -3152,24 +3152,24 @@ export interface MachineState {
   errors?: outputs.Error2[];
   hostProcessor?: outputs.ProcessorInfo;
   productSupportStatus?: outputs.ProductSupportStatus;
-  discoveryMachineArmId?: string;
-  datacenterManagementServerArmId?: string;
-  datacenterManagementServerName?: string;
-  bootType?: "Unknown" | "EFI" | "BIOS" | "NotSpecified" | (string & {});
-  displayName?: string;
-  megabytesOfMemory?: number;
-  numberOfCores?: number;
-  operatingSystemType?: string;
-  operatingSystemName?: string;
-  operatingSystemVersion?: string;
-  description?: string;
-  createdTimestamp?: string;
+  discoveryMachineArmId: string;
+  datacenterManagementServerArmId: string;
+  datacenterManagementServerName: string;
+  bootType: "Unknown" | "EFI" | "BIOS" | "NotSpecified" | (string & {});
+  displayName: string;
+  megabytesOfMemory: number;
+  numberOfCores: number;
+  operatingSystemType: string;
+  operatingSystemName: string;
+  operatingSystemVersion: string;
+  description: string;
+  createdTimestamp: string;
   disks?: outputs.MachinePropertiesDisks;
   groups?: string[];
   networkAdapters?: outputs.MachinePropertiesNetworkAdapters;
   sqlInstances?: string[];
   webApplications?: string[];
-  updatedTimestamp?: string;
+  updatedTimestamp: string;
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/machines` without managing it (GET, api-version 2024-01-15); undefined when it does not exist.
@@ -3209,7 +3209,7 @@ export declare class AssessmentProjectPrivateEndpointConnection extends $CustomR
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: AssessmentProjectPrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -3248,7 +3248,7 @@ export interface AssessmentProjectPrivateEndpointConnectionState {
   groupIds?: string[];
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/privateEndpointConnections` without managing it (GET, api-version 2024-01-15); undefined when it does not exist.
@@ -3274,7 +3274,7 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.Migrate/assessmentProjects/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -3303,12 +3303,12 @@ export interface ProjectSummaryState {
   properties?: outputs.AssessmentProjectSummaryProperties;
   systemData?: outputs.SystemData;
   errorSummaryAffectedEntities?: outputs.ErrorSummary[];
-  numberOfPrivateEndpointConnections?: number;
-  numberOfGroups?: number;
-  numberOfMachines?: number;
-  numberOfImportMachines?: number;
-  numberOfAssessments?: number;
-  lastAssessmentTimestamp?: string;
+  numberOfPrivateEndpointConnections: number;
+  numberOfGroups: number;
+  numberOfMachines: number;
+  numberOfImportMachines: number;
+  numberOfAssessments: number;
+  lastAssessmentTimestamp: string;
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/projectSummary` without managing it (GET, api-version 2024-01-15); undefined when it does not exist.
@@ -3346,9 +3346,9 @@ export declare class Servercollector extends $CustomResource {
   /** Gets the discovery site id. */
   readonly discoverySiteId: $Output<string | undefined>;
   /** Gets the Timestamp when collector was created. */
-  readonly createdTimestamp: $Output<string | undefined>;
+  readonly createdTimestamp: $Output<string>;
   /** Timestamp when collector was last updated. */
-  readonly updatedTimestamp: $Output<string | undefined>;
+  readonly updatedTimestamp: $Output<string>;
   /** The status of the last operation. */
   readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
   constructor(name: string, args: ServercollectorArgs, opts?: $Options);
@@ -3390,8 +3390,8 @@ export interface ServercollectorState {
   systemData?: outputs.SystemData;
   agentProperties?: outputs.CollectorAgentPropertiesBase;
   discoverySiteId?: string;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
   provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
@@ -3465,7 +3465,7 @@ export declare class SqlAssessment extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Gets or sets the scope of assessment. */
   readonly scope: $Output<outputs.Scope | undefined>;
   /** Gets or sets the settings for the assessment. */
@@ -3513,7 +3513,7 @@ export interface SqlAssessmentState {
   type: "Microsoft.Migrate/assessmentProjects/sqlAssessments";
   properties?: outputs.SqlAssessmentV3Properties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   scope?: outputs.Scope;
   settings?: outputs.SqlAssessmentSettings;
   details?: outputs.AssessmentDetails;
@@ -3545,12 +3545,12 @@ export interface AssessedSqlDatabaseState {
   type: "Microsoft.Migrate/assessmentProjects/sqlAssessments/assessedSqlDatabases";
   properties?: outputs.AssessedSqlDatabaseV3Properties;
   systemData?: outputs.SystemData;
-  workloadType?: "Unknown" | "Machine" | "Server" | "Instance" | "WebServer" | "WebApplication" | "Database" | "Host" | "ManagementServer" | (string & {});
+  workloadType: "Unknown" | "Machine" | "Server" | "Instance" | "WebServer" | "WebApplication" | "Database" | "Host" | "ManagementServer" | (string & {});
   linkages?: outputs.Linkages[];
   recommendations?: outputs.SqlEntityRecommendations[];
   extendedDetails?: outputs.SqlDbExtendedDetails;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/sqlAssessments/assessedSqlDatabases` without managing it (GET, api-version 2024-03-03-preview); undefined when it does not exist.
@@ -3578,12 +3578,12 @@ export interface AssessedSqlInstanceState {
   type: "Microsoft.Migrate/assessmentProjects/sqlAssessments/assessedSqlInstances";
   properties?: outputs.AssessedSqlInstanceV3Properties;
   systemData?: outputs.SystemData;
-  workloadType?: "Unknown" | "Machine" | "Server" | "Instance" | "WebServer" | "WebApplication" | "Database" | "Host" | "ManagementServer" | (string & {});
+  workloadType: "Unknown" | "Machine" | "Server" | "Instance" | "WebServer" | "WebApplication" | "Database" | "Host" | "ManagementServer" | (string & {});
   linkages?: outputs.Linkages[];
   recommendations?: outputs.SqlEntityRecommendations[];
   extendedDetails?: outputs.SqlInstanceExtendedDetails;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/sqlAssessments/assessedSqlInstances` without managing it (GET, api-version 2024-03-03-preview); undefined when it does not exist.
@@ -3611,13 +3611,13 @@ export interface AssessedSqlMachineState {
   type: "Microsoft.Migrate/assessmentProjects/sqlAssessments/assessedSqlMachines";
   properties?: outputs.AssessedSqlMachineV3Properties;
   systemData?: outputs.SystemData;
-  workloadType?: "Unknown" | "Machine" | "Server" | "Instance" | "WebServer" | "WebApplication" | "Database" | "Host" | "ManagementServer" | (string & {});
+  workloadType: "Unknown" | "Machine" | "Server" | "Instance" | "WebServer" | "WebApplication" | "Database" | "Host" | "ManagementServer" | (string & {});
   linkages?: outputs.Linkages[];
   recommendations?: outputs.SqlMachineRecommendations[];
   extendedDetails?: outputs.SqlMachineExtendedDetails;
-  assessedMachineType?: "Unknown" | "AssessedMachine" | "AvsAssessedMachine" | "SqlAssessedMachine" | (string & {});
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
+  assessedMachineType: "Unknown" | "AssessedMachine" | "AvsAssessedMachine" | "SqlAssessedMachine" | (string & {});
+  createdTimestamp: string;
+  updatedTimestamp: string;
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/sqlAssessments/assessedSqlMachines` without managing it (GET, api-version 2024-03-03-preview); undefined when it does not exist.
@@ -3645,7 +3645,7 @@ export interface SqlAssessmentSummaryState {
   type: "Microsoft.Migrate/assessmentProjects/sqlAssessments/summaries";
   properties?: outputs.SummaryProperties;
   systemData?: outputs.SystemData;
-  summaryType?: "Unknown" | "Strategy" | "Target" | (string & {});
+  summaryType: "Unknown" | "Strategy" | "Target" | (string & {});
   sources?: outputs.SourceDetails[];
   targets?: outputs.TargetDetails[];
   targetSourceMapping?: outputs.TargetSourcePair[];
@@ -3688,9 +3688,9 @@ export declare class Sqlcollector extends $CustomResource {
   /** Gets the discovery site id. */
   readonly discoverySiteId: $Output<string | undefined>;
   /** Gets the Timestamp when collector was created. */
-  readonly createdTimestamp: $Output<string | undefined>;
+  readonly createdTimestamp: $Output<string>;
   /** Timestamp when collector was last updated. */
-  readonly updatedTimestamp: $Output<string | undefined>;
+  readonly updatedTimestamp: $Output<string>;
   /** The status of the last operation. */
   readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
   constructor(name: string, args: SqlcollectorArgs, opts?: $Options);
@@ -3732,8 +3732,8 @@ export interface SqlcollectorState {
   systemData?: outputs.SystemData;
   agentProperties?: outputs.CollectorAgentPropertiesBase;
   discoverySiteId?: string;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
   provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
@@ -3772,9 +3772,9 @@ export declare class Vmwarecollector extends $CustomResource {
   /** Gets the discovery site id. */
   readonly discoverySiteId: $Output<string | undefined>;
   /** Gets the Timestamp when collector was created. */
-  readonly createdTimestamp: $Output<string | undefined>;
+  readonly createdTimestamp: $Output<string>;
   /** Timestamp when collector was last updated. */
-  readonly updatedTimestamp: $Output<string | undefined>;
+  readonly updatedTimestamp: $Output<string>;
   /** The status of the last operation. */
   readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
   constructor(name: string, args: VmwarecollectorArgs, opts?: $Options);
@@ -3816,8 +3816,8 @@ export interface VmwarecollectorState {
   systemData?: outputs.SystemData;
   agentProperties?: outputs.CollectorAgentPropertiesBase;
   discoverySiteId?: string;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
   provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
@@ -3884,7 +3884,7 @@ export declare class WebAppAssessment extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Gets or sets the scope of assessment. */
   readonly scope: $Output<outputs.Scope | undefined>;
   /** Gets or sets the settings for the assessment. */
@@ -3932,7 +3932,7 @@ export interface WebAppAssessmentState {
   type: "Microsoft.Migrate/assessmentProjects/webAppAssessments";
   properties?: outputs.WebAppAssessmentV3Properties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   scope?: outputs.Scope;
   settings?: outputs.WebAppAssessmentSettings;
   details?: outputs.AssessmentDetails;
@@ -3964,7 +3964,7 @@ export interface WebAppAssessmentAssessedWebAppState {
   type: "Microsoft.Migrate/assessmentProjects/webAppAssessments/assessedWebApps";
   properties?: outputs.AssessedWebAppV3Properties;
   systemData?: outputs.SystemData;
-  workloadType?: "Unknown" | "Machine" | "Server" | "Instance" | "WebServer" | "WebApplication" | "Database" | "Host" | "ManagementServer" | (string & {});
+  workloadType: "Unknown" | "Machine" | "Server" | "Instance" | "WebServer" | "WebApplication" | "Database" | "Host" | "ManagementServer" | (string & {});
   linkages?: outputs.Linkages[];
   recommendations?: outputs.AssessedWebAppV3PropertiesRecommendationsItem[];
   createdTimestamp: string;
@@ -3997,7 +3997,7 @@ export interface WebAppAssessmentSummaryState {
   type: "Microsoft.Migrate/assessmentProjects/webAppAssessments/summaries";
   properties?: outputs.WebAppSummaryProperties;
   systemData?: outputs.SystemData;
-  summaryType?: "Unknown" | "Strategy" | "Target" | (string & {});
+  summaryType: "Unknown" | "Strategy" | "Target" | (string & {});
   sources?: outputs.SourceDetails[];
   targets?: outputs.TargetDetails[];
   targetSourceMapping?: outputs.TargetSourcePair[];
@@ -4081,11 +4081,11 @@ export declare class WebAppCollector extends $CustomResource {
   /** Gets the discovery site id. */
   readonly discoverySiteId: $Output<string | undefined>;
   /** Gets the Timestamp when collector was created. */
-  readonly createdTimestamp: $Output<string | undefined>;
+  readonly createdTimestamp: $Output<string>;
   /** Timestamp when collector was last updated. */
-  readonly updatedTimestamp: $Output<string | undefined>;
+  readonly updatedTimestamp: $Output<string>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: WebAppCollectorArgs, opts?: $Options);
 }
 
@@ -4123,9 +4123,9 @@ export interface WebAppCollectorState {
   systemData?: outputs.SystemData;
   agentProperties?: outputs.CollectorAgentPropertiesBase;
   discoverySiteId?: string;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  createdTimestamp: string;
+  updatedTimestamp: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Migrate/assessmentProjects/webAppCollectors` without managing it (GET, api-version 2024-01-15); undefined when it does not exist.
@@ -4159,7 +4159,7 @@ export declare class WebAppCompoundAssessment extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** ARM IDs of the target assessments. */
   readonly targetAssessmentArmIds: $Output<outputs.TargetAssessmentArmIds>;
   /** Fallback machine assessment ARM ID. */
@@ -4201,7 +4201,7 @@ export interface WebAppCompoundAssessmentState {
   type: "Microsoft.Migrate/assessmentProjects/webAppCompoundAssessments";
   properties?: outputs.CompoundAssessmentProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   targetAssessmentArmIds: outputs.TargetAssessmentArmIds;
   fallbackMachineAssessmentArmId?: string;
   details?: outputs.CompoundAssessmentDetails;
@@ -4232,7 +4232,7 @@ export interface WebAppCompoundAssessmentSummaryState {
   type: "Microsoft.Migrate/assessmentProjects/webAppCompoundAssessments/summaries";
   properties?: outputs.WebAppCompoundAssessmentSummaryProperties;
   systemData?: outputs.SystemData;
-  summaryType?: "Unknown" | "Strategy" | "Target" | (string & {});
+  summaryType: "Unknown" | "Strategy" | "Target" | (string & {});
   sources?: outputs.SourceDetails[];
   targets?: outputs.TargetDetails[];
   targetSourceMapping?: outputs.TargetSourcePair[];
@@ -4271,7 +4271,7 @@ export declare class MigrateProject extends $CustomResource {
   /** For optimistic concurrency control. */
   readonly eTag: $Output<string | undefined>;
   /** Azure location in which project is created. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Register tools inside project. */
@@ -4281,9 +4281,9 @@ export declare class MigrateProject extends $CustomResource {
   /** Project summary. */
   readonly summary: $Output<outputs.MigrateProjectPropertiesSummary | undefined>;
   /** Last summary refresh time. */
-  readonly lastSummaryRefreshedTime: $Output<string | undefined>;
+  readonly lastSummaryRefreshedTime: $Output<string>;
   /** Refresh summary state. */
-  readonly refreshSummaryState: $Output<"Started" | "InProgress" | "Completed" | "Failed" | (string & {}) | undefined>;
+  readonly refreshSummaryState: $Output<"Started" | "InProgress" | "Completed" | "Failed" | (string & {})>;
   /** Utility storage account id. */
   readonly utilityStorageAccountId: $Output<string | undefined>;
   /** Gets or sets the state of public network access. */
@@ -4327,13 +4327,13 @@ export interface MigrateProjectState {
   type: "Microsoft.Migrate/migrateProjects";
   properties?: outputs.MigrateProjectProperties;
   eTag?: string;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   registeredTools?: ("ServerDiscovery" | "ServerAssessment" | "ServerMigration" | "Cloudamize" | "Turbonomic" | "Zerto" | "CorentTech" | "ServerAssessmentV1" | "ServerMigration_Replication" | "Carbonite" | "DataMigrationAssistant" | "DatabaseMigrationService" | "Device42" | "JetStream" | "RackWare" | "UnifyCloud" | "Flexera" | "ServerDiscovery_Import" | "Lakeside" | "AppServiceMigrationAssistant" | "Movere" | "CloudSphere" | "Modernization" | "ServerMigration_DataReplication" | "Unknown" | (string & {}))[];
   serviceEndpoint?: string;
   summary?: outputs.MigrateProjectPropertiesSummary;
-  lastSummaryRefreshedTime?: string;
-  refreshSummaryState?: "Started" | "InProgress" | "Completed" | "Failed" | (string & {});
+  lastSummaryRefreshedTime: string;
+  refreshSummaryState: "Started" | "InProgress" | "Completed" | "Failed" | (string & {});
   utilityStorageAccountId?: string;
   publicNetworkAccess?: "NotSpecified" | "Enabled" | "Disabled" | (string & {});
   privateEndpointConnections?: outputs.PrivateEndpointConnection2[];
@@ -4368,11 +4368,11 @@ export declare class MigrationEntity extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.MigrationEntityProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** ARM Resource Identifier for the partner resource. */
   readonly partnerResourceArmId: $Output<string | undefined>;
   /** target Azure Resource ARM Id. */
@@ -4388,17 +4388,17 @@ export declare class MigrationEntity extends $CustomResource {
   /** associated Migration Entity Group Id */
   readonly associatedMigrationEntityGroupIds: $Output<string[] | undefined>;
   /** Execution start date for Migration Entity. */
-  readonly executionStartDate: $Output<string | undefined>;
+  readonly executionStartDate: $Output<string>;
   /** Target of the Migration Entity. */
   readonly target: $Output<string | undefined>;
   /** Strategy of Migration Entity. */
-  readonly migrationStrategy: $Output<"None" | "Rehost" | "Refactor" | "Rearchitect" | "Rebuild" | "Replace" | "Retire" | "Retain" | "Replatform" | (string & {}) | undefined>;
+  readonly migrationStrategy: $Output<"None" | "Rehost" | "Refactor" | "Rearchitect" | "Rebuild" | "Replace" | "Retire" | "Retain" | "Replatform" | (string & {})>;
   /** Execution Stage of Migration Entity. */
-  readonly executionStage: $Output<string | undefined>;
+  readonly executionStage: $Output<string>;
   /** Execution Status of Migration Entity. */
-  readonly executionStatus: $Output<string | undefined>;
+  readonly executionStatus: $Output<string>;
   /** Execution Readiness of Migration Entity. */
-  readonly executionReadiness: $Output<string | undefined>;
+  readonly executionReadiness: $Output<string>;
   /** Migration specific properties for the entity. */
   readonly migrationSpecificProperties: $Output<outputs.MigrationSpecificPropertiesBase | undefined>;
   /** Migration Tool of the Migration Entity. */
@@ -4461,9 +4461,9 @@ export interface MigrationEntityState {
   name: string;
   type: "Microsoft.Migrate/migrateProjects/migrationEntities";
   properties?: outputs.MigrationEntityProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   partnerResourceArmId?: string;
   targetAzureResourceArmId?: string;
   associatedInventoryResourceId: string;
@@ -4471,12 +4471,12 @@ export interface MigrationEntityState {
   associatedAssessmentId?: string;
   associatedWaveId?: string;
   associatedMigrationEntityGroupIds?: string[];
-  executionStartDate?: string;
+  executionStartDate: string;
   target?: string;
-  migrationStrategy?: "None" | "Rehost" | "Refactor" | "Rearchitect" | "Rebuild" | "Replace" | "Retire" | "Retain" | "Replatform" | (string & {});
-  executionStage?: string;
-  executionStatus?: string;
-  executionReadiness?: string;
+  migrationStrategy: "None" | "Rehost" | "Refactor" | "Rearchitect" | "Rebuild" | "Replace" | "Retire" | "Retain" | "Replatform" | (string & {});
+  executionStage: string;
+  executionStatus: string;
+  executionReadiness: string;
   migrationSpecificProperties?: outputs.MigrationSpecificPropertiesBase;
   migrationTool?: string;
   migrationPath?: string;
@@ -4512,11 +4512,11 @@ export declare class MigrationEntityGroup extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.MigrationEntityGroupProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Application id */
   readonly applicationId: $Output<string>;
   /** Display Name of the Workload. */
@@ -4526,9 +4526,9 @@ export declare class MigrationEntityGroup extends $CustomResource {
   /** associated Wave Id */
   readonly associatedWaveIds: $Output<string[] | undefined>;
   /** Migration Entity Group Status */
-  readonly executionStatus: $Output<string | undefined>;
+  readonly executionStatus: $Output<string>;
   /** Execution Start Date */
-  readonly executionStartDate: $Output<string | undefined>;
+  readonly executionStartDate: $Output<string>;
   /** Migration path */
   readonly migrationPath: $Output<string | undefined>;
   constructor(name: string, args: MigrationEntityGroupArgs, opts?: $Options);
@@ -4571,15 +4571,15 @@ export interface MigrationEntityGroupState {
   name: string;
   type: "Microsoft.Migrate/migrateProjects/migrationEntityGroups";
   properties?: outputs.MigrationEntityGroupProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   applicationId: string;
   applicationDisplayName: string;
   associatedAssessmentId?: string;
   associatedWaveIds?: string[];
-  executionStatus?: string;
-  executionStartDate?: string;
+  executionStatus: string;
+  executionStartDate: string;
   migrationPath?: string;
 }
 /**
@@ -4616,7 +4616,7 @@ export declare class PrivateEndpointConnectionProxy extends $CustomResource {
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Defines Private endpoint additional details. */
   readonly remotePrivateEndpoint: $Output<outputs.PrivateEndpointDetails | undefined>;
-  readonly status: $Output<"Succeeded" | "Failed" | "Cancelled" | "Running" | (string & {}) | undefined>;
+  readonly status: $Output<"Succeeded" | "Failed" | "Cancelled" | "Running" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionProxyArgs, opts?: $Options);
 }
 
@@ -4651,7 +4651,7 @@ export interface PrivateEndpointConnectionProxyState {
   properties?: outputs.PrivateEndpointConnectionProxyProperties;
   systemData?: outputs.SystemData;
   remotePrivateEndpoint?: outputs.PrivateEndpointDetails;
-  status?: "Succeeded" | "Failed" | "Cancelled" | "Running" | (string & {});
+  status: "Succeeded" | "Failed" | "Cancelled" | "Running" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Migrate/migrateProjects/privateEndpointConnectionProxies` without managing it (GET, api-version 2023-01-01); undefined when it does not exist.
@@ -4681,13 +4681,13 @@ export declare class MigrateProjectPrivateEndpointConnection extends $CustomReso
   /** The resource type */
   readonly type: $Output<"Microsoft.Migrate/migrateProjects/privateEndpointConnections">;
   /** Gets the tag for optimistic concurrency control. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Gets the properties of the object. */
   readonly properties: $Output<outputs.PrivateEndpointConnectionProperties2 | undefined>;
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state. */
-  readonly provisioningState: $Output<"Accepted" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** Defines resource ID of a private endpoint connection. */
   readonly privateEndpoint: $Output<outputs.ResourceId | undefined>;
   /** Gets the properties of the object. */
@@ -4723,10 +4723,10 @@ export interface MigrateProjectPrivateEndpointConnectionState {
   privateEndpointConnectionName: string;
   name: string;
   type: "Microsoft.Migrate/migrateProjects/privateEndpointConnections";
-  eTag?: string;
+  eTag: string;
   properties?: outputs.PrivateEndpointConnectionProperties2;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Accepted" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {});
   privateEndpoint?: outputs.ResourceId;
   privateLinkServiceConnectionState?: outputs.PrivateLinkServiceConnectionState2;
 }
@@ -4860,11 +4860,11 @@ export declare class Task extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.TaskProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** associated Wave Id */
   readonly scopeId: $Output<string>;
   /** Task Stage */
@@ -4882,7 +4882,7 @@ export declare class Task extends $CustomResource {
   /** Task Description */
   readonly description: $Output<string | undefined>;
   /** Task completion Date */
-  readonly completionDate: $Output<string | undefined>;
+  readonly completionDate: $Output<string>;
   constructor(name: string, args: TaskArgs, opts?: $Options);
 }
 
@@ -4925,9 +4925,9 @@ export interface TaskState {
   name: string;
   type: "Microsoft.Migrate/migrateProjects/tasks";
   properties?: outputs.TaskProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   scopeId: string;
   stage?: string;
   taskType: "UserDefined" | "SystemDefined" | (string & {});
@@ -4936,7 +4936,7 @@ export interface TaskState {
   status: string;
   scope: "Wave" | "MigrationEntity" | "MigrationEntityGroup" | (string & {});
   description?: string;
-  completionDate?: string;
+  completionDate: string;
 }
 /**
  * Reads an existing `Microsoft.Migrate/migrateProjects/tasks` without managing it (GET, api-version 2026-02-01-preview); undefined when it does not exist.
@@ -4968,11 +4968,11 @@ export declare class Wave extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.WaveProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Description of the wave. */
   readonly description: $Output<string | undefined>;
   /** Display Name of the wave. */
@@ -4980,15 +4980,15 @@ export declare class Wave extends $CustomResource {
   /** ARG query and other details to create workloads within a wave */
   readonly arg: $Output<outputs.Arg>;
   /** The status of the wave. */
-  readonly status: $Output<string | undefined>;
+  readonly status: $Output<string>;
   /** Planned start date of the wave. */
   readonly plannedStartDate: $Output<string>;
   /** Planned completion date of the wave. */
   readonly plannedCompletionDate: $Output<string | undefined>;
   /** Actual start date of the wave. */
-  readonly actualStartDate: $Output<string | undefined>;
+  readonly actualStartDate: $Output<string>;
   /** The current stage of the wave. */
-  readonly stage: $Output<string | undefined>;
+  readonly stage: $Output<string>;
   constructor(name: string, args: WaveArgs, opts?: $Options);
 }
 
@@ -5029,17 +5029,17 @@ export interface WaveState {
   name: string;
   type: "Microsoft.Migrate/migrateProjects/waves";
   properties?: outputs.WaveProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   description?: string;
   displayName: string;
   arg: outputs.Arg;
-  status?: string;
+  status: string;
   plannedStartDate: string;
   plannedCompletionDate?: string;
-  actualStartDate?: string;
-  stage?: string;
+  actualStartDate: string;
+  stage: string;
 }
 /**
  * Reads an existing `Microsoft.Migrate/migrateProjects/waves` without managing it (GET, api-version 2026-02-01-preview); undefined when it does not exist.
@@ -5067,7 +5067,7 @@ export declare class ModernizeProject extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Migrate/modernizeProjects">;
   /** Gets or sets the location of the modernizeProject. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** ModernizeProject properties. */
   readonly properties: $Output<outputs.ModernizeProjectModelProperties | undefined>;
   readonly identity: $Output<outputs.ResourceIdentity | undefined>;
@@ -5075,11 +5075,11 @@ export declare class ModernizeProject extends $CustomResource {
   /** Gets or sets the resource tags. */
   readonly tags: $Output<outputs.ModernizeProjectModelTags | undefined>;
   /** Gets or sets the provisioning state of the ModernizeProject. */
-  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   /** Gets or sets the service resource Id. */
-  readonly serviceResourceId: $Output<string | undefined>;
+  readonly serviceResourceId: $Output<string>;
   /** Gets or sets the service endpoint. */
-  readonly serviceEndpoint: $Output<string | undefined>;
+  readonly serviceEndpoint: $Output<string>;
   /** MigrationConfiguration properties. */
   readonly migrationConfiguration: $Output<outputs.MigrationConfiguration | undefined>;
   constructor(name: string, args: ModernizeProjectArgs, opts?: $Options);
@@ -5114,14 +5114,14 @@ export interface ModernizeProjectState {
   modernizeProjectName: string;
   name: string;
   type: "Microsoft.Migrate/modernizeProjects";
-  location?: string;
+  location: string;
   properties?: outputs.ModernizeProjectModelProperties;
   identity?: outputs.ResourceIdentity;
   systemData?: outputs.ModernizeProjectModelSystemData;
   tags?: outputs.ModernizeProjectModelTags;
-  provisioningState?: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
-  serviceResourceId?: string;
-  serviceEndpoint?: string;
+  provisioningState: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  serviceResourceId: string;
+  serviceEndpoint: string;
   migrationConfiguration?: outputs.MigrationConfiguration;
 }
 /**
@@ -5150,14 +5150,14 @@ export interface DeployedResourceState {
   systemData?: outputs.DeployedResourceModelSystemData;
   tags?: outputs.DeployedResourceModelTags;
   resourcesDeployed?: outputs.DeployedResourceModelPropertiesResourcesDeployed;
-  workloadDeploymentId?: string;
-  displayName?: string;
-  deploymentTimestamp?: string;
-  targetAzureService?: "AzureKubernetesService" | "AzureAppServiceContainer" | "AzureAppServiceNative" | (string & {});
-  containerRegistryId?: string;
-  imageName?: string;
-  imageTag?: string;
-  appIp?: string;
+  workloadDeploymentId: string;
+  displayName: string;
+  deploymentTimestamp: string;
+  targetAzureService: "AzureKubernetesService" | "AzureAppServiceContainer" | "AzureAppServiceNative" | (string & {});
+  containerRegistryId: string;
+  imageName: string;
+  imageTag: string;
+  appIp: string;
   secretStoreId?: string;
   customProperties?: outputs.DeployedResourceModelPropertiesCustomProperties;
 }
@@ -5186,19 +5186,19 @@ export interface JobState {
   properties?: outputs.WorkflowModelProperties;
   systemData?: outputs.WorkflowModelSystemData;
   tags?: outputs.WorkflowModelTags;
-  displayName?: string;
-  state?: "Pending" | "Started" | "Cancelling" | "Succeeded" | "Failed" | "Cancelled" | "CompletedWithInformation" | "CompletedWithWarnings" | "CompletedWithErrors" | (string & {});
-  startTime?: string;
-  endTime?: string;
-  objectId?: string;
-  objectName?: string;
-  objectInternalId?: string;
-  objectInternalName?: string;
-  objectType?: "ModernizeProject" | "MigrateAgent" | "WorkloadInstance" | "WorkloadDeployment" | "ReplicationPostAction" | (string & {});
-  workloadInstanceProviderId?: string;
-  workloadDeploymentProviderId?: string;
+  displayName: string;
+  state: "Pending" | "Started" | "Cancelling" | "Succeeded" | "Failed" | "Cancelled" | "CompletedWithInformation" | "CompletedWithWarnings" | "CompletedWithErrors" | (string & {});
+  startTime: string;
+  endTime: string;
+  objectId: string;
+  objectName: string;
+  objectInternalId: string;
+  objectInternalName: string;
+  objectType: "ModernizeProject" | "MigrateAgent" | "WorkloadInstance" | "WorkloadDeployment" | "ReplicationPostAction" | (string & {});
+  workloadInstanceProviderId: string;
+  workloadDeploymentProviderId: string;
   allowedActions?: string[];
-  activityId?: string;
+  activityId: string;
   tasks?: outputs.TaskModel[];
   errors?: outputs.ErrorModel[];
   customProperties?: outputs.WorkflowModelCustomProperties;
@@ -5236,7 +5236,7 @@ export declare class MigrateAgent extends $CustomResource {
   /** Gets or sets the resource tags. */
   readonly tags: $Output<outputs.MigrateAgentModelTags | undefined>;
   /** Gets or sets the MigrateAgent correlation Id. */
-  readonly correlationId: $Output<string | undefined>;
+  readonly correlationId: $Output<string>;
   /** Gets or sets the machine Id where MigrateAgent is running. */
   readonly machineId: $Output<string | undefined>;
   /** Gets or sets the machine name where MigrateAgent is running. */
@@ -5244,13 +5244,13 @@ export declare class MigrateAgent extends $CustomResource {
   /** Identity model. */
   readonly authenticationIdentity: $Output<outputs.IdentityModel | undefined>;
   /** Gets or sets a value indicating whether MigrateAgent is responsive. */
-  readonly isResponsive: $Output<boolean | undefined>;
+  readonly isResponsive: $Output<boolean>;
   /** Gets or sets the time when last heartbeat was sent by the MigrateAgent. */
-  readonly lastHeartbeat: $Output<string | undefined>;
+  readonly lastHeartbeat: $Output<string>;
   /** Gets or sets the MigrateAgent version. */
-  readonly versionNumber: $Output<string | undefined>;
+  readonly versionNumber: $Output<string>;
   /** Gets or sets the provisioning state of the MigrateAgent. */
-  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   /** Gets or sets the list of health errors. */
   readonly healthErrors: $Output<outputs.HealthErrorModel[] | undefined>;
   /** MigrateAgent model custom properties. */
@@ -5297,14 +5297,14 @@ export interface MigrateAgentState {
   properties?: outputs.MigrateAgentModelProperties;
   systemData?: outputs.MigrateAgentModelSystemData;
   tags?: outputs.MigrateAgentModelTags;
-  correlationId?: string;
+  correlationId: string;
   machineId?: string;
   machineName?: string;
   authenticationIdentity?: outputs.IdentityModel;
-  isResponsive?: boolean;
-  lastHeartbeat?: string;
-  versionNumber?: string;
-  provisioningState?: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  isResponsive: boolean;
+  lastHeartbeat: string;
+  versionNumber: string;
+  provisioningState: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
   healthErrors?: outputs.HealthErrorModel[];
   customProperties?: outputs.MigrateAgentModelCustomProperties;
 }
@@ -5341,19 +5341,19 @@ export declare class WorkloadDeployment extends $CustomResource {
   /** Gets or sets the resource tags. */
   readonly tags: $Output<outputs.WorkloadDeploymentModelTags | undefined>;
   /** Gets or sets the provisioning state of the workload deployment. */
-  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   /** Gets or sets the workload deployment status. */
-  readonly status: $Output<"None" | "InitialReplication" | "ReplicationFailed" | "ImageBuildPending" | "ImageBuildInProgress" | "ImageBuildFailed" | "TestMigrating" | "CleanUpPending" | "CleanUpInProgress" | "ReadyToMigrate" | "Migrating" | "Migrated" | "MigrationFailed" | (string & {}) | undefined>;
+  readonly status: $Output<"None" | "InitialReplication" | "ReplicationFailed" | "ImageBuildPending" | "ImageBuildInProgress" | "ImageBuildFailed" | "TestMigrating" | "CleanUpPending" | "CleanUpInProgress" | "ReadyToMigrate" | "Migrating" | "Migrated" | "MigrationFailed" | (string & {})>;
   /** Gets or sets the workload deployment status description. */
-  readonly statusDescription: $Output<string | undefined>;
+  readonly statusDescription: $Output<string>;
   /** Gets or sets the test migrate state. */
-  readonly testMigrationStatus: $Output<"None" | "ImageBuildPending" | "ImageBuildInProgress" | "ImageBuildFailed" | "ReadyToTestMigrate" | "TestMigrationInProgress" | "TestMigrated" | "Failed" | "CleanupInProgress" | "CleanedUp" | (string & {}) | undefined>;
+  readonly testMigrationStatus: $Output<"None" | "ImageBuildPending" | "ImageBuildInProgress" | "ImageBuildFailed" | "ReadyToTestMigrate" | "TestMigrationInProgress" | "TestMigrated" | "Failed" | "CleanupInProgress" | "CleanedUp" | (string & {})>;
   /** Gets or sets the Test migrate state description. */
-  readonly testMigrationStatusDescription: $Output<string | undefined>;
+  readonly testMigrationStatusDescription: $Output<string>;
   /** Gets or sets the migrate state. */
-  readonly migrationStatus: $Output<"None" | "ImageBuildPending" | "ImageBuildInProgress" | "ImageBuildFailed" | "ReadyToTestMigrate" | "ReadyToMigrate" | "TestMigrating" | "TestMigrated" | "TestMigrateCleanupInProgress" | "Migrating" | "Migrated" | "Failed" | (string & {}) | undefined>;
+  readonly migrationStatus: $Output<"None" | "ImageBuildPending" | "ImageBuildInProgress" | "ImageBuildFailed" | "ReadyToTestMigrate" | "ReadyToMigrate" | "TestMigrating" | "TestMigrated" | "TestMigrateCleanupInProgress" | "Migrating" | "Migrated" | "Failed" | (string & {})>;
   /** Gets or sets the migrate state description. */
-  readonly migrationStatusDescription: $Output<string | undefined>;
+  readonly migrationStatusDescription: $Output<string>;
   /** Gets or sets the display name. */
   readonly displayName: $Output<string | undefined>;
   /** Gets or sets the deployment target platform. */
@@ -5361,11 +5361,11 @@ export declare class WorkloadDeployment extends $CustomResource {
   /** Workload instance model properties. */
   readonly workloadInstanceProperties: $Output<outputs.WorkloadInstanceModelProperties | undefined>;
   /** Gets or sets the workload deployment correlation Id. */
-  readonly correlationId: $Output<string | undefined>;
+  readonly correlationId: $Output<string>;
   /** Gets or sets the Last successful unplanned migrate time. */
-  readonly lastSuccessfulMigrateTime: $Output<string | undefined>;
+  readonly lastSuccessfulMigrateTime: $Output<string>;
   /** Gets or sets the Last successful test migrate time. */
-  readonly lastSuccessfulTestMigrateTime: $Output<string | undefined>;
+  readonly lastSuccessfulTestMigrateTime: $Output<string>;
   readonly currentJob: $Output<outputs.WorkloadDeploymentModelPropertiesCurrentJob | undefined>;
   /** Gets or sets the allowed scenarios on the workload deployment. */
   readonly allowedOperations: $Output<("EnableReplication" | "DisableReplication" | "CompleteMigration" | "BuildContainerImage" | "Migrate" | "TestMigrate" | "TestMigrateCleanup" | "UpdateProperties" | (string & {}))[] | undefined>;
@@ -5415,19 +5415,19 @@ export interface WorkloadDeploymentState {
   properties?: outputs.WorkloadDeploymentModelProperties;
   systemData?: outputs.WorkloadDeploymentModelSystemData;
   tags?: outputs.WorkloadDeploymentModelTags;
-  provisioningState?: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
-  status?: "None" | "InitialReplication" | "ReplicationFailed" | "ImageBuildPending" | "ImageBuildInProgress" | "ImageBuildFailed" | "TestMigrating" | "CleanUpPending" | "CleanUpInProgress" | "ReadyToMigrate" | "Migrating" | "Migrated" | "MigrationFailed" | (string & {});
-  statusDescription?: string;
-  testMigrationStatus?: "None" | "ImageBuildPending" | "ImageBuildInProgress" | "ImageBuildFailed" | "ReadyToTestMigrate" | "TestMigrationInProgress" | "TestMigrated" | "Failed" | "CleanupInProgress" | "CleanedUp" | (string & {});
-  testMigrationStatusDescription?: string;
-  migrationStatus?: "None" | "ImageBuildPending" | "ImageBuildInProgress" | "ImageBuildFailed" | "ReadyToTestMigrate" | "ReadyToMigrate" | "TestMigrating" | "TestMigrated" | "TestMigrateCleanupInProgress" | "Migrating" | "Migrated" | "Failed" | (string & {});
-  migrationStatusDescription?: string;
+  provisioningState: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  status: "None" | "InitialReplication" | "ReplicationFailed" | "ImageBuildPending" | "ImageBuildInProgress" | "ImageBuildFailed" | "TestMigrating" | "CleanUpPending" | "CleanUpInProgress" | "ReadyToMigrate" | "Migrating" | "Migrated" | "MigrationFailed" | (string & {});
+  statusDescription: string;
+  testMigrationStatus: "None" | "ImageBuildPending" | "ImageBuildInProgress" | "ImageBuildFailed" | "ReadyToTestMigrate" | "TestMigrationInProgress" | "TestMigrated" | "Failed" | "CleanupInProgress" | "CleanedUp" | (string & {});
+  testMigrationStatusDescription: string;
+  migrationStatus: "None" | "ImageBuildPending" | "ImageBuildInProgress" | "ImageBuildFailed" | "ReadyToTestMigrate" | "ReadyToMigrate" | "TestMigrating" | "TestMigrated" | "TestMigrateCleanupInProgress" | "Migrating" | "Migrated" | "Failed" | (string & {});
+  migrationStatusDescription: string;
   displayName?: string;
   targetPlatform?: "AzureKubernetesService" | "AzureAppServiceContainer" | "AzureAppServiceNative" | (string & {});
   workloadInstanceProperties?: outputs.WorkloadInstanceModelProperties;
-  correlationId?: string;
-  lastSuccessfulMigrateTime?: string;
-  lastSuccessfulTestMigrateTime?: string;
+  correlationId: string;
+  lastSuccessfulMigrateTime: string;
+  lastSuccessfulTestMigrateTime: string;
   currentJob?: outputs.WorkloadDeploymentModelPropertiesCurrentJob;
   allowedOperations?: ("EnableReplication" | "DisableReplication" | "CompleteMigration" | "BuildContainerImage" | "Migrate" | "TestMigrate" | "TestMigrateCleanup" | "UpdateProperties" | (string & {}))[];
   healthErrors?: outputs.HealthErrorModel[];
@@ -5466,7 +5466,7 @@ export declare class WorkloadInstance extends $CustomResource {
   /** Gets or sets the workload instance name. */
   readonly name: $Output<string | undefined>;
   /** Gets or sets the provisioning state of the workload instance. */
-  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   /** Gets or sets the migrate agent id associated with the workload instance. */
   readonly migrateAgentId: $Output<string | undefined>;
   /** Gets or sets the display name. */
@@ -5476,13 +5476,13 @@ export declare class WorkloadInstance extends $CustomResource {
   /** Gets or sets the source name. */
   readonly sourceName: $Output<string | undefined>;
   /** Gets or sets the replication health of the workload instance. */
-  readonly replicationHealth: $Output<"Normal" | "Warning" | "Critical" | (string & {}) | undefined>;
+  readonly replicationHealth: $Output<"Normal" | "Warning" | "Critical" | (string & {})>;
   /** Gets or sets the replication state of the workload instance. */
-  readonly replicationStatus: $Output<"None" | "Scheduled" | "InitialSync" | "Completed" | "Failed" | (string & {}) | undefined>;
+  readonly replicationStatus: $Output<"None" | "Scheduled" | "InitialSync" | "Completed" | "Failed" | (string & {})>;
   /** Gets or sets the workload replication state description. */
-  readonly replicationStatusDescription: $Output<string | undefined>;
+  readonly replicationStatusDescription: $Output<string>;
   /** Gets or sets the Last successful replication cycle time. */
-  readonly lastSuccessfulReplicationCycleTime: $Output<string | undefined>;
+  readonly lastSuccessfulReplicationCycleTime: $Output<string>;
   /** Gets or sets the list of health errors. */
   readonly healthErrors: $Output<outputs.HealthErrorModel[] | undefined>;
   readonly currentJob: $Output<outputs.WorkloadInstanceModelPropertiesCurrentJob | undefined>;
@@ -5540,15 +5540,15 @@ export interface WorkloadInstanceState {
   systemData?: outputs.WorkloadInstanceModelSystemData;
   tags?: outputs.WorkloadInstanceModelTags;
   name?: string;
-  provisioningState?: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  provisioningState: "Canceled" | "Creating" | "Deleting" | "Deleted" | "Failed" | "Succeeded" | "Updating" | (string & {});
   migrateAgentId?: string;
   displayName?: string;
   sourcePlatform?: string;
   sourceName?: string;
-  replicationHealth?: "Normal" | "Warning" | "Critical" | (string & {});
-  replicationStatus?: "None" | "Scheduled" | "InitialSync" | "Completed" | "Failed" | (string & {});
-  replicationStatusDescription?: string;
-  lastSuccessfulReplicationCycleTime?: string;
+  replicationHealth: "Normal" | "Warning" | "Critical" | (string & {});
+  replicationStatus: "None" | "Scheduled" | "InitialSync" | "Completed" | "Failed" | (string & {});
+  replicationStatusDescription: string;
+  lastSuccessfulReplicationCycleTime: string;
   healthErrors?: outputs.HealthErrorModel[];
   currentJob?: outputs.WorkloadInstanceModelPropertiesCurrentJob;
   allowedOperations?: string[];
@@ -5581,11 +5581,11 @@ export declare class MoveCollection extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Migrate/moveCollections">;
   /** The etag of the resource. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.MoveCollectionTags | undefined>;
   /** The geo-location where the resource lives. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Defines the MSI properties of the Move Collection. */
   readonly identity: $Output<outputs.Identity | undefined>;
   /** Defines the move collection properties. */
@@ -5599,7 +5599,7 @@ export declare class MoveCollection extends $CustomResource {
   /** Gets or sets the move region which indicates the region where the VM Regional to Zonal move will be conducted. */
   readonly moveRegion: $Output<string | undefined>;
   /** Defines the provisioning states. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Creating" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Creating" | "Failed" | (string & {})>;
   /** Gets or sets the version of move collection. */
   readonly version: $Output<string | undefined>;
   /** Defines the MoveType. */
@@ -5647,16 +5647,16 @@ export interface MoveCollectionState {
   moveCollectionName: string;
   name: string;
   type: "Microsoft.Migrate/moveCollections";
-  etag?: string;
+  etag: string;
   tags?: outputs.MoveCollectionTags;
-  location?: string;
+  location: string;
   identity?: outputs.Identity;
   properties?: outputs.MoveCollectionProperties;
   systemData?: outputs.SystemData;
   sourceRegion?: string;
   targetRegion?: string;
   moveRegion?: string;
-  provisioningState?: "Succeeded" | "Updating" | "Creating" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Updating" | "Creating" | "Failed" | (string & {});
   version?: string;
   moveType?: "RegionToRegion" | "RegionToZone" | (string & {});
   errors?: outputs.MoveCollectionPropertiesErrors;
@@ -5693,11 +5693,11 @@ export declare class MoveResource extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Defines the provisioning states. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Creating" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Creating" | "Failed" | (string & {})>;
   /** Gets or sets the Source ARM Id of the resource. */
   readonly sourceId: $Output<string>;
   /** Gets or sets the Target ARM Id of the resource. */
-  readonly targetId: $Output<string | undefined>;
+  readonly targetId: $Output<string>;
   /** Gets or sets the existing target ARM Id of the resource. */
   readonly existingTargetId: $Output<string | undefined>;
   /** Gets or sets the resource settings. */
@@ -5711,7 +5711,7 @@ export declare class MoveResource extends $CustomResource {
   /** Gets or sets the move resource dependencies overrides. */
   readonly dependsOnOverrides: $Output<outputs.MoveResourceDependencyOverride[] | undefined>;
   /** Gets a value indicating whether the resolve action is required over the move collection. */
-  readonly isResolveRequired: $Output<boolean | undefined>;
+  readonly isResolveRequired: $Output<boolean>;
   /** Defines the move resource errors. */
   readonly errors: $Output<outputs.MoveResourcePropertiesErrors | undefined>;
   constructor(name: string, args: MoveResourceArgs, opts?: $Options);
@@ -5753,16 +5753,16 @@ export interface MoveResourceState {
   type: "Microsoft.Migrate/moveCollections/moveResources";
   properties?: outputs.MoveResourceProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Updating" | "Creating" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Updating" | "Creating" | "Failed" | (string & {});
   sourceId: string;
-  targetId?: string;
+  targetId: string;
   existingTargetId?: string;
   resourceSettings?: outputs.ResourceSettings;
   sourceResourceSettings?: outputs.ResourceSettings;
   moveStatus?: outputs.MoveResourcePropertiesMoveStatus;
   dependsOn?: outputs.MoveResourceDependency[];
   dependsOnOverrides?: outputs.MoveResourceDependencyOverride[];
-  isResolveRequired?: boolean;
+  isResolveRequired: boolean;
   errors?: outputs.MoveResourcePropertiesErrors;
 }
 /**
@@ -6370,6 +6370,117 @@ export declare const discardMoveCollectionOutput: typeof discardMoveCollection;
 export declare const initiateMoveCollectionMoveOutput: typeof initiateMoveCollectionMove;
 export declare const prepareMoveCollectionOutput: typeof prepareMoveCollection;
 export declare const resolveMoveCollectionDependenciesOutput: typeof resolveMoveCollectionDependencies;
+// Pulumi's names for what each function and lookup returns.
+export type GetAssessmentProjectResult = AssessmentProjectState;
+export type GetAksAssessmentOptionResult = AksAssessmentOptionState;
+export type GetAksAssessmentResult = AksAssessmentState;
+export type GetAksAssessmentAssessedWebAppResult = AksAssessmentAssessedWebAppState;
+export type GetClusterResult = ClusterState;
+export type GetAksAssessmentSummaryResult = AksAssessmentSummaryState;
+export type GetAssessmentOptionResult = AssessmentOptionState;
+export type GetAssessmentResult = AssessmentState;
+export type GetAssessedMachineResult = AssessedMachineState;
+export type GetAssessmentSummaryResult = AssessmentSummaryState;
+export type GetAvsAssessmentOptionResult = AvsAssessmentOptionState;
+export type GetAvsAssessmentResult = AvsAssessmentState;
+export type GetAvsAssessedMachineResult = AvsAssessedMachineState;
+export type GetAvsAssessmentSummaryResult = AvsAssessmentSummaryState;
+export type GetBusinessCaseResult = BusinessCaseState;
+export type GetAvsSummaryResult = AvsSummaryState;
+export type GetEvaluatedAvsMachineResult = EvaluatedAvsMachineState;
+export type GetEvaluatedMachineResult = EvaluatedMachineState;
+export type GetEvaluatedSqlEntityResult = EvaluatedSqlEntityState;
+export type GetEvaluatedWebAppResult = EvaluatedWebAppState;
+export type GetIaasSummaryResult = IaasSummaryState;
+export type GetOverviewSummaryResult = OverviewSummaryState;
+export type GetPaasSummaryResult = PaasSummaryState;
+export type GetGroupResult = GroupState;
+export type GetGroupAssessmentResult = GroupAssessmentState;
+export type GetAssessmentAssessedMachineResult = AssessmentAssessedMachineState;
+export type GetGroupAvsAssessmentResult = GroupAvsAssessmentState;
+export type GetAvsAssessmentAvsAssessedMachineResult = AvsAssessmentAvsAssessedMachineState;
+export type GetGroupSqlAssessmentResult = GroupSqlAssessmentState;
+export type GetSqlAssessmentAssessedSqlDatabaseResult = SqlAssessmentAssessedSqlDatabaseState;
+export type GetSqlAssessmentAssessedSqlInstanceResult = SqlAssessmentAssessedSqlInstanceState;
+export type GetSqlAssessmentAssessedSqlMachineResult = SqlAssessmentAssessedSqlMachineState;
+export type GetRecommendedAssessedEntityResult = RecommendedAssessedEntityState;
+export type GetGroupSqlAssessmentSummaryResult = GroupSqlAssessmentSummaryState;
+export type GetGroupWebAppAssessmentResult = GroupWebAppAssessmentState;
+export type GetGroupWebAppAssessmentAssessedWebAppResult = GroupWebAppAssessmentAssessedWebAppState;
+export type GetGroupWebAppAssessmentSummaryResult = GroupWebAppAssessmentSummaryState;
+export type GetWebAppAssessmentWebAppServicePlanResult = WebAppAssessmentWebAppServicePlanState;
+export type GetHeterogeneousAssessmentResult = HeterogeneousAssessmentState;
+export type GetHeterogeneousAssessmentSummaryResult = HeterogeneousAssessmentSummaryState;
+export type GetHypervcollectorResult = HypervcollectorState;
+export type GetImportcollectorResult = ImportcollectorState;
+export type GetImportSqlCollectorResult = ImportSqlCollectorState;
+export type GetMachineResult = MachineState;
+export type GetAssessmentProjectPrivateEndpointConnectionResult = AssessmentProjectPrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetProjectSummaryResult = ProjectSummaryState;
+export type GetServercollectorResult = ServercollectorState;
+export type GetSqlAssessmentOptionResult = SqlAssessmentOptionState;
+export type GetSqlAssessmentResult = SqlAssessmentState;
+export type GetAssessedSqlDatabaseResult = AssessedSqlDatabaseState;
+export type GetAssessedSqlInstanceResult = AssessedSqlInstanceState;
+export type GetAssessedSqlMachineResult = AssessedSqlMachineState;
+export type GetSqlAssessmentSummaryResult = SqlAssessmentSummaryState;
+export type GetSqlcollectorResult = SqlcollectorState;
+export type GetVmwarecollectorResult = VmwarecollectorState;
+export type GetWebAppAssessmentOptionResult = WebAppAssessmentOptionState;
+export type GetWebAppAssessmentResult = WebAppAssessmentState;
+export type GetWebAppAssessmentAssessedWebAppResult = WebAppAssessmentAssessedWebAppState;
+export type GetWebAppAssessmentSummaryResult = WebAppAssessmentSummaryState;
+export type GetWebAppServicePlanResult = WebAppServicePlanState;
+export type GetWebAppCollectorResult = WebAppCollectorState;
+export type GetWebAppCompoundAssessmentResult = WebAppCompoundAssessmentState;
+export type GetWebAppCompoundAssessmentSummaryResult = WebAppCompoundAssessmentSummaryState;
+export type GetMigrateProjectResult = MigrateProjectState;
+export type GetMigrationEntityResult = MigrationEntityState;
+export type GetMigrationEntityGroupResult = MigrationEntityGroupState;
+export type GetPrivateEndpointConnectionProxyResult = PrivateEndpointConnectionProxyState;
+export type GetMigrateProjectPrivateEndpointConnectionResult = MigrateProjectPrivateEndpointConnectionState;
+export type GetSolutionResult = SolutionState;
+export type GetTaskResult = TaskState;
+export type GetWaveResult = WaveState;
+export type GetModernizeProjectResult = ModernizeProjectState;
+export type GetDeployedResourceResult = DeployedResourceState;
+export type GetJobResult = JobState;
+export type GetMigrateAgentResult = MigrateAgentState;
+export type GetWorkloadDeploymentResult = WorkloadDeploymentState;
+export type GetWorkloadInstanceResult = WorkloadInstanceState;
+export type GetMoveCollectionResult = MoveCollectionState;
+export type GetMoveResourceResult = MoveResourceState;
+export type DownloadAksAssessmentUrlResult = outputs.DownloadUrl;
+export type DownloadAssessmentUrlResult = outputs.DownloadUrl;
+export type DownloadAvsAssessmentUrlResult = outputs.DownloadUrl;
+export type CompareBusinessCaseSummaryResult = outputs.CompareSummary;
+export type GetBusinessCaseReportDownloadUrlResult = outputs.ReportDownloadUrl;
+export type UpdateGroupMachinesResult = outputs.Group;
+export type DownloadGroupAssessmentUrlResult = outputs.DownloadUrl;
+export type DownloadGroupAvsAssessmentUrlResult = outputs.DownloadUrl;
+export type DownloadGroupSqlAssessmentUrlResult = outputs.DownloadUrl;
+export type DownloadGroupWebAppAssessmentUrlResult = outputs.DownloadUrl;
+export type DownloadSqlAssessmentUrlResult = outputs.DownloadUrl;
+export type DownloadWebAppAssessmentUrlResult = outputs.DownloadUrl;
+export type DownloadWebAppCompoundAssessmentUrlResult = outputs.DownloadUrl;
+export type GenerateMigrateProjectWavePlanResult = outputs.GenerateWavePlanResponse;
+export type RefreshMigrateProjectEntitiesResult = outputs.RefreshEntitiesResponse;
+export type RefreshMigrateProjectSummaryResult = outputs.RefreshSummaryResult;
+export type RegisterMigrateProjectToolResult = outputs.RegistrationResult;
+export type RegistrationMigrateProjectDetailsResult = outputs.RegistrationDetailsResponse;
+export type TaskMigrateProjectSummaryResult = outputs.TaskSummaryResponse;
+export type ValidatePrivateEndpointConnectionProxyResult = outputs.PrivateEndpointConnectionProxy;
+export type CleanupSolutionDataResult = any;
+export type GetSolutionConfigResult = outputs.SolutionConfig;
+export type RefreshWaveResult = outputs.WaveProperties;
+export type GetWorkloadDeploymentSecretsResult = outputs.WorkloadDeploymentModel;
+export type BulkMoveCollectionRemoveResult = outputs.OperationStatus;
+export type CommitMoveCollectionResult = outputs.OperationStatus;
+export type DiscardMoveCollectionResult = outputs.OperationStatus;
+export type InitiateMoveCollectionMoveResult = outputs.OperationStatus;
+export type PrepareMoveCollectionResult = outputs.OperationStatus;
+export type ResolveMoveCollectionDependenciesResult = outputs.OperationStatus;
 
 export declare namespace inputs {
   interface AadAppDetails {
@@ -7454,6 +7565,9 @@ export declare namespace inputs {
   interface Group {
     /** The resource-specific properties for this resource. */
     properties?: inputs.GroupProperties;
+    supportedAssessmentTypes?: ("Unknown" | "MachineAssessment" | "AvsAssessment" | "SqlAssessment" | "WebAppAssessment" | (string & {}))[];
+    groupType?: "Default" | "Import" | (string & {});
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   }
   interface GroupBodyProperties {
     /** Whether to add or remove the machines. */
@@ -7916,6 +8030,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    assessmentSolutionId?: string;
+    projectStatus?: "Active" | "Inactive" | (string & {});
+    customerWorkspaceId?: string;
+    customerWorkspaceLocation?: string;
+    publicNetworkAccess?: string;
+    customerStorageAccountArmId?: string;
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   }
   interface MicrosoftMigrateAssessmentProjectsAksAssessmentOptions {
     /** The resource name */
@@ -7926,6 +8047,8 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.AKSAssessmentProperties;
+    settings?: inputs.AKSAssessmentSettings;
+    scope?: inputs.AssessmentScopeParameters;
   }
   interface MicrosoftMigrateAssessmentProjectsAksAssessmentsAssessedWebApps {
     /** The resource name */
@@ -7948,6 +8071,9 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.MachineAssessmentV2Properties;
+    scope?: inputs.Scope;
+    settings?: inputs.MachineAssessmentSettings;
+    details?: inputs.AssessmentDetails;
   }
   interface MicrosoftMigrateAssessmentProjectsAssessmentsAssessedMachines {
     /** The resource name */
@@ -7966,6 +8092,10 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.AvsAssessmentPropertiesV2;
+    scope?: inputs.Scope;
+    settings?: inputs.AvsAssessmentSettings;
+    details?: inputs.AssessmentDetails;
+    fallbackMachineAssessmentArmId?: string;
   }
   interface MicrosoftMigrateAssessmentProjectsAvsAssessmentsAvsAssessedMachines {
     /** The resource name */
@@ -7980,6 +8110,7 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.BusinessCaseProperties;
+    settings?: inputs.Settings;
   }
   interface MicrosoftMigrateAssessmentProjectsBusinessCasesAvsSummaries {
     /** The resource name */
@@ -8018,12 +8149,35 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.GroupProperties;
+    supportedAssessmentTypes?: ("Unknown" | "MachineAssessment" | "AvsAssessment" | "SqlAssessment" | "WebAppAssessment" | (string & {}))[];
+    groupType?: "Default" | "Import" | (string & {});
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   }
   interface MicrosoftMigrateAssessmentProjectsGroupsAssessments {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.MachineAssessmentProperties;
+    eaSubscriptionId?: string;
+    azurePricingTier?: "Standard" | "Basic" | (string & {});
+    azureStorageRedundancy?: "Unknown" | "LocallyRedundant" | "ZoneRedundant" | "GeoRedundant" | "ReadAccessGeoRedundant" | (string & {});
+    reservedInstance?: "None" | "RI1Year" | "RI3Year" | (string & {});
+    azureHybridUseBenefit?: "Unknown" | "Yes" | "No" | (string & {});
+    linuxAzureHybridUseBenefit?: "Unknown" | "Yes" | "No" | (string & {});
+    azureDiskTypes?: ("Unknown" | "Standard" | "StandardSSD" | "Premium" | "StandardOrPremium" | "Ultra" | "PremiumV2" | (string & {}))[];
+    azureVmFamilies?: ("Unknown" | "Basic_A0_A4" | "Standard_A0_A7" | "Standard_A8_A11" | "Av2_series" | "D_series" | "Dv2_series" | "DS_series" | "DSv2_series" | "F_series" | "Fs_series" | "G_series" | "GS_series" | "H_series" | "Ls_series" | "Dsv3_series" | "Dv3_series" | "Fsv2_series" | "Ev3_series" | "Esv3_series" | "M_series" | "DC_Series" | "Lsv2_series" | "Ev4_series" | "Esv4_series" | "Edv4_series" | "Edsv4_series" | "Dv4_series" | "Dsv4_series" | "Ddv4_series" | "Ddsv4_series" | "Easv4_series" | "Dasv4_series" | "Mv2_series" | "Eav4_series" | "Dav4_series" | "Msv2_series" | "Mdsv2_series" | "Dv5_series" | "Dsv5_series" | "Ddv5_series" | "Ddsv5_series" | "Dasv5_series" | "Dadsv5_series" | "Ev5_series" | "Esv5_series" | "Edv5_series" | "Edsv5_series" | "Easv5_series" | "Eadsv5_series" | "Ebsv5_series" | "Ebdsv5_series" | (string & {}))[];
+    vmUptime?: inputs.VmUptime;
+    azureLocation?: string;
+    azureOfferCode?: "Unknown" | "MSAZR0003P" | "MSAZR0044P" | "MSAZR0059P" | "MSAZR0060P" | "MSAZR0062P" | "MSAZR0063P" | "MSAZR0064P" | "MSAZR0029P" | "MSAZR0022P" | "MSAZR0023P" | "MSAZR0148P" | "MSAZR0025P" | "MSAZR0036P" | "MSAZR0120P" | "MSAZR0121P" | "MSAZR0122P" | "MSAZR0123P" | "MSAZR0124P" | "MSAZR0125P" | "MSAZR0126P" | "MSAZR0127P" | "MSAZR0128P" | "MSAZR0129P" | "MSAZR0130P" | "MSAZR0111P" | "MSAZR0144P" | "MSAZR0149P" | "MSMCAZR0044P" | "MSMCAZR0059P" | "MSMCAZR0060P" | "MSMCAZR0063P" | "MSMCAZR0120P" | "MSMCAZR0121P" | "MSMCAZR0125P" | "MSMCAZR0128P" | "MSAZRDE0003P" | "MSAZRDE0044P" | "MSAZRUSGOV0003P" | "EA" | "MSAZR0243P" | "SavingsPlan1Year" | "SavingsPlan3Year" | (string & {});
+    currency?: "Unknown" | "USD" | "DKK" | "CAD" | "IDR" | "JPY" | "KRW" | "NZD" | "NOK" | "RUB" | "SAR" | "ZAR" | "SEK" | "TRY" | "GBP" | "MXN" | "MYR" | "INR" | "HKD" | "BRL" | "TWD" | "EUR" | "CHF" | "ARS" | "AUD" | "CNY" | (string & {});
+    scalingFactor?: number;
+    percentile?: "Percentile50" | "Percentile90" | "Percentile95" | "Percentile99" | (string & {});
+    timeRange?: "Day" | "Week" | "Month" | "Custom" | (string & {});
+    perfDataStartTime?: string;
+    perfDataEndTime?: string;
+    discountPercentage?: number;
+    sizingCriterion?: "PerformanceBased" | "AsOnPremises" | (string & {});
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   }
   interface MicrosoftMigrateAssessmentProjectsGroupsAssessmentsAssessedMachines {
     /** The resource name */
@@ -8034,6 +8188,30 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.AvsAssessmentProperties;
+    failuresToTolerateAndRaidLevel?: "Unknown" | "Ftt1Raid1" | "Ftt1Raid5" | "Ftt2Raid1" | "Ftt2Raid6" | "Ftt3Raid1" | (string & {});
+    failuresToTolerateAndRaidLevelList?: ("Unknown" | "Ftt1Raid1" | "Ftt1Raid5" | "Ftt2Raid1" | "Ftt2Raid6" | "Ftt3Raid1" | (string & {}))[];
+    vcpuOversubscription?: number;
+    nodeType?: "Unknown" | "AV36" | "AV36P" | "AV52" | "AV64" | (string & {});
+    nodeTypes?: ("Unknown" | "AV36" | "AV36P" | "AV52" | "AV64" | (string & {}))[];
+    externalStorageTypes?: ("Unknown" | "None" | "AnfStandard" | "AnfPremium" | "AnfUltra" | (string & {}))[];
+    avsAssessmentScenario?: "Unknown" | "NewAvsSddc" | "AvsSddcExpansion" | (string & {});
+    isVcfByolEnabled?: boolean;
+    reservedInstance?: "None" | "RI1Year" | "RI3Year" | (string & {});
+    cpuHeadroom?: number;
+    memOvercommit?: number;
+    dedupeCompression?: number;
+    isStretchClusterEnabled?: boolean;
+    azureLocation?: "Unknown" | "EastAsia" | "SoutheastAsia" | "AustraliaEast" | "AustraliaSoutheast" | "BrazilSouth" | "CanadaCentral" | "CanadaEast" | "WestEurope" | "NorthEurope" | "CentralIndia" | "SouthIndia" | "WestIndia" | "JapanEast" | "JapanWest" | "KoreaCentral" | "KoreaSouth" | "UkWest" | "UkSouth" | "NorthCentralUs" | "EastUs" | "WestUs2" | "SouthCentralUs" | "CentralUs" | "EastUs2" | "WestUs" | "WestCentralUs" | "GermanyCentral" | "GermanyNortheast" | "ChinaNorth" | "ChinaEast" | "USGovArizona" | "USGovTexas" | "USGovIowa" | "USGovVirginia" | "USDoDCentral" | "USDoDEast" | "FranceCentral" | "AustraliaCentral" | "SouthAfricaNorth" | "FranceSouth" | "AustraliaCentral2" | "SouthAfricaWest" | "GermanyNorth" | "GermanyWestCentral" | "NorwayEast" | "NorwayWest" | "ChinaEast2" | "ChinaNorth2" | "SwitzerlandNorth" | "SwitzerlandWest" | "UAENorth" | "UAECentral" | "UsNatEast" | "UsNatWest" | "UsSecEast" | "UsSecCentral" | "UsSecWest" | "SwedenCentral" | "QatarCentral" | (string & {});
+    azureOfferCode?: "Unknown" | "MSAZR0003P" | "MSAZR0044P" | "MSAZR0059P" | "MSAZR0060P" | "MSAZR0062P" | "MSAZR0063P" | "MSAZR0064P" | "MSAZR0029P" | "MSAZR0022P" | "MSAZR0023P" | "MSAZR0148P" | "MSAZR0025P" | "MSAZR0036P" | "MSAZR0120P" | "MSAZR0121P" | "MSAZR0122P" | "MSAZR0123P" | "MSAZR0124P" | "MSAZR0125P" | "MSAZR0126P" | "MSAZR0127P" | "MSAZR0128P" | "MSAZR0129P" | "MSAZR0130P" | "MSAZR0111P" | "MSAZR0144P" | "MSAZR0149P" | "MSMCAZR0044P" | "MSMCAZR0059P" | "MSMCAZR0060P" | "MSMCAZR0063P" | "MSMCAZR0120P" | "MSMCAZR0121P" | "MSMCAZR0125P" | "MSMCAZR0128P" | "MSAZRDE0003P" | "MSAZRDE0044P" | "MSAZRUSGOV0003P" | "EA" | "MSAZR0243P" | "SavingsPlan1Year" | "SavingsPlan3Year" | (string & {});
+    currency?: "Unknown" | "USD" | "DKK" | "CAD" | "IDR" | "JPY" | "KRW" | "NZD" | "NOK" | "RUB" | "SAR" | "ZAR" | "SEK" | "TRY" | "GBP" | "MXN" | "MYR" | "INR" | "HKD" | "BRL" | "TWD" | "EUR" | "CHF" | "ARS" | "AUD" | "CNY" | (string & {});
+    scalingFactor?: number;
+    percentile?: "Percentile50" | "Percentile90" | "Percentile95" | "Percentile99" | (string & {});
+    timeRange?: "Day" | "Week" | "Month" | "Custom" | (string & {});
+    perfDataStartTime?: string;
+    perfDataEndTime?: string;
+    discountPercentage?: number;
+    sizingCriterion?: "PerformanceBased" | "AsOnPremises" | (string & {});
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   }
   interface MicrosoftMigrateAssessmentProjectsGroupsAvsAssessmentsAvsAssessedMachines {
     /** The resource name */
@@ -8044,6 +8222,38 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SqlAssessmentV2Properties;
+    osLicense?: "Unknown" | "Yes" | "No" | (string & {});
+    environmentType?: "Production" | "Test" | (string & {});
+    entityUptime?: inputs.EntityUptime;
+    optimizationLogic?: "MinimizeCost" | "ModernizeToPaaS" | "ModernizeToAzureSqlMi" | "ModernizeToAzureSqlDb" | (string & {});
+    reservedInstanceForVm?: "None" | "RI1Year" | "RI3Year" | (string & {});
+    azureOfferCodeForVm?: "Unknown" | "MSAZR0003P" | "MSAZR0044P" | "MSAZR0059P" | "MSAZR0060P" | "MSAZR0062P" | "MSAZR0063P" | "MSAZR0064P" | "MSAZR0029P" | "MSAZR0022P" | "MSAZR0023P" | "MSAZR0148P" | "MSAZR0025P" | "MSAZR0036P" | "MSAZR0120P" | "MSAZR0121P" | "MSAZR0122P" | "MSAZR0123P" | "MSAZR0124P" | "MSAZR0125P" | "MSAZR0126P" | "MSAZR0127P" | "MSAZR0128P" | "MSAZR0129P" | "MSAZR0130P" | "MSAZR0111P" | "MSAZR0144P" | "MSAZR0149P" | "MSMCAZR0044P" | "MSMCAZR0059P" | "MSMCAZR0060P" | "MSMCAZR0063P" | "MSMCAZR0120P" | "MSMCAZR0121P" | "MSMCAZR0125P" | "MSMCAZR0128P" | "MSAZRDE0003P" | "MSAZRDE0044P" | "MSAZRUSGOV0003P" | "EA" | "MSAZR0243P" | "SavingsPlan1Year" | "SavingsPlan3Year" | (string & {});
+    eaSubscriptionId?: string;
+    azureSqlManagedInstanceSettings?: inputs.SqlMiSettings;
+    azureSqlDatabaseSettings?: inputs.SqlDbSettings;
+    azureSqlVmSettings?: inputs.SqlVmSettings;
+    multiSubnetIntent?: "None" | "HighAvailability" | "DisasterRecovery" | (string & {});
+    asyncCommitModeIntent?: "None" | "HighAvailability" | "DisasterRecovery" | (string & {});
+    isInternetAccessAvailable?: boolean;
+    disasterRecoveryLocation?: "Unknown" | "EastAsia" | "SoutheastAsia" | "AustraliaEast" | "AustraliaSoutheast" | "BrazilSouth" | "CanadaCentral" | "CanadaEast" | "WestEurope" | "NorthEurope" | "CentralIndia" | "SouthIndia" | "WestIndia" | "JapanEast" | "JapanWest" | "KoreaCentral" | "KoreaSouth" | "UkWest" | "UkSouth" | "NorthCentralUs" | "EastUs" | "WestUs2" | "SouthCentralUs" | "CentralUs" | "EastUs2" | "WestUs" | "WestCentralUs" | "GermanyCentral" | "GermanyNortheast" | "ChinaNorth" | "ChinaEast" | "USGovArizona" | "USGovTexas" | "USGovIowa" | "USGovVirginia" | "USDoDCentral" | "USDoDEast" | "FranceCentral" | "AustraliaCentral" | "SouthAfricaNorth" | "FranceSouth" | "AustraliaCentral2" | "SouthAfricaWest" | "GermanyNorth" | "GermanyWestCentral" | "NorwayEast" | "NorwayWest" | "ChinaEast2" | "ChinaNorth2" | "SwitzerlandNorth" | "SwitzerlandWest" | "UAENorth" | "UAECentral" | "UsNatEast" | "UsNatWest" | "UsSecEast" | "UsSecCentral" | "UsSecWest" | "SwedenCentral" | "QatarCentral" | (string & {});
+    enableHadrAssessment?: boolean;
+    azureSecurityOfferingType?: "NO" | "MDC" | (string & {});
+    reservedInstance?: "None" | "RI1Year" | "RI3Year" | (string & {});
+    sqlServerLicense?: "Unknown" | "Yes" | "No" | (string & {});
+    groupType?: "Default" | "Import" | (string & {});
+    assessmentType?: "Unknown" | "MachineAssessment" | "AvsAssessment" | "SqlAssessment" | "WebAppAssessment" | (string & {});
+    azureLocation?: string;
+    azureOfferCode?: "Unknown" | "MSAZR0003P" | "MSAZR0044P" | "MSAZR0059P" | "MSAZR0060P" | "MSAZR0062P" | "MSAZR0063P" | "MSAZR0064P" | "MSAZR0029P" | "MSAZR0022P" | "MSAZR0023P" | "MSAZR0148P" | "MSAZR0025P" | "MSAZR0036P" | "MSAZR0120P" | "MSAZR0121P" | "MSAZR0122P" | "MSAZR0123P" | "MSAZR0124P" | "MSAZR0125P" | "MSAZR0126P" | "MSAZR0127P" | "MSAZR0128P" | "MSAZR0129P" | "MSAZR0130P" | "MSAZR0111P" | "MSAZR0144P" | "MSAZR0149P" | "MSMCAZR0044P" | "MSMCAZR0059P" | "MSMCAZR0060P" | "MSMCAZR0063P" | "MSMCAZR0120P" | "MSMCAZR0121P" | "MSMCAZR0125P" | "MSMCAZR0128P" | "MSAZRDE0003P" | "MSAZRDE0044P" | "MSAZRUSGOV0003P" | "EA" | "MSAZR0243P" | "SavingsPlan1Year" | "SavingsPlan3Year" | (string & {});
+    currency?: "Unknown" | "USD" | "DKK" | "CAD" | "IDR" | "JPY" | "KRW" | "NZD" | "NOK" | "RUB" | "SAR" | "ZAR" | "SEK" | "TRY" | "GBP" | "MXN" | "MYR" | "INR" | "HKD" | "BRL" | "TWD" | "EUR" | "CHF" | "ARS" | "AUD" | "CNY" | (string & {});
+    scalingFactor?: number;
+    percentile?: "Percentile50" | "Percentile90" | "Percentile95" | "Percentile99" | (string & {});
+    timeRange?: "Day" | "Week" | "Month" | "Custom" | (string & {});
+    perfDataStartTime?: string;
+    perfDataEndTime?: string;
+    discountPercentage?: number;
+    sizingCriterion?: "PerformanceBased" | "AsOnPremises" | (string & {});
+    confidenceRatingInPercentage?: number;
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   }
   interface MicrosoftMigrateAssessmentProjectsGroupsSqlAssessmentsAssessedSqlDatabases {
     /** The resource name */
@@ -8070,6 +8280,27 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WebAppAssessmentV2Properties;
+    environmentType?: "Production" | "Test" | (string & {});
+    entityUptime?: inputs.EntityUptime;
+    eaSubscriptionId?: string;
+    appSvcNativeSettings?: inputs.AppSvcNativeSettings;
+    appSvcContainerSettings?: inputs.AppSvcContainerSettings;
+    discoveredEntityLightSummary?: inputs.DiscoveredEntityLightSummary;
+    azureSecurityOfferingType?: "NO" | "MDC" | (string & {});
+    reservedInstance?: "None" | "RI1Year" | "RI3Year" | (string & {});
+    groupType?: "Default" | "Import" | (string & {});
+    assessmentType?: "Unknown" | "MachineAssessment" | "AvsAssessment" | "SqlAssessment" | "WebAppAssessment" | (string & {});
+    azureLocation?: string;
+    azureOfferCode?: "Unknown" | "MSAZR0003P" | "MSAZR0044P" | "MSAZR0059P" | "MSAZR0060P" | "MSAZR0062P" | "MSAZR0063P" | "MSAZR0064P" | "MSAZR0029P" | "MSAZR0022P" | "MSAZR0023P" | "MSAZR0148P" | "MSAZR0025P" | "MSAZR0036P" | "MSAZR0120P" | "MSAZR0121P" | "MSAZR0122P" | "MSAZR0123P" | "MSAZR0124P" | "MSAZR0125P" | "MSAZR0126P" | "MSAZR0127P" | "MSAZR0128P" | "MSAZR0129P" | "MSAZR0130P" | "MSAZR0111P" | "MSAZR0144P" | "MSAZR0149P" | "MSMCAZR0044P" | "MSMCAZR0059P" | "MSMCAZR0060P" | "MSMCAZR0063P" | "MSMCAZR0120P" | "MSMCAZR0121P" | "MSMCAZR0125P" | "MSMCAZR0128P" | "MSAZRDE0003P" | "MSAZRDE0044P" | "MSAZRUSGOV0003P" | "EA" | "MSAZR0243P" | "SavingsPlan1Year" | "SavingsPlan3Year" | (string & {});
+    currency?: "Unknown" | "USD" | "DKK" | "CAD" | "IDR" | "JPY" | "KRW" | "NZD" | "NOK" | "RUB" | "SAR" | "ZAR" | "SEK" | "TRY" | "GBP" | "MXN" | "MYR" | "INR" | "HKD" | "BRL" | "TWD" | "EUR" | "CHF" | "ARS" | "AUD" | "CNY" | (string & {});
+    scalingFactor?: number;
+    percentile?: "Percentile50" | "Percentile90" | "Percentile95" | "Percentile99" | (string & {});
+    timeRange?: "Day" | "Week" | "Month" | "Custom" | (string & {});
+    perfDataStartTime?: string;
+    perfDataEndTime?: string;
+    discountPercentage?: number;
+    sizingCriterion?: "PerformanceBased" | "AsOnPremises" | (string & {});
+    confidenceRatingInPercentage?: number;
   }
   interface MicrosoftMigrateAssessmentProjectsGroupsWebAppAssessmentsAssessedWebApps {
     /** The resource name */
@@ -8088,6 +8319,7 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.HeterogeneousAssessmentProperties;
+    assessmentArmIds?: string[];
   }
   interface MicrosoftMigrateAssessmentProjectsHeterogeneousAssessmentsSummaries {
     /** The resource name */
@@ -8098,18 +8330,24 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.CollectorPropertiesBaseWithAgent;
+    agentProperties?: inputs.CollectorAgentPropertiesBase;
+    discoverySiteId?: string;
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   }
   interface MicrosoftMigrateAssessmentProjectsImportcollectors {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.CollectorPropertiesBase;
+    discoverySiteId?: string;
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   }
   interface MicrosoftMigrateAssessmentProjectsImportSqlCollectors {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ImportSqlCollectorProperties;
+    discoverySiteId?: string;
   }
   interface MicrosoftMigrateAssessmentProjectsMachines {
     /** The resource name */
@@ -8120,6 +8358,8 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftMigrateAssessmentProjectsPrivateLinkResources {
     /** The resource name */
@@ -8134,6 +8374,9 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.CollectorPropertiesBaseWithAgent;
+    agentProperties?: inputs.CollectorAgentPropertiesBase;
+    discoverySiteId?: string;
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   }
   interface MicrosoftMigrateAssessmentProjectsSqlAssessmentOptions {
     /** The resource name */
@@ -8144,6 +8387,10 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SqlAssessmentV3Properties;
+    scope?: inputs.Scope;
+    settings?: inputs.SqlAssessmentSettings;
+    details?: inputs.AssessmentDetails;
+    fallbackMachineAssessmentArmId?: string;
   }
   interface MicrosoftMigrateAssessmentProjectsSqlAssessmentsAssessedSqlDatabases {
     /** The resource name */
@@ -8166,12 +8413,18 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.CollectorPropertiesBaseWithAgent;
+    agentProperties?: inputs.CollectorAgentPropertiesBase;
+    discoverySiteId?: string;
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   }
   interface MicrosoftMigrateAssessmentProjectsVmwarecollectors {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.CollectorPropertiesBaseWithAgent;
+    agentProperties?: inputs.CollectorAgentPropertiesBase;
+    discoverySiteId?: string;
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   }
   interface MicrosoftMigrateAssessmentProjectsWebAppAssessmentOptions {
     /** The resource name */
@@ -8182,6 +8435,10 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WebAppAssessmentV3Properties;
+    scope?: inputs.Scope;
+    settings?: inputs.WebAppAssessmentSettings;
+    details?: inputs.AssessmentDetails;
+    fallbackMachineAssessmentArmId?: string;
   }
   interface MicrosoftMigrateAssessmentProjectsWebAppAssessmentsAssessedWebApps {
     /** The resource name */
@@ -8200,12 +8457,16 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WebAppCollectorPropertiesBaseWithAgent;
+    agentProperties?: inputs.CollectorAgentPropertiesBase;
+    discoverySiteId?: string;
   }
   interface MicrosoftMigrateAssessmentProjectsWebAppCompoundAssessments {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.CompoundAssessmentProperties;
+    targetAssessmentArmIds?: inputs.TargetAssessmentArmIds;
+    fallbackMachineAssessmentArmId?: string;
   }
   interface MicrosoftMigrateAssessmentProjectsWebAppCompoundAssessmentsSummaries {
     /** The resource name */
@@ -8220,18 +8481,38 @@ export declare namespace inputs {
     eTag?: string;
     /** Azure location in which project is created. */
     location?: string;
+    serviceEndpoint?: string;
+    utilityStorageAccountId?: string;
+    publicNetworkAccess?: "NotSpecified" | "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftMigrateMigrateProjectsMigrationEntities {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.MigrationEntityProperties;
+    partnerResourceArmId?: string;
+    targetAzureResourceArmId?: string;
+    associatedInventoryResourceId?: string;
+    inventoryDisplayName?: string;
+    associatedAssessmentId?: string;
+    associatedWaveId?: string;
+    associatedMigrationEntityGroupIds?: string[];
+    target?: string;
+    migrationSpecificProperties?: inputs.MigrationSpecificPropertiesBase;
+    migrationTool?: string;
+    migrationPath?: string;
+    assessedEntityArmId?: string;
   }
   interface MicrosoftMigrateMigrateProjectsMigrationEntityGroups {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.MigrationEntityGroupProperties;
+    applicationId?: string;
+    applicationDisplayName?: string;
+    associatedAssessmentId?: string;
+    associatedWaveIds?: string[];
+    migrationPath?: string;
   }
   interface MicrosoftMigrateMigrateProjectsPrivateEndpointConnectionProxies {
     /** The resource name */
@@ -8245,6 +8526,7 @@ export declare namespace inputs {
     name: string;
     /** Gets the properties of the object. */
     properties?: inputs.PrivateEndpointConnectionProperties2;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState2;
   }
   interface MicrosoftMigrateMigrateProjectsSolutions {
     /** The resource name */
@@ -8253,18 +8535,36 @@ export declare namespace inputs {
     etag?: string;
     /** Gets or sets the properties of the solution. */
     properties?: inputs.SolutionProperties;
+    tool?: "ServerDiscovery" | "ServerAssessment" | "ServerMigration" | "Cloudamize" | "Turbonomic" | "Zerto" | "CorentTech" | "ServerAssessmentV1" | "ServerMigration_Replication" | "Carbonite" | "DataMigrationAssistant" | "DatabaseMigrationService" | "Device42" | "JetStream" | "RackWare" | "UnifyCloud" | "Flexera" | "ServerDiscovery_Import" | "Lakeside" | "AppServiceMigrationAssistant" | "Movere" | "CloudSphere" | "Modernization" | "ServerMigration_DataReplication" | "Unknown" | (string & {});
+    purpose?: "Discovery" | "Assessment" | "Migration" | (string & {});
+    goal?: "Servers" | "Databases" | "DesktopVirtualization" | "WebApplications" | "DataCenter" | (string & {});
+    status?: "Inactive" | "Active" | (string & {});
+    cleanupState?: "None" | "Started" | "InProgress" | "Completed" | "Failed" | (string & {});
+    summary?: inputs.SolutionSummary;
+    details?: inputs.SolutionDetails;
   }
   interface MicrosoftMigrateMigrateProjectsTasks {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.TaskProperties;
+    scopeId?: string;
+    stage?: string;
+    displayName?: string;
+    status?: string;
+    scope?: "Wave" | "MigrationEntity" | "MigrationEntityGroup" | (string & {});
+    description?: string;
   }
   interface MicrosoftMigrateMigrateProjectsWaves {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WaveProperties;
+    description?: string;
+    displayName?: string;
+    arg?: inputs.Arg;
+    plannedStartDate?: string;
+    plannedCompletionDate?: string;
   }
   interface MicrosoftMigrateModernizeProjects {
     /** The resource name */
@@ -8276,6 +8576,7 @@ export declare namespace inputs {
     identity?: inputs.ResourceIdentity;
     /** Gets or sets the resource tags. */
     tags?: inputs.ModernizeProjectModelTags;
+    migrationConfiguration?: inputs.MigrationConfiguration;
   }
   interface MicrosoftMigrateModernizeProjectsDeployedResources {
     /** The resource name */
@@ -8292,6 +8593,10 @@ export declare namespace inputs {
     properties?: inputs.MigrateAgentModelProperties;
     /** Gets or sets the resource tags. */
     tags?: inputs.MigrateAgentModelTags;
+    machineId?: string;
+    machineName?: string;
+    authenticationIdentity?: inputs.IdentityModel;
+    customProperties?: inputs.MigrateAgentModelCustomProperties;
   }
   interface MicrosoftMigrateModernizeProjectsWorkloadDeployments {
     /** The resource name */
@@ -8300,6 +8605,10 @@ export declare namespace inputs {
     properties?: inputs.WorkloadDeploymentModelProperties;
     /** Gets or sets the resource tags. */
     tags?: inputs.WorkloadDeploymentModelTags;
+    displayName?: string;
+    targetPlatform?: "AzureKubernetesService" | "AzureAppServiceContainer" | "AzureAppServiceNative" | (string & {});
+    workloadInstanceProperties?: inputs.WorkloadInstanceModelProperties;
+    customProperties?: inputs.WorkloadDeploymentModelCustomProperties;
   }
   interface MicrosoftMigrateModernizeProjectsWorkloadInstances {
     /** The resource name */
@@ -8308,6 +8617,12 @@ export declare namespace inputs {
     properties?: inputs.WorkloadInstanceModelProperties;
     /** Gets or sets the resource tags. */
     tags?: inputs.WorkloadInstanceModelTags;
+    migrateAgentId?: string;
+    displayName?: string;
+    sourcePlatform?: string;
+    sourceName?: string;
+    masterSiteName?: string;
+    customProperties?: inputs.WorkloadInstanceModelCustomProperties;
   }
   interface MicrosoftMigrateMoveCollections {
     /** The resource name */
@@ -8320,12 +8635,21 @@ export declare namespace inputs {
     identity?: inputs.Identity;
     /** Defines the move collection properties. */
     properties?: inputs.MoveCollectionProperties;
+    sourceRegion?: string;
+    targetRegion?: string;
+    moveRegion?: string;
+    version?: string;
+    moveType?: "RegionToRegion" | "RegionToZone" | (string & {});
   }
   interface MicrosoftMigrateMoveCollectionsMoveResources {
     /** The resource name */
     name: string;
     /** Defines the move resource properties. */
     properties?: inputs.MoveResourceProperties;
+    sourceId?: string;
+    existingTargetId?: string;
+    resourceSettings?: inputs.ResourceSettings;
+    dependsOnOverrides?: inputs.MoveResourceDependencyOverride[];
   }
   type MigrateAgentModelCustomProperties = inputs.VMwareMigrateAgentModelCustomProperties;
   interface MigrateAgentModelProperties {
@@ -8724,6 +9048,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** The resource-specific properties for this resource. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */
@@ -8744,6 +9070,7 @@ export declare namespace inputs {
   interface PrivateEndpointConnection2 {
     /** Gets the properties of the object. */
     properties?: inputs.PrivateEndpointConnectionProperties2;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState2;
   }
   interface PrivateEndpointDetails {
     id?: string;
@@ -9470,6 +9797,12 @@ export declare namespace inputs {
   interface Task {
     /** The resource-specific properties for this resource. */
     properties?: inputs.TaskProperties;
+    scopeId?: string;
+    stage?: string;
+    displayName?: string;
+    status?: string;
+    scope?: "Wave" | "MigrationEntity" | "MigrationEntityGroup" | (string & {});
+    description?: string;
   }
   interface TaskModel {
     /** Task model custom properties. */
@@ -9548,6 +9881,8 @@ export declare namespace inputs {
     eTag?: string;
     /** Properties of the group. */
     properties?: inputs.GroupBodyProperties;
+    operationType?: "Add" | "Remove" | (string & {});
+    machines?: string[];
   }
   interface UserAssignedIdentity {
     principalId?: string;
@@ -9859,6 +10194,10 @@ export declare namespace inputs {
     properties?: inputs.WorkloadDeploymentModelProperties;
     /** Gets or sets the resource tags. */
     tags?: inputs.WorkloadDeploymentModelTags;
+    displayName?: string;
+    targetPlatform?: "AzureKubernetesService" | "AzureAppServiceContainer" | "AzureAppServiceNative" | (string & {});
+    workloadInstanceProperties?: inputs.WorkloadInstanceModelProperties;
+    customProperties?: inputs.WorkloadDeploymentModelCustomProperties;
   }
   type WorkloadDeploymentModelCustomProperties = inputs.ApacheTomcatAKSWorkloadDeploymentModelCustomProperties | inputs.IisaksWorkloadDeploymentModelCustomProperties;
   interface WorkloadDeploymentModelProperties {
@@ -13097,7 +13436,10 @@ export declare namespace outputs {
   type ThirdPartyManagementSettings = inputs.ThirdPartyManagementSettings;
   type TrackedResourceTags = inputs.TrackedResourceTags;
   type UltraDiskAssessmentOptions = inputs.UltraDiskAssessmentOptions;
-  type UpdateGroupBody = inputs.UpdateGroupBody;
+  interface UpdateGroupBody {
+    eTag?: string;
+    properties?: outputs.GroupBodyProperties;
+  }
   type UserAssignedIdentity = inputs.UserAssignedIdentity;
   interface UtilizationData {
     numberOfActiveEntities?: number;

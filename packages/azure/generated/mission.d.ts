@@ -25,7 +25,7 @@ export declare class Approval extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning State. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {})>;
   /** Parameter for optimizing query results */
   readonly parentResourceId: $Output<string | undefined>;
   /** Parameter for optimizing query results */
@@ -41,11 +41,11 @@ export declare class Approval extends $CustomResource {
   /** List of mandatory approvers for the approval request */
   readonly mandatoryApprovers: $Output<outputs.MandatoryApprover[] | undefined>;
   /** Minimum number of approvers required for the approval request */
-  readonly minimumApproversRequired: $Output<number | undefined>;
+  readonly minimumApproversRequired: $Output<number>;
   /** Current count of minimum approvers required */
-  readonly approversApprovedCount: $Output<number | undefined>;
+  readonly approversApprovedCount: $Output<number>;
   /** Current count of mandatory approvers that have approved */
-  readonly mandatoryApproversApprovedCount: $Output<number | undefined>;
+  readonly mandatoryApproversApprovedCount: $Output<number>;
   /** Array of Entra IDs of approvers who have approved the approval request */
   readonly approvedByEntraIds: $Output<string[] | undefined>;
   /** Request metadata for the approval request. */
@@ -91,7 +91,7 @@ export interface ApprovalState {
   type: "Microsoft.Mission/approvals";
   properties?: outputs.ApprovalProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {});
   parentResourceId?: string;
   grandparentResourceId?: string;
   approvers?: outputs.Approver[];
@@ -99,9 +99,9 @@ export interface ApprovalState {
   createdAt?: string;
   stateChangedAt?: string;
   mandatoryApprovers?: outputs.MandatoryApprover[];
-  minimumApproversRequired?: number;
-  approversApprovedCount?: number;
-  mandatoryApproversApprovedCount?: number;
+  minimumApproversRequired: number;
+  approversApprovedCount: number;
+  mandatoryApproversApprovedCount: number;
   approvedByEntraIds?: string[];
   requestMetadata: outputs.RequestMetadata;
 }
@@ -145,11 +145,11 @@ export declare class Community extends $CustomResource {
   /** DNS Servers. */
   readonly dnsServers: $Output<string[] | undefined>;
   /** Provisioning State. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {})>;
   /** List of resource ids created by communities. */
   readonly resourceCollection: $Output<string[] | undefined>;
   /** Managed resource group name. */
-  readonly managedResourceGroupName: $Output<string | undefined>;
+  readonly managedResourceGroupName: $Output<string>;
   /** Managed On Behalf Of Configuration. */
   readonly managedOnBehalfOfConfiguration: $Output<outputs.ManagedOnBehalfOfConfiguration | undefined>;
   /** List of services governed by a community. */
@@ -228,9 +228,9 @@ export interface CommunityState {
   systemData?: outputs.SystemData;
   addressSpace?: string;
   dnsServers?: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {});
   resourceCollection?: string[];
-  managedResourceGroupName?: string;
+  managedResourceGroupName: string;
   managedOnBehalfOfConfiguration?: outputs.ManagedOnBehalfOfConfiguration;
   governedServiceList?: outputs.GovernedServiceItem[];
   policyOverride?: "Enclave" | "None" | (string & {});
@@ -282,7 +282,7 @@ export declare class CommunityEndpoint extends $CustomResource {
   /** List of resource ids created by community endpoint. */
   readonly resourceCollection: $Output<string[] | undefined>;
   /** Provisioning State. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {})>;
   /** Whether update mode is automatic or manual. */
   readonly updateMode: $Output<"Automatic" | "Manual" | (string & {}) | undefined>;
   constructor(name: string, args: CommunityEndpointArgs, opts?: $Options);
@@ -328,7 +328,7 @@ export interface CommunityEndpointState {
   systemData?: outputs.SystemData;
   ruleCollection: outputs.CommunityEndpointDestinationRule[];
   resourceCollection?: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {});
   updateMode?: "Automatic" | "Manual" | (string & {});
 }
 /**
@@ -367,15 +367,15 @@ export declare class DedicatedHub extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Virtual Hub Resource ID */
-  readonly vHubResourceId: $Output<string | undefined>;
+  readonly vHubResourceId: $Output<string>;
   /** Firewall Resource ID */
-  readonly firewallResourceId: $Output<string | undefined>;
+  readonly firewallResourceId: $Output<string>;
   /** Firewall Policy Resource ID */
-  readonly firewallPolicyResourceId: $Output<string | undefined>;
+  readonly firewallPolicyResourceId: $Output<string>;
   /** Designation of hub resource allocation (Pooled or Reserved) */
   readonly designation: $Output<"Pooled" | "Reserved" | (string & {}) | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {})>;
   constructor(name: string, args: DedicatedHubArgs, opts?: $Options);
 }
 
@@ -415,11 +415,11 @@ export interface DedicatedHubState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  vHubResourceId?: string;
-  firewallResourceId?: string;
-  firewallPolicyResourceId?: string;
+  vHubResourceId: string;
+  firewallResourceId: string;
+  firewallPolicyResourceId: string;
   designation?: "Pooled" | "Reserved" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Mission/communities/dedicatedHubs` without managing it (GET, api-version 2026-03-01-preview); undefined when it does not exist.
@@ -457,7 +457,7 @@ export declare class TransitHub extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {})>;
   /** The state of the transitHub. */
   readonly state: $Output<"PendingApproval" | "Approved" | "PendingUpdate" | "Active" | "Failed" | (string & {}) | undefined>;
   /** The TransitOption of the transitHub. */
@@ -509,7 +509,7 @@ export interface TransitHubState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {});
   state?: "PendingApproval" | "Approved" | "PendingUpdate" | "Active" | "Failed" | (string & {});
   transitOption?: outputs.TransitOption;
   resourceCollection?: string[];
@@ -549,7 +549,7 @@ export declare class EnclaveConnection extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The state of the enclaveConnection. */
-  readonly state: $Output<"PendingApproval" | "PendingUpdate" | "Approved" | "Active" | "Failed" | "Connected" | "Disconnected" | (string & {}) | undefined>;
+  readonly state: $Output<"PendingApproval" | "PendingUpdate" | "Approved" | "Active" | "Failed" | "Connected" | "Disconnected" | (string & {})>;
   /** Community Resource Id. */
   readonly communityResourceId: $Output<string>;
   /** Source Resource Id. */
@@ -559,11 +559,11 @@ export declare class EnclaveConnection extends $CustomResource {
   /** Destination Endpoint Resource Id. */
   readonly destinationEndpointId: $Output<string>;
   /** Provisioning State. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {})>;
   /** List of resource ids modified by enclave Connections. */
   readonly resourceCollection: $Output<string[] | undefined>;
   /** Destination Endpoint supports automatic or manual updates. */
-  readonly updateMode: $Output<"Automatic" | "Manual" | (string & {}) | undefined>;
+  readonly updateMode: $Output<"Automatic" | "Manual" | (string & {})>;
   constructor(name: string, args: EnclaveConnectionArgs, opts?: $Options);
 }
 
@@ -605,14 +605,14 @@ export interface EnclaveConnectionState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  state?: "PendingApproval" | "PendingUpdate" | "Approved" | "Active" | "Failed" | "Connected" | "Disconnected" | (string & {});
+  state: "PendingApproval" | "PendingUpdate" | "Approved" | "Active" | "Failed" | "Connected" | "Disconnected" | (string & {});
   communityResourceId: string;
   sourceResourceId: string;
   sourceCidr?: string;
   destinationEndpointId: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {});
   resourceCollection?: string[];
-  updateMode?: "Automatic" | "Manual" | (string & {});
+  updateMode: "Automatic" | "Manual" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Mission/enclaveConnections` without managing it (GET, api-version 2026-03-01-preview); undefined when it does not exist.
@@ -650,7 +650,7 @@ export declare class VirtualEnclave extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning State. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {})>;
   /** Virtual Network. */
   readonly enclaveVirtualNetwork: $Output<outputs.EnclaveVirtualNetworkModel>;
   /** Enclave Address Spaces */
@@ -660,7 +660,7 @@ export declare class VirtualEnclave extends $CustomResource {
   /** List of resource ids created by Virtual Enclave. */
   readonly resourceCollection: $Output<string[] | undefined>;
   /** Managed resource group name. */
-  readonly managedResourceGroupName: $Output<string | undefined>;
+  readonly managedResourceGroupName: $Output<string>;
   /** Managed On Behalf Of Configuration. */
   readonly managedOnBehalfOfConfiguration: $Output<outputs.ManagedOnBehalfOfConfiguration | undefined>;
   /** Deploy Bastion service (True or False). */
@@ -747,12 +747,12 @@ export interface VirtualEnclaveState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {});
   enclaveVirtualNetwork: outputs.EnclaveVirtualNetworkModel;
   enclaveAddressSpaces?: outputs.EnclaveAddressSpacesModel;
   communityResourceId: string;
   resourceCollection?: string[];
-  managedResourceGroupName?: string;
+  managedResourceGroupName: string;
   managedOnBehalfOfConfiguration?: outputs.ManagedOnBehalfOfConfiguration;
   bastionEnabled?: boolean;
   workloadResourceVisibility?: "Enabled" | "Disabled" | (string & {});
@@ -806,7 +806,7 @@ export declare class EnclaveEndpoint extends $CustomResource {
   /** List of resource ids created by community endpoint. */
   readonly resourceCollection: $Output<string[] | undefined>;
   /** Provisioning State. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {})>;
   /** Whether update mode is automatic or manual. */
   readonly updateMode: $Output<"Automatic" | "Manual" | (string & {}) | undefined>;
   constructor(name: string, args: EnclaveEndpointArgs, opts?: $Options);
@@ -852,7 +852,7 @@ export interface EnclaveEndpointState {
   systemData?: outputs.SystemData;
   ruleCollection: outputs.EnclaveEndpointDestinationRule[];
   resourceCollection?: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {});
   updateMode?: "Automatic" | "Manual" | (string & {});
 }
 /**
@@ -891,7 +891,7 @@ export declare class Workload extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning State. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {})>;
   /** List of resource group ids. */
   readonly resourceGroupCollection: $Output<string[] | undefined>;
   /** Managed On Behalf Of Configuration. */
@@ -935,7 +935,7 @@ export interface WorkloadState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Creating" | "Deleting" | "NotSpecified" | "Running" | "Updating" | (string & {});
   resourceGroupCollection?: string[];
   managedOnBehalfOfConfiguration?: outputs.ManagedOnBehalfOfConfiguration;
 }
@@ -1149,6 +1149,26 @@ export declare const handleVirtualEnclaveApprovalCreationOutput: typeof handleVi
 export declare const handleVirtualEnclaveApprovalDeletionOutput: typeof handleVirtualEnclaveApprovalDeletion;
 export declare const handleEnclaveEndpointApprovalCreationOutput: typeof handleEnclaveEndpointApprovalCreation;
 export declare const handleEnclaveEndpointApprovalDeletionOutput: typeof handleEnclaveEndpointApprovalDeletion;
+// Pulumi's names for what each function and lookup returns.
+export type GetApprovalResult = ApprovalState;
+export type GetCommunityResult = CommunityState;
+export type GetCommunityEndpointResult = CommunityEndpointState;
+export type GetDedicatedHubResult = DedicatedHubState;
+export type GetTransitHubResult = TransitHubState;
+export type GetEnclaveConnectionResult = EnclaveConnectionState;
+export type GetVirtualEnclaveResult = VirtualEnclaveState;
+export type GetEnclaveEndpointResult = EnclaveEndpointState;
+export type GetWorkloadResult = WorkloadState;
+export type NotifyApprovalInitiatorResult = outputs.ApprovalActionResponse;
+export type CheckCommunityAddressSpaceAvailabilityResult = outputs.CheckAddressSpaceAvailabilityResponse;
+export type HandleCommunityEndpointApprovalCreationResult = outputs.ApprovalActionResponse;
+export type HandleCommunityEndpointApprovalDeletionResult = outputs.ApprovalActionResponse;
+export type HandleEnclaveConnectionApprovalCreationResult = outputs.ApprovalActionResponse;
+export type HandleEnclaveConnectionApprovalDeletionResult = outputs.ApprovalActionResponse;
+export type HandleVirtualEnclaveApprovalCreationResult = outputs.ApprovalActionResponse;
+export type HandleVirtualEnclaveApprovalDeletionResult = outputs.ApprovalActionResponse;
+export type HandleEnclaveEndpointApprovalCreationResult = outputs.ApprovalActionResponse;
+export type HandleEnclaveEndpointApprovalDeletionResult = outputs.ApprovalActionResponse;
 
 export declare namespace inputs {
   interface ApprovalActionRequest {
@@ -1282,6 +1302,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    designation?: "Pooled" | "Reserved" | (string & {});
   }
   interface EnclaveAddressSpacesModel {
     /** Enclave Address Space */
@@ -1368,6 +1389,13 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ApprovalProperties;
+    parentResourceId?: string;
+    grandparentResourceId?: string;
+    approvers?: inputs.Approver[];
+    ticketId?: string;
+    createdAt?: string;
+    stateChangedAt?: string;
+    requestMetadata?: inputs.RequestMetadata;
   }
   interface MicrosoftMissionCommunities {
     /** The resource name */
@@ -1380,6 +1408,16 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    addressSpace?: string;
+    dnsServers?: string[];
+    governedServiceList?: inputs.GovernedServiceItem[];
+    policyOverride?: "Enclave" | "None" | (string & {});
+    communityRoleAssignments?: inputs.RoleAssignmentItem[];
+    firewallSku?: "Basic" | "Standard" | "Premium" | (string & {});
+    approvalSettings?: inputs.ApprovalSettings;
+    maintenanceModeConfiguration?: inputs.MaintenanceModeConfigurationModel;
+    monitoringSettings?: inputs.MonitoringSettingsModel;
+    addressSpaces?: string[];
   }
   interface MicrosoftMissionCommunitiesCommunityEndpoints {
     /** The resource name */
@@ -1390,6 +1428,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    ruleCollection?: inputs.CommunityEndpointDestinationRule[];
+    updateMode?: "Automatic" | "Manual" | (string & {});
   }
   interface MicrosoftMissionCommunitiesDedicatedHubs {
     /** The resource name */
@@ -1400,6 +1440,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    designation?: "Pooled" | "Reserved" | (string & {});
   }
   interface MicrosoftMissionCommunitiesTransitHubs {
     /** The resource name */
@@ -1410,6 +1451,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    state?: "PendingApproval" | "Approved" | "PendingUpdate" | "Active" | "Failed" | (string & {});
+    transitOption?: inputs.TransitOption;
+    securityProvider?: "None" | "AzureFirewall" | (string & {});
   }
   interface MicrosoftMissionEnclaveConnections {
     /** The resource name */
@@ -1420,6 +1464,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    communityResourceId?: string;
+    sourceResourceId?: string;
+    sourceCidr?: string;
+    destinationEndpointId?: string;
   }
   interface MicrosoftMissionVirtualEnclaves {
     /** The resource name */
@@ -1432,6 +1480,19 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    enclaveVirtualNetwork?: inputs.EnclaveVirtualNetworkModel;
+    communityResourceId?: string;
+    bastionEnabled?: boolean;
+    workloadResourceVisibility?: "Enabled" | "Disabled" | (string & {});
+    rbacInheritance?: "Enabled" | "Disabled" | (string & {});
+    enclaveRoleAssignments?: inputs.RoleAssignmentItem[];
+    workloadRoleAssignments?: inputs.RoleAssignmentItem[];
+    governedServiceList?: inputs.GovernedServiceItem[];
+    enclaveDefaultSettings?: inputs.EnclaveDefaultSettingsModel;
+    maintenanceModeConfiguration?: inputs.MaintenanceModeConfigurationModel;
+    dedicatedHubResourceId?: string;
+    approvalSettings?: inputs.VirtualEnclaveApprovalSettings;
+    monitoringSettings?: inputs.MonitoringSettingsModel;
   }
   interface MicrosoftMissionVirtualEnclavesEnclaveEndpoints {
     /** The resource name */
@@ -1442,6 +1503,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    ruleCollection?: inputs.EnclaveEndpointDestinationRule[];
+    updateMode?: "Automatic" | "Manual" | (string & {});
   }
   interface MicrosoftMissionVirtualEnclavesWorkloads {
     /** The resource name */
@@ -1452,6 +1515,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    resourceGroupCollection?: string[];
   }
   interface MoboBrokerResource {
     /** Resource identifier of a Managed-On-Behalf-Of broker resource */

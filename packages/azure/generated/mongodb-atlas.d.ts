@@ -35,7 +35,7 @@ export declare class Organization extends $CustomResource {
   /** Details of the user. */
   readonly user: $Output<outputs.UserDetails>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** MongoDB properties */
   readonly partnerProperties: $Output<outputs.PartnerProperties | undefined>;
   constructor(name: string, args: OrganizationArgs, opts?: $Options);
@@ -82,7 +82,7 @@ export interface OrganizationState {
   systemData?: outputs.SystemData;
   marketplace: outputs.LiftrBaseMarketplaceDetails;
   user: outputs.UserDetails;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   partnerProperties?: outputs.PartnerProperties;
 }
 /**
@@ -95,6 +95,8 @@ export declare function getOrganization(args: GetOrganizationArgs): $Output<Orga
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getOrganizationOutput: typeof getOrganization;
+// Pulumi's names for what each function and lookup returns.
+export type GetOrganizationResult = OrganizationState;
 
 export declare namespace inputs {
   interface LiftrBaseMarketplaceDetails {
@@ -134,6 +136,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    marketplace?: inputs.LiftrBaseMarketplaceDetails;
+    user?: inputs.UserDetails;
+    partnerProperties?: inputs.PartnerProperties;
   }
   interface OrganizationProperties {
     /** Marketplace details of the resource. */

@@ -25,7 +25,7 @@ export declare class Account extends $CustomResource {
   /** The managed service identities assigned to this resource. */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -33,11 +33,11 @@ export declare class Account extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The immutable Id of the Azure Monitor Workspace. This property is read-only. */
-  readonly accountId: $Output<string | undefined>;
+  readonly accountId: $Output<string>;
   /** Properties related to the metrics container in the Azure Monitor Workspace */
   readonly metrics: $Output<outputs.AzureMonitorWorkspaceMetrics | undefined>;
   /** The provisioning state of the Azure Monitor Workspace. Set to Succeeded if everything is healthy. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The Data Collection Rule and Endpoint used for ingestion by default. */
   readonly defaultIngestionSettings: $Output<outputs.AzureMonitorWorkspaceDefaultIngestionSettings | undefined>;
   /** List of private endpoint connections */
@@ -81,13 +81,13 @@ export interface AccountState {
   type: "Microsoft.Monitor/accounts";
   properties?: outputs.AzureMonitorWorkspace;
   identity?: outputs.ManagedServiceIdentity;
-  etag?: string;
+  etag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  accountId?: string;
+  accountId: string;
   metrics?: outputs.AzureMonitorWorkspaceMetrics;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   defaultIngestionSettings?: outputs.AzureMonitorWorkspaceDefaultIngestionSettings;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
@@ -140,7 +140,7 @@ export declare class Issue extends $CustomResource {
   /** The issue notification settings */
   readonly notifications: $Output<outputs.Notifications | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: IssueArgs, opts?: $Options);
 }
 
@@ -192,7 +192,7 @@ export interface IssueState {
   investigationsCount: number;
   background?: outputs.Background;
   notifications?: outputs.Notifications;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Monitor/accounts/issues` without managing it (GET, api-version 2025-10-03); undefined when it does not exist.
@@ -226,7 +226,7 @@ export declare class MetricsContainer extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the metrics container. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The version of Metrics Query Service that this AMW will use for all metric queries. */
   readonly version: $Output<string | undefined>;
   constructor(name: string, args: MetricsContainerArgs, opts?: $Options);
@@ -262,7 +262,7 @@ export interface MetricsContainerState {
   type: "Microsoft.Monitor/accounts/metricsContainers";
   properties?: outputs.MetricsContainer;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   version?: string;
 }
 /**
@@ -301,7 +301,7 @@ export declare class ObservabilityAgent extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The resource provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** Resource ID of the Azure Monitor workspace where this agent stores the issues it produces. */
   readonly monitoringAccountId: $Output<string>;
   /** Whether the observability agent is enabled. Defaults to true when not specified. */
@@ -350,7 +350,7 @@ export interface ObservabilityAgentState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   monitoringAccountId: string;
   enabled?: boolean;
   operations?: outputs.OperationEntry[];
@@ -405,7 +405,7 @@ export declare class PipelineGroup extends $CustomResource {
   /** TLS configurations for the pipeline group instance. */
   readonly tlsConfigurations: $Output<outputs.TlsConfiguration[] | undefined>;
   /** The provisioning state of a pipeline group instance. Set to Succeeded if everything is healthy. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {})>;
   constructor(name: string, args: PipelineGroupArgs, opts?: $Options);
 }
 
@@ -463,7 +463,7 @@ export interface PipelineGroupState {
   service: outputs.Service;
   executionPlacement?: outputs.ExecutionPlacement;
   tlsConfigurations?: outputs.TlsConfiguration[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Monitor/pipelineGroups` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -497,7 +497,7 @@ export declare class Sli extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Indicates the provisioning status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** A user-provided description of the SLI, with a maximum length of 1000 characters. */
   readonly description: $Output<string>;
   /** Specifies the category of the SLI, used to classify signals such as Availability and Latency. */
@@ -513,9 +513,9 @@ export declare class Sli extends $CustomResource {
   /** Defines the SLO baseline associated with the SLI. */
   readonly baselineProperties: $Output<outputs.BaselineProperties>;
   /** The streaming rule Id associated with the Sli resource. */
-  readonly streamingRuleId: $Output<string | undefined>;
+  readonly streamingRuleId: $Output<string>;
   /** The streaming rule last updated timestamp associated with the Sli resource. */
-  readonly streamingRuleLastUpdatedTimestamp: $Output<string | undefined>;
+  readonly streamingRuleLastUpdatedTimestamp: $Output<string>;
   /** A flag to determine whether alert is enabled. */
   readonly enableAlert: $Output<boolean>;
   /** Defines the SLI properties associated with the SLI. */
@@ -564,7 +564,7 @@ export interface SliState {
   properties?: outputs.SliResource;
   identity?: outputs.ManagedServiceIdentity2;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   description: string;
   category: "Availability" | "Latency" | (string & {});
   evaluationType: "WindowBased" | "RequestBased" | (string & {});
@@ -572,8 +572,8 @@ export interface SliState {
   destinationAmwAccounts: outputs.AmwAccount[];
   destinationMetrics?: outputs.Metric[];
   baselineProperties: outputs.BaselineProperties;
-  streamingRuleId?: string;
-  streamingRuleLastUpdatedTimestamp?: string;
+  streamingRuleId: string;
+  streamingRuleLastUpdatedTimestamp: string;
   enableAlert: boolean;
   sliProperties: outputs.SliProperties;
 }
@@ -722,6 +722,20 @@ export declare const fetchIssueBackgroundVisualizationOutput: typeof fetchIssueB
 export declare const fetchIssueInvestigationResultOutput: typeof fetchIssueInvestigationResult;
 export declare const listIssueAlertsOutput: typeof listIssueAlerts;
 export declare const listIssueResourcesOutput: typeof listIssueResources;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetIssueResult = IssueState;
+export type GetMetricsContainerResult = MetricsContainerState;
+export type GetObservabilityAgentResult = ObservabilityAgentState;
+export type GetPipelineGroupResult = PipelineGroupState;
+export type GetSliResult = SliState;
+export type AddIssueInvestigationResultResult = outputs.InvestigationResult;
+export type AddIssueOrUpdateAlertsResult = outputs.RelatedAlerts;
+export type AddIssueOrUpdateResourcesResult = outputs.RelatedResources;
+export type FetchIssueBackgroundVisualizationResult = outputs.BackgroundVisualization;
+export type FetchIssueInvestigationResultResult = outputs.InvestigationResult;
+export type ListIssueAlertsResult = outputs.PagedRelatedAlert;
+export type ListIssueResourcesResult = outputs.PagedRelatedResource;
 
 export declare namespace inputs {
   interface AmwAccount {
@@ -935,18 +949,27 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    metrics?: inputs.AzureMonitorWorkspaceMetrics;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftMonitorAccountsIssues {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.IssueProperties;
+    title?: string;
+    status?: "New" | "InProgress" | "Mitigated" | "Closed" | "Canceled" | (string & {});
+    severity?: string;
+    impactTime?: string;
+    background?: inputs.Background;
+    notifications?: inputs.Notifications;
   }
   interface MicrosoftMonitorAccountsMetricsContainers {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.MetricsContainer;
+    version?: string;
   }
   interface MicrosoftMonitorObservabilityAgents {
     /** The resource name */
@@ -959,6 +982,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    monitoringAccountId?: string;
+    enabled?: boolean;
+    operations?: inputs.OperationEntry[];
   }
   interface MicrosoftMonitorPipelineGroups {
     /** The resource name */
@@ -971,6 +997,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    replicas?: number;
+    receivers?: inputs.Receiver[];
+    processors?: inputs.Processor[];
+    exporters?: inputs.Exporter[];
+    service?: inputs.Service;
+    executionPlacement?: inputs.ExecutionPlacement;
+    tlsConfigurations?: inputs.TlsConfiguration[];
   }
   interface MicrosoftMonitorSlis {
     /** The resource name */
@@ -979,6 +1012,13 @@ export declare namespace inputs {
     properties?: inputs.SliResource;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity2;
+    description?: string;
+    category?: "Availability" | "Latency" | (string & {});
+    evaluationType?: "WindowBased" | "RequestBased" | (string & {});
+    destinationAmwAccounts?: inputs.AmwAccount[];
+    baselineProperties?: inputs.BaselineProperties;
+    enableAlert?: boolean;
+    sliProperties?: inputs.SliProperties;
   }
   interface Notifications {
     /** The types of updates that trigger notifications */
@@ -1074,6 +1114,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */

@@ -281,6 +281,11 @@ export declare const getMySQLSiteOutput: typeof getMySQLSite;
 export declare const getErrorSummaryOutput: typeof getErrorSummary;
 export declare const getMySQLServerOutput: typeof getMySQLServer;
 export declare const getSummaryOutput: typeof getSummary;
+// Pulumi's names for what each function and lookup returns.
+export type GetMySQLSiteResult = MySQLSiteState;
+export type GetErrorSummaryResult = ErrorSummaryState;
+export type GetMySQLServerResult = MySQLServerState;
+export type GetSummaryResult = SummaryState;
 
 export declare namespace inputs {
   interface Error {
@@ -322,13 +327,16 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Resource properties. */
-    properties: inputs.MySQLSiteProperties;
+    properties?: inputs.MySQLSiteProperties;
     /** The extended location. */
     extendedLocation: inputs.ExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    masterSiteId?: string;
+    migrateProjectId?: string;
+    provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Updating" | (string & {});
   }
   interface MicrosoftMySQLDiscoveryMySQLSitesErrorSummaries {
     /** The resource name */
@@ -338,9 +346,21 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Resource properties. */
-    properties: inputs.MySQLServerProperties;
+    properties?: inputs.MySQLServerProperties;
     /** Resource tags */
     tags?: inputs.MySQLServerTags;
+    hostName?: string;
+    hostIp?: string[];
+    machineId?: string;
+    portNumber?: string;
+    mysqlVersion?: string;
+    numberOfDatabase?: number;
+    supportStatus?: "OutOfSupport" | "Extended" | "Mainstream" | (string & {});
+    edition?: "Community" | "Enterprise" | (string & {});
+    supportEndIn?: string;
+    errors?: inputs.Error[];
+    provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Updating" | (string & {});
+    labels?: inputs.MySQLServerPropertiesLabels;
   }
   interface MicrosoftMySQLDiscoveryMySQLSitesSummaries {
     /** The resource name */

@@ -35,7 +35,7 @@ export declare class Organization extends $CustomResource {
   /** Details of the user. */
   readonly user: $Output<outputs.LiftrBaseUserDetails>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** partner properties */
   readonly partnerProperties: $Output<outputs.PartnerProperties>;
   /** Single sign-on properties */
@@ -86,7 +86,7 @@ export interface OrganizationState {
   systemData?: outputs.SystemData;
   marketplace: outputs.LiftrBaseMarketplaceDetails;
   user: outputs.LiftrBaseUserDetails;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   partnerProperties: outputs.PartnerProperties;
   singleSignOnProperties?: outputs.LiftrBaseSingleSignOnPropertiesV2;
 }
@@ -130,6 +130,10 @@ export declare function linkOrganizationSaaS(args: LinkOrganizationSaaSArgs): $O
 export declare const getOrganizationOutput: typeof getOrganization;
 export declare const latestOrganizationLinkedSaaSOutput: typeof latestOrganizationLinkedSaaS;
 export declare const linkOrganizationSaaSOutput: typeof linkOrganizationSaaS;
+// Pulumi's names for what each function and lookup returns.
+export type GetOrganizationResult = OrganizationState;
+export type LatestOrganizationLinkedSaaSResult = outputs.LatestLinkedSaaSResponse;
+export type LinkOrganizationSaaSResult = outputs.OrganizationResource;
 
 export declare namespace inputs {
   interface LatestLinkedSaaSResponse {
@@ -201,6 +205,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    marketplace?: inputs.LiftrBaseMarketplaceDetails;
+    user?: inputs.LiftrBaseUserDetails;
+    partnerProperties?: inputs.PartnerProperties;
+    singleSignOnProperties?: inputs.LiftrBaseSingleSignOnPropertiesV2;
   }
   interface OrganizationProperties {
     /** Marketplace details of the resource. */
@@ -221,6 +229,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    marketplace?: inputs.LiftrBaseMarketplaceDetails;
+    user?: inputs.LiftrBaseUserDetails;
+    partnerProperties?: inputs.PartnerProperties;
+    singleSignOnProperties?: inputs.LiftrBaseSingleSignOnPropertiesV2;
   }
   interface PartnerProperties {
     /** Application name */

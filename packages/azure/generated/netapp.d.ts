@@ -17,9 +17,9 @@ export interface LocationQuotaLimitState {
   type: "Microsoft.NetApp/locations/quotaLimits";
   properties?: outputs.QuotaItemProperties;
   systemData?: outputs.SystemData;
-  current?: number;
-  default?: number;
-  usage?: number;
+  current: number;
+  default: number;
+  usage: number;
 }
 /**
  * Reads an existing `Microsoft.NetApp/locations/quotaLimits` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -74,7 +74,7 @@ export declare class NetAppAccount extends $CustomResource {
   /** NetApp Account properties */
   readonly properties: $Output<outputs.AccountProperties | undefined>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The managed service identities assigned to this resource. */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   /** Resource tags. */
@@ -84,17 +84,17 @@ export declare class NetAppAccount extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Azure lifecycle management */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Active Directories */
   readonly activeDirectories: $Output<outputs.ActiveDirectory[] | undefined>;
   /** Encryption settings */
   readonly encryption: $Output<outputs.AccountEncryption | undefined>;
   /** Shows the status of disableShowmount for all volumes under the subscription, null equals false */
-  readonly disableShowmount: $Output<boolean | undefined>;
+  readonly disableShowmount: $Output<boolean>;
   /** Domain for NFSv4 user ID mapping. This property will be set for all NetApp accounts in the subscription and region and only affect non ldap NFSv4 volumes. */
   readonly nfsV4IDDomain: $Output<string | undefined>;
   /** MultiAD Status for the account */
-  readonly multiAdStatus: $Output<"Disabled" | "Enabled" | (string & {}) | undefined>;
+  readonly multiAdStatus: $Output<"Disabled" | "Enabled" | (string & {})>;
   constructor(name: string, args: NetAppAccountArgs, opts?: $Options);
 }
 
@@ -133,17 +133,17 @@ export interface NetAppAccountState {
   name: string;
   type: "Microsoft.NetApp/netAppAccounts";
   properties?: outputs.AccountProperties;
-  etag?: string;
+  etag: string;
   identity?: outputs.ManagedServiceIdentity;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
+  provisioningState: string;
   activeDirectories?: outputs.ActiveDirectory[];
   encryption?: outputs.AccountEncryption;
-  disableShowmount?: boolean;
+  disableShowmount: boolean;
   nfsV4IDDomain?: string;
-  multiAdStatus?: "Disabled" | "Enabled" | (string & {});
+  multiAdStatus: "Disabled" | "Enabled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetApp/netAppAccounts` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -175,7 +175,7 @@ export declare class BackupPolicy extends $CustomResource {
   /** Backup policy Properties */
   readonly properties: $Output<outputs.BackupPolicyProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -183,9 +183,9 @@ export declare class BackupPolicy extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Backup Policy GUID ID */
-  readonly backupPolicyId: $Output<string | undefined>;
+  readonly backupPolicyId: $Output<string>;
   /** Azure lifecycle management */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Daily backups count to keep */
   readonly dailyBackupsToKeep: $Output<number | undefined>;
   /** Weekly backups count to keep */
@@ -193,7 +193,7 @@ export declare class BackupPolicy extends $CustomResource {
   /** Monthly backups count to keep */
   readonly monthlyBackupsToKeep: $Output<number | undefined>;
   /** Volumes using current backup policy */
-  readonly volumesAssigned: $Output<number | undefined>;
+  readonly volumesAssigned: $Output<number>;
   /** The property to decide policy is enabled or not */
   readonly enabled: $Output<boolean | undefined>;
   /** A list of volumes assigned to this policy */
@@ -240,16 +240,16 @@ export interface BackupPolicyState {
   name: string;
   type: "Microsoft.NetApp/netAppAccounts/backupPolicies";
   properties: outputs.BackupPolicyProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  backupPolicyId?: string;
-  provisioningState?: string;
+  backupPolicyId: string;
+  provisioningState: string;
   dailyBackupsToKeep?: number;
   weeklyBackupsToKeep?: number;
   monthlyBackupsToKeep?: number;
-  volumesAssigned?: number;
+  volumesAssigned: number;
   enabled?: boolean;
   volumeBackups?: outputs.VolumeBackups[];
 }
@@ -289,7 +289,7 @@ export declare class BackupVault extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Azure lifecycle management */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: BackupVaultArgs, opts?: $Options);
 }
 
@@ -327,7 +327,7 @@ export interface BackupVaultState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.NetApp/netAppAccounts/backupVaults` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -363,23 +363,23 @@ export declare class Backup extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** UUID v4 used to identify the Backup */
-  readonly backupId: $Output<string | undefined>;
+  readonly backupId: $Output<string>;
   /** The creation date of the backup */
-  readonly creationDate: $Output<string | undefined>;
+  readonly creationDate: $Output<string>;
   /** The snapshot creation date of the backup */
-  readonly snapshotCreationDate: $Output<string | undefined>;
+  readonly snapshotCreationDate: $Output<string>;
   /** The completion date of the backup */
-  readonly completionDate: $Output<string | undefined>;
+  readonly completionDate: $Output<string>;
   /** Azure lifecycle management */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Size of backup in bytes */
-  readonly size: $Output<number | undefined>;
+  readonly size: $Output<number>;
   /** Label for backup */
   readonly label: $Output<string | undefined>;
   /** Type of backup Manual or Scheduled */
-  readonly backupType: $Output<"Manual" | "Scheduled" | (string & {}) | undefined>;
+  readonly backupType: $Output<"Manual" | "Scheduled" | (string & {})>;
   /** Failure reason */
-  readonly failureReason: $Output<string | undefined>;
+  readonly failureReason: $Output<string>;
   /** ResourceId used to identify the Volume */
   readonly volumeResourceId: $Output<string>;
   /** Manual backup an already existing snapshot. This will always be false for scheduled backups and true/false for manual backups */
@@ -387,9 +387,9 @@ export declare class Backup extends $CustomResource {
   /** The name of the snapshot */
   readonly snapshotName: $Output<string | undefined>;
   /** ResourceId used to identify the backup policy */
-  readonly backupPolicyResourceId: $Output<string | undefined>;
+  readonly backupPolicyResourceId: $Output<string>;
   /** Specifies if the backup is for a large volume. */
-  readonly isLargeVolume: $Output<boolean | undefined>;
+  readonly isLargeVolume: $Output<boolean>;
   constructor(name: string, args: BackupArgs, opts?: $Options);
 }
 
@@ -433,20 +433,20 @@ export interface BackupState {
   type: "Microsoft.NetApp/netAppAccounts/backupVaults/backups";
   properties: outputs.BackupProperties;
   systemData?: outputs.SystemData;
-  backupId?: string;
-  creationDate?: string;
-  snapshotCreationDate?: string;
-  completionDate?: string;
-  provisioningState?: string;
-  size?: number;
+  backupId: string;
+  creationDate: string;
+  snapshotCreationDate: string;
+  completionDate: string;
+  provisioningState: string;
+  size: number;
   label?: string;
-  backupType?: "Manual" | "Scheduled" | (string & {});
-  failureReason?: string;
+  backupType: "Manual" | "Scheduled" | (string & {});
+  failureReason: string;
   volumeResourceId: string;
   useExistingSnapshot?: boolean;
   snapshotName?: string;
-  backupPolicyResourceId?: string;
-  isLargeVolume?: boolean;
+  backupPolicyResourceId: string;
+  isLargeVolume: boolean;
 }
 /**
  * Reads an existing `Microsoft.NetApp/netAppAccounts/backupVaults/backups` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -478,7 +478,7 @@ export declare class CapacityPool extends $CustomResource {
   /** Capacity pool properties */
   readonly properties: $Output<outputs.PoolProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -486,17 +486,17 @@ export declare class CapacityPool extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** UUID v4 used to identify the Pool */
-  readonly poolId: $Output<string | undefined>;
+  readonly poolId: $Output<string>;
   /** Provisioned size of the pool (in bytes). Allowed values are in 1TiB chunks (value must be multiple of 1099511627776). */
   readonly size: $Output<number>;
   /** The service level of the file system */
   readonly serviceLevel: $Output<"Standard" | "Premium" | "Ultra" | "StandardZRS" | "Flexible" | (string & {})>;
   /** Azure lifecycle management */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Total throughput of pool in MiB/s */
-  readonly totalThroughputMibps: $Output<number | undefined>;
+  readonly totalThroughputMibps: $Output<number>;
   /** Utilized throughput of pool in MiB/s */
-  readonly utilizedThroughputMibps: $Output<number | undefined>;
+  readonly utilizedThroughputMibps: $Output<number>;
   /** Maximum throughput in MiB/s that can be achieved by this pool and this will be accepted as input only for manual qosType pool with Flexible service level */
   readonly customThroughputMibps: $Output<number | undefined>;
   /** The qos type of the pool */
@@ -551,16 +551,16 @@ export interface CapacityPoolState {
   name: string;
   type: "Microsoft.NetApp/netAppAccounts/capacityPools";
   properties: outputs.PoolProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  poolId?: string;
+  poolId: string;
   size: number;
   serviceLevel: "Standard" | "Premium" | "Ultra" | "StandardZRS" | "Flexible" | (string & {});
-  provisioningState?: string;
-  totalThroughputMibps?: number;
-  utilizedThroughputMibps?: number;
+  provisioningState: string;
+  totalThroughputMibps: number;
+  utilizedThroughputMibps: number;
   customThroughputMibps?: number;
   qosType?: "Auto" | "Manual" | (string & {});
   coolAccess?: boolean;
@@ -598,7 +598,7 @@ export declare class Cache extends $CustomResource {
   /** Cache properties */
   readonly properties: $Output<outputs.CacheProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The availability zones. */
   readonly zones: $Output<string[] | undefined>;
   /** Resource tags. */
@@ -616,9 +616,9 @@ export declare class Cache extends $CustomResource {
   /** Set of supported protocol types, which include NFSv3, NFSv4 and SMB protocol */
   readonly protocolTypes: $Output<("NFSv3" | "NFSv4" | "SMB" | (string & {}))[] | undefined>;
   /** Azure lifecycle management */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Failed" | "Succeeded" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Failed" | "Succeeded" | "Canceled" | (string & {})>;
   /** Azure NetApp Files Cache lifecycle management */
-  readonly cacheState: $Output<"ClusterPeeringOfferSent" | "VserverPeeringOfferSent" | "Creating" | "Succeeded" | "Failed" | (string & {}) | undefined>;
+  readonly cacheState: $Output<"ClusterPeeringOfferSent" | "VserverPeeringOfferSent" | "Creating" | "Succeeded" | "Failed" | (string & {})>;
   /** The Azure Resource URI for a delegated cache subnet that will be used to allocate data IPs. */
   readonly cacheSubnetResourceId: $Output<string>;
   /** The Azure Resource URI for a delegated subnet that will be used for ANF Intercluster Interface IP addresses. */
@@ -632,17 +632,17 @@ export declare class Cache extends $CustomResource {
   /** Maximum throughput in MiB/s that can be achieved by this cache volume and this will be accepted as input only for manual qosType cache */
   readonly throughputMibps: $Output<number | undefined>;
   /** Actual throughput in MiB/s for auto qosType volumes calculated based on size and serviceLevel */
-  readonly actualThroughputMibps: $Output<number | undefined>;
+  readonly actualThroughputMibps: $Output<number>;
   /** Source of key used to encrypt data in the cache. Applicable if NetApp account has encryption.keySource = 'Microsoft.KeyVault'. Possible values (case-insensitive) are: 'Microsoft.NetApp, Microsoft.KeyVault' */
   readonly encryptionKeySource: $Output<"Microsoft.NetApp" | "Microsoft.KeyVault" | (string & {})>;
   /** The resource ID of private endpoint for KeyVault. It must reside in the same VNET as the volume. Only applicable if encryptionKeySource = 'Microsoft.KeyVault'. */
   readonly keyVaultPrivateEndpointResourceId: $Output<string | undefined>;
   /** Maximum number of files allowed. */
-  readonly maximumNumberOfFiles: $Output<number | undefined>;
+  readonly maximumNumberOfFiles: $Output<number>;
   /** Specifies if the cache is encryption or not. */
-  readonly encryption: $Output<"Disabled" | "Enabled" | (string & {}) | undefined>;
+  readonly encryption: $Output<"Disabled" | "Enabled" | (string & {})>;
   /** Language supported for volume. */
-  readonly language: $Output<"c.utf-8" | "utf8mb4" | "ar" | "ar.utf-8" | "hr" | "hr.utf-8" | "cs" | "cs.utf-8" | "da" | "da.utf-8" | "nl" | "nl.utf-8" | "en" | "en.utf-8" | "fi" | "fi.utf-8" | "fr" | "fr.utf-8" | "de" | "de.utf-8" | "he" | "he.utf-8" | "hu" | "hu.utf-8" | "it" | "it.utf-8" | "ja" | "ja.utf-8" | "ja-v1" | "ja-v1.utf-8" | "ja-jp.pck" | "ja-jp.pck.utf-8" | "ja-jp.932" | "ja-jp.932.utf-8" | "ja-jp.pck-v2" | "ja-jp.pck-v2.utf-8" | "ko" | "ko.utf-8" | "no" | "no.utf-8" | "pl" | "pl.utf-8" | "pt" | "pt.utf-8" | "c" | "ro" | "ro.utf-8" | "ru" | "ru.utf-8" | "zh" | "zh.utf-8" | "zh.gbk" | "zh.gbk.utf-8" | "zh-tw.big5" | "zh-tw.big5.utf-8" | "zh-tw" | "zh-tw.utf-8" | "sk" | "sk.utf-8" | "sl" | "sl.utf-8" | "es" | "es.utf-8" | "sv" | "sv.utf-8" | "tr" | "tr.utf-8" | "en-us" | "en-us.utf-8" | (string & {}) | undefined>;
+  readonly language: $Output<"c.utf-8" | "utf8mb4" | "ar" | "ar.utf-8" | "hr" | "hr.utf-8" | "cs" | "cs.utf-8" | "da" | "da.utf-8" | "nl" | "nl.utf-8" | "en" | "en.utf-8" | "fi" | "fi.utf-8" | "fr" | "fr.utf-8" | "de" | "de.utf-8" | "he" | "he.utf-8" | "hu" | "hu.utf-8" | "it" | "it.utf-8" | "ja" | "ja.utf-8" | "ja-v1" | "ja-v1.utf-8" | "ja-jp.pck" | "ja-jp.pck.utf-8" | "ja-jp.932" | "ja-jp.932.utf-8" | "ja-jp.pck-v2" | "ja-jp.pck-v2.utf-8" | "ko" | "ko.utf-8" | "no" | "no.utf-8" | "pl" | "pl.utf-8" | "pt" | "pt.utf-8" | "c" | "ro" | "ro.utf-8" | "ru" | "ru.utf-8" | "zh" | "zh.utf-8" | "zh.gbk" | "zh.gbk.utf-8" | "zh-tw.big5" | "zh-tw.big5.utf-8" | "zh-tw" | "zh-tw.utf-8" | "sk" | "sk.utf-8" | "sl" | "sl.utf-8" | "es" | "es.utf-8" | "sv" | "sv.utf-8" | "tr" | "tr.utf-8" | "en-us" | "en-us.utf-8" | (string & {})>;
   /** Specifies whether LDAP is enabled or not for flexcache volume. */
   readonly ldap: $Output<"Disabled" | "Enabled" | (string & {}) | undefined>;
   /** Specifies the type of LDAP server for flexcache volume. */
@@ -656,7 +656,7 @@ export declare class Cache extends $CustomResource {
   /** Flag indicating whether writeback is enabled for the cache. */
   readonly writeBack: $Output<"Disabled" | "Enabled" | (string & {}) | undefined>;
   /** Flag indicating whether file access logs are enabled for the Cache, based on active diagnostic settings present on the Cache. */
-  readonly fileAccessLogs: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
+  readonly fileAccessLogs: $Output<"Enabled" | "Disabled" | (string & {})>;
   constructor(name: string, args: CacheArgs, opts?: $Options);
 }
 
@@ -731,7 +731,7 @@ export interface CacheState {
   name: string;
   type: "Microsoft.NetApp/netAppAccounts/capacityPools/caches";
   properties: outputs.CacheProperties;
-  etag?: string;
+  etag: string;
   zones?: string[];
   tags?: outputs.TrackedResourceTags;
   location: string;
@@ -740,27 +740,27 @@ export interface CacheState {
   size: number;
   exportPolicy?: outputs.CachePropertiesExportPolicy;
   protocolTypes?: ("NFSv3" | "NFSv4" | "SMB" | (string & {}))[];
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Failed" | "Succeeded" | "Canceled" | (string & {});
-  cacheState?: "ClusterPeeringOfferSent" | "VserverPeeringOfferSent" | "Creating" | "Succeeded" | "Failed" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  cacheState: "ClusterPeeringOfferSent" | "VserverPeeringOfferSent" | "Creating" | "Succeeded" | "Failed" | (string & {});
   cacheSubnetResourceId: string;
   peeringSubnetResourceId: string;
   mountTargets?: outputs.CacheMountTargetProperties[];
   kerberos?: "Disabled" | "Enabled" | (string & {});
   smbSettings?: outputs.SmbSettings;
   throughputMibps?: number;
-  actualThroughputMibps?: number;
+  actualThroughputMibps: number;
   encryptionKeySource: "Microsoft.NetApp" | "Microsoft.KeyVault" | (string & {});
   keyVaultPrivateEndpointResourceId?: string;
-  maximumNumberOfFiles?: number;
-  encryption?: "Disabled" | "Enabled" | (string & {});
-  language?: "c.utf-8" | "utf8mb4" | "ar" | "ar.utf-8" | "hr" | "hr.utf-8" | "cs" | "cs.utf-8" | "da" | "da.utf-8" | "nl" | "nl.utf-8" | "en" | "en.utf-8" | "fi" | "fi.utf-8" | "fr" | "fr.utf-8" | "de" | "de.utf-8" | "he" | "he.utf-8" | "hu" | "hu.utf-8" | "it" | "it.utf-8" | "ja" | "ja.utf-8" | "ja-v1" | "ja-v1.utf-8" | "ja-jp.pck" | "ja-jp.pck.utf-8" | "ja-jp.932" | "ja-jp.932.utf-8" | "ja-jp.pck-v2" | "ja-jp.pck-v2.utf-8" | "ko" | "ko.utf-8" | "no" | "no.utf-8" | "pl" | "pl.utf-8" | "pt" | "pt.utf-8" | "c" | "ro" | "ro.utf-8" | "ru" | "ru.utf-8" | "zh" | "zh.utf-8" | "zh.gbk" | "zh.gbk.utf-8" | "zh-tw.big5" | "zh-tw.big5.utf-8" | "zh-tw" | "zh-tw.utf-8" | "sk" | "sk.utf-8" | "sl" | "sl.utf-8" | "es" | "es.utf-8" | "sv" | "sv.utf-8" | "tr" | "tr.utf-8" | "en-us" | "en-us.utf-8" | (string & {});
+  maximumNumberOfFiles: number;
+  encryption: "Disabled" | "Enabled" | (string & {});
+  language: "c.utf-8" | "utf8mb4" | "ar" | "ar.utf-8" | "hr" | "hr.utf-8" | "cs" | "cs.utf-8" | "da" | "da.utf-8" | "nl" | "nl.utf-8" | "en" | "en.utf-8" | "fi" | "fi.utf-8" | "fr" | "fr.utf-8" | "de" | "de.utf-8" | "he" | "he.utf-8" | "hu" | "hu.utf-8" | "it" | "it.utf-8" | "ja" | "ja.utf-8" | "ja-v1" | "ja-v1.utf-8" | "ja-jp.pck" | "ja-jp.pck.utf-8" | "ja-jp.932" | "ja-jp.932.utf-8" | "ja-jp.pck-v2" | "ja-jp.pck-v2.utf-8" | "ko" | "ko.utf-8" | "no" | "no.utf-8" | "pl" | "pl.utf-8" | "pt" | "pt.utf-8" | "c" | "ro" | "ro.utf-8" | "ru" | "ru.utf-8" | "zh" | "zh.utf-8" | "zh.gbk" | "zh.gbk.utf-8" | "zh-tw.big5" | "zh-tw.big5.utf-8" | "zh-tw" | "zh-tw.utf-8" | "sk" | "sk.utf-8" | "sl" | "sl.utf-8" | "es" | "es.utf-8" | "sv" | "sv.utf-8" | "tr" | "tr.utf-8" | "en-us" | "en-us.utf-8" | (string & {});
   ldap?: "Disabled" | "Enabled" | (string & {});
   ldapServerType?: "ActiveDirectory" | "OpenLDAP" | (string & {});
   originClusterInformation: outputs.OriginClusterInformation;
   cifsChangeNotifications?: "Disabled" | "Enabled" | (string & {});
   globalFileLocking?: "Disabled" | "Enabled" | (string & {});
   writeBack?: "Disabled" | "Enabled" | (string & {});
-  fileAccessLogs?: "Enabled" | "Disabled" | (string & {});
+  fileAccessLogs: "Enabled" | "Disabled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetApp/netAppAccounts/capacityPools/caches` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -794,7 +794,7 @@ export declare class Volume extends $CustomResource {
   /** Volume properties */
   readonly properties: $Output<outputs.VolumeProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The availability zones. */
   readonly zones: $Output<string[] | undefined>;
   /** Resource tags. */
@@ -804,7 +804,7 @@ export declare class Volume extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Unique FileSystem Identifier. */
-  readonly fileSystemId: $Output<string | undefined>;
+  readonly fileSystemId: $Output<string>;
   /** A unique file path for the volume. Used when creating mount targets */
   readonly creationToken: $Output<string>;
   /** The service level of the file system */
@@ -819,7 +819,7 @@ export declare class Volume extends $CustomResource {
    */
   readonly protocolTypes: $Output<string[] | undefined>;
   /** Azure lifecycle management */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Resource identifier used to identify the Snapshot. */
   readonly snapshotId: $Output<string | undefined>;
   /** If enabled (true) the snapshot the volume was created from will be automatically deleted after the volume create operation has finished.  Defaults to false */
@@ -827,17 +827,17 @@ export declare class Volume extends $CustomResource {
   /** Resource identifier used to identify the Backup. */
   readonly backupId: $Output<string | undefined>;
   /** Unique Baremetal Tenant Identifier. */
-  readonly baremetalTenantId: $Output<string | undefined>;
+  readonly baremetalTenantId: $Output<string>;
   /** The Azure Resource URI for a delegated subnet. Must have the delegation Microsoft.NetApp/volumes */
   readonly subnetId: $Output<string>;
   /** The original value of the network features type available to the volume at the time it was created. */
   readonly networkFeatures: $Output<"Basic" | "Standard" | "Basic_Standard" | "Standard_Basic" | (string & {}) | undefined>;
   /** The effective value of the network features type available to the volume, or current effective state of update. */
-  readonly effectiveNetworkFeatures: $Output<"Basic" | "Standard" | "Basic_Standard" | "Standard_Basic" | (string & {}) | undefined>;
+  readonly effectiveNetworkFeatures: $Output<"Basic" | "Standard" | "Basic_Standard" | "Standard_Basic" | (string & {})>;
   /** Network Sibling Set ID for the the group of volumes sharing networking resources. */
-  readonly networkSiblingSetId: $Output<string | undefined>;
+  readonly networkSiblingSetId: $Output<string>;
   /** Provides storage to network proximity information for the volume. */
-  readonly storageToNetworkProximity: $Output<"Default" | "T1" | "T2" | "AcrossT2" | (string & {}) | undefined>;
+  readonly storageToNetworkProximity: $Output<"Default" | "T1" | "T2" | "AcrossT2" | (string & {})>;
   /** List of mount targets */
   readonly mountTargets: $Output<outputs.MountTargetProperties[] | undefined>;
   /** What type of volume is this. For destination volumes in Cross Region Replication, set type to DataProtection. For creating clone volume, set type to ShortTermClone */
@@ -847,7 +847,7 @@ export declare class Volume extends $CustomResource {
   /** While auto splitting the short term clone volume, if the parent pool does not have enough space to accommodate the volume after split, it will be automatically resized, which will lead to increased billing. To accept capacity pool size auto grow and create a short term clone volume, set the property as accepted. */
   readonly acceptGrowCapacityPoolForShortTermCloneSplit: $Output<"Accepted" | "Declined" | (string & {}) | undefined>;
   /** Restoring */
-  readonly isRestoring: $Output<boolean | undefined>;
+  readonly isRestoring: $Output<boolean>;
   /** If enabled (true) the volume will contain a read-only snapshot directory which provides access to each of the volume's snapshots (defaults to true). */
   readonly snapshotDirectoryVisible: $Output<boolean | undefined>;
   /** Describe if a volume is KerberosEnabled. To be use with swagger version 2020-05-01 or later */
@@ -865,7 +865,7 @@ export declare class Volume extends $CustomResource {
   /** Maximum throughput in MiB/s that can be achieved by this volume and this will be accepted as input only for manual qosType volume */
   readonly throughputMibps: $Output<number | undefined>;
   /** Actual throughput in MiB/s for auto qosType volumes calculated based on size and serviceLevel */
-  readonly actualThroughputMibps: $Output<number | undefined>;
+  readonly actualThroughputMibps: $Output<number>;
   /** Source of key used to encrypt data in volume. Applicable if NetApp account has encryption.keySource = 'Microsoft.KeyVault'. Possible values (case-insensitive) are: 'Microsoft.NetApp, Microsoft.KeyVault' */
   readonly encryptionKeySource: $Output<"Microsoft.NetApp" | "Microsoft.KeyVault" | (string & {}) | undefined>;
   /** The resource ID of private endpoint for KeyVault. It must reside in the same VNET as the volume. Only applicable if encryptionKeySource = 'Microsoft.KeyVault'. */
@@ -888,9 +888,9 @@ export declare class Volume extends $CustomResource {
   /** UNIX permissions for NFS volume accepted in octal 4 digit format. First digit selects the set user ID(4), set group ID (2) and sticky (1) attributes. Second digit selects permission for the owner of the file: read (4), write (2) and execute (1). Third selects permissions for other users in the same group. the fourth for other users not in the group. 0755 - gives read/write/execute permissions to owner and read/execute to group and other users. */
   readonly unixPermissions: $Output<string | undefined>;
   /** When a volume is being restored from another volume's snapshot, will show the percentage completion of this cloning process. When this value is empty/null there is no cloning process currently happening on this volume. This value will update every 5 minutes during cloning. */
-  readonly cloneProgress: $Output<number | undefined>;
+  readonly cloneProgress: $Output<number>;
   /** Flag indicating whether file access logs are enabled for the volume, based on active diagnostic settings present on the volume. */
-  readonly fileAccessLogs: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
+  readonly fileAccessLogs: $Output<"Enabled" | "Disabled" | (string & {})>;
   /** Specifies whether the volume is enabled for Azure VMware Solution (AVS) datastore purpose */
   readonly avsDataStore: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Data store resource unique identifier */
@@ -902,19 +902,19 @@ export declare class Volume extends $CustomResource {
   /** Default group quota for volume in KiBs. If isDefaultQuotaEnabled is set, the minimum value of 4 KiBs applies. */
   readonly defaultGroupQuotaInKiBs: $Output<number | undefined>;
   /** Maximum number of files allowed. Needs a service request in order to be changed. Only allowed to be changed if volume quota is more than 4TiB. */
-  readonly maximumNumberOfFiles: $Output<number | undefined>;
+  readonly maximumNumberOfFiles: $Output<number>;
   /** Volume Group Name */
-  readonly volumeGroupName: $Output<string | undefined>;
+  readonly volumeGroupName: $Output<string>;
   /** Pool Resource Id used in case of creating a volume through volume group */
   readonly capacityPoolResourceId: $Output<string | undefined>;
   /** Proximity placement group associated with the volume */
   readonly proximityPlacementGroup: $Output<string | undefined>;
   /** T2 network information */
-  readonly t2Network: $Output<string | undefined>;
+  readonly t2Network: $Output<string>;
   /** Volume spec name is the application specific designation or identifier for the particular volume in a volume group for e.g. data, log */
   readonly volumeSpecName: $Output<string | undefined>;
   /** Specifies if the volume is encrypted or not. Only available on volumes created or updated after 2022-01-01. */
-  readonly encrypted: $Output<boolean | undefined>;
+  readonly encrypted: $Output<boolean>;
   /** Application specific placement rules for the particular volume */
   readonly placementRules: $Output<outputs.PlacementKeyValuePairs[] | undefined>;
   /**
@@ -923,13 +923,13 @@ export declare class Volume extends $CustomResource {
    */
   readonly enableSubvolumes: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** The availability zone where the volume is provisioned. This refers to the logical availability zone where the volume resides. */
-  readonly provisionedAvailabilityZone: $Output<string | undefined>;
+  readonly provisionedAvailabilityZone: $Output<string>;
   /** Specifies whether volume is a Large Volume or Regular Volume. */
   readonly isLargeVolume: $Output<boolean | undefined>;
   /** Id of the snapshot or backup that the volume is restored from. */
-  readonly originatingResourceId: $Output<string | undefined>;
+  readonly originatingResourceId: $Output<string>;
   /** Space shared by short term clone volume with parent volume in bytes. */
-  readonly inheritedSizeInBytes: $Output<number | undefined>;
+  readonly inheritedSizeInBytes: $Output<number>;
   /** Specifies whether the volume operates in Breakthrough Mode. */
   readonly breakthroughMode: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   constructor(name: string, args: VolumeArgs, opts?: $Options);
@@ -1063,32 +1063,32 @@ export interface VolumeState {
   name: string;
   type: "Microsoft.NetApp/netAppAccounts/capacityPools/volumes";
   properties: outputs.VolumeProperties;
-  etag?: string;
+  etag: string;
   zones?: string[];
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  fileSystemId?: string;
+  fileSystemId: string;
   creationToken: string;
   serviceLevel?: "Standard" | "Premium" | "Ultra" | "StandardZRS" | "Flexible" | (string & {});
   usageThreshold: number;
   exportPolicy?: outputs.VolumePropertiesExportPolicy;
   protocolTypes?: string[];
-  provisioningState?: string;
+  provisioningState: string;
   snapshotId?: string;
   deleteBaseSnapshot?: boolean;
   backupId?: string;
-  baremetalTenantId?: string;
+  baremetalTenantId: string;
   subnetId: string;
   networkFeatures?: "Basic" | "Standard" | "Basic_Standard" | "Standard_Basic" | (string & {});
-  effectiveNetworkFeatures?: "Basic" | "Standard" | "Basic_Standard" | "Standard_Basic" | (string & {});
-  networkSiblingSetId?: string;
-  storageToNetworkProximity?: "Default" | "T1" | "T2" | "AcrossT2" | (string & {});
+  effectiveNetworkFeatures: "Basic" | "Standard" | "Basic_Standard" | "Standard_Basic" | (string & {});
+  networkSiblingSetId: string;
+  storageToNetworkProximity: "Default" | "T1" | "T2" | "AcrossT2" | (string & {});
   mountTargets?: outputs.MountTargetProperties[];
   volumeType?: string;
   dataProtection?: outputs.VolumePropertiesDataProtection;
   acceptGrowCapacityPoolForShortTermCloneSplit?: "Accepted" | "Declined" | (string & {});
-  isRestoring?: boolean;
+  isRestoring: boolean;
   snapshotDirectoryVisible?: boolean;
   kerberosEnabled?: boolean;
   securityStyle?: "ntfs" | "unix" | (string & {});
@@ -1097,7 +1097,7 @@ export interface VolumeState {
   smbNonBrowsable?: "Disabled" | "Enabled" | (string & {});
   smbContinuouslyAvailable?: boolean;
   throughputMibps?: number;
-  actualThroughputMibps?: number;
+  actualThroughputMibps: number;
   encryptionKeySource?: "Microsoft.NetApp" | "Microsoft.KeyVault" | (string & {});
   keyVaultPrivateEndpointResourceId?: string;
   ldapEnabled?: boolean;
@@ -1106,26 +1106,26 @@ export interface VolumeState {
   coolAccessRetrievalPolicy?: "Default" | "OnRead" | "Never" | (string & {});
   coolAccessTieringPolicy?: "Auto" | "SnapshotOnly" | (string & {});
   unixPermissions?: string;
-  cloneProgress?: number;
-  fileAccessLogs?: "Enabled" | "Disabled" | (string & {});
+  cloneProgress: number;
+  fileAccessLogs: "Enabled" | "Disabled" | (string & {});
   avsDataStore?: "Enabled" | "Disabled" | (string & {});
   dataStoreResourceId?: string[];
   isDefaultQuotaEnabled?: boolean;
   defaultUserQuotaInKiBs?: number;
   defaultGroupQuotaInKiBs?: number;
-  maximumNumberOfFiles?: number;
-  volumeGroupName?: string;
+  maximumNumberOfFiles: number;
+  volumeGroupName: string;
   capacityPoolResourceId?: string;
   proximityPlacementGroup?: string;
-  t2Network?: string;
+  t2Network: string;
   volumeSpecName?: string;
-  encrypted?: boolean;
+  encrypted: boolean;
   placementRules?: outputs.PlacementKeyValuePairs[];
   enableSubvolumes?: "Enabled" | "Disabled" | (string & {});
-  provisionedAvailabilityZone?: string;
+  provisionedAvailabilityZone: string;
   isLargeVolume?: boolean;
-  originatingResourceId?: string;
-  inheritedSizeInBytes?: number;
+  originatingResourceId: string;
+  inheritedSizeInBytes: number;
   breakthroughMode?: "Enabled" | "Disabled" | (string & {});
 }
 /**
@@ -1168,7 +1168,7 @@ export declare class Bucket extends $CustomResource {
   /** File System user having access to volume data. For Unix, this is the user's uid and gid. For Windows, this is the user's username. Note that the Unix and Windows user details are mutually exclusive, meaning one or other must be supplied, but not both. */
   readonly fileSystemUser: $Output<outputs.FileSystemUser | undefined>;
   /** Provisioning state of the resource */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Patching" | "Updating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Patching" | "Updating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | (string & {})>;
   /**
    * The bucket credentials status. There states:
    *
@@ -1176,7 +1176,7 @@ export declare class Bucket extends $CustomResource {
    * "CredentialsExpired": Access and Secret key pair have expired.
    * "Active": The certificate has been installed and credentials are unexpired.
    */
-  readonly status: $Output<"NoCredentialsSet" | "CredentialsExpired" | "Active" | (string & {}) | undefined>;
+  readonly status: $Output<"NoCredentialsSet" | "CredentialsExpired" | "Active" | (string & {})>;
   /** Properties of the server managing the lifecycle of volume buckets */
   readonly server: $Output<outputs.BucketServerProperties | undefined>;
   /** Access permissions for the bucket. Either ReadOnly or ReadWrite. The default is ReadOnly if no value is provided during bucket creation. */
@@ -1252,8 +1252,8 @@ export interface BucketState {
   systemData?: outputs.SystemData;
   path?: string;
   fileSystemUser?: outputs.FileSystemUser;
-  provisioningState?: "Accepted" | "Creating" | "Patching" | "Updating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | (string & {});
-  status?: "NoCredentialsSet" | "CredentialsExpired" | "Active" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Patching" | "Updating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | (string & {});
+  status: "NoCredentialsSet" | "CredentialsExpired" | "Active" | (string & {});
   server?: outputs.BucketServerProperties;
   permissions?: "ReadOnly" | "ReadWrite" | (string & {});
   akvDetails?: outputs.AzureKeyVaultDetails;
@@ -1286,13 +1286,13 @@ export interface RansomwareReportState {
   type: "Microsoft.NetApp/netAppAccounts/capacityPools/volumes/ransomwareReports";
   properties?: outputs.RansomwareReportProperties;
   systemData?: outputs.SystemData;
-  eventTime?: string;
-  state?: "Active" | "Resolved" | (string & {});
-  severity?: "None" | "Low" | "Moderate" | "High" | (string & {});
-  clearedCount?: number;
-  reportedCount?: number;
+  eventTime: string;
+  state: "Active" | "Resolved" | (string & {});
+  severity: "None" | "Low" | "Moderate" | "High" | (string & {});
+  clearedCount: number;
+  reportedCount: number;
   suspects?: outputs.RansomwareSuspects[];
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.NetApp/netAppAccounts/capacityPools/volumes/ransomwareReports` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -1332,11 +1332,11 @@ export declare class Snapshot extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** UUID v4 used to identify the Snapshot */
-  readonly snapshotId: $Output<string | undefined>;
+  readonly snapshotId: $Output<string>;
   /** The creation date of the snapshot */
-  readonly created: $Output<string | undefined>;
+  readonly created: $Output<string>;
   /** Azure lifecycle management */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: SnapshotArgs, opts?: $Options);
 }
 
@@ -1379,9 +1379,9 @@ export interface SnapshotState {
   properties?: outputs.SnapshotProperties;
   location: string;
   systemData?: outputs.SystemData;
-  snapshotId?: string;
-  created?: string;
-  provisioningState?: string;
+  snapshotId: string;
+  created: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.NetApp/netAppAccounts/capacityPools/volumes/snapshots` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -1425,7 +1425,7 @@ export declare class Subvolume extends $CustomResource {
   /** parent path to the subvolume */
   readonly parentPath: $Output<string | undefined>;
   /** Azure lifecycle management */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: SubvolumeArgs, opts?: $Options);
 }
 
@@ -1474,7 +1474,7 @@ export interface SubvolumeState {
   path?: string;
   size?: number;
   parentPath?: string;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.NetApp/netAppAccounts/capacityPools/volumes/subvolumes` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -1516,7 +1516,7 @@ export declare class VolumeQuotaRule extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets the status of the VolumeQuotaRule at the time the operation was called. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Patching" | "Updating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Patching" | "Updating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | (string & {})>;
   /** Size of quota */
   readonly quotaSizeInKiBs: $Output<number | undefined>;
   /** Type of quota */
@@ -1574,7 +1574,7 @@ export interface VolumeQuotaRuleState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Patching" | "Updating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Patching" | "Updating" | "Deleting" | "Moving" | "Failed" | "Succeeded" | (string & {});
   quotaSizeInKiBs?: number;
   quotaType?: "DefaultUserQuota" | "DefaultGroupQuota" | "IndividualUserQuota" | "IndividualGroupQuota" | (string & {});
   quotaTarget?: string;
@@ -1603,9 +1603,9 @@ export interface NetAppAccountQuotaLimitState {
   type: "Microsoft.NetApp/netAppAccounts/quotaLimits";
   properties?: outputs.QuotaItemProperties;
   systemData?: outputs.SystemData;
-  current?: number;
-  default?: number;
-  usage?: number;
+  current: number;
+  default: number;
+  usage: number;
 }
 /**
  * Reads an existing `Microsoft.NetApp/netAppAccounts/quotaLimits` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -1637,7 +1637,7 @@ export declare class SnapshotPolicy extends $CustomResource {
   /** Snapshot policy Properties */
   readonly properties: $Output<outputs.SnapshotPolicyProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -1655,7 +1655,7 @@ export declare class SnapshotPolicy extends $CustomResource {
   /** The property to decide policy is enabled or not */
   readonly enabled: $Output<boolean | undefined>;
   /** Azure lifecycle management */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: SnapshotPolicyArgs, opts?: $Options);
 }
 
@@ -1700,7 +1700,7 @@ export interface SnapshotPolicyState {
   name: string;
   type: "Microsoft.NetApp/netAppAccounts/snapshotPolicies";
   properties: outputs.SnapshotPolicyProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
@@ -1709,7 +1709,7 @@ export interface SnapshotPolicyState {
   weeklySchedule?: outputs.WeeklySchedule;
   monthlySchedule?: outputs.MonthlySchedule;
   enabled?: boolean;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.NetApp/netAppAccounts/snapshotPolicies` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -1741,11 +1741,11 @@ export declare class VolumeGroup extends $CustomResource {
   /** Volume group properties */
   readonly properties: $Output<outputs.VolumeGroupProperties | undefined>;
   /** Resource location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Azure lifecycle management */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Volume group details */
   readonly groupMetaData: $Output<outputs.VolumeGroupMetaData | undefined>;
   /** List of volumes from group */
@@ -1786,9 +1786,9 @@ export interface VolumeGroupState {
   name: string;
   type: "Microsoft.NetApp/netAppAccounts/volumeGroups";
   properties?: outputs.VolumeGroupProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
+  provisioningState: string;
   groupMetaData?: outputs.VolumeGroupMetaData;
   volumes?: outputs.VolumeGroupVolumeProperties[];
 }
@@ -2141,6 +2141,42 @@ export declare const populateVolumeAvailabilityZoneOutput: typeof populateVolume
 export declare const splitVolumeCloneFromParentOutput: typeof splitVolumeCloneFromParent;
 export declare const generateBucketCredentialsOutput: typeof generateBucketCredentials;
 export declare const getSubvolumeMetadataOutput: typeof getSubvolumeMetadata;
+// Pulumi's names for what each function and lookup returns.
+export type GetLocationQuotaLimitResult = LocationQuotaLimitState;
+export type GetRegionInfoResult = RegionInfoState;
+export type GetNetAppAccountResult = NetAppAccountState;
+export type GetBackupPolicyResult = BackupPolicyState;
+export type GetBackupVaultResult = BackupVaultState;
+export type GetBackupResult = BackupState;
+export type GetCapacityPoolResult = CapacityPoolState;
+export type GetCacheResult = CacheState;
+export type GetVolumeResult = VolumeState;
+export type GetBucketResult = BucketState;
+export type GetRansomwareReportResult = RansomwareReportState;
+export type GetSnapshotResult = SnapshotState;
+export type GetSubvolumeResult = SubvolumeState;
+export type GetVolumeQuotaRuleResult = VolumeQuotaRuleState;
+export type GetNetAppAccountQuotaLimitResult = NetAppAccountQuotaLimitState;
+export type GetSnapshotPolicyResult = SnapshotPolicyState;
+export type GetVolumeGroupResult = VolumeGroupState;
+export type CheckLocationFilePathAvailabilityResult = outputs.CheckAvailabilityResponse;
+export type CheckLocationNameAvailabilityResult = outputs.CheckAvailabilityResponse;
+export type CheckLocationQuotaAvailabilityResult = outputs.CheckAvailabilityResponse;
+export type QueryLocationNetworkSiblingSetResult = outputs.NetworkSiblingSet;
+export type UpdateLocationNetworkSiblingSetResult = outputs.NetworkSiblingSet;
+export type GetNetAppAccountKeyVaultStatusResult = outputs.GetKeyVaultStatusResponse;
+export type ListCachePeeringPassphrasesResult = outputs.PeeringPassphrases;
+export type PoolCacheChangeResult = outputs.Cache;
+export type ResetCacheSmbPasswordResult = outputs.Cache;
+export type AuthorizeVolumeExternalReplicationResult = outputs.SvmPeerCommandResponse;
+export type GetVolumeGroupIdListForLdapUserResult = outputs.GetGroupIdListForLdapUserResponse;
+export type ListVolumeQuotaReportResult = outputs.ListQuotaReportResult;
+export type ListVolumeReplicationsResult = outputs.ListReplications;
+export type PeerVolumeExternalClusterResult = outputs.ClusterPeerCommandResponse;
+export type PopulateVolumeAvailabilityZoneResult = outputs.Volume;
+export type SplitVolumeCloneFromParentResult = outputs.Volume;
+export type GenerateBucketCredentialsResult = outputs.BucketGenerateCredentials;
+export type GetSubvolumeMetadataResult = outputs.SubvolumeModel;
 
 export declare namespace inputs {
   interface AccountEncryption {
@@ -2272,13 +2308,30 @@ export declare namespace inputs {
   }
   interface Cache {
     /** Cache properties */
-    properties: inputs.CacheProperties;
+    properties?: inputs.CacheProperties;
     /** The availability zones. */
     zones?: string[];
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    filePath?: string;
+    size?: number;
+    exportPolicy?: inputs.CachePropertiesExportPolicy;
+    protocolTypes?: ("NFSv3" | "NFSv4" | "SMB" | (string & {}))[];
+    cacheSubnetResourceId?: string;
+    peeringSubnetResourceId?: string;
+    kerberos?: "Disabled" | "Enabled" | (string & {});
+    smbSettings?: inputs.SmbSettings;
+    throughputMibps?: number;
+    encryptionKeySource?: "Microsoft.NetApp" | "Microsoft.KeyVault" | (string & {});
+    keyVaultPrivateEndpointResourceId?: string;
+    ldap?: "Disabled" | "Enabled" | (string & {});
+    ldapServerType?: "ActiveDirectory" | "OpenLDAP" | (string & {});
+    originClusterInformation?: inputs.OriginClusterInformation;
+    cifsChangeNotifications?: "Disabled" | "Enabled" | (string & {});
+    globalFileLocking?: "Disabled" | "Enabled" | (string & {});
+    writeBack?: "Disabled" | "Enabled" | (string & {});
   }
   type CacheMountTargetProperties = { [key: string]: any };
   interface CacheProperties {
@@ -2342,6 +2395,8 @@ export declare namespace inputs {
   interface ClusterPeerCommandResponse {
     /** Represents the properties of the cluster peer command response. */
     properties?: inputs.ClusterPeerCommandResponseProperties;
+    clusterPeeringCommand?: string;
+    passphrase?: string;
   }
   interface ClusterPeerCommandResponseProperties {
     /** ClusterPeeringCommand to run to accept cluster peer. Will only be present if <code>clusterPeeringStatus</code> is <code>pending</code>. */
@@ -2445,6 +2500,10 @@ export declare namespace inputs {
   interface GetKeyVaultStatusResponse {
     /** Represents the properties of the getKeyVaultStatus. */
     properties?: inputs.GetKeyVaultStatusResponseProperties;
+    keyVaultUri?: string;
+    keyName?: string;
+    keyVaultResourceId?: string;
+    keyVaultPrivateEndpoints?: inputs.KeyVaultPrivateEndpoint[];
   }
   interface GetKeyVaultStatusResponseProperties {
     /** The URI of the key vault/managed HSM that should be used for encryption. */
@@ -2493,6 +2552,7 @@ export declare namespace inputs {
   interface ListQuotaReportResult {
     /** Represents the properties of the ListQuotaReport. */
     properties?: inputs.ListQuotaReportResponse;
+    quotaReportRecords?: inputs.QuotaReport[];
   }
   interface ListReplications {
     /** The Replication items on this page */
@@ -2530,16 +2590,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    activeDirectories?: inputs.ActiveDirectory[];
+    encryption?: inputs.AccountEncryption;
+    nfsV4IDDomain?: string;
   }
   interface MicrosoftNetAppNetAppAccountsBackupPolicies {
     /** The resource name */
     name: string;
     /** Backup policy Properties */
-    properties: inputs.BackupPolicyProperties;
+    properties?: inputs.BackupPolicyProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    dailyBackupsToKeep?: number;
+    weeklyBackupsToKeep?: number;
+    monthlyBackupsToKeep?: number;
+    enabled?: boolean;
   }
   interface MicrosoftNetAppNetAppAccountsBackupVaults {
     /** The resource name */
@@ -2555,47 +2622,119 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Backup Properties */
-    properties: inputs.BackupProperties;
+    properties?: inputs.BackupProperties;
+    label?: string;
+    volumeResourceId?: string;
+    useExistingSnapshot?: boolean;
+    snapshotName?: string;
   }
   interface MicrosoftNetAppNetAppAccountsCapacityPools {
     /** The resource name */
     name: string;
     /** Capacity pool properties */
-    properties: inputs.PoolProperties;
+    properties?: inputs.PoolProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    size?: number;
+    serviceLevel?: "Standard" | "Premium" | "Ultra" | "StandardZRS" | "Flexible" | (string & {});
+    customThroughputMibps?: number;
+    qosType?: "Auto" | "Manual" | (string & {});
+    coolAccess?: boolean;
+    encryptionType?: "Single" | "Double" | (string & {});
   }
   interface MicrosoftNetAppNetAppAccountsCapacityPoolsCaches {
     /** The resource name */
     name: string;
     /** Cache properties */
-    properties: inputs.CacheProperties;
+    properties?: inputs.CacheProperties;
     /** The availability zones. */
     zones?: string[];
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    filePath?: string;
+    size?: number;
+    exportPolicy?: inputs.CachePropertiesExportPolicy;
+    protocolTypes?: ("NFSv3" | "NFSv4" | "SMB" | (string & {}))[];
+    cacheSubnetResourceId?: string;
+    peeringSubnetResourceId?: string;
+    kerberos?: "Disabled" | "Enabled" | (string & {});
+    smbSettings?: inputs.SmbSettings;
+    throughputMibps?: number;
+    encryptionKeySource?: "Microsoft.NetApp" | "Microsoft.KeyVault" | (string & {});
+    keyVaultPrivateEndpointResourceId?: string;
+    ldap?: "Disabled" | "Enabled" | (string & {});
+    ldapServerType?: "ActiveDirectory" | "OpenLDAP" | (string & {});
+    originClusterInformation?: inputs.OriginClusterInformation;
+    cifsChangeNotifications?: "Disabled" | "Enabled" | (string & {});
+    globalFileLocking?: "Disabled" | "Enabled" | (string & {});
+    writeBack?: "Disabled" | "Enabled" | (string & {});
   }
   interface MicrosoftNetAppNetAppAccountsCapacityPoolsVolumes {
     /** The resource name */
     name: string;
     /** Volume properties */
-    properties: inputs.VolumeProperties;
+    properties?: inputs.VolumeProperties;
     /** The availability zones. */
     zones?: string[];
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    creationToken?: string;
+    serviceLevel?: "Standard" | "Premium" | "Ultra" | "StandardZRS" | "Flexible" | (string & {});
+    usageThreshold?: number;
+    exportPolicy?: inputs.VolumePropertiesExportPolicy;
+    protocolTypes?: string[];
+    snapshotId?: string;
+    deleteBaseSnapshot?: boolean;
+    backupId?: string;
+    subnetId?: string;
+    networkFeatures?: "Basic" | "Standard" | "Basic_Standard" | "Standard_Basic" | (string & {});
+    volumeType?: string;
+    dataProtection?: inputs.VolumePropertiesDataProtection;
+    acceptGrowCapacityPoolForShortTermCloneSplit?: "Accepted" | "Declined" | (string & {});
+    snapshotDirectoryVisible?: boolean;
+    kerberosEnabled?: boolean;
+    securityStyle?: "ntfs" | "unix" | (string & {});
+    smbEncryption?: boolean;
+    smbAccessBasedEnumeration?: "Disabled" | "Enabled" | (string & {});
+    smbNonBrowsable?: "Disabled" | "Enabled" | (string & {});
+    smbContinuouslyAvailable?: boolean;
+    throughputMibps?: number;
+    encryptionKeySource?: "Microsoft.NetApp" | "Microsoft.KeyVault" | (string & {});
+    keyVaultPrivateEndpointResourceId?: string;
+    ldapEnabled?: boolean;
+    coolAccess?: boolean;
+    coolnessPeriod?: number;
+    coolAccessRetrievalPolicy?: "Default" | "OnRead" | "Never" | (string & {});
+    coolAccessTieringPolicy?: "Auto" | "SnapshotOnly" | (string & {});
+    unixPermissions?: string;
+    avsDataStore?: "Enabled" | "Disabled" | (string & {});
+    isDefaultQuotaEnabled?: boolean;
+    defaultUserQuotaInKiBs?: number;
+    defaultGroupQuotaInKiBs?: number;
+    capacityPoolResourceId?: string;
+    proximityPlacementGroup?: string;
+    volumeSpecName?: string;
+    placementRules?: inputs.PlacementKeyValuePairs[];
+    enableSubvolumes?: "Enabled" | "Disabled" | (string & {});
+    isLargeVolume?: boolean;
+    breakthroughMode?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNetAppNetAppAccountsCapacityPoolsVolumesBuckets {
     /** The resource name */
     name: string;
     /** Bucket properties */
     properties?: inputs.BucketProperties;
+    path?: string;
+    fileSystemUser?: inputs.FileSystemUser;
+    server?: inputs.BucketServerProperties;
+    permissions?: "ReadOnly" | "ReadWrite" | (string & {});
+    akvDetails?: inputs.AzureKeyVaultDetails;
   }
   interface MicrosoftNetAppNetAppAccountsCapacityPoolsVolumesRansomwareReports {
     /** The resource name */
@@ -2614,6 +2753,9 @@ export declare namespace inputs {
     name: string;
     /** Subvolume Properties */
     properties?: inputs.SubvolumeProperties;
+    path?: string;
+    size?: number;
+    parentPath?: string;
   }
   interface MicrosoftNetAppNetAppAccountsCapacityPoolsVolumesVolumeQuotaRules {
     /** The resource name */
@@ -2624,6 +2766,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    quotaSizeInKiBs?: number;
+    quotaType?: "DefaultUserQuota" | "DefaultGroupQuota" | "IndividualUserQuota" | "IndividualGroupQuota" | (string & {});
+    quotaTarget?: string;
   }
   interface MicrosoftNetAppNetAppAccountsQuotaLimits {
     /** The resource name */
@@ -2633,11 +2778,16 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Snapshot policy Properties */
-    properties: inputs.SnapshotPolicyProperties;
+    properties?: inputs.SnapshotPolicyProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    hourlySchedule?: inputs.HourlySchedule;
+    dailySchedule?: inputs.DailySchedule;
+    weeklySchedule?: inputs.WeeklySchedule;
+    monthlySchedule?: inputs.MonthlySchedule;
+    enabled?: boolean;
   }
   interface MicrosoftNetAppNetAppAccountsVolumeGroups {
     /** The resource name */
@@ -2646,6 +2796,8 @@ export declare namespace inputs {
     properties?: inputs.VolumeGroupProperties;
     /** Resource location */
     location?: string;
+    groupMetaData?: inputs.VolumeGroupMetaData;
+    volumes?: inputs.VolumeGroupVolumeProperties[];
   }
   interface MonthlySchedule {
     /** Monthly snapshot count to keep */
@@ -2848,6 +3000,16 @@ export declare namespace inputs {
   interface SubvolumeModel {
     /** It represents the minimal properties of the subvolume. */
     properties?: inputs.SubvolumeModelProperties;
+    path?: string;
+    parentPath?: string;
+    size?: number;
+    bytesUsed?: number;
+    permissions?: string;
+    creationTimeStamp?: string;
+    accessedTimeStamp?: string;
+    modifiedTimeStamp?: string;
+    changedTimeStamp?: string;
+    provisioningState?: string;
   }
   interface SubvolumeModelProperties {
     /** Path to the subvolume */
@@ -2883,6 +3045,7 @@ export declare namespace inputs {
   interface SvmPeerCommandResponse {
     /** Represents the properties of the SVM peer command response. */
     properties?: inputs.SvmPeerCommandResponseProperties;
+    svmPeeringCommand?: string;
   }
   interface SvmPeerCommandResponseProperties {
     /** A command that needs to be run on the external ONTAP to accept svm peering.  Will only be present if <code>svmPeeringStatus</code> is <code>pending</code> */
@@ -2916,13 +3079,53 @@ export declare namespace inputs {
   type UserAssignedIdentity = { [key: string]: any };
   interface Volume {
     /** Volume properties */
-    properties: inputs.VolumeProperties;
+    properties?: inputs.VolumeProperties;
     /** The availability zones. */
     zones?: string[];
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    creationToken?: string;
+    serviceLevel?: "Standard" | "Premium" | "Ultra" | "StandardZRS" | "Flexible" | (string & {});
+    usageThreshold?: number;
+    exportPolicy?: inputs.VolumePropertiesExportPolicy;
+    protocolTypes?: string[];
+    snapshotId?: string;
+    deleteBaseSnapshot?: boolean;
+    backupId?: string;
+    subnetId?: string;
+    networkFeatures?: "Basic" | "Standard" | "Basic_Standard" | "Standard_Basic" | (string & {});
+    volumeType?: string;
+    dataProtection?: inputs.VolumePropertiesDataProtection;
+    acceptGrowCapacityPoolForShortTermCloneSplit?: "Accepted" | "Declined" | (string & {});
+    snapshotDirectoryVisible?: boolean;
+    kerberosEnabled?: boolean;
+    securityStyle?: "ntfs" | "unix" | (string & {});
+    smbEncryption?: boolean;
+    smbAccessBasedEnumeration?: "Disabled" | "Enabled" | (string & {});
+    smbNonBrowsable?: "Disabled" | "Enabled" | (string & {});
+    smbContinuouslyAvailable?: boolean;
+    throughputMibps?: number;
+    encryptionKeySource?: "Microsoft.NetApp" | "Microsoft.KeyVault" | (string & {});
+    keyVaultPrivateEndpointResourceId?: string;
+    ldapEnabled?: boolean;
+    coolAccess?: boolean;
+    coolnessPeriod?: number;
+    coolAccessRetrievalPolicy?: "Default" | "OnRead" | "Never" | (string & {});
+    coolAccessTieringPolicy?: "Auto" | "SnapshotOnly" | (string & {});
+    unixPermissions?: string;
+    avsDataStore?: "Enabled" | "Disabled" | (string & {});
+    isDefaultQuotaEnabled?: boolean;
+    defaultUserQuotaInKiBs?: number;
+    defaultGroupQuotaInKiBs?: number;
+    capacityPoolResourceId?: string;
+    proximityPlacementGroup?: string;
+    volumeSpecName?: string;
+    placementRules?: inputs.PlacementKeyValuePairs[];
+    enableSubvolumes?: "Enabled" | "Disabled" | (string & {});
+    isLargeVolume?: boolean;
+    breakthroughMode?: "Enabled" | "Disabled" | (string & {});
   }
   interface VolumeBackupProperties {
     /** Backup Policy Resource ID */
@@ -2966,7 +3169,47 @@ export declare namespace inputs {
     /** Availability Zone */
     zones?: string[];
     /** Volume properties */
-    properties: inputs.VolumeProperties;
+    properties?: inputs.VolumeProperties;
+    creationToken?: string;
+    serviceLevel?: "Standard" | "Premium" | "Ultra" | "StandardZRS" | "Flexible" | (string & {});
+    usageThreshold?: number;
+    exportPolicy?: inputs.VolumePropertiesExportPolicy;
+    protocolTypes?: string[];
+    snapshotId?: string;
+    deleteBaseSnapshot?: boolean;
+    backupId?: string;
+    subnetId?: string;
+    networkFeatures?: "Basic" | "Standard" | "Basic_Standard" | "Standard_Basic" | (string & {});
+    volumeType?: string;
+    dataProtection?: inputs.VolumePropertiesDataProtection;
+    acceptGrowCapacityPoolForShortTermCloneSplit?: "Accepted" | "Declined" | (string & {});
+    snapshotDirectoryVisible?: boolean;
+    kerberosEnabled?: boolean;
+    securityStyle?: "ntfs" | "unix" | (string & {});
+    smbEncryption?: boolean;
+    smbAccessBasedEnumeration?: "Disabled" | "Enabled" | (string & {});
+    smbNonBrowsable?: "Disabled" | "Enabled" | (string & {});
+    smbContinuouslyAvailable?: boolean;
+    throughputMibps?: number;
+    encryptionKeySource?: "Microsoft.NetApp" | "Microsoft.KeyVault" | (string & {});
+    keyVaultPrivateEndpointResourceId?: string;
+    ldapEnabled?: boolean;
+    coolAccess?: boolean;
+    coolnessPeriod?: number;
+    coolAccessRetrievalPolicy?: "Default" | "OnRead" | "Never" | (string & {});
+    coolAccessTieringPolicy?: "Auto" | "SnapshotOnly" | (string & {});
+    unixPermissions?: string;
+    avsDataStore?: "Enabled" | "Disabled" | (string & {});
+    isDefaultQuotaEnabled?: boolean;
+    defaultUserQuotaInKiBs?: number;
+    defaultGroupQuotaInKiBs?: number;
+    capacityPoolResourceId?: string;
+    proximityPlacementGroup?: string;
+    volumeSpecName?: string;
+    placementRules?: inputs.PlacementKeyValuePairs[];
+    enableSubvolumes?: "Enabled" | "Disabled" | (string & {});
+    isLargeVolume?: boolean;
+    breakthroughMode?: "Enabled" | "Disabled" | (string & {});
   }
   type VolumeGroupVolumePropertiesTags = { [key: string]: string };
   interface VolumeProperties {
@@ -3246,7 +3489,9 @@ export declare namespace outputs {
   type CertificateAkvDetails = inputs.CertificateAkvDetails;
   type CheckAvailabilityResponse = inputs.CheckAvailabilityResponse;
   type CifsUser = inputs.CifsUser;
-  type ClusterPeerCommandResponse = inputs.ClusterPeerCommandResponse;
+  interface ClusterPeerCommandResponse {
+    properties?: outputs.ClusterPeerCommandResponseProperties;
+  }
   type ClusterPeerCommandResponseProperties = inputs.ClusterPeerCommandResponseProperties;
   type CredentialsAkvDetails = inputs.CredentialsAkvDetails;
   type DailySchedule = inputs.DailySchedule;
@@ -3261,7 +3506,9 @@ export declare namespace outputs {
   type FileSystemUser = inputs.FileSystemUser;
   type GetGroupIdListForLdapUserRequest = inputs.GetGroupIdListForLdapUserRequest;
   type GetGroupIdListForLdapUserResponse = inputs.GetGroupIdListForLdapUserResponse;
-  type GetKeyVaultStatusResponse = inputs.GetKeyVaultStatusResponse;
+  interface GetKeyVaultStatusResponse {
+    properties?: outputs.GetKeyVaultStatusResponseProperties;
+  }
   type GetKeyVaultStatusResponseProperties = inputs.GetKeyVaultStatusResponseProperties;
   type HourlySchedule = inputs.HourlySchedule;
   type KeyVaultPrivateEndpoint = inputs.KeyVaultPrivateEndpoint;
@@ -3274,7 +3521,9 @@ export declare namespace outputs {
   }
   type LdapSearchScopeOpt = inputs.LdapSearchScopeOpt;
   type ListQuotaReportResponse = inputs.ListQuotaReportResponse;
-  type ListQuotaReportResult = inputs.ListQuotaReportResult;
+  interface ListQuotaReportResult {
+    properties?: outputs.ListQuotaReportResponse;
+  }
   interface ListReplications {
     value: outputs.Replication[];
     nextLink?: string;
@@ -3578,7 +3827,9 @@ export declare namespace outputs {
     suspectFileName?: string;
     fileTimestamp?: string;
   }
-  type SvmPeerCommandResponse = inputs.SvmPeerCommandResponse;
+  interface SvmPeerCommandResponse {
+    properties?: outputs.SvmPeerCommandResponseProperties;
+  }
   type SvmPeerCommandResponseProperties = inputs.SvmPeerCommandResponseProperties;
   type SystemData = inputs.SystemData;
   type TrackedResourceTags = inputs.TrackedResourceTags;

@@ -39,9 +39,9 @@ export declare class Quota extends $CustomResource {
   /** Maximum number of security groups a tenant subscription can provision. */
   readonly maxSecurityGroupsPerSubscription: $Output<number | undefined>;
   /** State of migration such as None, Prepare, Commit, and Abort. */
-  readonly migrationPhase: $Output<"None" | "Prepare" | "Commit" | "Abort" | (string & {}) | undefined>;
+  readonly migrationPhase: $Output<"None" | "Prepare" | "Commit" | "Abort" | (string & {})>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: QuotaArgs, opts?: $Options);
 }
 
@@ -92,8 +92,8 @@ export interface QuotaState {
   maxLoadBalancersPerSubscription?: number;
   maxNicsPerSubscription?: number;
   maxSecurityGroupsPerSubscription?: number;
-  migrationPhase?: "None" | "Prepare" | "Commit" | "Abort" | (string & {});
-  provisioningState?: string;
+  migrationPhase: "None" | "Prepare" | "Commit" | "Abort" | (string & {});
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.Network.Admin/locations/quotas` without managing it (GET, api-version 2022-02-01); undefined when it does not exist.
@@ -105,6 +105,8 @@ export declare function getQuota(args: GetQuotaArgs): $Output<QuotaState | undef
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getQuotaOutput: typeof getQuota;
+// Pulumi's names for what each function and lookup returns.
+export type GetQuotaResult = QuotaState;
 
 export declare namespace inputs {
   interface MicrosoftNetworkAdminLocationsQuotas {
@@ -114,6 +116,13 @@ export declare namespace inputs {
     properties?: inputs.QuotaProperties;
     /** List of key value pairs. */
     tags?: inputs.ResourceTags;
+    maxPublicIpsPerSubscription?: number;
+    maxVnetsPerSubscription?: number;
+    maxVirtualNetworkGatewaysPerSubscription?: number;
+    maxVirtualNetworkGatewayConnectionsPerSubscription?: number;
+    maxLoadBalancersPerSubscription?: number;
+    maxNicsPerSubscription?: number;
+    maxSecurityGroupsPerSubscription?: number;
   }
   interface QuotaProperties {
     /** Maximum number of public IP addresses a tenant subscription can provision. */

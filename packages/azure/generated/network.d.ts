@@ -14,7 +14,7 @@ export interface ApplicationGatewayAvailableSslOptionState {
   name: "default";
   type: "Microsoft.Network/applicationGatewayAvailableSslOptions";
   properties?: outputs.ApplicationGatewayAvailableSslOptionsPropertiesFormat;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   predefinedPolicies?: outputs.SubResource[];
   defaultPolicy?: "AppGwSslPolicy20150501" | "AppGwSslPolicy20170401" | "AppGwSslPolicy20170401S" | "AppGwSslPolicy20220101" | "AppGwSslPolicy20220101S" | (string & {});
@@ -49,13 +49,13 @@ export declare class ApplicationGateway extends $CustomResource {
   /** Properties of the application gateway. */
   readonly properties: $Output<outputs.ApplicationGatewayPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** A list of availability zones denoting where the resource needs to come from. */
   readonly zones: $Output<string[] | undefined>;
   /** The identity of the application gateway, if configured. */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** SKU of the application gateway resource. */
@@ -63,7 +63,7 @@ export declare class ApplicationGateway extends $CustomResource {
   /** SSL policy of the application gateway resource. */
   readonly sslPolicy: $Output<outputs.ApplicationGatewaySslPolicy | undefined>;
   /** Operational state of the application gateway resource. */
-  readonly operationalState: $Output<"Stopped" | "Starting" | "Running" | "Stopping" | (string & {}) | undefined>;
+  readonly operationalState: $Output<"Stopped" | "Starting" | "Running" | "Stopping" | (string & {})>;
   /** Subnets of the application gateway resource. For default limits, see [Application Gateway limits](https://docs.microsoft.com/azure/azure-subscription-service-limits#application-gateway-limits). */
   readonly gatewayIPConfigurations: $Output<outputs.ApplicationGatewayIPConfiguration[] | undefined>;
   /** Authentication certificates of the application gateway resource. For default limits, see [Application Gateway limits](https://docs.microsoft.com/azure/azure-subscription-service-limits#application-gateway-limits). */
@@ -117,9 +117,9 @@ export declare class ApplicationGateway extends $CustomResource {
   /** Private Endpoint connections on application gateway. */
   readonly privateEndpointConnections: $Output<outputs.ApplicationGatewayPrivateEndpointConnection[] | undefined>;
   /** The resource GUID property of the application gateway resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The provisioning state of the application gateway resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Custom error configurations of the application gateway resource. */
   readonly customErrorConfigurations: $Output<outputs.ApplicationGatewayCustomError[] | undefined>;
   /** If true, associates a firewall policy with an application gateway regardless whether the policy differs from the WAF Config. */
@@ -131,7 +131,7 @@ export declare class ApplicationGateway extends $CustomResource {
   /** Global Configuration. */
   readonly globalConfiguration: $Output<outputs.ApplicationGatewayGlobalConfiguration | undefined>;
   /** The default predefined SSL Policy applied on the application gateway resource. */
-  readonly defaultPredefinedSslPolicy: $Output<"AppGwSslPolicy20150501" | "AppGwSslPolicy20170401" | "AppGwSslPolicy20170401S" | "AppGwSslPolicy20220101" | "AppGwSslPolicy20220101S" | (string & {}) | undefined>;
+  readonly defaultPredefinedSslPolicy: $Output<"AppGwSslPolicy20150501" | "AppGwSslPolicy20170401" | "AppGwSslPolicy20170401S" | "AppGwSslPolicy20220101" | "AppGwSslPolicy20220101S" | (string & {})>;
   constructor(name: string, args: ApplicationGatewayArgs, opts?: $Options);
 }
 
@@ -230,14 +230,14 @@ export interface ApplicationGatewayState {
   name: string;
   type: "Microsoft.Network/applicationGateways";
   properties?: outputs.ApplicationGatewayPropertiesFormat;
-  etag?: string;
+  etag: string;
   zones?: string[];
   identity?: outputs.ManagedServiceIdentity;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   sku?: outputs.ApplicationGatewaySku;
   sslPolicy?: outputs.ApplicationGatewaySslPolicy;
-  operationalState?: "Stopped" | "Starting" | "Running" | "Stopping" | (string & {});
+  operationalState: "Stopped" | "Starting" | "Running" | "Stopping" | (string & {});
   gatewayIPConfigurations?: outputs.ApplicationGatewayIPConfiguration[];
   authenticationCertificates?: outputs.ApplicationGatewayAuthenticationCertificate[];
   trustedRootCertificates?: outputs.ApplicationGatewayTrustedRootCertificate[];
@@ -264,14 +264,14 @@ export interface ApplicationGatewayState {
   autoscaleConfiguration?: outputs.ApplicationGatewayAutoscaleConfiguration;
   privateLinkConfigurations?: outputs.ApplicationGatewayPrivateLinkConfiguration[];
   privateEndpointConnections?: outputs.ApplicationGatewayPrivateEndpointConnection[];
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   customErrorConfigurations?: outputs.ApplicationGatewayCustomError[];
   forceFirewallPolicyAssociation?: boolean;
   loadDistributionPolicies?: outputs.ApplicationGatewayLoadDistributionPolicy[];
   entraJWTValidationConfigs?: outputs.ApplicationGatewayEntraJWTValidationConfig[];
   globalConfiguration?: outputs.ApplicationGatewayGlobalConfiguration;
-  defaultPredefinedSslPolicy?: "AppGwSslPolicy20150501" | "AppGwSslPolicy20170401" | "AppGwSslPolicy20170401S" | "AppGwSslPolicy20220101" | "AppGwSslPolicy20220101S" | (string & {});
+  defaultPredefinedSslPolicy: "AppGwSslPolicy20150501" | "AppGwSslPolicy20170401" | "AppGwSslPolicy20170401S" | "AppGwSslPolicy20220101" | "AppGwSslPolicy20220101S" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/applicationGateways` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -303,15 +303,15 @@ export declare class ApplicationGatewayPrivateEndpointConnection extends $Custom
   /** Properties of the application gateway private endpoint connection. */
   readonly properties: $Output<outputs.ApplicationGatewayPrivateEndpointConnectionProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The resource of private end point. */
   readonly privateEndpoint: $Output<outputs.PrivateEndpoint | undefined>;
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState | undefined>;
   /** The provisioning state of the application gateway private endpoint connection resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The consumer link id. */
-  readonly linkIdentifier: $Output<string | undefined>;
+  readonly linkIdentifier: $Output<string>;
   constructor(name: string, args: ApplicationGatewayPrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -344,11 +344,11 @@ export interface ApplicationGatewayPrivateEndpointConnectionState {
   name: string;
   type: "Microsoft.Network/applicationGateways/privateEndpointConnections";
   properties?: outputs.ApplicationGatewayPrivateEndpointConnectionProperties;
-  etag?: string;
+  etag: string;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState?: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  linkIdentifier?: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  linkIdentifier: string;
 }
 /**
  * Reads an existing `Microsoft.Network/applicationGateways/privateEndpointConnections` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -378,9 +378,9 @@ export declare class ApplicationGatewayWebApplicationFirewallPolicy extends $Cus
   /** Properties of the web application firewall policy. */
   readonly properties: $Output<outputs.WebApplicationFirewallPolicyPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The PolicySettings for policy. */
@@ -390,9 +390,9 @@ export declare class ApplicationGatewayWebApplicationFirewallPolicy extends $Cus
   /** A collection of references to application gateways. */
   readonly applicationGateways: $Output<outputs.ApplicationGateway[] | undefined>;
   /** The provisioning state of the web application firewall policy resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Resource status of the policy. */
-  readonly resourceState: $Output<"Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | (string & {}) | undefined>;
+  readonly resourceState: $Output<"Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | (string & {})>;
   /** Describes the managedRules structure. */
   readonly managedRules: $Output<outputs.ManagedRulesDefinition>;
   /** A collection of references to application gateway http listeners. */
@@ -437,14 +437,14 @@ export interface ApplicationGatewayWebApplicationFirewallPolicyState {
   name: string;
   type: "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies";
   properties?: outputs.WebApplicationFirewallPolicyPropertiesFormat;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   policySettings?: outputs.PolicySettings;
   customRules?: outputs.WebApplicationFirewallCustomRule[];
   applicationGateways?: outputs.ApplicationGateway[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  resourceState?: "Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceState: "Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | (string & {});
   managedRules: outputs.ManagedRulesDefinition;
   httpListeners?: outputs.SubResource[];
   pathBasedRules?: outputs.SubResource[];
@@ -478,15 +478,15 @@ export declare class ApplicationSecurityGroup extends $CustomResource {
   /** Properties of the application security group. */
   readonly properties: $Output<outputs.ApplicationSecurityGroupPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The resource GUID property of the application security group resource. It uniquely identifies a resource, even if the user changes its name or migrate the resource across subscriptions or resource groups. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The provisioning state of the application security group resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: ApplicationSecurityGroupArgs, opts?: $Options);
 }
 
@@ -517,11 +517,11 @@ export interface ApplicationSecurityGroupState {
   name: string;
   type: "Microsoft.Network/applicationSecurityGroups";
   properties?: outputs.ApplicationSecurityGroupPropertiesFormat;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/applicationSecurityGroups` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -553,11 +553,11 @@ export declare class AddressPrefixSet extends $CustomResource {
   /** Properties of the address prefix set. */
   readonly properties: $Output<outputs.AddressPrefixSetPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The list of address prefixes in CIDR notation. Supports both IPv4 and IPv6 CIDR notation (e.g. '10.0.0.0/16', '2001:db8::/32'). */
   readonly addressPrefixes: $Output<string[]>;
   /** The provisioning state of the address prefix set resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: AddressPrefixSetArgs, opts?: $Options);
 }
 
@@ -590,9 +590,9 @@ export interface AddressPrefixSetState {
   name: string;
   type: "Microsoft.Network/applicationSecurityGroups/addressPrefixSets";
   properties?: outputs.AddressPrefixSetPropertiesFormat;
-  etag?: string;
+  etag: string;
   addressPrefixes: string[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/applicationSecurityGroups/addressPrefixSets` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -626,9 +626,9 @@ export declare class AzureFirewall extends $CustomResource {
   /** A list of availability zones denoting where the resource needs to come from. */
   readonly zones: $Output<string[] | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Collection of application rule collections used by Azure Firewall. */
@@ -642,7 +642,7 @@ export declare class AzureFirewall extends $CustomResource {
   /** IP configuration of the Azure Firewall used for management traffic. */
   readonly managementIpConfiguration: $Output<outputs.AzureFirewallIPConfiguration | undefined>;
   /** The provisioning state of the Azure firewall resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The operation mode for Threat Intelligence. */
   readonly threatIntelMode: $Output<"Alert" | "Deny" | "Off" | (string & {}) | undefined>;
   /** The virtualHub to which the firewall belongs. */
@@ -721,15 +721,15 @@ export interface AzureFirewallState {
   properties?: outputs.AzureFirewallPropertiesFormat;
   extendedLocation?: outputs.ExtendedLocation;
   zones?: string[];
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   applicationRuleCollections?: outputs.AzureFirewallApplicationRuleCollection[];
   natRuleCollections?: outputs.AzureFirewallNatRuleCollection[];
   networkRuleCollections?: outputs.AzureFirewallNetworkRuleCollection[];
   ipConfigurations?: outputs.AzureFirewallIPConfiguration[];
   managementIpConfiguration?: outputs.AzureFirewallIPConfiguration;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   threatIntelMode?: "Alert" | "Deny" | "Off" | (string & {});
   virtualHub?: outputs.SubResource;
   firewallPolicy?: outputs.SubResource;
@@ -759,8 +759,8 @@ export interface AzureWebCategoryState {
   name: string;
   type: "Microsoft.Network/azureWebCategories";
   properties?: outputs.AzureWebCategoryPropertiesFormat;
-  etag?: string;
-  group?: string;
+  etag: string;
+  group: string;
 }
 /**
  * Reads an existing `Microsoft.Network/azureWebCategories` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -792,11 +792,11 @@ export declare class BastionHost extends $CustomResource {
   /** A list of availability zones denoting where the resource needs to come from. */
   readonly zones: $Output<string[] | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The sku of this Bastion Host. */
   readonly sku: $Output<outputs.Sku | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** IP configuration of the Bastion Host resource. */
@@ -807,7 +807,7 @@ export declare class BastionHost extends $CustomResource {
   readonly virtualNetwork: $Output<outputs.SubResource | undefined>;
   readonly networkAcls: $Output<outputs.BastionHostPropertiesFormatNetworkAcls | undefined>;
   /** The provisioning state of the bastion host resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The scale units for the Bastion Host resource. */
   readonly scaleUnits: $Output<number | undefined>;
   /** Enable/Disable Copy/Paste feature of the Bastion Host resource. */
@@ -886,15 +886,15 @@ export interface BastionHostState {
   type: "Microsoft.Network/bastionHosts";
   properties?: outputs.BastionHostPropertiesFormat;
   zones?: string[];
-  etag?: string;
+  etag: string;
   sku?: outputs.Sku;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   ipConfigurations?: outputs.BastionHostIPConfiguration[];
   dnsName?: string;
   virtualNetwork?: outputs.SubResource;
   networkAcls?: outputs.BastionHostPropertiesFormatNetworkAcls;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   scaleUnits?: number;
   disableCopyPaste?: boolean;
   enableFileCopy?: boolean;
@@ -992,9 +992,9 @@ export declare class Connection extends $CustomResource {
   /** Properties of the virtual network gateway connection. */
   readonly properties: $Output<outputs.VirtualNetworkGatewayConnectionPropertiesFormat>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The authorizationKey. */
@@ -1024,13 +1024,13 @@ export declare class Connection extends $CustomResource {
   /** The IPSec shared key. */
   readonly sharedKey: $Output<string | undefined>;
   /** Virtual Network Gateway connection status. */
-  readonly connectionStatus: $Output<"Unknown" | "Connecting" | "Connected" | "NotConnected" | (string & {}) | undefined>;
+  readonly connectionStatus: $Output<"Unknown" | "Connecting" | "Connected" | "NotConnected" | (string & {})>;
   /** Collection of all tunnels' connection health status. */
   readonly tunnelConnectionStatus: $Output<outputs.TunnelConnectionHealth[] | undefined>;
   /** The egress bytes transferred in this connection. */
-  readonly egressBytesTransferred: $Output<number | undefined>;
+  readonly egressBytesTransferred: $Output<number>;
   /** The ingress bytes transferred in this connection. */
-  readonly ingressBytesTransferred: $Output<number | undefined>;
+  readonly ingressBytesTransferred: $Output<number>;
   /** The reference to peerings resource. */
   readonly peer: $Output<outputs.SubResource | undefined>;
   /** EnableBgp flag. */
@@ -1046,9 +1046,9 @@ export declare class Connection extends $CustomResource {
   /** The Traffic Selector Policies to be considered by this connection. */
   readonly trafficSelectorPolicies: $Output<outputs.TrafficSelectorPolicy[] | undefined>;
   /** The resource GUID property of the virtual network gateway connection resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The provisioning state of the virtual network gateway connection resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Bypass ExpressRoute Gateway for data forwarding. */
   readonly expressRouteGatewayBypass: $Output<boolean | undefined>;
   /** Bypass the ExpressRoute gateway when accessing private-links. ExpressRoute FastPath (expressRouteGatewayBypass) must be enabled. */
@@ -1139,8 +1139,8 @@ export interface ConnectionState {
   name: string;
   type: "Microsoft.Network/connections";
   properties: outputs.VirtualNetworkGatewayConnectionPropertiesFormat;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   authorizationKey?: string;
   virtualNetworkGateway1: outputs.VirtualNetworkGateway;
@@ -1155,10 +1155,10 @@ export interface ConnectionState {
   connectionMode?: "Default" | "ResponderOnly" | "InitiatorOnly" | (string & {});
   tunnelProperties?: outputs.VirtualNetworkGatewayConnectionTunnelProperties[];
   sharedKey?: string;
-  connectionStatus?: "Unknown" | "Connecting" | "Connected" | "NotConnected" | (string & {});
+  connectionStatus: "Unknown" | "Connecting" | "Connected" | "NotConnected" | (string & {});
   tunnelConnectionStatus?: outputs.TunnelConnectionHealth[];
-  egressBytesTransferred?: number;
-  ingressBytesTransferred?: number;
+  egressBytesTransferred: number;
+  ingressBytesTransferred: number;
   peer?: outputs.SubResource;
   enableBgp?: boolean;
   gatewayCustomBgpIpAddresses?: outputs.GatewayCustomBgpIpAddressIpConfiguration[];
@@ -1166,8 +1166,8 @@ export interface ConnectionState {
   usePolicyBasedTrafficSelectors?: boolean;
   ipsecPolicies?: outputs.IpsecPolicy[];
   trafficSelectorPolicies?: outputs.TrafficSelectorPolicy[];
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   expressRouteGatewayBypass?: boolean;
   enablePrivateLinkFastPath?: boolean;
   authenticationType?: "PSK" | "Certificate" | (string & {});
@@ -1204,11 +1204,11 @@ export declare class CustomIpPrefix extends $CustomResource {
   /** The extended location of the custom IP prefix. */
   readonly extendedLocation: $Output<outputs.ExtendedLocation | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** A list of availability zones denoting where the resource needs to come from. */
   readonly zones: $Output<string[] | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The ASN for CIDR advertising. Should be an integer as string. */
@@ -1236,11 +1236,11 @@ export declare class CustomIpPrefix extends $CustomResource {
   /** The list of all referenced PublicIpPrefixes. */
   readonly publicIpPrefixes: $Output<outputs.SubResource[] | undefined>;
   /** The resource GUID property of the custom IP prefix resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The reason why resource is in failed state. */
-  readonly failedReason: $Output<string | undefined>;
+  readonly failedReason: $Output<string>;
   /** The provisioning state of the custom IP prefix resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: CustomIpPrefixArgs, opts?: $Options);
 }
 
@@ -1296,9 +1296,9 @@ export interface CustomIpPrefixState {
   type: "Microsoft.Network/customIpPrefixes";
   properties?: outputs.CustomIpPrefixPropertiesFormat;
   extendedLocation?: outputs.ExtendedLocation;
-  etag?: string;
+  etag: string;
   zones?: string[];
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   asn?: string;
   cidr?: string;
@@ -1312,9 +1312,9 @@ export interface CustomIpPrefixState {
   noInternetAdvertise?: boolean;
   prefixType?: "Singular" | "Parent" | "Child" | (string & {});
   publicIpPrefixes?: outputs.SubResource[];
-  resourceGuid?: string;
-  failedReason?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  failedReason: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/customIpPrefixes` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -1344,15 +1344,15 @@ export declare class DdosCustomPolicy extends $CustomResource {
   /** Properties of the DDoS custom policy. */
   readonly properties: $Output<outputs.DdosCustomPolicyPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The resource GUID property of the DDoS custom policy resource. It uniquely identifies the resource, even if the user changes its name or migrate the resource across subscriptions or resource groups. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The provisioning state of the DDoS custom policy resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The list of DDoS detection rules associated with the custom policy. */
   readonly detectionRules: $Output<outputs.DdosDetectionRule[] | undefined>;
   /** The list of frontend IP configurations associated with the custom policy. */
@@ -1393,11 +1393,11 @@ export interface DdosCustomPolicyState {
   name: string;
   type: "Microsoft.Network/ddosCustomPolicies";
   properties?: outputs.DdosCustomPolicyPropertiesFormat;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   detectionRules?: outputs.DdosDetectionRule[];
   frontEndIpConfiguration?: outputs.SubResource[];
   publicIPAddresses?: outputs.SubResource[];
@@ -1430,15 +1430,15 @@ export declare class DdosProtectionPlan extends $CustomResource {
   /** Properties of the DDoS protection plan. */
   readonly properties: $Output<outputs.DdosProtectionPlanPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceWithOptionalLocationTags | undefined>;
   /** The resource GUID property of the DDoS protection plan resource. It uniquely identifies the resource, even if the user changes its name or migrate the resource across subscriptions or resource groups. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The provisioning state of the DDoS protection plan resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The list of public IPs associated with the DDoS protection plan resource. This list is read-only. */
   readonly publicIPAddresses: $Output<outputs.SubResource[] | undefined>;
   /** The list of virtual networks associated with the DDoS protection plan resource. This list is read-only. */
@@ -1473,11 +1473,11 @@ export interface DdosProtectionPlanState {
   name: string;
   type: "Microsoft.Network/ddosProtectionPlans";
   properties?: outputs.DdosProtectionPlanPropertiesFormat;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.TrackedResourceWithOptionalLocationTags;
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   publicIPAddresses?: outputs.SubResource[];
   virtualNetworks?: outputs.SubResource[];
 }
@@ -1509,7 +1509,7 @@ export declare class DnsForwardingRuleset extends $CustomResource {
   /** Properties of the DNS forwarding ruleset. */
   readonly properties: $Output<outputs.DnsForwardingRulesetProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -1519,9 +1519,9 @@ export declare class DnsForwardingRuleset extends $CustomResource {
   /** The reference to the DNS resolver outbound endpoints that are used to route DNS queries matching the forwarding rules in the ruleset to the target DNS servers. */
   readonly dnsResolverOutboundEndpoints: $Output<outputs.SubResource2[]>;
   /** The current provisioning state of the DNS forwarding ruleset. This is a read-only property and any attempt to set this value will be ignored. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The resourceGuid for the DNS forwarding ruleset. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   constructor(name: string, args: DnsForwardingRulesetArgs, opts?: $Options);
 }
 
@@ -1554,13 +1554,13 @@ export interface DnsForwardingRulesetState {
   name: string;
   type: "Microsoft.Network/dnsForwardingRulesets";
   properties: outputs.DnsForwardingRulesetProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
   dnsResolverOutboundEndpoints: outputs.SubResource2[];
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
-  resourceGuid?: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  resourceGuid: string;
 }
 /**
  * Reads an existing `Microsoft.Network/dnsForwardingRulesets` without managing it (GET, api-version 2025-05-01); undefined when it does not exist.
@@ -1592,7 +1592,7 @@ export declare class ForwardingRule extends $CustomResource {
   /** Properties of the forwarding rule. */
   readonly properties: $Output<outputs.ForwardingRuleProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The domain name for the forwarding rule. */
@@ -1604,7 +1604,7 @@ export declare class ForwardingRule extends $CustomResource {
   /** The state of forwarding rule. */
   readonly forwardingRuleState: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** The current provisioning state of the forwarding rule. This is a read-only property and any attempt to set this value will be ignored. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: ForwardingRuleArgs, opts?: $Options);
 }
 
@@ -1643,13 +1643,13 @@ export interface ForwardingRuleState {
   name: string;
   type: "Microsoft.Network/dnsForwardingRulesets/forwardingRules";
   properties: outputs.ForwardingRuleProperties;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   domainName: string;
   targetDnsServers: outputs.TargetDnsServer[];
   metadata?: outputs.ForwardingRulePropertiesMetadata;
   forwardingRuleState?: "Enabled" | "Disabled" | (string & {});
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/dnsForwardingRulesets/forwardingRules` without managing it (GET, api-version 2025-05-01); undefined when it does not exist.
@@ -1681,7 +1681,7 @@ export declare class DnsForwardingRulesetVirtualNetworkLink extends $CustomResou
   /** Properties of the virtual network link. */
   readonly properties: $Output<outputs.VirtualNetworkLinkProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The reference to the virtual network. This cannot be changed after creation. */
@@ -1689,7 +1689,7 @@ export declare class DnsForwardingRulesetVirtualNetworkLink extends $CustomResou
   /** Metadata attached to the virtual network link. */
   readonly metadata: $Output<outputs.VirtualNetworkLinkPropertiesMetadata | undefined>;
   /** The current provisioning state of the virtual network link. This is a read-only property and any attempt to set this value will be ignored. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: DnsForwardingRulesetVirtualNetworkLinkArgs, opts?: $Options);
 }
 
@@ -1724,11 +1724,11 @@ export interface DnsForwardingRulesetVirtualNetworkLinkState {
   name: string;
   type: "Microsoft.Network/dnsForwardingRulesets/virtualNetworkLinks";
   properties: outputs.VirtualNetworkLinkProperties;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   virtualNetwork: outputs.SubResource2;
   metadata?: outputs.VirtualNetworkLinkPropertiesMetadata;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/dnsForwardingRulesets/virtualNetworkLinks` without managing it (GET, api-version 2025-05-01); undefined when it does not exist.
@@ -1758,7 +1758,7 @@ export declare class DnsResolverDomainList extends $CustomResource {
   /** Properties of the DNS resolver domain list. */
   readonly properties: $Output<outputs.DnsResolverDomainListProperties | undefined>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -1768,11 +1768,11 @@ export declare class DnsResolverDomainList extends $CustomResource {
   /** The domains in the domain list. Will be null if user is using large domain list. */
   readonly domains: $Output<string[] | undefined>;
   /** The URL for bulk upload or download for domain lists containing larger set of domains. This will be populated if domains is empty or null. */
-  readonly domainsUrl: $Output<string | undefined>;
+  readonly domainsUrl: $Output<string>;
   /** The current provisioning state of the DNS resolver domain list. This is a read-only property and any attempt to set this value will be ignored. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The resourceGuid property of the DNS resolver domain list resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   constructor(name: string, args: DnsResolverDomainListArgs, opts?: $Options);
 }
 
@@ -1805,14 +1805,14 @@ export interface DnsResolverDomainListState {
   name: string;
   type: "Microsoft.Network/dnsResolverDomainLists";
   properties?: outputs.DnsResolverDomainListProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
   domains?: string[];
-  domainsUrl?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
-  resourceGuid?: string;
+  domainsUrl: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  resourceGuid: string;
 }
 /**
  * Reads an existing `Microsoft.Network/dnsResolverDomainLists` without managing it (GET, api-version 2025-05-01); undefined when it does not exist.
@@ -1842,7 +1842,7 @@ export declare class DnsResolverPolicy extends $CustomResource {
   /** Properties of the DNS resolver policy. */
   readonly properties: $Output<outputs.DnsResolverPolicyProperties | undefined>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -1850,9 +1850,9 @@ export declare class DnsResolverPolicy extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The current provisioning state of the DNS resolver policy. This is a read-only property and any attempt to set this value will be ignored. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The resourceGuid property of the DNS resolver policy resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   constructor(name: string, args: DnsResolverPolicyArgs, opts?: $Options);
 }
 
@@ -1883,12 +1883,12 @@ export interface DnsResolverPolicyState {
   name: string;
   type: "Microsoft.Network/dnsResolverPolicies";
   properties?: outputs.DnsResolverPolicyProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
-  resourceGuid?: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  resourceGuid: string;
 }
 /**
  * Reads an existing `Microsoft.Network/dnsResolverPolicies` without managing it (GET, api-version 2025-05-01); undefined when it does not exist.
@@ -1920,7 +1920,7 @@ export declare class DnsSecurityRule extends $CustomResource {
   /** Properties of the DNS security rule. */
   readonly properties: $Output<outputs.DnsSecurityRuleProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -1936,7 +1936,7 @@ export declare class DnsSecurityRule extends $CustomResource {
   /** The state of DNS security rule. */
   readonly dnsSecurityRuleState: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** The current provisioning state of the DNS security rule. This is a read-only property and any attempt to set this value will be ignored. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: DnsSecurityRuleArgs, opts?: $Options);
 }
 
@@ -1979,7 +1979,7 @@ export interface DnsSecurityRuleState {
   name: string;
   type: "Microsoft.Network/dnsResolverPolicies/dnsSecurityRules";
   properties: outputs.DnsSecurityRuleProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
@@ -1987,7 +1987,7 @@ export interface DnsSecurityRuleState {
   action: outputs.DnsSecurityRuleAction;
   dnsResolverDomainLists: outputs.SubResource2[];
   dnsSecurityRuleState?: "Enabled" | "Disabled" | (string & {});
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/dnsResolverPolicies/dnsSecurityRules` without managing it (GET, api-version 2025-05-01); undefined when it does not exist.
@@ -2019,7 +2019,7 @@ export declare class DnsResolverPolicyVirtualNetworkLink extends $CustomResource
   /** Properties of the DNS resolver policy virtual network link. */
   readonly properties: $Output<outputs.DnsResolverPolicyVirtualNetworkLinkProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -2029,7 +2029,7 @@ export declare class DnsResolverPolicyVirtualNetworkLink extends $CustomResource
   /** The reference to the virtual network. This cannot be changed after creation. */
   readonly virtualNetwork: $Output<outputs.SubResource2>;
   /** The current provisioning state of the DNS resolver policy virtual network link. This is a read-only property and any attempt to set this value will be ignored. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: DnsResolverPolicyVirtualNetworkLinkArgs, opts?: $Options);
 }
 
@@ -2066,12 +2066,12 @@ export interface DnsResolverPolicyVirtualNetworkLinkState {
   name: string;
   type: "Microsoft.Network/dnsResolverPolicies/virtualNetworkLinks";
   properties: outputs.DnsResolverPolicyVirtualNetworkLinkProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
   virtualNetwork: outputs.SubResource2;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/dnsResolverPolicies/virtualNetworkLinks` without managing it (GET, api-version 2025-05-01); undefined when it does not exist.
@@ -2101,7 +2101,7 @@ export declare class DnsResolver extends $CustomResource {
   /** Properties of the DNS resolver. */
   readonly properties: $Output<outputs.DnsResolverProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -2111,11 +2111,11 @@ export declare class DnsResolver extends $CustomResource {
   /** The reference to the virtual network. This cannot be changed after creation. */
   readonly virtualNetwork: $Output<outputs.SubResource2>;
   /** The current status of the DNS resolver. This is a read-only property and any attempt to set this value will be ignored. */
-  readonly dnsResolverState: $Output<"Connected" | "Disconnected" | (string & {}) | undefined>;
+  readonly dnsResolverState: $Output<"Connected" | "Disconnected" | (string & {})>;
   /** The current provisioning state of the DNS resolver. This is a read-only property and any attempt to set this value will be ignored. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The resourceGuid property of the DNS resolver resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   constructor(name: string, args: DnsResolverArgs, opts?: $Options);
 }
 
@@ -2148,14 +2148,14 @@ export interface DnsResolverState {
   name: string;
   type: "Microsoft.Network/dnsResolvers";
   properties: outputs.DnsResolverProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
   virtualNetwork: outputs.SubResource2;
-  dnsResolverState?: "Connected" | "Disconnected" | (string & {});
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
-  resourceGuid?: string;
+  dnsResolverState: "Connected" | "Disconnected" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  resourceGuid: string;
 }
 /**
  * Reads an existing `Microsoft.Network/dnsResolvers` without managing it (GET, api-version 2025-05-01); undefined when it does not exist.
@@ -2187,7 +2187,7 @@ export declare class InboundEndpoint extends $CustomResource {
   /** Properties of the inbound endpoint. */
   readonly properties: $Output<outputs.InboundEndpointProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -2197,9 +2197,9 @@ export declare class InboundEndpoint extends $CustomResource {
   /** IP configurations for the inbound endpoint. */
   readonly ipConfigurations: $Output<outputs.IpConfiguration2[]>;
   /** The current provisioning state of the inbound endpoint. This is a read-only property and any attempt to set this value will be ignored. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The resourceGuid property of the inbound endpoint resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   constructor(name: string, args: InboundEndpointArgs, opts?: $Options);
 }
 
@@ -2236,13 +2236,13 @@ export interface InboundEndpointState {
   name: string;
   type: "Microsoft.Network/dnsResolvers/inboundEndpoints";
   properties: outputs.InboundEndpointProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
   ipConfigurations: outputs.IpConfiguration2[];
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
-  resourceGuid?: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  resourceGuid: string;
 }
 /**
  * Reads an existing `Microsoft.Network/dnsResolvers/inboundEndpoints` without managing it (GET, api-version 2025-05-01); undefined when it does not exist.
@@ -2274,7 +2274,7 @@ export declare class OutboundEndpoint extends $CustomResource {
   /** Properties of the outbound endpoint. */
   readonly properties: $Output<outputs.OutboundEndpointProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -2284,9 +2284,9 @@ export declare class OutboundEndpoint extends $CustomResource {
   /** The reference to the subnet used for the outbound endpoint. */
   readonly subnet: $Output<outputs.SubResource2>;
   /** The current provisioning state of the outbound endpoint. This is a read-only property and any attempt to set this value will be ignored. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The resourceGuid property of the outbound endpoint resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   constructor(name: string, args: OutboundEndpointArgs, opts?: $Options);
 }
 
@@ -2323,13 +2323,13 @@ export interface OutboundEndpointState {
   name: string;
   type: "Microsoft.Network/dnsResolvers/outboundEndpoints";
   properties: outputs.OutboundEndpointProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
   subnet: outputs.SubResource2;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
-  resourceGuid?: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  resourceGuid: string;
 }
 /**
  * Reads an existing `Microsoft.Network/dnsResolvers/outboundEndpoints` without managing it (GET, api-version 2025-05-01); undefined when it does not exist.
@@ -2365,11 +2365,11 @@ export declare class DnsZone extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The maximum number of record sets that can be created in this DNS zone.  This is a read-only property and any attempt to set this value will be ignored. */
-  readonly maxNumberOfRecordSets: $Output<number | undefined>;
+  readonly maxNumberOfRecordSets: $Output<number>;
   /** The maximum number of records per record set that can be created in this DNS zone.  This is a read-only property and any attempt to set this value will be ignored. */
-  readonly maxNumberOfRecordsPerRecordSet: $Output<number | undefined>;
+  readonly maxNumberOfRecordsPerRecordSet: $Output<number>;
   /** The current number of record sets in this DNS zone.  This is a read-only property and any attempt to set this value will be ignored. */
-  readonly numberOfRecordSets: $Output<number | undefined>;
+  readonly numberOfRecordSets: $Output<number>;
   /** The name servers for this DNS zone. This is a read-only property and any attempt to set this value will be ignored. */
   readonly nameServers: $Output<string[] | undefined>;
   /** The type of this DNS zone (Public or Private). */
@@ -2419,9 +2419,9 @@ export interface DnsZoneState {
   properties?: outputs.ZoneProperties;
   location: string;
   tags?: outputs.ResourceTags;
-  maxNumberOfRecordSets?: number;
-  maxNumberOfRecordsPerRecordSet?: number;
-  numberOfRecordSets?: number;
+  maxNumberOfRecordSets: number;
+  maxNumberOfRecordsPerRecordSet: number;
+  numberOfRecordSets: number;
   nameServers?: string[];
   zoneType?: "Public" | "Private";
   registrationVirtualNetworks?: outputs.SubResource[];
@@ -2463,9 +2463,9 @@ export declare class DnsZoneA extends $CustomResource {
   /** The TTL (time-to-live) of the records in the record set. */
   readonly TTL: $Output<number | undefined>;
   /** Fully qualified domain name of the record set. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** provisioning State of the record set. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** A reference to an azure resource from where the dns resource value is taken. */
   readonly targetResource: $Output<outputs.SubResource | undefined>;
   /** The list of A records in the record set. */
@@ -2549,8 +2549,8 @@ export interface DnsZoneAState {
   properties?: outputs.RecordSetProperties;
   metadata?: outputs.RecordSetPropertiesMetadata;
   TTL?: number;
-  fqdn?: string;
-  provisioningState?: string;
+  fqdn: string;
+  provisioningState: string;
   targetResource?: outputs.SubResource;
   ARecords?: outputs.ARecord[];
   AAAARecords?: outputs.AaaaRecord[];
@@ -2599,9 +2599,9 @@ export declare class DnsZoneAaaa extends $CustomResource {
   /** The TTL (time-to-live) of the records in the record set. */
   readonly TTL: $Output<number | undefined>;
   /** Fully qualified domain name of the record set. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** provisioning State of the record set. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** A reference to an azure resource from where the dns resource value is taken. */
   readonly targetResource: $Output<outputs.SubResource | undefined>;
   /** The list of A records in the record set. */
@@ -2685,8 +2685,8 @@ export interface DnsZoneAaaaState {
   properties?: outputs.RecordSetProperties;
   metadata?: outputs.RecordSetPropertiesMetadata;
   TTL?: number;
-  fqdn?: string;
-  provisioningState?: string;
+  fqdn: string;
+  provisioningState: string;
   targetResource?: outputs.SubResource;
   ARecords?: outputs.ARecord[];
   AAAARecords?: outputs.AaaaRecord[];
@@ -2735,9 +2735,9 @@ export declare class DnsZoneCaa extends $CustomResource {
   /** The TTL (time-to-live) of the records in the record set. */
   readonly TTL: $Output<number | undefined>;
   /** Fully qualified domain name of the record set. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** provisioning State of the record set. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** A reference to an azure resource from where the dns resource value is taken. */
   readonly targetResource: $Output<outputs.SubResource | undefined>;
   /** The list of A records in the record set. */
@@ -2821,8 +2821,8 @@ export interface DnsZoneCaaState {
   properties?: outputs.RecordSetProperties;
   metadata?: outputs.RecordSetPropertiesMetadata;
   TTL?: number;
-  fqdn?: string;
-  provisioningState?: string;
+  fqdn: string;
+  provisioningState: string;
   targetResource?: outputs.SubResource;
   ARecords?: outputs.ARecord[];
   AAAARecords?: outputs.AaaaRecord[];
@@ -2871,9 +2871,9 @@ export declare class DnsZoneCname extends $CustomResource {
   /** The TTL (time-to-live) of the records in the record set. */
   readonly TTL: $Output<number | undefined>;
   /** Fully qualified domain name of the record set. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** provisioning State of the record set. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** A reference to an azure resource from where the dns resource value is taken. */
   readonly targetResource: $Output<outputs.SubResource | undefined>;
   /** The list of A records in the record set. */
@@ -2957,8 +2957,8 @@ export interface DnsZoneCnameState {
   properties?: outputs.RecordSetProperties;
   metadata?: outputs.RecordSetPropertiesMetadata;
   TTL?: number;
-  fqdn?: string;
-  provisioningState?: string;
+  fqdn: string;
+  provisioningState: string;
   targetResource?: outputs.SubResource;
   ARecords?: outputs.ARecord[];
   AAAARecords?: outputs.AaaaRecord[];
@@ -3007,9 +3007,9 @@ export declare class DnsZoneMx extends $CustomResource {
   /** The TTL (time-to-live) of the records in the record set. */
   readonly TTL: $Output<number | undefined>;
   /** Fully qualified domain name of the record set. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** provisioning State of the record set. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** A reference to an azure resource from where the dns resource value is taken. */
   readonly targetResource: $Output<outputs.SubResource | undefined>;
   /** The list of A records in the record set. */
@@ -3093,8 +3093,8 @@ export interface DnsZoneMxState {
   properties?: outputs.RecordSetProperties;
   metadata?: outputs.RecordSetPropertiesMetadata;
   TTL?: number;
-  fqdn?: string;
-  provisioningState?: string;
+  fqdn: string;
+  provisioningState: string;
   targetResource?: outputs.SubResource;
   ARecords?: outputs.ARecord[];
   AAAARecords?: outputs.AaaaRecord[];
@@ -3143,9 +3143,9 @@ export declare class DnsZoneNs extends $CustomResource {
   /** The TTL (time-to-live) of the records in the record set. */
   readonly TTL: $Output<number | undefined>;
   /** Fully qualified domain name of the record set. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** provisioning State of the record set. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** A reference to an azure resource from where the dns resource value is taken. */
   readonly targetResource: $Output<outputs.SubResource | undefined>;
   /** The list of A records in the record set. */
@@ -3229,8 +3229,8 @@ export interface DnsZoneNsState {
   properties?: outputs.RecordSetProperties;
   metadata?: outputs.RecordSetPropertiesMetadata;
   TTL?: number;
-  fqdn?: string;
-  provisioningState?: string;
+  fqdn: string;
+  provisioningState: string;
   targetResource?: outputs.SubResource;
   ARecords?: outputs.ARecord[];
   AAAARecords?: outputs.AaaaRecord[];
@@ -3279,9 +3279,9 @@ export declare class DnsZonePtr extends $CustomResource {
   /** The TTL (time-to-live) of the records in the record set. */
   readonly TTL: $Output<number | undefined>;
   /** Fully qualified domain name of the record set. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** provisioning State of the record set. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** A reference to an azure resource from where the dns resource value is taken. */
   readonly targetResource: $Output<outputs.SubResource | undefined>;
   /** The list of A records in the record set. */
@@ -3365,8 +3365,8 @@ export interface DnsZonePtrState {
   properties?: outputs.RecordSetProperties;
   metadata?: outputs.RecordSetPropertiesMetadata;
   TTL?: number;
-  fqdn?: string;
-  provisioningState?: string;
+  fqdn: string;
+  provisioningState: string;
   targetResource?: outputs.SubResource;
   ARecords?: outputs.ARecord[];
   AAAARecords?: outputs.AaaaRecord[];
@@ -3415,9 +3415,9 @@ export declare class DnsZoneSoa extends $CustomResource {
   /** The TTL (time-to-live) of the records in the record set. */
   readonly TTL: $Output<number | undefined>;
   /** Fully qualified domain name of the record set. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** provisioning State of the record set. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** A reference to an azure resource from where the dns resource value is taken. */
   readonly targetResource: $Output<outputs.SubResource | undefined>;
   /** The list of A records in the record set. */
@@ -3501,8 +3501,8 @@ export interface DnsZoneSoaState {
   properties?: outputs.RecordSetProperties;
   metadata?: outputs.RecordSetPropertiesMetadata;
   TTL?: number;
-  fqdn?: string;
-  provisioningState?: string;
+  fqdn: string;
+  provisioningState: string;
   targetResource?: outputs.SubResource;
   ARecords?: outputs.ARecord[];
   AAAARecords?: outputs.AaaaRecord[];
@@ -3551,9 +3551,9 @@ export declare class DnsZoneSrv extends $CustomResource {
   /** The TTL (time-to-live) of the records in the record set. */
   readonly TTL: $Output<number | undefined>;
   /** Fully qualified domain name of the record set. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** provisioning State of the record set. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** A reference to an azure resource from where the dns resource value is taken. */
   readonly targetResource: $Output<outputs.SubResource | undefined>;
   /** The list of A records in the record set. */
@@ -3637,8 +3637,8 @@ export interface DnsZoneSrvState {
   properties?: outputs.RecordSetProperties;
   metadata?: outputs.RecordSetPropertiesMetadata;
   TTL?: number;
-  fqdn?: string;
-  provisioningState?: string;
+  fqdn: string;
+  provisioningState: string;
   targetResource?: outputs.SubResource;
   ARecords?: outputs.ARecord[];
   AAAARecords?: outputs.AaaaRecord[];
@@ -3687,9 +3687,9 @@ export declare class DnsZoneTxt extends $CustomResource {
   /** The TTL (time-to-live) of the records in the record set. */
   readonly TTL: $Output<number | undefined>;
   /** Fully qualified domain name of the record set. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** provisioning State of the record set. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** A reference to an azure resource from where the dns resource value is taken. */
   readonly targetResource: $Output<outputs.SubResource | undefined>;
   /** The list of A records in the record set. */
@@ -3773,8 +3773,8 @@ export interface DnsZoneTxtState {
   properties?: outputs.RecordSetProperties;
   metadata?: outputs.RecordSetPropertiesMetadata;
   TTL?: number;
-  fqdn?: string;
-  provisioningState?: string;
+  fqdn: string;
+  provisioningState: string;
   targetResource?: outputs.SubResource;
   ARecords?: outputs.ARecord[];
   AAAARecords?: outputs.AaaaRecord[];
@@ -3815,9 +3815,9 @@ export declare class DscpConfiguration extends $CustomResource {
   /** Properties of the network interface. */
   readonly properties: $Output<outputs.DscpConfigurationPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** List of markings to be used in the configuration. */
@@ -3835,13 +3835,13 @@ export declare class DscpConfiguration extends $CustomResource {
   /** QoS object definitions */
   readonly qosDefinitionCollection: $Output<outputs.QosDefinition[] | undefined>;
   /** Qos Collection ID generated by RNM. */
-  readonly qosCollectionId: $Output<string | undefined>;
+  readonly qosCollectionId: $Output<string>;
   /** Associated Network Interfaces to the DSCP Configuration. */
   readonly associatedNetworkInterfaces: $Output<outputs.NetworkInterface[] | undefined>;
   /** The resource GUID property of the DSCP Configuration resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The provisioning state of the DSCP Configuration resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: DscpConfigurationArgs, opts?: $Options);
 }
 
@@ -3886,8 +3886,8 @@ export interface DscpConfigurationState {
   name: string;
   type: "Microsoft.Network/dscpConfigurations";
   properties?: outputs.DscpConfigurationPropertiesFormat;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   markings?: number[];
   sourceIpRanges?: outputs.QosIpRange[];
@@ -3896,10 +3896,10 @@ export interface DscpConfigurationState {
   destinationPortRanges?: outputs.QosPortRange[];
   protocol?: "DoNotUse" | "Icmp" | "Tcp" | "Udp" | "Gre" | "Esp" | "Ah" | "Vxlan" | "All" | (string & {});
   qosDefinitionCollection?: outputs.QosDefinition[];
-  qosCollectionId?: string;
+  qosCollectionId: string;
   associatedNetworkInterfaces?: outputs.NetworkInterface[];
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/dscpConfigurations` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -3929,11 +3929,11 @@ export declare class ExpressRouteCircuit extends $CustomResource {
   /** Properties of the express route circuit. */
   readonly properties: $Output<outputs.ExpressRouteCircuitPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The SKU. */
   readonly sku: $Output<outputs.ExpressRouteCircuitSku | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Allow classic operations. */
@@ -3957,15 +3957,15 @@ export declare class ExpressRouteCircuit extends $CustomResource {
   /** The bandwidth of the circuit when the circuit is provisioned on an ExpressRoutePort resource. */
   readonly bandwidthInGbps: $Output<number | undefined>;
   /** The identifier of the circuit traffic. Outer tag for QinQ encapsulation. */
-  readonly stag: $Output<number | undefined>;
+  readonly stag: $Output<number>;
   /** The resiliency level of the ExpressRoute circuit. */
-  readonly resiliencyLevel: $Output<"Standard" | "High" | "Maximum" | (string & {}) | undefined>;
+  readonly resiliencyLevel: $Output<"Standard" | "High" | "Maximum" | (string & {})>;
   /** Account ID of customer account on partner cloud provider. */
   readonly partnerAccountId: $Output<string | undefined>;
   /** Activation Key from partner cloud provider. */
   readonly activationKey: $Output<string | undefined>;
   /** The provisioning state of the express route circuit resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The GatewayManager Etag. */
   readonly gatewayManagerEtag: $Output<string | undefined>;
   /** Flag denoting global reach status. */
@@ -3973,7 +3973,7 @@ export declare class ExpressRouteCircuit extends $CustomResource {
   /** The authorizationKey. */
   readonly authorizationKey: $Output<string | undefined>;
   /** The authorization status of the Circuit. */
-  readonly authorizationStatus: $Output<string | undefined>;
+  readonly authorizationStatus: $Output<string>;
   /** Flag denoting rate-limiting status of the ExpressRoute direct-port circuit. */
   readonly enableDirectPortRateLimit: $Output<boolean | undefined>;
   constructor(name: string, args: ExpressRouteCircuitArgs, opts?: $Options);
@@ -4040,9 +4040,9 @@ export interface ExpressRouteCircuitState {
   name: string;
   type: "Microsoft.Network/expressRouteCircuits";
   properties?: outputs.ExpressRouteCircuitPropertiesFormat;
-  etag?: string;
+  etag: string;
   sku?: outputs.ExpressRouteCircuitSku;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   allowClassicOperations?: boolean;
   circuitProvisioningState?: string;
@@ -4054,15 +4054,15 @@ export interface ExpressRouteCircuitState {
   serviceProviderProperties?: outputs.ExpressRouteCircuitServiceProviderProperties;
   expressRoutePort?: outputs.SubResource;
   bandwidthInGbps?: number;
-  stag?: number;
-  resiliencyLevel?: "Standard" | "High" | "Maximum" | (string & {});
+  stag: number;
+  resiliencyLevel: "Standard" | "High" | "Maximum" | (string & {});
   partnerAccountId?: string;
   activationKey?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   gatewayManagerEtag?: string;
   globalReachEnabled?: boolean;
   authorizationKey?: string;
-  authorizationStatus?: string;
+  authorizationStatus: string;
   enableDirectPortRateLimit?: boolean;
 }
 /**
@@ -4095,15 +4095,15 @@ export declare class ExpressRouteCircuitAuthorization extends $CustomResource {
   /** Properties of the express route circuit authorization. */
   readonly properties: $Output<outputs.AuthorizationPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The authorization key. */
   readonly authorizationKey: $Output<string | undefined>;
   /** The authorization use status. */
   readonly authorizationUseStatus: $Output<"Available" | "InUse" | (string & {}) | undefined>;
   /** The reference to the ExpressRoute connection resource using the authorization. */
-  readonly connectionResourceUri: $Output<string | undefined>;
+  readonly connectionResourceUri: $Output<string>;
   /** The provisioning state of the authorization resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: ExpressRouteCircuitAuthorizationArgs, opts?: $Options);
 }
 
@@ -4138,11 +4138,11 @@ export interface ExpressRouteCircuitAuthorizationState {
   name: string;
   type: "Microsoft.Network/expressRouteCircuits/authorizations";
   properties?: outputs.AuthorizationPropertiesFormat;
-  etag?: string;
+  etag: string;
   authorizationKey?: string;
   authorizationUseStatus?: "Available" | "InUse" | (string & {});
-  connectionResourceUri?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  connectionResourceUri: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/expressRouteCircuits/authorizations` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -4174,7 +4174,7 @@ export declare class ExpressRouteCircuitPeering extends $CustomResource {
   /** Properties of the express route circuit peering. */
   readonly properties: $Output<outputs.ExpressRouteCircuitPeeringPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The peering type. */
   readonly peeringType: $Output<"AzurePublicPeering" | "AzurePrivatePeering" | "MicrosoftPeering" | (string & {}) | undefined>;
   /** The peering state. */
@@ -4200,11 +4200,11 @@ export declare class ExpressRouteCircuitPeering extends $CustomResource {
   /** The peering stats of express route circuit. */
   readonly stats: $Output<outputs.ExpressRouteCircuitStats | undefined>;
   /** The provisioning state of the express route circuit peering resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The GatewayManager Etag. */
   readonly gatewayManagerEtag: $Output<string | undefined>;
   /** Who was the last to modify the peering. */
-  readonly lastModifiedBy: $Output<string | undefined>;
+  readonly lastModifiedBy: $Output<string>;
   /** The reference to the RouteFilter resource. */
   readonly routeFilter: $Output<outputs.SubResource | undefined>;
   /** The IPv6 peering configuration. */
@@ -4279,7 +4279,7 @@ export interface ExpressRouteCircuitPeeringState {
   name: string;
   type: "Microsoft.Network/expressRouteCircuits/peerings";
   properties?: outputs.ExpressRouteCircuitPeeringPropertiesFormat;
-  etag?: string;
+  etag: string;
   peeringType?: "AzurePublicPeering" | "AzurePrivatePeering" | "MicrosoftPeering" | (string & {});
   state?: "Disabled" | "Enabled" | (string & {});
   azureASN?: number;
@@ -4292,9 +4292,9 @@ export interface ExpressRouteCircuitPeeringState {
   vlanId?: number;
   microsoftPeeringConfig?: outputs.ExpressRouteCircuitPeeringConfig;
   stats?: outputs.ExpressRouteCircuitStats;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   gatewayManagerEtag?: string;
-  lastModifiedBy?: string;
+  lastModifiedBy: string;
   routeFilter?: outputs.SubResource;
   ipv6PeeringConfig?: outputs.Ipv6ExpressRouteCircuitPeeringConfig;
   expressRouteConnection?: outputs.ExpressRouteConnectionId;
@@ -4333,7 +4333,7 @@ export declare class PeeringConnection extends $CustomResource {
   /** Properties of the express route circuit connection. */
   readonly properties: $Output<outputs.ExpressRouteCircuitConnectionPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Reference to Express Route Circuit Private Peering Resource of the circuit initiating connection. */
   readonly expressRouteCircuitPeering: $Output<outputs.SubResource | undefined>;
   /** Reference to Express Route Circuit Private Peering Resource of the peered circuit. */
@@ -4345,9 +4345,9 @@ export declare class PeeringConnection extends $CustomResource {
   /** IPv6 Address PrefixProperties of the express route circuit connection. */
   readonly ipv6CircuitConnectionConfig: $Output<outputs.Ipv6CircuitConnectionConfig | undefined>;
   /** Express Route Circuit connection state. */
-  readonly circuitConnectionStatus: $Output<"Connected" | "Connecting" | "Disconnected" | (string & {}) | undefined>;
+  readonly circuitConnectionStatus: $Output<"Connected" | "Connecting" | "Disconnected" | (string & {})>;
   /** The provisioning state of the express route circuit connection resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: PeeringConnectionArgs, opts?: $Options);
 }
 
@@ -4392,14 +4392,14 @@ export interface PeeringConnectionState {
   name: string;
   type: "Microsoft.Network/expressRouteCircuits/peerings/connections";
   properties?: outputs.ExpressRouteCircuitConnectionPropertiesFormat;
-  etag?: string;
+  etag: string;
   expressRouteCircuitPeering?: outputs.SubResource;
   peerExpressRouteCircuitPeering?: outputs.SubResource;
   addressPrefix?: string;
   authorizationKey?: string;
   ipv6CircuitConnectionConfig?: outputs.Ipv6CircuitConnectionConfig;
-  circuitConnectionStatus?: "Connected" | "Connecting" | "Disconnected" | (string & {});
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  circuitConnectionStatus: "Connected" | "Connecting" | "Disconnected" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/expressRouteCircuits/peerings/connections` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -4426,14 +4426,14 @@ export interface PeerConnectionState {
   name: string;
   type: "Microsoft.Network/expressRouteCircuits/peerings/peerConnections";
   properties?: outputs.PeerExpressRouteCircuitConnectionPropertiesFormat;
-  etag?: string;
+  etag: string;
   expressRouteCircuitPeering?: outputs.SubResource;
   peerExpressRouteCircuitPeering?: outputs.SubResource;
   addressPrefix?: string;
-  circuitConnectionStatus?: "Connected" | "Connecting" | "Disconnected" | (string & {});
+  circuitConnectionStatus: "Connected" | "Connecting" | "Disconnected" | (string & {});
   connectionName?: string;
   authResourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/expressRouteCircuits/peerings/peerConnections` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -4463,21 +4463,21 @@ export declare class ExpressRouteCrossConnection extends $CustomResource {
   /** Properties of the express route cross connection. */
   readonly properties: $Output<outputs.ExpressRouteCrossConnectionProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The name of the primary port. */
-  readonly primaryAzurePort: $Output<string | undefined>;
+  readonly primaryAzurePort: $Output<string>;
   /** The name of the secondary port. */
-  readonly secondaryAzurePort: $Output<string | undefined>;
+  readonly secondaryAzurePort: $Output<string>;
   /** The identifier of the circuit traffic. */
-  readonly sTag: $Output<number | undefined>;
+  readonly sTag: $Output<number>;
   /** The peering location of the ExpressRoute circuit. */
-  readonly peeringLocation: $Output<string | undefined>;
+  readonly peeringLocation: $Output<string>;
   /** The circuit bandwidth In Mbps. */
-  readonly bandwidthInMbps: $Output<number | undefined>;
+  readonly bandwidthInMbps: $Output<number>;
   /** The ExpressRouteCircuit. */
   readonly expressRouteCircuit: $Output<outputs.ExpressRouteCircuitReference | undefined>;
   /** The provisioning state of the circuit in the connectivity provider system. */
@@ -4485,7 +4485,7 @@ export declare class ExpressRouteCrossConnection extends $CustomResource {
   /** Additional read only notes set by the connectivity provider. */
   readonly serviceProviderNotes: $Output<string | undefined>;
   /** The provisioning state of the express route cross connection resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The list of peerings. */
   readonly peerings: $Output<outputs.ExpressRouteCrossConnectionPeering[] | undefined>;
   constructor(name: string, args: ExpressRouteCrossConnectionArgs, opts?: $Options);
@@ -4526,18 +4526,18 @@ export interface ExpressRouteCrossConnectionState {
   name: string;
   type: "Microsoft.Network/expressRouteCrossConnections";
   properties?: outputs.ExpressRouteCrossConnectionProperties;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
-  primaryAzurePort?: string;
-  secondaryAzurePort?: string;
-  sTag?: number;
-  peeringLocation?: string;
-  bandwidthInMbps?: number;
+  primaryAzurePort: string;
+  secondaryAzurePort: string;
+  sTag: number;
+  peeringLocation: string;
+  bandwidthInMbps: number;
   expressRouteCircuit?: outputs.ExpressRouteCircuitReference;
   serviceProviderProvisioningState?: "NotProvisioned" | "Provisioning" | "Provisioned" | "Deprovisioning" | "DeProvisioned" | (string & {});
   serviceProviderNotes?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   peerings?: outputs.ExpressRouteCrossConnectionPeering[];
 }
 /**
@@ -4570,13 +4570,13 @@ export declare class ExpressRouteCrossConnectionPeering extends $CustomResource 
   /** Properties of the express route cross connection peering. */
   readonly properties: $Output<outputs.ExpressRouteCrossConnectionPeeringProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The peering type. */
   readonly peeringType: $Output<"AzurePublicPeering" | "AzurePrivatePeering" | "MicrosoftPeering" | (string & {}) | undefined>;
   /** The peering state. */
   readonly state: $Output<"Disabled" | "Enabled" | (string & {}) | undefined>;
   /** The Azure ASN. */
-  readonly azureASN: $Output<number | undefined>;
+  readonly azureASN: $Output<number>;
   /** The peer ASN. */
   readonly peerASN: $Output<number | undefined>;
   /** The primary address prefix. */
@@ -4584,9 +4584,9 @@ export declare class ExpressRouteCrossConnectionPeering extends $CustomResource 
   /** The secondary address prefix. */
   readonly secondaryPeerAddressPrefix: $Output<string | undefined>;
   /** The primary port. */
-  readonly primaryAzurePort: $Output<string | undefined>;
+  readonly primaryAzurePort: $Output<string>;
   /** The secondary port. */
-  readonly secondaryAzurePort: $Output<string | undefined>;
+  readonly secondaryAzurePort: $Output<string>;
   /** The shared key. */
   readonly sharedKey: $Output<string | undefined>;
   /** The VLAN ID. */
@@ -4594,11 +4594,11 @@ export declare class ExpressRouteCrossConnectionPeering extends $CustomResource 
   /** The Microsoft peering configuration. */
   readonly microsoftPeeringConfig: $Output<outputs.ExpressRouteCircuitPeeringConfig | undefined>;
   /** The provisioning state of the express route cross connection peering resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The GatewayManager Etag. */
   readonly gatewayManagerEtag: $Output<string | undefined>;
   /** Who was the last to modify the peering. */
-  readonly lastModifiedBy: $Output<string | undefined>;
+  readonly lastModifiedBy: $Output<string>;
   /** The IPv6 peering configuration. */
   readonly ipv6PeeringConfig: $Output<outputs.Ipv6ExpressRouteCircuitPeeringConfig | undefined>;
   constructor(name: string, args: ExpressRouteCrossConnectionPeeringArgs, opts?: $Options);
@@ -4651,21 +4651,21 @@ export interface ExpressRouteCrossConnectionPeeringState {
   name: string;
   type: "Microsoft.Network/expressRouteCrossConnections/peerings";
   properties?: outputs.ExpressRouteCrossConnectionPeeringProperties;
-  etag?: string;
+  etag: string;
   peeringType?: "AzurePublicPeering" | "AzurePrivatePeering" | "MicrosoftPeering" | (string & {});
   state?: "Disabled" | "Enabled" | (string & {});
-  azureASN?: number;
+  azureASN: number;
   peerASN?: number;
   primaryPeerAddressPrefix?: string;
   secondaryPeerAddressPrefix?: string;
-  primaryAzurePort?: string;
-  secondaryAzurePort?: string;
+  primaryAzurePort: string;
+  secondaryAzurePort: string;
   sharedKey?: string;
   vlanId?: number;
   microsoftPeeringConfig?: outputs.ExpressRouteCircuitPeeringConfig;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   gatewayManagerEtag?: string;
-  lastModifiedBy?: string;
+  lastModifiedBy: string;
   ipv6PeeringConfig?: outputs.Ipv6ExpressRouteCircuitPeeringConfig;
 }
 /**
@@ -4696,9 +4696,9 @@ export declare class ExpressRouteGateway extends $CustomResource {
   /** Properties of the express route gateway. */
   readonly properties: $Output<outputs.ExpressRouteGatewayProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Configuration for auto scaling. */
@@ -4706,7 +4706,7 @@ export declare class ExpressRouteGateway extends $CustomResource {
   /** List of ExpressRoute connections to the ExpressRoute gateway. */
   readonly expressRouteConnections: $Output<outputs.ExpressRouteConnection[] | undefined>;
   /** The provisioning state of the express route gateway resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The Virtual Hub where the ExpressRoute gateway is or will be deployed. */
   readonly virtualHub: $Output<outputs.VirtualHubId>;
   /** Configures this gateway to accept traffic from non Virtual WAN networks. */
@@ -4749,12 +4749,12 @@ export interface ExpressRouteGatewayState {
   name: string;
   type: "Microsoft.Network/expressRouteGateways";
   properties?: outputs.ExpressRouteGatewayProperties;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   autoScaleConfiguration?: outputs.ExpressRouteGatewayPropertiesAutoScaleConfiguration;
   expressRouteConnections?: outputs.ExpressRouteConnection[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   virtualHub: outputs.VirtualHubId;
   allowNonVirtualWanTraffic?: boolean;
 }
@@ -4788,7 +4788,7 @@ export declare class ExpressRouteConnection extends $CustomResource {
   /** Properties of the express route connection. */
   readonly properties: $Output<outputs.ExpressRouteConnectionProperties | undefined>;
   /** The provisioning state of the express route connection resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The ExpressRoute circuit peering. */
   readonly expressRouteCircuitPeering: $Output<outputs.ExpressRouteCircuitPeeringId>;
   /** Authorization key to establish the connection. */
@@ -4847,7 +4847,7 @@ export interface ExpressRouteConnectionState {
   name: string;
   type: "Microsoft.Network/expressRouteGateways/expressRouteConnections";
   properties?: outputs.ExpressRouteConnectionProperties;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   expressRouteCircuitPeering: outputs.ExpressRouteCircuitPeeringId;
   authorizationKey?: string;
   routingWeight?: number;
@@ -4884,11 +4884,11 @@ export declare class ExpressRouteLag extends $CustomResource {
   /** ExpressRouteLag properties. */
   readonly properties: $Output<outputs.ExpressRouteLagPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The identity of ExpressRouteLag, if configured. */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The name of the peering location that the ExpressRouteLag is mapped to physically. */
@@ -4896,21 +4896,21 @@ export declare class ExpressRouteLag extends $CustomResource {
   /** Bandwidth of procured LAG in Gbps. */
   readonly bandwidthInGbps: $Output<number | undefined>;
   /** Aggregate Gbps of associated circuit bandwidths. */
-  readonly provisionedBandwidthInGbps: $Output<number | undefined>;
+  readonly provisionedBandwidthInGbps: $Output<number>;
   /** Maximum transmission unit of the LAG. */
-  readonly mtu: $Output<string | undefined>;
+  readonly mtu: $Output<string>;
   /** Encapsulation method on LAG. */
   readonly encapsulation: $Output<"Dot1Q" | "QinQ" | (string & {}) | undefined>;
   /** Ether type of the LAG. */
-  readonly etherType: $Output<string | undefined>;
+  readonly etherType: $Output<string>;
   /** The set of links of the ExpressRouteLag resource. */
   readonly links: $Output<outputs.ExpressRouteLagLink[] | undefined>;
   /** The date and time when the ExpressRouteLag was allocated. */
-  readonly allocationDate: $Output<string | undefined>;
+  readonly allocationDate: $Output<string>;
   /** The provisioning state of the express route LAG resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The resource GUID property of the express route LAG resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The billing type of the ExpressRouteLag resource. */
   readonly billingType: $Output<"MeteredData" | "UnlimitedData" | (string & {}) | undefined>;
   /** Number of ports in the LAG. */
@@ -4967,20 +4967,20 @@ export interface ExpressRouteLagState {
   name: string;
   type: "Microsoft.Network/expressRouteLags";
   properties?: outputs.ExpressRouteLagPropertiesFormat;
-  etag?: string;
+  etag: string;
   identity?: outputs.ManagedServiceIdentity;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   peeringLocation?: string;
   bandwidthInGbps?: number;
-  provisionedBandwidthInGbps?: number;
-  mtu?: string;
+  provisionedBandwidthInGbps: number;
+  mtu: string;
   encapsulation?: "Dot1Q" | "QinQ" | (string & {});
-  etherType?: string;
+  etherType: string;
   links?: outputs.ExpressRouteLagLink[];
-  allocationDate?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  resourceGuid?: string;
+  allocationDate: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
   billingType?: "MeteredData" | "UnlimitedData" | (string & {});
   numberOfPorts?: number;
   minimumActivePortsRequired?: number;
@@ -5014,11 +5014,11 @@ export declare class ExpressRoutePort extends $CustomResource {
   /** ExpressRoutePort properties. */
   readonly properties: $Output<outputs.ExpressRoutePortPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The identity of ExpressRoutePort, if configured. */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The name of the peering location that the ExpressRoutePort is mapped to physically. */
@@ -5026,23 +5026,23 @@ export declare class ExpressRoutePort extends $CustomResource {
   /** Bandwidth of procured ports in Gbps. */
   readonly bandwidthInGbps: $Output<number | undefined>;
   /** Aggregate Gbps of associated circuit bandwidths. */
-  readonly provisionedBandwidthInGbps: $Output<number | undefined>;
+  readonly provisionedBandwidthInGbps: $Output<number>;
   /** Maximum transmission unit of the physical port pair(s). */
-  readonly mtu: $Output<string | undefined>;
+  readonly mtu: $Output<string>;
   /** Encapsulation method on physical ports. */
   readonly encapsulation: $Output<"Dot1Q" | "QinQ" | (string & {}) | undefined>;
   /** Ether type of the physical port. */
-  readonly etherType: $Output<string | undefined>;
+  readonly etherType: $Output<string>;
   /** Date of the physical port allocation to be used in Letter of Authorization. */
-  readonly allocationDate: $Output<string | undefined>;
+  readonly allocationDate: $Output<string>;
   /** The set of physical links of the ExpressRoutePort resource. */
   readonly links: $Output<outputs.ExpressRouteLink[] | undefined>;
   /** Reference the ExpressRoute circuit(s) that are provisioned on this ExpressRoutePort resource. */
   readonly circuits: $Output<outputs.SubResource[] | undefined>;
   /** The provisioning state of the express route port resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The resource GUID property of the express route port resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The billing type of the ExpressRoutePort resource. */
   readonly billingType: $Output<"MeteredData" | "UnlimitedData" | (string & {}) | undefined>;
   constructor(name: string, args: ExpressRoutePortArgs, opts?: $Options);
@@ -5087,21 +5087,21 @@ export interface ExpressRoutePortState {
   name: string;
   type: "Microsoft.Network/ExpressRoutePorts";
   properties?: outputs.ExpressRoutePortPropertiesFormat;
-  etag?: string;
+  etag: string;
   identity?: outputs.ManagedServiceIdentity;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   peeringLocation?: string;
   bandwidthInGbps?: number;
-  provisionedBandwidthInGbps?: number;
-  mtu?: string;
+  provisionedBandwidthInGbps: number;
+  mtu: string;
   encapsulation?: "Dot1Q" | "QinQ" | (string & {});
-  etherType?: string;
-  allocationDate?: string;
+  etherType: string;
+  allocationDate: string;
   links?: outputs.ExpressRouteLink[];
   circuits?: outputs.SubResource[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  resourceGuid?: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
   billingType?: "MeteredData" | "UnlimitedData" | (string & {});
 }
 /**
@@ -5134,15 +5134,15 @@ export declare class ExpressRoutePortAuthorization extends $CustomResource {
   /** ExpressRoutePort properties. */
   readonly properties: $Output<outputs.ExpressRoutePortAuthorizationPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The authorization key. */
-  readonly authorizationKey: $Output<string | undefined>;
+  readonly authorizationKey: $Output<string>;
   /** The authorization use status. */
-  readonly authorizationUseStatus: $Output<"Available" | "InUse" | (string & {}) | undefined>;
+  readonly authorizationUseStatus: $Output<"Available" | "InUse" | (string & {})>;
   /** The reference to the ExpressRoute circuit resource using the authorization. */
-  readonly circuitResourceUri: $Output<string | undefined>;
+  readonly circuitResourceUri: $Output<string>;
   /** The provisioning state of the authorization resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: ExpressRoutePortAuthorizationArgs, opts?: $Options);
 }
 
@@ -5173,11 +5173,11 @@ export interface ExpressRoutePortAuthorizationState {
   name: string;
   type: "Microsoft.Network/expressRoutePorts/authorizations";
   properties?: outputs.ExpressRoutePortAuthorizationPropertiesFormat;
-  etag?: string;
-  authorizationKey?: string;
-  authorizationUseStatus?: "Available" | "InUse" | (string & {});
-  circuitResourceUri?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  etag: string;
+  authorizationKey: string;
+  authorizationUseStatus: "Available" | "InUse" | (string & {});
+  circuitResourceUri: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/expressRoutePorts/authorizations` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -5198,12 +5198,12 @@ export interface ExpressRoutePortsLocationState {
   name: string;
   type: "Microsoft.Network/ExpressRoutePortsLocations";
   properties?: outputs.ExpressRoutePortsLocationPropertiesFormat;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
-  address?: string;
-  contact?: string;
+  address: string;
+  contact: string;
   availableBandwidths?: outputs.ExpressRoutePortsLocationBandwidths[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/ExpressRoutePortsLocations` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -5224,12 +5224,12 @@ export interface ExpressRouteProviderPortState {
   name: string;
   type: "Microsoft.Network/expressRouteProviderPorts";
   properties?: outputs.ExpressRouteProviderPortProperties;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.TrackedResourceWithOptionalLocationTags;
-  portPairDescriptor?: string;
-  primaryAzurePort?: string;
-  secondaryAzurePort?: string;
+  portPairDescriptor: string;
+  primaryAzurePort: string;
+  secondaryAzurePort: string;
   peeringLocation?: string;
   overprovisionFactor?: number;
   portBandwidthInMbps?: number;
@@ -5264,21 +5264,21 @@ export declare class FirewallPolicy extends $CustomResource {
   /** Properties of the firewall policy. */
   readonly properties: $Output<outputs.FirewallPolicyPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The identity of the firewall policy. */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** A read-only string that represents the size of the FirewallPolicyPropertiesFormat in MB. (ex 0.5MB) */
-  readonly size: $Output<string | undefined>;
+  readonly size: $Output<string>;
   /** List of references to FirewallPolicyRuleCollectionGroups. */
   readonly ruleCollectionGroups: $Output<outputs.SubResource[] | undefined>;
   /** List of references to FirewallPolicyKubeSelectorGroups. */
   readonly kubeSelectorGroups: $Output<outputs.SubResource[] | undefined>;
   /** The provisioning state of the firewall policy resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The parent firewall policy from which rules are inherited. */
   readonly basePolicy: $Output<outputs.SubResource | undefined>;
   /** List of references to Azure Firewalls that this Firewall Policy is associated with. */
@@ -5306,7 +5306,7 @@ export declare class FirewallPolicy extends $CustomResource {
   /** The Firewall Policy SKU. */
   readonly sku: $Output<outputs.FirewallPolicySku | undefined>;
   /** Indicates that the Firewall Policy is managed by AFC (Azure Firewall for Containers). When set, the policy is treated as read-only for callers that do not supply the AFC-managed sync marker on write operations. */
-  readonly afcManaged: $Output<boolean | undefined>;
+  readonly afcManaged: $Output<boolean>;
   constructor(name: string, args: FirewallPolicyArgs, opts?: $Options);
 }
 
@@ -5361,14 +5361,14 @@ export interface FirewallPolicyState {
   name: string;
   type: "Microsoft.Network/firewallPolicies";
   properties?: outputs.FirewallPolicyPropertiesFormat;
-  etag?: string;
+  etag: string;
   identity?: outputs.ManagedServiceIdentity;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
-  size?: string;
+  size: string;
   ruleCollectionGroups?: outputs.SubResource[];
   kubeSelectorGroups?: outputs.SubResource[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   basePolicy?: outputs.SubResource;
   firewalls?: outputs.SubResource[];
   childPolicies?: outputs.SubResource[];
@@ -5382,7 +5382,7 @@ export interface FirewallPolicyState {
   intrusionDetection?: outputs.FirewallPolicyIntrusionDetection;
   transportSecurity?: outputs.FirewallPolicyTransportSecurity;
   sku?: outputs.FirewallPolicySku;
-  afcManaged?: boolean;
+  afcManaged: boolean;
 }
 /**
  * Reads an existing `Microsoft.Network/firewallPolicies` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -5414,7 +5414,7 @@ export declare class FirewallPolicyDraft extends $CustomResource {
   /** Properties of the firewall policy. */
   readonly properties: $Output<outputs.FirewallPolicyDraftProperties | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The parent firewall policy from which rules are inherited. */
@@ -5487,7 +5487,7 @@ export interface FirewallPolicyDraftState {
   name: "default";
   type: "Microsoft.Network/firewallPolicies/firewallPolicyDrafts";
   properties?: outputs.FirewallPolicyDraftProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   basePolicy?: outputs.SubResource;
   threatIntelMode?: "Alert" | "Deny" | "Off" | (string & {});
@@ -5529,13 +5529,13 @@ export declare class KubeSelectorGroup extends $CustomResource {
   /** The properties of the firewall policy Kubernetes selector group. */
   readonly properties: $Output<outputs.FirewallPolicyKubeSelectorGroupProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Kubernetes Pod selector for matching pods in the Kubernetes cluster. */
   readonly podSelector: $Output<outputs.KubeLabelSelector | undefined>;
   /** Kubernetes Namespace selector for matching namespaces in the Kubernetes cluster. */
   readonly namespaceSelector: $Output<outputs.KubeLabelSelector | undefined>;
   /** The provisioning state of the firewall policy Kubernetes selector group resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: KubeSelectorGroupArgs, opts?: $Options);
 }
 
@@ -5570,10 +5570,10 @@ export interface KubeSelectorGroupState {
   name: string;
   type: "Microsoft.Network/firewallPolicies/kubeSelectorGroups";
   properties?: outputs.FirewallPolicyKubeSelectorGroupProperties;
-  etag?: string;
+  etag: string;
   podSelector?: outputs.KubeLabelSelector;
   namespaceSelector?: outputs.KubeLabelSelector;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/firewallPolicies/kubeSelectorGroups` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -5605,15 +5605,15 @@ export declare class RuleCollectionGroup extends $CustomResource {
   /** The properties of the firewall policy rule collection group. */
   readonly properties: $Output<outputs.FirewallPolicyRuleCollectionGroupProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** A read-only string that represents the size of the FirewallPolicyRuleCollectionGroupProperties in MB. (ex 1.2MB) */
-  readonly size: $Output<string | undefined>;
+  readonly size: $Output<string>;
   /** Priority of the Firewall Policy Rule Collection Group resource. */
   readonly priority: $Output<number | undefined>;
   /** Group of Firewall Policy rule collections. */
   readonly ruleCollections: $Output<outputs.FirewallPolicyRuleCollection[] | undefined>;
   /** The provisioning state of the firewall policy rule collection group resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: RuleCollectionGroupArgs, opts?: $Options);
 }
 
@@ -5648,11 +5648,11 @@ export interface RuleCollectionGroupState {
   name: string;
   type: "Microsoft.Network/firewallPolicies/ruleCollectionGroups";
   properties?: outputs.FirewallPolicyRuleCollectionGroupProperties;
-  etag?: string;
-  size?: string;
+  etag: string;
+  size: string;
   priority?: number;
   ruleCollections?: outputs.FirewallPolicyRuleCollection[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/firewallPolicies/ruleCollectionGroups` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -5686,7 +5686,7 @@ export declare class RuleCollectionGroupDraft extends $CustomResource {
   /** The properties of the firewall policy rule collection group. */
   readonly properties: $Output<outputs.FirewallPolicyRuleCollectionGroupDraftProperties | undefined>;
   /** A read-only string that represents the size of the FirewallPolicyRuleCollectionGroupProperties in MB. (ex 1.2MB) */
-  readonly size: $Output<string | undefined>;
+  readonly size: $Output<string>;
   /** Priority of the Firewall Policy Rule Collection Group resource. */
   readonly priority: $Output<number | undefined>;
   /** Group of Firewall Policy rule collections. */
@@ -5729,7 +5729,7 @@ export interface RuleCollectionGroupDraftState {
   name: "default";
   type: "Microsoft.Network/firewallPolicies/ruleCollectionGroups/ruleCollectionGroupDrafts";
   properties?: outputs.FirewallPolicyRuleCollectionGroupDraftProperties;
-  size?: string;
+  size: string;
   priority?: number;
   ruleCollections?: outputs.FirewallPolicyRuleCollection[];
 }
@@ -5826,19 +5826,19 @@ export declare class FirstPartyServiceTag extends $CustomResource {
   /** Properties of the first party service tag. */
   readonly properties: $Output<outputs.FirstPartyServiceTagPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The value of the first party service tag. */
   readonly value: $Output<string>;
   /** The reason for failure, if any. */
-  readonly failedReason: $Output<string | undefined>;
+  readonly failedReason: $Output<string>;
   /** The resource GUID property of the first party service tag resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The provisioning state of the first party service tag resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: FirstPartyServiceTagArgs, opts?: $Options);
 }
 
@@ -5871,13 +5871,13 @@ export interface FirstPartyServiceTagState {
   name: string;
   type: "Microsoft.Network/firstPartyServiceTags";
   properties?: outputs.FirstPartyServiceTagPropertiesFormat;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   value: string;
-  failedReason?: string;
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  failedReason: string;
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/firstPartyServiceTags` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -5907,17 +5907,17 @@ export declare class FrontDoor extends $CustomResource {
   /** Properties of the Front Door Load Balancer */
   readonly properties: $Output<outputs.FrontDoorProperties | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Resource status of the Front Door. */
-  readonly resourceState: $Output<"Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | "Migrating" | "Migrated" | (string & {}) | undefined>;
+  readonly resourceState: $Output<"Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | "Migrating" | "Migrated" | (string & {})>;
   /** Provisioning state of the Front Door. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The host that each frontendEndpoint must CNAME to. */
-  readonly cname: $Output<string | undefined>;
+  readonly cname: $Output<string>;
   /** The Id of the frontdoor. */
-  readonly frontdoorId: $Output<string | undefined>;
+  readonly frontdoorId: $Output<string>;
   /** Rules Engine Configurations available to routing rules. */
   readonly rulesEngines: $Output<outputs.RulesEngine[] | undefined>;
   /** Key-Value pair representing additional properties for frontdoor. */
@@ -5984,12 +5984,12 @@ export interface FrontDoorState {
   name: string;
   type: "Microsoft.Network/frontDoors";
   properties?: outputs.FrontDoorProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
-  resourceState?: "Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | "Migrating" | "Migrated" | (string & {});
-  provisioningState?: string;
-  cname?: string;
-  frontdoorId?: string;
+  resourceState: "Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | "Migrating" | "Migrated" | (string & {});
+  provisioningState: string;
+  cname: string;
+  frontdoorId: string;
   rulesEngines?: outputs.RulesEngine[];
   extendedProperties?: outputs.FrontDoorPropertiesExtendedProperties;
   friendlyName?: string;
@@ -6024,9 +6024,9 @@ export interface FrontendEndpointState {
   name: string;
   type: "Microsoft.Network/frontDoors/frontendEndpoints";
   properties?: outputs.FrontendEndpointProperties;
-  resourceState?: "Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | "Migrating" | "Migrated" | (string & {});
-  customHttpsProvisioningState?: "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Failed" | (string & {});
-  customHttpsProvisioningSubstate?: "SubmittingDomainControlValidationRequest" | "PendingDomainControlValidationREquestApproval" | "DomainControlValidationRequestApproved" | "DomainControlValidationRequestRejected" | "DomainControlValidationRequestTimedOut" | "IssuingCertificate" | "DeployingCertificate" | "CertificateDeployed" | "DeletingCertificate" | "CertificateDeleted" | (string & {});
+  resourceState: "Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | "Migrating" | "Migrated" | (string & {});
+  customHttpsProvisioningState: "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Failed" | (string & {});
+  customHttpsProvisioningSubstate: "SubmittingDomainControlValidationRequest" | "PendingDomainControlValidationREquestApproval" | "DomainControlValidationRequestApproved" | "DomainControlValidationRequestRejected" | "DomainControlValidationRequestTimedOut" | "IssuingCertificate" | "DeployingCertificate" | "CertificateDeployed" | "DeletingCertificate" | "CertificateDeleted" | (string & {});
   customHttpsConfiguration?: outputs.CustomHttpsConfiguration;
   hostName?: string;
   sessionAffinityEnabledState?: "Enabled" | "Disabled" | (string & {});
@@ -6063,7 +6063,7 @@ export declare class RulesEngine extends $CustomResource {
   /** Properties of the Rules Engine Configuration. */
   readonly properties: $Output<outputs.RulesEngineProperties | undefined>;
   /** Resource status. */
-  readonly resourceState: $Output<"Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | "Migrating" | "Migrated" | (string & {}) | undefined>;
+  readonly resourceState: $Output<"Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | "Migrating" | "Migrated" | (string & {})>;
   /** A list of rules that define a particular Rules Engine Configuration. */
   readonly rules: $Output<outputs.RulesEngineRule[] | undefined>;
   constructor(name: string, args: RulesEngineArgs, opts?: $Options);
@@ -6098,7 +6098,7 @@ export interface RulesEngineState {
   name: string;
   type: "Microsoft.Network/frontDoors/rulesEngines";
   properties?: outputs.RulesEngineProperties;
-  resourceState?: "Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | "Migrating" | "Migrated" | (string & {});
+  resourceState: "Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | "Migrating" | "Migrated" | (string & {});
   rules?: outputs.RulesEngineRule[];
 }
 /**
@@ -6133,7 +6133,7 @@ export declare class FrontDoorWebApplicationFirewallPolicy extends $CustomResour
   /** The pricing tier of web application firewall policy. Defaults to Classic_AzureFrontDoor if not specified. */
   readonly sku: $Output<outputs.Sku2 | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Describes settings for the policy. */
@@ -6149,9 +6149,9 @@ export declare class FrontDoorWebApplicationFirewallPolicy extends $CustomResour
   /** Describes Security Policy associated with this Web Application Firewall policy. */
   readonly securityPolicyLinks: $Output<outputs.SecurityPolicyLink[] | undefined>;
   /** Provisioning state of the policy. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Resource status of the policy. */
-  readonly resourceState: $Output<"Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | (string & {}) | undefined>;
+  readonly resourceState: $Output<"Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | (string & {})>;
   constructor(name: string, args: FrontDoorWebApplicationFirewallPolicyArgs, opts?: $Options);
 }
 
@@ -6194,7 +6194,7 @@ export interface FrontDoorWebApplicationFirewallPolicyState {
   properties?: outputs.WebApplicationFirewallPolicyProperties;
   etag?: string;
   sku?: outputs.Sku2;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   policySettings?: outputs.PolicySettings2;
   customRules?: outputs.CustomRuleList;
@@ -6202,8 +6202,8 @@ export interface FrontDoorWebApplicationFirewallPolicyState {
   frontendEndpointLinks?: outputs.FrontendEndpointLink[];
   routingRuleLinks?: outputs.RoutingRuleLink[];
   securityPolicyLinks?: outputs.SecurityPolicyLink[];
-  provisioningState?: string;
-  resourceState?: "Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | (string & {});
+  provisioningState: string;
+  resourceState: "Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/FrontDoorWebApplicationFirewallPolicies` without managing it (GET, api-version 2025-11-01); undefined when it does not exist.
@@ -6233,9 +6233,9 @@ export declare class InterconnectGroup extends $CustomResource {
   /** Properties of the interconnect group. */
   readonly properties: $Output<outputs.InterconnectGroupPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Scope of interconnect group resource. */
@@ -6243,9 +6243,9 @@ export declare class InterconnectGroup extends $CustomResource {
   /** A list of subgroups of the interconnect group. */
   readonly subgroups: $Output<outputs.Subgroup[] | undefined>;
   /** The provisioning state of the interconnect group resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The resource GUID property of the interconnect group resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The subgroup profile of the interconnect group resource. */
   readonly subgroupProfile: $Output<outputs.SubgroupProfile>;
   constructor(name: string, args: InterconnectGroupArgs, opts?: $Options);
@@ -6282,13 +6282,13 @@ export interface InterconnectGroupState {
   name: string;
   type: "Microsoft.Network/interconnectGroups";
   properties?: outputs.InterconnectGroupPropertiesFormat;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   scope?: "None" | "InfiniBand" | (string & {});
   subgroups?: outputs.Subgroup[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  resourceGuid?: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
   subgroupProfile: outputs.SubgroupProfile;
 }
 /**
@@ -6314,10 +6314,10 @@ export interface SubgroupState {
   name: string;
   type: "Microsoft.Network/interconnectGroups/subgroups";
   properties?: outputs.SubgroupProperties;
-  internalSubgroupId?: string;
+  internalSubgroupId: string;
   interconnectBlock?: outputs.SubResource;
   virtualMachines?: outputs.SubResource[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/interconnectGroups/subgroups` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -6345,9 +6345,9 @@ export declare class IpAllocation extends $CustomResource {
   /** Properties of the IpAllocation. */
   readonly properties: $Output<outputs.IpAllocationPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The Subnet that using the prefix of this IpAllocation resource. */
@@ -6407,8 +6407,8 @@ export interface IpAllocationState {
   ipAllocationName: string;
   name: string;
   properties?: outputs.IpAllocationPropertiesFormat;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   subnet?: outputs.SubResource;
   virtualNetwork?: outputs.SubResource;
@@ -6447,13 +6447,13 @@ export declare class IpGroup extends $CustomResource {
   /** Properties of the IpGroups. */
   readonly properties: $Output<outputs.IpGroupPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The provisioning state of the IpGroups resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** IpAddresses/IpAddressPrefixes in the IpGroups resource. */
   readonly ipAddresses: $Output<string[] | undefined>;
   /** List of references to Firewall resources that this IpGroups is associated with. */
@@ -6492,10 +6492,10 @@ export interface IpGroupState {
   name: string;
   type: "Microsoft.Network/ipGroups";
   properties?: outputs.IpGroupPropertiesFormat;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   ipAddresses?: string[];
   firewalls?: outputs.SubResource[];
   firewallPolicies?: outputs.SubResource[];
@@ -6528,13 +6528,13 @@ export declare class LoadBalancer extends $CustomResource {
   /** Properties of load balancer. */
   readonly properties: $Output<outputs.LoadBalancerPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The extended location of the load balancer. */
   readonly extendedLocation: $Output<outputs.ExtendedLocation | undefined>;
   /** The load balancer SKU. */
   readonly sku: $Output<outputs.LoadBalancerSku | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Object representing the frontend IPs to be used for the load balancer. */
@@ -6552,9 +6552,9 @@ export declare class LoadBalancer extends $CustomResource {
   /** The outbound rules. */
   readonly outboundRules: $Output<outputs.OutboundRule[] | undefined>;
   /** The resource GUID property of the load balancer resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The provisioning state of the load balancer resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Indicates the scope of the load balancer: external (Public) or internal (Private). */
   readonly scope: $Output<"Public" | "Private" | (string & {}) | undefined>;
   /** The load balancer mode. Set to `Advanced` to enable additional capabilities on a Standard SKU load balancer. Advanced mode must be specified at creation and cannot be changed afterward. */
@@ -6611,10 +6611,10 @@ export interface LoadBalancerState {
   name: string;
   type: "Microsoft.Network/loadBalancers";
   properties?: outputs.LoadBalancerPropertiesFormat;
-  etag?: string;
+  etag: string;
   extendedLocation?: outputs.ExtendedLocation;
   sku?: outputs.LoadBalancerSku;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   frontendIPConfigurations?: outputs.FrontendIPConfiguration[];
   backendAddressPools?: outputs.BackendAddressPool[];
@@ -6623,8 +6623,8 @@ export interface LoadBalancerState {
   inboundNatRules?: outputs.InboundNatRule[];
   inboundNatPools?: outputs.InboundNatPool[];
   outboundRules?: outputs.OutboundRule[];
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   scope?: "Public" | "Private" | (string & {});
   mode?: "Advanced" | (string & {});
 }
@@ -6658,7 +6658,7 @@ export declare class BackendAddressPool extends $CustomResource {
   /** Properties of load balancer backend address pool. */
   readonly properties: $Output<outputs.BackendAddressPoolPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The location of the backend address pool. */
   readonly location: $Output<string | undefined>;
   /** An array of gateway load balancer tunnel interfaces. */
@@ -6676,7 +6676,7 @@ export declare class BackendAddressPool extends $CustomResource {
   /** An array of references to inbound NAT rules that use this backend address pool. */
   readonly inboundNatRules: $Output<outputs.SubResource[] | undefined>;
   /** The provisioning state of the backend address pool resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Amount of seconds Load Balancer waits for before sending RESET to client and backend address. */
   readonly drainPeriodInSeconds: $Output<number | undefined>;
   /** A reference to a virtual network. */
@@ -6725,7 +6725,7 @@ export interface BackendAddressPoolState {
   name: string;
   type: "Microsoft.Network/loadBalancers/backendAddressPools";
   properties?: outputs.BackendAddressPoolPropertiesFormat;
-  etag?: string;
+  etag: string;
   location?: string;
   tunnelInterfaces?: outputs.GatewayLoadBalancerTunnelInterface[];
   loadBalancerBackendAddresses?: outputs.LoadBalancerBackendAddress[];
@@ -6734,7 +6734,7 @@ export interface BackendAddressPoolState {
   outboundRule?: outputs.SubResource;
   outboundRules?: outputs.SubResource[];
   inboundNatRules?: outputs.SubResource[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   drainPeriodInSeconds?: number;
   virtualNetwork?: outputs.SubResource;
   syncMode?: "Automatic" | "Manual" | (string & {});
@@ -6762,7 +6762,7 @@ export interface FrontendIPConfigurationState {
   name: string;
   type: "Microsoft.Network/loadBalancers/frontendIPConfigurations";
   properties?: outputs.FrontendIPConfigurationPropertiesFormat;
-  etag?: string;
+  etag: string;
   zones?: string[];
   inboundNatRules?: outputs.SubResource[];
   inboundNatPools?: outputs.SubResource[];
@@ -6775,7 +6775,7 @@ export interface FrontendIPConfigurationState {
   publicIPAddress?: outputs.PublicIPAddress;
   publicIPPrefix?: outputs.SubResource;
   gatewayLoadBalancer?: outputs.SubResource;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   ddosSettings?: outputs.DdosFrontendIpConfigurationSettings;
   enableConnectionTracking?: boolean;
 }
@@ -6809,7 +6809,7 @@ export declare class InboundNatRule extends $CustomResource {
   /** Properties of load balancer inbound NAT rule. */
   readonly properties: $Output<outputs.InboundNatRulePropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** A reference to frontend IP addresses. */
   readonly frontendIPConfiguration: $Output<outputs.SubResource | undefined>;
   /** A reference to a private IP address defined on a network interface of a VM. Traffic sent to the frontend port of each of the frontend IP configurations is forwarded to the backend IP. */
@@ -6833,7 +6833,7 @@ export declare class InboundNatRule extends $CustomResource {
   /** A reference to backendAddressPool resource. */
   readonly backendAddressPool: $Output<outputs.SubResource | undefined>;
   /** The provisioning state of the inbound NAT rule resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: InboundNatRuleArgs, opts?: $Options);
 }
 
@@ -6884,7 +6884,7 @@ export interface InboundNatRuleState {
   name: string;
   type: "Microsoft.Network/loadBalancers/inboundNatRules";
   properties?: outputs.InboundNatRulePropertiesFormat;
-  etag?: string;
+  etag: string;
   frontendIPConfiguration?: outputs.SubResource;
   backendIPConfiguration?: outputs.NetworkInterfaceIPConfiguration;
   protocol?: "Udp" | "Tcp" | "All" | "Quic" | (string & {});
@@ -6896,7 +6896,7 @@ export interface InboundNatRuleState {
   frontendPortRangeStart?: number;
   frontendPortRangeEnd?: number;
   backendAddressPool?: outputs.SubResource;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/loadBalancers/inboundNatRules` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -6921,7 +6921,7 @@ export interface LoadBalancingRuleState {
   name: string;
   type: "Microsoft.Network/loadBalancers/loadBalancingRules";
   properties?: outputs.LoadBalancingRulePropertiesFormat;
-  etag?: string;
+  etag: string;
   frontendIPConfiguration?: outputs.SubResource;
   backendAddressPool?: outputs.SubResource;
   backendAddressPools?: outputs.SubResource[];
@@ -6935,7 +6935,7 @@ export interface LoadBalancingRuleState {
   enableTcpReset?: boolean;
   disableOutboundSnat?: boolean;
   enableConnectionTracking?: boolean;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/loadBalancers/loadBalancingRules` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -6960,11 +6960,11 @@ export interface OutboundRuleState {
   name: string;
   type: "Microsoft.Network/loadBalancers/outboundRules";
   properties?: outputs.OutboundRulePropertiesFormat;
-  etag?: string;
+  etag: string;
   allocatedOutboundPorts?: number;
   frontendIPConfigurations: outputs.SubResource[];
   backendAddressPool: outputs.SubResource;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   protocol: "Tcp" | "Udp" | "All" | (string & {});
   enableTcpReset?: boolean;
   idleTimeoutInMinutes?: number;
@@ -6992,7 +6992,7 @@ export interface ProbeState {
   name: string;
   type: "Microsoft.Network/loadBalancers/probes";
   properties?: outputs.ProbePropertiesFormat;
-  etag?: string;
+  etag: string;
   loadBalancingRules?: outputs.SubResource[];
   protocol: "Http" | "Tcp" | "Https" | (string & {});
   port: number;
@@ -7001,7 +7001,7 @@ export interface ProbeState {
   numberOfProbes?: number;
   probeThreshold?: number;
   requestPath?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/loadBalancers/probes` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -7031,9 +7031,9 @@ export declare class LocalNetworkGateway extends $CustomResource {
   /** Properties of the local network gateway. */
   readonly properties: $Output<outputs.LocalNetworkGatewayPropertiesFormat>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Local network site address space. */
@@ -7045,9 +7045,9 @@ export declare class LocalNetworkGateway extends $CustomResource {
   /** Local network gateway's BGP speaker settings. */
   readonly bgpSettings: $Output<outputs.BgpSettings | undefined>;
   /** The resource GUID property of the local network gateway resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The provisioning state of the local network gateway resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: LocalNetworkGatewayArgs, opts?: $Options);
 }
 
@@ -7086,15 +7086,15 @@ export interface LocalNetworkGatewayState {
   name: string;
   type: "Microsoft.Network/localNetworkGateways";
   properties: outputs.LocalNetworkGatewayPropertiesFormat;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   localNetworkAddressSpace?: outputs.AddressSpace;
   gatewayIpAddress?: string;
   fqdn?: string;
   bgpSettings?: outputs.BgpSettings;
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/localNetworkGateways` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -7152,9 +7152,9 @@ export declare class NatGateway extends $CustomResource {
   /** A list of availability zones denoting the zone in which Nat Gateway should be deployed. */
   readonly zones: $Output<string[] | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The idle timeout of the nat gateway. */
@@ -7176,9 +7176,9 @@ export declare class NatGateway extends $CustomResource {
   /** Whether Nat64 is enabled for the NAT gateway resource. */
   readonly nat64: $Output<"None" | "Enabled" | "Disabled" | (string & {}) | undefined>;
   /** The resource GUID property of the NAT gateway resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The provisioning state of the NAT gateway resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: NatGatewayArgs, opts?: $Options);
 }
 
@@ -7231,8 +7231,8 @@ export interface NatGatewayState {
   properties?: outputs.NatGatewayPropertiesFormat;
   sku?: outputs.NatGatewaySku;
   zones?: string[];
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   idleTimeoutInMinutes?: number;
   publicIpAddresses?: outputs.SubResource[];
@@ -7243,8 +7243,8 @@ export interface NatGatewayState {
   sourceVirtualNetwork?: outputs.SubResource;
   serviceGateway?: outputs.SubResource;
   nat64?: "None" | "Enabled" | "Disabled" | (string & {});
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/natGateways` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -7276,11 +7276,11 @@ export declare class NetworkExperimentProfile extends $CustomResource {
   /** Gets a unique read-only string that changes whenever the resource is updated. */
   readonly etag: $Output<string | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourcewithSettableNameTags | undefined>;
   /** Resource status. */
-  readonly resourceState: $Output<"Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | (string & {}) | undefined>;
+  readonly resourceState: $Output<"Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | (string & {})>;
   /** The state of the Experiment */
   readonly enabledState: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   constructor(name: string, args: NetworkExperimentProfileArgs, opts?: $Options);
@@ -7318,9 +7318,9 @@ export interface NetworkExperimentProfileState {
   type: "Microsoft.Network/NetworkExperimentProfiles";
   properties?: outputs.ProfileProperties;
   etag?: string;
-  location?: string;
+  location: string;
   tags?: outputs.ResourcewithSettableNameTags;
-  resourceState?: "Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | (string & {});
+  resourceState: "Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | (string & {});
   enabledState?: "Enabled" | "Disabled" | (string & {});
 }
 /**
@@ -7353,7 +7353,7 @@ export declare class Experiment extends $CustomResource {
   /** The properties of an Experiment */
   readonly properties: $Output<outputs.ExperimentProperties | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The description of the details or intents of the Experiment */
@@ -7365,11 +7365,11 @@ export declare class Experiment extends $CustomResource {
   /** The state of the Experiment */
   readonly enabledState: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Resource status. */
-  readonly resourceState: $Output<"Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | (string & {}) | undefined>;
+  readonly resourceState: $Output<"Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | (string & {})>;
   /** The description of Experiment status from the server side */
-  readonly status: $Output<string | undefined>;
+  readonly status: $Output<string>;
   /** The uri to the Script used in the Experiment */
-  readonly scriptFileUri: $Output<string | undefined>;
+  readonly scriptFileUri: $Output<string>;
   constructor(name: string, args: ExperimentArgs, opts?: $Options);
 }
 
@@ -7412,15 +7412,15 @@ export interface ExperimentState {
   name: string;
   type: "Microsoft.Network/NetworkExperimentProfiles/Experiments";
   properties?: outputs.ExperimentProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   description?: string;
   endpointA?: outputs.Endpoint;
   endpointB?: outputs.Endpoint;
   enabledState?: "Enabled" | "Disabled" | (string & {});
-  resourceState?: "Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | (string & {});
-  status?: string;
-  scriptFileUri?: string;
+  resourceState: "Creating" | "Enabling" | "Enabled" | "Disabling" | "Disabled" | "Deleting" | (string & {});
+  status: string;
+  scriptFileUri: string;
 }
 /**
  * Reads an existing `Microsoft.Network/NetworkExperimentProfiles/Experiments` without managing it (GET, api-version 2025-11-01); undefined when it does not exist.
@@ -7452,9 +7452,9 @@ export declare class NetworkInterface extends $CustomResource {
   /** The extended location of the network interface. */
   readonly extendedLocation: $Output<outputs.ExtendedLocation | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The reference to a virtual machine. */
@@ -7470,13 +7470,13 @@ export declare class NetworkInterface extends $CustomResource {
   /** The DNS settings in network interface. */
   readonly dnsSettings: $Output<outputs.NetworkInterfaceDnsSettings | undefined>;
   /** The MAC address of the network interface. */
-  readonly macAddress: $Output<string | undefined>;
+  readonly macAddress: $Output<string>;
   /** Whether this is a primary network interface on a virtual machine. */
-  readonly primary: $Output<boolean | undefined>;
+  readonly primary: $Output<boolean>;
   /** Whether the virtual machine this nic is attached to supports encryption. */
-  readonly vnetEncryptionSupported: $Output<boolean | undefined>;
+  readonly vnetEncryptionSupported: $Output<boolean>;
   /** Whether default outbound connectivity for nic was configured or not. */
-  readonly defaultOutboundConnectivityEnabled: $Output<boolean | undefined>;
+  readonly defaultOutboundConnectivityEnabled: $Output<boolean>;
   /** If the network interface is configured for accelerated networking. Not applicable to VM sizes which require accelerated networking. */
   readonly enableAcceleratedNetworking: $Output<boolean | undefined>;
   /** Indicates whether to disable tcp state tracking. */
@@ -7488,9 +7488,9 @@ export declare class NetworkInterface extends $CustomResource {
   /** A reference to the dscp configuration to which the network interface is linked. */
   readonly dscpConfiguration: $Output<outputs.SubResource | undefined>;
   /** The resource GUID property of the network interface resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The provisioning state of the network interface resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** WorkloadType of the NetworkInterface for BareMetal resources */
   readonly workloadType: $Output<string | undefined>;
   /** Type of Network Interface resource. */
@@ -7560,8 +7560,8 @@ export interface NetworkInterfaceState {
   type: "Microsoft.Network/networkInterfaces";
   properties?: outputs.NetworkInterfacePropertiesFormat;
   extendedLocation?: outputs.ExtendedLocation;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   virtualMachine?: outputs.SubResource;
   networkSecurityGroup?: outputs.NetworkSecurityGroup;
@@ -7569,17 +7569,17 @@ export interface NetworkInterfaceState {
   ipConfigurations?: outputs.NetworkInterfaceIPConfiguration[];
   tapConfigurations?: outputs.NetworkInterfaceTapConfiguration[];
   dnsSettings?: outputs.NetworkInterfaceDnsSettings;
-  macAddress?: string;
-  primary?: boolean;
-  vnetEncryptionSupported?: boolean;
-  defaultOutboundConnectivityEnabled?: boolean;
+  macAddress: string;
+  primary: boolean;
+  vnetEncryptionSupported: boolean;
+  defaultOutboundConnectivityEnabled: boolean;
   enableAcceleratedNetworking?: boolean;
   disableTcpStateTracking?: boolean;
   enableIPForwarding?: boolean;
   hostedWorkloads?: string[];
   dscpConfiguration?: outputs.SubResource;
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   workloadType?: string;
   nicType?: "Standard" | "Elastic" | (string & {});
   privateLinkService?: outputs.PrivateLinkService;
@@ -7610,7 +7610,7 @@ export interface NetworkInterfaceIpConfigurationState {
   name: string;
   type: "Microsoft.Network/networkInterfaces/ipConfigurations";
   properties?: outputs.NetworkInterfaceIPConfigurationPropertiesFormat;
-  etag?: string;
+  etag: string;
   gatewayLoadBalancer?: outputs.SubResource;
   virtualNetworkTaps?: outputs.VirtualNetworkTap[];
   applicationGatewayBackendAddressPools?: outputs.ApplicationGatewayBackendAddressPool[];
@@ -7624,7 +7624,7 @@ export interface NetworkInterfaceIpConfigurationState {
   primary?: boolean;
   publicIPAddress?: outputs.PublicIPAddress;
   applicationSecurityGroups?: outputs.ApplicationSecurityGroup[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   privateLinkConnectionProperties?: outputs.NetworkInterfaceIPConfigurationPrivateLinkConnectionProperties;
 }
 /**
@@ -7657,11 +7657,11 @@ export declare class TapConfiguration extends $CustomResource {
   /** Properties of the Virtual Network Tap configuration. */
   readonly properties: $Output<outputs.NetworkInterfaceTapConfigurationPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The reference to the Virtual Network Tap resource. */
   readonly virtualNetworkTap: $Output<outputs.VirtualNetworkTap | undefined>;
   /** The provisioning state of the network interface tap configuration resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: TapConfigurationArgs, opts?: $Options);
 }
 
@@ -7694,9 +7694,9 @@ export interface TapConfigurationState {
   name: string;
   type: "Microsoft.Network/networkInterfaces/tapConfigurations";
   properties?: outputs.NetworkInterfaceTapConfigurationPropertiesFormat;
-  etag?: string;
+  etag: string;
   virtualNetworkTap?: outputs.VirtualNetworkTap;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/networkInterfaces/tapConfigurations` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -7728,11 +7728,11 @@ export declare class NetworkManagerConnection extends $CustomResource {
   /** The system metadata related to this resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Network Manager Id. */
   readonly networkManagerId: $Output<string | undefined>;
   /** Connection state. */
-  readonly connectionState: $Output<"Connected" | "Pending" | "Conflict" | "Revoked" | "Rejected" | (string & {}) | undefined>;
+  readonly connectionState: $Output<"Connected" | "Pending" | "Conflict" | "Revoked" | "Rejected" | (string & {})>;
   /** A description of the network manager connection. */
   readonly description: $Output<string | undefined>;
   constructor(name: string, args: NetworkManagerConnectionArgs, opts?: $Options);
@@ -7766,9 +7766,9 @@ export interface NetworkManagerConnectionState {
   type: "Microsoft.Network/networkManagerConnections";
   properties?: outputs.NetworkManagerConnectionProperties;
   systemData?: outputs.SystemData;
-  etag?: string;
+  etag: string;
   networkManagerId?: string;
-  connectionState?: "Connected" | "Pending" | "Conflict" | "Revoked" | "Rejected" | (string & {});
+  connectionState: "Connected" | "Pending" | "Conflict" | "Revoked" | "Rejected" | (string & {});
   description?: string;
 }
 /**
@@ -7799,11 +7799,11 @@ export declare class NetworkManager extends $CustomResource {
   /** The network manager properties */
   readonly properties: $Output<outputs.NetworkManagerProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The system metadata related to this resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** A description of the network manager. */
@@ -7813,9 +7813,9 @@ export declare class NetworkManager extends $CustomResource {
   /** Scope Access. */
   readonly networkManagerScopeAccesses: $Output<("SecurityAdmin" | "Connectivity" | "SecurityUser" | "Routing" | (string & {}))[] | undefined>;
   /** The provisioning state of the network manager resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Unique identifier for this resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   constructor(name: string, args: NetworkManagerArgs, opts?: $Options);
 }
 
@@ -7852,15 +7852,15 @@ export interface NetworkManagerState {
   name: string;
   type: "Microsoft.Network/networkManagers";
   properties?: outputs.NetworkManagerProperties;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   description?: string;
   networkManagerScopes: outputs.NetworkManagerPropertiesNetworkManagerScopes;
   networkManagerScopeAccesses?: ("SecurityAdmin" | "Connectivity" | "SecurityUser" | "Routing" | (string & {}))[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  resourceGuid?: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
 }
 /**
  * Reads an existing `Microsoft.Network/networkManagers` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -7894,13 +7894,13 @@ export declare class Commit extends $CustomResource {
   /** The system metadata related to this resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** A description of the commit. */
   readonly description: $Output<string | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Unique identifier for this resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** Commit Type. */
   readonly commitType: $Output<"SecurityAdmin" | "Connectivity" | "SecurityUser" | "Routing" | (string & {})>;
   /** List of configuration IDs. */
@@ -7952,10 +7952,10 @@ export interface CommitState {
   type: "Microsoft.Network/networkManagers/commits";
   properties?: outputs.CommitProperties;
   systemData?: outputs.SystemData;
-  etag?: string;
+  etag: string;
   description?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  resourceGuid?: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
   commitType: "SecurityAdmin" | "Connectivity" | "SecurityUser" | "Routing" | (string & {});
   configurationIds?: string[];
   targetLocations: string[];
@@ -7994,7 +7994,7 @@ export declare class ConnectivityConfiguration extends $CustomResource {
   /** The system metadata related to this resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** A description of the connectivity configuration. */
   readonly description: $Output<string | undefined>;
   /** Connectivity topology type. */
@@ -8008,11 +8008,11 @@ export declare class ConnectivityConfiguration extends $CustomResource {
   /** Groups for configuration */
   readonly appliesToGroups: $Output<outputs.ConnectivityGroupItem[]>;
   /** The provisioning state of the connectivity configuration resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Flag if need to remove current existing peerings. */
   readonly deleteExistingPeering: $Output<"False" | "True" | (string & {}) | undefined>;
   /** Unique identifier for this resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   constructor(name: string, args: ConnectivityConfigurationArgs, opts?: $Options);
 }
 
@@ -8058,16 +8058,16 @@ export interface ConnectivityConfigurationState {
   type: "Microsoft.Network/networkManagers/connectivityConfigurations";
   properties?: outputs.ConnectivityConfigurationProperties;
   systemData?: outputs.SystemData;
-  etag?: string;
+  etag: string;
   description?: string;
   connectivityTopology: "HubAndSpoke" | "Mesh" | (string & {});
   hubs?: outputs.Hub[];
   isGlobal?: "False" | "True" | (string & {});
   connectivityCapabilities?: outputs.ConnectivityConfigurationPropertiesConnectivityCapabilities;
   appliesToGroups: outputs.ConnectivityGroupItem[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   deleteExistingPeering?: "False" | "True" | (string & {});
-  resourceGuid?: string;
+  resourceGuid: string;
 }
 /**
  * Reads an existing `Microsoft.Network/networkManagers/connectivityConfigurations` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -8099,7 +8099,7 @@ export declare class IpamPool extends $CustomResource {
   /** Properties of IpamPool resource properties which are specific to the Pool resource. */
   readonly properties: $Output<outputs.IpamPoolProperties>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.CommonTrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -8116,7 +8116,7 @@ export declare class IpamPool extends $CustomResource {
   /** List of IP address prefixes of the resource. */
   readonly addressPrefixes: $Output<string[]>;
   /** Provisioning states of a resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: IpamPoolArgs, opts?: $Options);
 }
 
@@ -8158,7 +8158,7 @@ export interface IpamPoolState {
   name: string;
   type: "Microsoft.Network/networkManagers/ipamPools";
   properties: outputs.IpamPoolProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.CommonTrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
@@ -8167,7 +8167,7 @@ export interface IpamPoolState {
   ipAddressType?: ("IPv4" | "IPv6" | (string & {}))[];
   parentPoolName?: string;
   addressPrefixes: string[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/networkManagers/ipamPools` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -8208,9 +8208,9 @@ export declare class StaticCidr extends $CustomResource {
   /** List of IP address prefixes of the resource. */
   readonly addressPrefixes: $Output<string[] | undefined>;
   /** Total number of IP addresses allocated for the static CIDR resource. */
-  readonly totalNumberOfIPAddresses: $Output<string | undefined>;
+  readonly totalNumberOfIPAddresses: $Output<string>;
   /** Provisioning states of a resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: StaticCidrArgs, opts?: $Options);
 }
 
@@ -8254,8 +8254,8 @@ export interface StaticCidrState {
   description?: string;
   numberOfIPAddressesToAllocate?: string;
   addressPrefixes?: string[];
-  totalNumberOfIPAddresses?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  totalNumberOfIPAddresses: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/networkManagers/ipamPools/staticCidrs` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -8289,15 +8289,15 @@ export declare class NetworkGroup extends $CustomResource {
   /** The system metadata related to this resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** A description of the network group. */
   readonly description: $Output<string | undefined>;
   /** The type of the group member. */
   readonly memberType: $Output<"VirtualNetwork" | "Subnet" | (string & {}) | undefined>;
   /** The provisioning state of the scope assignment resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Unique identifier for this resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   constructor(name: string, args: NetworkGroupArgs, opts?: $Options);
 }
 
@@ -8333,11 +8333,11 @@ export interface NetworkGroupState {
   type: "Microsoft.Network/networkManagers/networkGroups";
   properties?: outputs.NetworkGroupProperties;
   systemData?: outputs.SystemData;
-  etag?: string;
+  etag: string;
   description?: string;
   memberType?: "VirtualNetwork" | "Subnet" | (string & {});
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  resourceGuid?: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
 }
 /**
  * Reads an existing `Microsoft.Network/networkManagers/networkGroups` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -8373,13 +8373,13 @@ export declare class StaticMember extends $CustomResource {
   /** The system metadata related to this resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource Id. */
   readonly resourceId: $Output<string | undefined>;
   /** Resource region. */
-  readonly region: $Output<string | undefined>;
+  readonly region: $Output<string>;
   /** The provisioning state of the scope assignment resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: StaticMemberArgs, opts?: $Options);
 }
 
@@ -8417,10 +8417,10 @@ export interface StaticMemberState {
   type: "Microsoft.Network/networkManagers/networkGroups/staticMembers";
   properties?: outputs.StaticMemberProperties;
   systemData?: outputs.SystemData;
-  etag?: string;
+  etag: string;
   resourceId?: string;
-  region?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  region: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/networkManagers/networkGroups/staticMembers` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -8454,13 +8454,13 @@ export declare class RoutingConfiguration extends $CustomResource {
   /** The system metadata related to this resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** A description of the routing configuration. */
   readonly description: $Output<string | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Unique identifier for this resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** Route table usage mode defines which route table will be used by the configuration. If not defined, this will default to 'ManagedOnly'. */
   readonly routeTableUsageMode: $Output<"ManagedOnly" | "UseExisting" | (string & {}) | undefined>;
   constructor(name: string, args: RoutingConfigurationArgs, opts?: $Options);
@@ -8498,10 +8498,10 @@ export interface RoutingConfigurationState {
   type: "Microsoft.Network/networkManagers/routingConfigurations";
   properties?: outputs.NetworkManagerRoutingConfigurationPropertiesFormat;
   systemData?: outputs.SystemData;
-  etag?: string;
+  etag: string;
   description?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  resourceGuid?: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
   routeTableUsageMode?: "ManagedOnly" | "UseExisting" | (string & {});
 }
 /**
@@ -8538,13 +8538,13 @@ export declare class RoutingConfigurationRuleCollection extends $CustomResource 
   /** The system metadata related to this resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** A description of the routing rule collection. */
   readonly description: $Output<string | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Unique identifier for this resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** Groups for configuration */
   readonly appliesTo: $Output<outputs.NetworkManagerRoutingGroupItem[]>;
   /** Determines whether BGP route propagation is enabled. Defaults to true. */
@@ -8590,10 +8590,10 @@ export interface RoutingConfigurationRuleCollectionState {
   type: "Microsoft.Network/networkManagers/routingConfigurations/ruleCollections";
   properties?: outputs.RoutingRuleCollectionPropertiesFormat;
   systemData?: outputs.SystemData;
-  etag?: string;
+  etag: string;
   description?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  resourceGuid?: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
   appliesTo: outputs.NetworkManagerRoutingGroupItem[];
   disableBgpRoutePropagation?: "False" | "True" | (string & {});
 }
@@ -8633,13 +8633,13 @@ export declare class RoutingConfigurationRuleCollectionRule extends $CustomResou
   /** The system metadata related to this resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** A description for this rule. */
   readonly description: $Output<string | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Unique identifier for this resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** Indicates the destination for this particular rule. */
   readonly destination: $Output<outputs.RoutingRuleRouteDestination>;
   /** Indicates the next hop for this particular rule. */
@@ -8689,10 +8689,10 @@ export interface RoutingConfigurationRuleCollectionRuleState {
   type: "Microsoft.Network/networkManagers/routingConfigurations/ruleCollections/rules";
   properties?: outputs.RoutingRulePropertiesFormat;
   systemData?: outputs.SystemData;
-  etag?: string;
+  etag: string;
   description?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  resourceGuid?: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
   destination: outputs.RoutingRuleRouteDestination;
   nextHop: outputs.RoutingRuleNextHop;
 }
@@ -8728,13 +8728,13 @@ export declare class ScopeConnection extends $CustomResource {
   /** The system metadata related to this resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Tenant ID. */
   readonly tenantId: $Output<string | undefined>;
   /** Resource ID. */
   readonly resourceId: $Output<string | undefined>;
   /** Connection State */
-  readonly connectionState: $Output<"Connected" | "Pending" | "Conflict" | "Revoked" | "Rejected" | (string & {}) | undefined>;
+  readonly connectionState: $Output<"Connected" | "Pending" | "Conflict" | "Revoked" | "Rejected" | (string & {})>;
   /** A description of the scope connection. */
   readonly description: $Output<string | undefined>;
   constructor(name: string, args: ScopeConnectionArgs, opts?: $Options);
@@ -8774,10 +8774,10 @@ export interface ScopeConnectionState {
   type: "Microsoft.Network/networkManagers/scopeConnections";
   properties?: outputs.ScopeConnectionProperties;
   systemData?: outputs.SystemData;
-  etag?: string;
+  etag: string;
   tenantId?: string;
   resourceId?: string;
-  connectionState?: "Connected" | "Pending" | "Conflict" | "Revoked" | "Rejected" | (string & {});
+  connectionState: "Connected" | "Pending" | "Conflict" | "Revoked" | "Rejected" | (string & {});
   description?: string;
 }
 /**
@@ -8812,7 +8812,7 @@ export declare class SecurityAdminConfiguration extends $CustomResource {
   /** The system metadata related to this resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** A description of the security configuration. */
   readonly description: $Output<string | undefined>;
   /** Enum list of network intent policy based services. */
@@ -8820,9 +8820,9 @@ export declare class SecurityAdminConfiguration extends $CustomResource {
   /** Determine update behavior for changes to network groups referenced within the rules in this configuration. */
   readonly networkGroupAddressSpaceAggregationOption: $Output<"None" | "Manual" | (string & {}) | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Unique identifier for this resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   constructor(name: string, args: SecurityAdminConfigurationArgs, opts?: $Options);
 }
 
@@ -8860,12 +8860,12 @@ export interface SecurityAdminConfigurationState {
   type: "Microsoft.Network/networkManagers/securityAdminConfigurations";
   properties?: outputs.SecurityAdminConfigurationPropertiesFormat;
   systemData?: outputs.SystemData;
-  etag?: string;
+  etag: string;
   description?: string;
   applyOnNetworkIntentPolicyBasedServices?: ("None" | "All" | "AllowRulesOnly" | (string & {}))[];
   networkGroupAddressSpaceAggregationOption?: "None" | "Manual" | (string & {});
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  resourceGuid?: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
 }
 /**
  * Reads an existing `Microsoft.Network/networkManagers/securityAdminConfigurations` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -8901,15 +8901,15 @@ export declare class SecurityAdminConfigurationRuleCollection extends $CustomRes
   /** The system metadata related to this resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** A description of the admin rule collection. */
   readonly description: $Output<string | undefined>;
   /** Groups for configuration */
   readonly appliesToGroups: $Output<outputs.NetworkManagerSecurityGroupItem[]>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Unique identifier for this resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   constructor(name: string, args: SecurityAdminConfigurationRuleCollectionArgs, opts?: $Options);
 }
 
@@ -8949,11 +8949,11 @@ export interface SecurityAdminConfigurationRuleCollectionState {
   type: "Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections";
   properties?: outputs.AdminRuleCollectionPropertiesFormat;
   systemData?: outputs.SystemData;
-  etag?: string;
+  etag: string;
   description?: string;
   appliesToGroups: outputs.NetworkManagerSecurityGroupItem[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  resourceGuid?: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
 }
 /**
  * Reads an existing `Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -8989,7 +8989,7 @@ export declare class SecurityAdminConfigurationRuleCollectionRule extends $Custo
   /** The system metadata related to this resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   readonly properties: $Output<outputs.AdminPropertiesFormat | undefined>;
   readonly kind: $Output<"Custom" | undefined>;
   readonly description: $Output<string | undefined>;
@@ -9001,8 +9001,8 @@ export declare class SecurityAdminConfigurationRuleCollectionRule extends $Custo
   readonly access: $Output<"Allow" | "Deny" | "AlwaysAllow" | (string & {})>;
   readonly priority: $Output<number>;
   readonly direction: $Output<"Inbound" | "Outbound" | (string & {})>;
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
+  readonly resourceGuid: $Output<string>;
   constructor(name: string, args: SecurityAdminConfigurationRuleCollectionRuleArgs, opts?: $Options);
 }
 
@@ -9050,7 +9050,7 @@ export interface SecurityAdminConfigurationRuleCollectionRuleState {
   name: string;
   type: "Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections/rules";
   systemData?: outputs.SystemData;
-  etag?: string;
+  etag: string;
   properties?: outputs.AdminPropertiesFormat;
   kind?: "Custom";
   description?: string;
@@ -9062,8 +9062,8 @@ export interface SecurityAdminConfigurationRuleCollectionRuleState {
   access: "Allow" | "Deny" | "AlwaysAllow" | (string & {});
   priority: number;
   direction: "Inbound" | "Outbound" | (string & {});
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  resourceGuid?: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
 }
 /**
  * Reads an existing `Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections/rules` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -9097,13 +9097,13 @@ export declare class SecurityUserConfiguration extends $CustomResource {
   /** The system metadata related to this resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** A description of the security user configuration. */
   readonly description: $Output<string | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Unique identifier for this resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   constructor(name: string, args: SecurityUserConfigurationArgs, opts?: $Options);
 }
 
@@ -9137,10 +9137,10 @@ export interface SecurityUserConfigurationState {
   type: "Microsoft.Network/networkManagers/securityUserConfigurations";
   properties?: outputs.SecurityUserConfigurationPropertiesFormat;
   systemData?: outputs.SystemData;
-  etag?: string;
+  etag: string;
   description?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  resourceGuid?: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
 }
 /**
  * Reads an existing `Microsoft.Network/networkManagers/securityUserConfigurations` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -9176,15 +9176,15 @@ export declare class SecurityUserConfigurationRuleCollection extends $CustomReso
   /** The system metadata related to this resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** A description of the security user rule collection. */
   readonly description: $Output<string | undefined>;
   /** Groups for configuration */
   readonly appliesToGroups: $Output<outputs.SecurityUserGroupItem[]>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Unique identifier for this resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   constructor(name: string, args: SecurityUserConfigurationRuleCollectionArgs, opts?: $Options);
 }
 
@@ -9224,11 +9224,11 @@ export interface SecurityUserConfigurationRuleCollectionState {
   type: "Microsoft.Network/networkManagers/securityUserConfigurations/ruleCollections";
   properties?: outputs.SecurityUserRuleCollectionPropertiesFormat;
   systemData?: outputs.SystemData;
-  etag?: string;
+  etag: string;
   description?: string;
   appliesToGroups: outputs.SecurityUserGroupItem[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  resourceGuid?: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
 }
 /**
  * Reads an existing `Microsoft.Network/networkManagers/securityUserConfigurations/ruleCollections` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -9266,7 +9266,7 @@ export declare class SecurityUserConfigurationRuleCollectionRule extends $Custom
   /** The system metadata related to this resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** A description for this rule. */
   readonly description: $Output<string | undefined>;
   /** Network protocol this rule applies to. */
@@ -9282,9 +9282,9 @@ export declare class SecurityUserConfigurationRuleCollectionRule extends $Custom
   /** Indicates if the traffic matched against the rule in inbound or outbound. */
   readonly direction: $Output<"Inbound" | "Outbound" | (string & {})>;
   /** The provisioning state of the security configuration user rule resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Unique identifier for this resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   constructor(name: string, args: SecurityUserConfigurationRuleCollectionRuleArgs, opts?: $Options);
 }
 
@@ -9338,7 +9338,7 @@ export interface SecurityUserConfigurationRuleCollectionRuleState {
   type: "Microsoft.Network/networkManagers/securityUserConfigurations/ruleCollections/rules";
   properties?: outputs.SecurityUserRulePropertiesFormat;
   systemData?: outputs.SystemData;
-  etag?: string;
+  etag: string;
   description?: string;
   protocol: "Tcp" | "Udp" | "Icmp" | "Esp" | "Any" | "Ah" | (string & {});
   sources?: outputs.AddressPrefixItem[];
@@ -9346,8 +9346,8 @@ export interface SecurityUserConfigurationRuleCollectionRuleState {
   sourcePortRanges?: string[];
   destinationPortRanges?: string[];
   direction: "Inbound" | "Outbound" | (string & {});
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  resourceGuid?: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
 }
 /**
  * Reads an existing `Microsoft.Network/networkManagers/securityUserConfigurations/ruleCollections/rules` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -9379,7 +9379,7 @@ export declare class VerifierWorkspace extends $CustomResource {
   /** Properties of Verifier Workspace resource. */
   readonly properties: $Output<outputs.VerifierWorkspaceProperties | undefined>;
   /** String representing unique etag for the resource document. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.CommonTrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -9388,7 +9388,7 @@ export declare class VerifierWorkspace extends $CustomResource {
   readonly systemData: $Output<outputs.SystemData | undefined>;
   readonly description: $Output<string | undefined>;
   /** Provisioning states of a resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: VerifierWorkspaceArgs, opts?: $Options);
 }
 
@@ -9424,12 +9424,12 @@ export interface VerifierWorkspaceState {
   name: string;
   type: "Microsoft.Network/networkManagers/verifierWorkspaces";
   properties?: outputs.VerifierWorkspaceProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.CommonTrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
   description?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/networkManagers/verifierWorkspaces` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -9465,7 +9465,7 @@ export declare class ReachabilityAnalysisIntent extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning states of a resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   readonly description: $Output<string | undefined>;
   /** Source resource id to verify the reachability path of. */
   readonly sourceResourceId: $Output<string>;
@@ -9515,7 +9515,7 @@ export interface ReachabilityAnalysisIntentState {
   type: "Microsoft.Network/networkManagers/verifierWorkspaces/reachabilityAnalysisIntents";
   properties: outputs.ReachabilityAnalysisIntentProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   description?: string;
   sourceResourceId: string;
   destinationResourceId: string;
@@ -9559,10 +9559,10 @@ export declare class ReachabilityAnalysisRun extends $CustomResource {
   readonly intentId: $Output<string>;
   /** Intent information. */
   readonly intentContent: $Output<outputs.IntentContent | undefined>;
-  readonly analysisResult: $Output<string | undefined>;
-  readonly errorMessage: $Output<string | undefined>;
+  readonly analysisResult: $Output<string>;
+  readonly errorMessage: $Output<string>;
   /** Provisioning states of a resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: ReachabilityAnalysisRunArgs, opts?: $Options);
 }
 
@@ -9604,9 +9604,9 @@ export interface ReachabilityAnalysisRunState {
   description?: string;
   intentId: string;
   intentContent?: outputs.IntentContent;
-  analysisResult?: string;
-  errorMessage?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  analysisResult: string;
+  errorMessage: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/networkManagers/verifierWorkspaces/reachabilityAnalysisRuns` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -9636,9 +9636,9 @@ export declare class NetworkProfile extends $CustomResource {
   /** Network profile properties. */
   readonly properties: $Output<outputs.NetworkProfilePropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** List of child container network interfaces. */
@@ -9646,9 +9646,9 @@ export declare class NetworkProfile extends $CustomResource {
   /** List of chid container network interface configurations. */
   readonly containerNetworkInterfaceConfigurations: $Output<outputs.ContainerNetworkInterfaceConfiguration[] | undefined>;
   /** The resource GUID property of the network profile resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The provisioning state of the network profile resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: NetworkProfileArgs, opts?: $Options);
 }
 
@@ -9681,13 +9681,13 @@ export interface NetworkProfileState {
   name: string;
   type: "Microsoft.Network/networkProfiles";
   properties?: outputs.NetworkProfilePropertiesFormat;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   containerNetworkInterfaces?: outputs.ContainerNetworkInterface[];
   containerNetworkInterfaceConfigurations?: outputs.ContainerNetworkInterfaceConfiguration[];
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/networkProfiles` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -9717,9 +9717,9 @@ export declare class NetworkSecurityGroup extends $CustomResource {
   /** Properties of the network security group. */
   readonly properties: $Output<outputs.NetworkSecurityGroupPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** When enabled, flows created from Network Security Group connections will be re-evaluated when rules are updates. Initial enablement will trigger re-evaluation. */
@@ -9735,9 +9735,9 @@ export declare class NetworkSecurityGroup extends $CustomResource {
   /** A collection of references to flow log resources. */
   readonly flowLogs: $Output<outputs.FlowLog[] | undefined>;
   /** The resource GUID property of the network security group resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The provisioning state of the network security group resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: NetworkSecurityGroupArgs, opts?: $Options);
 }
 
@@ -9772,8 +9772,8 @@ export interface NetworkSecurityGroupState {
   name: string;
   type: "Microsoft.Network/networkSecurityGroups";
   properties?: outputs.NetworkSecurityGroupPropertiesFormat;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   flushConnection?: boolean;
   securityRules?: outputs.SecurityRule[];
@@ -9781,8 +9781,8 @@ export interface NetworkSecurityGroupState {
   networkInterfaces?: outputs.NetworkInterface[];
   subnets?: outputs.Subnet[];
   flowLogs?: outputs.FlowLog[];
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/networkSecurityGroups` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -9807,7 +9807,7 @@ export interface DefaultSecurityRuleState {
   name: string;
   type: "Microsoft.Network/networkSecurityGroups/defaultSecurityRules";
   properties?: outputs.SecurityRulePropertiesFormat;
-  etag?: string;
+  etag: string;
   description?: string;
   protocol: "Tcp" | "Udp" | "Icmp" | "Esp" | "*" | "Ah" | (string & {});
   sourcePortRange?: string;
@@ -9823,7 +9823,7 @@ export interface DefaultSecurityRuleState {
   access: "Allow" | "Deny" | (string & {});
   priority: number;
   direction: "Inbound" | "Outbound" | (string & {});
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/networkSecurityGroups/defaultSecurityRules` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -9855,7 +9855,7 @@ export declare class SecurityRule extends $CustomResource {
   /** Properties of the security rule. */
   readonly properties: $Output<outputs.SecurityRulePropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** A description for this rule. Restricted to 140 chars. */
   readonly description: $Output<string | undefined>;
   /** Network protocol this rule applies to. */
@@ -9887,7 +9887,7 @@ export declare class SecurityRule extends $CustomResource {
   /** The direction of the rule. The direction specifies if rule will be evaluated on incoming or outgoing traffic. */
   readonly direction: $Output<"Inbound" | "Outbound" | (string & {})>;
   /** The provisioning state of the security rule resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: SecurityRuleArgs, opts?: $Options);
 }
 
@@ -9948,7 +9948,7 @@ export interface SecurityRuleState {
   name: string;
   type: "Microsoft.Network/networkSecurityGroups/securityRules";
   properties?: outputs.SecurityRulePropertiesFormat;
-  etag?: string;
+  etag: string;
   description?: string;
   protocol: "Tcp" | "Udp" | "Icmp" | "Esp" | "*" | "Ah" | (string & {});
   sourcePortRange?: string;
@@ -9964,7 +9964,7 @@ export interface SecurityRuleState {
   access: "Allow" | "Deny" | (string & {});
   priority: number;
   direction: "Inbound" | "Outbound" | (string & {});
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/networkSecurityGroups/securityRules` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -10000,9 +10000,9 @@ export declare class NetworkSecurityPerimeter extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the scope assignment resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | (string & {})>;
   /** perimeter guid of the network security perimeter. */
-  readonly perimeterGuid: $Output<string | undefined>;
+  readonly perimeterGuid: $Output<string>;
   constructor(name: string, args: NetworkSecurityPerimeterArgs, opts?: $Options);
 }
 
@@ -10036,8 +10036,8 @@ export interface NetworkSecurityPerimeterState {
   tags?: outputs.SecurityPerimeterTrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | (string & {});
-  perimeterGuid?: string;
+  provisioningState: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | (string & {});
+  perimeterGuid: string;
 }
 /**
  * Reads an existing `Microsoft.Network/networkSecurityPerimeters` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -10063,15 +10063,15 @@ export interface LinkReferenceState {
   type: "Microsoft.Network/networkSecurityPerimeters/linkReferences";
   properties?: outputs.NspLinkReferenceProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | "WaitForRemoteCompletion" | (string & {});
-  remotePerimeterResourceId?: string;
-  remotePerimeterGuid?: string;
-  remotePerimeterLocation?: string;
+  provisioningState: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | "WaitForRemoteCompletion" | (string & {});
+  remotePerimeterResourceId: string;
+  remotePerimeterGuid: string;
+  remotePerimeterLocation: string;
   localInboundProfiles?: string[];
   localOutboundProfiles?: string[];
   remoteInboundProfiles?: string[];
   remoteOutboundProfiles?: string[];
-  description?: string;
+  description: string;
   status?: "Approved" | "Pending" | "Rejected" | "Disconnected" | (string & {});
 }
 /**
@@ -10106,13 +10106,13 @@ export declare class Link extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the NSP Link resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | "WaitForRemoteCompletion" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | "WaitForRemoteCompletion" | (string & {})>;
   /** Perimeter ARM Id for the remote NSP with which the link gets created in Auto-approval mode. It should be used when the NSP admin have Microsoft.Network/networkSecurityPerimeters/linkPerimeter/action permission on the remote NSP resource. */
   readonly autoApprovedRemotePerimeterResourceId: $Output<string | undefined>;
   /** Remote NSP Guid with which the link gets created. */
-  readonly remotePerimeterGuid: $Output<string | undefined>;
+  readonly remotePerimeterGuid: $Output<string>;
   /** Remote NSP location with which the link gets created. */
-  readonly remotePerimeterLocation: $Output<string | undefined>;
+  readonly remotePerimeterLocation: $Output<string>;
   /** Local Inbound profile names to which Inbound is allowed. Use ['*'] to allow inbound to all profiles. */
   readonly localInboundProfiles: $Output<string[] | undefined>;
   /** Local Outbound profile names from which Outbound is allowed. In current version, it is readonly property and it's value is set to ['*'] to allow outbound from all profiles. In later version, user will be able to modify it. */
@@ -10124,7 +10124,7 @@ export declare class Link extends $CustomResource {
   /** A message passed to the owner of the remote NSP link resource with this connection request. In case of Auto-approved flow, it is default to 'Auto Approved'. Restricted to 140 chars. */
   readonly description: $Output<string | undefined>;
   /** The NSP link state. */
-  readonly status: $Output<"Approved" | "Pending" | "Rejected" | "Disconnected" | (string & {}) | undefined>;
+  readonly status: $Output<"Approved" | "Pending" | "Rejected" | "Disconnected" | (string & {})>;
   constructor(name: string, args: LinkArgs, opts?: $Options);
 }
 
@@ -10164,16 +10164,16 @@ export interface LinkState {
   type: "Microsoft.Network/networkSecurityPerimeters/links";
   properties?: outputs.NspLinkProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | "WaitForRemoteCompletion" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | "WaitForRemoteCompletion" | (string & {});
   autoApprovedRemotePerimeterResourceId?: string;
-  remotePerimeterGuid?: string;
-  remotePerimeterLocation?: string;
+  remotePerimeterGuid: string;
+  remotePerimeterLocation: string;
   localInboundProfiles?: string[];
   localOutboundProfiles?: string[];
   remoteInboundProfiles?: string[];
   remoteOutboundProfiles?: string[];
   description?: string;
-  status?: "Approved" | "Pending" | "Rejected" | "Disconnected" | (string & {});
+  status: "Approved" | "Pending" | "Rejected" | "Disconnected" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/networkSecurityPerimeters/links` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -10280,9 +10280,9 @@ export declare class Profile extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Version number that increases with every update to access rules within the profile. */
-  readonly accessRulesVersion: $Output<string | undefined>;
+  readonly accessRulesVersion: $Output<string>;
   /** Version number that increases with every update to diagnostic settings within the profile. */
-  readonly diagnosticSettingsVersion: $Output<string | undefined>;
+  readonly diagnosticSettingsVersion: $Output<string>;
   constructor(name: string, args: ProfileArgs, opts?: $Options);
 }
 
@@ -10314,8 +10314,8 @@ export interface ProfileState {
   type: "Microsoft.Network/networkSecurityPerimeters/profiles";
   properties?: outputs.NspProfileProperties;
   systemData?: outputs.SystemData;
-  accessRulesVersion?: string;
-  diagnosticSettingsVersion?: string;
+  accessRulesVersion: string;
+  diagnosticSettingsVersion: string;
 }
 /**
  * Reads an existing `Microsoft.Network/networkSecurityPerimeters/profiles` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -10351,7 +10351,7 @@ export declare class AccessRule extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the scope assignment resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | (string & {})>;
   /** Direction that specifies whether the access rules is inbound/outbound. */
   readonly direction: $Output<"Inbound" | "Outbound" | (string & {}) | undefined>;
   /** Inbound address prefixes (IPv4/IPv6) */
@@ -10417,7 +10417,7 @@ export interface AccessRuleState {
   type: "Microsoft.Network/networkSecurityPerimeters/profiles/accessRules";
   properties?: outputs.NspAccessRuleProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | (string & {});
   direction?: "Inbound" | "Outbound" | (string & {});
   addressPrefixes?: string[];
   fullyQualifiedDomainNames?: string[];
@@ -10459,7 +10459,7 @@ export declare class ResourceAssociation extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource  association resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | (string & {})>;
   /** The PaaS resource to be associated. */
   readonly privateLinkResource: $Output<outputs.SubResource | undefined>;
   /** Profile id to which the PaaS resource is associated. */
@@ -10467,7 +10467,7 @@ export declare class ResourceAssociation extends $CustomResource {
   /** Access mode on the association. */
   readonly accessMode: $Output<"Learning" | "Enforced" | "Audit" | (string & {}) | undefined>;
   /** Specifies if there are provisioning issues */
-  readonly hasProvisioningIssues: $Output<string | undefined>;
+  readonly hasProvisioningIssues: $Output<string>;
   constructor(name: string, args: ResourceAssociationArgs, opts?: $Options);
 }
 
@@ -10505,11 +10505,11 @@ export interface ResourceAssociationState {
   type: "Microsoft.Network/networkSecurityPerimeters/resourceAssociations";
   properties?: outputs.NspAssociationProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | (string & {});
   privateLinkResource?: outputs.SubResource;
   profile?: outputs.SubResource;
   accessMode?: "Learning" | "Enforced" | "Audit" | (string & {});
-  hasProvisioningIssues?: string;
+  hasProvisioningIssues: string;
 }
 /**
  * Reads an existing `Microsoft.Network/networkSecurityPerimeters/resourceAssociations` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -10541,17 +10541,17 @@ export declare class NetworkVirtualAppliance extends $CustomResource {
   /** The service principal that has read access to cloud-init and config blob. */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Network Virtual Appliance SKU. */
   readonly nvaSku: $Output<outputs.VirtualApplianceSkuProperties | undefined>;
   /** Address Prefix. */
-  readonly addressPrefix: $Output<string | undefined>;
+  readonly addressPrefix: $Output<string>;
   /** Address Prefix for Dual-Stack NVAs. */
-  readonly addressPrefixV6: $Output<string | undefined>;
+  readonly addressPrefixV6: $Output<string>;
   /** BootStrapConfigurationBlobs storage URLs. */
   readonly bootStrapConfigurationBlobs: $Output<string[] | undefined>;
   /** The Virtual Hub where Network Virtual Appliance is being deployed. */
@@ -10579,9 +10579,9 @@ export declare class NetworkVirtualAppliance extends $CustomResource {
   /** List of references to InboundSecurityRules. */
   readonly inboundSecurityRules: $Output<outputs.SubResource[] | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The deployment type. PartnerManaged for the SaaS NVA */
-  readonly deploymentType: $Output<string | undefined>;
+  readonly deploymentType: $Output<string>;
   /** The delegation for the Virtual Appliance. Only appliable for SaaS NVA. */
   readonly delegation: $Output<outputs.DelegationProperties | undefined>;
   /** The delegation for the Virtual Appliance */
@@ -10591,9 +10591,9 @@ export declare class NetworkVirtualAppliance extends $CustomResource {
   /** The address families to deploy the NVA in. ["IPv4", "IPv6"] deploys a dual-stack NVA (the vHub/VNet must also be dual-stack). ["IPv4"], an empty array, or omitting the field deploys an IPv4-only NVA. The value "IPv6" may only appear in combination with "IPv4"; standalone ["IPv6"] is reserved for future use and is rejected by the service today. */
   readonly addressFamily: $Output<("IPv4" | "IPv6" | (string & {}))[] | undefined>;
   /** A Internal Load Balancer's HA port frontend IP address. Can be used to set routes & UDR to load balance traffic between NVA instances */
-  readonly privateIpAddress: $Output<string | undefined>;
+  readonly privateIpAddress: $Output<string>;
   /** An Internal Load Balancer's HA port frontend IPv6 address. Can be used to set routes & UDR to load balance traffic between NVA instances. This field appears in dual-stack NVAs. */
-  readonly privateIpAddressV6: $Output<string | undefined>;
+  readonly privateIpAddressV6: $Output<string>;
   /** The migration status of the Network Virtual Appliance. */
   readonly migrationStatus: $Output<outputs.NetworkVirtualApplianceMigrationStatus | undefined>;
   constructor(name: string, args: NetworkVirtualApplianceArgs, opts?: $Options);
@@ -10657,12 +10657,12 @@ export interface NetworkVirtualApplianceState {
   type: "Microsoft.Network/networkVirtualAppliances";
   properties?: outputs.NetworkVirtualAppliancePropertiesFormat;
   identity?: outputs.ManagedServiceIdentity;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   nvaSku?: outputs.VirtualApplianceSkuProperties;
-  addressPrefix?: string;
-  addressPrefixV6?: string;
+  addressPrefix: string;
+  addressPrefixV6: string;
   bootStrapConfigurationBlobs?: string[];
   virtualHub?: outputs.SubResource;
   cloudInitConfigurationBlobs?: string[];
@@ -10676,14 +10676,14 @@ export interface NetworkVirtualApplianceState {
   virtualApplianceSites?: outputs.SubResource[];
   virtualApplianceConnections?: outputs.SubResource[];
   inboundSecurityRules?: outputs.SubResource[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  deploymentType?: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  deploymentType: string;
   delegation?: outputs.DelegationProperties;
   partnerManagedResource?: outputs.PartnerManagedResourceProperties;
   nvaInterfaceConfigurations?: outputs.NvaInterfaceConfigurationsProperties[];
   addressFamily?: ("IPv4" | "IPv6" | (string & {}))[];
-  privateIpAddress?: string;
-  privateIpAddressV6?: string;
+  privateIpAddress: string;
+  privateIpAddressV6: string;
   migrationStatus?: outputs.NetworkVirtualApplianceMigrationStatus;
 }
 /**
@@ -10716,13 +10716,13 @@ export declare class InboundSecurityRule extends $CustomResource {
   /** The properties of the Inbound Security Rules. */
   readonly properties: $Output<outputs.InboundSecurityRuleProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Rule Type. This should be either AutoExpire or Permanent. Auto Expire Rule only creates NSG rules. Permanent Rule creates NSG rule and SLB LB Rule. */
   readonly ruleType: $Output<"AutoExpire" | "Permanent" | (string & {}) | undefined>;
   /** List of allowed rules. */
   readonly rules: $Output<outputs.InboundSecurityRules[] | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: InboundSecurityRuleArgs, opts?: $Options);
 }
 
@@ -10757,10 +10757,10 @@ export interface InboundSecurityRuleState {
   name: string;
   type: "Microsoft.Network/networkVirtualAppliances/inboundSecurityRules";
   properties?: outputs.InboundSecurityRuleProperties;
-  etag?: string;
+  etag: string;
   ruleType?: "AutoExpire" | "Permanent" | (string & {});
   rules?: outputs.InboundSecurityRules[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/networkVirtualAppliances/inboundSecurityRules` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -10792,7 +10792,7 @@ export declare class NetworkVirtualApplianceConnection extends $CustomResource {
   /** The name of the resource. */
   readonly name: $Output<string | undefined>;
   /** The provisioning state of the NetworkVirtualApplianceConnection resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Network Virtual Appliance ASN. */
   readonly asn: $Output<number | undefined>;
   /** Unique identifier for the connection. */
@@ -10845,7 +10845,7 @@ export interface NetworkVirtualApplianceConnectionState {
   type: "Microsoft.Network/networkVirtualAppliances/networkVirtualApplianceConnections";
   properties?: outputs.NetworkVirtualApplianceConnectionProperties;
   name?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   asn?: number;
   tunnelIdentifier?: number;
   bgpPeerAddress?: string[];
@@ -10882,13 +10882,13 @@ export declare class VirtualApplianceSite extends $CustomResource {
   /** The properties of the Virtual Appliance Sites. */
   readonly properties: $Output<outputs.VirtualApplianceSiteProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Address Prefix. */
   readonly addressPrefix: $Output<string | undefined>;
   /** Office 365 Policy. */
   readonly o365Policy: $Output<outputs.Office365PolicyProperties | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: VirtualApplianceSiteArgs, opts?: $Options);
 }
 
@@ -10923,10 +10923,10 @@ export interface VirtualApplianceSiteState {
   name: string;
   type: "Microsoft.Network/networkVirtualAppliances/virtualApplianceSites";
   properties?: outputs.VirtualApplianceSiteProperties;
-  etag?: string;
+  etag: string;
   addressPrefix?: string;
   o365Policy?: outputs.Office365PolicyProperties;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/networkVirtualAppliances/virtualApplianceSites` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -10947,10 +10947,10 @@ export interface NetworkVirtualApplianceSkuState {
   name: string;
   type: "Microsoft.Network/networkVirtualApplianceSkus";
   properties?: outputs.NetworkVirtualApplianceSkuPropertiesFormat;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
-  vendor?: string;
+  vendor: string;
   availableVersions?: string[];
   availableScaleUnits?: outputs.NetworkVirtualApplianceSkuInstances[];
 }
@@ -10982,13 +10982,13 @@ export declare class NetworkWatcher extends $CustomResource {
   /** Properties of the network watcher. */
   readonly properties: $Output<outputs.NetworkWatcherPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The provisioning state of the network watcher resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: NetworkWatcherArgs, opts?: $Options);
 }
 
@@ -11019,10 +11019,10 @@ export interface NetworkWatcherState {
   name: string;
   type: "Microsoft.Network/networkWatchers";
   properties?: outputs.NetworkWatcherPropertiesFormat;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/networkWatchers` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -11052,7 +11052,7 @@ export declare class ConnectionAnalyzer extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Network/networkWatchers/connectionAnalyzers">;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
   readonly location: $Output<string>;
   /** Resource tags. */
@@ -11076,11 +11076,11 @@ export declare class ConnectionAnalyzer extends $CustomResource {
   /** Output settings (e.g. storage account). */
   readonly outputSettings: $Output<outputs.OutputSettings | undefined>;
   /** UTC time when the connection analyzer request was received. */
-  readonly requestTime: $Output<string | undefined>;
+  readonly requestTime: $Output<string>;
   /** The provisioning state of the connection analyzer resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Current execution status of the connection analyzer. */
-  readonly status: $Output<"NotStarted" | "Running" | "Succeeded" | "Failed" | (string & {}) | undefined>;
+  readonly status: $Output<"NotStarted" | "Running" | "Succeeded" | "Failed" | (string & {})>;
   constructor(name: string, args: ConnectionAnalyzerArgs, opts?: $Options);
 }
 
@@ -11128,7 +11128,7 @@ export interface ConnectionAnalyzerState {
   connectionAnalyzerName: string;
   name: string;
   type: "Microsoft.Network/networkWatchers/connectionAnalyzers";
-  etag?: string;
+  etag: string;
   location: string;
   tags?: outputs.ConnectionAnalyzerTags;
   systemData?: outputs.SystemData;
@@ -11140,9 +11140,9 @@ export interface ConnectionAnalyzerState {
   diagnosticOperationsSettings?: outputs.DiagnosticOperationsSettings;
   expiryInDays?: number;
   outputSettings?: outputs.OutputSettings;
-  requestTime?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  status?: "NotStarted" | "Running" | "Succeeded" | "Failed" | (string & {});
+  requestTime: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  status: "NotStarted" | "Running" | "Succeeded" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/networkWatchers/connectionAnalyzers` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -11172,13 +11172,13 @@ export declare class ConnectionMonitor extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Network/networkWatchers/connectionMonitors">;
   /** Connection monitor location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Connection monitor tags. */
   readonly tags: $Output<outputs.ConnectionMonitorTags | undefined>;
   /** Properties of the connection monitor. */
   readonly properties: $Output<outputs.ConnectionMonitorParametersOrConnectionMonitorResultProperties>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Describes the source of connection monitor. */
   readonly source: $Output<outputs.ConnectionMonitorSource | undefined>;
   /** Describes the destination of connection monitor. */
@@ -11198,13 +11198,13 @@ export declare class ConnectionMonitor extends $CustomResource {
   /** Optional notes to be associated with the connection monitor. */
   readonly notes: $Output<string | undefined>;
   /** The provisioning state of the connection monitor. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The date and time when the connection monitor was started. */
-  readonly startTime: $Output<string | undefined>;
+  readonly startTime: $Output<string>;
   /** The monitoring status of the connection monitor. */
-  readonly monitoringStatus: $Output<string | undefined>;
+  readonly monitoringStatus: $Output<string>;
   /** Type of connection monitor. */
-  readonly connectionMonitorType: $Output<"MultiEndpoint" | "SingleSourceDestination" | (string & {}) | undefined>;
+  readonly connectionMonitorType: $Output<"MultiEndpoint" | "SingleSourceDestination" | (string & {})>;
   constructor(name: string, args: ConnectionMonitorArgs, opts?: $Options);
 }
 
@@ -11256,10 +11256,10 @@ export interface ConnectionMonitorState {
   connectionMonitorName: string;
   name: string;
   type: "Microsoft.Network/networkWatchers/connectionMonitors";
-  location?: string;
+  location: string;
   tags?: outputs.ConnectionMonitorTags;
   properties: outputs.ConnectionMonitorParametersOrConnectionMonitorResultProperties;
-  etag?: string;
+  etag: string;
   source?: outputs.ConnectionMonitorSource;
   destination?: outputs.ConnectionMonitorDestination;
   autoStart?: boolean;
@@ -11269,10 +11269,10 @@ export interface ConnectionMonitorState {
   testGroups?: outputs.ConnectionMonitorTestGroup[];
   outputs?: outputs.ConnectionMonitorOutput[];
   notes?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  startTime?: string;
-  monitoringStatus?: string;
-  connectionMonitorType?: "MultiEndpoint" | "SingleSourceDestination" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  startTime: string;
+  monitoringStatus: string;
+  connectionMonitorType: "MultiEndpoint" | "SingleSourceDestination" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/networkWatchers/connectionMonitors` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -11304,17 +11304,17 @@ export declare class FlowLog extends $CustomResource {
   /** Properties of the flow log. */
   readonly properties: $Output<outputs.FlowLogPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** FlowLog resource Managed Identity */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** ID of network security group to which flow log will be applied. */
   readonly targetResourceId: $Output<string>;
   /** Guid of network security group to which flow log will be applied. */
-  readonly targetResourceGuid: $Output<string | undefined>;
+  readonly targetResourceGuid: $Output<string>;
   /** ID of the storage account which is used to store the flow log. */
   readonly storageId: $Output<string>;
   /** Optional field to filter network traffic logs based on SrcIP, SrcPort, DstIP, DstPort, Protocol, Encryption, Direction and Action. If not specified, all network traffic will be logged. */
@@ -11330,7 +11330,7 @@ export declare class FlowLog extends $CustomResource {
   /** Parameters that define the configuration of traffic analytics. */
   readonly flowAnalyticsConfiguration: $Output<outputs.TrafficAnalyticsProperties | undefined>;
   /** The provisioning state of the flow log. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: FlowLogArgs, opts?: $Options);
 }
 
@@ -11383,12 +11383,12 @@ export interface FlowLogState {
   name: string;
   type: "Microsoft.Network/networkWatchers/flowLogs";
   properties?: outputs.FlowLogPropertiesFormat;
-  etag?: string;
+  etag: string;
   identity?: outputs.ManagedServiceIdentity;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   targetResourceId: string;
-  targetResourceGuid?: string;
+  targetResourceGuid: string;
   storageId: string;
   enabledFilteringCriteria?: string;
   recordTypes?: string;
@@ -11396,7 +11396,7 @@ export interface FlowLogState {
   retentionPolicy?: outputs.RetentionPolicyParameters;
   format?: outputs.FlowLogFormatParameters;
   flowAnalyticsConfiguration?: outputs.TrafficAnalyticsProperties;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/networkWatchers/flowLogs` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -11428,7 +11428,7 @@ export declare class PacketCapture extends $CustomResource {
   /** Properties of the packet capture. */
   readonly properties: $Output<outputs.PacketCaptureParametersOrPacketCaptureResultProperties>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The ID of the targeted resource, only AzureVM and AzureVMSS as target type are currently supported. */
   readonly target: $Output<string>;
   /** A list of AzureVMSS instances which can be included or excluded to run packet capture. If both included and excluded are empty, then the packet capture will run on all instances of AzureVMSS. */
@@ -11450,7 +11450,7 @@ export declare class PacketCapture extends $CustomResource {
   /** The capture setting holds the 'FileCount', 'FileSizeInBytes', 'SessionTimeLimitInSeconds' values. */
   readonly captureSettings: $Output<outputs.PacketCaptureSettings | undefined>;
   /** The provisioning state of the packet capture session. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: PacketCaptureArgs, opts?: $Options);
 }
 
@@ -11501,7 +11501,7 @@ export interface PacketCaptureState {
   name: string;
   type: "Microsoft.Network/networkWatchers/packetCaptures";
   properties: outputs.PacketCaptureParametersOrPacketCaptureResultProperties;
-  etag?: string;
+  etag: string;
   target: string;
   scope?: outputs.PacketCaptureMachineScope;
   targetType?: "AzureVM" | "AzureVMSS";
@@ -11512,7 +11512,7 @@ export interface PacketCaptureState {
   filters?: outputs.PacketCaptureFilter[];
   continuousCapture?: boolean;
   captureSettings?: outputs.PacketCaptureSettings;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/networkWatchers/packetCaptures` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -11542,9 +11542,9 @@ export declare class P2svpnGateway extends $CustomResource {
   /** Properties of the P2SVpnGateway. */
   readonly properties: $Output<outputs.P2SVpnGatewayProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceWithSettableIdOptionalLocationTags | undefined>;
   /** The VirtualHub to which the gateway belongs. */
@@ -11552,7 +11552,7 @@ export declare class P2svpnGateway extends $CustomResource {
   /** List of all p2s connection configurations of the gateway. */
   readonly p2SConnectionConfigurations: $Output<outputs.P2SConnectionConfiguration[] | undefined>;
   /** The provisioning state of the P2S VPN gateway resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The scale unit for this p2s vpn gateway. */
   readonly vpnGatewayScaleUnit: $Output<number | undefined>;
   /** The VpnServerConfiguration to which the p2sVpnGateway is attached to. */
@@ -11605,12 +11605,12 @@ export interface P2svpnGatewayState {
   name: string;
   type: "Microsoft.Network/p2svpnGateways";
   properties?: outputs.P2SVpnGatewayProperties;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.TrackedResourceWithSettableIdOptionalLocationTags;
   virtualHub?: outputs.SubResource;
   p2SConnectionConfigurations?: outputs.P2SConnectionConfiguration[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   vpnGatewayScaleUnit?: number;
   vpnServerConfiguration?: outputs.SubResource;
   vpnClientConnectionHealth?: outputs.VpnClientConnectionHealth;
@@ -11647,27 +11647,27 @@ export declare class PrivateDnsZone extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.PrivateZoneTags | undefined>;
   /** The Azure Region where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The ETag of the zone. */
   readonly etag: $Output<string | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The maximum number of record sets that can be created in this Private DNS zone. This is a read-only property and any attempt to set this value will be ignored. */
-  readonly maxNumberOfRecordSets: $Output<number | undefined>;
+  readonly maxNumberOfRecordSets: $Output<number>;
   /** The current number of record sets in this Private DNS zone. This is a read-only property and any attempt to set this value will be ignored. */
-  readonly numberOfRecordSets: $Output<number | undefined>;
+  readonly numberOfRecordSets: $Output<number>;
   /** The maximum number of virtual networks that can be linked to this Private DNS zone. This is a read-only property and any attempt to set this value will be ignored. */
-  readonly maxNumberOfVirtualNetworkLinks: $Output<number | undefined>;
+  readonly maxNumberOfVirtualNetworkLinks: $Output<number>;
   /** The current number of virtual networks that are linked to this Private DNS zone. This is a read-only property and any attempt to set this value will be ignored. */
-  readonly numberOfVirtualNetworkLinks: $Output<number | undefined>;
+  readonly numberOfVirtualNetworkLinks: $Output<number>;
   /** The maximum number of virtual networks that can be linked to this Private DNS zone with registration enabled. This is a read-only property and any attempt to set this value will be ignored. */
-  readonly maxNumberOfVirtualNetworkLinksWithRegistration: $Output<number | undefined>;
+  readonly maxNumberOfVirtualNetworkLinksWithRegistration: $Output<number>;
   /** The current number of virtual networks that are linked to this Private DNS zone with registration enabled. This is a read-only property and any attempt to set this value will be ignored. */
-  readonly numberOfVirtualNetworkLinksWithRegistration: $Output<number | undefined>;
+  readonly numberOfVirtualNetworkLinksWithRegistration: $Output<number>;
   /** The provisioning state of the resource. This is a read-only property and any attempt to set this value will be ignored. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** Private zone internal Id */
-  readonly internalId: $Output<string | undefined>;
+  readonly internalId: $Output<string>;
   constructor(name: string, args: PrivateDnsZoneArgs, opts?: $Options);
 }
 
@@ -11701,17 +11701,17 @@ export interface PrivateDnsZoneState {
   type: "Microsoft.Network/privateDnsZones";
   properties?: outputs.PrivateZoneProperties;
   tags?: outputs.PrivateZoneTags;
-  location?: string;
+  location: string;
   etag?: string;
   systemData?: outputs.SystemData;
-  maxNumberOfRecordSets?: number;
-  numberOfRecordSets?: number;
-  maxNumberOfVirtualNetworkLinks?: number;
-  numberOfVirtualNetworkLinks?: number;
-  maxNumberOfVirtualNetworkLinksWithRegistration?: number;
-  numberOfVirtualNetworkLinksWithRegistration?: number;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
-  internalId?: string;
+  maxNumberOfRecordSets: number;
+  numberOfRecordSets: number;
+  maxNumberOfVirtualNetworkLinks: number;
+  numberOfVirtualNetworkLinks: number;
+  maxNumberOfVirtualNetworkLinksWithRegistration: number;
+  numberOfVirtualNetworkLinksWithRegistration: number;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  internalId: string;
 }
 /**
  * Reads an existing `Microsoft.Network/privateDnsZones` without managing it (GET, api-version 2024-06-01); undefined when it does not exist.
@@ -11751,9 +11751,9 @@ export declare class PrivateDnsZoneA extends $CustomResource {
   /** The TTL (time-to-live) of the records in the record set. */
   readonly ttl: $Output<number | undefined>;
   /** Fully qualified domain name of the record set. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** Is the record set auto-registered in the Private DNS zone through a virtual network link? */
-  readonly isAutoRegistered: $Output<boolean | undefined>;
+  readonly isAutoRegistered: $Output<boolean>;
   /** The list of A records in the record set. */
   readonly aRecords: $Output<outputs.ARecord[] | undefined>;
   /** The list of AAAA records in the record set. */
@@ -11826,8 +11826,8 @@ export interface PrivateDnsZoneAState {
   systemData?: outputs.SystemData;
   metadata?: outputs.RecordSetPropertiesMetadata;
   ttl?: number;
-  fqdn?: string;
-  isAutoRegistered?: boolean;
+  fqdn: string;
+  isAutoRegistered: boolean;
   aRecords?: outputs.ARecord[];
   aaaaRecords?: outputs.AaaaRecord[];
   cnameRecord?: outputs.CnameRecord;
@@ -11875,9 +11875,9 @@ export declare class PrivateDnsZoneAaaa extends $CustomResource {
   /** The TTL (time-to-live) of the records in the record set. */
   readonly ttl: $Output<number | undefined>;
   /** Fully qualified domain name of the record set. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** Is the record set auto-registered in the Private DNS zone through a virtual network link? */
-  readonly isAutoRegistered: $Output<boolean | undefined>;
+  readonly isAutoRegistered: $Output<boolean>;
   /** The list of A records in the record set. */
   readonly aRecords: $Output<outputs.ARecord[] | undefined>;
   /** The list of AAAA records in the record set. */
@@ -11950,8 +11950,8 @@ export interface PrivateDnsZoneAaaaState {
   systemData?: outputs.SystemData;
   metadata?: outputs.RecordSetPropertiesMetadata;
   ttl?: number;
-  fqdn?: string;
-  isAutoRegistered?: boolean;
+  fqdn: string;
+  isAutoRegistered: boolean;
   aRecords?: outputs.ARecord[];
   aaaaRecords?: outputs.AaaaRecord[];
   cnameRecord?: outputs.CnameRecord;
@@ -11999,9 +11999,9 @@ export declare class PrivateDnsZoneCname extends $CustomResource {
   /** The TTL (time-to-live) of the records in the record set. */
   readonly ttl: $Output<number | undefined>;
   /** Fully qualified domain name of the record set. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** Is the record set auto-registered in the Private DNS zone through a virtual network link? */
-  readonly isAutoRegistered: $Output<boolean | undefined>;
+  readonly isAutoRegistered: $Output<boolean>;
   /** The list of A records in the record set. */
   readonly aRecords: $Output<outputs.ARecord[] | undefined>;
   /** The list of AAAA records in the record set. */
@@ -12074,8 +12074,8 @@ export interface PrivateDnsZoneCnameState {
   systemData?: outputs.SystemData;
   metadata?: outputs.RecordSetPropertiesMetadata;
   ttl?: number;
-  fqdn?: string;
-  isAutoRegistered?: boolean;
+  fqdn: string;
+  isAutoRegistered: boolean;
   aRecords?: outputs.ARecord[];
   aaaaRecords?: outputs.AaaaRecord[];
   cnameRecord?: outputs.CnameRecord;
@@ -12123,9 +12123,9 @@ export declare class PrivateDnsZoneMx extends $CustomResource {
   /** The TTL (time-to-live) of the records in the record set. */
   readonly ttl: $Output<number | undefined>;
   /** Fully qualified domain name of the record set. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** Is the record set auto-registered in the Private DNS zone through a virtual network link? */
-  readonly isAutoRegistered: $Output<boolean | undefined>;
+  readonly isAutoRegistered: $Output<boolean>;
   /** The list of A records in the record set. */
   readonly aRecords: $Output<outputs.ARecord[] | undefined>;
   /** The list of AAAA records in the record set. */
@@ -12198,8 +12198,8 @@ export interface PrivateDnsZoneMxState {
   systemData?: outputs.SystemData;
   metadata?: outputs.RecordSetPropertiesMetadata;
   ttl?: number;
-  fqdn?: string;
-  isAutoRegistered?: boolean;
+  fqdn: string;
+  isAutoRegistered: boolean;
   aRecords?: outputs.ARecord[];
   aaaaRecords?: outputs.AaaaRecord[];
   cnameRecord?: outputs.CnameRecord;
@@ -12247,9 +12247,9 @@ export declare class PrivateDnsZonePtr extends $CustomResource {
   /** The TTL (time-to-live) of the records in the record set. */
   readonly ttl: $Output<number | undefined>;
   /** Fully qualified domain name of the record set. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** Is the record set auto-registered in the Private DNS zone through a virtual network link? */
-  readonly isAutoRegistered: $Output<boolean | undefined>;
+  readonly isAutoRegistered: $Output<boolean>;
   /** The list of A records in the record set. */
   readonly aRecords: $Output<outputs.ARecord[] | undefined>;
   /** The list of AAAA records in the record set. */
@@ -12322,8 +12322,8 @@ export interface PrivateDnsZonePtrState {
   systemData?: outputs.SystemData;
   metadata?: outputs.RecordSetPropertiesMetadata;
   ttl?: number;
-  fqdn?: string;
-  isAutoRegistered?: boolean;
+  fqdn: string;
+  isAutoRegistered: boolean;
   aRecords?: outputs.ARecord[];
   aaaaRecords?: outputs.AaaaRecord[];
   cnameRecord?: outputs.CnameRecord;
@@ -12371,9 +12371,9 @@ export declare class PrivateDnsZoneSoa extends $CustomResource {
   /** The TTL (time-to-live) of the records in the record set. */
   readonly ttl: $Output<number | undefined>;
   /** Fully qualified domain name of the record set. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** Is the record set auto-registered in the Private DNS zone through a virtual network link? */
-  readonly isAutoRegistered: $Output<boolean | undefined>;
+  readonly isAutoRegistered: $Output<boolean>;
   /** The list of A records in the record set. */
   readonly aRecords: $Output<outputs.ARecord[] | undefined>;
   /** The list of AAAA records in the record set. */
@@ -12446,8 +12446,8 @@ export interface PrivateDnsZoneSoaState {
   systemData?: outputs.SystemData;
   metadata?: outputs.RecordSetPropertiesMetadata;
   ttl?: number;
-  fqdn?: string;
-  isAutoRegistered?: boolean;
+  fqdn: string;
+  isAutoRegistered: boolean;
   aRecords?: outputs.ARecord[];
   aaaaRecords?: outputs.AaaaRecord[];
   cnameRecord?: outputs.CnameRecord;
@@ -12495,9 +12495,9 @@ export declare class PrivateDnsZoneSrv extends $CustomResource {
   /** The TTL (time-to-live) of the records in the record set. */
   readonly ttl: $Output<number | undefined>;
   /** Fully qualified domain name of the record set. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** Is the record set auto-registered in the Private DNS zone through a virtual network link? */
-  readonly isAutoRegistered: $Output<boolean | undefined>;
+  readonly isAutoRegistered: $Output<boolean>;
   /** The list of A records in the record set. */
   readonly aRecords: $Output<outputs.ARecord[] | undefined>;
   /** The list of AAAA records in the record set. */
@@ -12570,8 +12570,8 @@ export interface PrivateDnsZoneSrvState {
   systemData?: outputs.SystemData;
   metadata?: outputs.RecordSetPropertiesMetadata;
   ttl?: number;
-  fqdn?: string;
-  isAutoRegistered?: boolean;
+  fqdn: string;
+  isAutoRegistered: boolean;
   aRecords?: outputs.ARecord[];
   aaaaRecords?: outputs.AaaaRecord[];
   cnameRecord?: outputs.CnameRecord;
@@ -12619,9 +12619,9 @@ export declare class PrivateDnsZoneTxt extends $CustomResource {
   /** The TTL (time-to-live) of the records in the record set. */
   readonly ttl: $Output<number | undefined>;
   /** Fully qualified domain name of the record set. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** Is the record set auto-registered in the Private DNS zone through a virtual network link? */
-  readonly isAutoRegistered: $Output<boolean | undefined>;
+  readonly isAutoRegistered: $Output<boolean>;
   /** The list of A records in the record set. */
   readonly aRecords: $Output<outputs.ARecord[] | undefined>;
   /** The list of AAAA records in the record set. */
@@ -12694,8 +12694,8 @@ export interface PrivateDnsZoneTxtState {
   systemData?: outputs.SystemData;
   metadata?: outputs.RecordSetPropertiesMetadata;
   ttl?: number;
-  fqdn?: string;
-  isAutoRegistered?: boolean;
+  fqdn: string;
+  isAutoRegistered: boolean;
   aRecords?: outputs.ARecord[];
   aaaaRecords?: outputs.AaaaRecord[];
   cnameRecord?: outputs.CnameRecord;
@@ -12737,7 +12737,7 @@ export declare class PrivateDnsZoneVirtualNetworkLink extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.VirtualNetworkLinkTags | undefined>;
   /** The Azure Region where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The ETag of the virtual network link. */
   readonly etag: $Output<string | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -12749,9 +12749,9 @@ export declare class PrivateDnsZoneVirtualNetworkLink extends $CustomResource {
   /** The resolution policy on the virtual network link. Only applicable for virtual network links to privatelink zones, and for A,AAAA,CNAME queries. When set to 'NxDomainRedirect', Azure DNS resolver falls back to public resolution if private dns query resolution results in non-existent domain response. */
   readonly resolutionPolicy: $Output<"Default" | "NxDomainRedirect" | (string & {}) | undefined>;
   /** The status of the virtual network link to the Private DNS zone. Possible values are 'InProgress' and 'Done'. This is a read-only property and any attempt to set this value will be ignored. */
-  readonly virtualNetworkLinkState: $Output<"InProgress" | "Completed" | (string & {}) | undefined>;
+  readonly virtualNetworkLinkState: $Output<"InProgress" | "Completed" | (string & {})>;
   /** The provisioning state of the resource. This is a read-only property and any attempt to set this value will be ignored. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: PrivateDnsZoneVirtualNetworkLinkArgs, opts?: $Options);
 }
 
@@ -12795,14 +12795,14 @@ export interface PrivateDnsZoneVirtualNetworkLinkState {
   type: "Microsoft.Network/privateDnsZones/virtualNetworkLinks";
   properties?: outputs.VirtualNetworkLinkProperties2;
   tags?: outputs.VirtualNetworkLinkTags;
-  location?: string;
+  location: string;
   etag?: string;
   systemData?: outputs.SystemData;
   virtualNetwork?: outputs.SubResource;
   registrationEnabled?: boolean;
   resolutionPolicy?: "Default" | "NxDomainRedirect" | (string & {});
-  virtualNetworkLinkState?: "InProgress" | "Completed" | (string & {});
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  virtualNetworkLinkState: "InProgress" | "Completed" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/privateDnsZones/virtualNetworkLinks` without managing it (GET, api-version 2024-06-01); undefined when it does not exist.
@@ -12834,9 +12834,9 @@ export declare class PrivateEndpoint extends $CustomResource {
   /** The extended location of the load balancer. */
   readonly extendedLocation: $Output<outputs.ExtendedLocation | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The ID of the subnet from which the private IP will be allocated. */
@@ -12844,7 +12844,7 @@ export declare class PrivateEndpoint extends $CustomResource {
   /** An array of references to the network interfaces created for this private endpoint. */
   readonly networkInterfaces: $Output<outputs.NetworkInterface[] | undefined>;
   /** The provisioning state of the private endpoint resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Specifies the IP version type for the private IPs of the private endpoint. If not defined, this defaults to IPv4. */
   readonly ipVersionType: $Output<"IPv4" | "IPv6" | "DualStack" | (string & {}) | undefined>;
   /** A grouping of information about the connection to the remote resource. */
@@ -12912,12 +12912,12 @@ export interface PrivateEndpointState {
   type: "Microsoft.Network/privateEndpoints";
   properties?: outputs.PrivateEndpointProperties;
   extendedLocation?: outputs.ExtendedLocation;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   subnet?: outputs.Subnet;
   networkInterfaces?: outputs.NetworkInterface[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   ipVersionType?: "IPv4" | "IPv6" | "DualStack" | (string & {});
   privateLinkServiceConnections?: outputs.PrivateLinkServiceConnection[];
   manualPrivateLinkServiceConnections?: outputs.PrivateLinkServiceConnection[];
@@ -12955,11 +12955,11 @@ export declare class PrivateDnsZoneGroup extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Network/privateEndpoints/privateDnsZoneGroups">;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Properties of the private dns zone group. */
   readonly properties: $Output<outputs.PrivateDnsZoneGroupPropertiesFormat | undefined>;
   /** The provisioning state of the private dns zone group resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** A collection of private dns zone configurations of the private dns zone group. */
   readonly privateDnsZoneConfigs: $Output<outputs.PrivateDnsZoneConfig[] | undefined>;
   constructor(name: string, args: PrivateDnsZoneGroupArgs, opts?: $Options);
@@ -12993,9 +12993,9 @@ export interface PrivateDnsZoneGroupState {
   privateDnsZoneGroupName: string;
   name: string;
   type: "Microsoft.Network/privateEndpoints/privateDnsZoneGroups";
-  etag?: string;
+  etag: string;
   properties?: outputs.PrivateDnsZoneGroupPropertiesFormat;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   privateDnsZoneConfigs?: outputs.PrivateDnsZoneConfig[];
 }
 /**
@@ -13028,9 +13028,9 @@ export declare class PrivateLinkService extends $CustomResource {
   /** The extended location of the load balancer. */
   readonly extendedLocation: $Output<outputs.ExtendedLocation | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** An array of references to the load balancer IP configurations. */
@@ -13044,7 +13044,7 @@ export declare class PrivateLinkService extends $CustomResource {
   /** An array of references to the network interfaces created for this private link service. */
   readonly networkInterfaces: $Output<outputs.NetworkInterface[] | undefined>;
   /** The provisioning state of the private link service resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** An array of list about connections to the private endpoint. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** The visibility list of the private link service. */
@@ -13054,7 +13054,7 @@ export declare class PrivateLinkService extends $CustomResource {
   /** The list of Fqdn. */
   readonly fqdns: $Output<string[] | undefined>;
   /** The alias of the private link service. */
-  readonly alias: $Output<string | undefined>;
+  readonly alias: $Output<string>;
   /** Whether the private link service is enabled for proxy protocol or not. */
   readonly enableProxyProtocol: $Output<boolean | undefined>;
   constructor(name: string, args: PrivateLinkServiceArgs, opts?: $Options);
@@ -13106,20 +13106,20 @@ export interface PrivateLinkServiceState {
   type: "Microsoft.Network/privateLinkServices";
   properties?: outputs.PrivateLinkServiceProperties;
   extendedLocation?: outputs.ExtendedLocation;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   loadBalancerFrontendIpConfigurations?: outputs.FrontendIPConfiguration[];
   ipConfigurations?: outputs.PrivateLinkServiceIpConfiguration[];
   destinationIPAddress?: string;
   accessMode?: "Default" | "Restricted" | (string & {});
   networkInterfaces?: outputs.NetworkInterface[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   visibility?: outputs.PrivateLinkServicePropertiesVisibility;
   autoApproval?: outputs.PrivateLinkServicePropertiesAutoApproval;
   fqdns?: string[];
-  alias?: string;
+  alias: string;
   enableProxyProtocol?: boolean;
 }
 /**
@@ -13152,17 +13152,17 @@ export declare class PrivateLinkServicePrivateEndpointConnection extends $Custom
   /** Properties of the private end point connection. */
   readonly properties: $Output<outputs.PrivateEndpointConnectionProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The resource of private end point. */
   readonly privateEndpoint: $Output<outputs.PrivateEndpoint | undefined>;
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState | undefined>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The consumer link id. */
-  readonly linkIdentifier: $Output<string | undefined>;
+  readonly linkIdentifier: $Output<string>;
   /** The location of the private endpoint. */
-  readonly privateEndpointLocation: $Output<string | undefined>;
+  readonly privateEndpointLocation: $Output<string>;
   constructor(name: string, args: PrivateLinkServicePrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -13195,12 +13195,12 @@ export interface PrivateLinkServicePrivateEndpointConnectionState {
   name: string;
   type: "Microsoft.Network/privateLinkServices/privateEndpointConnections";
   properties?: outputs.PrivateEndpointConnectionProperties;
-  etag?: string;
+  etag: string;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState?: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  linkIdentifier?: string;
-  privateEndpointLocation?: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  linkIdentifier: string;
+  privateEndpointLocation: string;
 }
 /**
  * Reads an existing `Microsoft.Network/privateLinkServices/privateEndpointConnections` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -13234,11 +13234,11 @@ export declare class PublicIPAddress extends $CustomResource {
   /** The public IP address SKU. */
   readonly sku: $Output<outputs.PublicIPAddressSku | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** A list of availability zones denoting the IP allocated for the resource needs to come from. */
   readonly zones: $Output<string[] | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The public IP address allocation method. */
@@ -13260,9 +13260,9 @@ export declare class PublicIPAddress extends $CustomResource {
   /** The idle timeout of the public IP address. */
   readonly idleTimeoutInMinutes: $Output<number | undefined>;
   /** The resource GUID property of the public IP address resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The provisioning state of the public IP address resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The service public IP address of the public IP address resource. */
   readonly servicePublicIPAddress: $Output<outputs.PublicIPAddress | undefined>;
   /** The NatGateway for the Public IP address. */
@@ -13274,7 +13274,7 @@ export declare class PublicIPAddress extends $CustomResource {
   /** Specify what happens to the public IP address when the VM using it is deleted */
   readonly deleteOption: $Output<"Delete" | "Detach" | (string & {}) | undefined>;
   /** Whether the public IP address SKU has been upgraded from Standard to StandardV2. */
-  readonly upgradedToV2: $Output<boolean | undefined>;
+  readonly upgradedToV2: $Output<boolean>;
   constructor(name: string, args: PublicIPAddressArgs, opts?: $Options);
 }
 
@@ -13339,9 +13339,9 @@ export interface PublicIPAddressState {
   properties?: outputs.PublicIPAddressPropertiesFormat;
   extendedLocation?: outputs.ExtendedLocation;
   sku?: outputs.PublicIPAddressSku;
-  etag?: string;
+  etag: string;
   zones?: string[];
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   publicIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
   publicIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
@@ -13352,14 +13352,14 @@ export interface PublicIPAddressState {
   ipAddress?: string;
   publicIPPrefix?: outputs.SubResource;
   idleTimeoutInMinutes?: number;
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   servicePublicIPAddress?: outputs.PublicIPAddress;
   natGateway?: outputs.NatGateway;
   migrationPhase?: "None" | "Prepare" | "Commit" | "Abort" | "Committed" | (string & {});
   linkedPublicIPAddress?: outputs.PublicIPAddress;
   deleteOption?: "Delete" | "Detach" | (string & {});
-  upgradedToV2?: boolean;
+  upgradedToV2: boolean;
 }
 /**
  * Reads an existing `Microsoft.Network/publicIPAddresses` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -13393,11 +13393,11 @@ export declare class PublicIPPrefix extends $CustomResource {
   /** The public IP prefix SKU. */
   readonly sku: $Output<outputs.PublicIPPrefixSku | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** A list of availability zones denoting the IP allocated for the resource needs to come from. */
   readonly zones: $Output<string[] | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The public IP address version. */
@@ -13407,7 +13407,7 @@ export declare class PublicIPPrefix extends $CustomResource {
   /** The Length of the Public IP Prefix. */
   readonly prefixLength: $Output<number | undefined>;
   /** The allocated Prefix. */
-  readonly ipPrefix: $Output<string | undefined>;
+  readonly ipPrefix: $Output<string>;
   /** The list of all referenced PublicIPAddresses. */
   readonly publicIPAddresses: $Output<outputs.ReferencedPublicIpAddress[] | undefined>;
   /** The reference to load balancer frontend IP configuration associated with the public IP prefix. */
@@ -13415,13 +13415,13 @@ export declare class PublicIPPrefix extends $CustomResource {
   /** The customIpPrefix that this prefix is associated with. */
   readonly customIPPrefix: $Output<outputs.SubResource | undefined>;
   /** The resource GUID property of the public IP prefix resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The provisioning state of the public IP prefix resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** NatGateway of Public IP Prefix. */
   readonly natGateway: $Output<outputs.NatGateway | undefined>;
   /** Whether the public IP prefix SKU has been upgraded from Standard to StandardV2. */
-  readonly upgradedToV2: $Output<boolean | undefined>;
+  readonly upgradedToV2: $Output<boolean>;
   constructor(name: string, args: PublicIPPrefixArgs, opts?: $Options);
 }
 
@@ -13470,21 +13470,21 @@ export interface PublicIPPrefixState {
   properties?: outputs.PublicIPPrefixPropertiesFormat;
   extendedLocation?: outputs.ExtendedLocation;
   sku?: outputs.PublicIPPrefixSku;
-  etag?: string;
+  etag: string;
   zones?: string[];
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   publicIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
   ipTags?: outputs.IpTag[];
   prefixLength?: number;
-  ipPrefix?: string;
+  ipPrefix: string;
   publicIPAddresses?: outputs.ReferencedPublicIpAddress[];
   loadBalancerFrontendIpConfiguration?: outputs.SubResource;
   customIPPrefix?: outputs.SubResource;
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   natGateway?: outputs.NatGateway;
-  upgradedToV2?: boolean;
+  upgradedToV2: boolean;
 }
 /**
  * Reads an existing `Microsoft.Network/publicIPPrefixes` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -13514,9 +13514,9 @@ export declare class RouteFilter extends $CustomResource {
   /** Properties of the route filter. */
   readonly properties: $Output<outputs.RouteFilterPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceWithSettableIdOptionalLocationTags | undefined>;
   /** Collection of RouteFilterRules contained within a route filter. */
@@ -13526,7 +13526,7 @@ export declare class RouteFilter extends $CustomResource {
   /** A collection of references to express route circuit ipv6 peerings. */
   readonly ipv6Peerings: $Output<outputs.ExpressRouteCircuitPeering[] | undefined>;
   /** The provisioning state of the route filter resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: RouteFilterArgs, opts?: $Options);
 }
 
@@ -13559,13 +13559,13 @@ export interface RouteFilterState {
   name: string;
   type: "Microsoft.Network/routeFilters";
   properties?: outputs.RouteFilterPropertiesFormat;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.TrackedResourceWithSettableIdOptionalLocationTags;
   rules?: outputs.RouteFilterRule[];
   peerings?: outputs.ExpressRouteCircuitPeering[];
   ipv6Peerings?: outputs.ExpressRouteCircuitPeering[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/routeFilters` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -13597,9 +13597,9 @@ export declare class RouteFilterRule extends $CustomResource {
   /** Properties of the route filter rule. */
   readonly properties: $Output<outputs.RouteFilterRulePropertiesFormat | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The access type of the rule. */
   readonly access: $Output<"Allow" | "Deny" | (string & {})>;
   /** The rule type of the rule. */
@@ -13607,7 +13607,7 @@ export declare class RouteFilterRule extends $CustomResource {
   /** The collection for bgp community values to filter on. e.g. ['12076:5010','12076:5020']. */
   readonly communities: $Output<string[]>;
   /** The provisioning state of the route filter rule resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: RouteFilterRuleArgs, opts?: $Options);
 }
 
@@ -13646,12 +13646,12 @@ export interface RouteFilterRuleState {
   name: string;
   type: "Microsoft.Network/routeFilters/routeFilterRules";
   properties?: outputs.RouteFilterRulePropertiesFormat;
-  location?: string;
-  etag?: string;
+  location: string;
+  etag: string;
   access: "Allow" | "Deny" | (string & {});
   routeFilterRuleType: "Community" | (string & {});
   communities: string[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/routeFilters/routeFilterRules` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -13681,9 +13681,9 @@ export declare class RouteTable extends $CustomResource {
   /** Properties of the route table. */
   readonly properties: $Output<outputs.RouteTablePropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Collection of routes contained within a route table. */
@@ -13695,9 +13695,9 @@ export declare class RouteTable extends $CustomResource {
   /** Whether to disable the routes learned by peering on the route table. 'None' means peering routes are enabled, 'All' means all peering routes are disabled. */
   readonly disablePeeringRoute: $Output<"None" | "All" | (string & {}) | undefined>;
   /** The provisioning state of the route table resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The resource GUID property of the route table. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   constructor(name: string, args: RouteTableArgs, opts?: $Options);
 }
 
@@ -13734,15 +13734,15 @@ export interface RouteTableState {
   name: string;
   type: "Microsoft.Network/routeTables";
   properties?: outputs.RouteTablePropertiesFormat;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   routes?: outputs.Route[];
   subnets?: outputs.Subnet[];
   disableBgpRoutePropagation?: boolean;
   disablePeeringRoute?: "None" | "All" | (string & {});
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  resourceGuid?: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
 }
 /**
  * Reads an existing `Microsoft.Network/routeTables` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -13774,7 +13774,7 @@ export declare class Route extends $CustomResource {
   /** Properties of the route. */
   readonly properties: $Output<outputs.RoutePropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The destination CIDR to which the route applies. */
   readonly addressPrefix: $Output<string | undefined>;
   /** The type of Azure hop the packet should be sent to. */
@@ -13784,9 +13784,9 @@ export declare class Route extends $CustomResource {
   /** The next hop definition containing ECMP next hop IP addresses. Only allowed when nextHopType is VirtualApplianceEcmp. */
   readonly nextHop: $Output<outputs.RouteNextHopEcmp | undefined>;
   /** The provisioning state of the route resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** A value indicating whether this route overrides overlapping BGP routes regardless of LPM. */
-  readonly hasBgpOverride: $Output<boolean | undefined>;
+  readonly hasBgpOverride: $Output<boolean>;
   constructor(name: string, args: RouteArgs, opts?: $Options);
 }
 
@@ -13825,13 +13825,13 @@ export interface RouteState {
   name: string;
   type: "Microsoft.Network/routeTables/routes";
   properties?: outputs.RoutePropertiesFormat;
-  etag?: string;
+  etag: string;
   addressPrefix?: string;
   nextHopType: "VirtualNetworkGateway" | "VnetLocal" | "Internet" | "VirtualAppliance" | "VirtualApplianceEcmp" | "None" | (string & {});
   nextHopIpAddress?: string;
   nextHop?: outputs.RouteNextHopEcmp;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  hasBgpOverride?: boolean;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  hasBgpOverride: boolean;
 }
 /**
  * Reads an existing `Microsoft.Network/routeTables/routes` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -13861,17 +13861,17 @@ export declare class SecurityPartnerProvider extends $CustomResource {
   /** Properties of the Security Partner Provider. */
   readonly properties: $Output<outputs.SecurityPartnerProviderPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The provisioning state of the Security Partner Provider resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The security provider name. */
   readonly securityProviderName: $Output<"ZScaler" | "IBoss" | "Checkpoint" | (string & {}) | undefined>;
   /** The connection status with the Security Partner Provider. */
-  readonly connectionStatus: $Output<"Unknown" | "PartiallyConnected" | "Connected" | "NotConnected" | (string & {}) | undefined>;
+  readonly connectionStatus: $Output<"Unknown" | "PartiallyConnected" | "Connected" | "NotConnected" | (string & {})>;
   /** The virtualHub to which the Security Partner Provider belongs. */
   readonly virtualHub: $Output<outputs.SubResource | undefined>;
   constructor(name: string, args: SecurityPartnerProviderArgs, opts?: $Options);
@@ -13908,12 +13908,12 @@ export interface SecurityPartnerProviderState {
   name: string;
   type: "Microsoft.Network/securityPartnerProviders";
   properties?: outputs.SecurityPartnerProviderPropertiesFormat;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   securityProviderName?: "ZScaler" | "IBoss" | "Checkpoint" | (string & {});
-  connectionStatus?: "Unknown" | "PartiallyConnected" | "Connected" | "NotConnected" | (string & {});
+  connectionStatus: "Unknown" | "PartiallyConnected" | "Connected" | "NotConnected" | (string & {});
   virtualHub?: outputs.SubResource;
 }
 /**
@@ -13944,11 +13944,11 @@ export declare class ServiceEndpointPolicy extends $CustomResource {
   /** Properties of the service end point policy. */
   readonly properties: $Output<outputs.ServiceEndpointPolicyPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Kind of service endpoint policy. This is metadata used for the Azure portal experience. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** A collection of service endpoint policy definitions of the service endpoint policy. */
@@ -13956,9 +13956,9 @@ export declare class ServiceEndpointPolicy extends $CustomResource {
   /** A collection of references to subnets. */
   readonly subnets: $Output<outputs.Subnet[] | undefined>;
   /** The resource GUID property of the service endpoint policy resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The provisioning state of the service endpoint policy resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The alias indicating if the policy belongs to a service */
   readonly serviceAlias: $Output<string | undefined>;
   /** A collection of contextual service endpoint policy. */
@@ -13999,14 +13999,14 @@ export interface ServiceEndpointPolicyState {
   name: string;
   type: "Microsoft.Network/serviceEndpointPolicies";
   properties?: outputs.ServiceEndpointPolicyPropertiesFormat;
-  etag?: string;
-  kind?: string;
-  location?: string;
+  etag: string;
+  kind: string;
+  location: string;
   tags?: outputs.ResourceTags;
   serviceEndpointPolicyDefinitions?: outputs.ServiceEndpointPolicyDefinition[];
   subnets?: outputs.Subnet[];
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   serviceAlias?: string;
   contextualServiceEndpointPolicies?: string[];
 }
@@ -14040,7 +14040,7 @@ export declare class ServiceEndpointPolicyDefinition extends $CustomResource {
   /** Properties of the service endpoint policy definition. */
   readonly properties: $Output<outputs.ServiceEndpointPolicyDefinitionPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** A description for this rule. Restricted to 140 chars. */
   readonly description: $Output<string | undefined>;
   /** Service endpoint name. */
@@ -14048,7 +14048,7 @@ export declare class ServiceEndpointPolicyDefinition extends $CustomResource {
   /** A list of service resources. */
   readonly serviceResources: $Output<string[] | undefined>;
   /** The provisioning state of the service endpoint policy definition resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: ServiceEndpointPolicyDefinitionArgs, opts?: $Options);
 }
 
@@ -14085,11 +14085,11 @@ export interface ServiceEndpointPolicyDefinitionState {
   name: string;
   type: "Microsoft.Network/serviceEndpointPolicies/serviceEndpointPolicyDefinitions";
   properties?: outputs.ServiceEndpointPolicyDefinitionPropertiesFormat;
-  etag?: string;
+  etag: string;
   description?: string;
   service?: string;
   serviceResources?: string[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/serviceEndpointPolicies/serviceEndpointPolicyDefinitions` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -14119,7 +14119,7 @@ export declare class ServiceGateway extends $CustomResource {
   /** Properties of service gateway. */
   readonly properties: $Output<outputs.ServiceGatewayPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The service gateway SKU. */
   readonly sku: $Output<outputs.ServiceGatewaySku | undefined>;
   /**
@@ -14141,9 +14141,9 @@ export declare class ServiceGateway extends $CustomResource {
   /** Route Target address V6 of Service gateway */
   readonly routeTargetAddressV6: $Output<outputs.RouteTargetAddressPropertiesFormat | undefined>;
   /** The resource GUID property of the service gateway resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The provisioning state of the service gateway resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: ServiceGatewayArgs, opts?: $Options);
 }
 
@@ -14188,7 +14188,7 @@ export interface ServiceGatewayState {
   name: string;
   type: "Microsoft.Network/serviceGateways";
   properties?: outputs.ServiceGatewayPropertiesFormat;
-  etag?: string;
+  etag: string;
   sku?: outputs.ServiceGatewaySku;
   zones?: string[];
   tags?: outputs.SecurityPerimeterTrackedResourceTags;
@@ -14197,8 +14197,8 @@ export interface ServiceGatewayState {
   virtualNetwork?: outputs.VirtualNetwork;
   routeTargetAddress?: outputs.RouteTargetAddressPropertiesFormat;
   routeTargetAddressV6?: outputs.RouteTargetAddressPropertiesFormat;
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/serviceGateways` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -14251,7 +14251,7 @@ export declare class Trafficmanagerprofile extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The Azure Region where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The status of the Traffic Manager profile. */
   readonly profileStatus: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** The traffic routing method of the Traffic Manager profile. */
@@ -14315,7 +14315,7 @@ export interface TrafficmanagerprofileState {
   type: "Microsoft.Network/trafficmanagerprofiles";
   properties?: outputs.ProfileProperties2;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   profileStatus?: "Enabled" | "Disabled" | (string & {});
   trafficRoutingMethod?: "Performance" | "Priority" | "Weighted" | "Geographic" | "MultiValue" | "Subnet" | (string & {});
   dnsConfig?: outputs.DnsConfig;
@@ -14820,11 +14820,11 @@ export declare class VirtualHub extends $CustomResource {
   /** Properties of the virtual hub. */
   readonly properties: $Output<outputs.VirtualHubProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Kind of service virtual hub. This is metadata used for the Azure portal experience for Route Server. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceWithSettableIdOptionalLocationTags | undefined>;
   /** The VirtualWAN to which the VirtualHub belongs. */
@@ -14844,7 +14844,7 @@ export declare class VirtualHub extends $CustomResource {
   /** The routeTable associated with this virtual hub. */
   readonly routeTable: $Output<outputs.VirtualHubRouteTable | undefined>;
   /** The provisioning state of the virtual hub resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The Security Provider name. */
   readonly securityProviderName: $Output<string | undefined>;
   /** List of all virtual hub route table v2s associated with this VirtualHub. */
@@ -14852,7 +14852,7 @@ export declare class VirtualHub extends $CustomResource {
   /** The sku of this VirtualHub. */
   readonly sku: $Output<string | undefined>;
   /** The routing state. */
-  readonly routingState: $Output<"None" | "Provisioned" | "Provisioning" | "Failed" | (string & {}) | undefined>;
+  readonly routingState: $Output<"None" | "Provisioned" | "Provisioning" | "Failed" | (string & {})>;
   /** List of references to Bgp Connections. */
   readonly bgpConnections: $Output<outputs.SubResource[] | undefined>;
   /** List of references to IpConfigurations. */
@@ -14943,9 +14943,9 @@ export interface VirtualHubState {
   name: string;
   type: "Microsoft.Network/virtualHubs";
   properties?: outputs.VirtualHubProperties;
-  etag?: string;
-  kind?: string;
-  location?: string;
+  etag: string;
+  kind: string;
+  location: string;
   tags?: outputs.TrackedResourceWithSettableIdOptionalLocationTags;
   virtualWan?: outputs.SubResource;
   vpnGateway?: outputs.SubResource;
@@ -14955,11 +14955,11 @@ export interface VirtualHubState {
   securityPartnerProvider?: outputs.SubResource;
   addressPrefix?: string;
   routeTable?: outputs.VirtualHubRouteTable;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   securityProviderName?: string;
   virtualHubRouteTableV2s?: outputs.VirtualHubRouteTableV2[];
   sku?: string;
-  routingState?: "None" | "Provisioned" | "Provisioning" | "Failed" | (string & {});
+  routingState: "None" | "Provisioned" | "Provisioning" | "Failed" | (string & {});
   bgpConnections?: outputs.SubResource[];
   ipConfigurations?: outputs.SubResource[];
   routeMaps?: outputs.SubResource[];
@@ -15002,7 +15002,7 @@ export declare class BgpConnection extends $CustomResource {
   /** The properties of the Bgp connections. */
   readonly properties: $Output<outputs.BgpConnectionProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Peer ASN. */
   readonly peerAsn: $Output<number | undefined>;
   /** Peer IP. */
@@ -15010,9 +15010,9 @@ export declare class BgpConnection extends $CustomResource {
   /** The reference to the HubVirtualNetworkConnection resource. */
   readonly hubVirtualNetworkConnection: $Output<outputs.SubResource | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The current state of the VirtualHub to Peer. */
-  readonly connectionState: $Output<"Unknown" | "Connecting" | "Connected" | "NotConnected" | (string & {}) | undefined>;
+  readonly connectionState: $Output<"Unknown" | "Connecting" | "Connected" | "NotConnected" | (string & {})>;
   /** The routing configuration indicating the associated and propagated route tables for this connection. */
   readonly routingConfiguration: $Output<outputs.RoutingConfiguration | undefined>;
   constructor(name: string, args: BgpConnectionArgs, opts?: $Options);
@@ -15053,12 +15053,12 @@ export interface BgpConnectionState {
   name: string;
   type: "Microsoft.Network/virtualHubs/bgpConnections";
   properties?: outputs.BgpConnectionProperties;
-  etag?: string;
+  etag: string;
   peerAsn?: number;
   peerIp?: string;
   hubVirtualNetworkConnection?: outputs.SubResource;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  connectionState?: "Unknown" | "Connecting" | "Connected" | "NotConnected" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  connectionState: "Unknown" | "Connecting" | "Connected" | "NotConnected" | (string & {});
   routingConfiguration?: outputs.RoutingConfiguration;
 }
 /**
@@ -15091,13 +15091,13 @@ export declare class ConnectionPolicy extends $CustomResource {
   /** Properties of the ConnectionPolicy resource. */
   readonly properties: $Output<outputs.ConnectionPolicyProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Enable internet security. */
   readonly enableInternetSecurity: $Output<boolean | undefined>;
   /** The Routing Configuration indicating the associated and propagated route tables on this connection. */
   readonly routingConfiguration: $Output<outputs.RoutingConfiguration | undefined>;
   /** The provisioning state of the ConnectionPolicy resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** List of connection names (e.g. VpnConnection, HubVirtualNetworkConnection) associated with this ConnectionPolicy. These are resource names, not Azure resource IDs, consistent with the established VirtualWAN pattern used by HubRouteTable.associatedConnections. */
   readonly associatedConnections: $Output<string[] | undefined>;
   constructor(name: string, args: ConnectionPolicyArgs, opts?: $Options);
@@ -15134,10 +15134,10 @@ export interface ConnectionPolicyState {
   name: string;
   type: "Microsoft.Network/virtualHubs/connectionPolicies";
   properties?: outputs.ConnectionPolicyProperties;
-  etag?: string;
+  etag: string;
   enableInternetSecurity?: boolean;
   routingConfiguration?: outputs.RoutingConfiguration;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   associatedConnections?: string[];
 }
 /**
@@ -15170,7 +15170,7 @@ export declare class HubRouteTable extends $CustomResource {
   /** Properties of the RouteTable resource. */
   readonly properties: $Output<outputs.HubRouteTableProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** List of all routes. */
   readonly routes: $Output<outputs.HubRoute[] | undefined>;
   /** List of labels associated with this route table. */
@@ -15180,7 +15180,7 @@ export declare class HubRouteTable extends $CustomResource {
   /** List of all connections that advertise to this route table. */
   readonly propagatingConnections: $Output<string[] | undefined>;
   /** The provisioning state of the RouteTable resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: HubRouteTableArgs, opts?: $Options);
 }
 
@@ -15215,12 +15215,12 @@ export interface HubRouteTableState {
   name: string;
   type: "Microsoft.Network/virtualHubs/hubRouteTables";
   properties?: outputs.HubRouteTableProperties;
-  etag?: string;
+  etag: string;
   routes?: outputs.HubRoute[];
   labels?: string[];
   associatedConnections?: string[];
   propagatingConnections?: string[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/virtualHubs/hubRouteTables` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -15252,7 +15252,7 @@ export declare class HubVirtualNetworkConnection extends $CustomResource {
   /** Properties of the hub virtual network connection. */
   readonly properties: $Output<outputs.HubVirtualNetworkConnectionProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Reference to the remote virtual network. */
   readonly remoteVirtualNetwork: $Output<outputs.SubResource | undefined>;
   /** Deprecated: VirtualHub to RemoteVnet transit to enabled or not. */
@@ -15268,7 +15268,7 @@ export declare class HubVirtualNetworkConnection extends $CustomResource {
   /** Enable Only IPv6 Peering for this connection. */
   readonly enableOnlyIpv6Peering: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** The provisioning state of the hub virtual network connection resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: HubVirtualNetworkConnectionArgs, opts?: $Options);
 }
 
@@ -15313,7 +15313,7 @@ export interface HubVirtualNetworkConnectionState {
   name: string;
   type: "Microsoft.Network/virtualHubs/hubVirtualNetworkConnections";
   properties?: outputs.HubVirtualNetworkConnectionProperties;
-  etag?: string;
+  etag: string;
   remoteVirtualNetwork?: outputs.SubResource;
   allowHubToRemoteVnetTransit?: boolean;
   allowRemoteVnetToUseHubVnetGateways?: boolean;
@@ -15321,7 +15321,7 @@ export interface HubVirtualNetworkConnectionState {
   enableInternetSecurity?: boolean;
   routingConfiguration?: outputs.RoutingConfiguration;
   enableOnlyIpv6Peering?: "Enabled" | "Disabled" | (string & {});
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/virtualHubs/hubVirtualNetworkConnections` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -15353,7 +15353,7 @@ export declare class IpConfiguration extends $CustomResource {
   /** The properties of the Virtual Hub IPConfigurations. */
   readonly properties: $Output<outputs.HubIPConfigurationPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The private IP address of the IP configuration. */
   readonly privateIPAddress: $Output<string | undefined>;
   /** The private IP address allocation method. */
@@ -15363,7 +15363,7 @@ export declare class IpConfiguration extends $CustomResource {
   /** The reference to the public IP resource. */
   readonly publicIPAddress: $Output<outputs.PublicIPAddress | undefined>;
   /** The provisioning state of the IP configuration resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: IpConfigurationArgs, opts?: $Options);
 }
 
@@ -15402,12 +15402,12 @@ export interface IpConfigurationState {
   name: string;
   type: "Microsoft.Network/virtualHubs/ipConfigurations";
   properties?: outputs.HubIPConfigurationPropertiesFormat;
-  etag?: string;
+  etag: string;
   privateIPAddress?: string;
   privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
   subnet?: outputs.Subnet;
   publicIPAddress?: outputs.PublicIPAddress;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/virtualHubs/ipConfigurations` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -15439,7 +15439,7 @@ export declare class RouteMap extends $CustomResource {
   /** Properties of the RouteMap resource. */
   readonly properties: $Output<outputs.RouteMapProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** List of connections which have this RoutMap associated for inbound traffic. */
   readonly associatedInboundConnections: $Output<string[] | undefined>;
   /** List of connections which have this RoutMap associated for outbound traffic. */
@@ -15447,7 +15447,7 @@ export declare class RouteMap extends $CustomResource {
   /** List of RouteMap rules to be applied. */
   readonly rules: $Output<outputs.RouteMapRule[] | undefined>;
   /** The provisioning state of the RouteMap resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: RouteMapArgs, opts?: $Options);
 }
 
@@ -15484,11 +15484,11 @@ export interface RouteMapState {
   name: string;
   type: "Microsoft.Network/virtualHubs/routeMaps";
   properties?: outputs.RouteMapProperties;
-  etag?: string;
+  etag: string;
   associatedInboundConnections?: string[];
   associatedOutboundConnections?: string[];
   rules?: outputs.RouteMapRule[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/virtualHubs/routeMaps` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -15520,13 +15520,13 @@ export declare class VirtualHubRouteTable extends $CustomResource {
   /** Properties of the virtual hub route table v2. */
   readonly properties: $Output<outputs.VirtualHubRouteTableV2Properties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** List of all routes. */
   readonly routes: $Output<outputs.VirtualHubRouteV2[] | undefined>;
   /** List of all connections attached to this route table v2. */
   readonly attachedConnections: $Output<string[] | undefined>;
   /** The provisioning state of the virtual hub route table v2 resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: VirtualHubRouteTableArgs, opts?: $Options);
 }
 
@@ -15561,10 +15561,10 @@ export interface VirtualHubRouteTableState {
   name: string;
   type: "Microsoft.Network/virtualHubs/routeTables";
   properties?: outputs.VirtualHubRouteTableV2Properties;
-  etag?: string;
+  etag: string;
   routes?: outputs.VirtualHubRouteV2[];
   attachedConnections?: string[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/virtualHubs/routeTables` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -15596,11 +15596,11 @@ export declare class RoutingIntent extends $CustomResource {
   /** Properties of the RoutingIntent resource. */
   readonly properties: $Output<outputs.RoutingIntentProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** List of routing policies. */
   readonly routingPolicies: $Output<outputs.RoutingPolicy[] | undefined>;
   /** The provisioning state of the RoutingIntent resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: RoutingIntentArgs, opts?: $Options);
 }
 
@@ -15633,9 +15633,9 @@ export interface RoutingIntentState {
   name: string;
   type: "Microsoft.Network/virtualHubs/routingIntent";
   properties?: outputs.RoutingIntentProperties;
-  etag?: string;
+  etag: string;
   routingPolicies?: outputs.RoutingPolicy[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/virtualHubs/routingIntent` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -15665,9 +15665,9 @@ export declare class VirtualNetworkAppliance extends $CustomResource {
   /** Properties of the virtual network appliance. */
   readonly properties: $Output<outputs.VirtualNetworkAppliancePropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Bandwidth of the VirtualNetworkAppliance resource in Gbps. */
@@ -15677,9 +15677,9 @@ export declare class VirtualNetworkAppliance extends $CustomResource {
   /** Whether the specific virtual network appliance is IPv4 or Dual Stack. Default is IPv4. */
   readonly privateIPAddressVersion: $Output<"IPv4" | "DualStack" | (string & {}) | undefined>;
   /** The provisioning state of the virtual network appliance resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The resource GUID property of the virtual network appliance resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The reference to the subnet resource. */
   readonly subnet: $Output<outputs.Subnet | undefined>;
   constructor(name: string, args: VirtualNetworkApplianceArgs, opts?: $Options);
@@ -15718,14 +15718,14 @@ export interface VirtualNetworkApplianceState {
   name: string;
   type: "Microsoft.Network/virtualNetworkAppliances";
   properties?: outputs.VirtualNetworkAppliancePropertiesFormat;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   bandwidthInGbps?: number;
   ipConfigurations?: outputs.VirtualNetworkApplianceIpConfiguration[];
   privateIPAddressVersion?: "IPv4" | "DualStack" | (string & {});
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  resourceGuid?: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
   subnet?: outputs.Subnet;
 }
 /**
@@ -15758,11 +15758,11 @@ export declare class VirtualNetworkGateway extends $CustomResource {
   /** The extended location of type local virtual network gateway. */
   readonly extendedLocation: $Output<outputs.ExtendedLocation | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The identity of the virtual network gateway, if configured. */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Autoscale configuration for virutal network gateway */
@@ -15800,13 +15800,13 @@ export declare class VirtualNetworkGateway extends $CustomResource {
   /** The reference to the address space resource which represents the custom routes address space specified by the customer for virtual network gateway and VpnClient. */
   readonly customRoutes: $Output<outputs.AddressSpace | undefined>;
   /** The resource GUID property of the virtual network gateway resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The provisioning state of the virtual network gateway resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Whether dns forwarding is enabled or not. */
   readonly enableDnsForwarding: $Output<boolean | undefined>;
   /** The IP address allocated by the gateway to which dns requests can be sent. */
-  readonly inboundDnsForwardingEndpoint: $Output<string | undefined>;
+  readonly inboundDnsForwardingEndpoint: $Output<string>;
   /** Customer vnet resource id. VirtualNetworkGateway of type local gateway is associated with the customer vnet. */
   readonly vNetExtendedLocationResourceId: $Output<string | undefined>;
   /** NatRules for virtual network gateway. */
@@ -15906,9 +15906,9 @@ export interface VirtualNetworkGatewayState {
   type: "Microsoft.Network/virtualNetworkGateways";
   properties: outputs.VirtualNetworkGatewayPropertiesFormat;
   extendedLocation?: outputs.ExtendedLocation;
-  etag?: string;
+  etag: string;
   identity?: outputs.ManagedServiceIdentity;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   autoScaleConfiguration?: outputs.VirtualNetworkGatewayAutoScaleConfiguration;
   ipConfigurations?: outputs.VirtualNetworkGatewayIPConfiguration[];
@@ -15927,10 +15927,10 @@ export interface VirtualNetworkGatewayState {
   virtualNetworkGatewayPolicyGroups?: outputs.VirtualNetworkGatewayPolicyGroup[];
   bgpSettings?: outputs.BgpSettings;
   customRoutes?: outputs.AddressSpace;
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   enableDnsForwarding?: boolean;
-  inboundDnsForwardingEndpoint?: string;
+  inboundDnsForwardingEndpoint: string;
   vNetExtendedLocationResourceId?: string;
   natRules?: outputs.VirtualNetworkGatewayNatRule[];
   enableBgpRouteTranslationForNat?: boolean;
@@ -15967,9 +15967,9 @@ export declare class VirtualNetworkGatewayNatRule extends $CustomResource {
   /** Properties of the Virtual Network Gateway NAT rule. */
   readonly properties: $Output<outputs.VirtualNetworkGatewayNatRuleProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The provisioning state of the NAT Rule resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The type of NAT rule for VPN NAT. */
   readonly type: $Output<"Static" | "Dynamic" | (string & {}) | undefined>;
   /** The Source NAT direction of a VPN NAT. */
@@ -16019,8 +16019,8 @@ export interface VirtualNetworkGatewayNatRuleState {
   natRuleName: string;
   name: string;
   properties?: outputs.VirtualNetworkGatewayNatRuleProperties;
-  etag?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  etag: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   type?: "Static" | "Dynamic" | (string & {});
   mode?: "EgressSnat" | "IngressSnat" | (string & {});
   internalMappings?: outputs.VpnNatRuleMapping[];
@@ -16057,9 +16057,9 @@ export declare class VirtualNetwork extends $CustomResource {
   /** The extended location of the virtual network. */
   readonly extendedLocation: $Output<outputs.ExtendedLocation | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The AddressSpace that contains an array of IP address ranges that can be used by subnets. */
@@ -16073,9 +16073,9 @@ export declare class VirtualNetwork extends $CustomResource {
   /** A list of peerings in a Virtual Network. */
   readonly virtualNetworkPeerings: $Output<outputs.VirtualNetworkPeering[] | undefined>;
   /** The resourceGuid property of the Virtual Network resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The provisioning state of the virtual network resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Indicates if DDoS protection is enabled for all the protected resources in the virtual network. It requires a DDoS protection plan associated with the resource. */
   readonly enableDdosProtection: $Output<boolean | undefined>;
   /** Indicates if VM protection is enabled for all the subnets in the virtual network. */
@@ -16155,16 +16155,16 @@ export interface VirtualNetworkState {
   type: "Microsoft.Network/virtualNetworks";
   properties?: outputs.VirtualNetworkPropertiesFormat;
   extendedLocation?: outputs.ExtendedLocation;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   addressSpace?: outputs.AddressSpace;
   dhcpOptions?: outputs.DhcpOptions;
   flowTimeoutInMinutes?: number;
   subnets?: outputs.Subnet[];
   virtualNetworkPeerings?: outputs.VirtualNetworkPeering[];
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   enableDdosProtection?: boolean;
   enableVmProtection?: boolean;
   ddosProtectionPlan?: outputs.SubResource;
@@ -16206,7 +16206,7 @@ export declare class Subnet extends $CustomResource {
   /** Properties of the subnet. */
   readonly properties: $Output<outputs.SubnetPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The address prefix for the subnet. */
   readonly addressPrefix: $Output<string | undefined>;
   /** List of address prefixes for the subnet. */
@@ -16236,9 +16236,9 @@ export declare class Subnet extends $CustomResource {
   /** An array of references to the delegations on the subnet. */
   readonly delegations: $Output<outputs.Delegation[] | undefined>;
   /** A read-only string identifying the intention of use for this subnet based on delegations and other user-defined properties. */
-  readonly purpose: $Output<string | undefined>;
+  readonly purpose: $Output<string>;
   /** The provisioning state of the subnet resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Enable or Disable apply network policies on private end point in the subnet. */
   readonly privateEndpointNetworkPolicies: $Output<"Enabled" | "Disabled" | "NetworkSecurityGroupEnabled" | "RouteTableEnabled" | (string & {}) | undefined>;
   /** Enable or Disable apply network policies on private link service in the subnet. */
@@ -16315,7 +16315,7 @@ export interface SubnetState {
   name: string;
   type: "Microsoft.Network/virtualNetworks/subnets";
   properties?: outputs.SubnetPropertiesFormat;
-  etag?: string;
+  etag: string;
   addressPrefix?: string;
   addressPrefixes?: string[];
   networkSecurityGroup?: outputs.NetworkSecurityGroup;
@@ -16330,8 +16330,8 @@ export interface SubnetState {
   resourceNavigationLinks?: outputs.ResourceNavigationLink[];
   serviceAssociationLinks?: outputs.ServiceAssociationLink[];
   delegations?: outputs.Delegation[];
-  purpose?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  purpose: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   privateEndpointNetworkPolicies?: "Enabled" | "Disabled" | "NetworkSecurityGroupEnabled" | "RouteTableEnabled" | (string & {});
   privateLinkServiceNetworkPolicies?: "Enabled" | "Disabled" | (string & {});
   applicationGatewayIPConfigurations?: outputs.ApplicationGatewayIPConfiguration[];
@@ -16370,7 +16370,7 @@ export declare class VirtualNetworkPeering extends $CustomResource {
   /** Properties of the virtual network peering. */
   readonly properties: $Output<outputs.VirtualNetworkPeeringPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Whether the VMs in the local virtual network space would be able to access the VMs in remote virtual network space. */
   readonly allowVirtualNetworkAccess: $Output<boolean | undefined>;
   /** Whether the forwarded traffic from the VMs in the local virtual network will be allowed/disallowed in remote virtual network. */
@@ -16398,11 +16398,11 @@ export declare class VirtualNetworkPeering extends $CustomResource {
   /** The peering sync status of the virtual network peering. */
   readonly peeringSyncLevel: $Output<"FullyInSync" | "RemoteNotInSync" | "LocalNotInSync" | "LocalAndRemoteNotInSync" | (string & {}) | undefined>;
   /** The provisioning state of the virtual network peering resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** If we need to verify the provisioning state of the remote gateway. */
   readonly doNotVerifyRemoteGateways: $Output<boolean | undefined>;
   /** The resourceGuid property of the Virtual Network peering resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** Whether complete virtual network address space is peered. */
   readonly peerCompleteVnets: $Output<boolean | undefined>;
   /** Whether only Ipv6 address space is peered for subnet peering. */
@@ -16475,7 +16475,7 @@ export interface VirtualNetworkPeeringState {
   name: string;
   type: "Microsoft.Network/virtualNetworks/virtualNetworkPeerings";
   properties?: outputs.VirtualNetworkPeeringPropertiesFormat;
-  etag?: string;
+  etag: string;
   allowVirtualNetworkAccess?: boolean;
   allowForwardedTraffic?: boolean;
   allowGatewayTransit?: boolean;
@@ -16489,9 +16489,9 @@ export interface VirtualNetworkPeeringState {
   remoteVirtualNetworkEncryption?: outputs.VirtualNetworkEncryption;
   peeringState?: "Initiated" | "Connected" | "Disconnected" | (string & {});
   peeringSyncLevel?: "FullyInSync" | "RemoteNotInSync" | "LocalNotInSync" | "LocalAndRemoteNotInSync" | (string & {});
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   doNotVerifyRemoteGateways?: boolean;
-  resourceGuid?: string;
+  resourceGuid: string;
   peerCompleteVnets?: boolean;
   enableOnlyIPv6Peering?: boolean;
   localSubnetNames?: string[];
@@ -16525,17 +16525,17 @@ export declare class VirtualNetworkTap extends $CustomResource {
   /** Virtual Network Tap Properties. */
   readonly properties: $Output<outputs.VirtualNetworkTapPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Specifies the list of resource IDs for the network interface IP configuration that needs to be tapped. */
   readonly networkInterfaceTapConfigurations: $Output<outputs.NetworkInterfaceTapConfiguration[] | undefined>;
   /** The resource GUID property of the virtual network tap resource. */
-  readonly resourceGuid: $Output<string | undefined>;
+  readonly resourceGuid: $Output<string>;
   /** The provisioning state of the virtual network tap resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The reference to the private IP Address of the collector nic that will receive the tap. */
   readonly destinationNetworkInterfaceIPConfiguration: $Output<outputs.NetworkInterfaceIPConfiguration | undefined>;
   /** The reference to the private IP address on the internal Load Balancer that will receive the tap. */
@@ -16578,12 +16578,12 @@ export interface VirtualNetworkTapState {
   name: string;
   type: "Microsoft.Network/virtualNetworkTaps";
   properties?: outputs.VirtualNetworkTapPropertiesFormat;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   networkInterfaceTapConfigurations?: outputs.NetworkInterfaceTapConfiguration[];
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   destinationNetworkInterfaceIPConfiguration?: outputs.NetworkInterfaceIPConfiguration;
   destinationLoadBalancerFrontEndIPConfiguration?: outputs.FrontendIPConfiguration;
   destinationPort?: number;
@@ -16616,9 +16616,9 @@ export declare class VirtualRouter extends $CustomResource {
   /** Properties of the Virtual Router. */
   readonly properties: $Output<outputs.VirtualRouterPropertiesFormat | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** VirtualRouter ASN. */
@@ -16632,7 +16632,7 @@ export declare class VirtualRouter extends $CustomResource {
   /** List of references to VirtualRouterPeerings. */
   readonly peerings: $Output<outputs.SubResource[] | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: VirtualRouterArgs, opts?: $Options);
 }
 
@@ -16671,15 +16671,15 @@ export interface VirtualRouterState {
   name: string;
   type: "Microsoft.Network/virtualRouters";
   properties?: outputs.VirtualRouterPropertiesFormat;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   virtualRouterAsn?: number;
   virtualRouterIps?: string[];
   hostedSubnet?: outputs.SubResource;
   hostedGateway?: outputs.SubResource;
   peerings?: outputs.SubResource[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/virtualRouters` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -16711,13 +16711,13 @@ export declare class VirtualRouterPeering extends $CustomResource {
   /** The properties of the Virtual Router Peering. */
   readonly properties: $Output<outputs.VirtualRouterPeeringProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Peer ASN. */
   readonly peerAsn: $Output<number | undefined>;
   /** Peer IP. */
   readonly peerIp: $Output<string | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: VirtualRouterPeeringArgs, opts?: $Options);
 }
 
@@ -16752,10 +16752,10 @@ export interface VirtualRouterPeeringState {
   name: string;
   type: "Microsoft.Network/virtualRouters/peerings";
   properties?: outputs.VirtualRouterPeeringProperties;
-  etag?: string;
+  etag: string;
   peerAsn?: number;
   peerIp?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/virtualRouters/peerings` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -16783,9 +16783,9 @@ export declare class VirtualWan extends $CustomResource {
   /** Properties of the virtual WAN. */
   readonly properties: $Output<outputs.VirtualWanProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceWithSettableIdOptionalLocationTags | undefined>;
   /** Vpn encryption to be disabled or not. */
@@ -16799,9 +16799,9 @@ export declare class VirtualWan extends $CustomResource {
   /** True if Vnet to Vnet traffic is allowed. */
   readonly allowVnetToVnetTraffic: $Output<boolean | undefined>;
   /** The office local breakout category. */
-  readonly office365LocalBreakoutCategory: $Output<"Optimize" | "OptimizeAndAllow" | "All" | "None" | (string & {}) | undefined>;
+  readonly office365LocalBreakoutCategory: $Output<"Optimize" | "OptimizeAndAllow" | "All" | "None" | (string & {})>;
   /** The provisioning state of the virtual WAN resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The type of the VirtualWAN. */
   readonly type: $Output<string | undefined>;
   constructor(name: string, args: VirtualWanArgs, opts?: $Options);
@@ -16841,16 +16841,16 @@ export interface VirtualWanState {
   virtualWanName: string;
   name: string;
   properties?: outputs.VirtualWanProperties;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.TrackedResourceWithSettableIdOptionalLocationTags;
   disableVpnEncryption?: boolean;
   virtualHubs?: outputs.SubResource[];
   vpnSites?: outputs.SubResource[];
   allowBranchToBranchTraffic?: boolean;
   allowVnetToVnetTraffic?: boolean;
-  office365LocalBreakoutCategory?: "Optimize" | "OptimizeAndAllow" | "All" | "None" | (string & {});
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  office365LocalBreakoutCategory: "Optimize" | "OptimizeAndAllow" | "All" | "None" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   type?: string;
 }
 /**
@@ -16881,9 +16881,9 @@ export declare class VpnGateway extends $CustomResource {
   /** Properties of the VPN gateway. */
   readonly properties: $Output<outputs.VpnGatewayProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceWithSettableIdOptionalLocationTags | undefined>;
   /** The VirtualHub to which the gateway belongs. */
@@ -16893,7 +16893,7 @@ export declare class VpnGateway extends $CustomResource {
   /** Local network gateway's BGP speaker settings. */
   readonly bgpSettings: $Output<outputs.BgpSettings | undefined>;
   /** The provisioning state of the VPN gateway resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The scale unit for this vpn gateway. */
   readonly vpnGatewayScaleUnit: $Output<number | undefined>;
   /** List of all IPs configured on the gateway. */
@@ -16948,13 +16948,13 @@ export interface VpnGatewayState {
   name: string;
   type: "Microsoft.Network/vpnGateways";
   properties?: outputs.VpnGatewayProperties;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.TrackedResourceWithSettableIdOptionalLocationTags;
   virtualHub?: outputs.SubResource;
   connections?: outputs.VpnConnection[];
   bgpSettings?: outputs.BgpSettings;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   vpnGatewayScaleUnit?: number;
   ipConfigurations?: outputs.VpnGatewayIpConfiguration[];
   enableBgpRouteTranslationForNat?: boolean;
@@ -16989,9 +16989,9 @@ export declare class VpnGatewayNatRule extends $CustomResource {
   /** Properties of the VpnGateway NAT rule. */
   readonly properties: $Output<outputs.VpnGatewayNatRuleProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The provisioning state of the NAT Rule resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The type of NAT rule for VPN NAT. */
   readonly type: $Output<"Static" | "Dynamic" | (string & {}) | undefined>;
   /** The Source NAT direction of a VPN NAT. */
@@ -17045,8 +17045,8 @@ export interface VpnGatewayNatRuleState {
   natRuleName: string;
   name: string;
   properties?: outputs.VpnGatewayNatRuleProperties;
-  etag?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  etag: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   type?: "Static" | "Dynamic" | (string & {});
   mode?: "EgressSnat" | "IngressSnat" | (string & {});
   internalMappings?: outputs.VpnNatRuleMapping[];
@@ -17085,7 +17085,7 @@ export declare class VpnConnection extends $CustomResource {
   /** Properties of the VPN connection. */
   readonly properties: $Output<outputs.VpnConnectionProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Id of the connected vpn site. */
   readonly remoteVpnSite: $Output<outputs.SubResource | undefined>;
   /** Routing weight for vpn connection. */
@@ -17093,13 +17093,13 @@ export declare class VpnConnection extends $CustomResource {
   /** DPD timeout in seconds for vpn connection. */
   readonly dpdTimeoutSeconds: $Output<number | undefined>;
   /** The connection status. */
-  readonly connectionStatus: $Output<"Unknown" | "Connecting" | "Connected" | "NotConnected" | (string & {}) | undefined>;
+  readonly connectionStatus: $Output<"Unknown" | "Connecting" | "Connected" | "NotConnected" | (string & {})>;
   /** Connection protocol used for this connection. */
   readonly vpnConnectionProtocolType: $Output<"IKEv2" | "IKEv1" | (string & {}) | undefined>;
   /** Ingress bytes transferred. */
-  readonly ingressBytesTransferred: $Output<number | undefined>;
+  readonly ingressBytesTransferred: $Output<number>;
   /** Egress bytes transferred. */
-  readonly egressBytesTransferred: $Output<number | undefined>;
+  readonly egressBytesTransferred: $Output<number>;
   /** Expected bandwidth in MBPS. */
   readonly connectionBandwidth: $Output<number | undefined>;
   /** Deprecated: SharedKey for the vpn connection. This is no more used. */
@@ -17119,7 +17119,7 @@ export declare class VpnConnection extends $CustomResource {
   /** Use local azure ip to initiate connection. */
   readonly useLocalAzureIpAddress: $Output<boolean | undefined>;
   /** The provisioning state of the VPN connection resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** List of all vpn site link connections to the gateway. */
   readonly vpnLinkConnections: $Output<outputs.VpnSiteLinkConnection[] | undefined>;
   /** The Routing Configuration indicating the associated and propagated route tables on this connection. */
@@ -17184,14 +17184,14 @@ export interface VpnConnectionState {
   name: string;
   type: "Microsoft.Network/vpnGateways/vpnConnections";
   properties?: outputs.VpnConnectionProperties;
-  etag?: string;
+  etag: string;
   remoteVpnSite?: outputs.SubResource;
   routingWeight?: number;
   dpdTimeoutSeconds?: number;
-  connectionStatus?: "Unknown" | "Connecting" | "Connected" | "NotConnected" | (string & {});
+  connectionStatus: "Unknown" | "Connecting" | "Connected" | "NotConnected" | (string & {});
   vpnConnectionProtocolType?: "IKEv2" | "IKEv1" | (string & {});
-  ingressBytesTransferred?: number;
-  egressBytesTransferred?: number;
+  ingressBytesTransferred: number;
+  egressBytesTransferred: number;
   connectionBandwidth?: number;
   sharedKey?: string;
   enableBgp?: boolean;
@@ -17201,7 +17201,7 @@ export interface VpnConnectionState {
   enableRateLimiting?: boolean;
   enableInternetSecurity?: boolean;
   useLocalAzureIpAddress?: boolean;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   vpnLinkConnections?: outputs.VpnSiteLinkConnection[];
   routingConfiguration?: outputs.RoutingConfiguration;
 }
@@ -17230,14 +17230,14 @@ export interface VpnLinkConnectionState {
   name: string;
   type: "Microsoft.Network/vpnGateways/vpnConnections/vpnLinkConnections";
   properties?: outputs.VpnSiteLinkConnectionProperties;
-  etag?: string;
+  etag: string;
   vpnSiteLink?: outputs.SubResource;
   routingWeight?: number;
   vpnLinkConnectionMode?: "Default" | "ResponderOnly" | "InitiatorOnly" | (string & {});
-  connectionStatus?: "Unknown" | "Connecting" | "Connected" | "NotConnected" | (string & {});
+  connectionStatus: "Unknown" | "Connecting" | "Connected" | "NotConnected" | (string & {});
   vpnConnectionProtocolType?: "IKEv2" | "IKEv1" | (string & {});
-  ingressBytesTransferred?: number;
-  egressBytesTransferred?: number;
+  ingressBytesTransferred: number;
+  egressBytesTransferred: number;
   connectionBandwidth?: number;
   sharedKey?: string;
   enableBgp?: boolean;
@@ -17246,7 +17246,7 @@ export interface VpnLinkConnectionState {
   ipsecPolicies?: outputs.IpsecPolicy[];
   enableRateLimiting?: boolean;
   useLocalAzureIpAddress?: boolean;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   ingressNatRules?: outputs.SubResource[];
   egressNatRules?: outputs.SubResource[];
   dpdTimeoutSeconds?: number;
@@ -17289,7 +17289,7 @@ export declare class SharedKey extends $CustomResource {
   /** The length of the shared key for the vpn link connection. */
   readonly sharedKeyLength: $Output<number | undefined>;
   /** The provisioning state of the SharedKey resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: SharedKeyArgs, opts?: $Options);
 }
 
@@ -17334,7 +17334,7 @@ export interface SharedKeyState {
   properties?: outputs.SharedKeyProperties;
   sharedKey?: string;
   sharedKeyLength?: number;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/vpnGateways/vpnConnections/vpnLinkConnections/sharedKeys` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -17362,9 +17362,9 @@ export declare class VpnServerConfiguration extends $CustomResource {
   /** Properties of the P2SVpnServer configuration. */
   readonly properties: $Output<outputs.VpnServerConfigurationProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceWithSettableNameTags | undefined>;
   /** The name of the VpnServerConfiguration that is unique within a resource group. */
@@ -17392,7 +17392,7 @@ export declare class VpnServerConfiguration extends $CustomResource {
   /** The set of aad vpn authentication parameters. */
   readonly aadAuthenticationParameters: $Output<outputs.AadAuthenticationParameters | undefined>;
   /** The provisioning state of the VpnServerConfiguration resource. Possible values are: 'Updating', 'Deleting', and 'Failed'. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** List of references to P2SVpnGateways. */
   readonly p2SVpnGateways: $Output<outputs.P2SVpnGateway[] | undefined>;
   /** List of all VpnServerConfigurationPolicyGroups. */
@@ -17452,8 +17452,8 @@ export interface VpnServerConfigurationState {
   vpnServerConfigurationName: string;
   type: "Microsoft.Network/vpnServerConfigurations";
   properties?: outputs.VpnServerConfigurationProperties;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.TrackedResourceWithSettableNameTags;
   name?: string;
   vpnProtocols?: ("IkeV2" | "OpenVPN" | (string & {}))[];
@@ -17467,7 +17467,7 @@ export interface VpnServerConfigurationState {
   radiusServerSecret?: string;
   radiusServers?: outputs.RadiusServer[];
   aadAuthenticationParameters?: outputs.AadAuthenticationParameters;
-  provisioningState?: string;
+  provisioningState: string;
   p2SVpnGateways?: outputs.P2SVpnGateway[];
   configurationPolicyGroups?: outputs.VpnServerConfigurationPolicyGroup[];
 }
@@ -17501,7 +17501,7 @@ export declare class ConfigurationPolicyGroup extends $CustomResource {
   /** Properties of the VpnServerConfigurationPolicyGroup. */
   readonly properties: $Output<outputs.VpnServerConfigurationPolicyGroupProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Shows if this is a Default VpnServerConfigurationPolicyGroup or not. */
   readonly isDefault: $Output<boolean | undefined>;
   /** Priority for VpnServerConfigurationPolicyGroup. */
@@ -17511,7 +17511,7 @@ export declare class ConfigurationPolicyGroup extends $CustomResource {
   /** List of references to P2SConnectionConfigurations. */
   readonly p2SConnectionConfigurations: $Output<outputs.SubResource[] | undefined>;
   /** The provisioning state of the VpnServerConfigurationPolicyGroup resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: ConfigurationPolicyGroupArgs, opts?: $Options);
 }
 
@@ -17548,12 +17548,12 @@ export interface ConfigurationPolicyGroupState {
   name: string;
   type: "Microsoft.Network/vpnServerConfigurations/configurationPolicyGroups";
   properties?: outputs.VpnServerConfigurationPolicyGroupProperties;
-  etag?: string;
+  etag: string;
   isDefault?: boolean;
   priority?: number;
   policyMembers?: outputs.VpnServerConfigurationPolicyGroupMember[];
   p2SConnectionConfigurations?: outputs.SubResource[];
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/vpnServerConfigurations/configurationPolicyGroups` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -17583,9 +17583,9 @@ export declare class VpnSite extends $CustomResource {
   /** Properties of the VPN site. */
   readonly properties: $Output<outputs.VpnSiteProperties | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceWithSettableIdOptionalLocationTags | undefined>;
   /** The VirtualWAN to which the vpnSite belongs. */
@@ -17601,7 +17601,7 @@ export declare class VpnSite extends $CustomResource {
   /** The set of bgp properties. */
   readonly bgpProperties: $Output<outputs.BgpSettings | undefined>;
   /** The provisioning state of the VPN site resource. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** IsSecuritySite flag. */
   readonly isSecuritySite: $Output<boolean | undefined>;
   /** List of all vpn site links. */
@@ -17656,8 +17656,8 @@ export interface VpnSiteState {
   name: string;
   type: "Microsoft.Network/vpnSites";
   properties?: outputs.VpnSiteProperties;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.TrackedResourceWithSettableIdOptionalLocationTags;
   virtualWan?: outputs.SubResource;
   deviceProperties?: outputs.DeviceProperties;
@@ -17665,7 +17665,7 @@ export interface VpnSiteState {
   siteKey?: string;
   addressSpace?: outputs.AddressSpace;
   bgpProperties?: outputs.BgpSettings;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   isSecuritySite?: boolean;
   vpnSiteLinks?: outputs.VpnSiteLink[];
   o365Policy?: outputs.O365PolicyProperties;
@@ -17693,12 +17693,12 @@ export interface VpnSiteLinkState {
   name: string;
   type: "Microsoft.Network/vpnSites/vpnSiteLinks";
   properties?: outputs.VpnSiteLinkProperties;
-  etag?: string;
+  etag: string;
   linkProperties?: outputs.VpnLinkProviderProperties;
   ipAddress?: string;
   fqdn?: string;
   bgpProperties?: outputs.VpnLinkBgpSettings;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Network/vpnSites/vpnSiteLinks` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -19662,6 +19662,291 @@ export declare const stoppacketcaptureVpnConnectionOutput: typeof stoppacketcapt
 export declare const getikesasVpnLinkConnectionOutput: typeof getikesasVpnLinkConnection;
 export declare const listSharedKeyOutput: typeof listSharedKey;
 export declare const listVpnServerConfigurationRadiusSecretsOutput: typeof listVpnServerConfigurationRadiusSecrets;
+// Pulumi's names for what each function and lookup returns.
+export type GetApplicationGatewayAvailableSslOptionResult = ApplicationGatewayAvailableSslOptionState;
+export type GetApplicationGatewayResult = ApplicationGatewayState;
+export type GetApplicationGatewayPrivateEndpointConnectionResult = ApplicationGatewayPrivateEndpointConnectionState;
+export type GetApplicationGatewayWebApplicationFirewallPolicyResult = ApplicationGatewayWebApplicationFirewallPolicyState;
+export type GetApplicationSecurityGroupResult = ApplicationSecurityGroupState;
+export type GetAddressPrefixSetResult = AddressPrefixSetState;
+export type GetAzureFirewallResult = AzureFirewallState;
+export type GetAzureWebCategoryResult = AzureWebCategoryState;
+export type GetBastionHostResult = BastionHostState;
+export type GetCloudServiceSlotResult = CloudServiceSlotState;
+export type GetConnectionResult = ConnectionState;
+export type GetCustomIpPrefixResult = CustomIpPrefixState;
+export type GetDdosCustomPolicyResult = DdosCustomPolicyState;
+export type GetDdosProtectionPlanResult = DdosProtectionPlanState;
+export type GetDnsForwardingRulesetResult = DnsForwardingRulesetState;
+export type GetForwardingRuleResult = ForwardingRuleState;
+export type GetDnsForwardingRulesetVirtualNetworkLinkResult = DnsForwardingRulesetVirtualNetworkLinkState;
+export type GetDnsResolverDomainListResult = DnsResolverDomainListState;
+export type GetDnsResolverPolicyResult = DnsResolverPolicyState;
+export type GetDnsSecurityRuleResult = DnsSecurityRuleState;
+export type GetDnsResolverPolicyVirtualNetworkLinkResult = DnsResolverPolicyVirtualNetworkLinkState;
+export type GetDnsResolverResult = DnsResolverState;
+export type GetInboundEndpointResult = InboundEndpointState;
+export type GetOutboundEndpointResult = OutboundEndpointState;
+export type GetDnsZoneResult = DnsZoneState;
+export type GetDnsZoneAResult = DnsZoneAState;
+export type GetDnsZoneAaaaResult = DnsZoneAaaaState;
+export type GetDnsZoneCaaResult = DnsZoneCaaState;
+export type GetDnsZoneCnameResult = DnsZoneCnameState;
+export type GetDnsZoneMxResult = DnsZoneMxState;
+export type GetDnsZoneNsResult = DnsZoneNsState;
+export type GetDnsZonePtrResult = DnsZonePtrState;
+export type GetDnsZoneSoaResult = DnsZoneSoaState;
+export type GetDnsZoneSrvResult = DnsZoneSrvState;
+export type GetDnsZoneTxtResult = DnsZoneTxtState;
+export type GetDscpConfigurationResult = DscpConfigurationState;
+export type GetExpressRouteCircuitResult = ExpressRouteCircuitState;
+export type GetExpressRouteCircuitAuthorizationResult = ExpressRouteCircuitAuthorizationState;
+export type GetExpressRouteCircuitPeeringResult = ExpressRouteCircuitPeeringState;
+export type GetPeeringConnectionResult = PeeringConnectionState;
+export type GetPeerConnectionResult = PeerConnectionState;
+export type GetExpressRouteCrossConnectionResult = ExpressRouteCrossConnectionState;
+export type GetExpressRouteCrossConnectionPeeringResult = ExpressRouteCrossConnectionPeeringState;
+export type GetExpressRouteGatewayResult = ExpressRouteGatewayState;
+export type GetExpressRouteConnectionResult = ExpressRouteConnectionState;
+export type GetExpressRouteLagResult = ExpressRouteLagState;
+export type GetExpressRoutePortResult = ExpressRoutePortState;
+export type GetExpressRoutePortAuthorizationResult = ExpressRoutePortAuthorizationState;
+export type GetExpressRoutePortsLocationResult = ExpressRoutePortsLocationState;
+export type GetExpressRouteProviderPortResult = ExpressRouteProviderPortState;
+export type GetFirewallPolicyResult = FirewallPolicyState;
+export type GetFirewallPolicyDraftResult = FirewallPolicyDraftState;
+export type GetKubeSelectorGroupResult = KubeSelectorGroupState;
+export type GetRuleCollectionGroupResult = RuleCollectionGroupState;
+export type GetRuleCollectionGroupDraftResult = RuleCollectionGroupDraftState;
+export type GetSignatureOverrideResult = SignatureOverrideState;
+export type GetFirstPartyServiceTagResult = FirstPartyServiceTagState;
+export type GetFrontDoorResult = FrontDoorState;
+export type GetFrontendEndpointResult = FrontendEndpointState;
+export type GetRulesEngineResult = RulesEngineState;
+export type GetFrontDoorWebApplicationFirewallPolicyResult = FrontDoorWebApplicationFirewallPolicyState;
+export type GetInterconnectGroupResult = InterconnectGroupState;
+export type GetSubgroupResult = SubgroupState;
+export type GetIpAllocationResult = IpAllocationState;
+export type GetIpGroupResult = IpGroupState;
+export type GetLoadBalancerResult = LoadBalancerState;
+export type GetBackendAddressPoolResult = BackendAddressPoolState;
+export type GetFrontendIPConfigurationResult = FrontendIPConfigurationState;
+export type GetInboundNatRuleResult = InboundNatRuleState;
+export type GetLoadBalancingRuleResult = LoadBalancingRuleState;
+export type GetOutboundRuleResult = OutboundRuleState;
+export type GetProbeResult = ProbeState;
+export type GetLocalNetworkGatewayResult = LocalNetworkGatewayState;
+export type GetApplicationGatewayWafDynamicManifestResult = ApplicationGatewayWafDynamicManifestState;
+export type GetNatGatewayResult = NatGatewayState;
+export type GetNetworkExperimentProfileResult = NetworkExperimentProfileState;
+export type GetExperimentResult = ExperimentState;
+export type GetNetworkInterfaceResult = NetworkInterfaceState;
+export type GetNetworkInterfaceIpConfigurationResult = NetworkInterfaceIpConfigurationState;
+export type GetTapConfigurationResult = TapConfigurationState;
+export type GetNetworkManagerConnectionResult = NetworkManagerConnectionState;
+export type GetNetworkManagerResult = NetworkManagerState;
+export type GetCommitResult = CommitState;
+export type GetConnectivityConfigurationResult = ConnectivityConfigurationState;
+export type GetIpamPoolResult = IpamPoolState;
+export type GetStaticCidrResult = StaticCidrState;
+export type GetNetworkGroupResult = NetworkGroupState;
+export type GetStaticMemberResult = StaticMemberState;
+export type GetRoutingConfigurationResult = RoutingConfigurationState;
+export type GetRoutingConfigurationRuleCollectionResult = RoutingConfigurationRuleCollectionState;
+export type GetRoutingConfigurationRuleCollectionRuleResult = RoutingConfigurationRuleCollectionRuleState;
+export type GetScopeConnectionResult = ScopeConnectionState;
+export type GetSecurityAdminConfigurationResult = SecurityAdminConfigurationState;
+export type GetSecurityAdminConfigurationRuleCollectionResult = SecurityAdminConfigurationRuleCollectionState;
+export type GetSecurityAdminConfigurationRuleCollectionRuleResult = SecurityAdminConfigurationRuleCollectionRuleState;
+export type GetSecurityUserConfigurationResult = SecurityUserConfigurationState;
+export type GetSecurityUserConfigurationRuleCollectionResult = SecurityUserConfigurationRuleCollectionState;
+export type GetSecurityUserConfigurationRuleCollectionRuleResult = SecurityUserConfigurationRuleCollectionRuleState;
+export type GetVerifierWorkspaceResult = VerifierWorkspaceState;
+export type GetReachabilityAnalysisIntentResult = ReachabilityAnalysisIntentState;
+export type GetReachabilityAnalysisRunResult = ReachabilityAnalysisRunState;
+export type GetNetworkProfileResult = NetworkProfileState;
+export type GetNetworkSecurityGroupResult = NetworkSecurityGroupState;
+export type GetDefaultSecurityRuleResult = DefaultSecurityRuleState;
+export type GetSecurityRuleResult = SecurityRuleState;
+export type GetNetworkSecurityPerimeterResult = NetworkSecurityPerimeterState;
+export type GetLinkReferenceResult = LinkReferenceState;
+export type GetLinkResult = LinkState;
+export type GetLoggingConfigurationResult = LoggingConfigurationState;
+export type GetProfileResult = ProfileState;
+export type GetAccessRuleResult = AccessRuleState;
+export type GetResourceAssociationResult = ResourceAssociationState;
+export type GetNetworkVirtualApplianceResult = NetworkVirtualApplianceState;
+export type GetInboundSecurityRuleResult = InboundSecurityRuleState;
+export type GetNetworkVirtualApplianceConnectionResult = NetworkVirtualApplianceConnectionState;
+export type GetVirtualApplianceSiteResult = VirtualApplianceSiteState;
+export type GetNetworkVirtualApplianceSkuResult = NetworkVirtualApplianceSkuState;
+export type GetNetworkWatcherResult = NetworkWatcherState;
+export type GetConnectionAnalyzerResult = ConnectionAnalyzerState;
+export type GetConnectionMonitorResult = ConnectionMonitorState;
+export type GetFlowLogResult = FlowLogState;
+export type GetPacketCaptureResult = PacketCaptureState;
+export type GetP2svpnGatewayResult = P2svpnGatewayState;
+export type GetPrivateDnsZoneResult = PrivateDnsZoneState;
+export type GetPrivateDnsZoneAResult = PrivateDnsZoneAState;
+export type GetPrivateDnsZoneAaaaResult = PrivateDnsZoneAaaaState;
+export type GetPrivateDnsZoneCnameResult = PrivateDnsZoneCnameState;
+export type GetPrivateDnsZoneMxResult = PrivateDnsZoneMxState;
+export type GetPrivateDnsZonePtrResult = PrivateDnsZonePtrState;
+export type GetPrivateDnsZoneSoaResult = PrivateDnsZoneSoaState;
+export type GetPrivateDnsZoneSrvResult = PrivateDnsZoneSrvState;
+export type GetPrivateDnsZoneTxtResult = PrivateDnsZoneTxtState;
+export type GetPrivateDnsZoneVirtualNetworkLinkResult = PrivateDnsZoneVirtualNetworkLinkState;
+export type GetPrivateEndpointResult = PrivateEndpointState;
+export type GetPrivateDnsZoneGroupResult = PrivateDnsZoneGroupState;
+export type GetPrivateLinkServiceResult = PrivateLinkServiceState;
+export type GetPrivateLinkServicePrivateEndpointConnectionResult = PrivateLinkServicePrivateEndpointConnectionState;
+export type GetPublicIPAddressResult = PublicIPAddressState;
+export type GetPublicIPPrefixResult = PublicIPPrefixState;
+export type GetRouteFilterResult = RouteFilterState;
+export type GetRouteFilterRuleResult = RouteFilterRuleState;
+export type GetRouteTableResult = RouteTableState;
+export type GetRouteResult = RouteState;
+export type GetSecurityPartnerProviderResult = SecurityPartnerProviderState;
+export type GetServiceEndpointPolicyResult = ServiceEndpointPolicyState;
+export type GetServiceEndpointPolicyDefinitionResult = ServiceEndpointPolicyDefinitionState;
+export type GetServiceGatewayResult = ServiceGatewayState;
+export type GetTrafficManagerGeographicHierarchyResult = TrafficManagerGeographicHierarchyState;
+export type GetTrafficmanagerprofileResult = TrafficmanagerprofileState;
+export type GetAzureEndpointResult = AzureEndpointState;
+export type GetExternalEndpointResult = ExternalEndpointState;
+export type GetHeatMapResult = HeatMapState;
+export type GetNestedEndpointResult = NestedEndpointState;
+export type GetTrafficManagerUserMetricsKeyResult = TrafficManagerUserMetricsKeyState;
+export type GetVirtualHubResult = VirtualHubState;
+export type GetBgpConnectionResult = BgpConnectionState;
+export type GetConnectionPolicyResult = ConnectionPolicyState;
+export type GetHubRouteTableResult = HubRouteTableState;
+export type GetHubVirtualNetworkConnectionResult = HubVirtualNetworkConnectionState;
+export type GetIpConfigurationResult = IpConfigurationState;
+export type GetRouteMapResult = RouteMapState;
+export type GetVirtualHubRouteTableResult = VirtualHubRouteTableState;
+export type GetRoutingIntentResult = RoutingIntentState;
+export type GetVirtualNetworkApplianceResult = VirtualNetworkApplianceState;
+export type GetVirtualNetworkGatewayResult = VirtualNetworkGatewayState;
+export type GetVirtualNetworkGatewayNatRuleResult = VirtualNetworkGatewayNatRuleState;
+export type GetVirtualNetworkResult = VirtualNetworkState;
+export type GetSubnetResult = SubnetState;
+export type GetVirtualNetworkPeeringResult = VirtualNetworkPeeringState;
+export type GetVirtualNetworkTapResult = VirtualNetworkTapState;
+export type GetVirtualRouterResult = VirtualRouterState;
+export type GetVirtualRouterPeeringResult = VirtualRouterPeeringState;
+export type GetVirtualWanResult = VirtualWanState;
+export type GetVpnGatewayResult = VpnGatewayState;
+export type GetVpnGatewayNatRuleResult = VpnGatewayNatRuleState;
+export type GetVpnConnectionResult = VpnConnectionState;
+export type GetVpnLinkConnectionResult = VpnLinkConnectionState;
+export type GetSharedKeyResult = SharedKeyState;
+export type GetVpnServerConfigurationResult = VpnServerConfigurationState;
+export type GetConfigurationPolicyGroupResult = ConfigurationPolicyGroupState;
+export type GetVpnSiteResult = VpnSiteState;
+export type GetVpnSiteLinkResult = VpnSiteLinkState;
+export type BackendhealthApplicationGatewayResult = outputs.ApplicationGatewayBackendHealth;
+export type GetApplicationGatewayBackendHealthOnDemandResult = outputs.ApplicationGatewayBackendHealthOnDemand;
+export type LearnedAzureFirewallIPPrefixesResult = outputs.IPPrefixesList;
+export type PacketAzureFirewallCaptureOperationResult = outputs.AzureFirewallPacketCaptureResponse;
+export type CreateBastionHostShareableLinksResult = outputs.BastionShareableLinkListResult;
+export type DisconnectBastionHostActiveSessionsResult = outputs.BastionSessionDeleteResult;
+export type GetBastionHostActiveSessionsResult = outputs.BastionActiveSessionListResult;
+export type GetBastionHostShareableLinksResult = outputs.BastionShareableLinkListResult;
+export type GetikesasConnectionResult = string;
+export type StartConnectionPacketCaptureResult = string;
+export type StopConnectionPacketCaptureResult = string;
+export type VpndeviceconfigurationscriptConnectionResult = string;
+export type GetExpressRouteCircuitLinkFailoverAllTestsDetailsResult = outputs.ExpressRouteLinkFailoverAllTestsDetails[];
+export type StopExpressRouteCircuitLinkFailoverTestResult = string;
+export type GetExpressRouteGatewayFailoverAllTestsDetailsResult = outputs.ExpressRouteFailoverTestDetails[];
+export type GetExpressRouteGatewayResiliencyInformationResult = outputs.GatewayResiliencyInformation;
+export type GetExpressRouteGatewayRoutesInformationResult = outputs.GatewayRouteSetsInformation;
+export type StopExpressRouteGatewaySiteFailoverTestResult = string;
+export type GenerateExpressRouteLagLoaResult = outputs.GenerateExpressRouteLagsLOAResult;
+export type GenerateExpressRoutePortLoaResult = outputs.GenerateExpressRoutePortsLOAResult;
+export type ListFirewallPolicyIdpsFilterOptionsResult = outputs.SignatureOverridesFilterValuesResponse;
+export type ListFirewallPolicyIdpsSignaturesResult = outputs.QueryResults;
+export type ValidateFrontDoorCustomDomainResult = outputs.ValidateCustomDomainOutput;
+export type NodeInterconnectGroupAvailabilityResult = outputs.InterconnectGroupNodeAvailability;
+export type MigrateLoadBalancerToIpBasedResult = outputs.MigratedPools;
+export type QueryBackendAddressPoolInboundNatRulePortMappingResult = outputs.BackendAddressInboundNatRulePortMappings;
+export type HealthLoadBalancingRuleResult = outputs.LoadBalancerHealthPerRule;
+export type CheckLocationPrivateLinkServiceVisibilityResult = outputs.PrivateLinkServiceVisibility;
+export type EffectiveNetworkInterfaceNetworkSecurityGroupsResult = outputs.EffectiveNetworkSecurityGroupListResult;
+export type EffectiveNetworkInterfaceRouteTableResult = outputs.EffectiveRouteListResult;
+export type CommitNetworkManagerResult = outputs.NetworkManagerCommit;
+export type ListNetworkManagerActiveConnectivityConfigurationsResult = outputs.ActiveConnectivityConfigurationsListResult;
+export type ListNetworkManagerActiveSecurityAdminRulesResult = outputs.ActiveSecurityAdminRulesListResult;
+export type ListNetworkManagerDeploymentStatusResult = outputs.NetworkManagerDeploymentStatusListResult;
+export type GetIpamPoolUsageResult = outputs.PoolUsage;
+export type ListIpamPoolAssociatedResourcesResult = outputs.PoolAssociationList;
+export type ReconcileAccessRuleResult = any;
+export type ReconcileResourceAssociationResult = any;
+export type GetNetworkVirtualApplianceBootDiagnosticLogsResult = outputs.NetworkVirtualApplianceInstanceId;
+export type ReimageNetworkVirtualApplianceResult = outputs.NetworkVirtualApplianceInstanceIds;
+export type RestartNetworkVirtualApplianceResult = outputs.NetworkVirtualApplianceInstanceIds;
+export type AvailableNetworkWatcherProvidersListResult = outputs.AvailableProvidersList;
+export type AzureNetworkWatcherReachabilityReportResult = outputs.AzureReachabilityReport;
+export type ConfigureNetworkWatcherFlowLogResult = outputs.FlowLogInformation;
+export type ConnectivityNetworkWatcherCheckResult = outputs.ConnectivityInformation;
+export type IpNetworkWatcherFlowVerifyResult = outputs.VerificationIPFlowResult;
+export type NetworkNetworkWatcherConfigurationDiagnosticResult = outputs.NetworkConfigurationDiagnosticResponse;
+export type NextNetworkWatcherHopResult = outputs.NextHopResult;
+export type QueryNetworkWatcherFlowLogStatusResult = outputs.FlowLogInformation;
+export type QueryNetworkWatcherTroubleshootResultResult = outputs.TroubleshootingResult;
+export type SecurityNetworkWatcherGroupViewResult = outputs.SecurityGroupViewResult;
+export type TopologyNetworkWatcherResult = outputs.Topology;
+export type TroubleshootNetworkWatcherResult = outputs.TroubleshootingResult;
+export type QueryConnectionAnalyzerResult = outputs.ConnectionAnalyzerQueryStatusResult;
+export type QueryPacketCaptureStatusResult = outputs.PacketCaptureQueryStatusResult;
+export type GeneratevpnprofileP2svpnGatewayResult = outputs.VpnProfileResponse;
+export type GetP2svpnGatewayP2sVpnConnectionHealthResult = outputs.P2SVpnGateway;
+export type GetP2svpnGatewayP2sVpnConnectionHealthDetailedResult = outputs.P2SVpnConnectionHealth;
+export type ResetP2svpnGatewayResult = outputs.P2SVpnGateway;
+export type DdosPublicIPAddressProtectionStatusResult = outputs.PublicIpDdosProtectionStatusResult;
+export type DisassociatePublicIPAddressCloudServiceReservedPublicIpResult = outputs.PublicIPAddress;
+export type ReservePublicIPAddressCloudServicePublicIpAddressResult = outputs.PublicIPAddress;
+export type UpdateServiceGatewayAddressLocationsResult = outputs.ServiceGatewayActionOkResponseBody;
+export type UpdateServiceGatewayServicesResult = outputs.ServiceGatewayActionOkResponseBody;
+export type EffectiveVirtualHubRoutesResult = outputs.VirtualHubEffectiveRouteList;
+export type InboundVirtualHubRoutesResult = outputs.EffectiveRouteMapRouteList;
+export type OutboundVirtualHubRoutesResult = outputs.EffectiveRouteMapRouteList;
+export type AdvertisedBgpConnectionRoutesResult = outputs.DictionaryOfpathsRcfkxgSubscriptionsSubscriptionidResourcegroupsResourcegroupnameProvidersMicrosoftNetworkVirtualhubsHubnameBgpconnectionsConnectionnameAdvertisedroutesPostResponses200ContentApplicationJsonSchemaAdditionalproperties;
+export type LearnedBgpConnectionRoutesResult = outputs.DictionaryOfpathsKashtsSubscriptionsSubscriptionidResourcegroupsResourcegroupnameProvidersMicrosoftNetworkVirtualhubsHubnameBgpconnectionsConnectionnameLearnedroutesPostResponses200ContentApplicationJsonSchemaAdditionalproperties;
+export type GeneratevpnclientpackageVirtualNetworkGatewayResult = string;
+export type GeneratevpnprofileVirtualNetworkGatewayResult = string;
+export type GetVirtualNetworkGatewayBgpPeerStatusResult = outputs.BgpPeerStatusListResult;
+export type GetVirtualNetworkGatewayEffectiveRoutesResult = outputs.GatewayEffectiveRouteListResult;
+export type GetVirtualNetworkGatewayLearnedRoutesResult = outputs.GatewayRouteListResult;
+export type GetVirtualNetworkGatewayResiliencyInformationResult = outputs.GatewayResiliencyInformation;
+export type GetVirtualNetworkGatewayRoutesInformationResult = outputs.GatewayRouteSetsInformation;
+export type GetVirtualNetworkGatewayVpnClientConnectionHealthResult = outputs.VpnClientConnectionHealthDetailListResult;
+export type GetvpnclientipsecparametersVirtualNetworkGatewayResult = outputs.VpnClientIPsecParameters;
+export type GetvpnprofilepackageurlVirtualNetworkGatewayResult = string;
+export type ListVirtualNetworkGatewayRadiusSecretsResult = outputs.RadiusAuthServerListResult;
+export type ResetVirtualNetworkGatewayResult = outputs.VirtualNetworkGateway;
+export type SetvpnclientipsecparametersVirtualNetworkGatewayResult = outputs.VpnClientIPsecParameters;
+export type StartVirtualNetworkGatewayPacketCaptureResult = string;
+export type StopVirtualNetworkGatewayPacketCaptureResult = string;
+export type StopVirtualNetworkGatewaySiteFailoverTestResult = string;
+export type SupportedvpndevicesVirtualNetworkGatewayResult = string;
+export type DdosVirtualNetworkProtectionStatusResult = outputs.VirtualNetworkDdosProtectionStatusResult;
+export type ListVirtualNetworkDnsForwardingRulesetsResult = outputs.VirtualNetworkDnsForwardingRulesetListResult;
+export type ListVirtualNetworkDnsResolverPoliciesResult = outputs.SubResourceListResult;
+export type ListVirtualNetworkDnsResolversResult = outputs.SubResourceListResult;
+export type ListVirtualNetworkManagerEffectiveConnectivityConfigurationsResult = outputs.NetworkManagerEffectiveConnectivityConfigurationListResult;
+export type ListVirtualNetworkManagerEffectiveSecurityAdminRulesResult = outputs.NetworkManagerEffectiveSecurityAdminRulesListResult;
+export type GenerateVirtualWanVpnProfileResult = outputs.VpnProfileResponse;
+export type VpnVirtualWanServerConfigurationsResult = outputs.VpnServerConfigurationsResponse;
+export type ResetVpnGatewayResult = outputs.VpnGateway;
+export type StartpacketcaptureVpnGatewayResult = string;
+export type StoppacketcaptureVpnGatewayResult = string;
+export type StartpacketcaptureVpnConnectionResult = string;
+export type StoppacketcaptureVpnConnectionResult = string;
+export type GetikesasVpnLinkConnectionResult = string;
+export type ListSharedKeyResult = outputs.ConnectionSharedKeyResult;
+export type ListVpnServerConfigurationRadiusSecretsResult = outputs.RadiusAuthServerListResult;
 
 export declare namespace inputs {
   interface AaaaRecord {
@@ -19715,6 +20000,13 @@ export declare namespace inputs {
     properties?: inputs.ConnectivityConfigurationProperties;
     /** Effective configuration groups. */
     configurationGroups?: inputs.ConfigurationGroup[];
+    description?: string;
+    connectivityTopology?: "HubAndSpoke" | "Mesh" | (string & {});
+    hubs?: inputs.Hub[];
+    isGlobal?: "False" | "True" | (string & {});
+    connectivityCapabilities?: inputs.ConnectivityConfigurationPropertiesConnectivityCapabilities;
+    appliesToGroups?: inputs.ConnectivityGroupItem[];
+    deleteExistingPeering?: "False" | "True" | (string & {});
   }
   interface ActiveConnectivityConfigurationsListResult {
     /** Gets a page of active connectivity configurations. */
@@ -19727,12 +20019,22 @@ export declare namespace inputs {
     properties?: inputs.DefaultAdminPropertiesFormat;
     /** Whether the rule is custom or default. */
     kind: "Default";
+    flag?: string;
   }
   interface ActiveSecurityAdminRule {
     /** Indicates the properties of the security admin rule */
     properties?: inputs.AdminPropertiesFormat;
     /** Whether the rule is custom or default. */
     kind: "Custom";
+    description?: string;
+    protocol?: "Tcp" | "Udp" | "Icmp" | "Esp" | "Any" | "Ah" | (string & {});
+    sources?: inputs.AddressPrefixItem[];
+    destinations?: inputs.AddressPrefixItem[];
+    sourcePortRanges?: string[];
+    destinationPortRanges?: string[];
+    access?: "Allow" | "Deny" | "AlwaysAllow" | (string & {});
+    priority?: number;
+    direction?: "Inbound" | "Outbound" | (string & {});
   }
   interface ActiveSecurityAdminRulesListResult {
     /** Gets a page of active security admin rules. */
@@ -19781,6 +20083,15 @@ export declare namespace inputs {
     properties?: inputs.AdminPropertiesFormat;
     /** Whether the rule is custom or default. */
     kind: "Custom";
+    description?: string;
+    protocol?: "Tcp" | "Udp" | "Icmp" | "Esp" | "Any" | "Ah" | (string & {});
+    sources?: inputs.AddressPrefixItem[];
+    destinations?: inputs.AddressPrefixItem[];
+    sourcePortRanges?: string[];
+    destinationPortRanges?: string[];
+    access?: "Allow" | "Deny" | "AlwaysAllow" | (string & {});
+    priority?: number;
+    direction?: "Inbound" | "Outbound" | (string & {});
   }
   interface AdminRuleCollectionPropertiesFormat {
     /** A description of the admin rule collection. */
@@ -19810,6 +20121,38 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    sku?: inputs.ApplicationGatewaySku;
+    sslPolicy?: inputs.ApplicationGatewaySslPolicy;
+    gatewayIPConfigurations?: inputs.ApplicationGatewayIPConfiguration[];
+    authenticationCertificates?: inputs.ApplicationGatewayAuthenticationCertificate[];
+    trustedRootCertificates?: inputs.ApplicationGatewayTrustedRootCertificate[];
+    trustedClientCertificates?: inputs.ApplicationGatewayTrustedClientCertificate[];
+    sslCertificates?: inputs.ApplicationGatewaySslCertificate[];
+    frontendIPConfigurations?: inputs.ApplicationGatewayFrontendIPConfiguration[];
+    frontendPorts?: inputs.ApplicationGatewayFrontendPort[];
+    probes?: inputs.ApplicationGatewayProbe[];
+    backendAddressPools?: inputs.ApplicationGatewayBackendAddressPool[];
+    backendHttpSettingsCollection?: inputs.ApplicationGatewayBackendHttpSettings[];
+    backendSettingsCollection?: inputs.ApplicationGatewayBackendSettings[];
+    httpListeners?: inputs.ApplicationGatewayHttpListener[];
+    listeners?: inputs.ApplicationGatewayListener[];
+    sslProfiles?: inputs.ApplicationGatewaySslProfile[];
+    urlPathMaps?: inputs.ApplicationGatewayUrlPathMap[];
+    requestRoutingRules?: inputs.ApplicationGatewayRequestRoutingRule[];
+    routingRules?: inputs.ApplicationGatewayRoutingRule[];
+    rewriteRuleSets?: inputs.ApplicationGatewayRewriteRuleSet[];
+    redirectConfigurations?: inputs.ApplicationGatewayRedirectConfiguration[];
+    webApplicationFirewallConfiguration?: inputs.ApplicationGatewayWebApplicationFirewallConfiguration;
+    firewallPolicy?: inputs.SubResource;
+    enableHttp2?: boolean;
+    enableFips?: boolean;
+    autoscaleConfiguration?: inputs.ApplicationGatewayAutoscaleConfiguration;
+    privateLinkConfigurations?: inputs.ApplicationGatewayPrivateLinkConfiguration[];
+    customErrorConfigurations?: inputs.ApplicationGatewayCustomError[];
+    forceFirewallPolicyAssociation?: boolean;
+    loadDistributionPolicies?: inputs.ApplicationGatewayLoadDistributionPolicy[];
+    entraJWTValidationConfigs?: inputs.ApplicationGatewayEntraJWTValidationConfig[];
+    globalConfiguration?: inputs.ApplicationGatewayGlobalConfiguration;
   }
   interface ApplicationGatewayAuthenticationCertificate {
     /** Properties of the application gateway authentication certificate. */
@@ -19818,6 +20161,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    data?: string;
   }
   interface ApplicationGatewayAuthenticationCertificatePropertiesFormat {
     /** Certificate public data. */
@@ -19852,6 +20196,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    backendAddresses?: inputs.ApplicationGatewayBackendAddress[];
   }
   interface ApplicationGatewayBackendAddressPoolPropertiesFormat {
     /** Backend addresses. */
@@ -19896,6 +20241,23 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    port?: number;
+    protocol?: "Http" | "Https" | "Tcp" | "Tls" | (string & {});
+    cookieBasedAffinity?: "Enabled" | "Disabled" | (string & {});
+    requestTimeout?: number;
+    probe?: inputs.SubResource;
+    authenticationCertificates?: inputs.SubResource[];
+    trustedRootCertificates?: inputs.SubResource[];
+    connectionDraining?: inputs.ApplicationGatewayConnectionDraining;
+    hostName?: string;
+    pickHostNameFromBackendAddress?: boolean;
+    affinityCookieName?: string;
+    probeEnabled?: boolean;
+    path?: string;
+    dedicatedBackendConnection?: boolean;
+    validateCertChainAndExpiry?: boolean;
+    validateSNI?: boolean;
+    sniName?: string;
   }
   interface ApplicationGatewayBackendHttpSettingsPropertiesFormat {
     /** The destination port on the backend. */
@@ -19940,6 +20302,14 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    port?: number;
+    protocol?: "Http" | "Https" | "Tcp" | "Tls" | (string & {});
+    timeout?: number;
+    probe?: inputs.SubResource;
+    trustedRootCertificates?: inputs.SubResource[];
+    hostName?: string;
+    pickHostNameFromBackendAddress?: boolean;
+    enableL4ClientIpPreservation?: boolean;
   }
   interface ApplicationGatewayBackendSettingsPropertiesFormat {
     /** The destination port on the backend. */
@@ -19986,6 +20356,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    unAuthorizedRequestAction?: "Deny" | "Allow" | (string & {});
+    tenantId?: string;
+    clientId?: string;
+    audiences?: string[];
   }
   interface ApplicationGatewayEntraJWTValidationConfigPropertiesFormat {
     /** Unauthorized request action. */
@@ -20056,6 +20430,11 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateIPAddress?: string;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    subnet?: inputs.SubResource;
+    publicIPAddress?: inputs.SubResource;
+    privateLinkConfiguration?: inputs.SubResource;
   }
   interface ApplicationGatewayFrontendIPConfigurationPropertiesFormat {
     /** PrivateIPAddress of the network interface IP Configuration. */
@@ -20076,6 +20455,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    port?: number;
   }
   interface ApplicationGatewayFrontendPortPropertiesFormat {
     /** Frontend port. */
@@ -20104,6 +20484,16 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    frontendIPConfiguration?: inputs.SubResource;
+    frontendPort?: inputs.SubResource;
+    protocol?: "Http" | "Https" | "Tcp" | "Tls" | (string & {});
+    hostName?: string;
+    sslCertificate?: inputs.SubResource;
+    sslProfile?: inputs.SubResource;
+    requireServerNameIndication?: boolean;
+    customErrorConfigurations?: inputs.ApplicationGatewayCustomError[];
+    firewallPolicy?: inputs.SubResource;
+    hostNames?: string[];
   }
   interface ApplicationGatewayHttpListenerPropertiesFormat {
     /** Frontend IP configuration resource of an application gateway. */
@@ -20134,6 +20524,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    subnet?: inputs.SubResource;
   }
   interface ApplicationGatewayIPConfigurationPropertiesFormat {
     /** Reference to the subnet resource. A subnet from where application gateway gets its private address. */
@@ -20146,6 +20537,12 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    frontendIPConfiguration?: inputs.SubResource;
+    frontendPort?: inputs.SubResource;
+    protocol?: "Http" | "Https" | "Tcp" | "Tls" | (string & {});
+    sslCertificate?: inputs.SubResource;
+    sslProfile?: inputs.SubResource;
+    hostNames?: string[];
   }
   interface ApplicationGatewayListenerPropertiesFormat {
     /** Frontend IP configuration resource of an application gateway. */
@@ -20168,6 +20565,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    loadDistributionTargets?: inputs.ApplicationGatewayLoadDistributionTarget[];
+    loadDistributionAlgorithm?: "RoundRobin" | "LeastConnections" | "IpHash" | (string & {});
   }
   interface ApplicationGatewayLoadDistributionPolicyPropertiesFormat {
     /** Load Distribution Targets resource of an application gateway. */
@@ -20182,6 +20581,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    weightPerServer?: number;
+    backendAddressPool?: inputs.SubResource;
   }
   interface ApplicationGatewayLoadDistributionTargetPropertiesFormat {
     /** Weight per server. Range between 1 and 100. */
@@ -20222,6 +20623,13 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    paths?: string[];
+    backendAddressPool?: inputs.SubResource;
+    backendHttpSettings?: inputs.SubResource;
+    redirectConfiguration?: inputs.SubResource;
+    rewriteRuleSet?: inputs.SubResource;
+    loadDistributionPolicy?: inputs.SubResource;
+    firewallPolicy?: inputs.SubResource;
   }
   interface ApplicationGatewayPathRulePropertiesFormat {
     /** Path rules of URL path map. */
@@ -20246,6 +20654,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface ApplicationGatewayPrivateEndpointConnectionProperties {
     /** A collection of information about the state of the connection between service consumer and provider. */
@@ -20258,6 +20667,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    ipConfigurations?: inputs.ApplicationGatewayPrivateLinkIpConfiguration[];
   }
   interface ApplicationGatewayPrivateLinkConfigurationProperties {
     /** An array of application gateway private link ip configurations. */
@@ -20270,6 +20680,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateIPAddress?: string;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    subnet?: inputs.SubResource;
+    primary?: boolean;
   }
   interface ApplicationGatewayPrivateLinkIpConfigurationProperties {
     /** The private IP address of the IP configuration. */
@@ -20288,6 +20702,18 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    protocol?: "Http" | "Https" | "Tcp" | "Tls" | (string & {});
+    host?: string;
+    path?: string;
+    interval?: number;
+    timeout?: number;
+    unhealthyThreshold?: number;
+    pickHostNameFromBackendHttpSettings?: boolean;
+    pickHostNameFromBackendSettings?: boolean;
+    minServers?: number;
+    match?: inputs.ApplicationGatewayProbeHealthResponseMatch;
+    enableProbeProxyProtocolHeader?: boolean;
+    port?: number;
   }
   interface ApplicationGatewayProbeHealthResponseMatch {
     /** Body that must be contained in the health response. Default value is empty. */
@@ -20394,6 +20820,14 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    redirectType?: "Permanent" | "Found" | "SeeOther" | "Temporary" | (string & {});
+    targetListener?: inputs.SubResource;
+    targetUrl?: string;
+    includePath?: boolean;
+    includeQueryString?: boolean;
+    requestRoutingRules?: inputs.SubResource[];
+    urlPathMaps?: inputs.SubResource[];
+    pathRules?: inputs.SubResource[];
   }
   interface ApplicationGatewayRedirectConfigurationPropertiesFormat {
     /** HTTP redirection type. */
@@ -20420,6 +20854,16 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    ruleType?: "Basic" | "PathBasedRouting" | (string & {});
+    priority?: number;
+    backendAddressPool?: inputs.SubResource;
+    backendHttpSettings?: inputs.SubResource;
+    httpListener?: inputs.SubResource;
+    urlPathMap?: inputs.SubResource;
+    rewriteRuleSet?: inputs.SubResource;
+    redirectConfiguration?: inputs.SubResource;
+    loadDistributionPolicy?: inputs.SubResource;
+    entraJWTValidationConfig?: inputs.SubResource;
   }
   interface ApplicationGatewayRequestRoutingRulePropertiesFormat {
     /** Rule type. */
@@ -20478,6 +20922,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    rewriteRules?: inputs.ApplicationGatewayRewriteRule[];
   }
   interface ApplicationGatewayRewriteRuleSetPropertiesFormat {
     /** Rewrite rules in the rewrite rule set. */
@@ -20490,6 +20935,11 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    ruleType?: "Basic" | "PathBasedRouting" | (string & {});
+    priority?: number;
+    backendAddressPool?: inputs.SubResource;
+    backendSettings?: inputs.SubResource;
+    listener?: inputs.SubResource;
   }
   interface ApplicationGatewayRoutingRulePropertiesFormat {
     /** Rule type. */
@@ -20520,6 +20970,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    data?: string;
+    password?: string;
+    keyVaultSecretId?: string;
+    hsm?: inputs.ApplicationGatewayManagedHsm;
   }
   interface ApplicationGatewaySslCertificatePropertiesFormat {
     /** Base-64 encoded pfx certificate. Only applicable in PUT Request. */
@@ -20550,6 +21004,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    trustedClientCertificates?: inputs.SubResource[];
+    sslPolicy?: inputs.ApplicationGatewaySslPolicy;
+    clientAuthConfiguration?: inputs.ApplicationGatewayClientAuthConfiguration;
   }
   interface ApplicationGatewaySslProfilePropertiesFormat {
     /** Array of references to application gateway trusted client certificates. */
@@ -20566,6 +21023,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    data?: string;
   }
   interface ApplicationGatewayTrustedClientCertificatePropertiesFormat {
     /** Certificate public data. */
@@ -20578,6 +21036,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    data?: string;
+    keyVaultSecretId?: string;
   }
   interface ApplicationGatewayTrustedRootCertificatePropertiesFormat {
     /** Certificate public data. */
@@ -20600,6 +21060,12 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    defaultBackendAddressPool?: inputs.SubResource;
+    defaultBackendHttpSettings?: inputs.SubResource;
+    defaultRewriteRuleSet?: inputs.SubResource;
+    defaultRedirectConfiguration?: inputs.SubResource;
+    defaultLoadDistributionPolicy?: inputs.SubResource;
+    pathRules?: inputs.ApplicationGatewayPathRule[];
   }
   interface ApplicationGatewayUrlPathMapPropertiesFormat {
     /** Default backend address pool resource of URL path map. */
@@ -20749,6 +21215,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    priority?: number;
+    action?: inputs.AzureFirewallRCAction;
+    rules?: inputs.AzureFirewallApplicationRule[];
   }
   interface AzureFirewallApplicationRuleCollectionPropertiesFormat {
     /** Priority of the application rule collection resource. */
@@ -20777,6 +21246,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    subnet?: inputs.SubResource;
+    publicIPAddress?: inputs.SubResource;
   }
   interface AzureFirewallIPConfigurationPropertiesFormat {
     /** Reference to the subnet resource. This resource must be named 'AzureFirewallSubnet' or 'AzureFirewallManagementSubnet'. */
@@ -20818,6 +21289,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    priority?: number;
+    action?: inputs.AzureFirewallNatRCAction;
+    rules?: inputs.AzureFirewallNatRule[];
   }
   interface AzureFirewallNatRuleCollectionProperties {
     /** Priority of the NAT rule collection resource. */
@@ -20854,6 +21328,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    priority?: number;
+    action?: inputs.AzureFirewallRCAction;
+    rules?: inputs.AzureFirewallNetworkRule[];
   }
   interface AzureFirewallNetworkRuleCollectionPropertiesFormat {
     /** Priority of the network rule collection resource. */
@@ -21000,6 +21477,12 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    location?: string;
+    tunnelInterfaces?: inputs.GatewayLoadBalancerTunnelInterface[];
+    loadBalancerBackendAddresses?: inputs.LoadBalancerBackendAddress[];
+    drainPeriodInSeconds?: number;
+    virtualNetwork?: inputs.SubResource;
+    syncMode?: "Automatic" | "Manual" | (string & {});
   }
   interface BackendAddressPoolPropertiesFormat {
     /** The location of the backend address pool. */
@@ -21022,6 +21505,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    backends?: inputs.Backend[];
+    loadBalancingSettings?: inputs.SubResource;
+    healthProbeSettings?: inputs.SubResource;
   }
   interface BackendPoolProperties {
     /** The set of backends for this pool */
@@ -21051,6 +21537,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    subnet?: inputs.SubResource;
+    publicIPAddress?: inputs.SubResource;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
   }
   interface BastionHostIPConfigurationPropertiesFormat {
     /** Reference of the subnet resource. */
@@ -21205,6 +21694,8 @@ export declare namespace inputs {
     id?: string;
     /** The network configuration group properties */
     properties?: inputs.NetworkGroupProperties;
+    description?: string;
+    memberType?: "VirtualNetwork" | "Subnet" | (string & {});
   }
   interface ConnectionAnalyzerEndpoint {
     /**
@@ -21422,6 +21913,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    sharedKey?: string;
+    sharedKeyLength?: number;
   }
   interface ConnectivityCheckSettings {
     /** Whether to generate a hop-by-hop path during the connectivity check. Default value is true. */
@@ -21504,6 +21997,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    container?: inputs.Container;
   }
   interface ContainerNetworkInterfaceConfiguration {
     /** Container network interface configuration properties. */
@@ -21512,6 +22006,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    ipConfigurations?: inputs.IPConfigurationProfile[];
+    containerNetworkInterfaces?: inputs.SubResource[];
   }
   interface ContainerNetworkInterfaceConfigurationPropertiesFormat {
     /** A list of ip configurations of the container network interface configuration. */
@@ -21618,6 +22114,8 @@ export declare namespace inputs {
     properties?: inputs.DdosDetectionRulePropertiesFormat;
     /** Resource ID. */
     id?: string;
+    detectionMode?: "TrafficThreshold" | (string & {});
+    trafficDetectionRule?: inputs.TrafficDetectionRule;
   }
   interface DdosDetectionRulePropertiesFormat {
     /** The detection mode for the DDoS detection rule. */
@@ -21647,6 +22145,7 @@ export declare namespace inputs {
     properties?: inputs.DefaultAdminPropertiesFormat;
     /** Whether the rule is custom or default. */
     kind: "Default";
+    flag?: string;
   }
   interface DefaultRuleSetPropertyFormat {
     /** The type of the web application firewall rule set. */
@@ -21663,6 +22162,7 @@ export declare namespace inputs {
     type?: string;
     /** Resource ID. */
     id?: string;
+    serviceName?: string;
   }
   interface DelegationProperties {
     /** The service name to which the NVA is delegated. */
@@ -21787,12 +22287,20 @@ export declare namespace inputs {
     properties?: inputs.ConnectivityConfigurationProperties;
     /** Effective configuration groups. */
     configurationGroups?: inputs.ConfigurationGroup[];
+    description?: string;
+    connectivityTopology?: "HubAndSpoke" | "Mesh" | (string & {});
+    hubs?: inputs.Hub[];
+    isGlobal?: "False" | "True" | (string & {});
+    connectivityCapabilities?: inputs.ConnectivityConfigurationPropertiesConnectivityCapabilities;
+    appliesToGroups?: inputs.ConnectivityGroupItem[];
+    deleteExistingPeering?: "False" | "True" | (string & {});
   }
   interface EffectiveDefaultSecurityAdminRule {
     /** Indicates the properties of the default security admin rule */
     properties?: inputs.DefaultAdminPropertiesFormat;
     /** Whether the rule is custom or default. */
     kind: "Default";
+    flag?: string;
   }
   interface EffectiveNetworkSecurityGroup {
     /** The ID of network security group that is applied. */
@@ -21892,6 +22400,15 @@ export declare namespace inputs {
     properties?: inputs.AdminPropertiesFormat;
     /** Whether the rule is custom or default. */
     kind: "Custom";
+    description?: string;
+    protocol?: "Tcp" | "Udp" | "Icmp" | "Esp" | "Any" | "Ah" | (string & {});
+    sources?: inputs.AddressPrefixItem[];
+    destinations?: inputs.AddressPrefixItem[];
+    sourcePortRanges?: string[];
+    destinationPortRanges?: string[];
+    access?: "Allow" | "Deny" | "AlwaysAllow" | (string & {});
+    priority?: number;
+    direction?: "Inbound" | "Outbound" | (string & {});
   }
   interface Endpoint {
     /** The name of the endpoint */
@@ -21952,6 +22469,20 @@ export declare namespace inputs {
     name?: string;
     /** The type of the resource. Ex- Microsoft.Network/trafficManagerProfiles. */
     type?: string;
+    targetResourceId?: string;
+    target?: string;
+    endpointStatus?: "Enabled" | "Disabled" | (string & {});
+    weight?: number;
+    priority?: number;
+    endpointLocation?: string;
+    endpointMonitorStatus?: "CheckingEndpoint" | "Online" | "Degraded" | "Disabled" | "Inactive" | "Stopped" | "Unmonitored" | (string & {});
+    minChildEndpoints?: number;
+    minChildEndpointsIPv4?: number;
+    minChildEndpointsIPv6?: number;
+    geoMapping?: string[];
+    subnets?: inputs.EndpointPropertiesSubnetsItem[];
+    customHeaders?: inputs.EndpointPropertiesCustomHeadersItem[];
+    alwaysServe?: "Enabled" | "Disabled" | (string & {});
   }
   interface EvaluatedNetworkSecurityGroup {
     /** Network security group ID. */
@@ -22024,6 +22555,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    authorizationKey?: string;
+    authorizationUseStatus?: "Available" | "InUse" | (string & {});
   }
   interface ExpressRouteCircuitConnection {
     /** Properties of the express route circuit connection. */
@@ -22032,6 +22565,11 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    expressRouteCircuitPeering?: inputs.SubResource;
+    peerExpressRouteCircuitPeering?: inputs.SubResource;
+    addressPrefix?: string;
+    authorizationKey?: string;
+    ipv6CircuitConnectionConfig?: inputs.Ipv6CircuitConnectionConfig;
   }
   interface ExpressRouteCircuitConnectionPropertiesFormat {
     /** Reference to Express Route Circuit Private Peering Resource of the circuit initiating connection. */
@@ -22052,6 +22590,23 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    peeringType?: "AzurePublicPeering" | "AzurePrivatePeering" | "MicrosoftPeering" | (string & {});
+    state?: "Disabled" | "Enabled" | (string & {});
+    azureASN?: number;
+    peerASN?: number;
+    primaryPeerAddressPrefix?: string;
+    secondaryPeerAddressPrefix?: string;
+    primaryAzurePort?: string;
+    secondaryAzurePort?: string;
+    sharedKey?: string;
+    vlanId?: number;
+    microsoftPeeringConfig?: inputs.ExpressRouteCircuitPeeringConfig;
+    stats?: inputs.ExpressRouteCircuitStats;
+    gatewayManagerEtag?: string;
+    routeFilter?: inputs.SubResource;
+    ipv6PeeringConfig?: inputs.Ipv6ExpressRouteCircuitPeeringConfig;
+    expressRouteConnection?: inputs.ExpressRouteConnectionId;
+    connections?: inputs.ExpressRouteCircuitConnection[];
   }
   interface ExpressRouteCircuitPeeringConfig {
     /** The reference to AdvertisedPublicPrefixes. */
@@ -22178,6 +22733,13 @@ export declare namespace inputs {
     name: string;
     /** Resource ID. */
     id?: string;
+    expressRouteCircuitPeering?: inputs.ExpressRouteCircuitPeeringId;
+    authorizationKey?: string;
+    routingWeight?: number;
+    enableInternetSecurity?: boolean;
+    expressRouteGatewayBypass?: boolean;
+    enablePrivateLinkFastPath?: boolean;
+    routingConfiguration?: inputs.RoutingConfiguration;
   }
   type ExpressRouteConnectionId = { [key: string]: any };
   interface ExpressRouteConnectionProperties {
@@ -22203,6 +22765,16 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    peeringType?: "AzurePublicPeering" | "AzurePrivatePeering" | "MicrosoftPeering" | (string & {});
+    state?: "Disabled" | "Enabled" | (string & {});
+    peerASN?: number;
+    primaryPeerAddressPrefix?: string;
+    secondaryPeerAddressPrefix?: string;
+    sharedKey?: string;
+    vlanId?: number;
+    microsoftPeeringConfig?: inputs.ExpressRouteCircuitPeeringConfig;
+    gatewayManagerEtag?: string;
+    ipv6PeeringConfig?: inputs.Ipv6ExpressRouteCircuitPeeringConfig;
   }
   interface ExpressRouteCrossConnectionPeeringProperties {
     /** The peering type. */
@@ -22313,6 +22885,9 @@ export declare namespace inputs {
     properties?: inputs.ExpressRouteLagLinkPropertiesFormat;
     /** Resource ID. */
     id?: string;
+    adminState?: "Enabled" | "Disabled" | (string & {});
+    macSecConfig?: inputs.ExpressRouteLinkMacSecConfig;
+    members?: inputs.ExpressRouteLagMember[];
   }
   interface ExpressRouteLagLinkPropertiesFormat {
     /** Administrative state of the link. */
@@ -22327,6 +22902,7 @@ export declare namespace inputs {
     properties?: inputs.ExpressRouteLagMemberPropertiesFormat;
     /** Resource ID. */
     id?: string;
+    adminState?: "Enabled" | "Disabled" | (string & {});
   }
   interface ExpressRouteLagMemberPropertiesFormat {
     /** Administrative state of the member port. */
@@ -22357,6 +22933,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    adminState?: "Enabled" | "Disabled" | (string & {});
+    macSecConfig?: inputs.ExpressRouteLinkMacSecConfig;
   }
   interface ExpressRouteLinkFailoverAllTestsDetails {
     /** The current status of the test. */
@@ -22699,6 +23277,14 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    targetResourceId?: string;
+    storageId?: string;
+    enabledFilteringCriteria?: string;
+    recordTypes?: string;
+    enabled?: boolean;
+    retentionPolicy?: inputs.RetentionPolicyParameters;
+    format?: inputs.FlowLogFormatParameters;
+    flowAnalyticsConfiguration?: inputs.TrafficAnalyticsProperties;
   }
   interface FlowLogFormatParameters {
     /** The file type of flow log. */
@@ -22710,11 +23296,17 @@ export declare namespace inputs {
     /** The ID of the resource to configure for flow log and traffic analytics (optional) . */
     targetResourceId: string;
     /** Properties of the flow log. */
-    properties: inputs.FlowLogProperties;
+    properties?: inputs.FlowLogProperties;
     /** Parameters that define the configuration of traffic analytics. */
     flowAnalyticsConfiguration?: inputs.TrafficAnalyticsProperties;
     /** FlowLog resource Managed Identity */
     identity?: inputs.ManagedServiceIdentity;
+    storageId?: string;
+    enabledFilteringCriteria?: string;
+    recordTypes?: string;
+    enabled?: boolean;
+    retentionPolicy?: inputs.RetentionPolicyParameters;
+    format?: inputs.FlowLogFormatParameters;
   }
   interface FlowLogProperties {
     /** ID of the storage account which is used to store the flow log. */
@@ -22804,6 +23396,10 @@ export declare namespace inputs {
     id?: string;
     /** Resource name. */
     name?: string;
+    hostName?: string;
+    sessionAffinityEnabledState?: "Enabled" | "Disabled" | (string & {});
+    sessionAffinityTtlSeconds?: number;
+    webApplicationFirewallPolicyLink?: inputs.FrontendEndpointUpdateParametersWebApplicationFirewallPolicyLink;
   }
   interface FrontendEndpointLink {
     /** Resource ID. */
@@ -22832,6 +23428,15 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateIPAddress?: string;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    subnet?: inputs.Subnet;
+    publicIPAddress?: inputs.PublicIPAddress;
+    publicIPPrefix?: inputs.SubResource;
+    gatewayLoadBalancer?: inputs.SubResource;
+    ddosSettings?: inputs.DdosFrontendIpConfigurationSettings;
+    enableConnectionTracking?: boolean;
   }
   interface FrontendIPConfigurationPropertiesFormat {
     /** The private IP address of the IP configuration. */
@@ -23000,6 +23605,11 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    path?: string;
+    protocol?: "Http" | "Https" | (string & {});
+    intervalInSeconds?: number;
+    healthProbeMethod?: "GET" | "HEAD" | (string & {});
+    enabledState?: "Enabled" | "Disabled" | (string & {});
   }
   interface HealthProbeSettingsProperties {
     /** The path to use for the health probe. Default is / */
@@ -23134,6 +23744,14 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    frontendIPConfiguration?: inputs.SubResource;
+    protocol?: "Udp" | "Tcp" | "All" | "Quic" | (string & {});
+    frontendPortRangeStart?: number;
+    frontendPortRangeEnd?: number;
+    backendPort?: number;
+    idleTimeoutInMinutes?: number;
+    enableFloatingIP?: boolean;
+    enableTcpReset?: boolean;
   }
   interface InboundNatPoolPropertiesFormat {
     /** A reference to frontend IP addresses. */
@@ -23160,6 +23778,16 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    frontendIPConfiguration?: inputs.SubResource;
+    protocol?: "Udp" | "Tcp" | "All" | "Quic" | (string & {});
+    frontendPort?: number;
+    backendPort?: number;
+    idleTimeoutInMinutes?: number;
+    enableFloatingIP?: boolean;
+    enableTcpReset?: boolean;
+    frontendPortRangeStart?: number;
+    frontendPortRangeEnd?: number;
+    backendAddressPool?: inputs.SubResource;
   }
   type InboundNatRulePortMapping = { [key: string]: any };
   interface InboundNatRulePropertiesFormat {
@@ -23267,6 +23895,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateIPAddress?: string;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    subnet?: inputs.Subnet;
+    publicIPAddress?: inputs.PublicIPAddress;
   }
   interface IpConfiguration2 {
     /** The reference to the subnet bound to the IP configuration. */
@@ -23289,6 +23921,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    subnet?: inputs.Subnet;
   }
   interface IPConfigurationProfilePropertiesFormat {
     /** The reference to the subnet resource to create a container network interface ip configuration. */
@@ -23415,6 +24048,11 @@ export declare namespace inputs {
     properties?: inputs.LoadBalancerBackendAddressPropertiesFormat;
     /** Name of the backend address. */
     name?: string;
+    virtualNetwork?: inputs.SubResource;
+    subnet?: inputs.SubResource;
+    ipAddress?: string;
+    loadBalancerFrontendIPConfiguration?: inputs.SubResource;
+    adminState?: "None" | "Up" | "Down" | (string & {});
   }
   interface LoadBalancerBackendAddressPropertiesFormat {
     /** Reference to an existing virtual network. */
@@ -23479,6 +24117,19 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    frontendIPConfiguration?: inputs.SubResource;
+    backendAddressPool?: inputs.SubResource;
+    backendAddressPools?: inputs.SubResource[];
+    probe?: inputs.SubResource;
+    protocol?: "Udp" | "Tcp" | "All" | "Quic" | (string & {});
+    loadDistribution?: "Default" | "SourceIP" | "SourceIPProtocol" | (string & {});
+    frontendPort?: number;
+    backendPort?: number;
+    idleTimeoutInMinutes?: number;
+    enableFloatingIP?: boolean;
+    enableTcpReset?: boolean;
+    disableOutboundSnat?: boolean;
+    enableConnectionTracking?: boolean;
   }
   interface LoadBalancingRulePropertiesFormat {
     /** A reference to frontend IP addresses. */
@@ -23515,6 +24166,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    sampleSize?: number;
+    successfulSamplesRequired?: number;
+    additionalLatencyMilliseconds?: number;
   }
   interface LoadBalancingSettingsProperties {
     /** The number of samples to consider for load balancing decisions */
@@ -23526,13 +24180,17 @@ export declare namespace inputs {
   }
   interface LocalNetworkGateway {
     /** Properties of the local network gateway. */
-    properties: inputs.LocalNetworkGatewayPropertiesFormat;
+    properties?: inputs.LocalNetworkGatewayPropertiesFormat;
     /** Resource ID. */
     id?: string;
     /** Resource location. */
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    localNetworkAddressSpace?: inputs.AddressSpace;
+    gatewayIpAddress?: string;
+    fqdn?: string;
+    bgpSettings?: inputs.BgpSettings;
   }
   interface LocalNetworkGatewayPropertiesFormat {
     /** Local network site address space. */
@@ -23728,12 +24386,45 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    sku?: inputs.ApplicationGatewaySku;
+    sslPolicy?: inputs.ApplicationGatewaySslPolicy;
+    gatewayIPConfigurations?: inputs.ApplicationGatewayIPConfiguration[];
+    authenticationCertificates?: inputs.ApplicationGatewayAuthenticationCertificate[];
+    trustedRootCertificates?: inputs.ApplicationGatewayTrustedRootCertificate[];
+    trustedClientCertificates?: inputs.ApplicationGatewayTrustedClientCertificate[];
+    sslCertificates?: inputs.ApplicationGatewaySslCertificate[];
+    frontendIPConfigurations?: inputs.ApplicationGatewayFrontendIPConfiguration[];
+    frontendPorts?: inputs.ApplicationGatewayFrontendPort[];
+    probes?: inputs.ApplicationGatewayProbe[];
+    backendAddressPools?: inputs.ApplicationGatewayBackendAddressPool[];
+    backendHttpSettingsCollection?: inputs.ApplicationGatewayBackendHttpSettings[];
+    backendSettingsCollection?: inputs.ApplicationGatewayBackendSettings[];
+    httpListeners?: inputs.ApplicationGatewayHttpListener[];
+    listeners?: inputs.ApplicationGatewayListener[];
+    sslProfiles?: inputs.ApplicationGatewaySslProfile[];
+    urlPathMaps?: inputs.ApplicationGatewayUrlPathMap[];
+    requestRoutingRules?: inputs.ApplicationGatewayRequestRoutingRule[];
+    routingRules?: inputs.ApplicationGatewayRoutingRule[];
+    rewriteRuleSets?: inputs.ApplicationGatewayRewriteRuleSet[];
+    redirectConfigurations?: inputs.ApplicationGatewayRedirectConfiguration[];
+    webApplicationFirewallConfiguration?: inputs.ApplicationGatewayWebApplicationFirewallConfiguration;
+    firewallPolicy?: inputs.SubResource;
+    enableHttp2?: boolean;
+    enableFips?: boolean;
+    autoscaleConfiguration?: inputs.ApplicationGatewayAutoscaleConfiguration;
+    privateLinkConfigurations?: inputs.ApplicationGatewayPrivateLinkConfiguration[];
+    customErrorConfigurations?: inputs.ApplicationGatewayCustomError[];
+    forceFirewallPolicyAssociation?: boolean;
+    loadDistributionPolicies?: inputs.ApplicationGatewayLoadDistributionPolicy[];
+    entraJWTValidationConfigs?: inputs.ApplicationGatewayEntraJWTValidationConfig[];
+    globalConfiguration?: inputs.ApplicationGatewayGlobalConfiguration;
   }
   interface MicrosoftNetworkApplicationGatewaysPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Properties of the application gateway private endpoint connection. */
     properties?: inputs.ApplicationGatewayPrivateEndpointConnectionProperties;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftNetworkApplicationGatewayWebApplicationFirewallPolicies {
     /** The resource name */
@@ -23744,6 +24435,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    policySettings?: inputs.PolicySettings;
+    customRules?: inputs.WebApplicationFirewallCustomRule[];
+    managedRules?: inputs.ManagedRulesDefinition;
   }
   interface MicrosoftNetworkApplicationSecurityGroups {
     /** The resource name */
@@ -23760,6 +24454,7 @@ export declare namespace inputs {
     name: string;
     /** Properties of the address prefix set. */
     properties?: inputs.AddressPrefixSetPropertiesFormat;
+    addressPrefixes?: string[];
   }
   interface MicrosoftNetworkAzureFirewalls {
     /** The resource name */
@@ -23774,6 +24469,18 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    applicationRuleCollections?: inputs.AzureFirewallApplicationRuleCollection[];
+    natRuleCollections?: inputs.AzureFirewallNatRuleCollection[];
+    networkRuleCollections?: inputs.AzureFirewallNetworkRuleCollection[];
+    ipConfigurations?: inputs.AzureFirewallIPConfiguration[];
+    managementIpConfiguration?: inputs.AzureFirewallIPConfiguration;
+    threatIntelMode?: "Alert" | "Deny" | "Off" | (string & {});
+    virtualHub?: inputs.SubResource;
+    firewallPolicy?: inputs.SubResource;
+    hubIPAddresses?: inputs.HubIPAddresses;
+    sku?: inputs.AzureFirewallSku;
+    additionalProperties?: inputs.AzureFirewallPropertiesFormatAdditionalProperties;
+    autoscaleConfiguration?: inputs.AzureFirewallAutoscaleConfiguration;
   }
   interface MicrosoftNetworkAzureWebCategories {
     /** The resource name */
@@ -23792,22 +24499,61 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    ipConfigurations?: inputs.BastionHostIPConfiguration[];
+    dnsName?: string;
+    virtualNetwork?: inputs.SubResource;
+    networkAcls?: inputs.BastionHostPropertiesFormatNetworkAcls;
+    scaleUnits?: number;
+    disableCopyPaste?: boolean;
+    enableFileCopy?: boolean;
+    enableIpConnect?: boolean;
+    enableShareableLink?: boolean;
+    enableTunneling?: boolean;
+    enableKerberos?: boolean;
+    enableSessionRecording?: boolean;
+    enablePrivateOnlyBastion?: boolean;
   }
   interface MicrosoftNetworkCloudServiceSlots {
     /** The resource name */
     name: "swap";
     /** Swap resource properties */
     properties?: inputs.SwapResourceProperties;
+    slotType?: "Production" | "Staging";
   }
   interface MicrosoftNetworkConnections {
     /** The resource name */
     name: string;
     /** Properties of the virtual network gateway connection. */
-    properties: inputs.VirtualNetworkGatewayConnectionPropertiesFormat;
+    properties?: inputs.VirtualNetworkGatewayConnectionPropertiesFormat;
     /** Resource location. */
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    authorizationKey?: string;
+    virtualNetworkGateway1?: inputs.VirtualNetworkGateway;
+    virtualNetworkGateway2?: inputs.VirtualNetworkGateway;
+    localNetworkGateway2?: inputs.LocalNetworkGateway;
+    ingressNatRules?: inputs.SubResource[];
+    egressNatRules?: inputs.SubResource[];
+    connectionType?: "IPsec" | "Vnet2Vnet" | "ExpressRoute" | "VPNClient" | (string & {});
+    connectionProtocol?: "IKEv2" | "IKEv1" | (string & {});
+    routingWeight?: number;
+    dpdTimeoutSeconds?: number;
+    connectionMode?: "Default" | "ResponderOnly" | "InitiatorOnly" | (string & {});
+    tunnelProperties?: inputs.VirtualNetworkGatewayConnectionTunnelProperties[];
+    sharedKey?: string;
+    peer?: inputs.SubResource;
+    enableBgp?: boolean;
+    gatewayCustomBgpIpAddresses?: inputs.GatewayCustomBgpIpAddressIpConfiguration[];
+    useLocalAzureIpAddress?: boolean;
+    usePolicyBasedTrafficSelectors?: boolean;
+    ipsecPolicies?: inputs.IpsecPolicy[];
+    trafficSelectorPolicies?: inputs.TrafficSelectorPolicy[];
+    expressRouteGatewayBypass?: boolean;
+    enablePrivateLinkFastPath?: boolean;
+    authenticationType?: "PSK" | "Certificate" | (string & {});
+    certificateAuthentication?: inputs.CertificateAuthentication;
+    routingConfiguration?: inputs.RoutingConfiguration;
   }
   interface MicrosoftNetworkCustomIpPrefixes {
     /** The resource name */
@@ -23822,6 +24568,16 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    asn?: string;
+    cidr?: string;
+    signedMessage?: string;
+    authorizationMessage?: string;
+    customIpPrefixParent?: inputs.SubResource;
+    commissionedState?: "Provisioning" | "Provisioned" | "Commissioning" | "CommissionedNoInternetAdvertise" | "Commissioned" | "Decommissioning" | "Deprovisioning" | "Deprovisioned" | (string & {});
+    expressRouteAdvertise?: boolean;
+    geo?: "GLOBAL" | "AFRI" | "APAC" | "EURO" | "LATAM" | "NAM" | "ME" | "OCEANIA" | "AQ" | (string & {});
+    noInternetAdvertise?: boolean;
+    prefixType?: "Singular" | "Parent" | "Child" | (string & {});
   }
   interface MicrosoftNetworkDdosCustomPolicies {
     /** The resource name */
@@ -23832,6 +24588,8 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    detectionRules?: inputs.DdosDetectionRule[];
+    frontEndIpConfiguration?: inputs.SubResource[];
   }
   interface MicrosoftNetworkDdosProtectionPlans {
     /** The resource name */
@@ -23847,23 +24605,30 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of the DNS forwarding ruleset. */
-    properties: inputs.DnsForwardingRulesetProperties;
+    properties?: inputs.DnsForwardingRulesetProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    dnsResolverOutboundEndpoints?: inputs.SubResource2[];
   }
   interface MicrosoftNetworkDnsForwardingRulesetsForwardingRules {
     /** The resource name */
     name: string;
     /** Properties of the forwarding rule. */
-    properties: inputs.ForwardingRuleProperties;
+    properties?: inputs.ForwardingRuleProperties;
+    domainName?: string;
+    targetDnsServers?: inputs.TargetDnsServer[];
+    metadata?: inputs.ForwardingRulePropertiesMetadata;
+    forwardingRuleState?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNetworkDnsForwardingRulesetsVirtualNetworkLinks {
     /** The resource name */
     name: string;
     /** Properties of the virtual network link. */
-    properties: inputs.VirtualNetworkLinkProperties;
+    properties?: inputs.VirtualNetworkLinkProperties;
+    virtualNetwork?: inputs.SubResource2;
+    metadata?: inputs.VirtualNetworkLinkPropertiesMetadata;
   }
   interface MicrosoftNetworkDnsResolverDomainLists {
     /** The resource name */
@@ -23874,6 +24639,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    domains?: string[];
   }
   interface MicrosoftNetworkDnsResolverPolicies {
     /** The resource name */
@@ -23889,51 +24655,59 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of the DNS security rule. */
-    properties: inputs.DnsSecurityRuleProperties;
+    properties?: inputs.DnsSecurityRuleProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    priority?: number;
+    action?: inputs.DnsSecurityRuleAction;
+    dnsResolverDomainLists?: inputs.SubResource2[];
+    dnsSecurityRuleState?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNetworkDnsResolverPoliciesVirtualNetworkLinks {
     /** The resource name */
     name: string;
     /** Properties of the DNS resolver policy virtual network link. */
-    properties: inputs.DnsResolverPolicyVirtualNetworkLinkProperties;
+    properties?: inputs.DnsResolverPolicyVirtualNetworkLinkProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    virtualNetwork?: inputs.SubResource2;
   }
   interface MicrosoftNetworkDnsResolvers {
     /** The resource name */
     name: string;
     /** Properties of the DNS resolver. */
-    properties: inputs.DnsResolverProperties;
+    properties?: inputs.DnsResolverProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    virtualNetwork?: inputs.SubResource2;
   }
   interface MicrosoftNetworkDnsResolversInboundEndpoints {
     /** The resource name */
     name: string;
     /** Properties of the inbound endpoint. */
-    properties: inputs.InboundEndpointProperties;
+    properties?: inputs.InboundEndpointProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    ipConfigurations?: inputs.IpConfiguration2[];
   }
   interface MicrosoftNetworkDnsResolversOutboundEndpoints {
     /** The resource name */
     name: string;
     /** Properties of the outbound endpoint. */
-    properties: inputs.OutboundEndpointProperties;
+    properties?: inputs.OutboundEndpointProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    subnet?: inputs.SubResource2;
   }
   interface MicrosoftNetworkDnsZones {
     /** The resource name */
@@ -23946,6 +24720,9 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    zoneType?: "Public" | "Private";
+    registrationVirtualNetworks?: inputs.SubResource[];
+    resolutionVirtualNetworks?: inputs.SubResource[];
   }
   interface MicrosoftNetworkDnsZonesA {
     /** The resource name */
@@ -23954,6 +24731,19 @@ export declare namespace inputs {
     etag?: string;
     /** The properties of the record set. */
     properties?: inputs.RecordSetProperties;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    TTL?: number;
+    targetResource?: inputs.SubResource;
+    ARecords?: inputs.ARecord[];
+    AAAARecords?: inputs.AaaaRecord[];
+    MXRecords?: inputs.MxRecord[];
+    NSRecords?: inputs.NsRecord[];
+    PTRRecords?: inputs.PtrRecord[];
+    SRVRecords?: inputs.SrvRecord[];
+    TXTRecords?: inputs.TxtRecord[];
+    CNAMERecord?: inputs.CnameRecord;
+    SOARecord?: inputs.SoaRecord;
+    caaRecords?: inputs.CaaRecord[];
   }
   interface MicrosoftNetworkDnsZonesAAAA {
     /** The resource name */
@@ -23962,6 +24752,19 @@ export declare namespace inputs {
     etag?: string;
     /** The properties of the record set. */
     properties?: inputs.RecordSetProperties;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    TTL?: number;
+    targetResource?: inputs.SubResource;
+    ARecords?: inputs.ARecord[];
+    AAAARecords?: inputs.AaaaRecord[];
+    MXRecords?: inputs.MxRecord[];
+    NSRecords?: inputs.NsRecord[];
+    PTRRecords?: inputs.PtrRecord[];
+    SRVRecords?: inputs.SrvRecord[];
+    TXTRecords?: inputs.TxtRecord[];
+    CNAMERecord?: inputs.CnameRecord;
+    SOARecord?: inputs.SoaRecord;
+    caaRecords?: inputs.CaaRecord[];
   }
   interface MicrosoftNetworkDnsZonesCAA {
     /** The resource name */
@@ -23970,6 +24773,19 @@ export declare namespace inputs {
     etag?: string;
     /** The properties of the record set. */
     properties?: inputs.RecordSetProperties;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    TTL?: number;
+    targetResource?: inputs.SubResource;
+    ARecords?: inputs.ARecord[];
+    AAAARecords?: inputs.AaaaRecord[];
+    MXRecords?: inputs.MxRecord[];
+    NSRecords?: inputs.NsRecord[];
+    PTRRecords?: inputs.PtrRecord[];
+    SRVRecords?: inputs.SrvRecord[];
+    TXTRecords?: inputs.TxtRecord[];
+    CNAMERecord?: inputs.CnameRecord;
+    SOARecord?: inputs.SoaRecord;
+    caaRecords?: inputs.CaaRecord[];
   }
   interface MicrosoftNetworkDnsZonesCNAME {
     /** The resource name */
@@ -23978,6 +24794,19 @@ export declare namespace inputs {
     etag?: string;
     /** The properties of the record set. */
     properties?: inputs.RecordSetProperties;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    TTL?: number;
+    targetResource?: inputs.SubResource;
+    ARecords?: inputs.ARecord[];
+    AAAARecords?: inputs.AaaaRecord[];
+    MXRecords?: inputs.MxRecord[];
+    NSRecords?: inputs.NsRecord[];
+    PTRRecords?: inputs.PtrRecord[];
+    SRVRecords?: inputs.SrvRecord[];
+    TXTRecords?: inputs.TxtRecord[];
+    CNAMERecord?: inputs.CnameRecord;
+    SOARecord?: inputs.SoaRecord;
+    caaRecords?: inputs.CaaRecord[];
   }
   interface MicrosoftNetworkDnsZonesMX {
     /** The resource name */
@@ -23986,6 +24815,19 @@ export declare namespace inputs {
     etag?: string;
     /** The properties of the record set. */
     properties?: inputs.RecordSetProperties;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    TTL?: number;
+    targetResource?: inputs.SubResource;
+    ARecords?: inputs.ARecord[];
+    AAAARecords?: inputs.AaaaRecord[];
+    MXRecords?: inputs.MxRecord[];
+    NSRecords?: inputs.NsRecord[];
+    PTRRecords?: inputs.PtrRecord[];
+    SRVRecords?: inputs.SrvRecord[];
+    TXTRecords?: inputs.TxtRecord[];
+    CNAMERecord?: inputs.CnameRecord;
+    SOARecord?: inputs.SoaRecord;
+    caaRecords?: inputs.CaaRecord[];
   }
   interface MicrosoftNetworkDnsZonesNS {
     /** The resource name */
@@ -23994,6 +24836,19 @@ export declare namespace inputs {
     etag?: string;
     /** The properties of the record set. */
     properties?: inputs.RecordSetProperties;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    TTL?: number;
+    targetResource?: inputs.SubResource;
+    ARecords?: inputs.ARecord[];
+    AAAARecords?: inputs.AaaaRecord[];
+    MXRecords?: inputs.MxRecord[];
+    NSRecords?: inputs.NsRecord[];
+    PTRRecords?: inputs.PtrRecord[];
+    SRVRecords?: inputs.SrvRecord[];
+    TXTRecords?: inputs.TxtRecord[];
+    CNAMERecord?: inputs.CnameRecord;
+    SOARecord?: inputs.SoaRecord;
+    caaRecords?: inputs.CaaRecord[];
   }
   interface MicrosoftNetworkDnsZonesPTR {
     /** The resource name */
@@ -24002,6 +24857,19 @@ export declare namespace inputs {
     etag?: string;
     /** The properties of the record set. */
     properties?: inputs.RecordSetProperties;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    TTL?: number;
+    targetResource?: inputs.SubResource;
+    ARecords?: inputs.ARecord[];
+    AAAARecords?: inputs.AaaaRecord[];
+    MXRecords?: inputs.MxRecord[];
+    NSRecords?: inputs.NsRecord[];
+    PTRRecords?: inputs.PtrRecord[];
+    SRVRecords?: inputs.SrvRecord[];
+    TXTRecords?: inputs.TxtRecord[];
+    CNAMERecord?: inputs.CnameRecord;
+    SOARecord?: inputs.SoaRecord;
+    caaRecords?: inputs.CaaRecord[];
   }
   interface MicrosoftNetworkDnsZonesSOA {
     /** The resource name */
@@ -24010,6 +24878,19 @@ export declare namespace inputs {
     etag?: string;
     /** The properties of the record set. */
     properties?: inputs.RecordSetProperties;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    TTL?: number;
+    targetResource?: inputs.SubResource;
+    ARecords?: inputs.ARecord[];
+    AAAARecords?: inputs.AaaaRecord[];
+    MXRecords?: inputs.MxRecord[];
+    NSRecords?: inputs.NsRecord[];
+    PTRRecords?: inputs.PtrRecord[];
+    SRVRecords?: inputs.SrvRecord[];
+    TXTRecords?: inputs.TxtRecord[];
+    CNAMERecord?: inputs.CnameRecord;
+    SOARecord?: inputs.SoaRecord;
+    caaRecords?: inputs.CaaRecord[];
   }
   interface MicrosoftNetworkDnsZonesSRV {
     /** The resource name */
@@ -24018,6 +24899,19 @@ export declare namespace inputs {
     etag?: string;
     /** The properties of the record set. */
     properties?: inputs.RecordSetProperties;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    TTL?: number;
+    targetResource?: inputs.SubResource;
+    ARecords?: inputs.ARecord[];
+    AAAARecords?: inputs.AaaaRecord[];
+    MXRecords?: inputs.MxRecord[];
+    NSRecords?: inputs.NsRecord[];
+    PTRRecords?: inputs.PtrRecord[];
+    SRVRecords?: inputs.SrvRecord[];
+    TXTRecords?: inputs.TxtRecord[];
+    CNAMERecord?: inputs.CnameRecord;
+    SOARecord?: inputs.SoaRecord;
+    caaRecords?: inputs.CaaRecord[];
   }
   interface MicrosoftNetworkDnsZonesTXT {
     /** The resource name */
@@ -24026,6 +24920,19 @@ export declare namespace inputs {
     etag?: string;
     /** The properties of the record set. */
     properties?: inputs.RecordSetProperties;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    TTL?: number;
+    targetResource?: inputs.SubResource;
+    ARecords?: inputs.ARecord[];
+    AAAARecords?: inputs.AaaaRecord[];
+    MXRecords?: inputs.MxRecord[];
+    NSRecords?: inputs.NsRecord[];
+    PTRRecords?: inputs.PtrRecord[];
+    SRVRecords?: inputs.SrvRecord[];
+    TXTRecords?: inputs.TxtRecord[];
+    CNAMERecord?: inputs.CnameRecord;
+    SOARecord?: inputs.SoaRecord;
+    caaRecords?: inputs.CaaRecord[];
   }
   interface MicrosoftNetworkDscpConfigurations {
     /** The resource name */
@@ -24036,6 +24943,13 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    markings?: number[];
+    sourceIpRanges?: inputs.QosIpRange[];
+    destinationIpRanges?: inputs.QosIpRange[];
+    sourcePortRanges?: inputs.QosPortRange[];
+    destinationPortRanges?: inputs.QosPortRange[];
+    protocol?: "DoNotUse" | "Icmp" | "Tcp" | "Udp" | "Gre" | "Esp" | "Ah" | "Vxlan" | "All" | (string & {});
+    qosDefinitionCollection?: inputs.QosDefinition[];
   }
   interface MicrosoftNetworkExpressRouteCircuits {
     /** The resource name */
@@ -24048,24 +24962,64 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    allowClassicOperations?: boolean;
+    circuitProvisioningState?: string;
+    serviceProviderProvisioningState?: "NotProvisioned" | "Provisioning" | "Provisioned" | "Deprovisioning" | "DeProvisioned" | (string & {});
+    authorizations?: inputs.ExpressRouteCircuitAuthorization[];
+    peerings?: inputs.ExpressRouteCircuitPeering[];
+    serviceKey?: string;
+    serviceProviderNotes?: string;
+    serviceProviderProperties?: inputs.ExpressRouteCircuitServiceProviderProperties;
+    expressRoutePort?: inputs.SubResource;
+    bandwidthInGbps?: number;
+    partnerAccountId?: string;
+    activationKey?: string;
+    gatewayManagerEtag?: string;
+    globalReachEnabled?: boolean;
+    authorizationKey?: string;
+    enableDirectPortRateLimit?: boolean;
   }
   interface MicrosoftNetworkExpressRouteCircuitsAuthorizations {
     /** The resource name */
     name: string;
     /** Properties of the express route circuit authorization. */
     properties?: inputs.AuthorizationPropertiesFormat;
+    authorizationKey?: string;
+    authorizationUseStatus?: "Available" | "InUse" | (string & {});
   }
   interface MicrosoftNetworkExpressRouteCircuitsPeerings {
     /** The resource name */
     name: string;
     /** Properties of the express route circuit peering. */
     properties?: inputs.ExpressRouteCircuitPeeringPropertiesFormat;
+    peeringType?: "AzurePublicPeering" | "AzurePrivatePeering" | "MicrosoftPeering" | (string & {});
+    state?: "Disabled" | "Enabled" | (string & {});
+    azureASN?: number;
+    peerASN?: number;
+    primaryPeerAddressPrefix?: string;
+    secondaryPeerAddressPrefix?: string;
+    primaryAzurePort?: string;
+    secondaryAzurePort?: string;
+    sharedKey?: string;
+    vlanId?: number;
+    microsoftPeeringConfig?: inputs.ExpressRouteCircuitPeeringConfig;
+    stats?: inputs.ExpressRouteCircuitStats;
+    gatewayManagerEtag?: string;
+    routeFilter?: inputs.SubResource;
+    ipv6PeeringConfig?: inputs.Ipv6ExpressRouteCircuitPeeringConfig;
+    expressRouteConnection?: inputs.ExpressRouteConnectionId;
+    connections?: inputs.ExpressRouteCircuitConnection[];
   }
   interface MicrosoftNetworkExpressRouteCircuitsPeeringsConnections {
     /** The resource name */
     name: string;
     /** Properties of the express route circuit connection. */
     properties?: inputs.ExpressRouteCircuitConnectionPropertiesFormat;
+    expressRouteCircuitPeering?: inputs.SubResource;
+    peerExpressRouteCircuitPeering?: inputs.SubResource;
+    addressPrefix?: string;
+    authorizationKey?: string;
+    ipv6CircuitConnectionConfig?: inputs.Ipv6CircuitConnectionConfig;
   }
   interface MicrosoftNetworkExpressRouteCircuitsPeeringsPeerConnections {
     /** The resource name */
@@ -24080,12 +25034,26 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    expressRouteCircuit?: inputs.ExpressRouteCircuitReference;
+    serviceProviderProvisioningState?: "NotProvisioned" | "Provisioning" | "Provisioned" | "Deprovisioning" | "DeProvisioned" | (string & {});
+    serviceProviderNotes?: string;
+    peerings?: inputs.ExpressRouteCrossConnectionPeering[];
   }
   interface MicrosoftNetworkExpressRouteCrossConnectionsPeerings {
     /** The resource name */
     name: string;
     /** Properties of the express route cross connection peering. */
     properties?: inputs.ExpressRouteCrossConnectionPeeringProperties;
+    peeringType?: "AzurePublicPeering" | "AzurePrivatePeering" | "MicrosoftPeering" | (string & {});
+    state?: "Disabled" | "Enabled" | (string & {});
+    peerASN?: number;
+    primaryPeerAddressPrefix?: string;
+    secondaryPeerAddressPrefix?: string;
+    sharedKey?: string;
+    vlanId?: number;
+    microsoftPeeringConfig?: inputs.ExpressRouteCircuitPeeringConfig;
+    gatewayManagerEtag?: string;
+    ipv6PeeringConfig?: inputs.Ipv6ExpressRouteCircuitPeeringConfig;
   }
   interface MicrosoftNetworkExpressRouteGateways {
     /** The resource name */
@@ -24096,12 +25064,23 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    autoScaleConfiguration?: inputs.ExpressRouteGatewayPropertiesAutoScaleConfiguration;
+    expressRouteConnections?: inputs.ExpressRouteConnection[];
+    virtualHub?: inputs.VirtualHubId;
+    allowNonVirtualWanTraffic?: boolean;
   }
   interface MicrosoftNetworkExpressRouteGatewaysExpressRouteConnections {
     /** The resource name */
     name: string;
     /** Properties of the express route connection. */
     properties?: inputs.ExpressRouteConnectionProperties;
+    expressRouteCircuitPeering?: inputs.ExpressRouteCircuitPeeringId;
+    authorizationKey?: string;
+    routingWeight?: number;
+    enableInternetSecurity?: boolean;
+    expressRouteGatewayBypass?: boolean;
+    enablePrivateLinkFastPath?: boolean;
+    routingConfiguration?: inputs.RoutingConfiguration;
   }
   interface MicrosoftNetworkExpressRouteLags {
     /** The resource name */
@@ -24114,6 +25093,14 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    peeringLocation?: string;
+    bandwidthInGbps?: number;
+    encapsulation?: "Dot1Q" | "QinQ" | (string & {});
+    links?: inputs.ExpressRouteLagLink[];
+    billingType?: "MeteredData" | "UnlimitedData" | (string & {});
+    numberOfPorts?: number;
+    minimumActivePortsRequired?: number;
+    lacpTimer?: "Fast" | "Slow" | (string & {});
   }
   interface MicrosoftNetworkExpressRoutePorts {
     /** The resource name */
@@ -24126,6 +25113,11 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    peeringLocation?: string;
+    bandwidthInGbps?: number;
+    encapsulation?: "Dot1Q" | "QinQ" | (string & {});
+    links?: inputs.ExpressRouteLink[];
+    billingType?: "MeteredData" | "UnlimitedData" | (string & {});
   }
   interface MicrosoftNetworkExpressRoutePortsAuthorizations {
     /** The resource name */
@@ -24152,6 +25144,17 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    basePolicy?: inputs.SubResource;
+    threatIntelMode?: "Alert" | "Deny" | "Off" | (string & {});
+    threatIntelWhitelist?: inputs.FirewallPolicyThreatIntelWhitelist;
+    insights?: inputs.FirewallPolicyInsights;
+    snat?: inputs.FirewallPolicySnat;
+    sql?: inputs.FirewallPolicySQL;
+    dnsSettings?: inputs.DnsSettings;
+    explicitProxy?: inputs.ExplicitProxy;
+    intrusionDetection?: inputs.FirewallPolicyIntrusionDetection;
+    transportSecurity?: inputs.FirewallPolicyTransportSecurity;
+    sku?: inputs.FirewallPolicySku;
   }
   interface MicrosoftNetworkFirewallPoliciesFirewallPolicyDrafts {
     /** The resource name */
@@ -24162,30 +25165,46 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    basePolicy?: inputs.SubResource;
+    threatIntelMode?: "Alert" | "Deny" | "Off" | (string & {});
+    threatIntelWhitelist?: inputs.FirewallPolicyThreatIntelWhitelist;
+    insights?: inputs.FirewallPolicyInsights;
+    snat?: inputs.FirewallPolicySnat;
+    sql?: inputs.FirewallPolicySQL;
+    dnsSettings?: inputs.DnsSettings;
+    explicitProxy?: inputs.ExplicitProxy;
+    intrusionDetection?: inputs.FirewallPolicyIntrusionDetection;
   }
   interface MicrosoftNetworkFirewallPoliciesKubeSelectorGroups {
     /** The resource name */
     name: string;
     /** The properties of the firewall policy Kubernetes selector group. */
     properties?: inputs.FirewallPolicyKubeSelectorGroupProperties;
+    podSelector?: inputs.KubeLabelSelector;
+    namespaceSelector?: inputs.KubeLabelSelector;
   }
   interface MicrosoftNetworkFirewallPoliciesRuleCollectionGroups {
     /** The resource name */
     name: string;
     /** The properties of the firewall policy rule collection group. */
     properties?: inputs.FirewallPolicyRuleCollectionGroupProperties;
+    priority?: number;
+    ruleCollections?: inputs.FirewallPolicyRuleCollection[];
   }
   interface MicrosoftNetworkFirewallPoliciesRuleCollectionGroupsRuleCollectionGroupDrafts {
     /** The resource name */
     name: "default";
     /** The properties of the firewall policy rule collection group. */
     properties?: inputs.FirewallPolicyRuleCollectionGroupDraftProperties;
+    priority?: number;
+    ruleCollections?: inputs.FirewallPolicyRuleCollection[];
   }
   interface MicrosoftNetworkFirewallPoliciesSignatureOverrides {
     /** The resource name */
     name: "default";
     /** Will contain the properties of the resource (the actual signature overrides) */
     properties?: inputs.SignaturesOverridesProperties;
+    signatures?: inputs.SignaturesOverridesPropertiesSignatures;
   }
   interface MicrosoftNetworkFirstPartyServiceTags {
     /** The resource name */
@@ -24196,6 +25215,7 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    value?: string;
   }
   interface MicrosoftNetworkFrontDoors {
     /** The resource name */
@@ -24206,6 +25226,14 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    friendlyName?: string;
+    routingRules?: inputs.RoutingRule[];
+    loadBalancingSettings?: inputs.LoadBalancingSettingsModel[];
+    healthProbeSettings?: inputs.HealthProbeSettingsModel[];
+    backendPools?: inputs.BackendPool[];
+    frontendEndpoints?: inputs.FrontendEndpoint[];
+    backendPoolsSettings?: inputs.BackendPoolsSettings;
+    enabledState?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNetworkFrontDoorsFrontendEndpoints {
     /** The resource name */
@@ -24216,6 +25244,7 @@ export declare namespace inputs {
     name: string;
     /** Properties of the Rules Engine Configuration. */
     properties?: inputs.RulesEngineProperties;
+    rules?: inputs.RulesEngineRule[];
   }
   interface MicrosoftNetworkFrontDoorWebApplicationFirewallPolicies {
     /** The resource name */
@@ -24230,6 +25259,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    policySettings?: inputs.PolicySettings2;
+    customRules?: inputs.CustomRuleList;
+    managedRules?: inputs.ManagedRuleSetList;
   }
   interface MicrosoftNetworkInterconnectGroups {
     /** The resource name */
@@ -24240,6 +25272,8 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    scope?: "None" | "InfiniBand" | (string & {});
+    subgroupProfile?: inputs.SubgroupProfile;
   }
   interface MicrosoftNetworkInterconnectGroupsSubgroups {
     /** The resource name */
@@ -24254,6 +25288,11 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    prefix?: string;
+    prefixLength?: number;
+    prefixType?: "IPv4" | "IPv6" | (string & {});
+    ipamAllocationId?: string;
+    allocationTags?: inputs.IpAllocationPropertiesFormatAllocationTags;
   }
   interface MicrosoftNetworkIpGroups {
     /** The resource name */
@@ -24264,6 +25303,7 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    ipAddresses?: string[];
   }
   interface MicrosoftNetworkLoadBalancers {
     /** The resource name */
@@ -24278,12 +25318,27 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    frontendIPConfigurations?: inputs.FrontendIPConfiguration[];
+    backendAddressPools?: inputs.BackendAddressPool[];
+    loadBalancingRules?: inputs.LoadBalancingRule[];
+    probes?: inputs.Probe[];
+    inboundNatRules?: inputs.InboundNatRule[];
+    inboundNatPools?: inputs.InboundNatPool[];
+    outboundRules?: inputs.OutboundRule[];
+    scope?: "Public" | "Private" | (string & {});
+    mode?: "Advanced" | (string & {});
   }
   interface MicrosoftNetworkLoadBalancersBackendAddressPools {
     /** The resource name */
     name: string;
     /** Properties of load balancer backend address pool. */
     properties?: inputs.BackendAddressPoolPropertiesFormat;
+    location?: string;
+    tunnelInterfaces?: inputs.GatewayLoadBalancerTunnelInterface[];
+    loadBalancerBackendAddresses?: inputs.LoadBalancerBackendAddress[];
+    drainPeriodInSeconds?: number;
+    virtualNetwork?: inputs.SubResource;
+    syncMode?: "Automatic" | "Manual" | (string & {});
   }
   interface MicrosoftNetworkLoadBalancersFrontendIPConfigurations {
     /** The resource name */
@@ -24294,6 +25349,16 @@ export declare namespace inputs {
     name: string;
     /** Properties of load balancer inbound NAT rule. */
     properties?: inputs.InboundNatRulePropertiesFormat;
+    frontendIPConfiguration?: inputs.SubResource;
+    protocol?: "Udp" | "Tcp" | "All" | "Quic" | (string & {});
+    frontendPort?: number;
+    backendPort?: number;
+    idleTimeoutInMinutes?: number;
+    enableFloatingIP?: boolean;
+    enableTcpReset?: boolean;
+    frontendPortRangeStart?: number;
+    frontendPortRangeEnd?: number;
+    backendAddressPool?: inputs.SubResource;
   }
   interface MicrosoftNetworkLoadBalancersLoadBalancingRules {
     /** The resource name */
@@ -24311,11 +25376,15 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of the local network gateway. */
-    properties: inputs.LocalNetworkGatewayPropertiesFormat;
+    properties?: inputs.LocalNetworkGatewayPropertiesFormat;
     /** Resource location. */
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    localNetworkAddressSpace?: inputs.AddressSpace;
+    gatewayIpAddress?: string;
+    fqdn?: string;
+    bgpSettings?: inputs.BgpSettings;
   }
   interface MicrosoftNetworkLocationsApplicationGatewayWafDynamicManifests {
     /** The resource name */
@@ -24334,6 +25403,14 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    idleTimeoutInMinutes?: number;
+    publicIpAddresses?: inputs.SubResource[];
+    publicIpAddressesV6?: inputs.SubResource[];
+    publicIpPrefixes?: inputs.SubResource[];
+    publicIpPrefixesV6?: inputs.SubResource[];
+    sourceVirtualNetwork?: inputs.SubResource;
+    serviceGateway?: inputs.SubResource;
+    nat64?: "None" | "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNetworkNetworkExperimentProfiles {
     /** The resource name */
@@ -24346,6 +25423,7 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourcewithSettableNameTags;
+    enabledState?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNetworkNetworkExperimentProfilesExperiments {
     /** The resource name */
@@ -24356,6 +25434,10 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    description?: string;
+    endpointA?: inputs.Endpoint;
+    endpointB?: inputs.Endpoint;
+    enabledState?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNetworkNetworkInterfaces {
     /** The resource name */
@@ -24368,6 +25450,18 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    networkSecurityGroup?: inputs.NetworkSecurityGroup;
+    ipConfigurations?: inputs.NetworkInterfaceIPConfiguration[];
+    dnsSettings?: inputs.NetworkInterfaceDnsSettings;
+    enableAcceleratedNetworking?: boolean;
+    disableTcpStateTracking?: boolean;
+    enableIPForwarding?: boolean;
+    workloadType?: string;
+    nicType?: "Standard" | "Elastic" | (string & {});
+    privateLinkService?: inputs.PrivateLinkService;
+    migrationPhase?: "None" | "Prepare" | "Commit" | "Abort" | "Committed" | (string & {});
+    auxiliaryMode?: "None" | "MaxConnections" | "Floating" | "AcceleratedConnections" | (string & {});
+    auxiliarySku?: "None" | "A1" | "A2" | "A4" | "A8" | (string & {});
   }
   interface MicrosoftNetworkNetworkInterfacesIpConfigurations {
     /** The resource name */
@@ -24378,12 +25472,15 @@ export declare namespace inputs {
     name: string;
     /** Properties of the Virtual Network Tap configuration. */
     properties?: inputs.NetworkInterfaceTapConfigurationPropertiesFormat;
+    virtualNetworkTap?: inputs.VirtualNetworkTap;
   }
   interface MicrosoftNetworkNetworkManagerConnections {
     /** The resource name */
     name: string;
     /** The scope connection properties */
     properties?: inputs.NetworkManagerConnectionProperties;
+    networkManagerId?: string;
+    description?: string;
   }
   interface MicrosoftNetworkNetworkManagers {
     /** The resource name */
@@ -24394,82 +25491,123 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    description?: string;
+    networkManagerScopes?: inputs.NetworkManagerPropertiesNetworkManagerScopes;
+    networkManagerScopeAccesses?: ("SecurityAdmin" | "Connectivity" | "SecurityUser" | "Routing" | (string & {}))[];
   }
   interface MicrosoftNetworkNetworkManagersCommits {
     /** The resource name */
     name: string;
     /** The Commit properties */
     properties?: inputs.CommitProperties;
+    description?: string;
+    commitType?: "SecurityAdmin" | "Connectivity" | "SecurityUser" | "Routing" | (string & {});
+    configurationIds?: string[];
+    targetLocations?: string[];
+    forceUpdateTag?: string;
   }
   interface MicrosoftNetworkNetworkManagersConnectivityConfigurations {
     /** The resource name */
     name: string;
     /** Properties of a network manager connectivity configuration */
     properties?: inputs.ConnectivityConfigurationProperties;
+    description?: string;
+    connectivityTopology?: "HubAndSpoke" | "Mesh" | (string & {});
+    hubs?: inputs.Hub[];
+    isGlobal?: "False" | "True" | (string & {});
+    connectivityCapabilities?: inputs.ConnectivityConfigurationPropertiesConnectivityCapabilities;
+    appliesToGroups?: inputs.ConnectivityGroupItem[];
+    deleteExistingPeering?: "False" | "True" | (string & {});
   }
   interface MicrosoftNetworkNetworkManagersIpamPools {
     /** The resource name */
     name: string;
     /** Properties of IpamPool resource properties which are specific to the Pool resource. */
-    properties: inputs.IpamPoolProperties;
+    properties?: inputs.IpamPoolProperties;
     /** Resource tags. */
     tags?: inputs.CommonTrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    displayName?: string;
+    parentPoolName?: string;
+    addressPrefixes?: string[];
   }
   interface MicrosoftNetworkNetworkManagersIpamPoolsStaticCidrs {
     /** The resource name */
     name: string;
     /** Properties of static CIDR resource. */
     properties?: inputs.StaticCidrProperties;
+    description?: string;
+    numberOfIPAddressesToAllocate?: string;
+    addressPrefixes?: string[];
   }
   interface MicrosoftNetworkNetworkManagersNetworkGroups {
     /** The resource name */
     name: string;
     /** The Network Group properties */
     properties?: inputs.NetworkGroupProperties;
+    description?: string;
+    memberType?: "VirtualNetwork" | "Subnet" | (string & {});
   }
   interface MicrosoftNetworkNetworkManagersNetworkGroupsStaticMembers {
     /** The resource name */
     name: string;
     /** The Static Member properties */
     properties?: inputs.StaticMemberProperties;
+    resourceId?: string;
   }
   interface MicrosoftNetworkNetworkManagersRoutingConfigurations {
     /** The resource name */
     name: string;
     /** Indicates the properties for the network manager routing configuration. */
     properties?: inputs.NetworkManagerRoutingConfigurationPropertiesFormat;
+    description?: string;
+    routeTableUsageMode?: "ManagedOnly" | "UseExisting" | (string & {});
   }
   interface MicrosoftNetworkNetworkManagersRoutingConfigurationsRuleCollections {
     /** The resource name */
     name: string;
     /** Indicates the properties for the network manager routing rule collection. */
     properties?: inputs.RoutingRuleCollectionPropertiesFormat;
+    description?: string;
+    appliesTo?: inputs.NetworkManagerRoutingGroupItem[];
+    disableBgpRoutePropagation?: "False" | "True" | (string & {});
   }
   interface MicrosoftNetworkNetworkManagersRoutingConfigurationsRuleCollectionsRules {
     /** The resource name */
     name: string;
     /** Indicates the properties of the routing rule */
     properties?: inputs.RoutingRulePropertiesFormat;
+    description?: string;
+    destination?: inputs.RoutingRuleRouteDestination;
+    nextHop?: inputs.RoutingRuleNextHop;
   }
   interface MicrosoftNetworkNetworkManagersScopeConnections {
     /** The resource name */
     name: string;
     /** The scope connection properties */
     properties?: inputs.ScopeConnectionProperties;
+    tenantId?: string;
+    resourceId?: string;
+    description?: string;
   }
   interface MicrosoftNetworkNetworkManagersSecurityAdminConfigurations {
     /** The resource name */
     name: string;
     /** Indicates the properties for the network manager security admin configuration. */
     properties?: inputs.SecurityAdminConfigurationPropertiesFormat;
+    description?: string;
+    applyOnNetworkIntentPolicyBasedServices?: ("None" | "All" | "AllowRulesOnly" | (string & {}))[];
+    networkGroupAddressSpaceAggregationOption?: "None" | "Manual" | (string & {});
   }
   interface MicrosoftNetworkNetworkManagersSecurityAdminConfigurationsRuleCollections {
     /** The resource name */
     name: string;
     /** Indicates the properties for the network manager admin rule collection. */
     properties?: inputs.AdminRuleCollectionPropertiesFormat;
+    description?: string;
+    appliesToGroups?: inputs.NetworkManagerSecurityGroupItem[];
   }
   type MicrosoftNetworkNetworkManagersSecurityAdminConfigurationsRuleCollectionsRules = {
     /** The resource name */
@@ -24480,18 +25618,28 @@ export declare namespace inputs {
     name: string;
     /** Indicates the properties for the network manager security user configuration. */
     properties?: inputs.SecurityUserConfigurationPropertiesFormat;
+    description?: string;
   }
   interface MicrosoftNetworkNetworkManagersSecurityUserConfigurationsRuleCollections {
     /** The resource name */
     name: string;
     /** Indicates the properties for the network manager security user rule collection. */
     properties?: inputs.SecurityUserRuleCollectionPropertiesFormat;
+    description?: string;
+    appliesToGroups?: inputs.SecurityUserGroupItem[];
   }
   interface MicrosoftNetworkNetworkManagersSecurityUserConfigurationsRuleCollectionsRules {
     /** The resource name */
     name: string;
     /** Indicates the properties of the security user rule */
     properties?: inputs.SecurityUserRulePropertiesFormat;
+    description?: string;
+    protocol?: "Tcp" | "Udp" | "Icmp" | "Esp" | "Any" | "Ah" | (string & {});
+    sources?: inputs.AddressPrefixItem[];
+    destinations?: inputs.AddressPrefixItem[];
+    sourcePortRanges?: string[];
+    destinationPortRanges?: string[];
+    direction?: "Inbound" | "Outbound" | (string & {});
   }
   interface MicrosoftNetworkNetworkManagersVerifierWorkspaces {
     /** The resource name */
@@ -24502,18 +25650,25 @@ export declare namespace inputs {
     tags?: inputs.CommonTrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
   }
   interface MicrosoftNetworkNetworkManagersVerifierWorkspacesReachabilityAnalysisIntents {
     /** The resource name */
     name: string;
     /** Represents the Reachability Analysis Intent properties. */
-    properties: inputs.ReachabilityAnalysisIntentProperties;
+    properties?: inputs.ReachabilityAnalysisIntentProperties;
+    description?: string;
+    sourceResourceId?: string;
+    destinationResourceId?: string;
+    ipTraffic?: inputs.IPTraffic;
   }
   interface MicrosoftNetworkNetworkManagersVerifierWorkspacesReachabilityAnalysisRuns {
     /** The resource name */
     name: string;
     /** Represents the Reachability Analysis Run properties. */
-    properties: inputs.ReachabilityAnalysisRunProperties;
+    properties?: inputs.ReachabilityAnalysisRunProperties;
+    description?: string;
+    intentId?: string;
   }
   interface MicrosoftNetworkNetworkProfiles {
     /** The resource name */
@@ -24524,6 +25679,7 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    containerNetworkInterfaceConfigurations?: inputs.ContainerNetworkInterfaceConfiguration[];
   }
   interface MicrosoftNetworkNetworkSecurityGroups {
     /** The resource name */
@@ -24534,6 +25690,8 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    flushConnection?: boolean;
+    securityRules?: inputs.SecurityRule[];
   }
   interface MicrosoftNetworkNetworkSecurityGroupsDefaultSecurityRules {
     /** The resource name */
@@ -24544,6 +25702,21 @@ export declare namespace inputs {
     name: string;
     /** Properties of the security rule. */
     properties?: inputs.SecurityRulePropertiesFormat;
+    description?: string;
+    protocol?: "Tcp" | "Udp" | "Icmp" | "Esp" | "*" | "Ah" | (string & {});
+    sourcePortRange?: string;
+    destinationPortRange?: string;
+    sourceAddressPrefix?: string;
+    sourceAddressPrefixes?: string[];
+    sourceApplicationSecurityGroups?: inputs.ApplicationSecurityGroup[];
+    destinationAddressPrefix?: string;
+    destinationAddressPrefixes?: string[];
+    destinationApplicationSecurityGroups?: inputs.ApplicationSecurityGroup[];
+    sourcePortRanges?: string[];
+    destinationPortRanges?: string[];
+    access?: "Allow" | "Deny" | (string & {});
+    priority?: number;
+    direction?: "Inbound" | "Outbound" | (string & {});
   }
   interface MicrosoftNetworkNetworkSecurityPerimeters {
     /** The resource name */
@@ -24564,12 +25737,18 @@ export declare namespace inputs {
     name: string;
     /** Properties of the network security perimeter link resource. */
     properties?: inputs.NspLinkProperties;
+    autoApprovedRemotePerimeterResourceId?: string;
+    localInboundProfiles?: string[];
+    remoteInboundProfiles?: string[];
+    description?: string;
   }
   interface MicrosoftNetworkNetworkSecurityPerimetersLoggingConfigurations {
     /** The resource name */
     name: string;
     /** Properties of the NSP logging configuration. */
     properties?: inputs.NspLoggingConfigurationProperties;
+    enabledLogCategories?: string[];
+    version?: string;
   }
   interface MicrosoftNetworkNetworkSecurityPerimetersProfiles {
     /** The resource name */
@@ -24582,12 +25761,22 @@ export declare namespace inputs {
     name: string;
     /** Properties of the NSP access rule. */
     properties?: inputs.NspAccessRuleProperties;
+    direction?: "Inbound" | "Outbound" | (string & {});
+    addressPrefixes?: string[];
+    fullyQualifiedDomainNames?: string[];
+    subscriptions?: inputs.SubscriptionId[];
+    emailAddresses?: string[];
+    phoneNumbers?: string[];
+    serviceTags?: string[];
   }
   interface MicrosoftNetworkNetworkSecurityPerimetersResourceAssociations {
     /** The resource name */
     name: string;
     /** Properties of the NSP resource association. */
     properties?: inputs.NspAssociationProperties;
+    privateLinkResource?: inputs.SubResource;
+    profile?: inputs.SubResource;
+    accessMode?: "Learning" | "Enforced" | "Audit" | (string & {});
   }
   interface MicrosoftNetworkNetworkVirtualAppliances {
     /** The resource name */
@@ -24600,24 +25789,47 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    nvaSku?: inputs.VirtualApplianceSkuProperties;
+    bootStrapConfigurationBlobs?: string[];
+    virtualHub?: inputs.SubResource;
+    cloudInitConfigurationBlobs?: string[];
+    cloudInitConfiguration?: string;
+    virtualApplianceAsn?: number;
+    sshPublicKey?: string;
+    networkProfile?: inputs.NetworkVirtualAppliancePropertiesFormatNetworkProfile;
+    additionalNics?: inputs.VirtualApplianceAdditionalNicProperties[];
+    internetIngressPublicIps?: inputs.InternetIngressPublicIpsProperties[];
+    delegation?: inputs.DelegationProperties;
+    partnerManagedResource?: inputs.PartnerManagedResourceProperties;
+    nvaInterfaceConfigurations?: inputs.NvaInterfaceConfigurationsProperties[];
+    addressFamily?: ("IPv4" | "IPv6" | (string & {}))[];
   }
   interface MicrosoftNetworkNetworkVirtualAppliancesInboundSecurityRules {
     /** The resource name */
     name: string;
     /** The properties of the Inbound Security Rules. */
     properties?: inputs.InboundSecurityRuleProperties;
+    ruleType?: "AutoExpire" | "Permanent" | (string & {});
+    rules?: inputs.InboundSecurityRules[];
   }
   interface MicrosoftNetworkNetworkVirtualAppliancesNetworkVirtualApplianceConnections {
     /** The resource name */
     name: string;
     /** Properties of the express route connection. */
     properties?: inputs.NetworkVirtualApplianceConnectionProperties;
+    asn?: number;
+    tunnelIdentifier?: number;
+    bgpPeerAddress?: string[];
+    enableInternetSecurity?: boolean;
+    routingConfiguration?: inputs.RoutingConfiguration;
   }
   interface MicrosoftNetworkNetworkVirtualAppliancesVirtualApplianceSites {
     /** The resource name */
     name: string;
     /** The properties of the Virtual Appliance Sites. */
     properties?: inputs.VirtualApplianceSiteProperties;
+    addressPrefix?: string;
+    o365Policy?: inputs.Office365PolicyProperties;
   }
   interface MicrosoftNetworkNetworkVirtualApplianceSkus {
     /** The resource name */
@@ -24641,7 +25853,14 @@ export declare namespace inputs {
     /** Resource tags. */
     tags?: inputs.ConnectionAnalyzerTags;
     /** Properties of the connection analyzer. */
-    properties: inputs.ConnectionAnalyzerProperties;
+    properties?: inputs.ConnectionAnalyzerProperties;
+    source?: inputs.ConnectionAnalyzerEndpoint;
+    destination?: inputs.ConnectionAnalyzerEndpoint;
+    diagnosticOperations?: ("NextHop" | "NSG" | "PortScan" | "ConnectivityCheck" | "ExpressRouteDiagnostic" | (string & {}))[];
+    protocolSettings?: inputs.ProtocolSettings;
+    diagnosticOperationsSettings?: inputs.DiagnosticOperationsSettings;
+    expiryInDays?: number;
+    outputSettings?: inputs.OutputSettings;
   }
   interface MicrosoftNetworkNetworkWatchersConnectionMonitors {
     /** The resource name */
@@ -24651,7 +25870,16 @@ export declare namespace inputs {
     /** Connection monitor tags. */
     tags?: inputs.ConnectionMonitorTags;
     /** Properties of the connection monitor. */
-    properties: inputs.ConnectionMonitorParametersOrConnectionMonitorResultProperties;
+    properties?: inputs.ConnectionMonitorParametersOrConnectionMonitorResultProperties;
+    source?: inputs.ConnectionMonitorSource;
+    destination?: inputs.ConnectionMonitorDestination;
+    autoStart?: boolean;
+    monitoringIntervalInSeconds?: number;
+    endpoints?: inputs.ConnectionMonitorEndpoint[];
+    testConfigurations?: inputs.ConnectionMonitorTestConfiguration[];
+    testGroups?: inputs.ConnectionMonitorTestGroup[];
+    outputs?: inputs.ConnectionMonitorOutput[];
+    notes?: string;
   }
   interface MicrosoftNetworkNetworkWatchersFlowLogs {
     /** The resource name */
@@ -24664,12 +25892,30 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    targetResourceId?: string;
+    storageId?: string;
+    enabledFilteringCriteria?: string;
+    recordTypes?: string;
+    enabled?: boolean;
+    retentionPolicy?: inputs.RetentionPolicyParameters;
+    format?: inputs.FlowLogFormatParameters;
+    flowAnalyticsConfiguration?: inputs.TrafficAnalyticsProperties;
   }
   interface MicrosoftNetworkNetworkWatchersPacketCaptures {
     /** The resource name */
     name: string;
     /** Properties of the packet capture. */
-    properties: inputs.PacketCaptureParametersOrPacketCaptureResultProperties;
+    properties?: inputs.PacketCaptureParametersOrPacketCaptureResultProperties;
+    target?: string;
+    scope?: inputs.PacketCaptureMachineScope;
+    targetType?: "AzureVM" | "AzureVMSS";
+    bytesToCapturePerPacket?: number;
+    totalBytesPerSession?: number;
+    timeLimitInSeconds?: number;
+    storageLocation?: inputs.PacketCaptureStorageLocation;
+    filters?: inputs.PacketCaptureFilter[];
+    continuousCapture?: boolean;
+    captureSettings?: inputs.PacketCaptureSettings;
   }
   interface MicrosoftNetworkP2svpnGateways {
     /** The resource name */
@@ -24680,6 +25926,12 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.TrackedResourceWithSettableIdOptionalLocationTags;
+    virtualHub?: inputs.SubResource;
+    p2SConnectionConfigurations?: inputs.P2SConnectionConfiguration[];
+    vpnGatewayScaleUnit?: number;
+    vpnServerConfiguration?: inputs.SubResource;
+    customDnsServers?: string[];
+    isRoutingPreferenceInternet?: boolean;
   }
   interface MicrosoftNetworkPrivateDnsZones {
     /** The resource name */
@@ -24700,6 +25952,16 @@ export declare namespace inputs {
     properties?: inputs.RecordSetProperties2;
     /** The ETag of the record set. */
     etag?: string;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    ttl?: number;
+    aRecords?: inputs.ARecord[];
+    aaaaRecords?: inputs.AaaaRecord[];
+    cnameRecord?: inputs.CnameRecord;
+    mxRecords?: inputs.MxRecord[];
+    ptrRecords?: inputs.PtrRecord[];
+    soaRecord?: inputs.SoaRecord2;
+    srvRecords?: inputs.SrvRecord[];
+    txtRecords?: inputs.TxtRecord[];
   }
   interface MicrosoftNetworkPrivateDnsZonesAAAA {
     /** The resource name */
@@ -24708,6 +25970,16 @@ export declare namespace inputs {
     properties?: inputs.RecordSetProperties2;
     /** The ETag of the record set. */
     etag?: string;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    ttl?: number;
+    aRecords?: inputs.ARecord[];
+    aaaaRecords?: inputs.AaaaRecord[];
+    cnameRecord?: inputs.CnameRecord;
+    mxRecords?: inputs.MxRecord[];
+    ptrRecords?: inputs.PtrRecord[];
+    soaRecord?: inputs.SoaRecord2;
+    srvRecords?: inputs.SrvRecord[];
+    txtRecords?: inputs.TxtRecord[];
   }
   interface MicrosoftNetworkPrivateDnsZonesCNAME {
     /** The resource name */
@@ -24716,6 +25988,16 @@ export declare namespace inputs {
     properties?: inputs.RecordSetProperties2;
     /** The ETag of the record set. */
     etag?: string;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    ttl?: number;
+    aRecords?: inputs.ARecord[];
+    aaaaRecords?: inputs.AaaaRecord[];
+    cnameRecord?: inputs.CnameRecord;
+    mxRecords?: inputs.MxRecord[];
+    ptrRecords?: inputs.PtrRecord[];
+    soaRecord?: inputs.SoaRecord2;
+    srvRecords?: inputs.SrvRecord[];
+    txtRecords?: inputs.TxtRecord[];
   }
   interface MicrosoftNetworkPrivateDnsZonesMX {
     /** The resource name */
@@ -24724,6 +26006,16 @@ export declare namespace inputs {
     properties?: inputs.RecordSetProperties2;
     /** The ETag of the record set. */
     etag?: string;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    ttl?: number;
+    aRecords?: inputs.ARecord[];
+    aaaaRecords?: inputs.AaaaRecord[];
+    cnameRecord?: inputs.CnameRecord;
+    mxRecords?: inputs.MxRecord[];
+    ptrRecords?: inputs.PtrRecord[];
+    soaRecord?: inputs.SoaRecord2;
+    srvRecords?: inputs.SrvRecord[];
+    txtRecords?: inputs.TxtRecord[];
   }
   interface MicrosoftNetworkPrivateDnsZonesPTR {
     /** The resource name */
@@ -24732,6 +26024,16 @@ export declare namespace inputs {
     properties?: inputs.RecordSetProperties2;
     /** The ETag of the record set. */
     etag?: string;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    ttl?: number;
+    aRecords?: inputs.ARecord[];
+    aaaaRecords?: inputs.AaaaRecord[];
+    cnameRecord?: inputs.CnameRecord;
+    mxRecords?: inputs.MxRecord[];
+    ptrRecords?: inputs.PtrRecord[];
+    soaRecord?: inputs.SoaRecord2;
+    srvRecords?: inputs.SrvRecord[];
+    txtRecords?: inputs.TxtRecord[];
   }
   interface MicrosoftNetworkPrivateDnsZonesSOA {
     /** The resource name */
@@ -24740,6 +26042,16 @@ export declare namespace inputs {
     properties?: inputs.RecordSetProperties2;
     /** The ETag of the record set. */
     etag?: string;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    ttl?: number;
+    aRecords?: inputs.ARecord[];
+    aaaaRecords?: inputs.AaaaRecord[];
+    cnameRecord?: inputs.CnameRecord;
+    mxRecords?: inputs.MxRecord[];
+    ptrRecords?: inputs.PtrRecord[];
+    soaRecord?: inputs.SoaRecord2;
+    srvRecords?: inputs.SrvRecord[];
+    txtRecords?: inputs.TxtRecord[];
   }
   interface MicrosoftNetworkPrivateDnsZonesSRV {
     /** The resource name */
@@ -24748,6 +26060,16 @@ export declare namespace inputs {
     properties?: inputs.RecordSetProperties2;
     /** The ETag of the record set. */
     etag?: string;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    ttl?: number;
+    aRecords?: inputs.ARecord[];
+    aaaaRecords?: inputs.AaaaRecord[];
+    cnameRecord?: inputs.CnameRecord;
+    mxRecords?: inputs.MxRecord[];
+    ptrRecords?: inputs.PtrRecord[];
+    soaRecord?: inputs.SoaRecord2;
+    srvRecords?: inputs.SrvRecord[];
+    txtRecords?: inputs.TxtRecord[];
   }
   interface MicrosoftNetworkPrivateDnsZonesTXT {
     /** The resource name */
@@ -24756,6 +26078,16 @@ export declare namespace inputs {
     properties?: inputs.RecordSetProperties2;
     /** The ETag of the record set. */
     etag?: string;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    ttl?: number;
+    aRecords?: inputs.ARecord[];
+    aaaaRecords?: inputs.AaaaRecord[];
+    cnameRecord?: inputs.CnameRecord;
+    mxRecords?: inputs.MxRecord[];
+    ptrRecords?: inputs.PtrRecord[];
+    soaRecord?: inputs.SoaRecord2;
+    srvRecords?: inputs.SrvRecord[];
+    txtRecords?: inputs.TxtRecord[];
   }
   interface MicrosoftNetworkPrivateDnsZonesVirtualNetworkLinks {
     /** The resource name */
@@ -24768,6 +26100,9 @@ export declare namespace inputs {
     location?: string;
     /** The ETag of the virtual network link. */
     etag?: string;
+    virtualNetwork?: inputs.SubResource;
+    registrationEnabled?: boolean;
+    resolutionPolicy?: "Default" | "NxDomainRedirect" | (string & {});
   }
   interface MicrosoftNetworkPrivateEndpoints {
     /** The resource name */
@@ -24780,12 +26115,22 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    subnet?: inputs.Subnet;
+    ipVersionType?: "IPv4" | "IPv6" | "DualStack" | (string & {});
+    privateLinkServiceConnections?: inputs.PrivateLinkServiceConnection[];
+    manualPrivateLinkServiceConnections?: inputs.PrivateLinkServiceConnection[];
+    customDnsConfigs?: inputs.CustomDnsConfigPropertiesFormat[];
+    applicationSecurityGroups?: inputs.ApplicationSecurityGroup[];
+    ipConfigurations?: inputs.PrivateEndpointIPConfiguration[];
+    customNetworkInterfaceName?: string;
+    billingSku?: "PayAsYouGo" | "Fixed" | (string & {});
   }
   interface MicrosoftNetworkPrivateEndpointsPrivateDnsZoneGroups {
     /** The resource name */
     name: string;
     /** Properties of the private dns zone group. */
     properties?: inputs.PrivateDnsZoneGroupPropertiesFormat;
+    privateDnsZoneConfigs?: inputs.PrivateDnsZoneConfig[];
   }
   interface MicrosoftNetworkPrivateLinkServices {
     /** The resource name */
@@ -24798,12 +26143,21 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    loadBalancerFrontendIpConfigurations?: inputs.FrontendIPConfiguration[];
+    ipConfigurations?: inputs.PrivateLinkServiceIpConfiguration[];
+    destinationIPAddress?: string;
+    accessMode?: "Default" | "Restricted" | (string & {});
+    visibility?: inputs.PrivateLinkServicePropertiesVisibility;
+    autoApproval?: inputs.PrivateLinkServicePropertiesAutoApproval;
+    fqdns?: string[];
+    enableProxyProtocol?: boolean;
   }
   interface MicrosoftNetworkPrivateLinkServicesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Properties of the private end point connection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftNetworkPublicIPAddresses {
     /** The resource name */
@@ -24820,6 +26174,19 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    publicIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    publicIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    dnsSettings?: inputs.PublicIPAddressDnsSettings;
+    ddosSettings?: inputs.DdosSettings;
+    ipTags?: inputs.IpTag[];
+    ipAddress?: string;
+    publicIPPrefix?: inputs.SubResource;
+    idleTimeoutInMinutes?: number;
+    servicePublicIPAddress?: inputs.PublicIPAddress;
+    natGateway?: inputs.NatGateway;
+    migrationPhase?: "None" | "Prepare" | "Commit" | "Abort" | "Committed" | (string & {});
+    linkedPublicIPAddress?: inputs.PublicIPAddress;
+    deleteOption?: "Delete" | "Detach" | (string & {});
   }
   interface MicrosoftNetworkPublicIPPrefixes {
     /** The resource name */
@@ -24836,6 +26203,11 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    publicIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    ipTags?: inputs.IpTag[];
+    prefixLength?: number;
+    customIPPrefix?: inputs.SubResource;
+    natGateway?: inputs.NatGateway;
   }
   interface MicrosoftNetworkRouteFilters {
     /** The resource name */
@@ -24846,6 +26218,7 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.TrackedResourceWithSettableIdOptionalLocationTags;
+    rules?: inputs.RouteFilterRule[];
   }
   interface MicrosoftNetworkRouteFiltersRouteFilterRules {
     /** The resource name */
@@ -24854,6 +26227,9 @@ export declare namespace inputs {
     properties?: inputs.RouteFilterRulePropertiesFormat;
     /** Resource location. */
     location?: string;
+    access?: "Allow" | "Deny" | (string & {});
+    routeFilterRuleType?: "Community" | (string & {});
+    communities?: string[];
   }
   interface MicrosoftNetworkRouteTables {
     /** The resource name */
@@ -24864,12 +26240,19 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    routes?: inputs.Route[];
+    disableBgpRoutePropagation?: boolean;
+    disablePeeringRoute?: "None" | "All" | (string & {});
   }
   interface MicrosoftNetworkRouteTablesRoutes {
     /** The resource name */
     name: string;
     /** Properties of the route. */
     properties?: inputs.RoutePropertiesFormat;
+    addressPrefix?: string;
+    nextHopType?: "VirtualNetworkGateway" | "VnetLocal" | "Internet" | "VirtualAppliance" | "VirtualApplianceEcmp" | "None" | (string & {});
+    nextHopIpAddress?: string;
+    nextHop?: inputs.RouteNextHopEcmp;
   }
   interface MicrosoftNetworkSecurityPartnerProviders {
     /** The resource name */
@@ -24880,6 +26263,8 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    securityProviderName?: "ZScaler" | "IBoss" | "Checkpoint" | (string & {});
+    virtualHub?: inputs.SubResource;
   }
   interface MicrosoftNetworkServiceEndpointPolicies {
     /** The resource name */
@@ -24890,12 +26275,18 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    serviceEndpointPolicyDefinitions?: inputs.ServiceEndpointPolicyDefinition[];
+    serviceAlias?: string;
+    contextualServiceEndpointPolicies?: string[];
   }
   interface MicrosoftNetworkServiceEndpointPoliciesServiceEndpointPolicyDefinitions {
     /** The resource name */
     name: string;
     /** Properties of the service endpoint policy definition. */
     properties?: inputs.ServiceEndpointPolicyDefinitionPropertiesFormat;
+    description?: string;
+    service?: string;
+    serviceResources?: string[];
   }
   interface MicrosoftNetworkServiceGateways {
     /** The resource name */
@@ -24914,6 +26305,9 @@ export declare namespace inputs {
     tags?: inputs.SecurityPerimeterTrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    virtualNetwork?: inputs.VirtualNetwork;
+    routeTargetAddress?: inputs.RouteTargetAddressPropertiesFormat;
+    routeTargetAddressV6?: inputs.RouteTargetAddressPropertiesFormat;
   }
   interface MicrosoftNetworkTrafficManagerGeographicHierarchies {
     /** The resource name */
@@ -24928,18 +26322,54 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The Azure Region where the resource lives */
     location?: string;
+    profileStatus?: "Enabled" | "Disabled" | (string & {});
+    trafficRoutingMethod?: "Performance" | "Priority" | "Weighted" | "Geographic" | "MultiValue" | "Subnet" | (string & {});
+    dnsConfig?: inputs.DnsConfig;
+    monitorConfig?: inputs.MonitorConfig;
+    endpoints?: inputs.Endpoint2[];
+    trafficViewEnrollmentStatus?: "Enabled" | "Disabled" | (string & {});
+    allowedEndpointRecordTypes?: ("DomainName" | "IPv4Address" | "IPv6Address" | "Any" | (string & {}))[];
+    maxReturn?: number;
   }
   interface MicrosoftNetworkTrafficmanagerprofilesAzureEndpoints {
     /** The resource name */
     name: string;
     /** The properties of the Traffic Manager endpoint. */
     properties?: inputs.EndpointProperties;
+    targetResourceId?: string;
+    target?: string;
+    endpointStatus?: "Enabled" | "Disabled" | (string & {});
+    weight?: number;
+    priority?: number;
+    endpointLocation?: string;
+    endpointMonitorStatus?: "CheckingEndpoint" | "Online" | "Degraded" | "Disabled" | "Inactive" | "Stopped" | "Unmonitored" | (string & {});
+    minChildEndpoints?: number;
+    minChildEndpointsIPv4?: number;
+    minChildEndpointsIPv6?: number;
+    geoMapping?: string[];
+    subnets?: inputs.EndpointPropertiesSubnetsItem[];
+    customHeaders?: inputs.EndpointPropertiesCustomHeadersItem[];
+    alwaysServe?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNetworkTrafficmanagerprofilesExternalEndpoints {
     /** The resource name */
     name: string;
     /** The properties of the Traffic Manager endpoint. */
     properties?: inputs.EndpointProperties;
+    targetResourceId?: string;
+    target?: string;
+    endpointStatus?: "Enabled" | "Disabled" | (string & {});
+    weight?: number;
+    priority?: number;
+    endpointLocation?: string;
+    endpointMonitorStatus?: "CheckingEndpoint" | "Online" | "Degraded" | "Disabled" | "Inactive" | "Stopped" | "Unmonitored" | (string & {});
+    minChildEndpoints?: number;
+    minChildEndpointsIPv4?: number;
+    minChildEndpointsIPv6?: number;
+    geoMapping?: string[];
+    subnets?: inputs.EndpointPropertiesSubnetsItem[];
+    customHeaders?: inputs.EndpointPropertiesCustomHeadersItem[];
+    alwaysServe?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNetworkTrafficmanagerprofilesHeatMaps {
     /** The resource name */
@@ -24950,6 +26380,20 @@ export declare namespace inputs {
     name: string;
     /** The properties of the Traffic Manager endpoint. */
     properties?: inputs.EndpointProperties;
+    targetResourceId?: string;
+    target?: string;
+    endpointStatus?: "Enabled" | "Disabled" | (string & {});
+    weight?: number;
+    priority?: number;
+    endpointLocation?: string;
+    endpointMonitorStatus?: "CheckingEndpoint" | "Online" | "Degraded" | "Disabled" | "Inactive" | "Stopped" | "Unmonitored" | (string & {});
+    minChildEndpoints?: number;
+    minChildEndpointsIPv4?: number;
+    minChildEndpointsIPv6?: number;
+    geoMapping?: string[];
+    subnets?: inputs.EndpointPropertiesSubnetsItem[];
+    customHeaders?: inputs.EndpointPropertiesCustomHeadersItem[];
+    alwaysServe?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNetworkTrafficManagerUserMetricsKeys {
     /** The resource name */
@@ -24964,54 +26408,98 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.TrackedResourceWithSettableIdOptionalLocationTags;
+    virtualWan?: inputs.SubResource;
+    vpnGateway?: inputs.SubResource;
+    p2SVpnGateway?: inputs.SubResource;
+    expressRouteGateway?: inputs.SubResource;
+    azureFirewall?: inputs.SubResource;
+    securityPartnerProvider?: inputs.SubResource;
+    addressPrefix?: string;
+    routeTable?: inputs.VirtualHubRouteTable;
+    securityProviderName?: string;
+    virtualHubRouteTableV2s?: inputs.VirtualHubRouteTableV2[];
+    sku?: string;
+    virtualRouterAsn?: number;
+    virtualRouterIps?: string[];
+    addressPrefixV6?: string;
+    virtualRouterIpsV6?: string[];
+    allowBranchToBranchTraffic?: boolean;
+    preferredRoutingGateway?: "ExpressRoute" | "VpnGateway" | "None" | (string & {});
+    hubRoutingPreference?: "ExpressRoute" | "VpnGateway" | "ASPath" | (string & {});
+    virtualRouterAutoScaleConfiguration?: inputs.VirtualRouterAutoScaleConfiguration;
   }
   interface MicrosoftNetworkVirtualHubsBgpConnections {
     /** The resource name */
     name: string;
     /** The properties of the Bgp connections. */
     properties?: inputs.BgpConnectionProperties;
+    peerAsn?: number;
+    peerIp?: string;
+    hubVirtualNetworkConnection?: inputs.SubResource;
+    routingConfiguration?: inputs.RoutingConfiguration;
   }
   interface MicrosoftNetworkVirtualHubsConnectionPolicies {
     /** The resource name */
     name: string;
     /** Properties of the ConnectionPolicy resource. */
     properties?: inputs.ConnectionPolicyProperties;
+    enableInternetSecurity?: boolean;
+    routingConfiguration?: inputs.RoutingConfiguration;
   }
   interface MicrosoftNetworkVirtualHubsHubRouteTables {
     /** The resource name */
     name: string;
     /** Properties of the RouteTable resource. */
     properties?: inputs.HubRouteTableProperties;
+    routes?: inputs.HubRoute[];
+    labels?: string[];
   }
   interface MicrosoftNetworkVirtualHubsHubVirtualNetworkConnections {
     /** The resource name */
     name: string;
     /** Properties of the hub virtual network connection. */
     properties?: inputs.HubVirtualNetworkConnectionProperties;
+    remoteVirtualNetwork?: inputs.SubResource;
+    allowHubToRemoteVnetTransit?: boolean;
+    allowRemoteVnetToUseHubVnetGateways?: boolean;
+    connectionPolicy?: inputs.SubResource;
+    enableInternetSecurity?: boolean;
+    routingConfiguration?: inputs.RoutingConfiguration;
+    enableOnlyIpv6Peering?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNetworkVirtualHubsIpConfigurations {
     /** The resource name */
     name: string;
     /** The properties of the Virtual Hub IPConfigurations. */
     properties?: inputs.HubIPConfigurationPropertiesFormat;
+    privateIPAddress?: string;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    subnet?: inputs.Subnet;
+    publicIPAddress?: inputs.PublicIPAddress;
   }
   interface MicrosoftNetworkVirtualHubsRouteMaps {
     /** The resource name */
     name: string;
     /** Properties of the RouteMap resource. */
     properties?: inputs.RouteMapProperties;
+    associatedInboundConnections?: string[];
+    associatedOutboundConnections?: string[];
+    rules?: inputs.RouteMapRule[];
   }
   interface MicrosoftNetworkVirtualHubsRouteTables {
     /** The resource name */
     name: string;
     /** Properties of the virtual hub route table v2. */
     properties?: inputs.VirtualHubRouteTableV2Properties;
+    routes?: inputs.VirtualHubRouteV2[];
+    attachedConnections?: string[];
   }
   interface MicrosoftNetworkVirtualHubsRoutingIntent {
     /** The resource name */
     name: string;
     /** Properties of the RoutingIntent resource. */
     properties?: inputs.RoutingIntentProperties;
+    routingPolicies?: inputs.RoutingPolicy[];
   }
   interface MicrosoftNetworkVirtualNetworkAppliances {
     /** The resource name */
@@ -25022,12 +26510,15 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    bandwidthInGbps?: number;
+    privateIPAddressVersion?: "IPv4" | "DualStack" | (string & {});
+    subnet?: inputs.Subnet;
   }
   interface MicrosoftNetworkVirtualNetworkGateways {
     /** The resource name */
     name: string;
     /** Properties of the virtual network gateway. */
-    properties: inputs.VirtualNetworkGatewayPropertiesFormat;
+    properties?: inputs.VirtualNetworkGatewayPropertiesFormat;
     /** The extended location of type local virtual network gateway. */
     extendedLocation?: inputs.ExtendedLocation;
     /** The identity of the virtual network gateway, if configured. */
@@ -25036,12 +26527,41 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    autoScaleConfiguration?: inputs.VirtualNetworkGatewayAutoScaleConfiguration;
+    ipConfigurations?: inputs.VirtualNetworkGatewayIPConfiguration[];
+    gatewayType?: "Vpn" | "ExpressRoute" | "LocalGateway" | (string & {});
+    vpnType?: "PolicyBased" | "RouteBased" | (string & {});
+    vpnGatewayGeneration?: "None" | "Generation1" | "Generation2" | (string & {});
+    enableBgp?: boolean;
+    enablePrivateIpAddress?: boolean;
+    virtualNetworkGatewayMigrationStatus?: inputs.VirtualNetworkGatewayMigrationStatus;
+    activeActive?: boolean;
+    enableHighBandwidthVpnGateway?: boolean;
+    disableIPSecReplayProtection?: boolean;
+    gatewayDefaultSite?: inputs.SubResource;
+    sku?: inputs.VirtualNetworkGatewaySku;
+    vpnClientConfiguration?: inputs.VpnClientConfiguration;
+    virtualNetworkGatewayPolicyGroups?: inputs.VirtualNetworkGatewayPolicyGroup[];
+    bgpSettings?: inputs.BgpSettings;
+    customRoutes?: inputs.AddressSpace;
+    enableDnsForwarding?: boolean;
+    vNetExtendedLocationResourceId?: string;
+    natRules?: inputs.VirtualNetworkGatewayNatRule[];
+    enableBgpRouteTranslationForNat?: boolean;
+    allowVirtualWanTraffic?: boolean;
+    allowRemoteVnetTraffic?: boolean;
+    adminState?: "Enabled" | "Disabled" | (string & {});
+    resiliencyModel?: "SingleHomed" | "MultiHomed" | (string & {});
   }
   interface MicrosoftNetworkVirtualNetworkGatewaysNatRules {
     /** The resource name */
     name: string;
     /** Properties of the Virtual Network Gateway NAT rule. */
     properties?: inputs.VirtualNetworkGatewayNatRuleProperties;
+    mode?: "EgressSnat" | "IngressSnat" | (string & {});
+    internalMappings?: inputs.VpnNatRuleMapping[];
+    externalMappings?: inputs.VpnNatRuleMapping[];
+    ipConfigurationId?: string;
   }
   interface MicrosoftNetworkVirtualNetworks {
     /** The resource name */
@@ -25054,18 +26574,64 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    addressSpace?: inputs.AddressSpace;
+    dhcpOptions?: inputs.DhcpOptions;
+    flowTimeoutInMinutes?: number;
+    subnets?: inputs.Subnet[];
+    virtualNetworkPeerings?: inputs.VirtualNetworkPeering[];
+    enableDdosProtection?: boolean;
+    enableVmProtection?: boolean;
+    ddosProtectionPlan?: inputs.SubResource;
+    bgpCommunities?: inputs.VirtualNetworkBgpCommunities;
+    encryption?: inputs.VirtualNetworkEncryption;
+    ipAllocations?: inputs.SubResource[];
+    privateEndpointVNetPolicies?: "Disabled" | "Basic" | (string & {});
+    summarizedGatewayPrefixes?: inputs.AddressSpace;
   }
   interface MicrosoftNetworkVirtualNetworksSubnets {
     /** The resource name */
     name: string;
     /** Properties of the subnet. */
     properties?: inputs.SubnetPropertiesFormat;
+    addressPrefix?: string;
+    addressPrefixes?: string[];
+    networkSecurityGroup?: inputs.NetworkSecurityGroup;
+    routeTable?: inputs.RouteTable;
+    natGateway?: inputs.SubResource;
+    serviceEndpoints?: inputs.ServiceEndpointPropertiesFormat[];
+    serviceEndpointPolicies?: inputs.ServiceEndpointPolicy[];
+    ipAllocations?: inputs.SubResource[];
+    delegations?: inputs.Delegation[];
+    privateEndpointNetworkPolicies?: "Enabled" | "Disabled" | "NetworkSecurityGroupEnabled" | "RouteTableEnabled" | (string & {});
+    privateLinkServiceNetworkPolicies?: "Enabled" | "Disabled" | (string & {});
+    applicationGatewayIPConfigurations?: inputs.ApplicationGatewayIPConfiguration[];
+    sharingScope?: "Tenant" | "DelegatedServices" | (string & {});
+    defaultOutboundAccess?: boolean;
+    ipamPoolPrefixAllocations?: inputs.IpamPoolPrefixAllocation[];
+    serviceGateway?: inputs.SubResource;
   }
   interface MicrosoftNetworkVirtualNetworksVirtualNetworkPeerings {
     /** The resource name */
     name: string;
     /** Properties of the virtual network peering. */
     properties?: inputs.VirtualNetworkPeeringPropertiesFormat;
+    allowVirtualNetworkAccess?: boolean;
+    allowForwardedTraffic?: boolean;
+    allowGatewayTransit?: boolean;
+    useRemoteGateways?: boolean;
+    remoteVirtualNetwork?: inputs.SubResource;
+    localAddressSpace?: inputs.AddressSpace;
+    localVirtualNetworkAddressSpace?: inputs.AddressSpace;
+    remoteAddressSpace?: inputs.AddressSpace;
+    remoteVirtualNetworkAddressSpace?: inputs.AddressSpace;
+    remoteBgpCommunities?: inputs.VirtualNetworkBgpCommunities;
+    peeringState?: "Initiated" | "Connected" | "Disconnected" | (string & {});
+    peeringSyncLevel?: "FullyInSync" | "RemoteNotInSync" | "LocalNotInSync" | "LocalAndRemoteNotInSync" | (string & {});
+    doNotVerifyRemoteGateways?: boolean;
+    peerCompleteVnets?: boolean;
+    enableOnlyIPv6Peering?: boolean;
+    localSubnetNames?: string[];
+    remoteSubnetNames?: string[];
   }
   interface MicrosoftNetworkVirtualNetworkTaps {
     /** The resource name */
@@ -25076,6 +26642,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    destinationNetworkInterfaceIPConfiguration?: inputs.NetworkInterfaceIPConfiguration;
+    destinationLoadBalancerFrontEndIPConfiguration?: inputs.FrontendIPConfiguration;
+    destinationPort?: number;
   }
   interface MicrosoftNetworkVirtualRouters {
     /** The resource name */
@@ -25086,12 +26655,18 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    virtualRouterAsn?: number;
+    virtualRouterIps?: string[];
+    hostedSubnet?: inputs.SubResource;
+    hostedGateway?: inputs.SubResource;
   }
   interface MicrosoftNetworkVirtualRoutersPeerings {
     /** The resource name */
     name: string;
     /** The properties of the Virtual Router Peering. */
     properties?: inputs.VirtualRouterPeeringProperties;
+    peerAsn?: number;
+    peerIp?: string;
   }
   interface MicrosoftNetworkVirtualWans {
     /** The resource name */
@@ -25102,6 +26677,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.TrackedResourceWithSettableIdOptionalLocationTags;
+    disableVpnEncryption?: boolean;
+    allowBranchToBranchTraffic?: boolean;
+    allowVnetToVnetTraffic?: boolean;
   }
   interface MicrosoftNetworkVpnGateways {
     /** The resource name */
@@ -25112,18 +26690,44 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.TrackedResourceWithSettableIdOptionalLocationTags;
+    virtualHub?: inputs.SubResource;
+    connections?: inputs.VpnConnection[];
+    bgpSettings?: inputs.BgpSettings;
+    vpnGatewayScaleUnit?: number;
+    enableBgpRouteTranslationForNat?: boolean;
+    isRoutingPreferenceInternet?: boolean;
+    natRules?: inputs.VpnGatewayNatRule[];
   }
   interface MicrosoftNetworkVpnGatewaysNatRules {
     /** The resource name */
     name: string;
     /** Properties of the VpnGateway NAT rule. */
     properties?: inputs.VpnGatewayNatRuleProperties;
+    mode?: "EgressSnat" | "IngressSnat" | (string & {});
+    internalMappings?: inputs.VpnNatRuleMapping[];
+    externalMappings?: inputs.VpnNatRuleMapping[];
+    ipConfigurationId?: string;
   }
   interface MicrosoftNetworkVpnGatewaysVpnConnections {
     /** The resource name */
     name: string;
     /** Properties of the VPN connection. */
     properties?: inputs.VpnConnectionProperties;
+    remoteVpnSite?: inputs.SubResource;
+    routingWeight?: number;
+    dpdTimeoutSeconds?: number;
+    vpnConnectionProtocolType?: "IKEv2" | "IKEv1" | (string & {});
+    connectionBandwidth?: number;
+    sharedKey?: string;
+    enableBgp?: boolean;
+    usePolicyBasedTrafficSelectors?: boolean;
+    ipsecPolicies?: inputs.IpsecPolicy[];
+    trafficSelectorPolicies?: inputs.TrafficSelectorPolicy[];
+    enableRateLimiting?: boolean;
+    enableInternetSecurity?: boolean;
+    useLocalAzureIpAddress?: boolean;
+    vpnLinkConnections?: inputs.VpnSiteLinkConnection[];
+    routingConfiguration?: inputs.RoutingConfiguration;
   }
   interface MicrosoftNetworkVpnGatewaysVpnConnectionsVpnLinkConnections {
     /** The resource name */
@@ -25134,6 +26738,8 @@ export declare namespace inputs {
     name: "default";
     /** Properties of the shared key. */
     properties?: inputs.SharedKeyProperties;
+    sharedKey?: string;
+    sharedKeyLength?: number;
   }
   interface MicrosoftNetworkVpnServerConfigurations {
     /** The resource name */
@@ -25144,12 +26750,27 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.TrackedResourceWithSettableNameTags;
+    vpnProtocols?: ("IkeV2" | "OpenVPN" | (string & {}))[];
+    vpnAuthenticationTypes?: ("Certificate" | "Radius" | "AAD" | (string & {}))[];
+    vpnClientRootCertificates?: inputs.VpnServerConfigVpnClientRootCertificate[];
+    vpnClientRevokedCertificates?: inputs.VpnServerConfigVpnClientRevokedCertificate[];
+    radiusServerRootCertificates?: inputs.VpnServerConfigRadiusServerRootCertificate[];
+    radiusClientRootCertificates?: inputs.VpnServerConfigRadiusClientRootCertificate[];
+    vpnClientIpsecPolicies?: inputs.IpsecPolicy[];
+    radiusServerAddress?: string;
+    radiusServerSecret?: string;
+    radiusServers?: inputs.RadiusServer[];
+    aadAuthenticationParameters?: inputs.AadAuthenticationParameters;
+    configurationPolicyGroups?: inputs.VpnServerConfigurationPolicyGroup[];
   }
   interface MicrosoftNetworkVpnServerConfigurationsConfigurationPolicyGroups {
     /** The resource name */
     name: string;
     /** Properties of the VpnServerConfigurationPolicyGroup. */
     properties?: inputs.VpnServerConfigurationPolicyGroupProperties;
+    isDefault?: boolean;
+    priority?: number;
+    policyMembers?: inputs.VpnServerConfigurationPolicyGroupMember[];
   }
   interface MicrosoftNetworkVpnSites {
     /** The resource name */
@@ -25160,6 +26781,15 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.TrackedResourceWithSettableIdOptionalLocationTags;
+    virtualWan?: inputs.SubResource;
+    deviceProperties?: inputs.DeviceProperties;
+    ipAddress?: string;
+    siteKey?: string;
+    addressSpace?: inputs.AddressSpace;
+    bgpProperties?: inputs.BgpSettings;
+    isSecuritySite?: boolean;
+    vpnSiteLinks?: inputs.VpnSiteLink[];
+    o365Policy?: inputs.O365PolicyProperties;
   }
   interface MicrosoftNetworkVpnSitesVpnSiteLinks {
     /** The resource name */
@@ -25224,6 +26854,14 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    idleTimeoutInMinutes?: number;
+    publicIpAddresses?: inputs.SubResource[];
+    publicIpAddressesV6?: inputs.SubResource[];
+    publicIpPrefixes?: inputs.SubResource[];
+    publicIpPrefixesV6?: inputs.SubResource[];
+    sourceVirtualNetwork?: inputs.SubResource;
+    serviceGateway?: inputs.SubResource;
+    nat64?: "None" | "Enabled" | "Disabled" | (string & {});
   }
   interface NatGatewayPropertiesFormat {
     /** The idle timeout of the nat gateway. */
@@ -25319,6 +26957,18 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    networkSecurityGroup?: inputs.NetworkSecurityGroup;
+    ipConfigurations?: inputs.NetworkInterfaceIPConfiguration[];
+    dnsSettings?: inputs.NetworkInterfaceDnsSettings;
+    enableAcceleratedNetworking?: boolean;
+    disableTcpStateTracking?: boolean;
+    enableIPForwarding?: boolean;
+    workloadType?: string;
+    nicType?: "Standard" | "Elastic" | (string & {});
+    privateLinkService?: inputs.PrivateLinkService;
+    migrationPhase?: "None" | "Prepare" | "Commit" | "Abort" | "Committed" | (string & {});
+    auxiliaryMode?: "None" | "MaxConnections" | "Floating" | "AcceleratedConnections" | (string & {});
+    auxiliarySku?: "None" | "A1" | "A2" | "A4" | "A8" | (string & {});
   }
   interface NetworkInterfaceAssociation {
     /** Collection of custom security rules. */
@@ -25337,6 +26987,19 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    gatewayLoadBalancer?: inputs.SubResource;
+    virtualNetworkTaps?: inputs.VirtualNetworkTap[];
+    applicationGatewayBackendAddressPools?: inputs.ApplicationGatewayBackendAddressPool[];
+    loadBalancerBackendAddressPools?: inputs.BackendAddressPool[];
+    loadBalancerInboundNatRules?: inputs.InboundNatRule[];
+    privateIPAddress?: string;
+    privateIPAddressPrefixLength?: number;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    subnet?: inputs.Subnet;
+    primary?: boolean;
+    publicIPAddress?: inputs.PublicIPAddress;
+    applicationSecurityGroups?: inputs.ApplicationSecurityGroup[];
   }
   type NetworkInterfaceIPConfigurationPrivateLinkConnectionProperties = { [key: string]: any };
   interface NetworkInterfaceIPConfigurationPropertiesFormat {
@@ -25400,6 +27063,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    virtualNetworkTap?: inputs.VirtualNetworkTap;
   }
   interface NetworkInterfaceTapConfigurationPropertiesFormat {
     /** The reference to the Virtual Network Tap resource. */
@@ -25520,6 +27184,8 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    flushConnection?: boolean;
+    securityRules?: inputs.SecurityRule[];
   }
   interface NetworkSecurityGroupPropertiesFormat {
     /** When enabled, flows created from Network Security Group connections will be re-evaluated when rules are updates. Initial enablement will trigger re-evaluation. */
@@ -25737,6 +27403,12 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    allocatedOutboundPorts?: number;
+    frontendIPConfigurations?: inputs.SubResource[];
+    backendAddressPool?: inputs.SubResource;
+    protocol?: "Tcp" | "Udp" | "All" | (string & {});
+    enableTcpReset?: boolean;
+    idleTimeoutInMinutes?: number;
   }
   interface OutboundRulePropertiesFormat {
     /** The number of outbound ports to be used for NAT. */
@@ -25773,6 +27445,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    vpnClientAddressPool?: inputs.AddressSpace;
+    routingConfiguration?: inputs.RoutingConfiguration;
+    enableInternetSecurity?: boolean;
+    configurationPolicyGroupAssociations?: inputs.SubResource[];
   }
   interface P2SConnectionConfigurationProperties {
     /** The reference to the address space resource which represents Address space for P2S VpnClient. */
@@ -25803,6 +27479,12 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.TrackedResourceWithSettableIdOptionalLocationTags;
+    virtualHub?: inputs.SubResource;
+    p2SConnectionConfigurations?: inputs.P2SConnectionConfiguration[];
+    vpnGatewayScaleUnit?: number;
+    vpnServerConfiguration?: inputs.SubResource;
+    customDnsServers?: string[];
+    isRoutingPreferenceInternet?: boolean;
   }
   interface P2SVpnGatewayProperties {
     /** The VirtualHub to which the gateway belongs. */
@@ -25910,6 +27592,11 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    expressRouteCircuitPeering?: inputs.SubResource;
+    peerExpressRouteCircuitPeering?: inputs.SubResource;
+    addressPrefix?: string;
+    connectionName?: string;
+    authResourceGuid?: string;
   }
   interface PeerExpressRouteCircuitConnectionPropertiesFormat {
     /** Reference to Express Route Circuit Private Peering Resource of the circuit. */
@@ -26004,6 +27691,7 @@ export declare namespace inputs {
     name?: string;
     /** Properties of the private dns zone configuration. */
     properties?: inputs.PrivateDnsZonePropertiesFormat;
+    privateDnsZoneId?: string;
   }
   interface PrivateDnsZoneGroupPropertiesFormat {
     /** A collection of private dns zone configurations of the private dns zone group. */
@@ -26024,6 +27712,15 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    subnet?: inputs.Subnet;
+    ipVersionType?: "IPv4" | "IPv6" | "DualStack" | (string & {});
+    privateLinkServiceConnections?: inputs.PrivateLinkServiceConnection[];
+    manualPrivateLinkServiceConnections?: inputs.PrivateLinkServiceConnection[];
+    customDnsConfigs?: inputs.CustomDnsConfigPropertiesFormat[];
+    applicationSecurityGroups?: inputs.ApplicationSecurityGroup[];
+    ipConfigurations?: inputs.PrivateEndpointIPConfiguration[];
+    customNetworkInterfaceName?: string;
+    billingSku?: "PayAsYouGo" | "Fixed" | (string & {});
   }
   interface PrivateEndpointConnection {
     /** Properties of the private end point connection. */
@@ -26032,6 +27729,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** A collection of information about the state of the connection between service consumer and provider. */
@@ -26042,6 +27740,9 @@ export declare namespace inputs {
     properties?: inputs.PrivateEndpointIPConfigurationProperties;
     /** The name of the resource that is unique within a resource group. */
     name?: string;
+    groupId?: string;
+    memberName?: string;
+    privateIPAddress?: string;
   }
   interface PrivateEndpointIPConfigurationProperties {
     /** The ID of a group obtained from the remote resource that this private endpoint should connect to. */
@@ -26082,6 +27783,14 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    loadBalancerFrontendIpConfigurations?: inputs.FrontendIPConfiguration[];
+    ipConfigurations?: inputs.PrivateLinkServiceIpConfiguration[];
+    destinationIPAddress?: string;
+    accessMode?: "Default" | "Restricted" | (string & {});
+    visibility?: inputs.PrivateLinkServicePropertiesVisibility;
+    autoApproval?: inputs.PrivateLinkServicePropertiesAutoApproval;
+    fqdns?: string[];
+    enableProxyProtocol?: boolean;
   }
   interface PrivateLinkServiceConnection {
     /** Properties of the private link service connection. */
@@ -26090,6 +27799,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateLinkServiceId?: string;
+    groupIds?: string[];
+    requestMessage?: string;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateLinkServiceConnectionProperties {
     /** The resource id of private link service. */
@@ -26116,6 +27829,11 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateIPAddress?: string;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    subnet?: inputs.Subnet;
+    primary?: boolean;
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
   }
   interface PrivateLinkServiceIpConfigurationProperties {
     /** The private IP address of the IP configuration. */
@@ -26168,6 +27886,13 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    protocol?: "Http" | "Tcp" | "Https" | (string & {});
+    port?: number;
+    intervalInSeconds?: number;
+    noHealthyBackendsBehavior?: "AllProbedDown" | "AllProbedUp" | (string & {});
+    numberOfProbes?: number;
+    probeThreshold?: number;
+    requestPath?: string;
   }
   interface ProbePropertiesFormat {
     /** The protocol of the end point. If 'Tcp' is specified, a received ACK is required for the probe to be successful. If 'Http' or 'Https' is specified, a 200 OK response from the specifies URI is required for the probe to be successful. */
@@ -26242,6 +27967,19 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    publicIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    publicIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    dnsSettings?: inputs.PublicIPAddressDnsSettings;
+    ddosSettings?: inputs.DdosSettings;
+    ipTags?: inputs.IpTag[];
+    ipAddress?: string;
+    publicIPPrefix?: inputs.SubResource;
+    idleTimeoutInMinutes?: number;
+    servicePublicIPAddress?: inputs.PublicIPAddress;
+    natGateway?: inputs.NatGateway;
+    migrationPhase?: "None" | "Prepare" | "Commit" | "Abort" | "Committed" | (string & {});
+    linkedPublicIPAddress?: inputs.PublicIPAddress;
+    deleteOption?: "Delete" | "Detach" | (string & {});
   }
   interface PublicIPAddressDnsSettings {
     /** The domain name label. The concatenation of the domain name label and the regionalized DNS zone make up the fully qualified domain name associated with the public IP address. If a domain name label is specified, an A DNS record is created for the public IP in the Microsoft Azure DNS system. */
@@ -26520,6 +28258,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    linkedResourceType?: string;
+    link?: string;
   }
   interface ResourceNavigationLinkFormat {
     /** Resource type of the linked resource. */
@@ -26542,6 +28282,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    addressPrefix?: string;
+    nextHopType?: "VirtualNetworkGateway" | "VnetLocal" | "Internet" | "VirtualAppliance" | "VirtualApplianceEcmp" | "None" | (string & {});
+    nextHopIpAddress?: string;
+    nextHop?: inputs.RouteNextHopEcmp;
   }
   type RouteConfiguration = inputs.ForwardingConfiguration | inputs.RedirectConfiguration;
   interface RouteFilterPropertiesFormat {
@@ -26557,6 +28301,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource ID. */
     id?: string;
+    access?: "Allow" | "Deny" | (string & {});
+    routeFilterRuleType?: "Community" | (string & {});
+    communities?: string[];
   }
   interface RouteFilterRulePropertiesFormat {
     /** The access type of the rule. */
@@ -26615,6 +28362,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    routes?: inputs.Route[];
+    disableBgpRoutePropagation?: boolean;
+    disablePeeringRoute?: "None" | "All" | (string & {});
   }
   interface RouteTablePropertiesFormat {
     /** Collection of routes contained within a route table. */
@@ -26663,6 +28413,13 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    frontendEndpoints?: inputs.SubResource[];
+    acceptedProtocols?: ("Http" | "Https" | (string & {}))[];
+    patternsToMatch?: string[];
+    enabledState?: "Enabled" | "Disabled" | (string & {});
+    routeConfiguration?: inputs.RouteConfiguration;
+    rulesEngine?: inputs.SubResource;
+    webApplicationFirewallPolicyLink?: inputs.RoutingRuleUpdateParametersWebApplicationFirewallPolicyLink;
   }
   interface RoutingRuleCollectionPropertiesFormat {
     /** A description of the routing rule collection. */
@@ -26729,6 +28486,7 @@ export declare namespace inputs {
   interface RulesEngine {
     /** Properties of the Rules Engine Configuration. */
     properties?: inputs.RulesEngineProperties;
+    rules?: inputs.RulesEngineRule[];
   }
   interface RulesEngineAction {
     /** A list of header actions to apply from the request from AFD to the origin. */
@@ -26816,6 +28574,21 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    description?: string;
+    protocol?: "Tcp" | "Udp" | "Icmp" | "Esp" | "*" | "Ah" | (string & {});
+    sourcePortRange?: string;
+    destinationPortRange?: string;
+    sourceAddressPrefix?: string;
+    sourceAddressPrefixes?: string[];
+    sourceApplicationSecurityGroups?: inputs.ApplicationSecurityGroup[];
+    destinationAddressPrefix?: string;
+    destinationAddressPrefixes?: string[];
+    destinationApplicationSecurityGroups?: inputs.ApplicationSecurityGroup[];
+    sourcePortRanges?: string[];
+    destinationPortRanges?: string[];
+    access?: "Allow" | "Deny" | (string & {});
+    priority?: number;
+    direction?: "Inbound" | "Outbound" | (string & {});
   }
   interface SecurityRuleAssociations {
     /** Network interface and it's custom security rules. */
@@ -26896,6 +28669,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    linkedResourceType?: string;
+    link?: string;
+    allowDelete?: boolean;
+    locations?: string[];
   }
   interface ServiceAssociationLinkPropertiesFormat {
     /** Resource type of the linked resource. */
@@ -26920,6 +28697,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    serviceEndpointPolicyDefinitions?: inputs.ServiceEndpointPolicyDefinition[];
+    serviceAlias?: string;
+    contextualServiceEndpointPolicies?: string[];
   }
   interface ServiceEndpointPolicyDefinition {
     /** Properties of the service endpoint policy definition. */
@@ -26928,6 +28708,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    description?: string;
+    service?: string;
+    serviceResources?: string[];
   }
   interface ServiceEndpointPolicyDefinitionPropertiesFormat {
     /** A description for this rule. Restricted to 140 chars. */
@@ -26986,6 +28769,10 @@ export declare namespace inputs {
     name?: string;
     /** Properties of service gateway service. */
     properties?: inputs.ServiceGatewayServicePropertiesFormat;
+    serviceType?: "Inbound" | "Outbound" | "InboundOutbound" | (string & {});
+    isDefault?: boolean;
+    loadBalancerBackendPools?: inputs.BackendAddressPool[];
+    publicNatGatewayId?: string;
   }
   interface ServiceGatewayServicePropertiesFormat {
     /** Name of the service. */
@@ -27195,6 +28982,22 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    addressPrefix?: string;
+    addressPrefixes?: string[];
+    networkSecurityGroup?: inputs.NetworkSecurityGroup;
+    routeTable?: inputs.RouteTable;
+    natGateway?: inputs.SubResource;
+    serviceEndpoints?: inputs.ServiceEndpointPropertiesFormat[];
+    serviceEndpointPolicies?: inputs.ServiceEndpointPolicy[];
+    ipAllocations?: inputs.SubResource[];
+    delegations?: inputs.Delegation[];
+    privateEndpointNetworkPolicies?: "Enabled" | "Disabled" | "NetworkSecurityGroupEnabled" | "RouteTableEnabled" | (string & {});
+    privateLinkServiceNetworkPolicies?: "Enabled" | "Disabled" | (string & {});
+    applicationGatewayIPConfigurations?: inputs.ApplicationGatewayIPConfiguration[];
+    sharingScope?: "Tenant" | "DelegatedServices" | (string & {});
+    defaultOutboundAccess?: boolean;
+    ipamPoolPrefixAllocations?: inputs.IpamPoolPrefixAllocation[];
+    serviceGateway?: inputs.SubResource;
   }
   interface SubnetAssociation {
     /** Collection of custom security rules. */
@@ -27364,7 +29167,9 @@ export declare namespace inputs {
     /** The target resource to troubleshoot. */
     targetResourceId: string;
     /** Properties of the troubleshooting resource. */
-    properties: inputs.TroubleshootingProperties;
+    properties?: inputs.TroubleshootingProperties;
+    storageId?: string;
+    storagePath?: string;
   }
   interface TroubleshootingProperties {
     /** The ID for the storage account to save the troubleshoot result. */
@@ -27444,6 +29249,7 @@ export declare namespace inputs {
     name?: string;
     /** Represents a single IP configuration properties. */
     properties?: inputs.VirtualApplianceIPConfigurationProperties;
+    primary?: boolean;
   }
   interface VirtualApplianceIPConfigurationProperties {
     /** Whether or not this is primary IP configuration of the NIC. */
@@ -27454,6 +29260,7 @@ export declare namespace inputs {
     type?: "PublicNic" | "PrivateNic" | (string & {});
     /** Represents a single NIC configuration properties. */
     properties?: inputs.VirtualApplianceNetworkInterfaceConfigurationProperties;
+    ipConfigurations?: inputs.VirtualApplianceIPConfiguration[];
   }
   interface VirtualApplianceNetworkInterfaceConfigurationProperties {
     ipConfigurations?: inputs.VirtualApplianceIPConfiguration[];
@@ -27550,6 +29357,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    routes?: inputs.VirtualHubRouteV2[];
+    attachedConnections?: string[];
   }
   interface VirtualHubRouteTableV2Properties {
     /** List of all routes. */
@@ -27578,6 +29387,19 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    addressSpace?: inputs.AddressSpace;
+    dhcpOptions?: inputs.DhcpOptions;
+    flowTimeoutInMinutes?: number;
+    subnets?: inputs.Subnet[];
+    virtualNetworkPeerings?: inputs.VirtualNetworkPeering[];
+    enableDdosProtection?: boolean;
+    enableVmProtection?: boolean;
+    ddosProtectionPlan?: inputs.SubResource;
+    bgpCommunities?: inputs.VirtualNetworkBgpCommunities;
+    encryption?: inputs.VirtualNetworkEncryption;
+    ipAllocations?: inputs.SubResource[];
+    privateEndpointVNetPolicies?: "Disabled" | "Basic" | (string & {});
+    summarizedGatewayPrefixes?: inputs.AddressSpace;
   }
   interface VirtualNetworkApplianceIpConfiguration {
     /** Properties of the virtual network appliance ip configuration. */
@@ -27586,6 +29408,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateIPAddress?: string;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    primary?: boolean;
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
   }
   interface VirtualNetworkApplianceIpConfigurationProperties {
     /** The private IP address of the IP configuration. */
@@ -27620,6 +29446,7 @@ export declare namespace inputs {
     id?: string;
     /** Properties of the virtual network link sub-resource reference. */
     properties?: inputs.VirtualNetworkLinkSubResourceProperties;
+    virtualNetworkLink?: inputs.SubResource2;
   }
   interface VirtualNetworkDnsForwardingRulesetListResult {
     /** The VirtualNetworkDnsForwardingRuleset items on this page */
@@ -27635,7 +29462,7 @@ export declare namespace inputs {
   }
   interface VirtualNetworkGateway {
     /** Properties of the virtual network gateway. */
-    properties: inputs.VirtualNetworkGatewayPropertiesFormat;
+    properties?: inputs.VirtualNetworkGatewayPropertiesFormat;
     /** The extended location of type local virtual network gateway. */
     extendedLocation?: inputs.ExtendedLocation;
     /** The identity of the virtual network gateway, if configured. */
@@ -27646,6 +29473,31 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    autoScaleConfiguration?: inputs.VirtualNetworkGatewayAutoScaleConfiguration;
+    ipConfigurations?: inputs.VirtualNetworkGatewayIPConfiguration[];
+    gatewayType?: "Vpn" | "ExpressRoute" | "LocalGateway" | (string & {});
+    vpnType?: "PolicyBased" | "RouteBased" | (string & {});
+    vpnGatewayGeneration?: "None" | "Generation1" | "Generation2" | (string & {});
+    enableBgp?: boolean;
+    enablePrivateIpAddress?: boolean;
+    virtualNetworkGatewayMigrationStatus?: inputs.VirtualNetworkGatewayMigrationStatus;
+    activeActive?: boolean;
+    enableHighBandwidthVpnGateway?: boolean;
+    disableIPSecReplayProtection?: boolean;
+    gatewayDefaultSite?: inputs.SubResource;
+    sku?: inputs.VirtualNetworkGatewaySku;
+    vpnClientConfiguration?: inputs.VpnClientConfiguration;
+    virtualNetworkGatewayPolicyGroups?: inputs.VirtualNetworkGatewayPolicyGroup[];
+    bgpSettings?: inputs.BgpSettings;
+    customRoutes?: inputs.AddressSpace;
+    enableDnsForwarding?: boolean;
+    vNetExtendedLocationResourceId?: string;
+    natRules?: inputs.VirtualNetworkGatewayNatRule[];
+    enableBgpRouteTranslationForNat?: boolean;
+    allowVirtualWanTraffic?: boolean;
+    allowRemoteVnetTraffic?: boolean;
+    adminState?: "Enabled" | "Disabled" | (string & {});
+    resiliencyModel?: "SingleHomed" | "MultiHomed" | (string & {});
   }
   interface VirtualNetworkGatewayAutoScaleBounds {
     /** Minimum scale Units for Autoscale configuration */
@@ -27722,6 +29574,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    subnet?: inputs.SubResource;
+    publicIPAddress?: inputs.SubResource;
   }
   interface VirtualNetworkGatewayIPConfigurationPropertiesFormat {
     /** The private IP address allocation method. */
@@ -27746,6 +29601,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    mode?: "EgressSnat" | "IngressSnat" | (string & {});
+    internalMappings?: inputs.VpnNatRuleMapping[];
+    externalMappings?: inputs.VpnNatRuleMapping[];
+    ipConfigurationId?: string;
   }
   interface VirtualNetworkGatewayNatRuleProperties {
     /** The type of NAT rule for VPN NAT. */
@@ -27766,6 +29625,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    isDefault?: boolean;
+    priority?: number;
+    policyMembers?: inputs.VirtualNetworkGatewayPolicyGroupMember[];
   }
   interface VirtualNetworkGatewayPolicyGroupMember {
     /** Name of the VirtualNetworkGatewayPolicyGroupMember. */
@@ -27868,6 +29730,23 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    allowVirtualNetworkAccess?: boolean;
+    allowForwardedTraffic?: boolean;
+    allowGatewayTransit?: boolean;
+    useRemoteGateways?: boolean;
+    remoteVirtualNetwork?: inputs.SubResource;
+    localAddressSpace?: inputs.AddressSpace;
+    localVirtualNetworkAddressSpace?: inputs.AddressSpace;
+    remoteAddressSpace?: inputs.AddressSpace;
+    remoteVirtualNetworkAddressSpace?: inputs.AddressSpace;
+    remoteBgpCommunities?: inputs.VirtualNetworkBgpCommunities;
+    peeringState?: "Initiated" | "Connected" | "Disconnected" | (string & {});
+    peeringSyncLevel?: "FullyInSync" | "RemoteNotInSync" | "LocalNotInSync" | "LocalAndRemoteNotInSync" | (string & {});
+    doNotVerifyRemoteGateways?: boolean;
+    peerCompleteVnets?: boolean;
+    enableOnlyIPv6Peering?: boolean;
+    localSubnetNames?: string[];
+    remoteSubnetNames?: string[];
   }
   interface VirtualNetworkPeeringPropertiesFormat {
     /** Whether the VMs in the local virtual network space would be able to access the VMs in remote virtual network space. */
@@ -27942,6 +29821,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    destinationNetworkInterfaceIPConfiguration?: inputs.NetworkInterfaceIPConfiguration;
+    destinationLoadBalancerFrontEndIPConfiguration?: inputs.FrontendIPConfiguration;
+    destinationPort?: number;
   }
   interface VirtualNetworkTapPropertiesFormat {
     /** The reference to the private IP Address of the collector nic that will receive the tap. */
@@ -28008,6 +29890,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    vpnClientAddressPool?: inputs.AddressSpace;
+    virtualNetworkGatewayPolicyGroups?: inputs.SubResource[];
   }
   interface VngClientConnectionConfigurationProperties {
     /** The reference to the address space resource which represents Address space for P2S VpnClient. */
@@ -28089,6 +29973,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    thumbprint?: string;
   }
   interface VpnClientRevokedCertificatePropertiesFormat {
     /** The revoked VPN client certificate thumbprint. */
@@ -28096,11 +29981,12 @@ export declare namespace inputs {
   }
   interface VpnClientRootCertificate {
     /** Properties of the vpn client root certificate. */
-    properties: inputs.VpnClientRootCertificatePropertiesFormat;
+    properties?: inputs.VpnClientRootCertificatePropertiesFormat;
     /** The name of the resource that is unique within a resource group. This name can be used to access the resource. */
     name?: string;
     /** Resource ID. */
     id?: string;
+    publicCertData?: string;
   }
   interface VpnClientRootCertificatePropertiesFormat {
     /** The certificate public data. */
@@ -28113,6 +29999,21 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    remoteVpnSite?: inputs.SubResource;
+    routingWeight?: number;
+    dpdTimeoutSeconds?: number;
+    vpnConnectionProtocolType?: "IKEv2" | "IKEv1" | (string & {});
+    connectionBandwidth?: number;
+    sharedKey?: string;
+    enableBgp?: boolean;
+    usePolicyBasedTrafficSelectors?: boolean;
+    ipsecPolicies?: inputs.IpsecPolicy[];
+    trafficSelectorPolicies?: inputs.TrafficSelectorPolicy[];
+    enableRateLimiting?: boolean;
+    enableInternetSecurity?: boolean;
+    useLocalAzureIpAddress?: boolean;
+    vpnLinkConnections?: inputs.VpnSiteLinkConnection[];
+    routingConfiguration?: inputs.RoutingConfiguration;
   }
   interface VpnConnectionPacketCaptureStartParameters {
     /** Start Packet capture parameters on vpn connection. */
@@ -28175,6 +30076,13 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.TrackedResourceWithSettableIdOptionalLocationTags;
+    virtualHub?: inputs.SubResource;
+    connections?: inputs.VpnConnection[];
+    bgpSettings?: inputs.BgpSettings;
+    vpnGatewayScaleUnit?: number;
+    enableBgpRouteTranslationForNat?: boolean;
+    isRoutingPreferenceInternet?: boolean;
+    natRules?: inputs.VpnGatewayNatRule[];
   }
   interface VpnGatewayIpConfiguration {
     /** The identifier of the IP configuration for a VPN Gateway. */
@@ -28191,6 +30099,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    mode?: "EgressSnat" | "IngressSnat" | (string & {});
+    internalMappings?: inputs.VpnNatRuleMapping[];
+    externalMappings?: inputs.VpnNatRuleMapping[];
+    ipConfigurationId?: string;
   }
   interface VpnGatewayNatRuleProperties {
     /** The type of NAT rule for VPN NAT. */
@@ -28277,6 +30189,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    isDefault?: boolean;
+    priority?: number;
+    policyMembers?: inputs.VpnServerConfigurationPolicyGroupMember[];
   }
   interface VpnServerConfigurationPolicyGroupMember {
     /** Name of the VpnServerConfigurationPolicyGroupMember. */
@@ -28345,6 +30260,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    linkProperties?: inputs.VpnLinkProviderProperties;
+    ipAddress?: string;
+    fqdn?: string;
+    bgpProperties?: inputs.VpnLinkBgpSettings;
   }
   interface VpnSiteLinkConnection {
     /** Properties of the VPN site link connection. */
@@ -28353,6 +30272,21 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    vpnSiteLink?: inputs.SubResource;
+    routingWeight?: number;
+    vpnLinkConnectionMode?: "Default" | "ResponderOnly" | "InitiatorOnly" | (string & {});
+    vpnConnectionProtocolType?: "IKEv2" | "IKEv1" | (string & {});
+    connectionBandwidth?: number;
+    sharedKey?: string;
+    enableBgp?: boolean;
+    vpnGatewayCustomBgpAddresses?: inputs.GatewayCustomBgpIpAddressIpConfiguration[];
+    usePolicyBasedTrafficSelectors?: boolean;
+    ipsecPolicies?: inputs.IpsecPolicy[];
+    enableRateLimiting?: boolean;
+    useLocalAzureIpAddress?: boolean;
+    ingressNatRules?: inputs.SubResource[];
+    egressNatRules?: inputs.SubResource[];
+    dpdTimeoutSeconds?: number;
   }
   interface VpnSiteLinkConnectionProperties {
     /** Id of the connected vpn site link. */
@@ -29643,7 +31577,12 @@ export declare namespace outputs {
   type EndpointProperties = inputs.EndpointProperties;
   type EndpointPropertiesCustomHeadersItem = inputs.EndpointPropertiesCustomHeadersItem;
   type EndpointPropertiesSubnetsItem = inputs.EndpointPropertiesSubnetsItem;
-  type Endpoint2 = inputs.Endpoint2;
+  interface Endpoint2 {
+    properties?: outputs.EndpointProperties;
+    id?: string;
+    name?: string;
+    type?: string;
+  }
   interface EvaluatedNetworkSecurityGroup {
     networkSecurityGroupId?: string;
     appliedTo?: string;
@@ -32377,7 +34316,9 @@ export declare namespace outputs {
     privateIpAddressV6?: string;
     migrationStatus?: outputs.NetworkVirtualApplianceMigrationStatus;
   }
-  type NetworkVirtualAppliancePropertiesFormatNetworkProfile = inputs.NetworkVirtualAppliancePropertiesFormatNetworkProfile;
+  interface NetworkVirtualAppliancePropertiesFormatNetworkProfile {
+    networkInterfaceConfigurations?: outputs.VirtualApplianceNetworkInterfaceConfiguration[];
+  }
   interface NetworkVirtualApplianceSkuInstances {
     scaleUnit?: string;
     instanceCount?: number;
@@ -33289,7 +35230,10 @@ export declare namespace outputs {
   type TrafficFlow = inputs.TrafficFlow;
   type TrafficSelectorPolicy = inputs.TrafficSelectorPolicy;
   type TroubleshootingDetails = inputs.TroubleshootingDetails;
-  type TroubleshootingParameters = inputs.TroubleshootingParameters;
+  interface TroubleshootingParameters {
+    targetResourceId: string;
+    properties: outputs.TroubleshootingProperties;
+  }
   type TroubleshootingProperties = inputs.TroubleshootingProperties;
   type TroubleshootingRecommendedActions = inputs.TroubleshootingRecommendedActions;
   type TroubleshootingResult = inputs.TroubleshootingResult;
@@ -33315,10 +35259,18 @@ export declare namespace outputs {
     provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   }
   type VirtualApplianceAdditionalNicProperties = inputs.VirtualApplianceAdditionalNicProperties;
-  type VirtualApplianceIPConfiguration = inputs.VirtualApplianceIPConfiguration;
+  interface VirtualApplianceIPConfiguration {
+    name?: string;
+    properties?: outputs.VirtualApplianceIPConfigurationProperties;
+  }
   type VirtualApplianceIPConfigurationProperties = inputs.VirtualApplianceIPConfigurationProperties;
-  type VirtualApplianceNetworkInterfaceConfiguration = inputs.VirtualApplianceNetworkInterfaceConfiguration;
-  type VirtualApplianceNetworkInterfaceConfigurationProperties = inputs.VirtualApplianceNetworkInterfaceConfigurationProperties;
+  interface VirtualApplianceNetworkInterfaceConfiguration {
+    type?: "PublicNic" | "PrivateNic" | (string & {});
+    properties?: outputs.VirtualApplianceNetworkInterfaceConfigurationProperties;
+  }
+  interface VirtualApplianceNetworkInterfaceConfigurationProperties {
+    ipConfigurations?: outputs.VirtualApplianceIPConfiguration[];
+  }
   interface VirtualApplianceNicProperties {
     nicType?: "PublicNic" | "PrivateNic" | "AdditionalNic" | (string & {});
     name?: string;
@@ -33414,8 +35366,14 @@ export declare namespace outputs {
     regionalCommunity?: string;
   }
   type VirtualNetworkDdosProtectionStatusResult = inputs.VirtualNetworkDdosProtectionStatusResult;
-  type VirtualNetworkDnsForwardingRuleset = inputs.VirtualNetworkDnsForwardingRuleset;
-  type VirtualNetworkDnsForwardingRulesetListResult = inputs.VirtualNetworkDnsForwardingRulesetListResult;
+  interface VirtualNetworkDnsForwardingRuleset {
+    id?: string;
+    properties?: outputs.VirtualNetworkLinkSubResourceProperties;
+  }
+  interface VirtualNetworkDnsForwardingRulesetListResult {
+    value: outputs.VirtualNetworkDnsForwardingRuleset[];
+    nextLink?: string;
+  }
   type VirtualNetworkEncryption = inputs.VirtualNetworkEncryption;
   interface VirtualNetworkGateway {
     properties: outputs.VirtualNetworkGatewayPropertiesFormat;

@@ -23,7 +23,7 @@ export declare class AccessBridge extends $CustomResource {
   /** The list of the resource properties. */
   readonly properties: $Output<outputs.AccessBridgeProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The extended location of the resource. This property is required when creating the resource. */
   readonly extendedLocation: $Output<outputs.AzureResourceManagerCommonTypesExtendedLocation>;
   /** Resource tags. */
@@ -41,15 +41,15 @@ export declare class AccessBridge extends $CustomResource {
   /** The list of security rules enforced by the access bridge. */
   readonly securityRules: $Output<outputs.AccessBridgeSecurityRule[] | undefined>;
   /** The detailed status reported by the access bridge. */
-  readonly detailedStatus: $Output<"Running" | "Degraded" | "Failed" | (string & {}) | undefined>;
+  readonly detailedStatus: $Output<"Running" | "Degraded" | "Failed" | (string & {})>;
   /** The descriptive message that accompanies the detailed status. */
-  readonly detailedStatusMessage: $Output<string | undefined>;
+  readonly detailedStatusMessage: $Output<string>;
   /** The observed endpoints that clients should use to reach the access bridge. */
   readonly endpoints: $Output<outputs.AccessBridgeEndpoint[] | undefined>;
   /** The protocol advertised by the access bridge endpoints. */
-  readonly protocol: $Output<"TCP" | "UDP" | (string & {}) | undefined>;
+  readonly protocol: $Output<"TCP" | "UDP" | (string & {})>;
   /** The provisioning state of the access bridge. */
-  readonly provisioningState: $Output<"Accepted" | "Canceled" | "Failed" | "Provisioning" | "Succeeded" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Canceled" | "Failed" | "Provisioning" | "Succeeded" | (string & {})>;
   constructor(name: string, args: AccessBridgeArgs, opts?: $Options);
 }
 
@@ -90,7 +90,7 @@ export interface AccessBridgeState {
   name: "Bastion" | "PrivateVault" | "StorageDashboard" | (string & {});
   type: "Microsoft.NetworkCloud/accessBridges";
   properties: outputs.AccessBridgeProperties;
-  etag?: string;
+  etag: string;
   extendedLocation: outputs.AzureResourceManagerCommonTypesExtendedLocation;
   tags?: outputs.TrackedResourceTags;
   location: string;
@@ -99,11 +99,11 @@ export interface AccessBridgeState {
   ipv6ConnectedPrefix?: string;
   networkId: string;
   securityRules?: outputs.AccessBridgeSecurityRule[];
-  detailedStatus?: "Running" | "Degraded" | "Failed" | (string & {});
-  detailedStatusMessage?: string;
+  detailedStatus: "Running" | "Degraded" | "Failed" | (string & {});
+  detailedStatusMessage: string;
   endpoints?: outputs.AccessBridgeEndpoint[];
-  protocol?: "TCP" | "UDP" | (string & {});
-  provisioningState?: "Accepted" | "Canceled" | "Failed" | "Provisioning" | "Succeeded" | (string & {});
+  protocol: "TCP" | "UDP" | (string & {});
+  provisioningState: "Accepted" | "Canceled" | "Failed" | "Provisioning" | "Succeeded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetworkCloud/accessBridges` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -133,7 +133,7 @@ export declare class BareMetalMachine extends $CustomResource {
   /** The list of the resource properties. */
   readonly properties: $Output<outputs.BareMetalMachineProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The extended location of the resource. This property is required when creating the resource. */
   readonly extendedLocation: $Output<outputs.AzureResourceManagerCommonTypesExtendedLocation>;
   /** Resource tags. */
@@ -167,19 +167,19 @@ export declare class BareMetalMachine extends $CustomResource {
   /** The list of resource IDs for the other Microsoft.NetworkCloud resources that have attached this network. */
   readonly associatedResourceIds: $Output<string[] | undefined>;
   /** The IPv4 address of the BMC interface for the bare metal machine. */
-  readonly bmcIpv4Address: $Output<string | undefined>;
+  readonly bmcIpv4Address: $Output<string>;
   /** The IPv6 address of the BMC interface for the bare metal machine. */
-  readonly bmcIpv6Address: $Output<string | undefined>;
+  readonly bmcIpv6Address: $Output<string>;
   /** The CA certificate information issued by the platform for connecting to TLS interfaces for the bare metal machine. Callers add this certificate to the trusted CA store on the Kubernetes control plane nodes to allow secure communication with the bare metal machine. */
   readonly caCertificate: $Output<outputs.CertificateInfo | undefined>;
   /** The resource ID of the cluster this bare metal machine is associated with. */
-  readonly clusterId: $Output<string | undefined>;
+  readonly clusterId: $Output<string>;
   /** The cordon status of the bare metal machine. */
-  readonly cordonStatus: $Output<"Cordoned" | "Uncordoned" | (string & {}) | undefined>;
+  readonly cordonStatus: $Output<"Cordoned" | "Uncordoned" | (string & {})>;
   /** The more detailed status of the bare metal machine. */
-  readonly detailedStatus: $Output<"Preparing" | "Error" | "Available" | "Provisioning" | "Provisioned" | "Deprovisioning" | (string & {}) | undefined>;
+  readonly detailedStatus: $Output<"Preparing" | "Error" | "Available" | "Provisioning" | "Provisioned" | "Deprovisioning" | (string & {})>;
   /** The descriptive message about the current detailed status. */
-  readonly detailedStatusMessage: $Output<string | undefined>;
+  readonly detailedStatusMessage: $Output<string>;
   /** The hardware inventory, including information acquired from the model/sku information and from the ironic inspector. */
   readonly hardwareInventory: $Output<outputs.HardwareInventory | undefined>;
   /** The details of the latest hardware validation performed for this bare metal machine. */
@@ -187,9 +187,9 @@ export declare class BareMetalMachine extends $CustomResource {
   /** Field Deprecated. These fields will be empty/omitted. The list of the resource IDs for the HybridAksClusters that have nodes hosted on this bare metal machine. */
   readonly hybridAksClustersAssociatedIds: $Output<string[] | undefined>;
   /** The name of this machine represented by the host object in the Cluster's Kubernetes control plane. */
-  readonly kubernetesNodeName: $Output<string | undefined>;
+  readonly kubernetesNodeName: $Output<string>;
   /** The version of Kubernetes running on this machine. */
-  readonly kubernetesVersion: $Output<string | undefined>;
+  readonly kubernetesVersion: $Output<string>;
   /** The cluster version that has been applied to this machine during deployment or a version update. */
   readonly machineClusterVersion: $Output<string | undefined>;
   /** The list of roles that are assigned to the cluster node running on this machine. */
@@ -197,25 +197,25 @@ export declare class BareMetalMachine extends $CustomResource {
   /** The monitoring configuration status of the bare metal machine. */
   readonly monitoringConfigurationStatus: $Output<outputs.BareMetalMachineMonitoringConfigurationStatus | undefined>;
   /** The IPv4 address that is assigned to the bare metal machine during the cluster deployment. */
-  readonly oamIpv4Address: $Output<string | undefined>;
+  readonly oamIpv4Address: $Output<string>;
   /** The IPv6 address that is assigned to the bare metal machine during the cluster deployment. */
-  readonly oamIpv6Address: $Output<string | undefined>;
+  readonly oamIpv6Address: $Output<string>;
   /** The image that is currently provisioned to the OS disk. */
-  readonly osImage: $Output<string | undefined>;
+  readonly osImage: $Output<string>;
   /** The power state derived from the baseboard management controller. */
-  readonly powerState: $Output<"On" | "Off" | (string & {}) | undefined>;
+  readonly powerState: $Output<"On" | "Off" | (string & {})>;
   /** The indicator of whether the bare metal machine is ready to receive workloads. */
-  readonly readyState: $Output<"True" | "False" | (string & {}) | undefined>;
+  readonly readyState: $Output<"True" | "False" | (string & {})>;
   /** The runtime protection status of the bare metal machine. */
   readonly runtimeProtectionStatus: $Output<outputs.RuntimeProtectionStatus | undefined>;
   /** The list of statuses that represent secret rotation activity. */
   readonly secretRotationStatus: $Output<outputs.SecretRotationStatus[] | undefined>;
   /** The discovered value of the machine's service tag. */
-  readonly serviceTag: $Output<string | undefined>;
+  readonly serviceTag: $Output<string>;
   /** Field Deprecated. These fields will be empty/omitted. The list of the resource IDs for the VirtualMachines that are hosted on this bare metal machine. */
   readonly virtualMachinesAssociatedIds: $Output<string[] | undefined>;
   /** The provisioning state of the bare metal machine. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {})>;
   constructor(name: string, args: BareMetalMachineArgs, opts?: $Options);
 }
 
@@ -270,7 +270,7 @@ export interface BareMetalMachineState {
   name: string;
   type: "Microsoft.NetworkCloud/bareMetalMachines";
   properties: outputs.BareMetalMachineProperties;
-  etag?: string;
+  etag: string;
   extendedLocation: outputs.AzureResourceManagerCommonTypesExtendedLocation;
   tags?: outputs.TrackedResourceTags;
   location: string;
@@ -287,31 +287,31 @@ export interface BareMetalMachineState {
   serialNumber: string;
   actionStates?: outputs.ActionState[];
   associatedResourceIds?: string[];
-  bmcIpv4Address?: string;
-  bmcIpv6Address?: string;
+  bmcIpv4Address: string;
+  bmcIpv6Address: string;
   caCertificate?: outputs.CertificateInfo;
-  clusterId?: string;
-  cordonStatus?: "Cordoned" | "Uncordoned" | (string & {});
-  detailedStatus?: "Preparing" | "Error" | "Available" | "Provisioning" | "Provisioned" | "Deprovisioning" | (string & {});
-  detailedStatusMessage?: string;
+  clusterId: string;
+  cordonStatus: "Cordoned" | "Uncordoned" | (string & {});
+  detailedStatus: "Preparing" | "Error" | "Available" | "Provisioning" | "Provisioned" | "Deprovisioning" | (string & {});
+  detailedStatusMessage: string;
   hardwareInventory?: outputs.HardwareInventory;
   hardwareValidationStatus?: outputs.HardwareValidationStatus;
   hybridAksClustersAssociatedIds?: string[];
-  kubernetesNodeName?: string;
-  kubernetesVersion?: string;
+  kubernetesNodeName: string;
+  kubernetesVersion: string;
   machineClusterVersion?: string;
   machineRoles?: string[];
   monitoringConfigurationStatus?: outputs.BareMetalMachineMonitoringConfigurationStatus;
-  oamIpv4Address?: string;
-  oamIpv6Address?: string;
-  osImage?: string;
-  powerState?: "On" | "Off" | (string & {});
-  readyState?: "True" | "False" | (string & {});
+  oamIpv4Address: string;
+  oamIpv6Address: string;
+  osImage: string;
+  powerState: "On" | "Off" | (string & {});
+  readyState: "True" | "False" | (string & {});
   runtimeProtectionStatus?: outputs.RuntimeProtectionStatus;
   secretRotationStatus?: outputs.SecretRotationStatus[];
-  serviceTag?: string;
+  serviceTag: string;
   virtualMachinesAssociatedIds?: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetworkCloud/bareMetalMachines` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -341,7 +341,7 @@ export declare class CloudServicesNetwork extends $CustomResource {
   /** The list of the resource properties. */
   readonly properties: $Output<outputs.CloudServicesNetworkProperties | undefined>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The extended location of the resource. This property is required when creating the resource. */
   readonly extendedLocation: $Output<outputs.AzureResourceManagerCommonTypesExtendedLocation>;
   /** Resource tags. */
@@ -359,23 +359,23 @@ export declare class CloudServicesNetwork extends $CustomResource {
   /** The list of resource IDs for the other Microsoft.NetworkCloud resources that have attached this network. */
   readonly associatedResourceIds: $Output<string[] | undefined>;
   /** The resource ID of the Network Cloud cluster this cloud services network is associated with. */
-  readonly clusterId: $Output<string | undefined>;
+  readonly clusterId: $Output<string>;
   /** The more detailed status of the cloud services network. */
-  readonly detailedStatus: $Output<"Error" | "Available" | "Provisioning" | (string & {}) | undefined>;
+  readonly detailedStatus: $Output<"Error" | "Available" | "Provisioning" | (string & {})>;
   /** The descriptive message about the current detailed status. */
-  readonly detailedStatusMessage: $Output<string | undefined>;
+  readonly detailedStatusMessage: $Output<string>;
   /** The full list of additional and default egress endpoints that are currently enabled. */
   readonly enabledEgressEndpoints: $Output<outputs.EgressEndpoint[] | undefined>;
   /** Field Deprecated. These fields will be empty/omitted. The list of Hybrid AKS cluster resource IDs that are associated with this cloud services network. */
   readonly hybridAksClustersAssociatedIds: $Output<string[] | undefined>;
   /** The name of the interface that will be present in the virtual machine to represent this network. */
-  readonly interfaceName: $Output<string | undefined>;
+  readonly interfaceName: $Output<string>;
   /** The storage status for the cloud services network. */
   readonly storageStatus: $Output<outputs.CloudServicesNetworkStorageStatus | undefined>;
   /** Field Deprecated. These fields will be empty/omitted. The list of virtual machine resource IDs, excluding any Hybrid AKS virtual machines, that are currently using this cloud services network. */
   readonly virtualMachinesAssociatedIds: $Output<string[] | undefined>;
   /** The provisioning state of the cloud services network. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {})>;
   constructor(name: string, args: CloudServicesNetworkArgs, opts?: $Options);
 }
 
@@ -414,7 +414,7 @@ export interface CloudServicesNetworkState {
   name: string;
   type: "Microsoft.NetworkCloud/cloudServicesNetworks";
   properties?: outputs.CloudServicesNetworkProperties;
-  etag?: string;
+  etag: string;
   extendedLocation: outputs.AzureResourceManagerCommonTypesExtendedLocation;
   tags?: outputs.TrackedResourceTags;
   location: string;
@@ -423,15 +423,15 @@ export interface CloudServicesNetworkState {
   enableDefaultEgressEndpoints?: "True" | "False" | (string & {});
   storageOptions?: outputs.CloudServicesNetworkStorageOptions;
   associatedResourceIds?: string[];
-  clusterId?: string;
-  detailedStatus?: "Error" | "Available" | "Provisioning" | (string & {});
-  detailedStatusMessage?: string;
+  clusterId: string;
+  detailedStatus: "Error" | "Available" | "Provisioning" | (string & {});
+  detailedStatusMessage: string;
   enabledEgressEndpoints?: outputs.EgressEndpoint[];
   hybridAksClustersAssociatedIds?: string[];
-  interfaceName?: string;
+  interfaceName: string;
   storageStatus?: outputs.CloudServicesNetworkStorageStatus;
   virtualMachinesAssociatedIds?: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetworkCloud/cloudServicesNetworks` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -461,7 +461,7 @@ export declare class ClusterManager extends $CustomResource {
   /** The list of the resource properties. */
   readonly properties: $Output<outputs.ClusterManagerProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The managed service identities assigned to this resource. */
   readonly identity: $Output<outputs.ManagedServiceIdentity | undefined>;
   /** The kind of the cluster manager. */
@@ -479,9 +479,9 @@ export declare class ClusterManager extends $CustomResource {
   /** The list of the cluster versions the manager supports. It is used as input in clusterVersion property of a cluster resource. */
   readonly clusterVersions: $Output<outputs.ClusterAvailableVersion[] | undefined>;
   /** The detailed status that provides additional information about the cluster manager. */
-  readonly detailedStatus: $Output<"Error" | "Available" | "Provisioning" | "ProvisioningFailed" | "Updating" | "UpdateFailed" | (string & {}) | undefined>;
+  readonly detailedStatus: $Output<"Error" | "Available" | "Provisioning" | "ProvisioningFailed" | "Updating" | "UpdateFailed" | (string & {})>;
   /** The descriptive message about the current detailed status. */
-  readonly detailedStatusMessage: $Output<string | undefined>;
+  readonly detailedStatusMessage: $Output<string>;
   /** The resource ID of the fabric controller that has one to one mapping with the cluster manager. */
   readonly fabricControllerId: $Output<string>;
   /** The configuration of the managed resource group associated with the resource. */
@@ -489,7 +489,7 @@ export declare class ClusterManager extends $CustomResource {
   /** The extended location (custom location) that represents the cluster manager's control plane location. This extended location is used when creating cluster and rack manifest resources. */
   readonly managerExtendedLocation: $Output<outputs.AzureResourceManagerCommonTypesExtendedLocation | undefined>;
   /** The provisioning state of the cluster manager. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | "Updating" | (string & {})>;
   /** The relay configuration for the cluster manager. */
   readonly relayConfiguration: $Output<outputs.ClusterManagerRelayConfiguration | undefined>;
   /** The size of the Azure virtual machines to use for hosting the cluster manager resource. */
@@ -538,7 +538,7 @@ export interface ClusterManagerState {
   name: string;
   type: "Microsoft.NetworkCloud/clusterManagers";
   properties: outputs.ClusterManagerProperties;
-  etag?: string;
+  etag: string;
   identity?: outputs.ManagedServiceIdentity;
   kind?: "Nexus" | "AzureLocal" | (string & {});
   tags?: outputs.TrackedResourceTags;
@@ -547,12 +547,12 @@ export interface ClusterManagerState {
   analyticsWorkspaceId?: string;
   availabilityZones?: string[];
   clusterVersions?: outputs.ClusterAvailableVersion[];
-  detailedStatus?: "Error" | "Available" | "Provisioning" | "ProvisioningFailed" | "Updating" | "UpdateFailed" | (string & {});
-  detailedStatusMessage?: string;
+  detailedStatus: "Error" | "Available" | "Provisioning" | "ProvisioningFailed" | "Updating" | "UpdateFailed" | (string & {});
+  detailedStatusMessage: string;
   fabricControllerId: string;
   managedResourceGroupConfiguration?: outputs.ManagedResourceGroupConfiguration;
   managerExtendedLocation?: outputs.AzureResourceManagerCommonTypesExtendedLocation;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | "Updating" | (string & {});
   relayConfiguration?: outputs.ClusterManagerRelayConfiguration;
   vmSize?: string;
 }
@@ -584,7 +584,7 @@ export declare class Cluster extends $CustomResource {
   /** The list of the resource properties. */
   readonly properties: $Output<outputs.ClusterProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The extended location of the resource. This property is required when creating the resource. */
   readonly extendedLocation: $Output<outputs.AzureResourceManagerCommonTypesExtendedLocation>;
   /** The managed service identities assigned to this resource. */
@@ -638,31 +638,31 @@ export declare class Cluster extends $CustomResource {
   /** The capacity supported by this cluster. */
   readonly clusterCapacity: $Output<outputs.ClusterCapacity | undefined>;
   /** The latest heartbeat status between the cluster manager and the cluster. */
-  readonly clusterConnectionStatus: $Output<"Connected" | "Disconnected" | "Timeout" | "Undefined" | (string & {}) | undefined>;
+  readonly clusterConnectionStatus: $Output<"Connected" | "Disconnected" | "Timeout" | "Undefined" | (string & {})>;
   /** The extended location (custom location) that represents the cluster's control plane location. This extended location is used to route the requests of child objects of the cluster that are handled by the platform operator. */
   readonly clusterExtendedLocation: $Output<outputs.AzureResourceManagerCommonTypesExtendedLocation | undefined>;
   /** The latest connectivity status between cluster manager and the cluster. */
-  readonly clusterManagerConnectionStatus: $Output<"Connected" | "Unreachable" | (string & {}) | undefined>;
+  readonly clusterManagerConnectionStatus: $Output<"Connected" | "Unreachable" | (string & {})>;
   /** The resource ID of the cluster manager that manages this cluster. This is set by the Cluster Manager when the cluster is created. */
-  readonly clusterManagerId: $Output<string | undefined>;
+  readonly clusterManagerId: $Output<string>;
   /** The current detailed status of the cluster. */
-  readonly detailedStatus: $Output<"PendingDeployment" | "Deploying" | "Running" | "Updating" | "UpdatePaused" | "Degraded" | "Deleting" | "Disconnected" | "Failed" | (string & {}) | undefined>;
+  readonly detailedStatus: $Output<"PendingDeployment" | "Deploying" | "Running" | "Updating" | "UpdatePaused" | "Degraded" | "Deleting" | "Disconnected" | "Failed" | (string & {})>;
   /** The descriptive message about the detailed status. */
-  readonly detailedStatusMessage: $Output<string | undefined>;
+  readonly detailedStatusMessage: $Output<string>;
   /** Field Deprecated. This field will not be populated in an upcoming version. The extended location (custom location) that represents the Hybrid AKS control plane location. This extended location is used when creating provisioned clusters (Hybrid AKS clusters). */
   readonly hybridAksExtendedLocation: $Output<outputs.AzureResourceManagerCommonTypesExtendedLocation | undefined>;
   /** The date and time of the end of the last successful version update for the cluster. */
-  readonly lastSuccessfulVersionUpdateTime: $Output<string | undefined>;
+  readonly lastSuccessfulVersionUpdateTime: $Output<string>;
   /** The list of credentials that are managed for the cluster and can be rotated on-demand. */
   readonly managedCredentials: $Output<string[] | undefined>;
   /** The count of Manual Action Taken (MAT) events that have not been validated. */
-  readonly manualActionCount: $Output<number | undefined>;
+  readonly manualActionCount: $Output<number>;
   /** The support end date of the runtime version of the cluster. */
-  readonly supportExpiryDate: $Output<string | undefined>;
+  readonly supportExpiryDate: $Output<string>;
   /** The list of workload resource IDs that are hosted within this cluster. */
   readonly workloadResourceIds: $Output<string[] | undefined>;
   /** The provisioning state of the cluster. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Validating" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Validating" | "Updating" | (string & {})>;
   constructor(name: string, args: ClusterArgs, opts?: $Options);
 }
 
@@ -733,7 +733,7 @@ export interface ClusterState {
   name: string;
   type: "Microsoft.NetworkCloud/clusters";
   properties: outputs.ClusterProperties;
-  etag?: string;
+  etag: string;
   extendedLocation: outputs.AzureResourceManagerCommonTypesExtendedLocation;
   identity?: outputs.ManagedServiceIdentity;
   kind?: "Nexus" | "AzureLocal" | (string & {});
@@ -760,19 +760,19 @@ export interface ClusterState {
   actionStates?: outputs.ActionState[];
   availableUpgradeVersions?: outputs.ClusterAvailableUpgradeVersion[];
   clusterCapacity?: outputs.ClusterCapacity;
-  clusterConnectionStatus?: "Connected" | "Disconnected" | "Timeout" | "Undefined" | (string & {});
+  clusterConnectionStatus: "Connected" | "Disconnected" | "Timeout" | "Undefined" | (string & {});
   clusterExtendedLocation?: outputs.AzureResourceManagerCommonTypesExtendedLocation;
-  clusterManagerConnectionStatus?: "Connected" | "Unreachable" | (string & {});
-  clusterManagerId?: string;
-  detailedStatus?: "PendingDeployment" | "Deploying" | "Running" | "Updating" | "UpdatePaused" | "Degraded" | "Deleting" | "Disconnected" | "Failed" | (string & {});
-  detailedStatusMessage?: string;
+  clusterManagerConnectionStatus: "Connected" | "Unreachable" | (string & {});
+  clusterManagerId: string;
+  detailedStatus: "PendingDeployment" | "Deploying" | "Running" | "Updating" | "UpdatePaused" | "Degraded" | "Deleting" | "Disconnected" | "Failed" | (string & {});
+  detailedStatusMessage: string;
   hybridAksExtendedLocation?: outputs.AzureResourceManagerCommonTypesExtendedLocation;
-  lastSuccessfulVersionUpdateTime?: string;
+  lastSuccessfulVersionUpdateTime: string;
   managedCredentials?: string[];
-  manualActionCount?: number;
-  supportExpiryDate?: string;
+  manualActionCount: number;
+  supportExpiryDate: string;
   workloadResourceIds?: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Validating" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Validating" | "Updating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetworkCloud/clusters` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -804,7 +804,7 @@ export declare class BareMetalMachineKeySet extends $CustomResource {
   /** The list of the resource properties. */
   readonly properties: $Output<outputs.BareMetalMachineKeySetProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The extended location of the resource. This property is required when creating the resource. */
   readonly extendedLocation: $Output<outputs.AzureResourceManagerCommonTypesExtendedLocation>;
   /** Resource tags. */
@@ -828,15 +828,15 @@ export declare class BareMetalMachineKeySet extends $CustomResource {
   /** The unique list of permitted users. */
   readonly userList: $Output<outputs.KeySetUser[]>;
   /** The more detailed status of the key set. */
-  readonly detailedStatus: $Output<"AllActive" | "SomeInvalid" | "AllInvalid" | "Validating" | (string & {}) | undefined>;
+  readonly detailedStatus: $Output<"AllActive" | "SomeInvalid" | "AllInvalid" | "Validating" | (string & {})>;
   /** The descriptive message about the current detailed status. */
-  readonly detailedStatusMessage: $Output<string | undefined>;
+  readonly detailedStatusMessage: $Output<string>;
   /** The last time this key set was validated. */
-  readonly lastValidation: $Output<string | undefined>;
+  readonly lastValidation: $Output<string>;
   /** The status evaluation of each user. */
   readonly userListStatus: $Output<outputs.KeySetUserStatus[] | undefined>;
   /** The provisioning state of the bare metal machine key set. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | (string & {})>;
   constructor(name: string, args: BareMetalMachineKeySetArgs, opts?: $Options);
 }
 
@@ -887,7 +887,7 @@ export interface BareMetalMachineKeySetState {
   name: string;
   type: "Microsoft.NetworkCloud/clusters/bareMetalMachineKeySets";
   properties: outputs.BareMetalMachineKeySetProperties;
-  etag?: string;
+  etag: string;
   extendedLocation: outputs.AzureResourceManagerCommonTypesExtendedLocation;
   tags?: outputs.TrackedResourceTags;
   location: string;
@@ -899,11 +899,11 @@ export interface BareMetalMachineKeySetState {
   privilegeLevel: "Standard" | "Superuser" | "Other" | (string & {});
   privilegeLevelName?: string;
   userList: outputs.KeySetUser[];
-  detailedStatus?: "AllActive" | "SomeInvalid" | "AllInvalid" | "Validating" | (string & {});
-  detailedStatusMessage?: string;
-  lastValidation?: string;
+  detailedStatus: "AllActive" | "SomeInvalid" | "AllInvalid" | "Validating" | (string & {});
+  detailedStatusMessage: string;
+  lastValidation: string;
   userListStatus?: outputs.KeySetUserStatus[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetworkCloud/clusters/bareMetalMachineKeySets` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -935,7 +935,7 @@ export declare class BmcKeySet extends $CustomResource {
   /** The list of the resource properties. */
   readonly properties: $Output<outputs.BmcKeySetProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The extended location of the resource. This property is required when creating the resource. */
   readonly extendedLocation: $Output<outputs.AzureResourceManagerCommonTypesExtendedLocation>;
   /** Resource tags. */
@@ -953,15 +953,15 @@ export declare class BmcKeySet extends $CustomResource {
   /** The unique list of permitted users. */
   readonly userList: $Output<outputs.KeySetUser[]>;
   /** The more detailed status of the key set. */
-  readonly detailedStatus: $Output<"AllActive" | "SomeInvalid" | "AllInvalid" | "Validating" | (string & {}) | undefined>;
+  readonly detailedStatus: $Output<"AllActive" | "SomeInvalid" | "AllInvalid" | "Validating" | (string & {})>;
   /** The descriptive message about the current detailed status. */
-  readonly detailedStatusMessage: $Output<string | undefined>;
+  readonly detailedStatusMessage: $Output<string>;
   /** The last time this key set was validated. */
-  readonly lastValidation: $Output<string | undefined>;
+  readonly lastValidation: $Output<string>;
   /** The status evaluation of each user. */
   readonly userListStatus: $Output<outputs.KeySetUserStatus[] | undefined>;
   /** The provisioning state of the baseboard management controller key set. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | (string & {})>;
   constructor(name: string, args: BmcKeySetArgs, opts?: $Options);
 }
 
@@ -1006,7 +1006,7 @@ export interface BmcKeySetState {
   name: string;
   type: "Microsoft.NetworkCloud/clusters/bmcKeySets";
   properties: outputs.BmcKeySetProperties;
-  etag?: string;
+  etag: string;
   extendedLocation: outputs.AzureResourceManagerCommonTypesExtendedLocation;
   tags?: outputs.TrackedResourceTags;
   location: string;
@@ -1015,11 +1015,11 @@ export interface BmcKeySetState {
   expiration: string;
   privilegeLevel: "ReadOnly" | "Administrator" | (string & {});
   userList: outputs.KeySetUser[];
-  detailedStatus?: "AllActive" | "SomeInvalid" | "AllInvalid" | "Validating" | (string & {});
-  detailedStatusMessage?: string;
-  lastValidation?: string;
+  detailedStatus: "AllActive" | "SomeInvalid" | "AllInvalid" | "Validating" | (string & {});
+  detailedStatusMessage: string;
+  lastValidation: string;
   userListStatus?: outputs.KeySetUserStatus[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetworkCloud/clusters/bmcKeySets` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -1051,7 +1051,7 @@ export declare class MetricsConfiguration extends $CustomResource {
   /** The list of the resource properties. */
   readonly properties: $Output<outputs.ClusterMetricsConfigurationProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The extended location of the resource. This property is required when creating the resource. */
   readonly extendedLocation: $Output<outputs.AzureResourceManagerCommonTypesExtendedLocation>;
   /** Resource tags. */
@@ -1065,13 +1065,13 @@ export declare class MetricsConfiguration extends $CustomResource {
   /** The interval in minutes by which metrics will be collected. */
   readonly collectionInterval: $Output<number>;
   /** The more detailed status of the metrics configuration. */
-  readonly detailedStatus: $Output<"Processing" | "Applied" | "Error" | (string & {}) | undefined>;
+  readonly detailedStatus: $Output<"Processing" | "Applied" | "Error" | (string & {})>;
   /** The descriptive message about the current detailed status. */
-  readonly detailedStatusMessage: $Output<string | undefined>;
+  readonly detailedStatusMessage: $Output<string>;
   /** The list of metrics that are available for the cluster but disabled at the moment. */
   readonly disabledMetrics: $Output<string[] | undefined>;
   /** The provisioning state of the metrics configuration. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | (string & {})>;
   constructor(name: string, args: MetricsConfigurationArgs, opts?: $Options);
 }
 
@@ -1112,17 +1112,17 @@ export interface MetricsConfigurationState {
   name: string;
   type: "Microsoft.NetworkCloud/clusters/metricsConfigurations";
   properties: outputs.ClusterMetricsConfigurationProperties;
-  etag?: string;
+  etag: string;
   extendedLocation: outputs.AzureResourceManagerCommonTypesExtendedLocation;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
   enabledMetrics?: string[];
   collectionInterval: number;
-  detailedStatus?: "Processing" | "Applied" | "Error" | (string & {});
-  detailedStatusMessage?: string;
+  detailedStatus: "Processing" | "Applied" | "Error" | (string & {});
+  detailedStatusMessage: string;
   disabledMetrics?: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetworkCloud/clusters/metricsConfigurations` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -1152,7 +1152,7 @@ export declare class KubernetesCluster extends $CustomResource {
   /** The list of the resource properties. */
   readonly properties: $Output<outputs.KubernetesClusterProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The extended location of the resource. This property is required when creating the resource. */
   readonly extendedLocation: $Output<outputs.AzureResourceManagerCommonTypesExtendedLocation>;
   /** Resource tags. */
@@ -1180,21 +1180,21 @@ export declare class KubernetesCluster extends $CustomResource {
   /** The list of versions that this Kubernetes cluster can be upgraded to. */
   readonly availableUpgrades: $Output<outputs.AvailableUpgrade[] | undefined>;
   /** The resource ID of the Network Cloud cluster. */
-  readonly clusterId: $Output<string | undefined>;
+  readonly clusterId: $Output<string>;
   /** The resource ID of the connected cluster set up when this Kubernetes cluster is created. */
-  readonly connectedClusterId: $Output<string | undefined>;
+  readonly connectedClusterId: $Output<string>;
   /** The current running version of Kubernetes on the control plane. */
-  readonly controlPlaneKubernetesVersion: $Output<string | undefined>;
+  readonly controlPlaneKubernetesVersion: $Output<string>;
   /** The current status of the Kubernetes cluster. */
-  readonly detailedStatus: $Output<"Available" | "Error" | "Provisioning" | (string & {}) | undefined>;
+  readonly detailedStatus: $Output<"Available" | "Error" | "Provisioning" | (string & {})>;
   /** The descriptive message about the current detailed status. */
-  readonly detailedStatusMessage: $Output<string | undefined>;
+  readonly detailedStatusMessage: $Output<string>;
   /** The current feature settings. */
   readonly featureStatuses: $Output<outputs.FeatureStatus[] | undefined>;
   /** The details of the nodes in this cluster. */
   readonly nodes: $Output<outputs.KubernetesClusterNode[] | undefined>;
   /** The provisioning state of the Kubernetes cluster resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "InProgress" | "Created" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "InProgress" | "Created" | "Updating" | "Deleting" | (string & {})>;
   constructor(name: string, args: KubernetesClusterArgs, opts?: $Options);
 }
 
@@ -1241,7 +1241,7 @@ export interface KubernetesClusterState {
   name: string;
   type: "Microsoft.NetworkCloud/kubernetesClusters";
   properties: outputs.KubernetesClusterProperties;
-  etag?: string;
+  etag: string;
   extendedLocation: outputs.AzureResourceManagerCommonTypesExtendedLocation;
   tags?: outputs.TrackedResourceTags;
   location: string;
@@ -1255,14 +1255,14 @@ export interface KubernetesClusterState {
   networkConfiguration: outputs.NetworkConfiguration;
   attachedNetworkIds?: string[];
   availableUpgrades?: outputs.AvailableUpgrade[];
-  clusterId?: string;
-  connectedClusterId?: string;
-  controlPlaneKubernetesVersion?: string;
-  detailedStatus?: "Available" | "Error" | "Provisioning" | (string & {});
-  detailedStatusMessage?: string;
+  clusterId: string;
+  connectedClusterId: string;
+  controlPlaneKubernetesVersion: string;
+  detailedStatus: "Available" | "Error" | "Provisioning" | (string & {});
+  detailedStatusMessage: string;
   featureStatuses?: outputs.FeatureStatus[];
   nodes?: outputs.KubernetesClusterNode[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "InProgress" | "Created" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "InProgress" | "Created" | "Updating" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetworkCloud/kubernetesClusters` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -1294,7 +1294,7 @@ export declare class AgentPool extends $CustomResource {
   /** The list of the resource properties. */
   readonly properties: $Output<outputs.AgentPoolProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The extended location of the resource. */
   readonly extendedLocation: $Output<outputs.AzureResourceManagerCommonTypesExtendedLocation | undefined>;
   /** Resource tags. */
@@ -1324,13 +1324,13 @@ export declare class AgentPool extends $CustomResource {
   /** The name of the VM SKU that determines the size of resources allocated for node VMs. */
   readonly vmSkuName: $Output<string>;
   /** The current status of the agent pool. */
-  readonly detailedStatus: $Output<"Available" | "Error" | "Provisioning" | (string & {}) | undefined>;
+  readonly detailedStatus: $Output<"Available" | "Error" | "Provisioning" | (string & {})>;
   /** The descriptive message about the current detailed status. */
-  readonly detailedStatusMessage: $Output<string | undefined>;
+  readonly detailedStatusMessage: $Output<string>;
   /** The Kubernetes version running in this agent pool. */
-  readonly kubernetesVersion: $Output<string | undefined>;
+  readonly kubernetesVersion: $Output<string>;
   /** The provisioning state of the agent pool. */
-  readonly provisioningState: $Output<"Accepted" | "Canceled" | "Deleting" | "Failed" | "InProgress" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Canceled" | "Deleting" | "Failed" | "InProgress" | "Succeeded" | "Updating" | (string & {})>;
   constructor(name: string, args: AgentPoolArgs, opts?: $Options);
 }
 
@@ -1387,7 +1387,7 @@ export interface AgentPoolState {
   name: string;
   type: "Microsoft.NetworkCloud/kubernetesClusters/agentPools";
   properties: outputs.AgentPoolProperties;
-  etag?: string;
+  etag: string;
   extendedLocation?: outputs.AzureResourceManagerCommonTypesExtendedLocation;
   tags?: outputs.TrackedResourceTags;
   location: string;
@@ -1402,10 +1402,10 @@ export interface AgentPoolState {
   taints?: outputs.KubernetesLabel[];
   upgradeSettings?: outputs.AgentPoolUpgradeSettings;
   vmSkuName: string;
-  detailedStatus?: "Available" | "Error" | "Provisioning" | (string & {});
-  detailedStatusMessage?: string;
-  kubernetesVersion?: string;
-  provisioningState?: "Accepted" | "Canceled" | "Deleting" | "Failed" | "InProgress" | "Succeeded" | "Updating" | (string & {});
+  detailedStatus: "Available" | "Error" | "Provisioning" | (string & {});
+  detailedStatusMessage: string;
+  kubernetesVersion: string;
+  provisioningState: "Accepted" | "Canceled" | "Deleting" | "Failed" | "InProgress" | "Succeeded" | "Updating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetworkCloud/kubernetesClusters/agentPools` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -1437,7 +1437,7 @@ export declare class Feature extends $CustomResource {
   /** The list of the resource properties. */
   readonly properties: $Output<outputs.KubernetesClusterFeatureProperties | undefined>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -1447,17 +1447,17 @@ export declare class Feature extends $CustomResource {
   /** The configured options for the feature. */
   readonly options: $Output<outputs.StringKeyValuePair[] | undefined>;
   /** The lifecycle indicator of the feature. */
-  readonly availabilityLifecycle: $Output<"Preview" | "GenerallyAvailable" | (string & {}) | undefined>;
+  readonly availabilityLifecycle: $Output<"Preview" | "GenerallyAvailable" | (string & {})>;
   /** The detailed status of the feature. */
-  readonly detailedStatus: $Output<"Error" | "Provisioning" | "Installed" | (string & {}) | undefined>;
+  readonly detailedStatus: $Output<"Error" | "Provisioning" | "Installed" | (string & {})>;
   /** The descriptive message for the detailed status of the feature. */
-  readonly detailedStatusMessage: $Output<string | undefined>;
+  readonly detailedStatusMessage: $Output<string>;
   /** The indicator of if the feature is required or optional. Optional features may be deleted by the user, while required features are managed with the kubernetes cluster lifecycle. */
-  readonly required: $Output<"True" | "False" | (string & {}) | undefined>;
+  readonly required: $Output<"True" | "False" | (string & {})>;
   /** The version of the feature. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** The provisioning state of the Kubernetes cluster feature. */
-  readonly provisioningState: $Output<"Accepted" | "Canceled" | "Deleting" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Canceled" | "Deleting" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   constructor(name: string, args: FeatureArgs, opts?: $Options);
 }
 
@@ -1494,17 +1494,17 @@ export interface FeatureState {
   name: string;
   type: "Microsoft.NetworkCloud/kubernetesClusters/features";
   properties?: outputs.KubernetesClusterFeatureProperties;
-  etag?: string;
+  etag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
   options?: outputs.StringKeyValuePair[];
-  availabilityLifecycle?: "Preview" | "GenerallyAvailable" | (string & {});
-  detailedStatus?: "Error" | "Provisioning" | "Installed" | (string & {});
-  detailedStatusMessage?: string;
-  required?: "True" | "False" | (string & {});
-  version?: string;
-  provisioningState?: "Accepted" | "Canceled" | "Deleting" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  availabilityLifecycle: "Preview" | "GenerallyAvailable" | (string & {});
+  detailedStatus: "Error" | "Provisioning" | "Installed" | (string & {});
+  detailedStatusMessage: string;
+  required: "True" | "False" | (string & {});
+  version: string;
+  provisioningState: "Accepted" | "Canceled" | "Deleting" | "Failed" | "Succeeded" | "Updating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetworkCloud/kubernetesClusters/features` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -1534,7 +1534,7 @@ export declare class KubernetesVersion extends $CustomResource {
   /** The list of the resource properties. */
   readonly properties: $Output<outputs.KubernetesVersionProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The extended location of the resource. This property is required when creating the resource. */
   readonly extendedLocation: $Output<outputs.AzureResourceManagerCommonTypesExtendedLocation>;
   /** Resource tags. */
@@ -1546,7 +1546,7 @@ export declare class KubernetesVersion extends $CustomResource {
   /** The list of available Kubernetes versions. */
   readonly values: $Output<outputs.KubernetesVersionValue[] | undefined>;
   /** The provisioning state of the Kubernetes version resource. */
-  readonly provisioningState: $Output<"Accepted" | "Canceled" | "Failed" | "Succeeded" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Canceled" | "Failed" | "Succeeded" | (string & {})>;
   constructor(name: string, args: KubernetesVersionArgs, opts?: $Options);
 }
 
@@ -1579,13 +1579,13 @@ export interface KubernetesVersionState {
   name: string;
   type: "Microsoft.NetworkCloud/kubernetesVersions";
   properties: outputs.KubernetesVersionProperties;
-  etag?: string;
+  etag: string;
   extendedLocation: outputs.AzureResourceManagerCommonTypesExtendedLocation;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
   values?: outputs.KubernetesVersionValue[];
-  provisioningState?: "Accepted" | "Canceled" | "Failed" | "Succeeded" | (string & {});
+  provisioningState: "Accepted" | "Canceled" | "Failed" | "Succeeded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetworkCloud/kubernetesVersions` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -1615,7 +1615,7 @@ export declare class L2Network extends $CustomResource {
   /** The list of the resource properties. */
   readonly properties: $Output<outputs.L2NetworkProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The extended location of the resource. This property is required when creating the resource. */
   readonly extendedLocation: $Output<outputs.AzureResourceManagerCommonTypesExtendedLocation>;
   /** Resource tags. */
@@ -1633,17 +1633,17 @@ export declare class L2Network extends $CustomResource {
   /** The list of resource IDs for the other Microsoft.NetworkCloud resources that have attached this network. */
   readonly associatedResourceIds: $Output<string[] | undefined>;
   /** The resource ID of the Network Cloud cluster this L2 network is associated with. */
-  readonly clusterId: $Output<string | undefined>;
+  readonly clusterId: $Output<string>;
   /** The more detailed status of the L2 network. */
-  readonly detailedStatus: $Output<"Error" | "Available" | "Provisioning" | (string & {}) | undefined>;
+  readonly detailedStatus: $Output<"Error" | "Available" | "Provisioning" | (string & {})>;
   /** The descriptive message about the current detailed status. */
-  readonly detailedStatusMessage: $Output<string | undefined>;
+  readonly detailedStatusMessage: $Output<string>;
   /** Field Deprecated. These fields will be empty/omitted. The list of Hybrid AKS cluster resource ID(s) that are associated with this L2 network. */
   readonly hybridAksClustersAssociatedIds: $Output<string[] | undefined>;
   /** Field Deprecated. These fields will be empty/omitted. The list of virtual machine resource ID(s), excluding any Hybrid AKS virtual machines, that are currently using this L2 network. */
   readonly virtualMachinesAssociatedIds: $Output<string[] | undefined>;
   /** The provisioning state of the L2 network. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {})>;
   constructor(name: string, args: L2NetworkArgs, opts?: $Options);
 }
 
@@ -1682,7 +1682,7 @@ export interface L2NetworkState {
   name: string;
   type: "Microsoft.NetworkCloud/l2Networks";
   properties: outputs.L2NetworkProperties;
-  etag?: string;
+  etag: string;
   extendedLocation: outputs.AzureResourceManagerCommonTypesExtendedLocation;
   tags?: outputs.TrackedResourceTags;
   location: string;
@@ -1691,12 +1691,12 @@ export interface L2NetworkState {
   interfaceName?: string;
   l2IsolationDomainId: string;
   associatedResourceIds?: string[];
-  clusterId?: string;
-  detailedStatus?: "Error" | "Available" | "Provisioning" | (string & {});
-  detailedStatusMessage?: string;
+  clusterId: string;
+  detailedStatus: "Error" | "Available" | "Provisioning" | (string & {});
+  detailedStatusMessage: string;
   hybridAksClustersAssociatedIds?: string[];
   virtualMachinesAssociatedIds?: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetworkCloud/l2Networks` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -1726,7 +1726,7 @@ export declare class L3Network extends $CustomResource {
   /** The list of the resource properties. */
   readonly properties: $Output<outputs.L3NetworkProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The extended location of the resource. This property is required when creating the resource. */
   readonly extendedLocation: $Output<outputs.AzureResourceManagerCommonTypesExtendedLocation>;
   /** Resource tags. */
@@ -1754,17 +1754,17 @@ export declare class L3Network extends $CustomResource {
   /** The list of resource IDs for the other Microsoft.NetworkCloud resources that have attached this network. */
   readonly associatedResourceIds: $Output<string[] | undefined>;
   /** The resource ID of the Network Cloud cluster this L3 network is associated with. */
-  readonly clusterId: $Output<string | undefined>;
+  readonly clusterId: $Output<string>;
   /** The more detailed status of the L3 network. */
-  readonly detailedStatus: $Output<"Error" | "Available" | "Provisioning" | (string & {}) | undefined>;
+  readonly detailedStatus: $Output<"Error" | "Available" | "Provisioning" | (string & {})>;
   /** The descriptive message about the current detailed status. */
-  readonly detailedStatusMessage: $Output<string | undefined>;
+  readonly detailedStatusMessage: $Output<string>;
   /** Field Deprecated. These fields will be empty/omitted. The list of Hybrid AKS cluster resource IDs that are associated with this L3 network. */
   readonly hybridAksClustersAssociatedIds: $Output<string[] | undefined>;
   /** Field Deprecated. These fields will be empty/omitted. The list of virtual machine resource IDs, excluding any Hybrid AKS virtual machines, that are currently using this L3 network. */
   readonly virtualMachinesAssociatedIds: $Output<string[] | undefined>;
   /** The provisioning state of the L3 network. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {})>;
   constructor(name: string, args: L3NetworkArgs, opts?: $Options);
 }
 
@@ -1813,7 +1813,7 @@ export interface L3NetworkState {
   name: string;
   type: "Microsoft.NetworkCloud/l3Networks";
   properties: outputs.L3NetworkProperties;
-  etag?: string;
+  etag: string;
   extendedLocation: outputs.AzureResourceManagerCommonTypesExtendedLocation;
   tags?: outputs.TrackedResourceTags;
   location: string;
@@ -1827,12 +1827,12 @@ export interface L3NetworkState {
   l3IsolationDomainId: string;
   vlan: number;
   associatedResourceIds?: string[];
-  clusterId?: string;
-  detailedStatus?: "Error" | "Available" | "Provisioning" | (string & {});
-  detailedStatusMessage?: string;
+  clusterId: string;
+  detailedStatus: "Error" | "Available" | "Provisioning" | (string & {});
+  detailedStatusMessage: string;
   hybridAksClustersAssociatedIds?: string[];
   virtualMachinesAssociatedIds?: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetworkCloud/l3Networks` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -1862,7 +1862,7 @@ export declare class Rack extends $CustomResource {
   /** The list of the resource properties. */
   readonly properties: $Output<outputs.RackProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The extended location of the resource. This property is required when creating the resource. */
   readonly extendedLocation: $Output<outputs.AzureResourceManagerCommonTypesExtendedLocation>;
   /** Resource tags. */
@@ -1880,13 +1880,13 @@ export declare class Rack extends $CustomResource {
   /** The SKU for the rack. */
   readonly rackSkuId: $Output<string>;
   /** The resource ID of the cluster the rack is created for. This value is set when the rack is created by the cluster. */
-  readonly clusterId: $Output<string | undefined>;
+  readonly clusterId: $Output<string>;
   /** The more detailed status of the rack. */
-  readonly detailedStatus: $Output<"Error" | "Available" | "Provisioning" | (string & {}) | undefined>;
+  readonly detailedStatus: $Output<"Error" | "Available" | "Provisioning" | (string & {})>;
   /** The descriptive message about the current detailed status. */
-  readonly detailedStatusMessage: $Output<string | undefined>;
+  readonly detailedStatusMessage: $Output<string>;
   /** The provisioning state of the rack resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {})>;
   constructor(name: string, args: RackArgs, opts?: $Options);
 }
 
@@ -1927,7 +1927,7 @@ export interface RackState {
   name: string;
   type: "Microsoft.NetworkCloud/racks";
   properties: outputs.RackProperties;
-  etag?: string;
+  etag: string;
   extendedLocation: outputs.AzureResourceManagerCommonTypesExtendedLocation;
   tags?: outputs.TrackedResourceTags;
   location: string;
@@ -1936,10 +1936,10 @@ export interface RackState {
   rackLocation: string;
   rackSerialNumber: string;
   rackSkuId: string;
-  clusterId?: string;
-  detailedStatus?: "Error" | "Available" | "Provisioning" | (string & {});
-  detailedStatusMessage?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
+  clusterId: string;
+  detailedStatus: "Error" | "Available" | "Provisioning" | (string & {});
+  detailedStatusMessage: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetworkCloud/racks` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -1963,11 +1963,11 @@ export interface RackSkuState {
   systemData?: outputs.SystemData;
   computeMachines?: outputs.MachineSkuSlot[];
   controllerMachines?: outputs.MachineSkuSlot[];
-  deploymentType?: "Nexus" | "AzureLocal" | (string & {});
-  description?: string;
-  maxClusterSlots?: number;
-  provisioningState?: "Canceled" | "Failed" | "Succeeded" | (string & {});
-  rackType?: "Aggregator" | "Compute" | "Single" | (string & {});
+  deploymentType: "Nexus" | "AzureLocal" | (string & {});
+  description: string;
+  maxClusterSlots: number;
+  provisioningState: "Canceled" | "Failed" | "Succeeded" | (string & {});
+  rackType: "Aggregator" | "Compute" | "Single" | (string & {});
   storageAppliances?: outputs.StorageApplianceSkuSlot[];
   supportedRackSkuIds?: string[];
 }
@@ -1999,7 +1999,7 @@ export declare class StorageAppliance extends $CustomResource {
   /** The list of the resource properties. */
   readonly properties: $Output<outputs.StorageApplianceProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The extended location of the resource. This property is required when creating the resource. */
   readonly extendedLocation: $Output<outputs.AzureResourceManagerCommonTypesExtendedLocation>;
   /** Resource tags. */
@@ -2021,35 +2021,35 @@ export declare class StorageAppliance extends $CustomResource {
   /** The CA certificate information issued by the platform for connecting to TLS interfaces for the storage appliance. Callers add this certificate to their trusted CA store to allow secure communication with the storage appliance. */
   readonly caCertificate: $Output<outputs.CertificateInfo | undefined>;
   /** The total capacity of the storage appliance. Measured in GiB. */
-  readonly capacity: $Output<number | undefined>;
+  readonly capacity: $Output<number>;
   /** The amount of storage consumed. Measured in GiB. */
-  readonly capacityUsed: $Output<number | undefined>;
+  readonly capacityUsed: $Output<number>;
   /** The resource ID of the cluster this storage appliance is associated with. */
-  readonly clusterId: $Output<string | undefined>;
+  readonly clusterId: $Output<string>;
   /** The detailed status of the storage appliance. */
-  readonly detailedStatus: $Output<"Available" | "Degraded" | "Error" | "Provisioning" | (string & {}) | undefined>;
+  readonly detailedStatus: $Output<"Available" | "Degraded" | "Error" | "Provisioning" | (string & {})>;
   /** The descriptive message about the current detailed status. */
-  readonly detailedStatusMessage: $Output<string | undefined>;
+  readonly detailedStatusMessage: $Output<string>;
   /** The list of expansion shelves connected to the storage appliance. */
   readonly expansionShelves: $Output<outputs.StorageApplianceExpansionShelf[] | undefined>;
   /** The endpoint for the management interface of the storage appliance. */
-  readonly managementIpv4Address: $Output<string | undefined>;
+  readonly managementIpv4Address: $Output<string>;
   /** The manufacturer of the storage appliance. */
-  readonly manufacturer: $Output<string | undefined>;
+  readonly manufacturer: $Output<string>;
   /** The model of the storage appliance. */
-  readonly model: $Output<string | undefined>;
+  readonly model: $Output<string>;
   /** The monitoring configuration status of the storage appliance. */
   readonly monitoringConfigurationStatus: $Output<outputs.StorageApplianceMonitoringConfigurationStatus | undefined>;
   /** The indicator of whether the storage appliance supports remote vendor management. */
-  readonly remoteVendorManagementFeature: $Output<"Supported" | "Unsupported" | (string & {}) | undefined>;
+  readonly remoteVendorManagementFeature: $Output<"Supported" | "Unsupported" | (string & {})>;
   /** The indicator of whether the remote vendor management feature is enabled or disabled, or unsupported if it is an unsupported feature. */
-  readonly remoteVendorManagementStatus: $Output<"Enabled" | "Disabled" | "Unsupported" | (string & {}) | undefined>;
+  readonly remoteVendorManagementStatus: $Output<"Enabled" | "Disabled" | "Unsupported" | (string & {})>;
   /** The list of statuses that represent secret rotation activity. */
   readonly secretRotationStatus: $Output<outputs.SecretRotationStatus[] | undefined>;
   /** The version of the storage appliance. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** The provisioning state of the storage appliance. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {})>;
   constructor(name: string, args: StorageApplianceArgs, opts?: $Options);
 }
 
@@ -2092,7 +2092,7 @@ export interface StorageApplianceState {
   name: string;
   type: "Microsoft.NetworkCloud/storageAppliances";
   properties: outputs.StorageApplianceProperties;
-  etag?: string;
+  etag: string;
   extendedLocation: outputs.AzureResourceManagerCommonTypesExtendedLocation;
   tags?: outputs.TrackedResourceTags;
   location: string;
@@ -2103,21 +2103,21 @@ export interface StorageApplianceState {
   serialNumber: string;
   administratorCredentials: outputs.AdministrativeCredentials;
   caCertificate?: outputs.CertificateInfo;
-  capacity?: number;
-  capacityUsed?: number;
-  clusterId?: string;
-  detailedStatus?: "Available" | "Degraded" | "Error" | "Provisioning" | (string & {});
-  detailedStatusMessage?: string;
+  capacity: number;
+  capacityUsed: number;
+  clusterId: string;
+  detailedStatus: "Available" | "Degraded" | "Error" | "Provisioning" | (string & {});
+  detailedStatusMessage: string;
   expansionShelves?: outputs.StorageApplianceExpansionShelf[];
-  managementIpv4Address?: string;
-  manufacturer?: string;
-  model?: string;
+  managementIpv4Address: string;
+  manufacturer: string;
+  model: string;
   monitoringConfigurationStatus?: outputs.StorageApplianceMonitoringConfigurationStatus;
-  remoteVendorManagementFeature?: "Supported" | "Unsupported" | (string & {});
-  remoteVendorManagementStatus?: "Enabled" | "Disabled" | "Unsupported" | (string & {});
+  remoteVendorManagementFeature: "Supported" | "Unsupported" | (string & {});
+  remoteVendorManagementStatus: "Enabled" | "Disabled" | "Unsupported" | (string & {});
   secretRotationStatus?: outputs.SecretRotationStatus[];
-  version?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
+  version: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetworkCloud/storageAppliances` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -2147,7 +2147,7 @@ export declare class TrunkedNetwork extends $CustomResource {
   /** The list of the resource properties. */
   readonly properties: $Output<outputs.TrunkedNetworkProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The extended location of the resource. This property is required when creating the resource. */
   readonly extendedLocation: $Output<outputs.AzureResourceManagerCommonTypesExtendedLocation>;
   /** Resource tags. */
@@ -2167,17 +2167,17 @@ export declare class TrunkedNetwork extends $CustomResource {
   /** The list of resource IDs for the other Microsoft.NetworkCloud resources that have attached this network. */
   readonly associatedResourceIds: $Output<string[] | undefined>;
   /** The resource ID of the Network Cloud cluster this trunked network is associated with. */
-  readonly clusterId: $Output<string | undefined>;
+  readonly clusterId: $Output<string>;
   /** The more detailed status of the trunked network. */
-  readonly detailedStatus: $Output<"Error" | "Available" | "Provisioning" | (string & {}) | undefined>;
+  readonly detailedStatus: $Output<"Error" | "Available" | "Provisioning" | (string & {})>;
   /** The descriptive message about the current detailed status. */
-  readonly detailedStatusMessage: $Output<string | undefined>;
+  readonly detailedStatusMessage: $Output<string>;
   /** Field Deprecated. These fields will be empty/omitted. The list of Hybrid AKS cluster resource IDs that are associated with this trunked network. */
   readonly hybridAksClustersAssociatedIds: $Output<string[] | undefined>;
   /** Field Deprecated. These fields will be empty/omitted. The list of virtual machine resource IDs, excluding any Hybrid AKS virtual machines, that are currently using this trunked network. */
   readonly virtualMachinesAssociatedIds: $Output<string[] | undefined>;
   /** The provisioning state of the trunked network. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {})>;
   constructor(name: string, args: TrunkedNetworkArgs, opts?: $Options);
 }
 
@@ -2218,7 +2218,7 @@ export interface TrunkedNetworkState {
   name: string;
   type: "Microsoft.NetworkCloud/trunkedNetworks";
   properties: outputs.TrunkedNetworkProperties;
-  etag?: string;
+  etag: string;
   extendedLocation: outputs.AzureResourceManagerCommonTypesExtendedLocation;
   tags?: outputs.TrackedResourceTags;
   location: string;
@@ -2228,12 +2228,12 @@ export interface TrunkedNetworkState {
   isolationDomainIds: string[];
   vlans: number[];
   associatedResourceIds?: string[];
-  clusterId?: string;
-  detailedStatus?: "Error" | "Available" | "Provisioning" | (string & {});
-  detailedStatusMessage?: string;
+  clusterId: string;
+  detailedStatus: "Error" | "Available" | "Provisioning" | (string & {});
+  detailedStatusMessage: string;
   hybridAksClustersAssociatedIds?: string[];
   virtualMachinesAssociatedIds?: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetworkCloud/trunkedNetworks` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -2263,7 +2263,7 @@ export declare class VirtualMachine extends $CustomResource {
   /** The list of the resource properties. */
   readonly properties: $Output<outputs.VirtualMachineProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The extended location of the resource. This property is required when creating the resource. */
   readonly extendedLocation: $Output<outputs.AzureResourceManagerCommonTypesExtendedLocation>;
   /** The managed service identities assigned to this resource. */
@@ -2311,23 +2311,23 @@ export declare class VirtualMachine extends $CustomResource {
   /** The credentials used to login to the image repository that has access to the specified image. */
   readonly vmImageRepositoryCredentials: $Output<outputs.ImageRepositoryCredentials | undefined>;
   /** The cluster availability zone containing this virtual machine. */
-  readonly availabilityZone: $Output<string | undefined>;
+  readonly availabilityZone: $Output<string>;
   /** The resource ID of the bare metal machine that hosts the virtual machine. */
-  readonly bareMetalMachineId: $Output<string | undefined>;
+  readonly bareMetalMachineId: $Output<string>;
   /** The resource ID of the cluster the virtual machine is created for. */
-  readonly clusterId: $Output<string | undefined>;
+  readonly clusterId: $Output<string>;
   /** The extended location to use for creation of a VM console resource. */
   readonly consoleExtendedLocation: $Output<outputs.AzureResourceManagerCommonTypesExtendedLocation | undefined>;
   /** The more detailed status of the virtual machine. */
-  readonly detailedStatus: $Output<"Available" | "Error" | "Provisioning" | "Running" | "Scheduling" | "Stopped" | "Terminating" | "Unknown" | (string & {}) | undefined>;
+  readonly detailedStatus: $Output<"Available" | "Error" | "Provisioning" | "Running" | "Scheduling" | "Stopped" | "Terminating" | "Unknown" | (string & {})>;
   /** The descriptive message about the current detailed status. */
-  readonly detailedStatusMessage: $Output<string | undefined>;
+  readonly detailedStatusMessage: $Output<string>;
   /** The power state of the virtual machine. */
-  readonly powerState: $Output<"Off" | "On" | "Unknown" | (string & {}) | undefined>;
+  readonly powerState: $Output<"Off" | "On" | "Unknown" | (string & {})>;
   /** The resource IDs of volumes that are attached to the virtual machine. */
   readonly volumes: $Output<string[] | undefined>;
   /** The provisioning state of the virtual machine. */
-  readonly provisioningState: $Output<"Accepted" | "Canceled" | "Failed" | "Provisioning" | "Succeeded" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Canceled" | "Failed" | "Provisioning" | "Succeeded" | (string & {})>;
   constructor(name: string, args: VirtualMachineArgs, opts?: $Options);
 }
 
@@ -2400,7 +2400,7 @@ export interface VirtualMachineState {
   name: string;
   type: "Microsoft.NetworkCloud/virtualMachines";
   properties: outputs.VirtualMachineProperties;
-  etag?: string;
+  etag: string;
   extendedLocation: outputs.AzureResourceManagerCommonTypesExtendedLocation;
   identity?: outputs.ManagedServiceIdentity;
   tags?: outputs.TrackedResourceTags;
@@ -2424,15 +2424,15 @@ export interface VirtualMachineState {
   vmDeviceModel?: "T1" | "T2" | "T3" | (string & {});
   vmImage: string;
   vmImageRepositoryCredentials?: outputs.ImageRepositoryCredentials;
-  availabilityZone?: string;
-  bareMetalMachineId?: string;
-  clusterId?: string;
+  availabilityZone: string;
+  bareMetalMachineId: string;
+  clusterId: string;
   consoleExtendedLocation?: outputs.AzureResourceManagerCommonTypesExtendedLocation;
-  detailedStatus?: "Available" | "Error" | "Provisioning" | "Running" | "Scheduling" | "Stopped" | "Terminating" | "Unknown" | (string & {});
-  detailedStatusMessage?: string;
-  powerState?: "Off" | "On" | "Unknown" | (string & {});
+  detailedStatus: "Available" | "Error" | "Provisioning" | "Running" | "Scheduling" | "Stopped" | "Terminating" | "Unknown" | (string & {});
+  detailedStatusMessage: string;
+  powerState: "Off" | "On" | "Unknown" | (string & {});
   volumes?: string[];
-  provisioningState?: "Accepted" | "Canceled" | "Failed" | "Provisioning" | "Succeeded" | (string & {});
+  provisioningState: "Accepted" | "Canceled" | "Failed" | "Provisioning" | "Succeeded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetworkCloud/virtualMachines` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -2464,7 +2464,7 @@ export declare class Console extends $CustomResource {
   /** The list of the resource properties. */
   readonly properties: $Output<outputs.ConsoleProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The extended location of the resource. This property is required when creating the resource. */
   readonly extendedLocation: $Output<outputs.AzureResourceManagerCommonTypesExtendedLocation>;
   /** Resource tags. */
@@ -2480,15 +2480,15 @@ export declare class Console extends $CustomResource {
   /** The SSH public key that will be provisioned for user access. The user is expected to have the corresponding SSH private key for logging in. */
   readonly sshPublicKey: $Output<outputs.SshPublicKey>;
   /** The more detailed status of the console. */
-  readonly detailedStatus: $Output<"Ready" | "Error" | (string & {}) | undefined>;
+  readonly detailedStatus: $Output<"Ready" | "Error" | (string & {})>;
   /** The descriptive message about the current detailed status. */
-  readonly detailedStatusMessage: $Output<string | undefined>;
+  readonly detailedStatusMessage: $Output<string>;
   /** The resource ID of the private link service that is used to provide virtual machine console access. */
-  readonly privateLinkServiceId: $Output<string | undefined>;
+  readonly privateLinkServiceId: $Output<string>;
   /** The unique identifier for the virtual machine that is used to access the console. */
-  readonly virtualMachineAccessId: $Output<string | undefined>;
+  readonly virtualMachineAccessId: $Output<string>;
   /** The provisioning state of the virtual machine console. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | (string & {})>;
   constructor(name: string, args: ConsoleArgs, opts?: $Options);
 }
 
@@ -2531,7 +2531,7 @@ export interface ConsoleState {
   name: string;
   type: "Microsoft.NetworkCloud/virtualMachines/consoles";
   properties: outputs.ConsoleProperties;
-  etag?: string;
+  etag: string;
   extendedLocation: outputs.AzureResourceManagerCommonTypesExtendedLocation;
   tags?: outputs.TrackedResourceTags;
   location: string;
@@ -2539,11 +2539,11 @@ export interface ConsoleState {
   enabled: "True" | "False" | (string & {});
   expiration?: string;
   sshPublicKey: outputs.SshPublicKey;
-  detailedStatus?: "Ready" | "Error" | (string & {});
-  detailedStatusMessage?: string;
-  privateLinkServiceId?: string;
-  virtualMachineAccessId?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | (string & {});
+  detailedStatus: "Ready" | "Error" | (string & {});
+  detailedStatusMessage: string;
+  privateLinkServiceId: string;
+  virtualMachineAccessId: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetworkCloud/virtualMachines/consoles` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -2573,7 +2573,7 @@ export declare class Volume extends $CustomResource {
   /** The list of the resource properties. */
   readonly properties: $Output<outputs.VolumeProperties>;
   /** "If etag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.") */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The extended location of the resource. This property is required when creating the resource. */
   readonly extendedLocation: $Output<outputs.AzureResourceManagerCommonTypesExtendedLocation>;
   /** Resource tags. */
@@ -2587,19 +2587,19 @@ export declare class Volume extends $CustomResource {
   /** The resource ID of the storage appliance that hosts the volume. */
   readonly storageApplianceId: $Output<string | undefined>;
   /** The allocated size of the volume in Mebibytes. */
-  readonly allocatedSizeMiB: $Output<number | undefined>;
+  readonly allocatedSizeMiB: $Output<number>;
   /** The assigned resource ID of the storage appliance that hosts the volume. */
-  readonly assignedStorageApplianceId: $Output<string | undefined>;
+  readonly assignedStorageApplianceId: $Output<string>;
   /** The list of resource IDs that attach the volume. It may include virtual machines and Hybrid AKS clusters. */
   readonly attachedTo: $Output<string[] | undefined>;
   /** The more detailed status of the volume. */
-  readonly detailedStatus: $Output<"Active" | "Error" | "Provisioning" | (string & {}) | undefined>;
+  readonly detailedStatus: $Output<"Active" | "Error" | "Provisioning" | (string & {})>;
   /** The descriptive message about the current detailed status. */
-  readonly detailedStatusMessage: $Output<string | undefined>;
+  readonly detailedStatusMessage: $Output<string>;
   /** The unique identifier of the volume. */
-  readonly serialNumber: $Output<string | undefined>;
+  readonly serialNumber: $Output<string>;
   /** The provisioning state of the volume. */
-  readonly provisioningState: $Output<"Accepted" | "Canceled" | "Failed" | "Provisioning" | "Succeeded" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Canceled" | "Failed" | "Provisioning" | "Succeeded" | (string & {})>;
   constructor(name: string, args: VolumeArgs, opts?: $Options);
 }
 
@@ -2636,20 +2636,20 @@ export interface VolumeState {
   name: string;
   type: "Microsoft.NetworkCloud/volumes";
   properties: outputs.VolumeProperties;
-  etag?: string;
+  etag: string;
   extendedLocation: outputs.AzureResourceManagerCommonTypesExtendedLocation;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
   sizeMiB: number;
   storageApplianceId?: string;
-  allocatedSizeMiB?: number;
-  assignedStorageApplianceId?: string;
+  allocatedSizeMiB: number;
+  assignedStorageApplianceId: string;
   attachedTo?: string[];
-  detailedStatus?: "Active" | "Error" | "Provisioning" | (string & {});
-  detailedStatusMessage?: string;
-  serialNumber?: string;
-  provisioningState?: "Accepted" | "Canceled" | "Failed" | "Provisioning" | "Succeeded" | (string & {});
+  detailedStatus: "Active" | "Error" | "Provisioning" | (string & {});
+  detailedStatusMessage: string;
+  serialNumber: string;
+  provisioningState: "Accepted" | "Canceled" | "Failed" | "Provisioning" | "Succeeded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetworkCloud/volumes` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -3148,6 +3148,55 @@ export declare const powerVirtualMachineOffOutput: typeof powerVirtualMachineOff
 export declare const reimageVirtualMachineOutput: typeof reimageVirtualMachine;
 export declare const restartVirtualMachineOutput: typeof restartVirtualMachine;
 export declare const startVirtualMachineOutput: typeof startVirtualMachine;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccessBridgeResult = AccessBridgeState;
+export type GetBareMetalMachineResult = BareMetalMachineState;
+export type GetCloudServicesNetworkResult = CloudServicesNetworkState;
+export type GetClusterManagerResult = ClusterManagerState;
+export type GetClusterResult = ClusterState;
+export type GetBareMetalMachineKeySetResult = BareMetalMachineKeySetState;
+export type GetBmcKeySetResult = BmcKeySetState;
+export type GetMetricsConfigurationResult = MetricsConfigurationState;
+export type GetKubernetesClusterResult = KubernetesClusterState;
+export type GetAgentPoolResult = AgentPoolState;
+export type GetFeatureResult = FeatureState;
+export type GetKubernetesVersionResult = KubernetesVersionState;
+export type GetL2NetworkResult = L2NetworkState;
+export type GetL3NetworkResult = L3NetworkState;
+export type GetRackResult = RackState;
+export type GetRackSkuResult = RackSkuState;
+export type GetStorageApplianceResult = StorageApplianceState;
+export type GetTrunkedNetworkResult = TrunkedNetworkState;
+export type GetVirtualMachineResult = VirtualMachineState;
+export type GetConsoleResult = ConsoleState;
+export type GetVolumeResult = VolumeState;
+export type CordonBareMetalMachineResult = outputs.OperationStatusResult;
+export type PowerBareMetalMachineOffResult = outputs.OperationStatusResult;
+export type ReimageBareMetalMachineResult = outputs.OperationStatusResult;
+export type ReplaceBareMetalMachineResult = outputs.OperationStatusResult;
+export type RestartBareMetalMachineResult = outputs.OperationStatusResult;
+export type RunBareMetalMachineCommandResult = outputs.OperationStatusResult;
+export type RunBareMetalMachineDataExtractsResult = outputs.OperationStatusResult;
+export type RunBareMetalMachineDataExtractsRestrictedResult = outputs.OperationStatusResult;
+export type RunBareMetalMachineReadCommandsResult = outputs.OperationStatusResult;
+export type StartBareMetalMachineResult = outputs.OperationStatusResult;
+export type UncordonBareMetalMachineResult = outputs.OperationStatusResult;
+export type UpdateClusterManagerRelayPrivateEndpointConnectionResult = outputs.OperationStatusResult;
+export type ContinueClusterUpdateVersionResult = outputs.OperationStatusResult;
+export type DeployClusterResult = outputs.OperationStatusResult;
+export type InspectClusterResult = outputs.OperationStatusResult;
+export type RotateClusterCredentialResult = outputs.OperationStatusResult;
+export type ScanClusterRuntimeResult = outputs.OperationStatusResult;
+export type UpdateClusterVersionResult = outputs.OperationStatusResult;
+export type RestartKubernetesClusterNodeResult = outputs.OperationStatusResult;
+export type DisableStorageApplianceRemoteVendorManagementResult = outputs.OperationStatusResult;
+export type EnableStorageApplianceRemoteVendorManagementResult = outputs.OperationStatusResult;
+export type RunStorageApplianceReadCommandsResult = outputs.OperationStatusResult;
+export type AssignVirtualMachineRelayResult = outputs.OperationStatusResult;
+export type PowerVirtualMachineOffResult = outputs.OperationStatusResult;
+export type ReimageVirtualMachineResult = outputs.OperationStatusResult;
+export type RestartVirtualMachineResult = outputs.OperationStatusResult;
+export type StartVirtualMachineResult = outputs.OperationStatusResult;
 
 export declare namespace inputs {
   interface AadConfiguration {
@@ -3763,25 +3812,40 @@ export declare namespace inputs {
     /** The resource name */
     name: "Bastion" | "PrivateVault" | "StorageDashboard" | (string & {});
     /** The list of the resource properties. */
-    properties: inputs.AccessBridgeProperties;
+    properties?: inputs.AccessBridgeProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    ipv4ConnectedPrefix?: string;
+    ipv6ConnectedPrefix?: string;
+    networkId?: string;
+    securityRules?: inputs.AccessBridgeSecurityRule[];
   }
   interface MicrosoftNetworkCloudBareMetalMachines {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.BareMetalMachineProperties;
+    properties?: inputs.BareMetalMachineProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    bmcConnectionString?: string;
+    bmcCredentials?: inputs.AdministrativeCredentials;
+    bmcMacAddress?: string;
+    bootMacAddress?: string;
+    machineDetails?: string;
+    machineName?: string;
+    machineSkuId?: string;
+    rackId?: string;
+    rackSlot?: number;
+    serialNumber?: string;
+    machineClusterVersion?: string;
   }
   interface MicrosoftNetworkCloudCloudServicesNetworks {
     /** The resource name */
@@ -3794,12 +3858,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    additionalEgressEndpoints?: inputs.EgressEndpoint[];
+    enableDefaultEgressEndpoints?: "True" | "False" | (string & {});
+    storageOptions?: inputs.CloudServicesNetworkStorageOptions;
   }
   interface MicrosoftNetworkCloudClusterManagers {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.ClusterManagerProperties;
+    properties?: inputs.ClusterManagerProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** The kind of the cluster manager. */
@@ -3808,12 +3875,17 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    analyticsWorkspaceId?: string;
+    availabilityZones?: string[];
+    fabricControllerId?: string;
+    managedResourceGroupConfiguration?: inputs.ManagedResourceGroupConfiguration;
+    vmSize?: string;
   }
   interface MicrosoftNetworkCloudClusters {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.ClusterProperties;
+    properties?: inputs.ClusterProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** The managed service identities assigned to this resource. */
@@ -3824,66 +3896,113 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    aggregatorOrSingleRackDefinition?: inputs.RackDefinition;
+    analyticsOutputSettings?: inputs.AnalyticsOutputSettings;
+    analyticsWorkspaceId?: string;
+    clusterLocation?: string;
+    clusterServicePrincipal?: inputs.ServicePrincipalInformation;
+    clusterType?: "SingleRack" | "MultiRack" | (string & {});
+    clusterVersion?: string;
+    commandOutputSettings?: inputs.CommandOutputSettings;
+    computeDeploymentThreshold?: inputs.ValidationThreshold;
+    computeRackDefinitions?: inputs.RackDefinition[];
+    managedResourceGroupConfiguration?: inputs.ManagedResourceGroupConfiguration;
+    networkFabricId?: string;
+    runtimeProtectionConfiguration?: inputs.RuntimeProtectionConfiguration;
+    secretArchive?: inputs.ClusterSecretArchive;
+    secretArchiveSettings?: inputs.SecretArchiveSettings;
+    updateStrategy?: inputs.ClusterUpdateStrategy;
+    vulnerabilityScanningSettings?: inputs.VulnerabilityScanningSettings;
   }
   interface MicrosoftNetworkCloudClustersBareMetalMachineKeySets {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.BareMetalMachineKeySetProperties;
+    properties?: inputs.BareMetalMachineKeySetProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    azureGroupId?: string;
+    expiration?: string;
+    jumpHostsAllowed?: string[];
+    osGroupName?: string;
+    privilegeLevel?: "Standard" | "Superuser" | "Other" | (string & {});
+    privilegeLevelName?: string;
+    userList?: inputs.KeySetUser[];
   }
   interface MicrosoftNetworkCloudClustersBmcKeySets {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.BmcKeySetProperties;
+    properties?: inputs.BmcKeySetProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    azureGroupId?: string;
+    expiration?: string;
+    privilegeLevel?: "ReadOnly" | "Administrator" | (string & {});
+    userList?: inputs.KeySetUser[];
   }
   interface MicrosoftNetworkCloudClustersMetricsConfigurations {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.ClusterMetricsConfigurationProperties;
+    properties?: inputs.ClusterMetricsConfigurationProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    enabledMetrics?: string[];
+    collectionInterval?: number;
   }
   interface MicrosoftNetworkCloudKubernetesClusters {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.KubernetesClusterProperties;
+    properties?: inputs.KubernetesClusterProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    aadConfiguration?: inputs.AadConfiguration;
+    administratorConfiguration?: inputs.AdministratorConfiguration;
+    controlPlaneNodeConfiguration?: inputs.ControlPlaneNodeConfiguration;
+    initialAgentPoolConfigurations?: inputs.InitialAgentPoolConfiguration[];
+    kubernetesVersion?: string;
+    managedResourceGroupConfiguration?: inputs.ManagedResourceGroupConfiguration;
+    networkConfiguration?: inputs.NetworkConfiguration;
   }
   interface MicrosoftNetworkCloudKubernetesClustersAgentPools {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.AgentPoolProperties;
+    properties?: inputs.AgentPoolProperties;
     /** The extended location of the resource. */
     extendedLocation?: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    administratorConfiguration?: inputs.AdministratorConfiguration;
+    agentOptions?: inputs.AgentOptions;
+    attachedNetworkConfiguration?: inputs.AttachedNetworkConfiguration;
+    availabilityZones?: string[];
+    count?: number;
+    labels?: inputs.KubernetesLabel[];
+    mode?: "System" | "User" | "NotApplicable" | (string & {});
+    taints?: inputs.KubernetesLabel[];
+    upgradeSettings?: inputs.AgentPoolUpgradeSettings;
+    vmSkuName?: string;
   }
   interface MicrosoftNetworkCloudKubernetesClustersFeatures {
     /** The resource name */
@@ -3894,6 +4013,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    options?: inputs.StringKeyValuePair[];
   }
   interface MicrosoftNetworkCloudKubernetesVersions {
     /** The resource name */
@@ -3911,37 +4031,52 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.L2NetworkProperties;
+    properties?: inputs.L2NetworkProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    hybridAksPluginType?: "DPDK" | "SRIOV" | "OSDevice" | (string & {});
+    interfaceName?: string;
+    l2IsolationDomainId?: string;
   }
   interface MicrosoftNetworkCloudL3Networks {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.L3NetworkProperties;
+    properties?: inputs.L3NetworkProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    hybridAksIpamEnabled?: "True" | "False" | (string & {});
+    hybridAksPluginType?: "DPDK" | "SRIOV" | "OSDevice" | (string & {});
+    interfaceName?: string;
+    ipAllocationType?: "IPV4" | "IPV6" | "DualStack" | (string & {});
+    ipv4ConnectedPrefix?: string;
+    ipv6ConnectedPrefix?: string;
+    l3IsolationDomainId?: string;
+    vlan?: number;
   }
   interface MicrosoftNetworkCloudRacks {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.RackProperties;
+    properties?: inputs.RackProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    availabilityZone?: string;
+    rackLocation?: string;
+    rackSerialNumber?: string;
+    rackSkuId?: string;
   }
   interface MicrosoftNetworkCloudRackSkus {
     /** The resource name */
@@ -3951,31 +4086,40 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.StorageApplianceProperties;
+    properties?: inputs.StorageApplianceProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    rackId?: string;
+    storageApplianceSkuId?: string;
+    rackSlot?: number;
+    serialNumber?: string;
+    administratorCredentials?: inputs.AdministrativeCredentials;
   }
   interface MicrosoftNetworkCloudTrunkedNetworks {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.TrunkedNetworkProperties;
+    properties?: inputs.TrunkedNetworkProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    hybridAksPluginType?: "DPDK" | "SRIOV" | "OSDevice" | (string & {});
+    interfaceName?: string;
+    isolationDomainIds?: string[];
+    vlans?: number[];
   }
   interface MicrosoftNetworkCloudVirtualMachines {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.VirtualMachineProperties;
+    properties?: inputs.VirtualMachineProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** The managed service identities assigned to this resource. */
@@ -3984,30 +4128,54 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    adminUsername?: string;
+    bootMethod?: "BIOS" | "UEFI" | (string & {});
+    cloudServicesNetworkAttachment?: inputs.NetworkAttachment;
+    cpuCores?: number;
+    isolateEmulatorThread?: "False" | "True" | (string & {});
+    memorySizeGB?: number;
+    networkAttachments?: inputs.NetworkAttachment[];
+    networkData?: string;
+    networkDataContent?: string;
+    placementHints?: inputs.VirtualMachinePlacementHint[];
+    sshPublicKeys?: inputs.SshPublicKey[];
+    storageProfile?: inputs.StorageProfile;
+    userData?: string;
+    userDataContent?: string;
+    virtioInterface?: "Modern" | "Transitional" | (string & {});
+    vmDeviceModel?: "T1" | "T2" | "T3" | (string & {});
+    vmImage?: string;
+    vmImageRepositoryCredentials?: inputs.ImageRepositoryCredentials;
+    consoleExtendedLocation?: inputs.AzureResourceManagerCommonTypesExtendedLocation;
   }
   interface MicrosoftNetworkCloudVirtualMachinesConsoles {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.ConsoleProperties;
+    properties?: inputs.ConsoleProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    enabled?: "True" | "False" | (string & {});
+    expiration?: string;
+    sshPublicKey?: inputs.SshPublicKey;
   }
   interface MicrosoftNetworkCloudVolumes {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.VolumeProperties;
+    properties?: inputs.VolumeProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sizeMiB?: number;
+    storageApplianceId?: string;
   }
   interface NetworkAttachment {
     /** The resource ID of the associated network attached to the virtual machine. It can be one of cloudServicesNetwork, l3Network, l2Network or trunkedNetwork resources. */

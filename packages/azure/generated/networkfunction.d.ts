@@ -27,7 +27,7 @@ export declare class AzureTrafficCollector extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.AzureTrafficCollectorTags | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Collector Policies for Azure Traffic Collector. */
@@ -35,7 +35,7 @@ export declare class AzureTrafficCollector extends $CustomResource {
   /** The virtualHub to which the Azure Traffic Collector belongs. */
   readonly virtualHub: $Output<outputs.ResourceReference | undefined>;
   /** The provisioning state of the application rule collection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: AzureTrafficCollectorArgs, opts?: $Options);
 }
 
@@ -70,11 +70,11 @@ export interface AzureTrafficCollectorState {
   properties?: outputs.AzureTrafficCollectorPropertiesFormat;
   location: string;
   tags?: outputs.AzureTrafficCollectorTags;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   collectorPolicies?: outputs.ResourceReference[];
   virtualHub?: outputs.ResourceReference;
-  provisioningState?: "Succeeded" | "Updating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Updating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetworkFunction/azureTrafficCollectors` without managing it (GET, api-version 2022-11-01); undefined when it does not exist.
@@ -110,7 +110,7 @@ export declare class CollectorPolicy extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.CollectorPolicyTags | undefined>;
   /** A unique read-only string that changes whenever the resource is updated. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Ingestion policies. */
@@ -118,7 +118,7 @@ export declare class CollectorPolicy extends $CustomResource {
   /** Emission policies. */
   readonly emissionPolicies: $Output<outputs.EmissionPoliciesPropertiesFormat[] | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: CollectorPolicyArgs, opts?: $Options);
 }
 
@@ -159,11 +159,11 @@ export interface CollectorPolicyState {
   properties?: outputs.CollectorPolicyPropertiesFormat;
   location: string;
   tags?: outputs.CollectorPolicyTags;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   ingestionPolicy?: outputs.IngestionPolicyPropertiesFormat;
   emissionPolicies?: outputs.EmissionPoliciesPropertiesFormat[];
-  provisioningState?: "Succeeded" | "Updating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Updating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.NetworkFunction/azureTrafficCollectors/collectorPolicies` without managing it (GET, api-version 2022-11-01); undefined when it does not exist.
@@ -176,6 +176,9 @@ export declare function getCollectorPolicy(args: GetCollectorPolicyArgs): $Outpu
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getAzureTrafficCollectorOutput: typeof getAzureTrafficCollector;
 export declare const getCollectorPolicyOutput: typeof getCollectorPolicy;
+// Pulumi's names for what each function and lookup returns.
+export type GetAzureTrafficCollectorResult = AzureTrafficCollectorState;
+export type GetCollectorPolicyResult = CollectorPolicyState;
 
 export declare namespace inputs {
   interface AzureTrafficCollectorPropertiesFormat {
@@ -221,6 +224,7 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.AzureTrafficCollectorTags;
+    virtualHub?: inputs.ResourceReference;
   }
   interface MicrosoftNetworkFunctionAzureTrafficCollectorsCollectorPolicies {
     /** The resource name */
@@ -231,6 +235,8 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.CollectorPolicyTags;
+    ingestionPolicy?: inputs.IngestionPolicyPropertiesFormat;
+    emissionPolicies?: inputs.EmissionPoliciesPropertiesFormat[];
   }
   type ResourceReference = { [key: string]: any };
   interface SystemData {

@@ -31,13 +31,13 @@ export declare class Monitor extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning State of the resource */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** MonitoringStatus of the resource */
-  readonly monitoringStatus: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
+  readonly monitoringStatus: $Output<"Enabled" | "Disabled" | (string & {})>;
   /** NewRelic Organization properties of the resource */
-  readonly marketplaceSubscriptionStatus: $Output<"Active" | "Suspended" | (string & {}) | undefined>;
+  readonly marketplaceSubscriptionStatus: $Output<"Active" | "Suspended" | (string & {})>;
   /** Marketplace Subscription Id */
-  readonly marketplaceSubscriptionId: $Output<string | undefined>;
+  readonly marketplaceSubscriptionId: $Output<string>;
   /** MarketplaceSubscriptionStatus of the resource */
   readonly newRelicAccountProperties: $Output<outputs.NewRelicAccountProperties | undefined>;
   /** User Info */
@@ -47,9 +47,9 @@ export declare class Monitor extends $CustomResource {
   /** SaaS details */
   readonly saaSData: $Output<outputs.SaaSData | undefined>;
   /** Liftr resource category */
-  readonly liftrResourceCategory: $Output<"Unknown" | "MonitorLogs" | (string & {}) | undefined>;
+  readonly liftrResourceCategory: $Output<"Unknown" | "MonitorLogs" | (string & {})>;
   /** Liftr resource preference. The priority of the resource. */
-  readonly liftrResourcePreference: $Output<number | undefined>;
+  readonly liftrResourcePreference: $Output<number>;
   /** Source of org creation */
   readonly orgCreationSource: $Output<"LIFTR" | "NEWRELIC" | (string & {}) | undefined>;
   /** Source of account creation */
@@ -110,16 +110,16 @@ export interface MonitorState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
-  monitoringStatus?: "Enabled" | "Disabled" | (string & {});
-  marketplaceSubscriptionStatus?: "Active" | "Suspended" | (string & {});
-  marketplaceSubscriptionId?: string;
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  monitoringStatus: "Enabled" | "Disabled" | (string & {});
+  marketplaceSubscriptionStatus: "Active" | "Suspended" | (string & {});
+  marketplaceSubscriptionId: string;
   newRelicAccountProperties?: outputs.NewRelicAccountProperties;
   userInfo?: outputs.UserInfo;
   planData?: outputs.PlanData;
   saaSData?: outputs.SaaSData;
-  liftrResourceCategory?: "Unknown" | "MonitorLogs" | (string & {});
-  liftrResourcePreference?: number;
+  liftrResourceCategory: "Unknown" | "MonitorLogs" | (string & {});
+  liftrResourcePreference: number;
   orgCreationSource?: "LIFTR" | "NEWRELIC" | (string & {});
   accountCreationSource?: "LIFTR" | "NEWRELIC" | (string & {});
   subscriptionState?: string;
@@ -159,7 +159,7 @@ export declare class MonitoredSubscription extends $CustomResource {
   /** List of subscriptions and the state of the monitoring. */
   readonly monitoredSubscriptionList: $Output<outputs.MonitoredSubscription[] | undefined>;
   /** Provisioning State of the resource */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   constructor(name: string, args: MonitoredSubscriptionArgs, opts?: $Options);
 }
 
@@ -196,7 +196,7 @@ export interface MonitoredSubscriptionState {
   properties?: outputs.SubscriptionList;
   systemData?: outputs.SystemData;
   monitoredSubscriptionList?: outputs.MonitoredSubscription[];
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
 }
 /**
  * Reads an existing `NewRelic.Observability/monitors/monitoredSubscriptions` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -230,7 +230,7 @@ export declare class TagRule extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning State of the resource */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** Set of rules for sending logs for the Monitor resource. */
   readonly logRules: $Output<outputs.LogRules | undefined>;
   /** Set of rules for sending metrics for the Monitor resource. */
@@ -270,7 +270,7 @@ export interface TagRuleState {
   type: "NewRelic.Observability/monitors/tagRules";
   properties: outputs.MonitoringTagRulesProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   logRules?: outputs.LogRules;
   metricRules?: outputs.MetricRules;
 }
@@ -509,6 +509,23 @@ export declare const monitoredMonitorResourcesOutput: typeof monitoredMonitorRes
 export declare const resubscribeMonitorOutput: typeof resubscribeMonitor;
 export declare const switchMonitorBillingOutput: typeof switchMonitorBilling;
 export declare const vmMonitorHostPayloadsOutput: typeof vmMonitorHostPayloads;
+// Pulumi's names for what each function and lookup returns.
+export type GetMonitorResult = MonitorState;
+export type GetMonitoredSubscriptionResult = MonitoredSubscriptionState;
+export type GetTagRuleResult = TagRuleState;
+export type GetMonitorBillingInfoResult = outputs.BillingInfoResponse;
+export type GetMonitorMetricRulesResult = outputs.MetricRules;
+export type GetMonitorMetricStatusResult = outputs.MetricsStatusResponse;
+export type LatestMonitorLinkedSaaSResult = outputs.LatestLinkedSaaSResponse;
+export type LinkMonitorSaaSResult = outputs.NewRelicMonitorResource;
+export type ListMonitorAppServicesResult = outputs.AppServicesListResponse;
+export type ListMonitorConnectedPartnerResourcesResult = outputs.ConnectedPartnerResourcesListResponse;
+export type ListMonitorHostsResult = outputs.VMHostsListResponse;
+export type ListMonitorLinkedResourcesResult = outputs.LinkedResourceListResponse;
+export type MonitoredMonitorResourcesResult = outputs.MonitoredResourceListResponse;
+export type ResubscribeMonitorResult = outputs.NewRelicMonitorResource;
+export type SwitchMonitorBillingResult = outputs.NewRelicMonitorResource;
+export type VmMonitorHostPayloadsResult = outputs.VMExtensionPayload;
 
 export declare namespace inputs {
   interface AccountInfo {
@@ -558,6 +575,10 @@ export declare namespace inputs {
   interface ConnectedPartnerResourcesListFormat {
     /** Connected Partner Resource Properties */
     properties?: inputs.ConnectedPartnerResourceProperties;
+    accountName?: string;
+    accountId?: string;
+    azureResourceId?: string;
+    location?: string;
   }
   interface ConnectedPartnerResourcesListResponse {
     /** The ConnectedPartnerResourcesListFormat items on this page */
@@ -708,25 +729,37 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.MonitorProperties;
+    properties?: inputs.MonitorProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    newRelicAccountProperties?: inputs.NewRelicAccountProperties;
+    userInfo?: inputs.UserInfo;
+    planData?: inputs.PlanData;
+    saaSData?: inputs.SaaSData;
+    orgCreationSource?: "LIFTR" | "NEWRELIC" | (string & {});
+    accountCreationSource?: "LIFTR" | "NEWRELIC" | (string & {});
+    subscriptionState?: string;
+    saaSAzureSubscriptionStatus?: string;
   }
   interface NewRelicObservabilityMonitorsMonitoredSubscriptions {
     /** The resource name */
     name: "default" | (string & {});
     /** The request to update subscriptions needed to be monitored by the NewRelic monitor resource. */
     properties?: inputs.SubscriptionList;
+    patchOperation?: "AddBegin" | "AddComplete" | "DeleteBegin" | "DeleteComplete" | "Active" | (string & {});
+    monitoredSubscriptionList?: inputs.MonitoredSubscription[];
   }
   interface NewRelicObservabilityMonitorsTagRules {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.MonitoringTagRulesProperties;
+    properties?: inputs.MonitoringTagRulesProperties;
+    logRules?: inputs.LogRules;
+    metricRules?: inputs.MetricRules;
   }
   interface NewRelicAccountProperties {
     /** User id */
@@ -740,13 +773,21 @@ export declare namespace inputs {
   }
   interface NewRelicMonitorResource {
     /** The resource-specific properties for this resource. */
-    properties: inputs.MonitorProperties;
+    properties?: inputs.MonitorProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    newRelicAccountProperties?: inputs.NewRelicAccountProperties;
+    userInfo?: inputs.UserInfo;
+    planData?: inputs.PlanData;
+    saaSData?: inputs.SaaSData;
+    orgCreationSource?: "LIFTR" | "NEWRELIC" | (string & {});
+    accountCreationSource?: "LIFTR" | "NEWRELIC" | (string & {});
+    subscriptionState?: string;
+    saaSAzureSubscriptionStatus?: string;
   }
   interface NewRelicSingleSignOnProperties {
     /** Single sign-on state */
@@ -870,8 +911,13 @@ export declare namespace outputs {
   type AppServicesListResponse = inputs.AppServicesListResponse;
   type BillingInfoResponse = inputs.BillingInfoResponse;
   type ConnectedPartnerResourceProperties = inputs.ConnectedPartnerResourceProperties;
-  type ConnectedPartnerResourcesListFormat = inputs.ConnectedPartnerResourcesListFormat;
-  type ConnectedPartnerResourcesListResponse = inputs.ConnectedPartnerResourcesListResponse;
+  interface ConnectedPartnerResourcesListFormat {
+    properties?: outputs.ConnectedPartnerResourceProperties;
+  }
+  interface ConnectedPartnerResourcesListResponse {
+    value: outputs.ConnectedPartnerResourcesListFormat[];
+    nextLink?: string;
+  }
   type FilteringTag = inputs.FilteringTag;
   type HostsGetRequest = inputs.HostsGetRequest;
   type LatestLinkedSaaSResponse = inputs.LatestLinkedSaaSResponse;

@@ -33,12 +33,12 @@ export declare class NginxDeployment extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning State */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
-  readonly nginxVersion: $Output<string | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
+  readonly nginxVersion: $Output<string>;
   /** Nginx Network Profile */
   readonly networkProfile: $Output<outputs.NginxNetworkProfile | undefined>;
   /** The IP address of the deployment. */
-  readonly ipAddress: $Output<string | undefined>;
+  readonly ipAddress: $Output<string>;
   readonly enableDiagnosticsSupport: $Output<boolean | undefined>;
   /** Nginx Logging */
   readonly logging: $Output<outputs.NginxLogging | undefined>;
@@ -51,7 +51,7 @@ export declare class NginxDeployment extends $CustomResource {
   /** Settings for NGINX App Protect (NAP) */
   readonly nginxAppProtect: $Output<outputs.NginxDeploymentPropertiesNginxAppProtect | undefined>;
   /** Dataplane API endpoint for the caller to update the NGINX state of the deployment. */
-  readonly dataplaneApiEndpoint: $Output<string | undefined>;
+  readonly dataplaneApiEndpoint: $Output<string>;
   constructor(name: string, args: NginxDeploymentArgs, opts?: $Options);
 }
 
@@ -104,17 +104,17 @@ export interface NginxDeploymentState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
-  nginxVersion?: string;
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  nginxVersion: string;
   networkProfile?: outputs.NginxNetworkProfile;
-  ipAddress?: string;
+  ipAddress: string;
   enableDiagnosticsSupport?: boolean;
   logging?: outputs.NginxLogging;
   scalingProperties?: outputs.NginxDeploymentScalingProperties;
   autoUpgradeProfile?: outputs.AutoUpgradeProfile;
   userProfile?: outputs.NginxDeploymentUserProfile;
   nginxAppProtect?: outputs.NginxDeploymentPropertiesNginxAppProtect;
-  dataplaneApiEndpoint?: string;
+  dataplaneApiEndpoint: string;
 }
 /**
  * Reads an existing `Nginx.NginxPlus/nginxDeployments` without managing it (GET, api-version 2025-11-01); undefined when it does not exist.
@@ -150,7 +150,7 @@ export declare class ApiKey extends $CustomResource {
   /** The time after which this Dataplane API Key is no longer valid. */
   readonly endDateTime: $Output<string | undefined>;
   /** The first three characters of the secret text to help identify it in use. This property is read-only. */
-  readonly hint: $Output<string | undefined>;
+  readonly hint: $Output<string>;
   constructor(name: string, args: ApiKeyArgs, opts?: $Options);
 }
 
@@ -187,7 +187,7 @@ export interface ApiKeyState {
   properties?: outputs.NginxDeploymentApiKeyRequestPropertiesOrNginxDeploymentApiKeyResponseProperties;
   systemData?: outputs.SystemData;
   endDateTime?: string;
-  hint?: string;
+  hint: string;
 }
 /**
  * Reads an existing `Nginx.NginxPlus/nginxDeployments/apiKeys` without managing it (GET, api-version 2025-11-01); undefined when it does not exist.
@@ -219,17 +219,17 @@ export declare class Certificate extends $CustomResource {
   /** Nginx Certificate Properties */
   readonly properties: $Output<outputs.NginxCertificateProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning State */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   readonly keyVirtualPath: $Output<string | undefined>;
   readonly certificateVirtualPath: $Output<string | undefined>;
   readonly keyVaultSecretId: $Output<string | undefined>;
-  readonly sha1Thumbprint: $Output<string | undefined>;
-  readonly keyVaultSecretVersion: $Output<string | undefined>;
-  readonly keyVaultSecretCreated: $Output<string | undefined>;
+  readonly sha1Thumbprint: $Output<string>;
+  readonly keyVaultSecretVersion: $Output<string>;
+  readonly keyVaultSecretCreated: $Output<string>;
   /** Nginx Certificate Error Response Body */
   readonly certificateError: $Output<outputs.NginxCertificateErrorResponseBody | undefined>;
   constructor(name: string, args: CertificateArgs, opts?: $Options);
@@ -269,15 +269,15 @@ export interface CertificateState {
   name: string;
   type: "Nginx.NginxPlus/nginxDeployments/certificates";
   properties?: outputs.NginxCertificateProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   keyVirtualPath?: string;
   certificateVirtualPath?: string;
   keyVaultSecretId?: string;
-  sha1Thumbprint?: string;
-  keyVaultSecretVersion?: string;
-  keyVaultSecretCreated?: string;
+  sha1Thumbprint: string;
+  keyVaultSecretVersion: string;
+  keyVaultSecretCreated: string;
   certificateError?: outputs.NginxCertificateErrorResponseBody;
 }
 /**
@@ -312,7 +312,7 @@ export declare class Configuration extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning State */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   readonly files: $Output<outputs.NginxConfigurationFile[] | undefined>;
   readonly protectedFiles: $Output<outputs.NginxConfigurationProtectedFileRequestOrNginxConfigurationProtectedFileResponse[] | undefined>;
   /** Nginx Configuration Package */
@@ -354,7 +354,7 @@ export interface ConfigurationState {
   type: "Nginx.NginxPlus/nginxDeployments/configurations";
   properties?: outputs.NginxConfigurationRequestPropertiesOrNginxConfigurationResponseProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   files?: outputs.NginxConfigurationFile[];
   protectedFiles?: outputs.NginxConfigurationProtectedFileRequestOrNginxConfigurationProtectedFileResponse[];
   package?: outputs.NginxConfigurationPackage;
@@ -392,7 +392,7 @@ export declare class WafPolicy extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning State */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** The byte content of the Policy */
   readonly content: $Output<any | undefined>;
   /** The file path where the Policy is to be saved */
@@ -436,7 +436,7 @@ export interface WafPolicyState {
   type: "Nginx.NginxPlus/nginxDeployments/wafPolicies";
   properties?: outputs.NginxDeploymentWafPolicyProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   content?: any;
   filepath?: string;
   compilingState?: outputs.NginxDeploymentWafPolicyCompilingStatus;
@@ -506,6 +506,15 @@ export declare const getWafPolicyOutput: typeof getWafPolicy;
 export declare const listNginxDeploymentDefaultWafPoliciesOutput: typeof listNginxDeploymentDefaultWafPolicies;
 export declare const analyzeConfigurationOutput: typeof analyzeConfiguration;
 export declare const analyzeWafPolicyOutput: typeof analyzeWafPolicy;
+// Pulumi's names for what each function and lookup returns.
+export type GetNginxDeploymentResult = NginxDeploymentState;
+export type GetApiKeyResult = ApiKeyState;
+export type GetCertificateResult = CertificateState;
+export type GetConfigurationResult = ConfigurationState;
+export type GetWafPolicyResult = WafPolicyState;
+export type ListNginxDeploymentDefaultWafPoliciesResult = outputs.NginxDeploymentDefaultWafPolicyListResponse;
+export type AnalyzeConfigurationResult = outputs.AnalysisResult;
+export type AnalyzeWafPolicyResult = outputs.NginxDeploymentWafPolicyAnalysisResponse;
 
 export declare namespace inputs {
   interface AnalysisCreate {
@@ -578,12 +587,21 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    networkProfile?: inputs.NginxNetworkProfile;
+    enableDiagnosticsSupport?: boolean;
+    logging?: inputs.NginxLogging;
+    scalingProperties?: inputs.NginxDeploymentScalingProperties;
+    autoUpgradeProfile?: inputs.AutoUpgradeProfile;
+    userProfile?: inputs.NginxDeploymentUserProfile;
+    nginxAppProtect?: inputs.NginxDeploymentPropertiesNginxAppProtect;
   }
   interface NginxNginxPlusNginxDeploymentsApiKeys {
     /** The resource name */
     name: string;
     /** Nginx Deployment Api Key Request Properties */
     properties?: inputs.NginxDeploymentApiKeyRequestPropertiesOrNginxDeploymentApiKeyResponseProperties;
+    secretText?: string;
+    endDateTime?: string;
   }
   interface NginxNginxPlusNginxDeploymentsCertificates {
     /** The resource name */
@@ -592,18 +610,28 @@ export declare namespace inputs {
     properties?: inputs.NginxCertificateProperties;
     /** The geo-location where the resource lives */
     location?: string;
+    keyVirtualPath?: string;
+    certificateVirtualPath?: string;
+    keyVaultSecretId?: string;
+    certificateError?: inputs.NginxCertificateErrorResponseBody;
   }
   interface NginxNginxPlusNginxDeploymentsConfigurations {
     /** The resource name */
     name: string;
     /** Nginx Configuration Request Properties */
     properties?: inputs.NginxConfigurationRequestPropertiesOrNginxConfigurationResponseProperties;
+    files?: inputs.NginxConfigurationFile[];
+    protectedFiles?: inputs.NginxConfigurationProtectedFileRequestOrNginxConfigurationProtectedFileResponse[];
+    package?: inputs.NginxConfigurationPackage;
+    rootFile?: string;
   }
   interface NginxNginxPlusNginxDeploymentsWafPolicies {
     /** The resource name */
     name: string;
     /** Nginx Deployment Waf Policy Properties */
     properties?: inputs.NginxDeploymentWafPolicyProperties;
+    content?: any;
+    filepath?: string;
   }
   interface NginxCertificateErrorResponseBody {
     code?: string;

@@ -32,28 +32,28 @@ export declare class Namespace extends $CustomResource {
    * Name of the Notification Hubs namespace. This is immutable property, set automatically 
    * by the service when the namespace is created.
    */
-  readonly name: $Output<string | undefined>;
+  readonly name: $Output<string>;
   /** Defines values for OperationProvisioningState. */
   readonly provisioningState: $Output<"Unknown" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Disabled" | (string & {}) | undefined>;
   /** Namespace status. */
   readonly status: $Output<"Created" | "Creating" | "Suspended" | "Deleting" | (string & {}) | undefined>;
   /** Gets or sets whether or not the namespace is currently enabled. */
-  readonly enabled: $Output<boolean | undefined>;
+  readonly enabled: $Output<boolean>;
   /** Gets or sets whether or not the namespace is set as Critical. */
-  readonly critical: $Output<boolean | undefined>;
+  readonly critical: $Output<boolean>;
   /** Namespace subscription id. */
-  readonly subscriptionId: $Output<string | undefined>;
+  readonly subscriptionId: $Output<string>;
   /**
    * Region. The value is always set to the same value as Namespace.Location, so we are deprecating
    * this property.
    */
-  readonly region: $Output<string | undefined>;
+  readonly region: $Output<string>;
   /** Azure Insights Metrics id. */
-  readonly metricId: $Output<string | undefined>;
+  readonly metricId: $Output<string>;
   /** Time when the namespace was created. */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** Time when the namespace was updated. */
-  readonly updatedAt: $Output<string | undefined>;
+  readonly updatedAt: $Output<string>;
   /** Defines values for NamespaceType. */
   readonly namespaceType: $Output<"Messaging" | "NotificationHub" | (string & {}) | undefined>;
   /** Allowed replication region */
@@ -68,7 +68,7 @@ export declare class Namespace extends $CustomResource {
    * Gets or sets endpoint you can use to perform NotificationHub
    * operations.
    */
-  readonly serviceBusEndpoint: $Output<string | undefined>;
+  readonly serviceBusEndpoint: $Output<string>;
   /** Private Endpoint Connections for namespace */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnectionResource[] | undefined>;
   /** Gets or sets scaleUnit where the namespace gets created */
@@ -132,22 +132,22 @@ export interface NamespaceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  name?: string;
+  name: string;
   provisioningState?: "Unknown" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Disabled" | (string & {});
   status?: "Created" | "Creating" | "Suspended" | "Deleting" | (string & {});
-  enabled?: boolean;
-  critical?: boolean;
-  subscriptionId?: string;
-  region?: string;
-  metricId?: string;
-  createdAt?: string;
-  updatedAt?: string;
+  enabled: boolean;
+  critical: boolean;
+  subscriptionId: string;
+  region: string;
+  metricId: string;
+  createdAt: string;
+  updatedAt: string;
   namespaceType?: "Messaging" | "NotificationHub" | (string & {});
   replicationRegion?: "Default" | "WestUs2" | "NorthEurope" | "AustraliaEast" | "BrazilSouth" | "SouthEastAsia" | "SouthAfricaNorth" | "None" | (string & {});
   zoneRedundancy?: "Disabled" | "Enabled" | (string & {});
   networkAcls?: outputs.NetworkAcls;
   pnsCredentials?: outputs.PnsCredentials;
-  serviceBusEndpoint?: string;
+  serviceBusEndpoint: string;
   privateEndpointConnections?: outputs.PrivateEndpointConnectionResource[];
   scaleUnit?: string;
   dataCenter?: string;
@@ -183,7 +183,7 @@ export declare class AuthorizationRule extends $CustomResource {
   /** SharedAccessAuthorizationRule properties. */
   readonly properties: $Output<outputs.SharedAccessAuthorizationRuleProperties | undefined>;
   /** Deprecated - only for compatibility. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Deprecated - only for compatibility. */
   readonly tags: $Output<outputs.SharedAccessAuthorizationRuleResourceTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -201,17 +201,17 @@ export declare class AuthorizationRule extends $CustomResource {
    */
   readonly secondaryKey: $Output<string | undefined>;
   /** Gets a string that describes the authorization rule. */
-  readonly keyName: $Output<string | undefined>;
+  readonly keyName: $Output<string>;
   /** Gets the last modified time for this rule */
-  readonly modifiedTime: $Output<string | undefined>;
+  readonly modifiedTime: $Output<string>;
   /** Gets the created time for this rule */
-  readonly createdTime: $Output<string | undefined>;
+  readonly createdTime: $Output<string>;
   /** Gets a string that describes the claim type */
-  readonly claimType: $Output<string | undefined>;
+  readonly claimType: $Output<string>;
   /** Gets a string that describes the claim value */
-  readonly claimValue: $Output<string | undefined>;
+  readonly claimValue: $Output<string>;
   /** Gets the revision number for the rule */
-  readonly revision: $Output<number | undefined>;
+  readonly revision: $Output<number>;
   constructor(name: string, args: AuthorizationRuleArgs, opts?: $Options);
 }
 
@@ -258,18 +258,18 @@ export interface AuthorizationRuleState {
   name: string;
   type: "Microsoft.NotificationHubs/namespaces/authorizationRules";
   properties?: outputs.SharedAccessAuthorizationRuleProperties;
-  location?: string;
+  location: string;
   tags?: outputs.SharedAccessAuthorizationRuleResourceTags;
   systemData?: outputs.SystemData;
   rights: ("Manage" | "Send" | "Listen" | (string & {}))[];
   primaryKey?: string;
   secondaryKey?: string;
-  keyName?: string;
-  modifiedTime?: string;
-  createdTime?: string;
-  claimType?: string;
-  claimValue?: string;
-  revision?: number;
+  keyName: string;
+  modifiedTime: string;
+  createdTime: string;
+  claimType: string;
+  claimValue: string;
+  revision: number;
 }
 /**
  * Reads an existing `Microsoft.NotificationHubs/namespaces/authorizationRules` without managing it (GET, api-version 2023-09-01); undefined when it does not exist.
@@ -328,7 +328,7 @@ export declare class NotificationHub extends $CustomResource {
   readonly browserCredential: $Output<outputs.BrowserCredential | undefined>;
   /** Description of a NotificationHub XiaomiCredential. */
   readonly xiaomiCredential: $Output<outputs.XiaomiCredential | undefined>;
-  readonly dailyMaxActiveDevices: $Output<number | undefined>;
+  readonly dailyMaxActiveDevices: $Output<number>;
   constructor(name: string, args: NotificationHubArgs, opts?: $Options);
 }
 
@@ -399,7 +399,7 @@ export interface NotificationHubState {
   baiduCredential?: outputs.BaiduCredential;
   browserCredential?: outputs.BrowserCredential;
   xiaomiCredential?: outputs.XiaomiCredential;
-  dailyMaxActiveDevices?: number;
+  dailyMaxActiveDevices: number;
 }
 /**
  * Reads an existing `Microsoft.NotificationHubs/namespaces/notificationHubs` without managing it (GET, api-version 2023-09-01); undefined when it does not exist.
@@ -433,7 +433,7 @@ export declare class NotificationHubAuthorizationRule extends $CustomResource {
   /** SharedAccessAuthorizationRule properties. */
   readonly properties: $Output<outputs.SharedAccessAuthorizationRuleProperties | undefined>;
   /** Deprecated - only for compatibility. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Deprecated - only for compatibility. */
   readonly tags: $Output<outputs.SharedAccessAuthorizationRuleResourceTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -451,17 +451,17 @@ export declare class NotificationHubAuthorizationRule extends $CustomResource {
    */
   readonly secondaryKey: $Output<string | undefined>;
   /** Gets a string that describes the authorization rule. */
-  readonly keyName: $Output<string | undefined>;
+  readonly keyName: $Output<string>;
   /** Gets the last modified time for this rule */
-  readonly modifiedTime: $Output<string | undefined>;
+  readonly modifiedTime: $Output<string>;
   /** Gets the created time for this rule */
-  readonly createdTime: $Output<string | undefined>;
+  readonly createdTime: $Output<string>;
   /** Gets a string that describes the claim type */
-  readonly claimType: $Output<string | undefined>;
+  readonly claimType: $Output<string>;
   /** Gets a string that describes the claim value */
-  readonly claimValue: $Output<string | undefined>;
+  readonly claimValue: $Output<string>;
   /** Gets the revision number for the rule */
-  readonly revision: $Output<number | undefined>;
+  readonly revision: $Output<number>;
   constructor(name: string, args: NotificationHubAuthorizationRuleArgs, opts?: $Options);
 }
 
@@ -512,18 +512,18 @@ export interface NotificationHubAuthorizationRuleState {
   name: string;
   type: "Microsoft.NotificationHubs/namespaces/notificationHubs/authorizationRules";
   properties?: outputs.SharedAccessAuthorizationRuleProperties;
-  location?: string;
+  location: string;
   tags?: outputs.SharedAccessAuthorizationRuleResourceTags;
   systemData?: outputs.SystemData;
   rights: ("Manage" | "Send" | "Listen" | (string & {}))[];
   primaryKey?: string;
   secondaryKey?: string;
-  keyName?: string;
-  modifiedTime?: string;
-  createdTime?: string;
-  claimType?: string;
-  claimValue?: string;
-  revision?: number;
+  keyName: string;
+  modifiedTime: string;
+  createdTime: string;
+  claimType: string;
+  claimValue: string;
+  revision: number;
 }
 /**
  * Reads an existing `Microsoft.NotificationHubs/namespaces/notificationHubs/authorizationRules` without managing it (GET, api-version 2023-09-01); undefined when it does not exist.
@@ -630,7 +630,7 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.NotificationHubs/namespaces/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -781,11 +781,29 @@ export declare const debugsendNotificationHubOutput: typeof debugsendNotificatio
 export declare const pnsNotificationHubCredentialsOutput: typeof pnsNotificationHubCredentials;
 export declare const listNotificationHubAuthorizationRuleKeysOutput: typeof listNotificationHubAuthorizationRuleKeys;
 export declare const regenerateNotificationHubAuthorizationRuleKeysOutput: typeof regenerateNotificationHubAuthorizationRuleKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetNamespaceResult = NamespaceState;
+export type GetAuthorizationRuleResult = AuthorizationRuleState;
+export type GetNotificationHubResult = NotificationHubState;
+export type GetNotificationHubAuthorizationRuleResult = NotificationHubAuthorizationRuleState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type CheckNamespaceNotificationHubAvailabilityResult = outputs.CheckAvailabilityResult;
+export type PnsNamespaceCredentialsResult = outputs.PnsCredentialsResource;
+export type ListAuthorizationRuleKeysResult = outputs.ResourceListKeys;
+export type RegenerateAuthorizationRuleKeysResult = outputs.ResourceListKeys;
+export type DebugsendNotificationHubResult = outputs.DebugSendResponse;
+export type PnsNotificationHubCredentialsResult = outputs.PnsCredentialsResource;
+export type ListNotificationHubAuthorizationRuleKeysResult = outputs.ResourceListKeys;
+export type RegenerateNotificationHubAuthorizationRuleKeysResult = outputs.ResourceListKeys;
 
 export declare namespace inputs {
   interface AdmCredential {
     /** Description of a NotificationHub AdmCredential. */
-    properties: inputs.AdmCredentialProperties;
+    properties?: inputs.AdmCredentialProperties;
+    clientId?: string;
+    clientSecret?: string;
+    authTokenUrl?: string;
   }
   interface AdmCredentialProperties {
     /** Gets or sets the client identifier. */
@@ -797,7 +815,15 @@ export declare namespace inputs {
   }
   interface ApnsCredential {
     /** Description of a NotificationHub ApnsCredential. */
-    properties: inputs.ApnsCredentialProperties;
+    properties?: inputs.ApnsCredentialProperties;
+    apnsCertificate?: string;
+    certificateKey?: string;
+    endpoint?: string;
+    thumbprint?: string;
+    keyId?: string;
+    appName?: string;
+    appId?: string;
+    token?: string;
   }
   interface ApnsCredentialProperties {
     /** Gets or sets the APNS certificate. */
@@ -828,7 +854,10 @@ export declare namespace inputs {
   }
   interface BaiduCredential {
     /** Description of a NotificationHub BaiduCredential. */
-    properties: inputs.BaiduCredentialProperties;
+    properties?: inputs.BaiduCredentialProperties;
+    baiduApiKey?: string;
+    baiduEndPoint?: string;
+    baiduSecretKey?: string;
   }
   interface BaiduCredentialProperties {
     /** Gets or sets baidu Api Key. */
@@ -840,7 +869,10 @@ export declare namespace inputs {
   }
   interface BrowserCredential {
     /** Description of a NotificationHub BrowserCredential. */
-    properties: inputs.BrowserCredentialProperties;
+    properties?: inputs.BrowserCredentialProperties;
+    subject?: string;
+    vapidPrivateKey?: string;
+    vapidPublicKey?: string;
   }
   interface BrowserCredentialProperties {
     /** Gets or sets web push subject. */
@@ -889,7 +921,9 @@ export declare namespace inputs {
   type DebugSendResult = { [key: string]: any };
   interface GcmCredential {
     /** Description of a NotificationHub GcmCredential. */
-    properties: inputs.GcmCredentialProperties;
+    properties?: inputs.GcmCredentialProperties;
+    gcmEndpoint?: string;
+    googleApiKey?: string;
   }
   interface GcmCredentialProperties {
     /** Gets or sets the GCM endpoint. */
@@ -914,6 +948,16 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    provisioningState?: "Unknown" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Disabled" | (string & {});
+    status?: "Created" | "Creating" | "Suspended" | "Deleting" | (string & {});
+    namespaceType?: "Messaging" | "NotificationHub" | (string & {});
+    replicationRegion?: "Default" | "WestUs2" | "NorthEurope" | "AustraliaEast" | "BrazilSouth" | "SouthEastAsia" | "SouthAfricaNorth" | "None" | (string & {});
+    zoneRedundancy?: "Disabled" | "Enabled" | (string & {});
+    networkAcls?: inputs.NetworkAcls;
+    pnsCredentials?: inputs.PnsCredentials;
+    scaleUnit?: string;
+    dataCenter?: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNotificationHubsNamespacesAuthorizationRules {
     /** The resource name */
@@ -924,6 +968,9 @@ export declare namespace inputs {
     location?: string;
     /** Deprecated - only for compatibility. */
     tags?: inputs.SharedAccessAuthorizationRuleResourceTags;
+    rights?: ("Manage" | "Send" | "Listen" | (string & {}))[];
+    primaryKey?: string;
+    secondaryKey?: string;
   }
   interface MicrosoftNotificationHubsNamespacesNotificationHubs {
     /** The resource name */
@@ -936,6 +983,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    registrationTtl?: string;
+    apnsCredential?: inputs.ApnsCredential;
+    wnsCredential?: inputs.WnsCredential;
+    gcmCredential?: inputs.GcmCredential;
+    mpnsCredential?: inputs.MpnsCredential;
+    admCredential?: inputs.AdmCredential;
+    baiduCredential?: inputs.BaiduCredential;
+    browserCredential?: inputs.BrowserCredential;
+    xiaomiCredential?: inputs.XiaomiCredential;
   }
   interface MicrosoftNotificationHubsNamespacesNotificationHubsAuthorizationRules {
     /** The resource name */
@@ -946,12 +1002,18 @@ export declare namespace inputs {
     location?: string;
     /** Deprecated - only for compatibility. */
     tags?: inputs.SharedAccessAuthorizationRuleResourceTags;
+    rights?: ("Manage" | "Send" | "Listen" | (string & {}))[];
+    primaryKey?: string;
+    secondaryKey?: string;
   }
   interface MicrosoftNotificationHubsNamespacesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Private Endpoint Connection properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    provisioningState?: "Unknown" | "Succeeded" | "Creating" | "Updating" | "UpdatingByProxy" | "Deleting" | "DeletingByProxy" | "Deleted" | (string & {});
+    privateEndpoint?: inputs.RemotePrivateEndpointConnection;
+    privateLinkServiceConnectionState?: inputs.RemotePrivateLinkServiceConnectionState;
   }
   interface MicrosoftNotificationHubsNamespacesPrivateLinkResources {
     /** The resource name */
@@ -959,7 +1021,10 @@ export declare namespace inputs {
   }
   interface MpnsCredential {
     /** Description of a NotificationHub MpnsCredential. */
-    properties: inputs.MpnsCredentialProperties;
+    properties?: inputs.MpnsCredentialProperties;
+    mpnsCertificate?: string;
+    certificateKey?: string;
+    thumbprint?: string;
   }
   interface MpnsCredentialProperties {
     /** Gets or sets the MPNS certificate. */
@@ -1044,6 +1109,14 @@ export declare namespace inputs {
     location?: string;
     /** Deprecated - only for compatibility. */
     tags?: inputs.PnsCredentialsResourceTags;
+    admCredential?: inputs.AdmCredential;
+    apnsCredential?: inputs.ApnsCredential;
+    baiduCredential?: inputs.BaiduCredential;
+    browserCredential?: inputs.BrowserCredential;
+    gcmCredential?: inputs.GcmCredential;
+    mpnsCredential?: inputs.MpnsCredential;
+    wnsCredential?: inputs.WnsCredential;
+    xiaomiCredential?: inputs.XiaomiCredential;
   }
   type PnsCredentialsResourceTags = { [key: string]: string };
   interface PolicyKeyResource {
@@ -1061,6 +1134,9 @@ export declare namespace inputs {
   interface PrivateEndpointConnectionResource {
     /** Private Endpoint Connection properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    provisioningState?: "Unknown" | "Succeeded" | "Creating" | "Updating" | "UpdatingByProxy" | "Deleting" | "DeletingByProxy" | "Deleted" | (string & {});
+    privateEndpoint?: inputs.RemotePrivateEndpointConnection;
+    privateLinkServiceConnectionState?: inputs.RemotePrivateLinkServiceConnectionState;
   }
   type PrivateLinkResourceProperties = { [key: string]: any };
   interface PublicInternetAuthorizationRule {
@@ -1118,7 +1194,12 @@ export declare namespace inputs {
   type TrackedResourceTags = { [key: string]: string };
   interface WnsCredential {
     /** Description of a NotificationHub WnsCredential. */
-    properties: inputs.WnsCredentialProperties;
+    properties?: inputs.WnsCredentialProperties;
+    packageSid?: string;
+    secretKey?: string;
+    windowsLiveEndpoint?: string;
+    certificateKey?: string;
+    wnsCertificate?: string;
   }
   interface WnsCredentialProperties {
     /** Gets or sets the package ID for this credential. */
@@ -1134,7 +1215,9 @@ export declare namespace inputs {
   }
   interface XiaomiCredential {
     /** Description of a NotificationHub XiaomiCredentialProperties. */
-    properties: inputs.XiaomiCredentialProperties;
+    properties?: inputs.XiaomiCredentialProperties;
+    appSecret?: string;
+    endpoint?: string;
   }
   interface XiaomiCredentialProperties {
     /** Gets or sets app secret. */
@@ -1145,13 +1228,21 @@ export declare namespace inputs {
 }
 
 export declare namespace outputs {
-  type AdmCredential = inputs.AdmCredential;
+  interface AdmCredential {
+    properties: outputs.AdmCredentialProperties;
+  }
   type AdmCredentialProperties = inputs.AdmCredentialProperties;
-  type ApnsCredential = inputs.ApnsCredential;
+  interface ApnsCredential {
+    properties: outputs.ApnsCredentialProperties;
+  }
   type ApnsCredentialProperties = inputs.ApnsCredentialProperties;
-  type BaiduCredential = inputs.BaiduCredential;
+  interface BaiduCredential {
+    properties: outputs.BaiduCredentialProperties;
+  }
   type BaiduCredentialProperties = inputs.BaiduCredentialProperties;
-  type BrowserCredential = inputs.BrowserCredential;
+  interface BrowserCredential {
+    properties: outputs.BrowserCredentialProperties;
+  }
   type BrowserCredentialProperties = inputs.BrowserCredentialProperties;
   interface CheckAvailabilityParameters {
     id?: string;
@@ -1189,7 +1280,9 @@ export declare namespace outputs {
     failure?: number;
     results?: outputs.RegistrationResult[];
   }
-  type GcmCredential = inputs.GcmCredential;
+  interface GcmCredential {
+    properties: outputs.GcmCredentialProperties;
+  }
   type GcmCredentialProperties = inputs.GcmCredentialProperties;
   type IpRule = inputs.IpRule;
   interface MicrosoftNotificationHubsNamespaces {
@@ -1250,7 +1343,9 @@ export declare namespace outputs {
     properties?: outputs.PrivateLinkResourceProperties;
     systemData?: outputs.SystemData;
   }
-  type MpnsCredential = inputs.MpnsCredential;
+  interface MpnsCredential {
+    properties: outputs.MpnsCredentialProperties;
+  }
   type MpnsCredentialProperties = inputs.MpnsCredentialProperties;
   interface NamespaceProperties {
     name?: string;
@@ -1289,7 +1384,16 @@ export declare namespace outputs {
     xiaomiCredential?: outputs.XiaomiCredential;
     dailyMaxActiveDevices?: number;
   }
-  type PnsCredentials = inputs.PnsCredentials;
+  interface PnsCredentials {
+    admCredential?: outputs.AdmCredential;
+    apnsCredential?: outputs.ApnsCredential;
+    baiduCredential?: outputs.BaiduCredential;
+    browserCredential?: outputs.BrowserCredential;
+    gcmCredential?: outputs.GcmCredential;
+    mpnsCredential?: outputs.MpnsCredential;
+    wnsCredential?: outputs.WnsCredential;
+    xiaomiCredential?: outputs.XiaomiCredential;
+  }
   interface PnsCredentialsResource {
     properties?: outputs.PnsCredentials;
     location?: string;
@@ -1356,9 +1460,13 @@ export declare namespace outputs {
   type Sku = inputs.Sku;
   type SystemData = inputs.SystemData;
   type TrackedResourceTags = inputs.TrackedResourceTags;
-  type WnsCredential = inputs.WnsCredential;
+  interface WnsCredential {
+    properties: outputs.WnsCredentialProperties;
+  }
   type WnsCredentialProperties = inputs.WnsCredentialProperties;
-  type XiaomiCredential = inputs.XiaomiCredential;
+  interface XiaomiCredential {
+    properties: outputs.XiaomiCredentialProperties;
+  }
   type XiaomiCredentialProperties = inputs.XiaomiCredentialProperties;
 }
 

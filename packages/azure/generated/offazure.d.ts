@@ -29,7 +29,7 @@ export declare class HypervSite extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets the Master Site this site is linked to. */
-  readonly masterSiteId: $Output<string | undefined>;
+  readonly masterSiteId: $Output<string>;
   /**
    * Gets or sets the service principal identity details used by agent for
    * communication
@@ -43,7 +43,7 @@ export declare class HypervSite extends $CustomResource {
   /** Gets or sets the ARM ID of migration hub solution for SDS. */
   readonly discoverySolutionId: $Output<string | undefined>;
   /** Gets the service endpoint. */
-  readonly serviceEndpoint: $Output<string | undefined>;
+  readonly serviceEndpoint: $Output<string>;
   /** The status of the last operation. */
   readonly provisioningState: $Output<"Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {}) | undefined>;
   constructor(name: string, args: HypervSiteArgs, opts?: $Options);
@@ -93,12 +93,12 @@ export interface HypervSiteState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  masterSiteId?: string;
+  masterSiteId: string;
   servicePrincipalIdentityDetails?: outputs.SiteSpnProperties;
   agentDetails?: outputs.SiteAgentProperties;
   applianceName?: string;
   discoverySolutionId?: string;
-  serviceEndpoint?: string;
+  serviceEndpoint: string;
   provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
@@ -133,15 +133,15 @@ export declare class Cluster extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets the timestamp marking Hyper-V cluster creation. */
-  readonly createdTimestamp: $Output<string | undefined>;
+  readonly createdTimestamp: $Output<string>;
   /** Gets the timestamp marking last updated on the Hyper-V cluster. */
-  readonly updatedTimestamp: $Output<string | undefined>;
+  readonly updatedTimestamp: $Output<string>;
   /** Gets or sets the FQDN/IPAddress of the Hyper-V cluster. */
   readonly fqdn: $Output<string | undefined>;
   /** Gets the functional level of the Hyper-V cluster. */
-  readonly functionalLevel: $Output<number | undefined>;
+  readonly functionalLevel: $Output<number>;
   /** Gets the status of the Hyper-V cluster. */
-  readonly status: $Output<string | undefined>;
+  readonly status: $Output<string>;
   /** Gets or sets Run as account ID of the Hyper-V cluster. */
   readonly runAsAccountId: $Output<string | undefined>;
   /** Gets or sets list of hosts (FQDN) currently being tracked by the cluster. */
@@ -189,11 +189,11 @@ export interface ClusterState {
   type: "Microsoft.OffAzure/hypervSites/clusters";
   properties?: outputs.HypervClusterProperties;
   systemData?: outputs.SystemData;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
   fqdn?: string;
-  functionalLevel?: number;
-  status?: string;
+  functionalLevel: number;
+  status: string;
   runAsAccountId?: string;
   hostFqdnList?: string[];
   errors?: outputs.HealthErrorDetails[];
@@ -231,15 +231,15 @@ export declare class Host extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets the timestamp marking Hyper-V host creation. */
-  readonly createdTimestamp: $Output<string | undefined>;
+  readonly createdTimestamp: $Output<string>;
   /** Gets the timestamp marking last updated on the Hyper-V host. */
-  readonly updatedTimestamp: $Output<string | undefined>;
+  readonly updatedTimestamp: $Output<string>;
   /** Gets or sets the FQDN/IPAddress of the Hyper-V host. */
   readonly fqdn: $Output<string | undefined>;
   /** Gets or sets the run as account ID of the Hyper-V host. */
   readonly runAsAccountId: $Output<string | undefined>;
   /** Gets the version of the Hyper-V host. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** Gets the errors. */
   readonly errors: $Output<outputs.HealthErrorDetails[] | undefined>;
   /** The status of the last operation. */
@@ -281,11 +281,11 @@ export interface HostState {
   type: "Microsoft.OffAzure/hypervSites/hosts";
   properties?: outputs.HypervHostProperties;
   systemData?: outputs.SystemData;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
   fqdn?: string;
   runAsAccountId?: string;
-  version?: string;
+  version: string;
   errors?: outputs.HealthErrorDetails[];
   provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
@@ -313,14 +313,14 @@ export interface HypervSiteJobState {
   type: "Microsoft.OffAzure/hypervSites/jobs";
   properties?: outputs.JobProperties;
   systemData?: outputs.SystemData;
-  status?: string;
-  startTime?: string;
-  endTime?: string;
-  displayName?: string;
-  clientRequestId?: string;
-  activityId?: string;
+  status: string;
+  startTime: string;
+  endTime: string;
+  displayName: string;
+  clientRequestId: string;
+  activityId: string;
   errors?: outputs.ErrorDetails[];
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/hypervSites/jobs` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -346,39 +346,39 @@ export interface HypervSiteMachineState {
   type: "Microsoft.OffAzure/hypervSites/machines";
   properties?: outputs.HypervMachineProperties;
   systemData?: outputs.SystemData;
-  instanceUuid?: string;
-  hostFqdn?: string;
-  hostId?: string;
-  generation?: number;
-  version?: string;
-  highAvailability?: "Unknown" | "No" | "Yes" | (string & {});
-  clusterFqdn?: string;
-  clusterId?: string;
-  maxMemoryMb?: number;
-  isDynamicMemoryEnabled?: boolean;
+  instanceUuid: string;
+  hostFqdn: string;
+  hostId: string;
+  generation: number;
+  version: string;
+  highAvailability: "Unknown" | "No" | "Yes" | (string & {});
+  clusterFqdn: string;
+  clusterId: string;
+  maxMemoryMb: number;
+  isDynamicMemoryEnabled: boolean;
   disks?: outputs.HypervDisk[];
   networkAdapters?: outputs.HypervNetworkAdapter[];
-  managementServerType?: string;
-  secureBootTemplateId?: string;
-  secureBootEnabled?: boolean;
-  secureBootTemplate?: string;
-  tpmEnabled?: boolean;
-  ksdEnabled?: boolean;
-  shieldingRequested?: boolean;
-  dataProtectionRequested?: boolean;
-  encryptStateAndVmMigrationTraffic?: boolean;
-  virtualizationBasedSecurityOptOut?: boolean;
-  powerStatus?: string;
-  vmFqdn?: string;
-  vmConfigurationFileLocation?: string;
+  managementServerType: string;
+  secureBootTemplateId: string;
+  secureBootEnabled: boolean;
+  secureBootTemplate: string;
+  tpmEnabled: boolean;
+  ksdEnabled: boolean;
+  shieldingRequested: boolean;
+  dataProtectionRequested: boolean;
+  encryptStateAndVmMigrationTraffic: boolean;
+  virtualizationBasedSecurityOptOut: boolean;
+  powerStatus: string;
+  vmFqdn: string;
+  vmConfigurationFileLocation: string;
   firmware?: string;
   guestOsDetails?: outputs.GuestOsDetails;
-  numberOfApplications?: number;
-  guestDetailsDiscoveryTimestamp?: string;
-  isGuestDetailsDiscoveryInProgress?: boolean;
-  dependencyMapping?: string;
-  dependencyMappingStartTime?: string;
-  dependencyMappingEndTime?: string;
+  numberOfApplications: number;
+  guestDetailsDiscoveryTimestamp: string;
+  isGuestDetailsDiscoveryInProgress: boolean;
+  dependencyMapping: string;
+  dependencyMappingStartTime: string;
+  dependencyMappingEndTime: string;
   runAsAccountId?: string;
   applianceNames?: string[];
   errors?: outputs.HealthErrorDetails[];
@@ -398,12 +398,12 @@ export interface HypervSiteMachineState {
   operatingSystemDetails?: outputs.OperatingSystem;
   biosSerialNumber?: string;
   biosGuid?: string;
-  displayName?: string;
-  isDeleted?: boolean;
-  createdTimestamp?: string;
+  displayName: string;
+  isDeleted: boolean;
+  createdTimestamp: string;
   tags?: outputs.HypervMachinePropertiesTags;
-  updatedTimestamp?: string;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  updatedTimestamp: string;
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/hypervSites/machines` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -432,7 +432,7 @@ export interface HypervSiteMachineSoftwareInventoryState {
   properties?: outputs.MachineSoftwareInventoryProperties;
   systemData?: outputs.SystemData;
   appsAndRoles?: outputs.AppsAndRoles;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/hypervSites/machines/softwareInventories` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -458,12 +458,12 @@ export interface HypervSiteRunAsAccountState {
   type: "Microsoft.OffAzure/hypervSites/runAsAccounts";
   properties?: outputs.RunAsAccountProperties;
   systemData?: outputs.SystemData;
-  displayName?: string;
-  credentialType?: string;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
-  applianceName?: string;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  displayName: string;
+  credentialType: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
+  applianceName: string;
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/hypervSites/runAsAccounts` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -501,9 +501,9 @@ export declare class ImportSite extends $CustomResource {
   /** Gets or sets the ARM ID of migration hub solution for SDS. */
   readonly discoverySolutionId: $Output<string | undefined>;
   /** Gets the Master Site this site is linked to. */
-  readonly masterSiteId: $Output<string | undefined>;
+  readonly masterSiteId: $Output<string>;
   /** Gets the service endpoint. */
-  readonly serviceEndpoint: $Output<string | undefined>;
+  readonly serviceEndpoint: $Output<string>;
   /** The status of the last operation. */
   readonly provisioningState: $Output<"Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {}) | undefined>;
   constructor(name: string, args: ImportSiteArgs, opts?: $Options);
@@ -544,8 +544,8 @@ export interface ImportSiteState {
   location: string;
   systemData?: outputs.SystemData;
   discoverySolutionId?: string;
-  masterSiteId?: string;
-  serviceEndpoint?: string;
+  masterSiteId: string;
+  serviceEndpoint: string;
   provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
@@ -608,14 +608,14 @@ export interface ImportSiteJobState {
   type: "Microsoft.OffAzure/importSites/jobs";
   properties?: outputs.JobProperties;
   systemData?: outputs.SystemData;
-  status?: string;
-  startTime?: string;
-  endTime?: string;
-  displayName?: string;
-  clientRequestId?: string;
-  activityId?: string;
+  status: string;
+  startTime: string;
+  endTime: string;
+  displayName: string;
+  clientRequestId: string;
+  activityId: string;
   errors?: outputs.ErrorDetails[];
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/importSites/jobs` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -641,36 +641,36 @@ export interface ImportSiteMachineState {
   type: "Microsoft.OffAzure/importSites/machines";
   properties?: outputs.ImportMachineProperties;
   systemData?: outputs.SystemData;
-  firmware?: string;
-  percentageCpuUtilization?: number;
-  percentageMemoryUtilization?: number;
-  numberOfDisks?: number;
-  totalDiskReadOperationsPerSecond?: number;
-  totalDiskWriteOperationsPerSecond?: number;
-  totalDiskWriteThroughput?: number;
-  totalDiskReadThroughput?: number;
-  macAddress?: string;
+  firmware: string;
+  percentageCpuUtilization: number;
+  percentageMemoryUtilization: number;
+  numberOfDisks: number;
+  totalDiskReadOperationsPerSecond: number;
+  totalDiskWriteOperationsPerSecond: number;
+  totalDiskWriteThroughput: number;
+  totalDiskReadThroughput: number;
+  macAddress: string;
   ipAddresses?: string[];
-  machineId?: string;
-  machineManagerId?: string;
-  numberOfNetworkAdapters?: number;
-  networkInThroughput?: number;
-  networkOutThroughput?: number;
-  serverType?: string;
-  hypervisor?: string;
-  hypervisorVersionNumber?: string;
+  machineId: string;
+  machineManagerId: string;
+  numberOfNetworkAdapters: number;
+  networkInThroughput: number;
+  networkOutThroughput: number;
+  serverType: string;
+  hypervisor: string;
+  hypervisorVersionNumber: string;
   disks?: outputs.WebRoleImportDisk[];
-  vmFqdn?: string;
-  storageInUseGb?: number;
+  vmFqdn: string;
+  storageInUseGb: number;
   numberOfProcessorCore?: number;
   allocatedMemoryInMb?: number;
   operatingSystemDetails?: outputs.WebRoleOperatingSystem;
   biosSerialNumber?: string;
   biosGuid?: string;
-  displayName?: string;
-  isDeleted?: boolean;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
+  displayName: string;
+  isDeleted: boolean;
+  createdTimestamp: string;
+  updatedTimestamp: string;
   tags: outputs.ImportMachinePropertiesTags;
   provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
@@ -727,7 +727,7 @@ export declare class MasterSite extends $CustomResource {
   /** Gets the nested sites under Master Site. */
   readonly nestedSites: $Output<string[] | undefined>;
   /** provisioning state enum */
-  readonly provisioningState: $Output<"Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {})>;
   constructor(name: string, args: MasterSiteArgs, opts?: $Options);
 }
 
@@ -782,7 +782,7 @@ export interface MasterSiteState {
   customerStorageAccountArmId?: string;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   nestedSites?: string[];
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/masterSites` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -818,7 +818,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** array of group ids */
   readonly groupIds: $Output<string[] | undefined>;
   /** provisioning state enum */
-  readonly provisioningState: $Output<"Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {})>;
   /** private endpoints */
   readonly privateEndpoint: $Output<outputs.ResourceId | undefined>;
   /** private endpoints connection state */
@@ -857,7 +857,7 @@ export interface PrivateEndpointConnectionState {
   properties?: outputs.PrivateEndpointConnectionPropertiesV2;
   systemData?: outputs.SystemData;
   groupIds?: string[];
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
   privateEndpoint?: outputs.ResourceId;
   privateLinkServiceConnectionState?: outputs.PrivateLinkServiceConnectionState;
 }
@@ -888,7 +888,7 @@ export interface PrivateLinkResourceState {
   requiredMembers?: string[];
   requiredZoneNames?: string[];
   groupId?: string;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/masterSites/privateLinkResources` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -930,9 +930,9 @@ export declare class SqlSite extends $CustomResource {
   /** Gets or sets the discovery scenario. */
   readonly discoveryScenario: $Output<"Migrate" | "DR" | (string & {}) | undefined>;
   /** Gets the service endpoint. */
-  readonly serviceEndpoint: $Output<string | undefined>;
+  readonly serviceEndpoint: $Output<string>;
   /** provisioning state enum */
-  readonly provisioningState: $Output<"Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {})>;
   constructor(name: string, args: SqlSiteArgs, opts?: $Options);
 }
 
@@ -974,8 +974,8 @@ export interface SqlSiteState {
   systemData?: outputs.SystemData;
   siteAppliancePropertiesCollection?: outputs.SiteApplianceProperties[];
   discoveryScenario?: "Migrate" | "DR" | (string & {});
-  serviceEndpoint?: string;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  serviceEndpoint: string;
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/masterSites/sqlSites` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -1013,7 +1013,7 @@ export declare class SqlSiteDiscoverySiteDataSource extends $CustomResource {
   /** Gets or sets the discovery site Id. */
   readonly discoverySiteId: $Output<string | undefined>;
   /** provisioning state enum */
-  readonly provisioningState: $Output<"Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {})>;
   constructor(name: string, args: SqlSiteDiscoverySiteDataSourceArgs, opts?: $Options);
 }
 
@@ -1052,7 +1052,7 @@ export interface SqlSiteDiscoverySiteDataSourceState {
   properties?: outputs.SqlDiscoverySiteDataSourceProperties;
   systemData?: outputs.SystemData;
   discoverySiteId?: string;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/masterSites/sqlSites/discoverySiteDataSources` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -1080,14 +1080,14 @@ export interface SqlSiteJobState {
   type: "Microsoft.OffAzure/masterSites/sqlSites/jobs";
   properties?: outputs.JobProperties;
   systemData?: outputs.SystemData;
-  status?: string;
-  startTime?: string;
-  endTime?: string;
-  displayName?: string;
-  clientRequestId?: string;
-  activityId?: string;
+  status: string;
+  startTime: string;
+  endTime: string;
+  displayName: string;
+  clientRequestId: string;
+  activityId: string;
   errors?: outputs.ErrorDetails[];
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/masterSites/sqlSites/jobs` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -1115,12 +1115,12 @@ export interface SqlSiteRunAsAccountState {
   type: "Microsoft.OffAzure/masterSites/sqlSites/runAsAccounts";
   properties?: outputs.RunAsAccountProperties;
   systemData?: outputs.SystemData;
-  displayName?: string;
-  credentialType?: string;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
-  applianceName?: string;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  displayName: string;
+  credentialType: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
+  applianceName: string;
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/masterSites/sqlSites/runAsAccounts` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -1158,7 +1158,7 @@ export interface SqlAvailabilityGroupState {
   isDeleted?: boolean;
   createdTimestamp?: string;
   updatedTimestamp?: string;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/masterSites/sqlSites/sqlAvailabilityGroups` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -1300,9 +1300,9 @@ export declare class WebAppSite extends $CustomResource {
   /** Gets or sets the discovery scenario. */
   readonly discoveryScenario: $Output<"Migrate" | "DR" | (string & {}) | undefined>;
   /** Gets the service endpoint. */
-  readonly serviceEndpoint: $Output<string | undefined>;
+  readonly serviceEndpoint: $Output<string>;
   /** provisioning state enum */
-  readonly provisioningState: $Output<"Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {})>;
   constructor(name: string, args: WebAppSiteArgs, opts?: $Options);
 }
 
@@ -1344,8 +1344,8 @@ export interface WebAppSiteState {
   systemData?: outputs.SystemData;
   siteAppliancePropertiesCollection?: outputs.SiteApplianceProperties[];
   discoveryScenario?: "Migrate" | "DR" | (string & {});
-  serviceEndpoint?: string;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  serviceEndpoint: string;
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/masterSites/webAppSites` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -1383,7 +1383,7 @@ export declare class WebAppSiteDiscoverySiteDataSource extends $CustomResource {
   /** Gets or sets the discovery site Id. */
   readonly discoverySiteId: $Output<string | undefined>;
   /** provisioning state enum */
-  readonly provisioningState: $Output<"Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {})>;
   constructor(name: string, args: WebAppSiteDiscoverySiteDataSourceArgs, opts?: $Options);
 }
 
@@ -1422,7 +1422,7 @@ export interface WebAppSiteDiscoverySiteDataSourceState {
   properties?: outputs.DiscoverySiteDataSourceProperties;
   systemData?: outputs.SystemData;
   discoverySiteId?: string;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/masterSites/webAppSites/discoverySiteDataSources` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -1450,16 +1450,16 @@ export interface ExtendedMachineState {
   type: "Microsoft.OffAzure/masterSites/webAppSites/extendedMachines";
   properties?: outputs.WebAppExtendedMachineProperties;
   systemData?: outputs.SystemData;
-  isDeleted?: boolean;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
+  isDeleted: boolean;
+  createdTimestamp: string;
+  updatedTimestamp: string;
   errors?: outputs.HealthErrorDetails[];
-  hostName?: string;
-  machineDisplayName?: string;
-  machineId?: string;
-  runAsAccountId?: string;
-  hydratedRunAsAccountId?: string;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  hostName: string;
+  machineDisplayName: string;
+  machineId: string;
+  runAsAccountId: string;
+  hydratedRunAsAccountId: string;
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/masterSites/webAppSites/extendedMachines` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -1489,27 +1489,27 @@ export interface IisWebApplicationState {
   systemData?: outputs.SystemData;
   applications?: outputs.IisApplicationUnit[];
   virtualApplications?: outputs.IisVirtualApplicationUnit[];
-  webServerId?: string;
-  webServerName?: string;
+  webServerId: string;
+  webServerName: string;
   machineArmIds?: string[];
-  virtualPath?: string;
-  physicalPath?: string;
+  virtualPath: string;
+  physicalPath: string;
   bindings?: outputs.FrontEndBinding[];
   frameworks?: outputs.WebApplicationFramework[];
   configurations?: outputs.WebApplicationConfigurationUnit[];
   directories?: outputs.WebApplicationDirectoryUnit[];
-  displayName?: string;
+  displayName: string;
   tags?: outputs.IisWebApplicationPropertiesTags;
   staticFolders?: string[];
-  machineDisplayName?: string;
-  isDeleted?: boolean;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
-  serverType?: string;
+  machineDisplayName: string;
+  isDeleted: boolean;
+  createdTimestamp: string;
+  updatedTimestamp: string;
+  serverType: string;
   errors?: outputs.HealthErrorDetails[];
   applianceNames?: string[];
-  hasErrors?: boolean;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  hasErrors: boolean;
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/masterSites/webAppSites/iisWebApplications` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -1537,21 +1537,21 @@ export interface IisWebServerState {
   type: "Microsoft.OffAzure/masterSites/webAppSites/iisWebServers";
   properties?: outputs.IisWebServerProperties;
   systemData?: outputs.SystemData;
-  configurationLocation?: string;
-  version?: string;
+  configurationLocation: string;
+  version: string;
   machineIds?: string[];
   webApplications?: string[];
-  displayName?: string;
-  serverFqdn?: string;
-  runAsAccountId?: string;
-  isDeleted?: boolean;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
-  serverType?: string;
+  displayName: string;
+  serverFqdn: string;
+  runAsAccountId: string;
+  isDeleted: boolean;
+  createdTimestamp: string;
+  updatedTimestamp: string;
+  serverType: string;
   errors?: outputs.HealthErrorDetails[];
   applianceNames?: string[];
-  hasErrors?: boolean;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  hasErrors: boolean;
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/masterSites/webAppSites/iisWebServers` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -1579,12 +1579,12 @@ export interface WebAppSiteRunasaccountState {
   type: "Microsoft.OffAzure/masterSites/webAppSites/runasaccounts";
   properties?: outputs.RunAsAccountProperties;
   systemData?: outputs.SystemData;
-  displayName?: string;
-  credentialType?: string;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
-  applianceName?: string;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  displayName: string;
+  credentialType: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
+  applianceName: string;
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/masterSites/webAppSites/runasaccounts` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -1612,29 +1612,29 @@ export interface TomcatWebApplicationState {
   type: "Microsoft.OffAzure/masterSites/webAppSites/tomcatWebApplications";
   properties?: outputs.TomcatWebApplicationProperties;
   systemData?: outputs.SystemData;
-  hasDatabaseDependency?: boolean;
-  isExternalLoggingConfigured?: boolean;
-  webServerId?: string;
-  webServerName?: string;
+  hasDatabaseDependency: boolean;
+  isExternalLoggingConfigured: boolean;
+  webServerId: string;
+  webServerName: string;
   machineArmIds?: string[];
-  virtualPath?: string;
-  physicalPath?: string;
+  virtualPath: string;
+  physicalPath: string;
   bindings?: outputs.FrontEndBinding[];
   frameworks?: outputs.WebApplicationFramework[];
   configurations?: outputs.WebApplicationConfigurationUnit[];
   directories?: outputs.WebApplicationDirectoryUnit[];
-  displayName?: string;
+  displayName: string;
   tags?: outputs.TomcatWebApplicationPropertiesTags;
   staticFolders?: string[];
-  machineDisplayName?: string;
-  isDeleted?: boolean;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
-  serverType?: string;
+  machineDisplayName: string;
+  isDeleted: boolean;
+  createdTimestamp: string;
+  updatedTimestamp: string;
+  serverType: string;
   errors?: outputs.HealthErrorDetails[];
   applianceNames?: string[];
-  hasErrors?: boolean;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  hasErrors: boolean;
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/masterSites/webAppSites/tomcatWebApplications` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -1663,30 +1663,30 @@ export interface TomcatWebServerState {
   properties?: outputs.TomcatWebServerProperties;
   systemData?: outputs.SystemData;
   services?: outputs.TomcatServiceUnit[];
-  catalinaHome?: string;
-  jvmVersion?: string;
-  sessionPersistenceMechanism?: string;
+  catalinaHome: string;
+  jvmVersion: string;
+  sessionPersistenceMechanism: string;
   isClusteringPresent?: boolean;
-  isMemoryRealmPresent?: boolean;
-  isSessionTrackingPresent?: boolean;
-  isAccessLogValvePresent?: boolean;
-  maxMemoryUsageInMb?: string;
-  configurationLocation?: string;
-  version?: string;
+  isMemoryRealmPresent: boolean;
+  isSessionTrackingPresent: boolean;
+  isAccessLogValvePresent: boolean;
+  maxMemoryUsageInMb: string;
+  configurationLocation: string;
+  version: string;
   machineIds?: string[];
   webApplications?: string[];
-  displayName?: string;
-  serverFqdn?: string;
-  runAsAccountId?: string;
+  displayName: string;
+  serverFqdn: string;
+  runAsAccountId: string;
   operatingSystemDetails?: outputs.OperatingSystem;
-  isDeleted?: boolean;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
-  serverType?: string;
+  isDeleted: boolean;
+  createdTimestamp: string;
+  updatedTimestamp: string;
+  serverType: string;
   errors?: outputs.HealthErrorDetails[];
   applianceNames?: string[];
-  hasErrors?: boolean;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  hasErrors: boolean;
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/masterSites/webAppSites/tomcatWebServers` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -1722,7 +1722,7 @@ export declare class ServerSite extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets the Master Site this site is linked to. */
-  readonly masterSiteId: $Output<string | undefined>;
+  readonly masterSiteId: $Output<string>;
   /**
    * Gets or sets the service principal identity details used by agent for
    * communication
@@ -1736,9 +1736,9 @@ export declare class ServerSite extends $CustomResource {
   /** Gets or sets the ARM ID of migration hub solution for SDS. */
   readonly discoverySolutionId: $Output<string | undefined>;
   /** Gets the service endpoint. */
-  readonly serviceEndpoint: $Output<string | undefined>;
+  readonly serviceEndpoint: $Output<string>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {})>;
   constructor(name: string, args: ServerSiteArgs, opts?: $Options);
 }
 
@@ -1784,13 +1784,13 @@ export interface ServerSiteState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  masterSiteId?: string;
+  masterSiteId: string;
   servicePrincipalIdentityDetails?: outputs.SiteSpnProperties;
   agentDetails?: outputs.SiteAgentProperties;
   applianceName?: string;
   discoverySolutionId?: string;
-  serviceEndpoint?: string;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  serviceEndpoint: string;
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/serverSites` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -1816,14 +1816,14 @@ export interface ServerSiteJobState {
   type: "Microsoft.OffAzure/serverSites/jobs";
   properties?: outputs.JobProperties;
   systemData?: outputs.SystemData;
-  status?: string;
-  startTime?: string;
-  endTime?: string;
-  displayName?: string;
-  clientRequestId?: string;
-  activityId?: string;
+  status: string;
+  startTime: string;
+  endTime: string;
+  displayName: string;
+  clientRequestId: string;
+  activityId: string;
   errors?: outputs.ErrorDetails[];
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/serverSites/jobs` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -1849,7 +1849,7 @@ export interface ServerSiteMachineState {
   type: "Microsoft.OffAzure/serverSites/machines";
   properties?: outputs.ServerProperties;
   systemData?: outputs.SystemData;
-  displayName?: string;
+  displayName: string;
   fqdn?: string;
   networkAdapters?: outputs.ServerNetworkAdapter[];
   hydratedFqdn?: string;
@@ -1858,12 +1858,12 @@ export interface ServerSiteMachineState {
   processorInfo?: outputs.ProcessorInfo;
   firmware?: string;
   guestOsDetails?: outputs.GuestOsDetails;
-  numberOfApplications?: number;
-  guestDetailsDiscoveryTimestamp?: string;
-  isGuestDetailsDiscoveryInProgress?: boolean;
-  dependencyMapping?: string;
-  dependencyMappingStartTime?: string;
-  dependencyMappingEndTime?: string;
+  numberOfApplications: number;
+  guestDetailsDiscoveryTimestamp: string;
+  isGuestDetailsDiscoveryInProgress: boolean;
+  dependencyMapping: string;
+  dependencyMappingStartTime: string;
+  dependencyMappingEndTime: string;
   runAsAccountId?: string;
   applianceNames?: string[];
   errors?: outputs.HealthErrorDetails[];
@@ -1883,10 +1883,10 @@ export interface ServerSiteMachineState {
   operatingSystemDetails?: outputs.OperatingSystem;
   biosSerialNumber?: string;
   biosGuid?: string;
-  isDeleted?: boolean;
-  createdTimestamp?: string;
+  isDeleted: boolean;
+  createdTimestamp: string;
   tags?: outputs.ServerPropertiesTags;
-  updatedTimestamp?: string;
+  updatedTimestamp: string;
   provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
@@ -1916,7 +1916,7 @@ export interface ServerSiteMachineSoftwareInventoryState {
   properties?: outputs.MachineSoftwareInventoryProperties;
   systemData?: outputs.SystemData;
   appsAndRoles?: outputs.AppsAndRoles;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/serverSites/machines/softwareInventories` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -1942,12 +1942,12 @@ export interface ServerSiteRunAsAccountState {
   type: "Microsoft.OffAzure/serverSites/runAsAccounts";
   properties?: outputs.RunAsAccountProperties;
   systemData?: outputs.SystemData;
-  displayName?: string;
-  credentialType?: string;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
-  applianceName?: string;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  displayName: string;
+  credentialType: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
+  applianceName: string;
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/serverSites/runAsAccounts` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -1977,7 +1977,7 @@ export declare class VmwareSite extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.SitesProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -1985,7 +1985,7 @@ export declare class VmwareSite extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets the Master Site this site is linked to. */
-  readonly masterSiteId: $Output<string | undefined>;
+  readonly masterSiteId: $Output<string>;
   /**
    * Gets or sets the service principal identity details used by agent for
    * communication
@@ -1999,9 +1999,9 @@ export declare class VmwareSite extends $CustomResource {
   /** Gets or sets the ARM ID of migration hub solution for SDS. */
   readonly discoverySolutionId: $Output<string | undefined>;
   /** Gets the service endpoint. */
-  readonly serviceEndpoint: $Output<string | undefined>;
+  readonly serviceEndpoint: $Output<string>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {})>;
   constructor(name: string, args: VmwareSiteArgs, opts?: $Options);
 }
 
@@ -2044,17 +2044,17 @@ export interface VmwareSiteState {
   name: string;
   type: "Microsoft.OffAzure/vmwareSites";
   properties?: outputs.SitesProperties;
-  eTag?: string;
+  eTag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  masterSiteId?: string;
+  masterSiteId: string;
   servicePrincipalIdentityDetails?: outputs.SiteSpnProperties;
   agentDetails?: outputs.SiteAgentProperties;
   applianceName?: string;
   discoverySolutionId?: string;
-  serviceEndpoint?: string;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  serviceEndpoint: string;
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/vmwareSites` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -2080,13 +2080,13 @@ export interface VmwareSiteHostState {
   type: "Microsoft.OffAzure/vmwareSites/hosts";
   properties?: outputs.VmwareHostProperties;
   systemData?: outputs.SystemData;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
   datastores?: outputs.VmwareDatastore[];
-  vcenterId?: string;
-  uuid?: string;
+  vcenterId: string;
+  uuid: string;
   applianceNames?: string[];
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/vmwareSites/hosts` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -2112,14 +2112,14 @@ export interface VmwareSiteJobState {
   type: "Microsoft.OffAzure/vmwareSites/jobs";
   properties?: outputs.JobProperties;
   systemData?: outputs.SystemData;
-  status?: string;
-  startTime?: string;
-  endTime?: string;
-  displayName?: string;
-  clientRequestId?: string;
-  activityId?: string;
+  status: string;
+  startTime: string;
+  endTime: string;
+  displayName: string;
+  clientRequestId: string;
+  activityId: string;
   errors?: outputs.ErrorDetails[];
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/vmwareSites/jobs` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -2145,36 +2145,36 @@ export interface VmwareSiteMachineState {
   type: "Microsoft.OffAzure/vmwareSites/machines";
   properties?: outputs.VmwareMachineProperties;
   systemData?: outputs.SystemData;
-  vCenterFqdn?: string;
-  vCenterId?: string;
-  instanceUuid?: string;
-  dataCenterScope?: string;
-  description?: string;
+  vCenterFqdn: string;
+  vCenterId: string;
+  instanceUuid: string;
+  dataCenterScope: string;
+  description: string;
   disks?: outputs.VmwareDisk[];
-  hostInMaintenanceMode?: boolean;
-  hostName?: string;
-  hostPowerState?: string;
-  hostVersion?: string;
+  hostInMaintenanceMode: boolean;
+  hostName: string;
+  hostPowerState: string;
+  hostVersion: string;
   networkAdapters?: outputs.VmwareNetworkAdapter[];
-  vMwareToolsStatus?: string;
-  vMwareToolsVersion?: string;
-  changeTrackingSupported?: boolean;
-  changeTrackingEnabled?: boolean;
-  maxSnapshots?: number;
-  diskEnabledUuid?: string;
-  numberOfSnapshots?: number;
-  altGuestName?: string;
-  powerStatus?: string;
-  vmFqdn?: string;
-  vmConfigurationFileLocation?: string;
+  vMwareToolsStatus: string;
+  vMwareToolsVersion: string;
+  changeTrackingSupported: boolean;
+  changeTrackingEnabled: boolean;
+  maxSnapshots: number;
+  diskEnabledUuid: string;
+  numberOfSnapshots: number;
+  altGuestName: string;
+  powerStatus: string;
+  vmFqdn: string;
+  vmConfigurationFileLocation: string;
   firmware?: string;
   guestOsDetails?: outputs.GuestOsDetails;
-  numberOfApplications?: number;
-  guestDetailsDiscoveryTimestamp?: string;
-  isGuestDetailsDiscoveryInProgress?: boolean;
-  dependencyMapping?: string;
-  dependencyMappingStartTime?: string;
-  dependencyMappingEndTime?: string;
+  numberOfApplications: number;
+  guestDetailsDiscoveryTimestamp: string;
+  isGuestDetailsDiscoveryInProgress: boolean;
+  dependencyMapping: string;
+  dependencyMappingStartTime: string;
+  dependencyMappingEndTime: string;
   runAsAccountId?: string;
   applianceNames?: string[];
   errors?: outputs.HealthErrorDetails[];
@@ -2194,12 +2194,12 @@ export interface VmwareSiteMachineState {
   operatingSystemDetails?: outputs.OperatingSystem;
   biosSerialNumber?: string;
   biosGuid?: string;
-  displayName?: string;
-  isDeleted?: boolean;
-  createdTimestamp?: string;
+  displayName: string;
+  isDeleted: boolean;
+  createdTimestamp: string;
   tags?: outputs.VmwareMachinePropertiesTags;
-  updatedTimestamp?: string;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  updatedTimestamp: string;
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/vmwareSites/machines` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -2228,7 +2228,7 @@ export interface VmwareSiteMachineSoftwareInventoryState {
   properties?: outputs.MachineSoftwareInventoryProperties;
   systemData?: outputs.SystemData;
   appsAndRoles?: outputs.AppsAndRoles;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/vmwareSites/machines/softwareInventories` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -2254,12 +2254,12 @@ export interface VmwareSiteRunAsAccountState {
   type: "Microsoft.OffAzure/vmwareSites/runAsAccounts";
   properties?: outputs.RunAsAccountProperties;
   systemData?: outputs.SystemData;
-  displayName?: string;
-  credentialType?: string;
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
-  applianceName?: string;
-  provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  displayName: string;
+  credentialType: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
+  applianceName: string;
+  provisioningState: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OffAzure/vmwareSites/runAsAccounts` without managing it (GET, api-version 2023-06-06); undefined when it does not exist.
@@ -2297,19 +2297,19 @@ export declare class Vcenter extends $CustomResource {
   /** Gets the errors. */
   readonly errors: $Output<outputs.HealthErrorDetails[] | undefined>;
   /** Gets the timestamp marking vCenter creation. */
-  readonly createdTimestamp: $Output<string | undefined>;
+  readonly createdTimestamp: $Output<string>;
   /** Gets the timestamp marking last updated on the vCenter. */
-  readonly updatedTimestamp: $Output<string | undefined>;
+  readonly updatedTimestamp: $Output<string>;
   /** Gets or sets the FQDN/IPAddress of the vCenter. */
   readonly fqdn: $Output<string | undefined>;
   /** Gets or sets the port of the vCenter. */
   readonly port: $Output<string | undefined>;
   /** Gets the version of the vCenter. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** Gets the performance statistics enabled on the vCenter. */
-  readonly perfStatisticsLevel: $Output<string | undefined>;
+  readonly perfStatisticsLevel: $Output<string>;
   /** Gets the instance UUID of the vCenter. */
-  readonly instanceUuid: $Output<string | undefined>;
+  readonly instanceUuid: $Output<string>;
   /** Gets or sets the friendly name of the vCenter. */
   readonly friendlyName: $Output<string | undefined>;
   /** The status of the last operation. */
@@ -2357,13 +2357,13 @@ export interface VcenterState {
   systemData?: outputs.SystemData;
   runAsAccountId?: string;
   errors?: outputs.HealthErrorDetails[];
-  createdTimestamp?: string;
-  updatedTimestamp?: string;
+  createdTimestamp: string;
+  updatedTimestamp: string;
   fqdn?: string;
   port?: string;
-  version?: string;
-  perfStatisticsLevel?: string;
-  instanceUuid?: string;
+  version: string;
+  perfStatisticsLevel: string;
+  instanceUuid: string;
   friendlyName?: string;
   provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
 }
@@ -3456,6 +3456,107 @@ export declare const updateVmwareSiteRunAsAccountOutput: typeof updateVmwareSite
 export declare const updateVmwareSiteTagsOutput: typeof updateVmwareSiteTags;
 export declare const startVmwareSiteMachineOutput: typeof startVmwareSiteMachine;
 export declare const stopVmwareSiteMachineOutput: typeof stopVmwareSiteMachine;
+// Pulumi's names for what each function and lookup returns.
+export type GetHypervSiteResult = HypervSiteState;
+export type GetClusterResult = ClusterState;
+export type GetHostResult = HostState;
+export type GetHypervSiteJobResult = HypervSiteJobState;
+export type GetHypervSiteMachineResult = HypervSiteMachineState;
+export type GetHypervSiteMachineSoftwareInventoryResult = HypervSiteMachineSoftwareInventoryState;
+export type GetHypervSiteRunAsAccountResult = HypervSiteRunAsAccountState;
+export type GetImportSiteResult = ImportSiteState;
+export type GetDeleteJobResult = DeleteJobState;
+export type GetImportSiteJobResult = ImportSiteJobState;
+export type GetImportSiteMachineResult = ImportSiteMachineState;
+export type GetMasterSiteResult = MasterSiteState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetSqlSiteResult = SqlSiteState;
+export type GetSqlSiteDiscoverySiteDataSourceResult = SqlSiteDiscoverySiteDataSourceState;
+export type GetSqlSiteJobResult = SqlSiteJobState;
+export type GetSqlSiteRunAsAccountResult = SqlSiteRunAsAccountState;
+export type GetSqlAvailabilityGroupResult = SqlAvailabilityGroupState;
+export type GetSqlDatabaseResult = SqlDatabaseState;
+export type GetSqlServerResult = SqlServerState;
+export type GetWebAppSiteResult = WebAppSiteState;
+export type GetWebAppSiteDiscoverySiteDataSourceResult = WebAppSiteDiscoverySiteDataSourceState;
+export type GetExtendedMachineResult = ExtendedMachineState;
+export type GetIisWebApplicationResult = IisWebApplicationState;
+export type GetIisWebServerResult = IisWebServerState;
+export type GetWebAppSiteRunasaccountResult = WebAppSiteRunasaccountState;
+export type GetTomcatWebApplicationResult = TomcatWebApplicationState;
+export type GetTomcatWebServerResult = TomcatWebServerState;
+export type GetServerSiteResult = ServerSiteState;
+export type GetServerSiteJobResult = ServerSiteJobState;
+export type GetServerSiteMachineResult = ServerSiteMachineState;
+export type GetServerSiteMachineSoftwareInventoryResult = ServerSiteMachineSoftwareInventoryState;
+export type GetServerSiteRunAsAccountResult = ServerSiteRunAsAccountState;
+export type GetVmwareSiteResult = VmwareSiteState;
+export type GetVmwareSiteHostResult = VmwareSiteHostState;
+export type GetVmwareSiteJobResult = VmwareSiteJobState;
+export type GetVmwareSiteMachineResult = VmwareSiteMachineState;
+export type GetVmwareSiteMachineSoftwareInventoryResult = VmwareSiteMachineSoftwareInventoryState;
+export type GetVmwareSiteRunAsAccountResult = VmwareSiteRunAsAccountState;
+export type GetVcenterResult = VcenterState;
+export type ClientHypervSiteGroupMembersResult = any;
+export type ComputeHypervSiteErrorSummaryResult = outputs.SiteErrorSummary;
+export type ComputeusageHypervSiteResult = outputs.HypervSiteUsage;
+export type ExportHypervSiteApplicationsResult = any;
+export type ExportHypervSiteDependenciesResult = any;
+export type ExportHypervSiteMachineErrorsResult = any;
+export type GenerateHypervSiteCoarseMapResult = any;
+export type GenerateHypervSiteDetailedMapResult = any;
+export type ListHypervSiteHealthSummaryResult = outputs.SiteHealthSummaryCollection;
+export type ServerHypervSiteGroupMembersResult = any;
+export type SummaryHypervSiteResult = outputs.HypervSiteUsage;
+export type UpdateHypervSiteDependencyMapStatusResult = any;
+export type UpdateHypervSitePropertiesResult = any;
+export type DeleteImportSiteImportedMachinesResult = outputs.SasUriResponse;
+export type ExportImportSiteUriResult = outputs.SasUriResponse;
+export type ImportImportSiteUriResult = outputs.SasUriResponse;
+export type ErrorMasterSiteSummaryResult = outputs.SiteErrorSummary;
+export type ErrorSqlSiteSummaryResult = outputs.SiteErrorSummary;
+export type ExportSqlSiteSqlServerErrorsResult = any;
+export type ExportSqlSiteSqlServersResult = any;
+export type RefreshSqlSiteResult = any;
+export type SummarySqlSiteResult = outputs.SqlSiteUsage;
+export type ErrorWebAppSiteSummaryResult = outputs.SiteErrorSummary;
+export type ExportWebAppSiteInventoryResult = any;
+export type RefreshWebAppSiteResult = any;
+export type SummaryWebAppSiteResult = outputs.WebAppSiteUsage;
+export type UpdateWebAppSitePropertiesResult = any;
+export type ClientServerSiteGroupMembersResult = any;
+export type ComputeServerSiteErrorSummaryResult = outputs.SiteErrorSummary;
+export type ComputeusageServerSiteResult = outputs.ServerSiteUsageResponse;
+export type ExportServerSiteApplicationsResult = any;
+export type ExportServerSiteDependenciesResult = any;
+export type ExportServerSiteMachineErrorsResult = any;
+export type GenerateServerSiteCoarseMapResult = any;
+export type GenerateServerSiteDetailedMapResult = any;
+export type ListServerSiteHealthSummaryResult = outputs.SiteHealthSummaryCollection;
+export type RefreshServerSiteResult = any;
+export type ServerServerSiteGroupMembersResult = any;
+export type SummaryServerSiteResult = outputs.ServerSiteUsage;
+export type UpdateServerSiteDependencyMapStatusResult = any;
+export type UpdateServerSitePropertiesResult = any;
+export type ClientVmwareSiteGroupMembersResult = any;
+export type ComputeVmwareSiteErrorSummaryResult = outputs.SiteErrorSummary;
+export type ComputeusageVmwareSiteResult = outputs.VmwareSiteUsage;
+export type ExportVmwareSiteApplicationsResult = any;
+export type ExportVmwareSiteDependenciesResult = any;
+export type ExportVmwareSiteMachineErrorsResult = any;
+export type ExportVmwareSiteMachinesResult = any;
+export type GenerateVmwareSiteCoarseMapResult = any;
+export type GenerateVmwareSiteDetailedMapResult = any;
+export type ListVmwareSiteHealthSummaryResult = outputs.SiteHealthSummaryCollection;
+export type ServerVmwareSiteGroupMembersResult = any;
+export type SummaryVmwareSiteResult = outputs.VmwareSiteUsage;
+export type UpdateVmwareSiteDependencyMapStatusResult = any;
+export type UpdateVmwareSitePropertiesResult = any;
+export type UpdateVmwareSiteRunAsAccountResult = any;
+export type UpdateVmwareSiteTagsResult = any;
+export type StartVmwareSiteMachineResult = any;
+export type StopVmwareSiteMachineResult = any;
 
 export declare namespace inputs {
   type Application = { [key: string]: any };
@@ -3582,6 +3683,7 @@ export declare namespace inputs {
   interface ExportMachineErrorsRequest {
     /** Gets or sets the properties. */
     properties?: inputs.RequestExportMachineErrorsProperties;
+    discoveryScope?: "AppsAndRoles" | "DependencyMap" | "StaticData" | "SQLServerConnectionInfo" | (string & {});
   }
   interface ExportMachinesRequest {
     /** filter options. */
@@ -3804,18 +3906,30 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    servicePrincipalIdentityDetails?: inputs.SiteSpnProperties;
+    agentDetails?: inputs.SiteAgentProperties;
+    applianceName?: string;
+    discoverySolutionId?: string;
+    provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
   }
   interface MicrosoftOffAzureHypervSitesClusters {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.HypervClusterProperties;
+    fqdn?: string;
+    runAsAccountId?: string;
+    hostFqdnList?: string[];
+    provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
   }
   interface MicrosoftOffAzureHypervSitesHosts {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.HypervHostProperties;
+    fqdn?: string;
+    runAsAccountId?: string;
+    provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
   }
   interface MicrosoftOffAzureHypervSitesJobs {
     /** The resource name */
@@ -3842,6 +3956,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    discoverySolutionId?: string;
+    provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
   }
   interface MicrosoftOffAzureImportSitesDeleteJobs {
     /** The resource name */
@@ -3864,12 +3980,17 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    publicNetworkAccess?: "NotSpecified" | "Enabled" | "Disabled" | (string & {});
+    allowMultipleSites?: boolean;
+    sites?: string[];
+    customerStorageAccountArmId?: string;
   }
   interface MicrosoftOffAzureMasterSitesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.PrivateEndpointConnectionPropertiesV2;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftOffAzureMasterSitesPrivateLinkResources {
     /** The resource name */
@@ -3880,12 +4001,15 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SqlSiteProperties;
+    siteAppliancePropertiesCollection?: inputs.SiteApplianceProperties[];
+    discoveryScenario?: "Migrate" | "DR" | (string & {});
   }
   interface MicrosoftOffAzureMasterSitesSqlSitesDiscoverySiteDataSources {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SqlDiscoverySiteDataSourceProperties;
+    discoverySiteId?: string;
   }
   interface MicrosoftOffAzureMasterSitesSqlSitesJobs {
     /** The resource name */
@@ -3912,12 +4036,15 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WebAppSiteProperties;
+    siteAppliancePropertiesCollection?: inputs.SiteApplianceProperties[];
+    discoveryScenario?: "Migrate" | "DR" | (string & {});
   }
   interface MicrosoftOffAzureMasterSitesWebAppSitesDiscoverySiteDataSources {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.DiscoverySiteDataSourceProperties;
+    discoverySiteId?: string;
   }
   interface MicrosoftOffAzureMasterSitesWebAppSitesExtendedMachines {
     /** The resource name */
@@ -3952,6 +4079,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    servicePrincipalIdentityDetails?: inputs.SiteSpnProperties;
+    agentDetails?: inputs.SiteAgentProperties;
+    applianceName?: string;
+    discoverySolutionId?: string;
   }
   interface MicrosoftOffAzureServerSitesJobs {
     /** The resource name */
@@ -3978,6 +4109,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    servicePrincipalIdentityDetails?: inputs.SiteSpnProperties;
+    agentDetails?: inputs.SiteAgentProperties;
+    applianceName?: string;
+    discoverySolutionId?: string;
   }
   interface MicrosoftOffAzureVmwareSitesHosts {
     /** The resource name */
@@ -4004,6 +4139,11 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.VcenterProperties;
+    runAsAccountId?: string;
+    fqdn?: string;
+    port?: string;
+    friendlyName?: string;
+    provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
   }
   interface OperatingSystem {
     /** Gets or sets the type of the operating system. */
@@ -4029,6 +4169,7 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** The resource-specific properties for this resource. */
     properties?: inputs.PrivateEndpointConnectionPropertiesV2;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionPropertiesV2 {
     /** private endpoints connection state */
@@ -4855,7 +4996,9 @@ export declare namespace outputs {
     servicePack?: string;
     version?: string;
   }
-  type ExportMachineErrorsRequest = inputs.ExportMachineErrorsRequest;
+  interface ExportMachineErrorsRequest {
+    properties?: outputs.RequestExportMachineErrorsProperties;
+  }
   type ExportMachinesRequest = inputs.ExportMachinesRequest;
   type ExportSqlServersRequest = inputs.ExportSqlServersRequest;
   type ExportWebAppsRequest = inputs.ExportWebAppsRequest;

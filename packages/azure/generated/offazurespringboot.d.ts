@@ -193,7 +193,7 @@ export declare class Springbootapp extends $CustomResource {
   /** Time when this springbootapps instance was last refreshed. */
   readonly lastUpdatedTime: $Output<string | undefined>;
   /** The resource provisioning state. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Deleting" | (string & {})>;
   /** The list of errors. */
   readonly errors: $Output<outputs.Error[] | undefined>;
   /** Resource labels */
@@ -308,7 +308,7 @@ export interface SpringbootappState {
   connectionStrings?: string[];
   lastModifiedTime?: string;
   lastUpdatedTime?: string;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Deleting" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Deleting" | (string & {});
   errors?: outputs.Error[];
   labels?: outputs.SpringbootappsPropertiesLabels;
 }
@@ -464,6 +464,12 @@ export declare const getErrorSummaryOutput: typeof getErrorSummary;
 export declare const getSpringbootappOutput: typeof getSpringbootapp;
 export declare const getSpringbootserverOutput: typeof getSpringbootserver;
 export declare const getSummaryOutput: typeof getSummary;
+// Pulumi's names for what each function and lookup returns.
+export type GetSpringbootsiteResult = SpringbootsiteState;
+export type GetErrorSummaryResult = ErrorSummaryState;
+export type GetSpringbootappResult = SpringbootappState;
+export type GetSpringbootserverResult = SpringbootserverState;
+export type GetSummaryResult = SummaryState;
 
 export declare namespace inputs {
   interface Error {
@@ -512,6 +518,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    masterSiteId?: string;
+    migrateProjectId?: string;
+    provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Deleting" | (string & {});
   }
   interface MicrosoftOffAzureSpringBootSpringbootsitesErrorSummaries {
     /** The resource name */
@@ -522,12 +531,48 @@ export declare namespace inputs {
     name: string;
     /** The springbootapps resource definition. */
     properties?: inputs.SpringbootappsProperties;
+    appName?: string;
+    artifactName?: string;
+    appPort?: number;
+    appType?: string;
+    applicationConfigurations?: inputs.SpringbootappsPropertiesApplicationConfigurationsItem[];
+    bindingPorts?: number[];
+    buildJdkVersion?: string;
+    certificates?: string[];
+    checksum?: string;
+    dependencies?: string[];
+    environments?: string[];
+    instanceCount?: number;
+    jarFileLocation?: string;
+    jvmMemoryInMB?: number;
+    jvmOptions?: string[];
+    miscs?: inputs.SpringbootappsPropertiesMiscsItem[];
+    instances?: inputs.SpringbootappsPropertiesInstancesItem[];
+    runtimeJdkVersion?: string;
+    servers?: string[];
+    machineArmIds?: string[];
+    springBootVersion?: string;
+    staticContentLocations?: string[];
+    connectionStrings?: string[];
+    lastModifiedTime?: string;
+    lastUpdatedTime?: string;
+    errors?: inputs.Error[];
+    labels?: inputs.SpringbootappsPropertiesLabels;
   }
   interface MicrosoftOffAzureSpringBootSpringbootsitesSpringbootservers {
     /** The resource name */
     name: string;
     /** The springbootservers resource definition. */
     properties?: inputs.SpringbootserversProperties;
+    port?: number;
+    server?: string;
+    fqdnAndIpAddressList?: string[];
+    machineArmId?: string;
+    totalApps?: number;
+    springBootApps?: number;
+    errors?: inputs.Error[];
+    provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Deleting" | (string & {});
+    labels?: inputs.SpringbootserversPropertiesLabels;
   }
   interface MicrosoftOffAzureSpringBootSpringbootsitesSummaries {
     /** The resource name */

@@ -33,9 +33,9 @@ export declare class Workspace extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The Id of the workspace. */
-  readonly workspaceId: $Output<string | undefined>;
+  readonly workspaceId: $Output<string>;
   /** The provisioning state for the resource */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The resource identifier of the Log Analytics workspace which online experimentation workspace uses for generating experiment analysis results. */
   readonly logAnalyticsWorkspaceResourceId: $Output<string>;
   /** The resource identifier of storage account where logs are exported from Log Analytics workspace. online experimentation workspace uses it generating experiment analysis results. */
@@ -45,7 +45,7 @@ export declare class Workspace extends $CustomResource {
   /** The encryption configuration for the online experimentation workspace resource. */
   readonly encryption: $Output<outputs.ResourceEncryptionConfiguration | undefined>;
   /** The data plane endpoint for the online experimentation workspace resource. */
-  readonly endpoint: $Output<string | undefined>;
+  readonly endpoint: $Output<string>;
   /**
    * Public Network Access Control for the online experimentation resource. Defaults to Enabled if not set.
    * - Enabled: The resource can be accessed from the public internet.
@@ -107,13 +107,13 @@ export interface WorkspaceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  workspaceId?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  workspaceId: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   logAnalyticsWorkspaceResourceId: string;
   logsExporterStorageAccountResourceId: string;
   appConfigurationResourceId: string;
   encryption?: outputs.ResourceEncryptionConfiguration;
-  endpoint?: string;
+  endpoint: string;
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
 }
@@ -155,7 +155,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -194,7 +194,7 @@ export interface PrivateEndpointConnectionState {
   groupIds?: string[];
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.OnlineExperimentation/workspaces/privateEndpointConnections` without managing it (GET, api-version 2025-08-01-preview); undefined when it does not exist.
@@ -220,7 +220,7 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.OnlineExperimentation/workspaces/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -236,6 +236,10 @@ export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs)
 export declare const getWorkspaceOutput: typeof getWorkspace;
 export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
 export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+// Pulumi's names for what each function and lookup returns.
+export type GetWorkspaceResult = WorkspaceState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
 
 export declare namespace inputs {
   interface CustomerManagedKeyEncryption {
@@ -272,12 +276,19 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    logAnalyticsWorkspaceResourceId?: string;
+    logsExporterStorageAccountResourceId?: string;
+    appConfigurationResourceId?: string;
+    encryption?: inputs.ResourceEncryptionConfiguration;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftOnlineExperimentationWorkspacesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftOnlineExperimentationWorkspacesPrivateLinkResources {
     /** The resource name */
@@ -307,6 +318,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** The resource-specific properties for this resource. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */

@@ -27,8 +27,8 @@ export declare class EnergyService extends $CustomResource {
   readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
-  readonly dnsName: $Output<string | undefined>;
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly dnsName: $Output<string>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Updating" | (string & {})>;
   readonly authAppId: $Output<string | undefined>;
   readonly dataPartitionNames: $Output<outputs.DataPartitionNames[] | undefined>;
   constructor(name: string, args: EnergyServiceArgs, opts?: $Options);
@@ -65,8 +65,8 @@ export interface EnergyServiceState {
   tags?: outputs.EnergyServiceTags;
   location: string;
   systemData?: outputs.SystemData;
-  dnsName?: string;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Updating" | (string & {});
+  dnsName: string;
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Updating" | (string & {});
   authAppId?: string;
   dataPartitionNames?: outputs.DataPartitionNames[];
 }
@@ -93,6 +93,9 @@ export declare function listEnergyServicePartitions(args: ListEnergyServiceParti
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getEnergyServiceOutput: typeof getEnergyService;
 export declare const listEnergyServicePartitionsOutput: typeof listEnergyServicePartitions;
+// Pulumi's names for what each function and lookup returns.
+export type GetEnergyServiceResult = EnergyServiceState;
+export type ListEnergyServicePartitionsResult = outputs.DataPartitionsListResult;
 
 export declare namespace inputs {
   interface DataPartitionNames {
@@ -121,6 +124,8 @@ export declare namespace inputs {
     tags?: inputs.EnergyServiceTags;
     /** Geo-location where the resource lives. */
     location: string;
+    authAppId?: string;
+    dataPartitionNames?: inputs.DataPartitionNames[];
   }
   interface SystemData {
     /** The identity that created the resource. */

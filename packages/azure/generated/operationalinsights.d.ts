@@ -33,9 +33,9 @@ export declare class Cluster extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The ID associated with the cluster. */
-  readonly clusterId: $Output<string | undefined>;
+  readonly clusterId: $Output<string>;
   /** The provisioning state of the cluster. */
-  readonly provisioningState: $Output<"Creating" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | "ProvisioningAccount" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | "ProvisioningAccount" | "Updating" | (string & {})>;
   /** Configures whether cluster will use double encryption. This Property can not be modified after cluster creation. Default value is 'true' */
   readonly isDoubleEncryptionEnabled: $Output<boolean | undefined>;
   /** Sets whether the cluster will support availability zones. This can be set as true only in regions where Azure Data Explorer support Availability Zones. This Property can not be modified after cluster creation. Default value is 'true' if region supports Availability Zones. */
@@ -45,9 +45,9 @@ export declare class Cluster extends $CustomResource {
   /** The associated key properties. */
   readonly keyVaultProperties: $Output<outputs.KeyVaultProperties | undefined>;
   /** The last time the cluster was updated. */
-  readonly lastModifiedDate: $Output<string | undefined>;
+  readonly lastModifiedDate: $Output<string>;
   /** The cluster creation time */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** The list of Log Analytics workspaces associated with the cluster */
   readonly associatedWorkspaces: $Output<outputs.AssociatedWorkspace[] | undefined>;
   /** Additional properties for capacity reservation */
@@ -107,14 +107,14 @@ export interface ClusterState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  clusterId?: string;
-  provisioningState?: "Creating" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | "ProvisioningAccount" | "Updating" | (string & {});
+  clusterId: string;
+  provisioningState: "Creating" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | "ProvisioningAccount" | "Updating" | (string & {});
   isDoubleEncryptionEnabled?: boolean;
   isAvailabilityZonesEnabled?: boolean;
   billingType?: "Cluster" | "Workspaces" | (string & {});
   keyVaultProperties?: outputs.KeyVaultProperties;
-  lastModifiedDate?: string;
-  createdDate?: string;
+  lastModifiedDate: string;
+  createdDate: string;
   associatedWorkspaces?: outputs.AssociatedWorkspace[];
   capacityReservationProperties?: outputs.CapacityReservationProperties;
   replication?: outputs.ClusterReplicationProperties;
@@ -153,13 +153,13 @@ export declare class QueryPack extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The unique ID of your application. This field cannot be changed. */
-  readonly queryPackId: $Output<string | undefined>;
+  readonly queryPackId: $Output<string>;
   /** Creation Date for the Log Analytics QueryPack, in ISO 8601 format. */
-  readonly timeCreated: $Output<string | undefined>;
+  readonly timeCreated: $Output<string>;
   /** Last modified date of the Log Analytics QueryPack, in ISO 8601 format. */
-  readonly timeModified: $Output<string | undefined>;
+  readonly timeModified: $Output<string>;
   /** Current state of this QueryPack: whether or not is has been provisioned within the resource group it is defined. Users cannot change this value but are able to read from it. Values will include Succeeded, Deploying, Canceled, and Failed. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: QueryPackArgs, opts?: $Options);
 }
 
@@ -193,10 +193,10 @@ export interface QueryPackState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  queryPackId?: string;
-  timeCreated?: string;
-  timeModified?: string;
-  provisioningState?: string;
+  queryPackId: string;
+  timeCreated: string;
+  timeModified: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.OperationalInsights/queryPacks` without managing it (GET, api-version 2026-03-01); undefined when it does not exist.
@@ -232,11 +232,11 @@ export declare class Query extends $CustomResource {
   /** Unique display name for your query within the Query Pack. */
   readonly displayName: $Output<string>;
   /** Creation Date for the Log Analytics Query, in ISO 8601 format. */
-  readonly timeCreated: $Output<string | undefined>;
+  readonly timeCreated: $Output<string>;
   /** Last modified date of the Log Analytics Query, in ISO 8601 format. */
-  readonly timeModified: $Output<string | undefined>;
+  readonly timeModified: $Output<string>;
   /** Object Id of user creating the query. */
-  readonly author: $Output<string | undefined>;
+  readonly author: $Output<string>;
   /** Description of the query. */
   readonly description: $Output<string | undefined>;
   /** Body of the query. */
@@ -287,9 +287,9 @@ export interface QueryState {
   properties?: outputs.LogAnalyticsQueryPackQueryProperties;
   systemData?: outputs.SystemData;
   displayName: string;
-  timeCreated?: string;
-  timeModified?: string;
-  author?: string;
+  timeCreated: string;
+  timeModified: string;
+  author: string;
   description?: string;
   body: string;
   related?: outputs.LogAnalyticsQueryPackQueryPropertiesRelated;
@@ -333,9 +333,9 @@ export declare class Workspace extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the workspace. */
-  readonly provisioningState: $Output<"Creating" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | "ProvisioningAccount" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | "ProvisioningAccount" | "Updating" | (string & {})>;
   /** This is a read-only property. Represents the ID associated with the workspace. */
-  readonly customerId: $Output<string | undefined>;
+  readonly customerId: $Output<string>;
   /** The SKU of the workspace. */
   readonly sku: $Output<outputs.WorkspaceSku | undefined>;
   /** The workspace data retention in days. Allowed values are per pricing plan. See pricing tiers documentation for details. */
@@ -343,9 +343,9 @@ export declare class Workspace extends $CustomResource {
   /** The daily volume cap for ingestion. */
   readonly workspaceCapping: $Output<outputs.WorkspaceCapping | undefined>;
   /** Workspace creation date. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** Workspace modification date. */
-  readonly modifiedDate: $Output<string | undefined>;
+  readonly modifiedDate: $Output<string>;
   /** The network access type for accessing Log Analytics ingestion. */
   readonly publicNetworkAccessForIngestion: $Output<"Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {}) | undefined>;
   /** The network access type for accessing Log Analytics query. */
@@ -421,13 +421,13 @@ export interface WorkspaceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | "ProvisioningAccount" | "Updating" | (string & {});
-  customerId?: string;
+  provisioningState: "Creating" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | "ProvisioningAccount" | "Updating" | (string & {});
+  customerId: string;
   sku?: outputs.WorkspaceSku;
   retentionInDays?: number;
   workspaceCapping?: outputs.WorkspaceCapping;
-  createdDate?: string;
-  modifiedDate?: string;
+  createdDate: string;
+  modifiedDate: string;
   publicNetworkAccessForIngestion?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
   publicNetworkAccessForQuery?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
   forceCmkForQuery?: boolean;
@@ -633,8 +633,8 @@ export interface ClientGroupState {
   name: string;
   type: "Microsoft.OperationalInsights/workspaces/features/clientGroups";
   properties?: outputs.ClientGroupProperties;
-  etag?: string;
-  kind?: "machine" | "process" | "port" | "clientGroup" | "machineGroup" | (string & {});
+  etag: string;
+  kind: "machine" | "process" | "port" | "clientGroup" | "machineGroup" | (string & {});
   clientsOf: outputs.ResourceReference;
 }
 /**
@@ -758,8 +758,8 @@ export interface MachineState {
   name: string;
   type: "Microsoft.OperationalInsights/workspaces/features/machines";
   properties?: outputs.MachineProperties;
-  etag?: string;
-  kind?: "machine" | "process" | "port" | "clientGroup" | "machineGroup" | (string & {});
+  etag: string;
+  kind: "machine" | "process" | "port" | "clientGroup" | "machineGroup" | (string & {});
   timestamp?: string;
   monitoringState?: "monitored" | "discovered";
   virtualizationState?: "unknown" | "physical" | "virtual" | "hypervisor";
@@ -803,8 +803,8 @@ export interface PortState {
   name: string;
   type: "Microsoft.OperationalInsights/workspaces/features/machines/ports";
   properties?: outputs.PortProperties;
-  etag?: string;
-  kind?: "machine" | "process" | "port" | "clientGroup" | "machineGroup" | (string & {});
+  etag: string;
+  kind: "machine" | "process" | "port" | "clientGroup" | "machineGroup" | (string & {});
   monitoringState?: "monitored" | "discovered";
   machine?: outputs.ResourceReference;
   displayName?: string;
@@ -838,8 +838,8 @@ export interface ProcessState {
   name: string;
   type: "Microsoft.OperationalInsights/workspaces/features/machines/processes";
   properties?: outputs.ProcessProperties;
-  etag?: string;
-  kind?: "machine" | "process" | "port" | "clientGroup" | "machineGroup" | (string & {});
+  etag: string;
+  kind: "machine" | "process" | "port" | "clientGroup" | "machineGroup" | (string & {});
   timestamp?: string;
   monitoringState?: "monitored" | "discovered";
   machine?: outputs.ResourceReference;
@@ -1000,7 +1000,7 @@ export declare class LinkedStorageAccount extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Linked storage accounts type. */
-  readonly dataSourceType: $Output<"CustomLogs" | "AzureWatson" | "Query" | "Ingestion" | "Alerts" | undefined>;
+  readonly dataSourceType: $Output<"CustomLogs" | "AzureWatson" | "Query" | "Ingestion" | "Alerts">;
   /** Linked storage accounts resources ids. */
   readonly storageAccountIds: $Output<string[] | undefined>;
   constructor(name: string, args: LinkedStorageAccountArgs, opts?: $Options);
@@ -1036,7 +1036,7 @@ export interface LinkedStorageAccountState {
   type: "Microsoft.OperationalInsights/workspaces/linkedStorageAccounts";
   properties: outputs.LinkedStorageAccountsProperties;
   systemData?: outputs.SystemData;
-  dataSourceType?: "CustomLogs" | "AzureWatson" | "Query" | "Ingestion" | "Alerts";
+  dataSourceType: "CustomLogs" | "AzureWatson" | "Query" | "Ingestion" | "Alerts";
   storageAccountIds?: string[];
 }
 /**
@@ -1063,7 +1063,7 @@ export interface NetworkSecurityPerimeterConfigurationState {
   type: "Microsoft.OperationalInsights/workspaces/networkSecurityPerimeterConfigurations";
   properties?: outputs.NetworkSecurityPerimeterConfigurationProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | "Canceled" | (string & {});
   provisioningIssues?: outputs.ProvisioningIssue[];
   networkSecurityPerimeter?: outputs.NetworkSecurityPerimeter;
   resourceAssociation?: outputs.ResourceAssociation;
@@ -1303,11 +1303,11 @@ export declare class SummaryLog extends $CustomResource {
   /** The description of the Summary rule. */
   readonly description: $Output<string | undefined>;
   /** Indicates if Summary rule is active. If not, Summary rule execution stops. */
-  readonly isActive: $Output<boolean | undefined>;
+  readonly isActive: $Output<boolean>;
   /** Indicates the reason for rule deactivation. */
-  readonly statusCode: $Output<"UserAction" | "DataPlaneError" | (string & {}) | undefined>;
+  readonly statusCode: $Output<"UserAction" | "DataPlaneError" | (string & {})>;
   /** Summary rule is in provisioning state. If set to 'updating' or 'deleting', indicates a resource lock due to an ongoing operation, preventing any update to the Summary rule until the operation is complete. */
-  readonly provisioningState: $Output<"Updating" | "Succeeded" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Updating" | "Succeeded" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Rule definition parameters. */
   readonly ruleDefinition: $Output<outputs.RuleDefinition | undefined>;
   constructor(name: string, args: SummaryLogArgs, opts?: $Options);
@@ -1355,9 +1355,9 @@ export interface SummaryLogState {
   ruleType?: "User" | (string & {});
   displayName?: string;
   description?: string;
-  isActive?: boolean;
-  statusCode?: "UserAction" | "DataPlaneError" | (string & {});
-  provisioningState?: "Updating" | "Succeeded" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  isActive: boolean;
+  statusCode: "UserAction" | "DataPlaneError" | (string & {});
+  provisioningState: "Updating" | "Succeeded" | "Deleting" | "Failed" | "Canceled" | (string & {});
   ruleDefinition?: outputs.RuleDefinition;
 }
 /**
@@ -1396,7 +1396,7 @@ export declare class Table extends $CustomResource {
   /** The table total retention in days, between 4 and 4383. Setting this property to -1 will default to retentionInDays. */
   readonly totalRetentionInDays: $Output<number | undefined>;
   /** The tables long-term retention in days. Calculated as (totalRetentionInDays-retentionInDays). */
-  readonly archiveRetentionInDays: $Output<number | undefined>;
+  readonly archiveRetentionInDays: $Output<number>;
   /** Parameters of the search job that initiated this table. */
   readonly searchResults: $Output<outputs.SearchResults | undefined>;
   /** Parameters of the restore operation that initiated this table. */
@@ -1408,15 +1408,15 @@ export declare class Table extends $CustomResource {
   /** The protection level of the table. Determines the default data access isolation behavior. */
   readonly protectionLevel: $Output<"General" | "Protected" | (string & {}) | undefined>;
   /** The timestamp that table plan was last modified (UTC). */
-  readonly lastPlanModifiedDate: $Output<string | undefined>;
+  readonly lastPlanModifiedDate: $Output<string>;
   /** Table schema. */
   readonly schema: $Output<outputs.Schema | undefined>;
   /** Table's current provisioning state. If set to 'updating', indicates a resource lock due to ongoing operation, forbidding any update to the table until the ongoing operation is concluded. */
-  readonly provisioningState: $Output<"Updating" | "InProgress" | "Succeeded" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Updating" | "InProgress" | "Succeeded" | "Deleting" | (string & {})>;
   /** True - Value originates from workspace retention in days, False - Customer specific. */
-  readonly retentionInDaysAsDefault: $Output<boolean | undefined>;
+  readonly retentionInDaysAsDefault: $Output<boolean>;
   /** True - Value originates from retention in days, False - Customer specific. */
-  readonly totalRetentionInDaysAsDefault: $Output<boolean | undefined>;
+  readonly totalRetentionInDaysAsDefault: $Output<boolean>;
   constructor(name: string, args: TableArgs, opts?: $Options);
 }
 
@@ -1464,17 +1464,17 @@ export interface TableState {
   systemData?: outputs.SystemData;
   retentionInDays?: number;
   totalRetentionInDays?: number;
-  archiveRetentionInDays?: number;
+  archiveRetentionInDays: number;
   searchResults?: outputs.SearchResults;
   restoredLogs?: outputs.RestoredLogs;
   resultStatistics?: outputs.ResultStatistics;
   plan?: "Basic" | "Analytics" | "Auxiliary" | (string & {});
   protectionLevel?: "General" | "Protected" | (string & {});
-  lastPlanModifiedDate?: string;
+  lastPlanModifiedDate: string;
   schema?: outputs.Schema;
-  provisioningState?: "Updating" | "InProgress" | "Succeeded" | "Deleting" | (string & {});
-  retentionInDaysAsDefault?: boolean;
-  totalRetentionInDaysAsDefault?: boolean;
+  provisioningState: "Updating" | "InProgress" | "Succeeded" | "Deleting" | (string & {});
+  retentionInDaysAsDefault: boolean;
+  totalRetentionInDaysAsDefault: boolean;
 }
 /**
  * Reads an existing `Microsoft.OperationalInsights/workspaces/tables` without managing it (GET, api-version 2026-03-01); undefined when it does not exist.
@@ -1536,6 +1536,7 @@ export interface GenerateFeatureMapArgs {
 export declare function generateFeatureMap(args: GenerateFeatureMapArgs): $Output<outputs.MapResponse>;
 
 // Pulumi's names for the forms that return an Output: the same functions.
+export declare const getSharedKeys: typeof sharedWorkspaceKeys;
 export declare const getClusterOutput: typeof getCluster;
 export declare const getQueryPackOutput: typeof getQueryPack;
 export declare const getQueryOutput: typeof getQuery;
@@ -1559,6 +1560,32 @@ export declare const regenerateWorkspaceSharedKeyOutput: typeof regenerateWorksp
 export declare const schemaWorkspaceOutput: typeof schemaWorkspace;
 export declare const sharedWorkspaceKeysOutput: typeof sharedWorkspaceKeys;
 export declare const generateFeatureMapOutput: typeof generateFeatureMap;
+export declare const getSharedKeysOutput: typeof sharedWorkspaceKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetClusterResult = ClusterState;
+export type GetQueryPackResult = QueryPackState;
+export type GetQueryResult = QueryState;
+export type GetWorkspaceResult = WorkspaceState;
+export type GetDataExportResult = DataExportState;
+export type GetDataSourceResult = DataSourceState;
+export type GetClientGroupResult = ClientGroupState;
+export type GetMachineGroupResult = MachineGroupState;
+export type GetMachineResult = MachineState;
+export type GetPortResult = PortState;
+export type GetProcessResult = ProcessState;
+export type GetSummaryResult = SummaryState;
+export type GetLinkedServiceResult = LinkedServiceState;
+export type GetLinkedStorageAccountResult = LinkedStorageAccountState;
+export type GetNetworkSecurityPerimeterConfigurationResult = NetworkSecurityPerimeterConfigurationState;
+export type GetSavedSearchResult = SavedSearchState;
+export type GetStorageInsightConfigResult = StorageInsightConfigState;
+export type GetSummaryLogResult = SummaryLogState;
+export type GetTableResult = TableState;
+export type RegenerateWorkspaceSharedKeyResult = outputs.SharedKeys;
+export type SchemaWorkspaceResult = outputs.SearchGetSchemaResponse;
+export type SharedWorkspaceKeysResult = outputs.SharedKeys;
+export type GenerateFeatureMapResult = outputs.MapResponse;
+export type GetSharedKeysResult = outputs.SharedKeys;
 
 export declare namespace inputs {
   interface Acceptor {
@@ -1566,6 +1593,10 @@ export declare namespace inputs {
     properties?: inputs.AcceptorProperties;
     /** Additional resource type qualifier. */
     kind: "rel:connection" | "rel:acceptor" | (string & {});
+    source?: inputs.PortReference2;
+    destination?: inputs.ProcessReference2;
+    startTime?: string;
+    endTime?: string;
   }
   interface AcceptorProperties {
     /** Port being accepted. */
@@ -1582,6 +1613,13 @@ export declare namespace inputs {
     name?: string;
     /** Properties of Access Rule */
     properties?: inputs.AccessRuleProperties;
+    direction?: "Inbound" | "Outbound" | (string & {});
+    addressPrefixes?: string[];
+    subscriptions?: inputs.AccessRulePropertiesSubscriptionsItem[];
+    networkSecurityPerimeters?: inputs.NetworkSecurityPerimeter[];
+    fullyQualifiedDomainNames?: string[];
+    emailAddresses?: string[];
+    phoneNumbers?: string[];
   }
   interface AccessRuleProperties {
     /** Direction of Access Rule */
@@ -1690,6 +1728,7 @@ export declare namespace inputs {
     etag?: string;
     /** Additional resource type qualifier. */
     kind: "machine" | "process" | "port" | "clientGroup" | "machineGroup" | (string & {});
+    clientsOf?: inputs.ResourceReference;
   }
   interface ClientGroupProperties {
     /** Reference to the resource whose clients are represented by this group. */
@@ -1746,6 +1785,12 @@ export declare namespace inputs {
     properties?: inputs.ConnectionProperties;
     /** Additional resource type qualifier. */
     kind: "rel:connection" | "rel:acceptor" | (string & {});
+    serverPort?: inputs.PortReference2;
+    failureState?: "ok" | "failed" | "mixed";
+    source?: inputs.ResourceReference;
+    destination?: inputs.ResourceReference;
+    startTime?: string;
+    endTime?: string;
   }
   interface ConnectionProperties {
     /** Reference to the server port via which this connection has been established. */
@@ -1883,6 +1928,21 @@ export declare namespace inputs {
     etag?: string;
     /** Additional resource type qualifier. */
     kind: "machine" | "process" | "port" | "clientGroup" | "machineGroup" | (string & {});
+    timestamp?: string;
+    monitoringState?: "monitored" | "discovered";
+    virtualizationState?: "unknown" | "physical" | "virtual" | "hypervisor";
+    displayName?: string;
+    computerName?: string;
+    fullyQualifiedDomainName?: string;
+    bootTime?: string;
+    timezone?: inputs.Timezone;
+    agent?: inputs.AgentConfiguration;
+    resources?: inputs.MachineResourcesConfiguration;
+    networking?: inputs.NetworkConfiguration;
+    operatingSystem?: inputs.OperatingSystemConfiguration;
+    virtualMachine?: inputs.VirtualMachineConfiguration;
+    hypervisor?: inputs.HypervisorConfiguration;
+    hosting?: inputs.HostingConfiguration;
   }
   interface MachineCountsByOperatingSystem {
     /** Number of live Windows machines. */
@@ -2050,6 +2110,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    isDoubleEncryptionEnabled?: boolean;
+    isAvailabilityZonesEnabled?: boolean;
+    billingType?: "Cluster" | "Workspaces" | (string & {});
+    keyVaultProperties?: inputs.KeyVaultProperties;
+    associatedWorkspaces?: inputs.AssociatedWorkspace[];
+    capacityReservationProperties?: inputs.CapacityReservationProperties;
+    replication?: inputs.ClusterReplicationProperties;
   }
   interface MicrosoftOperationalInsightsQueryPacks {
     /** The resource name */
@@ -2066,6 +2133,11 @@ export declare namespace inputs {
     name: string;
     /** Properties that define an Log Analytics QueryPack-Query resource. */
     properties?: inputs.LogAnalyticsQueryPackQueryProperties;
+    displayName?: string;
+    description?: string;
+    body?: string;
+    related?: inputs.LogAnalyticsQueryPackQueryPropertiesRelated;
+    tags?: inputs.LogAnalyticsQueryPackQueryPropertiesTags;
   }
   interface MicrosoftOperationalInsightsWorkspaces {
     /** The resource name */
@@ -2080,12 +2152,28 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sku?: inputs.WorkspaceSku;
+    retentionInDays?: number;
+    workspaceCapping?: inputs.WorkspaceCapping;
+    publicNetworkAccessForIngestion?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    publicNetworkAccessForQuery?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    forceCmkForQuery?: boolean;
+    features?: inputs.WorkspaceFeatures;
+    defaultDataCollectionRuleResourceId?: string;
+    replication?: inputs.WorkspaceReplicationProperties;
+    failover?: inputs.WorkspaceFailoverProperties;
   }
   interface MicrosoftOperationalInsightsWorkspacesDataExports {
     /** The resource name */
     name: string;
     /** data export properties. */
     properties?: inputs.DataExportProperties;
+    dataExportId?: string;
+    tableNames?: string[];
+    destination?: inputs.Destination;
+    enable?: boolean;
+    createdDate?: string;
+    lastModifiedDate?: string;
   }
   interface MicrosoftOperationalInsightsWorkspacesDataSources {
     /** The resource name */
@@ -2112,6 +2200,10 @@ export declare namespace inputs {
     etag?: string;
     /** Additional resource type qualifier. */
     kind: "machine" | "process" | "port" | "clientGroup" | "machineGroup" | (string & {});
+    groupType?: "unknown" | "azure-cs" | "azure-sf" | "azure-vmss" | "user-static" | (string & {});
+    displayName?: string;
+    count?: number;
+    machines?: inputs.MachineReferenceWithHints2[];
   }
   interface MicrosoftOperationalInsightsWorkspacesFeaturesMachines {
     /** The resource name */
@@ -2133,15 +2225,19 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The properties of the linked service. */
-    properties: inputs.LinkedServiceProperties;
+    properties?: inputs.LinkedServiceProperties;
     /** Resource tags. */
     tags?: inputs.LinkedServiceTags;
+    resourceId?: string;
+    writeAccessResourceId?: string;
+    provisioningState?: "Succeeded" | "Deleting" | "ProvisioningAccount" | "Updating" | (string & {});
   }
   interface MicrosoftOperationalInsightsWorkspacesLinkedStorageAccounts {
     /** The resource name */
     name: "CustomLogs" | "AzureWatson" | "Query" | "Ingestion" | "Alerts";
     /** Linked storage accounts properties. */
-    properties: inputs.LinkedStorageAccountsProperties;
+    properties?: inputs.LinkedStorageAccountsProperties;
+    storageAccountIds?: string[];
   }
   interface MicrosoftOperationalInsightsWorkspacesNetworkSecurityPerimeterConfigurations {
     /** The resource name */
@@ -2151,9 +2247,16 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The properties of the saved search. */
-    properties: inputs.SavedSearchProperties;
+    properties?: inputs.SavedSearchProperties;
     /** The ETag of the saved search. To override an existing saved search, use "*" or specify the current Etag */
     etag?: string;
+    category?: string;
+    displayName?: string;
+    query?: string;
+    functionAlias?: string;
+    functionParameters?: string;
+    version?: number;
+    tags?: inputs.Tag[];
   }
   interface MicrosoftOperationalInsightsWorkspacesStorageInsightConfigs {
     /** The resource name */
@@ -2164,6 +2267,9 @@ export declare namespace inputs {
     eTag?: string;
     /** Resource tags. */
     tags?: inputs.StorageInsightTags;
+    containers?: string[];
+    tables?: string[];
+    storageAccount?: inputs.StorageAccount;
   }
   interface MicrosoftOperationalInsightsWorkspacesSummaryLogs {
     /** The resource name */
@@ -2172,12 +2278,23 @@ export declare namespace inputs {
     properties?: inputs.SummaryLogsProperties;
     /** The managed identity of the summary logs resource. Only user-assigned identity is supported. */
     identity?: inputs.SummaryLogsIdentity;
+    ruleType?: "User" | (string & {});
+    displayName?: string;
+    description?: string;
+    ruleDefinition?: inputs.RuleDefinition;
   }
   interface MicrosoftOperationalInsightsWorkspacesTables {
     /** The resource name */
     name: string;
     /** Table's properties. */
     properties?: inputs.TableProperties;
+    retentionInDays?: number;
+    totalRetentionInDays?: number;
+    searchResults?: inputs.SearchResults;
+    restoredLogs?: inputs.RestoredLogs;
+    plan?: "Basic" | "Analytics" | "Auxiliary" | (string & {});
+    protectionLevel?: "General" | "Protected" | (string & {});
+    schema?: inputs.Schema;
   }
   interface NetworkConfiguration {
     /** IPv4 interfaces. */
@@ -2234,6 +2351,11 @@ export declare namespace inputs {
     etag?: string;
     /** Additional resource type qualifier. */
     kind: "machine" | "process" | "port" | "clientGroup" | "machineGroup" | (string & {});
+    monitoringState?: "monitored" | "discovered";
+    machine?: inputs.ResourceReference;
+    displayName?: string;
+    ipAddress?: string;
+    portNumber?: number;
   }
   interface PortProperties {
     /** Specifies whether the port is actively monitored or discovered. */
@@ -2252,6 +2374,7 @@ export declare namespace inputs {
     properties?: inputs.PortReferenceProperties;
     /** Specifies the sub-class of the reference. */
     kind: "ref:port";
+    portNumber?: number;
   }
   interface PortReferenceProperties {
     /** Port number. */
@@ -2264,6 +2387,7 @@ export declare namespace inputs {
     id: string;
     /** Specifies the sub-class of the reference. */
     kind: "ref:machine" | "ref:machinewithhints" | "ref:process" | "ref:port" | "ref:onmachine" | "ref:clientgroup" | (string & {});
+    portNumber?: number;
   }
   interface PrivateLinkScopedResource {
     /** The full resource Id of the private link scope resource. */
@@ -2278,6 +2402,19 @@ export declare namespace inputs {
     etag?: string;
     /** Additional resource type qualifier. */
     kind: "machine" | "process" | "port" | "clientGroup" | "machineGroup" | (string & {});
+    timestamp?: string;
+    monitoringState?: "monitored" | "discovered";
+    machine?: inputs.ResourceReference;
+    executableName?: string;
+    displayName?: string;
+    startTime?: string;
+    role?: "webServer" | "appServer" | "databaseServer" | "ldapServer" | "smbServer" | (string & {});
+    group?: string;
+    details?: inputs.ProcessDetails;
+    user?: inputs.ProcessUser;
+    clientOf?: inputs.ResourceReference;
+    acceptorOf?: inputs.ResourceReference;
+    hosting?: inputs.ProcessHostingConfiguration;
   }
   interface ProcessDetails {
     /** A unique identifier for a process, generally resilient to process restart, computed by Service Map. */
@@ -2686,7 +2823,10 @@ export declare namespace outputs {
     startTime?: string;
     endTime?: string;
   }
-  type AccessRule = inputs.AccessRule;
+  interface AccessRule {
+    name?: string;
+    properties?: outputs.AccessRuleProperties;
+  }
   type AccessRuleProperties = inputs.AccessRuleProperties;
   type AccessRulePropertiesSubscriptionsItem = inputs.AccessRulePropertiesSubscriptionsItem;
   type AgentConfiguration = inputs.AgentConfiguration;
@@ -3069,7 +3209,13 @@ export declare namespace outputs {
     resourceAssociation?: outputs.ResourceAssociation;
     profile?: outputs.NetworkSecurityProfile;
   }
-  type NetworkSecurityProfile = inputs.NetworkSecurityProfile;
+  interface NetworkSecurityProfile {
+    name?: string;
+    accessRulesVersion?: number;
+    accessRules?: outputs.AccessRule[];
+    diagnosticSettingsVersion?: number;
+    enabledLogCategories?: string[];
+  }
   type OperatingSystemConfiguration = inputs.OperatingSystemConfiguration;
   interface Port {
     properties?: outputs.PortProperties;

@@ -21,7 +21,7 @@ export declare class ManagementAssociation extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.OperationsManagement/ManagementAssociations">;
   /** Resource location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Properties for ManagementAssociation object supported by the OperationsManagement resource provider. */
   readonly properties: $Output<outputs.ManagementAssociationProperties | undefined>;
   /** The applicationId of the appliance for this association. */
@@ -55,7 +55,7 @@ export interface ManagementAssociationState {
   managementAssociationName: string;
   name: string;
   type: "Microsoft.OperationsManagement/ManagementAssociations";
-  location?: string;
+  location: string;
   properties?: outputs.ManagementAssociationProperties;
   applicationId: string;
 }
@@ -85,7 +85,7 @@ export declare class ManagementConfiguration extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.OperationsManagement/ManagementConfigurations">;
   /** Resource location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Properties for ManagementConfiguration object supported by the OperationsManagement resource provider. */
   readonly properties: $Output<outputs.ManagementConfigurationProperties | undefined>;
   /** The applicationId of the appliance for this Management. */
@@ -95,7 +95,7 @@ export declare class ManagementConfiguration extends $CustomResource {
   /** Parameters to run the ARM template */
   readonly parameters: $Output<outputs.ArmTemplateParameter[]>;
   /** The provisioning state for the ManagementConfiguration. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The Json object containing the ARM template to deploy */
   readonly template: $Output<any>;
   constructor(name: string, args: ManagementConfigurationArgs, opts?: $Options);
@@ -133,12 +133,12 @@ export interface ManagementConfigurationState {
   managementConfigurationName: string;
   name: string;
   type: "Microsoft.OperationsManagement/ManagementConfigurations";
-  location?: string;
+  location: string;
   properties?: outputs.ManagementConfigurationProperties;
   applicationId?: string;
   parentResourceType: string;
   parameters: outputs.ArmTemplateParameter[];
-  provisioningState?: string;
+  provisioningState: string;
   template: any;
 }
 /**
@@ -167,7 +167,7 @@ export declare class Solution extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.OperationsManagement/solutions">;
   /** Resource location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags */
   readonly tags: $Output<outputs.SolutionTags | undefined>;
   /** Plan for solution object supported by the OperationsManagement resource provider. */
@@ -177,7 +177,7 @@ export declare class Solution extends $CustomResource {
   /** The azure resourceId for the workspace where the solution will be deployed/enabled. */
   readonly workspaceResourceId: $Output<string>;
   /** The provisioning state for the solution. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The azure resources that will be contained within the solutions. They will be locked and gets deleted automatically when the solution is deleted. */
   readonly containedResources: $Output<string[] | undefined>;
   /** The resources that will be referenced from this solution. Deleting any of those solution out of band will break the solution. */
@@ -219,12 +219,12 @@ export interface SolutionState {
   solutionName: string;
   name: string;
   type: "Microsoft.OperationsManagement/solutions";
-  location?: string;
+  location: string;
   tags?: outputs.SolutionTags;
   plan?: outputs.SolutionPlan;
   properties?: outputs.SolutionProperties;
   workspaceResourceId: string;
-  provisioningState?: string;
+  provisioningState: string;
   containedResources?: string[];
   referencedResources?: string[];
 }
@@ -240,6 +240,10 @@ export declare function getSolution(args: GetSolutionArgs): $Output<SolutionStat
 export declare const getManagementAssociationOutput: typeof getManagementAssociation;
 export declare const getManagementConfigurationOutput: typeof getManagementConfiguration;
 export declare const getSolutionOutput: typeof getSolution;
+// Pulumi's names for what each function and lookup returns.
+export type GetManagementAssociationResult = ManagementAssociationState;
+export type GetManagementConfigurationResult = ManagementConfigurationState;
+export type GetSolutionResult = SolutionState;
 
 export declare namespace inputs {
   interface ArmTemplateParameter {
@@ -269,6 +273,7 @@ export declare namespace inputs {
     location?: string;
     /** Properties for ManagementAssociation object supported by the OperationsManagement resource provider. */
     properties?: inputs.ManagementAssociationProperties;
+    applicationId?: string;
   }
   interface MicrosoftOperationsManagementManagementConfigurations {
     /** The resource name */
@@ -277,6 +282,10 @@ export declare namespace inputs {
     location?: string;
     /** Properties for ManagementConfiguration object supported by the OperationsManagement resource provider. */
     properties?: inputs.ManagementConfigurationProperties;
+    applicationId?: string;
+    parentResourceType?: string;
+    parameters?: inputs.ArmTemplateParameter[];
+    template?: any;
   }
   interface MicrosoftOperationsManagementSolutions {
     /** The resource name */
@@ -289,6 +298,9 @@ export declare namespace inputs {
     plan?: inputs.SolutionPlan;
     /** Properties for solution object supported by the OperationsManagement resource provider. */
     properties?: inputs.SolutionProperties;
+    workspaceResourceId?: string;
+    containedResources?: string[];
+    referencedResources?: string[];
   }
   interface SolutionPlan {
     /** name of the solution to be created. For Microsoft published solution it should be in the format of solutionType(workspaceName). SolutionType part is case sensitive. For third party solution, it can be anything. */

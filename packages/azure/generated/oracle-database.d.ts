@@ -59,17 +59,17 @@ export declare class AutonomousDatabase extends $CustomResource {
   /** Indicates whether the Autonomous Database has local or called in-region Data Guard enabled. */
   readonly isLocalDataGuardEnabled: $Output<boolean | undefined>;
   /** Indicates whether the Autonomous Database has Cross Region Data Guard enabled. */
-  readonly isRemoteDataGuardEnabled: $Output<boolean | undefined>;
+  readonly isRemoteDataGuardEnabled: $Output<boolean>;
   /** Indicates the local disaster recovery (DR) type of the Autonomous Database Serverless instance.Autonomous Data Guard (ADG) DR type provides business critical DR with a faster recovery time objective (RTO) during failover or switchover.Backup-based DR type provides lower cost DR with a slower RTO during failover or switchover. */
-  readonly localDisasterRecoveryType: $Output<"Adg" | "BackupBased" | (string & {}) | undefined>;
+  readonly localDisasterRecoveryType: $Output<"Adg" | "BackupBased" | (string & {})>;
   /** The date and time the Disaster Recovery role was switched for the standby Autonomous Database. */
-  readonly timeDisasterRecoveryRoleChanged: $Output<string | undefined>;
+  readonly timeDisasterRecoveryRoleChanged: $Output<string>;
   /** Indicates remote disaster recovery configuration */
   readonly remoteDisasterRecoveryConfiguration: $Output<outputs.DisasterRecoveryConfigurationDetails | undefined>;
   /** Local Autonomous Disaster Recovery standby database details. */
   readonly localStandbyDb: $Output<outputs.AutonomousDatabaseStandbySummary | undefined>;
   /** Indicates the number of seconds of data loss for a Data Guard failover. */
-  readonly failedDataRecoveryInSeconds: $Output<number | undefined>;
+  readonly failedDataRecoveryInSeconds: $Output<number>;
   /** Specifies if the Autonomous Database requires mTLS connections. */
   readonly isMtlsConnectionRequired: $Output<boolean | undefined>;
   /** The Oracle license model that applies to the Oracle Autonomous Database. The default is LICENSE_INCLUDED. */
@@ -77,11 +77,11 @@ export declare class AutonomousDatabase extends $CustomResource {
   /** The character set for the Autonomous Database. */
   readonly ncharacterSet: $Output<string | undefined>;
   /** Additional information about the current lifecycle state. */
-  readonly lifecycleDetails: $Output<string | undefined>;
+  readonly lifecycleDetails: $Output<string>;
   /** Azure resource provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {})>;
   /** Views lifecycleState */
-  readonly lifecycleState: $Output<"Provisioning" | "Available" | "Stopping" | "Stopped" | "Starting" | "Terminating" | "Terminated" | "Unavailable" | "RestoreInProgress" | "RestoreFailed" | "BackupInProgress" | "ScaleInProgress" | "AvailableNeedsAttention" | "Updating" | "MaintenanceInProgress" | "Restarting" | "Recreating" | "RoleChangeInProgress" | "Upgrading" | "Inaccessible" | "Standby" | (string & {}) | undefined>;
+  readonly lifecycleState: $Output<"Provisioning" | "Available" | "Stopping" | "Stopped" | "Starting" | "Terminating" | "Terminated" | "Unavailable" | "RestoreInProgress" | "RestoreFailed" | "BackupInProgress" | "ScaleInProgress" | "AvailableNeedsAttention" | "Updating" | "MaintenanceInProgress" | "Restarting" | "Recreating" | "RoleChangeInProgress" | "Upgrading" | "Inaccessible" | "Standby" | (string & {})>;
   /** The list of scheduled operations. */
   readonly scheduledOperationsList: $Output<outputs.ScheduledOperationsType[] | undefined>;
   /** The private endpoint Ip address for the resource. */
@@ -89,21 +89,21 @@ export declare class AutonomousDatabase extends $CustomResource {
   /** The resource's private endpoint label. */
   readonly privateEndpointLabel: $Output<string | undefined>;
   /** HTTPS link to OCI resources exposed to Azure Customer via Azure Interface. */
-  readonly ociUrl: $Output<string | undefined>;
+  readonly ociUrl: $Output<string>;
   /** Client subnet */
   readonly subnetId: $Output<string | undefined>;
   /** VNET for network connectivity */
   readonly vnetId: $Output<string | undefined>;
   /** The date and time that the database was created. */
-  readonly timeCreated: $Output<string | undefined>;
+  readonly timeCreated: $Output<string>;
   /** The date and time when maintenance will begin. */
-  readonly timeMaintenanceBegin: $Output<string | undefined>;
+  readonly timeMaintenanceBegin: $Output<string>;
   /** The date and time when maintenance will end. */
-  readonly timeMaintenanceEnd: $Output<string | undefined>;
+  readonly timeMaintenanceEnd: $Output<string>;
   /** The current amount of storage in use for user and system data, in terabytes (TB). */
-  readonly actualUsedDataStorageSizeInTbs: $Output<number | undefined>;
+  readonly actualUsedDataStorageSizeInTbs: $Output<number>;
   /** The amount of storage currently allocated for the database tables and billed for, rounded up. */
-  readonly allocatedStorageSizeInTbs: $Output<number | undefined>;
+  readonly allocatedStorageSizeInTbs: $Output<number>;
   /** Information about Oracle APEX Application Development. */
   readonly apexDetails: $Output<outputs.ApexDetailsType | undefined>;
   /** List of Oracle Database versions available for a database upgrade. If there are no version upgrades available, this list is empty. */
@@ -113,71 +113,71 @@ export declare class AutonomousDatabase extends $CustomResource {
   /** The URLs for accessing Oracle Application Express (APEX) and SQL Developer Web with a browser from a Compute instance within your VCN or that has a direct connection to your VCN. */
   readonly connectionUrls: $Output<outputs.ConnectionUrlType | undefined>;
   /** Status of the Data Safe registration for this Autonomous Database. */
-  readonly dataSafeStatus: $Output<"Registering" | "Registered" | "Deregistering" | "NotRegistered" | "Failed" | (string & {}) | undefined>;
+  readonly dataSafeStatus: $Output<"Registering" | "Registered" | "Deregistering" | "NotRegistered" | "Failed" | (string & {})>;
   /** The Oracle Database Edition that applies to the Autonomous databases. */
   readonly databaseEdition: $Output<"StandardEdition" | "EnterpriseEdition" | (string & {}) | undefined>;
   /** Autonomous Database ID */
   readonly autonomousDatabaseId: $Output<string | undefined>;
   /** The area assigned to In-Memory tables in Autonomous Database. */
-  readonly inMemoryAreaInGbs: $Output<number | undefined>;
+  readonly inMemoryAreaInGbs: $Output<number>;
   /** The date and time when the next long-term backup would be created. */
-  readonly nextLongTermBackupTimeStamp: $Output<string | undefined>;
+  readonly nextLongTermBackupTimeStamp: $Output<string>;
   /** Details for the long-term backup schedule. */
   readonly longTermBackupSchedule: $Output<outputs.LongTermBackUpScheduleDetails | undefined>;
   /** Indicates if the Autonomous Database version is a preview version. */
-  readonly isPreview: $Output<boolean | undefined>;
+  readonly isPreview: $Output<boolean>;
   /** Parameter that allows users to select an acceptable maximum data loss limit in seconds, up to which Automatic Failover will be triggered when necessary for a Local Autonomous Data Guard */
   readonly localAdgAutoFailoverMaxDataLossLimit: $Output<number | undefined>;
   /** The amount of memory (in GBs) enabled per ECPU or OCPU. */
-  readonly memoryPerOracleComputeUnitInGbs: $Output<number | undefined>;
+  readonly memoryPerOracleComputeUnitInGbs: $Output<number>;
   /** Indicates the Autonomous Database mode. */
   readonly openMode: $Output<"ReadOnly" | "ReadWrite" | (string & {}) | undefined>;
   /** Status of Operations Insights for this Autonomous Database. */
-  readonly operationsInsightsStatus: $Output<"Enabling" | "Enabled" | "Disabling" | "NotEnabled" | "FailedEnabling" | "FailedDisabling" | (string & {}) | undefined>;
+  readonly operationsInsightsStatus: $Output<"Enabling" | "Enabled" | "Disabling" | "NotEnabled" | "FailedEnabling" | "FailedDisabling" | (string & {})>;
   /** The Autonomous Database permission level. */
   readonly permissionLevel: $Output<"Restricted" | "Unrestricted" | (string & {}) | undefined>;
   /** The private endpoint for the resource. */
-  readonly privateEndpoint: $Output<string | undefined>;
+  readonly privateEndpoint: $Output<string>;
   /** An array of CPU values that an Autonomous Database can be scaled to. */
   readonly provisionableCpus: $Output<number[] | undefined>;
   /** The Data Guard role of the Autonomous Container Database or Autonomous Database, if Autonomous Data Guard is enabled. */
   readonly role: $Output<"Primary" | "Standby" | "DisabledStandby" | "BackupCopy" | "SnapshotStandby" | (string & {}) | undefined>;
   /** The URL of the Service Console for the Autonomous Database. */
-  readonly serviceConsoleUrl: $Output<string | undefined>;
+  readonly serviceConsoleUrl: $Output<string>;
   /** The SQL Web Developer URL for the Oracle Autonomous Database. */
-  readonly sqlWebDeveloperUrl: $Output<string | undefined>;
+  readonly sqlWebDeveloperUrl: $Output<string>;
   /** The list of regions that support the creation of an Autonomous Database clone or an Autonomous Data Guard standby database. */
   readonly supportedRegionsToCloneTo: $Output<string[] | undefined>;
   /** The date and time the Autonomous Data Guard role was switched for the Autonomous Database. */
-  readonly timeDataGuardRoleChanged: $Output<string | undefined>;
+  readonly timeDataGuardRoleChanged: $Output<string>;
   /** The date and time the Always Free database will be automatically deleted because of inactivity. */
-  readonly timeDeletionOfFreeAutonomousDatabase: $Output<string | undefined>;
+  readonly timeDeletionOfFreeAutonomousDatabase: $Output<string>;
   /** The date and time that Autonomous Data Guard was enabled for an Autonomous Database where the standby was provisioned in the same region as the primary database. */
-  readonly timeLocalDataGuardEnabled: $Output<string | undefined>;
+  readonly timeLocalDataGuardEnabled: $Output<string>;
   /** The timestamp of the last failover operation. */
-  readonly timeOfLastFailover: $Output<string | undefined>;
+  readonly timeOfLastFailover: $Output<string>;
   /** The date and time when last refresh happened. */
-  readonly timeOfLastRefresh: $Output<string | undefined>;
+  readonly timeOfLastRefresh: $Output<string>;
   /** The refresh point timestamp (UTC). */
-  readonly timeOfLastRefreshPoint: $Output<string | undefined>;
+  readonly timeOfLastRefreshPoint: $Output<string>;
   /** The timestamp of the last switchover operation for the Autonomous Database. */
-  readonly timeOfLastSwitchover: $Output<string | undefined>;
+  readonly timeOfLastSwitchover: $Output<string>;
   /** The date and time the Always Free database will be stopped because of inactivity. */
-  readonly timeReclamationOfFreeAutonomousDatabase: $Output<string | undefined>;
+  readonly timeReclamationOfFreeAutonomousDatabase: $Output<string>;
   /** The storage space consumed by Autonomous Database in GBs. */
-  readonly usedDataStorageSizeInGbs: $Output<number | undefined>;
+  readonly usedDataStorageSizeInGbs: $Output<number>;
   /** The amount of storage that has been used, in terabytes. */
-  readonly usedDataStorageSizeInTbs: $Output<number | undefined>;
+  readonly usedDataStorageSizeInTbs: $Output<number>;
   /** Database ocid */
-  readonly ocid: $Output<string | undefined>;
+  readonly ocid: $Output<string>;
   /** Retention period, in days, for long-term backups */
   readonly backupRetentionPeriodInDays: $Output<number | undefined>;
   /** The client IP access control list (ACL). This is an array of CIDR notations and/or IP addresses. Values should be separate strings, separated by commas. Example: ['1.1.1.1','1.1.1.0/24','1.1.2.25'] */
   readonly whitelistedIps: $Output<string[] | undefined>;
   readonly sourceId: $Output<string | undefined>;
-  readonly isReconnectCloneEnabled: $Output<boolean | undefined>;
-  readonly isRefreshableClone: $Output<boolean | undefined>;
-  readonly refreshableStatus: $Output<"Refreshing" | "NotRefreshing" | (string & {}) | undefined>;
+  readonly isReconnectCloneEnabled: $Output<boolean>;
+  readonly isRefreshableClone: $Output<boolean>;
+  readonly refreshableStatus: $Output<"Refreshing" | "NotRefreshing" | (string & {})>;
   readonly timeUntilReconnectCloneEnabled: $Output<string | undefined>;
   readonly dataBaseType: $Output<"Clone" | undefined>;
   readonly remoteDisasterRecoveryType: $Output<"Adg" | "BackupBased" | (string & {}) | undefined>;
@@ -310,68 +310,68 @@ export interface AutonomousDatabaseState {
   isAutoScalingForStorageEnabled?: boolean;
   peerDbIds?: string[];
   isLocalDataGuardEnabled?: boolean;
-  isRemoteDataGuardEnabled?: boolean;
-  localDisasterRecoveryType?: "Adg" | "BackupBased" | (string & {});
-  timeDisasterRecoveryRoleChanged?: string;
+  isRemoteDataGuardEnabled: boolean;
+  localDisasterRecoveryType: "Adg" | "BackupBased" | (string & {});
+  timeDisasterRecoveryRoleChanged: string;
   remoteDisasterRecoveryConfiguration?: outputs.DisasterRecoveryConfigurationDetails;
   localStandbyDb?: outputs.AutonomousDatabaseStandbySummary;
-  failedDataRecoveryInSeconds?: number;
+  failedDataRecoveryInSeconds: number;
   isMtlsConnectionRequired?: boolean;
   licenseModel?: "LicenseIncluded" | "BringYourOwnLicense" | (string & {});
   ncharacterSet?: string;
-  lifecycleDetails?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {});
-  lifecycleState?: "Provisioning" | "Available" | "Stopping" | "Stopped" | "Starting" | "Terminating" | "Terminated" | "Unavailable" | "RestoreInProgress" | "RestoreFailed" | "BackupInProgress" | "ScaleInProgress" | "AvailableNeedsAttention" | "Updating" | "MaintenanceInProgress" | "Restarting" | "Recreating" | "RoleChangeInProgress" | "Upgrading" | "Inaccessible" | "Standby" | (string & {});
+  lifecycleDetails: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {});
+  lifecycleState: "Provisioning" | "Available" | "Stopping" | "Stopped" | "Starting" | "Terminating" | "Terminated" | "Unavailable" | "RestoreInProgress" | "RestoreFailed" | "BackupInProgress" | "ScaleInProgress" | "AvailableNeedsAttention" | "Updating" | "MaintenanceInProgress" | "Restarting" | "Recreating" | "RoleChangeInProgress" | "Upgrading" | "Inaccessible" | "Standby" | (string & {});
   scheduledOperationsList?: outputs.ScheduledOperationsType[];
   privateEndpointIp?: string;
   privateEndpointLabel?: string;
-  ociUrl?: string;
+  ociUrl: string;
   subnetId?: string;
   vnetId?: string;
-  timeCreated?: string;
-  timeMaintenanceBegin?: string;
-  timeMaintenanceEnd?: string;
-  actualUsedDataStorageSizeInTbs?: number;
-  allocatedStorageSizeInTbs?: number;
+  timeCreated: string;
+  timeMaintenanceBegin: string;
+  timeMaintenanceEnd: string;
+  actualUsedDataStorageSizeInTbs: number;
+  allocatedStorageSizeInTbs: number;
   apexDetails?: outputs.ApexDetailsType;
   availableUpgradeVersions?: string[];
   connectionStrings?: outputs.ConnectionStringType;
   connectionUrls?: outputs.ConnectionUrlType;
-  dataSafeStatus?: "Registering" | "Registered" | "Deregistering" | "NotRegistered" | "Failed" | (string & {});
+  dataSafeStatus: "Registering" | "Registered" | "Deregistering" | "NotRegistered" | "Failed" | (string & {});
   databaseEdition?: "StandardEdition" | "EnterpriseEdition" | (string & {});
   autonomousDatabaseId?: string;
-  inMemoryAreaInGbs?: number;
-  nextLongTermBackupTimeStamp?: string;
+  inMemoryAreaInGbs: number;
+  nextLongTermBackupTimeStamp: string;
   longTermBackupSchedule?: outputs.LongTermBackUpScheduleDetails;
-  isPreview?: boolean;
+  isPreview: boolean;
   localAdgAutoFailoverMaxDataLossLimit?: number;
-  memoryPerOracleComputeUnitInGbs?: number;
+  memoryPerOracleComputeUnitInGbs: number;
   openMode?: "ReadOnly" | "ReadWrite" | (string & {});
-  operationsInsightsStatus?: "Enabling" | "Enabled" | "Disabling" | "NotEnabled" | "FailedEnabling" | "FailedDisabling" | (string & {});
+  operationsInsightsStatus: "Enabling" | "Enabled" | "Disabling" | "NotEnabled" | "FailedEnabling" | "FailedDisabling" | (string & {});
   permissionLevel?: "Restricted" | "Unrestricted" | (string & {});
-  privateEndpoint?: string;
+  privateEndpoint: string;
   provisionableCpus?: number[];
   role?: "Primary" | "Standby" | "DisabledStandby" | "BackupCopy" | "SnapshotStandby" | (string & {});
-  serviceConsoleUrl?: string;
-  sqlWebDeveloperUrl?: string;
+  serviceConsoleUrl: string;
+  sqlWebDeveloperUrl: string;
   supportedRegionsToCloneTo?: string[];
-  timeDataGuardRoleChanged?: string;
-  timeDeletionOfFreeAutonomousDatabase?: string;
-  timeLocalDataGuardEnabled?: string;
-  timeOfLastFailover?: string;
-  timeOfLastRefresh?: string;
-  timeOfLastRefreshPoint?: string;
-  timeOfLastSwitchover?: string;
-  timeReclamationOfFreeAutonomousDatabase?: string;
-  usedDataStorageSizeInGbs?: number;
-  usedDataStorageSizeInTbs?: number;
-  ocid?: string;
+  timeDataGuardRoleChanged: string;
+  timeDeletionOfFreeAutonomousDatabase: string;
+  timeLocalDataGuardEnabled: string;
+  timeOfLastFailover: string;
+  timeOfLastRefresh: string;
+  timeOfLastRefreshPoint: string;
+  timeOfLastSwitchover: string;
+  timeReclamationOfFreeAutonomousDatabase: string;
+  usedDataStorageSizeInGbs: number;
+  usedDataStorageSizeInTbs: number;
+  ocid: string;
   backupRetentionPeriodInDays?: number;
   whitelistedIps?: string[];
   sourceId?: string;
-  isReconnectCloneEnabled?: boolean;
-  isRefreshableClone?: boolean;
-  refreshableStatus?: "Refreshing" | "NotRefreshing" | (string & {});
+  isReconnectCloneEnabled: boolean;
+  isRefreshableClone: boolean;
+  refreshableStatus: "Refreshing" | "NotRefreshing" | (string & {});
   timeUntilReconnectCloneEnabled?: string;
   dataBaseType?: "Clone";
   remoteDisasterRecoveryType?: "Adg" | "BackupBased" | (string & {});
@@ -409,37 +409,37 @@ export declare class AutonomousDatabaseBackup extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The OCID of the Autonomous Database. */
-  readonly autonomousDatabaseOcid: $Output<string | undefined>;
+  readonly autonomousDatabaseOcid: $Output<string>;
   /** The size of the database in terabytes at the time the backup was taken. */
-  readonly databaseSizeInTbs: $Output<number | undefined>;
+  readonly databaseSizeInTbs: $Output<number>;
   /** A valid Oracle Database version for Autonomous Database. */
-  readonly dbVersion: $Output<string | undefined>;
+  readonly dbVersion: $Output<string>;
   /** The user-friendly name for the backup. The name does not have to be unique. */
   readonly displayName: $Output<string | undefined>;
   /** The OCID of the Autonomous Database backup. */
-  readonly ocid: $Output<string | undefined>;
+  readonly ocid: $Output<string>;
   /** Indicates whether the backup is user-initiated or automatic. */
-  readonly isAutomatic: $Output<boolean | undefined>;
+  readonly isAutomatic: $Output<boolean>;
   /** Indicates whether the backup can be used to restore the associated Autonomous Database. */
-  readonly isRestorable: $Output<boolean | undefined>;
+  readonly isRestorable: $Output<boolean>;
   /** Additional information about the current lifecycle state. */
-  readonly lifecycleDetails: $Output<string | undefined>;
+  readonly lifecycleDetails: $Output<string>;
   /** The current state of the backup. */
-  readonly lifecycleState: $Output<"Creating" | "Active" | "Deleting" | "Failed" | "Updating" | (string & {}) | undefined>;
+  readonly lifecycleState: $Output<"Creating" | "Active" | "Deleting" | "Failed" | "Updating" | (string & {})>;
   /** Retention period, in days */
   readonly retentionPeriodInDays: $Output<number | undefined>;
   /** The backup size in terabytes (TB). */
-  readonly sizeInTbs: $Output<number | undefined>;
+  readonly sizeInTbs: $Output<number>;
   /** Timestamp until when the backup will be available. */
-  readonly timeAvailableTil: $Output<string | undefined>;
+  readonly timeAvailableTil: $Output<string>;
   /** The date and time the backup started. */
-  readonly timeStarted: $Output<string | undefined>;
+  readonly timeStarted: $Output<string>;
   /** The date and time the backup completed. */
-  readonly timeEnded: $Output<string | undefined>;
+  readonly timeEnded: $Output<string>;
   /** The type of backup. */
-  readonly backupType: $Output<"Incremental" | "Full" | "LongTerm" | (string & {}) | undefined>;
+  readonly backupType: $Output<"Incremental" | "Full" | "LongTerm" | (string & {})>;
   /** Azure resource provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {})>;
   constructor(name: string, args: AutonomousDatabaseBackupArgs, opts?: $Options);
 }
 
@@ -475,22 +475,22 @@ export interface AutonomousDatabaseBackupState {
   type: "Oracle.Database/autonomousDatabases/autonomousDatabaseBackups";
   properties?: outputs.AutonomousDatabaseBackupProperties;
   systemData?: outputs.SystemData;
-  autonomousDatabaseOcid?: string;
-  databaseSizeInTbs?: number;
-  dbVersion?: string;
+  autonomousDatabaseOcid: string;
+  databaseSizeInTbs: number;
+  dbVersion: string;
   displayName?: string;
-  ocid?: string;
-  isAutomatic?: boolean;
-  isRestorable?: boolean;
-  lifecycleDetails?: string;
-  lifecycleState?: "Creating" | "Active" | "Deleting" | "Failed" | "Updating" | (string & {});
+  ocid: string;
+  isAutomatic: boolean;
+  isRestorable: boolean;
+  lifecycleDetails: string;
+  lifecycleState: "Creating" | "Active" | "Deleting" | "Failed" | "Updating" | (string & {});
   retentionPeriodInDays?: number;
-  sizeInTbs?: number;
-  timeAvailableTil?: string;
-  timeStarted?: string;
-  timeEnded?: string;
-  backupType?: "Incremental" | "Full" | "LongTerm" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {});
+  sizeInTbs: number;
+  timeAvailableTil: string;
+  timeStarted: string;
+  timeEnded: string;
+  backupType: "Incremental" | "Full" | "LongTerm" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {});
 }
 /**
  * Reads an existing `Oracle.Database/autonomousDatabases/autonomousDatabaseBackups` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -530,19 +530,19 @@ export declare class CloudExadataInfrastructure extends $CustomResource {
   /** Defined file system configurations */
   readonly definedFileSystemConfiguration: $Output<outputs.DefinedFileSystemConfiguration[] | undefined>;
   /** Exadata infra ocid */
-  readonly ocid: $Output<string | undefined>;
+  readonly ocid: $Output<string>;
   /** The number of compute servers for the cloud Exadata infrastructure. */
   readonly computeCount: $Output<number | undefined>;
   /** The number of storage servers for the cloud Exadata infrastructure. */
   readonly storageCount: $Output<number | undefined>;
   /** The total storage allocated to the cloud Exadata infrastructure resource, in gigabytes (GB). */
-  readonly totalStorageSizeInGbs: $Output<number | undefined>;
+  readonly totalStorageSizeInGbs: $Output<number>;
   /** The available storage can be allocated to the cloud Exadata infrastructure resource, in gigabytes (GB). */
-  readonly availableStorageSizeInGbs: $Output<number | undefined>;
+  readonly availableStorageSizeInGbs: $Output<number>;
   /** The date and time the cloud Exadata infrastructure resource was created. */
-  readonly timeCreated: $Output<string | undefined>;
+  readonly timeCreated: $Output<string>;
   /** Additional information about the current lifecycle state. */
-  readonly lifecycleDetails: $Output<string | undefined>;
+  readonly lifecycleDetails: $Output<string>;
   /** maintenanceWindow property */
   readonly maintenanceWindow: $Output<outputs.MaintenanceWindow | undefined>;
   /** The estimated total time required in minutes for all patching operations (database server, storage server, and network switch patching). */
@@ -550,53 +550,53 @@ export declare class CloudExadataInfrastructure extends $CustomResource {
   /** The list of customer email addresses that receive information from Oracle about the specified OCI Database service resource. Oracle uses these email addresses to send notifications about planned and unplanned software maintenance updates, information about system hardware, and other information needed by administrators. Up to 10 email addresses can be added to the customer contacts for a cloud Exadata infrastructure instance. */
   readonly customerContacts: $Output<outputs.CustomerContact[] | undefined>;
   /** CloudExadataInfrastructure provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {})>;
   /** CloudExadataInfrastructure lifecycle state */
-  readonly lifecycleState: $Output<"Provisioning" | "Available" | "Updating" | "Terminating" | "Terminated" | "MaintenanceInProgress" | "Failed" | (string & {}) | undefined>;
+  readonly lifecycleState: $Output<"Provisioning" | "Available" | "Updating" | "Terminating" | "Terminated" | "MaintenanceInProgress" | "Failed" | (string & {})>;
   /** The model name of the cloud Exadata infrastructure resource. */
   readonly shape: $Output<string>;
   /** HTTPS link to OCI resources exposed to Azure Customer via Azure Interface. */
-  readonly ociUrl: $Output<string | undefined>;
+  readonly ociUrl: $Output<string>;
   /** The total number of CPU cores allocated. */
-  readonly cpuCount: $Output<number | undefined>;
+  readonly cpuCount: $Output<number>;
   /** The total number of CPU cores available. */
-  readonly maxCpuCount: $Output<number | undefined>;
+  readonly maxCpuCount: $Output<number>;
   /** The memory allocated in GBs. */
-  readonly memorySizeInGbs: $Output<number | undefined>;
+  readonly memorySizeInGbs: $Output<number>;
   /** The total memory available in GBs. */
-  readonly maxMemoryInGbs: $Output<number | undefined>;
+  readonly maxMemoryInGbs: $Output<number>;
   /** The local node storage to be allocated in GBs. */
-  readonly dbNodeStorageSizeInGbs: $Output<number | undefined>;
+  readonly dbNodeStorageSizeInGbs: $Output<number>;
   /** The total local node storage available in GBs. */
-  readonly maxDbNodeStorageSizeInGbs: $Output<number | undefined>;
+  readonly maxDbNodeStorageSizeInGbs: $Output<number>;
   /** The quantity of data in the database, in terabytes. */
-  readonly dataStorageSizeInTbs: $Output<number | undefined>;
+  readonly dataStorageSizeInTbs: $Output<number>;
   /** The total available DATA disk group size. */
-  readonly maxDataStorageInTbs: $Output<number | undefined>;
+  readonly maxDataStorageInTbs: $Output<number>;
   /** The software version of the database servers (dom0) in the Exadata infrastructure. */
-  readonly dbServerVersion: $Output<string | undefined>;
+  readonly dbServerVersion: $Output<string>;
   /** The software version of the storage servers (cells) in the Exadata infrastructure. */
-  readonly storageServerVersion: $Output<string | undefined>;
+  readonly storageServerVersion: $Output<string>;
   /** The requested number of additional storage servers activated for the Exadata infrastructure. */
-  readonly activatedStorageCount: $Output<number | undefined>;
+  readonly activatedStorageCount: $Output<number>;
   /** The requested number of additional storage servers for the Exadata infrastructure. */
-  readonly additionalStorageCount: $Output<number | undefined>;
+  readonly additionalStorageCount: $Output<number>;
   /** The name for the Exadata infrastructure. */
   readonly displayName: $Output<string>;
   /** The OCID of the last maintenance run. */
-  readonly lastMaintenanceRunId: $Output<string | undefined>;
+  readonly lastMaintenanceRunId: $Output<string>;
   /** The OCID of the next maintenance run. */
-  readonly nextMaintenanceRunId: $Output<string | undefined>;
+  readonly nextMaintenanceRunId: $Output<string>;
   /** Monthly Db Server version */
-  readonly monthlyDbServerVersion: $Output<string | undefined>;
+  readonly monthlyDbServerVersion: $Output<string>;
   /** Monthly Storage Server version */
-  readonly monthlyStorageServerVersion: $Output<string | undefined>;
+  readonly monthlyStorageServerVersion: $Output<string>;
   /** The database server model type of the cloud Exadata infrastructure resource. */
   readonly databaseServerType: $Output<string | undefined>;
   /** The storage server model type of the cloud Exadata infrastructure resource. */
   readonly storageServerType: $Output<string | undefined>;
   /** The compute model of the Exadata Infrastructure */
-  readonly computeModel: $Output<"ECPU" | "OCPU" | (string & {}) | undefined>;
+  readonly computeModel: $Output<"ECPU" | "OCPU" | (string & {})>;
   /** The exascale config details for the cloud Exadata infrastructure */
   readonly exascaleConfig: $Output<outputs.ExascaleConfigDetails | undefined>;
   constructor(name: string, args: CloudExadataInfrastructureArgs, opts?: $Options);
@@ -652,40 +652,40 @@ export interface CloudExadataInfrastructureState {
   location: string;
   systemData?: outputs.SystemData;
   definedFileSystemConfiguration?: outputs.DefinedFileSystemConfiguration[];
-  ocid?: string;
+  ocid: string;
   computeCount?: number;
   storageCount?: number;
-  totalStorageSizeInGbs?: number;
-  availableStorageSizeInGbs?: number;
-  timeCreated?: string;
-  lifecycleDetails?: string;
+  totalStorageSizeInGbs: number;
+  availableStorageSizeInGbs: number;
+  timeCreated: string;
+  lifecycleDetails: string;
   maintenanceWindow?: outputs.MaintenanceWindow;
   estimatedPatchingTime?: outputs.EstimatedPatchingTime;
   customerContacts?: outputs.CustomerContact[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {});
-  lifecycleState?: "Provisioning" | "Available" | "Updating" | "Terminating" | "Terminated" | "MaintenanceInProgress" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {});
+  lifecycleState: "Provisioning" | "Available" | "Updating" | "Terminating" | "Terminated" | "MaintenanceInProgress" | "Failed" | (string & {});
   shape: string;
-  ociUrl?: string;
-  cpuCount?: number;
-  maxCpuCount?: number;
-  memorySizeInGbs?: number;
-  maxMemoryInGbs?: number;
-  dbNodeStorageSizeInGbs?: number;
-  maxDbNodeStorageSizeInGbs?: number;
-  dataStorageSizeInTbs?: number;
-  maxDataStorageInTbs?: number;
-  dbServerVersion?: string;
-  storageServerVersion?: string;
-  activatedStorageCount?: number;
-  additionalStorageCount?: number;
+  ociUrl: string;
+  cpuCount: number;
+  maxCpuCount: number;
+  memorySizeInGbs: number;
+  maxMemoryInGbs: number;
+  dbNodeStorageSizeInGbs: number;
+  maxDbNodeStorageSizeInGbs: number;
+  dataStorageSizeInTbs: number;
+  maxDataStorageInTbs: number;
+  dbServerVersion: string;
+  storageServerVersion: string;
+  activatedStorageCount: number;
+  additionalStorageCount: number;
   displayName: string;
-  lastMaintenanceRunId?: string;
-  nextMaintenanceRunId?: string;
-  monthlyDbServerVersion?: string;
-  monthlyStorageServerVersion?: string;
+  lastMaintenanceRunId: string;
+  nextMaintenanceRunId: string;
+  monthlyDbServerVersion: string;
+  monthlyStorageServerVersion: string;
   databaseServerType?: string;
   storageServerType?: string;
-  computeModel?: "ECPU" | "OCPU" | (string & {});
+  computeModel: "ECPU" | "OCPU" | (string & {});
   exascaleConfig?: outputs.ExascaleConfigDetails;
 }
 /**
@@ -712,27 +712,27 @@ export interface DbServerState {
   type: "Oracle.Database/cloudExadataInfrastructures/dbServers";
   properties?: outputs.DbServerProperties;
   systemData?: outputs.SystemData;
-  ocid?: string;
-  displayName?: string;
-  compartmentId?: string;
-  exadataInfrastructureId?: string;
-  cpuCoreCount?: number;
+  ocid: string;
+  displayName: string;
+  compartmentId: string;
+  exadataInfrastructureId: string;
+  cpuCoreCount: number;
   dbServerPatchingDetails?: outputs.DbServerPatchingDetails;
-  maxMemoryInGbs?: number;
-  dbNodeStorageSizeInGbs?: number;
+  maxMemoryInGbs: number;
+  dbNodeStorageSizeInGbs: number;
   vmClusterIds?: string[];
   dbNodeIds?: string[];
-  lifecycleDetails?: string;
-  lifecycleState?: "Creating" | "Available" | "Unavailable" | "Deleting" | "Deleted" | "MaintenanceInProgress" | (string & {});
-  maxCpuCount?: number;
+  lifecycleDetails: string;
+  lifecycleState: "Creating" | "Available" | "Unavailable" | "Deleting" | "Deleted" | "MaintenanceInProgress" | (string & {});
+  maxCpuCount: number;
   autonomousVmClusterIds?: string[];
   autonomousVirtualMachineIds?: string[];
-  maxDbNodeStorageInGbs?: number;
-  memorySizeInGbs?: number;
-  shape?: string;
-  timeCreated?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
-  computeModel?: "ECPU" | "OCPU" | (string & {});
+  maxDbNodeStorageInGbs: number;
+  memorySizeInGbs: number;
+  shape: string;
+  timeCreated: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  computeModel: "ECPU" | "OCPU" | (string & {});
 }
 /**
  * Reads an existing `Oracle.Database/cloudExadataInfrastructures/dbServers` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -768,11 +768,11 @@ export declare class CloudVmCluster extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Cloud VM Cluster ocid */
-  readonly ocid: $Output<string | undefined>;
+  readonly ocid: $Output<string>;
   /** The port number configured for the listener on the cloud VM cluster. */
-  readonly listenerPort: $Output<number | undefined>;
+  readonly listenerPort: $Output<number>;
   /** The number of nodes in the cloud VM cluster. */
-  readonly nodeCount: $Output<number | undefined>;
+  readonly nodeCount: $Output<number>;
   /** The data disk group size to be allocated in GBs per VM. */
   readonly storageSizeInGbs: $Output<number | undefined>;
   /** Array of mount path and size. */
@@ -784,9 +784,9 @@ export declare class CloudVmCluster extends $CustomResource {
   /** The memory to be allocated in GBs. */
   readonly memorySizeInGbs: $Output<number | undefined>;
   /** The date and time that the cloud VM cluster was created. */
-  readonly timeCreated: $Output<string | undefined>;
+  readonly timeCreated: $Output<string>;
   /** Additional information about the current lifecycle state. */
-  readonly lifecycleDetails: $Output<string | undefined>;
+  readonly lifecycleDetails: $Output<string>;
   /** The time zone of the cloud VM cluster. For details, see [Exadata Infrastructure Time Zones](/Content/Database/References/timezones.htm). */
   readonly timeZone: $Output<string | undefined>;
   /** The OCID of the zone the cloud VM cluster is associated with. */
@@ -816,33 +816,33 @@ export declare class CloudVmCluster extends $CustomResource {
   /** The Oracle license model that applies to the cloud VM cluster. The default is LICENSE_INCLUDED. */
   readonly licenseModel: $Output<"LicenseIncluded" | "BringYourOwnLicense" | (string & {}) | undefined>;
   /** The type of redundancy configured for the cloud Vm cluster. NORMAL is 2-way redundancy. HIGH is 3-way redundancy. */
-  readonly diskRedundancy: $Output<"High" | "Normal" | (string & {}) | undefined>;
+  readonly diskRedundancy: $Output<"High" | "Normal" | (string & {})>;
   /** The Single Client Access Name (SCAN) IP addresses associated with the cloud VM cluster. SCAN IP addresses are typically used for load balancing and are not assigned to any interface. Oracle Clusterware directs the requests to the appropriate nodes in the cluster. **Note:** For a single-node DB system, this list is empty. */
   readonly scanIpIds: $Output<string[] | undefined>;
   /** The virtual IP (VIP) addresses associated with the cloud VM cluster. The Cluster Ready Services (CRS) creates and maintains one VIP address for each node in the Exadata Cloud Service instance to enable failover. If one node fails, the VIP is reassigned to another active node in the cluster. **Note:** For a single-node DB system, this list is empty. */
   readonly vipIds: $Output<string[] | undefined>;
   /** The FQDN of the DNS record for the SCAN IP addresses that are associated with the cloud VM cluster. */
-  readonly scanDnsName: $Output<string | undefined>;
+  readonly scanDnsName: $Output<string>;
   /** The TCP Single Client Access Name (SCAN) port. The default port is 1521. */
   readonly scanListenerPortTcp: $Output<number | undefined>;
   /** The TCPS Single Client Access Name (SCAN) port. The default port is 2484. */
   readonly scanListenerPortTcpSsl: $Output<number | undefined>;
   /** The OCID of the DNS record for the SCAN IP addresses that are associated with the cloud VM cluster. */
-  readonly scanDnsRecordId: $Output<string | undefined>;
+  readonly scanDnsRecordId: $Output<string>;
   /** The model name of the Exadata hardware running the cloud VM cluster. */
-  readonly shape: $Output<string | undefined>;
+  readonly shape: $Output<string>;
   /** CloudVmCluster provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {})>;
   /** CloudVmCluster lifecycle state */
-  readonly lifecycleState: $Output<"Provisioning" | "Available" | "Updating" | "Terminating" | "Terminated" | "MaintenanceInProgress" | "Failed" | (string & {}) | undefined>;
+  readonly lifecycleState: $Output<"Provisioning" | "Available" | "Updating" | "Terminating" | "Terminated" | "MaintenanceInProgress" | "Failed" | (string & {})>;
   /** VNET for network connectivity */
   readonly vnetId: $Output<string>;
   /** Oracle Grid Infrastructure (GI) software version */
   readonly giVersion: $Output<string>;
   /** HTTPS link to OCI resources exposed to Azure Customer via Azure Interface. */
-  readonly ociUrl: $Output<string | undefined>;
+  readonly ociUrl: $Output<string>;
   /** HTTPS link to OCI Network Security Group exposed to Azure Customer via the Azure Interface. */
-  readonly nsgUrl: $Output<string | undefined>;
+  readonly nsgUrl: $Output<string>;
   /** Client subnet */
   readonly subnetId: $Output<string>;
   /** Client OCI backup subnet CIDR, default is 192.168.252.0/22 */
@@ -856,19 +856,19 @@ export declare class CloudVmCluster extends $CustomResource {
   /** iormConfigCache details for cloud VM cluster. */
   readonly iormConfigCache: $Output<outputs.ExadataIormConfig | undefined>;
   /** The OCID of the last maintenance update history entry. */
-  readonly lastUpdateHistoryEntryId: $Output<string | undefined>;
+  readonly lastUpdateHistoryEntryId: $Output<string>;
   /** The list of DB servers. */
   readonly dbServers: $Output<string[] | undefined>;
   /** Cluster compartmentId */
-  readonly compartmentId: $Output<string | undefined>;
+  readonly compartmentId: $Output<string>;
   /** Cluster subnet ocid */
-  readonly subnetOcid: $Output<string | undefined>;
+  readonly subnetOcid: $Output<string>;
   /** The compute model of the VM Cluster. */
-  readonly computeModel: $Output<"ECPU" | "OCPU" | (string & {}) | undefined>;
+  readonly computeModel: $Output<"ECPU" | "OCPU" | (string & {})>;
   /** Exadata Database Storage Vault ID */
   readonly exascaleDbStorageVaultId: $Output<string | undefined>;
   /** Specifies whether the type of storage management for the VM cluster is ASM or Exascale. */
-  readonly storageManagementType: $Output<"ASM" | "Exascale" | (string & {}) | undefined>;
+  readonly storageManagementType: $Output<"ASM" | "Exascale" | (string & {})>;
   constructor(name: string, args: CloudVmClusterArgs, opts?: $Options);
 }
 
@@ -964,16 +964,16 @@ export interface CloudVmClusterState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  ocid?: string;
-  listenerPort?: number;
-  nodeCount?: number;
+  ocid: string;
+  listenerPort: number;
+  nodeCount: number;
   storageSizeInGbs?: number;
   fileSystemConfigurationDetails?: outputs.FileSystemConfigurationDetails[];
   dataStorageSizeInTbs?: number;
   dbNodeStorageSizeInGbs?: number;
   memorySizeInGbs?: number;
-  timeCreated?: string;
-  lifecycleDetails?: string;
+  timeCreated: string;
+  lifecycleDetails: string;
   timeZone?: string;
   zoneId?: string;
   hostname: string;
@@ -988,33 +988,33 @@ export interface CloudVmClusterState {
   systemVersion?: string;
   sshPublicKeys: string[];
   licenseModel?: "LicenseIncluded" | "BringYourOwnLicense" | (string & {});
-  diskRedundancy?: "High" | "Normal" | (string & {});
+  diskRedundancy: "High" | "Normal" | (string & {});
   scanIpIds?: string[];
   vipIds?: string[];
-  scanDnsName?: string;
+  scanDnsName: string;
   scanListenerPortTcp?: number;
   scanListenerPortTcpSsl?: number;
-  scanDnsRecordId?: string;
-  shape?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {});
-  lifecycleState?: "Provisioning" | "Available" | "Updating" | "Terminating" | "Terminated" | "MaintenanceInProgress" | "Failed" | (string & {});
+  scanDnsRecordId: string;
+  shape: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {});
+  lifecycleState: "Provisioning" | "Available" | "Updating" | "Terminating" | "Terminated" | "MaintenanceInProgress" | "Failed" | (string & {});
   vnetId: string;
   giVersion: string;
-  ociUrl?: string;
-  nsgUrl?: string;
+  ociUrl: string;
+  nsgUrl: string;
   subnetId: string;
   backupSubnetCidr?: string;
   nsgCidrs?: outputs.NsgCidr[];
   dataCollectionOptions?: outputs.DataCollectionOptions;
   displayName: string;
   iormConfigCache?: outputs.ExadataIormConfig;
-  lastUpdateHistoryEntryId?: string;
+  lastUpdateHistoryEntryId: string;
   dbServers?: string[];
-  compartmentId?: string;
-  subnetOcid?: string;
-  computeModel?: "ECPU" | "OCPU" | (string & {});
+  compartmentId: string;
+  subnetOcid: string;
+  computeModel: "ECPU" | "OCPU" | (string & {});
   exascaleDbStorageVaultId?: string;
-  storageManagementType?: "ASM" | "Exascale" | (string & {});
+  storageManagementType: "ASM" | "Exascale" | (string & {});
 }
 /**
  * Reads an existing `Oracle.Database/cloudVmClusters` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -1062,7 +1062,7 @@ export interface CloudVmClusterDbNodeState {
   timeMaintenanceWindowStart?: string;
   vnic2Id?: string;
   vnicId: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Oracle.Database/cloudVmClusters/dbNodes` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -1100,17 +1100,17 @@ export declare class VirtualNetworkAddress extends $CustomResource {
   /** Virtual Machine OCID. */
   readonly vmOcid: $Output<string | undefined>;
   /** Application VIP OCID. */
-  readonly ocid: $Output<string | undefined>;
+  readonly ocid: $Output<string>;
   /** Virtual network address fully qualified domain name. */
-  readonly domain: $Output<string | undefined>;
+  readonly domain: $Output<string>;
   /** Additional information about the current lifecycle state of the application virtual IP (VIP) address. */
-  readonly lifecycleDetails: $Output<string | undefined>;
+  readonly lifecycleDetails: $Output<string>;
   /** Azure resource provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {})>;
   /** virtual network address lifecycle state. */
-  readonly lifecycleState: $Output<"Provisioning" | "Available" | "Terminating" | "Terminated" | "Failed" | (string & {}) | undefined>;
+  readonly lifecycleState: $Output<"Provisioning" | "Available" | "Terminating" | "Terminated" | "Failed" | (string & {})>;
   /** The date and time when the create operation for the application virtual IP (VIP) address completed. */
-  readonly timeAssigned: $Output<string | undefined>;
+  readonly timeAssigned: $Output<string>;
   constructor(name: string, args: VirtualNetworkAddressArgs, opts?: $Options);
 }
 
@@ -1148,12 +1148,12 @@ export interface VirtualNetworkAddressState {
   systemData?: outputs.SystemData;
   ipAddress?: string;
   vmOcid?: string;
-  ocid?: string;
-  domain?: string;
-  lifecycleDetails?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {});
-  lifecycleState?: "Provisioning" | "Available" | "Terminating" | "Terminated" | "Failed" | (string & {});
-  timeAssigned?: string;
+  ocid: string;
+  domain: string;
+  lifecycleDetails: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {});
+  lifecycleState: "Provisioning" | "Available" | "Terminating" | "Terminated" | "Failed" | (string & {});
+  timeAssigned: string;
 }
 /**
  * Reads an existing `Oracle.Database/cloudVmClusters/virtualNetworkAddresses` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -1197,9 +1197,9 @@ export declare class DbSystem extends $CustomResource {
   /** The source of the database: Use `None` for creating a new database. The default is `None`. */
   readonly source: $Output<"None" | (string & {})>;
   /** dbSystem provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {})>;
   /** HTTPS link to OCI resources exposed to Azure Customer via Azure Interface. */
-  readonly ociUrl: $Output<string | undefined>;
+  readonly ociUrl: $Output<string>;
   /** Azure Resource Anchor ID */
   readonly resourceAnchorId: $Output<string>;
   /** Azure Network Anchor ID */
@@ -1209,7 +1209,7 @@ export declare class DbSystem extends $CustomResource {
   /** The user-friendly name for the DB system. The name does not have to be unique. */
   readonly displayName: $Output<string | undefined>;
   /** The data storage size, in gigabytes, that is currently available to the DB system. Applies only for virtual machine DB systems. */
-  readonly dataStorageSizeInGbs: $Output<number | undefined>;
+  readonly dataStorageSizeInGbs: $Output<number>;
   /** The DB system options. */
   readonly dbSystemOptions: $Output<outputs.DbSystemOptions | undefined>;
   /** The type of redundancy configured for the DB system. NORMAL is 2-way redundancy. HIGH is 3-way redundancy. */
@@ -1217,25 +1217,25 @@ export declare class DbSystem extends $CustomResource {
   /** The domain name for the DB system. */
   readonly domain: $Output<string | undefined>;
   /** The OCID of a grid infrastructure software image. This is a database software image of the type GRID_IMAGE. */
-  readonly gridImageOcid: $Output<string | undefined>;
+  readonly gridImageOcid: $Output<string>;
   /** The hostname for the DB system. */
   readonly hostname: $Output<string>;
   /** The OCID of the DB system. */
-  readonly ocid: $Output<string | undefined>;
+  readonly ocid: $Output<string>;
   /** The Oracle license model that applies to all the databases on the DB system. The default is LicenseIncluded. */
   readonly licenseModel: $Output<"LicenseIncluded" | "BringYourOwnLicense" | (string & {}) | undefined>;
   /** Additional information about the current lifecycle state. */
-  readonly lifecycleDetails: $Output<string | undefined>;
+  readonly lifecycleDetails: $Output<string>;
   /** The current state of the DB system. */
-  readonly lifecycleState: $Output<"Provisioning" | "Available" | "Updating" | "Terminating" | "Terminated" | "Failed" | "Migrated" | "MaintenanceInProgress" | "NeedsAttention" | "Upgrading" | (string & {}) | undefined>;
+  readonly lifecycleState: $Output<"Provisioning" | "Available" | "Updating" | "Terminating" | "Terminated" | "Failed" | "Migrated" | "MaintenanceInProgress" | "NeedsAttention" | "Upgrading" | (string & {})>;
   /** The port number configured for the listener on the DB system. */
-  readonly listenerPort: $Output<number | undefined>;
+  readonly listenerPort: $Output<number>;
   /** Memory allocated to the DB system, in gigabytes. */
-  readonly memorySizeInGbs: $Output<number | undefined>;
+  readonly memorySizeInGbs: $Output<number>;
   /** The number of nodes in the DB system. For RAC DB systems, the value is greater than 1. */
   readonly nodeCount: $Output<number | undefined>;
   /** The FQDN of the DNS record for the SCAN IP addresses that are associated with the DB system. */
-  readonly scanDnsName: $Output<string | undefined>;
+  readonly scanDnsName: $Output<string>;
   /** The list of Single Client Access Name (SCAN) IP addresses associated with the DB system. SCAN IP addresses are typically used for load balancing and are not assigned to any interface. Oracle Clusterware directs the requests to the appropriate nodes in the cluster. Note: For a single-node DB system, this list is empty. */
   readonly scanIps: $Output<string[] | undefined>;
   /** The shape of the DB system. The shape determines resources to allocate to the DB system. For virtual machine shapes, the number of CPU cores and memory. For bare metal and Exadata shapes, the number of CPU cores, storage, and memory. */
@@ -1247,7 +1247,7 @@ export declare class DbSystem extends $CustomResource {
   /** The time zone of the DB system, e.g., UTC, to set the timeZone as UTC. */
   readonly timeZone: $Output<string | undefined>;
   /** The Oracle Database version of the DB system. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** The compute model for Base Database Service. This is required if using the `computeCount` parameter. If using `cpuCoreCount` then it is an error to specify `computeModel` to a non-null value. The ECPU compute model is the recommended model, and the OCPU compute model is legacy. */
   readonly computeModel: $Output<"ECPU" | "OCPU" | (string & {}) | undefined>;
   /** The number of compute servers for the DB system. */
@@ -1335,32 +1335,32 @@ export interface DbSystemState {
   databaseEdition: "StandardEdition" | "EnterpriseEdition" | "EnterpriseEditionHighPerformance" | "EnterpriseEditionExtreme" | "EnterpriseEditionDeveloper" | (string & {});
   dbVersion: string;
   source: "None" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {});
-  ociUrl?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {});
+  ociUrl: string;
   resourceAnchorId: string;
   networkAnchorId: string;
   clusterName?: string;
   displayName?: string;
-  dataStorageSizeInGbs?: number;
+  dataStorageSizeInGbs: number;
   dbSystemOptions?: outputs.DbSystemOptions;
   diskRedundancy?: "High" | "Normal" | (string & {});
   domain?: string;
-  gridImageOcid?: string;
+  gridImageOcid: string;
   hostname: string;
-  ocid?: string;
+  ocid: string;
   licenseModel?: "LicenseIncluded" | "BringYourOwnLicense" | (string & {});
-  lifecycleDetails?: string;
-  lifecycleState?: "Provisioning" | "Available" | "Updating" | "Terminating" | "Terminated" | "Failed" | "Migrated" | "MaintenanceInProgress" | "NeedsAttention" | "Upgrading" | (string & {});
-  listenerPort?: number;
-  memorySizeInGbs?: number;
+  lifecycleDetails: string;
+  lifecycleState: "Provisioning" | "Available" | "Updating" | "Terminating" | "Terminated" | "Failed" | "Migrated" | "MaintenanceInProgress" | "NeedsAttention" | "Upgrading" | (string & {});
+  listenerPort: number;
+  memorySizeInGbs: number;
   nodeCount?: number;
-  scanDnsName?: string;
+  scanDnsName: string;
   scanIps?: string[];
   shape: string;
   sshPublicKeys: string[];
   storageVolumePerformanceMode?: "Balanced" | "HighPerformance" | (string & {});
   timeZone?: string;
-  version?: string;
+  version: string;
   computeModel?: "ECPU" | "OCPU" | (string & {});
   computeCount?: number;
 }
@@ -1400,17 +1400,17 @@ export declare class ExadbVmCluster extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** ExadbVmCluster ocid */
-  readonly ocid: $Output<string | undefined>;
+  readonly ocid: $Output<string>;
   /** The cluster name for Exadata VM cluster on Exascale Infrastructure. The cluster name must begin with an alphabetic character, and may contain hyphens (-). Underscores (_) are not permitted. The cluster name can be no longer than 11 characters and is not case sensitive. */
   readonly clusterName: $Output<string | undefined>;
   /** Client OCI backup subnet CIDR, default is 192.168.252.0/22 */
   readonly backupSubnetCidr: $Output<string | undefined>;
   /** HTTPS link to OCI Network Security Group exposed to Azure Customer via the Azure Interface. */
-  readonly nsgUrl: $Output<string | undefined>;
+  readonly nsgUrl: $Output<string>;
   /** Exadata VM cluster on Exascale Infrastructure provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {})>;
   /** CloudVmCluster lifecycle state */
-  readonly lifecycleState: $Output<"Provisioning" | "Available" | "Updating" | "Terminating" | "Terminated" | "MaintenanceInProgress" | "Failed" | (string & {}) | undefined>;
+  readonly lifecycleState: $Output<"Provisioning" | "Available" | "Updating" | "Terminating" | "Terminated" | "MaintenanceInProgress" | "Failed" | (string & {})>;
   /** VNET for network connectivity */
   readonly vnetId: $Output<string>;
   /** Client subnet */
@@ -1428,21 +1428,21 @@ export declare class ExadbVmCluster extends $CustomResource {
   /** Grid Setup will be done using this Grid Image OCID. Can be obtained using giMinorVersions API */
   readonly gridImageOcid: $Output<string | undefined>;
   /** The type of Grid Image */
-  readonly gridImageType: $Output<"ReleaseUpdate" | "CustomImage" | (string & {}) | undefined>;
+  readonly gridImageType: $Output<"ReleaseUpdate" | "CustomImage" | (string & {})>;
   /** Oracle Grid Infrastructure (GI) software version */
-  readonly giVersion: $Output<string | undefined>;
+  readonly giVersion: $Output<string>;
   /** The hostname for the  Exadata VM cluster on Exascale Infrastructure. */
   readonly hostname: $Output<string>;
   /** The Oracle license model that applies to the Exadata VM cluster on Exascale Infrastructure. The default is LICENSE_INCLUDED. */
   readonly licenseModel: $Output<"LicenseIncluded" | "BringYourOwnLicense" | (string & {}) | undefined>;
   /** The memory that you want to be allocated in GBs. Memory is calculated based on 11 GB per VM core reserved. */
-  readonly memorySizeInGbs: $Output<number | undefined>;
+  readonly memorySizeInGbs: $Output<number>;
   /** The number of nodes in the Exadata VM cluster on Exascale Infrastructure. */
   readonly nodeCount: $Output<number>;
   /** CIDR blocks for additional NSG ingress rules. The VNET CIDRs used to provision the VM Cluster will be added by default. */
   readonly nsgCidrs: $Output<outputs.NsgCidr[] | undefined>;
   /** The OCID of the zone the Exadata VM cluster on Exascale Infrastructure is associated with. */
-  readonly zoneOcid: $Output<string | undefined>;
+  readonly zoneOcid: $Output<string>;
   /** The OCID of the zone the Exadata VM cluster on Exascale Infrastructure is associated with. */
   readonly privateZoneOcid: $Output<string | undefined>;
   /** The TCP Single Client Access Name (SCAN) port. The default port is 1521. */
@@ -1450,7 +1450,7 @@ export declare class ExadbVmCluster extends $CustomResource {
   /** The TCPS Single Client Access Name (SCAN) port. The default port is 2484. */
   readonly scanListenerPortTcpSsl: $Output<number | undefined>;
   /** The port number configured for the listener on the Exadata VM cluster on Exascale Infrastructure. */
-  readonly listenerPort: $Output<number | undefined>;
+  readonly listenerPort: $Output<number>;
   /** The shape of the Exadata VM cluster on Exascale Infrastructure resource */
   readonly shape: $Output<string>;
   /** The public key portion of one or more key pairs used for SSH access to the Exadata VM cluster on Exascale Infrastructure. */
@@ -1464,13 +1464,13 @@ export declare class ExadbVmCluster extends $CustomResource {
   /** Filesystem storage details. */
   readonly vmFileSystemStorage: $Output<outputs.ExadbVmClusterStorageDetails>;
   /** Additional information about the current lifecycle state. */
-  readonly lifecycleDetails: $Output<string | undefined>;
+  readonly lifecycleDetails: $Output<string>;
   /** The FQDN of the DNS record for the SCAN IP addresses that are associated with the Exadata VM cluster on Exascale Infrastructure. */
-  readonly scanDnsName: $Output<string | undefined>;
+  readonly scanDnsName: $Output<string>;
   /** The Single Client Access Name (SCAN) IP addresses associated with the Exadata VM cluster on Exascale Infrastructure. SCAN IP addresses are typically used for load balancing and are not assigned to any interface. Oracle Clusterware directs the requests to the appropriate nodes in the cluster. **Note:** For a single-node DB system, this list is empty. */
   readonly scanIpIds: $Output<string[] | undefined>;
   /** The OCID of the DNS record for the SCAN IP addresses that are associated with the Exadata VM cluster on Exascale Infrastructure. */
-  readonly scanDnsRecordId: $Output<string | undefined>;
+  readonly scanDnsRecordId: $Output<string>;
   /** Snapshot filesystem storage details. */
   readonly snapshotFileSystemStorage: $Output<outputs.ExadbVmClusterStorageDetails | undefined>;
   /** Total file system storage details. */
@@ -1478,13 +1478,13 @@ export declare class ExadbVmCluster extends $CustomResource {
   /** The virtual IP (VIP) addresses associated with the Exadata VM cluster on Exascale Infrastructure. The Cluster Ready Services (CRS) creates and maintains one VIP address for each node in the Exadata Cloud Service instance to enable failover. If one node fails, the VIP is reassigned to another active node in the cluster. **Note:** For a single-node DB system, this list is empty. */
   readonly vipIds: $Output<string[] | undefined>;
   /** HTTPS link to OCI resources exposed to Azure Customer via Azure Interface. */
-  readonly ociUrl: $Output<string | undefined>;
+  readonly ociUrl: $Output<string>;
   /** iormConfigCache details for Exadata VM cluster on Exascale Infrastructure. */
   readonly iormConfigCache: $Output<outputs.ExadataIormConfig | undefined>;
   /** Cluster backup subnet ocid */
-  readonly backupSubnetOcid: $Output<string | undefined>;
+  readonly backupSubnetOcid: $Output<string>;
   /** Cluster subnet ocid */
-  readonly subnetOcid: $Output<string | undefined>;
+  readonly subnetOcid: $Output<string>;
   /** The type of Exascale storage used for Exadata VM cluster. */
   readonly shapeAttribute: $Output<"SMART_STORAGE" | "BLOCK_STORAGE" | (string & {}) | undefined>;
   constructor(name: string, args: ExadbVmClusterArgs, opts?: $Options);
@@ -1571,12 +1571,12 @@ export interface ExadbVmClusterState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  ocid?: string;
+  ocid: string;
   clusterName?: string;
   backupSubnetCidr?: string;
-  nsgUrl?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {});
-  lifecycleState?: "Provisioning" | "Available" | "Updating" | "Terminating" | "Terminated" | "MaintenanceInProgress" | "Failed" | (string & {});
+  nsgUrl: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {});
+  lifecycleState: "Provisioning" | "Available" | "Updating" | "Terminating" | "Terminated" | "MaintenanceInProgress" | "Failed" | (string & {});
   vnetId: string;
   subnetId: string;
   dataCollectionOptions?: outputs.DataCollectionOptions;
@@ -1585,35 +1585,35 @@ export interface ExadbVmClusterState {
   enabledEcpuCount: number;
   exascaleDbStorageVaultId: string;
   gridImageOcid?: string;
-  gridImageType?: "ReleaseUpdate" | "CustomImage" | (string & {});
-  giVersion?: string;
+  gridImageType: "ReleaseUpdate" | "CustomImage" | (string & {});
+  giVersion: string;
   hostname: string;
   licenseModel?: "LicenseIncluded" | "BringYourOwnLicense" | (string & {});
-  memorySizeInGbs?: number;
+  memorySizeInGbs: number;
   nodeCount: number;
   nsgCidrs?: outputs.NsgCidr[];
-  zoneOcid?: string;
+  zoneOcid: string;
   privateZoneOcid?: string;
   scanListenerPortTcp?: number;
   scanListenerPortTcpSsl?: number;
-  listenerPort?: number;
+  listenerPort: number;
   shape: string;
   sshPublicKeys: string[];
   systemVersion?: string;
   timeZone?: string;
   totalEcpuCount: number;
   vmFileSystemStorage: outputs.ExadbVmClusterStorageDetails;
-  lifecycleDetails?: string;
-  scanDnsName?: string;
+  lifecycleDetails: string;
+  scanDnsName: string;
   scanIpIds?: string[];
-  scanDnsRecordId?: string;
+  scanDnsRecordId: string;
   snapshotFileSystemStorage?: outputs.ExadbVmClusterStorageDetails;
   totalFileSystemStorage?: outputs.ExadbVmClusterStorageDetails;
   vipIds?: string[];
-  ociUrl?: string;
+  ociUrl: string;
   iormConfigCache?: outputs.ExadataIormConfig;
-  backupSubnetOcid?: string;
-  subnetOcid?: string;
+  backupSubnetOcid: string;
+  subnetOcid: string;
   shapeAttribute?: "SMART_STORAGE" | "BLOCK_STORAGE" | (string & {});
 }
 /**
@@ -1700,17 +1700,17 @@ export declare class ExascaleDbStorageVault extends $CustomResource {
   /** The time zone that you want to use for the Exadata Database Storage Vault */
   readonly timeZone: $Output<string | undefined>;
   /** Exadata Database Storage Vault provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {})>;
   /** Exadata Database Storage Vault lifecycle state */
-  readonly lifecycleState: $Output<"Provisioning" | "Available" | "Updating" | "Terminating" | "Terminated" | "Failed" | (string & {}) | undefined>;
+  readonly lifecycleState: $Output<"Provisioning" | "Available" | "Updating" | "Terminating" | "Terminated" | "Failed" | (string & {})>;
   /** Additional information about the current lifecycle state. */
-  readonly lifecycleDetails: $Output<string | undefined>;
+  readonly lifecycleDetails: $Output<string>;
   /** The number of Exadata VM clusters used the Exadata Database Storage Vault. */
-  readonly vmClusterCount: $Output<number | undefined>;
+  readonly vmClusterCount: $Output<number>;
   /** The OCID of the Exadata Database Storage Vault. */
-  readonly ocid: $Output<string | undefined>;
+  readonly ocid: $Output<string>;
   /** HTTPS link to OCI resources exposed to Azure Customer via Azure Interface. */
-  readonly ociUrl: $Output<string | undefined>;
+  readonly ociUrl: $Output<string>;
   /** Cloud Exadata infrastructure ID */
   readonly exadataInfrastructureId: $Output<string | undefined>;
   /** The shapeAttribute of the Exadata VM cluster(s) associated with the Exadata Database Storage Vault. */
@@ -1768,12 +1768,12 @@ export interface ExascaleDbStorageVaultState {
   displayName: string;
   highCapacityDatabaseStorage?: outputs.ExascaleDbStorageDetails;
   timeZone?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {});
-  lifecycleState?: "Provisioning" | "Available" | "Updating" | "Terminating" | "Terminated" | "Failed" | (string & {});
-  lifecycleDetails?: string;
-  vmClusterCount?: number;
-  ocid?: string;
-  ociUrl?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {});
+  lifecycleState: "Provisioning" | "Available" | "Updating" | "Terminating" | "Terminated" | "Failed" | (string & {});
+  lifecycleDetails: string;
+  vmClusterCount: number;
+  ocid: string;
+  ociUrl: string;
   exadataInfrastructureId?: string;
   attachedShapeAttributes?: ("SMART_STORAGE" | "BLOCK_STORAGE" | (string & {}))[];
 }
@@ -1959,7 +1959,7 @@ export interface DnsPrivateViewState {
   self: string;
   timeCreated: string;
   timeUpdated: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Oracle.Database/locations/dnsPrivateViews` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -1992,7 +1992,7 @@ export interface DnsPrivateZoneState {
   viewId?: string;
   zoneType: "Primary" | "Secondary" | (string & {});
   timeCreated: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Oracle.Database/locations/dnsPrivateZones` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -2016,16 +2016,16 @@ export interface FlexComponentState {
   type: "Oracle.Database/locations/flexComponents";
   properties?: outputs.FlexComponentProperties;
   systemData?: outputs.SystemData;
-  minimumCoreCount?: number;
-  availableCoreCount?: number;
-  availableDbStorageInGbs?: number;
-  runtimeMinimumCoreCount?: number;
-  shape?: string;
-  availableMemoryInGbs?: number;
-  availableLocalStorageInGbs?: number;
-  computeModel?: string;
-  hardwareType?: "COMPUTE" | "CELL" | (string & {});
-  descriptionSummary?: string;
+  minimumCoreCount: number;
+  availableCoreCount: number;
+  availableDbStorageInGbs: number;
+  runtimeMinimumCoreCount: number;
+  shape: string;
+  availableMemoryInGbs: number;
+  availableLocalStorageInGbs: number;
+  computeModel: string;
+  hardwareType: "COMPUTE" | "CELL" | (string & {});
+  descriptionSummary: string;
 }
 /**
  * Reads an existing `Oracle.Database/locations/flexComponents` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -2140,19 +2140,19 @@ export declare class NetworkAnchor extends $CustomResource {
   /** Corresponding resource anchor Azure ID */
   readonly resourceAnchorId: $Output<string>;
   /** NetworkAnchor provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {})>;
   /** VNET for network connectivity */
-  readonly vnetId: $Output<string | undefined>;
+  readonly vnetId: $Output<string>;
   /** Client subnet */
   readonly subnetId: $Output<string>;
   /** Delegated Azure subnet cidr block. */
-  readonly cidrBlock: $Output<string | undefined>;
+  readonly cidrBlock: $Output<string>;
   /** Oracle Cloud Infrastructure VCN OCID */
-  readonly ociVcnId: $Output<string | undefined>;
+  readonly ociVcnId: $Output<string>;
   /** OCI DNS label. This is optional if DNS config is provided. */
   readonly ociVcnDnsLabel: $Output<string | undefined>;
   /** Oracle Cloud Infrastructure subnet OCID */
-  readonly ociSubnetId: $Output<string | undefined>;
+  readonly ociSubnetId: $Output<string>;
   /** OCI backup subnet cidr block. */
   readonly ociBackupCidrBlock: $Output<string | undefined>;
   /** Indicates whether DNS zone sync from OCI to Azure is enabled */
@@ -2162,15 +2162,15 @@ export declare class NetworkAnchor extends $CustomResource {
   /** Indicates whether the Oracle DNS forwarding endpoint is enabled */
   readonly isOracleDnsForwardingEndpointEnabled: $Output<boolean | undefined>;
   /** DNS listening endpoint IP address */
-  readonly dnsListeningEndpointIpAddress: $Output<string | undefined>;
+  readonly dnsListeningEndpointIpAddress: $Output<string>;
   /** DNS forwarding endpoint IP address */
-  readonly dnsForwardingEndpointIpAddress: $Output<string | undefined>;
+  readonly dnsForwardingEndpointIpAddress: $Output<string>;
   /** Deep link to OCI console DNS Forwarding rules page */
-  readonly dnsForwardingRulesUrl: $Output<string | undefined>;
+  readonly dnsForwardingRulesUrl: $Output<string>;
   /** Deep link to OCI console DNS Listening endpoint NSG rules */
-  readonly dnsListeningEndpointNsgRulesUrl: $Output<string | undefined>;
+  readonly dnsListeningEndpointNsgRulesUrl: $Output<string>;
   /** Deep link to OCI console DNS Forwarding endpoint NSG rules */
-  readonly dnsForwardingEndpointNsgRulesUrl: $Output<string | undefined>;
+  readonly dnsForwardingEndpointNsgRulesUrl: $Output<string>;
   constructor(name: string, args: NetworkAnchorArgs, opts?: $Options);
 }
 
@@ -2226,22 +2226,22 @@ export interface NetworkAnchorState {
   location: string;
   systemData?: outputs.SystemData;
   resourceAnchorId: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {});
-  vnetId?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {});
+  vnetId: string;
   subnetId: string;
-  cidrBlock?: string;
-  ociVcnId?: string;
+  cidrBlock: string;
+  ociVcnId: string;
   ociVcnDnsLabel?: string;
-  ociSubnetId?: string;
+  ociSubnetId: string;
   ociBackupCidrBlock?: string;
   isOracleToAzureDnsZoneSyncEnabled?: boolean;
   isOracleDnsListeningEndpointEnabled?: boolean;
   isOracleDnsForwardingEndpointEnabled?: boolean;
-  dnsListeningEndpointIpAddress?: string;
-  dnsForwardingEndpointIpAddress?: string;
-  dnsForwardingRulesUrl?: string;
-  dnsListeningEndpointNsgRulesUrl?: string;
-  dnsForwardingEndpointNsgRulesUrl?: string;
+  dnsListeningEndpointIpAddress: string;
+  dnsForwardingEndpointIpAddress: string;
+  dnsForwardingRulesUrl: string;
+  dnsListeningEndpointNsgRulesUrl: string;
+  dnsForwardingEndpointNsgRulesUrl: string;
 }
 /**
  * Reads an existing `Oracle.Database/networkAnchors` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -2273,21 +2273,21 @@ export declare class OracleSubscription extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** OracleSubscriptionProvisioningState provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** SAAS subscription ID generated by Marketplace */
-  readonly saasSubscriptionId: $Output<string | undefined>;
+  readonly saasSubscriptionId: $Output<string>;
   /** Cloud Account Id */
-  readonly cloudAccountId: $Output<string | undefined>;
+  readonly cloudAccountId: $Output<string>;
   /** Cloud Account provisioning state. */
-  readonly cloudAccountState: $Output<"Pending" | "Provisioning" | "Available" | (string & {}) | undefined>;
+  readonly cloudAccountState: $Output<"Pending" | "Provisioning" | "Available" | (string & {})>;
   /** Term Unit. P1Y, P3Y, etc, see Durations https://en.wikipedia.org/wiki/ISO_8601 */
   readonly termUnit: $Output<string | undefined>;
   /** Azure subscriptions to be added */
   readonly azureSubscriptionIds: $Output<string[] | undefined>;
   /** State of the add Azure subscription operation on Oracle subscription */
-  readonly addSubscriptionOperationState: $Output<"Succeeded" | "Updating" | "Failed" | (string & {}) | undefined>;
+  readonly addSubscriptionOperationState: $Output<"Succeeded" | "Updating" | "Failed" | (string & {})>;
   /** Status details of the last operation on Oracle subscription */
-  readonly lastOperationStatusDetail: $Output<string | undefined>;
+  readonly lastOperationStatusDetail: $Output<string>;
   constructor(name: string, args?: OracleSubscriptionArgs, opts?: $Options);
 }
 
@@ -2320,14 +2320,14 @@ export interface OracleSubscriptionState {
   properties?: outputs.OracleSubscriptionProperties;
   plan?: outputs.Plan;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
-  saasSubscriptionId?: string;
-  cloudAccountId?: string;
-  cloudAccountState?: "Pending" | "Provisioning" | "Available" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  saasSubscriptionId: string;
+  cloudAccountId: string;
+  cloudAccountState: "Pending" | "Provisioning" | "Available" | (string & {});
   termUnit?: string;
   azureSubscriptionIds?: string[];
-  addSubscriptionOperationState?: "Succeeded" | "Updating" | "Failed" | (string & {});
-  lastOperationStatusDetail?: string;
+  addSubscriptionOperationState: "Succeeded" | "Updating" | "Failed" | (string & {});
+  lastOperationStatusDetail: string;
 }
 /**
  * Reads an existing `Oracle.Database/oracleSubscriptions` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -2363,9 +2363,9 @@ export declare class ResourceAnchor extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** ResourceAnchor provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {})>;
   /** Oracle Cloud Infrastructure compartment Id (ocid) which was created or linked by customer with resource anchor. This compartmentId is different from where resource Anchor lives */
-  readonly linkedCompartmentId: $Output<string | undefined>;
+  readonly linkedCompartmentId: $Output<string>;
   constructor(name: string, args: ResourceAnchorArgs, opts?: $Options);
 }
 
@@ -2399,8 +2399,8 @@ export interface ResourceAnchorState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {});
-  linkedCompartmentId?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | (string & {});
+  linkedCompartmentId: string;
 }
 /**
  * Reads an existing `Oracle.Database/resourceAnchors` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -2741,6 +2741,50 @@ export declare const actionExadbVmClusterDbNodeOutput: typeof actionExadbVmClust
 export declare const listOracleSubscriptionActivationLinksOutput: typeof listOracleSubscriptionActivationLinks;
 export declare const listOracleSubscriptionCloudAccountDetailsOutput: typeof listOracleSubscriptionCloudAccountDetails;
 export declare const listOracleSubscriptionSaasSubscriptionDetailsOutput: typeof listOracleSubscriptionSaasSubscriptionDetails;
+// Pulumi's names for what each function and lookup returns.
+export type GetAutonomousDatabaseResult = AutonomousDatabaseState;
+export type GetAutonomousDatabaseBackupResult = AutonomousDatabaseBackupState;
+export type GetCloudExadataInfrastructureResult = CloudExadataInfrastructureState;
+export type GetDbServerResult = DbServerState;
+export type GetCloudVmClusterResult = CloudVmClusterState;
+export type GetCloudVmClusterDbNodeResult = CloudVmClusterDbNodeState;
+export type GetVirtualNetworkAddressResult = VirtualNetworkAddressState;
+export type GetDbSystemResult = DbSystemState;
+export type GetExadbVmClusterResult = ExadbVmClusterState;
+export type GetExadbVmClusterDbNodeResult = ExadbVmClusterDbNodeState;
+export type GetExascaleDbStorageVaultResult = ExascaleDbStorageVaultState;
+export type GetAutonomousDatabaseCharacterSetResult = AutonomousDatabaseCharacterSetState;
+export type GetAutonomousDatabaseNationalCharacterSetResult = AutonomousDatabaseNationalCharacterSetState;
+export type GetAutonomousDbVersionResult = AutonomousDbVersionState;
+export type GetDbSystemDbVersionResult = DbSystemDbVersionState;
+export type GetDbSystemShapeResult = DbSystemShapeState;
+export type GetDnsPrivateViewResult = DnsPrivateViewState;
+export type GetDnsPrivateZoneResult = DnsPrivateZoneState;
+export type GetFlexComponentResult = FlexComponentState;
+export type GetGiVersionResult = GiVersionState;
+export type GetGiMinorVersionResult = GiMinorVersionState;
+export type GetSystemVersionResult = SystemVersionState;
+export type GetNetworkAnchorResult = NetworkAnchorState;
+export type GetOracleSubscriptionResult = OracleSubscriptionState;
+export type GetResourceAnchorResult = ResourceAnchorState;
+export type ActionAutonomousDatabaseResult = outputs.AutonomousDatabase;
+export type ChangeAutonomousDatabaseDisasterRecoveryConfigurationResult = outputs.AutonomousDatabase;
+export type FailoverAutonomousDatabaseResult = outputs.AutonomousDatabase;
+export type GenerateAutonomousDatabaseWalletResult = outputs.AutonomousDatabaseWalletFile;
+export type RestoreAutonomousDatabaseResult = outputs.AutonomousDatabase;
+export type ShrinkAutonomousDatabaseResult = outputs.AutonomousDatabase;
+export type SwitchoverAutonomousDatabaseResult = outputs.AutonomousDatabase;
+export type AddCloudExadataInfrastructureStorageCapacityResult = outputs.CloudExadataInfrastructure;
+export type ConfigureCloudExadataInfrastructureExascaleResult = outputs.CloudExadataInfrastructure;
+export type AddCloudVmClusterVmsResult = outputs.CloudVmCluster;
+export type ListCloudVmClusterPrivateIpAddressesResult = outputs.PrivateIpAddressProperties[];
+export type RemoveCloudVmClusterVmsResult = outputs.CloudVmCluster;
+export type ActionCloudVmClusterDbNodeResult = outputs.DbNode;
+export type RemoveExadbVmClusterVmsResult = outputs.ExadbVmCluster;
+export type ActionExadbVmClusterDbNodeResult = outputs.DbActionResponse;
+export type ListOracleSubscriptionActivationLinksResult = outputs.ActivationLinks;
+export type ListOracleSubscriptionCloudAccountDetailsResult = outputs.CloudAccountDetails;
+export type ListOracleSubscriptionSaasSubscriptionDetailsResult = outputs.SaasSubscriptionDetails;
 
 export declare namespace inputs {
   type ActivationLinks = { [key: string]: any };
@@ -2946,6 +2990,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    computeCount?: number;
+    storageCount?: number;
+    maintenanceWindow?: inputs.MaintenanceWindow;
+    customerContacts?: inputs.CustomerContact[];
+    shape?: string;
+    displayName?: string;
+    databaseServerType?: string;
+    storageServerType?: string;
   }
   interface CloudExadataInfrastructureProperties {
     /** The number of compute servers for the cloud Exadata infrastructure. */
@@ -2972,6 +3024,37 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    storageSizeInGbs?: number;
+    fileSystemConfigurationDetails?: inputs.FileSystemConfigurationDetails[];
+    dataStorageSizeInTbs?: number;
+    dbNodeStorageSizeInGbs?: number;
+    memorySizeInGbs?: number;
+    timeZone?: string;
+    zoneId?: string;
+    hostname?: string;
+    domain?: string;
+    cpuCoreCount?: number;
+    ocpuCount?: number;
+    clusterName?: string;
+    dataStoragePercentage?: number;
+    isLocalBackupEnabled?: boolean;
+    cloudExadataInfrastructureId?: string;
+    isSparseDiskgroupEnabled?: boolean;
+    systemVersion?: string;
+    sshPublicKeys?: string[];
+    licenseModel?: "LicenseIncluded" | "BringYourOwnLicense" | (string & {});
+    scanListenerPortTcp?: number;
+    scanListenerPortTcpSsl?: number;
+    vnetId?: string;
+    giVersion?: string;
+    subnetId?: string;
+    backupSubnetCidr?: string;
+    nsgCidrs?: inputs.NsgCidr[];
+    dataCollectionOptions?: inputs.DataCollectionOptions;
+    displayName?: string;
+    computeNodes?: string[];
+    dbServers?: string[];
+    exascaleDbStorageVaultId?: string;
   }
   interface CloudVmClusterProperties {
     /** The data disk group size to be allocated in GBs per VM. */
@@ -3099,6 +3182,28 @@ export declare namespace inputs {
   interface DbNode {
     /** The resource-specific properties for this resource. */
     properties?: inputs.DbNodeProperties;
+    ocid?: string;
+    additionalDetails?: string;
+    backupIpId?: string;
+    backupVnic2Id?: string;
+    backupVnicId?: string;
+    cpuCoreCount?: number;
+    dbNodeStorageSizeInGbs?: number;
+    dbServerId?: string;
+    dbSystemId?: string;
+    faultDomain?: string;
+    hostIpId?: string;
+    hostname?: string;
+    lifecycleState?: "Provisioning" | "Available" | "Updating" | "Stopping" | "Stopped" | "Starting" | "Terminating" | "Terminated" | "Failed" | (string & {});
+    lifecycleDetails?: string;
+    maintenanceType?: "VmdbRebootMigration" | (string & {});
+    memorySizeInGbs?: number;
+    softwareStorageSizeInGb?: number;
+    timeCreated?: string;
+    timeMaintenanceWindowEnd?: string;
+    timeMaintenanceWindowStart?: string;
+    vnic2Id?: string;
+    vnicId?: string;
   }
   interface DbNodeAction {
     /** Db action */
@@ -3352,6 +3457,30 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    clusterName?: string;
+    backupSubnetCidr?: string;
+    vnetId?: string;
+    subnetId?: string;
+    dataCollectionOptions?: inputs.DataCollectionOptions;
+    displayName?: string;
+    domain?: string;
+    enabledEcpuCount?: number;
+    exascaleDbStorageVaultId?: string;
+    gridImageOcid?: string;
+    hostname?: string;
+    licenseModel?: "LicenseIncluded" | "BringYourOwnLicense" | (string & {});
+    nodeCount?: number;
+    nsgCidrs?: inputs.NsgCidr[];
+    privateZoneOcid?: string;
+    scanListenerPortTcp?: number;
+    scanListenerPortTcpSsl?: number;
+    shape?: string;
+    sshPublicKeys?: string[];
+    systemVersion?: string;
+    timeZone?: string;
+    totalEcpuCount?: number;
+    vmFileSystemStorage?: inputs.ExadbVmClusterStorageDetails;
+    shapeAttribute?: "SMART_STORAGE" | "BLOCK_STORAGE" | (string & {});
   }
   interface ExadbVmClusterProperties {
     /** The cluster name for Exadata VM cluster on Exascale Infrastructure. The cluster name must begin with an alphabetic character, and may contain hyphens (-). Underscores (_) are not permitted. The cluster name can be no longer than 11 characters and is not case sensitive. */
@@ -3567,6 +3696,8 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.AutonomousDatabaseBackupProperties;
+    displayName?: string;
+    retentionPeriodInDays?: number;
   }
   interface OracleDatabaseCloudExadataInfrastructures {
     /** The resource name */
@@ -3579,6 +3710,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    computeCount?: number;
+    storageCount?: number;
+    maintenanceWindow?: inputs.MaintenanceWindow;
+    customerContacts?: inputs.CustomerContact[];
+    shape?: string;
+    displayName?: string;
+    databaseServerType?: string;
+    storageServerType?: string;
   }
   interface OracleDatabaseCloudExadataInfrastructuresDbServers {
     /** The resource name */
@@ -3593,6 +3732,37 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    storageSizeInGbs?: number;
+    fileSystemConfigurationDetails?: inputs.FileSystemConfigurationDetails[];
+    dataStorageSizeInTbs?: number;
+    dbNodeStorageSizeInGbs?: number;
+    memorySizeInGbs?: number;
+    timeZone?: string;
+    zoneId?: string;
+    hostname?: string;
+    domain?: string;
+    cpuCoreCount?: number;
+    ocpuCount?: number;
+    clusterName?: string;
+    dataStoragePercentage?: number;
+    isLocalBackupEnabled?: boolean;
+    cloudExadataInfrastructureId?: string;
+    isSparseDiskgroupEnabled?: boolean;
+    systemVersion?: string;
+    sshPublicKeys?: string[];
+    licenseModel?: "LicenseIncluded" | "BringYourOwnLicense" | (string & {});
+    scanListenerPortTcp?: number;
+    scanListenerPortTcpSsl?: number;
+    vnetId?: string;
+    giVersion?: string;
+    subnetId?: string;
+    backupSubnetCidr?: string;
+    nsgCidrs?: inputs.NsgCidr[];
+    dataCollectionOptions?: inputs.DataCollectionOptions;
+    displayName?: string;
+    computeNodes?: string[];
+    dbServers?: string[];
+    exascaleDbStorageVaultId?: string;
   }
   interface OracleDatabaseCloudVmClustersDbNodes {
     /** The resource name */
@@ -3603,6 +3773,8 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.VirtualNetworkAddressProperties;
+    ipAddress?: string;
+    vmOcid?: string;
   }
   interface OracleDatabaseDbSystems {
     /** The resource name */
@@ -3615,6 +3787,28 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    databaseEdition?: "StandardEdition" | "EnterpriseEdition" | "EnterpriseEditionHighPerformance" | "EnterpriseEditionExtreme" | "EnterpriseEditionDeveloper" | (string & {});
+    adminPassword?: string;
+    dbVersion?: string;
+    pdbName?: string;
+    source?: "None" | (string & {});
+    resourceAnchorId?: string;
+    networkAnchorId?: string;
+    clusterName?: string;
+    displayName?: string;
+    initialDataStorageSizeInGb?: number;
+    dbSystemOptions?: inputs.DbSystemOptions;
+    diskRedundancy?: "High" | "Normal" | (string & {});
+    domain?: string;
+    hostname?: string;
+    licenseModel?: "LicenseIncluded" | "BringYourOwnLicense" | (string & {});
+    nodeCount?: number;
+    shape?: string;
+    sshPublicKeys?: string[];
+    storageVolumePerformanceMode?: "Balanced" | "HighPerformance" | (string & {});
+    timeZone?: string;
+    computeModel?: "ECPU" | "OCPU" | (string & {});
+    computeCount?: number;
   }
   interface OracleDatabaseExadbVmClusters {
     /** The resource name */
@@ -3627,6 +3821,30 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    clusterName?: string;
+    backupSubnetCidr?: string;
+    vnetId?: string;
+    subnetId?: string;
+    dataCollectionOptions?: inputs.DataCollectionOptions;
+    displayName?: string;
+    domain?: string;
+    enabledEcpuCount?: number;
+    exascaleDbStorageVaultId?: string;
+    gridImageOcid?: string;
+    hostname?: string;
+    licenseModel?: "LicenseIncluded" | "BringYourOwnLicense" | (string & {});
+    nodeCount?: number;
+    nsgCidrs?: inputs.NsgCidr[];
+    privateZoneOcid?: string;
+    scanListenerPortTcp?: number;
+    scanListenerPortTcpSsl?: number;
+    shape?: string;
+    sshPublicKeys?: string[];
+    systemVersion?: string;
+    timeZone?: string;
+    totalEcpuCount?: number;
+    vmFileSystemStorage?: inputs.ExadbVmClusterStorageDetails;
+    shapeAttribute?: "SMART_STORAGE" | "BLOCK_STORAGE" | (string & {});
   }
   interface OracleDatabaseExadbVmClustersDbNodes {
     /** The resource name */
@@ -3643,6 +3861,12 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    additionalFlashCacheInPercent?: number;
+    description?: string;
+    displayName?: string;
+    highCapacityDatabaseStorageInput?: inputs.ExascaleDbStorageInputDetails;
+    timeZone?: string;
+    exadataInfrastructureId?: string;
   }
   interface OracleDatabaseLocationsAutonomousDatabaseCharacterSets {
     /** The resource name */
@@ -3699,6 +3923,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    resourceAnchorId?: string;
+    subnetId?: string;
+    ociVcnDnsLabel?: string;
+    ociBackupCidrBlock?: string;
+    isOracleToAzureDnsZoneSyncEnabled?: boolean;
+    isOracleDnsListeningEndpointEnabled?: boolean;
+    isOracleDnsForwardingEndpointEnabled?: boolean;
+    dnsForwardingRules?: inputs.DnsForwardingRule[];
+    dnsListeningEndpointAllowedCidrs?: string;
   }
   interface OracleDatabaseOracleSubscriptions {
     /** The resource name */
@@ -3707,6 +3940,9 @@ export declare namespace inputs {
     properties?: inputs.OracleSubscriptionProperties;
     /** Details of the resource plan. */
     plan?: inputs.Plan;
+    termUnit?: string;
+    productCode?: string;
+    intent?: "Retain" | "Reset" | (string & {});
   }
   interface OracleDatabaseResourceAnchors {
     /** The resource name */

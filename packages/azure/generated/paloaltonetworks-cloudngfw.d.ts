@@ -49,7 +49,7 @@ export declare class Firewall extends $CustomResource {
   /** Frontend settings for Firewall */
   readonly frontEndSettings: $Output<outputs.FrontendSetting[] | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** Billing plan information. */
   readonly planData: $Output<outputs.PlanData>;
   /** Marketplace details */
@@ -121,7 +121,7 @@ export interface FirewallState {
   associatedRulestack?: outputs.RulestackDetails;
   dnsSettings: outputs.DNSSettings;
   frontEndSettings?: outputs.FrontendSetting[];
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   planData: outputs.PlanData;
   marketplaceDetails: outputs.MarketplaceDetails;
 }
@@ -163,7 +163,7 @@ export declare class Metric extends $CustomResource {
   /** read only string representing last create or update */
   readonly panEtag: $Output<string | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   constructor(name: string, args: MetricArgs, opts?: $Options);
 }
 
@@ -204,7 +204,7 @@ export interface MetricState {
   applicationInsightsResourceId: string;
   applicationInsightsConnectionString: string;
   panEtag?: string;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
 }
 /**
  * Reads an existing `PaloAltoNetworks.Cloudngfw/firewalls/metrics` without managing it (GET, api-version 2025-10-08); undefined when it does not exist.
@@ -230,12 +230,12 @@ export interface StatusState {
   type: "PaloAltoNetworks.Cloudngfw/firewalls/statuses";
   properties?: outputs.FirewallStatusProperty;
   systemData?: outputs.SystemData;
-  isPanoramaManaged?: "TRUE" | "FALSE" | (string & {});
-  healthStatus?: "GREEN" | "YELLOW" | "RED" | "INITIALIZING" | (string & {});
-  healthReason?: string;
+  isPanoramaManaged: "TRUE" | "FALSE" | (string & {});
+  healthStatus: "GREEN" | "YELLOW" | "RED" | "INITIALIZING" | (string & {});
+  healthReason: string;
   panoramaStatus?: outputs.PanoramaStatus;
-  provisioningState?: "Succeeded" | "Failed" | "Deleted" | (string & {});
-  isStrataCloudManaged?: "TRUE" | "FALSE" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Deleted" | (string & {});
+  isStrataCloudManaged: "TRUE" | "FALSE" | (string & {});
   strataCloudManagerInfo?: outputs.StrataCloudManagerInfo;
 }
 /**
@@ -284,7 +284,7 @@ export declare class GlobalRulestack extends $CustomResource {
   /** minimum version */
   readonly minAppIdVersion: $Output<string | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** Security Profile */
   readonly securityServices: $Output<outputs.SecurityServices | undefined>;
   constructor(name: string, args?: GlobalRulestackArgs, opts?: $Options);
@@ -339,7 +339,7 @@ export interface GlobalRulestackState {
   description?: string;
   defaultMode?: "IPS" | "FIREWALL" | "NONE" | (string & {});
   minAppIdVersion?: string;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   securityServices?: outputs.SecurityServices;
 }
 /**
@@ -382,7 +382,7 @@ export declare class GlobalRulestackCertificate extends $CustomResource {
   /** read only string representing last create or update */
   readonly etag: $Output<string | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   constructor(name: string, args: GlobalRulestackCertificateArgs, opts?: $Options);
 }
 
@@ -425,7 +425,7 @@ export interface GlobalRulestackCertificateState {
   auditComment?: string;
   description?: string;
   etag?: string;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
 }
 /**
  * Reads an existing `PaloAltoNetworks.Cloudngfw/globalRulestacks/certificates` without managing it (GET, api-version 2025-10-08); undefined when it does not exist.
@@ -465,7 +465,7 @@ export declare class GlobalRulestackFqdnlist extends $CustomResource {
   /** comment for this object */
   readonly auditComment: $Output<string | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   constructor(name: string, args: GlobalRulestackFqdnlistArgs, opts?: $Options);
 }
 
@@ -505,7 +505,7 @@ export interface GlobalRulestackFqdnlistState {
   fqdnList: string[];
   etag?: string;
   auditComment?: string;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
 }
 /**
  * Reads an existing `PaloAltoNetworks.Cloudngfw/globalRulestacks/fqdnlists` without managing it (GET, api-version 2025-10-08); undefined when it does not exist.
@@ -540,7 +540,7 @@ export declare class PostRule extends $CustomResource {
   readonly etag: $Output<string | undefined>;
   /** rule name */
   readonly ruleName: $Output<string>;
-  readonly priority: $Output<number | undefined>;
+  readonly priority: $Output<number>;
   /** rule description */
   readonly description: $Output<string | undefined>;
   /** state of this rule */
@@ -574,7 +574,7 @@ export declare class PostRule extends $CustomResource {
   /** tag for rule */
   readonly tags: $Output<outputs.TagInfo[] | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   constructor(name: string, args: PostRuleArgs, opts?: $Options);
 }
 
@@ -640,7 +640,7 @@ export interface PostRuleState {
   systemData?: outputs.SystemData;
   etag?: string;
   ruleName: string;
-  priority?: number;
+  priority: number;
   description?: string;
   ruleState?: "DISABLED" | "ENABLED" | (string & {});
   source?: outputs.SourceAddr;
@@ -657,7 +657,7 @@ export interface PostRuleState {
   enableLogging?: "DISABLED" | "ENABLED" | (string & {});
   decryptionRuleType?: "SSLOutboundInspection" | "SSLInboundInspection" | "None" | (string & {});
   tags?: outputs.TagInfo[];
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
 }
 /**
  * Reads an existing `PaloAltoNetworks.Cloudngfw/globalRulestacks/postRules` without managing it (GET, api-version 2025-10-08); undefined when it does not exist.
@@ -697,7 +697,7 @@ export declare class GlobalRulestackPrefixlist extends $CustomResource {
   /** comment for this object */
   readonly auditComment: $Output<string | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   constructor(name: string, args: GlobalRulestackPrefixlistArgs, opts?: $Options);
 }
 
@@ -737,7 +737,7 @@ export interface GlobalRulestackPrefixlistState {
   prefixList: string[];
   etag?: string;
   auditComment?: string;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
 }
 /**
  * Reads an existing `PaloAltoNetworks.Cloudngfw/globalRulestacks/prefixlists` without managing it (GET, api-version 2025-10-08); undefined when it does not exist.
@@ -772,7 +772,7 @@ export declare class PreRule extends $CustomResource {
   readonly etag: $Output<string | undefined>;
   /** rule name */
   readonly ruleName: $Output<string>;
-  readonly priority: $Output<number | undefined>;
+  readonly priority: $Output<number>;
   /** rule description */
   readonly description: $Output<string | undefined>;
   /** state of this rule */
@@ -806,7 +806,7 @@ export declare class PreRule extends $CustomResource {
   /** tag for rule */
   readonly tags: $Output<outputs.TagInfo[] | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   constructor(name: string, args: PreRuleArgs, opts?: $Options);
 }
 
@@ -872,7 +872,7 @@ export interface PreRuleState {
   systemData?: outputs.SystemData;
   etag?: string;
   ruleName: string;
-  priority?: number;
+  priority: number;
   description?: string;
   ruleState?: "DISABLED" | "ENABLED" | (string & {});
   source?: outputs.SourceAddr;
@@ -889,7 +889,7 @@ export interface PreRuleState {
   enableLogging?: "DISABLED" | "ENABLED" | (string & {});
   decryptionRuleType?: "SSLOutboundInspection" | "SSLInboundInspection" | "None" | (string & {});
   tags?: outputs.TagInfo[];
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
 }
 /**
  * Reads an existing `PaloAltoNetworks.Cloudngfw/globalRulestacks/preRules` without managing it (GET, api-version 2025-10-08); undefined when it does not exist.
@@ -941,7 +941,7 @@ export declare class LocalRulestack extends $CustomResource {
   /** minimum version */
   readonly minAppIdVersion: $Output<string | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** Security Profile */
   readonly securityServices: $Output<outputs.SecurityServices | undefined>;
   constructor(name: string, args: LocalRulestackArgs, opts?: $Options);
@@ -1003,7 +1003,7 @@ export interface LocalRulestackState {
   description?: string;
   defaultMode?: "IPS" | "FIREWALL" | "NONE" | (string & {});
   minAppIdVersion?: string;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   securityServices?: outputs.SecurityServices;
 }
 /**
@@ -1048,7 +1048,7 @@ export declare class LocalRulestackCertificate extends $CustomResource {
   /** read only string representing last create or update */
   readonly etag: $Output<string | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   constructor(name: string, args: LocalRulestackCertificateArgs, opts?: $Options);
 }
 
@@ -1095,7 +1095,7 @@ export interface LocalRulestackCertificateState {
   auditComment?: string;
   description?: string;
   etag?: string;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
 }
 /**
  * Reads an existing `PaloAltoNetworks.Cloudngfw/localRulestacks/certificates` without managing it (GET, api-version 2025-10-08); undefined when it does not exist.
@@ -1137,7 +1137,7 @@ export declare class LocalRulestackFqdnlist extends $CustomResource {
   /** comment for this object */
   readonly auditComment: $Output<string | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   constructor(name: string, args: LocalRulestackFqdnlistArgs, opts?: $Options);
 }
 
@@ -1181,7 +1181,7 @@ export interface LocalRulestackFqdnlistState {
   fqdnList: string[];
   etag?: string;
   auditComment?: string;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
 }
 /**
  * Reads an existing `PaloAltoNetworks.Cloudngfw/localRulestacks/fqdnlists` without managing it (GET, api-version 2025-10-08); undefined when it does not exist.
@@ -1218,7 +1218,7 @@ export declare class LocalRule extends $CustomResource {
   readonly etag: $Output<string | undefined>;
   /** rule name */
   readonly ruleName: $Output<string>;
-  readonly priority: $Output<number | undefined>;
+  readonly priority: $Output<number>;
   /** rule description */
   readonly description: $Output<string | undefined>;
   /** state of this rule */
@@ -1252,7 +1252,7 @@ export declare class LocalRule extends $CustomResource {
   /** tag for rule */
   readonly tags: $Output<outputs.TagInfo[] | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   constructor(name: string, args: LocalRuleArgs, opts?: $Options);
 }
 
@@ -1322,7 +1322,7 @@ export interface LocalRuleState {
   systemData?: outputs.SystemData;
   etag?: string;
   ruleName: string;
-  priority?: number;
+  priority: number;
   description?: string;
   ruleState?: "DISABLED" | "ENABLED" | (string & {});
   source?: outputs.SourceAddr;
@@ -1339,7 +1339,7 @@ export interface LocalRuleState {
   enableLogging?: "DISABLED" | "ENABLED" | (string & {});
   decryptionRuleType?: "SSLOutboundInspection" | "SSLInboundInspection" | "None" | (string & {});
   tags?: outputs.TagInfo[];
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
 }
 /**
  * Reads an existing `PaloAltoNetworks.Cloudngfw/localRulestacks/localRules` without managing it (GET, api-version 2025-10-08); undefined when it does not exist.
@@ -1381,7 +1381,7 @@ export declare class LocalRulestackPrefixlist extends $CustomResource {
   /** comment for this object */
   readonly auditComment: $Output<string | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   constructor(name: string, args: LocalRulestackPrefixlistArgs, opts?: $Options);
 }
 
@@ -1425,7 +1425,7 @@ export interface LocalRulestackPrefixlistState {
   prefixList: string[];
   etag?: string;
   auditComment?: string;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
 }
 /**
  * Reads an existing `PaloAltoNetworks.Cloudngfw/localRulestacks/prefixlists` without managing it (GET, api-version 2025-10-08); undefined when it does not exist.
@@ -1707,6 +1707,41 @@ export declare const listLocalRulestackFirewallsOutput: typeof listLocalRulestac
 export declare const listLocalRulestackPredefinedUrlCategoriesOutput: typeof listLocalRulestackPredefinedUrlCategories;
 export declare const getLocalRuleCountersOutput: typeof getLocalRuleCounters;
 export declare const resetLocalRuleCountersOutput: typeof resetLocalRuleCounters;
+// Pulumi's names for what each function and lookup returns.
+export type GetFirewallResult = FirewallState;
+export type GetMetricResult = MetricState;
+export type GetStatusResult = StatusState;
+export type GetGlobalRulestackResult = GlobalRulestackState;
+export type GetGlobalRulestackCertificateResult = GlobalRulestackCertificateState;
+export type GetGlobalRulestackFqdnlistResult = GlobalRulestackFqdnlistState;
+export type GetPostRuleResult = PostRuleState;
+export type GetGlobalRulestackPrefixlistResult = GlobalRulestackPrefixlistState;
+export type GetPreRuleResult = PreRuleState;
+export type GetLocalRulestackResult = LocalRulestackState;
+export type GetLocalRulestackCertificateResult = LocalRulestackCertificateState;
+export type GetLocalRulestackFqdnlistResult = LocalRulestackFqdnlistState;
+export type GetLocalRuleResult = LocalRuleState;
+export type GetLocalRulestackPrefixlistResult = LocalRulestackPrefixlistState;
+export type GetFirewallGlobalRulestackResult = outputs.GlobalRulestackInfo;
+export type GetFirewallLogProfileResult = outputs.LogSettings;
+export type GetFirewallSupportInfoResult = outputs.SupportInfo;
+export type GetGlobalRulestackChangeLogResult = outputs.Changelog;
+export type ListGlobalRulestackAppIdsResult = outputs.ListAppIdResponse;
+export type ListGlobalRulestackCountriesResult = outputs.CountriesResponse;
+export type ListGlobalRulestackFirewallsResult = outputs.ListFirewallsResponse;
+export type ListGlobalRulestackPredefinedUrlCategoriesResult = outputs.PredefinedUrlCategoriesResponse;
+export type GetPostRuleCountersResult = outputs.RuleCounter;
+export type ResetPostRuleCountersResult = outputs.RuleCounterReset;
+export type GetPreRuleCountersResult = outputs.RuleCounter;
+export type ResetPreRuleCountersResult = outputs.RuleCounterReset;
+export type GetLocalRulestackChangeLogResult = outputs.Changelog;
+export type GetLocalRulestackSupportInfoResult = outputs.SupportInfo;
+export type ListLocalRulestackAppIdsResult = outputs.ListAppIdResponse;
+export type ListLocalRulestackCountriesResult = outputs.CountriesResponse;
+export type ListLocalRulestackFirewallsResult = outputs.ListFirewallsResponse;
+export type ListLocalRulestackPredefinedUrlCategoriesResult = outputs.PredefinedUrlCategoriesResponse;
+export type GetLocalRuleCountersResult = outputs.RuleCounter;
+export type ResetLocalRuleCountersResult = outputs.RuleCounterReset;
 
 export declare namespace inputs {
   interface ApplicationInsights {
@@ -1974,19 +2009,33 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.FirewallDeploymentProperties;
+    properties?: inputs.FirewallDeploymentProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.AzureResourceManagerManagedIdentityProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    panEtag?: string;
+    networkProfile?: inputs.NetworkProfile;
+    isPanoramaManaged?: "TRUE" | "FALSE" | (string & {});
+    isStrataCloudManaged?: "TRUE" | "FALSE" | (string & {});
+    panoramaConfig?: inputs.PanoramaConfig;
+    strataCloudManagerConfig?: inputs.StrataCloudManagerConfig;
+    associatedRulestack?: inputs.RulestackDetails;
+    dnsSettings?: inputs.DNSSettings;
+    frontEndSettings?: inputs.FrontendSetting[];
+    planData?: inputs.PlanData;
+    marketplaceDetails?: inputs.MarketplaceDetails;
   }
   interface PaloAltoNetworksCloudngfwFirewallsMetrics {
     /** The resource name */
     name: "default";
     /** The resource-specific properties for this resource. */
-    properties: inputs.MetricsObject;
+    properties?: inputs.MetricsObject;
+    applicationInsightsResourceId?: string;
+    applicationInsightsConnectionString?: string;
+    panEtag?: string;
   }
   interface PaloAltoNetworksCloudngfwFirewallsStatuses {
     /** The resource name */
@@ -1996,77 +2045,173 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.RulestackProperties;
+    properties?: inputs.RulestackProperties;
     /** Global Location */
     location: string;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.AzureResourceManagerManagedIdentityProperties;
+    panEtag?: string;
+    panLocation?: string;
+    scope?: "LOCAL" | "GLOBAL" | (string & {});
+    associatedSubscriptions?: string[];
+    description?: string;
+    defaultMode?: "IPS" | "FIREWALL" | "NONE" | (string & {});
+    minAppIdVersion?: string;
+    securityServices?: inputs.SecurityServices;
   }
   interface PaloAltoNetworksCloudngfwGlobalRulestacksCertificates {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.CertificateObject;
+    properties?: inputs.CertificateObject;
+    certificateSignerResourceId?: string;
+    certificateSelfSigned?: "TRUE" | "FALSE" | (string & {});
+    auditComment?: string;
+    description?: string;
+    etag?: string;
   }
   interface PaloAltoNetworksCloudngfwGlobalRulestacksFqdnlists {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.FqdnObject;
+    properties?: inputs.FqdnObject;
+    description?: string;
+    fqdnList?: string[];
+    etag?: string;
+    auditComment?: string;
   }
   interface PaloAltoNetworksCloudngfwGlobalRulestacksPostRules {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.RuleEntry;
+    properties?: inputs.RuleEntry;
+    etag?: string;
+    ruleName?: string;
+    description?: string;
+    ruleState?: "DISABLED" | "ENABLED" | (string & {});
+    source?: inputs.SourceAddr;
+    negateSource?: "TRUE" | "FALSE" | (string & {});
+    destination?: inputs.DestinationAddr;
+    negateDestination?: "TRUE" | "FALSE" | (string & {});
+    applications?: string[];
+    category?: inputs.Category;
+    protocol?: string;
+    protocolPortList?: string[];
+    inboundInspectionCertificate?: string;
+    auditComment?: string;
+    actionType?: "Allow" | "DenySilent" | "DenyResetServer" | "DenyResetBoth" | (string & {});
+    enableLogging?: "DISABLED" | "ENABLED" | (string & {});
+    decryptionRuleType?: "SSLOutboundInspection" | "SSLInboundInspection" | "None" | (string & {});
+    tags?: inputs.TagInfo[];
   }
   interface PaloAltoNetworksCloudngfwGlobalRulestacksPrefixlists {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.PrefixObject;
+    properties?: inputs.PrefixObject;
+    description?: string;
+    prefixList?: string[];
+    etag?: string;
+    auditComment?: string;
   }
   interface PaloAltoNetworksCloudngfwGlobalRulestacksPreRules {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.RuleEntry;
+    properties?: inputs.RuleEntry;
+    etag?: string;
+    ruleName?: string;
+    description?: string;
+    ruleState?: "DISABLED" | "ENABLED" | (string & {});
+    source?: inputs.SourceAddr;
+    negateSource?: "TRUE" | "FALSE" | (string & {});
+    destination?: inputs.DestinationAddr;
+    negateDestination?: "TRUE" | "FALSE" | (string & {});
+    applications?: string[];
+    category?: inputs.Category;
+    protocol?: string;
+    protocolPortList?: string[];
+    inboundInspectionCertificate?: string;
+    auditComment?: string;
+    actionType?: "Allow" | "DenySilent" | "DenyResetServer" | "DenyResetBoth" | (string & {});
+    enableLogging?: "DISABLED" | "ENABLED" | (string & {});
+    decryptionRuleType?: "SSLOutboundInspection" | "SSLInboundInspection" | "None" | (string & {});
+    tags?: inputs.TagInfo[];
   }
   interface PaloAltoNetworksCloudngfwLocalRulestacks {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.RulestackProperties;
+    properties?: inputs.RulestackProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.AzureResourceManagerManagedIdentityProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    panEtag?: string;
+    panLocation?: string;
+    scope?: "LOCAL" | "GLOBAL" | (string & {});
+    associatedSubscriptions?: string[];
+    description?: string;
+    defaultMode?: "IPS" | "FIREWALL" | "NONE" | (string & {});
+    minAppIdVersion?: string;
+    securityServices?: inputs.SecurityServices;
   }
   interface PaloAltoNetworksCloudngfwLocalRulestacksCertificates {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.CertificateObject;
+    properties?: inputs.CertificateObject;
+    certificateSignerResourceId?: string;
+    certificateSelfSigned?: "TRUE" | "FALSE" | (string & {});
+    auditComment?: string;
+    description?: string;
+    etag?: string;
   }
   interface PaloAltoNetworksCloudngfwLocalRulestacksFqdnlists {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.FqdnObject;
+    properties?: inputs.FqdnObject;
+    description?: string;
+    fqdnList?: string[];
+    etag?: string;
+    auditComment?: string;
   }
   interface PaloAltoNetworksCloudngfwLocalRulestacksLocalRules {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.RuleEntry;
+    properties?: inputs.RuleEntry;
+    etag?: string;
+    ruleName?: string;
+    description?: string;
+    ruleState?: "DISABLED" | "ENABLED" | (string & {});
+    source?: inputs.SourceAddr;
+    negateSource?: "TRUE" | "FALSE" | (string & {});
+    destination?: inputs.DestinationAddr;
+    negateDestination?: "TRUE" | "FALSE" | (string & {});
+    applications?: string[];
+    category?: inputs.Category;
+    protocol?: string;
+    protocolPortList?: string[];
+    inboundInspectionCertificate?: string;
+    auditComment?: string;
+    actionType?: "Allow" | "DenySilent" | "DenyResetServer" | "DenyResetBoth" | (string & {});
+    enableLogging?: "DISABLED" | "ENABLED" | (string & {});
+    decryptionRuleType?: "SSLOutboundInspection" | "SSLInboundInspection" | "None" | (string & {});
+    tags?: inputs.TagInfo[];
   }
   interface PaloAltoNetworksCloudngfwLocalRulestacksPrefixlists {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.PrefixObject;
+    properties?: inputs.PrefixObject;
+    description?: string;
+    prefixList?: string[];
+    etag?: string;
+    auditComment?: string;
   }
   interface PanoramaConfig {
     /** Base64 encoded string representing Panorama parameters to be used by Firewall to connect to Panorama. This string is generated via azure plugin in Panorama */

@@ -29,9 +29,9 @@ export declare class PeerAsn extends $CustomResource {
   /** The name of the peer. */
   readonly peerName: $Output<string | undefined>;
   /** The validation state of the ASN associated with the peer. */
-  readonly validationState: $Output<"None" | "Pending" | "Approved" | "Failed" | (string & {}) | undefined>;
+  readonly validationState: $Output<"None" | "Pending" | "Approved" | "Failed" | (string & {})>;
   /** The error message for the validation state */
-  readonly errorMessage: $Output<string | undefined>;
+  readonly errorMessage: $Output<string>;
   constructor(name: string, args?: PeerAsnArgs, opts?: $Options);
 }
 
@@ -64,8 +64,8 @@ export interface PeerAsnState {
   peerAsn?: number;
   peerContactDetail?: outputs.ContactDetail[];
   peerName?: string;
-  validationState?: "None" | "Pending" | "Approved" | "Failed" | (string & {});
-  errorMessage?: string;
+  validationState: "None" | "Pending" | "Approved" | "Failed" | (string & {});
+  errorMessage: string;
 }
 /**
  * Reads an existing `Microsoft.Peering/peerAsns` without managing it (GET, api-version 2025-05-01); undefined when it does not exist.
@@ -113,7 +113,7 @@ export declare class Peering extends $CustomResource {
   /** The location of the peering. */
   readonly peeringLocation: $Output<string | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: PeeringArgs, opts?: $Options);
 }
 
@@ -165,7 +165,7 @@ export interface PeeringState {
   exchange?: outputs.PeeringPropertiesExchange;
   connectivityProbes?: outputs.ConnectivityProbe[];
   peeringLocation?: string;
-  provisioningState?: "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Peering/peerings` without managing it (GET, api-version 2025-05-01); undefined when it does not exist.
@@ -201,9 +201,9 @@ export declare class RegisteredAsn extends $CustomResource {
   /** The customer's ASN from which traffic originates. */
   readonly asn: $Output<number | undefined>;
   /** The peering service prefix key that is to be shared with the customer. */
-  readonly peeringServicePrefixKey: $Output<string | undefined>;
+  readonly peeringServicePrefixKey: $Output<string>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: RegisteredAsnArgs, opts?: $Options);
 }
 
@@ -238,8 +238,8 @@ export interface RegisteredAsnState {
   properties?: outputs.PeeringRegisteredAsnProperties;
   systemData?: outputs.SystemData;
   asn?: number;
-  peeringServicePrefixKey?: string;
-  provisioningState?: "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  peeringServicePrefixKey: string;
+  provisioningState: "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Peering/peerings/registeredAsns` without managing it (GET, api-version 2025-05-01); undefined when it does not exist.
@@ -275,13 +275,13 @@ export declare class RegisteredPrefix extends $CustomResource {
   /** The customer's prefix from which traffic originates. */
   readonly prefix: $Output<string | undefined>;
   /** The prefix validation state. */
-  readonly prefixValidationState: $Output<"None" | "Invalid" | "Verified" | "Failed" | "Pending" | "Warning" | "Unknown" | (string & {}) | undefined>;
+  readonly prefixValidationState: $Output<"None" | "Invalid" | "Verified" | "Failed" | "Pending" | "Warning" | "Unknown" | (string & {})>;
   /** The peering service prefix key that is to be shared with the customer. */
-  readonly peeringServicePrefixKey: $Output<string | undefined>;
+  readonly peeringServicePrefixKey: $Output<string>;
   /** The error message associated with the validation state, if any. */
-  readonly errorMessage: $Output<string | undefined>;
+  readonly errorMessage: $Output<string>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: RegisteredPrefixArgs, opts?: $Options);
 }
 
@@ -316,10 +316,10 @@ export interface RegisteredPrefixState {
   properties?: outputs.PeeringRegisteredPrefixProperties;
   systemData?: outputs.SystemData;
   prefix?: string;
-  prefixValidationState?: "None" | "Invalid" | "Verified" | "Failed" | "Pending" | "Warning" | "Unknown" | (string & {});
-  peeringServicePrefixKey?: string;
-  errorMessage?: string;
-  provisioningState?: "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  prefixValidationState: "None" | "Invalid" | "Verified" | "Failed" | "Pending" | "Warning" | "Unknown" | (string & {});
+  peeringServicePrefixKey: string;
+  errorMessage: string;
+  provisioningState: "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Peering/peerings/registeredPrefixes` without managing it (GET, api-version 2025-05-01); undefined when it does not exist.
@@ -361,7 +361,7 @@ export declare class PeeringService extends $CustomResource {
   /** The name of the service provider. */
   readonly peeringServiceProvider: $Output<string | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** The primary peering (Microsoft/service provider) location to be used for customer traffic. */
   readonly providerPrimaryPeeringLocation: $Output<string | undefined>;
   /** The backup peering (Microsoft/service provider) location to be used for customer traffic. */
@@ -416,7 +416,7 @@ export interface PeeringServiceState {
   systemData?: outputs.SystemData;
   peeringServiceLocation?: string;
   peeringServiceProvider?: string;
-  provisioningState?: "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
   providerPrimaryPeeringLocation?: string;
   providerBackupPeeringLocation?: string;
   logAnalyticsWorkspaceProperties?: outputs.LogAnalyticsWorkspaceProperties;
@@ -461,11 +461,11 @@ export declare class ConnectionMonitorTest extends $CustomResource {
   /** The Connection Monitor test frequency in seconds */
   readonly testFrequencyInSec: $Output<number | undefined>;
   /** The flag that indicates if the Connection Monitor test is successful or not. */
-  readonly isTestSuccessful: $Output<boolean | undefined>;
+  readonly isTestSuccessful: $Output<boolean>;
   /** The path representing the Connection Monitor test. */
   readonly path: $Output<string[] | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: ConnectionMonitorTestArgs, opts?: $Options);
 }
 
@@ -509,9 +509,9 @@ export interface ConnectionMonitorTestState {
   destination?: string;
   destinationPort?: number;
   testFrequencyInSec?: number;
-  isTestSuccessful?: boolean;
+  isTestSuccessful: boolean;
   path?: string[];
-  provisioningState?: "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Peering/peeringServices/connectionMonitorTests` without managing it (GET, api-version 2025-05-01); undefined when it does not exist.
@@ -547,17 +547,17 @@ export declare class Prefix extends $CustomResource {
   /** The prefix from which your traffic originates. */
   readonly prefix: $Output<string | undefined>;
   /** The prefix validation state */
-  readonly prefixValidationState: $Output<"None" | "Invalid" | "Verified" | "Failed" | "Pending" | "Warning" | "Unknown" | (string & {}) | undefined>;
+  readonly prefixValidationState: $Output<"None" | "Invalid" | "Verified" | "Failed" | "Pending" | "Warning" | "Unknown" | (string & {})>;
   /** The prefix learned type */
-  readonly learnedType: $Output<"None" | "ViaServiceProvider" | "ViaSession" | (string & {}) | undefined>;
+  readonly learnedType: $Output<"None" | "ViaServiceProvider" | "ViaSession" | (string & {})>;
   /** The error message for validation state */
-  readonly errorMessage: $Output<string | undefined>;
+  readonly errorMessage: $Output<string>;
   /** The list of events for peering service prefix */
   readonly events: $Output<outputs.PeeringServicePrefixEvent[] | undefined>;
   /** The peering service prefix key */
   readonly peeringServicePrefixKey: $Output<string | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: PrefixArgs, opts?: $Options);
 }
 
@@ -594,12 +594,12 @@ export interface PrefixState {
   properties?: outputs.PeeringServicePrefixProperties;
   systemData?: outputs.SystemData;
   prefix?: string;
-  prefixValidationState?: "None" | "Invalid" | "Verified" | "Failed" | "Pending" | "Warning" | "Unknown" | (string & {});
-  learnedType?: "None" | "ViaServiceProvider" | "ViaSession" | (string & {});
-  errorMessage?: string;
+  prefixValidationState: "None" | "Invalid" | "Verified" | "Failed" | "Pending" | "Warning" | "Unknown" | (string & {});
+  learnedType: "None" | "ViaServiceProvider" | "ViaSession" | (string & {});
+  errorMessage: string;
   events?: outputs.PeeringServicePrefixEvent[];
   peeringServicePrefixKey?: string;
-  provisioningState?: "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Peering/peeringServices/prefixes` without managing it (GET, api-version 2025-05-01); undefined when it does not exist.
@@ -631,6 +631,15 @@ export declare const getPeeringServiceOutput: typeof getPeeringService;
 export declare const getConnectionMonitorTestOutput: typeof getConnectionMonitorTest;
 export declare const getPrefixOutput: typeof getPrefix;
 export declare const validateRegisteredPrefixOutput: typeof validateRegisteredPrefix;
+// Pulumi's names for what each function and lookup returns.
+export type GetPeerAsnResult = PeerAsnState;
+export type GetPeeringResult = PeeringState;
+export type GetRegisteredAsnResult = RegisteredAsnState;
+export type GetRegisteredPrefixResult = RegisteredPrefixState;
+export type GetPeeringServiceResult = PeeringServiceState;
+export type GetConnectionMonitorTestResult = ConnectionMonitorTestState;
+export type GetPrefixResult = PrefixState;
+export type ValidateRegisteredPrefixResult = outputs.PeeringRegisteredPrefix;
 
 export declare namespace inputs {
   interface BgpSession {
@@ -707,6 +716,9 @@ export declare namespace inputs {
     name: string;
     /** The properties that define a peer's ASN. */
     properties?: inputs.PeerAsnProperties;
+    peerAsn?: number;
+    peerContactDetail?: inputs.ContactDetail[];
+    peerName?: string;
   }
   interface MicrosoftPeeringPeerings {
     /** The resource name */
@@ -721,18 +733,24 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    direct?: inputs.PeeringPropertiesDirect;
+    exchange?: inputs.PeeringPropertiesExchange;
+    connectivityProbes?: inputs.ConnectivityProbe[];
+    peeringLocation?: string;
   }
   interface MicrosoftPeeringPeeringsRegisteredAsns {
     /** The resource name */
     name: string;
     /** The properties that define a registered ASN. */
     properties?: inputs.PeeringRegisteredAsnProperties;
+    asn?: number;
   }
   interface MicrosoftPeeringPeeringsRegisteredPrefixes {
     /** The resource name */
     name: string;
     /** The properties that define a registered prefix. */
     properties?: inputs.PeeringRegisteredPrefixProperties;
+    prefix?: string;
   }
   interface MicrosoftPeeringPeeringServices {
     /** The resource name */
@@ -745,18 +763,29 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    peeringServiceLocation?: string;
+    peeringServiceProvider?: string;
+    providerPrimaryPeeringLocation?: string;
+    providerBackupPeeringLocation?: string;
+    logAnalyticsWorkspaceProperties?: inputs.LogAnalyticsWorkspaceProperties;
   }
   interface MicrosoftPeeringPeeringServicesConnectionMonitorTests {
     /** The resource name */
     name: string;
     /** The properties that define a Connection Monitor Test. */
     properties?: inputs.ConnectionMonitorTestProperties;
+    sourceAgent?: string;
+    destination?: string;
+    destinationPort?: number;
+    testFrequencyInSec?: number;
   }
   interface MicrosoftPeeringPeeringServicesPrefixes {
     /** The resource name */
     name: string;
     /** Gets or sets the peering prefix properties. */
     properties?: inputs.PeeringServicePrefixProperties;
+    prefix?: string;
+    peeringServicePrefixKey?: string;
   }
   interface PeerAsnProperties {
     /** The Autonomous System Number (ASN) of the peer. */
@@ -797,6 +826,7 @@ export declare namespace inputs {
   interface PeeringRegisteredPrefix {
     /** The properties that define a registered prefix. */
     properties?: inputs.PeeringRegisteredPrefixProperties;
+    prefix?: string;
   }
   interface PeeringRegisteredPrefixProperties {
     /** The customer's prefix from which traffic originates. */

@@ -39,9 +39,9 @@ export declare class Attestation extends $CustomResource {
   /** The evidence supporting the compliance state set in this attestation. */
   readonly evidence: $Output<outputs.AttestationEvidence[] | undefined>;
   /** The status of the attestation. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The time the compliance state was last changed in this attestation. */
-  readonly lastComplianceStateChangeAt: $Output<string | undefined>;
+  readonly lastComplianceStateChangeAt: $Output<string>;
   /** The time the evidence was assessed */
   readonly assessmentDate: $Output<string | undefined>;
   /** Additional metadata for this attestation */
@@ -98,8 +98,8 @@ export interface AttestationState {
   owner?: string;
   comments?: string;
   evidence?: outputs.AttestationEvidence[];
-  provisioningState?: string;
-  lastComplianceStateChangeAt?: string;
+  provisioningState: string;
+  lastComplianceStateChangeAt: string;
   assessmentDate?: string;
   metadata?: any;
 }
@@ -123,13 +123,13 @@ export interface PolicyMetadataState {
   type: "Microsoft.PolicyInsights/policyMetadata";
   properties?: outputs.PolicyMetadataProperties;
   systemData?: outputs.SystemData;
-  description?: string;
-  requirements?: string;
-  metadataId?: string;
-  category?: string;
-  title?: string;
-  owner?: string;
-  additionalContentUrl?: string;
+  description: string;
+  requirements: string;
+  metadataId: string;
+  category: string;
+  title: string;
+  owner: string;
+  additionalContentUrl: string;
   metadata?: any;
 }
 /**
@@ -168,19 +168,19 @@ export declare class Remediation extends $CustomResource {
   /** The way resources to remediate are discovered. Defaults to ExistingNonCompliant if not specified. */
   readonly resourceDiscoveryMode: $Output<"ExistingNonCompliant" | "ReEvaluateCompliance" | (string & {}) | undefined>;
   /** The status of the remediation. This refers to the entire remediation task, not individual deployments. Allowed values are Evaluating, Canceled, Cancelling, Failed, Complete, or Succeeded. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The time at which the remediation was created. */
-  readonly createdOn: $Output<string | undefined>;
+  readonly createdOn: $Output<string>;
   /** The time at which the remediation was last updated. */
-  readonly lastUpdatedOn: $Output<string | undefined>;
+  readonly lastUpdatedOn: $Output<string>;
   /** The filters that will be applied to determine which resources to remediate. */
   readonly filters: $Output<outputs.RemediationFilters | undefined>;
   /** The deployment status summary for all deployments created by the remediation. */
   readonly deploymentStatus: $Output<outputs.RemediationDeploymentSummary | undefined>;
   /** The remediation status message. Provides additional details regarding the state of the remediation. */
-  readonly statusMessage: $Output<string | undefined>;
+  readonly statusMessage: $Output<string>;
   /** The remediation correlation Id. Can be used to find events related to the remediation in the activity log. */
-  readonly correlationId: $Output<string | undefined>;
+  readonly correlationId: $Output<string>;
   /** Determines the max number of resources that can be remediated by the remediation job. If not provided, the default resource count is used. */
   readonly resourceCount: $Output<number | undefined>;
   /** Determines how many resources to remediate at any given time. Can be used to increase or reduce the pace of the remediation. If not provided, the default parallel deployments value is used. */
@@ -231,13 +231,13 @@ export interface RemediationState {
   policyAssignmentId?: string;
   policyDefinitionReferenceId?: string;
   resourceDiscoveryMode?: "ExistingNonCompliant" | "ReEvaluateCompliance" | (string & {});
-  provisioningState?: string;
-  createdOn?: string;
-  lastUpdatedOn?: string;
+  provisioningState: string;
+  createdOn: string;
+  lastUpdatedOn: string;
   filters?: outputs.RemediationFilters;
   deploymentStatus?: outputs.RemediationDeploymentSummary;
-  statusMessage?: string;
-  correlationId?: string;
+  statusMessage: string;
+  correlationId: string;
   resourceCount?: number;
   parallelDeployments?: number;
   failureThreshold?: outputs.RemediationPropertiesFailureThreshold;
@@ -332,6 +332,16 @@ export declare const queryPolicyStateResultsOutput: typeof queryPolicyStateResul
 export declare const summarizePolicyStateOutput: typeof summarizePolicyState;
 export declare const cancelRemediationOutput: typeof cancelRemediation;
 export declare const listRemediationDeploymentsOutput: typeof listRemediationDeployments;
+// Pulumi's names for what each function and lookup returns.
+export type GetAttestationResult = AttestationState;
+export type GetPolicyMetadataResult = PolicyMetadataState;
+export type GetRemediationResult = RemediationState;
+export type QueryComponentPolicyStateResultsResult = outputs.ComponentPolicyStatesQueryResults;
+export type QueryPolicyEventResultsResult = outputs.PolicyEventsQueryResults;
+export type QueryPolicyStateResultsResult = outputs.PolicyStatesQueryResults;
+export type SummarizePolicyStateResult = outputs.SummarizeResults;
+export type CancelRemediationResult = outputs.Remediation;
+export type ListRemediationDeploymentsResult = outputs.RemediationDeploymentsListResult;
 
 export declare namespace inputs {
   interface AttestationEvidence {
@@ -442,7 +452,16 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties for the attestation. */
-    properties: inputs.AttestationProperties;
+    properties?: inputs.AttestationProperties;
+    policyAssignmentId?: string;
+    policyDefinitionReferenceId?: string;
+    complianceState?: "Compliant" | "NonCompliant" | "Unknown" | (string & {});
+    expiresOn?: string;
+    owner?: string;
+    comments?: string;
+    evidence?: inputs.AttestationEvidence[];
+    assessmentDate?: string;
+    metadata?: any;
   }
   interface MicrosoftPolicyInsightsPolicyMetadata {
     /** The resource name */
@@ -453,6 +472,13 @@ export declare namespace inputs {
     name: string;
     /** Properties for the remediation. */
     properties?: inputs.RemediationProperties;
+    policyAssignmentId?: string;
+    policyDefinitionReferenceId?: string;
+    resourceDiscoveryMode?: "ExistingNonCompliant" | "ReEvaluateCompliance" | (string & {});
+    filters?: inputs.RemediationFilters;
+    resourceCount?: number;
+    parallelDeployments?: number;
+    failureThreshold?: inputs.RemediationPropertiesFailureThreshold;
   }
   interface PolicyAssignmentSummary {
     /** Policy assignment ID. */
@@ -644,6 +670,13 @@ export declare namespace inputs {
   interface Remediation {
     /** Properties for the remediation. */
     properties?: inputs.RemediationProperties;
+    policyAssignmentId?: string;
+    policyDefinitionReferenceId?: string;
+    resourceDiscoveryMode?: "ExistingNonCompliant" | "ReEvaluateCompliance" | (string & {});
+    filters?: inputs.RemediationFilters;
+    resourceCount?: number;
+    parallelDeployments?: number;
+    failureThreshold?: inputs.RemediationPropertiesFailureThreshold;
   }
   type RemediationDeployment = { [key: string]: any };
   interface RemediationDeploymentsListResult {

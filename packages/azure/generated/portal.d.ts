@@ -96,7 +96,7 @@ export declare class Dashboard extends $CustomResource {
   /** The dashboard metadata. */
   readonly metadata: $Output<any | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: DashboardArgs, opts?: $Options);
 }
 
@@ -136,7 +136,7 @@ export interface DashboardState {
   systemData?: outputs.SystemData;
   lenses?: outputs.DashboardLens[];
   metadata?: any;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Portal/dashboards` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -308,7 +308,7 @@ export declare class TenantConfiguration extends $CustomResource {
   /** When flag is set to true Markdown tile will require external storage configuration (URI). The inline content configuration will be prohibited. */
   readonly enforcePrivateMarkdownStorage: $Output<boolean | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args?: TenantConfigurationArgs, opts?: $Options);
 }
 
@@ -335,7 +335,7 @@ export interface TenantConfigurationState {
   properties?: outputs.ConfigurationProperties;
   systemData?: outputs.SystemData;
   enforcePrivateMarkdownStorage?: boolean;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Portal/tenantConfigurations` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -425,6 +425,13 @@ export declare const getLocationConsoleOutput: typeof getLocationConsole;
 export declare const getLocationUserSettingOutput: typeof getLocationUserSetting;
 export declare const getTenantConfigurationOutput: typeof getTenantConfiguration;
 export declare const getUserSettingOutput: typeof getUserSetting;
+// Pulumi's names for what each function and lookup returns.
+export type GetConsoleResult = ConsoleState;
+export type GetDashboardResult = DashboardState;
+export type GetLocationConsoleResult = LocationConsoleState;
+export type GetLocationUserSettingResult = LocationUserSettingState;
+export type GetTenantConfigurationResult = TenantConfigurationState;
+export type GetUserSettingResult = UserSettingState;
 
 export declare namespace inputs {
   interface ConfigurationProperties {
@@ -508,7 +515,10 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Cloud shell properties for creating a console. */
-    properties: inputs.ConsoleCreatePropertiesOrConsoleProperties;
+    properties?: inputs.ConsoleCreatePropertiesOrConsoleProperties;
+    osType?: "Linux" | "Windows" | (string & {});
+    provisioningState?: "NotSpecified" | "Accepted" | "Pending" | "Updating" | "Creating" | "Repairing" | "Failed" | "Canceled" | "Succeeded" | (string & {});
+    uri?: string;
   }
   interface MicrosoftPortalDashboards {
     /** The resource name */
@@ -519,6 +529,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    lenses?: inputs.DashboardLens[];
+    metadata?: any;
   }
   interface MicrosoftPortalLocationsConsoles {
     /** The resource name */
@@ -528,19 +540,30 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The cloud shell user settings properties. */
-    properties: inputs.UserProperties;
+    properties?: inputs.UserProperties;
+    preferredOsType?: "Linux" | "Windows" | (string & {});
+    preferredLocation?: string;
+    storageProfile?: inputs.StorageProfile;
+    terminalSettings?: inputs.TerminalSettings;
+    preferredShellType?: "bash" | "pwsh" | "powershell" | (string & {});
   }
   interface MicrosoftPortalTenantConfigurations {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ConfigurationProperties;
+    enforcePrivateMarkdownStorage?: boolean;
   }
   interface MicrosoftPortalUserSettings {
     /** The resource name */
     name: string;
     /** The cloud shell user settings properties. */
-    properties: inputs.UserProperties;
+    properties?: inputs.UserProperties;
+    preferredOsType?: "Linux" | "Windows" | (string & {});
+    preferredLocation?: string;
+    storageProfile?: inputs.StorageProfile;
+    terminalSettings?: inputs.TerminalSettings;
+    preferredShellType?: "bash" | "pwsh" | "powershell" | (string & {});
   }
   interface StorageProfile {
     /** Full resource ID of storage account. */

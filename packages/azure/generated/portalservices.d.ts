@@ -25,7 +25,7 @@ export declare class CopilotSetting extends $CustomResource {
   /** Boolean indicating if role-based access control is enabled for copilot in this tenant. */
   readonly accessControlEnabled: $Output<boolean>;
   /** The status of the last provisioning operation performed on the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: CopilotSettingArgs, opts?: $Options);
 }
 
@@ -52,7 +52,7 @@ export interface CopilotSettingState {
   properties?: outputs.CopilotSettingsProperties;
   systemData?: outputs.SystemData;
   accessControlEnabled: boolean;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.PortalServices/copilotSettings` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.
@@ -64,6 +64,8 @@ export declare function getCopilotSetting(args: GetCopilotSettingArgs): $Output<
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getCopilotSettingOutput: typeof getCopilotSetting;
+// Pulumi's names for what each function and lookup returns.
+export type GetCopilotSettingResult = CopilotSettingState;
 
 export declare namespace inputs {
   interface CopilotSettingsProperties {
@@ -75,6 +77,7 @@ export declare namespace inputs {
     name: "default";
     /** The resource-specific properties for this resource. */
     properties?: inputs.CopilotSettingsProperties;
+    accessControlEnabled?: boolean;
   }
   interface SystemData {
     /** The identity that created the resource. */

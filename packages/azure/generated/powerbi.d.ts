@@ -158,7 +158,7 @@ export declare class WorkspaceCollection extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.PowerBI/workspaceCollections">;
   /** Azure location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Dictionary of <string> */
   readonly tags: $Output<outputs.CreateWorkspaceCollectionRequestTags | undefined>;
   readonly sku: $Output<outputs.AzureSku | undefined>;
@@ -192,7 +192,7 @@ export interface WorkspaceCollectionState {
   workspaceCollectionName: string;
   name: string;
   type: "Microsoft.PowerBI/workspaceCollections";
-  location?: string;
+  location: string;
   tags?: outputs.CreateWorkspaceCollectionRequestTags;
   sku?: outputs.AzureSku;
   properties?: any;
@@ -257,6 +257,13 @@ export declare const getWorkspaceCollectionOutput: typeof getWorkspaceCollection
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
 export declare const listWorkspaceCollectionKeysOutput: typeof listWorkspaceCollectionKeys;
 export declare const regenerateWorkspaceCollectionKeyOutput: typeof regenerateWorkspaceCollectionKey;
+// Pulumi's names for what each function and lookup returns.
+export type GetPrivateLinkServicesForPowerBIResult = PrivateLinkServicesForPowerBIState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetWorkspaceCollectionResult = WorkspaceCollectionState;
+export type CheckLocationNameAvailabilityResult = outputs.CheckNameResponse;
+export type ListWorkspaceCollectionKeysResult = outputs.WorkspaceCollectionAccessKeys;
+export type RegenerateWorkspaceCollectionKeyResult = outputs.WorkspaceCollectionAccessKeys;
 
 export declare namespace inputs {
   interface AzureSku {
@@ -297,12 +304,17 @@ export declare namespace inputs {
     properties?: inputs.TenantProperties;
     /** Specifies the tags of the resource. */
     tags?: inputs.TenantResourceTags;
+    tenantId?: string;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
   }
   interface MicrosoftPowerBIPrivateLinkServicesForPowerBIPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Specifies the properties of the private endpoint connection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface MicrosoftPowerBIWorkspaceCollections {
     /** The resource name */
@@ -320,6 +332,9 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Specifies the properties of the private endpoint connection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface PrivateEndpointConnectionProperties {
     /** Specifies the private endpoint. */

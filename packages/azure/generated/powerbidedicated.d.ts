@@ -33,7 +33,7 @@ export declare class AutoScaleVCore extends $CustomResource {
   /** The object ID of the capacity resource associated with the auto scale v-core resource. */
   readonly capacityObjectId: $Output<string | undefined>;
   /** The current deployment state of an auto scale v-core resource. The provisioningState is to indicate states for resource provisioning. */
-  readonly provisioningState: $Output<"Succeeded" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | (string & {})>;
   /** The maximum capacity of an auto scale v-core resource. */
   readonly capacityLimit: $Output<number | undefined>;
   constructor(name: string, args: AutoScaleVCoreArgs, opts?: $Options);
@@ -77,7 +77,7 @@ export interface AutoScaleVCoreState {
   location: string;
   systemData?: outputs.SystemData;
   capacityObjectId?: string;
-  provisioningState?: "Succeeded" | (string & {});
+  provisioningState: "Succeeded" | (string & {});
   capacityLimit?: number;
 }
 /**
@@ -116,17 +116,17 @@ export declare class Capacity extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The current state of PowerBI Dedicated resource. The state is to indicate more states outside of resource provisioning. */
-  readonly state: $Output<"Deleting" | "Succeeded" | "Failed" | "Paused" | "Suspended" | "Provisioning" | "Updating" | "Suspending" | "Pausing" | "Resuming" | "Preparing" | "Scaling" | (string & {}) | undefined>;
+  readonly state: $Output<"Deleting" | "Succeeded" | "Failed" | "Paused" | "Suspended" | "Provisioning" | "Updating" | "Suspending" | "Pausing" | "Resuming" | "Preparing" | "Scaling" | (string & {})>;
   /** The current deployment state of PowerBI Dedicated resource. The provisioningState is to indicate states for resource provisioning. */
-  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Failed" | "Paused" | "Suspended" | "Provisioning" | "Updating" | "Suspending" | "Pausing" | "Resuming" | "Preparing" | "Scaling" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Deleting" | "Succeeded" | "Failed" | "Paused" | "Suspended" | "Provisioning" | "Updating" | "Suspending" | "Pausing" | "Resuming" | "Preparing" | "Scaling" | (string & {})>;
   /** A collection of Dedicated capacity administrators */
   readonly administration: $Output<outputs.DedicatedCapacityAdministrators | undefined>;
   /** Specifies the generation of the Power BI Embedded capacity. If no value is specified, the default value 'Gen2' is used. [Learn More](https://docs.microsoft.com/power-bi/developer/embedded/power-bi-embedded-generation-2) */
   readonly mode: $Output<"Gen1" | "Gen2" | (string & {}) | undefined>;
   /** Tenant ID for the capacity. Used for creating Pro Plus capacity. */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   /** Capacity name */
-  readonly friendlyName: $Output<string | undefined>;
+  readonly friendlyName: $Output<string>;
   constructor(name: string, args: CapacityArgs, opts?: $Options);
 }
 
@@ -167,12 +167,12 @@ export interface CapacityState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  state?: "Deleting" | "Succeeded" | "Failed" | "Paused" | "Suspended" | "Provisioning" | "Updating" | "Suspending" | "Pausing" | "Resuming" | "Preparing" | "Scaling" | (string & {});
-  provisioningState?: "Deleting" | "Succeeded" | "Failed" | "Paused" | "Suspended" | "Provisioning" | "Updating" | "Suspending" | "Pausing" | "Resuming" | "Preparing" | "Scaling" | (string & {});
+  state: "Deleting" | "Succeeded" | "Failed" | "Paused" | "Suspended" | "Provisioning" | "Updating" | "Suspending" | "Pausing" | "Resuming" | "Preparing" | "Scaling" | (string & {});
+  provisioningState: "Deleting" | "Succeeded" | "Failed" | "Paused" | "Suspended" | "Provisioning" | "Updating" | "Suspending" | "Pausing" | "Resuming" | "Preparing" | "Scaling" | (string & {});
   administration?: outputs.DedicatedCapacityAdministrators;
   mode?: "Gen1" | "Gen2" | (string & {});
-  tenantId?: string;
-  friendlyName?: string;
+  tenantId: string;
+  friendlyName: string;
 }
 /**
  * Reads an existing `Microsoft.PowerBIDedicated/capacities` without managing it (GET, api-version 2021-01-01); undefined when it does not exist.
@@ -203,6 +203,10 @@ export declare function checkLocationNameAvailability(args: CheckLocationNameAva
 export declare const getAutoScaleVCoreOutput: typeof getAutoScaleVCore;
 export declare const getCapacityOutput: typeof getCapacity;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetAutoScaleVCoreResult = AutoScaleVCoreState;
+export type GetCapacityResult = CapacityState;
+export type CheckLocationNameAvailabilityResult = outputs.CheckCapacityNameAvailabilityResult;
 
 export declare namespace inputs {
   interface AutoScaleVCoreProperties {
@@ -262,6 +266,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    capacityObjectId?: string;
+    capacityLimit?: number;
   }
   interface MicrosoftPowerBIDedicatedCapacities {
     /** The resource name */
@@ -274,6 +280,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    administration?: inputs.DedicatedCapacityAdministrators;
+    mode?: "Gen1" | "Gen2" | (string & {});
   }
   interface SystemData {
     /** The identity that created the resource. */

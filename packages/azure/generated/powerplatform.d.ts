@@ -29,7 +29,7 @@ export declare class Account extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The internally assigned unique identifier of the resource. */
-  readonly systemId: $Output<string | undefined>;
+  readonly systemId: $Output<string>;
   /** The description of the account. */
   readonly description: $Output<string | undefined>;
   constructor(name: string, args: AccountArgs, opts?: $Options);
@@ -67,7 +67,7 @@ export interface AccountState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  systemId?: string;
+  systemId: string;
   description?: string;
 }
 /**
@@ -108,7 +108,7 @@ export declare class EnterprisePolicy extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The internally assigned unique identifier of the resource. */
-  readonly systemId: $Output<string | undefined>;
+  readonly systemId: $Output<string>;
   /** Settings concerning lockbox. */
   readonly lockbox: $Output<outputs.PropertiesLockbox | undefined>;
   /** The encryption settings for a configuration store. */
@@ -164,7 +164,7 @@ export interface EnterprisePolicyState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  systemId?: string;
+  systemId: string;
   lockbox?: outputs.PropertiesLockbox;
   encryption?: outputs.PropertiesEncryption;
   networkInjection?: outputs.PropertiesNetworkInjection;
@@ -206,7 +206,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -244,7 +244,7 @@ export interface PrivateEndpointConnectionState {
   systemData?: outputs.SystemData;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.PowerPlatform/enterprisePolicies/privateEndpointConnections` without managing it (GET, api-version 2020-10-30-preview); undefined when it does not exist.
@@ -270,7 +270,7 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.PowerPlatform/enterprisePolicies/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -287,6 +287,11 @@ export declare const getAccountOutput: typeof getAccount;
 export declare const getEnterprisePolicyOutput: typeof getEnterprisePolicy;
 export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
 export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetEnterprisePolicyResult = EnterprisePolicyState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
 
 export declare namespace inputs {
   interface AccountProperties {
@@ -318,6 +323,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
   }
   interface MicrosoftPowerPlatformEnterprisePolicies {
     /** The resource name */
@@ -332,12 +338,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    lockbox?: inputs.PropertiesLockbox;
+    encryption?: inputs.PropertiesEncryption;
+    networkInjection?: inputs.PropertiesNetworkInjection;
+    healthStatus?: "Undetermined" | "Healthy" | "Warning" | "Unhealthy" | (string & {});
   }
   interface MicrosoftPowerPlatformEnterprisePoliciesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftPowerPlatformEnterprisePoliciesPrivateLinkResources {
     /** The resource name */

@@ -21,7 +21,7 @@ export interface OperationResultState {
   isFreeTrial?: boolean;
   paymentChannelType?: "SubscriptionDelegated" | "CustomerDelegated" | (string & {});
   paymentChannelMetadata?: outputs.ProfessionalServicePropertiesPaymentChannelMetadata;
-  created?: string;
+  created: string;
   lastModified?: string;
   offerId?: string;
   publisherId?: string;
@@ -77,19 +77,19 @@ export declare class Resource extends $CustomResource {
   /** The billing period eg P1M,P1Y for monthly,yearly respectively */
   readonly billingPeriod: $Output<string | undefined>;
   /** The ProfessionalService Subscription Status. */
-  readonly status: $Output<"NotStarted" | "PendingFulfillmentStart" | "Subscribed" | "Unsubscribed" | "Suspended" | (string & {}) | undefined>;
+  readonly status: $Output<"NotStarted" | "PendingFulfillmentStart" | "Subscribed" | "Unsubscribed" | "Suspended" | (string & {})>;
   /** The current Term object. */
   readonly term: $Output<outputs.ProfessionalServicePropertiesTerm | undefined>;
   /** Whether the current term is a Free Trial term */
-  readonly isFreeTrial: $Output<boolean | undefined>;
+  readonly isFreeTrial: $Output<boolean>;
   /** The Payment channel for the ProfessionalServiceSubscription. */
-  readonly paymentChannelType: $Output<"SubscriptionDelegated" | "CustomerDelegated" | (string & {}) | undefined>;
+  readonly paymentChannelType: $Output<"SubscriptionDelegated" | "CustomerDelegated" | (string & {})>;
   /** The metadata about the ProfessionalService subscription such as the AzureSubscriptionId and ResourceUri. */
   readonly paymentChannelMetadata: $Output<outputs.ProfessionalServicePropertiesPaymentChannelMetadata | undefined>;
   /** The created date of this resource. */
-  readonly created: $Output<string | undefined>;
+  readonly created: $Output<string>;
   /** The last modifier date if this resource. */
-  readonly lastModified: $Output<string | undefined>;
+  readonly lastModified: $Output<string>;
   constructor(name: string, args: ResourceArgs, opts?: $Options);
 }
 
@@ -145,13 +145,13 @@ export interface ResourceState {
   storeFront?: string;
   termUnit?: string;
   billingPeriod?: string;
-  status?: "NotStarted" | "PendingFulfillmentStart" | "Subscribed" | "Unsubscribed" | "Suspended" | (string & {});
+  status: "NotStarted" | "PendingFulfillmentStart" | "Subscribed" | "Unsubscribed" | "Suspended" | (string & {});
   term?: outputs.ProfessionalServicePropertiesTerm;
-  isFreeTrial?: boolean;
-  paymentChannelType?: "SubscriptionDelegated" | "CustomerDelegated" | (string & {});
+  isFreeTrial: boolean;
+  paymentChannelType: "SubscriptionDelegated" | "CustomerDelegated" | (string & {});
   paymentChannelMetadata?: outputs.ProfessionalServicePropertiesPaymentChannelMetadata;
-  created?: string;
-  lastModified?: string;
+  created: string;
+  lastModified: string;
 }
 /**
  * Reads an existing `Microsoft.ProfessionalService/resources` without managing it (GET, api-version 2023-07-01-preview); undefined when it does not exist.
@@ -164,6 +164,9 @@ export declare function getResource(args: GetResourceArgs): $Output<ResourceStat
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getOperationResultOutput: typeof getOperationResult;
 export declare const getResourceOutput: typeof getResource;
+// Pulumi's names for what each function and lookup returns.
+export type GetOperationResultResult = OperationResultState;
+export type GetResourceResult = ResourceState;
 
 export declare namespace inputs {
   interface MicrosoftProfessionalServiceOperationResults {
@@ -179,6 +182,14 @@ export declare namespace inputs {
     location?: string;
     /** Properties of the ProfessionalService resource that are relevant for creation. */
     properties?: inputs.ProfessionalServiceCreationPropertiesOrProfessionalServiceResourceProperties;
+    offerId?: string;
+    publisherId?: string;
+    skuId?: string;
+    autoRenew?: boolean;
+    quoteId?: string;
+    storeFront?: string;
+    termUnit?: string;
+    billingPeriod?: string;
   }
   interface ProfessionalServiceCreationPropertiesOrProfessionalServiceResourceProperties {
     /** The offer id. */

@@ -29,7 +29,7 @@ export declare class EduEnrollment extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | (string & {})>;
   /** The domain groups associated with this enrollment. */
   readonly domains: $Output<outputs.DomainGroup[]>;
   /** Failure detail when provisioningState is Failed. Omitted otherwise. */
@@ -69,7 +69,7 @@ export interface EduEnrollmentState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | (string & {});
   domains: outputs.DomainGroup[];
   failureReason?: outputs.ErrorDetail;
 }
@@ -83,6 +83,8 @@ export declare function getEduEnrollment(args: GetEduEnrollmentArgs): $Output<Ed
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getEduEnrollmentOutput: typeof getEduEnrollment;
+// Pulumi's names for what each function and lookup returns.
+export type GetEduEnrollmentResult = EduEnrollmentState;
 
 export declare namespace inputs {
   interface DomainGroup {
@@ -106,6 +108,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    domains?: inputs.DomainGroup[];
   }
   interface SystemData {
     /** The identity that created the resource. */

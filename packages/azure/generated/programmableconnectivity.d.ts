@@ -31,9 +31,9 @@ export declare class Gateway extends $CustomResource {
   /** List of Operator API Connections selected by the user. */
   readonly operatorApiConnections: $Output<string[] | undefined>;
   /** Base URL of the Gateway resource. This is the URL that the users would use to make Network API requests to the Operators via Azure. */
-  readonly gatewayBaseUrl: $Output<string | undefined>;
+  readonly gatewayBaseUrl: $Output<string>;
   /** The status of the last operation on the Gateway resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Details about the Application that would use the Operator's Network APIs. */
   readonly configuredApplication: $Output<outputs.ApplicationProperties>;
   /** Details about the Organization owning the Application that would use the Operator's Network APIs. */
@@ -76,8 +76,8 @@ export interface GatewayState {
   location: string;
   systemData?: outputs.SystemData;
   operatorApiConnections?: string[];
-  gatewayBaseUrl?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  gatewayBaseUrl: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   configuredApplication: outputs.ApplicationProperties;
   configuredApplicationOwner: outputs.ApplicationOwnerProperties;
 }
@@ -119,11 +119,11 @@ export declare class OperatorApiConnection extends $CustomResource {
   /** Reference to the APC Gateway resource ID. */
   readonly gatewayId: $Output<string>;
   /** Name of the Operator in the linked Operator API Plan belongs to. */
-  readonly operatorName: $Output<string | undefined>;
+  readonly operatorName: $Output<string>;
   /** The Network API for the current operator in the country/region provided in the linked Operator API Plan. */
-  readonly camaraApiName: $Output<string | undefined>;
+  readonly camaraApiName: $Output<string>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The status of the OperatorApiConnection resource. */
   readonly status: $Output<outputs.Status | undefined>;
   /**
@@ -195,9 +195,9 @@ export interface OperatorApiConnectionState {
   systemData?: outputs.SystemData;
   operatorApiPlanId: string;
   gatewayId: string;
-  operatorName?: string;
-  camaraApiName?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  operatorName: string;
+  camaraApiName: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   status?: outputs.Status;
   planTermsAndConditionsAccepted: boolean;
   planTermsAndConditionsLinks?: string[];
@@ -232,7 +232,7 @@ export interface OperatorApiPlanState {
   markets?: string[];
   limits?: string;
   marketplaceProperties?: outputs.MarketplaceProperties;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ProgrammableConnectivity/operatorApiPlans` without managing it (GET, api-version 2025-03-30-preview); undefined when it does not exist.
@@ -246,6 +246,10 @@ export declare function getOperatorApiPlan(args: GetOperatorApiPlanArgs): $Outpu
 export declare const getGatewayOutput: typeof getGateway;
 export declare const getOperatorApiConnectionOutput: typeof getOperatorApiConnection;
 export declare const getOperatorApiPlanOutput: typeof getOperatorApiPlan;
+// Pulumi's names for what each function and lookup returns.
+export type GetGatewayResult = GatewayState;
+export type GetOperatorApiConnectionResult = OperatorApiConnectionState;
+export type GetOperatorApiPlanResult = OperatorApiPlanState;
 
 export declare namespace inputs {
   interface ApplicationOwnerProperties {
@@ -365,6 +369,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    configuredApplication?: inputs.ApplicationProperties;
+    configuredApplicationOwner?: inputs.ApplicationOwnerProperties;
   }
   interface MicrosoftProgrammableConnectivityOperatorApiConnections {
     /** The resource name */
@@ -375,6 +381,12 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    operatorApiPlanId?: string;
+    gatewayId?: string;
+    planTermsAndConditionsAccepted?: boolean;
+    purposes?: ("Academic Research" | "Account Management" | "Advertising" | "Age Verification" | "Combat Climate Change" | "Commercial Purpose" | "Commercial Research" | "Communication For Customer Care" | "Communication Management" | "Counter Money Laundering" | "Counter-terrorism" | "Credit Checking" | "Customer Care" | "Customer Claims Management" | "Customer Management" | "Customer Order Management" | "Customer Relationship Management" | "Customer Solvency Monitoring" | "Data Altruism" | "Delivery Of Goods" | "Direct Marketing" | "Dispute Management" | "Enforce Access Control" | "Enforce Security" | "Establish Contractual Agreement" | "Fraud Prevention And Detection" | "Fulfillment Of Contractual Obligation" | "Fulfillment Of Obligation" | "Human Resource Management" | "Identity Authentication" | "Identity Verification" | "Improve Existing Products And Services" | "Improve Healthcare" | "Improve Internal CRM Processes" | "Improve Public Services" | "Improve Transport Mobility" | "Increase Service Robustness" | "Internal Resource Optimization" | "Legal Compliance" | "Maintain Credit Checking Database" | "Maintain Credit Rating Database" | "Maintain Fraud Database" | "Marketing" | "Member Partner Management" | "Misuse Prevention And Detection" | "Non Commercial Purpose" | "Non Commercial Research" | "Optimization For Consumer" | "Optimization For Controller" | "Optimize User Interface" | "Organization Compliance Management" | "Organization Governance" | "Organization Risk Management" | "Payment Management" | "Personalization" | "Personalized Advertising" | "Personalized Benefits" | "Personnel Hiring" | "Personnel Management" | "Personnel Payment" | "Protection Of IPR" | "Protection Of National Security" | "Protection Of Public Security" | "Provide Event Recommendations" | "Provide Official Statistics" | "Provide Personalized Recommendations" | "Provide Product Recommendations" | "Public Benefit" | "Public Policy Making" | "Public Relations" | "Record Management" | "Repair Impairments" | "Requested Service Provision" | "Research And Development" | "Rights Fulfillment" | "Scientific Research" | "Search Functionalities" | "Sell Data To Third Parties" | "Sell Insights From Data" | "Sell Products" | "Sell Products To Data Subject" | "Service Optimization" | "Service Personalization" | "Service Provision" | "Service Registration" | "Service Usage Analytics" | "Social Media Marketing" | "Targeted Advertising" | "Technical Service Provision" | "User Interface Personalization" | "Vendor Management" | "Vendor Payment" | "Vendor Records Management" | "Vendor Selection Assessment" | "Verification" | (string & {}))[];
+    purposeReason?: string;
+    dataProcessingList?: inputs.DataProcessing[];
   }
   interface MicrosoftProgrammableConnectivityOperatorApiPlans {
     /** The resource name */

@@ -28,7 +28,7 @@ export declare class ProviderMonitorSetting extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   constructor(name: string, args: ProviderMonitorSettingArgs, opts?: $Options);
 }
 
@@ -61,7 +61,7 @@ export interface ProviderMonitorSettingState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ProviderHub/providerMonitorSettings` without managing it (GET, api-version 2024-09-01); undefined when it does not exist.
@@ -94,7 +94,7 @@ export declare class ProviderRegistration extends $CustomResource {
   /** The provider hub metadata. */
   readonly providerHubMetadata: $Output<outputs.ProviderRegistrationPropertiesProviderHubMetadata | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   /** The subscription lifecycle notification specifications. */
   readonly subscriptionLifecycleNotificationSpecifications: $Output<outputs.ProviderRegistrationPropertiesSubscriptionLifecycleNotificationSpecifications | undefined>;
   /** The private resource provider configuration. */
@@ -259,7 +259,7 @@ export interface ProviderRegistrationState {
   kind?: "Managed" | "Hybrid" | "Direct" | (string & {});
   systemData?: outputs.SystemData;
   providerHubMetadata?: outputs.ProviderRegistrationPropertiesProviderHubMetadata;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
   subscriptionLifecycleNotificationSpecifications?: outputs.ProviderRegistrationPropertiesSubscriptionLifecycleNotificationSpecifications;
   privateResourceProviderConfiguration?: outputs.ProviderRegistrationPropertiesPrivateResourceProviderConfiguration;
   tokenAuthConfiguration?: outputs.TokenAuthConfiguration;
@@ -327,7 +327,7 @@ export declare class AuthorizedApplication extends $CustomResource {
   /** The authorizations that determine the level of data access permissions on the specified resource types. */
   readonly dataAuthorizations: $Output<outputs.ApplicationDataAuthorization[] | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   constructor(name: string, args: AuthorizedApplicationArgs, opts?: $Options);
 }
 
@@ -359,7 +359,7 @@ export interface AuthorizedApplicationState {
   systemData?: outputs.SystemData;
   providerAuthorization?: outputs.ApplicationProviderAuthorization;
   dataAuthorizations?: outputs.ApplicationDataAuthorization[];
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ProviderHub/providerRegistrations/authorizedApplications` without managing it (GET, api-version 2024-09-01); undefined when it does not exist.
@@ -391,7 +391,7 @@ export declare class CustomRollout extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioned state of the resource. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   /** The specification. */
   readonly specification: $Output<outputs.CustomRolloutPropertiesSpecification>;
   /** The status. */
@@ -427,7 +427,7 @@ export interface CustomRolloutState {
   type: "Microsoft.ProviderHub/providerRegistrations/customRollouts";
   properties: outputs.CustomRolloutProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
   specification: outputs.CustomRolloutPropertiesSpecification;
   status?: outputs.CustomRolloutPropertiesStatus;
 }
@@ -461,7 +461,7 @@ export declare class DefaultRollout extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioned state of the resource. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   /** The default rollout specification. */
   readonly specification: $Output<outputs.DefaultRolloutPropertiesSpecification | undefined>;
   /** The default rollout status. */
@@ -497,7 +497,7 @@ export interface DefaultRolloutState {
   type: "Microsoft.ProviderHub/providerRegistrations/defaultRollouts";
   properties?: outputs.DefaultRolloutProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
   specification?: outputs.DefaultRolloutPropertiesSpecification;
   status?: outputs.DefaultRolloutPropertiesStatus;
 }
@@ -531,7 +531,7 @@ export declare class NewRegionFrontloadRelease extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioned state of the resource. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   /** The default rollout specification. */
   readonly specification: $Output<outputs.DefaultRolloutPropertiesSpecification | undefined>;
   /** The default rollout status. */
@@ -585,7 +585,7 @@ export interface NewRegionFrontloadReleaseState {
   type: "Microsoft.ProviderHub/providerRegistrations/newRegionFrontloadRelease";
   properties: outputs.FrontloadPayloadPropertiesOrDefaultRolloutProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
   specification?: outputs.DefaultRolloutPropertiesSpecification;
   status?: outputs.DefaultRolloutPropertiesStatus;
 }
@@ -626,7 +626,7 @@ export declare class NotificationRegistration extends $CustomResource {
   /** The notification endpoints. */
   readonly notificationEndpoints: $Output<outputs.NotificationEndpoint[] | undefined>;
   /** The provisioned state of the resource. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   constructor(name: string, args: NotificationRegistrationArgs, opts?: $Options);
 }
 
@@ -665,7 +665,7 @@ export interface NotificationRegistrationState {
   messageScope?: "NotSpecified" | "RegisteredSubscriptions" | (string & {});
   includedEvents?: string[];
   notificationEndpoints?: outputs.NotificationEndpoint[];
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ProviderHub/providerRegistrations/notificationRegistrations` without managing it (GET, api-version 2024-09-01); undefined when it does not exist.
@@ -786,7 +786,7 @@ export declare class ResourcetypeRegistration extends $CustomResource {
   /** Whether async operation is enabled. */
   readonly enableAsyncOperation: $Output<boolean | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   /** Whether third party S2S is enabled. */
   readonly enableThirdPartyS2S: $Output<boolean | undefined>;
   /** The subscription lifecycle notification specifications. */
@@ -1094,7 +1094,7 @@ export interface ResourcetypeRegistrationState {
   requiredFeatures?: string[];
   featuresRule?: outputs.ResourceTypeRegistrationPropertiesFeaturesRule;
   enableAsyncOperation?: boolean;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
   enableThirdPartyS2S?: boolean;
   subscriptionLifecycleNotificationSpecifications?: outputs.ResourceTypeRegistrationPropertiesSubscriptionLifecycleNotificationSpecifications;
   isPureProxy?: boolean;
@@ -1191,7 +1191,7 @@ export declare class ResourcetypeRegistrationResourcetypeRegistrationResourcetyp
   /** The sku settings. */
   readonly skuSettings: $Output<outputs.SkuSetting[]>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   constructor(name: string, args: ResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkuArgs, opts?: $Options);
 }
 
@@ -1237,7 +1237,7 @@ export interface ResourcetypeRegistrationResourcetypeRegistrationResourcetypeReg
   properties?: outputs.SkuResourceProperties;
   systemData?: outputs.SystemData;
   skuSettings: outputs.SkuSetting[];
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` without managing it (GET, api-version 2024-09-01); undefined when it does not exist.
@@ -1276,7 +1276,7 @@ export declare class ResourcetypeRegistrationResourcetypeRegistrationSku extends
   /** The sku settings. */
   readonly skuSettings: $Output<outputs.SkuSetting[]>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   constructor(name: string, args: ResourcetypeRegistrationResourcetypeRegistrationSkuArgs, opts?: $Options);
 }
 
@@ -1318,7 +1318,7 @@ export interface ResourcetypeRegistrationResourcetypeRegistrationSkuState {
   properties?: outputs.SkuResourceProperties;
   systemData?: outputs.SystemData;
   skuSettings: outputs.SkuSetting[];
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` without managing it (GET, api-version 2024-09-01); undefined when it does not exist.
@@ -1355,7 +1355,7 @@ export declare class ResourcetypeRegistrationSku extends $CustomResource {
   /** The sku settings. */
   readonly skuSettings: $Output<outputs.SkuSetting[]>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   constructor(name: string, args: ResourcetypeRegistrationSkuArgs, opts?: $Options);
 }
 
@@ -1393,7 +1393,7 @@ export interface ResourcetypeRegistrationSkuState {
   properties?: outputs.SkuResourceProperties;
   systemData?: outputs.SystemData;
   skuSettings: outputs.SkuSetting[];
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` without managing it (GET, api-version 2024-09-01); undefined when it does not exist.
@@ -1428,7 +1428,7 @@ export declare class Sku extends $CustomResource {
   /** The sku settings. */
   readonly skuSettings: $Output<outputs.SkuSetting[]>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   constructor(name: string, args: SkuArgs, opts?: $Options);
 }
 
@@ -1462,7 +1462,7 @@ export interface SkuState {
   properties?: outputs.SkuResourceProperties;
   systemData?: outputs.SystemData;
   skuSettings: outputs.SkuSetting[];
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/skus` without managing it (GET, api-version 2024-09-01); undefined when it does not exist.
@@ -1544,6 +1544,24 @@ export declare const checkinProviderRegistrationManifestOutput: typeof checkinPr
 export declare const generateProviderRegistrationManifestOutput: typeof generateProviderRegistrationManifest;
 export declare const generateProviderRegistrationNewRegionFrontloadManifestOutput: typeof generateProviderRegistrationNewRegionFrontloadManifest;
 export declare const generateProviderRegistrationOperationsOutput: typeof generateProviderRegistrationOperations;
+// Pulumi's names for what each function and lookup returns.
+export type GetProviderMonitorSettingResult = ProviderMonitorSettingState;
+export type GetProviderRegistrationResult = ProviderRegistrationState;
+export type GetAuthorizedApplicationResult = AuthorizedApplicationState;
+export type GetCustomRolloutResult = CustomRolloutState;
+export type GetDefaultRolloutResult = DefaultRolloutState;
+export type GetNewRegionFrontloadReleaseResult = NewRegionFrontloadReleaseState;
+export type GetNotificationRegistrationResult = NotificationRegistrationState;
+export type GetOperationResult = OperationState;
+export type GetResourcetypeRegistrationResult = ResourcetypeRegistrationState;
+export type GetResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkuResult = ResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkuState;
+export type GetResourcetypeRegistrationResourcetypeRegistrationSkuResult = ResourcetypeRegistrationResourcetypeRegistrationSkuState;
+export type GetResourcetypeRegistrationSkuResult = ResourcetypeRegistrationSkuState;
+export type GetSkuResult = SkuState;
+export type CheckinProviderRegistrationManifestResult = outputs.CheckinManifestInfo;
+export type GenerateProviderRegistrationManifestResult = outputs.ResourceProviderManifest;
+export type GenerateProviderRegistrationNewRegionFrontloadManifestResult = outputs.ResourceProviderManifest;
+export type GenerateProviderRegistrationOperationsResult = outputs.OperationsDefinition[];
 
 export declare namespace inputs {
   interface AdditionalAuthorization {
@@ -1659,6 +1677,41 @@ export declare namespace inputs {
     properties?: inputs.ProviderRegistrationProperties;
     /** Provider registration kind. This Metadata is also used by portal/tooling/etc to render different UX experiences for resources of the same type. */
     kind?: "Managed" | "Hybrid" | "Direct" | (string & {});
+    providerHubMetadata?: inputs.ProviderRegistrationPropertiesProviderHubMetadata;
+    subscriptionLifecycleNotificationSpecifications?: inputs.ProviderRegistrationPropertiesSubscriptionLifecycleNotificationSpecifications;
+    privateResourceProviderConfiguration?: inputs.ProviderRegistrationPropertiesPrivateResourceProviderConfiguration;
+    tokenAuthConfiguration?: inputs.TokenAuthConfiguration;
+    providerAuthentication?: inputs.ResourceProviderManifestPropertiesProviderAuthentication;
+    providerAuthorizations?: inputs.ResourceProviderAuthorization[];
+    namespace?: string;
+    services?: inputs.ResourceProviderService[];
+    serviceName?: string;
+    providerVersion?: string;
+    providerType?: "NotSpecified" | "Internal" | "External" | "Hidden" | "RegistrationFree" | "LegacyRegistrationRequired" | "TenantOnly" | "AuthorizationFree" | (string & {});
+    requiredFeatures?: string[];
+    featuresRule?: inputs.ResourceProviderManifestPropertiesFeaturesRule;
+    requestHeaderOptions?: inputs.ResourceProviderManifestPropertiesRequestHeaderOptions;
+    management?: inputs.ResourceProviderManifestPropertiesManagement;
+    capabilities?: inputs.ResourceProviderCapabilities[];
+    crossTenantTokenValidation?: "EnsureSecureValidation" | "PassthroughInsecureToken" | (string & {});
+    metadata?: any;
+    templateDeploymentOptions?: inputs.ResourceProviderManifestPropertiesTemplateDeploymentOptions;
+    globalNotificationEndpoints?: inputs.ResourceProviderEndpoint[];
+    enableTenantLinkedNotification?: boolean;
+    notifications?: inputs.Notification[];
+    linkedNotificationRules?: inputs.FanoutLinkedNotificationRule[];
+    resourceProviderAuthorizationRules?: inputs.ResourceProviderAuthorizationRules;
+    dstsConfiguration?: inputs.ResourceProviderManifestPropertiesDstsConfiguration;
+    notificationOptions?: "NotSpecified" | "None" | "EmitSpendingLimit" | (string & {});
+    resourceHydrationAccounts?: inputs.ResourceHydrationAccount[];
+    notificationSettings?: inputs.ResourceProviderManifestPropertiesNotificationSettings;
+    managementGroupGlobalNotificationEndpoints?: inputs.ResourceProviderEndpoint[];
+    optionalFeatures?: string[];
+    resourceGroupLockOptionDuringMove?: inputs.ResourceProviderManifestPropertiesResourceGroupLockOptionDuringMove;
+    responseOptions?: inputs.ResourceProviderManifestPropertiesResponseOptions;
+    legacyNamespace?: string;
+    legacyRegistrations?: string[];
+    customManifestVersion?: string;
   }
   type CustomRolloutStatusFailedOrSkippedRegions = { [key: string]: inputs.ExtendedErrorInfo };
   interface CustomRolloutStatusManifestCheckinStatus {
@@ -1748,6 +1801,41 @@ export declare namespace inputs {
     properties?: inputs.ProviderRegistrationProperties;
     /** Provider registration kind. This Metadata is also used by portal/tooling/etc to render different UX experiences for resources of the same type. */
     kind?: "Managed" | "Hybrid" | "Direct" | (string & {});
+    providerHubMetadata?: inputs.ProviderRegistrationPropertiesProviderHubMetadata;
+    subscriptionLifecycleNotificationSpecifications?: inputs.ProviderRegistrationPropertiesSubscriptionLifecycleNotificationSpecifications;
+    privateResourceProviderConfiguration?: inputs.ProviderRegistrationPropertiesPrivateResourceProviderConfiguration;
+    tokenAuthConfiguration?: inputs.TokenAuthConfiguration;
+    providerAuthentication?: inputs.ResourceProviderManifestPropertiesProviderAuthentication;
+    providerAuthorizations?: inputs.ResourceProviderAuthorization[];
+    namespace?: string;
+    services?: inputs.ResourceProviderService[];
+    serviceName?: string;
+    providerVersion?: string;
+    providerType?: "NotSpecified" | "Internal" | "External" | "Hidden" | "RegistrationFree" | "LegacyRegistrationRequired" | "TenantOnly" | "AuthorizationFree" | (string & {});
+    requiredFeatures?: string[];
+    featuresRule?: inputs.ResourceProviderManifestPropertiesFeaturesRule;
+    requestHeaderOptions?: inputs.ResourceProviderManifestPropertiesRequestHeaderOptions;
+    management?: inputs.ResourceProviderManifestPropertiesManagement;
+    capabilities?: inputs.ResourceProviderCapabilities[];
+    crossTenantTokenValidation?: "EnsureSecureValidation" | "PassthroughInsecureToken" | (string & {});
+    metadata?: any;
+    templateDeploymentOptions?: inputs.ResourceProviderManifestPropertiesTemplateDeploymentOptions;
+    globalNotificationEndpoints?: inputs.ResourceProviderEndpoint[];
+    enableTenantLinkedNotification?: boolean;
+    notifications?: inputs.Notification[];
+    linkedNotificationRules?: inputs.FanoutLinkedNotificationRule[];
+    resourceProviderAuthorizationRules?: inputs.ResourceProviderAuthorizationRules;
+    dstsConfiguration?: inputs.ResourceProviderManifestPropertiesDstsConfiguration;
+    notificationOptions?: "NotSpecified" | "None" | "EmitSpendingLimit" | (string & {});
+    resourceHydrationAccounts?: inputs.ResourceHydrationAccount[];
+    notificationSettings?: inputs.ResourceProviderManifestPropertiesNotificationSettings;
+    managementGroupGlobalNotificationEndpoints?: inputs.ResourceProviderEndpoint[];
+    optionalFeatures?: string[];
+    resourceGroupLockOptionDuringMove?: inputs.ResourceProviderManifestPropertiesResourceGroupLockOptionDuringMove;
+    responseOptions?: inputs.ResourceProviderManifestPropertiesResponseOptions;
+    legacyNamespace?: string;
+    legacyRegistrations?: string[];
+    customManifestVersion?: string;
   }
   interface DefaultRolloutSpecificationRestOfTheWorldGroupOne {
     /** The wait duration. */
@@ -1826,7 +1914,18 @@ export declare namespace inputs {
   }
   interface FrontloadPayload {
     /** Properties of the frontload payload. */
-    properties: inputs.FrontloadPayloadProperties;
+    properties?: inputs.FrontloadPayloadProperties;
+    operationType?: string;
+    providerNamespace?: string;
+    frontloadLocation?: string;
+    copyFromLocation?: string;
+    environmentType?: "NotSpecified" | "Canary" | "Prod" | "All" | "Mooncake" | "Fairfax" | (string & {});
+    serviceFeatureFlag?: "DoNotCreate" | "Create" | (string & {});
+    includeResourceTypes?: string[];
+    excludeResourceTypes?: string[];
+    overrideManifestLevelFields?: inputs.FrontloadPayloadPropertiesOverrideManifestLevelFields;
+    overrideEndpointLevelFields?: inputs.FrontloadPayloadPropertiesOverrideEndpointLevelFields;
+    ignoreFields?: string[];
   }
   interface FrontloadPayloadProperties {
     /** The operation type. */
@@ -2219,39 +2318,96 @@ export declare namespace inputs {
     properties?: inputs.ProviderRegistrationProperties;
     /** Provider registration kind. This Metadata is also used by portal/tooling/etc to render different UX experiences for resources of the same type. */
     kind?: "Managed" | "Hybrid" | "Direct" | (string & {});
+    providerHubMetadata?: inputs.ProviderRegistrationPropertiesProviderHubMetadata;
+    subscriptionLifecycleNotificationSpecifications?: inputs.ProviderRegistrationPropertiesSubscriptionLifecycleNotificationSpecifications;
+    privateResourceProviderConfiguration?: inputs.ProviderRegistrationPropertiesPrivateResourceProviderConfiguration;
+    tokenAuthConfiguration?: inputs.TokenAuthConfiguration;
+    providerAuthentication?: inputs.ResourceProviderManifestPropertiesProviderAuthentication;
+    providerAuthorizations?: inputs.ResourceProviderAuthorization[];
+    namespace?: string;
+    services?: inputs.ResourceProviderService[];
+    serviceName?: string;
+    providerVersion?: string;
+    providerType?: "NotSpecified" | "Internal" | "External" | "Hidden" | "RegistrationFree" | "LegacyRegistrationRequired" | "TenantOnly" | "AuthorizationFree" | (string & {});
+    requiredFeatures?: string[];
+    featuresRule?: inputs.ResourceProviderManifestPropertiesFeaturesRule;
+    requestHeaderOptions?: inputs.ResourceProviderManifestPropertiesRequestHeaderOptions;
+    management?: inputs.ResourceProviderManifestPropertiesManagement;
+    capabilities?: inputs.ResourceProviderCapabilities[];
+    crossTenantTokenValidation?: "EnsureSecureValidation" | "PassthroughInsecureToken" | (string & {});
+    metadata?: any;
+    templateDeploymentOptions?: inputs.ResourceProviderManifestPropertiesTemplateDeploymentOptions;
+    globalNotificationEndpoints?: inputs.ResourceProviderEndpoint[];
+    enableTenantLinkedNotification?: boolean;
+    notifications?: inputs.Notification[];
+    linkedNotificationRules?: inputs.FanoutLinkedNotificationRule[];
+    resourceProviderAuthorizationRules?: inputs.ResourceProviderAuthorizationRules;
+    dstsConfiguration?: inputs.ResourceProviderManifestPropertiesDstsConfiguration;
+    notificationOptions?: "NotSpecified" | "None" | "EmitSpendingLimit" | (string & {});
+    resourceHydrationAccounts?: inputs.ResourceHydrationAccount[];
+    notificationSettings?: inputs.ResourceProviderManifestPropertiesNotificationSettings;
+    managementGroupGlobalNotificationEndpoints?: inputs.ResourceProviderEndpoint[];
+    optionalFeatures?: string[];
+    resourceGroupLockOptionDuringMove?: inputs.ResourceProviderManifestPropertiesResourceGroupLockOptionDuringMove;
+    responseOptions?: inputs.ResourceProviderManifestPropertiesResponseOptions;
+    legacyNamespace?: string;
+    legacyRegistrations?: string[];
+    customManifestVersion?: string;
   }
   interface MicrosoftProviderHubProviderRegistrationsAuthorizedApplications {
     /** The resource name */
     name: string;
     properties?: inputs.AuthorizedApplicationProperties;
+    providerAuthorization?: inputs.ApplicationProviderAuthorization;
+    dataAuthorizations?: inputs.ApplicationDataAuthorization[];
   }
   interface MicrosoftProviderHubProviderRegistrationsCustomRollouts {
     /** The resource name */
     name: string;
     /** Properties of the rollout. */
-    properties: inputs.CustomRolloutProperties;
+    properties?: inputs.CustomRolloutProperties;
+    specification?: inputs.CustomRolloutPropertiesSpecification;
+    status?: inputs.CustomRolloutPropertiesStatus;
   }
   interface MicrosoftProviderHubProviderRegistrationsDefaultRollouts {
     /** The resource name */
     name: string;
     /** Properties of the rollout. */
     properties?: inputs.DefaultRolloutProperties;
+    specification?: inputs.DefaultRolloutPropertiesSpecification;
+    status?: inputs.DefaultRolloutPropertiesStatus;
   }
   interface MicrosoftProviderHubProviderRegistrationsNewRegionFrontloadRelease {
     /** The resource name */
     name: string;
     /** Properties of the frontload payload. */
-    properties: inputs.FrontloadPayloadPropertiesOrDefaultRolloutProperties;
+    properties?: inputs.FrontloadPayloadPropertiesOrDefaultRolloutProperties;
+    operationType?: string;
+    providerNamespace?: string;
+    frontloadLocation?: string;
+    copyFromLocation?: string;
+    environmentType?: "NotSpecified" | "Canary" | "Prod" | "All" | "Mooncake" | "Fairfax" | (string & {});
+    serviceFeatureFlag?: "DoNotCreate" | "Create" | (string & {});
+    includeResourceTypes?: string[];
+    excludeResourceTypes?: string[];
+    overrideManifestLevelFields?: inputs.FrontloadPayloadPropertiesOverrideManifestLevelFields;
+    overrideEndpointLevelFields?: inputs.FrontloadPayloadPropertiesOverrideEndpointLevelFields;
+    ignoreFields?: string[];
   }
   interface MicrosoftProviderHubProviderRegistrationsNotificationRegistrations {
     /** The resource name */
     name: string;
     properties?: inputs.NotificationRegistrationProperties;
+    notificationMode?: "NotSpecified" | "EventHub" | "WebHook" | (string & {});
+    messageScope?: "NotSpecified" | "RegisteredSubscriptions" | (string & {});
+    includedEvents?: string[];
+    notificationEndpoints?: inputs.NotificationEndpoint[];
   }
   interface MicrosoftProviderHubProviderRegistrationsOperations {
     /** The resource name */
     name: "default";
     properties?: inputs.OperationsPutContentProperties;
+    contents?: inputs.LocalizedOperationDefinition[];
   }
   interface MicrosoftProviderHubProviderRegistrationsResourcetypeRegistrations {
     /** The resource name */
@@ -2259,26 +2415,104 @@ export declare namespace inputs {
     properties?: inputs.ResourceTypeRegistrationProperties;
     /** Resource type registration kind. This Metadata is also used by portal/tooling/etc to render different UX experiences for resources of the same type. */
     kind?: "Managed" | "Hybrid" | "Direct" | (string & {});
+    routingType?: "Default" | "ProxyOnly" | "HostBased" | "Extension" | "Tenant" | "Fanout" | "LocationBased" | "Failover" | "CascadeExtension" | "ChildFanout" | "CascadeAuthorizedExtension" | "BypassEndpointSelectionOptimization" | "LocationMapping" | "ServiceFanout" | (string & {});
+    additionalOptions?: "ProtectedAsyncOperationPolling" | "ProtectedAsyncOperationPollingAuditOnly" | (string & {});
+    crossTenantTokenValidation?: "EnsureSecureValidation" | "PassthroughInsecureToken" | (string & {});
+    regionality?: "NotSpecified" | "Global" | "Regional" | (string & {});
+    endpoints?: inputs.ResourceTypeEndpoint[];
+    extensionOptions?: inputs.ResourceTypeRegistrationPropertiesExtensionOptions;
+    marketplaceType?: "NotSpecified" | "AddOn" | "Bypass" | "Store";
+    swaggerSpecifications?: inputs.SwaggerSpecification[];
+    allowedUnauthorizedActions?: string[];
+    allowedUnauthorizedActionsExtensions?: inputs.AllowedUnauthorizedActionsExtension[];
+    authorizationActionMappings?: inputs.AuthorizationActionMapping[];
+    linkedAccessChecks?: inputs.LinkedAccessCheck[];
+    defaultApiVersion?: string;
+    loggingRules?: inputs.LoggingRule[];
+    throttlingRules?: inputs.ThrottlingRule[];
+    requiredFeatures?: string[];
+    featuresRule?: inputs.ResourceTypeRegistrationPropertiesFeaturesRule;
+    enableAsyncOperation?: boolean;
+    enableThirdPartyS2S?: boolean;
+    subscriptionLifecycleNotificationSpecifications?: inputs.ResourceTypeRegistrationPropertiesSubscriptionLifecycleNotificationSpecifications;
+    isPureProxy?: boolean;
+    identityManagement?: inputs.ResourceTypeRegistrationPropertiesIdentityManagement;
+    checkNameAvailabilitySpecifications?: inputs.ResourceTypeRegistrationPropertiesCheckNameAvailabilitySpecifications;
+    disallowedActionVerbs?: string[];
+    serviceTreeInfos?: inputs.ServiceTreeInfo[];
+    requestHeaderOptions?: inputs.ResourceTypeRegistrationPropertiesRequestHeaderOptions;
+    subscriptionStateRules?: inputs.SubscriptionStateRule[];
+    templateDeploymentOptions?: inputs.ResourceTypeRegistrationPropertiesTemplateDeploymentOptions;
+    extendedLocations?: inputs.ExtendedLocationOptions[];
+    resourceMovePolicy?: inputs.ResourceTypeRegistrationPropertiesResourceMovePolicy;
+    resourceDeletionPolicy?: "NotSpecified" | "CascadeDeleteAll" | "CascadeDeleteProxyOnlyChildren" | (string & {});
+    resourceConcurrencyControlOptions?: inputs.ResourceTypeRegistrationPropertiesResourceConcurrencyControlOptions;
+    resourceGraphConfiguration?: inputs.ResourceTypeRegistrationPropertiesResourceGraphConfiguration;
+    management?: inputs.ResourceTypeRegistrationPropertiesManagement;
+    openApiConfiguration?: inputs.OpenApiConfiguration;
+    onBehalfOfTokens?: inputs.ResourceTypeOnBehalfOfToken;
+    category?: "None" | "FreeForm" | "Internal" | "PureProxy" | (string & {});
+    resourceValidation?: "NotSpecified" | "ReservedWords" | "ProfaneWords" | (string & {});
+    disallowedEndUserOperations?: string[];
+    metadata?: inputs.ResourceTypeRegistrationPropertiesMetadata;
+    skuLink?: string;
+    quotaRule?: inputs.QuotaRule;
+    notifications?: inputs.Notification[];
+    linkedNotificationRules?: inputs.LinkedNotificationRule[];
+    resourceProviderAuthorizationRules?: inputs.ResourceProviderAuthorizationRules;
+    tokenAuthConfiguration?: inputs.TokenAuthConfiguration;
+    templateDeploymentPolicy?: inputs.ResourceTypeRegistrationPropertiesTemplateDeploymentPolicy;
+    allowEmptyRoleAssignments?: boolean;
+    policyExecutionType?: "NotSpecified" | "ExecutePolicies" | "BypassPolicies" | "ExpectPartialPutRequests" | (string & {});
+    availabilityZoneRule?: inputs.ResourceTypeRegistrationPropertiesAvailabilityZoneRule;
+    dstsConfiguration?: inputs.ResourceTypeRegistrationPropertiesDstsConfiguration;
+    asyncTimeoutRules?: inputs.AsyncTimeoutRule[];
+    commonApiVersions?: string[];
+    apiProfiles?: inputs.ApiProfile[];
+    linkedOperationRules?: inputs.LinkedOperationRule[];
+    legacyName?: string;
+    legacyNames?: string[];
+    allowedTemplateDeploymentReferenceActions?: string[];
+    legacyPolicy?: inputs.ResourceTypeRegistrationPropertiesLegacyPolicy;
+    manifestLink?: string;
+    capacityRule?: inputs.ResourceTypeRegistrationPropertiesCapacityRule;
+    marketplaceOptions?: inputs.ResourceTypeRegistrationPropertiesMarketplaceOptions;
+    allowedResourceNames?: inputs.AllowedResourceName[];
+    resourceCache?: inputs.ResourceTypeRegistrationPropertiesResourceCache;
+    resourceQueryManagement?: inputs.ResourceTypeRegistrationPropertiesResourceQueryManagement;
+    supportsTags?: boolean;
+    resourceManagementOptions?: inputs.ResourceTypeRegistrationPropertiesResourceManagementOptions;
+    groupingTag?: string;
+    addResourceListTargetLocations?: boolean;
+    resourceTypeCommonAttributeManagement?: inputs.ResourceTypeRegistrationPropertiesResourceTypeCommonAttributeManagement;
+    routingRule?: inputs.ResourceTypeRegistrationPropertiesRoutingRule;
+    frontdoorRequestMode?: "NotSpecified" | "UseManifest" | (string & {});
+    resourceSubType?: "NotSpecified" | "AsyncOperation" | (string & {});
+    asyncOperationResourceTypeName?: string;
   }
   interface MicrosoftProviderHubProviderRegistrationsResourcetypeRegistrationsResourcetypeRegistrationsResourcetypeRegistrationsResourcetypeRegistrationsSkus {
     /** The resource name */
     name: string;
     properties?: inputs.SkuResourceProperties;
+    skuSettings?: inputs.SkuSetting[];
   }
   interface MicrosoftProviderHubProviderRegistrationsResourcetypeRegistrationsResourcetypeRegistrationsResourcetypeRegistrationsSkus {
     /** The resource name */
     name: string;
     properties?: inputs.SkuResourceProperties;
+    skuSettings?: inputs.SkuSetting[];
   }
   interface MicrosoftProviderHubProviderRegistrationsResourcetypeRegistrationsResourcetypeRegistrationsSkus {
     /** The resource name */
     name: string;
     properties?: inputs.SkuResourceProperties;
+    skuSettings?: inputs.SkuSetting[];
   }
   interface MicrosoftProviderHubProviderRegistrationsResourcetypeRegistrationsSkus {
     /** The resource name */
     name: string;
     properties?: inputs.SkuResourceProperties;
+    skuSettings?: inputs.SkuSetting[];
   }
   interface Notification {
     /** The notification type. */
@@ -2860,6 +3094,80 @@ export declare namespace inputs {
     properties?: inputs.ResourceTypeRegistrationProperties;
     /** Resource type registration kind. This Metadata is also used by portal/tooling/etc to render different UX experiences for resources of the same type. */
     kind?: "Managed" | "Hybrid" | "Direct" | (string & {});
+    routingType?: "Default" | "ProxyOnly" | "HostBased" | "Extension" | "Tenant" | "Fanout" | "LocationBased" | "Failover" | "CascadeExtension" | "ChildFanout" | "CascadeAuthorizedExtension" | "BypassEndpointSelectionOptimization" | "LocationMapping" | "ServiceFanout" | (string & {});
+    additionalOptions?: "ProtectedAsyncOperationPolling" | "ProtectedAsyncOperationPollingAuditOnly" | (string & {});
+    crossTenantTokenValidation?: "EnsureSecureValidation" | "PassthroughInsecureToken" | (string & {});
+    regionality?: "NotSpecified" | "Global" | "Regional" | (string & {});
+    endpoints?: inputs.ResourceTypeEndpoint[];
+    extensionOptions?: inputs.ResourceTypeRegistrationPropertiesExtensionOptions;
+    marketplaceType?: "NotSpecified" | "AddOn" | "Bypass" | "Store";
+    swaggerSpecifications?: inputs.SwaggerSpecification[];
+    allowedUnauthorizedActions?: string[];
+    allowedUnauthorizedActionsExtensions?: inputs.AllowedUnauthorizedActionsExtension[];
+    authorizationActionMappings?: inputs.AuthorizationActionMapping[];
+    linkedAccessChecks?: inputs.LinkedAccessCheck[];
+    defaultApiVersion?: string;
+    loggingRules?: inputs.LoggingRule[];
+    throttlingRules?: inputs.ThrottlingRule[];
+    requiredFeatures?: string[];
+    featuresRule?: inputs.ResourceTypeRegistrationPropertiesFeaturesRule;
+    enableAsyncOperation?: boolean;
+    enableThirdPartyS2S?: boolean;
+    subscriptionLifecycleNotificationSpecifications?: inputs.ResourceTypeRegistrationPropertiesSubscriptionLifecycleNotificationSpecifications;
+    isPureProxy?: boolean;
+    identityManagement?: inputs.ResourceTypeRegistrationPropertiesIdentityManagement;
+    checkNameAvailabilitySpecifications?: inputs.ResourceTypeRegistrationPropertiesCheckNameAvailabilitySpecifications;
+    disallowedActionVerbs?: string[];
+    serviceTreeInfos?: inputs.ServiceTreeInfo[];
+    requestHeaderOptions?: inputs.ResourceTypeRegistrationPropertiesRequestHeaderOptions;
+    subscriptionStateRules?: inputs.SubscriptionStateRule[];
+    templateDeploymentOptions?: inputs.ResourceTypeRegistrationPropertiesTemplateDeploymentOptions;
+    extendedLocations?: inputs.ExtendedLocationOptions[];
+    resourceMovePolicy?: inputs.ResourceTypeRegistrationPropertiesResourceMovePolicy;
+    resourceDeletionPolicy?: "NotSpecified" | "CascadeDeleteAll" | "CascadeDeleteProxyOnlyChildren" | (string & {});
+    resourceConcurrencyControlOptions?: inputs.ResourceTypeRegistrationPropertiesResourceConcurrencyControlOptions;
+    resourceGraphConfiguration?: inputs.ResourceTypeRegistrationPropertiesResourceGraphConfiguration;
+    management?: inputs.ResourceTypeRegistrationPropertiesManagement;
+    openApiConfiguration?: inputs.OpenApiConfiguration;
+    onBehalfOfTokens?: inputs.ResourceTypeOnBehalfOfToken;
+    category?: "None" | "FreeForm" | "Internal" | "PureProxy" | (string & {});
+    resourceValidation?: "NotSpecified" | "ReservedWords" | "ProfaneWords" | (string & {});
+    disallowedEndUserOperations?: string[];
+    metadata?: inputs.ResourceTypeRegistrationPropertiesMetadata;
+    skuLink?: string;
+    quotaRule?: inputs.QuotaRule;
+    notifications?: inputs.Notification[];
+    linkedNotificationRules?: inputs.LinkedNotificationRule[];
+    resourceProviderAuthorizationRules?: inputs.ResourceProviderAuthorizationRules;
+    tokenAuthConfiguration?: inputs.TokenAuthConfiguration;
+    templateDeploymentPolicy?: inputs.ResourceTypeRegistrationPropertiesTemplateDeploymentPolicy;
+    allowEmptyRoleAssignments?: boolean;
+    policyExecutionType?: "NotSpecified" | "ExecutePolicies" | "BypassPolicies" | "ExpectPartialPutRequests" | (string & {});
+    availabilityZoneRule?: inputs.ResourceTypeRegistrationPropertiesAvailabilityZoneRule;
+    dstsConfiguration?: inputs.ResourceTypeRegistrationPropertiesDstsConfiguration;
+    asyncTimeoutRules?: inputs.AsyncTimeoutRule[];
+    commonApiVersions?: string[];
+    apiProfiles?: inputs.ApiProfile[];
+    linkedOperationRules?: inputs.LinkedOperationRule[];
+    legacyName?: string;
+    legacyNames?: string[];
+    allowedTemplateDeploymentReferenceActions?: string[];
+    legacyPolicy?: inputs.ResourceTypeRegistrationPropertiesLegacyPolicy;
+    manifestLink?: string;
+    capacityRule?: inputs.ResourceTypeRegistrationPropertiesCapacityRule;
+    marketplaceOptions?: inputs.ResourceTypeRegistrationPropertiesMarketplaceOptions;
+    allowedResourceNames?: inputs.AllowedResourceName[];
+    resourceCache?: inputs.ResourceTypeRegistrationPropertiesResourceCache;
+    resourceQueryManagement?: inputs.ResourceTypeRegistrationPropertiesResourceQueryManagement;
+    supportsTags?: boolean;
+    resourceManagementOptions?: inputs.ResourceTypeRegistrationPropertiesResourceManagementOptions;
+    groupingTag?: string;
+    addResourceListTargetLocations?: boolean;
+    resourceTypeCommonAttributeManagement?: inputs.ResourceTypeRegistrationPropertiesResourceTypeCommonAttributeManagement;
+    routingRule?: inputs.ResourceTypeRegistrationPropertiesRoutingRule;
+    frontdoorRequestMode?: "NotSpecified" | "UseManifest" | (string & {});
+    resourceSubType?: "NotSpecified" | "AsyncOperation" | (string & {});
+    asyncOperationResourceTypeName?: string;
   }
   interface ResourceTypeRegistrationProperties {
     /** The resource routing type. */
@@ -3437,7 +3745,9 @@ export declare namespace outputs {
   type FanoutLinkedNotificationRule = inputs.FanoutLinkedNotificationRule;
   type FanoutLinkedNotificationRuleDstsConfiguration = inputs.FanoutLinkedNotificationRuleDstsConfiguration;
   type FilterRule = inputs.FilterRule;
-  type FrontloadPayload = inputs.FrontloadPayload;
+  interface FrontloadPayload {
+    properties: outputs.FrontloadPayloadProperties;
+  }
   type FrontloadPayloadProperties = inputs.FrontloadPayloadProperties;
   interface FrontloadPayloadPropertiesOrDefaultRolloutProperties {
     provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});

@@ -29,13 +29,13 @@ export declare class Reservation extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Pure Storage's internal ID for the reservation */
-  readonly reservationInternalId: $Output<string | undefined>;
+  readonly reservationInternalId: $Output<string>;
   /** Marketplace details */
   readonly marketplace: $Output<outputs.LiftrBaseMarketplaceDetails>;
   /** User details */
   readonly user: $Output<outputs.UserDetails>;
   /** Provisioning state of the resource */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ReservationArgs, opts?: $Options);
 }
 
@@ -73,10 +73,10 @@ export interface ReservationState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  reservationInternalId?: string;
+  reservationInternalId: string;
   marketplace: outputs.LiftrBaseMarketplaceDetails;
   user: outputs.UserDetails;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `PureStorage.Block/reservations` without managing it (GET, api-version 2024-11-01); undefined when it does not exist.
@@ -114,21 +114,21 @@ export declare class StoragePool extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Pure Storage's internal ID of the storage pool */
-  readonly storagePoolInternalId: $Output<string | undefined>;
+  readonly storagePoolInternalId: $Output<string>;
   /** Azure Availability Zone the Pool is located in */
   readonly availabilityZone: $Output<string>;
   /** Network properties of the storage pool */
   readonly vnetInjection: $Output<outputs.VnetInjection>;
   /** How long a destroyed object is kept before being eradicated, in seconds */
-  readonly dataRetentionPeriod: $Output<number | undefined>;
+  readonly dataRetentionPeriod: $Output<number>;
   /** Total bandwidth provisioned for the pool, in MB/s */
   readonly provisionedBandwidthMbPerSec: $Output<number>;
   /** Total I/O operations per second (IOPS) provisioned for the pool */
-  readonly provisionedIops: $Output<number | undefined>;
+  readonly provisionedIops: $Output<number>;
   /** AVS connection state summary */
   readonly avs: $Output<outputs.AzureVmwareService | undefined>;
   /** Provisioning state of the resource */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Deleting" | "Accepted" | (string & {})>;
   /** Azure resource ID of the Pure Storage Cloud service (reservation resource) this storage pool belongs to */
   readonly reservationResourceId: $Output<string>;
   constructor(name: string, args: StoragePoolArgs, opts?: $Options);
@@ -175,14 +175,14 @@ export interface StoragePoolState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  storagePoolInternalId?: string;
+  storagePoolInternalId: string;
   availabilityZone: string;
   vnetInjection: outputs.VnetInjection;
-  dataRetentionPeriod?: number;
+  dataRetentionPeriod: number;
   provisionedBandwidthMbPerSec: number;
-  provisionedIops?: number;
+  provisionedIops: number;
   avs?: outputs.AzureVmwareService;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Deleting" | "Accepted" | (string & {});
   reservationResourceId: string;
 }
 /**
@@ -212,8 +212,8 @@ export interface AvsStorageContainerState {
   space?: outputs.Space;
   resourceName: string;
   provisionedLimit?: number;
-  datastore?: string;
-  mounted?: boolean;
+  datastore: string;
+  mounted: boolean;
 }
 /**
  * Reads an existing `PureStorage.Block/storagePools/avsStorageContainers` without managing it (GET, api-version 2024-11-01); undefined when it does not exist.
@@ -241,17 +241,17 @@ export interface VolumeState {
   type: "PureStorage.Block/storagePools/avsStorageContainers/volumes";
   properties?: outputs.VolumeProperties;
   systemData?: outputs.SystemData;
-  storagePoolInternalId?: string;
-  storagePoolResourceId?: string;
-  volumeInternalId?: string;
-  displayName?: string;
+  storagePoolInternalId: string;
+  storagePoolResourceId: string;
+  volumeInternalId: string;
+  displayName: string;
   space?: outputs.Space;
   softDeletion: outputs.SoftDeletion;
-  createdTimestamp?: string;
-  provisionedSize?: number;
-  volumeType?: "avs" | (string & {});
+  createdTimestamp: string;
+  provisionedSize: number;
+  volumeType: "avs" | (string & {});
   avs?: outputs.AvsDiskDetails;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `PureStorage.Block/storagePools/avsStorageContainers/volumes` without managing it (GET, api-version 2024-11-01); undefined when it does not exist.
@@ -277,15 +277,15 @@ export interface AvsVmState {
   type: "PureStorage.Block/storagePools/avsVms";
   properties?: outputs.AvsVmProperties;
   systemData?: outputs.SystemData;
-  storagePoolInternalId?: string;
-  storagePoolResourceId?: string;
-  displayName?: string;
-  createdTimestamp?: string;
+  storagePoolInternalId: string;
+  storagePoolResourceId: string;
+  displayName: string;
+  createdTimestamp: string;
   softDeletion?: outputs.SoftDeletion;
-  volumeContainerType?: "avs" | (string & {});
+  volumeContainerType: "avs" | (string & {});
   avs?: outputs.AvsVmDetails;
   space?: outputs.Space;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `PureStorage.Block/storagePools/avsVms` without managing it (GET, api-version 2024-11-01); undefined when it does not exist.
@@ -313,17 +313,17 @@ export interface AvsVmVolumeState {
   type: "PureStorage.Block/storagePools/avsVms/avsVmVolumes";
   properties?: outputs.VolumeProperties;
   systemData?: outputs.SystemData;
-  storagePoolInternalId?: string;
-  storagePoolResourceId?: string;
-  volumeInternalId?: string;
-  displayName?: string;
+  storagePoolInternalId: string;
+  storagePoolResourceId: string;
+  volumeInternalId: string;
+  displayName: string;
   space?: outputs.Space;
   softDeletion: outputs.SoftDeletion;
-  createdTimestamp?: string;
-  provisionedSize?: number;
-  volumeType?: "avs" | (string & {});
+  createdTimestamp: string;
+  provisionedSize: number;
+  volumeType: "avs" | (string & {});
   avs?: outputs.AvsDiskDetails;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `PureStorage.Block/storagePools/avsVms/avsVmVolumes` without managing it (GET, api-version 2024-11-01); undefined when it does not exist.
@@ -418,6 +418,19 @@ export declare const getReservationResourceLimitsOutput: typeof getReservationRe
 export declare const getStoragePoolAvsConnectionOutput: typeof getStoragePoolAvsConnection;
 export declare const getStoragePoolAvsStatusOutput: typeof getStoragePoolAvsStatus;
 export declare const getStoragePoolHealthStatusOutput: typeof getStoragePoolHealthStatus;
+// Pulumi's names for what each function and lookup returns.
+export type GetReservationResult = ReservationState;
+export type GetStoragePoolResult = StoragePoolState;
+export type GetAvsStorageContainerResult = AvsStorageContainerState;
+export type GetVolumeResult = VolumeState;
+export type GetAvsVmResult = AvsVmState;
+export type GetAvsVmVolumeResult = AvsVmVolumeState;
+export type GetReservationBillingReportResult = outputs.ReservationBillingUsageReport;
+export type GetReservationBillingStatusResult = outputs.ReservationBillingStatus;
+export type GetReservationResourceLimitsResult = outputs.LimitDetails;
+export type GetStoragePoolAvsConnectionResult = outputs.AvsConnection;
+export type GetStoragePoolAvsStatusResult = outputs.AvsStatus;
+export type GetStoragePoolHealthStatusResult = outputs.HealthResponse;
 
 export declare namespace inputs {
   interface Alert {
@@ -611,6 +624,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    marketplace?: inputs.LiftrBaseMarketplaceDetails;
+    user?: inputs.UserDetails;
   }
   interface PureStorageBlockStoragePools {
     /** The resource name */
@@ -623,6 +638,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    availabilityZone?: string;
+    vnetInjection?: inputs.VnetInjection;
+    provisionedBandwidthMbPerSec?: number;
+    reservationResourceId?: string;
   }
   interface PureStorageBlockStoragePoolsAvsStorageContainers {
     /** The resource name */

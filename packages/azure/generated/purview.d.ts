@@ -27,7 +27,7 @@ export declare class Account extends $CustomResource {
   /** Identity Info on the tracked resource */
   readonly identity: $Output<outputs.Identity | undefined>;
   /** Gets or sets the location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.TrackedResourceSystemData | undefined>;
   /** Tags on the azure resource. */
@@ -40,15 +40,15 @@ export declare class Account extends $CustomResource {
    */
   readonly cloudConnectors: $Output<outputs.CloudConnectors | undefined>;
   /** Gets the time at which the entity was created. */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** Gets the creator of the entity. */
-  readonly createdBy: $Output<string | undefined>;
+  readonly createdBy: $Output<string>;
   /** Gets the creators of the entity's object id. */
-  readonly createdByObjectId: $Output<string | undefined>;
+  readonly createdByObjectId: $Output<string>;
   /** The URIs that are the public endpoints of the account. */
   readonly endpoints: $Output<outputs.AccountPropertiesEndpoints | undefined>;
   /** Gets or sets the friendly name. */
-  readonly friendlyName: $Output<string | undefined>;
+  readonly friendlyName: $Output<string>;
   /** Gets or sets the state of managed eventhub. If enabled managed eventhub will be created, if disabled the managed eventhub will be removed. */
   readonly managedEventHubState: $Output<"NotSpecified" | "Disabled" | "Enabled" | (string & {}) | undefined>;
   /** Gets or sets the managed resource group name */
@@ -60,7 +60,7 @@ export declare class Account extends $CustomResource {
   /** Gets the private endpoint connections information. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** Gets or sets the state of the provisioning. */
-  readonly provisioningState: $Output<"Unknown" | "Creating" | "Moving" | "Deleting" | "SoftDeleting" | "SoftDeleted" | "Failed" | "Succeeded" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Creating" | "Moving" | "Deleting" | "SoftDeleting" | "SoftDeleted" | "Failed" | "Succeeded" | "Canceled" | (string & {})>;
   /** Gets or sets the public network access. */
   readonly publicNetworkAccess: $Output<"NotSpecified" | "Enabled" | "Disabled" | (string & {}) | undefined>;
   constructor(name: string, args: AccountArgs, opts?: $Options);
@@ -110,22 +110,22 @@ export interface AccountState {
   properties?: outputs.AccountProperties;
   sku?: outputs.AccountSku;
   identity?: outputs.Identity;
-  location?: string;
+  location: string;
   systemData?: outputs.TrackedResourceSystemData;
   tags?: outputs.TrackedResourceTags;
   accountStatus?: outputs.AccountPropertiesAccountStatus;
   cloudConnectors?: outputs.CloudConnectors;
-  createdAt?: string;
-  createdBy?: string;
-  createdByObjectId?: string;
+  createdAt: string;
+  createdBy: string;
+  createdByObjectId: string;
   endpoints?: outputs.AccountPropertiesEndpoints;
-  friendlyName?: string;
+  friendlyName: string;
   managedEventHubState?: "NotSpecified" | "Disabled" | "Enabled" | (string & {});
   managedResourceGroupName?: string;
   managedResources?: outputs.AccountPropertiesManagedResources;
   managedResourcesPublicNetworkAccess?: "NotSpecified" | "Enabled" | "Disabled" | (string & {});
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
-  provisioningState?: "Unknown" | "Creating" | "Moving" | "Deleting" | "SoftDeleting" | "SoftDeleted" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  provisioningState: "Unknown" | "Creating" | "Moving" | "Deleting" | "SoftDeleting" | "SoftDeleted" | "Failed" | "Succeeded" | "Canceled" | (string & {});
   publicNetworkAccess?: "NotSpecified" | "Enabled" | "Disabled" | (string & {});
 }
 /**
@@ -260,7 +260,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** The private link service connection state. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -298,7 +298,7 @@ export interface PrivateEndpointConnectionState {
   systemData?: outputs.ProxyResourceSystemData;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState?: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.Purview/accounts/privateEndpointConnections` without managing it (GET, api-version 2021-12-01); undefined when it does not exist.
@@ -358,6 +358,13 @@ export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpoi
 export declare const listAccountFeaturesOutput: typeof listAccountFeatures;
 export declare const listkeysAccountOutput: typeof listkeysAccount;
 export declare const listLocationFeaturesOutput: typeof listLocationFeatures;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetKafkaConfigurationResult = KafkaConfigurationState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type ListAccountFeaturesResult = outputs.BatchFeatureStatus;
+export type ListkeysAccountResult = outputs.AccessKeys;
+export type ListLocationFeaturesResult = outputs.BatchFeatureStatus;
 
 export declare namespace inputs {
   interface AccessKeys {
@@ -441,18 +448,32 @@ export declare namespace inputs {
     location?: string;
     /** Tags on the azure resource. */
     tags?: inputs.TrackedResourceTags;
+    cloudConnectors?: inputs.CloudConnectors;
+    managedEventHubState?: "NotSpecified" | "Disabled" | "Enabled" | (string & {});
+    managedResourceGroupName?: string;
+    managedResourcesPublicNetworkAccess?: "NotSpecified" | "Enabled" | "Disabled" | (string & {});
+    publicNetworkAccess?: "NotSpecified" | "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftPurviewAccountsKafkaConfigurations {
     /** The resource name */
     name: string;
     /** Gets or sets the kafka configuration properties. */
     properties?: inputs.KafkaConfigurationProperties;
+    consumerGroup?: string;
+    credentials?: inputs.Credentials;
+    eventHubResourceId?: string;
+    eventHubType?: "Notification" | "Hook" | (string & {});
+    eventStreamingState?: "Disabled" | "Enabled" | (string & {});
+    eventStreamingType?: "None" | "Managed" | "Azure" | (string & {});
+    eventHubPartitionId?: string;
   }
   interface MicrosoftPurviewAccountsPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The connection identifier. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpoint {
     /** The private endpoint identifier. */
@@ -461,6 +482,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** The connection identifier. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint information. */

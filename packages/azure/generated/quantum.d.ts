@@ -33,21 +33,21 @@ export declare class Workspace extends $CustomResource {
   /** List of Providers selected for this Workspace */
   readonly providers: $Output<outputs.Provider[] | undefined>;
   /** Whether the current workspace is ready to accept Jobs. */
-  readonly usable: $Output<"Yes" | "No" | "Partial" | (string & {}) | undefined>;
+  readonly usable: $Output<"Yes" | "No" | "Partial" | (string & {})>;
   /** Provisioning status field */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "ProviderLaunching" | "ProviderUpdating" | "ProviderDeleting" | "ProviderProvisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "ProviderLaunching" | "ProviderUpdating" | "ProviderDeleting" | "ProviderProvisioning" | (string & {})>;
   /** ARM Resource Id of the storage account associated with this workspace. */
   readonly storageAccount: $Output<string | undefined>;
   /** Whether this workspace is V1 or V2. */
   readonly workspaceKind: $Output<"V1" | "V2" | (string & {}) | undefined>;
   /** The URI of the workspace endpoint. */
-  readonly endpointUri: $Output<string | undefined>;
+  readonly endpointUri: $Output<string>;
   /** Indicator of enablement of the Quantum workspace Api keys. */
   readonly apiKeyEnabled: $Output<boolean | undefined>;
   /** Managed On Behalf Of configuration. */
   readonly managedOnBehalfOfConfiguration: $Output<outputs.ManagedOnBehalfOfConfiguration | undefined>;
   /** ARM Resource Id of the managed storage account associated with this workspace. */
-  readonly managedStorageAccount: $Output<string | undefined>;
+  readonly managedStorageAccount: $Output<string>;
   constructor(name: string, args: WorkspaceArgs, opts?: $Options);
 }
 
@@ -93,14 +93,14 @@ export interface WorkspaceState {
   location: string;
   systemData?: outputs.SystemData;
   providers?: outputs.Provider[];
-  usable?: "Yes" | "No" | "Partial" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "ProviderLaunching" | "ProviderUpdating" | "ProviderDeleting" | "ProviderProvisioning" | (string & {});
+  usable: "Yes" | "No" | "Partial" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "ProviderLaunching" | "ProviderUpdating" | "ProviderDeleting" | "ProviderProvisioning" | (string & {});
   storageAccount?: string;
   workspaceKind?: "V1" | "V2" | (string & {});
-  endpointUri?: string;
+  endpointUri: string;
   apiKeyEnabled?: boolean;
   managedOnBehalfOfConfiguration?: outputs.ManagedOnBehalfOfConfiguration;
-  managedStorageAccount?: string;
+  managedStorageAccount: string;
 }
 /**
  * Reads an existing `Microsoft.Quantum/workspaces` without managing it (GET, api-version 2026-06-15-preview); undefined when it does not exist.
@@ -143,6 +143,10 @@ export declare function listWorkspaceKeys(args: ListWorkspaceKeysArgs): $Output<
 export declare const getWorkspaceOutput: typeof getWorkspace;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
 export declare const listWorkspaceKeysOutput: typeof listWorkspaceKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetWorkspaceResult = WorkspaceState;
+export type CheckLocationNameAvailabilityResult = outputs.CheckNameAvailabilityResponse;
+export type ListWorkspaceKeysResult = outputs.ListKeysResult;
 
 export declare namespace inputs {
   interface ApiKey {
@@ -192,6 +196,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    providers?: inputs.Provider[];
+    storageAccount?: string;
+    workspaceKind?: "V1" | "V2" | (string & {});
+    apiKeyEnabled?: boolean;
   }
   interface MoboBrokerResource {
     /** Resource identifier of a Managed-On-Behalf-Of broker resource */

@@ -33,7 +33,7 @@ export declare class FileSystem extends $CustomResource {
   /** Marketplace details */
   readonly marketplaceDetails: $Output<outputs.MarketplaceDetails>;
   /** Provisioning State of the resource */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | (string & {})>;
   /** Storage Sku */
   readonly storageSku: $Output<string>;
   /** User Details */
@@ -105,7 +105,7 @@ export interface FileSystemState {
   location: string;
   systemData?: outputs.SystemData;
   marketplaceDetails: outputs.MarketplaceDetails;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | (string & {});
   storageSku: string;
   userDetails: outputs.UserDetails;
   delegatedSubnetId: string;
@@ -125,6 +125,8 @@ export declare function getFileSystem(args: GetFileSystemArgs): $Output<FileSyst
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getFileSystemOutput: typeof getFileSystem;
+// Pulumi's names for what each function and lookup returns.
+export type GetFileSystemResult = FileSystemState;
 
 export declare namespace inputs {
   interface FileSystemResourceProperties {
@@ -176,6 +178,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    marketplaceDetails?: inputs.MarketplaceDetails;
+    storageSku?: string;
+    userDetails?: inputs.UserDetails;
+    delegatedSubnetId?: string;
+    performanceTier?: string;
+    clusterLoginUrl?: string;
+    privateIPs?: string[];
+    adminPassword?: string;
+    availabilityZone?: string;
   }
   interface SystemData {
     /** The identity that created the resource. */

@@ -27,9 +27,9 @@ export declare class GroupQuota extends $CustomResource {
   /** Display name of the GroupQuota entity. */
   readonly displayName: $Output<string | undefined>;
   /** Type of the group. */
-  readonly groupType: $Output<"AllocationGroup" | "EnforcedGroup" | (string & {}) | undefined>;
+  readonly groupType: $Output<"AllocationGroup" | "EnforcedGroup" | (string & {})>;
   /** Provisioning state of the operation. */
-  readonly provisioningState: $Output<"Accepted" | "Created" | "Invalid" | "Succeeded" | "Escalated" | "Failed" | "InProgress" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Created" | "Invalid" | "Succeeded" | "Escalated" | "Failed" | "InProgress" | "Canceled" | (string & {})>;
   constructor(name: string, args: GroupQuotaArgs, opts?: $Options);
 }
 
@@ -60,8 +60,8 @@ export interface GroupQuotaState {
   properties?: outputs.GroupQuotasEntityProperties;
   systemData?: outputs.SystemData;
   displayName?: string;
-  groupType?: "AllocationGroup" | "EnforcedGroup" | (string & {});
-  provisioningState?: "Accepted" | "Created" | "Invalid" | "Succeeded" | "Escalated" | "Failed" | "InProgress" | "Canceled" | (string & {});
+  groupType: "AllocationGroup" | "EnforcedGroup" | (string & {});
+  provisioningState: "Accepted" | "Created" | "Invalid" | "Succeeded" | "Escalated" | "Failed" | "InProgress" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Quota/groupQuotas` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -88,9 +88,9 @@ export interface GroupQuotaRequestState {
   properties?: outputs.SubmittedResourceRequestStatusProperties;
   systemData?: outputs.SystemData;
   requestedResource?: outputs.GroupQuotaRequestBase;
-  requestSubmitTime?: string;
-  provisioningState?: "Accepted" | "Created" | "Invalid" | "Succeeded" | "Escalated" | "Failed" | "InProgress" | "Canceled" | (string & {});
-  faultCode?: string;
+  requestSubmitTime: string;
+  provisioningState: "Accepted" | "Created" | "Invalid" | "Succeeded" | "Escalated" | "Failed" | "InProgress" | "Canceled" | (string & {});
+  faultCode: string;
 }
 /**
  * Reads an existing `Microsoft.Quota/groupQuotas/groupQuotaRequests` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -118,9 +118,9 @@ export interface GroupQuotaLimitState {
   type: "Microsoft.Quota/groupQuotas/resourceProviders/groupQuotaLimits";
   properties?: outputs.GroupQuotaLimitListProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Created" | "Invalid" | "Succeeded" | "Escalated" | "Failed" | "InProgress" | "Canceled" | (string & {});
+  provisioningState: "Accepted" | "Created" | "Invalid" | "Succeeded" | "Escalated" | "Failed" | "InProgress" | "Canceled" | (string & {});
   value?: outputs.GroupQuotaLimit[];
-  nextLink?: string;
+  nextLink: string;
 }
 /**
  * Reads an existing `Microsoft.Quota/groupQuotas/resourceProviders/groupQuotaLimits` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -157,11 +157,11 @@ export declare class LocationSetting extends $CustomResource {
   /** Is the GroupQuota Enforcement enabled for the Azure region. */
   readonly enforcementEnabled: $Output<"Enabled" | "Disabled" | "NotAvailable" | (string & {}) | undefined>;
   /** The name of the group that is enforced. */
-  readonly enforcedGroupName: $Output<string | undefined>;
+  readonly enforcedGroupName: $Output<string>;
   /** Request status. */
-  readonly provisioningState: $Output<"Accepted" | "Created" | "Invalid" | "Succeeded" | "Escalated" | "Failed" | "InProgress" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Created" | "Invalid" | "Succeeded" | "Escalated" | "Failed" | "InProgress" | "Canceled" | (string & {})>;
   /** Details of the failure. */
-  readonly faultCode: $Output<string | undefined>;
+  readonly faultCode: $Output<string>;
   constructor(name: string, args: LocationSettingArgs, opts?: $Options);
 }
 
@@ -199,9 +199,9 @@ export interface LocationSettingState {
   properties?: outputs.GroupQuotasEnforcementStatusProperties;
   systemData?: outputs.SystemData;
   enforcementEnabled?: "Enabled" | "Disabled" | "NotAvailable" | (string & {});
-  enforcedGroupName?: string;
-  provisioningState?: "Accepted" | "Created" | "Invalid" | "Succeeded" | "Escalated" | "Failed" | "InProgress" | "Canceled" | (string & {});
-  faultCode?: string;
+  enforcedGroupName: string;
+  provisioningState: "Accepted" | "Created" | "Invalid" | "Succeeded" | "Escalated" | "Failed" | "InProgress" | "Canceled" | (string & {});
+  faultCode: string;
 }
 /**
  * Reads an existing `Microsoft.Quota/groupQuotas/resourceProviders/locationSettings` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -230,9 +230,9 @@ export interface QuotaAllocationRequestState {
   properties?: outputs.QuotaAllocationRequestStatusProperties;
   systemData?: outputs.SystemData;
   requestedResource?: outputs.QuotaAllocationRequestBase;
-  requestSubmitTime?: string;
-  provisioningState?: "Accepted" | "Created" | "Invalid" | "Succeeded" | "Escalated" | "Failed" | "InProgress" | "Canceled" | (string & {});
-  faultCode?: string;
+  requestSubmitTime: string;
+  provisioningState: "Accepted" | "Created" | "Invalid" | "Succeeded" | "Escalated" | "Failed" | "InProgress" | "Canceled" | (string & {});
+  faultCode: string;
 }
 /**
  * Reads an existing `Microsoft.Quota/groupQuotas/resourceProviders/quotaAllocationRequests` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -260,9 +260,9 @@ export interface QuotaAllocationState {
   type: "Microsoft.Quota/groupQuotas/resourceProviders/quotaAllocations";
   properties?: outputs.SubscriptionQuotaAllocationsListProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Created" | "Invalid" | "Succeeded" | "Escalated" | "Failed" | "InProgress" | "Canceled" | (string & {});
+  provisioningState: "Accepted" | "Created" | "Invalid" | "Succeeded" | "Escalated" | "Failed" | "InProgress" | "Canceled" | (string & {});
   value?: outputs.SubscriptionQuotaAllocations[];
-  nextLink?: string;
+  nextLink: string;
 }
 /**
  * Reads an existing `Microsoft.Quota/groupQuotas/resourceProviders/quotaAllocations` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -290,7 +290,7 @@ export interface SubscriptionRequestState {
   systemData?: outputs.SystemData;
   subscriptionId?: string;
   requestSubmitTime?: string;
-  provisioningState?: "Accepted" | "Created" | "Invalid" | "Succeeded" | "Escalated" | "Failed" | "InProgress" | "Canceled" | (string & {});
+  provisioningState: "Accepted" | "Created" | "Invalid" | "Succeeded" | "Escalated" | "Failed" | "InProgress" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Quota/groupQuotas/subscriptionRequests` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -325,7 +325,7 @@ export declare class Subscription extends $CustomResource {
   /** An Azure subscriptionId. */
   readonly subscriptionId: $Output<string | undefined>;
   /** Status of this subscriptionId being associated with the GroupQuotasEntity. */
-  readonly provisioningState: $Output<"Accepted" | "Created" | "Invalid" | "Succeeded" | "Escalated" | "Failed" | "InProgress" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Created" | "Invalid" | "Succeeded" | "Escalated" | "Failed" | "InProgress" | "Canceled" | (string & {})>;
   constructor(name: string, args: SubscriptionArgs, opts?: $Options);
 }
 
@@ -356,7 +356,7 @@ export interface SubscriptionState {
   properties?: outputs.GroupQuotaSubscriptionIdProperties;
   systemData?: outputs.SystemData;
   subscriptionId?: string;
-  provisioningState?: "Accepted" | "Created" | "Invalid" | "Succeeded" | "Escalated" | "Failed" | "InProgress" | "Canceled" | (string & {});
+  provisioningState: "Accepted" | "Created" | "Invalid" | "Succeeded" | "Escalated" | "Failed" | "InProgress" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Quota/groupQuotas/subscriptions` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -380,10 +380,10 @@ export interface QuotaRequestState {
   type: "Microsoft.Quota/quotaRequests";
   properties?: outputs.QuotaRequestProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Invalid" | "Succeeded" | "Failed" | "InProgress" | (string & {});
-  message?: string;
+  provisioningState: "Accepted" | "Invalid" | "Succeeded" | "Failed" | "InProgress" | (string & {});
+  message: string;
   error?: outputs.ServiceErrorDetail;
-  requestSubmitTime?: string;
+  requestSubmitTime: string;
   value?: outputs.SubRequest[];
 }
 /**
@@ -416,7 +416,7 @@ export declare class Quota extends $CustomResource {
   /** Resource quota limit properties. */
   readonly limit: $Output<outputs.LimitJsonObject | undefined>;
   /** The quota units, such as Count and Bytes. When requesting quota, use the **unit** value returned in the GET response in the request body of your PUT operation. */
-  readonly unit: $Output<string | undefined>;
+  readonly unit: $Output<string>;
   /** Resource name provided by the resource provider. Use this property name when requesting quota. */
   readonly name: $Output<outputs.ResourceName | undefined>;
   /** The name of the resource type. Optional field. */
@@ -428,9 +428,9 @@ export declare class Quota extends $CustomResource {
    * *PT1S (per one second).
    * This parameter is optional because, for some resources like compute, the period is irrelevant.
    */
-  readonly quotaPeriod: $Output<string | undefined>;
+  readonly quotaPeriod: $Output<string>;
   /** States if quota can be requested for this resource. */
-  readonly isQuotaApplicable: $Output<boolean | undefined>;
+  readonly isQuotaApplicable: $Output<boolean>;
   constructor(name: string, args: QuotaArgs, opts?: $Options);
 }
 
@@ -464,11 +464,11 @@ export interface QuotaState {
   properties?: outputs.QuotaProperties;
   systemData?: outputs.SystemData;
   limit?: outputs.LimitJsonObject;
-  unit?: string;
+  unit: string;
   name?: outputs.ResourceName;
   resourceType?: string;
-  quotaPeriod?: string;
-  isQuotaApplicable?: boolean;
+  quotaPeriod: string;
+  isQuotaApplicable: boolean;
 }
 /**
  * Reads an existing `Microsoft.Quota/quotas` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -492,11 +492,11 @@ export interface UsageState {
   properties?: outputs.UsagesProperties;
   systemData?: outputs.SystemData;
   usages?: outputs.UsagesObject;
-  unit?: string;
+  unit: string;
   name?: outputs.ResourceName;
   resourceType?: string;
-  quotaPeriod?: string;
-  isQuotaApplicable?: boolean;
+  quotaPeriod: string;
+  isQuotaApplicable: boolean;
 }
 /**
  * Reads an existing `Microsoft.Quota/usages` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -518,6 +518,18 @@ export declare const getSubscriptionOutput: typeof getSubscription;
 export declare const getQuotaRequestOutput: typeof getQuotaRequest;
 export declare const getQuotaOutput: typeof getQuota;
 export declare const getUsageOutput: typeof getUsage;
+// Pulumi's names for what each function and lookup returns.
+export type GetGroupQuotaResult = GroupQuotaState;
+export type GetGroupQuotaRequestResult = GroupQuotaRequestState;
+export type GetGroupQuotaLimitResult = GroupQuotaLimitState;
+export type GetLocationSettingResult = LocationSettingState;
+export type GetQuotaAllocationRequestResult = QuotaAllocationRequestState;
+export type GetQuotaAllocationResult = QuotaAllocationState;
+export type GetSubscriptionRequestResult = SubscriptionRequestState;
+export type GetSubscriptionResult = SubscriptionState;
+export type GetQuotaRequestResult = QuotaRequestState;
+export type GetQuotaResult = QuotaState;
+export type GetUsageResult = UsageState;
 
 export declare namespace inputs {
   interface AllocatedQuotaToSubscriptionList {
@@ -534,6 +546,9 @@ export declare namespace inputs {
   interface GroupQuotaLimit {
     /** Group Quota properties for the specified resource. */
     properties?: inputs.GroupQuotaLimitProperties;
+    resourceName?: string;
+    limit?: number;
+    comment?: string;
   }
   interface GroupQuotaLimitListProperties {
     /** List of Group Quota Limit details. */
@@ -549,6 +564,9 @@ export declare namespace inputs {
   }
   interface GroupQuotaRequestBase {
     properties?: inputs.GroupQuotaRequestBaseProperties;
+    limit?: number;
+    region?: string;
+    comments?: string;
   }
   interface GroupQuotaRequestBaseProperties {
     /** The new quota limit for the subscription. The incremental quota will be allocated from pre-approved group quota. */
@@ -591,6 +609,7 @@ export declare namespace inputs {
     name: string;
     /** Properties */
     properties?: inputs.GroupQuotasEntityProperties;
+    displayName?: string;
   }
   interface MicrosoftQuotaGroupQuotasGroupQuotaRequests {
     /** The resource name */
@@ -604,6 +623,7 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     properties?: inputs.GroupQuotasEnforcementStatusProperties;
+    enforcementEnabled?: "Enabled" | "Disabled" | "NotAvailable" | (string & {});
   }
   interface MicrosoftQuotaGroupQuotasResourceProvidersQuotaAllocationRequests {
     /** The resource name */
@@ -630,6 +650,8 @@ export declare namespace inputs {
     name: string;
     /** Quota properties for the specified resource, based on the API called, Quotas or Usages. */
     properties?: inputs.QuotaProperties;
+    limit?: inputs.LimitJsonObject;
+    resourceType?: string;
   }
   interface MicrosoftQuotaUsages {
     /** The resource name */
@@ -637,6 +659,8 @@ export declare namespace inputs {
   }
   interface QuotaAllocationRequestBase {
     properties?: inputs.QuotaAllocationRequestBaseProperties;
+    limit?: number;
+    region?: string;
   }
   interface QuotaAllocationRequestBaseProperties {
     /** The new quota limit for the subscription. The incremental quota will be allocated from pre-approved group quota. */
@@ -685,6 +709,8 @@ export declare namespace inputs {
   interface SubscriptionQuotaAllocations {
     /** Quota properties for the specified resource. */
     properties?: inputs.SubscriptionQuotaAllocationsProperties;
+    resourceName?: string;
+    limit?: number;
   }
   interface SubscriptionQuotaAllocationsListProperties {
     /** Subscription quota list. */

@@ -37,7 +37,7 @@ export declare class Account extends $CustomResource {
   /** Connection string to write Accounts reports to. */
   readonly reportsConnectionString: $Output<string | undefined>;
   /** The resource provisioning state. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: AccountArgs, opts?: $Options);
 }
 
@@ -83,7 +83,7 @@ export interface AccountState {
   endpointAuthentications?: outputs.EndpointAuthentication[];
   cors?: outputs.CorsRule[];
   reportsConnectionString?: string;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.RecommendationsService/accounts` without managing it (GET, api-version 2022-02-01); undefined when it does not exist.
@@ -129,7 +129,7 @@ export declare class Modeling extends $CustomResource {
   /** The configuration to raw CDM data to be used as Modeling resource input. */
   readonly inputData: $Output<outputs.ModelingInputData | undefined>;
   /** The resource provisioning state. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: ModelingArgs, opts?: $Options);
 }
 
@@ -179,7 +179,7 @@ export interface ModelingState {
   frequency?: "Low" | "Medium" | "High" | (string & {});
   size?: "Small" | "Medium" | "Large" | (string & {});
   inputData?: outputs.ModelingInputData;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.RecommendationsService/accounts/modeling` without managing it (GET, api-version 2022-02-01); undefined when it does not exist.
@@ -219,11 +219,11 @@ export declare class ServiceEndpoint extends $CustomResource {
   /** ServiceEndpoint pre-allocated capacity controls the maximum requests-per-second allowed for that endpoint. Only applicable when Account configuration is Capacity. */
   readonly preAllocatedCapacity: $Output<number | undefined>;
   /** The paired location that will be used by this ServiceEndpoint. */
-  readonly pairedLocation: $Output<string | undefined>;
+  readonly pairedLocation: $Output<string>;
   /** The URL where the ServiceEndpoint API is accessible at. */
-  readonly url: $Output<string | undefined>;
+  readonly url: $Output<string>;
   /** The resource provisioning state. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: ServiceEndpointArgs, opts?: $Options);
 }
 
@@ -264,9 +264,9 @@ export interface ServiceEndpointState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   preAllocatedCapacity?: number;
-  pairedLocation?: string;
-  url?: string;
-  provisioningState?: string;
+  pairedLocation: string;
+  url: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.RecommendationsService/accounts/serviceEndpoints` without managing it (GET, api-version 2022-02-01); undefined when it does not exist.
@@ -293,6 +293,11 @@ export declare const getAccountOutput: typeof getAccount;
 export declare const getModelingOutput: typeof getModeling;
 export declare const getServiceEndpointOutput: typeof getServiceEndpoint;
 export declare const statusAccountOutput: typeof statusAccount;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetModelingResult = ModelingState;
+export type GetServiceEndpointResult = ServiceEndpointState;
+export type StatusAccountResult = outputs.AccountStatus;
 
 export declare namespace inputs {
   interface AccountResourceProperties {
@@ -338,6 +343,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    configuration?: "Free" | "Capacity" | (string & {});
+    endpointAuthentications?: inputs.EndpointAuthentication[];
+    cors?: inputs.CorsRule[];
+    reportsConnectionString?: string;
   }
   interface MicrosoftRecommendationsServiceAccountsModeling {
     /** The resource name */
@@ -348,6 +357,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    features?: "Basic" | "Standard" | "Premium" | (string & {});
+    frequency?: "Low" | "Medium" | "High" | (string & {});
+    size?: "Small" | "Medium" | "Large" | (string & {});
+    inputData?: inputs.ModelingInputData;
   }
   interface MicrosoftRecommendationsServiceAccountsServiceEndpoints {
     /** The resource name */
@@ -358,6 +371,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    preAllocatedCapacity?: number;
   }
   interface ModelingInputData {
     /** Connection string to raw input data. */

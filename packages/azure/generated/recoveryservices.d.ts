@@ -17,9 +17,9 @@ export interface DeletedVaultState {
   type: "Microsoft.RecoveryServices/locations/deletedVaults";
   properties?: outputs.DeletedVaultProperties;
   systemData?: outputs.SystemData;
-  vaultId?: string;
-  vaultDeletionTime?: string;
-  purgeAt?: string;
+  vaultId: string;
+  vaultDeletionTime: string;
+  purgeAt: string;
 }
 /**
  * Reads an existing `Microsoft.RecoveryServices/locations/deletedVaults` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -43,7 +43,7 @@ export interface ReplicationEligibilityResultState {
   type: "Microsoft.RecoveryServices/replicationEligibilityResults";
   properties?: outputs.ReplicationEligibilityResultsProperties;
   systemData?: outputs.SystemData;
-  clientRequestId?: string;
+  clientRequestId: string;
   errors?: outputs.ReplicationEligibilityResultsErrorInfo[];
 }
 /**
@@ -86,23 +86,23 @@ export declare class Vault extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning State. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Details for upgrading vault. */
   readonly upgradeDetails: $Output<outputs.UpgradeDetails | undefined>;
   /** List of private endpoint connection. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnectionVaultProperties[] | undefined>;
   /** Private endpoint state for backup. */
-  readonly privateEndpointStateForBackup: $Output<"None" | "Enabled" | (string & {}) | undefined>;
+  readonly privateEndpointStateForBackup: $Output<"None" | "Enabled" | (string & {})>;
   /** Private endpoint state for site recovery. */
-  readonly privateEndpointStateForSiteRecovery: $Output<"None" | "Enabled" | (string & {}) | undefined>;
+  readonly privateEndpointStateForSiteRecovery: $Output<"None" | "Enabled" | (string & {})>;
   /** Customer Managed Key details of the resource. */
   readonly encryption: $Output<outputs.VaultPropertiesEncryption | undefined>;
   /** The details of the latest move operation performed on the Azure Resource */
   readonly moveDetails: $Output<outputs.VaultPropertiesMoveDetails | undefined>;
   /** The State of the Resource after the move operation */
-  readonly moveState: $Output<"Unknown" | "InProgress" | "PrepareFailed" | "CommitFailed" | "PrepareTimedout" | "CommitTimedout" | "MoveSucceeded" | "Failure" | "CriticalFailure" | "PartialSuccess" | (string & {}) | undefined>;
+  readonly moveState: $Output<"Unknown" | "InProgress" | "PrepareFailed" | "CommitFailed" | "PrepareTimedout" | "CommitTimedout" | "MoveSucceeded" | "Failure" | "CriticalFailure" | "PartialSuccess" | (string & {})>;
   /** Backup storage version */
-  readonly backupStorageVersion: $Output<"V1" | "V2" | "Unassigned" | (string & {}) | undefined>;
+  readonly backupStorageVersion: $Output<"V1" | "V2" | "Unassigned" | (string & {})>;
   /** property to enable or disable resource provider inbound network traffic from public clients */
   readonly publicNetworkAccess: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Monitoring Settings of the vault */
@@ -116,9 +116,9 @@ export declare class Vault extends $CustomResource {
   /** Security Settings of the vault */
   readonly securitySettings: $Output<outputs.SecuritySettings | undefined>;
   /** Secure Score of Recovery Services Vault */
-  readonly secureScore: $Output<"None" | "Minimum" | "Adequate" | "Maximum" | (string & {}) | undefined>;
+  readonly secureScore: $Output<"None" | "Minimum" | "Adequate" | "Maximum" | (string & {})>;
   /** Security levels of Recovery Services Vault for business continuity and disaster recovery */
-  readonly bcdrSecurityLevel: $Output<"Poor" | "Fair" | "Good" | "Excellent" | (string & {}) | undefined>;
+  readonly bcdrSecurityLevel: $Output<"Poor" | "Fair" | "Good" | "Excellent" | (string & {})>;
   /** ResourceGuardOperationRequests on which LAC check will be performed */
   readonly resourceGuardOperationRequests: $Output<string[] | undefined>;
   /** Region of choice settings for this vault. */
@@ -187,23 +187,23 @@ export interface VaultState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
+  provisioningState: string;
   upgradeDetails?: outputs.UpgradeDetails;
   privateEndpointConnections?: outputs.PrivateEndpointConnectionVaultProperties[];
-  privateEndpointStateForBackup?: "None" | "Enabled" | (string & {});
-  privateEndpointStateForSiteRecovery?: "None" | "Enabled" | (string & {});
+  privateEndpointStateForBackup: "None" | "Enabled" | (string & {});
+  privateEndpointStateForSiteRecovery: "None" | "Enabled" | (string & {});
   encryption?: outputs.VaultPropertiesEncryption;
   moveDetails?: outputs.VaultPropertiesMoveDetails;
-  moveState?: "Unknown" | "InProgress" | "PrepareFailed" | "CommitFailed" | "PrepareTimedout" | "CommitTimedout" | "MoveSucceeded" | "Failure" | "CriticalFailure" | "PartialSuccess" | (string & {});
-  backupStorageVersion?: "V1" | "V2" | "Unassigned" | (string & {});
+  moveState: "Unknown" | "InProgress" | "PrepareFailed" | "CommitFailed" | "PrepareTimedout" | "CommitTimedout" | "MoveSucceeded" | "Failure" | "CriticalFailure" | "PartialSuccess" | (string & {});
+  backupStorageVersion: "V1" | "V2" | "Unassigned" | (string & {});
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   monitoringSettings?: outputs.MonitoringSettings;
   costManagementSettings?: outputs.CostManagementSettings;
   restoreSettings?: outputs.RestoreSettings;
   redundancySettings?: outputs.VaultPropertiesRedundancySettings;
   securitySettings?: outputs.SecuritySettings;
-  secureScore?: "None" | "Minimum" | "Adequate" | "Maximum" | (string & {});
-  bcdrSecurityLevel?: "Poor" | "Fair" | "Good" | "Excellent" | (string & {});
+  secureScore: "None" | "Minimum" | "Adequate" | "Maximum" | (string & {});
+  bcdrSecurityLevel: "Poor" | "Fair" | "Good" | "Excellent" | (string & {});
   resourceGuardOperationRequests?: string[];
   regionOfChoiceSettings?: outputs.RegionOfChoiceSettings;
 }
@@ -239,7 +239,7 @@ export declare class Backupconfig extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.BackupResourceVaultConfigResourceTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Optional ETag. */
   readonly eTag: $Output<string | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -313,7 +313,7 @@ export interface BackupconfigState {
   type: "Microsoft.RecoveryServices/vaults/backupconfig";
   properties?: outputs.BackupResourceVaultConfig;
   tags?: outputs.BackupResourceVaultConfigResourceTags;
-  location?: string;
+  location: string;
   eTag?: string;
   systemData?: outputs.SystemData;
   storageModelType?: "Invalid" | "GeoRedundant" | "LocallyRedundant" | "ZoneRedundant" | "ReadAccessGeoZoneRedundant" | (string & {});
@@ -357,7 +357,7 @@ export declare class BackupEncryptionConfig extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.BackupResourceEncryptionConfigResourceTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Optional ETag. */
   readonly eTag: $Output<string | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -371,9 +371,9 @@ export declare class BackupEncryptionConfig extends $CustomResource {
   readonly lastUpdateStatus: $Output<"Invalid" | "NotEnabled" | "PartiallySucceeded" | "PartiallyFailed" | "Failed" | "Succeeded" | "Initialized" | "FirstInitialization" | (string & {}) | undefined>;
   readonly infrastructureEncryptionState: $Output<"Invalid" | "Disabled" | "Enabled" | (string & {}) | undefined>;
   /** User Assigned Identity Id */
-  readonly userAssignedIdentity: $Output<string | undefined>;
+  readonly userAssignedIdentity: $Output<string>;
   /** bool to indicate whether to use system Assigned Identity or not */
-  readonly useSystemAssignedIdentity: $Output<boolean | undefined>;
+  readonly useSystemAssignedIdentity: $Output<boolean>;
   constructor(name: string, args: BackupEncryptionConfigArgs, opts?: $Options);
 }
 
@@ -419,7 +419,7 @@ export interface BackupEncryptionConfigState {
   type: "Microsoft.RecoveryServices/vaults/backupEncryptionConfigs";
   properties?: outputs.BackupResourceEncryptionConfigOrBackupResourceEncryptionConfigExtended;
   tags?: outputs.BackupResourceEncryptionConfigResourceTags;
-  location?: string;
+  location: string;
   eTag?: string;
   systemData?: outputs.SystemData;
   encryptionAtRestType?: "Invalid" | "MicrosoftManaged" | "CustomerManaged" | (string & {});
@@ -427,8 +427,8 @@ export interface BackupEncryptionConfigState {
   subscriptionId?: string;
   lastUpdateStatus?: "Invalid" | "NotEnabled" | "PartiallySucceeded" | "PartiallyFailed" | "Failed" | "Succeeded" | "Initialized" | "FirstInitialization" | (string & {});
   infrastructureEncryptionState?: "Invalid" | "Disabled" | "Enabled" | (string & {});
-  userAssignedIdentity?: string;
-  useSystemAssignedIdentity?: boolean;
+  userAssignedIdentity: string;
+  useSystemAssignedIdentity: boolean;
 }
 /**
  * Reads an existing `Microsoft.RecoveryServices/vaults/backupEncryptionConfigs` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -454,8 +454,8 @@ export interface BackupEngineState {
   type: "Microsoft.RecoveryServices/vaults/backupEngines";
   properties?: outputs.BackupEngineBase;
   tags?: outputs.BackupEngineBaseResourceTags;
-  location?: string;
-  eTag?: string;
+  location: string;
+  eTag: string;
   systemData?: outputs.SystemData;
   friendlyName?: string;
   backupManagementType?: "Invalid" | "AzureIaasVM" | "MAB" | "DPM" | "AzureBackupServer" | "AzureSql" | "AzureStorage" | "AzureWorkload" | "DefaultBackup" | (string & {});
@@ -505,7 +505,7 @@ export declare class BackupProtectionIntent extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ProtectionIntentResourceTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Optional ETag. */
   readonly eTag: $Output<string | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -577,7 +577,7 @@ export interface BackupProtectionIntentState {
   type: "Microsoft.RecoveryServices/vaults/backupFabrics/backupProtectionIntent";
   properties?: outputs.ProtectionIntent;
   tags?: outputs.ProtectionIntentResourceTags;
-  location?: string;
+  location: string;
   eTag?: string;
   systemData?: outputs.SystemData;
   backupManagementType?: "Invalid" | "AzureIaasVM" | "MAB" | "DPM" | "AzureBackupServer" | "AzureSql" | "AzureStorage" | "AzureWorkload" | "DefaultBackup" | (string & {});
@@ -623,7 +623,7 @@ export declare class ProtectionContainer extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ProtectionContainerResourceTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Optional ETag. */
   readonly eTag: $Output<string | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -639,7 +639,7 @@ export declare class ProtectionContainer extends $CustomResource {
   /** Type of the protectable object associated with this container */
   readonly protectableObjectType: $Output<string | undefined>;
   /** Source location of the container */
-  readonly sourceLocation: $Output<string | undefined>;
+  readonly sourceLocation: $Output<string>;
   readonly canReRegister: $Output<boolean | undefined>;
   readonly containerId: $Output<string | undefined>;
   readonly protectedItemCount: $Output<number | undefined>;
@@ -741,7 +741,7 @@ export interface ProtectionContainerState {
   type: "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers";
   properties?: outputs.ProtectionContainer;
   tags?: outputs.ProtectionContainerResourceTags;
-  location?: string;
+  location: string;
   eTag?: string;
   systemData?: outputs.SystemData;
   friendlyName?: string;
@@ -749,7 +749,7 @@ export interface ProtectionContainerState {
   registrationStatus?: string;
   healthStatus?: string;
   protectableObjectType?: string;
-  sourceLocation?: string;
+  sourceLocation: string;
   canReRegister?: boolean;
   containerId?: string;
   protectedItemCount?: number;
@@ -804,15 +804,15 @@ export interface ProtectionContainerOperationResultState {
   type: "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/operationResults";
   properties?: outputs.ProtectionContainer;
   tags?: outputs.ProtectionContainerResourceTags;
-  location?: string;
-  eTag?: string;
+  location: string;
+  eTag: string;
   systemData?: outputs.SystemData;
   friendlyName?: string;
   backupManagementType?: "Invalid" | "AzureIaasVM" | "MAB" | "DPM" | "AzureBackupServer" | "AzureSql" | "AzureStorage" | "AzureWorkload" | "DefaultBackup" | (string & {});
   registrationStatus?: string;
   healthStatus?: string;
   protectableObjectType?: string;
-  sourceLocation?: string;
+  sourceLocation: string;
   canReRegister?: boolean;
   containerId?: string;
   protectedItemCount?: number;
@@ -875,15 +875,15 @@ export declare class ProtectedItem extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ProtectedItemResourceTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Optional ETag. */
   readonly eTag: $Output<string | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Type of backup management for the backed up item. */
-  readonly backupManagementType: $Output<"Invalid" | "AzureIaasVM" | "MAB" | "DPM" | "AzureBackupServer" | "AzureSql" | "AzureStorage" | "AzureWorkload" | "DefaultBackup" | (string & {}) | undefined>;
+  readonly backupManagementType: $Output<"Invalid" | "AzureIaasVM" | "MAB" | "DPM" | "AzureBackupServer" | "AzureSql" | "AzureStorage" | "AzureWorkload" | "DefaultBackup" | (string & {})>;
   /** Type of workload this item represents. */
-  readonly workloadType: $Output<"Invalid" | "VM" | "FileFolder" | "AzureSqlDb" | "SQLDB" | "Exchange" | "Sharepoint" | "VMwareVM" | "SystemState" | "Client" | "GenericDataSource" | "SQLDataBase" | "AzureFileShare" | "SAPHanaDatabase" | "SAPAseDatabase" | "SAPHanaDBInstance" | (string & {}) | undefined>;
+  readonly workloadType: $Output<"Invalid" | "VM" | "FileFolder" | "AzureSqlDb" | "SQLDB" | "Exchange" | "Sharepoint" | "VMwareVM" | "SystemState" | "Client" | "GenericDataSource" | "SQLDataBase" | "AzureFileShare" | "SAPHanaDatabase" | "SAPAseDatabase" | "SAPHanaDBInstance" | (string & {})>;
   /** Unique name of container */
   readonly containerName: $Output<string | undefined>;
   /** ARM ID of the resource to be backed up. */
@@ -915,9 +915,9 @@ export declare class ProtectedItem extends $CustomResource {
   /** Soft delete retention period in days */
   readonly softDeleteRetentionPeriodInDays: $Output<number | undefined>;
   /** Source location of the protected item datasource. */
-  readonly sourceLocation: $Output<string | undefined>;
+  readonly sourceLocation: $Output<string>;
   /** ID of the vault which protects this item */
-  readonly vaultId: $Output<string | undefined>;
+  readonly vaultId: $Output<string>;
   /** Source side threat information */
   readonly sourceSideScanInfo: $Output<outputs.SourceSideScanInfo | undefined>;
   readonly friendlyName: $Output<string | undefined>;
@@ -942,12 +942,12 @@ export declare class ProtectedItem extends $CustomResource {
   readonly fabricName: $Output<string | undefined>;
   readonly computerName: $Output<string | undefined>;
   readonly deferredDeleteSyncTimeInUTC: $Output<number | undefined>;
-  readonly virtualMachineId: $Output<string | undefined>;
-  readonly healthStatus: $Output<"Passed" | "ActionRequired" | "ActionSuggested" | "Invalid" | (string & {}) | undefined>;
+  readonly virtualMachineId: $Output<string>;
+  readonly healthStatus: $Output<"Passed" | "ActionRequired" | "ActionSuggested" | "Invalid" | (string & {})>;
   readonly healthDetails: $Output<outputs.AzureIaaSVMHealthDetails[] | undefined>;
-  readonly protectedItemDataId: $Output<string | undefined>;
+  readonly protectedItemDataId: $Output<string>;
   readonly extendedProperties: $Output<outputs.ExtendedProperties | undefined>;
-  readonly policyType: $Output<string | undefined>;
+  readonly policyType: $Output<string>;
   constructor(name: string, args: ProtectedItemArgs, opts?: $Options);
 }
 
@@ -1049,11 +1049,11 @@ export interface ProtectedItemState {
   type: "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems";
   properties?: outputs.ProtectedItem;
   tags?: outputs.ProtectedItemResourceTags;
-  location?: string;
+  location: string;
   eTag?: string;
   systemData?: outputs.SystemData;
-  backupManagementType?: "Invalid" | "AzureIaasVM" | "MAB" | "DPM" | "AzureBackupServer" | "AzureSql" | "AzureStorage" | "AzureWorkload" | "DefaultBackup" | (string & {});
-  workloadType?: "Invalid" | "VM" | "FileFolder" | "AzureSqlDb" | "SQLDB" | "Exchange" | "Sharepoint" | "VMwareVM" | "SystemState" | "Client" | "GenericDataSource" | "SQLDataBase" | "AzureFileShare" | "SAPHanaDatabase" | "SAPAseDatabase" | "SAPHanaDBInstance" | (string & {});
+  backupManagementType: "Invalid" | "AzureIaasVM" | "MAB" | "DPM" | "AzureBackupServer" | "AzureSql" | "AzureStorage" | "AzureWorkload" | "DefaultBackup" | (string & {});
+  workloadType: "Invalid" | "VM" | "FileFolder" | "AzureSqlDb" | "SQLDB" | "Exchange" | "Sharepoint" | "VMwareVM" | "SystemState" | "Client" | "GenericDataSource" | "SQLDataBase" | "AzureFileShare" | "SAPHanaDatabase" | "SAPAseDatabase" | "SAPHanaDBInstance" | (string & {});
   containerName?: string;
   sourceResourceId?: string;
   policyId?: string;
@@ -1069,8 +1069,8 @@ export interface ProtectedItemState {
   isArchiveEnabled?: boolean;
   policyName?: string;
   softDeleteRetentionPeriodInDays?: number;
-  sourceLocation?: string;
-  vaultId?: string;
+  sourceLocation: string;
+  vaultId: string;
   sourceSideScanInfo?: outputs.SourceSideScanInfo;
   friendlyName?: string;
   protectionStatus?: string;
@@ -1094,12 +1094,12 @@ export interface ProtectedItemState {
   fabricName?: string;
   computerName?: string;
   deferredDeleteSyncTimeInUTC?: number;
-  virtualMachineId?: string;
-  healthStatus?: "Passed" | "ActionRequired" | "ActionSuggested" | "Invalid" | (string & {});
+  virtualMachineId: string;
+  healthStatus: "Passed" | "ActionRequired" | "ActionSuggested" | "Invalid" | (string & {});
   healthDetails?: outputs.AzureIaaSVMHealthDetails[];
-  protectedItemDataId?: string;
+  protectedItemDataId: string;
   extendedProperties?: outputs.ExtendedProperties;
-  policyType?: string;
+  policyType: string;
 }
 /**
  * Reads an existing `Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -1131,11 +1131,11 @@ export interface ProtectedItemOperationResultState {
   type: "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems/operationResults";
   properties?: outputs.ProtectedItem;
   tags?: outputs.ProtectedItemResourceTags;
-  location?: string;
-  eTag?: string;
+  location: string;
+  eTag: string;
   systemData?: outputs.SystemData;
-  backupManagementType?: "Invalid" | "AzureIaasVM" | "MAB" | "DPM" | "AzureBackupServer" | "AzureSql" | "AzureStorage" | "AzureWorkload" | "DefaultBackup" | (string & {});
-  workloadType?: "Invalid" | "VM" | "FileFolder" | "AzureSqlDb" | "SQLDB" | "Exchange" | "Sharepoint" | "VMwareVM" | "SystemState" | "Client" | "GenericDataSource" | "SQLDataBase" | "AzureFileShare" | "SAPHanaDatabase" | "SAPAseDatabase" | "SAPHanaDBInstance" | (string & {});
+  backupManagementType: "Invalid" | "AzureIaasVM" | "MAB" | "DPM" | "AzureBackupServer" | "AzureSql" | "AzureStorage" | "AzureWorkload" | "DefaultBackup" | (string & {});
+  workloadType: "Invalid" | "VM" | "FileFolder" | "AzureSqlDb" | "SQLDB" | "Exchange" | "Sharepoint" | "VMwareVM" | "SystemState" | "Client" | "GenericDataSource" | "SQLDataBase" | "AzureFileShare" | "SAPHanaDatabase" | "SAPAseDatabase" | "SAPHanaDBInstance" | (string & {});
   containerName?: string;
   sourceResourceId?: string;
   policyId?: string;
@@ -1151,8 +1151,8 @@ export interface ProtectedItemOperationResultState {
   isArchiveEnabled?: boolean;
   policyName?: string;
   softDeleteRetentionPeriodInDays?: number;
-  sourceLocation?: string;
-  vaultId?: string;
+  sourceLocation: string;
+  vaultId: string;
   sourceSideScanInfo?: outputs.SourceSideScanInfo;
   friendlyName?: string;
   protectionStatus?: string;
@@ -1176,12 +1176,12 @@ export interface ProtectedItemOperationResultState {
   fabricName?: string;
   computerName?: string;
   deferredDeleteSyncTimeInUTC?: number;
-  virtualMachineId?: string;
-  healthStatus?: "Passed" | "ActionRequired" | "ActionSuggested" | "Invalid" | (string & {});
+  virtualMachineId: string;
+  healthStatus: "Passed" | "ActionRequired" | "ActionSuggested" | "Invalid" | (string & {});
   healthDetails?: outputs.AzureIaaSVMHealthDetails[];
-  protectedItemDataId?: string;
+  protectedItemDataId: string;
   extendedProperties?: outputs.ExtendedProperties;
-  policyType?: string;
+  policyType: string;
 }
 /**
  * Reads an existing `Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems/operationResults` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -1212,8 +1212,8 @@ export interface ProtectedItemRecoveryPointState {
   name: string;
   properties?: outputs.RecoveryPoint;
   tags?: outputs.RecoveryPointResourceTags;
-  location?: string;
-  eTag?: string;
+  location: string;
+  eTag: string;
   systemData?: outputs.SystemData;
   threatStatus?: "Unknown" | "Healthy" | "UnHealthy" | "Warning" | "NotAvailable" | (string & {});
   threatInfo?: outputs.ThreatInfo[];
@@ -1270,8 +1270,8 @@ export interface BackupJobState {
   type: "Microsoft.RecoveryServices/vaults/backupJobs";
   properties?: outputs.Job;
   tags?: outputs.JobResourceTags;
-  location?: string;
-  eTag?: string;
+  location: string;
+  eTag: string;
   systemData?: outputs.SystemData;
   entityFriendlyName?: string;
   backupManagementType?: "Invalid" | "AzureIaasVM" | "MAB" | "DPM" | "AzureBackupServer" | "AzureSql" | "AzureStorage" | "AzureWorkload" | "DefaultBackup" | (string & {});
@@ -1328,7 +1328,7 @@ export declare class BackupPolicy extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ProtectionPolicyResourceTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Optional ETag. */
   readonly eTag: $Output<string | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -1408,7 +1408,7 @@ export interface BackupPolicyState {
   type: "Microsoft.RecoveryServices/vaults/backupPolicies";
   properties?: outputs.ProtectionPolicy;
   tags?: outputs.ProtectionPolicyResourceTags;
-  location?: string;
+  location: string;
   eTag?: string;
   systemData?: outputs.SystemData;
   protectedItemsCount?: number;
@@ -1455,8 +1455,8 @@ export interface BackupPolicyOperationResultState {
   type: "Microsoft.RecoveryServices/vaults/backupPolicies/operationResults";
   properties?: outputs.ProtectionPolicy;
   tags?: outputs.ProtectionPolicyResourceTags;
-  location?: string;
-  eTag?: string;
+  location: string;
+  eTag: string;
   systemData?: outputs.SystemData;
   protectedItemsCount?: number;
   resourceGuardOperationRequests?: string[];
@@ -1508,7 +1508,7 @@ export declare class BackupResourceGuardProxy extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceGuardProxyBaseResourceTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Optional ETag. */
   readonly eTag: $Output<string | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -1558,7 +1558,7 @@ export interface BackupResourceGuardProxyState {
   type: "Microsoft.RecoveryServices/vaults/backupResourceGuardProxies";
   properties?: outputs.ResourceGuardProxyBase;
   tags?: outputs.ResourceGuardProxyBaseResourceTags;
-  location?: string;
+  location: string;
   eTag?: string;
   systemData?: outputs.SystemData;
   resourceGuardResourceId: string;
@@ -1598,7 +1598,7 @@ export declare class Backupstorageconfig extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.BackupResourceConfigResourceTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Optional ETag. */
   readonly eTag: $Output<string | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -1664,7 +1664,7 @@ export interface BackupstorageconfigState {
   type: "Microsoft.RecoveryServices/vaults/backupstorageconfig";
   properties?: outputs.BackupResourceConfig;
   tags?: outputs.BackupResourceConfigResourceTags;
-  location?: string;
+  location: string;
   eTag?: string;
   systemData?: outputs.SystemData;
   storageModelType?: "Invalid" | "GeoRedundant" | "LocallyRedundant" | "ZoneRedundant" | "ReadAccessGeoZoneRedundant" | (string & {});
@@ -1857,27 +1857,27 @@ export interface OperationResultState {
   properties?: outputs.VaultProperties;
   identity?: outputs.IdentityData;
   sku?: outputs.Sku;
-  etag?: string;
+  etag: string;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
+  provisioningState: string;
   upgradeDetails?: outputs.UpgradeDetails;
   privateEndpointConnections?: outputs.PrivateEndpointConnectionVaultProperties[];
-  privateEndpointStateForBackup?: "None" | "Enabled" | (string & {});
-  privateEndpointStateForSiteRecovery?: "None" | "Enabled" | (string & {});
+  privateEndpointStateForBackup: "None" | "Enabled" | (string & {});
+  privateEndpointStateForSiteRecovery: "None" | "Enabled" | (string & {});
   encryption?: outputs.VaultPropertiesEncryption;
   moveDetails?: outputs.VaultPropertiesMoveDetails;
-  moveState?: "Unknown" | "InProgress" | "PrepareFailed" | "CommitFailed" | "PrepareTimedout" | "CommitTimedout" | "MoveSucceeded" | "Failure" | "CriticalFailure" | "PartialSuccess" | (string & {});
-  backupStorageVersion?: "V1" | "V2" | "Unassigned" | (string & {});
+  moveState: "Unknown" | "InProgress" | "PrepareFailed" | "CommitFailed" | "PrepareTimedout" | "CommitTimedout" | "MoveSucceeded" | "Failure" | "CriticalFailure" | "PartialSuccess" | (string & {});
+  backupStorageVersion: "V1" | "V2" | "Unassigned" | (string & {});
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   monitoringSettings?: outputs.MonitoringSettings;
   costManagementSettings?: outputs.CostManagementSettings;
   restoreSettings?: outputs.RestoreSettings;
   redundancySettings?: outputs.VaultPropertiesRedundancySettings;
   securitySettings?: outputs.SecuritySettings;
-  secureScore?: "None" | "Minimum" | "Adequate" | "Maximum" | (string & {});
-  bcdrSecurityLevel?: "Poor" | "Fair" | "Good" | "Excellent" | (string & {});
+  secureScore: "None" | "Minimum" | "Adequate" | "Maximum" | (string & {});
+  bcdrSecurityLevel: "Poor" | "Fair" | "Good" | "Excellent" | (string & {});
   resourceGuardOperationRequests?: string[];
   regionOfChoiceSettings?: outputs.RegionOfChoiceSettings;
 }
@@ -1913,7 +1913,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.PrivateEndpointConnectionResourceTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Optional ETag. */
   readonly eTag: $Output<string | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -1971,7 +1971,7 @@ export interface PrivateEndpointConnectionState {
   type: "Microsoft.RecoveryServices/vaults/privateEndpointConnections";
   properties?: outputs.PrivateEndpointConnection2;
   tags?: outputs.PrivateEndpointConnectionResourceTags;
-  location?: string;
+  location: string;
   eTag?: string;
   systemData?: outputs.SystemData;
   provisioningState?: "Succeeded" | "Deleting" | "Failed" | "Pending" | (string & {});
@@ -2003,7 +2003,7 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.RecoveryServices/vaults/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -2037,7 +2037,7 @@ export declare class ReplicationAlertSetting extends $CustomResource {
   /** The properties of a configure alert request. */
   readonly properties: $Output<outputs.ConfigureAlertRequestPropertiesOrAlertProperties | undefined>;
   /** Resource Location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A value indicating whether to send email to subscription administrator. */
@@ -2082,7 +2082,7 @@ export interface ReplicationAlertSettingState {
   name: string;
   type: "Microsoft.RecoveryServices/vaults/replicationAlertSettings";
   properties?: outputs.ConfigureAlertRequestPropertiesOrAlertProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   sendToOwners?: string;
   customEmailAddresses?: string[];
@@ -2111,7 +2111,7 @@ export interface ReplicationEventState {
   name: string;
   type: "Microsoft.RecoveryServices/vaults/replicationEvents";
   properties?: outputs.EventProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   eventCode?: string;
   description?: string;
@@ -2155,25 +2155,25 @@ export declare class ReplicationFabric extends $CustomResource {
   /** Fabric creation input. */
   readonly properties: $Output<outputs.FabricCreationInputPropertiesOrFabricProperties | undefined>;
   /** Resource Location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Fabric provider specific creation input. */
   readonly customDetails: $Output<outputs.FabricSpecificCreationInputOrFabricSpecificDetails | undefined>;
   /** Friendly name of the fabric. */
-  readonly friendlyName: $Output<string | undefined>;
+  readonly friendlyName: $Output<string>;
   /** Encryption details for the fabric. */
   readonly encryptionDetails: $Output<outputs.EncryptionDetails | undefined>;
   /** Rollover encryption details for the fabric. */
   readonly rolloverEncryptionDetails: $Output<outputs.EncryptionDetails | undefined>;
   /** Dra Registration Id. */
-  readonly internalIdentifier: $Output<string | undefined>;
+  readonly internalIdentifier: $Output<string>;
   /** BCDR state of the fabric. */
-  readonly bcdrState: $Output<string | undefined>;
+  readonly bcdrState: $Output<string>;
   /** Fabric health error details. */
   readonly healthErrorDetails: $Output<outputs.HealthError[] | undefined>;
   /** Health of fabric. */
-  readonly health: $Output<string | undefined>;
+  readonly health: $Output<string>;
   constructor(name: string, args: ReplicationFabricArgs, opts?: $Options);
 }
 
@@ -2206,16 +2206,16 @@ export interface ReplicationFabricState {
   name: string;
   type: "Microsoft.RecoveryServices/vaults/replicationFabrics";
   properties?: outputs.FabricCreationInputPropertiesOrFabricProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   customDetails?: outputs.FabricSpecificCreationInputOrFabricSpecificDetails;
-  friendlyName?: string;
+  friendlyName: string;
   encryptionDetails?: outputs.EncryptionDetails;
   rolloverEncryptionDetails?: outputs.EncryptionDetails;
-  internalIdentifier?: string;
-  bcdrState?: string;
+  internalIdentifier: string;
+  bcdrState: string;
   healthErrorDetails?: outputs.HealthError[];
-  health?: string;
+  health: string;
 }
 /**
  * Reads an existing `Microsoft.RecoveryServices/vaults/replicationFabrics` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -2242,7 +2242,7 @@ export interface ReplicationLogicalNetworkState {
   name: string;
   type: "Microsoft.RecoveryServices/vaults/replicationFabrics/replicationLogicalNetworks";
   properties?: outputs.LogicalNetworkProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   friendlyName?: string;
   networkVirtualizationStatus?: string;
@@ -2274,7 +2274,7 @@ export interface ReplicationNetworkState {
   name: string;
   type: "Microsoft.RecoveryServices/vaults/replicationFabrics/replicationNetworks";
   properties?: outputs.NetworkProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   fabricType?: string;
   subnets?: outputs.Subnet[];
@@ -2315,25 +2315,25 @@ export declare class ReplicationNetworkMapping extends $CustomResource {
   /** Input properties for creating network mapping. */
   readonly properties: $Output<outputs.CreateNetworkMappingInputPropertiesOrNetworkMappingProperties>;
   /** Resource Location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Recovery network Id. */
   readonly recoveryNetworkId: $Output<string>;
   /** The pairing state for network mapping. */
-  readonly state: $Output<string | undefined>;
+  readonly state: $Output<string>;
   /** The primary network friendly name. */
-  readonly primaryNetworkFriendlyName: $Output<string | undefined>;
+  readonly primaryNetworkFriendlyName: $Output<string>;
   /** The primary network id for network mapping. */
-  readonly primaryNetworkId: $Output<string | undefined>;
+  readonly primaryNetworkId: $Output<string>;
   /** The primary fabric friendly name. */
-  readonly primaryFabricFriendlyName: $Output<string | undefined>;
+  readonly primaryFabricFriendlyName: $Output<string>;
   /** The recovery network friendly name. */
-  readonly recoveryNetworkFriendlyName: $Output<string | undefined>;
+  readonly recoveryNetworkFriendlyName: $Output<string>;
   /** The recovery fabric ARM id. */
-  readonly recoveryFabricArmId: $Output<string | undefined>;
+  readonly recoveryFabricArmId: $Output<string>;
   /** The recovery fabric friendly name. */
-  readonly recoveryFabricFriendlyName: $Output<string | undefined>;
+  readonly recoveryFabricFriendlyName: $Output<string>;
   /** The fabric specific settings. */
   readonly fabricSpecificSettings: $Output<outputs.NetworkMappingFabricSpecificSettings | undefined>;
   constructor(name: string, args: ReplicationNetworkMappingArgs, opts?: $Options);
@@ -2380,16 +2380,16 @@ export interface ReplicationNetworkMappingState {
   name: string;
   type: "Microsoft.RecoveryServices/vaults/replicationFabrics/replicationNetworks/replicationNetworkMappings";
   properties: outputs.CreateNetworkMappingInputPropertiesOrNetworkMappingProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   recoveryNetworkId: string;
-  state?: string;
-  primaryNetworkFriendlyName?: string;
-  primaryNetworkId?: string;
-  primaryFabricFriendlyName?: string;
-  recoveryNetworkFriendlyName?: string;
-  recoveryFabricArmId?: string;
-  recoveryFabricFriendlyName?: string;
+  state: string;
+  primaryNetworkFriendlyName: string;
+  primaryNetworkId: string;
+  primaryFabricFriendlyName: string;
+  recoveryNetworkFriendlyName: string;
+  recoveryFabricArmId: string;
+  recoveryFabricFriendlyName: string;
   fabricSpecificSettings?: outputs.NetworkMappingFabricSpecificSettings;
 }
 /**
@@ -2424,21 +2424,21 @@ export declare class ReplicationProtectionContainer extends $CustomResource {
   /** Create protection container input properties. */
   readonly properties: $Output<outputs.CreateProtectionContainerInputPropertiesOrProtectionContainerProperties | undefined>;
   /** Resource Location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Fabric friendly name. */
-  readonly fabricFriendlyName: $Output<string | undefined>;
+  readonly fabricFriendlyName: $Output<string>;
   /** The name. */
-  readonly friendlyName: $Output<string | undefined>;
+  readonly friendlyName: $Output<string>;
   /** The fabric type. */
-  readonly fabricType: $Output<string | undefined>;
+  readonly fabricType: $Output<string>;
   /** Number of protected PEs. */
-  readonly protectedItemCount: $Output<number | undefined>;
+  readonly protectedItemCount: $Output<number>;
   /** The pairing status of this cloud. */
-  readonly pairingStatus: $Output<string | undefined>;
+  readonly pairingStatus: $Output<string>;
   /** The role of this cloud. */
-  readonly role: $Output<string | undefined>;
+  readonly role: $Output<string>;
   /** Fabric specific details. */
   readonly fabricSpecificDetails: $Output<outputs.ProtectionContainerFabricSpecificDetails | undefined>;
   constructor(name: string, args: ReplicationProtectionContainerArgs, opts?: $Options);
@@ -2477,14 +2477,14 @@ export interface ReplicationProtectionContainerState {
   name: string;
   type: "Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers";
   properties?: outputs.CreateProtectionContainerInputPropertiesOrProtectionContainerProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  fabricFriendlyName?: string;
-  friendlyName?: string;
-  fabricType?: string;
-  protectedItemCount?: number;
-  pairingStatus?: string;
-  role?: string;
+  fabricFriendlyName: string;
+  friendlyName: string;
+  fabricType: string;
+  protectedItemCount: number;
+  pairingStatus: string;
+  role: string;
   fabricSpecificDetails?: outputs.ProtectionContainerFabricSpecificDetails;
 }
 /**
@@ -2521,7 +2521,7 @@ export declare class ReplicationMigrationItem extends $CustomResource {
   /** Enable migration input properties. */
   readonly properties: $Output<outputs.EnableMigrationInputPropertiesOrMigrationItemProperties>;
   /** Resource Location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The policy Id. */
@@ -2529,31 +2529,31 @@ export declare class ReplicationMigrationItem extends $CustomResource {
   /** The provider specific details. */
   readonly providerSpecificDetails: $Output<outputs.EnableMigrationProviderSpecificInputOrMigrationProviderSpecificSettings>;
   /** The on-premise virtual machine name. */
-  readonly machineName: $Output<string | undefined>;
+  readonly machineName: $Output<string>;
   /** The name of policy governing this item. */
-  readonly policyFriendlyName: $Output<string | undefined>;
+  readonly policyFriendlyName: $Output<string>;
   /** The recovery services provider ARM Id. */
-  readonly recoveryServicesProviderId: $Output<string | undefined>;
+  readonly recoveryServicesProviderId: $Output<string>;
   /** The replication status. */
-  readonly replicationStatus: $Output<string | undefined>;
+  readonly replicationStatus: $Output<string>;
   /** The migration status. */
-  readonly migrationState: $Output<"None" | "EnableMigrationInProgress" | "EnableMigrationFailed" | "DisableMigrationInProgress" | "DisableMigrationFailed" | "InitialSeedingInProgress" | "InitialSeedingFailed" | "Replicating" | "MigrationInProgress" | "MigrationSucceeded" | "MigrationFailed" | "ResumeInProgress" | "ResumeInitiated" | "SuspendingProtection" | "ProtectionSuspended" | "MigrationCompletedWithInformation" | "MigrationPartiallySucceeded" | (string & {}) | undefined>;
+  readonly migrationState: $Output<"None" | "EnableMigrationInProgress" | "EnableMigrationFailed" | "DisableMigrationInProgress" | "DisableMigrationFailed" | "InitialSeedingInProgress" | "InitialSeedingFailed" | "Replicating" | "MigrationInProgress" | "MigrationSucceeded" | "MigrationFailed" | "ResumeInProgress" | "ResumeInitiated" | "SuspendingProtection" | "ProtectionSuspended" | "MigrationCompletedWithInformation" | "MigrationPartiallySucceeded" | (string & {})>;
   /** The migration state description. */
-  readonly migrationStateDescription: $Output<string | undefined>;
+  readonly migrationStateDescription: $Output<string>;
   /** The last test migration time. */
-  readonly lastTestMigrationTime: $Output<string | undefined>;
+  readonly lastTestMigrationTime: $Output<string>;
   /** The status of the last test migration. */
-  readonly lastTestMigrationStatus: $Output<string | undefined>;
+  readonly lastTestMigrationStatus: $Output<string>;
   /** The last migration time. */
-  readonly lastMigrationTime: $Output<string | undefined>;
+  readonly lastMigrationTime: $Output<string>;
   /** The status of the last migration. */
-  readonly lastMigrationStatus: $Output<string | undefined>;
+  readonly lastMigrationStatus: $Output<string>;
   /** The test migrate state. */
-  readonly testMigrateState: $Output<"None" | "TestMigrationInProgress" | "TestMigrationSucceeded" | "TestMigrationFailed" | "TestMigrationCleanupInProgress" | "TestMigrationCompletedWithInformation" | "TestMigrationPartiallySucceeded" | (string & {}) | undefined>;
+  readonly testMigrateState: $Output<"None" | "TestMigrationInProgress" | "TestMigrationSucceeded" | "TestMigrationFailed" | "TestMigrationCleanupInProgress" | "TestMigrationCompletedWithInformation" | "TestMigrationPartiallySucceeded" | (string & {})>;
   /** The test migrate state description. */
-  readonly testMigrateStateDescription: $Output<string | undefined>;
+  readonly testMigrateStateDescription: $Output<string>;
   /** The consolidated health. */
-  readonly health: $Output<"None" | "Normal" | "Warning" | "Critical" | (string & {}) | undefined>;
+  readonly health: $Output<"None" | "Normal" | "Warning" | "Critical" | (string & {})>;
   /** The list of health errors. */
   readonly healthErrors: $Output<outputs.HealthError[] | undefined>;
   /** The allowed operations on the migration item based on the current migration state of the item. */
@@ -2563,7 +2563,7 @@ export declare class ReplicationMigrationItem extends $CustomResource {
   /** The critical past job details. */
   readonly criticalJobHistory: $Output<outputs.CriticalJobHistoryDetails[] | undefined>;
   /** The correlation Id for events associated with this migration item. */
-  readonly eventCorrelationId: $Output<string | undefined>;
+  readonly eventCorrelationId: $Output<string>;
   constructor(name: string, args: ReplicationMigrationItemArgs, opts?: $Options);
 }
 
@@ -2606,28 +2606,28 @@ export interface ReplicationMigrationItemState {
   name: string;
   type: "Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/replicationMigrationItems";
   properties: outputs.EnableMigrationInputPropertiesOrMigrationItemProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   policyId: string;
   providerSpecificDetails: outputs.EnableMigrationProviderSpecificInputOrMigrationProviderSpecificSettings;
-  machineName?: string;
-  policyFriendlyName?: string;
-  recoveryServicesProviderId?: string;
-  replicationStatus?: string;
-  migrationState?: "None" | "EnableMigrationInProgress" | "EnableMigrationFailed" | "DisableMigrationInProgress" | "DisableMigrationFailed" | "InitialSeedingInProgress" | "InitialSeedingFailed" | "Replicating" | "MigrationInProgress" | "MigrationSucceeded" | "MigrationFailed" | "ResumeInProgress" | "ResumeInitiated" | "SuspendingProtection" | "ProtectionSuspended" | "MigrationCompletedWithInformation" | "MigrationPartiallySucceeded" | (string & {});
-  migrationStateDescription?: string;
-  lastTestMigrationTime?: string;
-  lastTestMigrationStatus?: string;
-  lastMigrationTime?: string;
-  lastMigrationStatus?: string;
-  testMigrateState?: "None" | "TestMigrationInProgress" | "TestMigrationSucceeded" | "TestMigrationFailed" | "TestMigrationCleanupInProgress" | "TestMigrationCompletedWithInformation" | "TestMigrationPartiallySucceeded" | (string & {});
-  testMigrateStateDescription?: string;
-  health?: "None" | "Normal" | "Warning" | "Critical" | (string & {});
+  machineName: string;
+  policyFriendlyName: string;
+  recoveryServicesProviderId: string;
+  replicationStatus: string;
+  migrationState: "None" | "EnableMigrationInProgress" | "EnableMigrationFailed" | "DisableMigrationInProgress" | "DisableMigrationFailed" | "InitialSeedingInProgress" | "InitialSeedingFailed" | "Replicating" | "MigrationInProgress" | "MigrationSucceeded" | "MigrationFailed" | "ResumeInProgress" | "ResumeInitiated" | "SuspendingProtection" | "ProtectionSuspended" | "MigrationCompletedWithInformation" | "MigrationPartiallySucceeded" | (string & {});
+  migrationStateDescription: string;
+  lastTestMigrationTime: string;
+  lastTestMigrationStatus: string;
+  lastMigrationTime: string;
+  lastMigrationStatus: string;
+  testMigrateState: "None" | "TestMigrationInProgress" | "TestMigrationSucceeded" | "TestMigrationFailed" | "TestMigrationCleanupInProgress" | "TestMigrationCompletedWithInformation" | "TestMigrationPartiallySucceeded" | (string & {});
+  testMigrateStateDescription: string;
+  health: "None" | "Normal" | "Warning" | "Critical" | (string & {});
   healthErrors?: outputs.HealthError[];
   allowedOperations?: ("DisableMigration" | "TestMigrate" | "TestMigrateCleanup" | "Migrate" | "StartResync" | "PauseReplication" | "ResumeReplication" | (string & {}))[];
   currentJob?: outputs.CurrentJobDetails;
   criticalJobHistory?: outputs.CriticalJobHistoryDetails[];
-  eventCorrelationId?: string;
+  eventCorrelationId: string;
 }
 /**
  * Reads an existing `Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/replicationMigrationItems` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -2658,10 +2658,10 @@ export interface MigrationRecoveryPointState {
   name: string;
   type: "Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/replicationMigrationItems/migrationRecoveryPoints";
   properties?: outputs.MigrationRecoveryPointProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  recoveryPointTime?: string;
-  recoveryPointType?: "NotSpecified" | "ApplicationConsistent" | "CrashConsistent" | (string & {});
+  recoveryPointTime: string;
+  recoveryPointType: "NotSpecified" | "ApplicationConsistent" | "CrashConsistent" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/replicationMigrationItems/migrationRecoveryPoints` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -2690,7 +2690,7 @@ export interface ReplicationProtectableItemState {
   name: string;
   type: "Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/replicationProtectableItems";
   properties?: outputs.ProtectableItemProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   friendlyName?: string;
   protectionStatus?: string;
@@ -2734,7 +2734,7 @@ export declare class ReplicationProtectedItem extends $CustomResource {
   /** Enable protection input properties. */
   readonly properties: $Output<outputs.EnableProtectionInputPropertiesOrReplicationProtectedItemProperties | undefined>;
   /** Resource Location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The Policy Id. */
@@ -2744,59 +2744,59 @@ export declare class ReplicationProtectedItem extends $CustomResource {
   /** The ReplicationProviderInput. For HyperVReplicaAzure provider, it will be AzureEnableProtectionInput object. For San provider, it will be SanEnableProtectionInput object. For HyperVReplicaAzure provider, it can be null. */
   readonly providerSpecificDetails: $Output<outputs.EnableProtectionProviderSpecificInputOrReplicationProviderSpecificSettings | undefined>;
   /** The name. */
-  readonly friendlyName: $Output<string | undefined>;
+  readonly friendlyName: $Output<string>;
   /** The type of protected item type. */
-  readonly protectedItemType: $Output<string | undefined>;
+  readonly protectedItemType: $Output<string>;
   /** The recovery provider ARM Id. */
-  readonly recoveryServicesProviderId: $Output<string | undefined>;
+  readonly recoveryServicesProviderId: $Output<string>;
   /** The friendly name of the primary fabric. */
-  readonly primaryFabricFriendlyName: $Output<string | undefined>;
+  readonly primaryFabricFriendlyName: $Output<string>;
   /** The fabric provider of the primary fabric. */
-  readonly primaryFabricProvider: $Output<string | undefined>;
+  readonly primaryFabricProvider: $Output<string>;
   /** The friendly name of recovery fabric. */
-  readonly recoveryFabricFriendlyName: $Output<string | undefined>;
+  readonly recoveryFabricFriendlyName: $Output<string>;
   /** The Arm Id of recovery fabric. */
-  readonly recoveryFabricId: $Output<string | undefined>;
+  readonly recoveryFabricId: $Output<string>;
   /** The name of primary protection container friendly name. */
-  readonly primaryProtectionContainerFriendlyName: $Output<string | undefined>;
+  readonly primaryProtectionContainerFriendlyName: $Output<string>;
   /** The name of recovery container friendly name. */
-  readonly recoveryProtectionContainerFriendlyName: $Output<string | undefined>;
+  readonly recoveryProtectionContainerFriendlyName: $Output<string>;
   /** The protection status. */
-  readonly protectionState: $Output<string | undefined>;
+  readonly protectionState: $Output<string>;
   /** The protection state description. */
-  readonly protectionStateDescription: $Output<string | undefined>;
+  readonly protectionStateDescription: $Output<string>;
   /** The Current active location of the PE. */
-  readonly activeLocation: $Output<string | undefined>;
+  readonly activeLocation: $Output<string>;
   /** The Test failover state. */
-  readonly testFailoverState: $Output<string | undefined>;
+  readonly testFailoverState: $Output<string>;
   /** The Test failover state description. */
-  readonly testFailoverStateDescription: $Output<string | undefined>;
+  readonly testFailoverStateDescription: $Output<string>;
   /** The switch provider state. */
-  readonly switchProviderState: $Output<string | undefined>;
+  readonly switchProviderState: $Output<string>;
   /** The switch provider state description. */
-  readonly switchProviderStateDescription: $Output<string | undefined>;
+  readonly switchProviderStateDescription: $Output<string>;
   /** The allowed operations on the Replication protected item. */
   readonly allowedOperations: $Output<string[] | undefined>;
   /** The consolidated protection health for the VM taking any issues with SRS as well as all the replication units associated with the VM's replication group into account. This is a string representation of the ProtectionHealth enumeration. */
-  readonly replicationHealth: $Output<string | undefined>;
+  readonly replicationHealth: $Output<string>;
   /** The consolidated failover health for the VM. */
-  readonly failoverHealth: $Output<string | undefined>;
+  readonly failoverHealth: $Output<string>;
   /** List of health errors. */
   readonly healthErrors: $Output<outputs.HealthError[] | undefined>;
   /** The name of Policy governing this PE. */
-  readonly policyFriendlyName: $Output<string | undefined>;
+  readonly policyFriendlyName: $Output<string>;
   /** The Last successful failover time. */
-  readonly lastSuccessfulFailoverTime: $Output<string | undefined>;
+  readonly lastSuccessfulFailoverTime: $Output<string>;
   /** The Last successful test failover time. */
-  readonly lastSuccessfulTestFailoverTime: $Output<string | undefined>;
+  readonly lastSuccessfulTestFailoverTime: $Output<string>;
   /** The current scenario. */
   readonly currentScenario: $Output<outputs.CurrentScenarioDetails | undefined>;
   /** The recovery point ARM Id to which the Vm was failed over. */
-  readonly failoverRecoveryPointId: $Output<string | undefined>;
+  readonly failoverRecoveryPointId: $Output<string>;
   /** The recovery container Id. */
-  readonly recoveryContainerId: $Output<string | undefined>;
+  readonly recoveryContainerId: $Output<string>;
   /** The correlation Id for events associated with this protected item. */
-  readonly eventCorrelationId: $Output<string | undefined>;
+  readonly eventCorrelationId: $Output<string>;
   constructor(name: string, args: ReplicationProtectedItemArgs, opts?: $Options);
 }
 
@@ -2841,38 +2841,38 @@ export interface ReplicationProtectedItemState {
   name: string;
   type: "Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/replicationProtectedItems";
   properties?: outputs.EnableProtectionInputPropertiesOrReplicationProtectedItemProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   policyId?: string;
   protectableItemId?: string;
   providerSpecificDetails?: outputs.EnableProtectionProviderSpecificInputOrReplicationProviderSpecificSettings;
-  friendlyName?: string;
-  protectedItemType?: string;
-  recoveryServicesProviderId?: string;
-  primaryFabricFriendlyName?: string;
-  primaryFabricProvider?: string;
-  recoveryFabricFriendlyName?: string;
-  recoveryFabricId?: string;
-  primaryProtectionContainerFriendlyName?: string;
-  recoveryProtectionContainerFriendlyName?: string;
-  protectionState?: string;
-  protectionStateDescription?: string;
-  activeLocation?: string;
-  testFailoverState?: string;
-  testFailoverStateDescription?: string;
-  switchProviderState?: string;
-  switchProviderStateDescription?: string;
+  friendlyName: string;
+  protectedItemType: string;
+  recoveryServicesProviderId: string;
+  primaryFabricFriendlyName: string;
+  primaryFabricProvider: string;
+  recoveryFabricFriendlyName: string;
+  recoveryFabricId: string;
+  primaryProtectionContainerFriendlyName: string;
+  recoveryProtectionContainerFriendlyName: string;
+  protectionState: string;
+  protectionStateDescription: string;
+  activeLocation: string;
+  testFailoverState: string;
+  testFailoverStateDescription: string;
+  switchProviderState: string;
+  switchProviderStateDescription: string;
   allowedOperations?: string[];
-  replicationHealth?: string;
-  failoverHealth?: string;
+  replicationHealth: string;
+  failoverHealth: string;
   healthErrors?: outputs.HealthError[];
-  policyFriendlyName?: string;
-  lastSuccessfulFailoverTime?: string;
-  lastSuccessfulTestFailoverTime?: string;
+  policyFriendlyName: string;
+  lastSuccessfulFailoverTime: string;
+  lastSuccessfulTestFailoverTime: string;
   currentScenario?: outputs.CurrentScenarioDetails;
-  failoverRecoveryPointId?: string;
-  recoveryContainerId?: string;
-  eventCorrelationId?: string;
+  failoverRecoveryPointId: string;
+  recoveryContainerId: string;
+  eventCorrelationId: string;
 }
 /**
  * Reads an existing `Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/replicationProtectedItems` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -2903,7 +2903,7 @@ export interface ReplicationProtectedItemRecoveryPointState {
   name: string;
   type: "Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/replicationProtectedItems/recoveryPoints";
   properties?: outputs.RecoveryPointProperties2;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   recoveryPointTime?: string;
   recoveryPointType?: string;
@@ -2993,7 +2993,7 @@ export declare class ReplicationProtectionCluster extends $CustomResource {
   /** The List of Protected Item Id's. */
   readonly clusterProtectedItemIds: $Output<string[] | undefined>;
   /** The provisioning state of the cluster. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** A value indicating whether all nodes of the cluster are registered or not. */
   readonly areAllClusterNodesRegistered: $Output<boolean | undefined>;
   /** The registered node details. */
@@ -3125,7 +3125,7 @@ export interface ReplicationProtectionClusterState {
   clusterFqdn?: string;
   clusterNodeFqdns?: string[];
   clusterProtectedItemIds?: string[];
-  provisioningState?: string;
+  provisioningState: string;
   areAllClusterNodesRegistered?: boolean;
   clusterRegisteredNodes?: outputs.RegisteredClusterNodes[];
   providerSpecificDetails?: outputs.ReplicationClusterProviderSpecificSettings;
@@ -3186,7 +3186,7 @@ export interface ReplicationProtectionClusterOperationResultState {
   clusterFqdn?: string;
   clusterNodeFqdns?: string[];
   clusterProtectedItemIds?: string[];
-  provisioningState?: string;
+  provisioningState: string;
   areAllClusterNodesRegistered?: boolean;
   clusterRegisteredNodes?: outputs.RegisteredClusterNodes[];
   providerSpecificDetails?: outputs.ReplicationClusterProviderSpecificSettings;
@@ -3227,7 +3227,7 @@ export declare class ReplicationProtectionContainerMapping extends $CustomResour
   /** Configure protection input properties. */
   readonly properties: $Output<outputs.CreateProtectionContainerMappingInputPropertiesOrProtectionContainerMappingProperties | undefined>;
   /** Resource Location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The target unique protection container name. */
@@ -3235,23 +3235,23 @@ export declare class ReplicationProtectionContainerMapping extends $CustomResour
   /** Applicable policy. */
   readonly policyId: $Output<string | undefined>;
   /** Friendly name of paired container. */
-  readonly targetProtectionContainerFriendlyName: $Output<string | undefined>;
+  readonly targetProtectionContainerFriendlyName: $Output<string>;
   /** Provider specific provider details. */
   readonly providerSpecificDetails: $Output<outputs.ProtectionContainerMappingProviderSpecificDetails | undefined>;
   /** Health of pairing. */
-  readonly health: $Output<string | undefined>;
+  readonly health: $Output<string>;
   /** Health error. */
   readonly healthErrorDetails: $Output<outputs.HealthError[] | undefined>;
   /** Association Status. */
-  readonly state: $Output<string | undefined>;
+  readonly state: $Output<string>;
   /** Friendly name of source protection container. */
-  readonly sourceProtectionContainerFriendlyName: $Output<string | undefined>;
+  readonly sourceProtectionContainerFriendlyName: $Output<string>;
   /** Friendly name of source fabric. */
-  readonly sourceFabricFriendlyName: $Output<string | undefined>;
+  readonly sourceFabricFriendlyName: $Output<string>;
   /** Friendly name of target fabric. */
-  readonly targetFabricFriendlyName: $Output<string | undefined>;
+  readonly targetFabricFriendlyName: $Output<string>;
   /** Friendly name of replication policy. */
-  readonly policyFriendlyName: $Output<string | undefined>;
+  readonly policyFriendlyName: $Output<string>;
   constructor(name: string, args: ReplicationProtectionContainerMappingArgs, opts?: $Options);
 }
 
@@ -3296,19 +3296,19 @@ export interface ReplicationProtectionContainerMappingState {
   name: string;
   type: "Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/replicationProtectionContainerMappings";
   properties?: outputs.CreateProtectionContainerMappingInputPropertiesOrProtectionContainerMappingProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   targetProtectionContainerId?: string;
   policyId?: string;
-  targetProtectionContainerFriendlyName?: string;
+  targetProtectionContainerFriendlyName: string;
   providerSpecificDetails?: outputs.ProtectionContainerMappingProviderSpecificDetails;
-  health?: string;
+  health: string;
   healthErrorDetails?: outputs.HealthError[];
-  state?: string;
-  sourceProtectionContainerFriendlyName?: string;
-  sourceFabricFriendlyName?: string;
-  targetFabricFriendlyName?: string;
-  policyFriendlyName?: string;
+  state: string;
+  sourceProtectionContainerFriendlyName: string;
+  sourceFabricFriendlyName: string;
+  targetFabricFriendlyName: string;
+  policyFriendlyName: string;
 }
 /**
  * Reads an existing `Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/replicationProtectionContainerMappings` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -3342,7 +3342,7 @@ export declare class ReplicationRecoveryServicesProvider extends $CustomResource
   /** The properties of an add provider request. */
   readonly properties: $Output<outputs.AddRecoveryServicesProviderInputPropertiesOrRecoveryServicesProviderProperties>;
   /** Resource Location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The name of the machine where the provider is getting added. */
@@ -3352,31 +3352,31 @@ export declare class ReplicationRecoveryServicesProvider extends $CustomResource
   /** The Bios Id of the machine. */
   readonly biosId: $Output<string | undefined>;
   /** Type of the site. */
-  readonly fabricType: $Output<string | undefined>;
+  readonly fabricType: $Output<string>;
   /** Friendly name of the DRA. */
-  readonly friendlyName: $Output<string | undefined>;
+  readonly friendlyName: $Output<string>;
   /** The provider version. */
-  readonly providerVersion: $Output<string | undefined>;
+  readonly providerVersion: $Output<string>;
   /** The fabric provider. */
-  readonly serverVersion: $Output<string | undefined>;
+  readonly serverVersion: $Output<string>;
   /** DRA version status. */
-  readonly providerVersionState: $Output<string | undefined>;
+  readonly providerVersionState: $Output<string>;
   /** Expiry date of the version. */
-  readonly providerVersionExpiryDate: $Output<string | undefined>;
+  readonly providerVersionExpiryDate: $Output<string>;
   /** The fabric friendly name. */
-  readonly fabricFriendlyName: $Output<string | undefined>;
+  readonly fabricFriendlyName: $Output<string>;
   /** Time when last heartbeat was sent by the DRA. */
-  readonly lastHeartBeat: $Output<string | undefined>;
+  readonly lastHeartBeat: $Output<string>;
   /** A value indicating whether DRA is responsive. */
-  readonly connectionStatus: $Output<string | undefined>;
+  readonly connectionStatus: $Output<string>;
   /** Number of protected VMs currently managed by the DRA. */
-  readonly protectedItemCount: $Output<number | undefined>;
+  readonly protectedItemCount: $Output<number>;
   /** The scenarios allowed on this provider. */
   readonly allowedScenarios: $Output<string[] | undefined>;
   /** The recovery services provider health error details. */
   readonly healthErrorDetails: $Output<outputs.HealthError[] | undefined>;
   /** The DRA Id. */
-  readonly draIdentifier: $Output<string | undefined>;
+  readonly draIdentifier: $Output<string>;
   /** The authentication identity details. */
   readonly authenticationIdentityDetails: $Output<outputs.IdentityProviderDetails | undefined>;
   /** The resource access identity details. */
@@ -3431,24 +3431,24 @@ export interface ReplicationRecoveryServicesProviderState {
   name: string;
   type: "Microsoft.RecoveryServices/vaults/replicationFabrics/replicationRecoveryServicesProviders";
   properties: outputs.AddRecoveryServicesProviderInputPropertiesOrRecoveryServicesProviderProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   machineName: string;
   machineId?: string;
   biosId?: string;
-  fabricType?: string;
-  friendlyName?: string;
-  providerVersion?: string;
-  serverVersion?: string;
-  providerVersionState?: string;
-  providerVersionExpiryDate?: string;
-  fabricFriendlyName?: string;
-  lastHeartBeat?: string;
-  connectionStatus?: string;
-  protectedItemCount?: number;
+  fabricType: string;
+  friendlyName: string;
+  providerVersion: string;
+  serverVersion: string;
+  providerVersionState: string;
+  providerVersionExpiryDate: string;
+  fabricFriendlyName: string;
+  lastHeartBeat: string;
+  connectionStatus: string;
+  protectedItemCount: number;
   allowedScenarios?: string[];
   healthErrorDetails?: outputs.HealthError[];
-  draIdentifier?: string;
+  draIdentifier: string;
   authenticationIdentityDetails?: outputs.IdentityProviderDetails;
   resourceAccessIdentityDetails?: outputs.IdentityProviderDetails;
   dataPlaneAuthenticationIdentityDetails?: outputs.IdentityProviderDetails;
@@ -3479,7 +3479,7 @@ export interface ReplicationStorageClassificationState {
   name: string;
   type: "Microsoft.RecoveryServices/vaults/replicationFabrics/replicationStorageClassifications";
   properties?: outputs.StorageClassificationProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   friendlyName?: string;
 }
@@ -3517,7 +3517,7 @@ export declare class ReplicationStorageClassificationMapping extends $CustomReso
   /** Storage mapping input properties. */
   readonly properties: $Output<outputs.StorageMappingInputPropertiesOrStorageClassificationMappingProperties | undefined>;
   /** Resource Location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The ID of the storage object. */
@@ -3562,7 +3562,7 @@ export interface ReplicationStorageClassificationMappingState {
   name: string;
   type: "Microsoft.RecoveryServices/vaults/replicationFabrics/replicationStorageClassifications/replicationStorageClassificationMappings";
   properties?: outputs.StorageMappingInputPropertiesOrStorageClassificationMappingProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   targetStorageClassificationId?: string;
 }
@@ -3598,7 +3598,7 @@ export declare class ReplicationvCenter extends $CustomResource {
   /** The properties of an add vCenter request. */
   readonly properties: $Output<outputs.AddVCenterRequestPropertiesOrVCenterProperties | undefined>;
   /** Resource Location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The friendly name of the vCenter. */
@@ -3612,15 +3612,15 @@ export declare class ReplicationvCenter extends $CustomResource {
   /** The account Id which has privileges to discover the vCenter. */
   readonly runAsAccountId: $Output<string | undefined>;
   /** VCenter internal ID. */
-  readonly internalId: $Output<string | undefined>;
+  readonly internalId: $Output<string>;
   /** The time when the last heartbeat was received by vCenter. */
-  readonly lastHeartbeat: $Output<string | undefined>;
+  readonly lastHeartbeat: $Output<string>;
   /** The VCenter discovery status. */
-  readonly discoveryStatus: $Output<string | undefined>;
+  readonly discoveryStatus: $Output<string>;
   /** The infrastructure Id of vCenter. */
-  readonly infrastructureId: $Output<string | undefined>;
+  readonly infrastructureId: $Output<string>;
   /** The ARM resource name of the fabric containing this VCenter. */
-  readonly fabricArmResourceName: $Output<string | undefined>;
+  readonly fabricArmResourceName: $Output<string>;
   /** The health errors for this VCenter. */
   readonly healthErrors: $Output<outputs.HealthError[] | undefined>;
   constructor(name: string, args: ReplicationvCenterArgs, opts?: $Options);
@@ -3667,18 +3667,18 @@ export interface ReplicationvCenterState {
   name: string;
   type: "Microsoft.RecoveryServices/vaults/replicationFabrics/replicationvCenters";
   properties?: outputs.AddVCenterRequestPropertiesOrVCenterProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   friendlyName?: string;
   ipAddress?: string;
   processServerId?: string;
   port?: string;
   runAsAccountId?: string;
-  internalId?: string;
-  lastHeartbeat?: string;
-  discoveryStatus?: string;
-  infrastructureId?: string;
-  fabricArmResourceName?: string;
+  internalId: string;
+  lastHeartbeat: string;
+  discoveryStatus: string;
+  infrastructureId: string;
+  fabricArmResourceName: string;
   healthErrors?: outputs.HealthError[];
 }
 /**
@@ -3704,7 +3704,7 @@ export interface ReplicationJobState {
   name: string;
   type: "Microsoft.RecoveryServices/vaults/replicationJobs";
   properties?: outputs.JobProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   activityId?: string;
   scenarioName?: string;
@@ -3751,11 +3751,11 @@ export declare class ReplicationPolicy extends $CustomResource {
   /** Policy creation properties. */
   readonly properties: $Output<outputs.CreatePolicyInputPropertiesOrPolicyProperties | undefined>;
   /** Resource Location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The FriendlyName. */
-  readonly friendlyName: $Output<string | undefined>;
+  readonly friendlyName: $Output<string>;
   /** The ReplicationChannelSetting. */
   readonly providerSpecificDetails: $Output<outputs.PolicyProviderSpecificDetails | undefined>;
   constructor(name: string, args: ReplicationPolicyArgs, opts?: $Options);
@@ -3790,9 +3790,9 @@ export interface ReplicationPolicyState {
   name: string;
   type: "Microsoft.RecoveryServices/vaults/replicationPolicies";
   properties?: outputs.CreatePolicyInputPropertiesOrPolicyProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  friendlyName?: string;
+  friendlyName: string;
   providerSpecificDetails?: outputs.PolicyProviderSpecificDetails;
 }
 /**
@@ -3825,21 +3825,21 @@ export declare class ReplicationProtectionIntent extends $CustomResource {
   /** Create protection intent input properties. */
   readonly properties: $Output<outputs.CreateProtectionIntentPropertiesOrReplicationProtectionIntentProperties | undefined>;
   /** Resource Location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The ReplicationProviderInput. For A2A provider, it will be A2ACreateProtectionIntentInput object. */
   readonly providerSpecificDetails: $Output<outputs.CreateProtectionIntentProviderSpecificDetailsOrReplicationProtectionIntentProviderSpecificSettings | undefined>;
   /** The name. */
-  readonly friendlyName: $Output<string | undefined>;
+  readonly friendlyName: $Output<string>;
   /** The job Id. */
-  readonly jobId: $Output<string | undefined>;
+  readonly jobId: $Output<string>;
   /** The job state. */
-  readonly jobState: $Output<string | undefined>;
+  readonly jobState: $Output<string>;
   /** A value indicating whether the intent object is active. */
-  readonly isActive: $Output<boolean | undefined>;
+  readonly isActive: $Output<boolean>;
   /** The creation time in UTC. */
-  readonly creationTimeUTC: $Output<string | undefined>;
+  readonly creationTimeUTC: $Output<string>;
   constructor(name: string, args: ReplicationProtectionIntentArgs, opts?: $Options);
 }
 
@@ -3872,14 +3872,14 @@ export interface ReplicationProtectionIntentState {
   name: string;
   type: "Microsoft.RecoveryServices/vaults/replicationProtectionIntents";
   properties?: outputs.CreateProtectionIntentPropertiesOrReplicationProtectionIntentProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   providerSpecificDetails?: outputs.CreateProtectionIntentProviderSpecificDetailsOrReplicationProtectionIntentProviderSpecificSettings;
-  friendlyName?: string;
-  jobId?: string;
-  jobState?: string;
-  isActive?: boolean;
-  creationTimeUTC?: string;
+  friendlyName: string;
+  jobId: string;
+  jobState: string;
+  isActive: boolean;
+  creationTimeUTC: string;
 }
 /**
  * Reads an existing `Microsoft.RecoveryServices/vaults/replicationProtectionIntents` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -3911,7 +3911,7 @@ export declare class ReplicationRecoveryPlan extends $CustomResource {
   /** Recovery plan creation properties. */
   readonly properties: $Output<outputs.CreateRecoveryPlanInputPropertiesOrRecoveryPlanProperties>;
   /** Resource Location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The primary fabric Id. */
@@ -3923,27 +3923,27 @@ export declare class ReplicationRecoveryPlan extends $CustomResource {
   /** The recovery plan groups. */
   readonly groups: $Output<outputs.RecoveryPlanGroup[]>;
   /** The friendly name. */
-  readonly friendlyName: $Output<string | undefined>;
+  readonly friendlyName: $Output<string>;
   /** The primary fabric friendly name. */
-  readonly primaryFabricFriendlyName: $Output<string | undefined>;
+  readonly primaryFabricFriendlyName: $Output<string>;
   /** The recovery fabric friendly name. */
-  readonly recoveryFabricFriendlyName: $Output<string | undefined>;
+  readonly recoveryFabricFriendlyName: $Output<string>;
   /** The list of replication providers. */
   readonly replicationProviders: $Output<string[] | undefined>;
   /** The list of allowed operations. */
   readonly allowedOperations: $Output<string[] | undefined>;
   /** The start time of the last planned failover. */
-  readonly lastPlannedFailoverTime: $Output<string | undefined>;
+  readonly lastPlannedFailoverTime: $Output<string>;
   /** The start time of the last unplanned failover. */
-  readonly lastUnplannedFailoverTime: $Output<string | undefined>;
+  readonly lastUnplannedFailoverTime: $Output<string>;
   /** The start time of the last test failover. */
-  readonly lastTestFailoverTime: $Output<string | undefined>;
+  readonly lastTestFailoverTime: $Output<string>;
   /** The current scenario details. */
   readonly currentScenario: $Output<outputs.CurrentScenarioDetails | undefined>;
   /** The recovery plan status. */
-  readonly currentScenarioStatus: $Output<string | undefined>;
+  readonly currentScenarioStatus: $Output<string>;
   /** The recovery plan status description. */
-  readonly currentScenarioStatusDescription: $Output<string | undefined>;
+  readonly currentScenarioStatusDescription: $Output<string>;
   /** The provider id and provider specific details. */
   readonly providerSpecificDetails: $Output<outputs.RecoveryPlanProviderSpecificDetails[] | undefined>;
   constructor(name: string, args: ReplicationRecoveryPlanArgs, opts?: $Options);
@@ -3986,23 +3986,23 @@ export interface ReplicationRecoveryPlanState {
   name: string;
   type: "Microsoft.RecoveryServices/vaults/replicationRecoveryPlans";
   properties: outputs.CreateRecoveryPlanInputPropertiesOrRecoveryPlanProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   primaryFabricId: string;
   recoveryFabricId: string;
   failoverDeploymentModel?: "NotApplicable" | "Classic" | "ResourceManager" | (string & {});
   groups: outputs.RecoveryPlanGroup[];
-  friendlyName?: string;
-  primaryFabricFriendlyName?: string;
-  recoveryFabricFriendlyName?: string;
+  friendlyName: string;
+  primaryFabricFriendlyName: string;
+  recoveryFabricFriendlyName: string;
   replicationProviders?: string[];
   allowedOperations?: string[];
-  lastPlannedFailoverTime?: string;
-  lastUnplannedFailoverTime?: string;
-  lastTestFailoverTime?: string;
+  lastPlannedFailoverTime: string;
+  lastUnplannedFailoverTime: string;
+  lastTestFailoverTime: string;
   currentScenario?: outputs.CurrentScenarioDetails;
-  currentScenarioStatus?: string;
-  currentScenarioStatusDescription?: string;
+  currentScenarioStatus: string;
+  currentScenarioStatusDescription: string;
   providerSpecificDetails?: outputs.RecoveryPlanProviderSpecificDetails[];
 }
 /**
@@ -4035,7 +4035,7 @@ export declare class ReplicationVaultSetting extends $CustomResource {
   /** Vault setting creation input properties. */
   readonly properties: $Output<outputs.VaultSettingCreationInputPropertiesOrVaultSettingProperties>;
   /** Resource Location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The migration solution Id. */
@@ -4076,7 +4076,7 @@ export interface ReplicationVaultSettingState {
   name: string;
   type: "Microsoft.RecoveryServices/vaults/replicationVaultSettings";
   properties: outputs.VaultSettingCreationInputPropertiesOrVaultSettingProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   migrationSolutionId?: string;
   vmwareToAzureProviderType?: string;
@@ -5193,6 +5193,111 @@ export declare const testReplicationRecoveryPlanFailoverOutput: typeof testRepli
 export declare const testReplicationRecoveryPlanFailoverCleanupOutput: typeof testReplicationRecoveryPlanFailoverCleanup;
 export declare const unplannedReplicationRecoveryPlanFailoverOutput: typeof unplannedReplicationRecoveryPlanFailover;
 export declare const refreshReplicationVaultHealthOutput: typeof refreshReplicationVaultHealth;
+// Pulumi's names for what each function and lookup returns.
+export type GetDeletedVaultResult = DeletedVaultState;
+export type GetReplicationEligibilityResultResult = ReplicationEligibilityResultState;
+export type GetVaultResult = VaultState;
+export type GetBackupconfigResult = BackupconfigState;
+export type GetBackupEncryptionConfigResult = BackupEncryptionConfigState;
+export type GetBackupEngineResult = BackupEngineState;
+export type GetBackupProtectionIntentResult = BackupProtectionIntentState;
+export type GetProtectionContainerResult = ProtectionContainerState;
+export type GetProtectionContainerOperationResultResult = ProtectionContainerOperationResultState;
+export type GetProtectedItemResult = ProtectedItemState;
+export type GetProtectedItemOperationResultResult = ProtectedItemOperationResultState;
+export type GetProtectedItemRecoveryPointResult = ProtectedItemRecoveryPointState;
+export type GetBackupJobResult = BackupJobState;
+export type GetBackupPolicyResult = BackupPolicyState;
+export type GetBackupPolicyOperationResultResult = BackupPolicyOperationResultState;
+export type GetBackupResourceGuardProxyResult = BackupResourceGuardProxyState;
+export type GetBackupstorageconfigResult = BackupstorageconfigState;
+export type GetCertificateResult = CertificateState;
+export type GetExtendedInformationResult = ExtendedInformationState;
+export type GetOperationResultResult = OperationResultState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetReplicationAlertSettingResult = ReplicationAlertSettingState;
+export type GetReplicationEventResult = ReplicationEventState;
+export type GetReplicationFabricResult = ReplicationFabricState;
+export type GetReplicationLogicalNetworkResult = ReplicationLogicalNetworkState;
+export type GetReplicationNetworkResult = ReplicationNetworkState;
+export type GetReplicationNetworkMappingResult = ReplicationNetworkMappingState;
+export type GetReplicationProtectionContainerResult = ReplicationProtectionContainerState;
+export type GetReplicationMigrationItemResult = ReplicationMigrationItemState;
+export type GetMigrationRecoveryPointResult = MigrationRecoveryPointState;
+export type GetReplicationProtectableItemResult = ReplicationProtectableItemState;
+export type GetReplicationProtectedItemResult = ReplicationProtectedItemState;
+export type GetReplicationProtectedItemRecoveryPointResult = ReplicationProtectedItemRecoveryPointState;
+export type GetReplicationProtectionClusterResult = ReplicationProtectionClusterState;
+export type GetReplicationProtectionClusterOperationResultResult = ReplicationProtectionClusterOperationResultState;
+export type GetReplicationProtectionContainerMappingResult = ReplicationProtectionContainerMappingState;
+export type GetReplicationRecoveryServicesProviderResult = ReplicationRecoveryServicesProviderState;
+export type GetReplicationStorageClassificationResult = ReplicationStorageClassificationState;
+export type GetReplicationStorageClassificationMappingResult = ReplicationStorageClassificationMappingState;
+export type GetReplicationvCenterResult = ReplicationvCenterState;
+export type GetReplicationJobResult = ReplicationJobState;
+export type GetReplicationPolicyResult = ReplicationPolicyState;
+export type GetReplicationProtectionIntentResult = ReplicationProtectionIntentState;
+export type GetReplicationRecoveryPlanResult = ReplicationRecoveryPlanState;
+export type GetReplicationVaultSettingResult = ReplicationVaultSettingState;
+export type BackupLocationPreValidateProtectionResult = outputs.PreValidateEnableBackupResponse;
+export type BackupLocationStatusResult = outputs.BackupStatusResponse;
+export type BackupLocationValidateFeaturesResult = outputs.AzureVMResourceFeatureSupportResponse;
+export type CapabilitiesLocationResult = outputs.CapabilitiesResponse;
+export type CheckLocationNameAvailabilityResult = outputs.CheckNameAvailabilityResult;
+export type UndeleteDeletedVaultResult = outputs.DeletedVault;
+export type BackupVaultSecurityPINResult = outputs.TokenInformation;
+export type BackupVaultValidateOperationResult = outputs.ValidateOperationsResponse;
+export type ConfigureProtectedItemSourceScanResult = outputs.OperationStatus;
+export type RecoveryProtectedItemPointsRecommendedForMoveResult = outputs.RecoveryPointResourceList;
+export type UnlockBackupResourceGuardProxyDeleteResult = outputs.UnlockDeleteResponse;
+export type FetchBackupTieringCostResult = outputs.TieringCostInfo;
+export type CheckReplicationFabricConsistencyResult = outputs.Fabric;
+export type ReassociateReplicationFabricGatewayResult = outputs.Fabric;
+export type RenewReplicationFabricCertificateResult = outputs.Fabric;
+export type DiscoverReplicationProtectionContainerProtectableItemResult = outputs.ProtectionContainer2;
+export type SwitchReplicationProtectionContainerClusterProtectionResult = outputs.ProtectionContainer2;
+export type SwitchprotectionReplicationProtectionContainerResult = outputs.ProtectionContainer2;
+export type MigrateReplicationMigrationItemResult = outputs.MigrationItem;
+export type PauseReplicationMigrationItemReplicationResult = outputs.MigrationItem;
+export type ResumeReplicationMigrationItemReplicationResult = outputs.MigrationItem;
+export type ResyncReplicationMigrationItemResult = outputs.MigrationItem;
+export type TestReplicationMigrationItemMigrateResult = outputs.MigrationItem;
+export type TestReplicationMigrationItemMigrateCleanupResult = outputs.MigrationItem;
+export type AddReplicationProtectedItemDisksResult = outputs.ReplicationProtectedItem;
+export type ApplyReplicationProtectedItemRecoveryPointResult = outputs.ReplicationProtectedItem;
+export type FailoverReplicationProtectedItemCancelResult = outputs.ReplicationProtectedItem;
+export type FailoverReplicationProtectedItemCommitResult = outputs.ReplicationProtectedItem;
+export type PlannedReplicationProtectedItemFailoverResult = outputs.ReplicationProtectedItem;
+export type ReinstallReplicationProtectedItemMobilityServiceResult = outputs.ReplicationProtectedItem;
+export type RemoveReplicationProtectedItemDisksResult = outputs.ReplicationProtectedItem;
+export type RepairReplicationProtectedItemReplicationResult = outputs.ReplicationProtectedItem;
+export type ReReplicationProtectedItemProtectResult = outputs.ReplicationProtectedItem;
+export type ResolveReplicationProtectedItemHealthErrorsResult = outputs.ReplicationProtectedItem;
+export type SwitchReplicationProtectedItemProviderResult = outputs.ReplicationProtectedItem;
+export type TestReplicationProtectedItemFailoverResult = outputs.ReplicationProtectedItem;
+export type TestReplicationProtectedItemFailoverCleanupResult = outputs.ReplicationProtectedItem;
+export type UnplannedReplicationProtectedItemFailoverResult = outputs.ReplicationProtectedItem;
+export type UpdateReplicationProtectedItemApplianceResult = outputs.ReplicationProtectedItem;
+export type UpdateReplicationProtectedItemMobilityServiceResult = outputs.ReplicationProtectedItem;
+export type ApplyReplicationProtectionClusterRecoveryPointResult = outputs.ReplicationProtectionCluster;
+export type FailoverReplicationProtectionClusterCommitResult = outputs.ReplicationProtectionCluster;
+export type RepairReplicationProtectionClusterReplicationResult = outputs.ReplicationProtectionCluster;
+export type TestReplicationProtectionClusterFailoverResult = outputs.ReplicationProtectionCluster;
+export type TestReplicationProtectionClusterFailoverCleanupResult = outputs.ReplicationProtectionCluster;
+export type UnplannedReplicationProtectionClusterFailoverResult = outputs.ReplicationProtectionCluster;
+export type RefreshReplicationRecoveryServicesProviderResult = outputs.RecoveryServicesProvider;
+export type CancelReplicationJobResult = outputs.Job2;
+export type RestartReplicationJobResult = outputs.Job2;
+export type ResumeReplicationJobResult = outputs.Job2;
+export type FailoverReplicationRecoveryPlanCancelResult = outputs.RecoveryPlan;
+export type FailoverReplicationRecoveryPlanCommitResult = outputs.RecoveryPlan;
+export type PlannedReplicationRecoveryPlanFailoverResult = outputs.RecoveryPlan;
+export type ReReplicationRecoveryPlanProtectResult = outputs.RecoveryPlan;
+export type TestReplicationRecoveryPlanFailoverResult = outputs.RecoveryPlan;
+export type TestReplicationRecoveryPlanFailoverCleanupResult = outputs.RecoveryPlan;
+export type UnplannedReplicationRecoveryPlanFailoverResult = outputs.RecoveryPlan;
+export type RefreshReplicationVaultHealthResult = outputs.VaultHealthDetails;
 
 export declare namespace inputs {
   interface A2AAddDisksInput {
@@ -5962,6 +6067,7 @@ export declare namespace inputs {
   interface AddDisksInput {
     /** Add disks input properties. */
     properties?: inputs.AddDisksInputProperties;
+    providerSpecificDetails?: inputs.AddDisksProviderSpecificInput;
   }
   interface AddDisksInputProperties {
     /** The ReplicationProviderInput. For HyperVReplicaAzure provider, it will be AzureEnableProtectionInput object. For San provider, it will be SanEnableProtectionInput object. For HyperVReplicaAzure provider, it can be null. */
@@ -6000,7 +6106,10 @@ export declare namespace inputs {
   type ApplianceResourceDetails = { [key: string]: any };
   interface ApplyClusterRecoveryPointInput {
     /** The properties to apply cluster recovery point input. */
-    properties: inputs.ApplyClusterRecoveryPointInputProperties;
+    properties?: inputs.ApplyClusterRecoveryPointInputProperties;
+    clusterRecoveryPointId?: string;
+    individualNodeRecoveryPoints?: string[];
+    providerSpecificDetails?: inputs.ApplyClusterRecoveryPointProviderSpecificInput;
   }
   interface ApplyClusterRecoveryPointInputProperties {
     /** The cluster recovery point id to be passed to failover to a particular recovery point. */
@@ -6013,7 +6122,9 @@ export declare namespace inputs {
   type ApplyClusterRecoveryPointProviderSpecificInput = inputs.A2AApplyClusterRecoveryPointInput;
   interface ApplyRecoveryPointInput {
     /** The input properties to apply recovery point. */
-    properties: inputs.ApplyRecoveryPointInputProperties;
+    properties?: inputs.ApplyRecoveryPointInputProperties;
+    recoveryPointId?: string;
+    providerSpecificDetails?: inputs.ApplyRecoveryPointProviderSpecificInput;
   }
   interface ApplyRecoveryPointInputProperties {
     /** The recovery point Id. */
@@ -7233,6 +7344,7 @@ export declare namespace inputs {
     properties?: inputs.CapabilitiesResponseProperties;
     /** Describes the Resource type: Microsoft.RecoveryServices/Vaults */
     type: string;
+    dnsZones?: inputs.DNSZoneResponse[];
   }
   interface CapabilitiesResponseProperties {
     dnsZones?: inputs.DNSZoneResponse[];
@@ -7281,7 +7393,8 @@ export declare namespace inputs {
   }
   interface ClusterTestFailoverCleanupInput {
     /** Test failover cleanup input properties. */
-    properties: inputs.ClusterTestFailoverCleanupInputProperties;
+    properties?: inputs.ClusterTestFailoverCleanupInputProperties;
+    comments?: string;
   }
   interface ClusterTestFailoverCleanupInputProperties {
     /** Test failover cleanup comments. */
@@ -7289,7 +7402,11 @@ export declare namespace inputs {
   }
   interface ClusterTestFailoverInput {
     /** Test failover input properties. */
-    properties: inputs.ClusterTestFailoverInputProperties;
+    properties?: inputs.ClusterTestFailoverInputProperties;
+    failoverDirection?: "PrimaryToRecovery" | "RecoveryToPrimary" | (string & {});
+    networkType?: string;
+    networkId?: string;
+    providerSpecificDetails?: inputs.ClusterTestFailoverProviderSpecificInput;
   }
   interface ClusterTestFailoverInputProperties {
     /** Failover direction. */
@@ -7320,7 +7437,10 @@ export declare namespace inputs {
   type ClusterTestFailoverProviderSpecificInput = inputs.A2AClusterTestFailoverInput;
   interface ClusterUnplannedFailoverInput {
     /** Unplanned failover input properties. */
-    properties: inputs.ClusterUnplannedFailoverInputProperties;
+    properties?: inputs.ClusterUnplannedFailoverInputProperties;
+    failoverDirection?: string;
+    sourceSiteOperations?: string;
+    providerSpecificDetails?: inputs.ClusterUnplannedFailoverProviderSpecificInput;
   }
   interface ClusterUnplannedFailoverInputProperties {
     /** Failover direction. */
@@ -7476,7 +7596,8 @@ export declare namespace inputs {
   type DeletedVaultProperties = { [key: string]: any };
   interface DeletedVaultUndeleteInput {
     /** Undelete input properties. */
-    properties: inputs.DeletedVaultUndeleteInputProperties;
+    properties?: inputs.DeletedVaultUndeleteInputProperties;
+    recoveryResourceGroupId?: string;
   }
   interface DeletedVaultUndeleteInputProperties {
     /** Recovery resource group Id. */
@@ -7485,6 +7606,9 @@ export declare namespace inputs {
   interface DiscoverProtectableItemRequest {
     /** The properties of a discover protectable item request. */
     properties?: inputs.DiscoverProtectableItemRequestProperties;
+    friendlyName?: string;
+    ipAddress?: string;
+    osType?: string;
   }
   interface DiscoverProtectableItemRequestProperties {
     /** The friendly name of the physical machine. */
@@ -7792,6 +7916,14 @@ export declare namespace inputs {
     properties?: inputs.FabricProperties;
     /** Resource Location */
     location?: string;
+    friendlyName?: string;
+    encryptionDetails?: inputs.EncryptionDetails;
+    rolloverEncryptionDetails?: inputs.EncryptionDetails;
+    internalIdentifier?: string;
+    bcdrState?: string;
+    customDetails?: inputs.FabricSpecificDetails;
+    healthErrorDetails?: inputs.HealthError[];
+    health?: string;
   }
   interface FabricCreationInputPropertiesOrFabricProperties {
     /** Fabric provider specific creation input. */
@@ -7837,6 +7969,11 @@ export declare namespace inputs {
   interface FailoverProcessServerRequest {
     /** The properties of the PS Failover request. */
     properties?: inputs.FailoverProcessServerRequestProperties;
+    containerName?: string;
+    sourceProcessServerId?: string;
+    targetProcessServerId?: string;
+    vmsToMigrate?: string[];
+    updateType?: string;
   }
   interface FailoverProcessServerRequestProperties {
     /** The container identifier. */
@@ -9975,6 +10112,20 @@ export declare namespace inputs {
     properties?: inputs.JobProperties;
     /** Resource Location */
     location?: string;
+    activityId?: string;
+    scenarioName?: string;
+    friendlyName?: string;
+    state?: string;
+    stateDescription?: string;
+    tasks?: inputs.ASRTask[];
+    errors?: inputs.JobErrorDetails[];
+    startTime?: string;
+    endTime?: string;
+    allowedActions?: string[];
+    targetObjectId?: string;
+    targetObjectName?: string;
+    targetInstanceType?: string;
+    customDetails?: inputs.JobDetails;
   }
   interface KEKDetails {
     /** Key is KEK. */
@@ -10241,6 +10392,17 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    upgradeDetails?: inputs.UpgradeDetails;
+    encryption?: inputs.VaultPropertiesEncryption;
+    moveDetails?: inputs.VaultPropertiesMoveDetails;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    monitoringSettings?: inputs.MonitoringSettings;
+    costManagementSettings?: inputs.CostManagementSettings;
+    restoreSettings?: inputs.RestoreSettings;
+    redundancySettings?: inputs.VaultPropertiesRedundancySettings;
+    securitySettings?: inputs.SecuritySettings;
+    resourceGuardOperationRequests?: string[];
+    regionOfChoiceSettings?: inputs.RegionOfChoiceSettings;
   }
   interface MicrosoftRecoveryServicesVaultsBackupconfig {
     /** The resource name */
@@ -10253,6 +10415,14 @@ export declare namespace inputs {
     location?: string;
     /** Optional ETag. */
     eTag?: string;
+    storageModelType?: "Invalid" | "GeoRedundant" | "LocallyRedundant" | "ZoneRedundant" | "ReadAccessGeoZoneRedundant" | (string & {});
+    storageType?: "Invalid" | "GeoRedundant" | "LocallyRedundant" | "ZoneRedundant" | "ReadAccessGeoZoneRedundant" | (string & {});
+    storageTypeState?: "Invalid" | "Locked" | "Unlocked" | (string & {});
+    enhancedSecurityState?: "Invalid" | "Enabled" | "Disabled" | (string & {});
+    softDeleteFeatureState?: "Invalid" | "Enabled" | "Disabled" | "AlwaysON" | (string & {});
+    softDeleteRetentionPeriodInDays?: number;
+    resourceGuardOperationRequests?: string[];
+    isSoftDeleteFeatureStateEditable?: boolean;
   }
   interface MicrosoftRecoveryServicesVaultsBackupEncryptionConfigs {
     /** The resource name */
@@ -10265,6 +10435,11 @@ export declare namespace inputs {
     location?: string;
     /** Optional ETag. */
     eTag?: string;
+    encryptionAtRestType?: "Invalid" | "MicrosoftManaged" | "CustomerManaged" | (string & {});
+    keyUri?: string;
+    subscriptionId?: string;
+    lastUpdateStatus?: "Invalid" | "NotEnabled" | "PartiallySucceeded" | "PartiallyFailed" | "Failed" | "Succeeded" | "Initialized" | "FirstInitialization" | (string & {});
+    infrastructureEncryptionState?: "Invalid" | "Disabled" | "Enabled" | (string & {});
   }
   interface MicrosoftRecoveryServicesVaultsBackupEngines {
     /** The resource name */
@@ -10349,6 +10524,10 @@ export declare namespace inputs {
     location?: string;
     /** Optional ETag. */
     eTag?: string;
+    resourceGuardResourceId?: string;
+    resourceGuardOperationDetails?: inputs.ResourceGuardOperationDetail[];
+    lastUpdatedTime?: string;
+    description?: string;
   }
   interface MicrosoftRecoveryServicesVaultsBackupstorageconfig {
     /** The resource name */
@@ -10361,12 +10540,20 @@ export declare namespace inputs {
     location?: string;
     /** Optional ETag. */
     eTag?: string;
+    storageModelType?: "Invalid" | "GeoRedundant" | "LocallyRedundant" | "ZoneRedundant" | "ReadAccessGeoZoneRedundant" | (string & {});
+    storageType?: "Invalid" | "GeoRedundant" | "LocallyRedundant" | "ZoneRedundant" | "ReadAccessGeoZoneRedundant" | (string & {});
+    storageTypeState?: "Invalid" | "Locked" | "Unlocked" | (string & {});
+    crossRegionRestoreFlag?: boolean;
+    dedupState?: "Invalid" | "Enabled" | "Disabled" | (string & {});
+    xcoolState?: "Invalid" | "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftRecoveryServicesVaultsCertificates {
     /** The resource name */
     name: string;
     /** Raw certificate data. */
     properties?: inputs.RawCertificateData;
+    authType?: "Invalid" | "ACS" | "AAD" | "AccessControlService" | "AzureActiveDirectory" | (string & {});
+    certificate?: any;
   }
   interface MicrosoftRecoveryServicesVaultsExtendedInformation {
     /** The resource name */
@@ -10375,6 +10562,10 @@ export declare namespace inputs {
     properties?: inputs.VaultExtendedInfo;
     /** etag for the resource. */
     etag?: string;
+    integrityKey?: string;
+    encryptionKey?: string;
+    encryptionKeyThumbprint?: string;
+    algorithm?: string;
   }
   interface MicrosoftRecoveryServicesVaultsOperationResults {
     /** The resource name */
@@ -10391,6 +10582,10 @@ export declare namespace inputs {
     location?: string;
     /** Optional ETag. */
     eTag?: string;
+    provisioningState?: "Succeeded" | "Deleting" | "Failed" | "Pending" | (string & {});
+    privateEndpoint?: inputs.PrivateEndpoint2;
+    groupIds?: ("AzureBackup" | "AzureBackup_secondary" | "AzureSiteRecovery" | (string & {}))[];
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState2;
   }
   interface MicrosoftRecoveryServicesVaultsPrivateLinkResources {
     /** The resource name */
@@ -10401,6 +10596,9 @@ export declare namespace inputs {
     name: string;
     /** The properties of a configure alert request. */
     properties?: inputs.ConfigureAlertRequestPropertiesOrAlertProperties;
+    sendToOwners?: string;
+    customEmailAddresses?: string[];
+    locale?: string;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationEvents {
     /** The resource name */
@@ -10411,6 +10609,7 @@ export declare namespace inputs {
     name: string;
     /** Fabric creation input. */
     properties?: inputs.FabricCreationInputPropertiesOrFabricProperties;
+    customDetails?: inputs.FabricSpecificCreationInputOrFabricSpecificDetails;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationFabricsReplicationLogicalNetworks {
     /** The resource name */
@@ -10424,19 +10623,25 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Input properties for creating network mapping. */
-    properties: inputs.CreateNetworkMappingInputPropertiesOrNetworkMappingProperties;
+    properties?: inputs.CreateNetworkMappingInputPropertiesOrNetworkMappingProperties;
+    recoveryFabricName?: string;
+    recoveryNetworkId?: string;
+    fabricSpecificDetails?: inputs.FabricSpecificCreateNetworkMappingInput;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationFabricsReplicationProtectionContainers {
     /** The resource name */
     name: string;
     /** Create protection container input properties. */
     properties?: inputs.CreateProtectionContainerInputPropertiesOrProtectionContainerProperties;
+    providerSpecificInput?: inputs.ReplicationProviderSpecificContainerCreationInput[];
   }
   interface MicrosoftRecoveryServicesVaultsReplicationFabricsReplicationProtectionContainersReplicationMigrationItems {
     /** The resource name */
     name: string;
     /** Enable migration input properties. */
-    properties: inputs.EnableMigrationInputPropertiesOrMigrationItemProperties;
+    properties?: inputs.EnableMigrationInputPropertiesOrMigrationItemProperties;
+    policyId?: string;
+    providerSpecificDetails?: inputs.EnableMigrationProviderSpecificInputOrMigrationProviderSpecificSettings;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationFabricsReplicationProtectionContainersReplicationMigrationItemsMigrationRecoveryPoints {
     /** The resource name */
@@ -10451,6 +10656,9 @@ export declare namespace inputs {
     name: string;
     /** Enable protection input properties. */
     properties?: inputs.EnableProtectionInputPropertiesOrReplicationProtectedItemProperties;
+    policyId?: string;
+    protectableItemId?: string;
+    providerSpecificDetails?: inputs.EnableProtectionProviderSpecificInputOrReplicationProviderSpecificSettings;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationFabricsReplicationProtectionContainersReplicationProtectedItemsRecoveryPoints {
     /** The resource name */
@@ -10461,6 +10669,35 @@ export declare namespace inputs {
     name: string;
     /** The custom data. */
     properties?: inputs.ReplicationProtectionClusterProperties;
+    protectionClusterType?: string;
+    primaryFabricFriendlyName?: string;
+    primaryFabricProvider?: string;
+    recoveryFabricFriendlyName?: string;
+    recoveryFabricId?: string;
+    primaryProtectionContainerFriendlyName?: string;
+    recoveryProtectionContainerFriendlyName?: string;
+    protectionState?: string;
+    protectionStateDescription?: string;
+    activeLocation?: string;
+    testFailoverState?: string;
+    testFailoverStateDescription?: string;
+    allowedOperations?: string[];
+    replicationHealth?: string;
+    healthErrors?: inputs.HealthError[];
+    lastSuccessfulFailoverTime?: string;
+    lastSuccessfulTestFailoverTime?: string;
+    policyFriendlyName?: string;
+    currentScenario?: inputs.CurrentScenarioDetails;
+    recoveryContainerId?: string;
+    agentClusterId?: string;
+    clusterFqdn?: string;
+    clusterNodeFqdns?: string[];
+    clusterProtectedItemIds?: string[];
+    areAllClusterNodesRegistered?: boolean;
+    clusterRegisteredNodes?: inputs.RegisteredClusterNodes[];
+    providerSpecificDetails?: inputs.ReplicationClusterProviderSpecificSettings;
+    sharedDiskProperties?: inputs.SharedDiskReplicationItemProperties;
+    policyId?: string;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationFabricsReplicationProtectionContainersReplicationProtectionClustersOperationResults {
     /** The resource name */
@@ -10471,12 +10708,21 @@ export declare namespace inputs {
     name: string;
     /** Configure protection input properties. */
     properties?: inputs.CreateProtectionContainerMappingInputPropertiesOrProtectionContainerMappingProperties;
+    targetProtectionContainerId?: string;
+    policyId?: string;
+    providerSpecificInput?: inputs.ReplicationProviderSpecificContainerMappingInput;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationFabricsReplicationRecoveryServicesProviders {
     /** The resource name */
     name: string;
     /** The properties of an add provider request. */
-    properties: inputs.AddRecoveryServicesProviderInputPropertiesOrRecoveryServicesProviderProperties;
+    properties?: inputs.AddRecoveryServicesProviderInputPropertiesOrRecoveryServicesProviderProperties;
+    machineName?: string;
+    machineId?: string;
+    biosId?: string;
+    authenticationIdentityInput?: inputs.IdentityProviderInput;
+    resourceAccessIdentityInput?: inputs.IdentityProviderInput;
+    dataPlaneAuthenticationIdentityInput?: inputs.IdentityProviderInput;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationFabricsReplicationStorageClassifications {
     /** The resource name */
@@ -10487,12 +10733,18 @@ export declare namespace inputs {
     name: string;
     /** Storage mapping input properties. */
     properties?: inputs.StorageMappingInputPropertiesOrStorageClassificationMappingProperties;
+    targetStorageClassificationId?: string;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationFabricsReplicationvCenters {
     /** The resource name */
     name: string;
     /** The properties of an add vCenter request. */
     properties?: inputs.AddVCenterRequestPropertiesOrVCenterProperties;
+    friendlyName?: string;
+    ipAddress?: string;
+    processServerId?: string;
+    port?: string;
+    runAsAccountId?: string;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationJobs {
     /** The resource name */
@@ -10503,28 +10755,38 @@ export declare namespace inputs {
     name: string;
     /** Policy creation properties. */
     properties?: inputs.CreatePolicyInputPropertiesOrPolicyProperties;
+    providerSpecificInput?: inputs.PolicyProviderSpecificInput;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationProtectionIntents {
     /** The resource name */
     name: string;
     /** Create protection intent input properties. */
     properties?: inputs.CreateProtectionIntentPropertiesOrReplicationProtectionIntentProperties;
+    providerSpecificDetails?: inputs.CreateProtectionIntentProviderSpecificDetailsOrReplicationProtectionIntentProviderSpecificSettings;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationRecoveryPlans {
     /** The resource name */
     name: string;
     /** Recovery plan creation properties. */
-    properties: inputs.CreateRecoveryPlanInputPropertiesOrRecoveryPlanProperties;
+    properties?: inputs.CreateRecoveryPlanInputPropertiesOrRecoveryPlanProperties;
+    primaryFabricId?: string;
+    recoveryFabricId?: string;
+    failoverDeploymentModel?: "NotApplicable" | "Classic" | "ResourceManager" | (string & {});
+    groups?: inputs.RecoveryPlanGroup[];
+    providerSpecificInput?: inputs.RecoveryPlanProviderSpecificInput[];
   }
   interface MicrosoftRecoveryServicesVaultsReplicationVaultSettings {
     /** The resource name */
     name: string;
     /** Vault setting creation input properties. */
-    properties: inputs.VaultSettingCreationInputPropertiesOrVaultSettingProperties;
+    properties?: inputs.VaultSettingCreationInputPropertiesOrVaultSettingProperties;
+    migrationSolutionId?: string;
+    vmwareToAzureProviderType?: string;
   }
   interface MigrateInput {
     /** Migrate input properties. */
-    properties: inputs.MigrateInputProperties;
+    properties?: inputs.MigrateInputProperties;
+    providerSpecificDetails?: inputs.MigrateProviderSpecificInput;
   }
   interface MigrateInputProperties {
     /** The provider specific details. */
@@ -10536,6 +10798,7 @@ export declare namespace inputs {
     properties?: inputs.MigrationItemProperties;
     /** Resource Location */
     location?: string;
+    providerSpecificDetails?: inputs.MigrationProviderSpecificSettings;
   }
   interface MigrationItemProperties {
     /** The migration provider custom settings. */
@@ -10679,7 +10942,8 @@ export declare namespace inputs {
   type OSUpgradeSupportedVersions = { [key: string]: any };
   interface PauseReplicationInput {
     /** Pause replication input properties. */
-    properties: inputs.PauseReplicationInputProperties;
+    properties?: inputs.PauseReplicationInputProperties;
+    instanceType?: string;
   }
   interface PauseReplicationInputProperties {
     /** The class type. */
@@ -10694,6 +10958,8 @@ export declare namespace inputs {
   interface PlannedFailoverInput {
     /** Planned failover input properties. */
     properties?: inputs.PlannedFailoverInputProperties;
+    failoverDirection?: string;
+    providerSpecificDetails?: inputs.PlannedFailoverProviderSpecificFailoverInput;
   }
   interface PlannedFailoverInputProperties {
     /** Failover direction. */
@@ -10918,6 +11184,13 @@ export declare namespace inputs {
     properties?: inputs.ProtectionContainerProperties;
     /** Resource Location */
     location?: string;
+    fabricFriendlyName?: string;
+    friendlyName?: string;
+    fabricType?: string;
+    protectedItemCount?: number;
+    pairingStatus?: string;
+    role?: string;
+    fabricSpecificDetails?: inputs.ProtectionContainerFabricSpecificDetails;
   }
   type ProtectionIntent = {
     /** Type of backup management for the backed up item. */
@@ -10967,6 +11240,22 @@ export declare namespace inputs {
     properties?: inputs.RecoveryPlanProperties;
     /** Resource Location */
     location?: string;
+    friendlyName?: string;
+    primaryFabricId?: string;
+    primaryFabricFriendlyName?: string;
+    recoveryFabricId?: string;
+    recoveryFabricFriendlyName?: string;
+    failoverDeploymentModel?: string;
+    replicationProviders?: string[];
+    allowedOperations?: string[];
+    lastPlannedFailoverTime?: string;
+    lastUnplannedFailoverTime?: string;
+    lastTestFailoverTime?: string;
+    currentScenario?: inputs.CurrentScenarioDetails;
+    currentScenarioStatus?: string;
+    currentScenarioStatusDescription?: string;
+    groups?: inputs.RecoveryPlanGroup[];
+    providerSpecificDetails?: inputs.RecoveryPlanProviderSpecificDetails[];
   }
   interface RecoveryPlanA2ADetails {
     /** The primary zone. */
@@ -11089,7 +11378,9 @@ export declare namespace inputs {
   }
   interface RecoveryPlanPlannedFailoverInput {
     /** The recovery plan planned failover input properties. */
-    properties: inputs.RecoveryPlanPlannedFailoverInputProperties;
+    properties?: inputs.RecoveryPlanPlannedFailoverInputProperties;
+    failoverDirection?: "PrimaryToRecovery" | "RecoveryToPrimary" | (string & {});
+    providerSpecificDetails?: inputs.RecoveryPlanProviderSpecificFailoverInput[];
   }
   interface RecoveryPlanPlannedFailoverInputProperties {
     /** The failover direction. */
@@ -11162,7 +11453,8 @@ export declare namespace inputs {
   }
   interface RecoveryPlanTestFailoverCleanupInput {
     /** The recovery plan test failover cleanup input properties. */
-    properties: inputs.RecoveryPlanTestFailoverCleanupInputProperties;
+    properties?: inputs.RecoveryPlanTestFailoverCleanupInputProperties;
+    comments?: string;
   }
   interface RecoveryPlanTestFailoverCleanupInputProperties {
     /** The test failover cleanup comments. */
@@ -11170,7 +11462,11 @@ export declare namespace inputs {
   }
   interface RecoveryPlanTestFailoverInput {
     /** The recovery plan test failover input properties. */
-    properties: inputs.RecoveryPlanTestFailoverInputProperties;
+    properties?: inputs.RecoveryPlanTestFailoverInputProperties;
+    failoverDirection?: "PrimaryToRecovery" | "RecoveryToPrimary" | (string & {});
+    networkType?: string;
+    networkId?: string;
+    providerSpecificDetails?: inputs.RecoveryPlanProviderSpecificFailoverInput[];
   }
   interface RecoveryPlanTestFailoverInputProperties {
     /** The failover direction. */
@@ -11184,7 +11480,10 @@ export declare namespace inputs {
   }
   interface RecoveryPlanUnplannedFailoverInput {
     /** The recovery plan unplanned failover input properties. */
-    properties: inputs.RecoveryPlanUnplannedFailoverInputProperties;
+    properties?: inputs.RecoveryPlanUnplannedFailoverInputProperties;
+    failoverDirection?: "PrimaryToRecovery" | "RecoveryToPrimary" | (string & {});
+    sourceSiteOperations?: "Required" | "NotRequired" | (string & {});
+    providerSpecificDetails?: inputs.RecoveryPlanProviderSpecificFailoverInput[];
   }
   interface RecoveryPlanUnplannedFailoverInputProperties {
     /** The failover direction. */
@@ -11288,6 +11587,26 @@ export declare namespace inputs {
     properties?: inputs.RecoveryServicesProviderProperties;
     /** Resource Location */
     location?: string;
+    fabricType?: string;
+    friendlyName?: string;
+    providerVersion?: string;
+    serverVersion?: string;
+    providerVersionState?: string;
+    providerVersionExpiryDate?: string;
+    fabricFriendlyName?: string;
+    lastHeartBeat?: string;
+    connectionStatus?: string;
+    protectedItemCount?: number;
+    allowedScenarios?: string[];
+    healthErrorDetails?: inputs.HealthError[];
+    draIdentifier?: string;
+    machineId?: string;
+    machineName?: string;
+    biosId?: string;
+    authenticationIdentityDetails?: inputs.IdentityProviderDetails;
+    resourceAccessIdentityDetails?: inputs.IdentityProviderDetails;
+    dataPlaneAuthenticationIdentityDetails?: inputs.IdentityProviderDetails;
+    providerVersionDetails?: inputs.VersionDetails;
   }
   interface RecoveryServicesProviderProperties {
     /** Type of the site. */
@@ -11349,6 +11668,7 @@ export declare namespace inputs {
   interface ReinstallMobilityServiceRequest {
     /** The properties of the reinstall mobility service request */
     properties?: inputs.ReinstallMobilityServiceRequestProperties;
+    runAsAccountId?: string;
   }
   interface ReinstallMobilityServiceRequestProperties {
     /** The CS run as account Id. */
@@ -11357,6 +11677,7 @@ export declare namespace inputs {
   interface RemoveDisksInput {
     /** Remove disk input properties. */
     properties?: inputs.RemoveDisksInputProperties;
+    providerSpecificDetails?: inputs.RemoveDisksProviderSpecificInput;
   }
   interface RemoveDisksInputProperties {
     /** The ReplicationProviderInput. For HyperVReplicaAzure provider, it will be AzureEnableProtectionInput object. For San provider, it will be SanEnableProtectionInput object. For HyperVReplicaAzure provider, it can be null. */
@@ -11366,6 +11687,7 @@ export declare namespace inputs {
   interface RenewCertificateInput {
     /** Renew certificate input properties. */
     properties?: inputs.RenewCertificateInputProperties;
+    renewCertificateType?: string;
   }
   interface RenewCertificateInputProperties {
     /** Renew certificate type. */
@@ -11396,6 +11718,36 @@ export declare namespace inputs {
     properties?: inputs.ReplicationProtectedItemProperties;
     /** Resource Location */
     location?: string;
+    friendlyName?: string;
+    protectedItemType?: string;
+    protectableItemId?: string;
+    recoveryServicesProviderId?: string;
+    primaryFabricFriendlyName?: string;
+    primaryFabricProvider?: string;
+    recoveryFabricFriendlyName?: string;
+    recoveryFabricId?: string;
+    primaryProtectionContainerFriendlyName?: string;
+    recoveryProtectionContainerFriendlyName?: string;
+    protectionState?: string;
+    protectionStateDescription?: string;
+    activeLocation?: string;
+    testFailoverState?: string;
+    testFailoverStateDescription?: string;
+    switchProviderState?: string;
+    switchProviderStateDescription?: string;
+    allowedOperations?: string[];
+    replicationHealth?: string;
+    failoverHealth?: string;
+    healthErrors?: inputs.HealthError[];
+    policyId?: string;
+    policyFriendlyName?: string;
+    lastSuccessfulFailoverTime?: string;
+    lastSuccessfulTestFailoverTime?: string;
+    currentScenario?: inputs.CurrentScenarioDetails;
+    failoverRecoveryPointId?: string;
+    providerSpecificDetails?: inputs.ReplicationProviderSpecificSettings;
+    recoveryContainerId?: string;
+    eventCorrelationId?: string;
   }
   interface ReplicationProtectedItemProperties {
     /** The name. */
@@ -11462,6 +11814,35 @@ export declare namespace inputs {
   interface ReplicationProtectionCluster {
     /** The custom data. */
     properties?: inputs.ReplicationProtectionClusterProperties;
+    protectionClusterType?: string;
+    primaryFabricFriendlyName?: string;
+    primaryFabricProvider?: string;
+    recoveryFabricFriendlyName?: string;
+    recoveryFabricId?: string;
+    primaryProtectionContainerFriendlyName?: string;
+    recoveryProtectionContainerFriendlyName?: string;
+    protectionState?: string;
+    protectionStateDescription?: string;
+    activeLocation?: string;
+    testFailoverState?: string;
+    testFailoverStateDescription?: string;
+    allowedOperations?: string[];
+    replicationHealth?: string;
+    healthErrors?: inputs.HealthError[];
+    lastSuccessfulFailoverTime?: string;
+    lastSuccessfulTestFailoverTime?: string;
+    policyFriendlyName?: string;
+    currentScenario?: inputs.CurrentScenarioDetails;
+    recoveryContainerId?: string;
+    agentClusterId?: string;
+    clusterFqdn?: string;
+    clusterNodeFqdns?: string[];
+    clusterProtectedItemIds?: string[];
+    areAllClusterNodesRegistered?: boolean;
+    clusterRegisteredNodes?: inputs.RegisteredClusterNodes[];
+    providerSpecificDetails?: inputs.ReplicationClusterProviderSpecificSettings;
+    sharedDiskProperties?: inputs.SharedDiskReplicationItemProperties;
+    policyId?: string;
   }
   interface ReplicationProtectionClusterProperties {
     /** The type of protection cluster type. */
@@ -11534,6 +11915,7 @@ export declare namespace inputs {
   interface ResolveHealthInput {
     /** Disable resolve health input properties. */
     properties?: inputs.ResolveHealthInputProperties;
+    healthErrors?: inputs.ResolveHealthError[];
   }
   interface ResolveHealthInputProperties {
     /** Health errors. */
@@ -11544,6 +11926,7 @@ export declare namespace inputs {
     properties?: inputs.CapabilitiesProperties;
     /** Describes the Resource type: Microsoft.RecoveryServices/Vaults */
     type: string;
+    dnsZones?: inputs.DNSZone[];
   }
   interface ResourceGuardOperationDetail {
     vaultCriticalOperation?: string;
@@ -11585,6 +11968,7 @@ export declare namespace inputs {
   interface ResumeJobParams {
     /** Resume job properties. */
     properties?: inputs.ResumeJobParamsProperties;
+    comments?: string;
   }
   interface ResumeJobParamsProperties {
     /** Resume job comments. */
@@ -11592,7 +11976,8 @@ export declare namespace inputs {
   }
   interface ResumeReplicationInput {
     /** Resume replication input properties. */
-    properties: inputs.ResumeReplicationInputProperties;
+    properties?: inputs.ResumeReplicationInputProperties;
+    providerSpecificDetails?: inputs.ResumeReplicationProviderSpecificInput;
   }
   interface ResumeReplicationInputProperties {
     /** The provider specific input for resume replication. */
@@ -11601,7 +11986,8 @@ export declare namespace inputs {
   type ResumeReplicationProviderSpecificInput = inputs.VMwareCbtResumeReplicationInput;
   interface ResyncInput {
     /** Resync input properties. */
-    properties: inputs.ResyncInputProperties;
+    properties?: inputs.ResyncInputProperties;
+    providerSpecificDetails?: inputs.ResyncProviderSpecificInput;
   }
   interface ResyncInputProperties {
     /** The provider specific details. */
@@ -11631,6 +12017,8 @@ export declare namespace inputs {
   interface ReverseReplicationInput {
     /** Reverse replication properties. */
     properties?: inputs.ReverseReplicationInputProperties;
+    failoverDirection?: string;
+    providerSpecificDetails?: inputs.ReverseReplicationProviderSpecificInput;
   }
   interface ReverseReplicationInputProperties {
     /** Failover direction. */
@@ -11856,6 +12244,8 @@ export declare namespace inputs {
   interface SwitchClusterProtectionInput {
     /** Switch cluster protection properties. */
     properties?: inputs.SwitchClusterProtectionInputProperties;
+    replicationProtectionClusterName?: string;
+    providerSpecificDetails?: inputs.SwitchClusterProtectionProviderSpecificInput;
   }
   interface SwitchClusterProtectionInputProperties {
     /** The unique replication protection cluster name. */
@@ -11867,6 +12257,8 @@ export declare namespace inputs {
   interface SwitchProtectionInput {
     /** Switch protection properties. */
     properties?: inputs.SwitchProtectionInputProperties;
+    replicationProtectedItemName?: string;
+    providerSpecificDetails?: inputs.SwitchProtectionProviderSpecificInput;
   }
   interface SwitchProtectionInputProperties {
     /** The unique replication protected item name. */
@@ -11884,6 +12276,8 @@ export declare namespace inputs {
   interface SwitchProviderInput {
     /** Switch provider input properties. */
     properties?: inputs.SwitchProviderInputProperties;
+    targetInstanceType?: string;
+    providerSpecificDetails?: inputs.SwitchProviderSpecificInput;
   }
   interface SwitchProviderInputProperties {
     /** Target provider type. */
@@ -11931,7 +12325,8 @@ export declare namespace inputs {
   type TaskTypeDetails = inputs.AutomationRunbookTaskDetails | inputs.ConsistencyCheckTaskDetails | inputs.FabricReplicationGroupTaskDetails | inputs.ManualActionTaskDetails | inputs.ScriptActionTaskDetails | inputs.VirtualMachineTaskDetails | inputs.VmNicUpdatesTaskDetails;
   interface TestFailoverCleanupInput {
     /** Test failover cleanup input properties. */
-    properties: inputs.TestFailoverCleanupInputProperties;
+    properties?: inputs.TestFailoverCleanupInputProperties;
+    comments?: string;
   }
   interface TestFailoverCleanupInputProperties {
     /** Test failover cleanup comments. */
@@ -11939,7 +12334,11 @@ export declare namespace inputs {
   }
   interface TestFailoverInput {
     /** Test failover input properties. */
-    properties: inputs.TestFailoverInputProperties;
+    properties?: inputs.TestFailoverInputProperties;
+    failoverDirection?: string;
+    networkType?: string;
+    networkId?: string;
+    providerSpecificDetails?: inputs.TestFailoverProviderSpecificInput;
   }
   interface TestFailoverInputProperties {
     /** Test failover direction. */
@@ -11970,7 +12369,8 @@ export declare namespace inputs {
   type TestFailoverProviderSpecificInput = inputs.A2ATestFailoverInput | inputs.HyperVReplicaAzureTestFailoverInput | inputs.InMageTestFailoverInput | inputs.InMageAzureV2TestFailoverInput | inputs.InMageRcmTestFailoverInput;
   interface TestMigrateCleanupInput {
     /** Test migrate cleanup input properties. */
-    properties: inputs.TestMigrateCleanupInputProperties;
+    properties?: inputs.TestMigrateCleanupInputProperties;
+    comments?: string;
   }
   interface TestMigrateCleanupInputProperties {
     /** Test migrate cleanup comments. */
@@ -11978,7 +12378,8 @@ export declare namespace inputs {
   }
   interface TestMigrateInput {
     /** Test migrate input properties. */
-    properties: inputs.TestMigrateInputProperties;
+    properties?: inputs.TestMigrateInputProperties;
+    providerSpecificDetails?: inputs.TestMigrateProviderSpecificInput;
   }
   interface TestMigrateInputProperties {
     /** The provider specific details. */
@@ -12050,7 +12451,10 @@ export declare namespace inputs {
   }
   interface UnplannedFailoverInput {
     /** Unplanned failover input properties. */
-    properties: inputs.UnplannedFailoverInputProperties;
+    properties?: inputs.UnplannedFailoverInputProperties;
+    failoverDirection?: string;
+    sourceSiteOperations?: string;
+    providerSpecificDetails?: inputs.UnplannedFailoverProviderSpecificInput;
   }
   interface UnplannedFailoverInputProperties {
     /** Failover direction. */
@@ -12063,7 +12467,9 @@ export declare namespace inputs {
   type UnplannedFailoverProviderSpecificInput = inputs.A2AUnplannedFailoverInput | inputs.HyperVReplicaAzureUnplannedFailoverInput | inputs.InMageUnplannedFailoverInput | inputs.InMageAzureV2UnplannedFailoverInput | inputs.InMageRcmUnplannedFailoverInput;
   interface UpdateApplianceForReplicationProtectedItemInput {
     /** Update appliance replication protected item properties. */
-    properties: inputs.UpdateApplianceForReplicationProtectedItemInputProperties;
+    properties?: inputs.UpdateApplianceForReplicationProtectedItemInputProperties;
+    targetApplianceId?: string;
+    providerSpecificDetails?: inputs.UpdateApplianceForReplicationProtectedItemProviderSpecificInput;
   }
   interface UpdateApplianceForReplicationProtectedItemInputProperties {
     /** The target appliance Id. */
@@ -12075,6 +12481,7 @@ export declare namespace inputs {
   interface UpdateMobilityServiceRequest {
     /** The properties of the update mobility service request. */
     properties?: inputs.UpdateMobilityServiceRequestProperties;
+    runAsAccountId?: string;
   }
   interface UpdateMobilityServiceRequestProperties {
     /** The CS run as account Id. */
@@ -12138,6 +12545,10 @@ export declare namespace inputs {
     properties?: inputs.VaultHealthProperties;
     /** Resource Location */
     location?: string;
+    vaultErrors?: inputs.HealthError[];
+    protectedItemsHealth?: inputs.ResourceHealthSummary;
+    fabricsHealth?: inputs.ResourceHealthSummary;
+    containersHealth?: inputs.ResourceHealthSummary;
   }
   interface VaultHealthProperties {
     /** The list of errors on the vault. */
@@ -13019,7 +13430,9 @@ export declare namespace outputs {
   type A2AVmDiskInputDetails = inputs.A2AVmDiskInputDetails;
   type A2AVmManagedDiskInputDetails = inputs.A2AVmManagedDiskInputDetails;
   type A2AZoneDetails = inputs.A2AZoneDetails;
-  type AddDisksInput = inputs.AddDisksInput;
+  interface AddDisksInput {
+    properties?: outputs.AddDisksInputProperties;
+  }
   type AddDisksInputProperties = inputs.AddDisksInputProperties;
   type AddDisksProviderSpecificInput = inputs.AddDisksProviderSpecificInput;
   interface AddRecoveryServicesProviderInputPropertiesOrRecoveryServicesProviderProperties {
@@ -13085,10 +13498,14 @@ export declare namespace outputs {
     totalUtilization?: number;
     status?: string;
   }
-  type ApplyClusterRecoveryPointInput = inputs.ApplyClusterRecoveryPointInput;
+  interface ApplyClusterRecoveryPointInput {
+    properties: outputs.ApplyClusterRecoveryPointInputProperties;
+  }
   type ApplyClusterRecoveryPointInputProperties = inputs.ApplyClusterRecoveryPointInputProperties;
   type ApplyClusterRecoveryPointProviderSpecificInput = inputs.ApplyClusterRecoveryPointProviderSpecificInput;
-  type ApplyRecoveryPointInput = inputs.ApplyRecoveryPointInput;
+  interface ApplyRecoveryPointInput {
+    properties: outputs.ApplyRecoveryPointInputProperties;
+  }
   type ApplyRecoveryPointInputProperties = inputs.ApplyRecoveryPointInputProperties;
   type ApplyRecoveryPointProviderSpecificInput = inputs.ApplyRecoveryPointProviderSpecificInput;
   type AsrJobDetails = inputs.AsrJobDetails;
@@ -13354,7 +13771,10 @@ export declare namespace outputs {
   type BackupStatusResponse = inputs.BackupStatusResponse;
   type BEKDetails = inputs.BEKDetails;
   type CapabilitiesProperties = inputs.CapabilitiesProperties;
-  type CapabilitiesResponse = inputs.CapabilitiesResponse;
+  interface CapabilitiesResponse {
+    properties?: outputs.CapabilitiesResponseProperties;
+    type: string;
+  }
   type CapabilitiesResponseProperties = inputs.CapabilitiesResponseProperties;
   type CheckNameAvailabilityParameters = inputs.CheckNameAvailabilityParameters;
   type CheckNameAvailabilityResult = inputs.CheckNameAvailabilityResult;
@@ -13362,13 +13782,19 @@ export declare namespace outputs {
   type ClientScriptForConnect = inputs.ClientScriptForConnect;
   type ClusterFailoverJobDetails = inputs.ClusterFailoverJobDetails;
   type ClusterSwitchProtectionJobDetails = inputs.ClusterSwitchProtectionJobDetails;
-  type ClusterTestFailoverCleanupInput = inputs.ClusterTestFailoverCleanupInput;
+  interface ClusterTestFailoverCleanupInput {
+    properties: outputs.ClusterTestFailoverCleanupInputProperties;
+  }
   type ClusterTestFailoverCleanupInputProperties = inputs.ClusterTestFailoverCleanupInputProperties;
-  type ClusterTestFailoverInput = inputs.ClusterTestFailoverInput;
+  interface ClusterTestFailoverInput {
+    properties: outputs.ClusterTestFailoverInputProperties;
+  }
   type ClusterTestFailoverInputProperties = inputs.ClusterTestFailoverInputProperties;
   type ClusterTestFailoverJobDetails = inputs.ClusterTestFailoverJobDetails;
   type ClusterTestFailoverProviderSpecificInput = inputs.ClusterTestFailoverProviderSpecificInput;
-  type ClusterUnplannedFailoverInput = inputs.ClusterUnplannedFailoverInput;
+  interface ClusterUnplannedFailoverInput {
+    properties: outputs.ClusterUnplannedFailoverInputProperties;
+  }
   type ClusterUnplannedFailoverInputProperties = inputs.ClusterUnplannedFailoverInputProperties;
   type ClusterUnplannedFailoverProviderSpecificInput = inputs.ClusterUnplannedFailoverProviderSpecificInput;
   type CmkKekIdentity = inputs.CmkKekIdentity;
@@ -13479,9 +13905,13 @@ export declare namespace outputs {
     vaultDeletionTime?: string;
     purgeAt?: string;
   }
-  type DeletedVaultUndeleteInput = inputs.DeletedVaultUndeleteInput;
+  interface DeletedVaultUndeleteInput {
+    properties: outputs.DeletedVaultUndeleteInputProperties;
+  }
   type DeletedVaultUndeleteInputProperties = inputs.DeletedVaultUndeleteInputProperties;
-  type DiscoverProtectableItemRequest = inputs.DiscoverProtectableItemRequest;
+  interface DiscoverProtectableItemRequest {
+    properties?: outputs.DiscoverProtectableItemRequestProperties;
+  }
   type DiscoverProtectableItemRequestProperties = inputs.DiscoverProtectableItemRequestProperties;
   type DiskDetails = inputs.DiskDetails;
   type DiskDetails2 = inputs.DiskDetails2;
@@ -13640,7 +14070,9 @@ export declare namespace outputs {
   type FabricSpecificCreationInputOrFabricSpecificDetails = outputs.AzureFabricCreationInputOrAzureFabricSpecificDetails | outputs.HyperVSiteDetails | outputs.InMageRcmFabricCreationInputOrInMageRcmFabricSpecificDetails | outputs.VmmDetails | outputs.VMwareDetails | outputs.VMwareV2FabricCreationInputOrVMwareV2FabricSpecificDetails;
   type FabricSpecificDetails = outputs.AzureFabricSpecificDetails | outputs.HyperVSiteDetails2 | outputs.InMageRcmFabricSpecificDetails | outputs.VmmDetails | outputs.VMwareDetails2 | outputs.VMwareV2FabricSpecificDetails;
   type FailoverJobDetails = inputs.FailoverJobDetails;
-  type FailoverProcessServerRequest = inputs.FailoverProcessServerRequest;
+  interface FailoverProcessServerRequest {
+    properties?: outputs.FailoverProcessServerRequestProperties;
+  }
   type FailoverProcessServerRequestProperties = inputs.FailoverProcessServerRequestProperties;
   type FailoverReplicationProtectedItemDetails = inputs.FailoverReplicationProtectedItemDetails;
   type FeatureSupportRequest = inputs.FeatureSupportRequest;
@@ -15069,7 +15501,9 @@ export declare namespace outputs {
     location?: string;
     systemData?: outputs.SystemData;
   }
-  type MigrateInput = inputs.MigrateInput;
+  interface MigrateInput {
+    properties: outputs.MigrateInputProperties;
+  }
   type MigrateInputProperties = inputs.MigrateInputProperties;
   type MigrateProviderSpecificInput = inputs.MigrateProviderSpecificInput;
   interface MigrationItem {
@@ -15139,10 +15573,14 @@ export declare namespace outputs {
     supportedSourceOsVersion?: string;
     supportedTargetOsVersions?: string[];
   }
-  type PauseReplicationInput = inputs.PauseReplicationInput;
+  interface PauseReplicationInput {
+    properties: outputs.PauseReplicationInputProperties;
+  }
   type PauseReplicationInputProperties = inputs.PauseReplicationInputProperties;
   type PerDiskEncryptionSetId = inputs.PerDiskEncryptionSetId;
-  type PlannedFailoverInput = inputs.PlannedFailoverInput;
+  interface PlannedFailoverInput {
+    properties?: outputs.PlannedFailoverInputProperties;
+  }
   type PlannedFailoverInputProperties = inputs.PlannedFailoverInputProperties;
   type PlannedFailoverProviderSpecificFailoverInput = inputs.PlannedFailoverProviderSpecificFailoverInput;
   type PointInTimeRange = inputs.PointInTimeRange;
@@ -15358,7 +15796,9 @@ export declare namespace outputs {
   type RecoveryPlanInMageRcmFailbackFailoverInput = inputs.RecoveryPlanInMageRcmFailbackFailoverInput;
   type RecoveryPlanInMageRcmFailoverInput = inputs.RecoveryPlanInMageRcmFailoverInput;
   type RecoveryPlanManualActionDetails = inputs.RecoveryPlanManualActionDetails;
-  type RecoveryPlanPlannedFailoverInput = inputs.RecoveryPlanPlannedFailoverInput;
+  interface RecoveryPlanPlannedFailoverInput {
+    properties: outputs.RecoveryPlanPlannedFailoverInputProperties;
+  }
   type RecoveryPlanPlannedFailoverInputProperties = inputs.RecoveryPlanPlannedFailoverInputProperties;
   type RecoveryPlanProperties = inputs.RecoveryPlanProperties;
   type RecoveryPlanProtectedItem = inputs.RecoveryPlanProtectedItem;
@@ -15367,11 +15807,17 @@ export declare namespace outputs {
   type RecoveryPlanProviderSpecificInput = inputs.RecoveryPlanProviderSpecificInput;
   type RecoveryPlanScriptActionDetails = inputs.RecoveryPlanScriptActionDetails;
   type RecoveryPlanShutdownGroupTaskDetails = inputs.RecoveryPlanShutdownGroupTaskDetails;
-  type RecoveryPlanTestFailoverCleanupInput = inputs.RecoveryPlanTestFailoverCleanupInput;
+  interface RecoveryPlanTestFailoverCleanupInput {
+    properties: outputs.RecoveryPlanTestFailoverCleanupInputProperties;
+  }
   type RecoveryPlanTestFailoverCleanupInputProperties = inputs.RecoveryPlanTestFailoverCleanupInputProperties;
-  type RecoveryPlanTestFailoverInput = inputs.RecoveryPlanTestFailoverInput;
+  interface RecoveryPlanTestFailoverInput {
+    properties: outputs.RecoveryPlanTestFailoverInputProperties;
+  }
   type RecoveryPlanTestFailoverInputProperties = inputs.RecoveryPlanTestFailoverInputProperties;
-  type RecoveryPlanUnplannedFailoverInput = inputs.RecoveryPlanUnplannedFailoverInput;
+  interface RecoveryPlanUnplannedFailoverInput {
+    properties: outputs.RecoveryPlanUnplannedFailoverInputProperties;
+  }
   type RecoveryPlanUnplannedFailoverInputProperties = inputs.RecoveryPlanUnplannedFailoverInputProperties;
   type RecoveryPoint = {
     threatStatus?: "Unknown" | "Healthy" | "UnHealthy" | "Warning" | "NotAvailable" | (string & {});
@@ -15419,12 +15865,18 @@ export declare namespace outputs {
   type RecoveryVirtualNetworkCustomDetails = inputs.RecoveryVirtualNetworkCustomDetails;
   type RegionOfChoiceSettings = inputs.RegionOfChoiceSettings;
   type RegisteredClusterNodes = inputs.RegisteredClusterNodes;
-  type ReinstallMobilityServiceRequest = inputs.ReinstallMobilityServiceRequest;
+  interface ReinstallMobilityServiceRequest {
+    properties?: outputs.ReinstallMobilityServiceRequestProperties;
+  }
   type ReinstallMobilityServiceRequestProperties = inputs.ReinstallMobilityServiceRequestProperties;
-  type RemoveDisksInput = inputs.RemoveDisksInput;
+  interface RemoveDisksInput {
+    properties?: outputs.RemoveDisksInputProperties;
+  }
   type RemoveDisksInputProperties = inputs.RemoveDisksInputProperties;
   type RemoveDisksProviderSpecificInput = inputs.RemoveDisksProviderSpecificInput;
-  type RenewCertificateInput = inputs.RenewCertificateInput;
+  interface RenewCertificateInput {
+    properties?: outputs.RenewCertificateInputProperties;
+  }
   type RenewCertificateInputProperties = inputs.RenewCertificateInputProperties;
   interface ReplicationAgentDetails {
     id?: string;
@@ -15548,9 +16000,14 @@ export declare namespace outputs {
     lastDiscoveryInUtc?: string;
   }
   type ResolveHealthError = inputs.ResolveHealthError;
-  type ResolveHealthInput = inputs.ResolveHealthInput;
+  interface ResolveHealthInput {
+    properties?: outputs.ResolveHealthInputProperties;
+  }
   type ResolveHealthInputProperties = inputs.ResolveHealthInputProperties;
-  type ResourceCapabilities = inputs.ResourceCapabilities;
+  interface ResourceCapabilities {
+    properties?: outputs.CapabilitiesProperties;
+    type: string;
+  }
   type ResourceGuardOperationDetail = inputs.ResourceGuardOperationDetail;
   type ResourceGuardProxyBase = inputs.ResourceGuardProxyBase;
   type ResourceGuardProxyBaseResourceTags = inputs.ResourceGuardProxyBaseResourceTags;
@@ -15565,18 +16022,26 @@ export declare namespace outputs {
   type RestoreFileSpecs = inputs.RestoreFileSpecs;
   type RestoreRequest = inputs.RestoreRequest;
   type RestoreSettings = inputs.RestoreSettings;
-  type ResumeJobParams = inputs.ResumeJobParams;
+  interface ResumeJobParams {
+    properties?: outputs.ResumeJobParamsProperties;
+  }
   type ResumeJobParamsProperties = inputs.ResumeJobParamsProperties;
-  type ResumeReplicationInput = inputs.ResumeReplicationInput;
+  interface ResumeReplicationInput {
+    properties: outputs.ResumeReplicationInputProperties;
+  }
   type ResumeReplicationInputProperties = inputs.ResumeReplicationInputProperties;
   type ResumeReplicationProviderSpecificInput = inputs.ResumeReplicationProviderSpecificInput;
-  type ResyncInput = inputs.ResyncInput;
+  interface ResyncInput {
+    properties: outputs.ResyncInputProperties;
+  }
   type ResyncInputProperties = inputs.ResyncInputProperties;
   type ResyncProviderSpecificInput = inputs.ResyncProviderSpecificInput;
   type RetentionDuration = inputs.RetentionDuration;
   type RetentionPolicy = inputs.RetentionPolicy;
   type RetentionVolume = inputs.RetentionVolume;
-  type ReverseReplicationInput = inputs.ReverseReplicationInput;
+  interface ReverseReplicationInput {
+    properties?: outputs.ReverseReplicationInputProperties;
+  }
   type ReverseReplicationInputProperties = inputs.ReverseReplicationInputProperties;
   type ReverseReplicationProviderSpecificInput = inputs.ReverseReplicationProviderSpecificInput;
   type RunAsAccount = inputs.RunAsAccount;
@@ -15621,14 +16086,20 @@ export declare namespace outputs {
   type Subnet = inputs.Subnet;
   type SubProtectionPolicy = inputs.SubProtectionPolicy;
   type SubProtectionPolicyTieringPolicy = inputs.SubProtectionPolicyTieringPolicy;
-  type SwitchClusterProtectionInput = inputs.SwitchClusterProtectionInput;
+  interface SwitchClusterProtectionInput {
+    properties?: outputs.SwitchClusterProtectionInputProperties;
+  }
   type SwitchClusterProtectionInputProperties = inputs.SwitchClusterProtectionInputProperties;
   type SwitchClusterProtectionProviderSpecificInput = inputs.SwitchClusterProtectionProviderSpecificInput;
-  type SwitchProtectionInput = inputs.SwitchProtectionInput;
+  interface SwitchProtectionInput {
+    properties?: outputs.SwitchProtectionInputProperties;
+  }
   type SwitchProtectionInputProperties = inputs.SwitchProtectionInputProperties;
   type SwitchProtectionJobDetails = inputs.SwitchProtectionJobDetails;
   type SwitchProtectionProviderSpecificInput = inputs.SwitchProtectionProviderSpecificInput;
-  type SwitchProviderInput = inputs.SwitchProviderInput;
+  interface SwitchProviderInput {
+    properties?: outputs.SwitchProviderInputProperties;
+  }
   type SwitchProviderInputProperties = inputs.SwitchProviderInputProperties;
   type SwitchProviderSpecificInput = inputs.SwitchProviderSpecificInput;
   type SystemData = inputs.SystemData;
@@ -15636,15 +16107,23 @@ export declare namespace outputs {
   type TargetDiskNetworkAccessSettings = inputs.TargetDiskNetworkAccessSettings;
   type TargetRestoreInfo = inputs.TargetRestoreInfo;
   type TaskTypeDetails = inputs.TaskTypeDetails;
-  type TestFailoverCleanupInput = inputs.TestFailoverCleanupInput;
+  interface TestFailoverCleanupInput {
+    properties: outputs.TestFailoverCleanupInputProperties;
+  }
   type TestFailoverCleanupInputProperties = inputs.TestFailoverCleanupInputProperties;
-  type TestFailoverInput = inputs.TestFailoverInput;
+  interface TestFailoverInput {
+    properties: outputs.TestFailoverInputProperties;
+  }
   type TestFailoverInputProperties = inputs.TestFailoverInputProperties;
   type TestFailoverJobDetails = inputs.TestFailoverJobDetails;
   type TestFailoverProviderSpecificInput = inputs.TestFailoverProviderSpecificInput;
-  type TestMigrateCleanupInput = inputs.TestMigrateCleanupInput;
+  interface TestMigrateCleanupInput {
+    properties: outputs.TestMigrateCleanupInputProperties;
+  }
   type TestMigrateCleanupInputProperties = inputs.TestMigrateCleanupInputProperties;
-  type TestMigrateInput = inputs.TestMigrateInput;
+  interface TestMigrateInput {
+    properties: outputs.TestMigrateInputProperties;
+  }
   type TestMigrateInputProperties = inputs.TestMigrateInputProperties;
   type TestMigrateProviderSpecificInput = inputs.TestMigrateProviderSpecificInput;
   interface ThreatInfo {
@@ -15665,13 +16144,19 @@ export declare namespace outputs {
   type TrackedResourceTags = inputs.TrackedResourceTags;
   type UnlockDeleteRequest = inputs.UnlockDeleteRequest;
   type UnlockDeleteResponse = inputs.UnlockDeleteResponse;
-  type UnplannedFailoverInput = inputs.UnplannedFailoverInput;
+  interface UnplannedFailoverInput {
+    properties: outputs.UnplannedFailoverInputProperties;
+  }
   type UnplannedFailoverInputProperties = inputs.UnplannedFailoverInputProperties;
   type UnplannedFailoverProviderSpecificInput = inputs.UnplannedFailoverProviderSpecificInput;
-  type UpdateApplianceForReplicationProtectedItemInput = inputs.UpdateApplianceForReplicationProtectedItemInput;
+  interface UpdateApplianceForReplicationProtectedItemInput {
+    properties: outputs.UpdateApplianceForReplicationProtectedItemInputProperties;
+  }
   type UpdateApplianceForReplicationProtectedItemInputProperties = inputs.UpdateApplianceForReplicationProtectedItemInputProperties;
   type UpdateApplianceForReplicationProtectedItemProviderSpecificInput = inputs.UpdateApplianceForReplicationProtectedItemProviderSpecificInput;
-  type UpdateMobilityServiceRequest = inputs.UpdateMobilityServiceRequest;
+  interface UpdateMobilityServiceRequest {
+    properties?: outputs.UpdateMobilityServiceRequestProperties;
+  }
   type UpdateMobilityServiceRequestProperties = inputs.UpdateMobilityServiceRequestProperties;
   interface UpgradeDetails {
     operationId?: string;

@@ -207,6 +207,12 @@ export declare const getPlatformWorkloadIdentityRoleSetOutput: typeof getPlatfor
 export declare const getOpenShiftClusterOutput: typeof getOpenShiftCluster;
 export declare const listOpenShiftClusterAdminCredentialsOutput: typeof listOpenShiftClusterAdminCredentials;
 export declare const listOpenShiftClusterCredentialsOutput: typeof listOpenShiftClusterCredentials;
+// Pulumi's names for what each function and lookup returns.
+export type GetOpenShiftVersionResult = OpenShiftVersionState;
+export type GetPlatformWorkloadIdentityRoleSetResult = PlatformWorkloadIdentityRoleSetState;
+export type GetOpenShiftClusterResult = OpenShiftClusterState;
+export type ListOpenShiftClusterAdminCredentialsResult = outputs.OpenShiftClusterAdminKubeconfig;
+export type ListOpenShiftClusterCredentialsResult = outputs.OpenShiftClusterCredentials;
 
 export declare namespace inputs {
   interface APIServerProfile {
@@ -280,6 +286,16 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    provisioningState?: "AdminUpdating" | "Canceled" | "Creating" | "Deleting" | "Failed" | "Succeeded" | "Updating" | (string & {});
+    clusterProfile?: inputs.ClusterProfile;
+    consoleProfile?: inputs.ConsoleProfile;
+    servicePrincipalProfile?: inputs.ServicePrincipalProfile;
+    platformWorkloadIdentityProfile?: inputs.PlatformWorkloadIdentityProfile;
+    networkProfile?: inputs.NetworkProfile;
+    masterProfile?: inputs.MasterProfile;
+    workerProfiles?: inputs.WorkerProfile[];
+    apiserverProfile?: inputs.APIServerProfile;
+    ingressProfiles?: inputs.IngressProfile[];
   }
   interface NetworkProfile {
     /** The CIDR used for OpenShift/Kubernetes Pods. */

@@ -25,7 +25,7 @@ export declare class DependencyOf extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The relationship source resource id. */
-  readonly sourceId: $Output<string | undefined>;
+  readonly sourceId: $Output<string>;
   /** The relationship target resource id. */
   readonly targetId: $Output<string>;
   /** The relationship target tenant id. */
@@ -35,7 +35,7 @@ export declare class DependencyOf extends $CustomResource {
   /** Metadata about the relationship. */
   readonly metadata: $Output<outputs.RelationshipMetadata | undefined>;
   /** The provisioning state of the relationship. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: DependencyOfArgs, opts?: $Options);
 }
 
@@ -67,12 +67,12 @@ export interface DependencyOfState {
   type: "Microsoft.Relationships/dependencyOf";
   properties?: outputs.DependencyOfRelationshipProperties;
   systemData?: outputs.SystemData;
-  sourceId?: string;
+  sourceId: string;
   targetId: string;
   targetTenant?: string;
   originInformation?: outputs.RelationshipOriginInformation;
   metadata?: outputs.RelationshipMetadata;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Relationships/dependencyOf` without managing it (GET, api-version 2026-08-01); undefined when it does not exist.
@@ -106,7 +106,7 @@ export declare class ServiceGroupMember extends $CustomResource {
   /** The relationship source resource id. Must be a service group. */
   readonly sourceId: $Output<string>;
   /** The relationship target resource id. Server-derived from the scoped resource. */
-  readonly targetId: $Output<string | undefined>;
+  readonly targetId: $Output<string>;
   /** The relationship source tenant id. */
   readonly sourceTenant: $Output<string | undefined>;
   /** Information about the origin of the relationship. */
@@ -114,7 +114,7 @@ export declare class ServiceGroupMember extends $CustomResource {
   /** Metadata about the relationship. */
   readonly metadata: $Output<outputs.RelationshipMetadata | undefined>;
   /** The provisioning state of the relationship. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ServiceGroupMemberArgs, opts?: $Options);
 }
 
@@ -147,11 +147,11 @@ export interface ServiceGroupMemberState {
   properties?: outputs.ServiceGroupMemberRelationshipPropertiesV2;
   systemData?: outputs.SystemData;
   sourceId: string;
-  targetId?: string;
+  targetId: string;
   sourceTenant?: string;
   originInformation?: outputs.RelationshipOriginInformation;
   metadata?: outputs.RelationshipMetadata;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Relationships/serviceGroupMember` without managing it (GET, api-version 2026-08-01); undefined when it does not exist.
@@ -164,6 +164,9 @@ export declare function getServiceGroupMember(args: GetServiceGroupMemberArgs): 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getDependencyOfOutput: typeof getDependencyOf;
 export declare const getServiceGroupMemberOutput: typeof getServiceGroupMember;
+// Pulumi's names for what each function and lookup returns.
+export type GetDependencyOfResult = DependencyOfState;
+export type GetServiceGroupMemberResult = ServiceGroupMemberState;
 
 export declare namespace inputs {
   interface DependencyOfRelationshipProperties {
@@ -177,12 +180,16 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.DependencyOfRelationshipProperties;
+    targetId?: string;
+    targetTenant?: string;
   }
   interface MicrosoftRelationshipsServiceGroupMember {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ServiceGroupMemberRelationshipPropertiesV2;
+    sourceId?: string;
+    sourceTenant?: string;
   }
   type RelationshipMetadata = { [key: string]: any };
   type RelationshipOriginInformation = { [key: string]: any };

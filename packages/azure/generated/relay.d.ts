@@ -31,17 +31,17 @@ export declare class Namespace extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the Namespace. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Status of the Namespace. */
-  readonly status: $Output<string | undefined>;
+  readonly status: $Output<string>;
   /** The time the namespace was created. */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** The time the namespace was updated. */
-  readonly updatedAt: $Output<string | undefined>;
+  readonly updatedAt: $Output<string>;
   /** Endpoint you can use to perform Service Bus operations. */
-  readonly serviceBusEndpoint: $Output<string | undefined>;
+  readonly serviceBusEndpoint: $Output<string>;
   /** Identifier for Azure Insights metrics. */
-  readonly metricId: $Output<string | undefined>;
+  readonly metricId: $Output<string>;
   /** List of private endpoint connections. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** This determines if traffic is allowed over public network. By default it is enabled. */
@@ -100,12 +100,12 @@ export interface NamespaceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
-  status?: string;
-  createdAt?: string;
-  updatedAt?: string;
-  serviceBusEndpoint?: string;
-  metricId?: string;
+  provisioningState: string;
+  status: string;
+  createdAt: string;
+  updatedAt: string;
+  serviceBusEndpoint: string;
+  metricId: string;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
   minimumTlsVersion?: "1.2" | "1.3" | (string & {});
@@ -140,7 +140,7 @@ export declare class AuthorizationRule extends $CustomResource {
   /** Properties supplied to create or update AuthorizationRule */
   readonly properties: $Output<outputs.AuthorizationRuleProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The rights associated with the rule. */
@@ -177,7 +177,7 @@ export interface AuthorizationRuleState {
   name: string;
   type: "Microsoft.Relay/namespaces/authorizationRules";
   properties?: outputs.AuthorizationRuleProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   rights: ("Manage" | "Send" | "Listen" | (string & {}))[];
 }
@@ -211,15 +211,15 @@ export declare class HybridConnection extends $CustomResource {
   /** Properties of the HybridConnection. */
   readonly properties: $Output<outputs.HybridConnectionProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The time the hybrid connection was created. */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** The time the namespace was updated. */
-  readonly updatedAt: $Output<string | undefined>;
+  readonly updatedAt: $Output<string>;
   /** The number of listeners for this hybrid connection. Note that min : 1 and max:25 are supported. */
-  readonly listenerCount: $Output<number | undefined>;
+  readonly listenerCount: $Output<number>;
   /** Returns true if client authorization is needed for this hybrid connection; otherwise, false. */
   readonly requiresClientAuthorization: $Output<boolean | undefined>;
   /** The usermetadata is a placeholder to store user-defined string data for the hybrid connection endpoint. For example, it can be used to store descriptive data, such as a list of teams and their contact information. Also, user-defined configuration settings can be stored. */
@@ -258,11 +258,11 @@ export interface HybridConnectionState {
   name: string;
   type: "Microsoft.Relay/namespaces/hybridConnections";
   properties?: outputs.HybridConnectionProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  createdAt?: string;
-  updatedAt?: string;
-  listenerCount?: number;
+  createdAt: string;
+  updatedAt: string;
+  listenerCount: number;
   requiresClientAuthorization?: boolean;
   userMetadata?: string;
 }
@@ -298,7 +298,7 @@ export declare class HybridConnectionAuthorizationRule extends $CustomResource {
   /** Properties supplied to create or update AuthorizationRule */
   readonly properties: $Output<outputs.AuthorizationRuleProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The rights associated with the rule. */
@@ -339,7 +339,7 @@ export interface HybridConnectionAuthorizationRuleState {
   name: string;
   type: "Microsoft.Relay/namespaces/hybridConnections/authorizationRules";
   properties?: outputs.AuthorizationRuleProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   rights: ("Manage" | "Send" | "Listen" | (string & {}))[];
 }
@@ -456,7 +456,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** Properties of the PrivateEndpointConnection. */
   readonly properties: $Output<outputs.PrivateEndpointConnectionProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The Private Endpoint resource for this Connection. */
@@ -501,7 +501,7 @@ export interface PrivateEndpointConnectionState {
   name: string;
   type: "Microsoft.Relay/namespaces/privateEndpointConnections";
   properties?: outputs.PrivateEndpointConnectionProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState?: outputs.ConnectionState;
@@ -565,17 +565,17 @@ export declare class WcfRelay extends $CustomResource {
   /** Properties of the WCF relay. */
   readonly properties: $Output<outputs.WcfRelayProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Returns true if the relay is dynamic; otherwise, false. */
-  readonly isDynamic: $Output<boolean | undefined>;
+  readonly isDynamic: $Output<boolean>;
   /** The time the WCF relay was created. */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** The time the namespace was updated. */
-  readonly updatedAt: $Output<string | undefined>;
+  readonly updatedAt: $Output<string>;
   /** The number of listeners for this relay. Note that min :1 and max:25 are supported. */
-  readonly listenerCount: $Output<number | undefined>;
+  readonly listenerCount: $Output<number>;
   /** WCF relay type. */
   readonly relayType: $Output<"NetTcp" | "Http" | undefined>;
   /** Returns true if client authorization is needed for this relay; otherwise, false. */
@@ -622,12 +622,12 @@ export interface WcfRelayState {
   name: string;
   type: "Microsoft.Relay/namespaces/wcfRelays";
   properties?: outputs.WcfRelayProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  isDynamic?: boolean;
-  createdAt?: string;
-  updatedAt?: string;
-  listenerCount?: number;
+  isDynamic: boolean;
+  createdAt: string;
+  updatedAt: string;
+  listenerCount: number;
   relayType?: "NetTcp" | "Http";
   requiresClientAuthorization?: boolean;
   requiresTransportSecurity?: boolean;
@@ -665,7 +665,7 @@ export declare class WcfRelayAuthorizationRule extends $CustomResource {
   /** Properties supplied to create or update AuthorizationRule */
   readonly properties: $Output<outputs.AuthorizationRuleProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The rights associated with the rule. */
@@ -706,7 +706,7 @@ export interface WcfRelayAuthorizationRuleState {
   name: string;
   type: "Microsoft.Relay/namespaces/wcfRelays/authorizationRules";
   properties?: outputs.AuthorizationRuleProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   rights: ("Manage" | "Send" | "Listen" | (string & {}))[];
 }
@@ -834,6 +834,22 @@ export declare const listHybridConnectionAuthorizationRuleKeysOutput: typeof lis
 export declare const regenerateHybridConnectionAuthorizationRuleKeysOutput: typeof regenerateHybridConnectionAuthorizationRuleKeys;
 export declare const listWcfRelayAuthorizationRuleKeysOutput: typeof listWcfRelayAuthorizationRuleKeys;
 export declare const regenerateWcfRelayAuthorizationRuleKeysOutput: typeof regenerateWcfRelayAuthorizationRuleKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetNamespaceResult = NamespaceState;
+export type GetAuthorizationRuleResult = AuthorizationRuleState;
+export type GetHybridConnectionResult = HybridConnectionState;
+export type GetHybridConnectionAuthorizationRuleResult = HybridConnectionAuthorizationRuleState;
+export type GetNetworkRuleSetResult = NetworkRuleSetState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetWcfRelayResult = WcfRelayState;
+export type GetWcfRelayAuthorizationRuleResult = WcfRelayAuthorizationRuleState;
+export type ListAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type RegenerateAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type ListHybridConnectionAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type RegenerateHybridConnectionAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type ListWcfRelayAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type RegenerateWcfRelayAuthorizationRuleKeysResult = outputs.AccessKeys;
 
 export declare namespace inputs {
   interface AccessKeys {
@@ -875,36 +891,50 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    minimumTlsVersion?: "1.2" | "1.3" | (string & {});
   }
   interface MicrosoftRelayNamespacesAuthorizationRules {
     /** The resource name */
     name: string;
     /** Properties supplied to create or update AuthorizationRule */
     properties?: inputs.AuthorizationRuleProperties;
+    rights?: ("Manage" | "Send" | "Listen" | (string & {}))[];
   }
   interface MicrosoftRelayNamespacesHybridConnections {
     /** The resource name */
     name: string;
     /** Properties of the HybridConnection. */
     properties?: inputs.HybridConnectionProperties;
+    requiresClientAuthorization?: boolean;
+    userMetadata?: string;
   }
   interface MicrosoftRelayNamespacesHybridConnectionsAuthorizationRules {
     /** The resource name */
     name: string;
     /** Properties supplied to create or update AuthorizationRule */
     properties?: inputs.AuthorizationRuleProperties;
+    rights?: ("Manage" | "Send" | "Listen" | (string & {}))[];
   }
   interface MicrosoftRelayNamespacesNetworkRuleSets {
     /** The resource name */
     name: "default";
     /** NetworkRuleSet properties */
     properties?: inputs.NetworkRuleSetProperties;
+    trustedServiceAccessEnabled?: boolean;
+    defaultAction?: "Allow" | "Deny" | (string & {});
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    ipRules?: inputs.NWRuleSetIpRules[];
   }
   interface MicrosoftRelayNamespacesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Properties of the PrivateEndpointConnection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface MicrosoftRelayNamespacesPrivateLinkResources {
     /** The resource name */
@@ -915,12 +945,17 @@ export declare namespace inputs {
     name: string;
     /** Properties of the WCF relay. */
     properties?: inputs.WcfRelayProperties;
+    relayType?: "NetTcp" | "Http";
+    requiresClientAuthorization?: boolean;
+    requiresTransportSecurity?: boolean;
+    userMetadata?: string;
   }
   interface MicrosoftRelayNamespacesWcfRelaysAuthorizationRules {
     /** The resource name */
     name: string;
     /** Properties supplied to create or update AuthorizationRule */
     properties?: inputs.AuthorizationRuleProperties;
+    rights?: ("Manage" | "Send" | "Listen" | (string & {}))[];
   }
   interface NetworkRuleSetProperties {
     /** Value that indicates whether Trusted Service Access is Enabled or not. */
@@ -945,6 +980,9 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Properties of the PrivateEndpointConnection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface PrivateEndpointConnectionProperties {
     /** The Private Endpoint resource for this Connection. */

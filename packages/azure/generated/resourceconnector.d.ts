@@ -35,11 +35,11 @@ export declare class Appliance extends $CustomResource {
   /** Contains infrastructure information about the Appliance */
   readonly infrastructureConfig: $Output<outputs.AppliancePropertiesInfrastructureConfig | undefined>;
   /** The current deployment or provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Certificates pair used to download MSI certificate from HIS. Can only be set once. */
   readonly publicKey: $Output<string | undefined>;
   /** Appliance’s health and state of connection to on-prem. This list of values is not exhaustive. */
-  readonly status: $Output<"WaitingForHeartbeat" | "Validating" | "Connecting" | "Connected" | "Running" | "PreparingForUpgrade" | "ETCDSnapshotFailed" | "UpgradePrerequisitesCompleted" | "ValidatingSFSConnectivity" | "ValidatingImageDownload" | "ValidatingImageUpload" | "ValidatingETCDHealth" | "PreUpgrade" | "UpgradingKVAIO" | "WaitingForKVAIO" | "ImagePending" | "ImageProvisioning" | "ImageProvisioned" | "ImageDownloading" | "ImageDownloaded" | "ImageDeprovisioning" | "ImageUnknown" | "UpdatingCloudOperator" | "WaitingForCloudOperator" | "UpdatingCAPI" | "UpdatingCluster" | "PostUpgrade" | "UpgradeComplete" | "UpgradeClusterExtensionFailedToDelete" | "UpgradeFailed" | "Offline" | "None" | (string & {}) | undefined>;
+  readonly status: $Output<"WaitingForHeartbeat" | "Validating" | "Connecting" | "Connected" | "Running" | "PreparingForUpgrade" | "ETCDSnapshotFailed" | "UpgradePrerequisitesCompleted" | "ValidatingSFSConnectivity" | "ValidatingImageDownload" | "ValidatingImageUpload" | "ValidatingETCDHealth" | "PreUpgrade" | "UpgradingKVAIO" | "WaitingForKVAIO" | "ImagePending" | "ImageProvisioning" | "ImageProvisioned" | "ImageDownloading" | "ImageDownloaded" | "ImageDeprovisioning" | "ImageUnknown" | "UpdatingCloudOperator" | "WaitingForCloudOperator" | "UpdatingCAPI" | "UpdatingCluster" | "PostUpgrade" | "UpgradeComplete" | "UpgradeClusterExtensionFailedToDelete" | "UpgradeFailed" | "Offline" | "None" | (string & {})>;
   /** Version of the Appliance */
   readonly version: $Output<string | undefined>;
   constructor(name: string, args: ApplianceArgs, opts?: $Options);
@@ -88,9 +88,9 @@ export interface ApplianceState {
   systemData?: outputs.SystemData;
   distro?: "AKSEdge" | (string & {});
   infrastructureConfig?: outputs.AppliancePropertiesInfrastructureConfig;
-  provisioningState?: string;
+  provisioningState: string;
   publicKey?: string;
-  status?: "WaitingForHeartbeat" | "Validating" | "Connecting" | "Connected" | "Running" | "PreparingForUpgrade" | "ETCDSnapshotFailed" | "UpgradePrerequisitesCompleted" | "ValidatingSFSConnectivity" | "ValidatingImageDownload" | "ValidatingImageUpload" | "ValidatingETCDHealth" | "PreUpgrade" | "UpgradingKVAIO" | "WaitingForKVAIO" | "ImagePending" | "ImageProvisioning" | "ImageProvisioned" | "ImageDownloading" | "ImageDownloaded" | "ImageDeprovisioning" | "ImageUnknown" | "UpdatingCloudOperator" | "WaitingForCloudOperator" | "UpdatingCAPI" | "UpdatingCluster" | "PostUpgrade" | "UpgradeComplete" | "UpgradeClusterExtensionFailedToDelete" | "UpgradeFailed" | "Offline" | "None" | (string & {});
+  status: "WaitingForHeartbeat" | "Validating" | "Connecting" | "Connected" | "Running" | "PreparingForUpgrade" | "ETCDSnapshotFailed" | "UpgradePrerequisitesCompleted" | "ValidatingSFSConnectivity" | "ValidatingImageDownload" | "ValidatingImageUpload" | "ValidatingETCDHealth" | "PreUpgrade" | "UpgradingKVAIO" | "WaitingForKVAIO" | "ImagePending" | "ImageProvisioning" | "ImageProvisioned" | "ImageDownloading" | "ImageDownloaded" | "ImageDeprovisioning" | "ImageUnknown" | "UpdatingCloudOperator" | "WaitingForCloudOperator" | "UpdatingCAPI" | "UpdatingCluster" | "PostUpgrade" | "UpgradeComplete" | "UpgradeClusterExtensionFailedToDelete" | "UpgradeFailed" | "Offline" | "None" | (string & {});
   version?: string;
 }
 /**
@@ -129,6 +129,10 @@ export declare function listkeysAppliance(args: ListkeysApplianceArgs): $Output<
 export declare const getApplianceOutput: typeof getAppliance;
 export declare const listApplianceClusterUserCredentialOutput: typeof listApplianceClusterUserCredential;
 export declare const listkeysApplianceOutput: typeof listkeysAppliance;
+// Pulumi's names for what each function and lookup returns.
+export type GetApplianceResult = ApplianceState;
+export type ListApplianceClusterUserCredentialResult = outputs.ApplianceListCredentialResults;
+export type ListkeysApplianceResult = outputs.ApplianceListKeysResults;
 
 export declare namespace inputs {
   type ApplianceCredentialKubeconfig = { [key: string]: any };
@@ -167,6 +171,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    distro?: "AKSEdge" | (string & {});
+    infrastructureConfig?: inputs.AppliancePropertiesInfrastructureConfig;
+    publicKey?: string;
+    version?: string;
   }
   type SSHKey = { [key: string]: any };
   interface SystemData {

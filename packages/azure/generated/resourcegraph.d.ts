@@ -25,19 +25,19 @@ export declare class Query extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.GraphQueryResourceTags | undefined>;
   /** The location of the resource */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** This will be used to handle Optimistic Concurrency. If not present, it will always overwrite the existing resource without checking conflict. */
   readonly etag: $Output<string | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Date and time in UTC of the last modification that was made to this graph query definition. */
-  readonly timeModified: $Output<string | undefined>;
+  readonly timeModified: $Output<string>;
   /** The description of a graph query. */
   readonly description: $Output<string | undefined>;
   /** KQL query that will be graph. */
   readonly query: $Output<string>;
   /** Enum indicating a type of graph query. */
-  readonly resultKind: $Output<"basic" | (string & {}) | undefined>;
+  readonly resultKind: $Output<"basic" | (string & {})>;
   constructor(name: string, args: QueryArgs, opts?: $Options);
 }
 
@@ -75,13 +75,13 @@ export interface QueryState {
   type: "Microsoft.ResourceGraph/queries";
   properties?: outputs.GraphQueryProperties;
   tags?: outputs.GraphQueryResourceTags;
-  location?: string;
+  location: string;
   etag?: string;
   systemData?: outputs.SystemData;
-  timeModified?: string;
+  timeModified: string;
   description?: string;
   query: string;
-  resultKind?: "basic" | (string & {});
+  resultKind: "basic" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ResourceGraph/queries` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.
@@ -93,6 +93,8 @@ export declare function getQuery(args: GetQueryArgs): $Output<QueryState | undef
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getQueryOutput: typeof getQuery;
+// Pulumi's names for what each function and lookup returns.
+export type GetQueryResult = QueryState;
 
 export declare namespace inputs {
   interface GraphQueryProperties {
@@ -113,6 +115,8 @@ export declare namespace inputs {
     location?: string;
     /** This will be used to handle Optimistic Concurrency. If not present, it will always overwrite the existing resource without checking conflict. */
     etag?: string;
+    description?: string;
+    query?: string;
   }
   interface SystemData {
     /** The identity that created the resource. */

@@ -101,9 +101,9 @@ export interface ImpactedResourceState {
   type: "Microsoft.ResourceHealth/events/impactedResources";
   properties?: outputs.EventImpactedResourceProperties;
   systemData?: outputs.SystemData;
-  targetResourceType?: string;
-  targetResourceId?: string;
-  targetRegion?: string;
+  targetResourceType: string;
+  targetResourceId: string;
+  targetRegion: string;
   info?: outputs.KeyValueItem[];
 }
 /**
@@ -183,6 +183,14 @@ export declare const getMetadataOutput: typeof getMetadata;
 export declare const fetchEventBillingCommunicationDetailsOutput: typeof fetchEventBillingCommunicationDetails;
 export declare const fetchEventDetailsOutput: typeof fetchEventDetails;
 export declare const listEventSecurityAdvisoryImpactedResourcesOutput: typeof listEventSecurityAdvisoryImpactedResources;
+// Pulumi's names for what each function and lookup returns.
+export type GetEmergingIssueResult = EmergingIssueState;
+export type GetEventResult = EventState;
+export type GetImpactedResourceResult = ImpactedResourceState;
+export type GetMetadataResult = MetadataState;
+export type FetchEventBillingCommunicationDetailsResult = outputs.Event;
+export type FetchEventDetailsResult = outputs.Event;
+export type ListEventSecurityAdvisoryImpactedResourcesResult = outputs.EventImpactedResourceListResult;
 
 export declare namespace inputs {
   interface EmergingIssue {
@@ -204,10 +212,46 @@ export declare namespace inputs {
   interface Event {
     /** Properties of event. */
     properties?: inputs.EventProperties;
+    eventType?: "ServiceIssue" | "PlannedMaintenance" | "HealthAdvisory" | "RCA" | "EmergingIssues" | "SecurityAdvisory" | "Billing" | (string & {});
+    eventSubType?: "Retirement" | "ForeignExchangeRateChange" | "Underbilling" | "Overbilling" | "PriceChanges" | "TaxChanges" | "MeterIDChanges" | "UnauthorizedPartyAbuse" | (string & {});
+    eventSource?: "ResourceHealth" | "ServiceHealth" | (string & {});
+    status?: "Active" | "Resolved" | (string & {});
+    title?: string;
+    summary?: string;
+    header?: string;
+    level?: "Critical" | "Warning" | (string & {});
+    eventLevel?: "Critical" | "Error" | "Warning" | "Informational" | (string & {});
+    isEventSensitive?: boolean;
+    externalIncidentId?: string;
+    reason?: string;
+    article?: inputs.EventPropertiesArticle;
+    links?: inputs.Link[];
+    impactStartTime?: string;
+    impactMitigationTime?: string;
+    impact?: inputs.Impact[];
+    recommendedActions?: inputs.EventPropertiesRecommendedActions;
+    faqs?: inputs.Faq[];
+    isHIR?: boolean;
+    enableMicrosoftSupport?: boolean;
+    description?: string;
+    platformInitiated?: boolean;
+    enableChatWithUs?: boolean;
+    priority?: number;
+    lastUpdateTime?: string;
+    hirStage?: string;
+    additionalInformation?: inputs.EventPropertiesAdditionalInformation;
+    duration?: number;
+    impactType?: string;
+    eventTags?: string[];
+    newRate?: number;
+    oldRate?: number;
+    currencyType?: string;
+    billingId?: string;
   }
   interface EventImpactedResource {
     /** Properties of impacted resource. */
     properties?: inputs.EventImpactedResourceProperties;
+    info?: inputs.KeyValueItem[];
   }
   interface EventImpactedResourceListResult {
     /** The list of eventImpactedResources. */

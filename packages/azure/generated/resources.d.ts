@@ -14,7 +14,7 @@ export interface BuiltInTemplateSpecState {
   builtInTemplateSpecName: string;
   name: string;
   type: "Microsoft.Resources/builtInTemplateSpecs";
-  location?: string;
+  location: string;
   properties?: outputs.TemplateSpecProperties;
   tags?: outputs.TemplateSpecTags;
   systemData?: outputs.SystemData;
@@ -43,7 +43,7 @@ export interface BuiltInTemplateSpecVersionState {
   versionName: string;
   name: string;
   type: "Microsoft.Resources/builtInTemplateSpecs/versions";
-  location?: string;
+  location: string;
   properties?: outputs.TemplateSpecVersionProperties;
   tags?: outputs.TemplateSpecVersionTags;
   systemData?: outputs.SystemData;
@@ -74,9 +74,9 @@ export interface ChangeState {
   name: string;
   type: "Microsoft.Resources/changes";
   properties?: outputs.ChangeProperties;
-  targetResourceId?: string;
-  targetResourceType?: string;
-  changeType?: "Update" | "Delete" | "Create";
+  targetResourceId: string;
+  targetResourceType: string;
+  changeType: "Update" | "Delete" | "Create";
   changeAttributes?: outputs.ChangeAttributes;
   changes?: outputs.ChangesDictionary;
 }
@@ -110,7 +110,7 @@ export declare class DataBoundary extends $CustomResource {
   /** The data boundary definition. */
   readonly dataBoundary: $Output<"NotDefined" | "Global" | "EU" | (string & {}) | undefined>;
   /** Denotes the state of provisioning. */
-  readonly provisioningState: $Output<"Accepted" | "Running" | "Creating" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Running" | "Creating" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   constructor(name: string, args?: DataBoundaryArgs, opts?: $Options);
 }
 
@@ -137,7 +137,7 @@ export interface DataBoundaryState {
   properties?: outputs.DataBoundaryProperties;
   systemData?: outputs.SystemData;
   dataBoundary?: "NotDefined" | "Global" | "EU" | (string & {});
-  provisioningState?: "Accepted" | "Running" | "Creating" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  provisioningState: "Accepted" | "Running" | "Creating" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Resources/dataBoundaries` without managing it (GET, api-version 2024-08-01); undefined when it does not exist.
@@ -165,7 +165,7 @@ export declare class Deployment extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Resources/deployments">;
   /** The location to store the deployment data. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The deployment properties. */
   readonly properties: $Output<outputs.DeploymentPropertiesOrDeploymentPropertiesExtended>;
   /** Deployment tags */
@@ -187,13 +187,13 @@ export declare class Deployment extends $CustomResource {
   /** The validation level of the deployment */
   readonly validationLevel: $Output<"Template" | "Provider" | "ProviderNoRbac" | (string & {}) | undefined>;
   /** Denotes the state of provisioning. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   /** The correlation ID of the deployment. */
-  readonly correlationId: $Output<string | undefined>;
+  readonly correlationId: $Output<string>;
   /** The timestamp of the template deployment. */
-  readonly timestamp: $Output<string | undefined>;
+  readonly timestamp: $Output<string>;
   /** The duration of the template deployment. */
-  readonly duration: $Output<string | undefined>;
+  readonly duration: $Output<string>;
   /** Key/value pairs that represent deployment output. */
   readonly outputs: $Output<any | undefined>;
   /** The list of resource providers needed for the deployment. */
@@ -203,7 +203,7 @@ export declare class Deployment extends $CustomResource {
   /** The extensions used in this deployment. */
   readonly extensions: $Output<outputs.DeploymentExtensionDefinition[] | undefined>;
   /** The hash produced for the template. */
-  readonly templateHash: $Output<string | undefined>;
+  readonly templateHash: $Output<string>;
   /** Array of provisioned resources. */
   readonly outputResources: $Output<outputs.ResourceReference[] | undefined>;
   /** Array of validated resources. */
@@ -267,7 +267,7 @@ export interface DeploymentState {
   deploymentName: string;
   name: string;
   type: "Microsoft.Resources/deployments";
-  location?: string;
+  location: string;
   properties: outputs.DeploymentPropertiesOrDeploymentPropertiesExtended;
   tags?: outputs.DeploymentTags;
   systemData?: outputs.SystemData;
@@ -278,15 +278,15 @@ export interface DeploymentState {
   debugSetting?: outputs.DebugSetting;
   onErrorDeployment?: outputs.OnErrorDeploymentOrOnErrorDeploymentExtended;
   validationLevel?: "Template" | "Provider" | "ProviderNoRbac" | (string & {});
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {});
-  correlationId?: string;
-  timestamp?: string;
-  duration?: string;
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  correlationId: string;
+  timestamp: string;
+  duration: string;
   outputs?: any;
   providers?: outputs.Provider[];
   dependencies?: outputs.Dependency[];
   extensions?: outputs.DeploymentExtensionDefinition[];
-  templateHash?: string;
+  templateHash: string;
   outputResources?: outputs.ResourceReference[];
   validatedResources?: outputs.ResourceReference[];
   error?: outputs.ErrorResponse;
@@ -339,7 +339,7 @@ export declare class DeploymentScript extends $CustomResource {
   readonly containerSettings: $Output<outputs.ContainerConfiguration | undefined>;
   readonly storageAccountSettings: $Output<outputs.StorageAccountConfiguration | undefined>;
   readonly cleanupPreference: $Output<"Always" | "OnSuccess" | "OnExpiration" | (string & {}) | undefined>;
-  readonly provisioningState: $Output<"Creating" | "ProvisioningResources" | "Running" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "ProvisioningResources" | "Running" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   readonly status: $Output<outputs.ScriptStatus | undefined>;
   readonly outputs: $Output<outputs.DeploymentScriptPropertiesBaseOutputs | undefined>;
   constructor(name: string, args: DeploymentScriptArgs, opts?: $Options);
@@ -403,7 +403,7 @@ export interface DeploymentScriptState {
   containerSettings?: outputs.ContainerConfiguration;
   storageAccountSettings?: outputs.StorageAccountConfiguration;
   cleanupPreference?: "Always" | "OnSuccess" | "OnExpiration" | (string & {});
-  provisioningState?: "Creating" | "ProvisioningResources" | "Running" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "ProvisioningResources" | "Running" | "Succeeded" | "Failed" | "Canceled" | (string & {});
   status?: outputs.ScriptStatus;
   outputs?: outputs.DeploymentScriptPropertiesBaseOutputs;
 }
@@ -431,7 +431,7 @@ export interface LogState {
   type: "Microsoft.Resources/deploymentScripts/logs";
   properties?: outputs.LogProperties;
   systemData?: outputs.SystemData;
-  log?: string;
+  log: string;
 }
 /**
  * Reads an existing `Microsoft.Resources/deploymentScripts/logs` without managing it (GET, api-version 2023-08-01); undefined when it does not exist.
@@ -461,7 +461,7 @@ export declare class DeploymentStack extends $CustomResource {
   /** Deployment stack properties. */
   readonly properties: $Output<outputs.DeploymentStackProperties | undefined>;
   /** The geo-location where the resource lives. Required for subscription and management group scoped stacks. The location is inherited from the resource group for resource group scoped stacks. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.DeploymentStackTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -483,9 +483,9 @@ export declare class DeploymentStack extends $CustomResource {
   /** Defines how resources deployed by the stack are locked. */
   readonly denySettings: $Output<outputs.DenySettings>;
   /** State of the deployment stack. */
-  readonly provisioningState: $Output<"creating" | "validating" | "waiting" | "deploying" | "canceling" | "updatingDenyAssignments" | "deletingResources" | "succeeded" | "failed" | "canceled" | "deleting" | "initializing" | "running" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"creating" | "validating" | "waiting" | "deploying" | "canceling" | "updatingDenyAssignments" | "deletingResources" | "succeeded" | "failed" | "canceled" | "deleting" | "initializing" | "running" | (string & {})>;
   /** The correlation id of the last Deployment stack upsert or delete operation. It is in GUID format and is used for tracing. */
-  readonly correlationId: $Output<string | undefined>;
+  readonly correlationId: $Output<string>;
   /** The validation level of the deployment stack */
   readonly validationLevel: $Output<"Template" | "Provider" | "ProviderNoRbac" | (string & {}) | undefined>;
   /** An array of resources that were detached during the most recent Deployment stack update. Detached means that the resource was removed from the template, but no relevant deletion operations were specified. So, the resource still exists while no longer being associated with the stack. */
@@ -499,11 +499,11 @@ export declare class DeploymentStack extends $CustomResource {
   /** The extensions used during deployment. Contains extension data for all extensible resources managed by the stack. */
   readonly deploymentExtensions: $Output<outputs.DeploymentExtension[] | undefined>;
   /** The resourceId of the deployment resource created by the deployment stack. */
-  readonly deploymentId: $Output<string | undefined>;
+  readonly deploymentId: $Output<string>;
   /** The outputs of the deployment resource created by the deployment stack. */
   readonly outputs: $Output<outputs.DeploymentStackPropertiesOutputs | undefined>;
   /** The duration of the last successful Deployment stack update. */
-  readonly duration: $Output<string | undefined>;
+  readonly duration: $Output<string>;
   constructor(name: string, args: DeploymentStackArgs, opts?: $Options);
 }
 
@@ -562,7 +562,7 @@ export interface DeploymentStackState {
   name: string;
   type: "Microsoft.Resources/deploymentStacks";
   properties?: outputs.DeploymentStackProperties;
-  location?: string;
+  location: string;
   tags?: outputs.DeploymentStackTags;
   systemData?: outputs.SystemData;
   error?: outputs.ErrorDetail;
@@ -573,17 +573,17 @@ export interface DeploymentStackState {
   deploymentScope?: string;
   description?: string;
   denySettings: outputs.DenySettings;
-  provisioningState?: "creating" | "validating" | "waiting" | "deploying" | "canceling" | "updatingDenyAssignments" | "deletingResources" | "succeeded" | "failed" | "canceled" | "deleting" | "initializing" | "running" | (string & {});
-  correlationId?: string;
+  provisioningState: "creating" | "validating" | "waiting" | "deploying" | "canceling" | "updatingDenyAssignments" | "deletingResources" | "succeeded" | "failed" | "canceled" | "deleting" | "initializing" | "running" | (string & {});
+  correlationId: string;
   validationLevel?: "Template" | "Provider" | "ProviderNoRbac" | (string & {});
   detachedResources?: outputs.ResourceReference2[];
   deletedResources?: outputs.ResourceReference2[];
   failedResources?: outputs.ResourceReferenceExtended[];
   resources?: outputs.ManagedResourceReference[];
   deploymentExtensions?: outputs.DeploymentExtension[];
-  deploymentId?: string;
+  deploymentId: string;
   outputs?: outputs.DeploymentStackPropertiesOutputs;
-  duration?: string;
+  duration: string;
 }
 /**
  * Reads an existing `Microsoft.Resources/deploymentStacks` without managing it (GET, api-version 2025-07-01); undefined when it does not exist.
@@ -613,7 +613,7 @@ export declare class DeploymentStacksWhatIfResult extends $CustomResource {
   /** The resource-specific properties for this resource. */
   readonly properties: $Output<outputs.DeploymentStacksWhatIfResultProperties | undefined>;
   /** The geo-location where the resource lives. Required for subscription and management group scoped stacks. The location is inherited from the resource group for resource group scoped stacks. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.DeploymentStacksWhatIfResultTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -635,15 +635,15 @@ export declare class DeploymentStacksWhatIfResult extends $CustomResource {
   /** Defines how resources deployed by the stack are locked. */
   readonly denySettings: $Output<outputs.DenySettings>;
   /** State of the deployment stack. */
-  readonly provisioningState: $Output<"creating" | "validating" | "waiting" | "deploying" | "canceling" | "updatingDenyAssignments" | "deletingResources" | "succeeded" | "failed" | "canceled" | "deleting" | "initializing" | "running" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"creating" | "validating" | "waiting" | "deploying" | "canceling" | "updatingDenyAssignments" | "deletingResources" | "succeeded" | "failed" | "canceled" | "deleting" | "initializing" | "running" | (string & {})>;
   /** The correlation id of the last Deployment stack upsert or delete operation. It is in GUID format and is used for tracing. */
-  readonly correlationId: $Output<string | undefined>;
+  readonly correlationId: $Output<string>;
   /** The validation level of the deployment stack */
   readonly validationLevel: $Output<"Template" | "Provider" | "ProviderNoRbac" | (string & {}) | undefined>;
   /** The deployment stack id to use as the basis for comparison. */
   readonly deploymentStackResourceId: $Output<string>;
   /** The timestamp for when the deployment stack was last modified. This can be used to determine if the what-if data is still current. */
-  readonly deploymentStackLastModified: $Output<string | undefined>;
+  readonly deploymentStackLastModified: $Output<string>;
   /** The interval to persist the deployment stack what-if result in ISO 8601 format. */
   readonly retentionInterval: $Output<string>;
   /** All of the changes predicted by the deployment stack what-if operation. */
@@ -710,7 +710,7 @@ export interface DeploymentStacksWhatIfResultState {
   name: string;
   type: "Microsoft.Resources/deploymentStacksWhatIfResults";
   properties?: outputs.DeploymentStacksWhatIfResultProperties;
-  location?: string;
+  location: string;
   tags?: outputs.DeploymentStacksWhatIfResultTags;
   systemData?: outputs.SystemData;
   error?: outputs.ErrorDetail;
@@ -721,11 +721,11 @@ export interface DeploymentStacksWhatIfResultState {
   deploymentScope?: string;
   description?: string;
   denySettings: outputs.DenySettings;
-  provisioningState?: "creating" | "validating" | "waiting" | "deploying" | "canceling" | "updatingDenyAssignments" | "deletingResources" | "succeeded" | "failed" | "canceled" | "deleting" | "initializing" | "running" | (string & {});
-  correlationId?: string;
+  provisioningState: "creating" | "validating" | "waiting" | "deploying" | "canceling" | "updatingDenyAssignments" | "deletingResources" | "succeeded" | "failed" | "canceled" | "deleting" | "initializing" | "running" | (string & {});
+  correlationId: string;
   validationLevel?: "Template" | "Provider" | "ProviderNoRbac" | (string & {});
   deploymentStackResourceId: string;
-  deploymentStackLastModified?: string;
+  deploymentStackLastModified: string;
   retentionInterval: string;
   changes?: outputs.DeploymentStacksWhatIfChange;
   diagnostics?: outputs.DeploymentStacksDiagnostic[];
@@ -753,7 +753,7 @@ export interface ResourceGroupState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.Resources/resourceGroups` without managing it (GET, api-version 2025-04-01); undefined when it does not exist.
@@ -1149,6 +1149,27 @@ export declare const whatDeploymentIfOutput: typeof whatDeploymentIf;
 export declare const exportDeploymentStackTemplateOutput: typeof exportDeploymentStackTemplate;
 export declare const validateDeploymentStackOutput: typeof validateDeploymentStack;
 export declare const whatDeploymentStacksWhatIfResultIfOutput: typeof whatDeploymentStacksWhatIfResultIf;
+// Pulumi's names for what each function and lookup returns.
+export type GetBuiltInTemplateSpecResult = BuiltInTemplateSpecState;
+export type GetBuiltInTemplateSpecVersionResult = BuiltInTemplateSpecVersionState;
+export type GetChangeResult = ChangeState;
+export type GetDataBoundaryResult = DataBoundaryState;
+export type GetDeploymentResult = DeploymentState;
+export type GetDeploymentScriptResult = DeploymentScriptState;
+export type GetLogResult = LogState;
+export type GetDeploymentStackResult = DeploymentStackState;
+export type GetDeploymentStacksWhatIfResultResult = DeploymentStacksWhatIfResultState;
+export type GetResourceGroupResult = ResourceGroupState;
+export type GetSnapshotResult = SnapshotState;
+export type GetTagResult = TagState;
+export type GetTemplateSpecResult = TemplateSpecState;
+export type GetVersionResult = VersionState;
+export type ExportDeploymentTemplateResult = outputs.DeploymentExportResult;
+export type ValidateDeploymentResult = outputs.DeploymentValidateResult;
+export type WhatDeploymentIfResult = outputs.WhatIfOperationResult;
+export type ExportDeploymentStackTemplateResult = outputs.DeploymentStackTemplateDefinition;
+export type ValidateDeploymentStackResult = outputs.DeploymentStackValidateResult;
+export type WhatDeploymentStacksWhatIfResultIfResult = outputs.DeploymentStacksWhatIfResult;
 
 export declare namespace inputs {
   interface ActionOnUnmanage {
@@ -1193,9 +1214,21 @@ export declare namespace inputs {
   type ApiProfile = { [key: string]: any };
   interface AzureCliScript {
     /** Properties of the Azure CLI script object. */
-    properties: inputs.AzureCliScriptProperties;
+    properties?: inputs.AzureCliScriptProperties;
     /** Type of the script. */
     kind: "AzureCLI";
+    azCliVersion?: string;
+    primaryScriptUri?: string;
+    supportingScriptUris?: string[];
+    scriptContent?: string;
+    arguments?: string;
+    environmentVariables?: inputs.EnvironmentVariable[];
+    forceUpdateTag?: string;
+    retentionInterval?: string;
+    timeout?: string;
+    containerSettings?: inputs.ContainerConfiguration;
+    storageAccountSettings?: inputs.StorageAccountConfiguration;
+    cleanupPreference?: "Always" | "OnSuccess" | "OnExpiration" | (string & {});
   }
   interface AzureCliScriptProperties {
     /** Azure CLI module version to be used. */
@@ -1225,9 +1258,21 @@ export declare namespace inputs {
   }
   interface AzurePowerShellScript {
     /** Properties of the Azure PowerShell script object. */
-    properties: inputs.AzurePowerShellScriptProperties;
+    properties?: inputs.AzurePowerShellScriptProperties;
     /** Type of the script. */
     kind: "AzurePowerShell";
+    azPowerShellVersion?: string;
+    primaryScriptUri?: string;
+    supportingScriptUris?: string[];
+    scriptContent?: string;
+    arguments?: string;
+    environmentVariables?: inputs.EnvironmentVariable[];
+    forceUpdateTag?: string;
+    retentionInterval?: string;
+    timeout?: string;
+    containerSettings?: inputs.ContainerConfiguration;
+    storageAccountSettings?: inputs.StorageAccountConfiguration;
+    cleanupPreference?: "Always" | "OnSuccess" | "OnExpiration" | (string & {});
   }
   interface AzurePowerShellScriptProperties {
     /** Azure PowerShell module version to be used. */
@@ -1316,11 +1361,23 @@ export declare namespace inputs {
     /** The location to store the deployment data. */
     location?: string;
     /** The deployment properties. */
-    properties: inputs.DeploymentProperties;
+    properties?: inputs.DeploymentProperties;
     /** Deployment tags */
     tags?: inputs.DeploymentTags;
     /** The Managed Identity configuration for a deployment. */
     identity?: inputs.DeploymentIdentity;
+    template?: any;
+    templateLink?: inputs.TemplateLink;
+    parameters?: inputs.DeploymentPropertiesParameters;
+    externalInputs?: inputs.DeploymentPropertiesExternalInputs;
+    externalInputDefinitions?: inputs.DeploymentPropertiesExternalInputDefinitions;
+    parametersLink?: inputs.ParametersLink;
+    extensionConfigs?: inputs.DeploymentPropertiesExtensionConfigs;
+    mode?: "Incremental" | "Complete";
+    debugSetting?: inputs.DebugSetting;
+    onErrorDeployment?: inputs.OnErrorDeployment;
+    expressionEvaluationOptions?: inputs.ExpressionEvaluationOptions;
+    validationLevel?: "Template" | "Provider" | "ProviderNoRbac" | (string & {});
   }
   type DeploymentDiagnosticsDefinition = { [key: string]: any };
   interface DeploymentExportResult {
@@ -1455,6 +1512,20 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.DeploymentStackTags;
+    template?: inputs.DeploymentStackPropertiesTemplate;
+    templateLink?: inputs.DeploymentStacksTemplateLink;
+    parameters?: inputs.DeploymentStackPropertiesParameters;
+    parametersLink?: inputs.DeploymentStacksParametersLink;
+    extensionConfigs?: inputs.DeploymentStackPropertiesExtensionConfigs;
+    externalInputs?: inputs.DeploymentStackPropertiesExternalInputs;
+    externalInputDefinitions?: inputs.DeploymentStackPropertiesExternalInputDefinitions;
+    actionOnUnmanage?: inputs.ActionOnUnmanage;
+    debugSetting?: inputs.DeploymentStacksDebugSetting;
+    deploymentScope?: string;
+    description?: string;
+    denySettings?: inputs.DenySettings;
+    validationLevel?: "Template" | "Provider" | "ProviderNoRbac" | (string & {});
+    bypassStackOutOfSyncError?: boolean;
   }
   interface DeploymentStackProperties {
     /** The template content. You use this element when you want to pass the template syntax directly in the request rather than link to an existing template. It can be a JObject or well-formed JSON string. Use either the templateLink property or the template property, but not both. */
@@ -1608,6 +1679,21 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.DeploymentStacksWhatIfResultTags;
+    template?: inputs.DeploymentStacksWhatIfResultPropertiesTemplate;
+    templateLink?: inputs.DeploymentStacksTemplateLink;
+    parameters?: inputs.DeploymentStacksWhatIfResultPropertiesParameters;
+    parametersLink?: inputs.DeploymentStacksParametersLink;
+    extensionConfigs?: inputs.DeploymentStacksWhatIfResultPropertiesExtensionConfigs;
+    externalInputs?: inputs.DeploymentStacksWhatIfResultPropertiesExternalInputs;
+    externalInputDefinitions?: inputs.DeploymentStacksWhatIfResultPropertiesExternalInputDefinitions;
+    actionOnUnmanage?: inputs.ActionOnUnmanage;
+    debugSetting?: inputs.DeploymentStacksDebugSetting;
+    deploymentScope?: string;
+    description?: string;
+    denySettings?: inputs.DenySettings;
+    validationLevel?: "Template" | "Provider" | "ProviderNoRbac" | (string & {});
+    deploymentStackResourceId?: string;
+    retentionInterval?: string;
   }
   interface DeploymentStacksWhatIfResultProperties {
     /** The template content. You use this element when you want to pass the template syntax directly in the request rather than link to an existing template. It can be a JObject or well-formed JSON string. Use either the templateLink property or the template property, but not both. */
@@ -1681,11 +1767,22 @@ export declare namespace inputs {
   interface DeploymentStackValidateResult {
     /** The validation result details. */
     properties?: inputs.DeploymentStackValidateProperties;
+    actionOnUnmanage?: inputs.ActionOnUnmanage;
+    correlationId?: string;
+    denySettings?: inputs.DenySettings;
+    deploymentScope?: string;
+    description?: string;
+    parameters?: inputs.DeploymentStackValidatePropertiesParameters;
+    templateLink?: inputs.DeploymentStacksTemplateLink;
+    validatedResources?: inputs.ResourceReference2[];
+    deploymentExtensions?: inputs.DeploymentExtension[];
+    validationLevel?: "Template" | "Provider" | "ProviderNoRbac" | (string & {});
   }
   type DeploymentTags = { [key: string]: string };
   interface DeploymentValidateResult {
     /** The template deployment properties. */
     properties?: inputs.DeploymentPropertiesExtended;
+    validationLevel?: "Template" | "Provider" | "ProviderNoRbac" | (string & {});
   }
   interface DeploymentWhatIfProperties {
     /** Optional What-If operation settings. */
@@ -1784,6 +1881,7 @@ export declare namespace inputs {
     name: "default" | (string & {});
     /** Data boundary properties */
     properties?: inputs.DataBoundaryProperties;
+    dataBoundary?: "NotDefined" | "Global" | "EU" | (string & {});
   }
   interface MicrosoftResourcesDeployments {
     /** The resource name */
@@ -1791,11 +1889,23 @@ export declare namespace inputs {
     /** The location to store the deployment data. */
     location?: string;
     /** The deployment properties. */
-    properties: inputs.DeploymentPropertiesOrDeploymentPropertiesExtended;
+    properties?: inputs.DeploymentPropertiesOrDeploymentPropertiesExtended;
     /** Deployment tags */
     tags?: inputs.DeploymentTags;
     /** The Managed Identity configuration for a deployment. */
     identity?: inputs.DeploymentIdentity;
+    template?: any;
+    templateLink?: inputs.TemplateLink;
+    parameters?: inputs.DeploymentPropertiesParameters;
+    externalInputs?: inputs.DeploymentPropertiesExternalInputs;
+    externalInputDefinitions?: inputs.DeploymentPropertiesExternalInputDefinitions;
+    parametersLink?: inputs.ParametersLink;
+    extensionConfigs?: inputs.DeploymentPropertiesExtensionConfigs;
+    mode?: "Incremental" | "Complete";
+    debugSetting?: inputs.DebugSetting;
+    onErrorDeployment?: inputs.OnErrorDeploymentOrOnErrorDeploymentExtended;
+    expressionEvaluationOptions?: inputs.ExpressionEvaluationOptions;
+    validationLevel?: "Template" | "Provider" | "ProviderNoRbac" | (string & {});
   }
   type MicrosoftResourcesDeploymentScripts = {
     /** The resource name */
@@ -1820,6 +1930,20 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.DeploymentStackTags;
+    template?: inputs.DeploymentStackPropertiesTemplate;
+    templateLink?: inputs.DeploymentStacksTemplateLink;
+    parameters?: inputs.DeploymentStackPropertiesParameters;
+    parametersLink?: inputs.DeploymentStacksParametersLink;
+    extensionConfigs?: inputs.DeploymentStackPropertiesExtensionConfigs;
+    externalInputs?: inputs.DeploymentStackPropertiesExternalInputs;
+    externalInputDefinitions?: inputs.DeploymentStackPropertiesExternalInputDefinitions;
+    actionOnUnmanage?: inputs.ActionOnUnmanage;
+    debugSetting?: inputs.DeploymentStacksDebugSetting;
+    deploymentScope?: string;
+    description?: string;
+    denySettings?: inputs.DenySettings;
+    validationLevel?: "Template" | "Provider" | "ProviderNoRbac" | (string & {});
+    bypassStackOutOfSyncError?: boolean;
   }
   interface MicrosoftResourcesDeploymentStacksWhatIfResults {
     /** The resource name */
@@ -1830,6 +1954,21 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.DeploymentStacksWhatIfResultTags;
+    template?: inputs.DeploymentStacksWhatIfResultPropertiesTemplate;
+    templateLink?: inputs.DeploymentStacksTemplateLink;
+    parameters?: inputs.DeploymentStacksWhatIfResultPropertiesParameters;
+    parametersLink?: inputs.DeploymentStacksParametersLink;
+    extensionConfigs?: inputs.DeploymentStacksWhatIfResultPropertiesExtensionConfigs;
+    externalInputs?: inputs.DeploymentStacksWhatIfResultPropertiesExternalInputs;
+    externalInputDefinitions?: inputs.DeploymentStacksWhatIfResultPropertiesExternalInputDefinitions;
+    actionOnUnmanage?: inputs.ActionOnUnmanage;
+    debugSetting?: inputs.DeploymentStacksDebugSetting;
+    deploymentScope?: string;
+    description?: string;
+    denySettings?: inputs.DenySettings;
+    validationLevel?: "Template" | "Provider" | "ProviderNoRbac" | (string & {});
+    deploymentStackResourceId?: string;
+    retentionInterval?: string;
   }
   interface MicrosoftResourcesResourceGroups {
     /** The resource name */
@@ -1851,7 +1990,8 @@ export declare namespace inputs {
     /** The resource name */
     name: "default";
     /** The set of tags. */
-    properties: inputs.Tags;
+    properties?: inputs.Tags;
+    tags?: inputs.Tags2;
   }
   interface MicrosoftResourcesTemplateSpecs {
     /** The resource name */
@@ -1862,6 +2002,9 @@ export declare namespace inputs {
     properties?: inputs.TemplateSpecProperties;
     /** Resource tags. */
     tags?: inputs.TemplateSpecTags;
+    description?: string;
+    displayName?: string;
+    metadata?: any;
   }
   interface MicrosoftResourcesTemplateSpecsVersions {
     /** The resource name */
@@ -1869,9 +2012,14 @@ export declare namespace inputs {
     /** The location of the Template Spec Version. It must match the location of the parent Template Spec. */
     location: string;
     /** Template Spec Version properties. */
-    properties: inputs.TemplateSpecVersionProperties;
+    properties?: inputs.TemplateSpecVersionProperties;
     /** Resource tags. */
     tags?: inputs.TemplateSpecVersionTags;
+    description?: string;
+    linkedTemplates?: inputs.LinkedTemplateArtifact[];
+    metadata?: any;
+    mainTemplate?: any;
+    uiFormDefinition?: any;
   }
   interface OnErrorDeployment {
     /** The deployment on error behavior type. Possible values are LastSuccessful and SpecificDeployment. */
@@ -1939,7 +2087,20 @@ export declare namespace inputs {
     /** The location to store the deployment data. */
     location: string;
     /** The deployment properties. */
-    properties: inputs.DeploymentWhatIfProperties;
+    properties?: inputs.DeploymentWhatIfProperties;
+    whatIfSettings?: inputs.DeploymentWhatIfSettings;
+    template?: any;
+    templateLink?: inputs.TemplateLink;
+    parameters?: inputs.DeploymentPropertiesParameters;
+    externalInputs?: inputs.DeploymentPropertiesExternalInputs;
+    externalInputDefinitions?: inputs.DeploymentPropertiesExternalInputDefinitions;
+    parametersLink?: inputs.ParametersLink;
+    extensionConfigs?: inputs.DeploymentPropertiesExtensionConfigs;
+    mode?: "Incremental" | "Complete";
+    debugSetting?: inputs.DebugSetting;
+    onErrorDeployment?: inputs.OnErrorDeployment;
+    expressionEvaluationOptions?: inputs.ExpressionEvaluationOptions;
+    validationLevel?: "Template" | "Provider" | "ProviderNoRbac" | (string & {});
   }
   interface ScriptStatus {
     /** Error that is relayed from the script execution. */
@@ -2051,6 +2212,8 @@ export declare namespace inputs {
     properties?: inputs.WhatIfOperationProperties;
     /** Error when What-If operation fails. */
     error?: inputs.ErrorResponse;
+    changes?: inputs.WhatIfChange[];
+    potentialChanges?: inputs.WhatIfChange[];
   }
   interface WhatIfPropertyChange {
     /** The path of the property. */

@@ -21,7 +21,7 @@ export declare class JobCollection extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Scheduler/jobCollections">;
   /** Gets or sets the storage account location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Gets or sets the tags. */
   readonly tags: $Output<outputs.JobCollectionDefinitionTags | undefined>;
   /** Gets or sets the job collection properties. */
@@ -67,7 +67,7 @@ export interface JobCollectionState {
   jobCollectionName: string;
   name: string;
   type: "Microsoft.Scheduler/jobCollections";
-  location?: string;
+  location: string;
   tags?: outputs.JobCollectionDefinitionTags;
   properties?: outputs.JobCollectionProperties;
   sku?: outputs.Sku;
@@ -168,6 +168,9 @@ export declare function getJob(args: GetJobArgs): $Output<JobState | undefined>;
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getJobCollectionOutput: typeof getJobCollection;
 export declare const getJobOutput: typeof getJob;
+// Pulumi's names for what each function and lookup returns.
+export type GetJobCollectionResult = JobCollectionState;
+export type GetJobResult = JobState;
 
 export declare namespace inputs {
   interface BasicAuthentication {
@@ -308,12 +311,19 @@ export declare namespace inputs {
     tags?: inputs.JobCollectionDefinitionTags;
     /** Gets or sets the job collection properties. */
     properties?: inputs.JobCollectionProperties;
+    sku?: inputs.Sku;
+    state?: "Enabled" | "Disabled" | "Suspended" | "Deleted";
+    quota?: inputs.JobCollectionQuota;
   }
   interface MicrosoftSchedulerJobCollectionsJobs {
     /** The resource name */
     name: string;
     /** Gets or sets the job properties. */
     properties?: inputs.JobProperties;
+    startTime?: string;
+    action?: inputs.JobAction;
+    recurrence?: inputs.JobRecurrence;
+    state?: "Enabled" | "Disabled" | "Faulted" | "Completed";
   }
   interface OAuthAuthentication {
     /** Gets or sets the secret, return value will always be empty. */

@@ -31,7 +31,7 @@ export declare class ManagedInstance extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** SCOM product version to be installed on instance */
-  readonly productVersion: $Output<string | undefined>;
+  readonly productVersion: $Output<string>;
   /** Virtual Network subnet id on which Aquila instance will be provisioned */
   readonly vNetSubnetId: $Output<string | undefined>;
   /** List of management server endpoints */
@@ -47,7 +47,7 @@ export declare class ManagedInstance extends $CustomResource {
   /** The properties to enable Azure Hybrid benefit for various SCOM infrastructure license. */
   readonly azureHybridBenefit: $Output<outputs.AzureHybridBenefitProperties | undefined>;
   /** Gets or sets the provisioning state. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Details of Log Analytics workspace and data being ingested. */
   readonly logAnalyticsProperties: $Output<outputs.LogAnalyticsConfiguration | undefined>;
   /** Gets status of current and latest SCOM managed instance operations. */
@@ -100,7 +100,7 @@ export interface ManagedInstanceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  productVersion?: string;
+  productVersion: string;
   vNetSubnetId?: string;
   managementEndpoints?: outputs.ManagementServerProperties[];
   databaseInstance?: outputs.DatabaseInstanceProperties;
@@ -108,7 +108,7 @@ export interface ManagedInstanceState {
   domainUserCredentials?: outputs.DomainUserCredentials;
   gmsaDetails?: outputs.GmsaDetails;
   azureHybridBenefit?: outputs.AzureHybridBenefitProperties;
-  provisioningState?: string;
+  provisioningState: string;
   logAnalyticsProperties?: outputs.LogAnalyticsConfiguration;
   operationsStatus?: outputs.ManagedInstanceOperationStatus[];
 }
@@ -152,16 +152,16 @@ export declare class ManagedGateway extends $CustomResource {
   /** The domain name associated with the gateway to be monitored. */
   readonly domainName: $Output<string | undefined>;
   /** The management server endpoint to which the gateway is directed. */
-  readonly managementServerEndpoint: $Output<string | undefined>;
+  readonly managementServerEndpoint: $Output<string>;
   /** The health status of the gateway resource. */
-  readonly healthStatus: $Output<string | undefined>;
+  readonly healthStatus: $Output<string>;
   /** The connection status of the gateway resource. */
-  readonly connectionStatus: $Output<string | undefined>;
+  readonly connectionStatus: $Output<string>;
   /** The version of the gateway resource. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** Install type of gateway resource. */
-  readonly installType: $Output<string | undefined>;
-  readonly provisioningState: $Output<string | undefined>;
+  readonly installType: $Output<string>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: ManagedGatewayArgs, opts?: $Options);
 }
 
@@ -195,12 +195,12 @@ export interface ManagedGatewayState {
   resourceLocation?: string;
   computerName?: string;
   domainName?: string;
-  managementServerEndpoint?: string;
-  healthStatus?: string;
-  connectionStatus?: string;
-  version?: string;
-  installType?: string;
-  provisioningState?: string;
+  managementServerEndpoint: string;
+  healthStatus: string;
+  connectionStatus: string;
+  version: string;
+  installType: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.Scom/managedInstances/managedGateways` without managing it (GET, api-version 2023-07-07-preview); undefined when it does not exist.
@@ -242,16 +242,16 @@ export declare class MonitoredResource extends $CustomResource {
   /** The domain name associated with the monitored resource. */
   readonly domainName: $Output<string | undefined>;
   /** The management server endpoint to which the monitored resource is directed. */
-  readonly managementServerEndpoint: $Output<string | undefined>;
+  readonly managementServerEndpoint: $Output<string>;
   /** The health status of the monitored resource. */
-  readonly healthStatus: $Output<string | undefined>;
+  readonly healthStatus: $Output<string>;
   /** The connection status of the monitored resource. */
-  readonly connectionStatus: $Output<string | undefined>;
+  readonly connectionStatus: $Output<string>;
   /** The version of the monitored resource agent version. */
-  readonly agentVersion: $Output<string | undefined>;
+  readonly agentVersion: $Output<string>;
   /** Install type of monitored resource. */
-  readonly installType: $Output<string | undefined>;
-  readonly provisioningState: $Output<string | undefined>;
+  readonly installType: $Output<string>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: MonitoredResourceArgs, opts?: $Options);
 }
 
@@ -285,12 +285,12 @@ export interface MonitoredResourceState {
   resourceLocation?: string;
   computerName?: string;
   domainName?: string;
-  managementServerEndpoint?: string;
-  healthStatus?: string;
-  connectionStatus?: string;
-  agentVersion?: string;
-  installType?: string;
-  provisioningState?: string;
+  managementServerEndpoint: string;
+  healthStatus: string;
+  connectionStatus: string;
+  agentVersion: string;
+  installType: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.Scom/managedInstances/monitoredResources` without managing it (GET, api-version 2023-07-07-preview); undefined when it does not exist.
@@ -385,6 +385,15 @@ export declare const patchManagedInstanceServersOutput: typeof patchManagedInsta
 export declare const setManagedInstanceServerCountOutput: typeof setManagedInstanceServerCount;
 export declare const unlinkManagedInstanceLogAnalyticsOutput: typeof unlinkManagedInstanceLogAnalytics;
 export declare const updateManagedInstanceLogAnalyticsOutput: typeof updateManagedInstanceLogAnalytics;
+// Pulumi's names for what each function and lookup returns.
+export type GetManagedInstanceResult = ManagedInstanceState;
+export type GetManagedGatewayResult = ManagedGatewayState;
+export type GetMonitoredResourceResult = MonitoredResourceState;
+export type LinkManagedInstanceLogAnalyticsResult = outputs.LogAnalyticsConfiguration;
+export type PatchManagedInstanceServersResult = outputs.PatchServersResponseProperties;
+export type SetManagedInstanceServerCountResult = outputs.SetServerCountResponseProperties;
+export type UnlinkManagedInstanceLogAnalyticsResult = outputs.UnlinkLogAnalyticsResponseProperties;
+export type UpdateManagedInstanceLogAnalyticsResult = outputs.LogAnalyticsUpdateConfiguration;
 
 export declare namespace inputs {
   interface AzureHybridBenefitProperties {
@@ -467,6 +476,12 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    vNetSubnetId?: string;
+    databaseInstance?: inputs.DatabaseInstanceProperties;
+    domainController?: inputs.DomainControllerProperties;
+    domainUserCredentials?: inputs.DomainUserCredentials;
+    gmsaDetails?: inputs.GmsaDetails;
+    azureHybridBenefit?: inputs.AzureHybridBenefitProperties;
   }
   interface MicrosoftScomManagedInstancesManagedGateways {
     /** The resource name */

@@ -33,7 +33,7 @@ export declare class AvailabilitySet extends $CustomResource {
   /** ARM Id of the vmmServer resource in which this resource resides. */
   readonly vmmServerId: $Output<string | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {})>;
   constructor(name: string, args: AvailabilitySetArgs, opts?: $Options);
 }
 
@@ -73,7 +73,7 @@ export interface AvailabilitySetState {
   location: string;
   systemData?: outputs.SystemData;
   vmmServerId?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ScVmm/availabilitySets` without managing it (GET, api-version 2025-03-13); undefined when it does not exist.
@@ -121,7 +121,7 @@ export declare class Cloud extends $CustomResource {
   /** List of QoS policies available for the cloud. */
   readonly storageQoSPolicies: $Output<outputs.StorageQosPolicy[] | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {})>;
   constructor(name: string, args: CloudArgs, opts?: $Options);
 }
 
@@ -169,7 +169,7 @@ export interface CloudState {
   vmmServerId?: string;
   cloudCapacity?: outputs.CloudCapacity;
   storageQoSPolicies?: outputs.StorageQosPolicy[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ScVmm/clouds` without managing it (GET, api-version 2025-03-13); undefined when it does not exist.
@@ -215,9 +215,9 @@ export declare class VirtualMachineInstance extends $CustomResource {
   /** Gets the infrastructure profile. */
   readonly infrastructureProfile: $Output<outputs.InfrastructureProfile | undefined>;
   /** Gets the power state of the virtual machine. */
-  readonly powerState: $Output<string | undefined>;
+  readonly powerState: $Output<string>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {})>;
   constructor(name: string, args: VirtualMachineInstanceArgs, opts?: $Options);
 }
 
@@ -266,8 +266,8 @@ export interface VirtualMachineInstanceState {
   networkProfile?: outputs.NetworkProfile;
   storageProfile?: outputs.StorageProfile;
   infrastructureProfile?: outputs.InfrastructureProfile;
-  powerState?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
+  powerState: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ScVmm/virtualMachineInstances` without managing it (GET, api-version 2025-03-13); undefined when it does not exist.
@@ -301,7 +301,7 @@ export declare class GuestAgent extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets a unique identifier for this resource. */
-  readonly uuid: $Output<string | undefined>;
+  readonly uuid: $Output<string>;
   /** Username / Password Credentials to provision guest agent. */
   readonly credentials: $Output<outputs.GuestCredential | undefined>;
   /** HTTP Proxy configuration for the VM. */
@@ -309,11 +309,11 @@ export declare class GuestAgent extends $CustomResource {
   /** Gets or sets the guest agent provisioning action. */
   readonly provisioningAction: $Output<"install" | "uninstall" | "repair" | (string & {}) | undefined>;
   /** Gets the guest agent status. */
-  readonly status: $Output<string | undefined>;
+  readonly status: $Output<string>;
   /** Gets the name of the corresponding resource in Kubernetes. */
-  readonly customResourceName: $Output<string | undefined>;
+  readonly customResourceName: $Output<string>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {})>;
   /** The resource id of the private link scope this machine is assigned to, if any. */
   readonly privateLinkScopeResourceId: $Output<string | undefined>;
   constructor(name: string, args: GuestAgentArgs, opts?: $Options);
@@ -355,13 +355,13 @@ export interface GuestAgentState {
   type: "Microsoft.ScVmm/virtualMachineInstances/guestAgents";
   properties?: outputs.GuestAgentProperties;
   systemData?: outputs.SystemData;
-  uuid?: string;
+  uuid: string;
   credentials?: outputs.GuestCredential;
   httpProxyConfig?: outputs.HttpProxyConfiguration;
   provisioningAction?: "install" | "uninstall" | "repair" | (string & {});
-  status?: string;
-  customResourceName?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
+  status: string;
+  customResourceName: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
   privateLinkScopeResourceId?: string;
 }
 /**
@@ -390,7 +390,7 @@ export interface HybridIdentityMetadataState {
   systemData?: outputs.SystemData;
   resourceUid?: string;
   publicKey?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ScVmm/virtualMachineInstances/hybridIdentityMetadata` without managing it (GET, api-version 2025-03-13); undefined when it does not exist.
@@ -434,35 +434,35 @@ export declare class VirtualMachineTemplate extends $CustomResource {
   /** ARM Id of the vmmServer resource in which this resource resides. */
   readonly vmmServerId: $Output<string | undefined>;
   /** Gets the type of the os. */
-  readonly osType: $Output<"Windows" | "Linux" | "Other" | (string & {}) | undefined>;
+  readonly osType: $Output<"Windows" | "Linux" | "Other" | (string & {})>;
   /** Gets os name. */
-  readonly osName: $Output<string | undefined>;
+  readonly osName: $Output<string>;
   /** Gets computer name. */
-  readonly computerName: $Output<string | undefined>;
+  readonly computerName: $Output<string>;
   /** MemoryMB is the desired size of a virtual machine's memory, in MB. */
-  readonly memoryMB: $Output<number | undefined>;
+  readonly memoryMB: $Output<number>;
   /** Gets the desired number of vCPUs for the vm. */
-  readonly cpuCount: $Output<number | undefined>;
+  readonly cpuCount: $Output<number>;
   /** Gets a value indicating whether to enable processor compatibility mode for live migration of VMs. */
-  readonly limitCpuForMigration: $Output<"true" | "false" | (string & {}) | undefined>;
+  readonly limitCpuForMigration: $Output<"true" | "false" | (string & {})>;
   /** Gets a value indicating whether to enable dynamic memory or not. */
-  readonly dynamicMemoryEnabled: $Output<"true" | "false" | (string & {}) | undefined>;
+  readonly dynamicMemoryEnabled: $Output<"true" | "false" | (string & {})>;
   /** Gets a value indicating whether the vm template is customizable or not. */
-  readonly isCustomizable: $Output<"true" | "false" | (string & {}) | undefined>;
+  readonly isCustomizable: $Output<"true" | "false" | (string & {})>;
   /** Gets the max dynamic memory for the vm. */
-  readonly dynamicMemoryMaxMB: $Output<number | undefined>;
+  readonly dynamicMemoryMaxMB: $Output<number>;
   /** Gets the min dynamic memory for the vm. */
-  readonly dynamicMemoryMinMB: $Output<number | undefined>;
+  readonly dynamicMemoryMinMB: $Output<number>;
   /** Gets highly available property. */
-  readonly isHighlyAvailable: $Output<"true" | "false" | (string & {}) | undefined>;
+  readonly isHighlyAvailable: $Output<"true" | "false" | (string & {})>;
   /** Gets the generation for the vm. */
-  readonly generation: $Output<number | undefined>;
+  readonly generation: $Output<number>;
   /** Gets the network interfaces of the template. */
   readonly networkInterfaces: $Output<outputs.NetworkInterface[] | undefined>;
   /** Gets the disks of the template. */
   readonly disks: $Output<outputs.VirtualDisk[] | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {})>;
   constructor(name: string, args: VirtualMachineTemplateArgs, opts?: $Options);
 }
 
@@ -508,21 +508,21 @@ export interface VirtualMachineTemplateState {
   inventoryItemId?: string;
   uuid?: string;
   vmmServerId?: string;
-  osType?: "Windows" | "Linux" | "Other" | (string & {});
-  osName?: string;
-  computerName?: string;
-  memoryMB?: number;
-  cpuCount?: number;
-  limitCpuForMigration?: "true" | "false" | (string & {});
-  dynamicMemoryEnabled?: "true" | "false" | (string & {});
-  isCustomizable?: "true" | "false" | (string & {});
-  dynamicMemoryMaxMB?: number;
-  dynamicMemoryMinMB?: number;
-  isHighlyAvailable?: "true" | "false" | (string & {});
-  generation?: number;
+  osType: "Windows" | "Linux" | "Other" | (string & {});
+  osName: string;
+  computerName: string;
+  memoryMB: number;
+  cpuCount: number;
+  limitCpuForMigration: "true" | "false" | (string & {});
+  dynamicMemoryEnabled: "true" | "false" | (string & {});
+  isCustomizable: "true" | "false" | (string & {});
+  dynamicMemoryMaxMB: number;
+  dynamicMemoryMinMB: number;
+  isHighlyAvailable: "true" | "false" | (string & {});
+  generation: number;
   networkInterfaces?: outputs.NetworkInterface[];
   disks?: outputs.VirtualDisk[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ScVmm/virtualMachineTemplates` without managing it (GET, api-version 2025-03-13); undefined when it does not exist.
@@ -566,9 +566,9 @@ export declare class VirtualNetwork extends $CustomResource {
   /** ARM Id of the vmmServer resource in which this resource resides. */
   readonly vmmServerId: $Output<string | undefined>;
   /** Name of the virtual network in vmmServer. */
-  readonly networkName: $Output<string | undefined>;
+  readonly networkName: $Output<string>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {})>;
   constructor(name: string, args: VirtualNetworkArgs, opts?: $Options);
 }
 
@@ -614,8 +614,8 @@ export interface VirtualNetworkState {
   inventoryItemId?: string;
   uuid?: string;
   vmmServerId?: string;
-  networkName?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
+  networkName: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ScVmm/virtualNetworks` without managing it (GET, api-version 2025-03-13); undefined when it does not exist.
@@ -659,15 +659,15 @@ export declare class VmmServer extends $CustomResource {
   /** Port is the port on which the vmmServer is listening. */
   readonly port: $Output<number | undefined>;
   /** Gets the connection status to the vmmServer. */
-  readonly connectionStatus: $Output<string | undefined>;
+  readonly connectionStatus: $Output<string>;
   /** Gets any error message if connection to vmmServer is having any issue. */
-  readonly errorMessage: $Output<string | undefined>;
+  readonly errorMessage: $Output<string>;
   /** Unique ID of vmmServer. */
-  readonly uuid: $Output<string | undefined>;
+  readonly uuid: $Output<string>;
   /** Version is the version of the vmmSever. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {})>;
   constructor(name: string, args: VmmServerArgs, opts?: $Options);
 }
 
@@ -713,11 +713,11 @@ export interface VmmServerState {
   credentials?: outputs.VmmCredential;
   fqdn: string;
   port?: number;
-  connectionStatus?: string;
-  errorMessage?: string;
-  uuid?: string;
-  version?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
+  connectionStatus: string;
+  errorMessage: string;
+  uuid: string;
+  version: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ScVmm/vmmServers` without managing it (GET, api-version 2025-03-13); undefined when it does not exist.
@@ -753,23 +753,23 @@ export declare class InventoryItem extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets the tracked resource id corresponding to the inventory resource. */
-  readonly managedResourceId: $Output<string | undefined>;
+  readonly managedResourceId: $Output<string>;
   /** Gets the UUID (which is assigned by Vmm) for the inventory item. */
-  readonly uuid: $Output<string | undefined>;
+  readonly uuid: $Output<string>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {})>;
   readonly inventoryType: $Output<"Cloud" | undefined>;
-  readonly osType: $Output<"Windows" | "Linux" | "Other" | (string & {}) | undefined>;
-  readonly osName: $Output<string | undefined>;
-  readonly osVersion: $Output<string | undefined>;
-  readonly powerState: $Output<string | undefined>;
-  readonly generation: $Output<number | undefined>;
+  readonly osType: $Output<"Windows" | "Linux" | "Other" | (string & {})>;
+  readonly osName: $Output<string>;
+  readonly osVersion: $Output<string>;
+  readonly powerState: $Output<string>;
+  readonly generation: $Output<number>;
   readonly ipAddresses: $Output<string[] | undefined>;
   readonly cloud: $Output<outputs.InventoryItemDetails | undefined>;
-  readonly biosGuid: $Output<string | undefined>;
-  readonly managedMachineResourceId: $Output<string | undefined>;
-  readonly cpuCount: $Output<number | undefined>;
-  readonly memoryMB: $Output<number | undefined>;
+  readonly biosGuid: $Output<string>;
+  readonly managedMachineResourceId: $Output<string>;
+  readonly cpuCount: $Output<number>;
+  readonly memoryMB: $Output<number>;
   constructor(name: string, args: InventoryItemArgs, opts?: $Options);
 }
 
@@ -807,21 +807,21 @@ export interface InventoryItemState {
   properties?: outputs.InventoryItemProperties;
   kind?: string;
   systemData?: outputs.SystemData;
-  managedResourceId?: string;
-  uuid?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
+  managedResourceId: string;
+  uuid: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | (string & {});
   inventoryType?: "Cloud";
-  osType?: "Windows" | "Linux" | "Other" | (string & {});
-  osName?: string;
-  osVersion?: string;
-  powerState?: string;
-  generation?: number;
+  osType: "Windows" | "Linux" | "Other" | (string & {});
+  osName: string;
+  osVersion: string;
+  powerState: string;
+  generation: number;
   ipAddresses?: string[];
   cloud?: outputs.InventoryItemDetails;
-  biosGuid?: string;
-  managedMachineResourceId?: string;
-  cpuCount?: number;
-  memoryMB?: number;
+  biosGuid: string;
+  managedMachineResourceId: string;
+  cpuCount: number;
+  memoryMB: number;
 }
 /**
  * Reads an existing `Microsoft.ScVmm/vmmServers/inventoryItems` without managing it (GET, api-version 2025-03-13); undefined when it does not exist.
@@ -841,6 +841,16 @@ export declare const getVirtualMachineTemplateOutput: typeof getVirtualMachineTe
 export declare const getVirtualNetworkOutput: typeof getVirtualNetwork;
 export declare const getVmmServerOutput: typeof getVmmServer;
 export declare const getInventoryItemOutput: typeof getInventoryItem;
+// Pulumi's names for what each function and lookup returns.
+export type GetAvailabilitySetResult = AvailabilitySetState;
+export type GetCloudResult = CloudState;
+export type GetVirtualMachineInstanceResult = VirtualMachineInstanceState;
+export type GetGuestAgentResult = GuestAgentState;
+export type GetHybridIdentityMetadataResult = HybridIdentityMetadataState;
+export type GetVirtualMachineTemplateResult = VirtualMachineTemplateState;
+export type GetVirtualNetworkResult = VirtualNetworkState;
+export type GetVmmServerResult = VmmServerState;
+export type GetInventoryItemResult = InventoryItemState;
 
 export declare namespace inputs {
   interface AvailabilitySetListItem {
@@ -956,6 +966,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    availabilitySetName?: string;
+    vmmServerId?: string;
   }
   interface MicrosoftScVmmClouds {
     /** The resource name */
@@ -968,6 +980,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    inventoryItemId?: string;
+    uuid?: string;
+    vmmServerId?: string;
   }
   interface MicrosoftScVmmVirtualMachineInstances {
     /** The resource name */
@@ -976,12 +991,22 @@ export declare namespace inputs {
     properties?: inputs.VirtualMachineInstanceProperties;
     /** Gets or sets the extended location. */
     extendedLocation: inputs.ExtendedLocation;
+    availabilitySets?: inputs.AvailabilitySetListItem[];
+    osProfile?: inputs.OsProfileForVmInstance;
+    hardwareProfile?: inputs.HardwareProfile;
+    networkProfile?: inputs.NetworkProfile;
+    storageProfile?: inputs.StorageProfile;
+    infrastructureProfile?: inputs.InfrastructureProfile;
   }
   interface MicrosoftScVmmVirtualMachineInstancesGuestAgents {
     /** The resource name */
     name: "default";
     /** The resource-specific properties for this resource. */
     properties?: inputs.GuestAgentProperties;
+    credentials?: inputs.GuestCredential;
+    httpProxyConfig?: inputs.HttpProxyConfiguration;
+    provisioningAction?: "install" | "uninstall" | "repair" | (string & {});
+    privateLinkScopeResourceId?: string;
   }
   interface MicrosoftScVmmVirtualMachineInstancesHybridIdentityMetadata {
     /** The resource name */
@@ -998,6 +1023,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    inventoryItemId?: string;
+    uuid?: string;
+    vmmServerId?: string;
   }
   interface MicrosoftScVmmVirtualNetworks {
     /** The resource name */
@@ -1010,6 +1038,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    inventoryItemId?: string;
+    uuid?: string;
+    vmmServerId?: string;
   }
   interface MicrosoftScVmmVmmServers {
     /** The resource name */
@@ -1022,6 +1053,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    credentials?: inputs.VmmCredential;
+    fqdn?: string;
+    port?: number;
   }
   interface MicrosoftScVmmVmmServersInventoryItems {
     /** The resource name */

@@ -45,11 +45,11 @@ export declare class SearchService extends $CustomResource {
   /** This value can be set to 'Enabled' to avoid breaking changes on existing customer resources and templates. If set to 'Disabled', traffic over public interface is not allowed, and private endpoint connections would be the exclusive access method. */
   readonly publicNetworkAccess: $Output<"Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {}) | undefined>;
   /** The status of the search service. Possible values include: 'running': The search service is running and no provisioning operations are underway. 'provisioning': The search service is being provisioned or scaled up or down. 'deleting': The search service is being deleted. 'degraded': The search service is degraded. This can occur when the underlying search units are not healthy. The search service is most likely operational, but performance might be slow and some requests might be dropped. 'disabled': The search service is disabled. In this state, the service will reject all API requests. 'error': The search service is in an error state. 'stopped': The search service is in a subscription that's disabled. If your service is in the degraded, disabled, or error states, it means the Azure AI Search team is actively investigating the underlying issue. Dedicated services in these states are still chargeable based on the number of search units provisioned. */
-  readonly status: $Output<"running" | "provisioning" | "deleting" | "degraded" | "disabled" | "error" | "stopped" | undefined>;
+  readonly status: $Output<"running" | "provisioning" | "deleting" | "degraded" | "disabled" | "error" | "stopped">;
   /** The details of the search service status. */
-  readonly statusDetails: $Output<string | undefined>;
+  readonly statusDetails: $Output<string>;
   /** The state of the last provisioning operation performed on the search service. Provisioning is an intermediate state that occurs while service capacity is being established. After capacity is set up, provisioningState changes to either 'Succeeded' or 'Failed'. Client applications can poll provisioning status (the recommended polling interval is from 30 seconds to one minute) by using the Get Search Service operation to see when an operation is completed. If you are using the free service, this value tends to come back as 'Succeeded' directly in the call to Create search service. This is because the free service uses capacity that is already set up. */
-  readonly provisioningState: $Output<"succeeded" | "provisioning" | "failed" | undefined>;
+  readonly provisioningState: $Output<"succeeded" | "provisioning" | "failed">;
   /** Network specific rules that determine how the Azure AI Search service may be reached. */
   readonly networkRuleSet: $Output<outputs.NetworkRuleSet | undefined>;
   /** A list of data exfiltration scenarios that are explicitly disallowed for the search service. Currently, the only supported value is 'All' to disable all possible data export scenarios with more fine grained controls planned for the future. */
@@ -67,11 +67,11 @@ export declare class SearchService extends $CustomResource {
   /** The list of shared private link resources managed by the Azure AI Search service. */
   readonly sharedPrivateLinkResources: $Output<outputs.SharedPrivateLinkResource[] | undefined>;
   /** A system generated property representing the service's etag that can be for optimistic concurrency control during updates. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Indicates if the search service has an upgrade available. */
   readonly upgradeAvailable: $Output<"notAvailable" | "available" | (string & {}) | undefined>;
   /** The date and time the search service was last upgraded. This field will be null until the service gets upgraded for the first time. */
-  readonly serviceUpgradedAt: $Output<string | undefined>;
+  readonly serviceUpgradedAt: $Output<string>;
   constructor(name: string, args: SearchServiceArgs, opts?: $Options);
 }
 
@@ -143,9 +143,9 @@ export interface SearchServiceState {
   hostingMode?: "Default" | "HighDensity";
   computeType?: "Default" | "Confidential" | (string & {});
   publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
-  status?: "running" | "provisioning" | "deleting" | "degraded" | "disabled" | "error" | "stopped";
-  statusDetails?: string;
-  provisioningState?: "succeeded" | "provisioning" | "failed";
+  status: "running" | "provisioning" | "deleting" | "degraded" | "disabled" | "error" | "stopped";
+  statusDetails: string;
+  provisioningState: "succeeded" | "provisioning" | "failed";
   networkRuleSet?: outputs.NetworkRuleSet;
   dataExfiltrationProtections?: ("BlockAll" | (string & {}))[];
   encryptionWithCmk?: outputs.EncryptionWithCmk;
@@ -154,9 +154,9 @@ export interface SearchServiceState {
   semanticSearch?: "disabled" | "free" | "standard" | (string & {});
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   sharedPrivateLinkResources?: outputs.SharedPrivateLinkResource[];
-  eTag?: string;
+  eTag: string;
   upgradeAvailable?: "notAvailable" | "available" | (string & {});
-  serviceUpgradedAt?: string;
+  serviceUpgradedAt: string;
 }
 /**
  * Reads an existing `Microsoft.Search/searchServices` without managing it (GET, api-version 2025-05-01); undefined when it does not exist.
@@ -182,7 +182,7 @@ export interface NetworkSecurityPerimeterConfigurationState {
   type: "Microsoft.Search/searchServices/networkSecurityPerimeterConfigurations";
   properties?: outputs.NetworkSecurityPerimeterConfigurationProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | "Canceled" | (string & {});
   provisioningIssues?: outputs.ProvisioningIssue[];
   networkSecurityPerimeter?: outputs.NetworkSecurityPerimeter;
   resourceAssociation?: outputs.ResourceAssociation;
@@ -416,6 +416,14 @@ export declare const getSharedPrivateLinkResourceOutput: typeof getSharedPrivate
 export declare const listSearchServiceAdminKeysOutput: typeof listSearchServiceAdminKeys;
 export declare const listSearchServiceQueryKeysOutput: typeof listSearchServiceQueryKeys;
 export declare const upgradeSearchServiceOutput: typeof upgradeSearchService;
+// Pulumi's names for what each function and lookup returns.
+export type GetSearchServiceResult = SearchServiceState;
+export type GetNetworkSecurityPerimeterConfigurationResult = NetworkSecurityPerimeterConfigurationState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetSharedPrivateLinkResourceResult = SharedPrivateLinkResourceState;
+export type ListSearchServiceAdminKeysResult = outputs.AdminKeyResult;
+export type ListSearchServiceQueryKeysResult = outputs.ListQueryKeysResult;
+export type UpgradeSearchServiceResult = outputs.SearchService;
 
 export declare namespace inputs {
   interface AccessRule {
@@ -423,6 +431,13 @@ export declare namespace inputs {
     name?: string;
     /** Properties of Access Rule */
     properties?: inputs.AccessRuleProperties;
+    direction?: "Inbound" | "Outbound" | (string & {});
+    addressPrefixes?: string[];
+    subscriptions?: inputs.AccessRulePropertiesSubscriptionsItem[];
+    networkSecurityPerimeters?: inputs.NetworkSecurityPerimeter[];
+    fullyQualifiedDomainNames?: string[];
+    emailAddresses?: string[];
+    phoneNumbers?: string[];
   }
   interface AccessRuleProperties {
     /** Direction of Access Rule */
@@ -484,6 +499,19 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    replicaCount?: number;
+    partitionCount?: number;
+    endpoint?: string;
+    hostingMode?: "Default" | "HighDensity";
+    computeType?: "Default" | "Confidential" | (string & {});
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    networkRuleSet?: inputs.NetworkRuleSet;
+    dataExfiltrationProtections?: ("BlockAll" | (string & {}))[];
+    encryptionWithCmk?: inputs.EncryptionWithCmk;
+    disableLocalAuth?: boolean;
+    authOptions?: inputs.DataPlaneAuthOptions;
+    semanticSearch?: "disabled" | "free" | "standard" | (string & {});
+    upgradeAvailable?: "notAvailable" | "available" | (string & {});
   }
   interface MicrosoftSearchSearchServicesNetworkSecurityPerimeterConfigurations {
     /** The resource name */
@@ -494,12 +522,22 @@ export declare namespace inputs {
     name: string;
     /** Describes the properties of an existing private endpoint connection to the Azure AI Search service. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpointConnectionPropertiesPrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateEndpointConnectionPropertiesPrivateLinkServiceConnectionState;
+    groupId?: string;
+    provisioningState?: "Updating" | "Deleting" | "Failed" | "Succeeded" | "Incomplete" | "Canceled" | (string & {});
   }
   interface MicrosoftSearchSearchServicesSharedPrivateLinkResources {
     /** The resource name */
     name: string;
     /** Describes the properties of a shared private link resource managed by the Azure AI Search service. */
     properties?: inputs.SharedPrivateLinkResourceProperties;
+    privateLinkResourceId?: string;
+    groupId?: string;
+    requestMessage?: string;
+    resourceRegion?: string;
+    status?: "Pending" | "Approved" | "Rejected" | "Disconnected" | (string & {});
+    provisioningState?: "Updating" | "Deleting" | "Failed" | "Succeeded" | "Incomplete" | (string & {});
   }
   interface NetworkRuleSet {
     /** A list of IP restriction rules that defines the inbound network(s) with allowing access to the search service endpoint. At the meantime, all other public IP networks are blocked by the firewall. These restriction rules are applied only when the 'publicNetworkAccess' of the search service is 'enabled'; otherwise, traffic over public interface is not allowed even with any public IP rules, and private endpoint connections would be the exclusive access method. */
@@ -538,6 +576,10 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Describes the properties of an existing private endpoint connection to the Azure AI Search service. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpointConnectionPropertiesPrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateEndpointConnectionPropertiesPrivateLinkServiceConnectionState;
+    groupId?: string;
+    provisioningState?: "Updating" | "Deleting" | "Failed" | "Succeeded" | "Incomplete" | "Canceled" | (string & {});
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource from Microsoft.Network provider. */
@@ -581,6 +623,19 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    replicaCount?: number;
+    partitionCount?: number;
+    endpoint?: string;
+    hostingMode?: "Default" | "HighDensity";
+    computeType?: "Default" | "Confidential" | (string & {});
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    networkRuleSet?: inputs.NetworkRuleSet;
+    dataExfiltrationProtections?: ("BlockAll" | (string & {}))[];
+    encryptionWithCmk?: inputs.EncryptionWithCmk;
+    disableLocalAuth?: boolean;
+    authOptions?: inputs.DataPlaneAuthOptions;
+    semanticSearch?: "disabled" | "free" | "standard" | (string & {});
+    upgradeAvailable?: "notAvailable" | "available" | (string & {});
   }
   interface SearchServiceProperties {
     /** The number of replicas in the dedicated search service. If specified, it must be a value between 1 and 12 inclusive for standard SKUs or between 1 and 3 inclusive for basic SKU. */
@@ -613,6 +668,12 @@ export declare namespace inputs {
   interface SharedPrivateLinkResource {
     /** Describes the properties of a shared private link resource managed by the Azure AI Search service. */
     properties?: inputs.SharedPrivateLinkResourceProperties;
+    privateLinkResourceId?: string;
+    groupId?: string;
+    requestMessage?: string;
+    resourceRegion?: string;
+    status?: "Pending" | "Approved" | "Rejected" | "Disconnected" | (string & {});
+    provisioningState?: "Updating" | "Deleting" | "Failed" | "Succeeded" | "Incomplete" | (string & {});
   }
   interface SharedPrivateLinkResourceProperties {
     /** The resource ID of the resource the shared private link resource is for. */
@@ -651,7 +712,10 @@ export declare namespace inputs {
 }
 
 export declare namespace outputs {
-  type AccessRule = inputs.AccessRule;
+  interface AccessRule {
+    name?: string;
+    properties?: outputs.AccessRuleProperties;
+  }
   type AccessRuleProperties = inputs.AccessRuleProperties;
   type AccessRulePropertiesSubscriptionsItem = inputs.AccessRulePropertiesSubscriptionsItem;
   interface AdminKeyResult {
@@ -721,7 +785,13 @@ export declare namespace outputs {
     resourceAssociation?: outputs.ResourceAssociation;
     profile?: outputs.NetworkSecurityProfile;
   }
-  type NetworkSecurityProfile = inputs.NetworkSecurityProfile;
+  interface NetworkSecurityProfile {
+    name?: string;
+    accessRulesVersion?: number;
+    accessRules?: outputs.AccessRule[];
+    diagnosticSettingsVersion?: number;
+    enabledLogCategories?: string[];
+  }
   interface PrivateEndpointConnection {
     properties?: outputs.PrivateEndpointConnectionProperties;
     id?: string;

@@ -39,7 +39,7 @@ export declare class AzureKeyVaultSecretProviderClass extends $CustomResource {
   /** Objects defines the desired state of synced K8s secret objects */
   readonly objects: $Output<string | undefined>;
   /** Provisioning state of the AzureKeyVaultSecretProviderClass instance. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: AzureKeyVaultSecretProviderClassArgs, opts?: $Options);
 }
 
@@ -88,7 +88,7 @@ export interface AzureKeyVaultSecretProviderClassState {
   clientId: string;
   tenantId: string;
   objects?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.SecretSyncController/azureKeyVaultSecretProviderClasses` without managing it (GET, api-version 2024-08-21-preview); undefined when it does not exist.
@@ -138,7 +138,7 @@ export declare class SecretSync extends $CustomResource {
   /** SecretSyncStatus defines the observed state of the secret synchronization process. */
   readonly status: $Output<outputs.SecretSyncStatus | undefined>;
   /** Provisioning state of the SecretSync instance. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: SecretSyncArgs, opts?: $Options);
 }
 
@@ -191,7 +191,7 @@ export interface SecretSyncState {
   forceSynchronization?: string;
   objectSecretMapping: outputs.KubernetesSecretObjectMapping[];
   status?: outputs.SecretSyncStatus;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.SecretSyncController/secretSyncs` without managing it (GET, api-version 2024-08-21-preview); undefined when it does not exist.
@@ -204,6 +204,9 @@ export declare function getSecretSync(args: GetSecretSyncArgs): $Output<SecretSy
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getAzureKeyVaultSecretProviderClassOutput: typeof getAzureKeyVaultSecretProviderClass;
 export declare const getSecretSyncOutput: typeof getSecretSync;
+// Pulumi's names for what each function and lookup returns.
+export type GetAzureKeyVaultSecretProviderClassResult = AzureKeyVaultSecretProviderClassState;
+export type GetSecretSyncResult = SecretSyncState;
 
 export declare namespace inputs {
   interface AzureKeyVaultSecretProviderClassProperties {
@@ -239,6 +242,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    keyvaultName?: string;
+    clientId?: string;
+    tenantId?: string;
+    objects?: string;
   }
   interface MicrosoftSecretSyncControllerSecretSyncs {
     /** The resource name */
@@ -251,6 +258,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    secretProviderClassName?: string;
+    serviceAccountName?: string;
+    kubernetesSecretType?: "Opaque" | "kubernetes.io/tls" | (string & {});
+    forceSynchronization?: string;
+    objectSecretMapping?: inputs.KubernetesSecretObjectMapping[];
   }
   type SecretSyncCondition = { [key: string]: any };
   interface SecretSyncProperties {

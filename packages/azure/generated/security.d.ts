@@ -67,6 +67,8 @@ export declare function getDataScanner(args: GetDataScannerArgs): $Output<DataSc
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getDataScannerOutput: typeof getDataScanner;
+// Pulumi's names for what each function and lookup returns.
+export type GetDataScannerResult = DataScannerState;
 
 export declare namespace inputs {
   interface MicrosoftSecurityDataScanners {

@@ -27,11 +27,11 @@ export declare class AlertRule extends $CustomResource {
   readonly properties: $Output<outputs.FusionAlertRuleProperties | undefined>;
   readonly kind: $Output<"Fusion" | undefined>;
   readonly alertRuleTemplateName: $Output<string>;
-  readonly description: $Output<string | undefined>;
-  readonly displayName: $Output<string | undefined>;
+  readonly description: $Output<string>;
+  readonly displayName: $Output<string>;
   readonly enabled: $Output<boolean>;
-  readonly lastModifiedUtc: $Output<string | undefined>;
-  readonly severity: $Output<"High" | "Medium" | "Low" | "Informational" | (string & {}) | undefined>;
+  readonly lastModifiedUtc: $Output<string>;
+  readonly severity: $Output<"High" | "Medium" | "Low" | "Informational" | (string & {})>;
   readonly tactics: $Output<("Reconnaissance" | "ResourceDevelopment" | "InitialAccess" | "Execution" | "Persistence" | "PrivilegeEscalation" | "DefenseEvasion" | "CredentialAccess" | "Discovery" | "LateralMovement" | "Collection" | "Exfiltration" | "CommandAndControl" | "Impact" | "PreAttack" | "ImpairProcessControl" | "InhibitResponseFunction" | (string & {}))[] | undefined>;
   readonly techniques: $Output<string[] | undefined>;
   constructor(name: string, args: AlertRuleArgs, opts?: $Options);
@@ -68,11 +68,11 @@ export interface AlertRuleState {
   properties?: outputs.FusionAlertRuleProperties;
   kind?: "Fusion";
   alertRuleTemplateName: string;
-  description?: string;
-  displayName?: string;
+  description: string;
+  displayName: string;
   enabled: boolean;
-  lastModifiedUtc?: string;
-  severity?: "High" | "Medium" | "Low" | "Informational" | (string & {});
+  lastModifiedUtc: string;
+  severity: "High" | "Medium" | "Low" | "Informational" | (string & {});
   tactics?: ("Reconnaissance" | "ResourceDevelopment" | "InitialAccess" | "Execution" | "Persistence" | "PrivilegeEscalation" | "DefenseEvasion" | "CredentialAccess" | "Discovery" | "LateralMovement" | "Collection" | "Exfiltration" | "CommandAndControl" | "Impact" | "PreAttack" | "ImpairProcessControl" | "InhibitResponseFunction" | (string & {}))[];
   techniques?: string[];
 }
@@ -112,7 +112,7 @@ export declare class Action extends $CustomResource {
   /** Logic App Resource Id, /subscriptions/{my-subscription}/resourceGroups/{my-resource-group}/providers/Microsoft.Logic/workflows/{my-workflow-id}. */
   readonly logicAppResourceId: $Output<string>;
   /** The name of the logic app's workflow. */
-  readonly workflowId: $Output<string | undefined>;
+  readonly workflowId: $Output<string>;
   constructor(name: string, args: ActionArgs, opts?: $Options);
 }
 
@@ -152,7 +152,7 @@ export interface ActionState {
   etag?: string;
   systemData?: outputs.SystemData;
   logicAppResourceId: string;
-  workflowId?: string;
+  workflowId: string;
 }
 /**
  * Reads an existing `Microsoft.SecurityInsights/alertRules/actions` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -178,8 +178,8 @@ export interface AlertRuleTemplateState {
   properties?: outputs.FusionAlertRuleTemplateProperties;
   kind?: "Fusion";
   alertRulesCreatedByTemplateCount?: number;
-  createdDateUTC?: string;
-  lastUpdatedDateUTC?: string;
+  createdDateUTC: string;
+  lastUpdatedDateUTC: string;
   description?: string;
   displayName?: string;
   requiredDataConnectors?: outputs.AlertRuleTemplateDataSource[];
@@ -228,9 +228,9 @@ export declare class AutomationRule extends $CustomResource {
   /** The actions to execute when the automation rule is triggered. */
   readonly actions: $Output<outputs.AutomationRuleAction[]>;
   /** The last time the automation rule was updated. */
-  readonly lastModifiedTimeUtc: $Output<string | undefined>;
+  readonly lastModifiedTimeUtc: $Output<string>;
   /** The time the automation rule was created. */
-  readonly createdTimeUtc: $Output<string | undefined>;
+  readonly createdTimeUtc: $Output<string>;
   /** Information on the client (user or application) that made some action */
   readonly lastModifiedBy: $Output<outputs.ClientInfo | undefined>;
   /** Information on the client (user or application) that made some action */
@@ -277,8 +277,8 @@ export interface AutomationRuleState {
   order: number;
   triggeringLogic: outputs.AutomationRuleTriggeringLogic;
   actions: outputs.AutomationRuleAction[];
-  lastModifiedTimeUtc?: string;
-  createdTimeUtc?: string;
+  lastModifiedTimeUtc: string;
+  createdTimeUtc: string;
   lastModifiedBy?: outputs.ClientInfo;
   createdBy?: outputs.ClientInfo;
 }
@@ -607,7 +607,7 @@ export interface ContentProductPackageState {
   name: string;
   type: "Microsoft.SecurityInsights/contentProductPackages";
   properties?: outputs.ProductPackageProperties;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   contentId?: string;
   contentProductId?: string;
@@ -657,7 +657,7 @@ export interface ContentproducttemplateState {
   name: string;
   type: "Microsoft.SecurityInsights/contentproducttemplates";
   properties?: outputs.ProductTemplateProperties;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   contentId?: string;
   contentProductId?: string;
@@ -683,7 +683,7 @@ export interface ContentproducttemplateState {
   packageId?: string;
   packageKind?: "Solution" | "Standalone" | (string & {});
   packageName?: string;
-  isDeprecated?: "true" | "false" | (string & {});
+  isDeprecated: "true" | "false" | (string & {});
   packagedContent?: any;
 }
 /**
@@ -766,7 +766,7 @@ export declare class ContentTemplate extends $CustomResource {
   /** the name of the package contains this template */
   readonly packageName: $Output<string | undefined>;
   /** Flag indicates if this template is deprecated */
-  readonly isDeprecated: $Output<"true" | "false" | (string & {}) | undefined>;
+  readonly isDeprecated: $Output<"true" | "false" | (string & {})>;
   /** The JSON of the ARM template to deploy active content. Expandable. */
   readonly mainTemplate: $Output<any | undefined>;
   /** Dependant templates. Expandable. */
@@ -875,7 +875,7 @@ export interface ContentTemplateState {
   packageId?: string;
   packageKind?: "Solution" | "Standalone" | (string & {});
   packageName?: string;
-  isDeprecated?: "true" | "false" | (string & {});
+  isDeprecated: "true" | "false" | (string & {});
   mainTemplate?: any;
   dependantTemplates?: outputs.TemplateProperties[];
 }
@@ -1077,21 +1077,21 @@ export declare class Incident extends $CustomResource {
   /** The time of the last activity in the incident */
   readonly lastActivityTimeUtc: $Output<string | undefined>;
   /** The last time the incident was updated */
-  readonly lastModifiedTimeUtc: $Output<string | undefined>;
+  readonly lastModifiedTimeUtc: $Output<string>;
   /** The time the incident was created */
-  readonly createdTimeUtc: $Output<string | undefined>;
+  readonly createdTimeUtc: $Output<string>;
   /** A sequential number */
-  readonly incidentNumber: $Output<number | undefined>;
+  readonly incidentNumber: $Output<number>;
   /** Additional data on the incident */
   readonly additionalData: $Output<outputs.IncidentAdditionalData | undefined>;
   /** List of resource ids of Analytic rules related to the incident */
   readonly relatedAnalyticRuleIds: $Output<string[] | undefined>;
   /** The deep-link url to the incident in Azure portal */
-  readonly incidentUrl: $Output<string | undefined>;
+  readonly incidentUrl: $Output<string>;
   /** The name of the source provider that generated the incident */
-  readonly providerName: $Output<string | undefined>;
+  readonly providerName: $Output<string>;
   /** The incident ID assigned by the incident provider */
-  readonly providerIncidentId: $Output<string | undefined>;
+  readonly providerIncidentId: $Output<string>;
   constructor(name: string, args: IncidentArgs, opts?: $Options);
 }
 
@@ -1155,14 +1155,14 @@ export interface IncidentState {
   labels?: outputs.IncidentLabel[];
   firstActivityTimeUtc?: string;
   lastActivityTimeUtc?: string;
-  lastModifiedTimeUtc?: string;
-  createdTimeUtc?: string;
-  incidentNumber?: number;
+  lastModifiedTimeUtc: string;
+  createdTimeUtc: string;
+  incidentNumber: number;
   additionalData?: outputs.IncidentAdditionalData;
   relatedAnalyticRuleIds?: string[];
-  incidentUrl?: string;
-  providerName?: string;
-  providerIncidentId?: string;
+  incidentUrl: string;
+  providerName: string;
+  providerIncidentId: string;
 }
 /**
  * Reads an existing `Microsoft.SecurityInsights/incidents` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -1200,9 +1200,9 @@ export declare class Comment extends $CustomResource {
   /** The comment message */
   readonly message: $Output<string>;
   /** The time the comment was created */
-  readonly createdTimeUtc: $Output<string | undefined>;
+  readonly createdTimeUtc: $Output<string>;
   /** The time the comment was updated */
-  readonly lastModifiedTimeUtc: $Output<string | undefined>;
+  readonly lastModifiedTimeUtc: $Output<string>;
   /** Describes the client that created the comment */
   readonly author: $Output<outputs.ClientInfo | undefined>;
   constructor(name: string, args: CommentArgs, opts?: $Options);
@@ -1242,8 +1242,8 @@ export interface CommentState {
   etag?: string;
   systemData?: outputs.SystemData;
   message: string;
-  createdTimeUtc?: string;
-  lastModifiedTimeUtc?: string;
+  createdTimeUtc: string;
+  lastModifiedTimeUtc: string;
   author?: outputs.ClientInfo;
 }
 /**
@@ -1282,11 +1282,11 @@ export declare class Relation extends $CustomResource {
   /** The resource ID of the related resource */
   readonly relatedResourceId: $Output<string>;
   /** The name of the related resource */
-  readonly relatedResourceName: $Output<string | undefined>;
+  readonly relatedResourceName: $Output<string>;
   /** The resource type of the related resource */
-  readonly relatedResourceType: $Output<string | undefined>;
+  readonly relatedResourceType: $Output<string>;
   /** The resource kind of the related resource */
-  readonly relatedResourceKind: $Output<string | undefined>;
+  readonly relatedResourceKind: $Output<string>;
   constructor(name: string, args: RelationArgs, opts?: $Options);
 }
 
@@ -1324,9 +1324,9 @@ export interface RelationState {
   etag?: string;
   systemData?: outputs.SystemData;
   relatedResourceId: string;
-  relatedResourceName?: string;
-  relatedResourceType?: string;
-  relatedResourceKind?: string;
+  relatedResourceName: string;
+  relatedResourceType: string;
+  relatedResourceKind: string;
 }
 /**
  * Reads an existing `Microsoft.SecurityInsights/incidents/relations` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -1368,9 +1368,9 @@ export declare class Task extends $CustomResource {
   /** The status of the task */
   readonly status: $Output<"New" | "Completed" | (string & {})>;
   /** The time the task was created */
-  readonly createdTimeUtc: $Output<string | undefined>;
+  readonly createdTimeUtc: $Output<string>;
   /** The last time the task was updated */
-  readonly lastModifiedTimeUtc: $Output<string | undefined>;
+  readonly lastModifiedTimeUtc: $Output<string>;
   /** Information on the client (user or application) that made some action */
   readonly createdBy: $Output<outputs.ClientInfo | undefined>;
   /** Information on the client (user or application) that made some action */
@@ -1422,8 +1422,8 @@ export interface TaskState {
   title: string;
   description?: string;
   status: "New" | "Completed" | (string & {});
-  createdTimeUtc?: string;
-  lastModifiedTimeUtc?: string;
+  createdTimeUtc: string;
+  lastModifiedTimeUtc: string;
   createdBy?: outputs.ClientInfo;
   lastModifiedBy?: outputs.ClientInfo;
 }
@@ -1685,7 +1685,7 @@ export declare class SecurityMLAnalyticsSetting extends $CustomResource {
   readonly description: $Output<string | undefined>;
   readonly displayName: $Output<string>;
   readonly enabled: $Output<boolean>;
-  readonly lastModifiedUtc: $Output<string | undefined>;
+  readonly lastModifiedUtc: $Output<string>;
   readonly requiredDataConnectors: $Output<outputs.SecurityMLAnalyticsSettingsDataSource[] | undefined>;
   readonly tactics: $Output<("Reconnaissance" | "ResourceDevelopment" | "InitialAccess" | "Execution" | "Persistence" | "PrivilegeEscalation" | "DefenseEvasion" | "CredentialAccess" | "Discovery" | "LateralMovement" | "Collection" | "Exfiltration" | "CommandAndControl" | "Impact" | "PreAttack" | "ImpairProcessControl" | "InhibitResponseFunction" | (string & {}))[] | undefined>;
   readonly techniques: $Output<string[] | undefined>;
@@ -1743,7 +1743,7 @@ export interface SecurityMLAnalyticsSettingState {
   description?: string;
   displayName: string;
   enabled: boolean;
-  lastModifiedUtc?: string;
+  lastModifiedUtc: string;
   requiredDataConnectors?: outputs.SecurityMLAnalyticsSettingsDataSource[];
   tactics?: ("Reconnaissance" | "ResourceDevelopment" | "InitialAccess" | "Execution" | "Persistence" | "PrivilegeEscalation" | "DefenseEvasion" | "CredentialAccess" | "Discovery" | "LateralMovement" | "Collection" | "Exfiltration" | "CommandAndControl" | "Impact" | "PreAttack" | "ImpairProcessControl" | "InhibitResponseFunction" | (string & {}))[];
   techniques?: string[];
@@ -1787,7 +1787,7 @@ export declare class Sourcecontrol extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The version number associated with the source control */
-  readonly version: $Output<"V1" | "V2" | (string & {}) | undefined>;
+  readonly version: $Output<"V1" | "V2" | (string & {})>;
   /** The display name of the source control */
   readonly displayName: $Output<string>;
   /** A description of the source control */
@@ -1854,7 +1854,7 @@ export interface SourcecontrolState {
   properties: outputs.SourceControlProperties;
   etag?: string;
   systemData?: outputs.SystemData;
-  version?: "V1" | "V2" | (string & {});
+  version: "V1" | "V2" | (string & {});
   displayName: string;
   description?: string;
   repoType: "Github" | "AzureDevOps" | (string & {});
@@ -2061,7 +2061,7 @@ export declare class Watchlist extends $CustomResource {
   /** The status of the Watchlist upload : New, InProgress or Complete. **Note** : When a Watchlist upload status is InProgress, the Watchlist cannot be deleted */
   readonly uploadStatus: $Output<string | undefined>;
   /** Describes provisioning state */
-  readonly provisioningState: $Output<"New" | "InProgress" | "Uploading" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"New" | "InProgress" | "Uploading" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: WatchlistArgs, opts?: $Options);
 }
 
@@ -2155,7 +2155,7 @@ export interface WatchlistState {
   itemsSearchKey: string;
   contentType?: string;
   uploadStatus?: string;
-  provisioningState?: "New" | "InProgress" | "Uploading" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "New" | "InProgress" | "Uploading" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.SecurityInsights/watchlists` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -2446,6 +2446,36 @@ export declare const deleteSourcecontrolOutput: typeof deleteSourcecontrol;
 export declare const createThreatIntelligenceIndicatorOutput: typeof createThreatIntelligenceIndicator;
 export declare const queryThreatIntelligenceIndicatorsOutput: typeof queryThreatIntelligenceIndicators;
 export declare const replaceIndicatorTagsOutput: typeof replaceIndicatorTags;
+// Pulumi's names for what each function and lookup returns.
+export type GetAlertRuleResult = AlertRuleState;
+export type GetActionResult = ActionState;
+export type GetAlertRuleTemplateResult = AlertRuleTemplateState;
+export type GetAutomationRuleResult = AutomationRuleState;
+export type GetBookmarkResult = BookmarkState;
+export type GetContentPackageResult = ContentPackageState;
+export type GetContentProductPackageResult = ContentProductPackageState;
+export type GetContentproducttemplateResult = ContentproducttemplateState;
+export type GetContentTemplateResult = ContentTemplateState;
+export type GetDataConnectorDefinitionResult = DataConnectorDefinitionState;
+export type GetDataConnectorResult = DataConnectorState;
+export type GetIncidentResult = IncidentState;
+export type GetCommentResult = CommentState;
+export type GetRelationResult = RelationState;
+export type GetTaskResult = TaskState;
+export type GetMetadataResult = MetadataState;
+export type GetOnboardingStateResult = OnboardingStateState;
+export type GetSecurityMLAnalyticsSettingResult = SecurityMLAnalyticsSettingState;
+export type GetSourcecontrolResult = SourcecontrolState;
+export type GetIndicatorResult = IndicatorState;
+export type GetWatchlistResult = WatchlistState;
+export type GetWatchlistItemResult = WatchlistItemState;
+export type AlertsIncidentResult = outputs.IncidentAlertList;
+export type BookmarksIncidentResult = outputs.IncidentBookmarkList;
+export type EntitiesIncidentResult = outputs.IncidentEntitiesResponse;
+export type DeleteSourcecontrolResult = outputs.Warning;
+export type CreateThreatIntelligenceIndicatorResult = outputs.ThreatIntelligenceInformation;
+export type QueryThreatIntelligenceIndicatorsResult = outputs.ThreatIntelligenceInformationList;
+export type ReplaceIndicatorTagsResult = outputs.ThreatIntelligenceInformation;
 
 export declare namespace inputs {
   interface AADDataConnector {
@@ -2453,6 +2483,8 @@ export declare namespace inputs {
     properties?: inputs.AADDataConnectorProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "AzureActiveDirectory";
+    tenantId?: string;
+    dataTypes?: inputs.AlertsDataTypeOfDataConnector;
   }
   interface AADDataConnectorProperties {
     /** The tenant id to connect to, and get the data from. */
@@ -2465,6 +2497,8 @@ export declare namespace inputs {
     properties?: inputs.AatpDataConnectorProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "AzureAdvancedThreatProtection";
+    tenantId?: string;
+    dataTypes?: inputs.AlertsDataTypeOfDataConnector;
   }
   interface AatpDataConnectorProperties {
     /** The tenant id to connect to, and get the data from. */
@@ -2524,6 +2558,19 @@ export declare namespace inputs {
     properties?: inputs.AnomalySecurityMLAnalyticsSettingsProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "Anomaly";
+    description?: string;
+    displayName?: string;
+    enabled?: boolean;
+    requiredDataConnectors?: inputs.SecurityMLAnalyticsSettingsDataSource[];
+    tactics?: ("Reconnaissance" | "ResourceDevelopment" | "InitialAccess" | "Execution" | "Persistence" | "PrivilegeEscalation" | "DefenseEvasion" | "CredentialAccess" | "Discovery" | "LateralMovement" | "Collection" | "Exfiltration" | "CommandAndControl" | "Impact" | "PreAttack" | "ImpairProcessControl" | "InhibitResponseFunction" | (string & {}))[];
+    techniques?: string[];
+    anomalyVersion?: string;
+    customizableObservations?: any;
+    frequency?: string;
+    settingsStatus?: "Production" | "Flighting" | (string & {});
+    isDefaultSettings?: boolean;
+    anomalySettingsVersion?: number;
+    settingsDefinitionId?: string;
   }
   interface AnomalySecurityMLAnalyticsSettingsProperties {
     /** The description of the SecurityMLAnalyticsSettings. */
@@ -2570,6 +2617,8 @@ export declare namespace inputs {
     properties?: inputs.ASCDataConnectorProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "AzureSecurityCenter";
+    subscriptionId?: string;
+    dataTypes?: inputs.AlertsDataTypeOfDataConnector;
   }
   interface ASCDataConnectorProperties {
     /** The subscription id to connect to, and get the data from. */
@@ -2654,6 +2703,8 @@ export declare namespace inputs {
     properties?: inputs.AwsCloudTrailDataConnectorProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "AmazonWebServicesCloudTrail";
+    awsRoleArn?: string;
+    dataTypes?: inputs.AwsCloudTrailDataConnectorDataTypes;
   }
   interface AwsCloudTrailDataConnectorDataTypes {
     /** Logs data type. */
@@ -2818,6 +2869,10 @@ export declare namespace inputs {
     properties?: inputs.CustomizableConnectorDefinitionProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "Customizable";
+    createdTimeUtc?: string;
+    lastModifiedUtc?: string;
+    connectorUiConfig?: inputs.CustomizableConnectorUiConfig;
+    connectionsConfig?: inputs.CustomizableConnectionsConfig;
   }
   interface CustomizableConnectorDefinitionProperties {
     /** Gets or sets the connector definition created date in UTC format. */
@@ -2940,6 +2995,8 @@ export declare namespace inputs {
     properties?: inputs.FusionAlertRuleProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "Fusion";
+    alertRuleTemplateName?: string;
+    enabled?: boolean;
   }
   interface FusionAlertRuleProperties {
     /** The Name of the alert rule template used to create this rule. */
@@ -3032,6 +3089,7 @@ export declare namespace inputs {
     properties?: inputs.HostEntityProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "Host";
+    osFamily?: "Linux" | "Windows" | "Android" | "IOS" | "Unknown";
   }
   interface HostEntityProperties {
     /** The operating system type. */
@@ -3042,6 +3100,17 @@ export declare namespace inputs {
     properties?: inputs.HuntingBookmarkProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "Account" | "Host" | "File" | "AzureResource" | "CloudApplication" | "DnsResolution" | "FileHash" | "Ip" | "Malware" | "Process" | "RegistryKey" | "RegistryValue" | "SecurityGroup" | "Url" | "IoTDevice" | "SecurityAlert" | "Bookmark" | "MailCluster" | "MailMessage" | "Mailbox" | "SubmissionMail" | (string & {});
+    created?: string;
+    createdBy?: inputs.UserInfo;
+    displayName?: string;
+    eventTime?: string;
+    labels?: string[];
+    notes?: string;
+    query?: string;
+    queryResult?: string;
+    updated?: string;
+    updatedBy?: inputs.UserInfo;
+    incidentInfo?: inputs.IncidentInfo;
   }
   interface HuntingBookmarkProperties {
     /** The time the bookmark was created */
@@ -3072,6 +3141,17 @@ export declare namespace inputs {
     properties?: inputs.HuntingBookmarkProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "Bookmark";
+    created?: string;
+    createdBy?: inputs.UserInfo;
+    displayName?: string;
+    eventTime?: string;
+    labels?: string[];
+    notes?: string;
+    query?: string;
+    queryResult?: string;
+    updated?: string;
+    updatedBy?: inputs.UserInfo;
+    incidentInfo?: inputs.IncidentInfo;
   }
   type IncidentAdditionalData = { [key: string]: any };
   interface IncidentAlertList {
@@ -3258,6 +3338,14 @@ export declare namespace inputs {
     properties?: inputs.MailMessageEntityProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "MailMessage";
+    bodyFingerprintBin1?: number;
+    bodyFingerprintBin2?: number;
+    bodyFingerprintBin3?: number;
+    bodyFingerprintBin4?: number;
+    bodyFingerprintBin5?: number;
+    antispamDirection?: "Unknown" | "Inbound" | "Outbound" | "Intraorg" | (string & {});
+    deliveryAction?: "Unknown" | "DeliveredAsSpam" | "Delivered" | "Blocked" | "Replaced";
+    deliveryLocation?: "Unknown" | "Inbox" | "JunkFolder" | "DeletedFolder" | "Quarantine" | "External" | "Failed" | "Dropped" | "Forwarded";
   }
   interface MailMessageEntityProperties {
     /** The bodyFingerprintBin1 */
@@ -3289,6 +3377,8 @@ export declare namespace inputs {
     properties?: inputs.McasDataConnectorProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "MicrosoftCloudAppSecurity";
+    dataTypes?: inputs.McasDataConnectorDataTypes;
+    tenantId?: string;
   }
   interface McasDataConnectorDataTypes {
     /** Discovery log data type connection. */
@@ -3307,6 +3397,8 @@ export declare namespace inputs {
     properties?: inputs.MdatpDataConnectorProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "MicrosoftDefenderAdvancedThreatProtection";
+    tenantId?: string;
+    dataTypes?: inputs.AlertsDataTypeOfDataConnector;
   }
   interface MdatpDataConnectorProperties {
     /** The tenant id to connect to, and get the data from. */
@@ -3413,6 +3505,8 @@ export declare namespace inputs {
     properties?: inputs.ActionRequestPropertiesOrActionResponseProperties;
     /** Etag of the azure resource */
     etag?: string;
+    triggerUri?: string;
+    logicAppResourceId?: string;
   }
   type MicrosoftSecurityInsightsAlertRuleTemplates = {
     /** The resource name */
@@ -3422,9 +3516,13 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Automation rule properties */
-    properties: inputs.AutomationRuleProperties;
+    properties?: inputs.AutomationRuleProperties;
     /** Etag of the azure resource */
     etag?: string;
+    displayName?: string;
+    order?: number;
+    triggeringLogic?: inputs.AutomationRuleTriggeringLogic;
+    actions?: inputs.AutomationRuleAction[];
   }
   interface MicrosoftSecurityInsightsBookmarks {
     /** The resource name */
@@ -3433,6 +3531,19 @@ export declare namespace inputs {
     properties?: inputs.BookmarkProperties;
     /** Etag of the azure resource */
     etag?: string;
+    created?: string;
+    createdBy?: inputs.UserInfo;
+    displayName?: string;
+    labels?: string[];
+    notes?: string;
+    query?: string;
+    queryResult?: string;
+    updated?: string;
+    updatedBy?: inputs.UserInfo;
+    eventTime?: string;
+    queryStartTime?: string;
+    queryEndTime?: string;
+    incidentInfo?: inputs.IncidentInfo;
   }
   interface MicrosoftSecurityInsightsContentPackages {
     /** The resource name */
@@ -3441,6 +3552,29 @@ export declare namespace inputs {
     properties?: inputs.PackageProperties;
     /** Etag of the azure resource */
     etag?: string;
+    contentId?: string;
+    contentProductId?: string;
+    contentKind?: "Solution" | "Standalone" | (string & {});
+    contentSchemaVersion?: string;
+    isNew?: "true" | "false" | (string & {});
+    isPreview?: "true" | "false" | (string & {});
+    isFeatured?: "true" | "false" | (string & {});
+    isDeprecated?: "true" | "false" | (string & {});
+    version?: string;
+    displayName?: string;
+    description?: string;
+    publisherDisplayName?: string;
+    source?: inputs.MetadataSource;
+    author?: inputs.MetadataAuthor;
+    support?: inputs.MetadataSupport;
+    dependencies?: inputs.MetadataDependencies;
+    providers?: string[];
+    firstPublishDate?: string;
+    lastPublishDate?: string;
+    categories?: inputs.MetadataCategories;
+    threatAnalysisTactics?: string[];
+    threatAnalysisTechniques?: string[];
+    icon?: string;
   }
   interface MicrosoftSecurityInsightsContentProductPackages {
     /** The resource name */
@@ -3457,6 +3591,31 @@ export declare namespace inputs {
     properties?: inputs.TemplateProperties;
     /** Etag of the azure resource */
     etag?: string;
+    contentId?: string;
+    contentProductId?: string;
+    packageVersion?: string;
+    version?: string;
+    displayName?: string;
+    contentKind?: "DataConnector" | "DataType" | "Workbook" | "WorkbookTemplate" | "Playbook" | "PlaybookTemplate" | "AnalyticsRuleTemplate" | "AnalyticsRule" | "HuntingQuery" | "InvestigationQuery" | "Parser" | "Watchlist" | "WatchlistTemplate" | "Solution" | "AzureFunction" | "LogicAppsCustomConnector" | "AutomationRule" | "ResourcesDataConnector" | "Notebook" | "Standalone" | "SummaryRule" | (string & {});
+    source?: inputs.MetadataSource;
+    author?: inputs.MetadataAuthor;
+    support?: inputs.MetadataSupport;
+    dependencies?: inputs.MetadataDependencies;
+    categories?: inputs.MetadataCategories;
+    providers?: string[];
+    firstPublishDate?: string;
+    lastPublishDate?: string;
+    customVersion?: string;
+    contentSchemaVersion?: string;
+    icon?: string;
+    threatAnalysisTactics?: string[];
+    threatAnalysisTechniques?: string[];
+    previewImages?: string[];
+    previewImagesDark?: string[];
+    packageId?: string;
+    packageKind?: "Solution" | "Standalone" | (string & {});
+    packageName?: string;
+    mainTemplate?: any;
   }
   type MicrosoftSecurityInsightsDataConnectorDefinitions = {
     /** The resource name */
@@ -3477,6 +3636,17 @@ export declare namespace inputs {
     properties?: inputs.IncidentProperties;
     /** Etag of the azure resource */
     etag?: string;
+    title?: string;
+    description?: string;
+    severity?: "High" | "Medium" | "Low" | "Informational" | (string & {});
+    status?: "New" | "Active" | "Closed" | (string & {});
+    classification?: "Undetermined" | "TruePositive" | "BenignPositive" | "FalsePositive" | (string & {});
+    classificationReason?: "SuspiciousActivity" | "SuspiciousButExpected" | "IncorrectAlertLogic" | "InaccurateData" | (string & {});
+    classificationComment?: string;
+    owner?: inputs.IncidentOwnerInfo;
+    labels?: inputs.IncidentLabel[];
+    firstActivityTimeUtc?: string;
+    lastActivityTimeUtc?: string;
   }
   interface MicrosoftSecurityInsightsIncidentsComments {
     /** The resource name */
@@ -3485,6 +3655,7 @@ export declare namespace inputs {
     properties?: inputs.IncidentCommentProperties;
     /** Etag of the azure resource */
     etag?: string;
+    message?: string;
   }
   interface MicrosoftSecurityInsightsIncidentsRelations {
     /** The resource name */
@@ -3493,14 +3664,20 @@ export declare namespace inputs {
     properties?: inputs.RelationProperties;
     /** Etag of the azure resource */
     etag?: string;
+    relatedResourceId?: string;
   }
   interface MicrosoftSecurityInsightsIncidentsTasks {
     /** The resource name */
     name: string;
     /** Describes the properties of an incident task */
-    properties: inputs.IncidentTaskProperties;
+    properties?: inputs.IncidentTaskProperties;
     /** Etag of the azure resource */
     etag?: string;
+    title?: string;
+    description?: string;
+    status?: "New" | "Completed" | (string & {});
+    createdBy?: inputs.ClientInfo;
+    lastModifiedBy?: inputs.ClientInfo;
   }
   interface MicrosoftSecurityInsightsMetadata {
     /** The resource name */
@@ -3509,6 +3686,25 @@ export declare namespace inputs {
     properties?: inputs.MetadataProperties;
     /** Etag of the azure resource */
     etag?: string;
+    contentId?: string;
+    parentId?: string;
+    version?: string;
+    kind?: string;
+    source?: inputs.MetadataSource;
+    author?: inputs.MetadataAuthor;
+    support?: inputs.MetadataSupport;
+    dependencies?: inputs.MetadataDependencies;
+    categories?: inputs.MetadataCategories;
+    providers?: string[];
+    firstPublishDate?: string;
+    lastPublishDate?: string;
+    customVersion?: string;
+    contentSchemaVersion?: string;
+    icon?: string;
+    threatAnalysisTactics?: string[];
+    threatAnalysisTechniques?: string[];
+    previewImages?: string[];
+    previewImagesDark?: string[];
   }
   interface MicrosoftSecurityInsightsOnboardingStates {
     /** The resource name */
@@ -3517,6 +3713,7 @@ export declare namespace inputs {
     properties?: inputs.SentinelOnboardingStateProperties;
     /** Etag of the azure resource */
     etag?: string;
+    customerManagedKey?: boolean;
   }
   type MicrosoftSecurityInsightsSecurityMLAnalyticsSettings = {
     /** The resource name */
@@ -3528,9 +3725,17 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** source control properties */
-    properties: inputs.SourceControlProperties;
+    properties?: inputs.SourceControlProperties;
     /** Etag of the azure resource */
     etag?: string;
+    displayName?: string;
+    description?: string;
+    repoType?: "Github" | "AzureDevOps" | (string & {});
+    contentTypes?: ("AnalyticsRule" | "AutomationRule" | "HuntingQuery" | "Parser" | "Playbook" | "Workbook" | (string & {}))[];
+    repository?: inputs.Repository;
+    servicePrincipal?: inputs.ServicePrincipal;
+    repositoryAccess?: inputs.RepositoryAccess;
+    repositoryResourceInfo?: inputs.RepositoryResourceInfo;
   }
   interface MicrosoftSecurityInsightsThreatIntelligenceIndicators {
     /** The resource name */
@@ -3539,6 +3744,34 @@ export declare namespace inputs {
     properties?: inputs.ThreatIntelligenceIndicatorProperties;
     /** Etag of the azure resource */
     etag?: string;
+    threatIntelligenceTags?: string[];
+    lastUpdatedTimeUtc?: string;
+    source?: string;
+    displayName?: string;
+    description?: string;
+    indicatorTypes?: string[];
+    pattern?: string;
+    patternType?: string;
+    patternVersion?: string;
+    killChainPhases?: inputs.ThreatIntelligenceKillChainPhase[];
+    parsedPattern?: inputs.ThreatIntelligenceParsedPattern[];
+    externalId?: string;
+    createdByRef?: string;
+    defanged?: boolean;
+    externalLastUpdatedTimeUtc?: string;
+    externalReferences?: inputs.ThreatIntelligenceExternalReference[];
+    granularMarkings?: inputs.ThreatIntelligenceGranularMarkingModel[];
+    labels?: string[];
+    revoked?: boolean;
+    confidence?: number;
+    objectMarkingRefs?: string[];
+    language?: string;
+    threatTypes?: string[];
+    validFrom?: string;
+    validUntil?: string;
+    created?: string;
+    modified?: string;
+    extensions?: inputs.ThreatIntelligenceIndicatorPropertiesExtensions;
   }
   interface MicrosoftSecurityInsightsWatchlists {
     /** The resource name */
@@ -3547,6 +3780,27 @@ export declare namespace inputs {
     properties?: inputs.WatchlistProperties;
     /** Etag of the azure resource */
     etag?: string;
+    watchlistId?: string;
+    displayName?: string;
+    provider?: string;
+    source?: string;
+    sourceType?: "Local" | "AzureStorage" | (string & {});
+    created?: string;
+    updated?: string;
+    createdBy?: inputs.UserInfo;
+    updatedBy?: inputs.UserInfo;
+    description?: string;
+    watchlistType?: string;
+    watchlistAlias?: string;
+    isDeleted?: boolean;
+    labels?: string[];
+    defaultDuration?: string;
+    tenantId?: string;
+    numberOfLinesToSkip?: number;
+    rawContent?: string;
+    itemsSearchKey?: string;
+    contentType?: string;
+    uploadStatus?: string;
   }
   interface MicrosoftSecurityInsightsWatchlistsWatchlistItems {
     /** The resource name */
@@ -3555,12 +3809,30 @@ export declare namespace inputs {
     properties?: inputs.WatchlistItemProperties;
     /** Etag of the azure resource */
     etag?: string;
+    watchlistItemType?: string;
+    watchlistItemId?: string;
+    tenantId?: string;
+    isDeleted?: boolean;
+    created?: string;
+    updated?: string;
+    createdBy?: inputs.UserInfo;
+    updatedBy?: inputs.UserInfo;
+    itemsKeyValue?: any;
+    entityMapping?: any;
   }
   interface MicrosoftSecurityIncidentCreationAlertRule {
     /** MicrosoftSecurityIncidentCreation rule properties */
     properties?: inputs.MicrosoftSecurityIncidentCreationAlertRuleProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "MicrosoftSecurityIncidentCreation";
+    alertRuleTemplateName?: string;
+    description?: string;
+    displayName?: string;
+    enabled?: boolean;
+    displayNamesFilter?: string[];
+    displayNamesExcludeFilter?: string[];
+    productFilter?: "Microsoft Cloud App Security" | "Azure Security Center" | "Azure Advanced Threat Protection" | "Azure Active Directory Identity Protection" | "Azure Security Center for IoT" | (string & {});
+    severitiesFilter?: ("High" | "Medium" | "Low" | "Informational" | (string & {}))[];
   }
   interface MicrosoftSecurityIncidentCreationAlertRuleProperties {
     /** The Name of the alert rule template used to create this rule. */
@@ -3609,6 +3881,8 @@ export declare namespace inputs {
     properties?: inputs.MstiDataConnectorProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "MicrosoftThreatIntelligence";
+    dataTypes?: inputs.MstiDataConnectorDataTypes;
+    tenantId?: string;
   }
   interface MstiDataConnectorDataTypes {
     /** Data type for Microsoft Threat Intelligence Platforms data connector. */
@@ -3673,6 +3947,8 @@ export declare namespace inputs {
     properties?: inputs.OfficeDataConnectorProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "Office365";
+    dataTypes?: inputs.OfficeDataConnectorDataTypes;
+    tenantId?: string;
   }
   interface OfficeDataConnectorDataTypes {
     /** Exchange data type connection. */
@@ -3789,12 +4065,17 @@ export declare namespace inputs {
     properties?: inputs.PremiumMdtiDataConnectorProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "PremiumMicrosoftDefenderForThreatIntelligence";
+    lookbackPeriod?: string;
+    requiredSKUsPresent?: boolean;
+    dataTypes?: inputs.PremiumMdtiDataConnectorDataTypes;
+    tenantId?: string;
   }
   interface ProcessEntity {
     /** Process entity properties */
     properties?: inputs.ProcessEntityProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "Process";
+    elevationToken?: "Default" | "Full" | "Limited";
   }
   interface ProcessEntityProperties {
     /** The elevation token associated with the process. */
@@ -3969,7 +4250,8 @@ export declare namespace inputs {
   }
   interface RepositoryAccessProperties {
     /** RepositoryAccess properties */
-    properties: inputs.RepositoryAccessObject;
+    properties?: inputs.RepositoryAccessObject;
+    repositoryAccess?: inputs.RepositoryAccess;
   }
   interface RepositoryResourceInfo {
     /** The webhook object created for the source-control. */
@@ -3990,6 +4272,15 @@ export declare namespace inputs {
     properties?: inputs.RestApiPollerDataConnectorProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "RestApiPoller";
+    connectorDefinitionName?: string;
+    auth?: inputs.CcpAuthConfig;
+    request?: inputs.RestApiPollerRequestConfig;
+    dcrConfig?: inputs.DCRConfiguration;
+    isActive?: boolean;
+    dataType?: string;
+    response?: inputs.CcpResponseConfig;
+    paging?: inputs.RestApiPollerRequestPagingConfig;
+    addOnAttributes?: inputs.RestApiPollerDataConnectorPropertiesAddOnAttributes;
   }
   interface RestApiPollerDataConnectorProperties {
     /** The connector definition name (the dataConnectorDefinition resource id). */
@@ -4061,6 +4352,26 @@ export declare namespace inputs {
     properties?: inputs.ScheduledAlertRuleProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "Scheduled";
+    alertRuleTemplateName?: string;
+    templateVersion?: string;
+    description?: string;
+    displayName?: string;
+    enabled?: boolean;
+    suppressionDuration?: string;
+    suppressionEnabled?: boolean;
+    tactics?: ("Reconnaissance" | "ResourceDevelopment" | "InitialAccess" | "Execution" | "Persistence" | "PrivilegeEscalation" | "DefenseEvasion" | "CredentialAccess" | "Discovery" | "LateralMovement" | "Collection" | "Exfiltration" | "CommandAndControl" | "Impact" | "PreAttack" | "ImpairProcessControl" | "InhibitResponseFunction" | (string & {}))[];
+    techniques?: string[];
+    incidentConfiguration?: inputs.IncidentConfiguration;
+    query?: string;
+    queryFrequency?: string;
+    queryPeriod?: string;
+    severity?: "High" | "Medium" | "Low" | "Informational" | (string & {});
+    triggerOperator?: "GreaterThan" | "LessThan" | "Equal" | "NotEqual";
+    triggerThreshold?: number;
+    eventGroupingSettings?: inputs.EventGroupingSettings;
+    customDetails?: inputs.ScheduledAlertRuleCommonPropertiesCustomDetails;
+    entityMappings?: inputs.EntityMapping[];
+    alertDetailsOverride?: inputs.AlertDetailsOverride;
   }
   type ScheduledAlertRuleCommonPropertiesCustomDetails = { [key: string]: string };
   interface ScheduledAlertRuleProperties {
@@ -4153,6 +4464,7 @@ export declare namespace inputs {
     properties?: inputs.SecurityAlertProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "Account" | "Host" | "File" | "AzureResource" | "CloudApplication" | "DnsResolution" | "FileHash" | "Ip" | "Malware" | "Process" | "RegistryKey" | "RegistryValue" | "SecurityGroup" | "Url" | "IoTDevice" | "SecurityAlert" | "Bookmark" | "MailCluster" | "MailMessage" | "Mailbox" | "SubmissionMail" | (string & {});
+    severity?: "High" | "Medium" | "Low" | "Informational" | (string & {});
   }
   interface SecurityAlertProperties {
     /** The severity of the alert */
@@ -4164,6 +4476,7 @@ export declare namespace inputs {
     properties?: inputs.SecurityAlertProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "SecurityAlert";
+    severity?: "High" | "Medium" | "Low" | "Informational" | (string & {});
   }
   interface SecurityGroupEntity {
     /** SecurityGroup entity properties */
@@ -4358,12 +4671,68 @@ export declare namespace inputs {
     kind: "indicator" | (string & {});
     /** Etag of the azure resource */
     etag?: string;
+    threatIntelligenceTags?: string[];
+    lastUpdatedTimeUtc?: string;
+    source?: string;
+    displayName?: string;
+    description?: string;
+    indicatorTypes?: string[];
+    pattern?: string;
+    patternType?: string;
+    patternVersion?: string;
+    killChainPhases?: inputs.ThreatIntelligenceKillChainPhase[];
+    parsedPattern?: inputs.ThreatIntelligenceParsedPattern[];
+    externalId?: string;
+    createdByRef?: string;
+    defanged?: boolean;
+    externalLastUpdatedTimeUtc?: string;
+    externalReferences?: inputs.ThreatIntelligenceExternalReference[];
+    granularMarkings?: inputs.ThreatIntelligenceGranularMarkingModel[];
+    labels?: string[];
+    revoked?: boolean;
+    confidence?: number;
+    objectMarkingRefs?: string[];
+    language?: string;
+    threatTypes?: string[];
+    validFrom?: string;
+    validUntil?: string;
+    created?: string;
+    modified?: string;
+    extensions?: inputs.ThreatIntelligenceIndicatorPropertiesExtensions;
   }
   interface ThreatIntelligenceIndicatorModel2 {
     /** Threat Intelligence Entity properties */
     properties?: inputs.ThreatIntelligenceIndicatorProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "indicator";
+    threatIntelligenceTags?: string[];
+    lastUpdatedTimeUtc?: string;
+    source?: string;
+    displayName?: string;
+    description?: string;
+    indicatorTypes?: string[];
+    pattern?: string;
+    patternType?: string;
+    patternVersion?: string;
+    killChainPhases?: inputs.ThreatIntelligenceKillChainPhase[];
+    parsedPattern?: inputs.ThreatIntelligenceParsedPattern[];
+    externalId?: string;
+    createdByRef?: string;
+    defanged?: boolean;
+    externalLastUpdatedTimeUtc?: string;
+    externalReferences?: inputs.ThreatIntelligenceExternalReference[];
+    granularMarkings?: inputs.ThreatIntelligenceGranularMarkingModel[];
+    labels?: string[];
+    revoked?: boolean;
+    confidence?: number;
+    objectMarkingRefs?: string[];
+    language?: string;
+    threatTypes?: string[];
+    validFrom?: string;
+    validUntil?: string;
+    created?: string;
+    modified?: string;
+    extensions?: inputs.ThreatIntelligenceIndicatorPropertiesExtensions;
   }
   interface ThreatIntelligenceIndicatorProperties {
     /** List of tags */
@@ -4461,6 +4830,9 @@ export declare namespace inputs {
     properties?: inputs.TIDataConnectorProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "ThreatIntelligence";
+    tipLookbackPeriod?: string;
+    dataTypes?: inputs.TIDataConnectorDataTypes;
+    tenantId?: string;
   }
   interface TIDataConnectorDataTypes {
     /** Data type for indicators connection. */
@@ -4565,9 +4937,15 @@ export declare namespace inputs {
 }
 
 export declare namespace outputs {
-  type AADDataConnector = inputs.AADDataConnector;
+  interface AADDataConnector {
+    properties?: outputs.AADDataConnectorProperties;
+    kind: "AzureActiveDirectory";
+  }
   type AADDataConnectorProperties = inputs.AADDataConnectorProperties;
-  type AatpDataConnector = inputs.AatpDataConnector;
+  interface AatpDataConnector {
+    properties?: outputs.AatpDataConnectorProperties;
+    kind: "AzureAdvancedThreatProtection";
+  }
   type AatpDataConnectorProperties = inputs.AatpDataConnectorProperties;
   interface AccountEntity {
     properties?: outputs.AccountEntityProperties;
@@ -4619,7 +4997,10 @@ export declare namespace outputs {
     settingsDefinitionId?: string;
   }
   type ApiKeyAuthModel = inputs.ApiKeyAuthModel;
-  type ASCDataConnector = inputs.ASCDataConnector;
+  interface ASCDataConnector {
+    properties?: outputs.ASCDataConnectorProperties;
+    kind: "AzureSecurityCenter";
+  }
   type ASCDataConnectorProperties = inputs.ASCDataConnectorProperties;
   type AutomationRuleAction = {
     order: number;
@@ -4648,7 +5029,10 @@ export declare namespace outputs {
   type AutomationRuleRunPlaybookAction = inputs.AutomationRuleRunPlaybookAction;
   type AutomationRuleTriggeringLogic = inputs.AutomationRuleTriggeringLogic;
   type AWSAuthModel = inputs.AWSAuthModel;
-  type AwsCloudTrailDataConnector = inputs.AwsCloudTrailDataConnector;
+  interface AwsCloudTrailDataConnector {
+    properties?: outputs.AwsCloudTrailDataConnectorProperties;
+    kind: "AmazonWebServicesCloudTrail";
+  }
   type AwsCloudTrailDataConnectorDataTypes = inputs.AwsCloudTrailDataConnectorDataTypes;
   type AwsCloudTrailDataConnectorDataTypesLogs = inputs.AwsCloudTrailDataConnectorDataTypesLogs;
   type AwsCloudTrailDataConnectorProperties = inputs.AwsCloudTrailDataConnectorProperties;
@@ -4700,7 +5084,10 @@ export declare namespace outputs {
   type ConnectorDefinitionsPermissions = inputs.ConnectorDefinitionsPermissions;
   type ConnectorDefinitionsResourceProvider = inputs.ConnectorDefinitionsResourceProvider;
   type CustomizableConnectionsConfig = inputs.CustomizableConnectionsConfig;
-  type CustomizableConnectorDefinition = inputs.CustomizableConnectorDefinition;
+  interface CustomizableConnectorDefinition {
+    properties?: outputs.CustomizableConnectorDefinitionProperties;
+    kind: "Customizable";
+  }
   type CustomizableConnectorDefinitionProperties = inputs.CustomizableConnectorDefinitionProperties;
   type CustomizableConnectorUiConfig = inputs.CustomizableConnectorUiConfig;
   type CustomPermissionDetails = inputs.CustomPermissionDetails;
@@ -5037,10 +5424,16 @@ export declare namespace outputs {
     additionalData?: outputs.EntityCommonPropertiesAdditionalData;
     friendlyName?: string;
   }
-  type McasDataConnector = inputs.McasDataConnector;
+  interface McasDataConnector {
+    properties?: outputs.McasDataConnectorProperties;
+    kind: "MicrosoftCloudAppSecurity";
+  }
   type McasDataConnectorDataTypes = inputs.McasDataConnectorDataTypes;
   type McasDataConnectorProperties = inputs.McasDataConnectorProperties;
-  type MdatpDataConnector = inputs.MdatpDataConnector;
+  interface MdatpDataConnector {
+    properties?: outputs.MdatpDataConnectorProperties;
+    kind: "MicrosoftDefenderAdvancedThreatProtection";
+  }
   type MdatpDataConnectorProperties = inputs.MdatpDataConnectorProperties;
   type MetadataAuthor = inputs.MetadataAuthor;
   type MetadataCategories = inputs.MetadataCategories;
@@ -5271,7 +5664,10 @@ export declare namespace outputs {
     requiredDataConnectors?: outputs.AlertRuleTemplateDataSource[];
     status?: "Installed" | "Available" | "NotAvailable" | (string & {});
   }
-  type MstiDataConnector = inputs.MstiDataConnector;
+  interface MstiDataConnector {
+    properties?: outputs.MstiDataConnectorProperties;
+    kind: "MicrosoftThreatIntelligence";
+  }
   type MstiDataConnectorDataTypes = inputs.MstiDataConnectorDataTypes;
   type MstiDataConnectorDataTypesMicrosoftEmergingThreatFeed = inputs.MstiDataConnectorDataTypesMicrosoftEmergingThreatFeed;
   type MstiDataConnectorProperties = inputs.MstiDataConnectorProperties;
@@ -5281,7 +5677,10 @@ export declare namespace outputs {
   type OAuthModelAuthorizationEndpointQueryParameters = inputs.OAuthModelAuthorizationEndpointQueryParameters;
   type OAuthModelTokenEndpointHeaders = inputs.OAuthModelTokenEndpointHeaders;
   type OAuthModelTokenEndpointQueryParameters = inputs.OAuthModelTokenEndpointQueryParameters;
-  type OfficeDataConnector = inputs.OfficeDataConnector;
+  interface OfficeDataConnector {
+    properties?: outputs.OfficeDataConnectorProperties;
+    kind: "Office365";
+  }
   type OfficeDataConnectorDataTypes = inputs.OfficeDataConnectorDataTypes;
   type OfficeDataConnectorDataTypesExchange = inputs.OfficeDataConnectorDataTypesExchange;
   type OfficeDataConnectorDataTypesSharePoint = inputs.OfficeDataConnectorDataTypesSharePoint;
@@ -5293,7 +5692,10 @@ export declare namespace outputs {
   type PremiumMdtiDataConnectorDataTypes = inputs.PremiumMdtiDataConnectorDataTypes;
   type PremiumMdtiDataConnectorDataTypesConnector = inputs.PremiumMdtiDataConnectorDataTypesConnector;
   type PremiumMdtiDataConnectorProperties = inputs.PremiumMdtiDataConnectorProperties;
-  type PremiumMicrosoftDefenderForThreatIntelligence = inputs.PremiumMicrosoftDefenderForThreatIntelligence;
+  interface PremiumMicrosoftDefenderForThreatIntelligence {
+    properties?: outputs.PremiumMdtiDataConnectorProperties;
+    kind: "PremiumMicrosoftDefenderForThreatIntelligence";
+  }
   interface ProcessEntity {
     properties?: outputs.ProcessEntityProperties;
     kind: "Process";
@@ -5384,14 +5786,19 @@ export declare namespace outputs {
   }
   type RepositoryAccess = inputs.RepositoryAccess;
   type RepositoryAccessObject = inputs.RepositoryAccessObject;
-  type RepositoryAccessProperties = inputs.RepositoryAccessProperties;
+  interface RepositoryAccessProperties {
+    properties: outputs.RepositoryAccessObject;
+  }
   interface RepositoryResourceInfo {
     webhook?: outputs.Webhook;
     gitHubResourceInfo?: outputs.GitHubResourceInfo;
     azureDevOpsResourceInfo?: outputs.AzureDevOpsResourceInfo;
   }
   type ResourceProviderRequiredPermissions = inputs.ResourceProviderRequiredPermissions;
-  type RestApiPollerDataConnector = inputs.RestApiPollerDataConnector;
+  interface RestApiPollerDataConnector {
+    properties?: outputs.RestApiPollerDataConnectorProperties;
+    kind: "RestApiPoller";
+  }
   type RestApiPollerDataConnectorProperties = inputs.RestApiPollerDataConnectorProperties;
   type RestApiPollerDataConnectorPropertiesAddOnAttributes = inputs.RestApiPollerDataConnectorPropertiesAddOnAttributes;
   type RestApiPollerRequestConfig = inputs.RestApiPollerRequestConfig;
@@ -5657,7 +6064,10 @@ export declare namespace outputs {
   type ThreatIntelligenceParsedPattern = inputs.ThreatIntelligenceParsedPattern;
   type ThreatIntelligenceParsedPatternTypeValue = inputs.ThreatIntelligenceParsedPatternTypeValue;
   type ThreatIntelligenceSortingCriteria = inputs.ThreatIntelligenceSortingCriteria;
-  type TIDataConnector = inputs.TIDataConnector;
+  interface TIDataConnector {
+    properties?: outputs.TIDataConnectorProperties;
+    kind: "ThreatIntelligence";
+  }
   type TIDataConnectorDataTypes = inputs.TIDataConnectorDataTypes;
   type TIDataConnectorDataTypesIndicators = inputs.TIDataConnectorDataTypesIndicators;
   type TIDataConnectorProperties = inputs.TIDataConnectorProperties;

@@ -111,10 +111,16 @@ export declare const getSerialPortOutput: typeof getSerialPort;
 export declare const disableConsoleServiceConsoleOutput: typeof disableConsoleServiceConsole;
 export declare const enableConsoleServiceConsoleOutput: typeof enableConsoleServiceConsole;
 export declare const connectSerialPortOutput: typeof connectSerialPort;
+// Pulumi's names for what each function and lookup returns.
+export type GetSerialPortResult = SerialPortState;
+export type DisableConsoleServiceConsoleResult = outputs.DisableSerialConsoleResult;
+export type EnableConsoleServiceConsoleResult = outputs.EnableSerialConsoleResult;
+export type ConnectSerialPortResult = outputs.SerialPortConnectResult;
 
 export declare namespace inputs {
   interface DisableSerialConsoleResult {
     properties?: inputs.DisableSerialConsoleResultProperties;
+    disabled?: boolean;
   }
   interface DisableSerialConsoleResultProperties {
     /** Whether or not Serial Console is disabled. */
@@ -122,6 +128,7 @@ export declare namespace inputs {
   }
   interface EnableSerialConsoleResult {
     properties?: inputs.EnableSerialConsoleResultProperties;
+    disabled?: boolean;
   }
   interface EnableSerialConsoleResultProperties {
     /** Whether or not Serial Console is disabled. */
@@ -132,6 +139,8 @@ export declare namespace inputs {
     name: string;
     /** The properties of the serial port. */
     properties?: inputs.SerialPortProperties;
+    state?: "enabled" | "disabled";
+    connectionState?: "active" | "inactive";
   }
   interface SerialPortConnectResult {
     /** Connection string to the serial port of the resource. */
@@ -160,9 +169,13 @@ export declare namespace inputs {
 }
 
 export declare namespace outputs {
-  type DisableSerialConsoleResult = inputs.DisableSerialConsoleResult;
+  interface DisableSerialConsoleResult {
+    properties?: outputs.DisableSerialConsoleResultProperties;
+  }
   type DisableSerialConsoleResultProperties = inputs.DisableSerialConsoleResultProperties;
-  type EnableSerialConsoleResult = inputs.EnableSerialConsoleResult;
+  interface EnableSerialConsoleResult {
+    properties?: outputs.EnableSerialConsoleResultProperties;
+  }
   type EnableSerialConsoleResultProperties = inputs.EnableSerialConsoleResultProperties;
   interface MicrosoftSerialConsoleSerialPorts {
     id?: string;

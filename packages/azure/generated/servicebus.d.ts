@@ -35,17 +35,17 @@ export declare class Namespace extends $CustomResource {
   /** The minimum TLS version for the cluster to support, e.g. '1.2' */
   readonly minimumTlsVersion: $Output<"1.0" | "1.1" | "1.2" | "1.3" | (string & {}) | undefined>;
   /** Provisioning state of the namespace. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Status of the namespace. */
-  readonly status: $Output<string | undefined>;
+  readonly status: $Output<string>;
   /** The time the namespace was created */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** The time the namespace was updated. */
-  readonly updatedAt: $Output<string | undefined>;
+  readonly updatedAt: $Output<string>;
   /** Endpoint you can use to perform Service Bus operations. */
-  readonly serviceBusEndpoint: $Output<string | undefined>;
+  readonly serviceBusEndpoint: $Output<string>;
   /** Identifier for Azure Insights metrics */
-  readonly metricId: $Output<string | undefined>;
+  readonly metricId: $Output<string>;
   /** Enabling this property creates a Premium Service Bus Namespace in regions supported availability zones. */
   readonly zoneRedundant: $Output<boolean | undefined>;
   /** Properties of BYOK Encryption description */
@@ -126,12 +126,12 @@ export interface NamespaceState {
   location: string;
   systemData?: outputs.SystemData;
   minimumTlsVersion?: "1.0" | "1.1" | "1.2" | "1.3" | (string & {});
-  provisioningState?: string;
-  status?: string;
-  createdAt?: string;
-  updatedAt?: string;
-  serviceBusEndpoint?: string;
-  metricId?: string;
+  provisioningState: string;
+  status: string;
+  createdAt: string;
+  updatedAt: string;
+  serviceBusEndpoint: string;
+  metricId: string;
   zoneRedundant?: boolean;
   encryption?: outputs.Encryption;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
@@ -173,7 +173,7 @@ export declare class AuthorizationRule extends $CustomResource {
   /** AuthorizationRule properties. */
   readonly properties: $Output<outputs.SBAuthorizationRuleProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The rights associated with the rule. */
@@ -210,7 +210,7 @@ export interface AuthorizationRuleState {
   name: string;
   type: "Microsoft.ServiceBus/namespaces/AuthorizationRules";
   properties?: outputs.SBAuthorizationRuleProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   rights: ("Manage" | "Send" | "Listen")[];
 }
@@ -244,19 +244,19 @@ export declare class DisasterRecoveryConfig extends $CustomResource {
   /** Properties required to the Create Or Update Alias(Disaster Recovery configurations) */
   readonly properties: $Output<outputs.ArmDisasterRecoveryProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the Alias(Disaster Recovery configuration) - possible values 'Accepted' or 'Succeeded' or 'Failed' */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Failed" | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Failed">;
   /** Number of entities pending to be replicated. */
-  readonly pendingReplicationOperationsCount: $Output<number | undefined>;
+  readonly pendingReplicationOperationsCount: $Output<number>;
   /** ARM Id of the Primary/Secondary eventhub namespace name, which is part of GEO DR pairing */
   readonly partnerNamespace: $Output<string | undefined>;
   /** Primary/Secondary eventhub namespace name, which is part of GEO DR pairing */
   readonly alternateName: $Output<string | undefined>;
   /** role of namespace in GEO DR - possible values 'Primary' or 'PrimaryNotReplicating' or 'Secondary' */
-  readonly role: $Output<"Primary" | "PrimaryNotReplicating" | "Secondary" | undefined>;
+  readonly role: $Output<"Primary" | "PrimaryNotReplicating" | "Secondary">;
   constructor(name: string, args: DisasterRecoveryConfigArgs, opts?: $Options);
 }
 
@@ -291,13 +291,13 @@ export interface DisasterRecoveryConfigState {
   name: string;
   type: "Microsoft.ServiceBus/namespaces/disasterRecoveryConfigs";
   properties?: outputs.ArmDisasterRecoveryProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Succeeded" | "Failed";
-  pendingReplicationOperationsCount?: number;
+  provisioningState: "Accepted" | "Succeeded" | "Failed";
+  pendingReplicationOperationsCount: number;
   partnerNamespace?: string;
   alternateName?: string;
-  role?: "Primary" | "PrimaryNotReplicating" | "Secondary";
+  role: "Primary" | "PrimaryNotReplicating" | "Secondary";
 }
 /**
  * Reads an existing `Microsoft.ServiceBus/namespaces/disasterRecoveryConfigs` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -324,7 +324,7 @@ export interface DisasterRecoveryConfigAuthorizationRuleState {
   name: string;
   type: "Microsoft.ServiceBus/namespaces/disasterRecoveryConfigs/authorizationRules";
   properties?: outputs.SBAuthorizationRuleProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   rights: ("Manage" | "Send" | "Listen")[];
 }
@@ -358,19 +358,19 @@ export declare class MigrationConfiguration extends $CustomResource {
   /** Properties required to the Create Migration Configuration */
   readonly properties: $Output<outputs.MigrationConfigPropertiesProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of Migration ConfigurationProvisioning state of Migration Configuration */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Number of entities pending to be replicated. */
-  readonly pendingReplicationOperationsCount: $Output<number | undefined>;
+  readonly pendingReplicationOperationsCount: $Output<number>;
   /** Existing premium Namespace ARM Id name which has no entities, will be used for migration */
   readonly targetNamespace: $Output<string>;
   /** Name to access Standard Namespace after migration */
   readonly postMigrationName: $Output<string>;
   /** State in which Standard to Premium Migration is, possible values : Unknown, Reverting, Completing, Initiating, Syncing, Active */
-  readonly migrationState: $Output<string | undefined>;
+  readonly migrationState: $Output<string>;
   constructor(name: string, args: MigrationConfigurationArgs, opts?: $Options);
 }
 
@@ -405,13 +405,13 @@ export interface MigrationConfigurationState {
   name: "$default" | (string & {});
   type: "Microsoft.ServiceBus/namespaces/migrationConfigurations";
   properties?: outputs.MigrationConfigPropertiesProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
-  pendingReplicationOperationsCount?: number;
+  provisioningState: string;
+  pendingReplicationOperationsCount: number;
   targetNamespace: string;
   postMigrationName: string;
-  migrationState?: string;
+  migrationState: string;
 }
 /**
  * Reads an existing `Microsoft.ServiceBus/namespaces/migrationConfigurations` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -443,7 +443,7 @@ export declare class NetworkRuleSet extends $CustomResource {
   /** NetworkRuleSet properties */
   readonly properties: $Output<outputs.NetworkRuleSetProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Value that indicates whether Trusted Service Access is Enabled or not. */
@@ -496,7 +496,7 @@ export interface NetworkRuleSetState {
   name: "default";
   type: "Microsoft.ServiceBus/namespaces/networkRuleSets";
   properties?: outputs.NetworkRuleSetProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   trustedServiceAccessEnabled?: boolean;
   defaultAction?: "Allow" | "Deny" | (string & {});
@@ -527,17 +527,17 @@ export interface NetworkSecurityPerimeterConfigurationState {
   name: string;
   type: "Microsoft.ServiceBus/namespaces/networkSecurityPerimeterConfigurations";
   properties?: outputs.NetworkSecurityPerimeterConfigurationProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Creating" | "Updating" | "Accepted" | "InvalidResponse" | "Succeeded" | "SucceededWithIssues" | "Failed" | "Deleting" | "Deleted" | "Canceled" | (string & {});
+  provisioningState: "Unknown" | "Creating" | "Updating" | "Accepted" | "InvalidResponse" | "Succeeded" | "SucceededWithIssues" | "Failed" | "Deleting" | "Deleted" | "Canceled" | (string & {});
   provisioningIssues?: outputs.ProvisioningIssue[];
   networkSecurityPerimeter?: outputs.NetworkSecurityPerimeter;
   resourceAssociation?: outputs.NetworkSecurityPerimeterConfigurationPropertiesResourceAssociation;
   profile?: outputs.NetworkSecurityPerimeterConfigurationPropertiesProfile;
-  isBackingResource?: boolean;
+  isBackingResource: boolean;
   applicableFeatures?: string[];
-  parentAssociationName?: string;
-  sourceResourceId?: string;
+  parentAssociationName: string;
+  sourceResourceId: string;
 }
 /**
  * Reads an existing `Microsoft.ServiceBus/namespaces/networkSecurityPerimeterConfigurations` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -569,7 +569,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** Properties of the PrivateEndpointConnection. */
   readonly properties: $Output<outputs.PrivateEndpointConnectionProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The Private Endpoint resource for this Connection. */
@@ -614,7 +614,7 @@ export interface PrivateEndpointConnectionState {
   name: string;
   type: "Microsoft.ServiceBus/namespaces/privateEndpointConnections";
   properties?: outputs.PrivateEndpointConnectionProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState?: outputs.ConnectionState;
@@ -650,21 +650,21 @@ export declare class Queue extends $CustomResource {
   /** Queue Properties */
   readonly properties: $Output<outputs.SBQueueProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Message Count Details. */
   readonly countDetails: $Output<outputs.MessageCountDetails | undefined>;
   /** The exact time the message was created. */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** The exact time the message was updated. */
-  readonly updatedAt: $Output<string | undefined>;
+  readonly updatedAt: $Output<string>;
   /** Last time a message was sent, or the last time there was a receive request to this queue. */
-  readonly accessedAt: $Output<string | undefined>;
+  readonly accessedAt: $Output<string>;
   /** The size of the queue, in bytes. */
-  readonly sizeInBytes: $Output<number | undefined>;
+  readonly sizeInBytes: $Output<number>;
   /** The number of messages in the queue. */
-  readonly messageCount: $Output<number | undefined>;
+  readonly messageCount: $Output<number>;
   /** ISO 8601 timespan duration of a peek-lock; that is, the amount of time that the message is locked for other receivers. The maximum value for LockDuration is 5 minutes; the default value is 1 minute. */
   readonly lockDuration: $Output<string | undefined>;
   /** The maximum size of the queue in megabytes, which is the size of memory allocated for the queue. Default is 1024. */
@@ -763,14 +763,14 @@ export interface QueueState {
   name: string;
   type: "Microsoft.ServiceBus/namespaces/queues";
   properties?: outputs.SBQueueProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   countDetails?: outputs.MessageCountDetails;
-  createdAt?: string;
-  updatedAt?: string;
-  accessedAt?: string;
-  sizeInBytes?: number;
-  messageCount?: number;
+  createdAt: string;
+  updatedAt: string;
+  accessedAt: string;
+  sizeInBytes: number;
+  messageCount: number;
   lockDuration?: string;
   maxSizeInMegabytes?: number;
   maxMessageSizeInKilobytes?: number;
@@ -821,7 +821,7 @@ export declare class QueueAuthorizationRule extends $CustomResource {
   /** AuthorizationRule properties. */
   readonly properties: $Output<outputs.SBAuthorizationRuleProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The rights associated with the rule. */
@@ -862,7 +862,7 @@ export interface QueueAuthorizationRuleState {
   name: string;
   type: "Microsoft.ServiceBus/namespaces/queues/authorizationRules";
   properties?: outputs.SBAuthorizationRuleProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   rights: ("Manage" | "Send" | "Listen")[];
 }
@@ -896,19 +896,19 @@ export declare class Topic extends $CustomResource {
   /** Properties of topic resource. */
   readonly properties: $Output<outputs.SBTopicProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Size of the topic, in bytes. */
-  readonly sizeInBytes: $Output<number | undefined>;
+  readonly sizeInBytes: $Output<number>;
   /** Exact time the message was created. */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** The exact time the message was updated. */
-  readonly updatedAt: $Output<string | undefined>;
+  readonly updatedAt: $Output<string>;
   /** Last time the message was sent, or a request was received, for this topic. */
-  readonly accessedAt: $Output<string | undefined>;
+  readonly accessedAt: $Output<string>;
   /** Number of subscriptions. */
-  readonly subscriptionCount: $Output<number | undefined>;
+  readonly subscriptionCount: $Output<number>;
   /** Message count details */
   readonly countDetails: $Output<outputs.MessageCountDetails | undefined>;
   /** ISO 8601 Default message timespan to live value. This is the duration after which the message expires, starting from when the message is sent to Service Bus. This is the default value used when TimeToLive is not set on a message itself. */
@@ -989,13 +989,13 @@ export interface TopicState {
   name: string;
   type: "Microsoft.ServiceBus/namespaces/topics";
   properties?: outputs.SBTopicProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  sizeInBytes?: number;
-  createdAt?: string;
-  updatedAt?: string;
-  accessedAt?: string;
-  subscriptionCount?: number;
+  sizeInBytes: number;
+  createdAt: string;
+  updatedAt: string;
+  accessedAt: string;
+  subscriptionCount: number;
   countDetails?: outputs.MessageCountDetails;
   defaultMessageTimeToLive?: string;
   maxSizeInMegabytes?: number;
@@ -1042,7 +1042,7 @@ export declare class TopicAuthorizationRule extends $CustomResource {
   /** AuthorizationRule properties. */
   readonly properties: $Output<outputs.SBAuthorizationRuleProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The rights associated with the rule. */
@@ -1083,7 +1083,7 @@ export interface TopicAuthorizationRuleState {
   name: string;
   type: "Microsoft.ServiceBus/namespaces/topics/authorizationRules";
   properties?: outputs.SBAuthorizationRuleProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   rights: ("Manage" | "Send" | "Listen")[];
 }
@@ -1119,17 +1119,17 @@ export declare class Subscription extends $CustomResource {
   /** Properties of subscriptions resource. */
   readonly properties: $Output<outputs.SBSubscriptionProperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Number of messages. */
-  readonly messageCount: $Output<number | undefined>;
+  readonly messageCount: $Output<number>;
   /** Exact time the message was created. */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** Last time there was a receive request to this subscription. */
-  readonly accessedAt: $Output<string | undefined>;
+  readonly accessedAt: $Output<string>;
   /** The exact time the message was updated. */
-  readonly updatedAt: $Output<string | undefined>;
+  readonly updatedAt: $Output<string>;
   /** Message count details */
   readonly countDetails: $Output<outputs.MessageCountDetails | undefined>;
   /** ISO 8061 lock duration timespan for the subscription. The default value is 1 minute. */
@@ -1226,12 +1226,12 @@ export interface SubscriptionState {
   name: string;
   type: "Microsoft.ServiceBus/namespaces/topics/subscriptions";
   properties?: outputs.SBSubscriptionProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  messageCount?: number;
-  createdAt?: string;
-  accessedAt?: string;
-  updatedAt?: string;
+  messageCount: number;
+  createdAt: string;
+  accessedAt: string;
+  updatedAt: string;
   countDetails?: outputs.MessageCountDetails;
   lockDuration?: string;
   requiresSession?: boolean;
@@ -1283,7 +1283,7 @@ export declare class Rule extends $CustomResource {
   /** Properties of Rule resource */
   readonly properties: $Output<outputs.Ruleproperties | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Represents the filter actions which are allowed for the transformation of a message that have been matched by a filter expression. */
@@ -1340,7 +1340,7 @@ export interface RuleState {
   name: string;
   type: "Microsoft.ServiceBus/namespaces/topics/subscriptions/rules";
   properties?: outputs.Ruleproperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   action?: outputs.Action;
   filterType?: "SqlFilter" | "CorrelationFilter";
@@ -1507,6 +1507,29 @@ export declare const listQueueAuthorizationRuleKeysOutput: typeof listQueueAutho
 export declare const regenerateQueueAuthorizationRuleKeysOutput: typeof regenerateQueueAuthorizationRuleKeys;
 export declare const listTopicAuthorizationRuleKeysOutput: typeof listTopicAuthorizationRuleKeys;
 export declare const regenerateTopicAuthorizationRuleKeysOutput: typeof regenerateTopicAuthorizationRuleKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetNamespaceResult = NamespaceState;
+export type GetAuthorizationRuleResult = AuthorizationRuleState;
+export type GetDisasterRecoveryConfigResult = DisasterRecoveryConfigState;
+export type GetDisasterRecoveryConfigAuthorizationRuleResult = DisasterRecoveryConfigAuthorizationRuleState;
+export type GetMigrationConfigurationResult = MigrationConfigurationState;
+export type GetNetworkRuleSetResult = NetworkRuleSetState;
+export type GetNetworkSecurityPerimeterConfigurationResult = NetworkSecurityPerimeterConfigurationState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetQueueResult = QueueState;
+export type GetQueueAuthorizationRuleResult = QueueAuthorizationRuleState;
+export type GetTopicResult = TopicState;
+export type GetTopicAuthorizationRuleResult = TopicAuthorizationRuleState;
+export type GetSubscriptionResult = SubscriptionState;
+export type GetRuleResult = RuleState;
+export type FailoverNamespaceResult = outputs.FailOver;
+export type ListAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type RegenerateAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type ListDisasterRecoveryConfigAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type ListQueueAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type RegenerateQueueAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type ListTopicAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type RegenerateTopicAuthorizationRuleKeysResult = outputs.AccessKeys;
 
 export declare namespace inputs {
   type AccessKeys = { [key: string]: any };
@@ -1567,6 +1590,8 @@ export declare namespace inputs {
   }
   interface FailOver {
     properties?: inputs.FailOverProperties;
+    primaryLocation?: string;
+    force?: boolean;
   }
   interface FailOverProperties {
     /** Query parameter for the new primary location after failover. */
@@ -1610,18 +1635,32 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    minimumTlsVersion?: "1.0" | "1.1" | "1.2" | "1.3" | (string & {});
+    zoneRedundant?: boolean;
+    encryption?: inputs.Encryption;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    disableLocalAuth?: boolean;
+    alternateName?: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    premiumMessagingPartitions?: number;
+    platformCapabilities?: inputs.PlatformCapabilities;
+    geoDataReplication?: inputs.GeoDataReplicationProperties;
+    ipAddressType?: "IPv4" | "DualStack" | (string & {});
   }
   interface MicrosoftServiceBusNamespacesAuthorizationRules {
     /** The resource name */
     name: string;
     /** AuthorizationRule properties. */
     properties?: inputs.SBAuthorizationRuleProperties;
+    rights?: ("Manage" | "Send" | "Listen")[];
   }
   interface MicrosoftServiceBusNamespacesDisasterRecoveryConfigs {
     /** The resource name */
     name: string;
     /** Properties required to the Create Or Update Alias(Disaster Recovery configurations) */
     properties?: inputs.ArmDisasterRecoveryProperties;
+    partnerNamespace?: string;
+    alternateName?: string;
   }
   interface MicrosoftServiceBusNamespacesDisasterRecoveryConfigsAuthorizationRules {
     /** The resource name */
@@ -1632,12 +1671,19 @@ export declare namespace inputs {
     name: "$default" | (string & {});
     /** Properties required to the Create Migration Configuration */
     properties?: inputs.MigrationConfigPropertiesProperties;
+    targetNamespace?: string;
+    postMigrationName?: string;
   }
   interface MicrosoftServiceBusNamespacesNetworkRuleSets {
     /** The resource name */
     name: "default";
     /** NetworkRuleSet properties */
     properties?: inputs.NetworkRuleSetProperties;
+    trustedServiceAccessEnabled?: boolean;
+    defaultAction?: "Allow" | "Deny" | (string & {});
+    virtualNetworkRules?: inputs.NWRuleSetVirtualNetworkRules[];
+    ipRules?: inputs.NWRuleSetIpRules[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftServiceBusNamespacesNetworkSecurityPerimeterConfigurations {
     /** The resource name */
@@ -1648,42 +1694,95 @@ export declare namespace inputs {
     name: string;
     /** Properties of the PrivateEndpointConnection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface MicrosoftServiceBusNamespacesQueues {
     /** The resource name */
     name: string;
     /** Queue Properties */
     properties?: inputs.SBQueueProperties;
+    lockDuration?: string;
+    maxSizeInMegabytes?: number;
+    maxMessageSizeInKilobytes?: number;
+    requiresDuplicateDetection?: boolean;
+    requiresSession?: boolean;
+    defaultMessageTimeToLive?: string;
+    deadLetteringOnMessageExpiration?: boolean;
+    duplicateDetectionHistoryTimeWindow?: string;
+    maxDeliveryCount?: number;
+    status?: "Active" | "Disabled" | "Restoring" | "SendDisabled" | "ReceiveDisabled" | "Creating" | "Deleting" | "Renaming" | "Unknown";
+    enableBatchedOperations?: boolean;
+    autoDeleteOnIdle?: string;
+    enablePartitioning?: boolean;
+    enableExpress?: boolean;
+    forwardTo?: string;
+    forwardDeadLetteredMessagesTo?: string;
+    userMetadata?: string;
   }
   interface MicrosoftServiceBusNamespacesQueuesAuthorizationRules {
     /** The resource name */
     name: string;
     /** AuthorizationRule properties. */
     properties?: inputs.SBAuthorizationRuleProperties;
+    rights?: ("Manage" | "Send" | "Listen")[];
   }
   interface MicrosoftServiceBusNamespacesTopics {
     /** The resource name */
     name: string;
     /** Properties of topic resource. */
     properties?: inputs.SBTopicProperties;
+    defaultMessageTimeToLive?: string;
+    maxSizeInMegabytes?: number;
+    maxMessageSizeInKilobytes?: number;
+    requiresDuplicateDetection?: boolean;
+    duplicateDetectionHistoryTimeWindow?: string;
+    enableBatchedOperations?: boolean;
+    status?: "Active" | "Disabled" | "Restoring" | "SendDisabled" | "ReceiveDisabled" | "Creating" | "Deleting" | "Renaming" | "Unknown";
+    supportOrdering?: boolean;
+    autoDeleteOnIdle?: string;
+    enablePartitioning?: boolean;
+    enableExpress?: boolean;
+    userMetadata?: string;
   }
   interface MicrosoftServiceBusNamespacesTopicsAuthorizationRules {
     /** The resource name */
     name: string;
     /** AuthorizationRule properties. */
     properties?: inputs.SBAuthorizationRuleProperties;
+    rights?: ("Manage" | "Send" | "Listen")[];
   }
   interface MicrosoftServiceBusNamespacesTopicsSubscriptions {
     /** The resource name */
     name: string;
     /** Properties of subscriptions resource. */
     properties?: inputs.SBSubscriptionProperties;
+    lockDuration?: string;
+    requiresSession?: boolean;
+    defaultMessageTimeToLive?: string;
+    deadLetteringOnFilterEvaluationExceptions?: boolean;
+    deadLetteringOnMessageExpiration?: boolean;
+    duplicateDetectionHistoryTimeWindow?: string;
+    maxDeliveryCount?: number;
+    status?: "Active" | "Disabled" | "Restoring" | "SendDisabled" | "ReceiveDisabled" | "Creating" | "Deleting" | "Renaming" | "Unknown";
+    enableBatchedOperations?: boolean;
+    autoDeleteOnIdle?: string;
+    forwardTo?: string;
+    forwardDeadLetteredMessagesTo?: string;
+    isClientAffine?: boolean;
+    userMetadata?: string;
+    clientAffineProperties?: inputs.SBClientAffineProperties;
   }
   interface MicrosoftServiceBusNamespacesTopicsSubscriptionsRules {
     /** The resource name */
     name: string;
     /** Properties of Rule resource */
     properties?: inputs.Ruleproperties;
+    action?: inputs.Action;
+    filterType?: "SqlFilter" | "CorrelationFilter";
+    sqlFilter?: inputs.SqlFilter;
+    correlationFilter?: inputs.CorrelationFilter;
   }
   interface MigrationConfigPropertiesProperties {
     /** Existing premium Namespace ARM Id name which has no entities, will be used for migration */
@@ -1779,6 +1878,9 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Properties of the PrivateEndpointConnection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface PrivateEndpointConnectionProperties {
     /** The Private Endpoint resource for this Connection. */
@@ -2008,7 +2110,9 @@ export declare namespace outputs {
   type CorrelationFilter = inputs.CorrelationFilter;
   type CorrelationFilterProperties = inputs.CorrelationFilterProperties;
   type Encryption = inputs.Encryption;
-  type FailOver = inputs.FailOver;
+  interface FailOver {
+    properties?: outputs.FailOverProperties;
+  }
   type FailOverProperties = inputs.FailOverProperties;
   type GeoDataReplicationProperties = inputs.GeoDataReplicationProperties;
   interface Identity {

@@ -27,7 +27,7 @@ export declare class Cluster extends $CustomResource {
   /** Azure resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Azure resource etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The list of add-on features to enable in the cluster. */
@@ -47,9 +47,9 @@ export declare class Cluster extends $CustomResource {
   /** The Service Fabric runtime version of the cluster. This property can only by set the user when **upgradeMode** is set to 'Manual'. To get list of available Service Fabric versions for new clusters use [ClusterVersion API](https://learn.microsoft.com/rest/api/servicefabric/cluster-versions/list). To get the list of available version for existing clusters use **availableClusterVersions**. */
   readonly clusterCodeVersion: $Output<string | undefined>;
   /** The Azure Resource Provider endpoint. A system service in the cluster connects to this  endpoint. */
-  readonly clusterEndpoint: $Output<string | undefined>;
+  readonly clusterEndpoint: $Output<string>;
   /** A service generated unique identifier for the cluster resource. */
-  readonly clusterId: $Output<string | undefined>;
+  readonly clusterId: $Output<string>;
   /**
    * The current state of the cluster.
    *
@@ -64,7 +64,7 @@ export declare class Cluster extends $CustomResource {
    *   - AutoScale - Indicates that the ReliabilityLevel of the cluster is being adjusted.
    *   - Ready - Indicates that the cluster is in a stable state.
    */
-  readonly clusterState: $Output<"WaitingForNodes" | "Deploying" | "BaselineUpgrade" | "UpdatingUserConfiguration" | "UpdatingUserCertificate" | "UpdatingInfrastructure" | "EnforcingClusterVersion" | "UpgradeServiceUnreachable" | "AutoScale" | "Ready" | (string & {}) | undefined>;
+  readonly clusterState: $Output<"WaitingForNodes" | "Deploying" | "BaselineUpgrade" | "UpdatingUserConfiguration" | "UpdatingUserCertificate" | "UpdatingInfrastructure" | "EnforcingClusterVersion" | "UpgradeServiceUnreachable" | "AutoScale" | "Ready" | (string & {})>;
   /** The storage account information for storing Service Fabric diagnostic logs. */
   readonly diagnosticsStorageAccountConfig: $Output<outputs.DiagnosticsStorageAccountConfig | undefined>;
   /** Indicates if the event store service is enabled. */
@@ -76,7 +76,7 @@ export declare class Cluster extends $CustomResource {
   /** The list of node types in the cluster. */
   readonly nodeTypes: $Output<outputs.NodeTypeDescription[]>;
   /** The provisioning state of the cluster resource. */
-  readonly provisioningState: $Output<"Updating" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Updating" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /**
    * The reliability level sets the replica set size of system services. Learn about [ReliabilityLevel](https://docs.microsoft.com/azure/service-fabric/service-fabric-cluster-capacity).
    *
@@ -209,7 +209,7 @@ export interface ClusterState {
   properties?: outputs.ClusterProperties;
   location: string;
   tags?: outputs.ResourceTags;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   addOnFeatures?: ("RepairManager" | "DnsService" | "BackupRestoreService" | "ResourceMonitorService" | (string & {}))[];
   availableClusterVersions?: outputs.ClusterVersionDetails[];
@@ -219,15 +219,15 @@ export interface ClusterState {
   clientCertificateCommonNames?: outputs.ClientCertificateCommonName[];
   clientCertificateThumbprints?: outputs.ClientCertificateThumbprint[];
   clusterCodeVersion?: string;
-  clusterEndpoint?: string;
-  clusterId?: string;
-  clusterState?: "WaitingForNodes" | "Deploying" | "BaselineUpgrade" | "UpdatingUserConfiguration" | "UpdatingUserCertificate" | "UpdatingInfrastructure" | "EnforcingClusterVersion" | "UpgradeServiceUnreachable" | "AutoScale" | "Ready" | (string & {});
+  clusterEndpoint: string;
+  clusterId: string;
+  clusterState: "WaitingForNodes" | "Deploying" | "BaselineUpgrade" | "UpdatingUserConfiguration" | "UpdatingUserCertificate" | "UpdatingInfrastructure" | "EnforcingClusterVersion" | "UpgradeServiceUnreachable" | "AutoScale" | "Ready" | (string & {});
   diagnosticsStorageAccountConfig?: outputs.DiagnosticsStorageAccountConfig;
   eventStoreServiceEnabled?: boolean;
   fabricSettings?: outputs.SettingsSectionDescription[];
   managementEndpoint: string;
   nodeTypes: outputs.NodeTypeDescription[];
-  provisioningState?: "Updating" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Updating" | "Succeeded" | "Failed" | "Canceled" | (string & {});
   reliabilityLevel?: "None" | "Bronze" | "Silver" | "Gold" | "Platinum" | (string & {});
   reverseProxyCertificate?: outputs.CertificateDescription;
   reverseProxyCertificateCommonNames?: outputs.ServerCertificateCommonNames;
@@ -276,15 +276,15 @@ export declare class ClusterApplication extends $CustomResource {
   /** The application resource properties. */
   readonly properties: $Output<outputs.ApplicationResourceProperties | undefined>;
   /** It will be deprecated in New API, resource location depends on the parent resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure resource tags. */
   readonly tags: $Output<outputs.ProxyResourceTags | undefined>;
   /** Azure resource etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The current deployment or provisioning state, which only appears in the response */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The application type name as defined in the application manifest. */
   readonly typeName: $Output<string | undefined>;
   /** The version of the application type as defined in the application manifest. */
@@ -358,11 +358,11 @@ export interface ClusterApplicationState {
   type: "Microsoft.ServiceFabric/clusters/applications";
   identity?: outputs.ManagedIdentity;
   properties?: outputs.ApplicationResourceProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ProxyResourceTags;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
+  provisioningState: string;
   typeName?: string;
   typeVersion?: string;
   parameters?: outputs.ApplicationParameterList;
@@ -405,15 +405,15 @@ export declare class ClusterApplicationService extends $CustomResource {
   /** The service resource properties. */
   readonly properties: $Output<outputs.ServiceResourceProperties | undefined>;
   /** It will be deprecated in New API, resource location depends on the parent resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure resource tags. */
   readonly tags: $Output<outputs.ProxyResourceTags | undefined>;
   /** Azure resource etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The current deployment or provisioning state, which only appears in the response */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The name of the service type */
   readonly serviceTypeName: $Output<string | undefined>;
   /** Describes how the service is partitioned. */
@@ -506,11 +506,11 @@ export interface ClusterApplicationServiceState {
   name: string;
   type: "Microsoft.ServiceFabric/clusters/applications/services";
   properties?: outputs.ServiceResourceProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ProxyResourceTags;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
+  provisioningState: string;
   serviceTypeName?: string;
   partitionDescription?: outputs.PartitionSchemeDescription;
   servicePackageActivationMode?: "SharedProcess" | "ExclusiveProcess" | (string & {});
@@ -560,15 +560,15 @@ export declare class ClusterApplicationType extends $CustomResource {
   /** The application type name properties */
   readonly properties: $Output<outputs.ApplicationTypeResourceProperties | undefined>;
   /** It will be deprecated in New API, resource location depends on the parent resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure resource tags. */
   readonly tags: $Output<outputs.ProxyResourceTags | undefined>;
   /** Azure resource etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The current deployment or provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: ClusterApplicationTypeArgs, opts?: $Options);
 }
 
@@ -603,11 +603,11 @@ export interface ClusterApplicationTypeState {
   name: string;
   type: "Microsoft.ServiceFabric/clusters/applicationTypes";
   properties?: outputs.ApplicationTypeResourceProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ProxyResourceTags;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ServiceFabric/clusters/applicationTypes` without managing it (GET, api-version 2021-06-01); undefined when it does not exist.
@@ -641,15 +641,15 @@ export declare class ClusterApplicationTypeVersion extends $CustomResource {
   /** The properties of the application type version resource. */
   readonly properties: $Output<outputs.ApplicationTypeVersionResourceProperties | undefined>;
   /** It will be deprecated in New API, resource location depends on the parent resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure resource tags. */
   readonly tags: $Output<outputs.ProxyResourceTags | undefined>;
   /** Azure resource etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The current deployment or provisioning state, which only appears in the response */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The URL to the application package */
   readonly appPackageUrl: $Output<string>;
   /** List of application type parameters that can be overridden when creating or updating the application. */
@@ -694,11 +694,11 @@ export interface ClusterApplicationTypeVersionState {
   name: string;
   type: "Microsoft.ServiceFabric/clusters/applicationTypes/versions";
   properties?: outputs.ApplicationTypeVersionResourceProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ProxyResourceTags;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
+  provisioningState: string;
   appPackageUrl: string;
   defaultParameterList?: outputs.ApplicationTypeParameterList;
 }
@@ -730,7 +730,7 @@ export declare class ManagedCluster extends $CustomResource {
   /** The managed cluster resource properties */
   readonly properties: $Output<outputs.ManagedClusterProperties | undefined>;
   /** If eTag is provided in the response body, it may also be provided as a header per the normal etag convention.  Entity tags are used for comparing two or more entities from the same requested resource. HTTP/1.1 uses entity tags in the etag (section 14.19), If-Match (section 14.24), If-None-Match (section 14.26), and If-Range (section 14.27) header fields.", */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The sku of the managed cluster */
   readonly sku: $Output<outputs.Sku>;
   /** Resource tags. */
@@ -742,13 +742,13 @@ export declare class ManagedCluster extends $CustomResource {
   /** The cluster dns name. */
   readonly dnsName: $Output<string>;
   /** The fully qualified domain name associated with the public load balancer of the cluster. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** The IPv4 address associated with the public load balancer of the cluster. */
-  readonly ipv4Address: $Output<string | undefined>;
+  readonly ipv4Address: $Output<string>;
   /** A service generated unique identifier for the cluster resource. */
-  readonly clusterId: $Output<string | undefined>;
+  readonly clusterId: $Output<string>;
   /** The current state of the cluster. */
-  readonly clusterState: $Output<"WaitingForNodes" | "Deploying" | "BaselineUpgrade" | "Upgrading" | "UpgradeFailed" | "Ready" | (string & {}) | undefined>;
+  readonly clusterState: $Output<"WaitingForNodes" | "Deploying" | "BaselineUpgrade" | "Upgrading" | "UpgradeFailed" | "Ready" | (string & {})>;
   /** List of thumbprints of the cluster certificates. */
   readonly clusterCertificateThumbprints: $Output<string[] | undefined>;
   /** The port used for client connections to the cluster. */
@@ -772,7 +772,7 @@ export declare class ManagedCluster extends $CustomResource {
   /** The list of custom fabric settings to configure the cluster. */
   readonly fabricSettings: $Output<outputs.SettingsSectionDescription[] | undefined>;
   /** The provisioning state of the managed cluster resource. */
-  readonly provisioningState: $Output<"None" | "Creating" | "Created" | "Updating" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | "Deleted" | "Other" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"None" | "Creating" | "Created" | "Updating" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | "Deleted" | "Other" | (string & {})>;
   /** The Service Fabric runtime version of the cluster. This property is required when **clusterUpgradeMode** is set to 'Manual'. To get list of available Service Fabric versions for new clusters use [ClusterVersion API](./ClusterVersion.md). To get the list of available version for existing clusters use **availableClusterVersions**. */
   readonly clusterCodeVersion: $Output<string | undefined>;
   /** The upgrade mode of the cluster when new Service Fabric runtime version is available. */
@@ -794,7 +794,7 @@ export declare class ManagedCluster extends $CustomResource {
   /** The list of IP tags associated with the default public IP address of the cluster. */
   readonly ipTags: $Output<outputs.IpTag[] | undefined>;
   /** IPv6 address for the cluster if IPv6 is enabled. */
-  readonly ipv6Address: $Output<string | undefined>;
+  readonly ipv6Address: $Output<string>;
   /** Setting this to true will link the IPv4 address as the ServicePublicIP of the IPv6 address. It can only be set to True if IPv6 is enabled on the cluster. */
   readonly enableServicePublicIP: $Output<boolean | undefined>;
   /** Auxiliary subnets for the cluster. */
@@ -933,16 +933,16 @@ export interface ManagedClusterState {
   name: string;
   type: "Microsoft.ServiceFabric/managedClusters";
   properties?: outputs.ManagedClusterProperties;
-  etag?: string;
+  etag: string;
   sku: outputs.Sku;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData2;
   dnsName: string;
-  fqdn?: string;
-  ipv4Address?: string;
-  clusterId?: string;
-  clusterState?: "WaitingForNodes" | "Deploying" | "BaselineUpgrade" | "Upgrading" | "UpgradeFailed" | "Ready" | (string & {});
+  fqdn: string;
+  ipv4Address: string;
+  clusterId: string;
+  clusterState: "WaitingForNodes" | "Deploying" | "BaselineUpgrade" | "Upgrading" | "UpgradeFailed" | "Ready" | (string & {});
   clusterCertificateThumbprints?: string[];
   clientConnectionPort?: number;
   httpGatewayConnectionPort?: number;
@@ -954,7 +954,7 @@ export interface ManagedClusterState {
   clients?: outputs.ClientCertificate[];
   azureActiveDirectory?: outputs.AzureActiveDirectory;
   fabricSettings?: outputs.SettingsSectionDescription[];
-  provisioningState?: "None" | "Creating" | "Created" | "Updating" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | "Deleted" | "Other" | (string & {});
+  provisioningState: "None" | "Creating" | "Created" | "Updating" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | "Deleted" | "Other" | (string & {});
   clusterCodeVersion?: string;
   clusterUpgradeMode?: "Automatic" | "Manual" | (string & {});
   clusterUpgradeCadence?: "Wave0" | "Wave1" | "Wave2" | (string & {});
@@ -965,7 +965,7 @@ export interface ManagedClusterState {
   enableIpv6?: boolean;
   subnetId?: string;
   ipTags?: outputs.IpTag[];
-  ipv6Address?: string;
+  ipv6Address: string;
   enableServicePublicIP?: boolean;
   auxiliarySubnets?: outputs.Subnet[];
   serviceEndpoints?: outputs.ServiceEndpoint[];
@@ -1017,13 +1017,13 @@ export declare class ManagedClusterApplication extends $CustomResource {
   /** Describes the managed identities for an Azure resource. */
   readonly identity: $Output<outputs.ManagedIdentity2 | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData2 | undefined>;
   /** List of user assigned identities for the application, each mapped to a friendly name. */
   readonly managedIdentities: $Output<outputs.ApplicationUserAssignedIdentity[] | undefined>;
   /** The current deployment or provisioning state, which only appears in the response */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /**
    * The version of the application type as defined in the application manifest.
    * This name must be the full Arm Resource ID for the referenced application type version.
@@ -1082,10 +1082,10 @@ export interface ManagedClusterApplicationState {
   properties?: outputs.ApplicationResourceProperties2;
   tags?: outputs.ApplicationResourceTags;
   identity?: outputs.ManagedIdentity2;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData2;
   managedIdentities?: outputs.ApplicationUserAssignedIdentity[];
-  provisioningState?: string;
+  provisioningState: string;
   version?: string;
   parameters?: outputs.ApplicationResourcePropertiesParameters;
   upgradePolicy?: outputs.ApplicationUpgradePolicy2;
@@ -1124,11 +1124,11 @@ export declare class ManagedClusterApplicationService extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ServiceResourceTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData2 | undefined>;
   /** The current deployment or provisioning state, which only appears in the response */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The name of the service type */
   readonly serviceTypeName: $Output<string>;
   /** Describes how the service is partitioned. */
@@ -1238,9 +1238,9 @@ export interface ManagedClusterApplicationServiceState {
   type: "Microsoft.ServiceFabric/managedClusters/applications/services";
   properties?: outputs.ServiceResourceProperties2;
   tags?: outputs.ServiceResourceTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData2;
-  provisioningState?: string;
+  provisioningState: string;
   serviceTypeName: string;
   partitionDescription: outputs.Partition;
   servicePackageActivationMode?: "SharedProcess" | "ExclusiveProcess" | (string & {});
@@ -1295,11 +1295,11 @@ export declare class ManagedClusterApplicationType extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ApplicationTypeResourceTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData2 | undefined>;
   /** The current deployment or provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: ManagedClusterApplicationTypeArgs, opts?: $Options);
 }
 
@@ -1335,9 +1335,9 @@ export interface ManagedClusterApplicationTypeState {
   type: "Microsoft.ServiceFabric/managedClusters/applicationTypes";
   properties?: outputs.ApplicationTypeResourceProperties;
   tags?: outputs.ApplicationTypeResourceTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData2;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ServiceFabric/managedClusters/applicationTypes` without managing it (GET, api-version 2026-02-01); undefined when it does not exist.
@@ -1373,11 +1373,11 @@ export declare class ManagedClusterApplicationTypeVersion extends $CustomResourc
   /** Resource tags. */
   readonly tags: $Output<outputs.ApplicationTypeVersionResourceTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData2 | undefined>;
   /** The current deployment or provisioning state, which only appears in the response */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The URL to the application package */
   readonly appPackageUrl: $Output<string>;
   constructor(name: string, args: ManagedClusterApplicationTypeVersionArgs, opts?: $Options);
@@ -1421,9 +1421,9 @@ export interface ManagedClusterApplicationTypeVersionState {
   type: "Microsoft.ServiceFabric/managedClusters/applicationTypes/versions";
   properties?: outputs.ApplicationTypeVersionResourceProperties2;
   tags?: outputs.ApplicationTypeVersionResourceTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData2;
-  provisioningState?: string;
+  provisioningState: string;
   appPackageUrl: string;
 }
 /**
@@ -1508,7 +1508,7 @@ export declare class NodeType extends $CustomResource {
   /** Enable or disable the Host Encryption for the virtual machines on the node type. This will enable the encryption for all the disks including Resource/Temp disk at host itself. Default: The Encryption at host will be disabled unless this property is set to true for the resource. */
   readonly enableEncryptionAtHost: $Output<boolean | undefined>;
   /** The provisioning state of the node type resource. */
-  readonly provisioningState: $Output<"None" | "Creating" | "Created" | "Updating" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | "Deleted" | "Other" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"None" | "Creating" | "Created" | "Updating" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | "Deleted" | "Other" | (string & {})>;
   /** Specifies whether the network interface is accelerated networking-enabled. */
   readonly enableAcceleratedNetworking: $Output<boolean | undefined>;
   /** Specifies whether the use public load balancer. If not specified and the node type doesn't have its own frontend configuration, it will be attached to the default load balancer. If the node type uses its own Load balancer and useDefaultPublicLoadBalancer is true, then the frontend has to be an Internal Load Balancer. If the node type uses its own Load balancer and useDefaultPublicLoadBalancer is false or not set, then the custom load balancer must include a public load balancer to provide outbound connectivity. */
@@ -1735,7 +1735,7 @@ export interface NodeTypeState {
   networkSecurityRules?: outputs.NetworkSecurityRule[];
   additionalDataDisks?: outputs.VmssDataDisk[];
   enableEncryptionAtHost?: boolean;
-  provisioningState?: "None" | "Creating" | "Created" | "Updating" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | "Deleted" | "Other" | (string & {});
+  provisioningState: "None" | "Creating" | "Created" | "Updating" | "Succeeded" | "Failed" | "Canceled" | "Deleting" | "Deleted" | "Other" | (string & {});
   enableAcceleratedNetworking?: boolean;
   useDefaultPublicLoadBalancer?: boolean;
   useTempDataDisk?: boolean;
@@ -1830,6 +1830,21 @@ export declare const getNodeTypeOutput: typeof getNodeType;
 export declare const listClusterUpgradableVersionsOutput: typeof listClusterUpgradableVersions;
 export declare const getazresiliencystatusManagedClusterOutput: typeof getazresiliencystatusManagedCluster;
 export declare const getManagedClusterMaintenanceWindowStatusOutput: typeof getManagedClusterMaintenanceWindowStatus;
+// Pulumi's names for what each function and lookup returns.
+export type GetClusterResult = ClusterState;
+export type GetClusterApplicationResult = ClusterApplicationState;
+export type GetClusterApplicationServiceResult = ClusterApplicationServiceState;
+export type GetClusterApplicationTypeResult = ClusterApplicationTypeState;
+export type GetClusterApplicationTypeVersionResult = ClusterApplicationTypeVersionState;
+export type GetManagedClusterResult = ManagedClusterState;
+export type GetManagedClusterApplicationResult = ManagedClusterApplicationState;
+export type GetManagedClusterApplicationServiceResult = ManagedClusterApplicationServiceState;
+export type GetManagedClusterApplicationTypeResult = ManagedClusterApplicationTypeState;
+export type GetManagedClusterApplicationTypeVersionResult = ManagedClusterApplicationTypeVersionState;
+export type GetNodeTypeResult = NodeTypeState;
+export type ListClusterUpgradableVersionsResult = outputs.UpgradableVersionPathResult;
+export type GetazresiliencystatusManagedClusterResult = outputs.ManagedAzResiliencyStatus;
+export type GetManagedClusterMaintenanceWindowStatusResult = outputs.ManagedMaintenanceWindowStatus;
 
 export declare namespace inputs {
   interface AdditionalNetworkInterfaceConfiguration {
@@ -2487,6 +2502,33 @@ export declare namespace inputs {
     location: string;
     /** Azure resource tags. */
     tags?: inputs.ResourceTags;
+    addOnFeatures?: ("RepairManager" | "DnsService" | "BackupRestoreService" | "ResourceMonitorService" | (string & {}))[];
+    azureActiveDirectory?: inputs.AzureActiveDirectory;
+    certificate?: inputs.CertificateDescription;
+    certificateCommonNames?: inputs.ServerCertificateCommonNames;
+    clientCertificateCommonNames?: inputs.ClientCertificateCommonName[];
+    clientCertificateThumbprints?: inputs.ClientCertificateThumbprint[];
+    clusterCodeVersion?: string;
+    diagnosticsStorageAccountConfig?: inputs.DiagnosticsStorageAccountConfig;
+    eventStoreServiceEnabled?: boolean;
+    fabricSettings?: inputs.SettingsSectionDescription[];
+    managementEndpoint?: string;
+    nodeTypes?: inputs.NodeTypeDescription[];
+    reliabilityLevel?: "None" | "Bronze" | "Silver" | "Gold" | "Platinum" | (string & {});
+    reverseProxyCertificate?: inputs.CertificateDescription;
+    reverseProxyCertificateCommonNames?: inputs.ServerCertificateCommonNames;
+    upgradeDescription?: inputs.ClusterUpgradePolicy;
+    upgradeMode?: "Automatic" | "Manual" | (string & {});
+    applicationTypeVersionsCleanupPolicy?: inputs.ApplicationTypeVersionsCleanupPolicy;
+    vmImage?: string;
+    sfZonalUpgradeMode?: "Parallel" | "Hierarchical" | (string & {});
+    vmssZonalUpgradeMode?: "Parallel" | "Hierarchical" | (string & {});
+    infrastructureServiceManager?: boolean;
+    upgradeWave?: "Wave0" | "Wave1" | "Wave2" | (string & {});
+    upgradePauseStartTimestampUtc?: string;
+    upgradePauseEndTimestampUtc?: string;
+    waveUpgradePaused?: boolean;
+    notifications?: inputs.Notification[];
   }
   interface MicrosoftServiceFabricClustersApplications {
     /** The resource name */
@@ -2499,6 +2541,15 @@ export declare namespace inputs {
     location?: string;
     /** Azure resource tags. */
     tags?: inputs.ProxyResourceTags;
+    typeName?: string;
+    typeVersion?: string;
+    parameters?: inputs.ApplicationParameterList;
+    upgradePolicy?: inputs.ApplicationUpgradePolicy;
+    minimumNodes?: number;
+    maximumNodes?: number;
+    removeApplicationCapacity?: boolean;
+    metrics?: inputs.ApplicationMetricDescription[];
+    managedIdentities?: inputs.ApplicationUserAssignedIdentity[];
   }
   interface MicrosoftServiceFabricClustersApplicationsServices {
     /** The resource name */
@@ -2529,6 +2580,7 @@ export declare namespace inputs {
     location?: string;
     /** Azure resource tags. */
     tags?: inputs.ProxyResourceTags;
+    appPackageUrl?: string;
   }
   interface MicrosoftServiceFabricManagedClusters {
     /** The resource name */
@@ -2541,6 +2593,43 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    dnsName?: string;
+    clientConnectionPort?: number;
+    httpGatewayConnectionPort?: number;
+    adminUserName?: string;
+    adminPassword?: string;
+    loadBalancingRules?: inputs.LoadBalancingRule[];
+    allowRdpAccess?: boolean;
+    networkSecurityRules?: inputs.NetworkSecurityRule[];
+    clients?: inputs.ClientCertificate[];
+    azureActiveDirectory?: inputs.AzureActiveDirectory;
+    fabricSettings?: inputs.SettingsSectionDescription[];
+    clusterCodeVersion?: string;
+    clusterUpgradeMode?: "Automatic" | "Manual" | (string & {});
+    clusterUpgradeCadence?: "Wave0" | "Wave1" | "Wave2" | (string & {});
+    addonFeatures?: ("DnsService" | "BackupRestoreService" | "ResourceMonitorService" | (string & {}))[];
+    enableAutoOSUpgrade?: boolean;
+    zonalResiliency?: boolean;
+    applicationTypeVersionsCleanupPolicy?: inputs.ApplicationTypeVersionsCleanupPolicy;
+    enableIpv6?: boolean;
+    subnetId?: string;
+    ipTags?: inputs.IpTag[];
+    enableServicePublicIP?: boolean;
+    auxiliarySubnets?: inputs.Subnet[];
+    serviceEndpoints?: inputs.ServiceEndpoint[];
+    zonalUpdateMode?: "Standard" | "Fast" | (string & {});
+    useCustomVnet?: boolean;
+    publicIPPrefixId?: string;
+    publicIPv6PrefixId?: string;
+    ddosProtectionPlanId?: string;
+    upgradeDescription?: inputs.ClusterUpgradePolicy2;
+    httpGatewayTokenAuthConnectionPort?: number;
+    enableHttpGatewayExclusiveAuthMode?: boolean;
+    autoGeneratedDomainNameLabelScope?: "TenantReuse" | "SubscriptionReuse" | "ResourceGroupReuse" | "NoReuse" | (string & {});
+    allocatedOutboundPorts?: number;
+    VMImage?: string;
+    enableOutboundOnlyNodeTypes?: boolean;
+    skipManagedNsgAssignment?: boolean;
   }
   interface MicrosoftServiceFabricManagedClustersApplications {
     /** The resource name */
@@ -2553,6 +2642,10 @@ export declare namespace inputs {
     identity?: inputs.ManagedIdentity2;
     /** The geo-location where the resource lives */
     location?: string;
+    managedIdentities?: inputs.ApplicationUserAssignedIdentity[];
+    version?: string;
+    parameters?: inputs.ApplicationResourcePropertiesParameters;
+    upgradePolicy?: inputs.ApplicationUpgradePolicy2;
   }
   interface MicrosoftServiceFabricManagedClustersApplicationsServices {
     /** The resource name */
@@ -2583,6 +2676,7 @@ export declare namespace inputs {
     tags?: inputs.ApplicationTypeVersionResourceTags;
     /** The geo-location where the resource lives */
     location?: string;
+    appPackageUrl?: string;
   }
   interface MicrosoftServiceFabricManagedClustersNodeTypes {
     /** The resource name */
@@ -2593,6 +2687,59 @@ export declare namespace inputs {
     tags?: inputs.NodeTypeTags;
     /** The node type sku. */
     sku?: inputs.NodeTypeSku;
+    isPrimary?: boolean;
+    vmInstanceCount?: number;
+    dataDiskSizeGB?: number;
+    dataDiskType?: "Standard_LRS" | "StandardSSD_LRS" | "Premium_LRS" | "PremiumV2_LRS" | "StandardSSD_ZRS" | "Premium_ZRS" | (string & {});
+    dataDiskLetter?: string;
+    placementProperties?: inputs.NodeTypePropertiesPlacementProperties;
+    capacities?: inputs.NodeTypePropertiesCapacities;
+    applicationPorts?: inputs.EndpointRangeDescription;
+    ephemeralPorts?: inputs.EndpointRangeDescription;
+    vmSize?: string;
+    vmImagePublisher?: string;
+    vmImageOffer?: string;
+    vmImageSku?: string;
+    vmImageVersion?: string;
+    vmSecrets?: inputs.VaultSecretGroup[];
+    vmExtensions?: inputs.VmssExtension[];
+    vmManagedIdentity?: inputs.VmManagedIdentity;
+    isStateless?: boolean;
+    multiplePlacementGroups?: boolean;
+    frontendConfigurations?: inputs.FrontendConfiguration[];
+    networkSecurityRules?: inputs.NetworkSecurityRule[];
+    additionalDataDisks?: inputs.VmssDataDisk[];
+    enableEncryptionAtHost?: boolean;
+    enableAcceleratedNetworking?: boolean;
+    useDefaultPublicLoadBalancer?: boolean;
+    useTempDataDisk?: boolean;
+    enableOverProvisioning?: boolean;
+    zones?: string[];
+    isSpotVM?: boolean;
+    hostGroupId?: string;
+    useEphemeralOSDisk?: boolean;
+    spotRestoreTimeout?: string;
+    evictionPolicy?: "Delete" | "Deallocate" | (string & {});
+    vmImageResourceId?: string;
+    subnetId?: string;
+    vmSetupActions?: ("EnableContainers" | "EnableHyperV" | (string & {}))[];
+    securityType?: "TrustedLaunch" | "Standard" | "ConfidentialVM" | (string & {});
+    securityEncryptionType?: "DiskWithVMGuestState" | "VMGuestStateOnly" | (string & {});
+    secureBootEnabled?: boolean;
+    enableNodePublicIP?: boolean;
+    enableNodePublicIPv6?: boolean;
+    vmSharedGalleryImageId?: string;
+    natGatewayId?: string;
+    natConfigurations?: inputs.NodeTypeNatConfig[];
+    vmImagePlan?: inputs.VmImagePlan;
+    serviceArtifactReferenceId?: string;
+    dscpConfigurationId?: string;
+    additionalNetworkInterfaceConfigurations?: inputs.AdditionalNetworkInterfaceConfiguration[];
+    computerNamePrefix?: string;
+    vmApplications?: inputs.VmApplication[];
+    zoneBalance?: boolean;
+    isOutboundOnly?: boolean;
+    enableResilientEphemeralOsDisk?: boolean;
   }
   interface NamedPartitionScheme {
     /** Array for the names of the partitions. */
@@ -3254,7 +3401,17 @@ export declare namespace inputs {
     /** The name of the extension. */
     name: string;
     /** Describes the properties of a Virtual Machine Scale Set Extension. */
-    properties: inputs.VmssExtensionProperties;
+    properties?: inputs.VmssExtensionProperties;
+    publisher?: string;
+    type?: string;
+    typeHandlerVersion?: string;
+    autoUpgradeMinorVersion?: boolean;
+    settings?: any;
+    protectedSettings?: any;
+    forceUpdateTag?: string;
+    provisionAfterExtensions?: string[];
+    enableAutomaticUpgrade?: boolean;
+    setupOrder?: ("BeforeSFRuntime" | (string & {}))[];
   }
   interface VmssExtensionProperties {
     /** The name of the extension handler publisher. */

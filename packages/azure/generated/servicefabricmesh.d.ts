@@ -27,7 +27,7 @@ export declare class Application extends $CustomResource {
   /** The geo-location where the resource lives */
   readonly location: $Output<string>;
   /** State of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** User readable description of the application. */
   readonly description: $Output<string | undefined>;
   /** Describes the services in the application. This property is used to create or modify services of the application. On get only the name of the service is returned. The service description can be obtained by querying for the service resource. */
@@ -39,13 +39,13 @@ export declare class Application extends $CustomResource {
   /** Names of the services in the application. */
   readonly serviceNames: $Output<string[] | undefined>;
   /** Status of the application. */
-  readonly status: $Output<"Unknown" | "Ready" | "Upgrading" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly status: $Output<"Unknown" | "Ready" | "Upgrading" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   /** Gives additional information about the current status of the application. */
-  readonly statusDetails: $Output<string | undefined>;
+  readonly statusDetails: $Output<string>;
   /** Describes the health state of an application resource. */
-  readonly healthState: $Output<"Invalid" | "Ok" | "Warning" | "Error" | "Unknown" | (string & {}) | undefined>;
+  readonly healthState: $Output<"Invalid" | "Ok" | "Warning" | "Error" | "Unknown" | (string & {})>;
   /** When the application's health state is not 'Ok', this additional details from service fabric Health Manager for the user to know why the application is marked unhealthy. */
-  readonly unhealthyEvaluation: $Output<string | undefined>;
+  readonly unhealthyEvaluation: $Output<string>;
   constructor(name: string, args: ApplicationArgs, opts?: $Options);
 }
 
@@ -86,16 +86,16 @@ export interface ApplicationState {
   properties: outputs.ApplicationResourceProperties;
   tags?: outputs.TrackedResourceTags;
   location: string;
-  provisioningState?: string;
+  provisioningState: string;
   description?: string;
   services?: outputs.ServiceResourceDescription[];
   diagnostics?: outputs.DiagnosticsDescription;
   debugParams?: string;
   serviceNames?: string[];
-  status?: "Unknown" | "Ready" | "Upgrading" | "Creating" | "Deleting" | "Failed" | (string & {});
-  statusDetails?: string;
-  healthState?: "Invalid" | "Ok" | "Warning" | "Error" | "Unknown" | (string & {});
-  unhealthyEvaluation?: string;
+  status: "Unknown" | "Ready" | "Upgrading" | "Creating" | "Deleting" | "Failed" | (string & {});
+  statusDetails: string;
+  healthState: "Invalid" | "Ok" | "Warning" | "Error" | "Unknown" | (string & {});
+  unhealthyEvaluation: string;
 }
 /**
  * Reads an existing `Microsoft.ServiceFabricMesh/applications` without managing it (GET, api-version 2018-09-01-preview); undefined when it does not exist.
@@ -120,7 +120,7 @@ export interface ServiceState {
   name: string;
   type: "Microsoft.ServiceFabricMesh/applications/services";
   properties?: outputs.ServiceResourceProperties;
-  provisioningState?: string;
+  provisioningState: string;
   osType: "Linux" | "Windows" | (string & {});
   codePackages: outputs.ContainerCodePackageProperties[];
   networkRefs?: outputs.NetworkRef[];
@@ -128,10 +128,10 @@ export interface ServiceState {
   description?: string;
   replicaCount?: number;
   autoScalingPolicies?: outputs.AutoScalingPolicy[];
-  status?: "Unknown" | "Ready" | "Upgrading" | "Creating" | "Deleting" | "Failed" | (string & {});
-  statusDetails?: string;
-  healthState?: "Invalid" | "Ok" | "Warning" | "Error" | "Unknown" | (string & {});
-  unhealthyEvaluation?: string;
+  status: "Unknown" | "Ready" | "Upgrading" | "Creating" | "Deleting" | "Failed" | (string & {});
+  statusDetails: string;
+  healthState: "Invalid" | "Ok" | "Warning" | "Error" | "Unknown" | (string & {});
+  unhealthyEvaluation: string;
 }
 /**
  * Reads an existing `Microsoft.ServiceFabricMesh/applications/services` without managing it (GET, api-version 2018-09-01-preview); undefined when it does not exist.
@@ -165,7 +165,7 @@ export declare class Gateway extends $CustomResource {
   /** The geo-location where the resource lives */
   readonly location: $Output<string>;
   /** State of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** User readable description of the gateway. */
   readonly description: $Output<string | undefined>;
   /** Network the gateway should listen on for requests. */
@@ -177,11 +177,11 @@ export declare class Gateway extends $CustomResource {
   /** Configuration for http connectivity for this gateway. */
   readonly http: $Output<outputs.HttpConfig[] | undefined>;
   /** Status of the resource. */
-  readonly status: $Output<"Unknown" | "Ready" | "Upgrading" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly status: $Output<"Unknown" | "Ready" | "Upgrading" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   /** Gives additional information about the current status of the gateway. */
-  readonly statusDetails: $Output<string | undefined>;
+  readonly statusDetails: $Output<string>;
   /** IP address of the gateway. This is populated in the response and is ignored for incoming requests. */
-  readonly ipAddress: $Output<string | undefined>;
+  readonly ipAddress: $Output<string>;
   constructor(name: string, args: GatewayArgs, opts?: $Options);
 }
 
@@ -224,15 +224,15 @@ export interface GatewayState {
   properties: outputs.GatewayResourceProperties;
   tags?: outputs.TrackedResourceTags;
   location: string;
-  provisioningState?: string;
+  provisioningState: string;
   description?: string;
   sourceNetwork: outputs.NetworkRef;
   destinationNetwork: outputs.NetworkRef;
   tcp?: outputs.TcpConfig[];
   http?: outputs.HttpConfig[];
-  status?: "Unknown" | "Ready" | "Upgrading" | "Creating" | "Deleting" | "Failed" | (string & {});
-  statusDetails?: string;
-  ipAddress?: string;
+  status: "Unknown" | "Ready" | "Upgrading" | "Creating" | "Deleting" | "Failed" | (string & {});
+  statusDetails: string;
+  ipAddress: string;
 }
 /**
  * Reads an existing `Microsoft.ServiceFabricMesh/gateways` without managing it (GET, api-version 2018-09-01-preview); undefined when it does not exist.
@@ -268,11 +268,11 @@ export declare class Network extends $CustomResource {
   /** User readable description of the network. */
   readonly description: $Output<string | undefined>;
   /** Status of the network. */
-  readonly status: $Output<"Unknown" | "Ready" | "Upgrading" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly status: $Output<"Unknown" | "Ready" | "Upgrading" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   /** Gives additional information about the current status of the network. */
-  readonly statusDetails: $Output<string | undefined>;
+  readonly statusDetails: $Output<string>;
   /** State of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   readonly networkAddressPrefix: $Output<string | undefined>;
   readonly kind: $Output<"Local" | undefined>;
   constructor(name: string, args: NetworkArgs, opts?: $Options);
@@ -312,9 +312,9 @@ export interface NetworkState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   description?: string;
-  status?: "Unknown" | "Ready" | "Upgrading" | "Creating" | "Deleting" | "Failed" | (string & {});
-  statusDetails?: string;
-  provisioningState?: string;
+  status: "Unknown" | "Ready" | "Upgrading" | "Creating" | "Deleting" | "Failed" | (string & {});
+  statusDetails: string;
+  provisioningState: string;
   networkAddressPrefix?: string;
   kind?: "Local";
 }
@@ -352,13 +352,13 @@ export declare class Secret extends $CustomResource {
   /** User readable description of the secret. */
   readonly description: $Output<string | undefined>;
   /** Status of the resource. */
-  readonly status: $Output<"Unknown" | "Ready" | "Upgrading" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly status: $Output<"Unknown" | "Ready" | "Upgrading" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   /** Gives additional information about the current status of the secret. */
-  readonly statusDetails: $Output<string | undefined>;
+  readonly statusDetails: $Output<string>;
   /** The type of the content stored in the secret value. The value of this property is opaque to Service Fabric. Once set, the value of this property cannot be changed. */
   readonly contentType: $Output<string | undefined>;
   /** State of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   readonly kind: $Output<"inlinedValue" | undefined>;
   constructor(name: string, args: SecretArgs, opts?: $Options);
 }
@@ -398,10 +398,10 @@ export interface SecretState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   description?: string;
-  status?: "Unknown" | "Ready" | "Upgrading" | "Creating" | "Deleting" | "Failed" | (string & {});
-  statusDetails?: string;
+  status: "Unknown" | "Ready" | "Upgrading" | "Creating" | "Deleting" | "Failed" | (string & {});
+  statusDetails: string;
   contentType?: string;
-  provisioningState?: string;
+  provisioningState: string;
   kind?: "inlinedValue";
 }
 /**
@@ -438,7 +438,7 @@ export declare class Value extends $CustomResource {
   /** The geo-location where the resource lives */
   readonly location: $Output<string>;
   /** State of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The actual value of the secret. */
   readonly value: $Output<string | undefined>;
   constructor(name: string, args: ValueArgs, opts?: $Options);
@@ -479,7 +479,7 @@ export interface ValueState {
   properties: outputs.SecretValueResourceProperties;
   tags?: outputs.TrackedResourceTags;
   location: string;
-  provisioningState?: string;
+  provisioningState: string;
   value?: string;
 }
 /**
@@ -514,13 +514,13 @@ export declare class Volume extends $CustomResource {
   /** The geo-location where the resource lives */
   readonly location: $Output<string>;
   /** State of the resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** User readable description of the volume. */
   readonly description: $Output<string | undefined>;
   /** Status of the volume. */
-  readonly status: $Output<"Unknown" | "Ready" | "Upgrading" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly status: $Output<"Unknown" | "Ready" | "Upgrading" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   /** Gives additional information about the current status of the volume. */
-  readonly statusDetails: $Output<string | undefined>;
+  readonly statusDetails: $Output<string>;
   /** Provider of the volume. */
   readonly provider: $Output<"SFAzureFile" | (string & {})>;
   /** This type describes a volume provided by an Azure Files file share. */
@@ -563,10 +563,10 @@ export interface VolumeState {
   properties: outputs.VolumeResourceProperties;
   tags?: outputs.TrackedResourceTags;
   location: string;
-  provisioningState?: string;
+  provisioningState: string;
   description?: string;
-  status?: "Unknown" | "Ready" | "Upgrading" | "Creating" | "Deleting" | "Failed" | (string & {});
-  statusDetails?: string;
+  status: "Unknown" | "Ready" | "Upgrading" | "Creating" | "Deleting" | "Failed" | (string & {});
+  statusDetails: string;
   provider: "SFAzureFile" | (string & {});
   azureFileParameters?: outputs.VolumeProviderParametersAzureFile;
 }
@@ -600,6 +600,15 @@ export declare const getSecretOutput: typeof getSecret;
 export declare const getValueOutput: typeof getValue;
 export declare const getVolumeOutput: typeof getVolume;
 export declare const listValueOutput: typeof listValue;
+// Pulumi's names for what each function and lookup returns.
+export type GetApplicationResult = ApplicationState;
+export type GetServiceResult = ServiceState;
+export type GetGatewayResult = GatewayState;
+export type GetNetworkResult = NetworkState;
+export type GetSecretResult = SecretState;
+export type GetValueResult = ValueState;
+export type GetVolumeResult = VolumeState;
+export type ListValueResult = outputs.SecretValue;
 
 export declare namespace inputs {
   interface AddRemoveReplicaScalingMechanism {
@@ -879,11 +888,15 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** This type describes properties of an application resource. */
-    properties: inputs.ApplicationResourceProperties;
+    properties?: inputs.ApplicationResourceProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    services?: inputs.ServiceResourceDescription[];
+    diagnostics?: inputs.DiagnosticsDescription;
+    debugParams?: string;
   }
   interface MicrosoftServiceFabricMeshApplicationsServices {
     /** The resource name */
@@ -893,11 +906,16 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** This type describes properties of a gateway resource. */
-    properties: inputs.GatewayResourceProperties;
+    properties?: inputs.GatewayResourceProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    sourceNetwork?: inputs.NetworkRef;
+    destinationNetwork?: inputs.NetworkRef;
+    tcp?: inputs.TcpConfig[];
+    http?: inputs.HttpConfig[];
   }
   interface MicrosoftServiceFabricMeshNetworks {
     /** The resource name */
@@ -923,21 +941,25 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** This type describes properties of a secret value resource. */
-    properties: inputs.SecretValueResourceProperties;
+    properties?: inputs.SecretValueResourceProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    value?: string;
   }
   interface MicrosoftServiceFabricMeshVolumes {
     /** The resource name */
     name: string;
     /** This type describes properties of a volume resource. */
-    properties: inputs.VolumeResourceProperties;
+    properties?: inputs.VolumeResourceProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    provider?: "SFAzureFile" | (string & {});
+    azureFileParameters?: inputs.VolumeProviderParametersAzureFile;
   }
   interface NetworkRef {
     /** Name of the network */
@@ -989,9 +1011,16 @@ export declare namespace inputs {
   }
   interface ServiceResourceDescription {
     /** This type describes properties of a service resource. */
-    properties: inputs.ServiceResourceProperties;
+    properties?: inputs.ServiceResourceProperties;
     /** The name of the resource */
     name?: string;
+    osType?: "Linux" | "Windows" | (string & {});
+    codePackages?: inputs.ContainerCodePackageProperties[];
+    networkRefs?: inputs.NetworkRef[];
+    diagnostics?: inputs.DiagnosticsRef;
+    description?: string;
+    replicaCount?: number;
+    autoScalingPolicies?: inputs.AutoScalingPolicy[];
   }
   interface ServiceResourceProperties {
     /** The operation system required by the code in service. */

@@ -31,7 +31,7 @@ export declare class Dryrun extends $CustomResource {
   /** the preview of the operations for creation */
   readonly operationPreviews: $Output<outputs.DryrunOperationPreview[] | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: DryrunArgs, opts?: $Options);
 }
 
@@ -64,7 +64,7 @@ export interface DryrunState {
   parameters?: outputs.DryrunParameters;
   prerequisiteResults?: outputs.DryrunPrerequisiteResult[];
   operationPreviews?: outputs.DryrunOperationPreview[];
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ServiceLinker/dryruns` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.
@@ -102,7 +102,7 @@ export declare class Linker extends $CustomResource {
   /** The application client type */
   readonly clientType: $Output<"none" | "dotnet" | "java" | "python" | "go" | "php" | "ruby" | "django" | "nodejs" | "springBoot" | "kafka-springBoot" | "jms-springBoot" | "dapr" | (string & {}) | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The VNet solution. */
   readonly vNetSolution: $Output<outputs.VNetSolution | undefined>;
   /** An option to store secret value in secure place */
@@ -155,7 +155,7 @@ export interface LinkerState {
   targetService?: outputs.TargetServiceBase;
   authInfo?: outputs.AuthInfoBase;
   clientType?: "none" | "dotnet" | "java" | "python" | "go" | "php" | "ruby" | "django" | "nodejs" | "springBoot" | "kafka-springBoot" | "jms-springBoot" | "dapr" | (string & {});
-  provisioningState?: string;
+  provisioningState: string;
   vNetSolution?: outputs.VNetSolution;
   secretStore?: outputs.SecretStore;
   publicNetworkSolution?: outputs.PublicNetworkSolution;
@@ -199,7 +199,7 @@ export declare class Connector extends $CustomResource {
   /** The application client type */
   readonly clientType: $Output<"none" | "dotnet" | "java" | "python" | "go" | "php" | "ruby" | "django" | "nodejs" | "springBoot" | "kafka-springBoot" | "jms-springBoot" | "dapr" | (string & {}) | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The VNet solution. */
   readonly vNetSolution: $Output<outputs.VNetSolution | undefined>;
   /** An option to store secret value in secure place */
@@ -260,7 +260,7 @@ export interface ConnectorState {
   targetService?: outputs.TargetServiceBase;
   authInfo?: outputs.AuthInfoBase;
   clientType?: "none" | "dotnet" | "java" | "python" | "go" | "php" | "ruby" | "django" | "nodejs" | "springBoot" | "kafka-springBoot" | "jms-springBoot" | "dapr" | (string & {});
-  provisioningState?: string;
+  provisioningState: string;
   vNetSolution?: outputs.VNetSolution;
   secretStore?: outputs.SecretStore;
   scope?: string;
@@ -305,7 +305,7 @@ export declare class LocationDryrun extends $CustomResource {
   /** the preview of the operations for creation */
   readonly operationPreviews: $Output<outputs.DryrunOperationPreview[] | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: LocationDryrunArgs, opts?: $Options);
 }
 
@@ -342,7 +342,7 @@ export interface LocationDryrunState {
   parameters?: outputs.DryrunParameters;
   prerequisiteResults?: outputs.DryrunPrerequisiteResult[];
   operationPreviews?: outputs.DryrunOperationPreview[];
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ServiceLinker/locations/dryruns` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.
@@ -456,6 +456,16 @@ export declare const listLinkerConfigurationsOutput: typeof listLinkerConfigurat
 export declare const validateLinkerOutput: typeof validateLinker;
 export declare const generateConnectorConfigurationsOutput: typeof generateConnectorConfigurations;
 export declare const validateConnectorOutput: typeof validateConnector;
+// Pulumi's names for what each function and lookup returns.
+export type GetDryrunResult = DryrunState;
+export type GetLinkerResult = LinkerState;
+export type GetConnectorResult = ConnectorState;
+export type GetLocationDryrunResult = LocationDryrunState;
+export type GenerateLinkerConfigurationsResult = outputs.ConfigurationResult;
+export type ListLinkerConfigurationsResult = outputs.ConfigurationResult;
+export type ValidateLinkerResult = outputs.ValidateOperationResult;
+export type GenerateConnectorConfigurationsResult = outputs.ConfigurationResult;
+export type ValidateConnectorResult = outputs.ValidateOperationResult;
 
 export declare namespace inputs {
   interface AccessKeyInfoBase {
@@ -647,24 +657,42 @@ export declare namespace inputs {
     name: string;
     /** The properties of the dryrun job. */
     properties?: inputs.DryrunProperties;
+    parameters?: inputs.DryrunParameters;
   }
   interface MicrosoftServiceLinkerLinkers {
     /** The resource name */
     name: string;
     /** The properties of the Linker. */
-    properties: inputs.LinkerProperties;
+    properties?: inputs.LinkerProperties;
+    targetService?: inputs.TargetServiceBase;
+    authInfo?: inputs.AuthInfoBase;
+    clientType?: "none" | "dotnet" | "java" | "python" | "go" | "php" | "ruby" | "django" | "nodejs" | "springBoot" | "kafka-springBoot" | "jms-springBoot" | "dapr" | (string & {});
+    vNetSolution?: inputs.VNetSolution;
+    secretStore?: inputs.SecretStore;
+    scope?: string;
+    publicNetworkSolution?: inputs.PublicNetworkSolution;
+    configurationInfo?: inputs.ConfigurationInfo;
   }
   interface MicrosoftServiceLinkerLocationsConnectors {
     /** The resource name */
     name: string;
     /** The properties of the Linker. */
-    properties: inputs.LinkerProperties;
+    properties?: inputs.LinkerProperties;
+    targetService?: inputs.TargetServiceBase;
+    authInfo?: inputs.AuthInfoBase;
+    clientType?: "none" | "dotnet" | "java" | "python" | "go" | "php" | "ruby" | "django" | "nodejs" | "springBoot" | "kafka-springBoot" | "jms-springBoot" | "dapr" | (string & {});
+    vNetSolution?: inputs.VNetSolution;
+    secretStore?: inputs.SecretStore;
+    scope?: string;
+    publicNetworkSolution?: inputs.PublicNetworkSolution;
+    configurationInfo?: inputs.ConfigurationInfo;
   }
   interface MicrosoftServiceLinkerLocationsDryruns {
     /** The resource name */
     name: string;
     /** The properties of the dryrun job. */
     properties?: inputs.DryrunProperties;
+    parameters?: inputs.DryrunParameters;
   }
   interface PermissionsMissingDryrunPrerequisiteResult {
     /** The permission scope */
@@ -803,6 +831,14 @@ export declare namespace inputs {
     resourceId?: string;
     /** Validation operation status. */
     status?: string;
+    linkerName?: string;
+    isConnectionAvailable?: boolean;
+    reportStartTimeUtc?: string;
+    reportEndTimeUtc?: string;
+    sourceId?: string;
+    targetId?: string;
+    authType?: "systemAssignedIdentity" | "userAssignedIdentity" | "servicePrincipalSecret" | "servicePrincipalCertificate" | "secret" | "accessKey" | "userAccount" | "easyAuthMicrosoftEntraID" | (string & {});
+    validationDetail?: inputs.ValidationResultItem[];
   }
   interface ValidateResult {
     /** The linker name. */
@@ -971,7 +1007,11 @@ export declare namespace outputs {
   type TargetServiceBase = inputs.TargetServiceBase;
   type UserAccountAuthInfo = inputs.UserAccountAuthInfo;
   type UserAssignedIdentityAuthInfo = inputs.UserAssignedIdentityAuthInfo;
-  type ValidateOperationResult = inputs.ValidateOperationResult;
+  interface ValidateOperationResult {
+    properties?: outputs.ValidateResult;
+    resourceId?: string;
+    status?: string;
+  }
   type ValidateResult = inputs.ValidateResult;
   type ValidationResultItem = inputs.ValidationResultItem;
   type ValueSecretInfo = inputs.ValueSecretInfo;

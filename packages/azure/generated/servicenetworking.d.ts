@@ -39,7 +39,7 @@ export declare class TrafficController extends $CustomResource {
   /** Security Policy Configuration */
   readonly securityPolicyConfigurations: $Output<outputs.SecurityPolicyConfigurations | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Provisioning" | "Updating" | "Deleting" | "Accepted" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Provisioning" | "Updating" | "Deleting" | "Accepted" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: TrafficControllerArgs, opts?: $Options);
 }
 
@@ -80,7 +80,7 @@ export interface TrafficControllerState {
   associations?: outputs.ResourceId[];
   securityPolicies?: outputs.ResourceId[];
   securityPolicyConfigurations?: outputs.SecurityPolicyConfigurations;
-  provisioningState?: "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ServiceNetworking/trafficControllers` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -122,7 +122,7 @@ export declare class Association extends $CustomResource {
   /** Association Subnet */
   readonly subnet: $Output<outputs.AssociationSubnet | undefined>;
   /** Provisioning State of Traffic Controller Association Resource */
-  readonly provisioningState: $Output<"Provisioning" | "Updating" | "Deleting" | "Accepted" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Provisioning" | "Updating" | "Deleting" | "Accepted" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: AssociationArgs, opts?: $Options);
 }
 
@@ -166,7 +166,7 @@ export interface AssociationState {
   systemData?: outputs.SystemData;
   associationType: "subnets" | (string & {});
   subnet?: outputs.AssociationSubnet;
-  provisioningState?: "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ServiceNetworking/trafficControllers/associations` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -204,9 +204,9 @@ export declare class Frontend extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The Fully Qualified Domain Name of the DNS record associated to a Traffic Controller frontend. */
-  readonly fqdn: $Output<string | undefined>;
+  readonly fqdn: $Output<string>;
   /** Provisioning State of Traffic Controller Frontend Resource */
-  readonly provisioningState: $Output<"Provisioning" | "Updating" | "Deleting" | "Accepted" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Provisioning" | "Updating" | "Deleting" | "Accepted" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: FrontendArgs, opts?: $Options);
 }
 
@@ -244,8 +244,8 @@ export interface FrontendState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  fqdn?: string;
-  provisioningState?: "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  fqdn: string;
+  provisioningState: "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ServiceNetworking/trafficControllers/frontends` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -283,11 +283,11 @@ export declare class SecurityPolicy extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Type of the Traffic Controller Security Policy */
-  readonly policyType: $Output<"waf" | (string & {}) | undefined>;
+  readonly policyType: $Output<"waf" | (string & {})>;
   /** Web Application Firewall Policy of the Traffic Controller Security Policy. Single Security Policy can have only one policy type set. */
   readonly wafPolicy: $Output<outputs.WafPolicy | undefined>;
   /** Provisioning State of Traffic Controller SecurityPolicy Resource */
-  readonly provisioningState: $Output<"Provisioning" | "Updating" | "Deleting" | "Accepted" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Provisioning" | "Updating" | "Deleting" | "Accepted" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: SecurityPolicyArgs, opts?: $Options);
 }
 
@@ -327,9 +327,9 @@ export interface SecurityPolicyState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  policyType?: "waf" | (string & {});
+  policyType: "waf" | (string & {});
   wafPolicy?: outputs.WafPolicy;
-  provisioningState?: "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ServiceNetworking/trafficControllers/securityPolicies` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -344,6 +344,11 @@ export declare const getTrafficControllerOutput: typeof getTrafficController;
 export declare const getAssociationOutput: typeof getAssociation;
 export declare const getFrontendOutput: typeof getFrontend;
 export declare const getSecurityPolicyOutput: typeof getSecurityPolicy;
+// Pulumi's names for what each function and lookup returns.
+export type GetTrafficControllerResult = TrafficControllerState;
+export type GetAssociationResult = AssociationState;
+export type GetFrontendResult = FrontendState;
+export type GetSecurityPolicyResult = SecurityPolicyState;
 
 export declare namespace inputs {
   interface AssociationProperties {
@@ -366,6 +371,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    securityPolicyConfigurations?: inputs.SecurityPolicyConfigurations;
   }
   interface MicrosoftServiceNetworkingTrafficControllersAssociations {
     /** The resource name */
@@ -376,6 +382,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    associationType?: "subnets" | (string & {});
+    subnet?: inputs.AssociationSubnet;
   }
   interface MicrosoftServiceNetworkingTrafficControllersFrontends {
     /** The resource name */
@@ -396,6 +404,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    wafPolicy?: inputs.WafPolicy;
   }
   interface ResourceId {
     /** Resource ID of child resource. */

@@ -35,17 +35,17 @@ export declare class SignalR extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {})>;
   /** The publicly accessible IP of the resource. */
-  readonly externalIP: $Output<string | undefined>;
+  readonly externalIP: $Output<string>;
   /** FQDN of the service instance. */
-  readonly hostName: $Output<string | undefined>;
+  readonly hostName: $Output<string>;
   /** The publicly accessible port of the resource which is designed for browser/client side usage. */
-  readonly publicPort: $Output<number | undefined>;
+  readonly publicPort: $Output<number>;
   /** The publicly accessible port of the resource which is designed for customer server side usage. */
-  readonly serverPort: $Output<number | undefined>;
+  readonly serverPort: $Output<number>;
   /** Version of the resource. Probably you need the same or higher version of client SDKs. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** Private endpoint connections to the resource. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** The list of shared private link resources. */
@@ -53,7 +53,7 @@ export declare class SignalR extends $CustomResource {
   /** TLS settings for the resource */
   readonly tls: $Output<outputs.SignalRTlsSettings | undefined>;
   /** Deprecated. */
-  readonly hostNamePrefix: $Output<string | undefined>;
+  readonly hostNamePrefix: $Output<string>;
   /**
    * List of the featureFlags.
    *
@@ -200,16 +200,16 @@ export interface SignalRState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
-  externalIP?: string;
-  hostName?: string;
-  publicPort?: number;
-  serverPort?: number;
-  version?: string;
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
+  externalIP: string;
+  hostName: string;
+  publicPort: number;
+  serverPort: number;
+  version: string;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   sharedPrivateLinkResources?: outputs.SharedPrivateLinkResource[];
   tls?: outputs.SignalRTlsSettings;
-  hostNamePrefix?: string;
+  hostNamePrefix: string;
   features?: outputs.SignalRFeature[];
   liveTraceConfiguration?: outputs.LiveTraceConfiguration;
   resourceLogConfiguration?: outputs.ResourceLogConfiguration;
@@ -255,7 +255,7 @@ export declare class SignalRCustomCertificate extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {})>;
   /** Base uri of the KeyVault that stores certificate. */
   readonly keyVaultBaseUri: $Output<string>;
   /** Certificate secret name. */
@@ -299,7 +299,7 @@ export interface SignalRCustomCertificateState {
   type: "Microsoft.SignalRService/signalR/customCertificates";
   properties: outputs.CustomCertificateProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
   keyVaultBaseUri: string;
   keyVaultSecretName: string;
   keyVaultSecretVersion?: string;
@@ -336,7 +336,7 @@ export declare class SignalRCustomDomain extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {})>;
   /** The custom domain name. */
   readonly domainName: $Output<string>;
   /** Reference to a resource. */
@@ -376,7 +376,7 @@ export interface SignalRCustomDomainState {
   type: "Microsoft.SignalRService/signalR/customDomains";
   properties: outputs.CustomDomainProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
   domainName: string;
   customCertificate: outputs.ResourceReference;
 }
@@ -412,7 +412,7 @@ export declare class SignalRPrivateEndpointConnection extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {})>;
   /** Private endpoint */
   readonly privateEndpoint: $Output<outputs.PrivateEndpoint | undefined>;
   /** Group IDs */
@@ -454,7 +454,7 @@ export interface SignalRPrivateEndpointConnectionState {
   type: "Microsoft.SignalRService/signalR/privateEndpointConnections";
   properties?: outputs.PrivateEndpointConnectionProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
   privateEndpoint?: outputs.PrivateEndpoint;
   groupIds?: string[];
   privateLinkServiceConnectionState?: outputs.PrivateLinkServiceConnectionState;
@@ -496,7 +496,7 @@ export declare class SignalRReplica extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {})>;
   /**
    * Enable or disable the regional endpoint. Default to "Enabled".
    * When it's Disabled, new connections will not be routed to this endpoint, however existing connections will not be affected.
@@ -558,7 +558,7 @@ export interface SignalRReplicaState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
   regionEndpointEnabled?: string;
   resourceStopped?: string;
 }
@@ -600,11 +600,11 @@ export declare class SignalRReplicaSharedPrivateLinkResource extends $CustomReso
   /** The resource id of the resource the shared private link resource is for */
   readonly privateLinkResourceId: $Output<string>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {})>;
   /** The request message for requesting approval of the shared private link resource */
   readonly requestMessage: $Output<string | undefined>;
   /** Status of the shared private link resource */
-  readonly status: $Output<"Pending" | "Approved" | "Rejected" | "Disconnected" | "Timeout" | (string & {}) | undefined>;
+  readonly status: $Output<"Pending" | "Approved" | "Rejected" | "Disconnected" | "Timeout" | (string & {})>;
   constructor(name: string, args: SignalRReplicaSharedPrivateLinkResourceArgs, opts?: $Options);
 }
 
@@ -648,9 +648,9 @@ export interface SignalRReplicaSharedPrivateLinkResourceState {
   systemData?: outputs.SystemData;
   groupId: string;
   privateLinkResourceId: string;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
   requestMessage?: string;
-  status?: "Pending" | "Approved" | "Rejected" | "Disconnected" | "Timeout" | (string & {});
+  status: "Pending" | "Approved" | "Rejected" | "Disconnected" | "Timeout" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.SignalRService/signalR/replicas/sharedPrivateLinkResources` without managing it (GET, api-version 2024-03-01); undefined when it does not exist.
@@ -688,11 +688,11 @@ export declare class SignalRSharedPrivateLinkResource extends $CustomResource {
   /** The resource id of the resource the shared private link resource is for */
   readonly privateLinkResourceId: $Output<string>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {})>;
   /** The request message for requesting approval of the shared private link resource */
   readonly requestMessage: $Output<string | undefined>;
   /** Status of the shared private link resource */
-  readonly status: $Output<"Pending" | "Approved" | "Rejected" | "Disconnected" | "Timeout" | (string & {}) | undefined>;
+  readonly status: $Output<"Pending" | "Approved" | "Rejected" | "Disconnected" | "Timeout" | (string & {})>;
   constructor(name: string, args: SignalRSharedPrivateLinkResourceArgs, opts?: $Options);
 }
 
@@ -732,9 +732,9 @@ export interface SignalRSharedPrivateLinkResourceState {
   systemData?: outputs.SystemData;
   groupId: string;
   privateLinkResourceId: string;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
   requestMessage?: string;
-  status?: "Pending" | "Approved" | "Rejected" | "Disconnected" | "Timeout" | (string & {});
+  status: "Pending" | "Approved" | "Rejected" | "Disconnected" | "Timeout" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.SignalRService/signalR/sharedPrivateLinkResources` without managing it (GET, api-version 2024-03-01); undefined when it does not exist.
@@ -776,17 +776,17 @@ export declare class WebPubSub extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {})>;
   /** The publicly accessible IP of the resource. */
-  readonly externalIP: $Output<string | undefined>;
+  readonly externalIP: $Output<string>;
   /** FQDN of the service instance. */
-  readonly hostName: $Output<string | undefined>;
+  readonly hostName: $Output<string>;
   /** The publicly accessible port of the resource which is designed for browser/client side usage. */
-  readonly publicPort: $Output<number | undefined>;
+  readonly publicPort: $Output<number>;
   /** The publicly accessible port of the resource which is designed for customer server side usage. */
-  readonly serverPort: $Output<number | undefined>;
+  readonly serverPort: $Output<number>;
   /** Version of the resource. Probably you need the same or higher version of client SDKs. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** Private endpoint connections to the resource. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** The list of shared private link resources. */
@@ -794,7 +794,7 @@ export declare class WebPubSub extends $CustomResource {
   /** TLS settings for the resource */
   readonly tls: $Output<outputs.WebPubSubTlsSettings | undefined>;
   /** Deprecated. */
-  readonly hostNamePrefix: $Output<string | undefined>;
+  readonly hostNamePrefix: $Output<string>;
   /** Live trace configuration of a Microsoft.SignalRService resource. */
   readonly liveTraceConfiguration: $Output<outputs.LiveTraceConfiguration | undefined>;
   /** Resource log configuration of a Microsoft.SignalRService resource. */
@@ -915,16 +915,16 @@ export interface WebPubSubState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
-  externalIP?: string;
-  hostName?: string;
-  publicPort?: number;
-  serverPort?: number;
-  version?: string;
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
+  externalIP: string;
+  hostName: string;
+  publicPort: number;
+  serverPort: number;
+  version: string;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   sharedPrivateLinkResources?: outputs.SharedPrivateLinkResource[];
   tls?: outputs.WebPubSubTlsSettings;
-  hostNamePrefix?: string;
+  hostNamePrefix: string;
   liveTraceConfiguration?: outputs.LiveTraceConfiguration;
   resourceLogConfiguration?: outputs.ResourceLogConfiguration;
   networkACLs?: outputs.WebPubSubNetworkACLs;
@@ -967,7 +967,7 @@ export declare class WebPubSubCustomCertificate extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {})>;
   /** Base uri of the KeyVault that stores certificate. */
   readonly keyVaultBaseUri: $Output<string>;
   /** Certificate secret name. */
@@ -1011,7 +1011,7 @@ export interface WebPubSubCustomCertificateState {
   type: "Microsoft.SignalRService/webPubSub/customCertificates";
   properties: outputs.CustomCertificateProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
   keyVaultBaseUri: string;
   keyVaultSecretName: string;
   keyVaultSecretVersion?: string;
@@ -1048,7 +1048,7 @@ export declare class WebPubSubCustomDomain extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {})>;
   /** The custom domain name. */
   readonly domainName: $Output<string>;
   /** Reference to a resource. */
@@ -1088,7 +1088,7 @@ export interface WebPubSubCustomDomainState {
   type: "Microsoft.SignalRService/webPubSub/customDomains";
   properties: outputs.CustomDomainProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
   domainName: string;
   customCertificate: outputs.ResourceReference;
 }
@@ -1217,7 +1217,7 @@ export declare class WebPubSubPrivateEndpointConnection extends $CustomResource 
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {})>;
   /** Private endpoint */
   readonly privateEndpoint: $Output<outputs.PrivateEndpoint | undefined>;
   /** Group IDs */
@@ -1259,7 +1259,7 @@ export interface WebPubSubPrivateEndpointConnectionState {
   type: "Microsoft.SignalRService/webPubSub/privateEndpointConnections";
   properties?: outputs.PrivateEndpointConnectionProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
   privateEndpoint?: outputs.PrivateEndpoint;
   groupIds?: string[];
   privateLinkServiceConnectionState?: outputs.PrivateLinkServiceConnectionState;
@@ -1301,7 +1301,7 @@ export declare class WebPubSubReplica extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {})>;
   /**
    * Enable or disable the regional endpoint. Default to "Enabled".
    * When it's Disabled, new connections will not be routed to this endpoint, however existing connections will not be affected.
@@ -1363,7 +1363,7 @@ export interface WebPubSubReplicaState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
   regionEndpointEnabled?: string;
   resourceStopped?: string;
 }
@@ -1405,11 +1405,11 @@ export declare class WebPubSubReplicaSharedPrivateLinkResource extends $CustomRe
   /** The resource id of the resource the shared private link resource is for */
   readonly privateLinkResourceId: $Output<string>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {})>;
   /** The request message for requesting approval of the shared private link resource */
   readonly requestMessage: $Output<string | undefined>;
   /** Status of the shared private link resource */
-  readonly status: $Output<"Pending" | "Approved" | "Rejected" | "Disconnected" | "Timeout" | (string & {}) | undefined>;
+  readonly status: $Output<"Pending" | "Approved" | "Rejected" | "Disconnected" | "Timeout" | (string & {})>;
   constructor(name: string, args: WebPubSubReplicaSharedPrivateLinkResourceArgs, opts?: $Options);
 }
 
@@ -1453,9 +1453,9 @@ export interface WebPubSubReplicaSharedPrivateLinkResourceState {
   systemData?: outputs.SystemData;
   groupId: string;
   privateLinkResourceId: string;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
   requestMessage?: string;
-  status?: "Pending" | "Approved" | "Rejected" | "Disconnected" | "Timeout" | (string & {});
+  status: "Pending" | "Approved" | "Rejected" | "Disconnected" | "Timeout" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.SignalRService/webPubSub/replicas/sharedPrivateLinkResources` without managing it (GET, api-version 2024-03-01); undefined when it does not exist.
@@ -1493,11 +1493,11 @@ export declare class WebPubSubSharedPrivateLinkResource extends $CustomResource 
   /** The resource id of the resource the shared private link resource is for */
   readonly privateLinkResourceId: $Output<string>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {})>;
   /** The request message for requesting approval of the shared private link resource */
   readonly requestMessage: $Output<string | undefined>;
   /** Status of the shared private link resource */
-  readonly status: $Output<"Pending" | "Approved" | "Rejected" | "Disconnected" | "Timeout" | (string & {}) | undefined>;
+  readonly status: $Output<"Pending" | "Approved" | "Rejected" | "Disconnected" | "Timeout" | (string & {})>;
   constructor(name: string, args: WebPubSubSharedPrivateLinkResourceArgs, opts?: $Options);
 }
 
@@ -1537,9 +1537,9 @@ export interface WebPubSubSharedPrivateLinkResourceState {
   systemData?: outputs.SystemData;
   groupId: string;
   privateLinkResourceId: string;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Running" | "Creating" | "Updating" | "Deleting" | "Moving" | (string & {});
   requestMessage?: string;
-  status?: "Pending" | "Approved" | "Rejected" | "Disconnected" | "Timeout" | (string & {});
+  status: "Pending" | "Approved" | "Rejected" | "Disconnected" | "Timeout" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.SignalRService/webPubSub/sharedPrivateLinkResources` without managing it (GET, api-version 2024-03-01); undefined when it does not exist.
@@ -1643,6 +1643,27 @@ export declare const listSignalRKeysOutput: typeof listSignalRKeys;
 export declare const regenerateSignalRKeyOutput: typeof regenerateSignalRKey;
 export declare const listWebPubSubKeysOutput: typeof listWebPubSubKeys;
 export declare const regenerateWebPubSubKeyOutput: typeof regenerateWebPubSubKey;
+// Pulumi's names for what each function and lookup returns.
+export type GetSignalRResult = SignalRState;
+export type GetSignalRCustomCertificateResult = SignalRCustomCertificateState;
+export type GetSignalRCustomDomainResult = SignalRCustomDomainState;
+export type GetSignalRPrivateEndpointConnectionResult = SignalRPrivateEndpointConnectionState;
+export type GetSignalRReplicaResult = SignalRReplicaState;
+export type GetSignalRReplicaSharedPrivateLinkResourceResult = SignalRReplicaSharedPrivateLinkResourceState;
+export type GetSignalRSharedPrivateLinkResourceResult = SignalRSharedPrivateLinkResourceState;
+export type GetWebPubSubResult = WebPubSubState;
+export type GetWebPubSubCustomCertificateResult = WebPubSubCustomCertificateState;
+export type GetWebPubSubCustomDomainResult = WebPubSubCustomDomainState;
+export type GetHubResult = HubState;
+export type GetWebPubSubPrivateEndpointConnectionResult = WebPubSubPrivateEndpointConnectionState;
+export type GetWebPubSubReplicaResult = WebPubSubReplicaState;
+export type GetWebPubSubReplicaSharedPrivateLinkResourceResult = WebPubSubReplicaSharedPrivateLinkResourceState;
+export type GetWebPubSubSharedPrivateLinkResourceResult = WebPubSubSharedPrivateLinkResourceState;
+export type CheckLocationNameAvailabilityResult = outputs.NameAvailability;
+export type ListSignalRKeysResult = outputs.SignalRKeys;
+export type RegenerateSignalRKeyResult = outputs.SignalRKeys;
+export type ListWebPubSubKeysResult = outputs.WebPubSubKeys;
+export type RegenerateWebPubSubKeyResult = outputs.WebPubSubKeys;
 
 export declare namespace inputs {
   interface CustomCertificateProperties {
@@ -1767,24 +1788,44 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    tls?: inputs.SignalRTlsSettings;
+    features?: inputs.SignalRFeature[];
+    liveTraceConfiguration?: inputs.LiveTraceConfiguration;
+    resourceLogConfiguration?: inputs.ResourceLogConfiguration;
+    cors?: inputs.SignalRCorsSettings;
+    serverless?: inputs.ServerlessSettings;
+    upstream?: inputs.ServerlessUpstreamSettings;
+    networkACLs?: inputs.SignalRNetworkACLs;
+    publicNetworkAccess?: string;
+    disableLocalAuth?: boolean;
+    disableAadAuth?: boolean;
+    regionEndpointEnabled?: string;
+    resourceStopped?: string;
   }
   interface MicrosoftSignalRServiceSignalRCustomCertificates {
     /** The resource name */
     name: string;
     /** Custom certificate properties. */
-    properties: inputs.CustomCertificateProperties;
+    properties?: inputs.CustomCertificateProperties;
+    keyVaultBaseUri?: string;
+    keyVaultSecretName?: string;
+    keyVaultSecretVersion?: string;
   }
   interface MicrosoftSignalRServiceSignalRCustomDomains {
     /** The resource name */
     name: string;
     /** Properties of a custom domain. */
-    properties: inputs.CustomDomainProperties;
+    properties?: inputs.CustomDomainProperties;
+    domainName?: string;
+    customCertificate?: inputs.ResourceReference;
   }
   interface MicrosoftSignalRServiceSignalRPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Private endpoint connection properties */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftSignalRServiceSignalRReplicas {
     /** The resource name */
@@ -1796,18 +1837,26 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    regionEndpointEnabled?: string;
+    resourceStopped?: string;
   }
   interface MicrosoftSignalRServiceSignalRReplicasSharedPrivateLinkResources {
     /** The resource name */
     name: string;
     /** Describes the properties of an existing Shared Private Link Resource */
     properties?: inputs.SharedPrivateLinkResourceProperties;
+    groupId?: string;
+    privateLinkResourceId?: string;
+    requestMessage?: string;
   }
   interface MicrosoftSignalRServiceSignalRSharedPrivateLinkResources {
     /** The resource name */
     name: string;
     /** Describes the properties of an existing Shared Private Link Resource */
     properties?: inputs.SharedPrivateLinkResourceProperties;
+    groupId?: string;
+    privateLinkResourceId?: string;
+    requestMessage?: string;
   }
   interface MicrosoftSignalRServiceWebPubSub {
     /** The resource name */
@@ -1824,30 +1873,51 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    tls?: inputs.WebPubSubTlsSettings;
+    liveTraceConfiguration?: inputs.LiveTraceConfiguration;
+    resourceLogConfiguration?: inputs.ResourceLogConfiguration;
+    networkACLs?: inputs.WebPubSubNetworkACLs;
+    publicNetworkAccess?: string;
+    disableLocalAuth?: boolean;
+    disableAadAuth?: boolean;
+    regionEndpointEnabled?: string;
+    resourceStopped?: string;
+    socketIO?: inputs.WebPubSubSocketIOSettings;
   }
   interface MicrosoftSignalRServiceWebPubSubCustomCertificates {
     /** The resource name */
     name: string;
     /** Custom certificate properties. */
-    properties: inputs.CustomCertificateProperties;
+    properties?: inputs.CustomCertificateProperties;
+    keyVaultBaseUri?: string;
+    keyVaultSecretName?: string;
+    keyVaultSecretVersion?: string;
   }
   interface MicrosoftSignalRServiceWebPubSubCustomDomains {
     /** The resource name */
     name: string;
     /** Properties of a custom domain. */
-    properties: inputs.CustomDomainProperties;
+    properties?: inputs.CustomDomainProperties;
+    domainName?: string;
+    customCertificate?: inputs.ResourceReference;
   }
   interface MicrosoftSignalRServiceWebPubSubHubs {
     /** The resource name */
     name: string;
     /** Properties of a hub. */
-    properties: inputs.WebPubSubHubProperties;
+    properties?: inputs.WebPubSubHubProperties;
+    eventHandlers?: inputs.EventHandler[];
+    eventListeners?: inputs.EventListener[];
+    anonymousConnectPolicy?: string;
+    webSocketKeepAliveIntervalInSeconds?: number;
   }
   interface MicrosoftSignalRServiceWebPubSubPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Private endpoint connection properties */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftSignalRServiceWebPubSubReplicas {
     /** The resource name */
@@ -1859,18 +1929,26 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    regionEndpointEnabled?: string;
+    resourceStopped?: string;
   }
   interface MicrosoftSignalRServiceWebPubSubReplicasSharedPrivateLinkResources {
     /** The resource name */
     name: string;
     /** Describes the properties of an existing Shared Private Link Resource */
     properties?: inputs.SharedPrivateLinkResourceProperties;
+    groupId?: string;
+    privateLinkResourceId?: string;
+    requestMessage?: string;
   }
   interface MicrosoftSignalRServiceWebPubSubSharedPrivateLinkResources {
     /** The resource name */
     name: string;
     /** Describes the properties of an existing Shared Private Link Resource */
     properties?: inputs.SharedPrivateLinkResourceProperties;
+    groupId?: string;
+    privateLinkResourceId?: string;
+    requestMessage?: string;
   }
   interface NameAvailability {
     /** Indicates whether the name is available or not. */
@@ -1907,6 +1985,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Private endpoint connection properties */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** Private endpoint */
@@ -2006,6 +2086,9 @@ export declare namespace inputs {
   interface SharedPrivateLinkResource {
     /** Describes the properties of an existing Shared Private Link Resource */
     properties?: inputs.SharedPrivateLinkResourceProperties;
+    groupId?: string;
+    privateLinkResourceId?: string;
+    requestMessage?: string;
   }
   interface SharedPrivateLinkResourceProperties {
     /** The group id from the provider of resource the shared private link resource is for */

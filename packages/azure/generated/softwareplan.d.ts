@@ -23,15 +23,15 @@ export declare class HybridUseBenefit extends $CustomResource {
   /** Hybrid use benefit SKU */
   readonly sku: $Output<outputs.Sku>;
   /** Indicates the revision of the hybrid use benefit */
-  readonly etag: $Output<number | undefined>;
+  readonly etag: $Output<number>;
   /** Property bag for a hybrid use benefit response */
   readonly properties: $Output<outputs.HybridUseBenefitProperties | undefined>;
   /** Provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Cancelled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Cancelled" | "Failed" | (string & {})>;
   /** Created date */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** Last updated date */
-  readonly lastUpdatedDate: $Output<string | undefined>;
+  readonly lastUpdatedDate: $Output<string>;
   constructor(name: string, args: HybridUseBenefitArgs, opts?: $Options);
 }
 
@@ -60,11 +60,11 @@ export interface HybridUseBenefitState {
   name: string;
   type: "Microsoft.SoftwarePlan/hybridUseBenefits";
   sku: outputs.Sku;
-  etag?: number;
+  etag: number;
   properties?: outputs.HybridUseBenefitProperties;
-  provisioningState?: "Succeeded" | "Cancelled" | "Failed" | (string & {});
-  createdDate?: string;
-  lastUpdatedDate?: string;
+  provisioningState: "Succeeded" | "Cancelled" | "Failed" | (string & {});
+  createdDate: string;
+  lastUpdatedDate: string;
 }
 /**
  * Reads an existing `Microsoft.SoftwarePlan/hybridUseBenefits` without managing it (GET, api-version 2019-12-01); undefined when it does not exist.
@@ -76,6 +76,8 @@ export declare function getHybridUseBenefit(args: GetHybridUseBenefitArgs): $Out
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getHybridUseBenefitOutput: typeof getHybridUseBenefit;
+// Pulumi's names for what each function and lookup returns.
+export type GetHybridUseBenefitResult = HybridUseBenefitState;
 
 export declare namespace inputs {
   type HybridUseBenefitProperties = { [key: string]: any };

@@ -27,7 +27,7 @@ export declare class ApplicationDefinition extends $CustomResource {
   /** The SKU of the resource. */
   readonly sku: $Output<outputs.Sku | undefined>;
   /** Resource location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Metadata pertaining to creation and last modification of the resource. */
@@ -128,7 +128,7 @@ export interface ApplicationDefinitionState {
   properties: outputs.ApplicationDefinitionProperties;
   managedBy?: string;
   sku?: outputs.Sku;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   systemData?: outputs.SystemData;
   lockLevel: "CanNotDelete" | "ReadOnly" | "None";
@@ -185,7 +185,7 @@ export declare class Application extends $CustomResource {
   /** The SKU of the resource. */
   readonly sku: $Output<outputs.Sku | undefined>;
   /** Resource location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Metadata pertaining to creation and last modification of the resource. */
@@ -199,17 +199,17 @@ export declare class Application extends $CustomResource {
   /** Name and value pairs that define the managed application outputs. */
   readonly outputs: $Output<any | undefined>;
   /** The managed application provisioning state. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   /** The managed application billing details. */
   readonly billingDetails: $Output<outputs.ApplicationBillingDetailsDefinition | undefined>;
   /** The managed application Jit access policy. */
   readonly jitAccessPolicy: $Output<outputs.ApplicationJitAccessPolicy | undefined>;
   /** The publisher tenant Id. */
-  readonly publisherTenantId: $Output<string | undefined>;
+  readonly publisherTenantId: $Output<string>;
   /** The  read-only authorizations property that is retrieved from the application package. */
   readonly authorizations: $Output<outputs.ApplicationAuthorization[] | undefined>;
   /** The managed application management mode. */
-  readonly managementMode: $Output<"NotSpecified" | "Unmanaged" | "Managed" | (string & {}) | undefined>;
+  readonly managementMode: $Output<"NotSpecified" | "Unmanaged" | "Managed" | (string & {})>;
   /** The read-only customer support property that is retrieved from the application package. */
   readonly customerSupport: $Output<outputs.ApplicationPackageContact | undefined>;
   /** The read-only support URLs property that is retrieved from the application package. */
@@ -273,19 +273,19 @@ export interface ApplicationState {
   identity?: outputs.Identity;
   managedBy?: string;
   sku?: outputs.Sku;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   systemData?: outputs.SystemData;
   managedResourceGroupId?: string;
   applicationDefinitionId?: string;
   parameters?: any;
   outputs?: any;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {});
   billingDetails?: outputs.ApplicationBillingDetailsDefinition;
   jitAccessPolicy?: outputs.ApplicationJitAccessPolicy;
-  publisherTenantId?: string;
+  publisherTenantId: string;
   authorizations?: outputs.ApplicationAuthorization[];
-  managementMode?: "NotSpecified" | "Unmanaged" | "Managed" | (string & {});
+  managementMode: "NotSpecified" | "Unmanaged" | "Managed" | (string & {});
   customerSupport?: outputs.ApplicationPackageContact;
   supportUrls?: outputs.ApplicationPackageSupportUrls;
   artifacts?: outputs.ApplicationArtifact[];
@@ -320,7 +320,7 @@ export declare class JitRequest extends $CustomResource {
   /** The JIT request properties. */
   readonly properties: $Output<outputs.JitRequestProperties | undefined>;
   /** Resource location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Metadata pertaining to creation and last modification of the resource. */
@@ -328,15 +328,15 @@ export declare class JitRequest extends $CustomResource {
   /** The parent application id. */
   readonly applicationResourceId: $Output<string>;
   /** The publisher tenant id. */
-  readonly publisherTenantId: $Output<string | undefined>;
+  readonly publisherTenantId: $Output<string>;
   /** The JIT authorization policies. */
   readonly jitAuthorizationPolicies: $Output<outputs.JitAuthorizationPolicies[]>;
   /** The JIT request properties. */
   readonly jitSchedulingPolicy: $Output<outputs.JitSchedulingPolicy>;
   /** The JIT request provisioning state. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {})>;
   /** The JIT request state. */
-  readonly jitRequestState: $Output<"NotSpecified" | "Pending" | "Approved" | "Denied" | "Failed" | "Canceled" | "Expired" | "Timeout" | (string & {}) | undefined>;
+  readonly jitRequestState: $Output<"NotSpecified" | "Pending" | "Approved" | "Denied" | "Failed" | "Canceled" | "Expired" | "Timeout" | (string & {})>;
   /** The client entity that created the JIT request. */
   readonly createdBy: $Output<outputs.ApplicationClientDetails | undefined>;
   /** The client entity that last updated the JIT request. */
@@ -377,15 +377,15 @@ export interface JitRequestState {
   name: string;
   type: "Microsoft.Solutions/jitRequests";
   properties?: outputs.JitRequestProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   systemData?: outputs.SystemData;
   applicationResourceId: string;
-  publisherTenantId?: string;
+  publisherTenantId: string;
   jitAuthorizationPolicies: outputs.JitAuthorizationPolicies[];
   jitSchedulingPolicy: outputs.JitSchedulingPolicy;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {});
-  jitRequestState?: "NotSpecified" | "Pending" | "Approved" | "Denied" | "Failed" | "Canceled" | "Expired" | "Timeout" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {});
+  jitRequestState: "NotSpecified" | "Pending" | "Approved" | "Denied" | "Failed" | "Canceled" | "Expired" | "Timeout" | (string & {});
   createdBy?: outputs.ApplicationClientDetails;
   updatedBy?: outputs.ApplicationClientDetails;
 }
@@ -433,6 +433,12 @@ export declare const getApplicationOutput: typeof getApplication;
 export declare const getJitRequestOutput: typeof getJitRequest;
 export declare const listApplicationAllowedUpgradePlansOutput: typeof listApplicationAllowedUpgradePlans;
 export declare const listApplicationTokensOutput: typeof listApplicationTokens;
+// Pulumi's names for what each function and lookup returns.
+export type GetApplicationDefinitionResult = ApplicationDefinitionState;
+export type GetApplicationResult = ApplicationState;
+export type GetJitRequestResult = JitRequestState;
+export type ListApplicationAllowedUpgradePlansResult = outputs.AllowedUpgradePlansResult;
+export type ListApplicationTokensResult = outputs.ManagedIdentityTokenResult;
 
 export declare namespace inputs {
   interface AllowedUpgradePlansResult {
@@ -636,7 +642,7 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The managed application definition properties. */
-    properties: inputs.ApplicationDefinitionProperties;
+    properties?: inputs.ApplicationDefinitionProperties;
     /** ID of the resource that manages this resource. */
     managedBy?: string;
     /** The SKU of the resource. */
@@ -645,12 +651,27 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags */
     tags?: inputs.ResourceTags;
+    lockLevel?: "CanNotDelete" | "ReadOnly" | "None";
+    displayName?: string;
+    isEnabled?: boolean;
+    authorizations?: inputs.ApplicationAuthorization[];
+    artifacts?: inputs.ApplicationDefinitionArtifact[];
+    description?: string;
+    packageFileUri?: string;
+    storageAccountId?: string;
+    mainTemplate?: any;
+    createUiDefinition?: any;
+    notificationPolicy?: inputs.ApplicationNotificationPolicy;
+    lockingPolicy?: inputs.ApplicationPackageLockingPolicyDefinition;
+    deploymentPolicy?: inputs.ApplicationDeploymentPolicy;
+    managementPolicy?: inputs.ApplicationManagementPolicy;
+    policies?: inputs.ApplicationPolicy[];
   }
   interface MicrosoftSolutionsApplications {
     /** The resource name */
     name: string;
     /** The managed application properties. */
-    properties: inputs.ApplicationProperties;
+    properties?: inputs.ApplicationProperties;
     /** The plan information. */
     plan?: inputs.Plan;
     /** The kind of the managed application. Allowed values are MarketPlace and ServiceCatalog. */
@@ -665,6 +686,10 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags */
     tags?: inputs.ResourceTags;
+    managedResourceGroupId?: string;
+    applicationDefinitionId?: string;
+    parameters?: any;
+    jitAccessPolicy?: inputs.ApplicationJitAccessPolicy;
   }
   interface MicrosoftSolutionsJitRequests {
     /** The resource name */
@@ -675,6 +700,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags */
     tags?: inputs.ResourceTags;
+    applicationResourceId?: string;
+    jitAuthorizationPolicies?: inputs.JitAuthorizationPolicies[];
+    jitSchedulingPolicy?: inputs.JitSchedulingPolicy;
   }
   interface Plan {
     /** The plan name. */

@@ -31,7 +31,7 @@ export declare class LandingZoneAccount extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The state that reflects the current stage in the creation, updating, or deletion process of the landing zone account. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The storage account that will host the generated infrastructure as code (IaC) for a landing zone deployment. */
   readonly storageAccount: $Output<string>;
   constructor(name: string, args: LandingZoneAccountArgs, opts?: $Options);
@@ -72,7 +72,7 @@ export interface LandingZoneAccountState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   storageAccount: string;
 }
 /**
@@ -107,9 +107,9 @@ export declare class LandingZoneConfiguration extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The state that reflects the current stage in the creation, updating, or deletion process of the landing zone configuration. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The status that indicates the current phase of the configuration process for a deployment. */
-  readonly authoringStatus: $Output<"Authoring" | "ReadyForUse" | "Disabled" | (string & {}) | undefined>;
+  readonly authoringStatus: $Output<"Authoring" | "ReadyForUse" | "Disabled" | (string & {})>;
   /** Parameter used to deploy a DDoS protection plan: Select 'Yes' to enable deployment, 'No' to skip it, or 'Existing' to reuse an existing DDoS protection plan. */
   readonly ddosProtectionCreationOption: $Output<"Yes" | "No" | "UseExisting" | (string & {})>;
   /** The resource ID of the DDoS protection plan when reusing an existing one. */
@@ -245,8 +245,8 @@ export interface LandingZoneConfigurationState {
   type: "Microsoft.Sovereign/landingZoneAccounts/landingZoneConfigurations";
   properties?: outputs.LandingZoneConfigurationResourceProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
-  authoringStatus?: "Authoring" | "ReadyForUse" | "Disabled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  authoringStatus: "Authoring" | "ReadyForUse" | "Disabled" | (string & {});
   ddosProtectionCreationOption: "Yes" | "No" | "UseExisting" | (string & {});
   existingDdosProtectionId?: string;
   logAnalyticsWorkspaceCreationOption: "Yes" | "No" | "UseExisting" | (string & {});
@@ -306,7 +306,7 @@ export declare class LandingZoneRegistration extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The state that reflects the current stage in the creation, updating, or deletion process of the landing zone registration resource type. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** The resource id of the top level management group */
   readonly existingTopLevelMgId: $Output<string>;
   /** The resource id of the associated landing zone configuration. */
@@ -350,7 +350,7 @@ export interface LandingZoneRegistrationState {
   type: "Microsoft.Sovereign/landingZoneAccounts/landingZoneRegistrations";
   properties?: outputs.LandingZoneRegistrationResourceProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   existingTopLevelMgId: string;
   existingLandingZoneConfigurationId: string;
   managedIdentity?: outputs.ManagedIdentityProperties;
@@ -443,6 +443,13 @@ export declare const getLandingZoneRegistrationOutput: typeof getLandingZoneRegi
 export declare const createLandingZoneConfigurationCopyOutput: typeof createLandingZoneConfigurationCopy;
 export declare const generateLandingZoneConfigurationLandingZoneOutput: typeof generateLandingZoneConfigurationLandingZone;
 export declare const updateLandingZoneConfigurationAuthoringStatusOutput: typeof updateLandingZoneConfigurationAuthoringStatus;
+// Pulumi's names for what each function and lookup returns.
+export type GetLandingZoneAccountResult = LandingZoneAccountState;
+export type GetLandingZoneConfigurationResult = LandingZoneConfigurationState;
+export type GetLandingZoneRegistrationResult = LandingZoneRegistrationState;
+export type CreateLandingZoneConfigurationCopyResult = outputs.CreateLandingZoneConfigurationCopyResponse;
+export type GenerateLandingZoneConfigurationLandingZoneResult = outputs.GenerateLandingZoneResponse;
+export type UpdateLandingZoneConfigurationAuthoringStatusResult = outputs.UpdateAuthoringStatusResponse;
 
 export declare namespace inputs {
   interface CreateLandingZoneConfigurationCopyRequest {
@@ -606,18 +613,48 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    storageAccount?: string;
   }
   interface MicrosoftSovereignLandingZoneAccountsLandingZoneConfigurations {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.LandingZoneConfigurationResourceProperties;
+    ddosProtectionCreationOption?: "Yes" | "No" | "UseExisting" | (string & {});
+    existingDdosProtectionId?: string;
+    logAnalyticsWorkspaceCreationOption?: "Yes" | "No" | "UseExisting" | (string & {});
+    existingLogAnalyticsWorkspaceId?: string;
+    tags?: inputs.Tags[];
+    firewallCreationOption?: "None" | "Standard" | "Premium" | (string & {});
+    firewallSubnetCidrBlock?: string;
+    gatewaySubnetCidrBlock?: string;
+    logRetentionInDays?: number;
+    hubNetworkCidrBlock?: string;
+    azureBastionCreationOption?: "Yes" | "No" | "UseExisting" | (string & {});
+    existingAzureBastionId?: string;
+    azureBastionSubnetCidrBlock?: string;
+    landingZonesMgChildren?: inputs.LandingZoneManagementGroupProperties[];
+    topLevelMgMetadata?: inputs.ManagementGroupProperties;
+    landingZonesMgMetadata?: inputs.ManagementGroupProperties;
+    platformMgMetadata?: inputs.ManagementGroupProperties;
+    platformManagementMgMetadata?: inputs.ManagementGroupProperties;
+    platformConnectivityMgMetadata?: inputs.ManagementGroupProperties;
+    platformIdentityMgMetadata?: inputs.ManagementGroupProperties;
+    decommissionedMgMetadata?: inputs.DecommissionedManagementGroupProperties;
+    sandboxMgMetadata?: inputs.SandboxManagementGroupProperties;
+    managedIdentity?: inputs.ManagedIdentityProperties;
+    platformMgChildren?: inputs.PlatformManagementGroupProperties[];
+    namingConventionFormula?: string;
+    customNamingConvention?: inputs.CustomNamingConvention[];
   }
   interface MicrosoftSovereignLandingZoneAccountsLandingZoneRegistrations {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.LandingZoneRegistrationResourceProperties;
+    existingTopLevelMgId?: string;
+    existingLandingZoneConfigurationId?: string;
+    managedIdentity?: inputs.ManagedIdentityProperties;
   }
   interface PlatformManagementGroupProperties {
     /** Array of policy initiatives applied to the management group. */

@@ -33,7 +33,7 @@ export declare class ExperimentationWorkspace extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** Access policy for an experimentation workspace. */
   readonly accessPolicy: $Output<outputs.AccessPolicy>;
   /** Data source that telemetry data required for experimentation will be retrieved from. */
@@ -81,7 +81,7 @@ export interface ExperimentationWorkspaceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   accessPolicy: outputs.AccessPolicy;
   dataSource?: outputs.DataSource;
 }
@@ -115,6 +115,9 @@ export declare function exchangeDataPlaneApplicationToken(args: ExchangeDataPlan
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getExperimentationWorkspaceOutput: typeof getExperimentationWorkspace;
 export declare const exchangeDataPlaneApplicationTokenOutput: typeof exchangeDataPlaneApplicationToken;
+// Pulumi's names for what each function and lookup returns.
+export type GetExperimentationWorkspaceResult = ExperimentationWorkspaceState;
+export type ExchangeDataPlaneApplicationTokenResult = outputs.ExchangeTokenResult;
 
 export declare namespace inputs {
   interface AccessPolicy {
@@ -179,6 +182,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    accessPolicy?: inputs.AccessPolicy;
+    dataSource?: inputs.DataSource;
   }
   interface SystemData {
     /** The identity that created the resource. */

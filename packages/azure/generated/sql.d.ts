@@ -37,7 +37,7 @@ export declare class InstancePool extends $CustomResource {
   /** The license type. Possible values are 'LicenseIncluded' (price for SQL license is included) and 'BasePrice' (without SQL license price). */
   readonly licenseType: $Output<"LicenseIncluded" | "BasePrice" | (string & {})>;
   /** The Dns Zone that the managed instance pool is in. */
-  readonly dnsZone: $Output<string | undefined>;
+  readonly dnsZone: $Output<string>;
   /** Specifies maintenance configuration id to apply to this managed instance. */
   readonly maintenanceConfigurationId: $Output<string | undefined>;
   constructor(name: string, args: InstancePoolArgs, opts?: $Options);
@@ -87,7 +87,7 @@ export interface InstancePoolState {
   subnetId: string;
   vCores: number;
   licenseType: "LicenseIncluded" | "BasePrice" | (string & {});
-  dnsZone?: string;
+  dnsZone: string;
   maintenanceConfigurationId?: string;
 }
 /**
@@ -114,18 +114,18 @@ export interface InstancePoolOperationState {
   type: "Microsoft.Sql/instancePools/operations";
   properties?: outputs.InstancePoolOperationProperties;
   systemData?: outputs.SystemData;
-  operation?: string;
-  operationFriendlyName?: string;
-  percentComplete?: number;
-  startTime?: string;
-  state?: "Pending" | "InProgress" | "Succeeded" | "Failed" | "CancelInProgress" | "Cancelled" | (string & {});
-  errorCode?: number;
-  errorDescription?: string;
-  errorSeverity?: number;
-  errorType?: "None" | "User" | (string & {});
-  estimatedCompletionTime?: string;
-  description?: string;
-  isCancellable?: boolean;
+  operation: string;
+  operationFriendlyName: string;
+  percentComplete: number;
+  startTime: string;
+  state: "Pending" | "InProgress" | "Succeeded" | "Failed" | "CancelInProgress" | "Cancelled" | (string & {});
+  errorCode: number;
+  errorDescription: string;
+  errorSeverity: number;
+  errorType: "None" | "User" | (string & {});
+  estimatedCompletionTime: string;
+  description: string;
+  isCancellable: boolean;
 }
 /**
  * Reads an existing `Microsoft.Sql/instancePools/operations` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -149,10 +149,10 @@ export interface DeletedServerState {
   type: "Microsoft.Sql/locations/deletedServers";
   properties?: outputs.DeletedServerProperties;
   systemData?: outputs.SystemData;
-  version?: string;
-  deletionTime?: string;
-  originalId?: string;
-  fullyQualifiedDomainName?: string;
+  version: string;
+  deletionTime: string;
+  originalId: string;
+  fullyQualifiedDomainName: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/locations/deletedServers` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -192,9 +192,9 @@ export declare class InstanceFailoverGroup extends $CustomResource {
   /** Read-only endpoint of the failover group instance. */
   readonly readOnlyEndpoint: $Output<outputs.InstanceFailoverGroupReadOnlyEndpoint | undefined>;
   /** Local replication role of the failover group instance. */
-  readonly replicationRole: $Output<"Primary" | "Secondary" | (string & {}) | undefined>;
+  readonly replicationRole: $Output<"Primary" | "Secondary" | (string & {})>;
   /** Replication state of the failover group instance. */
-  readonly replicationState: $Output<string | undefined>;
+  readonly replicationState: $Output<string>;
   /** Partner region information for the failover group. */
   readonly partnerRegions: $Output<outputs.PartnerRegionInfo[]>;
   /** List of managed instance pairs in the failover group. */
@@ -243,8 +243,8 @@ export interface InstanceFailoverGroupState {
   secondaryType?: "Geo" | "Standby" | (string & {});
   readWriteEndpoint: outputs.InstanceFailoverGroupReadWriteEndpoint;
   readOnlyEndpoint?: outputs.InstanceFailoverGroupReadOnlyEndpoint;
-  replicationRole?: "Primary" | "Secondary" | (string & {});
-  replicationState?: string;
+  replicationRole: "Primary" | "Secondary" | (string & {});
+  replicationState: string;
   partnerRegions: outputs.PartnerRegionInfo[];
   managedInstancePairs: outputs.ManagedInstancePairInfo[];
 }
@@ -276,14 +276,14 @@ export interface LongTermRetentionManagedInstanceBackupState {
   type: "Microsoft.Sql/locations/longTermRetentionManagedInstances/longTermRetentionDatabases/longTermRetentionManagedInstanceBackups";
   properties?: outputs.ManagedInstanceLongTermRetentionBackupProperties;
   systemData?: outputs.SystemData;
-  managedInstanceName?: string;
-  managedInstanceCreateTime?: string;
-  databaseName?: string;
-  databaseDeletionTime?: string;
-  backupTime?: string;
-  backupExpirationTime?: string;
-  backupStorageRedundancy?: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
-  backupStorageAccessTier?: "Hot" | "Archive" | (string & {});
+  managedInstanceName: string;
+  managedInstanceCreateTime: string;
+  databaseName: string;
+  databaseDeletionTime: string;
+  backupTime: string;
+  backupExpirationTime: string;
+  backupStorageRedundancy: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
+  backupStorageAccessTier: "Hot" | "Archive" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Sql/locations/longTermRetentionManagedInstances/longTermRetentionDatabases/longTermRetentionManagedInstanceBackups` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -313,18 +313,18 @@ export interface LongTermRetentionBackupState {
   type: "Microsoft.Sql/locations/longTermRetentionServers/longTermRetentionDatabases/longTermRetentionBackups";
   properties?: outputs.LongTermRetentionBackupProperties;
   systemData?: outputs.SystemData;
-  serverName?: string;
-  serverCreateTime?: string;
-  databaseName?: string;
-  databaseDeletionTime?: string;
-  backupTime?: string;
-  backupExpirationTime?: string;
-  backupStorageRedundancy?: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
+  serverName: string;
+  serverCreateTime: string;
+  databaseName: string;
+  databaseDeletionTime: string;
+  backupTime: string;
+  backupExpirationTime: string;
+  backupStorageRedundancy: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
   isBackupImmutable?: boolean;
   timeBasedImmutability?: "Enabled" | "Disabled" | (string & {});
   timeBasedImmutabilityMode?: "Locked" | "Unlocked" | (string & {});
   legalHoldImmutability?: "Enabled" | "Disabled" | (string & {});
-  backupStorageAccessTier?: "Hot" | "Archive" | (string & {});
+  backupStorageAccessTier: "Hot" | "Archive" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Sql/locations/longTermRetentionServers/longTermRetentionDatabases/longTermRetentionBackups` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -350,22 +350,22 @@ export interface ManagedDatabaseMoveOperationResultState {
   type: "Microsoft.Sql/locations/managedDatabaseMoveOperationResults";
   properties?: outputs.ManagedDatabaseMoveOperationResultProperties;
   systemData?: outputs.SystemData;
-  operation?: string;
-  operationFriendlyName?: string;
-  startTime?: string;
-  state?: "Pending" | "InProgress" | "Succeeded" | "Failed" | "CancelInProgress" | "Cancelled" | (string & {});
-  operationMode?: "Move" | "Copy" | (string & {});
-  sourceManagedInstanceName?: string;
-  targetManagedInstanceName?: string;
-  sourceManagedInstanceId?: string;
-  targetManagedInstanceId?: string;
-  sourceDatabaseName?: string;
-  targetDatabaseName?: string;
-  isCancellable?: boolean;
-  errorCode?: number;
-  errorDescription?: string;
-  errorSeverity?: number;
-  isUserError?: boolean;
+  operation: string;
+  operationFriendlyName: string;
+  startTime: string;
+  state: "Pending" | "InProgress" | "Succeeded" | "Failed" | "CancelInProgress" | "Cancelled" | (string & {});
+  operationMode: "Move" | "Copy" | (string & {});
+  sourceManagedInstanceName: string;
+  targetManagedInstanceName: string;
+  sourceManagedInstanceId: string;
+  targetManagedInstanceId: string;
+  sourceDatabaseName: string;
+  targetDatabaseName: string;
+  isCancellable: boolean;
+  errorCode: number;
+  errorDescription: string;
+  errorSeverity: number;
+  isUserError: boolean;
 }
 /**
  * Reads an existing `Microsoft.Sql/locations/managedDatabaseMoveOperationResults` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -462,8 +462,8 @@ export interface TimeZoneState {
   type: "Microsoft.Sql/locations/timeZones";
   properties?: outputs.TimeZoneProperties;
   systemData?: outputs.SystemData;
-  timeZoneId?: string;
-  displayName?: string;
+  timeZoneId: string;
+  displayName: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/locations/timeZones` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -487,10 +487,10 @@ export interface UsageState {
   type: "Microsoft.Sql/locations/usages";
   properties?: outputs.SubscriptionUsageProperties;
   systemData?: outputs.SystemData;
-  displayName?: string;
-  currentValue?: number;
-  limit?: number;
-  unit?: string;
+  displayName: string;
+  currentValue: number;
+  limit: number;
+  unit: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/locations/usages` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -530,9 +530,9 @@ export declare class ManagedInstance extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of managed instance. */
-  readonly provisioningState: $Output<"Created" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Created" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The fully qualified domain name of the managed instance. */
-  readonly fullyQualifiedDomainName: $Output<string | undefined>;
+  readonly fullyQualifiedDomainName: $Output<string>;
   /** Whether or not this is a GPv2 variant of General Purpose edition. */
   readonly isGeneralPurposeV2: $Output<boolean | undefined>;
   /** Administrator username for the managed instance. Can only be specified when the managed instance is being created (and is required for creation). */
@@ -540,13 +540,13 @@ export declare class ManagedInstance extends $CustomResource {
   /** Subnet resource ID for the managed instance. */
   readonly subnetId: $Output<string | undefined>;
   /** The state of the managed instance. */
-  readonly state: $Output<string | undefined>;
+  readonly state: $Output<string>;
   /** The license type. Possible values are 'LicenseIncluded' (regular price inclusive of a new SQL license) and 'BasePrice' (discounted AHB price for bringing your own SQL licenses). */
   readonly licenseType: $Output<"LicenseIncluded" | "BasePrice" | (string & {}) | undefined>;
   /** Hybrid secondary usage. Possible values are 'Active' (default value) and 'Passive' (customer uses the secondary as Passive DR). */
   readonly hybridSecondaryUsage: $Output<"Active" | "Passive" | (string & {}) | undefined>;
   /** Hybrid secondary usage detected. Possible values are 'Active' (customer does not meet the requirements to use the secondary as Passive DR) and 'Passive' (customer meets the requirements to use the secondary as Passive DR). */
-  readonly hybridSecondaryUsageDetected: $Output<"Active" | "Passive" | (string & {}) | undefined>;
+  readonly hybridSecondaryUsageDetected: $Output<"Active" | "Passive" | (string & {})>;
   /** The number of vCores. Allowed values: 4, 6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 56, 64, 80, 96, 128. Supported vCores depends on the selected hardware family and service tier. */
   readonly vCores: $Output<number | undefined>;
   /** Storage size in GB. Minimum value: 32. Maximum value: 32768. Increments of 32 GB allowed only. Maximum value depends on the selected hardware family and number of vCores. */
@@ -560,7 +560,7 @@ export declare class ManagedInstance extends $CustomResource {
   /** Collation of the managed instance. */
   readonly collation: $Output<string | undefined>;
   /** The Dns Zone that the managed instance is in. */
-  readonly dnsZone: $Output<string | undefined>;
+  readonly dnsZone: $Output<string>;
   /** Whether or not the public data endpoint is enabled. */
   readonly publicDataEndpointEnabled: $Output<boolean | undefined>;
   /** Connection type used for connecting to the instance. */
@@ -583,7 +583,7 @@ export declare class ManagedInstance extends $CustomResource {
   /** Minimal TLS version. Allowed values: 'None', '1.0', '1.1', '1.2' */
   readonly minimalTlsVersion: $Output<string | undefined>;
   /** The storage account type used to store backups for this instance. The options are Local (LocallyRedundantStorage), Zone (ZoneRedundantStorage), Geo (GeoRedundantStorage) and GeoZone(GeoZoneRedundantStorage) */
-  readonly currentBackupStorageRedundancy: $Output<"Geo" | "Local" | "Zone" | "GeoZone" | (string & {}) | undefined>;
+  readonly currentBackupStorageRedundancy: $Output<"Geo" | "Local" | "Zone" | "GeoZone" | (string & {})>;
   /** The storage account type to be used to store backups for this instance. The options are Local (LocallyRedundantStorage), Zone (ZoneRedundantStorage), Geo (GeoRedundantStorage) and GeoZone(GeoZoneRedundantStorage) */
   readonly requestedBackupStorageRedundancy: $Output<"Geo" | "Local" | "Zone" | "GeoZone" | (string & {}) | undefined>;
   /** Whether or not the zone-redundancy is enabled. */
@@ -597,13 +597,13 @@ export declare class ManagedInstance extends $CustomResource {
   /** The managed instance's service principal. */
   readonly servicePrincipal: $Output<outputs.ServicePrincipal | undefined>;
   /** Virtual cluster resource id for the Managed Instance. */
-  readonly virtualClusterId: $Output<string | undefined>;
+  readonly virtualClusterId: $Output<string>;
   /** Status of external governance. */
-  readonly externalGovernanceStatus: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
+  readonly externalGovernanceStatus: $Output<"Enabled" | "Disabled" | (string & {})>;
   /** Pricing model of Managed Instance. */
   readonly pricingModel: $Output<"Regular" | "Freemium" | (string & {}) | undefined>;
   /** Specifies the point in time (ISO8601 format) of the Managed Instance creation. */
-  readonly createTime: $Output<string | undefined>;
+  readonly createTime: $Output<string>;
   /** The managed instance's authentication metadata lookup mode. */
   readonly authenticationMetadata: $Output<"AzureAD" | "Paired" | "Windows" | (string & {}) | undefined>;
   /** Specifies the internal format of instance databases specific to the SQL engine version. */
@@ -726,22 +726,22 @@ export interface ManagedInstanceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Created" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {});
-  fullyQualifiedDomainName?: string;
+  provisioningState: "Created" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  fullyQualifiedDomainName: string;
   isGeneralPurposeV2?: boolean;
   administratorLogin?: string;
   subnetId?: string;
-  state?: string;
+  state: string;
   licenseType?: "LicenseIncluded" | "BasePrice" | (string & {});
   hybridSecondaryUsage?: "Active" | "Passive" | (string & {});
-  hybridSecondaryUsageDetected?: "Active" | "Passive" | (string & {});
+  hybridSecondaryUsageDetected: "Active" | "Passive" | (string & {});
   vCores?: number;
   storageSizeInGB?: number;
   storageIOps?: number;
   storageThroughputMBps?: number;
   memorySizeInGB?: number;
   collation?: string;
-  dnsZone?: string;
+  dnsZone: string;
   publicDataEndpointEnabled?: boolean;
   proxyOverride?: "Proxy" | "Redirect" | "Default" | (string & {});
   timezoneId?: string;
@@ -749,17 +749,17 @@ export interface ManagedInstanceState {
   maintenanceConfigurationId?: string;
   privateEndpointConnections?: outputs.ManagedInstancePecProperty[];
   minimalTlsVersion?: string;
-  currentBackupStorageRedundancy?: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
+  currentBackupStorageRedundancy: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
   requestedBackupStorageRedundancy?: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
   zoneRedundant?: boolean;
   primaryUserAssignedIdentityId?: string;
   keyId?: string;
   administrators?: outputs.ManagedInstanceExternalAdministrator;
   servicePrincipal?: outputs.ServicePrincipal;
-  virtualClusterId?: string;
-  externalGovernanceStatus?: "Enabled" | "Disabled" | (string & {});
+  virtualClusterId: string;
+  externalGovernanceStatus: "Enabled" | "Disabled" | (string & {});
   pricingModel?: "Regular" | "Freemium" | (string & {});
-  createTime?: string;
+  createTime: string;
   authenticationMetadata?: "AzureAD" | "Paired" | "Windows" | (string & {});
   databaseFormat?: "AlwaysUpToDate" | "SQLServer2022" | "SQLServer2025" | (string & {});
   requestedLogicalAvailabilityZone?: "NoPreference" | "1" | "2" | "3" | (string & {});
@@ -881,7 +881,7 @@ export declare class ManagedInstanceAdvancedThreatProtectionSetting extends $Cus
   /** Specifies the state of the Advanced Threat Protection, whether it is enabled or disabled or a state has not been applied yet on the specific database or server. */
   readonly state: $Output<"New" | "Enabled" | "Disabled">;
   /** Specifies the UTC creation time of the policy. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   constructor(name: string, args: ManagedInstanceAdvancedThreatProtectionSettingArgs, opts?: $Options);
 }
 
@@ -916,7 +916,7 @@ export interface ManagedInstanceAdvancedThreatProtectionSettingState {
   properties?: outputs.AdvancedThreatProtectionProperties;
   systemData?: outputs.SystemData;
   state: "New" | "Enabled" | "Disabled";
-  creationTime?: string;
+  creationTime: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/managedInstances/advancedThreatProtectionSettings` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -1024,17 +1024,17 @@ export declare class ManagedInstanceDatabase extends $CustomResource {
   /** Collation of the managed database. */
   readonly collation: $Output<string | undefined>;
   /** Status of the database. */
-  readonly status: $Output<"Online" | "Offline" | "Shutdown" | "Creating" | "Inaccessible" | "Restoring" | "Updating" | "Stopping" | "Stopped" | "Starting" | "DbMoving" | "DbCopying" | (string & {}) | undefined>;
+  readonly status: $Output<"Online" | "Offline" | "Shutdown" | "Creating" | "Inaccessible" | "Restoring" | "Updating" | "Stopping" | "Stopped" | "Starting" | "DbMoving" | "DbCopying" | (string & {})>;
   /** Creation date of the database. */
-  readonly creationDate: $Output<string | undefined>;
+  readonly creationDate: $Output<string>;
   /** Earliest restore point in time for point in time restore. */
-  readonly earliestRestorePoint: $Output<string | undefined>;
+  readonly earliestRestorePoint: $Output<string>;
   /** Geo paired region. */
-  readonly defaultSecondaryLocation: $Output<string | undefined>;
+  readonly defaultSecondaryLocation: $Output<string>;
   /** Collation of the metadata catalog. */
   readonly catalogCollation: $Output<"DATABASE_DEFAULT" | "SQL_Latin1_General_CP1_CI_AS" | (string & {}) | undefined>;
   /** Instance Failover Group resource identifier that this managed database belongs to. */
-  readonly failoverGroupId: $Output<string | undefined>;
+  readonly failoverGroupId: $Output<string>;
   /** Whether or not this database is a ledger database, which means all tables in the database are ledger tables. Note: the value of this property cannot be changed after the database has been created. */
   readonly isLedgerOn: $Output<boolean | undefined>;
   /** Additional observability and troubleshooting information for databases in ‘Inaccessible’ state. */
@@ -1111,12 +1111,12 @@ export interface ManagedInstanceDatabaseState {
   location: string;
   systemData?: outputs.SystemData;
   collation?: string;
-  status?: "Online" | "Offline" | "Shutdown" | "Creating" | "Inaccessible" | "Restoring" | "Updating" | "Stopping" | "Stopped" | "Starting" | "DbMoving" | "DbCopying" | (string & {});
-  creationDate?: string;
-  earliestRestorePoint?: string;
-  defaultSecondaryLocation?: string;
+  status: "Online" | "Offline" | "Shutdown" | "Creating" | "Inaccessible" | "Restoring" | "Updating" | "Stopping" | "Stopped" | "Starting" | "DbMoving" | "DbCopying" | (string & {});
+  creationDate: string;
+  earliestRestorePoint: string;
+  defaultSecondaryLocation: string;
   catalogCollation?: "DATABASE_DEFAULT" | "SQL_Latin1_General_CP1_CI_AS" | (string & {});
-  failoverGroupId?: string;
+  failoverGroupId: string;
   isLedgerOn?: boolean;
   extendedAccessibilityInfo?: outputs.ManagedDatabaseExtendedAccessibilityInfo;
 }
@@ -1156,7 +1156,7 @@ export declare class ManagedInstanceDatabaseAdvancedThreatProtectionSetting exte
   /** Specifies the state of the Advanced Threat Protection, whether it is enabled or disabled or a state has not been applied yet on the specific database or server. */
   readonly state: $Output<"New" | "Enabled" | "Disabled">;
   /** Specifies the UTC creation time of the policy. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   constructor(name: string, args: ManagedInstanceDatabaseAdvancedThreatProtectionSettingArgs, opts?: $Options);
 }
 
@@ -1195,7 +1195,7 @@ export interface ManagedInstanceDatabaseAdvancedThreatProtectionSettingState {
   properties?: outputs.AdvancedThreatProtectionProperties;
   systemData?: outputs.SystemData;
   state: "New" | "Enabled" | "Disabled";
-  creationTime?: string;
+  creationTime: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/managedInstances/databases/advancedThreatProtectionSettings` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -1401,7 +1401,7 @@ export declare class ManagedInstanceDatabaseLedgerDigestUpload extends $CustomRe
   /** The digest storage endpoint, which must be either an Azure blob storage endpoint or an URI for Azure Confidential Ledger. */
   readonly digestStorageEndpoint: $Output<string | undefined>;
   /** Specifies the state of ledger digest upload. */
-  readonly state: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
+  readonly state: $Output<"Enabled" | "Disabled" | (string & {})>;
   constructor(name: string, args: ManagedInstanceDatabaseLedgerDigestUploadArgs, opts?: $Options);
 }
 
@@ -1440,7 +1440,7 @@ export interface ManagedInstanceDatabaseLedgerDigestUploadState {
   properties?: outputs.ManagedLedgerDigestUploadsProperties;
   systemData?: outputs.SystemData;
   digestStorageEndpoint?: string;
-  state?: "Enabled" | "Disabled" | (string & {});
+  state: "Enabled" | "Disabled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Sql/managedInstances/databases/ledgerDigestUploads` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -1495,24 +1495,24 @@ export interface RestoreDetailState {
   name: "Default" | (string & {});
   properties?: outputs.ManagedDatabaseRestoreDetailsProperties;
   systemData?: outputs.SystemData;
-  type?: string;
-  status?: string;
-  blockReason?: string;
-  lastUploadedFileName?: string;
-  lastUploadedFileTime?: string;
-  lastRestoredFileName?: string;
-  lastRestoredFileTime?: string;
-  percentCompleted?: number;
-  currentRestoredSizeMB?: number;
-  currentRestorePlanSizeMB?: number;
-  currentBackupType?: string;
-  currentRestoringFileName?: string;
-  numberOfFilesDetected?: number;
-  numberOfFilesQueued?: number;
-  numberOfFilesSkipped?: number;
-  numberOfFilesRestoring?: number;
-  numberOfFilesRestored?: number;
-  numberOfFilesUnrestorable?: number;
+  type: string;
+  status: string;
+  blockReason: string;
+  lastUploadedFileName: string;
+  lastUploadedFileTime: string;
+  lastRestoredFileName: string;
+  lastRestoredFileTime: string;
+  percentCompleted: number;
+  currentRestoredSizeMB: number;
+  currentRestorePlanSizeMB: number;
+  currentBackupType: string;
+  currentRestoringFileName: string;
+  numberOfFilesDetected: number;
+  numberOfFilesQueued: number;
+  numberOfFilesSkipped: number;
+  numberOfFilesRestoring: number;
+  numberOfFilesRestored: number;
+  numberOfFilesUnrestorable: number;
   fullBackupSets?: outputs.ManagedDatabaseRestoreDetailsBackupSetProperties[];
   diffBackupSets?: outputs.ManagedDatabaseRestoreDetailsBackupSetProperties[];
   logBackupSets?: outputs.ManagedDatabaseRestoreDetailsBackupSetProperties[];
@@ -1648,7 +1648,7 @@ export declare class ManagedInstanceDatabaseSchemaTableColumnSensitivityLabel ex
   /** Resource properties. */
   readonly properties: $Output<outputs.SensitivityLabelProperties | undefined>;
   /** Resource that manages the sensitivity label. */
-  readonly managedBy: $Output<string | undefined>;
+  readonly managedBy: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The label name. */
@@ -1660,7 +1660,7 @@ export declare class ManagedInstanceDatabaseSchemaTableColumnSensitivityLabel ex
   /** The information type ID. */
   readonly informationTypeId: $Output<string | undefined>;
   /** Is sensitivity recommendation disabled. Applicable for recommended sensitivity label only. Specifies whether the sensitivity recommendation on this column is disabled (dismissed) or not. */
-  readonly isDisabled: $Output<boolean | undefined>;
+  readonly isDisabled: $Output<boolean>;
   readonly rank: $Output<"None" | "Low" | "Medium" | "High" | "Critical" | undefined>;
   readonly clientClassificationSource: $Output<"None" | "Native" | "Recommended" | "MIP" | (string & {}) | undefined>;
   constructor(name: string, args: ManagedInstanceDatabaseSchemaTableColumnSensitivityLabelArgs, opts?: $Options);
@@ -1719,13 +1719,13 @@ export interface ManagedInstanceDatabaseSchemaTableColumnSensitivityLabelState {
   name: "current" | "recommended";
   type: "Microsoft.Sql/managedInstances/databases/schemas/tables/columns/sensitivityLabels";
   properties?: outputs.SensitivityLabelProperties;
-  managedBy?: string;
+  managedBy: string;
   systemData?: outputs.SystemData;
   labelName?: string;
   labelId?: string;
   informationType?: string;
   informationTypeId?: string;
-  isDisabled?: boolean;
+  isDisabled: boolean;
   rank?: "None" | "Low" | "Medium" | "High" | "Critical";
   clientClassificationSource?: "None" | "Native" | "Recommended" | "MIP" | (string & {});
 }
@@ -1777,7 +1777,7 @@ export declare class ManagedInstanceDatabaseSecurityAlertPolicy extends $CustomR
   /** Specifies the number of days to keep in the Threat Detection audit logs. */
   readonly retentionDays: $Output<number | undefined>;
   /** Specifies the UTC creation time of the policy. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   constructor(name: string, args: ManagedInstanceDatabaseSecurityAlertPolicyArgs, opts?: $Options);
 }
 
@@ -1834,7 +1834,7 @@ export interface ManagedInstanceDatabaseSecurityAlertPolicyState {
   storageEndpoint?: string;
   storageAccountAccessKey?: string;
   retentionDays?: number;
-  creationTime?: string;
+  creationTime: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/managedInstances/databases/securityAlertPolicies` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -2104,14 +2104,14 @@ export interface ManagedInstanceDatabaseVulnerabilityAssessmentScanState {
   type: "Microsoft.Sql/managedInstances/databases/vulnerabilityAssessments/scans";
   properties?: outputs.VulnerabilityAssessmentScanRecordProperties;
   systemData?: outputs.SystemData;
-  scanId?: string;
-  triggerType?: "OnDemand" | "Recurring" | (string & {});
-  state?: "Passed" | "Failed" | "FailedToRun" | "InProgress" | (string & {});
-  startTime?: string;
-  endTime?: string;
+  scanId: string;
+  triggerType: "OnDemand" | "Recurring" | (string & {});
+  state: "Passed" | "Failed" | "FailedToRun" | "InProgress" | (string & {});
+  startTime: string;
+  endTime: string;
   errors?: outputs.VulnerabilityAssessmentScanError[];
-  storageContainerPath?: string;
-  numberOfFailedSecurityChecks?: number;
+  storageContainerPath: string;
+  numberOfFailedSecurityChecks: number;
 }
 /**
  * Reads an existing `Microsoft.Sql/managedInstances/databases/vulnerabilityAssessments/scans` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -2145,11 +2145,11 @@ export declare class DistributedAvailabilityGroup extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** ID of the distributed availability group */
-  readonly distributedAvailabilityGroupId: $Output<string | undefined>;
+  readonly distributedAvailabilityGroupId: $Output<string>;
   /** Replication mode of the link */
   readonly replicationMode: $Output<"Async" | "Sync" | (string & {}) | undefined>;
   /** SQL server side link role */
-  readonly partnerLinkRole: $Output<"Primary" | "Secondary" | (string & {}) | undefined>;
+  readonly partnerLinkRole: $Output<"Primary" | "Secondary" | (string & {})>;
   /** SQL server side availability group name */
   readonly partnerAvailabilityGroupName: $Output<string | undefined>;
   /** SQL server side endpoint - IP or DNS resolvable name */
@@ -2211,9 +2211,9 @@ export interface DistributedAvailabilityGroupState {
   type: "Microsoft.Sql/managedInstances/distributedAvailabilityGroups";
   properties?: outputs.DistributedAvailabilityGroupProperties;
   systemData?: outputs.SystemData;
-  distributedAvailabilityGroupId?: string;
+  distributedAvailabilityGroupId: string;
   replicationMode?: "Async" | "Sync" | (string & {});
-  partnerLinkRole?: "Primary" | "Secondary" | (string & {});
+  partnerLinkRole: "Primary" | "Secondary" | (string & {});
   partnerAvailabilityGroupName?: string;
   partnerEndpoint?: string;
   instanceLinkRole?: "Primary" | "Secondary" | (string & {});
@@ -2254,9 +2254,9 @@ export declare class ManagedInstanceDnsAlias extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The fully qualified DNS record for managed server alias */
-  readonly azureDnsRecord: $Output<string | undefined>;
+  readonly azureDnsRecord: $Output<string>;
   /** The fully qualified public DNS record for managed server alias */
-  readonly publicAzureDnsRecord: $Output<string | undefined>;
+  readonly publicAzureDnsRecord: $Output<string>;
   constructor(name: string, args: ManagedInstanceDnsAliasArgs, opts?: $Options);
 }
 
@@ -2288,8 +2288,8 @@ export interface ManagedInstanceDnsAliasState {
   type: "Microsoft.Sql/managedInstances/dnsAliases";
   properties?: outputs.ManagedServerDnsAliasProperties;
   systemData?: outputs.SystemData;
-  azureDnsRecord?: string;
-  publicAzureDnsRecord?: string;
+  azureDnsRecord: string;
+  publicAzureDnsRecord: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/managedInstances/dnsAliases` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -2329,9 +2329,9 @@ export declare class Dtc extends $CustomResource {
   /** External dns suffix search list of managed instance DTC. */
   readonly externalDnsSuffixSearchList: $Output<string[] | undefined>;
   /** Host name dns suffix of managed instance DTC. */
-  readonly dtcHostNameDnsSuffix: $Output<string | undefined>;
+  readonly dtcHostNameDnsSuffix: $Output<string>;
   /** Provisioning state of managed instance DTC. */
-  readonly provisioningState: $Output<"Created" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Created" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: DtcArgs, opts?: $Options);
 }
 
@@ -2372,8 +2372,8 @@ export interface DtcState {
   dtcEnabled?: boolean;
   securitySettings?: outputs.ManagedInstanceDtcSecuritySettings;
   externalDnsSuffixSearchList?: string[];
-  dtcHostNameDnsSuffix?: string;
-  provisioningState?: "Created" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  dtcHostNameDnsSuffix: string;
+  provisioningState: "Created" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Sql/managedInstances/dtc` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -2405,7 +2405,7 @@ export declare class ManagedInstanceEncryptionProtector extends $CustomResource 
   /** Resource properties. */
   readonly properties: $Output<outputs.ManagedInstanceEncryptionProtectorProperties | undefined>;
   /** Kind of encryption protector. This is metadata used for the Azure portal experience. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The name of the managed instance key. */
@@ -2413,9 +2413,9 @@ export declare class ManagedInstanceEncryptionProtector extends $CustomResource 
   /** The encryption protector type like 'ServiceManaged', 'AzureKeyVault'. */
   readonly serverKeyType: $Output<"ServiceManaged" | "AzureKeyVault" | (string & {})>;
   /** The URI of the server key. */
-  readonly uri: $Output<string | undefined>;
+  readonly uri: $Output<string>;
   /** Thumbprint of the server key. */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   /** Key auto rotation opt-in flag. Either true or false. */
   readonly autoRotationEnabled: $Output<boolean | undefined>;
   constructor(name: string, args: ManagedInstanceEncryptionProtectorArgs, opts?: $Options);
@@ -2454,12 +2454,12 @@ export interface ManagedInstanceEncryptionProtectorState {
   name: "current" | (string & {});
   type: "Microsoft.Sql/managedInstances/encryptionProtector";
   properties?: outputs.ManagedInstanceEncryptionProtectorProperties;
-  kind?: string;
+  kind: string;
   systemData?: outputs.SystemData;
   serverKeyName?: string;
   serverKeyType: "ServiceManaged" | "AzureKeyVault" | (string & {});
-  uri?: string;
-  thumbprint?: string;
+  uri: string;
+  thumbprint: string;
   autoRotationEnabled?: boolean;
 }
 /**
@@ -2518,15 +2518,15 @@ export declare class ManagedInstanceKey extends $CustomResource {
   /** Resource properties. */
   readonly properties: $Output<outputs.ManagedInstanceKeyProperties | undefined>;
   /** Kind of encryption protector. This is metadata used for the Azure portal experience. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Thumbprint of the key. */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   /** The key creation date. */
-  readonly creationDate: $Output<string | undefined>;
+  readonly creationDate: $Output<string>;
   /** Key auto rotation opt-in flag. Either true or false. */
-  readonly autoRotationEnabled: $Output<boolean | undefined>;
+  readonly autoRotationEnabled: $Output<boolean>;
   constructor(name: string, args: ManagedInstanceKeyArgs, opts?: $Options);
 }
 
@@ -2561,11 +2561,11 @@ export interface ManagedInstanceKeyState {
   name: string;
   type: "Microsoft.Sql/managedInstances/keys";
   properties?: outputs.ManagedInstanceKeyProperties;
-  kind?: string;
+  kind: string;
   systemData?: outputs.SystemData;
-  thumbprint?: string;
-  creationDate?: string;
-  autoRotationEnabled?: boolean;
+  thumbprint: string;
+  creationDate: string;
+  autoRotationEnabled: boolean;
 }
 /**
  * Reads an existing `Microsoft.Sql/managedInstances/keys` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -2591,18 +2591,18 @@ export interface ManagedInstanceOperationState {
   type: "Microsoft.Sql/managedInstances/operations";
   properties?: outputs.ManagedInstanceOperationProperties;
   systemData?: outputs.SystemData;
-  operation?: string;
-  operationFriendlyName?: string;
-  percentComplete?: number;
-  startTime?: string;
-  state?: "Pending" | "InProgress" | "Succeeded" | "Failed" | "CancelInProgress" | "Cancelled" | (string & {});
-  errorCode?: number;
-  errorDescription?: string;
-  errorSeverity?: number;
-  isUserError?: boolean;
-  estimatedCompletionTime?: string;
-  description?: string;
-  isCancellable?: boolean;
+  operation: string;
+  operationFriendlyName: string;
+  percentComplete: number;
+  startTime: string;
+  state: "Pending" | "InProgress" | "Succeeded" | "Failed" | "CancelInProgress" | "Cancelled" | (string & {});
+  errorCode: number;
+  errorDescription: string;
+  errorSeverity: number;
+  isUserError: boolean;
+  estimatedCompletionTime: string;
+  description: string;
+  isCancellable: boolean;
   operationParameters?: outputs.ManagedInstanceOperationParametersPair;
   operationSteps?: outputs.ManagedInstanceOperationSteps;
 }
@@ -2642,7 +2642,7 @@ export declare class ManagedInstancePrivateEndpointConnection extends $CustomRes
   /** Connection State of the Private Endpoint Connection. */
   readonly privateLinkServiceConnectionState: $Output<outputs.ManagedInstancePrivateLinkServiceConnectionStateProperty | undefined>;
   /** State of the Private Endpoint Connection. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: ManagedInstancePrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -2680,7 +2680,7 @@ export interface ManagedInstancePrivateEndpointConnectionState {
   systemData?: outputs.SystemData;
   privateEndpoint?: outputs.ManagedInstancePrivateEndpointProperty;
   privateLinkServiceConnectionState?: outputs.ManagedInstancePrivateLinkServiceConnectionStateProperty;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/managedInstances/privateEndpointConnections` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -2706,7 +2706,7 @@ export interface ManagedInstancePrivateLinkResourceState {
   type: "Microsoft.Sql/managedInstances/privateLinkResources";
   properties?: outputs.ManagedInstancePrivateLinkProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -2734,7 +2734,7 @@ export interface ManagedInstanceRecoverableDatabaseState {
   type: "Microsoft.Sql/managedInstances/recoverableDatabases";
   properties?: outputs.RecoverableManagedDatabaseProperties;
   systemData?: outputs.SystemData;
-  lastAvailableBackupDate?: string;
+  lastAvailableBackupDate: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/managedInstances/recoverableDatabases` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -2760,12 +2760,12 @@ export interface ManagedInstanceRestorableDroppedDatabaseState {
   type: "Microsoft.Sql/managedInstances/restorableDroppedDatabases";
   properties?: outputs.RestorableDroppedManagedDatabaseProperties;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  databaseName?: string;
-  creationDate?: string;
-  deletionDate?: string;
-  earliestRestoreDate?: string;
+  databaseName: string;
+  creationDate: string;
+  deletionDate: string;
+  earliestRestoreDate: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/managedInstances/restorableDroppedDatabases` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -2887,7 +2887,7 @@ export declare class ManagedInstanceSecurityAlertPolicy extends $CustomResource 
   /** Specifies the number of days to keep in the Threat Detection audit logs. */
   readonly retentionDays: $Output<number | undefined>;
   /** Specifies the UTC creation time of the policy. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   constructor(name: string, args: ManagedInstanceSecurityAlertPolicyArgs, opts?: $Options);
 }
 
@@ -2940,7 +2940,7 @@ export interface ManagedInstanceSecurityAlertPolicyState {
   storageEndpoint?: string;
   storageAccountAccessKey?: string;
   retentionDays?: number;
-  creationTime?: string;
+  creationTime: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/managedInstances/securityAlertPolicies` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -2976,7 +2976,7 @@ export declare class ServerConfigurationOption extends $CustomResource {
   /** Value of the server configuration option. */
   readonly serverConfigurationOptionValue: $Output<number>;
   /** Provisioning state of server configuration option. */
-  readonly provisioningState: $Output<"Created" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Created" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: ServerConfigurationOptionArgs, opts?: $Options);
 }
 
@@ -3011,7 +3011,7 @@ export interface ServerConfigurationOptionState {
   properties?: outputs.ServerConfigurationOptionProperties;
   systemData?: outputs.SystemData;
   serverConfigurationOptionValue: number;
-  provisioningState?: "Created" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Created" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Sql/managedInstances/serverConfigurationOptions` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -3047,9 +3047,9 @@ export declare class ServerTrustCertificate extends $CustomResource {
   /** The certificate public blob */
   readonly publicBlob: $Output<string | undefined>;
   /** The certificate thumbprint */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   /** The certificate name */
-  readonly certificateName: $Output<string | undefined>;
+  readonly certificateName: $Output<string>;
   constructor(name: string, args: ServerTrustCertificateArgs, opts?: $Options);
 }
 
@@ -3084,8 +3084,8 @@ export interface ServerTrustCertificateState {
   properties?: outputs.ServerTrustCertificateProperties;
   systemData?: outputs.SystemData;
   publicBlob?: string;
-  thumbprint?: string;
-  certificateName?: string;
+  thumbprint: string;
+  certificateName: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/managedInstances/serverTrustCertificates` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -3193,9 +3193,9 @@ export declare class StartStopSchedule extends $CustomResource {
   /** Schedule list. */
   readonly scheduleList: $Output<outputs.ScheduleItem[]>;
   /** Next action to be executed (Start or Stop) */
-  readonly nextRunAction: $Output<string | undefined>;
+  readonly nextRunAction: $Output<string>;
   /** Timestamp when the next action will be executed in the corresponding schedule time zone. */
-  readonly nextExecutionTime: $Output<string | undefined>;
+  readonly nextExecutionTime: $Output<string>;
   constructor(name: string, args: StartStopScheduleArgs, opts?: $Options);
 }
 
@@ -3236,8 +3236,8 @@ export interface StartStopScheduleState {
   description?: string;
   timeZoneId?: string;
   scheduleList: outputs.ScheduleItem[];
-  nextRunAction?: string;
-  nextExecutionTime?: string;
+  nextRunAction: string;
+  nextExecutionTime: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/managedInstances/startStopSchedules` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -3343,7 +3343,7 @@ export declare class Server extends $CustomResource {
   /** The Azure Active Directory identity of the server. */
   readonly identity: $Output<outputs.ResourceIdentity | undefined>;
   /** Kind of sql server. This is metadata used for the Azure portal experience. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -3355,9 +3355,9 @@ export declare class Server extends $CustomResource {
   /** The version of the server. */
   readonly version: $Output<string | undefined>;
   /** The state of the server. */
-  readonly state: $Output<string | undefined>;
+  readonly state: $Output<string>;
   /** The fully qualified domain name of the server. */
-  readonly fullyQualifiedDomainName: $Output<string | undefined>;
+  readonly fullyQualifiedDomainName: $Output<string>;
   /** List of private endpoint connections on a server */
   readonly privateEndpointConnections: $Output<outputs.ServerPrivateEndpointConnection[] | undefined>;
   /** Minimal TLS version. Allowed values: 'None', 1.0', '1.1', '1.2', '1.3' */
@@ -3365,7 +3365,7 @@ export declare class Server extends $CustomResource {
   /** Whether or not public endpoint access is allowed for this server.  Value is optional but if passed in, must be 'Enabled' or 'Disabled' or 'SecuredByPerimeter' */
   readonly publicNetworkAccess: $Output<"Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {}) | undefined>;
   /** Whether or not existing server has a workspace created and if it allows connection from workspace */
-  readonly workspaceFeature: $Output<"Connected" | "Disconnected" | (string & {}) | undefined>;
+  readonly workspaceFeature: $Output<"Connected" | "Disconnected" | (string & {})>;
   /** The resource id of a user assigned identity to be used by default. */
   readonly primaryUserAssignedIdentityId: $Output<string | undefined>;
   /** The Client id used for cross tenant CMK scenario */
@@ -3379,7 +3379,7 @@ export declare class Server extends $CustomResource {
   /** Whether or not to enable IPv6 support for this server.  Value is optional but if passed in, must be 'Enabled' or 'Disabled' */
   readonly isIPv6Enabled: $Output<"Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {}) | undefined>;
   /** Status of external governance. */
-  readonly externalGovernanceStatus: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
+  readonly externalGovernanceStatus: $Output<"Enabled" | "Disabled" | (string & {})>;
   /** Number of days this server will stay soft-deleted. */
   readonly retentionDays: $Output<number | undefined>;
   /** Create mode for server, only valid values for this are Normal and Restore. */
@@ -3443,25 +3443,25 @@ export interface ServerState {
   type: "Microsoft.Sql/servers";
   properties?: outputs.ServerProperties;
   identity?: outputs.ResourceIdentity;
-  kind?: string;
+  kind: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
   administratorLogin?: string;
   version?: string;
-  state?: string;
-  fullyQualifiedDomainName?: string;
+  state: string;
+  fullyQualifiedDomainName: string;
   privateEndpointConnections?: outputs.ServerPrivateEndpointConnection[];
   minimalTlsVersion?: "None" | "1.0" | "1.1" | "1.2" | "1.3" | (string & {});
   publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
-  workspaceFeature?: "Connected" | "Disconnected" | (string & {});
+  workspaceFeature: "Connected" | "Disconnected" | (string & {});
   primaryUserAssignedIdentityId?: string;
   federatedClientId?: string;
   keyId?: string;
   administrators?: outputs.ServerExternalAdministrator;
   restrictOutboundNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
   isIPv6Enabled?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
-  externalGovernanceStatus?: "Enabled" | "Disabled" | (string & {});
+  externalGovernanceStatus: "Enabled" | "Disabled" | (string & {});
   retentionDays?: number;
   createMode?: "Normal" | "Restore" | (string & {});
 }
@@ -3505,7 +3505,7 @@ export declare class ServerAdministrator extends $CustomResource {
   /** Tenant ID of the administrator. */
   readonly tenantId: $Output<string | undefined>;
   /** Azure Active Directory only Authentication enabled. */
-  readonly azureADOnlyAuthentication: $Output<boolean | undefined>;
+  readonly azureADOnlyAuthentication: $Output<boolean>;
   constructor(name: string, args: ServerAdministratorArgs, opts?: $Options);
 }
 
@@ -3549,7 +3549,7 @@ export interface ServerAdministratorState {
   login: string;
   sid: string;
   tenantId?: string;
-  azureADOnlyAuthentication?: boolean;
+  azureADOnlyAuthentication: boolean;
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/administrators` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -3585,7 +3585,7 @@ export declare class ServerAdvancedThreatProtectionSetting extends $CustomResour
   /** Specifies the state of the Advanced Threat Protection, whether it is enabled or disabled or a state has not been applied yet on the specific database or server. */
   readonly state: $Output<"New" | "Enabled" | "Disabled">;
   /** Specifies the UTC creation time of the policy. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   constructor(name: string, args: ServerAdvancedThreatProtectionSettingArgs, opts?: $Options);
 }
 
@@ -3620,7 +3620,7 @@ export interface ServerAdvancedThreatProtectionSettingState {
   properties?: outputs.AdvancedThreatProtectionProperties;
   systemData?: outputs.SystemData;
   state: "New" | "Enabled" | "Disabled";
-  creationTime?: string;
+  creationTime: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/advancedThreatProtectionSettings` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -3650,19 +3650,19 @@ export declare class Advisor extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Sql/servers/advisors">;
   /** Resource kind. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource properties. */
   readonly properties: $Output<outputs.AdvisorProperties | undefined>;
   /** Gets the status of availability of this advisor to customers. Possible values are 'GA', 'PublicPreview', 'LimitedPublicPreview' and 'PrivatePreview'. */
-  readonly advisorStatus: $Output<"GA" | "PublicPreview" | "LimitedPublicPreview" | "PrivatePreview" | undefined>;
+  readonly advisorStatus: $Output<"GA" | "PublicPreview" | "LimitedPublicPreview" | "PrivatePreview">;
   /** Gets the auto-execute status (whether to let the system execute the recommendations) of this advisor. Possible values are 'Enabled' and 'Disabled' */
   readonly autoExecuteValue: $Output<"Enabled" | "Disabled" | "Default">;
   /** Gets that status of recommendations for this advisor and reason for not having any recommendations. Possible values include, but are not limited to, 'Ok' (Recommendations available), LowActivity (not enough workload to analyze), 'DbSeemsTuned' (Database is doing well), etc. */
-  readonly recommendationsStatus: $Output<string | undefined>;
+  readonly recommendationsStatus: $Output<string>;
   /** Gets the time when the current resource was analyzed for recommendations by this advisor. */
-  readonly lastChecked: $Output<string | undefined>;
+  readonly lastChecked: $Output<string>;
   constructor(name: string, args: AdvisorArgs, opts?: $Options);
 }
 
@@ -3694,13 +3694,13 @@ export interface AdvisorState {
   advisorName: string;
   name: string;
   type: "Microsoft.Sql/servers/advisors";
-  kind?: string;
-  location?: string;
+  kind: string;
+  location: string;
   properties?: outputs.AdvisorProperties;
-  advisorStatus?: "GA" | "PublicPreview" | "LimitedPublicPreview" | "PrivatePreview";
+  advisorStatus: "GA" | "PublicPreview" | "LimitedPublicPreview" | "PrivatePreview";
   autoExecuteValue: "Enabled" | "Disabled" | "Default";
-  recommendationsStatus?: string;
-  lastChecked?: string;
+  recommendationsStatus: string;
+  lastChecked: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/advisors` without managing it (GET, api-version 2014-04-01); undefined when it does not exist.
@@ -3730,9 +3730,9 @@ export declare class AuditingPolicy extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Sql/servers/auditingPolicies">;
   /** Resource kind. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource properties. */
   readonly properties: $Output<outputs.ServerTableAuditingPolicyProperties | undefined>;
   /** The state of the policy. */
@@ -3808,8 +3808,8 @@ export interface AuditingPolicyState {
   auditingPolicyName: "default" | (string & {});
   name: "default" | (string & {});
   type: "Microsoft.Sql/servers/auditingPolicies";
-  kind?: string;
-  location?: string;
+  kind: string;
+  location: string;
   properties?: outputs.ServerTableAuditingPolicyProperties;
   auditingState?: string;
   auditLogsTableName?: string;
@@ -4146,7 +4146,7 @@ export interface AutomaticTuningState {
   properties?: outputs.AutomaticTuningServerProperties;
   systemData?: outputs.SystemData;
   desiredState?: "Custom" | "Auto" | "Unspecified";
-  actualState?: "Custom" | "Auto" | "Unspecified";
+  actualState: "Custom" | "Auto" | "Unspecified";
   options?: outputs.AutomaticTuningServerPropertiesOptions;
 }
 /**
@@ -4247,11 +4247,11 @@ export declare class CommunicationLink extends $CustomResource {
   /** The properties of resource. */
   readonly properties: $Output<outputs.ServerCommunicationLinkProperties | undefined>;
   /** Communication link location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Communication link kind.  This property is used for Azure Portal metadata. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** The state. */
-  readonly state: $Output<string | undefined>;
+  readonly state: $Output<string>;
   /** The name of the partner server. */
   readonly partnerServer: $Output<string>;
   constructor(name: string, args: CommunicationLinkArgs, opts?: $Options);
@@ -4286,9 +4286,9 @@ export interface CommunicationLinkState {
   name: string;
   type: "Microsoft.Sql/servers/communicationLinks";
   properties?: outputs.ServerCommunicationLinkProperties;
-  location?: string;
-  kind?: string;
-  state?: string;
+  location: string;
+  kind: string;
+  state: string;
   partnerServer: string;
 }
 /**
@@ -4321,9 +4321,9 @@ export declare class ConnectionPolicy extends $CustomResource {
   /** Resource properties. */
   readonly properties: $Output<outputs.ServerConnectionPolicyProperties | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Metadata used for the Azure portal experience. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The server connection type. */
@@ -4360,8 +4360,8 @@ export interface ConnectionPolicyState {
   name: "default" | (string & {});
   type: "Microsoft.Sql/servers/connectionPolicies";
   properties?: outputs.ServerConnectionPolicyProperties;
-  location?: string;
-  kind?: string;
+  location: string;
+  kind: string;
   systemData?: outputs.SystemData;
   connectionType: "Default" | "Redirect" | "Proxy" | (string & {});
 }
@@ -4409,9 +4409,9 @@ export declare class Database extends $CustomResource {
    */
   readonly sku: $Output<outputs.Sku | undefined>;
   /** Kind of database. This is metadata used for the Azure portal experience. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Resource that manages the database. */
-  readonly managedBy: $Output<string | undefined>;
+  readonly managedBy: $Output<string>;
   /** The Azure Active Directory identity of the database. */
   readonly identity: $Output<outputs.DatabaseIdentity | undefined>;
   /** Resource tags. */
@@ -4427,19 +4427,19 @@ export declare class Database extends $CustomResource {
   /** The resource identifier of the elastic pool containing this database. */
   readonly elasticPoolId: $Output<string | undefined>;
   /** The status of the database. */
-  readonly status: $Output<"Online" | "Restoring" | "RecoveryPending" | "Recovering" | "Suspect" | "Offline" | "Standby" | "Shutdown" | "EmergencyMode" | "AutoClosed" | "Copying" | "Creating" | "Inaccessible" | "OfflineSecondary" | "Pausing" | "Paused" | "Resuming" | "Scaling" | "OfflineChangingDwPerformanceTiers" | "OnlineChangingDwPerformanceTiers" | "Disabled" | "Stopping" | "Stopped" | "Starting" | (string & {}) | undefined>;
+  readonly status: $Output<"Online" | "Restoring" | "RecoveryPending" | "Recovering" | "Suspect" | "Offline" | "Standby" | "Shutdown" | "EmergencyMode" | "AutoClosed" | "Copying" | "Creating" | "Inaccessible" | "OfflineSecondary" | "Pausing" | "Paused" | "Resuming" | "Scaling" | "OfflineChangingDwPerformanceTiers" | "OnlineChangingDwPerformanceTiers" | "Disabled" | "Stopping" | "Stopped" | "Starting" | (string & {})>;
   /** The ID of the database. */
-  readonly databaseId: $Output<string | undefined>;
+  readonly databaseId: $Output<string>;
   /** The creation date of the database (ISO8601 format). */
-  readonly creationDate: $Output<string | undefined>;
+  readonly creationDate: $Output<string>;
   /** The current service level objective name of the database. */
-  readonly currentServiceObjectiveName: $Output<string | undefined>;
+  readonly currentServiceObjectiveName: $Output<string>;
   /** The requested service level objective name of the database. */
-  readonly requestedServiceObjectiveName: $Output<string | undefined>;
+  readonly requestedServiceObjectiveName: $Output<string>;
   /** The default secondary region for this database. */
-  readonly defaultSecondaryLocation: $Output<string | undefined>;
+  readonly defaultSecondaryLocation: $Output<string>;
   /** Failover Group resource identifier that this database belongs to. */
-  readonly failoverGroupId: $Output<string | undefined>;
+  readonly failoverGroupId: $Output<string>;
   /** Collation of the metadata catalog. */
   readonly catalogCollation: $Output<"DATABASE_DEFAULT" | "SQL_Latin1_General_CP1_CI_AS" | (string & {}) | undefined>;
   /** Whether or not this database is zone redundant, which means the replicas of this database will be spread across multiple availability zones. */
@@ -4447,9 +4447,9 @@ export declare class Database extends $CustomResource {
   /** The license type to apply for this database. `LicenseIncluded` if you need a license, or `BasePrice` if you have a license and are eligible for the Azure Hybrid Benefit. */
   readonly licenseType: $Output<"LicenseIncluded" | "BasePrice" | (string & {}) | undefined>;
   /** The max log size for this database. */
-  readonly maxLogSizeBytes: $Output<number | undefined>;
+  readonly maxLogSizeBytes: $Output<number>;
   /** This records the earliest start date and time that restore is available for this database (ISO8601 format). */
-  readonly earliestRestoreDate: $Output<string | undefined>;
+  readonly earliestRestoreDate: $Output<string>;
   /** The state of read-only routing. If enabled, connections that have application intent set to readonly in their connection string may be routed to a readonly secondary replica in the same region. Not applicable to a Hyperscale database within an elastic pool. */
   readonly readScale: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** The number of secondary replicas associated with the Business Critical, Premium, or Hyperscale edition database that are used to provide high availability. Not applicable to a Hyperscale database within an elastic pool. */
@@ -4461,21 +4461,21 @@ export declare class Database extends $CustomResource {
   /** Time in minutes after which database is automatically paused. A value of -1 means that automatic pause is disabled */
   readonly autoPauseDelay: $Output<number | undefined>;
   /** The storage account type used to store backups for this database. */
-  readonly currentBackupStorageRedundancy: $Output<"Geo" | "Local" | "Zone" | "GeoZone" | (string & {}) | undefined>;
+  readonly currentBackupStorageRedundancy: $Output<"Geo" | "Local" | "Zone" | "GeoZone" | (string & {})>;
   /** The storage account type to be used to store backups for this database. */
   readonly requestedBackupStorageRedundancy: $Output<"Geo" | "Local" | "Zone" | "GeoZone" | (string & {}) | undefined>;
   /** Minimal capacity that database will always have allocated, if not paused */
   readonly minCapacity: $Output<number | undefined>;
   /** The date when database was paused by user configuration or action(ISO8601 format). Null if the database is ready. */
-  readonly pausedDate: $Output<string | undefined>;
+  readonly pausedDate: $Output<string>;
   /** The date when database was resumed by user action or database login (ISO8601 format). Null if the database is paused. */
-  readonly resumedDate: $Output<string | undefined>;
+  readonly resumedDate: $Output<string>;
   /** Maintenance configuration id assigned to the database. This configuration defines the period when the maintenance updates will occur. */
   readonly maintenanceConfigurationId: $Output<string | undefined>;
   /** Whether or not this database is a ledger database, which means all tables in the database are ledger tables. Note: the value of this property cannot be changed after the database has been created. */
   readonly isLedgerOn: $Output<boolean | undefined>;
   /** Infra encryption is enabled for this database. */
-  readonly isInfraEncryptionEnabled: $Output<boolean | undefined>;
+  readonly isInfraEncryptionEnabled: $Output<boolean>;
   /** The Client id used for cross tenant per database CMK scenario */
   readonly federatedClientId: $Output<string | undefined>;
   /** The resource ids of the user assigned identities to use */
@@ -4691,8 +4691,8 @@ export interface DatabaseState {
   type: "Microsoft.Sql/servers/databases";
   properties?: outputs.DatabaseProperties;
   sku?: outputs.Sku;
-  kind?: string;
-  managedBy?: string;
+  kind: string;
+  managedBy: string;
   identity?: outputs.DatabaseIdentity;
   tags?: outputs.TrackedResourceTags;
   location: string;
@@ -4700,31 +4700,31 @@ export interface DatabaseState {
   collation?: string;
   maxSizeBytes?: number;
   elasticPoolId?: string;
-  status?: "Online" | "Restoring" | "RecoveryPending" | "Recovering" | "Suspect" | "Offline" | "Standby" | "Shutdown" | "EmergencyMode" | "AutoClosed" | "Copying" | "Creating" | "Inaccessible" | "OfflineSecondary" | "Pausing" | "Paused" | "Resuming" | "Scaling" | "OfflineChangingDwPerformanceTiers" | "OnlineChangingDwPerformanceTiers" | "Disabled" | "Stopping" | "Stopped" | "Starting" | (string & {});
-  databaseId?: string;
-  creationDate?: string;
-  currentServiceObjectiveName?: string;
-  requestedServiceObjectiveName?: string;
-  defaultSecondaryLocation?: string;
-  failoverGroupId?: string;
+  status: "Online" | "Restoring" | "RecoveryPending" | "Recovering" | "Suspect" | "Offline" | "Standby" | "Shutdown" | "EmergencyMode" | "AutoClosed" | "Copying" | "Creating" | "Inaccessible" | "OfflineSecondary" | "Pausing" | "Paused" | "Resuming" | "Scaling" | "OfflineChangingDwPerformanceTiers" | "OnlineChangingDwPerformanceTiers" | "Disabled" | "Stopping" | "Stopped" | "Starting" | (string & {});
+  databaseId: string;
+  creationDate: string;
+  currentServiceObjectiveName: string;
+  requestedServiceObjectiveName: string;
+  defaultSecondaryLocation: string;
+  failoverGroupId: string;
   catalogCollation?: "DATABASE_DEFAULT" | "SQL_Latin1_General_CP1_CI_AS" | (string & {});
   zoneRedundant?: boolean;
   licenseType?: "LicenseIncluded" | "BasePrice" | (string & {});
-  maxLogSizeBytes?: number;
-  earliestRestoreDate?: string;
+  maxLogSizeBytes: number;
+  earliestRestoreDate: string;
   readScale?: "Enabled" | "Disabled" | (string & {});
   highAvailabilityReplicaCount?: number;
   secondaryType?: "Geo" | "Named" | "Standby" | (string & {});
   currentSku?: outputs.Sku;
   autoPauseDelay?: number;
-  currentBackupStorageRedundancy?: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
+  currentBackupStorageRedundancy: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
   requestedBackupStorageRedundancy?: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
   minCapacity?: number;
-  pausedDate?: string;
-  resumedDate?: string;
+  pausedDate: string;
+  resumedDate: string;
   maintenanceConfigurationId?: string;
   isLedgerOn?: boolean;
-  isInfraEncryptionEnabled?: boolean;
+  isInfraEncryptionEnabled: boolean;
   federatedClientId?: string;
   keys?: outputs.DatabasePropertiesKeys;
   encryptionProtector?: string;
@@ -4772,7 +4772,7 @@ export declare class ServerDatabaseAdvancedThreatProtectionSetting extends $Cust
   /** Specifies the state of the Advanced Threat Protection, whether it is enabled or disabled or a state has not been applied yet on the specific database or server. */
   readonly state: $Output<"New" | "Enabled" | "Disabled">;
   /** Specifies the UTC creation time of the policy. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   constructor(name: string, args: ServerDatabaseAdvancedThreatProtectionSettingArgs, opts?: $Options);
 }
 
@@ -4811,7 +4811,7 @@ export interface ServerDatabaseAdvancedThreatProtectionSettingState {
   properties?: outputs.AdvancedThreatProtectionProperties;
   systemData?: outputs.SystemData;
   state: "New" | "Enabled" | "Disabled";
-  creationTime?: string;
+  creationTime: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/databases/advancedThreatProtectionSettings` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -4843,19 +4843,19 @@ export declare class DatabaseAdvisor extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Sql/servers/databases/advisors">;
   /** Resource kind. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource properties. */
   readonly properties: $Output<outputs.AdvisorProperties | undefined>;
   /** Gets the status of availability of this advisor to customers. Possible values are 'GA', 'PublicPreview', 'LimitedPublicPreview' and 'PrivatePreview'. */
-  readonly advisorStatus: $Output<"GA" | "PublicPreview" | "LimitedPublicPreview" | "PrivatePreview" | undefined>;
+  readonly advisorStatus: $Output<"GA" | "PublicPreview" | "LimitedPublicPreview" | "PrivatePreview">;
   /** Gets the auto-execute status (whether to let the system execute the recommendations) of this advisor. Possible values are 'Enabled' and 'Disabled' */
   readonly autoExecuteValue: $Output<"Enabled" | "Disabled" | "Default">;
   /** Gets that status of recommendations for this advisor and reason for not having any recommendations. Possible values include, but are not limited to, 'Ok' (Recommendations available), LowActivity (not enough workload to analyze), 'DbSeemsTuned' (Database is doing well), etc. */
-  readonly recommendationsStatus: $Output<string | undefined>;
+  readonly recommendationsStatus: $Output<string>;
   /** Gets the time when the current resource was analyzed for recommendations by this advisor. */
-  readonly lastChecked: $Output<string | undefined>;
+  readonly lastChecked: $Output<string>;
   constructor(name: string, args: DatabaseAdvisorArgs, opts?: $Options);
 }
 
@@ -4891,13 +4891,13 @@ export interface DatabaseAdvisorState {
   advisorName: string;
   name: string;
   type: "Microsoft.Sql/servers/databases/advisors";
-  kind?: string;
-  location?: string;
+  kind: string;
+  location: string;
   properties?: outputs.AdvisorProperties;
-  advisorStatus?: "GA" | "PublicPreview" | "LimitedPublicPreview" | "PrivatePreview";
+  advisorStatus: "GA" | "PublicPreview" | "LimitedPublicPreview" | "PrivatePreview";
   autoExecuteValue: "Enabled" | "Disabled" | "Default";
-  recommendationsStatus?: string;
-  lastChecked?: string;
+  recommendationsStatus: string;
+  lastChecked: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/databases/advisors` without managing it (GET, api-version 2014-04-01); undefined when it does not exist.
@@ -4926,25 +4926,25 @@ export interface RecommendedActionState {
   name: string;
   type: "Microsoft.Sql/servers/databases/advisors/recommendedActions";
   properties?: outputs.RecommendedActionProperties;
-  kind?: string;
-  location?: string;
+  kind: string;
+  location: string;
   systemData?: outputs.SystemData;
-  recommendationReason?: string;
-  validSince?: string;
-  lastRefresh?: string;
+  recommendationReason: string;
+  validSince: string;
+  lastRefresh: string;
   state: outputs.RecommendedActionStateInfo;
-  isExecutableAction?: boolean;
-  isRevertableAction?: boolean;
-  isArchivedAction?: boolean;
-  executeActionStartTime?: string;
-  executeActionDuration?: string;
-  revertActionStartTime?: string;
-  revertActionDuration?: string;
-  executeActionInitiatedBy?: "User" | "System";
-  executeActionInitiatedTime?: string;
-  revertActionInitiatedBy?: "User" | "System";
-  revertActionInitiatedTime?: string;
-  score?: number;
+  isExecutableAction: boolean;
+  isRevertableAction: boolean;
+  isArchivedAction: boolean;
+  executeActionStartTime: string;
+  executeActionDuration: string;
+  revertActionStartTime: string;
+  revertActionDuration: string;
+  executeActionInitiatedBy: "User" | "System";
+  executeActionInitiatedTime: string;
+  revertActionInitiatedBy: "User" | "System";
+  revertActionInitiatedTime: string;
+  score: number;
   implementationDetails?: outputs.RecommendedActionImplementationInfo;
   errorDetails?: outputs.RecommendedActionErrorInfo;
   estimatedImpact?: outputs.RecommendedActionImpactRecord[];
@@ -4983,9 +4983,9 @@ export declare class DatabaseAuditingPolicy extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Sql/servers/databases/auditingPolicies">;
   /** Resource kind. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource properties. */
   readonly properties: $Output<outputs.DatabaseTableAuditingPolicyProperties | undefined>;
   /** Whether server default is enabled or disabled. */
@@ -5069,8 +5069,8 @@ export interface DatabaseAuditingPolicyState {
   auditingPolicyName: "default" | (string & {});
   name: "default" | (string & {});
   type: "Microsoft.Sql/servers/databases/auditingPolicies";
-  kind?: string;
-  location?: string;
+  kind: string;
+  location: string;
   properties?: outputs.DatabaseTableAuditingPolicyProperties;
   useServerDefault?: string;
   auditingState?: string;
@@ -5117,7 +5117,7 @@ export declare class DatabaseAuditingSetting extends $CustomResource {
   /** Resource properties. */
   readonly properties: $Output<outputs.DatabaseBlobAuditingPolicyProperties | undefined>;
   /** Resource kind. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Specifies the number of days to keep in the audit logs in the storage account. */
@@ -5353,7 +5353,7 @@ export interface DatabaseAuditingSettingState {
   name: "default";
   type: "Microsoft.Sql/servers/databases/auditingSettings";
   properties?: outputs.DatabaseBlobAuditingPolicyProperties;
-  kind?: string;
+  kind: string;
   systemData?: outputs.SystemData;
   retentionDays?: number;
   auditActionsAndGroups?: string[];
@@ -5392,7 +5392,7 @@ export interface DatabaseAutomaticTuningState {
   properties?: outputs.DatabaseAutomaticTuningProperties;
   systemData?: outputs.SystemData;
   desiredState?: "Inherit" | "Custom" | "Auto" | "Unspecified";
-  actualState?: "Inherit" | "Custom" | "Auto" | "Unspecified";
+  actualState: "Inherit" | "Custom" | "Auto" | "Unspecified";
   options?: outputs.DatabaseAutomaticTuningPropertiesOptions;
 }
 /**
@@ -5603,9 +5603,9 @@ export declare class DatabaseConnectionPolicy extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Sql/servers/databases/connectionPolicies">;
   /** Resource kind. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource properties. */
   readonly properties: $Output<outputs.DatabaseConnectionPolicyProperties | undefined>;
   /** The state of security access. */
@@ -5669,8 +5669,8 @@ export interface DatabaseConnectionPolicyState {
   connectionPolicyName: "default" | (string & {});
   name: "default" | (string & {});
   type: "Microsoft.Sql/servers/databases/connectionPolicies";
-  kind?: string;
-  location?: string;
+  kind: string;
+  location: string;
   properties?: outputs.DatabaseConnectionPolicyProperties;
   securityEnabledAccess?: string;
   proxyDnsName?: string;
@@ -5712,9 +5712,9 @@ export declare class DataMaskingPolicy extends $CustomResource {
   /** Resource properties. */
   readonly properties: $Output<outputs.DataMaskingPolicyProperties | undefined>;
   /** The location of the data masking policy. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The kind of Data Masking Policy. Metadata, used for Azure portal. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The state of the data masking policy. */
@@ -5722,9 +5722,9 @@ export declare class DataMaskingPolicy extends $CustomResource {
   /** The list of the exempt principals. Specifies the semicolon-separated list of database users for which the data masking policy does not apply. The specified users receive data results without masking for all of the database queries. */
   readonly exemptPrincipals: $Output<string | undefined>;
   /** The list of the application principals. This is a legacy parameter and is no longer used. */
-  readonly applicationPrincipals: $Output<string | undefined>;
+  readonly applicationPrincipals: $Output<string>;
   /** The masking level. This is a legacy parameter and is no longer used. */
-  readonly maskingLevel: $Output<string | undefined>;
+  readonly maskingLevel: $Output<string>;
   constructor(name: string, args: DataMaskingPolicyArgs, opts?: $Options);
 }
 
@@ -5763,13 +5763,13 @@ export interface DataMaskingPolicyState {
   name: "Default" | (string & {});
   type: "Microsoft.Sql/servers/databases/dataMaskingPolicies";
   properties?: outputs.DataMaskingPolicyProperties;
-  location?: string;
-  kind?: string;
+  location: string;
+  kind: string;
   systemData?: outputs.SystemData;
   dataMaskingState: "Enabled" | "Disabled";
   exemptPrincipals?: string;
-  applicationPrincipals?: string;
-  maskingLevel?: string;
+  applicationPrincipals: string;
+  maskingLevel: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/databases/dataMaskingPolicies` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -5803,9 +5803,9 @@ export declare class Rule extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Sql/servers/databases/dataMaskingPolicies/rules">;
   /** The location of the data masking rule. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The kind of Data Masking Rule. Metadata, used for Azure portal. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Resource properties. */
   readonly properties: $Output<outputs.DataMaskingRuleProperties | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -5891,8 +5891,8 @@ export interface RuleState {
   ruleName: string;
   name: string;
   type: "Microsoft.Sql/servers/databases/dataMaskingPolicies/rules";
-  location?: string;
-  kind?: string;
+  location: string;
+  kind: string;
   properties?: outputs.DataMaskingRuleProperties;
   systemData?: outputs.SystemData;
   ruleState?: "Enabled" | "Disabled";
@@ -5933,7 +5933,7 @@ export interface DataWarehouseUserActivityState {
   type: "Microsoft.Sql/servers/databases/dataWarehouseUserActivities";
   properties?: outputs.DataWarehouseUserActivitiesProperties;
   systemData?: outputs.SystemData;
-  activeQueriesCount?: number;
+  activeQueriesCount: number;
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/databases/dataWarehouseUserActivities` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -6334,15 +6334,15 @@ export declare class GeoBackupPolicy extends $CustomResource {
   /** Resource properties. */
   readonly properties: $Output<outputs.GeoBackupPolicyProperties | undefined>;
   /** Backup policy location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Kind of geo backup policy.  This is metadata used for the Azure portal experience. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The state of the geo backup policy. */
   readonly state: $Output<"Enabled" | "Disabled">;
   /** The storage type of the geo backup policy. */
-  readonly storageType: $Output<string | undefined>;
+  readonly storageType: $Output<string>;
   constructor(name: string, args: GeoBackupPolicyArgs, opts?: $Options);
 }
 
@@ -6379,11 +6379,11 @@ export interface GeoBackupPolicyState {
   name: "Default" | (string & {});
   type: "Microsoft.Sql/servers/databases/geoBackupPolicies";
   properties?: outputs.GeoBackupPolicyProperties;
-  location?: string;
-  kind?: string;
+  location: string;
+  kind: string;
   systemData?: outputs.SystemData;
   state: "Enabled" | "Disabled";
-  storageType?: string;
+  storageType: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/databases/geoBackupPolicies` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -6421,7 +6421,7 @@ export declare class ServerDatabaseLedgerDigestUpload extends $CustomResource {
   /** The digest storage endpoint, which must be either an Azure blob storage endpoint or an URI for Azure Confidential Ledger. */
   readonly digestStorageEndpoint: $Output<string | undefined>;
   /** Specifies the state of ledger digest upload. */
-  readonly state: $Output<"Enabled" | "Disabled" | undefined>;
+  readonly state: $Output<"Enabled" | "Disabled">;
   constructor(name: string, args: ServerDatabaseLedgerDigestUploadArgs, opts?: $Options);
 }
 
@@ -6460,7 +6460,7 @@ export interface ServerDatabaseLedgerDigestUploadState {
   properties?: outputs.LedgerDigestUploadsProperties;
   systemData?: outputs.SystemData;
   digestStorageEndpoint?: string;
-  state?: "Enabled" | "Disabled";
+  state: "Enabled" | "Disabled";
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/databases/ledgerDigestUploads` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -6496,27 +6496,27 @@ export declare class ReplicationLink extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Resource partner server. */
-  readonly partnerServer: $Output<string | undefined>;
+  readonly partnerServer: $Output<string>;
   /** Resource partner database. */
-  readonly partnerDatabase: $Output<string | undefined>;
+  readonly partnerDatabase: $Output<string>;
   /** Resource partner database Id. */
-  readonly partnerDatabaseId: $Output<string | undefined>;
+  readonly partnerDatabaseId: $Output<string>;
   /** Resource partner location. */
-  readonly partnerLocation: $Output<string | undefined>;
+  readonly partnerLocation: $Output<string>;
   /** Local replication role. */
-  readonly role: $Output<"Primary" | "Secondary" | "NonReadableSecondary" | "Source" | "Copy" | undefined>;
+  readonly role: $Output<"Primary" | "Secondary" | "NonReadableSecondary" | "Source" | "Copy">;
   /** Partner replication role. */
-  readonly partnerRole: $Output<"Primary" | "Secondary" | "NonReadableSecondary" | "Source" | "Copy" | undefined>;
+  readonly partnerRole: $Output<"Primary" | "Secondary" | "NonReadableSecondary" | "Source" | "Copy">;
   /** Replication mode. */
-  readonly replicationMode: $Output<string | undefined>;
+  readonly replicationMode: $Output<string>;
   /** Time at which the link was created. */
-  readonly startTime: $Output<string | undefined>;
+  readonly startTime: $Output<string>;
   /** Seeding completion percentage for the link. */
-  readonly percentComplete: $Output<number | undefined>;
+  readonly percentComplete: $Output<number>;
   /** Replication state (PENDING, SEEDING, CATCHUP, SUSPENDED). */
-  readonly replicationState: $Output<"PENDING" | "SEEDING" | "CATCH_UP" | "SUSPENDED" | (string & {}) | undefined>;
+  readonly replicationState: $Output<"PENDING" | "SEEDING" | "CATCH_UP" | "SUSPENDED" | (string & {})>;
   /** Whether the user is currently allowed to terminate the link. */
-  readonly isTerminationAllowed: $Output<boolean | undefined>;
+  readonly isTerminationAllowed: $Output<boolean>;
   /** Link type (GEO, NAMED, STANDBY). Update operation does not support NAMED. */
   readonly linkType: $Output<"GEO" | "NAMED" | "STANDBY" | (string & {}) | undefined>;
   constructor(name: string, args: ReplicationLinkArgs, opts?: $Options);
@@ -6556,17 +6556,17 @@ export interface ReplicationLinkState {
   type: "Microsoft.Sql/servers/databases/replicationLinks";
   properties?: outputs.ReplicationLinkProperties;
   systemData?: outputs.SystemData;
-  partnerServer?: string;
-  partnerDatabase?: string;
-  partnerDatabaseId?: string;
-  partnerLocation?: string;
-  role?: "Primary" | "Secondary" | "NonReadableSecondary" | "Source" | "Copy";
-  partnerRole?: "Primary" | "Secondary" | "NonReadableSecondary" | "Source" | "Copy";
-  replicationMode?: string;
-  startTime?: string;
-  percentComplete?: number;
-  replicationState?: "PENDING" | "SEEDING" | "CATCH_UP" | "SUSPENDED" | (string & {});
-  isTerminationAllowed?: boolean;
+  partnerServer: string;
+  partnerDatabase: string;
+  partnerDatabaseId: string;
+  partnerLocation: string;
+  role: "Primary" | "Secondary" | "NonReadableSecondary" | "Source" | "Copy";
+  partnerRole: "Primary" | "Secondary" | "NonReadableSecondary" | "Source" | "Copy";
+  replicationMode: string;
+  startTime: string;
+  percentComplete: number;
+  replicationState: "PENDING" | "SEEDING" | "CATCH_UP" | "SUSPENDED" | (string & {});
+  isTerminationAllowed: boolean;
   linkType?: "GEO" | "NAMED" | "STANDBY" | (string & {});
 }
 /**
@@ -6594,12 +6594,12 @@ export interface RestorePointState {
   name: string;
   type: "Microsoft.Sql/servers/databases/restorePoints";
   properties?: outputs.RestorePointProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
-  restorePointType?: "CONTINUOUS" | "DISCRETE";
-  earliestRestoreDate?: string;
-  restorePointCreationDate?: string;
-  restorePointLabel?: string;
+  restorePointType: "CONTINUOUS" | "DISCRETE";
+  earliestRestoreDate: string;
+  restorePointCreationDate: string;
+  restorePointLabel: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/databases/restorePoints` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -6731,7 +6731,7 @@ export declare class ServerDatabaseSchemaTableColumnSensitivityLabel extends $Cu
   /** Resource properties. */
   readonly properties: $Output<outputs.SensitivityLabelProperties | undefined>;
   /** Resource that manages the sensitivity label. */
-  readonly managedBy: $Output<string | undefined>;
+  readonly managedBy: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The label name. */
@@ -6743,7 +6743,7 @@ export declare class ServerDatabaseSchemaTableColumnSensitivityLabel extends $Cu
   /** The information type ID. */
   readonly informationTypeId: $Output<string | undefined>;
   /** Is sensitivity recommendation disabled. Applicable for recommended sensitivity label only. Specifies whether the sensitivity recommendation on this column is disabled (dismissed) or not. */
-  readonly isDisabled: $Output<boolean | undefined>;
+  readonly isDisabled: $Output<boolean>;
   readonly rank: $Output<"None" | "Low" | "Medium" | "High" | "Critical" | undefined>;
   readonly clientClassificationSource: $Output<"None" | "Native" | "Recommended" | "MIP" | (string & {}) | undefined>;
   constructor(name: string, args: ServerDatabaseSchemaTableColumnSensitivityLabelArgs, opts?: $Options);
@@ -6802,13 +6802,13 @@ export interface ServerDatabaseSchemaTableColumnSensitivityLabelState {
   name: "current" | "recommended";
   type: "Microsoft.Sql/servers/databases/schemas/tables/columns/sensitivityLabels";
   properties?: outputs.SensitivityLabelProperties;
-  managedBy?: string;
+  managedBy: string;
   systemData?: outputs.SystemData;
   labelName?: string;
   labelId?: string;
   informationType?: string;
   informationTypeId?: string;
-  isDisabled?: boolean;
+  isDisabled: boolean;
   rank?: "None" | "Low" | "Medium" | "High" | "Critical";
   clientClassificationSource?: "None" | "Native" | "Recommended" | "MIP" | (string & {});
 }
@@ -6860,7 +6860,7 @@ export declare class ServerDatabaseSecurityAlertPolicy extends $CustomResource {
   /** Specifies the number of days to keep in the Threat Detection audit logs. */
   readonly retentionDays: $Output<number | undefined>;
   /** Specifies the UTC creation time of the policy. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   constructor(name: string, args: ServerDatabaseSecurityAlertPolicyArgs, opts?: $Options);
 }
 
@@ -6917,7 +6917,7 @@ export interface ServerDatabaseSecurityAlertPolicyState {
   storageEndpoint?: string;
   storageAccountAccessKey?: string;
   retentionDays?: number;
-  creationTime?: string;
+  creationTime: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/databases/securityAlertPolicies` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -6944,25 +6944,25 @@ export interface ServiceTierAdvisorState {
   name: string;
   type: "Microsoft.Sql/servers/databases/serviceTierAdvisors";
   properties?: outputs.ServiceTierAdvisorProperties;
-  observationPeriodStart?: string;
-  observationPeriodEnd?: string;
-  activeTimeRatio?: number;
-  minDtu?: number;
-  avgDtu?: number;
-  maxDtu?: number;
-  maxSizeInGB?: number;
+  observationPeriodStart: string;
+  observationPeriodEnd: string;
+  activeTimeRatio: number;
+  minDtu: number;
+  avgDtu: number;
+  maxDtu: number;
+  maxSizeInGB: number;
   serviceLevelObjectiveUsageMetrics?: outputs.SloUsageMetric[];
-  currentServiceLevelObjective?: string;
-  currentServiceLevelObjectiveId?: string;
-  usageBasedRecommendationServiceLevelObjective?: string;
-  usageBasedRecommendationServiceLevelObjectiveId?: string;
-  databaseSizeBasedRecommendationServiceLevelObjective?: string;
-  databaseSizeBasedRecommendationServiceLevelObjectiveId?: string;
-  disasterPlanBasedRecommendationServiceLevelObjective?: string;
-  disasterPlanBasedRecommendationServiceLevelObjectiveId?: string;
-  overallRecommendationServiceLevelObjective?: string;
-  overallRecommendationServiceLevelObjectiveId?: string;
-  confidence?: number;
+  currentServiceLevelObjective: string;
+  currentServiceLevelObjectiveId: string;
+  usageBasedRecommendationServiceLevelObjective: string;
+  usageBasedRecommendationServiceLevelObjectiveId: string;
+  databaseSizeBasedRecommendationServiceLevelObjective: string;
+  databaseSizeBasedRecommendationServiceLevelObjectiveId: string;
+  disasterPlanBasedRecommendationServiceLevelObjective: string;
+  disasterPlanBasedRecommendationServiceLevelObjectiveId: string;
+  overallRecommendationServiceLevelObjective: string;
+  overallRecommendationServiceLevelObjectiveId: string;
+  confidence: number;
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/databases/serviceTierAdvisors` without managing it (GET, api-version 2014-04-01); undefined when it does not exist.
@@ -7190,23 +7190,23 @@ export interface SqlVulnerabilityAssessmentScanState {
   type: "Microsoft.Sql/servers/databases/sqlVulnerabilityAssessments/scans";
   properties?: outputs.SqlVulnerabilityAssessmentScanRecordProperties;
   systemData?: outputs.SystemData;
-  scanId?: string;
-  triggerType?: "OnDemand" | "Recurring" | (string & {});
-  state?: "Passed" | "Failed" | "FailedToRun" | "InProgress" | (string & {});
-  startTime?: string;
-  endTime?: string;
+  scanId: string;
+  triggerType: "OnDemand" | "Recurring" | (string & {});
+  state: "Passed" | "Failed" | "FailedToRun" | "InProgress" | (string & {});
+  startTime: string;
+  endTime: string;
   errors?: outputs.SqlVulnerabilityAssessmentScanError[];
-  server?: string;
-  database?: string;
-  sqlVersion?: string;
-  highSeverityFailedRulesCount?: number;
-  mediumSeverityFailedRulesCount?: number;
-  lowSeverityFailedRulesCount?: number;
-  totalPassedRulesCount?: number;
-  totalFailedRulesCount?: number;
-  totalRulesCount?: number;
-  isBaselineApplied?: boolean;
-  lastScanTime?: string;
+  server: string;
+  database: string;
+  sqlVersion: string;
+  highSeverityFailedRulesCount: number;
+  mediumSeverityFailedRulesCount: number;
+  lowSeverityFailedRulesCount: number;
+  totalPassedRulesCount: number;
+  totalFailedRulesCount: number;
+  totalRulesCount: number;
+  isBaselineApplied: boolean;
+  lastScanTime: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/databases/sqlVulnerabilityAssessments/scans` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -7238,10 +7238,10 @@ export interface ScanResultState {
   type: "Microsoft.Sql/servers/databases/sqlVulnerabilityAssessments/scans/scanResults";
   properties?: outputs.SqlVulnerabilityAssessmentScanResultProperties;
   systemData?: outputs.SystemData;
-  ruleId?: string;
-  status?: "NonFinding" | "Finding" | "InternalError" | (string & {});
-  errorMessage?: string;
-  isTrimmed?: boolean;
+  ruleId: string;
+  status: "NonFinding" | "Finding" | "InternalError" | (string & {});
+  errorMessage: string;
+  isTrimmed: boolean;
   queryResults?: (string[])[];
   remediation?: outputs.Remediation;
   baselineAdjustedResult?: outputs.BaselineAdjustedResult;
@@ -7285,7 +7285,7 @@ export declare class SyncGroup extends $CustomResource {
   /** Sync interval of the sync group. */
   readonly interval: $Output<number | undefined>;
   /** Last sync time of the sync group. */
-  readonly lastSyncTime: $Output<string | undefined>;
+  readonly lastSyncTime: $Output<string>;
   /** Conflict resolution policy of the sync group. */
   readonly conflictResolutionPolicy: $Output<"HubWin" | "MemberWin" | (string & {}) | undefined>;
   /** ARM resource id of the sync database in the sync group. */
@@ -7293,7 +7293,7 @@ export declare class SyncGroup extends $CustomResource {
   /** User name for the sync group hub database credential. */
   readonly hubDatabaseUserName: $Output<string | undefined>;
   /** Sync state of the sync group. */
-  readonly syncState: $Output<"NotReady" | "Error" | "Warning" | "Progressing" | "Good" | (string & {}) | undefined>;
+  readonly syncState: $Output<"NotReady" | "Error" | "Warning" | "Progressing" | "Good" | (string & {})>;
   /** Sync schema of the sync group. */
   readonly schema: $Output<outputs.SyncGroupSchema | undefined>;
   /** If conflict logging is enabled. */
@@ -7303,7 +7303,7 @@ export declare class SyncGroup extends $CustomResource {
   /** If use private link connection is enabled. */
   readonly usePrivateLinkConnection: $Output<boolean | undefined>;
   /** Private endpoint name of the sync group if use private link connection is enabled. */
-  readonly privateEndpointName: $Output<string | undefined>;
+  readonly privateEndpointName: $Output<string>;
   constructor(name: string, args: SyncGroupArgs, opts?: $Options);
 }
 
@@ -7361,16 +7361,16 @@ export interface SyncGroupState {
   sku?: outputs.Sku;
   systemData?: outputs.SystemData;
   interval?: number;
-  lastSyncTime?: string;
+  lastSyncTime: string;
   conflictResolutionPolicy?: "HubWin" | "MemberWin" | (string & {});
   syncDatabaseId?: string;
   hubDatabaseUserName?: string;
-  syncState?: "NotReady" | "Error" | "Warning" | "Progressing" | "Good" | (string & {});
+  syncState: "NotReady" | "Error" | "Warning" | "Progressing" | "Good" | (string & {});
   schema?: outputs.SyncGroupSchema;
   enableConflictLogging?: boolean;
   conflictLoggingRetentionInDays?: number;
   usePrivateLinkConnection?: boolean;
-  privateEndpointName?: string;
+  privateEndpointName: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/databases/syncGroups` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -7418,13 +7418,13 @@ export declare class SyncMember extends $CustomResource {
   /** Whether to use private link connection. */
   readonly usePrivateLinkConnection: $Output<boolean | undefined>;
   /** Private endpoint name of the sync member if use private link connection is enabled, for sync members in Azure. */
-  readonly privateEndpointName: $Output<string | undefined>;
+  readonly privateEndpointName: $Output<string>;
   /** User name of the member database in the sync member. */
   readonly userName: $Output<string | undefined>;
   /** Sync direction of the sync member. */
   readonly syncDirection: $Output<"Bidirectional" | "OneWayMemberToHub" | "OneWayHubToMember" | (string & {}) | undefined>;
   /** Sync state of the sync member. */
-  readonly syncState: $Output<"SyncInProgress" | "SyncSucceeded" | "SyncFailed" | "DisabledTombstoneCleanup" | "DisabledBackupRestore" | "SyncSucceededWithWarnings" | "SyncCancelling" | "SyncCancelled" | "UnProvisioned" | "Provisioning" | "Provisioned" | "ProvisionFailed" | "DeProvisioning" | "DeProvisioned" | "DeProvisionFailed" | "Reprovisioning" | "ReprovisionFailed" | "UnReprovisioned" | (string & {}) | undefined>;
+  readonly syncState: $Output<"SyncInProgress" | "SyncSucceeded" | "SyncFailed" | "DisabledTombstoneCleanup" | "DisabledBackupRestore" | "SyncSucceededWithWarnings" | "SyncCancelling" | "SyncCancelled" | "UnProvisioned" | "Provisioning" | "Provisioned" | "ProvisionFailed" | "DeProvisioning" | "DeProvisioned" | "DeProvisionFailed" | "Reprovisioning" | "ReprovisionFailed" | "UnReprovisioned" | (string & {})>;
   constructor(name: string, args: SyncMemberArgs, opts?: $Options);
 }
 
@@ -7485,10 +7485,10 @@ export interface SyncMemberState {
   sqlServerDatabaseId?: string;
   syncMemberAzureDatabaseResourceId?: string;
   usePrivateLinkConnection?: boolean;
-  privateEndpointName?: string;
+  privateEndpointName: string;
   userName?: string;
   syncDirection?: "Bidirectional" | "OneWayMemberToHub" | "OneWayHubToMember" | (string & {});
-  syncState?: "SyncInProgress" | "SyncSucceeded" | "SyncFailed" | "DisabledTombstoneCleanup" | "DisabledBackupRestore" | "SyncSucceededWithWarnings" | "SyncCancelling" | "SyncCancelled" | "UnProvisioned" | "Provisioning" | "Provisioned" | "ProvisionFailed" | "DeProvisioning" | "DeProvisioned" | "DeProvisionFailed" | "Reprovisioning" | "ReprovisionFailed" | "UnReprovisioned" | (string & {});
+  syncState: "SyncInProgress" | "SyncSucceeded" | "SyncFailed" | "DisabledTombstoneCleanup" | "DisabledBackupRestore" | "SyncSucceededWithWarnings" | "SyncCancelling" | "SyncCancelled" | "UnProvisioned" | "Provisioning" | "Provisioned" | "ProvisionFailed" | "DeProvisioning" | "DeProvisioned" | "DeProvisionFailed" | "Reprovisioning" | "ReprovisionFailed" | "UnReprovisioned" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/databases/syncGroups/syncMembers` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -7763,14 +7763,14 @@ export interface ServerDatabaseVulnerabilityAssessmentScanState {
   type: "Microsoft.Sql/servers/databases/vulnerabilityAssessments/scans";
   properties?: outputs.VulnerabilityAssessmentScanRecordProperties;
   systemData?: outputs.SystemData;
-  scanId?: string;
-  triggerType?: "OnDemand" | "Recurring" | (string & {});
-  state?: "Passed" | "Failed" | "FailedToRun" | "InProgress" | (string & {});
-  startTime?: string;
-  endTime?: string;
+  scanId: string;
+  triggerType: "OnDemand" | "Recurring" | (string & {});
+  state: "Passed" | "Failed" | "FailedToRun" | "InProgress" | (string & {});
+  startTime: string;
+  endTime: string;
   errors?: outputs.VulnerabilityAssessmentScanError[];
-  storageContainerPath?: string;
-  numberOfFailedSecurityChecks?: number;
+  storageContainerPath: string;
+  numberOfFailedSecurityChecks: number;
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/databases/vulnerabilityAssessments/scans` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -8125,9 +8125,9 @@ export declare class DisasterRecoveryConfiguration extends $CustomResource {
   /** The properties representing the resource. */
   readonly properties: $Output<outputs.DisasterRecoveryConfigurationProperties | undefined>;
   /** Location of the server that contains this disaster recovery configuration. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The status of the disaster recovery configuration. */
-  readonly status: $Output<"Creating" | "Ready" | "FailingOver" | "Dropping" | (string & {}) | undefined>;
+  readonly status: $Output<"Creating" | "Ready" | "FailingOver" | "Dropping" | (string & {})>;
   /** Whether or not failover can be done automatically. */
   readonly autoFailover: $Output<"Off" | "On" | (string & {})>;
   /** How aggressive the automatic failover should be. */
@@ -8135,11 +8135,11 @@ export declare class DisasterRecoveryConfiguration extends $CustomResource {
   /** Id of the partner server. */
   readonly partnerServerId: $Output<string>;
   /** Logical name of the server. */
-  readonly logicalServerName: $Output<string | undefined>;
+  readonly logicalServerName: $Output<string>;
   /** Logical name of the partner server. */
-  readonly partnerLogicalServerName: $Output<string | undefined>;
+  readonly partnerLogicalServerName: $Output<string>;
   /** The role of the current server in the disaster recovery configuration. */
-  readonly role: $Output<"None" | "Primary" | "Secondary" | (string & {}) | undefined>;
+  readonly role: $Output<"None" | "Primary" | "Secondary" | (string & {})>;
   constructor(name: string, args: DisasterRecoveryConfigurationArgs, opts?: $Options);
 }
 
@@ -8168,14 +8168,14 @@ export interface DisasterRecoveryConfigurationState {
   name: string;
   type: "Microsoft.Sql/servers/disasterRecoveryConfiguration";
   properties?: outputs.DisasterRecoveryConfigurationProperties;
-  location?: string;
-  status?: "Creating" | "Ready" | "FailingOver" | "Dropping" | (string & {});
+  location: string;
+  status: "Creating" | "Ready" | "FailingOver" | "Dropping" | (string & {});
   autoFailover: "Off" | "On" | (string & {});
   failoverPolicy: "Manual" | "Automatic" | (string & {});
   partnerServerId: string;
-  logicalServerName?: string;
-  partnerLogicalServerName?: string;
-  role?: "None" | "Primary" | "Secondary" | (string & {});
+  logicalServerName: string;
+  partnerLogicalServerName: string;
+  role: "None" | "Primary" | "Secondary" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/disasterRecoveryConfiguration` without managing it (GET, api-version 2014-04-01); undefined when it does not exist.
@@ -8209,7 +8209,7 @@ export declare class ServerDnsAlias extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The fully qualified DNS record for alias */
-  readonly azureDnsRecord: $Output<string | undefined>;
+  readonly azureDnsRecord: $Output<string>;
   constructor(name: string, args: ServerDnsAliasArgs, opts?: $Options);
 }
 
@@ -8239,7 +8239,7 @@ export interface ServerDnsAliasState {
   type: "Microsoft.Sql/servers/dnsAliases";
   properties?: outputs.ServerDnsAliasProperties;
   systemData?: outputs.SystemData;
-  azureDnsRecord?: string;
+  azureDnsRecord: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/dnsAliases` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -8281,7 +8281,7 @@ export declare class ElasticPool extends $CustomResource {
    */
   readonly sku: $Output<outputs.Sku | undefined>;
   /** Kind of elastic pool. This is metadata used for the Azure portal experience. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -8289,9 +8289,9 @@ export declare class ElasticPool extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The state of the elastic pool. */
-  readonly state: $Output<"Creating" | "Ready" | "Disabled" | (string & {}) | undefined>;
+  readonly state: $Output<"Creating" | "Ready" | "Disabled" | (string & {})>;
   /** The creation date of the elastic pool (ISO8601 format). */
-  readonly creationDate: $Output<string | undefined>;
+  readonly creationDate: $Output<string>;
   /** The storage limit for the database elastic pool in bytes. */
   readonly maxSizeBytes: $Output<number | undefined>;
   /** Minimal capacity that serverless pool will not shrink below, if not paused */
@@ -8377,12 +8377,12 @@ export interface ElasticPoolState {
   type: "Microsoft.Sql/servers/elasticPools";
   properties?: outputs.ElasticPoolProperties;
   sku?: outputs.Sku;
-  kind?: string;
+  kind: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  state?: "Creating" | "Ready" | "Disabled" | (string & {});
-  creationDate?: string;
+  state: "Creating" | "Ready" | "Disabled" | (string & {});
+  creationDate: string;
   maxSizeBytes?: number;
   minCapacity?: number;
   perDatabaseSettings?: outputs.ElasticPoolPerDatabaseSettings;
@@ -8418,27 +8418,27 @@ export interface ElasticPoolDatabaseState {
   databaseName: string;
   name: string;
   type: "Microsoft.Sql/servers/elasticPools/databases";
-  kind?: string;
+  kind: string;
   properties?: outputs.DatabaseProperties2;
-  location?: string;
+  location: string;
   tags?: outputs.TrackedResourceTags;
   collation?: string;
-  creationDate?: string;
-  containmentState?: number;
-  currentServiceObjectiveId?: string;
-  databaseId?: string;
-  earliestRestoreDate?: string;
+  creationDate: string;
+  containmentState: number;
+  currentServiceObjectiveId: string;
+  databaseId: string;
+  earliestRestoreDate: string;
   edition?: "Web" | "Business" | "Basic" | "Standard" | "Premium" | "PremiumRS" | "Free" | "Stretch" | "DataWarehouse" | "System" | "System2" | "GeneralPurpose" | "BusinessCritical" | "Hyperscale" | (string & {});
   maxSizeBytes?: string;
   requestedServiceObjectiveId?: string;
   requestedServiceObjectiveName?: "System" | "System0" | "System1" | "System2" | "System3" | "System4" | "System2L" | "System3L" | "System4L" | "Free" | "Basic" | "S0" | "S1" | "S2" | "S3" | "S4" | "S6" | "S7" | "S9" | "S12" | "P1" | "P2" | "P3" | "P4" | "P6" | "P11" | "P15" | "PRS1" | "PRS2" | "PRS4" | "PRS6" | "DW100" | "DW200" | "DW300" | "DW400" | "DW500" | "DW600" | "DW1000" | "DW1200" | "DW1000c" | "DW1500" | "DW1500c" | "DW2000" | "DW2000c" | "DW3000" | "DW2500c" | "DW3000c" | "DW6000" | "DW5000c" | "DW6000c" | "DW7500c" | "DW10000c" | "DW15000c" | "DW30000c" | "DS100" | "DS200" | "DS300" | "DS400" | "DS500" | "DS600" | "DS1000" | "DS1200" | "DS1500" | "DS2000" | "ElasticPool" | (string & {});
-  serviceLevelObjective?: "System" | "System0" | "System1" | "System2" | "System3" | "System4" | "System2L" | "System3L" | "System4L" | "Free" | "Basic" | "S0" | "S1" | "S2" | "S3" | "S4" | "S6" | "S7" | "S9" | "S12" | "P1" | "P2" | "P3" | "P4" | "P6" | "P11" | "P15" | "PRS1" | "PRS2" | "PRS4" | "PRS6" | "DW100" | "DW200" | "DW300" | "DW400" | "DW500" | "DW600" | "DW1000" | "DW1200" | "DW1000c" | "DW1500" | "DW1500c" | "DW2000" | "DW2000c" | "DW3000" | "DW2500c" | "DW3000c" | "DW6000" | "DW5000c" | "DW6000c" | "DW7500c" | "DW10000c" | "DW15000c" | "DW30000c" | "DS100" | "DS200" | "DS300" | "DS400" | "DS500" | "DS600" | "DS1000" | "DS1200" | "DS1500" | "DS2000" | "ElasticPool" | (string & {});
-  status?: string;
-  defaultSecondaryLocation?: string;
+  serviceLevelObjective: "System" | "System0" | "System1" | "System2" | "System3" | "System4" | "System2L" | "System3L" | "System4L" | "Free" | "Basic" | "S0" | "S1" | "S2" | "S3" | "S4" | "S6" | "S7" | "S9" | "S12" | "P1" | "P2" | "P3" | "P4" | "P6" | "P11" | "P15" | "PRS1" | "PRS2" | "PRS4" | "PRS6" | "DW100" | "DW200" | "DW300" | "DW400" | "DW500" | "DW600" | "DW1000" | "DW1200" | "DW1000c" | "DW1500" | "DW1500c" | "DW2000" | "DW2000c" | "DW3000" | "DW2500c" | "DW3000c" | "DW6000" | "DW5000c" | "DW6000c" | "DW7500c" | "DW10000c" | "DW15000c" | "DW30000c" | "DS100" | "DS200" | "DS300" | "DS400" | "DS500" | "DS600" | "DS1000" | "DS1200" | "DS1500" | "DS2000" | "ElasticPool" | (string & {});
+  status: string;
+  defaultSecondaryLocation: string;
   serviceTierAdvisors?: outputs.ServiceTierAdvisor[];
   transparentDataEncryption?: outputs.TransparentDataEncryption[];
   recommendedIndex?: outputs.RecommendedIndex[];
-  failoverGroupId?: string;
+  failoverGroupId: string;
   readScale?: "Enabled" | "Disabled";
   zoneRedundant?: boolean;
 }
@@ -8472,25 +8472,25 @@ export declare class ServerEncryptionProtector extends $CustomResource {
   /** Resource properties. */
   readonly properties: $Output<outputs.EncryptionProtectorProperties | undefined>;
   /** Kind of encryption protector. This is metadata used for the Azure portal experience. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Subregion of the encryption protector. */
-  readonly subregion: $Output<string | undefined>;
+  readonly subregion: $Output<string>;
   /** The name of the server key. */
   readonly serverKeyName: $Output<string | undefined>;
   /** The encryption protector type like 'ServiceManaged', 'AzureKeyVault'. */
   readonly serverKeyType: $Output<"ServiceManaged" | "AzureKeyVault" | (string & {})>;
   /** The URI of the server key. */
-  readonly uri: $Output<string | undefined>;
+  readonly uri: $Output<string>;
   /** Thumbprint of the server key. */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   /** Key auto rotation opt-in flag. Either true or false. */
   readonly autoRotationEnabled: $Output<boolean | undefined>;
   /** The version of the server key being used as encryption protector */
-  readonly keyVersion: $Output<string | undefined>;
+  readonly keyVersion: $Output<string>;
   constructor(name: string, args: ServerEncryptionProtectorArgs, opts?: $Options);
 }
 
@@ -8527,16 +8527,16 @@ export interface ServerEncryptionProtectorState {
   name: "current" | (string & {});
   type: "Microsoft.Sql/servers/encryptionProtector";
   properties?: outputs.EncryptionProtectorProperties;
-  kind?: string;
-  location?: string;
+  kind: string;
+  location: string;
   systemData?: outputs.SystemData;
-  subregion?: string;
+  subregion: string;
   serverKeyName?: string;
   serverKeyType: "ServiceManaged" | "AzureKeyVault" | (string & {});
-  uri?: string;
-  thumbprint?: string;
+  uri: string;
+  thumbprint: string;
   autoRotationEnabled?: boolean;
-  keyVersion?: string;
+  keyVersion: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/encryptionProtector` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -8873,7 +8873,7 @@ export declare class FailoverGroup extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.FailoverGroupTags | undefined>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Read-write endpoint of the failover group instance. */
@@ -8881,9 +8881,9 @@ export declare class FailoverGroup extends $CustomResource {
   /** Read-only endpoint of the failover group instance. */
   readonly readOnlyEndpoint: $Output<outputs.FailoverGroupReadOnlyEndpoint | undefined>;
   /** Local replication role of the failover group instance. */
-  readonly replicationRole: $Output<"Primary" | "Secondary" | (string & {}) | undefined>;
+  readonly replicationRole: $Output<"Primary" | "Secondary" | (string & {})>;
   /** Replication state of the failover group instance. */
-  readonly replicationState: $Output<string | undefined>;
+  readonly replicationState: $Output<string>;
   /** List of partner server information for the failover group. */
   readonly partnerServers: $Output<outputs.PartnerInfo[]>;
   /** List of databases in the failover group. */
@@ -8931,12 +8931,12 @@ export interface FailoverGroupState {
   type: "Microsoft.Sql/servers/failoverGroups";
   properties?: outputs.FailoverGroupProperties;
   tags?: outputs.FailoverGroupTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   readWriteEndpoint: outputs.FailoverGroupReadWriteEndpoint;
   readOnlyEndpoint?: outputs.FailoverGroupReadOnlyEndpoint;
-  replicationRole?: "Primary" | "Secondary" | (string & {});
-  replicationState?: string;
+  replicationRole: "Primary" | "Secondary" | (string & {});
+  replicationState: string;
   partnerServers: outputs.PartnerInfo[];
   databases?: string[];
 }
@@ -9122,7 +9122,7 @@ export declare class JobAgent extends $CustomResource {
   /** Resource ID of the database to store job metadata in. */
   readonly databaseId: $Output<string>;
   /** The state of the job agent. */
-  readonly state: $Output<"Creating" | "Ready" | "Updating" | "Deleting" | "Disabled" | (string & {}) | undefined>;
+  readonly state: $Output<"Creating" | "Ready" | "Updating" | "Deleting" | "Disabled" | (string & {})>;
   constructor(name: string, args: JobAgentArgs, opts?: $Options);
 }
 
@@ -9169,7 +9169,7 @@ export interface JobAgentState {
   location: string;
   systemData?: outputs.SystemData;
   databaseId: string;
-  state?: "Creating" | "Ready" | "Updating" | "Deleting" | "Disabled" | (string & {});
+  state: "Creating" | "Ready" | "Updating" | "Deleting" | "Disabled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/jobAgents` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -9283,7 +9283,7 @@ export declare class Job extends $CustomResource {
   /** User-defined description of the job. */
   readonly description: $Output<string | undefined>;
   /** The job version number. */
-  readonly version: $Output<number | undefined>;
+  readonly version: $Output<number>;
   /** Schedule properties of the job. */
   readonly schedule: $Output<outputs.JobSchedule | undefined>;
   constructor(name: string, args: JobArgs, opts?: $Options);
@@ -9326,7 +9326,7 @@ export interface JobState {
   properties?: outputs.JobProperties;
   systemData?: outputs.SystemData;
   description?: string;
-  version?: number;
+  version: number;
   schedule?: outputs.JobSchedule;
 }
 /**
@@ -9365,29 +9365,29 @@ export declare class Execution extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The job version number. */
-  readonly jobVersion: $Output<number | undefined>;
+  readonly jobVersion: $Output<number>;
   /** The job step name. */
-  readonly stepName: $Output<string | undefined>;
+  readonly stepName: $Output<string>;
   /** The job step id. */
-  readonly stepId: $Output<number | undefined>;
+  readonly stepId: $Output<number>;
   /** The unique identifier of the job execution. */
-  readonly jobExecutionId: $Output<string | undefined>;
+  readonly jobExecutionId: $Output<string>;
   /** The detailed state of the job execution. */
-  readonly lifecycle: $Output<"Created" | "InProgress" | "WaitingForChildJobExecutions" | "WaitingForRetry" | "Succeeded" | "SucceededWithSkipped" | "Failed" | "TimedOut" | "Canceled" | "Skipped" | (string & {}) | undefined>;
+  readonly lifecycle: $Output<"Created" | "InProgress" | "WaitingForChildJobExecutions" | "WaitingForRetry" | "Succeeded" | "SucceededWithSkipped" | "Failed" | "TimedOut" | "Canceled" | "Skipped" | (string & {})>;
   /** The ARM provisioning state of the job execution. */
-  readonly provisioningState: $Output<"Created" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Created" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The time that the job execution was created. */
-  readonly createTime: $Output<string | undefined>;
+  readonly createTime: $Output<string>;
   /** The time that the job execution started. */
-  readonly startTime: $Output<string | undefined>;
+  readonly startTime: $Output<string>;
   /** The time that the job execution completed. */
-  readonly endTime: $Output<string | undefined>;
+  readonly endTime: $Output<string>;
   /** Number of times the job execution has been attempted. */
   readonly currentAttempts: $Output<number | undefined>;
   /** Start time of the current attempt. */
-  readonly currentAttemptStartTime: $Output<string | undefined>;
+  readonly currentAttemptStartTime: $Output<string>;
   /** The last status or error message. */
-  readonly lastMessage: $Output<string | undefined>;
+  readonly lastMessage: $Output<string>;
   /** The target that this execution is executed on. */
   readonly target: $Output<outputs.JobExecutionTarget | undefined>;
   constructor(name: string, args: ExecutionArgs, opts?: $Options);
@@ -9427,18 +9427,18 @@ export interface ExecutionState {
   type: "Microsoft.Sql/servers/jobAgents/jobs/executions";
   properties?: outputs.JobExecutionProperties;
   systemData?: outputs.SystemData;
-  jobVersion?: number;
-  stepName?: string;
-  stepId?: number;
-  jobExecutionId?: string;
-  lifecycle?: "Created" | "InProgress" | "WaitingForChildJobExecutions" | "WaitingForRetry" | "Succeeded" | "SucceededWithSkipped" | "Failed" | "TimedOut" | "Canceled" | "Skipped" | (string & {});
-  provisioningState?: "Created" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {});
-  createTime?: string;
-  startTime?: string;
-  endTime?: string;
+  jobVersion: number;
+  stepName: string;
+  stepId: number;
+  jobExecutionId: string;
+  lifecycle: "Created" | "InProgress" | "WaitingForChildJobExecutions" | "WaitingForRetry" | "Succeeded" | "SucceededWithSkipped" | "Failed" | "TimedOut" | "Canceled" | "Skipped" | (string & {});
+  provisioningState: "Created" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  createTime: string;
+  startTime: string;
+  endTime: string;
   currentAttempts?: number;
-  currentAttemptStartTime?: string;
-  lastMessage?: string;
+  currentAttemptStartTime: string;
+  lastMessage: string;
   target?: outputs.JobExecutionTarget;
 }
 /**
@@ -9471,17 +9471,17 @@ export interface ExecutionStepState {
   type: "Microsoft.Sql/servers/jobAgents/jobs/executions/steps";
   properties?: outputs.JobExecutionProperties;
   systemData?: outputs.SystemData;
-  jobVersion?: number;
-  stepId?: number;
-  jobExecutionId?: string;
-  lifecycle?: "Created" | "InProgress" | "WaitingForChildJobExecutions" | "WaitingForRetry" | "Succeeded" | "SucceededWithSkipped" | "Failed" | "TimedOut" | "Canceled" | "Skipped" | (string & {});
-  provisioningState?: "Created" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {});
-  createTime?: string;
-  startTime?: string;
-  endTime?: string;
+  jobVersion: number;
+  stepId: number;
+  jobExecutionId: string;
+  lifecycle: "Created" | "InProgress" | "WaitingForChildJobExecutions" | "WaitingForRetry" | "Succeeded" | "SucceededWithSkipped" | "Failed" | "TimedOut" | "Canceled" | "Skipped" | (string & {});
+  provisioningState: "Created" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  createTime: string;
+  startTime: string;
+  endTime: string;
   currentAttempts?: number;
-  currentAttemptStartTime?: string;
-  lastMessage?: string;
+  currentAttemptStartTime: string;
+  lastMessage: string;
   target?: outputs.JobExecutionTarget;
 }
 /**
@@ -9516,17 +9516,17 @@ export interface TargetState {
   type: "Microsoft.Sql/servers/jobAgents/jobs/executions/steps/targets";
   properties?: outputs.JobExecutionProperties;
   systemData?: outputs.SystemData;
-  jobVersion?: number;
-  stepId?: number;
-  jobExecutionId?: string;
-  lifecycle?: "Created" | "InProgress" | "WaitingForChildJobExecutions" | "WaitingForRetry" | "Succeeded" | "SucceededWithSkipped" | "Failed" | "TimedOut" | "Canceled" | "Skipped" | (string & {});
-  provisioningState?: "Created" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {});
-  createTime?: string;
-  startTime?: string;
-  endTime?: string;
+  jobVersion: number;
+  stepId: number;
+  jobExecutionId: string;
+  lifecycle: "Created" | "InProgress" | "WaitingForChildJobExecutions" | "WaitingForRetry" | "Succeeded" | "SucceededWithSkipped" | "Failed" | "TimedOut" | "Canceled" | "Skipped" | (string & {});
+  provisioningState: "Created" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  createTime: string;
+  startTime: string;
+  endTime: string;
   currentAttempts?: number;
-  currentAttemptStartTime?: string;
-  lastMessage?: string;
+  currentAttemptStartTime: string;
+  lastMessage: string;
   target?: outputs.JobExecutionTarget;
 }
 /**
@@ -9735,7 +9735,7 @@ export declare class PrivateEndpoint extends $CustomResource {
   /** ARM resource id of the server the private endpoint will target. */
   readonly targetServerAzureResourceId: $Output<string>;
   /** Private endpoint id of the private endpoint. */
-  readonly privateEndpointId: $Output<string | undefined>;
+  readonly privateEndpointId: $Output<string>;
   constructor(name: string, args: PrivateEndpointArgs, opts?: $Options);
 }
 
@@ -9774,7 +9774,7 @@ export interface PrivateEndpointState {
   properties?: outputs.JobPrivateEndpointProperties;
   systemData?: outputs.SystemData;
   targetServerAzureResourceId: string;
-  privateEndpointId?: string;
+  privateEndpointId: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/jobAgents/privateEndpoints` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -9880,21 +9880,21 @@ export declare class ServerKey extends $CustomResource {
   /** Resource properties. */
   readonly properties: $Output<outputs.ServerKeyProperties | undefined>;
   /** Kind of encryption protector. This is metadata used for the Azure portal experience. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Subregion of the server key. */
-  readonly subregion: $Output<string | undefined>;
+  readonly subregion: $Output<string>;
   /** Thumbprint of the server key. */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   /** The server key creation date. */
-  readonly creationDate: $Output<string | undefined>;
+  readonly creationDate: $Output<string>;
   /** Key auto rotation opt-in flag. Either true or false. */
-  readonly autoRotationEnabled: $Output<boolean | undefined>;
+  readonly autoRotationEnabled: $Output<boolean>;
   /** The version of the server key. */
-  readonly keyVersion: $Output<string | undefined>;
+  readonly keyVersion: $Output<string>;
   constructor(name: string, args: ServerKeyArgs, opts?: $Options);
 }
 
@@ -9929,14 +9929,14 @@ export interface ServerKeyState {
   name: string;
   type: "Microsoft.Sql/servers/keys";
   properties?: outputs.ServerKeyProperties;
-  kind?: string;
-  location?: string;
+  kind: string;
+  location: string;
   systemData?: outputs.SystemData;
-  subregion?: string;
-  thumbprint?: string;
-  creationDate?: string;
-  autoRotationEnabled?: boolean;
-  keyVersion?: string;
+  subregion: string;
+  thumbprint: string;
+  creationDate: string;
+  autoRotationEnabled: boolean;
+  keyVersion: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/keys` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -9962,7 +9962,7 @@ export interface NetworkSecurityPerimeterConfigurationState {
   type: "Microsoft.Sql/servers/networkSecurityPerimeterConfigurations";
   properties?: outputs.NetworkSecurityPerimeterConfigurationProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
+  provisioningState: string;
   networkSecurityPerimeter?: outputs.NSPConfigPerimeter;
   resourceAssociation?: outputs.NSPConfigAssociation;
   profile?: outputs.NSPConfigProfile;
@@ -10000,7 +10000,7 @@ export declare class OutboundFirewallRule extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The state of the outbound rule. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: OutboundFirewallRuleArgs, opts?: $Options);
 }
 
@@ -10030,7 +10030,7 @@ export interface OutboundFirewallRuleState {
   type: "Microsoft.Sql/servers/outboundFirewallRules";
   properties?: outputs.OutboundFirewallRuleProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/outboundFirewallRules` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -10070,7 +10070,7 @@ export declare class ServerPrivateEndpointConnection extends $CustomResource {
   /** Connection state of the private endpoint connection. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionStateProperty | undefined>;
   /** State of the private endpoint connection. */
-  readonly provisioningState: $Output<"Approving" | "Ready" | "Dropping" | "Failed" | "Rejecting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Approving" | "Ready" | "Dropping" | "Failed" | "Rejecting" | (string & {})>;
   constructor(name: string, args: ServerPrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -10109,7 +10109,7 @@ export interface ServerPrivateEndpointConnectionState {
   privateEndpoint?: outputs.PrivateEndpointProperty;
   groupIds?: string[];
   privateLinkServiceConnectionState?: outputs.PrivateLinkServiceConnectionStateProperty;
-  provisioningState?: "Approving" | "Ready" | "Dropping" | "Failed" | "Rejecting" | (string & {});
+  provisioningState: "Approving" | "Ready" | "Dropping" | "Failed" | "Rejecting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/privateEndpointConnections` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -10135,7 +10135,7 @@ export interface ServerPrivateLinkResourceState {
   type: "Microsoft.Sql/servers/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -10162,15 +10162,15 @@ export interface RecommendedElasticPoolState {
   name: string;
   type: "Microsoft.Sql/servers/recommendedElasticPools";
   properties?: outputs.RecommendedElasticPoolPropertiesAutoGenerated;
-  databaseEdition?: "Basic" | "Standard" | "Premium" | "GeneralPurpose" | "BusinessCritical" | (string & {});
+  databaseEdition: "Basic" | "Standard" | "Premium" | "GeneralPurpose" | "BusinessCritical" | (string & {});
   dtu?: number;
   databaseDtuMin?: number;
   databaseDtuMax?: number;
   storageMB?: number;
-  observationPeriodStart?: string;
-  observationPeriodEnd?: string;
-  maxObservedDtu?: number;
-  maxObservedStorageMB?: number;
+  observationPeriodStart: string;
+  observationPeriodEnd: string;
+  maxObservedDtu: number;
+  maxObservedStorageMB: number;
   databases?: outputs.TrackedResource[];
   metrics?: outputs.RecommendedElasticPoolMetric[];
 }
@@ -10198,28 +10198,28 @@ export interface RecommendedElasticPoolDatabaseState {
   databaseName: string;
   name: string;
   type: "Microsoft.Sql/servers/recommendedElasticPools/databases";
-  kind?: string;
+  kind: string;
   properties?: outputs.DatabaseProperties2;
-  location?: string;
+  location: string;
   tags?: outputs.TrackedResourceTags;
   collation?: string;
-  creationDate?: string;
-  containmentState?: number;
-  currentServiceObjectiveId?: string;
-  databaseId?: string;
-  earliestRestoreDate?: string;
+  creationDate: string;
+  containmentState: number;
+  currentServiceObjectiveId: string;
+  databaseId: string;
+  earliestRestoreDate: string;
   edition?: "Web" | "Business" | "Basic" | "Standard" | "Premium" | "PremiumRS" | "Free" | "Stretch" | "DataWarehouse" | "System" | "System2" | "GeneralPurpose" | "BusinessCritical" | "Hyperscale" | (string & {});
   maxSizeBytes?: string;
   requestedServiceObjectiveId?: string;
   requestedServiceObjectiveName?: "System" | "System0" | "System1" | "System2" | "System3" | "System4" | "System2L" | "System3L" | "System4L" | "Free" | "Basic" | "S0" | "S1" | "S2" | "S3" | "S4" | "S6" | "S7" | "S9" | "S12" | "P1" | "P2" | "P3" | "P4" | "P6" | "P11" | "P15" | "PRS1" | "PRS2" | "PRS4" | "PRS6" | "DW100" | "DW200" | "DW300" | "DW400" | "DW500" | "DW600" | "DW1000" | "DW1200" | "DW1000c" | "DW1500" | "DW1500c" | "DW2000" | "DW2000c" | "DW3000" | "DW2500c" | "DW3000c" | "DW6000" | "DW5000c" | "DW6000c" | "DW7500c" | "DW10000c" | "DW15000c" | "DW30000c" | "DS100" | "DS200" | "DS300" | "DS400" | "DS500" | "DS600" | "DS1000" | "DS1200" | "DS1500" | "DS2000" | "ElasticPool" | (string & {});
-  serviceLevelObjective?: "System" | "System0" | "System1" | "System2" | "System3" | "System4" | "System2L" | "System3L" | "System4L" | "Free" | "Basic" | "S0" | "S1" | "S2" | "S3" | "S4" | "S6" | "S7" | "S9" | "S12" | "P1" | "P2" | "P3" | "P4" | "P6" | "P11" | "P15" | "PRS1" | "PRS2" | "PRS4" | "PRS6" | "DW100" | "DW200" | "DW300" | "DW400" | "DW500" | "DW600" | "DW1000" | "DW1200" | "DW1000c" | "DW1500" | "DW1500c" | "DW2000" | "DW2000c" | "DW3000" | "DW2500c" | "DW3000c" | "DW6000" | "DW5000c" | "DW6000c" | "DW7500c" | "DW10000c" | "DW15000c" | "DW30000c" | "DS100" | "DS200" | "DS300" | "DS400" | "DS500" | "DS600" | "DS1000" | "DS1200" | "DS1500" | "DS2000" | "ElasticPool" | (string & {});
-  status?: string;
+  serviceLevelObjective: "System" | "System0" | "System1" | "System2" | "System3" | "System4" | "System2L" | "System3L" | "System4L" | "Free" | "Basic" | "S0" | "S1" | "S2" | "S3" | "S4" | "S6" | "S7" | "S9" | "S12" | "P1" | "P2" | "P3" | "P4" | "P6" | "P11" | "P15" | "PRS1" | "PRS2" | "PRS4" | "PRS6" | "DW100" | "DW200" | "DW300" | "DW400" | "DW500" | "DW600" | "DW1000" | "DW1200" | "DW1000c" | "DW1500" | "DW1500c" | "DW2000" | "DW2000c" | "DW3000" | "DW2500c" | "DW3000c" | "DW6000" | "DW5000c" | "DW6000c" | "DW7500c" | "DW10000c" | "DW15000c" | "DW30000c" | "DS100" | "DS200" | "DS300" | "DS400" | "DS500" | "DS600" | "DS1000" | "DS1200" | "DS1500" | "DS2000" | "ElasticPool" | (string & {});
+  status: string;
   elasticPoolName?: string;
-  defaultSecondaryLocation?: string;
+  defaultSecondaryLocation: string;
   serviceTierAdvisors?: outputs.ServiceTierAdvisor[];
   transparentDataEncryption?: outputs.TransparentDataEncryption[];
   recommendedIndex?: outputs.RecommendedIndex[];
-  failoverGroupId?: string;
+  failoverGroupId: string;
   readScale?: "Enabled" | "Disabled";
   zoneRedundant?: boolean;
 }
@@ -10247,10 +10247,10 @@ export interface ServerRecoverableDatabaseState {
   type: "Microsoft.Sql/servers/recoverableDatabases";
   properties?: outputs.RecoverableDatabaseProperties;
   systemData?: outputs.SystemData;
-  edition?: string;
-  serviceLevelObjective?: string;
-  elasticPoolName?: string;
-  lastAvailableBackupDate?: string;
+  edition: string;
+  serviceLevelObjective: string;
+  elasticPoolName: string;
+  lastAvailableBackupDate: string;
   keys?: outputs.RecoverableDatabasePropertiesKeys;
 }
 /**
@@ -10277,15 +10277,15 @@ export interface ServerRestorableDroppedDatabaseState {
   type: "Microsoft.Sql/servers/restorableDroppedDatabases";
   properties?: outputs.RestorableDroppedDatabaseProperties;
   sku?: outputs.Sku;
-  location?: string;
+  location: string;
   tags?: outputs.RestorableDroppedDatabaseTags;
   systemData?: outputs.SystemData;
-  databaseName?: string;
-  maxSizeBytes?: number;
-  creationDate?: string;
-  deletionDate?: string;
-  earliestRestoreDate?: string;
-  backupStorageRedundancy?: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
+  databaseName: string;
+  maxSizeBytes: number;
+  creationDate: string;
+  deletionDate: string;
+  earliestRestoreDate: string;
+  backupStorageRedundancy: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
   keys?: outputs.RestorableDroppedDatabasePropertiesKeys;
 }
 /**
@@ -10334,7 +10334,7 @@ export declare class ServerSecurityAlertPolicy extends $CustomResource {
   /** Specifies the number of days to keep in the Threat Detection audit logs. */
   readonly retentionDays: $Output<number | undefined>;
   /** Specifies the UTC creation time of the policy. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   constructor(name: string, args: ServerSecurityAlertPolicyArgs, opts?: $Options);
 }
 
@@ -10387,7 +10387,7 @@ export interface ServerSecurityAlertPolicyState {
   storageEndpoint?: string;
   storageAccountAccessKey?: string;
   retentionDays?: number;
-  creationTime?: string;
+  creationTime: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/securityAlertPolicies` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -10412,10 +10412,10 @@ export interface ServiceObjectiveState {
   name: string;
   type: "Microsoft.Sql/servers/serviceObjectives";
   properties?: outputs.ServiceObjectiveProperties;
-  isDefault?: boolean;
-  isSystem?: boolean;
-  description?: string;
-  enabled?: boolean;
+  isDefault: boolean;
+  isSystem: boolean;
+  description: string;
+  enabled: boolean;
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/serviceObjectives` without managing it (GET, api-version 2014-04-01); undefined when it does not exist.
@@ -10515,19 +10515,19 @@ export declare class SyncAgent extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Name of the sync agent. */
-  readonly name: $Output<string | undefined>;
+  readonly name: $Output<string>;
   /** ARM resource id of the sync database in the sync agent. */
   readonly syncDatabaseId: $Output<string | undefined>;
   /** Last alive time of the sync agent. */
-  readonly lastAliveTime: $Output<string | undefined>;
+  readonly lastAliveTime: $Output<string>;
   /** State of the sync agent. */
-  readonly state: $Output<"Online" | "Offline" | "NeverConnected" | (string & {}) | undefined>;
+  readonly state: $Output<"Online" | "Offline" | "NeverConnected" | (string & {})>;
   /** If the sync agent version is up to date. */
-  readonly isUpToDate: $Output<boolean | undefined>;
+  readonly isUpToDate: $Output<boolean>;
   /** Expiration time of the sync agent version. */
-  readonly expiryTime: $Output<string | undefined>;
+  readonly expiryTime: $Output<string>;
   /** Version of the sync agent. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   constructor(name: string, args: SyncAgentArgs, opts?: $Options);
 }
 
@@ -10560,13 +10560,13 @@ export interface SyncAgentState {
   type: "Microsoft.Sql/servers/syncAgents";
   properties?: outputs.SyncAgentProperties;
   systemData?: outputs.SystemData;
-  name?: string;
+  name: string;
   syncDatabaseId?: string;
-  lastAliveTime?: string;
-  state?: "Online" | "Offline" | "NeverConnected" | (string & {});
-  isUpToDate?: boolean;
-  expiryTime?: string;
-  version?: string;
+  lastAliveTime: string;
+  state: "Online" | "Offline" | "NeverConnected" | (string & {});
+  isUpToDate: boolean;
+  expiryTime: string;
+  version: string;
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/syncAgents` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -10604,7 +10604,7 @@ export declare class VirtualNetworkRule extends $CustomResource {
   /** Create firewall rule before the virtual network has vnet service endpoint enabled. */
   readonly ignoreMissingVnetServiceEndpoint: $Output<boolean | undefined>;
   /** Virtual Network Rule State */
-  readonly state: $Output<"Initializing" | "InProgress" | "Ready" | "Failed" | "Deleting" | "Unknown" | (string & {}) | undefined>;
+  readonly state: $Output<"Initializing" | "InProgress" | "Ready" | "Failed" | "Deleting" | "Unknown" | (string & {})>;
   constructor(name: string, args: VirtualNetworkRuleArgs, opts?: $Options);
 }
 
@@ -10642,7 +10642,7 @@ export interface VirtualNetworkRuleState {
   systemData?: outputs.SystemData;
   virtualNetworkSubnetId: string;
   ignoreMissingVnetServiceEndpoint?: boolean;
-  state?: "Initializing" | "InProgress" | "Ready" | "Failed" | "Deleting" | "Unknown" | (string & {});
+  state: "Initializing" | "InProgress" | "Ready" | "Failed" | "Deleting" | "Unknown" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Sql/servers/virtualNetworkRules` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -10752,7 +10752,7 @@ export declare class VirtualCluster extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Subnet resource ID for the virtual cluster. */
-  readonly subnetId: $Output<string | undefined>;
+  readonly subnetId: $Output<string>;
   /** Virtual cluster version. */
   readonly version: $Output<string | undefined>;
   /** List of resources in this virtual cluster. */
@@ -10792,7 +10792,7 @@ export interface VirtualClusterState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  subnetId?: string;
+  subnetId: string;
   version?: string;
   childResources?: string[];
 }
@@ -11608,6 +11608,180 @@ export declare const startJobOutput: typeof startJob;
 export declare const reconcileNetworkSecurityPerimeterConfigurationOutput: typeof reconcileNetworkSecurityPerimeterConfiguration;
 export declare const generateSyncAgentKeyOutput: typeof generateSyncAgentKey;
 export declare const updateVirtualClusterManagedInstanceDnsServersOutput: typeof updateVirtualClusterManagedInstanceDnsServers;
+// Pulumi's names for what each function and lookup returns.
+export type GetInstancePoolResult = InstancePoolState;
+export type GetInstancePoolOperationResult = InstancePoolOperationState;
+export type GetDeletedServerResult = DeletedServerState;
+export type GetInstanceFailoverGroupResult = InstanceFailoverGroupState;
+export type GetLongTermRetentionManagedInstanceBackupResult = LongTermRetentionManagedInstanceBackupState;
+export type GetLongTermRetentionBackupResult = LongTermRetentionBackupState;
+export type GetManagedDatabaseMoveOperationResultResult = ManagedDatabaseMoveOperationResultState;
+export type GetServerTrustGroupResult = ServerTrustGroupState;
+export type GetTimeZoneResult = TimeZoneState;
+export type GetUsageResult = UsageState;
+export type GetManagedInstanceResult = ManagedInstanceState;
+export type GetManagedInstanceAdministratorResult = ManagedInstanceAdministratorState;
+export type GetManagedInstanceAdvancedThreatProtectionSettingResult = ManagedInstanceAdvancedThreatProtectionSettingState;
+export type GetManagedInstanceAzureADOnlyAuthenticationResult = ManagedInstanceAzureADOnlyAuthenticationState;
+export type GetManagedInstanceDatabaseResult = ManagedInstanceDatabaseState;
+export type GetManagedInstanceDatabaseAdvancedThreatProtectionSettingResult = ManagedInstanceDatabaseAdvancedThreatProtectionSettingState;
+export type GetManagedInstanceDatabaseBackupLongTermRetentionPolicyResult = ManagedInstanceDatabaseBackupLongTermRetentionPolicyState;
+export type GetManagedInstanceDatabaseBackupShortTermRetentionPolicyResult = ManagedInstanceDatabaseBackupShortTermRetentionPolicyState;
+export type GetManagedInstanceDatabaseLedgerDigestUploadResult = ManagedInstanceDatabaseLedgerDigestUploadState;
+export type GetQueryResult = QueryState;
+export type GetRestoreDetailResult = RestoreDetailState;
+export type GetManagedInstanceDatabaseSchemaResult = ManagedInstanceDatabaseSchemaState;
+export type GetManagedInstanceDatabaseSchemaTableResult = ManagedInstanceDatabaseSchemaTableState;
+export type GetManagedInstanceDatabaseSchemaTableColumnResult = ManagedInstanceDatabaseSchemaTableColumnState;
+export type GetManagedInstanceDatabaseSchemaTableColumnSensitivityLabelResult = ManagedInstanceDatabaseSchemaTableColumnSensitivityLabelState;
+export type GetManagedInstanceDatabaseSecurityAlertPolicyResult = ManagedInstanceDatabaseSecurityAlertPolicyState;
+export type GetManagedInstanceDatabaseTransparentDataEncryptionResult = ManagedInstanceDatabaseTransparentDataEncryptionState;
+export type GetManagedInstanceDatabaseVulnerabilityAssessmentResult = ManagedInstanceDatabaseVulnerabilityAssessmentState;
+export type GetManagedInstanceDatabaseVulnerabilityAssessmentRuleBaselineResult = ManagedInstanceDatabaseVulnerabilityAssessmentRuleBaselineState;
+export type GetManagedInstanceDatabaseVulnerabilityAssessmentScanResult = ManagedInstanceDatabaseVulnerabilityAssessmentScanState;
+export type GetDistributedAvailabilityGroupResult = DistributedAvailabilityGroupState;
+export type GetManagedInstanceDnsAliasResult = ManagedInstanceDnsAliasState;
+export type GetDtcResult = DtcState;
+export type GetManagedInstanceEncryptionProtectorResult = ManagedInstanceEncryptionProtectorState;
+export type GetEndpointCertificateResult = EndpointCertificateState;
+export type GetManagedInstanceKeyResult = ManagedInstanceKeyState;
+export type GetManagedInstanceOperationResult = ManagedInstanceOperationState;
+export type GetManagedInstancePrivateEndpointConnectionResult = ManagedInstancePrivateEndpointConnectionState;
+export type GetManagedInstancePrivateLinkResourceResult = ManagedInstancePrivateLinkResourceState;
+export type GetManagedInstanceRecoverableDatabaseResult = ManagedInstanceRecoverableDatabaseState;
+export type GetManagedInstanceRestorableDroppedDatabaseResult = ManagedInstanceRestorableDroppedDatabaseState;
+export type GetRestorableDroppedDatabaseBackupShortTermRetentionPolicyResult = RestorableDroppedDatabaseBackupShortTermRetentionPolicyState;
+export type GetManagedInstanceSecurityAlertPolicyResult = ManagedInstanceSecurityAlertPolicyState;
+export type GetServerConfigurationOptionResult = ServerConfigurationOptionState;
+export type GetServerTrustCertificateResult = ServerTrustCertificateState;
+export type GetSqlAgentResult = SqlAgentState;
+export type GetStartStopScheduleResult = StartStopScheduleState;
+export type GetManagedInstanceVulnerabilityAssessmentResult = ManagedInstanceVulnerabilityAssessmentState;
+export type GetServerResult = ServerState;
+export type GetServerAdministratorResult = ServerAdministratorState;
+export type GetServerAdvancedThreatProtectionSettingResult = ServerAdvancedThreatProtectionSettingState;
+export type GetAdvisorResult = AdvisorState;
+export type GetAuditingPolicyResult = AuditingPolicyState;
+export type GetAuditingSettingResult = AuditingSettingState;
+export type GetAutomaticTuningResult = AutomaticTuningState;
+export type GetServerAzureADOnlyAuthenticationResult = ServerAzureADOnlyAuthenticationState;
+export type GetCommunicationLinkResult = CommunicationLinkState;
+export type GetConnectionPolicyResult = ConnectionPolicyState;
+export type GetDatabaseResult = DatabaseState;
+export type GetServerDatabaseAdvancedThreatProtectionSettingResult = ServerDatabaseAdvancedThreatProtectionSettingState;
+export type GetDatabaseAdvisorResult = DatabaseAdvisorState;
+export type GetRecommendedActionResult = RecommendedActionState;
+export type GetDatabaseAuditingPolicyResult = DatabaseAuditingPolicyState;
+export type GetDatabaseAuditingSettingResult = DatabaseAuditingSettingState;
+export type GetDatabaseAutomaticTuningResult = DatabaseAutomaticTuningState;
+export type GetServerDatabaseBackupLongTermRetentionPolicyResult = ServerDatabaseBackupLongTermRetentionPolicyState;
+export type GetServerDatabaseBackupShortTermRetentionPolicyResult = ServerDatabaseBackupShortTermRetentionPolicyState;
+export type GetDatabaseConnectionPolicyResult = DatabaseConnectionPolicyState;
+export type GetDataMaskingPolicyResult = DataMaskingPolicyState;
+export type GetRuleResult = RuleState;
+export type GetDataWarehouseUserActivityResult = DataWarehouseUserActivityState;
+export type GetDatabaseExtendedAuditingSettingResult = DatabaseExtendedAuditingSettingState;
+export type GetExtensionResult = ExtensionState;
+export type GetGeoBackupPolicyResult = GeoBackupPolicyState;
+export type GetServerDatabaseLedgerDigestUploadResult = ServerDatabaseLedgerDigestUploadState;
+export type GetReplicationLinkResult = ReplicationLinkState;
+export type GetRestorePointResult = RestorePointState;
+export type GetServerDatabaseSchemaResult = ServerDatabaseSchemaState;
+export type GetServerDatabaseSchemaTableResult = ServerDatabaseSchemaTableState;
+export type GetServerDatabaseSchemaTableColumnResult = ServerDatabaseSchemaTableColumnState;
+export type GetServerDatabaseSchemaTableColumnSensitivityLabelResult = ServerDatabaseSchemaTableColumnSensitivityLabelState;
+export type GetServerDatabaseSecurityAlertPolicyResult = ServerDatabaseSecurityAlertPolicyState;
+export type GetServiceTierAdvisorResult = ServiceTierAdvisorState;
+export type GetDatabaseSqlVulnerabilityAssessmentResult = DatabaseSqlVulnerabilityAssessmentState;
+export type GetBaselineResult = BaselineState;
+export type GetBaselineRuleResult = BaselineRuleState;
+export type GetSqlVulnerabilityAssessmentScanResult = SqlVulnerabilityAssessmentScanState;
+export type GetScanResultResult = ScanResultState;
+export type GetSyncGroupResult = SyncGroupState;
+export type GetSyncMemberResult = SyncMemberState;
+export type GetServerDatabaseTransparentDataEncryptionResult = ServerDatabaseTransparentDataEncryptionState;
+export type GetServerDatabaseVulnerabilityAssessmentResult = ServerDatabaseVulnerabilityAssessmentState;
+export type GetServerDatabaseVulnerabilityAssessmentRuleBaselineResult = ServerDatabaseVulnerabilityAssessmentRuleBaselineState;
+export type GetServerDatabaseVulnerabilityAssessmentScanResult = ServerDatabaseVulnerabilityAssessmentScanState;
+export type GetWorkloadGroupResult = WorkloadGroupState;
+export type GetWorkloadClassifierResult = WorkloadClassifierState;
+export type GetDevOpsAuditingSettingResult = DevOpsAuditingSettingState;
+export type GetDisasterRecoveryConfigurationResult = DisasterRecoveryConfigurationState;
+export type GetServerDnsAliasResult = ServerDnsAliasState;
+export type GetElasticPoolResult = ElasticPoolState;
+export type GetElasticPoolDatabaseResult = ElasticPoolDatabaseState;
+export type GetServerEncryptionProtectorResult = ServerEncryptionProtectorState;
+export type GetExtendedAuditingSettingResult = ExtendedAuditingSettingState;
+export type GetFailoverGroupResult = FailoverGroupState;
+export type GetFirewallRuleResult = FirewallRuleState;
+export type GetIpv6FirewallRuleResult = Ipv6FirewallRuleState;
+export type GetJobAgentResult = JobAgentState;
+export type GetCredentialResult = CredentialState;
+export type GetJobResult = JobState;
+export type GetExecutionResult = ExecutionState;
+export type GetExecutionStepResult = ExecutionStepState;
+export type GetTargetResult = TargetState;
+export type GetStepResult = StepState;
+export type GetVersionResult = VersionState;
+export type GetVersionStepResult = VersionStepState;
+export type GetPrivateEndpointResult = PrivateEndpointState;
+export type GetTargetGroupResult = TargetGroupState;
+export type GetServerKeyResult = ServerKeyState;
+export type GetNetworkSecurityPerimeterConfigurationResult = NetworkSecurityPerimeterConfigurationState;
+export type GetOutboundFirewallRuleResult = OutboundFirewallRuleState;
+export type GetServerPrivateEndpointConnectionResult = ServerPrivateEndpointConnectionState;
+export type GetServerPrivateLinkResourceResult = ServerPrivateLinkResourceState;
+export type GetRecommendedElasticPoolResult = RecommendedElasticPoolState;
+export type GetRecommendedElasticPoolDatabaseResult = RecommendedElasticPoolDatabaseState;
+export type GetServerRecoverableDatabaseResult = ServerRecoverableDatabaseState;
+export type GetServerRestorableDroppedDatabaseResult = ServerRestorableDroppedDatabaseState;
+export type GetServerSecurityAlertPolicyResult = ServerSecurityAlertPolicyState;
+export type GetServiceObjectiveResult = ServiceObjectiveState;
+export type GetSqlVulnerabilityAssessmentResult = SqlVulnerabilityAssessmentState;
+export type GetSyncAgentResult = SyncAgentState;
+export type GetVirtualNetworkRuleResult = VirtualNetworkRuleState;
+export type GetServerVulnerabilityAssessmentResult = ServerVulnerabilityAssessmentState;
+export type GetVirtualClusterResult = VirtualClusterState;
+export type RecoverDeletedServerResult = outputs.DeletedServer;
+export type FailoverInstanceFailoverGroupResult = outputs.InstanceFailoverGroup;
+export type ForceInstanceFailoverGroupFailoverAllowDataLossResult = outputs.InstanceFailoverGroup;
+export type ChangeLongTermRetentionBackupAccessTierResult = outputs.LongTermRetentionBackup;
+export type CopyLongTermRetentionBackupResult = outputs.LongTermRetentionBackupOperationResult;
+export type LockLongTermRetentionBackupTimeBasedImmutabilityResult = outputs.LongTermRetentionBackup;
+export type RemoveLongTermRetentionBackupLegalHoldImmutabilityResult = outputs.LongTermRetentionBackup;
+export type RemoveLongTermRetentionBackupTimeBasedImmutabilityResult = outputs.LongTermRetentionBackup;
+export type SetLongTermRetentionBackupLegalHoldImmutabilityResult = outputs.LongTermRetentionBackup;
+export type UpdateLongTermRetentionBackupResult = outputs.LongTermRetentionBackupOperationResult;
+export type RefreshManagedInstanceExternalGovernanceStatusResult = outputs.RefreshExternalGovernanceStatusOperationResultMI;
+export type StartManagedInstanceResult = outputs.ManagedInstance;
+export type StopManagedInstanceResult = outputs.ManagedInstance;
+export type ReevaluateManagedInstanceDatabaseInaccessibleDatabaseStateResult = outputs.ManagedDatabase;
+export type DisableManagedInstanceDatabaseLedgerDigestUploadResult = outputs.ManagedLedgerDigestUploads;
+export type ExportManagedInstanceDatabaseVulnerabilityAssessmentScanResult = outputs.DatabaseVulnerabilityAssessmentScansExport;
+export type FailoverDistributedAvailabilityGroupResult = outputs.DistributedAvailabilityGroup;
+export type SetDistributedAvailabilityGroupRoleResult = outputs.DistributedAvailabilityGroup;
+export type AcquireManagedInstanceDnsAliasResult = outputs.ManagedServerDnsAlias;
+export type ImportServerResult = outputs.ImportExportOperationResult;
+export type RefreshServerExternalGovernanceStatusResult = outputs.RefreshExternalGovernanceStatusOperationResult;
+export type ExportDatabaseResult = outputs.ImportExportOperationResult;
+export type ImportDatabaseResult = outputs.ImportExportOperationResult;
+export type PauseDatabaseResult = outputs.Database;
+export type RestoreDatabasePointsResult = outputs.RestorePoint;
+export type ResumeDatabaseResult = outputs.Database;
+export type DisableServerDatabaseLedgerDigestUploadResult = outputs.LedgerDigestUploads;
+export type FailoverReplicationLinkResult = outputs.ReplicationLink;
+export type ForceReplicationLinkFailoverAllowDataLossResult = outputs.ReplicationLink;
+export type ResumeServerDatabaseTransparentDataEncryptionResult = outputs.LogicalDatabaseTransparentDataEncryption;
+export type SuspendServerDatabaseTransparentDataEncryptionResult = outputs.LogicalDatabaseTransparentDataEncryption;
+export type ExportServerDatabaseVulnerabilityAssessmentScanResult = outputs.DatabaseVulnerabilityAssessmentScansExport;
+export type AcquireServerDnsAliasResult = outputs.ServerDnsAlias;
+export type FailoverFailoverGroupResult = outputs.FailoverGroup;
+export type ForceFailoverGroupFailoverAllowDataLossResult = outputs.FailoverGroup;
+export type TryFailoverGroupPlannedBeforeForcedFailoverResult = outputs.FailoverGroup;
+export type StartJobResult = outputs.JobExecution;
+export type ReconcileNetworkSecurityPerimeterConfigurationResult = outputs.NetworkSecurityPerimeterConfiguration;
+export type GenerateSyncAgentKeyResult = outputs.SyncAgentKeyProperties;
+export type UpdateVirtualClusterManagedInstanceDnsServersResult = outputs.UpdateVirtualClusterDnsServersOperation;
 
 export declare namespace inputs {
   interface AdministratorProperties {
@@ -11666,6 +11840,12 @@ export declare namespace inputs {
   interface CopyLongTermRetentionBackupParameters {
     /** Resource properties. */
     properties?: inputs.CopyLongTermRetentionBackupParametersProperties;
+    targetSubscriptionId?: string;
+    targetResourceGroup?: string;
+    targetServerResourceId?: string;
+    targetServerFullyQualifiedDomainName?: string;
+    targetDatabaseName?: string;
+    targetBackupStorageRedundancy?: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
   }
   interface CopyLongTermRetentionBackupParametersProperties {
     /** The subscription that owns the target server */
@@ -11708,6 +11888,40 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    createMode?: "Default" | "Copy" | "Secondary" | "PointInTimeRestore" | "Restore" | "Recovery" | "RestoreExternalBackup" | "RestoreExternalBackupSecondary" | "RestoreLongTermRetentionBackup" | "OnlineSecondary" | (string & {});
+    collation?: string;
+    maxSizeBytes?: number;
+    sampleName?: "AdventureWorksLT" | "WideWorldImportersStd" | "WideWorldImportersFull" | (string & {});
+    elasticPoolId?: string;
+    sourceDatabaseId?: string;
+    restorePointInTime?: string;
+    sourceDatabaseDeletionDate?: string;
+    recoveryServicesRecoveryPointId?: string;
+    longTermRetentionBackupResourceId?: string;
+    recoverableDatabaseId?: string;
+    restorableDroppedDatabaseId?: string;
+    catalogCollation?: "DATABASE_DEFAULT" | "SQL_Latin1_General_CP1_CI_AS" | (string & {});
+    zoneRedundant?: boolean;
+    licenseType?: "LicenseIncluded" | "BasePrice" | (string & {});
+    readScale?: "Enabled" | "Disabled" | (string & {});
+    highAvailabilityReplicaCount?: number;
+    secondaryType?: "Geo" | "Named" | "Standby" | (string & {});
+    autoPauseDelay?: number;
+    requestedBackupStorageRedundancy?: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
+    minCapacity?: number;
+    maintenanceConfigurationId?: string;
+    isLedgerOn?: boolean;
+    federatedClientId?: string;
+    keys?: inputs.DatabasePropertiesKeys;
+    encryptionProtector?: string;
+    preferredEnclaveType?: "Default" | "VBS" | (string & {});
+    useFreeLimit?: boolean;
+    freeLimitExhaustionBehavior?: "AutoPause" | "BillOverUsage" | (string & {});
+    sourceResourceId?: string;
+    manualCutover?: boolean;
+    performCutover?: boolean;
+    availabilityZone?: "NoPreference" | "1" | "2" | "3" | (string & {});
+    encryptionProtectorAutoRotation?: boolean;
   }
   interface DatabaseAutomaticTuningProperties {
     /** Automatic tuning desired state. */
@@ -12197,6 +12411,14 @@ export declare namespace inputs {
   interface DistributedAvailabilityGroup {
     /** Resource properties. */
     properties?: inputs.DistributedAvailabilityGroupProperties;
+    replicationMode?: "Async" | "Sync" | (string & {});
+    partnerAvailabilityGroupName?: string;
+    partnerEndpoint?: string;
+    instanceLinkRole?: "Primary" | "Secondary" | (string & {});
+    instanceAvailabilityGroupName?: string;
+    failoverMode?: "None" | "Manual" | (string & {});
+    seedingMode?: "Automatic" | "Manual" | (string & {});
+    databases?: inputs.DistributedAvailabilityGroupDatabase[];
   }
   interface DistributedAvailabilityGroupDatabase {
     /** The name of the database in link */
@@ -12522,6 +12744,11 @@ export declare namespace inputs {
     properties?: inputs.FailoverGroupProperties;
     /** Resource tags. */
     tags?: inputs.FailoverGroupTags;
+    readWriteEndpoint?: inputs.FailoverGroupReadWriteEndpoint;
+    readOnlyEndpoint?: inputs.FailoverGroupReadOnlyEndpoint;
+    partnerServers?: inputs.PartnerInfo[];
+    databases?: string[];
+    secondaryType?: "Geo" | "Standby" | (string & {});
   }
   interface FailoverGroupProperties {
     /** Read-write endpoint of the failover group instance. */
@@ -12600,6 +12827,11 @@ export declare namespace inputs {
   interface InstanceFailoverGroup {
     /** Resource properties. */
     properties?: inputs.InstanceFailoverGroupProperties;
+    secondaryType?: "Geo" | "Standby" | (string & {});
+    readWriteEndpoint?: inputs.InstanceFailoverGroupReadWriteEndpoint;
+    readOnlyEndpoint?: inputs.InstanceFailoverGroupReadOnlyEndpoint;
+    partnerRegions?: inputs.PartnerRegionInfo[];
+    managedInstancePairs?: inputs.ManagedInstancePairInfo[];
   }
   interface InstanceFailoverGroupProperties {
     /** Type of the geo-secondary instance. Set 'Standby' if the instance is used as a DR option only. */
@@ -12663,6 +12895,7 @@ export declare namespace inputs {
   interface JobExecution {
     /** Resource properties. */
     properties?: inputs.JobExecutionProperties;
+    currentAttempts?: number;
   }
   interface JobExecutionProperties {
     /** Number of times the job execution has been attempted. */
@@ -12766,6 +12999,7 @@ export declare namespace inputs {
   interface LedgerDigestUploads {
     /** Resource properties. */
     properties?: inputs.LedgerDigestUploadsProperties;
+    digestStorageEndpoint?: string;
   }
   interface LedgerDigestUploadsProperties {
     /** The digest storage endpoint, which must be either an Azure blob storage endpoint or an URI for Azure Confidential Ledger. */
@@ -12774,10 +13008,17 @@ export declare namespace inputs {
   interface LogicalDatabaseTransparentDataEncryption {
     /** Resource properties. */
     properties?: inputs.TransparentDataEncryptionProperties;
+    state?: "Enabled" | "Disabled";
+    scanState?: "None" | "Resume" | "Running" | "Suspend" | "Aborted" | "Completed" | (string & {});
   }
   interface LongTermRetentionBackup {
     /** Resource properties. */
     properties?: inputs.LongTermRetentionBackupProperties;
+    requestedBackupStorageRedundancy?: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
+    isBackupImmutable?: boolean;
+    timeBasedImmutability?: "Enabled" | "Disabled" | (string & {});
+    timeBasedImmutabilityMode?: "Locked" | "Unlocked" | (string & {});
+    legalHoldImmutability?: "Enabled" | "Disabled" | (string & {});
   }
   interface LongTermRetentionBackupOperationResult {
     /** Resource properties. */
@@ -12821,6 +13062,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    collation?: string;
+    restorePointInTime?: string;
+    catalogCollation?: "DATABASE_DEFAULT" | "SQL_Latin1_General_CP1_CI_AS" | (string & {});
+    createMode?: "Default" | "RestoreExternalBackup" | "PointInTimeRestore" | "Recovery" | "RestoreLongTermRetentionBackup" | (string & {});
+    storageContainerUri?: string;
+    sourceDatabaseId?: string;
+    crossSubscriptionSourceDatabaseId?: string;
+    restorableDroppedDatabaseId?: string;
+    crossSubscriptionRestorableDroppedDatabaseId?: string;
+    storageContainerIdentity?: string;
+    storageContainerSasToken?: string;
+    recoverableDatabaseId?: string;
+    longTermRetentionBackupResourceId?: string;
+    autoCompleteRestore?: boolean;
+    lastBackupName?: string;
+    crossSubscriptionTargetManagedInstanceId?: string;
+    isLedgerOn?: boolean;
   }
   type ManagedDatabaseExtendedAccessibilityInfo = { [key: string]: any };
   type ManagedDatabaseMoveOperationResultProperties = { [key: string]: any };
@@ -12874,6 +13132,38 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    managedInstanceCreateMode?: "Default" | "PointInTimeRestore" | (string & {});
+    isGeneralPurposeV2?: boolean;
+    administratorLogin?: string;
+    administratorLoginPassword?: string;
+    subnetId?: string;
+    licenseType?: "LicenseIncluded" | "BasePrice" | (string & {});
+    hybridSecondaryUsage?: "Active" | "Passive" | (string & {});
+    vCores?: number;
+    storageSizeInGB?: number;
+    storageIOps?: number;
+    storageThroughputMBps?: number;
+    memorySizeInGB?: number;
+    collation?: string;
+    dnsZonePartner?: string;
+    publicDataEndpointEnabled?: boolean;
+    sourceManagedInstanceId?: string;
+    restorePointInTime?: string;
+    proxyOverride?: "Proxy" | "Redirect" | "Default" | (string & {});
+    timezoneId?: string;
+    instancePoolId?: string;
+    maintenanceConfigurationId?: string;
+    minimalTlsVersion?: string;
+    requestedBackupStorageRedundancy?: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
+    zoneRedundant?: boolean;
+    primaryUserAssignedIdentityId?: string;
+    keyId?: string;
+    administrators?: inputs.ManagedInstanceExternalAdministrator;
+    servicePrincipal?: inputs.ServicePrincipal;
+    pricingModel?: "Regular" | "Freemium" | (string & {});
+    authenticationMetadata?: "AzureAD" | "Paired" | "Windows" | (string & {});
+    databaseFormat?: "AlwaysUpToDate" | "SQLServer2022" | "SQLServer2025" | (string & {});
+    requestedLogicalAvailabilityZone?: "NoPreference" | "1" | "2" | "3" | (string & {});
   }
   interface ManagedInstanceAdministratorProperties {
     /** Type of the managed instance administrator. */
@@ -13077,6 +13367,7 @@ export declare namespace inputs {
   interface ManagedLedgerDigestUploads {
     /** Resource properties. */
     properties?: inputs.ManagedLedgerDigestUploadsProperties;
+    digestStorageEndpoint?: string;
   }
   interface ManagedLedgerDigestUploadsProperties {
     /** The digest storage endpoint, which must be either an Azure blob storage endpoint or an URI for Azure Confidential Ledger. */
@@ -13106,6 +13397,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    subnetId?: string;
+    vCores?: number;
+    licenseType?: "LicenseIncluded" | "BasePrice" | (string & {});
+    maintenanceConfigurationId?: string;
   }
   interface MicrosoftSqlInstancePoolsOperations {
     /** The resource name */
@@ -13120,6 +13415,11 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.InstanceFailoverGroupProperties;
+    secondaryType?: "Geo" | "Standby" | (string & {});
+    readWriteEndpoint?: inputs.InstanceFailoverGroupReadWriteEndpoint;
+    readOnlyEndpoint?: inputs.InstanceFailoverGroupReadOnlyEndpoint;
+    partnerRegions?: inputs.PartnerRegionInfo[];
+    managedInstancePairs?: inputs.ManagedInstancePairInfo[];
   }
   interface MicrosoftSqlLocationsLongTermRetentionManagedInstancesLongTermRetentionDatabasesLongTermRetentionManagedInstanceBackups {
     /** The resource name */
@@ -13138,6 +13438,8 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.ServerTrustGroupProperties;
+    groupMembers?: inputs.ServerInfo[];
+    trustScopes?: ("GlobalTransactions" | "ServiceBroker" | (string & {}))[];
   }
   interface MicrosoftSqlLocationsTimeZones {
     /** The resource name */
@@ -13160,24 +13462,62 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    managedInstanceCreateMode?: "Default" | "PointInTimeRestore" | (string & {});
+    isGeneralPurposeV2?: boolean;
+    administratorLogin?: string;
+    administratorLoginPassword?: string;
+    subnetId?: string;
+    licenseType?: "LicenseIncluded" | "BasePrice" | (string & {});
+    hybridSecondaryUsage?: "Active" | "Passive" | (string & {});
+    vCores?: number;
+    storageSizeInGB?: number;
+    storageIOps?: number;
+    storageThroughputMBps?: number;
+    memorySizeInGB?: number;
+    collation?: string;
+    dnsZonePartner?: string;
+    publicDataEndpointEnabled?: boolean;
+    sourceManagedInstanceId?: string;
+    restorePointInTime?: string;
+    proxyOverride?: "Proxy" | "Redirect" | "Default" | (string & {});
+    timezoneId?: string;
+    instancePoolId?: string;
+    maintenanceConfigurationId?: string;
+    minimalTlsVersion?: string;
+    requestedBackupStorageRedundancy?: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
+    zoneRedundant?: boolean;
+    primaryUserAssignedIdentityId?: string;
+    keyId?: string;
+    administrators?: inputs.ManagedInstanceExternalAdministrator;
+    servicePrincipal?: inputs.ServicePrincipal;
+    pricingModel?: "Regular" | "Freemium" | (string & {});
+    authenticationMetadata?: "AzureAD" | "Paired" | "Windows" | (string & {});
+    databaseFormat?: "AlwaysUpToDate" | "SQLServer2022" | "SQLServer2025" | (string & {});
+    requestedLogicalAvailabilityZone?: "NoPreference" | "1" | "2" | "3" | (string & {});
   }
   interface MicrosoftSqlManagedInstancesAdministrators {
     /** The resource name */
     name: "ActiveDirectory" | (string & {});
     /** Resource properties. */
     properties?: inputs.ManagedInstanceAdministratorProperties;
+    administratorType?: "ActiveDirectory" | (string & {});
+    login?: string;
+    sid?: string;
+    tenantId?: string;
   }
   interface MicrosoftSqlManagedInstancesAdvancedThreatProtectionSettings {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.AdvancedThreatProtectionProperties;
+    state?: "New" | "Enabled" | "Disabled";
   }
   interface MicrosoftSqlManagedInstancesAzureADOnlyAuthentications {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ManagedInstanceAzureADOnlyAuthProperties;
+    azureADOnlyAuthentication?: boolean;
   }
   interface MicrosoftSqlManagedInstancesDatabases {
     /** The resource name */
@@ -13188,30 +13528,55 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    collation?: string;
+    restorePointInTime?: string;
+    catalogCollation?: "DATABASE_DEFAULT" | "SQL_Latin1_General_CP1_CI_AS" | (string & {});
+    createMode?: "Default" | "RestoreExternalBackup" | "PointInTimeRestore" | "Recovery" | "RestoreLongTermRetentionBackup" | (string & {});
+    storageContainerUri?: string;
+    sourceDatabaseId?: string;
+    crossSubscriptionSourceDatabaseId?: string;
+    restorableDroppedDatabaseId?: string;
+    crossSubscriptionRestorableDroppedDatabaseId?: string;
+    storageContainerIdentity?: string;
+    storageContainerSasToken?: string;
+    recoverableDatabaseId?: string;
+    longTermRetentionBackupResourceId?: string;
+    autoCompleteRestore?: boolean;
+    lastBackupName?: string;
+    crossSubscriptionTargetManagedInstanceId?: string;
+    isLedgerOn?: boolean;
   }
   interface MicrosoftSqlManagedInstancesDatabasesAdvancedThreatProtectionSettings {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.AdvancedThreatProtectionProperties;
+    state?: "New" | "Enabled" | "Disabled";
   }
   interface MicrosoftSqlManagedInstancesDatabasesBackupLongTermRetentionPolicies {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ManagedInstanceLongTermRetentionPolicyProperties;
+    backupStorageAccessTier?: "Hot" | "Archive" | (string & {});
+    weeklyRetention?: string;
+    monthlyRetention?: string;
+    yearlyRetention?: string;
+    weekOfYear?: number;
   }
   interface MicrosoftSqlManagedInstancesDatabasesBackupShortTermRetentionPolicies {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ManagedBackupShortTermRetentionPolicyProperties;
+    retentionDays?: number;
   }
   interface MicrosoftSqlManagedInstancesDatabasesLedgerDigestUploads {
     /** The resource name */
     name: "current" | (string & {});
     /** Resource properties. */
     properties?: inputs.ManagedLedgerDigestUploadsProperties;
+    digestStorageEndpoint?: string;
   }
   interface MicrosoftSqlManagedInstancesDatabasesQueries {
     /** The resource name */
@@ -13238,30 +13603,49 @@ export declare namespace inputs {
     name: "current" | "recommended";
     /** Resource properties. */
     properties?: inputs.SensitivityLabelProperties;
+    labelName?: string;
+    labelId?: string;
+    informationType?: string;
+    informationTypeId?: string;
+    rank?: "None" | "Low" | "Medium" | "High" | "Critical";
+    clientClassificationSource?: "None" | "Native" | "Recommended" | "MIP" | (string & {});
   }
   interface MicrosoftSqlManagedInstancesDatabasesSecurityAlertPolicies {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.SecurityAlertPolicyProperties;
+    state?: "New" | "Enabled" | "Disabled";
+    disabledAlerts?: string[];
+    emailAddresses?: string[];
+    emailAccountAdmins?: boolean;
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    retentionDays?: number;
   }
   interface MicrosoftSqlManagedInstancesDatabasesTransparentDataEncryption {
     /** The resource name */
     name: "current" | (string & {});
     /** Resource properties. */
     properties?: inputs.ManagedTransparentDataEncryptionProperties;
+    state?: "Enabled" | "Disabled";
   }
   interface MicrosoftSqlManagedInstancesDatabasesVulnerabilityAssessments {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.DatabaseVulnerabilityAssessmentProperties;
+    storageContainerPath?: string;
+    storageContainerSasKey?: string;
+    storageAccountAccessKey?: string;
+    recurringScans?: inputs.VulnerabilityAssessmentRecurringScansProperties;
   }
   interface MicrosoftSqlManagedInstancesDatabasesVulnerabilityAssessmentsRulesBaselines {
     /** The resource name */
     name: "master" | "default";
     /** Resource properties. */
     properties?: inputs.DatabaseVulnerabilityAssessmentRuleBaselineProperties;
+    baselineResults?: inputs.DatabaseVulnerabilityAssessmentRuleBaselineItem[];
   }
   interface MicrosoftSqlManagedInstancesDatabasesVulnerabilityAssessmentsScans {
     /** The resource name */
@@ -13272,6 +13656,14 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.DistributedAvailabilityGroupProperties;
+    replicationMode?: "Async" | "Sync" | (string & {});
+    partnerAvailabilityGroupName?: string;
+    partnerEndpoint?: string;
+    instanceLinkRole?: "Primary" | "Secondary" | (string & {});
+    instanceAvailabilityGroupName?: string;
+    failoverMode?: "None" | "Manual" | (string & {});
+    seedingMode?: "Automatic" | "Manual" | (string & {});
+    databases?: inputs.DistributedAvailabilityGroupDatabase[];
   }
   interface MicrosoftSqlManagedInstancesDnsAliases {
     /** The resource name */
@@ -13284,12 +13676,18 @@ export declare namespace inputs {
     name: "current" | (string & {});
     /** Resource properties. */
     properties?: inputs.ManagedInstanceDtcProperties;
+    dtcEnabled?: boolean;
+    securitySettings?: inputs.ManagedInstanceDtcSecuritySettings;
+    externalDnsSuffixSearchList?: string[];
   }
   interface MicrosoftSqlManagedInstancesEncryptionProtector {
     /** The resource name */
     name: "current" | (string & {});
     /** Resource properties. */
     properties?: inputs.ManagedInstanceEncryptionProtectorProperties;
+    serverKeyName?: string;
+    serverKeyType?: "ServiceManaged" | "AzureKeyVault" | (string & {});
+    autoRotationEnabled?: boolean;
   }
   interface MicrosoftSqlManagedInstancesEndpointCertificates {
     /** The resource name */
@@ -13300,6 +13698,8 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.ManagedInstanceKeyProperties;
+    serverKeyType?: "ServiceManaged" | "AzureKeyVault" | (string & {});
+    uri?: string;
   }
   interface MicrosoftSqlManagedInstancesOperations {
     /** The resource name */
@@ -13310,6 +13710,8 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.ManagedInstancePrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.ManagedInstancePrivateEndpointProperty;
+    privateLinkServiceConnectionState?: inputs.ManagedInstancePrivateLinkServiceConnectionStateProperty;
   }
   interface MicrosoftSqlManagedInstancesPrivateLinkResources {
     /** The resource name */
@@ -13328,42 +13730,60 @@ export declare namespace inputs {
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ManagedBackupShortTermRetentionPolicyProperties;
+    retentionDays?: number;
   }
   interface MicrosoftSqlManagedInstancesSecurityAlertPolicies {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.SecurityAlertsPolicyProperties;
+    state?: "Enabled" | "Disabled";
+    disabledAlerts?: string[];
+    emailAddresses?: string[];
+    emailAccountAdmins?: boolean;
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    retentionDays?: number;
   }
   interface MicrosoftSqlManagedInstancesServerConfigurationOptions {
     /** The resource name */
     name: "allowPolybaseExport" | (string & {});
     /** Resource properties. */
     properties?: inputs.ServerConfigurationOptionProperties;
+    serverConfigurationOptionValue?: number;
   }
   interface MicrosoftSqlManagedInstancesServerTrustCertificates {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.ServerTrustCertificateProperties;
+    publicBlob?: string;
   }
   interface MicrosoftSqlManagedInstancesSqlAgent {
     /** The resource name */
     name: "current";
     /** Resource properties. */
     properties?: inputs.SqlAgentConfigurationProperties;
+    state?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftSqlManagedInstancesStartStopSchedules {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.StartStopManagedInstanceScheduleProperties;
+    description?: string;
+    timeZoneId?: string;
+    scheduleList?: inputs.ScheduleItem[];
   }
   interface MicrosoftSqlManagedInstancesVulnerabilityAssessments {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ManagedInstanceVulnerabilityAssessmentProperties;
+    storageContainerPath?: string;
+    storageContainerSasKey?: string;
+    storageAccountAccessKey?: string;
+    recurringScans?: inputs.VulnerabilityAssessmentRecurringScansProperties;
   }
   interface MicrosoftSqlServers {
     /** The resource name */
@@ -13376,36 +13796,77 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    administratorLogin?: string;
+    administratorLoginPassword?: string;
+    version?: string;
+    minimalTlsVersion?: "None" | "1.0" | "1.1" | "1.2" | "1.3" | (string & {});
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    primaryUserAssignedIdentityId?: string;
+    federatedClientId?: string;
+    keyId?: string;
+    administrators?: inputs.ServerExternalAdministrator;
+    restrictOutboundNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    isIPv6Enabled?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    retentionDays?: number;
+    createMode?: "Normal" | "Restore" | (string & {});
   }
   interface MicrosoftSqlServersAdministrators {
     /** The resource name */
     name: "ActiveDirectory" | (string & {});
     /** Resource properties. */
     properties?: inputs.AdministratorProperties;
+    administratorType?: "ActiveDirectory" | (string & {});
+    login?: string;
+    sid?: string;
+    tenantId?: string;
   }
   interface MicrosoftSqlServersAdvancedThreatProtectionSettings {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.AdvancedThreatProtectionProperties;
+    state?: "New" | "Enabled" | "Disabled";
   }
   interface MicrosoftSqlServersAdvisors {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.AdvisorProperties;
+    autoExecuteValue?: "Enabled" | "Disabled" | "Default";
   }
   interface MicrosoftSqlServersAuditingPolicies {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ServerTableAuditingPolicyProperties;
+    auditingState?: string;
+    auditLogsTableName?: string;
+    eventTypesToAudit?: string;
+    fullAuditLogsTableName?: string;
+    retentionDays?: string;
+    storageAccountKey?: string;
+    storageAccountName?: string;
+    storageAccountResourceGroupName?: string;
+    storageAccountSecondaryKey?: string;
+    storageAccountSubscriptionId?: string;
+    storageTableEndpoint?: string;
   }
   interface MicrosoftSqlServersAuditingSettings {
     /** The resource name */
     name: "default";
     /** Resource properties. */
     properties?: inputs.ServerBlobAuditingPolicyProperties;
+    isDevopsAuditEnabled?: boolean;
+    retentionDays?: number;
+    auditActionsAndGroups?: string[];
+    isStorageSecondaryKeyInUse?: boolean;
+    isAzureMonitorTargetEnabled?: boolean;
+    queueDelayMs?: number;
+    isManagedIdentityInUse?: boolean;
+    state?: "Enabled" | "Disabled";
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    storageAccountSubscriptionId?: string;
   }
   interface MicrosoftSqlServersAutomaticTuning {
     /** The resource name */
@@ -13416,18 +13877,21 @@ export declare namespace inputs {
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.AzureADOnlyAuthProperties;
+    azureADOnlyAuthentication?: boolean;
   }
   interface MicrosoftSqlServersCommunicationLinks {
     /** The resource name */
     name: string;
     /** The properties of resource. */
     properties?: inputs.ServerCommunicationLinkProperties;
+    partnerServer?: string;
   }
   interface MicrosoftSqlServersConnectionPolicies {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ServerConnectionPolicyProperties;
+    connectionType?: "Default" | "Redirect" | "Proxy" | (string & {});
   }
   interface MicrosoftSqlServersDatabases {
     /** The resource name */
@@ -13454,18 +13918,54 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    createMode?: "Default" | "Copy" | "Secondary" | "PointInTimeRestore" | "Restore" | "Recovery" | "RestoreExternalBackup" | "RestoreExternalBackupSecondary" | "RestoreLongTermRetentionBackup" | "OnlineSecondary" | (string & {});
+    collation?: string;
+    maxSizeBytes?: number;
+    sampleName?: "AdventureWorksLT" | "WideWorldImportersStd" | "WideWorldImportersFull" | (string & {});
+    elasticPoolId?: string;
+    sourceDatabaseId?: string;
+    restorePointInTime?: string;
+    sourceDatabaseDeletionDate?: string;
+    recoveryServicesRecoveryPointId?: string;
+    longTermRetentionBackupResourceId?: string;
+    recoverableDatabaseId?: string;
+    restorableDroppedDatabaseId?: string;
+    catalogCollation?: "DATABASE_DEFAULT" | "SQL_Latin1_General_CP1_CI_AS" | (string & {});
+    zoneRedundant?: boolean;
+    licenseType?: "LicenseIncluded" | "BasePrice" | (string & {});
+    readScale?: "Enabled" | "Disabled" | (string & {});
+    highAvailabilityReplicaCount?: number;
+    secondaryType?: "Geo" | "Named" | "Standby" | (string & {});
+    autoPauseDelay?: number;
+    requestedBackupStorageRedundancy?: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
+    minCapacity?: number;
+    maintenanceConfigurationId?: string;
+    isLedgerOn?: boolean;
+    federatedClientId?: string;
+    keys?: inputs.DatabasePropertiesKeys;
+    encryptionProtector?: string;
+    preferredEnclaveType?: "Default" | "VBS" | (string & {});
+    useFreeLimit?: boolean;
+    freeLimitExhaustionBehavior?: "AutoPause" | "BillOverUsage" | (string & {});
+    sourceResourceId?: string;
+    manualCutover?: boolean;
+    performCutover?: boolean;
+    availabilityZone?: "NoPreference" | "1" | "2" | "3" | (string & {});
+    encryptionProtectorAutoRotation?: boolean;
   }
   interface MicrosoftSqlServersDatabasesAdvancedThreatProtectionSettings {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.AdvancedThreatProtectionProperties;
+    state?: "New" | "Enabled" | "Disabled";
   }
   interface MicrosoftSqlServersDatabasesAdvisors {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.AdvisorProperties;
+    autoExecuteValue?: "Enabled" | "Disabled" | "Default";
   }
   interface MicrosoftSqlServersDatabasesAdvisorsRecommendedActions {
     /** The resource name */
@@ -13476,12 +13976,34 @@ export declare namespace inputs {
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.DatabaseTableAuditingPolicyProperties;
+    useServerDefault?: string;
+    auditingState?: string;
+    auditLogsTableName?: string;
+    eventTypesToAudit?: string;
+    fullAuditLogsTableName?: string;
+    retentionDays?: string;
+    storageAccountKey?: string;
+    storageAccountName?: string;
+    storageAccountResourceGroupName?: string;
+    storageAccountSecondaryKey?: string;
+    storageAccountSubscriptionId?: string;
+    storageTableEndpoint?: string;
   }
   interface MicrosoftSqlServersDatabasesAuditingSettings {
     /** The resource name */
     name: "default";
     /** Resource properties. */
     properties?: inputs.DatabaseBlobAuditingPolicyProperties;
+    retentionDays?: number;
+    auditActionsAndGroups?: string[];
+    isStorageSecondaryKeyInUse?: boolean;
+    isAzureMonitorTargetEnabled?: boolean;
+    queueDelayMs?: number;
+    isManagedIdentityInUse?: boolean;
+    state?: "Enabled" | "Disabled";
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    storageAccountSubscriptionId?: string;
   }
   interface MicrosoftSqlServersDatabasesAutomaticTuning {
     /** The resource name */
@@ -13492,30 +14014,58 @@ export declare namespace inputs {
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.LongTermRetentionPolicyProperties;
+    timeBasedImmutability?: "Enabled" | "Disabled" | (string & {});
+    timeBasedImmutabilityMode?: "Locked" | "Unlocked" | (string & {});
+    weeklyRetention?: string;
+    monthlyRetention?: string;
+    yearlyRetention?: string;
+    weekOfYear?: number;
   }
   interface MicrosoftSqlServersDatabasesBackupShortTermRetentionPolicies {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.BackupShortTermRetentionPolicyProperties;
+    retentionDays?: number;
+    diffBackupIntervalInHours?: number;
   }
   interface MicrosoftSqlServersDatabasesConnectionPolicies {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.DatabaseConnectionPolicyProperties;
+    securityEnabledAccess?: string;
+    proxyDnsName?: string;
+    proxyPort?: string;
+    visibility?: string;
+    useServerDefault?: string;
+    redirectionState?: string;
+    state?: string;
   }
   interface MicrosoftSqlServersDatabasesDataMaskingPolicies {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.DataMaskingPolicyProperties;
+    dataMaskingState?: "Enabled" | "Disabled";
+    exemptPrincipals?: string;
   }
   interface MicrosoftSqlServersDatabasesDataMaskingPoliciesRules {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.DataMaskingRuleProperties;
+    ruleState?: "Enabled" | "Disabled";
+    schemaName?: string;
+    tableName?: string;
+    columnName?: string;
+    aliasName?: string;
+    maskingFunction?: "Default" | "CCN" | "Email" | "Number" | "SSN" | "Text";
+    numberFrom?: string;
+    numberTo?: string;
+    prefixSize?: string;
+    suffixSize?: string;
+    replacementString?: string;
   }
   interface MicrosoftSqlServersDatabasesDataWarehouseUserActivities {
     /** The resource name */
@@ -13526,30 +14076,55 @@ export declare namespace inputs {
     name: "default";
     /** Resource properties. */
     properties?: inputs.ExtendedDatabaseBlobAuditingPolicyProperties;
+    predicateExpression?: string;
+    retentionDays?: number;
+    auditActionsAndGroups?: string[];
+    isStorageSecondaryKeyInUse?: boolean;
+    isAzureMonitorTargetEnabled?: boolean;
+    queueDelayMs?: number;
+    isManagedIdentityInUse?: boolean;
+    state?: "Enabled" | "Disabled";
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    storageAccountSubscriptionId?: string;
   }
   interface MicrosoftSqlServersDatabasesExtensions {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.DatabaseExtensionsProperties;
+    operationMode?: "PolybaseImport" | "Import" | "Export" | (string & {});
+    storageKeyType?: "SharedAccessKey" | "StorageAccessKey" | "ManagedIdentity" | (string & {});
+    storageKey?: string;
+    storageUri?: string;
+    administratorLogin?: string;
+    administratorLoginPassword?: string;
+    authenticationType?: string;
+    databaseEdition?: string;
+    serviceObjectiveName?: string;
+    maxSizeBytes?: string;
+    networkIsolation?: inputs.NetworkIsolationSettings;
   }
   interface MicrosoftSqlServersDatabasesGeoBackupPolicies {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.GeoBackupPolicyProperties;
+    state?: "Enabled" | "Disabled";
   }
   interface MicrosoftSqlServersDatabasesLedgerDigestUploads {
     /** The resource name */
     name: "current" | (string & {});
     /** Resource properties. */
     properties?: inputs.LedgerDigestUploadsProperties;
+    digestStorageEndpoint?: string;
   }
   interface MicrosoftSqlServersDatabasesReplicationLinks {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.ReplicationLinkProperties;
+    linkType?: "GEO" | "NAMED" | "STANDBY" | (string & {});
   }
   interface MicrosoftSqlServersDatabasesRestorePoints {
     /** The resource name */
@@ -13572,12 +14147,25 @@ export declare namespace inputs {
     name: "current" | "recommended";
     /** Resource properties. */
     properties?: inputs.SensitivityLabelProperties;
+    labelName?: string;
+    labelId?: string;
+    informationType?: string;
+    informationTypeId?: string;
+    rank?: "None" | "Low" | "Medium" | "High" | "Critical";
+    clientClassificationSource?: "None" | "Native" | "Recommended" | "MIP" | (string & {});
   }
   interface MicrosoftSqlServersDatabasesSecurityAlertPolicies {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.SecurityAlertsPolicyProperties;
+    state?: "Enabled" | "Disabled";
+    disabledAlerts?: string[];
+    emailAddresses?: string[];
+    emailAccountAdmins?: boolean;
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    retentionDays?: number;
   }
   interface MicrosoftSqlServersDatabasesServiceTierAdvisors {
     /** The resource name */
@@ -13592,12 +14180,16 @@ export declare namespace inputs {
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.DatabaseSqlVulnerabilityAssessmentRuleBaselineListInputPropertiesOrDatabaseSqlVulnerabilityAssessmentBaselineSetProperties;
+    latestScan?: boolean;
+    results?: inputs.DatabaseSqlVulnerabilityAssessmentRuleBaselineListInputPropertiesResults;
   }
   interface MicrosoftSqlServersDatabasesSqlVulnerabilityAssessmentsBaselinesRules {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.DatabaseSqlVulnerabilityAssessmentRuleBaselineInputPropertiesOrDatabaseSqlVulnerabilityAssessmentRuleBaselineProperties;
+    latestScan?: boolean;
+    results?: (string[])[];
   }
   interface MicrosoftSqlServersDatabasesSqlVulnerabilityAssessmentsScans {
     /** The resource name */
@@ -13614,30 +14206,56 @@ export declare namespace inputs {
     properties?: inputs.SyncGroupProperties;
     /** The name and capacity of the SKU. */
     sku?: inputs.Sku;
+    interval?: number;
+    conflictResolutionPolicy?: "HubWin" | "MemberWin" | (string & {});
+    syncDatabaseId?: string;
+    hubDatabaseUserName?: string;
+    hubDatabasePassword?: string;
+    schema?: inputs.SyncGroupSchema;
+    enableConflictLogging?: boolean;
+    conflictLoggingRetentionInDays?: number;
+    usePrivateLinkConnection?: boolean;
   }
   interface MicrosoftSqlServersDatabasesSyncGroupsSyncMembers {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.SyncMemberProperties;
+    databaseType?: "AzureSqlDatabase" | "SqlServerDatabase" | (string & {});
+    syncAgentId?: string;
+    sqlServerDatabaseId?: string;
+    syncMemberAzureDatabaseResourceId?: string;
+    usePrivateLinkConnection?: boolean;
+    serverName?: string;
+    databaseName?: string;
+    userName?: string;
+    password?: string;
+    syncDirection?: "Bidirectional" | "OneWayMemberToHub" | "OneWayHubToMember" | (string & {});
   }
   interface MicrosoftSqlServersDatabasesTransparentDataEncryption {
     /** The resource name */
     name: "current" | (string & {});
     /** Resource properties. */
     properties?: inputs.TransparentDataEncryptionProperties;
+    state?: "Enabled" | "Disabled";
+    scanState?: "None" | "Resume" | "Running" | "Suspend" | "Aborted" | "Completed" | (string & {});
   }
   interface MicrosoftSqlServersDatabasesVulnerabilityAssessments {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.DatabaseVulnerabilityAssessmentProperties;
+    storageContainerPath?: string;
+    storageContainerSasKey?: string;
+    storageAccountAccessKey?: string;
+    recurringScans?: inputs.VulnerabilityAssessmentRecurringScansProperties;
   }
   interface MicrosoftSqlServersDatabasesVulnerabilityAssessmentsRulesBaselines {
     /** The resource name */
     name: "master" | "default";
     /** Resource properties. */
     properties?: inputs.DatabaseVulnerabilityAssessmentRuleBaselineProperties;
+    baselineResults?: inputs.DatabaseVulnerabilityAssessmentRuleBaselineItem[];
   }
   interface MicrosoftSqlServersDatabasesVulnerabilityAssessmentsScans {
     /** The resource name */
@@ -13648,18 +14266,36 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.WorkloadGroupProperties;
+    minResourcePercent?: number;
+    maxResourcePercent?: number;
+    minResourcePercentPerRequest?: number;
+    maxResourcePercentPerRequest?: number;
+    importance?: string;
+    queryExecutionTimeout?: number;
   }
   interface MicrosoftSqlServersDatabasesWorkloadGroupsWorkloadClassifiers {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.WorkloadClassifierProperties;
+    memberName?: string;
+    label?: string;
+    context?: string;
+    startTime?: string;
+    endTime?: string;
+    importance?: string;
   }
   interface MicrosoftSqlServersDevOpsAuditingSettings {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ServerDevOpsAuditSettingsProperties;
+    isAzureMonitorTargetEnabled?: boolean;
+    isManagedIdentityInUse?: boolean;
+    state?: "Enabled" | "Disabled";
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    storageAccountSubscriptionId?: string;
   }
   interface MicrosoftSqlServersDisasterRecoveryConfiguration {
     /** The resource name */
@@ -13688,6 +14324,16 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    maxSizeBytes?: number;
+    minCapacity?: number;
+    perDatabaseSettings?: inputs.ElasticPoolPerDatabaseSettings;
+    zoneRedundant?: boolean;
+    licenseType?: "LicenseIncluded" | "BasePrice" | (string & {});
+    maintenanceConfigurationId?: string;
+    highAvailabilityReplicaCount?: number;
+    autoPauseDelay?: number;
+    preferredEnclaveType?: "Default" | "VBS" | (string & {});
+    availabilityZone?: "NoPreference" | "1" | "2" | "3" | (string & {});
   }
   interface MicrosoftSqlServersElasticPoolsDatabases {
     /** The resource name */
@@ -13698,12 +14344,27 @@ export declare namespace inputs {
     name: "current" | (string & {});
     /** Resource properties. */
     properties?: inputs.EncryptionProtectorProperties;
+    serverKeyName?: string;
+    serverKeyType?: "ServiceManaged" | "AzureKeyVault" | (string & {});
+    autoRotationEnabled?: boolean;
   }
   interface MicrosoftSqlServersExtendedAuditingSettings {
     /** The resource name */
     name: "default";
     /** Resource properties. */
     properties?: inputs.ExtendedServerBlobAuditingPolicyProperties;
+    isDevopsAuditEnabled?: boolean;
+    predicateExpression?: string;
+    retentionDays?: number;
+    auditActionsAndGroups?: string[];
+    isStorageSecondaryKeyInUse?: boolean;
+    isAzureMonitorTargetEnabled?: boolean;
+    queueDelayMs?: number;
+    isManagedIdentityInUse?: boolean;
+    state?: "Enabled" | "Disabled";
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    storageAccountSubscriptionId?: string;
   }
   interface MicrosoftSqlServersFailoverGroups {
     /** The resource name */
@@ -13712,18 +14373,27 @@ export declare namespace inputs {
     properties?: inputs.FailoverGroupProperties;
     /** Resource tags. */
     tags?: inputs.FailoverGroupTags;
+    readWriteEndpoint?: inputs.FailoverGroupReadWriteEndpoint;
+    readOnlyEndpoint?: inputs.FailoverGroupReadOnlyEndpoint;
+    partnerServers?: inputs.PartnerInfo[];
+    databases?: string[];
+    secondaryType?: "Geo" | "Standby" | (string & {});
   }
   interface MicrosoftSqlServersFirewallRules {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.ServerFirewallRuleProperties;
+    startIpAddress?: string;
+    endIpAddress?: string;
   }
   interface MicrosoftSqlServersIpv6FirewallRules {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.IPv6ServerFirewallRuleProperties;
+    startIPv6Address?: string;
+    endIPv6Address?: string;
   }
   interface MicrosoftSqlServersJobAgents {
     /** The resource name */
@@ -13738,18 +14408,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    databaseId?: string;
   }
   interface MicrosoftSqlServersJobAgentsCredentials {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.JobCredentialProperties;
+    username?: string;
+    password?: string;
   }
   interface MicrosoftSqlServersJobAgentsJobs {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.JobProperties;
+    description?: string;
+    schedule?: inputs.JobSchedule;
   }
   interface MicrosoftSqlServersJobAgentsJobsExecutions {
     /** The resource name */
@@ -13768,6 +14443,12 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.JobStepProperties;
+    stepId?: number;
+    targetGroup?: string;
+    credential?: string;
+    action?: inputs.JobStepAction;
+    output?: inputs.JobStepOutput;
+    executionOptions?: inputs.JobStepExecutionOptions;
   }
   interface MicrosoftSqlServersJobAgentsJobsVersions {
     /** The resource name */
@@ -13782,18 +14463,22 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.JobPrivateEndpointProperties;
+    targetServerAzureResourceId?: string;
   }
   interface MicrosoftSqlServersJobAgentsTargetGroups {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.JobTargetGroupProperties;
+    members?: inputs.JobTarget[];
   }
   interface MicrosoftSqlServersKeys {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.ServerKeyProperties;
+    serverKeyType?: "ServiceManaged" | "AzureKeyVault" | (string & {});
+    uri?: string;
   }
   interface MicrosoftSqlServersNetworkSecurityPerimeterConfigurations {
     /** The resource name */
@@ -13808,6 +14493,8 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpointProperty;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionStateProperty;
   }
   interface MicrosoftSqlServersPrivateLinkResources {
     /** The resource name */
@@ -13834,6 +14521,13 @@ export declare namespace inputs {
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.SecurityAlertsPolicyProperties;
+    state?: "Enabled" | "Disabled";
+    disabledAlerts?: string[];
+    emailAddresses?: string[];
+    emailAccountAdmins?: boolean;
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    retentionDays?: number;
   }
   interface MicrosoftSqlServersServiceObjectives {
     /** The resource name */
@@ -13844,24 +14538,32 @@ export declare namespace inputs {
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.SqlVulnerabilityAssessmentPolicyProperties;
+    state?: "Enabled" | "Disabled";
   }
   interface MicrosoftSqlServersSyncAgents {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.SyncAgentProperties;
+    syncDatabaseId?: string;
   }
   interface MicrosoftSqlServersVirtualNetworkRules {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.VirtualNetworkRuleProperties;
+    virtualNetworkSubnetId?: string;
+    ignoreMissingVnetServiceEndpoint?: boolean;
   }
   interface MicrosoftSqlServersVulnerabilityAssessments {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ServerVulnerabilityAssessmentProperties;
+    storageContainerPath?: string;
+    storageContainerSasKey?: string;
+    storageAccountAccessKey?: string;
+    recurringScans?: inputs.VulnerabilityAssessmentRecurringScansProperties;
   }
   interface MicrosoftSqlVirtualClusters {
     /** The resource name */
@@ -13872,6 +14574,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    version?: string;
   }
   interface NetworkIsolationSettings {
     /** The resource id for the storage account used to store BACPAC file. If set, private endpoint connection will be created for the storage account. Must match storage account used for StorageUri parameter. */
@@ -13882,6 +14585,10 @@ export declare namespace inputs {
   interface NetworkSecurityPerimeterConfiguration {
     /** Resource properties. */
     properties?: inputs.NetworkSecurityPerimeterConfigurationProperties;
+    networkSecurityPerimeter?: inputs.NSPConfigPerimeter;
+    resourceAssociation?: inputs.NSPConfigAssociation;
+    profile?: inputs.NSPConfigProfile;
+    provisioningIssues?: inputs.NSPProvisioningIssue[];
   }
   interface NetworkSecurityPerimeterConfigurationProperties {
     networkSecurityPerimeter?: inputs.NSPConfigPerimeter;
@@ -13892,6 +14599,12 @@ export declare namespace inputs {
   interface NSPConfigAccessRule {
     name?: string;
     properties?: inputs.NSPConfigAccessRuleProperties;
+    direction?: string;
+    addressPrefixes?: string[];
+    fullyQualifiedDomainNames?: string[];
+    subscriptions?: string[];
+    networkSecurityPerimeters?: inputs.NSPConfigNetworkSecurityPerimeterRule[];
+    serviceTags?: string[];
   }
   interface NSPConfigAccessRuleProperties {
     direction?: string;
@@ -13923,6 +14636,11 @@ export declare namespace inputs {
   interface NSPProvisioningIssue {
     name?: string;
     properties?: inputs.NSPProvisioningIssueProperties;
+    issueType?: string;
+    severity?: string;
+    description?: string;
+    suggestedResourceIds?: string[];
+    suggestedAccessRules?: string[];
   }
   interface NSPProvisioningIssueProperties {
     issueType?: string;
@@ -14017,6 +14735,7 @@ export declare namespace inputs {
   interface ReplicationLink {
     /** Resource properties. */
     properties?: inputs.ReplicationLinkProperties;
+    linkType?: "GEO" | "NAMED" | "STANDBY" | (string & {});
   }
   interface ReplicationLinkProperties {
     /** Link type (GEO, NAMED, STANDBY). Update operation does not support NAMED. */
@@ -14502,6 +15221,7 @@ export declare namespace inputs {
   interface TransparentDataEncryption {
     /** Represents the properties of the resource. */
     properties?: inputs.TransparentDataEncryptionProperties2;
+    status?: "Enabled" | "Disabled";
   }
   interface TransparentDataEncryptionProperties {
     /** Specifies the state of the transparent data encryption. */
@@ -14516,6 +15236,7 @@ export declare namespace inputs {
   interface UpdateLongTermRetentionBackupParameters {
     /** Resource properties. */
     properties?: inputs.UpdateLongTermRetentionBackupParametersProperties;
+    requestedBackupStorageRedundancy?: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
   }
   interface UpdateLongTermRetentionBackupParametersProperties {
     /** The storage redundancy type of the copied backup */
@@ -16509,13 +17230,23 @@ export declare namespace outputs {
     profile?: outputs.NSPConfigProfile;
     provisioningIssues?: outputs.NSPProvisioningIssue[];
   }
-  type NSPConfigAccessRule = inputs.NSPConfigAccessRule;
+  interface NSPConfigAccessRule {
+    name?: string;
+    properties?: outputs.NSPConfigAccessRuleProperties;
+  }
   type NSPConfigAccessRuleProperties = inputs.NSPConfigAccessRuleProperties;
   type NSPConfigAssociation = inputs.NSPConfigAssociation;
   type NSPConfigNetworkSecurityPerimeterRule = inputs.NSPConfigNetworkSecurityPerimeterRule;
   type NSPConfigPerimeter = inputs.NSPConfigPerimeter;
-  type NSPConfigProfile = inputs.NSPConfigProfile;
-  type NSPProvisioningIssue = inputs.NSPProvisioningIssue;
+  interface NSPConfigProfile {
+    name?: string;
+    accessRulesVersion?: string;
+    accessRules?: outputs.NSPConfigAccessRule[];
+  }
+  interface NSPProvisioningIssue {
+    name?: string;
+    properties?: outputs.NSPProvisioningIssueProperties;
+  }
   type NSPProvisioningIssueProperties = inputs.NSPProvisioningIssueProperties;
   interface OperationImpact {
     name?: string;

@@ -29,17 +29,17 @@ export declare class SqlVirtualMachineGroup extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state to track the async operation status. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** SQL image offer. Examples may include SQL2016-WS2016, SQL2017-WS2016. */
   readonly sqlImageOffer: $Output<string | undefined>;
   /** SQL image sku. */
   readonly sqlImageSku: $Output<"Developer" | "Enterprise" | (string & {}) | undefined>;
   /** Scale type. */
-  readonly scaleType: $Output<"HA" | (string & {}) | undefined>;
+  readonly scaleType: $Output<"HA" | (string & {})>;
   /** Type of cluster manager: Windows Server Failover Cluster (WSFC), implied by the scale type of the group and the OS type. */
-  readonly clusterManagerType: $Output<"WSFC" | (string & {}) | undefined>;
+  readonly clusterManagerType: $Output<"WSFC" | (string & {})>;
   /** Cluster type. */
-  readonly clusterConfiguration: $Output<"Domainful" | (string & {}) | undefined>;
+  readonly clusterConfiguration: $Output<"Domainful" | (string & {})>;
   /** Cluster Active Directory domain profile. */
   readonly wsfcDomainProfile: $Output<outputs.WsfcDomainProfile | undefined>;
   constructor(name: string, args: SqlVirtualMachineGroupArgs, opts?: $Options);
@@ -81,12 +81,12 @@ export interface SqlVirtualMachineGroupState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
+  provisioningState: string;
   sqlImageOffer?: string;
   sqlImageSku?: "Developer" | "Enterprise" | (string & {});
-  scaleType?: "HA" | (string & {});
-  clusterManagerType?: "WSFC" | (string & {});
-  clusterConfiguration?: "Domainful" | (string & {});
+  scaleType: "HA" | (string & {});
+  clusterManagerType: "WSFC" | (string & {});
+  clusterConfiguration: "Domainful" | (string & {});
   wsfcDomainProfile?: outputs.WsfcDomainProfile;
 }
 /**
@@ -121,7 +121,7 @@ export declare class AvailabilityGroupListener extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state to track the async operation status. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Name of the availability group. */
   readonly availabilityGroupName: $Output<string | undefined>;
   /** List of load balancer configurations for an availability group listener. */
@@ -177,7 +177,7 @@ export interface AvailabilityGroupListenerState {
   type: "Microsoft.SqlVirtualMachine/sqlVirtualMachineGroups/availabilityGroupListeners";
   properties?: outputs.AvailabilityGroupListenerProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
+  provisioningState: string;
   availabilityGroupName?: string;
   loadBalancerConfigurations?: outputs.LoadBalancerConfiguration[];
   multiSubnetIpConfigurations?: outputs.MultiSubnetIpConfiguration[];
@@ -223,7 +223,7 @@ export declare class SqlVirtualMachine extends $CustomResource {
   /** ARM Resource id of underlying virtual machine created from SQL marketplace image. */
   readonly virtualMachineResourceId: $Output<string | undefined>;
   /** Provisioning state to track the async operation status. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** SQL image offer. Examples include SQL2016-WS2016, SQL2017-WS2016. */
   readonly sqlImageOffer: $Output<string | undefined>;
   /** SQL Server license type. */
@@ -257,11 +257,11 @@ export declare class SqlVirtualMachine extends $CustomResource {
   /** Enable automatic upgrade of Sql IaaS extension Agent. */
   readonly enableAutomaticUpgrade: $Output<boolean | undefined>;
   /** Additional VM Patching solution enabled on the Virtual Machine */
-  readonly additionalVmPatch: $Output<"WU" | "WUMU" | "WSUS" | (string & {}) | undefined>;
+  readonly additionalVmPatch: $Output<"WU" | "WUMU" | "WSUS" | (string & {})>;
   /** Virtual Machine Identity details used for Sql IaaS extension configurations. */
   readonly virtualMachineIdentitySettings: $Output<outputs.VirtualMachineIdentity | undefined>;
   /** Operating System of the current SQL Virtual Machine. */
-  readonly osType: $Output<"Windows" | "Linux" | undefined>;
+  readonly osType: $Output<"Windows" | "Linux">;
   constructor(name: string, args: SqlVirtualMachineArgs, opts?: $Options);
 }
 
@@ -333,7 +333,7 @@ export interface SqlVirtualMachineState {
   location: string;
   systemData?: outputs.SystemData;
   virtualMachineResourceId?: string;
-  provisioningState?: string;
+  provisioningState: string;
   sqlImageOffer?: string;
   sqlServerLicenseType?: "PAYG" | "AHUB" | "DR" | (string & {});
   sqlManagement?: "Full" | "LightWeight" | "NoAgent" | (string & {});
@@ -350,9 +350,9 @@ export interface SqlVirtualMachineState {
   troubleshootingStatus?: outputs.TroubleshootingStatus;
   assessmentSettings?: outputs.AssessmentSettings;
   enableAutomaticUpgrade?: boolean;
-  additionalVmPatch?: "WU" | "WUMU" | "WSUS" | (string & {});
+  additionalVmPatch: "WU" | "WUMU" | "WSUS" | (string & {});
   virtualMachineIdentitySettings?: outputs.VirtualMachineIdentity;
-  osType?: "Windows" | "Linux";
+  osType: "Windows" | "Linux";
 }
 /**
  * Reads an existing `Microsoft.SqlVirtualMachine/sqlVirtualMachines` without managing it (GET, api-version 2023-10-01); undefined when it does not exist.
@@ -389,6 +389,11 @@ export declare const getSqlVirtualMachineGroupOutput: typeof getSqlVirtualMachin
 export declare const getAvailabilityGroupListenerOutput: typeof getAvailabilityGroupListener;
 export declare const getSqlVirtualMachineOutput: typeof getSqlVirtualMachine;
 export declare const troubleshootSqlVirtualMachineOutput: typeof troubleshootSqlVirtualMachine;
+// Pulumi's names for what each function and lookup returns.
+export type GetSqlVirtualMachineGroupResult = SqlVirtualMachineGroupState;
+export type GetAvailabilityGroupListenerResult = AvailabilityGroupListenerState;
+export type GetSqlVirtualMachineResult = SqlVirtualMachineState;
+export type TroubleshootSqlVirtualMachineResult = outputs.SqlVmTroubleshooting;
 
 export declare namespace inputs {
   interface AADAuthenticationSettings {
@@ -512,12 +517,21 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sqlImageOffer?: string;
+    sqlImageSku?: "Developer" | "Enterprise" | (string & {});
+    wsfcDomainProfile?: inputs.WsfcDomainProfile;
   }
   interface MicrosoftSqlVirtualMachineSqlVirtualMachineGroupsAvailabilityGroupListeners {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.AvailabilityGroupListenerProperties;
+    availabilityGroupName?: string;
+    loadBalancerConfigurations?: inputs.LoadBalancerConfiguration[];
+    multiSubnetIpConfigurations?: inputs.MultiSubnetIpConfiguration[];
+    createDefaultAvailabilityGroupIfNotExist?: boolean;
+    port?: number;
+    availabilityGroupConfiguration?: inputs.AgConfiguration;
   }
   interface MicrosoftSqlVirtualMachineSqlVirtualMachines {
     /** The resource name */
@@ -530,6 +544,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    virtualMachineResourceId?: string;
+    sqlImageOffer?: string;
+    sqlServerLicenseType?: "PAYG" | "AHUB" | "DR" | (string & {});
+    sqlManagement?: "Full" | "LightWeight" | "NoAgent" | (string & {});
+    leastPrivilegeMode?: "Enabled" | "NotSet" | (string & {});
+    sqlImageSku?: "Developer" | "Express" | "Standard" | "Enterprise" | "Web" | (string & {});
+    sqlVirtualMachineGroupResourceId?: string;
+    wsfcDomainCredentials?: inputs.WsfcDomainCredentials;
+    wsfcStaticIp?: string;
+    autoPatchingSettings?: inputs.AutoPatchingSettings;
+    autoBackupSettings?: inputs.AutoBackupSettings;
+    keyVaultCredentialSettings?: inputs.KeyVaultCredentialSettings;
+    serverConfigurationsManagementSettings?: inputs.ServerConfigurationsManagementSettings;
+    storageConfigurationSettings?: inputs.StorageConfigurationSettings;
+    assessmentSettings?: inputs.AssessmentSettings;
+    enableAutomaticUpgrade?: boolean;
+    virtualMachineIdentitySettings?: inputs.VirtualMachineIdentity;
   }
   interface MultiSubnetIpConfiguration {
     /** Private IP address. */
@@ -690,6 +721,7 @@ export declare namespace inputs {
     troubleshootingScenario?: "UnhealthyReplica" | (string & {});
     /** Troubleshooting properties */
     properties?: inputs.TroubleshootingAdditionalProperties;
+    unhealthyReplicaInfo?: inputs.UnhealthyReplicaInfo;
   }
   interface SqlWorkloadTypeUpdateSettings {
     /** SQL Server workload type. */

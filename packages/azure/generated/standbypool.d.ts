@@ -35,7 +35,7 @@ export declare class StandbyContainerGroupPool extends $CustomResource {
   /** Specifies zones of standby container group pools. */
   readonly zones: $Output<string[] | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {})>;
   constructor(name: string, args: StandbyContainerGroupPoolArgs, opts?: $Options);
 }
 
@@ -78,7 +78,7 @@ export interface StandbyContainerGroupPoolState {
   elasticityProfile: outputs.StandbyContainerGroupPoolElasticityProfile;
   containerGroupProperties: outputs.ContainerGroupProperties;
   zones?: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.StandbyPool/standbyContainerGroupPools` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -106,7 +106,7 @@ export interface StandbyContainerGroupPoolRuntimeViewState {
   systemData?: outputs.SystemData;
   instanceCountSummary: outputs.ContainerGroupInstanceCountSummary[];
   status?: outputs.PoolStatus;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {});
   prediction?: outputs.StandbyContainerGroupPoolPrediction;
 }
 /**
@@ -151,7 +151,7 @@ export declare class StandbyVirtualMachinePool extends $CustomResource {
   /** Specifies the fully qualified resource ID of a virtual machine scale set the pool is attached to. */
   readonly attachedVirtualMachineScaleSetId: $Output<string | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {})>;
   constructor(name: string, args: StandbyVirtualMachinePoolArgs, opts?: $Options);
 }
 
@@ -197,7 +197,7 @@ export interface StandbyVirtualMachinePoolState {
   virtualMachineState: "Running" | "Deallocated" | "Hibernated" | "Mix" | (string & {});
   vmStateDistribution?: outputs.VmStateDistribution;
   attachedVirtualMachineScaleSetId?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.StandbyPool/standbyVirtualMachinePools` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -225,7 +225,7 @@ export interface StandbyVirtualMachinePoolRuntimeViewState {
   systemData?: outputs.SystemData;
   instanceCountSummary: outputs.VirtualMachineInstanceCountSummary[];
   status?: outputs.PoolStatus;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {});
   prediction?: outputs.StandbyVirtualMachinePoolPrediction;
 }
 /**
@@ -253,7 +253,7 @@ export interface StandbyVirtualMachineState {
   properties?: outputs.StandbyVirtualMachineResourceProperties;
   systemData?: outputs.SystemData;
   virtualMachineResourceId: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.StandbyPool/standbyVirtualMachinePools/standbyVirtualMachines` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -269,6 +269,12 @@ export declare const getStandbyContainerGroupPoolRuntimeViewOutput: typeof getSt
 export declare const getStandbyVirtualMachinePoolOutput: typeof getStandbyVirtualMachinePool;
 export declare const getStandbyVirtualMachinePoolRuntimeViewOutput: typeof getStandbyVirtualMachinePoolRuntimeView;
 export declare const getStandbyVirtualMachineOutput: typeof getStandbyVirtualMachine;
+// Pulumi's names for what each function and lookup returns.
+export type GetStandbyContainerGroupPoolResult = StandbyContainerGroupPoolState;
+export type GetStandbyContainerGroupPoolRuntimeViewResult = StandbyContainerGroupPoolRuntimeViewState;
+export type GetStandbyVirtualMachinePoolResult = StandbyVirtualMachinePoolState;
+export type GetStandbyVirtualMachinePoolRuntimeViewResult = StandbyVirtualMachinePoolRuntimeViewState;
+export type GetStandbyVirtualMachineResult = StandbyVirtualMachineState;
 
 export declare namespace inputs {
   interface ContainerGroupInstanceCountSummary {
@@ -302,6 +308,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    elasticityProfile?: inputs.StandbyContainerGroupPoolElasticityProfile;
+    containerGroupProperties?: inputs.ContainerGroupProperties;
+    zones?: string[];
   }
   interface MicrosoftStandbyPoolStandbyContainerGroupPoolsRuntimeViews {
     /** The resource name */
@@ -316,6 +325,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    elasticityProfile?: inputs.StandbyVirtualMachinePoolElasticityProfile;
+    virtualMachineState?: "Running" | "Deallocated" | "Hibernated" | "Mix" | (string & {});
+    vmStateDistribution?: inputs.VmStateDistribution;
+    attachedVirtualMachineScaleSetId?: string;
   }
   interface MicrosoftStandbyPoolStandbyVirtualMachinePoolsRuntimeViews {
     /** The resource name */

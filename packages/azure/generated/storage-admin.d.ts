@@ -80,26 +80,26 @@ export interface StorageAccountState {
   name: string;
   type: "Microsoft.Storage.Admin/locations/storageAccounts";
   properties?: outputs.StorageAccountProperties;
-  kind?: "Storage" | "StorageV2" | "BlobStorage" | (string & {});
+  kind: "Storage" | "StorageV2" | "BlobStorage" | (string & {});
   tags?: outputs.StorageAccountTags;
-  tenantViewId?: string;
-  accountType?: "Standard_LRS" | "Standard_GRS" | "Standard_ZRS" | "Standard_RAGRS" | "Premium_LRS" | (string & {});
-  provisioningState?: "Creating" | "Succeeded" | (string & {});
+  tenantViewId: string;
+  accountType: "Standard_LRS" | "Standard_GRS" | "Standard_ZRS" | "Standard_RAGRS" | "Premium_LRS" | (string & {});
+  provisioningState: "Creating" | "Succeeded" | (string & {});
   primaryEndpoints?: outputs.StorageAccountPropertiesPrimaryEndpoints;
-  creationTime?: string;
-  primaryLocation?: string;
-  faultDomain?: string;
-  statusOfPrimary?: "Available" | "Unavailable" | (string & {});
-  tenantSubscriptionId?: string;
-  tenantStorageAccountName?: string;
-  tenantResourceGroupName?: string;
-  deletedTime?: string;
+  creationTime: string;
+  primaryLocation: string;
+  faultDomain: string;
+  statusOfPrimary: "Available" | "Unavailable" | (string & {});
+  tenantSubscriptionId: string;
+  tenantStorageAccountName: string;
+  tenantResourceGroupName: string;
+  deletedTime: string;
   accountStatus?: "Active" | "Deleted" | (string & {});
-  accountId?: string;
+  accountId: string;
   encryption?: outputs.StorageEncryption;
-  supportsHttpsTrafficOnly?: boolean;
-  accessTier?: "Hot" | "Cool" | (string & {});
-  healthState?: "Healthy" | "Suspended" | "OverQuota" | "SuspendedAndOverQuota" | (string & {});
+  supportsHttpsTrafficOnly: boolean;
+  accessTier: "Hot" | "Cool" | (string & {});
+  healthState: "Healthy" | "Suspended" | "OverQuota" | "SuspendedAndOverQuota" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Storage.Admin/locations/storageAccounts` without managing it (GET, api-version 2019-08-08-preview); undefined when it does not exist.
@@ -129,9 +129,9 @@ export declare class StorageService extends $CustomResource {
   /** Properties for service name. */
   readonly properties: $Output<outputs.ServiceNameProperties | undefined>;
   /** Resource Location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Service Name for Storage Service. */
-  readonly serviceName: $Output<string | undefined>;
+  readonly serviceName: $Output<string>;
   constructor(name: string, args: StorageServiceArgs, opts?: $Options);
 }
 
@@ -156,8 +156,8 @@ export interface StorageServiceState {
   name: string;
   type: "Microsoft.Storage.Admin/storageServices";
   properties?: outputs.ServiceNameProperties;
-  location?: string;
-  serviceName?: string;
+  location: string;
+  serviceName: string;
 }
 /**
  * Reads an existing `Microsoft.Storage.Admin/storageServices` without managing it (GET, api-version 2019-08-08-preview); undefined when it does not exist.
@@ -171,6 +171,10 @@ export declare function getStorageService(args: GetStorageServiceArgs): $Output<
 export declare const getQuotaOutput: typeof getQuota;
 export declare const getStorageAccountOutput: typeof getStorageAccount;
 export declare const getStorageServiceOutput: typeof getStorageService;
+// Pulumi's names for what each function and lookup returns.
+export type GetQuotaResult = QuotaState;
+export type GetStorageAccountResult = StorageAccountState;
+export type GetStorageServiceResult = StorageServiceState;
 
 export declare namespace inputs {
   interface MicrosoftStorageAdminLocationsQuotas {
@@ -178,6 +182,8 @@ export declare namespace inputs {
     name: string;
     /** Storage quota properties. */
     properties?: inputs.StorageQuotaProperties;
+    numberOfStorageAccounts?: number;
+    capacityInGb?: number;
   }
   interface MicrosoftStorageAdminLocationsStorageAccounts {
     /** The resource name */

@@ -19,10 +19,10 @@ export interface DeletedAccountState {
   type: "Microsoft.Storage/locations/deletedAccounts";
   properties?: outputs.DeletedAccountProperties;
   systemData?: outputs.SystemData;
-  storageAccountResourceId?: string;
-  restoreReference?: string;
-  creationTime?: string;
-  deletionTime?: string;
+  storageAccountResourceId: string;
+  restoreReference: string;
+  creationTime: string;
+  deletionTime: string;
 }
 /**
  * Reads an existing `Microsoft.Storage/locations/deletedAccounts` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -82,23 +82,23 @@ export interface StorageAccountState {
   geoPriorityReplicationStatus?: outputs.GeoPriorityReplicationStatus;
   allowSharedKeyAccessForServices?: outputs.StorageAccountSharedKeyAccessProperties;
   dataCollaborationPolicyProperties?: outputs.StorageDataCollaborationPolicyProperties;
-  provisioningState?: "Creating" | "ResolvingDNS" | "Succeeded";
+  provisioningState: "Creating" | "ResolvingDNS" | "Succeeded";
   primaryEndpoints?: outputs.Endpoints;
-  primaryLocation?: string;
-  statusOfPrimary?: "available" | "unavailable";
-  lastGeoFailoverTime?: string;
-  secondaryLocation?: string;
-  statusOfSecondary?: "available" | "unavailable";
-  creationTime?: string;
+  primaryLocation: string;
+  statusOfPrimary: "available" | "unavailable";
+  lastGeoFailoverTime: string;
+  secondaryLocation: string;
+  statusOfSecondary: "available" | "unavailable";
+  creationTime: string;
   keyCreationTime?: outputs.KeyCreationTime;
   secondaryEndpoints?: outputs.Endpoints;
   geoReplicationStats?: outputs.GeoReplicationStats;
-  failoverInProgress?: boolean;
+  failoverInProgress: boolean;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   blobRestoreStatus?: outputs.BlobRestoreStatus;
   storageAccountSkuConversionStatus?: outputs.StorageAccountSkuConversionStatus;
-  isSkuConversionBlocked?: boolean;
-  accountMigrationInProgress?: boolean;
+  isSkuConversionBlocked: boolean;
+  accountMigrationInProgress: boolean;
 }
 /**
  * Reads an existing `Microsoft.Storage/storageAccounts` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -125,9 +125,9 @@ export interface AccountMigrationState {
   properties?: outputs.StorageAccountMigrationProperties;
   systemData?: outputs.SystemData;
   targetSkuName: "Standard_LRS" | "Standard_GRS" | "Standard_RAGRS" | "Standard_ZRS" | "Premium_LRS" | "Premium_ZRS" | "Standard_GZRS" | "Standard_RAGZRS" | "StandardV2_LRS" | "StandardV2_GRS" | "StandardV2_ZRS" | "StandardV2_GZRS" | "PremiumV2_LRS" | "PremiumV2_ZRS" | (string & {});
-  migrationStatus?: "Invalid" | "SubmittedForConversion" | "InProgress" | "Complete" | "Failed" | (string & {});
-  migrationFailedReason?: string;
-  migrationFailedDetailedReason?: string;
+  migrationStatus: "Invalid" | "SubmittedForConversion" | "InProgress" | "Complete" | "Failed" | (string & {});
+  migrationFailedReason: string;
+  migrationFailedDetailedReason: string;
 }
 /**
  * Reads an existing `Microsoft.Storage/storageAccounts/accountMigrations` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -161,11 +161,11 @@ export declare class AdvancedPlatformMetric extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Indicates the type of the advanced platform metrics rule. Possible values include: ContainerLevelCapacityMetrics. */
-  readonly ruleType: $Output<"ContainerLevelCapacityMetrics" | (string & {}) | undefined>;
+  readonly ruleType: $Output<"ContainerLevelCapacityMetrics" | (string & {})>;
   /** A boolean flag which enables the advanced platform metrics rule. */
   readonly enabled: $Output<boolean>;
   /** Gets the last modification date and time of the advanced platform metrics rule in UTC. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** The metrics emitted by the rule. Metrics are mapped according to the rule type from RuleTypeProperty. Rule type to metrics mapping: ContainerLevelCapacityMetrics => {ContainerUsedSize, ContainerBlobCount}. */
   readonly metricsEmitted: $Output<("ContainerBlobCount" | "ContainerUsedSize" | (string & {}))[] | undefined>;
   /** Configuration for the advanced platform metrics rule. */
@@ -205,9 +205,9 @@ export interface AdvancedPlatformMetricState {
   type: "Microsoft.Storage/storageAccounts/advancedPlatformMetrics";
   properties?: outputs.AdvancedPlatformMetricsRuleProperties;
   systemData?: outputs.SystemData;
-  ruleType?: "ContainerLevelCapacityMetrics" | (string & {});
+  ruleType: "ContainerLevelCapacityMetrics" | (string & {});
   enabled: boolean;
-  lastModifiedTime?: string;
+  lastModifiedTime: string;
   metricsEmitted?: ("ContainerBlobCount" | "ContainerUsedSize" | (string & {}))[];
   ruleConfig: outputs.AdvancedPlatformMetricsRuleConfig;
 }
@@ -359,17 +359,17 @@ export declare class BlobContainer extends $CustomResource {
   /** Properties of the blob container. */
   readonly properties: $Output<outputs.ContainerProperties | undefined>;
   /** Resource Etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The version of the deleted blob container. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** Indicates whether the blob container was deleted. */
-  readonly deleted: $Output<boolean | undefined>;
+  readonly deleted: $Output<boolean>;
   /** Blob container deletion time. */
-  readonly deletedTime: $Output<string | undefined>;
+  readonly deletedTime: $Output<string>;
   /** Remaining retention days for soft deleted blob container. */
-  readonly remainingRetentionDays: $Output<number | undefined>;
+  readonly remainingRetentionDays: $Output<number>;
   /** Default the container to use specified encryption scope for all writes. */
   readonly defaultEncryptionScope: $Output<string | undefined>;
   /** Block override of encryption scope from the container default. */
@@ -377,13 +377,13 @@ export declare class BlobContainer extends $CustomResource {
   /** Specifies whether data in the container may be accessed publicly and the level of access. */
   readonly publicAccess: $Output<"Container" | "Blob" | "None" | undefined>;
   /** Returns the date and time the container was last modified. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** The lease status of the container. */
-  readonly leaseStatus: $Output<"Locked" | "Unlocked" | (string & {}) | undefined>;
+  readonly leaseStatus: $Output<"Locked" | "Unlocked" | (string & {})>;
   /** Lease state of the container. */
-  readonly leaseState: $Output<"Available" | "Leased" | "Expired" | "Breaking" | "Broken" | (string & {}) | undefined>;
+  readonly leaseState: $Output<"Available" | "Leased" | "Expired" | "Breaking" | "Broken" | (string & {})>;
   /** Specifies whether the lease on a container is of infinite or fixed duration, only when the container is leased. */
-  readonly leaseDuration: $Output<"Infinite" | "Fixed" | (string & {}) | undefined>;
+  readonly leaseDuration: $Output<"Infinite" | "Fixed" | (string & {})>;
   /** A name-value pair to associate with the container as metadata. */
   readonly metadata: $Output<outputs.ContainerPropertiesMetadata | undefined>;
   /** The ImmutabilityPolicy property of the container. */
@@ -391,9 +391,9 @@ export declare class BlobContainer extends $CustomResource {
   /** The LegalHold property of the container. */
   readonly legalHold: $Output<outputs.LegalHoldProperties | undefined>;
   /** The hasLegalHold public property is set to true by SRP if there are at least one existing tag. The hasLegalHold public property is set to false by SRP if all existing legal hold tags are cleared out. There can be a maximum of 1000 blob containers with hasLegalHold=true for a given account. */
-  readonly hasLegalHold: $Output<boolean | undefined>;
+  readonly hasLegalHold: $Output<boolean>;
   /** The hasImmutabilityPolicy public property is set to true by SRP if ImmutabilityPolicy has been created for this container. The hasImmutabilityPolicy public property is set to false by SRP if ImmutabilityPolicy has not been created for this container. */
-  readonly hasImmutabilityPolicy: $Output<boolean | undefined>;
+  readonly hasImmutabilityPolicy: $Output<boolean>;
   /** The object level immutability property of the container. The property is immutable and can only be set to true at the container creation time. Existing containers must undergo a migration process. */
   readonly immutableStorageWithVersioning: $Output<outputs.ImmutableStorageWithVersioning | undefined>;
   /** Enable NFSv3 root squash on blob container. */
@@ -448,24 +448,24 @@ export interface BlobContainerState {
   name: string;
   type: "Microsoft.Storage/storageAccounts/blobServices/containers";
   properties?: outputs.ContainerProperties;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
-  version?: string;
-  deleted?: boolean;
-  deletedTime?: string;
-  remainingRetentionDays?: number;
+  version: string;
+  deleted: boolean;
+  deletedTime: string;
+  remainingRetentionDays: number;
   defaultEncryptionScope?: string;
   denyEncryptionScopeOverride?: boolean;
   publicAccess?: "Container" | "Blob" | "None";
-  lastModifiedTime?: string;
-  leaseStatus?: "Locked" | "Unlocked" | (string & {});
-  leaseState?: "Available" | "Leased" | "Expired" | "Breaking" | "Broken" | (string & {});
-  leaseDuration?: "Infinite" | "Fixed" | (string & {});
+  lastModifiedTime: string;
+  leaseStatus: "Locked" | "Unlocked" | (string & {});
+  leaseState: "Available" | "Leased" | "Expired" | "Breaking" | "Broken" | (string & {});
+  leaseDuration: "Infinite" | "Fixed" | (string & {});
   metadata?: outputs.ContainerPropertiesMetadata;
   immutabilityPolicy?: outputs.ImmutabilityPolicyProperties;
   legalHold?: outputs.LegalHoldProperties;
-  hasLegalHold?: boolean;
-  hasImmutabilityPolicy?: boolean;
+  hasLegalHold: boolean;
+  hasImmutabilityPolicy: boolean;
   immutableStorageWithVersioning?: outputs.ImmutableStorageWithVersioning;
   enableNfsV3RootSquash?: boolean;
   enableNfsV3AllSquash?: boolean;
@@ -504,13 +504,13 @@ export declare class ImmutabilityPolicy extends $CustomResource {
   /** The properties of an ImmutabilityPolicy of a blob container. */
   readonly properties: $Output<outputs.ImmutabilityPolicyProperty>;
   /** Resource Etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The immutability period for the blobs in the container since the policy creation, in days. */
   readonly immutabilityPeriodSinceCreationInDays: $Output<number | undefined>;
   /** The ImmutabilityPolicy state of a blob container, possible values include: Locked and Unlocked. */
-  readonly state: $Output<"Locked" | "Unlocked" | (string & {}) | undefined>;
+  readonly state: $Output<"Locked" | "Unlocked" | (string & {})>;
   /** This property can only be changed for unlocked time-based retention policies. When enabled, new blocks can be written to an append blob while maintaining immutability protection and compliance. Only new blocks can be added and any existing blocks cannot be modified or deleted. This property cannot be changed with ExtendImmutabilityPolicy API. */
   readonly allowProtectedAppendWrites: $Output<boolean | undefined>;
   /** This property can only be changed for unlocked time-based retention policies. When enabled, new blocks can be written to both 'Append and Bock Blobs' while maintaining immutability protection and compliance. Only new blocks can be added and any existing blocks cannot be modified or deleted. This property cannot be changed with ExtendImmutabilityPolicy API. The 'allowProtectedAppendWrites' and 'allowProtectedAppendWritesAll' properties are mutually exclusive. */
@@ -559,10 +559,10 @@ export interface ImmutabilityPolicyState {
   name: "default";
   type: "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies";
   properties: outputs.ImmutabilityPolicyProperty;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   immutabilityPeriodSinceCreationInDays?: number;
-  state?: "Locked" | "Unlocked" | (string & {});
+  state: "Locked" | "Unlocked" | (string & {});
   allowProtectedAppendWrites?: boolean;
   allowProtectedAppendWritesAll?: boolean;
 }
@@ -602,7 +602,7 @@ export declare class Connector extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** System-generated GUID identifier for the Storage Connector. Not a valid input parameter when creating. */
-  readonly uniqueId: $Output<string | undefined>;
+  readonly uniqueId: $Output<string>;
   /**
    * State - Active or Inactive. Whether or not the Storage Connector should start as active (default: Active)
    * (While set to false on the Storage Connector, all data plane requests using this Storage Connector fail, and this Storage Connector is not billed if it would be otherwise.
@@ -612,7 +612,7 @@ export declare class Connector extends $CustomResource {
    * System-generated creation time of the Storage Connector in ISO 8601 date-time format (YYYY-MM-DDTHH:mm:ssZ).
    * Not a valid input parameter during creating.
    */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** Arbitrary description of this Storage Connector. Max 250 characters. */
   readonly description: $Output<string | undefined>;
   /** The type of backing data source for this Storage Connector. */
@@ -620,7 +620,7 @@ export declare class Connector extends $CustomResource {
   /** Information about how to communicate with and authenticate to the backing data store. */
   readonly source: $Output<outputs.StorageConnectorSource>;
   /** Represents the provisioning state of the storage connector. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Succeeded" | "Deleting" | "Canceled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Succeeded" | "Deleting" | "Canceled" | "Failed" | (string & {})>;
   constructor(name: string, args: ConnectorArgs, opts?: $Options);
 }
 
@@ -671,13 +671,13 @@ export interface ConnectorState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  uniqueId?: string;
+  uniqueId: string;
   state?: "Active" | "Inactive" | (string & {});
-  creationTime?: string;
+  creationTime: string;
   description?: string;
   dataSourceType: "Azure_DataShare" | (string & {});
   source: outputs.StorageConnectorSource;
-  provisioningState?: "Accepted" | "Creating" | "Succeeded" | "Deleting" | "Canceled" | "Failed" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Succeeded" | "Deleting" | "Canceled" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Storage/storageAccounts/connectors` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -715,14 +715,14 @@ export declare class DataShare extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** System-generated GUID identifier for the Storage DataShare. Not a valid input parameter when creating. */
-  readonly dataShareIdentifier: $Output<string | undefined>;
+  readonly dataShareIdentifier: $Output<string>;
   /** Arbitrary description of this Data Share. Max 250 characters. */
   readonly description: $Output<string | undefined>;
   /**
    * The DataShare URI to be shared with the consumer.
    * URI Format - 'azds://<location>:<dataShareName>:<dataShareIdentifier>'.
    */
-  readonly dataShareUri: $Output<string | undefined>;
+  readonly dataShareUri: $Output<string>;
   /**
    * List of access policies that specify the permission allowed to a managed identity.
    * For Create - This property is required and cannot be null. If no access policies are provided at creation time, specify an empty array.
@@ -738,7 +738,7 @@ export declare class DataShare extends $CustomResource {
    */
   readonly assets: $Output<outputs.StorageDataShareAsset[]>;
   /** Represents the provisioning state of the storage datashare. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Succeeded" | "Deleting" | "Canceled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Succeeded" | "Deleting" | "Canceled" | "Failed" | (string & {})>;
   constructor(name: string, args: DataShareArgs, opts?: $Options);
 }
 
@@ -792,12 +792,12 @@ export interface DataShareState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  dataShareIdentifier?: string;
+  dataShareIdentifier: string;
   description?: string;
-  dataShareUri?: string;
+  dataShareUri: string;
   accessPolicies: outputs.StorageDataShareAccessPolicy[];
   assets: outputs.StorageDataShareAsset[];
-  provisioningState?: "Accepted" | "Creating" | "Succeeded" | "Deleting" | "Canceled" | "Failed" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Succeeded" | "Deleting" | "Canceled" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Storage/storageAccounts/dataShares` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -835,9 +835,9 @@ export declare class EncryptionScope extends $CustomResource {
   /** The state of the encryption scope. Possible values (case-insensitive):  Enabled, Disabled. */
   readonly state: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Gets the creation date and time of the encryption scope in UTC. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** Gets the last modification date and time of the encryption scope in UTC. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** The key vault properties for the encryption scope. This is a required field if encryption scope 'source' attribute is set to 'Microsoft.KeyVault'. */
   readonly keyVaultProperties: $Output<outputs.EncryptionScopeKeyVaultProperties | undefined>;
   /** A boolean indicating whether or not the service applies a secondary layer of encryption with platform managed keys for data at rest. */
@@ -883,8 +883,8 @@ export interface EncryptionScopeState {
   systemData?: outputs.SystemData;
   source?: "Microsoft.Storage" | "Microsoft.KeyVault" | (string & {});
   state?: "Enabled" | "Disabled" | (string & {});
-  creationTime?: string;
-  lastModifiedTime?: string;
+  creationTime: string;
+  lastModifiedTime: string;
   keyVaultProperties?: outputs.EncryptionScopeKeyVaultProperties;
   requireInfrastructureEncryption?: boolean;
 }
@@ -994,33 +994,33 @@ export interface FileShareState {
   name: string;
   type: "Microsoft.Storage/storageAccounts/fileServices/shares";
   properties?: outputs.FileShareProperties;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
-  lastModifiedTime?: string;
+  lastModifiedTime: string;
   metadata?: outputs.FileSharePropertiesMetadata;
   shareQuota?: number;
   provisionedIops?: number;
   provisionedBandwidthMibps?: number;
-  includedBurstIops?: number;
-  maxBurstCreditsForIops?: number;
-  nextAllowedQuotaDowngradeTime?: string;
-  nextAllowedProvisionedIopsDowngradeTime?: string;
-  nextAllowedProvisionedBandwidthDowngradeTime?: string;
+  includedBurstIops: number;
+  maxBurstCreditsForIops: number;
+  nextAllowedQuotaDowngradeTime: string;
+  nextAllowedProvisionedIopsDowngradeTime: string;
+  nextAllowedProvisionedBandwidthDowngradeTime: string;
   enabledProtocols?: "SMB" | "NFS" | (string & {});
   rootSquash?: "NoRootSquash" | "RootSquash" | "AllSquash" | (string & {});
-  version?: string;
-  deleted?: boolean;
-  deletedTime?: string;
-  remainingRetentionDays?: number;
+  version: string;
+  deleted: boolean;
+  deletedTime: string;
+  remainingRetentionDays: number;
   accessTier?: "TransactionOptimized" | "Hot" | "Cool" | "Premium" | (string & {});
-  accessTierChangeTime?: string;
-  accessTierStatus?: string;
-  shareUsageBytes?: number;
-  leaseStatus?: "Locked" | "Unlocked" | (string & {});
-  leaseState?: "Available" | "Leased" | "Expired" | "Breaking" | "Broken" | (string & {});
-  leaseDuration?: "Infinite" | "Fixed" | (string & {});
+  accessTierChangeTime: string;
+  accessTierStatus: string;
+  shareUsageBytes: number;
+  leaseStatus: "Locked" | "Unlocked" | (string & {});
+  leaseState: "Available" | "Leased" | "Expired" | "Breaking" | "Broken" | (string & {});
+  leaseDuration: "Infinite" | "Fixed" | (string & {});
   signedIdentifiers?: outputs.SignedIdentifier[];
-  snapshotTime?: string;
+  snapshotTime: string;
   fileSharePaidBursting?: outputs.FileSharePropertiesFileSharePaidBursting;
 }
 /**
@@ -1087,7 +1087,7 @@ export declare class InventoryPolicy extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Returns the last modified date and time of the blob inventory policy. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** The storage account blob inventory policy object. It is composed of policy rules. */
   readonly policy: $Output<outputs.BlobInventoryPolicySchema>;
   constructor(name: string, args: InventoryPolicyArgs, opts?: $Options);
@@ -1123,7 +1123,7 @@ export interface InventoryPolicyState {
   type: "Microsoft.Storage/storageAccounts/inventoryPolicies";
   properties?: outputs.BlobInventoryPolicyProperties;
   systemData?: outputs.SystemData;
-  lastModifiedTime?: string;
+  lastModifiedTime: string;
   policy: outputs.BlobInventoryPolicySchema;
 }
 /**
@@ -1164,7 +1164,7 @@ export declare class LocalUser extends $CustomResource {
   /** Optional, local user ssh authorized keys for SFTP. */
   readonly sshAuthorizedKeys: $Output<outputs.SshPublicKey[] | undefined>;
   /** A unique Security Identifier that is generated by the server. */
-  readonly sid: $Output<string | undefined>;
+  readonly sid: $Output<string>;
   /** Indicates whether shared key exists. Set it to false to remove existing shared key. */
   readonly hasSharedKey: $Output<boolean | undefined>;
   /** Indicates whether ssh key exists. Set it to false to remove existing SSH key. */
@@ -1172,7 +1172,7 @@ export declare class LocalUser extends $CustomResource {
   /** Indicates whether ssh password exists. Set it to false to remove existing SSH password. */
   readonly hasSshPassword: $Output<boolean | undefined>;
   /** A unique Identifier that is generated by the server. */
-  readonly userId: $Output<number | undefined>;
+  readonly userId: $Output<number>;
   /** An identifier for associating a group of users. */
   readonly groupId: $Output<number | undefined>;
   /** Indicates whether ACL authorization is allowed for this user. Set it to false to disallow using ACL authorization. */
@@ -1235,11 +1235,11 @@ export interface LocalUserState {
   permissionScopes?: outputs.PermissionScope[];
   homeDirectory?: string;
   sshAuthorizedKeys?: outputs.SshPublicKey[];
-  sid?: string;
+  sid: string;
   hasSharedKey?: boolean;
   hasSshKey?: boolean;
   hasSshPassword?: boolean;
-  userId?: number;
+  userId: number;
   groupId?: number;
   allowAclAuthorization?: boolean;
   extendedGroups?: number[];
@@ -1277,7 +1277,7 @@ export declare class ManagementPolicy extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Returns the date and time the ManagementPolicies was last modified. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** The Storage Account ManagementPolicy, in JSON format. See more details in: https://learn.microsoft.com/azure/storage/blobs/lifecycle-management-overview. */
   readonly policy: $Output<outputs.ManagementPolicySchema>;
   constructor(name: string, args: ManagementPolicyArgs, opts?: $Options);
@@ -1313,7 +1313,7 @@ export interface ManagementPolicyState {
   type: "Microsoft.Storage/storageAccounts/managementPolicies";
   properties?: outputs.ManagementPolicyProperties;
   systemData?: outputs.SystemData;
-  lastModifiedTime?: string;
+  lastModifiedTime: string;
   policy: outputs.ManagementPolicySchema;
 }
 /**
@@ -1340,7 +1340,7 @@ export interface NetworkSecurityPerimeterConfigurationState {
   type: "Microsoft.Storage/storageAccounts/networkSecurityPerimeterConfigurations";
   properties?: outputs.NetworkSecurityPerimeterConfigurationProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {});
   provisioningIssues?: outputs.ProvisioningIssue[];
   networkSecurityPerimeter?: outputs.NetworkSecurityPerimeter;
   resourceAssociation?: outputs.NetworkSecurityPerimeterConfigurationPropertiesResourceAssociation;
@@ -1378,9 +1378,9 @@ export declare class ObjectReplicationPolicy extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A unique id for object replication policy. */
-  readonly policyId: $Output<string | undefined>;
+  readonly policyId: $Output<string>;
   /** Indicates when the policy is enabled on the source account. */
-  readonly enabledTime: $Output<string | undefined>;
+  readonly enabledTime: $Output<string>;
   /** Required. Source account name. It should be full resource id if allowCrossTenantReplication set to false. */
   readonly sourceAccount: $Output<string>;
   /** Required. Destination account name. It should be full resource id if allowCrossTenantReplication set to false. */
@@ -1436,8 +1436,8 @@ export interface ObjectReplicationPolicyState {
   type: "Microsoft.Storage/storageAccounts/objectReplicationPolicies";
   properties?: outputs.ObjectReplicationPolicyProperties;
   systemData?: outputs.SystemData;
-  policyId?: string;
-  enabledTime?: string;
+  policyId: string;
+  enabledTime: string;
   sourceAccount: string;
   destinationAccount: string;
   rules?: outputs.ObjectReplicationPolicyRule[];
@@ -1481,7 +1481,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -1519,7 +1519,7 @@ export interface PrivateEndpointConnectionState {
   systemData?: outputs.SystemData;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Storage/storageAccounts/privateEndpointConnections` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -1625,7 +1625,7 @@ export declare class Queue extends $CustomResource {
   /** A name-value pair that represents queue metadata. */
   readonly metadata: $Output<outputs.QueuePropertiesMetadata | undefined>;
   /** Integer indicating an approximate number of messages in the queue. This number is not lower than the actual number of messages in the queue, but could be higher. */
-  readonly approximateMessageCount: $Output<number | undefined>;
+  readonly approximateMessageCount: $Output<number>;
   constructor(name: string, args: QueueArgs, opts?: $Options);
 }
 
@@ -1664,7 +1664,7 @@ export interface QueueState {
   properties?: outputs.QueueProperties;
   systemData?: outputs.SystemData;
   metadata?: outputs.QueuePropertiesMetadata;
-  approximateMessageCount?: number;
+  approximateMessageCount: number;
 }
 /**
  * Reads an existing `Microsoft.Storage/storageAccounts/queueServices/queues` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -1708,7 +1708,7 @@ export declare class StorageTaskAssignment extends $CustomResource {
   /** The storage task assignment report */
   readonly report: $Output<outputs.StorageTaskAssignmentReport>;
   /** Represents the provisioning state of the storage task assignment. */
-  readonly provisioningState: $Output<"ValidateSubscriptionQuotaBegin" | "ValidateSubscriptionQuotaEnd" | "Accepted" | "Creating" | "Succeeded" | "Deleting" | "Canceled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"ValidateSubscriptionQuotaBegin" | "ValidateSubscriptionQuotaEnd" | "Accepted" | "Creating" | "Succeeded" | "Deleting" | "Canceled" | "Failed" | (string & {})>;
   /** Run status of storage task assignment */
   readonly runStatus: $Output<outputs.StorageTaskReportProperties | undefined>;
   constructor(name: string, args: StorageTaskAssignmentArgs, opts?: $Options);
@@ -1759,7 +1759,7 @@ export interface StorageTaskAssignmentState {
   description: string;
   executionContext: outputs.StorageTaskAssignmentExecutionContext;
   report: outputs.StorageTaskAssignmentReport;
-  provisioningState?: "ValidateSubscriptionQuotaBegin" | "ValidateSubscriptionQuotaEnd" | "Accepted" | "Creating" | "Succeeded" | "Deleting" | "Canceled" | "Failed" | (string & {});
+  provisioningState: "ValidateSubscriptionQuotaBegin" | "ValidateSubscriptionQuotaEnd" | "Accepted" | "Creating" | "Succeeded" | "Deleting" | "Canceled" | "Failed" | (string & {});
   runStatus?: outputs.StorageTaskReportProperties;
 }
 /**
@@ -2246,6 +2246,45 @@ export declare const testConnectorExistingConnectionOutput: typeof testConnector
 export declare const leaseFileShareOutput: typeof leaseFileShare;
 export declare const listLocalUserKeysOutput: typeof listLocalUserKeys;
 export declare const regenerateLocalUserPasswordOutput: typeof regenerateLocalUserPassword;
+// Pulumi's names for what each function and lookup returns.
+export type GetDeletedAccountResult = DeletedAccountState;
+export type GetStorageAccountResult = StorageAccountState;
+export type GetAccountMigrationResult = AccountMigrationState;
+export type GetAdvancedPlatformMetricResult = AdvancedPlatformMetricState;
+export type GetBlobServiceResult = BlobServiceState;
+export type GetBlobContainerResult = BlobContainerState;
+export type GetImmutabilityPolicyResult = ImmutabilityPolicyState;
+export type GetConnectorResult = ConnectorState;
+export type GetDataShareResult = DataShareState;
+export type GetEncryptionScopeResult = EncryptionScopeState;
+export type GetFileServiceResult = FileServiceState;
+export type GetFileShareResult = FileShareState;
+export type GetUsageResult = UsageState;
+export type GetInventoryPolicyResult = InventoryPolicyState;
+export type GetLocalUserResult = LocalUserState;
+export type GetManagementPolicyResult = ManagementPolicyState;
+export type GetNetworkSecurityPerimeterConfigurationResult = NetworkSecurityPerimeterConfigurationState;
+export type GetObjectReplicationPolicyResult = ObjectReplicationPolicyState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetQueueServiceResult = QueueServiceState;
+export type GetQueueResult = QueueState;
+export type GetStorageTaskAssignmentResult = StorageTaskAssignmentState;
+export type GetTableServiceResult = TableServiceState;
+export type GetTableResult = TableState;
+export type ListStorageAccountSasResult = outputs.ListAccountSasResponse;
+export type ListStorageAccountKeysResult = outputs.StorageAccountListKeysResult;
+export type ListStorageAccountServiceSasResult = outputs.ListServiceSasResponse;
+export type RegenerateStorageAccountKeyResult = outputs.StorageAccountListKeysResult;
+export type RestoreStorageAccountBlobRangesResult = outputs.BlobRestoreStatus;
+export type ClearBlobContainerLegalHoldResult = outputs.LegalHold;
+export type LeaseBlobContainerResult = outputs.LeaseContainerResponse;
+export type SetBlobContainerLegalHoldResult = outputs.LegalHold;
+export type ExtendImmutabilityPolicyResult = outputs.ImmutabilityPolicy;
+export type LockImmutabilityPolicyResult = outputs.ImmutabilityPolicy;
+export type TestConnectorExistingConnectionResult = outputs.TestConnectionResponse;
+export type LeaseFileShareResult = outputs.LeaseShareResponse;
+export type ListLocalUserKeysResult = outputs.LocalUserKeys;
+export type RegenerateLocalUserPasswordResult = outputs.LocalUserRegeneratePasswordResult;
 
 export declare namespace inputs {
   interface AccessPolicy {
@@ -2640,11 +2679,17 @@ export declare namespace inputs {
   type IdentityUserAssignedIdentities = { [key: string]: inputs.UserAssignedIdentity };
   interface ImmutabilityPolicy {
     /** The properties of an ImmutabilityPolicy of a blob container. */
-    properties: inputs.ImmutabilityPolicyProperty;
+    properties?: inputs.ImmutabilityPolicyProperty;
+    immutabilityPeriodSinceCreationInDays?: number;
+    allowProtectedAppendWrites?: boolean;
+    allowProtectedAppendWritesAll?: boolean;
   }
   interface ImmutabilityPolicyProperties {
     /** The properties of an ImmutabilityPolicy of a blob container. */
     properties?: inputs.ImmutabilityPolicyProperty;
+    immutabilityPeriodSinceCreationInDays?: number;
+    allowProtectedAppendWrites?: boolean;
+    allowProtectedAppendWritesAll?: boolean;
   }
   interface ImmutabilityPolicyProperty {
     /** The immutability period for the blobs in the container since the policy creation, in days. */
@@ -2882,6 +2927,34 @@ export declare namespace inputs {
     identity?: inputs.Identity;
     /** The parameters used to create the storage account. */
     properties?: inputs.StorageAccountPropertiesCreateParametersOrStorageAccountProperties;
+    allowedCopyScope?: "PrivateLink" | "AAD" | "All" | (string & {});
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    sasPolicy?: inputs.SasPolicy;
+    keyPolicy?: inputs.KeyPolicy;
+    customDomain?: inputs.CustomDomain;
+    encryption?: inputs.Encryption;
+    networkAcls?: inputs.NetworkRuleSet;
+    accessTier?: "Hot" | "Cool" | "Premium" | "Cold" | "Smart";
+    azureFilesIdentityBasedAuthentication?: inputs.AzureFilesIdentityBasedAuthentication;
+    supportsHttpsTrafficOnly?: boolean;
+    isSftpEnabled?: boolean;
+    isLocalUserEnabled?: boolean;
+    enableExtendedGroups?: boolean;
+    isHnsEnabled?: boolean;
+    largeFileSharesState?: "Disabled" | "Enabled" | (string & {});
+    routingPreference?: inputs.RoutingPreference;
+    dualStackEndpointPreference?: inputs.DualStackEndpointPreference;
+    allowBlobPublicAccess?: boolean;
+    minimumTlsVersion?: "TLS1_0" | "TLS1_1" | "TLS1_2" | "TLS1_3" | (string & {});
+    allowSharedKeyAccess?: boolean;
+    isNfsV3Enabled?: boolean;
+    allowCrossTenantReplication?: boolean;
+    defaultToOAuthAuthentication?: boolean;
+    immutableStorageWithVersioning?: inputs.ImmutableStorageAccount;
+    dnsEndpointType?: "Standard" | "AzureDnsZone" | (string & {});
+    geoPriorityReplicationStatus?: inputs.GeoPriorityReplicationStatus;
+    allowSharedKeyAccessForServices?: inputs.StorageAccountSharedKeyAccessProperties;
+    dataCollaborationPolicyProperties?: inputs.StorageDataCollaborationPolicyProperties;
   }
   interface MicrosoftStorageStorageAccountsAccountMigrations {
     /** The resource name */
@@ -2892,62 +2965,108 @@ export declare namespace inputs {
     name: "ContainerLevelCapacityMetrics" | (string & {});
     /** Returns the advanced platform metrics rule. */
     properties?: inputs.AdvancedPlatformMetricsRuleProperties;
+    enabled?: boolean;
+    ruleConfig?: inputs.AdvancedPlatformMetricsRuleConfig;
   }
   interface MicrosoftStorageStorageAccountsBlobServices {
     /** The resource name */
     name: "default";
     /** The properties of a storage account’s Blob service. */
     properties?: inputs.BlobServicePropertiesProperties;
+    cors?: inputs.CorsRules;
+    defaultServiceVersion?: string;
+    deleteRetentionPolicy?: inputs.DeleteRetentionPolicy;
+    staticWebsite?: inputs.StaticWebsite;
+    isVersioningEnabled?: boolean;
+    automaticSnapshotPolicyEnabled?: boolean;
+    changeFeed?: inputs.ChangeFeed;
+    restorePolicy?: inputs.RestorePolicyProperties;
+    containerDeleteRetentionPolicy?: inputs.DeleteRetentionPolicy;
+    lastAccessTimeTrackingPolicy?: inputs.LastAccessTimeTrackingPolicy;
   }
   interface MicrosoftStorageStorageAccountsBlobServicesContainers {
     /** The resource name */
     name: string;
     /** Properties of the blob container. */
     properties?: inputs.ContainerProperties;
+    defaultEncryptionScope?: string;
+    denyEncryptionScopeOverride?: boolean;
+    publicAccess?: "Container" | "Blob" | "None";
+    metadata?: inputs.ContainerPropertiesMetadata;
+    immutableStorageWithVersioning?: inputs.ImmutableStorageWithVersioning;
+    enableNfsV3RootSquash?: boolean;
+    enableNfsV3AllSquash?: boolean;
   }
   interface MicrosoftStorageStorageAccountsBlobServicesContainersImmutabilityPolicies {
     /** The resource name */
     name: "default";
     /** The properties of an ImmutabilityPolicy of a blob container. */
-    properties: inputs.ImmutabilityPolicyProperty;
+    properties?: inputs.ImmutabilityPolicyProperty;
+    immutabilityPeriodSinceCreationInDays?: number;
+    allowProtectedAppendWrites?: boolean;
+    allowProtectedAppendWritesAll?: boolean;
   }
   interface MicrosoftStorageStorageAccountsConnectors {
     /** The resource name */
     name: string;
     /** The properties of the Storage Connector. */
-    properties: inputs.StorageConnectorProperties;
+    properties?: inputs.StorageConnectorProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    state?: "Active" | "Inactive" | (string & {});
+    description?: string;
+    testConnection?: boolean;
+    dataSourceType?: "Azure_DataShare" | (string & {});
+    source?: inputs.StorageConnectorSource;
   }
   interface MicrosoftStorageStorageAccountsDataShares {
     /** The resource name */
     name: string;
     /** The properties of the Storage DataShare. */
-    properties: inputs.StorageDataShareProperties;
+    properties?: inputs.StorageDataShareProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    accessPolicies?: inputs.StorageDataShareAccessPolicy[];
+    assets?: inputs.StorageDataShareAsset[];
   }
   interface MicrosoftStorageStorageAccountsEncryptionScopes {
     /** The resource name */
     name: string;
     /** Properties of the encryption scope. */
     properties?: inputs.EncryptionScopeProperties;
+    source?: "Microsoft.Storage" | "Microsoft.KeyVault" | (string & {});
+    state?: "Enabled" | "Disabled" | (string & {});
+    keyVaultProperties?: inputs.EncryptionScopeKeyVaultProperties;
+    requireInfrastructureEncryption?: boolean;
   }
   interface MicrosoftStorageStorageAccountsFileServices {
     /** The resource name */
     name: "default";
     /** The properties of File services in storage account. */
     properties?: inputs.FileServicePropertiesProperties;
+    cors?: inputs.CorsRules;
+    shareDeleteRetentionPolicy?: inputs.DeleteRetentionPolicy;
+    protocolSettings?: inputs.ProtocolSettings;
   }
   interface MicrosoftStorageStorageAccountsFileServicesShares {
     /** The resource name */
     name: string;
     /** Properties of the file share. */
     properties?: inputs.FileShareProperties;
+    metadata?: inputs.FileSharePropertiesMetadata;
+    shareQuota?: number;
+    provisionedIops?: number;
+    provisionedBandwidthMibps?: number;
+    enabledProtocols?: "SMB" | "NFS" | (string & {});
+    rootSquash?: "NoRootSquash" | "RootSquash" | "AllSquash" | (string & {});
+    accessTier?: "TransactionOptimized" | "Hot" | "Cool" | "Premium" | (string & {});
+    signedIdentifiers?: inputs.SignedIdentifier[];
+    fileSharePaidBursting?: inputs.FileSharePropertiesFileSharePaidBursting;
   }
   interface MicrosoftStorageStorageAccountsFileServicesUsages {
     /** The resource name */
@@ -2958,18 +3077,30 @@ export declare namespace inputs {
     name: "default" | (string & {});
     /** Returns the storage account blob inventory policy rules. */
     properties?: inputs.BlobInventoryPolicyProperties;
+    policy?: inputs.BlobInventoryPolicySchema;
   }
   interface MicrosoftStorageStorageAccountsLocalUsers {
     /** The resource name */
     name: string;
     /** Storage account local user properties. */
     properties?: inputs.LocalUserProperties;
+    permissionScopes?: inputs.PermissionScope[];
+    homeDirectory?: string;
+    sshAuthorizedKeys?: inputs.SshPublicKey[];
+    hasSharedKey?: boolean;
+    hasSshKey?: boolean;
+    hasSshPassword?: boolean;
+    groupId?: number;
+    allowAclAuthorization?: boolean;
+    extendedGroups?: number[];
+    isNFSv3Enabled?: boolean;
   }
   interface MicrosoftStorageStorageAccountsManagementPolicies {
     /** The resource name */
     name: "default" | (string & {});
     /** Returns the Storage Account Data Policies Rules. */
     properties?: inputs.ManagementPolicyProperties;
+    policy?: inputs.ManagementPolicySchema;
   }
   interface MicrosoftStorageStorageAccountsNetworkSecurityPerimeterConfigurations {
     /** The resource name */
@@ -2980,42 +3111,60 @@ export declare namespace inputs {
     name: string;
     /** Returns the Storage Account Object Replication Policy. */
     properties?: inputs.ObjectReplicationPolicyProperties;
+    sourceAccount?: string;
+    destinationAccount?: string;
+    rules?: inputs.ObjectReplicationPolicyRule[];
+    metrics?: inputs.ObjectReplicationPolicyPropertiesMetrics;
+    priorityReplication?: inputs.ObjectReplicationPolicyPropertiesPriorityReplication;
+    tagsReplication?: inputs.ObjectReplicationPolicyPropertiesTagsReplication;
   }
   interface MicrosoftStorageStorageAccountsPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftStorageStorageAccountsQueueServices {
     /** The resource name */
     name: "default";
     /** The properties of a storage account’s Queue service. */
     properties?: inputs.QueueServicePropertiesProperties;
+    cors?: inputs.CorsRules;
   }
   interface MicrosoftStorageStorageAccountsQueueServicesQueues {
     /** The resource name */
     name: string;
     /** Queue resource properties. */
     properties?: inputs.QueueProperties;
+    metadata?: inputs.QueuePropertiesMetadata;
   }
   interface MicrosoftStorageStorageAccountsStorageTaskAssignments {
     /** The resource name */
     name: string;
     /** Properties of the storage task assignment. */
     properties?: inputs.StorageTaskAssignmentProperties;
+    taskId?: string;
+    enabled?: boolean;
+    description?: string;
+    executionContext?: inputs.StorageTaskAssignmentExecutionContext;
+    report?: inputs.StorageTaskAssignmentReport;
+    runStatus?: inputs.StorageTaskReportProperties;
   }
   interface MicrosoftStorageStorageAccountsTableServices {
     /** The resource name */
     name: "default";
     /** The properties of a storage account’s Table service. */
     properties?: inputs.TableServicePropertiesProperties;
+    cors?: inputs.CorsRules;
   }
   interface MicrosoftStorageStorageAccountsTableServicesTables {
     /** The resource name */
     name: string;
     /** Table resource properties. */
     properties?: inputs.TableProperties;
+    signedIdentifiers?: inputs.TableSignedIdentifier[];
   }
   interface Multichannel {
     /** Indicates whether multichannel is enabled */
@@ -3140,6 +3289,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The resource of private end point. */

@@ -31,7 +31,7 @@ export declare class StorageTask extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Storage task version. */
-  readonly taskVersion: $Output<number | undefined>;
+  readonly taskVersion: $Output<number>;
   /** Storage Task is enabled when set to true and disabled when set to false */
   readonly enabled: $Output<boolean>;
   /** Text that describes the purpose of the storage task */
@@ -39,9 +39,9 @@ export declare class StorageTask extends $CustomResource {
   /** The storage task action that is executed */
   readonly action: $Output<outputs.StorageTaskAction>;
   /** Represents the provisioning state of the storage task. */
-  readonly provisioningState: $Output<"ValidateSubscriptionQuotaBegin" | "ValidateSubscriptionQuotaEnd" | "Accepted" | "Creating" | "Succeeded" | "Deleting" | "Canceled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"ValidateSubscriptionQuotaBegin" | "ValidateSubscriptionQuotaEnd" | "Accepted" | "Creating" | "Succeeded" | "Deleting" | "Canceled" | "Failed" | (string & {})>;
   /** The creation date and time of the storage task in UTC. */
-  readonly creationTimeInUtc: $Output<string | undefined>;
+  readonly creationTimeInUtc: $Output<string>;
   constructor(name: string, args: StorageTaskArgs, opts?: $Options);
 }
 
@@ -84,12 +84,12 @@ export interface StorageTaskState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  taskVersion?: number;
+  taskVersion: number;
   enabled: boolean;
   description: string;
   action: outputs.StorageTaskAction;
-  provisioningState?: "ValidateSubscriptionQuotaBegin" | "ValidateSubscriptionQuotaEnd" | "Accepted" | "Creating" | "Succeeded" | "Deleting" | "Canceled" | "Failed" | (string & {});
-  creationTimeInUtc?: string;
+  provisioningState: "ValidateSubscriptionQuotaBegin" | "ValidateSubscriptionQuotaEnd" | "Accepted" | "Creating" | "Succeeded" | "Deleting" | "Canceled" | "Failed" | (string & {});
+  creationTimeInUtc: string;
 }
 /**
  * Reads an existing `Microsoft.StorageActions/storageTasks` without managing it (GET, api-version 2026-03-01); undefined when it does not exist.
@@ -117,6 +117,9 @@ export declare function previewLocationActions(args: PreviewLocationActionsArgs)
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getStorageTaskOutput: typeof getStorageTask;
 export declare const previewLocationActionsOutput: typeof previewLocationActions;
+// Pulumi's names for what each function and lookup returns.
+export type GetStorageTaskResult = StorageTaskState;
+export type PreviewLocationActionsResult = outputs.StorageTaskPreviewAction;
 
 export declare namespace inputs {
   interface ElseCondition {
@@ -139,13 +142,16 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of the storage task. */
-    properties: inputs.StorageTaskProperties;
+    properties?: inputs.StorageTaskProperties;
     /** The managed service identity of the resource. */
     identity: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    enabled?: boolean;
+    description?: string;
+    action?: inputs.StorageTaskAction;
   }
   interface StorageTaskAction {
     /** The if block of storage task operation */
@@ -166,7 +172,10 @@ export declare namespace inputs {
   type StorageTaskOperationParameters = { [key: string]: string };
   interface StorageTaskPreviewAction {
     /** Properties of the storage task preview. */
-    properties: inputs.StorageTaskPreviewActionProperties;
+    properties?: inputs.StorageTaskPreviewActionProperties;
+    container?: inputs.StorageTaskPreviewContainerProperties;
+    blobs?: inputs.StorageTaskPreviewBlobProperties[];
+    action?: inputs.StorageTaskPreviewActionCondition;
   }
   interface StorageTaskPreviewActionCondition {
     /** The condition to be tested for a match with container and blob properties. */

@@ -37,19 +37,19 @@ export declare class AmlFilesystem extends $CustomResource {
   /** The size of the AML file system, in TiB. This might be rounded up. */
   readonly storageCapacityTiB: $Output<number>;
   /** The current storage capacity of the AML file system, in TiB. This reflects the actual capacity including any expansions. */
-  readonly currentStorageCapacityTiB: $Output<number | undefined>;
+  readonly currentStorageCapacityTiB: $Output<number>;
   /** The unique identifier of the AML file system cluster. */
-  readonly clusterUuid: $Output<string | undefined>;
+  readonly clusterUuid: $Output<string>;
   /** Health of the AML file system. */
   readonly health: $Output<outputs.AmlFilesystemHealth | undefined>;
   /** ARM provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Creating" | "Deleting" | "Updating" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Creating" | "Deleting" | "Updating" | "Canceled" | (string & {})>;
   /** Subnet used for managing the AML file system and for client-facing operations. This subnet should have at least a /24 subnet mask within the VNET's address space. */
   readonly filesystemSubnet: $Output<string>;
   /** Client information for the AML file system. */
   readonly clientInfo: $Output<outputs.AmlFilesystemClientInfo | undefined>;
   /** Throughput provisioned in MB per sec, calculated as storageCapacityTiB * per-unit storage throughput */
-  readonly throughputProvisionedMBps: $Output<number | undefined>;
+  readonly throughputProvisionedMBps: $Output<number>;
   /** Specifies encryption settings of the AML file system. */
   readonly encryptionSettings: $Output<outputs.AmlFilesystemEncryptionSettings | undefined>;
   /** Start time of a 30-minute weekly maintenance window. */
@@ -113,13 +113,13 @@ export interface AmlFilesystemState {
   location: string;
   systemData?: outputs.SystemData;
   storageCapacityTiB: number;
-  currentStorageCapacityTiB?: number;
-  clusterUuid?: string;
+  currentStorageCapacityTiB: number;
+  clusterUuid: string;
   health?: outputs.AmlFilesystemHealth;
-  provisioningState?: "Succeeded" | "Failed" | "Creating" | "Deleting" | "Updating" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Creating" | "Deleting" | "Updating" | "Canceled" | (string & {});
   filesystemSubnet: string;
   clientInfo?: outputs.AmlFilesystemClientInfo;
-  throughputProvisionedMBps?: number;
+  throughputProvisionedMBps: number;
   encryptionSettings?: outputs.AmlFilesystemEncryptionSettings;
   maintenanceWindow: outputs.AmlFilesystemPropertiesMaintenanceWindow;
   hsm?: outputs.AmlFilesystemPropertiesHsm;
@@ -161,7 +161,7 @@ export declare class AutoExportJob extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** ARM provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Creating" | "Deleting" | "Updating" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Creating" | "Deleting" | "Updating" | "Canceled" | (string & {})>;
   /** The administrative status of the auto export job. Possible values: 'Enable', 'Disable'. Passing in a value of 'Disable' will disable the current active auto export job. By default it is set to 'Enable'. */
   readonly adminStatus: $Output<"Enable" | "Disable" | (string & {}) | undefined>;
   /** An array of blob paths/prefixes that get auto exported to the cluster namespace. It has '/' as the default value. Number of maximum allowed paths for now is 1. */
@@ -209,7 +209,7 @@ export interface AutoExportJobState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Creating" | "Deleting" | "Updating" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Creating" | "Deleting" | "Updating" | "Canceled" | (string & {});
   adminStatus?: "Enable" | "Disable" | (string & {});
   autoExportPrefixes?: string[];
   status?: outputs.AutoExportJobPropertiesStatus;
@@ -250,7 +250,7 @@ export declare class AutoImportJob extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** ARM provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Creating" | "Deleting" | "Updating" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Creating" | "Deleting" | "Updating" | "Canceled" | (string & {})>;
   /** The administrative status of the auto import job. Possible values: 'Enable', 'Disable'. Passing in a value of 'Disable' will disable the current active auto import job. By default it is set to 'Enable'. */
   readonly adminStatus: $Output<"Enable" | "Disable" | (string & {}) | undefined>;
   /** An array of blob paths/prefixes that get auto imported to the cluster namespace. It has '/' as the default value. Number of maximum allowed paths is 100. */
@@ -310,7 +310,7 @@ export interface AutoImportJobState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Creating" | "Deleting" | "Updating" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Creating" | "Deleting" | "Updating" | "Canceled" | (string & {});
   adminStatus?: "Enable" | "Disable" | (string & {});
   autoImportPrefixes?: string[];
   conflictResolutionMode?: "Fail" | "Skip" | "OverwriteIfDirty" | "OverwriteAlways" | (string & {});
@@ -354,7 +354,7 @@ export declare class ExpansionJob extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** ARM provisioning state, see https://github.com/Azure/azure-resource-manager-rpc/blob/master/v1.0/Addendum.md#provisioningstate-property */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Creating" | "Deleting" | "Updating" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Creating" | "Deleting" | "Updating" | "Canceled" | (string & {})>;
   /** The new storage capacity in TiB for the AML file system after expansion. This must be a multiple of the Sku step size, and greater than the current storage capacity of the AML file system. */
   readonly newStorageCapacityTiB: $Output<number | undefined>;
   /** The status of the expansion job. */
@@ -398,7 +398,7 @@ export interface ExpansionJobState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Creating" | "Deleting" | "Updating" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Creating" | "Deleting" | "Updating" | "Canceled" | (string & {});
   newStorageCapacityTiB?: number;
   status?: outputs.ExpansionJobPropertiesStatus;
 }
@@ -438,7 +438,7 @@ export declare class ImportJob extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** ARM provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Creating" | "Deleting" | "Updating" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Creating" | "Deleting" | "Updating" | "Canceled" | (string & {})>;
   /** The administrative status of the import job. Possible values: 'Active', 'Cancel'. Passing in a value of 'Cancel' will cancel the current active import job. By default it is set to 'Active'. */
   readonly adminStatus: $Output<"Active" | "Cancel" | (string & {}) | undefined>;
   /** An array of blob paths/prefixes that get imported into the cluster namespace. It has '/' as the default value. */
@@ -494,7 +494,7 @@ export interface ImportJobState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Creating" | "Deleting" | "Updating" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Creating" | "Deleting" | "Updating" | "Canceled" | (string & {});
   adminStatus?: "Active" | "Cancel" | (string & {});
   importPrefixes?: string[];
   conflictResolutionMode?: "Fail" | "Skip" | "OverwriteIfDirty" | "OverwriteAlways" | (string & {});
@@ -531,7 +531,7 @@ export declare class Cache extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.CacheTags | undefined>;
   /** Region name string. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The identity of the cache, if configured. */
   readonly identity: $Output<outputs.CacheIdentity | undefined>;
   /** SKU for the cache. */
@@ -545,7 +545,7 @@ export declare class Cache extends $CustomResource {
   /** Array of IPv4 addresses that can be used by clients mounting this cache. */
   readonly mountAddresses: $Output<string[] | undefined>;
   /** ARM provisioning state, see https://github.com/Azure/azure-resource-manager-rpc/blob/master/v1.0/Addendum.md#provisioningstate-property */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Updating" | (string & {})>;
   /** Subnet used for the cache. */
   readonly subnet: $Output<string | undefined>;
   /** Upgrade status of the cache. */
@@ -619,14 +619,14 @@ export interface CacheState {
   type: "Microsoft.StorageCache/caches";
   properties?: outputs.CacheProperties;
   tags?: outputs.CacheTags;
-  location?: string;
+  location: string;
   identity?: outputs.CacheIdentity;
   sku?: outputs.CacheSku;
   systemData?: outputs.SystemData;
   cacheSizeGB?: number;
   health?: outputs.CacheHealth;
   mountAddresses?: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Updating" | (string & {});
   subnet?: string;
   upgradeStatus?: outputs.CacheUpgradeStatus;
   upgradeSettings?: outputs.CacheUpgradeSettings;
@@ -668,7 +668,7 @@ export declare class StorageTarget extends $CustomResource {
   /** StorageTarget properties */
   readonly properties: $Output<outputs.StorageTargetProperties | undefined>;
   /** Region name string. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** List of cache namespace junctions to target for namespace associations. */
@@ -676,7 +676,7 @@ export declare class StorageTarget extends $CustomResource {
   /** Type of the Storage Target. */
   readonly targetType: $Output<"nfs3" | "clfs" | "unknown" | "blobNfs" | (string & {})>;
   /** ARM provisioning state, see https://github.com/Azure/azure-resource-manager-rpc/blob/master/v1.0/Addendum.md#provisioningstate-property */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Updating" | (string & {})>;
   /** Storage target operational state. */
   readonly state: $Output<"Ready" | "Busy" | "Suspended" | "Flushing" | (string & {}) | undefined>;
   /** Properties when targetType is nfs3. */
@@ -688,7 +688,7 @@ export declare class StorageTarget extends $CustomResource {
   /** Properties when targetType is blobNfs. */
   readonly blobNfs: $Output<outputs.BlobNfsTarget | undefined>;
   /** The percentage of cache space allocated for this storage target */
-  readonly allocationPercentage: $Output<number | undefined>;
+  readonly allocationPercentage: $Output<number>;
   constructor(name: string, args: StorageTargetArgs, opts?: $Options);
 }
 
@@ -733,17 +733,17 @@ export interface StorageTargetState {
   name: string;
   type: "Microsoft.StorageCache/caches/storageTargets";
   properties?: outputs.StorageTargetProperties;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   junctions?: outputs.NamespaceJunction[];
   targetType: "nfs3" | "clfs" | "unknown" | "blobNfs" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Updating" | (string & {});
   state?: "Ready" | "Busy" | "Suspended" | "Flushing" | (string & {});
   nfs3?: outputs.Nfs3Target;
   clfs?: outputs.ClfsTarget;
   unknown?: outputs.UnknownTarget;
   blobNfs?: outputs.BlobNfsTarget;
-  allocationPercentage?: number;
+  allocationPercentage: number;
 }
 /**
  * Reads an existing `Microsoft.StorageCache/caches/storageTargets` without managing it (GET, api-version 2026-01-01); undefined when it does not exist.
@@ -761,6 +761,14 @@ export declare const getExpansionJobOutput: typeof getExpansionJob;
 export declare const getImportJobOutput: typeof getImportJob;
 export declare const getCacheOutput: typeof getCache;
 export declare const getStorageTargetOutput: typeof getStorageTarget;
+// Pulumi's names for what each function and lookup returns.
+export type GetAmlFilesystemResult = AmlFilesystemState;
+export type GetAutoExportJobResult = AutoExportJobState;
+export type GetAutoImportJobResult = AutoImportJobState;
+export type GetExpansionJobResult = ExpansionJobState;
+export type GetImportJobResult = ImportJobState;
+export type GetCacheResult = CacheState;
+export type GetStorageTargetResult = StorageTargetState;
 
 export declare namespace inputs {
   type AmlFilesystemArchive = { [key: string]: any };
@@ -1031,6 +1039,12 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    storageCapacityTiB?: number;
+    filesystemSubnet?: string;
+    encryptionSettings?: inputs.AmlFilesystemEncryptionSettings;
+    maintenanceWindow?: inputs.AmlFilesystemPropertiesMaintenanceWindow;
+    hsm?: inputs.AmlFilesystemPropertiesHsm;
+    rootSquashSettings?: inputs.AmlFilesystemRootSquashSettings;
   }
   interface MicrosoftStorageCacheAmlFilesystemsAutoExportJobs {
     /** The resource name */
@@ -1041,6 +1055,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    adminStatus?: "Enable" | "Disable" | (string & {});
+    autoExportPrefixes?: string[];
   }
   interface MicrosoftStorageCacheAmlFilesystemsAutoImportJobs {
     /** The resource name */
@@ -1051,6 +1067,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    adminStatus?: "Enable" | "Disable" | (string & {});
+    autoImportPrefixes?: string[];
+    conflictResolutionMode?: "Fail" | "Skip" | "OverwriteIfDirty" | "OverwriteAlways" | (string & {});
+    enableDeletions?: boolean;
+    maximumErrors?: number;
   }
   interface MicrosoftStorageCacheAmlFilesystemsExpansionJobs {
     /** The resource name */
@@ -1061,6 +1082,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    newStorageCapacityTiB?: number;
   }
   interface MicrosoftStorageCacheAmlFilesystemsImportJobs {
     /** The resource name */
@@ -1071,6 +1093,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    adminStatus?: "Active" | "Cancel" | (string & {});
+    importPrefixes?: string[];
+    conflictResolutionMode?: "Fail" | "Skip" | "OverwriteIfDirty" | "OverwriteAlways" | (string & {});
+    maximumErrors?: number;
   }
   interface MicrosoftStorageCacheCaches {
     /** The resource name */
@@ -1085,12 +1111,28 @@ export declare namespace inputs {
     identity?: inputs.CacheIdentity;
     /** SKU for the cache. */
     sku?: inputs.CacheSku;
+    cacheSizeGB?: number;
+    subnet?: string;
+    upgradeSettings?: inputs.CacheUpgradeSettings;
+    networkSettings?: inputs.CacheNetworkSettings;
+    encryptionSettings?: inputs.CacheEncryptionSettings;
+    securitySettings?: inputs.CacheSecuritySettings;
+    directoryServicesSettings?: inputs.CacheDirectorySettings;
+    zones?: string[];
+    primingJobs?: inputs.PrimingJob[];
   }
   interface MicrosoftStorageCacheCachesStorageTargets {
     /** The resource name */
     name: string;
     /** StorageTarget properties */
     properties?: inputs.StorageTargetProperties;
+    junctions?: inputs.NamespaceJunction[];
+    targetType?: "nfs3" | "clfs" | "unknown" | "blobNfs" | (string & {});
+    state?: "Ready" | "Busy" | "Suspended" | "Flushing" | (string & {});
+    nfs3?: inputs.Nfs3Target;
+    clfs?: inputs.ClfsTarget;
+    unknown?: inputs.UnknownTarget;
+    blobNfs?: inputs.BlobNfsTarget;
   }
   interface NamespaceJunction {
     /** Namespace path on a cache for a Storage Target. */

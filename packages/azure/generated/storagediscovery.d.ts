@@ -37,7 +37,7 @@ export declare class StorageDiscoveryWorkspace extends $CustomResource {
   /** The scopes of the storage discovery workspace. */
   readonly scopes: $Output<outputs.StorageDiscoveryScope[]>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: StorageDiscoveryWorkspaceArgs, opts?: $Options);
 }
 
@@ -83,7 +83,7 @@ export interface StorageDiscoveryWorkspaceState {
   description?: string;
   workspaceRoots: string[];
   scopes: outputs.StorageDiscoveryScope[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.StorageDiscovery/storageDiscoveryWorkspaces` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -109,7 +109,7 @@ export interface ReportState {
   type: "Microsoft.StorageDiscovery/storageDiscoveryWorkspaces/reports";
   properties?: outputs.ReportProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.StorageDiscovery/storageDiscoveryWorkspaces/reports` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -167,6 +167,11 @@ export declare const getStorageDiscoveryWorkspaceOutput: typeof getStorageDiscov
 export declare const getReportOutput: typeof getReport;
 export declare const reportStorageDiscoveryWorkspaceOutput: typeof reportStorageDiscoveryWorkspace;
 export declare const generateReportOutput: typeof generateReport;
+// Pulumi's names for what each function and lookup returns.
+export type GetStorageDiscoveryWorkspaceResult = StorageDiscoveryWorkspaceState;
+export type GetReportResult = ReportState;
+export type ReportStorageDiscoveryWorkspaceResult = outputs.GetReportResult;
+export type GenerateReportResult = outputs.GetReportResult;
 
 export declare namespace inputs {
   interface GetReportContent {
@@ -191,6 +196,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sku?: "Standard" | "Free" | (string & {});
+    description?: string;
+    workspaceRoots?: string[];
+    scopes?: inputs.StorageDiscoveryScope[];
   }
   interface MicrosoftStorageDiscoveryStorageDiscoveryWorkspacesReports {
     /** The resource name */

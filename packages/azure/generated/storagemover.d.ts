@@ -31,7 +31,7 @@ export declare class StorageMover extends $CustomResource {
   /** A description for the Storage Mover. */
   readonly description: $Output<string | undefined>;
   /** The provisioning state of this resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {})>;
   constructor(name: string, args: StorageMoverArgs, opts?: $Options);
 }
 
@@ -68,7 +68,7 @@ export interface StorageMoverState {
   location: string;
   systemData?: outputs.SystemData;
   description?: string;
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.StorageMover/storageMovers` without managing it (GET, api-version 2026-05-01); undefined when it does not exist.
@@ -103,30 +103,30 @@ export declare class Agent extends $CustomResource {
   /** A description for the Agent. */
   readonly description: $Output<string | undefined>;
   /** The Agent version. */
-  readonly agentVersion: $Output<string | undefined>;
+  readonly agentVersion: $Output<string>;
   /** The fully qualified resource ID of the Hybrid Compute resource for the Agent. */
   readonly arcResourceId: $Output<string>;
   /** The VM UUID of the Hybrid Compute resource for the Agent. */
   readonly arcVmUuid: $Output<string>;
   /** The Agent status. */
-  readonly agentStatus: $Output<"Registering" | "Offline" | "Online" | "Executing" | "RequiresAttention" | "Unregistering" | (string & {}) | undefined>;
+  readonly agentStatus: $Output<"Registering" | "Offline" | "Online" | "Executing" | "RequiresAttention" | "Unregistering" | (string & {})>;
   /** The last updated time of the Agent status. */
-  readonly lastStatusUpdate: $Output<string | undefined>;
+  readonly lastStatusUpdate: $Output<string>;
   /** Local IP address reported by the Agent. */
-  readonly localIPAddress: $Output<string | undefined>;
+  readonly localIPAddress: $Output<string>;
   /** Available memory reported by the Agent, in MB. */
-  readonly memoryInMB: $Output<number | undefined>;
+  readonly memoryInMB: $Output<number>;
   /** Available compute cores reported by the Agent. */
-  readonly numberOfCores: $Output<number | undefined>;
+  readonly numberOfCores: $Output<number>;
   /** Uptime of the Agent in seconds. */
-  readonly uptimeInSeconds: $Output<number | undefined>;
+  readonly uptimeInSeconds: $Output<number>;
   /** The agent's local time zone represented in Windows format. */
-  readonly timeZone: $Output<string | undefined>;
+  readonly timeZone: $Output<string>;
   /** The WAN-link upload limit schedule that applies to any Job Run the agent executes. Data plane operations (migrating files) are affected. Control plane operations ensure seamless migration functionality and are not limited by this schedule. The schedule is interpreted with the agent's local time. */
   readonly uploadLimitSchedule: $Output<outputs.UploadLimitSchedule | undefined>;
   readonly errorDetails: $Output<outputs.AgentPropertiesErrorDetails | undefined>;
   /** The provisioning state of this resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {})>;
   constructor(name: string, args: AgentArgs, opts?: $Options);
 }
 
@@ -166,19 +166,19 @@ export interface AgentState {
   properties: outputs.AgentProperties;
   systemData?: outputs.SystemData;
   description?: string;
-  agentVersion?: string;
+  agentVersion: string;
   arcResourceId: string;
   arcVmUuid: string;
-  agentStatus?: "Registering" | "Offline" | "Online" | "Executing" | "RequiresAttention" | "Unregistering" | (string & {});
-  lastStatusUpdate?: string;
-  localIPAddress?: string;
-  memoryInMB?: number;
-  numberOfCores?: number;
-  uptimeInSeconds?: number;
-  timeZone?: string;
+  agentStatus: "Registering" | "Offline" | "Online" | "Executing" | "RequiresAttention" | "Unregistering" | (string & {});
+  lastStatusUpdate: string;
+  localIPAddress: string;
+  memoryInMB: number;
+  numberOfCores: number;
+  uptimeInSeconds: number;
+  timeZone: string;
   uploadLimitSchedule?: outputs.UploadLimitSchedule;
   errorDetails?: outputs.AgentPropertiesErrorDetails;
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.StorageMover/storageMovers/agents` without managing it (GET, api-version 2026-05-01); undefined when it does not exist.
@@ -214,17 +214,17 @@ export declare class Connection extends $CustomResource {
   /** A description for the Connection. */
   readonly description: $Output<string | undefined>;
   /** The connection status. */
-  readonly connectionStatus: $Output<"Approved" | "Rejected" | "Disconnected" | "Pending" | "Stale" | (string & {}) | undefined>;
+  readonly connectionStatus: $Output<"Approved" | "Rejected" | "Disconnected" | "Pending" | "Stale" | (string & {})>;
   /** The PrivateLinkServiceId for the connection. */
   readonly privateLinkServiceId: $Output<string>;
   /** The PrivateEndpointName associated with the connection. */
-  readonly privateEndpointName: $Output<string | undefined>;
+  readonly privateEndpointName: $Output<string>;
   /** The privateEndpoint resource Id */
-  readonly privateEndpointResourceId: $Output<string | undefined>;
+  readonly privateEndpointResourceId: $Output<string>;
   /** List of job definitions associated with this connection. */
   readonly jobList: $Output<string[] | undefined>;
   /** The provisioning state of this resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {})>;
   constructor(name: string, args: ConnectionArgs, opts?: $Options);
 }
 
@@ -263,12 +263,12 @@ export interface ConnectionState {
   properties: outputs.ConnectionProperties;
   systemData?: outputs.SystemData;
   description?: string;
-  connectionStatus?: "Approved" | "Rejected" | "Disconnected" | "Pending" | "Stale" | (string & {});
+  connectionStatus: "Approved" | "Rejected" | "Disconnected" | "Pending" | "Stale" | (string & {});
   privateLinkServiceId: string;
-  privateEndpointName?: string;
-  privateEndpointResourceId?: string;
+  privateEndpointName: string;
+  privateEndpointResourceId: string;
   jobList?: string[];
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.StorageMover/storageMovers/connections` without managing it (GET, api-version 2026-05-01); undefined when it does not exist.
@@ -308,7 +308,7 @@ export declare class Endpoint extends $CustomResource {
   /** The Endpoint resource kind source or target. */
   readonly endpointKind: $Output<"Source" | "Target" | (string & {}) | undefined>;
   /** The provisioning state of this resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {})>;
   readonly multiCloudConnectorId: $Output<string | undefined>;
   readonly awsS3BucketId: $Output<string | undefined>;
   readonly endpointType: $Output<"AzureMultiCloudConnector" | undefined>;
@@ -381,7 +381,7 @@ export interface EndpointState {
   systemData?: outputs.SystemData;
   description?: string;
   endpointKind?: "Source" | "Target" | (string & {});
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {});
   multiCloudConnectorId?: string;
   awsS3BucketId?: string;
   endpointType?: "AzureMultiCloudConnector";
@@ -433,7 +433,7 @@ export declare class Project extends $CustomResource {
   /** A description for the Project. */
   readonly description: $Output<string | undefined>;
   /** The provisioning state of this resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {})>;
   constructor(name: string, args: ProjectArgs, opts?: $Options);
 }
 
@@ -468,7 +468,7 @@ export interface ProjectState {
   properties?: outputs.ProjectProperties;
   systemData?: outputs.SystemData;
   description?: string;
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.StorageMover/storageMovers/projects` without managing it (GET, api-version 2026-05-01); undefined when it does not exist.
@@ -512,29 +512,29 @@ export declare class JobDefinition extends $CustomResource {
   /** The name of the source Endpoint. */
   readonly sourceName: $Output<string>;
   /** Fully qualified resource ID of the source Endpoint. */
-  readonly sourceResourceId: $Output<string | undefined>;
+  readonly sourceResourceId: $Output<string>;
   /** The subpath to use when reading from the source Endpoint. */
   readonly sourceSubpath: $Output<string | undefined>;
   /** The name of the target Endpoint. */
   readonly targetName: $Output<string>;
   /** Fully qualified resource ID of the target Endpoint. */
-  readonly targetResourceId: $Output<string | undefined>;
+  readonly targetResourceId: $Output<string>;
   /** The subpath to use when writing to the target Endpoint. */
   readonly targetSubpath: $Output<string | undefined>;
   /** The name of the Job Run in a non-terminal state, if exists. */
-  readonly latestJobRunName: $Output<string | undefined>;
+  readonly latestJobRunName: $Output<string>;
   /** The fully qualified resource ID of the Job Run in a non-terminal state, if exists. */
-  readonly latestJobRunResourceId: $Output<string | undefined>;
+  readonly latestJobRunResourceId: $Output<string>;
   /** The current status of the Job Run in a non-terminal state, if exists. */
-  readonly latestJobRunStatus: $Output<"Queued" | "Started" | "Running" | "CancelRequested" | "Canceling" | "Canceled" | "Failed" | "Succeeded" | "PausedByBandwidthManagement" | (string & {}) | undefined>;
+  readonly latestJobRunStatus: $Output<"Queued" | "Started" | "Running" | "CancelRequested" | "Canceling" | "Canceled" | "Failed" | "Succeeded" | "PausedByBandwidthManagement" | (string & {})>;
   /** Name of the Agent to assign for new Job Runs of this Job Definition. */
   readonly agentName: $Output<string | undefined>;
   /** Fully qualified resource id of the Agent to assign for new Job Runs of this Job Definition. */
-  readonly agentResourceId: $Output<string | undefined>;
+  readonly agentResourceId: $Output<string>;
   /** The list of cloud endpoints to migrate. */
   readonly sourceTargetMap: $Output<outputs.JobDefinitionPropertiesSourceTargetMap | undefined>;
   /** The provisioning state of this resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {})>;
   /** List of connections associated to this job */
   readonly connections: $Output<string[] | undefined>;
   /** Schedule information for the Job Definition. */
@@ -656,18 +656,18 @@ export interface JobDefinitionState {
   jobType?: "OnPremToCloud" | "CloudToCloud" | "OnPremToCloudAgentLess" | (string & {});
   copyMode: "Additive" | "Mirror" | (string & {});
   sourceName: string;
-  sourceResourceId?: string;
+  sourceResourceId: string;
   sourceSubpath?: string;
   targetName: string;
-  targetResourceId?: string;
+  targetResourceId: string;
   targetSubpath?: string;
-  latestJobRunName?: string;
-  latestJobRunResourceId?: string;
-  latestJobRunStatus?: "Queued" | "Started" | "Running" | "CancelRequested" | "Canceling" | "Canceled" | "Failed" | "Succeeded" | "PausedByBandwidthManagement" | (string & {});
+  latestJobRunName: string;
+  latestJobRunResourceId: string;
+  latestJobRunStatus: "Queued" | "Started" | "Running" | "CancelRequested" | "Canceling" | "Canceled" | "Failed" | "Succeeded" | "PausedByBandwidthManagement" | (string & {});
   agentName?: string;
-  agentResourceId?: string;
+  agentResourceId: string;
   sourceTargetMap?: outputs.JobDefinitionPropertiesSourceTargetMap;
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {});
   connections?: string[];
   schedule?: outputs.ScheduleInfo;
   dataIntegrityValidation?: "SaveVerifyFileMD5" | "SaveFileMD5" | "None" | (string & {});
@@ -706,37 +706,37 @@ export interface JobRunState {
   type: "Microsoft.StorageMover/storageMovers/projects/jobDefinitions/jobRuns";
   properties?: outputs.JobRunProperties;
   systemData?: outputs.SystemData;
-  status?: "Queued" | "Started" | "Running" | "CancelRequested" | "Canceling" | "Canceled" | "Failed" | "Succeeded" | "PausedByBandwidthManagement" | (string & {});
-  scanStatus?: "NotStarted" | "Scanning" | "Completed" | (string & {});
-  agentName?: string;
-  agentResourceId?: string;
-  executionStartTime?: string;
-  executionEndTime?: string;
-  triggerType?: "Manual" | "Scheduled" | (string & {});
-  scheduledExecutionTime?: string;
-  lastStatusUpdate?: string;
-  itemsScanned?: number;
-  itemsExcluded?: number;
-  itemsUnsupported?: number;
-  itemsNoTransferNeeded?: number;
-  itemsFailed?: number;
-  itemsTransferred?: number;
-  bytesScanned?: number;
-  bytesExcluded?: number;
-  bytesUnsupported?: number;
-  bytesNoTransferNeeded?: number;
-  bytesFailed?: number;
-  bytesTransferred?: number;
-  sourceName?: string;
-  sourceResourceId?: string;
+  status: "Queued" | "Started" | "Running" | "CancelRequested" | "Canceling" | "Canceled" | "Failed" | "Succeeded" | "PausedByBandwidthManagement" | (string & {});
+  scanStatus: "NotStarted" | "Scanning" | "Completed" | (string & {});
+  agentName: string;
+  agentResourceId: string;
+  executionStartTime: string;
+  executionEndTime: string;
+  triggerType: "Manual" | "Scheduled" | (string & {});
+  scheduledExecutionTime: string;
+  lastStatusUpdate: string;
+  itemsScanned: number;
+  itemsExcluded: number;
+  itemsUnsupported: number;
+  itemsNoTransferNeeded: number;
+  itemsFailed: number;
+  itemsTransferred: number;
+  bytesScanned: number;
+  bytesExcluded: number;
+  bytesUnsupported: number;
+  bytesNoTransferNeeded: number;
+  bytesFailed: number;
+  bytesTransferred: number;
+  sourceName: string;
+  sourceResourceId: string;
   sourceProperties?: any;
-  targetName?: string;
-  targetResourceId?: string;
+  targetName: string;
+  targetResourceId: string;
   targetProperties?: any;
   jobDefinitionProperties?: any;
   error?: outputs.JobRunError;
   warnings?: outputs.JobRunWarning[];
-  provisioningState?: "Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.StorageMover/storageMovers/projects/jobDefinitions/jobRuns` without managing it (GET, api-version 2026-05-01); undefined when it does not exist.
@@ -799,6 +799,17 @@ export declare const getJobRunOutput: typeof getJobRun;
 export declare const reconcileJobDefinitionJobOutput: typeof reconcileJobDefinitionJob;
 export declare const startJobDefinitionJobOutput: typeof startJobDefinitionJob;
 export declare const stopJobDefinitionJobOutput: typeof stopJobDefinitionJob;
+// Pulumi's names for what each function and lookup returns.
+export type GetStorageMoverResult = StorageMoverState;
+export type GetAgentResult = AgentState;
+export type GetConnectionResult = ConnectionState;
+export type GetEndpointResult = EndpointState;
+export type GetProjectResult = ProjectState;
+export type GetJobDefinitionResult = JobDefinitionState;
+export type GetJobRunResult = JobRunState;
+export type ReconcileJobDefinitionJobResult = outputs.JobRunResourceId;
+export type StartJobDefinitionJobResult = outputs.JobRunResourceId;
+export type StopJobDefinitionJobResult = outputs.JobRunResourceId;
 
 export declare namespace inputs {
   interface AgentProperties {
@@ -1003,17 +1014,25 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
   }
   interface MicrosoftStorageMoverStorageMoversAgents {
     /** The resource name */
     name: string;
-    properties: inputs.AgentProperties;
+    properties?: inputs.AgentProperties;
+    description?: string;
+    arcResourceId?: string;
+    arcVmUuid?: string;
+    uploadLimitSchedule?: inputs.UploadLimitSchedule;
   }
   interface MicrosoftStorageMoverStorageMoversConnections {
     /** The resource name */
     name: string;
     /** Connection properties. */
-    properties: inputs.ConnectionProperties;
+    properties?: inputs.ConnectionProperties;
+    description?: string;
+    privateLinkServiceId?: string;
+    jobList?: string[];
   }
   interface MicrosoftStorageMoverStorageMoversEndpoints {
     /** The resource name */
@@ -1028,12 +1047,31 @@ export declare namespace inputs {
     name: string;
     /** Project properties. */
     properties?: inputs.ProjectProperties;
+    description?: string;
   }
   interface MicrosoftStorageMoverStorageMoversProjectsJobDefinitions {
     /** The resource name */
     name: string;
     /** Job definition properties. */
-    properties: inputs.JobDefinitionProperties;
+    properties?: inputs.JobDefinitionProperties;
+    description?: string;
+    jobType?: "OnPremToCloud" | "CloudToCloud" | "OnPremToCloudAgentLess" | (string & {});
+    copyMode?: "Additive" | "Mirror" | (string & {});
+    sourceName?: string;
+    sourceSubpath?: string;
+    targetName?: string;
+    targetSubpath?: string;
+    agentName?: string;
+    sourceTargetMap?: inputs.JobDefinitionPropertiesSourceTargetMap;
+    connections?: string[];
+    schedule?: inputs.ScheduleInfo;
+    dataIntegrityValidation?: "SaveVerifyFileMD5" | "SaveFileMD5" | "None" | (string & {});
+    preservePermissions?: boolean;
+    isCrossTenantJob?: boolean;
+    crossTenantEndpointTenantId?: string;
+    crossTenantEndpointResourceId?: string;
+    syncMode?: string;
+    moverSyncedUntil?: string;
   }
   interface MicrosoftStorageMoverStorageMoversProjectsJobDefinitionsJobRuns {
     /** The resource name */
@@ -1108,6 +1146,9 @@ export declare namespace inputs {
   interface SourceEndpoint {
     /** The properties of the cloud source endpoint to migrate. */
     properties?: inputs.SourceEndpointProperties;
+    name?: string;
+    sourceEndpointResourceId?: string;
+    awsS3BucketId?: string;
   }
   interface SourceEndpointProperties {
     /** The name of the cloud source endpoint to migrate. */
@@ -1144,6 +1185,10 @@ export declare namespace inputs {
   interface TargetEndpoint {
     /** The properties of the cloud target endpoint to migrate. */
     properties?: inputs.TargetEndpointProperties;
+    name?: string;
+    targetEndpointResourceId?: string;
+    azureStorageAccountResourceId?: string;
+    azureStorageBlobContainerName?: string;
   }
   interface TargetEndpointProperties {
     /** The name of the cloud target endpoint to migrate. */
@@ -1360,15 +1405,22 @@ export declare namespace outputs {
   type ScheduleInfo = inputs.ScheduleInfo;
   type SchedulerTime = inputs.SchedulerTime;
   type SmbMountEndpointProperties = inputs.SmbMountEndpointProperties;
-  type SourceEndpoint = inputs.SourceEndpoint;
+  interface SourceEndpoint {
+    properties?: outputs.SourceEndpointProperties;
+  }
   type SourceEndpointProperties = inputs.SourceEndpointProperties;
-  type SourceTargetMap = inputs.SourceTargetMap;
+  interface SourceTargetMap {
+    sourceEndpoint: outputs.SourceEndpoint;
+    targetEndpoint: outputs.TargetEndpoint;
+  }
   interface StorageMoverProperties {
     description?: string;
     provisioningState?: "Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {});
   }
   type SystemData = inputs.SystemData;
-  type TargetEndpoint = inputs.TargetEndpoint;
+  interface TargetEndpoint {
+    properties?: outputs.TargetEndpointProperties;
+  }
   type TargetEndpointProperties = inputs.TargetEndpointProperties;
   type Time = inputs.Time;
   type TrackedResourceTags = inputs.TrackedResourceTags;

@@ -43,9 +43,9 @@ export declare class DiskPool extends $CustomResource {
   /** List of additional capabilities for a Disk Pool. */
   readonly additionalCapabilities: $Output<string[] | undefined>;
   /** State of the operation on the resource. */
-  readonly provisioningState: $Output<"Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Operational status of the Disk Pool. */
-  readonly status: $Output<"Invalid" | "Unknown" | "Healthy" | "Unhealthy" | "Updating" | "Running" | "Stopped" | "Stopped (deallocated)" | (string & {}) | undefined>;
+  readonly status: $Output<"Invalid" | "Unknown" | "Healthy" | "Unhealthy" | "Updating" | "Running" | "Stopped" | "Stopped (deallocated)" | (string & {})>;
   constructor(name: string, args: DiskPoolArgs, opts?: $Options);
 }
 
@@ -100,8 +100,8 @@ export interface DiskPoolState {
   disks?: outputs.Disk[];
   subnetId: string;
   additionalCapabilities?: string[];
-  provisioningState?: "Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | (string & {});
-  status?: "Invalid" | "Unknown" | "Healthy" | "Unhealthy" | "Updating" | "Running" | "Stopped" | "Stopped (deallocated)" | (string & {});
+  provisioningState: "Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | (string & {});
+  status: "Invalid" | "Unknown" | "Healthy" | "Unhealthy" | "Updating" | "Running" | "Stopped" | "Stopped (deallocated)" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.StoragePool/diskPools` without managing it (GET, api-version 2021-08-01); undefined when it does not exist.
@@ -147,13 +147,13 @@ export declare class IscsiTarget extends $CustomResource {
   /** List of LUNs to be exposed through iSCSI Target. */
   readonly luns: $Output<outputs.IscsiLun[] | undefined>;
   /** State of the operation on the resource. */
-  readonly provisioningState: $Output<"Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | (string & {})>;
   /** Operational status of the iSCSI Target. */
-  readonly status: $Output<"Invalid" | "Unknown" | "Healthy" | "Unhealthy" | "Updating" | "Running" | "Stopped" | "Stopped (deallocated)" | (string & {}) | undefined>;
+  readonly status: $Output<"Invalid" | "Unknown" | "Healthy" | "Unhealthy" | "Updating" | "Running" | "Stopped" | "Stopped (deallocated)" | (string & {})>;
   /** List of private IPv4 addresses to connect to the iSCSI Target. */
   readonly endpoints: $Output<string[] | undefined>;
   /** The port used by iSCSI Target portal group. */
-  readonly port: $Output<number | undefined>;
+  readonly port: $Output<number>;
   /** List of identifiers for active sessions on the iSCSI target */
   readonly sessions: $Output<string[] | undefined>;
   constructor(name: string, args: IscsiTargetArgs, opts?: $Options);
@@ -205,10 +205,10 @@ export interface IscsiTargetState {
   targetIqn?: string;
   staticAcls?: outputs.Acl[];
   luns?: outputs.IscsiLun[];
-  provisioningState?: "Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | (string & {});
-  status?: "Invalid" | "Unknown" | "Healthy" | "Unhealthy" | "Updating" | "Running" | "Stopped" | "Stopped (deallocated)" | (string & {});
+  provisioningState: "Invalid" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Updating" | "Deleting" | (string & {});
+  status: "Invalid" | "Unknown" | "Healthy" | "Unhealthy" | "Updating" | "Running" | "Stopped" | "Stopped (deallocated)" | (string & {});
   endpoints?: string[];
-  port?: number;
+  port: number;
   sessions?: string[];
 }
 /**
@@ -222,6 +222,9 @@ export declare function getIscsiTarget(args: GetIscsiTargetArgs): $Output<IscsiT
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getDiskPoolOutput: typeof getDiskPool;
 export declare const getIscsiTargetOutput: typeof getIscsiTarget;
+// Pulumi's names for what each function and lookup returns.
+export type GetDiskPoolResult = DiskPoolState;
+export type GetIscsiTargetResult = IscsiTargetState;
 
 export declare namespace inputs {
   interface Acl {
@@ -267,7 +270,7 @@ export declare namespace inputs {
     /** Determines the SKU of the Disk Pool */
     sku: inputs.Sku;
     /** Properties for Disk Pool create request. */
-    properties: inputs.DiskPoolCreatePropertiesOrDiskPoolProperties;
+    properties?: inputs.DiskPoolCreatePropertiesOrDiskPoolProperties;
     /** Resource tags. */
     tags?: inputs.DiskPoolCreateTags;
     /** The geo-location where the resource lives. */
@@ -276,16 +279,24 @@ export declare namespace inputs {
     managedBy?: string;
     /** List of Azure resource ids that manage this resource. */
     managedByExtended?: string[];
+    availabilityZones?: string[];
+    disks?: inputs.Disk[];
+    subnetId?: string;
+    additionalCapabilities?: string[];
   }
   interface MicrosoftStoragePoolDiskPoolsIscsiTargets {
     /** The resource name */
     name: string;
     /** Properties for iSCSI Target create request. */
-    properties: inputs.IscsiTargetCreatePropertiesOrIscsiTargetProperties;
+    properties?: inputs.IscsiTargetCreatePropertiesOrIscsiTargetProperties;
     /** Azure resource id. Indicates if this resource is managed by another Azure resource. */
     managedBy?: string;
     /** List of Azure resource ids that manage this resource. */
     managedByExtended?: string[];
+    aclMode?: "Dynamic" | "Static" | (string & {});
+    targetIqn?: string;
+    staticAcls?: inputs.Acl[];
+    luns?: inputs.IscsiLun[];
   }
   interface Sku {
     /** Sku name */

@@ -35,15 +35,15 @@ export declare class StorageSyncService extends $CustomResource {
   /** Use Identity authorization when customer have finished setup RBAC permissions. */
   readonly useIdentity: $Output<boolean | undefined>;
   /** Storage Sync service status. */
-  readonly storageSyncServiceStatus: $Output<number | undefined>;
+  readonly storageSyncServiceStatus: $Output<number>;
   /** Storage Sync service Uid */
-  readonly storageSyncServiceUid: $Output<string | undefined>;
+  readonly storageSyncServiceUid: $Output<string>;
   /** StorageSyncService Provisioning State */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** StorageSyncService lastWorkflowId */
-  readonly lastWorkflowId: $Output<string | undefined>;
+  readonly lastWorkflowId: $Output<string>;
   /** Resource Last Operation Name */
-  readonly lastOperationName: $Output<string | undefined>;
+  readonly lastOperationName: $Output<string>;
   /** List of private endpoint connection associated with the specified storage sync service */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   constructor(name: string, args: StorageSyncServiceArgs, opts?: $Options);
@@ -88,11 +88,11 @@ export interface StorageSyncServiceState {
   systemData?: outputs.SystemData;
   incomingTrafficPolicy?: "AllowAllTraffic" | "AllowVirtualNetworksOnly" | (string & {});
   useIdentity?: boolean;
-  storageSyncServiceStatus?: number;
-  storageSyncServiceUid?: string;
-  provisioningState?: string;
-  lastWorkflowId?: string;
-  lastOperationName?: string;
+  storageSyncServiceStatus: number;
+  storageSyncServiceUid: string;
+  provisioningState: string;
+  lastWorkflowId: string;
+  lastOperationName: string;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
 }
 /**
@@ -133,7 +133,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -172,7 +172,7 @@ export interface PrivateEndpointConnectionState {
   groupIds?: string[];
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.StorageSync/storageSyncServices/privateEndpointConnections` without managing it (GET, api-version 2025-12-01); undefined when it does not exist.
@@ -228,37 +228,37 @@ export declare class RegisteredServer extends $CustomResource {
   /** Apply server with newly discovered ApplicationId if available. */
   readonly identity: $Output<boolean | undefined>;
   /** Registered Server Agent Version Status */
-  readonly agentVersionStatus: $Output<"Ok" | "NearExpiry" | "Expired" | "Blocked" | (string & {}) | undefined>;
+  readonly agentVersionStatus: $Output<"Ok" | "NearExpiry" | "Expired" | "Blocked" | (string & {})>;
   /** Registered Server Agent Version Expiration Date */
-  readonly agentVersionExpirationDate: $Output<string | undefined>;
+  readonly agentVersionExpirationDate: $Output<string>;
   /** Registered Server Management Error Code */
-  readonly serverManagementErrorCode: $Output<number | undefined>;
+  readonly serverManagementErrorCode: $Output<number>;
   /** Registered Server Provisioning State */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Registered Server storageSyncServiceUid */
-  readonly storageSyncServiceUid: $Output<string | undefined>;
+  readonly storageSyncServiceUid: $Output<string>;
   /** Registered Server lastWorkflowId */
-  readonly lastWorkflowId: $Output<string | undefined>;
+  readonly lastWorkflowId: $Output<string>;
   /** Resource Last Operation Name */
-  readonly lastOperationName: $Output<string | undefined>;
+  readonly lastOperationName: $Output<string>;
   /** Resource discoveryEndpointUri */
-  readonly discoveryEndpointUri: $Output<string | undefined>;
+  readonly discoveryEndpointUri: $Output<string>;
   /** Resource Location */
-  readonly resourceLocation: $Output<string | undefined>;
+  readonly resourceLocation: $Output<string>;
   /** Service Location */
-  readonly serviceLocation: $Output<string | undefined>;
+  readonly serviceLocation: $Output<string>;
   /** Management Endpoint Uri */
-  readonly managementEndpointUri: $Output<string | undefined>;
+  readonly managementEndpointUri: $Output<string>;
   /** Telemetry Endpoint Uri */
-  readonly monitoringEndpointUri: $Output<string | undefined>;
+  readonly monitoringEndpointUri: $Output<string>;
   /** Monitoring Configuration */
-  readonly monitoringConfiguration: $Output<string | undefined>;
+  readonly monitoringConfiguration: $Output<string>;
   /** Server name */
-  readonly serverName: $Output<string | undefined>;
+  readonly serverName: $Output<string>;
   /** Latest Server Application Id discovered from the server. It is not yet applied. */
-  readonly latestApplicationId: $Output<string | undefined>;
+  readonly latestApplicationId: $Output<string>;
   /** Server auth type. */
-  readonly activeAuthType: $Output<"Certificate" | "ManagedIdentity" | (string & {}) | undefined>;
+  readonly activeAuthType: $Output<"Certificate" | "ManagedIdentity" | (string & {})>;
   constructor(name: string, args: RegisteredServerArgs, opts?: $Options);
 }
 
@@ -323,22 +323,22 @@ export interface RegisteredServerState {
   friendlyName?: string;
   applicationId?: string;
   identity?: boolean;
-  agentVersionStatus?: "Ok" | "NearExpiry" | "Expired" | "Blocked" | (string & {});
-  agentVersionExpirationDate?: string;
-  serverManagementErrorCode?: number;
-  provisioningState?: string;
-  storageSyncServiceUid?: string;
-  lastWorkflowId?: string;
-  lastOperationName?: string;
-  discoveryEndpointUri?: string;
-  resourceLocation?: string;
-  serviceLocation?: string;
-  managementEndpointUri?: string;
-  monitoringEndpointUri?: string;
-  monitoringConfiguration?: string;
-  serverName?: string;
-  latestApplicationId?: string;
-  activeAuthType?: "Certificate" | "ManagedIdentity" | (string & {});
+  agentVersionStatus: "Ok" | "NearExpiry" | "Expired" | "Blocked" | (string & {});
+  agentVersionExpirationDate: string;
+  serverManagementErrorCode: number;
+  provisioningState: string;
+  storageSyncServiceUid: string;
+  lastWorkflowId: string;
+  lastOperationName: string;
+  discoveryEndpointUri: string;
+  resourceLocation: string;
+  serviceLocation: string;
+  managementEndpointUri: string;
+  monitoringEndpointUri: string;
+  monitoringConfiguration: string;
+  serverName: string;
+  latestApplicationId: string;
+  activeAuthType: "Certificate" | "ManagedIdentity" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.StorageSync/storageSyncServices/registeredServers` without managing it (GET, api-version 2025-12-01); undefined when it does not exist.
@@ -447,15 +447,15 @@ export declare class CloudEndpoint extends $CustomResource {
   /** The interval for enumerating changes on the cloud endpoint. */
   readonly changeEnumerationIntervalDays: $Output<number | undefined>;
   /** Partnership Id */
-  readonly partnershipId: $Output<string | undefined>;
+  readonly partnershipId: $Output<string>;
   /** Backup Enabled */
-  readonly backupEnabled: $Output<string | undefined>;
+  readonly backupEnabled: $Output<string>;
   /** CloudEndpoint Provisioning State */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** CloudEndpoint lastWorkflowId */
-  readonly lastWorkflowId: $Output<string | undefined>;
+  readonly lastWorkflowId: $Output<string>;
   /** Resource Last Operation Name */
-  readonly lastOperationName: $Output<string | undefined>;
+  readonly lastOperationName: $Output<string>;
   /** Cloud endpoint change enumeration status */
   readonly changeEnumerationStatus: $Output<outputs.CloudEndpointChangeEnumerationStatus | undefined>;
   constructor(name: string, args: CloudEndpointArgs, opts?: $Options);
@@ -508,11 +508,11 @@ export interface CloudEndpointState {
   storageAccountTenantId?: string;
   friendlyName?: string;
   changeEnumerationIntervalDays?: number;
-  partnershipId?: string;
-  backupEnabled?: string;
-  provisioningState?: string;
-  lastWorkflowId?: string;
-  lastOperationName?: string;
+  partnershipId: string;
+  backupEnabled: string;
+  provisioningState: string;
+  lastWorkflowId: string;
+  lastOperationName: string;
   changeEnumerationStatus?: outputs.CloudEndpointChangeEnumerationStatus;
 }
 /**
@@ -571,23 +571,23 @@ export declare class ServerEndpoint extends $CustomResource {
   /** Policy for how the initial upload sync session is performed. */
   readonly initialUploadPolicy: $Output<"ServerAuthoritative" | "Merge" | (string & {}) | undefined>;
   /** ServerEndpoint Provisioning State */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** ServerEndpoint lastWorkflowId */
-  readonly lastWorkflowId: $Output<string | undefined>;
+  readonly lastWorkflowId: $Output<string>;
   /** Resource Last Operation Name */
-  readonly lastOperationName: $Output<string | undefined>;
+  readonly lastOperationName: $Output<string>;
   /** Server Endpoint sync status */
   readonly syncStatus: $Output<outputs.ServerEndpointSyncStatus | undefined>;
   /** Offline data transfer storage account resource ID */
-  readonly offlineDataTransferStorageAccountResourceId: $Output<string | undefined>;
+  readonly offlineDataTransferStorageAccountResourceId: $Output<string>;
   /** Offline data transfer storage account tenant ID */
-  readonly offlineDataTransferStorageAccountTenantId: $Output<string | undefined>;
+  readonly offlineDataTransferStorageAccountTenantId: $Output<string>;
   /** Cloud tiering status. Only populated if cloud tiering is enabled. */
   readonly cloudTieringStatus: $Output<outputs.ServerEndpointCloudTieringStatus | undefined>;
   /** Recall status. Only populated if cloud tiering is enabled. */
   readonly recallStatus: $Output<outputs.ServerEndpointRecallStatus | undefined>;
   /** Server name */
-  readonly serverName: $Output<string | undefined>;
+  readonly serverName: $Output<string>;
   /** Server Endpoint provisioning status */
   readonly serverEndpointProvisioningStatus: $Output<outputs.ServerEndpointProvisioningStatus | undefined>;
   constructor(name: string, args: ServerEndpointArgs, opts?: $Options);
@@ -658,15 +658,15 @@ export interface ServerEndpointState {
   initialDownloadPolicy?: "NamespaceOnly" | "NamespaceThenModifiedFiles" | "AvoidTieredFiles" | (string & {});
   localCacheMode?: "DownloadNewAndModifiedFiles" | "UpdateLocallyCachedFiles" | (string & {});
   initialUploadPolicy?: "ServerAuthoritative" | "Merge" | (string & {});
-  provisioningState?: string;
-  lastWorkflowId?: string;
-  lastOperationName?: string;
+  provisioningState: string;
+  lastWorkflowId: string;
+  lastOperationName: string;
   syncStatus?: outputs.ServerEndpointSyncStatus;
-  offlineDataTransferStorageAccountResourceId?: string;
-  offlineDataTransferStorageAccountTenantId?: string;
+  offlineDataTransferStorageAccountResourceId: string;
+  offlineDataTransferStorageAccountTenantId: string;
   cloudTieringStatus?: outputs.ServerEndpointCloudTieringStatus;
   recallStatus?: outputs.ServerEndpointRecallStatus;
-  serverName?: string;
+  serverName: string;
   serverEndpointProvisioningStatus?: outputs.ServerEndpointProvisioningStatus;
 }
 /**
@@ -698,9 +698,9 @@ export interface WorkflowState {
   operation?: "do" | "undo" | "cancel" | (string & {});
   steps?: string;
   lastOperationId?: string;
-  commandName?: string;
-  createdTimestamp?: string;
-  lastStatusTimestamp?: string;
+  commandName: string;
+  createdTimestamp: string;
+  lastStatusTimestamp: string;
 }
 /**
  * Reads an existing `Microsoft.StorageSync/storageSyncServices/workflows` without managing it (GET, api-version 2025-12-01); undefined when it does not exist.
@@ -755,6 +755,16 @@ export declare const getServerEndpointOutput: typeof getServerEndpoint;
 export declare const getWorkflowOutput: typeof getWorkflow;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
 export declare const postbackupCloudEndpointOutput: typeof postbackupCloudEndpoint;
+// Pulumi's names for what each function and lookup returns.
+export type GetStorageSyncServiceResult = StorageSyncServiceState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetRegisteredServerResult = RegisteredServerState;
+export type GetSyncGroupResult = SyncGroupState;
+export type GetCloudEndpointResult = CloudEndpointState;
+export type GetServerEndpointResult = ServerEndpointState;
+export type GetWorkflowResult = WorkflowState;
+export type CheckLocationNameAvailabilityResult = outputs.CheckNameAvailabilityResult;
+export type PostbackupCloudEndpointResult = outputs.PostBackupResponse;
 
 export declare namespace inputs {
   interface BackupRequest {
@@ -807,18 +817,33 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    incomingTrafficPolicy?: "AllowAllTraffic" | "AllowVirtualNetworksOnly" | (string & {});
+    useIdentity?: boolean;
   }
   interface MicrosoftStorageSyncStorageSyncServicesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftStorageSyncStorageSyncServicesRegisteredServers {
     /** The resource name */
     name: string;
     /** The parameters used to create the registered server. */
     properties?: inputs.RegisteredServerCreateParametersPropertiesOrRegisteredServerProperties;
+    serverCertificate?: string;
+    agentVersion?: string;
+    serverOSVersion?: string;
+    lastHeartBeat?: string;
+    serverRole?: string;
+    clusterId?: string;
+    clusterName?: string;
+    serverId?: string;
+    friendlyName?: string;
+    applicationId?: string;
+    identity?: boolean;
   }
   interface MicrosoftStorageSyncStorageSyncServicesSyncGroups {
     /** The resource name */
@@ -831,12 +856,28 @@ export declare namespace inputs {
     name: string;
     /** The parameters used to create the cloud endpoint. */
     properties?: inputs.CloudEndpointCreateParametersPropertiesOrCloudEndpointProperties;
+    storageAccountResourceId?: string;
+    azureFileShareName?: string;
+    storageAccountTenantId?: string;
+    friendlyName?: string;
+    changeEnumerationIntervalDays?: number;
   }
   interface MicrosoftStorageSyncStorageSyncServicesSyncGroupsServerEndpoints {
     /** The resource name */
     name: string;
     /** The parameters used to create the server endpoint. */
     properties?: inputs.ServerEndpointCreateParametersPropertiesOrServerEndpointProperties;
+    serverLocalPath?: string;
+    cloudTiering?: "on" | "off" | (string & {});
+    volumeFreeSpacePercent?: number;
+    tierFilesOlderThanDays?: number;
+    friendlyName?: string;
+    serverResourceId?: string;
+    offlineDataTransfer?: "on" | "off" | (string & {});
+    offlineDataTransferShareName?: string;
+    initialDownloadPolicy?: "NamespaceOnly" | "NamespaceThenModifiedFiles" | "AvoidTieredFiles" | (string & {});
+    localCacheMode?: "DownloadNewAndModifiedFiles" | "UpdateLocallyCachedFiles" | (string & {});
+    initialUploadPolicy?: "ServerAuthoritative" | "Merge" | (string & {});
   }
   interface MicrosoftStorageSyncStorageSyncServicesWorkflows {
     /** The resource name */
@@ -851,6 +892,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */

@@ -23,23 +23,23 @@ export declare class Cluster extends $CustomResource {
   /** The SKU of the cluster. This determines the size/capacity of the cluster. Required on PUT (CreateOrUpdate) requests. */
   readonly sku: $Output<outputs.ClusterSku | undefined>;
   /** The current entity tag for the cluster. This is an opaque string. You can use it to detect whether the resource has changed between requests. You can also use it in the If-Match or If-None-Match headers for write operations for optimistic concurrency. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The properties associated with a Stream Analytics cluster. */
   readonly properties: $Output<outputs.ClusterProperties | undefined>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The date this cluster was created. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** Unique identifier for the cluster. */
-  readonly clusterId: $Output<string | undefined>;
+  readonly clusterId: $Output<string>;
   /** The status of the cluster provisioning. The three terminal states are: Succeeded, Failed and Canceled */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | (string & {})>;
   /** Represents the number of streaming units currently being used on the cluster. */
-  readonly capacityAllocated: $Output<number | undefined>;
+  readonly capacityAllocated: $Output<number>;
   /** Represents the sum of the SUs of all streaming jobs associated with the cluster. If all of the jobs were running, this would be the capacity allocated. */
-  readonly capacityAssigned: $Output<number | undefined>;
+  readonly capacityAssigned: $Output<number>;
   constructor(name: string, args: ClusterArgs, opts?: $Options);
 }
 
@@ -72,15 +72,15 @@ export interface ClusterState {
   name: string;
   type: "Microsoft.StreamAnalytics/clusters";
   sku?: outputs.ClusterSku;
-  etag?: string;
+  etag: string;
   properties?: outputs.ClusterProperties;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
-  createdDate?: string;
-  clusterId?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | (string & {});
-  capacityAllocated?: number;
-  capacityAssigned?: number;
+  location: string;
+  createdDate: string;
+  clusterId: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | (string & {});
+  capacityAllocated: number;
+  capacityAssigned: number;
 }
 /**
  * Reads an existing `Microsoft.StreamAnalytics/clusters` without managing it (GET, api-version 2020-03-01); undefined when it does not exist.
@@ -112,9 +112,9 @@ export declare class PrivateEndpoint extends $CustomResource {
   /** The properties associated with a private endpoint. */
   readonly properties: $Output<outputs.PrivateEndpointProperties | undefined>;
   /** Unique opaque string (generally a GUID) that represents the metadata state of the resource (private endpoint) and changes whenever the resource is updated. Required on PUT (CreateOrUpdate) requests. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The date when this private endpoint was created. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** A list of connections to the remote resource. Immutable after it is set. */
   readonly manualPrivateLinkServiceConnections: $Output<outputs.PrivateLinkServiceConnection[] | undefined>;
   constructor(name: string, args: PrivateEndpointArgs, opts?: $Options);
@@ -149,8 +149,8 @@ export interface PrivateEndpointState {
   name: string;
   type: "Microsoft.StreamAnalytics/clusters/privateEndpoints";
   properties?: outputs.PrivateEndpointProperties;
-  etag?: string;
-  createdDate?: string;
+  etag: string;
+  createdDate: string;
   manualPrivateLinkServiceConnections?: outputs.PrivateLinkServiceConnection[];
 }
 /**
@@ -185,15 +185,15 @@ export declare class Streamingjob extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Describes the SKU of the streaming job. Required on PUT (CreateOrReplace) requests. */
   readonly sku: $Output<outputs.Sku | undefined>;
   /** A GUID uniquely identifying the streaming job. This GUID is generated upon creation of the streaming job. */
-  readonly jobId: $Output<string | undefined>;
+  readonly jobId: $Output<string>;
   /** Describes the provisioning status of the streaming job. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Describes the state of the streaming job. */
-  readonly jobState: $Output<string | undefined>;
+  readonly jobState: $Output<string>;
   /** Describes the type of the job. Valid modes are `Cloud` and 'Edge'. */
   readonly jobType: $Output<"Cloud" | "Edge" | (string & {}) | undefined>;
   /** This property should only be utilized when it is desired that the job be started immediately upon creation. Value may be JobStartTime, CustomTime, or LastOutputEventTime to indicate whether the starting point of the output event stream should start whenever the job is started, start at a custom user time stamp specified via the outputStartTime property, or start from the last event output time. */
@@ -201,7 +201,7 @@ export declare class Streamingjob extends $CustomResource {
   /** Value is either an ISO-8601 formatted time stamp that indicates the starting point of the output event stream, or null to indicate that the output event stream will start whenever the streaming job is started. This property must have a value if outputStartMode is set to CustomTime. */
   readonly outputStartTime: $Output<string | undefined>;
   /** Value is either an ISO-8601 formatted timestamp indicating the last output event time of the streaming job or null indicating that output has not yet been produced. In case of multiple outputs or multiple streams, this shows the latest value in that set. */
-  readonly lastOutputEventTime: $Output<string | undefined>;
+  readonly lastOutputEventTime: $Output<string>;
   /** Indicates the policy to apply to events that arrive out of order in the input event stream. */
   readonly eventsOutOfOrderPolicy: $Output<"Adjust" | "Drop" | (string & {}) | undefined>;
   /** Indicates the policy to apply to events that arrive at the output and cannot be written to the external storage due to being malformed (missing column values, column values of wrong type or size). */
@@ -215,7 +215,7 @@ export declare class Streamingjob extends $CustomResource {
   /** Controls certain runtime behaviors of the streaming job. */
   readonly compatibilityLevel: $Output<"1.0" | "1.2" | (string & {}) | undefined>;
   /** Value is an ISO-8601 formatted UTC timestamp indicating when the streaming job was created. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** A list of one or more inputs to the streaming job. The name property for each input is required when specifying this property in a PUT request. This property cannot be modify via a PATCH operation. You must use the PATCH API available for the individual input. */
   readonly inputs: $Output<outputs.Input[] | undefined>;
   /** Indicates the query and the number of streaming units to use for the streaming job. The name property of the transformation is required when specifying this property in a PUT request. This property cannot be modify via a PATCH operation. You must use the PATCH API available for the individual transformation. */
@@ -225,7 +225,7 @@ export declare class Streamingjob extends $CustomResource {
   /** A list of one or more functions for the streaming job. The name property for each function is required when specifying this property in a PUT request. This property cannot be modify via a PATCH operation. You must use the PATCH API available for the individual transformation. */
   readonly functions: $Output<outputs.Function[] | undefined>;
   /** The current entity tag for the streaming job. This is an opaque string. You can use it to detect whether the resource has changed between requests. You can also use it in the If-Match or If-None-Match headers for write operations for optimistic concurrency. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The properties that are associated with an Azure Storage account with MSI */
   readonly jobStorageAccount: $Output<outputs.JobStorageAccount | undefined>;
   /** Valid values are JobStorageAccount and SystemAccount. If set to JobStorageAccount, this requires the user to also specify jobStorageAccount property. . */
@@ -300,27 +300,27 @@ export interface StreamingjobState {
   properties?: outputs.StreamingJobProperties;
   identity?: outputs.Identity;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   sku?: outputs.Sku;
-  jobId?: string;
-  provisioningState?: string;
-  jobState?: string;
+  jobId: string;
+  provisioningState: string;
+  jobState: string;
   jobType?: "Cloud" | "Edge" | (string & {});
   outputStartMode?: "JobStartTime" | "CustomTime" | "LastOutputEventTime" | (string & {});
   outputStartTime?: string;
-  lastOutputEventTime?: string;
+  lastOutputEventTime: string;
   eventsOutOfOrderPolicy?: "Adjust" | "Drop" | (string & {});
   outputErrorPolicy?: "Stop" | "Drop" | (string & {});
   eventsOutOfOrderMaxDelayInSeconds?: number;
   eventsLateArrivalMaxDelayInSeconds?: number;
   dataLocale?: string;
   compatibilityLevel?: "1.0" | "1.2" | (string & {});
-  createdDate?: string;
+  createdDate: string;
   inputs?: outputs.Input[];
   transformation?: outputs.Transformation;
   outputs?: outputs.Output[];
   functions?: outputs.Function[];
-  etag?: string;
+  etag: string;
   jobStorageAccount?: outputs.JobStorageAccount;
   contentStoragePolicy?: "SystemAccount" | "JobStorageAccount" | (string & {});
   cluster?: outputs.ClusterInfo;
@@ -353,7 +353,7 @@ export declare class Function extends $CustomResource {
   /** The properties that are associated with a function. */
   readonly properties: $Output<outputs.FunctionProperties | undefined>;
   /** The current entity tag for the function. This is an opaque string. You can use it to detect whether the resource has changed between requests. You can also use it in the If-Match or If-None-Match headers for write operations for optimistic concurrency. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   readonly type: $Output<"Aggregate" | undefined>;
   constructor(name: string, args: FunctionArgs, opts?: $Options);
 }
@@ -385,7 +385,7 @@ export interface FunctionState {
   functionName: string;
   name: string;
   properties?: outputs.FunctionProperties;
-  etag?: string;
+  etag: string;
   type?: "Aggregate";
 }
 /**
@@ -420,7 +420,7 @@ export declare class Input extends $CustomResource {
   /** Describes conditions applicable to the Input, Output, or the job overall, that warrant customer attention. */
   readonly diagnostics: $Output<outputs.Diagnostics | undefined>;
   /** The current entity tag for the input. This is an opaque string. You can use it to detect whether the resource has changed between requests. You can also use it in the If-Match or If-None-Match headers for write operations for optimistic concurrency. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Describes how input data is compressed */
   readonly compression: $Output<outputs.Compression | undefined>;
   /** partitionKey Describes a key in the input data which is used for partitioning the input data */
@@ -466,7 +466,7 @@ export interface InputState {
   properties?: outputs.InputProperties;
   serialization?: outputs.Serialization;
   diagnostics?: outputs.Diagnostics;
-  etag?: string;
+  etag: string;
   compression?: outputs.Compression;
   partitionKey?: string;
   datasource?: outputs.ReferenceInputDataSource;
@@ -512,7 +512,7 @@ export declare class Output extends $CustomResource {
   /** Describes conditions applicable to the Input, Output, or the job overall, that warrant customer attention. */
   readonly diagnostics: $Output<outputs.Diagnostics | undefined>;
   /** The current entity tag for the output. This is an opaque string. You can use it to detect whether the resource has changed between requests. You can also use it in the If-Match or If-None-Match headers for write operations for optimistic concurrency. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   constructor(name: string, args: OutputArgs, opts?: $Options);
 }
 
@@ -556,7 +556,7 @@ export interface OutputState {
   sizeWindow?: number;
   serialization?: outputs.Serialization;
   diagnostics?: outputs.Diagnostics;
-  etag?: string;
+  etag: string;
 }
 /**
  * Reads an existing `Microsoft.StreamAnalytics/streamingjobs/outputs` without managing it (GET, api-version 2020-03-01); undefined when it does not exist.
@@ -594,7 +594,7 @@ export declare class Transformation extends $CustomResource {
   /** Specifies the query that will be run in the streaming job. You can learn more about the Stream Analytics Query Language (SAQL) here: https://msdn.microsoft.com/library/azure/dn834998 . Required on PUT (CreateOrReplace) requests. */
   readonly query: $Output<string | undefined>;
   /** The current entity tag for the transformation. This is an opaque string. You can use it to detect whether the resource has changed between requests. You can also use it in the If-Match or If-None-Match headers for write operations for optimistic concurrency. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   constructor(name: string, args: TransformationArgs, opts?: $Options);
 }
 
@@ -634,7 +634,7 @@ export interface TransformationState {
   streamingUnits?: number;
   validStreamingUnits?: number[];
   query?: string;
-  etag?: string;
+  etag: string;
 }
 /**
  * Reads an existing `Microsoft.StreamAnalytics/streamingjobs/transformations` without managing it (GET, api-version 2020-03-01); undefined when it does not exist.
@@ -741,6 +741,19 @@ export declare const retrieveFunctionDefaultDefinitionOutput: typeof retrieveFun
 export declare const testFunctionOutput: typeof testFunction;
 export declare const testInputOutput: typeof testInput;
 export declare const testOutputOutput: typeof testOutput;
+// Pulumi's names for what each function and lookup returns.
+export type GetClusterResult = ClusterState;
+export type GetPrivateEndpointResult = PrivateEndpointState;
+export type GetStreamingjobResult = StreamingjobState;
+export type GetFunctionResult = FunctionState;
+export type GetInputResult = InputState;
+export type GetOutputResult = OutputState;
+export type GetTransformationResult = TransformationState;
+export type ListClusterStreamingJobsResult = outputs.ClusterJobListResult;
+export type RetrieveFunctionDefaultDefinitionResult = outputs.Function;
+export type TestFunctionResult = outputs.ResourceTestStatus;
+export type TestInputResult = outputs.ResourceTestStatus;
+export type TestOutputResult = outputs.ResourceTestStatus;
 
 export declare namespace inputs {
   interface AggregateFunctionProperties {
@@ -758,6 +771,15 @@ export declare namespace inputs {
     properties?: inputs.AzureDataLakeStoreOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.DataLake/Accounts";
+    accountName?: string;
+    tenantId?: string;
+    filePathPrefix?: string;
+    dateFormat?: string;
+    timeFormat?: string;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
+    refreshToken?: string;
+    tokenUserPrincipalName?: string;
+    tokenUserDisplayName?: string;
   }
   interface AzureDataLakeStoreOutputDataSourceProperties {
     /** The name of the Azure Data Lake Store account. Required on PUT (CreateOrReplace) requests. */
@@ -784,6 +806,11 @@ export declare namespace inputs {
     properties?: inputs.AzureFunctionOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.AzureFunction";
+    functionAppName?: string;
+    functionName?: string;
+    apiKey?: string;
+    maxBatchSize?: number;
+    maxBatchCount?: number;
   }
   interface AzureFunctionOutputDataSourceProperties {
     /** The name of your Azure Functions app. */
@@ -802,6 +829,11 @@ export declare namespace inputs {
     properties?: inputs.AzureMachineLearningWebServiceFunctionBindingProperties;
     /** Indicates the function binding type. */
     type: "Microsoft.MachineLearning/WebService";
+    endpoint?: string;
+    apiKey?: string;
+    inputs?: inputs.AzureMachineLearningWebServiceInputs;
+    outputs?: inputs.AzureMachineLearningWebServiceOutputColumn[];
+    batchSize?: number;
   }
   interface AzureMachineLearningWebServiceFunctionBindingProperties {
     /** The Request-Response execute endpoint of the Azure Machine Learning web service. Find out more here: https://docs.microsoft.com/en-us/azure/machine-learning/machine-learning-consume-web-services#request-response-service-rrs */
@@ -852,6 +884,14 @@ export declare namespace inputs {
     properties?: inputs.AzureSqlDatabaseOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.Sql/Server/Database";
+    server?: string;
+    database?: string;
+    user?: string;
+    password?: string;
+    table?: string;
+    maxBatchCount?: number;
+    maxWriterCount?: number;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
   }
   interface AzureSqlDatabaseOutputDataSourceProperties {
     /** The name of the SQL server containing the Azure SQL database. Required on PUT (CreateOrReplace) requests. */
@@ -876,6 +916,15 @@ export declare namespace inputs {
     properties?: inputs.AzureSqlReferenceInputDataSourceProperties;
     /** Indicates the type of input data source containing reference data. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.Sql/Server/Database";
+    server?: string;
+    database?: string;
+    user?: string;
+    password?: string;
+    table?: string;
+    refreshType?: "Static" | "RefreshPeriodicallyWithFull" | "RefreshPeriodicallyWithDelta" | (string & {});
+    refreshRate?: string;
+    fullSnapshotQuery?: string;
+    deltaSnapshotQuery?: string;
   }
   interface AzureSqlReferenceInputDataSourceProperties {
     /** This element is associated with the datasource element. This is the name of the server that contains the database that will be written to. */
@@ -902,6 +951,11 @@ export declare namespace inputs {
     properties?: inputs.AzureSynapseOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.Sql/Server/DataWarehouse";
+    server?: string;
+    database?: string;
+    table?: string;
+    user?: string;
+    password?: string;
   }
   interface AzureSynapseOutputDataSourceProperties {
     /** The name of the SQL server containing the Azure SQL database. Required on PUT (CreateOrReplace) requests. */
@@ -920,6 +974,13 @@ export declare namespace inputs {
     properties?: inputs.AzureTableOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.Storage/Table";
+    accountName?: string;
+    accountKey?: string;
+    table?: string;
+    partitionKey?: string;
+    rowKey?: string;
+    columnsToRemove?: string[];
+    batchSize?: number;
   }
   interface AzureTableOutputDataSourceProperties {
     /** The name of the Azure Storage account. Required on PUT (CreateOrReplace) requests. */
@@ -942,6 +1003,13 @@ export declare namespace inputs {
     properties?: inputs.BlobOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.Storage/Blob";
+    blobPathPrefix?: string;
+    storageAccounts?: inputs.StorageAccount[];
+    container?: string;
+    pathPattern?: string;
+    dateFormat?: string;
+    timeFormat?: string;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
   }
   interface BlobOutputDataSourceProperties {
     /** Blob path prefix. */
@@ -964,6 +1032,12 @@ export declare namespace inputs {
     properties?: inputs.BlobReferenceInputDataSourceProperties;
     /** Indicates the type of input data source containing reference data. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.Storage/Blob";
+    storageAccounts?: inputs.StorageAccount[];
+    container?: string;
+    pathPattern?: string;
+    dateFormat?: string;
+    timeFormat?: string;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
   }
   interface BlobReferenceInputDataSourceProperties {
     /** A list of one or more Azure Storage accounts. Required on PUT (CreateOrReplace) requests. */
@@ -984,6 +1058,13 @@ export declare namespace inputs {
     properties?: inputs.BlobStreamInputDataSourceProperties;
     /** Indicates the type of input data source containing stream data. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.Storage/Blob";
+    sourcePartitionCount?: number;
+    storageAccounts?: inputs.StorageAccount[];
+    container?: string;
+    pathPattern?: string;
+    dateFormat?: string;
+    timeFormat?: string;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
   }
   interface BlobStreamInputDataSourceProperties {
     /** The partition count of the blob input data source. Range 1 - 1024. */
@@ -1023,6 +1104,8 @@ export declare namespace inputs {
     properties?: inputs.CsvSerializationProperties;
     /** Indicates the type of serialization that the input or output uses. Required on PUT (CreateOrReplace) requests. */
     type: "Csv";
+    fieldDelimiter?: string;
+    encoding?: "UTF8" | (string & {});
   }
   interface CsvSerializationProperties {
     /** Specifies the delimiter that will be used to separate comma-separated value (CSV) records. See https://docs.microsoft.com/en-us/rest/api/streamanalytics/stream-analytics-input or https://docs.microsoft.com/en-us/rest/api/streamanalytics/stream-analytics-output for a list of supported values. Required on PUT (CreateOrReplace) requests. */
@@ -1037,6 +1120,12 @@ export declare namespace inputs {
     properties?: inputs.DocumentDbOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.Storage/DocumentDB";
+    accountId?: string;
+    accountKey?: string;
+    database?: string;
+    collectionNamePattern?: string;
+    partitionKey?: string;
+    documentId?: string;
   }
   interface DocumentDbOutputDataSourceProperties {
     /** The DocumentDB account name or ID. Required on PUT (CreateOrReplace) requests. */
@@ -1058,6 +1147,13 @@ export declare namespace inputs {
     properties?: inputs.EventHubOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.ServiceBus/EventHub";
+    partitionKey?: string;
+    propertyColumns?: string[];
+    eventHubName?: string;
+    serviceBusNamespace?: string;
+    sharedAccessPolicyName?: string;
+    sharedAccessPolicyKey?: string;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
   }
   interface EventHubOutputDataSourceProperties {
     /** The key/column that is used to determine to which partition to send event data. */
@@ -1080,6 +1176,12 @@ export declare namespace inputs {
     properties?: inputs.EventHubStreamInputDataSourceProperties;
     /** Indicates the type of input data source containing stream data. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.ServiceBus/EventHub";
+    consumerGroupName?: string;
+    eventHubName?: string;
+    serviceBusNamespace?: string;
+    sharedAccessPolicyName?: string;
+    sharedAccessPolicyKey?: string;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
   }
   interface EventHubStreamInputDataSourceProperties {
     /** The name of an Event Hub Consumer Group that should be used to read events from the Event Hub. Specifying distinct consumer group names for multiple inputs allows each of those inputs to receive the same events from the Event Hub. If not specified, the input uses the Event Hub’s default consumer group. */
@@ -1100,18 +1202,32 @@ export declare namespace inputs {
     properties?: inputs.EventHubOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.EventHub/EventHub";
+    partitionKey?: string;
+    propertyColumns?: string[];
+    eventHubName?: string;
+    serviceBusNamespace?: string;
+    sharedAccessPolicyName?: string;
+    sharedAccessPolicyKey?: string;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
   }
   interface EventHubV2StreamInputDataSource {
     /** The properties that are associated with an Event Hub input containing stream data. Required on PUT (CreateOrReplace) requests. */
     properties?: inputs.EventHubStreamInputDataSourceProperties;
     /** Indicates the type of input data source containing stream data. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.EventHub/EventHub";
+    consumerGroupName?: string;
+    eventHubName?: string;
+    serviceBusNamespace?: string;
+    sharedAccessPolicyName?: string;
+    sharedAccessPolicyKey?: string;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
   }
   interface FileReferenceInputDataSource {
     /** The properties that are associated with a file input containing reference data. Required on PUT (CreateOrReplace) requests. */
     properties?: inputs.FileReferenceInputDataSourceProperties;
     /** Indicates the type of input data source containing reference data. Required on PUT (CreateOrReplace) requests. */
     type: "File";
+    path?: string;
   }
   interface FileReferenceInputDataSourceProperties {
     /** The path of the file. */
@@ -1150,6 +1266,7 @@ export declare namespace inputs {
     properties?: inputs.GatewayMessageBusOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "GatewayMessageBus";
+    topic?: string;
   }
   interface GatewayMessageBusOutputDataSourceProperties {
     /** The name of the Service Bus topic. */
@@ -1160,6 +1277,7 @@ export declare namespace inputs {
     properties?: inputs.GatewayMessageBusStreamInputDataSourceProperties;
     /** Indicates the type of input data source containing stream data. Required on PUT (CreateOrReplace) requests. */
     type: "GatewayMessageBus";
+    topic?: string;
   }
   interface GatewayMessageBusStreamInputDataSourceProperties {
     /** The name of the Service Bus topic. */
@@ -1188,6 +1306,11 @@ export declare namespace inputs {
     properties?: inputs.IoTHubStreamInputDataSourceProperties;
     /** Indicates the type of input data source containing stream data. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.Devices/IotHubs";
+    iotHubNamespace?: string;
+    sharedAccessPolicyName?: string;
+    sharedAccessPolicyKey?: string;
+    consumerGroupName?: string;
+    endpoint?: string;
   }
   interface IoTHubStreamInputDataSourceProperties {
     /** The name or the URI of the IoT Hub. Required on PUT (CreateOrReplace) requests. */
@@ -1206,6 +1329,7 @@ export declare namespace inputs {
     properties?: inputs.JavaScriptFunctionBindingProperties;
     /** Indicates the function binding type. */
     type: "Microsoft.StreamAnalytics/JavascriptUdf";
+    script?: string;
   }
   interface JavaScriptFunctionBindingProperties {
     /** The JavaScript code containing a single function definition. For example: 'function (x, y) { return x + y; }' */
@@ -1236,6 +1360,8 @@ export declare namespace inputs {
     properties?: inputs.JsonSerializationProperties;
     /** Indicates the type of serialization that the input or output uses. Required on PUT (CreateOrReplace) requests. */
     type: "Json";
+    encoding?: "UTF8" | (string & {});
+    format?: "LineSeparated" | "Array" | (string & {});
   }
   interface JsonSerializationProperties {
     /** Specifies the encoding of the incoming data in the case of input and the encoding of outgoing data in the case of output. Required on PUT (CreateOrReplace) requests. */
@@ -1260,6 +1386,7 @@ export declare namespace inputs {
     name: string;
     /** The properties associated with a private endpoint. */
     properties?: inputs.PrivateEndpointProperties;
+    manualPrivateLinkServiceConnections?: inputs.PrivateLinkServiceConnection[];
   }
   interface MicrosoftStreamAnalyticsStreamingjobs {
     /** The resource name */
@@ -1272,6 +1399,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location?: string;
+    sku?: inputs.Sku;
+    jobType?: "Cloud" | "Edge" | (string & {});
+    outputStartMode?: "JobStartTime" | "CustomTime" | "LastOutputEventTime" | (string & {});
+    outputStartTime?: string;
+    eventsOutOfOrderPolicy?: "Adjust" | "Drop" | (string & {});
+    outputErrorPolicy?: "Stop" | "Drop" | (string & {});
+    eventsOutOfOrderMaxDelayInSeconds?: number;
+    eventsLateArrivalMaxDelayInSeconds?: number;
+    dataLocale?: string;
+    compatibilityLevel?: "1.0" | "1.2" | (string & {});
+    inputs?: inputs.Input[];
+    transformation?: inputs.Transformation;
+    outputs?: inputs.Output[];
+    functions?: inputs.Function[];
+    jobStorageAccount?: inputs.JobStorageAccount;
+    contentStoragePolicy?: "SystemAccount" | "JobStorageAccount" | (string & {});
+    cluster?: inputs.ClusterInfo;
   }
   interface MicrosoftStreamAnalyticsStreamingjobsFunctions {
     /** The resource name */
@@ -1290,18 +1434,29 @@ export declare namespace inputs {
     name: string;
     /** The properties that are associated with an output. Required on PUT (CreateOrReplace) requests. */
     properties?: inputs.OutputProperties;
+    datasource?: inputs.OutputDataSource;
+    timeWindow?: string;
+    sizeWindow?: number;
+    serialization?: inputs.Serialization;
   }
   interface MicrosoftStreamAnalyticsStreamingjobsTransformations {
     /** The resource name */
     name: string;
     /** The properties that are associated with a transformation. Required on PUT (CreateOrReplace) requests. */
     properties?: inputs.TransformationProperties;
+    streamingUnits?: number;
+    validStreamingUnits?: number[];
+    query?: string;
   }
   interface Output {
     /** The properties that are associated with an output. Required on PUT (CreateOrReplace) requests. */
     properties?: inputs.OutputProperties;
     /** Resource name */
     name?: string;
+    datasource?: inputs.OutputDataSource;
+    timeWindow?: string;
+    sizeWindow?: number;
+    serialization?: inputs.Serialization;
   }
   type OutputDataSource = inputs.GatewayMessageBusOutputDataSource | inputs.AzureFunctionOutputDataSource | inputs.AzureDataLakeStoreOutputDataSource | inputs.EventHubV2OutputDataSource | inputs.EventHubOutputDataSource | inputs.ServiceBusQueueOutputDataSource | inputs.ServiceBusTopicOutputDataSource | inputs.AzureSqlDatabaseOutputDataSource | inputs.AzureSynapseOutputDataSource | inputs.BlobOutputDataSource | inputs.DocumentDbOutputDataSource | inputs.AzureTableOutputDataSource | inputs.PowerBIOutputDataSource;
   interface OutputProperties {
@@ -1325,6 +1480,14 @@ export declare namespace inputs {
     properties?: inputs.PowerBIOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "PowerBI";
+    dataset?: string;
+    table?: string;
+    groupId?: string;
+    groupName?: string;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
+    refreshToken?: string;
+    tokenUserPrincipalName?: string;
+    tokenUserDisplayName?: string;
   }
   interface PowerBIOutputDataSourceProperties {
     /** The name of the Power BI dataset. Required on PUT (CreateOrReplace) requests. */
@@ -1352,6 +1515,9 @@ export declare namespace inputs {
   interface PrivateLinkServiceConnection {
     /** Bag of properties defining a privatelinkServiceConnection. */
     properties?: inputs.PrivateLinkServiceConnectionProperties;
+    privateLinkServiceId?: string;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.PrivateLinkConnectionState;
   }
   interface PrivateLinkServiceConnectionProperties {
     /** The resource id of the private link service. Required on PUT (CreateOrUpdate) requests. */
@@ -1379,6 +1545,13 @@ export declare namespace inputs {
     properties?: inputs.ServiceBusQueueOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.ServiceBus/Queue";
+    queueName?: string;
+    propertyColumns?: string[];
+    systemPropertyColumns?: any;
+    serviceBusNamespace?: string;
+    sharedAccessPolicyName?: string;
+    sharedAccessPolicyKey?: string;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
   }
   interface ServiceBusQueueOutputDataSourceProperties {
     /** The name of the Service Bus Queue. Required on PUT (CreateOrReplace) requests. */
@@ -1401,6 +1574,13 @@ export declare namespace inputs {
     properties?: inputs.ServiceBusTopicOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.ServiceBus/Topic";
+    topicName?: string;
+    propertyColumns?: string[];
+    systemPropertyColumns?: inputs.ServiceBusTopicOutputDataSourcePropertiesSystemPropertyColumns;
+    serviceBusNamespace?: string;
+    sharedAccessPolicyName?: string;
+    sharedAccessPolicyKey?: string;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
   }
   interface ServiceBusTopicOutputDataSourceProperties {
     /** The name of the Service Bus Topic. Required on PUT (CreateOrReplace) requests. */
@@ -1478,6 +1658,9 @@ export declare namespace inputs {
     properties?: inputs.TransformationProperties;
     /** Resource name */
     name?: string;
+    streamingUnits?: number;
+    validStreamingUnits?: number[];
+    query?: string;
   }
   interface TransformationProperties {
     /** Specifies the number of streaming units that the streaming job uses. */
@@ -1492,30 +1675,60 @@ export declare namespace inputs {
 export declare namespace outputs {
   type AggregateFunctionProperties = inputs.AggregateFunctionProperties;
   type AvroSerialization = inputs.AvroSerialization;
-  type AzureDataLakeStoreOutputDataSource = inputs.AzureDataLakeStoreOutputDataSource;
+  interface AzureDataLakeStoreOutputDataSource {
+    properties?: outputs.AzureDataLakeStoreOutputDataSourceProperties;
+    type: "Microsoft.DataLake/Accounts";
+  }
   type AzureDataLakeStoreOutputDataSourceProperties = inputs.AzureDataLakeStoreOutputDataSourceProperties;
-  type AzureFunctionOutputDataSource = inputs.AzureFunctionOutputDataSource;
+  interface AzureFunctionOutputDataSource {
+    properties?: outputs.AzureFunctionOutputDataSourceProperties;
+    type: "Microsoft.AzureFunction";
+  }
   type AzureFunctionOutputDataSourceProperties = inputs.AzureFunctionOutputDataSourceProperties;
-  type AzureMachineLearningWebServiceFunctionBinding = inputs.AzureMachineLearningWebServiceFunctionBinding;
+  interface AzureMachineLearningWebServiceFunctionBinding {
+    properties?: outputs.AzureMachineLearningWebServiceFunctionBindingProperties;
+    type: "Microsoft.MachineLearning/WebService";
+  }
   type AzureMachineLearningWebServiceFunctionBindingProperties = inputs.AzureMachineLearningWebServiceFunctionBindingProperties;
   type AzureMachineLearningWebServiceFunctionBindingRetrievalProperties = inputs.AzureMachineLearningWebServiceFunctionBindingRetrievalProperties;
   type AzureMachineLearningWebServiceFunctionRetrieveDefaultDefinitionParameters = inputs.AzureMachineLearningWebServiceFunctionRetrieveDefaultDefinitionParameters;
   type AzureMachineLearningWebServiceInputColumn = inputs.AzureMachineLearningWebServiceInputColumn;
   type AzureMachineLearningWebServiceInputs = inputs.AzureMachineLearningWebServiceInputs;
   type AzureMachineLearningWebServiceOutputColumn = inputs.AzureMachineLearningWebServiceOutputColumn;
-  type AzureSqlDatabaseOutputDataSource = inputs.AzureSqlDatabaseOutputDataSource;
+  interface AzureSqlDatabaseOutputDataSource {
+    properties?: outputs.AzureSqlDatabaseOutputDataSourceProperties;
+    type: "Microsoft.Sql/Server/Database";
+  }
   type AzureSqlDatabaseOutputDataSourceProperties = inputs.AzureSqlDatabaseOutputDataSourceProperties;
-  type AzureSqlReferenceInputDataSource = inputs.AzureSqlReferenceInputDataSource;
+  interface AzureSqlReferenceInputDataSource {
+    properties?: outputs.AzureSqlReferenceInputDataSourceProperties;
+    type: "Microsoft.Sql/Server/Database";
+  }
   type AzureSqlReferenceInputDataSourceProperties = inputs.AzureSqlReferenceInputDataSourceProperties;
-  type AzureSynapseOutputDataSource = inputs.AzureSynapseOutputDataSource;
+  interface AzureSynapseOutputDataSource {
+    properties?: outputs.AzureSynapseOutputDataSourceProperties;
+    type: "Microsoft.Sql/Server/DataWarehouse";
+  }
   type AzureSynapseOutputDataSourceProperties = inputs.AzureSynapseOutputDataSourceProperties;
-  type AzureTableOutputDataSource = inputs.AzureTableOutputDataSource;
+  interface AzureTableOutputDataSource {
+    properties?: outputs.AzureTableOutputDataSourceProperties;
+    type: "Microsoft.Storage/Table";
+  }
   type AzureTableOutputDataSourceProperties = inputs.AzureTableOutputDataSourceProperties;
-  type BlobOutputDataSource = inputs.BlobOutputDataSource;
+  interface BlobOutputDataSource {
+    properties?: outputs.BlobOutputDataSourceProperties;
+    type: "Microsoft.Storage/Blob";
+  }
   type BlobOutputDataSourceProperties = inputs.BlobOutputDataSourceProperties;
-  type BlobReferenceInputDataSource = inputs.BlobReferenceInputDataSource;
+  interface BlobReferenceInputDataSource {
+    properties?: outputs.BlobReferenceInputDataSourceProperties;
+    type: "Microsoft.Storage/Blob";
+  }
   type BlobReferenceInputDataSourceProperties = inputs.BlobReferenceInputDataSourceProperties;
-  type BlobStreamInputDataSource = inputs.BlobStreamInputDataSource;
+  interface BlobStreamInputDataSource {
+    properties?: outputs.BlobStreamInputDataSourceProperties;
+    type: "Microsoft.Storage/Blob";
+  }
   type BlobStreamInputDataSourceProperties = inputs.BlobStreamInputDataSourceProperties;
   type ClusterInfo = inputs.ClusterInfo;
   interface ClusterJob {
@@ -1536,7 +1749,10 @@ export declare namespace outputs {
   }
   type ClusterSku = inputs.ClusterSku;
   type Compression = inputs.Compression;
-  type CsvSerialization = inputs.CsvSerialization;
+  interface CsvSerialization {
+    properties?: outputs.CsvSerializationProperties;
+    type: "Csv";
+  }
   type CsvSerializationProperties = inputs.CsvSerializationProperties;
   interface DiagnosticCondition {
     since?: string;
@@ -1546,19 +1762,37 @@ export declare namespace outputs {
   interface Diagnostics {
     conditions?: outputs.DiagnosticCondition[];
   }
-  type DocumentDbOutputDataSource = inputs.DocumentDbOutputDataSource;
+  interface DocumentDbOutputDataSource {
+    properties?: outputs.DocumentDbOutputDataSourceProperties;
+    type: "Microsoft.Storage/DocumentDB";
+  }
   type DocumentDbOutputDataSourceProperties = inputs.DocumentDbOutputDataSourceProperties;
   interface ErrorResponse {
     code?: string;
     message?: string;
   }
-  type EventHubOutputDataSource = inputs.EventHubOutputDataSource;
+  interface EventHubOutputDataSource {
+    properties?: outputs.EventHubOutputDataSourceProperties;
+    type: "Microsoft.ServiceBus/EventHub";
+  }
   type EventHubOutputDataSourceProperties = inputs.EventHubOutputDataSourceProperties;
-  type EventHubStreamInputDataSource = inputs.EventHubStreamInputDataSource;
+  interface EventHubStreamInputDataSource {
+    properties?: outputs.EventHubStreamInputDataSourceProperties;
+    type: "Microsoft.ServiceBus/EventHub";
+  }
   type EventHubStreamInputDataSourceProperties = inputs.EventHubStreamInputDataSourceProperties;
-  type EventHubV2OutputDataSource = inputs.EventHubV2OutputDataSource;
-  type EventHubV2StreamInputDataSource = inputs.EventHubV2StreamInputDataSource;
-  type FileReferenceInputDataSource = inputs.FileReferenceInputDataSource;
+  interface EventHubV2OutputDataSource {
+    properties?: outputs.EventHubOutputDataSourceProperties;
+    type: "Microsoft.EventHub/EventHub";
+  }
+  interface EventHubV2StreamInputDataSource {
+    properties?: outputs.EventHubStreamInputDataSourceProperties;
+    type: "Microsoft.EventHub/EventHub";
+  }
+  interface FileReferenceInputDataSource {
+    properties?: outputs.FileReferenceInputDataSourceProperties;
+    type: "File";
+  }
   type FileReferenceInputDataSourceProperties = inputs.FileReferenceInputDataSourceProperties;
   interface Function {
     properties?: outputs.FunctionProperties;
@@ -1566,8 +1800,12 @@ export declare namespace outputs {
     name?: string;
     type?: string;
   }
-  type FunctionBinding = inputs.FunctionBinding;
-  type FunctionConfiguration = inputs.FunctionConfiguration;
+  type FunctionBinding = outputs.AzureMachineLearningWebServiceFunctionBinding | outputs.JavaScriptFunctionBinding;
+  interface FunctionConfiguration {
+    inputs?: outputs.FunctionInput[];
+    output?: outputs.FunctionOutput;
+    binding?: outputs.FunctionBinding;
+  }
   type FunctionInput = inputs.FunctionInput;
   type FunctionOutput = inputs.FunctionOutput;
   type FunctionProperties = {
@@ -1575,9 +1813,15 @@ export declare namespace outputs {
     properties?: outputs.FunctionConfiguration;
   } & (outputs.AggregateFunctionProperties | outputs.ScalarFunctionProperties);
   type FunctionRetrieveDefaultDefinitionParameters = inputs.FunctionRetrieveDefaultDefinitionParameters;
-  type GatewayMessageBusOutputDataSource = inputs.GatewayMessageBusOutputDataSource;
+  interface GatewayMessageBusOutputDataSource {
+    properties?: outputs.GatewayMessageBusOutputDataSourceProperties;
+    type: "GatewayMessageBus";
+  }
   type GatewayMessageBusOutputDataSourceProperties = inputs.GatewayMessageBusOutputDataSourceProperties;
-  type GatewayMessageBusStreamInputDataSource = inputs.GatewayMessageBusStreamInputDataSource;
+  interface GatewayMessageBusStreamInputDataSource {
+    properties?: outputs.GatewayMessageBusStreamInputDataSourceProperties;
+    type: "GatewayMessageBus";
+  }
   type GatewayMessageBusStreamInputDataSourceProperties = inputs.GatewayMessageBusStreamInputDataSourceProperties;
   interface Identity {
     tenantId?: string;
@@ -1597,14 +1841,23 @@ export declare namespace outputs {
     compression?: outputs.Compression;
     partitionKey?: string;
   } & (outputs.ReferenceInputProperties | outputs.StreamInputProperties);
-  type IoTHubStreamInputDataSource = inputs.IoTHubStreamInputDataSource;
+  interface IoTHubStreamInputDataSource {
+    properties?: outputs.IoTHubStreamInputDataSourceProperties;
+    type: "Microsoft.Devices/IotHubs";
+  }
   type IoTHubStreamInputDataSourceProperties = inputs.IoTHubStreamInputDataSourceProperties;
-  type JavaScriptFunctionBinding = inputs.JavaScriptFunctionBinding;
+  interface JavaScriptFunctionBinding {
+    properties?: outputs.JavaScriptFunctionBindingProperties;
+    type: "Microsoft.StreamAnalytics/JavascriptUdf";
+  }
   type JavaScriptFunctionBindingProperties = inputs.JavaScriptFunctionBindingProperties;
   type JavaScriptFunctionBindingRetrievalProperties = inputs.JavaScriptFunctionBindingRetrievalProperties;
   type JavaScriptFunctionRetrieveDefaultDefinitionParameters = inputs.JavaScriptFunctionRetrieveDefaultDefinitionParameters;
   type JobStorageAccount = inputs.JobStorageAccount;
-  type JsonSerialization = inputs.JsonSerialization;
+  interface JsonSerialization {
+    properties?: outputs.JsonSerializationProperties;
+    type: "Json";
+  }
   type JsonSerializationProperties = inputs.JsonSerializationProperties;
   interface MicrosoftStreamAnalyticsClusters {
     id?: string;
@@ -1669,7 +1922,7 @@ export declare namespace outputs {
     name?: string;
     type?: string;
   }
-  type OutputDataSource = inputs.OutputDataSource;
+  type OutputDataSource = outputs.GatewayMessageBusOutputDataSource | outputs.AzureFunctionOutputDataSource | outputs.AzureDataLakeStoreOutputDataSource | outputs.EventHubV2OutputDataSource | outputs.EventHubOutputDataSource | outputs.ServiceBusQueueOutputDataSource | outputs.ServiceBusTopicOutputDataSource | outputs.AzureSqlDatabaseOutputDataSource | outputs.AzureSynapseOutputDataSource | outputs.BlobOutputDataSource | outputs.DocumentDbOutputDataSource | outputs.AzureTableOutputDataSource | outputs.PowerBIOutputDataSource;
   interface OutputProperties {
     datasource?: outputs.OutputDataSource;
     timeWindow?: string;
@@ -1679,7 +1932,10 @@ export declare namespace outputs {
     etag?: string;
   }
   type ParquetSerialization = inputs.ParquetSerialization;
-  type PowerBIOutputDataSource = inputs.PowerBIOutputDataSource;
+  interface PowerBIOutputDataSource {
+    properties?: outputs.PowerBIOutputDataSourceProperties;
+    type: "PowerBI";
+  }
   type PowerBIOutputDataSourceProperties = inputs.PowerBIOutputDataSourceProperties;
   interface PrivateEndpointProperties {
     createdDate?: string;
@@ -1699,17 +1955,26 @@ export declare namespace outputs {
     requestMessage?: string;
     privateLinkServiceConnectionState?: outputs.PrivateLinkConnectionState;
   }
-  type ReferenceInputDataSource = inputs.ReferenceInputDataSource;
-  type ReferenceInputProperties = inputs.ReferenceInputProperties;
+  type ReferenceInputDataSource = outputs.FileReferenceInputDataSource | outputs.AzureSqlReferenceInputDataSource | outputs.BlobReferenceInputDataSource;
+  interface ReferenceInputProperties {
+    datasource?: outputs.ReferenceInputDataSource;
+    type: "Reference";
+  }
   interface ResourceTestStatus {
     status?: string;
     error?: outputs.ErrorResponse;
   }
   type ScalarFunctionProperties = inputs.ScalarFunctionProperties;
-  type Serialization = inputs.Serialization;
-  type ServiceBusQueueOutputDataSource = inputs.ServiceBusQueueOutputDataSource;
+  type Serialization = outputs.AvroSerialization | outputs.CsvSerialization | outputs.JsonSerialization | outputs.ParquetSerialization;
+  interface ServiceBusQueueOutputDataSource {
+    properties?: outputs.ServiceBusQueueOutputDataSourceProperties;
+    type: "Microsoft.ServiceBus/Queue";
+  }
   type ServiceBusQueueOutputDataSourceProperties = inputs.ServiceBusQueueOutputDataSourceProperties;
-  type ServiceBusTopicOutputDataSource = inputs.ServiceBusTopicOutputDataSource;
+  interface ServiceBusTopicOutputDataSource {
+    properties?: outputs.ServiceBusTopicOutputDataSourceProperties;
+    type: "Microsoft.ServiceBus/Topic";
+  }
   type ServiceBusTopicOutputDataSourceProperties = inputs.ServiceBusTopicOutputDataSourceProperties;
   type ServiceBusTopicOutputDataSourcePropertiesSystemPropertyColumns = inputs.ServiceBusTopicOutputDataSourcePropertiesSystemPropertyColumns;
   type Sku = inputs.Sku;
@@ -1739,8 +2004,11 @@ export declare namespace outputs {
     contentStoragePolicy?: "SystemAccount" | "JobStorageAccount" | (string & {});
     cluster?: outputs.ClusterInfo;
   }
-  type StreamInputDataSource = inputs.StreamInputDataSource;
-  type StreamInputProperties = inputs.StreamInputProperties;
+  type StreamInputDataSource = outputs.GatewayMessageBusStreamInputDataSource | outputs.IoTHubStreamInputDataSource | outputs.EventHubV2StreamInputDataSource | outputs.EventHubStreamInputDataSource | outputs.BlobStreamInputDataSource;
+  interface StreamInputProperties {
+    datasource?: outputs.StreamInputDataSource;
+    type: "Stream";
+  }
   type TrackedResourceTags = inputs.TrackedResourceTags;
   interface Transformation {
     properties?: outputs.TransformationProperties;

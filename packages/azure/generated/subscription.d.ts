@@ -38,17 +38,17 @@ export declare class Alias extends $CustomResource {
   /** Reseller Id */
   readonly resellerId: $Output<string | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Failed" | (string & {})>;
   /** Url to accept ownership of the subscription. */
-  readonly acceptOwnershipUrl: $Output<string | undefined>;
+  readonly acceptOwnershipUrl: $Output<string>;
   /** The accept ownership state of the resource. */
-  readonly acceptOwnershipState: $Output<"Pending" | "Completed" | "Expired" | (string & {}) | undefined>;
+  readonly acceptOwnershipState: $Output<"Pending" | "Completed" | "Expired" | (string & {})>;
   /** Owner Id of the subscription */
-  readonly subscriptionOwnerId: $Output<string | undefined>;
+  readonly subscriptionOwnerId: $Output<string>;
   /** The Management Group Id. */
-  readonly managementGroupId: $Output<string | undefined>;
+  readonly managementGroupId: $Output<string>;
   /** Created Time */
-  readonly createdTime: $Output<string | undefined>;
+  readonly createdTime: $Output<string>;
   /** Tags for the subscription */
   readonly tags: $Output<outputs.SubscriptionAliasResponsePropertiesTags | undefined>;
   constructor(name: string, args?: AliasArgs, opts?: $Options);
@@ -96,12 +96,12 @@ export interface AliasState {
   billingScope?: string;
   subscriptionId?: string;
   resellerId?: string;
-  provisioningState?: "Accepted" | "Succeeded" | "Failed" | (string & {});
-  acceptOwnershipUrl?: string;
-  acceptOwnershipState?: "Pending" | "Completed" | "Expired" | (string & {});
-  subscriptionOwnerId?: string;
-  managementGroupId?: string;
-  createdTime?: string;
+  provisioningState: "Accepted" | "Succeeded" | "Failed" | (string & {});
+  acceptOwnershipUrl: string;
+  acceptOwnershipState: "Pending" | "Completed" | "Expired" | (string & {});
+  subscriptionOwnerId: string;
+  managementGroupId: string;
+  createdTime: string;
   tags?: outputs.SubscriptionAliasResponsePropertiesTags;
 }
 /**
@@ -132,7 +132,7 @@ export declare class Policy extends $CustomResource {
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Policy Id. */
-  readonly policyId: $Output<string | undefined>;
+  readonly policyId: $Output<string>;
   /** Blocks the leaving of subscriptions from user's tenant. */
   readonly blockSubscriptionsLeavingTenant: $Output<boolean | undefined>;
   /** Blocks the entering of subscriptions into user's tenant. */
@@ -166,7 +166,7 @@ export interface PolicyState {
   type: "Microsoft.Subscription/policies";
   properties?: outputs.TenantPolicy;
   systemData?: outputs.SystemData;
-  policyId?: string;
+  policyId: string;
   blockSubscriptionsLeavingTenant?: boolean;
   blockSubscriptionsIntoTenant?: boolean;
   exemptedPrincipals?: string[];
@@ -182,6 +182,9 @@ export declare function getPolicy(args: GetPolicyArgs): $Output<PolicyState | un
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getAliasOutput: typeof getAlias;
 export declare const getPolicyOutput: typeof getPolicy;
+// Pulumi's names for what each function and lookup returns.
+export type GetAliasResult = AliasState;
+export type GetPolicyResult = PolicyState;
 
 export declare namespace inputs {
   interface MicrosoftSubscriptionAliases {
@@ -189,6 +192,12 @@ export declare namespace inputs {
     name: string;
     /** Put alias request properties. */
     properties?: inputs.PutAliasRequestPropertiesOrSubscriptionAliasResponseProperties;
+    displayName?: string;
+    workload?: "Production" | "DevTest" | (string & {});
+    billingScope?: string;
+    subscriptionId?: string;
+    resellerId?: string;
+    additionalProperties?: inputs.PutAliasRequestAdditionalProperties;
   }
   interface MicrosoftSubscriptionPolicies {
     /** The resource name */

@@ -13,15 +13,15 @@ export interface DelegatedProviderState {
   delegatedProviderName: string;
   name: string;
   type: "Microsoft.Subscriptions.Admin/delegatedProviders";
-  delegatedProviderSubscriptionId?: string;
-  displayName?: string;
-  externalReferenceId?: string;
-  offerId?: string;
-  owner?: string;
-  routingResourceManagerType?: "Default" | "Admin" | (string & {});
-  state?: "Enabled" | "PastDue" | "Warned" | "Disabled" | "Deleting" | "Deleted" | "NotDefined" | "PartiallyDeleted" | (string & {});
-  subscriptionId?: string;
-  tenantId?: string;
+  delegatedProviderSubscriptionId: string;
+  displayName: string;
+  externalReferenceId: string;
+  offerId: string;
+  owner: string;
+  routingResourceManagerType: "Default" | "Admin" | (string & {});
+  state: "Enabled" | "PastDue" | "Warned" | "Disabled" | "Deleting" | "Deleted" | "NotDefined" | "PartiallyDeleted" | (string & {});
+  subscriptionId: string;
+  tenantId: string;
 }
 /**
  * Reads an existing `Microsoft.Subscriptions.Admin/delegatedProviders` without managing it (GET, api-version 2015-11-01); undefined when it does not exist.
@@ -44,7 +44,7 @@ export interface DelegatedProviderOfferState {
   name: string;
   type: "Microsoft.Subscriptions.Admin/delegatedProviders/offers";
   properties?: outputs.DelegatedProviderOfferProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   delegatedOfferId?: string;
   displayName?: string;
@@ -81,7 +81,7 @@ export declare class DirectoryTenant extends $CustomResource {
   /** Directory tenant. */
   readonly properties: $Output<outputs.DirectoryTenantProperties | undefined>;
   /** Location of the resource */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** List of key-value pairs. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Tenant unique identifier. */
@@ -116,7 +116,7 @@ export interface DirectoryTenantState {
   name: string;
   type: "Microsoft.Subscriptions.Admin/directoryTenants";
   properties?: outputs.DirectoryTenantProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   tenantId?: string;
 }
@@ -228,7 +228,7 @@ export declare class Offer extends $CustomResource {
   /** Represents an offering of services against which a subscription can be created. */
   readonly properties: $Output<outputs.OfferProperties | undefined>;
   /** Location of the resource */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** List of key-value pairs. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Name of the Offer. */
@@ -294,7 +294,7 @@ export interface OfferState {
   offerName: string;
   type: "Microsoft.Subscriptions.Admin/offers";
   properties?: outputs.OfferProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   name?: string;
   displayName?: string;
@@ -336,7 +336,7 @@ export declare class OfferDelegation extends $CustomResource {
   /** Properties for an offer. */
   readonly properties: $Output<outputs.OfferDelegationProperties | undefined>;
   /** Location of the resource */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** List of key-value pairs. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Identifier of the subscription receiving the delegated offer. */
@@ -375,7 +375,7 @@ export interface OfferDelegationState {
   name: string;
   type: "Microsoft.Subscriptions.Admin/offers/offerDelegations";
   properties?: outputs.OfferDelegationProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   subscriptionId?: string;
 }
@@ -405,7 +405,7 @@ export declare class Plan extends $CustomResource {
   /** Properties of a plan. */
   readonly properties: $Output<outputs.PlanProperties | undefined>;
   /** Location of the resource */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** List of key-value pairs. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Description of the plan. */
@@ -463,7 +463,7 @@ export interface PlanState {
   planName: string;
   type: "Microsoft.Subscriptions.Admin/plans";
   properties?: outputs.PlanProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   description?: string;
   displayName?: string;
@@ -696,6 +696,19 @@ export declare const getSubscriptionOutput: typeof getSubscription;
 export declare const getAcquiredPlanOutput: typeof getAcquiredPlan;
 export declare const linkOfferOutput: typeof linkOffer;
 export declare const unlinkOfferOutput: typeof unlinkOffer;
+// Pulumi's names for what each function and lookup returns.
+export type GetDelegatedProviderResult = DelegatedProviderState;
+export type GetDelegatedProviderOfferResult = DelegatedProviderOfferState;
+export type GetDirectoryTenantResult = DirectoryTenantState;
+export type GetLocationResult = LocationState;
+export type GetQuotaResult = QuotaState;
+export type GetOfferResult = OfferState;
+export type GetOfferDelegationResult = OfferDelegationState;
+export type GetPlanResult = PlanState;
+export type GetSubscriptionResult = SubscriptionState;
+export type GetAcquiredPlanResult = AcquiredPlanState;
+export type LinkOfferResult = outputs.Offer;
+export type UnlinkOfferResult = outputs.Offer;
 
 export declare namespace inputs {
   interface AddonPlanDefinition {
@@ -737,6 +750,7 @@ export declare namespace inputs {
     properties?: inputs.DirectoryTenantProperties;
     /** Location of the resource */
     location?: string;
+    tenantId?: string;
   }
   interface MicrosoftSubscriptionsAdminLocations {
     /** The resource name */
@@ -759,6 +773,14 @@ export declare namespace inputs {
     properties?: inputs.OfferProperties;
     /** Location of the resource */
     location?: string;
+    displayName?: string;
+    description?: string;
+    externalReferenceId?: string;
+    state?: "Private" | "Public" | "Decommissioned" | (string & {});
+    subscriptionCount?: number;
+    maxSubscriptionsPerAccount?: number;
+    basePlanIds?: string[];
+    addonPlans?: inputs.AddonPlanDefinition[];
   }
   interface MicrosoftSubscriptionsAdminOffersOfferDelegations {
     /** The resource name */
@@ -767,6 +789,7 @@ export declare namespace inputs {
     properties?: inputs.OfferDelegationProperties;
     /** Location of the resource */
     location?: string;
+    subscriptionId?: string;
   }
   interface MicrosoftSubscriptionsAdminPlans {
     /** The resource name */
@@ -775,6 +798,12 @@ export declare namespace inputs {
     properties?: inputs.PlanProperties;
     /** Location of the resource */
     location?: string;
+    description?: string;
+    displayName?: string;
+    externalReferenceId?: string;
+    quotaIds?: string[];
+    subscriptionCount?: number;
+    skuIds?: string[];
   }
   interface MicrosoftSubscriptionsAdminSubscriptions {
     /** The resource name */
@@ -817,6 +846,14 @@ export declare namespace inputs {
     properties?: inputs.OfferProperties;
     /** Location of the resource */
     location?: string;
+    displayName?: string;
+    description?: string;
+    externalReferenceId?: string;
+    state?: "Private" | "Public" | "Decommissioned" | (string & {});
+    subscriptionCount?: number;
+    maxSubscriptionsPerAccount?: number;
+    basePlanIds?: string[];
+    addonPlans?: inputs.AddonPlanDefinition[];
   }
   interface OfferDelegationProperties {
     /** Identifier of the subscription receiving the delegated offer. */

@@ -25,9 +25,9 @@ export declare class FileWorkspace extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Time in UTC (ISO 8601 format) when file workspace was created. */
-  readonly createdOn: $Output<string | undefined>;
+  readonly createdOn: $Output<string>;
   /** Time in UTC (ISO 8601 format) when file workspace is going to expire. */
-  readonly expirationTime: $Output<string | undefined>;
+  readonly expirationTime: $Output<string>;
   constructor(name: string, args: FileWorkspaceArgs, opts?: $Options);
 }
 
@@ -53,8 +53,8 @@ export interface FileWorkspaceState {
   type: "Microsoft.Support/fileWorkspaces";
   properties?: outputs.FileWorkspaceDetailsProperties;
   systemData?: outputs.SystemData;
-  createdOn?: string;
-  expirationTime?: string;
+  createdOn: string;
+  expirationTime: string;
 }
 /**
  * Reads an existing `Microsoft.Support/fileWorkspaces` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.
@@ -88,7 +88,7 @@ export declare class File extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Time in UTC (ISO 8601 format) when file workspace was created. */
-  readonly createdOn: $Output<string | undefined>;
+  readonly createdOn: $Output<string>;
   /** Size of each chunk. The size of each chunk should be provided in bytes and must not exceed 2.5 megabytes (MB). */
   readonly chunkSize: $Output<number | undefined>;
   /** Size of the file to be uploaded. The file size must not exceed 5 MB and should be provided in bytes. */
@@ -132,7 +132,7 @@ export interface FileState {
   type: "Microsoft.Support/fileWorkspaces/files";
   properties?: outputs.FileDetailsProperties;
   systemData?: outputs.SystemData;
-  createdOn?: string;
+  createdOn: string;
   chunkSize?: number;
   fileSize?: number;
   numberOfChunks?: number;
@@ -221,7 +221,7 @@ export declare class SupportTicket extends $CustomResource {
   /** Each Azure service has its own set of issue categories, also known as problem classification. This parameter is the unique Id for the type of problem you are experiencing. */
   readonly problemClassificationId: $Output<string>;
   /** Localized name of problem classification. */
-  readonly problemClassificationDisplayName: $Output<string | undefined>;
+  readonly problemClassificationDisplayName: $Output<string>;
   /** A value that indicates the urgency of the case, which in turn determines the response time according to the service level agreement of the technical support plan you have with Azure. Note: 'Highest critical impact', also known as the 'Emergency - Severe impact' level in the Azure portal is reserved only for our Premium customers. */
   readonly severity: $Output<"minimal" | "moderate" | "critical" | "highestcriticalimpact" | (string & {})>;
   /** Enrollment Id associated with the support ticket. */
@@ -241,9 +241,9 @@ export declare class SupportTicket extends $CustomResource {
   /** Information about the support engineer working on this support ticket. */
   readonly supportEngineer: $Output<outputs.SupportEngineer | undefined>;
   /** Support plan type associated with the support ticket. */
-  readonly supportPlanType: $Output<string | undefined>;
+  readonly supportPlanType: $Output<string>;
   /** Support plan type associated with the support ticket. */
-  readonly supportPlanDisplayName: $Output<string | undefined>;
+  readonly supportPlanDisplayName: $Output<string>;
   /** Title of the support ticket. */
   readonly title: $Output<string>;
   /** Time in UTC (ISO 8601 format) when the problem started. */
@@ -251,17 +251,17 @@ export declare class SupportTicket extends $CustomResource {
   /** This is the resource Id of the Azure service resource associated with the support ticket. */
   readonly serviceId: $Output<string>;
   /** Localized name of the Azure service. */
-  readonly serviceDisplayName: $Output<string | undefined>;
+  readonly serviceDisplayName: $Output<string>;
   /** Status of the support ticket. */
-  readonly status: $Output<string | undefined>;
+  readonly status: $Output<string>;
   /** Time in UTC (ISO 8601 format) when the support ticket was created. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** Time in UTC (ISO 8601 format) when the support ticket was last modified. */
-  readonly modifiedDate: $Output<string | undefined>;
+  readonly modifiedDate: $Output<string>;
   /** File workspace name. */
   readonly fileWorkspaceName: $Output<string | undefined>;
   /** This property indicates if support ticket is a temporary ticket. */
-  readonly isTemporaryTicket: $Output<"Yes" | "No" | (string & {}) | undefined>;
+  readonly isTemporaryTicket: $Output<"Yes" | "No" | (string & {})>;
   /** Additional ticket details associated with a technical support ticket request. */
   readonly technicalTicketDetails: $Output<outputs.TechnicalTicketDetails | undefined>;
   /** Additional ticket details associated with a quota support ticket request. */
@@ -336,7 +336,7 @@ export interface SupportTicketState {
   supportTicketId?: string;
   description: string;
   problemClassificationId: string;
-  problemClassificationDisplayName?: string;
+  problemClassificationDisplayName: string;
   severity: "minimal" | "moderate" | "critical" | "highestcriticalimpact" | (string & {});
   enrollmentId?: string;
   require24X7Response?: boolean;
@@ -346,17 +346,17 @@ export interface SupportTicketState {
   contactDetails: outputs.ContactProfile;
   serviceLevelAgreement?: outputs.ServiceLevelAgreement;
   supportEngineer?: outputs.SupportEngineer;
-  supportPlanType?: string;
-  supportPlanDisplayName?: string;
+  supportPlanType: string;
+  supportPlanDisplayName: string;
   title: string;
   problemStartTime?: string;
   serviceId: string;
-  serviceDisplayName?: string;
-  status?: string;
-  createdDate?: string;
-  modifiedDate?: string;
+  serviceDisplayName: string;
+  status: string;
+  createdDate: string;
+  modifiedDate: string;
   fileWorkspaceName?: string;
-  isTemporaryTicket?: "Yes" | "No" | (string & {});
+  isTemporaryTicket: "Yes" | "No" | (string & {});
   technicalTicketDetails?: outputs.TechnicalTicketDetails;
   quotaTicketDetails?: outputs.QuotaTicketDetails;
   secondaryConsent?: outputs.SecondaryConsent[];
@@ -386,7 +386,7 @@ export interface ChatTranscriptState {
   properties?: outputs.ChatTranscriptDetailsProperties;
   systemData?: outputs.SystemData;
   messages?: outputs.MessageProperties[];
-  startTime?: string;
+  startTime: string;
 }
 /**
  * Reads an existing `Microsoft.Support/supportTickets/chatTranscripts` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.
@@ -420,9 +420,9 @@ export declare class Communication extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Communication type. */
-  readonly communicationType: $Output<"web" | "phone" | (string & {}) | undefined>;
+  readonly communicationType: $Output<"web" | "phone" | (string & {})>;
   /** Direction of communication. */
-  readonly communicationDirection: $Output<"inbound" | "outbound" | (string & {}) | undefined>;
+  readonly communicationDirection: $Output<"inbound" | "outbound" | (string & {})>;
   /** Email address of the sender. This property is required if called by a service principal. */
   readonly sender: $Output<string | undefined>;
   /** Subject of the communication. */
@@ -430,7 +430,7 @@ export declare class Communication extends $CustomResource {
   /** Body of the communication. */
   readonly body: $Output<string>;
   /** Time in UTC (ISO 8601 format) when the communication was created. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   constructor(name: string, args: CommunicationArgs, opts?: $Options);
 }
 
@@ -468,12 +468,12 @@ export interface CommunicationState {
   type: "Microsoft.Support/supportTickets/communications";
   properties: outputs.CommunicationDetailsProperties;
   systemData?: outputs.SystemData;
-  communicationType?: "web" | "phone" | (string & {});
-  communicationDirection?: "inbound" | "outbound" | (string & {});
+  communicationType: "web" | "phone" | (string & {});
+  communicationDirection: "inbound" | "outbound" | (string & {});
   sender?: string;
   subject: string;
   body: string;
-  createdDate?: string;
+  createdDate: string;
 }
 /**
  * Reads an existing `Microsoft.Support/supportTickets/communications` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.
@@ -510,6 +510,15 @@ export declare const getSupportTicketOutput: typeof getSupportTicket;
 export declare const getChatTranscriptOutput: typeof getChatTranscript;
 export declare const getCommunicationOutput: typeof getCommunication;
 export declare const checkSupportTicketNameAvailabilityOutput: typeof checkSupportTicketNameAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetFileWorkspaceResult = FileWorkspaceState;
+export type GetFileResult = FileState;
+export type GetServiceResult = ServiceState;
+export type GetProblemClassificationResult = ProblemClassificationState;
+export type GetSupportTicketResult = SupportTicketState;
+export type GetChatTranscriptResult = ChatTranscriptState;
+export type GetCommunicationResult = CommunicationState;
+export type CheckSupportTicketNameAvailabilityResult = outputs.CheckNameAvailabilityOutput;
 
 export declare namespace inputs {
   interface ChatTranscriptDetailsProperties {
@@ -575,6 +584,9 @@ export declare namespace inputs {
     name: string;
     /** Properties of the resource */
     properties?: inputs.FileDetailsProperties;
+    chunkSize?: number;
+    fileSize?: number;
+    numberOfChunks?: number;
   }
   interface MicrosoftSupportServices {
     /** The resource name */
@@ -588,7 +600,26 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of the resource. */
-    properties: inputs.SupportTicketDetailsProperties;
+    properties?: inputs.SupportTicketDetailsProperties;
+    supportTicketId?: string;
+    description?: string;
+    problemClassificationId?: string;
+    severity?: "minimal" | "moderate" | "critical" | "highestcriticalimpact" | (string & {});
+    enrollmentId?: string;
+    require24X7Response?: boolean;
+    advancedDiagnosticConsent?: "Yes" | "No" | (string & {});
+    problemScopingQuestions?: string;
+    supportPlanId?: string;
+    contactDetails?: inputs.ContactProfile;
+    serviceLevelAgreement?: inputs.ServiceLevelAgreement;
+    supportEngineer?: inputs.SupportEngineer;
+    title?: string;
+    problemStartTime?: string;
+    serviceId?: string;
+    fileWorkspaceName?: string;
+    technicalTicketDetails?: inputs.TechnicalTicketDetails;
+    quotaTicketDetails?: inputs.QuotaTicketDetails;
+    secondaryConsent?: inputs.SecondaryConsent[];
   }
   interface MicrosoftSupportSupportTicketsChatTranscripts {
     /** The resource name */
@@ -598,7 +629,10 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of the resource. */
-    properties: inputs.CommunicationDetailsProperties;
+    properties?: inputs.CommunicationDetailsProperties;
+    sender?: string;
+    subject?: string;
+    body?: string;
   }
   interface ProblemClassificationProperties {
     /** Localized name of problem classification. */

@@ -90,7 +90,7 @@ export interface PrivateLinkHubPrivateLinkResourceState {
   name: string;
   type: "Microsoft.Synapse/privateLinkHubs/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -134,7 +134,7 @@ export declare class Workspace extends $CustomResource {
   /** Workspace managed resource group. The resource group name uniquely identifies the resource group within the user subscriptionId. The resource group name must be no longer than 90 characters long, and must be alphanumeric characters (Char.IsLetterOrDigit()) and '-', '_', '(', ')' and'.'. Note that the name cannot end with '.' */
   readonly managedResourceGroupName: $Output<string | undefined>;
   /** Resource provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Login for workspace SQL active directory administrator */
   readonly sqlAdministratorLogin: $Output<string | undefined>;
   /** Virtual Network profile */
@@ -148,7 +148,7 @@ export declare class Workspace extends $CustomResource {
   /** The encryption details of the workspace */
   readonly encryption: $Output<outputs.EncryptionDetails | undefined>;
   /** The workspace unique identifier */
-  readonly workspaceUID: $Output<string | undefined>;
+  readonly workspaceUID: $Output<string>;
   /** Workspace level configs and feature flags */
   readonly extraProperties: $Output<any | undefined>;
   /** Managed Virtual Network Settings */
@@ -158,7 +158,7 @@ export declare class Workspace extends $CustomResource {
   /** Purview Configuration */
   readonly purviewConfiguration: $Output<outputs.PurviewConfiguration | undefined>;
   /** The ADLA resource ID. */
-  readonly adlaResourceId: $Output<string | undefined>;
+  readonly adlaResourceId: $Output<string>;
   /** Enable or Disable public network access to workspace */
   readonly publicNetworkAccess: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Initial workspace AAD admin properties for a CSP subscription */
@@ -235,19 +235,19 @@ export interface WorkspaceState {
   defaultDataLakeStorage?: outputs.DataLakeStorageAccountDetails;
   sqlAdministratorLoginPassword?: string;
   managedResourceGroupName?: string;
-  provisioningState?: string;
+  provisioningState: string;
   sqlAdministratorLogin?: string;
   virtualNetworkProfile?: outputs.VirtualNetworkProfile;
   connectivityEndpoints?: outputs.WorkspacePropertiesConnectivityEndpoints;
   managedVirtualNetwork?: string;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   encryption?: outputs.EncryptionDetails;
-  workspaceUID?: string;
+  workspaceUID: string;
   extraProperties?: any;
   managedVirtualNetworkSettings?: outputs.ManagedVirtualNetworkSettings;
   workspaceRepositoryConfiguration?: outputs.WorkspaceRepositoryConfiguration;
   purviewConfiguration?: outputs.PurviewConfiguration;
-  adlaResourceId?: string;
+  adlaResourceId: string;
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   cspWorkspaceAdminProperties?: outputs.CspWorkspaceAdminProperties;
   settings?: outputs.WorkspacePropertiesSettings;
@@ -647,9 +647,9 @@ export declare class AzureADOnlyAuthentication extends $CustomResource {
   /** Azure Active Directory only Authentication enabled. */
   readonly azureADOnlyAuthentication: $Output<boolean>;
   /** property configuration state */
-  readonly state: $Output<"Consistent" | "InConsistent" | "Updating" | (string & {}) | undefined>;
+  readonly state: $Output<"Consistent" | "InConsistent" | "Updating" | (string & {})>;
   /** property configuration date */
-  readonly creationDate: $Output<string | undefined>;
+  readonly creationDate: $Output<string>;
   constructor(name: string, args: AzureADOnlyAuthenticationArgs, opts?: $Options);
 }
 
@@ -683,8 +683,8 @@ export interface AzureADOnlyAuthenticationState {
   type: "Microsoft.Synapse/workspaces/azureADOnlyAuthentications";
   properties?: outputs.AzureADOnlyAuthenticationProperties;
   azureADOnlyAuthentication: boolean;
-  state?: "Consistent" | "InConsistent" | "Updating" | (string & {});
-  creationDate?: string;
+  state: "Consistent" | "InConsistent" | "Updating" | (string & {});
+  creationDate: string;
 }
 /**
  * Reads an existing `Microsoft.Synapse/workspaces/azureADOnlyAuthentications` without managing it (GET, api-version 2021-06-01); undefined when it does not exist.
@@ -724,7 +724,7 @@ export declare class BigDataPool extends $CustomResource {
   /** Auto-scaling properties */
   readonly autoScale: $Output<outputs.AutoScaleProperties | undefined>;
   /** The time when the Big Data pool was created. */
-  readonly creationDate: $Output<string | undefined>;
+  readonly creationDate: $Output<string>;
   /** Auto-pausing properties */
   readonly autoPause: $Output<outputs.AutoPauseProperties | undefined>;
   /** Whether compute isolation is required or not. */
@@ -756,7 +756,7 @@ export declare class BigDataPool extends $CustomResource {
   /** The kind of nodes that the Big Data pool provides. */
   readonly nodeSizeFamily: $Output<"None" | "MemoryOptimized" | "HardwareAcceleratedFPGA" | "HardwareAcceleratedGPU" | (string & {}) | undefined>;
   /** The time when the Big Data pool was updated successfully. */
-  readonly lastSucceededTimestamp: $Output<string | undefined>;
+  readonly lastSucceededTimestamp: $Output<string>;
   constructor(name: string, args: BigDataPoolArgs, opts?: $Options);
 }
 
@@ -829,7 +829,7 @@ export interface BigDataPoolState {
   location: string;
   provisioningState?: string;
   autoScale?: outputs.AutoScaleProperties;
-  creationDate?: string;
+  creationDate: string;
   autoPause?: outputs.AutoPauseProperties;
   isComputeIsolationEnabled?: boolean;
   isAutotuneEnabled?: boolean;
@@ -845,7 +845,7 @@ export interface BigDataPoolState {
   defaultSparkLogFolder?: string;
   nodeSize?: "None" | "Small" | "Medium" | "Large" | "XLarge" | "XXLarge" | "XXXLarge" | (string & {});
   nodeSizeFamily?: "None" | "MemoryOptimized" | "HardwareAcceleratedFPGA" | "HardwareAcceleratedGPU" | (string & {});
-  lastSucceededTimestamp?: string;
+  lastSucceededTimestamp: string;
 }
 /**
  * Reads an existing `Microsoft.Synapse/workspaces/bigDataPools` without managing it (GET, api-version 2021-06-01); undefined when it does not exist.
@@ -875,7 +875,7 @@ export declare class DedicatedSQLminimalTlsSetting extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Synapse/workspaces/dedicatedSQLminimalTlsSettings">;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource properties. */
   readonly properties: $Output<outputs.DedicatedSQLminimalTlsSettingsProperties | undefined>;
   /** The minimal tls version of the sql server. */
@@ -911,7 +911,7 @@ export interface DedicatedSQLminimalTlsSettingState {
   dedicatedSQLminimalTlsSettingName: "default" | (string & {});
   name: "default" | (string & {});
   type: "Microsoft.Synapse/workspaces/dedicatedSQLminimalTlsSettings";
-  location?: string;
+  location: string;
   properties?: outputs.DedicatedSQLminimalTlsSettingsProperties;
   minimalTlsVersion?: string;
 }
@@ -943,21 +943,21 @@ export declare class EncryptionProtector extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Synapse/workspaces/encryptionProtector">;
   /** Kind of encryption protector. This is metadata used for the Azure portal experience. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource properties. */
   readonly properties: $Output<outputs.EncryptionProtectorProperties | undefined>;
   /** Subregion of the encryption protector. */
-  readonly subregion: $Output<string | undefined>;
+  readonly subregion: $Output<string>;
   /** The name of the server key. */
   readonly serverKeyName: $Output<string | undefined>;
   /** The encryption protector type like 'ServiceManaged', 'AzureKeyVault'. */
   readonly serverKeyType: $Output<"ServiceManaged" | "AzureKeyVault" | (string & {})>;
   /** The URI of the server key. */
-  readonly uri: $Output<string | undefined>;
+  readonly uri: $Output<string>;
   /** Thumbprint of the server key. */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   constructor(name: string, args: EncryptionProtectorArgs, opts?: $Options);
 }
 
@@ -991,14 +991,14 @@ export interface EncryptionProtectorState {
   encryptionProtectorName: "current" | (string & {});
   name: "current" | (string & {});
   type: "Microsoft.Synapse/workspaces/encryptionProtector";
-  kind?: string;
-  location?: string;
+  kind: string;
+  location: string;
   properties?: outputs.EncryptionProtectorProperties;
-  subregion?: string;
+  subregion: string;
   serverKeyName?: string;
   serverKeyType: "ServiceManaged" | "AzureKeyVault" | (string & {});
-  uri?: string;
-  thumbprint?: string;
+  uri: string;
+  thumbprint: string;
 }
 /**
  * Reads an existing `Microsoft.Synapse/workspaces/encryptionProtector` without managing it (GET, api-version 2021-06-01); undefined when it does not exist.
@@ -1319,7 +1319,7 @@ export declare class FirewallRule extends $CustomResource {
   /** The end IP address of the firewall rule. Must be IPv4 format. Must be greater than or equal to startIpAddress */
   readonly endIpAddress: $Output<string | undefined>;
   /** Resource provisioning state */
-  readonly provisioningState: $Output<"Provisioning" | "Succeeded" | "Deleting" | "Failed" | "DeleteError" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Provisioning" | "Succeeded" | "Deleting" | "Failed" | "DeleteError" | (string & {})>;
   /** The start IP address of the firewall rule. Must be IPv4 format */
   readonly startIpAddress: $Output<string | undefined>;
   constructor(name: string, args: FirewallRuleArgs, opts?: $Options);
@@ -1357,7 +1357,7 @@ export interface FirewallRuleState {
   type: "Microsoft.Synapse/workspaces/firewallRules";
   properties?: outputs.IpFirewallRuleProperties;
   endIpAddress?: string;
-  provisioningState?: "Provisioning" | "Succeeded" | "Deleting" | "Failed" | "DeleteError" | (string & {});
+  provisioningState: "Provisioning" | "Succeeded" | "Deleting" | "Failed" | "DeleteError" | (string & {});
   startIpAddress?: string;
 }
 /**
@@ -1388,10 +1388,10 @@ export declare class IntegrationRuntime extends $CustomResource {
   /** Integration runtime properties. */
   readonly properties: $Output<outputs.IntegrationRuntime>;
   /** Resource Etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Integration runtime description. */
   readonly description: $Output<string | undefined>;
-  readonly provisioningState: $Output<"Initial" | "Stopped" | "Started" | "Starting" | "Stopping" | "NeedRegistration" | "Online" | "Limited" | "Offline" | "AccessDenied" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Initial" | "Stopped" | "Started" | "Starting" | "Stopping" | "NeedRegistration" | "Online" | "Limited" | "Offline" | "AccessDenied" | (string & {})>;
   readonly typeProperties: $Output<outputs.ManagedIntegrationRuntimeTypeProperties | undefined>;
   readonly managedVirtualNetwork: $Output<outputs.ManagedIntegrationRuntimeManagedVirtualNetworkReference | undefined>;
   readonly type: $Output<"Managed" | undefined>;
@@ -1429,9 +1429,9 @@ export interface IntegrationRuntimeState {
   integrationRuntimeName: string;
   name: string;
   properties: outputs.IntegrationRuntime;
-  etag?: string;
+  etag: string;
   description?: string;
-  provisioningState?: "Initial" | "Stopped" | "Started" | "Starting" | "Stopping" | "NeedRegistration" | "Online" | "Limited" | "Offline" | "AccessDenied" | (string & {});
+  provisioningState: "Initial" | "Stopped" | "Started" | "Starting" | "Stopping" | "NeedRegistration" | "Online" | "Limited" | "Offline" | "AccessDenied" | (string & {});
   typeProperties?: outputs.ManagedIntegrationRuntimeTypeProperties;
   managedVirtualNetwork?: outputs.ManagedIntegrationRuntimeManagedVirtualNetworkReference;
   type?: "Managed";
@@ -1527,14 +1527,14 @@ export interface LibraryState {
   workspaceName: string;
   libraryName: string;
   properties?: outputs.LibraryInfo;
-  etag?: string;
+  etag: string;
   name?: string;
   path?: string;
   containerName?: string;
-  uploadedTimestamp?: string;
+  uploadedTimestamp: string;
   type?: string;
-  provisioningStatus?: string;
-  creatorId?: string;
+  provisioningStatus: string;
+  creatorId: string;
 }
 /**
  * Reads an existing `Microsoft.Synapse/workspaces/libraries` without managing it (GET, api-version 2021-06-01); undefined when it does not exist.
@@ -1635,7 +1635,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** Connection state of the private endpoint connection. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState | undefined>;
   /** Provisioning state of the private endpoint connection. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -1672,7 +1672,7 @@ export interface PrivateEndpointConnectionState {
   properties?: outputs.PrivateEndpointConnectionProperties;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState?: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.Synapse/workspaces/privateEndpointConnections` without managing it (GET, api-version 2021-06-01); undefined when it does not exist.
@@ -1697,7 +1697,7 @@ export interface WorkspacePrivateLinkResourceState {
   name: string;
   type: "Microsoft.Synapse/workspaces/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -1724,10 +1724,10 @@ export interface RecoverableSqlPoolState {
   name: string;
   type: "Microsoft.Synapse/workspaces/recoverableSqlPools";
   properties?: outputs.RecoverableSqlPoolProperties;
-  edition?: string;
-  serviceLevelObjective?: string;
-  elasticPoolName?: string;
-  lastAvailableBackupDate?: string;
+  edition: string;
+  serviceLevelObjective: string;
+  elasticPoolName: string;
+  lastAvailableBackupDate: string;
 }
 /**
  * Reads an existing `Microsoft.Synapse/workspaces/recoverableSqlPools` without managing it (GET, api-version 2021-06-01); undefined when it does not exist.
@@ -1751,16 +1751,16 @@ export interface RestorableDroppedSqlPoolState {
   restorableDroppedSqlPoolName: string;
   name: string;
   type: "Microsoft.Synapse/workspaces/restorableDroppedSqlPools";
-  location?: string;
+  location: string;
   properties?: outputs.RestorableDroppedSqlPoolProperties;
-  databaseName?: string;
-  edition?: string;
-  maxSizeBytes?: string;
-  serviceLevelObjective?: string;
-  elasticPoolName?: string;
-  creationDate?: string;
-  deletionDate?: string;
-  earliestRestoreDate?: string;
+  databaseName: string;
+  edition: string;
+  maxSizeBytes: string;
+  serviceLevelObjective: string;
+  elasticPoolName: string;
+  creationDate: string;
+  deletionDate: string;
+  earliestRestoreDate: string;
 }
 /**
  * Reads an existing `Microsoft.Synapse/workspaces/restorableDroppedSqlPools` without managing it (GET, api-version 2021-06-01); undefined when it does not exist.
@@ -1806,7 +1806,7 @@ export declare class SecurityAlertPolicy extends $CustomResource {
   /** Specifies the number of days to keep in the Threat Detection audit logs. */
   readonly retentionDays: $Output<number | undefined>;
   /** Specifies the UTC creation time of the policy. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   constructor(name: string, args: SecurityAlertPolicyArgs, opts?: $Options);
 }
 
@@ -1858,7 +1858,7 @@ export interface SecurityAlertPolicyState {
   storageEndpoint?: string;
   storageAccountAccessKey?: string;
   retentionDays?: number;
-  creationTime?: string;
+  creationTime: string;
 }
 /**
  * Reads an existing `Microsoft.Synapse/workspaces/securityAlertPolicies` without managing it (GET, api-version 2021-06-01); undefined when it does not exist.
@@ -1984,11 +1984,11 @@ export declare class SqlPool extends $CustomResource {
   /** Resource state */
   readonly provisioningState: $Output<string | undefined>;
   /** Resource status */
-  readonly status: $Output<string | undefined>;
+  readonly status: $Output<string>;
   /** Snapshot time to restore */
   readonly restorePointInTime: $Output<string | undefined>;
   /** Date the SQL pool was created */
-  readonly creationDate: $Output<string | undefined>;
+  readonly creationDate: $Output<string>;
   /** The storage account type used to store backups for this sql pool. */
   readonly storageAccountType: $Output<"GRS" | "LRS" | (string & {}) | undefined>;
   /** Specifies the time that the sql pool was deleted */
@@ -2064,9 +2064,9 @@ export interface SqlPoolState {
   collation?: string;
   recoverableDatabaseId?: string;
   provisioningState?: string;
-  status?: string;
+  status: string;
   restorePointInTime?: string;
-  creationDate?: string;
+  creationDate: string;
   storageAccountType?: "GRS" | "LRS" | (string & {});
   sourceDatabaseDeletionDate?: string;
 }
@@ -2100,7 +2100,7 @@ export declare class SqlPoolAuditingSetting extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Synapse/workspaces/sqlPools/auditingSettings">;
   /** Resource kind. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Resource properties. */
   readonly properties: $Output<outputs.SqlPoolBlobAuditingPolicyProperties | undefined>;
   /** Specifies the state of the policy. If state is Enabled, storageEndpoint or isAzureMonitorTargetEnabled are required. */
@@ -2306,7 +2306,7 @@ export interface SqlPoolAuditingSettingState {
   auditingSettingName: "default";
   name: "default";
   type: "Microsoft.Synapse/workspaces/sqlPools/auditingSettings";
-  kind?: string;
+  kind: string;
   properties?: outputs.SqlPoolBlobAuditingPolicyProperties;
   state: "Enabled" | "Disabled";
   storageEndpoint?: string;
@@ -2340,8 +2340,8 @@ export interface ConnectionPolicyState {
   connectionPolicyName: "default" | (string & {});
   name: "default" | (string & {});
   type: "Microsoft.Synapse/workspaces/sqlPools/connectionPolicies";
-  kind?: string;
-  location?: string;
+  kind: string;
+  location: string;
   properties?: outputs.SqlPoolConnectionPolicyProperties;
   securityEnabledAccess?: string;
   proxyDnsName?: string;
@@ -2383,19 +2383,19 @@ export declare class DataMaskingPolicy extends $CustomResource {
   /** The properties of the data masking policy. */
   readonly properties: $Output<outputs.DataMaskingPolicyProperties | undefined>;
   /** The location of the data masking policy. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The kind of data masking policy. Metadata, used for Azure portal. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Fully qualified resource ID of the sql pool */
-  readonly managedBy: $Output<string | undefined>;
+  readonly managedBy: $Output<string>;
   /** The state of the data masking policy. */
   readonly dataMaskingState: $Output<"Disabled" | "Enabled">;
   /** The list of the exempt principals. Specifies the semicolon-separated list of database users for which the data masking policy does not apply. The specified users receive data results without masking for all of the database queries. */
   readonly exemptPrincipals: $Output<string | undefined>;
   /** The list of the application principals. This is a legacy parameter and is no longer used. */
-  readonly applicationPrincipals: $Output<string | undefined>;
+  readonly applicationPrincipals: $Output<string>;
   /** The masking level. This is a legacy parameter and is no longer used. */
-  readonly maskingLevel: $Output<string | undefined>;
+  readonly maskingLevel: $Output<string>;
   constructor(name: string, args: DataMaskingPolicyArgs, opts?: $Options);
 }
 
@@ -2434,13 +2434,13 @@ export interface DataMaskingPolicyState {
   name: "Default";
   type: "Microsoft.Synapse/workspaces/sqlPools/dataMaskingPolicies";
   properties?: outputs.DataMaskingPolicyProperties;
-  location?: string;
-  kind?: string;
-  managedBy?: string;
+  location: string;
+  kind: string;
+  managedBy: string;
   dataMaskingState: "Disabled" | "Enabled";
   exemptPrincipals?: string;
-  applicationPrincipals?: string;
-  maskingLevel?: string;
+  applicationPrincipals: string;
+  maskingLevel: string;
 }
 /**
  * Reads an existing `Microsoft.Synapse/workspaces/sqlPools/dataMaskingPolicies` without managing it (GET, api-version 2021-06-01); undefined when it does not exist.
@@ -2476,9 +2476,9 @@ export declare class Rule extends $CustomResource {
   /** The properties of the resource. */
   readonly properties: $Output<outputs.DataMaskingRuleProperties | undefined>;
   /** The location of the data masking rule. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The kind of Data Masking Rule. Metadata, used for Azure portal. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** The alias name. This is a legacy parameter and is no longer used. */
   readonly aliasName: $Output<string | undefined>;
   /** The rule state. Used to delete a rule. To delete an existing rule, specify the schemaName, tableName, columnName, maskingFunction, and specify ruleState as disabled. However, if the rule doesn't already exist, the rule will be created with ruleState set to enabled, regardless of the provided value of ruleState. */
@@ -2561,8 +2561,8 @@ export interface RuleState {
   name: string;
   type: "Microsoft.Synapse/workspaces/sqlPools/dataMaskingPolicies/rules";
   properties?: outputs.DataMaskingRuleProperties;
-  location?: string;
-  kind?: string;
+  location: string;
+  kind: string;
   aliasName?: string;
   ruleState?: "Disabled" | "Enabled";
   schemaName: string;
@@ -2600,7 +2600,7 @@ export interface DataWarehouseUserActivityState {
   name: "current" | (string & {});
   type: "Microsoft.Synapse/workspaces/sqlPools/dataWarehouseUserActivities";
   properties?: outputs.DataWarehouseUserActivitiesProperties;
-  activeQueriesCount?: number;
+  activeQueriesCount: number;
 }
 /**
  * Reads an existing `Microsoft.Synapse/workspaces/sqlPools/dataWarehouseUserActivities` without managing it (GET, api-version 2021-06-01); undefined when it does not exist.
@@ -2900,13 +2900,13 @@ export declare class GeoBackupPolicy extends $CustomResource {
   /** The properties of the geo backup policy. */
   readonly properties: $Output<outputs.GeoBackupPolicyProperties>;
   /** Kind of geo backup policy.  This is metadata used for the Azure portal experience. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Backup policy location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The state of the geo backup policy. */
   readonly state: $Output<"Disabled" | "Enabled">;
   /** The storage type of the geo backup policy. */
-  readonly storageType: $Output<string | undefined>;
+  readonly storageType: $Output<string>;
   constructor(name: string, args: GeoBackupPolicyArgs, opts?: $Options);
 }
 
@@ -2943,10 +2943,10 @@ export interface GeoBackupPolicyState {
   name: "Default" | (string & {});
   type: "Microsoft.Synapse/workspaces/sqlPools/geoBackupPolicies";
   properties: outputs.GeoBackupPolicyProperties;
-  kind?: string;
-  location?: string;
+  kind: string;
+  location: string;
   state: "Disabled" | "Enabled";
-  storageType?: string;
+  storageType: string;
 }
 /**
  * Reads an existing `Microsoft.Synapse/workspaces/sqlPools/geoBackupPolicies` without managing it (GET, api-version 2021-06-01); undefined when it does not exist.
@@ -2975,14 +2975,14 @@ export interface OperationResultState {
   sku?: outputs.Sku;
   properties?: outputs.SqlPoolResourceProperties;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   maxSizeBytes?: number;
   collation?: string;
   recoverableDatabaseId?: string;
   provisioningState?: string;
-  status?: string;
+  status: string;
   restorePointInTime?: string;
-  creationDate?: string;
+  creationDate: string;
   storageAccountType?: "GRS" | "LRS" | (string & {});
   sourceDatabaseDeletionDate?: string;
 }
@@ -3010,18 +3010,18 @@ export interface ReplicationLinkState {
   replicationLinkName: string;
   name: string;
   type: "Microsoft.Synapse/workspaces/sqlPools/replicationLinks";
-  location?: string;
+  location: string;
   properties?: outputs.ReplicationLinkProperties;
-  isTerminationAllowed?: boolean;
-  replicationMode?: string;
-  partnerServer?: string;
-  partnerDatabase?: string;
-  partnerLocation?: string;
-  role?: "Primary" | "Secondary" | "NonReadableSecondary" | "Source" | "Copy";
-  partnerRole?: "Primary" | "Secondary" | "NonReadableSecondary" | "Source" | "Copy";
-  startTime?: string;
-  percentComplete?: number;
-  replicationState?: "PENDING" | "SEEDING" | "CATCH_UP" | "SUSPENDED" | (string & {});
+  isTerminationAllowed: boolean;
+  replicationMode: string;
+  partnerServer: string;
+  partnerDatabase: string;
+  partnerLocation: string;
+  role: "Primary" | "Secondary" | "NonReadableSecondary" | "Source" | "Copy";
+  partnerRole: "Primary" | "Secondary" | "NonReadableSecondary" | "Source" | "Copy";
+  startTime: string;
+  percentComplete: number;
+  replicationState: "PENDING" | "SEEDING" | "CATCH_UP" | "SUSPENDED" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Synapse/workspaces/sqlPools/replicationLinks` without managing it (GET, api-version 2021-06-01); undefined when it does not exist.
@@ -3047,12 +3047,12 @@ export interface RestorePointState {
   restorePointName: string;
   name: string;
   type: "Microsoft.Synapse/workspaces/sqlPools/restorePoints";
-  location?: string;
+  location: string;
   properties?: outputs.RestorePointProperties;
-  restorePointType?: "CONTINUOUS" | "DISCRETE";
-  earliestRestoreDate?: string;
-  restorePointCreationDate?: string;
-  restorePointLabel?: string;
+  restorePointType: "CONTINUOUS" | "DISCRETE";
+  earliestRestoreDate: string;
+  restorePointCreationDate: string;
+  restorePointLabel: string;
 }
 /**
  * Reads an existing `Microsoft.Synapse/workspaces/sqlPools/restorePoints` without managing it (GET, api-version 2021-06-01); undefined when it does not exist.
@@ -3136,7 +3136,7 @@ export interface ColumnState {
   type: "Microsoft.Synapse/workspaces/sqlPools/schemas/tables/columns";
   properties?: outputs.SqlPoolColumnProperties;
   columnType?: "image" | "text" | "uniqueidentifier" | "date" | "time" | "datetime2" | "datetimeoffset" | "tinyint" | "smallint" | "int" | "smalldatetime" | "real" | "money" | "datetime" | "float" | "sql_variant" | "ntext" | "bit" | "decimal" | "numeric" | "smallmoney" | "bigint" | "hierarchyid" | "geometry" | "geography" | "varbinary" | "varchar" | "binary" | "char" | "timestamp" | "nvarchar" | "nchar" | "xml" | "sysname" | (string & {});
-  isComputed?: boolean;
+  isComputed: boolean;
 }
 /**
  * Reads an existing `Microsoft.Synapse/workspaces/sqlPools/schemas/tables/columns` without managing it (GET, api-version 2021-06-01); undefined when it does not exist.
@@ -3176,7 +3176,7 @@ export declare class SensitivityLabel extends $CustomResource {
   /** Resource properties. */
   readonly properties: $Output<outputs.SensitivityLabelProperties | undefined>;
   /** managed by */
-  readonly managedBy: $Output<string | undefined>;
+  readonly managedBy: $Output<string>;
   /** The label name. */
   readonly labelName: $Output<string | undefined>;
   /** The label ID. */
@@ -3186,7 +3186,7 @@ export declare class SensitivityLabel extends $CustomResource {
   /** The information type ID. */
   readonly informationTypeId: $Output<string | undefined>;
   /** Is sensitivity recommendation disabled. Applicable for recommended sensitivity label only. Specifies whether the sensitivity recommendation on this column is disabled (dismissed) or not. */
-  readonly isDisabled: $Output<boolean | undefined>;
+  readonly isDisabled: $Output<boolean>;
   readonly rank: $Output<"None" | "Low" | "Medium" | "High" | "Critical" | undefined>;
   constructor(name: string, args: SensitivityLabelArgs, opts?: $Options);
 }
@@ -3243,12 +3243,12 @@ export interface SensitivityLabelState {
   name: "current" | "recommended";
   type: "Microsoft.Synapse/workspaces/sqlPools/schemas/tables/columns/sensitivityLabels";
   properties?: outputs.SensitivityLabelProperties;
-  managedBy?: string;
+  managedBy: string;
   labelName?: string;
   labelId?: string;
   informationType?: string;
   informationTypeId?: string;
-  isDisabled?: boolean;
+  isDisabled: boolean;
   rank?: "None" | "Low" | "Medium" | "High" | "Critical";
 }
 /**
@@ -3297,7 +3297,7 @@ export declare class SqlPoolSecurityAlertPolicy extends $CustomResource {
   /** Specifies the number of days to keep in the Threat Detection audit logs. */
   readonly retentionDays: $Output<number | undefined>;
   /** Specifies the UTC creation time of the policy. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   constructor(name: string, args: SqlPoolSecurityAlertPolicyArgs, opts?: $Options);
 }
 
@@ -3353,7 +3353,7 @@ export interface SqlPoolSecurityAlertPolicyState {
   storageEndpoint?: string;
   storageAccountAccessKey?: string;
   retentionDays?: number;
-  creationTime?: string;
+  creationTime: string;
 }
 /**
  * Reads an existing `Microsoft.Synapse/workspaces/sqlPools/securityAlertPolicies` without managing it (GET, api-version 2021-06-01); undefined when it does not exist.
@@ -3385,7 +3385,7 @@ export declare class TransparentDataEncryption extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Synapse/workspaces/sqlPools/transparentDataEncryption">;
   /** Resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Represents the properties of the resource. */
   readonly properties: $Output<outputs.TransparentDataEncryptionProperties | undefined>;
   /** The status of the database transparent data encryption. */
@@ -3425,7 +3425,7 @@ export interface TransparentDataEncryptionState {
   transparentDataEncryptionName: "current" | (string & {});
   name: "current" | (string & {});
   type: "Microsoft.Synapse/workspaces/sqlPools/transparentDataEncryption";
-  location?: string;
+  location: string;
   properties?: outputs.TransparentDataEncryptionProperties;
   status?: "Enabled" | "Disabled";
 }
@@ -3619,14 +3619,14 @@ export interface ScanState {
   name: string;
   type: "Microsoft.Synapse/workspaces/sqlPools/vulnerabilityAssessments/scans";
   properties?: outputs.VulnerabilityAssessmentScanRecordProperties;
-  scanId?: string;
-  triggerType?: "OnDemand" | "Recurring" | (string & {});
-  state?: "Passed" | "Failed" | "FailedToRun" | "InProgress" | (string & {});
-  startTime?: string;
-  endTime?: string;
+  scanId: string;
+  triggerType: "OnDemand" | "Recurring" | (string & {});
+  state: "Passed" | "Failed" | "FailedToRun" | "InProgress" | (string & {});
+  startTime: string;
+  endTime: string;
   errors?: outputs.VulnerabilityAssessmentScanError[];
-  storageContainerPath?: string;
-  numberOfFailedSecurityChecks?: number;
+  storageContainerPath: string;
+  numberOfFailedSecurityChecks: number;
 }
 /**
  * Reads an existing `Microsoft.Synapse/workspaces/sqlPools/vulnerabilityAssessments/scans` without managing it (GET, api-version 2021-06-01); undefined when it does not exist.
@@ -4167,6 +4167,65 @@ export declare const pauseSqlPoolOutput: typeof pauseSqlPool;
 export declare const restoreSqlPoolPointsOutput: typeof restoreSqlPoolPoints;
 export declare const resumeSqlPoolOutput: typeof resumeSqlPool;
 export declare const exportScanOutput: typeof exportScan;
+// Pulumi's names for what each function and lookup returns.
+export type GetPrivateLinkHubResult = PrivateLinkHubState;
+export type GetPrivateLinkHubPrivateLinkResourceResult = PrivateLinkHubPrivateLinkResourceState;
+export type GetWorkspaceResult = WorkspaceState;
+export type GetAdministratorResult = AdministratorState;
+export type GetAuditingSettingResult = AuditingSettingState;
+export type GetAzureADOnlyAuthenticationResult = AzureADOnlyAuthenticationState;
+export type GetBigDataPoolResult = BigDataPoolState;
+export type GetDedicatedSQLminimalTlsSettingResult = DedicatedSQLminimalTlsSettingState;
+export type GetEncryptionProtectorResult = EncryptionProtectorState;
+export type GetExtendedAuditingSettingResult = ExtendedAuditingSettingState;
+export type GetFirewallRuleResult = FirewallRuleState;
+export type GetIntegrationRuntimeResult = IntegrationRuntimeState;
+export type GetKeyResult = KeyState;
+export type GetLibraryResult = LibraryState;
+export type GetManagedIdentitySqlControlSettingResult = ManagedIdentitySqlControlSettingState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetWorkspacePrivateLinkResourceResult = WorkspacePrivateLinkResourceState;
+export type GetRecoverableSqlPoolResult = RecoverableSqlPoolState;
+export type GetRestorableDroppedSqlPoolResult = RestorableDroppedSqlPoolState;
+export type GetSecurityAlertPolicyResult = SecurityAlertPolicyState;
+export type GetSqlAdministratorResult = SqlAdministratorState;
+export type GetSqlPoolResult = SqlPoolState;
+export type GetSqlPoolAuditingSettingResult = SqlPoolAuditingSettingState;
+export type GetConnectionPolicyResult = ConnectionPolicyState;
+export type GetDataMaskingPolicyResult = DataMaskingPolicyState;
+export type GetRuleResult = RuleState;
+export type GetDataWarehouseUserActivityResult = DataWarehouseUserActivityState;
+export type GetSqlPoolExtendedAuditingSettingResult = SqlPoolExtendedAuditingSettingState;
+export type GetGeoBackupPolicyResult = GeoBackupPolicyState;
+export type GetOperationResultResult = OperationResultState;
+export type GetReplicationLinkResult = ReplicationLinkState;
+export type GetRestorePointResult = RestorePointState;
+export type GetSchemaResult = SchemaState;
+export type GetTableResult = TableState;
+export type GetColumnResult = ColumnState;
+export type GetSensitivityLabelResult = SensitivityLabelState;
+export type GetSqlPoolSecurityAlertPolicyResult = SqlPoolSecurityAlertPolicyState;
+export type GetTransparentDataEncryptionResult = TransparentDataEncryptionState;
+export type GetSqlPoolVulnerabilityAssessmentResult = SqlPoolVulnerabilityAssessmentState;
+export type GetBaselineResult = BaselineState;
+export type GetScanResult = ScanState;
+export type GetWorkloadGroupResult = WorkloadGroupState;
+export type GetWorkloadClassifierResult = WorkloadClassifierState;
+export type GetVulnerabilityAssessmentResult = VulnerabilityAssessmentState;
+export type ReplaceWorkspaceAllIpFirewallRulesResult = outputs.ReplaceAllFirewallRulesOperationResponse;
+export type GetIntegrationRuntimeConnectionInfoResult = outputs.IntegrationRuntimeConnectionInfo;
+export type GetIntegrationRuntimeObjectMetadataResult = outputs.SsisObjectMetadataListResponse;
+export type GetIntegrationRuntimeStatusResult = outputs.IntegrationRuntimeStatusResponse;
+export type ListIntegrationRuntimeAuthKeysResult = outputs.IntegrationRuntimeAuthKeys;
+export type MonitoringIntegrationRuntimeDataResult = outputs.IntegrationRuntimeMonitoringData;
+export type RefreshIntegrationRuntimeObjectMetadataResult = outputs.SsisObjectMetadataStatusResponse;
+export type RegenerateIntegrationRuntimeAuthKeyResult = outputs.IntegrationRuntimeAuthKeys;
+export type StartIntegrationRuntimeResult = outputs.IntegrationRuntimeStatusResponse;
+export type IpNodeAddressResult = outputs.IntegrationRuntimeNodeIpAddress;
+export type PauseSqlPoolResult = outputs.SqlPool;
+export type RestoreSqlPoolPointsResult = outputs.RestorePoint;
+export type ResumeSqlPoolResult = outputs.SqlPool;
+export type ExportScanResult = outputs.SqlPoolVulnerabilityAssessmentScansExport;
 
 export declare namespace inputs {
   interface AadAdminProperties {
@@ -4804,6 +4863,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    provisioningState?: string;
   }
   interface MicrosoftSynapsePrivateLinkHubsPrivateLinkResources {
     /** The resource name */
@@ -4820,24 +4880,54 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    defaultDataLakeStorage?: inputs.DataLakeStorageAccountDetails;
+    sqlAdministratorLoginPassword?: string;
+    managedResourceGroupName?: string;
+    sqlAdministratorLogin?: string;
+    virtualNetworkProfile?: inputs.VirtualNetworkProfile;
+    managedVirtualNetwork?: string;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    encryption?: inputs.EncryptionDetails;
+    managedVirtualNetworkSettings?: inputs.ManagedVirtualNetworkSettings;
+    workspaceRepositoryConfiguration?: inputs.WorkspaceRepositoryConfiguration;
+    purviewConfiguration?: inputs.PurviewConfiguration;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    cspWorkspaceAdminProperties?: inputs.CspWorkspaceAdminProperties;
+    azureADOnlyAuthentication?: boolean;
+    trustedServiceBypassEnabled?: boolean;
   }
   interface MicrosoftSynapseWorkspacesAdministrators {
     /** The resource name */
     name: "activeDirectory";
     /** Workspace active directory administrator properties */
     properties?: inputs.AadAdminProperties;
+    tenantId?: string;
+    login?: string;
+    administratorType?: string;
+    sid?: string;
   }
   interface MicrosoftSynapseWorkspacesAuditingSettings {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ServerBlobAuditingPolicyProperties;
+    state?: "Enabled" | "Disabled";
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    retentionDays?: number;
+    auditActionsAndGroups?: string[];
+    storageAccountSubscriptionId?: string;
+    isStorageSecondaryKeyInUse?: boolean;
+    isAzureMonitorTargetEnabled?: boolean;
+    queueDelayMs?: number;
+    isDevopsAuditEnabled?: boolean;
   }
   interface MicrosoftSynapseWorkspacesAzureADOnlyAuthentications {
     /** The resource name */
     name: "default" | (string & {});
     /** azureADOnlyAuthentication resource properties */
     properties?: inputs.AzureADOnlyAuthenticationProperties;
+    azureADOnlyAuthentication?: boolean;
   }
   interface MicrosoftSynapseWorkspacesBigDataPools {
     /** The resource name */
@@ -4848,30 +4938,63 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    provisioningState?: string;
+    autoScale?: inputs.AutoScaleProperties;
+    autoPause?: inputs.AutoPauseProperties;
+    isComputeIsolationEnabled?: boolean;
+    isAutotuneEnabled?: boolean;
+    sessionLevelPackagesEnabled?: boolean;
+    cacheSize?: number;
+    dynamicExecutorAllocation?: inputs.DynamicExecutorAllocation;
+    sparkEventsFolder?: string;
+    nodeCount?: number;
+    libraryRequirements?: inputs.LibraryRequirements;
+    customLibraries?: inputs.LibraryInfo[];
+    sparkConfigProperties?: inputs.SparkConfigProperties;
+    sparkVersion?: string;
+    defaultSparkLogFolder?: string;
+    nodeSize?: "None" | "Small" | "Medium" | "Large" | "XLarge" | "XXLarge" | "XXXLarge" | (string & {});
+    nodeSizeFamily?: "None" | "MemoryOptimized" | "HardwareAcceleratedFPGA" | "HardwareAcceleratedGPU" | (string & {});
   }
   interface MicrosoftSynapseWorkspacesDedicatedSQLminimalTlsSettings {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.DedicatedSQLminimalTlsSettingsProperties;
+    minimalTlsVersion?: string;
   }
   interface MicrosoftSynapseWorkspacesEncryptionProtector {
     /** The resource name */
     name: "current" | (string & {});
     /** Resource properties. */
     properties?: inputs.EncryptionProtectorProperties;
+    serverKeyName?: string;
+    serverKeyType?: "ServiceManaged" | "AzureKeyVault" | (string & {});
   }
   interface MicrosoftSynapseWorkspacesExtendedAuditingSettings {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ExtendedServerBlobAuditingPolicyProperties;
+    predicateExpression?: string;
+    state?: "Enabled" | "Disabled";
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    retentionDays?: number;
+    auditActionsAndGroups?: string[];
+    storageAccountSubscriptionId?: string;
+    isStorageSecondaryKeyInUse?: boolean;
+    isAzureMonitorTargetEnabled?: boolean;
+    queueDelayMs?: number;
+    isDevopsAuditEnabled?: boolean;
   }
   interface MicrosoftSynapseWorkspacesFirewallRules {
     /** The resource name */
     name: string;
     /** IP firewall rule properties */
     properties?: inputs.IpFirewallRuleProperties;
+    endIpAddress?: string;
+    startIpAddress?: string;
   }
   interface MicrosoftSynapseWorkspacesIntegrationRuntimes {
     /** The resource name */
@@ -4884,6 +5007,8 @@ export declare namespace inputs {
     name: string;
     /** Keys resource properties */
     properties?: inputs.KeyProperties;
+    isActiveCMK?: boolean;
+    keyVaultUrl?: string;
   }
   interface MicrosoftSynapseWorkspacesLibraries {
     /** The resource name */
@@ -4894,12 +5019,15 @@ export declare namespace inputs {
     name: "default";
     /** Sql Control Settings for workspace managed identity */
     properties?: inputs.ManagedIdentitySqlControlSettingsModelProperties;
+    grantSqlControlToManagedIdentity?: inputs.ManagedIdentitySqlControlSettingsModelPropertiesGrantSqlControlToManagedIdentity;
   }
   interface MicrosoftSynapseWorkspacesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Private endpoint connection properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftSynapseWorkspacesPrivateLinkResources {
     /** The resource name */
@@ -4918,12 +5046,23 @@ export declare namespace inputs {
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ServerSecurityAlertPolicyProperties;
+    state?: "New" | "Enabled" | "Disabled";
+    disabledAlerts?: string[];
+    emailAddresses?: string[];
+    emailAccountAdmins?: boolean;
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    retentionDays?: number;
   }
   interface MicrosoftSynapseWorkspacesSqlAdministrators {
     /** The resource name */
     name: "activeDirectory";
     /** Workspace active directory administrator properties */
     properties?: inputs.AadAdminProperties;
+    tenantId?: string;
+    login?: string;
+    administratorType?: string;
+    sid?: string;
   }
   interface MicrosoftSynapseWorkspacesSqlPools {
     /** The resource name */
@@ -4936,12 +5075,29 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    maxSizeBytes?: number;
+    collation?: string;
+    sourceDatabaseId?: string;
+    recoverableDatabaseId?: string;
+    provisioningState?: string;
+    restorePointInTime?: string;
+    createMode?: "Default" | "PointInTimeRestore" | "Recovery" | "Restore" | (string & {});
+    storageAccountType?: "GRS" | "LRS" | (string & {});
+    sourceDatabaseDeletionDate?: string;
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsAuditingSettings {
     /** The resource name */
     name: "default";
     /** Resource properties. */
     properties?: inputs.SqlPoolBlobAuditingPolicyProperties;
+    state?: "Enabled" | "Disabled";
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    retentionDays?: number;
+    auditActionsAndGroups?: string[];
+    storageAccountSubscriptionId?: string;
+    isStorageSecondaryKeyInUse?: boolean;
+    isAzureMonitorTargetEnabled?: boolean;
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsConnectionPolicies {
     /** The resource name */
@@ -4952,12 +5108,25 @@ export declare namespace inputs {
     name: "Default";
     /** The properties of the data masking policy. */
     properties?: inputs.DataMaskingPolicyProperties;
+    dataMaskingState?: "Disabled" | "Enabled";
+    exemptPrincipals?: string;
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsDataMaskingPoliciesRules {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
     properties?: inputs.DataMaskingRuleProperties;
+    aliasName?: string;
+    ruleState?: "Disabled" | "Enabled";
+    schemaName?: string;
+    tableName?: string;
+    columnName?: string;
+    maskingFunction?: "Default" | "CCN" | "Email" | "Number" | "SSN" | "Text";
+    numberFrom?: string;
+    numberTo?: string;
+    prefixSize?: string;
+    suffixSize?: string;
+    replacementString?: string;
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsDataWarehouseUserActivities {
     /** The resource name */
@@ -4968,12 +5137,23 @@ export declare namespace inputs {
     name: "default";
     /** Resource properties. */
     properties?: inputs.ExtendedSqlPoolBlobAuditingPolicyProperties;
+    predicateExpression?: string;
+    state?: "Enabled" | "Disabled";
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    retentionDays?: number;
+    auditActionsAndGroups?: string[];
+    storageAccountSubscriptionId?: string;
+    isStorageSecondaryKeyInUse?: boolean;
+    isAzureMonitorTargetEnabled?: boolean;
+    queueDelayMs?: number;
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsGeoBackupPolicies {
     /** The resource name */
     name: "Default" | (string & {});
     /** The properties of the geo backup policy. */
-    properties: inputs.GeoBackupPolicyProperties;
+    properties?: inputs.GeoBackupPolicyProperties;
+    state?: "Disabled" | "Enabled";
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsOperationResults {
     /** The resource name */
@@ -5004,30 +5184,48 @@ export declare namespace inputs {
     name: "current" | "recommended";
     /** Resource properties. */
     properties?: inputs.SensitivityLabelProperties;
+    labelName?: string;
+    labelId?: string;
+    informationType?: string;
+    informationTypeId?: string;
+    rank?: "None" | "Low" | "Medium" | "High" | "Critical";
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsSecurityAlertPolicies {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.SecurityAlertPolicyProperties;
+    state?: "New" | "Enabled" | "Disabled";
+    disabledAlerts?: string[];
+    emailAddresses?: string[];
+    emailAccountAdmins?: boolean;
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    retentionDays?: number;
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsTransparentDataEncryption {
     /** The resource name */
     name: "current" | (string & {});
     /** Represents the properties of the resource. */
     properties?: inputs.TransparentDataEncryptionProperties;
+    status?: "Enabled" | "Disabled";
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsVulnerabilityAssessments {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.SqlPoolVulnerabilityAssessmentProperties;
+    storageContainerPath?: string;
+    storageContainerSasKey?: string;
+    storageAccountAccessKey?: string;
+    recurringScans?: inputs.VulnerabilityAssessmentRecurringScansProperties;
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsVulnerabilityAssessmentsRulesBaselines {
     /** The resource name */
     name: "master" | "default";
     /** Resource properties. */
     properties?: inputs.SqlPoolVulnerabilityAssessmentRuleBaselineProperties;
+    baselineResults?: inputs.SqlPoolVulnerabilityAssessmentRuleBaselineItem[];
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsVulnerabilityAssessmentsScans {
     /** The resource name */
@@ -5038,27 +5236,47 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.WorkloadGroupProperties;
+    minResourcePercent?: number;
+    maxResourcePercent?: number;
+    minResourcePercentPerRequest?: number;
+    maxResourcePercentPerRequest?: number;
+    importance?: string;
+    queryExecutionTimeout?: number;
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsWorkloadGroupsWorkloadClassifiers {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.WorkloadClassifierProperties;
+    memberName?: string;
+    label?: string;
+    context?: string;
+    startTime?: string;
+    endTime?: string;
+    importance?: string;
   }
   interface MicrosoftSynapseWorkspacesVulnerabilityAssessments {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ServerVulnerabilityAssessmentProperties;
+    storageContainerPath?: string;
+    storageContainerSasKey?: string;
+    storageAccountAccessKey?: string;
+    recurringScans?: inputs.VulnerabilityAssessmentRecurringScansProperties;
   }
   type PrivateEndpoint = { [key: string]: any };
   interface PrivateEndpointConnection {
     /** Private endpoint connection properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionForPrivateLinkHubBasic {
     /** Properties of private endpoint connection for private link hub */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint which the connection belongs to. */
@@ -5327,6 +5545,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    maxSizeBytes?: number;
+    collation?: string;
+    sourceDatabaseId?: string;
+    recoverableDatabaseId?: string;
+    provisioningState?: string;
+    restorePointInTime?: string;
+    createMode?: "Default" | "PointInTimeRestore" | "Recovery" | "Restore" | (string & {});
+    storageAccountType?: "GRS" | "LRS" | (string & {});
+    sourceDatabaseDeletionDate?: string;
   }
   interface SqlPoolBlobAuditingPolicyProperties {
     /** Specifies the state of the policy. If state is Enabled, storageEndpoint or isAzureMonitorTargetEnabled are required. */

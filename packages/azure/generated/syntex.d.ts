@@ -29,7 +29,7 @@ export declare class DocumentProcessor extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The managed resource provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** The URL of an SharePoint Online (SPO) tenant associated with this document processor resource */
   readonly spoTenantUrl: $Output<string>;
   /** The ID (GUID) of an SharePoint Online (SPO) tenant associated with this document processor resource */
@@ -71,7 +71,7 @@ export interface DocumentProcessorState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   spoTenantUrl: string;
   spoTenantId: string;
 }
@@ -85,6 +85,8 @@ export declare function getDocumentProcessor(args: GetDocumentProcessorArgs): $O
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getDocumentProcessorOutput: typeof getDocumentProcessor;
+// Pulumi's names for what each function and lookup returns.
+export type GetDocumentProcessorResult = DocumentProcessorState;
 
 export declare namespace inputs {
   interface DocumentProcessorProperties {
@@ -102,6 +104,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    spoTenantUrl?: string;
+    spoTenantId?: string;
   }
   interface SystemData {
     /** The identity that created the resource. */

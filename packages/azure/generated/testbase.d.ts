@@ -31,11 +31,11 @@ export declare class TestBaseAccount extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {})>;
   /** The SKU of the Test Base Account. */
   readonly sku: $Output<outputs.TestBaseAccountSKU>;
   /** The access level of the Test Base Account. */
-  readonly accessLevel: $Output<string | undefined>;
+  readonly accessLevel: $Output<string>;
   constructor(name: string, args: TestBaseAccountArgs, opts?: $Options);
 }
 
@@ -74,9 +74,9 @@ export interface TestBaseAccountState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {});
   sku: outputs.TestBaseAccountSKU;
-  accessLevel?: string;
+  accessLevel: string;
 }
 /**
  * Reads an existing `Microsoft.TestBase/testBaseAccounts` without managing it (GET, api-version 2023-11-01-preview); undefined when it does not exist.
@@ -110,11 +110,11 @@ export declare class ActionRequest extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {})>;
   readonly requestType: $Output<"PreReleaseAccess" | (string & {})>;
   readonly preReleaseAccessRequestSpec: $Output<outputs.PreReleaseAccessRequestSpec | undefined>;
-  readonly creationDate: $Output<string | undefined>;
-  readonly status: $Output<"InReview" | "Approved" | "Declined" | (string & {}) | undefined>;
+  readonly creationDate: $Output<string>;
+  readonly status: $Output<"InReview" | "Approved" | "Declined" | (string & {})>;
   constructor(name: string, args: ActionRequestArgs, opts?: $Options);
 }
 
@@ -148,11 +148,11 @@ export interface ActionRequestState {
   type: "Microsoft.TestBase/testBaseAccounts/actionRequests";
   properties?: outputs.ActionRequestProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {});
   requestType: "PreReleaseAccess" | (string & {});
   preReleaseAccessRequestSpec?: outputs.PreReleaseAccessRequestSpec;
-  creationDate?: string;
-  status?: "InReview" | "Approved" | "Declined" | (string & {});
+  creationDate: string;
+  status: "InReview" | "Approved" | "Declined" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.TestBase/testBaseAccounts/actionRequests` without managing it (GET, api-version 2023-11-01-preview); undefined when it does not exist.
@@ -178,7 +178,7 @@ export interface AvailableInplaceUpgradeOSsState {
   type: "Microsoft.TestBase/testBaseAccounts/availableInplaceUpgradeOSs";
   properties?: outputs.AvailableInplaceUpgradeOSProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {});
   sourceOsName?: string;
   sourceOsReleases?: outputs.ReleaseProperties[];
   supportedTargetOsNameList?: string[];
@@ -238,7 +238,7 @@ export interface ChatSessionState {
   type: "Microsoft.TestBase/testBaseAccounts/chatSessions";
   properties?: outputs.ChatSessionProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.TestBase/testBaseAccounts/chatSessions` without managing it (GET, api-version 2023-11-01-preview); undefined when it does not exist.
@@ -430,23 +430,23 @@ export declare class CustomImage extends $CustomResource {
   /** Custom image source type. */
   readonly source: $Output<"Unknown" | "VHD" | (string & {})>;
   /** Product of the custom image. */
-  readonly product: $Output<string | undefined>;
+  readonly product: $Output<string>;
   /** Release of the custom image OS. */
-  readonly release: $Output<string | undefined>;
+  readonly release: $Output<string>;
   /** Status of the custom image. */
-  readonly status: $Output<"Unknown" | "Ready" | "Failed" | "Validating" | (string & {}) | undefined>;
+  readonly status: $Output<"Unknown" | "Ready" | "Failed" | "Validating" | (string & {})>;
   /** The UTC timestamp when the custom image was published. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** The validation result of the custom image. */
   readonly validationResults: $Output<outputs.ImageValidationResults | undefined>;
   /** This property indicates the size of the VHD to be created. */
-  readonly osDiskImageSizeInGB: $Output<number | undefined>;
+  readonly osDiskImageSizeInGB: $Output<number>;
   /** The release version date of the release of the custom image OS. */
-  readonly releaseVersionDate: $Output<string | undefined>;
+  readonly releaseVersionDate: $Output<string>;
   /** The file name of the associated VHD resource. */
-  readonly vhdFileName: $Output<string | undefined>;
+  readonly vhdFileName: $Output<string>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {})>;
   constructor(name: string, args: CustomImageArgs, opts?: $Options);
 }
 
@@ -490,15 +490,15 @@ export interface CustomImageState {
   definitionName: string;
   versionName: string;
   source: "Unknown" | "VHD" | (string & {});
-  product?: string;
-  release?: string;
-  status?: "Unknown" | "Ready" | "Failed" | "Validating" | (string & {});
-  creationTime?: string;
+  product: string;
+  release: string;
+  status: "Unknown" | "Ready" | "Failed" | "Validating" | (string & {});
+  creationTime: string;
   validationResults?: outputs.ImageValidationResults;
-  osDiskImageSizeInGB?: number;
-  releaseVersionDate?: string;
-  vhdFileName?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {});
+  osDiskImageSizeInGB: number;
+  releaseVersionDate: string;
+  vhdFileName: string;
+  provisioningState: "Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.TestBase/testBaseAccounts/customImages` without managing it (GET, api-version 2023-11-01-preview); undefined when it does not exist.
@@ -536,9 +536,9 @@ export declare class DraftPackage extends $CustomResource {
   /** Application version */
   readonly version: $Output<string | undefined>;
   /** The relative path of the folder hosting package files. */
-  readonly draftPackagePath: $Output<string | undefined>;
+  readonly draftPackagePath: $Output<string>;
   /** The relative path for a temporarily folder for package creation work. */
-  readonly workingPath: $Output<string | undefined>;
+  readonly workingPath: $Output<string>;
   /** The name of the app file. */
   readonly appFileName: $Output<string | undefined>;
   /** The source type. */
@@ -568,13 +568,13 @@ export declare class DraftPackage extends $CustomResource {
   /** OOB, functional or flow driven. Mapped to the data in 'tests' property. */
   readonly testTypes: $Output<("OutOfBoxTest" | "FunctionalTest" | "FlowDrivenTest" | (string & {}))[] | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {})>;
   /** Specifies the target OSs of specific OS Update types. */
   readonly targetOSList: $Output<outputs.TargetOSInfo[] | undefined>;
   /** Specifies the baseline os and target os for inplace upgrade. */
   readonly inplaceUpgradeOSPair: $Output<outputs.InplaceUpgradeOSInfo | undefined>;
   /** The UTC timestamp when the package was last modified. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** The flighting ring for feature update. */
   readonly flightingRing: $Output<string | undefined>;
   /** The list of first party applications to test along with user application. */
@@ -664,8 +664,8 @@ export interface DraftPackageState {
   systemData?: outputs.SystemData;
   applicationName?: string;
   version?: string;
-  draftPackagePath?: string;
-  workingPath?: string;
+  draftPackagePath: string;
+  workingPath: string;
   appFileName?: string;
   sourceType?: "Native" | "IntuneWin" | "TestBasePackage" | "GalleryApp" | "IntuneEnrollment" | (string & {});
   useSample?: boolean;
@@ -680,10 +680,10 @@ export interface DraftPackageState {
   processName?: string;
   tabState?: outputs.TabState;
   testTypes?: ("OutOfBoxTest" | "FunctionalTest" | "FlowDrivenTest" | (string & {}))[];
-  provisioningState?: "Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {});
   targetOSList?: outputs.TargetOSInfo[];
   inplaceUpgradeOSPair?: outputs.InplaceUpgradeOSInfo;
-  lastModifiedTime?: string;
+  lastModifiedTime: string;
   flightingRing?: string;
   firstPartyApps?: outputs.FirstPartyAppDefinition[];
   galleryApps?: outputs.GalleryAppDefinition[];
@@ -742,7 +742,7 @@ export interface FirstPartyAppState {
   type: "Microsoft.TestBase/testBaseAccounts/firstPartyApps";
   properties?: outputs.FirstPartyAppProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {});
   mediaType?: string;
   architecture?: "x86" | "x64" | "arm64" | (string & {});
   channel?: string;
@@ -826,7 +826,7 @@ export interface GalleryAppState {
   type: "Microsoft.TestBase/testBaseAccounts/galleryApps";
   properties?: outputs.GalleryAppProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {});
   applicationType: "Winget" | (string & {});
   applicationId: string;
   applicationName: string;
@@ -858,7 +858,7 @@ export interface GalleryAppSkuState {
   type: "Microsoft.TestBase/testBaseAccounts/galleryApps/galleryAppSkus";
   properties?: outputs.GalleryAppSkuProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {});
   version?: string;
   license?: string;
   licenseUrl?: string;
@@ -901,7 +901,7 @@ export declare class ImageDefinition extends $CustomResource {
   readonly osState: $Output<"Generalized" | "Specialized" | (string & {})>;
   /** Custom image security type. */
   readonly securityType: $Output<"Standard" | "TrustedLaunch" | (string & {})>;
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: ImageDefinitionArgs, opts?: $Options);
 }
 
@@ -942,7 +942,7 @@ export interface ImageDefinitionState {
   architecture: "x64" | (string & {});
   osState: "Generalized" | "Specialized" | (string & {});
   securityType: "Standard" | "TrustedLaunch" | (string & {});
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.TestBase/testBaseAccounts/imageDefinitions` without managing it (GET, api-version 2023-11-01-preview); undefined when it does not exist.
@@ -980,7 +980,7 @@ export declare class Package extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {})>;
   /** Application name */
   readonly applicationName: $Output<string>;
   /** Application version */
@@ -988,9 +988,9 @@ export declare class Package extends $CustomResource {
   /** The id of draft package. Used to create or update this package from a draft package. */
   readonly draftPackageId: $Output<string | undefined>;
   /** The status of the package. */
-  readonly packageStatus: $Output<"Unknown" | "Registered" | "Ready" | "Error" | "ValidatingPackage" | "PreValidationCheckPass" | "Deleted" | "ValidationLongerThanUsual" | "VerifyingPackage" | (string & {}) | undefined>;
+  readonly packageStatus: $Output<"Unknown" | "Registered" | "Ready" | "Error" | "ValidatingPackage" | "PreValidationCheckPass" | "Deleted" | "ValidationLongerThanUsual" | "VerifyingPackage" | (string & {})>;
   /** Flag showing that whether the package is enabled. It doesn't schedule test for package which is not enabled. */
-  readonly isEnabled: $Output<boolean | undefined>;
+  readonly isEnabled: $Output<boolean>;
   /** The file path of the package. */
   readonly blobPath: $Output<string | undefined>;
   /** The validation results. There's validation on package when it's created or updated. */
@@ -1002,7 +1002,7 @@ export declare class Package extends $CustomResource {
   /** Specifies the baseline os and target os for inplace upgrade. */
   readonly inplaceUpgradeOSPair: $Output<outputs.InplaceUpgradeOSInfo | undefined>;
   /** The UTC timestamp when the package was last modified. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** The flighting ring for feature update. */
   readonly flightingRing: $Output<string | undefined>;
   /** The list of first party applications to test along with user application. */
@@ -1070,18 +1070,18 @@ export interface PackageState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Cancelled" | "Creating" | "Deleting" | "Updating" | (string & {});
   applicationName: string;
   version: string;
   draftPackageId?: string;
-  packageStatus?: "Unknown" | "Registered" | "Ready" | "Error" | "ValidatingPackage" | "PreValidationCheckPass" | "Deleted" | "ValidationLongerThanUsual" | "VerifyingPackage" | (string & {});
-  isEnabled?: boolean;
+  packageStatus: "Unknown" | "Registered" | "Ready" | "Error" | "ValidatingPackage" | "PreValidationCheckPass" | "Deleted" | "ValidationLongerThanUsual" | "VerifyingPackage" | (string & {});
+  isEnabled: boolean;
   blobPath?: string;
   validationResults?: outputs.PackageValidationResult[];
   testTypes?: ("OutOfBoxTest" | "FunctionalTest" | "FlowDrivenTest" | (string & {}))[];
   targetOSList?: outputs.TargetOSInfo[];
   inplaceUpgradeOSPair?: outputs.InplaceUpgradeOSInfo;
-  lastModifiedTime?: string;
+  lastModifiedTime: string;
   flightingRing?: string;
   firstPartyApps?: outputs.FirstPartyAppDefinition[];
   galleryApps?: outputs.GalleryAppDefinition[];
@@ -1379,12 +1379,12 @@ export interface VhdState {
   type: "Microsoft.TestBase/testBaseAccounts/vhds";
   properties?: outputs.VHDProperties;
   systemData?: outputs.SystemData;
-  path?: string;
-  fileName?: string;
-  fileSize?: number;
-  status?: "Unknown" | "Ready" | "Failed" | "Verifying" | "Occupied" | (string & {});
-  creationTime?: string;
-  provisioningState?: string;
+  path: string;
+  fileName: string;
+  fileSize: number;
+  status: "Unknown" | "Ready" | "Failed" | "Verifying" | "Occupied" | (string & {});
+  creationTime: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.TestBase/testBaseAccounts/vhds` without managing it (GET, api-version 2023-11-01-preview); undefined when it does not exist.
@@ -1607,6 +1607,42 @@ export declare const getPackageDownloadUrlOutput: typeof getPackageDownloadUrl;
 export declare const getTestResultConsoleLogDownloadUrlOutput: typeof getTestResultConsoleLogDownloadUrl;
 export declare const getTestResultDownloadUrlOutput: typeof getTestResultDownloadUrl;
 export declare const getTestResultVideoDownloadUrlOutput: typeof getTestResultVideoDownloadUrl;
+// Pulumi's names for what each function and lookup returns.
+export type GetTestBaseAccountResult = TestBaseAccountState;
+export type GetActionRequestResult = ActionRequestState;
+export type GetAvailableInplaceUpgradeOSsResult = AvailableInplaceUpgradeOSsState;
+export type GetAvailableOSsResult = AvailableOSsState;
+export type GetChatSessionResult = ChatSessionState;
+export type GetCredentialResult = CredentialState;
+export type GetCustomerEventResult = CustomerEventState;
+export type GetCustomImageResult = CustomImageState;
+export type GetDraftPackageResult = DraftPackageState;
+export type GetEmailEventResult = EmailEventState;
+export type GetFirstPartyAppResult = FirstPartyAppState;
+export type GetFlightingRingResult = FlightingRingState;
+export type GetFreeHourBalanceResult = FreeHourBalanceState;
+export type GetGalleryAppResult = GalleryAppState;
+export type GetGalleryAppSkuResult = GalleryAppSkuState;
+export type GetImageDefinitionResult = ImageDefinitionState;
+export type GetPackageResult = PackageState;
+export type GetFavoriteProcessResult = FavoriteProcessState;
+export type GetOsUpdateResult = OsUpdateState;
+export type GetTestResultResult = TestResultState;
+export type GetAnalysisResultResult = AnalysisResultState;
+export type GetTestSummaryResult = TestSummaryState;
+export type GetTestTypeResult = TestTypeState;
+export type GetVhdResult = VhdState;
+export type CheckTestBaseAccountImageNameAvailabilityResult = outputs.VerificationResult;
+export type CheckTestBaseAccountPackageNameAvailabilityResult = outputs.CheckNameAvailabilityResult;
+export type GetTestBaseAccountFileUploadUrlResult = outputs.FileUploadURLResponse;
+export type GetTestBaseAccountFreeHourBalanceResult = outputs.BillingHubGetFreeHourBalanceResponse;
+export type GetTestBaseAccountUsageResult = outputs.BillingHubGetUsageResponse;
+export type ChatChatSessionResult = outputs.ChatResponse;
+export type GetDraftPackagePathResult = outputs.DraftPackageGetPathResponse;
+export type GetPackageDownloadUrlResult = outputs.DownloadURLResponse;
+export type GetTestResultConsoleLogDownloadUrlResult = outputs.DownloadURLResponse;
+export type GetTestResultDownloadUrlResult = outputs.DownloadURLResponse;
+export type GetTestResultVideoDownloadUrlResult = outputs.DownloadURLResponse;
 
 export declare namespace inputs {
   interface ActionRequestProperties {
@@ -1723,7 +1759,10 @@ export declare namespace inputs {
   }
   interface ChatResponse {
     /** The properties of chat response. */
-    properties: inputs.ChatResponseProperties;
+    properties?: inputs.ChatResponseProperties;
+    question?: string;
+    answer?: string;
+    citations?: inputs.AnswerCitation[];
   }
   interface ChatResponseProperties {
     /** The question from the request */
@@ -2070,12 +2109,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sku?: inputs.TestBaseAccountSKU;
   }
   interface MicrosoftTestBaseTestBaseAccountsActionRequests {
     /** The resource name */
     name: string;
     /** Test Base Draft Package properties. */
     properties?: inputs.ActionRequestProperties;
+    requestType?: "PreReleaseAccess" | (string & {});
+    preReleaseAccessRequestSpec?: inputs.PreReleaseAccessRequestSpec;
   }
   interface MicrosoftTestBaseTestBaseAccountsAvailableInplaceUpgradeOSs {
     /** The resource name */
@@ -2100,18 +2142,47 @@ export declare namespace inputs {
     name: string;
     /** Customer Notification Event properties. */
     properties?: inputs.CustomerEventProperties;
+    eventName?: string;
+    receivers?: inputs.NotificationEventReceiver[];
   }
   interface MicrosoftTestBaseTestBaseAccountsCustomImages {
     /** The resource name */
     name: string;
     /** Test Base custom image properties. */
     properties?: inputs.CustomImageProperties;
+    vhdId?: string;
+    definitionName?: string;
+    versionName?: string;
+    source?: "Unknown" | "VHD" | (string & {});
   }
   interface MicrosoftTestBaseTestBaseAccountsDraftPackages {
     /** The resource name */
     name: string;
     /** Test Base Draft Package properties. */
     properties?: inputs.DraftPackageProperties;
+    applicationName?: string;
+    version?: string;
+    appFileName?: string;
+    sourceType?: "Native" | "IntuneWin" | "TestBasePackage" | "GalleryApp" | "IntuneEnrollment" | (string & {});
+    useSample?: boolean;
+    comments?: string;
+    intuneMetadata?: inputs.DraftPackageIntuneAppMetadata;
+    highlightedFiles?: inputs.HighlightedFile[];
+    packageTags?: inputs.Tags;
+    editPackage?: boolean;
+    packageId?: string;
+    useAutofill?: boolean;
+    executableLaunchCommand?: string;
+    processName?: string;
+    tabState?: inputs.TabState;
+    testTypes?: ("OutOfBoxTest" | "FunctionalTest" | "FlowDrivenTest" | (string & {}))[];
+    targetOSList?: inputs.TargetOSInfo[];
+    inplaceUpgradeOSPair?: inputs.InplaceUpgradeOSInfo;
+    flightingRing?: string;
+    firstPartyApps?: inputs.FirstPartyAppDefinition[];
+    galleryApps?: inputs.GalleryAppDefinition[];
+    tests?: inputs.Test[];
+    intuneEnrollmentMetadata?: inputs.IntuneEnrollmentMetadata;
   }
   interface MicrosoftTestBaseTestBaseAccountsEmailEvents {
     /** The resource name */
@@ -2142,6 +2213,9 @@ export declare namespace inputs {
     name: string;
     /** Test Base custom image properties. */
     properties?: inputs.ImageDefinitionProperties;
+    architecture?: "x64" | (string & {});
+    osState?: "Generalized" | "Specialized" | (string & {});
+    securityType?: "Standard" | "TrustedLaunch" | (string & {});
   }
   interface MicrosoftTestBaseTestBaseAccountsPackages {
     /** The resource name */
@@ -2152,12 +2226,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    applicationName?: string;
+    version?: string;
+    draftPackageId?: string;
+    blobPath?: string;
+    targetOSList?: inputs.TargetOSInfo[];
+    inplaceUpgradeOSPair?: inputs.InplaceUpgradeOSInfo;
+    flightingRing?: string;
+    firstPartyApps?: inputs.FirstPartyAppDefinition[];
+    tests?: inputs.Test[];
+    intuneEnrollmentMetadata?: inputs.IntuneEnrollmentMetadata;
   }
   interface MicrosoftTestBaseTestBaseAccountsPackagesFavoriteProcesses {
     /** The resource name */
     name: string;
     /** Properties of a favorite process identifier. */
     properties?: inputs.FavoriteProcessProperties;
+    actualProcessName?: string;
   }
   interface MicrosoftTestBaseTestBaseAccountsPackagesOsUpdates {
     /** The resource name */

@@ -31,11 +31,11 @@ export declare class Environment extends $CustomResource {
   readonly dataRetentionTime: $Output<string>;
   readonly storageLimitExceededBehavior: $Output<"PurgeOldData" | "PauseIngress" | (string & {}) | undefined>;
   readonly partitionKeyProperties: $Output<outputs.TimeSeriesIdProperty[] | undefined>;
-  readonly dataAccessId: $Output<string | undefined>;
-  readonly dataAccessFqdn: $Output<string | undefined>;
+  readonly dataAccessId: $Output<string>;
+  readonly dataAccessFqdn: $Output<string>;
   readonly status: $Output<outputs.EnvironmentStatus | undefined>;
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {}) | undefined>;
-  readonly creationTime: $Output<string | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {})>;
+  readonly creationTime: $Output<string>;
   constructor(name: string, args: EnvironmentArgs, opts?: $Options);
 }
 
@@ -78,11 +78,11 @@ export interface EnvironmentState {
   dataRetentionTime: string;
   storageLimitExceededBehavior?: "PurgeOldData" | "PauseIngress" | (string & {});
   partitionKeyProperties?: outputs.TimeSeriesIdProperty[];
-  dataAccessId?: string;
-  dataAccessFqdn?: string;
+  dataAccessId: string;
+  dataAccessFqdn: string;
   status?: outputs.EnvironmentStatus;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
-  creationTime?: string;
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
+  creationTime: string;
 }
 /**
  * Reads an existing `Microsoft.TimeSeriesInsights/environments` without managing it (GET, api-version 2020-05-15); undefined when it does not exist.
@@ -198,8 +198,8 @@ export declare class EventSource extends $CustomResource {
   readonly timestampPropertyName: $Output<string | undefined>;
   readonly localTimestamp: $Output<outputs.LocalTimestamp | undefined>;
   readonly ingressStartAt: $Output<outputs.IngressStartAtProperties | undefined>;
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {}) | undefined>;
-  readonly creationTime: $Output<string | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {})>;
+  readonly creationTime: $Output<string>;
   constructor(name: string, args: EventSourceArgs, opts?: $Options);
 }
 
@@ -255,8 +255,8 @@ export interface EventSourceState {
   timestampPropertyName?: string;
   localTimestamp?: outputs.LocalTimestamp;
   ingressStartAt?: outputs.IngressStartAtProperties;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
-  creationTime?: string;
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
+  creationTime: string;
 }
 /**
  * Reads an existing `Microsoft.TimeSeriesInsights/environments/eventSources` without managing it (GET, api-version 2020-05-15); undefined when it does not exist.
@@ -296,9 +296,9 @@ export declare class ReferenceDataSet extends $CustomResource {
   /** The reference data set key comparison behavior can be set using this property. By default, the value is 'Ordinal' - which means case sensitive key comparison will be performed while joining reference data with events or while adding new reference data. When 'OrdinalIgnoreCase' is set, case insensitive comparison will be used. */
   readonly dataStringComparisonBehavior: $Output<"Ordinal" | "OrdinalIgnoreCase" | (string & {}) | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {})>;
   /** The time the resource was created. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   constructor(name: string, args: ReferenceDataSetArgs, opts?: $Options);
 }
 
@@ -341,8 +341,8 @@ export interface ReferenceDataSetState {
   tags?: outputs.CreateOrUpdateTrackedResourcePropertiesTags;
   keyProperties: outputs.ReferenceDataSetKeyProperty[];
   dataStringComparisonBehavior?: "Ordinal" | "OrdinalIgnoreCase" | (string & {});
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
-  creationTime?: string;
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
+  creationTime: string;
 }
 /**
  * Reads an existing `Microsoft.TimeSeriesInsights/environments/referenceDataSets` without managing it (GET, api-version 2020-05-15); undefined when it does not exist.
@@ -357,6 +357,11 @@ export declare const getEnvironmentOutput: typeof getEnvironment;
 export declare const getAccessPolicyOutput: typeof getAccessPolicy;
 export declare const getEventSourceOutput: typeof getEventSource;
 export declare const getReferenceDataSetOutput: typeof getReferenceDataSet;
+// Pulumi's names for what each function and lookup returns.
+export type GetEnvironmentResult = EnvironmentState;
+export type GetAccessPolicyResult = AccessPolicyState;
+export type GetEventSourceResult = EventSourceState;
+export type GetReferenceDataSetResult = ReferenceDataSetState;
 
 export declare namespace inputs {
   interface AccessPolicyResourceProperties {
@@ -377,9 +382,18 @@ export declare namespace inputs {
   type EnvironmentStatus = { [key: string]: any };
   interface EventHubEventSourceCreateOrUpdateParametersOrEventHubEventSourceResource {
     /** Properties of the EventHub event source that are required on create or update requests. */
-    properties: inputs.EventHubEventSourceCreationPropertiesOrEventHubEventSourceResourceProperties;
+    properties?: inputs.EventHubEventSourceCreationPropertiesOrEventHubEventSourceResourceProperties;
     /** The kind of the event source. */
     kind: "Microsoft.EventHub";
+    sharedAccessKey?: string;
+    serviceBusNamespace?: string;
+    eventHubName?: string;
+    consumerGroupName?: string;
+    keyName?: string;
+    eventSourceResourceId?: string;
+    timestampPropertyName?: string;
+    localTimestamp?: inputs.LocalTimestamp;
+    ingressStartAt?: inputs.IngressStartAtProperties;
   }
   interface EventHubEventSourceCreationPropertiesOrEventHubEventSourceResourceProperties {
     /** The value of the shared access key that grants the Time Series Insights service read access to the event hub. This property is not shown in event source responses. */
@@ -403,9 +417,12 @@ export declare namespace inputs {
   }
   interface Gen1EnvironmentCreateOrUpdateParametersOrGen1EnvironmentResource {
     /** Properties used to create a Gen1 environment. */
-    properties: inputs.Gen1EnvironmentCreationPropertiesOrGen1EnvironmentResourceProperties;
+    properties?: inputs.Gen1EnvironmentCreationPropertiesOrGen1EnvironmentResourceProperties;
     /** The kind of the environment. */
     kind: "Gen1";
+    dataRetentionTime?: string;
+    storageLimitExceededBehavior?: "PurgeOldData" | "PauseIngress" | (string & {});
+    partitionKeyProperties?: inputs.TimeSeriesIdProperty[];
   }
   interface Gen1EnvironmentCreationPropertiesOrGen1EnvironmentResourceProperties {
     /** ISO8601 timespan specifying the minimum number of days the environment's events will be available for query. */
@@ -417,9 +434,12 @@ export declare namespace inputs {
   }
   interface Gen2EnvironmentCreateOrUpdateParametersOrGen2EnvironmentResource {
     /** Properties used to create a Gen2 environment. */
-    properties: inputs.Gen2EnvironmentCreationPropertiesOrGen2EnvironmentResourceProperties;
+    properties?: inputs.Gen2EnvironmentCreationPropertiesOrGen2EnvironmentResourceProperties;
     /** The kind of the environment. */
     kind: "Gen2";
+    timeSeriesIdProperties?: inputs.TimeSeriesIdProperty[];
+    storageConfiguration?: inputs.Gen2StorageConfigurationInputOrGen2StorageConfigurationOutput;
+    warmStoreConfiguration?: inputs.WarmStoreConfigurationProperties;
   }
   interface Gen2EnvironmentCreationPropertiesOrGen2EnvironmentResourceProperties {
     /** The list of event properties which will be used to define the environment's time series id. */
@@ -447,9 +467,17 @@ export declare namespace inputs {
   }
   interface IoTHubEventSourceCreateOrUpdateParametersOrIoTHubEventSourceResource {
     /** Properties of the IoTHub event source that are required on create or update requests. */
-    properties: inputs.IoTHubEventSourceCreationPropertiesOrIoTHubEventSourceResourceProperties;
+    properties?: inputs.IoTHubEventSourceCreationPropertiesOrIoTHubEventSourceResourceProperties;
     /** The kind of the event source. */
     kind: "Microsoft.IoTHub";
+    sharedAccessKey?: string;
+    iotHubName?: string;
+    consumerGroupName?: string;
+    keyName?: string;
+    eventSourceResourceId?: string;
+    timestampPropertyName?: string;
+    localTimestamp?: inputs.LocalTimestamp;
+    ingressStartAt?: inputs.IngressStartAtProperties;
   }
   interface IoTHubEventSourceCreationPropertiesOrIoTHubEventSourceResourceProperties {
     /** The value of the Shared Access Policy key that grants the Time Series Insights service read access to the iot hub. This property is not shown in event source responses. */
@@ -492,7 +520,10 @@ export declare namespace inputs {
   interface MicrosoftTimeSeriesInsightsEnvironmentsAccessPolicies {
     /** The resource name */
     name: string;
-    properties: inputs.AccessPolicyResourceProperties;
+    properties?: inputs.AccessPolicyResourceProperties;
+    principalObjectId?: string;
+    description?: string;
+    roles?: ("Reader" | "Contributor" | (string & {}))[];
   }
   type MicrosoftTimeSeriesInsightsEnvironmentsEventSources = {
     /** The resource name */
@@ -508,11 +539,13 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties used to create a reference data set. */
-    properties: inputs.ReferenceDataSetCreationPropertiesOrReferenceDataSetResourceProperties;
+    properties?: inputs.ReferenceDataSetCreationPropertiesOrReferenceDataSetResourceProperties;
     /** The location of the resource. */
     location: string;
     /** Key-value pairs of additional properties for the resource. */
     tags?: inputs.CreateOrUpdateTrackedResourcePropertiesTags;
+    keyProperties?: inputs.ReferenceDataSetKeyProperty[];
+    dataStringComparisonBehavior?: "Ordinal" | "OrdinalIgnoreCase" | (string & {});
   }
   interface ReferenceDataSetCreationPropertiesOrReferenceDataSetResourceProperties {
     /** The list of key properties for the reference data set. */

@@ -16,7 +16,7 @@ export interface UpdateLocationState {
   name: string;
   type: "Microsoft.Update.Admin/updateLocations";
   properties?: outputs.UpdateLocationModel;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   oemFamily?: string;
   hardwareModel?: string;
@@ -50,7 +50,7 @@ export interface UpdateRunState {
   name: string;
   type: "Microsoft.Update.Admin/updateLocations/updateRuns";
   properties?: outputs.UpdateRunModel;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   progress?: outputs.Step;
   timeStarted?: string;
@@ -80,7 +80,7 @@ export interface UpdateState {
   name: string;
   type: "Microsoft.Update.Admin/updateLocations/updates";
   properties?: outputs.UpdateModel;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   displayName?: string;
   description?: string;
@@ -126,7 +126,7 @@ export interface UpdateUpdateRunState {
   name: string;
   type: "Microsoft.Update.Admin/updateLocations/updates/updateRuns";
   properties?: outputs.UpdateRunModel;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   progress?: outputs.Step;
   timeStarted?: string;
@@ -146,6 +146,11 @@ export declare const getUpdateLocationOutput: typeof getUpdateLocation;
 export declare const getUpdateRunOutput: typeof getUpdateRun;
 export declare const getUpdateOutput: typeof getUpdate;
 export declare const getUpdateUpdateRunOutput: typeof getUpdateUpdateRun;
+// Pulumi's names for what each function and lookup returns.
+export type GetUpdateLocationResult = UpdateLocationState;
+export type GetUpdateRunResult = UpdateRunState;
+export type GetUpdateResult = UpdateState;
+export type GetUpdateUpdateRunResult = UpdateUpdateRunState;
 
 export declare namespace inputs {
   interface MicrosoftUpdateAdminUpdateLocations {

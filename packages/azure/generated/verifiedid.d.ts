@@ -29,7 +29,7 @@ export declare class Authority extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: AuthorityArgs, opts?: $Options);
 }
 
@@ -63,7 +63,7 @@ export interface AuthorityState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.VerifiedId/authorities` without managing it (GET, api-version 2024-01-26-preview); undefined when it does not exist.
@@ -75,6 +75,8 @@ export declare function getAuthority(args: GetAuthorityArgs): $Output<AuthorityS
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getAuthorityOutput: typeof getAuthority;
+// Pulumi's names for what each function and lookup returns.
+export type GetAuthorityResult = AuthorityState;
 
 export declare namespace inputs {
   type AuthorityProperties = { [key: string]: any };

@@ -31,7 +31,7 @@ export declare class Account extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The account's tenant id */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   /** The account's data-plane ID. This can be set only when connecting an existing classic account */
   readonly accountId: $Output<string | undefined>;
   /** The storage services details */
@@ -39,15 +39,15 @@ export declare class Account extends $CustomResource {
   /** The openAi services details */
   readonly openAiServices: $Output<outputs.OpenAiServicesForPutRequest | undefined>;
   /** An integer representing the total seconds that have been indexed on the account */
-  readonly totalSecondsIndexed: $Output<number | undefined>;
+  readonly totalSecondsIndexed: $Output<number>;
   /** An integer representing the total minutes that have been indexed on the account */
-  readonly totalMinutesIndexed: $Output<number | undefined>;
+  readonly totalMinutesIndexed: $Output<number>;
   /** Whether or not public network access is allowed for the account. */
   readonly publicNetworkAccess: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** List of private endpoint connections associated with the account. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** Gets the status of the account at the time the operation was called. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Deleting" | (string & {})>;
   constructor(name: string, args: AccountArgs, opts?: $Options);
 }
 
@@ -94,15 +94,15 @@ export interface AccountState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  tenantId?: string;
+  tenantId: string;
   accountId?: string;
   storageServices?: outputs.StorageServicesForPutRequest;
   openAiServices?: outputs.OpenAiServicesForPutRequest;
-  totalSecondsIndexed?: number;
-  totalMinutesIndexed?: number;
+  totalSecondsIndexed: number;
+  totalMinutesIndexed: number;
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.VideoIndexer/accounts` without managing it (GET, api-version 2025-04-01); undefined when it does not exist.
@@ -209,7 +209,7 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.VideoIndexer/accounts/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -317,6 +317,14 @@ export declare const generateAccountAccessTokenOutput: typeof generateAccountAcc
 export declare const generateAccountExtensionAccessTokenOutput: typeof generateAccountExtensionAccessToken;
 export declare const generateAccountExtensionRestrictedViewerAccessTokenOutput: typeof generateAccountExtensionRestrictedViewerAccessToken;
 export declare const generateAccountRestrictedViewerAccessTokenOutput: typeof generateAccountRestrictedViewerAccessToken;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GenerateAccountAccessTokenResult = outputs.AccessToken;
+export type GenerateAccountExtensionAccessTokenResult = outputs.AccessToken;
+export type GenerateAccountExtensionRestrictedViewerAccessTokenResult = outputs.AccessToken;
+export type GenerateAccountRestrictedViewerAccessTokenResult = outputs.AccessToken;
 
 export declare namespace inputs {
   type AccessToken = { [key: string]: any };
@@ -389,12 +397,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    accountId?: string;
+    storageServices?: inputs.StorageServicesForPutRequest;
+    openAiServices?: inputs.OpenAiServicesForPutRequest;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
   }
   interface MicrosoftVideoIndexerAccountsPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
   }
   interface MicrosoftVideoIndexerAccountsPrivateLinkResources {
     /** The resource name */
@@ -410,6 +426,9 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */

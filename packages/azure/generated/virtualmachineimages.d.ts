@@ -43,7 +43,7 @@ export declare class ImageTemplate extends $CustomResource {
   /** Error handling options upon a build failure */
   readonly errorHandling: $Output<outputs.ImageTemplatePropertiesErrorHandling | undefined>;
   /** Provisioning state of the resource */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled">;
   /** Provisioning error, if any */
   readonly provisioningError: $Output<outputs.ProvisioningError | undefined>;
   /** State of 'run' that is currently executing or was last executed. */
@@ -57,7 +57,7 @@ export declare class ImageTemplate extends $CustomResource {
   /** The staging resource group id in the same subscription as the image template that will be used to build the image. If this field is empty, a resource group with a random name will be created. If the resource group specified in this field doesn't exist, it will be created with the same name. If the resource group specified exists, it must be empty and in the same region as the image template. The resource group created will be deleted during template deletion if this field is empty or the resource group specified doesn't exist, but if the resource group specified exists the resources created in the resource group will be deleted during template deletion and the resource group itself will remain. */
   readonly stagingResourceGroup: $Output<string | undefined>;
   /** The staging resource group id in the same subscription as the image template that will be used to build the image. This read-only field differs from 'stagingResourceGroup' only if the value specified in the 'stagingResourceGroup' field is empty. */
-  readonly exactStagingResourceGroup: $Output<string | undefined>;
+  readonly exactStagingResourceGroup: $Output<string>;
   /** Indicates whether or not to automatically run the image template build on template creation or update. */
   readonly autoRun: $Output<outputs.ImageTemplateAutoRun | undefined>;
   /** Tags that will be applied to the resource group and/or resources created by the service. */
@@ -128,14 +128,14 @@ export interface ImageTemplateState {
   validate?: outputs.ImageTemplatePropertiesValidate;
   distribute: outputs.ImageTemplateDistributor[];
   errorHandling?: outputs.ImageTemplatePropertiesErrorHandling;
-  provisioningState?: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled";
+  provisioningState: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled";
   provisioningError?: outputs.ProvisioningError;
   lastRunStatus?: outputs.ImageTemplateLastRunStatus;
   buildTimeoutInMinutes?: number;
   vmProfile?: outputs.ImageTemplateVmProfile;
   additionalDataDisks?: outputs.DataDisk[];
   stagingResourceGroup?: string;
-  exactStagingResourceGroup?: string;
+  exactStagingResourceGroup: string;
   autoRun?: outputs.ImageTemplateAutoRun;
   managedResourceTags?: outputs.ImageTemplatePropertiesManagedResourceTags;
 }
@@ -165,7 +165,7 @@ export interface RunOutputState {
   systemData?: outputs.SystemData;
   artifactId?: string;
   artifactUri?: string;
-  provisioningState?: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled";
+  provisioningState: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled";
 }
 /**
  * Reads an existing `Microsoft.VirtualMachineImages/imageTemplates/runOutputs` without managing it (GET, api-version 2025-10-01); undefined when it does not exist.
@@ -201,7 +201,7 @@ export declare class Trigger extends $CustomResource {
   /** Trigger status */
   readonly status: $Output<outputs.TriggerStatus | undefined>;
   /** Provisioning state of the resource */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled">;
   readonly kind: $Output<"SourceImage" | undefined>;
   constructor(name: string, args: TriggerArgs, opts?: $Options);
 }
@@ -236,7 +236,7 @@ export interface TriggerState {
   properties?: outputs.TriggerProperties;
   systemData?: outputs.SystemData;
   status?: outputs.TriggerStatus;
-  provisioningState?: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled";
+  provisioningState: "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled";
   kind?: "SourceImage";
 }
 /**
@@ -251,6 +251,10 @@ export declare function getTrigger(args: GetTriggerArgs): $Output<TriggerState |
 export declare const getImageTemplateOutput: typeof getImageTemplate;
 export declare const getRunOutputOutput: typeof getRunOutput;
 export declare const getTriggerOutput: typeof getTrigger;
+// Pulumi's names for what each function and lookup returns.
+export type GetImageTemplateResult = ImageTemplateState;
+export type GetRunOutputResult = RunOutputState;
+export type GetTriggerResult = TriggerState;
 
 export declare namespace inputs {
   interface DataDisk {
@@ -537,6 +541,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    source?: inputs.ImageTemplateSource;
+    customize?: inputs.ImageTemplateCustomizer[];
+    optimize?: inputs.ImageTemplatePropertiesOptimize;
+    validate?: inputs.ImageTemplatePropertiesValidate;
+    distribute?: inputs.ImageTemplateDistributor[];
+    errorHandling?: inputs.ImageTemplatePropertiesErrorHandling;
+    buildTimeoutInMinutes?: number;
+    vmProfile?: inputs.ImageTemplateVmProfile;
+    additionalDataDisks?: inputs.DataDisk[];
+    stagingResourceGroup?: string;
+    autoRun?: inputs.ImageTemplateAutoRun;
+    managedResourceTags?: inputs.ImageTemplatePropertiesManagedResourceTags;
   }
   interface MicrosoftVirtualMachineImagesImageTemplatesRunOutputs {
     /** The resource name */

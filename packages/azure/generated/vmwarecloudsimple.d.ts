@@ -15,24 +15,24 @@ export interface DedicatedCloudNodeState {
   dedicatedCloudNodeName: string;
   name: string;
   type: "Microsoft.VMwareCloudSimple/dedicatedCloudNodes";
-  location?: string;
+  location: string;
   properties?: outputs.DedicatedCloudNodeProperties;
   sku?: outputs.Sku;
   tags?: outputs.Tags;
   availabilityZoneId: string;
-  availabilityZoneName?: string;
-  cloudRackName?: string;
-  created?: string;
+  availabilityZoneName: string;
+  cloudRackName: string;
+  created: string;
   nodesCount: number;
   placementGroupId: string;
-  placementGroupName?: string;
-  privateCloudId?: string;
-  privateCloudName?: string;
-  provisioningState?: string;
+  placementGroupName: string;
+  privateCloudId: string;
+  privateCloudName: string;
+  provisioningState: string;
   purchaseId: string;
   skuDescription?: outputs.SkuDescription;
-  status?: "unused" | "used";
-  vmwareClusterName?: string;
+  status: "unused" | "used";
+  vmwareClusterName: string;
 }
 /**
  * Reads an existing `Microsoft.VMwareCloudSimple/dedicatedCloudNodes` without managing it (GET, api-version 2019-04-01); undefined when it does not exist.
@@ -68,11 +68,11 @@ export declare class DedicatedCloudService extends $CustomResource {
   /** gateway Subnet for the account. It will collect the subnet address and always treat it as /28 */
   readonly gatewaySubnet: $Output<string>;
   /** indicates whether account onboarded or not in a given region */
-  readonly isAccountOnboarded: $Output<"notOnBoarded" | "onBoarded" | "onBoardingFailed" | "onBoarding" | undefined>;
+  readonly isAccountOnboarded: $Output<"notOnBoarded" | "onBoarded" | "onBoardingFailed" | "onBoarding">;
   /** total nodes purchased */
-  readonly nodes: $Output<number | undefined>;
+  readonly nodes: $Output<number>;
   /** link to a service management web portal */
-  readonly serviceURL: $Output<string | undefined>;
+  readonly serviceURL: $Output<string>;
   constructor(name: string, args: DedicatedCloudServiceArgs, opts?: $Options);
 }
 
@@ -108,9 +108,9 @@ export interface DedicatedCloudServiceState {
   properties?: outputs.DedicatedCloudServiceProperties;
   tags?: outputs.Tags;
   gatewaySubnet: string;
-  isAccountOnboarded?: "notOnBoarded" | "onBoarded" | "onBoardingFailed" | "onBoarding";
-  nodes?: number;
-  serviceURL?: string;
+  isAccountOnboarded: "notOnBoarded" | "onBoarded" | "onBoardingFailed" | "onBoarding";
+  nodes: number;
+  serviceURL: string;
 }
 /**
  * Reads an existing `Microsoft.VMwareCloudSimple/dedicatedCloudServices` without managing it (GET, api-version 2019-04-01); undefined when it does not exist.
@@ -132,31 +132,31 @@ export interface VirtualMachineState {
   virtualMachineName: string;
   name: string;
   type: "Microsoft.VMwareCloudSimple/virtualMachines";
-  location?: string;
+  location: string;
   properties?: outputs.VirtualMachineProperties;
   tags?: outputs.Tags;
   amountOfRam: number;
   controllers?: outputs.VirtualDiskController[];
   customization?: outputs.GuestOSCustomization;
   disks?: outputs.VirtualDisk[];
-  dnsname?: string;
+  dnsname: string;
   exposeToGuestVM?: boolean;
-  folder?: string;
-  guestOS?: string;
-  guestOSType?: "linux" | "windows" | "other";
+  folder: string;
+  guestOS: string;
+  guestOSType: "linux" | "windows" | "other";
   nics?: outputs.VirtualNic[];
   numberOfCores: number;
   password?: string;
   privateCloudId: string;
-  provisioningState?: string;
-  publicIP?: string;
+  provisioningState: string;
+  publicIP: string;
   resourcePool?: outputs.ResourcePool;
-  status?: "running" | "suspended" | "poweredoff" | "updating" | "deallocating" | "deleting";
+  status: "running" | "suspended" | "poweredoff" | "updating" | "deallocating" | "deleting";
   templateId?: string;
   username?: string;
   vSphereNetworks?: string[];
-  vmId?: string;
-  vmwaretools?: string;
+  vmId: string;
+  vmwaretools: string;
 }
 /**
  * Reads an existing `Microsoft.VMwareCloudSimple/virtualMachines` without managing it (GET, api-version 2019-04-01); undefined when it does not exist.
@@ -170,6 +170,10 @@ export declare function getVirtualMachine(args: GetVirtualMachineArgs): $Output<
 export declare const getDedicatedCloudNodeOutput: typeof getDedicatedCloudNode;
 export declare const getDedicatedCloudServiceOutput: typeof getDedicatedCloudService;
 export declare const getVirtualMachineOutput: typeof getVirtualMachine;
+// Pulumi's names for what each function and lookup returns.
+export type GetDedicatedCloudNodeResult = DedicatedCloudNodeState;
+export type GetDedicatedCloudServiceResult = DedicatedCloudServiceState;
+export type GetVirtualMachineResult = VirtualMachineState;
 
 export declare namespace inputs {
   interface DedicatedCloudNodeProperties {
@@ -229,6 +233,7 @@ export declare namespace inputs {
     properties?: inputs.DedicatedCloudServiceProperties;
     /** The list of tags */
     tags?: inputs.Tags;
+    gatewaySubnet?: string;
   }
   interface MicrosoftVMwareCloudSimpleVirtualMachines {
     /** The resource name */

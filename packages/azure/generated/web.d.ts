@@ -31,31 +31,31 @@ export declare class Certificate extends $CustomResource {
   /** Certificate password. */
   readonly password: $Output<string | undefined>;
   /** Friendly name of the certificate. */
-  readonly friendlyName: $Output<string | undefined>;
+  readonly friendlyName: $Output<string>;
   /** Subject name of the certificate. */
-  readonly subjectName: $Output<string | undefined>;
+  readonly subjectName: $Output<string>;
   /** Host names the certificate applies to. */
   readonly hostNames: $Output<string[] | undefined>;
   /** Pfx blob. */
   readonly pfxBlob: $Output<any | undefined>;
   /** App name. */
-  readonly siteName: $Output<string | undefined>;
+  readonly siteName: $Output<string>;
   /** Self link. */
-  readonly selfLink: $Output<string | undefined>;
+  readonly selfLink: $Output<string>;
   /** Certificate issuer. */
-  readonly issuer: $Output<string | undefined>;
+  readonly issuer: $Output<string>;
   /** Certificate issue Date. */
-  readonly issueDate: $Output<string | undefined>;
+  readonly issueDate: $Output<string>;
   /** Certificate expiration date. */
-  readonly expirationDate: $Output<string | undefined>;
+  readonly expirationDate: $Output<string>;
   /** Certificate thumbprint. */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   /** Is the certificate valid?. */
-  readonly valid: $Output<boolean | undefined>;
+  readonly valid: $Output<boolean>;
   /** Raw bytes of .cer file */
   readonly cerBlob: $Output<any | undefined>;
   /** Public key hash. */
-  readonly publicKeyHash: $Output<string | undefined>;
+  readonly publicKeyHash: $Output<string>;
   /** Specification for the App Service Environment to use for the certificate. */
   readonly hostingEnvironmentProfile: $Output<outputs.HostingEnvironmentProfile | undefined>;
   /** Azure Key Vault Csm resource Id. */
@@ -63,7 +63,7 @@ export declare class Certificate extends $CustomResource {
   /** Azure Key Vault secret name. */
   readonly keyVaultSecretName: $Output<string | undefined>;
   /** Status of the Key Vault secret. */
-  readonly keyVaultSecretStatus: $Output<"Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown" | undefined>;
+  readonly keyVaultSecretStatus: $Output<"Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown">;
   /** Resource ID of the associated App Service plan. */
   readonly serverFarmId: $Output<string | undefined>;
   /** CNAME of the certificate to be issued via free certificate */
@@ -122,23 +122,23 @@ export interface CertificateState {
   location: string;
   tags?: outputs.ResourceTags;
   password?: string;
-  friendlyName?: string;
-  subjectName?: string;
+  friendlyName: string;
+  subjectName: string;
   hostNames?: string[];
   pfxBlob?: any;
-  siteName?: string;
-  selfLink?: string;
-  issuer?: string;
-  issueDate?: string;
-  expirationDate?: string;
-  thumbprint?: string;
-  valid?: boolean;
+  siteName: string;
+  selfLink: string;
+  issuer: string;
+  issueDate: string;
+  expirationDate: string;
+  thumbprint: string;
+  valid: boolean;
   cerBlob?: any;
-  publicKeyHash?: string;
+  publicKeyHash: string;
   hostingEnvironmentProfile?: outputs.HostingEnvironmentProfile;
   keyVaultId?: string;
   keyVaultSecretName?: string;
-  keyVaultSecretStatus?: "Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown";
+  keyVaultSecretStatus: "Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown";
   serverFarmId?: string;
   canonicalName?: string;
   domainValidationMethod?: string;
@@ -162,13 +162,13 @@ export interface DeletedSiteState {
   name: string;
   type: "Microsoft.Web/deletedSites";
   properties?: outputs.DeletedSiteProperties;
-  kind?: string;
-  deletedSiteId?: number;
-  deletedTimestamp?: string;
-  subscription?: string;
-  resourceGroup?: string;
-  slot?: string;
-  geoRegionName?: string;
+  kind: string;
+  deletedSiteId: number;
+  deletedTimestamp: string;
+  subscription: string;
+  resourceGroup: string;
+  slot: string;
+  geoRegionName: string;
 }
 /**
  * Reads an existing `Microsoft.Web/deletedSites` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -204,9 +204,9 @@ export declare class HostingEnvironment extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Provisioning state of the App Service Environment. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting">;
   /** Current status of the App Service Environment. */
-  readonly status: $Output<"Preparing" | "Ready" | "Scaling" | "Deleting" | undefined>;
+  readonly status: $Output<"Preparing" | "Ready" | "Scaling" | "Deleting">;
   /** Description of the Virtual Network. */
   readonly virtualNetwork: $Output<outputs.VirtualNetworkProfile>;
   /** Specifies which endpoints to serve internally in the Virtual Network for the App Service Environment. */
@@ -214,26 +214,26 @@ export declare class HostingEnvironment extends $CustomResource {
   /** Front-end VM size, e.g. "Medium", "Large". */
   readonly multiSize: $Output<string | undefined>;
   /** Number of front-end instances. */
-  readonly multiRoleCount: $Output<number | undefined>;
+  readonly multiRoleCount: $Output<number>;
   /** Number of IP SSL addresses reserved for the App Service Environment. */
   readonly ipsslAddressCount: $Output<number | undefined>;
   /** DNS suffix of the App Service Environment. */
   readonly dnsSuffix: $Output<string | undefined>;
   /** Maximum number of VMs in the App Service Environment. */
-  readonly maximumNumberOfMachines: $Output<number | undefined>;
+  readonly maximumNumberOfMachines: $Output<number>;
   /** Scale factor for front-ends. */
   readonly frontEndScaleFactor: $Output<number | undefined>;
   /**
    * <code>true</code> if the App Service Environment is suspended; otherwise, <code>false</code>. The environment can be suspended, e.g. when the management endpoint is no longer available
    *  (most likely because NSG blocked the incoming traffic).
    */
-  readonly suspended: $Output<boolean | undefined>;
+  readonly suspended: $Output<boolean>;
   /** Custom settings for changing the behavior of the App Service Environment. */
   readonly clusterSettings: $Output<outputs.NameValuePair[] | undefined>;
   /** User added ip ranges to whitelist on ASE db */
   readonly userWhitelistedIpRanges: $Output<string[] | undefined>;
   /** Flag that displays whether an ASE has linux workers or not */
-  readonly hasLinuxWorkers: $Output<boolean | undefined>;
+  readonly hasLinuxWorkers: $Output<boolean>;
   /** Upgrade Preference */
   readonly upgradePreference: $Output<"None" | "Early" | "Late" | "Manual" | (string & {}) | undefined>;
   /** Dedicated Host Count */
@@ -245,7 +245,7 @@ export declare class HostingEnvironment extends $CustomResource {
   /** Full view of networking configuration for an ASE. */
   readonly networkingConfiguration: $Output<outputs.AseV3NetworkingConfiguration | undefined>;
   /** Whether an upgrade is available for this App Service Environment. */
-  readonly upgradeAvailability: $Output<"None" | "Ready" | (string & {}) | undefined>;
+  readonly upgradeAvailability: $Output<"None" | "Ready" | (string & {})>;
   constructor(name: string, args: HostingEnvironmentArgs, opts?: $Options);
 }
 
@@ -307,26 +307,26 @@ export interface HostingEnvironmentState {
   kind?: string;
   location: string;
   tags?: outputs.ResourceTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting";
-  status?: "Preparing" | "Ready" | "Scaling" | "Deleting";
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting";
+  status: "Preparing" | "Ready" | "Scaling" | "Deleting";
   virtualNetwork: outputs.VirtualNetworkProfile;
   internalLoadBalancingMode?: "None" | "Web" | "Publishing" | "Web, Publishing" | (string & {});
   multiSize?: string;
-  multiRoleCount?: number;
+  multiRoleCount: number;
   ipsslAddressCount?: number;
   dnsSuffix?: string;
-  maximumNumberOfMachines?: number;
+  maximumNumberOfMachines: number;
   frontEndScaleFactor?: number;
-  suspended?: boolean;
+  suspended: boolean;
   clusterSettings?: outputs.NameValuePair[];
   userWhitelistedIpRanges?: string[];
-  hasLinuxWorkers?: boolean;
+  hasLinuxWorkers: boolean;
   upgradePreference?: "None" | "Early" | "Late" | "Manual" | (string & {});
   dedicatedHostCount?: number;
   zoneRedundant?: boolean;
   customDnsSuffixConfiguration?: outputs.CustomDnsSuffixConfiguration;
   networkingConfiguration?: outputs.AseV3NetworkingConfiguration;
-  upgradeAvailability?: "None" | "Ready" | (string & {});
+  upgradeAvailability: "None" | "Ready" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Web/hostingEnvironments` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -351,7 +351,7 @@ export interface CapacityState {
   name: "virtualip";
   type: "Microsoft.Web/hostingEnvironments/capacities";
   properties?: outputs.AddressResponseProperties;
-  kind?: string;
+  kind: string;
   serviceIpAddress?: string;
   internalIpAddress?: string;
   outboundIpAddresses?: string[];
@@ -384,8 +384,8 @@ export declare class Configuration extends $CustomResource {
   readonly type: $Output<"Microsoft.Web/hostingEnvironments/configurations">;
   readonly properties: $Output<outputs.CustomDnsSuffixConfigurationProperties | undefined>;
   readonly kind: $Output<string | undefined>;
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Degraded" | "InProgress" | undefined>;
-  readonly provisioningDetails: $Output<string | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Degraded" | "InProgress">;
+  readonly provisioningDetails: $Output<string>;
   readonly dnsSuffix: $Output<string | undefined>;
   readonly certificateUrl: $Output<string | undefined>;
   readonly keyVaultReferenceIdentity: $Output<string | undefined>;
@@ -423,8 +423,8 @@ export interface ConfigurationState {
   type: "Microsoft.Web/hostingEnvironments/configurations";
   properties?: outputs.CustomDnsSuffixConfigurationProperties;
   kind?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Degraded" | "InProgress";
-  provisioningDetails?: string;
+  provisioningState: "Succeeded" | "Failed" | "Degraded" | "InProgress";
+  provisioningDetails: string;
   dnsSuffix?: string;
   certificateUrl?: string;
   keyVaultReferenceIdentity?: string;
@@ -452,7 +452,7 @@ export interface HostingEnvironmentDetectorState {
   name: string;
   type: "Microsoft.Web/hostingEnvironments/detectors";
   properties?: outputs.DetectorResponseProperties;
-  kind?: string;
+  kind: string;
   metadata?: outputs.DetectorInfo;
   dataset?: outputs.DiagnosticData[];
   status?: outputs.Status;
@@ -583,7 +583,7 @@ export declare class HostingEnvironmentPrivateEndpointConnection extends $Custom
   readonly properties: $Output<outputs.RemotePrivateEndpointConnectionARMResourceProperties | undefined>;
   /** Kind of resource. */
   readonly kind: $Output<string | undefined>;
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** PrivateEndpoint of a remote private endpoint connection */
   readonly privateEndpoint: $Output<outputs.ArmIdWrapper | undefined>;
   /** The state of a private link connection */
@@ -629,7 +629,7 @@ export interface HostingEnvironmentPrivateEndpointConnectionState {
   type: "Microsoft.Web/hostingEnvironments/privateEndpointConnections";
   properties?: outputs.RemotePrivateEndpointConnectionARMResourceProperties;
   kind?: string;
-  provisioningState?: string;
+  provisioningState: string;
   privateEndpoint?: outputs.ArmIdWrapper;
   privateLinkServiceConnectionState?: outputs.PrivateLinkConnectionState;
   ipAddresses?: string[];
@@ -657,7 +657,7 @@ export interface HostingEnvironmentRecommendationState {
   name: string;
   type: "Microsoft.Web/hostingEnvironments/recommendations";
   properties?: outputs.RecommendationRuleProperties;
-  kind?: string;
+  kind: string;
   displayName?: string;
   message?: string;
   recommendationId?: string;
@@ -800,13 +800,13 @@ export declare class KubeEnvironment extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Provisioning state of the Kubernetes Environment. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Waiting" | "InitializationInProgress" | "InfrastructureSetupInProgress" | "InfrastructureSetupComplete" | "ScheduledForDelete" | "UpgradeRequested" | "UpgradeFailed" | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Waiting" | "InitializationInProgress" | "InfrastructureSetupInProgress" | "InfrastructureSetupComplete" | "ScheduledForDelete" | "UpgradeRequested" | "UpgradeFailed">;
   /** Any errors that occurred during deployment or deployment validation */
-  readonly deploymentErrors: $Output<string | undefined>;
+  readonly deploymentErrors: $Output<string>;
   /** Only visible within Vnet/Subnet */
   readonly internalLoadBalancerEnabled: $Output<boolean | undefined>;
   /** Default Domain Name for the cluster */
-  readonly defaultDomain: $Output<string | undefined>;
+  readonly defaultDomain: $Output<string>;
   /** Static IP of the KubeEnvironment */
   readonly staticIp: $Output<string | undefined>;
   /** Type of Kubernetes Environment. Only supported for Container App Environments with value as Managed */
@@ -885,10 +885,10 @@ export interface KubeEnvironmentState {
   kind?: string;
   location: string;
   tags?: outputs.ResourceTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Waiting" | "InitializationInProgress" | "InfrastructureSetupInProgress" | "InfrastructureSetupComplete" | "ScheduledForDelete" | "UpgradeRequested" | "UpgradeFailed";
-  deploymentErrors?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Waiting" | "InitializationInProgress" | "InfrastructureSetupInProgress" | "InfrastructureSetupComplete" | "ScheduledForDelete" | "UpgradeRequested" | "UpgradeFailed";
+  deploymentErrors: string;
   internalLoadBalancerEnabled?: boolean;
-  defaultDomain?: string;
+  defaultDomain: string;
   staticIp?: string;
   environmentType?: string;
   arcConfiguration?: outputs.ArcConfiguration;
@@ -917,13 +917,13 @@ export interface LocationDeletedSiteState {
   name: string;
   type: "Microsoft.Web/locations/deletedSites";
   properties?: outputs.DeletedSiteProperties;
-  kind?: string;
-  deletedSiteId?: number;
-  deletedTimestamp?: string;
-  subscription?: string;
-  resourceGroup?: string;
-  slot?: string;
-  geoRegionName?: string;
+  kind: string;
+  deletedSiteId: number;
+  deletedTimestamp: string;
+  subscription: string;
+  resourceGroup: string;
+  slot: string;
+  geoRegionName: string;
 }
 /**
  * Reads an existing `Microsoft.Web/locations/deletedSites` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -1040,17 +1040,17 @@ export declare class AppServicePlan extends $CustomResource {
   /** Target worker tier assigned to the App Service plan. */
   readonly workerTierName: $Output<string | undefined>;
   /** App Service plan status. */
-  readonly status: $Output<"Ready" | "Pending" | "Creating" | undefined>;
+  readonly status: $Output<"Ready" | "Pending" | "Creating">;
   /** App Service plan subscription. */
-  readonly subscription: $Output<string | undefined>;
+  readonly subscription: $Output<string>;
   /** Specification for the App Service Environment to use for the App Service plan. */
   readonly hostingEnvironmentProfile: $Output<outputs.HostingEnvironmentProfile | undefined>;
   /** Maximum number of instances that can be assigned to this App Service plan. */
-  readonly maximumNumberOfWorkers: $Output<number | undefined>;
+  readonly maximumNumberOfWorkers: $Output<number>;
   /** The number of instances that are assigned to this App Service plan. */
-  readonly numberOfWorkers: $Output<number | undefined>;
+  readonly numberOfWorkers: $Output<number>;
   /** Geographical location for the App Service plan. */
-  readonly geoRegion: $Output<string | undefined>;
+  readonly geoRegion: $Output<string>;
   /**
    * If <code>true</code>, apps assigned to this App Service plan can be scaled independently.
    * If <code>false</code>, apps assigned to this App Service plan will scale to all instances of the plan.
@@ -1061,7 +1061,7 @@ export declare class AppServicePlan extends $CustomResource {
   /** Maximum number of total workers allowed for this ElasticScaleEnabled App Service Plan */
   readonly maximumElasticWorkerCount: $Output<number | undefined>;
   /** Number of apps assigned to this App Service plan. */
-  readonly numberOfSites: $Output<number | undefined>;
+  readonly numberOfSites: $Output<number>;
   /** If <code>true</code>, this App Service Plan owns spot instances. */
   readonly isSpot: $Output<boolean | undefined>;
   /** The time when the server farm expires. Valid only if it is a spot server farm. */
@@ -1069,7 +1069,7 @@ export declare class AppServicePlan extends $CustomResource {
   /** The time when the server farm free offer expires. */
   readonly freeOfferExpirationTime: $Output<string | undefined>;
   /** Resource group of the App Service plan. */
-  readonly resourceGroup: $Output<string | undefined>;
+  readonly resourceGroup: $Output<string>;
   /** If Linux app service plan <code>true</code>, <code>false</code> otherwise. */
   readonly reserved: $Output<boolean | undefined>;
   /** Obsolete: If Hyper-V container app service plan <code>true</code>, <code>false</code> otherwise. */
@@ -1081,7 +1081,7 @@ export declare class AppServicePlan extends $CustomResource {
   /** Scaling worker size ID. */
   readonly targetWorkerSizeId: $Output<number | undefined>;
   /** Provisioning state of the App Service Plan. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting">;
   /** Specification for the Kubernetes Environment to use for the App Service plan. */
   readonly kubeEnvironmentProfile: $Output<outputs.KubeEnvironmentProfile | undefined>;
   /**
@@ -1214,26 +1214,26 @@ export interface AppServicePlanState {
   location: string;
   tags?: outputs.ResourceTags;
   workerTierName?: string;
-  status?: "Ready" | "Pending" | "Creating";
-  subscription?: string;
+  status: "Ready" | "Pending" | "Creating";
+  subscription: string;
   hostingEnvironmentProfile?: outputs.HostingEnvironmentProfile;
-  maximumNumberOfWorkers?: number;
-  numberOfWorkers?: number;
-  geoRegion?: string;
+  maximumNumberOfWorkers: number;
+  numberOfWorkers: number;
+  geoRegion: string;
   perSiteScaling?: boolean;
   elasticScaleEnabled?: boolean;
   maximumElasticWorkerCount?: number;
-  numberOfSites?: number;
+  numberOfSites: number;
   isSpot?: boolean;
   spotExpirationTime?: string;
   freeOfferExpirationTime?: string;
-  resourceGroup?: string;
+  resourceGroup: string;
   reserved?: boolean;
   isXenon?: boolean;
   hyperV?: boolean;
   targetWorkerCount?: number;
   targetWorkerSizeId?: number;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting";
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting";
   kubeEnvironmentProfile?: outputs.KubeEnvironmentProfile;
   zoneRedundant?: boolean;
   asyncScalingEnabled?: boolean;
@@ -1270,7 +1270,7 @@ export interface ServerfarmHybridConnectionNamespaceRelayState {
   name: string;
   type: "Microsoft.Web/serverfarms/hybridConnectionNamespaces/relays";
   properties?: outputs.HybridConnectionProperties;
-  kind?: string;
+  kind: string;
   serviceBusNamespace?: string;
   relayArmUri?: string;
   hostname?: string;
@@ -1302,9 +1302,9 @@ export interface HybridConnectionPlanLimitState {
   name: "limit";
   type: "Microsoft.Web/serverfarms/hybridConnectionPlanLimits";
   properties?: outputs.HybridConnectionLimitsProperties;
-  kind?: string;
-  current?: number;
-  maximum?: number;
+  kind: string;
+  current: number;
+  maximum: number;
 }
 /**
  * Reads an existing `Microsoft.Web/serverfarms/hybridConnectionPlanLimits` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -1329,12 +1329,12 @@ export interface ServerfarmVirtualNetworkConnectionState {
   name: string;
   type: "Microsoft.Web/serverfarms/virtualNetworkConnections";
   properties?: outputs.VnetInfo;
-  kind?: string;
+  kind: string;
   vnetResourceId?: string;
-  certThumbprint?: string;
+  certThumbprint: string;
   certBlob?: string;
   routes?: outputs.VnetRoute[];
-  resyncRequired?: boolean;
+  resyncRequired: boolean;
   dnsServers?: string;
   isSwift?: boolean;
 }
@@ -1532,13 +1532,13 @@ export declare class WebApp extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Current state of the app. */
-  readonly state: $Output<string | undefined>;
+  readonly state: $Output<string>;
   /** Hostnames associated with the app. */
   readonly hostNames: $Output<string[] | undefined>;
   /** Name of the repository site. */
-  readonly repositorySiteName: $Output<string | undefined>;
+  readonly repositorySiteName: $Output<string>;
   /** State indicating whether the app has exceeded its quota usage. Read-only. */
-  readonly usageState: $Output<"Normal" | "Exceeded" | undefined>;
+  readonly usageState: $Output<"Normal" | "Exceeded">;
   /** <code>true</code> if the app is enabled; otherwise, <code>false</code>. Setting this value to false disables the app (takes the app offline). */
   readonly enabled: $Output<boolean | undefined>;
   /**
@@ -1547,7 +1547,7 @@ export declare class WebApp extends $CustomResource {
    */
   readonly enabledHostNames: $Output<string[] | undefined>;
   /** Management information availability state for the app. */
-  readonly availabilityState: $Output<"Normal" | "Limited" | "DisasterRecoveryMode" | undefined>;
+  readonly availabilityState: $Output<"Normal" | "Limited" | "DisasterRecoveryMode">;
   /** Hostname SSL states are used to manage the SSL bindings for app's hostnames. */
   readonly hostNameSslStates: $Output<outputs.HostNameSslState[] | undefined>;
   /** Resource ID of the associated App Service plan, formatted as: "/subscriptions/{subscriptionID}/resourceGroups/{groupName}/providers/Microsoft.Web/serverfarms/{appServicePlanName}". */
@@ -1559,7 +1559,7 @@ export declare class WebApp extends $CustomResource {
   /** Hyper-V sandbox. */
   readonly hyperV: $Output<boolean | undefined>;
   /** Last time the app was modified, in UTC. Read-only. */
-  readonly lastModifiedTimeUtc: $Output<string | undefined>;
+  readonly lastModifiedTimeUtc: $Output<string>;
   /** Property to configure various DNS related settings for a site. */
   readonly dnsConfiguration: $Output<outputs.SiteDnsConfig | undefined>;
   /** Property to configure various outbound traffic routing options over virtual network for a site */
@@ -1577,7 +1577,7 @@ export declare class WebApp extends $CustomResource {
   /** <code>true</code> to stop SCM (KUDU) site when the app is stopped; otherwise, <code>false</code>. The default is <code>false</code>. */
   readonly scmSiteAlsoStopped: $Output<boolean | undefined>;
   /** Specifies which deployment slot this app will swap into. Read-only. */
-  readonly targetSwapSlot: $Output<string | undefined>;
+  readonly targetSwapSlot: $Output<string>;
   /** App Service Environment to use for the app. */
   readonly hostingEnvironmentProfile: $Output<outputs.HostingEnvironmentProfile | undefined>;
   /** <code>true</code> to enable client affinity; <code>false</code> to stop sending session affinity cookies, which route client requests in the same session to the same instance. Default is <code>true</code>. */
@@ -1611,26 +1611,26 @@ export declare class WebApp extends $CustomResource {
   /** Unique identifier that verifies the custom domains assigned to the app. Customer will add this id to a txt record for verification. */
   readonly customDomainVerificationId: $Output<string | undefined>;
   /** List of IP addresses that the app uses for outbound connections (e.g. database access). Includes VIPs from tenants that site can be hosted with current settings. Read-only. */
-  readonly outboundIpAddresses: $Output<string | undefined>;
+  readonly outboundIpAddresses: $Output<string>;
   /** List of IP addresses that the app uses for outbound connections (e.g. database access). Includes VIPs from all tenants except dataComponent. Read-only. */
-  readonly possibleOutboundIpAddresses: $Output<string | undefined>;
+  readonly possibleOutboundIpAddresses: $Output<string>;
   /** Size of the function container. */
   readonly containerSize: $Output<number | undefined>;
   /** Maximum allowed daily memory-time quota (applicable on dynamic apps only). */
   readonly dailyMemoryTimeQuota: $Output<number | undefined>;
   /** App suspended till in case memory-time quota is exceeded. */
-  readonly suspendedTill: $Output<string | undefined>;
+  readonly suspendedTill: $Output<string>;
   /**
    * Maximum number of workers.
    * This only applies to Functions container.
    */
-  readonly maxNumberOfWorkers: $Output<number | undefined>;
+  readonly maxNumberOfWorkers: $Output<number>;
   /** Name of the resource group the app belongs to. Read-only. */
-  readonly resourceGroup: $Output<string | undefined>;
+  readonly resourceGroup: $Output<string>;
   /** <code>true</code> if the app is a default container; otherwise, <code>false</code>. */
-  readonly isDefaultContainer: $Output<boolean | undefined>;
+  readonly isDefaultContainer: $Output<boolean>;
   /** Default hostname of the app. Read-only. */
-  readonly defaultHostName: $Output<string | undefined>;
+  readonly defaultHostName: $Output<string>;
   /** Status of the last deployment slot swap operation. */
   readonly slotSwapStatus: $Output<outputs.SlotSwapStatus | undefined>;
   /**
@@ -1641,7 +1641,7 @@ export declare class WebApp extends $CustomResource {
   /** Site redundancy mode */
   readonly redundancyMode: $Output<"None" | "Manual" | "Failover" | "ActiveActive" | "GeoRedundant" | undefined>;
   /** Specifies an operation id if this site has a pending operation. */
-  readonly inProgressOperationId: $Output<string | undefined>;
+  readonly inProgressOperationId: $Output<string>;
   /** Property to allow or block all public traffic. Allowed Values: 'Enabled', 'Disabled' or an empty string. */
   readonly publicNetworkAccess: $Output<string | undefined>;
   /** Checks if Customer provided storage account is required */
@@ -1658,7 +1658,7 @@ export declare class WebApp extends $CustomResource {
   /** Azure Resource Manager ID of the customer's selected Managed Environment on which to host this app. This must be of the form /subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.App/managedEnvironments/{managedEnvironmentName} */
   readonly managedEnvironmentId: $Output<string | undefined>;
   /** Current SKU of application based on associated App Service Plan. Some valid SKU values are Free, Shared, Basic, Dynamic, FlexConsumption, Standard, Premium, PremiumV2, PremiumV3, Isolated, IsolatedV2 */
-  readonly sku: $Output<string | undefined>;
+  readonly sku: $Output<string>;
   constructor(name: string, args: WebAppArgs, opts?: $Options);
 }
 
@@ -1788,19 +1788,19 @@ export interface WebAppState {
   kind?: string;
   location: string;
   tags?: outputs.ResourceTags;
-  state?: string;
+  state: string;
   hostNames?: string[];
-  repositorySiteName?: string;
-  usageState?: "Normal" | "Exceeded";
+  repositorySiteName: string;
+  usageState: "Normal" | "Exceeded";
   enabled?: boolean;
   enabledHostNames?: string[];
-  availabilityState?: "Normal" | "Limited" | "DisasterRecoveryMode";
+  availabilityState: "Normal" | "Limited" | "DisasterRecoveryMode";
   hostNameSslStates?: outputs.HostNameSslState[];
   serverFarmId?: string;
   reserved?: boolean;
   isXenon?: boolean;
   hyperV?: boolean;
-  lastModifiedTimeUtc?: string;
+  lastModifiedTimeUtc: string;
   dnsConfiguration?: outputs.SiteDnsConfig;
   outboundVnetRouting?: outputs.OutboundVnetRouting;
   functionAppConfig?: outputs.FunctionAppConfig;
@@ -1809,7 +1809,7 @@ export interface WebAppState {
   resourceConfig?: outputs.ResourceConfig;
   trafficManagerHostNames?: string[];
   scmSiteAlsoStopped?: boolean;
-  targetSwapSlot?: string;
+  targetSwapSlot: string;
   hostingEnvironmentProfile?: outputs.HostingEnvironmentProfile;
   clientAffinityEnabled?: boolean;
   clientAffinityPartitioningEnabled?: boolean;
@@ -1822,26 +1822,26 @@ export interface WebAppState {
   sshEnabled?: boolean;
   hostNamesDisabled?: boolean;
   customDomainVerificationId?: string;
-  outboundIpAddresses?: string;
-  possibleOutboundIpAddresses?: string;
+  outboundIpAddresses: string;
+  possibleOutboundIpAddresses: string;
   containerSize?: number;
   dailyMemoryTimeQuota?: number;
-  suspendedTill?: string;
-  maxNumberOfWorkers?: number;
-  resourceGroup?: string;
-  isDefaultContainer?: boolean;
-  defaultHostName?: string;
+  suspendedTill: string;
+  maxNumberOfWorkers: number;
+  resourceGroup: string;
+  isDefaultContainer: boolean;
+  defaultHostName: string;
   slotSwapStatus?: outputs.SlotSwapStatus;
   httpsOnly?: boolean;
   redundancyMode?: "None" | "Manual" | "Failover" | "ActiveActive" | "GeoRedundant";
-  inProgressOperationId?: string;
+  inProgressOperationId: string;
   publicNetworkAccess?: string;
   storageAccountRequired?: boolean;
   keyVaultReferenceIdentity?: string;
   autoGeneratedDomainNameLabelScope?: "TenantReuse" | "SubscriptionReuse" | "ResourceGroupReuse" | "NoReuse";
   virtualNetworkSubnetId?: string;
   managedEnvironmentId?: string;
-  sku?: string;
+  sku: string;
 }
 /**
  * Reads an existing `Microsoft.Web/sites` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -1865,20 +1865,20 @@ export interface BackupState {
   backupName: string;
   type: "Microsoft.Web/sites/backups";
   properties?: outputs.BackupItemProperties;
-  kind?: string;
-  storageAccountUrl?: string;
-  blobName?: string;
-  name?: string;
-  status?: "InProgress" | "Failed" | "Succeeded" | "TimedOut" | "Created" | "Skipped" | "PartiallySucceeded" | "DeleteInProgress" | "DeleteFailed" | "Deleted";
-  sizeInBytes?: number;
-  created?: string;
-  log?: string;
+  kind: string;
+  storageAccountUrl: string;
+  blobName: string;
+  name: string;
+  status: "InProgress" | "Failed" | "Succeeded" | "TimedOut" | "Created" | "Skipped" | "PartiallySucceeded" | "DeleteInProgress" | "DeleteFailed" | "Deleted";
+  sizeInBytes: number;
+  created: string;
+  log: string;
   databases?: outputs.DatabaseBackupSetting[];
-  scheduled?: boolean;
-  lastRestoreTimeStamp?: string;
-  finishedTimeStamp?: string;
-  correlationId?: string;
-  websiteSizeInBytes?: number;
+  scheduled: boolean;
+  lastRestoreTimeStamp: string;
+  finishedTimeStamp: string;
+  correlationId: string;
+  websiteSizeInBytes: number;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/backups` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -1980,29 +1980,29 @@ export declare class SiteCertificate extends $CustomResource {
   /** Certificate password. */
   readonly password: $Output<string | undefined>;
   /** Friendly name of the certificate. */
-  readonly friendlyName: $Output<string | undefined>;
+  readonly friendlyName: $Output<string>;
   /** Subject name of the certificate. */
-  readonly subjectName: $Output<string | undefined>;
+  readonly subjectName: $Output<string>;
   /** Host names the certificate applies to. */
   readonly hostNames: $Output<string[] | undefined>;
   /** Pfx blob. */
   readonly pfxBlob: $Output<any | undefined>;
   /** Self link. */
-  readonly selfLink: $Output<string | undefined>;
+  readonly selfLink: $Output<string>;
   /** Certificate issuer. */
-  readonly issuer: $Output<string | undefined>;
+  readonly issuer: $Output<string>;
   /** Certificate issue Date. */
-  readonly issueDate: $Output<string | undefined>;
+  readonly issueDate: $Output<string>;
   /** Certificate expiration date. */
-  readonly expirationDate: $Output<string | undefined>;
+  readonly expirationDate: $Output<string>;
   /** Certificate thumbprint. */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   /** Is the certificate valid?. */
-  readonly valid: $Output<boolean | undefined>;
+  readonly valid: $Output<boolean>;
   /** Raw bytes of .cer file */
   readonly cerBlob: $Output<any | undefined>;
   /** Public key hash. */
-  readonly publicKeyHash: $Output<string | undefined>;
+  readonly publicKeyHash: $Output<string>;
   /** Specification for the App Service Environment to use for the certificate. */
   readonly hostingEnvironmentProfile: $Output<outputs.HostingEnvironmentProfile | undefined>;
   /** Azure Key Vault Csm resource Id. */
@@ -2010,7 +2010,7 @@ export declare class SiteCertificate extends $CustomResource {
   /** Azure Key Vault secret name. */
   readonly keyVaultSecretName: $Output<string | undefined>;
   /** Status of the Key Vault secret. */
-  readonly keyVaultSecretStatus: $Output<"Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown" | undefined>;
+  readonly keyVaultSecretStatus: $Output<"Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown">;
   /** Resource ID of the associated App Service plan. */
   readonly serverFarmId: $Output<string | undefined>;
   /** CNAME of the certificate to be issued via free certificate */
@@ -2073,22 +2073,22 @@ export interface SiteCertificateState {
   location: string;
   tags?: outputs.ResourceTags;
   password?: string;
-  friendlyName?: string;
-  subjectName?: string;
+  friendlyName: string;
+  subjectName: string;
   hostNames?: string[];
   pfxBlob?: any;
-  selfLink?: string;
-  issuer?: string;
-  issueDate?: string;
-  expirationDate?: string;
-  thumbprint?: string;
-  valid?: boolean;
+  selfLink: string;
+  issuer: string;
+  issueDate: string;
+  expirationDate: string;
+  thumbprint: string;
+  valid: boolean;
   cerBlob?: any;
-  publicKeyHash?: string;
+  publicKeyHash: string;
   hostingEnvironmentProfile?: outputs.HostingEnvironmentProfile;
   keyVaultId?: string;
   keyVaultSecretName?: string;
-  keyVaultSecretStatus?: "Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown";
+  keyVaultSecretStatus: "Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown";
   serverFarmId?: string;
   canonicalName?: string;
   domainValidationMethod?: string;
@@ -2177,7 +2177,7 @@ export interface AppsettingState {
   name: string;
   type: "Microsoft.Web/sites/config/appsettings";
   properties?: outputs.ApiKVReferenceProperties;
-  kind?: string;
+  kind: string;
   reference?: string;
   status?: "Initialized" | "Resolved" | "InvalidSyntax" | "MSINotEnabled" | "VaultNotFound" | "SecretNotFound" | "SecretVersionNotFound" | "AccessToKeyVaultDenied" | "OtherReasons" | "FetchTimedOut" | "UnauthorizedClient";
   vaultName?: string;
@@ -2213,7 +2213,7 @@ export interface ConnectionstringState {
   name: string;
   type: "Microsoft.Web/sites/config/connectionstrings";
   properties?: outputs.ApiKVReferenceProperties;
-  kind?: string;
+  kind: string;
   reference?: string;
   status?: "Initialized" | "Resolved" | "InvalidSyntax" | "MSINotEnabled" | "VaultNotFound" | "SecretNotFound" | "SecretVersionNotFound" | "AccessToKeyVaultDenied" | "OtherReasons" | "FetchTimedOut" | "UnauthorizedClient";
   vaultName?: string;
@@ -2249,7 +2249,7 @@ export interface SnapshotState {
   name: string;
   type: "Microsoft.Web/sites/config/snapshots";
   properties?: outputs.SiteConfig;
-  kind?: string;
+  kind: string;
   numberOfWorkers?: number;
   defaultDocuments?: string[];
   netFrameworkVersion?: string;
@@ -2344,7 +2344,7 @@ export interface ContinuouswebjobState {
   name: string;
   type: "Microsoft.Web/sites/continuouswebjobs";
   properties?: outputs.ContinuousWebJobProperties;
-  kind?: string;
+  kind: string;
   status?: "Initializing" | "Starting" | "Running" | "PendingRestart" | "Stopped";
   detailed_status?: string;
   log_url?: string;
@@ -2489,7 +2489,7 @@ export interface DeploymentStatusState {
   name: string;
   type: "Microsoft.Web/sites/deploymentStatus";
   properties?: outputs.CsmDeploymentStatusProperties;
-  kind?: string;
+  kind: string;
   deploymentId?: string;
   status?: "TimedOut" | "RuntimeFailed" | "BuildAborted" | "BuildFailed" | "BuildRequestReceived" | "BuildPending" | "BuildInProgress" | "BuildSuccessful" | "PostBuildRestartRequired" | "StartPolling" | "StartPollingWithRestart" | "RuntimeStarting" | "RuntimeSuccessful" | (string & {});
   numberOfInstancesInProgress?: number;
@@ -2521,7 +2521,7 @@ export interface SiteDetectorState {
   name: string;
   type: "Microsoft.Web/sites/detectors";
   properties?: outputs.DetectorResponseProperties;
-  kind?: string;
+  kind: string;
   metadata?: outputs.DetectorInfo;
   dataset?: outputs.DiagnosticData[];
   status?: outputs.Status;
@@ -2551,8 +2551,8 @@ export interface DiagnosticState {
   name: string;
   type: "Microsoft.Web/sites/diagnostics";
   properties?: outputs.DiagnosticCategoryProperties;
-  kind?: string;
-  description?: string;
+  kind: string;
+  description: string;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/diagnostics` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -2579,8 +2579,8 @@ export interface AnalysisState {
   name: string;
   type: "Microsoft.Web/sites/diagnostics/analyses";
   properties?: outputs.AnalysisDefinitionProperties;
-  kind?: string;
-  description?: string;
+  kind: string;
+  description: string;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/diagnostics/analyses` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -2607,11 +2607,11 @@ export interface DiagnosticDetectorState {
   name: string;
   type: "Microsoft.Web/sites/diagnostics/detectors";
   properties?: outputs.DetectorDefinition;
-  kind?: string;
-  displayName?: string;
-  description?: string;
-  rank?: number;
-  isEnabled?: boolean;
+  kind: string;
+  displayName: string;
+  description: string;
+  rank: number;
+  isEnabled: boolean;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/diagnostics/detectors` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -2707,11 +2707,11 @@ export declare class Extension extends $CustomResource {
   readonly type: $Output<"Microsoft.Web/sites/extensions">;
   readonly properties: $Output<outputs.MSDeployCoreOrMSDeployStatusProperties | undefined>;
   readonly kind: $Output<string | undefined>;
-  readonly deployer: $Output<string | undefined>;
-  readonly provisioningState: $Output<"accepted" | "running" | "succeeded" | "failed" | "canceled" | undefined>;
-  readonly startTime: $Output<string | undefined>;
-  readonly endTime: $Output<string | undefined>;
-  readonly complete: $Output<boolean | undefined>;
+  readonly deployer: $Output<string>;
+  readonly provisioningState: $Output<"accepted" | "running" | "succeeded" | "failed" | "canceled">;
+  readonly startTime: $Output<string>;
+  readonly endTime: $Output<string>;
+  readonly complete: $Output<boolean>;
   constructor(name: string, args: ExtensionArgs, opts?: $Options);
 }
 
@@ -2750,11 +2750,11 @@ export interface ExtensionState {
   type: "Microsoft.Web/sites/extensions";
   properties?: outputs.MSDeployCoreOrMSDeployStatusProperties;
   kind?: string;
-  deployer?: string;
-  provisioningState?: "accepted" | "running" | "succeeded" | "failed" | "canceled";
-  startTime?: string;
-  endTime?: string;
-  complete?: boolean;
+  deployer: string;
+  provisioningState: "accepted" | "running" | "succeeded" | "failed" | "canceled";
+  startTime: string;
+  endTime: string;
+  complete: boolean;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/extensions` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -2998,7 +2998,7 @@ export declare class HostNameBinding extends $CustomResource {
   /** SSL certificate thumbprint */
   readonly thumbprint: $Output<string | undefined>;
   /** Virtual IP address assigned to the hostname if IP based SSL is enabled. */
-  readonly virtualIP: $Output<string | undefined>;
+  readonly virtualIP: $Output<string>;
   constructor(name: string, args: HostNameBindingArgs, opts?: $Options);
 }
 
@@ -3053,7 +3053,7 @@ export interface HostNameBindingState {
   hostNameType?: "Verified" | "Managed";
   sslState?: "Disabled" | "SniEnabled" | "IpBasedEnabled";
   thumbprint?: string;
-  virtualIP?: string;
+  virtualIP: string;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/hostNameBindings` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -3086,13 +3086,13 @@ export interface RunState {
   name: string;
   type: "Microsoft.Web/sites/hostruntime/webhooks/api/workflows/runs";
   properties?: outputs.WorkflowRunProperties;
-  waitEndTime?: string;
-  startTime?: string;
-  endTime?: string;
-  status?: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
-  code?: string;
+  waitEndTime: string;
+  startTime: string;
+  endTime: string;
+  status: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
+  code: string;
   error?: any;
-  correlationId?: string;
+  correlationId: string;
   correlation?: outputs.Correlation;
   workflow?: outputs.ResourceReference;
   trigger?: outputs.WorkflowRunTrigger;
@@ -3132,12 +3132,12 @@ export interface ActionState {
   name: string;
   type: "Microsoft.Web/sites/hostruntime/webhooks/api/workflows/runs/actions";
   properties?: outputs.WorkflowRunActionProperties;
-  startTime?: string;
-  endTime?: string;
-  status?: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
-  code?: string;
+  startTime: string;
+  endTime: string;
+  status: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
+  code: string;
   error?: any;
-  trackingId?: string;
+  trackingId: string;
   correlation?: outputs.RunActionCorrelation;
   inputsLink?: outputs.ContentLink;
   outputsLink?: outputs.ContentLink;
@@ -3179,10 +3179,10 @@ export interface RepetitionState {
   name: string;
   type: "Microsoft.Web/sites/hostruntime/webhooks/api/workflows/runs/actions/repetitions";
   properties?: outputs.WorkflowRunActionRepetitionProperties;
-  location?: string;
+  location: string;
   tags?: outputs.WorkflowResourceTags;
   repetitionIndexes?: outputs.RepetitionIndex[];
-  trackingId?: string;
+  trackingId: string;
   inputs?: any;
   inputsLink?: outputs.ContentLink;
   outputs?: any;
@@ -3234,7 +3234,7 @@ export interface RequestHistoryState {
   name: string;
   type: "Microsoft.Web/sites/hostruntime/webhooks/api/workflows/runs/actions/repetitions/requestHistories";
   properties?: outputs.RequestHistoryProperties;
-  location?: string;
+  location: string;
   tags?: outputs.WorkflowResourceTags;
   startTime?: string;
   endTime?: string;
@@ -3276,10 +3276,10 @@ export interface ScopeRepetitionState {
   name: string;
   type: "Microsoft.Web/sites/hostruntime/webhooks/api/workflows/runs/actions/scopeRepetitions";
   properties?: outputs.WorkflowRunActionRepetitionProperties;
-  location?: string;
+  location: string;
   tags?: outputs.WorkflowResourceTags;
   repetitionIndexes?: outputs.RepetitionIndex[];
-  trackingId?: string;
+  trackingId: string;
   inputs?: any;
   inputsLink?: outputs.ContentLink;
   outputs?: any;
@@ -3325,13 +3325,13 @@ export interface TriggerState {
   name: string;
   type: "Microsoft.Web/sites/hostruntime/webhooks/api/workflows/triggers";
   properties?: outputs.WorkflowTriggerProperties;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | (string & {});
-  createdTime?: string;
-  changedTime?: string;
-  state?: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
-  status?: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
-  lastExecutionTime?: string;
-  nextExecutionTime?: string;
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | (string & {});
+  createdTime: string;
+  changedTime: string;
+  state: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
+  status: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
+  lastExecutionTime: string;
+  nextExecutionTime: string;
   recurrence?: outputs.WorkflowTriggerRecurrence;
   workflow?: outputs.ResourceReference;
 }
@@ -3368,17 +3368,17 @@ export interface TriggerHistoryState {
   name: string;
   type: "Microsoft.Web/sites/hostruntime/webhooks/api/workflows/triggers/histories";
   properties?: outputs.WorkflowTriggerHistoryProperties;
-  startTime?: string;
-  endTime?: string;
-  scheduledTime?: string;
-  status?: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
-  code?: string;
+  startTime: string;
+  endTime: string;
+  scheduledTime: string;
+  status: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
+  code: string;
   error?: any;
-  trackingId?: string;
+  trackingId: string;
   correlation?: outputs.Correlation;
   inputsLink?: outputs.ContentLink;
   outputsLink?: outputs.ContentLink;
-  fired?: boolean;
+  fired: boolean;
   run?: outputs.ResourceReference;
 }
 /**
@@ -3412,14 +3412,14 @@ export interface VersionState {
   name: string;
   type: "Microsoft.Web/sites/hostruntime/webhooks/api/workflows/versions";
   properties?: outputs.WorkflowVersionProperties;
-  location?: string;
+  location: string;
   tags?: outputs.WorkflowResourceTags;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | "Renewing" | "Pending" | "Waiting" | "InProgress" | (string & {});
-  createdTime?: string;
-  changedTime?: string;
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | "Renewing" | "Pending" | "Waiting" | "InProgress" | (string & {});
+  createdTime: string;
+  changedTime: string;
   state?: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
-  version?: string;
-  accessEndpoint?: string;
+  version: string;
+  accessEndpoint: string;
   endpointsConfiguration?: outputs.FlowEndpointsConfiguration;
   accessControl?: outputs.FlowAccessControlConfiguration;
   sku?: outputs.WorkflowSku;
@@ -3648,7 +3648,7 @@ export interface InstanceState {
   name: string;
   type: "Microsoft.Web/sites/instances";
   properties?: outputs.WebSiteInstanceStatusProperties;
-  kind?: string;
+  kind: string;
   state?: "READY" | "STOPPED" | "UNKNOWN";
   statusUrl?: string;
   detectorUrl?: string;
@@ -3691,15 +3691,15 @@ export declare class InstanceExtension extends $CustomResource {
   /** Kind of resource. */
   readonly kind: $Output<string | undefined>;
   /** Username of deployer */
-  readonly deployer: $Output<string | undefined>;
+  readonly deployer: $Output<string>;
   /** Provisioning state */
-  readonly provisioningState: $Output<"accepted" | "running" | "succeeded" | "failed" | "canceled" | undefined>;
+  readonly provisioningState: $Output<"accepted" | "running" | "succeeded" | "failed" | "canceled">;
   /** Start time of deploy operation */
-  readonly startTime: $Output<string | undefined>;
+  readonly startTime: $Output<string>;
   /** End time of deploy operation */
-  readonly endTime: $Output<string | undefined>;
+  readonly endTime: $Output<string>;
   /** Whether the deployment operation has completed */
-  readonly complete: $Output<boolean | undefined>;
+  readonly complete: $Output<boolean>;
   constructor(name: string, args: InstanceExtensionArgs, opts?: $Options);
 }
 
@@ -3759,11 +3759,11 @@ export interface InstanceExtensionState {
   type: "Microsoft.Web/sites/instances/extensions";
   properties?: outputs.MSDeployCoreOrMSDeployStatusProperties;
   kind?: string;
-  deployer?: string;
-  provisioningState?: "accepted" | "running" | "succeeded" | "failed" | "canceled";
-  startTime?: string;
-  endTime?: string;
-  complete?: boolean;
+  deployer: string;
+  provisioningState: "accepted" | "running" | "succeeded" | "failed" | "canceled";
+  startTime: string;
+  endTime: string;
+  complete: boolean;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/instances/extensions` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -3790,8 +3790,8 @@ export interface InstanceProcessState {
   name: string;
   type: "Microsoft.Web/sites/instances/processes";
   properties?: outputs.ProcessInfoProperties;
-  kind?: string;
-  identifier?: number;
+  kind: string;
+  identifier: number;
   deployment_name?: string;
   href?: string;
   minidump?: string;
@@ -3855,7 +3855,7 @@ export interface InstanceProcessModuleState {
   name: string;
   type: "Microsoft.Web/sites/instances/processes/modules";
   properties?: outputs.ProcessModuleInfoProperties;
-  kind?: string;
+  kind: string;
   base_address?: string;
   file_name?: string;
   href?: string;
@@ -3891,10 +3891,10 @@ export interface MigratemysqlState {
   name: "status";
   type: "Microsoft.Web/sites/migratemysql";
   properties?: outputs.MigrateMySqlStatusProperties;
-  kind?: string;
-  migrationOperationStatus?: "InProgress" | "Failed" | "Succeeded" | "TimedOut" | "Created";
-  operationId?: string;
-  localMySqlEnabled?: boolean;
+  kind: string;
+  migrationOperationStatus: "InProgress" | "Failed" | "Succeeded" | "TimedOut" | "Created";
+  operationId: string;
+  localMySqlEnabled: boolean;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/migratemysql` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -3994,8 +3994,8 @@ export interface NetworkFeatureState {
   name: string;
   type: "Microsoft.Web/sites/networkFeatures";
   properties?: outputs.NetworkFeaturesProperties;
-  kind?: string;
-  virtualNetworkName?: string;
+  kind: string;
+  virtualNetworkName: string;
   virtualNetworkConnection?: outputs.VnetInfo;
   hybridConnections?: outputs.RelayServiceConnectionEntity[];
   hybridConnectionsV2?: outputs.HybridConnection[];
@@ -4206,7 +4206,7 @@ export declare class SitePrivateEndpointConnection extends $CustomResource {
   readonly properties: $Output<outputs.RemotePrivateEndpointConnectionARMResourceProperties | undefined>;
   /** Kind of resource. */
   readonly kind: $Output<string | undefined>;
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** PrivateEndpoint of a remote private endpoint connection */
   readonly privateEndpoint: $Output<outputs.ArmIdWrapper | undefined>;
   /** The state of a private link connection */
@@ -4252,7 +4252,7 @@ export interface SitePrivateEndpointConnectionState {
   type: "Microsoft.Web/sites/privateEndpointConnections";
   properties?: outputs.RemotePrivateEndpointConnectionARMResourceProperties;
   kind?: string;
-  provisioningState?: string;
+  provisioningState: string;
   privateEndpoint?: outputs.ArmIdWrapper;
   privateLinkServiceConnectionState?: outputs.PrivateLinkConnectionState;
   ipAddresses?: string[];
@@ -4280,8 +4280,8 @@ export interface ProcessState {
   name: string;
   type: "Microsoft.Web/sites/processes";
   properties?: outputs.ProcessInfoProperties;
-  kind?: string;
-  identifier?: number;
+  kind: string;
+  identifier: number;
   deployment_name?: string;
   href?: string;
   minidump?: string;
@@ -4343,7 +4343,7 @@ export interface ModuleState {
   name: string;
   type: "Microsoft.Web/sites/processes/modules";
   properties?: outputs.ProcessModuleInfoProperties;
-  kind?: string;
+  kind: string;
   base_address?: string;
   file_name?: string;
   href?: string;
@@ -4392,7 +4392,7 @@ export declare class PublicCertificate extends $CustomResource {
   /** Public Certificate Location */
   readonly publicCertificateLocation: $Output<"CurrentUserMy" | "LocalMachineMy" | "Unknown" | undefined>;
   /** Certificate Thumbprint */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   constructor(name: string, args: PublicCertificateArgs, opts?: $Options);
 }
 
@@ -4432,7 +4432,7 @@ export interface PublicCertificateState {
   kind?: string;
   blob?: any;
   publicCertificateLocation?: "CurrentUserMy" | "LocalMachineMy" | "Unknown";
-  thumbprint?: string;
+  thumbprint: string;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/publicCertificates` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -4457,7 +4457,7 @@ export interface SiteRecommendationState {
   name: string;
   type: "Microsoft.Web/sites/recommendations";
   properties?: outputs.RecommendationRuleProperties;
-  kind?: string;
+  kind: string;
   displayName?: string;
   message?: string;
   recommendationId?: string;
@@ -4494,7 +4494,7 @@ export interface ResourceHealthMetadataState {
   name: "default";
   type: "Microsoft.Web/sites/resourceHealthMetadata";
   properties?: outputs.ResourceHealthMetadataProperties;
-  kind?: string;
+  kind: string;
   category?: string;
   signalAvailability?: boolean;
 }
@@ -4546,9 +4546,9 @@ export declare class Sitecontainer extends $CustomResource {
   /** UserManagedIdentity ClientId */
   readonly userManagedIdentityClientId: $Output<string | undefined>;
   /** Created Time */
-  readonly createdTime: $Output<string | undefined>;
+  readonly createdTime: $Output<string>;
   /** Last Modified Time */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** List of volume mounts */
   readonly volumeMounts: $Output<outputs.VolumeMount[] | undefined>;
   /** <code>true</code> if all AppSettings and ConnectionStrings have to be passed to the container as environment variables; <code>false</code> otherwise. */
@@ -4618,8 +4618,8 @@ export interface SitecontainerState {
   userName?: string;
   passwordSecret?: string;
   userManagedIdentityClientId?: string;
-  createdTime?: string;
-  lastModifiedTime?: string;
+  createdTime: string;
+  lastModifiedTime: string;
   volumeMounts?: outputs.VolumeMount[];
   inheritAppSettingsAndConnectionStrings?: boolean;
   environmentVariables?: outputs.EnvironmentVariable[];
@@ -4654,7 +4654,7 @@ export declare class Siteextension extends $CustomResource {
   /** SiteExtensionInfo resource specific properties */
   readonly properties: $Output<outputs.SiteExtensionInfoProperties | undefined>;
   /** Kind of resource. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Site extension ID. */
   readonly extension_id: $Output<string | undefined>;
   readonly title: $Output<string | undefined>;
@@ -4722,7 +4722,7 @@ export interface SiteextensionState {
   name: string;
   type: "Microsoft.Web/sites/siteextensions";
   properties?: outputs.SiteExtensionInfoProperties;
-  kind?: string;
+  kind: string;
   extension_id?: string;
   title?: string;
   extension_type?: "Gallery" | "WebRoot";
@@ -4784,13 +4784,13 @@ export declare class Slot extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Current state of the app. */
-  readonly state: $Output<string | undefined>;
+  readonly state: $Output<string>;
   /** Hostnames associated with the app. */
   readonly hostNames: $Output<string[] | undefined>;
   /** Name of the repository site. */
-  readonly repositorySiteName: $Output<string | undefined>;
+  readonly repositorySiteName: $Output<string>;
   /** State indicating whether the app has exceeded its quota usage. Read-only. */
-  readonly usageState: $Output<"Normal" | "Exceeded" | undefined>;
+  readonly usageState: $Output<"Normal" | "Exceeded">;
   /** <code>true</code> if the app is enabled; otherwise, <code>false</code>. Setting this value to false disables the app (takes the app offline). */
   readonly enabled: $Output<boolean | undefined>;
   /**
@@ -4799,7 +4799,7 @@ export declare class Slot extends $CustomResource {
    */
   readonly enabledHostNames: $Output<string[] | undefined>;
   /** Management information availability state for the app. */
-  readonly availabilityState: $Output<"Normal" | "Limited" | "DisasterRecoveryMode" | undefined>;
+  readonly availabilityState: $Output<"Normal" | "Limited" | "DisasterRecoveryMode">;
   /** Hostname SSL states are used to manage the SSL bindings for app's hostnames. */
   readonly hostNameSslStates: $Output<outputs.HostNameSslState[] | undefined>;
   /** Resource ID of the associated App Service plan, formatted as: "/subscriptions/{subscriptionID}/resourceGroups/{groupName}/providers/Microsoft.Web/serverfarms/{appServicePlanName}". */
@@ -4811,7 +4811,7 @@ export declare class Slot extends $CustomResource {
   /** Hyper-V sandbox. */
   readonly hyperV: $Output<boolean | undefined>;
   /** Last time the app was modified, in UTC. Read-only. */
-  readonly lastModifiedTimeUtc: $Output<string | undefined>;
+  readonly lastModifiedTimeUtc: $Output<string>;
   /** Property to configure various DNS related settings for a site. */
   readonly dnsConfiguration: $Output<outputs.SiteDnsConfig | undefined>;
   /** Property to configure various outbound traffic routing options over virtual network for a site */
@@ -4829,7 +4829,7 @@ export declare class Slot extends $CustomResource {
   /** <code>true</code> to stop SCM (KUDU) site when the app is stopped; otherwise, <code>false</code>. The default is <code>false</code>. */
   readonly scmSiteAlsoStopped: $Output<boolean | undefined>;
   /** Specifies which deployment slot this app will swap into. Read-only. */
-  readonly targetSwapSlot: $Output<string | undefined>;
+  readonly targetSwapSlot: $Output<string>;
   /** App Service Environment to use for the app. */
   readonly hostingEnvironmentProfile: $Output<outputs.HostingEnvironmentProfile | undefined>;
   /** <code>true</code> to enable client affinity; <code>false</code> to stop sending session affinity cookies, which route client requests in the same session to the same instance. Default is <code>true</code>. */
@@ -4863,26 +4863,26 @@ export declare class Slot extends $CustomResource {
   /** Unique identifier that verifies the custom domains assigned to the app. Customer will add this id to a txt record for verification. */
   readonly customDomainVerificationId: $Output<string | undefined>;
   /** List of IP addresses that the app uses for outbound connections (e.g. database access). Includes VIPs from tenants that site can be hosted with current settings. Read-only. */
-  readonly outboundIpAddresses: $Output<string | undefined>;
+  readonly outboundIpAddresses: $Output<string>;
   /** List of IP addresses that the app uses for outbound connections (e.g. database access). Includes VIPs from all tenants except dataComponent. Read-only. */
-  readonly possibleOutboundIpAddresses: $Output<string | undefined>;
+  readonly possibleOutboundIpAddresses: $Output<string>;
   /** Size of the function container. */
   readonly containerSize: $Output<number | undefined>;
   /** Maximum allowed daily memory-time quota (applicable on dynamic apps only). */
   readonly dailyMemoryTimeQuota: $Output<number | undefined>;
   /** App suspended till in case memory-time quota is exceeded. */
-  readonly suspendedTill: $Output<string | undefined>;
+  readonly suspendedTill: $Output<string>;
   /**
    * Maximum number of workers.
    * This only applies to Functions container.
    */
-  readonly maxNumberOfWorkers: $Output<number | undefined>;
+  readonly maxNumberOfWorkers: $Output<number>;
   /** Name of the resource group the app belongs to. Read-only. */
-  readonly resourceGroup: $Output<string | undefined>;
+  readonly resourceGroup: $Output<string>;
   /** <code>true</code> if the app is a default container; otherwise, <code>false</code>. */
-  readonly isDefaultContainer: $Output<boolean | undefined>;
+  readonly isDefaultContainer: $Output<boolean>;
   /** Default hostname of the app. Read-only. */
-  readonly defaultHostName: $Output<string | undefined>;
+  readonly defaultHostName: $Output<string>;
   /** Status of the last deployment slot swap operation. */
   readonly slotSwapStatus: $Output<outputs.SlotSwapStatus | undefined>;
   /**
@@ -4893,7 +4893,7 @@ export declare class Slot extends $CustomResource {
   /** Site redundancy mode */
   readonly redundancyMode: $Output<"None" | "Manual" | "Failover" | "ActiveActive" | "GeoRedundant" | undefined>;
   /** Specifies an operation id if this site has a pending operation. */
-  readonly inProgressOperationId: $Output<string | undefined>;
+  readonly inProgressOperationId: $Output<string>;
   /** Property to allow or block all public traffic. Allowed Values: 'Enabled', 'Disabled' or an empty string. */
   readonly publicNetworkAccess: $Output<string | undefined>;
   /** Checks if Customer provided storage account is required */
@@ -4910,7 +4910,7 @@ export declare class Slot extends $CustomResource {
   /** Azure Resource Manager ID of the customer's selected Managed Environment on which to host this app. This must be of the form /subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.App/managedEnvironments/{managedEnvironmentName} */
   readonly managedEnvironmentId: $Output<string | undefined>;
   /** Current SKU of application based on associated App Service Plan. Some valid SKU values are Free, Shared, Basic, Dynamic, FlexConsumption, Standard, Premium, PremiumV2, PremiumV3, Isolated, IsolatedV2 */
-  readonly sku: $Output<string | undefined>;
+  readonly sku: $Output<string>;
   constructor(name: string, args: SlotArgs, opts?: $Options);
 }
 
@@ -5044,19 +5044,19 @@ export interface SlotState {
   kind?: string;
   location: string;
   tags?: outputs.ResourceTags;
-  state?: string;
+  state: string;
   hostNames?: string[];
-  repositorySiteName?: string;
-  usageState?: "Normal" | "Exceeded";
+  repositorySiteName: string;
+  usageState: "Normal" | "Exceeded";
   enabled?: boolean;
   enabledHostNames?: string[];
-  availabilityState?: "Normal" | "Limited" | "DisasterRecoveryMode";
+  availabilityState: "Normal" | "Limited" | "DisasterRecoveryMode";
   hostNameSslStates?: outputs.HostNameSslState[];
   serverFarmId?: string;
   reserved?: boolean;
   isXenon?: boolean;
   hyperV?: boolean;
-  lastModifiedTimeUtc?: string;
+  lastModifiedTimeUtc: string;
   dnsConfiguration?: outputs.SiteDnsConfig;
   outboundVnetRouting?: outputs.OutboundVnetRouting;
   functionAppConfig?: outputs.FunctionAppConfig;
@@ -5065,7 +5065,7 @@ export interface SlotState {
   resourceConfig?: outputs.ResourceConfig;
   trafficManagerHostNames?: string[];
   scmSiteAlsoStopped?: boolean;
-  targetSwapSlot?: string;
+  targetSwapSlot: string;
   hostingEnvironmentProfile?: outputs.HostingEnvironmentProfile;
   clientAffinityEnabled?: boolean;
   clientAffinityPartitioningEnabled?: boolean;
@@ -5078,26 +5078,26 @@ export interface SlotState {
   sshEnabled?: boolean;
   hostNamesDisabled?: boolean;
   customDomainVerificationId?: string;
-  outboundIpAddresses?: string;
-  possibleOutboundIpAddresses?: string;
+  outboundIpAddresses: string;
+  possibleOutboundIpAddresses: string;
   containerSize?: number;
   dailyMemoryTimeQuota?: number;
-  suspendedTill?: string;
-  maxNumberOfWorkers?: number;
-  resourceGroup?: string;
-  isDefaultContainer?: boolean;
-  defaultHostName?: string;
+  suspendedTill: string;
+  maxNumberOfWorkers: number;
+  resourceGroup: string;
+  isDefaultContainer: boolean;
+  defaultHostName: string;
   slotSwapStatus?: outputs.SlotSwapStatus;
   httpsOnly?: boolean;
   redundancyMode?: "None" | "Manual" | "Failover" | "ActiveActive" | "GeoRedundant";
-  inProgressOperationId?: string;
+  inProgressOperationId: string;
   publicNetworkAccess?: string;
   storageAccountRequired?: boolean;
   keyVaultReferenceIdentity?: string;
   autoGeneratedDomainNameLabelScope?: "TenantReuse" | "SubscriptionReuse" | "ResourceGroupReuse" | "NoReuse";
   virtualNetworkSubnetId?: string;
   managedEnvironmentId?: string;
-  sku?: string;
+  sku: string;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/slots` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -5123,20 +5123,20 @@ export interface SlotBackupState {
   backupName: string;
   type: "Microsoft.Web/sites/slots/backups";
   properties?: outputs.BackupItemProperties;
-  kind?: string;
-  storageAccountUrl?: string;
-  blobName?: string;
-  name?: string;
-  status?: "InProgress" | "Failed" | "Succeeded" | "TimedOut" | "Created" | "Skipped" | "PartiallySucceeded" | "DeleteInProgress" | "DeleteFailed" | "Deleted";
-  sizeInBytes?: number;
-  created?: string;
-  log?: string;
+  kind: string;
+  storageAccountUrl: string;
+  blobName: string;
+  name: string;
+  status: "InProgress" | "Failed" | "Succeeded" | "TimedOut" | "Created" | "Skipped" | "PartiallySucceeded" | "DeleteInProgress" | "DeleteFailed" | "Deleted";
+  sizeInBytes: number;
+  created: string;
+  log: string;
   databases?: outputs.DatabaseBackupSetting[];
-  scheduled?: boolean;
-  lastRestoreTimeStamp?: string;
-  finishedTimeStamp?: string;
-  correlationId?: string;
-  websiteSizeInBytes?: number;
+  scheduled: boolean;
+  lastRestoreTimeStamp: string;
+  finishedTimeStamp: string;
+  correlationId: string;
+  websiteSizeInBytes: number;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/slots/backups` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -5246,29 +5246,29 @@ export declare class SlotCertificate extends $CustomResource {
   /** Certificate password. */
   readonly password: $Output<string | undefined>;
   /** Friendly name of the certificate. */
-  readonly friendlyName: $Output<string | undefined>;
+  readonly friendlyName: $Output<string>;
   /** Subject name of the certificate. */
-  readonly subjectName: $Output<string | undefined>;
+  readonly subjectName: $Output<string>;
   /** Host names the certificate applies to. */
   readonly hostNames: $Output<string[] | undefined>;
   /** Pfx blob. */
   readonly pfxBlob: $Output<any | undefined>;
   /** Self link. */
-  readonly selfLink: $Output<string | undefined>;
+  readonly selfLink: $Output<string>;
   /** Certificate issuer. */
-  readonly issuer: $Output<string | undefined>;
+  readonly issuer: $Output<string>;
   /** Certificate issue Date. */
-  readonly issueDate: $Output<string | undefined>;
+  readonly issueDate: $Output<string>;
   /** Certificate expiration date. */
-  readonly expirationDate: $Output<string | undefined>;
+  readonly expirationDate: $Output<string>;
   /** Certificate thumbprint. */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   /** Is the certificate valid?. */
-  readonly valid: $Output<boolean | undefined>;
+  readonly valid: $Output<boolean>;
   /** Raw bytes of .cer file */
   readonly cerBlob: $Output<any | undefined>;
   /** Public key hash. */
-  readonly publicKeyHash: $Output<string | undefined>;
+  readonly publicKeyHash: $Output<string>;
   /** Specification for the App Service Environment to use for the certificate. */
   readonly hostingEnvironmentProfile: $Output<outputs.HostingEnvironmentProfile | undefined>;
   /** Azure Key Vault Csm resource Id. */
@@ -5276,7 +5276,7 @@ export declare class SlotCertificate extends $CustomResource {
   /** Azure Key Vault secret name. */
   readonly keyVaultSecretName: $Output<string | undefined>;
   /** Status of the Key Vault secret. */
-  readonly keyVaultSecretStatus: $Output<"Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown" | undefined>;
+  readonly keyVaultSecretStatus: $Output<"Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown">;
   /** Resource ID of the associated App Service plan. */
   readonly serverFarmId: $Output<string | undefined>;
   /** CNAME of the certificate to be issued via free certificate */
@@ -5343,22 +5343,22 @@ export interface SlotCertificateState {
   location: string;
   tags?: outputs.ResourceTags;
   password?: string;
-  friendlyName?: string;
-  subjectName?: string;
+  friendlyName: string;
+  subjectName: string;
   hostNames?: string[];
   pfxBlob?: any;
-  selfLink?: string;
-  issuer?: string;
-  issueDate?: string;
-  expirationDate?: string;
-  thumbprint?: string;
-  valid?: boolean;
+  selfLink: string;
+  issuer: string;
+  issueDate: string;
+  expirationDate: string;
+  thumbprint: string;
+  valid: boolean;
   cerBlob?: any;
-  publicKeyHash?: string;
+  publicKeyHash: string;
   hostingEnvironmentProfile?: outputs.HostingEnvironmentProfile;
   keyVaultId?: string;
   keyVaultSecretName?: string;
-  keyVaultSecretStatus?: "Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown";
+  keyVaultSecretStatus: "Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown";
   serverFarmId?: string;
   canonicalName?: string;
   domainValidationMethod?: string;
@@ -5455,7 +5455,7 @@ export interface ConfigAppsettingState {
   name: string;
   type: "Microsoft.Web/sites/slots/config/appsettings";
   properties?: outputs.ApiKVReferenceProperties;
-  kind?: string;
+  kind: string;
   reference?: string;
   status?: "Initialized" | "Resolved" | "InvalidSyntax" | "MSINotEnabled" | "VaultNotFound" | "SecretNotFound" | "SecretVersionNotFound" | "AccessToKeyVaultDenied" | "OtherReasons" | "FetchTimedOut" | "UnauthorizedClient";
   vaultName?: string;
@@ -5493,7 +5493,7 @@ export interface ConfigConnectionstringState {
   name: string;
   type: "Microsoft.Web/sites/slots/config/connectionstrings";
   properties?: outputs.ApiKVReferenceProperties;
-  kind?: string;
+  kind: string;
   reference?: string;
   status?: "Initialized" | "Resolved" | "InvalidSyntax" | "MSINotEnabled" | "VaultNotFound" | "SecretNotFound" | "SecretVersionNotFound" | "AccessToKeyVaultDenied" | "OtherReasons" | "FetchTimedOut" | "UnauthorizedClient";
   vaultName?: string;
@@ -5531,7 +5531,7 @@ export interface ConfigSnapshotState {
   name: string;
   type: "Microsoft.Web/sites/slots/config/snapshots";
   properties?: outputs.SiteConfig;
-  kind?: string;
+  kind: string;
   numberOfWorkers?: number;
   defaultDocuments?: string[];
   netFrameworkVersion?: string;
@@ -5628,7 +5628,7 @@ export interface SlotContinuouswebjobState {
   name: string;
   type: "Microsoft.Web/sites/slots/continuouswebjobs";
   properties?: outputs.ContinuousWebJobProperties;
-  kind?: string;
+  kind: string;
   status?: "Initializing" | "Starting" | "Running" | "PendingRestart" | "Stopped";
   detailed_status?: string;
   log_url?: string;
@@ -5781,7 +5781,7 @@ export interface SlotDeploymentStatusState {
   name: string;
   type: "Microsoft.Web/sites/slots/deploymentStatus";
   properties?: outputs.CsmDeploymentStatusProperties;
-  kind?: string;
+  kind: string;
   deploymentId?: string;
   status?: "TimedOut" | "RuntimeFailed" | "BuildAborted" | "BuildFailed" | "BuildRequestReceived" | "BuildPending" | "BuildInProgress" | "BuildSuccessful" | "PostBuildRestartRequired" | "StartPolling" | "StartPollingWithRestart" | "RuntimeStarting" | "RuntimeSuccessful" | (string & {});
   numberOfInstancesInProgress?: number;
@@ -5815,7 +5815,7 @@ export interface SlotDetectorState {
   name: string;
   type: "Microsoft.Web/sites/slots/detectors";
   properties?: outputs.DetectorResponseProperties;
-  kind?: string;
+  kind: string;
   metadata?: outputs.DetectorInfo;
   dataset?: outputs.DiagnosticData[];
   status?: outputs.Status;
@@ -5847,8 +5847,8 @@ export interface SlotDiagnosticState {
   name: string;
   type: "Microsoft.Web/sites/slots/diagnostics";
   properties?: outputs.DiagnosticCategoryProperties;
-  kind?: string;
-  description?: string;
+  kind: string;
+  description: string;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/slots/diagnostics` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -5877,8 +5877,8 @@ export interface DiagnosticAnalysisState {
   name: string;
   type: "Microsoft.Web/sites/slots/diagnostics/analyses";
   properties?: outputs.AnalysisDefinitionProperties;
-  kind?: string;
-  description?: string;
+  kind: string;
+  description: string;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/slots/diagnostics/analyses` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -5907,11 +5907,11 @@ export interface SlotDiagnosticDetectorState {
   name: string;
   type: "Microsoft.Web/sites/slots/diagnostics/detectors";
   properties?: outputs.DetectorDefinition;
-  kind?: string;
-  displayName?: string;
-  description?: string;
-  rank?: number;
-  isEnabled?: boolean;
+  kind: string;
+  displayName: string;
+  description: string;
+  rank: number;
+  isEnabled: boolean;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/slots/diagnostics/detectors` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -6020,15 +6020,15 @@ export declare class SlotExtension extends $CustomResource {
   /** Kind of resource. */
   readonly kind: $Output<string | undefined>;
   /** Username of deployer */
-  readonly deployer: $Output<string | undefined>;
+  readonly deployer: $Output<string>;
   /** Provisioning state */
-  readonly provisioningState: $Output<"accepted" | "running" | "succeeded" | "failed" | "canceled" | undefined>;
+  readonly provisioningState: $Output<"accepted" | "running" | "succeeded" | "failed" | "canceled">;
   /** Start time of deploy operation */
-  readonly startTime: $Output<string | undefined>;
+  readonly startTime: $Output<string>;
   /** End time of deploy operation */
-  readonly endTime: $Output<string | undefined>;
+  readonly endTime: $Output<string>;
   /** Whether the deployment operation has completed */
-  readonly complete: $Output<boolean | undefined>;
+  readonly complete: $Output<boolean>;
   constructor(name: string, args: SlotExtensionArgs, opts?: $Options);
 }
 
@@ -6088,11 +6088,11 @@ export interface SlotExtensionState {
   type: "Microsoft.Web/sites/slots/extensions";
   properties?: outputs.MSDeployCoreOrMSDeployStatusProperties;
   kind?: string;
-  deployer?: string;
-  provisioningState?: "accepted" | "running" | "succeeded" | "failed" | "canceled";
-  startTime?: string;
-  endTime?: string;
-  complete?: boolean;
+  deployer: string;
+  provisioningState: "accepted" | "running" | "succeeded" | "failed" | "canceled";
+  startTime: string;
+  endTime: string;
+  complete: boolean;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/slots/extensions` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -6350,7 +6350,7 @@ export declare class SlotHostNameBinding extends $CustomResource {
   /** SSL certificate thumbprint */
   readonly thumbprint: $Output<string | undefined>;
   /** Virtual IP address assigned to the hostname if IP based SSL is enabled. */
-  readonly virtualIP: $Output<string | undefined>;
+  readonly virtualIP: $Output<string>;
   constructor(name: string, args: SlotHostNameBindingArgs, opts?: $Options);
 }
 
@@ -6409,7 +6409,7 @@ export interface SlotHostNameBindingState {
   hostNameType?: "Verified" | "Managed";
   sslState?: "Disabled" | "SniEnabled" | "IpBasedEnabled";
   thumbprint?: string;
-  virtualIP?: string;
+  virtualIP: string;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/slots/hostNameBindings` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -6646,7 +6646,7 @@ export interface SlotInstanceState {
   name: string;
   type: "Microsoft.Web/sites/slots/instances";
   properties?: outputs.WebSiteInstanceStatusProperties;
-  kind?: string;
+  kind: string;
   state?: "READY" | "STOPPED" | "UNKNOWN";
   statusUrl?: string;
   detectorUrl?: string;
@@ -6691,15 +6691,15 @@ export declare class SlotInstanceExtension extends $CustomResource {
   /** Kind of resource. */
   readonly kind: $Output<string | undefined>;
   /** Username of deployer */
-  readonly deployer: $Output<string | undefined>;
+  readonly deployer: $Output<string>;
   /** Provisioning state */
-  readonly provisioningState: $Output<"accepted" | "running" | "succeeded" | "failed" | "canceled" | undefined>;
+  readonly provisioningState: $Output<"accepted" | "running" | "succeeded" | "failed" | "canceled">;
   /** Start time of deploy operation */
-  readonly startTime: $Output<string | undefined>;
+  readonly startTime: $Output<string>;
   /** End time of deploy operation */
-  readonly endTime: $Output<string | undefined>;
+  readonly endTime: $Output<string>;
   /** Whether the deployment operation has completed */
-  readonly complete: $Output<boolean | undefined>;
+  readonly complete: $Output<boolean>;
   constructor(name: string, args: SlotInstanceExtensionArgs, opts?: $Options);
 }
 
@@ -6763,11 +6763,11 @@ export interface SlotInstanceExtensionState {
   type: "Microsoft.Web/sites/slots/instances/extensions";
   properties?: outputs.MSDeployCoreOrMSDeployStatusProperties;
   kind?: string;
-  deployer?: string;
-  provisioningState?: "accepted" | "running" | "succeeded" | "failed" | "canceled";
-  startTime?: string;
-  endTime?: string;
-  complete?: boolean;
+  deployer: string;
+  provisioningState: "accepted" | "running" | "succeeded" | "failed" | "canceled";
+  startTime: string;
+  endTime: string;
+  complete: boolean;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/slots/instances/extensions` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -6796,8 +6796,8 @@ export interface SlotInstanceProcessState {
   name: string;
   type: "Microsoft.Web/sites/slots/instances/processes";
   properties?: outputs.ProcessInfoProperties;
-  kind?: string;
-  identifier?: number;
+  kind: string;
+  identifier: number;
   deployment_name?: string;
   href?: string;
   minidump?: string;
@@ -6863,7 +6863,7 @@ export interface SlotInstanceProcessModuleState {
   name: string;
   type: "Microsoft.Web/sites/slots/instances/processes/modules";
   properties?: outputs.ProcessModuleInfoProperties;
-  kind?: string;
+  kind: string;
   base_address?: string;
   file_name?: string;
   href?: string;
@@ -6901,10 +6901,10 @@ export interface SlotMigratemysqlState {
   name: "status";
   type: "Microsoft.Web/sites/slots/migratemysql";
   properties?: outputs.MigrateMySqlStatusProperties;
-  kind?: string;
-  migrationOperationStatus?: "InProgress" | "Failed" | "Succeeded" | "TimedOut" | "Created";
-  operationId?: string;
-  localMySqlEnabled?: boolean;
+  kind: string;
+  migrationOperationStatus: "InProgress" | "Failed" | "Succeeded" | "TimedOut" | "Created";
+  operationId: string;
+  localMySqlEnabled: boolean;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/slots/migratemysql` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -7012,8 +7012,8 @@ export interface SlotNetworkFeatureState {
   name: string;
   type: "Microsoft.Web/sites/slots/networkFeatures";
   properties?: outputs.NetworkFeaturesProperties;
-  kind?: string;
-  virtualNetworkName?: string;
+  kind: string;
+  virtualNetworkName: string;
   virtualNetworkConnection?: outputs.VnetInfo;
   hybridConnections?: outputs.RelayServiceConnectionEntity[];
   hybridConnectionsV2?: outputs.HybridConnection[];
@@ -7238,7 +7238,7 @@ export declare class SlotPrivateEndpointConnection extends $CustomResource {
   readonly properties: $Output<outputs.RemotePrivateEndpointConnectionARMResourceProperties | undefined>;
   /** Kind of resource. */
   readonly kind: $Output<string | undefined>;
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** PrivateEndpoint of a remote private endpoint connection */
   readonly privateEndpoint: $Output<outputs.ArmIdWrapper | undefined>;
   /** The state of a private link connection */
@@ -7288,7 +7288,7 @@ export interface SlotPrivateEndpointConnectionState {
   type: "Microsoft.Web/sites/slots/privateEndpointConnections";
   properties?: outputs.RemotePrivateEndpointConnectionARMResourceProperties;
   kind?: string;
-  provisioningState?: string;
+  provisioningState: string;
   privateEndpoint?: outputs.ArmIdWrapper;
   privateLinkServiceConnectionState?: outputs.PrivateLinkConnectionState;
   ipAddresses?: string[];
@@ -7318,8 +7318,8 @@ export interface SlotProcessState {
   name: string;
   type: "Microsoft.Web/sites/slots/processes";
   properties?: outputs.ProcessInfoProperties;
-  kind?: string;
-  identifier?: number;
+  kind: string;
+  identifier: number;
   deployment_name?: string;
   href?: string;
   minidump?: string;
@@ -7383,7 +7383,7 @@ export interface SlotProcessModuleState {
   name: string;
   type: "Microsoft.Web/sites/slots/processes/modules";
   properties?: outputs.ProcessModuleInfoProperties;
-  kind?: string;
+  kind: string;
   base_address?: string;
   file_name?: string;
   href?: string;
@@ -7434,7 +7434,7 @@ export declare class SlotPublicCertificate extends $CustomResource {
   /** Public Certificate Location */
   readonly publicCertificateLocation: $Output<"CurrentUserMy" | "LocalMachineMy" | "Unknown" | undefined>;
   /** Certificate Thumbprint */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   constructor(name: string, args: SlotPublicCertificateArgs, opts?: $Options);
 }
 
@@ -7478,7 +7478,7 @@ export interface SlotPublicCertificateState {
   kind?: string;
   blob?: any;
   publicCertificateLocation?: "CurrentUserMy" | "LocalMachineMy" | "Unknown";
-  thumbprint?: string;
+  thumbprint: string;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/slots/publicCertificates` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -7505,7 +7505,7 @@ export interface SlotResourceHealthMetadataState {
   name: "default";
   type: "Microsoft.Web/sites/slots/resourceHealthMetadata";
   properties?: outputs.ResourceHealthMetadataProperties;
-  kind?: string;
+  kind: string;
   category?: string;
   signalAvailability?: boolean;
 }
@@ -7559,9 +7559,9 @@ export declare class SlotSitecontainer extends $CustomResource {
   /** UserManagedIdentity ClientId */
   readonly userManagedIdentityClientId: $Output<string | undefined>;
   /** Created Time */
-  readonly createdTime: $Output<string | undefined>;
+  readonly createdTime: $Output<string>;
   /** Last Modified Time */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** List of volume mounts */
   readonly volumeMounts: $Output<outputs.VolumeMount[] | undefined>;
   /** <code>true</code> if all AppSettings and ConnectionStrings have to be passed to the container as environment variables; <code>false</code> otherwise. */
@@ -7635,8 +7635,8 @@ export interface SlotSitecontainerState {
   userName?: string;
   passwordSecret?: string;
   userManagedIdentityClientId?: string;
-  createdTime?: string;
-  lastModifiedTime?: string;
+  createdTime: string;
+  lastModifiedTime: string;
   volumeMounts?: outputs.VolumeMount[];
   inheritAppSettingsAndConnectionStrings?: boolean;
   environmentVariables?: outputs.EnvironmentVariable[];
@@ -7673,7 +7673,7 @@ export declare class SlotSiteextension extends $CustomResource {
   /** SiteExtensionInfo resource specific properties */
   readonly properties: $Output<outputs.SiteExtensionInfoProperties | undefined>;
   /** Kind of resource. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Site extension ID. */
   readonly extension_id: $Output<string | undefined>;
   readonly title: $Output<string | undefined>;
@@ -7745,7 +7745,7 @@ export interface SlotSiteextensionState {
   name: string;
   type: "Microsoft.Web/sites/slots/siteextensions";
   properties?: outputs.SiteExtensionInfoProperties;
-  kind?: string;
+  kind: string;
   extension_id?: string;
   title?: string;
   extension_type?: "Gallery" | "WebRoot";
@@ -7898,7 +7898,7 @@ export interface SlotTriggeredwebjobState {
   name: string;
   type: "Microsoft.Web/sites/slots/triggeredwebjobs";
   properties?: outputs.TriggeredWebJobProperties;
-  kind?: string;
+  kind: string;
   latest_run?: outputs.TriggeredJobRun;
   history_url?: string;
   scheduler_logs_url?: string;
@@ -7939,7 +7939,7 @@ export interface TriggeredwebjobHistoryState {
   name: string;
   type: "Microsoft.Web/sites/slots/triggeredwebjobs/history";
   properties?: outputs.TriggeredJobHistoryProperties;
-  kind?: string;
+  kind: string;
   runs?: outputs.TriggeredJobRun[];
 }
 /**
@@ -7978,7 +7978,7 @@ export declare class SlotVirtualNetworkConnection extends $CustomResource {
   /** The Virtual Network's resource ID. */
   readonly vnetResourceId: $Output<string | undefined>;
   /** The client certificate thumbprint. */
-  readonly certThumbprint: $Output<string | undefined>;
+  readonly certThumbprint: $Output<string>;
   /**
    * A certificate file (.cer) blob containing the public key of the private key used to authenticate a 
    * Point-To-Site VPN connection.
@@ -7987,7 +7987,7 @@ export declare class SlotVirtualNetworkConnection extends $CustomResource {
   /** The routes that this Virtual Network connection uses. */
   readonly routes: $Output<outputs.VnetRoute[] | undefined>;
   /** <code>true</code> if a resync is required; otherwise, <code>false</code>. */
-  readonly resyncRequired: $Output<boolean | undefined>;
+  readonly resyncRequired: $Output<boolean>;
   /** DNS servers to be used by this Virtual Network. This should be a comma-separated list of IP addresses. */
   readonly dnsServers: $Output<string | undefined>;
   /** Flag that is used to denote if this is VNET injection */
@@ -8041,10 +8041,10 @@ export interface SlotVirtualNetworkConnectionState {
   properties?: outputs.VnetInfo;
   kind?: string;
   vnetResourceId?: string;
-  certThumbprint?: string;
+  certThumbprint: string;
   certBlob?: string;
   routes?: outputs.VnetRoute[];
-  resyncRequired?: boolean;
+  resyncRequired: boolean;
   dnsServers?: string;
   isSwift?: boolean;
 }
@@ -8157,7 +8157,7 @@ export interface SlotWebjobState {
   name: string;
   type: "Microsoft.Web/sites/slots/webjobs";
   properties?: outputs.WebJobProperties;
-  kind?: string;
+  kind: string;
   run_command?: string;
   url?: string;
   extra_info_url?: string;
@@ -8289,7 +8289,7 @@ export interface TriggeredwebjobState {
   name: string;
   type: "Microsoft.Web/sites/triggeredwebjobs";
   properties?: outputs.TriggeredWebJobProperties;
-  kind?: string;
+  kind: string;
   latest_run?: outputs.TriggeredJobRun;
   history_url?: string;
   scheduler_logs_url?: string;
@@ -8328,7 +8328,7 @@ export interface HistoryState {
   name: string;
   type: "Microsoft.Web/sites/triggeredwebjobs/history";
   properties?: outputs.TriggeredJobHistoryProperties;
-  kind?: string;
+  kind: string;
   runs?: outputs.TriggeredJobRun[];
 }
 /**
@@ -8365,7 +8365,7 @@ export declare class VirtualNetworkConnection extends $CustomResource {
   /** The Virtual Network's resource ID. */
   readonly vnetResourceId: $Output<string | undefined>;
   /** The client certificate thumbprint. */
-  readonly certThumbprint: $Output<string | undefined>;
+  readonly certThumbprint: $Output<string>;
   /**
    * A certificate file (.cer) blob containing the public key of the private key used to authenticate a 
    * Point-To-Site VPN connection.
@@ -8374,7 +8374,7 @@ export declare class VirtualNetworkConnection extends $CustomResource {
   /** The routes that this Virtual Network connection uses. */
   readonly routes: $Output<outputs.VnetRoute[] | undefined>;
   /** <code>true</code> if a resync is required; otherwise, <code>false</code>. */
-  readonly resyncRequired: $Output<boolean | undefined>;
+  readonly resyncRequired: $Output<boolean>;
   /** DNS servers to be used by this Virtual Network. This should be a comma-separated list of IP addresses. */
   readonly dnsServers: $Output<string | undefined>;
   /** Flag that is used to denote if this is VNET injection */
@@ -8424,10 +8424,10 @@ export interface VirtualNetworkConnectionState {
   properties?: outputs.VnetInfo;
   kind?: string;
   vnetResourceId?: string;
-  certThumbprint?: string;
+  certThumbprint: string;
   certBlob?: string;
   routes?: outputs.VnetRoute[];
-  resyncRequired?: boolean;
+  resyncRequired: boolean;
   dnsServers?: string;
   isSwift?: boolean;
 }
@@ -8532,7 +8532,7 @@ export interface WebjobState {
   name: string;
   type: "Microsoft.Web/sites/webjobs";
   properties?: outputs.WebJobProperties;
-  kind?: string;
+  kind: string;
   run_command?: string;
   url?: string;
   extra_info_url?: string;
@@ -8652,7 +8652,7 @@ export declare class StaticSite extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The default autogenerated hostname for the static site. */
-  readonly defaultHostname: $Output<string | undefined>;
+  readonly defaultHostname: $Output<string>;
   /** URL for the repository of the static site. */
   readonly repositoryUrl: $Output<string | undefined>;
   /** The target branch in the repository. */
@@ -8672,9 +8672,9 @@ export declare class StaticSite extends $CustomResource {
   /** Template options for generating a new repository. */
   readonly templateProperties: $Output<outputs.StaticSiteTemplateOptions | undefined>;
   /** The content distribution endpoint for the static site. */
-  readonly contentDistributionEndpoint: $Output<string | undefined>;
+  readonly contentDistributionEndpoint: $Output<string>;
   /** Identity to use for Key Vault Reference authentication. */
-  readonly keyVaultReferenceIdentity: $Output<string | undefined>;
+  readonly keyVaultReferenceIdentity: $Output<string>;
   /** User provided function apps registered with the static site */
   readonly userProvidedFunctionApps: $Output<outputs.StaticSiteUserProvidedFunctionApp[] | undefined>;
   /** Backends linked to the static side */
@@ -8748,7 +8748,7 @@ export interface StaticSiteState {
   kind?: string;
   location: string;
   tags?: outputs.ResourceTags;
-  defaultHostname?: string;
+  defaultHostname: string;
   repositoryUrl?: string;
   branch?: string;
   customDomains?: string[];
@@ -8758,8 +8758,8 @@ export interface StaticSiteState {
   stagingEnvironmentPolicy?: "Enabled" | "Disabled";
   allowConfigFileUpdates?: boolean;
   templateProperties?: outputs.StaticSiteTemplateOptions;
-  contentDistributionEndpoint?: string;
-  keyVaultReferenceIdentity?: string;
+  contentDistributionEndpoint: string;
+  keyVaultReferenceIdentity: string;
   userProvidedFunctionApps?: outputs.StaticSiteUserProvidedFunctionApp[];
   linkedBackends?: outputs.StaticSiteLinkedBackend[];
   provider?: string;
@@ -8807,7 +8807,7 @@ export declare class BasicAuth extends $CustomResource {
   /** The list of enabled environments for Basic Auth if ApplicableEnvironmentsMode is set to SpecifiedEnvironments. */
   readonly environments: $Output<string[] | undefined>;
   /** State indicating if basic auth has a secret and what type it is. */
-  readonly secretState: $Output<string | undefined>;
+  readonly secretState: $Output<string>;
   constructor(name: string, args: BasicAuthArgs, opts?: $Options);
 }
 
@@ -8853,7 +8853,7 @@ export interface BasicAuthState {
   secretUrl?: string;
   applicableEnvironmentsMode: string;
   environments?: string[];
-  secretState?: string;
+  secretState: string;
 }
 /**
  * Reads an existing `Microsoft.Web/staticSites/basicAuth` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -8878,14 +8878,14 @@ export interface BuildState {
   name: string;
   type: "Microsoft.Web/staticSites/builds";
   properties?: outputs.StaticSiteBuildARMResourceProperties;
-  kind?: string;
-  buildId?: string;
-  sourceBranch?: string;
-  pullRequestTitle?: string;
-  hostname?: string;
-  createdTimeUtc?: string;
-  lastUpdatedOn?: string;
-  status?: "WaitingForDeployment" | "Uploading" | "Deploying" | "Ready" | "Failed" | "Deleting" | "Detached" | (string & {});
+  kind: string;
+  buildId: string;
+  sourceBranch: string;
+  pullRequestTitle: string;
+  hostname: string;
+  createdTimeUtc: string;
+  lastUpdatedOn: string;
+  status: "WaitingForDeployment" | "Uploading" | "Deploying" | "Ready" | "Failed" | "Deleting" | "Detached" | (string & {});
   userProvidedFunctionApps?: outputs.StaticSiteUserProvidedFunctionApp[];
   linkedBackends?: outputs.StaticSiteLinkedBackend[];
   databaseConnections?: outputs.DatabaseConnectionOverview[];
@@ -9087,9 +9087,9 @@ export declare class BuildLinkedBackend extends $CustomResource {
   /** The region of the backend linked to the static site */
   readonly region: $Output<string | undefined>;
   /** The date and time on which the backend was linked to the static site. */
-  readonly createdOn: $Output<string | undefined>;
+  readonly createdOn: $Output<string>;
   /** The provisioning state of the linking process. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: BuildLinkedBackendArgs, opts?: $Options);
 }
 
@@ -9133,8 +9133,8 @@ export interface BuildLinkedBackendState {
   kind?: string;
   backendResourceId?: string;
   region?: string;
-  createdOn?: string;
-  provisioningState?: string;
+  createdOn: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.Web/staticSites/builds/linkedBackends` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -9174,7 +9174,7 @@ export declare class BuildUserProvidedFunctionApp extends $CustomResource {
   /** The region of the function app registered with the static site */
   readonly functionAppRegion: $Output<string | undefined>;
   /** The date and time on which the function app was registered with the static site. */
-  readonly createdOn: $Output<string | undefined>;
+  readonly createdOn: $Output<string>;
   constructor(name: string, args: BuildUserProvidedFunctionAppArgs, opts?: $Options);
 }
 
@@ -9218,7 +9218,7 @@ export interface BuildUserProvidedFunctionAppState {
   kind?: string;
   functionAppResourceId?: string;
   functionAppRegion?: string;
-  createdOn?: string;
+  createdOn: string;
 }
 /**
  * Reads an existing `Microsoft.Web/staticSites/builds/userProvidedFunctionApps` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -9311,14 +9311,14 @@ export declare class CustomDomain extends $CustomResource {
   /** Kind of resource. */
   readonly kind: $Output<string | undefined>;
   /** The domain name for the static site custom domain. */
-  readonly domainName: $Output<string | undefined>;
+  readonly domainName: $Output<string>;
   /** The date and time on which the custom domain was created for the static site. */
-  readonly createdOn: $Output<string | undefined>;
+  readonly createdOn: $Output<string>;
   /** The status of the custom domain */
-  readonly status: $Output<"RetrievingValidationToken" | "Validating" | "Adding" | "Ready" | "Failed" | "Deleting" | "Unhealthy" | (string & {}) | undefined>;
+  readonly status: $Output<"RetrievingValidationToken" | "Validating" | "Adding" | "Ready" | "Failed" | "Deleting" | "Unhealthy" | (string & {})>;
   /** The TXT record validation token */
-  readonly validationToken: $Output<string | undefined>;
-  readonly errorMessage: $Output<string | undefined>;
+  readonly validationToken: $Output<string>;
+  readonly errorMessage: $Output<string>;
   constructor(name: string, args: CustomDomainArgs, opts?: $Options);
 }
 
@@ -9354,11 +9354,11 @@ export interface CustomDomainState {
   type: "Microsoft.Web/staticSites/customDomains";
   properties?: outputs.StaticSiteCustomDomainRequestPropertiesARMResourcePropertiesOrStaticSiteCustomDomainOverviewARMResourceProperties;
   kind?: string;
-  domainName?: string;
-  createdOn?: string;
-  status?: "RetrievingValidationToken" | "Validating" | "Adding" | "Ready" | "Failed" | "Deleting" | "Unhealthy" | (string & {});
-  validationToken?: string;
-  errorMessage?: string;
+  domainName: string;
+  createdOn: string;
+  status: "RetrievingValidationToken" | "Validating" | "Adding" | "Ready" | "Failed" | "Deleting" | "Unhealthy" | (string & {});
+  validationToken: string;
+  errorMessage: string;
 }
 /**
  * Reads an existing `Microsoft.Web/staticSites/customDomains` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -9484,9 +9484,9 @@ export declare class LinkedBackend extends $CustomResource {
   /** The region of the backend linked to the static site */
   readonly region: $Output<string | undefined>;
   /** The date and time on which the backend was linked to the static site. */
-  readonly createdOn: $Output<string | undefined>;
+  readonly createdOn: $Output<string>;
   /** The provisioning state of the linking process. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: LinkedBackendArgs, opts?: $Options);
 }
 
@@ -9526,8 +9526,8 @@ export interface LinkedBackendState {
   kind?: string;
   backendResourceId?: string;
   region?: string;
-  createdOn?: string;
-  provisioningState?: string;
+  createdOn: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.Web/staticSites/linkedBackends` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -9560,7 +9560,7 @@ export declare class StaticSitePrivateEndpointConnection extends $CustomResource
   readonly properties: $Output<outputs.RemotePrivateEndpointConnectionARMResourceProperties | undefined>;
   /** Kind of resource. */
   readonly kind: $Output<string | undefined>;
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** PrivateEndpoint of a remote private endpoint connection */
   readonly privateEndpoint: $Output<outputs.ArmIdWrapper | undefined>;
   /** The state of a private link connection */
@@ -9606,7 +9606,7 @@ export interface StaticSitePrivateEndpointConnectionState {
   type: "Microsoft.Web/staticSites/privateEndpointConnections";
   properties?: outputs.RemotePrivateEndpointConnectionARMResourceProperties;
   kind?: string;
-  provisioningState?: string;
+  provisioningState: string;
   privateEndpoint?: outputs.ArmIdWrapper;
   privateLinkServiceConnectionState?: outputs.PrivateLinkConnectionState;
   ipAddresses?: string[];
@@ -9647,7 +9647,7 @@ export declare class UserProvidedFunctionApp extends $CustomResource {
   /** The region of the function app registered with the static site */
   readonly functionAppRegion: $Output<string | undefined>;
   /** The date and time on which the function app was registered with the static site. */
-  readonly createdOn: $Output<string | undefined>;
+  readonly createdOn: $Output<string>;
   constructor(name: string, args: UserProvidedFunctionAppArgs, opts?: $Options);
 }
 
@@ -9687,7 +9687,7 @@ export interface UserProvidedFunctionAppState {
   kind?: string;
   functionAppResourceId?: string;
   functionAppRegion?: string;
-  createdOn?: string;
+  createdOn: string;
 }
 /**
  * Reads an existing `Microsoft.Web/staticSites/userProvidedFunctionApps` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -10245,6 +10245,165 @@ export declare const listStaticSiteSecretsOutput: typeof listStaticSiteSecrets;
 export declare const listAuthproviderUsersOutput: typeof listAuthproviderUsers;
 export declare const listBuildAppSettingsOutput: typeof listBuildAppSettings;
 export declare const listBuildFunctionAppSettingsOutput: typeof listBuildFunctionAppSettings;
+// Pulumi's names for what each function and lookup returns.
+export type GetCertificateResult = CertificateState;
+export type GetDeletedSiteResult = DeletedSiteState;
+export type GetHostingEnvironmentResult = HostingEnvironmentState;
+export type GetCapacityResult = CapacityState;
+export type GetConfigurationResult = ConfigurationState;
+export type GetHostingEnvironmentDetectorResult = HostingEnvironmentDetectorState;
+export type GetMultiRolePoolResult = MultiRolePoolState;
+export type GetHostingEnvironmentPrivateEndpointConnectionResult = HostingEnvironmentPrivateEndpointConnectionState;
+export type GetHostingEnvironmentRecommendationResult = HostingEnvironmentRecommendationState;
+export type GetWorkerPoolResult = WorkerPoolState;
+export type GetKubeEnvironmentResult = KubeEnvironmentState;
+export type GetLocationDeletedSiteResult = LocationDeletedSiteState;
+export type GetPublishingUserResult = PublishingUserState;
+export type GetAppServicePlanResult = AppServicePlanState;
+export type GetServerfarmHybridConnectionNamespaceRelayResult = ServerfarmHybridConnectionNamespaceRelayState;
+export type GetHybridConnectionPlanLimitResult = HybridConnectionPlanLimitState;
+export type GetServerfarmVirtualNetworkConnectionResult = ServerfarmVirtualNetworkConnectionState;
+export type GetServerfarmVirtualNetworkConnectionGatewayResult = ServerfarmVirtualNetworkConnectionGatewayState;
+export type GetRouteResult = RouteState;
+export type GetWebAppResult = WebAppState;
+export type GetBackupResult = BackupState;
+export type GetBasicPublishingCredentialsPolicyResult = BasicPublishingCredentialsPolicyState;
+export type GetSiteCertificateResult = SiteCertificateState;
+export type GetSiteConfigResult = SiteConfigState;
+export type GetAppsettingResult = AppsettingState;
+export type GetConnectionstringResult = ConnectionstringState;
+export type GetSnapshotResult = SnapshotState;
+export type GetContinuouswebjobResult = ContinuouswebjobState;
+export type GetDeploymentResult = DeploymentState;
+export type GetDeploymentStatusResult = DeploymentStatusState;
+export type GetSiteDetectorResult = SiteDetectorState;
+export type GetDiagnosticResult = DiagnosticState;
+export type GetAnalysisResult = AnalysisState;
+export type GetDiagnosticDetectorResult = DiagnosticDetectorState;
+export type GetDomainOwnershipIdentifierResult = DomainOwnershipIdentifierState;
+export type GetExtensionResult = ExtensionState;
+export type GetFunctionResult = FunctionState;
+export type GetKeyResult = KeyState;
+export type GetHostNameBindingResult = HostNameBindingState;
+export type GetRunResult = RunState;
+export type GetActionResult = ActionState;
+export type GetRepetitionResult = RepetitionState;
+export type GetRequestHistoryResult = RequestHistoryState;
+export type GetScopeRepetitionResult = ScopeRepetitionState;
+export type GetTriggerResult = TriggerState;
+export type GetTriggerHistoryResult = TriggerHistoryState;
+export type GetVersionResult = VersionState;
+export type GetHybridconnectionResult = HybridconnectionState;
+export type GetRelayResult = RelayState;
+export type GetInstanceResult = InstanceState;
+export type GetInstanceExtensionResult = InstanceExtensionState;
+export type GetInstanceProcessResult = InstanceProcessState;
+export type GetInstanceProcessModuleResult = InstanceProcessModuleState;
+export type GetMigratemysqlResult = MigratemysqlState;
+export type GetNetworkConfigResult = NetworkConfigState;
+export type GetNetworkFeatureResult = NetworkFeatureState;
+export type GetPremieraddonResult = PremieraddonState;
+export type GetPrivateAccessResult = PrivateAccessState;
+export type GetSitePrivateEndpointConnectionResult = SitePrivateEndpointConnectionState;
+export type GetProcessResult = ProcessState;
+export type GetModuleResult = ModuleState;
+export type GetPublicCertificateResult = PublicCertificateState;
+export type GetSiteRecommendationResult = SiteRecommendationState;
+export type GetResourceHealthMetadataResult = ResourceHealthMetadataState;
+export type GetSitecontainerResult = SitecontainerState;
+export type GetSiteextensionResult = SiteextensionState;
+export type GetSlotResult = SlotState;
+export type GetSlotBackupResult = SlotBackupState;
+export type GetSlotBasicPublishingCredentialsPolicyResult = SlotBasicPublishingCredentialsPolicyState;
+export type GetSlotCertificateResult = SlotCertificateState;
+export type GetSlotConfigResult = SlotConfigState;
+export type GetConfigAppsettingResult = ConfigAppsettingState;
+export type GetConfigConnectionstringResult = ConfigConnectionstringState;
+export type GetConfigSnapshotResult = ConfigSnapshotState;
+export type GetSlotContinuouswebjobResult = SlotContinuouswebjobState;
+export type GetSlotDeploymentResult = SlotDeploymentState;
+export type GetSlotDeploymentStatusResult = SlotDeploymentStatusState;
+export type GetSlotDetectorResult = SlotDetectorState;
+export type GetSlotDiagnosticResult = SlotDiagnosticState;
+export type GetDiagnosticAnalysisResult = DiagnosticAnalysisState;
+export type GetSlotDiagnosticDetectorResult = SlotDiagnosticDetectorState;
+export type GetSlotDomainOwnershipIdentifierResult = SlotDomainOwnershipIdentifierState;
+export type GetSlotExtensionResult = SlotExtensionState;
+export type GetSlotFunctionResult = SlotFunctionState;
+export type GetFunctionKeyResult = FunctionKeyState;
+export type GetSlotHostNameBindingResult = SlotHostNameBindingState;
+export type GetSlotHybridconnectionResult = SlotHybridconnectionState;
+export type GetHybridConnectionNamespaceRelayResult = HybridConnectionNamespaceRelayState;
+export type GetSlotInstanceResult = SlotInstanceState;
+export type GetSlotInstanceExtensionResult = SlotInstanceExtensionState;
+export type GetSlotInstanceProcessResult = SlotInstanceProcessState;
+export type GetSlotInstanceProcessModuleResult = SlotInstanceProcessModuleState;
+export type GetSlotMigratemysqlResult = SlotMigratemysqlState;
+export type GetSlotNetworkConfigResult = SlotNetworkConfigState;
+export type GetSlotNetworkFeatureResult = SlotNetworkFeatureState;
+export type GetSlotPremieraddonResult = SlotPremieraddonState;
+export type GetSlotPrivateAccessResult = SlotPrivateAccessState;
+export type GetSlotPrivateEndpointConnectionResult = SlotPrivateEndpointConnectionState;
+export type GetSlotProcessResult = SlotProcessState;
+export type GetSlotProcessModuleResult = SlotProcessModuleState;
+export type GetSlotPublicCertificateResult = SlotPublicCertificateState;
+export type GetSlotResourceHealthMetadataResult = SlotResourceHealthMetadataState;
+export type GetSlotSitecontainerResult = SlotSitecontainerState;
+export type GetSlotSiteextensionResult = SlotSiteextensionState;
+export type GetSlotSourcecontrolResult = SlotSourcecontrolState;
+export type GetSlotTriggeredwebjobResult = SlotTriggeredwebjobState;
+export type GetTriggeredwebjobHistoryResult = TriggeredwebjobHistoryState;
+export type GetSlotVirtualNetworkConnectionResult = SlotVirtualNetworkConnectionState;
+export type GetSlotVirtualNetworkConnectionGatewayResult = SlotVirtualNetworkConnectionGatewayState;
+export type GetSlotWebjobResult = SlotWebjobState;
+export type GetSiteSourcecontrolResult = SiteSourcecontrolState;
+export type GetTriggeredwebjobResult = TriggeredwebjobState;
+export type GetHistoryResult = HistoryState;
+export type GetVirtualNetworkConnectionResult = VirtualNetworkConnectionState;
+export type GetSiteVirtualNetworkConnectionGatewayResult = SiteVirtualNetworkConnectionGatewayState;
+export type GetWebjobResult = WebjobState;
+export type GetSourcecontrolResult = SourcecontrolState;
+export type GetStaticSiteResult = StaticSiteState;
+export type GetBasicAuthResult = BasicAuthState;
+export type GetBuildResult = BuildState;
+export type GetBuildConfigResult = BuildConfigState;
+export type GetBuildDatabaseConnectionResult = BuildDatabaseConnectionState;
+export type GetBuildLinkedBackendResult = BuildLinkedBackendState;
+export type GetBuildUserProvidedFunctionAppResult = BuildUserProvidedFunctionAppState;
+export type GetStaticSiteConfigResult = StaticSiteConfigState;
+export type GetCustomDomainResult = CustomDomainState;
+export type GetDatabaseConnectionResult = DatabaseConnectionState;
+export type GetLinkedBackendResult = LinkedBackendState;
+export type GetStaticSitePrivateEndpointConnectionResult = StaticSitePrivateEndpointConnectionState;
+export type GetUserProvidedFunctionAppResult = UserProvidedFunctionAppState;
+export type ListinstancesAppServicePlanResult = outputs.ServerFarmInstanceDetails;
+export type ListServerfarmHybridConnectionNamespaceRelayKeysResult = outputs.HybridConnectionKey;
+export type ListbackupsWebAppResult = outputs.BackupItemCollection;
+export type ListsyncfunctiontriggerstatusWebAppResult = outputs.FunctionSecrets;
+export type ListWebAppWorkflowsConnectionsResult = outputs.WorkflowEnvelope;
+export type ListBackupResult = outputs.BackupItem;
+export type ListSiteConfigResult = outputs.StringDictionary;
+export type ListkeysFunctionResult = outputs.StringDictionary;
+export type ListsecretsFunctionResult = outputs.FunctionSecrets;
+export type ListkeysHostResult = outputs.HostKeys;
+export type ListActionExpressionTracesResult = outputs.ExpressionTraces;
+export type ListRepetitionExpressionTracesResult = outputs.ExpressionTraces;
+export type ListTriggerCallbackUrlResult = outputs.WorkflowTriggerCallbackUrl;
+export type ListbackupsSlotResult = outputs.BackupItemCollection;
+export type ListsyncfunctiontriggerstatusSlotResult = outputs.FunctionSecrets;
+export type ListSlotWorkflowsConnectionsResult = outputs.WorkflowEnvelope;
+export type ListSlotBackupResult = outputs.BackupItem;
+export type ListSlotConfigResult = outputs.StringDictionary;
+export type ListkeysSlotFunctionResult = outputs.StringDictionary;
+export type ListsecretsSlotFunctionResult = outputs.FunctionSecrets;
+export type ListkeysHost2Result = outputs.HostKeys;
+export type ListStaticSiteAppSettingsResult = outputs.StringDictionary;
+export type ListStaticSiteConfiguredRolesResult = outputs.StringList;
+export type ListStaticSiteFunctionAppSettingsResult = outputs.StringDictionary;
+export type ListStaticSiteSecretsResult = outputs.StringDictionary;
+export type ListAuthproviderUsersResult = outputs.StaticSiteUserCollection;
+export type ListBuildAppSettingsResult = outputs.StringDictionary;
+export type ListBuildFunctionAppSettingsResult = outputs.StringDictionary;
 
 export declare namespace inputs {
   interface AddressResponseProperties {
@@ -10435,6 +10594,10 @@ export declare namespace inputs {
     properties?: inputs.AseV3NetworkingConfigurationProperties;
     /** Kind of resource. */
     kind?: string;
+    allowNewPrivateEndpointConnections?: boolean;
+    ftpEnabled?: boolean;
+    remoteDebugEnabled?: boolean;
+    inboundIpAddressOverride?: string;
   }
   interface AseV3NetworkingConfigurationProperties {
     /** Property to enable and disable new private endpoint connection creation on ASE */
@@ -10642,6 +10805,11 @@ export declare namespace inputs {
     properties?: inputs.BackupRequestProperties;
     /** Kind of resource. */
     kind?: string;
+    backupName?: string;
+    enabled?: boolean;
+    storageAccountUrl?: string;
+    backupSchedule?: inputs.BackupSchedule;
+    databases?: inputs.DatabaseBackupSetting[];
   }
   interface BackupRequestProperties {
     /** Name of the backup. */
@@ -10893,6 +11061,9 @@ export declare namespace inputs {
     properties?: inputs.CustomDnsSuffixConfigurationProperties;
     /** Kind of resource. */
     kind?: string;
+    dnsSuffix?: string;
+    certificateUrl?: string;
+    keyVaultReferenceIdentity?: string;
   }
   interface CustomDnsSuffixConfigurationProperties {
     /** The default custom domain suffix to use for all sites deployed on the ASE. */
@@ -11396,6 +11567,14 @@ export declare namespace inputs {
     properties?: inputs.HybridConnectionProperties;
     /** Kind of resource. */
     kind?: string;
+    serviceBusNamespace?: string;
+    relayName?: string;
+    relayArmUri?: string;
+    hostname?: string;
+    port?: number;
+    sendKeyName?: string;
+    sendKeyValue?: string;
+    serviceBusSuffix?: string;
   }
   interface HybridConnectionKey {
     /** HybridConnectionKey resource specific properties */
@@ -11619,6 +11798,14 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    password?: string;
+    hostNames?: string[];
+    pfxBlob?: any;
+    keyVaultId?: string;
+    keyVaultSecretName?: string;
+    serverFarmId?: string;
+    canonicalName?: string;
+    domainValidationMethod?: string;
   }
   interface MicrosoftWebDeletedSites {
     /** The resource name */
@@ -11635,6 +11822,19 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    virtualNetwork?: inputs.VirtualNetworkProfile;
+    internalLoadBalancingMode?: "None" | "Web" | "Publishing" | "Web, Publishing" | (string & {});
+    multiSize?: string;
+    ipsslAddressCount?: number;
+    dnsSuffix?: string;
+    frontEndScaleFactor?: number;
+    clusterSettings?: inputs.NameValuePair[];
+    userWhitelistedIpRanges?: string[];
+    upgradePreference?: "None" | "Early" | "Late" | "Manual" | (string & {});
+    dedicatedHostCount?: number;
+    zoneRedundant?: boolean;
+    customDnsSuffixConfiguration?: inputs.CustomDnsSuffixConfiguration;
+    networkingConfiguration?: inputs.AseV3NetworkingConfiguration;
   }
   interface MicrosoftWebHostingEnvironmentsCapacities {
     /** The resource name */
@@ -11647,6 +11847,9 @@ export declare namespace inputs {
     properties?: inputs.CustomDnsSuffixConfigurationProperties;
     /** Kind of resource. */
     kind?: string;
+    dnsSuffix?: string;
+    certificateUrl?: string;
+    keyVaultReferenceIdentity?: string;
   }
   type MicrosoftWebHostingenvironmentsConfigurations2 = inputs.MicrosoftWebHostingEnvironmentsConfigurations | inputs.MicrosoftWebHostingEnvironmentsConfigurations22;
   interface MicrosoftWebHostingEnvironmentsConfigurations22 {
@@ -11656,6 +11859,10 @@ export declare namespace inputs {
     properties?: inputs.AseV3NetworkingConfigurationProperties;
     /** Kind of resource. */
     kind?: string;
+    allowNewPrivateEndpointConnections?: boolean;
+    ftpEnabled?: boolean;
+    remoteDebugEnabled?: boolean;
+    inboundIpAddressOverride?: string;
   }
   interface MicrosoftWebHostingEnvironmentsDetectors {
     /** The resource name */
@@ -11670,6 +11877,10 @@ export declare namespace inputs {
     sku?: inputs.SkuDescription;
     /** Kind of resource. */
     kind?: string;
+    workerSizeId?: number;
+    computeMode?: "Shared" | "Dedicated" | "Dynamic";
+    workerSize?: string;
+    workerCount?: number;
   }
   interface MicrosoftWebHostingEnvironmentsPrivateEndpointConnections {
     /** The resource name */
@@ -11678,6 +11889,9 @@ export declare namespace inputs {
     properties?: inputs.RemotePrivateEndpointConnectionARMResourceProperties;
     /** Kind of resource. */
     kind?: string;
+    privateEndpoint?: inputs.ArmIdWrapper;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkConnectionState;
+    ipAddresses?: string[];
   }
   interface MicrosoftWebHostingEnvironmentsRecommendations {
     /** The resource name */
@@ -11692,6 +11906,10 @@ export declare namespace inputs {
     sku?: inputs.SkuDescription;
     /** Kind of resource. */
     kind?: string;
+    workerSizeId?: number;
+    computeMode?: "Shared" | "Dedicated" | "Dynamic";
+    workerSize?: string;
+    workerCount?: number;
   }
   interface MicrosoftWebKubeEnvironments {
     /** The resource name */
@@ -11706,6 +11924,13 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    internalLoadBalancerEnabled?: boolean;
+    staticIp?: string;
+    environmentType?: string;
+    arcConfiguration?: inputs.ArcConfiguration;
+    appLogsConfiguration?: inputs.AppLogsConfiguration;
+    containerAppsConfiguration?: inputs.ContainerAppsConfiguration;
+    aksResourceID?: string;
   }
   interface MicrosoftWebLocationsDeletedSites {
     /** The resource name */
@@ -11718,6 +11943,11 @@ export declare namespace inputs {
     properties?: inputs.UserProperties;
     /** Kind of resource. */
     kind?: string;
+    publishingUserName?: string;
+    publishingPassword?: string;
+    publishingPasswordHash?: string;
+    publishingPasswordHashSalt?: string;
+    scmUri?: string;
   }
   interface MicrosoftWebServerfarms {
     /** The resource name */
@@ -11736,6 +11966,29 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    workerTierName?: string;
+    hostingEnvironmentProfile?: inputs.HostingEnvironmentProfile;
+    perSiteScaling?: boolean;
+    elasticScaleEnabled?: boolean;
+    maximumElasticWorkerCount?: number;
+    isSpot?: boolean;
+    spotExpirationTime?: string;
+    freeOfferExpirationTime?: string;
+    reserved?: boolean;
+    isXenon?: boolean;
+    hyperV?: boolean;
+    targetWorkerCount?: number;
+    targetWorkerSizeId?: number;
+    kubeEnvironmentProfile?: inputs.KubeEnvironmentProfile;
+    zoneRedundant?: boolean;
+    asyncScalingEnabled?: boolean;
+    planDefaultIdentity?: inputs.DefaultIdentity;
+    isCustomMode?: boolean;
+    registryAdapters?: inputs.RegistryAdapter[];
+    installScripts?: inputs.InstallScript[];
+    network?: inputs.ServerFarmNetworkSettings;
+    storageMounts?: inputs.StorageMount[];
+    rdpEnabled?: boolean;
   }
   interface MicrosoftWebServerfarmsHybridConnectionNamespacesRelays {
     /** The resource name */
@@ -11756,6 +12009,8 @@ export declare namespace inputs {
     properties?: inputs.VnetGatewayProperties;
     /** Kind of resource. */
     kind?: string;
+    vnetName?: string;
+    vpnPackageUri?: string;
   }
   interface MicrosoftWebServerfarmsVirtualNetworkConnectionsRoutes {
     /** The resource name */
@@ -11764,6 +12019,9 @@ export declare namespace inputs {
     properties?: inputs.VnetRouteProperties;
     /** Kind of resource. */
     kind?: string;
+    startAddress?: string;
+    endAddress?: string;
+    routeType?: "DEFAULT" | "INHERITED" | "STATIC" | (string & {});
   }
   interface MicrosoftWebSites {
     /** The resource name */
@@ -11780,6 +12038,43 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    enabled?: boolean;
+    hostNameSslStates?: inputs.HostNameSslState[];
+    serverFarmId?: string;
+    reserved?: boolean;
+    isXenon?: boolean;
+    hyperV?: boolean;
+    dnsConfiguration?: inputs.SiteDnsConfig;
+    outboundVnetRouting?: inputs.OutboundVnetRouting;
+    siteConfig?: inputs.SiteConfig;
+    functionAppConfig?: inputs.FunctionAppConfig;
+    daprConfig?: inputs.DaprConfig;
+    workloadProfileName?: string;
+    resourceConfig?: inputs.ResourceConfig;
+    scmSiteAlsoStopped?: boolean;
+    hostingEnvironmentProfile?: inputs.HostingEnvironmentProfile;
+    clientAffinityEnabled?: boolean;
+    clientAffinityPartitioningEnabled?: boolean;
+    clientAffinityProxyEnabled?: boolean;
+    clientCertEnabled?: boolean;
+    clientCertMode?: "Required" | "Optional" | "OptionalInteractiveUser";
+    clientCertExclusionPaths?: string;
+    ipMode?: "IPv4" | "IPv6" | "IPv4AndIPv6";
+    endToEndEncryptionEnabled?: boolean;
+    sshEnabled?: boolean;
+    hostNamesDisabled?: boolean;
+    customDomainVerificationId?: string;
+    containerSize?: number;
+    dailyMemoryTimeQuota?: number;
+    cloningInfo?: inputs.CloningInfo;
+    httpsOnly?: boolean;
+    redundancyMode?: "None" | "Manual" | "Failover" | "ActiveActive" | "GeoRedundant";
+    publicNetworkAccess?: string;
+    storageAccountRequired?: boolean;
+    keyVaultReferenceIdentity?: string;
+    autoGeneratedDomainNameLabelScope?: "TenantReuse" | "SubscriptionReuse" | "ResourceGroupReuse" | "NoReuse";
+    virtualNetworkSubnetId?: string;
+    managedEnvironmentId?: string;
   }
   interface MicrosoftWebSitesBackups {
     /** The resource name */
@@ -11792,6 +12087,7 @@ export declare namespace inputs {
     properties?: inputs.CsmPublishingCredentialsPoliciesEntityProperties;
     /** Kind of resource. */
     kind?: string;
+    allow?: boolean;
   }
   type MicrosoftWebSitesBasicpublishingcredentialspolicies2 = inputs.MicrosoftWebSitesBasicPublishingCredentialsPolicies | inputs.MicrosoftWebSitesBasicPublishingCredentialsPolicies22;
   interface MicrosoftWebSitesBasicPublishingCredentialsPolicies22 {
@@ -11801,6 +12097,7 @@ export declare namespace inputs {
     properties?: inputs.CsmPublishingCredentialsPoliciesEntityProperties;
     /** Kind of resource. */
     kind?: string;
+    allow?: boolean;
   }
   interface MicrosoftWebSitesCertificates {
     /** The resource name */
@@ -11813,6 +12110,14 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    password?: string;
+    hostNames?: string[];
+    pfxBlob?: any;
+    keyVaultId?: string;
+    keyVaultSecretName?: string;
+    serverFarmId?: string;
+    canonicalName?: string;
+    domainValidationMethod?: string;
   }
   interface MicrosoftWebSitesConfig {
     /** The resource name */
@@ -11842,6 +12147,9 @@ export declare namespace inputs {
     properties?: inputs.SlotConfigNames;
     /** Kind of resource. */
     kind?: string;
+    connectionStringNames?: string[];
+    appSettingNames?: string[];
+    azureStorageConfigNames?: string[];
   }
   interface MicrosoftWebSitesConfig11 {
     /** The resource name */
@@ -11850,6 +12158,78 @@ export declare namespace inputs {
     properties?: inputs.SiteConfig;
     /** Kind of resource. */
     kind?: string;
+    numberOfWorkers?: number;
+    defaultDocuments?: string[];
+    netFrameworkVersion?: string;
+    phpVersion?: string;
+    pythonVersion?: string;
+    nodeVersion?: string;
+    powerShellVersion?: string;
+    linuxFxVersion?: string;
+    windowsFxVersion?: string;
+    requestTracingEnabled?: boolean;
+    requestTracingExpirationTime?: string;
+    remoteDebuggingEnabled?: boolean;
+    remoteDebuggingVersion?: string;
+    httpLoggingEnabled?: boolean;
+    acrUseManagedIdentityCreds?: boolean;
+    acrUserManagedIdentityID?: string;
+    logsDirectorySizeLimit?: number;
+    detailedErrorLoggingEnabled?: boolean;
+    publishingUsername?: string;
+    appSettings?: inputs.NameValuePair[];
+    metadata?: inputs.NameValuePair[];
+    connectionStrings?: inputs.ConnStringInfo[];
+    handlerMappings?: inputs.HandlerMapping[];
+    documentRoot?: string;
+    scmType?: "None" | "Dropbox" | "Tfs" | "LocalGit" | "GitHub" | "CodePlexGit" | "CodePlexHg" | "BitbucketGit" | "BitbucketHg" | "ExternalGit" | "ExternalHg" | "OneDrive" | "VSO" | "VSTSRM" | (string & {});
+    use32BitWorkerProcess?: boolean;
+    webSocketsEnabled?: boolean;
+    alwaysOn?: boolean;
+    javaVersion?: string;
+    javaContainer?: string;
+    javaContainerVersion?: string;
+    appCommandLine?: string;
+    managedPipelineMode?: "Integrated" | "Classic";
+    virtualApplications?: inputs.VirtualApplication[];
+    loadBalancing?: "WeightedRoundRobin" | "LeastRequests" | "LeastResponseTime" | "WeightedTotalTraffic" | "RequestHash" | "PerSiteRoundRobin" | "LeastRequestsWithTieBreaker";
+    experiments?: inputs.Experiments;
+    limits?: inputs.SiteLimits;
+    autoHealEnabled?: boolean;
+    autoHealRules?: inputs.AutoHealRules;
+    tracingOptions?: string;
+    vnetName?: string;
+    vnetRouteAllEnabled?: boolean;
+    vnetPrivatePortsCount?: number;
+    cors?: inputs.CorsSettings;
+    push?: inputs.PushSettings;
+    apiDefinition?: inputs.ApiDefinitionInfo;
+    apiManagementConfig?: inputs.ApiManagementConfig;
+    autoSwapSlotName?: string;
+    localMySqlEnabled?: boolean;
+    managedServiceIdentityId?: number;
+    xManagedServiceIdentityId?: number;
+    keyVaultReferenceIdentity?: string;
+    ipSecurityRestrictions?: inputs.IpSecurityRestriction[];
+    ipSecurityRestrictionsDefaultAction?: "Allow" | "Deny" | (string & {});
+    scmIpSecurityRestrictions?: inputs.IpSecurityRestriction[];
+    scmIpSecurityRestrictionsDefaultAction?: "Allow" | "Deny" | (string & {});
+    scmIpSecurityRestrictionsUseMain?: boolean;
+    http20Enabled?: boolean;
+    http20ProxyFlag?: number;
+    minTlsVersion?: "1.0" | "1.1" | "1.2" | "1.3" | (string & {});
+    minTlsCipherSuite?: "TLS_AES_256_GCM_SHA384" | "TLS_AES_128_GCM_SHA256" | "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" | "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256" | "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" | "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" | "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" | "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384" | "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256" | "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA" | "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA" | "TLS_RSA_WITH_AES_256_GCM_SHA384" | "TLS_RSA_WITH_AES_128_GCM_SHA256" | "TLS_RSA_WITH_AES_256_CBC_SHA256" | "TLS_RSA_WITH_AES_128_CBC_SHA256" | "TLS_RSA_WITH_AES_256_CBC_SHA" | "TLS_RSA_WITH_AES_128_CBC_SHA" | (string & {});
+    scmMinTlsVersion?: "1.0" | "1.1" | "1.2" | "1.3" | (string & {});
+    ftpsState?: "AllAllowed" | "FtpsOnly" | "Disabled" | (string & {});
+    preWarmedInstanceCount?: number;
+    functionAppScaleLimit?: number;
+    elasticWebAppScaleLimit?: number;
+    healthCheckPath?: string;
+    functionsRuntimeScaleMonitoringEnabled?: boolean;
+    websiteTimeZone?: string;
+    minimumElasticInstanceCount?: number;
+    azureStorageAccounts?: inputs.SiteConfigAzureStorageAccounts;
+    publicNetworkAccess?: string;
   }
   interface MicrosoftWebSitesConfig22 {
     /** The resource name */
@@ -11858,6 +12238,44 @@ export declare namespace inputs {
     properties?: inputs.SiteAuthSettingsProperties;
     /** Kind of resource. */
     kind?: string;
+    enabled?: boolean;
+    runtimeVersion?: string;
+    unauthenticatedClientAction?: "RedirectToLoginPage" | "AllowAnonymous";
+    tokenStoreEnabled?: boolean;
+    allowedExternalRedirectUrls?: string[];
+    defaultProvider?: "AzureActiveDirectory" | "Facebook" | "Google" | "MicrosoftAccount" | "Twitter" | "Github";
+    tokenRefreshExtensionHours?: number;
+    clientId?: string;
+    clientSecret?: string;
+    clientSecretSettingName?: string;
+    clientSecretCertificateThumbprint?: string;
+    issuer?: string;
+    validateIssuer?: boolean;
+    allowedAudiences?: string[];
+    additionalLoginParams?: string[];
+    aadClaimsAuthorization?: string;
+    googleClientId?: string;
+    googleClientSecret?: string;
+    googleClientSecretSettingName?: string;
+    googleOAuthScopes?: string[];
+    facebookAppId?: string;
+    facebookAppSecret?: string;
+    facebookAppSecretSettingName?: string;
+    facebookOAuthScopes?: string[];
+    gitHubClientId?: string;
+    gitHubClientSecret?: string;
+    gitHubClientSecretSettingName?: string;
+    gitHubOAuthScopes?: string[];
+    twitterConsumerKey?: string;
+    twitterConsumerSecret?: string;
+    twitterConsumerSecretSettingName?: string;
+    microsoftAccountClientId?: string;
+    microsoftAccountClientSecret?: string;
+    microsoftAccountClientSecretSettingName?: string;
+    microsoftAccountOAuthScopes?: string[];
+    isAuthFromFile?: string;
+    authFilePath?: string;
+    configVersion?: string;
   }
   interface MicrosoftWebSitesConfig3 {
     /** The resource name */
@@ -11866,6 +12284,11 @@ export declare namespace inputs {
     properties?: inputs.SiteAuthSettingsV2Properties;
     /** Kind of resource. */
     kind?: string;
+    platform?: inputs.AuthPlatform;
+    globalValidation?: inputs.GlobalValidation;
+    identityProviders?: inputs.IdentityProviders;
+    login?: inputs.Login;
+    httpSettings?: inputs.HttpSettings;
   }
   interface MicrosoftWebSitesConfig4 {
     /** The resource name */
@@ -11882,6 +12305,11 @@ export declare namespace inputs {
     properties?: inputs.BackupRequestProperties;
     /** Kind of resource. */
     kind?: string;
+    backupName?: string;
+    enabled?: boolean;
+    storageAccountUrl?: string;
+    backupSchedule?: inputs.BackupSchedule;
+    databases?: inputs.DatabaseBackupSetting[];
   }
   interface MicrosoftWebSitesConfig6 {
     /** The resource name */
@@ -11898,6 +12326,10 @@ export declare namespace inputs {
     properties?: inputs.SiteLogsConfigProperties;
     /** Kind of resource. */
     kind?: string;
+    applicationLogs?: inputs.ApplicationLogsConfig;
+    httpLogs?: inputs.HttpLogsConfig;
+    failedRequestsTracing?: inputs.EnabledConfig;
+    detailedErrorMessages?: inputs.EnabledConfig;
   }
   interface MicrosoftWebSitesConfig8 {
     /** The resource name */
@@ -11914,6 +12346,10 @@ export declare namespace inputs {
     properties?: inputs.PushSettingsProperties;
     /** Kind of resource. */
     kind?: string;
+    isPushEnabled?: boolean;
+    tagWhitelistJson?: string;
+    tagsRequiringAuth?: string;
+    dynamicTagsJson?: string;
   }
   interface MicrosoftWebSitesContinuouswebjobs {
     /** The resource name */
@@ -11926,6 +12362,15 @@ export declare namespace inputs {
     properties?: inputs.DeploymentProperties;
     /** Kind of resource. */
     kind?: string;
+    status?: number;
+    message?: string;
+    author?: string;
+    deployer?: string;
+    author_email?: string;
+    start_time?: string;
+    end_time?: string;
+    active?: boolean;
+    details?: string;
   }
   interface MicrosoftWebSitesDeploymentStatus {
     /** The resource name */
@@ -11962,6 +12407,13 @@ export declare namespace inputs {
     properties?: inputs.MSDeployCoreOrMSDeployStatusProperties;
     /** Kind of resource. */
     kind?: string;
+    packageUri?: string;
+    connectionString?: string;
+    dbType?: string;
+    setParametersXmlFileUri?: string;
+    setParameters?: inputs.MSDeployCoreSetParameters;
+    skipAppData?: boolean;
+    appOffline?: boolean;
   }
   type MicrosoftWebSitesExtensions2 = inputs.MicrosoftWebSitesExtensions | inputs.MicrosoftWebSitesExtensions22;
   interface MicrosoftWebSitesExtensions22 {
@@ -11975,6 +12427,19 @@ export declare namespace inputs {
     properties?: inputs.FunctionEnvelopeProperties;
     /** Kind of resource. */
     kind?: string;
+    function_app_id?: string;
+    script_root_path_href?: string;
+    script_href?: string;
+    config_href?: string;
+    test_data_href?: string;
+    secrets_file_href?: string;
+    href?: string;
+    config?: any;
+    files?: inputs.FunctionEnvelopePropertiesFiles;
+    test_data?: string;
+    invoke_url_template?: string;
+    language?: string;
+    isDisabled?: boolean;
   }
   interface MicrosoftWebSitesFunctionsKeys {
     /** The resource name */
@@ -11989,6 +12454,14 @@ export declare namespace inputs {
     properties?: inputs.HostNameBindingProperties;
     /** Kind of resource. */
     kind?: string;
+    siteName?: string;
+    domainId?: string;
+    azureResourceName?: string;
+    azureResourceType?: "Website" | "TrafficManager";
+    customHostNameDnsRecordType?: "CName" | "A";
+    hostNameType?: "Verified" | "Managed";
+    sslState?: "Disabled" | "SniEnabled" | "IpBasedEnabled";
+    thumbprint?: string;
   }
   interface MicrosoftWebSitesHostruntimeWebhooksApiWorkflowsRuns {
     /** The resource name */
@@ -12029,6 +12502,13 @@ export declare namespace inputs {
     properties?: inputs.RelayServiceConnectionEntityProperties;
     /** Kind of resource. */
     kind?: string;
+    entityName?: string;
+    entityConnectionString?: string;
+    resourceType?: string;
+    resourceConnectionString?: string;
+    hostname?: string;
+    port?: number;
+    biztalkUri?: string;
   }
   interface MicrosoftWebSitesHybridConnectionNamespacesRelays {
     /** The resource name */
@@ -12037,6 +12517,14 @@ export declare namespace inputs {
     properties?: inputs.HybridConnectionProperties;
     /** Kind of resource. */
     kind?: string;
+    serviceBusNamespace?: string;
+    relayName?: string;
+    relayArmUri?: string;
+    hostname?: string;
+    port?: number;
+    sendKeyName?: string;
+    sendKeyValue?: string;
+    serviceBusSuffix?: string;
   }
   interface MicrosoftWebSitesInstances {
     /** The resource name */
@@ -12049,6 +12537,13 @@ export declare namespace inputs {
     properties?: inputs.MSDeployCoreOrMSDeployStatusProperties;
     /** Kind of resource. */
     kind?: string;
+    packageUri?: string;
+    connectionString?: string;
+    dbType?: string;
+    setParametersXmlFileUri?: string;
+    setParameters?: inputs.MSDeployCoreSetParameters;
+    skipAppData?: boolean;
+    appOffline?: boolean;
   }
   interface MicrosoftWebSitesInstancesProcesses {
     /** The resource name */
@@ -12069,6 +12564,8 @@ export declare namespace inputs {
     properties?: inputs.SwiftVirtualNetworkProperties;
     /** Kind of resource. */
     kind?: string;
+    subnetResourceId?: string;
+    swiftSupported?: boolean;
   }
   interface MicrosoftWebSitesNetworkFeatures {
     /** The resource name */
@@ -12085,6 +12582,11 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    sku?: string;
+    product?: string;
+    vendor?: string;
+    marketplacePublisher?: string;
+    marketplaceOffer?: string;
   }
   interface MicrosoftWebSitesPrivateAccess {
     /** The resource name */
@@ -12093,6 +12595,8 @@ export declare namespace inputs {
     properties?: inputs.PrivateAccessProperties;
     /** Kind of resource. */
     kind?: string;
+    enabled?: boolean;
+    virtualNetworks?: inputs.PrivateAccessVirtualNetwork[];
   }
   interface MicrosoftWebSitesPrivateEndpointConnections {
     /** The resource name */
@@ -12101,6 +12605,9 @@ export declare namespace inputs {
     properties?: inputs.RemotePrivateEndpointConnectionARMResourceProperties;
     /** Kind of resource. */
     kind?: string;
+    privateEndpoint?: inputs.ArmIdWrapper;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkConnectionState;
+    ipAddresses?: string[];
   }
   interface MicrosoftWebSitesProcesses {
     /** The resource name */
@@ -12117,6 +12624,8 @@ export declare namespace inputs {
     properties?: inputs.PublicCertificateProperties;
     /** Kind of resource. */
     kind?: string;
+    blob?: any;
+    publicCertificateLocation?: "CurrentUserMy" | "LocalMachineMy" | "Unknown";
   }
   interface MicrosoftWebSitesRecommendations {
     /** The resource name */
@@ -12133,6 +12642,17 @@ export declare namespace inputs {
     properties?: inputs.SiteContainerProperties;
     /** Kind of resource. */
     kind?: string;
+    image?: string;
+    targetPort?: string;
+    isMain?: boolean;
+    startUpCommand?: string;
+    authType?: "Anonymous" | "UserCredentials" | "SystemIdentity" | "UserAssigned";
+    userName?: string;
+    passwordSecret?: string;
+    userManagedIdentityClientId?: string;
+    volumeMounts?: inputs.VolumeMount[];
+    inheritAppSettingsAndConnectionStrings?: boolean;
+    environmentVariables?: inputs.EnvironmentVariable[];
   }
   interface MicrosoftWebSitesSiteextensions {
     /** The resource name */
@@ -12153,6 +12673,43 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    enabled?: boolean;
+    hostNameSslStates?: inputs.HostNameSslState[];
+    serverFarmId?: string;
+    reserved?: boolean;
+    isXenon?: boolean;
+    hyperV?: boolean;
+    dnsConfiguration?: inputs.SiteDnsConfig;
+    outboundVnetRouting?: inputs.OutboundVnetRouting;
+    siteConfig?: inputs.SiteConfig;
+    functionAppConfig?: inputs.FunctionAppConfig;
+    daprConfig?: inputs.DaprConfig;
+    workloadProfileName?: string;
+    resourceConfig?: inputs.ResourceConfig;
+    scmSiteAlsoStopped?: boolean;
+    hostingEnvironmentProfile?: inputs.HostingEnvironmentProfile;
+    clientAffinityEnabled?: boolean;
+    clientAffinityPartitioningEnabled?: boolean;
+    clientAffinityProxyEnabled?: boolean;
+    clientCertEnabled?: boolean;
+    clientCertMode?: "Required" | "Optional" | "OptionalInteractiveUser";
+    clientCertExclusionPaths?: string;
+    ipMode?: "IPv4" | "IPv6" | "IPv4AndIPv6";
+    endToEndEncryptionEnabled?: boolean;
+    sshEnabled?: boolean;
+    hostNamesDisabled?: boolean;
+    customDomainVerificationId?: string;
+    containerSize?: number;
+    dailyMemoryTimeQuota?: number;
+    cloningInfo?: inputs.CloningInfo;
+    httpsOnly?: boolean;
+    redundancyMode?: "None" | "Manual" | "Failover" | "ActiveActive" | "GeoRedundant";
+    publicNetworkAccess?: string;
+    storageAccountRequired?: boolean;
+    keyVaultReferenceIdentity?: string;
+    autoGeneratedDomainNameLabelScope?: "TenantReuse" | "SubscriptionReuse" | "ResourceGroupReuse" | "NoReuse";
+    virtualNetworkSubnetId?: string;
+    managedEnvironmentId?: string;
   }
   interface MicrosoftWebSitesSlotsBackups {
     /** The resource name */
@@ -12165,6 +12722,7 @@ export declare namespace inputs {
     properties?: inputs.CsmPublishingCredentialsPoliciesEntityProperties;
     /** Kind of resource. */
     kind?: string;
+    allow?: boolean;
   }
   type MicrosoftWebSitesSlotsBasicpublishingcredentialspolicies2 = inputs.MicrosoftWebSitesSlotsBasicPublishingCredentialsPolicies | inputs.MicrosoftWebSitesSlotsBasicPublishingCredentialsPolicies22;
   interface MicrosoftWebSitesSlotsBasicPublishingCredentialsPolicies22 {
@@ -12174,6 +12732,7 @@ export declare namespace inputs {
     properties?: inputs.CsmPublishingCredentialsPoliciesEntityProperties;
     /** Kind of resource. */
     kind?: string;
+    allow?: boolean;
   }
   interface MicrosoftWebSitesSlotsCertificates {
     /** The resource name */
@@ -12186,6 +12745,14 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    password?: string;
+    hostNames?: string[];
+    pfxBlob?: any;
+    keyVaultId?: string;
+    keyVaultSecretName?: string;
+    serverFarmId?: string;
+    canonicalName?: string;
+    domainValidationMethod?: string;
   }
   interface MicrosoftWebSitesSlotsConfig {
     /** The resource name */
@@ -12215,6 +12782,78 @@ export declare namespace inputs {
     properties?: inputs.SiteConfig;
     /** Kind of resource. */
     kind?: string;
+    numberOfWorkers?: number;
+    defaultDocuments?: string[];
+    netFrameworkVersion?: string;
+    phpVersion?: string;
+    pythonVersion?: string;
+    nodeVersion?: string;
+    powerShellVersion?: string;
+    linuxFxVersion?: string;
+    windowsFxVersion?: string;
+    requestTracingEnabled?: boolean;
+    requestTracingExpirationTime?: string;
+    remoteDebuggingEnabled?: boolean;
+    remoteDebuggingVersion?: string;
+    httpLoggingEnabled?: boolean;
+    acrUseManagedIdentityCreds?: boolean;
+    acrUserManagedIdentityID?: string;
+    logsDirectorySizeLimit?: number;
+    detailedErrorLoggingEnabled?: boolean;
+    publishingUsername?: string;
+    appSettings?: inputs.NameValuePair[];
+    metadata?: inputs.NameValuePair[];
+    connectionStrings?: inputs.ConnStringInfo[];
+    handlerMappings?: inputs.HandlerMapping[];
+    documentRoot?: string;
+    scmType?: "None" | "Dropbox" | "Tfs" | "LocalGit" | "GitHub" | "CodePlexGit" | "CodePlexHg" | "BitbucketGit" | "BitbucketHg" | "ExternalGit" | "ExternalHg" | "OneDrive" | "VSO" | "VSTSRM" | (string & {});
+    use32BitWorkerProcess?: boolean;
+    webSocketsEnabled?: boolean;
+    alwaysOn?: boolean;
+    javaVersion?: string;
+    javaContainer?: string;
+    javaContainerVersion?: string;
+    appCommandLine?: string;
+    managedPipelineMode?: "Integrated" | "Classic";
+    virtualApplications?: inputs.VirtualApplication[];
+    loadBalancing?: "WeightedRoundRobin" | "LeastRequests" | "LeastResponseTime" | "WeightedTotalTraffic" | "RequestHash" | "PerSiteRoundRobin" | "LeastRequestsWithTieBreaker";
+    experiments?: inputs.Experiments;
+    limits?: inputs.SiteLimits;
+    autoHealEnabled?: boolean;
+    autoHealRules?: inputs.AutoHealRules;
+    tracingOptions?: string;
+    vnetName?: string;
+    vnetRouteAllEnabled?: boolean;
+    vnetPrivatePortsCount?: number;
+    cors?: inputs.CorsSettings;
+    push?: inputs.PushSettings;
+    apiDefinition?: inputs.ApiDefinitionInfo;
+    apiManagementConfig?: inputs.ApiManagementConfig;
+    autoSwapSlotName?: string;
+    localMySqlEnabled?: boolean;
+    managedServiceIdentityId?: number;
+    xManagedServiceIdentityId?: number;
+    keyVaultReferenceIdentity?: string;
+    ipSecurityRestrictions?: inputs.IpSecurityRestriction[];
+    ipSecurityRestrictionsDefaultAction?: "Allow" | "Deny" | (string & {});
+    scmIpSecurityRestrictions?: inputs.IpSecurityRestriction[];
+    scmIpSecurityRestrictionsDefaultAction?: "Allow" | "Deny" | (string & {});
+    scmIpSecurityRestrictionsUseMain?: boolean;
+    http20Enabled?: boolean;
+    http20ProxyFlag?: number;
+    minTlsVersion?: "1.0" | "1.1" | "1.2" | "1.3" | (string & {});
+    minTlsCipherSuite?: "TLS_AES_256_GCM_SHA384" | "TLS_AES_128_GCM_SHA256" | "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" | "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256" | "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" | "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" | "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" | "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384" | "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256" | "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA" | "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA" | "TLS_RSA_WITH_AES_256_GCM_SHA384" | "TLS_RSA_WITH_AES_128_GCM_SHA256" | "TLS_RSA_WITH_AES_256_CBC_SHA256" | "TLS_RSA_WITH_AES_128_CBC_SHA256" | "TLS_RSA_WITH_AES_256_CBC_SHA" | "TLS_RSA_WITH_AES_128_CBC_SHA" | (string & {});
+    scmMinTlsVersion?: "1.0" | "1.1" | "1.2" | "1.3" | (string & {});
+    ftpsState?: "AllAllowed" | "FtpsOnly" | "Disabled" | (string & {});
+    preWarmedInstanceCount?: number;
+    functionAppScaleLimit?: number;
+    elasticWebAppScaleLimit?: number;
+    healthCheckPath?: string;
+    functionsRuntimeScaleMonitoringEnabled?: boolean;
+    websiteTimeZone?: string;
+    minimumElasticInstanceCount?: number;
+    azureStorageAccounts?: inputs.SiteConfigAzureStorageAccounts;
+    publicNetworkAccess?: string;
   }
   interface MicrosoftWebSitesSlotsConfig22 {
     /** The resource name */
@@ -12223,6 +12862,44 @@ export declare namespace inputs {
     properties?: inputs.SiteAuthSettingsProperties;
     /** Kind of resource. */
     kind?: string;
+    enabled?: boolean;
+    runtimeVersion?: string;
+    unauthenticatedClientAction?: "RedirectToLoginPage" | "AllowAnonymous";
+    tokenStoreEnabled?: boolean;
+    allowedExternalRedirectUrls?: string[];
+    defaultProvider?: "AzureActiveDirectory" | "Facebook" | "Google" | "MicrosoftAccount" | "Twitter" | "Github";
+    tokenRefreshExtensionHours?: number;
+    clientId?: string;
+    clientSecret?: string;
+    clientSecretSettingName?: string;
+    clientSecretCertificateThumbprint?: string;
+    issuer?: string;
+    validateIssuer?: boolean;
+    allowedAudiences?: string[];
+    additionalLoginParams?: string[];
+    aadClaimsAuthorization?: string;
+    googleClientId?: string;
+    googleClientSecret?: string;
+    googleClientSecretSettingName?: string;
+    googleOAuthScopes?: string[];
+    facebookAppId?: string;
+    facebookAppSecret?: string;
+    facebookAppSecretSettingName?: string;
+    facebookOAuthScopes?: string[];
+    gitHubClientId?: string;
+    gitHubClientSecret?: string;
+    gitHubClientSecretSettingName?: string;
+    gitHubOAuthScopes?: string[];
+    twitterConsumerKey?: string;
+    twitterConsumerSecret?: string;
+    twitterConsumerSecretSettingName?: string;
+    microsoftAccountClientId?: string;
+    microsoftAccountClientSecret?: string;
+    microsoftAccountClientSecretSettingName?: string;
+    microsoftAccountOAuthScopes?: string[];
+    isAuthFromFile?: string;
+    authFilePath?: string;
+    configVersion?: string;
   }
   interface MicrosoftWebSitesSlotsConfig3 {
     /** The resource name */
@@ -12231,6 +12908,11 @@ export declare namespace inputs {
     properties?: inputs.SiteAuthSettingsV2Properties;
     /** Kind of resource. */
     kind?: string;
+    platform?: inputs.AuthPlatform;
+    globalValidation?: inputs.GlobalValidation;
+    identityProviders?: inputs.IdentityProviders;
+    login?: inputs.Login;
+    httpSettings?: inputs.HttpSettings;
   }
   interface MicrosoftWebSitesSlotsConfig4 {
     /** The resource name */
@@ -12247,6 +12929,11 @@ export declare namespace inputs {
     properties?: inputs.BackupRequestProperties;
     /** Kind of resource. */
     kind?: string;
+    backupName?: string;
+    enabled?: boolean;
+    storageAccountUrl?: string;
+    backupSchedule?: inputs.BackupSchedule;
+    databases?: inputs.DatabaseBackupSetting[];
   }
   interface MicrosoftWebSitesSlotsConfig6 {
     /** The resource name */
@@ -12263,6 +12950,10 @@ export declare namespace inputs {
     properties?: inputs.SiteLogsConfigProperties;
     /** Kind of resource. */
     kind?: string;
+    applicationLogs?: inputs.ApplicationLogsConfig;
+    httpLogs?: inputs.HttpLogsConfig;
+    failedRequestsTracing?: inputs.EnabledConfig;
+    detailedErrorMessages?: inputs.EnabledConfig;
   }
   interface MicrosoftWebSitesSlotsConfig8 {
     /** The resource name */
@@ -12279,6 +12970,10 @@ export declare namespace inputs {
     properties?: inputs.PushSettingsProperties;
     /** Kind of resource. */
     kind?: string;
+    isPushEnabled?: boolean;
+    tagWhitelistJson?: string;
+    tagsRequiringAuth?: string;
+    dynamicTagsJson?: string;
   }
   interface MicrosoftWebSitesSlotsContinuouswebjobs {
     /** The resource name */
@@ -12291,6 +12986,15 @@ export declare namespace inputs {
     properties?: inputs.DeploymentProperties;
     /** Kind of resource. */
     kind?: string;
+    status?: number;
+    message?: string;
+    author?: string;
+    deployer?: string;
+    author_email?: string;
+    start_time?: string;
+    end_time?: string;
+    active?: boolean;
+    details?: string;
   }
   interface MicrosoftWebSitesSlotsDeploymentStatus {
     /** The resource name */
@@ -12327,6 +13031,13 @@ export declare namespace inputs {
     properties?: inputs.MSDeployCoreOrMSDeployStatusProperties;
     /** Kind of resource. */
     kind?: string;
+    packageUri?: string;
+    connectionString?: string;
+    dbType?: string;
+    setParametersXmlFileUri?: string;
+    setParameters?: inputs.MSDeployCoreSetParameters;
+    skipAppData?: boolean;
+    appOffline?: boolean;
   }
   interface MicrosoftWebSitesSlotsFunctions {
     /** The resource name */
@@ -12335,6 +13046,19 @@ export declare namespace inputs {
     properties?: inputs.FunctionEnvelopeProperties;
     /** Kind of resource. */
     kind?: string;
+    function_app_id?: string;
+    script_root_path_href?: string;
+    script_href?: string;
+    config_href?: string;
+    test_data_href?: string;
+    secrets_file_href?: string;
+    href?: string;
+    config?: any;
+    files?: inputs.FunctionEnvelopePropertiesFiles;
+    test_data?: string;
+    invoke_url_template?: string;
+    language?: string;
+    isDisabled?: boolean;
   }
   interface MicrosoftWebSitesSlotsFunctionsKeys {
     /** The resource name */
@@ -12349,6 +13073,14 @@ export declare namespace inputs {
     properties?: inputs.HostNameBindingProperties;
     /** Kind of resource. */
     kind?: string;
+    siteName?: string;
+    domainId?: string;
+    azureResourceName?: string;
+    azureResourceType?: "Website" | "TrafficManager";
+    customHostNameDnsRecordType?: "CName" | "A";
+    hostNameType?: "Verified" | "Managed";
+    sslState?: "Disabled" | "SniEnabled" | "IpBasedEnabled";
+    thumbprint?: string;
   }
   interface MicrosoftWebSitesSlotsHybridconnection {
     /** The resource name */
@@ -12357,6 +13089,13 @@ export declare namespace inputs {
     properties?: inputs.RelayServiceConnectionEntityProperties;
     /** Kind of resource. */
     kind?: string;
+    entityName?: string;
+    entityConnectionString?: string;
+    resourceType?: string;
+    resourceConnectionString?: string;
+    hostname?: string;
+    port?: number;
+    biztalkUri?: string;
   }
   interface MicrosoftWebSitesSlotsHybridConnectionNamespacesRelays {
     /** The resource name */
@@ -12365,6 +13104,14 @@ export declare namespace inputs {
     properties?: inputs.HybridConnectionProperties;
     /** Kind of resource. */
     kind?: string;
+    serviceBusNamespace?: string;
+    relayName?: string;
+    relayArmUri?: string;
+    hostname?: string;
+    port?: number;
+    sendKeyName?: string;
+    sendKeyValue?: string;
+    serviceBusSuffix?: string;
   }
   interface MicrosoftWebSitesSlotsInstances {
     /** The resource name */
@@ -12377,6 +13124,13 @@ export declare namespace inputs {
     properties?: inputs.MSDeployCoreOrMSDeployStatusProperties;
     /** Kind of resource. */
     kind?: string;
+    packageUri?: string;
+    connectionString?: string;
+    dbType?: string;
+    setParametersXmlFileUri?: string;
+    setParameters?: inputs.MSDeployCoreSetParameters;
+    skipAppData?: boolean;
+    appOffline?: boolean;
   }
   interface MicrosoftWebSitesSlotsInstancesProcesses {
     /** The resource name */
@@ -12397,6 +13151,8 @@ export declare namespace inputs {
     properties?: inputs.SwiftVirtualNetworkProperties;
     /** Kind of resource. */
     kind?: string;
+    subnetResourceId?: string;
+    swiftSupported?: boolean;
   }
   interface MicrosoftWebSitesSlotsNetworkFeatures {
     /** The resource name */
@@ -12413,6 +13169,11 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    sku?: string;
+    product?: string;
+    vendor?: string;
+    marketplacePublisher?: string;
+    marketplaceOffer?: string;
   }
   interface MicrosoftWebSitesSlotsPrivateAccess {
     /** The resource name */
@@ -12421,6 +13182,8 @@ export declare namespace inputs {
     properties?: inputs.PrivateAccessProperties;
     /** Kind of resource. */
     kind?: string;
+    enabled?: boolean;
+    virtualNetworks?: inputs.PrivateAccessVirtualNetwork[];
   }
   interface MicrosoftWebSitesSlotsPrivateEndpointConnections {
     /** The resource name */
@@ -12429,6 +13192,9 @@ export declare namespace inputs {
     properties?: inputs.RemotePrivateEndpointConnectionARMResourceProperties;
     /** Kind of resource. */
     kind?: string;
+    privateEndpoint?: inputs.ArmIdWrapper;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkConnectionState;
+    ipAddresses?: string[];
   }
   interface MicrosoftWebSitesSlotsProcesses {
     /** The resource name */
@@ -12445,6 +13211,8 @@ export declare namespace inputs {
     properties?: inputs.PublicCertificateProperties;
     /** Kind of resource. */
     kind?: string;
+    blob?: any;
+    publicCertificateLocation?: "CurrentUserMy" | "LocalMachineMy" | "Unknown";
   }
   interface MicrosoftWebSitesSlotsResourceHealthMetadata {
     /** The resource name */
@@ -12457,6 +13225,17 @@ export declare namespace inputs {
     properties?: inputs.SiteContainerProperties;
     /** Kind of resource. */
     kind?: string;
+    image?: string;
+    targetPort?: string;
+    isMain?: boolean;
+    startUpCommand?: string;
+    authType?: "Anonymous" | "UserCredentials" | "SystemIdentity" | "UserAssigned";
+    userName?: string;
+    passwordSecret?: string;
+    userManagedIdentityClientId?: string;
+    volumeMounts?: inputs.VolumeMount[];
+    inheritAppSettingsAndConnectionStrings?: boolean;
+    environmentVariables?: inputs.EnvironmentVariable[];
   }
   interface MicrosoftWebSitesSlotsSiteextensions {
     /** The resource name */
@@ -12469,6 +13248,13 @@ export declare namespace inputs {
     properties?: inputs.SiteSourceControlProperties;
     /** Kind of resource. */
     kind?: string;
+    repoUrl?: string;
+    branch?: string;
+    isManualIntegration?: boolean;
+    isGitHubAction?: boolean;
+    deploymentRollbackEnabled?: boolean;
+    isMercurial?: boolean;
+    gitHubActionConfiguration?: inputs.GitHubActionConfiguration;
   }
   interface MicrosoftWebSitesSlotsTriggeredwebjobs {
     /** The resource name */
@@ -12485,6 +13271,10 @@ export declare namespace inputs {
     properties?: inputs.VnetInfo;
     /** Kind of resource. */
     kind?: string;
+    vnetResourceId?: string;
+    certBlob?: string;
+    dnsServers?: string;
+    isSwift?: boolean;
   }
   interface MicrosoftWebSitesSlotsVirtualNetworkConnectionsGateways {
     /** The resource name */
@@ -12493,6 +13283,8 @@ export declare namespace inputs {
     properties?: inputs.VnetGatewayProperties;
     /** Kind of resource. */
     kind?: string;
+    vnetName?: string;
+    vpnPackageUri?: string;
   }
   interface MicrosoftWebSitesSlotsWebjobs {
     /** The resource name */
@@ -12505,6 +13297,13 @@ export declare namespace inputs {
     properties?: inputs.SiteSourceControlProperties;
     /** Kind of resource. */
     kind?: string;
+    repoUrl?: string;
+    branch?: string;
+    isManualIntegration?: boolean;
+    isGitHubAction?: boolean;
+    deploymentRollbackEnabled?: boolean;
+    isMercurial?: boolean;
+    gitHubActionConfiguration?: inputs.GitHubActionConfiguration;
   }
   interface MicrosoftWebSitesTriggeredwebjobs {
     /** The resource name */
@@ -12521,6 +13320,10 @@ export declare namespace inputs {
     properties?: inputs.VnetInfo;
     /** Kind of resource. */
     kind?: string;
+    vnetResourceId?: string;
+    certBlob?: string;
+    dnsServers?: string;
+    isSwift?: boolean;
   }
   interface MicrosoftWebSitesVirtualNetworkConnectionsGateways {
     /** The resource name */
@@ -12529,6 +13332,8 @@ export declare namespace inputs {
     properties?: inputs.VnetGatewayProperties;
     /** Kind of resource. */
     kind?: string;
+    vnetName?: string;
+    vpnPackageUri?: string;
   }
   interface MicrosoftWebSitesWebjobs {
     /** The resource name */
@@ -12541,6 +13346,10 @@ export declare namespace inputs {
     properties?: inputs.SourceControlProperties;
     /** Kind of resource. */
     kind?: string;
+    token?: string;
+    tokenSecret?: string;
+    refreshToken?: string;
+    expirationTime?: string;
   }
   interface MicrosoftWebStaticSites {
     /** The resource name */
@@ -12557,6 +13366,16 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    repositoryUrl?: string;
+    branch?: string;
+    repositoryToken?: string;
+    buildProperties?: inputs.StaticSiteBuildProperties;
+    stagingEnvironmentPolicy?: "Enabled" | "Disabled";
+    allowConfigFileUpdates?: boolean;
+    templateProperties?: inputs.StaticSiteTemplateOptions;
+    provider?: string;
+    enterpriseGradeCdnStatus?: "Enabled" | "Enabling" | "Disabled" | "Disabling" | (string & {});
+    publicNetworkAccess?: string;
   }
   interface MicrosoftWebStaticSitesBasicAuth {
     /** The resource name */
@@ -12565,6 +13384,10 @@ export declare namespace inputs {
     properties?: inputs.StaticSiteBasicAuthPropertiesARMResourceProperties;
     /** Kind of resource. */
     kind?: string;
+    password?: string;
+    secretUrl?: string;
+    applicableEnvironmentsMode?: string;
+    environments?: string[];
   }
   interface MicrosoftWebStaticSitesBuilds {
     /** The resource name */
@@ -12594,6 +13417,10 @@ export declare namespace inputs {
     properties?: inputs.DatabaseConnectionProperties;
     /** Kind of resource. */
     kind?: string;
+    resourceId?: string;
+    connectionIdentity?: string;
+    connectionString?: string;
+    region?: string;
   }
   interface MicrosoftWebStaticSitesBuildsLinkedBackends {
     /** The resource name */
@@ -12602,6 +13429,8 @@ export declare namespace inputs {
     properties?: inputs.StaticSiteLinkedBackendARMResourceProperties;
     /** Kind of resource. */
     kind?: string;
+    backendResourceId?: string;
+    region?: string;
   }
   interface MicrosoftWebStaticSitesBuildsUserProvidedFunctionApps {
     /** The resource name */
@@ -12610,6 +13439,8 @@ export declare namespace inputs {
     properties?: inputs.StaticSiteUserProvidedFunctionAppARMResourceProperties;
     /** Kind of resource. */
     kind?: string;
+    functionAppResourceId?: string;
+    functionAppRegion?: string;
   }
   interface MicrosoftWebStaticSitesConfig {
     /** The resource name */
@@ -12635,6 +13466,7 @@ export declare namespace inputs {
     properties?: inputs.StaticSiteCustomDomainRequestPropertiesARMResourcePropertiesOrStaticSiteCustomDomainOverviewARMResourceProperties;
     /** Kind of resource. */
     kind?: string;
+    validationMethod?: string;
   }
   interface MicrosoftWebStaticSitesDatabaseConnections {
     /** The resource name */
@@ -12643,6 +13475,10 @@ export declare namespace inputs {
     properties?: inputs.DatabaseConnectionProperties;
     /** Kind of resource. */
     kind?: string;
+    resourceId?: string;
+    connectionIdentity?: string;
+    connectionString?: string;
+    region?: string;
   }
   interface MicrosoftWebStaticSitesLinkedBackends {
     /** The resource name */
@@ -12651,6 +13487,8 @@ export declare namespace inputs {
     properties?: inputs.StaticSiteLinkedBackendARMResourceProperties;
     /** Kind of resource. */
     kind?: string;
+    backendResourceId?: string;
+    region?: string;
   }
   interface MicrosoftWebStaticSitesPrivateEndpointConnections {
     /** The resource name */
@@ -12659,6 +13497,9 @@ export declare namespace inputs {
     properties?: inputs.RemotePrivateEndpointConnectionARMResourceProperties;
     /** Kind of resource. */
     kind?: string;
+    privateEndpoint?: inputs.ArmIdWrapper;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkConnectionState;
+    ipAddresses?: string[];
   }
   interface MicrosoftWebStaticSitesUserProvidedFunctionApps {
     /** The resource name */
@@ -12667,6 +13508,8 @@ export declare namespace inputs {
     properties?: inputs.StaticSiteUserProvidedFunctionAppARMResourceProperties;
     /** Kind of resource. */
     kind?: string;
+    functionAppResourceId?: string;
+    functionAppRegion?: string;
   }
   type MigrateMySqlStatusProperties = { [key: string]: any };
   interface MSDeployCoreOrMSDeployStatusProperties {
@@ -12888,6 +13731,17 @@ export declare namespace inputs {
     properties?: inputs.ProcessModuleInfoProperties;
     /** Kind of resource. */
     kind?: string;
+    base_address?: string;
+    file_name?: string;
+    href?: string;
+    file_path?: string;
+    module_memory_size?: number;
+    file_version?: string;
+    file_description?: string;
+    product?: string;
+    product_version?: string;
+    is_debug?: boolean;
+    language?: string;
   }
   interface ProcessModuleInfoProperties {
     /** Base address. Used as module identifier in ARM resource URI. */
@@ -12918,6 +13772,17 @@ export declare namespace inputs {
     properties?: inputs.ProcessThreadInfoProperties;
     /** Kind of resource. */
     kind?: string;
+    href?: string;
+    process?: string;
+    start_address?: string;
+    current_priority?: number;
+    priority_level?: string;
+    base_priority?: number;
+    start_time?: string;
+    total_processor_time?: string;
+    user_processor_time?: string;
+    state?: string;
+    wait_reason?: string;
   }
   interface ProcessThreadInfoProperties {
     /** HRef URI. */
@@ -12954,6 +13819,10 @@ export declare namespace inputs {
     properties?: inputs.PushSettingsProperties;
     /** Kind of resource. */
     kind?: string;
+    isPushEnabled?: boolean;
+    tagWhitelistJson?: string;
+    tagsRequiringAuth?: string;
+    dynamicTagsJson?: string;
   }
   interface PushSettingsProperties {
     /** Gets or sets a flag indicating whether the Push endpoint is enabled. */
@@ -13064,6 +13933,13 @@ export declare namespace inputs {
     properties?: inputs.RelayServiceConnectionEntityProperties;
     /** Kind of resource. */
     kind?: string;
+    entityName?: string;
+    entityConnectionString?: string;
+    resourceType?: string;
+    resourceConnectionString?: string;
+    hostname?: string;
+    port?: number;
+    biztalkUri?: string;
   }
   interface RelayServiceConnectionEntityProperties {
     entityName?: string;
@@ -13079,6 +13955,9 @@ export declare namespace inputs {
     properties?: inputs.RemotePrivateEndpointConnectionProperties;
     /** Kind of resource. */
     kind?: string;
+    privateEndpoint?: inputs.ArmIdWrapper;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkConnectionState;
+    ipAddresses?: string[];
   }
   interface RemotePrivateEndpointConnectionARMResourceProperties {
     /** PrivateEndpoint of a remote private endpoint connection */
@@ -13188,6 +14067,7 @@ export declare namespace inputs {
     identity?: inputs.ManagedServiceIdentity;
     /** Logical Availability Zones the service is hosted in */
     zones?: string[];
+    kind?: string;
   }
   type ResponseMessageEnvelopeRemotePrivateEndpointConnectionTags = { [key: string]: string };
   interface RetryHistory {
@@ -13964,6 +14844,7 @@ export declare namespace inputs {
     properties?: inputs.StaticSiteUserARMResourceProperties;
     /** Kind of resource. */
     kind?: string;
+    roles?: string;
   }
   interface StaticSiteUserARMResourceProperties {
     /** The roles for the static site user, in free-form string format */
@@ -13978,6 +14859,8 @@ export declare namespace inputs {
     properties?: inputs.StaticSiteUserProvidedFunctionAppProperties;
     /** Kind of resource. */
     kind?: string;
+    functionAppResourceId?: string;
+    functionAppRegion?: string;
   }
   interface StaticSiteUserProvidedFunctionAppARMResourceProperties {
     /** The resource id of the function app registered with the static site */
@@ -14213,6 +15096,9 @@ export declare namespace inputs {
     properties?: inputs.VnetRouteProperties;
     /** Kind of resource. */
     kind?: string;
+    startAddress?: string;
+    endAddress?: string;
+    routeType?: "DEFAULT" | "INHERITED" | "STATIC" | (string & {});
   }
   interface VnetRouteProperties {
     /** The starting address for this route. This may also include a CIDR notation, in which case the end address must not be specified. */
@@ -14289,6 +15175,9 @@ export declare namespace inputs {
     location?: string;
     /** Additional workflow properties. */
     properties?: inputs.WorkflowEnvelopeProperties;
+    files?: inputs.WorkflowFiles;
+    flowState?: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
+    health?: inputs.WorkflowHealth;
   }
   interface WorkflowEnvelopeProperties {
     /** Gets or sets the files. */

@@ -27,9 +27,9 @@ export declare class MultipleActivationKey extends $CustomResource {
   /** The geo-location where the resource lives */
   readonly location: $Output<string>;
   /** MAK 5x5 key. */
-  readonly multipleActivationKey: $Output<string | undefined>;
+  readonly multipleActivationKey: $Output<string>;
   /** End of support of security updates activated by the MAK key. */
-  readonly expirationDate: $Output<string | undefined>;
+  readonly expirationDate: $Output<string>;
   /** Type of OS for which the key is requested. */
   readonly osType: $Output<"Windows7" | "WindowsServer2008" | "WindowsServer2008R2" | (string & {}) | undefined>;
   /** Type of support */
@@ -40,7 +40,7 @@ export declare class MultipleActivationKey extends $CustomResource {
   readonly agreementNumber: $Output<string | undefined>;
   /** <code> true </code> if user has eligible on-premises Windows physical or virtual machines, and that the requested key will only be used in their organization; <code> false </code> otherwise. */
   readonly isEligible: $Output<boolean | undefined>;
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | (string & {})>;
   constructor(name: string, args: MultipleActivationKeyArgs, opts?: $Options);
 }
 
@@ -83,14 +83,14 @@ export interface MultipleActivationKeyState {
   properties?: outputs.MultipleActivationKeyProperties;
   tags?: outputs.TrackedResourceTags;
   location: string;
-  multipleActivationKey?: string;
-  expirationDate?: string;
+  multipleActivationKey: string;
+  expirationDate: string;
   osType?: "Windows7" | "WindowsServer2008" | "WindowsServer2008R2" | (string & {});
   supportType?: "SupplementalServicing" | "PremiumAssurance" | (string & {});
   installedServerNumber?: number;
   agreementNumber?: string;
   isEligible?: boolean;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.WindowsESU/multipleActivationKeys` without managing it (GET, api-version 2019-09-16-preview); undefined when it does not exist.
@@ -102,6 +102,8 @@ export declare function getMultipleActivationKey(args: GetMultipleActivationKeyA
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getMultipleActivationKeyOutput: typeof getMultipleActivationKey;
+// Pulumi's names for what each function and lookup returns.
+export type GetMultipleActivationKeyResult = MultipleActivationKeyState;
 
 export declare namespace inputs {
   interface MicrosoftWindowsESUMultipleActivationKeys {
@@ -113,6 +115,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    osType?: "Windows7" | "WindowsServer2008" | "WindowsServer2008R2" | (string & {});
+    supportType?: "SupplementalServicing" | "PremiumAssurance" | (string & {});
+    installedServerNumber?: number;
+    agreementNumber?: string;
+    isEligible?: boolean;
   }
   interface MultipleActivationKeyProperties {
     /** Type of OS for which the key is requested. */

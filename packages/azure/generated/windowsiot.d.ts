@@ -27,11 +27,11 @@ export declare class DeviceService extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The Azure Region where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Windows IoT Device Service notes. */
   readonly notes: $Output<string | undefined>;
   /** Windows IoT Device Service start date, */
-  readonly startDate: $Output<string | undefined>;
+  readonly startDate: $Output<string>;
   /** Windows IoT Device Service device allocation, */
   readonly quantity: $Output<number | undefined>;
   /** Windows IoT Device Service ODM AAD domain */
@@ -80,9 +80,9 @@ export interface DeviceServiceState {
   etag?: string;
   properties?: outputs.DeviceServiceProperties;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   notes?: string;
-  startDate?: string;
+  startDate: string;
   quantity?: number;
   billingDomainName?: string;
   adminDomainName?: string;
@@ -97,6 +97,8 @@ export declare function getDeviceService(args: GetDeviceServiceArgs): $Output<De
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getDeviceServiceOutput: typeof getDeviceService;
+// Pulumi's names for what each function and lookup returns.
+export type GetDeviceServiceResult = DeviceServiceState;
 
 export declare namespace inputs {
   interface DeviceServiceProperties {
@@ -120,6 +122,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The Azure Region where the resource lives */
     location?: string;
+    notes?: string;
+    quantity?: number;
+    billingDomainName?: string;
+    adminDomainName?: string;
   }
   type TrackedResourceTags = { [key: string]: string };
 }

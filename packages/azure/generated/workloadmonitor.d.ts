@@ -19,8 +19,8 @@ export interface MonitorState {
   monitorType?: string;
   monitoredObject?: string;
   parentMonitorName?: string;
-  previousMonitorState?: "Healthy" | "Critical" | "Warning" | "Unknown" | "Disabled" | "None" | (string & {});
-  currentMonitorState?: "Healthy" | "Critical" | "Warning" | "Unknown" | "Disabled" | "None" | (string & {});
+  previousMonitorState: "Healthy" | "Critical" | "Warning" | "Unknown" | "Disabled" | "None" | (string & {});
+  currentMonitorState: "Healthy" | "Critical" | "Warning" | "Unknown" | "Disabled" | "None" | (string & {});
   evaluationTimestamp?: string;
   currentStateFirstObservedTimestamp?: string;
   lastReportedTimestamp?: string;
@@ -54,8 +54,8 @@ export interface HistoryState {
   monitoredObject?: string;
   evaluationTimestamp?: string;
   currentStateFirstObservedTimestamp?: string;
-  previousMonitorState?: "Healthy" | "Critical" | "Warning" | "Unknown" | "Disabled" | "None" | (string & {});
-  currentMonitorState?: "Healthy" | "Critical" | "Warning" | "Unknown" | "Disabled" | "None" | (string & {});
+  previousMonitorState: "Healthy" | "Critical" | "Warning" | "Unknown" | "Disabled" | "None" | (string & {});
+  currentMonitorState: "Healthy" | "Critical" | "Warning" | "Unknown" | "Disabled" | "None" | (string & {});
   evidence?: any;
   monitorConfiguration?: any;
 }
@@ -70,6 +70,9 @@ export declare function getHistory(args: GetHistoryArgs): $Output<HistoryState |
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getMonitorOutput: typeof getMonitor;
 export declare const getHistoryOutput: typeof getHistory;
+// Pulumi's names for what each function and lookup returns.
+export type GetMonitorResult = MonitorState;
+export type GetHistoryResult = HistoryState;
 
 export declare namespace inputs {
   interface HealthMonitorProperties {

@@ -33,7 +33,7 @@ export declare class Connector extends $CustomResource {
   /** Defines the ID of the connector's source resource. */
   readonly sourceResourceId: $Output<string>;
   /** Defines the provisioning states. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {})>;
   /** Indicates any errors on the connector resource. */
   readonly errors: $Output<outputs.ConnectorErrorDefinition | undefined>;
   /** Managed resource group configuration */
@@ -79,7 +79,7 @@ export interface ConnectorState {
   location: string;
   systemData?: outputs.SystemData;
   sourceResourceId: string;
-  provisioningState?: "Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {});
   errors?: outputs.ConnectorErrorDefinition;
   managedResourceGroupConfiguration?: outputs.ManagedRGConfiguration;
 }
@@ -121,7 +121,7 @@ export declare class AcssBackup extends $CustomResource {
   /** Information about the recovery services vault and backup policy used for backup. */
   readonly backupData: $Output<outputs.BackupData | undefined>;
   /** Defines the provisioning states. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {})>;
   /** Defines the errors related to backup connection resource of virtual instance for SAP. */
   readonly errors: $Output<outputs.ConnectorErrorDefinition | undefined>;
   constructor(name: string, args: AcssBackupArgs, opts?: $Options);
@@ -164,7 +164,7 @@ export interface AcssBackupState {
   location: string;
   systemData?: outputs.SystemData;
   backupData?: outputs.BackupData;
-  provisioningState?: "Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {});
   errors?: outputs.ConnectorErrorDefinition;
 }
 /**
@@ -203,7 +203,7 @@ export declare class Monitor extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** State of provisioning of the SAP monitor. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | (string & {})>;
   /** Defines the SAP monitor errors. */
   readonly errors: $Output<outputs.MonitorPropertiesErrors | undefined>;
   /** The SAP monitor resources will be deployed in the SAP monitoring region. The subnet region should be same as the SAP monitoring region. */
@@ -219,9 +219,9 @@ export declare class Monitor extends $CustomResource {
   /** The subnet which the SAP monitor will be deployed in */
   readonly monitorSubnet: $Output<string | undefined>;
   /** The ARM ID of the MSI used for SAP monitoring. */
-  readonly msiArmId: $Output<string | undefined>;
+  readonly msiArmId: $Output<string>;
   /** The ARM ID of the Storage account used for SAP monitoring. */
-  readonly storageAccountArmId: $Output<string | undefined>;
+  readonly storageAccountArmId: $Output<string>;
   constructor(name: string, args: MonitorArgs, opts?: $Options);
 }
 
@@ -270,7 +270,7 @@ export interface MonitorState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | (string & {});
   errors?: outputs.MonitorPropertiesErrors;
   appLocation?: string;
   routingPreference?: "Default" | "RouteAll" | (string & {});
@@ -278,8 +278,8 @@ export interface MonitorState {
   managedResourceGroupConfiguration?: outputs.ManagedRGConfiguration;
   logAnalyticsWorkspaceArmId?: string;
   monitorSubnet?: string;
-  msiArmId?: string;
-  storageAccountArmId?: string;
+  msiArmId: string;
+  storageAccountArmId: string;
 }
 /**
  * Reads an existing `Microsoft.Workloads/monitors` without managing it (GET, api-version 2023-04-01); undefined when it does not exist.
@@ -315,7 +315,7 @@ export declare class Alert extends $CustomResource {
   /** Defines the alert instance errors. */
   readonly errors: $Output<outputs.ErrorDetail | undefined>;
   /** ID of the alert rule resource created. */
-  readonly alertRuleResourceId: $Output<string | undefined>;
+  readonly alertRuleResourceId: $Output<string>;
   /** Name of the alert template from which it was created. */
   readonly templateName: $Output<string | undefined>;
   /** The provider type for alert. For example, the value can be SapHana. */
@@ -325,7 +325,7 @@ export declare class Alert extends $CustomResource {
   /** Describes the properties of an alert. */
   readonly alertRuleProperties: $Output<outputs.AlertRuleProperties | undefined>;
   /** State of provisioning of the alert instance */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | "Canceled" | (string & {})>;
   constructor(name: string, args: AlertArgs, opts?: $Options);
 }
 
@@ -366,12 +366,12 @@ export interface AlertState {
   properties?: outputs.AlertProperties;
   systemData?: outputs.SystemData;
   errors?: outputs.ErrorDetail;
-  alertRuleResourceId?: string;
+  alertRuleResourceId: string;
   templateName?: string;
   providerType?: string;
   providerNames?: string[];
   alertRuleProperties?: outputs.AlertRuleProperties;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | "Canceled" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Workloads/monitors/alerts` without managing it (GET, api-version 2024-02-01-preview); undefined when it does not exist.
@@ -398,7 +398,7 @@ export interface AlertTemplateState {
   properties?: outputs.AlertTemplateProperties;
   systemData?: outputs.SystemData;
   errors?: outputs.ErrorDetail;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | "Canceled" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | "Canceled" | (string & {});
   templateDisplayName?: string;
   providerType?: string;
   description?: string;
@@ -447,7 +447,7 @@ export declare class ProviderInstance extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** State of provisioning of the provider instance */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | (string & {})>;
   /** Defines the provider instance errors. */
   readonly errors: $Output<outputs.ProviderInstancePropertiesErrors | undefined>;
   /** Defines the provider specific properties. */
@@ -488,7 +488,7 @@ export interface ProviderInstanceState {
   identity?: outputs.UserAssignedServiceIdentity;
   properties?: outputs.ProviderInstanceProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | (string & {});
   errors?: outputs.ProviderInstancePropertiesErrors;
   providerSettings?: outputs.ProviderSpecificProperties;
 }
@@ -524,7 +524,7 @@ export declare class SapLandscapeMonitor extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** State of provisioning of the SAP monitor. */
-  readonly provisioningState: $Output<"Accepted" | "Created" | "Failed" | "Succeeded" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Created" | "Failed" | "Succeeded" | "Canceled" | (string & {})>;
   /** Gets or sets the SID groupings by landscape and Environment. */
   readonly grouping: $Output<outputs.SapLandscapeMonitorPropertiesGrouping | undefined>;
   /** Gets or sets the list Top Metric Thresholds for SAP Landscape Monitor Dashboard */
@@ -564,7 +564,7 @@ export interface SapLandscapeMonitorState {
   type: "Microsoft.Workloads/monitors/sapLandscapeMonitor";
   properties?: outputs.SapLandscapeMonitorProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Created" | "Failed" | "Succeeded" | "Canceled" | (string & {});
+  provisioningState: "Accepted" | "Created" | "Failed" | "Succeeded" | "Canceled" | (string & {});
   grouping?: outputs.SapLandscapeMonitorPropertiesGrouping;
   topMetricsThresholds?: outputs.SapLandscapeMonitorMetricThresholds[];
 }
@@ -608,7 +608,7 @@ export declare class SapDiscoverySite extends $CustomResource {
   /** The migrate project ID from Azure Migrate. */
   readonly migrateProjectId: $Output<string | undefined>;
   /** Defines the provisioning states. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Failed" | "Creating" | "Canceled" | "Accepted" | "Deleting" | "Unknown" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Failed" | "Creating" | "Canceled" | "Accepted" | "Deleting" | "Unknown" | (string & {})>;
   /** Indicates any errors on the SAP Migration discovery site resource. */
   readonly errors: $Output<outputs.SAPMigrateError | undefined>;
   constructor(name: string, args: SapDiscoverySiteArgs, opts?: $Options);
@@ -653,7 +653,7 @@ export interface SapDiscoverySiteState {
   systemData?: outputs.SystemData;
   masterSiteId?: string;
   migrateProjectId?: string;
-  provisioningState?: "Succeeded" | "Updating" | "Failed" | "Creating" | "Canceled" | "Accepted" | "Deleting" | "Unknown" | (string & {});
+  provisioningState: "Succeeded" | "Updating" | "Failed" | "Creating" | "Canceled" | "Accepted" | "Deleting" | "Unknown" | (string & {});
   errors?: outputs.SAPMigrateError;
 }
 /**
@@ -692,15 +692,15 @@ export declare class SapInstance extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** This is the SID of SAP System. Keeping this not equal to ID as different landscapes can have repeated System SID IDs. */
-  readonly systemSid: $Output<string | undefined>;
+  readonly systemSid: $Output<string>;
   /** The Environment; PRD, QA, DEV, etc to which SAP system belongs to. Select from the list of available dropdown values. */
-  readonly environment: $Output<"Production" | "PreProduction" | "Test" | "QualityAssurance" | "Development" | "Sandbox" | "DisasterRecovery" | "Training" | (string & {}) | undefined>;
+  readonly environment: $Output<"Production" | "PreProduction" | "Test" | "QualityAssurance" | "Development" | "Sandbox" | "DisasterRecovery" | "Training" | (string & {})>;
   /** This is the SID of the production system in a landscape.  An SAP system could itself be a production SID or a part of a landscape with a different Production SID. This field can be used to relate non-prod SIDs, other components, SID (WEBDISP) to the prod SID. Enter the value of Production SID. */
-  readonly landscapeSid: $Output<string | undefined>;
+  readonly landscapeSid: $Output<string>;
   /** Enter a business function/department identifier to group multiple SIDs. */
-  readonly application: $Output<string | undefined>;
+  readonly application: $Output<string>;
   /** Defines the provisioning states. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Failed" | "Creating" | "Canceled" | "Accepted" | "Deleting" | "Unknown" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Failed" | "Creating" | "Canceled" | "Accepted" | "Deleting" | "Unknown" | (string & {})>;
   /** Defines the errors related to SAP Instance resource. */
   readonly errors: $Output<outputs.SAPMigrateError | undefined>;
   constructor(name: string, args: SapInstanceArgs, opts?: $Options);
@@ -740,11 +740,11 @@ export interface SapInstanceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  systemSid?: string;
-  environment?: "Production" | "PreProduction" | "Test" | "QualityAssurance" | "Development" | "Sandbox" | "DisasterRecovery" | "Training" | (string & {});
-  landscapeSid?: string;
-  application?: string;
-  provisioningState?: "Succeeded" | "Updating" | "Failed" | "Creating" | "Canceled" | "Accepted" | "Deleting" | "Unknown" | (string & {});
+  systemSid: string;
+  environment: "Production" | "PreProduction" | "Test" | "QualityAssurance" | "Development" | "Sandbox" | "DisasterRecovery" | "Training" | (string & {});
+  landscapeSid: string;
+  application: string;
+  provisioningState: "Succeeded" | "Updating" | "Failed" | "Creating" | "Canceled" | "Accepted" | "Deleting" | "Unknown" | (string & {});
   errors?: outputs.SAPMigrateError;
 }
 /**
@@ -781,23 +781,23 @@ export declare class ServerInstance extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** This is the Virtual Machine Name of the SAP system. Add all the virtual machines attached to an SAP system which you wish to migrate to Azure. Keeping this not equal to ID as for single tier all InstanceTypes would be on same server, leading to multiple resources with same servername. */
-  readonly serverName: $Output<string | undefined>;
+  readonly serverName: $Output<string>;
   /** Defines the type SAP instance on this server instance. */
-  readonly sapInstanceType: $Output<"ASCS" | "DB" | "APP" | "SCS" | "WEBDISP" | (string & {}) | undefined>;
+  readonly sapInstanceType: $Output<"ASCS" | "DB" | "APP" | "SCS" | "WEBDISP" | (string & {})>;
   /** This is the Instance SID for ASCS/AP/DB instance.  An SAP system with HANA database for example could have a different SID for database Instance than that of ASCS instance. */
-  readonly instanceSid: $Output<string | undefined>;
+  readonly instanceSid: $Output<string>;
   /** This is the SAP Application Component; e.g. SAP S/4HANA 2022, SAP ERP ENHANCE PACKAGE. */
-  readonly sapProduct: $Output<string | undefined>;
+  readonly sapProduct: $Output<string>;
   /** Provide the product version of the SAP product. */
-  readonly sapProductVersion: $Output<string | undefined>;
+  readonly sapProductVersion: $Output<string>;
   /** This is Operating System on which the host server is running. */
-  readonly operatingSystem: $Output<"IBMAIX" | "RedHat" | "SUSE" | "Solaris" | "Unix" | "WindowsServer" | (string & {}) | undefined>;
+  readonly operatingSystem: $Output<"IBMAIX" | "RedHat" | "SUSE" | "Solaris" | "Unix" | "WindowsServer" | (string & {})>;
   /** Configuration data for this server instance. */
   readonly configurationData: $Output<outputs.ConfigurationData | undefined>;
   /** Configuration data for this server instance. */
   readonly performanceData: $Output<outputs.PerformanceData | undefined>;
   /** Defines the provisioning states. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Failed" | "Creating" | "Canceled" | "Accepted" | "Deleting" | "Unknown" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Failed" | "Creating" | "Canceled" | "Accepted" | "Deleting" | "Unknown" | (string & {})>;
   /** Defines the errors related to SAP Instance resource. */
   readonly errors: $Output<outputs.SAPMigrateError | undefined>;
   constructor(name: string, args: ServerInstanceArgs, opts?: $Options);
@@ -835,15 +835,15 @@ export interface ServerInstanceState {
   type: "Microsoft.Workloads/sapDiscoverySites/sapInstances/serverInstances";
   properties?: outputs.ServerInstanceProperties;
   systemData?: outputs.SystemData;
-  serverName?: string;
-  sapInstanceType?: "ASCS" | "DB" | "APP" | "SCS" | "WEBDISP" | (string & {});
-  instanceSid?: string;
-  sapProduct?: string;
-  sapProductVersion?: string;
-  operatingSystem?: "IBMAIX" | "RedHat" | "SUSE" | "Solaris" | "Unix" | "WindowsServer" | (string & {});
+  serverName: string;
+  sapInstanceType: "ASCS" | "DB" | "APP" | "SCS" | "WEBDISP" | (string & {});
+  instanceSid: string;
+  sapProduct: string;
+  sapProductVersion: string;
+  operatingSystem: "IBMAIX" | "RedHat" | "SUSE" | "Solaris" | "Unix" | "WindowsServer" | (string & {});
   configurationData?: outputs.ConfigurationData;
   performanceData?: outputs.PerformanceData;
-  provisioningState?: "Succeeded" | "Updating" | "Failed" | "Creating" | "Canceled" | "Accepted" | "Deleting" | "Unknown" | (string & {});
+  provisioningState: "Succeeded" | "Updating" | "Failed" | "Creating" | "Canceled" | "Accepted" | "Deleting" | "Unknown" | (string & {});
   errors?: outputs.SAPMigrateError;
 }
 /**
@@ -892,13 +892,13 @@ export declare class SapVirtualInstance extends $CustomResource {
   /** Managed resource group configuration */
   readonly managedResourceGroupConfiguration: $Output<outputs.ManagedRGConfiguration | undefined>;
   /** Defines the SAP Instance status. */
-  readonly status: $Output<"Starting" | "Running" | "Stopping" | "Offline" | "PartiallyRunning" | "Unavailable" | "SoftShutdown" | (string & {}) | undefined>;
+  readonly status: $Output<"Starting" | "Running" | "Stopping" | "Offline" | "PartiallyRunning" | "Unavailable" | "SoftShutdown" | (string & {})>;
   /** Defines the health of SAP Instances. */
-  readonly health: $Output<"Unknown" | "Healthy" | "Unhealthy" | "Degraded" | (string & {}) | undefined>;
+  readonly health: $Output<"Unknown" | "Healthy" | "Unhealthy" | "Degraded" | (string & {})>;
   /** Defines the Virtual Instance for SAP state. */
-  readonly state: $Output<"InfrastructureDeploymentPending" | "InfrastructureDeploymentInProgress" | "InfrastructureDeploymentFailed" | "SoftwareInstallationPending" | "SoftwareInstallationInProgress" | "SoftwareInstallationFailed" | "SoftwareDetectionInProgress" | "SoftwareDetectionFailed" | "DiscoveryPending" | "DiscoveryInProgress" | "DiscoveryFailed" | "RegistrationComplete" | "ACSSInstallationBlocked" | (string & {}) | undefined>;
+  readonly state: $Output<"InfrastructureDeploymentPending" | "InfrastructureDeploymentInProgress" | "InfrastructureDeploymentFailed" | "SoftwareInstallationPending" | "SoftwareInstallationInProgress" | "SoftwareInstallationFailed" | "SoftwareDetectionInProgress" | "SoftwareDetectionFailed" | "DiscoveryPending" | "DiscoveryInProgress" | "DiscoveryFailed" | "RegistrationComplete" | "ACSSInstallationBlocked" | (string & {})>;
   /** Defines the provisioning states. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {})>;
   /** Indicates any errors on the Virtual Instance for SAP solutions resource. */
   readonly errors: $Output<outputs.SAPVirtualInstanceError | undefined>;
   constructor(name: string, args: SapVirtualInstanceArgs, opts?: $Options);
@@ -952,10 +952,10 @@ export interface SapVirtualInstanceState {
   managedResourcesNetworkAccessType?: "Public" | "Private" | (string & {});
   configuration: outputs.SAPConfiguration;
   managedResourceGroupConfiguration?: outputs.ManagedRGConfiguration;
-  status?: "Starting" | "Running" | "Stopping" | "Offline" | "PartiallyRunning" | "Unavailable" | "SoftShutdown" | (string & {});
-  health?: "Unknown" | "Healthy" | "Unhealthy" | "Degraded" | (string & {});
-  state?: "InfrastructureDeploymentPending" | "InfrastructureDeploymentInProgress" | "InfrastructureDeploymentFailed" | "SoftwareInstallationPending" | "SoftwareInstallationInProgress" | "SoftwareInstallationFailed" | "SoftwareDetectionInProgress" | "SoftwareDetectionFailed" | "DiscoveryPending" | "DiscoveryInProgress" | "DiscoveryFailed" | "RegistrationComplete" | "ACSSInstallationBlocked" | (string & {});
-  provisioningState?: "Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {});
+  status: "Starting" | "Running" | "Stopping" | "Offline" | "PartiallyRunning" | "Unavailable" | "SoftShutdown" | (string & {});
+  health: "Unknown" | "Healthy" | "Unhealthy" | "Degraded" | (string & {});
+  state: "InfrastructureDeploymentPending" | "InfrastructureDeploymentInProgress" | "InfrastructureDeploymentFailed" | "SoftwareInstallationPending" | "SoftwareInstallationInProgress" | "SoftwareInstallationFailed" | "SoftwareDetectionInProgress" | "SoftwareDetectionFailed" | "DiscoveryPending" | "DiscoveryInProgress" | "DiscoveryFailed" | "RegistrationComplete" | "ACSSInstallationBlocked" | (string & {});
+  provisioningState: "Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {});
   errors?: outputs.SAPVirtualInstanceError;
 }
 /**
@@ -994,35 +994,35 @@ export declare class ApplicationInstance extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Application server Instance Number. */
-  readonly instanceNo: $Output<string | undefined>;
+  readonly instanceNo: $Output<string>;
   /** Application server Subnet. */
-  readonly subnet: $Output<string | undefined>;
+  readonly subnet: $Output<string>;
   /** Application server instance SAP hostname. */
-  readonly hostname: $Output<string | undefined>;
+  readonly hostname: $Output<string>;
   /** Application server instance SAP Kernel Version. */
-  readonly kernelVersion: $Output<string | undefined>;
+  readonly kernelVersion: $Output<string>;
   /** Application server instance SAP Kernel Patch level. */
-  readonly kernelPatch: $Output<string | undefined>;
+  readonly kernelPatch: $Output<string>;
   /** Application server instance SAP IP Address. */
-  readonly ipAddress: $Output<string | undefined>;
+  readonly ipAddress: $Output<string>;
   /** Application server instance gateway Port. */
-  readonly gatewayPort: $Output<number | undefined>;
+  readonly gatewayPort: $Output<number>;
   /** Application server instance ICM HTTP Port. */
-  readonly icmHttpPort: $Output<number | undefined>;
+  readonly icmHttpPort: $Output<number>;
   /** Application server instance ICM HTTPS Port. */
-  readonly icmHttpsPort: $Output<number | undefined>;
+  readonly icmHttpsPort: $Output<number>;
   /** Application server instance dispatcher status. */
-  readonly dispatcherStatus: $Output<string | undefined>;
+  readonly dispatcherStatus: $Output<string>;
   /** The Load Balancer details such as LoadBalancer ID attached to Application Server Virtual Machines */
   readonly loadBalancerDetails: $Output<outputs.LoadBalancerDetails | undefined>;
   /** The list of virtual machines. */
   readonly vmDetails: $Output<outputs.ApplicationServerVmDetails[] | undefined>;
   /** Defines the SAP Instance status. */
-  readonly status: $Output<"Starting" | "Running" | "Stopping" | "Offline" | "PartiallyRunning" | "Unavailable" | "SoftShutdown" | (string & {}) | undefined>;
+  readonly status: $Output<"Starting" | "Running" | "Stopping" | "Offline" | "PartiallyRunning" | "Unavailable" | "SoftShutdown" | (string & {})>;
   /** Defines the health of SAP Instances. */
-  readonly health: $Output<"Unknown" | "Healthy" | "Unhealthy" | "Degraded" | (string & {}) | undefined>;
+  readonly health: $Output<"Unknown" | "Healthy" | "Unhealthy" | "Degraded" | (string & {})>;
   /** Defines the provisioning states. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {})>;
   /** Defines the Application Instance errors. */
   readonly errors: $Output<outputs.SAPVirtualInstanceError | undefined>;
   constructor(name: string, args: ApplicationInstanceArgs, opts?: $Options);
@@ -1062,21 +1062,21 @@ export interface ApplicationInstanceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  instanceNo?: string;
-  subnet?: string;
-  hostname?: string;
-  kernelVersion?: string;
-  kernelPatch?: string;
-  ipAddress?: string;
-  gatewayPort?: number;
-  icmHttpPort?: number;
-  icmHttpsPort?: number;
-  dispatcherStatus?: string;
+  instanceNo: string;
+  subnet: string;
+  hostname: string;
+  kernelVersion: string;
+  kernelPatch: string;
+  ipAddress: string;
+  gatewayPort: number;
+  icmHttpPort: number;
+  icmHttpsPort: number;
+  dispatcherStatus: string;
   loadBalancerDetails?: outputs.LoadBalancerDetails;
   vmDetails?: outputs.ApplicationServerVmDetails[];
-  status?: "Starting" | "Running" | "Stopping" | "Offline" | "PartiallyRunning" | "Unavailable" | "SoftShutdown" | (string & {});
-  health?: "Unknown" | "Healthy" | "Unhealthy" | "Degraded" | (string & {});
-  provisioningState?: "Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {});
+  status: "Starting" | "Running" | "Stopping" | "Offline" | "PartiallyRunning" | "Unavailable" | "SoftShutdown" | (string & {});
+  health: "Unknown" | "Healthy" | "Unhealthy" | "Degraded" | (string & {});
+  provisioningState: "Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {});
   errors?: outputs.SAPVirtualInstanceError;
 }
 /**
@@ -1115,9 +1115,9 @@ export declare class CentralInstance extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The central services instance number. */
-  readonly instanceNo: $Output<string | undefined>;
+  readonly instanceNo: $Output<string>;
   /** The central services instance subnet. */
-  readonly subnet: $Output<string | undefined>;
+  readonly subnet: $Output<string>;
   /** Defines the SAP message server properties. */
   readonly messageServerProperties: $Output<outputs.MessageServerProperties | undefined>;
   /** Defines the SAP Enqueue Server properties. */
@@ -1127,19 +1127,19 @@ export declare class CentralInstance extends $CustomResource {
   /** Defines the SAP Enqueue Replication Server (ERS) properties. */
   readonly enqueueReplicationServerProperties: $Output<outputs.EnqueueReplicationServerProperties | undefined>;
   /** The central services instance Kernel Version. */
-  readonly kernelVersion: $Output<string | undefined>;
+  readonly kernelVersion: $Output<string>;
   /** The central services instance Kernel Patch level. */
-  readonly kernelPatch: $Output<string | undefined>;
+  readonly kernelPatch: $Output<string>;
   /** The Load Balancer details such as LoadBalancer ID attached to ASCS Virtual Machines */
   readonly loadBalancerDetails: $Output<outputs.LoadBalancerDetails | undefined>;
   /** The list of virtual machines corresponding to the Central Services instance. */
   readonly vmDetails: $Output<outputs.CentralServerVmDetails[] | undefined>;
   /** Defines the SAP Instance status. */
-  readonly status: $Output<"Starting" | "Running" | "Stopping" | "Offline" | "PartiallyRunning" | "Unavailable" | "SoftShutdown" | (string & {}) | undefined>;
+  readonly status: $Output<"Starting" | "Running" | "Stopping" | "Offline" | "PartiallyRunning" | "Unavailable" | "SoftShutdown" | (string & {})>;
   /** Defines the health of SAP Instances. */
-  readonly health: $Output<"Unknown" | "Healthy" | "Unhealthy" | "Degraded" | (string & {}) | undefined>;
+  readonly health: $Output<"Unknown" | "Healthy" | "Unhealthy" | "Degraded" | (string & {})>;
   /** Defines the provisioning states. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {})>;
   /** Defines the errors related to SAP Central Services Instance resource. */
   readonly errors: $Output<outputs.SAPVirtualInstanceError | undefined>;
   constructor(name: string, args: CentralInstanceArgs, opts?: $Options);
@@ -1187,19 +1187,19 @@ export interface CentralInstanceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  instanceNo?: string;
-  subnet?: string;
+  instanceNo: string;
+  subnet: string;
   messageServerProperties?: outputs.MessageServerProperties;
   enqueueServerProperties?: outputs.EnqueueServerProperties;
   gatewayServerProperties?: outputs.GatewayServerProperties;
   enqueueReplicationServerProperties?: outputs.EnqueueReplicationServerProperties;
-  kernelVersion?: string;
-  kernelPatch?: string;
+  kernelVersion: string;
+  kernelPatch: string;
   loadBalancerDetails?: outputs.LoadBalancerDetails;
   vmDetails?: outputs.CentralServerVmDetails[];
-  status?: "Starting" | "Running" | "Stopping" | "Offline" | "PartiallyRunning" | "Unavailable" | "SoftShutdown" | (string & {});
-  health?: "Unknown" | "Healthy" | "Unhealthy" | "Degraded" | (string & {});
-  provisioningState?: "Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {});
+  status: "Starting" | "Running" | "Stopping" | "Offline" | "PartiallyRunning" | "Unavailable" | "SoftShutdown" | (string & {});
+  health: "Unknown" | "Healthy" | "Unhealthy" | "Degraded" | (string & {});
+  provisioningState: "Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {});
   errors?: outputs.SAPVirtualInstanceError;
 }
 /**
@@ -1238,21 +1238,21 @@ export declare class DatabaseInstance extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Database subnet. */
-  readonly subnet: $Output<string | undefined>;
+  readonly subnet: $Output<string>;
   /** Database SID name. */
-  readonly databaseSid: $Output<string | undefined>;
+  readonly databaseSid: $Output<string>;
   /** Database type, that is if the DB is HANA, DB2, Oracle, SAP ASE, Max DB or MS SQL Server. */
-  readonly databaseType: $Output<string | undefined>;
+  readonly databaseType: $Output<string>;
   /** Database IP Address. */
-  readonly ipAddress: $Output<string | undefined>;
+  readonly ipAddress: $Output<string>;
   /** The Load Balancer details such as LoadBalancer ID attached to Database Virtual Machines */
   readonly loadBalancerDetails: $Output<outputs.LoadBalancerDetails | undefined>;
   /** The list of virtual machines corresponding to the Database resource. */
   readonly vmDetails: $Output<outputs.DatabaseVmDetails[] | undefined>;
   /** Defines the SAP Instance status. */
-  readonly status: $Output<"Starting" | "Running" | "Stopping" | "Offline" | "PartiallyRunning" | "Unavailable" | "SoftShutdown" | (string & {}) | undefined>;
+  readonly status: $Output<"Starting" | "Running" | "Stopping" | "Offline" | "PartiallyRunning" | "Unavailable" | "SoftShutdown" | (string & {})>;
   /** Defines the provisioning states. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {})>;
   /** Defines the errors related to Database resource. */
   readonly errors: $Output<outputs.SAPVirtualInstanceError | undefined>;
   constructor(name: string, args: DatabaseInstanceArgs, opts?: $Options);
@@ -1292,14 +1292,14 @@ export interface DatabaseInstanceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  subnet?: string;
-  databaseSid?: string;
-  databaseType?: string;
-  ipAddress?: string;
+  subnet: string;
+  databaseSid: string;
+  databaseType: string;
+  ipAddress: string;
   loadBalancerDetails?: outputs.LoadBalancerDetails;
   vmDetails?: outputs.DatabaseVmDetails[];
-  status?: "Starting" | "Running" | "Stopping" | "Offline" | "PartiallyRunning" | "Unavailable" | "SoftShutdown" | (string & {});
-  provisioningState?: "Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {});
+  status: "Starting" | "Running" | "Stopping" | "Offline" | "PartiallyRunning" | "Unavailable" | "SoftShutdown" | (string & {});
+  provisioningState: "Succeeded" | "Updating" | "Creating" | "Failed" | "Deleting" | "Canceled" | (string & {});
   errors?: outputs.SAPVirtualInstanceError;
 }
 /**
@@ -1596,6 +1596,34 @@ export declare const startCentralInstanceOutput: typeof startCentralInstance;
 export declare const stopCentralInstanceOutput: typeof stopCentralInstance;
 export declare const startDatabaseInstanceOutput: typeof startDatabaseInstance;
 export declare const stopDatabaseInstanceOutput: typeof stopDatabaseInstance;
+// Pulumi's names for what each function and lookup returns.
+export type GetConnectorResult = ConnectorState;
+export type GetAcssBackupResult = AcssBackupState;
+export type GetMonitorResult = MonitorState;
+export type GetAlertResult = AlertState;
+export type GetAlertTemplateResult = AlertTemplateState;
+export type GetProviderInstanceResult = ProviderInstanceState;
+export type GetSapLandscapeMonitorResult = SapLandscapeMonitorState;
+export type GetSapDiscoverySiteResult = SapDiscoverySiteState;
+export type GetSapInstanceResult = SapInstanceState;
+export type GetServerInstanceResult = ServerInstanceState;
+export type GetSapVirtualInstanceResult = SapVirtualInstanceState;
+export type GetApplicationInstanceResult = ApplicationInstanceState;
+export type GetCentralInstanceResult = CentralInstanceState;
+export type GetDatabaseInstanceResult = DatabaseInstanceState;
+export type GetSapVirtualInstanceMetadataAvailabilityZoneDetailsResult = outputs.SAPAvailabilityZoneDetailsResult;
+export type GetSapVirtualInstanceMetadataDiskConfigurationsResult = outputs.SAPDiskConfigurationsResult;
+export type GetSapVirtualInstanceMetadataSapSupportedSkuResult = outputs.SAPSupportedResourceSkusResult;
+export type GetSapVirtualInstanceMetadataSizingRecommendationsResult = outputs.SAPSizingRecommendationResult;
+export type ImportSapDiscoverySiteEntitiesResult = outputs.OperationStatusResult;
+export type StartSapVirtualInstanceResult = outputs.OperationStatusResult2;
+export type StopSapVirtualInstanceResult = outputs.OperationStatusResult2;
+export type StartApplicationInstanceResult = outputs.OperationStatusResult2;
+export type StopApplicationInstanceResult = outputs.OperationStatusResult2;
+export type StartCentralInstanceResult = outputs.OperationStatusResult2;
+export type StopCentralInstanceResult = outputs.OperationStatusResult2;
+export type StartDatabaseInstanceResult = outputs.OperationStatusResult2;
+export type StopDatabaseInstanceResult = outputs.OperationStatusResult2;
 
 export declare namespace inputs {
   interface AcssBackupConnectionProperties {
@@ -1867,6 +1895,13 @@ export declare namespace inputs {
     name: string;
     /** Azure VM (Mercury) workload-specific backup policy. */
     properties?: inputs.AzureVmWorkloadProtectionPolicy;
+    workLoadType?: "Invalid" | "VM" | "FileFolder" | "AzureSqlDb" | "SQLDB" | "Exchange" | "Sharepoint" | "VMwareVM" | "SystemState" | "Client" | "GenericDataSource" | "SQLDataBase" | "AzureFileShare" | "SAPHanaDatabase" | "SAPAseDatabase" | "SAPHanaDBInstance" | (string & {});
+    settings?: inputs.Settings;
+    subProtectionPolicy?: inputs.SubProtectionPolicy[];
+    makePolicyConsistent?: boolean;
+    protectedItemsCount?: number;
+    backupManagementType?: string;
+    resourceGuardOperationRequests?: string[];
   }
   interface DeployerVmPackages {
     /** The URL to the deployer VM packages file. */
@@ -2115,11 +2150,13 @@ export declare namespace inputs {
     /** Managed service identity (user assigned identities) */
     identity?: inputs.UserAssignedServiceIdentity;
     /** Defines the connector resource properties. */
-    properties: inputs.ConnectorProperties;
+    properties?: inputs.ConnectorProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sourceResourceId?: string;
+    managedResourceGroupConfiguration?: inputs.ManagedRGConfiguration;
   }
   interface MicrosoftWorkloadsConnectorsAcssBackups {
     /** The resource name */
@@ -2130,6 +2167,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    backupData?: inputs.BackupData;
   }
   interface MicrosoftWorkloadsMonitors {
     /** The resource name */
@@ -2142,12 +2180,22 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    appLocation?: string;
+    routingPreference?: "Default" | "RouteAll" | (string & {});
+    zoneRedundancyPreference?: string;
+    managedResourceGroupConfiguration?: inputs.ManagedRGConfiguration;
+    logAnalyticsWorkspaceArmId?: string;
+    monitorSubnet?: string;
   }
   interface MicrosoftWorkloadsMonitorsAlerts {
     /** The resource name */
     name: string;
     /** Alert Instance properties */
     properties?: inputs.AlertProperties;
+    templateName?: string;
+    providerType?: string;
+    providerNames?: string[];
+    alertRuleProperties?: inputs.AlertRuleProperties;
   }
   interface MicrosoftWorkloadsMonitorsAlertTemplates {
     /** The resource name */
@@ -2160,12 +2208,15 @@ export declare namespace inputs {
     identity?: inputs.UserAssignedServiceIdentity;
     /** Provider Instance properties */
     properties?: inputs.ProviderInstanceProperties;
+    providerSettings?: inputs.ProviderSpecificProperties;
   }
   interface MicrosoftWorkloadsMonitorsSapLandscapeMonitor {
     /** The resource name */
     name: "default";
     /** Sap Landscape Monitor properties */
     properties?: inputs.SapLandscapeMonitorProperties;
+    grouping?: inputs.SapLandscapeMonitorPropertiesGrouping;
+    topMetricsThresholds?: inputs.SapLandscapeMonitorMetricThresholds[];
   }
   interface MicrosoftWorkloadsSapDiscoverySites {
     /** The resource name */
@@ -2178,6 +2229,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    masterSiteId?: string;
+    migrateProjectId?: string;
   }
   interface MicrosoftWorkloadsSapDiscoverySitesSapInstances {
     /** The resource name */
@@ -2206,6 +2259,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    environment?: "NonProd" | "Prod" | (string & {});
+    sapProduct?: "ECC" | "S4HANA" | "Other" | (string & {});
+    managedResourcesNetworkAccessType?: "Public" | "Private" | (string & {});
+    configuration?: inputs.SAPConfiguration;
+    managedResourceGroupConfiguration?: inputs.ManagedRGConfiguration;
   }
   interface MicrosoftWorkloadsSapVirtualInstancesApplicationInstances {
     /** The resource name */
@@ -2226,6 +2284,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    messageServerProperties?: inputs.MessageServerProperties;
+    enqueueServerProperties?: inputs.EnqueueServerProperties;
+    gatewayServerProperties?: inputs.GatewayServerProperties;
+    enqueueReplicationServerProperties?: inputs.EnqueueReplicationServerProperties;
   }
   interface MicrosoftWorkloadsSapVirtualInstancesDatabaseInstances {
     /** The resource name */
@@ -2916,6 +2978,16 @@ export declare namespace inputs {
     name: string;
     /** IaaS VM workload-specific backup policy. */
     properties?: inputs.AzureIaaSVMProtectionPolicy;
+    instantRPDetails?: inputs.InstantRPAdditionalDetails;
+    schedulePolicy?: inputs.SchedulePolicy;
+    retentionPolicy?: inputs.RetentionPolicy;
+    tieringPolicy?: inputs.AzureIaaSVMProtectionPolicyTieringPolicy;
+    instantRpRetentionRangeInDays?: number;
+    timeZone?: string;
+    policyType?: "Invalid" | "V1" | "V2" | (string & {});
+    protectedItemsCount?: number;
+    backupManagementType?: string;
+    resourceGuardOperationRequests?: string[];
   }
   interface WeeklyRetentionFormat {
     /** List of days of the week. */
@@ -3003,7 +3075,9 @@ export declare namespace outputs {
   type AzureIaaSVMProtectionPolicy = inputs.AzureIaaSVMProtectionPolicy;
   type AzureIaaSVMProtectionPolicyTieringPolicy = inputs.AzureIaaSVMProtectionPolicyTieringPolicy;
   type AzureVmWorkloadProtectionPolicy = inputs.AzureVmWorkloadProtectionPolicy;
-  type BackupData = inputs.BackupData;
+  type BackupData = {
+    recoveryServicesVault: outputs.RecoveryServicesVaultProperties;
+  } & (outputs.HanaBackupData | outputs.SqlBackupData | outputs.VMBackupData);
   type CentralServerConfiguration = inputs.CentralServerConfiguration;
   type CentralServerFullResourceNames = inputs.CentralServerFullResourceNames;
   interface CentralServerVmDetails {
@@ -3048,7 +3122,10 @@ export declare namespace outputs {
   }
   type Day = inputs.Day;
   type DB2ProviderInstanceProperties = inputs.DB2ProviderInstanceProperties;
-  type DBBackupPolicyProperties = inputs.DBBackupPolicyProperties;
+  interface DBBackupPolicyProperties {
+    name: string;
+    properties?: outputs.AzureVmWorkloadProtectionPolicy;
+  }
   type DeployerVmPackages = inputs.DeployerVmPackages;
   type DeploymentConfiguration = inputs.DeploymentConfiguration;
   type DeploymentWithOSConfiguration = inputs.DeploymentWithOSConfiguration;
@@ -3124,7 +3201,14 @@ export declare namespace outputs {
     port?: number;
     health?: "Unknown" | "Healthy" | "Unhealthy" | "Degraded" | (string & {});
   }
-  type HanaBackupData = inputs.HanaBackupData;
+  interface HanaBackupData {
+    sslConfiguration?: outputs.SSLConfiguration;
+    backupPolicy: outputs.DBBackupPolicyProperties;
+    hdbuserstoreKeyName: string;
+    instanceNumber?: string;
+    dbInstanceSnapshotBackupPolicy?: outputs.DBBackupPolicyProperties;
+    backupType: "HANA";
+  }
   type HanaDbProviderInstanceProperties = inputs.HanaDbProviderInstanceProperties;
   type HighAvailabilityConfiguration = inputs.HighAvailabilityConfiguration;
   type HighAvailabilitySoftwareConfiguration = inputs.HighAvailabilitySoftwareConfiguration;
@@ -3485,7 +3569,10 @@ export declare namespace outputs {
   type SkipFileShareConfiguration = inputs.SkipFileShareConfiguration;
   type SnapshotBackupAdditionalDetails = inputs.SnapshotBackupAdditionalDetails;
   type SoftwareConfiguration = inputs.SoftwareConfiguration;
-  type SqlBackupData = inputs.SqlBackupData;
+  interface SqlBackupData {
+    backupPolicy: outputs.DBBackupPolicyProperties;
+    backupType: "SQL";
+  }
   type SshConfiguration = inputs.SshConfiguration;
   type SshKeyPair = inputs.SshKeyPair;
   type SshPublicKey = inputs.SshPublicKey;
@@ -3519,8 +3606,15 @@ export declare namespace outputs {
   type VirtualMachineConfiguration = inputs.VirtualMachineConfiguration;
   type VirtualMachineResourceNames = inputs.VirtualMachineResourceNames;
   type VirtualMachineResourceNamesDataDiskNames = inputs.VirtualMachineResourceNamesDataDiskNames;
-  type VMBackupData = inputs.VMBackupData;
-  type VMBackupPolicyProperties = inputs.VMBackupPolicyProperties;
+  interface VMBackupData {
+    backupPolicy: outputs.VMBackupPolicyProperties;
+    diskExclusionProperties?: outputs.DiskExclusionProperties;
+    backupType: "VM";
+  }
+  interface VMBackupPolicyProperties {
+    name: string;
+    properties?: outputs.AzureIaaSVMProtectionPolicy;
+  }
   type WeeklyRetentionFormat = inputs.WeeklyRetentionFormat;
   type WeeklyRetentionSchedule = inputs.WeeklyRetentionSchedule;
   type WeeklySchedule = inputs.WeeklySchedule;

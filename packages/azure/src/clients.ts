@@ -1,14 +1,17 @@
 /**
  * The SDK clients, built lazily from {@link AzureSettings} so that `check` and `diff` (which never
- * call the cloud) work without credentials or a subscription.
+ * call the cloud) work without credentials or a subscription. The SDK packages themselves are
+ * loaded on the first call that needs one (dynamic import): together they take seconds to load,
+ * which a program that only previews, or uses none of the four hand-written types, never pays.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
-import { ResourceManagementClient } from "@azure/arm-resources";
-import { StorageManagementClient } from "@azure/arm-storage";
+import type { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
+import type { ResourceManagementClient } from "@azure/arm-resources";
+import type { StorageManagementClient } from "@azure/arm-storage";
 import type { Pipeline } from "@azure/core-rest-pipeline";
 import type { ProviderLogger } from "@iac/sdk/provider";
 import { failedOperationPolicy } from "./failed-operation-policy.js";
+import { ArmTransport } from "./generic/transport.js";
 import { iacRetryPolicy } from "./retry-policy.js";
 import { requireSubscription, type AzureSettings } from "./settings.js";
 
@@ -23,9 +26,10 @@ export class AzureClients {
    * every call), so that the retry policy can show its waits where the call's other messages go.
    */
   readonly calls = new AsyncLocalStorage<ProviderLogger>();
-  #resources?: ResourceManagementClient;
-  #storage?: StorageManagementClient;
-  #containers?: ContainerInstanceManagementClient;
+  #resources?: Promise<ResourceManagementClient>;
+  #storage?: Promise<StorageManagementClient>;
+  #containers?: Promise<ContainerInstanceManagementClient>;
+  #arm?: ArmTransport;
 
   constructor(settings: AzureSettings) {
     this.settings = settings;
@@ -49,36 +53,42 @@ export class AzureClients {
     return client;
   }
 
-  get resources(): ResourceManagementClient {
-    this.#resources ??= this.withRetries(
-      new ResourceManagementClient(this.settings.credential, requireSubscription(this.settings), {
-        ...this.#common(),
-        credentials: { scopes: [ARM_SCOPE] },
-      }),
+  /**
+   * The generic ARM transport (PUT/GET/PATCH/DELETE/POST by id on @azure/core-rest-pipeline, every
+   * long-running-operation form, our retries), shared by the generated types, their lookups and
+   * functions, and the hand-written types that have moved onto it (the resource group).
+   */
+  arm(): ArmTransport {
+    this.#arm ??= new ArmTransport(this.settings, this.calls);
+    return this.#arm;
+  }
+
+  /** The resources client (loads @azure/arm-resources on first use). */
+  resources(): Promise<ResourceManagementClient> {
+    const subscriptionId = requireSubscription(this.settings);
+    this.#resources ??= import("@azure/arm-resources").then(({ ResourceManagementClient }) =>
+      this.withRetries(new ResourceManagementClient(this.settings.credential, subscriptionId, { ...this.#common(), credentials: { scopes: [ARM_SCOPE] } })),
     );
     return this.#resources;
   }
 
-  get storage(): StorageManagementClient {
-    if (this.#storage === undefined) {
-      this.#storage = this.withRetries(
-        new StorageManagementClient(this.settings.credential, requireSubscription(this.settings), {
-          ...this.#common(),
-          credentials: { scopes: [ARM_SCOPE] },
-        }),
-      );
+  /** The storage client (loads @azure/arm-storage on first use). */
+  storage(): Promise<StorageManagementClient> {
+    const subscriptionId = requireSubscription(this.settings);
+    this.#storage ??= import("@azure/arm-storage").then(({ StorageManagementClient }) => {
+      const client = this.withRetries(new StorageManagementClient(this.settings.credential, subscriptionId, { ...this.#common(), credentials: { scopes: [ARM_SCOPE] } }));
       // A failed account creation ends in a 200 poll the SDK takes for success (see the policy).
-      this.#storage.pipeline.addPolicy(failedOperationPolicy());
-    }
+      client.pipeline.addPolicy(failedOperationPolicy());
+      return client;
+    });
     return this.#storage;
   }
 
-  get containers(): ContainerInstanceManagementClient {
-    this.#containers ??= this.withRetries(
-      new ContainerInstanceManagementClient(this.settings.credential, requireSubscription(this.settings), {
-        ...this.#common(),
-        credentialScopes: [ARM_SCOPE],
-      }),
+  /** The container instance client (loads @azure/arm-containerinstance on first use). */
+  containers(): Promise<ContainerInstanceManagementClient> {
+    const subscriptionId = requireSubscription(this.settings);
+    this.#containers ??= import("@azure/arm-containerinstance").then(({ ContainerInstanceManagementClient }) =>
+      this.withRetries(new ContainerInstanceManagementClient(this.settings.credential, subscriptionId, { ...this.#common(), credentialScopes: [ARM_SCOPE] })),
     );
     return this.#containers;
   }

@@ -22,6 +22,15 @@ import { callSignal, compact, plain, readInputs, type SecretAwareProvider } from
 import { alreadyExists, type TypeProviderOptions } from "./resource-group-provider.js";
 import { sameLocation } from "./resource-group-rules.js";
 
+/** A container group's IP address (ARM's IpAddress): `ip` is the address itself. */
+export type ContainerGroupIpAddress = {
+  ip?: string;
+  fqdn?: string;
+  ports: { port: number; protocol?: string }[];
+  type: string;
+  dnsNameLabel?: string;
+};
+
 /** Outputs of a container group: no write-only value is ever among them. */
 export type ContainerGroupOutputs = {
   id: string;
@@ -33,8 +42,8 @@ export type ContainerGroupOutputs = {
   tags: Record<string, string>;
   /** `<label>.<region>.azurecontainer.io` when a DNS label is set. */
   fqdn?: string;
-  /** The public (or private) IP address. */
-  ipAddress?: string;
+  /** The group's IP address as ARM (and Pulumi) shape it: `{ ip, fqdn, ports, type, dnsNameLabel }`. */
+  ipAddress?: ContainerGroupIpAddress;
   dnsNameLabel?: string;
   provisioningState?: string;
 };
@@ -63,7 +72,7 @@ function outputsOf(g: ArmContainerGroup, rg: string): ContainerGroupOutputs {
     restartPolicy: g.restartPolicy,
     tags: g.tags ?? {},
     fqdn: g.ipAddress?.fqdn,
-    ipAddress: g.ipAddress?.ip,
+    ipAddress: g.ipAddress && { ip: g.ipAddress.ip, fqdn: g.ipAddress.fqdn, ports: g.ipAddress.ports, type: g.ipAddress.type, dnsNameLabel: g.ipAddress.dnsNameLabel },
     dnsNameLabel: g.ipAddress?.dnsNameLabel,
     provisioningState: g.provisioningState,
   }) as ContainerGroupOutputs;
@@ -130,7 +139,7 @@ const IN_FLIGHT = /^(Pending|Creating|Accepted|Updating|Repairing)$/i;
 
 /** The provider of `azure:containerinstance:ContainerGroup`. */
 export function containerGroupProvider({ clients, random }: TypeProviderOptions): SecretAwareProvider<ContainerGroupInputs, ContainerGroupOutputs> {
-  const api = () => clients.containers.containerGroups;
+  const api = async () => (await clients.containers()).containerGroups;
   const address = (id: string) => {
     const parsed = parseArmId(id, "container group");
     return { rg: parsed.resourceGroupName, name: segmentName(parsed, "containerGroups", id) };
@@ -138,7 +147,7 @@ export function containerGroupProvider({ clients, random }: TypeProviderOptions)
   const where = (a: { rg: string; name: string }) => `container group "${a.name}" in resource group "${a.rg}"`;
   const get = async (a: { rg: string; name: string }, ctx: ProviderContext) => {
     try {
-      return await api().get(a.rg, a.name, { abortSignal: callSignal(ctx, "read") });
+      return await (await api()).get(a.rg, a.name, { abortSignal: callSignal(ctx, "read") });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw toProviderError(err, `Reading ${where(a)}`);
@@ -164,7 +173,7 @@ export function containerGroupProvider({ clients, random }: TypeProviderOptions)
       ctx.log.debug(`creating ${where(a)}`);
       let accepted = false;
       try {
-        const poller = await api().beginCreateOrUpdate(a.rg, a.name, toModel(news), { abortSignal: callSignal(ctx, "create"), ...clients.lroOptions() });
+        const poller = await (await api()).beginCreateOrUpdate(a.rg, a.name, toModel(news), { abortSignal: callSignal(ctx, "create"), ...clients.lroOptions() });
         accepted = true;
         const g = await poller.pollUntilDone({ abortSignal: callSignal(ctx, "create") });
         return { id: g.id!, outputs: outputsOf(g, a.rg) };
@@ -174,7 +183,7 @@ export function containerGroupProvider({ clients, random }: TypeProviderOptions)
         // The PUT was accepted, so a group exists (in state Failed, or still deploying after an
         // interrupt): remove it so a failed create leaves nothing behind, or name it to the engine.
         try {
-          await api().beginDeleteAndWait(a.rg, a.name, clients.lroOptions());
+          await (await api()).beginDeleteAndWait(a.rg, a.name, clients.lroOptions());
         } catch (cleanup) {
           if (!isNotFound(cleanup)) {
             const id = `/subscriptions/${clients.subscriptionId}/resourceGroups/${a.rg}/providers/Microsoft.ContainerInstance/containerGroups/${a.name}`;
@@ -214,7 +223,7 @@ export function containerGroupProvider({ clients, random }: TypeProviderOptions)
         // Only tags change in place (the diff replaces otherwise). A full PUT, not the tags PATCH,
         // which is reported to fail on groups with Azure Files volumes (azure-rest-api-specs#29821);
         // the write-only keys are re-sent from the inputs.
-        const g = await api().beginCreateOrUpdateAndWait(a.rg, a.name, toModel(news), { abortSignal: callSignal(ctx, "update"), ...clients.lroOptions() });
+        const g = await (await api()).beginCreateOrUpdateAndWait(a.rg, a.name, toModel(news), { abortSignal: callSignal(ctx, "update"), ...clients.lroOptions() });
         return { outputs: outputsOf(g, a.rg) };
       } catch (err) {
         throw toProviderError(err, `Updating ${where(a)}`);
@@ -225,7 +234,7 @@ export function containerGroupProvider({ clients, random }: TypeProviderOptions)
       // Logged as create is, so the order of a replacement's two halves shows in the events.
       ctx.log.debug(`deleting ${where(a)}`);
       try {
-        await api().beginDeleteAndWait(a.rg, a.name, { abortSignal: callSignal(ctx, "delete"), ...clients.lroOptions() });
+        await (await api()).beginDeleteAndWait(a.rg, a.name, { abortSignal: callSignal(ctx, "delete"), ...clients.lroOptions() });
       } catch (err) {
         if (isNotFound(err)) return;
         throw toProviderError(err, `Deleting ${where(a)}`);

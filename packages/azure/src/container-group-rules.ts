@@ -8,6 +8,7 @@
  * exposed by a container ("ACI doesn't support port mapping").
  */
 import { type CheckResult, type DiffResult, type PropertyValue } from "@iac/sdk/provider";
+import { conformArgs, fields, listOf, oneOf, type Shape } from "./arg-shapes.js";
 import type { CheckEnv } from "./check-env.js";
 import { checkBoolean, checkOneOf, checkTags, Failures, isKnown, isUnknown, knownArray, knownNumber, knownObject, knownString } from "./check-helpers.js";
 import { diffInputs, unknownSuffix, type DiffRules } from "./diff.js";
@@ -61,10 +62,40 @@ export type ContainerGroupInputs = {
 const MAX_CPU = 32;
 const MAX_MEMORY_GB = 256;
 
+const OS_TYPES = ["Linux", "Windows"] as const;
+const RESTART_POLICIES = ["Always", "OnFailure", "Never"] as const;
+const IP_TYPES = ["Public", "Private"] as const;
+const PORT_PROTOCOLS = ["TCP", "UDP"] as const;
+const PORT: Shape = fields({ port: "value", protocol: oneOf(PORT_PROTOCOLS) });
+
+/** The args a container group takes (arg-shapes.ts): unknown ones refused, enums in the service's spelling. */
+export const CONTAINER_GROUP_SHAPE: Shape = fields({
+  resourceGroupName: "value",
+  containerGroupName: "value",
+  location: "value",
+  osType: oneOf(OS_TYPES),
+  restartPolicy: oneOf(RESTART_POLICIES),
+  containers: listOf(
+    fields({
+      name: "value",
+      image: "value",
+      command: listOf("value"),
+      ports: listOf(PORT),
+      environmentVariables: listOf(fields({ name: "value", value: "value", secureValue: "value" })),
+      resources: fields({ requests: fields({ cpu: "value", memoryInGB: "value" }) }),
+      volumeMounts: listOf(fields({ name: "value", mountPath: "value", readOnly: "value" })),
+    }),
+  ),
+  ipAddress: fields({ type: oneOf(IP_TYPES), ports: listOf(PORT), dnsNameLabel: "value" }),
+  volumes: listOf(fields({ name: "value", azureFile: fields({ shareName: "value", storageAccountName: "value", storageAccountKey: "value", readOnly: "value" }), emptyDir: "any" })),
+  imageRegistryCredentials: listOf(fields({ server: "value", username: "value", password: "value", identity: "value" })),
+  tags: "any",
+});
+
 /** Validate, default the location, and autoname (keeping the old name). */
 export function checkContainerGroup(news: ContainerGroupInputs, olds: ContainerGroupInputs | undefined, env: CheckEnv): CheckResult<ContainerGroupInputs> {
   const failures = new Failures();
-  const inputs: ContainerGroupInputs = { ...news };
+  const inputs: ContainerGroupInputs = conformArgs(news, CONTAINER_GROUP_SHAPE, failures);
   if (inputs.containerGroupName === undefined) {
     inputs.containerGroupName = olds?.containerGroupName ?? autonameContainerGroup({ name: env.name, random: env.random });
   }
@@ -74,8 +105,8 @@ export function checkContainerGroup(news: ContainerGroupInputs, olds: ContainerG
   checkResourceGroupName(failures, inputs.resourceGroupName);
   checkLocation(failures, inputs, env);
   if (inputs.osType === undefined) failures.add("osType", 'is required: "Linux" or "Windows"');
-  checkOneOf(failures, { property: "osType", value: inputs.osType, allowed: ["Linux", "Windows"] });
-  checkOneOf(failures, { property: "restartPolicy", value: inputs.restartPolicy, allowed: ["Always", "OnFailure", "Never"] });
+  checkOneOf(failures, { property: "osType", value: inputs.osType, allowed: OS_TYPES });
+  checkOneOf(failures, { property: "restartPolicy", value: inputs.restartPolicy, allowed: RESTART_POLICIES });
   checkTags(failures, "tags", inputs.tags);
   const volumeNames = checkVolumes(failures, inputs);
   const exposed = checkContainers(failures, inputs, volumeNames);
@@ -135,7 +166,7 @@ function checkPorts(failures: Failures, property: string, value: unknown, into: 
     const n = knownNumber(failures, `${property}[${i}].port`, port.port);
     if (port.port === undefined) failures.add(`${property}[${i}].port`, "is required");
     if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 65535)) failures.add(`${property}[${i}].port`, `must be a whole number from 1 to 65535 (got ${n})`);
-    checkOneOf(failures, { property: `${property}[${i}].protocol`, value: port.protocol, allowed: ["TCP", "UDP"] });
+    checkOneOf(failures, { property: `${property}[${i}].protocol`, value: port.protocol, allowed: PORT_PROTOCOLS });
     if (!isKnown(port.port) || isUnknown(port.protocol)) {
       known = false;
       return;
@@ -291,7 +322,7 @@ function checkIpAddress(failures: Failures, inputs: ContainerGroupInputs, expose
   const ip = knownObject(failures, "ipAddress", inputs.ipAddress);
   if (!ip) return;
   if (ip.type === undefined) failures.add("ipAddress.type", 'is required: "Public" or "Private"');
-  checkOneOf(failures, { property: "ipAddress.type", value: ip.type, allowed: ["Public", "Private"] });
+  checkOneOf(failures, { property: "ipAddress.type", value: ip.type, allowed: IP_TYPES });
   if (ip.ports === undefined || (Array.isArray(ip.ports) && ip.ports.length === 0)) {
     failures.add("ipAddress.ports", "must list at least one port (the service answers MissingIpAddressPorts otherwise)");
   }

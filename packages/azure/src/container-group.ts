@@ -1,5 +1,6 @@
 /** The `ContainerGroup` resource a program declares. */
 import { CustomResource, type CustomResourceOptions, type Inputs, type Output } from "@iac/sdk";
+import type { ContainerGroupIpAddress } from "./container-group-provider.js";
 import type { ContainerGroupInputs } from "./container-group-rules.js";
 import { MODULE, TYPES } from "./provider-module.js";
 
@@ -9,8 +10,9 @@ import { MODULE, TYPES } from "./provider-module.js";
  */
 export type ContainerGroupArgs = Inputs<
   Omit<ContainerGroupInputs, "osType" | "restartPolicy"> & {
-    osType: "Linux" | "Windows";
-    restartPolicy?: "Always" | "OnFailure" | "Never";
+    // Open as the service's enums are: any case of a known value is accepted and sent as the service spells it.
+    osType: "Linux" | "Windows" | (string & {});
+    restartPolicy?: "Always" | "OnFailure" | "Never" | (string & {});
   }
 >;
 
@@ -28,6 +30,7 @@ export type ContainerGroupArgs = Inputs<
  *   ipAddress: { type: "Public", ports: [{ port: 80, protocol: "TCP" }], dnsNameLabel: "my-app" },
  * });
  * export const url = interpolate`http://${app.fqdn}`;
+ * export const ip = app.ipAddress.apply((a) => a?.ip);
  */
 export class ContainerGroup extends CustomResource {
   declare readonly id: Output<string>;
@@ -35,8 +38,8 @@ export class ContainerGroup extends CustomResource {
   declare readonly location: Output<string>;
   /** `<dnsNameLabel>.<region>.azurecontainer.io`, when a DNS label is set. */
   declare readonly fqdn: Output<string | undefined>;
-  /** The group's IP address. */
-  declare readonly ipAddress: Output<string | undefined>;
+  /** The group's IP address as ARM and Pulumi shape it: `{ ip, fqdn, ports, type, dnsNameLabel }`. */
+  declare readonly ipAddress: Output<ContainerGroupIpAddress | undefined>;
   declare readonly tags: Output<Record<string, string>>;
 
   constructor(name: string, args: ContainerGroupArgs, opts?: CustomResourceOptions) {

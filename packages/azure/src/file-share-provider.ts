@@ -1,14 +1,27 @@
 /**
- * File share operations through @azure/arm-storage (notes §1.3): PUT and PATCH synchronous,
- * DELETE 200/204. The PUT response is minimal, so outputs come from a GET after it.
+ * File share operations on the generic ARM transport (generic/transport.ts; notes §1.3): PUT and
+ * PATCH synchronous, DELETE 200/204. The PUT response is minimal, so outputs come from a GET after it.
  */
-import type { FileShare as ArmFileShare } from "@azure/arm-storage";
 import { ConflictError, type Provider, type ProviderContext } from "@iac/sdk/provider";
 import { parseArmId, segmentName } from "./arm-id.js";
 import { isNotFound, toProviderError } from "./errors.js";
 import { checkFileShare, diffFileShare, type FileShareInputs } from "./file-share-rules.js";
 import { callSignal, compact, readInputs } from "./provider-kit.js";
 import { alreadyExists, type TypeProviderOptions } from "./resource-group-provider.js";
+
+/** File shares' api-version (the generated `Microsoft.Storage/storageAccounts/fileServices/shares`'s). */
+const API_VERSION = "2026-04-01";
+
+/** A share as this provider reads it: ARM's body with its `properties` lifted to the top. */
+type ArmFileShare = {
+  id?: string;
+  name?: string;
+  shareQuota?: number;
+  enabledProtocols?: string;
+  accessTier?: string;
+  metadata?: Record<string, string>;
+  rootSquash?: string;
+};
 
 /** Outputs of a file share. */
 export type FileShareOutputs = {
@@ -26,15 +39,17 @@ const SETTABLE = ["shareQuota", "enabledProtocols", "accessTier", "metadata", "r
 /** Not `enabledProtocols`: it can only be set at creation. */
 const PATCHABLE = ["shareQuota", "accessTier", "rootSquash"] as const;
 
-function body(news: FileShareInputs, keys: readonly (keyof FileShareInputs)[]): ArmFileShare {
+/** ARM's body of a PUT or PATCH: the settable properties under `properties`. */
+function body(news: FileShareInputs, keys: readonly (keyof FileShareInputs)[], extra: Record<string, unknown> = {}): { properties: Record<string, unknown> } {
   const out: Record<string, unknown> = {};
   for (const key of keys) if (news[key] !== undefined) out[key] = news[key];
-  return out as ArmFileShare;
+  return { properties: { ...out, ...extra } };
 }
 
 /** The provider of `azure:storage:FileShare`. */
 export function fileShareProvider({ clients, random }: TypeProviderOptions): Provider<FileShareInputs, FileShareOutputs> {
-  const api = () => clients.storage.fileShares;
+  const idOf = (a: { rg: string; account: string; share: string }) =>
+    `/subscriptions/${encodeURIComponent(clients.subscriptionId)}/resourceGroups/${encodeURIComponent(a.rg)}/providers/Microsoft.Storage/storageAccounts/${encodeURIComponent(a.account)}/fileServices/default/shares/${encodeURIComponent(a.share)}`;
   const address = (id: string) => {
     const parsed = parseArmId(id, "file share");
     return { rg: parsed.resourceGroupName, account: segmentName(parsed, "storageAccounts", id), share: segmentName(parsed, "shares", id) };
@@ -42,7 +57,8 @@ export function fileShareProvider({ clients, random }: TypeProviderOptions): Pro
   const where = (a: { rg: string; account: string; share: string }) => `share "${a.share}" of storage account "${a.account}"`;
   const get = async (a: { rg: string; account: string; share: string }, ctx: ProviderContext) => {
     try {
-      return await api().get(a.rg, a.account, a.share, { abortSignal: callSignal(ctx, "read") });
+      const live = (await clients.arm().get(idOf(a), API_VERSION, { signal: callSignal(ctx, "read") })) as { id?: string; name?: string; properties?: Omit<ArmFileShare, "id" | "name"> } | undefined;
+      return live && ({ ...live.properties, id: live.id, name: live.name } as ArmFileShare);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw toProviderError(err, `Reading ${where(a)}`);
@@ -85,7 +101,7 @@ export function fileShareProvider({ clients, random }: TypeProviderOptions): Pro
       const existing = await get(a, ctx);
       if (existing) throw new ConflictError(alreadyExists(`The ${where(a)}`, existing.id!, "shareName"));
       try {
-        await api().create(a.rg, a.account, a.share, body(news, SETTABLE), { abortSignal: callSignal(ctx, "create") });
+        await clients.arm().put(idOf(a), API_VERSION, body(news, SETTABLE), { signal: callSignal(ctx, "create") });
       } catch (err) {
         throw toProviderError(err, `Creating ${where(a)}`);
       }
@@ -110,7 +126,7 @@ export function fileShareProvider({ clients, random }: TypeProviderOptions): Pro
       const a = address(id);
       try {
         // Absent metadata is sent as {} so that removing it from the program clears it.
-        await api().update(a.rg, a.account, a.share, { ...body(news, PATCHABLE), metadata: news.metadata ?? {} }, { abortSignal: callSignal(ctx, "update") });
+        await clients.arm().patch(idOf(a), API_VERSION, body(news, PATCHABLE, { metadata: news.metadata ?? {} }), { signal: callSignal(ctx, "update") });
       } catch (err) {
         throw toProviderError(err, `Updating ${where(a)}`);
       }
@@ -121,7 +137,7 @@ export function fileShareProvider({ clients, random }: TypeProviderOptions): Pro
     async delete(id, _olds, ctx) {
       const a = address(id);
       try {
-        await api().delete(a.rg, a.account, a.share, { abortSignal: callSignal(ctx, "delete") });
+        await clients.arm().delete(idOf(a), API_VERSION, { signal: callSignal(ctx, "delete") });
       } catch (err) {
         if (isNotFound(err)) return;
         throw toProviderError(err, `Deleting ${where(a)}`);

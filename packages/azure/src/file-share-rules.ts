@@ -4,6 +4,7 @@
  * replaces, as do the names; quota, metadata and access tier are PATCHed.
  */
 import type { CheckResult, DiffResult } from "@iac/sdk/provider";
+import { conformArgs, fields, oneOf, type Shape } from "./arg-shapes.js";
 import type { CheckEnv } from "./check-env.js";
 import { checkOneOf, Failures, isUnknown, knownNumber, knownObject, knownString } from "./check-helpers.js";
 import { diffInputs, unknownSuffix, type DiffRules } from "./diff.js";
@@ -25,10 +26,26 @@ export type FileShareInputs = {
 /** Largest quota of a large file share, in GiB; 5120 without large file shares (checked by the cloud: the share cannot see its account). */
 export const MAX_SHARE_QUOTA_GIB = 102400;
 
+const PROTOCOLS = ["SMB", "NFS"] as const;
+const SHARE_TIERS = ["TransactionOptimized", "Hot", "Cool", "Premium"] as const;
+const ROOT_SQUASH = ["NoRootSquash", "RootSquash", "AllSquash"] as const;
+
+/** The args a file share takes (arg-shapes.ts): unknown ones refused, enums in the service's spelling. */
+export const FILE_SHARE_SHAPE: Shape = fields({
+  resourceGroupName: "value",
+  accountName: "value",
+  shareName: "value",
+  shareQuota: "value",
+  enabledProtocols: oneOf(PROTOCOLS),
+  accessTier: oneOf(SHARE_TIERS),
+  metadata: "any",
+  rootSquash: oneOf(ROOT_SQUASH),
+});
+
 /** Validate and autoname (keeping the old name). */
 export function checkFileShare(news: FileShareInputs, olds: FileShareInputs | undefined, env: CheckEnv): CheckResult<FileShareInputs> {
   const failures = new Failures();
-  const inputs: FileShareInputs = { ...news };
+  const inputs: FileShareInputs = conformArgs(news, FILE_SHARE_SHAPE, failures);
   if (inputs.shareName === undefined) inputs.shareName = olds?.shareName ?? autonameShare({ name: env.name, random: env.random });
   const name = knownString(failures, "shareName", inputs.shareName);
   if (name !== undefined) {
@@ -44,9 +61,9 @@ export function checkFileShare(news: FileShareInputs, olds: FileShareInputs | un
   if (quota !== undefined && (!Number.isInteger(quota) || quota < 1 || quota > MAX_SHARE_QUOTA_GIB)) {
     failures.add("shareQuota", `must be a whole number of GiB from 1 to ${MAX_SHARE_QUOTA_GIB} (5120 unless the account enables large file shares); got ${quota}`);
   }
-  checkOneOf(failures, { property: "enabledProtocols", value: inputs.enabledProtocols, allowed: ["SMB", "NFS"] });
-  checkOneOf(failures, { property: "accessTier", value: inputs.accessTier, allowed: ["TransactionOptimized", "Hot", "Cool", "Premium"] });
-  checkOneOf(failures, { property: "rootSquash", value: inputs.rootSquash, allowed: ["NoRootSquash", "RootSquash", "AllSquash"] });
+  checkOneOf(failures, { property: "enabledProtocols", value: inputs.enabledProtocols, allowed: PROTOCOLS });
+  checkOneOf(failures, { property: "accessTier", value: inputs.accessTier, allowed: SHARE_TIERS });
+  checkOneOf(failures, { property: "rootSquash", value: inputs.rootSquash, allowed: ROOT_SQUASH });
   if (inputs.rootSquash !== undefined && inputs.enabledProtocols !== "NFS" && !isUnknown(inputs.enabledProtocols)) {
     failures.add("rootSquash", 'applies only to NFS shares: set enabledProtocols: "NFS" or remove rootSquash');
   }

@@ -40,8 +40,7 @@ export function createProviderSet(settings: AzureSettings, options: { random?: R
     [TYPES.containerGroup]: containerGroupProvider(kit) as unknown as Provider<PropertyMap, PropertyMap>,
   };
   for (const [type, p] of Object.entries(providers)) providers[type] = inCallContext(p, clients.calls);
-  let transport: ArmTransport | undefined;
-  const arm = () => (transport ??= new ArmTransport(settings, clients.calls));
+  const arm = () => clients.arm();
   const generic = new Map<string, Provider | undefined>();
   return {
     provider(type) {

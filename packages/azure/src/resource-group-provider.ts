@@ -1,8 +1,8 @@
 /**
- * Resource group operations through @azure/arm-resources (notes §1.1): PUT is synchronous,
- * DELETE is a long-running operation that cascades to everything inside.
+ * Resource group operations on the generic ARM transport (generic/transport.ts; notes §1.1): PUT
+ * is synchronous, DELETE is a long-running operation (202 + Location) that cascades to everything
+ * inside. The body is ARM's own JSON, sent and read as is.
  */
-import type { ResourceGroup as ArmResourceGroup } from "@azure/arm-resources";
 import { ConflictError, type Provider, type ProviderContext } from "@iac/sdk/provider";
 import { parseArmId } from "./arm-id.js";
 import type { AzureClients } from "./clients.js";
@@ -10,6 +10,18 @@ import { isNotFound, toProviderError } from "./errors.js";
 import type { RandomSuffix } from "./naming.js";
 import { callSignal, compact, readInputs } from "./provider-kit.js";
 import { checkResourceGroup, diffResourceGroup, sameLocation, type ResourceGroupInputs } from "./resource-group-rules.js";
+
+/** Resource groups' api-version (the generated `Microsoft.Resources/resourceGroups`'s). */
+const API_VERSION = "2025-04-01";
+
+/** A resource group as ARM returns it. */
+interface ArmResourceGroup {
+  id?: string;
+  name?: string;
+  location: string;
+  tags?: Record<string, string>;
+  properties?: { provisioningState?: string };
+}
 
 /** Outputs of a resource group. */
 export type ResourceGroupOutputs = {
@@ -55,14 +67,16 @@ export interface TypeProviderOptions {
 /** The provider of `azure:resources:ResourceGroup`. */
 export function resourceGroupProvider({ clients, random }: TypeProviderOptions): Provider<ResourceGroupInputs, ResourceGroupOutputs> {
   const nameOf = (id: string) => parseArmId(id, "resource group").resourceGroupName;
+  const idOf = (name: string) => `/subscriptions/${encodeURIComponent(clients.subscriptionId)}/resourceGroups/${encodeURIComponent(name)}`;
   const get = async (name: string, ctx: ProviderContext) => {
     try {
-      return await clients.resources.resourceGroups.get(name, { abortSignal: callSignal(ctx, "read") });
+      return (await clients.arm().get(idOf(name), API_VERSION, { signal: callSignal(ctx, "read") })) as ArmResourceGroup | undefined;
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw toProviderError(err, `Reading resource group "${name}"`);
     }
   };
+  const put = async (name: string, body: ArmResourceGroup, signal: AbortSignal) => (await clients.arm().put(idOf(name), API_VERSION, body, { signal })) as ArmResourceGroup;
   return {
     // A PUT changes only the tags (name and location replace, notes §1.1), so a preview of a tags
     // update shows dependents of the identity as unchanged.
@@ -80,7 +94,7 @@ export function resourceGroupProvider({ clients, random }: TypeProviderOptions):
       if (existing) throw new ConflictError(alreadyExists(`Resource group "${name}"`, existing.id!, "resourceGroupName"));
       ctx.log.debug(`creating resource group ${name}`);
       try {
-        const rg = await clients.resources.resourceGroups.createOrUpdate(name, { location: news.location!, tags: news.tags }, { abortSignal: callSignal(ctx, "create") });
+        const rg = await put(name, { location: news.location!, tags: news.tags }, callSignal(ctx, "create"));
         return { id: rg.id!, outputs: outputsOf(rg) };
       } catch (err) {
         throw toProviderError(err, `Creating resource group "${name}"`);
@@ -100,11 +114,7 @@ export function resourceGroupProvider({ clients, random }: TypeProviderOptions):
       const name = nameOf(id);
       try {
         // A PUT replaces the tags as a whole (an absent tags map clears them), which is what the user asked for.
-        const rg = await clients.resources.resourceGroups.createOrUpdate(
-          name,
-          { location: news.location ?? olds.outputs.location, tags: news.tags ?? {} },
-          { abortSignal: callSignal(ctx, "update") },
-        );
+        const rg = await put(name, { location: news.location ?? olds.outputs.location, tags: news.tags ?? {} }, callSignal(ctx, "update"));
         return { outputs: outputsOf(rg) };
       } catch (err) {
         throw toProviderError(err, `Updating resource group "${name}"`);
@@ -114,7 +124,7 @@ export function resourceGroupProvider({ clients, random }: TypeProviderOptions):
       const name = nameOf(id);
       ctx.log.debug(`deleting resource group ${name} (and everything in it)`);
       try {
-        await clients.resources.resourceGroups.delete(name, { abortSignal: callSignal(ctx, "delete"), ...clients.lroOptions() });
+        await clients.arm().delete(idOf(name), API_VERSION, { signal: callSignal(ctx, "delete") });
       } catch (err) {
         if (isNotFound(err)) return;
         throw toProviderError(err, `Deleting resource group "${name}"`);

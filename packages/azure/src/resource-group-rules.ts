@@ -4,6 +4,7 @@
  * answers 409 InvalidResourceGroupLocation); tags update in place.
  */
 import type { CheckResult, DiffResult } from "@iac/sdk/provider";
+import { conformArgs, fields, type Shape } from "./arg-shapes.js";
 import type { CheckEnv } from "./check-env.js";
 import { checkTags, Failures, isKnown, knownString, normalizeLocation } from "./check-helpers.js";
 import { diffInputs, unknownSuffix, type DiffRules } from "./diff.js";
@@ -16,10 +17,13 @@ export type ResourceGroupInputs = {
   tags?: Record<string, string>;
 };
 
+/** The args a resource group takes (arg-shapes.ts). */
+export const RESOURCE_GROUP_SHAPE: Shape = fields({ resourceGroupName: "value", location: "value", tags: "any" });
+
 /** Validate, default the location from config, and autoname (keeping the old name). */
 export function checkResourceGroup(news: ResourceGroupInputs, olds: ResourceGroupInputs | undefined, env: CheckEnv): CheckResult<ResourceGroupInputs> {
   const failures = new Failures();
-  const inputs: ResourceGroupInputs = { ...news };
+  const inputs: ResourceGroupInputs = conformArgs(news, RESOURCE_GROUP_SHAPE, failures);
   if (inputs.resourceGroupName === undefined) {
     inputs.resourceGroupName = olds?.resourceGroupName ?? autonameResourceGroup({ name: env.name, random: env.random });
   }

@@ -13,7 +13,7 @@
  * - dropped or refused connections (ECONNRESET, ECONNREFUSED, ETIMEDOUT, EPIPE, ...): the same.
  * Each wait is reported through the provider context's logger of the call, when there is one.
  */
-import { RestError, type PipelinePolicy, type PipelineRequest, type PipelineResponse } from "@azure/core-rest-pipeline";
+import type { PipelinePolicy, PipelineRequest, PipelineResponse } from "@azure/core-rest-pipeline";
 import type { ProviderLogger } from "@iac/sdk/provider";
 
 /** Options of {@link iacRetryPolicy}. */

@@ -6,8 +6,8 @@
  */
 import { readFileSync } from "node:fs";
 import type { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
-import { DefaultAzureCredential } from "@azure/identity";
 import { ProviderError, type PropertyValue } from "@iac/sdk/provider";
+import { nearest } from "./generic/validate.js";
 
 /** A credential as the SDK clients take it (@azure/core-auth's TokenCredential, not a dependency of ours). */
 export type TokenCredential = ConstructorParameters<typeof ContainerInstanceManagementClient>[0];
@@ -50,6 +50,20 @@ export interface ResolveSettingsOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
+/**
+ * `DefaultAzureCredential` made on the first token request: @azure/identity takes more than a
+ * second to load, which a preview that never calls Azure should not pay.
+ */
+export function lazyDefaultCredential(tenantId: string | undefined): TokenCredential {
+  let made: Promise<TokenCredential> | undefined;
+  return {
+    async getToken(scopes, options) {
+      made ??= import("@azure/identity").then(({ DefaultAzureCredential }) => new DefaultAzureCredential(tenantId === undefined ? {} : { tenantId }));
+      return (await made).getToken(scopes, options);
+    },
+  };
+}
+
 /** A credential for the local cloud, which accepts any bearer token. */
 export const localCredential: TokenCredential = {
   getToken: async () => ({ token: "iac-local", expiresOnTimestamp: Date.now() + 3600_000 }),
@@ -87,11 +101,27 @@ function readLocalEndpoints(path: string): LocalEndpoints {
   return parsed as LocalEndpoints;
 }
 
+/** The settings the provider takes (stack config `azure:<key>`, or an explicit Provider's args). */
+export const SETTING_KEYS = ["subscriptionId", "location", "endpoint", "tenantId", "maxRetries", "retryDelayMs", "pollIntervalMs"] as const;
+
+/** A key the provider does not know is refused (a typo would otherwise be ignored silently), naming the nearest. */
+function refuseUnknownKeys(config: Readonly<Record<string, PropertyValue>>): void {
+  for (const key of Object.keys(config)) {
+    if ((SETTING_KEYS as readonly string[]).includes(key)) continue;
+    const near = nearest(key, SETTING_KEYS);
+    throw new ProviderError(
+      `azure:${key} is not a setting of the Azure provider${near.length > 0 ? `; did you mean azure:${near[0]}?` : ""} It takes ${SETTING_KEYS.join(", ")}: remove it with \`iac config rm azure:${key}\` (or from the Provider's args).`,
+      { code: "InvalidConfig" },
+    );
+  }
+}
+
 /**
  * Resolve the settings. Precedence: explicit config, then the local cloud (when
  * IAC_LOCAL_ENDPOINTS is set), then the environment (AZURE_SUBSCRIPTION_ID).
  */
 export function resolveSettings({ config, env }: ResolveSettingsOptions): AzureSettings {
+  refuseUnknownKeys(config);
   const localPath = env.IAC_LOCAL_ENDPOINTS;
   const maxRetries = num(config, "maxRetries", 4);
   if (localPath) {
@@ -115,7 +145,7 @@ export function resolveSettings({ config, env }: ResolveSettingsOptions): AzureS
     subscriptionId: str(config, "subscriptionId") ?? env.AZURE_SUBSCRIPTION_ID,
     location: str(config, "location"),
     endpoint: str(config, "endpoint"),
-    credential: new DefaultAzureCredential(tenantId === undefined ? {} : { tenantId }),
+    credential: lazyDefaultCredential(tenantId),
     pollIntervalMs,
     maxRetries,
     retryDelayMs: num(config, "retryDelayMs", 1000),

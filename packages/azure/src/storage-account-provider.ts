@@ -73,14 +73,14 @@ function endpointsOf(sa: ArmStorageAccount): Record<string, string> {
 
 /** The provider of `azure:storage:StorageAccount`. */
 export function storageAccountProvider({ clients, random }: TypeProviderOptions): Provider<StorageAccountInputs, StorageAccountOutputs> {
-  const api = () => clients.storage.storageAccounts;
+  const api = async () => (await clients.storage()).storageAccounts;
   const address = (id: string) => {
     const parsed = parseArmId(id, "storage account");
     return { resourceGroupName: parsed.resourceGroupName, accountName: segmentName(parsed, "storageAccounts", id) };
   };
   const get = async (rg: string, name: string, ctx: ProviderContext) => {
     try {
-      return await api().getProperties(rg, name, { abortSignal: callSignal(ctx, "read") });
+      return await (await api()).getProperties(rg, name, { abortSignal: callSignal(ctx, "read") });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw toProviderError(err, `Reading storage account "${name}" in resource group "${rg}"`);
@@ -88,7 +88,7 @@ export function storageAccountProvider({ clients, random }: TypeProviderOptions)
   };
   const primaryKey = async (rg: string, name: string, ctx: ProviderContext): Promise<string> => {
     try {
-      const keys = await api().listKeys(rg, name, { abortSignal: callSignal(ctx, "read") });
+      const keys = await (await api()).listKeys(rg, name, { abortSignal: callSignal(ctx, "read") });
       const key = keys.keys?.find((k) => k.keyName === "key1") ?? keys.keys?.[0];
       if (!key?.value) throw new ProviderError(`Storage account "${name}" returned no keys; is shared key access disabled (allowSharedKeyAccess: false)?`, { code: "NoStorageKey" });
       return key.value;
@@ -98,7 +98,7 @@ export function storageAccountProvider({ clients, random }: TypeProviderOptions)
   };
   const nameAvailable = async (name: string, ctx: ProviderContext): Promise<boolean> => {
     try {
-      const r = await api().checkNameAvailability({ name, type: "Microsoft.Storage/storageAccounts" }, { abortSignal: callSignal(ctx, "read") });
+      const r = await (await api()).checkNameAvailability({ name, type: "Microsoft.Storage/storageAccounts" }, { abortSignal: callSignal(ctx, "read") });
       return r.nameAvailable === true;
     } catch (err) {
       throw toProviderError(err, `Checking whether the storage account name "${name}" is taken`);
@@ -109,7 +109,7 @@ export function storageAccountProvider({ clients, random }: TypeProviderOptions)
     const envelope = failedOperationOf(result);
     const live = await get(rg, name, ctx);
     if (live?.id !== undefined && (live.provisioningState as string | undefined) !== "Failed" && envelope === undefined) return live;
-    if (live !== undefined) await api().delete(rg, name).catch(() => undefined);
+    if (live !== undefined) await (await api()).delete(rg, name).catch(() => undefined);
     const code = envelope?.code ?? (live === undefined ? "StorageAccountCreationFailed" : "ProvisioningFailed");
     const message =
       envelope?.message ??
@@ -164,10 +164,10 @@ export function storageAccountProvider({ clients, random }: TypeProviderOptions)
       const action = `Creating storage account "${name}" in resource group "${rg}"`;
       let sa: ArmStorageAccount;
       try {
-        sa = await api().create(rg, name, createParameters(news), { abortSignal: callSignal(ctx, "create"), ...clients.lroOptions() });
+        sa = await (await api()).create(rg, name, createParameters(news), { abortSignal: callSignal(ctx, "create"), ...clients.lroOptions() });
       } catch (err) {
         // A failed operation leaves no account behind on Azure; make sure of it before reporting.
-        if (cloudFailure(err).code !== "Cancelled") await api().delete(rg, name).catch(() => undefined);
+        if (cloudFailure(err).code !== "Cancelled") await (await api()).delete(rg, name).catch(() => undefined);
         throw toProviderError(err, action);
       }
       // Azure answers the last poll of a failed creation with 200 and a `{status: "Failed", error}`
@@ -213,7 +213,7 @@ export function storageAccountProvider({ clients, random }: TypeProviderOptions)
       if (news.kind !== olds.inputs.kind) patch.kind = news.kind;
       for (const key of PATCHABLE) if (news[key] !== undefined) patch[key] = news[key];
       try {
-        const sa = await api().update(rg, accountName, patch as StorageAccountUpdateParameters, { abortSignal: callSignal(ctx, "update") });
+        const sa = await (await api()).update(rg, accountName, patch as StorageAccountUpdateParameters, { abortSignal: callSignal(ctx, "update") });
         return { outputs: await outputsOf(sa, rg, ctx) };
       } catch (err) {
         throw toProviderError(err, `Updating storage account "${accountName}" in resource group "${rg}"`);
@@ -222,7 +222,7 @@ export function storageAccountProvider({ clients, random }: TypeProviderOptions)
     async delete(id, _olds, ctx) {
       const { resourceGroupName: rg, accountName } = address(id);
       try {
-        await api().delete(rg, accountName, { abortSignal: callSignal(ctx, "delete") });
+        await (await api()).delete(rg, accountName, { abortSignal: callSignal(ctx, "delete") });
       } catch (err) {
         if (isNotFound(err)) return;
         throw toProviderError(err, `Deleting storage account "${accountName}" in resource group "${rg}"`);

@@ -8,6 +8,7 @@
  * `largeFileSharesState` going from Enabled to Disabled. Everything else is a PATCH.
  */
 import type { CheckResult, DiffResult } from "@iac/sdk/provider";
+import { conformArgs, fields, oneOf, type Shape } from "./arg-shapes.js";
 import type { CheckEnv } from "./check-env.js";
 import { checkBoolean, checkOneOf, checkTags, Failures, knownObject, knownString } from "./check-helpers.js";
 import { diffInputs, unknownSuffix, type DiffRules, type LeafChange } from "./diff.js";
@@ -47,10 +48,30 @@ const TLS_VERSIONS = ["TLS1_0", "TLS1_1", "TLS1_2", "TLS1_3"] as const;
 const ENABLED_DISABLED = ["Enabled", "Disabled"] as const;
 const DNS_ENDPOINT_TYPES = ["Standard", "AzureDnsZone"] as const;
 
+/** The args a storage account takes (arg-shapes.ts): unknown ones refused, enums in the service's spelling. */
+export const STORAGE_ACCOUNT_SHAPE: Shape = fields({
+  resourceGroupName: "value",
+  accountName: "value",
+  location: "value",
+  sku: fields({ name: oneOf(STORAGE_SKUS) }),
+  kind: oneOf(STORAGE_KINDS),
+  tags: "any",
+  accessTier: oneOf(ACCESS_TIERS),
+  enableHttpsTrafficOnly: "value",
+  minimumTlsVersion: oneOf(TLS_VERSIONS),
+  allowBlobPublicAccess: "value",
+  allowSharedKeyAccess: "value",
+  isHnsEnabled: "value",
+  enableNfsV3: "value",
+  largeFileSharesState: oneOf(ENABLED_DISABLED),
+  publicNetworkAccess: oneOf([...ENABLED_DISABLED, "SecuredByPerimeter"]),
+  dnsEndpointType: oneOf(DNS_ENDPOINT_TYPES),
+});
+
 /** Validate, default the location, and autoname (keeping the old name). */
 export function checkStorageAccount(news: StorageAccountInputs, olds: StorageAccountInputs | undefined, env: CheckEnv): CheckResult<StorageAccountInputs> {
   const failures = new Failures();
-  const inputs: StorageAccountInputs = { ...news };
+  const inputs: StorageAccountInputs = conformArgs(news, STORAGE_ACCOUNT_SHAPE, failures);
   if (inputs.accountName === undefined) {
     inputs.accountName = olds?.accountName ?? autonameStorageAccount({ name: env.name, random: env.random });
   }

@@ -11,13 +11,15 @@ export type StorageKind = (typeof STORAGE_KINDS)[number];
 /**
  * Args of {@link StorageAccount}, named as the ARM API (and @azure/arm-storage's
  * StorageAccountCreateParameters) names them, `properties` flattened. Any property may be an Input.
+ * The enums are open, as the service's are: the known values complete in an editor, any case of
+ * them is accepted (`"standard_lrs"`) and sent in the service's spelling; others are refused by check.
  */
 export type StorageAccountArgs = Inputs<
   Omit<StorageAccountInputs, "sku" | "kind" | "accessTier" | "minimumTlsVersion"> & {
-    sku: { name: StorageSkuName };
-    kind: StorageKind;
-    accessTier?: "Hot" | "Cool" | "Cold" | "Premium";
-    minimumTlsVersion?: "TLS1_0" | "TLS1_1" | "TLS1_2" | "TLS1_3";
+    sku: { name: StorageSkuName | (string & {}) };
+    kind: StorageKind | (string & {});
+    accessTier?: "Hot" | "Cool" | "Cold" | "Premium" | (string & {});
+    minimumTlsVersion?: "TLS1_0" | "TLS1_1" | "TLS1_2" | "TLS1_3" | (string & {});
   }
 >;
 

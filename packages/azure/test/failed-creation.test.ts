@@ -56,7 +56,7 @@ describe("a failed storage account creation", () => {
     const rg = await group("rg-fail-verify");
     // The provider over clients whose storage pipeline lacks the policy, i.e. the SDK as it is.
     const clients = new AzureClients(resolveSettings({ config: { maxRetries: 1, retryDelayMs: 10 }, env: { IAC_LOCAL_ENDPOINTS: h.endpointsPath } }));
-    const removed = clients.storage.pipeline.removePolicy({ name: "iacFailedOperationPolicy" });
+    const removed = (await clients.storage()).pipeline.removePolicy({ name: "iacFailedOperationPolicy" });
     assert.equal(removed.length, 1);
     const p = storageAccountProvider({ clients, random: randomSuffix });
     const ctx = h.ctx(TYPES.storageAccount, "rolledback");

@@ -8,13 +8,15 @@
 import assert from "node:assert/strict";
 import { afterEach, it } from "node:test";
 import { setMonitor, type Monitor, type RegistrationResult, type ResourceRegistration } from "@iac/sdk/runtime";
-import { inspectOutput } from "@iac/sdk";
+import { inspectOutput, type Output } from "@iac/sdk";
 import { resourceByToken } from "@iac/azure-spec";
 import { getVirtualNetwork, getVirtualNetworkOutput, NetworkSecurityGroup, Subnet, VirtualNetwork } from "@iac/azure/network";
 import { Vault } from "@iac/azure/keyvault";
 import { ManagedCluster, listManagedClusterUserCredential } from "@iac/azure/containerservice";
 import { BlobContainer, listStorageAccountKeys, listStorageAccountKeysOutput, StorageAccount as GeneratedStorageAccount } from "@iac/azure/storage";
 import { StorageAccount } from "@iac/azure";
+import { UserAssignedIdentity } from "@iac/azure/managedidentity";
+import { RoleAssignment } from "@iac/azure/authorization";
 
 function installMonitor(respond: (reg: ResourceRegistration) => RegistrationResult, options: { preview?: boolean } = {}): ResourceRegistration[] {
   const registrations: ResourceRegistration[] = [];
@@ -109,4 +111,21 @@ it("declares typed args: unknown properties, wrong enum values and missing requi
   const get: typeof getVirtualNetwork = getVirtualNetwork;
   assert.equal(typeof fn, "function");
   assert.equal(typeof get, "function");
+});
+
+it("types what ARM always returns as present, so an identity's principalId or a network's name goes where a string is required", () => {
+  installMonitor(echo);
+  const identity = new UserAssignedIdentity("id", { resourceGroupName: "rg" });
+  const vnet = new VirtualNetwork("net", { resourceGroupName: "rg" });
+  // No `.apply((x) => x!)`: read-only scalars, name args, `name`, `type` and `location` are Output<T>.
+  new RoleAssignment("reads", { scope: "/subscriptions/s", roleDefinitionId: "/r", principalId: identity.principalId });
+  new Subnet("sub", { resourceGroupName: vnet.resourceGroupName, virtualNetworkName: vnet.name, addressPrefix: "10.0.0.0/24" });
+  const location: Output<string> = vnet.location;
+  const state: Output<string> = vnet.provisioningState;
+  // @ts-expect-error a virtual network's subnets (a read-only list) are left out by ARM when there are none
+  const subnets: Output<unknown[]> = vnet.subnets;
+  // @ts-expect-error an optional writable property stays optional
+  const timeout: Output<number> = vnet.flowTimeoutInMinutes;
+  // The types are what this test proves (tsc -b fails on a wrong @ts-expect-error); the outputs exist at run time too.
+  assert.ok([location, state, subnets, timeout].every((o) => o !== undefined));
 });

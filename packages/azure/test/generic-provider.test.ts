@@ -56,6 +56,27 @@ describe("the generic ARM provider", () => {
     assert.deepEqual(bad.failures.map((f) => f.property), ["adressSpace"]);
   });
 
+  it("names a role assignment, a workbook or a Cosmos DB role definition with a random GUID kept across checks, and refuses a name that is not one", async () => {
+    const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    const RA = "azure:authorization:RoleAssignment";
+    const ra = { scope: `/subscriptions/s/resourceGroups/${rg}`, roleDefinitionId: "/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6", principalId: TENANT };
+    const first = await h.provider(RA).check(ra, undefined, h.ctx(RA, "reader"));
+    assert.deepEqual(first.failures, []);
+    assert.match(first.inputs.roleAssignmentName as string, GUID);
+    const again = await h.provider(RA).check(ra, first.inputs, h.ctx(RA, "reader"));
+    assert.equal(again.inputs.roleAssignmentName, first.inputs.roleAssignmentName, "the GUID is kept in state, not drawn again");
+    const named = await h.provider(RA).check({ ...ra, roleAssignmentName: "reader-1" }, undefined, h.ctx(RA, "reader"));
+    assert.deepEqual(named.failures.map((f) => f.property), ["roleAssignmentName"]);
+    assert.match(named.failures[0]!.reason, /must be a GUID.*leave roleAssignmentName out/);
+    for (const [type, own, args] of [
+      ["azure:insights:Workbook", "workbookName", { resourceGroupName: rg }],
+      ["azure:documentdb:SqlRoleDefinition", "sqlRoleDefinitionName", { resourceGroupName: rg, databaseAccountName: "acct" }],
+    ] as const) {
+      const checked = await h.provider(type).check(args, undefined, h.ctx(type, "x"));
+      assert.match(String(checked.inputs[own]), GUID, `${type}: ${JSON.stringify(checked.inputs)}`);
+    }
+  });
+
   it("creates, reads without drift, updates in place, and deletes a virtual network", async () => {
     const p = h.provider(VNET);
     const ctx = h.ctx(VNET, "life");
@@ -154,6 +175,20 @@ describe("the generic ARM provider", () => {
     const read = await h.provider(SQL).read(created.id, { inputs: created.inputs, outputs: created.outputs }, h.ctx(SQL, "db"));
     assert.equal(read?.inputs.administratorLoginPassword, "S3cret-Passw0rd!");
     const d = await h.provider(SQL).diff!(created.id, { inputs: created.inputs, outputs: created.outputs }, read!.inputs, h.ctx(SQL, "db"));
+    assert.equal(d.changes, false, JSON.stringify(d.detailed));
+  });
+
+  it("reads a user-assigned identity map back without drift: what the service adds inside an entry (principalId, clientId) is not the program's", async () => {
+    const ID = "azure:managedidentity:UserAssignedIdentity";
+    const REGISTRY = "azure:containerregistry:Registry";
+    const identity = await checkAndCreate(h, ID, "runner", { resourceGroupName: rg });
+    const identityId = identity.id;
+    const created = await checkAndCreate(h, REGISTRY, "images", { resourceGroupName: rg, sku: { name: "Basic" }, identity: { type: "UserAssigned", userAssignedIdentities: { [identityId]: {} } } });
+    const live = (await rest.get(created.id, "2025-11-01")) as { identity: { userAssignedIdentities: Record<string, Record<string, unknown>> } };
+    assert.ok(Object.values(live.identity.userAssignedIdentities)[0]!.principalId, "the local cloud fills in the identity's principalId");
+    const read = await h.provider(REGISTRY).read(created.id, { inputs: created.inputs, outputs: created.outputs }, h.ctx(REGISTRY, "images"));
+    assert.deepEqual(read?.inputs.identity, { type: "UserAssigned", userAssignedIdentities: { [identityId]: {} } });
+    const d = await h.provider(REGISTRY).diff!(created.id, { inputs: created.inputs, outputs: created.outputs }, read!.inputs, h.ctx(REGISTRY, "images"));
     assert.equal(d.changes, false, JSON.stringify(d.detailed));
   });
 

@@ -53,6 +53,23 @@ describe("check from the metadata", () => {
     assert.match(r.failures[0]!.reason, /read-only/);
   });
 
+  it("takes a nested object with its properties flattened, as Pulumi writes it, and keeps it in ARM's shape", () => {
+    const r = check("azure:network:VirtualNetwork", { resourceGroupName: "rg", addressSpace: { addressPrefixes: ["10.0.0.0/16"] }, subnets: [{ name: "default", addressPrefix: "10.0.1.0/24" }] });
+    assert.deepEqual(r.failures, []);
+    assert.deepEqual(r.inputs.subnets, [{ name: "default", properties: { addressPrefix: "10.0.1.0/24" } }]);
+    const both = check("azure:network:VirtualNetwork", { resourceGroupName: "rg", subnets: [{ name: "a", addressPrefix: "10.0.1.0/24", properties: { addressPrefix: "10.0.2.0/24" } }] });
+    assert.deepEqual(both.failures.map((f) => f.property), ["subnets[0].addressPrefix"]);
+    const typo = check("azure:network:VirtualNetwork", { resourceGroupName: "rg", subnets: [{ name: "a", adressPrefix: "10.0.1.0/24" }] });
+    assert.deepEqual(typo.failures.map((f) => f.property), ["subnets[0].adressPrefix"]);
+  });
+
+  it("passes an output object on as a reference: its read-only properties inside are not sent", () => {
+    const subnet = { id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/default", name: "default", etag: "W/1", type: "Microsoft.Network/virtualNetworks/subnets", properties: { addressPrefix: "10.0.1.0/24", provisioningState: "Succeeded" } };
+    const r = check("azure:network:NetworkInterface", { resourceGroupName: "rg", ipConfigurations: [{ name: "ip", subnet, privateIPAllocationMethod: "Dynamic" }] });
+    assert.deepEqual(r.failures, []);
+    assert.deepEqual((r.inputs.ipConfigurations as PropertyMap[])[0], { name: "ip", properties: { subnet: { id: subnet.id, name: "default", properties: { addressPrefix: "10.0.1.0/24" } }, privateIPAllocationMethod: "Dynamic" } });
+  });
+
   it("demands the required properties, flattened or inside properties", () => {
     const r = check("azure:keyvault:Vault", { resourceGroupName: "rg", location: "westeurope" });
     assert.deepEqual(r.failures.map((f) => f.property).sort(), ["sku", "tenantId"]);

@@ -113,6 +113,6 @@ describe("find after an interrupted container group creation", () => {
     const found = await p.find!(checked.inputs, h.ctx(TYPES.containerGroup, "web"));
     assert.ok(found);
     assert.equal(found.outputs.provisioningState, "Succeeded");
-    assert.match(String(found.outputs.ipAddress), /^\d+\.\d+\.\d+\.\d+$/);
+    assert.match(String((found.outputs.ipAddress as { ip?: string }).ip), /^\d+\.\d+\.\d+\.\d+$/);
   });
 });

@@ -204,8 +204,11 @@ describe("container group", () => {
     assert.match(name, /^realtime-[a-z0-9]{8}$/);
     const label = (inputs.ipAddress as PropertyMap).dnsNameLabel as string;
     assert.ok(String(created.outputs.fqdn).startsWith(`${label}.`), `fqdn ${created.outputs.fqdn} starts with the label`);
-    assert.equal(typeof created.outputs.ipAddress, "string");
     const live = await h.sdk.containers.containerGroups.get(rg, name);
+    // The IP address is an object as ARM (and Pulumi) shape it, not the bare address.
+    const ip = created.outputs.ipAddress as PropertyMap;
+    assert.match(String(ip.ip), /^\d+\.\d+\.\d+\.\d+$/);
+    assert.deepEqual({ ...ip, ports: (ip.ports as PropertyMap[]).map((p) => p.port) }, { ip: live.ipAddress?.ip, fqdn: created.outputs.fqdn, ports: [80, 443], type: "Public", dnsNameLabel: label });
     assert.equal(live.provisioningState, "Succeeded");
     assert.deepEqual(live.containers.map((c) => c.name), ["web", "redis"]);
     assert.deepEqual(live.ipAddress?.ports.map((p) => p.port), [80, 443]);

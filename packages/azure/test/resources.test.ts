@@ -43,7 +43,7 @@ const outputsFor = (reg: ResourceRegistration): RegistrationResult => {
     case "azure:storage:FileShare":
       return { id, outputs: { name: "certs-12345678" } };
     case "azure:containerinstance:ContainerGroup":
-      return { id, outputs: { name: "app-12345678", fqdn: "app.westeurope.azurecontainer.io", ipAddress: "20.1.2.3" } };
+      return { id, outputs: { name: "app-12345678", fqdn: "app.westeurope.azurecontainer.io", ipAddress: { ip: "20.1.2.3", type: "Public", ports: [{ port: 80, protocol: "TCP" }] } } };
     default:
       return { id, outputs: {} };
   }
@@ -80,7 +80,7 @@ it("registers each class under its type token, served by @iac/azure, with values
   assert.ok(cg.dependencies.includes(regs[1]!.urn) && cg.dependencies.includes(regs[2]!.urn));
   const key = await inspectOutput(account.primaryKey);
   assert.deepEqual([key.value, key.secret], ["KEY==", true]);
-  assert.equal((await inspectOutput(app.ipAddress)).value, "20.1.2.3");
+  assert.equal((await inspectOutput(app.ipAddress)).value?.ip, "20.1.2.3");
   assert.equal((await inspectOutput(account.id)).value, "/subscriptions/s/resourceGroups/rg/data");
 });
 

@@ -205,6 +205,65 @@ describe("check failures name the property and the rule", () => {
   });
 });
 
+describe("check refuses unknown args and takes enum values in any case (issue 12, item 2)", () => {
+  const table: { title: string; run: () => { failures: readonly { property: string; reason: string }[] }; property: string; mentions: RegExp }[] = [
+    { title: "a typo in a resource group arg", run: () => checkResourceGroup({ resourceGroupName: "rg", tagz: { a: "b" } } as never, undefined, env), property: "tagz", mentions: /not an arg.*did you mean tags/ },
+    { title: "a storage arg the type does not take", run: () => checkStorageAccount({ ...account, networkRuleSet: { defaultAction: "Deny" } } as never, undefined, env), property: "networkRuleSet", mentions: /not an arg of this resource type/ },
+    { title: "a typo inside the sku", run: () => checkStorageAccount({ ...account, sku: { name: "Standard_LRS", tire: "Standard" } } as never, undefined, env), property: "sku.tire", mentions: /not a property of sku.*valid ones are name/ },
+    { title: "a typo in a share arg", run: () => checkFileShare({ ...share, shareQuote: 5 } as never, undefined, env), property: "shareQuote", mentions: /did you mean shareQuota/ },
+    {
+      title: "a typo deep in a container",
+      run: () => checkContainerGroup({ ...group, containers: [{ ...group.containers[0]!, resources: { requests: { cpu: 1, memoryInGB: 1.5, memoryInGb: 2 } } }] } as never, undefined, env),
+      property: "containers[0].resources.requests.memoryInGb",
+      mentions: /did you mean memoryInGB/,
+    },
+    { title: "registry credentials misspelt", run: () => checkContainerGroup({ ...group, imageRegistryCredential: [] } as never, undefined, env), property: "imageRegistryCredential", mentions: /did you mean imageRegistryCredentials/ },
+  ];
+  for (const row of table) {
+    it(`refuses ${row.title}`, () => {
+      const r = row.run();
+      const f = r.failures.find((x) => x.property === row.property);
+      assert.ok(f, `expected a failure on ${row.property}, got ${JSON.stringify(r.failures)}`);
+      assert.match(f.reason, row.mentions);
+    });
+  }
+
+  it("takes enum values in any case and sends them in the service's spelling", () => {
+    const g = checkContainerGroup(
+      {
+        ...group,
+        osType: "linux",
+        restartPolicy: "always",
+        containers: [{ ...group.containers[0]!, ports: [{ port: 80, protocol: "Tcp" }, { port: 443, protocol: "udp" }] }],
+        ipAddress: { type: "public", ports: [{ port: 80, protocol: "tcp" }], dnsNameLabel: "myapp" },
+      },
+      undefined,
+      env,
+    );
+    assert.deepEqual(g.failures, []);
+    assert.equal(g.inputs.osType, "Linux");
+    assert.equal(g.inputs.restartPolicy, "Always");
+    assert.deepEqual(g.inputs.containers[0]!.ports, [{ port: 80, protocol: "TCP" }, { port: 443, protocol: "UDP" }]);
+    assert.deepEqual(g.inputs.ipAddress, { type: "Public", ports: [{ port: 80, protocol: "TCP" }], dnsNameLabel: "myapp" });
+    const a = checkStorageAccount({ ...account, sku: { name: "standard_lrs" }, kind: "storagev2", minimumTlsVersion: "tls1_2" }, undefined, env);
+    assert.deepEqual(a.failures, []);
+    assert.deepEqual([a.inputs.sku.name, a.inputs.kind, a.inputs.minimumTlsVersion], ["Standard_LRS", "StorageV2", "TLS1_2"]);
+    const s = checkFileShare({ ...share, enabledProtocols: "nfs", rootSquash: "noRootSquash" }, undefined, env);
+    assert.deepEqual(s.failures, []);
+    assert.deepEqual([s.inputs.enabledProtocols, s.inputs.rootSquash], ["NFS", "NoRootSquash"]);
+  });
+
+  it("still refuses a value that is no spelling of a known one", () => {
+    assert.deepEqual(props(checkContainerGroup({ ...group, restartPolicy: "sometimes" }, undefined, env)), ["restartPolicy"]);
+  });
+
+  it("leaves the program's own object untouched", () => {
+    const mine = { ...group, osType: "linux" };
+    checkContainerGroup(mine, undefined, env);
+    assert.equal(mine.osType, "linux");
+  });
+});
+
 describe("check skips rules whose values are unknown during preview", () => {
   it("does not judge an unknown account name", () => {
     assert.deepEqual(props(checkFileShare({ ...share, accountName: UNKNOWN }, undefined, env)), []);

@@ -43,7 +43,14 @@ describe("settings", () => {
 
   it("fails the first cloud call, not configuration, when no subscription is set, saying how to set one", () => {
     const clients = new AzureClients(resolveSettings({ config: {}, env: {} }));
-    assert.throws(() => clients.storage, (e: ProviderError) => e.code === "MissingSubscription" && /azure:subscriptionId/.test(e.message));
+    assert.throws(() => clients.storage(), (e: ProviderError) => e.code === "MissingSubscription" && /azure:subscriptionId/.test(e.message));
+  });
+
+  it("refuses a setting it does not know, naming the nearest (a typo is not ignored)", () => {
+    assert.throws(
+      () => resolveSettings({ config: { locaton: "westus" }, env: {} }),
+      (e: ProviderError) => e.code === "InvalidConfig" && /azure:locaton is not a setting.*did you mean azure:location\?/.test(e.message) && /iac config rm azure:locaton/.test(e.message),
+    );
   });
 
   it("explains a missing endpoints file", () => {

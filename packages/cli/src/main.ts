@@ -7,6 +7,7 @@ import yargs, { type Argv } from "yargs";
 import { ExitCode, UsageError, exitCodeOf, formatError } from "./errors.js";
 import { cancel } from "./commands/cancel.js";
 import { configGet, configList, configRm, configSet } from "./commands/config.js";
+import { consoleCommand } from "./commands/console.js";
 import { destroy, preview, refresh, up, type DeployOptions } from "./commands/deploy.js";
 import { importResource } from "./commands/import.js";
 import { localServe } from "./commands/local.js";
@@ -207,13 +208,16 @@ export async function main(argv: readonly string[]): Promise<number> {
           .option("force", { type: "boolean", default: false, describe: "Break it even when its holder is running or cannot be checked (two runs may then change the stack at once)" }),
       (a) => set(() => cancel({ ...common(a), yes: Boolean(a.yes), force: Boolean(a.force) })),
     )
+    .command("gen crd <source>", "Generate typed classes from CustomResourceDefinitions (a file or an http(s) URL)", (b) => b.positional("source", { type: "string", demandOption: true }).option("out", { type: "string", describe: "Output folder (default: ./crds)" }), (a) => set(async () => (await import("./commands/gen-crd.js")).genCrd({ ...common(a), source: String(a.source), outDir: a.out === undefined ? undefined : String(a.out) })))
+    .command(consoleCommand((run) => set(run, { interruptible: true }), common))
     .command("local", "The local cloud (ARM, Kubernetes API and git on loopback)", (y) =>
       y
         .command("serve", "Run the local cloud until Ctrl-C and print its endpoints", (b) =>
           b
             .option("port", { type: "string", coerce: portNumber("port"), describe: "Port of the first endpoint (default: the ports used last time, else 4501; 0 for any free port)" })
-            .option("kubernetes", { type: "string", choices: ["emulated", "real"], default: "emulated", describe: "emulated: the local cloud's Kubernetes API; real: a real kube-apiserver, kwok nodes and Flux's controllers built from source (docs/real-cluster.md)" }), (a) =>
-          set((signal) => localServe({ ...common(a), port: a.port === undefined ? undefined : Number(a.port), kubernetes: a.kubernetes === "real" ? "real" : "emulated", signal }), { interruptible: true }),
+            .option("kubernetes", { type: "string", choices: ["emulated", "real"], default: "emulated", describe: "emulated: the local cloud's Kubernetes API; real: a real kube-apiserver, kwok nodes and Flux's controllers built from source (docs/real-cluster.md)" })
+            .option("timing", { type: "string", describe: "ARM's timing: fast (default) or azure (real durations, Retry-After and throttling; azure:<factor> scales the clock, e.g. azure:0.1)" }), (a) =>
+          set((signal) => localServe({ ...common(a), port: a.port === undefined ? undefined : Number(a.port), kubernetes: a.kubernetes === "real" ? "real" : "emulated", timing: a.timing === undefined ? undefined : String(a.timing), signal }), { interruptible: true }),
         )
         .demandCommand(1, "Name a local command: serve."),
     )

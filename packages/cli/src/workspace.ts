@@ -19,6 +19,7 @@ import {
   setConfigValue,
   StateError,
   type Backend,
+  type ConfirmedPlan,
   type EngineEvent,
   type Operation,
   type ProjectInfo,
@@ -39,6 +40,8 @@ export interface RunResult {
   readonly interrupted: boolean;
   readonly outputs: Readonly<Record<string, unknown>>;
   readonly durationMs: number;
+  /** A preview without failures: its plan, for the `up` the user confirms. */
+  readonly plan?: ConfirmedPlan;
 }
 
 export interface WorkspaceRunOptions {
@@ -52,6 +55,8 @@ export interface WorkspaceRunOptions {
   readonly onEvent: (event: EngineEvent) => void;
   readonly signal: AbortSignal;
   readonly command: string;
+  /** For `up`: the plan of the preview the user confirmed (the engine's `RunOptions.plan`). */
+  readonly plan?: ConfirmedPlan;
 }
 
 export interface ConfigEntry {
@@ -181,6 +186,7 @@ export class Workspace {
       onEvent: options.onEvent,
       signal: options.signal,
       command: options.command,
+      ...(options.plan ? { plan: options.plan } : {}),
     });
   }
 }

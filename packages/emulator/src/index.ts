@@ -26,7 +26,7 @@ export type { ClusterAccess, ClusterEvent, ControllerOptions, Controllers, GitRe
 export { clusterOfStore } from "./controllers/kube-adapter.js";
 export { kubeServiceWithControllers, createKubeServiceWithControllers } from "./controllers/kube-service.js";
 export type { KubeWithControllersOptions } from "./controllers/kube-service.js";
-export { createArmService, armServiceFactory, ArmError } from "./arm/index.js";
+export { createArmService, armServiceFactory, parseTiming, ArmError } from "./arm/index.js";
 export type { ArmService, ArmServiceOptions } from "./arm/index.js";
 export { createKubeService, kubeServiceFactory, KubeStore, KubeApiError } from "./kube/index.js";
 export type { KubeService, KubeServiceOptions } from "./kube/index.js";

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { join, resolve } from "node:path";
-import { createArmService } from "./arm/index.js";
+import { armServiceFactory, createArmService, parseTiming } from "./arm/index.js";
 import { createKubeServiceWithControllers } from "./controllers/kube-service.js";
 import type { FaultRule } from "./faults.js";
 import { createGitService } from "./git/index.js";
@@ -28,6 +28,12 @@ export function defaultServices(): Readonly<Record<ServiceName, ServiceFactory>>
   return { arm: createArmService, kubernetes: createKubeServiceWithControllers, git: createGitService };
 }
 
+/** The ARM service with a timing given as text (`azure`, `azure:0.1`, `fast`); throws on anything else. */
+function armFactoryFor(timing: string): ServiceFactory {
+  const t = parseTiming(timing);
+  return armServiceFactory({ timing: t.profile, ...(t.factor === undefined ? {} : { timingFactor: t.factor }) });
+}
+
 /** What `server.json` holds while a local cloud serves a project. */
 export interface ServerInfo {
   readonly pid: number;
@@ -44,6 +50,11 @@ export interface ServeOptions {
   readonly log?: (message: string) => void;
   /** The services to run (default {@link defaultServices}). */
   readonly services?: Readonly<Partial<Record<ServiceName, ServiceFactory>>>;
+  /**
+   * ARM's timing (`iac local serve --timing=azure`): `fast` (default) or `azure`, optionally with a
+   * clock factor (`azure:0.1`); see docs/local-cloud-arm.md "Timing".
+   */
+  readonly armTiming?: string;
 }
 
 function readJson<T>(file: string): T | undefined {
@@ -81,7 +92,8 @@ export interface ServedLocalCloud extends LocalCloud {
  */
 export async function serveLocalCloud(options: ServeOptions): Promise<ServedLocalCloud> {
   const dataDir = localDataDir(options.projectDir);
-  const services = options.services ?? defaultServices();
+  const base = options.services ?? defaultServices();
+  const services = options.armTiming === undefined ? base : { ...base, arm: armFactoryFor(options.armTiming) };
   const common = { dataDir, services, faults: options.faults, log: options.log };
   let cloud: LocalCloud;
   if (options.port !== undefined) {

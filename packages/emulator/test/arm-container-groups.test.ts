@@ -3,6 +3,9 @@ import { after, before, describe, it } from "node:test";
 import type { ContainerGroup } from "@azure/arm-containerinstance";
 import { example, FAST, rejection, startArm, type ArmHarness } from "./arm-harness.js";
 
+/** key1 of the storage account `cgacct` the groups mount a share of (set once the account exists). */
+let accountKey = "";
+
 function group(overrides: Partial<ContainerGroup> = {}): ContainerGroup {
   return {
     location: "westeurope",
@@ -18,9 +21,9 @@ function group(overrides: Partial<ContainerGroup> = {}): ContainerGroup {
         volumeMounts: [{ name: "data", mountPath: "/mnt/data" }, { name: "conf", mountPath: "/etc/conf", readOnly: true }],
       },
     ],
-    ipAddress: { type: "Public", dnsNameLabel: "demo-label", ports: [{ port: 80, protocol: "TCP" }] },
+    ipAddress: { type: "Public", ports: [{ port: 80, protocol: "TCP" }] },
     volumes: [
-      { name: "data", azureFile: { shareName: "share1", storageAccountName: "cgacct", storageAccountKey: "s3cr3t-key==" } },
+      { name: "data", azureFile: { shareName: "share1", storageAccountName: "cgacct", storageAccountKey: accountKey } },
       { name: "conf", secret: { "app.conf": Buffer.from("s3cr3t-file").toString("base64") } },
     ],
     ...overrides,
@@ -32,6 +35,9 @@ describe("ARM container groups through @azure/arm-containerinstance", () => {
   before(async () => {
     h = await startArm();
     await h.resources.resourceGroups.createOrUpdate("rg-cg", { location: "westeurope" });
+    await h.storage.storageAccounts.beginCreateAndWait("rg-cg", "cgacct", { location: "westeurope", sku: { name: "Standard_LRS" }, kind: "StorageV2" }, FAST);
+    await h.storage.fileShares.create("rg-cg", "cgacct", "share1", {});
+    accountKey = (await h.storage.storageAccounts.listKeys("rg-cg", "cgacct")).keys![0]!.value!;
   });
   after(async () => {
     await h.close();
@@ -72,7 +78,12 @@ describe("ARM container groups through @azure/arm-containerinstance", () => {
   });
 
   it("creates with beginCreateOrUpdateAndWait, fills defaults and never returns secrets", async () => {
-    const g = await h.aci.containerGroups.beginCreateOrUpdateAndWait("rg-cg", "web-cg", group({ tags: { app: "web" } }), FAST);
+    const g = await h.aci.containerGroups.beginCreateOrUpdateAndWait(
+      "rg-cg",
+      "web-cg",
+      group({ tags: { app: "web" }, ipAddress: { type: "Public", dnsNameLabel: "demo-label", ports: [{ port: 80, protocol: "TCP" }] } }),
+      FAST,
+    );
     assert.equal(g.provisioningState, "Succeeded");
     assert.match(g.ipAddress!.ip!, /^\d+\.\d+\.\d+\.\d+$/);
     assert.equal(g.ipAddress!.fqdn, "demo-label.westeurope.azurecontainer.io");
@@ -83,13 +94,16 @@ describe("ARM container groups through @azure/arm-containerinstance", () => {
     assert.deepEqual(g.tags, { app: "web" });
     const raw = await h.raw("GET", `/subscriptions/${h.sub}/resourceGroups/rg-cg/providers/Microsoft.ContainerInstance/containerGroups/web-cg?api-version=2023-05-01`);
     assert.doesNotMatch(raw.text, /s3cr3t/);
+    assert.ok(!raw.text.includes(accountKey), "the storage account key is never returned");
     assert.equal(raw.json.properties.volumes[0].azureFile.storageAccountKey, undefined);
     assert.deepEqual(raw.json.properties.volumes[1].secret, {});
     assert.deepEqual(raw.json.properties.containers[0].properties.environmentVariables, [{ name: "MODE", value: "demo" }, { name: "TOKEN" }]);
     // Not even the emulator's own state file holds them.
     await h.cloud.close();
     const { readFileSync } = await import("node:fs");
-    assert.doesNotMatch(readFileSync(`${h.dataDir}/arm/arm.json`, "utf8"), /s3cr3t/);
+    const state = readFileSync(`${h.dataDir}/arm/arm.json`, "utf8");
+    assert.doesNotMatch(state, /s3cr3t/);
+    assert.ok(!state.includes(accountKey), "nor stored");
     h = await startArm({ dataDir: h.dataDir });
   });
 
@@ -104,7 +118,8 @@ describe("ARM container groups through @azure/arm-containerinstance", () => {
 
   it("updates tags with PATCH and redeploys mutable changes with PUT (200)", async () => {
     await h.aci.containerGroups.beginCreateOrUpdateAndWait("rg-cg", "upd-cg", group(), FAST);
-    const patched = await h.aci.containerGroups.update("rg-cg", "upd-cg", { tags: { v: "2" } });
+    await h.aci.containerGroups.beginCreateOrUpdateAndWait("rg-cg", "tags-cg", group({ volumes: undefined, containers: [{ name: "web", image: "nginx", ports: [{ port: 80 }], resources: { requests: { cpu: 1, memoryInGB: 1 } } }] }), FAST);
+    const patched = await h.aci.containerGroups.update("rg-cg", "tags-cg", { tags: { v: "2" } });
     assert.deepEqual(patched.tags, { v: "2" });
     const changed = group();
     changed.containers[0]!.image = "nginx:1.27";
@@ -129,16 +144,16 @@ describe("ARM container groups through @azure/arm-containerinstance", () => {
     assert.equal(restart.code, "InvalidContainerGroupUpdate");
   });
 
-  const invalid: { name: string; body: ContainerGroup; group?: string; code: string }[] = [
-    { name: "empty ipAddress ports", body: group({ ipAddress: { type: "Public", ports: [] } }), code: "MissingIpAddressPorts" },
-    { name: "a group port no container exposes", body: group({ ipAddress: { type: "Public", ports: [{ port: 8080 }] } }), code: "InvalidIpAddressPorts" },
-    { name: "an invalid container name", body: group({ containers: [{ name: "Web_1", image: "nginx", resources: { requests: { cpu: 1, memoryInGB: 1 } } }], ipAddress: undefined, volumes: undefined }), code: "InvalidContainerName" },
-    { name: "an invalid group name", body: group(), group: "Bad_Group", code: "InvalidContainerGroupName" },
-    { name: "a mount of an undefined volume", body: group({ volumes: [] }), code: "InvalidVolumeMount" },
+  const invalid: { name: string; body: () => ContainerGroup; group?: string; code: string }[] = [
+    { name: "empty ipAddress ports", body: () => group({ ipAddress: { type: "Public", ports: [] } }), code: "MissingIpAddressPorts" },
+    { name: "a group port no container exposes", body: () => group({ ipAddress: { type: "Public", ports: [{ port: 8080 }] } }), code: "InvalidIpAddressPorts" },
+    { name: "an invalid container name", body: () => group({ containers: [{ name: "Web_1", image: "nginx", resources: { requests: { cpu: 1, memoryInGB: 1 } } }], ipAddress: undefined, volumes: undefined }), code: "InvalidContainerName" },
+    { name: "an invalid group name", body: () => group(), group: "Bad_Group", code: "InvalidContainerGroupName" },
+    { name: "a mount of an undefined volume", body: () => group({ volumes: [] }), code: "InvalidVolumeMount" },
   ];
   for (const c of invalid) {
     it(`refuses ${c.name} with 400 ${c.code}`, async () => {
-      const err = await rejection(h.aci.containerGroups.beginCreateOrUpdateAndWait("rg-cg", c.group ?? "bad-cg", c.body, FAST));
+      const err = await rejection(h.aci.containerGroups.beginCreateOrUpdateAndWait("rg-cg", c.group ?? "bad-cg", c.body(), FAST));
       assert.equal(err.statusCode, 400);
       assert.equal(err.code, c.code);
     });

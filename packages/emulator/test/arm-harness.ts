@@ -11,7 +11,7 @@ import { ContainerInstanceManagementClient } from "@azure/arm-containerinstance"
 import { ResourceManagementClient } from "@azure/arm-resources";
 import { StorageManagementClient } from "@azure/arm-storage";
 import { createKubeService, startLocalCloud, type FaultRule, type LocalCloud } from "@iac/emulator";
-import { armServiceFactory, type ArmService } from "../src/arm/index.js";
+import { armServiceFactory, type ArmService, type ArmServiceOptions } from "../src/arm/index.js";
 
 /** A credential that hands out a fixed token: the emulator accepts any bearer token. */
 export const fakeCredential = { getToken: async () => ({ token: "local-test-token", expiresOnTimestamp: Date.now() + 3600e3 }) };
@@ -41,9 +41,11 @@ export interface ArmHarness {
   close(options?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startArm(options: { dataDir?: string; lroStepMs?: number; faults?: FaultRule[]; kubernetes?: boolean } = {}): Promise<ArmHarness> {
+export async function startArm(
+  options: { dataDir?: string; lroStepMs?: number; faults?: FaultRule[]; kubernetes?: boolean; arm?: Omit<ArmServiceOptions, "lroStepMs" | "saveDelayMs"> } = {},
+): Promise<ArmHarness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "iac-arm-test-"));
-  const arm = armServiceFactory({ lroStepMs: options.lroStepMs ?? 30, saveDelayMs: 10 });
+  const arm = armServiceFactory({ lroStepMs: options.lroStepMs ?? 30, saveDelayMs: 10, ...options.arm });
   const cloud = await startLocalCloud({
     services: options.kubernetes ? { arm, kubernetes: createKubeService } : { arm },
     dataDir,

@@ -78,8 +78,9 @@ describe("ARM storage accounts and file shares through @azure/arm-storage", () =
     assert.deepEqual(missingTop, []);
     const missingProps = Object.keys(expected.properties).filter((k) => !(k in got.json.properties));
     assert.deepEqual(missingProps, []);
-    // Kind "Storage" (general purpose v1) has no dfs or web endpoint.
-    assert.deepEqual(Object.keys(got.json.properties.primaryEndpoints).sort(), ["blob", "file", "queue", "table"]);
+    // Kind "Storage" (general purpose v1) has no dfs or web endpoint; the routing preference publishes both routes.
+    assert.deepEqual(Object.keys(got.json.properties.primaryEndpoints).sort(), ["blob", "file", "internetEndpoints", "microsoftEndpoints", "queue", "table"]);
+    assert.equal(got.json.properties.primaryEndpoints.internetEndpoints.blob, "https://exacct1-internetrouting.blob.core.windows.net/");
   });
 
   it("re-PUT of an existing account is a synchronous 200 that updates it", async () => {

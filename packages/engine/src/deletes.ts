@@ -23,6 +23,7 @@ export async function deleteResources(dep: Deployment, resources: readonly Resou
     key: keyOf,
     edges: edgesOf,
     stopped: () => dep.interrupted,
+    notStarted: (r) => dep.notStarted(stepInfo({ urn: r.urn, type: r.type, parent: r.parent, kind: "delete" })),
     visit: (r) => deleteOne(dep, r),
     skip: (r, reason) => {
       dep.skipped(stepInfo({ urn: r.urn, type: r.type, parent: r.parent, kind: "delete" }), reason);
@@ -33,6 +34,7 @@ export async function deleteResources(dep: Deployment, resources: readonly Resou
 async function deleteOne(dep: Deployment, r: ResourceState): Promise<void> {
   const info = stepInfo({ urn: r.urn, type: r.type, parent: r.parent, kind: "delete" });
   const t0 = performance.now();
+  let start: StepStart | undefined;
   try {
     dep.planned(info);
     if (r.protect) throw new ProtectedResourceError(r.urn, "delete");
@@ -41,7 +43,7 @@ async function deleteOne(dep: Deployment, r: ResourceState): Promise<void> {
       return;
     }
     const w = dep.write();
-    const start = new StepStart(dep, info);
+    start = new StepStart(dep, info);
     if (r.retainOnDelete || !r.custom || isProviderType(r.type) || r.id === undefined) {
       start.enter();
       // No cloud object to delete (a component, an explicit provider) or the user keeps it (retainOnDelete).
@@ -70,8 +72,17 @@ async function deleteOne(dep: Deployment, r: ResourceState): Promise<void> {
     // Interrupted while waiting for a slot: not started, not failed; what it depends on is then
     // skipped by the walk (stopped), so nothing is deleted before its dependents.
     if (error instanceof StepInterruptedError) {
-      dep.skipped(info, "interrupted");
+      dep.notStarted(info);
       return;
+    }
+    if (dep.isRefusedWrite(error) && start?.sent !== true) {
+      // Its `begin` could not be written: nothing was sent to the cloud (the failed write is reported once, at the end).
+      dep.notStarted(info);
+      throw error;
+    }
+    if (dep.isRefusedWrite(error)) {
+      dep.unrecorded(info, error, t0);
+      throw error;
     }
     dep.stepFailed(info, error, t0);
     throw error;

@@ -5,7 +5,7 @@
  */
 import type { PropertyDiff, PropertyMap, ProviderContext, ProviderLogger } from "@iac/sdk/provider";
 import type { EventSink, Operation, StepInfo, StepKind } from "./api.js";
-import { errorCode, errorMessage } from "./errors.js";
+import { EngineError, errorCode, errorMessage } from "./errors.js";
 import type { Limiter } from "./limiter.js";
 import type { ProviderRegistry } from "./providers.js";
 import type { ResourceState, StateWriter } from "./state/types.js";
@@ -34,7 +34,19 @@ export interface DeploymentOptions {
   /** What providers get as `ctx.signal`: aborts calls in flight (never the first Ctrl-C). */
   readonly providerSignal: AbortSignal;
   readonly targets?: ReadonlySet<string>;
+  /** Aborted when the stack's lock is lost while held: the run stops (see {@link Deployment.notStarted}). */
+  readonly lockLost?: AbortSignal;
 }
+
+/** What stopped a run early, besides the user's Ctrl-C. */
+export type StopCause = "state-write" | "lock-lost" | "interrupted";
+
+/** The reason a step that was not started shows, by what stopped the run. */
+const NOT_STARTED: Record<StopCause, string> = {
+  "state-write": "not started: the state could not be written",
+  "lock-lost": "not started: the stack's lock was lost",
+  interrupted: "interrupted",
+};
 
 /** Shared, mutable bookkeeping of one run. */
 export class Deployment {
@@ -103,6 +115,7 @@ export class Deployment {
     this.signal = options.signal;
     this.providerSignal = options.providerSignal;
     this.targets = options.targets;
+    this.#lockLost = options.lockLost;
     this.#emit = options.emit;
     for (const r of options.resources) {
       if (r.pendingDelete) this.pendingDeletes.push(r);
@@ -110,9 +123,63 @@ export class Deployment {
     }
   }
 
-  /** True once the user interrupted: no new steps start. */
+  /** True once the user interrupted (or the state could not be written, or the lock was lost): no new steps start. */
   get interrupted(): boolean {
     return this.signal.aborted;
+  }
+
+  readonly #lockLost: AbortSignal | undefined;
+  /** Steps reported as not started because of a stop other than Ctrl-C (for {@link Deployment.stopNotice}). */
+  #notStarted = 0;
+
+  /** Why no new step starts. */
+  get stopCause(): StopCause {
+    if (this.writer?.failed?.aborted) return "state-write";
+    if (this.#lockLost?.aborted) return "lock-lost";
+    return "interrupted";
+  }
+
+  /**
+   * Reports a step that did not start because the run stopped (skipped, with a short reason; the
+   * cause and what to do are said once, by {@link Deployment.stopNotice} and the run's error).
+   */
+  notStarted(step: StepInfo): void {
+    const cause = this.stopCause;
+    if (cause !== "interrupted") this.#notStarted++;
+    this.skipped(step, NOT_STARTED[cause]);
+  }
+
+  /**
+   * Reports a step whose cloud call was sent (its pending operation is recorded) but whose result
+   * could not be written because the state write failed: failed, with what the next run does.
+   */
+  unrecorded(step: StepInfo, error: unknown, startedAt: number): void {
+    this.#unrecorded++;
+    const what = step.kind === "delete" ? "the delete" : "the cloud call";
+    this.stepFailed(
+      step,
+      new EngineError(`${what} was sent, but its result is not recorded: the next run resolves it (pending operation)`, { code: "NotRecorded", cause: error }),
+      startedAt,
+    );
+  }
+
+  #unrecorded = 0;
+
+  /** True when `error` is a state write refused because an earlier one failed (see {@link notStarted}, {@link unrecorded}). */
+  isRefusedWrite(error: unknown): boolean {
+    const failed = this.writer?.failed;
+    return failed?.aborted === true && error instanceof Error && (error === failed.reason || error.cause === failed.reason);
+  }
+
+  /** Once, at the end of a run that stopped on a failed state write or a lost lock: what happened to the steps it did not start. */
+  stopNotice(): void {
+    if (this.#notStarted === 0 && this.#unrecorded === 0) return;
+    const why = this.stopCause === "lock-lost" ? "the stack's lock was lost" : "the state could not be written";
+    const parts = [
+      ...(this.#notStarted > 0 ? [`${this.#notStarted} step(s) were not started (nothing was sent to the cloud for them)`] : []),
+      ...(this.#unrecorded > 0 ? [`${this.#unrecorded} cloud call(s) were sent but their results are not recorded (their pending operations are: the next run resolves them)`] : []),
+    ];
+    this.diagnostic("warning", `The run stopped because ${why}: ${parts.join("; ")}. Fix the cause (see the error) and run the command again; it carries on from what the state recorded.`);
   }
 
   /** True when `urn` may be acted on (no `--target`, or targeted). */

@@ -28,6 +28,8 @@ export interface WalkReverseOptions<T> {
   readonly skip: (node: T, reason: string) => void;
   /** Stop starting visits (Ctrl-C): remaining nodes are skipped. */
   readonly stopped?: () => boolean;
+  /** Called instead of {@link skip} for a node not visited because the walk was stopped. */
+  readonly notStarted?: (node: T) => void;
 }
 
 /**
@@ -65,7 +67,8 @@ export async function walkReverse<T>(options: WalkReverseOptions<T>): Promise<{ 
     const reason = blocked[i] ?? (options.stopped?.() ? "interrupted" : undefined);
     if (reason !== undefined) {
       skipped++;
-      skip(node, reason);
+      if (blocked[i] === undefined && options.notStarted) options.notStarted(node);
+      else skip(node, reason);
       finish(i, reason);
       return;
     }

@@ -5,6 +5,7 @@
 export * from "./api.js";
 export { loadProject, type ProjectInfo } from "./project.js";
 export { run, DEFAULT_PARALLEL, type RunOptions, type RunResult } from "./run.js";
+export type { ConfirmedPlan } from "./confirmed-plan.js";
 export { readResource, type ReadResourceOptions, type ReadResourceResult } from "./read-resource.js";
 export {
   EngineError,

@@ -93,10 +93,14 @@ export class DeploymentMonitor implements Monitor {
     this.#regs.register(reg.urn);
     this.#edges?.set(reg.urn, [...reg.dependencies, ...(reg.parent ? [reg.parent] : []), ...(reg.provider?.urn ? [reg.provider.urn] : [])]);
     try {
-      const blocked = await this.#waitForDependencies(reg);
+      // Synchronous when nothing it depends on is still running (roots, a no-op preview): no promise.
+      const waiting = this.#blockedNow(reg);
+      const blocked = waiting instanceof Promise ? await waiting : waiting;
       const reason = this.#dep.interrupted ? "interrupted" : blocked;
       if (reason !== undefined) {
-        this.#dep.skipped(stepInfo({ urn: reg.urn, type: reg.type, name: reg.name, parent: reg.parent, kind: "create" }), reason);
+        const info = stepInfo({ urn: reg.urn, type: reg.type, name: reg.name, parent: reg.parent, kind: "create" });
+        if (blocked === undefined) this.#dep.notStarted(info);
+        else this.#dep.skipped(info, blocked);
         this.#regs.settle(reg.urn, { kind: "skipped", reason });
         const error = new StepSkippedError(reg.urn, reason);
         this.#ownErrors.set(error, { urn: reg.urn, failed: false });
@@ -152,6 +156,15 @@ export class DeploymentMonitor implements Monitor {
     this.#dep.failed++;
     this.#dep.diagnostic("error", `The program reported an error: ${errorMessage(error)}`);
   }
+
+  /** A warning about the program: each distinct message once per run, however often the program says it. */
+  warn(message: string): void {
+    if (this.#warned.has(message)) return;
+    this.#warned.add(message);
+    this.#dep.diagnostic("warning", message);
+  }
+
+  readonly #warned = new Set<string>();
 
   /**
    * Resolves once every declared resource has settled: registered and stepped, or abandoned by the
@@ -217,6 +230,20 @@ export class DeploymentMonitor implements Monitor {
 
   /** Registrations waiting for a dependency, and which (for {@link stuckError}). */
   readonly #waitingOn = new Map<string, string>();
+
+  /** Why `reg` cannot run (a dependency failed or was skipped), undefined when it can: at once when every dependency has settled, else a promise. */
+  #blockedNow(reg: ResourceRegistration): string | undefined | Promise<string | undefined> {
+    const deps = reg.dependencies;
+    const provider = reg.provider?.urn;
+    for (let i = 0; i <= deps.length; i++) {
+      const d = i < deps.length ? deps[i]! : provider;
+      if (d === undefined || d === reg.urn) continue;
+      const outcome = this.#regs.peek(d);
+      if (outcome === "pending") return this.#waitForDependencies(reg);
+      if (outcome !== undefined && outcome.kind !== "ok") return `it depends on ${d}, which ${outcome.kind === "failed" ? "failed" : "was not deployed"}`;
+    }
+    return undefined;
+  }
 
   async #waitForDependencies(reg: ResourceRegistration): Promise<string | undefined> {
     const deps = reg.provider?.urn ? [...reg.dependencies, reg.provider.urn] : reg.dependencies;

@@ -18,28 +18,30 @@ export function recordOf(options: {
 }): ResourceState {
   const { reg } = options;
   const o = reg.options;
-  return {
-    urn: reg.urn,
-    type: reg.type,
-    custom: reg.custom,
-    ...(options.id === undefined ? {} : { id: options.id }),
-    ...(reg.parent === undefined ? {} : { parent: reg.parent }),
-    ...(reg.provider === undefined ? {} : { provider: reg.provider }),
-    inputs: options.inputs,
-    outputs: options.outputs,
-    dependencies: reg.dependencies,
-    ...(reg.propertyDependencies === undefined || Object.keys(reg.propertyDependencies).length === 0
-      ? {}
-      : { propertyDependencies: reg.propertyDependencies }),
-    ...(o.protect ? { protect: true } : {}),
-    ...(o.retainOnDelete ? { retainOnDelete: true } : {}),
-    ...(o.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
-    ...(o.ignoreChanges && o.ignoreChanges.length > 0 ? { ignoreChanges: o.ignoreChanges } : {}),
-    ...(o.customTimeouts && Object.keys(o.customTimeouts).length > 0 ? { customTimeouts: o.customTimeouts } : {}),
-    ...(o.additionalSecretOutputs && o.additionalSecretOutputs.length > 0 ? { additionalSecretOutputs: o.additionalSecretOutputs } : {}),
-    created: options.created ?? options.now,
-    modified: options.now,
-  };
+  // Assigned one by one in the state's key order (no temporary object per optional field: this
+  // runs for every step).
+  const r: { -readonly [K in keyof ResourceState]?: ResourceState[K] } = { urn: reg.urn, type: reg.type, custom: reg.custom };
+  if (options.id !== undefined) r.id = options.id;
+  if (reg.parent !== undefined) r.parent = reg.parent;
+  if (reg.provider !== undefined) r.provider = reg.provider;
+  r.inputs = options.inputs;
+  r.outputs = options.outputs;
+  r.dependencies = reg.dependencies;
+  if (reg.propertyDependencies !== undefined && hasKeys(reg.propertyDependencies)) r.propertyDependencies = reg.propertyDependencies;
+  if (o.protect) r.protect = true;
+  if (o.retainOnDelete) r.retainOnDelete = true;
+  if (o.deleteBeforeReplace) r.deleteBeforeReplace = true;
+  if (o.ignoreChanges && o.ignoreChanges.length > 0) r.ignoreChanges = o.ignoreChanges;
+  if (o.customTimeouts && hasKeys(o.customTimeouts)) r.customTimeouts = o.customTimeouts;
+  if (o.additionalSecretOutputs && o.additionalSecretOutputs.length > 0) r.additionalSecretOutputs = o.additionalSecretOutputs;
+  r.created = options.created ?? options.now;
+  r.modified = options.now;
+  return r as ResourceState;
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
 }
 
 /** True when the two records differ in anything but their timestamps. */

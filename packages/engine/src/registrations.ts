@@ -90,6 +90,13 @@ export class Registrations {
     return o !== undefined && o.kind !== "ok";
   }
 
+  /** The outcome of `urn` if it has one, `"pending"` while it has none, undefined for URNs never declared. Allocates nothing. */
+  peek(urn: string): Outcome | "pending" | undefined {
+    const e = this.#entries.get(urn);
+    if (!e) return undefined;
+    return e.outcome ?? "pending";
+  }
+
   /** The outcome of `urn` once it has one; undefined at once for URNs never declared. */
   outcomeOf(urn: string): Outcome | undefined | Promise<Outcome> {
     const e = this.#entries.get(urn);

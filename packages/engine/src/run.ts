@@ -8,6 +8,7 @@
  */
 import type { PropertyMap, PropertyValue } from "@iac/sdk/provider";
 import type { EngineEvent, EventSink, Operation, StepKind } from "./api.js";
+import { ConfirmedPlan, type PlanBasis } from "./confirmed-plan.js";
 import { deleteResources } from "./deletes.js";
 import { Deployment } from "./deployment.js";
 import { errorMessage, ProgramError } from "./errors.js";
@@ -50,6 +51,12 @@ export interface RunOptions {
   readonly abort?: AbortSignal;
   /** Shown to whoever finds the stack locked. */
   readonly command?: string;
+  /**
+   * For `up`: the plan of the preview the user just confirmed (its `RunResult.plan`). While the
+   * state under the lock is still the one it was planned against, the up does not run the program
+   * a second time to plan; otherwise it plans again (see `confirmed-plan.ts`).
+   */
+  readonly plan?: ConfirmedPlan;
 }
 
 /** What a run did. */
@@ -62,6 +69,8 @@ export interface RunResult {
   /** Stack outputs (secrets wrapped). */
   readonly outputs: PropertyMap;
   readonly durationMs: number;
+  /** A preview without failures: its plan, for the `up` the user confirms ({@link RunOptions.plan}). */
+  readonly plan?: ConfirmedPlan;
 }
 
 /** The default of `--parallel`. */
@@ -87,6 +96,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   let previous: PropertyMap = {};
   let programFailure: ProgramError | undefined;
   let writeFailure: AbortSignal | undefined;
+  let planned: PlanBasis | undefined;
   try {
     const writer = preview ? undefined : await backend.open(stack, crypter);
     // A failed state write (disk full, ...) stops the run the same way, and is reported once, below.
@@ -97,7 +107,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       outputs = base.outputs;
       previous = base.outputs;
       const targets = await resolveTargets(options, base);
-      dep = newDeployment({ options, base, writer, preview, emit, targets });
+      dep = newDeployment({ options, base, writer, preview, emit, targets, ...(lost ? { lockLost: lost } : {}) });
       const onInterrupt = waitingNotice(dep);
       options.signal?.addEventListener("abort", onInterrupt, { once: true });
       let done: Executed;
@@ -105,9 +115,11 @@ export async function run(options: RunOptions): Promise<RunResult> {
         done = await execute(dep, options, base);
       } finally {
         options.signal?.removeEventListener("abort", onInterrupt);
+        dep.stopNotice();
       }
       outputs = done.outputs;
       programFailure = done.programError;
+      planned = done.planned;
       // Steps' `end` records were queued, not awaited (Deployment.recorded): nothing is reported
       // finished, and no failure to write them is lost, before they are all durable.
       await dep.durable();
@@ -130,12 +142,16 @@ export async function run(options: RunOptions): Promise<RunResult> {
   emit({ kind: "summary", operation, counts: dep.counts, changes: dep.changes, failed: dep.failed, durationMs, time: Date.now() });
   // The summary (failed > 0) is out and the state recorded what was done: now the program's own error.
   if (programFailure) throw programFailure;
-  return { counts: dep.counts, changes: dep.changes, failed: dep.failed, interrupted: dep.interrupted, outputs, durationMs };
+  const plan = planned && dep.failed === 0 && !dep.interrupted ? new ConfirmedPlan(planned) : undefined;
+  return { counts: dep.counts, changes: dep.changes, failed: dep.failed, interrupted: dep.interrupted, outputs, durationMs, ...(plan ? { plan } : {}) };
 }
 
 /** On Ctrl-C: a warning naming the provider calls in flight that the run waits for. */
 function waitingNotice(dep: Deployment): () => void {
   return () => {
+    // A failed state write or a lost lock also stops the run (and aborts the calls in flight): not
+    // an interruption; Deployment.stopNotice and the run's error say what happened, once.
+    if (dep.stopCause !== "interrupted") return;
     const calls = [...dep.inFlight.values()];
     const list = calls.slice(0, 20).map((c) => `${c.op} ${c.urn}`).join(", ");
     const more = calls.length > 20 ? ` and ${calls.length - 20} more` : "";
@@ -162,6 +178,7 @@ function newDeployment(o: {
   readonly preview: boolean;
   readonly emit: EventSink;
   readonly targets: ReadonlySet<string> | undefined;
+  readonly lockLost?: AbortSignal;
 }): Deployment {
   const { options, base } = o;
   const baseByUrn = new Map<string, ResourceState>();
@@ -189,6 +206,7 @@ function newDeployment(o: {
     signal: options.signal ?? new AbortController().signal,
     providerSignal: options.abort ?? new AbortController().signal,
     ...(o.targets ? { targets: o.targets } : {}),
+    ...(o.lockLost ? { lockLost: o.lockLost } : {}),
   });
   dep.attachMonitor = (m) => (monitor = m);
   return dep;
@@ -199,6 +217,8 @@ interface Executed {
   readonly outputs: PropertyMap;
   /** The program threw or did not compile (counted in `dep.failed`); its resources were recorded. */
   readonly programError?: ProgramError;
+  /** For a preview: what its steps were planned against. */
+  readonly planned?: PlanBasis;
 }
 
 /** Steps admitted at once: four per `--parallel` slot (at least 64). */
@@ -228,11 +248,17 @@ async function executeOperation(dep: Deployment, options: RunOptions, base: Snap
     }
     case "preview":
     case "up": {
+      const basis = planBasis(dep, options, base);
       if (options.operation === "up") {
         // The whole plan first, as preview computes it: a check that fails anywhere stops the up
-        // before its first change to the cloud.
-        const planned = await planFirst(dep, options, base);
-        if (planned) return planned;
+        // before its first change to the cloud. The preview the user confirmed is that plan, while
+        // the state is still the one it planned against.
+        if (options.plan?.holdsFor(basis)) {
+          dep.diagnostic("debug", "The confirmed preview is the plan: the state has not changed since, so the program is not run a second time to plan.");
+        } else {
+          const planned = await planFirst(dep, options, base);
+          if (planned) return planned;
+        }
       }
       const monitor = new DeploymentMonitor(dep);
       dep.attachMonitor?.(monitor);
@@ -263,21 +289,34 @@ async function executeOperation(dep: Deployment, options: RunOptions, base: Snap
         await deleteResources(dep, [...removed, ...dep.pendingDeletes]);
       }
       if (programError) return { outputs: base.outputs, programError };
+      const planned = options.operation === "preview" ? { planned: basis } : {};
       if (dep.targets && dep.untargetedMissing && programOutputs) {
         // An untargeted resource the stack does not have yet gave the program stand-in values:
         // outputs computed from them would be wrong, so none are recorded.
         dep.diagnostic("info", "The stack outputs were left as they were: some depend on resources that are not targeted and do not exist yet. A run without --target updates them.");
-        return { outputs: base.outputs };
+        return { outputs: base.outputs, ...planned };
       }
       // Under --target too: untargeted resources gave the program their recorded outputs, so an
       // output that depends on a targeted resource that changed is updated, and the others stay as they were.
-      return { outputs: programOutputs ?? base.outputs };
+      return { outputs: programOutputs ?? base.outputs, ...planned };
     }
     default: {
       const never: never = options.operation;
       throw new Error(`unknown operation ${String(never)}`);
     }
   }
+}
+
+/** What the steps of this run are planned against: the state after pending operations and refresh. */
+function planBasis(dep: Deployment, options: RunOptions, base: Snapshot): PlanBasis {
+  return {
+    stack: options.stack,
+    targets: dep.targets,
+    config: options.config,
+    refresh: options.refresh === true,
+    resources: [...dep.olds.values(), ...dep.pendingDeletes],
+    pendingOperations: base.pendingOperations.length,
+  };
 }
 
 /**

@@ -34,6 +34,7 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
   const ctx = dep.providerContext({ urn: reg.urn, type: reg.type, name: reg.name, timeouts: reg.options.customTimeouts });
   // Built only when needed: a step that fails before its plan is known reports this one.
   let info: StepInfo | undefined;
+  let start: StepStart | undefined;
   try {
     // Admitted after the user interrupted: plan nothing, start nothing.
     if (dep.interrupted) throw new StepInterruptedError(reg.urn);
@@ -99,7 +100,7 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
     }
     // `step-start` is emitted when the step takes its first --parallel slot (inSlot), not here:
     // a step waiting for a slot has not started, and does not start once the run is interrupted.
-    const start = new StepStart(dep, info);
+    start = new StepStart(dep, info);
     const step: StepContext = { dep, reg, old, provider, ctx, news, inputs, secretOutputs, oldInputs, oldOutputs, start };
     const result = await execute(step, decision, (diffs) => {
       info = { ...info!, diffs };
@@ -109,7 +110,13 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
     return result;
   } catch (error) {
     const failed = info ?? stepInfo({ urn: reg.urn, type: reg.type, name: reg.name, parent: reg.parent, kind: old ? "update" : "create" });
-    if (error instanceof StepInterruptedError) dep.skipped(failed, "interrupted");
+    if (error instanceof StepInterruptedError) dep.notStarted(failed);
+    else if (dep.isRefusedWrite(error) && start?.sent !== true) {
+      // Its `begin` could not be written, so nothing was sent to the cloud: not started, not failed
+      // (the failed write is reported once, at the end). Dependents are then skipped too.
+      dep.notStarted(failed);
+      throw new StepInterruptedError(reg.urn);
+    } else if (dep.isRefusedWrite(error)) dep.unrecorded(failed, error, t0);
     else dep.stepFailed(failed, error, t0);
     throw error;
   }
@@ -185,6 +192,8 @@ export class StepStart {
   readonly #info: StepInfo;
   #at: number | undefined;
   #first: (() => Promise<void>) | undefined;
+  /** True once a provider call of this step was sent (its `begin` is durable). */
+  sent = false;
 
   constructor(dep: Deployment, info: StepInfo) {
     this.#dep = dep;
@@ -392,6 +401,7 @@ export function inSlot<T>(dep: Deployment, op: PendingOperation, call: () => Pro
   return dep.limiter.run(async () => {
     if (start?.enter()) await start.takeFirst()?.();
     const handle = await dep.write().begin(op);
+    if (start) start.sent = true;
     const key = {};
     dep.inFlight.set(key, { urn: op.urn, op: op.op });
     try {

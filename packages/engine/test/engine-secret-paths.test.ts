@@ -91,3 +91,22 @@ describe("engine: secrets at their paths", () => {
     assert.doesNotMatch(await stateText(h), /hunter2/);
   });
 });
+
+describe("engine: a secret config value read as plain text", () => {
+  test("warns once per run through a diagnostic, however often the program reads it, and points at requireSecret", async () => {
+    const { wrapSecret } = await import("@iac/sdk/runtime");
+    const h = await harness({ config: { "proj:token": wrapSecret("s3cret-token") } });
+    try {
+      await h.program(`const c = new iac.Config("proj");\nfor (let i = 0; i < 3; i++) new Thing("t" + i, { value: c.require("token") === "s3cret-token" ? "same" : "other" });\n`);
+      const r = await h.run("preview");
+      assert.equal(r.failed, 0);
+      const warnings = h.events.filter((e) => e.kind === "diagnostic" && e.severity === "warning");
+      assert.equal(warnings.length, 1, JSON.stringify(warnings));
+      const message = (warnings[0] as { message: string }).message;
+      assert.match(message, /"proj:token" is a secret, but config\.require\("token"\) returns it as plain text.*config\.requireSecret\("token"\)/);
+      assert.doesNotMatch(JSON.stringify(h.events), /s3cret-token/);
+    } finally {
+      await h.cleanup();
+    }
+  });
+});

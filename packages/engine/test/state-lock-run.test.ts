@@ -34,3 +34,22 @@ const e = new Thing("e", { value: d.arn });
   assert.ok(creates.length <= 2, `no step starts once the loss is noticed (created: ${creates.join(", ")})`);
   assert.equal(h.cloud.objects.size, creates.length);
 });
+
+test("the steps a lost lock kept from starting say so (not 'interrupted'), and one warning says what happened and what to do", async (t) => {
+  const h = await harness();
+  t.after(() => h.cleanup());
+  await h.program(`for (let i = 0; i < 6; i++) new Thing("t" + i, { value: i });\n`);
+  h.cloud.latencyMs = 300;
+  const backend = createFileBackend({ projectDir: h.dir, project: "testproj", lockWatchMs: 50 });
+  const running = h.run("up", { backend, parallel: 1 });
+  while (h.cloud.inFlight === 0) await new Promise((r) => setTimeout(r, 10));
+  await h.backend.breakLock("dev");
+  const error = await running.then(() => undefined, (e: unknown) => e as Error & { code?: string });
+  assert.ok(error, "the run fails");
+  const reasons = h.events.flatMap((e) => (e.kind === "step-skipped" ? [e.reason] : []));
+  assert.ok(reasons.length >= 3, JSON.stringify(reasons));
+  assert.deepEqual([...new Set(reasons)], ["not started: the stack's lock was lost"]);
+  const warnings = h.events.flatMap((e) => (e.kind === "diagnostic" && e.severity === "warning" ? [e.message] : []));
+  assert.equal(warnings.length, 1, JSON.stringify(warnings));
+  assert.match(warnings[0]!, new RegExp(`^The run stopped because the stack's lock was lost: ${reasons.length} step\\(s\\) were not started \\(nothing was sent to the cloud for them\\).*run the command again`));
+});

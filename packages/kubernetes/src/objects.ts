@@ -3,6 +3,7 @@
  * built-in kinds the provider needs without asking the cluster (which kinds are cluster-scoped).
  */
 import type { PropertyMap, PropertyValue } from "@iac/sdk/provider";
+import { kubernetesSpec } from "@iac/kubernetes-spec";
 import { KubernetesError } from "./errors.js";
 
 /** An object as written in YAML: `apiVersion`, `kind`, `metadata` and any other fields. */
@@ -66,7 +67,8 @@ const CLUSTER_SCOPED = new Set([
 
 /** True when `kind` is a built-in cluster-scoped kind (see {@link CLUSTER_SCOPED}). */
 export function isClusterScopedKind(kind: string): boolean {
-  return CLUSTER_SCOPED.has(kind);
+  // The table, then every cluster-scoped kind the captured apiserver serves (@iac/kubernetes-spec).
+  return CLUSTER_SCOPED.has(kind) || Object.values(kubernetesSpec.index.kinds).some((k) => !k.namespaced && k.kind === kind);
 }
 
 /** The API group of an apiVersion (`""` for the core group). */

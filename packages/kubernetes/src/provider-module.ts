@@ -12,6 +12,8 @@ import { FLUX_OBJECT_TYPES } from "./flux/types.js";
 import { objectProvider } from "./object-provider.js";
 import { resolveSettings, type KubeSettings } from "./settings.js";
 import { TYPES } from "./types.js";
+import { typedRules } from "./typed/rules.js";
+import { TypedKinds } from "./typed/schemas.js";
 
 /** Build the provider set from resolved settings (tests call this directly). */
 export function createProviderSet(settings: KubeSettings, options: { baseDir?: string } = {}): ProviderSet {
@@ -19,16 +21,27 @@ export function createProviderSet(settings: KubeSettings, options: { baseDir?: s
   const calls = new AsyncLocalStorage<ProviderLogger>();
   // Created on first use: check and diff never need the cluster, and a bad kubeconfig should fail the call that needs it.
   const getClient = () => (client ??= new KubeClient(settings, { calls }));
+  const kinds = new TypedKinds();
   const providers: Record<string, Provider> = {
     [TYPES.manifest]: objectProvider(getClient, { check: gitRepositoryRefFailures }),
-    [TYPES.namespace]: objectProvider(getClient, { apiVersion: "v1", kind: "Namespace" }),
+    // The hand-written Namespace and core/v1's generated one share this token: both are schema-checked.
+    [TYPES.namespace]: objectProvider(getClient, typedRules(kinds, TYPES.namespace) ?? { apiVersion: "v1", kind: "Namespace" }),
     [TYPES.fluxBootstrap]: fluxBootstrapProvider({ client: getClient, settings, baseDir: options.baseDir }) as unknown as Provider<PropertyMap, PropertyMap>,
   };
   for (const [type, t] of Object.entries(FLUX_OBJECT_TYPES)) {
-    providers[type] = objectProvider(getClient, { apiVersion: t.apiVersion, kind: t.kind, defaultNamespace: "flux-system", fluxWaitDefault: t.waitForReady, check: gitRepositoryRefFailures });
+    // The generated Flux schemas check these too (typed/rules.ts); the fixed rules stay as the fallback.
+    const rules = typedRules(kinds, type) ?? { apiVersion: t.apiVersion, kind: t.kind, defaultNamespace: "flux-system", fluxWaitDefault: t.waitForReady, check: gitRepositoryRefFailures };
+    providers[type] = objectProvider(getClient, rules);
   }
   for (const [type, p] of Object.entries(providers)) providers[type] = inCallContext(p, calls);
-  return { provider: (type) => providers[type] };
+  return {
+    provider: (type) => {
+      if (providers[type] !== undefined) return providers[type];
+      // The typed classes (@iac/kubernetes/<group>/<version>, Flux's, iac gen crd's): made on first use.
+      const rules = typedRules(kinds, type);
+      return rules === undefined ? undefined : (providers[type] = inCallContext(objectProvider(getClient, rules), calls));
+    },
+  };
 }
 
 /** The methods that call the cluster; their last argument is the call's context. */

@@ -2,7 +2,7 @@
  * Stack configuration (`iac.<stack>.yaml`), read through the monitor, keys `namespace:key`.
  */
 import type { PropertyValue } from "./provider.js";
-import { getMonitor, isSecretValue } from "./runtime.js";
+import { getMonitor, isSecretValue, type Monitor } from "./runtime.js";
 import { ConfigError } from "./errors.js";
 import { Output } from "./output.js";
 
@@ -20,9 +20,11 @@ export class Config {
   /** The namespace: the part before `:` in the keys this object reads. */
   readonly name: string;
   readonly #values: Readonly<Record<string, PropertyValue>>;
+  readonly #monitor: Monitor;
 
   constructor(namespace?: string) {
     const monitor = getMonitor();
+    this.#monitor = monitor;
     this.name = namespace ?? monitor.project;
     this.#values = monitor.config;
   }
@@ -32,10 +34,32 @@ export class Config {
     return key.includes(":") ? key : `${this.name}:${key}`;
   }
 
-  #raw(key: string): { value: PropertyValue; secret: boolean } | undefined {
+  /**
+   * The stored value. `plain` names the getter when the value is read as plain data: a secret read
+   * that way warns (as Pulumi does), pointing at the getter that keeps it secret.
+   */
+  #raw(key: string, plain?: { readonly getter: string; readonly secretGetter: string }): { value: PropertyValue; secret: boolean } | undefined {
     const v = this.#values[this.fullKey(key)];
     if (v === undefined) return undefined;
-    return isSecretValue(v) ? { value: v.value, secret: true } : { value: v, secret: false };
+    if (!isSecretValue(v)) return { value: v, secret: false };
+    if (plain) this.#warnPlainSecret(key, plain);
+    return { value: v.value, secret: true };
+  }
+
+  #warnPlainSecret(key: string, plain: { readonly getter: string; readonly secretGetter: string }): void {
+    const full = this.fullKey(key);
+    // The engine shows each distinct warning once per run, however often the program reads the key.
+    this.#monitor.warn?.(
+      `Configuration value "${full}" is a secret, but config.${plain.getter}("${key}") returns it as plain text: what is made from it is stored and shown unmasked. ` +
+        `Use config.${plain.secretGetter}("${key}") instead, which returns a secret Output.`,
+    );
+  }
+
+  /** The string form of a value (non-strings as JSON). */
+  #text(key: string, plain?: { readonly getter: string; readonly secretGetter: string }): string | undefined {
+    const r = this.#raw(key, plain);
+    if (r === undefined) return undefined;
+    return typeof r.value === "string" ? r.value : JSON.stringify(r.value);
   }
 
   #missing(key: string, opts: { secret: boolean; example: string }): ConfigError {
@@ -46,23 +70,32 @@ export class Config {
     );
   }
 
-  /** The value as a string, or undefined. Non-string values (numbers, objects) come back as JSON. */
+  /**
+   * The value as a string, or undefined. Non-string values (numbers, objects) come back as JSON.
+   * A secret comes back as plain text, with a warning pointing at {@link Config.getSecret}; so it
+   * does from every plain getter (`require`, `getNumber`, ...).
+   */
   get(key: string): string | undefined {
-    const r = this.#raw(key);
-    if (r === undefined) return undefined;
-    return typeof r.value === "string" ? r.value : JSON.stringify(r.value);
+    return this.#text(key, { getter: "get", secretGetter: "getSecret" });
   }
 
-  /** The value as a string; throws a {@link ConfigError} naming the `iac config set` command when missing. */
+  /**
+   * The value as a string; throws a {@link ConfigError} naming the `iac config set` command when
+   * missing. A secret comes back as plain text, with a warning pointing at {@link Config.requireSecret}.
+   */
   require(key: string): string {
-    const v = this.get(key);
+    const v = this.#text(key, { getter: "require", secretGetter: "requireSecret" });
     if (v === undefined) throw this.#missing(key, { secret: false, example: "<value>" });
     return v;
   }
 
   /** The value as a number, or undefined; throws when it is set but is not a number. */
   getNumber(key: string): number | undefined {
-    const r = this.#raw(key);
+    return this.#number(key, { getter: "getNumber", secretGetter: "getSecret" });
+  }
+
+  #number(key: string, plain: { readonly getter: string; readonly secretGetter: string }): number | undefined {
+    const r = this.#raw(key, plain);
     if (r === undefined) return undefined;
     const n = typeof r.value === "number" ? r.value : typeof r.value === "string" && r.value.trim() !== "" ? Number(r.value) : NaN;
     if (!Number.isFinite(n)) {
@@ -74,14 +107,18 @@ export class Config {
 
   /** The value as a number; throws when missing or not a number. */
   requireNumber(key: string): number {
-    const n = this.getNumber(key);
+    const n = this.#number(key, { getter: "requireNumber", secretGetter: "requireSecret" });
     if (n === undefined) throw this.#missing(key, { secret: false, example: "<number>" });
     return n;
   }
 
   /** The value as a boolean (`true`/`false`), or undefined; throws when it is set to anything else. */
   getBoolean(key: string): boolean | undefined {
-    const r = this.#raw(key);
+    return this.#boolean(key, { getter: "getBoolean", secretGetter: "getSecret" });
+  }
+
+  #boolean(key: string, plain: { readonly getter: string; readonly secretGetter: string }): boolean | undefined {
+    const r = this.#raw(key, plain);
     if (r === undefined) return undefined;
     if (r.value === true || r.value === "true") return true;
     if (r.value === false || r.value === "false") return false;
@@ -91,14 +128,18 @@ export class Config {
 
   /** The value as a boolean; throws when missing or not a boolean. */
   requireBoolean(key: string): boolean {
-    const b = this.getBoolean(key);
+    const b = this.#boolean(key, { getter: "requireBoolean", secretGetter: "requireSecret" });
     if (b === undefined) throw this.#missing(key, { secret: false, example: "true" });
     return b;
   }
 
   /** The value as structured data (a JSON string is parsed), or undefined. */
   getObject<T>(key: string): T | undefined {
-    const r = this.#raw(key);
+    return this.#object<T>(key, { getter: "getObject", secretGetter: "getSecret" });
+  }
+
+  #object<T>(key: string, plain: { readonly getter: string; readonly secretGetter: string }): T | undefined {
+    const r = this.#raw(key, plain);
     if (r === undefined) return undefined;
     if (typeof r.value !== "string") return r.value as T;
     try {
@@ -111,14 +152,14 @@ export class Config {
 
   /** The value as structured data; throws when missing. */
   requireObject<T>(key: string): T {
-    const v = this.getObject<T>(key);
+    const v = this.#object<T>(key, { getter: "requireObject", secretGetter: "requireSecret" });
     if (v === undefined) throw this.#missing(key, { secret: false, example: "'<json>'" });
     return v;
   }
 
   /** The value as a secret `Output<string>` (whether or not it was stored as a secret), or undefined. */
   getSecret(key: string): Output<string> | undefined {
-    const v = this.get(key);
+    const v = this.#text(key);
     return v === undefined ? undefined : new Output(Promise.resolve({ value: v, secret: true, resources: [] }));
   }
 

@@ -4,8 +4,8 @@
  * The provider protocol is in `@iac/sdk/provider`; the SDK/engine contract in `@iac/sdk/runtime`;
  * the `random` provider in `@iac/sdk/random`.
  */
-export { Output, output, all, interpolate, concat, secret, unsecret, isSecret, inspectOutput, type OutputDetails } from "./output.js";
-export type { Input, DeepInput, Inputs, Unwrap } from "./types.js";
+export { Output, OutputInstance, type OutputConstructor, output, all, interpolate, concat, secret, unsecret, isSecret, inspectOutput, type OutputDetails } from "./output.js";
+export type { Input, DeepInput, Inputs, Unwrap, Lifted } from "./types.js";
 export { Resource, CustomResource, ComponentResource, type CustomResourceDescriptor } from "./resource.js";
 export { ProviderResource } from "./provider-resource.js";
 export type {

@@ -38,6 +38,15 @@ export interface Serialized {
  * `path` names the property in error messages, e.g. `args.tags`.
  */
 export async function serializeProperty(value: unknown, path: string): Promise<Serialized> {
+  if (isOutputLike(value)) {
+    // The common case (another resource's output passed as an input): one await, no walk, when
+    // the Output's value is plain data (it holds no Resource).
+    const s = await value[OUTPUT_STATE]();
+    const plain = plainWireValue(s.value);
+    if (plain !== NOT_PLAIN) {
+      return { value: s.secret ? wrapSecret((plain ?? null) as PropertyValue) : plain, resources: new Set(s.resources) };
+    }
+  }
   const w: Walk = { mode: "wire", resources: new Set(), secret: false };
   const v = (await walk(value, w, path)) as PropertyValue | undefined;
   return { value: v, resources: w.resources };

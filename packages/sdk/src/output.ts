@@ -6,7 +6,10 @@ import { UNKNOWN } from "./provider.js";
 import { ApplyError, IacError, messageOf, reportOnce } from "./errors.js";
 import { internalsOf, isOutputLike, OUTPUT_BRAND, OUTPUT_STATE, type OutputLike, type OutputState, type ResourceLike } from "./internal.js";
 import { isKnownDeep, liftDeep } from "./lift.js";
-import type { Input, Unwrap } from "./types.js";
+import type { Input, Lifted, Unwrap } from "./types.js";
+
+/** The method that computes the state of an Output made without one (a symbol: it must not hide a lifted property). */
+export const SETTLE = Symbol("iac.sdk.Output.settle");
 
 /**
  * A value produced by the deployment: an output property of a resource, a config secret, or
@@ -21,12 +24,12 @@ import type { Input, Unwrap } from "./types.js";
  * const url = account.name.apply((n) => `https://${n}.blob.core.windows.net`);
  * const same = interpolate`https://${account.name}.blob.core.windows.net`;
  */
-export class Output<T> implements OutputLike<T> {
+export class OutputInstance<T> implements OutputLike<T> {
   #state: Promise<OutputState<T>> | undefined;
 
   /**
    * Internal: wraps the settled state. Programs create Outputs with {@link output}, {@link secret} or {@link all}.
-   * Without `state`, the subclass computes it on first use ({@link Output.settle}).
+   * Without `state`, the subclass computes it on first use (`[SETTLE]`).
    * @internal
    */
   constructor(state?: Promise<OutputState<T>>) {
@@ -38,7 +41,7 @@ export class Output<T> implements OutputLike<T> {
    * output properties are such Outputs: most are never read, so they cost no promise until they are.
    * @internal
    */
-  protected settle(): Promise<OutputState<T>> {
+  protected [SETTLE](): Promise<OutputState<T>> {
     return Promise.reject(new IacError("an Output was made without a state (this is a bug in iac; please report it)", { code: "Internal" }));
   }
 
@@ -49,7 +52,7 @@ export class Output<T> implements OutputLike<T> {
 
   /** The settled state (value, secret flag, resources). For the SDK's own use and other copies of it. */
   [OUTPUT_STATE](): Promise<OutputState<T>> {
-    return (this.#state ??= handled(this.settle()));
+    return (this.#state ??= handled(this[SETTLE]()));
   }
 
   /** True when `v` is an Output of this or any other copy of the SDK. */
@@ -107,6 +110,86 @@ export class Output<T> implements OutputLike<T> {
   }
 }
 
+/**
+ * A value produced by the deployment (see {@link OutputInstance}), with property access lifted as
+ * Pulumi users write it: on an `Output<{ web: string }>`, `.web` is an `Output<string>`; on an
+ * `Output<T[]>`, `[0]` is an `Output<T>` and `.length` an `Output<number>`. A lifted property keeps
+ * the Output's secrecy and dependencies, is unknown during preview where its value is, and is
+ * `undefined` where the value has no such property.
+ *
+ * @example
+ * const web = account.primaryEndpoints.web; // Output<string>
+ * const ip = group.ipAddress.ip;
+ * const first = list[0].name;
+ */
+export type Output<T> = OutputInstance<T> & Lifted<T>;
+
+/** The value `Output`: `Output.isInstance(v)`; `instanceof Output` works too. */
+export interface OutputConstructor {
+  /** @internal Programs create Outputs with {@link output}, {@link secret} or {@link all}. */
+  new <T>(state?: Promise<OutputState<T>>): Output<T>;
+  readonly prototype: OutputInstance<unknown>;
+  /** True when `v` is an Output of this or any other copy of the SDK. */
+  isInstance(v: unknown): v is Output<unknown>;
+}
+
+export const Output = OutputInstance as unknown as OutputConstructor;
+
+/**
+ * A property of an Output's value, read lazily: no promise until something reads it, then one
+ * reaction on the parent's state. Made by the lifting prototype below.
+ */
+class PropertyOutput<T> extends OutputInstance<T> {
+  readonly #parent: OutputInstance<unknown>;
+  readonly #key: string;
+
+  constructor(parent: OutputInstance<unknown>, key: string) {
+    super();
+    this.#parent = parent;
+    this.#key = key;
+  }
+
+  protected override [SETTLE](): Promise<OutputState<T>> {
+    const key = this.#key;
+    return this.#parent[OUTPUT_STATE]().then((s) => {
+      const v = propertyOf(s.value, key);
+      // A Resource in the value (output({ rg })) gives its own Outputs: flatten them into this one.
+      if (isOutputLike(v)) return v[OUTPUT_STATE]().then((inner) => ({ value: inner.value as T, secret: s.secret || inner.secret, resources: union(s.resources, inner.resources) }));
+      return { value: v as T, secret: s.secret, resources: s.resources };
+    });
+  }
+}
+
+function propertyOf(value: unknown, key: string): unknown {
+  if (value === UNKNOWN) return UNKNOWN;
+  if (value === null || typeof value !== "object") return undefined;
+  // Own properties only: `constructor`, `toString`, ... of the value's prototype are not data.
+  return Object.prototype.hasOwnProperty.call(value, key) || isOutputLike((value as Record<string, unknown>)[key]) ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+/** True when `o` is one of our Outputs (not the prototype itself, nor another copy's). */
+function isOwnInstance(o: unknown): o is OutputInstance<unknown> {
+  return o instanceof OutputInstance && o !== OutputInstance.prototype;
+}
+
+/**
+ * The lifting: one Proxy placed between `OutputInstance.prototype` and `Object.prototype`, not a
+ * Proxy around every Output (as Pulumi has). Every name an Output has (`apply`, `toString`,
+ * `toJSON`, the brand, the state, what Object.prototype has) is found before the lookup reaches it,
+ * at the speed of any class; only a name no Output has (`web`, `ip`, `0`, `length`) reaches the
+ * trap, which returns a {@link PropertyOutput}. `then` and names starting with `__` are never
+ * lifted, so an Output is not a thenable and tools probing for `__esModule` and the like get
+ * undefined; symbols (`util.inspect.custom`, `Symbol.iterator`, `Symbol.toPrimitive`) are not lifted.
+ */
+const lifting = new Proxy(Object.prototype, {
+  get(target, key, receiver) {
+    if (typeof key === "symbol" || key in target) return Reflect.get(target, key, receiver);
+    if (key === "then" || key.startsWith("__") || !isOwnInstance(receiver)) return undefined;
+    return new PropertyOutput(receiver, key);
+  },
+});
+Object.setPrototypeOf(OutputInstance.prototype, lifting);
+
 const ignore = (): undefined => undefined;
 
 /**
@@ -126,7 +209,7 @@ function union(a: readonly ResourceLike[], b: readonly ResourceLike[]): readonly
 
 /** Adopts an Output of another copy of the SDK, or returns one of ours as is. */
 function own<T>(o: OutputLike<T>): Output<T> {
-  return o instanceof Output ? (o as Output<T>) : new Output(o[OUTPUT_STATE]());
+  return o instanceof OutputInstance ? (o as Output<T>) : new Output(o[OUTPUT_STATE]());
 }
 
 /**

@@ -98,6 +98,8 @@ export function resolveTimeouts(t: CustomTimeoutsInput, where: string): CustomTi
   return out;
 }
 
+const NO_ALIASES: readonly string[] = Object.freeze([]);
+
 /** Who a resource is, for resolving its aliases. */
 export interface AliasSelf {
   readonly name: string;
@@ -111,7 +113,9 @@ export interface AliasSelf {
  * Alias URNs: those given, plus (as in Pulumi) one per alias of the parent, so moving or renaming
  * a component keeps its children too.
  */
-export function resolveAliases(aliases: readonly (string | Alias)[], self: AliasSelf): string[] {
+export function resolveAliases(aliases: readonly (string | Alias)[], self: AliasSelf): readonly string[] {
+  // Most resources have none, nor a parent with any: no Set, no URN built, one shared empty list.
+  if (aliases.length === 0 && (self.parent === undefined || internalsOf(self.parent).aliases.length === 0)) return NO_ALIASES;
   const urns = new Set<string>();
   for (const a of aliases) {
     if (typeof a === "string") {
@@ -168,6 +172,11 @@ export async function collectDependsOn(value: unknown, urn: string): Promise<Res
  * (depending on a component means waiting for everything in it). `self` is never included.
  */
 export function expandDependencies(resources: Iterable<ResourceLike>, self: string): string[] {
+  // The common case, one custom resource (an Output of one resource's property): no Set.
+  if (resources instanceof Set && resources.size === 1) {
+    const ri = internalsOf(resources.values().next().value as ResourceLike);
+    if (ri.custom) return ri.urn === self ? [] : [ri.urn];
+  }
   const urns = new Set<string>();
   const visit = (r: ResourceLike): void => {
     const ri = internalsOf(r);

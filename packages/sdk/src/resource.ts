@@ -10,7 +10,7 @@ import { getMonitor, type Monitor, type RegistrationResult, type ResolvedResourc
 import { InputError, messageOf, reportOnce, ResourceError, wasReported } from "./errors.js";
 import { internalsOf, isResourceLike, RESOURCE_BRAND, RESOURCE_INTERNALS, type OutputState, type ResourceInternals, type ResourceLike } from "./internal.js";
 import { NOT_PLAIN, plainWireValue, serializeProperty, unwrapSecrets } from "./lift.js";
-import { Output } from "./output.js";
+import { Output, OutputInstance, SETTLE } from "./output.js";
 import {
   collectDependsOn,
   expandDependencies,
@@ -159,50 +159,53 @@ export abstract class Resource implements ResourceLike {
     const inputs: PropertyMap = {};
     let registration: ResourceRegistration;
     try {
-      const propertyDependencies: Record<string, string[]> = {};
-      const all = new Set<string>();
+      // Allocated only for what a resource has: most have a few plain inputs and one or two
+      // Outputs of other resources (10,000 resources run this twice in an up: plan, then run).
+      let propertyDependencies: Record<string, string[]> | undefined;
+      let all: Set<string> | undefined;
       if (init.custom && init.args) {
-        const keys = Object.keys(init.args);
         const args = init.args as Record<string, unknown>;
         // Plain values (most inputs) are copied as they are; only Outputs, promises, resources and
-        // secrets take the asynchronous deep walk, and only they can add dependencies.
-        const values = new Array<PropertyValue | undefined>(keys.length);
+        // secrets take the asynchronous deep walk, and only they can add dependencies. Inputs keep
+        // the order of the args' keys (awaited ones are filled in place once resolved).
         let waits: Promise<void>[] | undefined;
-        for (let i = 0; i < keys.length; i++) {
-          const k = keys[i]!;
+        for (const k in args) {
+          if (!Object.prototype.hasOwnProperty.call(args, k)) continue;
           const v = plainWireValue(args[k]);
           if (v !== NOT_PLAIN) {
-            values[i] = v;
+            if (v !== undefined) inputs[k] = v;
             continue;
           }
+          inputs[k] = null; // holds the key's place
           (waits ??= []).push(
             serializeProperty(args[k], k).then(({ value, resources }) => {
-              values[i] = value;
+              if (value === undefined) delete inputs[k];
+              else inputs[k] = value;
               const urns = expandDependencies(resources, ri.urn);
-              if (urns.length > 0) propertyDependencies[k] = urns;
-              for (const u of urns) all.add(u);
+              if (urns.length > 0) {
+                (propertyDependencies ??= {})[k] = urns;
+                all ??= new Set();
+                for (const u of urns) all.add(u);
+              }
             }),
           );
         }
-        if (waits) await Promise.all(waits);
-        for (let i = 0; i < keys.length; i++) if (values[i] !== undefined) inputs[keys[i]!] = values[i]!;
+        if (waits) await (waits.length === 1 ? waits[0] : Promise.all(waits));
       }
       if (init.opts.dependsOn !== undefined) {
         const explicit = await collectDependsOn(init.opts.dependsOn, ri.urn);
+        all ??= new Set();
         for (const u of expandDependencies(explicit, ri.urn)) all.add(u);
       }
-      registration = {
-        urn: ri.urn,
-        type: ri.type,
-        name: ri.name,
-        custom: ri.custom,
-        ...(ri.parent ? { parent: internalsOf(ri.parent).urn } : {}),
-        inputs,
-        dependencies: [...all],
-        propertyDependencies,
-        ...(init.custom ? { provider: providerRef(init, ri) } : {}),
-        options,
-      };
+      const reg: { -readonly [K in keyof ResourceRegistration]?: ResourceRegistration[K] } = { urn: ri.urn, type: ri.type, name: ri.name, custom: ri.custom };
+      // Optional members only when set, in this order (what the state records show).
+      if (ri.parent) reg.parent = internalsOf(ri.parent).urn;
+      reg.inputs = inputs;
+      reg.dependencies = all ? [...all] : [];
+      reg.propertyDependencies = propertyDependencies ?? {};
+      if (init.custom) reg.provider = providerRef(init, ri);
+      reg.options = options;
+      registration = reg as ResourceRegistration;
     } catch (error) {
       // This resource will never be registered (e.g. an input is an Output of a failed resource).
       this.#monitor.abandon?.(ri.urn, error);
@@ -217,7 +220,11 @@ export abstract class Resource implements ResourceLike {
   }
 }
 
-function resolveProviders(init: ResourceInit, pi: ResourceInternals | undefined, urn: string): Record<string, ResourceLike> {
+const NO_PROVIDERS: Readonly<Record<string, ResourceLike>> = Object.freeze({});
+
+function resolveProviders(init: ResourceInit, pi: ResourceInternals | undefined, urn: string): Readonly<Record<string, ResourceLike>> {
+  // No provider option: the parent's (read-only, shared), or none. No copy per resource.
+  if (init.opts.providers === undefined && init.opts.provider === undefined) return pi?.providers ?? NO_PROVIDERS;
   const providers: Record<string, ResourceLike> = { ...pi?.providers };
   const list = init.opts.providers === undefined ? [] : Array.isArray(init.opts.providers) ? init.opts.providers : Object.values(init.opts.providers);
   for (const p of [...list, ...(init.opts.provider ? [init.opts.provider] : [])]) {
@@ -326,7 +333,7 @@ export class CustomResource extends Resource {
  * An output property of a resource (and its `urn` and `id`): no promise until something reads it,
  * then one reaction on the resource's registration.
  */
-class ResourceOutput<T> extends Output<T> {
+class ResourceOutput<T> extends OutputInstance<T> {
   readonly #registered: Promise<Registered>;
   readonly #self: Resource;
   readonly #name: string | typeof URN_PROPERTY | typeof ID_PROPERTY;
@@ -340,7 +347,7 @@ class ResourceOutput<T> extends Output<T> {
     this.#forceSecret = forceSecret;
   }
 
-  protected override settle(): Promise<OutputState<T>> {
+  protected override [SETTLE](): Promise<OutputState<T>> {
     return this.#registered.then((r) => this.#stateOf(r) as OutputState<T>);
   }
 

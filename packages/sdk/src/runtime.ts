@@ -96,6 +96,11 @@ export interface Monitor {
   /** Report a failure that is not a resource's (e.g. an Output callback threw). */
   reportError(error: unknown): void;
   /**
+   * A warning about the program, not a resource's (e.g. a secret config value read as plain text).
+   * The engine shows each distinct message once per run. Optional so that older monitors stay valid.
+   */
+  warn?(message: string): void;
+  /**
    * Called instead of {@link registerResource} when a reserved resource will never be registered:
    * its inputs or options failed to resolve (typically an Output of a resource that failed), or its
    * constructor threw after {@link reserve}. Lets the engine know, without waiting or guessing, that

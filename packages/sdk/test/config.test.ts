@@ -21,6 +21,24 @@ const config = {
 };
 
 describe("Config", () => {
+  it("returns a secret read with require or get as plain text, and warns pointing at requireSecret / getSecret", () => {
+    const m = install({ config });
+    assert.equal(new Config().require("token"), "t0ken");
+    assert.equal(new Config().get("token"), "t0ken");
+    assert.equal(m.warnings.length, 2);
+    assert.match(m.warnings[0]!, /"proj:token" is a secret, but config\.require\("token"\) returns it as plain text.*config\.requireSecret\("token"\)/);
+    assert.match(m.warnings[1]!, /config\.get\("token"\).*config\.getSecret\("token"\)/);
+  });
+
+  it("does not warn for requireSecret / getSecret, nor for values that are not secret", async () => {
+    const m = install({ config });
+    const t = new Config().requireSecret("token");
+    assert.equal((await inspectOutput(t)).secret, true);
+    new Config().getSecret("token");
+    new Config().require("replicas");
+    assert.deepEqual(m.warnings, []);
+  });
+
   it("reads keys of its namespace, defaulting to the project's name", () => {
     install({ config });
     assert.equal(new Config("azure").require("location"), "westeurope");

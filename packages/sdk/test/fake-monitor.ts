@@ -22,6 +22,7 @@ export class FakeMonitor implements Monitor {
   readonly registrations: ResourceRegistration[] = [];
   readonly componentOutputs = new Map<string, PropertyMap>();
   readonly errors: unknown[] = [];
+  readonly warnings: string[] = [];
   readonly #respond: NonNullable<FakeMonitorOptions["respond"]>;
   readonly #waiters: { urn: string; resolve: (r: ResourceRegistration) => void }[] = [];
 
@@ -48,6 +49,10 @@ export class FakeMonitor implements Monitor {
 
   reportError(error: unknown): void {
     this.errors.push(error);
+  }
+
+  warn(message: string): void {
+    this.warnings.push(message);
   }
 
   /** The registration of `urn`, once it happens. */

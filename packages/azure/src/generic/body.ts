@@ -4,7 +4,7 @@
  * Reading back keeps what the program set and what the service never returns (write-only and
  * sensitive values, which the engine keeps encrypted) so that their absence is not drift.
  */
-import { isWriteOnly, type ArgSpec, type PropertySpec, type TypeKeyRef, type TypeRef } from "@iac/azure-spec";
+import { isReadOnly, isWriteOnly, type ArgSpec, type PropertySpec, type TypeKeyRef, type TypeRef } from "@iac/azure-spec";
 import type { PropertyMap, PropertyValue } from "@iac/sdk/provider";
 import type { NamedTypes } from "./validate.js";
 
@@ -85,7 +85,17 @@ export function project(user: PropertyValue | undefined, live: PropertyValue | u
   if (live === undefined || live === null) return hidden || (typeof t === "object" && t.type === "string" && t.sensitive) ? user : live === null ? null : undefined;
   if (typeof t === "string" && t.startsWith("@") && isObject(user) && isObject(live)) {
     const n = named(t as TypeKeyRef);
-    if (n.kind === "object" && n.additionalProperties !== undefined && Object.keys(n.properties).length === 0) return live;
+    if (n.kind === "object" && n.additionalProperties !== undefined && Object.keys(n.properties).length === 0) {
+      // A map (`tags`, `userAssignedIdentities`): its keys are taken whole, so a key added outside
+      // iac is drift; each value is cut like any value, so what the service adds inside one (an
+      // identity's principalId and clientId) is not.
+      const out: { [key: string]: PropertyValue } = {};
+      for (const [k, v] of Object.entries(live)) {
+        const cut = k in user ? project(user[k], v, n.additionalProperties, named) : writable(v, n.additionalProperties, named);
+        if (cut !== undefined) out[k] = cut;
+      }
+      return out;
+    }
     const props = propertiesOf(t as TypeKeyRef, named);
     const out: { [key: string]: PropertyValue } = {};
     for (const k of Object.keys(user)) {
@@ -98,6 +108,24 @@ export function project(user: PropertyValue | undefined, live: PropertyValue | u
   if (typeof t === "object" && t.type === "array" && Array.isArray(user) && Array.isArray(live)) {
     return live.map((item, i) => (i < user.length ? (project(user[i], item, t.items, named) ?? null) : item));
   }
+  return live;
+}
+
+/** A live value without the read-only properties of its objects (what a program could have set). */
+function writable(live: PropertyValue, t: TypeRef | undefined, named: NamedTypes): PropertyValue | undefined {
+  if (typeof t === "string" && t.startsWith("@") && isObject(live)) {
+    const props = propertiesOf(t as TypeKeyRef, named);
+    const n = named(t as TypeKeyRef);
+    const out: { [key: string]: PropertyValue } = {};
+    for (const [k, v] of Object.entries(live)) {
+      const p = props[k];
+      if (p !== undefined && isReadOnly(p)) continue;
+      const w = p === undefined ? (n.kind === "object" && n.additionalProperties !== undefined ? writable(v, n.additionalProperties, named) : v) : writable(v, p.type, named);
+      if (w !== undefined) out[k] = w;
+    }
+    return out;
+  }
+  if (typeof t === "object" && t.type === "array" && Array.isArray(live)) return live.map((item) => writable(item, t.items, named) ?? null);
   return live;
 }
 

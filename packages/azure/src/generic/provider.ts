@@ -28,6 +28,7 @@ import { sameLocation } from "../resource-group-rules.js";
 import type { AzureSettings } from "../settings.js";
 import { liveArgs, outputsOfBody, readBack, toBody } from "./body.js";
 import { autonameFor, fillId, fixedName, nameValues, namesFromId } from "./names.js";
+import { GUID, NAME_IS_GUID } from "./replace-rules.js";
 import { CREATE_ONLY } from "./replace-rules.js";
 import { secretPaths, topLevel } from "./secrets.js";
 import type { ArmTransport } from "./transport.js";
@@ -124,6 +125,11 @@ export function genericProvider(o: GenericProviderOptions): SecretAwareProvider 
           });
         }
         else inputs[r.nameArg] = name;
+      } else if (NAME_IS_GUID.has(r.armType.toLowerCase()) && typeof inputs[r.nameArg] === "string" && !GUID.test(inputs[r.nameArg] as string)) {
+        failures.push({
+          property: r.nameArg,
+          reason: `must be a GUID (Azure names a ${r.class} by one), not "${inputs[r.nameArg] as string}": leave ${r.nameArg} out to get a random GUID kept in state, or give one (crypto.randomUUID() once, then the same value)`,
+        });
       }
       if (hasLocation && inputs.location === undefined && o.settings.location !== undefined) inputs.location = o.settings.location;
       const checked = checkArgs(inputs);

@@ -61,5 +61,22 @@ export const CREATE_ONLY: Readonly<Record<string, Readonly<Record<string, string
   "microsoft.managedidentity/userassignedidentities": {},
 };
 
-/** Types whose resource name must be a GUID (role assignments and definitions). */
-export const NAME_IS_GUID: ReadonlySet<string> = new Set(["microsoft.authorization/roleassignments", "microsoft.authorization/roledefinitions"]);
+/**
+ * Types whose resource name must be a GUID though their definitions give no pattern saying so
+ * (types whose name pattern is a GUID's get one from the pattern: names.ts). From the REST API
+ * references: role assignments and definitions ("a valid GUID"), workbooks (the portal refuses
+ * another name), private link associations, and Cosmos DB's data-plane role assignments and
+ * definitions of each API ("the GUID for the role assignment/definition"). Not here: names that
+ * are GUIDs of something else (a mongo cluster user is an Entra object id): the program gives them.
+ */
+export const NAME_IS_GUID: ReadonlySet<string> = new Set([
+  "microsoft.authorization/roleassignments",
+  "microsoft.authorization/roledefinitions",
+  "microsoft.authorization/privatelinkassociations",
+  "microsoft.insights/workbooks",
+  ...["sql", "cassandra", "gremlin", "table"].flatMap((api) => [`microsoft.documentdb/databaseaccounts/${api}roleassignments`, `microsoft.documentdb/databaseaccounts/${api}roledefinitions`]),
+  "microsoft.documentdb/databaseaccounts/mongomiroleassignments",
+]);
+
+/** A GUID as ARM writes them (any case). */
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -10,15 +10,7 @@
  * never kept. Providers turn it into typed errors with `toProviderError` (errors.ts).
  */
 import type { AsyncLocalStorage } from "node:async_hooks";
-import {
-  bearerTokenAuthenticationPolicy,
-  createDefaultHttpClient,
-  createPipelineFromOptions,
-  createPipelineRequest,
-  type HttpClient,
-  type HttpMethods,
-  type Pipeline,
-} from "@azure/core-rest-pipeline";
+import type { HttpClient, HttpMethods, Pipeline } from "@azure/core-rest-pipeline";
 import type { ProviderLogger } from "@iac/sdk/provider";
 import { iacRetryPolicy } from "../retry-policy.js";
 import { requireSubscription, type AzureSettings } from "../settings.js";
@@ -73,24 +65,35 @@ export interface CallOptions {
 /** The transport of one provider configuration (one subscription, endpoint and credential). */
 export class ArmTransport {
   readonly #settings: AzureSettings;
-  readonly #pipeline: Pipeline;
-  readonly #http: HttpClient;
+  readonly #calls: AsyncLocalStorage<ProviderLogger>;
   readonly #endpoint: string;
+  readonly #givenHttp: HttpClient | undefined;
+  /** The runtime and pipeline, made on the first call (the SDK's runtime is loaded only then). */
+  #runtime?: Promise<{ readonly rest: typeof import("@azure/core-rest-pipeline"); readonly pipeline: Pipeline; readonly http: HttpClient }>;
 
-  constructor(settings: AzureSettings, calls: AsyncLocalStorage<ProviderLogger>, http: HttpClient = createDefaultHttpClient()) {
+  constructor(settings: AzureSettings, calls: AsyncLocalStorage<ProviderLogger>, http?: HttpClient) {
     this.#settings = settings;
+    this.#calls = calls;
     this.#endpoint = (settings.endpoint ?? PUBLIC_ENDPOINT).replace(/\/+$/, "");
-    this.#http = http;
-    this.#pipeline = createPipelineFromOptions({
-      ...(settings.ca === undefined ? {} : { tlsOptions: { ca: settings.ca } as never }),
-      userAgentOptions: { userAgentPrefix: "iac-azure/0.1.0" },
+    this.#givenHttp = http;
+  }
+
+  #load() {
+    this.#runtime ??= import("@azure/core-rest-pipeline").then((rest) => {
+      const settings = this.#settings;
+      const pipeline = rest.createPipelineFromOptions({
+        ...(settings.ca === undefined ? {} : { tlsOptions: { ca: settings.ca } as never }),
+        userAgentOptions: { userAgentPrefix: "iac-azure/0.1.0" },
+      });
+      pipeline.removePolicy({ phase: "Retry" });
+      pipeline.addPolicy(
+        iacRetryPolicy({ maxRetries: settings.maxRetries, retryDelayMs: settings.retryDelayMs, maxRetryDelayMs: 30_000, log: () => this.#calls.getStore() }),
+        { phase: "Retry" },
+      );
+      pipeline.addPolicy(rest.bearerTokenAuthenticationPolicy({ credential: settings.credential as never, scopes: ARM_SCOPE }), { phase: "Sign" });
+      return { rest, pipeline, http: this.#givenHttp ?? rest.createDefaultHttpClient() };
     });
-    this.#pipeline.removePolicy({ phase: "Retry" });
-    this.#pipeline.addPolicy(
-      iacRetryPolicy({ maxRetries: settings.maxRetries, retryDelayMs: settings.retryDelayMs, maxRetryDelayMs: 30_000, log: () => calls.getStore() }),
-      { phase: "Retry" },
-    );
-    this.#pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential: settings.credential as never, scopes: ARM_SCOPE }), { phase: "Sign" });
+    return this.#runtime;
   }
 
   /** The subscription of this configuration (throws how to set one when there is none). */
@@ -105,7 +108,8 @@ export class ArmTransport {
 
   /** One HTTP exchange (retries included), any status; the body parsed. */
   async send(method: HttpMethods, url: string, o: CallOptions & { body?: unknown } = {}): Promise<ArmAnswer> {
-    const request = createPipelineRequest({
+    const { rest, pipeline, http } = await this.#load();
+    const request = rest.createPipelineRequest({
       url,
       method,
       ...(o.signal ? { abortSignal: o.signal } : {}),
@@ -113,7 +117,7 @@ export class ArmTransport {
     });
     request.headers.set("accept", "application/json");
     if (o.body !== undefined) request.headers.set("content-type", "application/json");
-    const response = await this.#pipeline.sendRequest(this.#http, request);
+    const response = await pipeline.sendRequest(http, request);
     const text = response.bodyAsText ?? "";
     let body: unknown;
     if (text.trim() !== "") {

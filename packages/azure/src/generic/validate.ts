@@ -207,8 +207,36 @@ function checkNamed(c: Checker, ref: TypeKeyRef, v: PropertyValue, path: string)
   return checkObject(c, shape, v, path);
 }
 
-function checkObject(c: Checker, shape: { properties: Record<string, PropertySpec>; additional?: TypeRef; sensitive: boolean }, v: { [key: string]: PropertyValue }, path: string): PropertyValue {
+/**
+ * A nested object written as Pulumi writes it, with its `properties` flattened (`subnets: [{ name,
+ * addressPrefix }]`), in ARM's shape (`{ name, properties: { addressPrefix } }`): keys the object
+ * does not have but its `properties` object does are moved there. Both forms are accepted; the
+ * inputs are kept in ARM's.
+ */
+function unflatten(c: Checker, shape: { properties: Record<string, PropertySpec> }, v: { [key: string]: PropertyValue }, path: string): { [key: string]: PropertyValue } {
+  const holder = shape.properties.properties;
+  if (holder === undefined || isReadOnly(holder) || typeof holder.type !== "string" || !holder.type.startsWith("@")) return v;
+  const inner = c.named(holder.type as TypeKeyRef);
+  if (inner.kind !== "object") return v;
+  const moved: { [key: string]: PropertyValue } = {};
+  const rest: { [key: string]: PropertyValue } = {};
+  for (const [k, value] of Object.entries(v)) {
+    if (shape.properties[k] === undefined && inner.properties[k] !== undefined) moved[k] = value;
+    else rest[k] = value;
+  }
+  if (Object.keys(moved).length === 0) return v;
+  const given = rest.properties;
+  if (given === undefined) return { ...rest, properties: moved };
+  if (!isPlainObject(given)) return v;
+  for (const k of Object.keys(moved)) {
+    if (given[k] !== undefined) fail(c, `${path === "" ? "" : `${path}.`}${k}`, "is set both directly and inside properties; set it in one place");
+  }
+  return { ...rest, properties: { ...given, ...moved } };
+}
+
+function checkObject(c: Checker, shape: { properties: Record<string, PropertySpec>; additional?: TypeRef; sensitive: boolean }, given: { [key: string]: PropertyValue }, path: string): PropertyValue {
   const at = (k: string) => (path === "" ? k : `${path}.${k}`);
+  const v = unflatten(c, shape, given, path);
   const out: { [key: string]: PropertyValue } = {};
   for (const [k, value] of Object.entries(v)) {
     const p = shape.properties[k] ?? Object.entries(shape.properties).find(([name]) => name.toLowerCase() === k.toLowerCase())?.[1];
@@ -222,10 +250,9 @@ function checkObject(c: Checker, shape: { properties: Record<string, PropertySpe
       fail(c, at(k), `is not a property of this object${near.length > 0 ? `; did you mean ${near.join(", ")}?` : `; it has ${writable.slice(0, 20).join(", ") || "none"}`}`);
       continue;
     }
-    if (isReadOnly(p)) {
-      fail(c, at(k), "is read-only: the service sets it (it is an output); remove it");
-      continue;
-    }
+    // A read-only property inside an object is what the service returned: an output object passed
+    // on as a reference (Pulumi's `subnet: vnet.subnets[0]`). Not sent, not an error.
+    if (isReadOnly(p)) continue;
     out[k] = checkValue(c, p.type, value, at(k), shape.sensitive);
   }
   for (const [k, p] of Object.entries(shape.properties)) {

@@ -5,7 +5,7 @@
  * (a preview; for destroy, the resources in the state) and ask on the terminal; without a
  * terminal they are refused with exit 2.
  */
-import { DEFAULT_PARALLEL, type EngineEvent, type Operation } from "@iac/engine";
+import { DEFAULT_PARALLEL, type ConfirmedPlan, type EngineEvent, type Operation } from "@iac/engine";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExitCode } from "../errors.js";
@@ -15,6 +15,7 @@ import { startLocalCloud, type LocalCloudHandle } from "../local-cloud.js";
 import { openWorkspace, type Workspace } from "../workspace.js";
 import { DeclinedError, confirmOrRefuse, runCommand, type CommandContext, type CommandOptions } from "./command.js";
 import { historyCommandLine, withHistory } from "./stack-history.js";
+import { printConsoleLink } from "./console.js";
 
 /** Options of the deployment commands (flags of the same names). */
 export interface DeployOptions extends CommandOptions {
@@ -92,6 +93,8 @@ async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly 
   // The stack outputs the last engine run added, changed or removed (for --expect-no-changes).
   let changedOutputs: readonly string[] = [];
   const mode: RenderMode = options.json === true ? "json" : ctx.io.out.isTTY === true ? "tree" : "plain";
+  // The preview shown before the confirmation is the up's plan (the up does not plan a second time).
+  let confirmed: ConfirmedPlan | undefined;
   const engineRun = async (op: Operation, showDiffs: boolean, observe?: (event: EngineEvent) => void) => {
     const renderer = createRenderer({ mode, out: ctx.io.out, style: ctx.style, showValues: options.diff === true, showDiffs, verbose: ctx.verbose });
     try {
@@ -110,6 +113,7 @@ async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly 
         },
         signal: ctx.signal,
         command: options.command ?? `iac ${operation}`,
+        ...(op === "up" && confirmed ? { plan: confirmed } : {}),
       });
     } finally {
       renderer.close();
@@ -123,6 +127,7 @@ async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly 
       if (planned.interrupted) return ExitCode.interrupted;
       if (planned.failed > 0) return reportFailed(ctx, planned.failed, "preview");
       hasWork = planned.changes;
+      confirmed = planned.plan;
     } else {
       hasWork = await showDestroyPlan(ctx, ws, stack, crypter);
     }
@@ -138,7 +143,7 @@ async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly 
   const result =
     operation === "preview"
       ? await engineRun(operation, !run.asks)
-      : await withHistory(ctx, { backend: ws.backend, stack, operation, command: historyCommandLine(operation, flagNames(options)) }, (observe) => engineRun(operation, !run.asks, observe));
+      : await withHistory(ctx, { backend: ws.backend, stack, operation, command: historyCommandLine(operation, flagNames(options)), onRecorded: (entry) => printConsoleLink(ctx, { backendUrl: ws.backend.url, stack, entry }) }, (observe) => engineRun(operation, !run.asks, observe));
   if (ctx.verbose && options.json !== true) ctx.print(ctx.style("dim", `State: ${stateLocation(ws.backend.url, stack)}`));
   if (result.interrupted) {
     ctx.say(ctx.errStyle("yellow", "Interrupted: the steps that had started were finished and recorded in the state. Run the command again to carry on."));

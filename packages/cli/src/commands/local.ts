@@ -1,5 +1,5 @@
 /**
- * `iac local serve [--port] [--kubernetes=emulated|real]`: run the local cloud for this project
+ * `iac local serve [--port] [--kubernetes=emulated|real] [--timing=fast|azure[:factor]]`: run the local cloud for this project
  * until Ctrl-C, so that several `iac ... --local` commands (and kubectl) share one cloud. With
  * `--kubernetes=real` the Kubernetes endpoint is a real control plane with Flux's controllers
  * (built from source on first use; see local-real.ts).
@@ -11,7 +11,7 @@ import { loadProject } from "@iac/engine";
 import { runCommand, type CommandOptions } from "./command.js";
 import { serveWithRealKubernetes } from "./local-real.js";
 
-export function localServe(options: CommandOptions & { readonly port?: number; readonly kubernetes?: "emulated" | "real" }): Promise<number> {
+export function localServe(options: CommandOptions & { readonly port?: number; readonly kubernetes?: "emulated" | "real"; readonly timing?: string }): Promise<number> {
   return runCommand(options, async (ctx) => {
     if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535)) {
       throw new CliError(`--port must be a port number between 0 and 65535 (got ${String(options.port)}).`, { code: "Usage", exitCode: ExitCode.usage });
@@ -24,7 +24,18 @@ export function localServe(options: CommandOptions & { readonly port?: number; r
     });
     const dir = project?.dir ?? ctx.cwd;
     const ports = options.port === undefined ? {} : { port: options.port };
-    const server = options.kubernetes === "real" ? await serveWithRealKubernetes(ctx, { projectDir: dir, ...ports }) : await (await loadEmulator()).serveLocalCloud({ projectDir: dir, ...ports });
+    // --timing=fast|azure|azure:<factor>: ARM's durations, Retry-After values and throttling (docs/local-cloud-arm.md).
+    const emulator = await loadEmulator();
+    if (options.timing !== undefined) {
+      try {
+        emulator.parseTiming(options.timing);
+      } catch (err) {
+        throw new CliError(`--timing: ${(err as Error).message}.`, { code: "Usage", exitCode: ExitCode.usage });
+      }
+      if (options.kubernetes === "real") throw new CliError("--timing is not supported with --kubernetes=real yet; leave one of them out.", { code: "Usage", exitCode: ExitCode.usage });
+    }
+    const timing = options.timing === undefined ? {} : { armTiming: options.timing };
+    const server = options.kubernetes === "real" ? await serveWithRealKubernetes(ctx, { projectDir: dir, ...ports }) : await emulator.serveLocalCloud({ projectDir: dir, ...ports, ...timing });
     try {
       ctx.print(ctx.style("bold", project ? `Local cloud for project ${project.name} is running. Endpoints:` : `Local cloud is running (data in ${dir}/.iac/local). Endpoints:`));
       ctx.print(JSON.stringify(server.endpoints, null, 2));

@@ -6,7 +6,8 @@
  * succeeded, so a failed write is a warning. An entry holds no value of the program, its config or
  * its outputs; the command line is the subcommand and flag names only (a value may be a secret).
  */
-import type { Backend, EngineEvent, HistoryEntry, HistoryOperation, HistoryResult } from "@iac/engine";
+import { HISTORY_CHANGES_LIMIT, HISTORY_DIAGNOSTICS_LIMIT, type Backend, type EngineEvent, type HistoryChange, type HistoryDiagnostic, type HistoryEntry, type HistoryOperation, type HistoryResult } from "@iac/engine";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { CliError, ExitCode, UsageError } from "../errors.js";
@@ -41,7 +42,7 @@ export function historyCommandLine(operation: HistoryOperation, flags: readonly 
  */
 export async function withHistory<R extends RunOutcome>(
   ctx: CommandContext,
-  options: { readonly backend: Backend; readonly stack: string; readonly operation: HistoryOperation; readonly command: string },
+  options: { readonly backend: Backend; readonly stack: string; readonly operation: HistoryOperation; readonly command: string; readonly onRecorded?: (entry: HistoryEntry) => Promise<void> },
   body: (observe: (event: EngineEvent) => void) => Promise<R>,
 ): Promise<R> {
   const start = new Date();
@@ -49,22 +50,25 @@ export async function withHistory<R extends RunOutcome>(
   // Only the prelude comes before the lock and the state are taken: a run that failed with nothing
   // more (locked, or a read-only or full disk) did nothing, and is not recorded.
   let started = false;
+  const details = new RunDetails();
   const observe = (event: EngineEvent) => {
     if (event.kind !== "prelude") started = true;
     if (event.kind === "summary") summary = event;
+    details.observe(event);
   };
   let result: R;
   try {
     result = await body(observe);
   } catch (error) {
     if (started && (error as { code?: unknown }).code !== "StackLocked") {
+      details.failedWith(error);
       const outcome: HistoryResult = ctx.signal.aborted ? "interrupted" : "failed";
-      await record(ctx, options, historyEntry({ ...options, start, end: new Date(), result: outcome, counts: summary?.counts ?? {}, failed: summary?.failed ?? 0, env: ctx.io.env }));
+      await record(ctx, options, historyEntry({ ...options, start, end: new Date(), result: outcome, counts: summary?.counts ?? {}, failed: summary?.failed ?? 0, env: ctx.io.env, details, cwd: ctx.cwd }));
     }
     throw error;
   }
   const outcome: HistoryResult = result.interrupted ? "interrupted" : result.failed > 0 ? "failed" : "succeeded";
-  await record(ctx, options, historyEntry({ ...options, start, end: new Date(), result: outcome, counts: result.counts, failed: result.failed, env: ctx.io.env }));
+  await record(ctx, options, historyEntry({ ...options, start, end: new Date(), result: outcome, counts: result.counts, failed: result.failed, env: ctx.io.env, details, cwd: ctx.cwd }));
   return result;
 }
 
@@ -78,6 +82,10 @@ export function historyEntry(o: {
   readonly counts: Readonly<Partial<Record<string, number>>>;
   readonly failed: number;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** What the run changed and reported (`iac console` shows it); absent: not recorded. */
+  readonly details?: RunDetails;
+  /** Where to look for the git commit; absent: not recorded. */
+  readonly cwd?: string;
 }): HistoryEntry {
   const counts: Record<string, number> = {};
   for (const [kind, n] of Object.entries(o.counts)) if (n !== undefined && n > 0) counts[kind] = n;
@@ -95,7 +103,83 @@ export function historyEntry(o: {
     iacVersion: iacVersion(),
     host: hostname(),
     ...(user !== undefined ? { user } : {}),
+    ...(o.cwd !== undefined ? gitRevision(o.cwd) : {}),
+    ...(o.details !== undefined ? o.details.entryFields() : {}),
   };
+}
+
+/**
+ * The resource changes and diagnostics of one run, collected from its (already masked) events for
+ * the history entry: every step other than `same`, as it ended, with its diffs.
+ */
+export class RunDetails {
+  private readonly changes = new Map<string, HistoryChange>();
+  private omitted = 0;
+  private readonly diagnostics: HistoryDiagnostic[] = [];
+
+  observe(event: EngineEvent): void {
+    switch (event.kind) {
+      case "step-done":
+      case "step-failed":
+      case "step-skipped": {
+        const step = event.step;
+        if (step.kind === "same") return;
+        const key = `${step.urn} ${step.kind}`;
+        if (!this.changes.has(key) && this.changes.size >= HISTORY_CHANGES_LIMIT) {
+          this.omitted++;
+          return;
+        }
+        const status = event.kind === "step-done" ? "done" : event.kind === "step-failed" ? "failed" : "skipped";
+        this.changes.set(key, {
+          urn: step.urn,
+          type: step.type,
+          name: step.name,
+          ...(step.parent !== undefined ? { parent: step.parent } : {}),
+          kind: step.kind,
+          status,
+          ...(step.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
+          ...(step.diffs !== undefined && step.diffs.length > 0 ? { diffs: step.diffs.map((d) => ({ path: d.path, kind: d.kind, replace: d.replace, ...(d.reason !== undefined ? { reason: d.reason } : {}) })) } : {}),
+          ...(step.olds !== undefined ? { olds: step.olds } : {}),
+          ...(step.news !== undefined ? { news: step.news } : {}),
+          ...(event.kind !== "step-skipped" ? { durationMs: event.durationMs } : {}),
+          ...(event.kind === "step-failed" ? { error: { code: event.error.code, message: event.error.message } } : {}),
+          ...(event.kind === "step-skipped" ? { reason: event.reason } : {}),
+        });
+        return;
+      }
+      case "diagnostic":
+        if ((event.severity === "warning" || event.severity === "error") && this.diagnostics.length < HISTORY_DIAGNOSTICS_LIMIT) {
+          this.diagnostics.push({ severity: event.severity, ...(event.urn !== undefined ? { urn: event.urn } : {}), message: event.message, time: new Date(event.time).toISOString() });
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The error that ended the run (a program error, a lost lock): the last diagnostic, as the CLI prints its message. */
+  failedWith(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.diagnostics.length >= HISTORY_DIAGNOSTICS_LIMIT) this.diagnostics.pop();
+    this.diagnostics.push({ severity: "error", message, time: new Date().toISOString() });
+  }
+
+  entryFields(): Pick<HistoryEntry, "changes" | "changesOmitted" | "diagnostics"> {
+    return { changes: [...this.changes.values()], ...(this.omitted > 0 ? { changesOmitted: this.omitted } : {}), diagnostics: this.diagnostics };
+  }
+}
+
+/** The project's git commit and whether tracked files were changed; nothing outside a git work tree or without git. */
+function gitRevision(cwd: string): Pick<HistoryEntry, "gitCommit" | "gitDirty"> {
+  const git = (args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5000 }).trim();
+  try {
+    const commit = git(["rev-parse", "--verify", "HEAD"]);
+    if (!/^[0-9a-f]{40,64}$/.test(commit)) return {};
+    const dirty = git(["status", "--porcelain", "--untracked-files=no"]) !== "";
+    return { gitCommit: commit, gitDirty: dirty };
+  } catch {
+    return {};
+  }
 }
 
 function currentUser(env: Readonly<Record<string, string | undefined>>): string | undefined {
@@ -107,10 +191,11 @@ function currentUser(env: Readonly<Record<string, string | undefined>>): string 
   }
 }
 
-async function record(ctx: CommandContext, options: { readonly backend: Backend; readonly stack: string }, entry: HistoryEntry): Promise<void> {
+async function record(ctx: CommandContext, options: { readonly backend: Backend; readonly stack: string; readonly onRecorded?: (entry: HistoryEntry) => Promise<void> }, entry: HistoryEntry): Promise<void> {
   if (options.backend.appendHistory === undefined) return;
   try {
     await options.backend.appendHistory(options.stack, entry);
+    await options.onRecorded?.(entry).catch(() => undefined);
   } catch (error) {
     ctx.say(
       ctx.errStyle(

@@ -14,6 +14,9 @@ import { checkContainerGroupName } from "./names.js";
 import { operationStatus, startOperationFields } from "./operations.js";
 import { requireGroup, requireWritableGroup } from "./resource-groups.js";
 import { immutableChange, validateContainerGroup, withoutSecrets } from "./container-group-spec.js";
+import { checkDnsLabel, checkNetwork, FAILED_MOUNT, mountFailure, refusePatchWithVolumes, refuseUnknownMembers, requireVolumeKeys } from "./container-group-checks.js";
+import { checkLinkedIds } from "./linked-ids.js";
+import { noFilter, paged } from "./list-query.js";
 
 export const CONTAINER_GROUP_TYPE = "Microsoft.ContainerInstance/containerGroups";
 const EXTRA_FIELDS = ["identity", "zones"];
@@ -33,9 +36,15 @@ function statusOf(ctx: ArmContext, g: ContainerGroupRecord, now: number): Operat
   return op === undefined ? "Succeeded" : operationStatus(op, now);
 }
 
-function containerInstanceView(image: string, state: OperationStatus, since: string): Json {
-  if (state !== "Succeeded") return { restartCount: 0, currentState: { state: "Waiting", detailStatus: "" }, events: [] };
+function containerInstanceView(image: string, state: OperationStatus, since: string, options: { readonly stopped: boolean; readonly mountFailed: boolean }): Json {
   const event = (name: string, message: string) => ({ count: 1, firstTimestamp: since, lastTimestamp: since, name, message, type: "Normal" });
+  // GUESS: a stopped group's containers read Terminated with detailStatus "Stopped" (no public trace).
+  if (options.stopped) return { restartCount: 0, currentState: { state: "Terminated", detailStatus: "Stopped" }, events: [] };
+  // The image was pulled, then the volume did not mount: the container waits (ContainerGroupsGet_Failed.json).
+  if (options.mountFailed) {
+    return { restartCount: 0, currentState: { state: "Waiting", startTime: since, detailStatus: "" }, events: [event("Pulling", `pulling image "${image}"`), event("Pulled", `Successfully pulled image "${image}"`)] };
+  }
+  if (state !== "Succeeded") return { restartCount: 0, currentState: { state: "Waiting", detailStatus: "" }, events: [] };
   return {
     restartCount: 0,
     currentState: { state: "Running", startTime: since, detailStatus: "" },
@@ -47,7 +56,10 @@ function containerInstanceView(image: string, state: OperationStatus, since: str
 export function containerGroupView(ctx: ArmContext, g: ContainerGroupRecord, now: number): Json {
   const state = statusOf(ctx, g, now);
   const op = ctx.store.operation(g.operation);
-  const since = new Date(op ? op.startedAt + 2 * op.stepMs : Date.parse(g.createdAt)).toISOString();
+  const started = op ? op.startedAt + 2 * op.stepMs : Date.parse(g.createdAt);
+  const since = new Date(Math.max(started, g.restartedAt === undefined ? 0 : Date.parse(g.restartedAt))).toISOString();
+  const stopped = g.stopped === true;
+  const mountFailed = state === "Failed" && op?.failure?.code === FAILED_MOUNT;
   const p = g.properties;
   const containers = (p["containers"] as Obj[]).map((c) => {
     const cp = (c["properties"] ?? {}) as Obj;
@@ -58,10 +70,14 @@ export function containerGroupView(ctx: ArmContext, g: ContainerGroupRecord, now
         ports: [],
         environmentVariables: [],
         ...cp,
-        instanceView: containerInstanceView(String(cp["image"]), state, since),
+        instanceView: containerInstanceView(String(cp["image"]), state, since, { stopped, mountFailed }),
       },
     };
   });
+  // An Azure Files volume is read-write unless said otherwise (ContainerGroupsGet_*.json show readOnly: false).
+  const volumes = Array.isArray(p["volumes"])
+    ? (p["volumes"] as Obj[]).map((v) => (typeof v["azureFile"] === "object" && v["azureFile"] !== null ? { ...v, azureFile: { readOnly: false, ...(v["azureFile"] as Obj) } } : v))
+    : undefined;
   const ip = p["ipAddress"] as Obj | undefined;
   const ipView = ip === undefined
     ? undefined
@@ -85,11 +101,18 @@ export function containerGroupView(ctx: ArmContext, g: ContainerGroupRecord, now
       restartPolicy: "Always",
       ...p,
       containers,
+      ...(volumes === undefined ? {} : { volumes }),
       ...(ipView === undefined ? {} : { ipAddress: ipView }),
       provisioningState: state,
-      instanceView: { events: [], state: state === "Succeeded" ? "Running" : "Pending" },
+      instanceView: { events: groupEvents(op, state, since), state: stopped ? "Stopped" : state === "Succeeded" ? "Running" : "Pending" },
     },
   };
+}
+
+/** A failed mount shows as the group's event (ContainerGroupsGet_Failed.json; container-group-checks.ts). */
+function groupEvents(op: { readonly failure?: { readonly code: string; readonly message: string } } | undefined, state: OperationStatus, since: string): Json[] {
+  if (state !== "Failed" || op?.failure === undefined || op.failure.code !== FAILED_MOUNT) return [];
+  return [{ count: 1, firstTimestamp: since, lastTimestamp: since, name: FAILED_MOUNT, message: op.failure.message, type: "Warning" }];
 }
 
 function publicIp(type: unknown): string {
@@ -110,7 +133,12 @@ export function putContainerGroup(ctx: ArmContext, req: ArmRequest, sub: string,
   for (const k of READ_ONLY) delete properties[k];
   if (Object.keys(properties).length === 0) throw invalidRequestContent("Required property 'properties' not found in JSON");
   validateContainerGroup(name, properties);
+  refuseUnknownMembers(ctx, body);
+  checkNetwork(name, properties);
+  checkLinkedIds(properties);
+  requireVolumeKeys(name, properties);
   const id = containerGroupId(sub, rg, name);
+  checkDnsLabel(ctx, { id, group: name, location, properties });
   const existing = ctx.store.get(id);
   const clean = withoutSecrets(properties);
   if (existing?.kind === "containerGroup") {
@@ -134,7 +162,10 @@ export function putContainerGroup(ctx: ArmContext, req: ArmRequest, sub: string,
       });
     }
   }
-  const op: ContainerGroupOperation = { kind: "containerGroupCreate", ...startOperationFields(ctx, req.now, id, { failable: true }), location };
+  // Checked before the secrets go: the keys are compared, never stored.
+  const mount = mountFailure(ctx, properties);
+  const fields = startOperationFields(ctx, req.now, id, { failable: true, kind: "containerGroupCreate" });
+  const op: ContainerGroupOperation = { kind: "containerGroupCreate", ...fields, ...(fields.failure === undefined && mount !== undefined ? { failure: mount } : {}), location };
   const opId = op.id;
   ctx.store.putOperation(op);
   const prevIp = existing?.kind === "containerGroup" ? existing.ip : undefined;
@@ -178,7 +209,7 @@ export function pollContainerGroupOperation(ctx: ArmContext, req: ArmRequest, op
     properties: { events: [] },
     ...(status === "Failed" && op.failure ? { error: { code: op.failure.code, message: op.failure.message } } : {}),
   };
-  return { status: 200, body, headers: done ? {} : { "retry-after": String(ctx.retryAfterSeconds) } };
+  return { status: 200, body, headers: done ? {} : ctx.timing.retryAfter("containerGroupCreate") };
 }
 
 function requireContainerGroup(ctx: ArmContext, sub: string, rg: string, name: string): ContainerGroupRecord {
@@ -196,6 +227,7 @@ export function getContainerGroup(ctx: ArmContext, req: ArmRequest, sub: string,
 export function patchContainerGroup(ctx: ArmContext, req: ArmRequest, sub: string, rg: string, name: string): ArmResponse {
   requireWritableGroup(ctx, sub, rg);
   const g = requireContainerGroup(ctx, sub, rg, name);
+  refusePatchWithVolumes(g);
   const body = objectBody(req.body);
   const updated: ContainerGroupRecord = { ...g, tags: body["tags"] === undefined ? g.tags : tagsOf(body) };
   ctx.store.put(updated);
@@ -215,13 +247,47 @@ export function deleteContainerGroup(ctx: ArmContext, req: ArmRequest, sub: stri
 }
 
 export function listContainerGroups(ctx: ArmContext, req: ArmRequest, sub: string, rg?: string): ArmResponse {
+  noFilter(req);
   if (rg !== undefined) requireGroup(ctx, sub, rg);
   const prefix = (rg === undefined ? `/subscriptions/${sub}/` : `/subscriptions/${sub}/resourceGroups/${rg}/`).toLowerCase();
   const value = ctx.store
     .all()
     .filter((r): r is ContainerGroupRecord => r.kind === "containerGroup" && r.id.toLowerCase().startsWith(prefix))
     .map((g) => containerGroupView(ctx, g, req.now));
-  return { status: 200, body: { value } };
+  return paged(req, value, ctx.pageSize);
+}
+
+/**
+ * POST restart: "Restarts all containers in a container group in place" (ContainerGroups_Restart);
+ * 204, done at once (the spec marks it long-running but lists 204 only). The containers' start time
+ * moves to now; a stopped group runs again.
+ */
+export function restartContainerGroup(ctx: ArmContext, req: ArmRequest, p: { sub: string; rg: string; name: string }): ArmResponse {
+  requireWritableGroup(ctx, p.sub, p.rg);
+  const g = requireContainerGroup(ctx, p.sub, p.rg, p.name);
+  ctx.store.put({ ...g, stopped: undefined, restartedAt: new Date(req.now).toISOString() });
+  return { status: 204 };
+}
+
+/** POST stop: "Stops all containers in a container group" (ContainerGroups_Stop), 204; the group shows `Stopped`. */
+export function stopContainerGroup(ctx: ArmContext, _req: ArmRequest, p: { sub: string; rg: string; name: string }): ArmResponse {
+  requireWritableGroup(ctx, p.sub, p.rg);
+  const g = requireContainerGroup(ctx, p.sub, p.rg, p.name);
+  ctx.store.put({ ...g, stopped: true });
+  return { status: 204 };
+}
+
+/**
+ * POST start: "Starts all containers in a container group" (ContainerGroups_Start): 202 with
+ * `Azure-AsyncOperation`, whose document goes Pending -> Creating -> Succeeded as for a PUT.
+ */
+export function startContainerGroup(ctx: ArmContext, req: ArmRequest, p: { sub: string; rg: string; name: string }): ArmResponse {
+  requireWritableGroup(ctx, p.sub, p.rg);
+  const g = requireContainerGroup(ctx, p.sub, p.rg, p.name);
+  const op: ContainerGroupOperation = { kind: "containerGroupCreate", ...startOperationFields(ctx, req.now, g.id, { failable: false, kind: "containerGroupCreate" }), location: g.location };
+  ctx.store.putOperation(op);
+  ctx.store.put({ ...g, stopped: undefined, restartedAt: undefined, operation: op.id });
+  return { status: 202, headers: { "azure-asyncoperation": asyncOperationUrl(req, p.sub, g.location, op.id), ...ctx.timing.retryAfter("containerGroupCreate") } };
 }
 
 /** Container logs: `{ content }`. No container really runs, and the content says so. */
@@ -233,7 +299,10 @@ export function containerLogs(ctx: ArmContext, req: ArmRequest, p: { sub: string
     throw new ArmError({ status: 404, code: "ContainerNotFound", message: `The container '${p.container}' could not be found in container group '${g.name}'.` });
   }
   const image = String(((c["properties"] ?? {}) as Obj)["image"]);
-  const running = statusOf(ctx, g, req.now) === "Succeeded";
-  const content = running ? `[iac local cloud] container '${String(c["name"])}' (image ${image}) is emulated; no process runs, so there is no output.\n` : "";
-  return { status: 200, body: { content } };
+  const running = statusOf(ctx, g, req.now) === "Succeeded" && g.stopped !== true;
+  const lines = running ? [`[iac local cloud] container '${String(c["name"])}' (image ${image}) is emulated; no process runs, so there is no output.`] : [];
+  // `tail`: "The number of lines to show from the tail of the container instance log" (ContainerGroups_ListLogs).
+  const tail = req.query.get("tail");
+  const shown = tail !== null && /^\d+$/.test(tail) ? lines.slice(Math.max(0, lines.length - Number(tail))) : lines;
+  return { status: 200, body: { content: shown.map((l) => `${l}\n`).join("") } };
 }

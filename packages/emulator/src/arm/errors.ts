@@ -22,6 +22,8 @@ export class ArmError extends Error {
   readonly target?: string;
   /** Further errors of the same request (every refused property of a body, for instance). */
   readonly details?: readonly ArmErrorDetail[];
+  /** For a 429: the `Retry-After` (seconds) the response carries. */
+  readonly retryAfterSeconds?: number;
 
   constructor(options: {
     readonly status: number;
@@ -29,6 +31,7 @@ export class ArmError extends Error {
     readonly message: string;
     readonly target?: string;
     readonly details?: readonly ArmErrorDetail[];
+    readonly retryAfterSeconds?: number;
   }) {
     super(options.message);
     this.name = "ArmError";
@@ -36,6 +39,7 @@ export class ArmError extends Error {
     this.code = options.code;
     this.target = options.target;
     this.details = options.details;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   /** The response body ARM sends. */

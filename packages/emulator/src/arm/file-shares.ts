@@ -8,6 +8,7 @@ import type { ArmContext } from "./context.js";
 import { ArmError, parentResourceNotFound, storageServiceMessage } from "./errors.js";
 import { objectProp, type ArmRequest, type ArmResponse } from "./http.js";
 import type { FileShareRecord, Json, StorageAccountRecord } from "./model.js";
+import { paged } from "./list-query.js";
 import { checkShareName } from "./names.js";
 import { requireGroup, requireWritableGroup } from "./resource-groups.js";
 import { storageAccountId } from "./storage-accounts.js";
@@ -79,6 +80,18 @@ function sharePropertiesOf(body: unknown, account: StorageAccountRecord, now: nu
   return p;
 }
 
+/**
+ * NFS shares exist only on premium file accounts (kind FileStorage): "NFS 4.1 shares are only
+ * available as premium file shares" (MicrosoftDocs/azure-docs#77555). Elsewhere the RP answers
+ * `FeatureNotSupportedForAccount`, "NfsFileShares is not supported for the account." (Azure/azure-cli#32510,
+ * a Standard_LRS StorageV2 account; older service versions answered 400 InvalidHeaderValue,
+ * hashicorp/terraform-provider-azurerm#24269). Status GUESS 400.
+ */
+function refuseNfsOnAccount(account: StorageAccountRecord, properties: Record<string, unknown>): void {
+  if (properties["enabledProtocols"] !== "NFS" || account.accountKind === "FileStorage") return;
+  throw new ArmError({ status: 400, code: "FeatureNotSupportedForAccount", message: "NfsFileShares is not supported for the account." });
+}
+
 function etagOf(id: string, now: number): string {
   return `"0x8D${createHash("sha1").update(`${id}:${now}`).digest("hex").slice(0, 13).toUpperCase()}"`;
 }
@@ -109,6 +122,7 @@ export function putFileShare(ctx: ArmContext, req: ArmRequest, p: ShareParams): 
   checkFileServiceName(p.service);
   checkShareName(p.share, req.now);
   const properties = sharePropertiesOf(req.body, account, req.now);
+  refuseNfsOnAccount(account, properties);
   const id = fileShareId(p.sub, p.rg, p.account, p.share);
   const existing = ctx.store.get(id);
   if (existing?.kind === "fileShare") refuseProtocolChange(existing, properties, p.share);
@@ -196,12 +210,14 @@ export function deleteFileShare(ctx: ArmContext, p: ShareParams): ArmResponse {
   return { status: 200 };
 }
 
-export function listFileShares(ctx: ArmContext, p: Omit<ShareParams, "share">): ArmResponse {
+export function listFileShares(ctx: ArmContext, req: ArmRequest, p: Omit<ShareParams, "share">): ArmResponse {
+  // `$filter`: "When specified, only share names starting with the filter will be listed" (FileShares_List).
+  const prefix = (req.query.get("$filter") ?? "").toLowerCase();
   requireGroup(ctx, p.sub, p.rg);
   const account = requireParent(ctx, p.sub, p.rg, p.account);
   const value = ctx.store
     .under(`${account.id}/fileServices/default/shares`)
-    .filter((r): r is FileShareRecord => r.kind === "fileShare")
+    .filter((r): r is FileShareRecord => r.kind === "fileShare" && r.name.toLowerCase().startsWith(prefix))
     .map((s) => fileShareView(s, account));
-  return { status: 200, body: { value } };
+  return paged(req, value, ctx.pageSize);
 }

@@ -51,7 +51,7 @@ export function pollGenericOperation(ctx: ArmContext, req: ArmRequest, opId: str
   const status = operationStatus(op, req.now);
   return {
     status: 200,
-    headers: { "retry-after": String(ctx.retryAfterSeconds) },
+    headers: ctx.timing.retryAfter("genericPut"),
     body: {
       id: `/${req.segments.join("/")}`,
       name: opId,
@@ -70,7 +70,7 @@ export function pollGenericResult(ctx: ArmContext, req: ArmRequest, opId: string
     throw new ArmError({ status: 404, code: "OperationNotFound", message: `The operation '${opId}' could not be found. It may have ended more than an hour ago.` });
   }
   if (!isDone(op, req.now)) {
-    return { status: 202, headers: { location: `${req.baseUrl}/${req.segments.join("/")}?api-version=${req.apiVersion}`, "retry-after": String(ctx.retryAfterSeconds) } };
+    return { status: 202, headers: { location: `${req.baseUrl}/${req.segments.join("/")}?api-version=${req.apiVersion}`, ...ctx.timing.retryAfter("genericPut") } };
   }
   if (op.failure) throw new ArmError({ status: 400, code: op.failure.code, message: op.failure.message });
   return { status: 200 };

@@ -12,7 +12,7 @@
  * - bodies are checked against the definitions (spec/validate.ts); secrets are never stored;
  * - a type whose body has a read-only `provisioningState` is long-running: PUT answers 201/200
  *   with `Azure-AsyncOperation`, DELETE 202 with `Azure-AsyncOperation` and `Location`; the
- *   operation takes two `lroStepMs` steps. Other types answer synchronously.
+ *   operation takes two steps (timing.ts). Other types answer synchronously.
  */
 import { createHash } from "node:crypto";
 import { assignedAtCreate, decorateView } from "./behaviours.js";
@@ -27,6 +27,8 @@ import { operationStatus, startOperationFields } from "./operations.js";
 import { inlineViews, syncInlineChildren, withoutInline } from "./inline-children.js";
 import { idOf, parseResourcePath, type ResourcePath } from "./resource-path.js";
 import type { ModuleSpec, ResourceSpec, TypeRef } from "./spec/model.js";
+import { checkLinkedIds } from "./linked-ids.js";
+import { noFilter, paged } from "./list-query.js";
 import { checkValue, cleanBody, describe, withoutSecrets, type Problem } from "./spec/validate.js";
 
 /** Answer a request no specialised handler took, or ARM's 404. */
@@ -46,7 +48,7 @@ export function handleGeneric(ctx: ArmContext, req: ArmRequest): ArmResponse {
   const spec = requireType(ctx, req, path);
   if (path.target === "collection") {
     if (req.method !== "GET") throw methodNotAllowed(req.method);
-    return list(ctx, path, spec);
+    return list(ctx, req, path, spec);
   }
   switch (req.method) {
     case "PUT":
@@ -90,6 +92,22 @@ function provisioningStateAt(spec: ResourceSpec): "properties" | "top" | undefin
 function hasTopLevel(spec: ResourceSpec, name: string): boolean {
   const body = spec.module.types[spec.body];
   return body?.kind === "object" && body.props[name] !== undefined;
+}
+
+/**
+ * Resource providers whose deserializer refuses unknown members (400 InvalidRequestContent, "The
+ * request content was invalid and could not be deserialized: 'Could not find member 'X' on object of
+ * type 'Y'. Path '…''"): Microsoft.Compute (Azure/azure-sdk-for-net#3487 for disks; the VM scale set
+ * docs quote "Could not find member 'scheduledEventsProfile' on object of type
+ * 'VirtualMachineProfile'") and Microsoft.Authorization (policy definitions: "Could not find member
+ * 'name' on object of type 'PolicyDefinitionProperties'", quoted in public policy READMEs) and
+ * Microsoft.ContainerInstance (container-group-checks.ts). The
+ * others ignore unknown properties, as a typed deserializer does.
+ */
+const STRICT_NAMESPACES = new Set(["microsoft.compute", "microsoft.authorization", "microsoft.containerinstance"]);
+
+function strictFor(spec: ResourceSpec): boolean {
+  return STRICT_NAMESPACES.has(spec.armType.split("/")[0]!.toLowerCase());
 }
 
 export function requireValid(problems: readonly Problem[], spec: ResourceSpec): void {
@@ -152,8 +170,9 @@ function put(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: Resourc
   requireParents(ctx, path);
   checkName(spec, path.names[path.names.length - 1]!);
   const body = objectBody(req.body);
-  const { value, problems } = cleanBody(spec.module, spec.body, bodyWithUrlName(spec, body, path.names[path.names.length - 1]!), { partial: false });
+  const { value, problems } = cleanBody(spec.module, spec.body, bodyWithUrlName(spec, body, path.names[path.names.length - 1]!), { partial: false, strict: strictFor(spec) });
   requireValid(problems, spec);
+  checkLinkedIds(body["properties"]);
   const id = idOf(path);
   const existing = ctx.store.get(id);
   if (existing !== undefined && existing.kind !== "generic") {
@@ -179,13 +198,13 @@ function put(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: Resourc
   const lro = provisioningStateAt(spec) !== undefined;
   let operation: OperationRecord | undefined;
   if (lro) {
-    operation = { kind: "genericPut", ...startOperationFields(ctx, req.now, id, { failable: true }) };
+    operation = { kind: "genericPut", ...startOperationFields(ctx, req.now, id, { failable: true, kind: "genericPut" }) };
     ctx.store.putOperation(operation);
   }
   const record: GenericRecord = { ...base, assigned: existing?.assigned ?? assignedAtCreate(ctx, base), ...(operation ? { operation: operation.id } : {}) };
   ctx.store.put(record);
   syncInlineChildren(ctx, { parent: record, spec, sent: value, now: req.now });
-  const headers: Record<string, string> = operation ? { "azure-asyncoperation": asyncUrl(req, path, location, operation.id), "retry-after": String(ctx.retryAfterSeconds) } : {};
+  const headers: Record<string, string> = operation ? { "azure-asyncoperation": asyncUrl(req, path, location, operation.id), ...ctx.timing.retryAfter("genericPut") } : {};
   return { status: existing ? 200 : 201, body: view(ctx, record, spec, req.now, existing ? "Updating" : "Creating"), headers };
 }
 
@@ -237,8 +256,9 @@ function patch(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: Resou
   const r = requireResource(ctx, path, spec);
   if (r.deleteOperation !== undefined) throw beingDeleted(path);
   const body = objectBody(req.body);
-  const { value, problems } = cleanBody(spec.module, spec.body, bodyWithUrlName(spec, body, r.name), { partial: true });
+  const { value, problems } = cleanBody(spec.module, spec.body, bodyWithUrlName(spec, body, r.name), { partial: true, strict: strictFor(spec) });
   requireValid(problems, spec);
+  checkLinkedIds(body["properties"]);
   if (value["location"] !== undefined && value["location"] !== null && !sameLocation(String(value["location"]), r.location || String(value["location"]))) {
     throw new ArmError({ status: 400, code: "LocationCannotBeChanged", message: `The location of '${path.names.join("/")}' cannot change from '${r.location}' to '${String(value["location"])}'; delete the resource and create it again.`, target: "location" });
   }
@@ -271,7 +291,7 @@ function remove(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: Reso
   }
   let opId = r.deleteOperation;
   if (opId === undefined) {
-    const op: OperationRecord = { kind: "genericDelete", ...startOperationFields(ctx, req.now, r.id, { failable: false }) };
+    const op: OperationRecord = { kind: "genericDelete", ...startOperationFields(ctx, req.now, r.id, { failable: false, kind: "genericDelete" }) };
     opId = op.id;
     ctx.store.putOperation(op);
     ctx.store.put({ ...r, deleteOperation: opId });
@@ -281,13 +301,14 @@ function remove(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: Reso
     headers: {
       "azure-asyncoperation": asyncUrl(req, path, r.location, opId),
       location: resultUrl(req, path, r.location, opId),
-      "retry-after": String(ctx.retryAfterSeconds),
+      ...ctx.timing.retryAfter("genericDelete"),
     },
   };
 }
 
-function list(ctx: ArmContext, path: ResourcePath, spec: ResourceSpec): ArmResponse {
+function list(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: ResourceSpec): ArmResponse {
   requireScope(ctx, path, false);
+  noFilter(req);
   const now = Date.now();
   let parent: string;
   if (path.names.length > 0) {
@@ -305,7 +326,7 @@ function list(ctx: ArmContext, path: ResourcePath, spec: ResourceSpec): ArmRespo
     .filter((r) => r.type.split("/").length - 1 === depth)
     .filter((r) => path.scopeKind !== "resource" || r.id.toLowerCase().startsWith(`${path.scopeId.toLowerCase()}/providers/`))
     .map((r) => view(ctx, r, spec, now));
-  return { status: 200, body: { value } };
+  return paged(req, value, ctx.pageSize);
 }
 
 /** provisioningState of a record now. */

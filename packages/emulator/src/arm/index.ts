@@ -12,6 +12,7 @@ import { loadKeyDeriver, type KeyDeriver } from "./key-secret.js";
 import type { ArmContext } from "./context.js";
 import { ArmError } from "./errors.js";
 import { limitKindOf, pathSegments, readJsonBody, writeArmResponse, type ArmRequest, type ArmResponse, type LimitKind } from "./http.js";
+import { createTiming, type Timing, type TimingProfile } from "./timing.js";
 import type { Json, ResourceRecord } from "./model.js";
 import { operationStatus, settle } from "./operations.js";
 import { dispatchArm, routes } from "./router.js";
@@ -28,6 +29,7 @@ import { metadataEndpoints, typeOf } from "./subscriptions.js";
 
 export { ArmError } from "./errors.js";
 export type { ResourceRecord } from "./model.js";
+export type { TimingProfile } from "./timing.js";
 
 /** Options of the ARM service. */
 export interface ArmServiceOptions {
@@ -42,6 +44,16 @@ export interface ArmServiceOptions {
    * (notes §0.3; Azure sends 15-17, which would make every test wait that long).
    */
   readonly retryAfterSeconds?: number;
+  /**
+   * Timing profile (timing.ts): `fast` (default; `lroStepMs`, `retryAfterSeconds`) or `azure`, the
+   * durations, Retry-After values and throttling of real ARM. Default: env `IAC_EMULATOR_TIMING`
+   * (`azure`, or `azure:<factor>`), else `fast`.
+   */
+  readonly timing?: TimingProfile;
+  /** Clock factor of the `azure` profile (0.01: a hundred times faster). Default 1. */
+  readonly timingFactor?: number;
+  /** Rows per page of list operations; more rows come through `nextLink` (default 1000). */
+  readonly pageSize?: number;
   /** Debounce of state writes, in milliseconds (default 50). */
   readonly saveDelayMs?: number;
   /**
@@ -71,7 +83,20 @@ export interface ArmService extends Service {
   getResource(id: string): Json | undefined;
 }
 
-const LIMITS: Readonly<Record<LimitKind, number>> = { reads: 12000, writes: 1200, deletes: 15000 };
+/** `IAC_EMULATOR_TIMING`: `fast`, `azure` or `azure:<factor>`. */
+export function parseTiming(text: string): { readonly profile: TimingProfile; readonly factor?: number } {
+  const [profile = "", factorText] = text.trim().split(":");
+  if (profile !== "fast" && profile !== "azure") throw new Error(`unknown timing '${text}': use 'fast', 'azure' or 'azure:<factor>' (e.g. azure:0.01)`);
+  if (factorText === undefined) return { profile };
+  const factor = Number(factorText);
+  if (!Number.isFinite(factor) || factor <= 0) throw new Error(`the timing factor in '${text}' must be a positive number`);
+  return { profile, factor };
+}
+
+function envTiming(): { readonly profile: TimingProfile; readonly factor?: number } | undefined {
+  const v = process.env["IAC_EMULATOR_TIMING"];
+  return v === undefined || v === "" ? undefined : parseTiming(v);
+}
 
 function envStepMs(): number | undefined {
   const v = process.env["IAC_EMULATOR_LRO_STEP_MS"];
@@ -93,19 +118,24 @@ class ArmServiceImpl implements ArmService {
   readonly #ctx: ServiceContext;
   readonly #store: ArmStore;
   readonly #keys: KeyDeriver;
-  readonly #stepMs: number;
-  readonly #retryAfter: number;
+  readonly #timing: Timing;
+  readonly #pageSize: number;
   readonly #table: ReturnType<typeof routes>;
   readonly #catalog: Catalog;
-  /** Rate-limit counters per window: they only decrease, as the headers Azure sends. */
-  #window = { start: Date.now(), used: { reads: 0, writes: 0, deletes: 0 } as Record<LimitKind, number> };
 
   constructor(ctx: ServiceContext, options: ArmServiceOptions) {
     this.#ctx = ctx;
     this.#store = new ArmStore({ dataDir: ctx.dataDir, saveDelayMs: options.saveDelayMs, log: (m) => ctx.log(m) });
     this.#keys = loadKeyDeriver(ctx.dataDir);
-    this.#stepMs = options.lroStepMs ?? envStepMs() ?? 100;
-    this.#retryAfter = options.retryAfterSeconds ?? 0;
+    const env = options.timing === undefined ? envTiming() : undefined;
+    this.#timing = createTiming({
+      profile: options.timing ?? env?.profile ?? "fast",
+      factor: options.timingFactor ?? env?.factor,
+      lroStepMs: options.lroStepMs ?? envStepMs() ?? 100,
+      retryAfterSeconds: options.retryAfterSeconds ?? 0,
+    });
+    if (this.#timing.profile === "azure") ctx.log("ARM timing: azure (real durations, Retry-After values and throttling)");
+    this.#pageSize = options.pageSize ?? 1000;
     this.#table = routes(ctx.endpoints().subscriptionId);
     this.#catalog = createCatalog(fileCatalogSource(options.specDir ?? (process.env["IAC_AZURE_SPEC_DIR"] || undefined)));
   }
@@ -114,26 +144,22 @@ class ArmServiceImpl implements ArmService {
     return {
       store: this.#store,
       keys: this.#keys,
-      lroStepMs: this.#stepMs,
-      retryAfterSeconds: this.#retryAfter,
+      timing: this.#timing,
+      pageSize: this.#pageSize,
       fault,
       catalog: this.#catalog,
       endpoints: () => this.#ctx.endpoints(),
     };
   }
 
-  #remaining(kind: LimitKind, now: number): number {
-    if (now - this.#window.start >= 3600_000) this.#window = { start: now, used: { reads: 0, writes: 0, deletes: 0 } };
-    this.#window.used[kind] += 1;
-    return Math.max(0, LIMITS[kind] - this.#window.used[kind]);
-  }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const now = Date.now();
     const method = (req.method ?? "GET").toUpperCase();
     // Concatenated, not resolved: a path starting with "//" (an id joined after a slash) is not a host.
     const url = new URL(`https://localhost${(req.url ?? "/").startsWith("/") ? "" : "/"}${req.url ?? "/"}`);
-    const remaining = { kind: limitKindOf(method), count: this.#remaining(limitKindOf(method), now) };
+    const limit = limitKindOf(method);
+    let remaining = { kind: limit, count: 0 };
     const send = (response: ArmResponse) => writeArmResponse({ res, req, response, remaining });
     try {
       const segments = pathSegments(url.pathname);
@@ -141,6 +167,10 @@ class ArmServiceImpl implements ArmService {
       const baseUrl = `https://${req.headers.host ?? "127.0.0.1"}`;
       if (lower.length === 2 && lower[0] === "metadata" && lower[1] === "endpoints") return send(metadataEndpoints(baseUrl));
       checkAuthorization(req);
+      const bucket = lower[0] === "subscriptions" && segments[1] !== undefined ? segments[1] : "tenant";
+      const admission = this.#timing.admit(bucket, limit, now);
+      if (admission.kind === "throttled") throw throttled(bucket, limit, admission.retryAfterSeconds);
+      remaining = { kind: limit, count: admission.remaining };
       const apiVersion = url.searchParams.get("api-version") ?? undefined;
       if (apiVersion === undefined || apiVersion === "") {
         throw new ArmError({ status: 400, code: "MissingApiVersionParameter", message: "The api-version query parameter (?api-version=) is required for all requests." });
@@ -152,6 +182,7 @@ class ArmServiceImpl implements ArmService {
     } catch (err) {
       if (!(err instanceof ArmError)) throw err;
       const headers: Record<string, string> = {};
+      if (err.status === 429) headers["retry-after"] = String(err.retryAfterSeconds ?? 1);
       if (err.status === 401) {
         headers["www-authenticate"] = `Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="${err.message}"`;
       }
@@ -210,6 +241,23 @@ class ArmServiceImpl implements ArmService {
     this.#store.flush();
     this.#ctx.log(`state saved to ${this.#store.file}`);
   }
+}
+
+/**
+ * 429 `SubscriptionRequestsThrottled` with `Retry-After`, in ARM's words: "Number of 'read' requests
+ * for subscription '…' actor '…' exceeded. Please try again after '10' seconds." (an ARM error body
+ * quoted verbatim in a public project's fixtures; the AKS troubleshooting article of the same name).
+ * The local cloud has no principal: the actor is 'local'.
+ */
+function throttled(bucket: string, limit: LimitKind, seconds: number): ArmError {
+  const what = limit === "reads" ? "read" : limit === "writes" ? "write" : "delete";
+  const scope = bucket === "tenant" ? "tenant" : `subscription '${bucket}'`;
+  return new ArmError({
+    status: 429,
+    code: "SubscriptionRequestsThrottled",
+    message: `Number of '${what}' requests for ${scope} actor 'local' exceeded. Please try again after '${seconds}' seconds.`,
+    retryAfterSeconds: seconds,
+  });
 }
 
 /** Any bearer token is accepted; none at all is refused as ARM refuses it (401 AuthenticationFailed). */

@@ -66,8 +66,12 @@ export interface ContainerGroupRecord extends ResourceBase {
   /** Public IP address given at creation, kept across updates. */
   readonly ip: string;
   readonly createdAt: string;
-  /** The operation of the last PUT: provisioningState follows its status. */
+  /** The operation of the last PUT (or start): provisioningState follows its status. */
   readonly operation: string;
+  /** Stopped by `stop` (until `start`, `restart` or a PUT). */
+  readonly stopped?: boolean;
+  /** When `restart` last restarted the containers (their start time from then on). */
+  readonly restartedAt?: string;
 }
 
 /**
@@ -158,6 +162,10 @@ export interface ArmState {
   readonly version: 1;
   resources: Record<string, ResourceRecord>;
   operations: Record<string, OperationRecord>;
+  /** Tags of each subscription (key: subscription id in lower case), set through Microsoft.Resources/tags. */
+  subscriptionTags?: Record<string, Record<string, string>>;
+  /** Predefined tag names and their values per subscription (PUT …/tagNames/{name}[/tagValues/{value}]). */
+  tagNames?: Record<string, Record<string, string[]>>;
 }
 
 /** The status words operations go through (ACI's, notes §1.4). */

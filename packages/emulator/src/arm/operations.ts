@@ -20,12 +20,12 @@ export function newOperationId(): string {
  * The fields every new operation on `resourceId` starts with. `failable`: a create that a fault's
  * `failOperation` can make fail (the request's matched fault decides).
  */
-export function startOperationFields(ctx: ArmContext, now: number, resourceId: string, options: { readonly failable: boolean }) {
+export function startOperationFields(ctx: ArmContext, now: number, resourceId: string, options: { readonly failable: boolean; readonly kind: OperationRecord["kind"] }) {
   return {
     id: newOperationId(),
     resourceKey: resourceId.toLowerCase(),
     startedAt: now,
-    stepMs: ctx.lroStepMs,
+    stepMs: ctx.timing.stepMs(options.kind),
     ...(options.failable ? { failure: ctx.fault?.failOperation } : {}),
   };
 }

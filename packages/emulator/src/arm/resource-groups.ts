@@ -6,6 +6,7 @@
 import type { ArmContext } from "./context.js";
 import { ArmError, resourceGroupBeingDeleted, resourceGroupNotFound } from "./errors.js";
 import { objectBody, tagsOf, type ArmRequest, type ArmResponse } from "./http.js";
+import { paged, parseFilter, type FilterField } from "./list-query.js";
 import { checkLocation, sameLocation } from "./locations.js";
 import type { Json, ResourceGroupRecord } from "./model.js";
 import { checkResourceGroupName } from "./names.js";
@@ -104,12 +105,17 @@ export function patchResourceGroup(ctx: ArmContext, req: ArmRequest, sub: string
   return { status: 200, body: resourceGroupView(updated) };
 }
 
-export function listResourceGroups(ctx: ArmContext, sub: string): ArmResponse {
+/** Resource groups filter by tag only ("$filter=tagName eq 'tag1' and tagValue eq 'Value1'", ResourceGroups - List docs). */
+const GROUP_FILTER = new Set<FilterField>(["tagName", "tagValue"]);
+
+export function listResourceGroups(ctx: ArmContext, req: ArmRequest, sub: string): ArmResponse {
+  const filter = parseFilter(req.query.get("$filter"), GROUP_FILTER);
   const value = ctx.store
     .all()
     .filter((r): r is ResourceGroupRecord => r.kind === "resourceGroup" && r.subscriptionId.toLowerCase() === sub.toLowerCase())
+    .filter((g) => filter === undefined || filter.test({ name: g.name, type: "Microsoft.Resources/resourceGroups", location: g.location, resourceGroup: g.name, tags: g.tags }))
     .map(resourceGroupView);
-  return { status: 200, body: { value } };
+  return paged(req, value, ctx.pageSize);
 }
 
 function deleteLocation(req: ArmRequest, sub: string, opId: string): string {
@@ -121,13 +127,13 @@ export function deleteResourceGroup(ctx: ArmContext, req: ArmRequest, sub: strin
   const g = requireGroup(ctx, sub, name);
   let opId = g.deleteOperation;
   if (opId === undefined) {
-    const op = { kind: "resourceGroupDelete" as const, ...startOperationFields(ctx, req.now, g.id, { failable: false }) };
+    const op = { kind: "resourceGroupDelete" as const, ...startOperationFields(ctx, req.now, g.id, { failable: false, kind: "resourceGroupDelete" }) };
     opId = op.id;
     ctx.store.putOperation(op);
     ctx.store.put({ ...g, deleteOperation: opId });
   }
   // Real ARM says Retry-After: 15 here; the initial response's value is ignored by the pollers (notes §0.3).
-  return { status: 202, headers: { location: deleteLocation(req, sub, opId), "retry-after": String(ctx.retryAfterSeconds) } };
+  return { status: 202, headers: { location: deleteLocation(req, sub, opId), ...ctx.timing.retryAfter("resourceGroupDelete") } };
 }
 
 /**
@@ -140,7 +146,7 @@ export function pollResourceGroupDelete(ctx: ArmContext, req: ArmRequest, sub: s
     throw new ArmError({ status: 404, code: "OperationNotFound", message: `The operation '${opId}' could not be found. It may have ended more than an hour ago.` });
   }
   if (!isDone(op, req.now)) {
-    return { status: 202, headers: { location: deleteLocation(req, sub, opId), "retry-after": String(ctx.retryAfterSeconds) } };
+    return { status: 202, headers: { location: deleteLocation(req, sub, opId), ...ctx.timing.retryAfter("resourceGroupDelete") } };
   }
   return { status: 200 };
 }

@@ -13,6 +13,7 @@ import { pollGenericOperation, pollGenericResult } from "./generic-actions.js";
 import * as rg from "./resource-groups.js";
 import * as sa from "./storage-accounts.js";
 import * as subs from "./subscriptions.js";
+import * as tags from "./tags.js";
 
 type Params = Readonly<Record<string, string>>;
 type Handler = (ctx: ArmContext, req: ArmRequest, p: Params) => ArmResponse;
@@ -43,9 +44,18 @@ export function routes(defaultSubscription: string): readonly Route[] {
     route("providers", "resources", "providers", { GET: () => subs.listProviders(undefined) }),
     route("providers/:ns", "resources", "providers", { GET: (c, _r, p) => subs.getProvider(c, undefined, p["ns"]!) }),
     route("subscriptions/:sub/providers", "resources", "providers", { GET: (_c, _r, p) => subs.listProviders(p["sub"]) }),
-    route("subscriptions/:sub/resources", "resources", "resources", { GET: (c, _r, p) => subs.listGenericResources(c, `/subscriptions/${p["sub"]}`) }),
+    route("subscriptions/:sub/resources", "resources", "resources", { GET: (c, r, p) => subs.listGenericResources(c, r, `/subscriptions/${p["sub"]}`) }),
     route("subscriptions/:sub/operationresults/:op", "any", "operationresults", { GET: (c, r, p) => rg.pollResourceGroupDelete(c, r, p["sub"]!, p["op"]!) }),
-    route("subscriptions/:sub/resourcegroups", "resources", "resourceGroups", { GET: (c, _r, p) => rg.listResourceGroups(c, p["sub"]!) }),
+    route("subscriptions/:sub/tagnames", "resources", "tagNames", { GET: (c, _r, p) => tags.listTagNames(c, p["sub"]!) }),
+    route("subscriptions/:sub/tagnames/:tag", "resources", "tagNames", {
+      PUT: (c, _r, p) => tags.putTagName(c, p["sub"]!, p["tag"]!),
+      DELETE: (c, _r, p) => tags.deleteTagName(c, p["sub"]!, p["tag"]!),
+    }),
+    route("subscriptions/:sub/tagnames/:tag/tagvalues/:value", "resources", "tagNames", {
+      PUT: (c, _r, p) => tags.putTagName(c, p["sub"]!, p["tag"]!, p["value"]!),
+      DELETE: (c, _r, p) => tags.deleteTagName(c, p["sub"]!, p["tag"]!, p["value"]!),
+    }),
+    route("subscriptions/:sub/resourcegroups", "resources", "resourceGroups", { GET: (c, r, p) => rg.listResourceGroups(c, r, p["sub"]!) }),
     route(RG, "resources", "resourceGroups", {
       PUT: (c, r, p) => rg.putResourceGroup(c, r, p["sub"]!, p["rg"]!),
       GET: (c, _r, p) => rg.getResourceGroup(c, p["sub"]!, p["rg"]!),
@@ -54,13 +64,13 @@ export function routes(defaultSubscription: string): readonly Route[] {
       DELETE: (c, r, p) => rg.deleteResourceGroup(c, r, p["sub"]!, p["rg"]!),
     }),
     route(`${RG}/resources`, "resources", "resources", {
-      GET: (c, _r, p) => {
+      GET: (c, r, p) => {
         const g = rg.requireGroup(c, p["sub"]!, p["rg"]!);
-        return subs.listGenericResources(c, g.id);
+        return subs.listGenericResources(c, r, g.id);
       },
     }),
     route("subscriptions/:sub/providers/microsoft.storage/checknameavailability", "storage", "checkNameAvailability", { POST: (c, r) => sa.checkNameAvailability(c, r) }),
-    route("subscriptions/:sub/providers/microsoft.storage/storageaccounts", "storage", "storageAccounts", { GET: (c, _r, p) => sa.listStorageAccounts(c, p["sub"]!) }),
+    route("subscriptions/:sub/providers/microsoft.storage/storageaccounts", "storage", "storageAccounts", { GET: (c, r, p) => sa.listStorageAccounts(c, r, p["sub"]!) }),
     route("subscriptions/:sub/providers/microsoft.storage/locations/:loc/asyncoperations/:op", "any", "locations/asyncoperations", {
       GET: (c, r, p) => sa.pollStorageCreate(c, r, p["sub"]!, p["op"]!),
     }),
@@ -78,7 +88,7 @@ export function routes(defaultSubscription: string): readonly Route[] {
     }),
     route("subscriptions/:sub/providers/:ns", "resources", "providers", { GET: (c, _r, p) => subs.getProvider(c, p["sub"], p["ns"]!) }),
     route("subscriptions/:sub/providers/:ns/register", "resources", "providers", { POST: (c, _r, p) => subs.getProvider(c, p["sub"], p["ns"]!) }),
-    route(`${RG}/providers/microsoft.storage/storageaccounts`, "storage", "storageAccounts", { GET: (c, _r, p) => sa.listStorageAccounts(c, p["sub"]!, p["rg"]) }),
+    route(`${RG}/providers/microsoft.storage/storageaccounts`, "storage", "storageAccounts", { GET: (c, r, p) => sa.listStorageAccounts(c, r, p["sub"]!, p["rg"]) }),
     route(SA, "storage", "storageAccounts", {
       PUT: (c, r, p) => sa.putStorageAccount(c, r, p["sub"]!, p["rg"]!, p["account"]!),
       GET: (c, _r, p) => sa.getStorageAccount(c, p["sub"]!, p["rg"]!, p["account"]!),
@@ -88,7 +98,7 @@ export function routes(defaultSubscription: string): readonly Route[] {
     route(`${SA}/listkeys`, "storage", "storageAccounts/listKeys", { POST: (c, _r, p) => sa.listKeys(c, p["sub"]!, p["rg"]!, p["account"]!) }),
     route(`${SA}/regeneratekey`, "storage", "storageAccounts/regenerateKey", { POST: (c, r, p) => sa.regenerateKey(c, r, p["sub"]!, p["rg"]!, p["account"]!) }),
     route(`${SA}/fileservices/:service/shares`, "storage", "storageAccounts/fileServices/shares", {
-      GET: (c, _r, p) => fs.listFileShares(c, { sub: p["sub"]!, rg: p["rg"]!, account: p["account"]!, service: p["service"]! }),
+      GET: (c, r, p) => fs.listFileShares(c, r, { sub: p["sub"]!, rg: p["rg"]!, account: p["account"]!, service: p["service"]! }),
     }),
     route(`${SA}/fileservices/:service/shares/:share`, "storage", "storageAccounts/fileServices/shares", {
       PUT: (c, r, p) => fs.putFileShare(c, r, share(p)),
@@ -105,6 +115,9 @@ export function routes(defaultSubscription: string): readonly Route[] {
       PATCH: (c, r, p) => cg.patchContainerGroup(c, r, p["sub"]!, p["rg"]!, p["name"]!),
       DELETE: (c, r, p) => cg.deleteContainerGroup(c, r, p["sub"]!, p["rg"]!, p["name"]!),
     }),
+    route(`${CG}/restart`, "containerinstance", "containerGroups/restart", { POST: (c, r, p) => cg.restartContainerGroup(c, r, { sub: p["sub"]!, rg: p["rg"]!, name: p["name"]! }) }),
+    route(`${CG}/stop`, "containerinstance", "containerGroups/stop", { POST: (c, r, p) => cg.stopContainerGroup(c, r, { sub: p["sub"]!, rg: p["rg"]!, name: p["name"]! }) }),
+    route(`${CG}/start`, "containerinstance", "containerGroups/start", { POST: (c, r, p) => cg.startContainerGroup(c, r, { sub: p["sub"]!, rg: p["rg"]!, name: p["name"]! }) }),
     route(`${CG}/containers/:container/logs`, "containerinstance", "containerGroups/containers/logs", {
       GET: (c, r, p) => cg.containerLogs(c, r, { sub: p["sub"]!, rg: p["rg"]!, name: p["name"]!, container: p["container"]! }),
     }),
@@ -133,6 +146,12 @@ export function dispatchArm(table: readonly Route[], ctx: ArmContext, req: ArmRe
     }
     if (r.family !== "any") checkApiVersion({ family: r.family, version: req.apiVersion!, type: r.type });
     return handler(ctx, req, params);
+  }
+  // Tags of any scope (a resource's path is of any length).
+  const tagsScope = tags.tagsScopeOf(req.lower);
+  if (tagsScope !== undefined) {
+    checkApiVersion({ family: "resources", version: req.apiVersion!, type: "tags" });
+    return tags.handleTagsAtScope(ctx, req, tagsScope);
   }
   // Every other type: served from the type definitions.
   return handleGeneric(ctx, req);

@@ -9,6 +9,7 @@ import { newKeyNonce } from "./key-secret.js";
 import type { ArmContext } from "./context.js";
 import { ArmError, invalidRequestContent, resourceNotFound, storageAccountNotFound } from "./errors.js";
 import { objectBody, objectProp, tagsOf, type ArmRequest, type ArmResponse } from "./http.js";
+import { noFilter, paged } from "./list-query.js";
 import { checkLocation, sameLocation } from "./locations.js";
 import type { Json, StorageAccountRecord, StorageKey } from "./model.js";
 import { checkStorageAccountName } from "./names.js";
@@ -84,6 +85,27 @@ function kindOf(body: Record<string, unknown>, required: boolean): string | unde
   return kind;
 }
 
+/** The replication families an account can move within in place (see {@link checkSkuChange}). */
+function skuFamily(sku: string): string {
+  const [tier = "", replication = ""] = sku.split("_");
+  if (tier.startsWith("Premium")) return sku; // Premium_LRS, Premium_ZRS...: never changes
+  if (replication === "ZRS") return sku;
+  return /GZRS$/.test(replication) ? `${tier}/GZRS` : `${tier}/LRS`;
+}
+
+/**
+ * A SKU change by PATCH (or re-PUT) the service does not make in place: another tier (Standard ->
+ * Premium), to or from Standard_ZRS / Premium_LRS / Premium_ZRS (SDK doc of StorageAccounts.update,
+ * notes §1.2), or across replication families (ZRS -> GZRS, LRS -> GZRS: a migration, not an update;
+ * hashicorp/terraform-provider-azurerm#17639 shows PATCH `{"sku":{"name":"Standard_GZRS"}}` answered
+ * 400). Code and message as Set-AzStorageAccount reports them: `InvalidValuesForRequestParameters`,
+ * "Values for request parameters are invalid: sku." (MicrosoftDocs/azure-docs#47207, #96815).
+ */
+function checkSkuChange(from: string, to: string | undefined): void {
+  if (to === undefined || to === from || skuFamily(to) === skuFamily(from)) return;
+  throw new ArmError({ status: 400, code: "InvalidValuesForRequestParameters", message: "Values for request parameters are invalid: sku.", target: "sku" });
+}
+
 /**
  * Enforce global uniqueness (notes §1.2): a name held in another subscription is
  * `StorageAccountAlreadyTaken` (409, hashicorp/terraform#11485; Azure/azure-cli#19184 shows it for the
@@ -110,7 +132,7 @@ function pollLocation(req: ArmRequest, sub: string, location: string, opId: stri
 function accepted(ctx: ArmContext, req: ArmRequest, sub: string, location: string, opId: string): ArmResponse {
   return {
     status: 202,
-    headers: { location: pollLocation(req, sub, location, opId), "retry-after": String(ctx.retryAfterSeconds), "content-type": "text/plain; charset=utf-8" },
+    headers: { location: pollLocation(req, sub, location, opId), ...ctx.timing.retryAfter("storageCreate"), "content-type": "text/plain; charset=utf-8" },
   };
 }
 
@@ -135,6 +157,7 @@ export function putStorageAccount(ctx: ArmContext, req: ArmRequest, sub: string,
     if (existing.createOperation !== undefined) return accepted(ctx, req, sub, existing.location, existing.createOperation);
     // "If an account is already created and a subsequent create request is issued with different
     // properties, the account properties will be updated" (SDK doc, notes §1.2): synchronous 200.
+    checkSkuChange(existing.sku.name, skuOf(body, false));
     const updated: StorageAccountRecord = {
       ...existing,
       id,
@@ -150,7 +173,7 @@ export function putStorageAccount(ctx: ArmContext, req: ArmRequest, sub: string,
   const sku = skuOf(body, true)!;
   const accountKind = kindOf(body, true)!;
   const location = checkLocation(body["location"], { code: "LocationNotAvailableForResourceType", what: "resource type 'Microsoft.Storage/storageAccounts'" });
-  const op = { kind: "storageCreate" as const, ...startOperationFields(ctx, req.now, id, { failable: true }), location };
+  const op = { kind: "storageCreate" as const, ...startOperationFields(ctx, req.now, id, { failable: true, kind: "storageCreate" }), location };
   const opId = op.id;
   const record: StorageAccountRecord = {
     kind: "storageAccount",
@@ -212,6 +235,7 @@ export function patchStorageAccount(ctx: ArmContext, req: ArmRequest, sub: strin
   if (kind !== undefined && kind !== a.accountKind && !(a.accountKind === "Storage" && kind === "StorageV2")) {
     throw new ArmError({ status: 400, code: "InvalidRequestPropertyValue", message: `The account kind of '${name}' cannot change from ${a.accountKind} to ${kind}; only Storage -> StorageV2 is an in-place upgrade.`, target: "kind" });
   }
+  checkSkuChange(a.sku.name, skuOf(body, false));
   const updated: StorageAccountRecord = {
     ...a,
     sku: { name: skuOf(body, false) ?? a.sku.name },
@@ -255,14 +279,15 @@ export function regenerateKey(ctx: ArmContext, req: ArmRequest, sub: string, rg:
   return { status: 200, body: keysView(ctx, updated) };
 }
 
-export function listStorageAccounts(ctx: ArmContext, sub: string, rg?: string): ArmResponse {
+export function listStorageAccounts(ctx: ArmContext, req: ArmRequest, sub: string, rg?: string): ArmResponse {
+  noFilter(req);
   if (rg !== undefined) requireGroup(ctx, sub, rg);
   const prefix = (rg === undefined ? `/subscriptions/${sub}/` : `/subscriptions/${sub}/resourceGroups/${rg}/`).toLowerCase();
   const value = ctx.store
     .all()
     .filter((r): r is StorageAccountRecord => r.kind === "storageAccount" && r.createOperation === undefined && r.id.toLowerCase().startsWith(prefix))
     .map(storageAccountView);
-  return { status: 200, body: { value } };
+  return paged(req, value, ctx.pageSize);
 }
 
 /** POST checkNameAvailability: `{ nameAvailable, reason?, message? }`. */

@@ -46,7 +46,7 @@ export class ArmStore {
       if (parsed.version !== 1 || typeof parsed.resources !== "object" || typeof parsed.operations !== "object") {
         throw new Error("unknown layout");
       }
-      return { version: 1, resources: parsed.resources ?? {}, operations: parsed.operations ?? {} };
+      return { version: 1, resources: parsed.resources ?? {}, operations: parsed.operations ?? {}, subscriptionTags: parsed.subscriptionTags ?? {}, tagNames: parsed.tagNames ?? {} };
     } catch (err) {
       // A broken file must not stop the local cloud; keep it aside for inspection and start empty.
       const aside = `${this.file}.broken-${Date.now()}`;
@@ -99,6 +99,26 @@ export class ArmStore {
 
   removeOperation(id: string): void {
     delete this.#state.operations[id];
+    this.changed();
+  }
+
+  /** A subscription's own tags. */
+  subscriptionTags(sub: string): Record<string, string> {
+    return { ...(this.#state.subscriptionTags?.[keyOf(sub)] ?? {}) };
+  }
+
+  setSubscriptionTags(sub: string, tags: Record<string, string>): void {
+    this.#state.subscriptionTags = { ...this.#state.subscriptionTags, [keyOf(sub)]: tags };
+    this.changed();
+  }
+
+  /** A subscription's predefined tag names, each with its predefined values. */
+  tagNames(sub: string): Record<string, string[]> {
+    return { ...(this.#state.tagNames?.[keyOf(sub)] ?? {}) };
+  }
+
+  setTagNames(sub: string, names: Record<string, string[]>): void {
+    this.#state.tagNames = { ...this.#state.tagNames, [keyOf(sub)]: names };
     this.changed();
   }
 

@@ -6,7 +6,8 @@
 import { supportedApiVersions } from "./api-versions.js";
 import type { ArmContext } from "./context.js";
 import { ArmError } from "./errors.js";
-import type { ArmResponse } from "./http.js";
+import type { ArmRequest, ArmResponse } from "./http.js";
+import { paged, parseFilter, type FilterField } from "./list-query.js";
 import type { Json, ResourceRecord } from "./model.js";
 import { RESOURCE_GROUP_TYPE } from "./resource-groups.js";
 
@@ -131,20 +132,25 @@ function listed(r: ResourceRecord): boolean {
 }
 
 /** `GET …/resources`: top-level resources (no groups, no nested shares), generic shape. */
-export function listGenericResources(ctx: ArmContext, prefix: string): ArmResponse {
+/** What Resources - List filters on (its docs: resourceType, name, location, resourceGroup, tags, substringof). */
+const RESOURCE_FILTER = new Set<FilterField>(["name", "resourceType", "location", "resourceGroup", "tagName", "tagValue", "substringof"]);
+
+export function listGenericResources(ctx: ArmContext, req: ArmRequest, prefix: string): ArmResponse {
   const p = prefix.toLowerCase() + "/";
+  const filter = parseFilter(req.query.get("$filter"), RESOURCE_FILTER);
   const value = ctx.store
     .all()
     .filter((r) => listed(r) && r.id.toLowerCase().startsWith(p))
+    .filter((r) => filter === undefined || filter.test({ name: r.name, type: typeOf(r), location: r.location, resourceGroup: r.resourceGroup, tags: r.tags }))
     .map((r) => ({
       id: r.id,
       name: r.name,
       type: typeOf(r),
       location: r.location,
-      ...(r.tags === undefined ? {} : { tags: r.tags }),
+      ...(r.tags === undefined || filter?.byTag ? {} : { tags: r.tags }),
       ...(r.kind === "storageAccount" ? { kind: r.accountKind, sku: { name: r.sku.name, tier: r.sku.name.startsWith("Premium") ? "Premium" : "Standard" } } : {}),
       ...(r.kind === "generic" && r.body["sku"] !== undefined ? { sku: r.body["sku"] } : {}),
       ...(r.kind === "generic" && r.body["kind"] !== undefined ? { kind: r.body["kind"] } : {}),
     }));
-  return { status: 200, body: { value } };
+  return paged(req, value, ctx.pageSize);
 }

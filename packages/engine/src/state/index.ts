@@ -9,3 +9,4 @@ export { encryptSecrets, decryptSecrets, containsPlaintextSecret } from "./secre
 export { assertValidStackName } from "./stack-name.js";
 export { StateModel, orderByDependencies, emptySnapshot, type JournalRecord, type JournalHeader, type EndResult } from "./model.js";
 export { openBackend, type OpenBackendOptions } from "./backend-url.js";
+export { HISTORY_CHANGES_LIMIT, HISTORY_DIAGNOSTICS_LIMIT } from "./types.js";

@@ -226,5 +226,53 @@ export interface HistoryEntry {
   readonly iacVersion: string;
   readonly host: string;
   readonly user?: string;
+  /** The git commit (`git rev-parse HEAD`) of the project when it ran; absent outside a git work tree. Recorded since iac 0.1 (`iac console`). */
+  readonly gitCommit?: string;
+  /** True when the work tree had uncommitted changes to tracked files. */
+  readonly gitDirty?: boolean;
+  /**
+   * What the run changed, resource by resource, as `preview` shows it: steps other than `same`,
+   * with their property diffs and replace reasons (values masked: secrets are "[secret]"), and
+   * how each ended. Capped at {@link HISTORY_CHANGES_LIMIT}; `changesOmitted` counts the rest.
+   */
+  readonly changes?: readonly HistoryChange[];
+  readonly changesOmitted?: number;
+  /** Warnings and errors the run reported (masked as the CLI prints them), capped at {@link HISTORY_DIAGNOSTICS_LIMIT}. */
+  readonly diagnostics?: readonly HistoryDiagnostic[];
+}
+
+/** How many resource changes one history entry keeps (a larger run records the first ones and a count). */
+export const HISTORY_CHANGES_LIMIT = 5000;
+/** How many diagnostics one history entry keeps. */
+export const HISTORY_DIAGNOSTICS_LIMIT = 200;
+
+/** One resource's step in a recorded run (see {@link HistoryEntry.changes}). */
+export interface HistoryChange {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly parent?: string;
+  /** The step kind: create, update, replace, delete, read, import, refresh. */
+  readonly kind: string;
+  readonly status: "done" | "failed" | "skipped";
+  readonly deleteBeforeReplace?: boolean;
+  /** Property-level changes: path, add/update/delete, whether the change forces a replace, and why. */
+  readonly diffs?: readonly { readonly path: string; readonly kind: string; readonly replace: boolean; readonly reason?: string }[];
+  /** Old and new values of the changed properties, masked. */
+  readonly olds?: Readonly<Record<string, unknown>>;
+  readonly news?: Readonly<Record<string, unknown>>;
+  readonly durationMs?: number;
+  /** Why it failed (status failed) or was skipped (status skipped). */
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly reason?: string;
+}
+
+/** A warning or error a recorded run reported. */
+export interface HistoryDiagnostic {
+  readonly severity: "warning" | "error";
+  readonly urn?: string;
+  readonly message: string;
+  /** ISO time. */
+  readonly time: string;
 }
 

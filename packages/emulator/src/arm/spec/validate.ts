@@ -12,7 +12,7 @@ import { Flags, type ModuleSpec, type PropSpec, type TypeRef, type TypeSpec } fr
 
 /** One refused value. `kind` picks the error code (see generic.ts). */
 export interface Problem {
-  readonly kind: "missing" | "type" | "value";
+  readonly kind: "missing" | "type" | "value" | "unknown";
   /** `properties.subnets[0].name` */
   readonly path: string;
   readonly message: string;
@@ -21,6 +21,11 @@ export interface Problem {
 export interface CleanOptions {
   /** PATCH: nothing is required, and `null` is kept (it removes the property when merged). */
   readonly partial: boolean;
+  /**
+   * Refuse properties the type does not have, as the resource providers whose deserializer does
+   * (JSON.NET with missing members as errors) refuse them; see generic.ts for which ones.
+   */
+  readonly strict?: boolean;
 }
 
 /** Top-level properties that come from the URL, never from the body. */
@@ -114,7 +119,7 @@ function cleanValue(w: Walk, ref: TypeRef, value: unknown, path: string, top = f
     }
     case "object":
       if (typeof value !== "object" || value === null || Array.isArray(value)) return wrongType("an object");
-      return cleanObject(w, t.props, t.additional, value as Record<string, unknown>, path, top);
+      return cleanObject(w, { name: t.name, props: t.props, additional: t.additional }, value as Record<string, unknown>, path, top);
     case "discriminated": {
       if (typeof value !== "object" || value === null || Array.isArray(value)) return wrongType("an object");
       const v = value as Record<string, unknown>;
@@ -122,7 +127,7 @@ function cleanValue(w: Walk, ref: TypeRef, value: unknown, path: string, top = f
       const dPath = join(path, t.discriminator);
       const allowed = Object.keys(t.elements);
       if (d === undefined || d === null) {
-        if (w.options.partial) return cleanObject(w, t.base, undefined, v, path, top);
+        if (w.options.partial) return cleanObject(w, { name: t.name, props: t.base }, v, path, top);
         w.problems.push({ kind: "missing", path: dPath, message: `Required property '${dPath}' is missing. Allowed values: ${allowed.map((a) => `'${a}'`).join(", ")}.` });
         return undefined;
       }
@@ -133,7 +138,7 @@ function cleanValue(w: Walk, ref: TypeRef, value: unknown, path: string, top = f
       }
       const element = w.mod.types[t.elements[key]!]!;
       const props = element.kind === "object" ? { ...t.base, ...element.props } : t.base;
-      const out = cleanObject(w, props, element.kind === "object" ? element.additional : undefined, v, path, top);
+      const out = cleanObject(w, { name: element.kind === "object" ? element.name : t.name, props, additional: element.kind === "object" ? element.additional : undefined }, v, path, top);
       if (out !== undefined) (out as Record<string, unknown>)[t.discriminator] = key;
       return out;
     }
@@ -201,7 +206,14 @@ function cleanUnion(w: Walk, members: readonly TypeRef[], value: unknown, path: 
   return bad("type", `Property '${path}' must be ${members.map((m) => describe(w.mod, m, 1)).join(" or ")}, not ${jsonKind(value)}.`);
 }
 
-function cleanObject(w: Walk, props: Readonly<Record<string, PropSpec>>, additional: TypeRef | undefined, value: Record<string, unknown>, path: string, top: boolean): Record<string, unknown> {
+interface ObjectShape {
+  readonly name: string;
+  readonly props: Readonly<Record<string, PropSpec>>;
+  readonly additional?: TypeRef;
+}
+
+function cleanObject(w: Walk, shape: ObjectShape, value: Record<string, unknown>, path: string, top: boolean): Record<string, unknown> {
+  const { props, additional } = shape;
   const out: Record<string, unknown> = {};
   const byLower = new Map(Object.keys(props).map((k) => [k.toLowerCase(), k]));
   for (const [k, v] of Object.entries(value)) {
@@ -209,6 +221,10 @@ function cleanObject(w: Walk, props: Readonly<Record<string, PropSpec>>, additio
     const name = byLower.get(k.toLowerCase());
     if (name === undefined) {
       if (additional !== undefined) out[k] = v === null ? null : cleanValue(w, additional, v, join(path, k));
+      // JSON.NET's own words when missing members are errors (Azure/azure-sdk-for-net#3487).
+      else if (w.options.strict && !(top && IDENTIFIERS.has(k))) {
+        w.problems.push({ kind: "unknown", path: join(path, k), message: `Could not find member '${k}' on object of type '${shape.name}'. Path '${join(path, k)}'.` });
+      }
       continue; // unknown: ignored, as a typed deserializer ignores it
     }
     const p = props[name]!;

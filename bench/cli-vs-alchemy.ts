@@ -1,0 +1,213 @@
+/**
+ * The issue-12 targets, measured as a user meets them: the real `iac` binary (packages/cli/bin/iac.js,
+ * started as a user starts it, no flag added) on 10,000 resources, beside alchemy (the npm package,
+ * installed into bench/node_modules by `npm ci --prefix bench`) running the same topology with a
+ * resource that touches no cloud and its default file state store, in the same run, as ratios.
+ *
+ * Each command is a fresh process, timed from spawn to exit (node's start included on both sides);
+ * its peak RSS is read by a probe module (`--import`) that writes `process.resourceUsage().maxRSS`
+ * at exit (it survives iac's own re-exec, which keeps node's flags).
+ *
+ * Topology (as engine.bench.ts): 10 roots per block of 100; every other resource depends on the one
+ * 10 before it in its block (chains of depth 10). The provider/handler does nothing but return its
+ * inputs and an id.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const IAC = join(ROOT, "packages/cli/bin/iac.js");
+const ALCHEMY = join(ROOT, "bench/node_modules/alchemy/package.json");
+
+/** Targets of issue 12 (ms, MB). */
+export const TARGETS = { version: 150, emptyPreview: 400, up: 2000, noopPreview: 800, destroy: 1500, rss: 250 } as const;
+
+const PROBE = `import { writeFileSync } from "node:fs";
+process.on("exit", () => { if (process.env.BENCH_RSS_FILE) writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)); });
+`;
+
+const PROVIDER = `
+import type { ProviderModule, Provider } from "@iac/sdk/provider";
+export const iacProviders: ProviderModule = {
+  package: "bench",
+  configure() {
+    let next = 0;
+    const p: Provider = {
+      async check(news) { return { inputs: news, failures: [] }; },
+      async create(news) { const id = "r" + next++; return { id, outputs: { ...news, id } }; },
+      async read(_id, olds) { return olds; },
+      async update(_id, _olds, news) { return { outputs: news }; },
+      async delete() {},
+    };
+    return { provider: (type) => (type === "bench:index:Res" ? p : undefined) };
+  },
+};
+`;
+
+function iacProgram(n: number): string {
+  return `
+import { CustomResource, type Output } from "@iac/sdk";
+class Res extends CustomResource {
+  declare readonly id: Output<string>;
+  constructor(name: string, args: Record<string, unknown>) {
+    super("bench:index:Res", name, args, {}, { module: "./bench-provider.ts", outputs: [] });
+  }
+}
+const all: Res[] = [];
+for (let i = 0; i < ${n}; i++) {
+  const parent = i % 100 >= 10 ? all[i - 10] : undefined;
+  all.push(new Res("r" + i, { index: i, ...(parent ? { after: parent.id } : {}) }));
+}
+export const count = all.length;
+`;
+}
+
+/** The same program for alchemy: a resource is a promise; a dependent awaits its parent's. */
+function alchemyProgram(n: number): string {
+  return `
+import alchemy from "alchemy";
+import { Resource } from "alchemy";
+let next = 0;
+const Res = Resource("bench::Res", async function (this: any, _id: string, props: { index: number; after?: string }) {
+  if (this.phase === "delete") return this.destroy();
+  if (this.phase === "update") return { ...props, id: this.output.id };
+  return { ...props, id: "r" + next++ };
+});
+const app = await alchemy("bench", { stage: "dev", phase: process.argv.includes("--destroy") ? "destroy" : "up", quiet: true });
+const all: Promise<{ id: string }>[] = [];
+for (let i = 0; i < ${n}; i++) {
+  const parent = i % 100 >= 10 ? all[i - 10] : undefined;
+  all.push(parent ? parent.then((p) => Res("r" + i, { index: i, after: p.id })) : Res("r" + i, { index: i }));
+}
+await Promise.all(all);
+await app.finalize();
+`;
+}
+
+/** One command's figures. */
+export interface Measured {
+  readonly ms: number;
+  readonly rssMb: number;
+}
+
+/** The figures of one tool on one N. */
+export interface ToolFigures {
+  readonly up: Measured;
+  readonly noopPreview: Measured;
+  readonly destroy: Measured;
+}
+
+export interface CliComparison {
+  readonly n: number;
+  /**
+   * `iac up --yes` again (after the destroy) with node's own defaults (`IAC_NODE_FLAGS=""`: no
+   * `--max-semi-space-size` re-exec), the literal reading of the RSS target.
+   */
+  readonly upNodeDefaults: Measured;
+  /** `iac --version` and `iac preview` of an empty program. */
+  readonly version: Measured;
+  readonly emptyPreview: Measured;
+  readonly iac: ToolFigures;
+  /** Absent when alchemy is not installed (`npm ci --prefix bench`). */
+  readonly alchemy?: ToolFigures;
+}
+
+function measure(command: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; probe: string; what: string }): Measured {
+  const rssFile = join(options.cwd, `.rss-${Math.random().toString(36).slice(2)}`);
+  const t0 = performance.now();
+  const p = spawnSync(process.execPath, ["--import", options.probe, ...command], { cwd: options.cwd, env: { ...options.env, BENCH_RSS_FILE: rssFile }, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  const ms = performance.now() - t0;
+  if (p.status !== 0) throw new Error(`${options.what} failed (exit ${p.status}):\n${p.stdout.slice(-2000)}\n${p.stderr.slice(-2000)}`);
+  // Written by the probe at the child's exit (spawnSync has returned: it is there).
+  const rssKb = existsSync(rssFile) ? Number(readFileSync(rssFile, "utf8")) : 0;
+  return { ms: Math.round(ms), rssMb: Math.round((rssKb * 1024) / 1e6) };
+}
+
+/** The environment of the children: none of the caller's iac or node settings; telemetry off. */
+function childEnv(home: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, IAC_HOME: home, NO_COLOR: "1", ALCHEMY_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" };
+  for (const k of ["NODE_OPTIONS", "IAC_NODE_FLAGS", "IAC_NODE_FLAGS_APPLIED", "IAC_BACKEND_URL", "IAC_CONFIG_PASSPHRASE", "NODE_TEST_CONTEXT", "FORCE_COLOR"]) delete env[k];
+  return env;
+}
+
+export async function compareCli(n: number): Promise<CliComparison> {
+  await mkdir(join(ROOT, ".bench"), { recursive: true });
+  const dir = await mkdtemp(join(ROOT, ".bench", "cli-"));
+  const home = await mkdtemp(join(tmpdir(), "iac-bench-home-"));
+  const probe = join(home, "rss-probe.mjs");
+  await writeFile(probe, PROBE);
+  const env = childEnv(home);
+  try {
+    // An empty project: the fixed cost of the CLI.
+    const empty = join(dir, "empty");
+    await mkdir(empty);
+    await writeFile(join(empty, "iac.yaml"), "name: empty\n");
+    await writeFile(join(empty, "package.json"), JSON.stringify({ name: "empty", private: true, type: "module" }));
+    await writeFile(join(empty, "index.ts"), "export {};\n");
+    const version = measure([IAC, "--version"], { cwd: empty, env, probe, what: "iac --version" });
+    measure([IAC, "preview"], { cwd: empty, env, probe, what: "iac preview (empty, first: creates the stack)" });
+    const emptyPreview = measure([IAC, "preview"], { cwd: empty, env, probe, what: "iac preview (empty)" });
+
+    const proj = join(dir, "big");
+    await mkdir(proj);
+    await writeFile(join(proj, "bench-provider.ts"), PROVIDER);
+    await writeFile(join(proj, "index.ts"), iacProgram(n));
+    await writeFile(join(proj, "iac.yaml"), "name: bench\n");
+    await writeFile(join(proj, "package.json"), JSON.stringify({ name: "bench", private: true, type: "module" }));
+    const iac: ToolFigures = {
+      up: measure([IAC, "up", "--yes"], { cwd: proj, env, probe, what: "iac up --yes" }),
+      noopPreview: measure([IAC, "preview", "--expect-no-changes"], { cwd: proj, env, probe, what: "iac preview" }),
+      destroy: measure([IAC, "destroy", "--yes"], { cwd: proj, env, probe, what: "iac destroy --yes" }),
+    };
+    const plainNode = { ...env, IAC_NODE_FLAGS: "" };
+    const upNodeDefaults = measure([IAC, "up", "--yes"], { cwd: proj, env: plainNode, probe, what: "iac up --yes (node defaults)" });
+    measure([IAC, "destroy", "--yes"], { cwd: proj, env, probe, what: "iac destroy --yes (after the node-defaults up)" });
+
+    let alchemy: ToolFigures | undefined;
+    if (existsSync(ALCHEMY)) {
+      // Inside bench/ so that `import "alchemy"` resolves to bench/node_modules.
+      await mkdir(join(ROOT, "bench", ".tmp"), { recursive: true });
+      const adir = await mkdtemp(join(ROOT, "bench", ".tmp", "alchemy-"));
+      try {
+        await writeFile(join(adir, "alchemy.run.ts"), alchemyProgram(n));
+        await writeFile(join(adir, "package.json"), JSON.stringify({ name: "bench-alchemy", private: true, type: "module" }));
+        // Node 24 strips the types itself, as a user of alchemy on Node runs it.
+        alchemy = {
+          up: measure(["alchemy.run.ts"], { cwd: adir, env, probe, what: "alchemy up" }),
+          noopPreview: measure(["alchemy.run.ts"], { cwd: adir, env, probe, what: "alchemy re-run (no-op)" }),
+          destroy: measure(["alchemy.run.ts", "--destroy"], { cwd: adir, env, probe, what: "alchemy destroy" }),
+        };
+      } finally {
+        await rm(adir, { recursive: true, force: true });
+      }
+    }
+    return { n, version, emptyPreview, iac, upNodeDefaults, ...(alchemy ? { alchemy } : {}) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+/** The table: iac, its target, alchemy, and iac/alchemy. */
+export function formatComparison(c: CliComparison): string[] {
+  const lines: string[] = [];
+  const mark = (v: number, target: number) => (v <= target ? "ok" : "OVER");
+  lines.push(`CLI (real iac binary, N=${c.n}):  iac --version=${c.version.ms}ms (target ${TARGETS.version}, ${mark(c.version.ms, TARGETS.version)})  empty preview=${c.emptyPreview.ms}ms (target ${TARGETS.emptyPreview}, ${mark(c.emptyPreview.ms, TARGETS.emptyPreview)})`);
+  const rows: [string, keyof ToolFigures, number][] = [
+    ["up", "up", TARGETS.up],
+    ["no-op preview", "noopPreview", TARGETS.noopPreview],
+    ["destroy", "destroy", TARGETS.destroy],
+  ];
+  for (const [label, key, target] of rows) {
+    const i = c.iac[key];
+    const a = c.alchemy?.[key];
+    const ratio = a ? `  iac/alchemy=${(i.ms / a.ms).toFixed(2)} (alchemy ${a.ms}ms, ${a.rssMb}MB)` : "  (alchemy not installed: npm ci --prefix bench)";
+    lines.push(`  ${label.padEnd(14)} iac=${i.ms}ms (target ${target}, ${mark(i.ms, target)})  peakRSS=${i.rssMb}MB (target ${TARGETS.rss}, ${mark(i.rssMb, TARGETS.rss)})${ratio}`);
+  }
+  lines.push(`  up, node's defaults (IAC_NODE_FLAGS=""): ${c.upNodeDefaults.ms}ms  peakRSS=${c.upNodeDefaults.rssMb}MB (target ${TARGETS.rss}, ${mark(c.upNodeDefaults.rssMb, TARGETS.rss)})`);
+  return lines;
+}
