@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -68,6 +68,20 @@ describe("kubectl's daily verbs against the emulated API", { skip: existsSync(KU
   it("answers auth can-i yes, since the local cloud enforces no RBAC", async () => {
     assert.equal(await ok("auth", "can-i", "create", "pods"), "yes");
     assert.equal(await ok("auth", "can-i", "delete", "deployments", "-n", "demo"), "yes");
+  });
+
+  it("refuses a built-in object with a misspelt field as the apiserver does, per kubectl's --validate", async () => {
+    const typo = join(home, "typo.yaml");
+    writeFileSync(typo, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: typo, namespace: demo}\ndata: {a: '1'}\ndatta: {b: '2'}\n");
+    const strict = await kubectl("apply", "-f", typo);
+    assert.equal(strict.rc, 1);
+    assert.match(strict.stderr, /ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "datta"/);
+    const ssa = await kubectl("apply", "--server-side", "-f", typo);
+    assert.match(ssa.stderr, /failed to create typed patch object \(demo\/typo; v1, Kind=ConfigMap\): \.datta: field not declared in schema/);
+    const warned = await kubectl("apply", "--validate=warn", "-f", typo);
+    assert.equal(warned.rc, 0, warned.stderr);
+    assert.match(warned.stderr, /unknown field "datta"/);
+    assert.deepEqual(JSON.parse(await ok("get", "cm", "typo", "-n", "demo", "-o", "json")).datta, undefined, "dropped, as the apiserver drops it");
   });
 
   it("refuses a protobuf body with a field it does not know, naming it, rather than dropping it", () => {

@@ -15,6 +15,7 @@ import { decodeManagedFields, encodeManagedFields, recordUpdate, serverSideApply
 import { jsonPatch, mergePatch, strategicMergePatch } from "./patch.js";
 import { ResourceRegistry } from "./registry.js";
 import { checkCustomObject, typedPatchProblem } from "./schema.js";
+import { pruneFields, unknownBuiltinFields } from "./builtin-schema.js";
 import { matchesSelector, parseSelector, type Selector } from "./selectors.js";
 import { builtinTopology } from "./topology.js";
 import {
@@ -379,6 +380,10 @@ export class StoreCore {
     if (options.subresource !== "status" && type.statusSubresource) delete applied["status"];
     if (type.crd === undefined) defaultPortProtocols(applied);
     const schema = type.crd === undefined ? undefined : this.registry.schemaOf(type, t.version);
+    const builtinUnknown = type.crd === undefined ? unknownBuiltinFields(type.group, t.version, type.kind, applied) : undefined;
+    if (builtinUnknown !== undefined && builtinUnknown.length > 0) {
+      throw new KubeApiError(500, "", `failed to create typed patch object (${typeof meta.namespace === "string" ? meta.namespace : ""}/${name}; ${apiVersionOf(type.group, t.version)}, Kind=${type.kind}): .${builtinUnknown[0]}: field not declared in schema`);
+    }
     if (schema !== undefined) {
       // structured-merge-diff types the applied configuration before merging; the apiserver answers 500.
       const problem = typedPatchProblem(schema, applied);
@@ -418,7 +423,15 @@ export class StoreCore {
    */
   #checkSchema(t: Target, next: KubeObject, mode: FieldValidation): string[] {
     const type = t.type;
-    const schema = type.crd === undefined ? undefined : this.registry.schemaOf(type, t.version);
+    if (type.crd === undefined) {
+      // Built-in kinds: unknown field names only (builtin-schema.ts).
+      const unknown = unknownBuiltinFields(type.group, t.version, type.kind, next) ?? [];
+      if (unknown.length === 0) return [];
+      if (mode === "Strict") throw badRequest(`${type.kind} in version "${t.version}" cannot be handled as a ${type.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(", ")}`);
+      pruneFields(next, unknown);
+      return mode === "Warn" ? unknown.map((f) => `unknown field "${f}"`) : [];
+    }
+    const schema = this.registry.schemaOf(type, t.version);
     if (schema === undefined) return [];
     const outcome = checkCustomObject(schema, next);
     if (mode === "Strict" && outcome.unknown.length > 0) {
