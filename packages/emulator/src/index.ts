@@ -17,11 +17,12 @@ export {
   availableDeploymentStatus,
   reconcileGitRepository,
   reconcileKustomization,
-  buildManifests,
-  ManifestError,
+  findKustomize,
+  kustomizeBuild,
+  KustomizeBuildError,
   parseDuration,
 } from "./controllers/index.js";
-export type { ClusterAccess, ClusterEvent, ControllerOptions, Controllers, GitReader, ObjectKey, WithControllersOptions } from "./controllers/index.js";
+export type { ClusterAccess, ClusterEvent, ControllerOptions, Controllers, GitReader, KustomizeTool, ObjectKey, WithControllersOptions } from "./controllers/index.js";
 export { clusterOfStore } from "./controllers/kube-adapter.js";
 export { kubeServiceWithControllers, createKubeServiceWithControllers } from "./controllers/kube-service.js";
 export type { KubeWithControllersOptions } from "./controllers/kube-service.js";

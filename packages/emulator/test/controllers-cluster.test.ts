@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { parseAllDocuments } from "yaml";
 import { startControllers, type Controllers } from "../src/controllers/index.js";
 import { clusterOfStore } from "../src/controllers/kube-adapter.js";
 import { createGitService, type GitService } from "../src/git/index.js";
@@ -38,7 +39,7 @@ describe("the emulated controllers on a cluster and the local git host", () => {
     await installFluxCrds(store);
     // Flux's controllers act only while their Deployments exist, as on a real cluster.
     for (const name of FLUX_CONTROLLERS) store.apply(fluxControllerDeployment(name), { fieldManager: "flux" });
-    controllers = startControllers({ cluster: clusterOfStore(store), git: cloud.service<GitService>("git")!, deploymentDelayMs: 20, resyncMs: 100 });
+    controllers = startControllers({ cluster: clusterOfStore(store), git: cloud.service<GitService>("git")!, deploymentDelayMs: 20, resyncMs: 100, healthCheckTimeoutMs: 1_500 });
   });
   after(async () => {
     await controllers.stop();
@@ -183,10 +184,165 @@ describe("the emulated controllers on a cluster and the local git host", () => {
     assert.equal(ready(ks("infra"))!.message, message, "a repeated failure does not rewrite the status");
   });
 
+  it("builds an overlay whose base lies outside spec.path, with the Kustomization's postBuild variables", async () => {
+    await mkdir(join(work, "deploy", "base"), { recursive: true });
+    await mkdir(join(work, "deploy", "overlay"), { recursive: true });
+    await writeFile(join(work, "deploy", "base", "kustomization.yaml"), "resources: [cm.yaml]\n");
+    await writeFile(join(work, "deploy", "base", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {env: '${ENV}', region: '${REGION:=north}', from: '${FROM_CM}'}\n");
+    await writeFile(join(work, "deploy", "overlay", "kustomization.yaml"), "namespace: apps\nnamePrefix: o-\nresources: [../base]\n");
+    const sha = await commitAndPush("overlay");
+    await until("the source to see the push", gitRepo, (o) => o?.status?.artifact?.revision === `main@sha1:${sha}`);
+    store.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "vars", namespace: "flux-system" }, data: { FROM_CM: "cm", ENV: "overridden" } }, { fieldManager: "test" });
+    store.apply(
+      { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "overlay", namespace: "flux-system" }, spec: { interval: "10m", path: "./deploy/overlay", prune: true, sourceRef: { kind: "GitRepository", name: "fleet" }, postBuild: { substitute: { ENV: "dev" }, substituteFrom: [{ kind: "ConfigMap", name: "vars" }] } } },
+      { fieldManager: "test" },
+    );
+    const k = await until("the Kustomization to settle", () => ks("overlay"), (o) => ready(o) !== undefined && ready(o)!.reason !== "ArtifactFailed");
+    assert.equal(ready(k)!.status, "True", ready(k)!.message);
+    assert.deepEqual(get("v1", "ConfigMap", "o-settings", "apps")?.["data"], { env: "dev", region: "north", from: "cm" });
+  });
+
+  it("fails a postBuild.substituteFrom naming a missing ConfigMap with Flux's message", async () => {
+    store.apply(
+      { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "novars", namespace: "flux-system" }, spec: { interval: "10m", path: "./deploy/overlay", prune: true, sourceRef: { kind: "GitRepository", name: "fleet" }, postBuild: { substituteFrom: [{ kind: "ConfigMap", name: "nope" }] } } },
+      { fieldManager: "test" },
+    );
+    const k = await until("the failure", () => ks("novars"), (o) => ready(o)?.reason === "BuildFailed");
+    assert.equal(ready(k)!.message, `post build failed for 'ConfigMap.v1.[noGrp]/o-settings': substitute from 'ConfigMap/nope' error: configmaps "nope" not found`);
+  });
+
+  it("refuses a namespaced object without a namespace when there is no targetNamespace, as Flux's apply does, and places it with one", async () => {
+    await mkdir(join(work, "plain", "nons"), { recursive: true });
+    await writeFile(join(work, "plain", "nons", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: loose}\n");
+    const sha = await commitAndPush("nons");
+    await until("the source to see the push", gitRepo, (o) => o?.status?.artifact?.revision === `main@sha1:${sha}`);
+    const spec = { interval: "10m", path: "./plain/nons", prune: true, sourceRef: { kind: "GitRepository", name: "fleet" } };
+    store.apply({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "nons", namespace: "flux-system" }, spec }, { fieldManager: "test" });
+    store.apply({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "targeted", namespace: "flux-system" }, spec: { ...spec, targetNamespace: "apps" } }, { fieldManager: "test" });
+    const k = await until("the failure", () => ks("nons"), (o) => ready(o)?.status === "False" && ready(o)?.reason !== "ArtifactFailed");
+    assert.equal(ready(k)!.reason, "ReconciliationFailed");
+    assert.equal(ready(k)!.message, "ConfigMap/loose namespace not specified: the server could not find the requested resource\n");
+    assert.equal(get("v1", "ConfigMap", "loose", "default"), undefined, "nothing goes to default");
+    await until("the targeted one to apply", () => ks("targeted"), (o) => ready(o)?.status === "True");
+    assert.ok(get("v1", "ConfigMap", "loose", "apps"));
+  });
+
+  it("waits for what it applied (wait: true): Progressing while health checks run, then Ready and Healthy", async () => {
+    await mkdir(join(work, "health", "ok"), { recursive: true });
+    await mkdir(join(work, "health", "missing"), { recursive: true });
+    const deployment = (name: string, image: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${name}, namespace: apps}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: ${name}}}\n  template:\n    metadata: {labels: {app: ${name}}}\n    spec: {containers: [{name: c, image: "${image}"}]}\n`;
+    await writeFile(join(work, "health", "ok", "d.yaml"), deployment("fine", "nginx:1.27"));
+    await writeFile(join(work, "health", "missing", "d.yaml"), deployment("broken", "ghcr.io/org/app:missing"));
+    const sha = await commitAndPush("health");
+    await until("the source to see the push", gitRepo, (o) => o?.status?.artifact?.revision === `main@sha1:${sha}`);
+    const spec = (path: string) => ({ interval: "10m", path, prune: true, wait: true, sourceRef: { kind: "GitRepository", name: "fleet" } });
+    store.apply({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "healthy", namespace: "flux-system" }, spec: spec("./health/ok") }, { fieldManager: "test" });
+    const k = await until("the Kustomization to be Ready", () => ks("healthy"), (o) => ready(o)?.status === "True");
+    const conditions = Object.fromEntries((k!.status!.conditions as { type: string; status: string; reason: string }[]).map((c) => [c.type, `${c.status}/${c.reason}`]));
+    assert.deepEqual(conditions, { Ready: "True/ReconciliationSucceeded", Healthy: "True/Succeeded" });
+    assert.equal(k!.status!.lastAppliedRevision, `main@sha1:${sha}`);
+
+    store.apply({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "unhealthy", namespace: "flux-system" }, spec: spec("./health/missing") }, { fieldManager: "test" });
+    const progressing = await until("health checks to run", () => ks("unhealthy"), (o) => ready(o)?.reason === "Progressing");
+    assert.equal(ready(progressing)!.status, "Unknown");
+    assert.equal(ready(progressing)!.message, "Reconciliation in progress");
+    const reconciling = (progressing!.status!.conditions as { type: string; message: string }[]).find((c) => c.type === "Reconciling")!;
+    assert.equal(reconciling.message, `Running health checks for revision main@sha1:${sha} with a timeout of 9m30s`);
+    const failed = await until("the health check to time out", () => ks("unhealthy"), (o) => ready(o)?.reason === "HealthCheckFailed");
+    assert.equal(ready(failed)!.status, "False");
+    assert.match(ready(failed)!.message, /^health check failed after [0-9.]+s: timeout waiting for: \[Deployment\/apps\/broken status: 'InProgress'\]$/);
+    assert.equal(failed!.status!.lastAppliedRevision, undefined, "a revision that never became healthy is not applied");
+    const d = get("apps/v1", "Deployment", "broken", "apps");
+    const available = (d!.status!.conditions as { type: string; status: string; reason: string }[]).find((c) => c.type === "Available");
+    assert.deepEqual([available?.status, available?.reason, d!.status!.unavailableReplicas, d!.status!.availableReplicas], ["False", "MinimumReplicasUnavailable", 2, undefined]);
+  });
+
+  it("marks HelmRelease as not reconciled by the local cloud, and a Kustomization waiting for one does not go Ready", async () => {
+    const gotk = await readFile(new URL("../../../../shared/reference/flux/gotk-components-v2.9.4.yaml", import.meta.url), "utf8");
+    for (const doc of parseAllDocuments(gotk)) {
+      const o = doc.toJS() as { kind?: string; metadata?: { name?: string } } | null;
+      if (o?.kind === "CustomResourceDefinition" && /^(helmreleases|helmrepositories)\./.test(o.metadata!.name!)) store.apply(o as never, { fieldManager: "flux", force: true });
+    }
+    store.apply(fluxControllerDeployment("helm-controller"), { fieldManager: "flux" });
+    await mkdir(join(work, "helm"), { recursive: true });
+    await writeFile(join(work, "helm", "hr.yaml"), "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: hello, namespace: apps}\nspec:\n  interval: 1m\n  chart:\n    spec: {chart: hello, sourceRef: {kind: HelmRepository, name: charts}}\n");
+    const sha = await commitAndPush("helm");
+    await until("the source to see the push", gitRepo, (o) => o?.status?.artifact?.revision === `main@sha1:${sha}`);
+    store.apply({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "helm", namespace: "flux-system" }, spec: { interval: "10m", path: "./helm", prune: true, wait: true, sourceRef: { kind: "GitRepository", name: "fleet" } } }, { fieldManager: "test" });
+    const hr = await until("the HelmRelease to say it is not reconciled", () => get("helm.toolkit.fluxcd.io/v2", "HelmRelease", "hello", "apps"), (o) => ready(o) !== undefined);
+    assert.equal(ready(hr)!.status, "False");
+    assert.equal(ready(hr)!.reason, "LocalCloudUnsupported");
+    assert.match(ready(hr)!.message, /no Helm renderer.*--kubernetes=real/);
+    const k = await until("the Kustomization to fail its health check", () => ks("helm"), (o) => ready(o)?.reason === "HealthCheckFailed");
+    assert.match(ready(k)!.message, /HelmRelease\/apps\/hello status: 'InProgress'/);
+  });
+
+  it("reconciles at once when asked (reconcile.fluxcd.io/requestedAt) and records lastHandledReconcileAt", async () => {
+    const before = ks("overlay")!;
+    store.apply({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "overlay", namespace: "flux-system", annotations: { "reconcile.fluxcd.io/requestedAt": "2026-12-06T10:00:00Z" } } }, { fieldManager: "flux-cli" });
+    const handled = await until("the request to be handled", () => ks("overlay"), (o) => o?.status?.lastHandledReconcileAt === "2026-12-06T10:00:00Z");
+    assert.equal(handled!.metadata.generation, before.metadata.generation, "an annotation is no spec change");
+    store.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "fleet", namespace: "flux-system", annotations: { "reconcile.fluxcd.io/requestedAt": "r1" } } }, { fieldManager: "flux-cli" });
+    await until("the source request to be handled", gitRepo, (o) => o?.status?.lastHandledReconcileAt === "r1");
+  });
+
+  it("keeps Reconciling=True (ProgressingWithRetry) beside a build failure, as Flux does", () => {
+    const k = ks("broken")!;
+    const reconciling = (k.status!.conditions as { type: string; status: string; reason: string; message: string }[]).find((c) => c.type === "Reconciling");
+    assert.equal(reconciling?.reason, "ProgressingWithRetry");
+    assert.match(reconciling!.message, /^Building manifests for revision main@sha1:[0-9a-f]{40} with a timeout of 9m30s$/);
+    assert.deepEqual((k.status!.conditions as { type: string }[]).map((c) => c.type), ["Reconciling", "Ready"]);
+  });
+
+  it("records Events as Flux's controllers do: a warning for a failure, a normal one when a reconciliation succeeds", () => {
+    const events = (name: string) => (store.list({ apiVersion: "v1", kind: "Event" }) as unknown as { involvedObject: { kind: string; name: string }; type: string; reason: string; message: string; source: { component: string } }[])
+      .filter((e) => e.involvedObject.kind === "Kustomization" && e.involvedObject.name === name);
+    // Each new source revision is a new attempt (its message names the revision's folder): one Event per message, not per pass.
+    const broken = events("broken");
+    assert.ok(broken.length > 0);
+    assert.ok(broken.every((e) => e.type === "Warning" && e.reason === "BuildFailed" && e.source.component === "kustomize-controller"), JSON.stringify(broken));
+    assert.equal(new Set(broken.map((e) => e.message)).size, broken.length, "no Event repeats an unchanged condition");
+    assert.ok(broken.some((e) => e.message === ready(ks("broken"))!.message));
+    const healthy = events("healthy");
+    assert.ok(healthy.some((e) => e.type === "Normal" && e.reason === "ReconciliationSucceeded" && /^Reconciliation finished in [0-9.]+m?s, next run in 10m0s$/.test(e.message)), JSON.stringify(healthy));
+    assert.ok(events("unhealthy").some((e) => e.type === "Warning" && e.reason === "HealthCheckFailed"));
+  });
+
   it("fails a GitRepository outside the local git host with GitOperationFailed", async () => {
     store.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "elsewhere", namespace: "flux-system" }, spec: { url: "https://github.com/org/fleet", interval: "1m", ref: { branch: "main" } } }, { fieldManager: "test" });
     const r = await until("the failure", () => get("source.toolkit.fluxcd.io/v1", "GitRepository", "elsewhere", "flux-system"), (o) => ready(o) !== undefined);
     assert.equal(ready(r)!.status, "False");
     assert.equal(ready(r)!.reason, "GitOperationFailed");
+  });
+});
+
+describe("the emulated kustomize-controller without a kustomize", () => {
+  it("reports every Kustomization Ready=False (BuildFailed) saying why, and applies nothing", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "iac-ctl-nokust-"));
+    const cloud = await startLocalCloud({ dataDir: join(dir, "local"), services: { git: createGitService } });
+    const store = new KubeStore();
+    const controllers = startControllers({ cluster: clusterOfStore(store), git: cloud.service<GitService>("git")!, deploymentDelayMs: 20, resyncMs: 100, kustomize: null, requireControllerDeployments: false });
+    try {
+      const work = join(dir, "work");
+      await mkdir(join(work, "apps"), { recursive: true });
+      await writeFile(join(work, "apps", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\n");
+      const run = gitRunner({ cwd: work, home: dir });
+      await run("init", "--quiet", "--initial-branch=main");
+      await run("add", "-A");
+      await run("commit", "--quiet", "-m", "one");
+      await run("push", "--quiet", `${cloud.endpoints.git.replace("http://", "http://u:p@")}/org/fleet.git`, "main");
+      await installFluxCrds(store);
+      store.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "fleet", namespace: "flux-system" }, spec: { url: `${cloud.endpoints.git}/org/fleet.git`, interval: "1m", ref: { branch: "main" } } }, { fieldManager: "test" });
+      store.apply({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "apps", namespace: "flux-system" }, spec: { interval: "10m", path: "./apps", prune: true, sourceRef: { kind: "GitRepository", name: "fleet" } } }, { fieldManager: "test" });
+      const k = await until("the failure", () => store.get({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: "flux-system", name: "apps" }) as Obj | undefined, (o) => ready(o)?.reason === "BuildFailed");
+      assert.equal(ready(k)!.status, "False");
+      assert.match(ready(k)!.message, /no kustomize is available to the local cloud/);
+      assert.equal(store.get({ apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "a" }), undefined);
+    } finally {
+      await controllers.stop();
+      store.close();
+      await cloud.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { availableDeploymentStatus, deploymentNeedsStatus } from "../src/controllers/deployment.js";
 import { parseDuration } from "../src/controllers/duration.js";
 import { reconcileGitRepository } from "../src/controllers/git-repository.js";
-import { buildManifests, inventoryId, ManifestError } from "../src/controllers/manifests.js";
+import { inventoryId } from "../src/controllers/manifests.js";
 import { keyOfInventoryEntry } from "../src/controllers/kustomization.js";
 import type { KubeObject } from "../src/controllers/objects.js";
 import { createGitService, type GitService } from "../src/git/index.js";
@@ -66,43 +66,7 @@ describe("Go durations", () => {
   });
 });
 
-describe("building a Kustomization's manifests", () => {
-  const file = (path: string, content: string) => ({ path, content });
-  const ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n";
-  const cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: apps\n";
-  const dep = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: apps\n";
-
-  it("takes every YAML file below the path, namespaces first, without a kustomization.yaml", () => {
-    const objects = buildManifests([file("clusters/dev/b.yaml", `${dep}---\n${cm}`), file("clusters/dev/sub/a.yml", ns), file("clusters/dev/README.md", "# no"), file("other/x.yaml", cm)], "./clusters/dev");
-    assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`), ["Namespace/apps", "ConfigMap/cfg", "Deployment/web"]);
-  });
-
-  it("skips YAML that is not a Kubernetes object when no kustomization.yaml lists it", () => {
-    const objects = buildManifests([file("d/values.yaml", "replicas: 3\n"), file("d/ns.yaml", ns)], "d");
-    assert.deepEqual(objects.map((o) => o.kind), ["Namespace"]);
-  });
-
-  it("applies only the resources a kustomization.yaml lists, following directories with their own", () => {
-    const objects = buildManifests(
-      [
-        file("d/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ns.yaml\n  - app\n"),
-        file("d/ns.yaml", ns),
-        file("d/unlisted.yaml", cm),
-        file("d/app/kustomization.yaml", "resources: [dep.yaml]\n"),
-        file("d/app/dep.yaml", dep),
-      ],
-      "d",
-    );
-    assert.deepEqual(objects.map((o) => o.kind), ["Namespace", "Deployment"]);
-  });
-
-  it("refuses a listed resource that is missing, remote, or a plain directory, naming it", () => {
-    const k = (res: string) => [file("d/kustomization.yaml", `resources: [${res}]\n`), file("d/dir/x.yaml", cm)];
-    assert.throws(() => buildManifests(k("gone.yaml"), "d"), (e: ManifestError) => e.code === "ManifestBuildFailed" && /gone\.yaml.*does not exist/.test(e.message));
-    assert.throws(() => buildManifests(k("https://example.com/x.yaml"), "d"), /remote resource/);
-    assert.throws(() => buildManifests(k("dir"), "d"), /directory without a kustomization\.yaml/);
-  });
-
+describe("inventory entries", () => {
   it("names inventory entries as Flux does and reads them back", () => {
     const id = inventoryId({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: "apps" } });
     assert.equal(id, "apps_web_apps_Deployment");
@@ -129,6 +93,8 @@ describe("the GitRepository controller's status against the local git host", () 
     await run("add", ".");
     await run("commit", "--quiet", "-m", "one");
     await run("tag", "v1");
+    await run("tag", "v1.2.0");
+    await run("tag", "-a", "v0.9.0", "-m", "annotated");
     await run("push", "--quiet", "--tags", cloud.endpoints.git.replace("http://", "http://u:p@") + "/org/fleet.git", "main");
     sha = (await run("rev-parse", "HEAD")).stdout.trim();
   });
@@ -156,14 +122,41 @@ describe("the GitRepository controller's status against the local git host", () 
   it("looks for master when no ref is given, as Flux does, and fails when it is absent", async () => {
     const { status, revision } = await reconcileGitRepository(repo({ url: `${cloud.endpoints.git}/org/fleet.git` }), git, NOW);
     assert.equal(revision, undefined);
-    const ready = (status["conditions"] as { type: string; status: string; reason: string; message: string }[])[0]!;
+    const ready = (status["conditions"] as { type: string; status: string; reason: string; message: string }[]).find((c) => c.type === "Ready")!;
     assert.deepEqual([ready.status, ready.reason], ["False", "GitOperationFailed"]);
     assert.match(ready.message, /refs\/heads\/master/);
   });
 
+  it("resolves ref.semver to the highest matching tag, ref.name and ref.commit as Flux names their revisions", async () => {
+    const url = `${cloud.endpoints.git}/org/fleet.git`;
+    assert.equal((await reconcileGitRepository(repo({ url, ref: { semver: ">=1.0.0" } }), git, NOW)).revision, `v1.2.0@sha1:${sha}`);
+    assert.equal((await reconcileGitRepository(repo({ url, ref: { semver: "<1.0.0" } }), git, NOW)).revision, `v0.9.0@sha1:${sha}`);
+    assert.equal((await reconcileGitRepository(repo({ url, ref: { name: "refs/heads/main" } }), git, NOW)).revision, `refs/heads/main@sha1:${sha}`);
+    assert.equal((await reconcileGitRepository(repo({ url, ref: { branch: "main", commit: sha } }), git, NOW)).revision, `main@sha1:${sha}`);
+    assert.equal((await reconcileGitRepository(repo({ url, ref: { commit: sha } }), git, NOW)).revision, `sha1:${sha}`);
+    const none = await reconcileGitRepository(repo({ url, ref: { semver: ">=3.0.0" } }), git, NOW);
+    const ready = (none.status["conditions"] as { type: string; reason: string; message: string }[]).find((c) => c.type === "Ready")!;
+    assert.equal(ready.message, `failed to checkout and determine revision: unable to clone '${url}': no match found for semver: >=3.0.0`);
+  });
+
+  it("checks secretRef as source-controller does: a missing Secret is AuthenticationFailed, one without a password is refused by the host", async () => {
+    const url = `${cloud.endpoints.git}/org/fleet.git`;
+    const secrets = new Map<string, KubeObject>([["flux-system/ok", { apiVersion: "v1", kind: "Secret", metadata: { name: "ok" }, data: { username: Buffer.from("git").toString("base64"), password: Buffer.from("t").toString("base64") } }], ["flux-system/empty", { apiVersion: "v1", kind: "Secret", metadata: { name: "empty" }, data: { username: Buffer.from("git").toString("base64") } }]]);
+    const lookup = (ns: string, name: string) => secrets.get(`${ns}/${name}`);
+    const conditions = (r: { status: Record<string, unknown> }) => Object.fromEntries((r.status["conditions"] as { type: string; status: string; reason: string; message: string }[]).map((c) => [c.type, c]));
+    const gone = conditions(await reconcileGitRepository(repo({ url, ref: { branch: "main" }, secretRef: { name: "gone" } }), git, NOW, lookup));
+    assert.deepEqual(Object.keys(gone), ["Reconciling", "Ready", "FetchFailed"]);
+    assert.equal(gone["Ready"]!.reason, "AuthenticationFailed");
+    assert.equal(gone["Ready"]!.message, `failed to get secret 'flux-system/gone': failed to get secret 'flux-system/gone': secrets "gone" not found`);
+    assert.equal(gone["Reconciling"]!.message, "building artifact");
+    const empty = conditions(await reconcileGitRepository(repo({ url, ref: { branch: "main" }, secretRef: { name: "empty" } }), git, NOW, lookup));
+    assert.match(empty["Ready"]!.message, /authentication required/);
+    assert.equal((await reconcileGitRepository(repo({ url, ref: { branch: "main" }, secretRef: { name: "ok" } }), git, NOW, lookup)).revision, `main@sha1:${sha}`);
+  });
+
   it("fails with GitOperationFailed for a repository outside the local git host", async () => {
     const { status } = await reconcileGitRepository(repo({ url: "https://github.com/org/fleet", ref: { branch: "main" } }), git, NOW);
-    const ready = (status["conditions"] as { reason: string; message: string }[])[0]!;
+    const ready = (status["conditions"] as { type: string; reason: string; message: string }[]).find((c) => c.type === "Ready")!;
     assert.equal(ready.reason, "GitOperationFailed");
     assert.match(ready.message, /unable to clone 'https:\/\/github.com\/org\/fleet'/);
   });

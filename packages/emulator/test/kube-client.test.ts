@@ -40,7 +40,9 @@ const crd = {
     group: "example.com",
     scope: "Namespaced",
     names: { kind: "Widget", plural: "widgets", singular: "widget", shortNames: ["wd"] },
-    versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }],
+    // client-node serializes only its model's property names (x_kubernetes_preserve_unknown_fields), so
+    // the schema declares its fields: the server prunes what it does not declare.
+    versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", properties: { spec: { type: "object", properties: { size: { type: "integer" } } } } } } }],
   },
 };
 

@@ -14,8 +14,43 @@ export function deploymentNeedsStatus(obj: KubeObject): boolean {
 
 /** The pod-template hash a ReplicaSet name carries: stable for one template. */
 export function podTemplateHash(obj: KubeObject): string {
-  const template = JSON.stringify(obj.spec?.["template"] ?? {});
+  // Key order is not part of a template (a rollback's copy of it comes back reordered).
+  const sorted = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sorted) : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => [k, sorted(x)])) : v;
+  const template = JSON.stringify(sorted(obj.spec?.["template"] ?? {}));
   return createHash("sha256").update(template).digest("hex").slice(0, 10);
+}
+
+/**
+ * Which images cannot be pulled, so their pods never become ready: by default an image whose tag
+ * is `missing` or starts with `missing-` (`nginx:missing`, `ghcr.io/org/app:missing-v2`), the
+ * local cloud's stand-in for a tag that does not exist in the registry. `IAC_LOCAL_MISSING_IMAGES`
+ * adds images: a comma-separated list of image references, `*` matching any run of characters
+ * (`ghcr.io/org/private/*`).
+ */
+export function missingImageRule(env: NodeJS.ProcessEnv = process.env): (image: string) => boolean {
+  const extra = (env["IAC_LOCAL_MISSING_IMAGES"] ?? "").split(",").map((s) => s.trim()).filter(Boolean)
+    .map((glob) => new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`));
+  return (image) => {
+    const tag = /:([^/:@]+)(@.*)?$/.exec(image)?.[1];
+    return tag === "missing" || tag?.startsWith("missing-") === true || extra.some((re) => re.test(image));
+  };
+}
+
+/** The images of a Deployment's pod template (init containers too) that cannot be pulled. */
+export function missingImagesOf(obj: KubeObject, isMissing: (image: string) => boolean): string[] {
+  const pod = ((obj.spec?.["template"] as { spec?: Record<string, unknown> } | undefined)?.spec ?? {}) as Record<string, unknown>;
+  const containers = [...(Array.isArray(pod["initContainers"]) ? pod["initContainers"] : []), ...(Array.isArray(pod["containers"]) ? pod["containers"] : [])] as { image?: unknown }[];
+  return containers.map((c) => (typeof c.image === "string" ? c.image : "")).filter((i) => i !== "" && isMissing(i));
+}
+
+/**
+ * The status of a Deployment whose pods cannot start (an image that cannot be pulled): the new
+ * ReplicaSet exists, its pods are all unavailable, `Available=False` (MinimumReplicasUnavailable),
+ * as a cluster shows while the pods sit in ImagePullBackOff.
+ */
+export function unavailableDeploymentStatus(obj: KubeObject, now: string): Record<string, unknown> {
+  return deploymentStatus(obj, now, false);
 }
 
 /**
@@ -23,12 +58,21 @@ export function podTemplateHash(obj: KubeObject): string {
  * as the API server's omitempty does.
  */
 export function availableDeploymentStatus(obj: KubeObject, now: string): Record<string, unknown> {
+  return deploymentStatus(obj, now, true);
+}
+
+function deploymentStatus(obj: KubeObject, now: string, available: boolean): Record<string, unknown> {
   const spec = obj.spec ?? {};
   const replicas = typeof spec["replicas"] === "number" ? (spec["replicas"] as number) : 1;
   const prior = Array.isArray(obj.status?.["conditions"]) ? (obj.status!["conditions"] as Condition[]) : undefined;
   const rs = `${obj.metadata.name}-${podTemplateHash(obj)}`;
-  let conditions = withCondition(prior, { type: "Available", status: "True", reason: "MinimumReplicasAvailable", message: "Deployment has minimum availability.", lastUpdateTime: now }, now);
-  conditions = withCondition(conditions, { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable", message: `ReplicaSet "${rs}" has successfully progressed.`, lastUpdateTime: now }, now);
-  const counts = replicas > 0 ? { replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas } : {};
+  let conditions = withCondition(prior, available
+    ? { type: "Available", status: "True", reason: "MinimumReplicasAvailable", message: "Deployment has minimum availability.", lastUpdateTime: now }
+    : { type: "Available", status: "False", reason: "MinimumReplicasUnavailable", message: "Deployment does not have minimum availability.", lastUpdateTime: now }, now);
+  conditions = withCondition(conditions, available
+    ? { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable", message: `ReplicaSet "${rs}" has successfully progressed.`, lastUpdateTime: now }
+    : { type: "Progressing", status: "True", reason: "ReplicaSetUpdated", message: `ReplicaSet "${rs}" is progressing.`, lastUpdateTime: now }, now);
+  const up = available ? { readyReplicas: replicas, availableReplicas: replicas } : { unavailableReplicas: replicas };
+  const counts = replicas > 0 ? { replicas, updatedReplicas: replicas, ...up } : {};
   return { observedGeneration: obj.metadata.generation ?? 1, ...counts, conditions };
 }

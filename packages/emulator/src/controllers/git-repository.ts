@@ -5,11 +5,16 @@
  * what `flux bootstrap` waits for. No tarball is built: the Kustomization controller reads the
  * commit straight from the git host.
  */
+import { createHash } from "node:crypto";
+import semver from "semver";
 import type { GitService } from "../git/index.js";
 import { withCondition, type Condition, type KubeObject } from "./objects.js";
 
 /** What the GitRepository controller needs from the git host. */
-export type GitReader = Pick<GitService, "resolveRef" | "resolveTag" | "readFiles" | "repoPathOfUrl">;
+export type GitReader = Pick<GitService, "resolveRef" | "resolveTag" | "resolveRefName" | "hasCommit" | "listTags" | "readFiles" | "repoPathOfUrl">;
+
+/** Where a GitRepository's `secretRef` is looked up. */
+export type SecretLookup = (namespace: string, name: string) => KubeObject | undefined;
 
 /** Flux's default when `spec.ref` is omitted (source-controller api/v1: the `master` branch). */
 export const DEFAULT_BRANCH = "master";
@@ -28,48 +33,105 @@ interface Resolved {
 
 interface Failed {
   readonly kind: "failed";
+  readonly reason: "GitOperationFailed" | "AuthenticationFailed";
   readonly message: string;
 }
 
-async function resolve(obj: KubeObject, git: GitReader): Promise<Resolved | Failed> {
+const failed = (message: string, reason: Failed["reason"] = "GitOperationFailed"): Failed => ({ kind: "failed", reason, message });
+
+/**
+ * `secretRef` against the local git host, which takes any user with a non-empty password or a
+ * bearer token: the Secret must exist (Flux's AuthenticationFailed message otherwise) and carry one.
+ */
+function checkCredentials(obj: KubeObject, secrets: SecretLookup | undefined, prefix: string): Failed | undefined {
+  const ref = obj.spec?.["secretRef"] as { name?: unknown } | undefined;
+  if (ref === undefined || typeof ref.name !== "string") return undefined;
+  const ns = obj.metadata.namespace ?? "default";
+  const secret = secrets?.(ns, ref.name);
+  if (secret === undefined) {
+    const what = `failed to get secret '${ns}/${ref.name}'`;
+    return failed(`${what}: ${what}: secrets "${ref.name}" not found`, "AuthenticationFailed");
+  }
+  const data = (secret["data"] ?? {}) as Record<string, string>;
+  const decoded = (k: string) => (typeof data[k] === "string" ? Buffer.from(data[k]!, "base64").toString("utf8") : "");
+  if (decoded("password") === "" && decoded("bearerToken") === "") {
+    return failed(`${prefix}: authentication required: Authentication required: any user name with a non-empty password (or token) is accepted.`);
+  }
+  return undefined;
+}
+
+/** The highest tag matching a semver range (Masterminds syntax: commas mean "and"), as Flux picks it. */
+function highestMatching(tags: readonly { name: string; commit: string }[], range: string): { name: string; commit: string } | undefined {
+  const r = semver.validRange(range.replace(/\s*,\s*/g, " "), { loose: true });
+  if (r === null) return undefined;
+  let best: { name: string; commit: string; version: string } | undefined;
+  for (const t of tags) {
+    const version = semver.clean(t.name, { loose: true });
+    if (version === null || !semver.satisfies(version, r)) continue;
+    if (best === undefined || semver.gt(version, best.version)) best = { ...t, version };
+  }
+  return best === undefined ? undefined : { name: best.name, commit: best.commit };
+}
+
+async function resolve(obj: KubeObject, git: GitReader, secrets: SecretLookup | undefined): Promise<Resolved | Failed> {
   const spec = obj.spec ?? {};
   const url = typeof spec["url"] === "string" ? (spec["url"] as string) : "";
   const prefix = `failed to checkout and determine revision: unable to clone '${url}'`;
   const repo = git.repoPathOfUrl(url);
   if (repo === undefined) {
-    return { kind: "failed", message: `${prefix}: the local cloud reaches only repositories of its own git host; use a URL under its git endpoint (endpoints.json "git").` };
+    return failed(`${prefix}: the local cloud reaches only repositories of its own git host; use a URL under its git endpoint (endpoints.json "git").`);
   }
+  const auth = checkCredentials(obj, secrets, prefix);
+  if (auth !== undefined) return auth;
   const ref = (spec["ref"] ?? {}) as Record<string, unknown>;
-  const unsupported = ["commit", "name", "semver"].filter((k) => ref[k] !== undefined);
-  if (unsupported.length > 0) {
-    return { kind: "failed", message: `${prefix}: spec.ref.${unsupported[0]} is not supported by the local cloud; use spec.ref.branch or spec.ref.tag.` };
+  // Flux's precedence: commit, name, semver, tag, branch (source-controller api/v1 GitRepositoryRef).
+  if (typeof ref["commit"] === "string") {
+    const commit = ref["commit"] as string;
+    if (!(await git.hasCommit(repo, commit))) return failed(`${prefix}: commit '${commit}' not found`);
+    return { kind: "resolved", revision: typeof ref["branch"] === "string" ? `${ref["branch"]}@sha1:${commit}` : `sha1:${commit}`, commit };
+  }
+  if (typeof ref["name"] === "string") {
+    const name = ref["name"] as string;
+    const commit = await git.resolveRefName(repo, name);
+    if (commit === undefined) return failed(`${prefix}: couldn't find remote ref "${name}"`);
+    return { kind: "resolved", revision: `${name}@sha1:${commit}`, commit };
+  }
+  if (typeof ref["semver"] === "string") {
+    const range = ref["semver"] as string;
+    const tag = highestMatching(await git.listTags(repo), range);
+    if (tag === undefined) return failed(`${prefix}: no match found for semver: ${range}`);
+    return { kind: "resolved", revision: `${tag.name}@sha1:${tag.commit}`, commit: tag.commit };
   }
   if (typeof ref["tag"] === "string") {
     const tag = ref["tag"] as string;
     const commit = await git.resolveTag(repo, tag);
-    if (commit === undefined) return { kind: "failed", message: `${prefix}: couldn't find remote ref "refs/tags/${tag}"` };
+    if (commit === undefined) return failed(`${prefix}: couldn't find remote ref "refs/tags/${tag}"`);
     return { kind: "resolved", revision: `${tag}@sha1:${commit}`, commit };
   }
   const branch = typeof ref["branch"] === "string" ? (ref["branch"] as string) : DEFAULT_BRANCH;
   const commit = await git.resolveRef(repo, branch);
-  if (commit === undefined) return { kind: "failed", message: `${prefix}: couldn't find remote ref "refs/heads/${branch}"` };
+  if (commit === undefined) return failed(`${prefix}: couldn't find remote ref "refs/heads/${branch}"`);
   return { kind: "resolved", revision: `${branch}@sha1:${commit}`, commit };
 }
 
 /** Reconcile one GitRepository: the status a source-controller would write now. */
-export async function reconcileGitRepository(obj: KubeObject, git: GitReader, now: string): Promise<GitRepositoryResult> {
+export async function reconcileGitRepository(obj: KubeObject, git: GitReader, now: string, secrets?: SecretLookup): Promise<GitRepositoryResult> {
   const generation = obj.metadata.generation ?? 1;
   const prior = Array.isArray(obj.status?.["conditions"]) ? (obj.status!["conditions"] as Condition[]) : undefined;
-  const outcome = await resolve(obj, git);
+  const outcome = await resolve(obj, git, secrets);
   switch (outcome.kind) {
     case "failed": {
-      const conditions = withCondition(prior, { type: "Ready", status: "False", reason: "GitOperationFailed", message: outcome.message, observedGeneration: generation }, now);
+      // As source-controller writes them: Reconciling (it retries), Ready=False, FetchFailed=True.
+      const keep = (type: string) => withCondition(prior?.filter((c) => c.type === type), type === "Reconciling"
+        ? { type, status: "True", reason: "ProgressingWithRetry", message: "building artifact", observedGeneration: generation }
+        : { type, status: type === "Ready" ? "False" : "True", reason: outcome.reason, message: outcome.message, observedGeneration: generation }, now);
+      const conditions = [...keep("Reconciling"), ...keep("Ready"), ...keep("FetchFailed"), ...(prior?.filter((c) => !["Reconciling", "Ready", "FetchFailed"].includes(c.type)) ?? [])];
       // A failed fetch keeps the last artifact, as Flux does, so dependants keep their revision.
       return { status: { ...(obj.status ?? {}), observedGeneration: generation, conditions } };
     }
     case "resolved": {
       const message = `stored artifact for revision '${outcome.revision}'`;
-      let conditions = withCondition(prior, { type: "Ready", status: "True", reason: "Succeeded", message, observedGeneration: generation }, now);
+      let conditions = withCondition(prior?.filter((c) => c.type !== "Reconciling" && c.type !== "FetchFailed"), { type: "Ready", status: "True", reason: "Succeeded", message, observedGeneration: generation }, now);
       conditions = withCondition(conditions, { type: "ArtifactInStorage", status: "True", reason: "Succeeded", message, observedGeneration: generation }, now);
       const ns = obj.metadata.namespace ?? "default";
       const path = `gitrepository/${ns}/${obj.metadata.name}/${outcome.commit}.tar.gz`;
@@ -78,6 +140,8 @@ export async function reconcileGitRepository(obj: KubeObject, git: GitReader, no
         path,
         url: `http://source-controller.flux-system.svc.cluster.local./${path}`,
         revision: outcome.revision,
+        // The CRD requires a digest (of the tarball, which the emulation does not build): one derived from the commit.
+        digest: `sha256:${createHash("sha256").update(outcome.commit).digest("hex")}`,
         lastUpdateTime: previous?.revision === outcome.revision && previous.lastUpdateTime ? previous.lastUpdateTime : now,
       };
       return { status: { ...(obj.status ?? {}), observedGeneration: generation, conditions, artifact }, revision: outcome.revision };

@@ -14,10 +14,16 @@
  */
 import type { GitService } from "../git/index.js";
 import type { ClusterAccess, ClusterEvent } from "./cluster.js";
-import { availableDeploymentStatus, deploymentNeedsStatus } from "./deployment.js";
+import { availableDeploymentStatus, deploymentNeedsStatus, missingImageRule, missingImagesOf, unavailableDeploymentStatus } from "./deployment.js";
 import { parseDuration } from "./duration.js";
 import { reconcileGitRepository, type GitReader } from "./git-repository.js";
-import { finalizeKustomization, reconcileKustomization, sourceState } from "./kustomization.js";
+import type { ObjectKey } from "./cluster.js";
+import { finalizeKustomization, healthCheckOutcome, reconcileKustomization, sourceState } from "./kustomization.js";
+import { findKustomize, type KustomizeTool } from "./kustomize-build.js";
+import { UNSUPPORTED_KINDS, unsupportedStatus } from "./unsupported.js";
+import { syncReplicaSets } from "./replica-sets.js";
+import { readyEvent, recordEvent } from "./events.js";
+import { goDuration } from "./health.js";
 import { conditionOf, DEPLOYMENT, FLUX_FINALIZER, GIT_REPOSITORY, hasFinalizer, KUSTOMIZATION, keyOf, timestamp, type KubeObject } from "./objects.js";
 
 export interface ControllerOptions {
@@ -34,6 +40,19 @@ export interface ControllerOptions {
    * on any GitRepository and Kustomization, as if Flux were always installed.
    */
   readonly requireControllerDeployments?: boolean;
+  /**
+   * The kustomize Kustomizations are built with; default {@link findKustomize} (IAC_KUSTOMIZE,
+   * else kustomize or kubectl on PATH). `null`: none, so every Kustomization fails its build
+   * saying so.
+   */
+  readonly kustomize?: KustomizeTool | null;
+  /**
+   * Which images cannot be pulled, so Deployments using them never become available; default
+   * {@link missingImageRule} (tags `missing`, `missing-*`, and IAC_LOCAL_MISSING_IMAGES).
+   */
+  readonly missingImage?: (image: string) => boolean;
+  /** Overrides every Kustomization's health-check timeout (tests; Flux's is at least 30 s). */
+  readonly healthCheckTimeoutMs?: number;
 }
 
 /** The Deployments (flux.md §1.3, default components) whose controllers the emulation stands for. */
@@ -63,6 +82,15 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 const isSuspended = (obj: KubeObject) => obj.spec?.["suspend"] === true;
+
+/** The annotation `flux reconcile` sets to ask for a reconciliation now (fluxcd/pkg apis/meta). */
+export const REQUESTED_AT = "reconcile.fluxcd.io/requestedAt";
+
+/** A reconcile request not yet handled (`status.lastHandledReconcileAt` differs), or undefined. */
+function reconcileRequested(obj: KubeObject): string | undefined {
+  const asked = obj.metadata.annotations?.[REQUESTED_AT];
+  return asked !== undefined && asked !== obj.status?.["lastHandledReconcileAt"] ? asked : undefined;
+}
 const isDeleting = (obj: KubeObject) => obj.metadata.deletionTimestamp !== undefined;
 
 /** Start the controllers; they run until {@link Controllers.stop}. */
@@ -71,9 +99,13 @@ export function startControllers(options: ControllerOptions): Controllers {
   const log = options.log ?? (() => {});
   const deploymentDelayMs = options.deploymentDelayMs ?? 200;
   const requireDeployments = options.requireControllerDeployments ?? true;
+  const kustomize = options.kustomize === null ? undefined : (options.kustomize ?? findKustomize());
+  const missingImage = options.missingImage ?? missingImageRule();
   /** When each GitRepository/Kustomization is next due on its interval (by uid). */
   const dueAt = new Map<string, number>();
   const deploymentTimers = new Map<string, NodeJS.Timeout>();
+  /** Kustomizations whose revision is applied and whose health checks run (by uid). */
+  const healthWaits = new Map<string, { readonly revision: string; readonly generation: number; readonly checks: readonly ObjectKey[]; readonly startedAt: number }>();
   let forceSources = false;
   let running: Promise<void> | undefined;
   let again = false;
@@ -98,7 +130,12 @@ export function startControllers(options: ControllerOptions): Controllers {
         deploymentTimers.delete(uid);
         const live = cluster.get(keyFor(obj));
         if (live === undefined || !deploymentNeedsStatus(live)) return;
-        cluster.updateStatus(keyFor(live), availableDeploymentStatus(live, timestamp(Date.now()))).catch((err: Error) => {
+        const now = timestamp(Date.now());
+        const unavailable = missingImagesOf(live, missingImage).length > 0;
+        const status = unavailable ? unavailableDeploymentStatus(live, now) : availableDeploymentStatus(live, now);
+        syncReplicaSets(live, cluster, { unavailable })
+          .then(() => cluster.updateStatus(keyFor(live), status))
+          .catch((err: Error) => {
           log(`Deployment ${keyOf(live)}: status update failed, will retry: ${err.message}`);
           trigger();
         });
@@ -122,10 +159,10 @@ export function startControllers(options: ControllerOptions): Controllers {
     if (o.kind === DEPLOYMENT.kind && o.apiVersion === DEPLOYMENT.apiVersion) {
       if (event.type !== "DELETED" && deploymentNeedsStatus(o)) scheduleDeployment(o);
       // A Flux controller starting picks up the objects waiting for it.
-      if (o.metadata.name === SOURCE_CONTROLLER || o.metadata.name === KUSTOMIZE_CONTROLLER) trigger();
+      if (o.metadata.name === SOURCE_CONTROLLER || o.metadata.name === KUSTOMIZE_CONTROLLER || o.metadata.name === "helm-controller") trigger();
       return;
     }
-    if ((o.kind === GIT_REPOSITORY.kind && o.apiVersion.startsWith("source.toolkit.fluxcd.io/")) || (o.kind === KUSTOMIZATION.kind && o.apiVersion.startsWith("kustomize.toolkit.fluxcd.io/"))) trigger();
+    if (/\.toolkit\.fluxcd\.io\//.test(o.apiVersion)) trigger();
   }
 
   async function reconcileSources(now: number): Promise<void> {
@@ -141,14 +178,19 @@ export function startControllers(options: ControllerOptions): Controllers {
           if (hasFinalizer(repo, FLUX_FINALIZER)) await setFinalizer(repo, false, SOURCE_CONTROLLER);
           continue;
         }
-        const changed = repo.status?.["observedGeneration"] !== (repo.metadata.generation ?? 1);
+        const changed = repo.status?.["observedGeneration"] !== (repo.metadata.generation ?? 1) || reconcileRequested(repo) !== undefined;
         if (!force && !changed && (dueAt.get(uid) ?? 0) > now) continue;
         // The finalizer comes first, suspended or not, as in the real Reconcile.
         if (!hasFinalizer(repo, FLUX_FINALIZER)) await setFinalizer(repo, true, SOURCE_CONTROLLER);
         if (isSuspended(repo)) continue;
         dueAt.set(uid, now + (parseDuration(repo.spec?.["interval"]) ?? DEFAULT_INTERVAL_MS));
-        const { status } = await reconcileGitRepository(repo, git, timestamp(now));
-        if (!sameJson(status, repo.status)) await cluster.updateStatus(keyFor(repo), status);
+        const requested = reconcileRequested(repo);
+        const { status } = await reconcileGitRepository(repo, git, timestamp(now), (namespace, name) => cluster.get({ apiVersion: "v1", kind: "Secret", namespace, name }));
+        if (requested !== undefined) status["lastHandledReconcileAt"] = requested;
+        if (!sameJson(status, repo.status)) {
+          await cluster.updateStatus(keyFor(repo), status);
+          if (conditionOf({ ...repo, status }, "Ready")?.status === "False") await emitReady(repo, status, SOURCE_CONTROLLER, 0, 0);
+        }
       } catch (err) {
         log(`GitRepository ${keyOf(repo)}: reconcile failed: ${(err as Error).message}`);
       }
@@ -178,24 +220,68 @@ export function startControllers(options: ControllerOptions): Controllers {
       }
       const uid = uidOf(ks);
       const ready = conditionOf(ks, "Ready");
-      const changed = ks.status?.["observedGeneration"] !== (ks.metadata.generation ?? 1);
+      const generation = ks.metadata.generation ?? 1;
       const source = sourceState(ks, cluster, git);
+      const requested = reconcileRequested(ks);
+      const interval = parseDuration(ks.spec?.["interval"]) ?? DEFAULT_INTERVAL_MS;
+      const retry = parseDuration(ks.spec?.["retryInterval"]) ?? interval;
+      const wait = healthWaits.get(uid);
+      if (wait !== undefined && wait.generation === generation && requested === undefined && !isSuspended(ks) && !(source.kind === "ready" && source.revision !== wait.revision)) {
+        // Health checks of the applied revision run until they pass or time out; nothing is re-applied meanwhile.
+        try {
+          const status = healthCheckOutcome(ks, { cluster, checks: wait.checks, revision: wait.revision, startedAt: wait.startedAt, nowMs: now, now: timestamp(now), ...(options.healthCheckTimeoutMs === undefined ? {} : { timeoutMs: options.healthCheckTimeoutMs }) });
+          if (status === undefined) continue;
+          healthWaits.delete(uid);
+          dueAt.set(uid, now + (conditionOf({ ...ks, status }, "Ready")?.status === "True" ? interval : retry));
+          await cluster.updateStatus(keyFor(ks), status);
+          await emitReady(ks, status, KUSTOMIZE_CONTROLLER, now - wait.startedAt, interval);
+        } catch (err) {
+          log(`Kustomization ${keyOf(ks)}: health check failed: ${(err as Error).message}`);
+        }
+        continue;
+      }
+      healthWaits.delete(uid);
+      const changed = ks.status?.["observedGeneration"] !== generation || requested !== undefined;
       const newRevision = source.kind === "ready" && source.revision !== ks.status?.["lastAttemptedRevision"];
       // Waiting on a dependency or a source is cheap to re-check, so it is re-checked every pass.
       const waiting = ready?.status !== "True" && (ready?.reason === "DependencyNotReady" || (ready?.reason === "ArtifactFailed" && /^source\b/i.test(ready.message)));
       if (!changed && !newRevision && !waiting && (dueAt.get(uid) ?? 0) > now) continue;
-      const interval = parseDuration(ks.spec?.["interval"]) ?? DEFAULT_INTERVAL_MS;
       try {
         if (!hasFinalizer(ks, FLUX_FINALIZER)) await setFinalizer(ks, true, KUSTOMIZE_CONTROLLER);
         if (isSuspended(ks)) continue;
-        const status = await reconcileKustomization(ks, { cluster, git, now: timestamp(now) });
+        const result = await reconcileKustomization(ks, { cluster, git, kustomize, now: timestamp(now) });
+        const status = requested === undefined ? result.status : { ...result.status, lastHandledReconcileAt: requested };
+        if (result.healthChecks !== undefined && result.revision !== undefined) healthWaits.set(uid, { revision: result.revision, generation, checks: result.healthChecks, startedAt: now });
         const ok = conditionOf({ ...ks, status }, "Ready")?.status === "True";
-        dueAt.set(uid, now + (ok ? interval : (parseDuration(ks.spec?.["retryInterval"]) ?? interval)));
+        dueAt.set(uid, now + (ok ? interval : retry));
         const live = cluster.get(keyFor(ks));
-        if (live !== undefined && !isDeleting(live) && !sameJson(status, live.status)) await cluster.updateStatus(keyFor(ks), status);
+        if (live !== undefined && !isDeleting(live) && !sameJson(status, live.status)) {
+          await cluster.updateStatus(keyFor(ks), status);
+          await emitReady(live, status, KUSTOMIZE_CONTROLLER, Date.now() - now, interval);
+        }
       } catch (err) {
         dueAt.set(uid, now + interval);
         log(`Kustomization ${keyOf(ks)}: reconcile failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** An Event for a changed Ready condition, as Flux's recorder writes it; a failure to record is only logged. */
+  async function emitReady(before: KubeObject, status: Record<string, unknown>, component: string, tookMs: number, intervalMs: number): Promise<void> {
+    const e = readyEvent(before, status, { component, succeeded: () => `Reconciliation finished in ${goDuration(Math.max(1, tookMs))}, next run in ${goDuration(intervalMs)}` });
+    if (e === undefined) return;
+    await recordEvent(cluster, before, { ...e, component, now: timestamp(Date.now()) }).catch((err: Error) => log(`${before.kind} ${keyOf(before)}: recording an event failed: ${err.message}`));
+  }
+
+  /** Flux kinds without an emulated controller say so in their Ready condition (unsupported.ts). */
+  async function markUnsupported(now: number): Promise<void> {
+    for (const kind of UNSUPPORTED_KINDS) {
+      if (!controllerRuns(kind.controller)) continue;
+      for (const obj of cluster.list(kind)) {
+        if (isDeleting(obj)) continue;
+        const status = unsupportedStatus(obj, kind.why, timestamp(now));
+        if (status === undefined) continue;
+        await cluster.updateStatus(keyFor(obj), status).catch((err: Error) => log(`${obj.kind} ${keyOf(obj)}: status update failed: ${err.message}`));
       }
     }
   }
@@ -207,6 +293,7 @@ export function startControllers(options: ControllerOptions): Controllers {
       for (const d of cluster.list(DEPLOYMENT)) if (deploymentNeedsStatus(d)) scheduleDeployment(d);
       await reconcileSources(now);
       await reconcileKustomizations(now);
+      await markUnsupported(now);
     } while (again && !stopped);
   }
 

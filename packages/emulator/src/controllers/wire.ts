@@ -11,7 +11,7 @@ import { startControllers, type ControllerOptions, type Controllers } from "./ru
 export interface WithControllersOptions {
   /** The cluster view of the Kubernetes service this factory made. */
   readonly clusterOf: (service: Service) => ClusterAccess;
-  readonly tuning?: Pick<ControllerOptions, "deploymentDelayMs" | "resyncMs">;
+  readonly tuning?: Pick<ControllerOptions, "deploymentDelayMs" | "resyncMs" | "kustomize" | "missingImage">;
   /** See {@link ControllerOptions.requireControllerDeployments} (default true: as on a real cluster). */
   readonly requireControllerDeployments?: boolean;
 }
@@ -51,6 +51,9 @@ export function withControllers(factory: ServiceFactory, options: WithController
 const noGit: ControllerOptions["git"] = {
   resolveRef: async () => undefined,
   resolveTag: async () => undefined,
+  resolveRefName: async () => undefined,
+  hasCommit: async () => false,
+  listTags: async () => [],
   readFiles: async () => [],
   repoPathOfUrl: () => undefined,
 };

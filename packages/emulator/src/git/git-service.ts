@@ -6,7 +6,7 @@ import { EventEmitter } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Service, ServiceContext, ServiceFactory } from "../service.js";
 import { serveWithHttpBackend } from "./http-backend.js";
-import { readTreeFiles, resolveBranch, resolveTag, type GitFile } from "./reader.js";
+import { hasCommit, listTags, readTreeFiles, resolveBranch, resolveRefName, resolveTag, type GitFile } from "./reader.js";
 import { normalizeRepoPath, RepoStore, splitRequestPath, tryNormalizeRepoPath, type RepoPath } from "./repos.js";
 
 /** The realm git shows when it asks for credentials. */
@@ -29,6 +29,12 @@ export interface GitService extends Service {
   resolveRef(repoPath: string, branch: string): Promise<string | undefined>;
   /** The commit a tag points at, or undefined when the repository or tag does not exist. */
   resolveTag(repoPath: string, tag: string): Promise<string | undefined>;
+  /** The commit a full ref name (`refs/heads/main`, `refs/tags/v1`) points at, or undefined. */
+  resolveRefName(repoPath: string, refName: string): Promise<string | undefined>;
+  /** Whether the repository has this commit. */
+  hasCommit(repoPath: string, sha: string): Promise<boolean>;
+  /** Every tag of the repository with its commit (empty when the repository does not exist). */
+  listTags(repoPath: string): Promise<{ name: string; commit: string }[]>;
   /** Every file under `dirPath` at commit `sha` (paths from the repository root). */
   readFiles(repoPath: string, sha: string, dirPath: string): Promise<GitFile[]>;
   /** The repositories present, as `owner/name.git`. */
@@ -121,6 +127,18 @@ export const createGitService: ServiceFactory = (ctx: ServiceContext): GitServic
       const repo = normalizeRepoPath(repoPath);
       if (!repos.exists(repo)) return undefined;
       return resolveTag(repos.dirOf(repo), tag);
+    },
+    async resolveRefName(repoPath, refName) {
+      const repo = normalizeRepoPath(repoPath);
+      return repos.exists(repo) ? resolveRefName(repos.dirOf(repo), refName) : undefined;
+    },
+    async hasCommit(repoPath, sha) {
+      const repo = normalizeRepoPath(repoPath);
+      return repos.exists(repo) ? hasCommit(repos.dirOf(repo), sha) : false;
+    },
+    async listTags(repoPath) {
+      const repo = normalizeRepoPath(repoPath);
+      return repos.exists(repo) ? listTags(repos.dirOf(repo)) : [];
     },
     async readFiles(repoPath, sha, dirPath) {
       const repo = normalizeRepoPath(repoPath);

@@ -35,6 +35,28 @@ async function resolveFullRef(gitDir: string, prefix: string, name: string): Pro
   return SHA.test(sha) ? sha : undefined;
 }
 
+/** A full ref name (`refs/heads/main`, `refs/tags/v1`, `refs/pull/1/head`) resolved to its commit, or undefined. */
+export function resolveRefName(gitDir: string, refName: string): Promise<string | undefined> {
+  if (!refName.startsWith("refs/")) return Promise.resolve(undefined);
+  return resolveFullRef(gitDir, "", refName);
+}
+
+/** Whether a full commit id names a commit of the repository. */
+export async function hasCommit(gitDir: string, sha: string): Promise<boolean> {
+  if (!SHA.test(sha)) return false;
+  const { code } = await runGit(["cat-file", "-e", `${sha}^{commit}`], { gitDir, okCodes: [1, 128] });
+  return code === 0;
+}
+
+/** Every tag with the commit it points at (annotated tags peeled). */
+export async function listTags(gitDir: string): Promise<{ name: string; commit: string }[]> {
+  const { stdout } = await runGit(["for-each-ref", "--format=%(refname:strip=2) %(objectname) %(*objectname)", "refs/tags"], { gitDir });
+  return stdout.toString("utf8").split("\n").filter(Boolean).map((line) => {
+    const [name, object, peeled] = line.split(" ");
+    return { name: name!, commit: peeled !== undefined && peeled !== "" ? peeled : object! };
+  });
+}
+
 /** `./a/b/`, `/a/b`, `a/b` -> `a/b`; `.`, `./`, `` -> `` (the root). */
 export function normalizeDirPath(dirPath: string): string {
   const parts = dirPath.split("/").filter((p) => p !== "" && p !== ".");

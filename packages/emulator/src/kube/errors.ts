@@ -39,7 +39,10 @@ export class KubeApiError extends Error {
   readonly code: string;
   readonly httpStatus: number;
   readonly status: StatusBody;
+  /** Warnings the answer carries (`Warning: 299` headers), e.g. unknown fields beside a 422. */
+  warnings: readonly string[] = [];
 
+  /** An empty `reason` is left out of the Status, as the apiserver does for some 500s. */
   constructor(httpStatus: number, reason: string, message: string, details?: StatusDetails) {
     super(message);
     this.name = "KubeApiError";
@@ -51,11 +54,17 @@ export class KubeApiError extends Error {
       metadata: {},
       status: "Failure",
       message,
-      reason,
+      ...(reason === "" ? {} : { reason }),
       ...(details === undefined ? {} : { details }),
       code: httpStatus,
     };
   }
+}
+
+/** The error, carrying warnings for the client. */
+export function withWarnings(err: KubeApiError, warnings: readonly string[]): KubeApiError {
+  err.warnings = warnings;
+  return err;
 }
 
 type Res = Pick<ResourceType, "group" | "plural">;
@@ -89,7 +98,15 @@ export function staleConflict(type: Res, name: string): KubeApiError {
 
 export interface FieldError {
   /** `FieldValueInvalid`, `FieldValueRequired`, `FieldValueForbidden`, `FieldValueNotSupported`. */
-  readonly type: "FieldValueInvalid" | "FieldValueRequired" | "FieldValueForbidden" | "FieldValueNotSupported";
+  readonly type:
+    | "FieldValueInvalid"
+    | "FieldValueTypeInvalid"
+    | "FieldValueRequired"
+    | "FieldValueForbidden"
+    | "FieldValueNotSupported"
+    | "FieldValueTooLong"
+    | "FieldValueTooMany"
+    | "FieldValueDuplicate";
   readonly field: string;
   /** For `FieldValueInvalid`: the rejected value, rendered as JSON in the message. */
   readonly value?: unknown;
@@ -99,7 +116,14 @@ export interface FieldError {
 function fieldErrorBody(e: FieldError): string {
   switch (e.type) {
     case "FieldValueInvalid":
+    case "FieldValueTypeInvalid":
       return `Invalid value: ${JSON.stringify(e.value ?? null)}: ${e.detail}`;
+    case "FieldValueTooLong":
+      return `Too long: ${e.detail}`;
+    case "FieldValueTooMany":
+      return `Too many: ${JSON.stringify(e.value ?? null)}: ${e.detail}`;
+    case "FieldValueDuplicate":
+      return `Duplicate value: ${JSON.stringify(e.value ?? null)}`;
     case "FieldValueRequired":
       return `Required value${e.detail ? `: ${e.detail}` : ""}`;
     case "FieldValueForbidden":

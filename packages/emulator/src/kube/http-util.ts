@@ -13,9 +13,14 @@ export function sendError(res: ServerResponse, err: KubeApiError): void {
 }
 
 export async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readRawBody(req)).toString("utf8");
+}
+
+/** The request body as bytes (protobuf bodies are binary). */
+export async function readRawBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 /** The media type of a Content-Type header, lower case, without parameters. */

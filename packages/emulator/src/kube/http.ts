@@ -15,10 +15,13 @@ import {
   SERVER_VERSION,
 } from "./discovery.js";
 import { badRequest, invalid, KubeApiError, methodNotAllowed, pathNotFound, successStatus, unauthorized, unsupportedMediaType } from "./errors.js";
-import { mediaType, parseJson, readBody, sendError, sendJson, wantsAggregatedDiscovery, wantsTable } from "./http-util.js";
+import { mediaType, parseJson, readBody, readRawBody, sendError, sendJson, wantsAggregatedDiscovery, wantsTable } from "./http-util.js";
+import { decodeProtobufObject, PROTOBUF } from "./protobuf.js";
+import { selfSubjectAccessReview } from "./access-review.js";
+import { serveScale } from "./scale.js";
 import { groupVersionDocument, openApiIndex } from "./openapi.js";
 import { parseSelector } from "./selectors.js";
-import type { PatchType, PropagationPolicy, StoreCore, Target } from "./store.js";
+import type { FieldValidation, PatchType, PropagationPolicy, StoreCore, Target } from "./store.js";
 import { toTable } from "./table.js";
 import { apiVersionOf, isPlainObject, type KubeObject } from "./types.js";
 import { serveWatch } from "./watch.js";
@@ -51,6 +54,20 @@ function dryRunOf(q: URLSearchParams, body?: Record<string, unknown>): boolean {
   return values.length > 0;
 }
 
+/** `fieldValidation`: Strict, Warn (the apiserver's default) or Ignore; anything else is refused as the apiserver does. */
+function fieldValidationOf(q: URLSearchParams): FieldValidation {
+  const v = q.get("fieldValidation");
+  if (v === null || v === "") return "Warn";
+  if (v === "Strict" || v === "Warn" || v === "Ignore") return v;
+  throw badRequest(`fieldValidation parameter unsupported: ${v}`);
+}
+
+/** `Warning: 299 - "<text>"` headers, as the apiserver sends them. */
+function setWarnings(res: ServerResponse, warnings: readonly string[] | undefined): void {
+  if (warnings === undefined || warnings.length === 0) return;
+  res.setHeader("warning", warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+}
+
 /** Field manager of a non-apply write: `fieldManager`, else the User-Agent's product (apiserver `prefixFromUserAgent`). */
 function managerOf(req: IncomingMessage, q: URLSearchParams): string {
   const given = q.get("fieldManager");
@@ -65,7 +82,10 @@ export async function handleKubeRequest(ctx: HttpContext, req: IncomingMessage, 
     await route(ctx, req, res);
   } catch (err) {
     if (err instanceof KubeApiError) {
-      if (!res.headersSent) sendError(res, err);
+      if (!res.headersSent) {
+        setWarnings(res, err.warnings);
+        sendError(res, err);
+      }
       else res.end();
       return;
     }
@@ -132,6 +152,9 @@ async function route(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
     if (!list) throw pathNotFound();
     return sendJson(res, 200, list);
   }
+  if (group === "authorization.k8s.io" && version === "v1" && rest.length === 1 && rest[0] === "selfsubjectaccessreviews" && method === "POST") {
+    return sendJson(res, 201, await selfSubjectAccessReview(req));
+  }
   const rp = resolvePath(ctx, group, version!, rest);
   await serveResource(ctx, req, res, rp, url.searchParams, method, accept);
 }
@@ -151,17 +174,21 @@ function resolvePath(ctx: HttpContext, group: string, version: string, rest: str
   return { target: { type, version }, namespace: undefined, name: rest[1], subresource: rest[2] };
 }
 
-function checkSubresource(rp: ResourcePath, method: string): "status" | "finalize" | undefined {
+function checkSubresource(rp: ResourcePath, method: string): "status" | "finalize" | "scale" | undefined {
   const sub = rp.subresource;
   if (sub === undefined) return undefined;
   const t = rp.target.type;
+  if (sub === "scale" && t.group === "apps" && ["Deployment", "ReplicaSet", "StatefulSet"].includes(t.kind) && ["GET", "PUT", "PATCH"].includes(method)) return "scale";
   if (sub === "status" && t.statusSubresource) return "status";
   if (sub === "finalize" && t.group === "" && t.kind === "Namespace" && method === "PUT") return "finalize";
   throw pathNotFound();
 }
 
 function parseObjectBody(text: string, rp: ResourcePath, what: string): KubeObject {
-  const body = parseJson(text, what);
+  return checkObjectBody(parseJson(text, what), rp, what);
+}
+
+function checkObjectBody(body: unknown, rp: ResourcePath, what: string): KubeObject {
   if (!isPlainObject(body)) throw badRequest(`the ${what} must be a JSON object`);
   const t = rp.target;
   const expected = apiVersionOf(t.type.group, t.version);
@@ -200,15 +227,20 @@ function paginate(items: KubeObject[], q: URLSearchParams): { items: KubeObject[
   return { items: pageItems, meta: { continue: next, remainingItemCount: items.length - start - limit } };
 }
 
+/** A POST or PUT body: JSON (or YAML-as-JSON), or protobuf as kubectl's typed clients send it (protobuf.ts). */
+async function readObjectBody(req: IncomingMessage, rp: ResourcePath): Promise<KubeObject> {
+  if (mediaType(req.headers["content-type"]) === PROTOBUF) return checkObjectBody(decodeProtobufObject(await readRawBody(req)), rp, "request body");
+  return parseObjectBody(await readBody(req), rp, "request body");
+}
+
 const JSON_BODIES = new Set(["", "application/json", "application/yaml", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/json-patch+json", "application/apply-patch+yaml"]);
 
 async function serveResource(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, rp: ResourcePath, q: URLSearchParams, method: string, accept: string | undefined): Promise<void> {
   const store = ctx.store;
   const bodyType = mediaType(req.headers["content-type"]);
-  if ((method === "POST" || method === "PUT") && !JSON_BODIES.has(bodyType)) {
-    // Protobuf (kubectl's typed clients) and CBOR are not decoded here; client-go answers a 415 by
-    // retrying the request as JSON.
-    throw unsupportedMediaType(bodyType, ["application/json", "application/yaml"]);
+  if ((method === "POST" || method === "PUT") && !JSON_BODIES.has(bodyType) && bodyType !== PROTOBUF) {
+    // CBOR is not decoded here; client-go answers a 415 by retrying the request as JSON.
+    throw unsupportedMediaType(bodyType, ["application/json", "application/yaml", PROTOBUF]);
   }
   const t = rp.target;
   const sub = checkSubresource(rp, method);
@@ -224,6 +256,7 @@ async function serveResource(ctx: HttpContext, req: IncomingMessage, res: Server
           resourceVersion: q.get("resourceVersion") ?? undefined,
           timeoutSeconds: timeout === null ? undefined : Number(timeout),
           streams: ctx.streams,
+          ...(wantsTable(accept) ? { asTable: (o: KubeObject) => toTable({ registry: store.registry, type: t.type, version: t.version, objects: [o], resourceVersion: o.metadata.resourceVersion ?? "" }) } : {}),
         });
       }
       const page = paginate(store.list(t, rp.namespace, selector), q);
@@ -236,7 +269,7 @@ async function serveResource(ctx: HttpContext, req: IncomingMessage, res: Server
       return sendJson(res, 200, { kind: t.type.listKind, apiVersion: apiVersionOf(t.type.group, t.version), metadata: listMeta, items: page.items });
     }
     if (method === "POST") {
-      const body = parseObjectBody(await readBody(req), rp, "request body");
+      const body = await readObjectBody(req, rp);
       if (t.type.namespaced) {
         if (rp.namespace === undefined) throw methodNotAllowed();
         if (body.metadata.namespace !== undefined && body.metadata.namespace !== rp.namespace) {
@@ -244,7 +277,8 @@ async function serveResource(ctx: HttpContext, req: IncomingMessage, res: Server
         }
         body.metadata.namespace = rp.namespace;
       }
-      const result = store.create(t, body, { fieldManager: managerOf(req, q), dryRun: dryRunOf(q) });
+      const result = store.create(t, body, { fieldManager: managerOf(req, q), dryRun: dryRunOf(q), fieldValidation: fieldValidationOf(q) });
+      setWarnings(res, result.warnings);
       return sendJson(res, 201, result.object);
     }
     if (method === "DELETE") {
@@ -266,6 +300,7 @@ async function serveResource(ctx: HttpContext, req: IncomingMessage, res: Server
   }
 
   const name = rp.name;
+  if (sub === "scale") return serveScale({ store, req, res, rp, name, method, q, fieldManager: managerOf(req, q), dryRun: dryRunOf(q) });
   switch (method) {
     case "GET": {
       if (q.get("watch") === "true") throw methodNotAllowed("watch a single object with a list request and fieldSelector=metadata.name=<name>");
@@ -274,13 +309,14 @@ async function serveResource(ctx: HttpContext, req: IncomingMessage, res: Server
       return sendJson(res, 200, obj);
     }
     case "PUT": {
-      const body = parseObjectBody(await readBody(req), rp, "request body");
+      const body = await readObjectBody(req, rp);
       if (sub === "finalize") {
         const spec = isPlainObject(body["spec"]) ? body["spec"] : {};
         const finalizers = Array.isArray(spec["finalizers"]) ? spec["finalizers"].map(String) : [];
         return sendJson(res, 200, store.finalizeNamespace(name, finalizers, { dryRun: dryRunOf(q) }).object);
       }
-      const result = store.update(t, rp.namespace, name, body, { fieldManager: managerOf(req, q), dryRun: dryRunOf(q), subresource: sub });
+      const result = store.update(t, rp.namespace, name, body, { fieldManager: managerOf(req, q), dryRun: dryRunOf(q), subresource: sub, fieldValidation: fieldValidationOf(q) });
+      setWarnings(res, result.warnings);
       return sendJson(res, 200, result.object);
     }
     case "PATCH": {
@@ -316,7 +352,8 @@ async function serveResource(ctx: HttpContext, req: IncomingMessage, res: Server
           causes: [{ reason: "FieldValueForbidden", message: "Forbidden: may not be specified for non-apply patch", field: "force" }],
         });
       }
-      const result = store.patch(t, rp.namespace, name, { type: patchType, body: parseJson(text, "patch") }, { fieldManager: managerOf(req, q), dryRun, subresource });
+      const result = store.patch(t, rp.namespace, name, { type: patchType, body: parseJson(text, "patch") }, { fieldManager: managerOf(req, q), dryRun, subresource, fieldValidation: fieldValidationOf(q) });
+      setWarnings(res, result.warnings);
       return sendJson(res, 200, result.object);
     }
     case "DELETE": {

@@ -9,11 +9,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { applyCreateDefaults, applyUpdateDefaults, defaultPortProtocols } from "./defaults.js";
-import { alreadyExists, badRequest, forbidden, invalid, KubeApiError, methodNotAllowed, notFound, staleConflict } from "./errors.js";
+import { alreadyExists, badRequest, forbidden, invalid, KubeApiError, methodNotAllowed, notFound, staleConflict, withWarnings } from "./errors.js";
 import { EventLog } from "./event-log.js";
 import { decodeManagedFields, encodeManagedFields, recordUpdate, serverSideApply, type ManagerEntry, type TrackingContext } from "./managed-fields.js";
 import { jsonPatch, mergePatch, strategicMergePatch } from "./patch.js";
 import { ResourceRegistry } from "./registry.js";
+import { checkCustomObject, typedPatchProblem } from "./schema.js";
+import { pruneFields, unknownBuiltinFields } from "./builtin-schema.js";
 import { matchesSelector, parseSelector, type Selector } from "./selectors.js";
 import { builtinTopology } from "./topology.js";
 import {
@@ -44,7 +46,15 @@ export interface WriteOptions {
   readonly dryRun?: boolean;
   /** `status` to write the status subresource. */
   readonly subresource?: "status";
+  /**
+   * What to do with fields a custom resource's schema does not declare (the `fieldValidation`
+   * query parameter): `Strict` refuses them (400), `Warn` drops them with a warning, `Ignore`
+   * (the default of in-process writes) drops them silently.
+   */
+  readonly fieldValidation?: FieldValidation;
 }
+
+export type FieldValidation = "Strict" | "Warn" | "Ignore";
 
 export interface ApplyOptions extends WriteOptions {
   readonly fieldManager: string;
@@ -67,6 +77,8 @@ export type DeleteResult =
 export interface WriteResult {
   readonly object: KubeObject;
   readonly created: boolean;
+  /** Warnings for the client (`Warning: 299 - "..."` headers): unknown fields under `fieldValidation=Warn`. */
+  readonly warnings?: readonly string[];
 }
 
 /** Hooks the store calls; the lifecycle controller and persistence plug in here. */
@@ -275,7 +287,7 @@ export class StoreCore {
     const existing = this.#entry(type, obj.metadata.namespace, name);
     if (existing) throw alreadyExists(type, name, existing.object.metadata.deletionTimestamp !== undefined);
     if (type.statusSubresource && !(type.group === "" && type.kind === "Namespace")) delete obj["status"];
-    return this.#write({ t, old: undefined, next: obj, manager: options.fieldManager, dryRun: options.dryRun ?? false });
+    return this.#write({ t, old: undefined, next: obj, manager: options.fieldManager, dryRun: options.dryRun ?? false, fieldValidation: options.fieldValidation });
   }
 
   /** PUT: replace an object (or its status), with optimistic concurrency on resourceVersion. */
@@ -311,7 +323,7 @@ export class StoreCore {
         else next["status"] = structuredClone(old["status"]);
       }
     }
-    return this.#write({ t, old, next, manager: options.fieldManager, dryRun: options.dryRun ?? false, subresource: options.subresource, entries: options.entries });
+    return this.#write({ t, old, next, manager: options.fieldManager, dryRun: options.dryRun ?? false, subresource: options.subresource, entries: options.entries, fieldValidation: options.fieldValidation });
   }
 
   /** PATCH with a merge, strategic-merge or JSON patch. */
@@ -367,6 +379,18 @@ export class StoreCore {
     if (!type.namespaced) delete (applied["metadata"] as Record<string, unknown>)["namespace"];
     if (options.subresource !== "status" && type.statusSubresource) delete applied["status"];
     if (type.crd === undefined) defaultPortProtocols(applied);
+    const schema = type.crd === undefined ? undefined : this.registry.schemaOf(type, t.version);
+    const builtinUnknown = type.crd === undefined ? unknownBuiltinFields(type.group, t.version, type.kind, applied) : undefined;
+    if (builtinUnknown !== undefined && builtinUnknown.length > 0) {
+      throw new KubeApiError(500, "", `failed to create typed patch object (${typeof meta.namespace === "string" ? meta.namespace : ""}/${name}; ${apiVersionOf(type.group, t.version)}, Kind=${type.kind}): .${builtinUnknown[0]}: field not declared in schema`);
+    }
+    if (schema !== undefined) {
+      // structured-merge-diff types the applied configuration before merging; the apiserver answers 500.
+      const problem = typedPatchProblem(schema, applied);
+      if (problem !== undefined) {
+        throw new KubeApiError(500, "", `failed to create typed patch object (${typeof meta.namespace === "string" ? meta.namespace : ""}/${name}; ${apiVersionOf(type.group, t.version)}, Kind=${type.kind}): ${problem}`);
+      }
+    }
 
     const entry = this.#entry(type, namespace, name);
     if (!entry && options.subresource === "status") throw notFound(type, name);
@@ -390,6 +414,34 @@ export class StoreCore {
       return this.#write({ t, old: undefined, next: merged, manager: options.fieldManager, dryRun: options.dryRun ?? false, entries: result.entries });
     }
     return this.#replace(t, entry, merged, { ...options, entries: result.entries });
+  }
+
+  /**
+   * A custom resource against its schema (schema.ts): unknown fields refused (Strict) or dropped
+   * (Warn: returned as warnings; Ignore), non-nullable nulls dropped, defaults applied in place,
+   * then 422 on what the schema refuses.
+   */
+  #checkSchema(t: Target, next: KubeObject, mode: FieldValidation): string[] {
+    const type = t.type;
+    if (type.crd === undefined) {
+      // Built-in kinds: unknown field names only (builtin-schema.ts).
+      const unknown = unknownBuiltinFields(type.group, t.version, type.kind, next) ?? [];
+      if (unknown.length === 0) return [];
+      if (mode === "Strict") throw badRequest(`${type.kind} in version "${t.version}" cannot be handled as a ${type.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(", ")}`);
+      pruneFields(next, unknown);
+      return mode === "Warn" ? unknown.map((f) => `unknown field "${f}"`) : [];
+    }
+    const schema = this.registry.schemaOf(type, t.version);
+    if (schema === undefined) return [];
+    const outcome = checkCustomObject(schema, next);
+    if (mode === "Strict" && outcome.unknown.length > 0) {
+      throw badRequest(`${type.kind} in version "${t.version}" cannot be handled as a ${type.kind}: strict decoding error: ${outcome.unknown.map((f) => `unknown field "${f}"`).join(", ")}`);
+    }
+    const warnings = mode === "Warn" ? outcome.unknown.map((f) => `unknown field "${f}"`) : [];
+    if (outcome.errors.length > 0) throw withWarnings(invalid({ group: type.group, kind: type.kind, name: next.metadata.name ?? "" }, outcome.errors), warnings);
+    for (const key of Object.keys(next)) if (!(key in outcome.object)) delete next[key];
+    Object.assign(next, outcome.object);
+    return warnings;
   }
 
   /** The namespace `finalize` subresource: replace `spec.finalizers`. */
@@ -416,6 +468,7 @@ export class StoreCore {
     entries?: ManagerEntry[];
     /** Skip kind defaults (the finalize subresource changes exactly what it says). */
     raw?: boolean;
+    fieldValidation?: FieldValidation | undefined;
   }): WriteResult {
     const { t, old, next } = w;
     const type = t.type;
@@ -444,6 +497,7 @@ export class StoreCore {
       if (!w.raw) applyUpdateDefaults(type, next, old, { now, establishCrds: this.#establishInline });
       if (type.generation && specChanged(old, next)) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }
+    const warnings = w.raw ? [] : this.#checkSchema(t, next, w.fieldValidation ?? "Ignore");
     validateObject({ type, obj: next, old });
 
     const time = kubeTime(now);
@@ -466,7 +520,7 @@ export class StoreCore {
     else delete next.metadata.managedFields;
 
     if (old !== undefined && sameContent(old, next)) {
-      return { object: this.present({ type, object: old }, t.version), created: false };
+      return { object: this.present({ type, object: old }, t.version), created: false, warnings };
     }
 
     const finished = old !== undefined && next.metadata.deletionTimestamp !== undefined && (next.metadata.finalizers ?? []).length === 0 && !hasNamespaceFinalizers(type, next);
@@ -476,7 +530,7 @@ export class StoreCore {
         delete result.metadata.uid;
         delete result.metadata.resourceVersion;
       } else result.metadata.resourceVersion = old.metadata.resourceVersion;
-      return { object: result, created: old === undefined };
+      return { object: result, created: old === undefined, warnings };
     }
     next.metadata.resourceVersion = String(++this.#rv);
     const key = keyOf(type.group, type.kind, next.metadata.namespace, name);
@@ -488,7 +542,7 @@ export class StoreCore {
       this.#objects.set(key, entry);
       this.#emit(old === undefined ? "ADDED" : "MODIFIED", entry);
     }
-    return { object: this.present(entry, t.version), created: old === undefined };
+    return { object: this.present(entry, t.version), created: old === undefined, warnings };
   }
 
   /** DELETE: remove the object, or mark it (deletionTimestamp) while finalizers remain. */

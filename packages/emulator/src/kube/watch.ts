@@ -19,13 +19,19 @@ export interface WatchRequest {
   readonly timeoutSeconds: number | undefined;
   /** Where to register the stream so the service can end it on close. */
   readonly streams: Set<ServerResponse>;
+  /**
+   * For `Accept: ...;as=Table` (kubectl get --watch): each event's object as a one-row Table,
+   * with the kind's columns, as the apiserver sends it; not for ERROR events.
+   */
+  readonly asTable?: (object: KubeObject) => unknown;
 }
 
 export function serveWatch(store: StoreCore, req: IncomingMessage, res: ServerResponse, w: WatchRequest): void {
   res.writeHead(200, { "content-type": "application/json", "cache-control": "no-cache, private", "transfer-encoding": "chunked" });
   res.flushHeaders();
   const send = (type: string, object: unknown) => {
-    if (!res.writableEnded) res.write(JSON.stringify({ type, object }) + "\n");
+    const shown = w.asTable !== undefined && type !== "ERROR" ? w.asTable(object as KubeObject) : object;
+    if (!res.writableEnded) res.write(JSON.stringify({ type, object: shown }) + "\n");
   };
   const { type } = w.target;
   const matches = (e: StoreEvent) =>
