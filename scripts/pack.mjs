@@ -15,7 +15,14 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** The published packages, in dependency order. */
-export const PACKAGES = ["sdk", "engine", "emulator", "azure-spec", "azure", "kubernetes", "cli"];
+export const PACKAGES = ["sdk", "engine", "emulator", "azure-spec", "kubernetes-spec", "azure", "kubernetes", "console", "automation", "cli"];
+
+/** Where a package's compiled sources are, when not dist/src (the console keeps dist/ for its page bundle). */
+const COMPILED = { console: join("dist", "tsc", "src") };
+/** Compiled files a package does not ship: the console's page sources are shipped bundled. */
+const SKIP_COMPILED = { console: /[\\/]web([\\/]|$)/ };
+/** Built files shipped as they are (the console's page, bundled by esbuild). */
+const ASSETS = { console: [join("dist", "console.js"), join("dist", "console.css")] };
 
 /** `./src/x.ts` -> `{ types: ./dist/x.d.ts, default: ./dist/x.js }`; anything else (generated JS, data) as it is. */
 export function publishedExport(target) {
@@ -53,7 +60,10 @@ function run(cmd, args, cwd) {
 
 /** Build (tsc -b, incremental) and pack every package into `outDir`; returns the tarball paths. */
 export function packAll(outDir, options = {}) {
-  if (options.build !== false) run(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-b"], ROOT);
+  if (options.build !== false) {
+    run(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-b"], ROOT);
+    run(process.execPath, ["--import", "tsx", join(ROOT, "packages", "console", "src", "build.ts")], ROOT);
+  }
   mkdirSync(outDir, { recursive: true });
   const stage = mkdtempSync(join(tmpdir(), "iac-pack-"));
   const tarballs = [];
@@ -63,8 +73,11 @@ export function packAll(outDir, options = {}) {
       const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
       const to = join(stage, name);
       mkdirSync(to, { recursive: true });
-      if (!existsSync(join(dir, "dist", "src"))) throw new Error(`${dir}/dist/src is missing: run \`npm run build\` first.`);
-      cpSync(join(dir, "dist", "src"), join(to, "dist"), { recursive: true, filter: (p) => !p.endsWith(".tsbuildinfo") });
+      const compiled = join(dir, COMPILED[name] ?? join("dist", "src"));
+      if (!existsSync(compiled)) throw new Error(`${compiled} is missing: run \`npm run build\` first.`);
+      const skip = SKIP_COMPILED[name];
+      cpSync(compiled, join(to, "dist"), { recursive: true, filter: (p) => !p.endsWith(".tsbuildinfo") && (skip === undefined || !skip.test(p)) });
+      for (const asset of ASSETS[name] ?? []) cpSync(join(dir, asset), join(to, asset));
       for (const extra of manifest.files ?? []) {
         if (extra === "dist" || !existsSync(join(dir, extra))) continue;
         cpSync(join(dir, extra), join(to, extra), { recursive: true });

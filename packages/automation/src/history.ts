@@ -58,6 +58,6 @@ export async function recordHistory(backend: Backend, stack: string, entry: Hist
   try {
     await backend.appendHistory(stack, entry);
   } catch (error) {
-    warn(`This ${entry.operation} (${entry.result}) was not recorded in the history of stack ${stack} in ${backend.url}: ${(error as Error).message}. The deployment itself is unaffected.`);
+    warn(`This ${entry.operation} (${entry.result}) was not recorded in the history of stack ${stack} in ${backend.url}: ${(error as Error).message.replace(/\.$/, "")}. The deployment itself is unaffected.`);
   }
 }

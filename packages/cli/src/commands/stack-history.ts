@@ -200,7 +200,7 @@ async function record(ctx: CommandContext, options: { readonly backend: Backend;
     ctx.say(
       ctx.errStyle(
         "yellow",
-        `warning: this ${entry.operation} (${entry.result}) was not recorded in the history of stack ${options.stack} in ${options.backend.url}: ${(error as Error).message}. The deployment itself is unaffected.`,
+        `warning: this ${entry.operation} (${entry.result}) was not recorded in the history of stack ${options.stack} in ${options.backend.url}: ${(error as Error).message.replace(/\.$/, "")}. The deployment itself is unaffected.`,
       ),
     );
   }

@@ -10,6 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readdir, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { fsErrorOf } from "./fs-errors.js";
 import { fsyncDir, removeIfExists, TEMP_MARKER } from "./fs-util.js";
 import type { HistoryEntry } from "./types.js";
 
@@ -106,30 +107,36 @@ const NAME_ATTEMPTS = 20;
  */
 export async function appendHistoryFile(options: { readonly dir: string; readonly entry: HistoryEntry; readonly retain: number }): Promise<void> {
   const { dir, entry } = options;
-  await mkdir(dir, { recursive: true });
   const temp = join(dir, `entry${TEMP_MARKER}${process.pid}-${randomBytes(4).toString("hex")}`);
-  const handle = await open(temp, "wx", 0o644);
+  let name = temp;
   try {
-    await handle.writeFile(encodeHistoryEntry(entry));
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    await mkdir(dir, { recursive: true });
+    const handle = await open(temp, "wx", 0o644);
+    try {
+      await handle.writeFile(encodeHistoryEntry(entry));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     let seq = nextHistorySeq(await readdir(dir));
     for (let attempt = 1; ; attempt++, seq++) {
+      name = join(dir, historyName(entry.endTime, seq));
       try {
-        await link(temp, join(dir, historyName(entry.endTime, seq)));
+        await link(temp, name);
         break;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= NAME_ATTEMPTS) throw error;
       }
     }
+  } catch (error) {
+    // A full disk or a read-only directory: said as the other state writes say it, with no
+    // half-written temp file left behind.
+    throw fsErrorOf(error, { action: "record the update in the history", path: name });
   } finally {
     await unlink(temp).catch(() => undefined);
   }
   const sorted = sortHistoryNames(await readdir(dir));
-  for (const name of expiredHistoryNames(sorted, options.retain)) await removeIfExists(join(dir, name));
+  for (const expired of expiredHistoryNames(sorted, options.retain)) await removeIfExists(join(dir, expired));
   await fsyncDir(dir);
 }
 
