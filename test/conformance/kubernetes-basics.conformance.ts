@@ -2,7 +2,8 @@
  * Conformance scenario `kubernetes-basics`: `@iac/kubernetes` itself on each target. A CRD and a
  * custom resource of it in one program; a Deployment waited for until available; server-side apply
  * conflicts with another field manager, and iac's `force` taking its fields back; an immutable
- * field change that replaces; a key removed from the program is removed from the object; values the
+ * field change that replaces; a key removed from the program is removed from the object, an object
+ * removed from the program is deleted; values the
  * CRD's schema refuses (out of range, wrong type); a readiness wait that fails on a Deployment
  * whose image never starts; destroy removes the namespace (waiting for its content and for a
  * finalizer someone else holds) and the CRD.
@@ -111,7 +112,7 @@ scenario("kubernetes-basics", { program: "kubernetes-basics" }, (run) => {
     assert.equal(back.code, run.real ? 0 : back.code, show(back));
   });
 
-  it("phase 5: iac's readiness wait fails on a Deployment whose image never starts (its progress deadline passes)", async () => {
+  it("phase 5: iac's readiness wait fails on a Deployment whose image never starts (its progress deadline passes); removed from the program, it is deleted", async () => {
     const r = await up(5);
     const out = r.stdout + r.stderr;
     o["phase5.up.exitCode"] = r.code;
@@ -122,6 +123,14 @@ scenario("kubernetes-basics", { program: "kubernetes-basics" }, (run) => {
       assert.equal(r.code, 1, run.explain(r));
       assert.equal(o["phase5.up.saysProgressDeadline"], true, run.explain(r));
       assert.equal(o["phase5.deployment.progressing"], "False/ProgressDeadlineExceeded");
+    }
+    // The Deployment leaves the program: iac deletes the object it created (and recorded, though it never became ready).
+    const back = await up(2);
+    o["phase5.removed.up.exitCode"] = back.code;
+    o["phase5.removed.deploymentGone"] = (await get("apps/v1", "Deployment", "stuck", "kb")) === undefined;
+    if (run.real) {
+      assert.equal(back.code, 0, run.explain(back));
+      assert.equal(o["phase5.removed.deploymentGone"], true);
     }
   });
 
