@@ -179,3 +179,38 @@ export async function serveHelmRepository(chartsDir: string, workDir: string): P
   files.set("/index.yaml", Buffer.from(`apiVersion: v1\nentries:\n${entries.join("\n")}\ngenerated: "2026-01-01T00:00:00Z"\n`));
   return { url, close: () => new Promise<void>((done) => server.close(() => done())) };
 }
+
+/** One commit of {@link pushHistory}: files to write (null: delete), and a tag to put on it. */
+export interface CommitSpec {
+  readonly files: Readonly<Record<string, string | null>>;
+  readonly tag?: string;
+}
+
+/**
+ * Push commits one after the other to `<git>/<repo>` (branch main, and the tags), as a developer
+ * would; `work` is the clone, kept so that later calls add to the same history. Returns the commits.
+ */
+export async function pushHistory(git: string, repo: string, work: string, commits: readonly CommitSpec[]): Promise<string[]> {
+  const { mkdir: mkdirp, writeFile: write } = await import("node:fs/promises");
+  const { dirname } = await import("node:path");
+  const env = { ...process.env, HOME: work, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0" };
+  const g = async (...a: string[]) => (await exec("git", ["-c", "user.name=Dev", "-c", "user.email=dev@example.com", "-c", "init.defaultBranch=main", ...a], { cwd: work, env })).stdout.trim();
+  await mkdirp(work, { recursive: true });
+  await g("init", "--quiet");
+  const shas: string[] = [];
+  for (const [i, c] of commits.entries()) {
+    for (const [path, content] of Object.entries(c.files)) {
+      if (content === null) await rm(join(work, path), { force: true });
+      else {
+        await mkdirp(dirname(join(work, path)), { recursive: true });
+        await write(join(work, path), content);
+      }
+    }
+    await g("add", "-A");
+    await g("commit", "--quiet", "--allow-empty", "-m", `${repo} change ${i + 1}`);
+    if (c.tag) await g("tag", c.tag);
+    shas.push(await g("rev-parse", "HEAD"));
+  }
+  await g("push", "--quiet", "--tags", `${git.replace("http://", "http://dev:token@")}/${repo}`, "HEAD:refs/heads/main");
+  return shas;
+}

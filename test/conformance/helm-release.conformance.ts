@@ -4,16 +4,10 @@
  * the release. One iac program, run against each target; the real cluster must install the chart.
  */
 import assert from "node:assert/strict";
-import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
-import { iacProject, show, type IacProject } from "../iac-run.js";
-import { condition, diverging, listedDivergences, ROOT, serveHelmRepository, startStack, targets, waitUntil, type HelmRepositoryServer, type Observation, type Stack, type Target } from "./harness.js";
-
-const SCENARIO = "helm-release";
-const HERE = join(ROOT, "test", "conformance");
-const MANIFESTS = join(ROOT, "..", "shared", "reference", "flux", "gotk-components-v2.9.4.yaml");
-const observations = new Map<Target, Observation>();
+import { it } from "node:test";
+import { condition, serveHelmRepository, waitUntil, type HelmRepositoryServer, type Observation, type Stack } from "./harness.js";
+import { FLUX_MANIFESTS, HERE, scenario } from "./scenario.js";
 
 async function observe(stack: Stack): Promise<Observation> {
   const c = stack.client;
@@ -32,81 +26,38 @@ async function observe(stack: Stack): Promise<Observation> {
   };
 }
 
-const projects: IacProject[] = [];
-after(async () => {
-  for (const p of projects) await p.remove();
-});
+let charts: HelmRepositoryServer | undefined;
 
-for (const target of targets()) {
-  describe(`${SCENARIO} on the ${target} Kubernetes`, () => {
-    let project: IacProject;
-    let stack: Stack | undefined;
-    let charts: HelmRepositoryServer | undefined;
-
-    after(async () => {
-      await mkdir(join(HERE, ".tmp"), { recursive: true });
-      await writeFile(join(HERE, ".tmp", `${SCENARIO}-${target}.json`), JSON.stringify(observations.get(target) ?? {}, null, 2) + "\n").catch(() => {});
-      await stack?.stop();
-      await charts?.close();
-    });
-
-    it("serves the local cloud and a Helm repository with the chart", async () => {
-      project = await iacProject({
-        under: join(HERE, ".tmp"),
-        prefix: `helm-${target}`,
-        copy: { from: join(ROOT, "examples", "flux-gitops"), files: ["package.json"] },
-        files: { "iac.yaml": "name: conformance-helm-release\nmain: index.ts\n" },
-        env: { IAC_CONFIG_PASSPHRASE: "conformance" },
-      });
-      projects.push(project);
-      await copyFile(join(HERE, "programs", "helm-release.ts"), join(project.dir, "index.ts"));
-      charts = await serveHelmRepository(join(HERE, "fixtures", "charts"), project.dir);
-      stack = await startStack(project.dir, target);
-      for (const [k, v] of [["manifests", MANIFESTS], ["chartRepo", charts.url]] as const) {
-        const set = await project.iac(["config", "set", k, v]);
-        assert.equal(set.code, 0, show(set));
-      }
-    });
-
-    it("iac up --local installs the chart with the release's values", async () => {
-      const r = await project.iac(["up", "--local", "--yes"]);
-      assert.equal(r.code, 0, show(r) + `\n--- iac local serve:\n${stack!.log()}`);
-      // HelmRelease is not waited for by iac (waitForReady defaults to false): wait here, briefly on
-      // the emulation, which is known not to reconcile it (see docs/local-cloud-conformance.md).
-      await waitUntil("the HelmRelease to be Ready", async () => ((await observe(stack!))["helmRelease.ready"] === "True/InstallSucceeded" ? true : undefined), target === "real" ? 240_000 : 20_000).catch(() => undefined);
-      const o = await observe(stack!);
-      observations.set(target, o);
-      if (target === "real") {
-        assert.equal(o["helmRepository.ready"], "True/Succeeded");
-        assert.equal(o["helmRelease.ready"], "True/InstallSucceeded");
-        assert.deepEqual(o["release.deployment"], { replicas: 2, images: ["nginx:1.27"], available: "True" });
-        assert.deepEqual(o["release.configMap.data"], { GREETING: "hello from values" });
-      }
-    });
-
-    it("iac destroy --local uninstalls the release and Flux", async () => {
-      const r = await project.iac(["destroy", "--local", "--yes"]);
-      const d = await stack!.client.get({ apiVersion: "apps/v1", kind: "Deployment", namespace: "hello", name: "hello" });
-      observations.get(target)!["destroy.exitCode"] = r.code;
-      observations.get(target)!["destroy.releaseDeployment"] = d === undefined ? "gone" : "left";
-      assert.equal(r.code, 0, show(r) + `\n--- iac local serve:\n${stack!.log()}`);
-      if (target === "real") assert.equal(d, undefined, "the release's Deployment is uninstalled with the HelmRelease");
-    });
-  });
-}
-
-describe(`${SCENARIO}: the emulation against the real cluster`, () => {
-  it("diverges only where docs/local-cloud-conformance.md says, and everywhere it says", async (t) => {
-    if (!targets().includes("emulated") || !targets().includes("real")) {
-      t.skip(`IAC_CONFORMANCE_TARGETS=${targets().join(",")}: comparing needs both targets`);
-      return;
+scenario("helm-release", {
+  program: "helm-release",
+  async setup(run) {
+    charts = await serveHelmRepository(join(HERE, "fixtures", "charts"), run.project.dir);
+    return { manifests: FLUX_MANIFESTS, chartRepo: charts.url };
+  },
+  teardown: async () => charts?.close(),
+}, (run) => {
+  it("iac up --local installs the chart with the release's values", async () => {
+    const r = await run.up();
+    assert.equal(r.code, 0, run.explain(r));
+    // HelmRelease is not waited for by iac (waitForReady defaults to false): wait here, briefly on
+    // the emulation, which is known not to reconcile it (see docs/local-cloud-conformance.md).
+    await waitUntil("the HelmRelease to be Ready", async () => ((await observe(run.stack))["helmRelease.ready"] === "True/InstallSucceeded" ? true : undefined), run.real ? 240_000 : 20_000).catch(() => undefined);
+    const o = await observe(run.stack);
+    Object.assign(run.o, o);
+    if (run.real) {
+      assert.equal(o["helmRepository.ready"], "True/Succeeded");
+      assert.equal(o["helmRelease.ready"], "True/InstallSucceeded");
+      assert.deepEqual(o["release.deployment"], { replicas: 2, images: ["nginx:1.27"], available: "True" });
+      assert.deepEqual(o["release.configMap.data"], { GREETING: "hello from values" });
     }
-    const emulated = observations.get("emulated");
-    const real = observations.get("real");
-    assert.ok(emulated && real, "both targets must have run their scenario (see the failures above)");
-    const found = diverging(SCENARIO, emulated, real);
-    const listed = [...(await listedDivergences())].filter((id) => id.startsWith(`${SCENARIO}/`));
-    assert.deepEqual(found.filter((d) => !listed.includes(d.id)).map((d) => `${d.id}: emulated ${JSON.stringify(d.emulated)}, real ${JSON.stringify(d.real)}`), [], "divergences not listed in docs/local-cloud-conformance.md");
-    assert.deepEqual(listed.filter((id) => !found.some((d) => d.id === id)), [], "listed divergences that no longer diverge: remove them from docs/local-cloud-conformance.md");
+  });
+
+  it("iac destroy --local uninstalls the release and Flux", async () => {
+    const r = await run.destroy();
+    const d = await run.stack.client.get({ apiVersion: "apps/v1", kind: "Deployment", namespace: "hello", name: "hello" });
+    run.o["destroy.exitCode"] = r.code;
+    run.o["destroy.releaseDeployment"] = d === undefined ? "gone" : "left";
+    assert.equal(r.code, 0, run.explain(r));
+    if (run.real) assert.equal(d, undefined, "the release's Deployment is uninstalled with the HelmRelease");
   });
 });

@@ -10,7 +10,7 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
-import { buildRealCluster, loadOrCreateCa, startRealCluster, type BuildResult, type RealCluster } from "@iac/emulator";
+import { buildRealCluster, loadOrCreateCa, startRealCluster, UNPULLABLE_REGISTRY, type BuildResult, type RealCluster } from "@iac/emulator";
 import { ROOT, targets, waitUntil } from "./harness.js";
 
 const SKIP = targets().includes("real") ? false : `IAC_CONFORMANCE_TARGETS=${targets().join(",")} leaves the real cluster out`;
@@ -98,6 +98,21 @@ describe("the real cluster on its own", { skip: SKIP }, () => {
     assert.equal(ready, "2");
     const pods = await kubectl("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].status.phase}");
     assert.deepEqual(pods.split(" "), ["Running", "Running"]);
+  });
+
+  it("keeps a pod of an image that cannot be pulled Pending with ImagePullBackOff, so its Deployment never becomes Available", async () => {
+    writeFileSync(join(dir, "stuck.yaml"), DEPLOYMENT.replace(/web/g, "stuck").replace("nginx:1.27", `${UNPULLABLE_REGISTRY}app:1`).replace("replicas: 2", "replicas: 1"));
+    await kubectl("apply", "--server-side", "-f", join(dir, "stuck.yaml"));
+    const waiting = await waitUntil("the pod's container to be waiting", async () => {
+      const reason = await kubectl("get", "pods", "-l", "app=stuck", "-o", "jsonpath={.items[0].status.containerStatuses[0].state.waiting.reason}");
+      return reason === "" ? undefined : reason;
+    }, 60_000);
+    assert.equal(waiting, "ImagePullBackOff");
+    // kwok plays stages within a second: a few seconds later the pod is still not Ready.
+    await new Promise((r) => setTimeout(r, 5000));
+    assert.equal(await kubectl("get", "pods", "-l", "app=stuck", "-o", "jsonpath={.items[0].status.phase}/{.items[0].status.conditions[?(@.type==\"Ready\")].status}"), "Pending/False");
+    assert.equal(await kubectl("get", "deployment", "stuck", "-o", "jsonpath={.status.conditions[?(@.type==\"Available\")].status}"), "False");
+    await kubectl("delete", "deployment", "stuck");
   });
 
   it("runs a Flux controller's binary while its Deployment exists, as its service account, and stops it when the Deployment goes", async () => {

@@ -8,23 +8,17 @@
  * compared with the real one; each difference must be listed in docs/local-cloud-conformance.md.
  */
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
-import { iacProject, show, type IacProject } from "../iac-run.js";
-import { condition, diverging, listedDivergences, pushRepo, ROOT, startStack, targets, waitUntil, type Observation, type Stack, type Target } from "./harness.js";
+import { it } from "node:test";
+import { condition, pushRepo, waitUntil, type Observation, type Stack } from "./harness.js";
+import { FLUX_MANIFESTS, HERE, scenario } from "./scenario.js";
 
-const SCENARIO = "seed-gitops";
-const HERE = join(ROOT, "test", "conformance");
-const MANIFESTS = join(ROOT, "..", "shared", "reference", "flux", "gotk-components-v2.9.4.yaml");
 const CONTROLLERS = ["helm-controller", "kustomize-controller", "notification-controller", "source-controller"];
 const APP = {
   dev: { ns: "realtime-dev", realtime: "realtime-dev", redis: "redis-dev", service: "redis-dev" },
   prod: { ns: "realtime-prod", realtime: "prod-realtime", redis: "prod-redis", service: "prod-redis" },
 } as const;
 
-type Live = Record<string, unknown>;
-const observations = new Map<Target, Observation>();
 
 async function observeApplied(stack: Stack, heads: { fleet: string; app: string }): Promise<Observation> {
   const c = stack.client;
@@ -93,99 +87,55 @@ async function settle(stack: Stack, timeoutMs: number): Promise<void> {
   }, timeoutMs).catch(() => undefined); // the observation records what it reached
 }
 
-const projects: IacProject[] = [];
-after(async () => {
-  for (const p of projects) await p.remove();
-});
+const heads = { fleet: "", app: "" };
 
-for (const target of targets()) {
-  describe(`${SCENARIO} on the ${target} Kubernetes`, () => {
-    let project: IacProject;
-    let stack: Stack | undefined;
-    const heads = { fleet: "", app: "" };
-
-    after(async () => {
-      // What this target observed, for reading next to the other one (test/conformance/.tmp/).
-      await writeFile(join(HERE, ".tmp", `${SCENARIO}-${target}.json`), JSON.stringify(observations.get(target) ?? {}, null, 2) + "\n").catch(() => {});
-      await stack?.stop();
-    });
-
-    it("serves the local cloud and pushes the app's repository", async () => {
-      project = await iacProject({
-        under: join(HERE, ".tmp"),
-        prefix: target,
-        copy: { from: join(ROOT, "examples", "flux-gitops"), files: ["package.json"] },
-        files: { "iac.yaml": "name: conformance-seed-gitops\nmain: index.ts\n" },
-        env: { IAC_CONFIG_PASSPHRASE: "conformance" },
-      });
-      projects.push(project);
-      const { copyFile } = await import("node:fs/promises");
-      await copyFile(join(HERE, "programs", "seed-gitops.ts"), join(project.dir, "index.ts"));
-      stack = await startStack(project.dir, target);
-      heads.app = await pushRepo(stack.git, "iac/realtimeapp-infra.git", join(HERE, "fixtures", "seed-repo"), project.dir);
-      const set = await project.iac(["config", "set", "manifests", MANIFESTS]);
-      assert.equal(set.code, 0, show(set));
-    });
-
-    it("iac up --local bootstraps Flux and applies both overlays", async () => {
-      const r = await project.iac(["up", "--local", "--yes"]);
-      // The emulation may fail where the real cluster does not: that is an observation too.
-      if (target === "real") assert.equal(r.code, 0, show(r) + `\n--- iac local serve:\n${stack!.log()}`);
-      observations.set(target, { "up.exitCode": r.code, "up.failedResources": [...(r.stdout.matchAll(/^\+\s+\S+ (\S+) create failed/gm))].map((m) => m[1]).sort() });
-      const out = await project.iac(["stack", "output", "fluxRevision"]);
-      heads.fleet = /main@sha1:([0-9a-f]{40})/.exec(out.stdout)?.[1] ?? "";
-      assert.ok(heads.fleet, show(out));
-      await settle(stack!, target === "real" ? 180_000 : 60_000);
-      const o = await observeApplied(stack!, heads);
-      observations.set(target, { ...(observations.get(target) ?? {}), ...o });
-      if (target === "real") {
-        // The oracle must pass the scenario itself, or the comparison means nothing.
-        for (const name of CONTROLLERS) assert.equal(o[`controllers.${name}.available`], "True", name);
-        assert.equal(o["sync.gitRepository.revision"], "HEAD");
-        assert.equal(o["sync.kustomization.lastAppliedRevision"], "HEAD");
-        assert.equal(o["app.dev.kustomization.ready"], "True/ReconciliationSucceeded");
-        assert.equal(o["app.prod.kustomization.ready"], "True/ReconciliationSucceeded");
-        assert.deepEqual(o["app.dev.deployments"], [
-          { name: "realtime-dev", replicas: 2, images: ["ghcr.io/example/realtime-go:1a2b3c4"], envFrom: ["realtime-config-dev-<hash>"], available: "True" },
-          { name: "redis-dev", replicas: 1, images: ["redis:7-alpine"], envFrom: [], available: "True" },
-        ]);
-        assert.deepEqual(o["app.prod.deployments"], [
-          { name: "prod-realtime", replicas: 3, images: ["registry.example.com/realtime-go:v1.4.0"], envFrom: ["prod-realtime-config-<hash>"], available: "True" },
-          { name: "prod-redis", replicas: 1, images: ["redis:7-alpine"], envFrom: [], available: "True" },
-        ]);
-        assert.deepEqual(o["app.dev.configMap.data"], { LOG_LEVEL: "debug", REDIS_ADDR: "redis:6379" });
-      }
-    });
-
-    it("iac destroy --local uninstalls Flux and the app's namespaces", async () => {
-      const r = await project.iac(["destroy", "--local", "--yes"]);
-      assert.equal(r.code, 0, show(r) + `\n--- iac local serve:\n${stack!.log()}`);
-      const o = await observeDestroyed(stack!);
-      observations.set(target, { ...(observations.get(target) ?? {}), ...o });
-      if (target === "real") {
-        assert.deepEqual(o["destroy.fluxCrds"], []);
-        // Namespace deletion waits for its content (finalizers included): allow it to finish.
-        await waitUntil("the namespaces to go", async () => ((await observeDestroyed(stack!))["destroy.namespaces"] as string[]).length === 0 || undefined, 120_000);
-        observations.get(target)!["destroy.namespaces"] = [];
-      }
-    });
-  });
-}
-
-describe(`${SCENARIO}: the emulation against the real cluster`, () => {
-  it("diverges only where docs/local-cloud-conformance.md says, and everywhere it says", async (t) => {
-    const emulated = observations.get("emulated");
-    const real = observations.get("real");
-    if (!targets().includes("emulated") || !targets().includes("real")) {
-      t.skip(`IAC_CONFORMANCE_TARGETS=${targets().join(",")}: comparing needs both targets`);
-      return;
+scenario("seed-gitops", {
+  program: "seed-gitops",
+  async setup(run) {
+    heads.app = await pushRepo(run.stack.git, "iac/realtimeapp-infra.git", join(HERE, "fixtures", "seed-repo"), run.project.dir);
+    return { manifests: FLUX_MANIFESTS };
+  },
+}, (run) => {
+  it("iac up --local bootstraps Flux and applies both overlays", async () => {
+    const r = await run.up();
+    // The emulation may fail where the real cluster does not: that is an observation too.
+    if (run.real) assert.equal(r.code, 0, run.explain(r));
+    Object.assign(run.o, { "up.exitCode": r.code, "up.failedResources": [...(r.stdout.matchAll(/^\+\s+\S+ (\S+) create failed/gm))].map((m) => m[1]).sort() });
+    const out = await run.iac(["stack", "output", "fluxRevision"]);
+    heads.fleet = /main@sha1:([0-9a-f]{40})/.exec(out.stdout)?.[1] ?? "";
+    assert.ok(heads.fleet, run.explain(out));
+    await settle(run.stack, run.real ? 180_000 : 60_000);
+    const o = await observeApplied(run.stack, heads);
+    Object.assign(run.o, o);
+    if (run.real) {
+      // The oracle must pass the scenario itself, or the comparison means nothing.
+      for (const name of CONTROLLERS) assert.equal(o[`controllers.${name}.available`], "True", name);
+      assert.equal(o["sync.gitRepository.revision"], "HEAD");
+      assert.equal(o["sync.kustomization.lastAppliedRevision"], "HEAD");
+      assert.equal(o["app.dev.kustomization.ready"], "True/ReconciliationSucceeded");
+      assert.equal(o["app.prod.kustomization.ready"], "True/ReconciliationSucceeded");
+      assert.deepEqual(o["app.dev.deployments"], [
+        { name: "realtime-dev", replicas: 2, images: ["ghcr.io/example/realtime-go:1a2b3c4"], envFrom: ["realtime-config-dev-<hash>"], available: "True" },
+        { name: "redis-dev", replicas: 1, images: ["redis:7-alpine"], envFrom: [], available: "True" },
+      ]);
+      assert.deepEqual(o["app.prod.deployments"], [
+        { name: "prod-realtime", replicas: 3, images: ["registry.example.com/realtime-go:v1.4.0"], envFrom: ["prod-realtime-config-<hash>"], available: "True" },
+        { name: "prod-redis", replicas: 1, images: ["redis:7-alpine"], envFrom: [], available: "True" },
+      ]);
+      assert.deepEqual(o["app.dev.configMap.data"], { LOG_LEVEL: "debug", REDIS_ADDR: "redis:6379" });
     }
-    assert.ok(emulated && real, "both targets must have run their scenario (see the failures above)");
-    const found = diverging(SCENARIO, emulated, real);
-    const listed = [...(await listedDivergences())].filter((id) => id.startsWith(`${SCENARIO}/`));
-    const unlisted = found.filter((d) => !listed.includes(d.id));
-    const gone = listed.filter((id) => !found.some((d) => d.id === id));
-    assert.deepEqual(unlisted.map((d) => `${d.id}: emulated ${JSON.stringify(d.emulated)}, real ${JSON.stringify(d.real)}`), [], "divergences not listed in docs/local-cloud-conformance.md");
-    assert.deepEqual(gone, [], "listed divergences that no longer diverge: remove them from docs/local-cloud-conformance.md");
+  });
+
+  it("iac destroy --local uninstalls Flux and the app's namespaces", async () => {
+    const r = await run.destroy();
+    assert.equal(r.code, 0, run.explain(r));
+    const o = await observeDestroyed(run.stack);
+    Object.assign(run.o, o);
+    if (run.real) {
+      assert.deepEqual(o["destroy.fluxCrds"], []);
+      // Namespace deletion waits for its content (finalizers included): allow it to finish.
+      await waitUntil("the namespaces to go", async () => ((await observeDestroyed(run.stack))["destroy.namespaces"] as string[]).length === 0 || undefined, 120_000);
+      run.o["destroy.namespaces"] = [];
+    }
   });
 });

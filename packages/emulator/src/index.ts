@@ -37,5 +37,6 @@ export type { ServeRealOptions, ServedRealLocalCloud } from "./real/serve.js";
 export { buildRealCluster, defaultCacheDir, defaultSourceDir, RealClusterError } from "./real/build.js";
 export type { BuildEvent, BuildOptions, BuildResult } from "./real/build.js";
 export { startRealCluster } from "./real/cluster.js";
+export { UNPULLABLE_REGISTRY } from "./real/kwok-stages.js";
 export type { RealCluster, RealClusterOptions } from "./real/cluster.js";
 export { COMPONENTS as REAL_CLUSTER_COMPONENTS, KUBERNETES_VERSION as REAL_KUBERNETES_VERSION } from "./real/components.js";

@@ -7,6 +7,8 @@ import { describe, it } from "node:test";
 import { COMPONENTS, FLUX_CONTROLLERS } from "../src/real/components.js";
 import { controllerOfImage, keptArgs } from "../src/real/flux-supervisor.js";
 import { describeBuildEvent } from "../src/real/serve.js";
+import { kwokStages, UNPULLABLE_REGISTRY } from "../src/real/kwok-stages.js";
+import { parseAllDocuments } from "yaml";
 
 describe("real cluster: Flux supervisor rules", () => {
   it("maps a Flux controller image to its controller, and nothing else", () => {
@@ -52,5 +54,27 @@ describe("real cluster: Flux supervisor rules", () => {
     const component = COMPONENTS[0]!;
     assert.match(describeBuildEvent({ kind: "start", component, index: 1, total: 7 }), /^\[1\/7\] building etcd from go\.etcd\.io\/etcd\/server\/v3/);
     assert.match(describeBuildEvent({ kind: "progress", component, packages: 42, elapsedMs: 61_000 }), /etcd: 42 packages compiled, 61 s/);
+  });
+});
+
+describe("real cluster: kwok's stages", () => {
+  const defaults = [
+    "apiVersion: kwok.x-k8s.io/v1alpha1\nkind: Stage\nmetadata: { name: node-initialize }\nspec: { resourceRef: { apiGroup: v1, kind: Node }, selector: { matchExpressions: [] }, next: {} }",
+    "apiVersion: kwok.x-k8s.io/v1alpha1\nkind: Stage\nmetadata: { name: pod-ready }\nspec:\n  resourceRef: { apiGroup: v1, kind: Pod }\n  selector:\n    matchExpressions:\n    - { key: .status.phase, operator: In, values: [Pending] }\n  next: {}",
+  ].join("\n---\n");
+
+  it("keeps pods of an unpullable image out of pod-ready and gives them ImagePullBackOff instead", () => {
+    const docs = parseAllDocuments(kwokStages(defaults)).map((d) => d.toJSON() as { metadata: { name: string }; spec: { selector: { matchExpressions: { key: string; operator: string; values?: string[] }[] }; next: { statusTemplate?: string } } });
+    assert.deepEqual(docs.map((d) => d.metadata.name), ["node-initialize", "pod-ready", "pod-image-pull-backoff"]);
+    const ready = docs[1]!.spec.selector.matchExpressions;
+    assert.deepEqual(ready.at(-1), { key: `.spec.containers.[].image | startswith("${UNPULLABLE_REGISTRY}")`, operator: "NotIn", values: ["true"] });
+    const backoff = docs[2]!.spec;
+    assert.ok(backoff.selector.matchExpressions.some((e) => e.operator === "In" && e.key.includes(UNPULLABLE_REGISTRY)));
+    assert.match(backoff.next.statusTemplate ?? "", /reason: ImagePullBackOff/);
+    assert.match(backoff.next.statusTemplate ?? "", /phase: Pending/);
+  });
+
+  it("says what changed when kwok's defaults have no pod-ready stage", () => {
+    assert.throws(() => kwokStages(defaults.split("---")[0]!), /no pod-ready stage/);
   });
 });

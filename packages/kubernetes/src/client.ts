@@ -23,7 +23,7 @@ import {
   type RequestContext,
   type ResponseContext,
 } from "@kubernetes/client-node";
-import { isNoMatch, isNotFound, KubernetesError, toProviderError } from "./errors.js";
+import { isNoMatch, isNotFound, KubernetesError, statusMessage, toProviderError, typedPatchFailure } from "./errors.js";
 import { describe, type KubeObject, type ObjectKey } from "./objects.js";
 import type { Readiness } from "./readiness.js";
 import type { KubeSettings } from "./settings.js";
@@ -58,6 +58,8 @@ export function retryDecision(err: unknown, attempt: number, random: () => numbe
       const what = status === 429 ? "the API server is throttling requests (HTTP 429)" : "the API server is unavailable (HTTP 503)";
       return Number.isFinite(seconds) && seconds >= 0 ? { reason: `${what}, Retry-After ${seconds} s`, delayMs: seconds * 1000 } : { reason: `${what} without Retry-After`, delayMs: backoff };
     }
+    // A typed-patch failure is the request's own fault (errors.ts typedPatchFailure): the same body fails again.
+    if (status === 500 && typedPatchFailure(statusMessage(err.body)) !== undefined) return undefined;
     if (status >= 500 && status !== 501) return { reason: `the API server answered HTTP ${status}`, delayMs: backoff };
     return undefined;
   }

@@ -31,6 +31,8 @@ export function apiFailure(err: unknown): ApiFailure {
   }
   if (typeof e.code === "number") {
     const body = parseStatus(e.body);
+    const typed = e.code === 500 ? typedPatchFailure(body?.message) : undefined;
+    if (typed !== undefined) return { status: e.code, reason: "Invalid", message: typed };
     return { status: e.code, reason: body?.reason ?? `Http${e.code}`, message: body?.message ?? firstLine(e.message) };
   }
   const cause = (e as { cause?: { code?: unknown; message?: unknown } }).cause;
@@ -38,8 +40,25 @@ export function apiFailure(err: unknown): ApiFailure {
   return { reason: e.name === "Error" ? "Error" : e.name, message: e.message };
 }
 
+/**
+ * A server-side apply whose body does not fit the object's schema (a string where a custom
+ * resource's CRD says integer) is refused with HTTP 500 and no reason: the apiserver fails to build
+ * the typed patch (`failed to create typed patch object (<name>; <gvk>): .spec.size: expected
+ * numeric (int or float), got string`), before validation would answer 422. It is the caller's
+ * input, not a server fault: returns the field and what is wrong with it, else undefined.
+ */
+export function typedPatchFailure(message: string | undefined): string | undefined {
+  const m = /failed to create typed patch object \([^)]*\): (.*)$/s.exec(message ?? "");
+  return m ? `${m[1]!.trim().replace(/^\./, "")} (the value does not fit the object's schema)` : undefined;
+}
+
 function firstLine(s: string): string {
   return s.split("\n").slice(0, 2).join(" ");
+}
+
+/** The `message` of a Status body (string or parsed), if any. */
+export function statusMessage(body: unknown): string | undefined {
+  return parseStatus(body)?.message;
 }
 
 function parseStatus(body: unknown): { reason?: string; message?: string } | undefined {
@@ -83,6 +102,7 @@ function hint(f: ApiFailure): string | undefined {
   if (f.status === 401) return "Check the credentials of the kubeconfig (kubernetes:kubeconfig / KUBECONFIG).";
   if (f.status === 403) return "Give the kubeconfig's user RBAC permission for this object, or use another context.";
   if (f.status === 409 && /conflict/i.test(f.message)) return "Another field manager owns these fields; iac applies with force, so retry the update.";
+  if (f.status === 500 && f.reason === "Invalid") return "Give the field a value of the type the object's schema says (for a custom resource, its CRD's openAPIV3Schema)";
   if (f.status === 422 && /immutable/i.test(f.message)) return "The API cannot change this field in place: add it to replaceOnChanges, or delete and recreate the object.";
   if (f.reason === "ECONNREFUSED") return "Is the cluster running? Check the kubeconfig's server address (or start the local cloud with `iac local serve`).";
   return undefined;
@@ -102,7 +122,7 @@ export function toProviderError(err: unknown, action: string): ProviderError {
   if (f.status === 404 || f.reason === "NotFound") return new NotFoundError(message, { cause });
   if (f.status === 409) return new ConflictError(message, { cause });
   if (f.status === 429) return new ThrottledError(message, { cause });
-  return new ProviderError(message, { code: f.reason === NO_MATCH ? NO_MATCH : f.status === undefined ? f.reason : `Http${f.status}`, cause });
+  return new ProviderError(message, { code: f.reason === NO_MATCH ? NO_MATCH : f.status === undefined || (f.status === 500 && f.reason === "Invalid") ? f.reason : `Http${f.status}`, cause });
 }
 
 /** Kubernetes provider errors that are not an API call's: bad YAML, bad input, timeouts. */

@@ -16,6 +16,8 @@ interface Condition {
   readonly status?: string;
   readonly reason?: string;
   readonly message?: string;
+  /** The generation the controller judged (Flux sets it on each condition). */
+  readonly observedGeneration?: number;
 }
 
 type Live = { readonly kind?: unknown; readonly metadata?: { generation?: unknown; deletionTimestamp?: unknown }; readonly spec?: unknown; readonly status?: unknown };
@@ -106,12 +108,20 @@ export function fluxReadiness(live: object, o: { revision?: string; revisionFiel
   const obj = live as Live;
   const status = (obj.status ?? {}) as Record<string, unknown>;
   if ((obj.spec as { suspend?: unknown } | undefined)?.suspend === true) return { kind: "failed", message: "it is suspended (spec.suspend: true)" };
-  if (obj.metadata?.generation !== undefined && status.observedGeneration !== obj.metadata.generation) {
+  const ready = condition(obj, "Ready");
+  const generation = obj.metadata?.generation;
+  // A reconciliation that fails and will be retried (a health check that timed out) leaves
+  // status.observedGeneration behind (-1 on a new object), but its Ready condition names the
+  // generation it judged (seen on the real kustomize-controller): that failure is current.
+  const readyIsCurrent = generation !== undefined && ready?.observedGeneration === generation;
+  if (readyIsCurrent && ready?.status === "False" && !isTransient(ready)) {
+    return { kind: "failed", message: ready.message ?? ready.reason ?? "Ready=False" };
+  }
+  if (generation !== undefined && status.observedGeneration !== generation) {
     return { kind: "pending", message: "waiting for the controller to observe the latest generation" };
   }
   const stalled = condition(obj, "Stalled");
   if (stalled?.status === "True") return { kind: "failed", message: stalled.message ?? stalled.reason ?? "Stalled" };
-  const ready = condition(obj, "Ready");
   if (ready?.status === "False" && !isTransient(ready)) {
     return { kind: "failed", message: ready.message ?? ready.reason ?? "Ready=False" };
   }

@@ -146,3 +146,24 @@ test("reads a Flux object's Ready condition: the controller's failure fails, a s
   assert.equal(fluxReadiness({ ...obj({ status: "True", reason: "ReconciliationSucceeded" }), status: { observedGeneration: 1, conditions: [{ type: "Ready", status: "True" }] } }).kind, "pending", "an older generation's Ready does not count");
   assert.equal(fluxReadiness(obj({ status: "True", reason: "ReconciliationSucceeded" })).kind, "ready");
 });
+
+test("a Flux failure that will be retried fails the wait though status.observedGeneration lags (real kustomize-controller)", () => {
+  // The status of a new Kustomization with wait: true whose Deployment never becomes ready, as the
+  // real kustomize-controller v1.9.4 writes it (flux-features conformance scenario).
+  const message = "health check failed after 30.017328155s: timeout waiting for: [Deployment/features/stuck status: 'InProgress']";
+  const live = {
+    kind: "Kustomization",
+    metadata: { generation: 1 },
+    status: {
+      observedGeneration: -1,
+      conditions: [
+        { type: "Reconciling", status: "True", reason: "ProgressingWithRetry", observedGeneration: 1, message: "Running health checks for revision main@sha1:ac2c with a timeout of 30s" },
+        { type: "Ready", status: "False", reason: "HealthCheckFailed", observedGeneration: 1, message },
+      ],
+    },
+  };
+  assert.deepEqual(fluxReadiness(live), { kind: "failed", message });
+  // A failure judged on an older generation is not the current spec's.
+  const older = { ...live, metadata: { generation: 2 } };
+  assert.equal(fluxReadiness(older).kind, "pending");
+});

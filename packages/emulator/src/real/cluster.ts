@@ -1,7 +1,8 @@
 /**
  * Start the real cluster on loopback from the built binaries: etcd, kube-apiserver (the local
  * cloud's CA signs its certificate, bearer tokens from a token file, RBAC on), kube-controller-manager,
- * kube-scheduler, kwok (one fake node whose pods become Ready), and the Flux supervisor (runs Flux's
+ * kube-scheduler, kwok (one fake node whose pods become Ready, except those of an image that cannot be
+ * pulled: kwok-stages.ts), and the Flux supervisor (runs Flux's
  * controllers while their Deployments exist). Everything lives under `<dataDir>/kubernetes-real/`.
  */
 import { generateKeyPairSync, randomBytes } from "node:crypto";
@@ -11,6 +12,7 @@ import { issueServerCertificate, type CertificateAuthority } from "../tls.js";
 import { RealClusterError } from "./build.js";
 import { FluxSupervisor } from "./flux-supervisor.js";
 import { KubeClient, kubeconfigFor } from "./kube-client.js";
+import { kwokStages } from "./kwok-stages.js";
 import { freePort, logTail, PidFile, startProcess, type Proc } from "./processes.js";
 
 export interface RealClusterOptions {
@@ -204,8 +206,10 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
       "--bind-address=127.0.0.1",
       "--secure-port=0",
     ]);
-    const kwokStages = options.files["kwok-stages.yaml"];
-    if (!kwokStages) throw new RealClusterError("kwok's stages (kwok-stages.yaml) are missing from the build cache. Build again with `npm run real-cluster -- build kwok`.", { code: "NotBuilt" });
+    const kwokDefaultStages = options.files["kwok-stages.yaml"];
+    if (!kwokDefaultStages) throw new RealClusterError("kwok's stages (kwok-stages.yaml) are missing from the build cache. Build again with `npm run real-cluster -- build kwok`.", { code: "NotBuilt" });
+    const kwokStagesFile = join(dir, "kwok-stages.yaml");
+    writeFileSync(kwokStagesFile, kwokStages(readFileSync(kwokDefaultStages, "utf8")));
     // kwok applies no defaults to a configuration file it is given: every option it needs is set.
     const kwokOptions = join(dir, "kwok-options.yaml");
     writeFileSync(kwokOptions, [
@@ -224,7 +228,7 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
     start("kwok", bin("kwok"), [
       `--kubeconfig=${kubeconfigFile("kwok", "iac-local-kwok", tokens.kwok)}`,
       `--config=${kwokOptions}`,
-      `--config=${kwokStages}`,
+      `--config=${kwokStagesFile}`,
       "--manage-all-nodes=true",
       `--server-address=127.0.0.1:${await freePort()}`,
     ]);

@@ -31,6 +31,10 @@ const COMPONENT_KINDS: readonly { apiVersion: string; kind: string; namespaced: 
   { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", namespaced: false },
 ];
 
+/** How long answers that say "not now" (429, 503) are retried, at most, and the pause between tries. */
+const TRANSIENT_RETRY_MS = 120_000;
+const TRANSIENT_PAUSE_MS = 2000;
+
 const CRD = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition" };
 
 /** The objects of this install carry these labels (flux.md §1.3). */
@@ -41,12 +45,26 @@ function selector(namespace: string): string {
 /** Uninstalls; returns the problems met (empty when everything went). */
 export async function uninstallFlux(client: KubeClient, o: UninstallOptions): Promise<string[]> {
   const problems: string[] = [];
+  // While CRDs come and go, the apiserver answers 429/503 "storage is (re)initializing" for a kind
+  // whose watch cache restarts, for longer than the client's own retries (seen on the real cluster
+  // in the helm-release scenario): such answers are retried here until the uninstall's timeout.
+  const transientUntil = Date.now() + Math.min(o.timeoutMs, TRANSIENT_RETRY_MS);
   const attempt = async (what: string, fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-    } catch (err) {
-      const f = apiFailure(err);
-      if (f.status !== 404) problems.push(`${what}: ${f.message}`);
+    for (;;) {
+      try {
+        await fn();
+        return;
+      } catch (err) {
+        const f = apiFailure(err);
+        if (f.status === 404) return;
+        if ((f.status === 429 || f.status === 503) && Date.now() < transientUntil && !o.signal?.aborted) {
+          o.log?.(`${what}: ${f.message}; retrying`);
+          await new Promise((r) => setTimeout(r, TRANSIENT_PAUSE_MS));
+          continue;
+        }
+        problems.push(`${what}: ${f.message}`);
+        return;
+      }
     }
   };
   const labelSelector = selector(o.namespace);
