@@ -1,7 +1,8 @@
 /**
  * A virtual network with two subnets behind a network security group, a Key Vault, a
  * user-assigned identity with the "Key Vault Secrets User" role on that vault, a container
- * registry, and a Container App in its own environment that runs as the identity.
+ * registry, a Log Analytics workspace, and a Container App in its own environment (logging to that
+ * workspace with its shared key, a secret) that runs as the identity: eight namespaces.
  *
  * Every class but ResourceGroup comes from a generated module (`@iac/azure/<module>`), served by the
  * generic ARM provider: args are the ARM body with `properties` flattened one level.
@@ -14,6 +15,7 @@ import { UserAssignedIdentity } from "@iac/azure/managedidentity";
 import { RoleAssignment } from "@iac/azure/authorization";
 import { Registry } from "@iac/azure/containerregistry";
 import { ContainerApp, ManagedEnvironment } from "@iac/azure/app";
+import { Workspace, getSharedKeysOutput } from "@iac/azure/operationalinsights";
 
 const config = new Config("azure-network");
 /** The Entra ID tenant of the vault (any GUID on the local cloud). */
@@ -72,8 +74,19 @@ const registry = new Registry("images", {
   tags: { env: "demo" },
 });
 
+const logs = new Workspace("logs", {
+  resourceGroupName: rg.name,
+  sku: { name: "PerGB2018" },
+  retentionInDays: 30,
+});
+const logKeys = getSharedKeysOutput({ resourceGroupName: rg.name, workspaceName: logs.name });
+
 const environment = new ManagedEnvironment("apps", {
   resourceGroupName: rg.name,
+  appLogsConfiguration: {
+    destination: "log-analytics",
+    logAnalyticsConfiguration: { customerId: logs.customerId, sharedKey: logKeys.primarySharedKey },
+  },
   vnetConfiguration: { infrastructureSubnetId: apps.id, internal: false },
 });
 

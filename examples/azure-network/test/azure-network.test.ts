@@ -1,6 +1,6 @@
 /**
  * The azure-network example end to end, through the real `iac` binary against the local cloud:
- * eleven resources of seven generated modules on the generic ARM provider. up (everything checked
+ * twelve resources of eight generated modules on the generic ARM provider. up (everything checked
  * through the ARM REST API), a no-op preview, a typo refused by preview, an in-place update and a
  * replacement with its reason in one run, a change made behind iac's back found by refresh and put back by up, and destroy.
  *
@@ -15,6 +15,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
 import { ResourceManagementClient } from "@azure/arm-resources";
+import { createDefaultHttpClient, createPipelineRequest } from "@azure/core-rest-pipeline";
+import { readdir } from "node:fs/promises";
 import { localCredential } from "@iac/azure";
 import { finish, waitFor } from "../../../test/cli-fixture.js";
 import { iacProject, show, spawnIac, type IacProject, type IacResult } from "../../../test/iac-run.js";
@@ -27,6 +29,8 @@ let source: string;
 let server: ChildProcess | undefined;
 let served: Promise<IacResult> | undefined;
 let arm: ResourceManagementClient;
+/** The local cloud's CA certificate file. */
+let caFile: string;
 /** The stack outputs after the first up (ids do not change until destroy). */
 let out: Record<string, unknown>;
 
@@ -39,6 +43,7 @@ before(async () => {
   server.stderr?.on("data", (d: Buffer | string) => (stderr += String(d)));
   await waitFor("the local cloud to be served", async () => stderr.includes("Press Ctrl-C"));
   const endpoints = JSON.parse(await readFile(join(project.dir, ".iac", "local", "endpoints.json"), "utf8")) as { arm: string; ca: string; subscriptionId: string };
+  caFile = endpoints.ca;
   arm = new ResourceManagementClient(localCredential, endpoints.subscriptionId, { endpoint: endpoints.arm, tlsOptions: { ca: await readFile(endpoints.ca, "utf8") } });
 });
 after(async () => {
@@ -64,7 +69,7 @@ async function edit(from: string, to: string): Promise<void> {
 const groupOf = (id: unknown) => String(id).split("/")[4]!;
 
 test("up creates the network, vault, identity, role assignment, registry and Container App", async () => {
-  assert.match((await iac(["up", "--yes"])).stdout, /11 created/);
+  assert.match((await iac(["up", "--yes"])).stdout, /12 created/);
   const r = await project.iac(["stack", "output", "--json"]);
   assert.equal(r.code, 0, show(r));
   out = JSON.parse(r.stdout) as Record<string, unknown>;
@@ -80,6 +85,7 @@ test("up creates the network, vault, identity, role assignment, registry and Con
       "Microsoft.ManagedIdentity/userAssignedIdentities",
       "Microsoft.Network/networkSecurityGroups",
       "Microsoft.Network/virtualNetworks",
+      "Microsoft.OperationalInsights/workspaces",
     ].sort(),
   );
   const [webId] = out.subnetIds as string[];
@@ -90,6 +96,28 @@ test("up creates the network, vault, identity, role assignment, registry and Con
   assert.equal(app.identity?.type, "UserAssigned");
   assert.match(String(out.vaultUri), /^https:\/\/secrets-[a-z0-9]{8}\.vault\.azure\.net\/$/);
   assert.match(String(out.registryServer), /^images[a-z0-9]{8}\.azurecr\.io$/);
+  // The environment logs to the workspace with its shared key, read by getSharedKeysOutput: a secret,
+  // never written in plaintext under .iac/.
+  const env = (await arm.resources.getById(String(app.properties && (app.properties as { managedEnvironmentId?: string }).managedEnvironmentId), "2026-01-01")).properties as {
+    appLogsConfiguration?: { destination?: string; logAnalyticsConfiguration?: { customerId?: string } };
+  };
+  assert.equal(env.appLogsConfiguration?.destination, "log-analytics");
+  const workspace = env.appLogsConfiguration?.logAnalyticsConfiguration?.customerId;
+  assert.ok(workspace, "the environment names the workspace's customer id");
+  const workspaceId: string[] = [];
+  for await (const x of arm.resources.listByResourceGroup(groupOf(out.vnetId))) if (x.type === "Microsoft.OperationalInsights/workspaces") workspaceId.push(x.id!);
+  const endpoints = JSON.parse(await readFile(join(project.dir, ".iac", "local", "endpoints.json"), "utf8")) as { arm: string };
+  const keys = await arm.pipeline.sendRequest(
+    createDefaultHttpClient(),
+    createPipelineRequest({ url: `${endpoints.arm.replace(/\/$/, "")}${workspaceId[0]}/sharedKeys?api-version=2026-03-01`, method: "POST", tlsSettings: { ca: await readFile(caFile, "utf8") } }),
+  );
+  const key = (JSON.parse(keys.bodyAsText ?? "{}") as { primarySharedKey?: string }).primarySharedKey;
+  assert.ok(key && key.length >= 16, `the workspace has a shared key: ${keys.status} ${keys.bodyAsText}`);
+  for (const name of await readdir(join(project.dir, ".iac"), { recursive: true })) {
+    const file = join(project.dir, ".iac", name);
+    const text = await readFile(file, "utf8").catch(() => "");
+    assert.ok(!text.includes(key), `the shared key is in plaintext in ${file}`);
+  }
 });
 
 test("a second preview finds nothing to change", async () => {

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { availableDeploymentStatus, deploymentNeedsStatus } from "../src/controllers/deployment.js";
+import { availableDeploymentStatus, deploymentNeedsStatus, missingImageRule } from "../src/controllers/deployment.js";
 import { parseDuration } from "../src/controllers/duration.js";
 import { reconcileGitRepository } from "../src/controllers/git-repository.js";
 import { inventoryId } from "../src/controllers/manifests.js";
@@ -160,4 +160,14 @@ describe("the GitRepository controller's status against the local git host", () 
     assert.equal(ready.reason, "GitOperationFailed");
     assert.match(ready.message, /unable to clone 'https:\/\/github.com\/org\/fleet'/);
   });
+});
+
+it("images that never start: tags missing/missing-*, the reserved registry unpullable.invalid/ (as on the real cluster), and IAC_LOCAL_MISSING_IMAGES", async () => {
+  const rule = missingImageRule({ IAC_LOCAL_MISSING_IMAGES: "ghcr.io/org/private/*" });
+  assert.equal(rule("nginx:missing"), true);
+  assert.equal(rule("ghcr.io/org/app:missing-v2"), true);
+  assert.equal(rule("unpullable.invalid/app:1"), true);
+  assert.equal(rule("ghcr.io/org/private/app:1"), true);
+  assert.equal(rule("nginx:1.27"), false);
+  assert.equal(rule("registry.example/unpullable.invalid/app:1"), false);
 });

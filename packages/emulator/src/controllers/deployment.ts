@@ -24,7 +24,9 @@ export function podTemplateHash(obj: KubeObject): string {
 /**
  * Which images cannot be pulled, so their pods never become ready: by default an image whose tag
  * is `missing` or starts with `missing-` (`nginx:missing`, `ghcr.io/org/app:missing-v2`), the
- * local cloud's stand-in for a tag that does not exist in the registry. `IAC_LOCAL_MISSING_IMAGES`
+ * local cloud's stand-in for a tag that does not exist in the registry, and every image in the
+ * reserved registry `unpullable.invalid/` (`.invalid` never resolves, RFC 2606: the marker the real
+ * cluster's fake node honours too, docs/real-cluster.md). `IAC_LOCAL_MISSING_IMAGES`
  * adds images: a comma-separated list of image references, `*` matching any run of characters
  * (`ghcr.io/org/private/*`).
  */
@@ -33,6 +35,7 @@ export function missingImageRule(env: NodeJS.ProcessEnv = process.env): (image: 
     .map((glob) => new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`));
   return (image) => {
     const tag = /:([^/:@]+)(@.*)?$/.exec(image)?.[1];
+    if (image.startsWith("unpullable.invalid/")) return true;
     return tag === "missing" || tag?.startsWith("missing-") === true || extra.some((re) => re.test(image));
   };
 }
