@@ -52,10 +52,21 @@ describe("lookups and list functions of the hand-written types", () => {
   });
 
   it("answers undefined for what does not exist", async () => {
-    // getContainerGroup is not exercised here: the local cloud's container group handler refuses the
-    // api-version of the definitions (2026-07-01) that the generated lookup sends (reported).
-    assert.equal(typeof getContainerGroup, "function");
+    // getContainerGroup sends the api-version of the type definitions (2026-07-01).
+    assert.equal((await inspectOutput(getContainerGroup({ resourceGroupName: rg, containerGroupName: "no-such-group" }))).value, undefined);
     assert.equal((await inspectOutput(getResourceGroup({ resourceGroupName: "no-such-group" }))).value, undefined);
+  });
+
+  it("reads a container group", async () => {
+    const created = await checkAndCreate(h, TYPES.containerGroup, "lookups", {
+      resourceGroupName: rg,
+      osType: "Linux",
+      containers: [{ name: "web", image: "nginx:1.27", resources: { requests: { cpu: 1, memoryInGB: 1 } } }],
+    });
+    const group = (await inspectOutput(getContainerGroup({ resourceGroupName: rg, containerGroupName: created.outputs.name as string }))).value;
+    assert.equal(group?.name, created.outputs.name);
+    assert.equal(group?.containers?.[0]?.properties?.image, "nginx:1.27");
+    assert.equal(group?.containers?.[0]?.properties?.instanceView?.currentState?.state, "Running");
   });
 
   it("lists a storage account's keys as a secret Output", async () => {

@@ -15,7 +15,8 @@ const VERSIONS: Readonly<Record<ApiFamily, readonly string[]>> = {
     "2026-09-01", "2026-06-01", "2026-04-01", "2025-08-01", "2025-06-01", "2025-01-01", "2024-01-01",
     "2023-05-01", "2023-01-01", "2022-09-01", "2022-05-01", "2021-09-01", "2021-04-01",
   ],
-  containerinstance: ["2025-09-01", "2024-10-01-preview", "2023-05-01", "2022-09-01", "2021-10-01", "2021-09-01", "2021-03-01"],
+  // 2026-07-01: the version of Microsoft's type definitions (bicep-types containerinstance), which the generated lookups send.
+  containerinstance: ["2026-07-01", "2025-09-01", "2024-10-01-preview", "2023-05-01", "2022-09-01", "2021-10-01", "2021-09-01", "2021-03-01"],
 };
 
 /** The supported versions of a family (newest first). */
