@@ -38,7 +38,7 @@ function ciRun(env: Record<string, string>, withGo = true): Promise<{ code: numb
   const path = [join(dir, "bin"), dirname(process.execPath), "/usr/bin", "/bin"].join(":");
   if (!withGo) rmSync(join(dir, "bin", "go"), { force: true });
   return new Promise((done) => {
-    execFile("bash", [script], { env: { PATH: path, HOME: dir, ...env } }, (err, stdout, stderr) => {
+    execFile("bash", [script], { env: { PATH: path, HOME: dir, IAC_CI_NO_CHROMIUM: "1", ...env } }, (err, stdout, stderr) => {
       if (!withGo) writeFileSync(join(dir, "bin", "go"), "#!/bin/bash\necho go1.26\n", { mode: 0o755 });
       done({ code: err ? Number((err as { code?: unknown }).code) : 0, out: stdout + stderr });
     });
