@@ -257,6 +257,19 @@ describe("the emulated controllers on a cluster and the local git host", () => {
     assert.deepEqual([available?.status, available?.reason, d!.status!.unavailableReplicas, d!.status!.availableReplicas], ["False", "MinimumReplicasUnavailable", 2, undefined]);
   });
 
+  it("fails a rollout whose image never starts at its progress deadline, as the real Deployment controller says it", async () => {
+    store.apply({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "stuck", namespace: "apps" },
+      spec: { replicas: 1, progressDeadlineSeconds: 1, selector: { matchLabels: { app: "stuck" } }, template: { metadata: { labels: { app: "stuck" } }, spec: { containers: [{ name: "c", image: "unpullable.invalid/app:1" }] } } },
+    } as never, { fieldManager: "test" });
+    const progressing = (o: Obj | undefined) => (o?.status?.["conditions"] as { type: string; status: string; reason: string; message: string }[] | undefined)?.find((c) => c.type === "Progressing");
+    const d = await until("the deadline to pass", () => get("apps/v1", "Deployment", "stuck", "apps"), (o) => progressing(o)?.reason === "ProgressDeadlineExceeded");
+    assert.equal(progressing(d)!.status, "False");
+    assert.match(progressing(d)!.message, /^ReplicaSet "stuck-[0-9a-f]+" has timed out progressing\.$/);
+  });
+
   it("marks HelmRelease as not reconciled by the local cloud, and a Kustomization waiting for one does not go Ready", async () => {
     const gotk = await readFile(new URL("../../../../shared/reference/flux/gotk-components-v2.9.4.yaml", import.meta.url), "utf8");
     for (const doc of parseAllDocuments(gotk)) {

@@ -52,8 +52,19 @@ export function missingImagesOf(obj: KubeObject, isMissing: (image: string) => b
  * ReplicaSet exists, its pods are all unavailable, `Available=False` (MinimumReplicasUnavailable),
  * as a cluster shows while the pods sit in ImagePullBackOff.
  */
-export function unavailableDeploymentStatus(obj: KubeObject, now: string): Record<string, unknown> {
-  return deploymentStatus(obj, now, false);
+export function unavailableDeploymentStatus(obj: KubeObject, now: string, deadlineExceeded = false): Record<string, unknown> {
+  return deploymentStatus(obj, now, false, deadlineExceeded);
+}
+
+/**
+ * `spec.progressDeadlineSeconds` in milliseconds (the API server's default: 600 s): how long a
+ * rollout may make no progress before the controller says `Progressing=False`,
+ * `ProgressDeadlineExceeded` (kubernetes.io/docs/concepts/workloads/controllers/deployment, "Failed
+ * Deployment").
+ */
+export function progressDeadlineMs(obj: KubeObject): number {
+  const seconds = obj.spec?.["progressDeadlineSeconds"];
+  return (typeof seconds === "number" && seconds > 0 ? seconds : 600) * 1000;
 }
 
 /**
@@ -64,7 +75,7 @@ export function availableDeploymentStatus(obj: KubeObject, now: string): Record<
   return deploymentStatus(obj, now, true);
 }
 
-function deploymentStatus(obj: KubeObject, now: string, available: boolean): Record<string, unknown> {
+function deploymentStatus(obj: KubeObject, now: string, available: boolean, deadlineExceeded = false): Record<string, unknown> {
   const spec = obj.spec ?? {};
   const replicas = typeof spec["replicas"] === "number" ? (spec["replicas"] as number) : 1;
   const prior = Array.isArray(obj.status?.["conditions"]) ? (obj.status!["conditions"] as Condition[]) : undefined;
@@ -74,7 +85,9 @@ function deploymentStatus(obj: KubeObject, now: string, available: boolean): Rec
     : { type: "Available", status: "False", reason: "MinimumReplicasUnavailable", message: "Deployment does not have minimum availability.", lastUpdateTime: now }, now);
   conditions = withCondition(conditions, available
     ? { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable", message: `ReplicaSet "${rs}" has successfully progressed.`, lastUpdateTime: now }
-    : { type: "Progressing", status: "True", reason: "ReplicaSetUpdated", message: `ReplicaSet "${rs}" is progressing.`, lastUpdateTime: now }, now);
+    : deadlineExceeded
+      ? { type: "Progressing", status: "False", reason: "ProgressDeadlineExceeded", message: `ReplicaSet "${rs}" has timed out progressing.`, lastUpdateTime: now }
+      : { type: "Progressing", status: "True", reason: "ReplicaSetUpdated", message: `ReplicaSet "${rs}" is progressing.`, lastUpdateTime: now }, now);
   const up = available ? { readyReplicas: replicas, availableReplicas: replicas } : { unavailableReplicas: replicas };
   const counts = replicas > 0 ? { replicas, updatedReplicas: replicas, ...up } : {};
   return { observedGeneration: obj.metadata.generation ?? 1, ...counts, conditions };

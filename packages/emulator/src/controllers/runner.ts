@@ -14,7 +14,7 @@
  */
 import type { GitService } from "../git/index.js";
 import type { ClusterAccess, ClusterEvent } from "./cluster.js";
-import { availableDeploymentStatus, deploymentNeedsStatus, missingImageRule, missingImagesOf, unavailableDeploymentStatus } from "./deployment.js";
+import { availableDeploymentStatus, deploymentNeedsStatus, missingImageRule, missingImagesOf, progressDeadlineMs, unavailableDeploymentStatus } from "./deployment.js";
 import { parseDuration } from "./duration.js";
 import { reconcileGitRepository, type GitReader } from "./git-repository.js";
 import type { ObjectKey } from "./cluster.js";
@@ -135,11 +135,36 @@ export function startControllers(options: ControllerOptions): Controllers {
         const status = unavailable ? unavailableDeploymentStatus(live, now) : availableDeploymentStatus(live, now);
         syncReplicaSets(live, cluster, { unavailable })
           .then(() => cluster.updateStatus(keyFor(live), status))
+          .then(() => {
+            if (unavailable) scheduleProgressDeadline(live);
+          })
           .catch((err: Error) => {
           log(`Deployment ${keyOf(live)}: status update failed, will retry: ${err.message}`);
           trigger();
         });
       }, deploymentDelayMs),
+    );
+  }
+
+  /**
+   * A rollout whose pods never start fails at its progress deadline, as the real controller says
+   * it: `Progressing=False`, `ProgressDeadlineExceeded` (what kstatus, Flux and iac's waits read).
+   */
+  function scheduleProgressDeadline(obj: KubeObject): void {
+    const key = `${uidOf(obj)}/deadline/${obj.metadata.generation ?? 1}`;
+    if (stopped || deploymentTimers.has(key)) return;
+    deploymentTimers.set(
+      key,
+      setTimeout(() => {
+        deploymentTimers.delete(key);
+        const live = cluster.get(keyFor(obj));
+        if (live === undefined || live.metadata.deletionTimestamp !== undefined) return;
+        if ((live.metadata.generation ?? 1) !== (obj.metadata.generation ?? 1)) return;
+        if (missingImagesOf(live, missingImage).length === 0) return;
+        cluster.updateStatus(keyFor(live), unavailableDeploymentStatus(live, timestamp(Date.now()), true)).catch((err: Error) => {
+          log(`Deployment ${keyOf(live)}: progress deadline status failed: ${err.message}`);
+        });
+      }, progressDeadlineMs(obj)),
     );
   }
 
