@@ -1,5 +1,5 @@
 /**
- * `.ci/run`'s decisions (docs/decisions/0012-ci-real-cluster.md), with stand-ins for `npm` and `go`
+ * `.ci/run`'s decisions (docs/decisions/0009-ci-real-cluster.md), with stand-ins for `npm` and `go`
  * on PATH: npm test's failure fails the run; a build that runs out of its budget is stopped and
  * reported NOT RUN in a banner while the run exits 0 (npm test passed); a build that fails, a
  * missing Go or a failing conformance suite fail the run; all passing passes.
