@@ -1,22 +1,8 @@
-/** The console server's JSON API, as the page sees it (types mirror src/data.ts). */
+/** The console server's JSON API, as the page sees it (the response types are the server's own, src/data.ts; type-only, so nothing of the server enters the bundle). */
+import type { ResourceDetail, ResourceRow, StackView, UpdateSummary } from "../data.js";
 import type { ResourceGraph } from "../graph-model.js";
 
-export interface UpdateSummary {
-  readonly id: string;
-  readonly operation: string;
-  readonly result: string;
-  readonly startTime: string;
-  readonly endTime: string;
-  readonly durationMs: number;
-  readonly counts: Readonly<Record<string, number>>;
-  readonly failed: number;
-  readonly command: string;
-  readonly iacVersion: string;
-  readonly host: string;
-  readonly user?: string;
-  readonly gitCommit?: string;
-  readonly gitDirty?: boolean;
-}
+export type { ResourceDetail, ResourceRow, StackView, UpdateSummary };
 
 export interface Change {
   readonly urn: string;
@@ -37,37 +23,6 @@ export interface UpdateDetail extends UpdateSummary {
   readonly changes?: readonly Change[];
   readonly changesOmitted?: number;
   readonly diagnostics: readonly { readonly severity: string; readonly urn?: string; readonly message: string; readonly time: string }[];
-}
-
-export interface StackView {
-  readonly name: string;
-  readonly resourceCount: number;
-  readonly updated?: string;
-  readonly running?: { readonly command: string; readonly host: string; readonly user?: string; readonly time: string };
-  readonly last?: UpdateSummary;
-  readonly outputs: Readonly<Record<string, unknown>>;
-}
-
-export interface ResourceRow {
-  readonly urn: string;
-  readonly type: string;
-  readonly name: string;
-  readonly custom: boolean;
-  readonly id?: string;
-  readonly parent?: string;
-  readonly provider: string;
-  readonly status: string;
-  readonly protect: boolean;
-  readonly dependencies: readonly string[];
-  readonly portalUrl?: string;
-  readonly kind?: string;
-  readonly namespace?: string;
-  readonly modified?: string;
-}
-
-export interface ResourceDetail extends ResourceRow {
-  readonly inputs: unknown;
-  readonly outputs: unknown;
 }
 
 export interface Info {
