@@ -53,6 +53,8 @@ export interface WorkspaceRunOptions {
   readonly parallel: number;
   readonly targets: readonly string[];
   readonly refresh: boolean;
+  /** For `refresh`: only read and report the drift; no lock, nothing written. */
+  readonly previewOnly?: boolean;
   readonly onEvent: (event: EngineEvent) => void;
   readonly signal: AbortSignal;
   readonly command: string;
@@ -184,6 +186,7 @@ export class Workspace {
       parallel: options.parallel,
       targets: options.targets.length > 0 ? [...options.targets] : undefined,
       refresh: options.refresh,
+      ...(options.previewOnly === true ? { previewOnly: true } : {}),
       onEvent: options.onEvent,
       signal: options.signal,
       command: options.command,

@@ -220,6 +220,21 @@ test("each command's help lists only the flags it takes", async () => {
   const up = await help(["up"]);
   assert.match(up, /-s, --stack/);
   assert.match(up, /--no-typecheck|--typecheck/);
+  assert.match(up, /--refresh/);
+  // destroy and refresh do not run the program, so they take no --typecheck; a preview asks nothing.
+  const destroy = await help(["destroy"]);
+  assert.doesNotMatch(destroy, /typecheck|--preview-only/);
+  const refresh = await help(["refresh"]);
+  assert.match(refresh, /--preview-only/);
+  assert.match(refresh, /--yes/);
+  assert.doesNotMatch(refresh, /typecheck|--refresh /);
+  const preview = await help(["preview"]);
+  assert.doesNotMatch(preview, /--yes|--preview-only/);
+  for (const argv of [["refresh", "--no-typecheck"], ["refresh", "--refresh"], ["destroy", "--typecheck"], ["up", "--preview-only"]]) {
+    const refused = await mainCaptured(argv);
+    assert.equal(refused.code, ExitCode.usage, `iac ${argv.join(" ")}: ${refused.text}`);
+    assert.match(refused.text, /Unknown argument/, `iac ${argv.join(" ")}`);
+  }
   assert.match(await help(["config", "set"]), /-s, --stack/);
   assert.match(await help([]), /--version/);
   const version = await mainCaptured(["--version", "-v"]);

@@ -1,9 +1,9 @@
 /**
  * `iac preview | up | destroy | refresh`: run the engine and render its events.
  *
- * `up` and `destroy` change the cloud, so without `--yes` they first show what they would do
- * (a preview; for destroy, the resources in the state) and ask on the terminal; without a
- * terminal they are refused with exit 2.
+ * `up`, `destroy` and `refresh` change the cloud or the state, so without `--yes` they first show
+ * what they would do (a preview; for destroy, the resources in the state; for refresh, the drift
+ * it would record) and ask on the terminal; without a terminal they are refused with exit 2.
  */
 import { DEFAULT_PARALLEL, type ConfirmedPlan, type EngineEvent, type Operation } from "@iac/engine";
 import { join } from "node:path";
@@ -37,6 +37,8 @@ export interface DeployOptions extends CommandOptions {
   readonly expectNoChanges?: boolean;
   /** Run against the local cloud. */
   readonly local?: boolean;
+  /** `refresh --preview-only`: show the drift the refresh would record, and record nothing. */
+  readonly previewOnly?: boolean;
   /** Type-check the program first (`--no-typecheck`: false; default: `typecheck:` in iac.yaml, else true). */
   readonly typecheck?: boolean;
   /** The command line, for the lock holder's description (default `iac <operation>`). */
@@ -65,9 +67,10 @@ export function refresh(options: DeployOptions): Promise<number> {
 
 async function deploy(ctx: CommandContext, operation: Operation, options: DeployOptions): Promise<number> {
   const ws = await openWorkspace(ctx);
-  let asks = (operation === "up" || operation === "destroy") && options.yes !== true;
+  const previewOnly = operation === "refresh" && options.previewOnly === true;
+  let asks = (operation === "up" || operation === "destroy" || (operation === "refresh" && !previewOnly)) && options.yes !== true;
   const cannotAsk = !ctx.io.interactive || options.json === true;
-  if (asks && cannotAsk && operation === "up") {
+  if (asks && cannotAsk && (operation === "up" || operation === "refresh")) {
     // Refuse before running anything: a CI job must not hang on a prompt or change the cloud unasked.
     await confirmOrRefuse(ctx, { yes: false, question: "", what: `\`iac ${operation}\``, canAsk: false });
   }
@@ -103,11 +106,14 @@ async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly 
   const config = await ws.config(stack, crypter);
   // The stack outputs the last engine run added, changed or removed (for --expect-no-changes).
   let changedOutputs: readonly string[] = [];
+  // The resources the last engine run failed on (its `failed` also counts the program's own errors).
+  let failedUrns = new Set<string>();
   const mode: RenderMode = options.json === true ? "json" : ctx.io.out.isTTY === true ? "tree" : "plain";
   // The preview shown before the confirmation is the up's plan (the up does not plan a second time).
   let confirmed: ConfirmedPlan | undefined;
-  const engineRun = async (op: Operation, showDiffs: boolean, observe?: (event: EngineEvent) => void) => {
+  const engineRun = async (op: Operation, showDiffs: boolean, observe?: (event: EngineEvent) => void, previewOnly = false) => {
     const renderer = createRenderer({ mode, out: ctx.io.out, style: ctx.style, showValues: options.diff === true, showDiffs, verbose: ctx.verbose });
+    failedUrns = new Set();
     try {
       return await ws.run({
         stack,
@@ -117,8 +123,11 @@ async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly 
         parallel: options.parallel ?? 16,
         targets: options.targets ?? [],
         refresh: options.refresh === true,
+        ...(previewOnly ? { previewOnly } : {}),
         onEvent: (event) => {
           if (event.kind === "outputs") changedOutputs = changedOutputNames(event);
+          if (event.kind === "step-failed") failedUrns.add(event.step.urn);
+          if (event.kind === "diagnostic" && event.severity === "error" && event.urn !== undefined) failedUrns.add(event.urn);
           observe?.(event);
           renderer.onEvent(event);
         },
@@ -136,14 +145,20 @@ async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly 
     if (operation === "up") {
       const planned = await engineRun("preview", true);
       if (planned.interrupted) return ExitCode.interrupted;
-      if (planned.failed > 0) return reportFailed(ctx, planned.failed, "preview");
+      if (planned.failed > 0) return reportFailed(ctx, failedUrns.size, "preview");
       hasWork = planned.changes;
       confirmed = planned.plan;
+    } else if (operation === "refresh") {
+      // What the refresh would record, read from the cloud and shown with its diffs; nothing written.
+      const planned = await engineRun("refresh", true, undefined, true);
+      if (planned.interrupted) return ExitCode.interrupted;
+      if (planned.failed > 0) return reportFailed(ctx, failedUrns.size, "preview");
+      hasWork = planned.changes;
     } else {
       hasWork = await showDestroyPlan(ctx, ws, stack, crypter);
     }
     if (hasWork) {
-      const verb = operation === "up" ? "update" : "destroy";
+      const verb = operation === "up" ? "update" : operation === "refresh" ? "record this drift in the state of" : "destroy";
       const yes = await confirmOrRefuse(ctx, { yes: false, question: `Do you want to ${verb} stack ${stack}?`, what: `\`iac ${operation}\`` });
       if (!yes) throw new DeclinedError(`\`iac ${operation}\``);
     }
@@ -151,16 +166,17 @@ async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly 
 
   // After a confirmed preview, the diffs were just shown: the run itself shows the tree and summary.
   // Every up, destroy and refresh is recorded in the stack's history (a preview changes nothing).
+  const previewOnly = operation === "refresh" && options.previewOnly === true;
   const result =
-    operation === "preview"
-      ? await engineRun(operation, !run.asks)
+    operation === "preview" || previewOnly
+      ? await engineRun(operation, !run.asks, undefined, previewOnly)
       : await withHistory(ctx, { backend: ws.backend, stack, operation, command: historyCommandLine(operation, flagNames(options)), onRecorded: (entry) => printConsoleLink(ctx, { backendUrl: ws.backend.url, stack, entry }) }, (observe) => engineRun(operation, !run.asks, observe));
   if (ctx.verbose && options.json !== true) ctx.print(ctx.style("dim", `State: ${stateLocation(ws.backend.url, stack)}`));
   if (result.interrupted) {
     ctx.say(ctx.errStyle("yellow", "Interrupted: the steps that had started were finished and recorded in the state. Run the command again to carry on."));
     return ExitCode.interrupted;
   }
-  if (result.failed > 0) return reportFailed(ctx, result.failed, operation);
+  if (result.failed > 0) return reportFailed(ctx, failedUrns.size, operation);
   // A changed stack output counts as a change (the reference notes do not say whether Pulumi's
   // check counts it): a drift check must not pass while what other stacks and scripts read changed.
   if (options.expectNoChanges === true && (result.changes || changedOutputs.length > 0)) {
@@ -187,16 +203,19 @@ function flagNames(options: DeployOptions): string[] {
     ["--diff", options.diff === true],
     ["--expect-no-changes", options.expectNoChanges === true],
     ["--local", options.local === true],
+    ["--preview-only", options.previewOnly === true],
     ["--no-typecheck", options.typecheck === false],
     ["--verbose", options.verbose === true],
   ];
   return given.filter(([, yes]) => yes).map(([name]) => name);
 }
 
-function reportFailed(ctx: CommandContext, failed: number, operation: Operation): number {
+/** After a run with failures: `failedResources` of them were resources'; the others, the program's own (it threw). */
+function reportFailed(ctx: CommandContext, failedResources: number, operation: Operation): number {
   // A preview writes no state, so only a run that changes the cloud can say what it recorded.
   const recorded = operation === "preview" ? "the preview changed nothing." : "what succeeded is recorded in the state.";
-  ctx.say(ctx.errStyle("red", `error: ${failed} resource operation(s) failed during ${operation}; see the messages above. Fix the cause and run the command again: ${recorded}`));
+  const what = failedResources > 0 ? `${failedResources} resource operation(s) failed` : "the program failed";
+  ctx.say(ctx.errStyle("red", `error: ${what} during ${operation}; see the messages above. Fix the cause and run the command again: ${recorded}`));
   return ExitCode.failure;
 }
 
