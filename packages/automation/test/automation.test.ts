@@ -230,6 +230,32 @@ describe("automation: an inline program", () => {
     assert.equal(runs, 4, "without a plan, the up plans first (one run) and then runs the program");
   });
 
+  test("previewRefresh reads without writing; refresh and up record history entries with their changes, the historyCommand, and call onRecorded", async () => {
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: "refreshing", projectName: "inline", program: async () => ({ n: new RandomString("n", { length: 6 }).result }) }, { workDir: dir, envVars });
+    const recorded: string[] = [];
+    const up = await stack.up({ command: "iac up", historyCommand: "iac up --yes --local", onRecorded: (entry) => recorded.push(`${entry.operation} ${entry.result}`) });
+    assert.deepEqual(up.summary.resourceChanges, { create: 1 });
+    const state = join(dir, ".iac", "stacks", "refreshing", "snapshot.json");
+    const before = await readFile(state, "utf8");
+
+    const events: EngineEvent[] = [];
+    const preview = await stack.previewRefresh({ onEvent: (e) => events.push(e) });
+    assert.equal(preview.summary.kind, "refresh");
+    assert.deepEqual(preview.summary.resourceChanges, { same: 1 });
+    assert.equal(preview.summary.changes, false);
+    assert.ok(events.some((e) => e.kind === "prelude" && e.preview && e.operation === "refresh"));
+    assert.equal(await readFile(state, "utf8"), before, "nothing written");
+
+    const refreshed = await stack.refresh({ onRecorded: (entry) => recorded.push(`${entry.operation} ${entry.result}`) });
+    assert.deepEqual(refreshed.summary.resourceChanges, { same: 1 });
+    assert.deepEqual(recorded, ["up succeeded", "refresh succeeded"], "the preview is not recorded");
+    const [refresh, first] = await stack.history();
+    assert.equal(refresh!.operation, "refresh");
+    assert.equal(first!.command, "iac up --yes --local", "the history says the historyCommand; the lock said `iac up`");
+    assert.deepEqual(first!.changes?.map((c) => `${c.kind} ${c.name} ${c.status}`), ["create n done"]);
+    assert.deepEqual(first!.diagnostics, []);
+  });
+
   test("bad arguments are refused with a message saying what to give", async () => {
     await assert.rejects(
       LocalWorkspace.createOrSelectStack({ stackName: "dev", projectName: "has space", program: async () => ({}) }, { workDir: dir }),
