@@ -115,9 +115,19 @@ export class Stack {
 
   /** The stack outputs recorded by the last `up`; secrets as `{ value, secret: true }`. */
   async outputs(): Promise<OutputMap> {
+    return toOutputMap(await this.stateOutputs());
+  }
+
+  /**
+   * The stack outputs recorded by the last `up` as the state holds them: decrypted, each secret
+   * part wrapped where it is (`isSecretValue` of `@iac/sdk/runtime`), so a caller can mask only
+   * the secret parts of an output (`iac stack output` does) where {@link outputs} marks a whole
+   * output secret.
+   */
+  async stateOutputs(): Promise<PropertyMap> {
     const crypter = await this.workspace.crypter(this.name);
     const snapshot = await this.workspace.backend.read(this.name, crypter);
-    return toOutputMap(snapshot.outputs);
+    return snapshot.outputs;
   }
 
   /** The stack's recorded `up`, `destroy` and `refresh` runs, newest first (what `iac stack history` lists). */

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { Config, secret } from "@iac/sdk";
 import { RandomString } from "@iac/sdk/random";
+import { isSecretValue } from "@iac/sdk/runtime";
 import { LocalWorkspace, UpdateInterruptedError, type EngineEvent } from "../src/index.js";
 import { closeGate, Step, world } from "./fixtures/gate.js";
 
@@ -90,6 +91,10 @@ describe("automation: an inline program", () => {
     assert.deepEqual(up.outputs.wrapped, { value: "also-secret-7f3a", secret: true });
     assert.deepEqual(up.outputs.plain, { value: "westeurope", secret: false });
     assert.deepEqual((await stack.outputs()).password, { value: password, secret: true });
+    // As the state holds them: the secret wrapped where it is, the plain value as it is.
+    const held = await stack.stateOutputs();
+    assert.ok(isSecretValue(held.password) && held.password.value === password);
+    assert.equal(held.plain, "westeurope");
 
     const onDisk = await allText(dir);
     assert.ok(onDisk.includes("westeurope"), "the plain value is written as it is");
@@ -274,7 +279,8 @@ describe("automation: a project directory", () => {
     await writeFile(join(dir, "package.json"), JSON.stringify({ name: "fromdir", private: true, type: "module" }));
     await writeFile(
       join(dir, "index.ts"),
-      `import { Config } from "@iac/sdk";\nimport { RandomString } from "@iac/sdk/random";\n` +
+      `import { Config } from "@iac/sdk";\nimport { RandomString } from "@iac/sdk/random";
+import { isSecretValue } from "@iac/sdk/runtime";\n` +
         `const config = new Config();\nconst s = new RandomString("name", { length: Number(config.require("length")) });\n` +
         `export const name = s.result;\n`,
     );
