@@ -9,7 +9,8 @@
  * or its outputs beyond what the masked events carry; `command` names the caller and flag names, not values.
  */
 import { HISTORY_CHANGES_LIMIT, HISTORY_DIAGNOSTICS_LIMIT, type Backend, type EngineEvent, type HistoryChange, type HistoryDiagnostic, type HistoryEntry, type HistoryOperation, type HistoryResult } from "@iac/engine";
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { readFileSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 
@@ -20,7 +21,7 @@ export function iacVersion(): string {
 }
 
 /** The entry of one run, with who ran it where. */
-export function historyEntry(o: {
+export async function historyEntry(o: {
   readonly operation: HistoryOperation;
   readonly command: string;
   readonly start: Date;
@@ -33,7 +34,7 @@ export function historyEntry(o: {
   readonly details?: RunDetails;
   /** Where to look for the git commit; absent: not recorded. */
   readonly cwd?: string;
-}): HistoryEntry {
+}): Promise<HistoryEntry> {
   const counts: Record<string, number> = {};
   for (const [kind, n] of Object.entries(o.counts)) if (n !== undefined && n > 0) counts[kind] = n;
   const user = currentUser(o.env);
@@ -50,7 +51,7 @@ export function historyEntry(o: {
     iacVersion: iacVersion(),
     host: hostname(),
     ...(user !== undefined ? { user } : {}),
-    ...(o.cwd !== undefined ? gitRevision(o.cwd) : {}),
+    ...(o.cwd !== undefined ? await gitRevision(o.cwd) : {}),
     ...(o.details !== undefined ? o.details.entryFields() : {}),
   };
 }
@@ -116,13 +117,18 @@ export class RunDetails {
   }
 }
 
-/** The project's git commit and whether tracked files were changed; nothing outside a git work tree or without git. */
-function gitRevision(cwd: string): Pick<HistoryEntry, "gitCommit" | "gitDirty"> {
-  const git = (args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5000 }).trim();
+const execFileAsync = promisify(execFile);
+
+/**
+ * The project's git commit and whether tracked files were changed; nothing outside a git work tree
+ * or without git. Asynchronous: a process running many stacks (the controller) is not held up.
+ */
+async function gitRevision(cwd: string): Promise<Pick<HistoryEntry, "gitCommit" | "gitDirty">> {
+  const git = async (args: string[]) => (await execFileAsync("git", args, { cwd, encoding: "utf8", timeout: 5000 })).stdout.trim();
   try {
-    const commit = git(["rev-parse", "--verify", "HEAD"]);
+    const commit = await git(["rev-parse", "--verify", "HEAD"]);
     if (!/^[0-9a-f]{40,64}$/.test(commit)) return {};
-    const dirty = git(["status", "--porcelain", "--untracked-files=no"]) !== "";
+    const dirty = (await git(["status", "--porcelain", "--untracked-files=no"])) !== "";
     return { gitCommit: commit, gitDirty: dirty };
   } catch {
     return {};

@@ -170,7 +170,7 @@ export class Stack {
     let local: { close(): Promise<void> } | undefined;
     const record = async (result: "succeeded" | "failed" | "interrupted", counts: Readonly<Partial<Record<string, number>>>, failed: number) => {
       if (preview) return;
-      const entry = historyEntry({ operation, command: options.historyCommand ?? command, start, end: new Date(), result, counts, failed, env: ws.env, details, cwd: ws.project.dir });
+      const entry = await historyEntry({ operation, command: options.historyCommand ?? command, start, end: new Date(), result, counts, failed, env: ws.env, details, cwd: ws.project.dir });
       await recordHistory(ws.backend, this.name, entry, { warn: (m) => ws.warn(m), ...(options.onRecorded ? { onRecorded: options.onRecorded } : {}) });
     };
     let outcome;
