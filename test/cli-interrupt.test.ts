@@ -89,7 +89,7 @@ test("Ctrl-C during a destroy lets the deletes in flight finish and records them
   assert.equal(await stateGroups(), COUNT - 8);
 
   await setFaults([]);
-  const refresh = await project.iac(["refresh", "--local", "--expect-no-changes"]);
+  const refresh = await project.iac(["refresh", "--local", "--preview-only", "--expect-no-changes"]);
   assert.equal(refresh.code, 0, `the state is behind the cloud\n${show(refresh)}`);
   const again = await project.iac(["up", "--local", "--yes"]);
   assert.equal(again.code, 0, show(again));

@@ -3,8 +3,9 @@
  * state, journal, lock, config and history as the CLI. Named as Pulumi's automation API.
  * See docs/automation.md.
  */
-export { LocalWorkspace, type LocalProgramArgs, type InlineProgramArgs, type LocalWorkspaceOptions, type ConfigValue } from "./local-workspace.js";
-export { Stack, type OperationOptions, type PreviewOptions, type UpOptions, type DestroyOptions, type RefreshOptions } from "./stack.js";
+export { LocalWorkspace, backendUrlOf, BACKEND_URL_ENV, type LocalProgramArgs, type InlineProgramArgs, type LocalWorkspaceOptions, type ConfigValue } from "./local-workspace.js";
+export { Stack, type OperationOptions, type PreviewOptions, type UpOptions, type DestroyOptions, type RefreshOptions, type PreviewRefreshOptions } from "./stack.js";
+export { startLocalCloud, type LocalCloudHandle } from "./local-cloud.js";
 export type { PulumiFn } from "./inline-program.js";
 export type { OutputValue, OutputMap, UpdateSummary, UpdateOutcome, UpdateResult, PreviewResult, UpResult, DestroyResult, RefreshResult } from "./results.js";
 export { UpdateFailedError, UpdateInterruptedError, AutomationOptionsError } from "./errors.js";

@@ -1,11 +1,20 @@
 /**
  * `local: true`: the project's running local cloud (`iac local serve`), or one started in this
  * process for the operation, with `IAC_LOCAL_ENDPOINTS` pointing the providers at it
- * (docs/decisions/0002-local-cloud-wiring.md). The same as the CLI's `--local`
- * (packages/cli/src/local-cloud.ts, which should delegate here). The emulator is loaded only when
- * asked for.
+ * (docs/decisions/0002-local-cloud-wiring.md). The CLI's `--local` is this module too. The
+ * emulator is loaded only when asked for.
  */
-export async function startLocalCloud(options: { readonly projectDir: string; readonly say: (line: string) => void }): Promise<{ close(): Promise<void> }> {
+export interface LocalCloudHandle {
+  /** Restores `IAC_LOCAL_ENDPOINTS` and stops the cloud if this process started it. */
+  close(): Promise<void>;
+}
+
+/**
+ * Uses the project's running local cloud or starts one in this process, for as long as the caller
+ * holds it: what `local: true` does for each operation, for a caller that runs several against one
+ * cloud (the CLI: a preview, its confirmation, then the up).
+ */
+export async function startLocalCloud(options: { readonly projectDir: string; readonly say: (line: string) => void }): Promise<LocalCloudHandle> {
   const { ensureLocalCloud } = await import("@iac/emulator");
   const cloud = await ensureLocalCloud(options.projectDir);
   const previous = process.env.IAC_LOCAL_ENDPOINTS;

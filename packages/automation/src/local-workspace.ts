@@ -80,12 +80,23 @@ export interface ConfigValue {
   readonly secret?: boolean;
 }
 
-/** The backend URL of a project: the option, else `IAC_BACKEND_URL`, else `backend:` in iac.yaml (the CLI's order). */
-function backendUrlOf(project: ProjectInfo, options: LocalWorkspaceOptions, env: Readonly<Record<string, string | undefined>>): string | undefined {
-  if (options.backendUrl !== undefined) return options.backendUrl;
-  const fromEnv = env.IAC_BACKEND_URL?.trim();
-  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
-  return project.backend;
+/** The environment variable that overrides `backend:` in `iac.yaml`, as PULUMI_BACKEND_URL does Pulumi's. */
+export const BACKEND_URL_ENV = "IAC_BACKEND_URL";
+
+/**
+ * The backend URL of a project and where it comes from (for messages): the `backendUrl` option,
+ * else `IAC_BACKEND_URL`, else `backend:` in `iac.yaml`, else the default (`.iac/` in the project).
+ */
+export function backendUrlOf(
+  project: ProjectInfo,
+  options: Pick<LocalWorkspaceOptions, "backendUrl">,
+  env: Readonly<Record<string, string | undefined>>,
+): { readonly url?: string; readonly source: string } {
+  if (options.backendUrl !== undefined) return { url: options.backendUrl, source: "the `backendUrl` option" };
+  const fromEnv = env[BACKEND_URL_ENV]?.trim();
+  if (fromEnv !== undefined && fromEnv !== "") return { url: fromEnv, source: `the environment variable ${BACKEND_URL_ENV}` };
+  if (project.backend !== undefined) return { url: project.backend, source: `\`backend:\` in ${join(project.dir, "iac.yaml")}` };
+  return { source: "the default" };
 }
 
 export class LocalWorkspace {
@@ -138,8 +149,15 @@ export class LocalWorkspace {
       }
       project = await loadProject(args.workDir);
     }
-    const url = backendUrlOf(project, options, env);
-    const backend = await openBackend(url, { projectDir: project.dir, project: project.name, env: env as NodeJS.ProcessEnv });
+    const { url, source } = backendUrlOf(project, options, env);
+    let backend: Backend;
+    try {
+      backend = await openBackend(url, { projectDir: project.dir, project: project.name, env: env as NodeJS.ProcessEnv });
+    } catch (error) {
+      // The backend's message says what is wrong with the URL or its credentials; add where the URL came from.
+      if (error instanceof StateError && url !== undefined) throw new StateError(error.code, `${error.message} (The backend URL comes from ${source}.)`, { cause: error });
+      throw error;
+    }
     return new LocalWorkspace({ project, backend, program, env, options });
   }
 

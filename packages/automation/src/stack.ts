@@ -6,7 +6,7 @@
 import { DEFAULT_PARALLEL, run, type ConfirmedPlan, type EngineEvent, type HistoryEntry, type Operation } from "@iac/engine";
 import type { PropertyMap } from "@iac/sdk/provider";
 import { UpdateFailedError, UpdateInterruptedError } from "./errors.js";
-import { historyEntry, recordHistory } from "./history.js";
+import { historyEntry, recordHistory, RunDetails } from "./history.js";
 import { inlineEntry, type InlineEntry } from "./inline-program.js";
 import { startLocalCloud } from "./local-cloud.js";
 import type { ConfigValue, LocalWorkspace } from "./local-workspace.js";
@@ -36,6 +36,13 @@ export interface OperationOptions {
   readonly refresh?: boolean;
   /** How the run is described to whoever finds the stack locked, and in its history. Default `automation <operation>`. */
   readonly command?: string;
+  /**
+   * How the run is described in the stack's history, when not as `command` (the CLI records its
+   * flag names there, `iac up --yes --local`, and names only the command in the lock).
+   */
+  readonly historyCommand?: string;
+  /** Called once the run's history entry is written (not for a preview, nor when it could not be written). */
+  readonly onRecorded?: (entry: HistoryEntry) => unknown;
 }
 
 export type PreviewOptions = OperationOptions;
@@ -49,6 +56,8 @@ export interface UpOptions extends OperationOptions {
 }
 export type DestroyOptions = Omit<OperationOptions, "refresh"> & { readonly refresh?: boolean };
 export type RefreshOptions = Omit<OperationOptions, "refresh">;
+/** Options of {@link Stack.previewRefresh}: nothing is recorded, so there is no history to describe. */
+export type PreviewRefreshOptions = Omit<OperationOptions, "refresh" | "historyCommand" | "onRecorded">;
 
 export class Stack {
   constructor(
@@ -94,11 +103,31 @@ export class Stack {
     return this.#run("refresh", options);
   }
 
+  /**
+   * What `refresh` would record: reads every resource from the cloud and reports the drift (as
+   * `refresh` steps with their diffs, through `onEvent`), and writes nothing: no lock, no state, no
+   * history (`iac refresh --preview-only`). `summary.kind` is `refresh`; `summary.changes` says
+   * whether there is drift to record.
+   */
+  previewRefresh(options: PreviewRefreshOptions = {}): Promise<UpdateResult> {
+    return this.#run("refresh", options, { previewOnly: true });
+  }
+
   /** The stack outputs recorded by the last `up`; secrets as `{ value, secret: true }`. */
   async outputs(): Promise<OutputMap> {
+    return toOutputMap(await this.stateOutputs());
+  }
+
+  /**
+   * The stack outputs recorded by the last `up` as the state holds them: decrypted, each secret
+   * part wrapped where it is (`isSecretValue` of `@iac/sdk/runtime`), so a caller can mask only
+   * the secret parts of an output (`iac stack output` does) where {@link outputs} marks a whole
+   * output secret.
+   */
+  async stateOutputs(): Promise<PropertyMap> {
     const crypter = await this.workspace.crypter(this.name);
     const snapshot = await this.workspace.backend.read(this.name, crypter);
-    return toOutputMap(snapshot.outputs);
+    return snapshot.outputs;
   }
 
   /** The stack's recorded `up`, `destroy` and `refresh` runs, newest first (what `iac stack history` lists). */
@@ -108,13 +137,16 @@ export class Stack {
     return backend.listHistory(this.name, options.limit !== undefined ? { limit: options.limit } : {});
   }
 
-  async #run(operation: Operation, options: UpOptions): Promise<UpdateResult> {
+  async #run(operation: Operation, options: UpOptions, how: { readonly previewOnly?: boolean } = {}): Promise<UpdateResult> {
     const ws = this.workspace;
     const start = new Date();
     const crypter = await ws.crypter(this.name);
     const config = await ws.config(this.name, crypter);
     const command = options.command ?? `automation ${operation}`;
     const failures: string[] = [];
+    // A preview (of an up, or of a refresh) writes nothing, and is not recorded in the history.
+    const preview = operation === "preview" || how.previewOnly === true;
+    const details = new RunDetails();
     // Only the prelude comes before the lock and the state are taken (the CLI's rule): a run that
     // failed with nothing after it did nothing, and is not recorded in the history.
     let preluded = false;
@@ -124,6 +156,7 @@ export class Stack {
       if (event.kind === "prelude") preluded = true;
       else if (preluded) started = true;
       if (event.kind === "summary") summary = event;
+      if (!preview) details.observe(event);
       if (event.kind === "step-failed") failures.push(`${event.step.urn}: ${event.error.message.replace(/\.$/, "")}`);
       if (event.kind === "diagnostic" && event.severity === "error") failures.push((event.urn ? `${event.urn}: ${event.message}` : event.message).replace(/\.$/, ""));
       try {
@@ -136,8 +169,9 @@ export class Stack {
     let entry: InlineEntry | undefined;
     let local: { close(): Promise<void> } | undefined;
     const record = async (result: "succeeded" | "failed" | "interrupted", counts: Readonly<Partial<Record<string, number>>>, failed: number) => {
-      if (operation === "preview") return;
-      await recordHistory(ws.backend, this.name, historyEntry({ operation, command, start, end: new Date(), result, counts, failed, env: ws.env }), (m) => ws.warn(m));
+      if (preview) return;
+      const entry = await historyEntry({ operation, command: options.historyCommand ?? command, start, end: new Date(), result, counts, failed, env: ws.env, details, cwd: ws.project.dir });
+      await recordHistory(ws.backend, this.name, entry, { warn: (m) => ws.warn(m), ...(options.onRecorded ? { onRecorded: options.onRecorded } : {}) });
     };
     let outcome;
     let turn: { release(): void } | undefined;
@@ -159,6 +193,7 @@ export class Stack {
         parallel: options.parallel ?? DEFAULT_PARALLEL,
         ...(options.targets && options.targets.length > 0 ? { targets: [...options.targets] } : {}),
         refresh: options.refresh === true,
+        ...(how.previewOnly === true ? { previewOnly: true } : {}),
         onEvent,
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.abort ? { abort: options.abort } : {}),
@@ -168,6 +203,7 @@ export class Stack {
     } catch (error) {
       // A run refused for the lock, or that failed before it began, did nothing: not recorded.
       if (started && (error as { code?: unknown }).code !== "StackLocked") {
+        details.failedWith(error);
         await record(options.signal?.aborted ? "interrupted" : "failed", summary?.counts ?? {}, summary?.failed ?? 0);
       }
       throw error;
@@ -193,7 +229,7 @@ export class Stack {
     if (outcome.failed > 0) {
       const shown = failures.slice(0, 5).join("; ");
       const more = failures.length > 5 ? ` (and ${failures.length - 5} more)` : "";
-      const what = operation === "preview" ? "The preview changed nothing." : "What succeeded is recorded in the state.";
+      const what = preview ? "The preview changed nothing." : "What succeeded is recorded in the state.";
       throw new UpdateFailedError(
         `The ${operation} of stack ${this.name} had ${outcome.failed} failure(s)${shown ? `: ${shown}${more}` : ""}. ${what} Fix the cause and run ${operation} again.`,
         result,

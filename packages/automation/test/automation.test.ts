@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { Config, secret } from "@iac/sdk";
 import { RandomString } from "@iac/sdk/random";
+import { isSecretValue } from "@iac/sdk/runtime";
 import { LocalWorkspace, UpdateInterruptedError, type EngineEvent } from "../src/index.js";
 import { closeGate, Step, world } from "./fixtures/gate.js";
 
@@ -90,6 +91,10 @@ describe("automation: an inline program", () => {
     assert.deepEqual(up.outputs.wrapped, { value: "also-secret-7f3a", secret: true });
     assert.deepEqual(up.outputs.plain, { value: "westeurope", secret: false });
     assert.deepEqual((await stack.outputs()).password, { value: password, secret: true });
+    // As the state holds them: the secret wrapped where it is, the plain value as it is.
+    const held = await stack.stateOutputs();
+    assert.ok(isSecretValue(held.password) && held.password.value === password);
+    assert.equal(held.plain, "westeurope");
 
     const onDisk = await allText(dir);
     assert.ok(onDisk.includes("westeurope"), "the plain value is written as it is");
@@ -230,6 +235,32 @@ describe("automation: an inline program", () => {
     assert.equal(runs, 4, "without a plan, the up plans first (one run) and then runs the program");
   });
 
+  test("previewRefresh reads without writing; refresh and up record history entries with their changes, the historyCommand, and call onRecorded", async () => {
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: "refreshing", projectName: "inline", program: async () => ({ n: new RandomString("n", { length: 6 }).result }) }, { workDir: dir, envVars });
+    const recorded: string[] = [];
+    const up = await stack.up({ command: "iac up", historyCommand: "iac up --yes --local", onRecorded: (entry) => recorded.push(`${entry.operation} ${entry.result}`) });
+    assert.deepEqual(up.summary.resourceChanges, { create: 1 });
+    const state = join(dir, ".iac", "stacks", "refreshing", "snapshot.json");
+    const before = await readFile(state, "utf8");
+
+    const events: EngineEvent[] = [];
+    const preview = await stack.previewRefresh({ onEvent: (e) => events.push(e) });
+    assert.equal(preview.summary.kind, "refresh");
+    assert.deepEqual(preview.summary.resourceChanges, { same: 1 });
+    assert.equal(preview.summary.changes, false);
+    assert.ok(events.some((e) => e.kind === "prelude" && e.preview && e.operation === "refresh"));
+    assert.equal(await readFile(state, "utf8"), before, "nothing written");
+
+    const refreshed = await stack.refresh({ onRecorded: (entry) => recorded.push(`${entry.operation} ${entry.result}`) });
+    assert.deepEqual(refreshed.summary.resourceChanges, { same: 1 });
+    assert.deepEqual(recorded, ["up succeeded", "refresh succeeded"], "the preview is not recorded");
+    const [refresh, first] = await stack.history();
+    assert.equal(refresh!.operation, "refresh");
+    assert.equal(first!.command, "iac up --yes --local", "the history says the historyCommand; the lock said `iac up`");
+    assert.deepEqual(first!.changes?.map((c) => `${c.kind} ${c.name} ${c.status}`), ["create n done"]);
+    assert.deepEqual(first!.diagnostics, []);
+  });
+
   test("bad arguments are refused with a message saying what to give", async () => {
     await assert.rejects(
       LocalWorkspace.createOrSelectStack({ stackName: "dev", projectName: "has space", program: async () => ({}) }, { workDir: dir }),
@@ -248,7 +279,8 @@ describe("automation: a project directory", () => {
     await writeFile(join(dir, "package.json"), JSON.stringify({ name: "fromdir", private: true, type: "module" }));
     await writeFile(
       join(dir, "index.ts"),
-      `import { Config } from "@iac/sdk";\nimport { RandomString } from "@iac/sdk/random";\n` +
+      `import { Config } from "@iac/sdk";\nimport { RandomString } from "@iac/sdk/random";
+import { isSecretValue } from "@iac/sdk/runtime";\n` +
         `const config = new Config();\nconst s = new RandomString("name", { length: Number(config.require("length")) });\n` +
         `export const name = s.result;\n`,
     );

@@ -12,6 +12,21 @@ import { nonEmpty, positiveInteger } from "./flags.js";
 export const DEPLOY_COMMANDS = ["preview", "up", "destroy", "refresh"] as const;
 export type DeployCommand = (typeof DEPLOY_COMMANDS)[number];
 
+/** The flags only some deployment commands take (the others every one takes). */
+export type DeployFlag = "refresh" | "expect-no-changes" | "typecheck" | "preview-only";
+
+/**
+ * Which of those each command takes: `destroy` and `refresh` do not run the program, so they do
+ * not type-check it; `refresh --refresh` says nothing; `--preview-only` is refresh's own (`iac
+ * preview` is the preview of `up`). main.ts builds each command's help from this table.
+ */
+export const DEPLOY_FLAGS: Readonly<Record<DeployCommand, readonly DeployFlag[]>> = {
+  preview: ["refresh", "expect-no-changes", "typecheck"],
+  up: ["refresh", "expect-no-changes", "typecheck"],
+  destroy: ["refresh", "expect-no-changes"],
+  refresh: ["expect-no-changes", "preview-only"],
+};
+
 /** The flags of a deployment command, as main.ts hands them on (yargs' camelCase names). */
 export interface DeployArgs {
   readonly stack?: string;
@@ -21,11 +36,14 @@ export interface DeployArgs {
   readonly json: boolean;
   readonly parallel?: number;
   readonly target?: string[];
-  readonly refresh: boolean;
+  /** Absent for `refresh`, which does not take it. */
+  readonly refresh?: boolean;
   readonly diff: boolean;
   readonly expectNoChanges: boolean;
   readonly local: boolean;
   readonly typecheck?: boolean;
+  /** `refresh --preview-only`; absent for the other commands. */
+  readonly previewOnly?: boolean;
 }
 
 const OPTIONS = {
@@ -41,6 +59,7 @@ const OPTIONS = {
   "expect-no-changes": { type: "boolean" },
   local: { type: "boolean" },
   typecheck: { type: "boolean" },
+  "preview-only": { type: "boolean" },
 } as const;
 
 /** `iac <deploy command> [flags]` when this parser understands all of it; else undefined (yargs parses it). */
@@ -54,6 +73,10 @@ export function parseDeployArgv(argv: readonly string[]): { readonly command: De
   } catch {
     return undefined;
   }
+  // A flag this command does not take: yargs refuses it, with its message.
+  const only = new Set<string>(["refresh", "expect-no-changes", "typecheck", "preview-only"] satisfies DeployFlag[]);
+  const takes = DEPLOY_FLAGS[command as DeployCommand] as readonly string[];
+  if (Object.keys(values).some((k) => only.has(k) && !takes.includes(k))) return undefined;
   // --no-x of a flag other than --no-typecheck: yargs' business (and its messages).
   if (rest.some((a) => a.startsWith("--no-") && a !== "--no-typecheck")) return undefined;
   // A flag given twice: yargs makes an array of it (and then refuses it or takes the last); leave it to yargs.
@@ -77,10 +100,12 @@ export function parseDeployArgv(argv: readonly string[]): { readonly command: De
         json: flag("json"),
         ...(parallel === undefined ? {} : { parallel }),
         ...(target === undefined ? {} : { target }),
-        refresh: flag("refresh"),
+        // As yargs gives them: a flag the command does not take is absent, not false.
+        ...(takes.includes("refresh") ? { refresh: flag("refresh") } : {}),
         diff: flag("diff"),
         expectNoChanges: flag("expect-no-changes"),
         local: flag("local"),
+        ...(takes.includes("preview-only") ? { previewOnly: flag("preview-only") } : {}),
         ...(values.typecheck === undefined ? {} : { typecheck: values.typecheck === true }),
       },
     };

@@ -11,7 +11,7 @@ import { guardOutput } from "./io.js";
 import { TEMPLATE_NAMES } from "./template-names.js";
 import { cliVersion } from "./version.js";
 import type { DeployOptions } from "./commands/deploy.js";
-import { parseDeployArgv, type DeployArgs, type DeployCommand } from "./fast-argv.js";
+import { DEPLOY_FLAGS, parseDeployArgv, type DeployArgs, type DeployCommand, type DeployFlag } from "./fast-argv.js";
 
 // Each command's module (and what it pulls in: the engine, the state backends, the local cloud) is
 // imported when that command runs, never at startup: `iac --help` or `iac stack ls` do not pay for
@@ -45,19 +45,28 @@ function stackFlag<T>(y: Argv<T>) {
   return y.option("stack", { alias: "s", type: "string", coerce: nonEmpty("stack", "s", "a stack name (e.g. dev)"), describe: "Stack to use (default: the selected one)" });
 }
 
-function deployFlags<T>(y: Argv<T>) {
-  return stackFlag(y)
+/**
+ * The flags of a deployment command: each takes only what it uses (issue 12: help lists only
+ * those), and fast-argv.ts reads the same table (DEPLOY_FLAGS). `preview --yes` is accepted and
+ * hidden: a preview asks nothing, and scripts that pass it on every command keep working.
+ */
+function deployFlags<T>(y: Argv<T>, command: DeployCommand | "watch") {
+  const takes = (flag: DeployFlag) => command === "watch" || DEPLOY_FLAGS[command].includes(flag);
+  // One builder per command, each adding only what that command takes (yargs' types are not kept).
+  let b: Argv = stackFlag(y as Argv)
     .option("yes", { alias: "y", type: "boolean", default: false, describe: "Do not ask for confirmation" })
     .option("json", { type: "boolean", default: false, describe: "Stream engine events as NDJSON on stdout (secrets masked)" })
     .option("parallel", { alias: "p", type: "string", coerce: positiveInteger("parallel", "p"), describe: "Most resource operations at once (a positive integer; default 16)" })
-    .option("target", { alias: "t", type: "string", array: true, coerce: nonEmpty("target", "t", "a resource URN"), describe: "Only this resource URN (repeatable)" })
-    .option("refresh", { type: "boolean", default: false, describe: "Refresh the state from the cloud first" })
-    .option("diff", { type: "boolean", default: false, describe: "Show old and new values of changed properties" })
-    .option("expect-no-changes", { type: "boolean", default: false, describe: "Exit 3 when there are changes" })
-    .option("local", { type: "boolean", default: false, describe: "Run against the local cloud (started in-process if `iac local serve` is not running)" })
-    .option("typecheck", { type: "boolean", describe: "Type-check the program before running it (default: on; --no-typecheck or `typecheck: false` in iac.yaml turns it off)" });
+    .option("target", { alias: "t", type: "string", array: true, coerce: nonEmpty("target", "t", "a resource URN"), describe: "Only this resource URN (repeatable)" });
+  if (takes("refresh")) b = b.option("refresh", { type: "boolean", default: false, describe: "Refresh the state from the cloud first" });
+  b = b.option("diff", { type: "boolean", default: false, describe: "Show old and new values of changed properties" });
+  if (takes("expect-no-changes")) b = b.option("expect-no-changes", { type: "boolean", default: false, describe: command === "refresh" ? "Exit 3 when the cloud has drifted from the state" : "Exit 3 when there are changes" });
+  b = b.option("local", { type: "boolean", default: false, describe: "Run against the local cloud (started in-process if `iac local serve` is not running)" });
+  if (takes("typecheck")) b = b.option("typecheck", { type: "boolean", describe: "Type-check the program before running it (default: on; --no-typecheck or `typecheck: false` in iac.yaml turns it off)" });
+  if (command === "refresh") b = b.option("preview-only", { type: "boolean", default: false, describe: "Only show the drift the refresh would record; record nothing" });
+  if (command === "preview") b = b.hide("yes");
+  return b;
 }
-
 
 function deployOptions(args: DeployArgs, signal: AbortSignal): DeployOptions {
   return {
@@ -69,6 +78,7 @@ function deployOptions(args: DeployArgs, signal: AbortSignal): DeployOptions {
     refresh: args.refresh,
     diff: args.diff,
     expectNoChanges: args.expectNoChanges,
+    previewOnly: args.previewOnly,
     local: args.local,
     typecheck: args.typecheck,
     signal,
@@ -148,11 +158,11 @@ export async function parseWithYargs(
     .usage("$0 <command> [options]\n\nInfrastructure as code in TypeScript. Run `$0 <command> --help` for a command's options.")
     .option("cwd", { alias: "C", type: "string", global: true, coerce: nonEmpty("cwd", "C", "a project directory"), describe: "Project directory (default: the current one)" })
     .option("verbose", { alias: "v", type: "boolean", default: false, global: true, describe: "Show stack traces and debug messages" })
-    .command("preview", "Show what `up` would change", (y) => deployFlags(y), (a) => setDeploy("preview", a as unknown as DeployArgs))
-    .command("up", "Create or update the stack's resources to match the program", (y) => deployFlags(y), (a) => setDeploy("up", a as unknown as DeployArgs))
-    .command("destroy", "Delete every resource of the stack", (y) => deployFlags(y), (a) => setDeploy("destroy", a as unknown as DeployArgs))
-    .command("refresh", "Read the resources from the cloud and update the state", (y) => deployFlags(y), (a) => setDeploy("refresh", a as unknown as DeployArgs))
-    .command("watch", "Run `up` (or `preview`) again on every change of the program's files", (y) => deployFlags(y).hide("yes").hide("expect-no-changes").option("preview-only", { type: "boolean", default: false, describe: "Run `preview` instead of `up`" }).option("debounce", { type: "string", coerce: positiveInteger("debounce", undefined), describe: "Quiet milliseconds after the last change before a run (default 250)" }), (a) => set(async (signal) => (await import("./commands/watch.js")).watch({ ...deployOptions(a as unknown as DeployArgs, signal), previewOnly: Boolean(a.previewOnly), debounceMs: a.debounce as number | undefined }), { interruptible: true }))
+    .command("preview", "Show what `up` would change", (y) => deployFlags(y, "preview"), (a) => setDeploy("preview", a as unknown as DeployArgs))
+    .command("up", "Create or update the stack's resources to match the program", (y) => deployFlags(y, "up"), (a) => setDeploy("up", a as unknown as DeployArgs))
+    .command("destroy", "Delete every resource of the stack", (y) => deployFlags(y, "destroy"), (a) => setDeploy("destroy", a as unknown as DeployArgs))
+    .command("refresh", "Read the resources from the cloud and update the state", (y) => deployFlags(y, "refresh"), (a) => setDeploy("refresh", a as unknown as DeployArgs))
+    .command("watch", "Run `up` (or `preview`) again on every change of the program's files", (y) => deployFlags(y, "watch").hide("yes").hide("expect-no-changes").option("preview-only", { type: "boolean", default: false, describe: "Run `preview` instead of `up`" }).option("debounce", { type: "string", coerce: positiveInteger("debounce", undefined), describe: "Quiet milliseconds after the last change before a run (default 250)" }), (a) => set(async (signal) => (await import("./commands/watch.js")).watch({ ...deployOptions(a as unknown as DeployArgs, signal), previewOnly: Boolean(a.previewOnly), debounceMs: a.debounce as number | undefined }), { interruptible: true }))
     .command(
       "new [template] [dir]",
       "Create a project (package.json, iac.yaml, tsconfig.json, index.ts, .gitignore) from a template",

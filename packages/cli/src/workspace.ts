@@ -1,27 +1,16 @@
 /**
- * A project as the CLI works with it: `iac.yaml`, its state backend, the selected stack, the
- * stack's crypter and config, and the engine run.
+ * A project as the CLI works with it: the automation API's `LocalWorkspace` (`iac.yaml`, its state
+ * backend, the stacks' crypters and config, and the stack operations), plus what only the CLI does:
+ * finding the project from a subdirectory, choosing the stack (`-s`, the selected one, or `dev`
+ * created on first use) and listing config for a terminal.
  */
+import { LocalWorkspace, Stack, backendUrlOf as automationBackendUrlOf } from "@iac/automation";
 import {
-  createCrypter,
-  currentStack,
   getConfigValue,
-  initStack,
   isSecureValue,
-  loadDecryptedConfig,
-  loadProject,
-  openBackend,
   readStackConfig,
-  removeConfigValue,
-  removeStack,
-  run,
-  selectStack,
-  setConfigValue,
   StateError,
   type Backend,
-  type ConfirmedPlan,
-  type EngineEvent,
-  type Operation,
   type ProjectInfo,
   type StackCrypter,
   type Workspace as EngineWorkspace,
@@ -32,33 +21,6 @@ import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { CliError } from "./errors.js";
 import type { CommandContext } from "./commands/command.js";
-
-/** What one engine run returns. */
-export interface RunResult {
-  readonly counts: Readonly<Record<string, number>>;
-  readonly changes: boolean;
-  readonly failed: number;
-  readonly interrupted: boolean;
-  readonly outputs: Readonly<Record<string, unknown>>;
-  readonly durationMs: number;
-  /** A preview without failures: its plan, for the `up` the user confirms. */
-  readonly plan?: ConfirmedPlan;
-}
-
-export interface WorkspaceRunOptions {
-  readonly stack: string;
-  readonly operation: Operation;
-  readonly crypter: StackCrypter;
-  readonly config: Readonly<Record<string, PropertyValue>>;
-  readonly parallel: number;
-  readonly targets: readonly string[];
-  readonly refresh: boolean;
-  readonly onEvent: (event: EngineEvent) => void;
-  readonly signal: AbortSignal;
-  readonly command: string;
-  /** For `up`: the plan of the preview the user confirmed (the engine's `RunOptions.plan`). */
-  readonly plan?: ConfirmedPlan;
-}
 
 export interface ConfigEntry {
   readonly key: string;
@@ -73,9 +35,22 @@ export const DEFAULT_STACK = "dev";
 export class Workspace {
   constructor(
     private readonly ctx: CommandContext,
-    readonly project: ProjectInfo,
-    readonly backend: Backend,
+    /** The automation API's workspace: the CLI's deployments, config and history go through it. */
+    readonly automation: LocalWorkspace,
   ) {}
+
+  get project(): ProjectInfo {
+    return this.automation.project;
+  }
+
+  get backend(): Backend {
+    return this.automation.backend;
+  }
+
+  /** A stack of the project, to run operations on (it is not selected). */
+  stack(name: string): Stack {
+    return new Stack(name, this.automation);
+  }
 
   /** The engine's view of the project (for the stack and state functions). */
   get engine(): EngineWorkspace {
@@ -84,23 +59,23 @@ export class Workspace {
 
   /** The selected stack, if any (and if it still exists). */
   async selectedStack(): Promise<string | undefined> {
-    const name = await currentStack(this.engine);
+    const name = await this.automation.currentStack();
     return name !== undefined && (await this.backend.stackExists(name)) ? name : undefined;
   }
 
   /** Create a stack and select it. */
-  initStack(name: string): Promise<void> {
-    return initStack(this.engine, name);
+  async initStack(name: string): Promise<void> {
+    await this.automation.createStack(name);
   }
 
   /** Select an existing stack. */
-  selectStack(name: string): Promise<void> {
-    return selectStack(this.engine, name);
+  async selectStack(name: string): Promise<void> {
+    await this.automation.selectStack(name);
   }
 
   /** Remove a stack, its state and config; clears the selection if it was selected. */
   removeStack(name: string, options: { readonly force: boolean }): Promise<void> {
-    return removeStack(this.engine, name, options);
+    return this.automation.removeStack(name, options);
   }
 
   /**
@@ -141,24 +116,27 @@ export class Workspace {
   }
 
   crypter(stack: string): Promise<StackCrypter> {
-    return createCrypter({ projectDir: this.project.dir, project: this.project.name, stack, env: this.ctx.io.env as NodeJS.ProcessEnv });
+    return this.automation.crypter(stack);
   }
 
   config(stack: string, crypter: StackCrypter): Promise<Record<string, PropertyValue>> {
-    return loadDecryptedConfig({ projectDir: this.project.dir, stack, crypter });
+    return this.automation.config(stack, crypter);
   }
 
-  async setConfig(options: { readonly stack: string; readonly key: string; readonly value: string; readonly secret: boolean }): Promise<void> {
-    const crypter = options.secret ? await this.crypter(options.stack) : undefined;
-    await setConfigValue({ projectDir: this.project.dir, stack: options.stack, project: this.project.name, key: options.key, value: options.value, secret: options.secret, crypter });
+  setConfig(options: { readonly stack: string; readonly key: string; readonly value: string; readonly secret: boolean }): Promise<void> {
+    return this.automation.setConfig(options.stack, options.key, { value: options.value, secret: options.secret });
   }
 
+  /**
+   * The value as the stack config holds it (a number or an object stays one: `config get --json`
+   * prints it so), a secret decrypted and wrapped; the automation API's `getConfig` gives strings.
+   */
   async getConfig(options: { readonly stack: string; readonly key: string }): Promise<PropertyValue | SecretValue | undefined> {
     return getConfigValue({ projectDir: this.project.dir, stack: options.stack, project: this.project.name, key: options.key, crypter: await this.crypter(options.stack) });
   }
 
   removeConfig(options: { readonly stack: string; readonly key: string }): Promise<boolean> {
-    return removeConfigValue({ projectDir: this.project.dir, stack: options.stack, project: this.project.name, key: options.key });
+    return this.automation.removeConfig(options.stack, options.key);
   }
 
   async listConfig(options: { readonly stack: string; readonly decrypt: boolean }): Promise<ConfigEntry[]> {
@@ -172,35 +150,11 @@ export class Workspace {
         return { key, value: crypter ? crypter.decrypt(value.secure) : "[secret]", secret: true };
       });
   }
-
-  run(options: WorkspaceRunOptions): Promise<RunResult> {
-    return run({
-      project: this.project,
-      stack: options.stack,
-      operation: options.operation,
-      backend: this.backend,
-      crypter: options.crypter,
-      config: options.config,
-      parallel: options.parallel,
-      targets: options.targets.length > 0 ? [...options.targets] : undefined,
-      refresh: options.refresh,
-      onEvent: options.onEvent,
-      signal: options.signal,
-      command: options.command,
-      ...(options.plan ? { plan: options.plan } : {}),
-    });
-  }
 }
-
-/** The environment variable that overrides `backend:` in `iac.yaml`, as PULUMI_BACKEND_URL does Pulumi's. */
-export const BACKEND_URL_ENV = "IAC_BACKEND_URL";
 
 /** The backend URL of a project and where it comes from: `IAC_BACKEND_URL`, else `backend:` in `iac.yaml`, else the default (`.iac/` in the project). */
 export function backendUrlOf(project: ProjectInfo, env: Readonly<Record<string, string | undefined>>): { readonly url?: string; readonly source: string } {
-  const fromEnv = env[BACKEND_URL_ENV]?.trim();
-  if (fromEnv !== undefined && fromEnv !== "") return { url: fromEnv, source: `the environment variable ${BACKEND_URL_ENV}` };
-  if (project.backend !== undefined) return { url: project.backend, source: `\`backend:\` in ${join(project.dir, "iac.yaml")}` };
-  return { source: "the default" };
+  return automationBackendUrlOf(project, {}, env);
 }
 
 /**
@@ -218,17 +172,18 @@ export function findProjectDir(dir: string): string {
   }
 }
 
-/** Load `iac.yaml` from the command's directory (or the nearest above it) and open the project's backend. */
+/**
+ * Load `iac.yaml` from the command's directory (or the nearest above it) and open the project's
+ * backend, as an automation API workspace. Warnings that do not fail a run (a history entry that
+ * could not be written) are printed as the CLI's warnings.
+ */
 export async function openWorkspace(ctx: CommandContext): Promise<Workspace> {
-  const project = await loadProject(findProjectDir(ctx.cwd));
-  const { url, source } = backendUrlOf(project, ctx.io.env);
-  try {
-    return new Workspace(ctx, project, await openBackend(url, { projectDir: project.dir, project: project.name, env: ctx.io.env }));
-  } catch (error) {
-    // The backend's message says what is wrong with the URL or its credentials; add where the URL came from.
-    if (error instanceof StateError && url !== undefined) {
-      throw new StateError(error.code, `${error.message} (The backend URL comes from ${source}.)`, { cause: error });
-    }
-    throw error;
-  }
+  const automation = await LocalWorkspace.create(
+    { workDir: findProjectDir(ctx.cwd) },
+    {
+      envVars: ctx.io.env,
+      onWarning: (message) => ctx.say(ctx.errStyle("yellow", `warning: ${message.charAt(0).toLowerCase()}${message.slice(1)}`)),
+    },
+  );
+  return new Workspace(ctx, automation);
 }

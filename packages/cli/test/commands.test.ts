@@ -10,6 +10,7 @@ import { confirm, readSecret } from "../src/prompt.js";
 import { up, destroy, preview, stateLocation } from "../src/commands/deploy.js";
 import { main } from "../src/main.js";
 import { backendUrlOf } from "../src/workspace.js";
+import { consoleServe } from "../src/commands/console.js";
 
 function sink() {
   const chunks: string[] = [];
@@ -70,7 +71,7 @@ test("up without a terminal and without --yes is refused with exit 2 before anyt
     await writeFile(join(dir, "index.ts"), "throw new Error('the program ran');\n");
     const out = sink();
     const err = sink();
-    const code = await up({ cwd: dir, yes: false, json: false, out, err, stdin: new PassThrough(), env: {} });
+    const code = await up({ cwd: dir, yes: false, json: false, out, err, stdin: new PassThrough(), env: { IAC_HOME: join(dir, "home") } });
     assert.equal(code, ExitCode.usage);
     assert.match(err.text(), /needs confirmation.*Pass --yes/);
     assert.equal(out.text(), "");
@@ -85,7 +86,7 @@ test("destroy of a stack with no resources, without a terminal and without --yes
     await writeFile(join(dir, "iac.yaml"), "name: empty\n");
     await writeFile(join(dir, "index.ts"), "throw new Error('the program ran');\n");
     const err = sink();
-    const code = await destroy({ cwd: dir, yes: false, json: false, out: sink(), err, stdin: new PassThrough(), env: {} });
+    const code = await destroy({ cwd: dir, yes: false, json: false, out: sink(), err, stdin: new PassThrough(), env: { IAC_HOME: join(dir, "home") } });
     assert.equal(code, ExitCode.ok, err.text());
     assert.match(err.text(), /Stack dev has no resources: there is nothing to destroy\./);
     assert.doesNotMatch(err.text(), /needs confirmation/);
@@ -98,7 +99,7 @@ test("a command outside a project says where iac.yaml was looked for", async () 
   const dir = await mkdtemp(join(tmpdir(), "iac-cli-"));
   try {
     const err = sink();
-    const code = await up({ cwd: dir, yes: true, out: sink(), err, env: {} });
+    const code = await up({ cwd: dir, yes: true, out: sink(), err, env: { IAC_HOME: join(dir, "home") } });
     assert.equal(code, ExitCode.failure);
     assert.match(err.text(), new RegExp(`error: No iac project in ${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
     assert.doesNotMatch(err.text(), /internal error/);
@@ -195,13 +196,36 @@ test("a command run in a subdirectory of a project works on the project (iac.yam
     await mkdir(join(dir, "src", "deep"), { recursive: true });
     const out = sink();
     const err = sink();
-    const code = await preview({ cwd: join(dir, "src", "deep"), typecheck: false, out, err, env: {} });
+    const code = await preview({ cwd: join(dir, "src", "deep"), typecheck: false, out, err, env: { IAC_HOME: join(dir, "home") } });
     assert.equal(code, ExitCode.ok, err.text());
     assert.match(err.text(), /project nested/);
     assert.match(out.text(), /where: +"top"/);
     assert.equal(existsSync(join(dir, ".iac")), true, "the state is the project's");
     assert.equal(existsSync(join(dir, "src", "deep", ".iac")), false);
+    assert.equal(existsSync(join(dir, "home", "keys", "nested", "dev.key")), true, "the stack's key is in the test's IAC_HOME, not the user's ~/.config");
   } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("iac console run in a subdirectory of a project serves the project's stacks", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "iac-cli-"));
+  const stop = new AbortController();
+  try {
+    await writeFile(join(dir, "iac.yaml"), "name: nested-console\n");
+    await mkdir(join(dir, "src"), { recursive: true });
+    const out = sink();
+    const err = sink();
+    let listening: string | undefined;
+    const running = consoleServe({ cwd: join(dir, "src"), port: 0, open: false, out, err, env: { IAC_HOME: join(dir, "home") }, signal: stop.signal, onListening: (s) => {
+      listening = s.url;
+      stop.abort();
+    } });
+    assert.equal(await running, ExitCode.ok, err.text());
+    assert.ok(listening !== undefined, err.text());
+    assert.match(out.text(), /iac console for nested-console/);
+  } finally {
+    stop.abort();
     await rm(dir, { recursive: true, force: true });
   }
 });
@@ -220,6 +244,21 @@ test("each command's help lists only the flags it takes", async () => {
   const up = await help(["up"]);
   assert.match(up, /-s, --stack/);
   assert.match(up, /--no-typecheck|--typecheck/);
+  assert.match(up, /--refresh/);
+  // destroy and refresh do not run the program, so they take no --typecheck; a preview asks nothing.
+  const destroy = await help(["destroy"]);
+  assert.doesNotMatch(destroy, /typecheck|--preview-only/);
+  const refresh = await help(["refresh"]);
+  assert.match(refresh, /--preview-only/);
+  assert.match(refresh, /--yes/);
+  assert.doesNotMatch(refresh, /typecheck|--refresh /);
+  const preview = await help(["preview"]);
+  assert.doesNotMatch(preview, /--yes|--preview-only/);
+  for (const argv of [["refresh", "--no-typecheck"], ["refresh", "--refresh"], ["destroy", "--typecheck"], ["up", "--preview-only"]]) {
+    const refused = await mainCaptured(argv);
+    assert.equal(refused.code, ExitCode.usage, `iac ${argv.join(" ")}: ${refused.text}`);
+    assert.match(refused.text, /Unknown argument/, `iac ${argv.join(" ")}`);
+  }
   assert.match(await help(["config", "set"]), /-s, --stack/);
   assert.match(await help([]), /--version/);
   const version = await mainCaptured(["--version", "-v"]);

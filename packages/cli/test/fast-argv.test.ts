@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { parseDeployArgv, type DeployArgs } from "../src/fast-argv.js";
 import { parseWithYargs } from "../src/main.js";
 
-const KEYS = ["stack", "cwd", "verbose", "yes", "json", "parallel", "target", "refresh", "diff", "expectNoChanges", "local", "typecheck"] as const;
+const KEYS = ["stack", "cwd", "verbose", "yes", "json", "parallel", "target", "refresh", "diff", "expectNoChanges", "local", "typecheck", "previewOnly"] as const;
 const pick = (a: DeployArgs) => Object.fromEntries(KEYS.map((k) => [k, a[k]]));
 
 async function viaYargs(argv: readonly string[]): Promise<{ command: string; args: DeployArgs } | "refused"> {
@@ -34,6 +34,8 @@ test("plain deployment command lines are parsed without yargs, to the same flags
     ["preview", "--no-typecheck", "-v"],
     ["preview", "--typecheck"],
     ["refresh", "--yes", "--verbose"],
+    ["refresh", "--preview-only", "--expect-no-changes"],
+    ["destroy", "--yes", "--refresh"],
   ];
   for (const argv of lines) {
     const fast = parseDeployArgv(argv);
@@ -58,6 +60,11 @@ test("help, unknown flags, missing or refused values and repeated flags are left
     ["preview", "--no-local"],
     ["preview", "-s", "a", "-s", "b"],
     ["stack", "ls"],
+    // A flag that command does not take: yargs refuses it.
+    ["refresh", "--refresh"],
+    ["refresh", "--no-typecheck"],
+    ["destroy", "--typecheck"],
+    ["up", "--preview-only"],
     ["new", "random"],
     [],
   ];

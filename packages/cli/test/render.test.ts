@@ -419,3 +419,56 @@ test("a component shows as done only when its children are", () => {
   assert.match(web(), /✓/);
   renderer.close();
 });
+
+test("in a narrow terminal, deep rows keep their whole type: the name and state give way, and a row that still wraps is erased whole", () => {
+  const out = sink({ columns: 40, rows: 30 });
+  const renderer = new TreeRenderer({ mode: "tree", out, style: plain, showValues: false, showDiffs: false, verbose: false, now: () => 0, frameMs: 60_000 });
+  const type = "azure:containerinstance:ContainerGroup";
+  const parent: StepInfo = { urn: urn("my:index:App", "app"), type: "my:index:App", name: "app", kind: "create" };
+  const group: StepInfo = { urn: urn(type, "realtime-app", "my:index:App"), type, name: "realtime-app", parent: parent.urn, kind: "create" };
+  renderer.onEvent({ kind: "prelude", operation: "up", stack: "dev", project: PROJECT, preview: false, time: 0 });
+  renderer.onEvent({ kind: "step-start", step: parent, time: 0 });
+  renderer.onEvent({ kind: "step-start", step: group, time: 0 });
+  renderer.onEvent({ kind: "step-failed", step: group, durationMs: 5, error: { code: "ProviderError", message: "the registry refused the credentials" }, time: 1 });
+  const row = renderer.frameLines().find((l) => l.includes("✗"))!;
+  assert.ok(row.includes(`${type}  `), `the type is whole: ${row}`);
+  renderer.redraw();
+  const first = out.text();
+  // Heading (1 row), the parent (1), the failed row: longer than 40 columns, so 2 rows.
+  assert.ok(row.length > 40 && row.length <= 80, row);
+  renderer.redraw();
+  assert.ok(out.text().slice(first.length).startsWith("\r\x1b[4A\x1b[J"), "the next frame erases the 4 terminal rows the last one took");
+  renderer.close();
+});
+
+test("after the tree, each failure is listed with its whole message, which its row had cut", () => {
+  const out = sink({ columns: 80, rows: 30 });
+  const renderer = new TreeRenderer({ mode: "tree", out, style: plain, showValues: false, showDiffs: false, verbose: false, now: () => 0, frameMs: 60_000 });
+  const step: StepInfo = { urn: urn("azure:storage:StorageAccount", "data"), type: "azure:storage:StorageAccount", name: "data", kind: "create" };
+  const message = "The storage account name data1234 is already taken by another subscription: choose another name, or leave it out to get an autoname\nsecond line of detail";
+  renderer.onEvent({ kind: "prelude", operation: "up", stack: "dev", project: PROJECT, preview: false, time: 0 });
+  renderer.onEvent({ kind: "step-start", step, time: 0 });
+  renderer.onEvent({ kind: "step-failed", step, durationMs: 5, error: { code: "Conflict", message }, time: 1 });
+  renderer.onEvent({ kind: "summary", operation: "up", counts: {}, changes: false, failed: 1, durationMs: 5, time: 2 });
+  renderer.close();
+  const text = out.text();
+  assert.match(text, /Failures:\n  ✗ azure:storage:StorageAccount  data  create failed: The storage account name data1234 is already taken by another subscription: choose another name, or leave it out to get an autoname\n      second line of detail\n/);
+  assert.ok(text.indexOf("Failures:") < text.indexOf("Resources: 1 failed."));
+});
+
+test("off a terminal, a component is said to be done after its children, not when it registers", () => {
+  const out = sink();
+  const renderer = createRenderer({ mode: "plain", out, style: plain, showValues: false, showDiffs: false, verbose: false });
+  renderer.onEvent({ kind: "prelude", operation: "up", stack: "dev", project: PROJECT, preview: false, time: 0 });
+  // A component makes no cloud call (no step-start): the engine reports it done as soon as it registers.
+  renderer.onEvent({ kind: "step-planned", step: component, time: 1 });
+  renderer.onEvent({ kind: "step-done", step: component, durationMs: 0, time: 1 });
+  renderer.onEvent({ kind: "step-start", step: pet, time: 2 });
+  renderer.onEvent({ kind: "step-done", step: pet, durationMs: 300, time: 3 });
+  renderer.onEvent({ kind: "summary", operation: "up", counts: { create: 2 }, changes: true, failed: 0, durationMs: 300, time: 4 });
+  renderer.close();
+  const lines = out.text().split("\n");
+  const web = lines.indexOf("+  my:index:Web web created (0.0s)");
+  assert.ok(web > lines.indexOf("+  random:index:RandomPet pet created (0.3s)"), out.text());
+  assert.equal(lines.filter((l) => l.includes("my:index:Web web created")).length, 1);
+});

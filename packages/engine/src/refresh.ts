@@ -12,7 +12,13 @@ import { applyIgnoreChanges, secretPathsOf, unwrapMap, wrapPaths } from "./value
 
 /** Refreshes every (targeted) custom resource in `dep.olds`; failures are recorded, not thrown. */
 export async function refreshResources(dep: Deployment): Promise<void> {
-  const resources = [...dep.olds.values()].filter((r) => r.custom && !isProviderType(r.type) && r.id !== undefined && dep.isTargeted(r.urn));
+  const targeted = [...dep.olds.values()].filter((r) => dep.isTargeted(r.urn));
+  const resources = targeted.filter(readable);
+  // `iac refresh` counts each resource of the stack once, so its summary adds up to what the stack
+  // holds (and to what `iac preview` counts): what has nothing to read in the cloud (a component,
+  // an explicit provider) is unchanged. Under `--refresh` the program's step counts every
+  // resource, so the refresh counts only drift (`refresh`), never `same` a second time.
+  if (dep.operation === "refresh") for (const r of targeted) if (!readable(r)) dep.count("same");
   await Promise.all(
     resources.map((r) =>
       dep.limiter.run(async () => {
@@ -21,6 +27,11 @@ export async function refreshResources(dep: Deployment): Promise<void> {
       }),
     ),
   );
+}
+
+/** A resource the cloud holds and its provider can read: a custom resource with an id. */
+function readable(r: ResourceState): boolean {
+  return r.custom && !isProviderType(r.type) && r.id !== undefined;
 }
 
 async function refreshOne(dep: Deployment, r: ResourceState): Promise<void> {
@@ -67,7 +78,7 @@ async function refreshOne(dep: Deployment, r: ResourceState): Promise<void> {
     const diffs = [...inputDiff, ...outputDiff];
     if (diffs.length === 0) {
       if (handle) await w!.end(handle, { none: true });
-      dep.count("same");
+      if (dep.operation === "refresh") dep.count("same");
       return;
     }
     // Secret where they were (finest paths), plus what the provider always treats as secret.

@@ -38,6 +38,11 @@ export interface RunOptions {
   readonly targets?: readonly string[];
   /** Refresh before preview/up/destroy. */
   readonly refresh?: boolean;
+  /**
+   * For `refresh`: read every resource and report the drift, recording nothing (no lock, no state
+   * write): `iac refresh --preview-only`, and the preview `iac refresh` shows before it asks.
+   */
+  readonly previewOnly?: boolean;
   readonly onEvent: EventSink;
   /**
    * Ctrl-C: no new steps start; provider calls already sent go on to their end (or their
@@ -83,7 +88,7 @@ export const DEFAULT_PARALLEL = 16;
 export async function run(options: RunOptions): Promise<RunResult> {
   const t0 = performance.now();
   const { project, stack, operation, backend, crypter } = options;
-  const preview = operation === "preview";
+  const preview = operation === "preview" || (operation === "refresh" && options.previewOnly === true);
   const emit = options.onEvent;
   emit({ kind: "prelude", operation, stack, project: project.name, preview, time: Date.now() });
   const lock = preview ? undefined : await backend.lock(stack, options.command ?? `iac ${operation}`);
@@ -353,7 +358,10 @@ async function planFirst(dep: Deployment, options: RunOptions, base: Snapshot): 
   dep.failed += plan.failed;
   dep.diagnostic(
     "error",
-    `The plan has ${plan.failed} failure(s) (see above), so \`iac up\` changed nothing in the cloud. Fix them (\`iac preview\` shows the whole plan) and run it again.`,
+    programError && plan.failed === 1
+      ? // The program's own error (it does not compile, or threw) is no resource's failure: it is reported as itself, after the summary.
+        "The program failed while planning (its error follows), so `iac up` changed nothing in the cloud."
+      : `The plan has ${plan.failed} failure(s) (see above), so \`iac up\` changed nothing in the cloud. Fix them (\`iac preview\` shows the whole plan) and run it again.`,
   );
   return programError ? { outputs: base.outputs, programError } : { outputs: base.outputs };
 }

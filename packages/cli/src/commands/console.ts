@@ -7,7 +7,7 @@ import { configHome, loadProject, openBackend, type Backend, type ProjectInfo } 
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { CliError, ExitCode, UsageError } from "../errors.js";
-import { backendUrlOf } from "../workspace.js";
+import { backendUrlOf, findProjectDir } from "../workspace.js";
 import { runCommand, type CommandContext, type CommandOptions } from "./command.js";
 
 export interface ConsoleOptions extends CommandOptions {
@@ -25,8 +25,9 @@ export interface ConsoleOptions extends CommandOptions {
   readonly onListening?: (server: { readonly url: string; readonly loginUrl: string }) => void;
 }
 
+/** The project of the command's directory or the nearest one above it, as for every other command. */
 async function projectOf(ctx: CommandContext): Promise<ProjectInfo | undefined> {
-  return loadProject(ctx.cwd).catch((error: unknown) => {
+  return loadProject(findProjectDir(ctx.cwd)).catch((error: unknown) => {
     if ((error as { code?: string }).code === "NoProject") return undefined;
     throw error;
   });

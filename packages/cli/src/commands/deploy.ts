@@ -1,22 +1,23 @@
 /**
- * `iac preview | up | destroy | refresh`: run the engine and render its events.
+ * `iac preview | up | destroy | refresh`: run the stack operation through the automation API
+ * (@iac/automation: the engine run, the local cloud, the history entry) and render its events.
  *
- * `up` and `destroy` change the cloud, so without `--yes` they first show what they would do
- * (a preview; for destroy, the resources in the state) and ask on the terminal; without a
- * terminal they are refused with exit 2.
+ * `up`, `destroy` and `refresh` change the cloud or the state, so without `--yes` they first show
+ * what they would do (a preview; for destroy, the resources in the state; for refresh, the drift
+ * it would record) and ask on the terminal; without a terminal they are refused with exit 2.
  */
-import { DEFAULT_PARALLEL, type ConfirmedPlan, type EngineEvent, type Operation } from "@iac/engine";
+import { startLocalCloud, UpdateFailedError, UpdateInterruptedError, type LocalCloudHandle, type UpdateResult, type UpOptions } from "@iac/automation";
+import { DEFAULT_PARALLEL, type ConfirmedPlan, type Operation } from "@iac/engine";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExitCode } from "../errors.js";
 import { changedOutputNames } from "../render/output-changes.js";
 import { createRenderer, type RenderMode } from "../render/renderer.js";
-import { startLocalCloud, type LocalCloudHandle } from "../local-cloud.js";
 import { assertSameCloud } from "../stack-cloud.js";
 import { checkProgramTypes } from "../typecheck.js";
 import { openWorkspace, type Workspace } from "../workspace.js";
 import { DeclinedError, confirmOrRefuse, runCommand, type CommandContext, type CommandOptions } from "./command.js";
-import { historyCommandLine, withHistory } from "./stack-history.js";
+import { historyCommandLine } from "./stack-history.js";
 import { printConsoleLink } from "./console.js";
 
 /** Options of the deployment commands (flags of the same names). */
@@ -37,6 +38,8 @@ export interface DeployOptions extends CommandOptions {
   readonly expectNoChanges?: boolean;
   /** Run against the local cloud. */
   readonly local?: boolean;
+  /** `refresh --preview-only`: show the drift the refresh would record, and record nothing. */
+  readonly previewOnly?: boolean;
   /** Type-check the program first (`--no-typecheck`: false; default: `typecheck:` in iac.yaml, else true). */
   readonly typecheck?: boolean;
   /** The command line, for the lock holder's description (default `iac <operation>`). */
@@ -65,9 +68,10 @@ export function refresh(options: DeployOptions): Promise<number> {
 
 async function deploy(ctx: CommandContext, operation: Operation, options: DeployOptions): Promise<number> {
   const ws = await openWorkspace(ctx);
-  let asks = (operation === "up" || operation === "destroy") && options.yes !== true;
+  const previewOnly = operation === "refresh" && options.previewOnly === true;
+  let asks = (operation === "up" || operation === "destroy" || (operation === "refresh" && !previewOnly)) && options.yes !== true;
   const cannotAsk = !ctx.io.interactive || options.json === true;
-  if (asks && cannotAsk && operation === "up") {
+  if (asks && cannotAsk && (operation === "up" || operation === "refresh")) {
     // Refuse before running anything: a CI job must not hang on a prompt or change the cloud unasked.
     await confirmOrRefuse(ctx, { yes: false, question: "", what: `\`iac ${operation}\``, canAsk: false });
   }
@@ -90,42 +94,79 @@ async function deploy(ctx: CommandContext, operation: Operation, options: Deploy
   await assertSameCloud({ backend: ws.backend, stack, command: operation, local: options.local === true, hasResources: async () => !(await hasNoResources(ws, stack)) });
   let local: LocalCloudHandle | undefined;
   try {
-    if (options.local === true) local = await startLocalCloud({ projectDir: ws.project.dir, env: ctx.io.env, say: ctx.say });
+    if (options.local === true) local = await startLocalCloud({ projectDir: ws.project.dir, say: ctx.say });
     return await runWithLocal(ctx, ws, { operation, stack, options, asks });
   } finally {
     await local?.close();
   }
 }
 
+/** What the CLI needs of one operation's result. */
+interface RunOutcome {
+  readonly changes: boolean;
+  readonly failed: number;
+  readonly interrupted: boolean;
+  /** A preview without failures: its plan, for the `up` the user confirms. */
+  readonly plan?: ConfirmedPlan;
+}
+
+function outcomeOf(result: UpdateResult): RunOutcome {
+  const { summary } = result;
+  return { changes: summary.changes, failed: summary.failed, interrupted: summary.result === "interrupted", ...(result.plan ? { plan: result.plan } : {}) };
+}
+
 async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly operation: Operation; readonly stack: string; readonly options: DeployOptions; readonly asks: boolean }): Promise<number> {
   const { operation, stack, options } = run;
-  const crypter = await ws.crypter(stack);
-  const config = await ws.config(stack, crypter);
-  // The stack outputs the last engine run added, changed or removed (for --expect-no-changes).
+  // The stack outputs the last run added, changed or removed (for --expect-no-changes).
   let changedOutputs: readonly string[] = [];
+  // The resources the last run failed on (its `failed` also counts the program's own errors).
+  let failedUrns = new Set<string>();
   const mode: RenderMode = options.json === true ? "json" : ctx.io.out.isTTY === true ? "tree" : "plain";
   // The preview shown before the confirmation is the up's plan (the up does not plan a second time).
   let confirmed: ConfirmedPlan | undefined;
-  const engineRun = async (op: Operation, showDiffs: boolean, observe?: (event: EngineEvent) => void) => {
+  const target = ws.stack(stack);
+  /** One operation of the automation API, rendered; its failures are in the outcome, as the engine counts them. */
+  const engineRun = async (op: Operation, showDiffs: boolean, previewOnly = false): Promise<RunOutcome> => {
     const renderer = createRenderer({ mode, out: ctx.io.out, style: ctx.style, showValues: options.diff === true, showDiffs, verbose: ctx.verbose });
+    failedUrns = new Set();
+    const operationOptions: UpOptions = {
+      parallel: options.parallel ?? DEFAULT_PARALLEL,
+      targets: options.targets ?? [],
+      refresh: options.refresh === true,
+      onEvent: (event) => {
+        if (event.kind === "outputs") changedOutputs = changedOutputNames(event);
+        if (event.kind === "step-failed") failedUrns.add(event.step.urn);
+        if (event.kind === "diagnostic" && event.severity === "error" && event.urn !== undefined) failedUrns.add(event.urn);
+        renderer.onEvent(event);
+      },
+      signal: ctx.signal,
+      command: options.command ?? `iac ${operation}`,
+      // Every up, destroy and refresh is recorded in the stack's history, with the flag names only.
+      ...(operation === "preview" ? {} : { historyCommand: historyCommandLine(operation, flagNames(options)) }),
+      onRecorded: (entry) => printConsoleLink(ctx, { backendUrl: ws.backend.url, stack, entry }),
+      ...(op === "up" && confirmed ? { plan: confirmed } : {}),
+    };
     try {
-      return await ws.run({
-        stack,
-        operation: op,
-        crypter,
-        config,
-        parallel: options.parallel ?? 16,
-        targets: options.targets ?? [],
-        refresh: options.refresh === true,
-        onEvent: (event) => {
-          if (event.kind === "outputs") changedOutputs = changedOutputNames(event);
-          observe?.(event);
-          renderer.onEvent(event);
-        },
-        signal: ctx.signal,
-        command: options.command ?? `iac ${operation}`,
-        ...(op === "up" && confirmed ? { plan: confirmed } : {}),
-      });
+      switch (op) {
+        case "preview":
+          return outcomeOf(await target.preview(operationOptions));
+        case "up":
+          return outcomeOf(await target.up(operationOptions));
+        case "destroy":
+          return outcomeOf(await target.destroy(operationOptions));
+        case "refresh": {
+          const { refresh: _refresh, ...refreshOptions } = operationOptions;
+          return outcomeOf(await (previewOnly ? target.previewRefresh(refreshOptions) : target.refresh(refreshOptions)));
+        }
+        default: {
+          const never: never = op;
+          throw new Error(`unknown operation ${String(never)}`);
+        }
+      }
+    } catch (error) {
+      // Failed steps and an interruption were rendered as they happened: the CLI says the rest.
+      if (error instanceof UpdateFailedError || error instanceof UpdateInterruptedError) return outcomeOf(error.result);
+      throw error;
     } finally {
       renderer.close();
     }
@@ -136,31 +177,33 @@ async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly 
     if (operation === "up") {
       const planned = await engineRun("preview", true);
       if (planned.interrupted) return ExitCode.interrupted;
-      if (planned.failed > 0) return reportFailed(ctx, planned.failed, "preview");
+      if (planned.failed > 0) return reportFailed(ctx, failedUrns.size, "preview");
       hasWork = planned.changes;
       confirmed = planned.plan;
+    } else if (operation === "refresh") {
+      // What the refresh would record, read from the cloud and shown with its diffs; nothing written.
+      const planned = await engineRun("refresh", true, true);
+      if (planned.interrupted) return ExitCode.interrupted;
+      if (planned.failed > 0) return reportFailed(ctx, failedUrns.size, "preview");
+      hasWork = planned.changes;
     } else {
-      hasWork = await showDestroyPlan(ctx, ws, stack, crypter);
+      hasWork = await showDestroyPlan(ctx, ws, stack, await ws.crypter(stack));
     }
     if (hasWork) {
-      const verb = operation === "up" ? "update" : "destroy";
+      const verb = operation === "up" ? "update" : operation === "refresh" ? "record this drift in the state of" : "destroy";
       const yes = await confirmOrRefuse(ctx, { yes: false, question: `Do you want to ${verb} stack ${stack}?`, what: `\`iac ${operation}\`` });
       if (!yes) throw new DeclinedError(`\`iac ${operation}\``);
     }
   }
 
   // After a confirmed preview, the diffs were just shown: the run itself shows the tree and summary.
-  // Every up, destroy and refresh is recorded in the stack's history (a preview changes nothing).
-  const result =
-    operation === "preview"
-      ? await engineRun(operation, !run.asks)
-      : await withHistory(ctx, { backend: ws.backend, stack, operation, command: historyCommandLine(operation, flagNames(options)), onRecorded: (entry) => printConsoleLink(ctx, { backendUrl: ws.backend.url, stack, entry }) }, (observe) => engineRun(operation, !run.asks, observe));
+  const result = await engineRun(operation, !run.asks, operation === "refresh" && options.previewOnly === true);
   if (ctx.verbose && options.json !== true) ctx.print(ctx.style("dim", `State: ${stateLocation(ws.backend.url, stack)}`));
   if (result.interrupted) {
     ctx.say(ctx.errStyle("yellow", "Interrupted: the steps that had started were finished and recorded in the state. Run the command again to carry on."));
     return ExitCode.interrupted;
   }
-  if (result.failed > 0) return reportFailed(ctx, result.failed, operation);
+  if (result.failed > 0) return reportFailed(ctx, failedUrns.size, operation);
   // A changed stack output counts as a change (the reference notes do not say whether Pulumi's
   // check counts it): a drift check must not pass while what other stacks and scripts read changed.
   if (options.expectNoChanges === true && (result.changes || changedOutputs.length > 0)) {
@@ -187,16 +230,19 @@ function flagNames(options: DeployOptions): string[] {
     ["--diff", options.diff === true],
     ["--expect-no-changes", options.expectNoChanges === true],
     ["--local", options.local === true],
+    ["--preview-only", options.previewOnly === true],
     ["--no-typecheck", options.typecheck === false],
     ["--verbose", options.verbose === true],
   ];
   return given.filter(([, yes]) => yes).map(([name]) => name);
 }
 
-function reportFailed(ctx: CommandContext, failed: number, operation: Operation): number {
+/** After a run with failures: `failedResources` of them were resources'; the others, the program's own (it threw). */
+function reportFailed(ctx: CommandContext, failedResources: number, operation: Operation): number {
   // A preview writes no state, so only a run that changes the cloud can say what it recorded.
   const recorded = operation === "preview" ? "the preview changed nothing." : "what succeeded is recorded in the state.";
-  ctx.say(ctx.errStyle("red", `error: ${failed} resource operation(s) failed during ${operation}; see the messages above. Fix the cause and run the command again: ${recorded}`));
+  const what = failedResources > 0 ? `${failedResources} resource operation(s) failed` : "the program failed";
+  ctx.say(ctx.errStyle("red", `error: ${what} during ${operation}; see the messages above. Fix the cause and run the command again: ${recorded}`));
   return ExitCode.failure;
 }
 

@@ -10,7 +10,7 @@
 import { makeUrn } from "@iac/sdk";
 import { readResource } from "@iac/engine";
 import { CliError, ExitCode, UsageError } from "../errors.js";
-import { startLocalCloud, type LocalCloudHandle } from "../local-cloud.js";
+import { startLocalCloud, type LocalCloudHandle } from "@iac/automation";
 import { declarationCode } from "../render/program-code.js";
 import { openWorkspace } from "../workspace.js";
 import { runCommand, type CommandOptions } from "./command.js";
@@ -74,7 +74,7 @@ export function importResource(options: ImportOptions): Promise<number> {
     let local: LocalCloudHandle | undefined;
     let read;
     try {
-      if (options.local === true) local = await startLocalCloud({ projectDir: ws.project.dir, env: ctx.io.env, say: ctx.say });
+      if (options.local === true) local = await startLocalCloud({ projectDir: ws.project.dir, say: ctx.say });
       read = await readResource({
         projectDir: ws.project.dir,
         project: ws.project.name,

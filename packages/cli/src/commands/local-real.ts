@@ -4,11 +4,10 @@
  * Kubernetes API. The emulator does the work; this file only renders what it reports.
  */
 import { CliError, ExitCode } from "../errors.js";
-import { loadEmulator } from "../local-cloud.js";
 import type { CommandContext } from "./command.js";
 
 export async function serveWithRealKubernetes(ctx: CommandContext, options: { readonly projectDir: string; readonly port?: number }): Promise<Awaited<ReturnType<typeof import("@iac/emulator").serveLocalCloudWithRealKubernetes>>> {
-  const { serveLocalCloudWithRealKubernetes, describeBuildEvent } = await loadEmulator();
+  const { serveLocalCloudWithRealKubernetes, describeBuildEvent } = await import("@iac/emulator");
   ctx.say("Starting the local cloud with a real Kubernetes control plane (the first start builds it from source: up to 40 minutes).");
   try {
     return await serveLocalCloudWithRealKubernetes({

@@ -6,7 +6,6 @@
  */
 import { once } from "node:events";
 import { CliError, ExitCode } from "../errors.js";
-import { loadEmulator } from "../local-cloud.js";
 import { loadProject } from "@iac/engine";
 import { findProjectDir } from "../workspace.js";
 import { runCommand, type CommandOptions } from "./command.js";
@@ -26,7 +25,7 @@ export function localServe(options: CommandOptions & { readonly port?: number; r
     const dir = project?.dir ?? ctx.cwd;
     const ports = options.port === undefined ? {} : { port: options.port };
     // --timing=fast|azure|azure:<factor>: ARM's durations, Retry-After values and throttling (docs/local-cloud-arm.md).
-    const emulator = await loadEmulator();
+    const emulator = await import("@iac/emulator");
     if (options.timing !== undefined) {
       try {
         emulator.parseTiming(options.timing);

@@ -81,25 +81,25 @@ export function stackOutput(options: CommandOptions & { readonly name?: string; 
   return runCommand(options, async (ctx) => {
     const ws = await openWorkspace(ctx);
     const stack = await ws.resolveStack({ explicit: options.stack, createIfNone: false });
-    const snapshot = await ws.backend.read(stack, await ws.crypter(stack));
+    const outputs = await ws.stack(stack).stateOutputs();
     const show = (v: unknown) => (options.showSecrets === true ? unwrapDeep(v) : maskDeep(v));
     if (options.name !== undefined) {
-      if (!Object.hasOwn(snapshot.outputs, options.name)) {
-        const known = Object.keys(snapshot.outputs);
+      if (!Object.hasOwn(outputs, options.name)) {
+        const known = Object.keys(outputs);
         throw new CliError(
           `Stack ${stack} has no output named "${options.name}". ${known.length > 0 ? `Its outputs are: ${known.join(", ")}.` : "It has no outputs (run `iac up` first, and export values from the program)."}`,
           { code: "OutputNotFound" },
         );
       }
-      const value = show(snapshot.outputs[options.name]);
+      const value = show(outputs[options.name]);
       ctx.print(options.json === true || typeof value !== "string" ? JSON.stringify(value, null, options.json === true ? 2 : undefined) : value);
       return ExitCode.ok;
     }
     if (options.json === true) {
-      ctx.print(JSON.stringify(show(snapshot.outputs), null, 2));
+      ctx.print(JSON.stringify(show(outputs), null, 2));
       return ExitCode.ok;
     }
-    const lines = formatOutputs(snapshot.outputs, { showSecrets: options.showSecrets === true, style: ctx.style });
+    const lines = formatOutputs(outputs, { showSecrets: options.showSecrets === true, style: ctx.style });
     if (lines.length === 0) ctx.say(`Stack ${stack} has no outputs.`);
     for (const line of lines) ctx.print(line);
     return ExitCode.ok;

@@ -56,7 +56,9 @@ export function closingLines(view: RunView, options: { readonly showDiffs: boole
   const outputs = view.outputs ? formatOutputChanges(view.outputs, { all: view.operation === "up" && !view.preview, style: options.style }) : [];
   if (outputs.length > 0) lines.push("", ...outputs);
   if (view.summary) {
-    lines.push("", options.style("bold", formatSummary({ ...view.summary, preview: view.preview })));
+    // Failed resources only: a program that threw or does not compile is its own error, shown as such.
+    const failed = Math.min(view.summary.failed, view.failedUrns.size);
+    lines.push("", options.style("bold", formatSummary({ ...view.summary, failed, preview: view.preview })));
   }
   return lines;
 }

@@ -12,6 +12,13 @@ import { RunView, SKIPPED_MARK, failedCheck } from "./run-view.js";
 export class PlainRenderer implements Renderer {
   private readonly view = new RunView();
   private closed = false;
+  /** Steps that made a cloud call (a `step-start` came): the others are components and explicit providers. */
+  private readonly started = new Set<string>();
+  /**
+   * The "done" lines of components (steps without a cloud call), held until the run ends: a
+   * component is done when its children are, and a log line cannot be taken back (issue 12).
+   */
+  private readonly held: string[] = [];
   constructor(private readonly options: RendererOptions) {}
 
   onEvent(event: EngineEvent): void {
@@ -29,13 +36,16 @@ export class PlainRenderer implements Renderer {
         for (const line of pendingLines(event.operations, style, { preview: this.view.preview })) this.write(line);
         return;
       case "step-start":
+        this.started.add(event.step.urn);
         if (oldCopy) this.write(`${stepSymbol(this.rowStep(event.step)).padEnd(2)} ${name(event.step)} deleting the replaced copy...`);
         else if (event.step.kind !== "same") this.write(`${stepSymbol(event.step).padEnd(2)} ${name(event.step)} ${runningLabel(event.step.kind)}...`);
         return;
       case "step-done":
         if (oldCopy) this.write(style(stepStyle("replace"), `${stepSymbol(this.rowStep(event.step)).padEnd(2)} ${name(event.step)} deleted the replaced copy (${formatDuration(event.durationMs)})`));
         else if (event.step.kind !== "same") {
-          this.write(style(stepStyle(event.step.kind), `${stepSymbol(event.step).padEnd(2)} ${name(event.step)} ${doneLabel(event.step.kind)} (${formatDuration(event.durationMs)})`));
+          const line = style(stepStyle(event.step.kind), `${stepSymbol(event.step).padEnd(2)} ${name(event.step)} ${doneLabel(event.step.kind)} (${formatDuration(event.durationMs)})`);
+          if (this.started.has(event.step.urn)) this.write(line);
+          else this.held.push(line);
         }
         return;
       case "step-failed":
@@ -52,6 +62,7 @@ export class PlainRenderer implements Renderer {
         return;
       }
       case "summary":
+        this.flushHeld();
         for (const line of closingLines(this.view, this.options)) this.write(line);
         return;
       case "step-planned":
@@ -65,7 +76,13 @@ export class PlainRenderer implements Renderer {
   }
 
   close(): void {
+    // A run that threw ends without a summary: what was done is still said.
+    if (!this.closed) this.flushHeld();
     this.closed = true;
+  }
+
+  private flushHeld(): void {
+    for (const line of this.held.splice(0)) this.write(line);
   }
 
   /** The step a resource's row shows (a replace, for the delete of its old copy). */

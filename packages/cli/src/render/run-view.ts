@@ -55,6 +55,13 @@ export class RunView {
   readonly rows = new Map<string, Row>();
   pending: readonly { readonly urn: string; readonly type: string; readonly op: string; readonly id?: string }[] = [];
   summary: Summary | undefined;
+  /**
+   * The resources that failed: a failed step, or an error the engine reported about a resource (a
+   * pending operation it could not resolve). The engine's `failed` count also holds the program's
+   * own failures (it threw, or does not compile), which are no resource's: the summary line counts
+   * only these, and the program's error is shown as itself.
+   */
+  readonly failedUrns = new Set<string>();
   /** The stack outputs at the end of the run, with those recorded before it. */
   outputs: Extract<EngineEvent, { kind: "outputs" }> | undefined;
 
@@ -93,12 +100,14 @@ export class RunView {
         return true;
       }
       case "step-failed":
+        this.failedUrns.add(event.step.urn);
         this.rows.set(event.step.urn, { ...this.rows.get(event.step.urn), step: this.merged(event.step), status: "failed", durationMs: event.durationMs, error: event.error });
         return true;
       case "step-skipped":
         this.rows.set(event.step.urn, { ...this.rows.get(event.step.urn), step: this.merged(event.step), status: "skipped", skipReason: event.reason });
         return true;
       case "diagnostic":
+        if (event.severity === "error" && event.urn !== undefined) this.failedUrns.add(event.urn);
         return false;
       case "outputs":
         this.outputs = event;

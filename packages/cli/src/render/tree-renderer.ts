@@ -112,21 +112,41 @@ export class TreeRenderer implements Renderer {
     const symbol = (failedCheck(row) || row.status === "skipped" ? "" : stepSymbol(step)).padEnd(2);
     let state = this.stateText(row);
     const indent = "  ".repeat(depth + 1);
-    let label = `${step.type}  ${step.name}`;
-    // Lines must not wrap, or the next redraw erases the wrong number of lines. The state (an
-    // error message, mostly) gives way first: the type and name say which resource a row is.
-    const room = columns - 1 - (indent.length + 2 + symbol.length + 1 + 2);
-    if (label.length + state.length > room) {
-      const STATE_MIN = 12;
-      if (room - label.length >= STATE_MIN) state = clip(state, room - label.length);
-      else {
-        state = clip(state, Math.min(state.length, STATE_MIN));
-        label = clip(label, Math.max(8, room - state.length));
-      }
+    // A row fits the terminal's width: the state (an error message, mostly) gives way first, then
+    // the name, then the rest of the state. The type is never cut (issue 12): it says what the
+    // resource is. A row that still does not fit (a long type, deep in a narrow terminal) wraps,
+    // and the redraw counts the rows it takes (physicalRows).
+    const STATE_MIN = 12;
+    const NAME_MIN = 8;
+    const room = columns - 1 - (indent.length + 2 + symbol.length + 1 + 2) - step.type.length - 2;
+    let name = step.name;
+    if (name.length + state.length > room) {
+      state = clip(state, Math.max(Math.min(state.length, STATE_MIN), room - name.length));
+      if (name.length + state.length > room) name = clip(name, Math.max(Math.min(name.length, NAME_MIN), room - state.length));
+      if (name.length + state.length > room) state = clip(state, Math.max(0, room - name.length));
     }
+    const label = `${step.type}  ${name}`;
     const colouredLabel = step.kind === "same" ? style("dim", label) : label;
     const colouredState = row.status === "failed" ? style("red", state) : style("dim", state);
     return `${indent}${status} ${style(stepStyle(step.kind), symbol)} ${colouredLabel}  ${colouredState}`;
+  }
+
+  /**
+   * After the run: each failure with its whole message, which its row had to cut to one line of
+   * the terminal (the plain renderer prints it whole as it happens).
+   */
+  private failureLines(): string[] {
+    const { style } = this.options;
+    const failed = [...this.view.rows.values()].filter((r) => r.status === "failed" && r.error !== undefined);
+    if (failed.length === 0) return [];
+    const lines = ["", style("bold", "Failures:")];
+    for (const row of failed) {
+      const what = failedCheck(row) ? "check" : row.step.kind;
+      const [first, ...rest] = row.error!.message.split("\n");
+      lines.push(style("red", `  ✗ ${row.step.type}  ${row.step.name}  ${what} failed: ${first}`));
+      for (const line of rest) lines.push(style("red", `      ${line}`));
+    }
+    return lines;
   }
 
   /** The URNs of rows with a descendant still planned or running. */
@@ -194,7 +214,9 @@ export class TreeRenderer implements Renderer {
   redraw(): void {
     const lines = this.frameLines();
     this.options.out.write(eraseLines(this.drawn) + lines.map((l) => `${l}\n`).join(""));
-    this.drawn = lines.length;
+    // The terminal's own width (not the 40 the rows are laid out for at least): where it wraps.
+    const columns = this.options.out.columns || 100;
+    this.drawn = lines.reduce((n, l) => n + physicalRows(l, columns), 0);
     this.dirty = false;
   }
 
@@ -210,14 +232,22 @@ export class TreeRenderer implements Renderer {
     clearInterval(this.timer);
     this.redraw();
     this.closed = true;
-    const tail = closingLines(this.view, this.options);
+    const tail = [...this.failureLines(), ...closingLines(this.view, this.options)];
     if (tail.length > 0) this.options.out.write(tail.map((l) => `${l}\n`).join(""));
   }
 }
 
 /** `text` in at most `width` characters, an ellipsis marking a cut. */
 function clip(text: string, width: number): string {
-  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+  if (text.length <= width) return text;
+  return width <= 0 ? "" : `${text.slice(0, width - 1)}…`;
+}
+
+/** The terminal rows a line takes once it wraps at `columns` (colour codes take none). */
+export function physicalRows(line: string, columns: number): number {
+  // eslint-disable-next-line no-control-regex
+  const visible = line.replace(/\x1b\[[0-9;]*m/g, "").length;
+  return Math.max(1, Math.ceil(visible / columns));
 }
 
 function firstLine(text: string): string {
