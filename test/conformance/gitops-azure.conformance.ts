@@ -11,17 +11,20 @@
  * emulated path is examples/gitops-azure/test/gitops-azure.test.ts with `spec.git`.
  */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { promisify } from "node:util";
 import { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
 import { localCredential } from "@iac/azure";
 import { Controller, Kube, objectPath, type StackObject } from "@iac/controller";
 import { parseAllDocuments } from "yaml";
 import { iacProject, show, type IacProject } from "../iac-run.js";
-import { pushRepo, ROOT, startStack, targets, waitUntil, type Stack } from "./harness.js";
+import { ROOT, startStack, targets, waitUntil, type Stack } from "./harness.js";
 import { FLUX_MANIFESTS, HERE } from "./scenario.js";
 
+const exec = promisify(execFile);
 const SKIP = targets().includes("real") ? false : `IAC_CONFORMANCE_TARGETS=${targets().join(",")} leaves the real cluster out`;
 const EXAMPLE = join(ROOT, "examples", "gitops-azure");
 const STACK = objectPath({ apiVersion: "iac.dev/v1alpha1", plural: "stacks", namespace: "flux-system", name: "gitops-azure" });
@@ -52,10 +55,16 @@ describe("gitops-azure on the real Kubernetes and source-controller", { skip: SK
     for await (const g of aci.containerGroups.list()) out.push({ name: g.name!, images: g.containers.map((c) => c.image) });
     return out;
   };
-  /** Pushes the example's program, index.ts edited, to the local git host. */
+  /** Commits the example's program, index.ts edited, in one working repository and pushes it (fast-forward) to the local git host. */
   const push = async (edit: (s: string) => string = (s) => s) => {
     await writeFile(join(programDir, "index.ts"), edit(await readFile(join(EXAMPLE, "index.ts"), "utf8")));
-    return pushRepo(stack!.git, "iac/gitops-azure.git", programDir, join(HERE, ".tmp"));
+    const env = { ...process.env, HOME: programDir, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0" };
+    const git = async (...a: string[]) => (await exec("git", ["-c", "user.name=Dev", "-c", "user.email=dev@example.com", "-c", "init.defaultBranch=main", ...a], { cwd: programDir, env })).stdout.trim();
+    await git("init", "--quiet");
+    await git("add", "-A");
+    await git("commit", "--quiet", "-m", "gitops-azure program");
+    await git("push", "--quiet", `${stack!.git.replace("http://", "http://dev:token@")}/iac/gitops-azure.git`, "HEAD:refs/heads/main");
+    return git("rev-parse", "HEAD");
   };
 
   it("installs Flux and a GitRepository of the program, whose artifact the real source-controller serves", async () => {
