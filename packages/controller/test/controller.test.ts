@@ -7,6 +7,8 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -74,6 +76,10 @@ before(async () => {
   await mkdir(work);
   await writeFile(join(work, "iac.yaml"), "name: words\nmain: index.ts\n");
   await writeFile(join(work, "index.ts"), PROGRAM);
+  // A second project in the repository (spec.path), slow to run: for spec.timeout.
+  await mkdir(join(work, "slow"));
+  await writeFile(join(work, "slow", "iac.yaml"), "name: slow\nmain: index.ts\n");
+  await writeFile(join(work, "slow", "index.ts"), `import { RandomString } from "@iac/sdk/random";\nawait new Promise((r) => setTimeout(r, 3000));\nexport const v = new RandomString("late", { length: 4 }).result;\n`);
   const env = { ...process.env, HOME: dir, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0" };
   const git = (...a: string[]) => exec("git", ["-c", "user.name=T", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main", ...a], { cwd: work, env });
   await git("init", "--quiet");
@@ -147,6 +153,51 @@ describe("the controller", () => {
     for (const e of await readdir(join(dir, "controller"), { recursive: true, withFileTypes: true })) if (e.isFile()) files += await readFile(join(e.parentPath, e.name), "utf8");
     assert.ok(files.includes("ciphertext") || files.includes("secure"), "the state holds the secret encrypted");
     assert.ok(!files.includes("s3cr3t-token-value-91f"), "no secret in plaintext in state, config or work files");
+  });
+
+  test("an update longer than spec.timeout stops as a first Ctrl-C does: Ready=False, nothing half-written", async () => {
+    await createStack("slow", { path: "./slow", timeout: "500ms", retryInterval: "1h" });
+    const s = await waitFor("Ready=False", async () => ((await get("slow").then(cond))?.status === "False" ? get("slow") : undefined));
+    assert.equal(cond(s)!.reason, "ReconciliationFailed");
+    assert.match(cond(s)!.message, /^up timed out after 500ms \(spec\.timeout\)/);
+    assert.equal(s!.status!.lastUpdate!.result, "interrupted");
+    assert.equal(s!.status!.lastAppliedRevision, undefined);
+  });
+
+  test("events go to notification-controller's address too, in Flux's shape", async () => {
+    const received: Record<string, unknown>[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += String(c)));
+      req.on("end", () => {
+        received.push(JSON.parse(body) as Record<string, unknown>);
+        res.writeHead(202);
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const other = new Controller({ kube, namespace: "events", workDir: join(dir, "controller-events"), eventsAddr: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, log: () => undefined });
+    try {
+      await kube.call("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "events" } });
+      for (const name of ["git", "state"]) {
+        const secret = await kube.get<{ data: Record<string, string> }>(`/api/v1/namespaces/default/secrets/${name}`);
+        await kube.call("POST", "/api/v1/namespaces/events/secrets", { apiVersion: "v1", kind: "Secret", metadata: { name }, data: secret!.data });
+      }
+      await other.start();
+      await kube.call("POST", objectPath({ apiVersion: "iac.dev/v1alpha1", plural: "stacks", namespace: "events" }), {
+        apiVersion: "iac.dev/v1alpha1", kind: "Stack", metadata: { name: "told", namespace: "events" },
+        spec: { git: { url: repoUrl, secretRef: { name: "git" }, ref: { branch: "main" } }, stack: "dev", interval: "1h", backend: { passphraseSecretRef: { name: "state" } } },
+      });
+      const event = await waitFor("an event received", async () => received.find((e) => e["reason"] === "ReconciliationSucceeded"));
+      assert.equal(event["severity"], "info");
+      assert.equal(event["reportingController"], "iac-controller");
+      assert.deepEqual(event["involvedObject"] && { ...(event["involvedObject"] as Record<string, unknown>), uid: undefined, resourceVersion: undefined }, { apiVersion: "iac.dev/v1alpha1", kind: "Stack", name: "told", namespace: "events", uid: undefined, resourceVersion: undefined });
+      assert.match(String(event["message"]), /^Applied revision: main@sha1:[0-9a-f]{40}: 1 create in /);
+      assert.match(String((event["metadata"] as Record<string, unknown>)["revision"]), /^main@sha1:[0-9a-f]{40}$/);
+    } finally {
+      await other.stop();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   test("20 Stacks are reconciled together, each to Ready", async () => {
