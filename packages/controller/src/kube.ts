@@ -42,8 +42,13 @@ export class Kube {
   /** From a kubeconfig file, or in-cluster (the pod's service account), or the default locations. */
   static load(options: { readonly kubeconfig?: string } = {}): Kube {
     const kc = new KubeConfig();
-    if (options.kubeconfig !== undefined) kc.loadFromFile(options.kubeconfig);
-    else kc.loadFromDefault();
+    try {
+      if (options.kubeconfig !== undefined) kc.loadFromFile(options.kubeconfig);
+      else kc.loadFromDefault();
+    } catch (cause) {
+      const which = options.kubeconfig ?? "the default kubeconfig (KUBECONFIG, ~/.kube/config, or the pod's service account)";
+      throw new ControllerError(`Cannot load ${which}: ${(cause as Error).message.split("\n")[0]}. Pass --kubeconfig <file>, or run the controller in a pod.`, { code: "InvalidKubeconfig", cause });
+    }
     return new Kube(kc);
   }
 

@@ -128,3 +128,15 @@ describe("status patches", () => {
     assert.deepEqual(replacing(old, next), { lastUpdate: { resourceChanges: { create: null, same: 1 }, error: null }, drift: null, observedGeneration: 2 });
   });
 });
+
+describe("the cluster connection", () => {
+  test("a kubeconfig that cannot be read is refused with what to do", async () => {
+    const { Kube } = await import("../src/index.js");
+    assert.throws(() => Kube.load({ kubeconfig: "/nonexistent/kubeconfig" }), (e: unknown) => {
+      assert.ok(e instanceof ControllerError);
+      assert.equal(e.code, "InvalidKubeconfig");
+      assert.match(e.message, /^Cannot load \/nonexistent\/kubeconfig: ENOENT.*Pass --kubeconfig <file>, or run the controller in a pod\.$/);
+      return true;
+    });
+  });
+});
