@@ -25,6 +25,8 @@ export interface ControllerOptions {
   readonly defaultBackend?: (namespace: string, name: string) => string;
   readonly rewriteArtifactUrl?: (url: string) => string;
   readonly eventsAddr?: string;
+  /** The kubeconfig `kube` was loaded from: `kubernetes://` state backends use the same cluster. */
+  readonly kubeconfig?: string;
   readonly requeueDependencyMs?: number;
   /** Where the controller says what it does (one line each). */
   readonly log?: (line: string) => void;
@@ -69,6 +71,7 @@ export class Controller {
       defaultBackend: options.defaultBackend ?? ((ns, name) => pathToFileURL(join(workDir, "state", ns, name)).href),
       ...(options.rewriteArtifactUrl ? { rewriteArtifactUrl: options.rewriteArtifactUrl } : {}),
       ...(options.eventsAddr ? { eventsAddr: options.eventsAddr } : {}),
+      ...(options.kubeconfig ? { kubeconfig: resolve(options.kubeconfig) } : {}),
       instance: `${hostname()}-${process.pid}`,
       requeueDependencyMs: options.requeueDependencyMs ?? 30_000,
       signal: this.#stop.signal,

@@ -33,6 +33,8 @@ export interface ReconcileContext {
   readonly instance: string;
   /** How long a Stack waits for a dependency before it looks again (Flux's `--requeue-dependency`). */
   readonly requeueDependencyMs: number;
+  /** The kubeconfig the controller uses (for `kubernetes://` state backends); undefined: in-cluster or the default. */
+  readonly kubeconfig?: string;
   /** The controller is stopping: the update in flight stops as a first Ctrl-C does. */
   readonly signal: AbortSignal;
   readonly now: () => Date;
@@ -253,7 +255,7 @@ class Reconciliation {
     const configName = `iac.${spec.stack}.yaml`;
     const kept = join(this.#ctx.workDir, "config", this.#ns, this.#obj.metadata.name, configName);
     if (!(await exists(join(projectDir, configName))) && (await exists(kept))) await copyFile(kept, join(projectDir, configName));
-    const envVars: Record<string, string> = {};
+    const envVars: Record<string, string> = this.#ctx.kubeconfig !== undefined ? { IAC_KUBECONFIG: this.#ctx.kubeconfig } : {};
     if (spec.passphrase) envVars["IAC_CONFIG_PASSPHRASE"] = await this.#secretValue(spec.passphrase.secretName, spec.passphrase.key, "spec.backend.passphraseSecretRef");
     const stack = await LocalWorkspace.createOrSelectStack(
       { stackName: spec.stack, workDir: projectDir },

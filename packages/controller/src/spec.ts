@@ -189,7 +189,7 @@ export function parseSpec(obj: StackObject): StackSpec {
     if (!isRecord(spec["backend"])) bad("backend", "must be { url, passphraseSecretRef? }.");
     const b = spec["backend"] as Record<string, unknown>;
     backendUrl = str("backend.url", b["url"], false);
-    if (backendUrl !== undefined && !/^(file|azblob):\/\//.test(backendUrl)) bad("backend.url", `must be a file:// or azblob:// URL (got "${backendUrl}").`);
+    if (backendUrl !== undefined && !/^(file|azblob|kubernetes):\/\//.test(backendUrl)) bad("backend.url", `must be a kubernetes://<namespace>[/<prefix>], azblob:// or file:// URL (got "${backendUrl}").`);
     if (isRecord(b["passphraseSecretRef"])) {
       passphrase = { secretName: str("backend.passphraseSecretRef.name", b["passphraseSecretRef"]["name"], true) as string, key: str("backend.passphraseSecretRef.key", b["passphraseSecretRef"]["key"], false) ?? "passphrase" };
     }

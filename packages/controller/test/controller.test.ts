@@ -87,7 +87,7 @@ before(async () => {
   await git("commit", "--quiet", "-m", "words");
   repoUrl = `${cloud.endpoints.git}/iac/words.git`;
   await git("push", "--quiet", repoUrl.replace("http://", "http://t:t@"), "HEAD:refs/heads/main");
-  controller = new Controller({ kube, workDir: join(dir, "controller"), workers: 4, requeueDependencyMs: 200, log: (l) => logs.push(`${new Date().toISOString()} ${l}`) });
+  controller = new Controller({ kube, kubeconfig: cloud.endpoints.kubeconfig, workDir: join(dir, "controller"), workers: 4, requeueDependencyMs: 200, log: (l) => logs.push(`${new Date().toISOString()} ${l}`) });
   await controller.start();
 });
 
@@ -153,6 +153,20 @@ describe("the controller", () => {
     for (const e of await readdir(join(dir, "controller"), { recursive: true, withFileTypes: true })) if (e.isFile()) files += await readFile(join(e.parentPath, e.name), "utf8");
     assert.ok(files.includes("ciphertext") || files.includes("secure"), "the state holds the secret encrypted");
     assert.ok(!files.includes("s3cr3t-token-value-91f"), "no secret in plaintext in state, config or work files");
+  });
+
+  test("with a kubernetes:// backend the stack's state lives in Secrets of the cluster", async () => {
+    await createStack("in-cluster", { backend: { url: "kubernetes://default/ctl", passphraseSecretRef: { name: "state" } } });
+    await waitFor("Ready", async () => (await get("in-cluster").then(cond))?.status === "True");
+    const list = await kube.call<{ items: { metadata: { name: string; labels?: Record<string, string> } }[] }>("GET", "/api/v1/namespaces/default/secrets?labelSelector=iac.dev%2Fstate%3Dctl");
+    assert.deepEqual(list.items.map((s) => s.metadata.labels?.["iac.dev/role"]).sort(), ["head", "shard"]);
+    assert.equal((await readdir(join(dir, "controller", "state", "default"))).includes("in-cluster"), false, "no file state");
+    await kube.mergePatch(path("in-cluster"), { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": "again" } } });
+    const s = await waitFor("reconciled again", async () => {
+      const s = await get("in-cluster");
+      return s?.status?.lastHandledReconcileAt === "again" && cond(s)?.status === "True" ? s : undefined;
+    });
+    assert.deepEqual(s.status!.lastUpdate!.resourceChanges, { same: 1 }, "the state was read back from the Secrets");
   });
 
   test("an update longer than spec.timeout stops as a first Ctrl-C does: Ready=False, nothing half-written", async () => {

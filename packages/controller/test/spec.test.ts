@@ -76,7 +76,7 @@ describe("the Stack spec", () => {
     ["a stack name with a space", { ...base, stack: "my stack" }, /spec\.stack must be a stack name/],
     ["a config value that is a number", { ...base, config: { replicas: { value: 3 } } }, /spec\.config\.replicas must have a string value or a secretKeyRef/],
     ["an unknown drift mode", { ...base, driftDetection: { mode: "fix" } }, /spec\.driftDetection\.mode must be enabled .* warn .* or disabled/],
-    ["an unsupported backend", { ...base, backend: { url: "s3://bucket" } }, /spec\.backend\.url must be a file:\/\/ or azblob:\/\/ URL/],
+    ["an unsupported backend", { ...base, backend: { url: "s3://bucket" } }, /spec\.backend\.url must be a kubernetes:\/\/<namespace>\[\/<prefix>\], azblob:\/\/ or file:\/\/ URL/],
   ];
   for (const [what, spec, message] of cases) {
     test(`refuses ${what}, naming the field`, () => {

@@ -55,6 +55,7 @@ export function controller(options: ControllerCommandOptions): Promise<number> {
         ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
         ...(options.workers !== undefined ? { workers: options.workers } : {}),
         ...(options.eventsAddr !== undefined ? { eventsAddr: options.eventsAddr } : {}),
+        ...(kubeconfig !== undefined ? { kubeconfig } : {}),
         log,
       });
       const elector = options.leaderElect
