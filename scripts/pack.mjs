@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** The published packages, in dependency order. */
-export const PACKAGES = ["sdk", "engine", "emulator", "azure-spec", "kubernetes-spec", "azure", "kubernetes", "console", "automation", "cli"];
+export const PACKAGES = ["sdk", "engine", "emulator", "azure-spec", "kubernetes-spec", "azure", "kubernetes", "console", "automation", "controller", "cli"];
 
 /** Where a package's compiled sources are, when not dist/src (the console keeps dist/ for its page bundle). */
 const COMPILED = { console: join("dist", "tsc", "src") };

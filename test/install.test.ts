@@ -88,3 +88,10 @@ test("the installed iac creates a project from a template it ships", async () =>
   assert.equal(r.code, 0, r.out);
   assert.match(await readFile(join(dir, "fresh", "index.ts"), "utf8"), /new ContainerGroup\("web"/);
 });
+
+test("the installed iac runs its controller, with the Stack CRD shipped beside it", async () => {
+  const r = iac(["controller", "--kubeconfig", join(dir, "no-such-kubeconfig")]);
+  assert.equal(r.code, 1, r.out);
+  assert.match(r.out, /Cannot load .*no-such-kubeconfig: ENOENT.*Pass --kubeconfig <file>, or run the controller in a pod\./);
+  assert.match(await readFile(join(dir, "project", "node_modules", "@iac", "controller", "deploy", "crd.yaml"), "utf8"), /name: stacks\.iac\.dev/);
+});

@@ -5,6 +5,7 @@
 import type { Argv } from "yargs";
 import { ExitCode, UsageError, exitCodeOf, formatError } from "./errors.js";
 import { consoleCommand } from "./commands/console-command.js";
+import { controllerCommand } from "./commands/controller-command.js";
 import { nonEmpty, portNumber, positiveInteger } from "./flags.js";
 import { handleInterrupts } from "./interrupt.js";
 import { guardOutput } from "./io.js";
@@ -283,6 +284,7 @@ export async function parseWithYargs(
     )
     .command("gen crd <source>", "Generate typed classes from CustomResourceDefinitions (a file or an http(s) URL)", (b) => b.positional("source", { type: "string", demandOption: true }).option("out", { type: "string", describe: "Output folder (default: ./crds)" }), (a) => set(async () => (await import("./commands/gen-crd.js")).genCrd({ ...common(a), source: String(a.source), outDir: a.out === undefined ? undefined : String(a.out) })))
     .command(consoleCommand((run) => set(run, { interruptible: true }), common))
+    .command(controllerCommand((run) => set(run, { interruptible: true }), common))
     .command("local", "The local cloud (ARM, Kubernetes API and git on loopback)", (y) =>
       y
         .command("serve", "Run the local cloud until Ctrl-C and print its endpoints", (b) =>

@@ -38,9 +38,10 @@ export async function openBackend(url: string | undefined, options: OpenBackendO
     const service = await blobServiceFromEnv(options.env ?? process.env, trimmed);
     return createAzblobBackend({ service, ...location, project: options.project });
   }
+  if (trimmed.startsWith("kubernetes://")) return (await import("./kubernetes-backend.js")).openKubernetesBackend(trimmed, { project: options.project, env: (options.env ?? process.env) as NodeJS.ProcessEnv });
   throw new StateError(
     "StateBackend",
-    `The backend URL ${trimmed} is not supported: use file:// (the state in .iac/ in the project), file://<directory>, or azblob://<container>/<prefix> (Azure Blob Storage).`,
+    `The backend URL ${trimmed} is not supported: use file:// (the state in .iac/ in the project), file://<directory>, azblob://<container>/<prefix> (Azure Blob Storage), or kubernetes://<namespace>[/<prefix>] (Secrets in a cluster).`,
   );
 }
 
