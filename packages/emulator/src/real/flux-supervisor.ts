@@ -8,7 +8,9 @@
  *
  * Addresses that name cluster DNS in the Deployment's args are replaced by loopback ones: the
  * source-controller's artifact server (`--storage-addr`/`--storage-adv-addr`), the
- * notification-controller's event receiver (`--events-addr`), health and metrics ports.
+ * notification-controller's event receiver (`--events-addr`), health and metrics ports; storage
+ * paths (the source-controller's artifacts, the image-reflector-controller's tag database) are
+ * folders of the controller's own under the data directory.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -130,6 +132,11 @@ export class FluxSupervisor {
       // The artifact storage must exist (in the Deployment it is an emptyDir volume).
       mkdirSync(join(home, "data"), { recursive: true });
       args.push(`--storage-path=${join(home, "data")}`, `--storage-addr=127.0.0.1:${this.ports.storage}`, `--storage-adv-addr=127.0.0.1:${this.ports.storage}`);
+    }
+    if (controller === "image-reflector-controller") {
+      // Its Badger database of scanned tags (in the Deployment, an emptyDir at /data).
+      mkdirSync(join(home, "data"), { recursive: true });
+      args.push(`--storage-path=${join(home, "data")}`);
     }
     if (controller === "notification-controller") {
       args.push(`--events-addr=127.0.0.1:${this.ports.events}`, `--receiverAddr=127.0.0.1:${this.ports.receiver}`);
