@@ -191,6 +191,18 @@ describe("emulated image automation against the local registry and git host", ()
     assert.match((await overlay()).text, /newTag: 1\.2\.0 /);
   });
 
+  it("reflects the manifest digest when digestReflectionPolicy asks (IfNotPresent), as latestRef.digest", async () => {
+    const pushed = await pushImage(registry, "team/app", "1.3.0");
+    store.apply({ apiVersion: IMG, kind: "ImagePolicy", metadata: { name: "pinned", namespace: "flux-system" }, spec: { imageRepositoryRef: { name: "app" }, digestReflectionPolicy: "IfNotPresent", policy: { semver: { range: "1.x" } } } } as unknown as KubeObject, { fieldManager: "test" });
+    store.apply({ apiVersion: IMG, kind: "ImageRepository", metadata: { name: "app", namespace: "flux-system", annotations: { "reconcile.fluxcd.io/requestedAt": "again" } } } as unknown as KubeObject, { fieldManager: "flux-cli" });
+    const policy = await until("the digest", () => get("ImagePolicy", "pinned"), (o) => o?.status?.latestRef?.tag === "1.3.0");
+    assert.equal(policy!.status!.latestRef.digest, pushed.digest);
+    assert.match(ready(policy)!.message, new RegExp(`resolved to 1\\.3\\.0 with digest ${pushed.digest}$`));
+    store.apply({ apiVersion: IMG, kind: "ImagePolicy", metadata: { name: "always", namespace: "flux-system" }, spec: { imageRepositoryRef: { name: "app" }, digestReflectionPolicy: "Always", policy: { semver: { range: "1.x" } } } } as unknown as KubeObject, { fieldManager: "test" });
+    const always = await until("the refusal", () => get("ImagePolicy", "always"), (o) => ready(o) !== undefined);
+    assert.equal(ready(always)?.reason, "IntervalNotConfigured", "Always needs spec.interval, as the real controller says");
+  });
+
   it("says so in Ready when the commit message is a Go template the emulation cannot render", async () => {
     store.apply({ apiVersion: IMG, kind: "ImageUpdateAutomation", metadata: { name: "app", namespace: "flux-system" }, spec: { git: { commit: { messageTemplate: "{{ range .Changed.Changes }}{{ .NewValue }}{{ end }}" } } } } as unknown as KubeObject, { fieldManager: "tpl", force: true });
     const auto = await until("the refusal", () => get("ImageUpdateAutomation", "app"), (o) => ready(o)?.reason === "LocalCloudUnsupported");

@@ -15,7 +15,7 @@ import type { Service, ServiceFactory } from "../service.js";
 import type { ClusterAccess } from "./cluster.js";
 import { parseDuration } from "./duration.js";
 import { IMAGE_AUTOMATION_CONTROLLER, IMAGE_UPDATE_AUTOMATION, reconcileImageUpdateAutomation } from "./image-automation.js";
-import { IMAGE_POLICY, IMAGE_REFLECTOR_CONTROLLER, IMAGE_REPOSITORY, loopbackTagLister, reconcileImagePolicy, reconcileImageRepository, type TagLister } from "./image-reflector.js";
+import { IMAGE_POLICY, IMAGE_REFLECTOR_CONTROLLER, IMAGE_REPOSITORY, loopbackDigestLookup, loopbackTagLister, reconcileImagePolicy, reconcileImageRepository, type DigestLookup, type TagLister } from "./image-reflector.js";
 import { DEFAULT_EXCLUSION_LIST, canonicalImageName, filterOutTags } from "./image-policy.js";
 import { DEPLOYMENT, FLUX_FINALIZER, hasFinalizer, keyOf, timestamp, type KubeObject } from "./objects.js";
 
@@ -26,6 +26,8 @@ export interface ImageControllerOptions {
   readonly log?: (message: string) => void;
   /** How registries are scanned (default: the distribution API over http, loopback only). */
   readonly listTags?: TagLister;
+  /** How a tag's manifest digest is read for `digestReflectionPolicy` (default: HEAD over http, loopback only). */
+  readonly digestOf?: DigestLookup;
   /** How often every object is looked at (default 1 s). */
   readonly resyncMs?: number;
   /** Act only while the controllers' Deployments exist (default true, as on a cluster). */
@@ -55,6 +57,8 @@ export function startImageControllers(options: ImageControllerOptions): ImageCon
   /** The tags of each ImageRepository's last scan, by uid (the reflector's database). */
   const scanned = new Map<string, string[]>();
   const dueAt = new Map<string, number>();
+  const digests = new Map<string, { digest: string; until: number }>();
+  const lookupDigest = options.digestOf ?? loopbackDigestLookup;
   let running: Promise<void> | undefined;
   let stopped = false;
 
@@ -117,12 +121,27 @@ export function startImageControllers(options: ImageControllerOptions): ImageCon
         if (await skip(policy, IMAGE_REFLECTOR_CONTROLLER)) continue;
         const ref = policy.spec?.["imageRepositoryRef"] as { name?: string; namespace?: string } | undefined;
         const repo = ref?.name === undefined ? undefined : cluster.get({ ...IMAGE_REPOSITORY, namespace: ref.namespace ?? policy.metadata.namespace ?? "default", name: ref.name });
-        const status = reconcileImagePolicy(policy, { repository: repo, tags: repo === undefined ? undefined : scanned.get(uidOf(repo)), now: timestamp(now) });
+        const status = await reconcileImagePolicy(policy, { repository: repo, tags: repo === undefined ? undefined : scanned.get(uidOf(repo)), now: timestamp(now), digestOf: digestsOf(policy, now) });
         await write(policy, status);
       } catch (err) {
         log(`ImagePolicy ${keyOf(policy)}: reconcile failed: ${(err as Error).message}`);
       }
     }
+  }
+
+  /**
+   * A policy's digest lookups, fetched again only after its `interval` (passes run every second;
+   * the real controller fetches once per reconciliation, which `interval` spaces out).
+   */
+  function digestsOf(policy: KubeObject, now: number): DigestLookup {
+    return async (name, tag) => {
+      const key = `${uidOf(policy)}|${name}:${tag}`;
+      const cached = digests.get(key);
+      if (cached !== undefined && cached.until > now) return cached.digest;
+      const digest = await lookupDigest(name, tag);
+      digests.set(key, { digest, until: now + (parseDuration(policy.spec?.["interval"]) ?? 60_000) });
+      return digest;
+    };
   }
 
   function selects(selector: { matchLabels?: Record<string, string> } | undefined, obj: KubeObject): boolean {

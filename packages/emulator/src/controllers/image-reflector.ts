@@ -79,10 +79,30 @@ export async function reconcileImageRepository(obj: KubeObject, o: { readonly li
 /** The tags an ImageRepository's last scan stored (the emulation keeps them in memory by uid). */
 export type ScannedTags = (repository: KubeObject) => readonly string[] | undefined;
 
+/** The manifest digest of `<canonical name>:<tag>` (for `digestReflectionPolicy`). */
+export type DigestLookup = (canonicalName: string, tag: string) => Promise<string>;
+
+/** The default {@link DigestLookup}: `HEAD /v2/<name>/manifests/<tag>` over http, loopback registries only. */
+export const loopbackDigestLookup: DigestLookup = async (canonicalName, tag) => {
+  const slash = canonicalName.indexOf("/");
+  const host = canonicalName.slice(0, slash);
+  if (!LOOPBACK.test(host)) throw new Error(`the local cloud reaches only registries on loopback; ${host} is not one`);
+  const r = await fetch(`http://${host}/v2/${canonicalName.slice(slash + 1)}/manifests/${encodeURIComponent(tag)}`, { method: "HEAD", headers: { accept: "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json" } });
+  const digest = r.headers.get("docker-content-digest");
+  if (r.status !== 200 || !digest) throw new Error(`HEAD ${canonicalName}:${tag}: ${r.status}`);
+  return digest;
+};
+
 /** One evaluation of an ImagePolicy against its ImageRepository: the status to write. */
-export function reconcileImagePolicy(policy: KubeObject, o: { readonly repository: KubeObject | undefined; readonly tags: readonly string[] | undefined; readonly now: string }): Record<string, unknown> {
+export async function reconcileImagePolicy(policy: KubeObject, o: { readonly repository: KubeObject | undefined; readonly tags: readonly string[] | undefined; readonly now: string; readonly digestOf?: DigestLookup }): Promise<Record<string, unknown>> {
   const generation = policy.metadata.generation ?? 1;
   const base = { ...(policy.status ?? {}), observedGeneration: generation };
+  const reflect = String(policy.spec?.["digestReflectionPolicy"] ?? "Never");
+  if (reflect === "Always" && policy.spec?.["interval"] === undefined) {
+    const message = "spec.interval must be set when spec.digestReflectionPolicy is set to 'Always'";
+    const conditions = withCondition(readyOnly(policy, "False", "IntervalNotConfigured", message, o.now), { type: "Stalled", status: "True", reason: "IntervalNotConfigured", message, observedGeneration: generation }, o.now);
+    return { ...base, conditions };
+  }
   const ref = policy.spec?.["imageRepositoryRef"] as { name: string; namespace?: string } | undefined;
   const ns = ref?.namespace ?? policy.metadata.namespace ?? "default";
   if (o.repository === undefined) {
@@ -110,12 +130,24 @@ export function reconcileImagePolicy(policy: KubeObject, o: { readonly repositor
     }
     return { ...base, conditions: readyOnly(policy, "False", "Failed", (err as Error).message, o.now) };
   }
-  const latestRef = { name: String(o.repository.spec?.["image"] ?? ""), tag };
+  const latestRef: { name: string; tag: string; digest?: string } = { name: String(o.repository.spec?.["image"] ?? ""), tag };
   const prior = policy.status?.["latestRef"] as { name: string; tag: string; digest?: string } | undefined;
-  const changed = prior === undefined || prior.name !== latestRef.name || prior.tag !== latestRef.tag || prior.digest !== undefined;
+  // digestReflectionPolicy: IfNotPresent fetches a digest for a new ref (or one without), Always on every run.
+  const sameRef = prior !== undefined && prior.name === latestRef.name && prior.tag === latestRef.tag;
+  if (reflect === "Always" || (reflect === "IfNotPresent" && !(sameRef && prior.digest))) {
+    try {
+      latestRef.digest = await (o.digestOf ?? loopbackDigestLookup)(canonicalImageName(latestRef.name), tag);
+    } catch (err) {
+      return { ...base, conditions: readyOnly(policy, "False", "Failed", `failed fetching digest of ${latestRef.name}:${tag}: ${(err as Error).message}`, o.now) };
+    }
+  } else if (reflect === "IfNotPresent" && prior?.digest) {
+    latestRef.digest = prior.digest;
+  }
+  const changed = prior === undefined || prior.name !== latestRef.name || prior.tag !== latestRef.tag || prior.digest !== latestRef.digest;
   const observedPreviousRef = changed ? prior : (policy.status?.["observedPreviousRef"] as typeof prior);
   let message = `Latest image tag for ${latestRef.name} resolved to ${latestRef.tag}`;
-  if (observedPreviousRef !== undefined && (observedPreviousRef.name !== latestRef.name || observedPreviousRef.tag !== latestRef.tag)) {
+  if (latestRef.digest) message += ` with digest ${latestRef.digest}`;
+  if (observedPreviousRef !== undefined && (observedPreviousRef.name !== latestRef.name || observedPreviousRef.tag !== latestRef.tag || observedPreviousRef.digest !== latestRef.digest)) {
     message += ` (previously ${observedPreviousRef.name}:${observedPreviousRef.tag}${observedPreviousRef.digest ? `@${observedPreviousRef.digest}` : ""})`;
   }
   const { observedPreviousRef: _drop, ...rest } = base as Record<string, unknown>;
