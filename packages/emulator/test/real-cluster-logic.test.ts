@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { COMPONENTS, FLUX_CONTROLLERS } from "../src/real/components.js";
-import { controllerOfImage, keptArgs } from "../src/real/flux-supervisor.js";
+import { controllerOfImage, keptArgs, supervisedArgs } from "../src/real/flux-supervisor.js";
 import { describeBuildEvent } from "../src/real/serve.js";
 import { kwokStages, UNPULLABLE_REGISTRY } from "../src/real/kwok-stages.js";
 import { parseAllDocuments } from "yaml";
@@ -34,6 +34,21 @@ describe("real cluster: Flux supervisor rules", () => {
       "--label=$(RUNTIME_NAMESPACE)-$(UNKNOWN)",
     ];
     assert.deepEqual(keptArgs(args, { RUNTIME_NAMESPACE: "flux-system" }), ["--watch-all-namespaces=true", "--log-level=info", "--requeue-dependency=5s", "--label=flux-system-$(UNKNOWN)"]);
+  });
+
+  it("gives the source and image-reflector controllers storage folders of their own, and every controller loopback addresses", () => {
+    const o = { home: "/data/flux/flux-system-x", ports: { storage: 1001, events: 1002, receiver: 1003 }, healthPort: 1004 };
+    const deployment = ["--events-addr=http://notification-controller.flux-system.svc.cluster.local./", "--watch-all-namespaces", "--log-level=info", "--enable-leader-election", "--storage-path=/data"];
+    assert.deepEqual(supervisedArgs("image-reflector-controller", deployment, {}, o), [
+      "--watch-all-namespaces", "--log-level=info",
+      "--enable-leader-election=false", "--metrics-addr=0", "--health-addr=127.0.0.1:1004",
+      "--storage-path=/data/flux/flux-system-x/data",
+      "--events-addr=http://127.0.0.1:1002/",
+    ]);
+    const automation = supervisedArgs("image-automation-controller", deployment, {}, o);
+    assert.ok(!automation.some((a) => a.startsWith("--storage-path")), "the automation controller keeps no storage");
+    assert.ok(supervisedArgs("source-controller", deployment, {}, o).includes("--storage-adv-addr=127.0.0.1:1001"));
+    assert.ok(supervisedArgs("notification-controller", deployment, {}, o).includes("--receiverAddr=127.0.0.1:1003"));
   });
 
   it("knows every controller image that Flux v2.9.4's manifests run (source, kustomize, helm, notification, image reflector and automation)", () => {
