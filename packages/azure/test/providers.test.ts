@@ -263,6 +263,25 @@ describe("container group", () => {
     await assert.rejects(h.sdk.containers.containerGroups.get(rg, name), (e: { statusCode?: number }) => e.statusCode === 404);
   });
 
+  it("reports a share that cannot mount (a wrong key) as a failed create with ACI's event code, and removes the group", async () => {
+    const { rg, volume } = await prerequisites("cgmount");
+    const p = h.provider(CG);
+    const ctx = h.ctx(CG, "mount");
+    // A key of the right shape that is not one of the account's: ACI accepts the PUT, the deployment fails.
+    const wrongKey = Buffer.from("not-this-account-key-".repeat(3)).toString("base64");
+    const checked = await p.check(containerGroupInputs(rg, { ...volume, key: wrongKey }), undefined, ctx);
+    assert.deepEqual(checked.failures, []);
+    await assert.rejects(p.create(checked.inputs, ctx), (e: ProviderError) => {
+      assert.equal(e.code, "FailedMountAzureFileVolume");
+      assert.match(e.message, /Failed to mount Azure File Volume 'certs'.*Permission denied.*key1 or key2/);
+      assert.ok(!e.message.includes(wrongKey), "the key is never in the message");
+      return true;
+    });
+    const name = checked.inputs.containerGroupName as string;
+    await assert.rejects(h.sdk.containers.containerGroups.get(rg, name), (e: { statusCode?: number }) => e.statusCode === 404);
+    assert.ok(!h.logs.some((l) => l.includes(wrongKey)), "the key is never logged");
+  });
+
   it("replaces on a cpu change because the cloud refuses it in place", async () => {
     const { rg, volume } = await prerequisites("cgcpu");
     const p = h.provider(CG);

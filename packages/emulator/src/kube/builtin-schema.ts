@@ -21,7 +21,8 @@ interface SpecData {
   readonly types: Readonly<Record<string, ObjectSpec>>;
 }
 
-const DATA_DIR = new URL("../../../kubernetes-spec/data/", import.meta.url);
+/** The data folder of `@iac/kubernetes-spec` (a dependency for its data only), as Node resolves it. */
+const DATA_DIR = new URL(".", import.meta.resolve("@iac/kubernetes-spec/data/index.json"));
 
 /**
  * The captured schemas, read once on first use (about 140 kB). Undefined when the data is not

@@ -10,9 +10,13 @@ import { fileURLToPath } from "node:url";
 import type { CatalogSource, LoadedModule } from "./catalog.js";
 import type { FunctionSpec, PropSpec, ResourceSpec, TypeRef, TypeSpec } from "./model.js";
 
-/** Where the metadata sits in the repository, from this file's own location. */
+/**
+ * Where the metadata sits: the data folder of `@iac/azure-spec` (a dependency of this package for
+ * its data only: no code of it is imported), resolved as Node resolves packages, so an installed
+ * emulator finds it wherever npm put it.
+ */
 export function defaultSpecDir(): string {
-  return fileURLToPath(new URL("../../../../azure-spec/data/", import.meta.url));
+  return fileURLToPath(new URL(".", import.meta.resolve("@iac/azure-spec/data/index.json")));
 }
 
 type RawRef = string | { readonly type: string; readonly [k: string]: unknown };
