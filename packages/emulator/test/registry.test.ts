@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createRegistryService, listTags, pushImage, RegistryPushError } from "../src/registry/index.js";
 import { routeOf } from "../src/registry/registry-service.js";
+import { readFile } from "node:fs/promises";
+import { serveLocalCloud } from "../src/local.js";
 import { startLocalCloud, type LocalCloud } from "../src/server.js";
 
 const digestOf = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
@@ -113,5 +115,32 @@ describe("local registry", () => {
     assert.deepEqual(routeOf("/v2/a/b/blobs/uploads/"), { name: "a/b", kind: "upload", ref: "" });
     assert.deepEqual(routeOf("/v2/a/blobs/sha256:00"), { name: "a", kind: "blob", ref: "sha256:00" });
     assert.equal(routeOf("/v2/a"), undefined);
+  });
+});
+
+describe("local registry in iac local serve", () => {
+  it("is one of the default services, in endpoints.json, and keeps its port across restarts", async () => {
+    const project = await mkdtemp(join(tmpdir(), "iac-registry-serve-"));
+    try {
+      const first = await serveLocalCloud({ projectDir: project });
+      const registry = first.endpoints.registry;
+      try {
+        assert.match(registry ?? "", /^http:\/\/127\.0\.0\.1:\d+$/);
+        const written = JSON.parse(await readFile(first.endpointsFile, "utf8")) as { registry?: string };
+        assert.equal(written.registry, registry);
+        await pushImage(registry!, "team/app", "1.0.0");
+      } finally {
+        await first.close();
+      }
+      const again = await serveLocalCloud({ projectDir: project });
+      try {
+        assert.equal(again.endpoints.registry, registry, "the previous run's port, so image references in git stay valid");
+        assert.deepEqual(await listTags(again.endpoints.registry!, "team/app"), ["1.0.0"]);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await rm(project, { recursive: true, force: true });
+    }
   });
 });
