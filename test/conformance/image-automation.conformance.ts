@@ -148,8 +148,12 @@ scenario("image-automation", {
     }
   });
 
-  it("a new build and a new release pushed to the registry reach git and the Deployments", async () => {
-    for (const tag of NEW_TAGS) await pushImage(registryOf(run.stack), IMAGE, tag);
+  it("a new build and a new release pushed to the registry (iac local push) reach git and the Deployments", async () => {
+    // As CI pushes a build: `iac local push` against the running local cloud.
+    for (const tag of NEW_TAGS) {
+      const pushed = await run.iac(["local", "push", `${IMAGE}:${tag}`]);
+      assert.equal(pushed.code, 0, run.explain(pushed));
+    }
     await waitForImages(run.stack, { dev: "sha-ccccccc-1700000300", prod: "1.0.1" }, run.timeout(240_000, 60_000));
     const o = await observe(run.stack, run.project.dir, "push");
     Object.assign(run.o, o);
