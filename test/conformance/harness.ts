@@ -32,6 +32,8 @@ export interface Stack {
   readonly target: Target;
   readonly endpointsFile: string;
   readonly git: string;
+  /** The container registry's base URL (`http://127.0.0.1:<port>`), when the local cloud serves one. */
+  readonly registry: string | undefined;
   readonly client: KubeClient;
   /** What `iac local serve` printed to stderr (build progress, controllers started). */
   log(): string;
@@ -71,12 +73,13 @@ export async function startStack(projectDir: string, target: Target): Promise<St
     throw err;
   });
   const endpointsFile = join(projectDir, ".iac", "local", "endpoints.json");
-  const endpoints = JSON.parse(await readFile(endpointsFile, "utf8")) as { git: string };
+  const endpoints = JSON.parse(await readFile(endpointsFile, "utf8")) as { git: string; registry?: string };
   const client = new KubeClient(resolveSettings({ config: {}, env: { IAC_LOCAL_ENDPOINTS: endpointsFile } }));
   return {
     target,
     endpointsFile,
     git: endpoints.git,
+    registry: endpoints.registry,
     client,
     log: () => stderr,
     async stop() {

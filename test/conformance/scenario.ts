@@ -15,6 +15,8 @@ import { diverging, listedDivergences, ROOT, startStack, targets, type Observati
 export const HERE = join(ROOT, "test", "conformance");
 /** Flux v2.9.4's components (the reference data), the manifests every Flux scenario installs. */
 export const FLUX_MANIFESTS = join(ROOT, "..", "shared", "reference", "flux", "gotk-components-v2.9.4.yaml");
+/** Flux v2.9.4's install.yaml: all seven controllers, for scenarios that add `componentsExtra` (the image controllers). */
+export const FLUX_INSTALL_MANIFESTS = join(ROOT, "..", "shared", "reference", "flux", "install-v2.9.4.yaml");
 
 /** One target's run of a scenario, handed to its steps. Project and stack exist once the first step ran. */
 export interface ScenarioRun {

@@ -285,7 +285,7 @@ export async function parseWithYargs(
     .command("gen crd <source>", "Generate typed classes from CustomResourceDefinitions (a file or an http(s) URL)", (b) => b.positional("source", { type: "string", demandOption: true }).option("out", { type: "string", describe: "Output folder (default: ./crds)" }), (a) => set(async () => (await import("./commands/gen-crd.js")).genCrd({ ...common(a), source: String(a.source), outDir: a.out === undefined ? undefined : String(a.out) })))
     .command(consoleCommand((run) => set(run, { interruptible: true }), common))
     .command(controllerCommand((run) => set(run, { interruptible: true }), common))
-    .command("local", "The local cloud (ARM, Kubernetes API and git on loopback)", (y) =>
+    .command("local", "The local cloud (ARM, Kubernetes API, git and a container registry on loopback)", (y) =>
       y
         .command("serve", "Run the local cloud until Ctrl-C and print its endpoints", (b) =>
           b
@@ -294,7 +294,10 @@ export async function parseWithYargs(
             .option("timing", { type: "string", describe: "ARM's timing: fast (default) or azure (real durations, Retry-After and throttling; azure:<factor> scales the clock, e.g. azure:0.1)" }), (a) =>
           set(async (signal) => (await import("./commands/local.js")).localServe({ ...common(a), port: a.port === undefined ? undefined : Number(a.port), kubernetes: a.kubernetes === "real" ? "real" : "emulated", timing: a.timing === undefined ? undefined : String(a.timing), signal }), { interruptible: true }),
         )
-        .demandCommand(1, "Name a local command: serve."),
+        .command("push <image>", "Push an image tag (<name>:<tag>) to the local cloud's registry, as CI pushes a build (docs/local-cloud-registry.md)", (b) => b.positional("image", { type: "string", demandOption: true }), (a) =>
+          set(async () => (await import("./commands/local-push.js")).localPush({ ...common(a), image: String(a.image) })),
+        )
+        .demandCommand(1, "Name a local command: serve or push."),
     )
     .demandCommand(1, "Name a command: new, preview, up, destroy, refresh, stack, config, state, import, cancel or local.")
     .strict()

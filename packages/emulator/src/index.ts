@@ -1,6 +1,6 @@
 /**
- * @iac/emulator: the local cloud. Azure Resource Manager, a Kubernetes API server and a git host
- * on loopback, faithful enough that the real SDK clients and kubectl accept them.
+ * @iac/emulator: the local cloud. Azure Resource Manager, a Kubernetes API server, a git host and
+ * a container registry on loopback, faithful enough that the real SDK clients and kubectl accept them.
  * Imports nothing from the other @iac packages: it stands in for a cloud.
  */
 export { startLocalCloud, kubeconfigYaml, DEFAULT_SUBSCRIPTION_ID } from "./server.js";
@@ -9,6 +9,8 @@ export { Faults } from "./faults.js";
 export type { FaultRule, MatchedFault } from "./faults.js";
 export type { Endpoints, Service, ServiceContext, ServiceFactory, ServiceName } from "./service.js";
 export { createCa, issueServerCertificate, loadOrCreateCa } from "./tls.js";
+export { createRegistryService, pushImage, listTags as listRegistryTags, RegistryPushError } from "./registry/index.js";
+export type { RegistryService, PushedImage } from "./registry/index.js";
 export { createGitService, GIT_REALM, GitHostError, normalizeRepoPath, tryNormalizeRepoPath } from "./git/index.js";
 export type { GitAccess, GitFile, GitHostErrorCode, GitService, RepoPath } from "./git/index.js";
 export {

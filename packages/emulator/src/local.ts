@@ -12,10 +12,11 @@ import { armServiceFactory, createArmService, parseTiming } from "./arm/index.js
 import { createKubeServiceWithControllers } from "./controllers/kube-service.js";
 import type { FaultRule } from "./faults.js";
 import { createGitService } from "./git/index.js";
+import { createRegistryService } from "./registry/index.js";
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from "./server.js";
 import type { Endpoints, ServiceFactory, ServiceName } from "./service.js";
 
-/** The port ARM gets when none is asked for and it is free; Kubernetes and git take the next two. */
+/** The port ARM gets when none is asked for and it is free; Kubernetes, git and the registry take the next three. */
 export const DEFAULT_PORT = 4501;
 
 /** The local cloud's data directory of a project. */
@@ -23,9 +24,9 @@ export function localDataDir(projectDir: string): string {
   return join(resolve(projectDir), ".iac", "local");
 }
 
-/** The three services, with the emulated controllers running alongside Kubernetes. */
+/** The services (ARM, Kubernetes, git, registry), with the emulated controllers running alongside Kubernetes. */
 export function defaultServices(): Readonly<Record<ServiceName, ServiceFactory>> {
-  return { arm: createArmService, kubernetes: createKubeServiceWithControllers, git: createGitService };
+  return { arm: createArmService, kubernetes: createKubeServiceWithControllers, git: createGitService, registry: createRegistryService };
 }
 
 /** The ARM service with a timing given as text (`azure`, `azure:0.1`, `fast`); throws on anything else. */
@@ -73,7 +74,7 @@ function previousPorts(dataDir: string): Partial<Record<ServiceName, number>> | 
   const ep = readJson<Endpoints>(join(dataDir, "endpoints.json"));
   if (ep === undefined) return undefined;
   const ports: Partial<Record<ServiceName, number>> = {};
-  for (const [name, url] of [["arm", ep.arm], ["kubernetes", ep.kubernetes], ["git", ep.git]] as const) {
+  for (const [name, url] of [["arm", ep.arm], ["kubernetes", ep.kubernetes], ["git", ep.git], ["registry", ep.registry]] as const) {
     const port = url ? Number(new URL(url).port) : NaN;
     if (Number.isInteger(port) && port > 0) ports[name] = port;
   }

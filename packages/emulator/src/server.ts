@@ -38,7 +38,7 @@ export interface LocalCloud {
 
 export const DEFAULT_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001";
 
-const ORDER: readonly ServiceName[] = ["arm", "kubernetes", "git"];
+const ORDER: readonly ServiceName[] = ["arm", "kubernetes", "git", "registry"];
 
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((res, rej) => {
@@ -81,7 +81,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const bound = new Map<ServiceName, { server: Server; port: number; scheme: string }>();
 
   for (const name of names) {
-    const scheme = name === "git" ? "http" : "https";
+    // git and the registry speak http on loopback (Flux and go-containerregistry accept it there).
+    const scheme = name === "git" || name === "registry" ? "http" : "https";
     const handler = (req: IncomingMessage, res: ServerResponse) => void dispatch(name, req, res);
     const server = scheme === "https" ? createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, handler) : createHttpServer(handler);
     server.keepAliveTimeout = 5_000;
@@ -109,6 +110,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     arm: urlOf("arm"),
     kubernetes: urlOf("kubernetes"),
     git: urlOf("git"),
+    ...(bound.has("registry") ? { registry: urlOf("registry") } : {}),
     ca: caPath,
     kubeconfig: join(dataDir, "kubeconfig"),
     subscriptionId: options.subscriptionId ?? DEFAULT_SUBSCRIPTION_ID,

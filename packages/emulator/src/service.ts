@@ -1,11 +1,12 @@
 /**
  * How the local cloud's parts plug into its server. Each part (ARM, Kubernetes API, git) is a
  * {@link Service}: a request handler with its own data directory, served on its own port.
+ * (Also the container registry, docs/local-cloud-registry.md.)
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Faults } from "./faults.js";
 
-export type ServiceName = "arm" | "kubernetes" | "git";
+export type ServiceName = "arm" | "kubernetes" | "git" | "registry";
 
 /** Base URLs and files a client needs; the content of `.iac/local/endpoints.json`. */
 export interface Endpoints {
@@ -15,6 +16,11 @@ export interface Endpoints {
   readonly kubernetes: string;
   /** Git host base URL; repositories are `<git>/<owner>/<name>.git`. */
   readonly git: string;
+  /**
+   * Container registry base URL (`http://127.0.0.1:<port>`, OCI distribution API); images are
+   * `127.0.0.1:<port>/<name>:<tag>`. Absent when the local cloud runs without it.
+   */
+  readonly registry?: string;
   /** Path of the CA certificate (PEM) that signs the HTTPS endpoints. */
   readonly ca: string;
   /** Path of a kubeconfig for the emulated cluster. */

@@ -6,6 +6,7 @@ import { kubeServiceFactory, type KubeService, type KubeServiceOptions } from ".
 import type { Service, ServiceFactory } from "../service.js";
 import { clusterOfStore } from "./kube-adapter.js";
 import { withControllers, type WithControllersOptions } from "./wire.js";
+import { withImageControllers } from "./image-controllers.js";
 
 function storeOf(service: Service): KubeService["store"] {
   const store = (service as Partial<KubeService>).store;
@@ -31,11 +32,11 @@ export interface KubeWithControllersOptions {
 
 /** The Kubernetes service with the emulated controllers running alongside it. */
 export function kubeServiceWithControllers(options: KubeWithControllersOptions = {}): ServiceFactory {
-  return withControllers(kubeServiceFactory(options.kube), {
+  return withImageControllers(withControllers(kubeServiceFactory(options.kube), {
     clusterOf: (s) => clusterOfStore(storeOf(s)),
     ...(options.tuning ? { tuning: options.tuning } : {}),
     requireControllerDeployments: options.requireControllerDeployments ?? false,
-  });
+  }), (s) => clusterOfStore(storeOf(s)), { requireControllerDeployments: options.requireControllerDeployments ?? false });
 }
 
 /**

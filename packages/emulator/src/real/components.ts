@@ -27,6 +27,11 @@ export interface Component {
   readonly cgo?: boolean;
   /** `-X` settings the upstream release build sets (version reporting). */
   readonly ldflagsX?: readonly string[];
+  /**
+   * The version Flux v2.9.4 ships when it is not the one built, because the Go proxy does not
+   * serve it (the version built is then the closest earlier release it serves).
+   */
+  readonly shipped?: { readonly version: string; readonly why: string };
 }
 
 export const KUBERNETES_VERSION = "v1.36.3";
@@ -87,8 +92,20 @@ export const COMPONENTS: readonly Component[] = [
     upstream: "github.com/fluxcd/helm-controller v1.6.3",
     binaries: [{ name: "helm-controller", pkg: "github.com/fluxcd/helm-controller" }],
   },
+  // The image automation controllers (not among Flux's default components; `componentsExtra`).
+  {
+    module: "flux-image-reflector",
+    upstream: "github.com/fluxcd/image-reflector-controller v1.2.0",
+    binaries: [{ name: "image-reflector-controller", pkg: "github.com/fluxcd/image-reflector-controller" }],
+  },
+  {
+    module: "flux-image-automation",
+    upstream: "github.com/fluxcd/image-automation-controller v1.2.0",
+    binaries: [{ name: "image-automation-controller", pkg: "github.com/fluxcd/image-automation-controller" }],
+    shipped: { version: "v1.2.1", why: "the Go proxy does not serve image-automation-controller v1.2.1 (403), so v1.2.0 is built" },
+  },
 ];
 
 /** The Flux controllers, by the image name their Deployment runs (ghcr.io/fluxcd/<name>:<tag>). */
-export const FLUX_CONTROLLERS = ["source-controller", "kustomize-controller", "helm-controller", "notification-controller"] as const;
+export const FLUX_CONTROLLERS = ["source-controller", "kustomize-controller", "helm-controller", "notification-controller", "image-reflector-controller", "image-automation-controller"] as const;
 export type FluxController = (typeof FLUX_CONTROLLERS)[number];

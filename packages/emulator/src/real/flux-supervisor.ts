@@ -8,7 +8,9 @@
  *
  * Addresses that name cluster DNS in the Deployment's args are replaced by loopback ones: the
  * source-controller's artifact server (`--storage-addr`/`--storage-adv-addr`), the
- * notification-controller's event receiver (`--events-addr`), health and metrics ports.
+ * notification-controller's event receiver (`--events-addr`), health and metrics ports; storage
+ * paths (the source-controller's artifacts, the image-reflector-controller's tag database) are
+ * folders of the controller's own under the data directory.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -43,6 +45,29 @@ export function keptArgs(args: readonly string[], env: Readonly<Record<string, s
   return args
     .filter((a) => !OVERRIDDEN.some((f) => a === f || a.startsWith(`${f}=`)))
     .map((a) => a.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, v: string) => env[v] ?? whole));
+}
+
+/**
+ * The args a controller runs with out of cluster: the Deployment's ({@link keptArgs}) and the
+ * loopback addresses and local storage folders the supervisor sets (`home` is the controller's folder).
+ */
+export function supervisedArgs(controller: FluxController, deploymentArgs: readonly string[], env: Readonly<Record<string, string>>, o: { readonly home: string; readonly ports: { readonly storage: number; readonly events: number; readonly receiver: number }; readonly healthPort: number }): string[] {
+  const args = keptArgs(deploymentArgs, env);
+  args.push("--enable-leader-election=false", "--metrics-addr=0", `--health-addr=127.0.0.1:${o.healthPort}`);
+  if (controller === "source-controller") {
+    // The artifact server (the kustomize- and helm-controllers download from it).
+    args.push(`--storage-path=${join(o.home, "data")}`, `--storage-addr=127.0.0.1:${o.ports.storage}`, `--storage-adv-addr=127.0.0.1:${o.ports.storage}`);
+  }
+  if (controller === "image-reflector-controller") {
+    // Its Badger database of scanned tags.
+    args.push(`--storage-path=${join(o.home, "data")}`);
+  }
+  if (controller === "notification-controller") {
+    args.push(`--events-addr=127.0.0.1:${o.ports.events}`, `--receiverAddr=127.0.0.1:${o.ports.receiver}`);
+  } else {
+    args.push(`--events-addr=http://127.0.0.1:${o.ports.events}/`);
+  }
+  return args;
 }
 
 export class FluxSupervisor {
@@ -124,18 +149,9 @@ export class FluxSupervisor {
     const container = d.spec.template.spec.containers.find((c) => controllerOfImage(c.image) === controller)!;
     const env: Record<string, string> = { RUNTIME_NAMESPACE: ns };
     for (const e of container.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
-    const args = keptArgs(container.args ?? [], env);
-    args.push("--enable-leader-election=false", "--metrics-addr=0", `--health-addr=127.0.0.1:${await freePort()}`);
-    if (controller === "source-controller") {
-      // The artifact storage must exist (in the Deployment it is an emptyDir volume).
-      mkdirSync(join(home, "data"), { recursive: true });
-      args.push(`--storage-path=${join(home, "data")}`, `--storage-addr=127.0.0.1:${this.ports.storage}`, `--storage-adv-addr=127.0.0.1:${this.ports.storage}`);
-    }
-    if (controller === "notification-controller") {
-      args.push(`--events-addr=127.0.0.1:${this.ports.events}`, `--receiverAddr=127.0.0.1:${this.ports.receiver}`);
-    } else {
-      args.push(`--events-addr=http://127.0.0.1:${this.ports.events}/`);
-    }
+    // The storage folders must exist (in the Deployments they are emptyDir volumes).
+    if (controller === "source-controller" || controller === "image-reflector-controller") mkdirSync(join(home, "data"), { recursive: true });
+    const args = supervisedArgs(controller, container.args ?? [], env, { home, ports: this.ports, healthPort: await freePort() });
     return startProcess({
       name: `${ns}-${d.metadata.name}`,
       binary,

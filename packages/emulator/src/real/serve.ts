@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createArmService } from "../arm/index.js";
 import { createGitService } from "../git/index.js";
+import { createRegistryService } from "../registry/index.js";
 import { localDataDir, serveLocalCloud, type ServedLocalCloud, type ServeOptions, type ServerInfo } from "../local.js";
 import type { Endpoints } from "../service.js";
 import { loadOrCreateCa } from "../tls.js";
@@ -61,7 +62,7 @@ export async function serveLocalCloudWithRealKubernetes(options: ServeRealOption
   const built = await buildRealCluster({ buildMissing, ...options.build, onEvent: options.onBuildEvent ?? ((e) => log(describeBuildEvent(e))) });
   const dataDir = localDataDir(options.projectDir);
   const kubePort = options.port ? options.port + 1 : previousKubePort(dataDir);
-  const cloud = await serveLocalCloud({ ...options, services: { arm: createArmService, git: createGitService } });
+  const cloud = await serveLocalCloud({ ...options, services: { arm: createArmService, git: createGitService, registry: createRegistryService } });
   let cluster: RealCluster;
   try {
     const armPort = Number(new URL(cloud.endpoints.arm).port);
