@@ -5,7 +5,6 @@
  * starts one in this process for the push (the registry's data persist under `.iac/local/registry`).
  */
 import { CliError, ExitCode } from "../errors.js";
-import { loadEmulator } from "../local-cloud.js";
 import { findProjectDir } from "../workspace.js";
 import { runCommand, type CommandOptions } from "./command.js";
 
@@ -26,7 +25,7 @@ export function parseImageArg(image: string, registryHost: string): { repository
 
 export function localPush(options: CommandOptions & { readonly image: string }): Promise<number> {
   return runCommand(options, async (ctx) => {
-    const emulator = await loadEmulator();
+    const emulator = await import("@iac/emulator");
     const dir = findProjectDir(ctx.cwd);
     const cloud = await emulator.ensureLocalCloud(dir);
     try {
