@@ -16,6 +16,7 @@
  */
 import { createHash } from "node:crypto";
 import { assignedAtCreate, decorateView } from "./behaviours.js";
+import { agentTakesDelete, agentTakesPut } from "./flux-agent.js";
 import type { ArmContext } from "./context.js";
 import { ArmError, invalidRequestContent } from "./errors.js";
 import { action } from "./generic-actions.js";
@@ -197,13 +198,16 @@ function put(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: Resourc
   };
   const lro = provisioningStateAt(spec) !== undefined;
   let operation: OperationRecord | undefined;
+  // AKS's managed Flux (flux-agent.ts) ends the operation once the cluster has what was asked.
+  const agent = lro && ctx.agent !== undefined && agentTakesPut(spec.armType, base.body);
   if (lro) {
-    operation = { kind: "genericPut", ...startOperationFields(ctx, req.now, id, { failable: true, kind: "genericPut" }) };
+    operation = { kind: "genericPut", ...startOperationFields(ctx, req.now, id, { failable: true, kind: "genericPut" }), ...(agent ? { agent: "running" as const } : {}) };
     ctx.store.putOperation(operation);
   }
   const record: GenericRecord = { ...base, assigned: existing?.assigned ?? assignedAtCreate(ctx, base), ...(operation ? { operation: operation.id } : {}) };
   ctx.store.put(record);
   syncInlineChildren(ctx, { parent: record, spec, sent: value, now: req.now });
+  if (agent) ctx.agent!.kick();
   const headers: Record<string, string> = operation ? { "azure-asyncoperation": asyncUrl(req, path, location, operation.id), ...ctx.timing.retryAfter("genericPut") } : {};
   return { status: existing ? 200 : 201, body: view(ctx, record, spec, req.now, existing ? "Updating" : "Creating"), headers };
 }
@@ -291,10 +295,12 @@ function remove(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: Reso
   }
   let opId = r.deleteOperation;
   if (opId === undefined) {
-    const op: OperationRecord = { kind: "genericDelete", ...startOperationFields(ctx, req.now, r.id, { failable: false, kind: "genericDelete" }) };
+    const agent = ctx.agent !== undefined && agentTakesDelete(r);
+    const op: OperationRecord = { kind: "genericDelete", ...startOperationFields(ctx, req.now, r.id, { failable: false, kind: "genericDelete" }), ...(agent ? { agent: "running" as const } : {}) };
     opId = op.id;
     ctx.store.putOperation(op);
     ctx.store.put({ ...r, deleteOperation: opId });
+    if (agent) ctx.agent!.kick();
   }
   return {
     status: 202,
