@@ -19,6 +19,7 @@ import { alertMatches, fluxEventOf, type FluxEvent } from "../src/controllers/no
 import { createGitService, type GitService } from "../src/git/index.js";
 import { KubeStore } from "../src/kube/kube-store.js";
 import type { KubeObject } from "../src/kube/types.js";
+import type { KubeObject as ControlledObject } from "../src/controllers/objects.js";
 import { startLocalCloud, type LocalCloud } from "../src/server.js";
 import { fluxControllerDeployment, gitRunner, ready, until, type Obj } from "./controllers-fixture.js";
 
@@ -152,7 +153,7 @@ describe("the emulated notification-controller", () => {
     apply({ apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Provider", metadata: { name: "broken", namespace: "flux-system" }, spec: { type: "generic", address: `${hookUrl}/broken` } });
     apply({ apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Alert", metadata: { name: "broken", namespace: "flux-system" }, spec: { providerRef: { name: "broken" }, eventSources: [{ kind: "GitRepository", name: "app" }] } });
     // A GitRepository whose branch does not exist fails, which is an event of its own.
-    apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "app", namespace: "flux-system" }, spec: { ref: { branch: "nope" } } });
+    store.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "app", namespace: "flux-system" }, spec: { ref: { branch: "nope" } } } as unknown as KubeObject, { fieldManager: "editor", force: true });
     const events = await until(
       "the Alert's Warning Event",
       () => store.list({ apiVersion: "v1", kind: "Event" }).filter((e) => (e as Obj)["involvedObject"] && ((e as Obj)["involvedObject"] as { kind: string; name: string }).kind === "Alert" && ((e as Obj)["involvedObject"] as { name: string }).name === "broken"),
@@ -179,7 +180,7 @@ describe("the emulated notification-controller", () => {
 
 describe("which Alerts take an event", () => {
   const event: FluxEvent = { involvedObject: { kind: "Kustomization", namespace: "apps", name: "web", apiVersion: "kustomize.toolkit.fluxcd.io/v1" }, severity: "info", timestamp: "2026-01-01T00:00:00Z", message: "Reconciliation finished", reason: "ReconciliationSucceeded", reportingController: "kustomize-controller" };
-  const alert = (spec: Record<string, unknown>, namespace = "apps") => ({ apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Alert", metadata: { name: "a", namespace }, spec: { providerRef: { name: "p" }, ...spec } }) as KubeObject;
+  const alert = (spec: Record<string, unknown>, namespace = "apps") => ({ apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Alert", metadata: { name: "a", namespace }, spec: { providerRef: { name: "p" }, ...spec } }) as ControlledObject;
   const rows: [string, Record<string, unknown>, string, boolean][] = [
     ["a source by name in the Alert's namespace", { eventSources: [{ kind: "Kustomization", name: "web" }] }, "apps", true],
     ["a wildcard name", { eventSources: [{ kind: "Kustomization", name: "*" }] }, "apps", true],
@@ -201,7 +202,7 @@ describe("which Alerts take an event", () => {
 
   it("ignores Events about objects that are not Flux's, and its own", () => {
     const base = { apiVersion: "v1", kind: "Event", metadata: { name: "e", namespace: "apps" }, type: "Warning", reason: "X", message: "m" };
-    assert.equal(fluxEventOf({ ...base, involvedObject: { apiVersion: "apps/v1", kind: "Deployment", name: "web", namespace: "apps" }, source: { component: "deployment-controller" } } as KubeObject, undefined), undefined);
-    assert.equal(fluxEventOf({ ...base, involvedObject: { apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Alert", name: "a", namespace: "apps" }, reportingComponent: "notification-controller" } as KubeObject, undefined), undefined);
+    assert.equal(fluxEventOf({ ...base, involvedObject: { apiVersion: "apps/v1", kind: "Deployment", name: "web", namespace: "apps" }, source: { component: "deployment-controller" } } as ControlledObject, undefined), undefined);
+    assert.equal(fluxEventOf({ ...base, involvedObject: { apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Alert", name: "a", namespace: "apps" }, reportingComponent: "notification-controller" } as ControlledObject, undefined), undefined);
   });
 });

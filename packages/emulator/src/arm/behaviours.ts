@@ -60,7 +60,7 @@ function clusterCredentials(name: string) {
     } catch {
       yaml = kubeconfigYaml(ep.kubernetes, readFileSync(ep.ca, "utf8"));
     }
-    yaml = yaml.replace(/^(\s*(?:-\s+)?(?:name|cluster|current-context):\s*)iac-local\s*$/gm, `$1${record.name}`);
+    yaml = yaml.replace(/^(\s*(?:-\s+)?(?:name|cluster|user|current-context):\s*)iac-local\s*$/gm, `$1${record.name}`);
     return { kubeconfigs: [{ name, value: Buffer.from(yaml, "utf8").toString("base64") }] };
   };
 }
