@@ -155,6 +155,9 @@ test("destroy uninstalls Flux before the cluster goes and leaves nothing in ARM 
   }, 30_000);
 });
 
+let extensionId = "";
+let configId = "";
+
 test("with flux: extension, AKS's managed Flux installs Flux and the FluxConfiguration applies both overlays", async () => {
   for (const args of [["stack", "init", "extension"], ["config", "set", "flux", "extension"]]) {
     const r = await project.iac(args);
@@ -163,13 +166,12 @@ test("with flux: extension, AKS's managed Flux installs Flux and the FluxConfigu
   await iac(["up", "--yes"]);
   const [group] = await groups();
   assert.ok(group, "the resource group exists");
-  const configs: string[] = [];
-  for await (const x of arm.resources.list()) if (x.type?.startsWith("Microsoft.KubernetesConfiguration/")) configs.push(`${x.type}/${x.name}`);
-  assert.deepEqual(configs.sort(), ["Microsoft.KubernetesConfiguration/extensions/flux", "Microsoft.KubernetesConfiguration/fluxConfigurations/realtimeapp"]);
-  const configId = (await (async () => {
-    for await (const x of arm.resources.list()) if (x.type === "Microsoft.KubernetesConfiguration/fluxConfigurations") return x.id!;
-    return "";
-  })());
+  let clusterId = "";
+  for await (const x of arm.resources.listByResourceGroup(group)) if (x.type === "Microsoft.ContainerService/managedClusters") clusterId = x.id!;
+  extensionId = `${clusterId}/providers/Microsoft.KubernetesConfiguration/extensions/flux`;
+  configId = `${clusterId}/providers/Microsoft.KubernetesConfiguration/fluxConfigurations/realtimeapp`;
+  const extension = (await arm.resources.getById(extensionId, "2025-03-01")) as { properties?: { provisioningState?: string; extensionType?: string } };
+  assert.deepEqual([extension.properties?.extensionType, extension.properties?.provisioningState], ["microsoft.flux", "Succeeded"]);
   let config: { properties?: { complianceState?: string; sourceSyncedCommitId?: string; statuses?: unknown[] } } = {};
   await waitFor("the FluxConfiguration to be Compliant", async () => {
     config = (await arm.resources.getById(configId, "2025-04-01")) as typeof config;
@@ -188,9 +190,10 @@ test("with flux: extension, AKS's managed Flux installs Flux and the FluxConfigu
 test("with flux: extension, destroy removes the configuration, uninstalls Flux and leaves nothing", async () => {
   await iac(["destroy", "--yes"]);
   assert.deepEqual(await groups(), []);
-  const left: string[] = [];
-  for await (const x of arm.resources.list()) left.push(x.id!);
-  assert.deepEqual(left, []);
+  for (const [id, version] of [[configId, "2025-04-01"], [extensionId, "2025-03-01"]] as const) {
+    const gone = await arm.resources.getById(id, version).then(() => "still there", (e: { statusCode?: number }) => e.statusCode);
+    assert.equal(gone, 404, id);
+  }
   await waitFor("Flux and the app's namespaces to go", async () => {
     const crds = (await kube.list("apiextensions.k8s.io/v1", "CustomResourceDefinition", {})).map((c) => String(c.metadata.name)).filter((n) => n.endsWith(".toolkit.fluxcd.io"));
     const namespaces = (await kube.list("v1", "Namespace", {})).map((n) => String(n.metadata.name)).filter((n) => n === "flux-system" || n === "infra" || n.startsWith("realtime-"));
