@@ -95,13 +95,23 @@ describe("ARM: the microsoft.flux extension and fluxConfigurations", () => {
       properties: {
         namespace: "flux-system",
         sourceKind: "GitRepository",
-        gitRepository: { url, repositoryRef: { branch: "main" }, syncIntervalInSeconds: 60 },
+        gitRepository: { url, repositoryRef: { branch: "main" }, syncIntervalInSeconds: 60, httpsUser: "deploy" },
+        configurationProtectedSettings: { httpsKey: Buffer.from("pat-s3cr3t").toString("base64") },
         kustomizations: { apps: { path: "./apps", prune: true, syncIntervalInSeconds: 60 } },
       },
     });
     assert.equal(created.properties.provisioningState, "Succeeded");
+    assert.equal(created.properties.configurationProtectedSettings, undefined, "protected settings are never returned");
     const repo = await get("source.toolkit.fluxcd.io/v1", "GitRepository", "app", "flux-system");
     assert.deepEqual((repo!["spec"] as Record<string, unknown>)["ref"], { branch: "main" });
+    // The HTTPS credentials reach the cluster in a Secret the GitRepository names, and nowhere in the local ARM's state.
+    assert.deepEqual((repo!["spec"] as Record<string, unknown>)["secretRef"], { name: "app-auth" });
+    const secret = await get("v1", "Secret", "app-auth", "flux-system");
+    const data = (secret!["data"] ?? {}) as Record<string, string>;
+    assert.deepEqual({ username: Buffer.from(data["username"]!, "base64").toString(), password: Buffer.from(data["password"]!, "base64").toString() }, { username: "deploy", password: "pat-s3cr3t" });
+    await new Promise((r) => setTimeout(r, 50)); // the store's debounced write
+    assert.ok(!readFileSync(join(dir, "local", "arm", "arm.json"), "utf8").includes("pat-s3cr3t"));
+    assert.ok(!readFileSync(join(dir, "local", "arm", "arm.json"), "utf8").includes(Buffer.from("pat-s3cr3t").toString("base64")));
     const ks = await get("kustomize.toolkit.fluxcd.io/v1", "Kustomization", "app-apps", "flux-system");
     assert.deepEqual(
       { path: (ks!["spec"] as any).path, prune: (ks!["spec"] as any).prune, interval: (ks!["spec"] as any).interval, sourceRef: (ks!["spec"] as any).sourceRef },
@@ -124,6 +134,7 @@ describe("ARM: the microsoft.flux extension and fluxConfigurations", () => {
     assert.equal(await get("kustomize.toolkit.fluxcd.io/v1", "Kustomization", "app-apps", "flux-system"), undefined);
     assert.equal(await get("source.toolkit.fluxcd.io/v1", "GitRepository", "app", "flux-system"), undefined);
     assert.equal(await get("v1", "ConfigMap", "hello", "default"), undefined);
+    assert.equal(await get("v1", "Secret", "app-auth", "flux-system"), undefined);
   });
 
   it("deleting the extension uninstalls Flux: no Flux CRD, no flux-system namespace", async () => {

@@ -46,7 +46,7 @@ new Receiver(
   { dependsOn: [token] },
 );
 
-const app = new GitRepository("app", { metadata: { name: "app" }, spec: { url: `${endpoints.git}/iac/app.git`, interval: "1m0s", ref: { branch: "main" } } }, { dependsOn: [flux] });
+const app = new GitRepository("app", { metadata: { name: "app" }, spec: { url: `${endpoints.git}/iac/app.git`, interval: "1m0s", ref: { branch: "main" }, secretRef: { name: "flux-system" } } }, { dependsOn: [flux] });
 new Kustomization(
   "broken",
   { metadata: { name: "broken" }, spec: { interval: "1m0s", retryInterval: "30s", path: "./deploy/overlays/broken", prune: true, sourceRef: { kind: "GitRepository", name: "app" } }, waitForReady: false },

@@ -114,6 +114,8 @@ export class FluxAgent {
   #again = false;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Protected settings by operation id: in memory only, never in arm.json. */
+  readonly #protected = new Map<string, Readonly<Record<string, string>>>();
 
   constructor(options: FluxAgentOptions) {
     this.#o = options;
@@ -126,6 +128,10 @@ export class FluxAgent {
     }, this.#o.intervalMs ?? 1_000);
     this.#timer.unref();
     this.kick();
+  }
+
+  protectedSettings(operationId: string, values: Readonly<Record<string, string>>): void {
+    this.#protected.set(operationId, values);
   }
 
   /** Run a pass soon. */
@@ -175,6 +181,7 @@ export class FluxAgent {
         this.#o.log(`flux extension agent: ${r?.id ?? op.resourceKey}: ${failure.message}`);
         if (r?.kind === "generic") this.#update(r.id, { error: failure.message });
       }
+      this.#protected.delete(op.id);
       const live = this.#o.store.operation(op.id);
       if (live?.kind === "genericPut" || live?.kind === "genericDelete") this.#o.store.putOperation({ ...live, agent: "done", ...(failure ? { failure } : {}) });
     }
@@ -184,7 +191,7 @@ export class FluxAgent {
   async #work(op: OperationRecord, r: GenericRecord): Promise<void> {
     const type = r.type.toLowerCase();
     if (op.kind === "genericPut") {
-      if (type === CONFIGURATIONS) return this.#applyConfiguration(r);
+      if (type === CONFIGURATIONS) return this.#applyConfiguration(r, this.#protected.get(op.id));
       return this.#install(r);
     }
     if (type === CONFIGURATIONS) return this.#deleteConfiguration(r);
@@ -255,7 +262,7 @@ export class FluxAgent {
   // --- flux configurations ---------------------------------------------------------------------
 
   /** The Flux objects a configuration stands for. */
-  #objectsOf(r: GenericRecord): KubeJson[] {
+  #objectsOf(r: GenericRecord, secretName: string | undefined): KubeJson[] {
     const p = propsOf(r);
     const namespace = String(p["namespace"] ?? "default");
     const name = r.name;
@@ -273,7 +280,8 @@ export class FluxAgent {
         url: String(git["url"] ?? ""),
         interval: seconds(git["syncIntervalInSeconds"], 600),
         timeout: seconds(git["timeoutInSeconds"], 600),
-        ref: Object.fromEntries(["branch", "tag", "semver", "commit"].filter((k) => typeof ref[k] === "string").map((k) => [k === "semver" ? "semver" : k, ref[k]])),
+        ref: Object.fromEntries(["branch", "tag", "semver", "commit"].filter((k) => typeof ref[k] === "string").map((k) => [k, ref[k]])),
+        ...(secretName === undefined ? {} : { secretRef: { name: secretName } }),
         ...(p["suspend"] === true ? { suspend: true } : {}),
       },
     };
@@ -298,7 +306,7 @@ export class FluxAgent {
     return [source, ...kustomizations];
   }
 
-  async #applyConfiguration(r: GenericRecord): Promise<void> {
+  async #applyConfiguration(r: GenericRecord, protectedSettings: Readonly<Record<string, string>> | undefined): Promise<void> {
     const scope = r.id.slice(0, r.id.toLowerCase().indexOf("/providers/microsoft.kubernetesconfiguration/"));
     const extension = this.#o.store.under(scope).find((x): x is GenericRecord => x.kind === "generic" && isFluxExtension(x) && x.deleteOperation === undefined && x.failed !== true);
     const installing = extension?.operation === undefined ? undefined : this.#o.store.operation(extension.operation);
@@ -306,12 +314,25 @@ export class FluxAgent {
       throw new AgentFailure("FluxExtensionNotInstalled", `The microsoft.flux extension is not installed on the cluster '${scope.split("/").at(-1)}': create a Microsoft.KubernetesConfiguration/extensions resource with extensionType microsoft.flux on it first (and make the fluxConfiguration depend on it).`);
     }
     const kube = this.#client();
-    const objects = this.#objectsOf(r);
-    const namespace = objects[0]!.metadata.namespace!;
-    await kube.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } }, FIELD_MANAGER);
-    for (const o of objects) await kube.apply(o, FIELD_MANAGER);
-    const now = new Set(objects.map((o) => `${o.kind}/${o.metadata.name}`));
     const before = Array.isArray(r.assigned["applied"]) ? (r.assigned["applied"] as unknown as Installed[]) : [];
+    // HTTPS credentials: `httpsUser` and the base64 `httpsKey` of the protected settings go into a
+    // Secret `<configuration>-auth` (name GUESS) the GitRepository names; an update that does not
+    // send the key again keeps the Secret there.
+    const git = (propsOf(r)["gitRepository"] as Props | undefined) ?? {};
+    const key = protectedSettings?.["httpsKey"];
+    const secretName = `${r.name}-auth`;
+    const namespace = String(propsOf(r)["namespace"] ?? "default");
+    let secret: KubeJson | undefined;
+    if (typeof git["httpsUser"] === "string" && key !== undefined) {
+      secret = { apiVersion: "v1", kind: "Secret", metadata: { name: secretName, namespace, labels: { "iac.dev/flux-configuration": r.name } }, type: "Opaque", stringData: { username: git["httpsUser"], password: Buffer.from(key, "base64").toString("utf8") } };
+    }
+    const keepSecret = secret === undefined && before.some((k) => k.kind === "Secret" && k.name === secretName);
+    const objects = this.#objectsOf(r, secret !== undefined || keepSecret ? secretName : undefined);
+    await kube.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } }, FIELD_MANAGER);
+    if (secret !== undefined) await kube.apply(secret, FIELD_MANAGER);
+    for (const o of objects) await kube.apply(o, FIELD_MANAGER);
+    if (secret !== undefined || keepSecret) objects.push({ apiVersion: "v1", kind: "Secret", metadata: { name: secretName, namespace } });
+    const now = new Set(objects.map((o) => `${o.kind}/${o.metadata.name}`));
     for (const k of before) if (!now.has(`${k.kind}/${k.name}`)) await kube.delete(asObject(k));
     this.#update(r.id, { applied: objects.map(keyOf) as unknown as Json, error: null });
   }
@@ -333,7 +354,7 @@ export class FluxAgent {
     for (const r of configs) {
       const statuses: Props[] = [];
       let source: KubeJson | undefined;
-      for (const k of r.assigned["applied"] as unknown as Installed[]) {
+      for (const k of (r.assigned["applied"] as unknown as Installed[]).filter((x) => x.kind === "GitRepository" || x.kind === "Kustomization")) {
         const o = await kube.get(asObject(k)).catch(() => undefined);
         if (k.kind === "GitRepository") source = o;
         const ready = readyOf(o);
