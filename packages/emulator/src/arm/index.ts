@@ -5,6 +5,7 @@
  * with ARM's status codes, long-running-operation protocols, errors and headers (see
  * docs/local-cloud-arm.md).
  */
+import { existsSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { requestFault } from "../faults.js";
 import type { Service, ServiceContext, ServiceFactory } from "../service.js";
@@ -157,13 +158,14 @@ class ArmServiceImpl implements ArmService {
       fault,
       catalog: this.#catalog,
       endpoints: () => this.#ctx.endpoints(),
-      ...(this.#ctx.endpoints().kubernetes ? { agent: this.#agent } : {}),
+      // A Kubernetes API serves the local cloud (emulated, or real: its kubeconfig is written after ARM starts).
+      ...(this.#ctx.endpoints().kubernetes || existsSync(this.#ctx.endpoints().kubeconfig) ? { agent: this.#agent } : {}),
     };
   }
 
   start(): void {
     // Operations a previous run left to the agent are resumed (they are held InProgress until then).
-    if (this.#ctx.endpoints().kubernetes) this.#agent.start();
+    this.#agent.start();
   }
 
 

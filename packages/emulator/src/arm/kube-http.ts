@@ -39,10 +39,15 @@ export class KubeHttp {
   readonly #token: string;
   readonly #kinds = new Map<string, Map<string, Resource> | undefined>();
 
+  /**
+   * From the local cloud's kubeconfig file: with `--kubernetes=real` the ARM service's own
+   * endpoints do not know the real cluster's address (it starts after ARM), the file does.
+   */
   constructor(endpoints: Endpoints) {
-    this.#server = endpoints.kubernetes.replace(/\/+$/, "");
-    this.#ca = readFileSync(endpoints.ca, "utf8");
     const kubeconfig = readFileSync(endpoints.kubeconfig, "utf8");
+    const server = /^\s*server:\s*["']?([^\s"']+)/m.exec(kubeconfig)?.[1] ?? endpoints.kubernetes;
+    this.#server = server.replace(/\/+$/, "");
+    this.#ca = readFileSync(endpoints.ca, "utf8");
     this.#token = /^\s*token:\s*["']?([^\s"']+)/m.exec(kubeconfig)?.[1] ?? "";
   }
 
