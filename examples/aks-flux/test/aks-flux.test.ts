@@ -185,6 +185,16 @@ test("with flux: extension, AKS's managed Flux installs Flux and the FluxConfigu
   }
   const d = await kube.get({ apiVersion: "apps/v1", kind: "Deployment", namespace: "realtime-prod", name: "prod-realtime" });
   assert.equal((d?.["spec"] as { replicas?: number }).replicas, 3);
+  // The git token went to Azure as a protected setting (base64): it reached the cluster's Secret,
+  // and neither iac's state nor the local ARM's keeps it in plaintext.
+  const token = "local-cloud-accepts-any-token";
+  const auth = await kube.get({ apiVersion: "v1", kind: "Secret", namespace: "flux-system", name: "realtimeapp-auth" });
+  assert.equal(Buffer.from(String((auth?.["data"] as Record<string, string> | undefined)?.["password"]), "base64").toString(), token);
+  for (const name of await readdir(join(project.dir, ".iac"), { recursive: true })) {
+    if (name.startsWith("local/kubernetes")) continue; // the cluster's own store holds the Secret, as etcd does
+    const text = await readFile(join(project.dir, ".iac", name), "utf8").catch(() => "");
+    for (const form of [token, Buffer.from(token).toString("base64")]) assert.ok(!text.includes(form), `the git token is in plaintext in .iac/${name}`);
+  }
 });
 
 test("with flux: extension, destroy removes the configuration, uninstalls Flux and leaves nothing", async () => {
