@@ -10,7 +10,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { kubeconfigYaml } from "../server.js";
 import type { ArmContext } from "./context.js";
-import { fluxConfigurationView, fluxExtensionView } from "./flux-agent.js";
+import { fluxConfigurationView, fluxExtensionView } from "./flux-objects.js";
 import type { GenericRecord, Json } from "./model.js";
 import { TENANT_ID } from "./subscriptions.js";
 

@@ -35,8 +35,8 @@ import type { Endpoints } from "../service.js";
 import { KubeHttp, type KubeJson } from "./kube-http.js";
 import type { GenericRecord, Json, OperationRecord } from "./model.js";
 import type { ArmStore } from "./store.js";
+import { fluxConfigurationObjects, FluxObjectsError, isFluxExtension } from "./flux-objects.js";
 
-const EXTENSIONS = "microsoft.kubernetesconfiguration/extensions";
 const CONFIGURATIONS = "microsoft.kubernetesconfiguration/fluxconfigurations";
 const FIELD_MANAGER = "aks-flux-extension";
 const FLUX_NAMESPACE = "flux-system";
@@ -45,7 +45,6 @@ const COMPONENTS = new Set(["source-controller", "kustomize-controller", "helm-c
 
 type Props = Record<string, unknown>;
 const propsOf = (r: { readonly body: Json }): Props => ((r.body["properties"] as Props | undefined) ?? {});
-const isFluxExtension = (r: { readonly type: string; readonly body: Json }) => r.type.toLowerCase() === EXTENSIONS && String(propsOf(r)["extensionType"] ?? "").toLowerCase() === "microsoft.flux";
 
 /** Whether a PUT of this type and body is finished by the agent. */
 export function agentTakesPut(armType: string, body: Json): boolean {
@@ -177,7 +176,7 @@ export class FluxAgent {
       try {
         if (r?.kind === "generic") await this.#work(op, r);
       } catch (err) {
-        failure = { code: err instanceof AgentFailure ? err.code : "ExtensionOperationFailed", message: (err as Error).message };
+        failure = { code: err instanceof AgentFailure || err instanceof FluxObjectsError ? err.code : "ExtensionOperationFailed", message: (err as Error).message };
         this.#o.log(`flux extension agent: ${r?.id ?? op.resourceKey}: ${failure.message}`);
         if (r?.kind === "generic") this.#update(r.id, { error: failure.message });
       }
@@ -261,51 +260,6 @@ export class FluxAgent {
 
   // --- flux configurations ---------------------------------------------------------------------
 
-  /** The Flux objects a configuration stands for. */
-  #objectsOf(r: GenericRecord, secretName: string | undefined): KubeJson[] {
-    const p = propsOf(r);
-    const namespace = String(p["namespace"] ?? "default");
-    const name = r.name;
-    const kind = String(p["sourceKind"] ?? "GitRepository");
-    if (kind !== "GitRepository") throw new AgentFailure("FluxConfigurationSourceNotSupported", `The local cloud emulates fluxConfigurations with sourceKind GitRepository only (got ${kind}).`);
-    const git = (p["gitRepository"] as Props | undefined) ?? {};
-    const ref = (git["repositoryRef"] as Props | undefined) ?? {};
-    const seconds = (v: unknown, d: number) => `${typeof v === "number" ? v : d}s`;
-    const labels = { "iac.dev/flux-configuration": name };
-    const source: KubeJson = {
-      apiVersion: "source.toolkit.fluxcd.io/v1",
-      kind: "GitRepository",
-      metadata: { name, namespace, labels },
-      spec: {
-        url: String(git["url"] ?? ""),
-        interval: seconds(git["syncIntervalInSeconds"], 600),
-        timeout: seconds(git["timeoutInSeconds"], 600),
-        ref: Object.fromEntries(["branch", "tag", "semver", "commit"].filter((k) => typeof ref[k] === "string").map((k) => [k, ref[k]])),
-        ...(secretName === undefined ? {} : { secretRef: { name: secretName } }),
-        ...(p["suspend"] === true ? { suspend: true } : {}),
-      },
-    };
-    const kustomizations = Object.entries((p["kustomizations"] as Record<string, Props> | undefined) ?? {}).map(([key, k]): KubeJson => ({
-      apiVersion: "kustomize.toolkit.fluxcd.io/v1",
-      kind: "Kustomization",
-      metadata: { name: `${name}-${key}`, namespace, labels },
-      spec: {
-        sourceRef: { kind: "GitRepository", name },
-        path: String(k["path"] ?? ""),
-        interval: seconds(k["syncIntervalInSeconds"], 600),
-        timeout: seconds(k["timeoutInSeconds"], 600),
-        ...(typeof k["retryIntervalInSeconds"] === "number" ? { retryInterval: `${k["retryIntervalInSeconds"]}s` } : {}),
-        prune: k["prune"] === true,
-        force: k["force"] === true,
-        wait: k["wait"] !== false,
-        ...(Array.isArray(k["dependsOn"]) ? { dependsOn: (k["dependsOn"] as string[]).map((d) => ({ name: `${name}-${d}` })) } : {}),
-        ...(k["postBuild"] !== undefined ? { postBuild: k["postBuild"] } : {}),
-        ...(p["suspend"] === true ? { suspend: true } : {}),
-      },
-    }));
-    return [source, ...kustomizations];
-  }
-
   async #applyConfiguration(r: GenericRecord, protectedSettings: Readonly<Record<string, string>> | undefined): Promise<void> {
     const scope = r.id.slice(0, r.id.toLowerCase().indexOf("/providers/microsoft.kubernetesconfiguration/"));
     const extension = this.#o.store.under(scope).find((x): x is GenericRecord => x.kind === "generic" && isFluxExtension(x) && x.deleteOperation === undefined && x.failed !== true);
@@ -327,7 +281,7 @@ export class FluxAgent {
       secret = { apiVersion: "v1", kind: "Secret", metadata: { name: secretName, namespace, labels: { "iac.dev/flux-configuration": r.name } }, type: "Opaque", stringData: { username: git["httpsUser"], password: Buffer.from(key, "base64").toString("utf8") } };
     }
     const keepSecret = secret === undefined && before.some((k) => k.kind === "Secret" && k.name === secretName);
-    const objects = this.#objectsOf(r, secret !== undefined || keepSecret ? secretName : undefined);
+    const objects = fluxConfigurationObjects(r, secret !== undefined || keepSecret ? secretName : undefined);
     await kube.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } }, FIELD_MANAGER);
     if (secret !== undefined) await kube.apply(secret, FIELD_MANAGER);
     for (const o of objects) await kube.apply(o, FIELD_MANAGER);
@@ -398,23 +352,4 @@ export class FluxAgent {
       await sleep(200);
     }
   }
-}
-
-/** Read-only values of the two types, from what the agent recorded. */
-export function fluxExtensionView(record: GenericRecord, p: Props): void {
-  if (!isFluxExtension(record)) return;
-  p["currentVersion"] = typeof record.assigned["fluxVersion"] === "string" ? record.assigned["fluxVersion"] : (p["version"] ?? "");
-  p["statuses"] ??= [];
-  if (typeof record.assigned["error"] === "string") p["errorInfo"] = { code: "ExtensionOperationFailed", message: record.assigned["error"] };
-}
-
-export function fluxConfigurationView(record: GenericRecord, p: Props): void {
-  const s = (record.assigned["status"] as Props | undefined) ?? {};
-  p["complianceState"] = s["complianceState"] ?? (propsOf(record)["suspend"] === true ? "Suspended" : "Pending");
-  p["statuses"] = s["statuses"] ?? [];
-  p["sourceSyncedCommitId"] = s["sourceSyncedCommitId"] ?? "";
-  if (s["sourceUpdatedAt"]) p["sourceUpdatedAt"] = s["sourceUpdatedAt"];
-  if (s["statusUpdatedAt"]) p["statusUpdatedAt"] = s["statusUpdatedAt"];
-  p["errorMessage"] = typeof record.assigned["error"] === "string" ? record.assigned["error"] : "";
-  p["repositoryPublicKey"] = "";
 }
