@@ -197,6 +197,10 @@ test("with flux: extension, AKS's managed Flux installs Flux and the FluxConfigu
   }
 });
 
+test("with flux: extension, a preview after up finds nothing to change", async () => {
+  await iac(["preview", "--expect-no-changes"]);
+});
+
 test("with flux: extension, destroy removes the configuration, uninstalls Flux and leaves nothing", async () => {
   await iac(["destroy", "--yes"]);
   assert.deepEqual(await groups(), []);
