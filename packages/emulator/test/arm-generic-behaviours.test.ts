@@ -54,6 +54,11 @@ describe("ARM: generic types with emulated behaviour", () => {
     const kc = new k8s.KubeConfig();
     kc.loadFromString(Buffer.from(creds.kubeconfigs[0].value, "base64").toString("utf8"));
     assert.equal(kc.getCurrentCluster()?.server, h.cloud.endpoints.kubernetes);
+    assert.equal(kc.getCurrentContext(), "aks1", "the context is named after the cluster, as AKS names it");
+    // The local cloud's own credentials (the real cluster's token on `--kubernetes=real`), not a made-up one.
+    const own = new k8s.KubeConfig();
+    own.loadFromFile(h.cloud.endpoints.kubeconfig);
+    assert.equal(kc.getCurrentUser()?.token, own.getCurrentUser()?.token);
     const core = kc.makeApiClient(k8s.CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: "from-aks-credentials" } } });
     const list = await core.listNamespace();

@@ -1,6 +1,7 @@
 /**
  * Where the provider finds its cluster. Precedence: the local cloud when `IAC_LOCAL_ENDPOINTS`
- * names its endpoints.json (docs/decisions/0002-local-cloud-wiring.md), then the `kubeconfig`
+ * names its endpoints.json (docs/decisions/0002-local-cloud-wiring.md; a `kubeconfig` given as
+ * contents for the local cloud's own API is then used as given), then the `kubeconfig`
  * config key (contents or a path), then `KUBECONFIG`, then `~/.kube/config`; `context` picks a
  * context and `namespace` the default namespace of namespaced objects that name none.
  */
@@ -69,20 +70,39 @@ function readKubeconfigFile(path: string, what: string): string {
   }
 }
 
+/** Whether a `kubeconfig` value is the file's contents (YAML with a kubeconfig key) rather than a path. */
+function isKubeconfigText(given: string): boolean {
+  return /^\s*(apiVersion|clusters|kind|contexts|users|current-context)\s*:/m.test(given) && given.includes("\n");
+}
+
+/** The `server:` URLs of a kubeconfig's clusters. */
+function serversOf(kubeconfig: string): string[] {
+  return [...kubeconfig.matchAll(/^\s*server:\s*["']?([^\s"']+)/gm)].map((m) => m[1]!);
+}
+
+const sameServer = (a: string, b: string) => a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
+
 /** Resolve the settings (see the module comment for the precedence). */
 export function resolveSettings({ config, env, baseDir }: ResolveOptions): KubeSettings {
   const namespace = str(config, "namespace");
   const localPath = env.IAC_LOCAL_ENDPOINTS;
   if (localPath) {
     const local = readLocalEndpoints(localPath);
-    // The local cloud's kubeconfig has one context; a context named in config belongs to a real cluster.
+    // A kubeconfig given as contents whose server is the local cloud's own Kubernetes API (an AKS
+    // cluster's credentials read from the local ARM) is used as given: the program's provider then
+    // really goes through the credentials its cluster handed out. Any other kubeconfig belongs to a
+    // real cluster and is ignored under --local, as is a context named in config.
+    const given = str(config, "kubeconfig");
+    if (given !== undefined && isKubeconfigText(given) && serversOf(given).some((s) => sameServer(s, local.kubernetes))) {
+      return { kubeconfig: given, source: "kubernetes:kubeconfig (the local cloud's API)", namespace, local };
+    }
     return { kubeconfig: readKubeconfigFile(local.kubeconfig, "the local cloud's"), source: "local cloud", namespace, local };
   }
   const context = str(config, "context");
   const given = str(config, "kubeconfig");
   if (given !== undefined) {
     // Contents (YAML with a clusters: key) or a path.
-    if (/^\s*(apiVersion|clusters|kind|contexts|users|current-context)\s*:/m.test(given) && given.includes("\n")) {
+    if (isKubeconfigText(given)) {
       return { kubeconfig: given, source: "kubernetes:kubeconfig", context, namespace };
     }
     const path = given.startsWith("~/") ? join(homedir(), given.slice(2)) : isAbsolute(given) ? given : resolve(baseDir ?? process.cwd(), given);

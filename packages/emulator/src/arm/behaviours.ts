@@ -10,6 +10,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { kubeconfigYaml } from "../server.js";
 import type { ArmContext } from "./context.js";
+import { fluxConfigurationView, fluxExtensionView } from "./flux-objects.js";
 import type { GenericRecord, Json } from "./model.js";
 import { TENANT_ID } from "./subscriptions.js";
 
@@ -45,12 +46,21 @@ function allocateIp(ctx: ArmContext, id: string): string {
   throw new Error("the local cloud has no public IP address left");
 }
 
+/**
+ * A managed cluster's kubeconfig: the local cloud's own (`endpoints.kubeconfig`, so its user and
+ * token are the ones the Kubernetes API serving the local cloud accepts, emulated or the real
+ * cluster's), with the cluster and context named after the managed cluster as AKS names them.
+ */
 function clusterCredentials(name: string) {
   return ({ ctx, record }: BehaviourContext): unknown => {
     const ep = ctx.endpoints();
-    const ca = readFileSync(ep.ca, "utf8");
-    const server = ep.kubernetes;
-    const yaml = kubeconfigYaml(server, ca).replaceAll("iac-local", record.name);
+    let yaml: string;
+    try {
+      yaml = readFileSync(ep.kubeconfig, "utf8");
+    } catch {
+      yaml = kubeconfigYaml(ep.kubernetes, readFileSync(ep.ca, "utf8"));
+    }
+    yaml = yaml.replace(/^(\s*(?:-\s+)?(?:name|cluster|user|current-context):\s*)iac-local\s*$/gm, `$1${record.name}`);
     return { kubeconfigs: [{ name, value: Buffer.from(yaml, "utf8").toString("base64") }] };
   };
 }
@@ -83,6 +93,9 @@ const BEHAVIOURS: Readonly<Record<string, Behaviour>> = {
       listclustermonitoringusercredential: clusterCredentials("clusterMonitoringUser"),
     },
   },
+  // AKS's managed Flux: what the extension manager and the fluxconfig agent report (flux-agent.ts).
+  "microsoft.kubernetesconfiguration/extensions": { view: ({ record }, _view, p) => fluxExtensionView(record, p) },
+  "microsoft.kubernetesconfiguration/fluxconfigurations": { view: ({ record }, _view, p) => fluxConfigurationView(record, p) },
   "microsoft.network/dnszones": {
     // Azure DNS hands each zone four name servers from numbered pools (ns1-0X.azure-dns.com. ...).
     view: ({ record }, _view, p) => {

@@ -20,4 +20,10 @@ export interface ArmContext {
   readonly pageSize: number;
   /** The local cloud's endpoints (a managed cluster's kubeconfig points at its Kubernetes API). */
   readonly endpoints: () => Endpoints;
+  /** The agent that finishes operations on the cluster (flux-agent.ts); told when it has work. */
+  readonly agent?: {
+    kick(): void;
+    /** Protected settings of an operation, kept in memory only until the agent has put them on the cluster. */
+    protectedSettings(operationId: string, values: Readonly<Record<string, string>>): void;
+  };
 }

@@ -16,6 +16,7 @@
  */
 import { createHash } from "node:crypto";
 import { assignedAtCreate, decorateView } from "./behaviours.js";
+import { agentTakesDelete, agentTakesPut } from "./flux-agent.js";
 import type { ArmContext } from "./context.js";
 import { ArmError, invalidRequestContent } from "./errors.js";
 import { action } from "./generic-actions.js";
@@ -129,10 +130,24 @@ function etagOf(id: string, now: number): string {
   return `W/"${createHash("sha1").update(`${id}|${now}|${Math.random()}`).digest("hex").slice(0, 32)}"`;
 }
 
+/**
+ * Properties Azure takes and never returns whose definitions do not mark them secret: the protected
+ * settings of Kubernetes configurations (extensions, fluxConfigurations), which carry git tokens
+ * and keys. Like secrets, they are not stored (flux-agent.ts gets them in memory).
+ */
+const PROTECTED_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
+  "microsoft.kubernetesconfiguration": ["configurationProtectedSettings"],
+};
+
 /** Body fields kept in the record besides location and tags. */
 function storedBody(spec: ResourceSpec, clean: Record<string, unknown>): Json {
   const stripped = withoutSecrets(spec.module, spec.body, clean) as Record<string, unknown>;
   const { location: _l, tags: _t, id: _i, name: _n, type: _y, apiVersion: _a, ...rest } = stripped;
+  const hidden = PROTECTED_PROPERTIES[spec.armType.split("/")[0]!.toLowerCase()] ?? [];
+  const properties = rest["properties"];
+  if (hidden.length > 0 && typeof properties === "object" && properties !== null) {
+    rest["properties"] = Object.fromEntries(Object.entries(properties).filter(([k]) => !hidden.includes(k)));
+  }
   return rest;
 }
 
@@ -197,13 +212,21 @@ function put(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: Resourc
   };
   const lro = provisioningStateAt(spec) !== undefined;
   let operation: OperationRecord | undefined;
+  // AKS's managed Flux (flux-agent.ts) ends the operation once the cluster has what was asked.
+  const agent = lro && ctx.agent !== undefined && agentTakesPut(spec.armType, base.body);
   if (lro) {
-    operation = { kind: "genericPut", ...startOperationFields(ctx, req.now, id, { failable: true, kind: "genericPut" }) };
+    operation = { kind: "genericPut", ...startOperationFields(ctx, req.now, id, { failable: true, kind: "genericPut" }), ...(agent ? { agent: "running" as const } : {}) };
     ctx.store.putOperation(operation);
   }
   const record: GenericRecord = { ...base, assigned: existing?.assigned ?? assignedAtCreate(ctx, base), ...(operation ? { operation: operation.id } : {}) };
   ctx.store.put(record);
   syncInlineChildren(ctx, { parent: record, spec, sent: value, now: req.now });
+  if (agent) {
+    // Never stored (sensitive): handed to the agent in memory, which puts them in a Secret on the cluster, as AKS's agent does.
+    const protectedSettings = (body["properties"] as Record<string, unknown> | undefined)?.["configurationProtectedSettings"];
+    if (typeof protectedSettings === "object" && protectedSettings !== null) ctx.agent!.protectedSettings(operation!.id, protectedSettings as Record<string, string>);
+    ctx.agent!.kick();
+  }
   const headers: Record<string, string> = operation ? { "azure-asyncoperation": asyncUrl(req, path, location, operation.id), ...ctx.timing.retryAfter("genericPut") } : {};
   return { status: existing ? 200 : 201, body: view(ctx, record, spec, req.now, existing ? "Updating" : "Creating"), headers };
 }
@@ -291,10 +314,12 @@ function remove(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: Reso
   }
   let opId = r.deleteOperation;
   if (opId === undefined) {
-    const op: OperationRecord = { kind: "genericDelete", ...startOperationFields(ctx, req.now, r.id, { failable: false, kind: "genericDelete" }) };
+    const agent = ctx.agent !== undefined && agentTakesDelete(r);
+    const op: OperationRecord = { kind: "genericDelete", ...startOperationFields(ctx, req.now, r.id, { failable: false, kind: "genericDelete" }), ...(agent ? { agent: "running" as const } : {}) };
     opId = op.id;
     ctx.store.putOperation(op);
     ctx.store.put({ ...r, deleteOperation: opId });
+    if (agent) ctx.agent!.kick();
   }
   return {
     status: 202,

@@ -5,6 +5,7 @@
  * with ARM's status codes, long-running-operation protocols, errors and headers (see
  * docs/local-cloud-arm.md).
  */
+import { existsSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { requestFault } from "../faults.js";
 import type { Service, ServiceContext, ServiceFactory } from "../service.js";
@@ -22,6 +23,7 @@ import { resourceGroupView } from "./resource-groups.js";
 import { storageAccountId } from "./storage-accounts.js";
 import { storageAccountView } from "./storage-view.js";
 import { ArmStore } from "./store.js";
+import { FluxAgent } from "./flux-agent.js";
 import { createCatalog, type Catalog } from "./spec/catalog.js";
 import { fileCatalogSource } from "./spec/reader.js";
 import { stateOf as genericState, view as genericView } from "./generic.js";
@@ -63,6 +65,11 @@ export interface ArmServiceOptions {
    * `IAC_AZURE_SPEC_DIR` overrides it.
    */
   readonly specDir?: string;
+  /**
+   * The Flux install.yaml the `microsoft.flux` cluster extension installs (flux-agent.ts). Default:
+   * env `IAC_LOCAL_FLUX_MANIFESTS`, else the newest one FluxBootstrap cached.
+   */
+  readonly fluxManifests?: string;
 }
 
 /** One line of {@link ArmService.listResources}. */
@@ -122,10 +129,12 @@ class ArmServiceImpl implements ArmService {
   readonly #pageSize: number;
   readonly #table: ReturnType<typeof routes>;
   readonly #catalog: Catalog;
+  readonly #agent: FluxAgent;
 
   constructor(ctx: ServiceContext, options: ArmServiceOptions) {
     this.#ctx = ctx;
     this.#store = new ArmStore({ dataDir: ctx.dataDir, saveDelayMs: options.saveDelayMs, log: (m) => ctx.log(m) });
+    this.#agent = new FluxAgent({ store: this.#store, endpoints: () => ctx.endpoints(), log: (m) => ctx.log(m), ...(options.fluxManifests === undefined ? {} : { manifests: options.fluxManifests }) });
     this.#keys = loadKeyDeriver(ctx.dataDir);
     const env = options.timing === undefined ? envTiming() : undefined;
     this.#timing = createTiming({
@@ -149,7 +158,14 @@ class ArmServiceImpl implements ArmService {
       fault,
       catalog: this.#catalog,
       endpoints: () => this.#ctx.endpoints(),
+      // A Kubernetes API serves the local cloud (emulated, or real: its kubeconfig is written after ARM starts).
+      ...(this.#ctx.endpoints().kubernetes || existsSync(this.#ctx.endpoints().kubeconfig) ? { agent: this.#agent } : {}),
     };
+  }
+
+  start(): void {
+    // Operations a previous run left to the agent are resumed (they are held InProgress until then).
+    this.#agent.start();
   }
 
 
@@ -238,6 +254,7 @@ class ArmServiceImpl implements ArmService {
   }
 
   async close(): Promise<void> {
+    await this.#agent.close();
     this.#store.flush();
     this.#ctx.log(`state saved to ${this.#store.file}`);
   }

@@ -140,14 +140,22 @@ export interface ResourceGroupDeleteOperation extends OperationBase {
   readonly kind: "resourceGroupDelete";
 }
 
+/**
+ * What an agent acting on the cluster (flux-agent.ts: AKS's extension manager and fluxconfig agent)
+ * still has to do before an operation ends: `running` holds it InProgress whatever the clock says.
+ */
+export type AgentState = "running" | "done";
+
 /** Create or update of a generic long-running type: InProgress for two steps, then Succeeded/Failed. */
 export interface GenericPutOperation extends OperationBase {
   readonly kind: "genericPut";
+  readonly agent?: AgentState;
 }
 
 /** Delete of a generic long-running type: InProgress for two steps, then the resource and its children are gone. */
 export interface GenericDeleteOperation extends OperationBase {
   readonly kind: "genericDelete";
+  readonly agent?: AgentState;
 }
 
 export type OperationRecord =

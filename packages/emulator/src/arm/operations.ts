@@ -35,10 +35,15 @@ export function durationOf(op: OperationRecord): number {
   return 2 * op.stepMs;
 }
 
+/** Whether an agent still works on the operation (it then stays InProgress). */
+function held(op: OperationRecord): boolean {
+  return (op.kind === "genericPut" || op.kind === "genericDelete") && op.agent === "running";
+}
+
 /** The operation's status at `now`. */
 export function operationStatus(op: OperationRecord, now: number): OperationStatus {
   const elapsed = now - op.startedAt;
-  const done = elapsed >= durationOf(op);
+  const done = elapsed >= durationOf(op) && !held(op);
   switch (op.kind) {
     case "containerGroupCreate":
       // ACI's own words (notes §1.4): Pending, then Creating, then Succeeded or Failed.
@@ -60,7 +65,7 @@ export function operationStatus(op: OperationRecord, now: number): OperationStat
 
 /** Whether the operation has ended (successfully or not) at `now`. */
 export function isDone(op: OperationRecord, now: number): boolean {
-  return now - op.startedAt >= durationOf(op);
+  return now - op.startedAt >= durationOf(op) && !held(op);
 }
 
 /**

@@ -22,6 +22,7 @@ import { finalizeKustomization, healthCheckOutcome, reconcileKustomization, sour
 import { findKustomize, type KustomizeTool } from "./kustomize-build.js";
 import { UNSUPPORTED_KINDS, unsupportedStatus } from "./unsupported.js";
 import { syncReplicaSets } from "./replica-sets.js";
+import { startNotificationController } from "./notification.js";
 import { readyEvent, recordEvent } from "./events.js";
 import { goDuration } from "./health.js";
 import { conditionOf, DEPLOYMENT, FLUX_FINALIZER, GIT_REPOSITORY, hasFinalizer, KUSTOMIZATION, keyOf, timestamp, type KubeObject } from "./objects.js";
@@ -337,6 +338,7 @@ export function startControllers(options: ControllerOptions): Controllers {
   }
 
   const unwatch = cluster.watch(onEvent);
+  const notifications = startNotificationController({ cluster, log, requireDeployment: requireDeployments });
   const unpush = git.onPush?.(() => {
     forceSources = true;
     trigger();
@@ -354,6 +356,7 @@ export function startControllers(options: ControllerOptions): Controllers {
       stopped = true;
       unwatch();
       unpush?.();
+      await notifications.stop();
       clearInterval(resync);
       if (triggerTimer !== undefined) clearTimeout(triggerTimer);
       for (const t of deploymentTimers.values()) clearTimeout(t);

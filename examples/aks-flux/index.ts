@@ -1,0 +1,191 @@
+/**
+ * The whole story in one program (issue 15): an AKS cluster, Flux on it, and the realtime app's
+ * kustomize overlays applied by Flux, with a Helm release in an infrastructure layer.
+ *
+ * - a resource group and an AKS `ManagedCluster` (`@iac/azure/containerservice`, generated);
+ * - the cluster's user kubeconfig, read by `listManagedClusterUserCredentialsOutput` (a secret
+ *   output: it holds the cluster's credentials), given to a Kubernetes `Provider`: everything
+ *   below goes to *that* cluster, and depends on it, so `destroy` removes Flux (and what Flux
+ *   objects iac declared) before the cluster itself;
+ * - Flux, one of two ways (config `flux`):
+ *   - `bootstrap` (default): `FluxBootstrap` installs the controllers and makes Flux manage itself
+ *     from the fleet repository's `clusters/<cluster>/flux-system/`, as `flux bootstrap git` does;
+ *   - `extension`: AKS's managed Flux, the `microsoft.flux` cluster extension
+ *     (`Microsoft.KubernetesConfiguration/extensions`); Azure installs and upgrades the controllers.
+ * - the app: its `GitRepository` and one `Kustomization` per environment over
+ *   `deploy/overlays/{dev,prod}` (the seed's bases + overlays: namespace, images, namePrefix /
+ *   nameSuffix, patches), with health checks on the app's Deployments. With `flux: extension` they
+ *   are one `fluxConfigurations` resource instead, which Azure turns into the same Flux objects.
+ * - an infrastructure layer: a `HelmRepository` and a `HelmRelease` (typed Flux kinds). iac does not
+ *   wait for them (`waitForReady` is off for Helm objects): on the local cloud's emulated Kubernetes
+ *   there is no helm-controller and they report `Ready=False`, reason `LocalCloudUnsupported`.
+ *
+ * On the local cloud (`iac up --local`) the cluster is emulated ARM, and its kubeconfig points at
+ * the local cloud's Kubernetes API and git host.
+ *
+ * Config (all optional): `flux` (`bootstrap` | `extension`), `manifests` (a local Flux
+ * install.yaml / gotk-components.yaml) or `fluxVersion`, `fleetUrl`, `appRepoUrl`, `gitUser`,
+ * `gitToken` (secret), `helm` (`false` leaves the infrastructure layer out), `chartRepoUrl`.
+ */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Config, secret, type Resource } from "@iac/sdk";
+import { ResourceGroup } from "@iac/azure/resources";
+import { ManagedCluster, listManagedClusterUserCredentialsOutput } from "@iac/azure/containerservice";
+import { Extension, FluxConfiguration } from "@iac/azure/kubernetesconfiguration";
+import { Provider } from "@iac/kubernetes";
+import { Namespace } from "@iac/kubernetes/core/v1";
+import { FluxBootstrap } from "@iac/kubernetes/flux";
+import { GitRepository, HelmRepository } from "@iac/kubernetes/flux/source/v1";
+import { Kustomization } from "@iac/kubernetes/flux/kustomize/v1";
+import { HelmRelease } from "@iac/kubernetes/flux/helm/v2";
+
+const config = new Config();
+const mode = config.get("flux") ?? "bootstrap";
+if (mode !== "bootstrap" && mode !== "extension") throw new Error(`Config flux must be bootstrap or extension (got ${mode}): iac config set flux bootstrap`);
+
+/** The local cloud's git host, when `iac ... --local` runs the program. */
+function localGitBase(): string | undefined {
+  const file = process.env.IAC_LOCAL_ENDPOINTS;
+  return file ? ((JSON.parse(readFileSync(file, "utf8")) as { git?: string }).git || undefined) : undefined;
+}
+
+function repoUrl(key: string, name: string): string {
+  const base = localGitBase();
+  const url = config.get(key) ?? (base === undefined ? undefined : `${base}/iac/${name}.git`);
+  if (url === undefined) throw new Error(`Set the ${key} config key (iac config set ${key} https://...), or run with --local.`);
+  return url;
+}
+
+const gitUser = config.get("gitUser") ?? "git";
+const gitToken = config.getSecret("gitToken") ?? secret("local-cloud-accepts-any-token");
+
+// --- Azure: the cluster -----------------------------------------------------------------------
+
+const rg = new ResourceGroup("aks-flux", {});
+
+const cluster = new ManagedCluster("aks", {
+  resourceGroupName: rg.name,
+  dnsPrefix: "aksflux",
+  identity: { type: "SystemAssigned" },
+  agentPoolProfiles: [{ name: "system", mode: "System", count: 1, vmSize: "Standard_D2s_v5", osType: "Linux", type: "VirtualMachineScaleSets" }],
+});
+
+/** The user kubeconfig (YAML), a secret (a stack output too, encrypted in state). */
+export const kubeconfig = secret(listManagedClusterUserCredentialsOutput({ resourceGroupName: rg.name, managedClusterName: cluster.name }).apply((c) =>
+  Buffer.from(c.kubeconfigs![0]!.value!, "base64").toString("utf8"),
+));
+
+/** Everything on the cluster goes through this provider, so it all depends on the cluster. */
+const aks = new Provider("aks", { kubeconfig });
+
+// --- Flux -------------------------------------------------------------------------------------
+
+const appUrl = repoUrl("appRepoUrl", "realtimeapp-infra");
+const envs = ["dev", "prod"] as const;
+/** The names the overlays give the app's Deployments (dev: nameSuffix, prod: namePrefix). */
+const deployment = { dev: (n: string) => `${n}-dev`, prod: (n: string) => `prod-${n}` };
+const healthChecks = (env: (typeof envs)[number]) =>
+  ["realtime", "redis"].map((n) => ({ apiVersion: "apps/v1", kind: "Deployment", name: deployment[env](n), namespace: `realtime-${env}` }));
+
+// The overlays set the namespace of their objects; the namespaces themselves are the platform's.
+const namespaces = envs.map((env) => new Namespace(`realtime-${env}`, { metadata: { name: `realtime-${env}` } }, { provider: aks }));
+
+let flux: Resource;
+if (mode === "bootstrap") {
+  const fluxVersion = config.get("fluxVersion");
+  const manifests = config.get("manifests") ?? (fluxVersion === undefined ? fileURLToPath(new URL("../../../shared/reference/flux/gotk-components-v2.9.4.yaml", import.meta.url)) : undefined);
+  const bootstrap = new FluxBootstrap(
+    "flux",
+    {
+      ...(fluxVersion === undefined ? {} : { version: fluxVersion }),
+      ...(manifests === undefined ? {} : { manifests }),
+      git: { url: repoUrl("fleetUrl", "fleet"), branch: "main", path: "clusters/aks", credentials: { username: gitUser, password: gitToken } },
+    },
+    { provider: aks },
+  );
+  flux = bootstrap;
+
+  const source = new GitRepository(
+    "realtimeapp-infra",
+    {
+      metadata: { name: "realtimeapp-infra", namespace: "flux-system" },
+      // The credentials Secret FluxBootstrap wrote (`flux-system`) serves this repository too.
+      spec: { url: appUrl, interval: "1m0s", ref: { branch: "main" }, secretRef: { name: "flux-system" } },
+    },
+    { provider: aks, dependsOn: [bootstrap] },
+  );
+  envs.forEach((env, i) => {
+    new Kustomization(
+      `realtimeapp-${env}`,
+      {
+        metadata: { name: `realtimeapp-${env}`, namespace: "flux-system" },
+        spec: {
+          interval: "1m0s",
+          path: `./deploy/overlays/${env}`,
+          prune: true,
+          timeout: "2m0s",
+          sourceRef: { kind: "GitRepository", name: "realtimeapp-infra" },
+          healthChecks: healthChecks(env),
+        },
+      },
+      { provider: aks, dependsOn: [source, namespaces[i]!] },
+    );
+  });
+} else {
+  // AKS's managed Flux: Azure installs the controllers into flux-system and keeps them upgraded.
+  const extension = new Extension("flux", {
+    scope: cluster.id,
+    extensionName: "flux",
+    extensionType: "microsoft.flux",
+    autoUpgradeMinorVersion: true,
+    releaseTrain: "Stable",
+  });
+  flux = extension;
+  // One fluxConfiguration = one GitRepository and its Kustomizations (named `<config>-<key>`) in `namespace`.
+  new FluxConfiguration(
+    "realtimeapp",
+    {
+      scope: cluster.id,
+      fluxConfigurationName: "realtimeapp",
+      namespace: "flux-system",
+      sourceKind: "GitRepository",
+      gitRepository: { url: appUrl, repositoryRef: { branch: "main" }, syncIntervalInSeconds: 60, timeoutInSeconds: 120, httpsUser: gitUser },
+      // Azure wants protected settings base64-encoded; it never returns them.
+      configurationProtectedSettings: { httpsKey: gitToken.apply((t) => Buffer.from(t, "utf8").toString("base64")) },
+      kustomizations: Object.fromEntries(
+        envs.map((env) => [env, { path: `./deploy/overlays/${env}`, prune: true, syncIntervalInSeconds: 60, timeoutInSeconds: 120, wait: true }]),
+      ),
+    },
+    { dependsOn: [extension, ...namespaces] },
+  );
+}
+
+// --- Infrastructure layer: Helm ---------------------------------------------------------------
+
+if (config.getBoolean("helm") ?? true) {
+  const infra = new Namespace("infra", { metadata: { name: "infra" } }, { provider: aks });
+  const charts = new HelmRepository(
+    "podinfo",
+    { metadata: { name: "podinfo", namespace: "flux-system" }, spec: { url: config.get("chartRepoUrl") ?? "https://stefanprodan.github.io/podinfo", interval: "10m0s" } },
+    { provider: aks, dependsOn: [flux] },
+  );
+  new HelmRelease(
+    "podinfo",
+    {
+      metadata: { name: "podinfo", namespace: "flux-system" },
+      spec: {
+        interval: "10m0s",
+        targetNamespace: "infra",
+        chart: { spec: { chart: "podinfo", version: "6.x", sourceRef: { kind: "HelmRepository", name: "podinfo" } } },
+        values: { replicaCount: 1 },
+      },
+    },
+    { provider: aks, dependsOn: [charts, infra] },
+  );
+}
+
+export const clusterName = cluster.name;
+export const clusterFqdn = cluster.fqdn;
+export const fluxMode = mode;
+export const appRepository = appUrl;

@@ -1,0 +1,216 @@
+/**
+ * The aks-flux example end to end, through the real `iac` binary against one served local cloud:
+ * up creates the AKS cluster in the emulated ARM, reads its user kubeconfig and bootstraps Flux
+ * through it onto the local Kubernetes API; Flux (the emulated controllers, a real kustomize)
+ * builds the seed's overlays from the app repository on the local git host; a preview after it
+ * finds nothing to do; destroy uninstalls Flux before the cluster goes and leaves nothing behind,
+ * in ARM or in Kubernetes.
+ */
+import assert from "node:assert/strict";
+import { execFile, type ChildProcess } from "node:child_process";
+import { cp, mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { ResourceManagementClient } from "@azure/arm-resources";
+import { localCredential } from "@iac/azure";
+import { KubeClient, resolveSettings } from "@iac/kubernetes";
+import { finish, waitFor } from "../../../test/cli-fixture.js";
+import { iacProject, ROOT, show, spawnIac, type IacProject, type IacResult } from "../../../test/iac-run.js";
+
+const exec = promisify(execFile);
+const EXAMPLE = fileURLToPath(new URL("..", import.meta.url));
+const MANIFESTS = join(ROOT, "..", "shared", "reference", "flux", "gotk-components-v2.9.4.yaml");
+/**
+ * The served cloud answers every long-running operation's first poll with its end (but those its
+ * Flux agent finishes), and its microsoft.flux extension installs Flux v2.9.4's install.yaml.
+ */
+const ENV = { IAC_EMULATOR_LRO_STEP_MS: "0", IAC_LOCAL_FLUX_MANIFESTS: join(ROOT, "..", "shared", "reference", "flux", "install-v2.9.4.yaml") };
+
+let project: IacProject;
+let server: ChildProcess | undefined;
+let served: Promise<IacResult> | undefined;
+let arm: ResourceManagementClient;
+let kube: KubeClient;
+let endpoints: { arm: string; git: string; ca: string; subscriptionId: string };
+
+/** Push `app-repo/` to the local git host as the app's repository; returns the commit. */
+export async function pushAppRepo(dir: string, git: string, from = join(EXAMPLE, "app-repo")): Promise<string> {
+  const work = await mkdtemp(join(dir, "app-"));
+  await cp(from, work, { recursive: true });
+  const env = { ...process.env, HOME: dir, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0" };
+  const run = (...a: string[]) => exec("git", ["-c", "user.name=Dev", "-c", "user.email=dev@example.com", "-c", "init.defaultBranch=main", ...a], { cwd: work, env });
+  await run("init", "--quiet");
+  await run("add", "-A");
+  await run("commit", "--quiet", "-m", "realtimeapp deploy overlays");
+  await run("push", "--quiet", "--force", `${git.replace("http://", "http://dev:token@")}/iac/realtimeapp-infra.git`, "HEAD:refs/heads/main");
+  const head = (await run("rev-parse", "HEAD")).stdout.trim();
+  await rm(work, { recursive: true, force: true });
+  return head;
+}
+
+before(async () => {
+  project = await iacProject({ under: join(EXAMPLE, "test", ".tmp"), copy: { from: EXAMPLE, files: ["index.ts", "iac.yaml", "package.json"] }, env: { ...ENV, IAC_CONFIG_PASSPHRASE: "example-test" } });
+  server = spawnIac(["local", "serve", "--port", "0"], { cwd: project.dir, env: ENV, stdin: "ignore" });
+  served = finish(server);
+  let stderr = "";
+  server.stderr?.on("data", (d: Buffer | string) => (stderr += String(d)));
+  await waitFor("the local cloud to be served", async () => stderr.includes("Press Ctrl-C"));
+  const file = join(project.dir, ".iac", "local", "endpoints.json");
+  endpoints = JSON.parse(await readFile(file, "utf8")) as typeof endpoints;
+  arm = new ResourceManagementClient(localCredential, endpoints.subscriptionId, { endpoint: endpoints.arm, tlsOptions: { ca: await readFile(endpoints.ca, "utf8") } });
+  kube = new KubeClient(resolveSettings({ config: {}, env: { IAC_LOCAL_ENDPOINTS: file } }));
+  await pushAppRepo(project.dir, endpoints.git);
+  const set = await project.iac(["config", "set", "manifests", MANIFESTS]);
+  assert.equal(set.code, 0, show(set));
+});
+after(async () => {
+  server?.kill("SIGINT");
+  await served;
+  await project?.remove();
+});
+
+/** `iac <args> --local`, which must exit with `code`. */
+async function iac(args: readonly string[], code = 0): Promise<IacResult> {
+  const r = await project.iac([...args, "--local"]);
+  assert.equal(r.code, code, show(r));
+  return r;
+}
+
+const ready = (o: Record<string, unknown> | undefined) =>
+  ((o?.["status"] as { conditions?: { type: string; status: string; reason?: string }[] } | undefined)?.conditions ?? []).find((c) => c.type === "Ready");
+
+async function groups(): Promise<string[]> {
+  const names: string[] = [];
+  for await (const g of arm.resourceGroups.list()) names.push(g.name!);
+  return names.filter((n) => n.startsWith("aks-flux"));
+}
+
+test("up creates the AKS cluster, bootstraps Flux through its kubeconfig, and Flux applies both overlays", async () => {
+  const r = await iac(["up", "--yes"]);
+  assert.ok(!(r.stdout + r.stderr).includes("local-cloud-accepts-any-token"), "the git token is not printed");
+  const [group] = await groups();
+  assert.ok(group, "the resource group exists");
+  const types: string[] = [];
+  for await (const x of arm.resources.listByResourceGroup(group)) types.push(x.type!);
+  assert.deepEqual(types, ["Microsoft.ContainerService/managedClusters"]);
+
+  for (const env of ["dev", "prod"]) {
+    const ks = await kube.get({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: "flux-system", name: `realtimeapp-${env}` });
+    assert.equal(ready(ks)?.status, "True", `realtimeapp-${env}: ${JSON.stringify(ready(ks))}`);
+  }
+  // The seed's overlays, built by kustomize: nameSuffix/namePrefix, images, patches.
+  const image = async (ns: string, name: string) => {
+    const d = await kube.get({ apiVersion: "apps/v1", kind: "Deployment", namespace: ns, name });
+    const spec = d?.["spec"] as { replicas: number; template: { spec: { containers: { image: string }[] } } };
+    return { replicas: spec.replicas, image: spec.template.spec.containers[0]!.image };
+  };
+  assert.deepEqual(await image("realtime-dev", "realtime-dev"), { replicas: 2, image: "ghcr.io/example/realtime-go:1a2b3c4" });
+  assert.deepEqual(await image("realtime-prod", "prod-realtime"), { replicas: 3, image: "registry.example.com/realtime-go:v1.4.0" });
+
+  // The infrastructure layer is applied; the emulated cluster has no helm-controller and says so.
+  const release = await kube.get({ apiVersion: "helm.toolkit.fluxcd.io/v2", kind: "HelmRelease", namespace: "flux-system", name: "podinfo" });
+  await waitFor("the HelmRelease's Ready condition", async () => ready(await kube.get({ apiVersion: "helm.toolkit.fluxcd.io/v2", kind: "HelmRelease", namespace: "flux-system", name: "podinfo" })) !== undefined, 10_000);
+  assert.ok(release, "the HelmRelease exists");
+  const helmReady = ready(await kube.get({ apiVersion: "helm.toolkit.fluxcd.io/v2", kind: "HelmRelease", namespace: "flux-system", name: "podinfo" }));
+  assert.deepEqual([helmReady?.status, helmReady?.reason], ["False", "LocalCloudUnsupported"]);
+
+  // The cluster's kubeconfig is a secret output: masked, and never in plaintext under .iac/stacks.
+  const out = await project.iac(["stack", "output", "--json"]);
+  assert.equal(out.code, 0, show(out));
+  assert.equal((JSON.parse(out.stdout) as { kubeconfig?: unknown }).kubeconfig, "[secret]");
+  const shown = await project.iac(["stack", "output", "kubeconfig", "--show-secrets"]);
+  assert.match(shown.stdout, /server: https:\/\/127\.0\.0\.1:\d+/);
+  const token = /token: (\S+)/.exec(shown.stdout)?.[1];
+  assert.ok(token, "the kubeconfig has a token");
+  for (const name of await readdir(join(project.dir, ".iac", "stacks"), { recursive: true })) {
+    const text = await readFile(join(project.dir, ".iac", "stacks", name), "utf8").catch(() => "");
+    assert.ok(!text.includes(token), `the cluster's token is in plaintext in .iac/stacks/${name}`);
+  }
+});
+
+test("a preview after up finds nothing to change", async () => {
+  await iac(["preview", "--expect-no-changes"]);
+});
+
+test("destroy uninstalls Flux before the cluster goes and leaves nothing in ARM or Kubernetes", async () => {
+  const r = await iac(["destroy", "--yes", "--json"]);
+  const events = r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { kind: string; step?: { type: string; kind: string } });
+  const at = (kind: string, type: string) => events.findIndex((e) => e.kind === kind && e.step?.type === type && e.step.kind === "delete");
+  const fluxGone = at("step-done", "flux:index:FluxBootstrap");
+  const clusterStarts = at("step-start", "azure:containerservice:ManagedCluster");
+  assert.ok(fluxGone >= 0 && clusterStarts >= 0, show(r));
+  assert.ok(fluxGone < clusterStarts, "Flux is uninstalled before the cluster is deleted");
+
+  assert.deepEqual(await groups(), []);
+  const clusters: string[] = [];
+  for await (const x of arm.resources.list()) if (x.type === "Microsoft.ContainerService/managedClusters") clusters.push(x.id!);
+  assert.deepEqual(clusters, []);
+  const crds = await kube.list("apiextensions.k8s.io/v1", "CustomResourceDefinition", {});
+  assert.deepEqual(crds.map((c) => c.metadata.name).filter((n) => String(n).endsWith(".toolkit.fluxcd.io")), []);
+  await waitFor("the namespaces to go", async () => {
+    const left = (await kube.list("v1", "Namespace", {})).map((n) => n.metadata.name).filter((n) => n === "flux-system" || n === "infra" || String(n).startsWith("realtime-"));
+    return left.length === 0;
+  }, 30_000);
+});
+
+let extensionId = "";
+let configId = "";
+
+test("with flux: extension, AKS's managed Flux installs Flux and the FluxConfiguration applies both overlays", async () => {
+  for (const args of [["stack", "init", "extension"], ["config", "set", "flux", "extension"]]) {
+    const r = await project.iac(args);
+    assert.equal(r.code, 0, show(r));
+  }
+  await iac(["up", "--yes"]);
+  const [group] = await groups();
+  assert.ok(group, "the resource group exists");
+  let clusterId = "";
+  for await (const x of arm.resources.listByResourceGroup(group)) if (x.type === "Microsoft.ContainerService/managedClusters") clusterId = x.id!;
+  extensionId = `${clusterId}/providers/Microsoft.KubernetesConfiguration/extensions/flux`;
+  configId = `${clusterId}/providers/Microsoft.KubernetesConfiguration/fluxConfigurations/realtimeapp`;
+  const extension = (await arm.resources.getById(extensionId, "2025-03-01")) as { properties?: { provisioningState?: string; extensionType?: string } };
+  assert.deepEqual([extension.properties?.extensionType, extension.properties?.provisioningState], ["microsoft.flux", "Succeeded"]);
+  let config: { properties?: { complianceState?: string; sourceSyncedCommitId?: string; statuses?: unknown[] } } = {};
+  await waitFor("the FluxConfiguration to be Compliant", async () => {
+    config = (await arm.resources.getById(configId, "2025-04-01")) as typeof config;
+    return config.properties?.complianceState === "Compliant";
+  }, 60_000).catch(() => undefined);
+  assert.equal(config.properties?.complianceState, "Compliant", JSON.stringify(config.properties?.statuses));
+  assert.match(String(config.properties?.sourceSyncedCommitId), /^main@sha1:[0-9a-f]{40}$/);
+  for (const env of ["dev", "prod"]) {
+    const ks = await kube.get({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: "flux-system", name: `realtimeapp-${env}` });
+    assert.equal(ready(ks)?.status, "True", `realtimeapp-${env}`);
+  }
+  const d = await kube.get({ apiVersion: "apps/v1", kind: "Deployment", namespace: "realtime-prod", name: "prod-realtime" });
+  assert.equal((d?.["spec"] as { replicas?: number }).replicas, 3);
+  // The git token went to Azure as a protected setting (base64): it reached the cluster's Secret,
+  // and neither iac's state nor the local ARM's keeps it in plaintext.
+  const token = "local-cloud-accepts-any-token";
+  const auth = await kube.get({ apiVersion: "v1", kind: "Secret", namespace: "flux-system", name: "realtimeapp-auth" });
+  assert.equal(Buffer.from(String((auth?.["data"] as Record<string, string> | undefined)?.["password"]), "base64").toString(), token);
+  for (const name of await readdir(join(project.dir, ".iac"), { recursive: true })) {
+    if (name.startsWith("local/kubernetes")) continue; // the cluster's own store holds the Secret, as etcd does
+    const text = await readFile(join(project.dir, ".iac", name), "utf8").catch(() => "");
+    for (const form of [token, Buffer.from(token).toString("base64")]) assert.ok(!text.includes(form), `the git token is in plaintext in .iac/${name}`);
+  }
+});
+
+test("with flux: extension, a preview after up finds nothing to change", async () => {
+  await iac(["preview", "--expect-no-changes"]);
+});
+
+test("with flux: extension, destroy removes the configuration, uninstalls Flux and leaves nothing", async () => {
+  await iac(["destroy", "--yes"]);
+  assert.deepEqual(await groups(), []);
+  for (const [id, version] of [[configId, "2025-04-01"], [extensionId, "2025-03-01"]] as const) {
+    const gone = await arm.resources.getById(id, version).then(() => "still there", (e: { statusCode?: number }) => e.statusCode);
+    assert.equal(gone, 404, id);
+  }
+  await waitFor("Flux and the app's namespaces to go", async () => {
+    const crds = (await kube.list("apiextensions.k8s.io/v1", "CustomResourceDefinition", {})).map((c) => String(c.metadata.name)).filter((n) => n.endsWith(".toolkit.fluxcd.io"));
+    const namespaces = (await kube.list("v1", "Namespace", {})).map((n) => String(n.metadata.name)).filter((n) => n === "flux-system" || n === "infra" || n.startsWith("realtime-"));
+    return crds.length === 0 && namespaces.length === 0;
+  }, 30_000);
+});
