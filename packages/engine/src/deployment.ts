@@ -10,6 +10,7 @@ import type { Limiter } from "./limiter.js";
 import type { ProviderRegistry } from "./providers.js";
 import type { ResourceState, StateWriter } from "./state/types.js";
 import { mask } from "./values.js";
+import type { YoungGenerationCap } from "./young-generation.js";
 
 /** Options of {@link Deployment}. */
 export interface DeploymentOptions {
@@ -36,6 +37,8 @@ export interface DeploymentOptions {
   readonly targets?: ReadonlySet<string>;
   /** Aborted when the stack's lock is lost while held: the run stops (see {@link Deployment.notStarted}). */
   readonly lockLost?: AbortSignal;
+  /** Held to 16 MB semi-spaces as the program declares resources (young-generation.ts); one per run. */
+  readonly youngGeneration?: YoungGenerationCap;
 }
 
 /** What stopped a run early, besides the user's Ctrl-C. */
@@ -68,6 +71,7 @@ export class Deployment {
   readonly signal: AbortSignal;
   readonly providerSignal: AbortSignal;
   readonly targets: ReadonlySet<string> | undefined;
+  readonly youngGeneration: YoungGenerationCap | undefined;
   /** Provider calls sent and not finished (what an interrupted run waits for), by a key of their own. */
   readonly inFlight = new Map<object, { readonly urn: string; readonly op: string }>();
   /** Live resources by URN (pending-delete copies excluded); refresh and pending-op resolution update it. */
@@ -115,6 +119,7 @@ export class Deployment {
     this.signal = options.signal;
     this.providerSignal = options.providerSignal;
     this.targets = options.targets;
+    this.youngGeneration = options.youngGeneration;
     this.#lockLost = options.lockLost;
     this.#emit = options.emit;
     for (const r of options.resources) {

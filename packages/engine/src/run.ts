@@ -22,6 +22,7 @@ import { runProgram } from "./runner.js";
 import { assertTargetsExist } from "./targets.js";
 import type { Backend, Crypter, ResourceState, Snapshot, StateWriter } from "./state/types.js";
 import { maskMap, sameRecord } from "./values.js";
+import { YoungGenerationCap } from "./young-generation.js";
 
 /** What one run needs; built by the CLI (or a test). */
 export interface RunOptions {
@@ -51,6 +52,12 @@ export interface RunOptions {
   readonly abort?: AbortSignal;
   /** Shown to whoever finds the stack locked. */
   readonly command?: string;
+  /**
+   * Hold V8's young generation to 16 MB semi-spaces once it has grown to them (default true; a
+   * process started with `--max-semi-space-size` or `--semi-space-growth-factor` is left as it is):
+   * see young-generation.ts. It is the process's setting, for the rest of its life.
+   */
+  readonly holdYoungGeneration?: boolean;
   /**
    * For `up`: the plan of the preview the user just confirmed (its `RunResult.plan`). While the
    * state under the lock is still the one it was planned against, the up does not run the program
@@ -91,6 +98,8 @@ export async function run(options: RunOptions): Promise<RunResult> {
   // run as an abort does: no new step, and the signal the providers' calls carry is aborted.
   const lost = lock?.lost;
   if (lost) options = stopAndAbortOn(options, lost);
+  // One cap for the run's deployments (the plan pass, the run itself, a --target probe).
+  if (options.holdYoungGeneration !== false) options = { ...options, youngGeneration: new YoungGenerationCap() } satisfies WithCap;
   let dep: Deployment | undefined;
   let outputs: PropertyMap = {};
   let previous: PropertyMap = {};
@@ -145,6 +154,9 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const plan = planned && dep.failed === 0 && !dep.interrupted ? new ConfirmedPlan(planned) : undefined;
   return { counts: dep.counts, changes: dep.changes, failed: dep.failed, interrupted: dep.interrupted, outputs, durationMs, ...(plan ? { plan } : {}) };
 }
+
+/** The options as `run` passes them down: with the young-generation cap of the run. */
+type WithCap = RunOptions & { readonly youngGeneration?: YoungGenerationCap };
 
 /** On Ctrl-C: a warning naming the provider calls in flight that the run waits for. */
 function waitingNotice(dep: Deployment): () => void {
@@ -207,6 +219,7 @@ function newDeployment(o: {
     providerSignal: options.abort ?? new AbortController().signal,
     ...(o.targets ? { targets: o.targets } : {}),
     ...(o.lockLost ? { lockLost: o.lockLost } : {}),
+    ...((options as WithCap).youngGeneration ? { youngGeneration: (options as WithCap).youngGeneration } : {}),
   });
   dep.attachMonitor = (m) => (monitor = m);
   return dep;
