@@ -52,7 +52,7 @@ async function deleteOne(dep: Deployment, r: ResourceState): Promise<void> {
       }
       if (r.pendingDelete) {
         // Through begin/end so the writer drops this copy and not the live resource of the same URN.
-        const h = await w.begin({ urn: r.urn, type: r.type, op: "delete", ...(r.id === undefined ? {} : { id: r.id }), time: new Date().toISOString() });
+        const h = await w.begin({ urn: r.urn, type: r.type, op: "delete", ...(r.id === undefined ? {} : { id: r.id }), time: dep.isoNow() });
         await w.end(h, { remove: r.urn });
       } else {
         await w.remove(r.urn);

@@ -99,7 +99,10 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const lost = lock?.lost;
   if (lost) options = stopAndAbortOn(options, lost);
   // One cap for the run's deployments (the plan pass, the run itself, a --target probe).
-  if (options.holdYoungGeneration !== false) options = { ...options, youngGeneration: new YoungGenerationCap() } satisfies WithCap;
+  if (options.holdYoungGeneration !== false) {
+    const withCap: WithCap = { ...options, youngGeneration: new YoungGenerationCap() };
+    options = withCap;
+  }
   let dep: Deployment | undefined;
   let outputs: PropertyMap = {};
   let previous: PropertyMap = {};
@@ -191,6 +194,8 @@ function newDeployment(o: {
   readonly emit: EventSink;
   readonly targets: ReadonlySet<string> | undefined;
   readonly lockLost?: AbortSignal;
+  /** Only failures, skips and diagnostics are listened to (DeploymentOptions.quiet). */
+  readonly quiet?: boolean;
 }): Deployment {
   const { options, base } = o;
   const baseByUrn = new Map<string, ResourceState>();
@@ -219,6 +224,7 @@ function newDeployment(o: {
     providerSignal: options.abort ?? new AbortController().signal,
     ...(o.targets ? { targets: o.targets } : {}),
     ...(o.lockLost ? { lockLost: o.lockLost } : {}),
+    ...(o.quiet ? { quiet: true } : {}),
     ...((options as WithCap).youngGeneration ? { youngGeneration: (options as WithCap).youngGeneration } : {}),
   });
   dep.attachMonitor = (m) => (monitor = m);
@@ -344,7 +350,7 @@ async function planFirst(dep: Deployment, options: RunOptions, base: Snapshot): 
     if (e.kind === "step-failed" || e.kind === "step-skipped" || (e.kind === "diagnostic" && e.severity !== "debug")) held.push(e);
   };
   const current: Snapshot = { ...base, resources: [...dep.olds.values(), ...dep.pendingDeletes] };
-  const plan = newDeployment({ options, base: current, writer: undefined, preview: true, emit: keep, targets: dep.targets });
+  const plan = newDeployment({ options, base: current, writer: undefined, preview: true, emit: keep, targets: dep.targets, quiet: true });
   const monitor = new DeploymentMonitor(plan);
   plan.attachMonitor?.(monitor);
   let programError: ProgramError | undefined;
@@ -384,7 +390,7 @@ async function resolveTargets(options: RunOptions, base: Snapshot): Promise<Read
     assertTargetsExist(targets, base.resources.map((r) => r.urn));
     return targets;
   }
-  const probe = newDeployment({ options: { ...options, refresh: false, targets: [] }, base, writer: undefined, preview: true, emit: () => undefined, targets: undefined });
+  const probe = newDeployment({ options: { ...options, refresh: false, targets: [] }, base, writer: undefined, preview: true, emit: () => undefined, targets: undefined, quiet: true });
   const monitor = new DeploymentMonitor(probe, { recordEdges: true });
   probe.attachMonitor?.(monitor);
   try {
