@@ -58,7 +58,8 @@ async function deleteOne(dep: Deployment, r: ResourceState): Promise<void> {
         await w.remove(r.urn);
       }
     } else {
-      const provider = await dep.providers.get(r.provider, r.type);
+      // Resolved once per type, then without a promise (as steps.ts does).
+      const provider = dep.providers.cached(r.provider, r.type) ?? (await dep.providers.get(r.provider, r.type));
       const ctx = dep.providerContext({ urn: r.urn, type: r.type, name: info.name, timeouts: r.customTimeouts });
       await deleteInCloud(dep, { resource: r, provider, ctx, start });
     }
