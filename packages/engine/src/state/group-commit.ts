@@ -67,7 +67,8 @@ export class GroupCommit {
     if (this.failure !== undefined) return Promise.reject(this.rejection());
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ line: `${JSON.stringify(value)}\n`, resolve, reject });
-      this.flushing ??= nextTurn().then(() => this.drain());
+      // Start the flush in a microtask so that every append made in this tick joins the batch.
+      this.flushing ??= Promise.resolve().then(() => this.drain());
     });
   }
 
@@ -92,24 +93,7 @@ export class GroupCommit {
       }
       this.recordCount += batch.length;
       for (const q of batch) q.resolve();
-      // What the batch's records were waiting for now goes on (a step's cloud call after its
-      // `begin`, the next step taking the freed slot and appending its own `begin`): let it append
-      // before the next write, so that write carries it, instead of a write of the few records
-      // queued meanwhile followed by another one for the rest.
-      if (this.queue.length > 0 || BATCH_TURN) await nextTurn();
     }
     this.flushing = undefined;
   }
-}
-
-/** A-B switch (IAC_GROUP_COMMIT_TURN=0: flush as soon as a microtask runs, as before). */
-const BATCH_TURN = process.env.IAC_GROUP_COMMIT_TURN !== "0";
-
-/**
- * Resolves after the work queued now (microtasks, and the callbacks of this turn of the event loop)
- * has run: every record that work appends joins the next batch. A flush is on the critical path of
- * each step (its `begin` is awaited before its cloud call), so fewer, fuller flushes make a run faster.
- */
-function nextTurn(): Promise<void> {
-  return BATCH_TURN ? new Promise<void>((resolve) => setImmediate(resolve)) : Promise.resolve();
 }
