@@ -270,6 +270,8 @@ export class Deployment {
   #clockIso = "";
 
   count(kind: StepKind): void {
+    // Every step, whatever the operation (a destroy or refresh runs no program to declare resources).
+    this.youngGeneration?.tick();
     this.counts[kind] = (this.counts[kind] ?? 0) + 1;
     if (kind !== "same") this.changes = true;
   }

@@ -14,7 +14,8 @@
  *
  * Checked every {@link CHECK_EVERY} calls of {@link YoungGenerationCap.tick}, which the monitor
  * calls for each resource a program declares (from inside the program's own synchronous loops,
- * where no timer or GC observer could run). A process started with either flag is left as it is.
+ * where no timer or GC observer could run) and the deployment for each step counted (a destroy or a
+ * refresh runs no program). A process started with either flag is left as it is.
  */
 import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
 
