@@ -24,11 +24,20 @@ export interface IacResult {
  * `delayMs` in the inputs slows create and update down (to give a kill something to interrupt).
  */
 export const THING_PROVIDER = `
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// A cloud object appears whole or not at all, as in a real cloud: a test (or find) reading the
+// cloud while a create is being written, or after a kill -9 during it, never sees half a record.
+// Temp files end in ".tmp" and are not objects.
+async function store(path, record) {
+  const temp = path + "." + randomBytes(4).toString("hex") + ".tmp";
+  await writeFile(temp, JSON.stringify(record));
+  await rename(temp, path);
+}
+const objects = async (dir) => (await readdir(dir).catch(() => [])).filter((n) => n.endsWith(".json"));
 
 export const iacProviders = {
   package: "test",
@@ -47,7 +56,7 @@ export const iacProviders = {
         await sleep(news.delayMs ?? 0);
         const id = "thing-" + randomBytes(6).toString("hex");
         await mkdir(cloud, { recursive: true });
-        await writeFile(join(cloud, id + ".json"), JSON.stringify({ urn: ctx.urn, inputs: news }));
+        await store(join(cloud, id + ".json"), { urn: ctx.urn, inputs: news });
         return { id, outputs: { ...news } };
       },
       // The object as the cloud holds it (\`iac import\` reads objects the state has never seen).
@@ -59,7 +68,7 @@ export const iacProviders = {
       },
       // After a crash between create and the state write, the next run adopts the object by URN.
       async find(inputs, ctx) {
-        for (const name of await readdir(cloud).catch(() => [])) {
+        for (const name of await objects(cloud)) {
           const record = JSON.parse(await readFile(join(cloud, name), "utf8"));
           if (record.urn === ctx.urn) return { id: name.replace(/\.json$/, ""), outputs: { ...record.inputs } };
         }
@@ -67,7 +76,7 @@ export const iacProviders = {
       },
       async update(id, _olds, news, ctx) {
         await sleep(news.delayMs ?? 0);
-        await writeFile(join(cloud, id + ".json"), JSON.stringify({ urn: ctx.urn, inputs: news }));
+        await store(join(cloud, id + ".json"), { urn: ctx.urn, inputs: news });
         return { outputs: { ...news } };
       },
       async delete(id) { await rm(join(cloud, id + ".json"), { force: true }); },
@@ -166,7 +175,7 @@ export class TestProject {
   /** The test provider's cloud: one record per live Thing. */
   async cloud(): Promise<{ id: string; urn: string; inputs: Record<string, unknown> }[]> {
     const dir = join(this.dir, "cloud");
-    const names = await readdir(dir).catch(() => [] as string[]);
+    const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith(".json"));
     return Promise.all(names.map(async (n) => ({ id: n.replace(/\.json$/, ""), ...(JSON.parse(await readFile(join(dir, n), "utf8")) as { urn: string; inputs: Record<string, unknown> }) })));
   }
 

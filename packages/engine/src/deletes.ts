@@ -52,13 +52,14 @@ async function deleteOne(dep: Deployment, r: ResourceState): Promise<void> {
       }
       if (r.pendingDelete) {
         // Through begin/end so the writer drops this copy and not the live resource of the same URN.
-        const h = await w.begin({ urn: r.urn, type: r.type, op: "delete", ...(r.id === undefined ? {} : { id: r.id }), time: new Date().toISOString() });
+        const h = await w.begin({ urn: r.urn, type: r.type, op: "delete", ...(r.id === undefined ? {} : { id: r.id }), time: dep.isoNow() });
         await w.end(h, { remove: r.urn });
       } else {
         await w.remove(r.urn);
       }
     } else {
-      const provider = await dep.providers.get(r.provider, r.type);
+      // Resolved once per type, then without a promise (as steps.ts does).
+      const provider = dep.providers.cached(r.provider, r.type) ?? (await dep.providers.get(r.provider, r.type));
       const ctx = dep.providerContext({ urn: r.urn, type: r.type, name: info.name, timeouts: r.customTimeouts });
       await deleteInCloud(dep, { resource: r, provider, ctx, start });
     }

@@ -10,6 +10,7 @@ import type { Limiter } from "./limiter.js";
 import type { ProviderRegistry } from "./providers.js";
 import type { ResourceState, StateWriter } from "./state/types.js";
 import { mask } from "./values.js";
+import type { YoungGenerationCap } from "./young-generation.js";
 
 /** Options of {@link Deployment}. */
 export interface DeploymentOptions {
@@ -36,6 +37,13 @@ export interface DeploymentOptions {
   readonly targets?: ReadonlySet<string>;
   /** Aborted when the stack's lock is lost while held: the run stops (see {@link Deployment.notStarted}). */
   readonly lockLost?: AbortSignal;
+  /**
+   * Only failures, skips and diagnostics are listened to (the planning pass of `up`): events of
+   * steps that went well (planned, started, done) need not be built.
+   */
+  readonly quiet?: boolean;
+  /** Held to 16 MB semi-spaces as the program declares resources (young-generation.ts); one per run. */
+  readonly youngGeneration?: YoungGenerationCap;
 }
 
 /** What stopped a run early, besides the user's Ctrl-C. */
@@ -68,6 +76,9 @@ export class Deployment {
   readonly signal: AbortSignal;
   readonly providerSignal: AbortSignal;
   readonly targets: ReadonlySet<string> | undefined;
+  readonly youngGeneration: YoungGenerationCap | undefined;
+  /** See {@link DeploymentOptions.quiet}: step events other than failures and skips are not emitted. */
+  readonly quiet: boolean;
   /** Provider calls sent and not finished (what an interrupted run waits for), by a key of their own. */
   readonly inFlight = new Map<object, { readonly urn: string; readonly op: string }>();
   /** Live resources by URN (pending-delete copies excluded); refresh and pending-op resolution update it. */
@@ -115,8 +126,12 @@ export class Deployment {
     this.signal = options.signal;
     this.providerSignal = options.providerSignal;
     this.targets = options.targets;
+    this.youngGeneration = options.youngGeneration;
+    this.quiet = options.quiet === true;
     this.#lockLost = options.lockLost;
     this.#emit = options.emit;
+    this.#stopped = options.signal.aborted;
+    if (!this.#stopped) options.signal.addEventListener("abort", () => (this.#stopped = true), { once: true });
     for (const r of options.resources) {
       if (r.pendingDelete) this.pendingDeletes.push(r);
       else this.olds.set(r.urn, r);
@@ -125,8 +140,15 @@ export class Deployment {
 
   /** True once the user interrupted (or the state could not be written, or the lock was lost): no new steps start. */
   get interrupted(): boolean {
-    return this.signal.aborted;
+    return this.#stopped;
   }
+
+  /**
+   * `signal.aborted`, kept by a listener: read for every step, and reading `aborted` on a signal
+   * made by `AbortSignal.any` (the run's, when the lock can be lost) walks its sources each time.
+   * An abort event is dispatched synchronously, so this is never behind the signal.
+   */
+  #stopped = false;
 
   readonly #lockLost: AbortSignal | undefined;
   /** Steps reported as not started because of a stop other than Ctrl-C (for {@link Deployment.stopNotice}). */
@@ -231,7 +253,25 @@ export class Deployment {
     if (this.#writeFailure) throw this.#writeFailure.error;
   }
 
+  /**
+   * `new Date().toISOString()`, made once per millisecond: every step stamps its pending operation
+   * and its record, several steps a millisecond in a large run (and their records share the string).
+   */
+  isoNow(): string {
+    const ms = Date.now();
+    if (ms !== this.#clockMs) {
+      this.#clockMs = ms;
+      this.#clockIso = new Date(ms).toISOString();
+    }
+    return this.#clockIso;
+  }
+
+  #clockMs = -1;
+  #clockIso = "";
+
   count(kind: StepKind): void {
+    // Every step, whatever the operation (a destroy or refresh runs no program to declare resources).
+    this.youngGeneration?.tick();
     this.counts[kind] = (this.counts[kind] ?? 0) + 1;
     if (kind !== "same") this.changes = true;
   }
@@ -241,14 +281,17 @@ export class Deployment {
   }
 
   planned(step: StepInfo): void {
+    if (this.quiet) return;
     this.#emit({ kind: "step-planned", step, time: Date.now() });
   }
 
   started(step: StepInfo): void {
+    if (this.quiet) return;
     this.#emit({ kind: "step-start", step, time: Date.now() });
   }
 
   done(step: StepInfo, startedAt: number): void {
+    if (this.quiet) return;
     this.#emit({ kind: "step-done", step, durationMs: performance.now() - startedAt, time: Date.now() });
   }
 

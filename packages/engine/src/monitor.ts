@@ -87,6 +87,7 @@ export class DeploymentMonitor implements Monitor {
 
   reserve(urn: string): void {
     this.#regs.reserve(urn);
+    this.#dep.youngGeneration?.tick();
   }
 
   async registerResource(reg: ResourceRegistration): Promise<RegistrationResult> {

@@ -22,6 +22,7 @@ import { runProgram } from "./runner.js";
 import { assertTargetsExist } from "./targets.js";
 import type { Backend, Crypter, ResourceState, Snapshot, StateWriter } from "./state/types.js";
 import { maskMap, sameRecord } from "./values.js";
+import { YoungGenerationCap } from "./young-generation.js";
 
 /** What one run needs; built by the CLI (or a test). */
 export interface RunOptions {
@@ -56,6 +57,12 @@ export interface RunOptions {
   readonly abort?: AbortSignal;
   /** Shown to whoever finds the stack locked. */
   readonly command?: string;
+  /**
+   * Hold V8's young generation to 16 MB semi-spaces once it has grown to them (default true; a
+   * process started with `--max-semi-space-size` or `--semi-space-growth-factor` is left as it is):
+   * see young-generation.ts. It is the process's setting, for the rest of its life.
+   */
+  readonly holdYoungGeneration?: boolean;
   /**
    * For `up`: the plan of the preview the user just confirmed (its `RunResult.plan`). While the
    * state under the lock is still the one it was planned against, the up does not run the program
@@ -96,6 +103,11 @@ export async function run(options: RunOptions): Promise<RunResult> {
   // run as an abort does: no new step, and the signal the providers' calls carry is aborted.
   const lost = lock?.lost;
   if (lost) options = stopAndAbortOn(options, lost);
+  // One cap for the run's deployments (the plan pass, the run itself, a --target probe).
+  if (options.holdYoungGeneration !== false) {
+    const withCap: WithCap = { ...options, youngGeneration: new YoungGenerationCap() };
+    options = withCap;
+  }
   let dep: Deployment | undefined;
   let outputs: PropertyMap = {};
   let previous: PropertyMap = {};
@@ -151,6 +163,9 @@ export async function run(options: RunOptions): Promise<RunResult> {
   return { counts: dep.counts, changes: dep.changes, failed: dep.failed, interrupted: dep.interrupted, outputs, durationMs, ...(plan ? { plan } : {}) };
 }
 
+/** The options as `run` passes them down: with the young-generation cap of the run. */
+type WithCap = RunOptions & { readonly youngGeneration?: YoungGenerationCap };
+
 /** On Ctrl-C: a warning naming the provider calls in flight that the run waits for. */
 function waitingNotice(dep: Deployment): () => void {
   return () => {
@@ -184,6 +199,8 @@ function newDeployment(o: {
   readonly emit: EventSink;
   readonly targets: ReadonlySet<string> | undefined;
   readonly lockLost?: AbortSignal;
+  /** Only failures, skips and diagnostics are listened to (DeploymentOptions.quiet). */
+  readonly quiet?: boolean;
 }): Deployment {
   const { options, base } = o;
   const baseByUrn = new Map<string, ResourceState>();
@@ -212,6 +229,8 @@ function newDeployment(o: {
     providerSignal: options.abort ?? new AbortController().signal,
     ...(o.targets ? { targets: o.targets } : {}),
     ...(o.lockLost ? { lockLost: o.lockLost } : {}),
+    ...(o.quiet ? { quiet: true } : {}),
+    ...((options as WithCap).youngGeneration ? { youngGeneration: (options as WithCap).youngGeneration } : {}),
   });
   dep.attachMonitor = (m) => (monitor = m);
   return dep;
@@ -336,7 +355,7 @@ async function planFirst(dep: Deployment, options: RunOptions, base: Snapshot): 
     if (e.kind === "step-failed" || e.kind === "step-skipped" || (e.kind === "diagnostic" && e.severity !== "debug")) held.push(e);
   };
   const current: Snapshot = { ...base, resources: [...dep.olds.values(), ...dep.pendingDeletes] };
-  const plan = newDeployment({ options, base: current, writer: undefined, preview: true, emit: keep, targets: dep.targets });
+  const plan = newDeployment({ options, base: current, writer: undefined, preview: true, emit: keep, targets: dep.targets, quiet: true });
   const monitor = new DeploymentMonitor(plan);
   plan.attachMonitor?.(monitor);
   let programError: ProgramError | undefined;
@@ -379,7 +398,7 @@ async function resolveTargets(options: RunOptions, base: Snapshot): Promise<Read
     assertTargetsExist(targets, base.resources.map((r) => r.urn));
     return targets;
   }
-  const probe = newDeployment({ options: { ...options, refresh: false, targets: [] }, base, writer: undefined, preview: true, emit: () => undefined, targets: undefined });
+  const probe = newDeployment({ options: { ...options, refresh: false, targets: [] }, base, writer: undefined, preview: true, emit: () => undefined, targets: undefined, quiet: true });
   const monitor = new DeploymentMonitor(probe, { recordEdges: true });
   probe.attachMonitor?.(monitor);
   try {

@@ -34,6 +34,8 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
   const ctx = dep.providerContext({ urn: reg.urn, type: reg.type, name: reg.name, timeouts: reg.options.customTimeouts });
   // Built only when needed: a step that fails before its plan is known reports this one.
   let info: StepInfo | undefined;
+  // What the step's info is made of, once the plan is known (a quiet run builds the info only on failure).
+  let described: Parameters<typeof stepInfo>[0] | undefined;
   let start: StepStart | undefined;
   try {
     // Admitted after the user interrupted: plan nothing, start nothing.
@@ -81,7 +83,7 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
     const kind = recreated ? "replace" : stepKindOf(decision);
     const changed = decision.kind === "update" || decision.kind === "replace" || decision.kind === "blocked";
     const shownDiff = decision.kind === "update" || decision.kind === "replace" || decision.kind === "blocked" ? decision.diff : undefined;
-    info = stepInfo({
+    described = {
       urn: reg.urn,
       type: reg.type,
       name: reg.name,
@@ -91,7 +93,15 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
       diffs: shownDiff?.detailed,
       olds: changed ? old?.inputs : undefined,
       news: changed || decision.kind === "create" || decision.kind === "import" ? inputs : undefined,
-    });
+    };
+    if (dep.quiet && dep.preview) {
+      // The planning pass of `up`: nobody listens to planned steps (masked copies of 10,000
+      // inputs); a failure is still reported with its full info (see the catch below).
+      if (decision.kind === "blocked") throw new ProtectedResourceError(reg.urn, "replace");
+      dep.count(kind);
+      return previewResult(decision, { inputs, old, stableOutputs: provider.stableOutputs });
+    }
+    info = stepInfo(described);
     dep.planned(info);
     if (decision.kind === "blocked") throw new ProtectedResourceError(reg.urn, "replace");
     if (dep.preview) {
@@ -109,7 +119,7 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
     dep.done(info, start.since(t0));
     return result;
   } catch (error) {
-    const failed = info ?? stepInfo({ urn: reg.urn, type: reg.type, name: reg.name, parent: reg.parent, kind: old ? "update" : "create" });
+    const failed = info ?? stepInfo(described ?? { urn: reg.urn, type: reg.type, name: reg.name, parent: reg.parent, kind: old ? "update" : "create" });
     if (error instanceof StepInterruptedError) dep.notStarted(failed);
     else if (dep.isRefusedWrite(error) && start?.sent !== true) {
       // Its `begin` could not be written, so nothing was sent to the cloud: not started, not failed
@@ -277,7 +287,7 @@ function record(step: StepContext, id: string | undefined, outputs: PropertyMap,
     inputs,
     outputs: wrapPaths(outputs, step.secretOutputs),
     ...(created === undefined ? {} : { created }),
-    now: new Date().toISOString(),
+    now: step.dep.isoNow(),
   });
 }
 
@@ -426,7 +436,7 @@ export async function deleteInCloud(
     op: "delete",
     ...(r.id === undefined ? {} : { id: r.id }),
     ...(r.provider === undefined ? {} : { provider: r.provider }),
-    time: new Date().toISOString(),
+    time: dep.isoNow(),
   };
   const { handle, outcome } = await inSlot(dep, op, () =>
     o.provider.delete(r.id ?? "", { inputs: unwrapMap(r.inputs).plain, outputs: unwrapMap(r.outputs).plain }, o.ctx),
@@ -445,7 +455,7 @@ function pendingOf(step: StepContext, op: "create" | "update" | "import") {
     op,
     inputs: step.inputs,
     ...(step.reg.provider === undefined ? {} : { provider: step.reg.provider }),
-    time: new Date().toISOString(),
+    time: step.dep.isoNow(),
   } as const;
 }
 

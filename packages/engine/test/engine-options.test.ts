@@ -35,6 +35,8 @@ describe("engine: resource options", () => {
     const r = await h.run("up");
     assert.equal(r.failed, 1);
     assert.equal(failures(h)[0]!.code, "ProtectedResource");
+    // Found by up's planning pass (which builds no step events until one fails): shown as the replace it is.
+    assert.deepEqual(h.steps("step-failed"), ["replace a"]);
     assert.deepEqual(h.cloud.callsOf("create"), ["a"]);
     assert.equal((await h.state()).resources[0]!.inputs.key, "1");
   });

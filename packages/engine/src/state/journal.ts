@@ -3,9 +3,16 @@
  * naming the snapshot generation the records apply to.
  *
  * Appends are group-committed (group-commit.ts): records handed in while a flush is in progress
- * (or in the same tick) go out together in one write and one fdatasync, so 16 parallel steps pay
- * for about one sync, not 16 in a row. Each record's promise settles only once its line is on disk.
+ * (or in the same tick) go out together in one durable write, so 16 parallel steps pay for about
+ * one sync, not 16 in a row. Each record's promise settles only once its line is on disk.
+ *
+ * The file is opened with O_DSYNC where the platform has it (Linux, macOS): each write returns once
+ * its data (and the file size) are on disk, as write + fdatasync would, in one system call and one
+ * trip through libuv's thread pool instead of two. A flush is on the critical path of every step (a
+ * step's `begin` is durable before its cloud call), so this halves the fixed cost per flush: about
+ * 1,000 flushes for an `up` of 10,000. Elsewhere (Windows) each write is followed by `datasync()`.
  */
+import { constants } from "node:fs";
 import { open, unlink, type FileHandle } from "node:fs/promises";
 import { StateCorruptError, StateError } from "./errors.js";
 import { fsErrorOf } from "./fs-errors.js";
@@ -70,12 +77,14 @@ export class JournalAppender {
   private constructor(
     private readonly handle: FileHandle,
     path: string,
+    /** Opened with O_DSYNC: a write is durable when it returns. */
+    synchronous: boolean,
   ) {
     this.commits = new GroupCommit({
       where: path,
       write: async (text) => {
         await writeAll(this.handle, text);
-        await this.handle.datasync();
+        if (!synchronous) await this.handle.datasync();
         this.flushCount++;
       },
       failedError: (failure) => {
@@ -88,8 +97,10 @@ export class JournalAppender {
   /** Create a new journal (it must not exist) holding `header`, durably (file and directory). */
   static async create(path: string, header: JournalHeader): Promise<JournalAppender> {
     let handle: FileHandle;
+    const synchronous = SYNC_WRITES !== undefined;
     try {
-      handle = await open(path, "ax", 0o644);
+      // "ax" (create, fail if it exists, append), plus O_DSYNC where there is one.
+      handle = await open(path, synchronous ? constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_APPEND | SYNC_WRITES : "ax", 0o644);
     } catch (error) {
       throw fsErrorOf(error, { action: "create the state journal", path });
     }
@@ -103,7 +114,7 @@ export class JournalAppender {
       await unlink(path).catch(() => undefined);
       throw fsErrorOf(error, { action: "create the state journal", path });
     }
-    return new JournalAppender(handle, path);
+    return new JournalAppender(handle, path, synchronous);
   }
 
   /** Aborted at the first failed write, with the full error as its reason (see GroupCommit). */
@@ -111,7 +122,7 @@ export class JournalAppender {
     return this.commits.failed;
   }
 
-  /** How many flushes (write + fdatasync) and records so far; group commit keeps flushes below records. */
+  /** How many flushes (durable writes) and records so far; group commit keeps flushes below records. */
   get stats(): { readonly flushes: number; readonly records: number } {
     return { flushes: this.flushCount, records: this.commits.records };
   }
@@ -127,6 +138,9 @@ export class JournalAppender {
     await this.handle.close();
   }
 }
+
+/** O_DSYNC, where the platform has it (not on Windows). IAC_JOURNAL_DSYNC=0 turns it off (A/B only). */
+const SYNC_WRITES: number | undefined = process.env.IAC_JOURNAL_DSYNC === "0" ? undefined : constants.O_DSYNC;
 
 async function writeAll(handle: FileHandle, text: string): Promise<void> {
   const buffer = Buffer.from(text, "utf8");

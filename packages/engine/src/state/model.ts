@@ -162,31 +162,37 @@ function prerequisites(r: ResourceState): string[] {
 export function orderByDependencies(groups: ReadonlyMap<string, readonly ResourceState[]>): ResourceState[] {
   const out: ResourceState[] = [];
   const state = new Map<string, "visiting" | "done">();
-  const emit = (urn: string) => {
-    const entries = groups.get(urn)!;
-    out.push(...entries.filter((e) => !e.pendingDelete), ...entries.filter((e) => e.pendingDelete));
-    state.set(urn, "done");
-  };
+  // One explicit stack for the whole walk, and no closure per root: this runs at every compaction,
+  // over every resource.
+  const stack: { urn: string; deps: string[]; next: number }[] = [];
   for (const root of groups.keys()) {
     if (state.has(root)) continue;
-    const stack: { urn: string; deps: string[]; next: number }[] = [];
-    const push = (urn: string) => {
-      state.set(urn, "visiting");
-      stack.push({ urn, deps: groups.get(urn)!.flatMap(prerequisites), next: 0 });
-    };
-    push(root);
+    state.set(root, "visiting");
+    stack.push({ urn: root, deps: prerequisitesOf(groups.get(root)!), next: 0 });
     while (stack.length > 0) {
-      const top = stack[stack.length - 1];
+      const top = stack[stack.length - 1]!;
       if (top.next < top.deps.length) {
-        const dep = top.deps[top.next++];
-        if (groups.has(dep) && !state.has(dep)) push(dep);
+        const dep = top.deps[top.next++]!;
+        if (groups.has(dep) && !state.has(dep)) {
+          state.set(dep, "visiting");
+          stack.push({ urn: dep, deps: prerequisitesOf(groups.get(dep)!), next: 0 });
+        }
       } else {
         stack.pop();
-        emit(top.urn);
+        const entries = groups.get(top.urn)!;
+        // The live entry first, then its pending-delete copies.
+        for (const e of entries) if (!e.pendingDelete) out.push(e);
+        for (const e of entries) if (e.pendingDelete) out.push(e);
+        state.set(top.urn, "done");
       }
     }
   }
   return out;
+}
+
+/** The prerequisites of a URN group (most groups are one entry: no copy). */
+function prerequisitesOf(entries: readonly ResourceState[]): string[] {
+  return entries.length === 1 ? prerequisites(entries[0]!) : entries.flatMap(prerequisites);
 }
 
 /** An empty state for a stack that has none yet. */
