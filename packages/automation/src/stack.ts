@@ -9,8 +9,20 @@ import { UpdateFailedError, UpdateInterruptedError } from "./errors.js";
 import { historyEntry, recordHistory, RunDetails } from "./history.js";
 import { inlineEntry, type InlineEntry } from "./inline-program.js";
 import { startLocalCloud } from "./local-cloud.js";
-import type { ConfigValue, LocalWorkspace } from "./local-workspace.js";
+import type { LocalWorkspace } from "./local-workspace.js";
 import { toOutputMap } from "./outputs.js";
+import {
+  getAllStackConfig,
+  getRawStackConfig,
+  getStackConfig,
+  listStackConfig,
+  removeStackConfig,
+  setStackConfig,
+  type ConfigEntry,
+  type ConfigValue,
+  type RawConfigValue,
+  type StackConfigTarget,
+} from "./stack-config.js";
 import { programTurn } from "./program-turn.js";
 import type { OutputMap, UpdateResult } from "./results.js";
 
@@ -67,20 +79,39 @@ export class Stack {
 
   /** Sets a config value (`secret: true` encrypts it before it is written). */
   setConfig(key: string, value: ConfigValue): Promise<void> {
-    return this.workspace.setConfig(this.name, key, value);
+    return setStackConfig(this.#config, key, value);
   }
 
-  /** A config value, secrets decrypted; undefined when not set. */
+  /** A config value as a string, secrets decrypted; undefined when not set. */
   getConfig(key: string): Promise<ConfigValue | undefined> {
-    return this.workspace.getConfig(this.name, key);
+    return getStackConfig(this.#config, key);
+  }
+
+  /** A config value as the stack config holds it (a number or an object stays one), a secret decrypted; undefined when not set. */
+  getRawConfig(key: string): Promise<RawConfigValue | undefined> {
+    return getRawStackConfig(this.#config, key);
   }
 
   removeConfig(key: string): Promise<boolean> {
-    return this.workspace.removeConfig(this.name, key);
+    return removeStackConfig(this.#config, key);
   }
 
+  /** Every config value (`ns:key`) as a string, secrets decrypted. */
   getAllConfig(): Promise<Record<string, ConfigValue>> {
-    return this.workspace.getAllConfig(this.name);
+    return getAllStackConfig(this.#config);
+  }
+
+  /**
+   * Every config key, sorted, with the values as the stack config holds them; secrets decrypted
+   * with `showSecrets`, else `"[secret]"` (then the stack's key is not needed: no passphrase, no key file).
+   */
+  listConfig(options: { readonly showSecrets?: boolean } = {}): Promise<ConfigEntry[]> {
+    return listStackConfig(this.#config, { showSecrets: options.showSecrets === true });
+  }
+
+  get #config(): StackConfigTarget {
+    const ws = this.workspace;
+    return { projectDir: ws.project.dir, project: ws.project.name, stack: this.name, crypter: () => ws.crypter(this.name) };
   }
 
   /** What `up` would change; changes nothing (no lock, no state write). */
