@@ -3,7 +3,7 @@
  * engine `run` in this process, with the CLI's state, journal and lock: an `up` here and an
  * `iac up` in a shell exclude each other, and a crash leaves what the CLI's would.
  */
-import { DEFAULT_PARALLEL, run, type ConfirmedPlan, type EngineEvent, type HistoryEntry, type Operation } from "@iac/engine";
+import { DEFAULT_PARALLEL, run, type ConfirmedPlan, type EngineEvent, type HistoryEntry, type Operation, type StackCrypter } from "@iac/engine";
 import type { PropertyMap } from "@iac/sdk/provider";
 import { UpdateFailedError, UpdateInterruptedError } from "./errors.js";
 import { historyEntry, recordHistory, RunDetails } from "./history.js";
@@ -72,10 +72,30 @@ export type RefreshOptions = Omit<OperationOptions, "refresh">;
 export type PreviewRefreshOptions = Omit<OperationOptions, "refresh" | "historyCommand" | "onRecorded">;
 
 export class Stack {
+  /** The stack's crypter once asked for: a passphrase's key is derived (scrypt) once per Stack object. */
+  #crypter: Promise<StackCrypter> | undefined;
+
   constructor(
     readonly name: string,
     readonly workspace: LocalWorkspace,
   ) {}
+
+  /**
+   * @internal The stack's crypter (its key created on first use), derived or read once for this
+   * Stack object and kept: an operation after a preview, a config read and a state read of one
+   * CLI command share it. A Stack object is not to be kept across a removal and re-creation of its
+   * stack (the new stack has a new key). A failure (no passphrase, a wrong one) is not kept.
+   */
+  crypter(): Promise<StackCrypter> {
+    if (this.#crypter === undefined) {
+      const pending = this.workspace.crypter(this.name);
+      this.#crypter = pending;
+      pending.catch(() => {
+        if (this.#crypter === pending) this.#crypter = undefined;
+      });
+    }
+    return this.#crypter;
+  }
 
   /** Sets a config value (`secret: true` encrypts it before it is written). */
   setConfig(key: string, value: ConfigValue): Promise<void> {
@@ -111,7 +131,7 @@ export class Stack {
 
   get #config(): StackConfigTarget {
     const ws = this.workspace;
-    return { projectDir: ws.project.dir, project: ws.project.name, stack: this.name, crypter: () => ws.crypter(this.name) };
+    return { projectDir: ws.project.dir, project: ws.project.name, stack: this.name, crypter: () => this.crypter() };
   }
 
   /** What `up` would change; changes nothing (no lock, no state write). */
@@ -156,8 +176,7 @@ export class Stack {
    * output secret.
    */
   async stateOutputs(): Promise<PropertyMap> {
-    const crypter = await this.workspace.crypter(this.name);
-    const snapshot = await this.workspace.backend.read(this.name, crypter);
+    const snapshot = await this.workspace.backend.read(this.name, await this.crypter());
     return snapshot.outputs;
   }
 
@@ -171,7 +190,8 @@ export class Stack {
   async #run(operation: Operation, options: UpOptions, how: { readonly previewOnly?: boolean } = {}): Promise<UpdateResult> {
     const ws = this.workspace;
     const start = new Date();
-    const crypter = await ws.crypter(this.name);
+    const crypter = await this.crypter();
+    // Read for each run (not kept like the key): a confirmed preview's plan holds only while the config is unchanged.
     const config = await ws.config(this.name, crypter);
     const command = options.command ?? `automation ${operation}`;
     const failures: string[] = [];

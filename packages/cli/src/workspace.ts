@@ -30,9 +30,21 @@ export class Workspace {
     return this.automation.backend;
   }
 
-  /** A stack of the project, to run operations on (it is not selected). */
+  /** The automation API's Stack objects of this command, by name: each keeps its stack's key once derived. */
+  readonly #stacks = new Map<string, Stack>();
+
+  /**
+   * A stack of the project, to run operations on (it is not selected). The same object for the
+   * whole command, so that a passphrase's key is derived once per command (a preview, the
+   * confirmation and the up; the list a destroy shows and the destroy).
+   */
   stack(name: string): Stack {
-    return new Stack(name, this.automation);
+    let stack = this.#stacks.get(name);
+    if (stack === undefined) {
+      stack = new Stack(name, this.automation);
+      this.#stacks.set(name, stack);
+    }
+    return stack;
   }
 
   /** The engine's view of the project (for the stack and state functions). */
@@ -99,7 +111,7 @@ export class Workspace {
   }
 
   crypter(stack: string): Promise<StackCrypter> {
-    return this.automation.crypter(stack);
+    return this.stack(stack).crypter();
   }
 
   config(stack: string, crypter: StackCrypter): Promise<Record<string, PropertyValue>> {
