@@ -153,6 +153,15 @@ test("a program that does not parse is the program's error, not a failed resourc
       assert.match(r.stderr, /index\.ts/, show(r));
       assert.doesNotMatch(`${r.stdout}\n${r.stderr}`, /1 failed|resource operation\(s\) failed|The plan has 1 failure/, `${args.join(" ")}\n${show(r)}`);
     }
+    // --json's summary agrees: no failed resource, and the program's own failure said apart.
+    for (const args of [["preview", "--json"], ["up", "--yes", "--json"]]) {
+      const r = await project.run(args);
+      assert.equal(r.code, 1, show(r));
+      const summary = r.stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.kind === "summary");
+      assert.ok(summary, `${args.join(" ")}\n${show(r)}`);
+      assert.equal(summary.failed, 0, `${args.join(" ")}\n${show(r)}`);
+      assert.equal(summary.programError, true, `${args.join(" ")}\n${show(r)}`);
+    }
   } finally {
     await project.write({ "index.ts": PROGRAM });
   }

@@ -3,8 +3,9 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { parseDocument } from "yaml";
 import { ROOT, TestProject, show } from "./cli-fixture.js";
 
 let project: TestProject;
@@ -62,6 +63,47 @@ test("config set, get and rm work on the selected stack or the one given with -s
   const rm = await project.run(["config", "rm", "region"]);
   assert.equal(rm.code, 0, show(rm));
   assert.equal((await project.run(["config", "get", "region"])).code, 1);
+});
+
+test("config ls and get print values as the stack config holds them; ls masks secrets and needs no key to", async () => {
+  assert.equal((await project.run(["config", "set", "region", "westeurope"])).code, 0);
+  assert.equal((await project.run(["config", "set", "--secret", "token"], { input: "tok-ls-7c1e" })).code, 0);
+  // A number written by hand stays a number.
+  const file = join(project.dir, "iac.prod.yaml");
+  const doc = parseDocument(await readFile(file, "utf8"));
+  doc.setIn(["config", "random-basic:count"], 3);
+  await writeFile(file, doc.toString());
+  try {
+    const ls = await project.run(["config", "ls"]);
+    assert.equal(ls.code, 0, show(ls));
+    assert.deepEqual(ls.stdout.trimEnd().split("\n").map((l) => l.trimEnd().split(/ +/)), [
+      ["KEY", "VALUE"],
+      ["random-basic:count", "3"],
+      ["random-basic:region", "westeurope"],
+      ["random-basic:token", "[secret]"],
+    ]);
+    const json = await project.run(["config", "ls", "--json"]);
+    assert.deepEqual(JSON.parse(json.stdout), {
+      "random-basic:count": { value: 3, secret: false },
+      "random-basic:region": { value: "westeurope", secret: false },
+      "random-basic:token": { value: "[secret]", secret: true },
+    });
+    const shown = await project.run(["config", "ls", "--json", "--show-secrets"]);
+    assert.deepEqual(JSON.parse(shown.stdout)["random-basic:token"], { value: "tok-ls-7c1e", secret: true });
+    assert.deepEqual(JSON.parse((await project.run(["config", "get", "count", "--json"])).stdout), { value: 3, secret: false });
+    assert.equal((await project.run(["config", "get", "count"])).stdout, "3\n");
+    assert.deepEqual(JSON.parse((await project.run(["config", "get", "token", "--json"])).stdout), { value: "tok-ls-7c1e", secret: true });
+    // Without the stack's key (another IAC_HOME): the listing still works, showing the secret does not.
+    const keyless = { IAC_HOME: join(project.dir, ".no-keys") };
+    const masked = await project.run(["config", "ls"], { env: keyless });
+    assert.equal(masked.code, 0, show(masked));
+    assert.match(masked.stdout, /random-basic:token +\[secret\]/);
+    const refused = await project.run(["config", "ls", "--show-secrets"], { env: keyless });
+    assert.equal(refused.code, 1, show(refused));
+    assert.match(refused.stderr, /key/);
+  } finally {
+    for (const key of ["region", "token", "count"]) assert.equal((await project.run(["config", "rm", key])).code, 0);
+  }
 });
 
 test("the random-basic example deploys, reacts to its config and is destroyed", async () => {

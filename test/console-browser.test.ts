@@ -2,14 +2,15 @@
  * `iac console` driven in headless Chromium (Debian's `chromium` through playwright-core; no browser
  * is downloaded): the stacks listed, an update opened and its diff read, the resources searched and
  * sorted, the graph drawn with as many nodes and edges as the state holds (screenshots in light and
- * dark saved under test/.tmp/console-artifacts, git-ignored), a graph search, a resource's masked
+ * dark saved outside the checkout: see {@link artifactsDir}), a graph search, a resource's masked
  * inputs, a running up watched without reload, and no request to any host but the console.
  * Skipped, loudly, when no Chromium binary is found (CI machines may lack one).
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, mkdtemp, readdir, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { ROOT, TestProject, show } from "./cli-fixture.js";
 import { chromiumPath, program, SECRET, startConsole, type RunningConsole } from "./console-fixture.js";
 import type { Browser, Page } from "playwright-core";
@@ -18,7 +19,24 @@ const chromium = chromiumPath();
 const SKIP = chromium === undefined ? "NO CHROMIUM: the browser tests of iac console did not run. Install Debian's chromium (apt-get install -y chromium) or set CHROMIUM=/path/to/chrome." : false;
 if (SKIP) process.stderr.write(`\n*** SKIPPED test/console-browser.test.ts: ${SKIP}\n\n`);
 
-export const ARTIFACTS = join(ROOT, "test", ".tmp", "console-artifacts");
+/** Set to a directory, the screenshots go to `console-browser/` in it (a CI job keeps it as its artifacts). */
+const ARTIFACTS_ENV = "IAC_TEST_ARTIFACTS";
+
+/**
+ * Where the screenshots go: `$IAC_TEST_ARTIFACTS/console-browser/` when that is set, else a fresh
+ * directory under the system's temp directory; never the checkout. The run prints the path.
+ */
+async function artifactsDir(): Promise<string> {
+  const given = process.env[ARTIFACTS_ENV];
+  if (given === undefined || given === "") return mkdtemp(join(tmpdir(), "iac-console-artifacts-"));
+  const dir = join(resolve(given), "console-browser");
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+const SCREENSHOTS = ["stacks.png", "update.png", "resources-dark.png", "graph-light.png", "graph-dark.png", "live.png"];
+
+let ARTIFACTS: string;
 
 let project: TestProject;
 let consoleRun: RunningConsole;
@@ -28,7 +46,7 @@ const requests: string[] = [];
 
 before(async () => {
   if (SKIP) return;
-  await mkdir(ARTIFACTS, { recursive: true });
+  ARTIFACTS = await artifactsDir();
   project = await TestProject.create({ name: "browsertest", files: { "index.ts": program("two") } });
   for (const v of ["two", "three"]) {
     await project.write({ "index.ts": program(v) });
@@ -46,6 +64,7 @@ after(async () => {
   await browser?.close();
   await consoleRun?.stop();
   await project?.remove();
+  if (ARTIFACTS !== undefined) process.stderr.write(`\nScreenshots of test/console-browser.test.ts: ${ARTIFACTS}\n`);
 });
 
 test("the stacks page lists the stack with its last update and masked outputs", { skip: SKIP }, async () => {
@@ -210,4 +229,16 @@ test("without the token the browser gets the console's refusal, not the page", {
   } finally {
     await other.close();
   }
+});
+
+test("the screenshots are saved outside the checkout (or under IAC_TEST_ARTIFACTS), all of them", { skip: SKIP }, async () => {
+  const given = process.env[ARTIFACTS_ENV];
+  const inside = (dir: string, parent: string) => {
+    const rel = relative(parent, dir);
+    return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+  };
+  if (given !== undefined && given !== "") assert.ok(inside(ARTIFACTS, resolve(given)), `${ARTIFACTS} is not under ${ARTIFACTS_ENV}=${given}`);
+  else assert.ok(!inside(ARTIFACTS, ROOT), `the screenshots went into the checkout: ${ARTIFACTS}`);
+  const saved = await readdir(ARTIFACTS);
+  for (const name of SCREENSHOTS) assert.ok(saved.includes(name), `${name} is missing from ${ARTIFACTS} (${saved.join(", ")})`);
 });

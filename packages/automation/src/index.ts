@@ -3,7 +3,8 @@
  * state, journal, lock, config and history as the CLI. Named as Pulumi's automation API.
  * See docs/automation.md.
  */
-export { LocalWorkspace, backendUrlOf, BACKEND_URL_ENV, type LocalProgramArgs, type InlineProgramArgs, type LocalWorkspaceOptions, type ConfigValue } from "./local-workspace.js";
+export { LocalWorkspace, backendUrlOf, BACKEND_URL_ENV, type LocalProgramArgs, type InlineProgramArgs, type LocalWorkspaceOptions } from "./local-workspace.js";
+export { SECRET_MASK, type ConfigValue, type RawConfigValue, type ConfigEntry } from "./stack-config.js";
 export { Stack, type OperationOptions, type PreviewOptions, type UpOptions, type DestroyOptions, type RefreshOptions, type PreviewRefreshOptions } from "./stack.js";
 export { startLocalCloud, type LocalCloudHandle } from "./local-cloud.js";
 export type { PulumiFn } from "./inline-program.js";

@@ -12,18 +12,13 @@
 import {
   createCrypter,
   currentStack,
-  getConfigValue,
   initStack,
-  isSecureValue,
   listStacks,
   loadDecryptedConfig,
   loadProject,
   openBackend,
-  readStackConfig,
-  removeConfigValue,
   removeStack,
   selectStack,
-  setConfigValue,
   StateError,
   type Backend,
   type ProjectInfo,
@@ -31,10 +26,10 @@ import {
   type StackSummary,
 } from "@iac/engine";
 import type { PropertyValue } from "@iac/sdk/provider";
-import { isSecretValue } from "@iac/sdk/runtime";
 import { join, resolve } from "node:path";
 import { AutomationOptionsError } from "./errors.js";
 import type { PulumiFn } from "./inline-program.js";
+import type { ConfigValue } from "./stack-config.js";
 import { Stack } from "./stack.js";
 
 /** A project directory holding `iac.yaml` (its `main` is the program). */
@@ -72,12 +67,6 @@ export interface LocalWorkspaceOptions {
   readonly local?: boolean;
   /** Receives warnings that do not fail an operation (a history entry that could not be written). */
   readonly onWarning?: (message: string) => void;
-}
-
-/** A config value as the automation API sets and gets it. */
-export interface ConfigValue {
-  readonly value: string;
-  readonly secret?: boolean;
 }
 
 /** The environment variable that overrides `backend:` in `iac.yaml`, as PULUMI_BACKEND_URL does Pulumi's. */
@@ -215,35 +204,23 @@ export class LocalWorkspace {
   }
 
   /** Sets a config value of a stack; a secret is encrypted with the stack's key before it is written. */
-  async setConfig(stack: string, key: string, value: ConfigValue): Promise<void> {
-    if (typeof value?.value !== "string") throw new AutomationOptionsError(`The value of config key "${key}" must be a string ({ value: "..." }), as \`iac config set\` takes it.`);
-    const secret = value.secret === true;
-    await setConfigValue({ projectDir: this.project.dir, stack, project: this.project.name, key, value: value.value, secret, ...(secret ? { crypter: await this.crypter(stack) } : {}) });
+  setConfig(stack: string, key: string, value: ConfigValue): Promise<void> {
+    return new Stack(stack, this).setConfig(key, value);
   }
 
-  /** A config value of a stack, secrets decrypted; undefined when the key is not set. */
-  async getConfig(stack: string, key: string): Promise<ConfigValue | undefined> {
-    const value = await getConfigValue({ projectDir: this.project.dir, stack, project: this.project.name, key, crypter: await this.crypter(stack) });
-    if (value === undefined) return undefined;
-    if (isSecretValue(value)) return { value: stringOf(value.value), secret: true };
-    return { value: stringOf(value), secret: false };
+  /** A config value of a stack as a string, secrets decrypted; undefined when the key is not set. */
+  getConfig(stack: string, key: string): Promise<ConfigValue | undefined> {
+    return new Stack(stack, this).getConfig(key);
   }
 
   /** Removes a config key; returns whether it was set. */
   removeConfig(stack: string, key: string): Promise<boolean> {
-    return removeConfigValue({ projectDir: this.project.dir, stack, project: this.project.name, key });
+    return new Stack(stack, this).removeConfig(key);
   }
 
-  /** Every config value of a stack (`ns:key`), secrets decrypted. */
-  async getAllConfig(stack: string): Promise<Record<string, ConfigValue>> {
-    const { config } = await readStackConfig({ projectDir: this.project.dir, stack });
-    const crypter = Object.values(config).some(isSecureValue) ? await this.crypter(stack) : undefined;
-    const result: Record<string, ConfigValue> = {};
-    for (const key of Object.keys(config).sort()) {
-      const value = config[key];
-      result[key] = isSecureValue(value) ? { value: crypter!.decrypt(value.secure), secret: true } : { value: stringOf(value), secret: false };
-    }
-    return result;
+  /** Every config value of a stack (`ns:key`) as a string, secrets decrypted. */
+  getAllConfig(stack: string): Promise<Record<string, ConfigValue>> {
+    return new Stack(stack, this).getAllConfig();
   }
 
   /** @internal The stack's crypter (creating its key on first use). */
@@ -264,8 +241,4 @@ export class LocalWorkspace {
   get #engine() {
     return { projectDir: this.project.dir, project: this.project.name, backend: this.backend };
   }
-}
-
-function stringOf(value: unknown): string {
-  return typeof value === "string" ? value : JSON.stringify(value);
 }

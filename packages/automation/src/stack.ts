@@ -3,14 +3,26 @@
  * engine `run` in this process, with the CLI's state, journal and lock: an `up` here and an
  * `iac up` in a shell exclude each other, and a crash leaves what the CLI's would.
  */
-import { DEFAULT_PARALLEL, run, type ConfirmedPlan, type EngineEvent, type HistoryEntry, type Operation } from "@iac/engine";
+import { DEFAULT_PARALLEL, run, type ConfirmedPlan, type EngineEvent, type HistoryEntry, type Operation, type StackCrypter } from "@iac/engine";
 import type { PropertyMap } from "@iac/sdk/provider";
 import { UpdateFailedError, UpdateInterruptedError } from "./errors.js";
 import { historyEntry, recordHistory, RunDetails } from "./history.js";
 import { inlineEntry, type InlineEntry } from "./inline-program.js";
 import { startLocalCloud } from "./local-cloud.js";
-import type { ConfigValue, LocalWorkspace } from "./local-workspace.js";
+import type { LocalWorkspace } from "./local-workspace.js";
 import { toOutputMap } from "./outputs.js";
+import {
+  getAllStackConfig,
+  getRawStackConfig,
+  getStackConfig,
+  listStackConfig,
+  removeStackConfig,
+  setStackConfig,
+  type ConfigEntry,
+  type ConfigValue,
+  type RawConfigValue,
+  type StackConfigTarget,
+} from "./stack-config.js";
 import { programTurn } from "./program-turn.js";
 import type { OutputMap, UpdateResult } from "./results.js";
 
@@ -60,27 +72,66 @@ export type RefreshOptions = Omit<OperationOptions, "refresh">;
 export type PreviewRefreshOptions = Omit<OperationOptions, "refresh" | "historyCommand" | "onRecorded">;
 
 export class Stack {
+  /** The stack's crypter once asked for: a passphrase's key is derived (scrypt) once per Stack object. */
+  #crypter: Promise<StackCrypter> | undefined;
+
   constructor(
     readonly name: string,
     readonly workspace: LocalWorkspace,
   ) {}
 
-  /** Sets a config value (`secret: true` encrypts it before it is written). */
-  setConfig(key: string, value: ConfigValue): Promise<void> {
-    return this.workspace.setConfig(this.name, key, value);
+  /**
+   * @internal The stack's crypter (its key created on first use), derived or read once for this
+   * Stack object and kept: an operation after a preview, a config read and a state read of one
+   * CLI command share it. A Stack object is not to be kept across a removal and re-creation of its
+   * stack (the new stack has a new key). A failure (no passphrase, a wrong one) is not kept.
+   */
+  crypter(): Promise<StackCrypter> {
+    if (this.#crypter === undefined) {
+      const pending = this.workspace.crypter(this.name);
+      this.#crypter = pending;
+      pending.catch(() => {
+        if (this.#crypter === pending) this.#crypter = undefined;
+      });
+    }
+    return this.#crypter;
   }
 
-  /** A config value, secrets decrypted; undefined when not set. */
+  /** Sets a config value (`secret: true` encrypts it before it is written). */
+  setConfig(key: string, value: ConfigValue): Promise<void> {
+    return setStackConfig(this.#config, key, value);
+  }
+
+  /** A config value as a string, secrets decrypted; undefined when not set. */
   getConfig(key: string): Promise<ConfigValue | undefined> {
-    return this.workspace.getConfig(this.name, key);
+    return getStackConfig(this.#config, key);
+  }
+
+  /** A config value as the stack config holds it (a number or an object stays one), a secret decrypted; undefined when not set. */
+  getRawConfig(key: string): Promise<RawConfigValue | undefined> {
+    return getRawStackConfig(this.#config, key);
   }
 
   removeConfig(key: string): Promise<boolean> {
-    return this.workspace.removeConfig(this.name, key);
+    return removeStackConfig(this.#config, key);
   }
 
+  /** Every config value (`ns:key`) as a string, secrets decrypted. */
   getAllConfig(): Promise<Record<string, ConfigValue>> {
-    return this.workspace.getAllConfig(this.name);
+    return getAllStackConfig(this.#config);
+  }
+
+  /**
+   * Every config key, sorted, with the values as the stack config holds them; secrets decrypted
+   * with `showSecrets`, else `"[secret]"` (then the stack's key is not needed: no passphrase, no key file).
+   */
+  listConfig(options: { readonly showSecrets?: boolean } = {}): Promise<ConfigEntry[]> {
+    return listStackConfig(this.#config, { showSecrets: options.showSecrets === true });
+  }
+
+  get #config(): StackConfigTarget {
+    const ws = this.workspace;
+    return { projectDir: ws.project.dir, project: ws.project.name, stack: this.name, crypter: () => this.crypter() };
   }
 
   /** What `up` would change; changes nothing (no lock, no state write). */
@@ -125,8 +176,7 @@ export class Stack {
    * output secret.
    */
   async stateOutputs(): Promise<PropertyMap> {
-    const crypter = await this.workspace.crypter(this.name);
-    const snapshot = await this.workspace.backend.read(this.name, crypter);
+    const snapshot = await this.workspace.backend.read(this.name, await this.crypter());
     return snapshot.outputs;
   }
 
@@ -140,7 +190,8 @@ export class Stack {
   async #run(operation: Operation, options: UpOptions, how: { readonly previewOnly?: boolean } = {}): Promise<UpdateResult> {
     const ws = this.workspace;
     const start = new Date();
-    const crypter = await ws.crypter(this.name);
+    const crypter = await this.crypter();
+    // Read for each run (not kept like the key): a confirmed preview's plan holds only while the config is unchanged.
     const config = await ws.config(this.name, crypter);
     const command = options.command ?? `automation ${operation}`;
     const failures: string[] = [];

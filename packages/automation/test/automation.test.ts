@@ -72,6 +72,30 @@ describe("automation: an inline program", () => {
     assert.deepEqual(await readdir(join(dir, ".iac", "inline")), []);
   });
 
+  test("config as the file holds it: raw values, and a listing that masks secrets without needing the key", async () => {
+    const args = { stackName: "rawconfig", projectName: "inline", program: async () => ({}) };
+    const stack = await LocalWorkspace.createOrSelectStack(args, { workDir: dir, envVars });
+    await stack.setConfig("token", { value: "tok-raw-5e1", secret: true });
+    await stack.setConfig("region", { value: "westeurope" });
+    // A number written by hand stays a number as the file holds it; getConfig gives Pulumi's string.
+    const file = join(dir, "iac.rawconfig.yaml");
+    await writeFile(file, (await readFile(file, "utf8")).replace(/^config:\n/m, "config:\n  inline:count: 3\n"));
+    assert.deepEqual(await stack.getRawConfig("count"), { value: 3, secret: false });
+    assert.deepEqual(await stack.getConfig("count"), { value: "3", secret: false });
+    assert.deepEqual(await stack.getRawConfig("token"), { value: "tok-raw-5e1", secret: true });
+    assert.equal(await stack.getRawConfig("missing"), undefined);
+    assert.deepEqual((await stack.listConfig({ showSecrets: true })).find((e) => e.key === "inline:token"), { key: "inline:token", value: "tok-raw-5e1", secret: true });
+
+    // Without the passphrase: listing masks the secret and asks for no key; showing it needs the key.
+    const keyless = await LocalWorkspace.selectStack(args, { workDir: dir, envVars: { IAC_CONFIG_PASSPHRASE: undefined } });
+    assert.deepEqual(await keyless.listConfig(), [
+      { key: "inline:count", value: 3, secret: false },
+      { key: "inline:region", value: "westeurope", secret: false },
+      { key: "inline:token", value: "[secret]", secret: true },
+    ]);
+    await assert.rejects(keyless.listConfig({ showSecrets: true }), { code: "SecretsKeyMissing" });
+  });
+
   test("a secret config value is encrypted in the config file and the state, and an output holding it is secret", async () => {
     const password = "correct-horse-battery-staple-42";
     const program = async () => {

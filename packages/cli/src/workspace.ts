@@ -4,30 +4,13 @@
  * finding the project from a subdirectory, choosing the stack (`-s`, the selected one, or `dev`
  * created on first use) and listing config for a terminal.
  */
-import { LocalWorkspace, Stack, backendUrlOf as automationBackendUrlOf } from "@iac/automation";
-import {
-  getConfigValue,
-  isSecureValue,
-  readStackConfig,
-  StateError,
-  type Backend,
-  type ProjectInfo,
-  type StackCrypter,
-  type Workspace as EngineWorkspace,
-} from "@iac/engine";
+import { LocalWorkspace, Stack, backendUrlOf as automationBackendUrlOf, type ConfigEntry, type RawConfigValue } from "@iac/automation";
+import { StateError, type Backend, type ProjectInfo, type StackCrypter, type Workspace as EngineWorkspace } from "@iac/engine";
 import type { PropertyValue } from "@iac/sdk/provider";
-import type { SecretValue } from "@iac/sdk/runtime";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { CliError } from "./errors.js";
 import type { CommandContext } from "./commands/command.js";
-
-export interface ConfigEntry {
-  readonly key: string;
-  /** `"[secret]"` for a secret unless decrypted. */
-  readonly value: unknown;
-  readonly secret: boolean;
-}
 
 /** The default stack `iac` creates when a project has none. */
 export const DEFAULT_STACK = "dev";
@@ -47,9 +30,21 @@ export class Workspace {
     return this.automation.backend;
   }
 
-  /** A stack of the project, to run operations on (it is not selected). */
+  /** The automation API's Stack objects of this command, by name: each keeps its stack's key once derived. */
+  readonly #stacks = new Map<string, Stack>();
+
+  /**
+   * A stack of the project, to run operations on (it is not selected). The same object for the
+   * whole command, so that a passphrase's key is derived once per command (a preview, the
+   * confirmation and the up; the list a destroy shows and the destroy).
+   */
   stack(name: string): Stack {
-    return new Stack(name, this.automation);
+    let stack = this.#stacks.get(name);
+    if (stack === undefined) {
+      stack = new Stack(name, this.automation);
+      this.#stacks.set(name, stack);
+    }
+    return stack;
   }
 
   /** The engine's view of the project (for the stack and state functions). */
@@ -116,7 +111,7 @@ export class Workspace {
   }
 
   crypter(stack: string): Promise<StackCrypter> {
-    return this.automation.crypter(stack);
+    return this.stack(stack).crypter();
   }
 
   config(stack: string, crypter: StackCrypter): Promise<Record<string, PropertyValue>> {
@@ -127,28 +122,18 @@ export class Workspace {
     return this.automation.setConfig(options.stack, options.key, { value: options.value, secret: options.secret });
   }
 
-  /**
-   * The value as the stack config holds it (a number or an object stays one: `config get --json`
-   * prints it so), a secret decrypted and wrapped; the automation API's `getConfig` gives strings.
-   */
-  async getConfig(options: { readonly stack: string; readonly key: string }): Promise<PropertyValue | SecretValue | undefined> {
-    return getConfigValue({ projectDir: this.project.dir, stack: options.stack, project: this.project.name, key: options.key, crypter: await this.crypter(options.stack) });
+  /** The value as the stack config holds it (a number or an object stays one: `config get --json` prints it so), a secret decrypted. */
+  getConfig(options: { readonly stack: string; readonly key: string }): Promise<RawConfigValue | undefined> {
+    return this.stack(options.stack).getRawConfig(options.key);
   }
 
   removeConfig(options: { readonly stack: string; readonly key: string }): Promise<boolean> {
     return this.automation.removeConfig(options.stack, options.key);
   }
 
-  async listConfig(options: { readonly stack: string; readonly decrypt: boolean }): Promise<ConfigEntry[]> {
-    const { config } = await readStackConfig({ projectDir: this.project.dir, stack: options.stack });
-    const crypter = options.decrypt ? await this.crypter(options.stack) : undefined;
-    return Object.keys(config)
-      .sort()
-      .map((key) => {
-        const value = config[key];
-        if (!isSecureValue(value)) return { key, value, secret: false };
-        return { key, value: crypter ? crypter.decrypt(value.secure) : "[secret]", secret: true };
-      });
+  /** Every key, sorted; secrets `"[secret]"` unless `decrypt` (the stack's key is needed only then). */
+  listConfig(options: { readonly stack: string; readonly decrypt: boolean }): Promise<ConfigEntry[]> {
+    return this.stack(options.stack).listConfig({ showSecrets: options.decrypt });
   }
 }
 

@@ -472,3 +472,29 @@ test("off a terminal, a component is said to be done after its children, not whe
   assert.ok(web > lines.indexOf("+  random:index:RandomPet pet created (0.3s)"), out.text());
   assert.equal(lines.filter((l) => l.includes("my:index:Web web created")).length, 1);
 });
+
+test("--json's summary counts failed resources as the text does, and says apart whether the program itself failed", () => {
+  const summaryOf = (events: readonly EngineEvent[]) => {
+    const out = sink();
+    const renderer = createRenderer({ mode: "json", out, style: plain, showValues: false, showDiffs: false, verbose: false });
+    for (const e of events) renderer.onEvent(e);
+    renderer.close();
+    const lines = out.text().trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    return lines.find((l) => l.kind === "summary")!;
+  };
+  const prelude: EngineEvent = { kind: "prelude", operation: "up", stack: "dev", project: PROJECT, preview: false, time: 0 };
+  const failedStep: EngineEvent = { kind: "step-failed", step: pet, error: { code: "Conflict", message: "name taken" }, durationMs: 5, time: 1 };
+  // The engine counts the program's throw in its `failed` too: 1 resource + the program = 2.
+  const both = summaryOf([prelude, failedStep, { kind: "summary", operation: "up", counts: {}, changes: false, failed: 2, durationMs: 5, time: 2 }]);
+  assert.equal(both.failed, 1);
+  assert.equal(both.programError, true);
+  const programOnly = summaryOf([prelude, { kind: "summary", operation: "up", counts: {}, changes: false, failed: 1, durationMs: 5, time: 2 }]);
+  assert.equal(programOnly.failed, 0);
+  assert.equal(programOnly.programError, true);
+  const resourceOnly = summaryOf([prelude, failedStep, { kind: "summary", operation: "up", counts: {}, changes: false, failed: 1, durationMs: 5, time: 2 }]);
+  assert.equal(resourceOnly.failed, 1);
+  assert.equal(resourceOnly.programError, false);
+  const unresolved = summaryOf([prelude, { kind: "diagnostic", severity: "error", urn: thing.urn, message: "Could not resolve the interrupted create", time: 1 }, { kind: "summary", operation: "up", counts: {}, changes: false, failed: 1, durationMs: 5, time: 2 }]);
+  assert.equal(unresolved.failed, 1, "an error the engine reported about a resource is that resource's failure");
+  assert.equal(unresolved.programError, false);
+});

@@ -3,7 +3,6 @@
  * encrypted before they are written (`--secret`), and read from stdin when no value is given, so
  * they need not appear in shell history.
  */
-import { isSecretValue } from "@iac/sdk/runtime";
 import { CliError, ExitCode, UsageError } from "../errors.js";
 import { readSecret } from "../prompt.js";
 import { openWorkspace } from "../workspace.js";
@@ -39,10 +38,8 @@ export function configGet(options: CommandOptions & { readonly key: string; read
     if (value === undefined) {
       throw new CliError(`The config key "${options.key}" is not set in stack ${stack}. Set it with \`iac config set ${options.key} <value>\`.`, { code: "ConfigMissing" });
     }
-    const secret = isSecretValue(value);
-    const plain = secret ? value.value : value;
-    if (options.json === true) ctx.print(JSON.stringify({ value: plain, secret }, null, 2));
-    else ctx.print(typeof plain === "string" ? plain : JSON.stringify(plain));
+    if (options.json === true) ctx.print(JSON.stringify({ value: value.value, secret: value.secret }, null, 2));
+    else ctx.print(typeof value.value === "string" ? value.value : JSON.stringify(value.value));
     return ExitCode.ok;
   });
 }

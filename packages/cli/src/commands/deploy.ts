@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { ExitCode } from "../errors.js";
 import { changedOutputNames } from "../render/output-changes.js";
 import { createRenderer, type RenderMode } from "../render/renderer.js";
+import { failedResource } from "../render/run-view.js";
 import { assertSameCloud } from "../stack-cloud.js";
 import { checkProgramTypes } from "../typecheck.js";
 import { openWorkspace, type Workspace } from "../workspace.js";
@@ -135,8 +136,8 @@ async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly 
       refresh: options.refresh === true,
       onEvent: (event) => {
         if (event.kind === "outputs") changedOutputs = changedOutputNames(event);
-        if (event.kind === "step-failed") failedUrns.add(event.step.urn);
-        if (event.kind === "diagnostic" && event.severity === "error" && event.urn !== undefined) failedUrns.add(event.urn);
+        const failedUrn = failedResource(event);
+        if (failedUrn !== undefined) failedUrns.add(failedUrn);
         renderer.onEvent(event);
       },
       signal: ctx.signal,

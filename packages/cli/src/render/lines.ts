@@ -6,7 +6,7 @@ import type { EngineEvent } from "@iac/engine";
 import type { Styler } from "../io.js";
 import { formatStepDiff, formatSummary } from "./format.js";
 import { formatOutputChanges } from "./output-changes.js";
-import type { RunView } from "./run-view.js";
+import { splitFailures, type RunView } from "./run-view.js";
 
 /** The heading of a run: `Updating stack dev (project demo)`. */
 export function preludeLine(view: Pick<RunView, "operation" | "preview" | "stack" | "project">): string {
@@ -57,7 +57,7 @@ export function closingLines(view: RunView, options: { readonly showDiffs: boole
   if (outputs.length > 0) lines.push("", ...outputs);
   if (view.summary) {
     // Failed resources only: a program that threw or does not compile is its own error, shown as such.
-    const failed = Math.min(view.summary.failed, view.failedUrns.size);
+    const { failed } = splitFailures(view.summary.failed, view.failedUrns);
     lines.push("", options.style("bold", formatSummary({ ...view.summary, failed, preview: view.preview })));
   }
   return lines;

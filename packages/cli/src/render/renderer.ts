@@ -6,6 +6,7 @@ import type { EngineEvent } from "@iac/engine";
 import type { OutStream, Styler } from "../io.js";
 import { maskDeep } from "./format.js";
 import { PlainRenderer } from "./plain-renderer.js";
+import { failedResource, splitFailures } from "./run-view.js";
 import { TreeRenderer } from "./tree-renderer.js";
 
 /** Receives the events of one engine run. */
@@ -48,11 +49,20 @@ export function createRenderer(options: RendererOptions): Renderer {
   }
 }
 
-/** `--json`: every event as one JSON line; secret values masked even if an event carried one. */
+/**
+ * `--json`: every event as one JSON line; secret values masked even if an event carried one. The
+ * `summary` counts as the text summary does: `failed` the resources that failed, and
+ * `programError` (true or false) whether the program itself failed (it threw or does not compile),
+ * which the engine's own count includes.
+ */
 export class JsonRenderer implements Renderer {
+  readonly #failedUrns = new Set<string>();
   constructor(private readonly out: OutStream) {}
   onEvent(event: EngineEvent): void {
-    this.out.write(`${JSON.stringify(maskDeep(event))}\n`);
+    const urn = failedResource(event);
+    if (urn !== undefined) this.#failedUrns.add(urn);
+    const line = event.kind === "summary" ? { ...event, ...splitFailures(event.failed, this.#failedUrns) } : event;
+    this.out.write(`${JSON.stringify(maskDeep(line))}\n`);
   }
   close(): void {}
 }

@@ -43,6 +43,25 @@ export function failedCheck(row: Pick<Row, "status" | "error">): boolean {
   return row.status === "failed" && row.error?.code === CHECK_FAILED;
 }
 
+/**
+ * The resource an event reports failed: a failed step, or an error the engine reported about a
+ * resource (a pending operation it could not resolve); undefined for any other event.
+ */
+export function failedResource(event: EngineEvent): string | undefined {
+  if (event.kind === "step-failed") return event.step.urn;
+  if (event.kind === "diagnostic" && event.severity === "error") return event.urn;
+  return undefined;
+}
+
+/**
+ * The engine's `failed` count split in two: the resources that failed, and whether the program
+ * itself failed (it threw, reported an error, or does not compile), which is no resource's failure.
+ */
+export function splitFailures(engineFailed: number, failedUrns: ReadonlySet<string>): { readonly failed: number; readonly programError: boolean } {
+  const failed = Math.min(engineFailed, failedUrns.size);
+  return { failed, programError: engineFailed > failed };
+}
+
 /** Marker of a skipped resource, in place of a step symbol (the step it would have had never ran). */
 export const SKIPPED_MARK = "⊘";
 
@@ -106,9 +125,11 @@ export class RunView {
       case "step-skipped":
         this.rows.set(event.step.urn, { ...this.rows.get(event.step.urn), step: this.merged(event.step), status: "skipped", skipReason: event.reason });
         return true;
-      case "diagnostic":
-        if (event.severity === "error" && event.urn !== undefined) this.failedUrns.add(event.urn);
+      case "diagnostic": {
+        const urn = failedResource(event);
+        if (urn !== undefined) this.failedUrns.add(urn);
         return false;
+      }
       case "outputs":
         this.outputs = event;
         return false;
