@@ -1,5 +1,5 @@
 /**
- * One reconciliation of one Stack (docs/decisions/0014-iac-controller.md): check the spec, wait for
+ * One reconciliation of one Stack (docs/decisions/0011-iac-controller.md): check the spec, wait for
  * `dependsOn`, fetch the source (verify, unpack), copy the project into the Stack's own work
  * directory, open it with the automation API, set the config, then `up` (a new revision or
  * generation) or look for drift first (`preview` with refresh; correct it with `up`, or only report
