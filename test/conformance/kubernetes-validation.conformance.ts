@@ -9,10 +9,10 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { it } from "node:test";
-import { parseAllDocuments } from "yaml";
+import { parseAllDocuments, stringify } from "yaml";
 import { show } from "../iac-run.js";
 import { condition, waitUntil } from "./harness.js";
 import { FLUX_MANIFESTS, scenario } from "./scenario.js";
@@ -101,7 +101,9 @@ scenario("kubernetes-validation", { program: "kubernetes-validation" }, (run) =>
     const docs = parseAllDocuments(await readFile(FLUX_MANIFESTS, "utf8")).map((d) => d.toJS() as { kind?: string; metadata?: { name?: string } } | null);
     // Only the source-controller runs: the GitRepository below needs it, nothing else does.
     const install = docs.filter((d) => d !== null && (d.kind !== "Deployment" || d.metadata?.name === "source-controller"));
-    const applied = await kubectl(["apply", "--server-side", "-f", "-"], install.map((d) => JSON.stringify(d)).join("\n---\n"));
+    const file = join(run.project.dir, "flux-install.yaml");
+    await writeFile(file, install.map((d) => stringify(d)).join("---\n"));
+    const applied = await kubectl(["apply", "--server-side", "-f", file]);
     assert.equal(applied.code, 0, applied.stderr);
     await waitUntil("Flux's CRDs to be served", async () => ((await kubectl(["get", "helmreleases,gitrepositories", "-n", "kv"])).code === 0 ? true : undefined), run.timeout(60_000));
   });

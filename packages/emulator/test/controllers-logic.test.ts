@@ -164,7 +164,7 @@ describe("the GitRepository controller's status against the local git host", () 
     assert.equal(revision, undefined);
     const ready = (status["conditions"] as { type: string; status: string; reason: string; message: string }[]).find((c) => c.type === "Ready")!;
     assert.deepEqual([ready.status, ready.reason], ["False", "GitOperationFailed"]);
-    assert.equal(ready.message, `failed to checkout and determine revision: unable to clone '${cloud.endpoints.git}/org/fleet.git': authentication required: Authentication required: any user name with a non-empty password (or token) is accepted.`);
+    assert.equal(ready.message, `failed to checkout and determine revision: unable to clone '${cloud.endpoints.git}/org/fleet.git': authentication required: Authentication required: any user name with a non-empty password (or token) is accepted.\n`);
   });
 
   it("fails with GitOperationFailed for a repository outside the local git host", async () => {

@@ -39,8 +39,8 @@ interface Failed {
 
 const failed = (message: string, reason: Failed["reason"] = "GitOperationFailed"): Failed => ({ kind: "failed", reason, message });
 
-/** What go-git reports when the local git host answers 401 (its body follows Flux's text). */
-const authenticationRequired = (prefix: string) => failed(`${prefix}: authentication required: Authentication required: any user name with a non-empty password (or token) is accepted.`);
+/** What go-git reports when the local git host answers 401: its body follows, newline included (as on the real cluster). */
+const authenticationRequired = (prefix: string) => failed(`${prefix}: authentication required: Authentication required: any user name with a non-empty password (or token) is accepted.\n`);
 
 /**
  * `secretRef` against the local git host, which takes any user with a non-empty password or a
