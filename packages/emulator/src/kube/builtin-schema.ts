@@ -13,6 +13,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { FieldError } from "./errors.js";
+import { smdValue } from "./schema.js";
 import { isPlainObject } from "./types.js";
 
 /** A TypeRef of FORMAT.md. */
@@ -198,14 +199,6 @@ function smdElement(ref: { listType?: string; listMapKeys?: string[] }, item: un
   }
   if (ref.listType === "set" && (typeof item === "string" || typeof item === "number" || typeof item === "boolean")) return `[=${JSON.stringify(item)}]`;
   return `[${i}]`;
-}
-
-/** How structured-merge-diff prints a value it did not expect (observed on a v1.36 apiserver). */
-function smdValue(v: unknown): string {
-  if (typeof v === "string") return `&{${v}}`;
-  if (isPlainObject(v)) return "&value.valueUnstructured{Value:map[]}";
-  if (Array.isArray(v)) return "&value.valueUnstructured{Value:[]}";
-  return `&value.valueUnstructured{Value:${String(v)}}`;
 }
 
 const INT32 = { min: -2147483648, max: 2147483647 };

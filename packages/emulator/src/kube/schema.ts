@@ -357,7 +357,7 @@ function typedProblem(s: Schema, v: unknown, path: string): string | undefined {
 }
 
 /** How structured-merge-diff prints a value it did not expect (observed on a v1.36 apiserver). */
-function smdValue(v: unknown): string {
+export function smdValue(v: unknown): string {
   if (typeof v === "string") return `&{${v}}`;
   if (isPlainObject(v)) return "&value.valueUnstructured{Value:map[]}";
   if (Array.isArray(v)) return "&value.valueUnstructured{Value:[]}";
