@@ -112,6 +112,19 @@ describe("built-in kinds validated as the real apiserver validates them", () => 
     assert.deepEqual(containers.items.allOf, [{ $ref: "#/components/schemas/io.k8s.api.core.v1.Container" }]);
     assert.deepEqual(schemas["io.k8s.api.core.v1.Container"].properties.imagePullPolicy.enum, ["Always", "IfNotPresent", "Never"]);
     assert.ok(schemas["io.k8s.apimachinery.pkg.util.intstr.IntOrString"], "the IntOrString component is there for maxSurge");
+    // The index's hashes are kept per document input: a CRD's new schema still changes its hash.
+    const crd = (max: number) => ({
+      apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name: "gizmos.example.com" },
+      spec: { group: "example.com", names: { kind: "Gizmo", plural: "gizmos" }, scope: "Namespaced", versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", properties: { spec: { type: "object", properties: { size: { type: "integer", maximum: max } } } } } } }] },
+    });
+    const hashOf = async () => JSON.parse((await raw(k.cloud, { path: "/openapi/v3" })).body).paths["apis/example.com/v1"]?.serverRelativeURL as string | undefined;
+    assert.equal(await hashOf(), undefined);
+    assert.equal((await send("PATCH", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gizmos.example.com?fieldManager=t", crd(5), "application/apply-patch+yaml")).status, 201);
+    const first = await hashOf();
+    assert.match(String(first), /hash=/);
+    assert.equal(await hashOf(), first);
+    await send("PATCH", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gizmos.example.com?fieldManager=t", crd(9), "application/apply-patch+yaml");
+    assert.notEqual(await hashOf(), first);
     // kubectl's client-side apply then patches built-ins from its own Go types, as before.
     const patch = doc.paths["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"].patch;
     assert.equal(patch.requestBody.content["application/strategic-merge-patch+json"], undefined);

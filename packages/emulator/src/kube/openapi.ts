@@ -174,15 +174,36 @@ export function documentHash(doc: unknown): string {
   return createHash("sha512").update(JSON.stringify(doc)).digest("hex").toUpperCase();
 }
 
+/**
+ * What a group-version's document is made of: its kinds and, for custom kinds, their schemas
+ * (built-in kinds' schemas are fixed data). Equal inputs give equal documents.
+ */
+function documentInputs(registry: ResourceRegistry, group: string, version: string): string {
+  return JSON.stringify(registry.inGroupVersion(group, version).map((t) => [t.kind, t.plural, t.namespaced, t.crd ?? null, t.crd === undefined ? null : registry.schemaOf(t, version) ?? null]));
+}
+
+/**
+ * Hashes of documents by their inputs: hashing means building and serializing every document
+ * (the built-in ones are hundreds of kB), and kubectl reads the index on every command.
+ */
+const hashes = new Map<string, string>();
+
 /** The v3 root: each group-version with a URL whose `hash` changes when its document does. */
 export function openApiIndex(registry: ResourceRegistry): unknown {
   const paths: Record<string, unknown> = {};
   const gvs: [string, string][] = [["", "v1"], ...registry.groups().flatMap((g) => g.versions.map((v) => [g.name, v] as [string, string]))];
   for (const [group, version] of gvs) {
-    const doc = groupVersionDocument(registry, group, version);
-    if (!doc) continue;
+    const key = `${group}/${version}:${documentInputs(registry, group, version)}`;
+    let hash = hashes.get(key);
+    if (hash === undefined) {
+      const doc = groupVersionDocument(registry, group, version);
+      if (!doc) continue;
+      if (hashes.size > 500) hashes.clear();
+      hash = documentHash(doc);
+      hashes.set(key, hash);
+    }
     const p = groupVersionPath(group, version);
-    paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${documentHash(doc)}` };
+    paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${hash}` };
   }
   return { paths };
 }
