@@ -42,6 +42,10 @@ const REFUSED: Readonly<Record<string, string>> = {
   noName: deployment("no-name", "      - { image: nginx }"),
   badName: deployment("bad-name", "      - { name: Web_App, image: nginx }"),
   noImage: deployment("no-image", "      - { name: app }"),
+  quantity: deployment("quantity", "      - { name: app, image: nginx, resources: { limits: { cpu: lots } } }"),
+  intOrString: deployment("int-or-string", "      - { name: app, image: nginx }", "  strategy: { type: RollingUpdate, rollingUpdate: { maxSurge: true } }"),
+  percent: deployment("percent", "      - { name: app, image: nginx }", "  strategy: { type: RollingUpdate, rollingUpdate: { maxSurge: abc } }"),
+  negativeReplicas: deployment("negative", "      - { name: app, image: nginx }", "  replicas: -1"),
   servicePort: "apiVersion: v1\nkind: Service\nmetadata: { name: svc, namespace: kv }\nspec:\n  type: Sideways\n  ports: [{ port: 70000, targetPort: 8080 }]\n",
 };
 

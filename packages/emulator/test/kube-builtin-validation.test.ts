@@ -39,6 +39,9 @@ describe("built-in kinds validated as the real apiserver validates them", () => 
       [deployment("d", { name: "app", image: "nginx" }, { replicas: 1.5 }), "json: cannot unmarshal number 1.5 into Go struct field DeploymentSpec.spec.replicas of type int32"],
       [{ ...deployment("e", { name: "app", image: "nginx" }), metadata: { name: "e", labels: "web" } }, "json: cannot unmarshal string into Go struct field ObjectMeta.metadata.labels of type map[string]string"],
       [deployment("f", { name: "app", image: "nginx", securityContext: { runAsUser: "root" } }), "json: cannot unmarshal string into Go struct field SecurityContext.spec.template.spec.containers.securityContext.runAsUser of type int64"],
+      [deployment("g", { name: "app", image: "nginx" }, { replicas: 3000000000 }), "json: cannot unmarshal number 3000000000 into Go struct field DeploymentSpec.spec.replicas of type int32"],
+      [deployment("q1", { name: "app", image: "nginx", resources: { limits: { cpu: "lots" } } }), "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"],
+      [deployment("q2", { name: "app", image: "nginx" }, { strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: true } } }), "json: cannot unmarshal bool into Go struct field RollingUpdateDeployment.spec.strategy.rollingUpdate.maxSurge of type int32"],
     ] as const) {
       const r = await send("POST", `${DEPLOYMENTS}?fieldValidation=Strict`, obj);
       assert.equal(r.status, 400, r.body);
@@ -64,6 +67,12 @@ describe("built-in kinds validated as the real apiserver validates them", () => 
     ].join("\n"));
     const unknown = await apply("ssa", { ...deployment("ssa", { name: "app", image: "nginx", imagee: "x" }, { replica: 3 }) });
     assert.equal(message(unknown), "failed to create typed patch object (/ssa; apps/v1, Kind=Deployment): .spec.replica: field not declared in schema");
+    const quantity = await apply("ssa", deployment("ssa", { name: "app", image: "nginx", resources: { limits: { cpu: "lots" } } }));
+    assert.equal(message(quantity), "failed to convert new object (/ssa; apps/v1, Kind=Deployment) to proper version: unable to convert unstructured object to apps/v1, Kind=Deployment: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+    const scalar = await apply("ssa", deployment("ssa", { name: "app", image: "nginx", resources: { limits: { cpu: { a: 1 } } } }));
+    assert.equal(message(scalar), 'failed to create typed patch object (/ssa; apps/v1, Kind=Deployment): .spec.template.spec.containers[name="app"].resources.limits.cpu: expected any scalar, got &{map[a:1]}');
+    const surge = await apply("ssa", deployment("ssa", { name: "app", image: "nginx" }, { strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: true } } }));
+    assert.equal(message(surge), "failed to convert new object (/ssa; apps/v1, Kind=Deployment) to proper version: unable to convert unstructured object to apps/v1, Kind=Deployment: json: cannot unmarshal bool into Go value of type int32");
     const fraction = await apply("ssa", deployment("ssa", { name: "app", image: "nginx", securityContext: { runAsUser: 1.5 } }));
     assert.equal(fraction.status, 500);
     assert.equal(message(fraction), "failed to convert new object (/ssa; apps/v1, Kind=Deployment) to proper version: unable to convert unstructured object to apps/v1, Kind=Deployment: cannot convert float64 to int64");
@@ -88,6 +97,12 @@ describe("built-in kinds validated as the real apiserver validates them", () => 
       "spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive",
       'spec.type: Unsupported value: "Sideways": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"',
     ]));
+    for (const [name, spec, expected] of [
+      ["negative", { replicas: -1 }, "spec.replicas: Invalid value: -1: must be greater than or equal to 0"],
+      ["surge", { strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "abc" } } }, `spec.strategy.rollingUpdate.maxSurge: Invalid value: "abc": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')`],
+    ] as const) {
+      assert.equal(message(await send("POST", DEPLOYMENTS, deployment(name, { name: "app", image: "nginx" }, spec))), `Deployment.apps "${name}" is invalid: ${expected}`);
+    }
     const dup = deployment("dup", { name: "app", image: "nginx" });
     dup.spec.template.spec.containers.push({ name: "app", image: "redis" });
     assert.equal(message(await send("POST", DEPLOYMENTS, dup)), 'Deployment.apps "dup" is invalid: spec.template.spec.containers[1].name: Duplicate value: "app"');

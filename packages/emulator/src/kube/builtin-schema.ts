@@ -149,8 +149,24 @@ interface Mismatch {
   readonly goType: string;
   /** Go's name of the JSON value (`string`, `number`, `number 1.5`, `bool`, `array`, `object`). */
   readonly jsonValue: string;
-  /** structured-merge-diff's complaint, as server-side apply reports it. */
+  /** structured-merge-diff's complaint, as server-side apply reports it ("" when it has none). */
   readonly smd: string;
+  /** What the decoder says (after `cannot be handled as a <Kind>: `). */
+  readonly decode: string;
+  /** What the conversion after server-side apply's merge says, when the typed patch passed. */
+  readonly conversion?: string;
+}
+
+/** resource.Quantity's parse error (k8s.io/apimachinery), for a string that is no quantity. */
+const QUANTITY_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+const QUANTITY = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/;
+
+/** Go's `%v` of an unstructured value (`map[a:1 b:[x y]]`). */
+function goPrint(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(goPrint).join(" ")}]`;
+  if (isPlainObject(v)) return `map[${Object.keys(v).sort().map((k) => `${k}:${goPrint(v[k])}`).join(" ")}]`;
+  if (v === null || v === undefined) return "<nil>";
+  return String(v);
 }
 
 const pkgName = (key: string) => key.split(".").slice(-2).join(".");
@@ -166,6 +182,8 @@ function goTypeOf(ref: TypeRef, owner: string, prop: string): string {
         return "float64";
       case "boolean":
         return "bool";
+      case "int-or-string":
+        return "int32"; // IntOrString decodes a non-string into its int32
       default:
         return "string";
     }
@@ -221,8 +239,14 @@ function misfit(ref: TypeRef, v: unknown, goType: string, path: string): string 
       return Array.isArray(v) ? undefined : `${path}: expected list, got ${smdValue(v)}`;
     case "object":
       return isPlainObject(v) ? undefined : `${path}: expected map, got ${smdValue(v)}`;
+    case "int-or-string":
+    case "quantity":
+      // Untyped scalars to structured-merge-diff; their own decoders refuse the rest.
+      if (isPlainObject(v) || Array.isArray(v)) return `${path}: expected any scalar, got &{${goPrint(v)}}`;
+      if (kind === "int-or-string") return typeof v === "string" || (typeof v === "number" && Number.isInteger(v)) ? undefined : "";
+      return typeof v === "number" || (typeof v === "string" && QUANTITY.test(v)) ? undefined : "";
     default:
-      return undefined; // int-or-string, quantity, any: untyped scalars or free-form
+      return undefined; // any: free-form
   }
 }
 
@@ -273,7 +297,10 @@ function firstMismatch(group: string, version: string, kind: string, obj: Record
     const goType = goTypeOf(ref, at.struct, at.prop);
     const smd = misfit(ref, value, goType, at.smdPath);
     if (smd === undefined) return false;
-    found = { path: at.path, fieldStack: at.stack, struct: at.struct, goType, jsonValue: jsonValueName(value, goType), smd };
+    const jsonValue = jsonValueName(value, goType);
+    const decode = ref === "quantity" ? QUANTITY_ERROR : `json: cannot unmarshal ${jsonValue} into Go struct field ${at.struct}.${at.stack} of type ${goType}`;
+    const conversion = smd !== "" ? undefined : ref === "quantity" ? QUANTITY_ERROR : ref === "int-or-string" ? `json: cannot unmarshal ${jsonValue} into Go value of type int32` : /^number -?\d*\./.test(jsonValue) ? `cannot convert float64 to ${goType}` : undefined;
+    found = { path: at.path, fieldStack: at.stack, struct: at.struct, goType, jsonValue, smd, decode, ...(conversion === undefined ? {} : { conversion }) };
     return true;
   });
   return found;
@@ -287,7 +314,7 @@ function firstMismatch(group: string, version: string, kind: string, obj: Record
 export function builtinDecodeError(group: string, version: string, kind: string, obj: Record<string, unknown>): string | undefined {
   const m = firstMismatch(group, version, kind, obj);
   if (m === undefined) return undefined;
-  return `json: cannot unmarshal ${m.jsonValue} into Go struct field ${m.struct}.${m.fieldStack} of type ${m.goType}`;
+  return m.decode;
 }
 
 /**
@@ -329,8 +356,8 @@ export function builtinTypedPatchProblems(group: string, version: string, kind: 
 export function builtinConversionProblem(group: string, version: string, kind: string, obj: Record<string, unknown>): string | undefined {
   const m = firstMismatch(group, version, kind, obj);
   // A whole number out of int32 range wraps around instead (and validation then judges it).
-  if (m === undefined || !/^number -?\d*\./.test(m.jsonValue)) return undefined;
-  return `unable to convert unstructured object to ${group === "" ? version : `${group}/${version}`}, Kind=${kind}: cannot convert float64 to ${m.goType}`;
+  if (m?.conversion === undefined) return undefined;
+  return `unable to convert unstructured object to ${group === "" ? version : `${group}/${version}`}, Kind=${kind}: ${m.conversion}`;
 }
 
 /**

@@ -60,8 +60,21 @@ function get(obj: unknown, path: string): unknown {
 
 const WORKLOADS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"]);
 
+const PERCENT = /^[0-9]+%$/;
+
+/** An int-or-string that must be a count or a percentage (`maxSurge`, `maxUnavailable`). */
+function countOrPercentErrors(value: unknown, field: string): FieldError[] {
+  if (typeof value === "string" && !PERCENT.test(value)) {
+    return [{ type: "FieldValueInvalid", field, value, detail: "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')" }];
+  }
+  if (typeof value === "number" && value < 0) return [{ type: "FieldValueInvalid", field, value, detail: "must be greater than or equal to 0" }];
+  return [];
+}
+
 function workloadErrors(obj: KubeObject): FieldError[] {
   const out: FieldError[] = [];
+  const replicas = get(obj, "spec.replicas");
+  if (typeof replicas === "number" && replicas < 0) out.push({ type: "FieldValueInvalid", field: "spec.replicas", value: replicas, detail: "must be greater than or equal to 0" });
   const selector = get(obj, "spec.selector");
   if (!isPlainObject(selector)) {
     out.push({ type: "FieldValueRequired", field: "spec.selector", detail: "" });
@@ -77,6 +90,7 @@ function workloadErrors(obj: KubeObject): FieldError[] {
   }
   const containers = get(obj, "spec.template.spec.containers");
   if (!Array.isArray(containers) || containers.length === 0) out.push({ type: "FieldValueRequired", field: "spec.template.spec.containers", detail: "" });
+  for (const f of ["maxSurge", "maxUnavailable"]) out.push(...countOrPercentErrors(get(obj, `spec.strategy.rollingUpdate.${f}`), `spec.strategy.rollingUpdate.${f}`));
   return out;
 }
 
