@@ -167,6 +167,23 @@ describe("CEL rules of Flux's CRDs", () => {
     assert.equal(compileRule("self.a ? 1 : 2"), undefined);
   });
 
+  it("compiles every x-kubernetes-validations rule of Flux's CRDs", async () => {
+    const gotk = await readFile(new URL("../../../../shared/reference/flux/gotk-components-v2.9.4.yaml", import.meta.url), "utf8");
+    const rules: string[] = [];
+    const collect = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(collect);
+      else if (typeof v === "object" && v !== null) {
+        for (const [k, child] of Object.entries(v)) {
+          if (k === "x-kubernetes-validations" && Array.isArray(child)) rules.push(...child.map((r: { rule: string }) => r.rule));
+          else collect(child);
+        }
+      }
+    };
+    for (const d of parseAllDocuments(gotk)) collect(d.toJS());
+    assert.ok(rules.length >= 10, `found ${rules.length} rules`);
+    assert.deepEqual(rules.filter((r) => compileRule(r) === undefined), []);
+  });
+
   it("refuses a HelmRelease with both chart and chartRef, or neither, with the rule's message", async () => {
     const gotk = await readFile(new URL("../../../../shared/reference/flux/gotk-components-v2.9.4.yaml", import.meta.url), "utf8");
     const crd = parseAllDocuments(gotk).map((d) => d.toJS() as KubeObject).find((o) => o?.metadata?.name === "helmreleases.helm.toolkit.fluxcd.io")!;
