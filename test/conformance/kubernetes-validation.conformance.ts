@@ -45,6 +45,7 @@ const REFUSED: Readonly<Record<string, string>> = {
   quantity: deployment("quantity", "      - { name: app, image: nginx, resources: { limits: { cpu: lots } } }"),
   intOrString: deployment("int-or-string", "      - { name: app, image: nginx }", "  strategy: { type: RollingUpdate, rollingUpdate: { maxSurge: true } }"),
   percent: deployment("percent", "      - { name: app, image: nginx }", "  strategy: { type: RollingUpdate, rollingUpdate: { maxSurge: abc } }"),
+  requestAboveLimit: deployment("request", "      - { name: app, image: nginx, resources: { limits: { memory: 512Mi }, requests: { memory: 1Gi } } }"),
   negativeReplicas: deployment("negative", "      - { name: app, image: nginx }", "  replicas: -1"),
   servicePort: "apiVersion: v1\nkind: Service\nmetadata: { name: svc, namespace: kv }\nspec:\n  type: Sideways\n  ports: [{ port: 70000, targetPort: 8080 }]\n",
 };

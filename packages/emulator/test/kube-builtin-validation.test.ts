@@ -85,6 +85,9 @@ describe("built-in kinds validated as the real apiserver validates them", () => 
       ["noname", { image: "nginx" }, "spec.template.spec.containers[0].name: Required value"],
       ["badname", { name: "Web_App", image: "nginx" }, `spec.template.spec.containers[0].name: Invalid value: "Web_App": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`],
       ["noimage", { name: "app" }, "spec.template.spec.containers[0].image: Required value"],
+      ["cpu", { name: "app", image: "nginx", resources: { limits: { cpu: "1" }, requests: { cpu: "2" } } }, 'spec.template.spec.containers[0].resources.requests: Invalid value: "2": must be less than or equal to cpu limit of 1'],
+      ["memory", { name: "app", image: "nginx", resources: { limits: { memory: "512Mi", cpu: "500m" }, requests: { memory: "1Gi", cpu: "250m" } } }, 'spec.template.spec.containers[0].resources.requests: Invalid value: "1Gi": must be less than or equal to memory limit of 512Mi'],
+      ["negative", { name: "app", image: "nginx", resources: { limits: { cpu: "-1" } } }, 'spec.template.spec.containers[0].resources.limits[cpu]: Invalid value: "-1": must be greater than or equal to 0'],
     ] as const) {
       const r = await send("POST", DEPLOYMENTS, deployment(name, container));
       assert.equal(r.status, 422, r.body);
@@ -98,7 +101,7 @@ describe("built-in kinds validated as the real apiserver validates them", () => 
       'spec.type: Unsupported value: "Sideways": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"',
     ]));
     for (const [name, spec, expected] of [
-      ["negative", { replicas: -1 }, "spec.replicas: Invalid value: -1: must be greater than or equal to 0"],
+      ["minus", { replicas: -1 }, "spec.replicas: Invalid value: -1: must be greater than or equal to 0"],
       ["surge", { strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "abc" } } }, `spec.strategy.rollingUpdate.maxSurge: Invalid value: "abc": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')`],
     ] as const) {
       assert.equal(message(await send("POST", DEPLOYMENTS, deployment(name, { name: "app", image: "nginx" }, spec))), `Deployment.apps "${name}" is invalid: ${expected}`);
@@ -108,7 +111,7 @@ describe("built-in kinds validated as the real apiserver validates them", () => 
     assert.equal(message(await send("POST", DEPLOYMENTS, dup)), 'Deployment.apps "dup" is invalid: spec.template.spec.containers[1].name: Duplicate value: "app"');
     const named = await send("POST", "/api/v1/namespaces/default/services", { apiVersion: "v1", kind: "Service", metadata: { name: "svc2" }, spec: { ports: [{ port: 80, targetPort: "Not_A_Name" }] } });
     assert.equal(message(named), 'Service "svc2" is invalid: spec.ports[0].targetPort: Invalid value: "Not_A_Name": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
-    const ok = await send("POST", DEPLOYMENTS, deployment("fine", { name: "app", image: "nginx", imagePullPolicy: "Always", ports: [{ containerPort: 8080 }] }));
+    const ok = await send("POST", DEPLOYMENTS, deployment("fine", { name: "app", image: "nginx", imagePullPolicy: "Always", ports: [{ containerPort: 8080 }], resources: { limits: { cpu: "100m", "nvidia.com/gpu": 1 }, requests: { cpu: "0.1" } } }));
     assert.equal(ok.status, 201, ok.body);
   });
 

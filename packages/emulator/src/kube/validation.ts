@@ -124,10 +124,48 @@ function portNumberErrors(value: unknown, field: string, required: boolean): Fie
   return [];
 }
 
+const BINARY: Readonly<Record<string, number>> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+const DECIMAL: Readonly<Record<string, number>> = { n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+
+/** A resource quantity's value (`500m` is 0.5, `1Gi` 2^30), or undefined when it is none (the decoder refused those). */
+export function quantityValue(q: unknown): number | undefined {
+  if (typeof q === "number") return q;
+  if (typeof q !== "string") return undefined;
+  const m = /^([+-]?[0-9.]+)(?:([eE][-+]?[0-9]+)|([KMGTPE]i)|([numkMGTPE]?))$/.exec(q);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  if (m[2] !== undefined) return n * 10 ** Number(m[2].slice(1));
+  if (m[3] !== undefined) return n * BINARY[m[3]]!;
+  return n * DECIMAL[m[4] ?? ""]!;
+}
+
+/** A container's resources (`ValidateResourceRequirements`): no negative quantity, no request above its limit. */
+function resourceErrors(resources: unknown, path: string): FieldError[] {
+  if (!isPlainObject(resources)) return [];
+  const out: FieldError[] = [];
+  const limits = isPlainObject(resources["limits"]) ? resources["limits"] : {};
+  const requests = isPlainObject(resources["requests"]) ? resources["requests"] : {};
+  for (const [kind, list] of [["limits", limits], ["requests", requests]] as const) {
+    for (const [name, q] of Object.entries(list)) {
+      const v = quantityValue(q);
+      if (v !== undefined && v < 0) out.push({ type: "FieldValueInvalid", field: `${path}.${kind}[${name}]`, value: String(q), detail: "must be greater than or equal to 0" });
+    }
+  }
+  for (const [name, q] of Object.entries(requests)) {
+    const request = quantityValue(q);
+    const limit = quantityValue(limits[name]);
+    if (request !== undefined && limit !== undefined && request > limit) {
+      out.push({ type: "FieldValueInvalid", field: `${path}.requests`, value: String(q), detail: `must be less than or equal to ${name} limit of ${String(limits[name])}` });
+    }
+  }
+  return out;
+}
+
 /**
  * The containers of a pod spec as the Go validation holds them (k8s.io/kubernetes
  * pkg/apis/core/validation `validateContainers`, `validateContainerPorts`): a name that is an
- * RFC 1123 label and unique, an image, port numbers in range.
+ * RFC 1123 label and unique, an image, port numbers in range, resources without a negative
+ * quantity or a request above its limit.
  */
 function podSpecErrors(spec: unknown, path: string): FieldError[] {
   const out: FieldError[] = [];
@@ -145,6 +183,7 @@ function podSpecErrors(spec: unknown, path: string): FieldError[] {
       } else if (names.has(name)) out.push({ type: "FieldValueDuplicate", field: `${at}.name`, value: name, detail: "" });
       else names.add(name);
       if (typeof c["image"] !== "string" || c["image"] === "") out.push({ type: "FieldValueRequired", field: `${at}.image`, detail: "" });
+      out.push(...resourceErrors(c["resources"], `${at}.resources`));
       const ports = c["ports"];
       if (Array.isArray(ports)) {
         ports.forEach((p, j) => {
