@@ -69,7 +69,7 @@ describe("the emulated controllers on a cluster and the local git host", () => {
     );
     await run("init", "--quiet", "--initial-branch=main");
     const sha = await commitAndPush("first");
-    store.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "fleet", namespace: "flux-system" }, spec: { url: repoUrl, interval: "1m", ref: { branch: "main" } } }, { fieldManager: "test" });
+    store.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "fleet", namespace: "flux-system" }, spec: { secretRef: { name: "flux-system" }, url: repoUrl, interval: "1m", ref: { branch: "main" } } }, { fieldManager: "test" });
     const repo = await until("the GitRepository to be Ready", gitRepo, (o) => ready(o)?.status === "True");
     assert.equal(repo!.status!.artifact.revision, `main@sha1:${sha}`);
     assert.equal(ready(repo)!.reason, "Succeeded");
@@ -322,7 +322,7 @@ describe("the emulated controllers on a cluster and the local git host", () => {
   });
 
   it("fails a GitRepository outside the local git host with GitOperationFailed", async () => {
-    store.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "elsewhere", namespace: "flux-system" }, spec: { url: "https://github.com/org/fleet", interval: "1m", ref: { branch: "main" } } }, { fieldManager: "test" });
+    store.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "elsewhere", namespace: "flux-system" }, spec: { secretRef: { name: "flux-system" }, url: "https://github.com/org/fleet", interval: "1m", ref: { branch: "main" } } }, { fieldManager: "test" });
     const r = await until("the failure", () => get("source.toolkit.fluxcd.io/v1", "GitRepository", "elsewhere", "flux-system"), (o) => ready(o) !== undefined);
     assert.equal(ready(r)!.status, "False");
     assert.equal(ready(r)!.reason, "GitOperationFailed");
@@ -345,7 +345,7 @@ describe("the emulated kustomize-controller without a kustomize", () => {
       await run("commit", "--quiet", "-m", "one");
       await run("push", "--quiet", `${cloud.endpoints.git.replace("http://", "http://u:p@")}/org/fleet.git`, "main");
       await installFluxCrds(store);
-      store.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "fleet", namespace: "flux-system" }, spec: { url: `${cloud.endpoints.git}/org/fleet.git`, interval: "1m", ref: { branch: "main" } } }, { fieldManager: "test" });
+      store.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "fleet", namespace: "flux-system" }, spec: { secretRef: { name: "flux-system" }, url: `${cloud.endpoints.git}/org/fleet.git`, interval: "1m", ref: { branch: "main" } } }, { fieldManager: "test" });
       store.apply({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "apps", namespace: "flux-system" }, spec: { interval: "10m", path: "./apps", prune: true, sourceRef: { kind: "GitRepository", name: "fleet" } } }, { fieldManager: "test" });
       const k = await until("the failure", () => store.get({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: "flux-system", name: "apps" }) as Obj | undefined, (o) => ready(o)?.reason === "BuildFailed");
       assert.equal(ready(k)!.status, "False");

@@ -52,7 +52,18 @@ export async function installFluxCrds(store: KubeStore): Promise<void> {
     if (o?.kind === "CustomResourceDefinition" && /^(gitrepositories|kustomizations)\./.test(o.metadata.name!)) store.apply(o, { fieldManager: "flux", force: true });
   }
   store.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "flux-system" } }, { fieldManager: "test" });
+  // The credentials GitRepositories clone with (`secretRef: { name: "flux-system" }`, as flux bootstrap
+  // writes them): the local git host, like a real one, refuses anonymous clones.
+  store.apply(GIT_CREDENTIALS, { fieldManager: "test" });
 }
+
+/** The Secret `flux-system/flux-system` with a user and a token the local git host accepts. */
+export const GIT_CREDENTIALS: KubeObject = {
+  apiVersion: "v1",
+  kind: "Secret",
+  metadata: { name: "flux-system", namespace: "flux-system" },
+  data: { username: Buffer.from("git").toString("base64"), password: Buffer.from("local-token").toString("base64") },
+} as KubeObject;
 
 /** The Deployment of one of Flux's controllers in `flux-system`. */
 export function fluxControllerDeployment(name: string): KubeObject {

@@ -75,7 +75,7 @@ describe("Flux's emulated controllers as installed software", () => {
   });
 
   it("leaves a GitRepository without status while no source-controller runs, and reconciles it once Flux is installed", async () => {
-    store.apply({ apiVersion: GR, kind: "GitRepository", metadata: { name: "fleet", namespace: "flux-system" }, spec: { url: repoUrl, interval: "1m", ref: { branch: "main" } } }, { fieldManager: "test" });
+    store.apply({ apiVersion: GR, kind: "GitRepository", metadata: { name: "fleet", namespace: "flux-system" }, spec: { secretRef: { name: "flux-system" }, url: repoUrl, interval: "1m", ref: { branch: "main" } } }, { fieldManager: "test" });
     kustomization("pruned", "./pruned", true);
     await controllers.reconcileNow();
     await new Promise((r) => setTimeout(r, 150));
@@ -114,7 +114,7 @@ describe("Flux's emulated controllers as installed software", () => {
   });
 
   it("releases a deleted GitRepository (source-controller's finalizer)", async () => {
-    store.apply({ apiVersion: GR, kind: "GitRepository", metadata: { name: "spare", namespace: "flux-system" }, spec: { url: repoUrl, interval: "1m", ref: { branch: "main" } } }, { fieldManager: "test" });
+    store.apply({ apiVersion: GR, kind: "GitRepository", metadata: { name: "spare", namespace: "flux-system" }, spec: { secretRef: { name: "flux-system" }, url: repoUrl, interval: "1m", ref: { branch: "main" } } }, { fieldManager: "test" });
     await until("the finalizer", () => gitRepo("spare"), (o) => o?.metadata.finalizers?.includes(FINALIZER) === true);
     store.delete({ apiVersion: GR, kind: "GitRepository", namespace: "flux-system", name: "spare" });
     await until("the GitRepository to be gone", () => gitRepo("spare"), (o) => o === undefined);

@@ -103,10 +103,13 @@ describe("the GitRepository controller's status against the local git host", () 
     await rm(dir, { recursive: true, force: true });
   });
 
-  const repo = (spec: Record<string, unknown>): KubeObject => ({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "fleet", namespace: "flux-system", generation: 2 }, spec: { interval: "1m", ...spec } });
+  const repo = (spec: Record<string, unknown>): KubeObject => ({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "fleet", namespace: "flux-system", generation: 2 }, spec: { interval: "1m", secretRef: { name: "auth" }, ...spec } });
+  /** The Secret `auth` Flux clones the local git host with (it refuses anonymous clones). */
+  const auth = (_ns: string, name: string): KubeObject | undefined =>
+    name === "auth" ? ({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace: "flux-system" }, data: { username: Buffer.from("git").toString("base64"), password: Buffer.from("token").toString("base64") } } as KubeObject) : undefined;
 
   it("reports the branch's commit as <branch>@sha1:<commit> and Ready=True", async () => {
-    const { status, revision } = await reconcileGitRepository(repo({ url: `${cloud.endpoints.git}/org/fleet.git`, ref: { branch: "main" } }), git, NOW);
+    const { status, revision } = await reconcileGitRepository(repo({ url: `${cloud.endpoints.git}/org/fleet.git`, ref: { branch: "main" } }), git, NOW, auth);
     assert.equal(revision, `main@sha1:${sha}`);
     assert.equal((status["artifact"] as { revision: string }).revision, `main@sha1:${sha}`);
     assert.equal(status["observedGeneration"], 2);
@@ -115,12 +118,12 @@ describe("the GitRepository controller's status against the local git host", () 
   });
 
   it("resolves a tag as <tag>@sha1:<commit>", async () => {
-    const { revision } = await reconcileGitRepository(repo({ url: `${cloud.endpoints.git}/org/fleet`, ref: { tag: "v1" } }), git, NOW);
+    const { revision } = await reconcileGitRepository(repo({ url: `${cloud.endpoints.git}/org/fleet`, ref: { tag: "v1" } }), git, NOW, auth);
     assert.equal(revision, `v1@sha1:${sha}`);
   });
 
   it("looks for master when no ref is given, as Flux does, and fails when it is absent", async () => {
-    const { status, revision } = await reconcileGitRepository(repo({ url: `${cloud.endpoints.git}/org/fleet.git` }), git, NOW);
+    const { status, revision } = await reconcileGitRepository(repo({ url: `${cloud.endpoints.git}/org/fleet.git` }), git, NOW, auth);
     assert.equal(revision, undefined);
     const ready = (status["conditions"] as { type: string; status: string; reason: string; message: string }[]).find((c) => c.type === "Ready")!;
     assert.deepEqual([ready.status, ready.reason], ["False", "GitOperationFailed"]);
@@ -129,12 +132,12 @@ describe("the GitRepository controller's status against the local git host", () 
 
   it("resolves ref.semver to the highest matching tag, ref.name and ref.commit as Flux names their revisions", async () => {
     const url = `${cloud.endpoints.git}/org/fleet.git`;
-    assert.equal((await reconcileGitRepository(repo({ url, ref: { semver: ">=1.0.0" } }), git, NOW)).revision, `v1.2.0@sha1:${sha}`);
-    assert.equal((await reconcileGitRepository(repo({ url, ref: { semver: "<1.0.0" } }), git, NOW)).revision, `v0.9.0@sha1:${sha}`);
-    assert.equal((await reconcileGitRepository(repo({ url, ref: { name: "refs/heads/main" } }), git, NOW)).revision, `refs/heads/main@sha1:${sha}`);
-    assert.equal((await reconcileGitRepository(repo({ url, ref: { branch: "main", commit: sha } }), git, NOW)).revision, `main@sha1:${sha}`);
-    assert.equal((await reconcileGitRepository(repo({ url, ref: { commit: sha } }), git, NOW)).revision, `sha1:${sha}`);
-    const none = await reconcileGitRepository(repo({ url, ref: { semver: ">=3.0.0" } }), git, NOW);
+    assert.equal((await reconcileGitRepository(repo({ url, ref: { semver: ">=1.0.0" } }), git, NOW, auth)).revision, `v1.2.0@sha1:${sha}`);
+    assert.equal((await reconcileGitRepository(repo({ url, ref: { semver: "<1.0.0" } }), git, NOW, auth)).revision, `v0.9.0@sha1:${sha}`);
+    assert.equal((await reconcileGitRepository(repo({ url, ref: { name: "refs/heads/main" } }), git, NOW, auth)).revision, `refs/heads/main@sha1:${sha}`);
+    assert.equal((await reconcileGitRepository(repo({ url, ref: { branch: "main", commit: sha } }), git, NOW, auth)).revision, `main@sha1:${sha}`);
+    assert.equal((await reconcileGitRepository(repo({ url, ref: { commit: sha } }), git, NOW, auth)).revision, `sha1:${sha}`);
+    const none = await reconcileGitRepository(repo({ url, ref: { semver: ">=3.0.0" } }), git, NOW, auth);
     const ready = (none.status["conditions"] as { type: string; reason: string; message: string }[]).find((c) => c.type === "Ready")!;
     assert.equal(ready.message, `failed to checkout and determine revision: unable to clone '${url}': no match found for semver: >=3.0.0`);
   });
@@ -154,8 +157,18 @@ describe("the GitRepository controller's status against the local git host", () 
     assert.equal((await reconcileGitRepository(repo({ url, ref: { branch: "main" }, secretRef: { name: "ok" } }), git, NOW, lookup)).revision, `main@sha1:${sha}`);
   });
 
+  it("fails without a secretRef as Flux fails against a host that requires credentials (authentication required)", async () => {
+    const anonymous = repo({ url: `${cloud.endpoints.git}/org/fleet.git`, ref: { branch: "main" } });
+    delete (anonymous.spec as Record<string, unknown>)["secretRef"];
+    const { status, revision } = await reconcileGitRepository(anonymous, git, NOW, auth);
+    assert.equal(revision, undefined);
+    const ready = (status["conditions"] as { type: string; status: string; reason: string; message: string }[]).find((c) => c.type === "Ready")!;
+    assert.deepEqual([ready.status, ready.reason], ["False", "GitOperationFailed"]);
+    assert.equal(ready.message, `failed to checkout and determine revision: unable to clone '${cloud.endpoints.git}/org/fleet.git': authentication required: Authentication required: any user name with a non-empty password (or token) is accepted.\n`);
+  });
+
   it("fails with GitOperationFailed for a repository outside the local git host", async () => {
-    const { status } = await reconcileGitRepository(repo({ url: "https://github.com/org/fleet", ref: { branch: "main" } }), git, NOW);
+    const { status } = await reconcileGitRepository(repo({ url: "https://github.com/org/fleet", ref: { branch: "main" } }), git, NOW, auth);
     const ready = (status["conditions"] as { type: string; reason: string; message: string }[]).find((c) => c.type === "Ready")!;
     assert.equal(ready.reason, "GitOperationFailed");
     assert.match(ready.message, /unable to clone 'https:\/\/github.com\/org\/fleet'/);

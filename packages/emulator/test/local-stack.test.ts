@@ -71,7 +71,9 @@ describe("the whole local cloud through real clients: kubectl and git", { skip }
 
     const sync = [
       { apiVersion: "v1", kind: "Namespace", metadata: { name: "flux-system" } },
-      { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "flux-system", namespace: "flux-system" }, spec: { interval: "1m0s", ref: { branch: "main" }, url } },
+      // The git host refuses anonymous clones, as Flux's source-controller would find.
+      { apiVersion: "v1", kind: "Secret", metadata: { name: "flux-system", namespace: "flux-system" }, stringData: { username: "git", password: "token" } },
+      { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "flux-system", namespace: "flux-system" }, spec: { secretRef: { name: "flux-system" }, interval: "1m0s", ref: { branch: "main" }, url } },
       { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "flux-system", namespace: "flux-system" }, spec: { interval: "10m0s", path: "./deploy", prune: true, sourceRef: { kind: "GitRepository", name: "flux-system" } } },
     ];
     await writeFile(join(dir, "sync.yaml"), sync.map((o) => stringify(o)).join("---\n"));

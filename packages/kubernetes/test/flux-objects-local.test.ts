@@ -24,7 +24,7 @@ describe("Flux objects a program declares, against the local cloud's controllers
   let t: TestCloud;
   let url: string;
   const ctx = (type: string, name: string) => context({ type, name, timeouts: { create: 20_000, update: 20_000, delete: 20_000 } });
-  const repo = (name: string, over: PropertyMap = {}): PropertyMap => ({ metadata: { name }, spec: { url, interval: "1m0s", ref: { branch: "main" } }, ...over });
+  const repo = (name: string, over: PropertyMap = {}): PropertyMap => ({ metadata: { name }, spec: { url, interval: "1m0s", ref: { branch: "main" }, secretRef: { name: "git-auth" } }, ...over });
   const ks = (name: string, path: string, over: PropertyMap = {}): PropertyMap => ({
     metadata: { name },
     spec: { interval: "1m0s", path, prune: true, sourceRef: { kind: "GitRepository", name: "app" } },
@@ -41,6 +41,8 @@ describe("Flux objects a program declares, against the local cloud's controllers
     );
     assert.deepEqual(install.filter((o) => o.kind === "Deployment").map((o) => o.metadata.name).sort(), [...CONTROLLERS].sort(), "the manifests hold both controllers");
     await t.client.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "flux-system" } });
+    // The local git host refuses anonymous clones, as a real one: the GitRepositories clone with these.
+    await t.client.apply({ apiVersion: "v1", kind: "Secret", metadata: { name: "git-auth", namespace: "flux-system" }, stringData: { username: "git", password: "token" } } as never);
     for (const obj of install) await t.client.apply(obj);
     // The app's repository: a plain folder, and a kustomization listing a file that is not there.
     const work = mkdtempSync(join(t.dir, "app-"));
@@ -86,7 +88,7 @@ describe("Flux objects a program declares, against the local cloud's controllers
 
   it("fails a GitRepository whose branch does not exist, with the controller's message", async () => {
     const p = t.provider(GIT_REPOSITORY);
-    await assert.rejects(checkedCreate(p, repo("nobranch", { spec: { url, interval: "1m0s", ref: { branch: "nope" } } }), ctx(GIT_REPOSITORY, "nobranch")), /couldn't find remote ref "refs\/heads\/nope"/);
+    await assert.rejects(checkedCreate(p, repo("nobranch", { spec: { url, interval: "1m0s", ref: { branch: "nope" }, secretRef: { name: "git-auth" } } }), ctx(GIT_REPOSITORY, "nobranch")), /couldn't find remote ref "refs\/heads\/nope"/);
   });
 
   it("returns at once with waitForReady: false, and keeps that input through refresh", async () => {

@@ -39,13 +39,18 @@ interface Failed {
 
 const failed = (message: string, reason: Failed["reason"] = "GitOperationFailed"): Failed => ({ kind: "failed", reason, message });
 
+/** What go-git reports when the local git host answers 401: its body follows, newline included (as on the real cluster). */
+const authenticationRequired = (prefix: string) => failed(`${prefix}: authentication required: Authentication required: any user name with a non-empty password (or token) is accepted.\n`);
+
 /**
  * `secretRef` against the local git host, which takes any user with a non-empty password or a
- * bearer token: the Secret must exist (Flux's AuthenticationFailed message otherwise) and carry one.
+ * bearer token and refuses anonymous clones (401): without a `secretRef` the source-controller
+ * clones without credentials and is refused, the Secret must exist (Flux's AuthenticationFailed
+ * message otherwise) and carry a password or token.
  */
 function checkCredentials(obj: KubeObject, secrets: SecretLookup | undefined, prefix: string): Failed | undefined {
   const ref = obj.spec?.["secretRef"] as { name?: unknown } | undefined;
-  if (ref === undefined || typeof ref.name !== "string") return undefined;
+  if (ref === undefined || typeof ref.name !== "string") return authenticationRequired(prefix);
   const ns = obj.metadata.namespace ?? "default";
   const secret = secrets?.(ns, ref.name);
   if (secret === undefined) {
@@ -54,9 +59,7 @@ function checkCredentials(obj: KubeObject, secrets: SecretLookup | undefined, pr
   }
   const data = (secret["data"] ?? {}) as Record<string, string>;
   const decoded = (k: string) => (typeof data[k] === "string" ? Buffer.from(data[k]!, "base64").toString("utf8") : "");
-  if (decoded("password") === "" && decoded("bearerToken") === "") {
-    return failed(`${prefix}: authentication required: Authentication required: any user name with a non-empty password (or token) is accepted.`);
-  }
+  if (decoded("password") === "" && decoded("bearerToken") === "") return authenticationRequired(prefix);
   return undefined;
 }
 

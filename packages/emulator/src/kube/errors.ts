@@ -110,6 +110,8 @@ export interface FieldError {
   readonly field: string;
   /** For `FieldValueInvalid`: the rejected value, rendered as JSON in the message. */
   readonly value?: unknown;
+  /** Leave the value out (`Invalid value: <detail>`), as apimachinery's `field.OmitValueType`. */
+  readonly omitValue?: true;
   readonly detail: string;
 }
 
@@ -117,7 +119,7 @@ function fieldErrorBody(e: FieldError): string {
   switch (e.type) {
     case "FieldValueInvalid":
     case "FieldValueTypeInvalid":
-      return `Invalid value: ${JSON.stringify(e.value ?? null)}: ${e.detail}`;
+      return e.omitValue === true ? `Invalid value: ${e.detail}` : `Invalid value: ${JSON.stringify(e.value ?? null)}: ${e.detail}`;
     case "FieldValueTooLong":
       return `Too long: ${e.detail}`;
     case "FieldValueTooMany":

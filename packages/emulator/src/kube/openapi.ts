@@ -3,10 +3,12 @@
  * default `--validate=strict` looks, in the document of the object's group-version, for a PATCH
  * operation carrying `x-kubernetes-group-version-kind` of the kind and a `fieldValidation` query
  * parameter (cli-runtime `query_param_verifier_v3.go`); when found it lets the server validate.
- * Built-in schemas here are open objects (the server does not validate unknown fields); custom
- * kinds carry their CRD's `openAPIV3Schema`.
+ * Built-in kinds carry the real apiserver's schemas (builtin-openapi.ts, from the captured data;
+ * open objects for a kind the data lacks); custom kinds carry their CRD's `openAPIV3Schema`.
  */
 import { createHash } from "node:crypto";
+import { builtinComponents, openApiName } from "./builtin-openapi.js";
+import { builtinTypeKey } from "./builtin-schema.js";
 import { SERVER_VERSION } from "./discovery.js";
 import type { ResourceRegistry } from "./registry.js";
 import { apiVersionOf, type ResourceType } from "./types.js";
@@ -70,6 +72,19 @@ const OBJECT_META_SCHEMA = {
   },
 };
 
+/** The data's ObjectMeta with the patch markers of the hand-written one (finalizers, ownerReferences). */
+function withPatchMarkers(meta: unknown): Record<string, unknown> {
+  if (typeof meta !== "object" || meta === null) return OBJECT_META_SCHEMA;
+  const m = meta as { properties?: Record<string, Record<string, unknown>> };
+  const props = { ...(m.properties ?? {}) };
+  for (const key of ["finalizers", "ownerReferences"] as const) {
+    const marked = OBJECT_META_SCHEMA.properties[key] as Record<string, unknown>;
+    const markers = Object.fromEntries(Object.entries(marked).filter(([k]) => k.startsWith("x-kubernetes-patch")));
+    props[key] = { ...(props[key] ?? {}), ...markers };
+  }
+  return { ...m, properties: props };
+}
+
 /** A CRD's schema as published: apiVersion, kind and metadata added, as the apiserver does. */
 function publishedCrdSchema(schema: Record<string, unknown>): Record<string, unknown> {
   const properties = typeof schema["properties"] === "object" && schema["properties"] !== null ? (schema["properties"] as Record<string, unknown>) : {};
@@ -93,17 +108,22 @@ export function groupVersionDocument(registry: ResourceRegistry, group: string, 
   const schemas: Record<string, unknown> = { [OBJECT_META]: OBJECT_META_SCHEMA };
   for (const t of types) {
     const gvk = { group, version, kind: t.kind };
-    const name = schemaName(t, version);
+    const builtinKey = t.crd === undefined ? builtinTypeKey(group, version, t.kind) : undefined;
+    const builtin = t.crd === undefined ? builtinComponents(group, version, t.kind) : undefined;
+    const name = builtinKey !== undefined && builtin !== undefined ? openApiName(builtinKey) : schemaName(t, version);
     const ref = { $ref: `#/components/schemas/${name}` };
     const crdSchema = registry.schemaOf(t, version);
-    schemas[name] = {
-      ...(crdSchema ? publishedCrdSchema(crdSchema) : { type: "object", "x-kubernetes-preserve-unknown-fields": true }),
-      description: crdSchema?.["description"] ?? `${t.kind} (${apiVersionOf(group, version)}), served by the iac local cloud.`,
-      // Only custom kinds name their GVK here: kubectl's client-side apply computes strategic
-      // merge patches of built-ins from a GVK-tagged schema when it finds one, and these open
-      // schemas would make it warn "unable to find api field"; without one it uses its own types.
-      ...(t.crd === undefined ? {} : { "x-kubernetes-group-version-kind": [gvk] }),
-    };
+    if (builtin !== undefined) {
+      Object.assign(schemas, builtin, { [OBJECT_META]: withPatchMarkers(builtin[OBJECT_META]) });
+    } else {
+      schemas[name] = {
+        ...(crdSchema ? publishedCrdSchema(crdSchema) : { type: "object", "x-kubernetes-preserve-unknown-fields": true }),
+        description: crdSchema?.["description"] ?? `${t.kind} (${apiVersionOf(group, version)}), served by the iac local cloud.`,
+        // A built-in kind the data lacks gets an open schema without its GVK: kubectl's client-side
+        // apply would compute patches from a GVK-tagged open schema and warn "unable to find api field".
+        ...(t.crd === undefined ? {} : { "x-kubernetes-group-version-kind": [gvk] }),
+      };
+    }
     const ok = { "200": { description: "OK", content: { "application/json": { schema: ref } } } };
     const base = `/${groupVersionPath(group, version)}${t.namespaced ? "/namespaces/{namespace}" : ""}/${t.plural}`;
     const op = (action: string, params: unknown[]) => ({
@@ -127,7 +147,10 @@ export function groupVersionDocument(registry: ResourceRegistry, group: string, 
           content: Object.fromEntries(
             // Custom resources take no strategic merge patch; kubectl's client-side apply reads this
             // list to choose between a strategic and a JSON merge patch (apply/patcher.go).
-            ["application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json", ...(t.crd === undefined ? ["application/strategic-merge-patch+json"] : [])].map((m) => [m, { schema: { type: "object" } }]),
+            // Built-in kinds do not list strategic merge patch either: their schemas here lack the
+            // patch strategies (not in the data), so kubectl falls back to its own Go types, which
+            // carry the same strategies the real server's schemas would.
+            ["application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json"].map((m) => [m, { schema: { type: "object" } }]),
           ),
           required: true,
         },
@@ -151,15 +174,36 @@ export function documentHash(doc: unknown): string {
   return createHash("sha512").update(JSON.stringify(doc)).digest("hex").toUpperCase();
 }
 
+/**
+ * What a group-version's document is made of: its kinds and, for custom kinds, their schemas
+ * (built-in kinds' schemas are fixed data). Equal inputs give equal documents.
+ */
+function documentInputs(registry: ResourceRegistry, group: string, version: string): string {
+  return JSON.stringify(registry.inGroupVersion(group, version).map((t) => [t.kind, t.plural, t.namespaced, t.crd ?? null, t.crd === undefined ? null : registry.schemaOf(t, version) ?? null]));
+}
+
+/**
+ * Hashes of documents by their inputs: hashing means building and serializing every document
+ * (the built-in ones are hundreds of kB), and kubectl reads the index on every command.
+ */
+const hashes = new Map<string, string>();
+
 /** The v3 root: each group-version with a URL whose `hash` changes when its document does. */
 export function openApiIndex(registry: ResourceRegistry): unknown {
   const paths: Record<string, unknown> = {};
   const gvs: [string, string][] = [["", "v1"], ...registry.groups().flatMap((g) => g.versions.map((v) => [g.name, v] as [string, string]))];
   for (const [group, version] of gvs) {
-    const doc = groupVersionDocument(registry, group, version);
-    if (!doc) continue;
+    const key = `${group}/${version}:${documentInputs(registry, group, version)}`;
+    let hash = hashes.get(key);
+    if (hash === undefined) {
+      const doc = groupVersionDocument(registry, group, version);
+      if (!doc) continue;
+      if (hashes.size > 500) hashes.clear();
+      hash = documentHash(doc);
+      hashes.set(key, hash);
+    }
     const p = groupVersionPath(group, version);
-    paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${documentHash(doc)}` };
+    paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${hash}` };
   }
   return { paths };
 }

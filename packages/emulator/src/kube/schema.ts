@@ -5,10 +5,11 @@
  * `null` where the schema does not say `nullable` is dropped, `default`s fill what is missing, and
  * types, enums, required, lengths, bounds, patterns, formats, item and property counts and
  * `x-kubernetes-list-type: set` are checked. Messages are those a real apiserver (v1.36) wrote for
- * the same objects. CEL rules (`x-kubernetes-validations`) are not evaluated; when the schema has
- * some and another check failed, the apiserver's "some validation rules were not checked" cause is
- * added as it does.
+ * the same objects. CEL rules (`x-kubernetes-validations`) of the subset cel.ts knows are evaluated
+ * once the schema passed; when the schema has some and another check failed, the apiserver's "some
+ * validation rules were not checked" cause is added instead, as it does.
  */
+import { CelError, compileRule } from "./cel.js";
 import type { FieldError } from "./errors.js";
 import { isPlainObject, type KubeObject } from "./types.js";
 
@@ -60,8 +61,76 @@ export function checkCustomObject(schema: Schema, obj: KubeObject): SchemaOutcom
   }
   if (errors.length > 0 && hasCelRules(schema)) {
     errors.push({ type: "FieldValueInvalid", field: "<nil>", value: null, detail: "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation" });
+  } else if (errors.length === 0) {
+    // CEL rules run only on an object that passed the schema (apiextensions-apiserver).
+    for (const [key, s] of Object.entries(top)) {
+      if (key === "apiVersion" || key === "kind" || key === "metadata") continue;
+      if (out[key] !== undefined) celErrors(s, out[key], key, errors);
+    }
   }
   return { object: out as KubeObject, unknown: unknown.sort(), errors };
+}
+
+interface Rule {
+  readonly rule?: unknown;
+  readonly message?: unknown;
+  readonly reason?: unknown;
+  readonly fieldPath?: unknown;
+}
+
+/**
+ * `x-kubernetes-validations` of the supported CEL subset (cel.ts), as the apiserver reports a
+ * rule that fails: the rule's `message` (else `failed rule: <rule>`), on the node's path (plus
+ * `fieldPath`), typed by `reason`; an object's or list's value is not printed. Rules outside the
+ * subset, and rules using `oldSelf` (transition rules), are not evaluated.
+ */
+function celErrors(s: Schema, v: unknown, path: string, errors: FieldError[]): void {
+  if (v === null || v === undefined) return;
+  const rules = Array.isArray(s["x-kubernetes-validations"]) ? (s["x-kubernetes-validations"] as Rule[]) : [];
+  for (const r of rules) {
+    if (typeof r.rule !== "string" || /\boldSelf\b/.test(r.rule)) continue;
+    const compiled = compileRule(r.rule);
+    if (compiled === undefined) continue;
+    const text = typeof r.message === "string" && r.message.trim() !== "" ? r.message.trim() : r.rule.trim();
+    let ok: boolean;
+    try {
+      ok = compiled(v);
+    } catch (e) {
+      if (!(e instanceof CelError)) throw e;
+      errors.push({ type: "FieldValueInvalid", field: path, ...celValue(s, v), detail: `${e.message} evaluating rule: ${text}` });
+      continue;
+    }
+    if (ok) continue;
+    const detail = typeof r.message === "string" && r.message.trim() !== "" ? r.message.trim() : `failed rule: ${r.rule.trim()}`;
+    const field = typeof r.fieldPath === "string" && r.fieldPath !== "" ? `${path}${r.fieldPath.startsWith(".") || r.fieldPath.startsWith("[") ? "" : "."}${r.fieldPath}` : path;
+    switch (r.reason) {
+      case "FieldValueForbidden":
+        errors.push({ type: "FieldValueForbidden", field, detail });
+        break;
+      case "FieldValueRequired":
+        errors.push({ type: "FieldValueRequired", field, detail });
+        break;
+      case "FieldValueDuplicate":
+        errors.push({ type: "FieldValueDuplicate", field, value: v, detail: "" });
+        break;
+      default:
+        errors.push({ type: "FieldValueInvalid", field, ...celValue(s, v), detail });
+    }
+  }
+  if (isPlainObject(v)) {
+    const declared = props(s);
+    for (const [k, child] of Object.entries(v)) {
+      const cs = declared[k] ?? (isPlainObject(s["additionalProperties"]) ? (s["additionalProperties"] as Schema) : undefined);
+      if (cs !== undefined) celErrors(cs, child, join(path, k), errors);
+    }
+  } else if (Array.isArray(v) && isPlainObject(s["items"])) {
+    v.forEach((item, i) => celErrors(s["items"] as Schema, item, `${path}[${i}]`, errors));
+  }
+}
+
+/** The value a failed rule's error shows: none for objects and lists (field.OmitValueType). */
+function celValue(s: Schema, v: unknown): { value?: unknown; omitValue?: true } {
+  return s["type"] === "object" || s["type"] === "array" || isPlainObject(v) || Array.isArray(v) ? { omitValue: true } : { value: v };
 }
 
 function hasCelRules(s: unknown): boolean {
@@ -288,7 +357,7 @@ function typedProblem(s: Schema, v: unknown, path: string): string | undefined {
 }
 
 /** How structured-merge-diff prints a value it did not expect (observed on a v1.36 apiserver). */
-function smdValue(v: unknown): string {
+export function smdValue(v: unknown): string {
   if (typeof v === "string") return `&{${v}}`;
   if (isPlainObject(v)) return "&value.valueUnstructured{Value:map[]}";
   if (Array.isArray(v)) return "&value.valueUnstructured{Value:[]}";

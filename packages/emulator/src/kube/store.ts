@@ -15,7 +15,7 @@ import { decodeManagedFields, encodeManagedFields, recordUpdate, serverSideApply
 import { jsonPatch, mergePatch, strategicMergePatch } from "./patch.js";
 import { ResourceRegistry } from "./registry.js";
 import { checkCustomObject, typedPatchProblem } from "./schema.js";
-import { pruneFields, unknownBuiltinFields } from "./builtin-schema.js";
+import { builtinConversionProblem, builtinDecodeError, builtinTypedPatchProblems, pruneFields, unknownBuiltinFields } from "./builtin-schema.js";
 import { matchesSelector, parseSelector, type Selector } from "./selectors.js";
 import { builtinTopology } from "./topology.js";
 import {
@@ -380,17 +380,14 @@ export class StoreCore {
     if (options.subresource !== "status" && type.statusSubresource) delete applied["status"];
     if (type.crd === undefined) defaultPortProtocols(applied);
     const schema = type.crd === undefined ? undefined : this.registry.schemaOf(type, t.version);
-    const builtinUnknown = type.crd === undefined ? unknownBuiltinFields(type.group, t.version, type.kind, applied) : undefined;
-    if (builtinUnknown !== undefined && builtinUnknown.length > 0) {
-      throw new KubeApiError(500, "", `failed to create typed patch object (${typeof meta.namespace === "string" ? meta.namespace : ""}/${name}; ${apiVersionOf(type.group, t.version)}, Kind=${type.kind}): .${builtinUnknown[0]}: field not declared in schema`);
+    // structured-merge-diff types the applied configuration before merging; the apiserver answers 500.
+    const problems = type.crd === undefined ? builtinTypedPatchProblems(type.group, t.version, type.kind, applied) : schema === undefined ? [] : [typedPatchProblem(schema, applied)].filter((p) => p !== undefined);
+    const objectRef = `${typeof meta.namespace === "string" ? meta.namespace : ""}/${name}; ${apiVersionOf(type.group, t.version)}, Kind=${type.kind}`;
+    if (problems.length > 0) {
+      throw new KubeApiError(500, "", `failed to create typed patch object (${objectRef}): ${problems.length === 1 ? problems[0] : `errors:\n${problems.map((p) => `  ${p}`).join("\n")}`}`);
     }
-    if (schema !== undefined) {
-      // structured-merge-diff types the applied configuration before merging; the apiserver answers 500.
-      const problem = typedPatchProblem(schema, applied);
-      if (problem !== undefined) {
-        throw new KubeApiError(500, "", `failed to create typed patch object (${typeof meta.namespace === "string" ? meta.namespace : ""}/${name}; ${apiVersionOf(type.group, t.version)}, Kind=${type.kind}): ${problem}`);
-      }
-    }
+    const conversion = type.crd === undefined ? builtinConversionProblem(type.group, t.version, type.kind, applied) : undefined;
+    if (conversion !== undefined) throw new KubeApiError(500, "", `failed to convert new object (${objectRef}) to proper version: ${conversion}`);
 
     const entry = this.#entry(type, namespace, name);
     if (!entry && options.subresource === "status") throw notFound(type, name);
@@ -424,7 +421,10 @@ export class StoreCore {
   #checkSchema(t: Target, next: KubeObject, mode: FieldValidation): string[] {
     const type = t.type;
     if (type.crd === undefined) {
-      // Built-in kinds: unknown field names only (builtin-schema.ts).
+      // Built-in kinds (builtin-schema.ts): the Go decoder refuses values of the wrong type first,
+      // then unknown fields are handled per fieldValidation; enums are validation's (validation.ts).
+      const decode = builtinDecodeError(type.group, t.version, type.kind, next);
+      if (decode !== undefined) throw badRequest(`${type.kind} in version "${t.version}" cannot be handled as a ${type.kind}: ${decode}`);
       const unknown = unknownBuiltinFields(type.group, t.version, type.kind, next) ?? [];
       if (unknown.length === 0) return [];
       if (mode === "Strict") throw badRequest(`${type.kind} in version "${t.version}" cannot be handled as a ${type.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(", ")}`);

@@ -3,6 +3,7 @@
  * and immutable fields (Deployment `spec.selector`, Service `spec.clusterIP`, Job `spec.template`,
  * RoleBinding `roleRef`, immutable ConfigMaps/Secrets, ...). Messages follow k8s.io/api validation.
  */
+import { builtinEnumErrors } from "./builtin-schema.js";
 import { invalid, type FieldError } from "./errors.js";
 import { deepEqual, isPlainObject, type KubeObject, type ResourceType } from "./types.js";
 
@@ -59,8 +60,21 @@ function get(obj: unknown, path: string): unknown {
 
 const WORKLOADS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"]);
 
+const PERCENT = /^[0-9]+%$/;
+
+/** An int-or-string that must be a count or a percentage (`maxSurge`, `maxUnavailable`). */
+function countOrPercentErrors(value: unknown, field: string): FieldError[] {
+  if (typeof value === "string" && !PERCENT.test(value)) {
+    return [{ type: "FieldValueInvalid", field, value, detail: "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')" }];
+  }
+  if (typeof value === "number" && value < 0) return [{ type: "FieldValueInvalid", field, value, detail: "must be greater than or equal to 0" }];
+  return [];
+}
+
 function workloadErrors(obj: KubeObject): FieldError[] {
   const out: FieldError[] = [];
+  const replicas = get(obj, "spec.replicas");
+  if (typeof replicas === "number" && replicas < 0) out.push({ type: "FieldValueInvalid", field: "spec.replicas", value: replicas, detail: "must be greater than or equal to 0" });
   const selector = get(obj, "spec.selector");
   if (!isPlainObject(selector)) {
     out.push({ type: "FieldValueRequired", field: "spec.selector", detail: "" });
@@ -76,6 +90,7 @@ function workloadErrors(obj: KubeObject): FieldError[] {
   }
   const containers = get(obj, "spec.template.spec.containers");
   if (!Array.isArray(containers) || containers.length === 0) out.push({ type: "FieldValueRequired", field: "spec.template.spec.containers", detail: "" });
+  for (const f of ["maxSurge", "maxUnavailable"]) out.push(...countOrPercentErrors(get(obj, `spec.strategy.rollingUpdate.${f}`), `spec.strategy.rollingUpdate.${f}`));
   return out;
 }
 
@@ -100,15 +115,133 @@ function crdErrors(obj: KubeObject): FieldError[] {
   return out;
 }
 
+const PORT_RANGE = "must be between 1 and 65535, inclusive";
+const IANA_SVC_NAME = /^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]([a-z0-9]|-(?!-))*[a-z0-9]$|^[a-z]$/;
+
+function portNumberErrors(value: unknown, field: string, required: boolean): FieldError[] {
+  if (value === undefined || value === 0) return required ? [{ type: "FieldValueRequired", field, detail: "" }] : [];
+  if (typeof value === "number" && (value < 1 || value > 65535)) return [{ type: "FieldValueInvalid", field, value, detail: PORT_RANGE }];
+  return [];
+}
+
+const BINARY: Readonly<Record<string, number>> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+const DECIMAL: Readonly<Record<string, number>> = { n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+
+/** A resource quantity's value (`500m` is 0.5, `1Gi` 2^30), or undefined when it is none (the decoder refused those). */
+export function quantityValue(q: unknown): number | undefined {
+  if (typeof q === "number") return q;
+  if (typeof q !== "string") return undefined;
+  const m = /^([+-]?[0-9.]+)(?:([eE][-+]?[0-9]+)|([KMGTPE]i)|([numkMGTPE]?))$/.exec(q);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  if (m[2] !== undefined) return n * 10 ** Number(m[2].slice(1));
+  if (m[3] !== undefined) return n * BINARY[m[3]]!;
+  return n * DECIMAL[m[4] ?? ""]!;
+}
+
+/** A container's resources (`ValidateResourceRequirements`): no negative quantity, no request above its limit. */
+function resourceErrors(resources: unknown, path: string): FieldError[] {
+  if (!isPlainObject(resources)) return [];
+  const out: FieldError[] = [];
+  const limits = isPlainObject(resources["limits"]) ? resources["limits"] : {};
+  const requests = isPlainObject(resources["requests"]) ? resources["requests"] : {};
+  for (const [kind, list] of [["limits", limits], ["requests", requests]] as const) {
+    for (const [name, q] of Object.entries(list)) {
+      const v = quantityValue(q);
+      if (v !== undefined && v < 0) out.push({ type: "FieldValueInvalid", field: `${path}.${kind}[${name}]`, value: String(q), detail: "must be greater than or equal to 0" });
+    }
+  }
+  for (const [name, q] of Object.entries(requests)) {
+    const request = quantityValue(q);
+    const limit = quantityValue(limits[name]);
+    if (request !== undefined && limit !== undefined && request > limit) {
+      out.push({ type: "FieldValueInvalid", field: `${path}.requests`, value: String(q), detail: `must be less than or equal to ${name} limit of ${String(limits[name])}` });
+    }
+  }
+  return out;
+}
+
+/**
+ * The containers of a pod spec as the Go validation holds them (k8s.io/kubernetes
+ * pkg/apis/core/validation `validateContainers`, `validateContainerPorts`): a name that is an
+ * RFC 1123 label and unique, an image, port numbers in range, resources without a negative
+ * quantity or a request above its limit.
+ */
+function podSpecErrors(spec: unknown, path: string): FieldError[] {
+  const out: FieldError[] = [];
+  const names = new Set<string>();
+  for (const list of ["initContainers", "containers"]) {
+    const containers = isPlainObject(spec) ? spec[list] : undefined;
+    if (!Array.isArray(containers)) continue;
+    containers.forEach((c, i) => {
+      if (!isPlainObject(c)) return;
+      const at = `${path}.${list}[${i}]`;
+      const name = c["name"];
+      if (typeof name !== "string" || name === "") out.push({ type: "FieldValueRequired", field: `${at}.name`, detail: "" });
+      else if (name.length > 63 || !DNS1123_LABEL.test(name)) {
+        out.push({ type: "FieldValueInvalid", field: `${at}.name`, value: name, detail: "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')" });
+      } else if (names.has(name)) out.push({ type: "FieldValueDuplicate", field: `${at}.name`, value: name, detail: "" });
+      else names.add(name);
+      if (typeof c["image"] !== "string" || c["image"] === "") out.push({ type: "FieldValueRequired", field: `${at}.image`, detail: "" });
+      out.push(...resourceErrors(c["resources"], `${at}.resources`));
+      const ports = c["ports"];
+      if (Array.isArray(ports)) {
+        ports.forEach((p, j) => {
+          if (!isPlainObject(p)) return;
+          const pat = `${at}.ports[${j}]`;
+          out.push(...portNumberErrors(p["containerPort"], `${pat}.containerPort`, true));
+          out.push(...portNumberErrors(p["hostPort"], `${pat}.hostPort`, false));
+        });
+      }
+    });
+  }
+  return out;
+}
+
+/** Service ports (`ValidateService`): port in range, a numeric targetPort in range, a named one an IANA service name. */
+function serviceErrors(obj: KubeObject): FieldError[] {
+  const out: FieldError[] = [];
+  const ports = get(obj, "spec.ports");
+  if (!Array.isArray(ports)) return out;
+  ports.forEach((p, i) => {
+    if (!isPlainObject(p)) return;
+    const at = `spec.ports[${i}]`;
+    out.push(...portNumberErrors(p["port"], `${at}.port`, true));
+    const target = p["targetPort"];
+    if (typeof target === "number") out.push(...portNumberErrors(target, `${at}.targetPort`, false));
+    else if (typeof target === "string" && target !== "" && !IANA_SVC_NAME.test(target)) {
+      out.push({ type: "FieldValueInvalid", field: `${at}.targetPort`, value: target, detail: "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)" });
+    }
+  });
+  return out;
+}
+
+/** Where a kind keeps its pod spec. */
+function podSpecPath(type: ResourceType): string | undefined {
+  if (type.group === "" && type.kind === "Pod") return "spec";
+  if (type.group === "" && (type.kind === "ReplicationController" || type.kind === "PodTemplate")) return type.kind === "PodTemplate" ? "template.spec" : "spec.template.spec";
+  if ((type.group === "apps" && WORKLOADS.has(type.kind)) || (type.group === "batch" && type.kind === "Job")) return "spec.template.spec";
+  if (type.group === "batch" && type.kind === "CronJob") return "spec.jobTemplate.spec.template.spec";
+  return undefined;
+}
+
 function createErrors(type: ResourceType, obj: KubeObject): FieldError[] {
   const g = type.group;
-  if (g === "apps" && WORKLOADS.has(type.kind)) return workloadErrors(obj);
-  if (g === "apiextensions.k8s.io" && type.kind === "CustomResourceDefinition") return crdErrors(obj);
+  const out: FieldError[] = [];
+  if (g === "apps" && WORKLOADS.has(type.kind)) out.push(...workloadErrors(obj));
+  if (g === "apiextensions.k8s.io" && type.kind === "CustomResourceDefinition") out.push(...crdErrors(obj));
   if (g === "" && type.kind === "Pod") {
     const containers = get(obj, "spec.containers");
-    if (!Array.isArray(containers) || containers.length === 0) return [{ type: "FieldValueRequired", field: "spec.containers", detail: "" }];
+    if (!Array.isArray(containers) || containers.length === 0) out.push({ type: "FieldValueRequired", field: "spec.containers", detail: "" });
   }
-  return [];
+  const podSpec = podSpecPath(type);
+  if (podSpec !== undefined) out.push(...podSpecErrors(get(obj, podSpec), podSpec));
+  if (g === "" && type.kind === "Service") out.push(...serviceErrors(obj));
+  if (type.crd === undefined) {
+    const version = typeof obj.apiVersion === "string" ? obj.apiVersion.split("/").at(-1)! : "v1";
+    out.push(...builtinEnumErrors(type.group, version, type.kind, obj));
+  }
+  return out;
 }
 
 function immutable(field: string, value: unknown, detail = "field is immutable"): FieldError {
