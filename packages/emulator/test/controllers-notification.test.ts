@@ -21,7 +21,7 @@ import { KubeStore } from "../src/kube/kube-store.js";
 import type { KubeObject } from "../src/kube/types.js";
 import type { KubeObject as ControlledObject } from "../src/controllers/objects.js";
 import { startLocalCloud, type LocalCloud } from "../src/server.js";
-import { fluxControllerDeployment, gitRunner, ready, until, type Obj } from "./controllers-fixture.js";
+import { fluxControllerDeployment, GIT_CREDENTIALS, gitRunner, ready, until, type Obj } from "./controllers-fixture.js";
 
 const GOTK = new URL("../../../../shared/reference/flux/gotk-components-v2.9.4.yaml", import.meta.url);
 
@@ -64,6 +64,8 @@ describe("the emulated notification-controller", () => {
       if (o?.kind === "CustomResourceDefinition" && /^(gitrepositories|kustomizations|alerts|providers|receivers)\./.test(o.metadata.name!)) store.apply(o, { fieldManager: "flux", force: true });
     }
     apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "flux-system" } });
+    // The local git host, like a real one, refuses anonymous clones: GitRepositories name these credentials.
+    store.apply(GIT_CREDENTIALS, { fieldManager: "test" });
     for (const name of ["source-controller", "kustomize-controller", "notification-controller"]) store.apply(fluxControllerDeployment(name), { fieldManager: "flux" });
     controllers = startControllers({ cluster: clusterOfStore(store), git: cloud.service<GitService>("git")!, deploymentDelayMs: 20, resyncMs: 100 });
   });
@@ -107,7 +109,7 @@ describe("the emulated notification-controller", () => {
     apply({ apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Provider", metadata: { name: "other", namespace: "flux-system" }, spec: { type: "generic", address: `${hookUrl}/other` } });
     apply({ apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Alert", metadata: { name: "other", namespace: "flux-system" }, spec: { providerRef: { name: "other" }, eventSources: [{ kind: "Kustomization", name: "prod" }] } });
 
-    apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "app", namespace: "flux-system" }, spec: { url, interval: "1m", ref: { branch: "main" } } });
+    apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "app", namespace: "flux-system" }, spec: { url, interval: "1m", ref: { branch: "main" }, secretRef: { name: "flux-system" } } });
     apply({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "dev", namespace: "flux-system" }, spec: { interval: "10m", path: "./deploy/overlays/dev", prune: true, sourceRef: { kind: "GitRepository", name: "app" } } });
     const ks = await until("the Kustomization to fail", () => store.get({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: "flux-system", name: "dev" }) as Obj | undefined, (o) => ready(o)?.status === "False" && ready(o)?.reason === "BuildFailed");
     await until("the four webhooks to be called", () => ["/generic", "/hmac", "/slack", "/teams"].map((p) => on(p).length), (n) => n.every((x) => x >= 1));
