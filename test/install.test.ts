@@ -53,6 +53,10 @@ test("the installed packages hold JavaScript and declarations, their licence, an
   const cli = join(dir, "project", "node_modules", "@iac", "cli");
   const manifest = JSON.parse(await readFile(join(cli, "package.json"), "utf8")) as { license?: string; exports: Record<string, unknown> };
   assert.equal(manifest.license, "Apache-2.0");
+  // Each package carries the licence's text (the repository's LICENSE), not only its name.
+  for (const pkg of ["cli", "sdk", "engine", "azure", "kubernetes", "emulator"]) {
+    assert.match(await readFile(join(dir, "project", "node_modules", "@iac", pkg, "LICENSE"), "utf8"), /^Apache License\s+Version 2\.0, January 2004/, `@iac/${pkg} ships LICENSE`);
+  }
   assert.deepEqual(manifest.exports["."], { types: "./dist/index.d.ts", default: "./dist/index.js" });
   assert.ok(existsSync(join(cli, "dist", "main.js")));
   assert.equal(existsSync(join(cli, "src")), false);
