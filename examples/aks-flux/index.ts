@@ -21,7 +21,7 @@
  *   there is no helm-controller and they report `Ready=False`, reason `LocalCloudUnsupported`.
  *
  * - image automation (config `imageAutomation`, on by default with `flux: bootstrap` when the local
- *   cloud serves a registry or config `image` is set): FluxBootstrap adds the image controllers
+ *   cloud serves a registry or config `image` is set, and `manifests` is not given): FluxBootstrap adds the image controllers
  *   (`componentsExtra`); an `ImageRepository` scans the app's image, an `ImagePolicy` picks the
  *   newest CI build (`sha-<short sha>-<unix time>`), and an `ImageUpdateAutomation` writes it into
  *   the fields of `deploy/overlays/dev/kustomization.yaml` marked `$imagepolicy`, commits and pushes:
@@ -75,7 +75,12 @@ const gitUser = config.get("gitUser") ?? "git";
 /** The image the app's CI pushes: config `image`, else `example/realtime-go` on the local cloud's registry. */
 const localRegistry = localEndpoints().registry;
 const image = config.get("image") ?? (localRegistry === undefined ? undefined : `${new URL(localRegistry).host}/example/realtime-go`);
-const imageAutomation = config.getBoolean("imageAutomation") ?? (mode === "bootstrap" && image !== undefined);
+/**
+ * On by default with FluxBootstrap when there is an image to scan and the program picks Flux's
+ * manifests (given `manifests` may lack the image controllers, e.g. a gotk-components.yaml: then
+ * say `iac config set imageAutomation true` with a release's install.yaml).
+ */
+const imageAutomation = config.getBoolean("imageAutomation") ?? (mode === "bootstrap" && image !== undefined && config.get("manifests") === undefined);
 if (imageAutomation && mode !== "bootstrap") throw new Error("imageAutomation needs flux: bootstrap (the image controllers of AKS's managed Flux are not set up by this program): iac config set imageAutomation false");
 if (imageAutomation && image === undefined) throw new Error("imageAutomation needs the image to scan: iac config set image <registry>/<name> (the local cloud's registry is the default under --local)");
 const alertWebhook = config.get("alertWebhook");

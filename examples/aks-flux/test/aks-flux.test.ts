@@ -101,7 +101,7 @@ before(async () => {
     });
   });
   await new Promise<void>((r) => hook!.listen(0, "127.0.0.1", r));
-  const config = { manifests: MANIFESTS, fluxVersion: "v2.9.4", imageScanInterval: "2s", alertWebhook: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/flux` };
+  const config = { manifests: MANIFESTS, fluxVersion: "v2.9.4", imageAutomation: "true", imageScanInterval: "2s", alertWebhook: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/flux` };
   for (const [key, value] of Object.entries(config)) {
     const set = await project.iac(["config", "set", key, value]);
     assert.equal(set.code, 0, show(set));
