@@ -215,18 +215,21 @@ test("a broken dev overlay pushed to git raises the Alert on the webhook; fixing
     await git("commit", "--quiet", "-am", "dev: a resource that does not exist");
     await git("push", "--quiet", "origin", "HEAD:main");
   });
-  await waitFor("the webhook to receive realtimeapp-dev's failure", async () => alerts.some(isDevFailure), 60_000);
-  const event = alerts.find(isDevFailure)!;
-  assert.equal(event["involvedObject"].namespace, "flux-system");
-  assert.equal(event["reportingController"], "kustomize-controller");
-  assert.match(String(event["message"]), /missing\.yaml/);
-  assert.equal(event["metadata"]?.["cluster"], "aks", "the Alert's eventMetadata");
-  assert.ok(!alerts.some((e) => e["involvedObject"]?.name === "realtimeapp-prod"), "prod is not broken");
-
-  await inAppRepo(async (_dir, git) => {
-    await git("revert", "--no-edit", "HEAD");
-    await git("push", "--quiet", "origin", "HEAD:main");
-  });
+  try {
+    await waitFor("the webhook to receive realtimeapp-dev's failure", async () => alerts.some(isDevFailure), 60_000);
+    const event = alerts.find(isDevFailure)!;
+    assert.equal(event["involvedObject"].namespace, "flux-system");
+    assert.equal(event["reportingController"], "kustomize-controller");
+    assert.match(String(event["message"]), /missing\.yaml/);
+    assert.equal(event["metadata"]?.["cluster"], "aks", "the Alert's eventMetadata");
+    assert.ok(!alerts.some((e) => e["involvedObject"]?.name === "realtimeapp-prod"), "prod is not broken");
+  } finally {
+    // Reverted even when the alert did not come, so that the tests after this one see a sound repository.
+    await inAppRepo(async (_dir, git) => {
+      await git("revert", "--no-edit", "HEAD");
+      await git("push", "--quiet", "origin", "HEAD:main");
+    });
+  }
   await waitFor("realtimeapp-dev to be Ready again", async () => ready(await kube.get({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: "flux-system", name: "realtimeapp-dev" }))?.status === "True", 60_000);
 });
 
