@@ -20,12 +20,23 @@
  *   wait for them (`waitForReady` is off for Helm objects): on the local cloud's emulated Kubernetes
  *   there is no helm-controller and they report `Ready=False`, reason `LocalCloudUnsupported`.
  *
+ * - image automation (config `imageAutomation`, on by default with `flux: bootstrap` when the local
+ *   cloud serves a registry or config `image` is set, and `manifests` is not given): FluxBootstrap adds the image controllers
+ *   (`componentsExtra`); an `ImageRepository` scans the app's image, an `ImagePolicy` picks the
+ *   newest CI build (`sha-<short sha>-<unix time>`), and an `ImageUpdateAutomation` writes it into
+ *   the fields of `deploy/overlays/dev/kustomization.yaml` marked `$imagepolicy`, commits and pushes:
+ *   the dev Kustomization then applies the new image;
+ * - alerting (when config `alertWebhook` is set): a notification `Provider` (generic webhook) and an
+ *   `Alert` for error events of every Kustomization and GitRepository (a broken overlay, a
+ *   repository that cannot be fetched).
+ *
  * On the local cloud (`iac up --local`) the cluster is emulated ARM, and its kubeconfig points at
  * the local cloud's Kubernetes API and git host.
  *
  * Config (all optional): `flux` (`bootstrap` | `extension`), `manifests` (a local Flux
  * install.yaml / gotk-components.yaml) or `fluxVersion`, `fleetUrl`, `appRepoUrl`, `gitUser`,
- * `gitToken` (secret), `helm` (`false` leaves the infrastructure layer out), `chartRepoUrl`.
+ * `gitToken` (secret), `helm` (`false` leaves the infrastructure layer out), `chartRepoUrl`,
+ * `imageAutomation`, `image`, `imageScanInterval`, `alertWebhook`.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -39,16 +50,19 @@ import { FluxBootstrap } from "@iac/kubernetes/flux";
 import { GitRepository, HelmRepository } from "@iac/kubernetes/flux/source/v1";
 import { Kustomization } from "@iac/kubernetes/flux/kustomize/v1";
 import { HelmRelease } from "@iac/kubernetes/flux/helm/v2";
+import { ImagePolicy, ImageRepository, ImageUpdateAutomation } from "@iac/kubernetes/flux/image/v1";
+import { Alert, Provider as NotificationProvider } from "@iac/kubernetes/flux/notification/v1beta3";
 
 const config = new Config();
 const mode = config.get("flux") ?? "bootstrap";
 if (mode !== "bootstrap" && mode !== "extension") throw new Error(`Config flux must be bootstrap or extension (got ${mode}): iac config set flux bootstrap`);
 
-/** The local cloud's git host, when `iac ... --local` runs the program. */
-function localGitBase(): string | undefined {
+/** The local cloud's endpoints (git host, registry), when `iac ... --local` runs the program. */
+function localEndpoints(): { git?: string; registry?: string } {
   const file = process.env.IAC_LOCAL_ENDPOINTS;
-  return file ? ((JSON.parse(readFileSync(file, "utf8")) as { git?: string }).git || undefined) : undefined;
+  return file ? (JSON.parse(readFileSync(file, "utf8")) as { git?: string; registry?: string }) : {};
 }
+const localGitBase = (): string | undefined => localEndpoints().git || undefined;
 
 function repoUrl(key: string, name: string): string {
   const base = localGitBase();
@@ -58,6 +72,18 @@ function repoUrl(key: string, name: string): string {
 }
 
 const gitUser = config.get("gitUser") ?? "git";
+/** The image the app's CI pushes: config `image`, else `example/realtime-go` on the local cloud's registry. */
+const localRegistry = localEndpoints().registry;
+const image = config.get("image") ?? (localRegistry === undefined ? undefined : `${new URL(localRegistry).host}/example/realtime-go`);
+/**
+ * On by default with FluxBootstrap when there is an image to scan and the program picks Flux's
+ * manifests (given `manifests` may lack the image controllers, e.g. a gotk-components.yaml: then
+ * say `iac config set imageAutomation true` with a release's install.yaml).
+ */
+const imageAutomation = config.getBoolean("imageAutomation") ?? (mode === "bootstrap" && image !== undefined && config.get("manifests") === undefined);
+if (imageAutomation && mode !== "bootstrap") throw new Error("imageAutomation needs flux: bootstrap (the image controllers of AKS's managed Flux are not set up by this program): iac config set imageAutomation false");
+if (imageAutomation && image === undefined) throw new Error("imageAutomation needs the image to scan: iac config set image <registry>/<name> (the local cloud's registry is the default under --local)");
+const alertWebhook = config.get("alertWebhook");
 const gitToken = config.getSecret("gitToken") ?? secret("local-cloud-accepts-any-token");
 
 // --- Azure: the cluster -----------------------------------------------------------------------
@@ -94,12 +120,17 @@ const namespaces = envs.map((env) => new Namespace(`realtime-${env}`, { metadata
 let flux: Resource;
 if (mode === "bootstrap") {
   const fluxVersion = config.get("fluxVersion");
-  const manifests = config.get("manifests") ?? (fluxVersion === undefined ? fileURLToPath(new URL("../../../shared/reference/flux/gotk-components-v2.9.4.yaml", import.meta.url)) : undefined);
+  // The image controllers are not in gotk-components.yaml: with image automation, a release's install.yaml (all controllers).
+  const reference = imageAutomation ? "install-v2.9.4.yaml" : "gotk-components-v2.9.4.yaml";
+  const manifests = config.get("manifests") ?? (fluxVersion === undefined ? fileURLToPath(new URL(`../../../shared/reference/flux/${reference}`, import.meta.url)) : undefined);
+  // install.yaml carries no version label: say which release the reference file is.
+  const version = fluxVersion ?? (config.get("manifests") === undefined && imageAutomation ? "v2.9.4" : undefined);
   const bootstrap = new FluxBootstrap(
     "flux",
     {
-      ...(fluxVersion === undefined ? {} : { version: fluxVersion }),
+      ...(version === undefined ? {} : { version }),
       ...(manifests === undefined ? {} : { manifests }),
+      ...(imageAutomation ? { componentsExtra: ["image-reflector-controller", "image-automation-controller"] } : {}),
       git: { url: repoUrl("fleetUrl", "fleet"), branch: "main", path: "clusters/aks", credentials: { username: gitUser, password: gitToken } },
     },
     { provider: aks },
@@ -132,6 +163,48 @@ if (mode === "bootstrap") {
       { provider: aks, dependsOn: [source, namespaces[i]!] },
     );
   });
+
+  // --- Image automation: a new build in the registry -> a commit in the dev overlay -> dev ----
+  if (imageAutomation) {
+    const interval = config.get("imageScanInterval") ?? "1m0s";
+    const images = new ImageRepository(
+      "realtime-go",
+      // The local cloud's registry is plain http on loopback (docs/local-cloud-registry.md).
+      { metadata: { name: "realtime-go", namespace: "flux-system" }, spec: { image: image!, interval, ...(config.get("image") === undefined ? { insecure: true } : {}) } },
+      { provider: aks, dependsOn: [bootstrap] },
+    );
+    // dev follows every build of main: CI tags them sha-<short sha>-<unix time>; the newest time wins.
+    new ImagePolicy(
+      "realtime-go-dev",
+      {
+        metadata: { name: "realtime-go-dev", namespace: "flux-system" },
+        spec: {
+          imageRepositoryRef: { name: "realtime-go" },
+          filterTags: { pattern: "^sha-[a-f0-9]+-(?P<ts>[0-9]+)$", extract: "$ts" },
+          policy: { numerical: { order: "asc" } },
+        },
+      },
+      { provider: aks, dependsOn: [images] },
+    );
+    // Writes the policy's image into the fields of deploy/overlays/dev marked {"$imagepolicy": "flux-system:realtime-go-dev:..."}.
+    new ImageUpdateAutomation(
+      "realtimeapp-dev",
+      {
+        metadata: { name: "realtimeapp-dev", namespace: "flux-system" },
+        spec: {
+          interval,
+          sourceRef: { kind: "GitRepository", name: "realtimeapp-infra" },
+          git: {
+            checkout: { ref: { branch: "main" } },
+            commit: { author: { name: "fluxbot", email: "fluxbot@example.com" }, messageTemplate: "dev: the newest realtime-go build" },
+            push: { branch: "main" },
+          },
+          update: { path: "./deploy/overlays/dev", strategy: "Setters" },
+        },
+      },
+      { provider: aks, dependsOn: [source] },
+    );
+  }
 } else {
   // AKS's managed Flux: Azure installs the controllers into flux-system and keeps them upgraded.
   const extension = new Extension("flux", {
@@ -158,6 +231,29 @@ if (mode === "bootstrap") {
       ),
     },
     { dependsOn: [extension, ...namespaces] },
+  );
+}
+
+// --- Alerting: failed reconciliations -> a generic webhook ------------------------------------
+
+if (alertWebhook !== undefined) {
+  const hook = new NotificationProvider(
+    "webhook",
+    { metadata: { name: "webhook", namespace: "flux-system" }, spec: { type: "generic", address: alertWebhook } },
+    { provider: aks, dependsOn: [flux] },
+  );
+  new Alert(
+    "failures",
+    {
+      metadata: { name: "failures", namespace: "flux-system" },
+      spec: {
+        providerRef: { name: "webhook" },
+        eventSeverity: "error",
+        eventSources: [{ kind: "Kustomization", name: "*" }, { kind: "GitRepository", name: "*" }],
+        eventMetadata: { cluster: "aks" },
+      },
+    },
+    { provider: aks, dependsOn: [hook] },
   );
 }
 
@@ -189,3 +285,4 @@ export const clusterName = cluster.name;
 export const clusterFqdn = cluster.fqdn;
 export const fluxMode = mode;
 export const appRepository = appUrl;
+export const automatedImage = imageAutomation ? image : "off";

@@ -4,11 +4,15 @@
  * through it onto the local Kubernetes API; Flux (the emulated controllers, a real kustomize)
  * builds the seed's overlays from the app repository on the local git host; a preview after it
  * finds nothing to do; destroy uninstalls Flux before the cluster goes and leaves nothing behind,
- * in ARM or in Kubernetes.
+ * in ARM or in Kubernetes. On the way, the program's image automation and alerting: a CI build
+ * pushed to the local registry (`iac local push`) becomes the automation's commit in the dev overlay
+ * and the dev Deployment's image; a broken overlay pushed to git reaches a webhook on loopback.
  */
 import assert from "node:assert/strict";
 import { execFile, type ChildProcess } from "node:child_process";
-import { cp, mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -21,7 +25,10 @@ import { iacProject, ROOT, show, spawnIac, type IacProject, type IacResult } fro
 
 const exec = promisify(execFile);
 const EXAMPLE = fileURLToPath(new URL("..", import.meta.url));
-const MANIFESTS = join(ROOT, "..", "shared", "reference", "flux", "gotk-components-v2.9.4.yaml");
+/** install.yaml: FluxBootstrap's componentsExtra (the image controllers) are not in gotk-components.yaml. */
+const MANIFESTS = join(ROOT, "..", "shared", "reference", "flux", "install-v2.9.4.yaml");
+/** A CI build of the app: `sha-<short sha>-<unix time>`, the tags the dev ImagePolicy follows. */
+const BUILD = "sha-5d6e7f8-1700000500";
 /**
  * The served cloud answers every long-running operation's first poll with its end (but those its
  * Flux agent finishes), and its microsoft.flux extension installs Flux v2.9.4's install.yaml.
@@ -33,7 +40,26 @@ let server: ChildProcess | undefined;
 let served: Promise<IacResult> | undefined;
 let arm: ResourceManagementClient;
 let kube: KubeClient;
-let endpoints: { arm: string; git: string; ca: string; subscriptionId: string };
+let endpoints: { arm: string; git: string; ca: string; subscriptionId: string; registry: string };
+/** The webhook on loopback the program's alerting Provider posts to: the events it received. */
+let hook: Server | undefined;
+const alerts: Record<string, any>[] = [];
+
+const gitEnv = (home: string) => ({ ...process.env, HOME: home, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0" });
+const appRepoUrl = () => `${endpoints.git.replace("http://", "http://dev:token@")}/iac/realtimeapp-infra.git`;
+
+/** Clone the app repository's main, run `work(dir, git)` in the clone, then remove it. */
+async function inAppRepo<T>(work: (dir: string, git: (...a: string[]) => Promise<string>) => Promise<T>): Promise<T> {
+  const home = await mkdtemp(join(project.dir, "clone-"));
+  const git = async (...a: string[]) =>
+    (await exec("git", ["-c", "user.name=Dev", "-c", "user.email=dev@example.com", ...a], { cwd: join(home, "repo"), env: gitEnv(home) })).stdout.trim();
+  try {
+    await exec("git", ["clone", "--quiet", "--branch", "main", appRepoUrl(), "repo"], { cwd: home, env: gitEnv(home) });
+    return await work(join(home, "repo"), git);
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
 
 /** Push `app-repo/` to the local git host as the app's repository; returns the commit. */
 export async function pushAppRepo(dir: string, git: string, from = join(EXAMPLE, "app-repo")): Promise<string> {
@@ -62,12 +88,29 @@ before(async () => {
   arm = new ResourceManagementClient(localCredential, endpoints.subscriptionId, { endpoint: endpoints.arm, tlsOptions: { ca: await readFile(endpoints.ca, "utf8") } });
   kube = new KubeClient(resolveSettings({ config: {}, env: { IAC_LOCAL_ENDPOINTS: file } }));
   await pushAppRepo(project.dir, endpoints.git);
-  const set = await project.iac(["config", "set", "manifests", MANIFESTS]);
-  assert.equal(set.code, 0, show(set));
+  hook = createServer((req, res) => {
+    let text = "";
+    req.on("data", (d: Buffer) => (text += d.toString("utf8")));
+    req.on("end", () => {
+      try {
+        alerts.push(JSON.parse(text) as Record<string, any>);
+      } catch {
+        alerts.push({ unparsed: text });
+      }
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => hook!.listen(0, "127.0.0.1", r));
+  const config = { manifests: MANIFESTS, fluxVersion: "v2.9.4", imageAutomation: "true", imageScanInterval: "2s", alertWebhook: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/flux` };
+  for (const [key, value] of Object.entries(config)) {
+    const set = await project.iac(["config", "set", key, value]);
+    assert.equal(set.code, 0, show(set));
+  }
 });
 after(async () => {
   server?.kill("SIGINT");
   await served;
+  await new Promise((r) => (hook ? hook.close(r) : r(undefined)));
   await project?.remove();
 });
 
@@ -130,8 +173,64 @@ test("up creates the AKS cluster, bootstraps Flux through its kubeconfig, and Fl
   }
 });
 
+const deploymentImage = async (ns: string, name: string) =>
+  ((await kube.get({ apiVersion: "apps/v1", kind: "Deployment", namespace: ns, name }))?.["spec"] as { template: { spec: { containers: { image: string }[] } } } | undefined)?.template.spec
+    .containers[0]?.image;
+
+test("a CI build pushed to the local registry becomes the automation's commit in the dev overlay and the dev Deployment's image", async () => {
+  const host = new URL(endpoints.registry).host;
+  const before = await inAppRepo((_dir, git) => git("rev-parse", "HEAD"));
+  const pushed = await project.iac(["local", "push", `example/realtime-go:${BUILD}`]);
+  assert.equal(pushed.code, 0, show(pushed));
+  // A tag the policy's pattern does not take is no build: it must not be chosen.
+  const other = await project.iac(["local", "push", "example/realtime-go:v9.9.9"]);
+  assert.equal(other.code, 0, show(other));
+  let image: string | undefined;
+  await waitFor("the dev Deployment to run the new build", async () => (image = await deploymentImage("realtime-dev", "realtime-dev")) === `${host}/example/realtime-go:${BUILD}`, 60_000).catch(
+    () => assert.fail(`the dev Deployment runs ${image}`),
+  );
+  assert.equal(await deploymentImage("realtime-prod", "prod-realtime"), "registry.example.com/realtime-go:v1.4.0", "prod is not automated");
+  const commit = await inAppRepo(async (dir, git) => ({
+    parent: await git("rev-parse", "HEAD~1"),
+    author: await git("log", "-1", "--format=%an <%ae>"),
+    subject: await git("log", "-1", "--format=%s"),
+    dev: await readFile(join(dir, "deploy", "overlays", "dev", "kustomization.yaml"), "utf8"),
+  }));
+  assert.deepEqual([commit.parent, commit.author, commit.subject], [before, "fluxbot <fluxbot@example.com>", "dev: the newest realtime-go build"]);
+  assert.match(commit.dev, new RegExp(`newName: ${host.replace(/\./g, "\\.")}/example/realtime-go # \\{"\\$imagepolicy": "flux-system:realtime-go-dev:name"\\}`));
+  assert.match(commit.dev, new RegExp(`newTag: ${BUILD} # \\{"\\$imagepolicy": "flux-system:realtime-go-dev:tag"\\}`));
+});
+
 test("a preview after up finds nothing to change", async () => {
   await iac(["preview", "--expect-no-changes"]);
+});
+
+test("a broken dev overlay pushed to git raises the Alert on the webhook; fixing it makes dev Ready again", async () => {
+  const isDevFailure = (e: Record<string, any>) => e["involvedObject"]?.kind === "Kustomization" && e["involvedObject"]?.name === "realtimeapp-dev" && e["severity"] === "error";
+  assert.deepEqual(alerts.filter(isDevFailure), [], "no failure before the overlay breaks");
+  const file = join("deploy", "overlays", "dev", "kustomization.yaml");
+  await inAppRepo(async (dir, git) => {
+    const text = await readFile(join(dir, file), "utf8");
+    await writeFile(join(dir, file), text.replace("- ../../bases/realtimeapp\n", "- ../../bases/realtimeapp\n- missing.yaml\n"));
+    await git("commit", "--quiet", "-am", "dev: a resource that does not exist");
+    await git("push", "--quiet", "origin", "HEAD:main");
+  });
+  try {
+    await waitFor("the webhook to receive realtimeapp-dev's failure", async () => alerts.some(isDevFailure), 60_000);
+    const event = alerts.find(isDevFailure)!;
+    assert.equal(event["involvedObject"].namespace, "flux-system");
+    assert.equal(event["reportingController"], "kustomize-controller");
+    assert.match(String(event["message"]), /missing\.yaml/);
+    assert.equal(event["metadata"]?.["cluster"], "aks", "the Alert's eventMetadata");
+    assert.ok(!alerts.some((e) => e["involvedObject"]?.name === "realtimeapp-prod"), "prod is not broken");
+  } finally {
+    // Reverted even when the alert did not come, so that the tests after this one see a sound repository.
+    await inAppRepo(async (_dir, git) => {
+      await git("revert", "--no-edit", "HEAD");
+      await git("push", "--quiet", "origin", "HEAD:main");
+    });
+  }
+  await waitFor("realtimeapp-dev to be Ready again", async () => ready(await kube.get({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: "flux-system", name: "realtimeapp-dev" }))?.status === "True", 60_000);
 });
 
 test("destroy uninstalls Flux before the cluster goes and leaves nothing in ARM or Kubernetes", async () => {
