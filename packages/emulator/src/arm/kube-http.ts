@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { request } from "node:https";
 import { request as httpRequest } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Endpoints } from "../service.js";
 
 /** A Kubernetes object as JSON. */
@@ -51,8 +52,31 @@ export class KubeHttp {
     this.#token = /^\s*token:\s*["']?([^\s"']+)/m.exec(kubeconfig)?.[1] ?? "";
   }
 
-  /** One request; JSON in and out. */
+  /**
+   * One request; JSON in and out. Every request the agents send is idempotent (server-side apply,
+   * GET, DELETE, a merge patch of finalizers), so answers a real apiserver gives while it is busy
+   * are retried with a growing wait, as client-go does: 429 and 5xx (e.g. "storage is
+   * (re)initializing" right after CRDs change) and a dropped connection.
+   */
   async call(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<{ status: number; json: unknown }> {
+    for (let attempt = 1; ; attempt++) {
+      let r: { status: number; json: unknown; retryAfter?: number } | undefined;
+      let failure: unknown;
+      try {
+        r = await this.#once(method, path, body, contentType);
+      } catch (err) {
+        failure = err;
+      }
+      const transient = r === undefined || r.status === 429 || (r.status >= 500 && r.status !== 501);
+      if (!transient || attempt >= RETRIES) {
+        if (r === undefined) throw failure;
+        return { status: r.status, json: r.json };
+      }
+      await sleep(Math.min(r?.retryAfter ?? 100 * 2 ** attempt, 2_000));
+    }
+  }
+
+  async #once(method: string, path: string, body: unknown, contentType: string): Promise<{ status: number; json: unknown; retryAfter?: number }> {
     const url = new URL(this.#server + path);
     const data = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
@@ -74,7 +98,8 @@ export class KubeHttp {
           } catch {
             json = text;
           }
-          resolve({ status: res.statusCode ?? 0, json });
+          const after = Number(res.headers["retry-after"]);
+          resolve({ status: res.statusCode ?? 0, json, ...(Number.isFinite(after) && after > 0 ? { retryAfter: after * 1000 } : {}) });
         });
       });
       req.on("timeout", () => req.destroy(new Error(`${method} ${path}: timed out`)));
@@ -153,6 +178,9 @@ export class KubeHttp {
     if (r.status >= 300 && r.status !== 404) throw new KubeHttpError(r.status, `deleting ${o.kind} ${o.metadata.name}: ${messageOf(r.json)}`);
   }
 }
+
+/** Attempts of one request while the apiserver answers busy (about 10 s in all). */
+const RETRIES = 8;
 
 function messageOf(json: unknown): string {
   const m = (json as { message?: unknown } | undefined)?.message;
