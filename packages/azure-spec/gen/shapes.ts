@@ -4,9 +4,7 @@
  */
 import type { NamedTypeSpec, PropertySpec, TypeKeyRef, TypeRef } from "../src/format.js";
 import { cmp } from "./order.js";
-import { isSecretByName } from "./secrets.js";
-
-const READ_ONLY = 2;
+import { markSecret, secretRuleOf } from "./secrets.js";
 
 /** A node of a bicep-types file. */
 export interface RawNode {
@@ -49,12 +47,11 @@ export function namedShape(nodes: readonly RawNode[], node: RawNode, ref: (index
     for (const [name, p] of Object.entries(raw)) {
       const flags = p.flags ?? 0;
       let type = inline(nodes, p.type, ref);
-      // A writable string named as secrets are: sensitive, whatever the definitions say (secrets.ts).
-      if ((flags & READ_ONLY) === 0 && isSecretByName(String(node.name), name)) {
-        if (type === "string") type = { type: "string", sensitive: true };
-        else if (typeof type === "object" && type.type === "string" && !type.sensitive) type = { ...type, sensitive: true };
-      }
-      out[name] = flags !== 0 ? { type, flags } : { type };
+      // A writable property that holds a secret the definitions do not mark (secrets.ts,
+      // secret-rules.json): a string's type is sensitive, any other value the property itself.
+      let sensitive = false;
+      if (secretRuleOf(String(node.name), name, flags, type)) ({ type, onProperty: sensitive } = markSecret(type));
+      out[name] = { type, ...(flags !== 0 ? { flags } : {}), ...(sensitive ? { sensitive: true as const } : {}) };
     }
     return out;
   };

@@ -97,6 +97,12 @@ export type TypeRef =
 export interface PropertySpec {
   readonly type: TypeRef;
   readonly flags?: number;
+  /**
+   * The whole value is a secret (a VM extension's `protectedSettings`, a password typed `any`):
+   * set by the compaction's rules (gen/secret-rules.json) where the type cannot say it. A secret
+   * string carries `sensitive` on its type instead.
+   */
+  readonly sensitive?: true;
 }
 
 /** A named object type (entry of `types`). */

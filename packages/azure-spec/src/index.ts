@@ -29,6 +29,7 @@ export {
   isDeployTimeConstant,
   isIdentifier,
   isSensitive,
+  isSecretProperty,
   distance,
   type ArgSpec,
 } from "./loader.js";

@@ -172,6 +172,8 @@ export const isIdentifier = (p: PropertySpec): boolean => ((p.flags ?? 0) & FLAG
 
 /** Whether a type reference is a secret string (an object may be sensitive as a whole too: see ObjectTypeSpec). */
 export const isSensitive = (t: TypeRef): boolean => typeof t === "object" && t.type === "string" && t.sensitive === true;
+/** Whether a property's whole value is a secret: marked on the property (any value) or a secret string. */
+export const isSecretProperty = (p: PropertySpec): boolean => p.sensitive === true || isSensitive(p.type);
 
 // --- args and outputs -------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@
  * Reading back keeps what the program set and what the service never returns (write-only and
  * sensitive values, which the engine keeps encrypted) so that their absence is not drift.
  */
-import { isReadOnly, isWriteOnly, type ArgSpec, type PropertySpec, type TypeKeyRef, type TypeRef } from "@iac/azure-spec";
+import { isReadOnly, isSecretProperty, isWriteOnly, type ArgSpec, type PropertySpec, type TypeKeyRef, type TypeRef } from "@iac/azure-spec";
 import type { PropertyMap, PropertyValue } from "@iac/sdk/provider";
 import type { NamedTypes } from "./validate.js";
 
@@ -62,6 +62,12 @@ export function liveArgs(args: readonly ArgSpec[], body: PropertyMap, names: Rea
   return out;
 }
 
+/** Whether a named type is a secret as a whole (the service never returns it). */
+function isSecretObject(ref: TypeKeyRef, named: NamedTypes): boolean {
+  const n = named(ref);
+  return n.kind === "object" && n.sensitive === true;
+}
+
 /** The properties of a named type (a discriminated one: base and every element's). */
 function propertiesOf(ref: TypeKeyRef, named: NamedTypes): Record<string, PropertySpec> {
   const n = named(ref);
@@ -82,7 +88,7 @@ function propertiesOf(ref: TypeKeyRef, named: NamedTypes): Record<string, Proper
  */
 export function project(user: PropertyValue | undefined, live: PropertyValue | undefined, t: TypeRef | undefined, named: NamedTypes, hidden = false): PropertyValue | undefined {
   if (user === undefined) return undefined;
-  if (live === undefined || live === null) return hidden || (typeof t === "object" && t.type === "string" && t.sensitive) ? user : live === null ? null : undefined;
+  if (live === undefined || live === null) return hidden || (typeof t === "object" && t.type === "string" && t.sensitive) || (typeof t === "string" && t.startsWith("@") && isSecretObject(t as TypeKeyRef, named)) ? user : live === null ? null : undefined;
   if (typeof t === "string" && t.startsWith("@") && isObject(user) && isObject(live)) {
     const n = named(t as TypeKeyRef);
     if (n.kind === "object" && n.additionalProperties !== undefined && Object.keys(n.properties).length === 0) {
@@ -100,7 +106,7 @@ export function project(user: PropertyValue | undefined, live: PropertyValue | u
     const out: { [key: string]: PropertyValue } = {};
     for (const k of Object.keys(user)) {
       const p = props[k];
-      const v = project(user[k], live[k], p?.type, named, p !== undefined && isWriteOnly(p));
+      const v = project(user[k], live[k], p?.type, named, p !== undefined && (isWriteOnly(p) || isSecretProperty(p)));
       if (v !== undefined) out[k] = v;
     }
     return out;
@@ -141,7 +147,7 @@ export function readBack(args: readonly ArgSpec[], olds: PropertyMap | undefined
       if (live[k] !== undefined) out[k] = live[k]!;
       continue;
     }
-    const v = project(user, a.name === "properties" ? body.properties : live[k], a.property.type, named, isWriteOnly(a.property));
+    const v = project(user, a.name === "properties" ? body.properties : live[k], a.property.type, named, isWriteOnly(a.property) || isSecretProperty(a.property));
     if (v !== undefined) out[k] = v;
   }
   return out;

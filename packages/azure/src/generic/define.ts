@@ -172,9 +172,9 @@ function holdsSensitive(spec: ModuleSpec, t: TypeRef, seen: Set<string>): boolea
     if (named.kind === "object") {
       if (named.sensitive) return true;
       if (named.additionalProperties !== undefined && holdsSensitive(spec, named.additionalProperties, seen)) return true;
-      return Object.values(named.properties).some((p) => holdsSensitive(spec, p.type, seen));
+      return Object.values(named.properties).some((p) => p.sensitive === true || holdsSensitive(spec, p.type, seen));
     }
-    return Object.values(named.base).some((p) => holdsSensitive(spec, p.type, seen)) || Object.values(named.elements).some((e) => holdsSensitive(spec, e, seen));
+    return Object.values(named.base).some((p) => p.sensitive === true || holdsSensitive(spec, p.type, seen)) || Object.values(named.elements).some((e) => holdsSensitive(spec, e, seen));
   }
   switch (t.type) {
     case "string":

@@ -253,7 +253,7 @@ function checkObject(c: Checker, shape: { properties: Record<string, PropertySpe
     // A read-only property inside an object is what the service returned: an output object passed
     // on as a reference (Pulumi's `subnet: vnet.subnets[0]`). Not sent, not an error.
     if (isReadOnly(p)) continue;
-    out[k] = checkValue(c, p.type, value, at(k), shape.sensitive);
+    out[k] = checkValue(c, p.type, value, at(k), shape.sensitive || p.sensitive === true);
   }
   for (const [k, p] of Object.entries(shape.properties)) {
     if (isRequired(p) && !isReadOnly(p) && v[k] === undefined) fail(c, at(k), "is required");
@@ -303,7 +303,7 @@ function check(news: PropertyMap, o: CheckArgsOptions, c: Checker, byName: Reado
       fail(c, k, `is not an arg of this resource type${near.length > 0 ? `; did you mean ${near.join(", ")}?` : ""}`);
       continue;
     }
-    inputs[k] = checkValue(c, arg.property.type, v, k);
+    inputs[k] = checkValue(c, arg.property.type, v, k, arg.property.sensitive === true);
   }
   // `properties` given whole and a flattened property of it given too: one place only.
   const whole = inputs.properties;

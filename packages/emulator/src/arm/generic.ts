@@ -131,23 +131,14 @@ function etagOf(id: string, now: number): string {
 }
 
 /**
- * Properties Azure takes and never returns whose definitions do not mark them secret: the protected
- * settings of Kubernetes configurations (extensions, fluxConfigurations), which carry git tokens
- * and keys. Like secrets, they are not stored (flux-agent.ts gets them in memory).
+ * Body fields kept in the record besides location and tags: without secrets, write-only values and
+ * what the data marks sensitive beyond the definitions (the protected settings of VM extensions and
+ * Kubernetes configurations, which carry keys and tokens: @iac/azure-spec gen/secret-rules.json),
+ * which ARM takes and never returns. flux-agent.ts gets a Flux configuration's in memory.
  */
-const PROTECTED_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
-  "microsoft.kubernetesconfiguration": ["configurationProtectedSettings"],
-};
-
-/** Body fields kept in the record besides location and tags. */
 function storedBody(spec: ResourceSpec, clean: Record<string, unknown>): Json {
   const stripped = withoutSecrets(spec.module, spec.body, clean) as Record<string, unknown>;
   const { location: _l, tags: _t, id: _i, name: _n, type: _y, apiVersion: _a, ...rest } = stripped;
-  const hidden = PROTECTED_PROPERTIES[spec.armType.split("/")[0]!.toLowerCase()] ?? [];
-  const properties = rest["properties"];
-  if (hidden.length > 0 && typeof properties === "object" && properties !== null) {
-    rest["properties"] = Object.fromEntries(Object.entries(properties).filter(([k]) => !hidden.includes(k)));
-  }
   return rest;
 }
 

@@ -23,6 +23,8 @@ export const Flags = {
 export interface PropSpec {
   readonly type: TypeRef;
   readonly flags: number;
+  /** The whole value is a secret (a VM extension's `protectedSettings`): never stored, never returned. */
+  readonly sensitive?: boolean;
 }
 
 export type TypeSpec =

@@ -20,7 +20,7 @@ export function defaultSpecDir(): string {
 }
 
 type RawRef = string | { readonly type: string; readonly [k: string]: unknown };
-type RawProp = { readonly type: RawRef; readonly flags?: number };
+type RawProp = { readonly type: RawRef; readonly flags?: number; readonly sensitive?: boolean };
 type RawNamed =
   | { readonly kind: "object"; readonly name: string; readonly properties?: Record<string, RawProp>; readonly additionalProperties?: RawRef; readonly sensitive?: boolean }
   | { readonly kind: "discriminated"; readonly name: string; readonly discriminator: string; readonly base?: Record<string, RawProp>; readonly elements: Record<string, RawRef> };
@@ -117,7 +117,7 @@ export function convertModule(raw: RawModule, file: string): LoadedModule {
     }
   };
   const props = (p: Record<string, RawProp> | undefined): Record<string, PropSpec> =>
-    Object.fromEntries(Object.entries(p ?? {}).map(([k, v]) => [k, { type: ref(v.type), flags: v.flags ?? 0 }]));
+    Object.fromEntries(Object.entries(p ?? {}).map(([k, v]) => [k, { type: ref(v.type), flags: v.flags ?? 0, ...(v.sensitive === true ? { sensitive: true } : {}) }]));
   for (const [key, t] of Object.entries(raw.types ?? {})) {
     const slot = named.get(key)!;
     types[slot] = t.kind === "object"

@@ -251,7 +251,7 @@ function cleanObject(w: Walk, shape: ObjectShape, value: Record<string, unknown>
 
 /**
  * The value without what the service never returns: write-only and sensitive properties (and
- * sensitive strings wherever they sit). Applied before storing, so secrets are not even persisted.
+ * sensitive strings and objects wherever they sit; the data marks protected settings sensitive). Applied before storing, so secrets are not even persisted.
  */
 export function withoutSecrets(mod: ModuleSpec, ref: TypeRef, value: unknown): unknown {
   if (value === null || value === undefined) return value;
@@ -290,7 +290,7 @@ function stripObject(mod: ModuleSpec, props: Readonly<Record<string, PropSpec>>,
       if (kept !== undefined) out[k] = kept;
       continue;
     }
-    if (p.flags & Flags.WriteOnly) continue;
+    if (p.flags & Flags.WriteOnly || p.sensitive) continue;
     const kept = withoutSecrets(mod, p.type, v);
     if (kept !== undefined) out[k] = kept;
   }
