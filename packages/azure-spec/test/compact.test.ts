@@ -108,5 +108,36 @@ describe("compaction", () => {
       assert.equal(isSecretByName("Anything", name), false, name);
     }
     assert.equal(isSecretByName("SecretObject", "value"), true);
+    // Reviewed additions (gen/secret-rules.json) and reviewed exceptions.
+    for (const name of ["passphrase", "sharedAccessPolicyKey", "authKey1", "blobContainerSasUri", "primaryKekCertificatePfx", "token"]) assert.equal(isSecretByName("Anything", name), true, name);
+    for (const name of ["keyName", "sshPublicKey", "hostKeyAlgorithm", "lastModifiedSecret", "tokenEndpoint", "keyVaultUri"]) assert.equal(isSecretByName("Anything", name), false, name);
+    assert.equal(isSecretByName("ConnStringValueTypePair", "value"), true, "an App Service connection string's value");
+    assert.equal(isSecretByName("CaCertificateProperties", "encodedCertificate"), false, "a CA certificate is public");
+    assert.equal(isSecretByName("HostnameConfiguration", "encodedCertificate"), true, "a PFX holds the private key");
+  });
+
+  it("marks values that are not strings where the rules say their whole value is secret, on the property", async () => {
+    const { secretRuleOf, markSecret } = await import("../gen/secrets.js");
+    // Protected settings, whatever their type: `any` (VM extensions), a map (Flux configurations), a list (run commands).
+    assert.equal(secretRuleOf("VirtualMachineExtensionProperties", "protectedSettings", 0, "any"), "whole-value");
+    assert.equal(secretRuleOf("FluxConfigurationProperties", "configurationProtectedSettings", 0, "@FluxConfigurationPropertiesConfigurationProtectedSettings"), "whole-value");
+    assert.equal(secretRuleOf("VirtualMachineRunCommandProperties", "protectedParameters", 0, { type: "array", items: "@RunCommandInputParameter" }), "whole-value");
+    // A password typed `any` (Data Factory's "string or expression") is one by name.
+    assert.equal(secretRuleOf("MySqlLinkedServiceTypeProperties", "password", 0, "any"), "name");
+    // Write-only (sent, never returned) and named as a credential: secret; a write-only enum is not.
+    assert.equal(secretRuleOf("OnlineEndpointProperties", "keys", 4, "@EndpointAuthKeys"), "write-only");
+    assert.equal(secretRuleOf("ExportDatabaseDefinition", "storageKeyType", 4, { type: "enum", values: ["SharedAccessKey", "StorageAccessKey"] }), undefined);
+    // Read-only values are never marked by the rules; the public settings are not secret.
+    assert.equal(secretRuleOf("VirtualMachineExtensionProperties", "protectedSettings", 2, "any"), undefined);
+    assert.equal(secretRuleOf("VirtualMachineExtensionProperties", "settings", 0, "any"), undefined);
+    assert.deepEqual(markSecret("string"), { type: { type: "string", sensitive: true }, onProperty: false });
+    assert.deepEqual(markSecret("any"), { type: "any", onProperty: true });
+  });
+
+  it("the committed data carries the marks: protected settings of VM extensions and Flux configurations", () => {
+    const data = (m: string) => JSON.parse(readFileSync(join(ROOT, "packages/azure-spec/data", `${m}.json`), "utf8")) as { types: Record<string, { properties: Record<string, { sensitive?: true }> }> };
+    assert.equal(data("compute").types.VirtualMachineExtensionProperties!.properties.protectedSettings!.sensitive, true);
+    assert.equal(data("compute").types.VirtualMachineExtensionProperties!.properties.settings!.sensitive, undefined);
+    assert.equal(data("kubernetesconfiguration").types.FluxConfigurationProperties!.properties.configurationProtectedSettings!.sensitive, true);
   });
 });

@@ -48,3 +48,30 @@ describe("secretInputs of the hand-written types", () => {
     for (const type of [TYPES.resourceGroup, TYPES.storageAccount, TYPES.fileShare]) assert.deepEqual(secretInputsOf(type), [], type);
   });
 });
+
+describe("secretInputs of generated types: what the type data leaves unmarked (packages/azure-spec/gen/secret-rules.json)", () => {
+  const outputsOf = (type: string) => (providers.provider(type) as { secretOutputs?: readonly string[] }).secretOutputs ?? [];
+  it("a VM extension's protectedSettings (typed any) whole, not its public settings", () => {
+    const inputs: PropertyValue = { resourceGroupName: "rg", virtualMachineName: "vm", settings: { commandToExecute: "echo" }, protectedSettings: { storageAccountKey: "p1" } };
+    const selected = secretInputsOf("azure:compute:VirtualMachineExtension").flatMap((p) => valuesAt(inputs, p));
+    assert.deepEqual(selected, [{ storageAccountKey: "p1" }]);
+    assert.ok(outputsOf("azure:compute:VirtualMachineExtension").includes("protectedSettings"));
+    assert.ok(!outputsOf("azure:compute:VirtualMachineExtension").includes("settings"));
+  });
+
+  it("a scale set's extension profile: every extension's protectedSettings", () => {
+    assert.ok(secretInputsOf("azure:compute:VirtualMachineScaleSet").some((p) => /extensionProfile\.extensions\[\*\]\.properties\.protectedSettings$/.test(p)), secretInputsOf("azure:compute:VirtualMachineScaleSet").join(", "));
+  });
+
+  it("a Flux configuration's and a cluster extension's configurationProtectedSettings", () => {
+    for (const type of ["azure:kubernetesconfiguration:FluxConfiguration", "azure:kubernetesconfiguration:Extension"]) {
+      const selected = secretInputsOf(type).flatMap((p) => valuesAt({ configurationProtectedSettings: { httpsKey: "k" }, configurationSettings: { plain: "v" } }, p));
+      assert.deepEqual(selected, [{ httpsKey: "k" }], type);
+    }
+  });
+
+  it("a Key Vault secret's value and a SQL server's administrator password", () => {
+    assert.deepEqual(secretInputsOf("azure:keyvault:Secret").flatMap((p) => valuesAt({ value: "v1", contentType: "text/plain" }, p)), ["v1"]);
+    assert.deepEqual(secretInputsOf("azure:sql:Server").flatMap((p) => valuesAt({ administratorLogin: "admin", administratorLoginPassword: "p2" }, p)), ["p2"]);
+  });
+});

@@ -167,6 +167,24 @@ describe("ARM: generic request bodies checked against the type definitions", () 
     assert.doesNotMatch(persisted, /s3cr3t/);
     h = await startArm({ dataDir: h.dataDir });
   });
+
+  it("never returns nor stores a VM extension's protectedSettings, which the type data marks sensitive beyond the definitions", async () => {
+    const COMPUTE = "2026-04-01";
+    const vm = await put("providers/Microsoft.Compute/virtualMachines/vmsecrets", COMPUTE, { location: "westeurope", properties: { hardwareProfile: { vmSize: "Standard_B1s" } } });
+    assert.ok(vm.status === 200 || vm.status === 201, vm.text);
+    const ext = await put("providers/Microsoft.Compute/virtualMachines/vmsecrets/extensions/script", COMPUTE, {
+      location: "westeurope",
+      properties: { publisher: "Microsoft.Azure.Extensions", type: "CustomScript", typeHandlerVersion: "2.1", settings: { commandToExecute: "echo public" }, protectedSettings: { storageAccountKey: "s3cr3t-protected" } },
+    });
+    assert.ok(ext.status === 200 || ext.status === 201, ext.text);
+    assert.equal(ext.json.properties.protectedSettings, undefined, "the PUT's answer holds no protected setting");
+    const got = await h.raw("GET", `${rg}/providers/Microsoft.Compute/virtualMachines/vmsecrets/extensions/script?api-version=${COMPUTE}`);
+    assert.deepEqual(got.json.properties.settings, { commandToExecute: "echo public" });
+    assert.equal(got.json.properties.protectedSettings, undefined);
+    await h.close({ keepData: true });
+    assert.doesNotMatch(readFileSync(join(h.dataDir, "arm", "arm.json"), "utf8"), /s3cr3t-protected/);
+    h = await startArm({ dataDir: h.dataDir });
+  });
 });
 
 describe("ARM: PUT bodies of Microsoft's REST examples", () => {
