@@ -4,7 +4,7 @@
  * TypeRef as a TypeScript type.
  */
 import type { ModuleSpec, NamedTypeSpec, PropertySpec, TypeRef } from "../src/format.js";
-import { isReadOnly, isRequired, isWriteOnly } from "../src/loader.js";
+import { isReadOnly, isRequired, isSecretProperty, isWriteOnly } from "../src/loader.js";
 import { pascal } from "../src/naming.js";
 import type { ModuleDocs } from "./compact.js";
 
@@ -83,11 +83,18 @@ function propLines(ctx: DtsContext, key: string, props: readonly [string, Proper
   const descs = ns === "inputs" ? ctx.docs.properties.get(key) : undefined;
   const out: string[] = [];
   for (const [n, p] of props) {
-    const d = descs?.get(n);
+    const d = withSecretNote(descs?.get(n), ns === "inputs" && isSecretProperty(p));
     if (d) out.push(doc([d], "    "));
     out.push(`    ${prop(n)}${isRequired(p) ? "" : "?"}: ${tsType(ctx, p.type, ns)};`);
   }
   return out;
+}
+
+/** What an input's doc says of a secret: the engine keeps it encrypted even when given as a plain string. */
+export const SECRET_NOTE = "Secret: encrypted in state and shown as [secret], even when given as a plain string.";
+export function withSecretNote(description: string | undefined, secret: boolean): string | undefined {
+  if (!secret) return description;
+  return description ? `${description}${/[.!?]$/.test(description) ? "" : "."} ${SECRET_NOTE}` : SECRET_NOTE;
 }
 
 export function tsType(ctx: DtsContext, t: TypeRef, ns: "inputs" | "outputs"): string {

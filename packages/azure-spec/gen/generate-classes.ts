@@ -8,10 +8,10 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { FunctionSpec, ModuleSpec, ResourceSpec, TypeRef } from "../src/format.js";
-import { alwaysReturned, argsOf, functionFixedNames, functionInputLayout, isRequired, outputsOf, type ArgSpec } from "../src/loader.js";
+import { alwaysReturned, argsOf, functionFixedNames, functionInputLayout, isRequired, isSecretProperty, outputsOf, type ArgSpec } from "../src/loader.js";
 import { pascal } from "../src/naming.js";
 import type { CompactedModule, ModuleDocs } from "./compact.js";
-import { doc, dtsContext, namespaceDts, prop, tsType, type DtsContext } from "./dts-types.js";
+import { doc, dtsContext, namespaceDts, prop, tsType, withSecretNote, type DtsContext } from "./dts-types.js";
 import { writeIfChanged } from "./write.js";
 
 /**
@@ -206,7 +206,7 @@ function resourceDts(ctx: DtsContext, r: ResourceSpec): string[] {
   out.push(doc([`The args of {@link ${r.class}}: any property may be an Input (an Output of another resource, a promise).`]));
   out.push(`export interface ${r.class}Args {`);
   for (const a of args) {
-    const d = describe(ctx, r, a);
+    const d = withSecretNote(describe(ctx, r, a), a.kind !== "name" && isSecretProperty(a.property));
     if (d) out.push(doc([d], "  "));
     const t = a.kind === "name" ? nameArgType(ctx, r, a) : tsType(ctx, a.property.type, "inputs");
     out.push(`  ${prop(a.name)}${argRequired(r, a) ? "" : "?"}: ${a.kind === "name" ? `$Input<${t}>` : `$DeepInput<${t}>`};`);
