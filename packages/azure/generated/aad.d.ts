@@ -211,7 +211,7 @@ export interface OuContainerArgs {
   accountName?: $DeepInput<string>;
   /** The account spn */
   spn?: $DeepInput<string>;
-  /** The account password */
+  /** The account password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   password?: $DeepInput<string>;
 }
 
@@ -300,7 +300,7 @@ export declare namespace inputs {
     accountName?: string;
     /** The account spn */
     spn?: string;
-    /** The account password */
+    /** The account password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   }
   interface DomainSecuritySettings {
@@ -358,7 +358,7 @@ export declare namespace inputs {
     friendlyName?: string;
     /** Remote Dns ips */
     remoteDnsIps?: string;
-    /** Trust Password */
+    /** Trust Password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     trustPassword?: string;
   }
   type HealthAlert = { [key: string]: any };
@@ -368,7 +368,7 @@ export declare namespace inputs {
     ldaps?: "Enabled" | "Disabled" | (string & {});
     /** The certificate required to configure Secure LDAP. The parameter passed here should be a base64encoded representation of the certificate pfx file. */
     pfxCertificate?: string;
-    /** The password to decrypt the provided Secure LDAP certificate pfx file. */
+    /** The password to decrypt the provided Secure LDAP certificate pfx file. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     pfxCertificatePassword?: string;
     /** A flag to determine whether or not Secure LDAP access over the internet is enabled or disabled. */
     externalAccess?: "Enabled" | "Disabled" | (string & {});
@@ -403,7 +403,7 @@ export declare namespace inputs {
     accountName?: string;
     /** The account spn */
     spn?: string;
-    /** The account password */
+    /** The account password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   }
   interface MigrationProgress {

@@ -2309,7 +2309,7 @@ export interface AuthorizationServerArgs {
   grantTypes: $DeepInput<("authorizationCode" | "implicit" | "resourceOwnerPassword" | "clientCredentials" | (string & {}))[]>;
   /** Client or app id registered with this authorization server. */
   clientId: $DeepInput<string>;
-  /** Client or app secret registered with this authorization server. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. */
+  /** Client or app secret registered with this authorization server. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   clientSecret?: $DeepInput<string>;
   /** Description of the authorization server. Can contain HTML formatting tags. */
   description?: $DeepInput<string>;
@@ -2329,7 +2329,7 @@ export interface AuthorizationServerArgs {
   bearerTokenSendingMethods?: $DeepInput<("authorizationHeader" | "query" | (string & {}))[]>;
   /** Can be optionally specified when resource owner password grant type is supported by this authorization server. Default resource owner username. */
   resourceOwnerUsername?: $DeepInput<string>;
-  /** Can be optionally specified when resource owner password grant type is supported by this authorization server. Default resource owner password. */
+  /** Can be optionally specified when resource owner password grant type is supported by this authorization server. Default resource owner password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   resourceOwnerPassword?: $DeepInput<string>;
 }
 
@@ -2529,7 +2529,7 @@ export interface CacheArgs {
   properties?: $DeepInput<inputs.CacheContractProperties>;
   /** Cache description */
   description?: $DeepInput<string>;
-  /** Runtime connection string to cache */
+  /** Runtime connection string to cache. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   connectionString: $DeepInput<string>;
   /** Location identifier to use cache from (should be either 'default' or valid Azure region identifier) */
   useFromLocation: $DeepInput<string>;
@@ -2609,7 +2609,7 @@ export interface CertificateArgs {
   properties?: $DeepInput<inputs.CertificateCreateOrUpdatePropertiesOrCertificateContractProperties>;
   /** Base 64 encoded certificate using the application/x-pkcs12 representation. */
   data?: $DeepInput<string>;
-  /** Password for the Certificate */
+  /** Password for the Certificate. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   password?: $DeepInput<string>;
   /** KeyVault location details of the certificate. */
   keyVault?: $DeepInput<inputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties>;
@@ -3473,7 +3473,7 @@ export interface IdentityProviderArgs {
   properties?: $DeepInput<inputs.IdentityProviderCreateContractPropertiesOrIdentityProviderContractProperties>;
   /** Client Id of the Application in the external Identity Provider. It is App ID for Facebook login, Client ID for Google login, App ID for Microsoft. */
   clientId: $DeepInput<string>;
-  /** Client secret of the Application in external Identity Provider, used to authenticate login request. For example, it is App Secret for Facebook login, API Key for Google login, Public Key for Microsoft. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. */
+  /** Client secret of the Application in external Identity Provider, used to authenticate login request. For example, it is App Secret for Facebook login, API Key for Google login, Public Key for Microsoft. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   clientSecret: $DeepInput<string>;
   /** Identity Provider Type identifier. */
   type?: $DeepInput<"facebook" | "google" | "microsoft" | "twitter" | "aad" | "aadB2C" | (string & {})>;
@@ -3983,7 +3983,7 @@ export interface OpenidConnectProviderArgs {
   metadataEndpoint: $DeepInput<string>;
   /** Client ID of developer console which is the client application. */
   clientId: $DeepInput<string>;
-  /** Client Secret of developer console which is the client application. */
+  /** Client Secret of developer console which is the client application. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   clientSecret?: $DeepInput<string>;
   /** If true, the Open ID Connect provider may be used in the developer portal test console. True by default if no value is provided. */
   useInTestConsole?: $DeepInput<boolean>;
@@ -4446,6 +4446,7 @@ export interface PortalsettingArgs {
   portalsettingName?: $Input<string>;
   properties?: $DeepInput<inputs.PortalDelegationSettingsProperties>;
   url?: $DeepInput<string>;
+  /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   validationKey?: $DeepInput<string>;
   subscriptions?: $DeepInput<inputs.SubscriptionsDelegationSettingsProperties>;
   userRegistration?: $DeepInput<inputs.RegistrationDelegationSettingsProperties>;
@@ -5324,9 +5325,9 @@ export interface SubscriptionArgs {
   scope: $DeepInput<string>;
   /** Subscription name. */
   displayName: $DeepInput<string>;
-  /** Primary subscription key. If not specified during request key will be generated automatically. */
+  /** Primary subscription key. If not specified during request key will be generated automatically. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   primaryKey?: $DeepInput<string>;
-  /** Secondary subscription key. If not specified during request key will be generated automatically. */
+  /** Secondary subscription key. If not specified during request key will be generated automatically. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   secondaryKey?: $DeepInput<string>;
   /** Initial subscription state. If no value is specified, subscription is created with Submitted state. Possible states are * active – the subscription is active, * suspended – the subscription is blocked, and the subscriber cannot call any APIs of the product, * submitted – the subscription request has been made by the developer, but has not yet been approved or rejected, * rejected – the subscription request has been denied by an administrator, * cancelled – the subscription has been cancelled by the developer or administrator, * expired – the subscription reached its expiration date and was deactivated. */
   state?: $DeepInput<"suspended" | "active" | "expired" | "submitted" | "rejected" | "cancelled">;
@@ -5777,9 +5778,9 @@ export interface TenantArgs {
   properties?: $DeepInput<inputs.AccessInformationCreateParameterPropertiesOrAccessInformationContractProperties>;
   /** Principal (User) Identifier. */
   principalId?: $DeepInput<string>;
-  /** Primary access key. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. */
+  /** Primary access key. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   primaryKey?: $DeepInput<string>;
-  /** Secondary access key. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. */
+  /** Secondary access key. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   secondaryKey?: $DeepInput<string>;
   /** Determines whether direct access is enabled. */
   enabled?: $DeepInput<boolean>;
@@ -5867,7 +5868,7 @@ export interface UserArgs {
   firstName: $DeepInput<string>;
   /** Last name. */
   lastName: $DeepInput<string>;
-  /** User Password. If no value is provided, a default password is generated. */
+  /** User Password. If no value is provided, a default password is generated. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   password?: $DeepInput<string>;
   /** Determines the type of application which send the create user request. Default is legacy portal. */
   appType?: $DeepInput<"portal" | "developerPortal" | (string & {})>;
@@ -7067,7 +7068,7 @@ export interface WorkspaceCertificateArgs {
   properties?: $DeepInput<inputs.CertificateCreateOrUpdatePropertiesOrCertificateContractProperties>;
   /** Base 64 encoded certificate using the application/x-pkcs12 representation. */
   data?: $DeepInput<string>;
-  /** Password for the Certificate */
+  /** Password for the Certificate. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   password?: $DeepInput<string>;
   /** KeyVault location details of the certificate. */
   keyVault?: $DeepInput<inputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties>;
@@ -8426,9 +8427,9 @@ export interface WorkspaceSubscriptionArgs {
   scope: $DeepInput<string>;
   /** Subscription name. */
   displayName: $DeepInput<string>;
-  /** Primary subscription key. If not specified during request key will be generated automatically. */
+  /** Primary subscription key. If not specified during request key will be generated automatically. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   primaryKey?: $DeepInput<string>;
-  /** Secondary subscription key. If not specified during request key will be generated automatically. */
+  /** Secondary subscription key. If not specified during request key will be generated automatically. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   secondaryKey?: $DeepInput<string>;
   /** Initial subscription state. If no value is specified, subscription is created with Submitted state. Possible states are * active – the subscription is active, * suspended – the subscription is blocked, and the subscriber cannot call any APIs of the product, * submitted – the subscription request has been made by the developer, but has not yet been approved or rejected, * rejected – the subscription request has been denied by an administrator, * cancelled – the subscription has been cancelled by the developer or administrator, * expired – the subscription reached its expiration date and was deactivated. */
   state?: $DeepInput<"suspended" | "active" | "expired" | "submitted" | "rejected" | "cancelled">;
@@ -9559,9 +9560,9 @@ export declare namespace inputs {
   interface AccessInformationCreateParameterPropertiesOrAccessInformationContractProperties {
     /** Principal (User) Identifier. */
     principalId?: string;
-    /** Primary access key. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. */
+    /** Primary access key. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryKey?: string;
-    /** Secondary access key. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. */
+    /** Secondary access key. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryKey?: string;
     /** Determines whether direct access is enabled. */
     enabled?: boolean;
@@ -9571,9 +9572,9 @@ export declare namespace inputs {
     id?: string;
     /** Principal (User) Identifier. */
     principalId?: string;
-    /** Primary access key. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. */
+    /** Primary access key. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryKey?: string;
-    /** Secondary access key. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. */
+    /** Secondary access key. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryKey?: string;
     /** Determines whether direct access is enabled. */
     enabled?: boolean;
@@ -9702,7 +9703,7 @@ export declare namespace inputs {
     backupName: string;
     /** The type of access to be used for the storage account. */
     accessType?: "AccessKey" | "SystemAssignedManagedIdentity" | "UserAssignedManagedIdentity" | (string & {});
-    /** Storage account access key. Required only if `accessType` is set to `AccessKey`. */
+    /** Storage account access key. Required only if `accessType` is set to `AccessKey`. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accessKey?: string;
     /** The Client ID of user assigned managed identity. Required only if `accessType` is set to `UserAssignedManagedIdentity`. */
     clientId?: string;
@@ -9936,7 +9937,7 @@ export declare namespace inputs {
     grantTypes: ("authorizationCode" | "implicit" | "resourceOwnerPassword" | "clientCredentials" | (string & {}))[];
     /** Client or app id registered with this authorization server. */
     clientId: string;
-    /** Client or app secret registered with this authorization server. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. */
+    /** Client or app secret registered with this authorization server. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientSecret?: string;
     /** Description of the authorization server. Can contain HTML formatting tags. */
     description?: string;
@@ -9956,15 +9957,15 @@ export declare namespace inputs {
     bearerTokenSendingMethods?: ("authorizationHeader" | "query" | (string & {}))[];
     /** Can be optionally specified when resource owner password grant type is supported by this authorization server. Default resource owner username. */
     resourceOwnerUsername?: string;
-    /** Can be optionally specified when resource owner password grant type is supported by this authorization server. Default resource owner password. */
+    /** Can be optionally specified when resource owner password grant type is supported by this authorization server. Default resource owner password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     resourceOwnerPassword?: string;
   }
   interface AuthorizationServerSecretsContract {
-    /** oAuth Authorization Server Secrets. */
+    /** oAuth Authorization Server Secrets. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientSecret?: string;
     /** Can be optionally specified when resource owner password grant type is supported by this authorization server. Default resource owner username. */
     resourceOwnerUsername?: string;
-    /** Can be optionally specified when resource owner password grant type is supported by this authorization server. Default resource owner password. */
+    /** Can be optionally specified when resource owner password grant type is supported by this authorization server. Default resource owner password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     resourceOwnerPassword?: string;
   }
   interface BackendAuthorizationHeaderCredentials {
@@ -10042,7 +10043,7 @@ export declare namespace inputs {
     url: string;
     /** Username to connect to the WebProxy server */
     username?: string;
-    /** Password to connect to the WebProxy Server */
+    /** Password to connect to the WebProxy Server. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   }
   interface BackendServiceFabricClusterProperties {
@@ -10076,7 +10077,7 @@ export declare namespace inputs {
   interface CacheContractProperties {
     /** Cache description */
     description?: string;
-    /** Runtime connection string to cache */
+    /** Runtime connection string to cache. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString: string;
     /** Location identifier to use cache from (should be either 'default' or valid Azure region identifier) */
     useFromLocation: string;
@@ -10084,9 +10085,9 @@ export declare namespace inputs {
     resourceId?: string;
   }
   interface CertificateConfiguration {
-    /** Base64 Encoded certificate. */
+    /** Base64 Encoded certificate. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     encodedCertificate?: string;
-    /** Certificate Password. */
+    /** Certificate Password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     certificatePassword?: string;
     /** The System.Security.Cryptography.x509certificates.StoreName certificate store location. Only Root and CertificateAuthority are valid locations. */
     storeName: "CertificateAuthority" | "Root" | (string & {});
@@ -10114,7 +10115,7 @@ export declare namespace inputs {
   interface CertificateCreateOrUpdatePropertiesOrCertificateContractProperties {
     /** Base 64 encoded certificate using the application/x-pkcs12 representation. */
     data?: string;
-    /** Password for the Certificate */
+    /** Password for the Certificate. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** KeyVault location details of the certificate. */
     keyVault?: inputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties;
@@ -10150,7 +10151,7 @@ export declare namespace inputs {
     acceptRetryAfter?: boolean;
   }
   interface ClientSecretContract {
-    /** Client or app secret used in IdentityProviders, Aad, OpenID or OAuth. */
+    /** Client or app secret used in IdentityProviders, Aad, OpenID or OAuth. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientSecret?: string;
   }
   interface ConfigurationApi {
@@ -10330,7 +10331,7 @@ export declare namespace inputs {
     description?: string;
   }
   interface GatewayDebugCredentialsContract {
-    /** Gateway debug token. */
+    /** Gateway debug token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     token?: string;
   }
   interface GatewayHostnameConfigurationContractProperties {
@@ -10419,9 +10420,9 @@ export declare namespace inputs {
     keyVaultId?: string;
     /** System or User Assigned Managed identity clientId as generated by Azure AD, which has GET access to the keyVault containing the SSL certificate. */
     identityClientId?: string;
-    /** Base64 Encoded certificate. */
+    /** Base64 Encoded certificate. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     encodedCertificate?: string;
-    /** Certificate Password. */
+    /** Certificate Password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     certificatePassword?: string;
     /** Specify true to setup the certificate associated with this Hostname as the Default SSL Certificate. If a client does not send the SNI header, then this will be the certificate that will be challenged. The property is useful if a service has multiple custom hostname enabled and it needs to decide on the default ssl certificate. The setting only applied to gateway Hostname Type. */
     defaultSslBinding?: boolean;
@@ -10451,7 +10452,7 @@ export declare namespace inputs {
   interface IdentityProviderCreateContractPropertiesOrIdentityProviderContractProperties {
     /** Client Id of the Application in the external Identity Provider. It is App ID for Facebook login, Client ID for Google login, App ID for Microsoft. */
     clientId: string;
-    /** Client secret of the Application in external Identity Provider, used to authenticate login request. For example, it is App Secret for Facebook login, API Key for Google login, Public Key for Microsoft. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. */
+    /** Client secret of the Application in external Identity Provider, used to authenticate login request. For example, it is App Secret for Facebook login, API Key for Google login, Public Key for Microsoft. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientSecret: string;
     /** Identity Provider Type identifier. */
     type?: "facebook" | "google" | "microsoft" | "twitter" | "aad" | "aadB2C" | (string & {});
@@ -11593,7 +11594,7 @@ export declare namespace inputs {
     secret?: boolean;
   }
   interface NamedValueSecretContract {
-    /** This is secret value of the NamedValue entity. */
+    /** This is secret value of the NamedValue entity. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value?: string;
   }
   interface NotificationContractProperties {
@@ -11625,7 +11626,7 @@ export declare namespace inputs {
     metadataEndpoint: string;
     /** Client ID of developer console which is the client application. */
     clientId: string;
-    /** Client Secret of developer console which is the client application. */
+    /** Client Secret of developer console which is the client application. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientSecret?: string;
     /** If true, the Open ID Connect provider may be used in the developer portal test console. True by default if no value is provided. */
     useInTestConsole?: boolean;
@@ -11757,7 +11758,7 @@ export declare namespace inputs {
     delegateSubscription?: boolean;
     /** A delegation endpoint URL. */
     delegationUrl?: string;
-    /** A base64-encoded validation key to ensure requests originate from Azure API Management service. */
+    /** A base64-encoded validation key to ensure requests originate from Azure API Management service. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     validationKey?: string;
   }
   interface PortalConfigProperties {
@@ -11789,7 +11790,7 @@ export declare namespace inputs {
   interface PortalDelegationSettingsProperties {
     /** A delegation Url. */
     url?: string;
-    /** A base64-encoded validation key to validate, that a request is coming from Azure API Management. */
+    /** A base64-encoded validation key to validate, that a request is coming from Azure API Management. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     validationKey?: string;
     /** Subscriptions delegation settings. */
     subscriptions?: inputs.SubscriptionsDelegationSettingsProperties;
@@ -11803,7 +11804,7 @@ export declare namespace inputs {
     isCurrent?: boolean;
   }
   interface PortalSettingValidationKeyContract {
-    /** This is secret value of the validation key in portal settings. */
+    /** This is secret value of the validation key in portal settings. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     validationKey?: string;
   }
   interface PortalSigninSettingProperties {
@@ -11993,9 +11994,9 @@ export declare namespace inputs {
     endDate?: string;
     /** Upcoming subscription expiration notification date. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
     notificationDate?: string;
-    /** Subscription primary key. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. */
+    /** Subscription primary key. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryKey?: string;
-    /** Subscription secondary key. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. */
+    /** Subscription secondary key. This property will not be filled on 'GET' operations! Use '/listSecrets' POST request to get the value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryKey?: string;
     /** Optional subscription comment added by an administrator when the state is changed to the 'rejected'. */
     stateComment?: string;
@@ -12009,9 +12010,9 @@ export declare namespace inputs {
     scope: string;
     /** Subscription name. */
     displayName: string;
-    /** Primary subscription key. If not specified during request key will be generated automatically. */
+    /** Primary subscription key. If not specified during request key will be generated automatically. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryKey?: string;
-    /** Secondary subscription key. If not specified during request key will be generated automatically. */
+    /** Secondary subscription key. If not specified during request key will be generated automatically. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryKey?: string;
     /** Initial subscription state. If no value is specified, subscription is created with Submitted state. Possible states are * active – the subscription is active, * suspended – the subscription is blocked, and the subscriber cannot call any APIs of the product, * submitted – the subscription request has been made by the developer, but has not yet been approved or rejected, * rejected – the subscription request has been denied by an administrator, * cancelled – the subscription has been cancelled by the developer or administrator, * expired – the subscription reached its expiration date and was deactivated. */
     state?: "suspended" | "active" | "expired" | "submitted" | "rejected" | "cancelled";
@@ -12025,9 +12026,9 @@ export declare namespace inputs {
     query?: string;
   }
   interface SubscriptionKeysContract {
-    /** Subscription primary key. */
+    /** Subscription primary key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryKey?: string;
-    /** Subscription secondary key. */
+    /** Subscription secondary key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryKey?: string;
   }
   interface SubscriptionsDelegationSettingsProperties {
@@ -12098,7 +12099,7 @@ export declare namespace inputs {
     firstName: string;
     /** Last name. */
     lastName: string;
-    /** User Password. If no value is provided, a default password is generated. */
+    /** User Password. If no value is provided, a default password is generated. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** Determines the type of application which send the create user request. Default is legacy portal. */
     appType?: "portal" | "developerPortal" | (string & {});

@@ -181,7 +181,7 @@ export interface AgentConnectorArgs {
   properties?: $DeepInput<inputs.AgentConnectorProperties>;
   /** Endpoint of the connector */
   endpoint?: $DeepInput<string>;
-  /** Data source connection string or endpoint */
+  /** Data source connection string or endpoint. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   dataSource?: $DeepInput<string>;
   /** Identity used to access the data source */
   identity?: $DeepInput<string>;
@@ -383,7 +383,7 @@ export interface AgentSpaceConnectorArgs {
   properties?: $DeepInput<inputs.AgentSpaceConnectorProperties>;
   /** Endpoint of the connector */
   endpoint?: $DeepInput<string>;
-  /** Data source connection string or endpoint */
+  /** Data source connection string or endpoint. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   dataSource?: $DeepInput<string>;
   /** Identity used to access the data source */
   identity?: $DeepInput<string>;
@@ -483,7 +483,7 @@ export interface ConnectedEnvironmentArgs {
   location?: $DeepInput<string>;
   /** Static IP of the connectedEnvironment */
   staticIp?: $DeepInput<string>;
-  /** Application Insights connection string used by Dapr to export Service to Service communication telemetry */
+  /** Application Insights connection string used by Dapr to export Service to Service communication telemetry. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   daprAIConnectionString?: $DeepInput<string>;
   /** Custom domain configuration for the environment */
   customDomainConfiguration?: $DeepInput<inputs.CustomDomainConfiguration>;
@@ -589,9 +589,9 @@ export interface ConnectedEnvironmentCertificateArgs {
   location?: $DeepInput<string>;
   /** Properties for a certificate stored in a Key Vault. */
   certificateKeyVaultProperties?: $DeepInput<inputs.CertificateKeyVaultProperties>;
-  /** Certificate password. */
+  /** Certificate password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   password?: $DeepInput<string>;
-  /** PFX or PEM blob */
+  /** PFX or PEM blob. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   value?: $DeepInput<string>;
 }
 
@@ -1676,9 +1676,9 @@ export interface ManagedEnvironmentArgs {
   tags?: $DeepInput<inputs.TrackedResourceTags>;
   /** The geo-location where the resource lives */
   location?: $DeepInput<string>;
-  /** Azure Monitor instrumentation key used by Dapr to export Service to Service communication telemetry */
+  /** Azure Monitor instrumentation key used by Dapr to export Service to Service communication telemetry. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   daprAIInstrumentationKey?: $DeepInput<string>;
-  /** Application Insights connection string used by Dapr to export Service to Service communication telemetry */
+  /** Application Insights connection string used by Dapr to export Service to Service communication telemetry. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   daprAIConnectionString?: $DeepInput<string>;
   /** Vnet configuration for the environment */
   vnetConfiguration?: $DeepInput<inputs.VnetConfiguration>;
@@ -1821,9 +1821,9 @@ export interface ManagedEnvironmentCertificateArgs {
   location?: $DeepInput<string>;
   /** Properties for a certificate stored in a Key Vault. */
   certificateKeyVaultProperties?: $DeepInput<inputs.CertificateKeyVaultProperties>;
-  /** Certificate password. */
+  /** Certificate password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   password?: $DeepInput<string>;
-  /** PFX or PEM blob */
+  /** PFX or PEM blob. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   value?: $DeepInput<string>;
 }
 
@@ -3077,7 +3077,7 @@ export declare namespace inputs {
   interface AgentConnectorProperties {
     /** Endpoint of the connector */
     endpoint?: string;
-    /** Data source connection string or endpoint */
+    /** Data source connection string or endpoint. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     dataSource?: string;
     /** Identity used to access the data source */
     identity?: string;
@@ -3128,7 +3128,7 @@ export declare namespace inputs {
   interface AgentSpaceConnectorProperties {
     /** Endpoint of the connector */
     endpoint?: string;
-    /** Data source connection string or endpoint */
+    /** Data source connection string or endpoint. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     dataSource?: string;
     /** Identity used to access the data source */
     identity?: string;
@@ -3179,7 +3179,7 @@ export declare namespace inputs {
   interface ApplicationInsightsConfiguration {
     /** The Application ID for the Application Insights resource */
     appId?: string;
-    /** The connection string for the Application Insights resource */
+    /** The connection string for the Application Insights resource. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: string;
   }
   interface AppLogsConfiguration {
@@ -3284,11 +3284,11 @@ export declare namespace inputs {
     defaultAuthorizationPolicy?: inputs.DefaultAuthorizationPolicy;
   }
   interface AzureCredentials {
-    /** Client Id. */
+    /** Client Id. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientId?: string;
-    /** Client Secret. */
+    /** Client Secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientSecret?: string;
-    /** Tenant Id. */
+    /** Tenant Id. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     tenantId?: string;
     /** Kind of auth github does for deploying the template */
     kind?: string;
@@ -3298,7 +3298,7 @@ export declare namespace inputs {
   interface AzureFileProperties {
     /** Storage account name for azure file. */
     accountName?: string;
-    /** Storage account key for azure file. */
+    /** Storage account key for azure file. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accountKey?: string;
     /** Storage account key stored as an Azure Key Vault secret. */
     accountKeyVaultProperties?: inputs.SecretKeyVaultProperties;
@@ -3330,9 +3330,9 @@ export declare namespace inputs {
   interface CertificateProperties {
     /** Properties for a certificate stored in a Key Vault. */
     certificateKeyVaultProperties?: inputs.CertificateKeyVaultProperties;
-    /** Certificate password. */
+    /** Certificate password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
-    /** PFX or PEM blob */
+    /** PFX or PEM blob. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value?: string;
   }
   interface CheckNameAvailabilityRequest {
@@ -3381,7 +3381,7 @@ export declare namespace inputs {
   interface ConnectedEnvironmentProperties {
     /** Static IP of the connectedEnvironment */
     staticIp?: string;
-    /** Application Insights connection string used by Dapr to export Service to Service communication telemetry */
+    /** Application Insights connection string used by Dapr to export Service to Service communication telemetry. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     daprAIConnectionString?: string;
     /** Custom domain configuration for the environment */
     customDomainConfiguration?: inputs.CustomDomainConfiguration;
@@ -3548,9 +3548,9 @@ export declare namespace inputs {
     dnsSuffix?: string;
     /** Certificate stored in Azure Key Vault. */
     certificateKeyVaultProperties?: inputs.CertificateKeyVaultProperties;
-    /** PFX or PEM blob */
+    /** PFX or PEM blob. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     certificateValue?: string;
-    /** Certificate password */
+    /** Certificate password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     certificatePassword?: string;
   }
   interface CustomHostnameAnalysisResult {
@@ -3851,7 +3851,7 @@ export declare namespace inputs {
     azureCredentials?: inputs.AzureCredentials;
     /** Context path */
     contextPath?: string;
-    /** One time Github PAT to configure github environment */
+    /** One time Github PAT to configure github environment. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     githubPersonalAccessToken?: string;
     /** Image name */
     image?: string;
@@ -3985,7 +3985,7 @@ export declare namespace inputs {
     connectionName?: string;
     /** The URL of the connection */
     connectionUrl?: string;
-    /** The key for the connection */
+    /** The key for the connection. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionKey?: string;
     /** The user for the connection */
     oboUser?: string;
@@ -4245,7 +4245,7 @@ export declare namespace inputs {
   interface LogAnalyticsConfiguration {
     /** Log analytics customer id */
     customerId?: string;
-    /** Log analytics customer key */
+    /** Log analytics customer key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sharedKey?: string;
   }
   interface LogConfiguration {
@@ -4285,9 +4285,9 @@ export declare namespace inputs {
     domainControlValidation?: "CNAME" | "HTTP" | "TXT" | (string & {});
   }
   interface ManagedEnvironmentProperties {
-    /** Azure Monitor instrumentation key used by Dapr to export Service to Service communication telemetry */
+    /** Azure Monitor instrumentation key used by Dapr to export Service to Service communication telemetry. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     daprAIInstrumentationKey?: string;
-    /** Application Insights connection string used by Dapr to export Service to Service communication telemetry */
+    /** Application Insights connection string used by Dapr to export Service to Service communication telemetry. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     daprAIConnectionString?: string;
     /** Vnet configuration for the environment */
     vnetConfiguration?: inputs.VnetConfiguration;
@@ -4789,7 +4789,7 @@ export declare namespace inputs {
     registryUrl?: string;
     /** registry username. */
     registryUserName?: string;
-    /** registry secret. */
+    /** registry secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     registryPassword?: string;
   }
   interface ReplicaContainer {
@@ -4870,7 +4870,7 @@ export declare namespace inputs {
   interface Secret {
     /** Secret Name. */
     name?: string;
-    /** Secret Value. */
+    /** Secret Value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value?: string;
     /** Resource ID of a managed identity to authenticate with Azure Key Vault, or System to use a system-assigned identity. */
     identity?: string;
@@ -4954,7 +4954,7 @@ export declare namespace inputs {
   interface SessionPoolSecret {
     /** Secret Name. */
     name?: string;
-    /** Secret Value. */
+    /** Secret Value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value?: string;
   }
   interface SessionRegistryCredentials {

@@ -358,7 +358,7 @@ export interface WebhookArgs {
   payloadUrl?: $DeepInput<string>;
   /** content type */
   contentType?: $DeepInput<"application/json" | (string & {})>;
-  /** webhook secret token. If not set, this field value is null; otherwise, please set a string value. */
+  /** webhook secret token. If not set, this field value is null; otherwise, please set a string value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   webhookKey?: $DeepInput<string>;
   /** whether to update webhookKey. */
   updateWebhookKey?: $DeepInput<"true" | "false" | (string & {})>;
@@ -751,7 +751,7 @@ export declare namespace inputs {
     payloadUrl?: string;
     /** content type */
     contentType?: "application/json" | (string & {});
-    /** webhook secret token. If not set, this field value is null; otherwise, please set a string value. */
+    /** webhook secret token. If not set, this field value is null; otherwise, please set a string value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     webhookKey?: string;
     /** whether to update webhookKey. */
     updateWebhookKey?: "true" | "false" | (string & {});

@@ -332,7 +332,7 @@ export interface ApmArgs {
   properties?: $DeepInput<inputs.ApmProperties>;
   /** APM Type */
   type: $DeepInput<string>;
-  /** Sensitive properties for the APM */
+  /** Sensitive properties for the APM. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   secrets?: $DeepInput<inputs.ApmPropertiesSecrets>;
 }
 
@@ -2502,6 +2502,7 @@ export interface StorageArgs {
   /** Properties of the storage resource payload. */
   properties?: $DeepInput<inputs.StorageProperties>;
   accountName?: $DeepInput<string>;
+  /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   accountKey?: $DeepInput<string>;
   storageType?: $DeepInput<"StorageAccount">;
 }
@@ -3003,7 +3004,7 @@ export declare namespace inputs {
     caCertResourceId?: string;
     /** Username of git repository basic auth. */
     username: string;
-    /** Password of git repository basic auth. */
+    /** Password of git repository basic auth. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** The type of the auth setting. */
     authType: "BasicAuth";
@@ -3031,11 +3032,11 @@ export declare namespace inputs {
     authType: "Public";
   }
   interface AcceleratorSshSetting {
-    /** Public SSH Key of git repository. */
+    /** Public SSH Key of git repository. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     hostKey?: string;
-    /** SSH Key algorithm of git repository. */
+    /** SSH Key algorithm of git repository. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     hostKeyAlgorithm?: string;
-    /** Private SSH Key algorithm of git repository. */
+    /** Private SSH Key algorithm of git repository. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     privateKey?: string;
     /** The type of the auth setting. */
     authType: "SSH";
@@ -3069,7 +3070,7 @@ export declare namespace inputs {
     type: string;
     /** Non-sensitive properties for the APM */
     properties?: inputs.ApmProperties2;
-    /** Sensitive properties for the APM */
+    /** Sensitive properties for the APM. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secrets?: inputs.ApmPropertiesSecrets;
   }
   type ApmPropertiesSecrets = { [key: string]: string };
@@ -3271,13 +3272,13 @@ export declare namespace inputs {
     searchPaths?: string[];
     /** Username of git repository basic auth. */
     username?: string;
-    /** Password of git repository basic auth. */
+    /** Password of git repository basic auth. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** Public sshKey of git repository. */
     hostKey?: string;
     /** SshKey algorithm of git repository. */
     hostKeyAlgorithm?: string;
-    /** Private sshKey algorithm of git repository. */
+    /** Private sshKey algorithm of git repository. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     privateKey?: string;
     /** Strict host key checking or not. */
     strictHostKeyChecking?: boolean;
@@ -3315,13 +3316,13 @@ export declare namespace inputs {
     searchPaths?: string[];
     /** Username of git repository basic auth. */
     username?: string;
-    /** Password of git repository basic auth. */
+    /** Password of git repository basic auth. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** Public sshKey of git repository. */
     hostKey?: string;
     /** SshKey algorithm of git repository. */
     hostKeyAlgorithm?: string;
-    /** Private sshKey algorithm of git repository. */
+    /** Private sshKey algorithm of git repository. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     privateKey?: string;
     /** Strict host key checking or not. */
     strictHostKeyChecking?: boolean;
@@ -3361,7 +3362,7 @@ export declare namespace inputs {
     server: string;
     /** The username of the Container Registry. */
     username: string;
-    /** The password of the Container Registry. */
+    /** The password of the Container Registry. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password: string;
     /** The credential type of the container registry credentials. */
     type: "BasicAuth";
@@ -3511,7 +3512,7 @@ export declare namespace inputs {
     scopes?: string[];
     /** The public identifier for the application */
     clientId?: string;
-    /** The secret known only to the application and the authorization server */
+    /** The secret known only to the application and the authorization server. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientSecret?: string;
     /** The URI of a JSON file with generic OIDC provider configuration. */
     metadataUrl?: string;
@@ -3657,13 +3658,13 @@ export declare namespace inputs {
     searchPaths?: string[];
     /** Username of git repository basic auth. */
     username?: string;
-    /** Password of git repository basic auth. */
+    /** Password of git repository basic auth. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** Public sshKey of git repository. */
     hostKey?: string;
     /** SshKey algorithm of git repository. */
     hostKeyAlgorithm?: string;
-    /** Private sshKey algorithm of git repository. */
+    /** Private sshKey algorithm of git repository. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     privateKey?: string;
     /** Strict host key checking or not. */
     strictHostKeyChecking?: boolean;
@@ -3689,7 +3690,7 @@ export declare namespace inputs {
   interface ImageRegistryCredential {
     /** The username of the image registry credential */
     username?: string;
-    /** The password of the image registry credential */
+    /** The password of the image registry credential. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   }
   interface IngressConfig {
@@ -4184,7 +4185,7 @@ export declare namespace inputs {
     scope?: string[];
     /** The public identifier for the application */
     clientId?: string;
-    /** The secret known only to the application and the authorization server */
+    /** The secret known only to the application and the authorization server. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientSecret?: string;
     /** The URI of Issuer Identifier */
     issuerUri?: string;
@@ -4198,7 +4199,7 @@ export declare namespace inputs {
   interface StorageAccount {
     /** The account name of the Azure Storage Account. */
     accountName: string;
-    /** The account key of the Azure Storage Account. */
+    /** The account key of the Azure Storage Account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accountKey: string;
     /** The type of the storage. */
     storageType: "StorageAccount";
@@ -4239,9 +4240,9 @@ export declare namespace inputs {
     mountPath?: string;
   }
   interface TestKeys {
-    /** Primary key */
+    /** Primary key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryKey?: string;
-    /** Secondary key */
+    /** Secondary key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryKey?: string;
     /** Primary test endpoint */
     primaryTestEndpoint?: string;

@@ -536,7 +536,7 @@ export interface CredentialArgs {
   properties?: $DeepInput<inputs.CredentialCreateOrUpdatePropertiesOrCredentialProperties>;
   /** Gets or sets the user name of the credential. */
   userName: $DeepInput<string>;
-  /** Gets or sets the password of the credential. */
+  /** Gets or sets the password of the credential. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   password: $DeepInput<string>;
   /** Gets or sets the description of the credential. */
   description?: $DeepInput<string>;
@@ -2169,7 +2169,7 @@ export interface SourceControlArgs {
   publishRunbook?: $DeepInput<boolean>;
   /** The source type. Must be one of VsoGit, VsoTfvc, GitHub, case sensitive. */
   sourceType?: $DeepInput<"VsoGit" | "VsoTfvc" | "GitHub" | (string & {})>;
-  /** The authorization token for the repo of the source control. */
+  /** The authorization token for the repo of the source control. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   securityToken?: $DeepInput<inputs.SourceControlSecurityTokenProperties>;
   /** The user description of the source control. */
   description?: $DeepInput<string>;
@@ -2817,7 +2817,7 @@ export declare namespace inputs {
   interface CredentialCreateOrUpdatePropertiesOrCredentialProperties {
     /** Gets or sets the user name of the credential. */
     userName: string;
-    /** Gets or sets the password of the credential. */
+    /** Gets or sets the password of the credential. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password: string;
     /** Gets or sets the description of the credential. */
     description?: string;
@@ -3495,15 +3495,15 @@ export declare namespace inputs {
     publishRunbook?: boolean;
     /** The source type. Must be one of VsoGit, VsoTfvc, GitHub, case sensitive. */
     sourceType?: "VsoGit" | "VsoTfvc" | "GitHub" | (string & {});
-    /** The authorization token for the repo of the source control. */
+    /** The authorization token for the repo of the source control. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     securityToken?: inputs.SourceControlSecurityTokenProperties;
     /** The user description of the source control. */
     description?: string;
   }
   interface SourceControlSecurityTokenProperties {
-    /** The access token. */
+    /** The access token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accessToken?: string;
-    /** The refresh token. */
+    /** The refresh token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     refreshToken?: string;
     /** The token type. Must be either PersonalAccessToken or Oauth. */
     tokenType?: "PersonalAccessToken" | "Oauth" | (string & {});

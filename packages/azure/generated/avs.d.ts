@@ -141,9 +141,9 @@ export interface PrivateCloudArgs {
    * A,B,C,D are between 0 and 255, and X is between 0 and 22
    */
   networkBlock: $DeepInput<string>;
-  /** Optionally, set the vCenter admin password when the private cloud is created */
+  /** Optionally, set the vCenter admin password when the private cloud is created. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   vcenterPassword?: $DeepInput<string>;
-  /** Optionally, set the NSX-T Manager password when the private cloud is created */
+  /** Optionally, set the NSX-T Manager password when the private cloud is created. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   nsxtPassword?: $DeepInput<string>;
   /**
    * A secondary expressRoute circuit from a separate AZ. Only present in a
@@ -259,6 +259,7 @@ export interface AddonArgs {
   offer?: $DeepInput<string>;
   managementNetwork?: $DeepInput<string>;
   uplinkNetwork?: $DeepInput<string>;
+  /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   licenseKey?: $DeepInput<string>;
   vrsCount?: $DeepInput<number>;
 }
@@ -858,7 +859,7 @@ export interface GlobalReachConnectionArgs {
   properties?: $DeepInput<inputs.GlobalReachConnectionProperties>;
   /**
    * Authorization key from the peer express route used for the global reach
-   * connection
+   * connection. Secret: encrypted in state and shown as [secret], even when given as a plain string.
    */
   authorizationKey?: $DeepInput<string>;
   /**
@@ -1092,6 +1093,7 @@ export interface LicenseArgs {
   licenseName?: $Input<"VmwareFirewall" | (string & {})>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.LicenseProperties>;
+  /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   licenseKey?: $DeepInput<string>;
   cores?: $DeepInput<number>;
   endDate?: $DeepInput<string>;
@@ -2486,7 +2488,7 @@ export declare namespace inputs {
   }
   type AddonProperties = inputs.AddonArcProperties | inputs.AddonHcxProperties | inputs.AddonSrmProperties | inputs.AddonVrProperties;
   interface AddonSrmProperties {
-    /** The Site Recovery Manager (SRM) license */
+    /** The Site Recovery Manager (SRM) license. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     licenseKey?: string;
     /** Addon type */
     addonType: "SRM";
@@ -2592,7 +2594,7 @@ export declare namespace inputs {
   interface GlobalReachConnectionProperties {
     /**
      * Authorization key from the peer express route used for the global reach
-     * connection
+     * connection. Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     authorizationKey?: string;
     /**
@@ -2637,7 +2639,7 @@ export declare namespace inputs {
     username?: string;
     /**
      * The password of the Active Directory user with a minimum of read-only access to
-     * Base DN for users and groups.
+     * Base DN for users and groups. Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     password?: string;
   }
@@ -2963,9 +2965,9 @@ export declare namespace inputs {
      * A,B,C,D are between 0 and 255, and X is between 0 and 22
      */
     networkBlock: string;
-    /** Optionally, set the vCenter admin password when the private cloud is created */
+    /** Optionally, set the vCenter admin password when the private cloud is created. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     vcenterPassword?: string;
-    /** Optionally, set the NSX-T Manager password when the private cloud is created */
+    /** Optionally, set the NSX-T Manager password when the private cloud is created. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     nsxtPassword?: string;
     /**
      * A secondary expressRoute circuit from a separate AZ. Only present in a
@@ -2983,7 +2985,7 @@ export declare namespace inputs {
   interface PSCredentialExecutionParameter {
     /** username for login */
     username?: string;
-    /** password for login */
+    /** password for login. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** script execution parameter type */
     type: "Credential";
@@ -3064,7 +3066,7 @@ export declare namespace inputs {
     name?: string;
   }
   interface ScriptSecureStringExecutionParameter {
-    /** A secure value for the passed parameter, not to be stored in logs */
+    /** A secure value for the passed parameter, not to be stored in logs. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secureValue?: string;
     /** script execution parameter type */
     type: "SecureValue";
@@ -3112,7 +3114,7 @@ export declare namespace inputs {
   type TrackedResourceTags = { [key: string]: string };
   type Trial = { [key: string]: any };
   interface Vcf5License {
-    /** License key */
+    /** License key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     licenseKey?: string;
     /** Number of cores included in the license */
     cores: number;
@@ -3152,7 +3154,7 @@ export declare namespace inputs {
     type: "VmVm";
   }
   interface VmwareFirewallLicenseProperties {
-    /** License key */
+    /** License key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     licenseKey?: string;
     /** Number of cores included in the license, measured per hour */
     cores: number;

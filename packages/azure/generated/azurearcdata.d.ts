@@ -1823,7 +1823,7 @@ export declare namespace inputs {
   interface BasicLoginInformation {
     /** Login username. */
     username?: string;
-    /** Login password. */
+    /** Login password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   }
   interface BestPracticesAssessment {
@@ -2003,7 +2003,7 @@ export declare namespace inputs {
     connector?: inputs.K8SActiveDirectoryConnector;
     /** Account name for AAD */
     accountName?: string;
-    /** Keytab secret used to authenticate with Active Directory. */
+    /** Keytab secret used to authenticate with Active Directory. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     keytabSecret?: string;
     /** An array of encryption types */
     encryptionTypes?: string[];
@@ -2042,9 +2042,9 @@ export declare namespace inputs {
     [key: string]: any;
   }
   interface K8SSecurity {
-    /** Admin login secret key */
+    /** Admin login secret key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     adminLoginSecret?: string;
-    /** Service certificate secret used */
+    /** Service certificate secret used. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     serviceCertificateSecret?: string;
     /** The kubernetes active directory information. */
     activeDirectory?: inputs.K8SActiveDirectory;
@@ -2060,17 +2060,17 @@ export declare namespace inputs {
   interface K8StransparentDataEncryption {
     /** Transparent data encryption mode. Can be Service Managed, Customer managed or disabled */
     mode?: string;
-    /** Protector secret for customer managed Transparent data encryption mode */
+    /** Protector secret for customer managed Transparent data encryption mode. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     protectorSecret?: string;
   }
   interface KeytabInformation {
-    /** A base64-encoded keytab. */
+    /** A base64-encoded keytab. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     keytab?: string;
   }
   interface LogAnalyticsWorkspaceConfig {
     /** Azure Log Analytics workspace ID */
     workspaceId?: string;
-    /** Primary key of the workspace */
+    /** Primary key of the workspace. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryKey?: string;
   }
   interface ManagedInstanceLinkCreateUpdateConfiguration {
@@ -2949,7 +2949,7 @@ export declare namespace inputs {
     tenantId?: string;
     /** Authority for the service principal. Example: https://login.microsoftonline.com/ */
     authority?: string;
-    /** Secret of the service principal */
+    /** Secret of the service principal. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientSecret?: string;
   }
   interface UploadWatermark {

@@ -181,7 +181,7 @@ export interface DownloadedProductArgs {
   privacyPolicy?: $DeepInput<string>;
   /** Provisioning state of the resource. */
   provisioningState?: $DeepInput<"Stopped" | "Starting" | "Running" | "Stopping" | "Succeeded" | "Downloading" | (string & {})>;
-  /** The URI to the .azpkg file that provides information required for showing product in the gallery. */
+  /** The URI to the .azpkg file that provides information required for showing product in the gallery. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   galleryPackageBlobSasUri?: $DeepInput<string>;
   /** Name displayed for the product. */
   displayName?: $DeepInput<string>;
@@ -366,7 +366,7 @@ export declare namespace inputs {
     privacyPolicy?: string;
     /** Provisioning state of the resource. */
     provisioningState?: "Stopped" | "Starting" | "Running" | "Stopping" | "Succeeded" | "Downloading" | (string & {});
-    /** The URI to the .azpkg file that provides information required for showing product in the gallery. */
+    /** The URI to the .azpkg file that provides information required for showing product in the gallery. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     galleryPackageBlobSasUri?: string;
     /** Name displayed for the product. */
     displayName?: string;

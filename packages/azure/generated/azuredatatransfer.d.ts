@@ -305,7 +305,7 @@ export interface FlowArgs {
   streamProtocol?: $DeepInput<"UDP" | "SRT" | "RTP" | (string & {})>;
   /** The latency of the stream in milliseconds */
   streamLatency?: $DeepInput<number>;
-  /** The passphrase used for SRT streams (non-secret) */
+  /** The passphrase used for SRT streams (non-secret). Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   passphrase?: $DeepInput<string>;
   /** The source IP address and CIDR ranges of the stream */
   sourceAddresses?: $DeepInput<inputs.StreamSourceAddresses>;
@@ -1025,7 +1025,7 @@ export declare namespace inputs {
     streamProtocol?: "UDP" | "SRT" | "RTP" | (string & {});
     /** The latency of the stream in milliseconds */
     streamLatency?: number;
-    /** The passphrase used for SRT streams (non-secret) */
+    /** The passphrase used for SRT streams (non-secret). Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     passphrase?: string;
     /** The source IP address and CIDR ranges of the stream */
     sourceAddresses?: inputs.StreamSourceAddresses;
@@ -1047,7 +1047,7 @@ export declare namespace inputs {
     endpoints?: string[];
   }
   interface GetStreamConnectionStringResult {
-    /** The connection string for the specified streaming flow */
+    /** The connection string for the specified streaming flow. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: string;
   }
   type InternalMetadataProperties = { [key: string]: any };
@@ -1229,7 +1229,7 @@ export declare namespace inputs {
     streamProtocol?: "UDP" | "SRT" | "RTP" | (string & {});
     /** The latency of the stream in milliseconds */
     streamLatency?: number;
-    /** The passphrase used for SRT streams (non-secret) */
+    /** The passphrase used for SRT streams (non-secret). Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     passphrase?: string;
     /** The source IP address and CIDR ranges of the stream */
     sourceAddresses?: inputs.StreamSourceAddresses;

@@ -159,7 +159,7 @@ export declare namespace inputs {
     /**
      * Specifies the XML formatted content that is added to the unattend.xml file for
      * the specified path and component. The XML must be less than 4KB and must
-     * include the root element for the setting or feature that is being inserted.
+     * include the root element for the setting or feature that is being inserted. Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     content?: string;
   }
@@ -842,7 +842,7 @@ export declare namespace inputs {
     settings?: inputs.VirtualMachineScaleSetExtensionPropertiesSettings;
     /**
      * The extension can contain either protectedSettings or
-     * protectedSettingsFromKeyVault or no protected settings at all.
+     * protectedSettingsFromKeyVault or no protected settings at all. Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     protectedSettings?: inputs.VirtualMachineScaleSetExtensionPropertiesProtectedSettings;
     /**
@@ -1106,7 +1106,7 @@ export declare namespace inputs {
      * VM](https://learn.microsoft.com/troubleshoot/azure/virtual-machines/reset-rdp)
      * <br><br> For resetting root password, see [Manage users, SSH, and check or
      * repair disks on Azure Linux VMs using the VMAccess
-     * Extension](https://learn.microsoft.com/troubleshoot/azure/virtual-machines/troubleshoot-ssh-connection)
+     * Extension](https://learn.microsoft.com/troubleshoot/azure/virtual-machines/troubleshoot-ssh-connection). Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     adminPassword?: string;
     /**
@@ -1114,7 +1114,7 @@ export declare namespace inputs {
      * is decoded to a binary array that is saved as a file on the Virtual Machine.
      * The maximum length of the binary array is 65535 bytes. For using cloud-init for
      * your VM, see [Using cloud-init to customize a Linux VM during
-     * creation](https://learn.microsoft.com/azure/virtual-machines/linux/using-cloud-init)
+     * creation](https://learn.microsoft.com/azure/virtual-machines/linux/using-cloud-init). Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     customData?: string;
     /** Specifies Windows operating system settings on the virtual machine. */

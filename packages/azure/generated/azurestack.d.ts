@@ -70,7 +70,7 @@ export interface RegistrationArgs {
   properties?: $DeepInput<inputs.RegistrationParameterPropertiesOrRegistrationProperties>;
   /** Location of the resource. */
   location?: $DeepInput<"global" | (string & {})>;
-  /** The token identifying registered Azure Stack */
+  /** The token identifying registered Azure Stack. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   registrationToken: $DeepInput<string>;
 }
 
@@ -325,7 +325,7 @@ export type UploadProductLogResult = outputs.ProductLog;
 
 export declare namespace inputs {
   interface ActivationKeyResult {
-    /** Azure Stack activation key. */
+    /** Azure Stack activation key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     activationKey?: string;
   }
   interface CloudManifestFileDeploymentData {
@@ -486,7 +486,7 @@ export declare namespace inputs {
     version?: string;
   }
   interface RegistrationParameterPropertiesOrRegistrationProperties {
-    /** The token identifying registered Azure Stack */
+    /** The token identifying registered Azure Stack. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     registrationToken: string;
   }
   type TrackedResourceTags = { [key: string]: string };

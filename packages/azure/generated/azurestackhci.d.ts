@@ -1247,7 +1247,7 @@ export interface GalleryImageArgs {
   location?: $DeepInput<string>;
   /** Storage ContainerID of the storage container to be used for gallery image */
   containerId?: $DeepInput<string>;
-  /** location of the image the gallery image should be created from */
+  /** location of the image the gallery image should be created from. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   imagePath?: $DeepInput<string>;
   /** Operating system type that the gallery image uses [Windows, Linux] */
   osType: $DeepInput<"Windows" | "Linux">;
@@ -2626,7 +2626,7 @@ export declare namespace inputs {
     autoUpgradeMinorVersion?: boolean;
     /** Json formatted public settings for the extension. */
     settings?: any;
-    /** Protected settings (may contain secrets). */
+    /** Protected settings (may contain secrets). Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     protectedSettings?: any;
     /** Indicates whether the extension should be automatically upgraded by the platform if there is a newer version available. */
     enableAutomaticUpgrade?: boolean;
@@ -2647,7 +2647,7 @@ export declare namespace inputs {
   interface GalleryImageProperties {
     /** Storage ContainerID of the storage container to be used for gallery image */
     containerId?: string;
-    /** location of the image the gallery image should be created from */
+    /** location of the image the gallery image should be created from. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     imagePath?: string;
     /** Operating system type that the gallery image uses [Windows, Linux] */
     osType: "Windows" | "Linux";
@@ -2707,7 +2707,7 @@ export declare namespace inputs {
   interface GuestCredential {
     /** The username to connect with the guest. */
     username?: string;
-    /** The password to connect with the guest. */
+    /** The password to connect with the guest. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   }
   interface HciCollectLogJobProperties {
@@ -2764,9 +2764,9 @@ export declare namespace inputs {
   type HciStorageProfile = { [key: string]: any };
   type HciValidationFailureDetail = { [key: string]: any };
   interface HttpProxyConfiguration {
-    /** The HTTP proxy server endpoint to use. */
+    /** The HTTP proxy server endpoint to use. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     httpProxy?: string;
-    /** The HTTPS proxy server endpoint to use. */
+    /** The HTTPS proxy server endpoint to use. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     httpsProxy?: string;
     /** The endpoints that should not go through proxy. */
     noProxy?: string[];
@@ -3937,7 +3937,7 @@ export declare namespace inputs {
     id?: string;
   }
   interface VirtualMachineInstancePropertiesOsProfile {
-    /** AdminPassword - admin password */
+    /** AdminPassword - admin password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     adminPassword?: string;
     /** AdminUsername - admin username */
     adminUsername?: string;

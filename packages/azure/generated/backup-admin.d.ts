@@ -121,7 +121,7 @@ export declare namespace inputs {
     path?: string;
     /** Username to access the location. */
     userName?: string;
-    /** Password to access the location. */
+    /** Password to access the location. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** The base64 raw data for the backup encryption certificate. */
     encryptionCertBase64?: string;

@@ -845,9 +845,9 @@ export declare namespace inputs {
     accountName: string;
     /** The Azure Blob Storage Container name. */
     containerName: string;
-    /** This property is mutually exclusive with both sasKey and identity; exactly one must be specified. */
+    /** This property is mutually exclusive with both sasKey and identity; exactly one must be specified. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accountKey?: string;
-    /** This property is mutually exclusive with both accountKey and identity; exactly one must be specified. */
+    /** This property is mutually exclusive with both accountKey and identity; exactly one must be specified. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasKey?: string;
     /** These are 'net use' options in Windows and 'mount' options in Linux. */
     blobfuseOptions?: string;
@@ -861,7 +861,7 @@ export declare namespace inputs {
     accountName: string;
     /** This is of the form 'https://{account}.file.core.windows.net/'. */
     azureFileUrl: string;
-    /** The Azure Storage account key. */
+    /** The Azure Storage account key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accountKey: string;
     /** All file systems are mounted relative to the Batch mounts directory, accessible via the AZ_BATCH_NODE_MOUNTS_DIR environment variable. */
     relativeMountPath: string;
@@ -920,7 +920,7 @@ export declare namespace inputs {
     relativeMountPath: string;
     /** These are 'net use' options in Windows and 'mount' options in Linux. */
     mountOptions?: string;
-    /** The password to use for authentication against the CIFS file system. */
+    /** The password to use for authentication against the CIFS file system. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password: string;
   }
   interface ComputeNodeIdentityReference {
@@ -944,7 +944,7 @@ export declare namespace inputs {
   interface ContainerRegistry {
     /** The user name to log into the registry server. */
     username?: string;
-    /** The password to log into the registry server. */
+    /** The password to log into the registry server. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** If omitted, the default is "docker.io". */
     registryServer?: string;
@@ -1097,7 +1097,7 @@ export declare namespace inputs {
     uid?: number;
     /** The uid and gid properties must be specified together or not at all. If not specified the underlying operating system picks the gid. */
     gid?: number;
-    /** The private key must not be password protected. The private key is used to automatically configure asymmetric-key based authentication for SSH between nodes in a Linux pool when the pool's enableInterNodeCommunication property is true (it is ignored if enableInterNodeCommunication is false). It does this by placing the key pair into the user's .ssh directory. If not specified, password-less SSH is not configured between nodes (no modification of the user's .ssh directory is done). */
+    /** The private key must not be password protected. The private key is used to automatically configure asymmetric-key based authentication for SSH between nodes in a Linux pool when the pool's enableInterNodeCommunication property is true (it is ignored if enableInterNodeCommunication is false). It does this by placing the key pair into the user's .ssh directory. If not specified, password-less SSH is not configured between nodes (no modification of the user's .ssh directory is done). Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sshPrivateKey?: string;
   }
   interface ManagedDisk {
@@ -1525,7 +1525,7 @@ export declare namespace inputs {
   interface UserAccount {
     /** The name of the user account. Names can contain any Unicode characters up to a maximum length of 20. */
     name: string;
-    /** The password for the user account. */
+    /** The password for the user account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password: string;
     /** nonAdmin - The auto user is a standard user without elevated access. admin - The auto user is a user with elevated access and operates with full Administrator permissions. The default value is nonAdmin. */
     elevationLevel?: "NonAdmin" | "Admin";
@@ -1594,7 +1594,7 @@ export declare namespace inputs {
     enableAutomaticUpgrade?: boolean;
     /** JSON formatted public settings for the extension. */
     settings?: any;
-    /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. */
+    /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     protectedSettings?: any;
     /** Collection of extension names after which this extension needs to be provisioned. */
     provisionAfterExtensions?: string[];

@@ -234,7 +234,7 @@ export declare namespace inputs {
     value: string;
   }
   interface GenerateUploadTokenResponse {
-    /** The time-bound, principal-bound upload token */
+    /** The time-bound, principal-bound upload token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     token: string;
   }
   type InitialRuleValueBase = inputs.EduInitialValue;

@@ -149,7 +149,7 @@ export interface BotServiceArgs {
   msaAppMSIResourceId?: $DeepInput<string>;
   /** The Application Insights key */
   developerAppInsightKey?: $DeepInput<string>;
-  /** The Application Insights Api Key */
+  /** The Application Insights Api Key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   developerAppInsightsApiKey?: $DeepInput<string>;
   /** The Application Insights App Id */
   developerAppInsightsApplicationId?: $DeepInput<string>;
@@ -413,7 +413,7 @@ export interface ConnectionArgs {
   name?: $DeepInput<string>;
   /** Client Id associated with the Connection Setting. */
   clientId?: $DeepInput<string>;
-  /** Client Secret associated with the Connection Setting */
+  /** Client Secret associated with the Connection Setting. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   clientSecret?: $DeepInput<string>;
   /** Scopes associated with the Connection Setting */
   scopes?: $DeepInput<string>;
@@ -677,7 +677,7 @@ export declare namespace inputs {
     msaAppMSIResourceId?: string;
     /** The Application Insights key */
     developerAppInsightKey?: string;
-    /** The Application Insights Api Key */
+    /** The Application Insights Api Key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     developerAppInsightsApiKey?: string;
     /** The Application Insights App Id */
     developerAppInsightsApplicationId?: string;
@@ -717,9 +717,9 @@ export declare namespace inputs {
     location?: string;
   } & (inputs.AcsChatChannel | inputs.AlexaChannel | inputs.DirectLineChannel | inputs.DirectLineSpeechChannel | inputs.EmailChannel | inputs.FacebookChannel | inputs.KikChannel | inputs.LineChannel | inputs.M365Extensions | inputs.MsTeamsChannel | inputs.Omnichannel | inputs.OutlookChannel | inputs.SearchAssistant | inputs.SkypeChannel | inputs.SlackChannel | inputs.SmsChannel | inputs.TelegramChannel | inputs.TelephonyChannel | inputs.WebChatChannel);
   interface ChannelSettings {
-    /** The extensionKey1 */
+    /** The extensionKey1. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     extensionKey1?: string;
-    /** The extensionKey2 */
+    /** The extensionKey2. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     extensionKey2?: string;
     /** The list of sites */
     sites?: inputs.Site[];
@@ -772,7 +772,7 @@ export declare namespace inputs {
     name?: string;
     /** Client Id associated with the Connection Setting. */
     clientId?: string;
-    /** Client Secret associated with the Connection Setting */
+    /** Client Secret associated with the Connection Setting. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientSecret?: string;
     /** Scopes associated with the Connection Setting */
     scopes?: string;
@@ -809,9 +809,9 @@ export declare namespace inputs {
   interface DirectLineChannelProperties {
     /** The list of Direct Line sites */
     sites?: inputs.DirectLineSite[];
-    /** The extensionKey1 */
+    /** The extensionKey1. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     extensionKey1?: string;
-    /** The extensionKey2 */
+    /** The extensionKey2. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     extensionKey2?: string;
     /** Direct Line embed code of the resource */
     DirectLineEmbedCode?: string;
@@ -866,7 +866,7 @@ export declare namespace inputs {
     cognitiveServiceResourceId?: string;
     /** The cognitive service region with this channel registration. */
     cognitiveServiceRegion?: string;
-    /** The cognitive service subscription key to use with this channel registration. */
+    /** The cognitive service subscription key to use with this channel registration. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     cognitiveServiceSubscriptionKey?: string;
     /** Whether this channel is enabled or not. */
     isEnabled?: boolean;
@@ -893,7 +893,7 @@ export declare namespace inputs {
     emailAddress: string;
     /** Email channel auth method. 0 Password (Default); 1 Graph. */
     authMethod?: number;
-    /** The password for the email address. Value only returned through POST to the action Channel List API, otherwise empty. */
+    /** The password for the email address. Value only returned through POST to the action Channel List API, otherwise empty. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** The magic code for setting up the modern authentication. */
     magicCode?: string;
@@ -915,7 +915,7 @@ export declare namespace inputs {
     pages?: inputs.FacebookPage[];
     /** Facebook application id */
     appId: string;
-    /** Facebook application secret. Value only returned through POST to the action Channel List API, otherwise empty. */
+    /** Facebook application secret. Value only returned through POST to the action Channel List API, otherwise empty. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     appSecret?: string;
     /** Whether this channel is enabled for the bot */
     isEnabled: boolean;
@@ -923,7 +923,7 @@ export declare namespace inputs {
   interface FacebookPage {
     /** Page id */
     id: string;
-    /** Facebook application access token. Value only returned through POST to the action Channel List API, otherwise empty. */
+    /** Facebook application access token. Value only returned through POST to the action Channel List API, otherwise empty. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accessToken?: string;
   }
   interface KikChannel {
@@ -939,7 +939,7 @@ export declare namespace inputs {
   interface KikChannelProperties {
     /** The Kik user name */
     userName: string;
-    /** Kik API key. Value only returned through POST to the action Channel List API, otherwise empty. */
+    /** Kik API key. Value only returned through POST to the action Channel List API, otherwise empty. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     apiKey?: string;
     /** Whether this channel is validated for the bot */
     isValidated?: boolean;
@@ -958,9 +958,9 @@ export declare namespace inputs {
     lineRegistrations: inputs.LineRegistration[];
   }
   interface LineRegistration {
-    /** Secret for the line channel registration */
+    /** Secret for the line channel registration. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     channelSecret?: string;
-    /** Access token for the line channel registration */
+    /** Access token for the line channel registration. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     channelAccessToken?: string;
   }
   interface ListChannelWithKeysResponse {
@@ -1242,9 +1242,9 @@ export declare namespace inputs {
   interface SlackChannelProperties {
     /** The Slack client id */
     clientId?: string;
-    /** The Slack client secret. Value only returned through POST to the action Channel List API, otherwise empty. */
+    /** The Slack client secret. Value only returned through POST to the action Channel List API, otherwise empty. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientSecret?: string;
-    /** The Slack verification token. Value only returned through POST to the action Channel List API, otherwise empty. */
+    /** The Slack verification token. Value only returned through POST to the action Channel List API, otherwise empty. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     verificationToken?: string;
     /** The Slack permission scopes. */
     scopes?: string;
@@ -1252,7 +1252,7 @@ export declare namespace inputs {
     landingPageUrl?: string;
     /** Whether to register the settings before OAuth validation is performed. Recommended to True. */
     registerBeforeOAuthFlow?: boolean;
-    /** The Slack signing secret. */
+    /** The Slack signing secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     signingSecret?: string;
     /** Whether this channel is enabled for the bot */
     isEnabled: boolean;
@@ -1273,7 +1273,7 @@ export declare namespace inputs {
     phone: string;
     /** The Sms account SID. Value only returned through POST to the action Channel List API, otherwise empty. */
     accountSID: string;
-    /** The Sms auth token. Value only returned through POST to the action Channel List API, otherwise empty. */
+    /** The Sms auth token. Value only returned through POST to the action Channel List API, otherwise empty. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     authToken?: string;
     /** Whether this channel is validated for the bot */
     isValidated?: boolean;
@@ -1290,7 +1290,7 @@ export declare namespace inputs {
     isEnabled?: boolean;
   }
   interface TelegramChannelProperties {
-    /** The Telegram access token. Value only returned through POST to the action Channel List API, otherwise empty. */
+    /** The Telegram access token. Value only returned through POST to the action Channel List API, otherwise empty. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accessToken?: string;
     /** Whether this channel is validated for the bot */
     isValidated?: boolean;
@@ -1315,7 +1315,7 @@ export declare namespace inputs {
     phoneNumbers?: inputs.TelephonyPhoneNumbers[];
     /** The list of Telephony api configuration */
     apiConfigurations?: inputs.TelephonyChannelResourceApiConfiguration[];
-    /** The extensionKey1 */
+    /** The extensionKey1. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     cognitiveServiceSubscriptionKey?: string;
     /** The extensionKey2 */
     cognitiveServiceRegion?: string;
@@ -1331,7 +1331,7 @@ export declare namespace inputs {
     id?: string;
     /** The provider name. */
     providerName?: string;
-    /** The cognitive service subscription key. */
+    /** The cognitive service subscription key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     cognitiveServiceSubscriptionKey?: string;
     /** The cognitive service region. */
     cognitiveServiceRegion?: string;
@@ -1347,11 +1347,11 @@ export declare namespace inputs {
     phoneNumber?: string;
     /** The endpoint of ACS. */
     acsEndpoint?: string;
-    /** The secret of ACS. */
+    /** The secret of ACS. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     acsSecret?: string;
     /** The resource id of ACS. */
     acsResourceId?: string;
-    /** The subscription key of cognitive service. */
+    /** The subscription key of cognitive service. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     cognitiveServiceSubscriptionKey?: string;
     /** The service region of cognitive service. */
     cognitiveServiceRegion?: string;

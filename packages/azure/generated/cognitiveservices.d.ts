@@ -120,7 +120,7 @@ export interface AccountArgs {
   sku?: $DeepInput<inputs.Sku>;
   /** Identity for the resource. */
   identity?: $DeepInput<inputs.Identity>;
-  /** Resource migration token. */
+  /** Resource migration token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   migrationToken?: $DeepInput<string>;
   /** Optional subdomain name used for token-based authentication. */
   customSubDomainName?: $DeepInput<string>;
@@ -3070,7 +3070,7 @@ export declare namespace inputs {
     authType: "AccountKey";
   }
   interface AccountProperties {
-    /** Resource migration token. */
+    /** Resource migration token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     migrationToken?: string;
     /** Optional subdomain name used for token-based authentication. */
     customSubDomainName?: string;
@@ -3175,23 +3175,23 @@ export declare namespace inputs {
     authType: "ApiKey";
   }
   interface ApiKeys {
-    /** Gets the value of key 1. */
+    /** Gets the value of key 1. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     key1?: string;
-    /** Gets the value of key 2. */
+    /** Gets the value of key 2. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     key2?: string;
   }
   interface ApiProperties {
     /** (QnAMaker Only) The runtime endpoint of QnAMaker. */
     qnaRuntimeEndpoint?: string;
-    /** (QnAMaker Only) The Azure Search endpoint key of QnAMaker. */
+    /** (QnAMaker Only) The Azure Search endpoint key of QnAMaker. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     qnaAzureSearchEndpointKey?: string;
     /** (QnAMaker Only) The Azure Search endpoint id of QnAMaker. */
     qnaAzureSearchEndpointId?: string;
     /** (Bing Search Only) The flag to enable statistics of Bing Search. */
     statisticsEnabled?: boolean;
-    /** (Personalization Only) The flag to enable statistics of Bing Search. */
+    /** (Personalization Only) The flag to enable statistics of Bing Search. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     eventHubConnectionString?: string;
-    /** (Personalization Only) The storage account connection string. */
+    /** (Personalization Only) The storage account connection string. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageAccountConnectionString?: string;
     /** (Metrics Advisor Only) The Azure AD Client Id (Application Id). */
     aadClientId?: string;
@@ -3303,12 +3303,15 @@ export declare namespace inputs {
   }
   interface ConnectionAccessKey {
     accessKeyId?: string;
+    /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secretAccessKey?: string;
   }
   interface ConnectionAccountKey {
+    /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     key?: string;
   }
   interface ConnectionApiKey {
+    /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     key?: string;
   }
   interface ConnectionManagedIdentity {
@@ -3320,13 +3323,15 @@ export declare namespace inputs {
     authUrl?: string;
     /** Client id in the format of UUID */
     clientId?: string;
+    /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientSecret?: string;
-    /** Required by GoogleAdWords connection category */
+    /** Required by GoogleAdWords connection category. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     developerToken?: string;
+    /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /**
      * Required by GoogleBigQuery, GoogleAdWords, Hubspot, QuickBooks, Square, Xero, Zoho
-     * where user needs to get RefreshToken offline
+     * where user needs to get RefreshToken offline. Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     refreshToken?: string;
     /** Required by QuickBooks and Xero connection categories */
@@ -3338,6 +3343,7 @@ export declare namespace inputs {
     username?: string;
   }
   interface ConnectionPersonalAccessToken {
+    /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     pat?: string;
   }
   type ConnectionPropertiesV2 = {
@@ -3361,15 +3367,18 @@ export declare namespace inputs {
   type ConnectionPropertiesV2Metadata = { [key: string]: string };
   interface ConnectionServicePrincipal {
     clientId?: string;
+    /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientSecret?: string;
     tenantId?: string;
   }
   interface ConnectionSharedAccessSignature {
+    /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sas?: string;
   }
   interface ConnectionUsernamePassword {
+    /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
-    /** Optional, required by connections like SalesForce for extra security in addition to UsernamePassword */
+    /** Optional, required by connections like SalesForce for extra security in addition to UsernamePassword. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     securityToken?: string;
     username?: string;
   }

@@ -704,13 +704,13 @@ export type RegenerateCommunicationServiceKeyResult = outputs.CommunicationServi
 
 export declare namespace inputs {
   interface CommunicationServiceKeys {
-    /** The primary access key. */
+    /** The primary access key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryKey?: string;
-    /** The secondary access key. */
+    /** The secondary access key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryKey?: string;
-    /** CommunicationService connection string constructed via the primaryKey */
+    /** CommunicationService connection string constructed via the primaryKey. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryConnectionString?: string;
-    /** CommunicationService connection string constructed via the secondaryKey */
+    /** CommunicationService connection string constructed via the secondaryKey. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryConnectionString?: string;
   }
   interface CommunicationServiceProperties {
@@ -765,7 +765,7 @@ export declare namespace inputs {
   interface LinkNotificationHubParameters {
     /** The resource ID of the notification hub */
     resourceId: string;
-    /** Connection string for the notification hub */
+    /** Connection string for the notification hub. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString: string;
   }
   interface ManagedServiceIdentity {

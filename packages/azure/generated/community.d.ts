@@ -146,7 +146,7 @@ export declare namespace inputs {
     domainName: string;
     /** The clientId of the application registered in the selected identity provider for the Community Training Resource */
     clientId: string;
-    /** The client secret of the application registered in the selected identity provider for the Community Training Resource */
+    /** The client secret of the application registered in the selected identity provider for the Community Training Resource. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientSecret: string;
     /** The name of the authentication policy registered in ADB2C for the Community Training Resource */
     b2cAuthenticationPolicy?: string;

@@ -1566,13 +1566,13 @@ export interface DiagnosticRunCommandArgs {
   source?: $DeepInput<inputs.VirtualMachineRunCommandScriptSource>;
   /** The parameters used by the script. */
   parameters?: $DeepInput<inputs.RunCommandInputParameter[]>;
-  /** The parameters used by the script. */
+  /** The parameters used by the script. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   protectedParameters?: $DeepInput<inputs.RunCommandInputParameter[]>;
   /** Optional. If set to true, provisioning will complete as soon as the script starts and will not wait for script to complete. */
   asyncExecution?: $DeepInput<boolean>;
   /** Specifies the user account on the VM when executing the run command. */
   runAsUser?: $DeepInput<string>;
-  /** Specifies the user account password on the VM when executing the run command. */
+  /** Specifies the user account password on the VM when executing the run command. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   runAsPassword?: $DeepInput<string>;
   /** The timeout in seconds to execute the run command. */
   timeoutInSeconds?: $DeepInput<number>;
@@ -1711,7 +1711,7 @@ export interface VirtualMachineExtensionArgs {
   enableAutomaticUpgrade?: $DeepInput<boolean>;
   /** Json formatted public settings for the extension. */
   settings?: $DeepInput<any>;
-  /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. */
+  /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   protectedSettings?: $DeepInput<any>;
   /** The virtual machine extension instance view. */
   instanceView?: $DeepInput<inputs.VirtualMachineExtensionInstanceView>;
@@ -1838,13 +1838,13 @@ export interface RunCommandArgs {
   source?: $DeepInput<inputs.VirtualMachineRunCommandScriptSource>;
   /** The parameters used by the script. */
   parameters?: $DeepInput<inputs.RunCommandInputParameter[]>;
-  /** The parameters used by the script. */
+  /** The parameters used by the script. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   protectedParameters?: $DeepInput<inputs.RunCommandInputParameter[]>;
   /** Optional. If set to true, provisioning will complete as soon as the script starts and will not wait for script to complete. */
   asyncExecution?: $DeepInput<boolean>;
   /** Specifies the user account on the VM when executing the run command. */
   runAsUser?: $DeepInput<string>;
-  /** Specifies the user account password on the VM when executing the run command. */
+  /** Specifies the user account password on the VM when executing the run command. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   runAsPassword?: $DeepInput<string>;
   /** The timeout in seconds to execute the run command. */
   timeoutInSeconds?: $DeepInput<number>;
@@ -2195,7 +2195,7 @@ export interface VirtualMachineScaleSetExtensionArgs {
   enableAutomaticUpgrade?: $DeepInput<boolean>;
   /** Json formatted public settings for the extension. */
   settings?: $DeepInput<any>;
-  /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. */
+  /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   protectedSettings?: $DeepInput<any>;
   /** Collection of extension names after which this extension needs to be provisioned. */
   provisionAfterExtensions?: $DeepInput<string[]>;
@@ -2577,13 +2577,13 @@ export interface VirtualMachineDiagnosticRunCommandArgs {
   source?: $DeepInput<inputs.VirtualMachineRunCommandScriptSource>;
   /** The parameters used by the script. */
   parameters?: $DeepInput<inputs.RunCommandInputParameter[]>;
-  /** The parameters used by the script. */
+  /** The parameters used by the script. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   protectedParameters?: $DeepInput<inputs.RunCommandInputParameter[]>;
   /** Optional. If set to true, provisioning will complete as soon as the script starts and will not wait for script to complete. */
   asyncExecution?: $DeepInput<boolean>;
   /** Specifies the user account on the VM when executing the run command. */
   runAsUser?: $DeepInput<string>;
-  /** Specifies the user account password on the VM when executing the run command. */
+  /** Specifies the user account password on the VM when executing the run command. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   runAsPassword?: $DeepInput<string>;
   /** The timeout in seconds to execute the run command. */
   timeoutInSeconds?: $DeepInput<number>;
@@ -2722,7 +2722,7 @@ export interface VirtualMachineScaleSetVirtualMachineExtensionArgs {
   enableAutomaticUpgrade?: $DeepInput<boolean>;
   /** Json formatted public settings for the extension. */
   settings?: $DeepInput<any>;
-  /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. */
+  /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   protectedSettings?: $DeepInput<any>;
   /** The virtual machine extension instance view. */
   instanceView?: $DeepInput<inputs.VirtualMachineExtensionInstanceView>;
@@ -2853,13 +2853,13 @@ export interface VirtualMachineRunCommandArgs {
   source?: $DeepInput<inputs.VirtualMachineRunCommandScriptSource>;
   /** The parameters used by the script. */
   parameters?: $DeepInput<inputs.RunCommandInputParameter[]>;
-  /** The parameters used by the script. */
+  /** The parameters used by the script. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   protectedParameters?: $DeepInput<inputs.RunCommandInputParameter[]>;
   /** Optional. If set to true, provisioning will complete as soon as the script starts and will not wait for script to complete. */
   asyncExecution?: $DeepInput<boolean>;
   /** Specifies the user account on the VM when executing the run command. */
   runAsUser?: $DeepInput<string>;
-  /** Specifies the user account password on the VM when executing the run command. */
+  /** Specifies the user account password on the VM when executing the run command. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   runAsPassword?: $DeepInput<string>;
   /** The timeout in seconds to execute the run command. */
   timeoutInSeconds?: $DeepInput<number>;
@@ -5146,7 +5146,7 @@ export declare namespace inputs {
     computerName?: string;
     /** Specifies the name of the administrator account. <br><br> This property cannot be updated after the VM is created. <br><br> **Windows-only restriction:** Cannot end in "." <br><br> **Disallowed values:** "administrator", "admin", "user", "user1", "test", "user2", "test1", "user3", "admin1", "1", "123", "a", "actuser", "adm", "admin2", "aspnet", "backup", "console", "david", "guest", "john", "owner", "root", "server", "sql", "support", "support_388945a0", "sys", "test2", "test3", "user4", "user5". <br><br> **Minimum-length (Linux):** 1  character <br><br> **Max-length (Linux):** 64 characters <br><br> **Max-length (Windows):** 20 characters. */
     adminUsername?: string;
-    /** Specifies the password of the administrator account. <br><br> **Minimum-length (Windows):** 8 characters <br><br> **Minimum-length (Linux):** 6 characters <br><br> **Max-length (Windows):** 123 characters <br><br> **Max-length (Linux):** 72 characters <br><br> **Complexity requirements:** 3 out of 4 conditions below need to be fulfilled <br> Has lower characters <br>Has upper characters <br> Has a digit <br> Has a special character (Regex match [\W_]) <br><br> **Disallowed values:** "abc@123", "P@$$w0rd", "P@ssw0rd", "P@ssword123", "Pa$$word", "pass@word1", "Password!", "Password1", "Password22", "iloveyou!" <br><br> For resetting the password, see [How to reset the Remote Desktop service or its login password in a Windows VM](https://docs.microsoft.com/troubleshoot/azure/virtual-machines/reset-rdp) <br><br> For resetting root password, see [Manage users, SSH, and check or repair disks on Azure Linux VMs using the VMAccess Extension](https://docs.microsoft.com/troubleshoot/azure/virtual-machines/troubleshoot-ssh-connection) */
+    /** Specifies the password of the administrator account. <br><br> **Minimum-length (Windows):** 8 characters <br><br> **Minimum-length (Linux):** 6 characters <br><br> **Max-length (Windows):** 123 characters <br><br> **Max-length (Linux):** 72 characters <br><br> **Complexity requirements:** 3 out of 4 conditions below need to be fulfilled <br> Has lower characters <br>Has upper characters <br> Has a digit <br> Has a special character (Regex match [\W_]) <br><br> **Disallowed values:** "abc@123", "P@$$w0rd", "P@ssw0rd", "P@ssword123", "Pa$$word", "pass@word1", "Password!", "Password1", "Password22", "iloveyou!" <br><br> For resetting the password, see [How to reset the Remote Desktop service or its login password in a Windows VM](https://docs.microsoft.com/troubleshoot/azure/virtual-machines/reset-rdp) <br><br> For resetting root password, see [Manage users, SSH, and check or repair disks on Azure Linux VMs using the VMAccess Extension](https://docs.microsoft.com/troubleshoot/azure/virtual-machines/troubleshoot-ssh-connection). Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     adminPassword?: string;
     /** Specifies a base-64 encoded string of custom data. The base-64 encoded string is decoded to a binary array that is saved as a file on the Virtual Machine. The maximum length of the binary array is 65535 bytes. **Note: Do not pass any secrets or passwords in customData property.** This property cannot be updated after the VM is created. The property 'customData' is passed to the VM to be saved as a file, for more information see [Custom Data on Azure VMs](https://azure.microsoft.com/blog/custom-data-and-cloud-init-on-windows-azure/). For using cloud-init for your Linux VM, see [Using cloud-init to customize a Linux VM during creation](https://docs.microsoft.com/azure/virtual-machines/linux/using-cloud-init). */
     customData?: string;
@@ -5492,7 +5492,7 @@ export declare namespace inputs {
   interface RequestRateByIntervalInput {
     /** Interval value in minutes used to create LogAnalytics call rate logs. */
     intervalLength: "ThreeMins" | "FiveMins" | "ThirtyMins" | "SixtyMins";
-    /** SAS Uri of the logging blob container to which LogAnalytics Api writes output logs to. */
+    /** SAS Uri of the logging blob container to which LogAnalytics Api writes output logs to. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     blobContainerSasUri: string;
     /** From time of the query */
     fromTime: string;
@@ -6057,7 +6057,7 @@ export declare namespace inputs {
     keyData?: string;
   }
   interface SshPublicKeyGenerateKeyPairResult {
-    /** Private key portion of the key pair used to authenticate to a virtual machine through ssh. The private key is returned in RFC3447 format and should be treated as a secret. */
+    /** Private key portion of the key pair used to authenticate to a virtual machine through ssh. The private key is returned in RFC3447 format and should be treated as a secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     privateKey: string;
     /** Public key portion of the key pair used to authenticate to a virtual machine through ssh. The public key is in ssh-rsa format. */
     publicKey: string;
@@ -6190,7 +6190,7 @@ export declare namespace inputs {
     enable?: boolean;
   }
   interface ThrottledRequestsInput {
-    /** SAS Uri of the logging blob container to which LogAnalytics Api writes output logs to. */
+    /** SAS Uri of the logging blob container to which LogAnalytics Api writes output logs to. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     blobContainerSasUri: string;
     /** From time of the query */
     fromTime: string;
@@ -6349,7 +6349,7 @@ export declare namespace inputs {
     enableAutomaticUpgrade?: boolean;
     /** Json formatted public settings for the extension. */
     settings?: any;
-    /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. */
+    /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     protectedSettings?: any;
     /** The virtual machine extension instance view. */
     instanceView?: inputs.VirtualMachineExtensionInstanceView;
@@ -6617,13 +6617,13 @@ export declare namespace inputs {
     source?: inputs.VirtualMachineRunCommandScriptSource;
     /** The parameters used by the script. */
     parameters?: inputs.RunCommandInputParameter[];
-    /** The parameters used by the script. */
+    /** The parameters used by the script. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     protectedParameters?: inputs.RunCommandInputParameter[];
     /** Optional. If set to true, provisioning will complete as soon as the script starts and will not wait for script to complete. */
     asyncExecution?: boolean;
     /** Specifies the user account on the VM when executing the run command. */
     runAsUser?: string;
-    /** Specifies the user account password on the VM when executing the run command. */
+    /** Specifies the user account password on the VM when executing the run command. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     runAsPassword?: string;
     /** The timeout in seconds to execute the run command. */
     timeoutInSeconds?: number;
@@ -6713,7 +6713,7 @@ export declare namespace inputs {
     enableAutomaticUpgrade?: boolean;
     /** Json formatted public settings for the extension. */
     settings?: any;
-    /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. */
+    /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     protectedSettings?: any;
     /** Collection of extension names after which this extension needs to be provisioned. */
     provisionAfterExtensions?: string[];
@@ -6875,7 +6875,7 @@ export declare namespace inputs {
     computerNamePrefix?: string;
     /** Specifies the name of the administrator account. <br><br> **Windows-only restriction:** Cannot end in "." <br><br> **Disallowed values:** "administrator", "admin", "user", "user1", "test", "user2", "test1", "user3", "admin1", "1", "123", "a", "actuser", "adm", "admin2", "aspnet", "backup", "console", "david", "guest", "john", "owner", "root", "server", "sql", "support", "support_388945a0", "sys", "test2", "test3", "user4", "user5". <br><br> **Minimum-length (Linux):** 1  character <br><br> **Max-length (Linux):** 64 characters <br><br> **Max-length (Windows):** 20 characters */
     adminUsername?: string;
-    /** Specifies the password of the administrator account. <br><br> **Minimum-length (Windows):** 8 characters <br><br> **Minimum-length (Linux):** 6 characters <br><br> **Max-length (Windows):** 123 characters <br><br> **Max-length (Linux):** 72 characters <br><br> **Complexity requirements:** 3 out of 4 conditions below need to be fulfilled <br> Has lower characters <br>Has upper characters <br> Has a digit <br> Has a special character (Regex match [\W_]) <br><br> **Disallowed values:** "abc@123", "P@$$w0rd", "P@ssw0rd", "P@ssword123", "Pa$$word", "pass@word1", "Password!", "Password1", "Password22", "iloveyou!" <br><br> For resetting the password, see [How to reset the Remote Desktop service or its login password in a Windows VM](https://docs.microsoft.com/troubleshoot/azure/virtual-machines/reset-rdp) <br><br> For resetting root password, see [Manage users, SSH, and check or repair disks on Azure Linux VMs using the VMAccess Extension](https://docs.microsoft.com/troubleshoot/azure/virtual-machines/troubleshoot-ssh-connection) */
+    /** Specifies the password of the administrator account. <br><br> **Minimum-length (Windows):** 8 characters <br><br> **Minimum-length (Linux):** 6 characters <br><br> **Max-length (Windows):** 123 characters <br><br> **Max-length (Linux):** 72 characters <br><br> **Complexity requirements:** 3 out of 4 conditions below need to be fulfilled <br> Has lower characters <br>Has upper characters <br> Has a digit <br> Has a special character (Regex match [\W_]) <br><br> **Disallowed values:** "abc@123", "P@$$w0rd", "P@ssw0rd", "P@ssword123", "Pa$$word", "pass@word1", "Password!", "Password1", "Password22", "iloveyou!" <br><br> For resetting the password, see [How to reset the Remote Desktop service or its login password in a Windows VM](https://docs.microsoft.com/troubleshoot/azure/virtual-machines/reset-rdp) <br><br> For resetting root password, see [Manage users, SSH, and check or repair disks on Azure Linux VMs using the VMAccess Extension](https://docs.microsoft.com/troubleshoot/azure/virtual-machines/troubleshoot-ssh-connection). Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     adminPassword?: string;
     /** Specifies a base-64 encoded string of custom data. The base-64 encoded string is decoded to a binary array that is saved as a file on the Virtual Machine. The maximum length of the binary array is 65535 bytes. For using cloud-init for your VM, see [Using cloud-init to customize a Linux VM during creation](https://docs.microsoft.com/azure/virtual-machines/linux/using-cloud-init) */
     customData?: string;

@@ -193,7 +193,7 @@ export declare namespace inputs {
   interface ConfidentialLedgerFilesExport {
     /** The region where the exported ledger files will eventually be restored to. */
     restoreRegion?: string;
-    /** SAS URI used to access the Fileshare for exporting ledger files. */
+    /** SAS URI used to access the Fileshare for exporting ledger files. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     uri: string;
   }
   type ConfidentialLedgerFilesExportResponse = { [key: string]: any };

@@ -969,7 +969,7 @@ export declare namespace inputs {
     description?: string;
     /** The name of the API Key */
     name?: string;
-    /** API Key Secret */
+    /** API Key Secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secret?: string;
     /** Specification of the cluster */
     resource?: inputs.APIKeyResourceEntity;
@@ -979,7 +979,7 @@ export declare namespace inputs {
   interface AzureBlobStorageSinkConnectorServiceInfo {
     /** Azure Blob Storage Account Name */
     storageAccountName?: string;
-    /** Azure Blob Storage Account Key */
+    /** Azure Blob Storage Account Key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageAccountKey?: string;
     /** Azure Blob Storage Account Container Name */
     storageContainerName?: string;
@@ -989,7 +989,7 @@ export declare namespace inputs {
   interface AzureBlobStorageSourceConnectorServiceInfo {
     /** Azure Blob Storage Account Name */
     storageAccountName?: string;
-    /** Azure Blob Storage Account Key */
+    /** Azure Blob Storage Account Key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageAccountKey?: string;
     /** Azure Blob Storage Account Container Name */
     storageContainerName?: string;
@@ -999,7 +999,7 @@ export declare namespace inputs {
   interface AzureCosmosDBSinkConnectorServiceInfo {
     /** Azure Cosmos Database Name */
     cosmosDatabaseName?: string;
-    /** Azure Cosmos Database Master Key */
+    /** Azure Cosmos Database Master Key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     cosmosMasterKey?: string;
     /** Azure Cosmos Database Connection Endpoint */
     cosmosConnectionEndpoint?: string;
@@ -1013,7 +1013,7 @@ export declare namespace inputs {
   interface AzureCosmosDBSourceConnectorServiceInfo {
     /** Azure Cosmos Database Name */
     cosmosDatabaseName?: string;
-    /** Azure Cosmos Database Master Key */
+    /** Azure Cosmos Database Master Key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     cosmosMasterKey?: string;
     /** Azure Cosmos Database Connection Endpoint */
     cosmosConnectionEndpoint?: string;
@@ -1031,7 +1031,7 @@ export declare namespace inputs {
     synapseSqlServerName?: string;
     /** Azure Synapse SQL login details */
     synapseSqlUser?: string;
-    /** Azure Synapse SQL login details */
+    /** Azure Synapse SQL login details. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     synapseSqlPassword?: string;
     /** Azure Synapse Dedicated SQL Pool Database Name */
     synapseSqlDatabaseName?: string;
@@ -1222,9 +1222,9 @@ export declare namespace inputs {
     inputFormat?: "AVRO" | "JSON" | "STRING" | "BYTES" | "PROTOBUF" | (string & {});
     /** Kafka Output Data Format Type */
     outputFormat?: "AVRO" | "JSON" | "STRING" | "BYTES" | "PROTOBUF" | (string & {});
-    /** Kafka API Key */
+    /** Kafka API Key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     apiKey?: string;
-    /** Kafka API Key Secret */
+    /** Kafka API Key Secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     apiSecret?: string;
     /** Kafka Service Account Id */
     serviceAccountId?: string;
@@ -1248,9 +1248,9 @@ export declare namespace inputs {
     inputFormat?: "AVRO" | "JSON" | "STRING" | "BYTES" | "PROTOBUF" | (string & {});
     /** Kafka Output Data Format Type */
     outputFormat?: "AVRO" | "JSON" | "STRING" | "BYTES" | "PROTOBUF" | (string & {});
-    /** Kafka API Key */
+    /** Kafka API Key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     apiKey?: string;
-    /** Kafka API Secret */
+    /** Kafka API Secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     apiSecret?: string;
     /** Kafka Service Account Id */
     serviceAccountId?: string;
@@ -1270,9 +1270,9 @@ export declare namespace inputs {
     inputFormat?: "AVRO" | "JSON" | "STRING" | "BYTES" | "PROTOBUF" | (string & {});
     /** Kafka Output Data Format Type */
     outputFormat?: "AVRO" | "JSON" | "STRING" | "BYTES" | "PROTOBUF" | (string & {});
-    /** Kafka API Key */
+    /** Kafka API Key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     apiKey?: string;
-    /** Kafka API Key Secret */
+    /** Kafka API Key Secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     apiSecret?: string;
     /** Kafka Service Account Id */
     serviceAccountId?: string;
@@ -1296,9 +1296,9 @@ export declare namespace inputs {
     inputFormat?: "AVRO" | "JSON" | "STRING" | "BYTES" | "PROTOBUF" | (string & {});
     /** Kafka Output Data Format Type */
     outputFormat?: "AVRO" | "JSON" | "STRING" | "BYTES" | "PROTOBUF" | (string & {});
-    /** Kafka API Key */
+    /** Kafka API Key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     apiKey?: string;
-    /** Kafka API Secret */
+    /** Kafka API Secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     apiSecret?: string;
     /** Kafka Service Account Id */
     serviceAccountId?: string;
@@ -1318,9 +1318,9 @@ export declare namespace inputs {
     inputFormat?: "AVRO" | "JSON" | "STRING" | "BYTES" | "PROTOBUF" | (string & {});
     /** Kafka Output Data Format Type */
     outputFormat?: "AVRO" | "JSON" | "STRING" | "BYTES" | "PROTOBUF" | (string & {});
-    /** Kafka API Key */
+    /** Kafka API Key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     apiKey?: string;
-    /** Kafka API Key Secret */
+    /** Kafka API Key Secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     apiSecret?: string;
     /** Kafka Service Account Id */
     serviceAccountId?: string;
@@ -1338,7 +1338,7 @@ export declare namespace inputs {
     partnerConnectorType: "KafkaAzureSynapseAnalyticsSink";
   }
   interface LinkOrganization {
-    /** User auth token */
+    /** User auth token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     token: string;
   }
   interface ListAccessRequestModel {

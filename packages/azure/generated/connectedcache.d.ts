@@ -717,7 +717,7 @@ export declare namespace inputs {
     resendSignupCode?: boolean;
     /** Customer resource flag for requiring verification of signup code as boolean. */
     verifySignupCode?: boolean;
-    /** Customer resource phrase for verifying signup. */
+    /** Customer resource phrase for verifying signup. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     verifySignupPhrase?: string;
   }
   interface CustomerProperty {

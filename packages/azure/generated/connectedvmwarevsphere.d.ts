@@ -1373,9 +1373,9 @@ export declare namespace inputs {
   interface GuestCredential {
     /** Gets or sets username to connect with the guest. */
     username?: string;
-    /** Gets or sets the password to connect with the guest. */
+    /** Gets or sets the password to connect with the guest. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
-    /** Private key used to authenticate to a virtual machine through ssh. */
+    /** Private key used to authenticate to a virtual machine through ssh. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     privateKey?: string;
   }
   interface HardwareProfile {
@@ -1630,7 +1630,7 @@ export declare namespace inputs {
     computerName?: string;
     /** Gets or sets administrator username. */
     adminUsername?: string;
-    /** Sets administrator password. */
+    /** Sets administrator password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     adminPassword?: string;
     /** Gets or sets the guestId. */
     guestId?: string;
@@ -1707,7 +1707,7 @@ export declare namespace inputs {
   interface VICredential {
     /** Gets or sets username to connect with the vCenter. */
     username?: string;
-    /** Gets or sets the password to connect with the vCenter. */
+    /** Gets or sets the password to connect with the vCenter. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   }
   interface VirtualDisk {
@@ -1845,7 +1845,7 @@ export declare namespace inputs {
     domainName?: string;
     /** Sets domain username. */
     domainUsername?: string;
-    /** Sets domain user password. */
+    /** Sets domain user password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     domainUserPassword?: string;
     /** Sets work group name that vm should join. */
     workGroupName?: string;

@@ -541,7 +541,7 @@ export declare namespace inputs {
     readOnly?: boolean;
     /** The name of the storage account that contains the Azure File share. */
     storageAccountName: string;
-    /** The storage account access key used to access the Azure File share. */
+    /** The storage account access key used to access the Azure File share. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageAccountKey?: string;
     /** The reference to the storage account access key used to access the Azure File share. */
     storageAccountKeyReference?: string;
@@ -576,7 +576,7 @@ export declare namespace inputs {
   interface ContainerAttachResponse {
     /** The uri for the output stream from the attach. */
     webSocketUri?: string;
-    /** The password to the output stream from the attach. Send as an Authorization header value when connecting to the websocketUri. */
+    /** The password to the output stream from the attach. Send as an Authorization header value when connecting to the websocketUri. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   }
   interface ContainerExec {
@@ -598,7 +598,7 @@ export declare namespace inputs {
   interface ContainerExecResponse {
     /** The uri for the exec websocket. */
     webSocketUri?: string;
-    /** The password to start the exec command. */
+    /** The password to start the exec command. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   }
   interface ContainerGroupDiagnostics {
@@ -798,7 +798,7 @@ export declare namespace inputs {
     version: string;
     /** Settings for the extension. */
     settings?: any;
-    /** Protected settings for the extension. */
+    /** Protected settings for the extension. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     protectedSettings?: any;
   }
   interface DnsConfiguration {
@@ -838,7 +838,7 @@ export declare namespace inputs {
     name: string;
     /** The value of the environment variable. */
     value?: string;
-    /** The value of the secure environment variable. */
+    /** The value of the secure environment variable. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secureValue?: string;
     /** The reference of the secure environment variable. */
     secureValueReference?: string;
@@ -895,7 +895,7 @@ export declare namespace inputs {
     server: string;
     /** The username for the private registry. */
     username?: string;
-    /** The password for the private registry. */
+    /** The password for the private registry. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** The reference for the private registry password. */
     passwordReference?: string;
@@ -951,13 +951,13 @@ export declare namespace inputs {
   interface LogAnalytics {
     /** The workspace id for log analytics */
     workspaceId: string;
-    /** The workspace key for log analytics */
+    /** The workspace key for log analytics. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     workspaceKey: string;
     /** The log type to be used. */
     logType?: "ContainerInsights" | "ContainerInstanceLogs" | (string & {});
     /** Metadata for log analytics. */
     metadata?: inputs.LogAnalyticsMetadata;
-    /** The workspace resource id for log analytics */
+    /** The workspace resource id for log analytics. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     workspaceResourceId?: string;
   }
   type LogAnalyticsMetadata = { [key: string]: string };
@@ -1147,7 +1147,7 @@ export declare namespace inputs {
   interface SandboxGroupAccessToken {
     /** The endpoint URL to use with the access token. */
     endpoint: string;
-    /** The access token used to authenticate against the endpoint. */
+    /** The access token used to authenticate against the endpoint. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accessToken: string;
     /** The UTC date and time at which the access token expires. */
     notAfter: string;

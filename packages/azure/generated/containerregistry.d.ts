@@ -1024,7 +1024,7 @@ export interface WebhookArgs {
   location?: $DeepInput<string>;
   /** The properties that the webhook will be created with. */
   properties?: $DeepInput<inputs.WebhookPropertiesCreateParametersOrWebhookProperties>;
-  /** The service URI for the webhook to post notifications. */
+  /** The service URI for the webhook to post notifications. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   serviceUri: $DeepInput<string>;
   /** Custom headers that will be added to the webhook notifications. */
   customHeaders?: $DeepInput<inputs.WebhookPropertiesCreateParametersCustomHeaders>;
@@ -1282,9 +1282,9 @@ export declare namespace inputs {
   interface AuthInfo {
     /** The type of Auth token. */
     tokenType: "PAT" | "OAuth" | (string & {});
-    /** The access token used to access the source control provider. */
+    /** The access token used to access the source control provider. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     token: string;
-    /** The refresh token used to refresh the access token. */
+    /** The refresh token used to refresh the access token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     refreshToken?: string;
     /** The scope of the access token. */
     scope?: string;
@@ -1873,7 +1873,7 @@ export declare namespace inputs {
   interface RegistryPassword {
     /** The password name. */
     name?: "password" | "password2";
-    /** The password value. */
+    /** The password value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value?: string;
   }
   interface RegistryProperties {
@@ -2007,7 +2007,7 @@ export declare namespace inputs {
     /**
      * The value of the secret. The format of this value will be determined
      * based on the type of the secret object. If the type is Opaque, the value will be
-     * used as is without any modification.
+     * used as is without any modification. Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     value?: string;
     /**
@@ -2177,7 +2177,7 @@ export declare namespace inputs {
   type TaskStepProperties = {
     /** The URL(absolute or relative) of the source context for the task step. */
     contextPath?: string;
-    /** The token (git PAT or SAS token of storage account blob) associated with the context for a step. */
+    /** The token (git PAT or SAS token of storage account blob) associated with the context for a step. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     contextAccessToken?: string;
   } & (inputs.DockerBuildStep | inputs.EncodedTaskStep | inputs.FileTaskStep);
   interface TimerTrigger {
@@ -2250,7 +2250,7 @@ export declare namespace inputs {
   type WebhookCreateParametersTags = { [key: string]: string };
   type WebhookPropertiesCreateParametersCustomHeaders = { [key: string]: string };
   interface WebhookPropertiesCreateParametersOrWebhookProperties {
-    /** The service URI for the webhook to post notifications. */
+    /** The service URI for the webhook to post notifications. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     serviceUri: string;
     /** Custom headers that will be added to the webhook notifications. */
     customHeaders?: inputs.WebhookPropertiesCreateParametersCustomHeaders;

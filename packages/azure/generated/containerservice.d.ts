@@ -142,7 +142,7 @@ export interface ModelSourceArgs {
   sourceType: $DeepInput<"HuggingFace" | (string & {})>;
   /** An optional, free-form description of the source. */
   description?: $DeepInput<string>;
-  /** Credential the platform uses to authenticate to the source. Optional for public sources (e.g. ungated Hugging Face models). */
+  /** Credential the platform uses to authenticate to the source. Optional for public sources (e.g. ungated Hugging Face models). Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   credential?: $DeepInput<inputs.CredentialValue>;
 }
 
@@ -3415,7 +3415,7 @@ export declare namespace inputs {
   interface ContainerServicePrincipalProfile {
     /** The ID for the service principal. */
     clientId: string;
-    /** The secret password associated with the service principal. */
+    /** The secret password associated with the service principal. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secret: string;
   }
   interface ContainerServiceProperties {
@@ -3451,7 +3451,7 @@ export declare namespace inputs {
   interface ContainerServiceWindowsProfile {
     /** The administrator username to use for Windows VMs. */
     adminUsername: string;
-    /** The administrator password to use for Windows VMs. */
+    /** The administrator password to use for Windows VMs. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     adminPassword: string;
   }
   interface CreationData {
@@ -3580,7 +3580,7 @@ export declare namespace inputs {
   }
   type InfeasibilityReason = { [key: string]: any };
   interface InlineCredential {
-    /** The access token, password, or other secret value. */
+    /** The access token, password, or other secret value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value: string;
   }
   interface IPTag {
@@ -3735,7 +3735,7 @@ export declare namespace inputs {
     clientAppID?: string;
     /** (DEPRECATED) The server AAD application ID. Learn more at https://aka.ms/aks/aad-legacy. */
     serverAppID?: string;
-    /** (DEPRECATED) The server AAD application secret. Learn more at https://aka.ms/aks/aad-legacy. */
+    /** (DEPRECATED) The server AAD application secret. Learn more at https://aka.ms/aks/aad-legacy. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     serverAppSecret?: string;
     /** The AAD tenant ID to use for authentication. If not specified, will use the tenant of the deployment subscription. */
     tenantID?: string;
@@ -4408,7 +4408,7 @@ export declare namespace inputs {
   interface ManagedClusterServicePrincipalProfile {
     /** The ID for the service principal. */
     clientId: string;
-    /** The secret password associated with the service principal in plain text. */
+    /** The secret password associated with the service principal in plain text. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secret?: string;
   }
   interface ManagedClusterSKU {
@@ -4473,7 +4473,7 @@ export declare namespace inputs {
   interface ManagedClusterWindowsProfile {
     /** Specifies the name of the administrator account. <br><br> **Restriction:** Cannot end in "." <br><br> **Disallowed values:** "administrator", "admin", "user", "user1", "test", "user2", "test1", "user3", "admin1", "1", "123", "a", "actuser", "adm", "admin2", "aspnet", "backup", "console", "david", "guest", "john", "owner", "root", "server", "sql", "support", "support_388945a0", "sys", "test2", "test3", "user4", "user5". <br><br> **Minimum-length:** 1 character <br><br> **Max-length:** 20 characters */
     adminUsername: string;
-    /** Specifies the password of the administrator account. <br><br> **Minimum-length:** 8 characters <br><br> **Max-length:** 123 characters <br><br> **Complexity requirements:** 3 out of 4 conditions below need to be fulfilled <br> Has lower characters <br>Has upper characters <br> Has a digit <br> Has a special character (Regex match [\W_]) <br><br> **Disallowed values:** "abc@123", "P@$$w0rd", "P@ssw0rd", "P@ssword123", "Pa$$word", "pass@word1", "Password!", "Password1", "Password22", "iloveyou!" */
+    /** Specifies the password of the administrator account. <br><br> **Minimum-length:** 8 characters <br><br> **Max-length:** 123 characters <br><br> **Complexity requirements:** 3 out of 4 conditions below need to be fulfilled <br> Has lower characters <br>Has upper characters <br> Has a digit <br> Has a special character (Regex match [\W_]) <br><br> **Disallowed values:** "abc@123", "P@$$w0rd", "P@ssw0rd", "P@ssword123", "Pa$$word", "pass@word1", "Password!", "Password1", "Password22", "iloveyou!". Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     adminPassword?: string;
     /** The license type to use for Windows VMs. See [Azure Hybrid User Benefits](https://azure.microsoft.com/pricing/hybrid-benefit/faq/) for more details. */
     licenseType?: "None" | "Windows_Server" | (string & {});
@@ -4966,7 +4966,7 @@ export declare namespace inputs {
     sourceType: "HuggingFace" | (string & {});
     /** An optional, free-form description of the source. */
     description?: string;
-    /** Credential the platform uses to authenticate to the source. Optional for public sources (e.g. ungated Hugging Face models). */
+    /** Credential the platform uses to authenticate to the source. Optional for public sources (e.g. ungated Hugging Face models). Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     credential?: inputs.CredentialValue;
   }
   type ModelSpec = { [key: string]: any };

@@ -1292,7 +1292,7 @@ export declare namespace inputs {
     container: string;
     /** The name of the directory where exports will be uploaded. */
     rootFolderPath?: string;
-    /** A SAS token for the storage account. For a restricted set of Azure customers this together with storageAccount can be specified instead of resourceId. Note: the value returned by the API for this property will always be obfuscated. Returning this same obfuscated value will not result in the SAS token being updated. To update this value a new SAS token must be specified. */
+    /** A SAS token for the storage account. For a restricted set of Azure customers this together with storageAccount can be specified instead of resourceId. Note: the value returned by the API for this property will always be obfuscated. Returning this same obfuscated value will not result in the SAS token being updated. To update this value a new SAS token must be specified. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasToken?: string;
     /** The storage account where exports will be uploaded. For a restricted set of Azure customers this together with sasToken can be specified instead of resourceId. */
     storageAccount?: string;

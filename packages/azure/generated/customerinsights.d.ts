@@ -130,9 +130,9 @@ export interface AuthorizationPolicyArgs {
   properties?: $DeepInput<inputs.AuthorizationPolicy>;
   /** The permissions associated with the policy. */
   permissions: $DeepInput<("Read" | "Write" | "Manage")[]>;
-  /** Primary key associated with the policy. */
+  /** Primary key associated with the policy. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   primaryKey?: $DeepInput<string>;
-  /** Secondary key associated with the policy. */
+  /** Secondary key associated with the policy. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   secondaryKey?: $DeepInput<string>;
 }
 
@@ -1707,9 +1707,9 @@ export declare namespace inputs {
   interface AuthorizationPolicy {
     /** The permissions associated with the policy. */
     permissions: ("Read" | "Write" | "Manage")[];
-    /** Primary key associated with the policy. */
+    /** Primary key associated with the policy. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryKey?: string;
-    /** Secondary key associated with the policy. */
+    /** Secondary key associated with the policy. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryKey?: string;
   }
   interface CanonicalProfileDefinition {

@@ -804,7 +804,7 @@ export declare namespace inputs {
     host?: string;
     /** User of SMTP auth */
     user?: string;
-    /** Password of SMTP auth. If the password contains # or ;, then you have to wrap it with triple quotes */
+    /** Password of SMTP auth. If the password contains # or ;, then you have to wrap it with triple quotes. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /**
      * Address used when sending out emails

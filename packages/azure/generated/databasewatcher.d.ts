@@ -613,7 +613,7 @@ export declare namespace inputs {
     akvResourceId?: string;
     /** The path to the Key Vault secret storing the login name (aka user name, aka account name) for authentication to a target. */
     akvTargetUser?: string;
-    /** The path to the Key Vault secret storing the password for authentication to a target. */
+    /** The path to the Key Vault secret storing the password for authentication to a target. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     akvTargetPassword?: string;
   }
   interface Watcher {

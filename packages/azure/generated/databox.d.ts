@@ -362,7 +362,7 @@ export declare namespace inputs {
     jobSecretsType: "DataBoxCustomerDisk";
   }
   type DataAccountDetails = {
-    /** Password for all the shares to be created on the device. Should not be passed for TransferType:ExportFromAzure jobs. If this is not passed, the service will generate password itself. This will not be returned in Get Call. Password Requirements :  Password must be minimum of 12 and maximum of 64 characters. Password must have at least one uppercase alphabet, one number and one special character. Password cannot have the following characters : IilLoO0 Password can have only alphabets, numbers and these characters : @#\-$%^!+=;:_()]+ */
+    /** Password for all the shares to be created on the device. Should not be passed for TransferType:ExportFromAzure jobs. If this is not passed, the service will generate password itself. This will not be returned in Get Call. Password Requirements :  Password must be minimum of 12 and maximum of 64 characters. Password must have at least one uppercase alphabet, one number and one special character. Password cannot have the following characters : IilLoO0 Password can have only alphabets, numbers and these characters : @#\-$%^!+=;:_()]+. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sharePassword?: string;
   } & (inputs.ManagedDiskDetails | inputs.StorageAccountDetails);
   interface DataBoxAccountCopyLogDetails {
@@ -415,7 +415,7 @@ export declare namespace inputs {
     copyLogDetailsType: "DataBoxHeavy";
   }
   interface DataBoxHeavyJobDetails {
-    /** Set Device password for unlocking Databox Heavy. Should not be passed for TransferType:ExportFromAzure jobs. If this is not passed, the service will generate password itself. This will not be returned in Get Call. Password Requirements :  Password must be minimum of 12 and maximum of 64 characters. Password must have at least one uppercase alphabet, one number and one special character. Password cannot have the following characters : IilLoO0 Password can have only alphabets, numbers and these characters : @#\-$%^!+=;:_()]+ */
+    /** Set Device password for unlocking Databox Heavy. Should not be passed for TransferType:ExportFromAzure jobs. If this is not passed, the service will generate password itself. This will not be returned in Get Call. Password Requirements :  Password must be minimum of 12 and maximum of 64 characters. Password must have at least one uppercase alphabet, one number and one special character. Password cannot have the following characters : IilLoO0 Password can have only alphabets, numbers and these characters : @#\-$%^!+=;:_()]+. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     devicePassword?: string;
     /** Indicates the type of job details. */
     jobDetailsType: "DataBoxHeavy";
@@ -426,7 +426,7 @@ export declare namespace inputs {
   }
   type DataBoxHeavySecret = { [key: string]: any };
   interface DataBoxJobDetails {
-    /** Set Device password for unlocking Databox. Should not be passed for TransferType:ExportFromAzure jobs. If this is not passed, the service will generate password itself. This will not be returned in Get Call. Password Requirements :  Password must be minimum of 12 and maximum of 64 characters. Password must have at least one uppercase alphabet, one number and one special character. Password cannot have the following characters : IilLoO0 Password can have only alphabets, numbers and these characters : @#\-$%^!+=;:_()]+ */
+    /** Set Device password for unlocking Databox. Should not be passed for TransferType:ExportFromAzure jobs. If this is not passed, the service will generate password itself. This will not be returned in Get Call. Password Requirements :  Password must be minimum of 12 and maximum of 64 characters. Password must have at least one uppercase alphabet, one number and one special character. Password cannot have the following characters : IilLoO0 Password can have only alphabets, numbers and these characters : @#\-$%^!+=;:_()]+. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     devicePassword?: string;
     /** Indicates the type of job details. */
     jobDetailsType: "DataBox";
@@ -542,7 +542,7 @@ export declare namespace inputs {
     manifestFile: string;
     /** The Base16-encoded MD5 hash of the manifest file on the disk. */
     manifestHash: string;
-    /** BitLocker key used to encrypt the disk. */
+    /** BitLocker key used to encrypt the disk. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     bitLockerKey: string;
   }
   type JobDelayDetails = { [key: string]: any };
@@ -634,7 +634,7 @@ export declare namespace inputs {
     sendNotification: boolean;
   }
   interface PackageCarrierDetails {
-    /** Carrier Account Number of customer for customer disk. */
+    /** Carrier Account Number of customer for customer disk. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     carrierAccountNumber?: string;
     /** Name of the carrier. */
     carrierName?: string;

@@ -1026,7 +1026,7 @@ export interface StorageAccountCredentialArgs {
   userName?: $DeepInput<string>;
   /** Encrypted storage key. */
   accountKey?: $DeepInput<inputs.AsymmetricEncryptedSecret>;
-  /** Connection string for the storage account. Use this string if username and account key are not specified. */
+  /** Connection string for the storage account. Use this string if username and account key are not specified. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   connectionString?: $DeepInput<string>;
   /** Signifies whether SSL needs to be enabled or not. */
   sslStatus: $DeepInput<"Enabled" | "Disabled" | (string & {})>;
@@ -1613,9 +1613,9 @@ export declare namespace inputs {
     resourceLocation: string;
   }
   interface AsymmetricEncryptedSecret {
-    /** The value of the secret. */
+    /** The value of the secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value: string;
-    /** Thumbprint certificate used to encrypt \"Value\". If the value is unencrypted, it will be null. */
+    /** Thumbprint certificate used to encrypt \"Value\". If the value is unencrypted, it will be null. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     encryptionCertThumbprint?: string;
     /** The algorithm used to encrypt "Value". */
     encryptionAlgorithm: "None" | "AES256" | "RSAES_PKCS1_v_1_5" | (string & {});
@@ -1851,7 +1851,7 @@ export declare namespace inputs {
     publicKey?: string;
     /**
      * Gets or sets base64 encoded private part of the certificate,
-     * needed to form the activation key
+     * needed to form the activation key. Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     privateKey?: string;
     /** Gets or sets expiry time in UTC */
@@ -2357,7 +2357,7 @@ export declare namespace inputs {
     userName?: string;
     /** Encrypted storage key. */
     accountKey?: inputs.AsymmetricEncryptedSecret;
-    /** Connection string for the storage account. Use this string if username and account key are not specified. */
+    /** Connection string for the storage account. Use this string if username and account key are not specified. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: string;
     /** Signifies whether SSL needs to be enabled or not. */
     sslStatus: "Enabled" | "Disabled" | (string & {});

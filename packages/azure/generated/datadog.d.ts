@@ -658,15 +658,15 @@ export declare namespace inputs {
     name?: string;
     /** Id of the Datadog organization. */
     id?: string;
-    /** The auth code used to linking to an existing Datadog organization. */
+    /** The auth code used to linking to an existing Datadog organization. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     linkingAuthCode?: string;
-    /** The client_id from an existing in exchange for an auth token to link organization. */
+    /** The client_id from an existing in exchange for an auth token to link organization. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     linkingClientId?: string;
     /** The redirect URI for linking. */
     redirectUri?: string;
-    /** Api key associated to the Datadog organization. */
+    /** Api key associated to the Datadog organization. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     apiKey?: string;
-    /** Application key associated to the Datadog organization. */
+    /** Application key associated to the Datadog organization. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     applicationKey?: string;
     /** The Id of the Enterprise App used for Single sign on. */
     enterpriseAppId?: string;

@@ -1765,7 +1765,7 @@ export declare namespace inputs {
   interface AccessPolicyResponse {
     /** The user access policy. */
     policy?: inputs.UserAccessPolicy;
-    /** Data Plane read only access token. */
+    /** Data Plane read only access token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accessToken?: string;
     /** Data Plane service base URL. */
     dataPlaneUrl?: string;
@@ -1860,7 +1860,7 @@ export declare namespace inputs {
     type: "AmazonMWSSource";
   }
   interface AmazonRdsForLinkedServiceTypeProperties {
-    /** The connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Only used for Version 1.0. */
+    /** The connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Only used for Version 1.0. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** The location of AmazonRdsForOracle database you want to connect to, the supported forms include connector descriptor, Easy Connect (Plus) Naming and Oracle Net Services Name (Only self-hosted IR). Type: string. Only used for Version 2.0. */
     server?: any;
@@ -1948,7 +1948,7 @@ export declare namespace inputs {
     type: "AmazonRdsForSqlServer";
   }
   interface AmazonRdsForSqlServerLinkedServiceTypeProperties {
-    /** The connection string. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** The connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** The type used for authentication. Type: string. */
     authenticationType?: "SQL" | "Windows" | (string & {});
@@ -2368,7 +2368,7 @@ export declare namespace inputs {
   interface AzureBlobFSLinkedServiceTypeProperties {
     /** Endpoint for the Azure Data Lake Storage Gen2 service. Type: string (or Expression with resultType string). */
     url?: any;
-    /** Account key for the Azure Data Lake Storage Gen2 service. Type: string (or Expression with resultType string). */
+    /** Account key for the Azure Data Lake Storage Gen2 service. Type: string (or Expression with resultType string). Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accountKey?: any;
     /** The ID of the application used to authenticate against the Azure Data Lake Storage Gen2 account. Type: string (or Expression with resultType string). */
     servicePrincipalId?: any;
@@ -2386,7 +2386,7 @@ export declare namespace inputs {
     servicePrincipalCredentialType?: any;
     /** The credential of the service principal object in Azure Active Directory. If servicePrincipalCredentialType is 'ServicePrincipalKey', servicePrincipalCredential can be SecureString or AzureKeyVaultSecretReference. If servicePrincipalCredentialType is 'ServicePrincipalCert', servicePrincipalCredential can only be AzureKeyVaultSecretReference. */
     servicePrincipalCredential?: inputs.SecretBase;
-    /** SAS URI of the Azure Data Lake Storage Gen2 service. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** SAS URI of the Azure Data Lake Storage Gen2 service. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasUri?: any;
     /** The Azure key vault secret reference of sasToken in sas uri. */
     sasToken?: inputs.SecretBase;
@@ -2450,11 +2450,11 @@ export declare namespace inputs {
     type: "AzureBlobStorage";
   }
   interface AzureBlobStorageLinkedServiceTypeProperties {
-    /** The connection string. It is mutually exclusive with sasUri, serviceEndpoint property. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** The connection string. It is mutually exclusive with sasUri, serviceEndpoint property. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** The Azure key vault secret reference of accountKey in connection string. */
     accountKey?: inputs.AzureKeyVaultSecretReference;
-    /** SAS URI of the Azure Blob Storage resource. It is mutually exclusive with connectionString, serviceEndpoint property. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** SAS URI of the Azure Blob Storage resource. It is mutually exclusive with connectionString, serviceEndpoint property. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasUri?: any;
     /** The Azure key vault secret reference of sasToken in sas uri. */
     sasToken?: inputs.AzureKeyVaultSecretReference;
@@ -2831,11 +2831,11 @@ export declare namespace inputs {
     userId?: any;
     /** Password to logon the server. */
     password?: inputs.SecretBase;
-    /** The connection string. It is mutually exclusive with sasUri property. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** The connection string. It is mutually exclusive with sasUri property. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** The Azure key vault secret reference of accountKey in connection string. */
     accountKey?: inputs.AzureKeyVaultSecretReference;
-    /** SAS URI of the Azure File resource. It is mutually exclusive with connectionString property. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** SAS URI of the Azure File resource. It is mutually exclusive with connectionString property. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasUri?: any;
     /** The Azure key vault secret reference of sasToken in sas uri. */
     sasToken?: inputs.AzureKeyVaultSecretReference;
@@ -2962,7 +2962,7 @@ export declare namespace inputs {
     type: "AzureMariaDB";
   }
   interface AzureMariaDBLinkedServiceTypeProperties {
-    /** An ODBC connection string. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** An ODBC connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** The Azure key vault secret reference of password in connection string. */
     pwd?: inputs.AzureKeyVaultSecretReference;
@@ -3113,7 +3113,7 @@ export declare namespace inputs {
     type: "AzureMySql";
   }
   interface AzureMySqlLinkedServiceTypeProperties {
-    /** The connection string. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** The connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString: any;
     /** The Azure key vault secret reference of password in connection string. */
     password?: inputs.AzureKeyVaultSecretReference;
@@ -3155,7 +3155,7 @@ export declare namespace inputs {
     type: "AzurePostgreSql";
   }
   interface AzurePostgreSqlLinkedServiceTypeProperties {
-    /** An ODBC connection string. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** An ODBC connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** Server name for connection. Type: string. */
     server?: any;
@@ -3279,7 +3279,7 @@ export declare namespace inputs {
     type: "AzureSqlDatabase";
   }
   interface AzureSqlDatabaseLinkedServiceTypeProperties {
-    /** The connection string. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** The connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** The type used for authentication. Type: string. */
     authenticationType?: "SQL" | "ServicePrincipal" | "SystemAssignedManagedIdentity" | "UserAssignedManagedIdentity" | (string & {});
@@ -3351,7 +3351,7 @@ export declare namespace inputs {
     type: "AzureSqlDW";
   }
   interface AzureSqlDWLinkedServiceTypeProperties {
-    /** The connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** The connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** The type used for authentication. Type: string. */
     authenticationType?: "SQL" | "ServicePrincipal" | "SystemAssignedManagedIdentity" | "UserAssignedManagedIdentity" | (string & {});
@@ -3435,7 +3435,7 @@ export declare namespace inputs {
     type: "AzureSqlMI";
   }
   interface AzureSqlMILinkedServiceTypeProperties {
-    /** The connection string. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** The connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** The type used for authentication. Type: string. */
     authenticationType?: "SQL" | "ServicePrincipal" | "SystemAssignedManagedIdentity" | "UserAssignedManagedIdentity" | (string & {});
@@ -3579,11 +3579,11 @@ export declare namespace inputs {
     type: "AzureStorage";
   }
   interface AzureStorageLinkedServiceTypeProperties {
-    /** The connection string. It is mutually exclusive with sasUri property. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** The connection string. It is mutually exclusive with sasUri property. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** The Azure key vault secret reference of accountKey in connection string. */
     accountKey?: inputs.AzureKeyVaultSecretReference;
-    /** SAS URI of the Azure Storage resource. It is mutually exclusive with connectionString property. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** SAS URI of the Azure Storage resource. It is mutually exclusive with connectionString property. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasUri?: any;
     /** The Azure key vault secret reference of sasToken in sas uri. */
     sasToken?: inputs.AzureKeyVaultSecretReference;
@@ -3649,11 +3649,11 @@ export declare namespace inputs {
     serviceEndpoint?: any;
     /** The credential reference containing authentication information. */
     credential?: inputs.CredentialReference;
-    /** The connection string. It is mutually exclusive with sasUri property. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** The connection string. It is mutually exclusive with sasUri property. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** The Azure key vault secret reference of accountKey in connection string. */
     accountKey?: inputs.AzureKeyVaultSecretReference;
-    /** SAS URI of the Azure Storage resource. It is mutually exclusive with connectionString property. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** SAS URI of the Azure Storage resource. It is mutually exclusive with connectionString property. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasUri?: any;
     /** The Azure key vault secret reference of sasToken in sas uri. */
     sasToken?: inputs.AzureKeyVaultSecretReference;
@@ -4073,7 +4073,7 @@ export declare namespace inputs {
     type: "CosmosDb";
   }
   interface CosmosDbLinkedServiceTypeProperties {
-    /** The connection string. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** The connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** The endpoint of the Azure CosmosDB account. Type: string (or Expression with resultType string) */
     accountEndpoint?: any;
@@ -4117,7 +4117,7 @@ export declare namespace inputs {
   interface CosmosDbMongoDbApiLinkedServiceTypeProperties {
     /** Whether the CosmosDB (MongoDB API) server version is higher than 3.2. The default value is false. Type: boolean (or Expression with resultType boolean). */
     isServerVersionAbove32?: any;
-    /** The CosmosDB (MongoDB API) connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** The CosmosDB (MongoDB API) connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString: any;
     /** The name of the CosmosDB (MongoDB API) database that you want to access. Type: string (or Expression with resultType string). */
     database: any;
@@ -4179,7 +4179,7 @@ export declare namespace inputs {
     type: "Couchbase";
   }
   interface CouchbaseLinkedServiceTypeProperties {
-    /** An ODBC connection string. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** An ODBC connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** The Azure key vault secret reference of credString in connection string. */
     credString?: inputs.AzureKeyVaultSecretReference;
@@ -4641,7 +4641,7 @@ export declare namespace inputs {
     type: "Db2";
   }
   interface Db2LinkedServiceTypeProperties {
-    /** The connection string. It is mutually exclusive with server, database, authenticationType, userName, packageCollection and certificateCommonName property. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** The connection string. It is mutually exclusive with server, database, authenticationType, userName, packageCollection and certificateCommonName property. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** Server name for connection. It is mutually exclusive with connectionString property. Type: string (or Expression with resultType string). */
     server?: any;
@@ -4840,7 +4840,7 @@ export declare namespace inputs {
     type: "Drill";
   }
   interface DrillLinkedServiceTypeProperties {
-    /** An ODBC connection string. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** An ODBC connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** The Azure key vault secret reference of password in connection string. */
     pwd?: inputs.AzureKeyVaultSecretReference;
@@ -5624,7 +5624,7 @@ export declare namespace inputs {
     gitHubAccessTokenBaseUrl: string;
   }
   interface GitHubAccessTokenResponse {
-    /** GitHub access token. */
+    /** GitHub access token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     gitHubAccessToken?: string;
   }
   interface GitHubClientSecret {
@@ -5871,7 +5871,7 @@ export declare namespace inputs {
     type: "Greenplum";
   }
   interface GreenplumLinkedServiceTypeProperties {
-    /** An ODBC connection string. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** An ODBC connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** The Azure key vault secret reference of password in connection string. */
     pwd?: inputs.AzureKeyVaultSecretReference;
@@ -6552,7 +6552,7 @@ export declare namespace inputs {
     type: "Informix";
   }
   interface InformixLinkedServiceTypeProperties {
-    /** The non-access credential portion of the connection string as well as an optional encrypted credential. Type: string, or SecureString, or AzureKeyVaultSecretReference, or Expression with resultType string. */
+    /** The non-access credential portion of the connection string as well as an optional encrypted credential. Type: string, or SecureString, or AzureKeyVaultSecretReference, or Expression with resultType string. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString: any;
     /** Type of authentication used to connect to the Informix as ODBC data store. Possible values are: Anonymous and Basic. Type: string (or Expression with resultType string). */
     authenticationType?: any;
@@ -6596,9 +6596,9 @@ export declare namespace inputs {
     description?: string;
   } & (inputs.ManagedIntegrationRuntime | inputs.SelfHostedIntegrationRuntime);
   interface IntegrationRuntimeAuthKeys {
-    /** The primary integration runtime authentication key. */
+    /** The primary integration runtime authentication key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     authKey1?: string;
-    /** The secondary integration runtime authentication key. */
+    /** The secondary integration runtime authentication key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     authKey2?: string;
   }
   interface IntegrationRuntimeComputeProperties {
@@ -7258,7 +7258,7 @@ export declare namespace inputs {
   interface MariaDBLinkedServiceTypeProperties {
     /** The version of the MariaDB driver. Type: string. V1 or empty for legacy driver, V2 for new driver. V1 can support connection string and property bag, V2 can only support connection string. The legacy driver is scheduled for deprecation by October 2024. */
     driverVersion?: any;
-    /** An ODBC connection string. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** An ODBC connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** Server name for connection. Type: string. */
     server?: any;
@@ -7455,7 +7455,7 @@ export declare namespace inputs {
     type: "MicrosoftAccess";
   }
   interface MicrosoftAccessLinkedServiceTypeProperties {
-    /** The non-access credential portion of the connection string as well as an optional encrypted credential. Type: string, or SecureString, or AzureKeyVaultSecretReference, or Expression with resultType string. */
+    /** The non-access credential portion of the connection string as well as an optional encrypted credential. Type: string, or SecureString, or AzureKeyVaultSecretReference, or Expression with resultType string. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString: any;
     /** Type of authentication used to connect to the Microsoft Access as ODBC data store. Possible values are: Anonymous and Basic. Type: string (or Expression with resultType string). */
     authenticationType?: any;
@@ -7509,7 +7509,7 @@ export declare namespace inputs {
     type: "MongoDbAtlas";
   }
   interface MongoDbAtlasLinkedServiceTypeProperties {
-    /** The MongoDB Atlas connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** The MongoDB Atlas connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString: any;
     /** The name of the MongoDB Atlas database that you want to access. Type: string (or Expression with resultType string). */
     database: any;
@@ -7610,7 +7610,7 @@ export declare namespace inputs {
     type: "MongoDbV2";
   }
   interface MongoDbV2LinkedServiceTypeProperties {
-    /** The MongoDB connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** The MongoDB connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString: any;
     /** The name of the MongoDB database that you want to access. Type: string (or Expression with resultType string). */
     database: any;
@@ -7644,7 +7644,7 @@ export declare namespace inputs {
   interface MySqlLinkedServiceTypeProperties {
     /** The version of the MySQL driver. Type: string. V1 or empty for legacy driver, V2 for new driver. V1 can support connection string and property bag, V2 can only support connection string. */
     driverVersion?: any;
-    /** The connection string. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** The connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** Server name for connection. Type: string. */
     server?: any;
@@ -7704,7 +7704,7 @@ export declare namespace inputs {
     type: "Netezza";
   }
   interface NetezzaLinkedServiceTypeProperties {
-    /** An ODBC connection string. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** An ODBC connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** Server name for connection. Type: string. */
     server?: any;
@@ -7826,7 +7826,7 @@ export declare namespace inputs {
     type: "Odbc";
   }
   interface OdbcLinkedServiceTypeProperties {
-    /** The non-access credential portion of the connection string as well as an optional encrypted credential. Type: string, or SecureString, or AzureKeyVaultSecretReference, or Expression with resultType string. */
+    /** The non-access credential portion of the connection string as well as an optional encrypted credential. Type: string, or SecureString, or AzureKeyVaultSecretReference, or Expression with resultType string. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString: any;
     /** Type of authentication used to connect to the ODBC data store. Possible values are: Anonymous and Basic. Type: string (or Expression with resultType string). */
     authenticationType?: any;
@@ -7972,7 +7972,7 @@ export declare namespace inputs {
     type: "Oracle";
   }
   interface OracleLinkedServiceTypeProperties {
-    /** The connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Only used for Version 1.0. */
+    /** The connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Only used for Version 1.0. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** The location of Oracle database you want to connect to, the supported forms include connector descriptor, Easy Connect (Plus) Naming and Oracle Net Services Name (Only self-hosted IR). Type: string. Only used for Version 2.0. */
     server?: any;
@@ -8376,7 +8376,7 @@ export declare namespace inputs {
     type: "PostgreSql";
   }
   interface PostgreSqlLinkedServiceTypeProperties {
-    /** The connection string. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** The connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString: any;
     /** The Azure key vault secret reference of password in connection string. */
     password?: inputs.AzureKeyVaultSecretReference;
@@ -8440,7 +8440,7 @@ export declare namespace inputs {
     sslCertificate?: any;
     /** Location of a client key for a client certificate to be sent to the server. Type: string. */
     sslKey?: any;
-    /** Password for a key for a client certificate. Type: string. */
+    /** Password for a key for a client certificate. Type: string. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sslPassword?: any;
     /** Determines the size of the internal buffer uses when reading. Increasing may improve performance if transferring large values from the database. Type: integer. */
     readBufferSize?: any;
@@ -9293,7 +9293,7 @@ export declare namespace inputs {
     type: "SapHana";
   }
   interface SapHanaLinkedServiceProperties {
-    /** SAP HANA ODBC connection string. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** SAP HANA ODBC connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** Host name of the SAP HANA server. Type: string (or Expression with resultType string). */
     server?: any;
@@ -9649,13 +9649,13 @@ export declare namespace inputs {
     secureOutput?: boolean;
   }
   interface SecureString {
-    /** Value of secure string. */
+    /** Value of secure string. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value: string;
     /** Type of the secret. */
     type: string;
   }
   interface SecureString2 {
-    /** Value of secure string. */
+    /** Value of secure string. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value: string;
     /** Type of the secret. */
     type: "SecureString";
@@ -10024,7 +10024,7 @@ export declare namespace inputs {
     type: "Snowflake";
   }
   interface SnowflakeLinkedServiceTypeProperties {
-    /** The connection string of snowflake. Type: string, SecureString. */
+    /** The connection string of snowflake. Type: string, SecureString. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString: any;
     /** The Azure key vault secret reference of password in connection string. */
     password?: inputs.AzureKeyVaultSecretReference;
@@ -10296,7 +10296,7 @@ export declare namespace inputs {
     type: "SqlServer";
   }
   interface SqlServerLinkedServiceTypeProperties {
-    /** The connection string. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** The connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** The type used for authentication. Type: string. */
     authenticationType?: "SQL" | "Windows" | "UserAssignedManagedIdentity" | (string & {});
@@ -10941,7 +10941,7 @@ export declare namespace inputs {
     type: "Teradata";
   }
   interface TeradataLinkedServiceTypeProperties {
-    /** Teradata ODBC connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Only applied for version 1.0. */
+    /** Teradata ODBC connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Only applied for version 1.0. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** Server name for connection. Type: string (or Expression with resultType string). */
     server?: any;
@@ -11206,7 +11206,7 @@ export declare namespace inputs {
     type: "Vertica";
   }
   interface VerticaLinkedServiceTypeProperties {
-    /** An ODBC connection string. Type: string, SecureString or AzureKeyVaultSecretReference. */
+    /** An ODBC connection string. Type: string, SecureString or AzureKeyVaultSecretReference. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: any;
     /** Server name for connection. Type: string. */
     server?: any;

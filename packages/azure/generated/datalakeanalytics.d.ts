@@ -431,7 +431,7 @@ export interface StorageAccountArgs {
   storageAccountName?: $Input<string>;
   /** The Azure Storage account properties to use when adding a new Azure Storage account. */
   properties?: $DeepInput<inputs.AddStorageAccountPropertiesOrStorageAccountInformationProperties>;
-  /** The access key associated with this Azure Storage account that will be used to connect to it. */
+  /** The access key associated with this Azure Storage account that will be used to connect to it. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   accessKey: $DeepInput<string>;
   /** The optional suffix for the storage account. */
   suffix?: $DeepInput<string>;
@@ -552,7 +552,7 @@ export declare namespace inputs {
     suffix?: string;
   }
   interface AddStorageAccountPropertiesOrStorageAccountInformationProperties {
-    /** The access key associated with this Azure Storage account that will be used to connect to it. */
+    /** The access key associated with this Azure Storage account that will be used to connect to it. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accessKey: string;
     /** The optional suffix for the storage account. */
     suffix?: string;

@@ -1008,9 +1008,9 @@ export type RegenerateSqlMigrationServiceAuthKeysResult = outputs.RegenAuthKeys;
 
 export declare namespace inputs {
   interface AuthenticationKeys {
-    /** The first authentication key. */
+    /** The first authentication key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     authKey1?: string;
-    /** The second authentication key. */
+    /** The second authentication key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     authKey2?: string;
   }
   interface AzureActiveDirectoryApp {
@@ -1054,7 +1054,7 @@ export declare namespace inputs {
     isBackupRestored?: boolean;
   }
   interface BlobShare {
-    /** SAS URI of Azure Storage Account Container. */
+    /** SAS URI of Azure Storage Account Container. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasUri?: string;
   }
   interface CheckOCIDriverTaskInput {
@@ -1075,7 +1075,7 @@ export declare namespace inputs {
   type ConnectionInfo = {
     /** User name */
     userName?: string;
-    /** Password credential. */
+    /** Password credential. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   } & (inputs.MiSqlConnectionInfo | inputs.MongoDbConnectionInfo | inputs.MySqlConnectionInfo | inputs.OracleConnectionInfo | inputs.PostgreSqlConnectionInfo | inputs.SqlConnectionInfo);
   interface ConnectToMongoDbTaskProperties {
@@ -1370,7 +1370,7 @@ export declare namespace inputs {
   interface FileShare {
     /** User name credential to connect to the share location */
     userName?: string;
-    /** Password credential used to connect to the share location. */
+    /** Password credential used to connect to the share location. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** The folder path for this share. */
     path: string;
@@ -2220,7 +2220,7 @@ export declare namespace inputs {
     type: string;
     /** User name */
     userName?: string;
-    /** Password credential. */
+    /** Password credential. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   }
   interface MongoConnectionInformation {
@@ -2230,11 +2230,11 @@ export declare namespace inputs {
     port?: number;
     /** User name to connect to Mongo. */
     userName?: string;
-    /** Password to connect to Mongo. */
+    /** Password to connect to Mongo. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** Whether to UseSsl or UseTls to connect to Mongo. Default is true. */
     useSsl?: boolean;
-    /** ConnectionString to connect to Mongo. */
+    /** ConnectionString to connect to Mongo. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: string;
   }
   interface MongoDbCancelCommand {
@@ -2325,7 +2325,7 @@ export declare namespace inputs {
     objectName?: string;
   }
   interface MongoDbConnectionInfo {
-    /** A MongoDB connection string or blob container URL. The user name and password can be specified here or in the userName and password properties */
+    /** A MongoDB connection string or blob container URL. The user name and password can be specified here or in the userName and password properties. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString: string;
     /** Data source */
     dataSource?: string;
@@ -2350,7 +2350,7 @@ export declare namespace inputs {
     type: "MongoDbConnectionInfo";
   }
   interface MongoDbConnectionInfo2 {
-    /** A MongoDB connection string or blob container URL. The user name and password can be specified here or in the userName and password properties */
+    /** A MongoDB connection string or blob container URL. The user name and password can be specified here or in the userName and password properties. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString: string;
     /** Data source */
     dataSource?: string;
@@ -2375,7 +2375,7 @@ export declare namespace inputs {
     type: string;
     /** User name */
     userName?: string;
-    /** Password credential. */
+    /** Password credential. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   }
   interface MongoDbDatabaseInfo {
@@ -2618,7 +2618,7 @@ export declare namespace inputs {
     type: string;
     /** User name */
     userName?: string;
-    /** Password credential. */
+    /** Password credential. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   }
   interface NameAvailabilityRequest {
@@ -2674,7 +2674,7 @@ export declare namespace inputs {
     type: string;
     /** User name */
     userName?: string;
-    /** Password credential. */
+    /** Password credential. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   }
   type OracleOCIDriverInfo = { [key: string]: any };
@@ -2733,7 +2733,7 @@ export declare namespace inputs {
     type: string;
     /** User name */
     userName?: string;
-    /** Password credential. */
+    /** Password credential. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   }
   interface ProjectFileProperties {
@@ -2788,9 +2788,9 @@ export declare namespace inputs {
   interface RegenAuthKeys {
     /** The name of authentication key to generate. */
     keyName?: string;
-    /** The first authentication key. */
+    /** The first authentication key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     authKey1?: string;
-    /** The second authentication key. */
+    /** The second authentication key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     authKey2?: string;
   }
   interface ReportableException {
@@ -2838,7 +2838,7 @@ export declare namespace inputs {
   interface SelectedCertificateInput {
     /** Name of certificate to be exported. */
     certificateName: string;
-    /** Password to use for encrypting the exported certificate. */
+    /** Password to use for encrypting the exported certificate. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password: string;
   }
   type ServerProperties = { [key: string]: any };
@@ -2907,7 +2907,7 @@ export declare namespace inputs {
     type: string;
     /** User name */
     userName?: string;
-    /** Password credential. */
+    /** Password credential. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   }
   type SqlMigrationServiceProperties = { [key: string]: any };

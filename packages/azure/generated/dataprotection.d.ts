@@ -2173,7 +2173,7 @@ export declare namespace inputs {
     uri?: string;
     /** Gets or sets the type of secret store */
     secretStoreType: "Invalid" | "AzureKeyVault" | (string & {});
-    /** Gets or sets value stored in secret store resource */
+    /** Gets or sets value stored in secret store resource. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value?: string;
   }
   interface SecuritySettings {

@@ -91,7 +91,7 @@ export interface FlexibleServerArgs {
   location?: $DeepInput<string>;
   /** The administrator's login name of a server. Can only be specified when the server is being created (and is required for creation). */
   administratorLogin?: $DeepInput<string>;
-  /** The password of the administrator login (required for server creation). */
+  /** The password of the administrator login (required for server creation). Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   administratorLoginPassword?: $DeepInput<string>;
   /** Major version of MySQL. 8.0.21 stands for MySQL 8.0, 5.7.44 stands for MySQL 5.7 */
   version?: $DeepInput<"5.7" | "8.0.21" | (string & {})>;
@@ -1304,7 +1304,7 @@ export declare namespace inputs {
     storageType?: "AzureBlob" | (string & {});
     /** Uri of the import source storage. */
     storageUrl?: string;
-    /** Sas token for accessing source storage. Read and list permissions are required for sas token. */
+    /** Sas token for accessing source storage. Read and list permissions are required for sas token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasToken?: string;
     /** Relative path of data directory in storage. */
     dataDirPath?: string;
@@ -1565,7 +1565,7 @@ export declare namespace inputs {
   interface ServerProperties {
     /** The administrator's login name of a server. Can only be specified when the server is being created (and is required for creation). */
     administratorLogin?: string;
-    /** The password of the administrator login (required for server creation). */
+    /** The password of the administrator login (required for server creation). Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     administratorLoginPassword?: string;
     /** Major version of MySQL. 8.0.21 stands for MySQL 8.0, 5.7.44 stands for MySQL 5.7 */
     version?: "5.7" | "8.0.21" | (string & {});

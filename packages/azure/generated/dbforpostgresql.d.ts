@@ -91,7 +91,7 @@ export interface FlexibleServerArgs {
   location?: $DeepInput<string>;
   /** Name of the login designated as the first password based administrator assigned to your instance of PostgreSQL. Must be specified the first time that you enable password based authentication on a server. Once set to a given value, it cannot be changed for the rest of the life of a server. If you disable password based authentication on a server which had it enabled, this password based role isn't deleted. */
   administratorLogin?: $DeepInput<string>;
-  /** Password assigned to the administrator login. As long as password authentication is enabled, this password can be changed at any time. */
+  /** Password assigned to the administrator login. As long as password authentication is enabled, this password can be changed at any time. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   administratorLoginPassword?: $DeepInput<string>;
   /** Major version of PostgreSQL database engine. */
   version?: $DeepInput<"18" | "17" | "16" | "15" | "14" | "13" | "12" | "11" | (string & {})>;
@@ -1158,7 +1158,7 @@ export interface ServerGroupv2Args {
   tags?: $DeepInput<inputs.TrackedResourceTags>;
   /** The geo-location where the resource lives */
   location?: $DeepInput<string>;
-  /** The password of the administrator login. Required for creation. */
+  /** The password of the administrator login. Required for creation. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   administratorLoginPassword?: $DeepInput<string>;
   /** The major PostgreSQL version on all cluster servers. */
   postgresqlVersion?: $DeepInput<string>;
@@ -1678,7 +1678,7 @@ export interface RoleArgs {
   roleName?: $Input<string>;
   /** The properties of a role. */
   properties?: $DeepInput<inputs.RoleProperties>;
-  /** The password of the cluster role. */
+  /** The password of the cluster role. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   password: $DeepInput<string>;
 }
 
@@ -1890,9 +1890,9 @@ export type CheckLocationVirtualNetworkSubnetUsageResult = outputs.VirtualNetwor
 
 export declare namespace inputs {
   interface AdminCredentials {
-    /** Password for the user of the source server. */
+    /** Password for the user of the source server. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sourceServerPassword: string;
-    /** Password for the user of the target server. */
+    /** Password for the user of the target server. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     targetServerPassword: string;
   }
   interface AdministratorMicrosoftEntraPropertiesForAddOrAdministratorMicrosoftEntraProperties {
@@ -1972,7 +1972,7 @@ export declare namespace inputs {
     defaultDatabaseName?: string;
   }
   interface ClusterProperties {
-    /** The password of the administrator login. Required for creation. */
+    /** The password of the administrator login. Required for creation. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     administratorLoginPassword?: string;
     /** The major PostgreSQL version on all cluster servers. */
     postgresqlVersion?: string;
@@ -2504,7 +2504,7 @@ export declare namespace inputs {
     promoteOption?: "Planned" | "Forced" | (string & {});
   }
   interface RoleProperties {
-    /** The password of the cluster role. */
+    /** The password of the cluster role. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password: string;
   }
   interface ServerConfigurationProperties {
@@ -2518,7 +2518,7 @@ export declare namespace inputs {
   interface ServerProperties {
     /** Name of the login designated as the first password based administrator assigned to your instance of PostgreSQL. Must be specified the first time that you enable password based authentication on a server. Once set to a given value, it cannot be changed for the rest of the life of a server. If you disable password based authentication on a server which had it enabled, this password based role isn't deleted. */
     administratorLogin?: string;
-    /** Password assigned to the administrator login. As long as password authentication is enabled, this password can be changed at any time. */
+    /** Password assigned to the administrator login. As long as password authentication is enabled, this password can be changed at any time. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     administratorLoginPassword?: string;
     /** Major version of PostgreSQL database engine. */
     version?: "18" | "17" | "16" | "15" | "14" | "13" | "12" | "11" | (string & {});

@@ -221,7 +221,7 @@ export declare namespace inputs {
     encryption: inputs.LiftrBaseEncryptionProperties;
   }
   interface LiftrBaseUserDetails {
-    /** User Email */
+    /** User Email. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     email: string;
   }
   interface ManagedServiceIdentity {

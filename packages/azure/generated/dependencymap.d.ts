@@ -259,7 +259,7 @@ export declare namespace inputs {
     applianceNameList?: string[];
   }
   interface ExportDependenciesResultProperties {
-    /** The SAS URI of the blob containing the exported dependencies data. */
+    /** The SAS URI of the blob containing the exported dependencies data. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     exportedDataSasUri?: string;
     /** A status code returned by the service with additional context about the export dependencies operation. */
     statusCode?: "NoMatch" | "CompleteMatch" | "PartialMatch" | (string & {});
@@ -288,7 +288,7 @@ export declare namespace inputs {
     filters?: inputs.DependencyProcessFilter;
   }
   interface GetDependencyViewForAllMachinesResultProperties {
-    /** The SAS URI of the blob containing the layout file for the multi-server view. */
+    /** The SAS URI of the blob containing the layout file for the multi-server view. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     layoutFileSasUrl: string;
   }
   type MapsResourceProperties = { [key: string]: any };

@@ -2184,7 +2184,7 @@ export declare namespace inputs {
   interface RegistrationInfo {
     /** Expiration time of registration token. */
     expirationTime?: string;
-    /** The registration token base64 encoded string. */
+    /** The registration token base64 encoded string. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     token?: string;
     /** The type of resetting the token. */
     registrationTokenOperation?: "Delete" | "None" | "Update" | (string & {});
@@ -2196,7 +2196,7 @@ export declare namespace inputs {
   interface RegistrationTokenMinimal {
     /** Expiration time of registration token. */
     expirationTime?: string;
-    /** The registration token base64 encoded string. */
+    /** The registration token base64 encoded string. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     token?: string;
   }
   interface ScalingHostPoolReference {

@@ -816,7 +816,7 @@ export interface NetworkConnectionArgs {
   organizationUnit?: $DeepInput<string>;
   /** The username of an Active Directory account (user or service account) that has permissions to create computer objects in Active Directory. Required format: admin@contoso.com. */
   domainUsername?: $DeepInput<string>;
-  /** The password for the account used to join domain */
+  /** The password for the account used to join domain. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   domainPassword?: $DeepInput<string>;
 }
 
@@ -2291,7 +2291,7 @@ export declare namespace inputs {
     organizationUnit?: string;
     /** The username of an Active Directory account (user or service account) that has permissions to create computer objects in Active Directory. Required format: admin@contoso.com. */
     domainUsername?: string;
-    /** The password for the account used to join domain */
+    /** The password for the account used to join domain. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     domainPassword?: string;
   }
   interface PoolDevBoxDefinition {

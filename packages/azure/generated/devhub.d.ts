@@ -203,7 +203,7 @@ export declare namespace inputs {
   interface GitHubOAuthInfoResponse {
     /** URL for authorizing the Developer Hub GitHub App */
     authURL?: string;
-    /** OAuth token used to make calls to GitHub */
+    /** OAuth token used to make calls to GitHub. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     token?: string;
   }
   interface GitHubWorkflowProfile {

@@ -1151,7 +1151,7 @@ export declare namespace inputs {
     applyAllocationPolicy?: boolean;
     /** weight to apply for a given iot h. */
     allocationWeight?: number;
-    /** Connection string of the IoT hub. */
+    /** Connection string of the IoT hub. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString: string;
     /** ARM region of the IoT hub. */
     location: string;
@@ -1444,9 +1444,9 @@ export declare namespace inputs {
     authenticationType?: "keyBased" | "identityBased" | (string & {});
     /** Managed identity properties of routing cosmos DB container endpoint. */
     identity?: inputs.ManagedIdentity;
-    /** The primary key of the cosmos DB account. */
+    /** The primary key of the cosmos DB account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryKey?: string;
-    /** The secondary key of the cosmos DB account. */
+    /** The secondary key of the cosmos DB account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryKey?: string;
     /** The name of the cosmos DB database in the cosmos DB account. */
     databaseName: string;
@@ -1472,7 +1472,7 @@ export declare namespace inputs {
   interface RoutingEventHubProperties {
     /** Id of the event hub endpoint */
     id?: string;
-    /** The connection string of the event hub endpoint. */
+    /** The connection string of the event hub endpoint. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: string;
     /** The url of the event hub endpoint. It must include the protocol sb:// */
     endpointUri?: string;
@@ -1512,7 +1512,7 @@ export declare namespace inputs {
   interface RoutingServiceBusQueueEndpointProperties {
     /** Id of the service bus queue endpoint */
     id?: string;
-    /** The connection string of the service bus queue endpoint. */
+    /** The connection string of the service bus queue endpoint. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: string;
     /** The url of the service bus queue endpoint. It must include the protocol sb:// */
     endpointUri?: string;
@@ -1532,7 +1532,7 @@ export declare namespace inputs {
   interface RoutingServiceBusTopicEndpointProperties {
     /** Id of the service bus topic endpoint */
     id?: string;
-    /** The connection string of the service bus topic endpoint. */
+    /** The connection string of the service bus topic endpoint. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: string;
     /** The url of the service bus topic endpoint. It must include the protocol sb:// */
     endpointUri?: string;
@@ -1552,7 +1552,7 @@ export declare namespace inputs {
   interface RoutingStorageContainerProperties {
     /** Id of the storage container endpoint */
     id?: string;
-    /** The connection string of the storage account. */
+    /** The connection string of the storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: string;
     /** The url of the storage endpoint. It must include the protocol https:// */
     endpointUri?: string;
@@ -1593,9 +1593,9 @@ export declare namespace inputs {
   interface SharedAccessSignatureAuthorizationRule {
     /** The name of the shared access policy. */
     keyName: string;
-    /** The primary key. */
+    /** The primary key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryKey?: string;
-    /** The secondary key. */
+    /** The secondary key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryKey?: string;
     /** The permissions assigned to the shared access policy. */
     rights: "RegistryRead" | "RegistryWrite" | "ServiceConnect" | "DeviceConnect" | "RegistryRead, RegistryWrite" | "RegistryRead, ServiceConnect" | "RegistryRead, DeviceConnect" | "RegistryWrite, ServiceConnect" | "RegistryWrite, DeviceConnect" | "ServiceConnect, DeviceConnect" | "RegistryRead, RegistryWrite, ServiceConnect" | "RegistryRead, RegistryWrite, DeviceConnect" | "RegistryRead, ServiceConnect, DeviceConnect" | "RegistryWrite, ServiceConnect, DeviceConnect" | "RegistryRead, RegistryWrite, ServiceConnect, DeviceConnect";
@@ -1603,9 +1603,9 @@ export declare namespace inputs {
   interface SharedAccessSignatureAuthorizationRuleAccessRightsDescription {
     /** Name of the key. */
     keyName: string;
-    /** Primary SAS key value. */
+    /** Primary SAS key value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryKey?: string;
-    /** Secondary SAS key value. */
+    /** Secondary SAS key value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryKey?: string;
     /** Rights that this key has. */
     rights: "ServiceConfig" | "EnrollmentRead" | "EnrollmentWrite" | "DeviceConnect" | "RegistrationStatusRead" | "RegistrationStatusWrite" | (string & {});
@@ -1621,7 +1621,7 @@ export declare namespace inputs {
   interface StorageEndpointProperties {
     /** The period of time for which the SAS URI generated by IoT Hub for file upload is valid. See: https://docs.microsoft.com/azure/iot-hub/iot-hub-devguide-file-upload#file-upload-notification-configuration-options. */
     sasTtlAsIso8601?: string;
-    /** The connection string for the Azure Storage account to which files are uploaded. */
+    /** The connection string for the Azure Storage account to which files are uploaded. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString: string;
     /** The name of the root container where you upload files. The container need not exist but should be creatable using the connectionString specified. */
     containerName: string;

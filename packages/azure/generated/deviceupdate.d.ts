@@ -412,7 +412,7 @@ export declare namespace inputs {
   interface DiagnosticStorageProperties {
     /** Authentication Type */
     authenticationType: "KeyBased" | (string & {});
-    /** ConnectionString of the diagnostic storage account */
+    /** ConnectionString of the diagnostic storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: string;
     /** ResourceId of the diagnostic storage account */
     resourceId: string;

@@ -55,7 +55,7 @@ export interface ControllerArgs {
   location?: $DeepInput<string>;
   /** Resource ID of the target container host */
   targetContainerHostResourceId: $DeepInput<string>;
-  /** Credentials of the target container host (base64). */
+  /** Credentials of the target container host (base64). Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   targetContainerHostCredentialsBase64: $DeepInput<string>;
 }
 
@@ -145,7 +145,7 @@ export declare namespace inputs {
   interface ControllerProperties {
     /** Resource ID of the target container host */
     targetContainerHostResourceId: string;
-    /** Credentials of the target container host (base64). */
+    /** Credentials of the target container host (base64). Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     targetContainerHostCredentialsBase64: string;
   }
   interface KubernetesConnectionDetails {

@@ -232,7 +232,7 @@ export interface ArtifactsourceArgs {
   armTemplateFolderPath?: $DeepInput<string>;
   /** The artifact source's branch reference. */
   branchRef?: $DeepInput<string>;
-  /** The security token to authenticate to the artifact source. */
+  /** The security token to authenticate to the artifact source. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   securityToken?: $DeepInput<string>;
   /** Indicates if the artifact source is enabled (values: Enabled, Disabled). */
   status?: $DeepInput<"Enabled" | "Disabled" | (string & {})>;
@@ -1490,7 +1490,7 @@ export interface SecretArgs {
   tags?: $DeepInput<inputs.SecretTags>;
   /** The geo-location where the resource lives */
   location?: $DeepInput<string>;
-  /** The value of the secret for secret creation. */
+  /** The value of the secret for secret creation. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   value?: $DeepInput<string>;
 }
 
@@ -1886,7 +1886,7 @@ export interface VirtualmachineArgs {
   size?: $DeepInput<string>;
   /** The user name of the virtual machine. */
   userName?: $DeepInput<string>;
-  /** The password of the virtual machine administrator. */
+  /** The password of the virtual machine administrator. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   password?: $DeepInput<string>;
   /** The SSH key of the virtual machine administrator. */
   sshKey?: $DeepInput<string>;
@@ -2586,7 +2586,7 @@ export declare namespace inputs {
     armTemplateFolderPath?: string;
     /** The artifact source's branch reference. */
     branchRef?: string;
-    /** The security token to authenticate to the artifact source. */
+    /** The security token to authenticate to the artifact source. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     securityToken?: string;
     /** Indicates if the artifact source is enabled (values: Enabled, Disabled). */
     status?: "Enabled" | "Disabled" | (string & {});
@@ -2989,7 +2989,7 @@ export declare namespace inputs {
     size?: string;
     /** The user name of the virtual machine. */
     userName?: string;
-    /** The password of the virtual machine administrator. */
+    /** The password of the virtual machine administrator. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** The SSH key of the virtual machine administrator. */
     sshKey?: string;
@@ -3038,7 +3038,7 @@ export declare namespace inputs {
     size?: string;
     /** The user name of the virtual machine. */
     userName?: string;
-    /** The password of the virtual machine administrator. */
+    /** The password of the virtual machine administrator. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** The SSH key of the virtual machine administrator. */
     sshKey?: string;
@@ -3569,7 +3569,7 @@ export declare namespace inputs {
   }
   type ScheduleTags = { [key: string]: string };
   interface SecretProperties {
-    /** The value of the secret for secret creation. */
+    /** The value of the secret for secret creation. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value?: string;
   }
   type SecretTags = { [key: string]: string };

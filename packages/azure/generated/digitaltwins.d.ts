@@ -157,21 +157,27 @@ export interface EndpointArgs {
   properties?: $DeepInput<inputs.DigitalTwinsEndpointResourceProperties>;
   /** Specifies the authentication type being used for connecting to the endpoint. Defaults to 'KeyBased'. If 'KeyBased' is selected, a connection string must be specified (at least the primary connection string). If 'IdentityBased' is select, the endpointUri and entityPath properties must be specified. */
   authenticationType?: $DeepInput<"KeyBased" | "IdentityBased" | (string & {})>;
-  /** Dead letter storage secret for key-based authentication. Will be obfuscated during read. */
+  /** Dead letter storage secret for key-based authentication. Will be obfuscated during read. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   deadLetterSecret?: $DeepInput<string>;
   /** Dead letter storage URL for identity-based authentication. */
   deadLetterUri?: $DeepInput<string>;
   /** Managed identity properties for the endpoint. */
   identity?: $DeepInput<inputs.ManagedIdentityReference>;
   TopicEndpoint?: $DeepInput<string>;
+  /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   accessKey1?: $DeepInput<string>;
+  /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   accessKey2?: $DeepInput<string>;
   endpointType?: $DeepInput<"EventGrid">;
+  /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   connectionStringPrimaryKey?: $DeepInput<string>;
+  /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   connectionStringSecondaryKey?: $DeepInput<string>;
   endpointUri?: $DeepInput<string>;
   entityPath?: $DeepInput<string>;
+  /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   primaryConnectionString?: $DeepInput<string>;
+  /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   secondaryConnectionString?: $DeepInput<string>;
 }
 
@@ -494,7 +500,7 @@ export declare namespace inputs {
   type DigitalTwinsEndpointResourceProperties = {
     /** Specifies the authentication type being used for connecting to the endpoint. Defaults to 'KeyBased'. If 'KeyBased' is selected, a connection string must be specified (at least the primary connection string). If 'IdentityBased' is select, the endpointUri and entityPath properties must be specified. */
     authenticationType?: "KeyBased" | "IdentityBased" | (string & {});
-    /** Dead letter storage secret for key-based authentication. Will be obfuscated during read. */
+    /** Dead letter storage secret for key-based authentication. Will be obfuscated during read. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     deadLetterSecret?: string;
     /** Dead letter storage URL for identity-based authentication. */
     deadLetterUri?: string;
@@ -522,17 +528,17 @@ export declare namespace inputs {
   interface EventGrid {
     /** EventGrid Topic Endpoint. */
     TopicEndpoint: string;
-    /** EventGrid secondary accesskey. Will be obfuscated during read. */
+    /** EventGrid secondary accesskey. Will be obfuscated during read. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accessKey1: string;
-    /** EventGrid secondary accesskey. Will be obfuscated during read. */
+    /** EventGrid secondary accesskey. Will be obfuscated during read. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accessKey2?: string;
     /** The type of Digital Twins endpoint */
     endpointType: "EventGrid";
   }
   interface EventHub {
-    /** PrimaryConnectionString of the endpoint for key-based authentication. Will be obfuscated during read. */
+    /** PrimaryConnectionString of the endpoint for key-based authentication. Will be obfuscated during read. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionStringPrimaryKey?: string;
-    /** SecondaryConnectionString of the endpoint for key-based authentication. Will be obfuscated during read. */
+    /** SecondaryConnectionString of the endpoint for key-based authentication. Will be obfuscated during read. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionStringSecondaryKey?: string;
     /** The URL of the EventHub namespace for identity-based authentication. It must include the protocol 'sb://'. */
     endpointUri?: string;
@@ -591,9 +597,9 @@ export declare namespace inputs {
     privateLinkServiceConnectionState?: inputs.ConnectionPropertiesPrivateLinkServiceConnectionState;
   }
   interface ServiceBus {
-    /** PrimaryConnectionString of the endpoint for key-based authentication. Will be obfuscated during read. */
+    /** PrimaryConnectionString of the endpoint for key-based authentication. Will be obfuscated during read. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryConnectionString?: string;
-    /** SecondaryConnectionString of the endpoint for key-based authentication. Will be obfuscated during read. */
+    /** SecondaryConnectionString of the endpoint for key-based authentication. Will be obfuscated during read. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryConnectionString?: string;
     /** The URL of the ServiceBus namespace for identity-based authentication. It must include the protocol 'sb://'. */
     endpointUri?: string;

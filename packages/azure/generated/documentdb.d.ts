@@ -105,7 +105,7 @@ export interface CassandraClusterArgs {
   clusterNameOverride?: $DeepInput<string>;
   /** Which authentication method Cassandra should use to authenticate clients. 'None' turns off authentication, so should not be used except in emergencies. 'Cassandra' is the default password based authentication. The default is 'Cassandra'. */
   authenticationMethod?: $DeepInput<"None" | "Cassandra" | "Ldap" | (string & {})>;
-  /** Initial password for clients connecting as admin to the cluster. Should be changed after cluster creation. Returns null on GET. This field only applies when the authenticationMethod field is 'Cassandra'. */
+  /** Initial password for clients connecting as admin to the cluster. Should be changed after cluster creation. Returns null on GET. This field only applies when the authenticationMethod field is 'Cassandra'. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   initialCassandraAdminPassword?: $DeepInput<string>;
   /** Hostname or IP address where the Prometheus endpoint containing data about the managed Cassandra nodes can be reached. */
   prometheusEndpoint?: $DeepInput<inputs.SeedNode>;
@@ -2167,7 +2167,7 @@ export interface MongodbUserDefinitionArgs {
   properties?: $DeepInput<inputs.MongoUserDefinitionResource>;
   /** The user name for User Definition. */
   userName?: $DeepInput<string>;
-  /** The password for User Definition. Response does not contain user password. */
+  /** The password for User Definition. Response does not contain user password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   password?: $DeepInput<string>;
   /** The database name for which access is being granted for this User Definition. */
   databaseName?: $DeepInput<string>;
@@ -5160,7 +5160,7 @@ export declare namespace inputs {
   interface AdministratorProperties {
     /** The administrator user name. */
     userName?: string;
-    /** The administrator password. */
+    /** The administrator password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   }
   interface AnalyticalStorageConfiguration {
@@ -5183,7 +5183,7 @@ export declare namespace inputs {
     serverPort?: number;
     /** Distinguished name of the look up user account, who can look up user details on authentication. */
     serviceUserDistinguishedName?: string;
-    /** Password of the look up user. */
+    /** Password of the look up user. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     serviceUserPassword?: string;
     /** Distinguished name of the object to start the recursive search of users from. */
     searchBaseDistinguishedName?: string;
@@ -5375,7 +5375,7 @@ export declare namespace inputs {
     clusterNameOverride?: string;
     /** Which authentication method Cassandra should use to authenticate clients. 'None' turns off authentication, so should not be used except in emergencies. 'Cassandra' is the default password based authentication. The default is 'Cassandra'. */
     authenticationMethod?: "None" | "Cassandra" | "Ldap" | (string & {});
-    /** Initial password for clients connecting as admin to the cluster. Should be changed after cluster creation. Returns null on GET. This field only applies when the authenticationMethod field is 'Cassandra'. */
+    /** Initial password for clients connecting as admin to the cluster. Should be changed after cluster creation. Returns null on GET. This field only applies when the authenticationMethod field is 'Cassandra'. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     initialCassandraAdminPassword?: string;
     /** Hostname or IP address where the Prometheus endpoint containing data about the managed Cassandra nodes can be reached. */
     prometheusEndpoint?: inputs.SeedNode;
@@ -6692,7 +6692,7 @@ export declare namespace inputs {
   interface MongoUserDefinitionResource {
     /** The user name for User Definition. */
     userName?: string;
-    /** The password for User Definition. Response does not contain user password. */
+    /** The password for User Definition. Response does not contain user password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** The database name for which access is being granted for this User Definition. */
     databaseName?: string;

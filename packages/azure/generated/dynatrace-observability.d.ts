@@ -762,7 +762,7 @@ export declare namespace inputs {
     country?: string;
   }
   interface VMExtensionPayload {
-    /** Ingestion key of the environment */
+    /** Ingestion key of the environment. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     ingestionKey?: string;
     /** Id of the environment created */
     environmentId?: string;

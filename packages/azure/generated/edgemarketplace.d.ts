@@ -140,7 +140,7 @@ export declare namespace inputs {
     diskId?: string;
     /** The access token creation status. */
     status?: string;
-    /** The access token. */
+    /** The access token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accessToken: string;
   }
   interface IconFileUris {

@@ -275,7 +275,7 @@ export interface OpenAIIntegrationArgs {
   openAIResourceEndpoint?: $DeepInput<string>;
   /** The connector id of Open AI resource */
   openAIConnectorId?: $DeepInput<string>;
-  /** Value of API key for Open AI resource */
+  /** Value of API key for Open AI resource. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   key?: $DeepInput<string>;
 }
 
@@ -703,7 +703,7 @@ export declare namespace inputs {
     userName?: string;
     /** Full name of the user to be created or updated */
     fullName?: string;
-    /** Password of the user to be created or updated */
+    /** Password of the user to be created or updated. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** Email id of the user to be created or updated */
     emailId?: string;
@@ -868,7 +868,7 @@ export declare namespace inputs {
     openAIResourceEndpoint?: string;
     /** The connector id of Open AI resource */
     openAIConnectorId?: string;
-    /** Value of API key for Open AI resource */
+    /** Value of API key for Open AI resource. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     key?: string;
   }
   interface OpenAIIntegrationStatusResponse {
@@ -970,7 +970,7 @@ export declare namespace inputs {
   interface VMIngestionDetailsResponse {
     /** The cloudId of given Elastic monitor resource. */
     cloudId?: string;
-    /** Ingestion details to install agent on given VM. */
+    /** Ingestion details to install agent on given VM. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     ingestionKey?: string;
   }
   interface VMResources {

@@ -3299,9 +3299,9 @@ export declare namespace inputs {
     dataResidencyBoundary?: "WithinGeopair" | "WithinRegion" | (string & {});
   }
   interface DomainSharedAccessKeys {
-    /** Shared access key1 for the domain. */
+    /** Shared access key1 for the domain. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     key1?: string;
-    /** Shared access key2 for the domain. */
+    /** Shared access key2 for the domain. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     key2?: string;
   }
   type DomainTopicProperties = { [key: string]: any };
@@ -3930,9 +3930,9 @@ export declare namespace inputs {
     minimumTlsVersionAllowed?: "1.0" | "1.1" | "1.2" | (string & {});
   }
   interface NamespaceSharedAccessKeys {
-    /** Shared access key1 for the namespace. */
+    /** Shared access key1 for the namespace. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     key1?: string;
-    /** Shared access key2 for the namespace. */
+    /** Shared access key2 for the namespace. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     key2?: string;
   }
   interface NamespaceSku {
@@ -4130,9 +4130,9 @@ export declare namespace inputs {
     partnerTopicRoutingMode?: "SourceEventAttribute" | "ChannelNameHeader" | (string & {});
   }
   interface PartnerNamespaceSharedAccessKeys {
-    /** Shared access key1 for the partner namespace. */
+    /** Shared access key1 for the partner namespace. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     key1?: string;
-    /** Shared access key2 for the partner namespace. */
+    /** Shared access key2 for the partner namespace. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     key2?: string;
   }
   interface PartnerRegistrationProperties {
@@ -4552,9 +4552,9 @@ export declare namespace inputs {
     customDomains?: inputs.CustomDomainConfiguration[];
   }
   interface TopicSharedAccessKeys {
-    /** Shared access key1 for the topic. */
+    /** Shared access key1 for the topic. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     key1?: string;
-    /** Shared access key2 for the topic. */
+    /** Shared access key2 for the topic. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     key2?: string;
   }
   interface TopicSpaceProperties {
@@ -4654,7 +4654,7 @@ export declare namespace inputs {
     minimumTlsVersionAllowed?: "1.0" | "1.1" | "1.2" | (string & {});
   }
   interface WebHookEventSubscriptionDestinationProperties {
-    /** The URL that represents the endpoint of the destination of an event subscription. */
+    /** The URL that represents the endpoint of the destination of an event subscription. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     endpointUrl?: string;
     /** Maximum number of events per batch. */
     maxEventsPerBatch?: number;

@@ -135,7 +135,7 @@ export declare namespace inputs {
   interface CustomLocationPropertiesAuthentication {
     /** The type of the Custom Locations authentication */
     type?: string;
-    /** The kubeconfig value. */
+    /** The kubeconfig value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value?: string;
   }
   interface Identity {

@@ -65,7 +65,7 @@ export interface SapMonitorArgs {
   enableCustomerAnalytics?: $DeepInput<boolean>;
   /** The workspace ID of the log analytics workspace to be used for monitoring */
   logAnalyticsWorkspaceId?: $DeepInput<string>;
-  /** The shared key of the log analytics workspace that is used for monitoring */
+  /** The shared key of the log analytics workspace that is used for monitoring. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   logAnalyticsWorkspaceSharedKey?: $DeepInput<string>;
   /** The subnet which the SAP monitor will be deployed in */
   monitorSubnet?: $DeepInput<string>;
@@ -222,7 +222,7 @@ export declare namespace inputs {
     enableCustomerAnalytics?: boolean;
     /** The workspace ID of the log analytics workspace to be used for monitoring */
     logAnalyticsWorkspaceId?: string;
-    /** The shared key of the log analytics workspace that is used for monitoring */
+    /** The shared key of the log analytics workspace that is used for monitoring. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     logAnalyticsWorkspaceSharedKey?: string;
     /** The subnet which the SAP monitor will be deployed in */
     monitorSubnet?: string;

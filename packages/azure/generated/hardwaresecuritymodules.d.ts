@@ -388,7 +388,7 @@ export declare namespace inputs {
   interface BackupRequestProperties {
     /** The Azure blob storage container Uri which contains the backup */
     azureStorageBlobContainerUri: string;
-    /** The SAS token pointing to an Azure blob storage container. This property is reserved for Azure Backup Service. */
+    /** The SAS token pointing to an Azure blob storage container. This property is reserved for Azure Backup Service. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     token?: string;
   }
   interface BackupRestoreBaseResultProperties {
@@ -540,7 +540,7 @@ export declare namespace inputs {
     backupId: string;
     /** The Azure blob storage container Uri which contains the backup */
     azureStorageBlobContainerUri: string;
-    /** The SAS token pointing to an Azure blob storage container. This property is reserved for Azure Backup Service. */
+    /** The SAS token pointing to an Azure blob storage container. This property is reserved for Azure Backup Service. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     token?: string;
   }
   interface RestoreResult {

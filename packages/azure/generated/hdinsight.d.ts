@@ -824,7 +824,7 @@ export declare namespace inputs {
   interface LinuxOperatingSystemProfile {
     /** The username. */
     username?: string;
-    /** The password. */
+    /** The password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** The SSH profile. */
     sshProfile?: inputs.SshProfile;
@@ -1006,7 +1006,7 @@ export declare namespace inputs {
     ldapsUrls?: string[];
     /** The domain user account that will have admin privileges on the cluster. */
     domainUsername?: string;
-    /** The domain admin password. */
+    /** The domain admin password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     domainUserPassword?: string;
     /** Optional. The Distinguished Names for cluster user groups */
     clusterUsersGroupDNs?: string[];
@@ -1038,7 +1038,7 @@ export declare namespace inputs {
     resourceId?: string;
     /** The managed identity (MSI) that is allowed to access the storage account, only to be specified for Azure Data Lake Storage Gen 2. */
     msiResourceId?: string;
-    /** The shared access signature key. */
+    /** The shared access signature key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     saskey?: string;
     /** The file share name. */
     fileshare?: string;

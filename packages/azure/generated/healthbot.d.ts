@@ -131,7 +131,7 @@ export declare namespace inputs {
   interface HealthBotKey {
     /** The name of the key. */
     keyName?: string;
-    /** The value of the key. */
+    /** The value of the key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value?: string;
   }
   interface HealthBotKeysResponse {

@@ -87,7 +87,7 @@ export interface ClusterArgs {
   location?: $DeepInput<string>;
   /** The administrator login name. */
   administratorLogin: $DeepInput<string>;
-  /** The administrator login password. */
+  /** The administrator login password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   administratorLoginPassword?: $DeepInput<string>;
   /** The version of the HorizonDB cluster. */
   version?: $DeepInput<string>;
@@ -774,7 +774,7 @@ export declare namespace inputs {
   interface HorizonDbClusterProperties {
     /** The administrator login name. */
     administratorLogin: string;
-    /** The administrator login password. */
+    /** The administrator login password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     administratorLoginPassword?: string;
     /** The version of the HorizonDB cluster. */
     version?: string;

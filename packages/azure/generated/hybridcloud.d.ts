@@ -61,7 +61,7 @@ export interface CloudConnectionArgs {
   remoteResourceId?: $DeepInput<string>;
   /** The virtualHub to which the cloud connection belongs. */
   virtualHub?: $DeepInput<inputs.ResourceReference>;
-  /** Shared key of the cloud connection. */
+  /** Shared key of the cloud connection. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   sharedKey?: $DeepInput<string>;
 }
 
@@ -208,7 +208,7 @@ export declare namespace inputs {
     remoteResourceId?: string;
     /** The virtualHub to which the cloud connection belongs. */
     virtualHub?: inputs.ResourceReference;
-    /** Shared key of the cloud connection. */
+    /** Shared key of the cloud connection. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sharedKey?: string;
   }
   interface CloudConnectorProperties {

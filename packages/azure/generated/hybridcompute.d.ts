@@ -517,7 +517,7 @@ export interface ExtensionArgs {
   autoUpgradeMinorVersion?: $DeepInput<boolean>;
   /** Json formatted public settings for the extension. */
   settings?: $DeepInput<inputs.MachineExtensionPropertiesSettings>;
-  /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. */
+  /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   protectedSettings?: $DeepInput<inputs.MachineExtensionPropertiesProtectedSettings>;
   /** The machine extension instance view. */
   instanceView?: $DeepInput<inputs.MachineExtensionInstanceView>;
@@ -722,13 +722,13 @@ export interface RunCommandArgs {
   source?: $DeepInput<inputs.MachineRunCommandScriptSource>;
   /** The parameters used by the script. */
   parameters?: $DeepInput<inputs.RunCommandInputParameter[]>;
-  /** The parameters used by the script. */
+  /** The parameters used by the script. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   protectedParameters?: $DeepInput<inputs.RunCommandInputParameter[]>;
   /** Optional. If set to true, provisioning will complete as soon as script starts and will not wait for script to complete. */
   asyncExecution?: $DeepInput<boolean>;
   /** Specifies the user account on the machine when executing the run command. */
   runAsUser?: $DeepInput<string>;
-  /** Specifies the user account password on the machine when executing the run command. */
+  /** Specifies the user account password on the machine when executing the run command. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   runAsPassword?: $DeepInput<string>;
   /** The timeout in seconds to execute the run command. */
   timeoutInSeconds?: $DeepInput<number>;
@@ -1387,7 +1387,7 @@ export declare namespace inputs {
     autoUpgradeMinorVersion?: boolean;
     /** Json formatted public settings for the extension. */
     settings?: inputs.MachineExtensionPropertiesSettings;
-    /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. */
+    /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     protectedSettings?: inputs.MachineExtensionPropertiesProtectedSettings;
     /** The machine extension instance view. */
     instanceView?: inputs.MachineExtensionInstanceView;
@@ -1463,13 +1463,13 @@ export declare namespace inputs {
     source?: inputs.MachineRunCommandScriptSource;
     /** The parameters used by the script. */
     parameters?: inputs.RunCommandInputParameter[];
-    /** The parameters used by the script. */
+    /** The parameters used by the script. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     protectedParameters?: inputs.RunCommandInputParameter[];
     /** Optional. If set to true, provisioning will complete as soon as script starts and will not wait for script to complete. */
     asyncExecution?: boolean;
     /** Specifies the user account on the machine when executing the run command. */
     runAsUser?: string;
-    /** Specifies the user account password on the machine when executing the run command. */
+    /** Specifies the user account password on the machine when executing the run command. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     runAsPassword?: string;
     /** The timeout in seconds to execute the run command. */
     timeoutInSeconds?: number;

@@ -61,6 +61,7 @@ export interface ConfigurationGroupValueArgs {
   configurationGroupSchemaResourceReference?: $DeepInput<inputs.DeploymentResourceIdReference>;
   configurationValue?: $DeepInput<string>;
   configurationType?: $DeepInput<"Open">;
+  /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   secretConfigurationValue?: $DeepInput<string>;
 }
 
@@ -191,6 +192,7 @@ export interface NetworkFunctionArgs {
   roleOverrideValues?: $DeepInput<string[]>;
   deploymentValues?: $DeepInput<string>;
   configurationType?: $DeepInput<"Open">;
+  /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   secretDeploymentValues?: $DeepInput<string>;
 }
 
@@ -1575,7 +1577,7 @@ export declare namespace inputs {
   interface AzureStorageAccountContainerCredential {
     /** The storage account container name */
     containerName?: string;
-    /** The storage account container sas uri */
+    /** The storage account container sas uri. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     containerSasUri?: string;
   }
   interface AzureStorageAccountCredential {
@@ -1610,7 +1612,7 @@ export declare namespace inputs {
     configurationType: "Open";
   }
   interface ConfigurationValueWithSecrets {
-    /** Name and value pairs that define the configuration value secrets. It can be a well formed escaped JSON string. */
+    /** Name and value pairs that define the configuration value secrets. It can be a well formed escaped JSON string. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secretConfigurationValue?: string;
     /** The value which indicates if configuration values are secrets */
     configurationType: "Secret";
@@ -1949,7 +1951,7 @@ export declare namespace inputs {
     configurationType: "Open";
   }
   interface NetworkFunctionValueWithSecrets {
-    /** The JSON-serialized secret deployment values from the user. This contains secrets like passwords,keys etc */
+    /** The JSON-serialized secret deployment values from the user. This contains secrets like passwords,keys etc. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secretDeploymentValues?: string;
     /** The value which indicates if NF  values are secrets */
     configurationType: "Secret";
@@ -2065,7 +2067,7 @@ export declare namespace inputs {
     daemonSets?: inputs.DaemonSet[];
   }
   interface SecretDeploymentResourceReference {
-    /** Resource ID. */
+    /** Resource ID. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     id?: string;
     /** The resource reference arm id type. */
     idType: "Secret";

@@ -194,7 +194,7 @@ export declare namespace inputs {
     shipDate?: string;
   }
   interface DriveBitLockerKey {
-    /** BitLocker recovery key or password */
+    /** BitLocker recovery key or password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     bitLockerKey?: string;
     /** Drive ID */
     driveId?: string;
@@ -202,7 +202,7 @@ export declare namespace inputs {
   interface DriveStatus {
     /** The drive's hardware serial number, without spaces. */
     driveId?: string;
-    /** The BitLocker key used to encrypt the drive. */
+    /** The BitLocker key used to encrypt the drive. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     bitLockerKey?: string;
     /** The relative path of the manifest file on the drive. */
     manifestFile?: string;

@@ -522,7 +522,7 @@ export declare namespace inputs {
     informaticaRuntimeResources: inputs.InfaRuntimeResourceFetchMetaData[];
   }
   interface LinkOrganization {
-    /** Link organization token */
+    /** Link organization token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     token?: string;
   }
   interface ManagedServiceIdentity {

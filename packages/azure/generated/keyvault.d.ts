@@ -941,7 +941,7 @@ export interface SecretArgs {
   tags?: $DeepInput<inputs.SecretCreateOrUpdateParametersTags>;
   /** Properties of the secret */
   properties?: $DeepInput<inputs.SecretProperties>;
-  /** The value of the secret. NOTE: 'value' will never be returned from the service, as APIs using this model are is intended for internal use in ARM deployments. Users should use the data-plane REST service for interaction with vault secrets. */
+  /** The value of the secret. NOTE: 'value' will never be returned from the service, as APIs using this model are is intended for internal use in ARM deployments. Users should use the data-plane REST service for interaction with vault secrets. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   value?: $DeepInput<string>;
   /** The content type of the secret. */
   contentType?: $DeepInput<string>;
@@ -1425,7 +1425,7 @@ export declare namespace inputs {
   }
   type SecretCreateOrUpdateParametersTags = { [key: string]: string };
   interface SecretProperties {
-    /** The value of the secret. NOTE: 'value' will never be returned from the service, as APIs using this model are is intended for internal use in ARM deployments. Users should use the data-plane REST service for interaction with vault secrets. */
+    /** The value of the secret. NOTE: 'value' will never be returned from the service, as APIs using this model are is intended for internal use in ARM deployments. Users should use the data-plane REST service for interaction with vault secrets. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value?: string;
     /** The content type of the secret. */
     contentType?: string;

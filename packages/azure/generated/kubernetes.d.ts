@@ -227,7 +227,7 @@ export declare namespace inputs {
     feature?: string;
     /** The configuration settings for the feature that do not contain any sensitive or secret information. */
     settings?: inputs.ArcAgentryConfigurationsSettings;
-    /** The configuration settings for the feature that contain any sensitive or secret information. */
+    /** The configuration settings for the feature that contain any sensitive or secret information. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     protectedSettings?: inputs.ArcAgentryConfigurationsProtectedSettings;
   }
   type ArcAgentryConfigurationsProtectedSettings = { [key: string]: string };

@@ -96,7 +96,7 @@ export interface ExtensionArgs {
   version?: $DeepInput<string>;
   /** Configuration settings, as name-value pairs for configuring this extension. */
   configurationSettings?: $DeepInput<inputs.ExtensionPropertiesConfigurationSettings>;
-  /** Configuration settings that are sensitive, as name-value pairs for configuring this extension. */
+  /** Configuration settings that are sensitive, as name-value pairs for configuring this extension. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   configurationProtectedSettings?: $DeepInput<inputs.ExtensionPropertiesConfigurationProtectedSettings>;
   /** Status from this extension. */
   statuses?: $DeepInput<inputs.ExtensionStatus[]>;
@@ -301,7 +301,7 @@ export interface FluxConfigurationArgs {
   ociRepository?: $DeepInput<inputs.OCIRepositoryDefinition>;
   /** Array of kustomizations used to reconcile the artifact pulled by the source type on the cluster. */
   kustomizations?: $DeepInput<inputs.FluxConfigurationPropertiesKustomizations>;
-  /** Key-value pairs of protected configuration settings for the configuration */
+  /** Key-value pairs of protected configuration settings for the configuration. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   configurationProtectedSettings?: $DeepInput<inputs.FluxConfigurationPropertiesConfigurationProtectedSettings>;
   /** Whether flux configuration deployment should wait for cluster to reconcile the kustomizations. */
   waitForReconciliation?: $DeepInput<boolean>;
@@ -697,7 +697,7 @@ export interface SourceControlConfigurationArgs {
   operatorType?: $DeepInput<"Flux" | (string & {})>;
   /** Any Parameters for the Operator instance in string format. */
   operatorParams?: $DeepInput<string>;
-  /** Name-value pairs of protected configuration settings for the configuration */
+  /** Name-value pairs of protected configuration settings for the configuration. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   configurationProtectedSettings?: $DeepInput<inputs.ConfigurationProtectedSettings>;
   /** Scope at which the operator will be installed. */
   operatorScope?: $DeepInput<"cluster" | "namespace" | (string & {})>;
@@ -836,9 +836,9 @@ export declare namespace inputs {
     syncIntervalInSeconds?: number;
     /** Parameters to authenticate using Service Principal. */
     servicePrincipal?: inputs.ServicePrincipalDefinition;
-    /** The account key (shared key) to access the storage account */
+    /** The account key (shared key) to access the storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accountKey?: string;
-    /** The Shared Access token to access the storage container */
+    /** The Shared Access token to access the storage container. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasToken?: string;
     /** Parameters to authenticate using a Managed Identity. */
     managedIdentity?: inputs.ManagedIdentityDefinition;
@@ -856,7 +856,7 @@ export declare namespace inputs {
     timeoutInSeconds?: number;
     /** The interval at which to re-reconcile the cluster bucket source with the remote. */
     syncIntervalInSeconds?: number;
-    /** Plaintext access key used to securely access the S3 bucket */
+    /** Plaintext access key used to securely access the S3 bucket. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accessKey?: string;
     /** Name of a local secret on the Kubernetes cluster to use as the authentication secret rather than the managed or user-provided configuration secrets. */
     localAuthRef?: string;
@@ -1097,7 +1097,7 @@ export declare namespace inputs {
     scope?: inputs.Scope;
     /** Configuration settings, as name-value pairs for configuring this extension. */
     configurationSettings?: inputs.ExtensionPropertiesConfigurationSettings;
-    /** Configuration settings that are sensitive, as name-value pairs for configuring this extension. */
+    /** Configuration settings that are sensitive, as name-value pairs for configuring this extension. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     configurationProtectedSettings?: inputs.ExtensionPropertiesConfigurationProtectedSettings;
     /** Status from this extension. */
     statuses?: inputs.ExtensionStatus[];
@@ -1207,7 +1207,7 @@ export declare namespace inputs {
     ociRepository?: inputs.OCIRepositoryDefinition;
     /** Array of kustomizations used to reconcile the artifact pulled by the source type on the cluster. */
     kustomizations?: inputs.FluxConfigurationPropertiesKustomizations;
-    /** Key-value pairs of protected configuration settings for the configuration */
+    /** Key-value pairs of protected configuration settings for the configuration. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     configurationProtectedSettings?: inputs.FluxConfigurationPropertiesConfigurationProtectedSettings;
     /** Whether flux configuration deployment should wait for cluster to reconcile the kustomizations. */
     waitForReconciliation?: boolean;
@@ -2459,11 +2459,11 @@ export declare namespace inputs {
     clientId?: string;
     /** The tenant Id for authenticating a Service Principal */
     tenantId?: string;
-    /** The client secret for authenticating a Service Principal */
+    /** The client secret for authenticating a Service Principal. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientSecret?: string;
-    /** Base64-encoded certificate used to authenticate a Service Principal */
+    /** Base64-encoded certificate used to authenticate a Service Principal. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientCertificate?: string;
-    /** The password for the certificate used to authenticate a Service Principal */
+    /** The password for the certificate used to authenticate a Service Principal. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientCertificatePassword?: string;
     /** Specifies whether to include x5c header in client claims when acquiring a token to enable subject name / issuer based authentication for the Client Certificate */
     clientCertificateSendChain?: boolean;
@@ -2479,7 +2479,7 @@ export declare namespace inputs {
     operatorType?: "Flux" | (string & {});
     /** Any Parameters for the Operator instance in string format. */
     operatorParams?: string;
-    /** Name-value pairs of protected configuration settings for the configuration */
+    /** Name-value pairs of protected configuration settings for the configuration. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     configurationProtectedSettings?: inputs.ConfigurationProtectedSettings;
     /** Scope at which the operator will be installed. */
     operatorScope?: "cluster" | "namespace" | (string & {});
@@ -2513,11 +2513,11 @@ export declare namespace inputs {
     lastModifiedAt?: string;
   }
   interface TlsConfigDefinition {
-    /** Base64-encoded certificate used to authenticate a client with the OCI repository. */
+    /** Base64-encoded certificate used to authenticate a client with the OCI repository. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientCertificate?: string;
-    /** Base64-encoded private key used to authenticate a client with the OCI repository. */
+    /** Base64-encoded private key used to authenticate a client with the OCI repository. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     privateKey?: string;
-    /** Base64-encoded CA certificate used to verify the server. */
+    /** Base64-encoded CA certificate used to verify the server. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     caCertificate?: string;
   }
   interface Toleration {

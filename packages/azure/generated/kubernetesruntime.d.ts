@@ -359,7 +359,7 @@ export declare namespace inputs {
   interface BlobStorageClassTypeProperties {
     /** Azure Storage Account Name */
     azureStorageAccountName: string;
-    /** Azure Storage Account Key */
+    /** Azure Storage Account Key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     azureStorageAccountKey: string;
     /** Type of the storage class. */
     type: "Blob";
@@ -449,7 +449,7 @@ export declare namespace inputs {
     subDir?: string;
     /** Server username */
     username?: string;
-    /** Server password */
+    /** Server password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** Server domain */
     domain?: string;

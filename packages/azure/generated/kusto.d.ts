@@ -145,7 +145,7 @@ export interface ClusterArgs {
   calloutPolicies?: $DeepInput<inputs.CalloutPolicy[]>;
   /** Indicates what public IP type to create - IPv4 (default), or DualStack (both IPv4 and IPv6) */
   publicIPType?: $DeepInput<"IPv4" | "DualStack" | (string & {})>;
-  /** Virtual Cluster graduation properties */
+  /** Virtual Cluster graduation properties. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   virtualClusterGraduationProperties?: $DeepInput<string>;
 }
 
@@ -657,9 +657,9 @@ export interface ScriptArgs {
   properties?: $DeepInput<inputs.ScriptProperties>;
   /** The url to the KQL script blob file. Must not be used together with scriptContent property */
   scriptUrl?: $DeepInput<string>;
-  /** The SaS token that provide read access to the file which contain the script. Must be provided when using scriptUrl property. */
+  /** The SaS token that provide read access to the file which contain the script. Must be provided when using scriptUrl property. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   scriptUrlSasToken?: $DeepInput<string>;
-  /** The script content. This property should be used when the script is provide inline and not through file in a SA. Must not be used together with scriptUrl and scriptUrlSasToken properties. */
+  /** The script content. This property should be used when the script is provide inline and not through file in a SA. Must not be used together with scriptUrl and scriptUrlSasToken properties. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   scriptContent?: $DeepInput<string>;
   /** A unique string. If changed the script will be applied again. */
   forceUpdateTag?: $DeepInput<string>;
@@ -1559,7 +1559,7 @@ export declare namespace inputs {
     calloutPolicies?: inputs.CalloutPolicy[];
     /** Indicates what public IP type to create - IPv4 (default), or DualStack (both IPv4 and IPv6) */
     publicIPType?: "IPv4" | "DualStack" | (string & {});
-    /** Virtual Cluster graduation properties */
+    /** Virtual Cluster graduation properties. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     virtualClusterGraduationProperties?: string;
   }
   type ComponentsSgqdofSchemasIdentityPropertiesUserassignedidentitiesAdditionalproperties = { [key: string]: any };
@@ -2135,9 +2135,9 @@ export declare namespace inputs {
   interface ScriptProperties {
     /** The url to the KQL script blob file. Must not be used together with scriptContent property */
     scriptUrl?: string;
-    /** The SaS token that provide read access to the file which contain the script. Must be provided when using scriptUrl property. */
+    /** The SaS token that provide read access to the file which contain the script. Must be provided when using scriptUrl property. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     scriptUrlSasToken?: string;
-    /** The script content. This property should be used when the script is provide inline and not through file in a SA. Must not be used together with scriptUrl and scriptUrlSasToken properties. */
+    /** The script content. This property should be used when the script is provide inline and not through file in a SA. Must not be used together with scriptUrl and scriptUrlSasToken properties. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     scriptContent?: string;
     /** A unique string. If changed the script will be applied again. */
     forceUpdateTag?: string;

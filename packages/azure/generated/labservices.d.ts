@@ -614,7 +614,7 @@ export declare namespace inputs {
   interface Credentials {
     /** The username to use when signing in to lab VMs. */
     username: string;
-    /** The password for the user. This is required for the TemplateVM createOption. */
+    /** The password for the user. This is required for the TemplateVM createOption. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   }
   interface Identity {

@@ -2305,7 +2305,7 @@ export declare namespace inputs {
     groupHeaderMessageRelease?: string;
     /** The association assigned code. */
     associationAssignedCode?: string;
-    /** The application password. */
+    /** The application password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     applicationPassword?: string;
   }
   interface EdifactEnvelopeSettings {
@@ -2367,7 +2367,7 @@ export declare namespace inputs {
     groupApplicationSenderQualifier?: string;
     /** The group application sender id. */
     groupApplicationSenderId?: string;
-    /** The group application password. */
+    /** The group application password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     groupApplicationPassword?: string;
     /** The value indicating whether to overwrite existing transaction set control number. */
     overwriteExistingTransactionSetControlNumber: boolean;

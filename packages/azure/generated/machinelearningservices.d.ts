@@ -1436,7 +1436,7 @@ export interface BatchEndpointArgs {
   description?: $DeepInput<string>;
   /**
    * EndpointAuthKeys to set initially on an Endpoint.
-   * This property will always be returned as null. AuthKey values must be retrieved using the ListKeys API.
+   * This property will always be returned as null. AuthKey values must be retrieved using the ListKeys API. Secret: encrypted in state and shown as [secret], even when given as a plain string.
    */
   keys?: $DeepInput<inputs.EndpointAuthKeys>;
 }
@@ -3957,7 +3957,7 @@ export interface OnlineEndpointArgs {
   description?: $DeepInput<string>;
   /**
    * EndpointAuthKeys to set initially on an Endpoint.
-   * This property will always be returned as null. AuthKey values must be retrieved using the ListKeys API.
+   * This property will always be returned as null. AuthKey values must be retrieved using the ListKeys API. Secret: encrypted in state and shown as [secret], even when given as a plain string.
    */
   keys?: $DeepInput<inputs.EndpointAuthKeys>;
 }
@@ -5122,7 +5122,7 @@ export declare namespace inputs {
     authType: "AccountKey";
   }
   interface AccountKeyDatastoreCredentials {
-    /** [Required] Storage account secrets. */
+    /** [Required] Storage account secrets. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secrets: inputs.AccountKeyDatastoreSecrets;
     /** [Required] Credential type used to authentication with storage. */
     credentialsType: "AccountKey";
@@ -5484,7 +5484,7 @@ export declare namespace inputs {
     description?: string;
     /**
      * EndpointAuthKeys to set initially on an Endpoint.
-     * This property will always be returned as null. AuthKey values must be retrieved using the ListKeys API.
+     * This property will always be returned as null. AuthKey values must be retrieved using the ListKeys API. Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     keys?: inputs.EndpointAuthKeys;
     /** Property dictionary. Properties can be added, but not removed or altered. */
@@ -5592,7 +5592,7 @@ export declare namespace inputs {
     clientId: string;
     /** Resource the service principal has access to. */
     resourceUrl?: string;
-    /** [Required] Service principal secrets. */
+    /** [Required] Service principal secrets. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secrets: inputs.CertificateDatastoreSecrets;
     /** [Required] ID of the tenant to which the service principal belongs. */
     tenantId: string;
@@ -6114,13 +6114,13 @@ export declare namespace inputs {
     workspaceUrl?: string;
   }
   interface DatabricksComputeSecrets {
-    /** access token for databricks account. */
+    /** access token for databricks account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     databricksAccessToken?: string;
     /** The type of compute */
     computeType: "Databricks";
   }
   interface DatabricksProperties {
-    /** Databricks access token */
+    /** Databricks access token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     databricksAccessToken?: string;
     /** Workspace Url */
     workspaceUrl?: string;
@@ -6370,13 +6370,13 @@ export declare namespace inputs {
     hostIp?: string;
   }
   interface EndpointAuthKeys {
-    /** The primary key. */
+    /** The primary key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryKey?: string;
-    /** The secondary key. */
+    /** The secondary key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryKey?: string;
   }
   interface EndpointAuthToken {
-    /** Access token for endpoint authentication. */
+    /** Access token for endpoint authentication. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accessToken?: string;
     /** Access token expiry time (UTC). */
     expiryTimeUtc?: number;
@@ -7486,9 +7486,9 @@ export declare namespace inputs {
     endpointComputeType: "Kubernetes";
   }
   interface KubernetesProperties {
-    /** Relay connection string. */
+    /** Relay connection string. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     relayConnectionString?: string;
-    /** ServiceBus connection string. */
+    /** ServiceBus connection string. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     serviceBusConnectionString?: string;
     /** Extension principal-id. */
     extensionPrincipalId?: string;
@@ -8450,7 +8450,7 @@ export declare namespace inputs {
     description?: string;
     /**
      * EndpointAuthKeys to set initially on an Endpoint.
-     * This property will always be returned as null. AuthKey values must be retrieved using the ListKeys API.
+     * This property will always be returned as null. AuthKey values must be retrieved using the ListKeys API. Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     keys?: inputs.EndpointAuthKeys;
     /** Property dictionary. Properties can be added, but not removed or altered. */
@@ -8898,25 +8898,25 @@ export declare namespace inputs {
     authType: "SAS";
   }
   interface SASCredentialDto {
-    /** Full SAS Uri, including the storage, container/blob path and SAS token */
+    /** Full SAS Uri, including the storage, container/blob path and SAS token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasUri?: string;
     /** [Required] Credential type used to authentication with storage. */
     credentialType: "SAS";
   }
   interface SasDatastoreCredentials {
-    /** [Required] Storage container secrets. */
+    /** [Required] Storage container secrets. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secrets: inputs.SasDatastoreSecrets;
     /** [Required] Credential type used to authentication with storage. */
     credentialsType: "Sas";
   }
   interface SasDatastoreSecrets {
-    /** Storage container SAS token. */
+    /** Storage container SAS token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasToken?: string;
     /** [Required] Credential type used to authentication with storage. */
     secretsType: "AccountKey" | "Certificate" | "Sas" | "ServicePrincipal" | (string & {});
   }
   interface SasDatastoreSecrets2 {
-    /** Storage container SAS token. */
+    /** Storage container SAS token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasToken?: string;
     /** [Required] Credential type used to authentication with storage. */
     secretsType: "Sas";
@@ -9008,7 +9008,7 @@ export declare namespace inputs {
     clientId: string;
     /** Resource the service principal has access to. */
     resourceUrl?: string;
-    /** [Required] Service principal secrets. */
+    /** [Required] Service principal secrets. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secrets: inputs.ServicePrincipalDatastoreSecrets;
     /** [Required] ID of the tenant to which the service principal belongs. */
     tenantId: string;
@@ -9016,13 +9016,13 @@ export declare namespace inputs {
     credentialsType: "ServicePrincipal";
   }
   interface ServicePrincipalDatastoreSecrets {
-    /** Service principal secret. */
+    /** Service principal secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientSecret?: string;
     /** [Required] Credential type used to authentication with storage. */
     secretsType: "AccountKey" | "Certificate" | "Sas" | "ServicePrincipal" | (string & {});
   }
   interface ServicePrincipalDatastoreSecrets2 {
-    /** Service principal secret. */
+    /** Service principal secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientSecret?: string;
     /** [Required] Credential type used to authentication with storage. */
     secretsType: "ServicePrincipal";
@@ -9136,9 +9136,9 @@ export declare namespace inputs {
   interface SslConfiguration {
     /** Enable or disable ssl for scoring */
     status?: "Disabled" | "Enabled" | "Auto" | (string & {});
-    /** Cert data */
+    /** Cert data. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     cert?: string;
-    /** Key data */
+    /** Key data. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     key?: string;
     /** CNAME of the cert */
     cname?: string;
@@ -9494,9 +9494,9 @@ export declare namespace inputs {
   interface UserAccountCredentials {
     /** Name of the administrator user account which can be used to SSH to nodes. */
     adminUserName: string;
-    /** SSH public key of the administrator user account. */
+    /** SSH public key of the administrator user account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     adminUserSshPublicKey?: string;
-    /** Password of the administrator user account. */
+    /** Password of the administrator user account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     adminUserPassword?: string;
   }
   type UserAssignedIdentities = { [key: string]: inputs.UserAssignedIdentity };
@@ -9548,11 +9548,11 @@ export declare namespace inputs {
   interface VirtualMachineSshCredentials {
     /** Username of admin account */
     username?: string;
-    /** Password of admin account */
+    /** Password of admin account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
-    /** Public key data */
+    /** Public key data. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     publicKeyData?: string;
-    /** Private key data */
+    /** Private key data. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     privateKeyData?: string;
   }
   interface VolumeDefinition {
@@ -9583,6 +9583,7 @@ export declare namespace inputs {
   } & (inputs.AzureDevOpsWebhook);
   interface WorkspaceConnectionAccessKey {
     accessKeyId?: string;
+    /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secretAccessKey?: string;
   }
   interface WorkspaceConnectionAccountKey {
@@ -9600,13 +9601,15 @@ export declare namespace inputs {
     authUrl?: string;
     /** Client id in the format of UUID */
     clientId?: string;
+    /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientSecret?: string;
-    /** Required by GoogleAdWords connection category */
+    /** Required by GoogleAdWords connection category. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     developerToken?: string;
+    /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /**
      * Required by GoogleBigQuery, GoogleAdWords, Hubspot, QuickBooks, Square, Xero, Zoho
-     * where user needs to get RefreshToken offline
+     * where user needs to get RefreshToken offline. Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     refreshToken?: string;
     /** Required by QuickBooks and Xero connection categories */
@@ -9640,6 +9643,7 @@ export declare namespace inputs {
   type WorkspaceConnectionPropertiesV2Metadata = { [key: string]: string };
   interface WorkspaceConnectionServicePrincipal {
     clientId?: string;
+    /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientSecret?: string;
     tenantId?: string;
   }
@@ -9647,8 +9651,9 @@ export declare namespace inputs {
     sas?: string;
   }
   interface WorkspaceConnectionUsernamePassword {
+    /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
-    /** Optional, required by connections like SalesForce for extra security in addition to UsernamePassword */
+    /** Optional, required by connections like SalesForce for extra security in addition to UsernamePassword. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     securityToken?: string;
     username?: string;
   }

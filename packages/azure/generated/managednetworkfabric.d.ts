@@ -4461,7 +4461,7 @@ export declare namespace inputs {
   interface ExpressRouteConnectionInformation {
     /** The express route circuit Azure resource ID, must be of type Microsoft.Network/expressRouteCircuits/circuitName. The ExpressRoute Circuit is a mandatory attribute. */
     expressRouteCircuitId: string;
-    /** Authorization key for the circuit, must be of type Microsoft.Network/expressRouteCircuits/authorizations. The Auth Key is a mandatory attribute. */
+    /** Authorization key for the circuit, must be of type Microsoft.Network/expressRouteCircuits/authorizations. The Auth Key is a mandatory attribute. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     expressRouteAuthorizationKey: string;
   }
   interface ExternalNetworkBmpProperties {
@@ -6172,7 +6172,7 @@ export declare namespace inputs {
   interface TerminalServerConfiguration {
     /** Username for the terminal server connection. */
     username: string;
-    /** Password for the terminal server connection. */
+    /** Password for the terminal server connection. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password: string;
     /** Serial Number of Terminal server. */
     serialNumber?: string;

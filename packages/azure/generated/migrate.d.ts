@@ -7548,7 +7548,7 @@ export declare namespace inputs {
     gmsaAccountName?: string;
     /** Gets or sets username of the user having authorization to access GMSA on Active Directory. */
     gmsaUsername?: string;
-    /** Gets or sets the password of the user specified by RestApi.Controllers.V2022_05_01_preview.Models.WorkloadDeployment.Gmsa.GmsaAuthenticationProperties.GmsaUsername. */
+    /** Gets or sets the password of the user specified by RestApi.Controllers.V2022_05_01_preview.Models.WorkloadDeployment.Gmsa.GmsaAuthenticationProperties.GmsaUsername. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     gmsaUserPassword?: string;
     /** Gets or sets the list of dns server that can resolve the Active Directory Domain Name/Address. */
     adDomainControllerDns?: string;
@@ -7558,7 +7558,7 @@ export declare namespace inputs {
     domainControllerAddress?: string;
     /** Gets or sets the name of the user having admin rights on the Active Directory Domain Controller. */
     domainAdminUsername?: string;
-    /** Gets or sets the password of the user specified by RestApi.Controllers.V2022_05_01_preview.Models.WorkloadDeployment.Gmsa.GmsaAuthenticationProperties.DomainAdminUsername. */
+    /** Gets or sets the password of the user specified by RestApi.Controllers.V2022_05_01_preview.Models.WorkloadDeployment.Gmsa.GmsaAuthenticationProperties.DomainAdminUsername. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     domainAdminPassword?: string;
     akvProperties?: inputs.KeyVaultSecretStoreProperties;
   }
@@ -9308,7 +9308,7 @@ export declare namespace inputs {
   type SkuDetails = { [key: string]: any };
   type SkuDetailsCapabilitiesItem = { [key: string]: any };
   interface SolutionConfig {
-    /** Gets or sets the publisher sas uri for the solution. */
+    /** Gets or sets the publisher sas uri for the solution. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     publisherSasUri?: string;
   }
   interface SolutionDetails {

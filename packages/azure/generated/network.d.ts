@@ -1074,7 +1074,7 @@ export interface ConnectionArgs {
   location?: $DeepInput<string>;
   /** Resource tags. */
   tags?: $DeepInput<inputs.ResourceTags>;
-  /** The authorizationKey. */
+  /** The authorizationKey. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   authorizationKey?: $DeepInput<string>;
   /** The reference to virtual network gateway resource. */
   virtualNetworkGateway1: $DeepInput<inputs.VirtualNetworkGateway>;
@@ -1098,7 +1098,7 @@ export interface ConnectionArgs {
   connectionMode?: $DeepInput<"Default" | "ResponderOnly" | "InitiatorOnly" | (string & {})>;
   /** Tunnel properties for virtual network gateway connection */
   tunnelProperties?: $DeepInput<inputs.VirtualNetworkGatewayConnectionTunnelProperties[]>;
-  /** The IPSec shared key. */
+  /** The IPSec shared key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   sharedKey?: $DeepInput<string>;
   /** The reference to peerings resource. */
   peer?: $DeepInput<inputs.SubResource>;
@@ -4015,13 +4015,13 @@ export interface ExpressRouteCircuitArgs {
   bandwidthInGbps?: $DeepInput<number>;
   /** Account ID of customer account on partner cloud provider. */
   partnerAccountId?: $DeepInput<string>;
-  /** Activation Key from partner cloud provider. */
+  /** Activation Key from partner cloud provider. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   activationKey?: $DeepInput<string>;
   /** The GatewayManager Etag. */
   gatewayManagerEtag?: $DeepInput<string>;
   /** Flag denoting global reach status. */
   globalReachEnabled?: $DeepInput<boolean>;
-  /** The authorizationKey. */
+  /** The authorizationKey. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   authorizationKey?: $DeepInput<string>;
   /** Flag denoting rate-limiting status of the ExpressRoute direct-port circuit. */
   enableDirectPortRateLimit?: $DeepInput<boolean>;
@@ -4117,7 +4117,7 @@ export interface ExpressRouteCircuitAuthorizationArgs {
   authorizationName?: $Input<string>;
   /** Properties of the express route circuit authorization. */
   properties?: $DeepInput<inputs.AuthorizationPropertiesFormat>;
-  /** The authorization key. */
+  /** The authorization key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   authorizationKey?: $DeepInput<string>;
   /** The authorization use status. */
   authorizationUseStatus?: $DeepInput<"Available" | "InUse" | (string & {})>;
@@ -4244,7 +4244,7 @@ export interface ExpressRouteCircuitPeeringArgs {
   primaryAzurePort?: $DeepInput<string>;
   /** The secondary port. */
   secondaryAzurePort?: $DeepInput<string>;
-  /** The shared key. */
+  /** The shared key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   sharedKey?: $DeepInput<string>;
   /** The VLAN ID. */
   vlanId?: $DeepInput<number>;
@@ -4369,7 +4369,7 @@ export interface PeeringConnectionArgs {
   peerExpressRouteCircuitPeering?: $DeepInput<inputs.SubResource>;
   /** /29 IP address space to carve out Customer addresses for tunnels. */
   addressPrefix?: $DeepInput<string>;
-  /** The authorization key. */
+  /** The authorization key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   authorizationKey?: $DeepInput<string>;
   /** IPv6 Address PrefixProperties of the express route circuit connection. */
   ipv6CircuitConnectionConfig?: $DeepInput<inputs.Ipv6CircuitConnectionConfig>;
@@ -4624,7 +4624,7 @@ export interface ExpressRouteCrossConnectionPeeringArgs {
   primaryPeerAddressPrefix?: $DeepInput<string>;
   /** The secondary address prefix. */
   secondaryPeerAddressPrefix?: $DeepInput<string>;
-  /** The shared key. */
+  /** The shared key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   sharedKey?: $DeepInput<string>;
   /** The VLAN ID. */
   vlanId?: $DeepInput<number>;
@@ -4818,7 +4818,7 @@ export interface ExpressRouteConnectionArgs {
   properties?: $DeepInput<inputs.ExpressRouteConnectionProperties>;
   /** The ExpressRoute circuit peering. */
   expressRouteCircuitPeering: $DeepInput<inputs.ExpressRouteCircuitPeeringId>;
-  /** Authorization key to establish the connection. */
+  /** Authorization key to establish the connection. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   authorizationKey?: $DeepInput<string>;
   /** The routing weight associated to the connection. */
   routingWeight?: $DeepInput<number>;
@@ -17147,7 +17147,7 @@ export interface VpnConnectionArgs {
   vpnConnectionProtocolType?: $DeepInput<"IKEv2" | "IKEv1" | (string & {})>;
   /** Expected bandwidth in MBPS. */
   connectionBandwidth?: $DeepInput<number>;
-  /** Deprecated: SharedKey for the vpn connection. This is no more used. */
+  /** Deprecated: SharedKey for the vpn connection. This is no more used. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   sharedKey?: $DeepInput<string>;
   /** EnableBgp flag. */
   enableBgp?: $DeepInput<boolean>;
@@ -17307,7 +17307,7 @@ export interface SharedKeyArgs {
   sharedKeyName?: $Input<"default">;
   /** Properties of the shared key. */
   properties?: $DeepInput<inputs.SharedKeyProperties>;
-  /** The value of the shared key for the vpn link connection. */
+  /** The value of the shared key for the vpn link connection. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   sharedKey?: $DeepInput<string>;
   /** The length of the shared key for the vpn link connection. */
   sharedKeyLength?: $DeepInput<number>;
@@ -17430,7 +17430,7 @@ export interface VpnServerConfigurationArgs {
   vpnClientIpsecPolicies?: $DeepInput<inputs.IpsecPolicy[]>;
   /** The radius server address property of the VpnServerConfiguration resource for point to site client connection. */
   radiusServerAddress?: $DeepInput<string>;
-  /** The radius secret property of the VpnServerConfiguration resource for point to site client connection. We will no longer return radiusServerSecret in VpnServerConfiguration Create/Update/Get/List/UpdateTags APIs response. Please use VpnServerConfiguration ListRadiusSecrets API to fetch radius server secrets. */
+  /** The radius secret property of the VpnServerConfiguration resource for point to site client connection. We will no longer return radiusServerSecret in VpnServerConfiguration Create/Update/Get/List/UpdateTags APIs response. Please use VpnServerConfiguration ListRadiusSecrets API to fetch radius server secrets. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   radiusServerSecret?: $DeepInput<string>;
   /** Multiple Radius Server configuration for VpnServerConfiguration. */
   radiusServers?: $DeepInput<inputs.RadiusServer[]>;
@@ -20978,7 +20978,7 @@ export declare namespace inputs {
   interface ApplicationGatewaySslCertificatePropertiesFormat {
     /** Base-64 encoded pfx certificate. Only applicable in PUT Request. */
     data?: string;
-    /** Password for the pfx file specified in data. Only applicable in PUT request. */
+    /** Password for the pfx file specified in data. Only applicable in PUT request. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** Secret Id of (base-64 encoded unencrypted pfx) 'Secret' or 'Certificate' object stored in KeyVault. */
     keyVaultSecretId?: string;
@@ -21151,7 +21151,7 @@ export declare namespace inputs {
     ipv4Address?: string;
   }
   interface AuthorizationPropertiesFormat {
-    /** The authorization key. */
+    /** The authorization key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     authorizationKey?: string;
     /** The authorization use status. */
     authorizationUseStatus?: "Available" | "InUse" | (string & {});
@@ -22578,7 +22578,7 @@ export declare namespace inputs {
     peerExpressRouteCircuitPeering?: inputs.SubResource;
     /** /29 IP address space to carve out Customer addresses for tunnels. */
     addressPrefix?: string;
-    /** The authorization key. */
+    /** The authorization key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     authorizationKey?: string;
     /** IPv6 Address PrefixProperties of the express route circuit connection. */
     ipv6CircuitConnectionConfig?: inputs.Ipv6CircuitConnectionConfig;
@@ -22643,7 +22643,7 @@ export declare namespace inputs {
     primaryAzurePort?: string;
     /** The secondary port. */
     secondaryAzurePort?: string;
-    /** The shared key. */
+    /** The shared key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sharedKey?: string;
     /** The VLAN ID. */
     vlanId?: number;
@@ -22685,13 +22685,13 @@ export declare namespace inputs {
     bandwidthInGbps?: number;
     /** Account ID of customer account on partner cloud provider. */
     partnerAccountId?: string;
-    /** Activation Key from partner cloud provider. */
+    /** Activation Key from partner cloud provider. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     activationKey?: string;
     /** The GatewayManager Etag. */
     gatewayManagerEtag?: string;
     /** Flag denoting global reach status. */
     globalReachEnabled?: boolean;
-    /** The authorizationKey. */
+    /** The authorizationKey. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     authorizationKey?: string;
     /** Flag denoting rate-limiting status of the ExpressRoute direct-port circuit. */
     enableDirectPortRateLimit?: boolean;
@@ -22745,7 +22745,7 @@ export declare namespace inputs {
   interface ExpressRouteConnectionProperties {
     /** The ExpressRoute circuit peering. */
     expressRouteCircuitPeering: inputs.ExpressRouteCircuitPeeringId;
-    /** Authorization key to establish the connection. */
+    /** Authorization key to establish the connection. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     authorizationKey?: string;
     /** The routing weight associated to the connection. */
     routingWeight?: number;
@@ -22787,7 +22787,7 @@ export declare namespace inputs {
     primaryPeerAddressPrefix?: string;
     /** The secondary address prefix. */
     secondaryPeerAddressPrefix?: string;
-    /** The shared key. */
+    /** The shared key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sharedKey?: string;
     /** The VLAN ID. */
     vlanId?: number;
@@ -23049,7 +23049,7 @@ export declare namespace inputs {
     durationInSeconds?: number;
     /** Number of packets to be captured. If the field is not provided, the default value is 1000. */
     numberOfPacketsToCapture?: number;
-    /** Upload capture location */
+    /** Upload capture location. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasUrl?: string;
     /** Name of file to be uploaded to sasURL */
     fileName?: string;
@@ -27215,9 +27215,9 @@ export declare namespace inputs {
   interface NetworkVirtualApplianceBootDiagnosticParameters {
     /** The network virtual appliance instance id for which boot diagnostic logs is being requested */
     instanceId?: number;
-    /** Specifies the sas-url to the storage blob into which serial console logs for the requested instance will be written */
+    /** Specifies the sas-url to the storage blob into which serial console logs for the requested instance will be written. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     serialConsoleStorageSasUrl?: string;
-    /** Specifies the sas-url to the storage blob into which console screen shot for the requested instance will be written */
+    /** Specifies the sas-url to the storage blob into which console screen shot for the requested instance will be written. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     consoleScreenshotStorageSasUrl?: string;
   }
   interface NetworkVirtualApplianceConnectionProperties {
@@ -27461,13 +27461,13 @@ export declare namespace inputs {
     configurationPolicyGroupAssociations?: inputs.SubResource[];
   }
   interface P2SVpnConnectionHealth {
-    /** Returned sas url of the blob to which the p2s vpn connection detailed health will be written. */
+    /** Returned sas url of the blob to which the p2s vpn connection detailed health will be written. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasUrl?: string;
   }
   interface P2SVpnConnectionHealthRequest {
     /** The list of p2s vpn user names whose p2s vpn connection detailed health to retrieve for. */
     vpnUserNamesFilter?: string[];
-    /** The sas-url to download the P2S Vpn connection health detail. */
+    /** The sas-url to download the P2S Vpn connection health detail. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     outputBlobSasUrl?: string;
   }
   interface P2SVpnGateway {
@@ -28110,7 +28110,7 @@ export declare namespace inputs {
   interface RadiusAuthServer {
     /** Radius server IPAddress */
     radiusServerAddress?: string;
-    /** Radius server secret */
+    /** Radius server secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     radiusServerSecret?: string;
   }
   interface RadiusAuthServerListResult {
@@ -28124,7 +28124,7 @@ export declare namespace inputs {
     radiusServerAddress: string;
     /** The initial score assigned to this radius server. */
     radiusServerScore?: number;
-    /** The secret used for this radius server. We will no longer return radiusServerSecret in VirtualNetworkGateway Create/Update/Get/List/UpdateTags APIs response. Please use VirtualNetworkGateway ListRadiusSecrets API to fetch radius server secrets. */
+    /** The secret used for this radius server. We will no longer return radiusServerSecret in VirtualNetworkGateway Create/Update/Get/List/UpdateTags APIs response. Please use VirtualNetworkGateway ListRadiusSecrets API to fetch radius server secrets. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     radiusServerSecret?: string;
   }
   interface ReachabilityAnalysisIntentProperties {
@@ -28823,7 +28823,7 @@ export declare namespace inputs {
     sessionIds?: string[];
   }
   interface SharedKeyProperties {
-    /** The value of the shared key for the vpn link connection. */
+    /** The value of the shared key for the vpn link connection. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sharedKey?: string;
     /** The length of the shared key for the vpn link connection. */
     sharedKeyLength?: number;
@@ -29510,7 +29510,7 @@ export declare namespace inputs {
     bounds?: inputs.VirtualNetworkGatewayAutoScaleBounds;
   }
   interface VirtualNetworkGatewayConnectionPropertiesFormat {
-    /** The authorizationKey. */
+    /** The authorizationKey. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     authorizationKey?: string;
     /** The reference to virtual network gateway resource. */
     virtualNetworkGateway1: inputs.VirtualNetworkGateway;
@@ -29534,7 +29534,7 @@ export declare namespace inputs {
     connectionMode?: "Default" | "ResponderOnly" | "InitiatorOnly" | (string & {});
     /** Tunnel properties for virtual network gateway connection */
     tunnelProperties?: inputs.VirtualNetworkGatewayConnectionTunnelProperties[];
-    /** The IPSec shared key. */
+    /** The IPSec shared key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sharedKey?: string;
     /** The reference to peerings resource. */
     peer?: inputs.SubResource;
@@ -29914,7 +29914,7 @@ export declare namespace inputs {
     vpnClientIpsecPolicies?: inputs.IpsecPolicy[];
     /** The radius server address property of the VirtualNetworkGateway resource for vpn client connection. */
     radiusServerAddress?: string;
-    /** The radius secret property of the VirtualNetworkGateway resource for vpn client connection. We will no longer return radiusServerSecret in VirtualNetworkGateway Create/Update/Get/List/UpdateTags APIs response. Please use VirtualNetworkGateway ListRadiusSecrets API to fetch radius server secrets. */
+    /** The radius secret property of the VirtualNetworkGateway resource for vpn client connection. We will no longer return radiusServerSecret in VirtualNetworkGateway Create/Update/Get/List/UpdateTags APIs response. Please use VirtualNetworkGateway ListRadiusSecrets API to fetch radius server secrets. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     radiusServerSecret?: string;
     /** The radiusServers property for multiple radius server configuration. */
     radiusServers?: inputs.RadiusServer[];
@@ -30022,7 +30022,7 @@ export declare namespace inputs {
     linkConnectionNames?: string[];
   }
   interface VpnConnectionPacketCaptureStopParameters {
-    /** SAS url for packet capture on vpn connection. */
+    /** SAS url for packet capture on vpn connection. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasUrl?: string;
     /** List of site link connection names. */
     linkConnectionNames?: string[];
@@ -30038,7 +30038,7 @@ export declare namespace inputs {
     vpnConnectionProtocolType?: "IKEv2" | "IKEv1" | (string & {});
     /** Expected bandwidth in MBPS. */
     connectionBandwidth?: number;
-    /** Deprecated: SharedKey for the vpn connection. This is no more used. */
+    /** Deprecated: SharedKey for the vpn connection. This is no more used. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sharedKey?: string;
     /** EnableBgp flag. */
     enableBgp?: boolean;
@@ -30121,7 +30121,7 @@ export declare namespace inputs {
     filterData?: string;
   }
   interface VpnGatewayPacketCaptureStopParameters {
-    /** SAS url for packet capture on vpn gateway. */
+    /** SAS url for packet capture on vpn gateway. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasUrl?: string;
   }
   interface VpnGatewayProperties {
@@ -30163,7 +30163,7 @@ export declare namespace inputs {
     filterData?: string;
   }
   interface VpnPacketCaptureStopParameters {
-    /** SAS url for packet capture on virtual network gateway. */
+    /** SAS url for packet capture on virtual network gateway. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasUrl?: string;
   }
   interface VpnProfileResponse {
@@ -30228,7 +30228,7 @@ export declare namespace inputs {
     vpnClientIpsecPolicies?: inputs.IpsecPolicy[];
     /** The radius server address property of the VpnServerConfiguration resource for point to site client connection. */
     radiusServerAddress?: string;
-    /** The radius secret property of the VpnServerConfiguration resource for point to site client connection. We will no longer return radiusServerSecret in VpnServerConfiguration Create/Update/Get/List/UpdateTags APIs response. Please use VpnServerConfiguration ListRadiusSecrets API to fetch radius server secrets. */
+    /** The radius secret property of the VpnServerConfiguration resource for point to site client connection. We will no longer return radiusServerSecret in VpnServerConfiguration Create/Update/Get/List/UpdateTags APIs response. Please use VpnServerConfiguration ListRadiusSecrets API to fetch radius server secrets. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     radiusServerSecret?: string;
     /** Multiple Radius Server configuration for VpnServerConfiguration. */
     radiusServers?: inputs.RadiusServer[];
@@ -30299,7 +30299,7 @@ export declare namespace inputs {
     vpnConnectionProtocolType?: "IKEv2" | "IKEv1" | (string & {});
     /** Expected bandwidth in MBPS. */
     connectionBandwidth?: number;
-    /** SharedKey for the vpn link connection. We will no longer return sharedKey in any Create/Update/Get/List/UpdateTags VpnGateway/VpnConnection/VpnLinkConnection APIs response. Please use 'Vpn Link Connections - List Default Shared Key' API to fetch Vpn link connection sharedKey. */
+    /** SharedKey for the vpn link connection. We will no longer return sharedKey in any Create/Update/Get/List/UpdateTags VpnGateway/VpnConnection/VpnLinkConnection APIs response. Please use 'Vpn Link Connections - List Default Shared Key' API to fetch Vpn link connection sharedKey. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sharedKey?: string;
     /** EnableBgp flag. */
     enableBgp?: boolean;

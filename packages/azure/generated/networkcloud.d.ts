@@ -233,7 +233,7 @@ export interface BareMetalMachineArgs {
   tags?: $DeepInput<inputs.TrackedResourceTags>;
   /** The geo-location where the resource lives */
   location?: $DeepInput<string>;
-  /** The connection string for the baseboard management controller including IP address and protocol. */
+  /** The connection string for the baseboard management controller including IP address and protocol. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   bmcConnectionString: $DeepInput<string>;
   /** The credentials of the baseboard management controller on this bare metal machine. */
   bmcCredentials: $DeepInput<inputs.AdministrativeCredentials>;
@@ -2363,7 +2363,7 @@ export interface VirtualMachineArgs {
   networkAttachments?: $DeepInput<inputs.NetworkAttachment[]>;
   /** Field Deprecated: The Base64 encoded cloud-init network data. The networkDataContent property will be used in preference to this property. */
   networkData?: $DeepInput<string>;
-  /** The Base64 encoded cloud-init network data. */
+  /** The Base64 encoded cloud-init network data. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   networkDataContent?: $DeepInput<string>;
   /** The scheduling hints for the virtual machine. */
   placementHints?: $DeepInput<inputs.VirtualMachinePlacementHint[]>;
@@ -2373,7 +2373,7 @@ export interface VirtualMachineArgs {
   storageProfile: $DeepInput<inputs.StorageProfile>;
   /** Field Deprecated: The Base64 encoded cloud-init user data. The userDataContent property will be used in preference to this property. */
   userData?: $DeepInput<string>;
-  /** The Base64 encoded cloud-init user data. */
+  /** The Base64 encoded cloud-init user data. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   userDataContent?: $DeepInput<string>;
   /** Field Deprecated, use virtualizationModel instead. The type of the virtio interface. */
   virtioInterface?: $DeepInput<"Modern" | "Transitional" | (string & {})>;
@@ -3228,7 +3228,7 @@ export declare namespace inputs {
   }
   type ActionState = { [key: string]: any };
   interface AdministrativeCredentials {
-    /** The password of the administrator of the device used during initialization. */
+    /** The password of the administrator of the device used during initialization. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password: string;
     /** The username of the administrator of the device used during initialization. */
     username: string;
@@ -3349,7 +3349,7 @@ export declare namespace inputs {
     skipShutdown?: "True" | "False" | (string & {});
   }
   interface BareMetalMachineProperties {
-    /** The connection string for the baseboard management controller including IP address and protocol. */
+    /** The connection string for the baseboard management controller including IP address and protocol. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     bmcConnectionString: string;
     /** The credentials of the baseboard management controller on this bare metal machine. */
     bmcCredentials: inputs.AdministrativeCredentials;
@@ -3659,7 +3659,7 @@ export declare namespace inputs {
     userAssignedIdentityResourceId?: string;
   }
   interface ImageRepositoryCredentials {
-    /** The password or token used to access an image in the target repository. */
+    /** The password or token used to access an image in the target repository. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password: string;
     /** The URL of the authentication server used to validate the repository credentials. */
     registryUrl: string;
@@ -4281,7 +4281,7 @@ export declare namespace inputs {
     myAsn?: number;
     /** The name used to identify this BGP peer for association with a BGP advertisement. */
     name: string;
-    /** The authentication password for routers enforcing TCP MD5 authenticated sessions. */
+    /** The authentication password for routers enforcing TCP MD5 authenticated sessions. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** The IPv4 or IPv6 address used to connect this BGP session. */
     peerAddress: string;
@@ -4293,7 +4293,7 @@ export declare namespace inputs {
   interface ServicePrincipalInformation {
     /** The application ID, also known as client ID, of the service principal. */
     applicationId: string;
-    /** The password of the service principal. */
+    /** The password of the service principal. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password: string;
     /** The principal ID, also known as the object ID, of the service principal. */
     principalId: string;
@@ -4449,7 +4449,7 @@ export declare namespace inputs {
     networkAttachments?: inputs.NetworkAttachment[];
     /** Field Deprecated: The Base64 encoded cloud-init network data. The networkDataContent property will be used in preference to this property. */
     networkData?: string;
-    /** The Base64 encoded cloud-init network data. */
+    /** The Base64 encoded cloud-init network data. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     networkDataContent?: string;
     /** The scheduling hints for the virtual machine. */
     placementHints?: inputs.VirtualMachinePlacementHint[];
@@ -4459,7 +4459,7 @@ export declare namespace inputs {
     storageProfile: inputs.StorageProfile;
     /** Field Deprecated: The Base64 encoded cloud-init user data. The userDataContent property will be used in preference to this property. */
     userData?: string;
-    /** The Base64 encoded cloud-init user data. */
+    /** The Base64 encoded cloud-init user data. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     userDataContent?: string;
     /** Field Deprecated, use virtualizationModel instead. The type of the virtio interface. */
     virtioInterface?: "Modern" | "Transitional" | (string & {});

@@ -531,7 +531,7 @@ export declare namespace inputs {
   interface AccountInfo {
     /** Account id */
     accountId?: string;
-    /** Credential string. */
+    /** Credential string. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     ingestionKey?: string;
     /** Region where New Relic account is present */
     region?: string;
@@ -885,7 +885,7 @@ export declare namespace inputs {
     country?: string;
   }
   interface VMExtensionPayload {
-    /** Ingestion key of the account */
+    /** Ingestion key of the account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     ingestionKey?: string;
   }
   interface VMHostsListResponse {

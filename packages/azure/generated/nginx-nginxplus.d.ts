@@ -164,7 +164,7 @@ export interface ApiKeyArgs {
   apiKeyName?: $Input<string>;
   /** Nginx Deployment Api Key Request Properties */
   properties?: $DeepInput<inputs.NginxDeploymentApiKeyRequestPropertiesOrNginxDeploymentApiKeyResponseProperties>;
-  /** Secret text to be used as a Dataplane API Key. This is a write only property that can never be read back, but the first three characters will be returned in the 'hint' property. */
+  /** Secret text to be used as a Dataplane API Key. This is a write only property that can never be read back, but the first three characters will be returned in the 'hint' property. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   secretText?: $DeepInput<string>;
   /** The time after which this Dataplane API Key is no longer valid. */
   endDateTime?: $DeepInput<string>;
@@ -332,6 +332,7 @@ export interface ConfigurationArgs {
   /** Nginx Configuration Request Properties */
   properties?: $DeepInput<inputs.NginxConfigurationRequestPropertiesOrNginxConfigurationResponseProperties>;
   files?: $DeepInput<inputs.NginxConfigurationFile[]>;
+  /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   protectedFiles?: $DeepInput<inputs.NginxConfigurationProtectedFileRequestOrNginxConfigurationProtectedFileResponse[]>;
   /** Nginx Configuration Package */
   package?: $DeepInput<inputs.NginxConfigurationPackage>;
@@ -524,6 +525,7 @@ export declare namespace inputs {
     /** The root file of the NGINX config file(s). It must match one of the files' filepath. */
     rootFile?: string;
     files?: inputs.NginxConfigurationFile[];
+    /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     protectedFiles?: inputs.NginxConfigurationProtectedFileRequest[];
     /** Nginx Configuration Package */
     package?: inputs.NginxConfigurationPackage;
@@ -653,7 +655,7 @@ export declare namespace inputs {
     protectedFiles?: string[];
   }
   interface NginxConfigurationProtectedFileRequest {
-    /** The content of the protected file. This value is a PUT only value. If you perform a GET request on this value, it will be empty because it is a protected file. */
+    /** The content of the protected file. This value is a PUT only value. If you perform a GET request on this value, it will be empty because it is a protected file. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     content?: string;
     /** The virtual path of the protected file. */
     virtualPath?: string;
@@ -661,7 +663,7 @@ export declare namespace inputs {
     contentHash?: string;
   }
   interface NginxConfigurationProtectedFileRequestOrNginxConfigurationProtectedFileResponse {
-    /** The content of the protected file. This value is a PUT only value. If you perform a GET request on this value, it will be empty because it is a protected file. */
+    /** The content of the protected file. This value is a PUT only value. If you perform a GET request on this value, it will be empty because it is a protected file. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     content?: string;
     /** The virtual path of the protected file. */
     virtualPath?: string;
@@ -670,13 +672,14 @@ export declare namespace inputs {
   }
   interface NginxConfigurationRequestPropertiesOrNginxConfigurationResponseProperties {
     files?: inputs.NginxConfigurationFile[];
+    /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     protectedFiles?: inputs.NginxConfigurationProtectedFileRequestOrNginxConfigurationProtectedFileResponse[];
     /** Nginx Configuration Package */
     package?: inputs.NginxConfigurationPackage;
     rootFile?: string;
   }
   interface NginxDeploymentApiKeyRequestPropertiesOrNginxDeploymentApiKeyResponseProperties {
-    /** Secret text to be used as a Dataplane API Key. This is a write only property that can never be read back, but the first three characters will be returned in the 'hint' property. */
+    /** Secret text to be used as a Dataplane API Key. This is a write only property that can never be read back, but the first three characters will be returned in the 'hint' property. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secretText?: string;
     /** The time after which this Dataplane API Key is no longer valid. */
     endDateTime?: string;

@@ -233,12 +233,12 @@ export interface AuthorizationRuleArgs {
   rights: $DeepInput<("Manage" | "Send" | "Listen" | (string & {}))[]>;
   /**
    * Gets a base64-encoded 256-bit primary key for signing and
-   * validating the SAS token.
+   * validating the SAS token. Secret: encrypted in state and shown as [secret], even when given as a plain string.
    */
   primaryKey?: $DeepInput<string>;
   /**
    * Gets a base64-encoded 256-bit primary key for signing and
-   * validating the SAS token.
+   * validating the SAS token. Secret: encrypted in state and shown as [secret], even when given as a plain string.
    */
   secondaryKey?: $DeepInput<string>;
 }
@@ -485,12 +485,12 @@ export interface NotificationHubAuthorizationRuleArgs {
   rights: $DeepInput<("Manage" | "Send" | "Listen" | (string & {}))[]>;
   /**
    * Gets a base64-encoded 256-bit primary key for signing and
-   * validating the SAS token.
+   * validating the SAS token. Secret: encrypted in state and shown as [secret], even when given as a plain string.
    */
   primaryKey?: $DeepInput<string>;
   /**
    * Gets a base64-encoded 256-bit primary key for signing and
-   * validating the SAS token.
+   * validating the SAS token. Secret: encrypted in state and shown as [secret], even when given as a plain string.
    */
   secondaryKey?: $DeepInput<string>;
 }
@@ -806,11 +806,11 @@ export declare namespace inputs {
     authTokenUrl?: string;
   }
   interface AdmCredentialProperties {
-    /** Gets or sets the client identifier. */
+    /** Gets or sets the client identifier. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientId: string;
-    /** Gets or sets the credential secret access key. */
+    /** Gets or sets the credential secret access key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientSecret: string;
-    /** Gets or sets the URL of the authorization token. */
+    /** Gets or sets the URL of the authorization token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     authTokenUrl: string;
   }
   interface ApnsCredential {
@@ -826,29 +826,29 @@ export declare namespace inputs {
     token?: string;
   }
   interface ApnsCredentialProperties {
-    /** Gets or sets the APNS certificate. */
+    /** Gets or sets the APNS certificate. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     apnsCertificate?: string;
-    /** Gets or sets the certificate key. */
+    /** Gets or sets the certificate key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     certificateKey?: string;
-    /** Gets or sets the endpoint of this credential. */
+    /** Gets or sets the endpoint of this credential. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     endpoint: string;
-    /** Gets or sets the APNS certificate Thumbprint */
+    /** Gets or sets the APNS certificate Thumbprint. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     thumbprint?: string;
     /**
      * Gets or sets a 10-character key identifier (kid) key, obtained from
-     * your developer account
+     * your developer account. Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     keyId?: string;
-    /** Gets or sets the name of the application */
+    /** Gets or sets the name of the application. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     appName?: string;
     /**
      * Gets or sets the issuer (iss) registered claim key, whose value is
-     * your 10-character Team ID, obtained from your developer account
+     * your 10-character Team ID, obtained from your developer account. Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     appId?: string;
     /**
      * Gets or sets provider Authentication Token, obtained through your
-     * developer account
+     * developer account. Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     token?: string;
   }
@@ -860,11 +860,11 @@ export declare namespace inputs {
     baiduSecretKey?: string;
   }
   interface BaiduCredentialProperties {
-    /** Gets or sets baidu Api Key. */
+    /** Gets or sets baidu Api Key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     baiduApiKey: string;
-    /** Gets or sets baidu Endpoint. */
+    /** Gets or sets baidu Endpoint. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     baiduEndPoint: string;
-    /** Gets or sets baidu Secret Key */
+    /** Gets or sets baidu Secret Key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     baiduSecretKey: string;
   }
   interface BrowserCredential {
@@ -875,11 +875,11 @@ export declare namespace inputs {
     vapidPublicKey?: string;
   }
   interface BrowserCredentialProperties {
-    /** Gets or sets web push subject. */
+    /** Gets or sets web push subject. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     subject: string;
-    /** Gets or sets VAPID private key. */
+    /** Gets or sets VAPID private key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     vapidPrivateKey: string;
-    /** Gets or sets VAPID public key. */
+    /** Gets or sets VAPID public key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     vapidPublicKey: string;
   }
   interface CheckAvailabilityParameters {
@@ -926,9 +926,9 @@ export declare namespace inputs {
     googleApiKey?: string;
   }
   interface GcmCredentialProperties {
-    /** Gets or sets the GCM endpoint. */
+    /** Gets or sets the GCM endpoint. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     gcmEndpoint?: string;
-    /** Gets or sets the Google API key. */
+    /** Gets or sets the Google API key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     googleApiKey: string;
   }
   interface IpRule {
@@ -1027,11 +1027,11 @@ export declare namespace inputs {
     thumbprint?: string;
   }
   interface MpnsCredentialProperties {
-    /** Gets or sets the MPNS certificate. */
+    /** Gets or sets the MPNS certificate. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     mpnsCertificate: string;
-    /** Gets or sets the certificate key for this credential. */
+    /** Gets or sets the certificate key for this credential. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     certificateKey: string;
-    /** Gets or sets the MPNS certificate Thumbprint */
+    /** Gets or sets the MPNS certificate Thumbprint. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     thumbprint: string;
   }
   interface NamespaceProperties {
@@ -1155,12 +1155,12 @@ export declare namespace inputs {
     rights: ("Manage" | "Send" | "Listen" | (string & {}))[];
     /**
      * Gets a base64-encoded 256-bit primary key for signing and
-     * validating the SAS token.
+     * validating the SAS token. Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     primaryKey?: string;
     /**
      * Gets a base64-encoded 256-bit primary key for signing and
-     * validating the SAS token.
+     * validating the SAS token. Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     secondaryKey?: string;
   }
@@ -1202,15 +1202,15 @@ export declare namespace inputs {
     wnsCertificate?: string;
   }
   interface WnsCredentialProperties {
-    /** Gets or sets the package ID for this credential. */
+    /** Gets or sets the package ID for this credential. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     packageSid?: string;
-    /** Gets or sets the secret key. */
+    /** Gets or sets the secret key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secretKey?: string;
-    /** Gets or sets the Windows Live endpoint. */
+    /** Gets or sets the Windows Live endpoint. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     windowsLiveEndpoint?: string;
-    /** Ges or sets the WNS Certificate Key. */
+    /** Ges or sets the WNS Certificate Key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     certificateKey?: string;
-    /** Gets or sets the WNS Certificate. */
+    /** Gets or sets the WNS Certificate. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     wnsCertificate?: string;
   }
   interface XiaomiCredential {
@@ -1220,9 +1220,9 @@ export declare namespace inputs {
     endpoint?: string;
   }
   interface XiaomiCredentialProperties {
-    /** Gets or sets app secret. */
+    /** Gets or sets app secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     appSecret?: string;
-    /** Gets or sets xiaomi service endpoint. */
+    /** Gets or sets xiaomi service endpoint. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     endpoint?: string;
   }
 }

@@ -3570,7 +3570,7 @@ export declare namespace inputs {
   interface DeleteImportedMachinesJobProperties {
     /** blob name */
     blobName?: string;
-    /** error Sas Uri */
+    /** error Sas Uri. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     errorSasUri?: string;
     /** job State */
     jobState?: "Unknown" | "Verified" | "VerifiedWithErrors" | "Completed" | "Failed" | (string & {});

@@ -2649,9 +2649,9 @@ export declare namespace inputs {
     order?: "asc" | "desc" | (string & {});
   }
   interface SharedKeys {
-    /** The primary shared key of a workspace. */
+    /** The primary shared key of a workspace. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primarySharedKey?: string;
-    /** The secondary shared key of a workspace. */
+    /** The secondary shared key of a workspace. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondarySharedKey?: string;
   }
   interface SingleMachineDependencyMapRequest {

@@ -197,7 +197,7 @@ export interface AutonomousDatabaseArgs {
   tags?: $DeepInput<inputs.TrackedResourceTags>;
   /** The geo-location where the resource lives */
   location?: $DeepInput<string>;
-  /** Admin password. */
+  /** Admin password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   adminPassword?: $DeepInput<string>;
   /** The maintenance schedule type of the Autonomous Database Serverless. */
   autonomousMaintenanceScheduleType?: $DeepInput<"Early" | "Regular" | (string & {})>;
@@ -1271,7 +1271,7 @@ export interface DbSystemArgs {
   location?: $DeepInput<string>;
   /** The Oracle Database Edition that applies to all the databases on the DB system. Exadata DB systems and 2-node RAC DB systems require EnterpriseEditionExtremePerformance. */
   databaseEdition: $DeepInput<"StandardEdition" | "EnterpriseEdition" | "EnterpriseEditionHighPerformance" | "EnterpriseEditionExtreme" | "EnterpriseEditionDeveloper" | (string & {})>;
-  /** A strong password for SYS, SYSTEM, and PDB Admin. The password must be at least nine characters and contain at least two uppercase, two lowercase, two numbers, and two special characters. The special characters must be _, #, or -. */
+  /** A strong password for SYS, SYSTEM, and PDB Admin. The password must be at least nine characters and contain at least two uppercase, two lowercase, two numbers, and two special characters. The special characters must be _, #, or -. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   adminPassword?: $DeepInput<string>;
   /** A valid Oracle Database version. For a list of supported versions, use the ListDbVersions operation. */
   dbVersion: $DeepInput<string>;
@@ -2821,7 +2821,7 @@ export declare namespace inputs {
     retentionPeriodInDays?: number;
   }
   type AutonomousDatabaseBaseProperties = {
-    /** Admin password. */
+    /** Admin password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     adminPassword?: string;
     /** The maintenance schedule type of the Autonomous Database Serverless. */
     autonomousMaintenanceScheduleType?: "Early" | "Regular" | (string & {});
@@ -3268,7 +3268,7 @@ export declare namespace inputs {
   interface DbSystemProperties {
     /** The Oracle Database Edition that applies to all the databases on the DB system. Exadata DB systems and 2-node RAC DB systems require EnterpriseEditionExtremePerformance. */
     databaseEdition: "StandardEdition" | "EnterpriseEdition" | "EnterpriseEditionHighPerformance" | "EnterpriseEditionExtreme" | "EnterpriseEditionDeveloper" | (string & {});
-    /** A strong password for SYS, SYSTEM, and PDB Admin. The password must be at least nine characters and contain at least two uppercase, two lowercase, two numbers, and two special characters. The special characters must be _, #, or -. */
+    /** A strong password for SYS, SYSTEM, and PDB Admin. The password must be at least nine characters and contain at least two uppercase, two lowercase, two numbers, and two special characters. The special characters must be _, #, or -. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     adminPassword?: string;
     /** A valid Oracle Database version. For a list of supported versions, use the ListDbVersions operation. */
     dbVersion: string;
@@ -3606,7 +3606,7 @@ export declare namespace inputs {
     generateType?: "Single" | "All" | (string & {});
     /** True when requesting regional connection strings in PDB connect info, applicable to cross-region DG only. */
     isRegional?: boolean;
-    /** The password to encrypt the keys inside the wallet */
+    /** The password to encrypt the keys inside the wallet. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password: string;
   }
   interface GiMinorVersionProperties {

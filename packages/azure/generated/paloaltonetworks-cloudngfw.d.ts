@@ -179,7 +179,7 @@ export interface MetricArgs {
   properties?: $DeepInput<inputs.MetricsObject>;
   /** Resource Id of application insights resource */
   applicationInsightsResourceId: $DeepInput<string>;
-  /** Connection string of application insights resource */
+  /** Connection string of application insights resource. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   applicationInsightsConnectionString: $DeepInput<string>;
   /** read only string representing last create or update */
   panEtag?: $DeepInput<string>;
@@ -1970,7 +1970,7 @@ export declare namespace inputs {
   interface MetricsObject {
     /** Resource Id of application insights resource */
     applicationInsightsResourceId: string;
-    /** Connection string of application insights resource */
+    /** Connection string of application insights resource. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     applicationInsightsConnectionString: string;
     /** read only string representing last create or update */
     panEtag?: string;
@@ -1982,9 +1982,9 @@ export declare namespace inputs {
     subscriptionId?: string;
     /** MonitorLog workspace */
     workspace?: string;
-    /** Primary Key value for Monitor */
+    /** Primary Key value for Monitor. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryKey?: string;
-    /** Secondary Key value for Monitor */
+    /** Secondary Key value for Monitor. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryKey?: string;
   }
   interface NetworkProfile {

@@ -370,9 +370,9 @@ export declare namespace inputs {
     keyName?: "key1" | "key2";
   }
   interface WorkspaceCollectionAccessKeys {
-    /** Access key 1 */
+    /** Access key 1. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     key1?: string;
-    /** Access key 2 */
+    /** Access key 2. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     key2?: string;
   }
 }

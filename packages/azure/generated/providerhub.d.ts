@@ -2700,7 +2700,7 @@ export declare namespace inputs {
   interface ResourceHydrationAccount {
     /** The max child resource consistency job limit. */
     maxChildResourceConsistencyJobLimit?: number;
-    /** The encrypted key. */
+    /** The encrypted key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     encryptedKey?: string;
     /** The account name. */
     accountName?: string;

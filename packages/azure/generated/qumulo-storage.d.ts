@@ -81,7 +81,7 @@ export interface FileSystemArgs {
   clusterLoginUrl?: $DeepInput<string>;
   /** Private IPs of the resource */
   privateIPs?: $DeepInput<string[]>;
-  /** Initial administrator password of the resource */
+  /** Initial administrator password of the resource. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   adminPassword: $DeepInput<string>;
   /** Availability zone */
   availabilityZone?: $DeepInput<string>;
@@ -144,7 +144,7 @@ export declare namespace inputs {
     clusterLoginUrl?: string;
     /** Private IPs of the resource */
     privateIPs?: string[];
-    /** Initial administrator password of the resource */
+    /** Initial administrator password of the resource. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     adminPassword: string;
     /** Availability zone */
     availabilityZone?: string;
@@ -206,7 +206,7 @@ export declare namespace inputs {
   type UserAssignedIdentities = { [key: string]: inputs.UserAssignedIdentity };
   type UserAssignedIdentity = { [key: string]: any };
   interface UserDetails {
-    /** User Email */
+    /** User Email. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     email: string;
   }
 }

@@ -59,7 +59,7 @@ export interface AccountArgs {
   endpointAuthentications?: $DeepInput<inputs.EndpointAuthentication[]>;
   /** The list of CORS details. */
   cors?: $DeepInput<inputs.CorsRule[]>;
-  /** Connection string to write Accounts reports to. */
+  /** Connection string to write Accounts reports to. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   reportsConnectionString?: $DeepInput<string>;
 }
 
@@ -307,7 +307,7 @@ export declare namespace inputs {
     endpointAuthentications?: inputs.EndpointAuthentication[];
     /** The list of CORS details. */
     cors?: inputs.CorsRule[];
-    /** Connection string to write Accounts reports to. */
+    /** Connection string to write Accounts reports to. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     reportsConnectionString?: string;
   }
   interface AccountStatus {
@@ -374,7 +374,7 @@ export declare namespace inputs {
     preAllocatedCapacity?: number;
   }
   interface ModelingInputData {
-    /** Connection string to raw input data. */
+    /** Connection string to raw input data. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: string;
   }
   interface ModelingResourceProperties {

@@ -7888,7 +7888,7 @@ export declare namespace inputs {
   interface ExportJobDetails {
     /** BlobUri of the exported jobs. */
     blobUri?: string;
-    /** The sas token to access blob. */
+    /** The sas token to access blob. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasToken?: string;
     /** Gets the type of job details (see JobDetailsTypes enum for possible values). */
     instanceType: "ExportJobDetails";
@@ -8197,9 +8197,9 @@ export declare namespace inputs {
     instanceType: "HyperVReplica2012R2";
   }
   interface HyperVReplicaAzureApplyRecoveryPointInput {
-    /** The primary kek certificate pfx. */
+    /** The primary kek certificate pfx. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryKekCertificatePfx?: string;
-    /** The secondary kek certificate pfx. */
+    /** The secondary kek certificate pfx. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryKekCertificatePfx?: string;
     /** The class type. */
     instanceType: "HyperVReplicaAzure";
@@ -8335,9 +8335,9 @@ export declare namespace inputs {
     diskSizeInGB?: number;
   }
   interface HyperVReplicaAzurePlannedFailoverProviderInput {
-    /** Primary kek certificate pfx. */
+    /** Primary kek certificate pfx. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryKekCertificatePfx?: string;
-    /** Secondary kek certificate pfx. */
+    /** Secondary kek certificate pfx. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryKekCertificatePfx?: string;
     /** The recovery point id to be passed to failover to a particular recovery point. In case of latest recovery point, null should be passed. */
     recoveryPointId?: string;
@@ -8475,9 +8475,9 @@ export declare namespace inputs {
     instanceType: "HyperVReplicaAzure";
   }
   interface HyperVReplicaAzureTestFailoverInput {
-    /** Primary kek certificate pfx. */
+    /** Primary kek certificate pfx. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryKekCertificatePfx?: string;
-    /** Secondary kek certificate pfx. */
+    /** Secondary kek certificate pfx. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryKekCertificatePfx?: string;
     /** The recovery point id to be passed to test failover to a particular recovery point. In case of latest recovery point, null should be passed. */
     recoveryPointId?: string;
@@ -8487,9 +8487,9 @@ export declare namespace inputs {
     instanceType: "HyperVReplicaAzure";
   }
   interface HyperVReplicaAzureUnplannedFailoverInput {
-    /** Primary kek certificate pfx. */
+    /** Primary kek certificate pfx. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryKekCertificatePfx?: string;
-    /** Secondary kek certificate pfx. */
+    /** Secondary kek certificate pfx. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryKekCertificatePfx?: string;
     /** The recovery point id to be passed to failover to a particular recovery point. In case of latest recovery point, null should be passed. */
     recoveryPointId?: string;
@@ -11331,9 +11331,9 @@ export declare namespace inputs {
     instanceType: "HyperVReplicaAzureFailback";
   }
   interface RecoveryPlanHyperVReplicaAzureFailoverInput {
-    /** The primary KEK certificate PFX. */
+    /** The primary KEK certificate PFX. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryKekCertificatePfx?: string;
-    /** The secondary KEK certificate PFX. */
+    /** The secondary KEK certificate PFX. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryKekCertificatePfx?: string;
     /** The recovery point type. */
     recoveryPointType?: "Latest" | "LatestApplicationConsistent" | "LatestProcessed" | (string & {});
@@ -12433,7 +12433,7 @@ export declare namespace inputs {
     durationType?: "Invalid" | "Days" | "Weeks" | "Months" | "Years" | (string & {});
   }
   interface TokenInformation {
-    /** Token value. */
+    /** Token value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     token?: string;
     /** Expiry time of token. */
     expiryTimeInUtcTicks?: number;

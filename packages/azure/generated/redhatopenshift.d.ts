@@ -220,7 +220,7 @@ export declare namespace inputs {
     visibility?: "Private" | "Public" | (string & {});
   }
   interface ClusterProfile {
-    /** The pull secret for the cluster. */
+    /** The pull secret for the cluster. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     pullSecret?: string;
     /** The domain for the cluster. */
     domain?: string;
@@ -310,13 +310,13 @@ export declare namespace inputs {
     preconfiguredNSG?: "Disabled" | "Enabled" | (string & {});
   }
   interface OpenShiftClusterAdminKubeconfig {
-    /** The base64-encoded kubeconfig file. */
+    /** The base64-encoded kubeconfig file. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     kubeconfig?: string;
   }
   interface OpenShiftClusterCredentials {
     /** The username for the kubeadmin user. */
     kubeadminUsername?: string;
-    /** The password for the kubeadmin user. */
+    /** The password for the kubeadmin user. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     kubeadminPassword?: string;
   }
   interface OpenShiftClusterProperties {
@@ -373,7 +373,7 @@ export declare namespace inputs {
   interface ServicePrincipalProfile {
     /** The client ID used for the cluster. */
     clientId?: string;
-    /** The client secret used for the cluster. */
+    /** The client secret used for the cluster. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientSecret?: string;
   }
   interface SystemData {

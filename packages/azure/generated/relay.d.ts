@@ -853,13 +853,13 @@ export type RegenerateWcfRelayAuthorizationRuleKeysResult = outputs.AccessKeys;
 
 export declare namespace inputs {
   interface AccessKeys {
-    /** Primary connection string of the created namespace authorization rule. */
+    /** Primary connection string of the created namespace authorization rule. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryConnectionString?: string;
-    /** Secondary connection string of the created namespace authorization rule. */
+    /** Secondary connection string of the created namespace authorization rule. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryConnectionString?: string;
-    /** A base64-encoded 256-bit primary key for signing and validating the SAS token. */
+    /** A base64-encoded 256-bit primary key for signing and validating the SAS token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryKey?: string;
-    /** A base64-encoded 256-bit secondary key for signing and validating the SAS token. */
+    /** A base64-encoded 256-bit secondary key for signing and validating the SAS token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryKey?: string;
     /** A string that describes the authorization rule. */
     keyName?: string;

@@ -1822,7 +1822,7 @@ export declare namespace inputs {
     name: string;
     /** The value of the environment variable. */
     value?: string;
-    /** The value of the secure environment variable. */
+    /** The value of the secure environment variable. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secureValue?: string;
   }
   type ErrorAdditionalInfo = { [key: string]: any };
@@ -2116,7 +2116,7 @@ export declare namespace inputs {
   interface StorageAccountConfiguration {
     /** The storage account name. */
     storageAccountName?: string;
-    /** The storage account access key. */
+    /** The storage account access key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageAccountKey?: string;
   }
   interface SystemData {

@@ -176,15 +176,15 @@ export declare namespace inputs {
   interface BasicAuthentication {
     /** Gets or sets the username. */
     username?: string;
-    /** Gets or sets the password, return value will always be empty. */
+    /** Gets or sets the password, return value will always be empty. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** Gets or sets the HTTP authentication type. */
     type: "Basic";
   }
   interface ClientCertAuthentication {
-    /** Gets or sets the certificate password, return value will always be empty. */
+    /** Gets or sets the certificate password, return value will always be empty. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
-    /** Gets or sets the pfx certificate. Accepts certification in base64 encoding, return value will always be empty. */
+    /** Gets or sets the pfx certificate. Accepts certification in base64 encoding, return value will always be empty. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     pfx?: string;
     /** Gets or sets the certificate thumbprint. */
     certificateThumbprint?: string;
@@ -326,7 +326,7 @@ export declare namespace inputs {
     state?: "Enabled" | "Disabled" | "Faulted" | "Completed";
   }
   interface OAuthAuthentication {
-    /** Gets or sets the secret, return value will always be empty. */
+    /** Gets or sets the secret, return value will always be empty. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secret?: string;
     /** Gets or sets the tenant. */
     tenant?: string;
@@ -346,7 +346,7 @@ export declare namespace inputs {
     retryCount?: number;
   }
   interface ServiceBusAuthentication {
-    /** Gets or sets the SAS key. */
+    /** Gets or sets the SAS key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasKey?: string;
     /** Gets or sets the SAS key name. */
     sasKeyName?: string;
@@ -423,7 +423,7 @@ export declare namespace inputs {
     storageAccount?: string;
     /** Gets or sets the queue name. */
     queueName?: string;
-    /** Gets or sets the SAS key. */
+    /** Gets or sets the SAS key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasToken?: string;
     /** Gets or sets the message. */
     message?: string;

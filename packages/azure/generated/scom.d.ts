@@ -419,9 +419,9 @@ export declare namespace inputs {
   interface DomainUserCredentials {
     /** Key vault url to get the domain username and password */
     keyVaultUrl?: string;
-    /** Domain user name secret */
+    /** Domain user name secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     userNameSecret?: string;
-    /** Domain Password secret */
+    /** Domain Password secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     passwordSecret?: string;
   }
   interface GmsaDetails {

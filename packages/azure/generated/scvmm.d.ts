@@ -907,7 +907,7 @@ export declare namespace inputs {
   interface GuestCredential {
     /** Gets or sets username to connect with the guest. */
     username: string;
-    /** Gets or sets the password to connect with the guest. */
+    /** Gets or sets the password to connect with the guest. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password: string;
   }
   interface HardwareProfile {
@@ -1088,7 +1088,7 @@ export declare namespace inputs {
   interface OsProfileForVmInstance {
     /** Gets or sets the admin username. */
     adminUsername?: string;
-    /** Admin password of the virtual machine. */
+    /** Admin password of the virtual machine. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     adminPassword?: string;
     /** Gets or sets computer name. */
     computerName?: string;
@@ -1096,11 +1096,11 @@ export declare namespace inputs {
     domainName?: string;
     /** Gets or sets the domain username. */
     domainUsername?: string;
-    /** Password of the domain the VM has to join. */
+    /** Password of the domain the VM has to join. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     domainPassword?: string;
     /** Gets or sets the workgroup. */
     workgroup?: string;
-    /** Gets or sets the product key.Input format xxxxx-xxxxx-xxxxx-xxxxx-xxxxx */
+    /** Gets or sets the product key.Input format xxxxx-xxxxx-xxxxx-xxxxx-xxxxx. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     productKey?: string;
     /** Gets or sets the index value of the timezone. */
     timezone?: number;
@@ -1223,7 +1223,7 @@ export declare namespace inputs {
   interface VmmCredential {
     /** Username to use to connect to VmmServer. */
     username?: string;
-    /** Password to use to connect to VmmServer. */
+    /** Password to use to connect to VmmServer. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   }
   interface VmmServerProperties {

@@ -128,7 +128,7 @@ export interface ActionArgs {
   properties?: $DeepInput<inputs.ActionRequestPropertiesOrActionResponseProperties>;
   /** Etag of the azure resource */
   etag?: $DeepInput<string>;
-  /** Logic App Callback URL for this specific workflow. */
+  /** Logic App Callback URL for this specific workflow. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   triggerUri: $DeepInput<string>;
   /** Logic App Resource Id, /subscriptions/{my-subscription}/resourceGroups/{my-resource-group}/providers/Microsoft.Logic/workflows/{my-workflow-id}. */
   logicAppResourceId: $DeepInput<string>;
@@ -2514,7 +2514,7 @@ export declare namespace inputs {
   }
   type AccountEntityProperties = { [key: string]: any };
   interface ActionRequestPropertiesOrActionResponseProperties {
-    /** Logic App Callback URL for this specific workflow. */
+    /** Logic App Callback URL for this specific workflow. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     triggerUri: string;
     /** Logic App Resource Id, /subscriptions/{my-subscription}/resourceGroups/{my-resource-group}/providers/Microsoft.Logic/workflows/{my-workflow-id}. */
     logicAppResourceId: string;
@@ -2601,7 +2601,7 @@ export declare namespace inputs {
     settingsDefinitionId?: string;
   }
   interface ApiKeyAuthModel {
-    /** API Key for the user secret key credential */
+    /** API Key for the user secret key credential. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     apiKey: string;
     /** API Key name */
     apiKeyName: string;
@@ -2736,7 +2736,7 @@ export declare namespace inputs {
   interface BasicAuthModel {
     /** The user name. */
     userName: string;
-    /** The password */
+    /** The password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password: string;
     /** The auth type */
     type: "Basic";
@@ -3905,9 +3905,9 @@ export declare namespace inputs {
     type: "None";
   }
   interface OAuthModel {
-    /** The user's authorization code. */
+    /** The user's authorization code. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     authorizationCode?: string;
-    /** The Application (client) secret that the OAuth provider assigned to your app. */
+    /** The Application (client) secret that the OAuth provider assigned to your app. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clientSecret: string;
     /** The Application (client) ID that the OAuth provider assigned to your app. */
     clientId: string;
@@ -4233,13 +4233,13 @@ export declare namespace inputs {
   interface RepositoryAccess {
     /** The kind of repository access credentials */
     kind: "OAuth" | "PAT" | "App" | (string & {});
-    /** OAuth Code. Required when `kind` is `OAuth` */
+    /** OAuth Code. Required when `kind` is `OAuth`. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     code?: string;
-    /** OAuth State. Required when `kind` is `OAuth` */
+    /** OAuth State. Required when `kind` is `OAuth`. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     state?: string;
     /** OAuth ClientId. Required when `kind` is `OAuth` */
     clientId?: string;
-    /** Personal Access Token. Required when `kind` is `PAT` */
+    /** Personal Access Token. Required when `kind` is `PAT`. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     token?: string;
     /** Application installation ID. Required when `kind` is `App`. Supported by `GitHub` only. */
     installationId?: string;

@@ -143,7 +143,7 @@ export declare namespace inputs {
     connectionState?: "active" | "inactive";
   }
   interface SerialPortConnectResult {
-    /** Connection string to the serial port of the resource. */
+    /** Connection string to the serial port of the resource. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: string;
   }
   interface SerialPortProperties {

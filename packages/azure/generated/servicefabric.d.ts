@@ -852,7 +852,7 @@ export interface ManagedClusterArgs {
   httpGatewayConnectionPort?: $DeepInput<number>;
   /** VM admin user name. */
   adminUserName: $DeepInput<string>;
-  /** VM admin user password. */
+  /** VM admin user password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   adminPassword?: $DeepInput<string>;
   /** Load balancing rules that are applied to the public load balancer of the cluster. */
   loadBalancingRules?: $DeepInput<inputs.LoadBalancingRule[]>;
@@ -2406,7 +2406,7 @@ export declare namespace inputs {
     httpGatewayConnectionPort?: number;
     /** VM admin user name. */
     adminUserName: string;
-    /** VM admin user password. */
+    /** VM admin user password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     adminPassword?: string;
     /** Load balancing rules that are applied to the public load balancer of the cluster. */
     loadBalancingRules?: inputs.LoadBalancingRule[];
@@ -3424,7 +3424,7 @@ export declare namespace inputs {
     autoUpgradeMinorVersion?: boolean;
     /** Json formatted public settings for the extension. */
     settings?: any;
-    /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. */
+    /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     protectedSettings?: any;
     /** If a value is provided and is different from the previous value, the extension handler will be forced to update even if the extension configuration has not changed. */
     forceUpdateTag?: string;

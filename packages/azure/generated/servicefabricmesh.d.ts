@@ -458,7 +458,7 @@ export interface ValueArgs {
   tags?: $DeepInput<inputs.TrackedResourceTags>;
   /** The geo-location where the resource lives */
   location?: $DeepInput<string>;
-  /** The actual value of the secret. */
+  /** The actual value of the secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   value?: $DeepInput<string>;
 }
 
@@ -871,7 +871,7 @@ export declare namespace inputs {
     server: string;
     /** The username for the private registry. */
     username: string;
-    /** The password for the private registry. The password is required for create or update operations, however it is not returned in the get or list operations. */
+    /** The password for the private registry. The password is required for create or update operations, however it is not returned in the get or list operations. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   }
   interface InlinedValueSecretResourceProperties {
@@ -1002,11 +1002,11 @@ export declare namespace inputs {
     contentType?: string;
   } & (inputs.InlinedValueSecretResourceProperties);
   interface SecretValue {
-    /** The actual value of the secret. */
+    /** The actual value of the secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value?: string;
   }
   interface SecretValueResourceProperties {
-    /** The actual value of the secret. */
+    /** The actual value of the secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value?: string;
   }
   interface ServiceResourceDescription {
@@ -1056,7 +1056,7 @@ export declare namespace inputs {
   interface VolumeProviderParametersAzureFile {
     /** Name of the Azure storage account for the File Share. */
     accountName: string;
-    /** Access key of the Azure storage account for the File Share. */
+    /** Access key of the Azure storage account for the File Share. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accountKey?: string;
     /** Name of the Azure Files file share that provides storage for the volume. */
     shareName: string;

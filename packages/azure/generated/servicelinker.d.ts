@@ -605,7 +605,7 @@ export declare namespace inputs {
   interface EasyAuthMicrosoftEntraIDAuthInfo {
     /** Application clientId for EasyAuth Microsoft Entra ID. */
     clientId?: string;
-    /** Application Secret for EasyAuth Microsoft Entra ID. */
+    /** Application Secret for EasyAuth Microsoft Entra ID. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secret?: string;
     /** Indicates whether to clean up previous operation when Linker is updating or deleting */
     deleteOrUpdateBehavior?: "Default" | "ForcedCleanup" | (string & {});
@@ -629,7 +629,7 @@ export declare namespace inputs {
     secretType: "keyVaultSecretReference";
   }
   interface KeyVaultSecretUriSecretInfo {
-    /** URI to the keyvault secret */
+    /** URI to the keyvault secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value?: string;
     /** The secret type. */
     secretType: "keyVaultSecretUri";
@@ -738,7 +738,7 @@ export declare namespace inputs {
     clientId: string;
     /** Principal Id for servicePrincipal auth. */
     principalId: string;
-    /** ServicePrincipal certificate for servicePrincipal auth. */
+    /** ServicePrincipal certificate for servicePrincipal auth. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     certificate: string;
     /** Indicates whether to clean up previous operation when Linker is updating or deleting */
     deleteOrUpdateBehavior?: "Default" | "ForcedCleanup" | (string & {});
@@ -752,7 +752,7 @@ export declare namespace inputs {
     clientId: string;
     /** Principal Id for servicePrincipal auth. */
     principalId: string;
-    /** Secret for servicePrincipal auth. */
+    /** Secret for servicePrincipal auth. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secret: string;
     /** Indicates whether to clean up previous operation when Linker is updating or deleting */
     deleteOrUpdateBehavior?: "Default" | "ForcedCleanup" | (string & {});
@@ -871,7 +871,7 @@ export declare namespace inputs {
     errorCode?: string;
   }
   interface ValueSecretInfo {
-    /** The actual value of the secret. */
+    /** The actual value of the secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value?: string;
     /** The secret type. */
     secretType: "rawValue";

@@ -2118,13 +2118,13 @@ export declare namespace inputs {
   }
   type SignalRFeatureProperties = { [key: string]: string };
   interface SignalRKeys {
-    /** The primary access key. */
+    /** The primary access key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryKey?: string;
-    /** The secondary access key. */
+    /** The secondary access key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryKey?: string;
-    /** Connection string constructed via the primaryKey */
+    /** Connection string constructed via the primaryKey. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryConnectionString?: string;
-    /** Connection string constructed via the secondaryKey */
+    /** Connection string constructed via the secondaryKey. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryConnectionString?: string;
   }
   interface SignalRNetworkACLs {
@@ -2267,13 +2267,13 @@ export declare namespace inputs {
     webSocketKeepAliveIntervalInSeconds?: number;
   }
   interface WebPubSubKeys {
-    /** The primary access key. */
+    /** The primary access key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryKey?: string;
-    /** The secondary access key. */
+    /** The secondary access key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryKey?: string;
-    /** Connection string constructed via the primaryKey */
+    /** Connection string constructed via the primaryKey. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primaryConnectionString?: string;
-    /** Connection string constructed via the secondaryKey */
+    /** Connection string constructed via the secondaryKey. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     secondaryConnectionString?: string;
   }
   interface WebPubSubNetworkACLs {

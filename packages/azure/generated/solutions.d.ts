@@ -619,7 +619,7 @@ export declare namespace inputs {
     userAssignedIdentities?: string[];
   }
   interface ManagedIdentityToken {
-    /** The requested access token. */
+    /** The requested access token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accessToken?: string;
     /** The number of seconds the access token will be valid. */
     expiresIn?: string;

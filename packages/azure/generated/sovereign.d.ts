@@ -503,15 +503,15 @@ export declare namespace inputs {
     topLevelMgDisplayName: string;
     /** The name of the Landing zone configuration resource. */
     landingZoneConfigurationName: string;
-    /** The url to access the generated code. */
+    /** The url to access the generated code. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     generatedCodeUrl: string;
-    /** The storage account name to access the generated code. */
+    /** The storage account name to access the generated code. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageAccountName: string;
-    /** The storage account container to access the generated code. */
+    /** The storage account container to access the generated code. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     containerName: string;
-    /** The storage account blob name to access the generated code. */
+    /** The storage account blob name to access the generated code. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     blobName: string;
-    /** The generated code content in JSON string format. */
+    /** The generated code content in JSON string format. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     generatedArmTemplate?: string;
   }
   interface LandingZoneAccountResourceProperties {

@@ -131,7 +131,7 @@ export declare namespace inputs {
     logAnalytics?: inputs.LogAnalytics;
   }
   interface ExchangeTokenParameters {
-    /** The bearer token that is used for exchanging Split.IO data plane authentication token. */
+    /** The bearer token that is used for exchanging Split.IO data plane authentication token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     token: string;
     /** The application ID URI of Split.IO data plane authentication application. */
     resource: string;

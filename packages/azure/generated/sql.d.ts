@@ -641,7 +641,7 @@ export interface ManagedInstanceArgs {
   isGeneralPurposeV2?: $DeepInput<boolean>;
   /** Administrator username for the managed instance. Can only be specified when the managed instance is being created (and is required for creation). */
   administratorLogin?: $DeepInput<string>;
-  /** The administrator login password (required for managed instance creation). */
+  /** The administrator login password (required for managed instance creation). Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   administratorLoginPassword?: $DeepInput<string>;
   /** Subnet resource ID for the managed instance. */
   subnetId?: $DeepInput<string>;
@@ -1076,7 +1076,7 @@ export interface ManagedInstanceDatabaseArgs {
   crossSubscriptionRestorableDroppedDatabaseId?: $DeepInput<string>;
   /** Conditional. If createMode is RestoreExternalBackup, this value is used. Specifies the identity used for storage container authentication. Can be 'SharedAccessSignature' or 'ManagedIdentity'; if not specified 'SharedAccessSignature' is assumed. */
   storageContainerIdentity?: $DeepInput<string>;
-  /** Conditional. If createMode is RestoreExternalBackup and storageContainerIdentity is not ManagedIdentity, this value is required. Specifies the storage container sas token. */
+  /** Conditional. If createMode is RestoreExternalBackup and storageContainerIdentity is not ManagedIdentity, this value is required. Specifies the storage container sas token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageContainerSasToken?: $DeepInput<string>;
   /** The resource identifier of the recoverable database associated with create operation of this database. */
   recoverableDatabaseId?: $DeepInput<string>;
@@ -1803,7 +1803,7 @@ export interface ManagedInstanceDatabaseSecurityAlertPolicyArgs {
   emailAccountAdmins?: $DeepInput<boolean>;
   /** Specifies the blob storage endpoint (e.g. https://MyAccount.blob.core.windows.net). This blob storage will hold all Threat Detection audit logs. */
   storageEndpoint?: $DeepInput<string>;
-  /** Specifies the identifier key of the Threat Detection audit storage account. */
+  /** Specifies the identifier key of the Threat Detection audit storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageAccountAccessKey?: $DeepInput<string>;
   /** Specifies the number of days to keep in the Threat Detection audit logs. */
   retentionDays?: $DeepInput<number>;
@@ -1962,9 +1962,9 @@ export interface ManagedInstanceDatabaseVulnerabilityAssessmentArgs {
   properties?: $DeepInput<inputs.DatabaseVulnerabilityAssessmentProperties>;
   /** A blob storage container path to hold the scan results (e.g. https://myStorage.blob.core.windows.net/VaScans/).  It is required if server level vulnerability assessment policy doesn't set */
   storageContainerPath?: $DeepInput<string>;
-  /** A shared access signature (SAS Key) that has write access to the blob container specified in 'storageContainerPath' parameter. If 'storageAccountAccessKey' isn't specified, StorageContainerSasKey is required. Applies only if the storage account is not behind a Vnet or a firewall */
+  /** A shared access signature (SAS Key) that has write access to the blob container specified in 'storageContainerPath' parameter. If 'storageAccountAccessKey' isn't specified, StorageContainerSasKey is required. Applies only if the storage account is not behind a Vnet or a firewall. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageContainerSasKey?: $DeepInput<string>;
-  /** Specifies the identifier key of the storage account for vulnerability assessment scan results. If 'StorageContainerSasKey' isn't specified, storageAccountAccessKey is required. Applies only if the storage account is not behind a Vnet or a firewall */
+  /** Specifies the identifier key of the storage account for vulnerability assessment scan results. If 'StorageContainerSasKey' isn't specified, storageAccountAccessKey is required. Applies only if the storage account is not behind a Vnet or a firewall. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageAccountAccessKey?: $DeepInput<string>;
   /** The recurring scans settings */
   recurringScans?: $DeepInput<inputs.VulnerabilityAssessmentRecurringScansProperties>;
@@ -2911,7 +2911,7 @@ export interface ManagedInstanceSecurityAlertPolicyArgs {
   emailAccountAdmins?: $DeepInput<boolean>;
   /** Specifies the blob storage endpoint (e.g. https://MyAccount.blob.core.windows.net). This blob storage will hold all Threat Detection audit logs. */
   storageEndpoint?: $DeepInput<string>;
-  /** Specifies the identifier key of the Threat Detection audit storage account. */
+  /** Specifies the identifier key of the Threat Detection audit storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageAccountAccessKey?: $DeepInput<string>;
   /** Specifies the number of days to keep in the Threat Detection audit logs. */
   retentionDays?: $DeepInput<number>;
@@ -3287,9 +3287,9 @@ export interface ManagedInstanceVulnerabilityAssessmentArgs {
   properties?: $DeepInput<inputs.ManagedInstanceVulnerabilityAssessmentProperties>;
   /** A blob storage container path to hold the scan results (e.g. https://myStorage.blob.core.windows.net/VaScans/). */
   storageContainerPath: $DeepInput<string>;
-  /** A shared access signature (SAS Key) that has write access to the blob container specified in 'storageContainerPath' parameter. If 'storageAccountAccessKey' isn't specified, StorageContainerSasKey is required. Applies only if the storage account is not behind a Vnet or a firewall */
+  /** A shared access signature (SAS Key) that has write access to the blob container specified in 'storageContainerPath' parameter. If 'storageAccountAccessKey' isn't specified, StorageContainerSasKey is required. Applies only if the storage account is not behind a Vnet or a firewall. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageContainerSasKey?: $DeepInput<string>;
-  /** Specifies the identifier key of the storage account for vulnerability assessment scan results. If 'StorageContainerSasKey' isn't specified, storageAccountAccessKey is required. Applies only if the storage account is not behind a Vnet or a firewall */
+  /** Specifies the identifier key of the storage account for vulnerability assessment scan results. If 'StorageContainerSasKey' isn't specified, storageAccountAccessKey is required. Applies only if the storage account is not behind a Vnet or a firewall. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageAccountAccessKey?: $DeepInput<string>;
   /** The recurring scans settings */
   recurringScans?: $DeepInput<inputs.VulnerabilityAssessmentRecurringScansProperties>;
@@ -3403,7 +3403,7 @@ export interface ServerArgs {
   location?: $DeepInput<string>;
   /** Administrator username for the server. Once created it cannot be changed. */
   administratorLogin?: $DeepInput<string>;
-  /** The administrator login password (required for server creation). */
+  /** The administrator login password (required for server creation). Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   administratorLoginPassword?: $DeepInput<string>;
   /** The version of the server. */
   version?: $DeepInput<string>;
@@ -3780,13 +3780,13 @@ export interface AuditingPolicyArgs {
   fullAuditLogsTableName?: $DeepInput<string>;
   /** The number of days to keep in the audit logs. */
   retentionDays?: $DeepInput<string>;
-  /** The key of the auditing storage account. */
+  /** The key of the auditing storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageAccountKey?: $DeepInput<string>;
   /** The table storage account name */
   storageAccountName?: $DeepInput<string>;
   /** The table storage account resource group name */
   storageAccountResourceGroupName?: $DeepInput<string>;
-  /** The secondary key of the auditing storage account. */
+  /** The secondary key of the auditing storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageAccountSecondaryKey?: $DeepInput<string>;
   /** The table storage subscription Id. */
   storageAccountSubscriptionId?: $DeepInput<string>;
@@ -4087,7 +4087,7 @@ export interface AuditingSettingArgs {
    * Prerequisites for using managed identity authentication:
    * 1. Assign SQL Server a system-assigned managed identity in Azure Active Directory (AAD).
    * 2. Grant SQL Server identity access to the storage account by adding 'Storage Blob Data Contributor' RBAC role to the server identity.
-   * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355)
+   * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355). Secret: encrypted in state and shown as [secret], even when given as a plain string.
    */
   storageAccountAccessKey?: $DeepInput<string>;
   /** Specifies the blob storage subscription Id. */
@@ -5039,13 +5039,13 @@ export interface DatabaseAuditingPolicyArgs {
   fullAuditLogsTableName?: $DeepInput<string>;
   /** The number of days to keep in the audit logs. */
   retentionDays?: $DeepInput<string>;
-  /** The key of the auditing storage account. */
+  /** The key of the auditing storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageAccountKey?: $DeepInput<string>;
   /** The table storage account name */
   storageAccountName?: $DeepInput<string>;
   /** The table storage account resource group name */
   storageAccountResourceGroupName?: $DeepInput<string>;
-  /** The secondary key of the auditing storage account. */
+  /** The secondary key of the auditing storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageAccountSecondaryKey?: $DeepInput<string>;
   /** The table storage subscription Id. */
   storageAccountSubscriptionId?: $DeepInput<string>;
@@ -5329,7 +5329,7 @@ export interface DatabaseAuditingSettingArgs {
    * Prerequisites for using managed identity authentication:
    * 1. Assign SQL Server a system-assigned managed identity in Azure Active Directory (AAD).
    * 2. Grant SQL Server identity access to the storage account by adding 'Storage Blob Data Contributor' RBAC role to the server identity.
-   * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355)
+   * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355). Secret: encrypted in state and shown as [secret], even when given as a plain string.
    */
   storageAccountAccessKey?: $DeepInput<string>;
   /** Specifies the blob storage subscription Id. */
@@ -6181,7 +6181,7 @@ export interface DatabaseExtendedAuditingSettingArgs {
    * Prerequisites for using managed identity authentication:
    * 1. Assign SQL Server a system-assigned managed identity in Azure Active Directory (AAD).
    * 2. Grant SQL Server identity access to the storage account by adding 'Storage Blob Data Contributor' RBAC role to the server identity.
-   * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355)
+   * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355). Secret: encrypted in state and shown as [secret], even when given as a plain string.
    */
   storageAccountAccessKey?: $DeepInput<string>;
   /** Specifies the blob storage subscription Id. */
@@ -6265,13 +6265,13 @@ export interface ExtensionArgs {
   operationMode: $DeepInput<"PolybaseImport" | "Import" | "Export" | (string & {})>;
   /** Storage key type: StorageAccessKey, SharedAccessKey or ManagedIdentity. */
   storageKeyType: $DeepInput<"SharedAccessKey" | "StorageAccessKey" | "ManagedIdentity" | (string & {})>;
-  /** Storage key for the storage account. If StorageKeyType is ManagedIdentity, this field should specify the Managed Identity's resource ID. */
+  /** Storage key for the storage account. If StorageKeyType is ManagedIdentity, this field should specify the Managed Identity's resource ID. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageKey: $DeepInput<string>;
   /** Storage Uri for the storage account. */
   storageUri: $DeepInput<string>;
   /** Administrator login name. If AuthenticationType is ManagedIdentity, this field should specify the Managed Identity's resource ID. */
   administratorLogin?: $DeepInput<string>;
-  /** Administrator login password. If AuthenticationType is ManagedIdentity, this field should not be specified. */
+  /** Administrator login password. If AuthenticationType is ManagedIdentity, this field should not be specified. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   administratorLoginPassword?: $DeepInput<string>;
   /** Authentication type used to access the SQL: Sql, ADPassword or ManagedIdentity. */
   authenticationType?: $DeepInput<string>;
@@ -6886,7 +6886,7 @@ export interface ServerDatabaseSecurityAlertPolicyArgs {
   emailAccountAdmins?: $DeepInput<boolean>;
   /** Specifies the blob storage endpoint (e.g. https://MyAccount.blob.core.windows.net). This blob storage will hold all Threat Detection audit logs. */
   storageEndpoint?: $DeepInput<string>;
-  /** Specifies the identifier key of the Threat Detection audit storage account. */
+  /** Specifies the identifier key of the Threat Detection audit storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageAccountAccessKey?: $DeepInput<string>;
   /** Specifies the number of days to keep in the Threat Detection audit logs. */
   retentionDays?: $DeepInput<number>;
@@ -7329,7 +7329,7 @@ export interface SyncGroupArgs {
   syncDatabaseId?: $DeepInput<string>;
   /** User name for the sync group hub database credential. */
   hubDatabaseUserName?: $DeepInput<string>;
-  /** Password for the sync group hub database credential. */
+  /** Password for the sync group hub database credential. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   hubDatabasePassword?: $DeepInput<string>;
   /** Sync schema of the sync group. */
   schema?: $DeepInput<inputs.SyncGroupSchema>;
@@ -7454,7 +7454,7 @@ export interface SyncMemberArgs {
   usePrivateLinkConnection?: $DeepInput<boolean>;
   /** User name of the member database in the sync member. */
   userName?: $DeepInput<string>;
-  /** Password of the member database in the sync member. */
+  /** Password of the member database in the sync member. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   password?: $DeepInput<string>;
   /** Sync direction of the sync member. */
   syncDirection?: $DeepInput<"Bidirectional" | "OneWayMemberToHub" | "OneWayHubToMember" | (string & {})>;
@@ -7621,9 +7621,9 @@ export interface ServerDatabaseVulnerabilityAssessmentArgs {
   properties?: $DeepInput<inputs.DatabaseVulnerabilityAssessmentProperties>;
   /** A blob storage container path to hold the scan results (e.g. https://myStorage.blob.core.windows.net/VaScans/).  It is required if server level vulnerability assessment policy doesn't set */
   storageContainerPath?: $DeepInput<string>;
-  /** A shared access signature (SAS Key) that has write access to the blob container specified in 'storageContainerPath' parameter. If 'storageAccountAccessKey' isn't specified, StorageContainerSasKey is required. Applies only if the storage account is not behind a Vnet or a firewall */
+  /** A shared access signature (SAS Key) that has write access to the blob container specified in 'storageContainerPath' parameter. If 'storageAccountAccessKey' isn't specified, StorageContainerSasKey is required. Applies only if the storage account is not behind a Vnet or a firewall. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageContainerSasKey?: $DeepInput<string>;
-  /** Specifies the identifier key of the storage account for vulnerability assessment scan results. If 'StorageContainerSasKey' isn't specified, storageAccountAccessKey is required. Applies only if the storage account is not behind a Vnet or a firewall */
+  /** Specifies the identifier key of the storage account for vulnerability assessment scan results. If 'StorageContainerSasKey' isn't specified, storageAccountAccessKey is required. Applies only if the storage account is not behind a Vnet or a firewall. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageAccountAccessKey?: $DeepInput<string>;
   /** The recurring scans settings */
   recurringScans?: $DeepInput<inputs.VulnerabilityAssessmentRecurringScansProperties>;
@@ -8066,7 +8066,7 @@ export interface DevOpsAuditingSettingArgs {
    * Prerequisites for using managed identity authentication:
    * 1. Assign SQL Server a system-assigned managed identity in Azure Active Directory (AAD).
    * 2. Grant SQL Server identity access to the storage account by adding 'Storage Blob Data Contributor' RBAC role to the server identity.
-   * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355)
+   * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355). Secret: encrypted in state and shown as [secret], even when given as a plain string.
    */
   storageAccountAccessKey?: $DeepInput<string>;
   /** Specifies the blob storage subscription Id. */
@@ -8806,7 +8806,7 @@ export interface ExtendedAuditingSettingArgs {
    * Prerequisites for using managed identity authentication:
    * 1. Assign SQL Server a system-assigned managed identity in Azure Active Directory (AAD).
    * 2. Grant SQL Server identity access to the storage account by adding 'Storage Blob Data Contributor' RBAC role to the server identity.
-   * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355)
+   * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355). Secret: encrypted in state and shown as [secret], even when given as a plain string.
    */
   storageAccountAccessKey?: $DeepInput<string>;
   /** Specifies the blob storage subscription Id. */
@@ -9223,7 +9223,7 @@ export interface CredentialArgs {
   properties?: $DeepInput<inputs.JobCredentialProperties>;
   /** The credential user name. */
   username: $DeepInput<string>;
-  /** The credential password. */
+  /** The credential password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   password: $DeepInput<string>;
 }
 
@@ -10358,7 +10358,7 @@ export interface ServerSecurityAlertPolicyArgs {
   emailAccountAdmins?: $DeepInput<boolean>;
   /** Specifies the blob storage endpoint (e.g. https://MyAccount.blob.core.windows.net). This blob storage will hold all Threat Detection audit logs. */
   storageEndpoint?: $DeepInput<string>;
-  /** Specifies the identifier key of the Threat Detection audit storage account. */
+  /** Specifies the identifier key of the Threat Detection audit storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageAccountAccessKey?: $DeepInput<string>;
   /** Specifies the number of days to keep in the Threat Detection audit logs. */
   retentionDays?: $DeepInput<number>;
@@ -10692,9 +10692,9 @@ export interface ServerVulnerabilityAssessmentArgs {
   properties?: $DeepInput<inputs.ServerVulnerabilityAssessmentProperties>;
   /** A blob storage container path to hold the scan results (e.g. https://myStorage.blob.core.windows.net/VaScans/). */
   storageContainerPath: $DeepInput<string>;
-  /** A shared access signature (SAS Key) that has write access to the blob container specified in 'storageContainerPath' parameter. If 'storageAccountAccessKey' isn't specified, StorageContainerSasKey is required. Applies only if the storage account is not behind a Vnet or a firewall */
+  /** A shared access signature (SAS Key) that has write access to the blob container specified in 'storageContainerPath' parameter. If 'storageAccountAccessKey' isn't specified, StorageContainerSasKey is required. Applies only if the storage account is not behind a Vnet or a firewall. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageContainerSasKey?: $DeepInput<string>;
-  /** Specifies the identifier key of the storage account for vulnerability assessment scan results. If 'StorageContainerSasKey' isn't specified, storageAccountAccessKey is required. Applies only if the storage account is not behind a Vnet or a firewall */
+  /** Specifies the identifier key of the storage account for vulnerability assessment scan results. If 'StorageContainerSasKey' isn't specified, storageAccountAccessKey is required. Applies only if the storage account is not behind a Vnet or a firewall. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageAccountAccessKey?: $DeepInput<string>;
   /** The recurring scans settings */
   recurringScans?: $DeepInput<inputs.VulnerabilityAssessmentRecurringScansProperties>;
@@ -12030,7 +12030,7 @@ export declare namespace inputs {
      * Prerequisites for using managed identity authentication:
      * 1. Assign SQL Server a system-assigned managed identity in Azure Active Directory (AAD).
      * 2. Grant SQL Server identity access to the storage account by adding 'Storage Blob Data Contributor' RBAC role to the server identity.
-     * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355)
+     * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355). Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     storageAccountAccessKey?: string;
     /** Specifies the blob storage subscription Id. */
@@ -12067,13 +12067,13 @@ export declare namespace inputs {
     operationMode: "PolybaseImport" | "Import" | "Export" | (string & {});
     /** Storage key type: StorageAccessKey, SharedAccessKey or ManagedIdentity. */
     storageKeyType: "SharedAccessKey" | "StorageAccessKey" | "ManagedIdentity" | (string & {});
-    /** Storage key for the storage account. If StorageKeyType is ManagedIdentity, this field should specify the Managed Identity's resource ID. */
+    /** Storage key for the storage account. If StorageKeyType is ManagedIdentity, this field should specify the Managed Identity's resource ID. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageKey: string;
     /** Storage Uri for the storage account. */
     storageUri: string;
     /** Administrator login name. If AuthenticationType is ManagedIdentity, this field should specify the Managed Identity's resource ID. */
     administratorLogin?: string;
-    /** Administrator login password. If AuthenticationType is ManagedIdentity, this field should not be specified. */
+    /** Administrator login password. If AuthenticationType is ManagedIdentity, this field should not be specified. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     administratorLoginPassword?: string;
     /** Authentication type used to access the SQL: Sql, ADPassword or ManagedIdentity. */
     authenticationType?: string;
@@ -12321,13 +12321,13 @@ export declare namespace inputs {
     fullAuditLogsTableName?: string;
     /** The number of days to keep in the audit logs. */
     retentionDays?: string;
-    /** The key of the auditing storage account. */
+    /** The key of the auditing storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageAccountKey?: string;
     /** The table storage account name */
     storageAccountName?: string;
     /** The table storage account resource group name */
     storageAccountResourceGroupName?: string;
-    /** The secondary key of the auditing storage account. */
+    /** The secondary key of the auditing storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageAccountSecondaryKey?: string;
     /** The table storage subscription Id. */
     storageAccountSubscriptionId?: string;
@@ -12344,9 +12344,9 @@ export declare namespace inputs {
   interface DatabaseVulnerabilityAssessmentProperties {
     /** A blob storage container path to hold the scan results (e.g. https://myStorage.blob.core.windows.net/VaScans/).  It is required if server level vulnerability assessment policy doesn't set */
     storageContainerPath?: string;
-    /** A shared access signature (SAS Key) that has write access to the blob container specified in 'storageContainerPath' parameter. If 'storageAccountAccessKey' isn't specified, StorageContainerSasKey is required. Applies only if the storage account is not behind a Vnet or a firewall */
+    /** A shared access signature (SAS Key) that has write access to the blob container specified in 'storageContainerPath' parameter. If 'storageAccountAccessKey' isn't specified, StorageContainerSasKey is required. Applies only if the storage account is not behind a Vnet or a firewall. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageContainerSasKey?: string;
-    /** Specifies the identifier key of the storage account for vulnerability assessment scan results. If 'StorageContainerSasKey' isn't specified, storageAccountAccessKey is required. Applies only if the storage account is not behind a Vnet or a firewall */
+    /** Specifies the identifier key of the storage account for vulnerability assessment scan results. If 'StorageContainerSasKey' isn't specified, storageAccountAccessKey is required. Applies only if the storage account is not behind a Vnet or a firewall. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageAccountAccessKey?: string;
     /** The recurring scans settings */
     recurringScans?: inputs.VulnerabilityAssessmentRecurringScansProperties;
@@ -12497,13 +12497,13 @@ export declare namespace inputs {
   interface ExportDatabaseDefinition {
     /** Storage key type: StorageAccessKey, SharedAccessKey, or ManagedIdentity. */
     storageKeyType: "SharedAccessKey" | "StorageAccessKey" | "ManagedIdentity" | (string & {});
-    /** Storage key for the storage account. If StorageKeyType is ManagedIdentity, this field should specify the Managed Identity's resource ID. */
+    /** Storage key for the storage account. If StorageKeyType is ManagedIdentity, this field should specify the Managed Identity's resource ID. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageKey: string;
     /** Storage Uri. */
     storageUri: string;
     /** Administrator login name. If AuthenticationType is ManagedIdentity, this field should specify the Managed Identity's resource ID. */
     administratorLogin: string;
-    /** Administrator login password. If AuthenticationType is ManagedIdentity, this field should not be specified. */
+    /** Administrator login password. If AuthenticationType is ManagedIdentity, this field should not be specified. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     administratorLoginPassword?: string;
     /** Type of credentials provided for access to the target SQL server: SQL, ADPassword or ManagedIdentity. */
     authenticationType?: string;
@@ -12612,7 +12612,7 @@ export declare namespace inputs {
      * Prerequisites for using managed identity authentication:
      * 1. Assign SQL Server a system-assigned managed identity in Azure Active Directory (AAD).
      * 2. Grant SQL Server identity access to the storage account by adding 'Storage Blob Data Contributor' RBAC role to the server identity.
-     * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355)
+     * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355). Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     storageAccountAccessKey?: string;
     /** Specifies the blob storage subscription Id. */
@@ -12733,7 +12733,7 @@ export declare namespace inputs {
      * Prerequisites for using managed identity authentication:
      * 1. Assign SQL Server a system-assigned managed identity in Azure Active Directory (AAD).
      * 2. Grant SQL Server identity access to the storage account by adding 'Storage Blob Data Contributor' RBAC role to the server identity.
-     * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355)
+     * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355). Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     storageAccountAccessKey?: string;
     /** Specifies the blob storage subscription Id. */
@@ -12782,13 +12782,13 @@ export declare namespace inputs {
   interface ImportExistingDatabaseDefinition {
     /** Storage key type: StorageAccessKey, SharedAccessKey, or ManagedIdentity. */
     storageKeyType: "SharedAccessKey" | "StorageAccessKey" | "ManagedIdentity" | (string & {});
-    /** Storage key for the storage account. If StorageKeyType is ManagedIdentity, this field should specify the Managed Identity's resource ID. */
+    /** Storage key for the storage account. If StorageKeyType is ManagedIdentity, this field should specify the Managed Identity's resource ID. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageKey: string;
     /** Storage Uri. */
     storageUri: string;
     /** Administrator login name. If AuthenticationType is ManagedIdentity, this field should specify the Managed Identity's resource ID. */
     administratorLogin: string;
-    /** Administrator login password. If AuthenticationType is ManagedIdentity, this field should not be specified. */
+    /** Administrator login password. If AuthenticationType is ManagedIdentity, this field should not be specified. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     administratorLoginPassword?: string;
     /** Type of credentials provided for access to the target SQL server: SQL, ADPassword or ManagedIdentity. */
     authenticationType?: string;
@@ -12811,13 +12811,13 @@ export declare namespace inputs {
     maxSizeBytes?: string;
     /** Storage key type: StorageAccessKey, SharedAccessKey, or ManagedIdentity. */
     storageKeyType: "SharedAccessKey" | "StorageAccessKey" | "ManagedIdentity" | (string & {});
-    /** Storage key for the storage account. If StorageKeyType is ManagedIdentity, this field should specify the Managed Identity's resource ID. */
+    /** Storage key for the storage account. If StorageKeyType is ManagedIdentity, this field should specify the Managed Identity's resource ID. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageKey: string;
     /** Storage Uri. */
     storageUri: string;
     /** Administrator login name. If AuthenticationType is ManagedIdentity, this field should specify the Managed Identity's resource ID. */
     administratorLogin: string;
-    /** Administrator login password. If AuthenticationType is ManagedIdentity, this field should not be specified. */
+    /** Administrator login password. If AuthenticationType is ManagedIdentity, this field should not be specified. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     administratorLoginPassword?: string;
     /** Type of credentials provided for access to the target SQL server: SQL, ADPassword or ManagedIdentity. */
     authenticationType?: string;
@@ -12889,7 +12889,7 @@ export declare namespace inputs {
   interface JobCredentialProperties {
     /** The credential user name. */
     username: string;
-    /** The credential password. */
+    /** The credential password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password: string;
   }
   interface JobExecution {
@@ -13103,7 +13103,7 @@ export declare namespace inputs {
     crossSubscriptionRestorableDroppedDatabaseId?: string;
     /** Conditional. If createMode is RestoreExternalBackup, this value is used. Specifies the identity used for storage container authentication. Can be 'SharedAccessSignature' or 'ManagedIdentity'; if not specified 'SharedAccessSignature' is assumed. */
     storageContainerIdentity?: string;
-    /** Conditional. If createMode is RestoreExternalBackup and storageContainerIdentity is not ManagedIdentity, this value is required. Specifies the storage container sas token. */
+    /** Conditional. If createMode is RestoreExternalBackup and storageContainerIdentity is not ManagedIdentity, this value is required. Specifies the storage container sas token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageContainerSasToken?: string;
     /** The resource identifier of the recoverable database associated with create operation of this database. */
     recoverableDatabaseId?: string;
@@ -13288,7 +13288,7 @@ export declare namespace inputs {
     isGeneralPurposeV2?: boolean;
     /** Administrator username for the managed instance. Can only be specified when the managed instance is being created (and is required for creation). */
     administratorLogin?: string;
-    /** The administrator login password (required for managed instance creation). */
+    /** The administrator login password (required for managed instance creation). Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     administratorLoginPassword?: string;
     /** Subnet resource ID for the managed instance. */
     subnetId?: string;
@@ -13357,9 +13357,9 @@ export declare namespace inputs {
   interface ManagedInstanceVulnerabilityAssessmentProperties {
     /** A blob storage container path to hold the scan results (e.g. https://myStorage.blob.core.windows.net/VaScans/). */
     storageContainerPath: string;
-    /** A shared access signature (SAS Key) that has write access to the blob container specified in 'storageContainerPath' parameter. If 'storageAccountAccessKey' isn't specified, StorageContainerSasKey is required. Applies only if the storage account is not behind a Vnet or a firewall */
+    /** A shared access signature (SAS Key) that has write access to the blob container specified in 'storageContainerPath' parameter. If 'storageAccountAccessKey' isn't specified, StorageContainerSasKey is required. Applies only if the storage account is not behind a Vnet or a firewall. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageContainerSasKey?: string;
-    /** Specifies the identifier key of the storage account for vulnerability assessment scan results. If 'StorageContainerSasKey' isn't specified, storageAccountAccessKey is required. Applies only if the storage account is not behind a Vnet or a firewall */
+    /** Specifies the identifier key of the storage account for vulnerability assessment scan results. If 'StorageContainerSasKey' isn't specified, storageAccountAccessKey is required. Applies only if the storage account is not behind a Vnet or a firewall. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageAccountAccessKey?: string;
     /** The recurring scans settings */
     recurringScans?: inputs.VulnerabilityAssessmentRecurringScansProperties;
@@ -14781,7 +14781,7 @@ export declare namespace inputs {
     emailAccountAdmins?: boolean;
     /** Specifies the blob storage endpoint (e.g. https://MyAccount.blob.core.windows.net). This blob storage will hold all Threat Detection audit logs. */
     storageEndpoint?: string;
-    /** Specifies the identifier key of the Threat Detection audit storage account. */
+    /** Specifies the identifier key of the Threat Detection audit storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageAccountAccessKey?: string;
     /** Specifies the number of days to keep in the Threat Detection audit logs. */
     retentionDays?: number;
@@ -14797,7 +14797,7 @@ export declare namespace inputs {
     emailAccountAdmins?: boolean;
     /** Specifies the blob storage endpoint (e.g. https://MyAccount.blob.core.windows.net). This blob storage will hold all Threat Detection audit logs. */
     storageEndpoint?: string;
-    /** Specifies the identifier key of the Threat Detection audit storage account. */
+    /** Specifies the identifier key of the Threat Detection audit storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageAccountAccessKey?: string;
     /** Specifies the number of days to keep in the Threat Detection audit logs. */
     retentionDays?: number;
@@ -14927,7 +14927,7 @@ export declare namespace inputs {
      * Prerequisites for using managed identity authentication:
      * 1. Assign SQL Server a system-assigned managed identity in Azure Active Directory (AAD).
      * 2. Grant SQL Server identity access to the storage account by adding 'Storage Blob Data Contributor' RBAC role to the server identity.
-     * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355)
+     * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355). Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     storageAccountAccessKey?: string;
     /** Specifies the blob storage subscription Id. */
@@ -14971,7 +14971,7 @@ export declare namespace inputs {
      * Prerequisites for using managed identity authentication:
      * 1. Assign SQL Server a system-assigned managed identity in Azure Active Directory (AAD).
      * 2. Grant SQL Server identity access to the storage account by adding 'Storage Blob Data Contributor' RBAC role to the server identity.
-     * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355)
+     * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355). Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     storageAccountAccessKey?: string;
     /** Specifies the blob storage subscription Id. */
@@ -15020,7 +15020,7 @@ export declare namespace inputs {
   interface ServerProperties {
     /** Administrator username for the server. Once created it cannot be changed. */
     administratorLogin?: string;
-    /** The administrator login password (required for server creation). */
+    /** The administrator login password (required for server creation). Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     administratorLoginPassword?: string;
     /** The version of the server. */
     version?: string;
@@ -15056,13 +15056,13 @@ export declare namespace inputs {
     fullAuditLogsTableName?: string;
     /** The number of days to keep in the audit logs. */
     retentionDays?: string;
-    /** The key of the auditing storage account. */
+    /** The key of the auditing storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageAccountKey?: string;
     /** The table storage account name */
     storageAccountName?: string;
     /** The table storage account resource group name */
     storageAccountResourceGroupName?: string;
-    /** The secondary key of the auditing storage account. */
+    /** The secondary key of the auditing storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageAccountSecondaryKey?: string;
     /** The table storage subscription Id. */
     storageAccountSubscriptionId?: string;
@@ -15082,9 +15082,9 @@ export declare namespace inputs {
   interface ServerVulnerabilityAssessmentProperties {
     /** A blob storage container path to hold the scan results (e.g. https://myStorage.blob.core.windows.net/VaScans/). */
     storageContainerPath: string;
-    /** A shared access signature (SAS Key) that has write access to the blob container specified in 'storageContainerPath' parameter. If 'storageAccountAccessKey' isn't specified, StorageContainerSasKey is required. Applies only if the storage account is not behind a Vnet or a firewall */
+    /** A shared access signature (SAS Key) that has write access to the blob container specified in 'storageContainerPath' parameter. If 'storageAccountAccessKey' isn't specified, StorageContainerSasKey is required. Applies only if the storage account is not behind a Vnet or a firewall. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageContainerSasKey?: string;
-    /** Specifies the identifier key of the storage account for vulnerability assessment scan results. If 'StorageContainerSasKey' isn't specified, storageAccountAccessKey is required. Applies only if the storage account is not behind a Vnet or a firewall */
+    /** Specifies the identifier key of the storage account for vulnerability assessment scan results. If 'StorageContainerSasKey' isn't specified, storageAccountAccessKey is required. Applies only if the storage account is not behind a Vnet or a firewall. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageAccountAccessKey?: string;
     /** The recurring scans settings */
     recurringScans?: inputs.VulnerabilityAssessmentRecurringScansProperties;
@@ -15143,7 +15143,7 @@ export declare namespace inputs {
     syncDatabaseId?: string;
     /** User name for the sync group hub database credential. */
     hubDatabaseUserName?: string;
-    /** Password for the sync group hub database credential. */
+    /** Password for the sync group hub database credential. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     hubDatabasePassword?: string;
     /** Sync schema of the sync group. */
     schema?: inputs.SyncGroupSchema;
@@ -15191,7 +15191,7 @@ export declare namespace inputs {
     databaseName?: string;
     /** User name of the member database in the sync member. */
     userName?: string;
-    /** Password of the member database in the sync member. */
+    /** Password of the member database in the sync member. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** Sync direction of the sync member. */
     syncDirection?: "Bidirectional" | "OneWayMemberToHub" | "OneWayHubToMember" | (string & {});

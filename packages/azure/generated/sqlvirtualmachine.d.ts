@@ -439,9 +439,9 @@ export declare namespace inputs {
     storageAccountUrl?: string;
     /** Storage container name where backup will be taken to. */
     storageContainerName?: string;
-    /** Storage account key where backup will be taken to. */
+    /** Storage account key where backup will be taken to. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageAccessKey?: string;
-    /** Password for encryption on backup. */
+    /** Password for encryption on backup. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** Include or exclude system databases from auto backup. */
     backupSystemDbs?: boolean;
@@ -493,7 +493,7 @@ export declare namespace inputs {
     azureKeyVaultUrl?: string;
     /** Service principal name to access key vault. */
     servicePrincipalName?: string;
-    /** Service principal name secret to access key vault. */
+    /** Service principal name secret to access key vault. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     servicePrincipalSecret?: string;
   }
   interface LoadBalancerConfiguration {
@@ -611,7 +611,7 @@ export declare namespace inputs {
     port?: number;
     /** SQL Server sysadmin login to create. */
     sqlAuthUpdateUserName?: string;
-    /** SQL Server sysadmin login password. */
+    /** SQL Server sysadmin login password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sqlAuthUpdatePassword?: string;
   }
   interface SQLInstanceSettings {
@@ -774,11 +774,11 @@ export declare namespace inputs {
     resourceId?: string;
   }
   interface WsfcDomainCredentials {
-    /** Cluster bootstrap account password. */
+    /** Cluster bootstrap account password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clusterBootstrapAccountPassword?: string;
-    /** Cluster operator account password. */
+    /** Cluster operator account password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     clusterOperatorAccountPassword?: string;
-    /** SQL service account password. */
+    /** SQL service account password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sqlServiceAccountPassword?: string;
   }
   interface WsfcDomainProfile {
@@ -798,7 +798,7 @@ export declare namespace inputs {
     fileShareWitnessPath?: string;
     /** Fully qualified ARM resource id of the witness storage account. */
     storageAccountUrl?: string;
-    /** Primary key of the witness storage account. */
+    /** Primary key of the witness storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageAccountPrimaryKey?: string;
     /** Cluster subnet type. */
     clusterSubnetType?: "SingleSubnet" | "MultiSubnet" | (string & {});

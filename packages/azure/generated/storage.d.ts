@@ -2716,7 +2716,9 @@ export declare namespace inputs {
     action?: "Allow";
   }
   interface KeyCreationTime {
+    /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     key1?: string;
+    /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     key2?: string;
   }
   interface KeyPolicy {

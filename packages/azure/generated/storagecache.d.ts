@@ -889,7 +889,7 @@ export declare namespace inputs {
   interface CacheActiveDirectorySettingsCredentials {
     /** Username of the Active Directory domain administrator. This value is stored encrypted and not returned on response. */
     username: string;
-    /** Plain text password of the Active Directory domain administrator. This value is stored encrypted and not returned on response. */
+    /** Plain text password of the Active Directory domain administrator. This value is stored encrypted and not returned on response. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   }
   interface CacheDirectorySettings {
@@ -990,7 +990,7 @@ export declare namespace inputs {
   interface CacheUsernameDownloadSettingsCredentials {
     /** The Bind Distinguished Name identity to be used in the secure LDAP connection. This value is stored encrypted and not returned on response. */
     bindDn?: string;
-    /** The Bind password to be used in the secure LDAP connection. This value is stored encrypted and not returned on response. */
+    /** The Bind password to be used in the secure LDAP connection. This value is stored encrypted and not returned on response. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     bindPassword?: string;
   }
   interface ClfsTarget {
@@ -1181,7 +1181,7 @@ export declare namespace inputs {
   interface PrimingJob {
     /** The priming job name. */
     primingJobName: string;
-    /** The URL for the priming manifest file to download. This file must be readable from the HPC Cache. When the file is in Azure blob storage the URL should include a Shared Access Signature (SAS) granting read permissions on the blob. */
+    /** The URL for the priming manifest file to download. This file must be readable from the HPC Cache. When the file is in Azure blob storage the URL should include a Shared Access Signature (SAS) granting read permissions on the blob. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     primingManifestUrl: string;
   }
   interface SkuName {

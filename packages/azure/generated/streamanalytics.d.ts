@@ -794,7 +794,7 @@ export declare namespace inputs {
     timeFormat?: string;
     /** Authentication Mode. */
     authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
-    /** A refresh token that can be used to obtain a valid access token that can then be used to authenticate with the data source. A valid refresh token is currently only obtainable via the Azure Portal. It is recommended to put a dummy string value here when creating the data source and then going to the Azure Portal to authenticate the data source which will update this property with a valid refresh token. Required on PUT (CreateOrReplace) requests. */
+    /** A refresh token that can be used to obtain a valid access token that can then be used to authenticate with the data source. A valid refresh token is currently only obtainable via the Azure Portal. It is recommended to put a dummy string value here when creating the data source and then going to the Azure Portal to authenticate the data source which will update this property with a valid refresh token. Required on PUT (CreateOrReplace) requests. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     refreshToken?: string;
     /** The user principal name (UPN) of the user that was used to obtain the refresh token. Use this property to help remember which user was used to obtain the refresh token. */
     tokenUserPrincipalName?: string;
@@ -817,7 +817,7 @@ export declare namespace inputs {
     functionAppName?: string;
     /** The name of the function in your Azure Functions app. */
     functionName?: string;
-    /** If you want to use an Azure Function from another subscription, you can do so by providing the key to access your function. */
+    /** If you want to use an Azure Function from another subscription, you can do so by providing the key to access your function. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     apiKey?: string;
     /** A property that lets you set the maximum size for each output batch that's sent to your Azure function. The input unit is in bytes. By default, this value is 262,144 bytes (256 KB). */
     maxBatchSize?: number;
@@ -838,7 +838,7 @@ export declare namespace inputs {
   interface AzureMachineLearningWebServiceFunctionBindingProperties {
     /** The Request-Response execute endpoint of the Azure Machine Learning web service. Find out more here: https://docs.microsoft.com/en-us/azure/machine-learning/machine-learning-consume-web-services#request-response-service-rrs */
     endpoint?: string;
-    /** The API key used to authenticate with Request-Response endpoint. */
+    /** The API key used to authenticate with Request-Response endpoint. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     apiKey?: string;
     /** The inputs for the Azure Machine Learning web service endpoint. */
     inputs?: inputs.AzureMachineLearningWebServiceInputs;
@@ -900,7 +900,7 @@ export declare namespace inputs {
     database?: string;
     /** The user name that will be used to connect to the Azure SQL database. Required on PUT (CreateOrReplace) requests. */
     user?: string;
-    /** The password that will be used to connect to the Azure SQL database. Required on PUT (CreateOrReplace) requests. */
+    /** The password that will be used to connect to the Azure SQL database. Required on PUT (CreateOrReplace) requests. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** The name of the table in the Azure SQL database. Required on PUT (CreateOrReplace) requests. */
     table?: string;
@@ -933,7 +933,7 @@ export declare namespace inputs {
     database?: string;
     /** This element is associated with the datasource element. This is the user name that will be used to connect to the SQL Database instance. */
     user?: string;
-    /** This element is associated with the datasource element. This is the password that will be used to connect to the SQL Database instance. */
+    /** This element is associated with the datasource element. This is the password that will be used to connect to the SQL Database instance. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** This element is associated with the datasource element. The name of the table in the Azure SQL database.. */
     table?: string;
@@ -966,7 +966,7 @@ export declare namespace inputs {
     table?: string;
     /** The user name that will be used to connect to the Azure SQL database. Required on PUT (CreateOrReplace) requests. */
     user?: string;
-    /** The password that will be used to connect to the Azure SQL database. Required on PUT (CreateOrReplace) requests. */
+    /** The password that will be used to connect to the Azure SQL database. Required on PUT (CreateOrReplace) requests. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   }
   interface AzureTableOutputDataSource {
@@ -985,7 +985,7 @@ export declare namespace inputs {
   interface AzureTableOutputDataSourceProperties {
     /** The name of the Azure Storage account. Required on PUT (CreateOrReplace) requests. */
     accountName?: string;
-    /** The account key for the Azure Storage account. Required on PUT (CreateOrReplace) requests. */
+    /** The account key for the Azure Storage account. Required on PUT (CreateOrReplace) requests. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accountKey?: string;
     /** The name of the Azure Table. Required on PUT (CreateOrReplace) requests. */
     table?: string;
@@ -1130,7 +1130,7 @@ export declare namespace inputs {
   interface DocumentDbOutputDataSourceProperties {
     /** The DocumentDB account name or ID. Required on PUT (CreateOrReplace) requests. */
     accountId?: string;
-    /** The account key for the DocumentDB account. Required on PUT (CreateOrReplace) requests. */
+    /** The account key for the DocumentDB account. Required on PUT (CreateOrReplace) requests. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accountKey?: string;
     /** The name of the DocumentDB database. Required on PUT (CreateOrReplace) requests. */
     database?: string;
@@ -1166,7 +1166,7 @@ export declare namespace inputs {
     serviceBusNamespace?: string;
     /** The shared access policy name for the Event Hub, Service Bus Queue, Service Bus Topic, etc. Required on PUT (CreateOrReplace) requests. */
     sharedAccessPolicyName?: string;
-    /** The shared access policy key for the specified shared access policy. Required on PUT (CreateOrReplace) requests. */
+    /** The shared access policy key for the specified shared access policy. Required on PUT (CreateOrReplace) requests. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sharedAccessPolicyKey?: string;
     /** Authentication Mode. */
     authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
@@ -1192,7 +1192,7 @@ export declare namespace inputs {
     serviceBusNamespace?: string;
     /** The shared access policy name for the Event Hub, Service Bus Queue, Service Bus Topic, etc. Required on PUT (CreateOrReplace) requests. */
     sharedAccessPolicyName?: string;
-    /** The shared access policy key for the specified shared access policy. Required on PUT (CreateOrReplace) requests. */
+    /** The shared access policy key for the specified shared access policy. Required on PUT (CreateOrReplace) requests. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sharedAccessPolicyKey?: string;
     /** Authentication Mode. */
     authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
@@ -1317,7 +1317,7 @@ export declare namespace inputs {
     iotHubNamespace?: string;
     /** The shared access policy name for the IoT Hub. This policy must contain at least the Service connect permission. Required on PUT (CreateOrReplace) requests. */
     sharedAccessPolicyName?: string;
-    /** The shared access policy key for the specified shared access policy. Required on PUT (CreateOrReplace) requests. */
+    /** The shared access policy key for the specified shared access policy. Required on PUT (CreateOrReplace) requests. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sharedAccessPolicyKey?: string;
     /** The name of an IoT Hub Consumer Group that should be used to read events from the IoT Hub. If not specified, the input uses the Iot Hub’s default consumer group. */
     consumerGroupName?: string;
@@ -1352,7 +1352,7 @@ export declare namespace inputs {
     authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
     /** The name of the Azure Storage account. Required on PUT (CreateOrReplace) requests. */
     accountName?: string;
-    /** The account key for the Azure Storage account. Required on PUT (CreateOrReplace) requests. */
+    /** The account key for the Azure Storage account. Required on PUT (CreateOrReplace) requests. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accountKey?: string;
   }
   interface JsonSerialization {
@@ -1500,7 +1500,7 @@ export declare namespace inputs {
     groupName?: string;
     /** Authentication Mode. */
     authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
-    /** A refresh token that can be used to obtain a valid access token that can then be used to authenticate with the data source. A valid refresh token is currently only obtainable via the Azure Portal. It is recommended to put a dummy string value here when creating the data source and then going to the Azure Portal to authenticate the data source which will update this property with a valid refresh token. Required on PUT (CreateOrReplace) requests. */
+    /** A refresh token that can be used to obtain a valid access token that can then be used to authenticate with the data source. A valid refresh token is currently only obtainable via the Azure Portal. It is recommended to put a dummy string value here when creating the data source and then going to the Azure Portal to authenticate the data source which will update this property with a valid refresh token. Required on PUT (CreateOrReplace) requests. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     refreshToken?: string;
     /** The user principal name (UPN) of the user that was used to obtain the refresh token. Use this property to help remember which user was used to obtain the refresh token. */
     tokenUserPrincipalName?: string;
@@ -1564,7 +1564,7 @@ export declare namespace inputs {
     serviceBusNamespace?: string;
     /** The shared access policy name for the Event Hub, Service Bus Queue, Service Bus Topic, etc. Required on PUT (CreateOrReplace) requests. */
     sharedAccessPolicyName?: string;
-    /** The shared access policy key for the specified shared access policy. Required on PUT (CreateOrReplace) requests. */
+    /** The shared access policy key for the specified shared access policy. Required on PUT (CreateOrReplace) requests. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sharedAccessPolicyKey?: string;
     /** Authentication Mode. */
     authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
@@ -1593,7 +1593,7 @@ export declare namespace inputs {
     serviceBusNamespace?: string;
     /** The shared access policy name for the Event Hub, Service Bus Queue, Service Bus Topic, etc. Required on PUT (CreateOrReplace) requests. */
     sharedAccessPolicyName?: string;
-    /** The shared access policy key for the specified shared access policy. Required on PUT (CreateOrReplace) requests. */
+    /** The shared access policy key for the specified shared access policy. Required on PUT (CreateOrReplace) requests. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sharedAccessPolicyKey?: string;
     /** Authentication Mode. */
     authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
@@ -1606,7 +1606,7 @@ export declare namespace inputs {
   interface StorageAccount {
     /** The name of the Azure Storage account. Required on PUT (CreateOrReplace) requests. */
     accountName?: string;
-    /** The account key for the Azure Storage account. Required on PUT (CreateOrReplace) requests. */
+    /** The account key for the Azure Storage account. Required on PUT (CreateOrReplace) requests. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accountKey?: string;
   }
   interface StreamingJobProperties {

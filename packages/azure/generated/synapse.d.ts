@@ -186,7 +186,7 @@ export interface WorkspaceArgs {
   location?: $DeepInput<string>;
   /** Workspace default data lake storage account details */
   defaultDataLakeStorage?: $DeepInput<inputs.DataLakeStorageAccountDetails>;
-  /** SQL administrator login password */
+  /** SQL administrator login password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   sqlAdministratorLoginPassword?: $DeepInput<string>;
   /** Workspace managed resource group. The resource group name uniquely identifies the resource group within the user subscriptionId. The resource group name must be no longer than 90 characters long, and must be alphanumeric characters (Char.IsLetterOrDigit()) and '-', '_', '(', ')' and'.'. Note that the name cannot end with '.' */
   managedResourceGroupName?: $DeepInput<string>;
@@ -487,7 +487,7 @@ export interface AuditingSettingArgs {
    * Prerequisites for using managed identity authentication:
    * 1. Assign SQL Server a system-assigned managed identity in Azure Active Directory (AAD).
    * 2. Grant SQL Server identity access to the storage account by adding 'Storage Blob Data Contributor' RBAC role to the server identity.
-   * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355)
+   * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355). Secret: encrypted in state and shown as [secret], even when given as a plain string.
    */
   storageAccountAccessKey?: $DeepInput<string>;
   /** Specifies the number of days to keep in the audit logs in the storage account. */
@@ -1158,7 +1158,7 @@ export interface ExtendedAuditingSettingArgs {
    * Prerequisites for using managed identity authentication:
    * 1. Assign SQL Server a system-assigned managed identity in Azure Active Directory (AAD).
    * 2. Grant SQL Server identity access to the storage account by adding 'Storage Blob Data Contributor' RBAC role to the server identity.
-   * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355)
+   * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355). Secret: encrypted in state and shown as [secret], even when given as a plain string.
    */
   storageAccountAccessKey?: $DeepInput<string>;
   /** Specifies the number of days to keep in the audit logs in the storage account. */
@@ -1830,7 +1830,7 @@ export interface SecurityAlertPolicyArgs {
   emailAccountAdmins?: $DeepInput<boolean>;
   /** Specifies the blob storage endpoint (e.g. https://MyAccount.blob.core.windows.net). This blob storage will hold all Threat Detection audit logs. */
   storageEndpoint?: $DeepInput<string>;
-  /** Specifies the identifier key of the Threat Detection audit storage account. */
+  /** Specifies the identifier key of the Threat Detection audit storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageAccountAccessKey?: $DeepInput<string>;
   /** Specifies the number of days to keep in the Threat Detection audit logs. */
   retentionDays?: $DeepInput<number>;
@@ -2206,7 +2206,7 @@ export interface SqlPoolAuditingSettingArgs {
   state: $DeepInput<"Enabled" | "Disabled">;
   /** Specifies the blob storage endpoint (e.g. https://MyAccount.blob.core.windows.net). If state is Enabled, storageEndpoint is required. */
   storageEndpoint?: $DeepInput<string>;
-  /** Specifies the identifier key of the auditing storage account. If state is Enabled and storageEndpoint is specified, storageAccountAccessKey is required. */
+  /** Specifies the identifier key of the auditing storage account. If state is Enabled and storageEndpoint is specified, storageAccountAccessKey is required. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageAccountAccessKey?: $DeepInput<string>;
   /** Specifies the number of days to keep in the audit logs in the storage account. */
   retentionDays?: $DeepInput<number>;
@@ -2751,7 +2751,7 @@ export interface SqlPoolExtendedAuditingSettingArgs {
    * Prerequisites for using managed identity authentication:
    * 1. Assign SQL Server a system-assigned managed identity in Azure Active Directory (AAD).
    * 2. Grant SQL Server identity access to the storage account by adding 'Storage Blob Data Contributor' RBAC role to the server identity.
-   * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355)
+   * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355). Secret: encrypted in state and shown as [secret], even when given as a plain string.
    */
   storageAccountAccessKey?: $DeepInput<string>;
   /** Specifies the number of days to keep in the audit logs in the storage account. */
@@ -3323,7 +3323,7 @@ export interface SqlPoolSecurityAlertPolicyArgs {
   emailAccountAdmins?: $DeepInput<boolean>;
   /** Specifies the blob storage endpoint (e.g. https://MyAccount.blob.core.windows.net). This blob storage will hold all Threat Detection audit logs. */
   storageEndpoint?: $DeepInput<string>;
-  /** Specifies the identifier key of the Threat Detection audit storage account. */
+  /** Specifies the identifier key of the Threat Detection audit storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageAccountAccessKey?: $DeepInput<string>;
   /** Specifies the number of days to keep in the Threat Detection audit logs. */
   retentionDays?: $DeepInput<number>;
@@ -3481,9 +3481,9 @@ export interface SqlPoolVulnerabilityAssessmentArgs {
   properties?: $DeepInput<inputs.SqlPoolVulnerabilityAssessmentProperties>;
   /** A blob storage container path to hold the scan results (e.g. https://myStorage.blob.core.windows.net/VaScans/).  It is required if server level vulnerability assessment policy doesn't set */
   storageContainerPath?: $DeepInput<string>;
-  /** A shared access signature (SAS Key) that has write access to the blob container specified in 'storageContainerPath' parameter. If 'storageAccountAccessKey' isn't specified, StorageContainerSasKey is required. */
+  /** A shared access signature (SAS Key) that has write access to the blob container specified in 'storageContainerPath' parameter. If 'storageAccountAccessKey' isn't specified, StorageContainerSasKey is required. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageContainerSasKey?: $DeepInput<string>;
-  /** Specifies the identifier key of the storage account for vulnerability assessment scan results. If 'StorageContainerSasKey' isn't specified, storageAccountAccessKey is required. */
+  /** Specifies the identifier key of the storage account for vulnerability assessment scan results. If 'StorageContainerSasKey' isn't specified, storageAccountAccessKey is required. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageAccountAccessKey?: $DeepInput<string>;
   /** The recurring scans settings */
   recurringScans?: $DeepInput<inputs.VulnerabilityAssessmentRecurringScansProperties>;
@@ -3874,9 +3874,9 @@ export interface VulnerabilityAssessmentArgs {
   properties?: $DeepInput<inputs.ServerVulnerabilityAssessmentProperties>;
   /** A blob storage container path to hold the scan results (e.g. https://myStorage.blob.core.windows.net/VaScans/). */
   storageContainerPath: $DeepInput<string>;
-  /** A shared access signature (SAS Key) that has read and write access to the blob container specified in 'storageContainerPath' parameter. If 'storageAccountAccessKey' isn't specified, StorageContainerSasKey is required. */
+  /** A shared access signature (SAS Key) that has read and write access to the blob container specified in 'storageContainerPath' parameter. If 'storageAccountAccessKey' isn't specified, StorageContainerSasKey is required. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageContainerSasKey?: $DeepInput<string>;
-  /** Specifies the identifier key of the storage account for vulnerability assessment scan results. If 'StorageContainerSasKey' isn't specified, storageAccountAccessKey is required. */
+  /** Specifies the identifier key of the storage account for vulnerability assessment scan results. If 'StorageContainerSasKey' isn't specified, storageAccountAccessKey is required. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   storageAccountAccessKey?: $DeepInput<string>;
   /** The recurring scans settings */
   recurringScans?: $DeepInput<inputs.VulnerabilityAssessmentRecurringScansProperties>;
@@ -4421,7 +4421,7 @@ export declare namespace inputs {
      * Prerequisites for using managed identity authentication:
      * 1. Assign SQL Server a system-assigned managed identity in Azure Active Directory (AAD).
      * 2. Grant SQL Server identity access to the storage account by adding 'Storage Blob Data Contributor' RBAC role to the server identity.
-     * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355)
+     * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355). Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     storageAccountAccessKey?: string;
     /** Specifies the number of days to keep in the audit logs in the storage account. */
@@ -4536,7 +4536,7 @@ export declare namespace inputs {
      * Prerequisites for using managed identity authentication:
      * 1. Assign SQL Server a system-assigned managed identity in Azure Active Directory (AAD).
      * 2. Grant SQL Server identity access to the storage account by adding 'Storage Blob Data Contributor' RBAC role to the server identity.
-     * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355)
+     * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355). Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     storageAccountAccessKey?: string;
     /** Specifies the number of days to keep in the audit logs in the storage account. */
@@ -4638,9 +4638,9 @@ export declare namespace inputs {
     description?: string;
   } & (inputs.ManagedIntegrationRuntime | inputs.SelfHostedIntegrationRuntime);
   interface IntegrationRuntimeAuthKeys {
-    /** The primary integration runtime authentication key. */
+    /** The primary integration runtime authentication key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     authKey1?: string;
-    /** The secondary integration runtime authentication key. */
+    /** The secondary integration runtime authentication key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     authKey2?: string;
   }
   interface IntegrationRuntimeComputeProperties {
@@ -5318,13 +5318,13 @@ export declare namespace inputs {
   type RestorePointProperties = { [key: string]: any };
   type SecretBase = inputs.SecureString2;
   interface SecureString {
-    /** Value of secure string. */
+    /** Value of secure string. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value: string;
     /** Type of the secret. */
     type: string;
   }
   interface SecureString2 {
-    /** Value of secure string. */
+    /** Value of secure string. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value: string;
     /** Type of the secret. */
     type: "SecureString";
@@ -5340,7 +5340,7 @@ export declare namespace inputs {
     emailAccountAdmins?: boolean;
     /** Specifies the blob storage endpoint (e.g. https://MyAccount.blob.core.windows.net). This blob storage will hold all Threat Detection audit logs. */
     storageEndpoint?: string;
-    /** Specifies the identifier key of the Threat Detection audit storage account. */
+    /** Specifies the identifier key of the Threat Detection audit storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageAccountAccessKey?: string;
     /** Specifies the number of days to keep in the Threat Detection audit logs. */
     retentionDays?: number;
@@ -5392,7 +5392,7 @@ export declare namespace inputs {
      * Prerequisites for using managed identity authentication:
      * 1. Assign SQL Server a system-assigned managed identity in Azure Active Directory (AAD).
      * 2. Grant SQL Server identity access to the storage account by adding 'Storage Blob Data Contributor' RBAC role to the server identity.
-     * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355)
+     * For more information, see [Auditing to storage using Managed Identity authentication](https://go.microsoft.com/fwlink/?linkid=2114355). Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     storageAccountAccessKey?: string;
     /** Specifies the number of days to keep in the audit logs in the storage account. */
@@ -5505,7 +5505,7 @@ export declare namespace inputs {
     emailAccountAdmins?: boolean;
     /** Specifies the blob storage endpoint (e.g. https://MyAccount.blob.core.windows.net). This blob storage will hold all Threat Detection audit logs. */
     storageEndpoint?: string;
-    /** Specifies the identifier key of the Threat Detection audit storage account. */
+    /** Specifies the identifier key of the Threat Detection audit storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageAccountAccessKey?: string;
     /** Specifies the number of days to keep in the Threat Detection audit logs. */
     retentionDays?: number;
@@ -5513,9 +5513,9 @@ export declare namespace inputs {
   interface ServerVulnerabilityAssessmentProperties {
     /** A blob storage container path to hold the scan results (e.g. https://myStorage.blob.core.windows.net/VaScans/). */
     storageContainerPath: string;
-    /** A shared access signature (SAS Key) that has read and write access to the blob container specified in 'storageContainerPath' parameter. If 'storageAccountAccessKey' isn't specified, StorageContainerSasKey is required. */
+    /** A shared access signature (SAS Key) that has read and write access to the blob container specified in 'storageContainerPath' parameter. If 'storageAccountAccessKey' isn't specified, StorageContainerSasKey is required. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageContainerSasKey?: string;
-    /** Specifies the identifier key of the storage account for vulnerability assessment scan results. If 'StorageContainerSasKey' isn't specified, storageAccountAccessKey is required. */
+    /** Specifies the identifier key of the storage account for vulnerability assessment scan results. If 'StorageContainerSasKey' isn't specified, storageAccountAccessKey is required. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageAccountAccessKey?: string;
     /** The recurring scans settings */
     recurringScans?: inputs.VulnerabilityAssessmentRecurringScansProperties;
@@ -5560,7 +5560,7 @@ export declare namespace inputs {
     state: "Enabled" | "Disabled";
     /** Specifies the blob storage endpoint (e.g. https://MyAccount.blob.core.windows.net). If state is Enabled, storageEndpoint is required. */
     storageEndpoint?: string;
-    /** Specifies the identifier key of the auditing storage account. If state is Enabled and storageEndpoint is specified, storageAccountAccessKey is required. */
+    /** Specifies the identifier key of the auditing storage account. If state is Enabled and storageEndpoint is specified, storageAccountAccessKey is required. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageAccountAccessKey?: string;
     /** Specifies the number of days to keep in the audit logs in the storage account. */
     retentionDays?: number;
@@ -5696,9 +5696,9 @@ export declare namespace inputs {
   interface SqlPoolVulnerabilityAssessmentProperties {
     /** A blob storage container path to hold the scan results (e.g. https://myStorage.blob.core.windows.net/VaScans/).  It is required if server level vulnerability assessment policy doesn't set */
     storageContainerPath?: string;
-    /** A shared access signature (SAS Key) that has write access to the blob container specified in 'storageContainerPath' parameter. If 'storageAccountAccessKey' isn't specified, StorageContainerSasKey is required. */
+    /** A shared access signature (SAS Key) that has write access to the blob container specified in 'storageContainerPath' parameter. If 'storageAccountAccessKey' isn't specified, StorageContainerSasKey is required. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageContainerSasKey?: string;
-    /** Specifies the identifier key of the storage account for vulnerability assessment scan results. If 'StorageContainerSasKey' isn't specified, storageAccountAccessKey is required. */
+    /** Specifies the identifier key of the storage account for vulnerability assessment scan results. If 'StorageContainerSasKey' isn't specified, storageAccountAccessKey is required. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     storageAccountAccessKey?: string;
     /** The recurring scans settings */
     recurringScans?: inputs.VulnerabilityAssessmentRecurringScansProperties;
@@ -5886,7 +5886,7 @@ export declare namespace inputs {
   interface WorkspaceProperties {
     /** Workspace default data lake storage account details */
     defaultDataLakeStorage?: inputs.DataLakeStorageAccountDetails;
-    /** SQL administrator login password */
+    /** SQL administrator login password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sqlAdministratorLoginPassword?: string;
     /** Workspace managed resource group. The resource group name uniquely identifies the resource group within the user subscriptionId. The resource group name must be no longer than 90 characters long, and must be alphanumeric characters (Char.IsLetterOrDigit()) and '-', '_', '(', ')' and'.'. Note that the name cannot end with '.' */
     managedResourceGroupName?: string;

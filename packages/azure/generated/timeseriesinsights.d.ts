@@ -219,6 +219,7 @@ export interface EventSourceArgs {
   tags?: $DeepInput<inputs.CreateOrUpdateTrackedResourcePropertiesTags>;
   properties?: $DeepInput<inputs.EventHubEventSourceCreationPropertiesOrEventHubEventSourceResourceProperties>;
   kind?: $DeepInput<"Microsoft.EventHub">;
+  /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   sharedAccessKey: $DeepInput<string>;
   serviceBusNamespace: $DeepInput<string>;
   eventHubName: $DeepInput<string>;
@@ -396,7 +397,7 @@ export declare namespace inputs {
     ingressStartAt?: inputs.IngressStartAtProperties;
   }
   interface EventHubEventSourceCreationPropertiesOrEventHubEventSourceResourceProperties {
-    /** The value of the shared access key that grants the Time Series Insights service read access to the event hub. This property is not shown in event source responses. */
+    /** The value of the shared access key that grants the Time Series Insights service read access to the event hub. This property is not shown in event source responses. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sharedAccessKey: string;
     /** The name of the service bus that contains the event hub. */
     serviceBusNamespace: string;
@@ -452,7 +453,7 @@ export declare namespace inputs {
   interface Gen2StorageConfigurationInputOrGen2StorageConfigurationOutput {
     /** The name of the storage account that will hold the environment's Gen2 data. */
     accountName: string;
-    /** The value of the management key that grants the Time Series Insights service write access to the storage account. This property is not shown in environment responses. */
+    /** The value of the management key that grants the Time Series Insights service write access to the storage account. This property is not shown in environment responses. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     managementKey: string;
   }
   interface IngressEnvironmentStatus {
@@ -480,7 +481,7 @@ export declare namespace inputs {
     ingressStartAt?: inputs.IngressStartAtProperties;
   }
   interface IoTHubEventSourceCreationPropertiesOrIoTHubEventSourceResourceProperties {
-    /** The value of the Shared Access Policy key that grants the Time Series Insights service read access to the iot hub. This property is not shown in event source responses. */
+    /** The value of the Shared Access Policy key that grants the Time Series Insights service read access to the iot hub. This property is not shown in event source responses. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sharedAccessKey: string;
     /** The name of the iot hub. */
     iotHubName: string;

@@ -197,7 +197,7 @@ export declare namespace inputs {
     dnsServers?: string[];
     /** Virtual Machine hostname */
     hostName?: string;
-    /** Password for login */
+    /** Password for login. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** id of customization policy */
     policyId?: string;
@@ -289,7 +289,7 @@ export declare namespace inputs {
     nics?: inputs.VirtualNic[];
     /** The number of CPU cores */
     numberOfCores: number;
-    /** Password for login. Deprecated - use customization property */
+    /** Password for login. Deprecated - use customization property. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** Private Cloud Id */
     privateCloudId: string;

@@ -87,7 +87,7 @@ export interface CertificateArgs {
   location?: $DeepInput<string>;
   /** Resource tags. */
   tags?: $DeepInput<inputs.ResourceTags>;
-  /** Certificate password. */
+  /** Certificate password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   password?: $DeepInput<string>;
   /** Host names the certificate applies to. */
   hostNames?: $DeepInput<string[]>;
@@ -971,7 +971,7 @@ export interface PublishingUserArgs {
   properties?: $DeepInput<inputs.UserProperties>;
   /** Kind of resource. */
   kind?: $DeepInput<string>;
-  /** Password used for publishing. */
+  /** Password used for publishing. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   publishingPassword?: $DeepInput<string>;
   /** Password hash used for publishing. */
   publishingPasswordHash?: $DeepInput<string>;
@@ -2036,7 +2036,7 @@ export interface SiteCertificateArgs {
   location?: $DeepInput<string>;
   /** Resource tags. */
   tags?: $DeepInput<inputs.ResourceTags>;
-  /** Certificate password. */
+  /** Certificate password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   password?: $DeepInput<string>;
   /** Host names the certificate applies to. */
   hostNames?: $DeepInput<string[]>;
@@ -2726,6 +2726,7 @@ export interface ExtensionArgs {
   properties?: $DeepInput<inputs.MSDeployCoreOrMSDeployStatusProperties>;
   kind?: $DeepInput<string>;
   packageUri?: $DeepInput<string>;
+  /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   connectionString?: $DeepInput<string>;
   dbType?: $DeepInput<string>;
   setParametersXmlFileUri?: $DeepInput<string>;
@@ -2930,7 +2931,7 @@ export interface KeyArgs {
   functionName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   keyName?: $Input<string>;
-  /** Key value */
+  /** Key value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   value?: $DeepInput<string>;
 }
 
@@ -3481,8 +3482,10 @@ export interface HybridconnectionArgs {
   /** Kind of resource. */
   kind?: $DeepInput<string>;
   entityName?: $DeepInput<string>;
+  /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   entityConnectionString?: $DeepInput<string>;
   resourceType?: $DeepInput<string>;
+  /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   resourceConnectionString?: $DeepInput<string>;
   hostname?: $DeepInput<string>;
   port?: $DeepInput<number>;
@@ -3719,7 +3722,7 @@ export interface InstanceExtensionArgs {
   kind?: $DeepInput<string>;
   /** Package URI */
   packageUri?: $DeepInput<string>;
-  /** SQL Connection String */
+  /** SQL Connection String. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   connectionString?: $DeepInput<string>;
   /** Database Type */
   dbType?: $DeepInput<string>;
@@ -4582,7 +4585,7 @@ export interface SitecontainerArgs {
   authType?: $DeepInput<"Anonymous" | "UserCredentials" | "SystemIdentity" | "UserAssigned">;
   /** User Name */
   userName?: $DeepInput<string>;
-  /** Password Secret */
+  /** Password Secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   passwordSecret?: $DeepInput<string>;
   /** UserManagedIdentity ClientId */
   userManagedIdentityClientId?: $DeepInput<string>;
@@ -5304,7 +5307,7 @@ export interface SlotCertificateArgs {
   location?: $DeepInput<string>;
   /** Resource tags. */
   tags?: $DeepInput<inputs.ResourceTags>;
-  /** Certificate password. */
+  /** Certificate password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   password?: $DeepInput<string>;
   /** Host names the certificate applies to. */
   hostNames?: $DeepInput<string[]>;
@@ -6048,7 +6051,7 @@ export interface SlotExtensionArgs {
   kind?: $DeepInput<string>;
   /** Package URI */
   packageUri?: $DeepInput<string>;
-  /** SQL Connection String */
+  /** SQL Connection String. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   connectionString?: $DeepInput<string>;
   /** Database Type */
   dbType?: $DeepInput<string>;
@@ -6278,7 +6281,7 @@ export interface FunctionKeyArgs {
   functionName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   keyName?: $Input<string>;
-  /** Key value */
+  /** Key value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   value?: $DeepInput<string>;
 }
 
@@ -6469,8 +6472,10 @@ export interface SlotHybridconnectionArgs {
   /** Kind of resource. */
   kind?: $DeepInput<string>;
   entityName?: $DeepInput<string>;
+  /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   entityConnectionString?: $DeepInput<string>;
   resourceType?: $DeepInput<string>;
+  /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   resourceConnectionString?: $DeepInput<string>;
   hostname?: $DeepInput<string>;
   port?: $DeepInput<number>;
@@ -6721,7 +6726,7 @@ export interface SlotInstanceExtensionArgs {
   kind?: $DeepInput<string>;
   /** Package URI */
   packageUri?: $DeepInput<string>;
-  /** SQL Connection String */
+  /** SQL Connection String. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   connectionString?: $DeepInput<string>;
   /** Database Type */
   dbType?: $DeepInput<string>;
@@ -7597,7 +7602,7 @@ export interface SlotSitecontainerArgs {
   authType?: $DeepInput<"Anonymous" | "UserCredentials" | "SystemIdentity" | "UserAssigned">;
   /** User Name */
   userName?: $DeepInput<string>;
-  /** Password Secret */
+  /** Password Secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   passwordSecret?: $DeepInput<string>;
   /** UserManagedIdentity ClientId */
   userManagedIdentityClientId?: $DeepInput<string>;
@@ -8587,11 +8592,11 @@ export interface SourcecontrolArgs {
   properties?: $DeepInput<inputs.SourceControlProperties>;
   /** Kind of resource. */
   kind?: $DeepInput<string>;
-  /** OAuth access token. */
+  /** OAuth access token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   token?: $DeepInput<string>;
-  /** OAuth access token secret. */
+  /** OAuth access token secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   tokenSecret?: $DeepInput<string>;
-  /** OAuth refresh token. */
+  /** OAuth refresh token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   refreshToken?: $DeepInput<string>;
   /** OAuth token expiration. */
   expirationTime?: $DeepInput<string>;
@@ -8823,7 +8828,7 @@ export interface BasicAuthArgs {
   properties?: $DeepInput<inputs.StaticSiteBasicAuthPropertiesARMResourceProperties>;
   /** Kind of resource. */
   kind?: $DeepInput<string>;
-  /** The password for basic auth. */
+  /** The password for basic auth. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   password?: $DeepInput<string>;
   /** Url to the secret in Key Vault. */
   secretUrl?: $DeepInput<string>;
@@ -9019,7 +9024,7 @@ export interface BuildDatabaseConnectionArgs {
   resourceId: $DeepInput<string>;
   /** If present, the identity is used in conjunction with connection string to connect to the database. Use of the system-assigned managed identity is indicated with the string 'SystemAssigned', while use of a user-assigned managed identity is indicated with the resource id of the managed identity resource. */
   connectionIdentity?: $DeepInput<string>;
-  /** The connection string to use to connect to the database. */
+  /** The connection string to use to connect to the database. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   connectionString?: $DeepInput<string>;
   /** The region of the database resource. */
   region: $DeepInput<string>;
@@ -9420,7 +9425,7 @@ export interface DatabaseConnectionArgs {
   resourceId: $DeepInput<string>;
   /** If present, the identity is used in conjunction with connection string to connect to the database. Use of the system-assigned managed identity is indicated with the string 'SystemAssigned', while use of a user-assigned managed identity is indicated with the resource id of the managed identity resource. */
   connectionIdentity?: $DeepInput<string>;
-  /** The connection string to use to connect to the database. */
+  /** The connection string to use to connect to the database. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   connectionString?: $DeepInput<string>;
   /** The region of the database resource. */
   region: $DeepInput<string>;
@@ -10574,6 +10579,7 @@ export declare namespace inputs {
     artifactStorageNodeName?: string;
     artifactStorageAccessMode?: string;
     frontEndServiceConfiguration?: inputs.FrontEndConfiguration;
+    /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     kubeConfig?: string;
   }
   type ArmIdWrapper = { [key: string]: any };
@@ -10729,7 +10735,7 @@ export declare namespace inputs {
   interface AzureBlobStorageApplicationLogsConfig {
     /** Log level. */
     level?: "Off" | "Verbose" | "Information" | "Warning" | "Error";
-    /** SAS url to a azure blob container with read/write/list/delete permissions. */
+    /** SAS url to a azure blob container with read/write/list/delete permissions. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasUrl?: string;
     /**
      * Retention in days.
@@ -10739,7 +10745,7 @@ export declare namespace inputs {
     retentionInDays?: number;
   }
   interface AzureBlobStorageHttpLogsConfig {
-    /** SAS url to a azure blob container with read/write/list/delete permissions. */
+    /** SAS url to a azure blob container with read/write/list/delete permissions. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasUrl?: string;
     /**
      * Retention in days.
@@ -10775,7 +10781,7 @@ export declare namespace inputs {
     accountName?: string;
     /** Name of the file share (container name, for Blob storage). */
     shareName?: string;
-    /** Access key for the storage account. */
+    /** Access key for the storage account. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     accessKey?: string;
     /** Path to mount the storage within the site's runtime environment. */
     mountPath?: string;
@@ -10786,7 +10792,7 @@ export declare namespace inputs {
   interface AzureTableStorageApplicationLogsConfig {
     /** Log level. */
     level?: "Off" | "Verbose" | "Information" | "Warning" | "Error";
-    /** SAS URL to an Azure table with add/query/delete permissions. */
+    /** SAS URL to an Azure table with add/query/delete permissions. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sasUrl: string;
   }
   interface BackupItem {
@@ -10848,7 +10854,7 @@ export declare namespace inputs {
     reason?: string;
   }
   interface CertificateProperties {
-    /** Certificate password. */
+    /** Certificate password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** Host names the certificate applies to. */
     hostNames?: string[];
@@ -10913,13 +10919,13 @@ export declare namespace inputs {
   interface ConnStringInfo {
     /** Name of connection string. */
     name?: string;
-    /** Connection string value. */
+    /** Connection string value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: string;
     /** Type of database. */
     type?: "MySql" | "SQLServer" | "SQLAzure" | "Custom" | "NotificationHub" | "ServiceBus" | "EventHub" | "ApiHub" | "DocDb" | "RedisCache" | "PostgreSQL";
   }
   interface ConnStringValueTypePair {
-    /** Value of pair. */
+    /** Value of pair. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value: string;
     /** Type of database. */
     type: "MySql" | "SQLServer" | "SQLAzure" | "Custom" | "NotificationHub" | "ServiceBus" | "EventHub" | "ApiHub" | "DocDb" | "RedisCache" | "PostgreSQL";
@@ -11106,7 +11112,7 @@ export declare namespace inputs {
      * This is used during restore with overwrite connection strings options.
      */
     connectionStringName?: string;
-    /** Contains a connection string to a database which is being backed up or restored. If the restore should happen to a new database, the database name inside is the new one. */
+    /** Contains a connection string to a database which is being backed up or restored. If the restore should happen to a new database, the database name inside is the new one. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: string;
   }
   type DatabaseConnectionOverview = { [key: string]: any };
@@ -11115,7 +11121,7 @@ export declare namespace inputs {
     resourceId: string;
     /** If present, the identity is used in conjunction with connection string to connect to the database. Use of the system-assigned managed identity is indicated with the string 'SystemAssigned', while use of a user-assigned managed identity is indicated with the resource id of the managed identity resource. */
     connectionIdentity?: string;
-    /** The connection string to use to connect to the database. */
+    /** The connection string to use to connect to the database. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: string;
     /** The region of the database resource. */
     region: string;
@@ -11463,7 +11469,7 @@ export declare namespace inputs {
     imageName?: string;
     /** The username used to upload the image to the container registry. */
     username?: string;
-    /** The password used to upload the image to the container registry. */
+    /** The password used to upload the image to the container registry. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
   }
   interface GlobalValidation {
@@ -11503,7 +11509,7 @@ export declare namespace inputs {
     id?: string;
   }
   interface HostKeys {
-    /** Secret key. */
+    /** Secret key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     masterKey?: string;
     /** Host level function keys. */
     functionKeys?: inputs.HostKeysFunctionKeys;
@@ -11752,6 +11758,7 @@ export declare namespace inputs {
   }
   interface LogAnalyticsConfiguration {
     customerId?: string;
+    /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sharedKey?: string;
   }
   interface Login {
@@ -12444,7 +12451,7 @@ export declare namespace inputs {
   interface MicrosoftWebSitesFunctionsKeys {
     /** The resource name */
     name: string;
-    /** Key value */
+    /** Key value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value?: string;
   }
   interface MicrosoftWebSitesHostNameBindings {
@@ -13063,7 +13070,7 @@ export declare namespace inputs {
   interface MicrosoftWebSitesSlotsFunctionsKeys {
     /** The resource name */
     name: string;
-    /** Key value */
+    /** Key value. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     value?: string;
   }
   interface MicrosoftWebSitesSlotsHostNameBindings {
@@ -13515,7 +13522,7 @@ export declare namespace inputs {
   interface MSDeployCoreOrMSDeployStatusProperties {
     /** Package URI */
     packageUri?: string;
-    /** SQL Connection String */
+    /** SQL Connection String. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     connectionString?: string;
     /** Database Type */
     dbType?: string;
@@ -13943,8 +13950,10 @@ export declare namespace inputs {
   }
   interface RelayServiceConnectionEntityProperties {
     entityName?: string;
+    /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     entityConnectionString?: string;
     resourceType?: string;
+    /** Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     resourceConnectionString?: string;
     hostname?: string;
     port?: number;
@@ -14163,7 +14172,7 @@ export declare namespace inputs {
      * The Client Secret of this relying party application (in Azure Active Directory, this is also referred to as the Key).
      * This setting is optional. If no client secret is configured, the OpenID Connect implicit auth flow is used to authenticate end users.
      * Otherwise, the OpenID Connect Authorization Code Flow is used to authenticate end users.
-     * More information on OpenID Connect: http://openid.net/specs/openid-connect-core-1_0.html
+     * More information on OpenID Connect: http://openid.net/specs/openid-connect-core-1_0.html. Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     clientSecret?: string;
     /** The app setting name that contains the client secret of the relying party application. */
@@ -14204,7 +14213,7 @@ export declare namespace inputs {
     /**
      * The client secret associated with the Google web application.
      * This setting is required for enabling Google Sign-In.
-     * Google Sign-In documentation: https://developers.google.com/identity/sign-in/web/
+     * Google Sign-In documentation: https://developers.google.com/identity/sign-in/web/. Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     googleClientSecret?: string;
     /**
@@ -14227,7 +14236,7 @@ export declare namespace inputs {
     /**
      * The App Secret of the Facebook app used for Facebook Login.
      * This setting is required for enabling Facebook Login.
-     * Facebook Login documentation: https://developers.facebook.com/docs/facebook-login
+     * Facebook Login documentation: https://developers.facebook.com/docs/facebook-login. Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     facebookAppSecret?: string;
     /** The app setting name that contains the app secret used for Facebook Login. */
@@ -14245,7 +14254,7 @@ export declare namespace inputs {
     gitHubClientId?: string;
     /**
      * The Client Secret of the GitHub app used for Github Login.
-     * This setting is required for enabling Github login.
+     * This setting is required for enabling Github login. Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     gitHubClientSecret?: string;
     /**
@@ -14267,7 +14276,7 @@ export declare namespace inputs {
     /**
      * The OAuth 1.0a consumer secret of the Twitter application used for sign-in.
      * This setting is required for enabling Twitter Sign-In.
-     * Twitter Sign-In documentation: https://dev.twitter.com/web/sign-in
+     * Twitter Sign-In documentation: https://dev.twitter.com/web/sign-in. Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     twitterConsumerSecret?: string;
     /**
@@ -14284,7 +14293,7 @@ export declare namespace inputs {
     /**
      * The OAuth 2.0 client secret that was created for the app used for authentication.
      * This setting is required for enabling Microsoft Account authentication.
-     * Microsoft Account OAuth documentation: https://dev.onedrive.com/auth/msa_oauth.htm
+     * Microsoft Account OAuth documentation: https://dev.onedrive.com/auth/msa_oauth.htm. Secret: encrypted in state and shown as [secret], even when given as a plain string.
      */
     microsoftAccountClientSecret?: string;
     /**
@@ -14502,7 +14511,7 @@ export declare namespace inputs {
     authType?: "Anonymous" | "UserCredentials" | "SystemIdentity" | "UserAssigned";
     /** User Name */
     userName?: string;
-    /** Password Secret */
+    /** Password Secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     passwordSecret?: string;
     /** UserManagedIdentity ClientId */
     userManagedIdentityClientId?: string;
@@ -14750,11 +14759,11 @@ export declare namespace inputs {
     timeInterval?: string;
   }
   interface SourceControlProperties {
-    /** OAuth access token. */
+    /** OAuth access token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     token?: string;
-    /** OAuth access token secret. */
+    /** OAuth access token secret. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     tokenSecret?: string;
-    /** OAuth refresh token. */
+    /** OAuth refresh token. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     refreshToken?: string;
     /** OAuth token expiration. */
     expirationTime?: string;
@@ -14782,7 +14791,7 @@ export declare namespace inputs {
     publicNetworkAccess?: string;
   }
   interface StaticSiteBasicAuthPropertiesARMResourceProperties {
-    /** The password for basic auth. */
+    /** The password for basic auth. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;
     /** Url to the secret in Key Vault. */
     secretUrl?: string;
@@ -15029,7 +15038,7 @@ export declare namespace inputs {
   interface UserProperties {
     /** Username used for publishing. */
     publishingUserName: string;
-    /** Password used for publishing. */
+    /** Password used for publishing. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     publishingPassword?: string;
     /** Password hash used for publishing. */
     publishingPasswordHash?: string;

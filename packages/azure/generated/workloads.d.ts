@@ -1877,7 +1877,7 @@ export declare namespace inputs {
     dbPort?: string;
     /** Gets or sets the db2 database user name. */
     dbUsername?: string;
-    /** Gets or sets the db2 database password. */
+    /** Gets or sets the db2 database password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     dbPassword?: string;
     /** Gets or sets the key vault URI to secret with the database password. */
     dbPasswordUri?: string;
@@ -2038,7 +2038,7 @@ export declare namespace inputs {
     instanceNumber?: string;
     /** Gets or sets the database user name. */
     dbUsername?: string;
-    /** Gets or sets the database password. */
+    /** Gets or sets the database password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     dbPassword?: string;
     /** Gets or sets the key vault URI to secret with the database password. */
     dbPasswordUri?: string;
@@ -2060,7 +2060,7 @@ export declare namespace inputs {
   interface HighAvailabilitySoftwareConfiguration {
     /** The fencing client id. */
     fencingClientId: string;
-    /** The fencing client id secret/password. The secret should never expire. This will be used pacemaker to start/stop the cluster VMs. */
+    /** The fencing client id secret/password. The secret should never expire. This will be used pacemaker to start/stop the cluster VMs. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     fencingClientPassword: string;
   }
   interface HourlySchedule {
@@ -2341,7 +2341,7 @@ export declare namespace inputs {
     dbPort?: string;
     /** Gets or sets the database user name. */
     dbUsername?: string;
-    /** Gets or sets the database password. */
+    /** Gets or sets the database password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     dbPassword?: string;
     /** Gets or sets the key vault URI to secret with the database password. */
     dbPasswordUri?: string;
@@ -2414,7 +2414,7 @@ export declare namespace inputs {
   interface OSProfile {
     /** Specifies the name of the administrator account. <br><br> This property cannot be updated after the VM is created. <br><br> **Windows-only restriction:** Cannot end in "." <br><br> **Disallowed values:** "administrator", "admin", "user", "user1", "test", "user2", "test1", "user3", "admin1", "1", "123", "a", "actuser", "adm", "admin2", "aspnet", "backup", "console", "david", "guest", "john", "owner", "root", "server", "sql", "support", "support_388945a0", "sys", "test2", "test3", "user4", "user5". <br><br> **Minimum-length (Linux):** 1  character <br><br> **Max-length (Linux):** 64 characters <br><br> **Max-length (Windows):** 20 characters. */
     adminUsername?: string;
-    /** Specifies the password of the administrator account. <br><br> **Minimum-length (Windows):** 8 characters <br><br> **Minimum-length (Linux):** 6 characters <br><br> **Max-length (Windows):** 123 characters <br><br> **Max-length (Linux):** 72 characters <br><br> **Complexity requirements:** 3 out of 4 conditions below need to be fulfilled <br> Has lower characters <br>Has upper characters <br> Has a digit <br> Has a special character (Regex match [\W_]) <br><br> **Disallowed values:** "abc@123", "P@$$w0rd", "P@ssw0rd", "P@ssword123", "Pa$$word", "pass@word1", "Password!", "Password1", "Password22", "iloveyou!" <br><br> For resetting the password, see [How to reset the Remote Desktop service or its login password in a Windows VM](https://learn.microsoft.com/troubleshoot/azure/virtual-machines/reset-rdp) <br><br> For resetting root password, see [Manage users, SSH, and check or repair disks on Azure Linux VMs using the VMAccess Extension](https://learn.microsoft.com/troubleshoot/azure/virtual-machines/troubleshoot-ssh-connection) */
+    /** Specifies the password of the administrator account. <br><br> **Minimum-length (Windows):** 8 characters <br><br> **Minimum-length (Linux):** 6 characters <br><br> **Max-length (Windows):** 123 characters <br><br> **Max-length (Linux):** 72 characters <br><br> **Complexity requirements:** 3 out of 4 conditions below need to be fulfilled <br> Has lower characters <br>Has upper characters <br> Has a digit <br> Has a special character (Regex match [\W_]) <br><br> **Disallowed values:** "abc@123", "P@$$w0rd", "P@ssw0rd", "P@ssword123", "Pa$$word", "pass@word1", "Password!", "Password1", "Password22", "iloveyou!" <br><br> For resetting the password, see [How to reset the Remote Desktop service or its login password in a Windows VM](https://learn.microsoft.com/troubleshoot/azure/virtual-machines/reset-rdp) <br><br> For resetting root password, see [Manage users, SSH, and check or repair disks on Azure Linux VMs using the VMAccess Extension](https://learn.microsoft.com/troubleshoot/azure/virtual-machines/troubleshoot-ssh-connection). Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     adminPassword?: string;
     /** Specifies Windows operating system settings on the virtual machine. */
     osConfiguration?: inputs.OSConfiguration;
@@ -2589,7 +2589,7 @@ export declare namespace inputs {
     sapHostFileEntries?: string[];
     /** Gets or sets the SAP user name. */
     sapUsername?: string;
-    /** Sets the SAP password. */
+    /** Sets the SAP password. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sapPassword?: string;
     /** Gets or sets the key vault URI to secret with the SAP password. */
     sapPasswordUri?: string;
@@ -2685,7 +2685,7 @@ export declare namespace inputs {
     sapBitsStorageAccountId: string;
     /** The FQDN to set for the SAP system during install. */
     sapFqdn: string;
-    /** The SSH private key. */
+    /** The SSH private key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     sshPrivateKey: string;
     /** Gets or sets the HA software configuration. */
     highAvailabilitySoftwareConfiguration?: inputs.HighAvailabilitySoftwareConfiguration;
@@ -2796,7 +2796,7 @@ export declare namespace inputs {
   interface SshKeyPair {
     /** SSH public key */
     publicKey?: string;
-    /** SSH private key. */
+    /** SSH private key. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     privateKey?: string;
   }
   interface SshPublicKey {
