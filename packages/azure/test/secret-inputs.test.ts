@@ -70,6 +70,13 @@ describe("secretInputs of generated types: what the type data leaves unmarked (p
     }
   });
 
+  it("an App Service config told apart by its name: the connection strings' (a map of values) and every element's secrets", () => {
+    const paths = secretInputsOf("azure:web:SiteConfig");
+    assert.ok(paths.includes("properties"), "config/connectionstrings: the map of { value, type } is secret whole");
+    assert.ok(paths.includes("connectionStrings[*].connectionString") && paths.includes("clientSecret"), paths.join(", "));
+    assert.deepEqual(secretInputsOf("azure:network:VirtualNetwork"), [], "a type without secrets declares none");
+  });
+
   it("a Key Vault secret's value and a SQL server's administrator password", () => {
     assert.deepEqual(secretInputsOf("azure:keyvault:Secret").flatMap((p) => valuesAt({ value: "v1", contentType: "text/plain" }, p)), ["v1"]);
     assert.deepEqual(secretInputsOf("azure:sql:Server").flatMap((p) => valuesAt({ administratorLogin: "admin", administratorLoginPassword: "p2" }, p)), ["p2"]);

@@ -15,7 +15,7 @@
  * - delete: DELETE to its end; gone is success.
  * - find: GET by the recorded name; a resource still provisioning is waited for.
  */
-import type { ArgSpec, AzureSpec, ResourceSpec } from "@iac/azure-spec";
+import type { ArgSpec, AzureSpec, ResourceSpec, TypeKeyRef } from "@iac/azure-spec";
 import { moduleOfArmType } from "@iac/azure-spec";
 import { ConflictError, PartialCreateError, ProviderError, UNKNOWN, type CheckFailure, type PropertyMap, type ProviderContext } from "@iac/sdk/provider";
 import { diffInputs, unknownSuffix, type DiffRules } from "../diff.js";
@@ -57,8 +57,12 @@ export function genericProvider(o: GenericProviderOptions): SecretAwareProvider 
   const args: readonly ArgSpec[] = o.spec.argsOf(r);
   const outputs: readonly ArgSpec[] = o.spec.outputsOf(r);
   const hasLocation = args.some((a) => a.name === "location" && a.kind === "body");
-  const secretInputs = secretPaths(args, named);
-  const secretOutputs = topLevel(secretPaths(outputs, named));
+  // A body told apart by a discriminator (`Microsoft.Web/sites/config` by its name) lays its args
+  // out with the first element's types: each element's secrets count too (a connection string's value).
+  const body = named(r.body as TypeKeyRef);
+  const views: readonly ResourceSpec[] = body.kind === "discriminated" ? [r, ...Object.values(body.elements).map((e) => ({ ...r, body: e }))] : [r];
+  const secretInputs = [...new Set(views.flatMap((v) => secretPaths(o.spec.argsOf(v), named)))].sort();
+  const secretOutputs = [...new Set(views.flatMap((v) => topLevel(secretPaths(o.spec.outputsOf(v), named))))].sort();
   const checkArgs = argsChecker({ args, outputs, named, optional: new Set([r.nameArg]) });
   const createOnly = CREATE_ONLY[r.armType.toLowerCase()] ?? {};
   const fixedNames: Readonly<Record<string, string>> = r.fixedNames ?? {};
