@@ -98,4 +98,13 @@ test("secure values, passwords, a vault secret and protected settings written as
   for (const f of (await project.stateFiles()).filter((x) => !x.path.includes("/.iac/local/kubernetes/"))) for (const [name, v] of Object.entries(ALL)) for (const form of forms(v)) assert.ok(!f.text.includes(form), `after refresh, ${f.path} holds ${name} in plaintext`);
   const after = await project.run(["preview", "--local", "--expect-no-changes"], { env });
   assert.equal(after.code, 0, `refresh read back what the cloud never returns as drift: ${show(after)}`);
+  // A changed protected setting is a change, shown masked in the preview's diff (plain and --json).
+  const ROTATED = "literal-rotated-key-c93a";
+  await project.write({ "index.ts": program.replace(PROTECTED, ROTATED) });
+  for (const json of [[], ["--json"]]) {
+    const changed = await project.run(["preview", "--local", "--expect-no-changes", ...json], { env });
+    assert.equal(changed.code, 3, show(changed));
+    assert.match(changed.stdout, /protectedSettings/, show(changed));
+    for (const v of [ROTATED, PROTECTED]) for (const f of forms(v)) assert.ok(!changed.stdout.includes(f) && !changed.stderr.includes(f), `the preview shows ${f}: ${show(changed)}`);
+  }
 });
