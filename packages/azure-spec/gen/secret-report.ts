@@ -27,11 +27,12 @@ const holding = new Set<string>();
 for (const m of modules) {
   for (const [key, t] of Object.entries(m.types)) {
     if (t.kind === "object" && t.sensitive) holding.add(`${m.module}|@${key}`);
+    const writable = Object.entries(propsOf(t)).filter(([, p]) => ((p.flags ?? 0) & 2) === 0).map(([n]) => n);
     for (const [name, p] of Object.entries(propsOf(t))) {
       const marked = p.sensitive === true || typeSensitive(p.type);
       if (!marked) continue;
       holding.add(`${m.module}|@${key}`);
-      const origin: Origin = secretRuleOf(t.name, name, p.flags ?? 0, p.type) ?? "definitions";
+      const origin: Origin = secretRuleOf(t.name, name, p.flags ?? 0, p.type, writable) ?? "definitions";
       counts.set(origin, (counts.get(origin) ?? 0) + 1);
       const k = `${origin}\t${name}`;
       const e = byName.get(k) ?? { origin, where: [] };

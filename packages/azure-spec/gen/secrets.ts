@@ -15,6 +15,7 @@ interface SecretRules {
   readonly valueHolders: { readonly typeName: string; readonly armType: string };
   readonly wholeValue: { readonly names: readonly string[] };
   readonly writeOnly: { readonly name: string };
+  readonly besidePassword: { readonly names: readonly string[]; readonly password: string };
   readonly notSecret: { readonly names: readonly string[] };
 }
 
@@ -31,6 +32,8 @@ const HOLDER_TYPE = new RegExp(R.valueHolders.typeName, "i");
 const HOLDER_ARM = new RegExp(R.valueHolders.armType, "i");
 const WHOLE = lower(R.wholeValue.names);
 const WRITE_ONLY = new RegExp(R.writeOnly.name, "i");
+const BLOB = lower(R.besidePassword.names);
+const PASSWORD = new RegExp(R.besidePassword.password, "i");
 /** A reviewed exception: the name anywhere, or `Type.property`. */
 const excepted = (typeName: string, property: string) => NOT_SECRET.has(property.toLowerCase()) || NOT_SECRET.has(`${typeName}.${property}`.toLowerCase());
 
@@ -38,7 +41,7 @@ const READ_ONLY = 2;
 const WRITE_ONLY_FLAG = 4;
 
 /** Which rule marks a property (for the report), or undefined. */
-export type SecretRule = "name" | "value-holder" | "whole-value" | "write-only";
+export type SecretRule = "name" | "value-holder" | "whole-value" | "write-only" | "beside-password";
 
 /** Whether a writable string (or `any`) property of the object type `typeName` holds a secret by its name. */
 export function isSecretByName(typeName: string, property: string): boolean {
@@ -57,10 +60,10 @@ const isScalarChoice = (t: TypeRef) => t === "bool" || t === "int" || t === "nul
 
 /**
  * The rule that makes property `property` (flags `flags`, type `type`) of the object type
- * `typeName` a secret, or undefined. Read-only properties are never marked (the service returns
+ * `typeName` a secret, or undefined. `writable` are the names of the object's writable properties. Read-only properties are never marked (the service returns
  * them; a secret it returns is marked by the definitions or is a function's result).
  */
-export function secretRuleOf(typeName: string, property: string, flags: number, type: TypeRef): SecretRule | undefined {
+export function secretRuleOf(typeName: string, property: string, flags: number, type: TypeRef, writable: readonly string[] = []): SecretRule | undefined {
   if ((flags & READ_ONLY) !== 0 || excepted(typeName, property)) return undefined;
   if (WHOLE.has(property.toLowerCase())) return "whole-value";
   if (isScalarChoice(type)) return undefined;
@@ -69,6 +72,7 @@ export function secretRuleOf(typeName: string, property: string, flags: number, 
     if (byName) return byName;
   }
   if ((flags & WRITE_ONLY_FLAG) !== 0 && WRITE_ONLY.test(property)) return "write-only";
+  if (BLOB.has(property.toLowerCase()) && writable.some((n) => PASSWORD.test(n))) return "beside-password";
   return undefined;
 }
 

@@ -44,13 +44,14 @@ export function childRefs(node: RawNode): RawRef[] {
 export function namedShape(nodes: readonly RawNode[], node: RawNode, ref: (index: number) => TypeKeyRef): NamedTypeSpec {
   const propsOf = (raw: Record<string, RawProperty>): Record<string, PropertySpec> => {
     const out: Record<string, PropertySpec> = {};
+    const writable = Object.entries(raw).filter(([, p]) => ((p.flags ?? 0) & 2) === 0).map(([n]) => n);
     for (const [name, p] of Object.entries(raw)) {
       const flags = p.flags ?? 0;
       let type = inline(nodes, p.type, ref);
       // A writable property that holds a secret the definitions do not mark (secrets.ts,
       // secret-rules.json): a string's type is sensitive, any other value the property itself.
       let sensitive = false;
-      if (secretRuleOf(String(node.name), name, flags, type)) ({ type, onProperty: sensitive } = markSecret(type));
+      if (secretRuleOf(String(node.name), name, flags, type, writable)) ({ type, onProperty: sensitive } = markSecret(type));
       out[name] = { type, ...(flags !== 0 ? { flags } : {}), ...(sensitive ? { sensitive: true as const } : {}) };
     }
     return out;

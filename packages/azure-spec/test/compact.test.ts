@@ -130,6 +130,9 @@ describe("compaction", () => {
     // Read-only values are never marked by the rules; the public settings are not secret.
     assert.equal(secretRuleOf("VirtualMachineExtensionProperties", "protectedSettings", 2, "any"), undefined);
     assert.equal(secretRuleOf("VirtualMachineExtensionProperties", "settings", 0, "any"), undefined);
+    // A certificate blob beside a password is a PFX (private key); a public certificate's data is not secret.
+    assert.equal(secretRuleOf("ApplicationGatewaySslCertificatePropertiesFormat", "data", 0, "string", ["data", "password", "keyVaultSecretId"]), "beside-password");
+    assert.equal(secretRuleOf("ApplicationGatewayTrustedRootCertificatePropertiesFormat", "data", 0, "string", ["data", "keyVaultSecretId"]), undefined);
     assert.deepEqual(markSecret("string"), { type: { type: "string", sensitive: true }, onProperty: false });
     assert.deepEqual(markSecret("any"), { type: "any", onProperty: true });
   });
