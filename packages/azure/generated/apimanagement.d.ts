@@ -2607,7 +2607,7 @@ export interface CertificateArgs {
   certificateName?: $Input<string>;
   /** Certificate create or update properties details. */
   properties?: $DeepInput<inputs.CertificateCreateOrUpdatePropertiesOrCertificateContractProperties>;
-  /** Base 64 encoded certificate using the application/x-pkcs12 representation. */
+  /** Base 64 encoded certificate using the application/x-pkcs12 representation. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   data?: $DeepInput<string>;
   /** Password for the Certificate. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   password?: $DeepInput<string>;
@@ -7066,7 +7066,7 @@ export interface WorkspaceCertificateArgs {
   certificateName?: $Input<string>;
   /** Certificate create or update properties details. */
   properties?: $DeepInput<inputs.CertificateCreateOrUpdatePropertiesOrCertificateContractProperties>;
-  /** Base 64 encoded certificate using the application/x-pkcs12 representation. */
+  /** Base 64 encoded certificate using the application/x-pkcs12 representation. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   data?: $DeepInput<string>;
   /** Password for the Certificate. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   password?: $DeepInput<string>;
@@ -10113,7 +10113,7 @@ export declare namespace inputs {
     keyVault?: inputs.KeyVaultContractProperties;
   }
   interface CertificateCreateOrUpdatePropertiesOrCertificateContractProperties {
-    /** Base 64 encoded certificate using the application/x-pkcs12 representation. */
+    /** Base 64 encoded certificate using the application/x-pkcs12 representation. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     data?: string;
     /** Password for the Certificate. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;

@@ -11336,7 +11336,7 @@ export declare namespace inputs {
   interface WebActivityAuthentication {
     /** Web activity authentication (Basic/ClientCertificate/MSI/ServicePrincipal) */
     type?: string;
-    /** Base64-encoded contents of a PFX file or Certificate when used for ServicePrincipal */
+    /** Base64-encoded contents of a PFX file or Certificate when used for ServicePrincipal. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     pfx?: inputs.SecretBase;
     /** Web activity authentication user name for basic authentication or ClientID when used for ServicePrincipal. Type: string (or Expression with resultType string). */
     username?: any;
@@ -11387,7 +11387,7 @@ export declare namespace inputs {
     authenticationType: "Basic";
   }
   interface WebClientCertificateAuthentication {
-    /** Base64-encoded contents of a PFX file. */
+    /** Base64-encoded contents of a PFX file. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     pfx: inputs.SecretBase;
     /** Password for the PFX file. */
     password: inputs.SecretBase;

@@ -20976,7 +20976,7 @@ export declare namespace inputs {
     hsm?: inputs.ApplicationGatewayManagedHsm;
   }
   interface ApplicationGatewaySslCertificatePropertiesFormat {
-    /** Base-64 encoded pfx certificate. Only applicable in PUT Request. */
+    /** Base-64 encoded pfx certificate. Only applicable in PUT Request. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     data?: string;
     /** Password for the pfx file specified in data. Only applicable in PUT request. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     password?: string;

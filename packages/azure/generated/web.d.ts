@@ -91,7 +91,7 @@ export interface CertificateArgs {
   password?: $DeepInput<string>;
   /** Host names the certificate applies to. */
   hostNames?: $DeepInput<string[]>;
-  /** Pfx blob. */
+  /** Pfx blob. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   pfxBlob?: $DeepInput<any>;
   /** Azure Key Vault Csm resource Id. */
   keyVaultId?: $DeepInput<string>;
@@ -2040,7 +2040,7 @@ export interface SiteCertificateArgs {
   password?: $DeepInput<string>;
   /** Host names the certificate applies to. */
   hostNames?: $DeepInput<string[]>;
-  /** Pfx blob. */
+  /** Pfx blob. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   pfxBlob?: $DeepInput<any>;
   /** Azure Key Vault Csm resource Id. */
   keyVaultId?: $DeepInput<string>;
@@ -5311,7 +5311,7 @@ export interface SlotCertificateArgs {
   password?: $DeepInput<string>;
   /** Host names the certificate applies to. */
   hostNames?: $DeepInput<string[]>;
-  /** Pfx blob. */
+  /** Pfx blob. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
   pfxBlob?: $DeepInput<any>;
   /** Azure Key Vault Csm resource Id. */
   keyVaultId?: $DeepInput<string>;
@@ -10858,7 +10858,7 @@ export declare namespace inputs {
     password?: string;
     /** Host names the certificate applies to. */
     hostNames?: string[];
-    /** Pfx blob. */
+    /** Pfx blob. Secret: encrypted in state and shown as [secret], even when given as a plain string. */
     pfxBlob?: any;
     /** Azure Key Vault Csm resource Id. */
     keyVaultId?: string;
