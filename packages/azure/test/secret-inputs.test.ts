@@ -63,6 +63,18 @@ describe("secretInputs of generated types: what the type data leaves unmarked (p
     assert.ok(secretInputsOf("azure:compute:VirtualMachineScaleSet").some((p) => /extensionProfile\.extensions\[\*\]\.properties\.protectedSettings$/.test(p)), secretInputsOf("azure:compute:VirtualMachineScaleSet").join(", "));
   });
 
+  it("a scale set extension written in Pulumi's flattened form: check puts it in ARM's shape, where the secret path finds it", async () => {
+    const { azureSpec, resourceByToken } = await import("@iac/azure-spec");
+    const { checkArgs } = await import("../src/generic/validate.js");
+    const r = resourceByToken("azure:compute:VirtualMachineScaleSet")!;
+    const checked = checkArgs(
+      { resourceGroupName: "rg", location: "westeurope", virtualMachineProfile: { extensionProfile: { extensions: [{ name: "script", publisher: "Microsoft.Azure.Extensions", type: "CustomScript", typeHandlerVersion: "2.1", protectedSettings: { storageAccountKey: "p3" } }] } } },
+      { args: azureSpec.argsOf(r), outputs: azureSpec.outputsOf(r), named: (ref) => azureSpec.namedType("compute", ref), optional: new Set([r.nameArg]) },
+    );
+    assert.deepEqual(checked.failures, []);
+    assert.deepEqual(secretInputsOf("azure:compute:VirtualMachineScaleSet").flatMap((p) => valuesAt(checked.inputs, p)), [{ storageAccountKey: "p3" }]);
+  });
+
   it("a Flux configuration's and a cluster extension's configurationProtectedSettings", () => {
     for (const type of ["azure:kubernetesconfiguration:FluxConfiguration", "azure:kubernetesconfiguration:Extension"]) {
       const selected = secretInputsOf(type).flatMap((p) => valuesAt({ configurationProtectedSettings: { httpsKey: "k" }, configurationSettings: { plain: "v" } }, p));
