@@ -59,11 +59,12 @@ function updateExports(file: string, modules: readonly string[]): boolean {
   }
   for (const m of [...modules].sort()) exports[`./${m}`] = { types: `./generated/${m}.d.ts`, default: `./generated/${m}.js` };
   pkg.exports = exports;
-  // One line per generated export, so the file stays readable and a new module is a one-line diff.
+  // One line per generated export, so the file stays readable and a new module is a one-line diff;
+  // short string arrays (such as "files") on one line, as the committed file has them.
   const text = JSON.stringify(pkg, null, 2).replace(
     /\{\n\s*"types": ("\.\/generated\/[^"]+"),\n\s*"default": ("\.\/generated\/[^"]+")\n\s*\}/g,
     '{ "types": $1, "default": $2 }',
-  );
+  ).replace(/\[\n\s*("[^"\n]*"(?:,\n\s*"[^"\n]*")*)\n\s*\]/g, (_, items: string) => `[${items.split(/,\n\s*/).join(", ")}]`);
   return writeIfChanged(file, `${text}\n`);
 }
 
