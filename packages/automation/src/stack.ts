@@ -23,7 +23,6 @@ import {
   type RawConfigValue,
   type StackConfigTarget,
 } from "./stack-config.js";
-import { programTurn } from "./program-turn.js";
 import type { OutputMap, UpdateResult } from "./results.js";
 
 /** Options of every operation. */
@@ -225,13 +224,7 @@ export class Stack {
       await recordHistory(ws.backend, this.name, entry, { warn: (m) => ws.warn(m), ...(options.onRecorded ? { onRecorded: options.onRecorded } : {}) });
     };
     let outcome;
-    let turn: { release(): void } | undefined;
     try {
-      if (runsProgram) {
-        const t = await programTurn();
-        turn = t;
-        if (t.waited) onEvent({ kind: "diagnostic", severity: "debug", message: "Waited for another preview or up in this process to finish: programs run one at a time per process.", time: Date.now() });
-      }
       if (runsProgram && ws.program) entry = await inlineEntry(ws.project.dir, ws.program);
       if (ws.local) local = await startLocalCloud({ projectDir: ws.project.dir, say: (m) => onEvent({ kind: "diagnostic", severity: "info", message: m, time: Date.now() }) });
       outcome = await run({
@@ -261,7 +254,6 @@ export class Stack {
     } finally {
       await entry?.dispose();
       await local?.close();
-      turn?.release();
     }
     const resultKind = outcome.interrupted ? "interrupted" : outcome.failed > 0 ? "failed" : "succeeded";
     await record(resultKind, outcome.counts, outcome.failed);
