@@ -136,6 +136,15 @@ describe("automation: programs of several stacks run at the same time in one pro
     assert.ok(!result.said.quiet!.some((m) => m.includes("forgot")), result.said.quiet!.join("\n"));
   });
 
+  test("when the event loop empties, the run that started first fails as stuck; the one it was holding up then succeeds", HANG_GUARD, async () => {
+    // In its own process: the check is the event loop emptying, which this test runner's never does.
+    const script = fileURLToPath(new URL("./fixtures/stuck-two-runs.ts", import.meta.url));
+    const { stdout } = await execFileAsync(process.execPath, ["--import", "tsx", script, dir], { encoding: "utf8" });
+    const result = JSON.parse(stdout.trim().split("\n").pop()!) as { a: string; b: string };
+    assert.match(result.a, /^failed: .*can never finish/);
+    assert.equal(result.b, "succeeded");
+  });
+
   test("a resource declared after its run has ended is refused, and reaches no other run", HANG_GUARD, async () => {
     let releaseLate!: () => void;
     const lateGate = new Promise<void>((resolve) => (releaseLate = resolve));
