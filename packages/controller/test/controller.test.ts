@@ -308,8 +308,18 @@ describe("leader election", () => {
   test("a leader whose Lease another replica took loses leadership", async () => {
     const a = new LeaderElector({ kube, namespace: "default", name: "test-leader-2", identity: "a", leaseDurationMs: 3000, renewMs: 100 });
     await a.acquire();
-    const lease = await kube.get<{ metadata: Record<string, unknown>; spec: Record<string, unknown> }>("/apis/coordination.k8s.io/v1/namespaces/default/leases/test-leader-2");
-    await kube.call("PUT", "/apis/coordination.k8s.io/v1/namespaces/default/leases/test-leader-2", { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: lease!.metadata, spec: { ...lease!.spec, holderIdentity: "intruder" } });
+    // The leader renews every 100 ms: a renewal between our read and write makes the write a 409
+    // conflict (as on a real apiserver); read again and retry, as another replica would.
+    for (;;) {
+      const lease = await kube.get<{ metadata: Record<string, unknown>; spec: Record<string, unknown> }>("/apis/coordination.k8s.io/v1/namespaces/default/leases/test-leader-2");
+      const taken = await kube
+        .call("PUT", "/apis/coordination.k8s.io/v1/namespaces/default/leases/test-leader-2", { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: lease!.metadata, spec: { ...lease!.spec, holderIdentity: "intruder" } })
+        .then(() => true, (e: { status?: number }) => {
+          if (e.status !== 409) throw e;
+          return false;
+        });
+      if (taken) break;
+    }
     await waitFor("a to lose", async () => a.lost.aborted);
     assert.equal((a.lost.reason as { code?: string }).code, "LeaderLost");
     await a.release();
