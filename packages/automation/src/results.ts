@@ -23,8 +23,10 @@ export interface UpdateSummary {
   readonly resourceChanges: Readonly<Partial<Record<StepKind, number>>>;
   /** True when any step other than `same` was planned or taken. */
   readonly changes: boolean;
-  /** Resource operations that failed (the program's own failure counts as one). */
+  /** Resources whose operation failed, as the CLI counts them (the program's own error is not one: see `programError`). */
   readonly failed: number;
+  /** The program itself failed: it threw, reported an error (an Output callback, an unhandled rejection) or does not compile. */
+  readonly programError: boolean;
   readonly startTime: Date;
   readonly endTime: Date;
   readonly durationMs: number;

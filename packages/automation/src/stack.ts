@@ -23,7 +23,6 @@ import {
   type RawConfigValue,
   type StackConfigTarget,
 } from "./stack-config.js";
-import { programTurn } from "./program-turn.js";
 import type { OutputMap, UpdateResult } from "./results.js";
 
 /** Options of every operation. */
@@ -195,6 +194,9 @@ export class Stack {
     const config = await ws.config(this.name, crypter);
     const command = options.command ?? `automation ${operation}`;
     const failures: string[] = [];
+    // The resources that failed, as the CLI counts them: the engine's `failed` also counts the
+    // program's own error (it threw, or reported one), which is no resource's failure.
+    const failedUrns = new Set<string>();
     // A preview (of an up, or of a refresh) writes nothing, and is not recorded in the history.
     const preview = operation === "preview" || how.previewOnly === true;
     const details = new RunDetails();
@@ -208,6 +210,8 @@ export class Stack {
       else if (preluded) started = true;
       if (event.kind === "summary") summary = event;
       if (!preview) details.observe(event);
+      if (event.kind === "step-failed") failedUrns.add(event.step.urn);
+      if (event.kind === "diagnostic" && event.severity === "error" && event.urn !== undefined) failedUrns.add(event.urn);
       if (event.kind === "step-failed") failures.push(`${event.step.urn}: ${event.error.message.replace(/\.$/, "")}`);
       if (event.kind === "diagnostic" && event.severity === "error") failures.push((event.urn ? `${event.urn}: ${event.message}` : event.message).replace(/\.$/, ""));
       try {
@@ -225,13 +229,7 @@ export class Stack {
       await recordHistory(ws.backend, this.name, entry, { warn: (m) => ws.warn(m), ...(options.onRecorded ? { onRecorded: options.onRecorded } : {}) });
     };
     let outcome;
-    let turn: { release(): void } | undefined;
     try {
-      if (runsProgram) {
-        const t = await programTurn();
-        turn = t;
-        if (t.waited) onEvent({ kind: "diagnostic", severity: "debug", message: "Waited for another preview or up in this process to finish: programs run one at a time per process.", time: Date.now() });
-      }
       if (runsProgram && ws.program) entry = await inlineEntry(ws.project.dir, ws.program);
       if (ws.local) local = await startLocalCloud({ projectDir: ws.project.dir, say: (m) => onEvent({ kind: "diagnostic", severity: "info", message: m, time: Date.now() }) });
       outcome = await run({
@@ -255,19 +253,19 @@ export class Stack {
       // A run refused for the lock, or that failed before it began, did nothing: not recorded.
       if (started && (error as { code?: unknown }).code !== "StackLocked") {
         details.failedWith(error);
-        await record(options.signal?.aborted ? "interrupted" : "failed", summary?.counts ?? {}, summary?.failed ?? 0);
+        await record(options.signal?.aborted ? "interrupted" : "failed", summary?.counts ?? {}, splitFailures(summary?.failed ?? 0, failedUrns).failed);
       }
       throw error;
     } finally {
       await entry?.dispose();
       await local?.close();
-      turn?.release();
     }
     const resultKind = outcome.interrupted ? "interrupted" : outcome.failed > 0 ? "failed" : "succeeded";
-    await record(resultKind, outcome.counts, outcome.failed);
+    const { failed, programError } = splitFailures(outcome.failed, failedUrns);
+    await record(resultKind, outcome.counts, failed);
     const end = new Date();
     const result: UpdateResult = {
-      summary: { kind: operation, result: resultKind, resourceChanges: outcome.counts, changes: outcome.changes, failed: outcome.failed, startTime: start, endTime: end, durationMs: outcome.durationMs },
+      summary: { kind: operation, result: resultKind, resourceChanges: outcome.counts, changes: outcome.changes, failed, programError, startTime: start, endTime: end, durationMs: outcome.durationMs },
       outputs: toOutputMap(outcome.outputs as PropertyMap),
       ...(outcome.plan ? { plan: outcome.plan } : {}),
     };
@@ -281,11 +279,22 @@ export class Stack {
       const shown = failures.slice(0, 5).join("; ");
       const more = failures.length > 5 ? ` (and ${failures.length - 5} more)` : "";
       const what = preview ? "The preview changed nothing." : "What succeeded is recorded in the state.";
+      const kinds = [failed > 0 ? `${failed} resource failure(s)` : undefined, programError ? "a program error" : undefined].filter((k) => k !== undefined).join(" and ");
       throw new UpdateFailedError(
-        `The ${operation} of stack ${this.name} had ${outcome.failed} failure(s)${shown ? `: ${shown}${more}` : ""}. ${what} Fix the cause and run ${operation} again.`,
+        `The ${operation} of stack ${this.name} had ${kinds}${shown ? `: ${shown}${more}` : ""}. ${what} Fix the cause and run ${operation} again.`,
         result,
       );
     }
     return result;
   }
+}
+
+/**
+ * The engine's `failed` split as the CLI splits it (its renderer's `splitFailures`): the resources
+ * that failed (a failed step, or an error the engine reported about a resource), and whether the
+ * program itself failed (it threw, reported an error, or does not compile).
+ */
+export function splitFailures(engineFailed: number, failedUrns: ReadonlySet<string>): { readonly failed: number; readonly programError: boolean } {
+  const failed = Math.min(engineFailed, failedUrns.size);
+  return { failed, programError: engineFailed > failed };
 }

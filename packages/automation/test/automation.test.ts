@@ -214,6 +214,36 @@ describe("automation: an inline program", () => {
     assert.equal((await stack.history())[0]?.result, "failed");
   });
 
+  test("a program's own error is not counted as a failed resource, in the summary and the history (as the CLI counts)", async () => {
+    const stack = await LocalWorkspace.createOrSelectStack(
+      {
+        stackName: "own-error",
+        projectName: "inline",
+        program: async () => {
+          const s = new RandomString("fine", { length: 4 });
+          // An Output callback that throws: the program reports an error, no resource failed.
+          s.result.apply(() => {
+            throw new Error("the callback's own bug");
+          });
+          return {};
+        },
+      },
+      { workDir: dir, envVars },
+    );
+    const error = await stack.up().then(
+      () => assert.fail("the up should fail"),
+      (e: { code?: string; message: string; result: { summary: { failed: number; programError: boolean; result: string } } }) => e,
+    );
+    assert.equal(error.code, "UpdateFailed");
+    assert.match(error.message, /had a program error: .*the callback's own bug/);
+    assert.doesNotMatch(error.message, /resource failure/);
+    assert.deepEqual({ failed: error.result.summary.failed, programError: error.result.summary.programError, result: error.result.summary.result }, { failed: 0, programError: true, result: "failed" });
+    const [entry] = await stack.history();
+    assert.equal(entry?.result, "failed");
+    assert.equal(entry?.failed, 0);
+    assert.ok(entry?.diagnostics?.some((d) => d.severity === "error" && d.message.includes("the callback's own bug")));
+  });
+
   test("two stacks' ups started together in one process both deploy their own program", async () => {
     // Each program waits between its two resources, so the runs overlap while they declare them.
     const make = (tag: string) => async () => {

@@ -11,7 +11,7 @@ import { ResourceManagementClient } from "@azure/arm-resources";
 import { ResourceGroup, localCredential } from "@iac/azure";
 import { createArmService, startLocalCloud } from "@iac/emulator";
 import { Config } from "@iac/sdk";
-import { RandomPassword } from "@iac/sdk/random";
+import { RandomPassword, RandomString } from "@iac/sdk/random";
 import { LocalWorkspace } from "../src/index.js";
 
 const TMP = fileURLToPath(new URL("./.tmp/", import.meta.url));
@@ -59,4 +59,24 @@ test("the docs' inline program deploys a resource group to the local cloud and d
   assert.deepEqual(destroyed.summary.resourceChanges, { delete: 2 });
   assert.deepEqual(await groups(), []);
   assert.equal(process.env.IAC_LOCAL_ENDPOINTS, undefined, "the local cloud's endpoints are not left in the environment");
+});
+
+test("ups of two projects' stacks with local: true, started together, each reach their own local cloud", async () => {
+  // IAC_LOCAL_ENDPOINTS is process-wide: a run against another local cloud waits for the first to end.
+  const dirs = [join(workDir, "one"), join(workDir, "two")];
+  const stacks = await Promise.all(
+    dirs.map(async (dir, i) => {
+      await mkdir(dir, { recursive: true });
+      const program = async () => {
+        const word = new RandomString("word", { length: 6 });
+        return { endpoints: process.env.IAC_LOCAL_ENDPOINTS, word: word.result };
+      };
+      return LocalWorkspace.createOrSelectStack({ stackName: "dev", projectName: `proj${i}`, program }, { workDir: dir, local: true, envVars: { IAC_CONFIG_PASSPHRASE: "local cloud test" } });
+    }),
+  );
+  const ups = await Promise.all(stacks.map((s) => s.up()));
+  for (const [i, up] of ups.entries()) {
+    assert.equal(up.outputs.endpoints?.value, join(dirs[i]!, ".iac", "local", "endpoints.json"));
+  }
+  assert.equal(process.env.IAC_LOCAL_ENDPOINTS, undefined, "the environment is restored once both have ended");
 });

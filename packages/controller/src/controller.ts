@@ -31,6 +31,8 @@ export interface ControllerOptions {
   /** Where the controller says what it does (one line each). */
   readonly log?: (line: string) => void;
   readonly now?: () => Date;
+  /** Every engine event of each Stack's preview and up, with the Stack's `namespace/name` (metrics, tests). */
+  readonly onUpdateEvent?: ReconcileContext["onUpdateEvent"];
 }
 
 /** What the watch remembers of a Stack, to tell a change worth a reconciliation from a status write. */
@@ -77,6 +79,7 @@ export class Controller {
       signal: this.#stop.signal,
       now: options.now ?? (() => new Date()),
       log,
+      ...(options.onUpdateEvent ? { onUpdateEvent: options.onUpdateEvent } : {}),
     };
   }
 

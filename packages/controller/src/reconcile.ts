@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import { copyFile, cp, mkdir, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { LocalWorkspace, type Stack, type UpdateResult } from "@iac/automation";
+import { LocalWorkspace, type EngineEvent, type Stack, type UpdateResult } from "@iac/automation";
 import { findCondition, isReady, removeCondition, setCondition, type ConditionInput } from "./conditions.js";
 import { formatDuration } from "./duration.js";
 import { ControllerError } from "./errors.js";
@@ -39,6 +39,8 @@ export interface ReconcileContext {
   readonly signal: AbortSignal;
   readonly now: () => Date;
   readonly log: (line: string) => void;
+  /** Every engine event of each Stack's preview and up, with the Stack's `namespace/name` (metrics, tests). */
+  readonly onUpdateEvent?: (key: string, event: EngineEvent) => void;
 }
 
 /** What the queue should do next with the Stack. */
@@ -72,8 +74,12 @@ class Reconciliation {
   #status: StackStatus;
   readonly #ns: string;
 
+  readonly #onEvent: ((event: EngineEvent) => void) | undefined;
+
   constructor(ctx: ReconcileContext, obj: StackObject) {
     this.#ctx = ctx;
+    const forward = ctx.onUpdateEvent;
+    this.#onEvent = forward ? (event) => forward(keyOf(obj), event) : undefined;
     this.#obj = obj;
     this.#status = obj.status ?? {};
     this.#ns = obj.metadata.namespace ?? "default";
@@ -149,7 +155,7 @@ class Reconciliation {
       await this.#breakStaleLock(stack, spec);
       if (!newWork && spec.driftMode !== "disabled") {
         operation = "drift check";
-        const preview = await stack.preview({ refresh: true, signal, command: `iac controller: drift check of ${keyOf(this.#obj)}` });
+        const preview = await stack.preview({ refresh: true, signal, onEvent: this.#onEvent, command: `iac controller: drift check of ${keyOf(this.#obj)}` });
         drift = { detected: preview.summary.changes, checkedAt: this.#ctx.now().toISOString(), ...(preview.summary.changes ? { resourceChanges: changedCounts(preview.summary.resourceChanges) } : {}) };
         if (preview.summary.changes) {
           await this.#event({ type: "Warning", reason: "DriftDetected", message: `Drift detected at revision ${source.revision}: ${describeCounts(changedCounts(preview.summary.resourceChanges))}${spec.driftMode === "warn" ? " (driftDetection.mode is warn: not corrected)" : "; correcting it"}`, revision: source.revision });
@@ -158,7 +164,7 @@ class Reconciliation {
         else operation = "up";
       }
       if (result === undefined) {
-        result = await stack.up({ refresh: spec.driftMode === "enabled", signal, command: `iac controller: up of ${keyOf(this.#obj)} at ${source.revision}` });
+        result = await stack.up({ refresh: spec.driftMode === "enabled", signal, onEvent: this.#onEvent, command: `iac controller: up of ${keyOf(this.#obj)} at ${source.revision}` });
         await this.#writeOutputs(spec, stack);
       }
     } catch (e) {

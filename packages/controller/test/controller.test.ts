@@ -37,6 +37,10 @@ let cloud: LocalCloud;
 let kube: Kube;
 let repoUrl: string;
 let controller: Controller;
+const WORKERS = 4;
+/** The Stacks whose preview or up is in flight (from the engine's prelude to its summary), and the most at once. */
+const updating = new Set<string>();
+let maxUpdating = 0;
 const logs: string[] = [];
 
 const path = (name?: string) => objectPath({ apiVersion: "iac.dev/v1alpha1", plural: "stacks", namespace: "default", ...(name ? { name } : {}) });
@@ -76,6 +80,15 @@ before(async () => {
   await mkdir(work);
   await writeFile(join(work, "iac.yaml"), "name: words\nmain: index.ts\n");
   await writeFile(join(work, "index.ts"), PROGRAM);
+  // A project whose program waits, after declaring its resource, until a second Stack's program
+  // has got as far (the test's meeting point, on globalThis): the 20 Stacks' updates must overlap.
+  await mkdir(join(work, "meet"));
+  await writeFile(join(work, "meet", "iac.yaml"), "name: meet\nmain: index.ts\n");
+  await writeFile(
+    join(work, "meet", "index.ts"),
+    `import { RandomString } from "@iac/sdk/random";\nconst word = new RandomString("word", { length: 8 });\n` +
+      `await (globalThis as any)[Symbol.for("iac.controller.test.meeting")]?.();\nexport const value = word.result;\n`,
+  );
   // A second project in the repository (spec.path), slow to run: for spec.timeout.
   await mkdir(join(work, "slow"));
   await writeFile(join(work, "slow", "iac.yaml"), "name: slow\nmain: index.ts\n");
@@ -87,7 +100,19 @@ before(async () => {
   await git("commit", "--quiet", "-m", "words");
   repoUrl = `${cloud.endpoints.git}/iac/words.git`;
   await git("push", "--quiet", repoUrl.replace("http://", "http://t:t@"), "HEAD:refs/heads/main");
-  controller = new Controller({ kube, kubeconfig: cloud.endpoints.kubeconfig, workDir: join(dir, "controller"), workers: 4, requeueDependencyMs: 200, log: (l) => logs.push(`${new Date().toISOString()} ${l}`) });
+  controller = new Controller({
+    kube,
+    kubeconfig: cloud.endpoints.kubeconfig,
+    workDir: join(dir, "controller"),
+    workers: WORKERS,
+    requeueDependencyMs: 200,
+    log: (l) => logs.push(`${new Date().toISOString()} ${l}`),
+    onUpdateEvent: (key, event) => {
+      if (event.kind === "prelude") updating.add(key);
+      if (event.kind === "summary") updating.delete(key);
+      maxUpdating = Math.max(maxUpdating, updating.size);
+    },
+  });
   await controller.start();
 });
 
@@ -214,12 +239,28 @@ describe("the controller", () => {
     }
   });
 
-  test("20 Stacks are reconciled together, each to Ready", async () => {
-    const names = Array.from({ length: 20 }, (_, i) => `many-${i}`);
-    await Promise.all(names.map((n) => createStack(n, {})));
-    await waitFor("20 Stacks Ready", async () => (await Promise.all(names.map((n) => get(n).then(cond)))).every((c) => c?.status === "True"), 120_000);
-    const values = new Set(await Promise.all(names.map(async (n) => (await kube.get<{ data: Record<string, string> }>(`/api/v1/namespaces/default/configmaps/${n}-outputs`))!.data["value"])));
-    assert.equal(values.size, 20, "each Stack has its own state");
+  test("20 Stacks are reconciled together, each to Ready: their updates run at the same time, at most one per worker", async () => {
+    // Each program waits until a second one has declared its resource: had the updates run one
+    // at a time, the first would wait for ever (the 120 s below is a hang guard, not a timing).
+    let arrived = 0;
+    let release!: () => void;
+    const met = new Promise<void>((resolve) => (release = resolve));
+    (globalThis as Record<symbol, unknown>)[Symbol.for("iac.controller.test.meeting")] = () => {
+      if (++arrived === 2) release();
+      return met;
+    };
+    try {
+      maxUpdating = 0;
+      const names = Array.from({ length: 20 }, (_, i) => `many-${i}`);
+      await Promise.all(names.map((n) => createStack(n, { path: "meet" })));
+      await waitFor("20 Stacks Ready", async () => (await Promise.all(names.map((n) => get(n).then(cond)))).every((c) => c?.status === "True"), 120_000);
+      const values = new Set(await Promise.all(names.map(async (n) => (await kube.get<{ data: Record<string, string> }>(`/api/v1/namespaces/default/configmaps/${n}-outputs`))!.data["value"])));
+      assert.equal(values.size, 20, "each Stack has its own state");
+      assert.ok(maxUpdating > 1, `updates overlapped (at most ${maxUpdating} at once)`);
+      assert.ok(maxUpdating <= WORKERS, `no more updates at once than workers (${maxUpdating} > ${WORKERS})`);
+    } finally {
+      delete (globalThis as Record<symbol, unknown>)[Symbol.for("iac.controller.test.meeting")];
+    }
   });
 });
 
@@ -267,8 +308,18 @@ describe("leader election", () => {
   test("a leader whose Lease another replica took loses leadership", async () => {
     const a = new LeaderElector({ kube, namespace: "default", name: "test-leader-2", identity: "a", leaseDurationMs: 3000, renewMs: 100 });
     await a.acquire();
-    const lease = await kube.get<{ metadata: Record<string, unknown>; spec: Record<string, unknown> }>("/apis/coordination.k8s.io/v1/namespaces/default/leases/test-leader-2");
-    await kube.call("PUT", "/apis/coordination.k8s.io/v1/namespaces/default/leases/test-leader-2", { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: lease!.metadata, spec: { ...lease!.spec, holderIdentity: "intruder" } });
+    // The leader renews every 100 ms: a renewal between our read and write makes the write a 409
+    // conflict (as on a real apiserver); read again and retry, as another replica would.
+    for (;;) {
+      const lease = await kube.get<{ metadata: Record<string, unknown>; spec: Record<string, unknown> }>("/apis/coordination.k8s.io/v1/namespaces/default/leases/test-leader-2");
+      const taken = await kube
+        .call("PUT", "/apis/coordination.k8s.io/v1/namespaces/default/leases/test-leader-2", { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: lease!.metadata, spec: { ...lease!.spec, holderIdentity: "intruder" } })
+        .then(() => true, (e: { status?: number }) => {
+          if (e.status !== 409) throw e;
+          return false;
+        });
+      if (taken) break;
+    }
     await waitFor("a to lose", async () => a.lost.aborted);
     assert.equal((a.lost.reason as { code?: string }).code, "LeaderLost");
     await a.release();

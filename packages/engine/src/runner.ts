@@ -1,6 +1,7 @@
 /**
- * Runs the user's program in this process: tsx compiles it on the fly, the monitor is installed
- * first, and the module's exports become the stack outputs. Each run imports the program under its
+ * Runs the user's program in this process: tsx compiles it on the fly, it runs in its own async
+ * context holding the monitor (so several programs can run at once in one process), and the
+ * module's exports become the stack outputs. Each run imports the program under its
  * own tsx namespace, so a process (tests, a long-lived host) can run it again and gets fresh
  * modules, local imports included.
  */
@@ -10,10 +11,10 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { resolveStackOutputs } from "@iac/sdk";
 import type { PropertyMap } from "@iac/sdk/provider";
-import { setMonitor } from "@iac/sdk/runtime";
 import { register } from "tsx/esm/api";
 import { errorMessage, ProgramError } from "./errors.js";
 import type { DeploymentMonitor } from "./monitor.js";
+import { enterProgramRun } from "./program-runs.js";
 
 /** Options of {@link runProgram}. */
 export interface RunProgramOptions {
@@ -26,7 +27,7 @@ export interface RunProgramOptions {
 }
 
 /**
- * Imports the program with `monitor` installed, resolves its stack outputs and waits until every
+ * Imports the program in the async context of `monitor`, resolves its stack outputs and waits until every
  * resource it registered has settled.
  *
  * @returns the stack outputs (secrets wrapped, unknowns during preview), or undefined when they
@@ -40,25 +41,15 @@ export async function runProgram(options: RunProgramOptions): Promise<PropertyMa
   }
   const url = pathToFileURL(file).href;
   const api = register({ namespace: `iac-${randomUUID()}` });
-  const onRejection = (reason: unknown): void => options.onProgramError(reason);
-  process.on("unhandledRejection", onRejection);
-  // When the event loop empties while the program waits, nothing can ever wake it (a dependency
-  // cycle, or a promise it never resolves): without this the process would just end (exit 13,
-  // "unsettled top-level await") with the lock held. Instead the run fails, naming the cycle.
-  let onStuck: (() => void) | undefined;
-  const stuck = new Promise<never>((_, reject) => {
-    // Rejected from a macrotask: work scheduled only as microtasks inside `beforeExit` would not
-    // keep the loop alive, and the process would end before the run could clean up.
-    onStuck = () => void setImmediate(() => reject(options.monitor.stuckError()));
-  });
-  stuck.catch(() => undefined);
-  process.once("beforeExit", onStuck!);
-  const unlessStuck = <T>(p: Promise<T>): Promise<T> => Promise.race([p, stuck]);
-  setMonitor(options.monitor);
+  // The program runs in its own async context: other runs in this process (the automation API, the
+  // controller's pool) do not see its monitor; an unhandled rejection it starts, and the event loop
+  // emptying while it waits (a cycle, a promise never resolved), are charged to it (program-runs.ts).
+  const programRun = enterProgramRun(options.monitor, options.onProgramError);
+  const unlessStuck = <T>(p: Promise<T>): Promise<T> => Promise.race([p, programRun.stuck]);
   try {
     let ns: Record<string, unknown>;
     try {
-      ns = (await unlessStuck(api.import(url, import.meta.url))) as Record<string, unknown>;
+      ns = (await unlessStuck(programRun.within(() => api.import(url, import.meta.url)))) as Record<string, unknown>;
     } catch (error) {
       if (error instanceof ProgramError) throw error;
       // What the program declared before it threw still runs to the end and is recorded, so the
@@ -68,7 +59,8 @@ export async function runProgram(options: RunProgramOptions): Promise<PropertyMa
     }
     let outputs: PropertyMap | undefined;
     try {
-      outputs = await unlessStuck((await sdkOf(api, url)).resolveStackOutputs(ns));
+      const sdk = await sdkOf(api, url);
+      outputs = await unlessStuck(programRun.within(() => sdk.resolveStackOutputs(ns)));
     } catch (error) {
       if (error instanceof ProgramError) throw error;
       // A stack output from a failed resource: the failure was reported where it happened.
@@ -78,9 +70,7 @@ export async function runProgram(options: RunProgramOptions): Promise<PropertyMa
     await unlessStuck(options.monitor.settle());
     return outputs;
   } finally {
-    process.off("beforeExit", onStuck!);
-    setMonitor(undefined);
-    process.off("unhandledRejection", onRejection);
+    programRun.leave();
     await api.unregister();
   }
 }

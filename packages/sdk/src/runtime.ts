@@ -1,11 +1,15 @@
 /**
  * The contract between the SDK (what a program calls) and the engine (what runs the program).
  *
- * The engine installs a {@link Monitor} with {@link setMonitor} before it imports the user's
- * program; `new SomeResource(...)` calls {@link Monitor.registerResource} once the resource's
- * inputs have resolved. The slot lives on `globalThis` under a `Symbol.for` key so that two
- * copies of `@iac/sdk` (one the engine loaded, one the program resolved) still meet.
+ * The engine runs the user's program inside {@link runWithMonitor}: the {@link Monitor} is the
+ * program's async context (an `AsyncLocalStorage`), so everything the program starts (its module's
+ * top level, Output callbacks, timers, the inline program's function) reaches its own deployment,
+ * and several programs can run at once in one process. `new SomeResource(...)` calls
+ * {@link Monitor.registerResource} once the resource's inputs have resolved. The context lives on
+ * `globalThis` under a `Symbol.for` key so that two copies of `@iac/sdk` (one the engine loaded,
+ * one the program resolved) still meet.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { CustomTimeouts, PropertyMap, PropertyValue, ProviderRef } from "./provider.js";
 
 /**
@@ -109,16 +113,38 @@ export interface Monitor {
   abandon?(urn: string, error: unknown): void;
 }
 
-const MONITOR = Symbol.for("iac.sdk.monitor");
+const CONTEXT = Symbol.for("iac.sdk.monitorContext");
+const DEFAULT = Symbol.for("iac.sdk.monitor");
+const slots = globalThis as Record<symbol, unknown>;
 
-/** Installed by the engine before the program is imported; `undefined` removes it. */
-export function setMonitor(monitor: Monitor | undefined): void {
-  (globalThis as Record<symbol, unknown>)[MONITOR] = monitor;
+/** The one async context of the process (shared by every copy of this module). */
+function monitorContext(): AsyncLocalStorage<Monitor> {
+  return (slots[CONTEXT] ??= new AsyncLocalStorage<Monitor>()) as AsyncLocalStorage<Monitor>;
 }
 
-/** The running deployment's monitor, or undefined outside `iac`. */
+/**
+ * Runs `fn` with `monitor` as the running deployment of everything `fn` starts, synchronously or
+ * asynchronously (module evaluation of what it imports, promise callbacks, timers). The engine
+ * runs each program this way; runs in the same process do not see each other's monitor.
+ * @returns what `fn` returns
+ */
+export function runWithMonitor<T>(monitor: Monitor, fn: () => T): T {
+  return monitorContext().run(monitor, fn);
+}
+
+/**
+ * The process-wide default monitor, used only where no {@link runWithMonitor} context is active;
+ * `undefined` removes it. The engine does not use it (it runs programs with
+ * {@link runWithMonitor}); it is kept for unit tests of resource classes, which declare resources
+ * from a test body that no single call can wrap. Never set it in a process that runs deployments.
+ */
+export function setMonitor(monitor: Monitor | undefined): void {
+  slots[DEFAULT] = monitor;
+}
+
+/** The running deployment's monitor (this async context's, else the default), or undefined outside `iac`. */
 export function tryGetMonitor(): Monitor | undefined {
-  return (globalThis as Record<symbol, unknown>)[MONITOR] as Monitor | undefined;
+  return monitorContext().getStore() ?? (slots[DEFAULT] as Monitor | undefined);
 }
 
 /** The running deployment's monitor; throws with a remedy when the program runs outside `iac`. */

@@ -8,13 +8,15 @@ import type { PropertyMap, PropertyValue } from "@iac/sdk/provider";
 export interface FakeMonitorOptions {
   readonly preview?: boolean;
   readonly config?: Record<string, PropertyValue>;
+  /** The stack's name (default `dev`). */
+  readonly stack?: string;
   /** Answer to a registration; default: id `<name>-id` (none in preview) and the inputs echoed. */
   readonly respond?: (reg: ResourceRegistration) => RegistrationResult | Promise<RegistrationResult>;
 }
 
 export class FakeMonitor implements Monitor {
   readonly project = "proj";
-  readonly stack = "dev";
+  readonly stack: string;
   readonly projectDir = "/tmp/proj";
   readonly preview: boolean;
   readonly config: Readonly<Record<string, PropertyValue>>;
@@ -28,6 +30,7 @@ export class FakeMonitor implements Monitor {
 
   constructor(options: FakeMonitorOptions = {}) {
     this.preview = options.preview ?? false;
+    this.stack = options.stack ?? "dev";
     this.config = options.config ?? {};
     this.#respond = options.respond ?? ((reg) => ({ id: this.preview ? undefined : `${reg.name}-id`, outputs: reg.inputs }));
   }

@@ -113,7 +113,8 @@ interface RunOutcome {
 
 function outcomeOf(result: UpdateResult): RunOutcome {
   const { summary } = result;
-  return { changes: summary.changes, failed: summary.failed, interrupted: summary.result === "interrupted", ...(result.plan ? { plan: result.plan } : {}) };
+  // `failed` here decides whether the run failed: a program error (not in summary.failed) is one.
+  return { changes: summary.changes, failed: summary.failed + (summary.programError ? 1 : 0), interrupted: summary.result === "interrupted", ...(result.plan ? { plan: result.plan } : {}) };
 }
 
 async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly operation: Operation; readonly stack: string; readonly options: DeployOptions; readonly asks: boolean }): Promise<number> {
