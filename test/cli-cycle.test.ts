@@ -60,3 +60,12 @@ test("a cycle of dependsOn both ways is named with every resource on it", async 
   assert.match(r.stderr, /cycle: (a -> b -> a|b -> a -> b)/, show(r));
   await assertNothingLeft();
 });
+
+test("a program that awaits a promise nothing resolves fails saying so (not '0 resource(s) wait: .')", async () => {
+  await project.write({ "index.ts": `import { Thing } from "./thing.js";\nnew Thing("early", { value: 1 });\nawait new Promise(() => undefined);\n` });
+  const r = await project.run(["up", "--yes"]);
+  assert.equal(r.code, 1, show(r));
+  assert.match(r.stderr, /awaits a promise that nothing will ever resolve/, show(r));
+  assert.doesNotMatch(r.stderr, /0 resource\(s\)/, show(r));
+  assert.equal(await project.exists(join(".iac", "stacks", "dev", "lock.json")), false, "no lock is left");
+});

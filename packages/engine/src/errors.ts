@@ -141,8 +141,11 @@ export class DependencyCycleError extends ProgramError {
 export class ProgramStuckError extends ProgramError {
   constructor(waiting: readonly string[]) {
     super(
-      `The program can never finish: nothing is left to run, and ${waiting.length} resource(s) still wait for their inputs or dependencies: ${waiting.slice(0, 10).join(", ")}${waiting.length > 10 ? ", ..." : ""}. ` +
-        "Check for a promise the program never resolves, or resources that depend on each other.",
+      waiting.length === 0
+        ? "The program can never finish: it awaits a promise that nothing will ever resolve (no resource is waiting, and nothing is left to run). " +
+            "Check the program's top-level awaits and the promises it creates."
+        : `The program can never finish: nothing is left to run, and ${waiting.length} resource(s) still wait for their inputs or dependencies: ${waiting.slice(0, 10).join(", ")}${waiting.length > 10 ? ", ..." : ""}. ` +
+            "Check for a promise the program never resolves, or resources that depend on each other.",
       { code: "ProgramStuck" },
     );
     this.name = "ProgramStuckError";
