@@ -115,7 +115,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     kubeconfig: join(dataDir, "kubeconfig"),
     subscriptionId: options.subscriptionId ?? DEFAULT_SUBSCRIPTION_ID,
   };
-  const ep = endpoints;
+  let ep = endpoints;
 
   for (const name of names) {
     const serviceDir = join(dataDir, name);
@@ -130,6 +130,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     services.set(name, await options.services[name]!(ctx));
   }
   for (const s of services.values()) await s.start?.();
+  // What the services serve besides their port (the notification-controller's webhook receiver).
+  for (const s of services.values()) ep = { ...ep, ...((await s.endpoints?.()) ?? {}) };
 
   async function dispatch(name: ServiceName, req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {

@@ -54,6 +54,8 @@ export interface ControllerOptions {
   readonly missingImage?: (image: string) => boolean;
   /** Overrides every Kustomization's health-check timeout (tests; Flux's is at least 30 s). */
   readonly healthCheckTimeoutMs?: number;
+  /** Serve the notification-controller's webhook receiver on loopback (notification-receiver.ts); default not. */
+  readonly webhooks?: { readonly port?: number };
 }
 
 /** The Deployments (flux.md §1.3, default components) whose controllers the emulation stands for. */
@@ -66,6 +68,8 @@ export interface Controllers {
   reconcileNow(): Promise<void>;
   /** Stop watching and timers; waits for a pass in progress. */
   stop(): Promise<void>;
+  /** The notification-controller's webhook receiver (`http://127.0.0.1:<port>`), when `webhooks` asked for it. */
+  webhooksUrl(): Promise<string | undefined>;
 }
 
 const DEFAULT_INTERVAL_MS = 60_000;
@@ -338,7 +342,7 @@ export function startControllers(options: ControllerOptions): Controllers {
   }
 
   const unwatch = cluster.watch(onEvent);
-  const notifications = startNotificationController({ cluster, log, requireDeployment: requireDeployments });
+  const notifications = startNotificationController({ cluster, log, requireDeployment: requireDeployments, ...(options.webhooks === undefined ? {} : { webhooks: options.webhooks }) });
   const unpush = git.onPush?.(() => {
     forceSources = true;
     trigger();
@@ -348,6 +352,7 @@ export function startControllers(options: ControllerOptions): Controllers {
   trigger();
 
   return {
+    webhooksUrl: () => notifications.webhooksUrl(),
     async reconcileNow() {
       await running;
       await pass();

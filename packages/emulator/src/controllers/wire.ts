@@ -37,7 +37,13 @@ export function withControllers(factory: ServiceFactory, options: WithController
         log: (m) => ctx.log(m),
         ...options.tuning,
         ...(options.requireControllerDeployments === undefined ? {} : { requireControllerDeployments: options.requireControllerDeployments }),
+        // The notification-controller's webhook receiver, on loopback (endpoints.json's fluxWebhooks).
+        webhooks: {},
       });
+    };
+    service.endpoints = async () => {
+      const url = await controllers?.webhooksUrl();
+      return url === undefined ? {} : { fluxWebhooks: url };
     };
     service.close = async () => {
       await controllers?.stop();

@@ -77,7 +77,7 @@ export async function serveLocalCloudWithRealKubernetes(options: ServeRealOption
     await cloud.close();
     throw err;
   }
-  const endpoints: Endpoints = { ...cloud.endpoints, kubernetes: cluster.server };
+  const endpoints: Endpoints = { ...cloud.endpoints, kubernetes: cluster.server, fluxWebhooks: cluster.fluxWebhooks };
   writeFileSync(endpoints.kubeconfig, cluster.kubeconfig, { mode: 0o600 });
   writeFileSync(cloud.endpointsFile, JSON.stringify(endpoints, null, 2) + "\n");
   const infoFile = join(dataDir, "server.json");
