@@ -33,6 +33,12 @@ export interface LocalCloud {
   readonly faults: Faults;
   readonly dataDir: string;
   service<T extends Service>(name: ServiceName): T | undefined;
+  /**
+   * Endpoints served outside this server, once known (`--kubernetes=real`: the real cluster's API
+   * and webhook receiver): the services see them (`ctx.endpoints()`), endpoints.json is rewritten.
+   * Returns the endpoints now.
+   */
+  setEndpoints(extra: Partial<Omit<Endpoints, "ca" | "subscriptionId">>): Endpoints;
   close(): Promise<void>;
 }
 
@@ -189,6 +195,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     faults,
     dataDir,
     service: <T extends Service>(n: ServiceName) => services.get(n) as T | undefined,
+    setEndpoints(extra) {
+      ep = { ...ep, ...extra };
+      writeFileSync(join(dataDir, "endpoints.json"), JSON.stringify(ep, null, 2) + "\n");
+      return ep;
+    },
     async close() {
       for (const s of services.values()) await s.close?.();
       for (const s of sockets) s.destroy();

@@ -17,9 +17,9 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ClusterAccess } from "./cluster.js";
 import type { Kind, KubeObject } from "./objects.js";
+import { REQUESTED_AT } from "./resync.js";
 
 export const RECEIVER_KIND: Kind = { apiVersion: "notification.toolkit.fluxcd.io/v1", kind: "Receiver" };
-const REQUESTED_AT = "reconcile.fluxcd.io/requestedAt";
 const FIELD_MANAGER = "notification-controller";
 
 /** The API version a Receiver's resource means when it names none (the versions Flux v2.9 serves). */

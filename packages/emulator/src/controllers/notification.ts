@@ -37,7 +37,7 @@
 import { createHash } from "node:crypto";
 import type { ClusterAccess, ClusterEvent } from "./cluster.js";
 import { recordEvent } from "./events.js";
-import { serveReceiverWebhooks, type ReceiverServer } from "./notification-receiver.js";
+import { RECEIVER_KIND, serveReceiverWebhooks, type ReceiverServer } from "./notification-receiver.js";
 import { providerRequest, type FluxEvent } from "./notification-payloads.js";
 
 import { DEPLOYMENT, FLUX_FINALIZER, conditionOf, groupOf, hasFinalizer, keyOf, timestamp, withCondition, type Condition, type Kind, type KubeObject } from "./objects.js";
@@ -47,7 +47,7 @@ export { providerRequest, type FluxEvent } from "./notification-payloads.js";
 export const NOTIFICATION_CONTROLLER = "notification-controller";
 export const ALERT: Kind = { apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Alert" };
 export const PROVIDER: Kind = { apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Provider" };
-export const RECEIVER: Kind = { apiVersion: "notification.toolkit.fluxcd.io/v1", kind: "Receiver" };
+export const RECEIVER: Kind = RECEIVER_KIND;
 
 /** A POST the controller makes; injectable for tests. */
 export type Post = (url: string, body: string, headers: Readonly<Record<string, string>>, timeoutMs: number) => Promise<{ readonly status: number }>;
