@@ -38,7 +38,7 @@
  *
  * Config (all optional): `flux` (`bootstrap` | `extension`), `manifests` (a local Flux
  * install.yaml / gotk-components.yaml) or `fluxVersion`, `fleetUrl`, `appRepoUrl`, `gitUser`,
- * `gitToken` (secret), `helm` (`false` leaves the infrastructure layer out), `chartRepoUrl`,
+ * `gitToken` (secret), `helm` (`false` leaves the infrastructure layer out), `chartRepoUrl`, `chart`, `chartVersion`,
  * `imageAutomation`, `image`, `imageScanInterval`, `alertWebhook`, `receiverToken` (secret).
  */
 import { createHash } from "node:crypto";
@@ -297,20 +297,22 @@ new Receiver(
 // --- Infrastructure layer: Helm ---------------------------------------------------------------
 
 if (config.getBoolean("helm") ?? true) {
+  // podinfo from its public chart repository by default; `chartRepoUrl`, `chart` and `chartVersion` pick another.
+  const chart = config.get("chart") ?? "podinfo";
   const infra = new Namespace("infra", { metadata: { name: "infra" } }, { provider: aks });
   const charts = new HelmRepository(
-    "podinfo",
-    { metadata: { name: "podinfo", namespace: "flux-system" }, spec: { url: config.get("chartRepoUrl") ?? "https://stefanprodan.github.io/podinfo", interval: "10m0s" } },
+    "charts",
+    { metadata: { name: "charts", namespace: "flux-system" }, spec: { url: config.get("chartRepoUrl") ?? "https://stefanprodan.github.io/podinfo", interval: "10m0s" } },
     { provider: aks, dependsOn: [flux] },
   );
   new HelmRelease(
-    "podinfo",
+    chart,
     {
-      metadata: { name: "podinfo", namespace: "flux-system" },
+      metadata: { name: chart, namespace: "flux-system" },
       spec: {
         interval: "10m0s",
         targetNamespace: "infra",
-        chart: { spec: { chart: "podinfo", version: "6.x", sourceRef: { kind: "HelmRepository", name: "podinfo" } } },
+        chart: { spec: { chart, version: config.get("chartVersion") ?? "6.x", sourceRef: { kind: "HelmRepository", name: "charts" } } },
         values: { replicaCount: 1 },
       },
     },

@@ -6,11 +6,11 @@
  * install.yaml with the image controllers, the seed's overlays applied by Flux, image automation on
  * the local registry (a build pushed with `iac local push` -> the automation's commit in git -> the
  * dev Deployment; a release -> prod), the Alert on a webhook on loopback (a broken overlay), the git
- * push Receiver (a POST to its path -> the GitRepository fetches now); destroy uninstalls Flux
- * before the cluster goes. Then `flux: extension`: the local ARM's microsoft.flux extension installs
- * Flux on that Kubernetes API and the fluxConfiguration's objects apply the same overlays, with the
- * compliance AKS reports; destroy. The infrastructure layer (Helm) is left out: its chart repository
- * is on the internet.
+ * push Receiver (a POST to its path -> the GitRepository fetches now), the infrastructure layer's
+ * HelmRelease of a chart served on loopback (the example's default is on the internet); destroy
+ * uninstalls Flux before the cluster goes. Then `flux: extension`: the local ARM's microsoft.flux
+ * extension installs Flux on that Kubernetes API and the fluxConfiguration's objects apply the same
+ * overlays, with the compliance AKS reports; destroy.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -23,7 +23,7 @@ import { it } from "node:test";
 import { promisify } from "node:util";
 import { ResourceManagementClient } from "@azure/arm-resources";
 import { localCredential } from "@iac/azure";
-import { condition, pushRepo, waitUntil, type Observation, type Stack } from "./harness.js";
+import { condition, pushRepo, serveHelmRepository, waitUntil, type HelmRepositoryServer, type Observation, type Stack } from "./harness.js";
 import { FLUX_INSTALL_MANIFESTS, HERE, scenario, type ScenarioRun } from "./scenario.js";
 
 const exec = promisify(execFile);
@@ -42,6 +42,8 @@ const APP_SOURCE = { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitReposi
 /** The alerts the program's notification Provider posted to the webhook on loopback. */
 let hook: Server | undefined;
 const alerts: Record<string, any>[] = [];
+/** The infrastructure layer's chart repository, on loopback. */
+let charts: HelmRepositoryServer | undefined;
 
 const readyOf = (o: Record<string, unknown> | undefined) => `${condition(o, "Ready")?.status ?? "absent"}/${condition(o, "Ready")?.reason ?? ""}`;
 const registryHost = (stack: Stack) => new URL(stack.registry ?? assert.fail("the local cloud serves no registry")).host;
@@ -91,7 +93,7 @@ async function inAppRepo<T>(run: ScenarioRun, work: (dir: string, git: (...a: st
 async function observeGone(run: ScenarioRun, prefix: string): Promise<void> {
   const crds = await run.stack.client.list("apiextensions.k8s.io/v1", "CustomResourceDefinition", {});
   run.o[`${prefix}.destroy.fluxCrds`] = crds.map((x) => x.metadata.name ?? "").filter((n) => n.endsWith(".toolkit.fluxcd.io")).sort();
-  const ours = async () => (await run.stack.client.list("v1", "Namespace", {})).map((n) => n.metadata.name ?? "").filter((n) => n === "flux-system" || n.startsWith("realtime-")).sort();
+  const ours = async () => (await run.stack.client.list("v1", "Namespace", {})).map((n) => n.metadata.name ?? "").filter((n) => n === "flux-system" || n === "infra" || n.startsWith("realtime-")).sort();
   await waitUntil("the namespaces to go", async () => ((await ours()).length === 0 ? true : undefined), run.timeout(120_000)).catch(() => undefined);
   run.o[`${prefix}.destroy.namespaces`] = await ours();
   assert.deepEqual(run.o[`${prefix}.destroy.fluxCrds`], [], "Flux's CRDs are uninstalled");
@@ -123,6 +125,7 @@ scenario("aks-flux", {
       });
     });
     await new Promise<void>((r) => hook!.listen(0, "127.0.0.1", r));
+    charts = await serveHelmRepository(join(HERE, "fixtures", "charts"), run.project.dir);
     const token = await run.iac(["config", "set", "--secret", "receiverToken", RECEIVER_TOKEN]);
     assert.equal(token.code, 0, run.explain(token));
     return {
@@ -131,11 +134,14 @@ scenario("aks-flux", {
       imageAutomation: "true",
       imageScanInterval: "5s",
       alertWebhook: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/flux`,
-      helm: "false",
+      chartRepoUrl: charts.url,
+      chart: "hello",
+      chartVersion: "0.1.x",
     };
   },
   teardown: async () => {
     await new Promise((r) => (hook ? hook.close(r) : r(undefined)));
+    await charts?.close();
   },
 }, (run) => {
   it("FluxBootstrap through the AKS cluster's kubeconfig applies both overlays, with the Receiver's webhook path", async () => {
@@ -158,6 +164,19 @@ scenario("aks-flux", {
       { name: "prod-redis", replicas: 1, images: ["redis:7-alpine"] },
     ]);
     assert.equal(run.o["bootstrap.receiver.webhookPath"], "sha256(token+name+namespace)");
+  });
+
+  it("the infrastructure layer: the HelmRelease installs the chart into infra (the real helm-controller; the emulation says it has none)", async () => {
+    const release = { apiVersion: "helm.toolkit.fluxcd.io/v2", kind: "HelmRelease", namespace: "flux-system", name: "hello" };
+    // iac does not wait for Helm kinds: wait here.
+    await waitUntil("the HelmRelease to be Ready (or to say the local cloud cannot)", async () => {
+      const ready = condition(await run.stack.client.get(release), "Ready");
+      return ready?.status === "True" || ready?.reason === "LocalCloudUnsupported" ? true : undefined;
+    }, run.timeout(240_000, 20_000)).catch(() => undefined);
+    run.o["helm.release.ready"] = readyOf(await run.stack.client.get(release));
+    run.o["helm.infra.deployments"] = (await run.stack.client.list("apps/v1", "Deployment", { namespace: "infra" })).map((d) => `${d.metadata.name} x${String((d["spec"] as { replicas?: number }).replicas)}`).sort();
+    assert.equal(run.o["helm.release.ready"], run.real ? "True/InstallSucceeded" : "False/LocalCloudUnsupported");
+    assert.deepEqual(run.o["helm.infra.deployments"], run.real ? ["infra-hello x1"] : []);
   });
 
   it("a build and a release pushed to the local registry (iac local push) reach git (fluxbot's commit) and the dev and prod Deployments", async () => {
