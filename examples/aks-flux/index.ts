@@ -22,22 +22,26 @@
  *
  * - image automation (config `imageAutomation`, on by default with `flux: bootstrap` when the local
  *   cloud serves a registry or config `image` is set, and `manifests` is not given): FluxBootstrap adds the image controllers
- *   (`componentsExtra`); an `ImageRepository` scans the app's image, an `ImagePolicy` picks the
- *   newest CI build (`sha-<short sha>-<unix time>`), and an `ImageUpdateAutomation` writes it into
- *   the fields of `deploy/overlays/dev/kustomization.yaml` marked `$imagepolicy`, commits and pushes:
- *   the dev Kustomization then applies the new image;
+ *   (`componentsExtra`); an `ImageRepository` scans the app's image, one `ImagePolicy` picks the
+ *   newest CI build (`sha-<short sha>-<unix time>`) for dev, another the highest release (semver
+ *   `>=1.0.0`) for prod, and an `ImageUpdateAutomation` writes them into the fields of the overlays'
+ *   kustomization.yaml marked `$imagepolicy`, commits and pushes: the Kustomizations then apply them;
  * - alerting (when config `alertWebhook` is set): a notification `Provider` (generic webhook) and an
  *   `Alert` for error events of every Kustomization and GitRepository (a broken overlay, a
- *   repository that cannot be fetched).
+ *   repository that cannot be fetched);
+ * - a `Receiver` for git push webhooks (type `generic`: a POST to its `status.webhookPath` makes Flux
+ *   fetch the app's repository now instead of at its next interval); its token (config
+ *   `receiverToken`, secret; by default derived from `gitToken`) is in the Secret `receiver-token`.
  *
  * On the local cloud (`iac up --local`) the cluster is emulated ARM, and its kubeconfig points at
  * the local cloud's Kubernetes API and git host.
  *
  * Config (all optional): `flux` (`bootstrap` | `extension`), `manifests` (a local Flux
  * install.yaml / gotk-components.yaml) or `fluxVersion`, `fleetUrl`, `appRepoUrl`, `gitUser`,
- * `gitToken` (secret), `helm` (`false` leaves the infrastructure layer out), `chartRepoUrl`,
- * `imageAutomation`, `image`, `imageScanInterval`, `alertWebhook`.
+ * `gitToken` (secret), `helm` (`false` leaves the infrastructure layer out), `chartRepoUrl`, `chart`, `chartVersion`,
+ * `imageAutomation`, `image`, `imageScanInterval`, `alertWebhook`, `receiverToken` (secret).
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Config, secret, type Resource } from "@iac/sdk";
@@ -45,13 +49,14 @@ import { ResourceGroup } from "@iac/azure/resources";
 import { ManagedCluster, listManagedClusterUserCredentialsOutput } from "@iac/azure/containerservice";
 import { Extension, FluxConfiguration } from "@iac/azure/kubernetesconfiguration";
 import { Provider } from "@iac/kubernetes";
-import { Namespace } from "@iac/kubernetes/core/v1";
+import { Namespace, Secret } from "@iac/kubernetes/core/v1";
 import { FluxBootstrap } from "@iac/kubernetes/flux";
 import { GitRepository, HelmRepository } from "@iac/kubernetes/flux/source/v1";
 import { Kustomization } from "@iac/kubernetes/flux/kustomize/v1";
 import { HelmRelease } from "@iac/kubernetes/flux/helm/v2";
 import { ImagePolicy, ImageRepository, ImageUpdateAutomation } from "@iac/kubernetes/flux/image/v1";
 import { Alert, Provider as NotificationProvider } from "@iac/kubernetes/flux/notification/v1beta3";
+import { Receiver } from "@iac/kubernetes/flux/notification/v1";
 
 const config = new Config();
 const mode = config.get("flux") ?? "bootstrap";
@@ -85,6 +90,8 @@ if (imageAutomation && mode !== "bootstrap") throw new Error("imageAutomation ne
 if (imageAutomation && image === undefined) throw new Error("imageAutomation needs the image to scan: iac config set image <registry>/<name> (the local cloud's registry is the default under --local)");
 const alertWebhook = config.get("alertWebhook");
 const gitToken = config.getSecret("gitToken") ?? secret("local-cloud-accepts-any-token");
+/** The token of the git push Receiver: config `receiverToken`, else one derived from the git token (both secret). */
+const receiverToken = config.getSecret("receiverToken") ?? gitToken.apply((t) => createHash("sha256").update(`flux-receiver:${t}`).digest("hex"));
 
 // --- Azure: the cluster -----------------------------------------------------------------------
 
@@ -117,7 +124,28 @@ const healthChecks = (env: (typeof envs)[number]) =>
 // The overlays set the namespace of their objects; the namespaces themselves are the platform's.
 const namespaces = envs.map((env) => new Namespace(`realtime-${env}`, { metadata: { name: `realtime-${env}` } }, { provider: aks }));
 
+/** The Kustomization of one environment's overlay, with health checks on its Deployments. */
+function overlay(env: (typeof envs)[number], source: Resource, namespace: Resource): Kustomization {
+  return new Kustomization(
+    `realtimeapp-${env}`,
+    {
+      metadata: { name: `realtimeapp-${env}`, namespace: "flux-system" },
+      spec: {
+        interval: "1m0s",
+        path: `./deploy/overlays/${env}`,
+        prune: true,
+        timeout: "2m0s",
+        sourceRef: { kind: "GitRepository", name: "realtimeapp-infra" },
+        healthChecks: healthChecks(env),
+      },
+    },
+    { provider: aks, dependsOn: [source, namespace] },
+  );
+}
+
 let flux: Resource;
+/** The app's GitRepository (the Receiver's target): FluxBootstrap's program declares it; the extension names it after the configuration. */
+let appSource: string;
 if (mode === "bootstrap") {
   const fluxVersion = config.get("fluxVersion");
   // The image controllers are not in gotk-components.yaml: with image automation, a release's install.yaml (all controllers).
@@ -136,6 +164,7 @@ if (mode === "bootstrap") {
     { provider: aks },
   );
   flux = bootstrap;
+  appSource = "realtimeapp-infra";
 
   const source = new GitRepository(
     "realtimeapp-infra",
@@ -146,23 +175,7 @@ if (mode === "bootstrap") {
     },
     { provider: aks, dependsOn: [bootstrap] },
   );
-  envs.forEach((env, i) => {
-    new Kustomization(
-      `realtimeapp-${env}`,
-      {
-        metadata: { name: `realtimeapp-${env}`, namespace: "flux-system" },
-        spec: {
-          interval: "1m0s",
-          path: `./deploy/overlays/${env}`,
-          prune: true,
-          timeout: "2m0s",
-          sourceRef: { kind: "GitRepository", name: "realtimeapp-infra" },
-          healthChecks: healthChecks(env),
-        },
-      },
-      { provider: aks, dependsOn: [source, namespaces[i]!] },
-    );
-  });
+  envs.forEach((env, i) => overlay(env, source, namespaces[i]!));
 
   // --- Image automation: a new build in the registry -> a commit in the dev overlay -> dev ----
   if (imageAutomation) {
@@ -186,20 +199,26 @@ if (mode === "bootstrap") {
       },
       { provider: aks, dependsOn: [images] },
     );
-    // Writes the policy's image into the fields of deploy/overlays/dev marked {"$imagepolicy": "flux-system:realtime-go-dev:..."}.
+    // prod takes releases: the highest semver tag from 1.0.0 on (v-prefixed tags count, as in Flux).
+    new ImagePolicy(
+      "realtime-go-prod",
+      { metadata: { name: "realtime-go-prod", namespace: "flux-system" }, spec: { imageRepositoryRef: { name: "realtime-go" }, policy: { semver: { range: ">=1.0.0" } } } },
+      { provider: aks, dependsOn: [images] },
+    );
+    // Writes each policy's image into the fields of deploy/overlays/* marked {"$imagepolicy": "flux-system:realtime-go-<env>:..."}.
     new ImageUpdateAutomation(
-      "realtimeapp-dev",
+      "realtimeapp",
       {
-        metadata: { name: "realtimeapp-dev", namespace: "flux-system" },
+        metadata: { name: "realtimeapp", namespace: "flux-system" },
         spec: {
           interval,
           sourceRef: { kind: "GitRepository", name: "realtimeapp-infra" },
           git: {
             checkout: { ref: { branch: "main" } },
-            commit: { author: { name: "fluxbot", email: "fluxbot@example.com" }, messageTemplate: "dev: the newest realtime-go build" },
+            commit: { author: { name: "fluxbot", email: "fluxbot@example.com" }, messageTemplate: "realtime-go: the newest build (dev) and release (prod)" },
             push: { branch: "main" },
           },
-          update: { path: "./deploy/overlays/dev", strategy: "Setters" },
+          update: { path: "./deploy/overlays", strategy: "Setters" },
         },
       },
       { provider: aks, dependsOn: [source] },
@@ -215,6 +234,7 @@ if (mode === "bootstrap") {
     releaseTrain: "Stable",
   });
   flux = extension;
+  appSource = "realtimeapp";
   // One fluxConfiguration = one GitRepository and its Kustomizations (named `<config>-<key>`) in `namespace`.
   new FluxConfiguration(
     "realtimeapp",
@@ -257,23 +277,42 @@ if (alertWebhook !== undefined) {
   );
 }
 
+// --- Git push webhooks: a POST to the Receiver's path fetches the app's repository now --------
+
+const tokenSecret = new Secret(
+  "receiver-token",
+  { metadata: { name: "receiver-token", namespace: "flux-system" }, stringData: { token: receiverToken } },
+  { provider: aks, dependsOn: [flux] },
+);
+// `generic`: any POST to the path is a push; `github` would also check GitHub's HMAC signature with the token.
+new Receiver(
+  "git-push",
+  {
+    metadata: { name: "git-push", namespace: "flux-system" },
+    spec: { type: "generic", secretRef: { name: "receiver-token" }, resources: [{ kind: "GitRepository", name: appSource }] },
+  },
+  { provider: aks, dependsOn: [tokenSecret] },
+);
+
 // --- Infrastructure layer: Helm ---------------------------------------------------------------
 
 if (config.getBoolean("helm") ?? true) {
+  // podinfo from its public chart repository by default; `chartRepoUrl`, `chart` and `chartVersion` pick another.
+  const chart = config.get("chart") ?? "podinfo";
   const infra = new Namespace("infra", { metadata: { name: "infra" } }, { provider: aks });
   const charts = new HelmRepository(
-    "podinfo",
-    { metadata: { name: "podinfo", namespace: "flux-system" }, spec: { url: config.get("chartRepoUrl") ?? "https://stefanprodan.github.io/podinfo", interval: "10m0s" } },
+    "charts",
+    { metadata: { name: "charts", namespace: "flux-system" }, spec: { url: config.get("chartRepoUrl") ?? "https://stefanprodan.github.io/podinfo", interval: "10m0s" } },
     { provider: aks, dependsOn: [flux] },
   );
   new HelmRelease(
-    "podinfo",
+    chart,
     {
-      metadata: { name: "podinfo", namespace: "flux-system" },
+      metadata: { name: chart, namespace: "flux-system" },
       spec: {
         interval: "10m0s",
         targetNamespace: "infra",
-        chart: { spec: { chart: "podinfo", version: "6.x", sourceRef: { kind: "HelmRepository", name: "podinfo" } } },
+        chart: { spec: { chart, version: config.get("chartVersion") ?? "6.x", sourceRef: { kind: "HelmRepository", name: "charts" } } },
         values: { replicaCount: 1 },
       },
     },

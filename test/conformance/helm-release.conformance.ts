@@ -58,6 +58,6 @@ scenario("helm-release", {
     run.o["destroy.exitCode"] = r.code;
     run.o["destroy.releaseDeployment"] = d === undefined ? "gone" : "left";
     assert.equal(r.code, 0, run.explain(r));
-    if (run.real) assert.equal(d, undefined, "the release's Deployment is uninstalled with the HelmRelease");
+    assert.equal(d, undefined, "the release's Deployment is uninstalled with the HelmRelease");
   });
 });

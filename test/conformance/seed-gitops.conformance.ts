@@ -99,7 +99,7 @@ scenario("seed-gitops", {
   it("iac up --local bootstraps Flux and applies both overlays", async () => {
     const r = await run.up();
     // The emulation may fail where the real cluster does not: that is an observation too.
-    if (run.real) assert.equal(r.code, 0, run.explain(r));
+    assert.equal(r.code, 0, run.explain(r));
     Object.assign(run.o, { "up.exitCode": r.code, "up.failedResources": [...(r.stdout.matchAll(/^\+\s+\S+ (\S+) create failed/gm))].map((m) => m[1]).sort() });
     const out = await run.iac(["stack", "output", "fluxRevision"]);
     heads.fleet = /main@sha1:([0-9a-f]{40})/.exec(out.stdout)?.[1] ?? "";

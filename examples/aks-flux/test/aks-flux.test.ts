@@ -4,12 +4,14 @@
  * through it onto the local Kubernetes API; Flux (the emulated controllers, a real kustomize)
  * builds the seed's overlays from the app repository on the local git host; a preview after it
  * finds nothing to do; destroy uninstalls Flux before the cluster goes and leaves nothing behind,
- * in ARM or in Kubernetes. On the way, the program's image automation and alerting: a CI build
- * pushed to the local registry (`iac local push`) becomes the automation's commit in the dev overlay
- * and the dev Deployment's image; a broken overlay pushed to git reaches a webhook on loopback.
+ * in ARM or in Kubernetes. On the way, the program's image automation, alerting and git push
+ * Receiver: a CI build and a release pushed to the local registry (`iac local push`) become the
+ * automation's commit in the dev and prod overlays and the Deployments' images; a broken overlay
+ * pushed to git and announced to the Receiver's webhook reaches the Alert's webhook on loopback.
  */
 import assert from "node:assert/strict";
 import { execFile, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { cp, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -29,6 +31,9 @@ const EXAMPLE = fileURLToPath(new URL("..", import.meta.url));
 const MANIFESTS = join(ROOT, "..", "shared", "reference", "flux", "install-v2.9.4.yaml");
 /** A CI build of the app: `sha-<short sha>-<unix time>`, the tags the dev ImagePolicy follows. */
 const BUILD = "sha-5d6e7f8-1700000500";
+/** A release: the prod ImagePolicy takes semver tags from 1.0.0 on. */
+const RELEASE = "v1.5.0";
+const RECEIVER_TOKEN = "receiver-token-for-the-test";
 /**
  * The served cloud answers every long-running operation's first poll with its end (but those its
  * Flux agent finishes), and its microsoft.flux extension installs Flux v2.9.4's install.yaml.
@@ -40,7 +45,7 @@ let server: ChildProcess | undefined;
 let served: Promise<IacResult> | undefined;
 let arm: ResourceManagementClient;
 let kube: KubeClient;
-let endpoints: { arm: string; git: string; ca: string; subscriptionId: string; registry: string };
+let endpoints: { arm: string; git: string; ca: string; subscriptionId: string; registry: string; fluxWebhooks?: string };
 /** The webhook on loopback the program's alerting Provider posts to: the events it received. */
 let hook: Server | undefined;
 const alerts: Record<string, any>[] = [];
@@ -106,6 +111,8 @@ before(async () => {
     const set = await project.iac(["config", "set", key, value]);
     assert.equal(set.code, 0, show(set));
   }
+  const token = await project.iac(["config", "set", "--secret", "receiverToken", RECEIVER_TOKEN]);
+  assert.equal(token.code, 0, show(token));
 });
 after(async () => {
   server?.kill("SIGINT");
@@ -177,35 +184,43 @@ const deploymentImage = async (ns: string, name: string) =>
   ((await kube.get({ apiVersion: "apps/v1", kind: "Deployment", namespace: ns, name }))?.["spec"] as { template: { spec: { containers: { image: string }[] } } } | undefined)?.template.spec
     .containers[0]?.image;
 
-test("a CI build pushed to the local registry becomes the automation's commit in the dev overlay and the dev Deployment's image", async () => {
+test("a CI build and a release pushed to the local registry become the automation's commit in the overlays and the Deployments' images", async () => {
   const host = new URL(endpoints.registry).host;
   const before = await inAppRepo((_dir, git) => git("rev-parse", "HEAD"));
   const pushed = await project.iac(["local", "push", `example/realtime-go:${BUILD}`]);
   assert.equal(pushed.code, 0, show(pushed));
-  // A tag the policy's pattern does not take is no build: it must not be chosen.
-  const other = await project.iac(["local", "push", "example/realtime-go:v9.9.9"]);
-  assert.equal(other.code, 0, show(other));
+  // A release (semver) is no build for dev; 0.9.0 is below prod's range; `latest` is neither.
+  for (const tag of [RELEASE, "0.9.0", "latest"]) {
+    const other = await project.iac(["local", "push", `example/realtime-go:${tag}`]);
+    assert.equal(other.code, 0, show(other));
+  }
   let image: string | undefined;
   await waitFor("the dev Deployment to run the new build", async () => (image = await deploymentImage("realtime-dev", "realtime-dev")) === `${host}/example/realtime-go:${BUILD}`, 60_000).catch(
     () => assert.fail(`the dev Deployment runs ${image}`),
   );
-  assert.equal(await deploymentImage("realtime-prod", "prod-realtime"), "registry.example.com/realtime-go:v1.4.0", "prod is not automated");
+  await waitFor("the prod Deployment to run the new release", async () => (image = await deploymentImage("realtime-prod", "prod-realtime")) === `${host}/example/realtime-go:${RELEASE}`, 60_000).catch(
+    () => assert.fail(`the prod Deployment runs ${image}`),
+  );
   const commit = await inAppRepo(async (dir, git) => ({
-    parent: await git("rev-parse", "HEAD~1"),
+    history: (await git("log", "--format=%H")).split("\n"),
     author: await git("log", "-1", "--format=%an <%ae>"),
     subject: await git("log", "-1", "--format=%s"),
     dev: await readFile(join(dir, "deploy", "overlays", "dev", "kustomization.yaml"), "utf8"),
+    prod: await readFile(join(dir, "deploy", "overlays", "prod", "kustomization.yaml"), "utf8"),
   }));
-  assert.deepEqual([commit.parent, commit.author, commit.subject], [before, "fluxbot <fluxbot@example.com>", "dev: the newest realtime-go build"]);
+  assert.ok(commit.history.slice(1).includes(before), "the automation's commits follow the one before the push");
+  assert.deepEqual([commit.author, commit.subject], ["fluxbot <fluxbot@example.com>", "realtime-go: the newest build (dev) and release (prod)"]);
   assert.match(commit.dev, new RegExp(`newName: ${host.replace(/\./g, "\\.")}/example/realtime-go # \\{"\\$imagepolicy": "flux-system:realtime-go-dev:name"\\}`));
   assert.match(commit.dev, new RegExp(`newTag: ${BUILD} # \\{"\\$imagepolicy": "flux-system:realtime-go-dev:tag"\\}`));
+  assert.match(commit.prod, new RegExp(`newName: ${host.replace(/\./g, "\\.")}/example/realtime-go # \\{"\\$imagepolicy": "flux-system:realtime-go-prod:name"\\}`));
+  assert.match(commit.prod, new RegExp(`newTag: ${RELEASE} # \\{"\\$imagepolicy": "flux-system:realtime-go-prod:tag"\\}`));
 });
 
 test("a preview after up finds nothing to change", async () => {
   await iac(["preview", "--expect-no-changes"]);
 });
 
-test("a broken dev overlay pushed to git raises the Alert on the webhook; fixing it makes dev Ready again", async () => {
+test("a broken dev overlay pushed to git and announced to the Receiver raises the Alert on the webhook; fixing it makes dev Ready again", async () => {
   const isDevFailure = (e: Record<string, any>) => e["involvedObject"]?.kind === "Kustomization" && e["involvedObject"]?.name === "realtimeapp-dev" && e["severity"] === "error";
   assert.deepEqual(alerts.filter(isDevFailure), [], "no failure before the overlay breaks");
   const file = join("deploy", "overlays", "dev", "kustomization.yaml");
@@ -216,6 +231,19 @@ test("a broken dev overlay pushed to git raises the Alert on the webhook; fixing
     await git("push", "--quiet", "origin", "HEAD:main");
   });
   try {
+    // As the git host's push webhook: a POST to the Receiver's path asks the GitRepository to reconcile.
+    const receiver = await kube.get({ apiVersion: "notification.toolkit.fluxcd.io/v1", kind: "Receiver", namespace: "flux-system", name: "git-push" });
+    const path = `/hook/${createHash("sha256").update(`${RECEIVER_TOKEN}git-pushflux-system`).digest("hex")}`;
+    assert.equal((receiver?.["status"] as { webhookPath?: string } | undefined)?.webhookPath, path);
+    assert.ok(endpoints.fluxWebhooks, "endpoints.json names the webhook receiver");
+    const res = await fetch(`${endpoints.fluxWebhooks}${path}`, { method: "POST", body: JSON.stringify({ ref: "refs/heads/main" }) });
+    assert.equal(res.status, 200, await res.text());
+    const source = { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", namespace: "flux-system", name: "realtimeapp-infra" };
+    await waitFor("the GitRepository to handle the Receiver's request", async () => {
+      const g = await kube.get(source);
+      const asked = (g?.["metadata"] as { annotations?: Record<string, string> } | undefined)?.annotations?.["reconcile.fluxcd.io/requestedAt"];
+      return asked !== undefined && (g?.["status"] as { lastHandledReconcileAt?: string } | undefined)?.lastHandledReconcileAt === asked;
+    }, 30_000);
     await waitFor("the webhook to receive realtimeapp-dev's failure", async () => alerts.some(isDevFailure), 60_000);
     const event = alerts.find(isDevFailure)!;
     assert.equal(event["involvedObject"].namespace, "flux-system");

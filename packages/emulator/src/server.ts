@@ -33,6 +33,12 @@ export interface LocalCloud {
   readonly faults: Faults;
   readonly dataDir: string;
   service<T extends Service>(name: ServiceName): T | undefined;
+  /**
+   * Endpoints served outside this server, once known (`--kubernetes=real`: the real cluster's API
+   * and webhook receiver): the services see them (`ctx.endpoints()`), endpoints.json is rewritten.
+   * Returns the endpoints now.
+   */
+  setEndpoints(extra: Partial<Omit<Endpoints, "ca" | "subscriptionId">>): Endpoints;
   close(): Promise<void>;
 }
 
@@ -115,7 +121,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     kubeconfig: join(dataDir, "kubeconfig"),
     subscriptionId: options.subscriptionId ?? DEFAULT_SUBSCRIPTION_ID,
   };
-  const ep = endpoints;
+  let ep = endpoints;
 
   for (const name of names) {
     const serviceDir = join(dataDir, name);
@@ -130,6 +136,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     services.set(name, await options.services[name]!(ctx));
   }
   for (const s of services.values()) await s.start?.();
+  // What the services serve besides their port (the notification-controller's webhook receiver).
+  for (const s of services.values()) ep = { ...ep, ...((await s.endpoints?.()) ?? {}) };
 
   async function dispatch(name: ServiceName, req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
@@ -187,6 +195,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     faults,
     dataDir,
     service: <T extends Service>(n: ServiceName) => services.get(n) as T | undefined,
+    setEndpoints(extra) {
+      ep = { ...ep, ...extra };
+      writeFileSync(join(dataDir, "endpoints.json"), JSON.stringify(ep, null, 2) + "\n");
+      return ep;
+    },
     async close() {
       for (const s of services.values()) await s.close?.();
       for (const s of sockets) s.destroy();

@@ -21,6 +21,11 @@ export interface Endpoints {
    * `127.0.0.1:<port>/<name>:<tag>`. Absent when the local cloud runs without it.
    */
   readonly registry?: string;
+  /**
+   * The Flux notification-controller's webhook receiver (`http://127.0.0.1:<port>`): a Receiver's
+   * `status.webhookPath` under it takes git push webhooks. Absent when no controller serves it.
+   */
+  readonly fluxWebhooks?: string;
   /** Path of the CA certificate (PEM) that signs the HTTPS endpoints. */
   readonly ca: string;
   /** Path of a kubeconfig for the emulated cluster. */
@@ -46,6 +51,8 @@ export interface Service {
   handle(req: IncomingMessage, res: ServerResponse): void | Promise<void>;
   /** Called once every service is listening (start controllers, timers). */
   start?(): void | Promise<void>;
+  /** Endpoints the service serves besides its port, known once started (`fluxWebhooks`); merged into endpoints.json. */
+  endpoints?(): Promise<Partial<Endpoints>> | Partial<Endpoints>;
   /** Persist and stop timers; the server closes sockets. */
   close?(): Promise<void>;
 }

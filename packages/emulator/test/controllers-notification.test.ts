@@ -2,7 +2,8 @@
  * The emulated notification-controller: a Kustomization whose overlay does not build fails, and
  * the Alerts watching it POST Flux's event payload to a webhook on loopback, through a generic,
  * a Slack and a Teams Provider, each in its own shape; an Alert for other objects or for errors
- * only stays quiet where it should; a Receiver gets its webhook path.
+ * only stays quiet where it should; a Receiver gets its webhook path, and a POST to it (generic,
+ * or github with its signature) asks the GitRepository to reconcile.
  */
 import assert from "node:assert/strict";
 import { createHash, createHmac } from "node:crypto";
@@ -67,7 +68,7 @@ describe("the emulated notification-controller", () => {
     // The local git host, like a real one, refuses anonymous clones: GitRepositories name these credentials.
     store.apply(GIT_CREDENTIALS, { fieldManager: "test" });
     for (const name of ["source-controller", "kustomize-controller", "notification-controller"]) store.apply(fluxControllerDeployment(name), { fieldManager: "flux" });
-    controllers = startControllers({ cluster: clusterOfStore(store), git: cloud.service<GitService>("git")!, deploymentDelayMs: 20, resyncMs: 100 });
+    controllers = startControllers({ cluster: clusterOfStore(store), git: cloud.service<GitService>("git")!, deploymentDelayMs: 20, resyncMs: 100, webhooks: {} });
   });
   after(async () => {
     await controllers.stop();
@@ -177,6 +178,42 @@ describe("the emulated notification-controller", () => {
     assert.equal(r!.status!.webhookPath, path);
     assert.equal(ready(r)!.message, `Receiver initialized for path: ${path}`);
     assert.ok(r!.metadata.finalizers?.includes("finalizers.fluxcd.io"));
+  });
+
+  it("serves the Receivers' webhooks: a POST to a path asks its GitRepository to reconcile, as the real receiver server does", async () => {
+    const base = await controllers.webhooksUrl();
+    assert.match(String(base), /^http:\/\/127\.0\.0\.1:\d+$/);
+    const app = () => store.get({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", namespace: "flux-system", name: "app" }) as Obj | undefined;
+    const asked = (o: Obj | undefined) => (o?.metadata as { annotations?: Record<string, string> } | undefined)?.annotations?.["reconcile.fluxcd.io/requestedAt"];
+    const path = `/hook/${createHash("sha256").update("s3cr3tpushflux-system").digest("hex")}`;
+    const post = (p: string, body: string, headers: Record<string, string> = {}) => fetch(`${base}${p}`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
+
+    assert.equal((await post("/hook/0123", "{}")).status, 404, "no Receiver serves that path");
+    assert.equal((await fetch(`${base}${path}`)).status, 405, "webhooks are POSTed");
+    assert.equal(asked(app()), undefined);
+    const res = await post(path, JSON.stringify({ ref: "refs/heads/main" }));
+    assert.equal(res.status, 200, await res.text());
+    const first = asked(app());
+    assert.ok(first, "the GitRepository is annotated reconcile.fluxcd.io/requestedAt");
+    await until("the source-controller to handle the request", app, (o) => (o?.status as { lastHandledReconcileAt?: string } | undefined)?.lastHandledReconcileAt === first);
+
+    // github: the payload's HMAC (X-Hub-Signature-256) with the token, and the event among spec.events.
+    apply({ apiVersion: "v1", kind: "Secret", metadata: { name: "gh-token", namespace: "flux-system" }, stringData: { token: "gh-s3cr3t" } });
+    apply({ apiVersion: "notification.toolkit.fluxcd.io/v1", kind: "Receiver", metadata: { name: "gh", namespace: "flux-system" }, spec: { type: "github", events: ["push"], secretRef: { name: "gh-token" }, resources: [{ kind: "GitRepository", name: "app" }] } });
+    const gh = await until("the github Receiver to be Ready", () => store.get({ apiVersion: "notification.toolkit.fluxcd.io/v1", kind: "Receiver", namespace: "flux-system", name: "gh" }) as Obj | undefined, (o) => ready(o)?.status === "True");
+    const ghPath = String(gh!.status!.webhookPath);
+    const body = JSON.stringify({ ref: "refs/heads/main" });
+    const signed = (token: string) => `sha256=${createHmac("sha256", token).update(body).digest("hex")}`;
+    const wrong = await post(ghPath, body, { "x-github-event": "push", "x-hub-signature-256": signed("not-the-token") });
+    assert.equal(wrong.status, 400);
+    assert.match(await wrong.text(), /unable to validate GitHub signature/);
+    assert.equal((await post(ghPath, body, { "x-github-event": "issues", "x-hub-signature-256": signed("gh-s3cr3t") })).status, 400, "an event the Receiver does not take");
+    assert.equal(asked(app()), first, "refused requests ask nothing");
+    assert.equal((await post(ghPath, body, { "x-github-event": "ping", "x-hub-signature-256": signed("gh-s3cr3t") })).status, 200);
+    assert.equal(asked(app()), first, "a ping asks nothing");
+    await new Promise((r) => setTimeout(r, 5)); // a new requestedAt (ms resolution)
+    assert.equal((await post(ghPath, body, { "x-github-event": "push", "x-hub-signature-256": signed("gh-s3cr3t") })).status, 200);
+    assert.notEqual(asked(app()), first, "a signed push asks again");
   });
 });
 

@@ -64,6 +64,32 @@ describe("starting the local cloud's server", () => {
     await assert.rejects(httpsGet(`${cloud.endpoints.arm}/x`, readFileSync(cloud.endpoints.ca, "utf8")), /ECONNREFUSED/);
   });
 
+  it("adds the endpoints its services serve besides their port, and those set after it started, for its services and in endpoints.json", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "iac-server-"));
+    dirs.push(dir);
+    let ctxOfArm: Parameters<ServiceFactory>[0] | undefined;
+    const arm: ServiceFactory = (ctx) => {
+      ctxOfArm = ctx;
+      return { name: "arm", handle: (_req, res) => void res.end() };
+    };
+    // A service serving a second endpoint once started (as the emulated notification-controller's webhook receiver).
+    const kube: ServiceFactory = (ctx) => ({ ...echo("kubernetes")(ctx), endpoints: async () => ({ fluxWebhooks: "http://127.0.0.1:1234" }) }) as Service;
+    const cloud = await startLocalCloud({ dataDir: dir, services: { arm, kubernetes: kube } });
+    try {
+      const file = () => JSON.parse(readFileSync(join(dir, "endpoints.json"), "utf8")) as Record<string, string>;
+      assert.equal(file()["fluxWebhooks"], "http://127.0.0.1:1234");
+      assert.equal(ctxOfArm!.endpoints().fluxWebhooks, "http://127.0.0.1:1234");
+      // --kubernetes=real: the real cluster starts after ARM; ARM learns its address.
+      const now = cloud.setEndpoints({ kubernetes: "https://127.0.0.1:9999" });
+      assert.equal(now.kubernetes, "https://127.0.0.1:9999");
+      assert.equal(ctxOfArm!.endpoints().kubernetes, "https://127.0.0.1:9999");
+      assert.equal(file()["kubernetes"], "https://127.0.0.1:9999");
+      assert.equal(file()["arm"], cloud.endpoints.arm);
+    } finally {
+      await cloud.close();
+    }
+  });
+
   it("keeps its CA across restarts so clients keep trusting it", async () => {
     const dir = await mkdtemp(join(tmpdir(), "iac-server-"));
     dirs.push(dir);

@@ -41,8 +41,8 @@ export class KubeHttp {
   readonly #kinds = new Map<string, Map<string, Resource> | undefined>();
 
   /**
-   * From the local cloud's kubeconfig file: with `--kubernetes=real` the ARM service's own
-   * endpoints do not know the real cluster's address (it starts after ARM), the file does.
+   * From the local cloud's kubeconfig file: its token (with `--kubernetes=real`, the real
+   * cluster's admin token) and address (the same as `endpoints.kubernetes` once the cluster runs).
    */
   constructor(endpoints: Endpoints) {
     const kubeconfig = readFileSync(endpoints.kubeconfig, "utf8");

@@ -17,9 +17,10 @@ import { parseDuration } from "./duration.js";
 import { IMAGE_AUTOMATION_CONTROLLER, IMAGE_UPDATE_AUTOMATION, reconcileImageUpdateAutomation } from "./image-automation.js";
 import { IMAGE_POLICY, IMAGE_REFLECTOR_CONTROLLER, IMAGE_REPOSITORY, loopbackDigestLookup, loopbackTagLister, reconcileImagePolicy, reconcileImageRepository, type DigestLookup, type TagLister } from "./image-reflector.js";
 import { DEFAULT_EXCLUSION_LIST, canonicalImageName, filterOutTags } from "./image-policy.js";
+import { reconcileRequested, startResyncLoop } from "./resync.js";
+import { alongside } from "./wire.js";
 import { DEPLOYMENT, FLUX_FINALIZER, hasFinalizer, keyOf, timestamp, type KubeObject } from "./objects.js";
 
-const REQUESTED_AT = "reconcile.fluxcd.io/requestedAt";
 
 export interface ImageControllerOptions {
   readonly cluster: ClusterAccess;
@@ -59,14 +60,9 @@ export function startImageControllers(options: ImageControllerOptions): ImageCon
   const dueAt = new Map<string, number>();
   const digests = new Map<string, { digest: string; until: number }>();
   const lookupDigest = options.digestOf ?? loopbackDigestLookup;
-  let running: Promise<void> | undefined;
-  let stopped = false;
 
   const uidOf = (o: KubeObject) => o.metadata.uid ?? `${o.kind}/${keyOf(o)}`;
-  const requested = (o: KubeObject) => {
-    const at = o.metadata.annotations?.[REQUESTED_AT];
-    return at !== undefined && at !== o.status?.["lastHandledReconcileAt"] ? at : undefined;
-  };
+  const requested = reconcileRequested;
   const controllerRuns = (name: string) => !requireDeployments || cluster.list(DEPLOYMENT).some((d) => d.metadata.name === name && d.metadata.deletionTimestamp === undefined && d.spec?.["replicas"] !== 0);
 
   async function setFinalizer(obj: KubeObject, present: boolean, manager: string): Promise<void> {
@@ -175,35 +171,16 @@ export function startImageControllers(options: ImageControllerOptions): ImageCon
     }
   }
 
-  function pass(): Promise<void> {
-    if (stopped) return Promise.resolve();
-    if (running !== undefined) return running;
-    running = (async () => {
+  const loop = startResyncLoop(
+    async () => {
       const now = Date.now();
       await reflect(now);
       await automate(now);
-    })()
-      .catch((err: Error) => log(`image controllers: pass failed: ${err.stack ?? err.message}`))
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  }
-
-  const timer = setInterval(() => void pass(), options.resyncMs ?? 1_000);
-  timer.unref();
-  void pass();
-  return {
-    async reconcileNow() {
-      await running;
-      await pass();
     },
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+    { ...(options.resyncMs === undefined ? {} : { resyncMs: options.resyncMs }), log, what: "image controllers" },
+  );
+  void loop.pass();
+  return { reconcileNow: () => loop.reconcileNow(), stop: () => loop.stop() };
 }
 
 /**
@@ -211,19 +188,5 @@ export function startImageControllers(options: ImageControllerOptions): ImageCon
  * alongside it (started when the service starts, stopped before it closes).
  */
 export function withImageControllers(factory: ServiceFactory, clusterOf: (service: Service) => ClusterAccess, options: Omit<ImageControllerOptions, "cluster" | "log"> = {}): ServiceFactory {
-  return async (ctx) => {
-    const service = await factory(ctx);
-    const start = service.start?.bind(service);
-    const close = service.close?.bind(service);
-    let controllers: ImageControllers | undefined;
-    service.start = async () => {
-      await start?.();
-      controllers = startImageControllers({ cluster: clusterOf(service), log: (m) => ctx.log(m), ...options });
-    };
-    service.close = async () => {
-      await controllers?.stop();
-      await close?.();
-    };
-    return service;
-  };
+  return alongside(factory, (service, ctx) => startImageControllers({ cluster: clusterOf(service), log: (m) => ctx.log(m), ...options }));
 }

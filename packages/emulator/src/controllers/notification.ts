@@ -27,8 +27,9 @@
  *
  * Receivers (v1): `status.webhookPath` `/hook/<sha256(token + name + namespace)>` from the token of
  * `spec.secretRef`, `Ready=True` "Receiver initialized for path: ..." (or `Ready=False`,
- * `TokenNotFound`), the Flux finalizer while the controller runs. The webhook endpoint itself is not
- * served: a push to the local git host already makes the emulated source-controller fetch at once.
+ * `TokenNotFound`), the Flux finalizer while the controller runs. With `webhooks`, the webhook
+ * receiver is served on loopback (notification-receiver.ts): a POST to a Receiver's path asks its
+ * resources to reconcile.
  *
  * Like the other Flux controllers of the emulation, it acts only while a `notification-controller`
  * Deployment exists (when `requireDeployment`).
@@ -36,6 +37,7 @@
 import { createHash } from "node:crypto";
 import type { ClusterAccess, ClusterEvent } from "./cluster.js";
 import { recordEvent } from "./events.js";
+import { RECEIVER_KIND, serveReceiverWebhooks, type ReceiverServer } from "./notification-receiver.js";
 import { providerRequest, type FluxEvent } from "./notification-payloads.js";
 
 import { DEPLOYMENT, FLUX_FINALIZER, conditionOf, groupOf, hasFinalizer, keyOf, timestamp, withCondition, type Condition, type Kind, type KubeObject } from "./objects.js";
@@ -45,7 +47,7 @@ export { providerRequest, type FluxEvent } from "./notification-payloads.js";
 export const NOTIFICATION_CONTROLLER = "notification-controller";
 export const ALERT: Kind = { apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Alert" };
 export const PROVIDER: Kind = { apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Provider" };
-export const RECEIVER: Kind = { apiVersion: "notification.toolkit.fluxcd.io/v1", kind: "Receiver" };
+export const RECEIVER: Kind = RECEIVER_KIND;
 
 /** A POST the controller makes; injectable for tests. */
 export type Post = (url: string, body: string, headers: Readonly<Record<string, string>>, timeoutMs: number) => Promise<{ readonly status: number }>;
@@ -58,9 +60,13 @@ export interface NotificationOptions {
   readonly post?: Post;
   /** How long the same event is not sent again (default 5 minutes, the real `--rate-limit-interval`). */
   readonly rateLimitMs?: number;
+  /** Serve the Receivers' webhooks on loopback (`port` 0 or absent: any free one); default not served. */
+  readonly webhooks?: { readonly port?: number };
 }
 
 export interface NotificationController {
+  /** The webhook receiver's base URL (`http://127.0.0.1:<port>`), when `webhooks` asked for it. */
+  webhooksUrl(): Promise<string | undefined>;
   stop(): Promise<void>;
 }
 
@@ -263,11 +269,20 @@ export function startNotificationController(options: NotificationOptions): Notif
     if (e.object.kind === DEPLOYMENT.kind && e.object.apiVersion === DEPLOYMENT.apiVersion && e.object.metadata.name === NOTIFICATION_CONTROLLER) track(reconcileReceivers());
   });
   track(reconcileReceivers());
+  const receiver: Promise<ReceiverServer | undefined> | undefined =
+    options.webhooks === undefined
+      ? undefined
+      : serveReceiverWebhooks(cluster, { ...(options.webhooks.port === undefined ? {} : { port: options.webhooks.port }), runs, log }).catch((err: Error) => {
+          log(`notification-controller: the webhook receiver could not listen: ${err.message}`);
+          return undefined;
+        });
 
   return {
+    webhooksUrl: async () => (await receiver)?.url,
     async stop() {
       stopped = true;
       unwatch();
+      await (await receiver)?.close();
       await Promise.allSettled([...inFlight]);
     },
   };

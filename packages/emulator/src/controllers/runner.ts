@@ -23,6 +23,7 @@ import { findKustomize, type KustomizeTool } from "./kustomize-build.js";
 import { UNSUPPORTED_KINDS, unsupportedStatus } from "./unsupported.js";
 import { syncReplicaSets } from "./replica-sets.js";
 import { startNotificationController } from "./notification.js";
+import { reconcileRequested, startResyncLoop } from "./resync.js";
 import { readyEvent, recordEvent } from "./events.js";
 import { goDuration } from "./health.js";
 import { conditionOf, DEPLOYMENT, FLUX_FINALIZER, GIT_REPOSITORY, hasFinalizer, KUSTOMIZATION, keyOf, timestamp, type KubeObject } from "./objects.js";
@@ -54,6 +55,8 @@ export interface ControllerOptions {
   readonly missingImage?: (image: string) => boolean;
   /** Overrides every Kustomization's health-check timeout (tests; Flux's is at least 30 s). */
   readonly healthCheckTimeoutMs?: number;
+  /** Serve the notification-controller's webhook receiver on loopback (notification-receiver.ts); default not. */
+  readonly webhooks?: { readonly port?: number };
 }
 
 /** The Deployments (flux.md §1.3, default components) whose controllers the emulation stands for. */
@@ -66,6 +69,8 @@ export interface Controllers {
   reconcileNow(): Promise<void>;
   /** Stop watching and timers; waits for a pass in progress. */
   stop(): Promise<void>;
+  /** The notification-controller's webhook receiver (`http://127.0.0.1:<port>`), when `webhooks` asked for it. */
+  webhooksUrl(): Promise<string | undefined>;
 }
 
 const DEFAULT_INTERVAL_MS = 60_000;
@@ -84,14 +89,7 @@ function sameJson(a: unknown, b: unknown): boolean {
 
 const isSuspended = (obj: KubeObject) => obj.spec?.["suspend"] === true;
 
-/** The annotation `flux reconcile` sets to ask for a reconciliation now (fluxcd/pkg apis/meta). */
-export const REQUESTED_AT = "reconcile.fluxcd.io/requestedAt";
-
-/** A reconcile request not yet handled (`status.lastHandledReconcileAt` differs), or undefined. */
-function reconcileRequested(obj: KubeObject): string | undefined {
-  const asked = obj.metadata.annotations?.[REQUESTED_AT];
-  return asked !== undefined && asked !== obj.status?.["lastHandledReconcileAt"] ? asked : undefined;
-}
+export { REQUESTED_AT } from "./resync.js";
 const isDeleting = (obj: KubeObject) => obj.metadata.deletionTimestamp !== undefined;
 
 /** Start the controllers; they run until {@link Controllers.stop}. */
@@ -108,8 +106,6 @@ export function startControllers(options: ControllerOptions): Controllers {
   /** Kustomizations whose revision is applied and whose health checks run (by uid). */
   const healthWaits = new Map<string, { readonly revision: string; readonly generation: number; readonly checks: readonly ObjectKey[]; readonly startedAt: number }>();
   let forceSources = false;
-  let running: Promise<void> | undefined;
-  let again = false;
   let stopped = false;
   let triggerTimer: NodeJS.Timeout | undefined;
 
@@ -118,7 +114,7 @@ export function startControllers(options: ControllerOptions): Controllers {
     // Coalesce the bursts of events one apply produces into one pass.
     triggerTimer = setTimeout(() => {
       triggerTimer = undefined;
-      void pass();
+      void loop.pass();
     }, 10);
   }
 
@@ -313,55 +309,34 @@ export function startControllers(options: ControllerOptions): Controllers {
   }
 
   async function runPass(): Promise<void> {
-    do {
-      again = false;
-      const now = Date.now();
-      for (const d of cluster.list(DEPLOYMENT)) if (deploymentNeedsStatus(d)) scheduleDeployment(d);
-      await reconcileSources(now);
-      await reconcileKustomizations(now);
-      await markUnsupported(now);
-    } while (again && !stopped);
+    const now = Date.now();
+    for (const d of cluster.list(DEPLOYMENT)) if (deploymentNeedsStatus(d)) scheduleDeployment(d);
+    await reconcileSources(now);
+    await reconcileKustomizations(now);
+    await markUnsupported(now);
   }
 
-  function pass(): Promise<void> {
-    if (stopped) return Promise.resolve();
-    if (running !== undefined) {
-      again = true;
-      return running;
-    }
-    running = runPass()
-      .catch((err: Error) => log(`controllers: pass failed: ${err.stack ?? err.message}`))
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  }
-
+  const loop = startResyncLoop(runPass, { ...(options.resyncMs === undefined ? {} : { resyncMs: options.resyncMs }), log, what: "controllers" });
   const unwatch = cluster.watch(onEvent);
-  const notifications = startNotificationController({ cluster, log, requireDeployment: requireDeployments });
+  const notifications = startNotificationController({ cluster, log, requireDeployment: requireDeployments, ...(options.webhooks === undefined ? {} : { webhooks: options.webhooks }) });
   const unpush = git.onPush?.(() => {
     forceSources = true;
     trigger();
   });
-  const resync = setInterval(() => void pass(), options.resyncMs ?? 1_000);
-  resync.unref();
   trigger();
 
   return {
-    async reconcileNow() {
-      await running;
-      await pass();
-    },
+    webhooksUrl: () => notifications.webhooksUrl(),
+    reconcileNow: () => loop.reconcileNow(),
     async stop() {
       stopped = true;
       unwatch();
       unpush?.();
       await notifications.stop();
-      clearInterval(resync);
       if (triggerTimer !== undefined) clearTimeout(triggerTimer);
       for (const t of deploymentTimers.values()) clearTimeout(t);
       deploymentTimers.clear();
-      await running;
+      await loop.stop();
     },
   };
 }

@@ -36,6 +36,8 @@ export interface RealCluster {
   readonly kubeconfig: string;
   /** The folder of the cluster's data and logs. */
   readonly dir: string;
+  /** The notification-controller's webhook receiver, `http://127.0.0.1:<port>` (Receivers' paths under it). */
+  readonly fluxWebhooks: string;
   close(): Promise<void>;
 }
 
@@ -237,8 +239,10 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
 
     supervisor = new FluxSupervisor({ server, ca: options.ca.certPem, adminToken: tokens.supervisor, binaries: options.binaries, dir, logs, pids, log });
     supervisor.start();
+    const fluxWebhooks = await supervisor.webhooksUrl();
     return {
       server,
+      fluxWebhooks,
       kubeconfig: kubeconfigFor(server, options.ca.certPem, "iac-local-admin", tokens.admin),
       dir,
       close: stopAll,

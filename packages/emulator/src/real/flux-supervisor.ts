@@ -77,7 +77,7 @@ export class FluxSupervisor {
   private busy = false;
   private closed = false;
   /** Loopback ports, chosen once per supervisor so that recorded artifact URLs stay valid while it runs. */
-  private ports: { storage: number; events: number; receiver: number } | undefined;
+  private ports: Promise<{ storage: number; events: number; receiver: number }> | undefined;
 
   constructor(private readonly o: { server: string; ca: string; adminToken: string; binaries: Readonly<Record<string, string>>; dir: string; logs: string; pids: PidFile; log: (m: string) => void; intervalMs?: number }) {
     this.client = new KubeClient({ server: o.server, ca: o.ca, token: o.adminToken });
@@ -145,13 +145,13 @@ export class FluxSupervisor {
     mkdirSync(home, { recursive: true, mode: 0o700 });
     const kubeconfig = join(home, "kubeconfig");
     writeFileSync(kubeconfig, kubeconfigFor(this.o.server, this.o.ca, `system:serviceaccount:${ns}:${sa}`, token), { mode: 0o600 });
-    this.ports ??= await this.choosePorts();
+    const ports = await this.loopbackPorts();
     const container = d.spec.template.spec.containers.find((c) => controllerOfImage(c.image) === controller)!;
     const env: Record<string, string> = { RUNTIME_NAMESPACE: ns };
     for (const e of container.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
     // The storage folders must exist (in the Deployments they are emptyDir volumes).
     if (controller === "source-controller" || controller === "image-reflector-controller") mkdirSync(join(home, "data"), { recursive: true });
-    const args = supervisedArgs(controller, container.args ?? [], env, { home, ports: this.ports, healthPort: await freePort() });
+    const args = supervisedArgs(controller, container.args ?? [], env, { home, ports, healthPort: await freePort() });
     return startProcess({
       name: `${ns}-${d.metadata.name}`,
       binary,
@@ -161,6 +161,18 @@ export class FluxSupervisor {
       logDir: this.o.logs,
       pids: this.o.pids,
     });
+  }
+
+  private loopbackPorts(): Promise<{ storage: number; events: number; receiver: number }> {
+    return (this.ports ??= this.choosePorts());
+  }
+
+  /**
+   * Base URL of the notification-controller's webhook receiver (`--receiverAddr`): a Receiver's
+   * `status.webhookPath` is served under it once the controller runs.
+   */
+  async webhooksUrl(): Promise<string> {
+    return `http://127.0.0.1:${(await this.loopbackPorts()).receiver}`;
   }
 
   /**

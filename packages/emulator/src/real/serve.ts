@@ -77,9 +77,9 @@ export async function serveLocalCloudWithRealKubernetes(options: ServeRealOption
     await cloud.close();
     throw err;
   }
-  const endpoints: Endpoints = { ...cloud.endpoints, kubernetes: cluster.server };
-  writeFileSync(endpoints.kubeconfig, cluster.kubeconfig, { mode: 0o600 });
-  writeFileSync(cloud.endpointsFile, JSON.stringify(endpoints, null, 2) + "\n");
+  writeFileSync(cloud.endpoints.kubeconfig, cluster.kubeconfig, { mode: 0o600 });
+  // ARM started first: from now on its endpoints name the real cluster too (a managed cluster's kubeconfig, the Flux agent).
+  const endpoints: Endpoints = cloud.setEndpoints({ kubernetes: cluster.server, fluxWebhooks: cluster.fluxWebhooks });
   const infoFile = join(dataDir, "server.json");
   const info: ServerInfo = { pid: process.pid, startedAt: new Date().toISOString(), endpointsFile: cloud.endpointsFile, endpoints };
   writeFileSync(infoFile, JSON.stringify({ ...info, kubernetes: "real" }, null, 2) + "\n");
