@@ -32,7 +32,6 @@ export class PlainRenderer implements Renderer {
     const oldCopy = (event.kind === "step-start" || event.kind === "step-done") && this.view.isReplacedCopy(event.step);
     this.view.apply(event);
     const { style } = this.options;
-    const name = (step: { type: string; name: string }) => `${step.type} ${step.name}`;
     switch (event.kind) {
       case "prelude":
         this.write(style("bold", preludeLine(this.view)));
@@ -100,4 +99,9 @@ export class PlainRenderer implements Renderer {
   private write(line: string): void {
     this.lines.line(line);
   }
+}
+
+/** `<type> <name>` of a step's line (a module function: tsx's keepNames makes a closure per event cost a `defineProperty`). */
+function name(step: { readonly type: string; readonly name: string }): string {
+  return `${step.type} ${step.name}`;
 }
