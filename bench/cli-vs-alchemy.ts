@@ -6,7 +6,8 @@
  *
  * Each command is a fresh process, timed from spawn to exit (node's start included on both sides);
  * its peak RSS is read by a probe module (`--import`) that writes `process.resourceUsage().maxRSS`
- * at exit (it survives iac's own re-exec, which keeps node's flags).
+ * at exit. `iac` runs in the process node started, with node's defaults (no flag, no re-exec:
+ * decisions/0012), so every iac row is also the literal reading of the RSS target.
  *
  * Topology (as engine.bench.ts): 10 roots per block of 100; every other resource depends on the one
  * 10 before it in its block (chains of depth 10). The provider/handler does nothing but return its
@@ -103,11 +104,6 @@ export interface ToolFigures {
 
 export interface CliComparison {
   readonly n: number;
-  /**
-   * `iac up --yes` again (after the destroy) with node's own defaults (`IAC_NODE_FLAGS=""`: no
-   * `--max-semi-space-size` re-exec), the literal reading of the RSS target.
-   */
-  readonly upNodeDefaults: Measured;
   /** `iac --version` and `iac preview` of an empty program. */
   readonly version: Measured;
   readonly emptyPreview: Measured;
@@ -163,9 +159,6 @@ export async function compareCli(n: number): Promise<CliComparison> {
       noopPreview: measure([IAC, "preview", "--expect-no-changes"], { cwd: proj, env, probe, what: "iac preview" }),
       destroy: measure([IAC, "destroy", "--yes"], { cwd: proj, env, probe, what: "iac destroy --yes" }),
     };
-    const plainNode = { ...env, IAC_NODE_FLAGS: "" };
-    const upNodeDefaults = measure([IAC, "up", "--yes"], { cwd: proj, env: plainNode, probe, what: "iac up --yes (node defaults)" });
-    measure([IAC, "destroy", "--yes"], { cwd: proj, env, probe, what: "iac destroy --yes (after the node-defaults up)" });
 
     let alchemy: ToolFigures | undefined;
     if (existsSync(ALCHEMY)) {
@@ -185,7 +178,7 @@ export async function compareCli(n: number): Promise<CliComparison> {
         await rm(adir, { recursive: true, force: true });
       }
     }
-    return { n, version, emptyPreview, iac, upNodeDefaults, ...(alchemy ? { alchemy } : {}) };
+    return { n, version, emptyPreview, iac, ...(alchemy ? { alchemy } : {}) };
   } finally {
     await rm(dir, { recursive: true, force: true });
     await rm(home, { recursive: true, force: true });
@@ -208,6 +201,5 @@ export function formatComparison(c: CliComparison): string[] {
     const ratio = a ? `  iac/alchemy=${(i.ms / a.ms).toFixed(2)} (alchemy ${a.ms}ms, ${a.rssMb}MB)` : "  (alchemy not installed: npm ci --prefix bench)";
     lines.push(`  ${label.padEnd(14)} iac=${i.ms}ms (target ${target}, ${mark(i.ms, target)})  peakRSS=${i.rssMb}MB (target ${TARGETS.rss}, ${mark(i.rssMb, TARGETS.rss)})${ratio}`);
   }
-  lines.push(`  up, node's defaults (IAC_NODE_FLAGS=""): ${c.upNodeDefaults.ms}ms  peakRSS=${c.upNodeDefaults.rssMb}MB (target ${TARGETS.rss}, ${mark(c.upNodeDefaults.rssMb, TARGETS.rss)})`);
   return lines;
 }

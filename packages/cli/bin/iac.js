@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=16
+#!/usr/bin/env node
 // The `iac` binary. Startup is on every command's path, so this file loads nothing it does not need
 // (issue 12: `iac --version` <= 150 ms): the version is read here, the CLI's modules are imported
 // only afterwards, and each command's own modules only when it runs (src/main.ts).
@@ -46,16 +46,13 @@ if (major < 22) {
   process.exit(r.status ?? (r.signal === "SIGINT" ? 130 : 1));
 }
 
-// Memory: a program declaring thousands of resources keeps most of what it allocates, so V8 grows
-// its young generation to the default cap (2 x 64 MB semi-spaces on a machine with a lot of
-// memory) and peak RSS follows (bench/engine.bench.ts: ~320 MB for 10,000 resources, ~230 MB
-// with 16 MB semi-spaces, at the same speed). The cap is a flag of the process, read when V8
-// starts (v8.setFlagsFromString afterwards has no effect: measured, the new space still grows to
-// 128 MB). Run as `iac` the shebang line gives it; run as `node iac.js` node is replaced
-// (process.execve: same pid, stdio, exit code and signals) by itself with the flag, before
-// anything is loaded. Help needs no memory and skips that. IAC_NODE_FLAGS="" turns it off.
-const SEMI_SPACE_FLAG = "--max-semi-space-size=16";
-const nodeFlags = (process.env.IAC_NODE_FLAGS ?? SEMI_SPACE_FLAG).split(" ").filter(Boolean);
+// No second process on Node >= 22: memory needs no node flag (the engine holds V8's young
+// generation itself: packages/engine/src/young-generation.ts, decisions/0010), so node is not
+// re-run with one (decisions/0012). IAC_NODE_FLAGS="<flags>" still asks for it: the process is
+// then replaced (process.execve: same pid, stdio, exit code and signals) by node with those flags,
+// once (IAC_NODE_FLAGS_APPLIED), before anything is loaded; not for --help, nor where execve does
+// not exist (Windows, Node < 22.15) or the user already gave the flags (execArgv, NODE_OPTIONS).
+const nodeFlags = (process.env.IAC_NODE_FLAGS ?? "").split(" ").filter(Boolean);
 const setByUser = (flag) => process.execArgv.some((a) => a.startsWith(flag.split("=")[0])) || (process.env.NODE_OPTIONS ?? "").includes(flag.split("=")[0]);
 const helpOnly = argv.length === 0 || argv.includes("--help") || argv.includes("-h");
 if (!helpOnly && !process.env.IAC_NODE_FLAGS_APPLIED && typeof process.execve === "function" && nodeFlags.length > 0 && !nodeFlags.every(setByUser)) {

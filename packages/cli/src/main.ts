@@ -9,6 +9,7 @@ import { controllerCommand } from "./commands/controller-command.js";
 import { nonEmpty, portNumber, positiveInteger } from "./flags.js";
 import { handleInterrupts } from "./interrupt.js";
 import { guardOutput } from "./io.js";
+import { startTypecheck } from "./typecheck.js";
 import { TEMPLATE_NAMES } from "./template-names.js";
 import { cliVersion } from "./version.js";
 import type { DeployOptions } from "./commands/deploy.js";
@@ -133,8 +134,16 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function runDeploy(command: DeployCommand, options: DeployOptions): Promise<number> {
-  const commands = await deploy();
-  return commands[command](options);
+  // The program's type-check (a separate process) starts now and runs while the command loads
+  // (typecheck.ts, startTypecheck); the command reports it where it always did.
+  const started = command === "preview" || command === "up" ? startTypecheck({ cwd: options.cwd ?? process.cwd(), flag: options.typecheck, signal: options.signal }) : undefined;
+  try {
+    const commands = await deploy();
+    return await commands[command]({ ...options, ...(started ? { typecheckStarted: started } : {}) });
+  } finally {
+    // A command that ended before it needed the result (a refusal, an error) leaves no compiler running.
+    void started?.then((s) => s?.cancel());
+  }
 }
 
 /**

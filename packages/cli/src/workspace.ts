@@ -7,10 +7,11 @@
 import { LocalWorkspace, Stack, backendUrlOf as automationBackendUrlOf, type ConfigEntry, type RawConfigValue } from "@iac/automation";
 import { StateError, type Backend, type ProjectInfo, type StackCrypter, type Workspace as EngineWorkspace } from "@iac/engine";
 import type { PropertyValue } from "@iac/sdk/provider";
-import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
 import { CliError } from "./errors.js";
+import { findProjectDir } from "./project-dir.js";
 import type { CommandContext } from "./commands/command.js";
+
+export { findProjectDir };
 
 /** The default stack `iac` creates when a project has none. */
 export const DEFAULT_STACK = "dev";
@@ -140,21 +141,6 @@ export class Workspace {
 /** The backend URL of a project and where it comes from: `IAC_BACKEND_URL`, else `backend:` in `iac.yaml`, else the default (`.iac/` in the project). */
 export function backendUrlOf(project: ProjectInfo, env: Readonly<Record<string, string | undefined>>): { readonly url?: string; readonly source: string } {
   return automationBackendUrlOf(project, {}, env);
-}
-
-/**
- * The project a command in `dir` works on: the nearest directory holding `iac.yaml`, `dir` itself
- * or one above it, as git finds its repository (so `iac up` works from `src/` of a project).
- * Returns `dir` when there is none, for the project loader to say where iac.yaml was looked for.
- */
-export function findProjectDir(dir: string): string {
-  let current = resolve(dir);
-  for (;;) {
-    if (existsSync(join(current, "iac.yaml"))) return current;
-    const parent = dirname(current);
-    if (parent === current) return resolve(dir);
-    current = parent;
-  }
 }
 
 /**

@@ -308,6 +308,7 @@ test("operations an interrupted run left are resolved by an up, and a preview sa
     const renderer = createRenderer({ mode: "plain", out, style: plain, showValues: false, showDiffs: true, verbose: false });
     renderer.onEvent({ kind: "prelude", operation: "up", stack: "dev", project: PROJECT, preview, time: 0 });
     renderer.onEvent(pending);
+    renderer.close();
     const text = out.text();
     assert.match(text, new RegExp(`create ${password.urn.replace(/[$]/g, "\\$")}`));
     if (preview) assert.match(text, /Run `iac up` or `iac refresh` to resolve them\./);
@@ -497,4 +498,26 @@ test("--json's summary counts failed resources as the text does, and says apart 
   const unresolved = summaryOf([prelude, { kind: "diagnostic", severity: "error", urn: thing.urn, message: "Could not resolve the interrupted create", time: 1 }, { kind: "summary", operation: "up", counts: {}, changes: false, failed: 1, durationMs: 5, time: 2 }]);
   assert.equal(unresolved.failed, 1, "an error the engine reported about a resource is that resource's failure");
   assert.equal(unresolved.programError, false);
+});
+
+test("plain and --json output: the lines of one tick go out in one write, by the next macrotask, and all of it at the summary", async () => {
+  for (const mode of ["plain", "json"] as const) {
+    const writes: string[] = [];
+    const out = { write: (s: string) => writes.push(s) };
+    const renderer = createRenderer({ mode, out, style: plain, showValues: false, showDiffs: true, verbose: false });
+    const events = upEvents();
+    const summary = events.pop()!;
+    for (const e of events.slice(0, 5)) renderer.onEvent(e);
+    assert.equal(writes.length, 0, `${mode}: nothing written in the tick the lines came`);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(writes.length, 1, `${mode}: one write for the tick's lines`);
+    if (mode === "json") assert.equal(writes[0]!.split("\n").length - 1, 5, "json: the five events' lines");
+    for (const e of events.slice(5)) renderer.onEvent(e);
+    renderer.onEvent(summary);
+    // The summary is written at once (the CLI prints after it), with what was held before it.
+    assert.equal(writes.length, 2, `${mode}: the summary flushes what was held`);
+    assert.match(writes.at(-1)!, mode === "json" ? /"kind":"summary"/ : /Resources: /);
+    renderer.close();
+    assert.equal(writes.length, 2, `${mode}: close has nothing left to write`);
+  }
 });

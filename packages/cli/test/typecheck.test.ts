@@ -8,7 +8,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
-import { typecheckProgram } from "../src/typecheck.js";
+import { checkProgramTypes, startTypecheck, typecheckProgram, TypecheckError } from "../src/typecheck.js";
 
 // Under the checkout (gitignored test/.tmp/, which no tsconfig includes), so that @types/node
 // resolves as in a real project.
@@ -44,4 +44,38 @@ test("a project's own tsconfig.json is used, and a change to it invalidates the 
   const r = await typecheckProgram({ projectDir: dir, main: "index.ts" });
   assert.equal(r.cached, false);
   assert.deepEqual(r.diagnostics.map((d) => d.code), ["TS6133"]);
+});
+
+test("a check started before the command loads is the command's check: found from a subdirectory, its errors reported where the command checks", async () => {
+  const project = join(dir, "early");
+  await mkdir(join(project, "src"), { recursive: true });
+  await writeFile(join(project, "iac.yaml"), "name: early\nmain: main.ts\n");
+  await writeFile(join(project, "main.ts"), 'export const n: number = "x";\n');
+  const started = startTypecheck({ cwd: join(project, "src") });
+  const s = await started;
+  assert.ok(s, "started for the project above the working directory");
+  assert.equal(s.projectDir, project);
+  assert.equal(s.main, "main.ts");
+  const outcome = await s.result;
+  assert.ok("ok" in outcome);
+  assert.deepEqual(outcome.ok.diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.code}`), ["main.ts:1:14 TS2322"]);
+  const warnings: string[] = [];
+  await assert.rejects(checkProgramTypes({ projectDir: project, main: "main.ts", warn: (l) => warnings.push(l), started }), (e: unknown) => e instanceof TypecheckError && /main\.ts:1:14/.test(e.message));
+  // Not started where the check is off, or where there is no program to check.
+  assert.equal(await startTypecheck({ cwd: project, flag: false }), undefined);
+  await writeFile(join(project, "iac.yaml"), "name: early\nmain: main.ts\ntypecheck: false\n");
+  assert.equal(await startTypecheck({ cwd: project }), undefined);
+  await writeFile(join(project, "iac.yaml"), "name: early\nmain: missing.ts\n");
+  assert.equal(await startTypecheck({ cwd: project }), undefined);
+});
+
+test("a started check of another entry file is not used: the command checks its own program", async () => {
+  const project = join(dir, "other");
+  await mkdir(project, { recursive: true });
+  await writeFile(join(project, "iac.yaml"), "name: other\n");
+  await writeFile(join(project, "index.ts"), "export const n: number = 1;\n");
+  await writeFile(join(project, "bad.ts"), 'export const n: number = "x";\n');
+  const started = startTypecheck({ cwd: project });
+  assert.equal((await started)?.main, "index.ts");
+  await assert.rejects(checkProgramTypes({ projectDir: project, main: "bad.ts", warn: () => undefined, started }), (e: unknown) => e instanceof TypecheckError && /bad\.ts:1:14/.test(e.message));
 });

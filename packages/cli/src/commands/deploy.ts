@@ -15,7 +15,7 @@ import { changedOutputNames } from "../render/output-changes.js";
 import { createRenderer, type RenderMode } from "../render/renderer.js";
 import { failedResource } from "../render/run-view.js";
 import { assertSameCloud } from "../stack-cloud.js";
-import { checkProgramTypes } from "../typecheck.js";
+import { checkProgramTypes, type StartedTypecheck } from "../typecheck.js";
 import { openWorkspace, type Workspace } from "../workspace.js";
 import { DeclinedError, confirmOrRefuse, runCommand, type CommandContext, type CommandOptions } from "./command.js";
 import { historyCommandLine } from "./stack-history.js";
@@ -45,6 +45,8 @@ export interface DeployOptions extends CommandOptions {
   readonly typecheck?: boolean;
   /** The command line, for the lock holder's description (default `iac <operation>`). */
   readonly command?: string;
+  /** The type-check `main` started before this module was loaded (typecheck.ts, startTypecheck). */
+  readonly typecheckStarted?: Promise<StartedTypecheck | undefined>;
 }
 
 /** `iac preview`: show what `up` would change; changes nothing. */
@@ -79,7 +81,7 @@ async function deploy(ctx: CommandContext, operation: Operation, options: Deploy
   // Before a stack is created, a prompt shown or the local cloud started: a program with type
   // errors stops here with exit 2. destroy and refresh do not run the program, so they do not check it.
   if (operation === "preview" || operation === "up") {
-    await checkProgramTypes({ projectDir: ws.project.dir, main: ws.project.main, flag: options.typecheck, signal: ctx.signal, warn: ctx.say });
+    await checkProgramTypes({ projectDir: ws.project.dir, main: ws.project.main, flag: options.typecheck, signal: ctx.signal, warn: ctx.say, ...(options.typecheckStarted ? { started: options.typecheckStarted } : {}) });
   }
   const stack = await ws.resolveStack({ explicit: options.stack, createIfNone: true });
   if (asks && operation === "destroy") {

@@ -5,6 +5,7 @@
 import type { EngineEvent, StepInfo } from "@iac/engine";
 import { doneLabel, formatDuration, stepStyle, stepSymbol } from "./format.js";
 import { closingLines, diagnosticLine, pendingLines, preludeLine, runningLabel } from "./lines.js";
+import { LineBuffer } from "./line-buffer.js";
 import type { Renderer, RendererOptions } from "./renderer.js";
 import { RunView, SKIPPED_MARK, failedCheck } from "./run-view.js";
 
@@ -19,7 +20,11 @@ export class PlainRenderer implements Renderer {
    * component is done when its children are, and a log line cannot be taken back (issue 12).
    */
   private readonly held: string[] = [];
-  constructor(private readonly options: RendererOptions) {}
+  /** One write per tick, not per line (line-buffer.ts). */
+  private readonly lines: LineBuffer;
+  constructor(private readonly options: RendererOptions) {
+    this.lines = new LineBuffer(options.out);
+  }
 
   onEvent(event: EngineEvent): void {
     if (this.closed) return;
@@ -27,7 +32,6 @@ export class PlainRenderer implements Renderer {
     const oldCopy = (event.kind === "step-start" || event.kind === "step-done") && this.view.isReplacedCopy(event.step);
     this.view.apply(event);
     const { style } = this.options;
-    const name = (step: { type: string; name: string }) => `${step.type} ${step.name}`;
     switch (event.kind) {
       case "prelude":
         this.write(style("bold", preludeLine(this.view)));
@@ -64,6 +68,7 @@ export class PlainRenderer implements Renderer {
       case "summary":
         this.flushHeld();
         for (const line of closingLines(this.view, this.options)) this.write(line);
+        this.lines.flush();
         return;
       case "step-planned":
       case "outputs":
@@ -79,6 +84,7 @@ export class PlainRenderer implements Renderer {
     // A run that threw ends without a summary: what was done is still said.
     if (!this.closed) this.flushHeld();
     this.closed = true;
+    this.lines.flush();
   }
 
   private flushHeld(): void {
@@ -91,6 +97,11 @@ export class PlainRenderer implements Renderer {
   }
 
   private write(line: string): void {
-    this.options.out.write(`${line}\n`);
+    this.lines.line(line);
   }
+}
+
+/** `<type> <name>` of a step's line (a module function: tsx's keepNames makes a closure per event cost a `defineProperty`). */
+function name(step: { readonly type: string; readonly name: string }): string {
+  return `${step.type} ${step.name}`;
 }

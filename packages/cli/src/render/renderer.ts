@@ -5,6 +5,7 @@
 import type { EngineEvent } from "@iac/engine";
 import type { OutStream, Styler } from "../io.js";
 import { maskDeep } from "./format.js";
+import { LineBuffer } from "./line-buffer.js";
 import { PlainRenderer } from "./plain-renderer.js";
 import { failedResource, splitFailures } from "./run-view.js";
 import { TreeRenderer } from "./tree-renderer.js";
@@ -57,13 +58,20 @@ export function createRenderer(options: RendererOptions): Renderer {
  */
 export class JsonRenderer implements Renderer {
   readonly #failedUrns = new Set<string>();
-  constructor(private readonly out: OutStream) {}
+  /** One write per tick, not per event (line-buffer.ts). */
+  readonly #lines: LineBuffer;
+  constructor(out: OutStream) {
+    this.#lines = new LineBuffer(out);
+  }
   onEvent(event: EngineEvent): void {
     const urn = failedResource(event);
     if (urn !== undefined) this.#failedUrns.add(urn);
     const line = event.kind === "summary" ? { ...event, ...splitFailures(event.failed, this.#failedUrns) } : event;
-    this.out.write(`${JSON.stringify(maskDeep(line))}\n`);
+    this.#lines.line(JSON.stringify(maskDeep(line)));
+    if (event.kind === "summary") this.#lines.flush();
   }
-  close(): void {}
+  close(): void {
+    this.#lines.flush();
+  }
 }
 

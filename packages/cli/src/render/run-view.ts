@@ -182,10 +182,23 @@ export class RunView {
 
   /** The steps that change (or, in a preview, would change) something, in tree order (for the diff section). */
   changedSteps(): readonly StepInfo[] {
+    // A run without changes (a no-op preview of 10,000 resources) builds no tree.
+    let any = false;
+    for (const row of this.rows.values()) {
+      if (changes(row)) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) return [];
     return this.tree()
       .map((t) => t.row)
-      // A failed or skipped step changed nothing; its error was shown where it happened.
-      .filter((row) => row.step.kind !== "same" && row.step.kind !== "read" && row.status !== "skipped" && row.status !== "failed")
+      .filter(changes)
       .map((row) => row.step);
   }
+}
+
+/** A row whose step changes (or would change) something; a failed or skipped step changed nothing (its error was shown where it happened). */
+function changes(row: Row): boolean {
+  return row.step.kind !== "same" && row.step.kind !== "read" && row.status !== "skipped" && row.status !== "failed";
 }
