@@ -86,13 +86,13 @@ scenario("leader-election", { program: "leader-election" }, (run) => {
     if (run.real) assert.equal(created.code, 200, JSON.stringify(created));
   });
 
-  it("refuses what the Lease's decoding and validation refuse", async () => {
+  it("refuses what the Lease's decoding and validation refuse; drops strategy and preferredHolder (CoordinatedLeaderElection is off)", async () => {
     let i = 0;
     for (const [key, spec] of Object.entries(REFUSED)) {
       o[`refused.${key}`] = await answer("POST", LEASES, { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: `bad-${i++}` }, spec });
     }
-    o["refused.preferredHolderAlone"] = await answer("POST", LEASES, { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: "preferred" }, spec: { preferredHolder: "b" } });
-    o["refused.badStrategy"] = await answer("POST", LEASES, { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: "strategy" }, spec: { strategy: "Youngest" } });
+    o["dropped.preferredHolderAlone"] = await answer("POST", LEASES, { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: "preferred" }, spec: { preferredHolder: "b" } });
+    o["dropped.badStrategy"] = await answer("POST", LEASES, { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: "strategy" }, spec: { strategy: "Youngest" } });
     if (run.real) assert.equal((o["refused.durationZero"] as { code: number }).code, 422);
   });
 

@@ -224,27 +224,6 @@ describe("the controller", () => {
 });
 
 describe("leader election", () => {
-  // The emulated API serves no coordination.k8s.io Lease (an emulator gap): it gets one here as a
-  // CRD of the same group, version and fields; the real API server's is used by the conformance run.
-  before(async () => {
-    await kube.call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
-      apiVersion: "apiextensions.k8s.io/v1",
-      kind: "CustomResourceDefinition",
-      metadata: { name: "leases.coordination.k8s.io", annotations: { "api-approved.kubernetes.io": "unapproved, test stand-in" } },
-      spec: {
-        group: "coordination.k8s.io",
-        names: { kind: "Lease", plural: "leases", singular: "lease", listKind: "LeaseList" },
-        scope: "Namespaced",
-        versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", properties: { spec: { type: "object", properties: {
-          holderIdentity: { type: "string" }, leaseDurationSeconds: { type: "integer" }, acquireTime: { type: "string" }, renewTime: { type: "string" }, leaseTransitions: { type: "integer" },
-        } } } } } }],
-      },
-    }).catch((e: { status?: number }) => {
-      if (e.status !== 409) throw e;
-    });
-    await waitFor("Leases served", async () => (await kube.call<{ items: unknown[] }>("GET", "/apis/coordination.k8s.io/v1/namespaces/default/leases")).items);
-  });
-
   test("of two replicas one leads; when it releases the Lease the other takes over", async () => {
     const seen: string[] = [];
     const a = new LeaderElector({ kube, namespace: "default", name: "test-leader", identity: "a", leaseDurationMs: 3000, renewMs: 200, log: (l) => seen.push(l) });

@@ -305,8 +305,10 @@ export class StoreCore {
     if (!entry) throw notFound(type, name);
     const given = body.metadata?.resourceVersion;
     if (given === undefined || given === "") {
-      // Kinds whose registry refuses an unconditional update (AllowUnconditionalUpdate false).
-      if (type.crd !== undefined || isLease(type) || (type.group === "apiextensions.k8s.io" && options.subresource === undefined)) {
+      // A built-in registry that refuses an unconditional update (AllowUnconditionalUpdate false) names
+      // the resource and prints the zero it read (observed: `leases.coordination.k8s.io "x" is invalid: ... Invalid value: 0`).
+      if (isLease(type)) throw invalid({ group: type.group, kind: type.plural, name }, [{ type: "FieldValueInvalid", field: "metadata.resourceVersion", value: 0, detail: "must be specified for an update" }]);
+      if (type.crd !== undefined || (type.group === "apiextensions.k8s.io" && options.subresource === undefined)) {
         throw invalid({ group: type.group, kind: type.kind, name }, [{ type: "FieldValueInvalid", field: "metadata.resourceVersion", value: "0x0", detail: "must be specified for an update" }]);
       }
     } else if (given !== entry.object.metadata.resourceVersion) throw staleConflict(type, name);
