@@ -21,6 +21,8 @@ const exec = promisify(execFile);
 // Under the package: the programs the controller unpacks resolve @iac/sdk from the repository.
 const TMP = fileURLToPath(new URL("./.tmp/", import.meta.url));
 const CRD = fileURLToPath(new URL("../deploy/crd.yaml", import.meta.url));
+// Flux's CRDs (the reference data, read where it lies: never copied into the repository).
+const GOTK = new URL("../../../../shared/reference/flux/gotk-components-v2.9.4.yaml", import.meta.url);
 
 const PROGRAM = `
 import { Config, secret } from "@iac/sdk";
@@ -212,6 +214,30 @@ describe("the controller", () => {
       await other.stop();
       await new Promise((r) => server.close(r));
     }
+  });
+
+  test("a Stack whose sourceRef is a GitRepository deploys the artifact the emulated source-controller serves", async () => {
+    for (const doc of parseAllDocuments(await readFile(GOTK, "utf8"))) {
+      const o = doc.toJS() as { kind?: string; metadata?: { name?: string } } | null;
+      if (o?.kind === "CustomResourceDefinition" && o.metadata?.name === "gitrepositories.source.toolkit.fluxcd.io") await kube.call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", o);
+    }
+    // The emulated source-controller acts only while its Deployment exists, as on a real cluster.
+    await kube.call("POST", "/apis/apps/v1/namespaces/default/deployments", {
+      apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "source-controller" },
+      spec: { selector: { matchLabels: { app: "source-controller" } }, template: { metadata: { labels: { app: "source-controller" } }, spec: { containers: [{ name: "manager", image: "ghcr.io/fluxcd/source-controller" }] } } },
+    });
+    const repoPath = objectPath({ apiVersion: "source.toolkit.fluxcd.io/v1", plural: "gitrepositories", namespace: "default" });
+    await waitFor("GitRepositories served", async () => (await kube.call<{ items: unknown[] }>("GET", repoPath)).items);
+    await kube.call("POST", repoPath, { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "words" }, spec: { url: repoUrl, interval: "1m", ref: { branch: "main" }, secretRef: { name: "git" } } });
+    const artifact = await waitFor("the artifact", async () => (await kube.get<{ status?: { artifact?: { url: string; digest: string; revision: string } } }>(`${repoPath}/words`))?.status?.artifact);
+    assert.match(artifact.digest, /^sha256:[0-9a-f]{64}$/);
+    await kube.call("POST", path(), {
+      apiVersion: "iac.dev/v1alpha1", kind: "Stack", metadata: { name: "from-source", namespace: "default" },
+      spec: { sourceRef: { kind: "GitRepository", name: "words" }, stack: "dev", interval: "1h", backend: { passphraseSecretRef: { name: "state" } } },
+    });
+    const s = await waitFor("Ready", async () => ((await get("from-source").then(cond))?.status === "True" ? get("from-source") : undefined));
+    assert.equal(s!.status!.lastAppliedRevision, artifact.revision);
+    assert.equal((await kube.get<{ data: Record<string, string> }>("/api/v1/namespaces/default/configmaps/from-source-outputs"))!.data["value"]!.length, 8);
   });
 
   test("20 Stacks are reconciled together, each to Ready", async () => {

@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
 import { startControllers, type Controllers } from "../src/controllers/index.js";
 import { clusterOfStore } from "../src/controllers/kube-adapter.js";
@@ -75,6 +78,23 @@ describe("the emulated controllers on a cluster and the local git host", () => {
     assert.equal(ready(repo)!.reason, "Succeeded");
     assert.equal(ready(repo)!.message, `stored artifact for revision 'main@sha1:${sha}'`);
     assert.equal(repo!.status!.observedGeneration, repo!.metadata.generation);
+  });
+
+  it("serves the GitRepository's artifact over loopback HTTP: a tar.gz of the commit's files whose sha256 is the digest", async () => {
+    const artifact = gitRepo()!.status!.artifact as { url: string; digest: string; size: number; path: string; revision: string };
+    const commit = artifact.revision.split("sha1:")[1]!;
+    assert.equal(artifact.path, `gitrepository/flux-system/fleet/${commit}.tar.gz`);
+    assert.match(artifact.url, new RegExp(`^http://127\\.0\\.0\\.1:\\d+/gitrepository/flux-system/fleet/${commit}\\.tar\\.gz$`));
+    const res = await fetch(artifact.url);
+    assert.equal(res.status, 200);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    assert.equal(artifact.digest, `sha256:${createHash("sha256").update(bytes).digest("hex")}`);
+    assert.equal(artifact.size, bytes.length);
+    const unpacked = await mkdtemp(join(dir, "artifact-"));
+    await writeFile(join(unpacked, "a.tar.gz"), bytes);
+    await promisify(execFile)("tar", ["-xzf", "a.tar.gz"], { cwd: unpacked });
+    assert.match(await readFile(join(unpacked, "clusters", "dev", "cm.yaml"), "utf8"), /name: first/);
+    assert.equal((await fetch(artifact.url.replace(commit, "0".repeat(40)))).status, 404);
   });
 
   it("makes a Kustomization Ready after applying the plain YAML at its path", async () => {
