@@ -12,7 +12,7 @@ import { clusterOfStore } from "../src/controllers/kube-adapter.js";
 import { createGitService, type GitService } from "../src/git/index.js";
 import { KubeStore } from "../src/kube/kube-store.js";
 import { startLocalCloud, type LocalCloud } from "../src/server.js";
-import { FLUX_CONTROLLERS, fluxControllerDeployment, gitRunner, installFluxCrds, ready, until, type Obj } from "./controllers-fixture.js";
+import { FLUX_CONTROLLERS, fluxControllerDeployment, GIT_CREDENTIALS, gitRunner, installFluxCrds, ready, until, type Obj } from "./controllers-fixture.js";
 
 describe("the emulated controllers on a cluster and the local git host", () => {
   let dir: string;
@@ -95,6 +95,15 @@ describe("the emulated controllers on a cluster and the local git host", () => {
     await promisify(execFile)("tar", ["-xzf", "a.tar.gz"], { cwd: unpacked });
     assert.match(await readFile(join(unpacked, "clusters", "dev", "cm.yaml"), "utf8"), /name: first/);
     assert.equal((await fetch(artifact.url.replace(commit, "0".repeat(40)))).status, 404);
+  });
+
+  it("retries a failed GitRepository soon (controller-runtime's backoff), not at its interval: applied before its Secret, it recovers", async () => {
+    store.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "late", namespace: "flux-system" }, spec: { secretRef: { name: "late-secret" }, url: repoUrl, interval: "1h", ref: { branch: "main" } } }, { fieldManager: "test" });
+    const failed = await until("the GitRepository to fail", () => get("source.toolkit.fluxcd.io/v1", "GitRepository", "late", "flux-system"), (o) => ready(o)?.status === "False");
+    assert.equal(ready(failed)!.reason, "AuthenticationFailed");
+    store.apply({ ...GIT_CREDENTIALS, metadata: { name: "late-secret", namespace: "flux-system" } }, { fieldManager: "test" });
+    await until("the GitRepository Ready once its Secret exists", () => get("source.toolkit.fluxcd.io/v1", "GitRepository", "late", "flux-system"), (o) => ready(o)?.status === "True");
+    store.delete({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", name: "late", namespace: "flux-system" });
   });
 
   it("makes a Kustomization Ready after applying the plain YAML at its path", async () => {

@@ -105,6 +105,8 @@ export function startControllers(options: ControllerOptions): Controllers {
   const missingImage = options.missingImage ?? missingImageRule();
   /** When each GitRepository/Kustomization is next due on its interval (by uid). */
   const dueAt = new Map<string, number>();
+  /** Consecutive failed reconciliations of each GitRepository (by uid), for the retry backoff. */
+  const sourceFailures = new Map<string, number>();
   /** The source-controller's artifacts, served over loopback HTTP (started on the first one). */
   const artifacts = startArtifactStorage();
   const deploymentTimers = new Map<string, NodeJS.Timeout>();
@@ -215,7 +217,15 @@ export function startControllers(options: ControllerOptions): Controllers {
         if (isSuspended(repo)) continue;
         dueAt.set(uid, now + (parseDuration(repo.spec?.["interval"]) ?? DEFAULT_INTERVAL_MS));
         const requested = reconcileRequested(repo);
-        const { status } = await reconcileGitRepository(repo, git, timestamp(now), (namespace, name) => cluster.get({ apiVersion: "v1", kind: "Secret", namespace, name }), artifacts);
+        const { status, revision } = await reconcileGitRepository(repo, git, timestamp(now), (namespace, name) => cluster.get({ apiVersion: "v1", kind: "Secret", namespace, name }), artifacts);
+        // A failure is retried with controller-runtime's per-object backoff (5 ms doubling, capped
+        // by the interval here), as the real source-controller returns the error to its queue: a
+        // GitRepository applied just before its Secret recovers at once, not at its next interval.
+        if (revision === undefined) {
+          const n = (sourceFailures.get(uid) ?? 0) + 1;
+          sourceFailures.set(uid, n);
+          dueAt.set(uid, now + Math.min(parseDuration(repo.spec?.["interval"]) ?? DEFAULT_INTERVAL_MS, 5 * 2 ** Math.min(n, 20)));
+        } else sourceFailures.delete(uid);
         if (requested !== undefined) status["lastHandledReconcileAt"] = requested;
         if (!sameJson(status, repo.status)) {
           await cluster.updateStatus(keyFor(repo), status);
