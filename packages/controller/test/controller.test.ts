@@ -161,7 +161,7 @@ describe("the controller", () => {
     await createStack("in-cluster", { backend: { url: "kubernetes://default/ctl", passphraseSecretRef: { name: "state" } } });
     await waitFor("Ready", async () => (await get("in-cluster").then(cond))?.status === "True");
     const list = await kube.call<{ items: { metadata: { name: string; labels?: Record<string, string> } }[] }>("GET", "/api/v1/namespaces/default/secrets?labelSelector=iac.dev%2Fstate%3Dctl");
-    assert.deepEqual(list.items.map((s) => s.metadata.labels?.["iac.dev/role"]).sort(), ["head", "shard"]);
+    assert.deepEqual(list.items.map((s) => s.metadata.labels?.["iac.dev/role"]).sort(), ["head", "history", "shard"], "the snapshot and the update's history entry");
     assert.equal((await readdir(join(dir, "controller", "state", "default"))).includes("in-cluster"), false, "no file state");
     await kube.mergePatch(path("in-cluster"), { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": "again" } } });
     const s = await waitFor("reconciled again", async () => {
