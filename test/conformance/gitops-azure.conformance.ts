@@ -7,7 +7,9 @@
  * URL form, revision form, files) compared between the targets; the Stack CRD and a Stack with
  * `sourceRef` to it; the controller (in this process) downloads the artifact, verifies its digest,
  * and deploys the program; a push changes Azure; a container group deleted behind iac's back is
- * recreated at the next interval; deleting the Stack destroys what it deployed.
+ * recreated at the next interval; on the real tier, a second Stack whose `sourceRef` is an
+ * OCIRepository of the program pushed to the local registry as `flux push artifact` pushes it;
+ * deleting the Stack destroys what it deployed.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -162,6 +164,50 @@ for (const target of targets()) describe(`gitops-azure on the ${target} Kubernet
     await waitUntil("the container group recreated", async () => ((await groups()).length === 1 ? true : undefined), 120_000, 500).catch((e: Error) => assert.fail(e.message + explain()));
   });
 
+  it("a Stack whose sourceRef is an OCIRepository (a `flux push artifact` of the program in the local registry) is deployed", { skip: target === "real" ? false : "the emulated source-controller does not reconcile OCIRepository (docs/local-cloud.md)" }, async () => {
+    // The artifact as `flux push artifact` makes it: the program as one tar.gz layer of Flux's
+    // content media type, Flux's config media type, the source and revision annotations.
+    const registry = stack!.registry!;
+    const layer = (await exec("tar", ["-czf", "-", "-C", programDir, "iac.yaml", "index.ts", "package.json"], { encoding: "buffer" })).stdout as Buffer;
+    const config = Buffer.from("{}");
+    const sha = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+    for (const blob of [layer, config]) {
+      const r = await fetch(`${registry}/v2/iac/gitops-azure/blobs/uploads/?digest=${sha(blob)}`, { method: "POST", body: blob, headers: { "content-type": "application/octet-stream" } });
+      assert.equal(r.status, 201, await r.text());
+    }
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: { mediaType: "application/vnd.cncf.flux.config.v1+json", digest: sha(config), size: config.length },
+      layers: [{ mediaType: "application/vnd.cncf.flux.content.v1.tar+gzip", digest: sha(layer), size: layer.length }],
+      annotations: { "org.opencontainers.image.created": new Date().toISOString(), "org.opencontainers.image.source": `${stack!.git}/iac/gitops-azure.git`, "org.opencontainers.image.revision": "main@sha1:conformance" },
+    });
+    const put = await fetch(`${registry}/v2/iac/gitops-azure/manifests/v1`, { method: "PUT", body: manifest, headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" } });
+    assert.equal(put.status, 201, await put.text());
+    const ociPath = objectPath({ apiVersion: "source.toolkit.fluxcd.io/v1", plural: "ocirepositories", namespace: "flux-system" });
+    await kube.call("POST", ociPath, {
+      apiVersion: "source.toolkit.fluxcd.io/v1", kind: "OCIRepository", metadata: { name: "gitops-azure-oci", namespace: "flux-system" },
+      spec: { url: `oci://${registry.replace(/^http:\/\//, "")}/iac/gitops-azure`, ref: { tag: "v1" }, interval: "1m", insecure: true },
+    });
+    const artifact = await waitUntil("the OCIRepository's artifact", async () => (await kube.get<{ status?: { artifact?: { revision: string; digest: string } } }>(`${ociPath}/gitops-azure-oci`))?.status?.artifact, 120_000)
+      .catch(async (e: Error) => assert.fail(`${e.message}\n${JSON.stringify((await kube.get<{ status?: unknown }>(`${ociPath}/gitops-azure-oci`))?.status)}`));
+    o["oci.revision"] = artifact.revision.replace(/sha256:[0-9a-f]{64}/, "sha256:<digest>");
+    const ociStack = objectPath({ apiVersion: "iac.dev/v1alpha1", plural: "stacks", namespace: "flux-system", name: "gitops-azure-oci" });
+    await kube.call("POST", objectPath({ apiVersion: "iac.dev/v1alpha1", plural: "stacks", namespace: "flux-system" }), {
+      apiVersion: "iac.dev/v1alpha1", kind: "Stack", metadata: { name: "gitops-azure-oci", namespace: "flux-system" },
+      spec: { sourceRef: { kind: "OCIRepository", name: "gitops-azure-oci" }, stack: "oci", interval: "1h", destroyOnDelete: true, config: { dnsLabel: { value: "gitops-oci" } }, backend: { passphraseSecretRef: { name: "gitops-azure-state" } } },
+    });
+    const s = await waitUntil("the OCI Stack Ready", async () => {
+      const s = await kube.get<StackObject>(ociStack);
+      return s?.status?.conditions?.find((c) => c.type === "Ready")?.status === "True" ? s : undefined;
+    }, 120_000, 500).catch(async (e: Error) => assert.fail(`${e.message}\n${JSON.stringify((await kube.get<StackObject>(ociStack))?.status)}${explain()}`));
+    assert.equal(s.status!.lastAppliedRevision, artifact.revision);
+    assert.equal((await groups()).length, 2, "the OCI Stack's container group beside the git Stack's");
+    await kube.call("DELETE", ociStack);
+    await waitUntil("the OCI Stack gone", async () => ((await kube.get(ociStack)) === undefined ? true : undefined), 120_000, 500).catch((e: Error) => assert.fail(e.message + explain()));
+    assert.equal((await groups()).length, 1);
+  });
+
   it("deleting the Stack destroys what it deployed", async () => {
     await kube.call("DELETE", STACK);
     await waitUntil("the Stack gone", async () => ((await get()) === undefined ? true : undefined), 120_000, 500).catch((e: Error) => assert.fail(e.message + explain()));
@@ -176,6 +222,8 @@ describe("gitops-azure: the emulated source-controller's artifact against the re
       t.skip(`IAC_CONFORMANCE_TARGETS=${targets().join(",")}: comparing needs both targets`);
       return;
     }
-    assert.deepEqual(JSON.parse(canonical(observed.get("emulated"))), JSON.parse(canonical(observed.get("real"))));
+    // The GitRepository artifact's observations (the OCIRepository step runs on the real tier only).
+    const artifact = (o: Observation) => JSON.parse(canonical(Object.fromEntries(Object.entries(o).filter(([k]) => k.startsWith("artifact.")))));
+    assert.deepEqual(artifact(observed.get("emulated")!), artifact(observed.get("real")!));
   });
 });
