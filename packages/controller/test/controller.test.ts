@@ -216,7 +216,7 @@ describe("the controller", () => {
     }
   });
 
-  test("a Stack whose sourceRef is a GitRepository deploys the artifact the emulated source-controller serves", async () => {
+  test("a Stack whose sourceRef is a GitRepository deploys the artifact the emulated source-controller serves; one whose sourceRef is an OCIRepository reads its v1 status", async () => {
     for (const doc of parseAllDocuments(await readFile(GOTK, "utf8"))) {
       const o = doc.toJS() as { kind?: string; metadata?: { name?: string } } | null;
       if (o?.kind === "CustomResourceDefinition" && o.metadata?.name === "gitrepositories.source.toolkit.fluxcd.io") await kube.call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", o);
@@ -238,6 +238,25 @@ describe("the controller", () => {
     const s = await waitFor("Ready", async () => ((await get("from-source").then(cond))?.status === "True" ? get("from-source") : undefined));
     assert.equal(s!.status!.lastAppliedRevision, artifact.revision);
     assert.equal((await kube.get<{ data: Record<string, string> }>("/api/v1/namespaces/default/configmaps/from-source-outputs"))!.data["value"]!.length, 8);
+
+    // An OCIRepository (source.toolkit.fluxcd.io/v1, the only version Flux 2.9 serves), its
+    // status written here as source-controller would (the emulation does not reconcile it),
+    // naming an artifact served over HTTP.
+    for (const doc of parseAllDocuments(await readFile(GOTK, "utf8"))) {
+      const o = doc.toJS() as { kind?: string; metadata?: { name?: string } } | null;
+      if (o?.kind === "CustomResourceDefinition" && o.metadata?.name === "ocirepositories.source.toolkit.fluxcd.io") await kube.call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", o);
+    }
+    const ociPath = objectPath({ apiVersion: "source.toolkit.fluxcd.io/v1", plural: "ocirepositories", namespace: "default" });
+    await waitFor("OCIRepositories served", async () => (await kube.call<{ items: unknown[] }>("GET", ociPath)).items);
+    await kube.call("POST", ociPath, { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "OCIRepository", metadata: { name: "words-oci" }, spec: { url: "oci://127.0.0.1:1/words", ref: { tag: "v1" }, interval: "1h" } });
+    const ociRevision = `v1@sha256:${"a".repeat(64)}`;
+    await kube.mergePatch(`${ociPath}/words-oci/status`, { status: { artifact: { ...artifact, revision: ociRevision, path: "ocirepository/default/words-oci/x.tar.gz", lastUpdateTime: new Date().toISOString() } } });
+    await kube.call("POST", path(), {
+      apiVersion: "iac.dev/v1alpha1", kind: "Stack", metadata: { name: "from-oci", namespace: "default" },
+      spec: { sourceRef: { kind: "OCIRepository", name: "words-oci" }, stack: "dev", interval: "1h", backend: { passphraseSecretRef: { name: "state" } } },
+    });
+    const oci = await waitFor("Ready", async () => ((await get("from-oci").then(cond))?.status === "True" ? get("from-oci") : undefined));
+    assert.equal(oci!.status!.lastAppliedRevision, ociRevision);
   });
 
   test("20 Stacks are reconciled together, each to Ready", async () => {
