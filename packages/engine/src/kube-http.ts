@@ -6,8 +6,7 @@
  * as one with status 0. Each caller words the failure for its users (the backend as a
  * `StateError`, the controller as its `KubeApiError`).
  */
-import { request as httpRequest, type RequestOptions } from "node:http";
-import { request as httpsRequest } from "node:https";
+import type { RequestOptions } from "node:http";
 import { EngineError } from "./errors.js";
 
 export type KubeContentType = "application/json" | "application/merge-patch+json" | "application/apply-patch+yaml";
@@ -46,7 +45,8 @@ export async function kubeRequest<T>(endpoint: KubeEndpoint, method: string, pat
     options.headers["content-type"] = contentType;
     options.headers["content-length"] = String(Buffer.byteLength(text));
   }
-  const send = url.protocol === "http:" ? httpRequest : httpsRequest;
+  // Loaded on the first call: the engine's index exports this module, and most runs make no such call.
+  const { request: send } = url.protocol === "http:" ? await import("node:http") : await import("node:https");
   const { status, data } = await new Promise<{ status: number; data: string }>((resolve, reject) => {
     const req = send(url, options, (res) => {
       let data = "";
