@@ -6,7 +6,8 @@
  * when large, the oldest beyond the retention deleted); secrets never reach a Secret in plaintext.
  */
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -158,6 +159,36 @@ describe("the kubernetes:// backend", () => {
     assert.match(gone!.reason, /has not renewed it for 6\d s \(it counts as gone after 60 s\)/);
     await quick.breakLock("dev", { expected: gone! });
     await quick.removeStack("dev", { force: true });
+  });
+
+  test("a lock whose renewals fail (the API server unreachable) is lost before it would expire", async () => {
+    // The backend reaches the API server through a TCP proxy that is then closed.
+    const sockets = new Set<Socket>();
+    const target = new URL(cloud.endpoints.kubernetes);
+    const proxy = createNetServer((client) => {
+      const upstream = connect(Number(target.port), target.hostname);
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on("error", () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    const kubeconfig = join(dir, "proxied-kubeconfig");
+    await writeFile(kubeconfig, (await readFile(cloud.endpoints.kubeconfig, "utf8")).replace(target.origin, `https://127.0.0.1:${(proxy.address() as AddressInfo).port}`));
+    const far = await openKubernetesBackend("kubernetes://default/far", { project: "big", env: { IAC_KUBECONFIG: kubeconfig }, lockRenewMs: 50, lockExpiryMs: 1000 });
+    await far.createStack("dev");
+    const lock = await far.lock("dev", "iac up");
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(lock.lost!.aborted, false, "renewed while the API server answers");
+    proxy.close();
+    for (const s of sockets) s.destroy();
+    for (let i = 0; i < 100 && !lock.lost!.aborted; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(lock.lost!.aborted, true);
+    assert.equal((lock.lost!.reason as { code?: string }).code, "StackLockLost");
+    assert.match((lock.lost!.reason as Error).message, /could not be renewed for \d+ s \(others count it as gone after 1 s\)/);
+    await assert.rejects(lock.release(), /did not answer/, "releasing needs the API server too, and says so");
+    await kube.call("DELETE", "/api/v1/namespaces/default/secrets/far-big-dev-lock");
   });
 
   test("a URL that names no namespace is refused with the form to use", async () => {
