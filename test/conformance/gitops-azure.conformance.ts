@@ -1,19 +1,21 @@
 /**
- * Conformance scenario `gitops-azure` (real cluster only): the iac controller against the real
- * kube-apiserver and the real source-controller, with the local cloud's ARM. FluxBootstrap and a
- * GitRepository of the gitops-azure program (programs/gitops-azure.ts, through `iac up`); the Stack
- * CRD and a Stack with `sourceRef` to it; the controller (in this process) downloads the artifact
- * the source-controller serves, verifies its digest, and deploys the program; a push changes
- * Azure; a container group deleted behind iac's back is recreated at the next interval; deleting
- * the Stack destroys what it deployed.
- *
- * Real only: the emulated source-controller serves no artifacts (docs/controller.md); the
- * emulated path is examples/gitops-azure/test/gitops-azure.test.ts with `spec.git`.
+ * Conformance scenario `gitops-azure`: the iac controller against the kube-apiserver and the
+ * source-controller of each target (real: the real ones; emulated: the emulation, whose
+ * source-controller serves artifacts too), with the local cloud's ARM. FluxBootstrap and a
+ * GitRepository of the gitops-azure program (programs/gitops-azure.ts, through `iac up`); the
+ * artifact the source-controller advertises fetched and its digest verified, its shape (fields,
+ * URL form, revision form, files) compared between the targets; the Stack CRD and a Stack with
+ * `sourceRef` to it; the controller (in this process) downloads the artifact, verifies its digest,
+ * and deploys the program; a push changes Azure; a container group deleted behind iac's back is
+ * recreated at the next interval; on the real tier, a second Stack whose `sourceRef` is an
+ * OCIRepository of the program pushed to the local registry as `flux push artifact` pushes it;
+ * deleting the Stack destroys what it deployed.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { createHash } from "node:crypto";
 import { after, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
@@ -21,15 +23,18 @@ import { localCredential } from "@iac/azure";
 import { Controller, Kube, objectPath, type StackObject } from "@iac/controller";
 import { parseAllDocuments } from "yaml";
 import { iacProject, show, type IacProject } from "../iac-run.js";
-import { ROOT, startStack, targets, waitUntil, type Stack } from "./harness.js";
+import { canonical, ROOT, startStack, targets, waitUntil, type Observation, type Stack, type Target } from "./harness.js";
 import { FLUX_MANIFESTS, HERE } from "./scenario.js";
 
 const exec = promisify(execFile);
-const SKIP = targets().includes("real") ? false : `IAC_CONFORMANCE_TARGETS=${targets().join(",")} leaves the real cluster out`;
 const EXAMPLE = join(ROOT, "examples", "gitops-azure");
 const STACK = objectPath({ apiVersion: "iac.dev/v1alpha1", plural: "stacks", namespace: "flux-system", name: "gitops-azure" });
 
-describe("gitops-azure on the real Kubernetes and source-controller", { skip: SKIP }, () => {
+const observed = new Map<Target, Observation>();
+
+for (const target of targets()) describe(`gitops-azure on the ${target} Kubernetes and source-controller`, () => {
+  const o: Observation = {};
+  observed.set(target, o);
   let project: IacProject;
   let stack: Stack | undefined;
   let kube: Kube;
@@ -67,17 +72,17 @@ describe("gitops-azure on the real Kubernetes and source-controller", { skip: SK
     return git("rev-parse", "HEAD");
   };
 
-  it("installs Flux and a GitRepository of the program, whose artifact the real source-controller serves", async () => {
+  it("installs Flux and a GitRepository of the program, whose artifact the source-controller serves", async () => {
     await mkdir(join(HERE, ".tmp"), { recursive: true });
     project = await iacProject({
       under: join(HERE, ".tmp"),
-      prefix: "gitops-azure-real",
+      prefix: `gitops-azure-${target}`,
       copy: { from: join(ROOT, "examples", "flux-gitops"), files: ["package.json"] },
       files: { "iac.yaml": "name: conformance-gitops-azure\nmain: index.ts\n" },
       env: { IAC_CONFIG_PASSPHRASE: "conformance" },
     });
     await copyFile(join(HERE, "programs", "gitops-azure.ts"), join(project.dir, "index.ts"));
-    stack = await startStack(project.dir, "real");
+    stack = await startStack(project.dir, target);
     process.env.IAC_LOCAL_ENDPOINTS = stack.endpointsFile;
     const endpoints = JSON.parse(await readFile(stack.endpointsFile, "utf8")) as { kubeconfig: string; arm: string; ca: string; subscriptionId: string };
     kube = Kube.load({ kubeconfig: endpoints.kubeconfig });
@@ -95,6 +100,27 @@ describe("gitops-azure on the real Kubernetes and source-controller", { skip: SK
       return r?.status?.artifact?.url ? r : undefined;
     }, 180_000);
     assert.match(repo.status!.artifact!.digest!, /^sha256:[0-9a-f]{64}$/);
+  });
+
+  it("the artifact is a tar.gz of the program's files whose sha256 is the advertised digest", async () => {
+    const repo = await kube.get<{ status: { artifact: Record<string, unknown> & { url: string; digest: string; revision: string; path: string; size?: number } } }>(objectPath({ apiVersion: "source.toolkit.fluxcd.io/v1", plural: "gitrepositories", namespace: "flux-system", name: "gitops-azure" }));
+    const artifact = repo!.status.artifact;
+    const commit = artifact.revision.replace(/^main@sha1:/, "");
+    o["artifact.fields"] = Object.keys(artifact).sort();
+    o["artifact.revision"] = artifact.revision.replace(commit, "<commit>");
+    o["artifact.path"] = artifact.path.replace(commit, "<commit>");
+    o["artifact.url"] = artifact.url.replace(commit, "<commit>").replace(/^http:\/\/127\.0\.0\.1:\d+\//, "http://127.0.0.1:<port>/");
+    const res = await fetch(artifact.url);
+    o["artifact.status"] = res.status;
+    const bytes = Buffer.from(await res.arrayBuffer());
+    o["artifact.digestVerified"] = artifact.digest === `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+    o["artifact.sizeMatches"] = artifact.size === bytes.length;
+    const unpacked = await mkdtemp(join(project.dir, "artifact-"));
+    await writeFile(join(unpacked, "a.tar.gz"), bytes);
+    // Regular files only: the real archive has a "." entry and directories without a slash, git archive's end in one.
+    o["artifact.files"] = (await exec("tar", ["-tvzf", join(unpacked, "a.tar.gz")])).stdout.split("\n").filter((l) => l.startsWith("-")).map((l) => l.split(/\s+/).at(-1)!).sort();
+    await writeFile(join(HERE, ".tmp", `gitops-azure-${target}.json`), JSON.stringify(o, null, 2) + "\n");
+    assert.equal(o["artifact.digestVerified"], true);
   });
 
   it("deploys the program from the artifact, verified, with Flux's status", async () => {
@@ -138,10 +164,66 @@ describe("gitops-azure on the real Kubernetes and source-controller", { skip: SK
     await waitUntil("the container group recreated", async () => ((await groups()).length === 1 ? true : undefined), 120_000, 500).catch((e: Error) => assert.fail(e.message + explain()));
   });
 
+  it("a Stack whose sourceRef is an OCIRepository (a `flux push artifact` of the program in the local registry) is deployed", { skip: target === "real" ? false : "the emulated source-controller does not reconcile OCIRepository (docs/local-cloud.md)" }, async () => {
+    // The artifact as `flux push artifact` makes it: the program as one tar.gz layer of Flux's
+    // content media type, Flux's config media type, the source and revision annotations.
+    const registry = stack!.registry!;
+    const layer = (await exec("tar", ["-czf", "-", "-C", programDir, "iac.yaml", "index.ts", "package.json"], { encoding: "buffer" })).stdout as Buffer;
+    const config = Buffer.from("{}");
+    const sha = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+    for (const blob of [layer, config]) {
+      const r = await fetch(`${registry}/v2/iac/gitops-azure/blobs/uploads/?digest=${sha(blob)}`, { method: "POST", body: blob, headers: { "content-type": "application/octet-stream" } });
+      assert.equal(r.status, 201, await r.text());
+    }
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: { mediaType: "application/vnd.cncf.flux.config.v1+json", digest: sha(config), size: config.length },
+      layers: [{ mediaType: "application/vnd.cncf.flux.content.v1.tar+gzip", digest: sha(layer), size: layer.length }],
+      annotations: { "org.opencontainers.image.created": new Date().toISOString(), "org.opencontainers.image.source": `${stack!.git}/iac/gitops-azure.git`, "org.opencontainers.image.revision": "main@sha1:conformance" },
+    });
+    const put = await fetch(`${registry}/v2/iac/gitops-azure/manifests/v1`, { method: "PUT", body: manifest, headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" } });
+    assert.equal(put.status, 201, await put.text());
+    const ociPath = objectPath({ apiVersion: "source.toolkit.fluxcd.io/v1", plural: "ocirepositories", namespace: "flux-system" });
+    await kube.call("POST", ociPath, {
+      apiVersion: "source.toolkit.fluxcd.io/v1", kind: "OCIRepository", metadata: { name: "gitops-azure-oci", namespace: "flux-system" },
+      spec: { url: `oci://${registry.replace(/^http:\/\//, "")}/iac/gitops-azure`, ref: { tag: "v1" }, interval: "1m", insecure: true },
+    });
+    const artifact = await waitUntil("the OCIRepository's artifact", async () => (await kube.get<{ status?: { artifact?: { revision: string; digest: string } } }>(`${ociPath}/gitops-azure-oci`))?.status?.artifact, 120_000)
+      .catch(async (e: Error) => assert.fail(`${e.message}\n${JSON.stringify((await kube.get<{ status?: unknown }>(`${ociPath}/gitops-azure-oci`))?.status)}`));
+    o["oci.revision"] = artifact.revision.replace(/sha256:[0-9a-f]{64}/, "sha256:<digest>");
+    const ociStack = objectPath({ apiVersion: "iac.dev/v1alpha1", plural: "stacks", namespace: "flux-system", name: "gitops-azure-oci" });
+    await kube.call("POST", objectPath({ apiVersion: "iac.dev/v1alpha1", plural: "stacks", namespace: "flux-system" }), {
+      apiVersion: "iac.dev/v1alpha1", kind: "Stack", metadata: { name: "gitops-azure-oci", namespace: "flux-system" },
+      spec: { sourceRef: { kind: "OCIRepository", name: "gitops-azure-oci" }, stack: "oci", interval: "1h", destroyOnDelete: true, config: { dnsLabel: { value: "gitops-oci" } }, backend: { passphraseSecretRef: { name: "gitops-azure-state" } } },
+    });
+    const s = await waitUntil("the OCI Stack Ready", async () => {
+      const s = await kube.get<StackObject>(ociStack);
+      return s?.status?.conditions?.find((c) => c.type === "Ready")?.status === "True" ? s : undefined;
+    }, 120_000, 500).catch(async (e: Error) => assert.fail(`${e.message}\n${JSON.stringify((await kube.get<StackObject>(ociStack))?.status)}${explain()}`));
+    assert.equal(s.status!.lastAppliedRevision, artifact.revision);
+    assert.equal((await groups()).length, 2, "the OCI Stack's container group beside the git Stack's");
+    await kube.call("DELETE", ociStack);
+    await waitUntil("the OCI Stack gone", async () => ((await kube.get(ociStack)) === undefined ? true : undefined), 120_000, 500).catch((e: Error) => assert.fail(e.message + explain()));
+    assert.equal((await groups()).length, 1);
+  });
+
   it("deleting the Stack destroys what it deployed", async () => {
     await kube.call("DELETE", STACK);
     await waitUntil("the Stack gone", async () => ((await get()) === undefined ? true : undefined), 120_000, 500).catch((e: Error) => assert.fail(e.message + explain()));
     assert.deepEqual(await groups(), []);
     await rm(programDir, { recursive: true, force: true });
+  });
+});
+
+describe("gitops-azure: the emulated source-controller's artifact against the real one's", () => {
+  it("has the same fields, URL, path and revision forms, and files", (t) => {
+    if (!observed.has("emulated") || !observed.has("real")) {
+      t.skip(`IAC_CONFORMANCE_TARGETS=${targets().join(",")}: comparing needs both targets`);
+      return;
+    }
+    // The GitRepository artifact's observations (the OCIRepository step runs on the real tier only).
+    const artifact = (o: Observation) => JSON.parse(canonical(Object.fromEntries(Object.entries(o).filter(([k]) => k.startsWith("artifact.")))));
+    assert.deepEqual(artifact(observed.get("emulated")!), artifact(observed.get("real")!));
   });
 });

@@ -1,11 +1,12 @@
 /**
- * The few Kubernetes calls the controller makes, as plain JSON over `@kubernetes/client-node`'s
- * `KubeConfig` (its authentication and TLS, in-cluster or from a kubeconfig) and its `Watch`.
+ * The few Kubernetes calls the controller makes, as plain JSON through the engine's `kubeRequest`
+ * (the one JSON-over-HTTP helper the `kubernetes://` state backend uses too), with
+ * `@kubernetes/client-node`'s `KubeConfig` for authentication and TLS (in-cluster or from a
+ * kubeconfig), and its `Watch`.
  * Plain JSON rather than the typed APIs: Stacks and Flux sources are custom kinds, and status goes
  * through the `/status` subresource with merge patches.
  */
-import { request as httpRequest, type RequestOptions } from "node:http";
-import { request as httpsRequest } from "node:https";
+import { kubeRequest, KubeHttpError, type KubeContentType, type KubeEndpoint } from "@iac/engine";
 import { KubeConfig, Watch } from "@kubernetes/client-node";
 import { ControllerError } from "./errors.js";
 
@@ -25,18 +26,20 @@ export class KubeApiError extends ControllerError {
   }
 }
 
-export type ContentType = "application/json" | "application/merge-patch+json" | "application/apply-patch+yaml";
+export type ContentType = KubeContentType;
 
 /** The cluster, as the controller talks to it. */
 export class Kube {
   readonly #kc: KubeConfig;
   readonly #server: string;
+  readonly #endpoint: KubeEndpoint;
 
   constructor(kc: KubeConfig) {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new ControllerError("The kubeconfig has no current cluster: set current-context in it, or run the controller in a pod (in-cluster config).", { code: "InvalidKubeconfig" });
     this.#kc = kc;
     this.#server = cluster.server.replace(/\/$/, "");
+    this.#endpoint = { server: this.#server, prepare: (options) => kc.applyToHTTPSOptions(options) };
   }
 
   /** From a kubeconfig file, or in-cluster (the pod's service account), or the default locations. */
@@ -52,38 +55,15 @@ export class Kube {
     return new Kube(kc);
   }
 
-  /** One call; the parsed JSON body. @throws KubeApiError */
+  /** One call; the parsed JSON body (the engine's `kubeRequest`, with this kubeconfig's credentials). @throws KubeApiError */
   async call<T = KubeObject>(method: string, path: string, body?: unknown, contentType: ContentType = "application/json"): Promise<T> {
-    const url = new URL(this.#server + path);
-    const options: RequestOptions & { headers: Record<string, string> } = { method, headers: { accept: "application/json" } };
-    await this.#kc.applyToHTTPSOptions(options);
-    const text = body === undefined ? undefined : JSON.stringify(body);
-    if (text !== undefined) {
-      options.headers["content-type"] = contentType;
-      options.headers["content-length"] = String(Buffer.byteLength(text));
+    try {
+      return await kubeRequest<T>(this.#endpoint, method, path, body, contentType);
+    } catch (e) {
+      if (e instanceof KubeHttpError && e.status === 0) throw new ControllerError(`${method} ${path}: the Kubernetes API at ${this.#server} did not answer: ${e.detail}.`, { code: "KubernetesApi", cause: e });
+      if (e instanceof KubeHttpError) throw new KubeApiError(e.message, e.status);
+      throw e;
     }
-    const send = url.protocol === "http:" ? httpRequest : httpsRequest;
-    const { status, data } = await new Promise<{ status: number; data: string }>((resolve, reject) => {
-      const req = send(url, options, (res) => {
-        let data = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => (data += c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, data }));
-        res.on("error", reject);
-      });
-      req.on("error", (cause) => reject(new ControllerError(`${method} ${path}: the Kubernetes API at ${this.#server} did not answer: ${cause.message}.`, { code: "KubernetesApi", cause })));
-      req.end(text);
-    });
-    if (status >= 400) {
-      let message = data;
-      try {
-        message = (JSON.parse(data) as { message?: string }).message ?? data;
-      } catch {
-        // not a Status object: the raw body is the message
-      }
-      throw new KubeApiError(`${method} ${path}: ${status} ${message}`, status);
-    }
-    return (data === "" ? {} : JSON.parse(data)) as T;
   }
 
   /** The object, or undefined when it does not exist. */

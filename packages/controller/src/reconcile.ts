@@ -53,7 +53,8 @@ const stackPath = (namespace: string, name?: string) => objectPath({ apiVersion:
 
 const SOURCE_PLURAL: Readonly<Record<string, { apiVersion: string; plural: string }>> = {
   GitRepository: { apiVersion: "source.toolkit.fluxcd.io/v1", plural: "gitrepositories" },
-  OCIRepository: { apiVersion: "source.toolkit.fluxcd.io/v1beta2", plural: "ocirepositories" },
+  // v1 since Flux 2.6; Flux 2.9 serves no v1beta2 (gotk-components-v2.9.4.yaml).
+  OCIRepository: { apiVersion: "source.toolkit.fluxcd.io/v1", plural: "ocirepositories" },
   Bucket: { apiVersion: "source.toolkit.fluxcd.io/v1", plural: "buckets" },
 };
 

@@ -21,6 +21,8 @@ const exec = promisify(execFile);
 // Under the package: the programs the controller unpacks resolve @iac/sdk from the repository.
 const TMP = fileURLToPath(new URL("./.tmp/", import.meta.url));
 const CRD = fileURLToPath(new URL("../deploy/crd.yaml", import.meta.url));
+// Flux's CRDs (the reference data, read where it lies: never copied into the repository).
+const GOTK = new URL("../../../../shared/reference/flux/gotk-components-v2.9.4.yaml", import.meta.url);
 
 const PROGRAM = `
 import { Config, secret } from "@iac/sdk";
@@ -184,7 +186,7 @@ describe("the controller", () => {
     await createStack("in-cluster", { backend: { url: "kubernetes://default/ctl", passphraseSecretRef: { name: "state" } } });
     await waitFor("Ready", async () => (await get("in-cluster").then(cond))?.status === "True");
     const list = await kube.call<{ items: { metadata: { name: string; labels?: Record<string, string> } }[] }>("GET", "/api/v1/namespaces/default/secrets?labelSelector=iac.dev%2Fstate%3Dctl");
-    assert.deepEqual(list.items.map((s) => s.metadata.labels?.["iac.dev/role"]).sort(), ["head", "shard"]);
+    assert.deepEqual(list.items.map((s) => s.metadata.labels?.["iac.dev/role"]).sort(), ["head", "history", "shard"], "the snapshot and the update's history entry");
     assert.equal((await readdir(join(dir, "controller", "state", "default"))).includes("in-cluster"), false, "no file state");
     await kube.mergePatch(path("in-cluster"), { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": "again" } } });
     const s = await waitFor("reconciled again", async () => {
@@ -239,6 +241,49 @@ describe("the controller", () => {
     }
   });
 
+  test("a Stack whose sourceRef is a GitRepository deploys the artifact the emulated source-controller serves; one whose sourceRef is an OCIRepository reads its v1 status", async () => {
+    for (const doc of parseAllDocuments(await readFile(GOTK, "utf8"))) {
+      const o = doc.toJS() as { kind?: string; metadata?: { name?: string } } | null;
+      if (o?.kind === "CustomResourceDefinition" && o.metadata?.name === "gitrepositories.source.toolkit.fluxcd.io") await kube.call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", o);
+    }
+    // The emulated source-controller acts only while its Deployment exists, as on a real cluster.
+    await kube.call("POST", "/apis/apps/v1/namespaces/default/deployments", {
+      apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "source-controller" },
+      spec: { selector: { matchLabels: { app: "source-controller" } }, template: { metadata: { labels: { app: "source-controller" } }, spec: { containers: [{ name: "manager", image: "ghcr.io/fluxcd/source-controller" }] } } },
+    });
+    const repoPath = objectPath({ apiVersion: "source.toolkit.fluxcd.io/v1", plural: "gitrepositories", namespace: "default" });
+    await waitFor("GitRepositories served", async () => (await kube.call<{ items: unknown[] }>("GET", repoPath)).items);
+    await kube.call("POST", repoPath, { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "words" }, spec: { url: repoUrl, interval: "1m", ref: { branch: "main" }, secretRef: { name: "git" } } });
+    const artifact = await waitFor("the artifact", async () => (await kube.get<{ status?: { artifact?: { url: string; digest: string; revision: string } } }>(`${repoPath}/words`))?.status?.artifact);
+    assert.match(artifact.digest, /^sha256:[0-9a-f]{64}$/);
+    await kube.call("POST", path(), {
+      apiVersion: "iac.dev/v1alpha1", kind: "Stack", metadata: { name: "from-source", namespace: "default" },
+      spec: { sourceRef: { kind: "GitRepository", name: "words" }, stack: "dev", interval: "1h", backend: { passphraseSecretRef: { name: "state" } } },
+    });
+    const s = await waitFor("Ready", async () => ((await get("from-source").then(cond))?.status === "True" ? get("from-source") : undefined));
+    assert.equal(s!.status!.lastAppliedRevision, artifact.revision);
+    assert.equal((await kube.get<{ data: Record<string, string> }>("/api/v1/namespaces/default/configmaps/from-source-outputs"))!.data["value"]!.length, 8);
+
+    // An OCIRepository (source.toolkit.fluxcd.io/v1, the only version Flux 2.9 serves), its
+    // status written here as source-controller would (the emulation does not reconcile it),
+    // naming an artifact served over HTTP.
+    for (const doc of parseAllDocuments(await readFile(GOTK, "utf8"))) {
+      const o = doc.toJS() as { kind?: string; metadata?: { name?: string } } | null;
+      if (o?.kind === "CustomResourceDefinition" && o.metadata?.name === "ocirepositories.source.toolkit.fluxcd.io") await kube.call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", o);
+    }
+    const ociPath = objectPath({ apiVersion: "source.toolkit.fluxcd.io/v1", plural: "ocirepositories", namespace: "default" });
+    await waitFor("OCIRepositories served", async () => (await kube.call<{ items: unknown[] }>("GET", ociPath)).items);
+    await kube.call("POST", ociPath, { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "OCIRepository", metadata: { name: "words-oci" }, spec: { url: "oci://127.0.0.1:1/words", ref: { tag: "v1" }, interval: "1h" } });
+    const ociRevision = `v1@sha256:${"a".repeat(64)}`;
+    await kube.mergePatch(`${ociPath}/words-oci/status`, { status: { artifact: { ...artifact, revision: ociRevision, path: "ocirepository/default/words-oci/x.tar.gz", lastUpdateTime: new Date().toISOString() } } });
+    await kube.call("POST", path(), {
+      apiVersion: "iac.dev/v1alpha1", kind: "Stack", metadata: { name: "from-oci", namespace: "default" },
+      spec: { sourceRef: { kind: "OCIRepository", name: "words-oci" }, stack: "dev", interval: "1h", backend: { passphraseSecretRef: { name: "state" } } },
+    });
+    const oci = await waitFor("Ready", async () => ((await get("from-oci").then(cond))?.status === "True" ? get("from-oci") : undefined));
+    assert.equal(oci!.status!.lastAppliedRevision, ociRevision);
+  });
+
   test("20 Stacks are reconciled together, each to Ready: their updates run at the same time, at most one per worker", async () => {
     // Each program waits until a second one has declared its resource: had the updates run one
     // at a time, the first would wait for ever (the 120 s below is a hang guard, not a timing).
@@ -265,27 +310,6 @@ describe("the controller", () => {
 });
 
 describe("leader election", () => {
-  // The emulated API serves no coordination.k8s.io Lease (an emulator gap): it gets one here as a
-  // CRD of the same group, version and fields; the real API server's is used by the conformance run.
-  before(async () => {
-    await kube.call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
-      apiVersion: "apiextensions.k8s.io/v1",
-      kind: "CustomResourceDefinition",
-      metadata: { name: "leases.coordination.k8s.io", annotations: { "api-approved.kubernetes.io": "unapproved, test stand-in" } },
-      spec: {
-        group: "coordination.k8s.io",
-        names: { kind: "Lease", plural: "leases", singular: "lease", listKind: "LeaseList" },
-        scope: "Namespaced",
-        versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", properties: { spec: { type: "object", properties: {
-          holderIdentity: { type: "string" }, leaseDurationSeconds: { type: "integer" }, acquireTime: { type: "string" }, renewTime: { type: "string" }, leaseTransitions: { type: "integer" },
-        } } } } } }],
-      },
-    }).catch((e: { status?: number }) => {
-      if (e.status !== 409) throw e;
-    });
-    await waitFor("Leases served", async () => (await kube.call<{ items: unknown[] }>("GET", "/apis/coordination.k8s.io/v1/namespaces/default/leases")).items);
-  });
-
   test("of two replicas one leads; when it releases the Lease the other takes over", async () => {
     const seen: string[] = [];
     const a = new LeaderElector({ kube, namespace: "default", name: "test-leader", identity: "a", leaseDurationMs: 3000, renewMs: 200, log: (l) => seen.push(l) });

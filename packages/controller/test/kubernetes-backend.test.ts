@@ -2,14 +2,17 @@
  * The `kubernetes://` state backend (packages/engine/src/state/kubernetes-backend.ts) against the
  * emulated Kubernetes API: a state larger than a Secret can hold is sharded and read back whole;
  * records written without a close (a crash) are replayed from the journal; the lock is exclusive and
- * names its holder; secrets never reach a Secret in plaintext.
+ * names its holder, is renewed while held and lost when broken; history entries are kept (in parts
+ * when large, the oldest beyond the retention deleted); secrets never reach a Secret in plaintext.
  */
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { emptySnapshot, openBackend, type Backend, type Crypter, type ResourceState } from "@iac/engine";
+import { randomBytes } from "node:crypto";
+import { emptySnapshot, openBackend, openKubernetesBackend, type Backend, type Crypter, type HistoryEntry, type ResourceState } from "@iac/engine";
 import { wrapSecret } from "@iac/sdk/runtime";
 import { createKubeService, startLocalCloud, type LocalCloud } from "@iac/emulator";
 import { Kube } from "../src/index.js";
@@ -96,6 +99,96 @@ describe("the kubernetes:// backend", () => {
     assert.equal(await backend.lockStatus("dev"), undefined);
     const again = await backend.lock("dev", "iac refresh");
     await again.release();
+  });
+
+  test("keeps a history: entries newest first, a large one in parts, the oldest beyond the retention deleted", async () => {
+    const small = await openKubernetesBackend("kubernetes://default/hist", { project: "big", env: { IAC_KUBECONFIG: cloud.endpoints.kubeconfig }, historyRetention: 3 });
+    await small.createStack("dev");
+    assert.deepEqual(await small.listHistory!("dev", {}), [], "no history yet");
+    const entry = (i: number, extra: Partial<HistoryEntry> = {}): HistoryEntry => ({
+      version: 1, operation: "up", startTime: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(), endTime: new Date(Date.UTC(2026, 0, 1, 0, i, 30)).toISOString(),
+      durationMs: 30_000, result: "succeeded", counts: { create: i }, failed: 0, command: "iac up --yes", iacVersion: "0.1.0", host: "h", ...extra,
+    });
+    for (let i = 1; i <= 3; i++) await small.appendHistory!("dev", entry(i));
+    assert.deepEqual((await small.listHistory!("dev", {})).map((e) => e.counts["create"]), [3, 2, 1]);
+    assert.deepEqual((await small.listHistory!("dev", { limit: 2 })).map((e) => e.counts["create"]), [3, 2]);
+    // Incompressible diagnostics: more than one Secret's worth once gzipped.
+    const diagnostics = Array.from({ length: 200 }, () => ({ severity: "warning" as const, time: "2026-01-01T00:04:00.000Z", message: randomBytes(4000).toString("base64") }));
+    await small.appendHistory!("dev", entry(4, { diagnostics }));
+    const parts = (await secretsOf("history")).filter((s) => s.metadata.name.startsWith("hist-"));
+    assert.ok(parts.length >= 4, `the large entry is in ${parts.length - 2} parts`);
+    for (const p of parts) assert.ok(Buffer.from(p.data["entry"]!, "base64").length <= 512 * 1024);
+    const listed = await small.listHistory!("dev", {});
+    assert.deepEqual(listed.map((e) => e.counts["create"]), [4, 3, 2], "retention 3: the oldest was deleted");
+    assert.deepEqual(listed[0]!.diagnostics, diagnostics, "read back whole");
+    await small.removeStack("dev", { force: true });
+    assert.deepEqual((await secretsOf("history")).filter((s) => s.metadata.name.startsWith("hist-")), [], "removed with the stack");
+  });
+
+  test("the lock is renewed while held; a lock broken by hand is lost (the run stops); another host's lock is gone once not renewed", async () => {
+    const quick = await openKubernetesBackend("kubernetes://default/renew", { project: "big", env: { IAC_KUBECONFIG: cloud.endpoints.kubeconfig }, lockRenewMs: 50, lockExpiryMs: 2000 });
+    await quick.createStack("dev");
+    const lock = await quick.lock("dev", "iac up");
+    const renewTime = async () => Buffer.from((await kube.get<{ data: Record<string, string> }>("/api/v1/namespaces/default/secrets/renew-big-dev-lock"))!.data["renewTime"]!, "base64").toString();
+    const first = await renewTime();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.notEqual(await renewTime(), first, "renewed");
+    assert.equal(lock.lost!.aborted, false);
+    await kube.call("DELETE", "/api/v1/namespaces/default/secrets/renew-big-dev-lock");
+    for (let i = 0; i < 50 && !lock.lost!.aborted; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(lock.lost!.aborted, true, "a broken lock is lost");
+    assert.equal((lock.lost!.reason as { code?: string }).code, "StackLockLost");
+    assert.match((lock.lost!.reason as Error).message, /was broken while this run held it/);
+    await kube.call("POST", "/api/v1/namespaces/default/secrets", { apiVersion: "v1", kind: "Secret", metadata: { name: "renew-big-dev-lock" }, stringData: { info: "{}" } });
+    await lock.release();
+    assert.ok(await kube.get("/api/v1/namespaces/default/secrets/renew-big-dev-lock"), "releasing a lost lock leaves the next holder's alone");
+    await kube.call("DELETE", "/api/v1/namespaces/default/secrets/renew-big-dev-lock");
+
+    // A lock of a controller on another node: running while renewed, gone once its renewal is older than its expiry.
+    const foreign = (renewed: Date) => ({
+      apiVersion: "v1", kind: "Secret", type: "iac.dev/state",
+      metadata: { name: "renew-big-dev-lock", labels: { "iac.dev/state": "renew", "iac.dev/project": "big", "iac.dev/stack": "dev", "iac.dev/role": "lock" } },
+      stringData: { info: JSON.stringify({ host: "another-node", pid: 7, time: renewed.toISOString(), command: "iac controller: up" }), renewTime: renewed.toISOString(), expirySeconds: "60" },
+    });
+    await kube.call("POST", "/api/v1/namespaces/default/secrets", foreign(new Date()));
+    assert.equal((await quick.lockStatus("dev"))?.liveness, "running");
+    await kube.call("DELETE", "/api/v1/namespaces/default/secrets/renew-big-dev-lock");
+    await kube.call("POST", "/api/v1/namespaces/default/secrets", foreign(new Date(Date.now() - 61_000)));
+    const gone = await quick.lockStatus("dev");
+    assert.equal(gone?.liveness, "gone");
+    assert.match(gone!.reason, /has not renewed it for 6\d s \(it counts as gone after 60 s\)/);
+    await quick.breakLock("dev", { expected: gone! });
+    await quick.removeStack("dev", { force: true });
+  });
+
+  test("a lock whose renewals fail (the API server unreachable) is lost before it would expire", async () => {
+    // The backend reaches the API server through a TCP proxy that is then closed.
+    const sockets = new Set<Socket>();
+    const target = new URL(cloud.endpoints.kubernetes);
+    const proxy = createNetServer((client) => {
+      const upstream = connect(Number(target.port), target.hostname);
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on("error", () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    const kubeconfig = join(dir, "proxied-kubeconfig");
+    await writeFile(kubeconfig, (await readFile(cloud.endpoints.kubeconfig, "utf8")).replace(target.origin, `https://127.0.0.1:${(proxy.address() as AddressInfo).port}`));
+    const far = await openKubernetesBackend("kubernetes://default/far", { project: "big", env: { IAC_KUBECONFIG: kubeconfig }, lockRenewMs: 50, lockExpiryMs: 1000 });
+    await far.createStack("dev");
+    const lock = await far.lock("dev", "iac up");
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(lock.lost!.aborted, false, "renewed while the API server answers");
+    proxy.close();
+    for (const s of sockets) s.destroy();
+    for (let i = 0; i < 100 && !lock.lost!.aborted; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(lock.lost!.aborted, true);
+    assert.equal((lock.lost!.reason as { code?: string }).code, "StackLockLost");
+    assert.match((lock.lost!.reason as Error).message, /could not be renewed for \d+ s \(others count it as gone after 1 s\)/);
+    await assert.rejects(lock.release(), /did not answer/, "releasing needs the API server too, and says so");
+    await kube.call("DELETE", "/api/v1/namespaces/default/secrets/far-big-dev-lock");
   });
 
   test("a URL that names no namespace is refused with the form to use", async () => {

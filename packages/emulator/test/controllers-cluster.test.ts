@@ -1,15 +1,18 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
 import { startControllers, type Controllers } from "../src/controllers/index.js";
 import { clusterOfStore } from "../src/controllers/kube-adapter.js";
 import { createGitService, type GitService } from "../src/git/index.js";
 import { KubeStore } from "../src/kube/kube-store.js";
 import { startLocalCloud, type LocalCloud } from "../src/server.js";
-import { FLUX_CONTROLLERS, fluxControllerDeployment, gitRunner, installFluxCrds, ready, until, type Obj } from "./controllers-fixture.js";
+import { FLUX_CONTROLLERS, fluxControllerDeployment, GIT_CREDENTIALS, gitRunner, installFluxCrds, ready, until, type Obj } from "./controllers-fixture.js";
 
 describe("the emulated controllers on a cluster and the local git host", () => {
   let dir: string;
@@ -75,6 +78,32 @@ describe("the emulated controllers on a cluster and the local git host", () => {
     assert.equal(ready(repo)!.reason, "Succeeded");
     assert.equal(ready(repo)!.message, `stored artifact for revision 'main@sha1:${sha}'`);
     assert.equal(repo!.status!.observedGeneration, repo!.metadata.generation);
+  });
+
+  it("serves the GitRepository's artifact over loopback HTTP: a tar.gz of the commit's files whose sha256 is the digest", async () => {
+    const artifact = gitRepo()!.status!.artifact as { url: string; digest: string; size: number; path: string; revision: string };
+    const commit = artifact.revision.split("sha1:")[1]!;
+    assert.equal(artifact.path, `gitrepository/flux-system/fleet/${commit}.tar.gz`);
+    assert.match(artifact.url, new RegExp(`^http://127\\.0\\.0\\.1:\\d+/gitrepository/flux-system/fleet/${commit}\\.tar\\.gz$`));
+    const res = await fetch(artifact.url);
+    assert.equal(res.status, 200);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    assert.equal(artifact.digest, `sha256:${createHash("sha256").update(bytes).digest("hex")}`);
+    assert.equal(artifact.size, bytes.length);
+    const unpacked = await mkdtemp(join(dir, "artifact-"));
+    await writeFile(join(unpacked, "a.tar.gz"), bytes);
+    await promisify(execFile)("tar", ["-xzf", "a.tar.gz"], { cwd: unpacked });
+    assert.match(await readFile(join(unpacked, "clusters", "dev", "cm.yaml"), "utf8"), /name: first/);
+    assert.equal((await fetch(artifact.url.replace(commit, "0".repeat(40)))).status, 404);
+  });
+
+  it("retries a failed GitRepository soon (controller-runtime's backoff), not at its interval: applied before its Secret, it recovers", async () => {
+    store.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "late", namespace: "flux-system" }, spec: { secretRef: { name: "late-secret" }, url: repoUrl, interval: "1h", ref: { branch: "main" } } }, { fieldManager: "test" });
+    const failed = await until("the GitRepository to fail", () => get("source.toolkit.fluxcd.io/v1", "GitRepository", "late", "flux-system"), (o) => ready(o)?.status === "False");
+    assert.equal(ready(failed)!.reason, "AuthenticationFailed");
+    store.apply({ ...GIT_CREDENTIALS, metadata: { name: "late-secret", namespace: "flux-system" } }, { fieldManager: "test" });
+    await until("the GitRepository Ready once its Secret exists", () => get("source.toolkit.fluxcd.io/v1", "GitRepository", "late", "flux-system"), (o) => ready(o)?.status === "True");
+    store.delete({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", name: "late", namespace: "flux-system" });
   });
 
   it("makes a Kustomization Ready after applying the plain YAML at its path", async () => {

@@ -29,6 +29,10 @@ export * from "./config.js";
 export * from "./stacks.js";
 // The state layer (written alongside): backends, secrets, stack config, stack and state operations.
 export { createFileBackend, type FileBackendOptions } from "./state/file-backend.js";
+// Loaded on first use, as azblob:// is: a project on the file backend does not pay for it at startup.
+export { openKubernetesBackend } from "./state/backend-url.js";
+export type { KubernetesBackendOptions } from "./state/kubernetes-backend.js";
+export { kubeRequest, KubeHttpError, type KubeContentType, type KubeEndpoint } from "./kube-http.js";
 export * from "./state/errors.js";
 export * from "./secrets.js";
 export * from "./config.js";

@@ -2,16 +2,22 @@
  * Flux's source-controller for GitRepository (`source.toolkit.fluxcd.io/v1`), emulated against
  * the local git host: it resolves the ref and reports the artifact revision as
  * `<branch>@sha1:<commit>` (fluxcd/pkg git `Commit.String()`, reference/notes/flux.md §1.2), which is
- * what `flux bootstrap` waits for. No tarball is built: the Kustomization controller reads the
- * commit straight from the git host.
+ * what `flux bootstrap` waits for. With an artifact storage (artifact-server.ts, which the runner
+ * gives it), the commit's tree is archived as the real source-controller archives it (a tar.gz of
+ * the files at the root) and served over loopback HTTP: `status.artifact` has its `url`, its
+ * `digest` (`sha256:<hex>` of the tar.gz) and `size`, so a consumer outside the emulation (the iac
+ * controller's `sourceRef`) downloads and verifies it. Without one (unit tests with a fake git),
+ * the digest is derived from the commit and nothing is served. The emulated Kustomization
+ * controller reads the commit straight from the git host either way.
  */
 import { createHash } from "node:crypto";
 import semver from "semver";
 import type { GitService } from "../git/index.js";
+import type { ArtifactStorage } from "./artifact-server.js";
 import { withCondition, type Condition, type KubeObject } from "./objects.js";
 
 /** What the GitRepository controller needs from the git host. */
-export type GitReader = Pick<GitService, "resolveRef" | "resolveTag" | "resolveRefName" | "hasCommit" | "listTags" | "readFiles" | "repoPathOfUrl">;
+export type GitReader = Pick<GitService, "resolveRef" | "resolveTag" | "resolveRefName" | "hasCommit" | "listTags" | "readFiles" | "repoPathOfUrl"> & Partial<Pick<GitService, "archive">>;
 
 /** Where a GitRepository's `secretRef` is looked up. */
 export type SecretLookup = (namespace: string, name: string) => KubeObject | undefined;
@@ -27,6 +33,7 @@ export interface GitRepositoryResult {
 
 interface Resolved {
   readonly kind: "resolved";
+  readonly repo: string;
   readonly revision: string;
   readonly commit: string;
 }
@@ -91,34 +98,34 @@ async function resolve(obj: KubeObject, git: GitReader, secrets: SecretLookup | 
   if (typeof ref["commit"] === "string") {
     const commit = ref["commit"] as string;
     if (!(await git.hasCommit(repo, commit))) return failed(`${prefix}: commit '${commit}' not found`);
-    return { kind: "resolved", revision: typeof ref["branch"] === "string" ? `${ref["branch"]}@sha1:${commit}` : `sha1:${commit}`, commit };
+    return { kind: "resolved", repo, revision: typeof ref["branch"] === "string" ? `${ref["branch"]}@sha1:${commit}` : `sha1:${commit}`, commit };
   }
   if (typeof ref["name"] === "string") {
     const name = ref["name"] as string;
     const commit = await git.resolveRefName(repo, name);
     if (commit === undefined) return failed(`${prefix}: couldn't find remote ref "${name}"`);
-    return { kind: "resolved", revision: `${name}@sha1:${commit}`, commit };
+    return { kind: "resolved", repo, revision: `${name}@sha1:${commit}`, commit };
   }
   if (typeof ref["semver"] === "string") {
     const range = ref["semver"] as string;
     const tag = highestMatching(await git.listTags(repo), range);
     if (tag === undefined) return failed(`${prefix}: no match found for semver: ${range}`);
-    return { kind: "resolved", revision: `${tag.name}@sha1:${tag.commit}`, commit: tag.commit };
+    return { kind: "resolved", repo, revision: `${tag.name}@sha1:${tag.commit}`, commit: tag.commit };
   }
   if (typeof ref["tag"] === "string") {
     const tag = ref["tag"] as string;
     const commit = await git.resolveTag(repo, tag);
     if (commit === undefined) return failed(`${prefix}: couldn't find remote ref "refs/tags/${tag}"`);
-    return { kind: "resolved", revision: `${tag}@sha1:${commit}`, commit };
+    return { kind: "resolved", repo, revision: `${tag}@sha1:${commit}`, commit };
   }
   const branch = typeof ref["branch"] === "string" ? (ref["branch"] as string) : DEFAULT_BRANCH;
   const commit = await git.resolveRef(repo, branch);
   if (commit === undefined) return failed(`${prefix}: couldn't find remote ref "refs/heads/${branch}"`);
-  return { kind: "resolved", revision: `${branch}@sha1:${commit}`, commit };
+  return { kind: "resolved", repo, revision: `${branch}@sha1:${commit}`, commit };
 }
 
 /** Reconcile one GitRepository: the status a source-controller would write now. */
-export async function reconcileGitRepository(obj: KubeObject, git: GitReader, now: string, secrets?: SecretLookup): Promise<GitRepositoryResult> {
+export async function reconcileGitRepository(obj: KubeObject, git: GitReader, now: string, secrets?: SecretLookup, artifacts?: ArtifactStorage): Promise<GitRepositoryResult> {
   const generation = obj.metadata.generation ?? 1;
   const prior = Array.isArray(obj.status?.["conditions"]) ? (obj.status!["conditions"] as Condition[]) : undefined;
   const outcome = await resolve(obj, git, secrets);
@@ -139,13 +146,17 @@ export async function reconcileGitRepository(obj: KubeObject, git: GitReader, no
       const ns = obj.metadata.namespace ?? "default";
       const path = `gitrepository/${ns}/${obj.metadata.name}/${outcome.commit}.tar.gz`;
       const previous = obj.status?.["artifact"] as { revision?: string; lastUpdateTime?: string } | undefined;
+      const stored = artifacts !== undefined && git.archive !== undefined
+        ? (await artifacts.get(path)) ?? (await artifacts.put(`${ns}/${obj.metadata.name}`, path, await git.archive(outcome.repo, outcome.commit)))
+        : undefined;
       const artifact = {
         path,
-        url: `http://source-controller.flux-system.svc.cluster.local./${path}`,
+        url: stored?.url ?? `http://source-controller.flux-system.svc.cluster.local./${path}`,
         revision: outcome.revision,
-        // The CRD requires a digest (of the tarball, which the emulation does not build): one derived from the commit.
-        digest: `sha256:${createHash("sha256").update(outcome.commit).digest("hex")}`,
+        // Without storage the CRD still requires a digest: one derived from the commit.
+        digest: stored?.digest ?? `sha256:${createHash("sha256").update(outcome.commit).digest("hex")}`,
         lastUpdateTime: previous?.revision === outcome.revision && previous.lastUpdateTime ? previous.lastUpdateTime : now,
+        ...(stored !== undefined ? { size: stored.size } : {}),
       };
       return { status: { ...(obj.status ?? {}), observedGeneration: generation, conditions, artifact }, revision: outcome.revision };
     }

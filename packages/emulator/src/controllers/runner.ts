@@ -16,6 +16,7 @@ import type { GitService } from "../git/index.js";
 import type { ClusterAccess, ClusterEvent } from "./cluster.js";
 import { availableDeploymentStatus, deploymentNeedsStatus, missingImageRule, missingImagesOf, progressDeadlineMs, unavailableDeploymentStatus } from "./deployment.js";
 import { parseDuration } from "./duration.js";
+import { startArtifactStorage } from "./artifact-server.js";
 import { reconcileGitRepository, type GitReader } from "./git-repository.js";
 import type { ObjectKey } from "./cluster.js";
 import { finalizeKustomization, healthCheckOutcome, reconcileKustomization, sourceState } from "./kustomization.js";
@@ -102,6 +103,10 @@ export function startControllers(options: ControllerOptions): Controllers {
   const missingImage = options.missingImage ?? missingImageRule();
   /** When each GitRepository/Kustomization is next due on its interval (by uid). */
   const dueAt = new Map<string, number>();
+  /** Consecutive failed reconciliations of each GitRepository (by uid), for the retry backoff. */
+  const sourceFailures = new Map<string, number>();
+  /** The source-controller's artifacts, served over loopback HTTP (started on the first one). */
+  const artifacts = startArtifactStorage();
   const deploymentTimers = new Map<string, NodeJS.Timeout>();
   /** Kustomizations whose revision is applied and whose health checks run (by uid). */
   const healthWaits = new Map<string, { readonly revision: string; readonly generation: number; readonly checks: readonly ObjectKey[]; readonly startedAt: number }>();
@@ -197,6 +202,7 @@ export function startControllers(options: ControllerOptions): Controllers {
         if (isDeleting(repo)) {
           // source-controller `reconcileDelete`: drop the stored artifacts, release the object.
           dueAt.delete(uid);
+          artifacts.remove(keyOf(repo));
           if (hasFinalizer(repo, FLUX_FINALIZER)) await setFinalizer(repo, false, SOURCE_CONTROLLER);
           continue;
         }
@@ -207,7 +213,15 @@ export function startControllers(options: ControllerOptions): Controllers {
         if (isSuspended(repo)) continue;
         dueAt.set(uid, now + (parseDuration(repo.spec?.["interval"]) ?? DEFAULT_INTERVAL_MS));
         const requested = reconcileRequested(repo);
-        const { status } = await reconcileGitRepository(repo, git, timestamp(now), (namespace, name) => cluster.get({ apiVersion: "v1", kind: "Secret", namespace, name }));
+        const { status, revision } = await reconcileGitRepository(repo, git, timestamp(now), (namespace, name) => cluster.get({ apiVersion: "v1", kind: "Secret", namespace, name }), artifacts);
+        // A failure is retried with controller-runtime's per-object backoff (5 ms doubling, capped
+        // by the interval here), as the real source-controller returns the error to its queue: a
+        // GitRepository applied just before its Secret recovers at once, not at its next interval.
+        if (revision === undefined) {
+          const n = (sourceFailures.get(uid) ?? 0) + 1;
+          sourceFailures.set(uid, n);
+          dueAt.set(uid, now + Math.min(parseDuration(repo.spec?.["interval"]) ?? DEFAULT_INTERVAL_MS, 5 * 2 ** Math.min(n, 20)));
+        } else sourceFailures.delete(uid);
         if (requested !== undefined) status["lastHandledReconcileAt"] = requested;
         if (!sameJson(status, repo.status)) {
           await cluster.updateStatus(keyFor(repo), status);
@@ -333,6 +347,7 @@ export function startControllers(options: ControllerOptions): Controllers {
       unwatch();
       unpush?.();
       await notifications.stop();
+      await artifacts.stop();
       if (triggerTimer !== undefined) clearTimeout(triggerTimer);
       for (const t of deploymentTimers.values()) clearTimeout(t);
       deploymentTimers.clear();

@@ -5,6 +5,7 @@
 import { EventEmitter } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Service, ServiceContext, ServiceFactory } from "../service.js";
+import { runGit } from "./exec.js";
 import { serveWithHttpBackend } from "./http-backend.js";
 import { hasCommit, listTags, readTreeFiles, resolveBranch, resolveRefName, resolveTag, type GitFile } from "./reader.js";
 import { normalizeRepoPath, RepoStore, splitRequestPath, tryNormalizeRepoPath, type RepoPath } from "./repos.js";
@@ -37,6 +38,8 @@ export interface GitService extends Service {
   listTags(repoPath: string): Promise<{ name: string; commit: string }[]>;
   /** Every file under `dirPath` at commit `sha` (paths from the repository root). */
   readFiles(repoPath: string, sha: string, dirPath: string): Promise<GitFile[]>;
+  /** The tree of commit `sha` as an uncompressed tar (`git archive`: exact bytes and modes, binary files too). */
+  archive(repoPath: string, sha: string): Promise<Buffer>;
   /** The repositories present, as `owner/name.git`. */
   listRepos(): Promise<RepoPath[]>;
   /** Create the repository if it does not exist yet (as the first clone or push would). */
@@ -143,6 +146,10 @@ export const createGitService: ServiceFactory = (ctx: ServiceContext): GitServic
     async readFiles(repoPath, sha, dirPath) {
       const repo = normalizeRepoPath(repoPath);
       return readTreeFiles(repos.dirOf(repo), sha, dirPath);
+    },
+    async archive(repoPath, sha) {
+      const repo = normalizeRepoPath(repoPath);
+      return (await runGit(["archive", "--format=tar", sha], { gitDir: repos.dirOf(repo), binary: true })).stdout;
     },
     listRepos: () => repos.list(),
     async ensureRepo(repoPath) {

@@ -40,6 +40,7 @@ const SPECS: readonly Spec[] = [
   { group: "autoscaling", version: "v2", kind: "HorizontalPodAutoscaler", plural: "horizontalpodautoscalers", namespaced: true, shortNames: ["hpa"], categories: ALL, status: true, generation: true },
   { group: "batch", version: "v1", kind: "CronJob", plural: "cronjobs", namespaced: true, shortNames: ["cj"], categories: ALL, status: true, generation: true },
   { group: "batch", version: "v1", kind: "Job", plural: "jobs", namespaced: true, categories: ALL, status: true, generation: true },
+  { group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", namespaced: true },
   { group: "events.k8s.io", version: "v1", kind: "Event", plural: "events", namespaced: true },
   { group: "networking.k8s.io", version: "v1", kind: "IngressClass", plural: "ingressclasses", namespaced: false, generation: true },
   { group: "networking.k8s.io", version: "v1", kind: "Ingress", plural: "ingresses", namespaced: true, shortNames: ["ing"], status: true, generation: true },

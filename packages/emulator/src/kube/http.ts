@@ -317,7 +317,8 @@ async function serveResource(ctx: HttpContext, req: IncomingMessage, res: Server
       }
       const result = store.update(t, rp.namespace, name, body, { fieldManager: managerOf(req, q), dryRun: dryRunOf(q), subresource: sub, fieldValidation: fieldValidationOf(q) });
       setWarnings(res, result.warnings);
-      return sendJson(res, 200, result.object);
+      // 201 when the PUT created the object (a Lease: its registry allows create on update).
+      return sendJson(res, result.created ? 201 : 200, result.object);
     }
     case "PATCH": {
       const ctype = mediaType(req.headers["content-type"]);

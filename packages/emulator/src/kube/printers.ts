@@ -209,6 +209,8 @@ function printerOf(group: string, kind: string): readonly Column[] | undefined {
       return [NAME, column("Secrets", "string", (o) => list(o["secrets"]).length), AGE];
     case "/Namespace":
       return [NAME, column("Status", "string", (o) => String(status(o)["phase"] ?? ""), { description: "The status of the namespace" }), AGE];
+    case "coordination.k8s.io/Lease":
+      return [NAME, column("Holder", "string", (o) => String(spec(o)["holderIdentity"] ?? ""), { description: "holderIdentity contains the identity of the holder of a current lease. If Coordinated Leader Election is used, the holder identity must be equal to the elected LeaseCandidate.metadata.name field." }), AGE];
     case "apiextensions.k8s.io/CustomResourceDefinition":
       // The apiextensions server has no printer for CRDs: the default convertor's CREATED AT.
       return [NAME, CREATED_AT];

@@ -29,6 +29,7 @@ import {
   type WatchEventType,
 } from "./types.js";
 import { validateObject } from "./validation.js";
+import { isLease, leaseDecode, leasePrepare } from "./lease.js";
 import { baseManagedFields, hasNamespaceFinalizers, sameContent, specChanged, trackingContext } from "./write-rules.js";
 
 /** A kind at one of its served versions: what a URL or an `apiVersion`+`kind` names. */
@@ -294,9 +295,19 @@ export class StoreCore {
   update(t: Target, namespace: string | undefined, name: string, body: KubeObject, options: WriteOptions & { fieldManager: string }): WriteResult {
     const type = t.type;
     const entry = this.#entry(type, namespace, name);
+    // A Lease is created by a PUT (its registry's AllowCreateOnUpdate), as client-go's lock does not.
+    if (!entry && isLease(type) && options.subresource === undefined) {
+      const obj = structuredClone(body);
+      obj.metadata = { ...obj.metadata, name, ...(namespace !== undefined ? { namespace } : {}) };
+      delete obj.metadata.resourceVersion;
+      return this.#write({ t, old: undefined, next: obj, manager: options.fieldManager, dryRun: options.dryRun ?? false, fieldValidation: options.fieldValidation });
+    }
     if (!entry) throw notFound(type, name);
     const given = body.metadata?.resourceVersion;
     if (given === undefined || given === "") {
+      // A built-in registry that refuses an unconditional update (AllowUnconditionalUpdate false) names
+      // the resource and prints the zero it read (observed: `leases.coordination.k8s.io "x" is invalid: ... Invalid value: 0`).
+      if (isLease(type)) throw invalid({ group: type.group, kind: type.plural, name }, [{ type: "FieldValueInvalid", field: "metadata.resourceVersion", value: 0, detail: "must be specified for an update" }]);
       if (type.crd !== undefined || (type.group === "apiextensions.k8s.io" && options.subresource === undefined)) {
         throw invalid({ group: type.group, kind: type.kind, name }, [{ type: "FieldValueInvalid", field: "metadata.resourceVersion", value: "0x0", detail: "must be specified for an update" }]);
       }
@@ -424,7 +435,8 @@ export class StoreCore {
       // Built-in kinds (builtin-schema.ts): the Go decoder refuses values of the wrong type first,
       // then unknown fields are handled per fieldValidation; enums are validation's (validation.ts).
       const decode = builtinDecodeError(type.group, t.version, type.kind, next);
-      if (decode !== undefined) throw badRequest(`${type.kind} in version "${t.version}" cannot be handled as a ${type.kind}: ${decode}`);
+      const microTime = decode === undefined && isLease(type) ? leaseDecode(next) : undefined;
+      if (decode !== undefined || microTime !== undefined) throw badRequest(`${type.kind} in version "${t.version}" cannot be handled as a ${type.kind}: ${decode ?? microTime}`);
       const unknown = unknownBuiltinFields(type.group, t.version, type.kind, next) ?? [];
       if (unknown.length === 0) return [];
       if (mode === "Strict") throw badRequest(`${type.kind} in version "${t.version}" cannot be handled as a ${type.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(", ")}`);
@@ -498,6 +510,7 @@ export class StoreCore {
       if (type.generation && specChanged(old, next)) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }
     const warnings = w.raw ? [] : this.#checkSchema(t, next, w.fieldValidation ?? "Ignore");
+    if (isLease(type)) leasePrepare(next, old);
     validateObject({ type, obj: next, old });
 
     const time = kubeTime(now);

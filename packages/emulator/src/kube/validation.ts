@@ -6,6 +6,7 @@
 import { builtinEnumErrors } from "./builtin-schema.js";
 import { invalid, type FieldError } from "./errors.js";
 import { deepEqual, isPlainObject, type KubeObject, type ResourceType } from "./types.js";
+import { isLease, leaseErrors } from "./lease.js";
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -237,6 +238,7 @@ function createErrors(type: ResourceType, obj: KubeObject): FieldError[] {
   const podSpec = podSpecPath(type);
   if (podSpec !== undefined) out.push(...podSpecErrors(get(obj, podSpec), podSpec));
   if (g === "" && type.kind === "Service") out.push(...serviceErrors(obj));
+  if (isLease(type)) out.push(...leaseErrors(obj));
   if (type.crd === undefined) {
     const version = typeof obj.apiVersion === "string" ? obj.apiVersion.split("/").at(-1)! : "v1";
     out.push(...builtinEnumErrors(type.group, version, type.kind, obj));

@@ -23,6 +23,11 @@ export interface OpenBackendOptions {
   readonly env?: AzblobEnv;
 }
 
+/** The `kubernetes://` backend with its options (lock renewal, history retention), its module loaded now. */
+export async function openKubernetesBackend(url: string, options: import("./kubernetes-backend.js").KubernetesBackendOptions): Promise<Backend> {
+  return (await import("./kubernetes-backend.js")).openKubernetesBackend(url, options);
+}
+
 /** The backend a URL names. Throws a `StateError` with code `StateBackend` for a URL it does not support. */
 export async function openBackend(url: string | undefined, options: OpenBackendOptions): Promise<Backend> {
   const trimmed = url?.trim() ?? "";

@@ -12,29 +12,37 @@
  *   below the 1 MiB object limit, however large the stack;
  * - journal segments `<base>-j<generation>-<i>`: the journal's lines, appended (group commit) by
  *   conditional updates, a new segment past 512 KiB;
- * - lock Secret `<base>-lock`: created exclusively (409: held), its holder in it; released by a
- *   delete conditional on its uid.
+ * - lock Secret `<base>-lock`: created exclusively (409: held), its holder in it; renewed while
+ *   held (`renewTime` rewritten every 10 s by a conditional update), so a holder that died on
+ *   another host is seen as gone once it has not renewed for 60 s; released by a delete
+ *   conditional on its uid. A holder that finds its lock deleted or replaced (broken by `iac
+ *   cancel`, or by a controller that saw it expire), or cannot renew it before it would expire,
+ *   stops the run (`lost`);
+ * - history entries `<base>-h<seq>` (and `-<part>` when an entry is larger than a shard): one
+ *   per `up`/`destroy`/`refresh`, gzipped, the newest 1,000 kept (history.ts's format and retention).
  *
  * Credentials: `IAC_KUBECONFIG`, else `KUBECONFIG`, else the pod's service account, else
- * `~/.kube/config` (token, client certificate, CA). No history is kept (stack history is empty).
+ * `~/.kube/config` (token, client certificate, CA).
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { request as httpRequest, type RequestOptions } from "node:http";
-import { request as httpsRequest } from "node:https";
+import type { RequestOptions } from "node:http";
 import { homedir, hostname } from "node:os";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { parse as parseYaml } from "yaml";
+import { KubeHttpError, kubeRequest, type KubeEndpoint } from "../kube-http.js";
 import { StackLockedError, StateError } from "./errors.js";
 import { pidAlive } from "./file-mutex.js";
 import { openStateWriter } from "./file-writer.js";
 import { GroupCommit } from "./group-commit.js";
+import { decodeHistoryEntry, encodeHistoryEntry, expiredHistoryNames, historyName, HISTORY_RETENTION, newestHistoryNames, sortHistoryNames } from "./history.js";
 import type { JournalHeader } from "./model.js";
 import { StateModel } from "./model.js";
 import { nextGeneration, readConsistently, replay, type RawState as StoredState } from "./replay.js";
 import { decryptSecrets, encryptSecrets, secretsProviderOf, withProvider } from "./secret-codec.js";
 import { assertStackEmpty, stackExistsError, stackNotFoundError } from "./stack-errors.js";
 import { assertValidStackName } from "./stack-name.js";
-import type { Backend, Crypter, Lock, LockInfo, LockStatus, Snapshot, StackSummary, StateWriter } from "./types.js";
+import type { Backend, Crypter, HistoryEntry, Lock, LockInfo, LockStatus, Snapshot, StackSummary, StateWriter } from "./types.js";
 
 /** Largest piece of text in one Secret (base64 makes it ~683 KiB, below the 1 MiB limit). */
 export const SHARD_BYTES = 512 * 1024;
@@ -48,6 +56,21 @@ interface Access {
 interface SecretObject {
   metadata: { name: string; resourceVersion?: string; uid?: string; labels?: Record<string, string> };
   data?: Record<string, string>;
+}
+
+/** How often a held lock is renewed, and after how long without a renewal it counts as gone. */
+export const LOCK_RENEW_MS = 10_000;
+export const LOCK_EXPIRY_MS = 60_000;
+
+export interface KubernetesBackendOptions {
+  readonly project: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Default {@link LOCK_RENEW_MS} (tests use less). */
+  readonly lockRenewMs?: number;
+  /** Default {@link LOCK_EXPIRY_MS}. */
+  readonly lockExpiryMs?: number;
+  /** History entries kept per stack (default {@link HISTORY_RETENTION}). */
+  readonly historyRetention?: number;
 }
 
 class KubeStatusError extends Error {
@@ -100,9 +123,9 @@ export function parseKubernetesUrl(url: string): { namespace: string; prefix: st
   return { namespace: m[1]!, prefix: m[3] ?? "iac" };
 }
 
-export function openKubernetesBackend(url: string, options: { readonly project: string; readonly env?: NodeJS.ProcessEnv }): Backend {
+export function openKubernetesBackend(url: string, options: KubernetesBackendOptions): Backend {
   const { namespace, prefix } = parseKubernetesUrl(url);
-  return new KubernetesBackend({ url, namespace, prefix, project: options.project, access: kubeAccessFromEnv(options.env ?? process.env) });
+  return new KubernetesBackend({ ...options, url, namespace, prefix, access: kubeAccessFromEnv(options.env ?? process.env) });
 }
 
 /** A DNS-1123 name from parts: lowercased, other characters to "-", a hash appended when anything had to change. */
@@ -119,37 +142,30 @@ type RawState = StoredState<{ readonly text: string; readonly head: SecretObject
 
 class KubernetesBackend implements Backend {
   readonly url: string;
-  constructor(private readonly o: { url: string; namespace: string; prefix: string; project: string; access: Access }) {
+  readonly #endpoint: KubeEndpoint;
+  constructor(private readonly o: KubernetesBackendOptions & { url: string; namespace: string; prefix: string; access: Access }) {
     this.url = o.url;
+    const { access } = o;
+    this.#endpoint = {
+      server: access.server,
+      prepare: (options: RequestOptions & { headers: Record<string, string> }) => {
+        Object.assign(options, access.tls);
+        Object.assign(options.headers, access.headers);
+      },
+    };
   }
 
   // ---- the REST calls ----
 
+  /** A call on the namespace's Secrets; a 4xx/5xx is a KubeStatusError, no answer a StateError. */
   private async call<T>(method: string, path: string, body?: unknown, query = ""): Promise<T> {
-    const url = new URL(`${this.o.access.server}/api/v1/namespaces/${this.o.namespace}/secrets${path}${query}`);
-    const text = body === undefined ? undefined : JSON.stringify(body);
-    const send = url.protocol === "http:" ? httpRequest : httpsRequest;
-    const { status, data } = await new Promise<{ status: number; data: string }>((resolve, reject) => {
-      const req = send(url, { method, ...this.o.access.tls, headers: { accept: "application/json", ...this.o.access.headers, ...(text ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) } : {}) } }, (res) => {
-        let data = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => (data += c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, data }));
-        res.on("error", reject);
-      });
-      req.on("error", (cause) => reject(new StateError("StateBackend", `The Kubernetes API at ${this.o.access.server} did not answer (${method} secrets${path}): ${cause.message}. Check the cluster and KUBECONFIG.`, { cause })));
-      req.end(text);
-    });
-    if (status >= 400) {
-      let message = data;
-      try {
-        message = (JSON.parse(data) as { message?: string }).message ?? data;
-      } catch {
-        // not a Status: the body as it is
-      }
-      throw new KubeStatusError(status, `${method} secrets${path} in namespace ${this.o.namespace}: ${status} ${message}`);
+    try {
+      return await kubeRequest<T>(this.#endpoint, method, `/api/v1/namespaces/${this.o.namespace}/secrets${path}${query}`, body);
+    } catch (e) {
+      if (e instanceof KubeHttpError && e.status === 0) throw new StateError("StateBackend", `The Kubernetes API at ${this.o.access.server} did not answer (${method} secrets${path}): ${e.detail}. Check the cluster and KUBECONFIG.`, { cause: e });
+      if (e instanceof KubeHttpError) throw new KubeStatusError(e.status, `${method} secrets${path} in namespace ${this.o.namespace}: ${e.status} ${e.detail}`);
+      throw e;
     }
-    return (data ? JSON.parse(data) : {}) as T;
   }
 
   private async get(name: string): Promise<SecretObject | undefined> {
@@ -170,13 +186,13 @@ class KubernetesBackend implements Backend {
     }
   }
 
-  private secret(name: string, role: string, stack: string, data: Record<string, string>, resourceVersion?: string): unknown {
+  private secret(name: string, role: string, stack: string, data: Record<string, string | Buffer>, resourceVersion?: string): unknown {
     return {
       apiVersion: "v1",
       kind: "Secret",
       type: "iac.dev/state",
       metadata: { name, namespace: this.o.namespace, ...(resourceVersion ? { resourceVersion } : {}), labels: { "iac.dev/state": this.o.prefix, "iac.dev/project": labelValue(this.o.project), "iac.dev/stack": labelValue(stack), "iac.dev/role": role } },
-      data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])),
+      data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, typeof v === "string" ? b64(v) : v.toString("base64")])),
     };
   }
 
@@ -240,20 +256,87 @@ class KubernetesBackend implements Backend {
 
   // ---- lock ----
 
+  private get renewMs(): number {
+    return this.o.lockRenewMs ?? LOCK_RENEW_MS;
+  }
+
+  private get expiryMs(): number {
+    return this.o.lockExpiryMs ?? LOCK_EXPIRY_MS;
+  }
+
+  /**
+   * Takes the lock (an exclusive create) and renews it every {@link LOCK_RENEW_MS} while held. A
+   * renewal that finds the lock deleted or replaced (404, or 409 with another uid: `iac cancel`, or
+   * a controller that saw it expire) loses it at once; one that fails otherwise (the API server
+   * unreachable) is retried, and the lock is lost when no renewal has succeeded for 80% of
+   * {@link LOCK_EXPIRY_MS}, before others may count it as gone. Lost: `lost` is aborted with a
+   * `StackLockLost` error and the engine stops making cloud calls; the state's conditional writes
+   * keep it from overwriting a successor's.
+   */
   async lock(stack: string, command: string): Promise<Lock> {
     const name = `${this.base(stack)}-lock`;
     const info: LockInfo = { host: hostname(), pid: process.pid, time: new Date().toISOString(), command };
-    let created: SecretObject;
+    const body = (rv?: string) => this.secret(name, "lock", stack, { info: JSON.stringify(info), renewTime: new Date().toISOString(), expirySeconds: String(Math.round(this.expiryMs / 1000)) }, rv);
+    let current: SecretObject;
     try {
-      created = await this.call<SecretObject>("POST", "", this.secret(name, "lock", stack, { info: JSON.stringify(info) }));
+      current = await this.call<SecretObject>("POST", "", body());
     } catch (e) {
       if (!(e instanceof KubeStatusError && e.status === 409)) throw this.failed("create the lock", name, e);
       const status = await this.lockStatus(stack);
       throw new StackLockedError({ stack, path: this.where(name), ...(status?.holder ? { holder: status.holder } : {}), ...(status?.liveness === "gone" ? { goneBecause: status.reason } : {}) });
     }
-    return { info, release: () => this.remove(name, { uid: created.metadata.uid! }) };
+    const uid = current.metadata.uid!;
+    const lost = new AbortController();
+    let lastRenewed = Date.now();
+    let renewing = false;
+    const lose = (why: string, cause?: unknown) => {
+      clearInterval(renewal);
+      lost.abort(new StateError("StackLockLost", `The lock of stack "${stack}" (${this.where(name)}) ${why}, so this run stopped making cloud calls: another run may now hold the stack. What it did so far is in its state records; run \`iac refresh\` once no other run is going, to reconcile the state with the cloud.`, cause === undefined ? undefined : { cause }));
+    };
+    const renewal = setInterval(() => {
+      if (renewing || lost.signal.aborted) return;
+      renewing = true;
+      this.call<SecretObject>("PUT", `/${name}`, body(current.metadata.resourceVersion))
+        .then((next) => {
+          current = next;
+          lastRenewed = Date.now();
+        }, async (e: unknown) => {
+          if (e instanceof KubeStatusError && (e.status === 404 || e.status === 409)) {
+            const now = await this.get(name).catch(() => undefined);
+            if (now === undefined || now.metadata.uid !== uid) {
+              lose("was broken while this run held it (by `iac cancel`, or by another run that saw it expire)", e);
+              return;
+            }
+            current = now; // changed by hand, still ours: renew from its resourceVersion next time
+            return;
+          }
+          if (Date.now() - lastRenewed > this.expiryMs * 0.8) lose(`could not be renewed for ${Math.round((Date.now() - lastRenewed) / 1000)} s (others count it as gone after ${Math.round(this.expiryMs / 1000)} s): ${(e as Error).message}`, e);
+        })
+        .finally(() => (renewing = false));
+    }, this.renewMs);
+    // A forgotten lock must not keep the process alive; it then expires for the others.
+    renewal.unref();
+    let released: Promise<void> | undefined;
+    return {
+      info,
+      lost: lost.signal,
+      release: () => (released ??= (async () => {
+        clearInterval(renewal);
+        try {
+          await this.call("DELETE", `/${name}`, { apiVersion: "v1", kind: "DeleteOptions", preconditions: { uid } });
+        } catch (e) {
+          // 404: already gone; 409: broken and taken by another run, whose lock this must not touch.
+          if (!(e instanceof KubeStatusError && (e.status === 404 || e.status === 409))) throw this.failed("release the lock", name, e);
+        }
+      })()),
+    };
   }
 
+  /**
+   * Who holds the lock: on this host, whether its pid runs; on another, whether it was renewed
+   * within {@link LOCK_EXPIRY_MS} (a lock without `renewTime`, from an iac that did not renew, is
+   * `unknown` there).
+   */
   async lockStatus(stack: string): Promise<LockStatus | undefined> {
     const lock = await this.get(`${this.base(stack)}-lock`);
     if (lock === undefined) return undefined;
@@ -263,8 +346,16 @@ class KubernetesBackend implements Backend {
     } catch {
       return { liveness: "unknown", reason: "the lock names no holder" };
     }
-    if (holder.host !== hostname()) return { holder, liveness: "unknown", reason: `it runs on host ${holder.host}, where this process cannot check whether pid ${holder.pid} is still running` };
-    return pidAlive(holder.pid) ? { holder, liveness: "running", reason: `process ${holder.pid} is still running on this host` } : { holder, liveness: "gone", reason: `process ${holder.pid} no longer exists on this host` };
+    if (holder.host === hostname()) {
+      return pidAlive(holder.pid) ? { holder, liveness: "running", reason: `process ${holder.pid} is still running on this host` } : { holder, liveness: "gone", reason: `process ${holder.pid} no longer exists on this host` };
+    }
+    const renewed = Date.parse(unb64(lock.data?.["renewTime"]) ?? "");
+    const expiry = Number(unb64(lock.data?.["expirySeconds"]) ?? NaN) * 1000;
+    if (Number.isNaN(renewed) || Number.isNaN(expiry)) return { holder, liveness: "unknown", reason: `it runs on host ${holder.host}, where this process cannot check whether pid ${holder.pid} is still running` };
+    const age = Math.max(0, Math.round((Date.now() - renewed) / 1000));
+    return Date.now() - renewed > expiry
+      ? { holder, liveness: "gone", reason: `its holder on host ${holder.host} has not renewed it for ${age} s (it counts as gone after ${expiry / 1000} s)` }
+      : { holder, liveness: "running", reason: `its holder on host ${holder.host} renewed it ${age} s ago` };
   }
 
   async breakLock(stack: string, options: { readonly expected?: LockStatus } = {}): Promise<LockInfo | undefined> {
@@ -277,6 +368,75 @@ class KubernetesBackend implements Backend {
     }
     await this.remove(name, { uid: lock.metadata.uid!, resourceVersion: lock.metadata.resourceVersion! });
     return holder;
+  }
+
+  // ---- history ----
+
+  /**
+   * One entry as Secrets `<base>-h<seq>` (+ `-<part>`): the entry gzipped, in parts of at most
+   * {@link SHARD_BYTES}; the first part is created exclusively (409: another process took the
+   * number, take the next), the others after it, and an entry counts only once all its parts are
+   * there. Then the oldest entries beyond the retention are deleted.
+   */
+  async appendHistory(stack: string, entry: HistoryEntry): Promise<void> {
+    const base = this.base(stack);
+    const bytes = gzipSync(encodeHistoryEntry(entry));
+    const parts: Buffer[] = [];
+    for (let at = 0; at < bytes.length || parts.length === 0; at += SHARD_BYTES) parts.push(bytes.subarray(at, at + SHARD_BYTES));
+    let seq = Math.max(0, ...(await this.historySecrets(stack)).map((s) => Number(unb64(s.data?.["seq"]) ?? 0))) + 1;
+    for (let attempt = 1; ; attempt++, seq++) {
+      const name = historyName(entry.endTime, seq);
+      const data = (i: number) => ({ name, seq: String(seq), part: String(i), parts: String(parts.length), entry: parts[i]! });
+      try {
+        await this.call("POST", "", this.secret(`${base}-h${seq}`, "history", stack, data(0)));
+      } catch (e) {
+        if (e instanceof KubeStatusError && e.status === 409 && attempt < 20) continue;
+        throw this.failed("record the update in the history", `${base}-h${seq}`, e);
+      }
+      for (let i = 1; i < parts.length; i++) {
+        await this.call("POST", "", this.secret(`${base}-h${seq}-${i}`, "history", stack, data(i))).catch((e: unknown) => {
+          throw this.failed("record the update in the history", `${base}-h${seq}-${i}`, e);
+        });
+      }
+      break;
+    }
+    const groups = this.historyGroups(await this.historySecrets(stack));
+    for (const expired of expiredHistoryNames(sortHistoryNames([...groups.keys()]), this.o.historyRetention ?? HISTORY_RETENTION)) {
+      for (const s of groups.get(expired)!) await this.remove(s.metadata.name);
+    }
+  }
+
+  async listHistory(stack: string, options: { readonly limit?: number }): Promise<HistoryEntry[]> {
+    const groups = this.historyGroups(await this.historySecrets(stack));
+    const complete = [...groups.entries()].filter(([, parts]) => parts.length === Number(unb64(parts[0]!.data?.["parts"]) ?? 0)).map(([name]) => name);
+    const entries: HistoryEntry[] = [];
+    for (const name of newestHistoryNames(sortHistoryNames(complete), options.limit)) {
+      const parts = groups.get(name)!.sort((a, b) => Number(unb64(a.data?.["part"])) - Number(unb64(b.data?.["part"])));
+      let text: string | undefined;
+      try {
+        text = gunzipSync(Buffer.concat(parts.map((p) => Buffer.from(p.data?.["entry"] ?? "", "base64")))).toString("utf8");
+      } catch {
+        text = undefined; // damaged: skipped, as a history file that does not parse
+      }
+      const entry = text === undefined ? undefined : decodeHistoryEntry(text);
+      if (entry) entries.push(entry);
+    }
+    return entries;
+  }
+
+  private historySecrets(stack: string): Promise<SecretObject[]> {
+    return this.list({ "iac.dev/state": this.o.prefix, "iac.dev/project": labelValue(this.o.project), "iac.dev/stack": labelValue(stack), "iac.dev/role": "history" });
+  }
+
+  /** The history Secrets by entry name (history.ts's `<time>-<seq>.json`). */
+  private historyGroups(secrets: readonly SecretObject[]): Map<string, SecretObject[]> {
+    const groups = new Map<string, SecretObject[]>();
+    for (const s of secrets) {
+      const name = unb64(s.data?.["name"]);
+      if (name === undefined) continue;
+      groups.set(name, [...(groups.get(name) ?? []), s]);
+    }
+    return groups;
   }
 
   // ---- state ----
