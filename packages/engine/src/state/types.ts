@@ -194,8 +194,12 @@ export interface Backend {
    * The oldest entries beyond the backend's retention (1,000 by default) are dropped.
    */
   appendHistory?(stack: string, entry: HistoryEntry): Promise<void>;
-  /** The stack's newest `limit` history entries (all that are kept when absent), newest first. */
-  listHistory?(stack: string, options: { readonly limit?: number }): Promise<HistoryEntry[]>;
+  /**
+   * The stack's newest `limit` history entries (all that are kept when absent), newest first. With
+   * `summary`, without `changes`, `changesOmitted` and `diagnostics` (the file backend then reads
+   * only the head of each entry: the whole of one after an `up` of 10,000 is ~1 MB).
+   */
+  listHistory?(stack: string, options: { readonly limit?: number; readonly summary?: boolean }): Promise<HistoryEntry[]>;
 }
 
 /** The operations a stack's history records (a preview changes nothing and is not recorded). */
