@@ -146,4 +146,19 @@ describe("Azure Blob backend", { skip: "skip" in started ? started.skip : false 
     for await (const item of azurite!.service.getContainerClient(container).listBlobsFlat()) names.push(item.name);
     assert.deepEqual(names, [`team/${PROJECT}/dev/history/2025-01-01T10-01-00-000Z-000001.json`]);
   });
+
+  test("a summary downloads only the head of an entry's blob", async () => {
+    const container = `h-${randomBytes(6).toString("hex")}`;
+    const backend = await openBackend(`azblob://${container}/team`, { projectDir: "/nonexistent", project: PROJECT, env: azurite!.env });
+    const changes = Array.from({ length: 1000 }, (_, i) => ({ urn: `urn:iac:dev::p::t:index:R::r${i}`, type: "t:index:R", name: `r${i}`, kind: "create" as const, status: "done" as const }));
+    await backend.appendHistory!("dev", entry(1, { changes, diagnostics: [] }));
+    const blob = azurite!.service.getContainerClient(container).getBlockBlobClient(`team/${PROJECT}/dev/history/2025-01-01T10-01-00-000Z-000001.json`);
+    // Past the head the blob no longer parses: a whole download fails to decode, the summary never reads there.
+    const text = (await blob.downloadToBuffer()).toString("utf8");
+    assert.ok(text.length > 4 * HISTORY_SUMMARY_BYTES);
+    const cut = text.slice(0, 2 * HISTORY_SUMMARY_BYTES);
+    await blob.upload(cut, Buffer.byteLength(cut));
+    assert.deepEqual(await backend.listHistory!("dev", {}), []);
+    assert.deepEqual(await backend.listHistory!("dev", { summary: true }), [entry(1)]);
+  });
 });
