@@ -195,9 +195,10 @@ export interface Backend {
    */
   appendHistory?(stack: string, entry: HistoryEntry): Promise<void>;
   /**
-   * The stack's newest `limit` history entries (all that are kept when absent), newest first. With
-   * `summary`, without `changes`, `changesOmitted` and `diagnostics` (file and azblob backends then read
-   * only the head of each entry: the whole of one after an `up` of 10,000 is ~1 MB).
+   * The stack's newest `limit` history entries (all that are kept when absent), newest first.
+   * `summary`: the caller needs none of `changes`, `changesOmitted` and `diagnostics`; the file and
+   * azblob backends then read only the head of each entry and leave them out (the whole of one after
+   * an `up` of 10,000 is ~1 MB); a backend that cannot may return whole entries.
    */
   listHistory?(stack: string, options: { readonly limit?: number; readonly summary?: boolean }): Promise<HistoryEntry[]>;
 }
