@@ -12,6 +12,8 @@ import { HISTORY_CHANGES_LIMIT, HISTORY_DIAGNOSTICS_LIMIT, type Backend, type En
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { readFileSync } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { hostname, userInfo } from "node:os";
 
 /** This package's version, recorded as the `iacVersion` of an entry (the packages are versioned together). */
@@ -34,6 +36,8 @@ export async function historyEntry(o: {
   readonly details?: RunDetails;
   /** Where to look for the git commit; absent: not recorded. */
   readonly cwd?: string;
+  /** The git commit looked up already ({@link gitRevision}, started with the run); wins over `cwd`. */
+  readonly git?: Promise<Pick<HistoryEntry, "gitCommit" | "gitDirty">>;
 }): Promise<HistoryEntry> {
   const counts: Record<string, number> = {};
   for (const [kind, n] of Object.entries(o.counts)) if (n !== undefined && n > 0) counts[kind] = n;
@@ -51,7 +55,7 @@ export async function historyEntry(o: {
     iacVersion: iacVersion(),
     host: hostname(),
     ...(user !== undefined ? { user } : {}),
-    ...(o.cwd !== undefined ? await gitRevision(o.cwd) : {}),
+    ...(o.git !== undefined ? await o.git : o.cwd !== undefined ? await gitRevision(o.cwd) : {}),
     ...(o.details !== undefined ? o.details.entryFields() : {}),
   };
 }
@@ -122,17 +126,78 @@ const execFileAsync = promisify(execFile);
 /**
  * The project's git commit and whether tracked files were changed; nothing outside a git work tree
  * or without git. Asynchronous: a process running many stacks (the controller) is not held up.
+ * The commit is read from the repository's files ({@link readGitHead}) and asked of git only when
+ * they do not say it plainly; whether the tree is dirty takes `git status` (git's index). Start it
+ * when the run starts ({@link Stack} does): it then costs the run nothing at its end.
  */
-async function gitRevision(cwd: string): Promise<Pick<HistoryEntry, "gitCommit" | "gitDirty">> {
+export async function gitRevision(cwd: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<Pick<HistoryEntry, "gitCommit" | "gitDirty">> {
   const git = async (args: string[]) => (await execFileAsync("git", args, { cwd, encoding: "utf8", timeout: 5000 })).stdout.trim();
   try {
-    const commit = await git(["rev-parse", "--verify", "HEAD"]);
+    const head = await readGitHead(cwd, env);
+    if (head === "none") return {};
+    const commit = head ?? (await git(["rev-parse", "--verify", "HEAD"]));
     if (!/^[0-9a-f]{40,64}$/.test(commit)) return {};
     const dirty = (await git(["status", "--porcelain", "--untracked-files=no"])) !== "";
     return { gitCommit: commit, gitDirty: dirty };
   } catch {
     return {};
   }
+}
+
+/**
+ * The commit HEAD names, read as git reads it without running git: the `.git` directory (or the
+ * `.git` file of a linked worktree or submodule, `gitdir: <path>`) nearest above `cwd`, its `HEAD`
+ * (a commit, or `ref: refs/heads/<branch>`), the ref as a file of the common directory (`commondir`
+ * of a worktree) or a line of `packed-refs`. `"none"`: no repository above `cwd`. Undefined when
+ * unsure, and git is asked: the environment points git elsewhere (`GIT_DIR`, `GIT_CEILING_DIRECTORIES`,
+ * ...), the repository is another user's (git may refuse it), the ref is in neither place (an
+ * unborn branch, the reftable format), or anything is not as described.
+ */
+export async function readGitHead(cwd: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<string | "none" | undefined> {
+  if (Object.keys(env).some((k) => k.startsWith("GIT_") && env[k] !== undefined)) return undefined;
+  try {
+    let dir = resolve(cwd);
+    let dotGit: string | undefined;
+    for (;;) {
+      const candidate = join(dir, ".git");
+      const found = await stat(candidate).catch(() => undefined);
+      if (found !== undefined) {
+        if (typeof process.getuid === "function" && found.uid !== process.getuid()) return undefined;
+        dotGit = found.isDirectory() ? candidate : found.isFile() ? gitdirOf(await readFile(candidate, "utf8"), dir) : undefined;
+        if (dotGit === undefined) return undefined;
+        break;
+      }
+      const parent = dirname(dir);
+      if (parent === dir) return "none";
+      dir = parent;
+    }
+    const head = (await readFile(join(dotGit, "HEAD"), "utf8")).trim();
+    if (HASH.test(head)) return head;
+    const ref = /^ref: (refs\/heads\/\S+)$/.exec(head)?.[1];
+    if (ref === undefined || ref.split("/").includes("..")) return undefined;
+    const commonDir = await readFile(join(dotGit, "commondir"), "utf8").then(
+      (text) => resolve(dotGit, text.trim()),
+      () => dotGit,
+    );
+    const loose = await readFile(join(commonDir, ref), "utf8").then((text) => text.trim(), () => undefined);
+    if (loose !== undefined) return HASH.test(loose) ? loose : undefined;
+    const packed = await readFile(join(commonDir, "packed-refs"), "utf8").catch(() => "");
+    for (const line of packed.split("\n")) {
+      const [hash, name] = line.trim().split(" ");
+      if (name === ref && hash !== undefined && HASH.test(hash)) return hash;
+    }
+    return undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const HASH = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+
+/** The directory a `.git` file (`gitdir: <path>`, relative to the file's directory) points at. */
+function gitdirOf(text: string, dir: string): string | undefined {
+  const path = /^gitdir: (.+)$/m.exec(text)?.[1]?.trim();
+  return path === undefined ? undefined : resolve(dir, path);
 }
 
 function currentUser(env: Readonly<Record<string, string | undefined>>): string | undefined {

@@ -6,7 +6,7 @@
 import { DEFAULT_PARALLEL, run, type ConfirmedPlan, type EngineEvent, type HistoryEntry, type Operation, type StackCrypter } from "@iac/engine";
 import type { PropertyMap } from "@iac/sdk/provider";
 import { UpdateFailedError, UpdateInterruptedError } from "./errors.js";
-import { historyEntry, recordHistory, RunDetails } from "./history.js";
+import { gitRevision, historyEntry, recordHistory, RunDetails } from "./history.js";
 import { inlineEntry, type InlineEntry } from "./inline-program.js";
 import { startLocalCloud } from "./local-cloud.js";
 import type { LocalWorkspace } from "./local-workspace.js";
@@ -223,9 +223,11 @@ export class Stack {
     const runsProgram = operation === "preview" || operation === "up";
     let entry: InlineEntry | undefined;
     let local: { close(): Promise<void> } | undefined;
+    // Looked up beside the run (it never rejects), as the program is read: not after it, on its critical path.
+    const git = preview ? undefined : gitRevision(ws.project.dir);
     const record = async (result: "succeeded" | "failed" | "interrupted", counts: Readonly<Partial<Record<string, number>>>, failed: number) => {
       if (preview) return;
-      const entry = await historyEntry({ operation, command: options.historyCommand ?? command, start, end: new Date(), result, counts, failed, env: ws.env, details, cwd: ws.project.dir });
+      const entry = await historyEntry({ operation, command: options.historyCommand ?? command, start, end: new Date(), result, counts, failed, env: ws.env, details, ...(git !== undefined ? { git } : { cwd: ws.project.dir }) });
       await recordHistory(ws.backend, this.name, entry, { warn: (m) => ws.warn(m), ...(options.onRecorded ? { onRecorded: options.onRecorded } : {}) });
     };
     let outcome;

@@ -23,7 +23,8 @@ export async function lastCloud(backend: Backend, stack: string): Promise<CloudK
   if (backend.listHistory === undefined) return undefined;
   let last: HistoryEntry | undefined;
   try {
-    [last] = await backend.listHistory(stack, { limit: 1 });
+    // Only `command` is needed: the summary skips the entry's lists (~1 MB after an up of 10,000).
+    [last] = await backend.listHistory(stack, { limit: 1, summary: true });
   } catch {
     // The history is a convenience (stack-history.ts): one that cannot be read never stops a run.
     return undefined;

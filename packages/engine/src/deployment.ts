@@ -28,6 +28,8 @@ export interface DeploymentOptions {
   readonly resources: readonly ResourceState[];
   readonly providers: ProviderRegistry;
   readonly limiter: Limiter;
+  /** Bounds the steps holding a `begin` (see {@link Deployment.lookahead}). */
+  readonly lookahead: Limiter;
   /** Bounds the steps past their dependency wait at once (see {@link Deployment.admission}). */
   readonly admission: Limiter;
   /** Ctrl-C: start nothing new. */
@@ -67,6 +69,11 @@ export class Deployment {
   readonly writer: StateWriter | undefined;
   readonly providers: ProviderRegistry;
   readonly limiter: Limiter;
+  /**
+   * Steps between their `begin` and the end of their cloud call: twice `--parallel`, so that up to
+   * `--parallel` steps have a durable `begin` while they wait for a `--parallel` slot (steps.ts inSlot).
+   */
+  readonly lookahead: Limiter;
   /**
    * Steps in progress at once (check, diff, waiting for a `--parallel` slot, the state write), a
    * few times `--parallel`: enough to keep every slot busy, few enough that a step's short-lived
@@ -122,6 +129,7 @@ export class Deployment {
     this.writer = options.writer;
     this.providers = options.providers;
     this.limiter = options.limiter;
+    this.lookahead = options.lookahead;
     this.admission = options.admission;
     this.signal = options.signal;
     this.providerSignal = options.providerSignal;
@@ -242,7 +250,7 @@ export class Deployment {
    * thread while the slots' `begin` flushes wait for it; later, that work overlaps the cloud calls).
    */
   handOff(write: Promise<void>): Promise<void> {
-    if (this.limiter.waiting > 0) return write;
+    if (this.lookahead.waiting > 0 || this.limiter.waiting > 0) return write;
     this.recorded(write);
     return Promise.resolve();
   }

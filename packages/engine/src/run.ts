@@ -224,6 +224,7 @@ function newDeployment(o: {
       providerInputs: (urn) => monitor?.providerInputs(urn) ?? baseByUrn.get(urn)?.inputs,
     }),
     limiter: new Limiter(options.parallel ?? DEFAULT_PARALLEL),
+    lookahead: new Limiter(2 * Math.max(1, Math.floor(options.parallel ?? DEFAULT_PARALLEL))),
     admission: new Limiter(admissionOf(options.parallel ?? DEFAULT_PARALLEL)),
     signal: options.signal ?? new AbortController().signal,
     providerSignal: options.abort ?? new AbortController().signal,

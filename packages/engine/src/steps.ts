@@ -215,7 +215,20 @@ export class StepStart {
     this.#first = fn;
   }
 
-  /** Called holding a slot, before any state write or provider call; true the first time. */
+  /** True while work registered with {@link first} is still to do. */
+  get hasFirst(): boolean {
+    return this.#first !== undefined;
+  }
+
+  /** True once the step has started ({@link enter}). */
+  get started(): boolean {
+    return this.#at !== undefined;
+  }
+
+  /**
+   * Called holding a `--parallel` slot, before the provider call (and before any state write of a
+   * step with {@link first} work); true the first time.
+   */
   enter(): boolean {
     if (this.#at !== undefined) return false;
     if (this.#dep.interrupted) throw new StepInterruptedError(this.#info.urn);
@@ -400,28 +413,65 @@ async function replace(step: StepContext, deleteBeforeReplace: boolean): Promise
 type SlotResult<T> = { readonly handle: OperationHandle; readonly outcome: { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown } };
 
 /**
- * `begin` and the provider call inside one `--parallel` slot. The `end` write happens after the
- * slot is released, so a slot is busy for the cloud call (plus one group-committed append), and
- * only operations that may really be in flight are ever recorded as pending. A successful `end` is
- * then queued and, while a slot is free, not waited for (Deployment.handOff): the step's result
- * goes to its dependents at once, and their own `begin`, awaited before their cloud call, is
- * durable only after it (the journal is flushed in order).
+ * `begin`, then the provider call in a `--parallel` slot. The slot bounds the calls in the cloud,
+ * not the journal's flushes: a step writes its `begin` in a slot of {@link Deployment.lookahead}
+ * (twice `--parallel`) and takes a `--parallel` slot once it is durable, so the begins of up to
+ * `--parallel` steps beyond those in the cloud share a flush with the running ones' records, and a
+ * slot that frees passes to a step whose `begin` is already durable (with a provider answering at
+ * once, a slot held through its own flush made the run wait on about one flush per `--parallel`
+ * steps; decisions/0012). The cost: a crash may leave up to twice `--parallel` operations pending
+ * that never reached the cloud (it was `--parallel`: those whose `begin` was being flushed); each
+ * resolves as any pending operation does (pending.ts: a create's `find` finds nothing and it is
+ * cleared with a note; an update or delete reads the object back), except a create of a provider
+ * without `find`, which stays pending until `iac refresh`, as before.
+ * A step starts (`step-start`) when it takes the `--parallel` slot; one interrupted (Ctrl-C, a lost
+ * lock) while it waited for it never starts, and its `begin` is ended with nothing done. A step
+ * with work to do first (a replace's marking of the old copy) takes both slots before it starts,
+ * as all steps did. The `end` write happens after both slots are released. A successful `end` is then queued and,
+ * while no step queues for a slot, not waited for (Deployment.handOff): the step's result goes to
+ * its dependents at once, and their own `begin`, awaited before their cloud call, is durable only
+ * after it (the journal is flushed in order).
  */
 export function inSlot<T>(dep: Deployment, op: PendingOperation, call: () => Promise<T>, start?: StepStart): Promise<SlotResult<T>> {
-  return dep.limiter.run(async () => {
-    if (start?.enter()) await start.takeFirst()?.();
+  // A step with work to do first (a replace marks the old copy): all of it in one `--parallel`
+  // slot as the step starts, so a replace interrupted before it starts leaves the old one as it was.
+  if (start?.hasFirst === true) return dep.lookahead.run(() => dep.limiter.run(() => startAndCall(dep, op, call, start)));
+  return dep.lookahead.run(async () => {
+    // Ctrl-C: a step that has not started writes nothing more.
+    if (start !== undefined && !start.started && dep.interrupted) throw new StepInterruptedError(op.urn);
     const handle = await dep.write().begin(op);
-    if (start) start.sent = true;
-    const key = {};
-    dep.inFlight.set(key, { urn: op.urn, op: op.op });
-    try {
-      return { handle, outcome: { ok: true, value: await call() } } as const;
-    } catch (error) {
-      return { handle, outcome: { ok: false, error } } as const;
-    } finally {
-      dep.inFlight.delete(key);
-    }
+    return dep.limiter.run(async () => {
+      try {
+        start?.enter();
+      } catch (error) {
+        // Interrupted while it waited for a slot: it never started, and its `begin` is undone.
+        await dep.write().end(handle, { none: true });
+        throw error;
+      }
+      return callInSlot(dep, op, handle, call, start);
+    });
   });
+}
+
+/** Holding a `--parallel` slot: start the step (its first work), `begin`, then the call. */
+async function startAndCall<T>(dep: Deployment, op: PendingOperation, call: () => Promise<T>, start: StepStart): Promise<SlotResult<T>> {
+  if (start.enter()) await start.takeFirst()?.();
+  const handle = await dep.write().begin(op);
+  return callInSlot(dep, op, handle, call, start);
+}
+
+/** The provider call, its `begin` durable, holding a `--parallel` slot. */
+async function callInSlot<T>(dep: Deployment, op: PendingOperation, handle: OperationHandle, call: () => Promise<T>, start: StepStart | undefined): Promise<SlotResult<T>> {
+  if (start) start.sent = true;
+  const key = {};
+  dep.inFlight.set(key, { urn: op.urn, op: op.op });
+  try {
+    return { handle, outcome: { ok: true, value: await call() } } as const;
+  } catch (error) {
+    return { handle, outcome: { ok: false, error } } as const;
+  } finally {
+    dep.inFlight.delete(key);
+  }
 }
 
 /** The provider delete of one resource, between begin and end (no events). */

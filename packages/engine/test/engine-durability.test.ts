@@ -110,3 +110,46 @@ describe("engine: while a --parallel slot is free, a step's end record is queued
     assert.deepEqual((await h.state()).resources, []);
   });
 });
+
+describe("engine: a --parallel slot bounds the cloud calls, not the journal's flushes", () => {
+  let h: Harness;
+  beforeEach(async () => (h = await harness()));
+  afterEach(() => h.cleanup());
+
+  for (const operation of ["up", "destroy"] as const) {
+    test(`${operation}: the begins of up to --parallel steps beyond those in the cloud are written while it works, no more`, { timeout: 20_000 }, async () => {
+      await h.program(Array.from({ length: 10 }, (_, i) => `new Thing("t${i}", {});\n`).join(""));
+      if (operation === "destroy") await h.run("up");
+      h.cloud.latencyMs = 30;
+      h.cloud.maxInFlight = 0;
+      const callsAtStart = h.cloud.calls.length;
+      let begun = 0;
+      let ended = 0;
+      let maxOpen = 0;
+      let maxNotSent = 0;
+      const backend = wrapping(h.backend, (w) => ({
+        begin(op) {
+          begun++;
+          maxOpen = Math.max(maxOpen, begun - ended);
+          // Begun, and not (yet) sent to the cloud: neither finished nor in flight.
+          maxNotSent = Math.max(maxNotSent, begun - (h.cloud.calls.length - callsAtStart) - h.cloud.inFlight);
+          return w.begin(op);
+        },
+        end(handle, result) {
+          ended++;
+          return w.end(handle, result);
+        },
+      }));
+      const r = await h.run(operation, { backend, parallel: 2 });
+      assert.equal(r.failed, 0);
+      assert.equal(h.cloud.maxInFlight, 2, "at most --parallel calls in the cloud at once");
+      // One slot's worth of begins per flush was at most 3 open (2 in slots, 1 whose end was not yet queued).
+      assert.ok(maxOpen >= 4, `begins are written ahead of a free slot (at most ${maxOpen} open)`);
+      // What a crash may leave pending that never reached the cloud: twice --parallel (at the start,
+      // every lookahead slot's begin is queued before any call), where it was --parallel.
+      assert.equal(maxNotSent, 4, "at most twice --parallel begun operations not yet sent");
+      assert.deepEqual((await h.state()).pendingOperations, []);
+      assert.equal(h.cloud.objects.size, operation === "up" ? 10 : 0);
+    });
+  }
+});

@@ -5,13 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readdir, writeFile } from "node:fs/promises";
+import { readdir, readFile, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, describe, test, type TestContext } from "node:test";
 import { openBackend } from "../src/state/backend-url.js";
 import { createAzblobBackend } from "../src/state/azblob-backend.js";
 import { createFileBackend } from "../src/state/file-backend.js";
-import { historyName, sortHistoryNames } from "../src/state/history.js";
+import { HISTORY_SUMMARY_BYTES, historyName, sortHistoryNames } from "../src/state/history.js";
 import type { Backend, HistoryEntry } from "../src/state/types.js";
 import { startAzurite } from "./state-azblob-azurite.js";
 import { PROJECT, tempProject } from "./state-fixtures.js";
@@ -58,6 +58,18 @@ function historyBehaviours(make: (t: TestContext, retain?: number) => Promise<Ba
     assert.deepEqual(ids(await backend.listHistory!("dev", {})), [6, 5, 4]);
   });
 
+  test("a summary is the entry without its lists, however large the entry", async (t) => {
+    const backend = await make(t);
+    const changes = Array.from({ length: 400 }, (_, i) => ({ urn: `urn:iac:dev::p::t:index:R::r${i}`, type: "t:index:R", name: `r${i}`, kind: "create" as const, status: "done" as const, news: { index: i, label: "x".repeat(40) } }));
+    const big = entry(1, { changes, changesOmitted: 3, diagnostics: [{ severity: "warning", message: "careful", time: entry(1).endTime }] });
+    await backend.appendHistory!("dev", big);
+    await backend.appendHistory!("dev", entry(2, { changes: changes.slice(0, 1), diagnostics: [] }));
+    const [small, large] = await backend.listHistory!("dev", { summary: true });
+    assert.deepEqual(small, entry(2));
+    assert.deepEqual(large, entry(1));
+    assert.equal((await backend.listHistory!("dev", {}))[1].changes?.length, 400, "without summary the lists are there");
+  });
+
   test("entries recorded at the same instant by concurrent processes all survive", async (t) => {
     const backend = await make(t);
     await Promise.all([1, 2, 3, 4, 5].map((n) => backend.appendHistory!("dev", entry(0, { counts: { create: n } }))));
@@ -92,6 +104,24 @@ describe("file backend", () => {
   });
 });
 
+test("file backend: a summary reads only the head of an entry, and the whole of one not laid out as iac writes it", async (t) => {
+  const p = await tempProject(t);
+  const backend = createFileBackend({ projectDir: p.dir, project: PROJECT });
+  const changes = Array.from({ length: 1000 }, (_, i) => ({ urn: `urn:iac:dev::p::t:index:R::r${i}`, type: "t:index:R", name: `r${i}`, kind: "create" as const, status: "done" as const }));
+  await backend.appendHistory!("dev", entry(1, { changes, diagnostics: [] }));
+  const dir = join(p.stackDir("dev"), "history");
+  const [name] = await readdir(dir);
+  const size = (await readFile(join(dir, name))).length;
+  assert.ok(size > 4 * HISTORY_SUMMARY_BYTES, `the entry (${size} bytes) is larger than a head`);
+  // Cut the file well past the head: a whole read no longer parses, a summary never looks there.
+  await truncate(join(dir, name), 2 * HISTORY_SUMMARY_BYTES);
+  assert.deepEqual(await backend.listHistory!("dev", {}), [], "the whole entry no longer parses");
+  assert.deepEqual(await backend.listHistory!("dev", { summary: true }), [entry(1)]);
+  // One line of JSON (hand-written, or another writer): the head cannot be cut, the whole file is read.
+  await writeFile(join(dir, name), JSON.stringify(entry(1, { changes })));
+  assert.deepEqual(await backend.listHistory!("dev", { summary: true }), [entry(1)]);
+});
+
 test("names sort by time first, then by sequence number past six digits", () => {
   const names = [historyName("2025-01-01T10:00:00.000Z", 1000000), historyName("2025-01-01T10:00:00.000Z", 999999), historyName("2024-12-31T23:59:59.999Z", 5), "stray.json"];
   assert.deepEqual(sortHistoryNames(names), [names[2], names[1], names[0]]);
@@ -115,5 +145,20 @@ describe("Azure Blob backend", { skip: "skip" in started ? started.skip : false 
     const names: string[] = [];
     for await (const item of azurite!.service.getContainerClient(container).listBlobsFlat()) names.push(item.name);
     assert.deepEqual(names, [`team/${PROJECT}/dev/history/2025-01-01T10-01-00-000Z-000001.json`]);
+  });
+
+  test("a summary downloads only the head of an entry's blob", async () => {
+    const container = `h-${randomBytes(6).toString("hex")}`;
+    const backend = await openBackend(`azblob://${container}/team`, { projectDir: "/nonexistent", project: PROJECT, env: azurite!.env });
+    const changes = Array.from({ length: 1000 }, (_, i) => ({ urn: `urn:iac:dev::p::t:index:R::r${i}`, type: "t:index:R", name: `r${i}`, kind: "create" as const, status: "done" as const }));
+    await backend.appendHistory!("dev", entry(1, { changes, diagnostics: [] }));
+    const blob = azurite!.service.getContainerClient(container).getBlockBlobClient(`team/${PROJECT}/dev/history/2025-01-01T10-01-00-000Z-000001.json`);
+    // Past the head the blob no longer parses: a whole download fails to decode, the summary never reads there.
+    const text = (await blob.downloadToBuffer()).toString("utf8");
+    assert.ok(text.length > 4 * HISTORY_SUMMARY_BYTES);
+    const cut = text.slice(0, 2 * HISTORY_SUMMARY_BYTES);
+    await blob.upload(cut, Buffer.byteLength(cut));
+    assert.deepEqual(await backend.listHistory!("dev", {}), []);
+    assert.deepEqual(await backend.listHistory!("dev", { summary: true }), [entry(1)]);
   });
 });

@@ -19,7 +19,7 @@ import { backendError, isNotFound, restStatus } from "./azblob-connection.js";
 import { deleteIfExists, readBlobText, uploadText } from "./azblob-io.js";
 import { BlobJournalAppender } from "./azblob-journal.js";
 import { acquireBlobLock, blobLockStatus, breakBlobLock, readBlobLock } from "./azblob-lock.js";
-import { decodeHistoryEntry, encodeHistoryEntry, expiredHistoryNames, HISTORY_RETENTION, historyName, newestHistoryNames, nextHistorySeq, sortHistoryNames } from "./history.js";
+import { decodeHistoryEntry, decodeHistorySummary, encodeHistoryEntry, expiredHistoryNames, HISTORY_RETENTION, HISTORY_SUMMARY_BYTES, historyName, newestHistoryNames, nextHistorySeq, sortHistoryNames } from "./history.js";
 import { StateCorruptError, StateError } from "./errors.js";
 import { openStateWriter } from "./file-writer.js";
 import { emptySnapshot, StateModel } from "./model.js";
@@ -244,13 +244,24 @@ class AzblobBackend implements Backend {
     }
   }
 
-  async listHistory(stack: string, options: { readonly limit?: number }): Promise<HistoryEntry[]> {
+  async listHistory(stack: string, options: { readonly limit?: number; readonly summary?: boolean }): Promise<HistoryEntry[]> {
     const dir = `${this.blobs(stack).dir}history/`;
     const entries: HistoryEntry[] = [];
     for (const name of newestHistoryNames(sortHistoryNames(await this.historyNames(stack, dir)), options.limit)) {
       // An entry deleted by a concurrent append's retention is simply gone; one that does not parse is skipped.
-      const blob = await readBlobText(this.container.getBlobClient(`${dir}${name}`), this.where(`${dir}${name}`));
-      const entry = blob === undefined ? undefined : decodeHistoryEntry(blob.text);
+      const client = this.container.getBlobClient(`${dir}${name}`);
+      if (options.summary === true) {
+        // The head only (one byte more tells whether that was all); the whole blob when the head does not say.
+        const head = await readBlobText(client, this.where(`${dir}${name}`), { bytes: HISTORY_SUMMARY_BYTES + 1 });
+        const bytes = head === undefined ? 0 : Buffer.byteLength(head.text);
+        const summary = head === undefined ? undefined : decodeHistorySummary(head.text, bytes <= HISTORY_SUMMARY_BYTES);
+        if (summary !== undefined || head === undefined || bytes <= HISTORY_SUMMARY_BYTES) {
+          if (summary !== undefined) entries.push(summary);
+          continue;
+        }
+      }
+      const blob = await readBlobText(client, this.where(`${dir}${name}`));
+      const entry = blob === undefined ? undefined : options.summary === true ? decodeHistorySummary(blob.text, true) : decodeHistoryEntry(blob.text);
       if (entry) entries.push(entry);
     }
     return entries;

@@ -9,9 +9,10 @@ export interface BlobText {
 }
 
 /** The blob's text, or undefined when it (or its container) does not exist. `where` names it in errors. */
-export async function readBlobText(blob: BlobClient, where: string): Promise<BlobText | undefined> {
+export async function readBlobText(blob: BlobClient, where: string, options: { readonly bytes?: number } = {}): Promise<BlobText | undefined> {
   try {
-    const response = await blob.download(0);
+    // With `bytes`: the first `bytes` only (a range read; all of a smaller blob).
+    const response = options.bytes === undefined ? await blob.download(0) : await blob.download(0, options.bytes);
     const chunks: Buffer[] = [];
     for await (const chunk of response.readableStreamBody!) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
     return { text: Buffer.concat(chunks).toString("utf8"), etag: response.etag! };

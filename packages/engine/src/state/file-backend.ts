@@ -191,8 +191,8 @@ class FileBackend implements Backend {
     await appendHistoryFile({ dir: this.paths(stack).history, entry, retain: this.options.historyRetention ?? HISTORY_RETENTION });
   }
 
-  listHistory(stack: string, options: { readonly limit?: number }): Promise<HistoryEntry[]> {
-    return listHistoryFiles({ dir: this.paths(stack).history, ...(options.limit !== undefined ? { limit: options.limit } : {}) });
+  listHistory(stack: string, options: { readonly limit?: number; readonly summary?: boolean }): Promise<HistoryEntry[]> {
+    return listHistoryFiles({ dir: this.paths(stack).history, ...(options.limit !== undefined ? { limit: options.limit } : {}), ...(options.summary === true ? { summary: true } : {}) });
   }
 
   /**

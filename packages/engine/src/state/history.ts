@@ -67,6 +67,40 @@ export function encodeHistoryEntry(entry: HistoryEntry): string {
   return `${JSON.stringify(entry, null, 1)}\n`;
 }
 
+/**
+ * How much of a stored entry {@link decodeHistorySummary} needs: the fields before `changes`
+ * (what ran, how it ended, its counts, who ran it) take well under 1 KB.
+ */
+export const HISTORY_SUMMARY_BYTES = 16 * 1024;
+
+/** The fields a summary leaves out: the lists that grow with the run. */
+type HistoryDetails = "changes" | "changesOmitted" | "diagnostics";
+
+/**
+ * An entry without `changes`, `changesOmitted` and `diagnostics`, from its stored text or only the
+ * first bytes of it (at least {@link HISTORY_SUMMARY_BYTES}; a whole entry after an `up` of 10,000
+ * is ~1 MB). {@link encodeHistoryEntry} writes one top-level member per line at an indent of one
+ * space, and a JSON string holds no raw newline, so `,\n "` ends a top-level member: the head is cut
+ * after the last whole one and closed. Undefined when that is not an entry (or `complete` is false
+ * and the head lacks a field the entry needs: the caller then reads the whole text).
+ */
+export function decodeHistorySummary(text: string, complete: boolean): Omit<HistoryEntry, HistoryDetails> | undefined {
+  let value: unknown;
+  try {
+    if (complete) value = JSON.parse(text);
+    else {
+      const cut = text.lastIndexOf(',\n "');
+      if (!text.startsWith("{\n \"") || cut < 0) return undefined;
+      value = JSON.parse(`${text.slice(0, cut)}\n}`);
+    }
+  } catch {
+    return undefined;
+  }
+  if (!isHistoryEntry(value)) return undefined;
+  const { changes: _c, changesOmitted: _o, diagnostics: _d, ...summary } = value;
+  return summary;
+}
+
 /** Parse a stored entry; undefined when it is not one (hand-edited, or from a newer iac). */
 export function decodeHistoryEntry(text: string): HistoryEntry | undefined {
   let value: unknown;
@@ -140,8 +174,12 @@ export async function appendHistoryFile(options: { readonly dir: string; readonl
   await fsyncDir(dir);
 }
 
-/** The newest `limit` entries in `dir`, newest first; none when it does not exist. Files that do not parse are skipped. */
-export async function listHistoryFiles(options: { readonly dir: string; readonly limit?: number }): Promise<HistoryEntry[]> {
+/**
+ * The newest `limit` entries in `dir`, newest first; none when it does not exist. Files that do not
+ * parse are skipped. With `summary`, each entry without its lists ({@link decodeHistorySummary}),
+ * read from the file's head only.
+ */
+export async function listHistoryFiles(options: { readonly dir: string; readonly limit?: number; readonly summary?: boolean }): Promise<HistoryEntry[]> {
   let names: string[];
   try {
     names = await readdir(options.dir);
@@ -152,9 +190,30 @@ export async function listHistoryFiles(options: { readonly dir: string; readonly
   const entries: HistoryEntry[] = [];
   for (const name of newestHistoryNames(sortHistoryNames(names), options.limit)) {
     // An entry deleted by a concurrent append's retention is simply gone.
-    const text = await readFile(join(options.dir, name), "utf8").catch(() => undefined);
-    const entry = text === undefined ? undefined : decodeHistoryEntry(text);
+    const path = join(options.dir, name);
+    const head = options.summary === true ? await readHead(path).catch(() => undefined) : undefined;
+    const summary = head === undefined ? undefined : decodeHistorySummary(head.text, head.complete);
+    if (summary !== undefined) {
+      entries.push(summary);
+      continue;
+    }
+    const text = await readFile(path, "utf8").catch(() => undefined);
+    const entry = text === undefined ? undefined : options.summary === true ? decodeHistorySummary(text, true) : decodeHistoryEntry(text);
     if (entry) entries.push(entry);
   }
   return entries;
+}
+
+/** The first {@link HISTORY_SUMMARY_BYTES} of a file (whole UTF-8 characters), and whether that is all of it. */
+async function readHead(path: string): Promise<{ readonly text: string; readonly complete: boolean }> {
+  const handle = await open(path, "r");
+  try {
+    const buffer = Buffer.alloc(HISTORY_SUMMARY_BYTES + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const complete = bytesRead <= HISTORY_SUMMARY_BYTES;
+    // A cut multi-byte character decodes to U+FFFD at the very end, after the last whole member.
+    return { text: buffer.subarray(0, Math.min(bytesRead, HISTORY_SUMMARY_BYTES)).toString("utf8"), complete };
+  } finally {
+    await handle.close();
+  }
 }

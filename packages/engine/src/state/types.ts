@@ -194,8 +194,13 @@ export interface Backend {
    * The oldest entries beyond the backend's retention (1,000 by default) are dropped.
    */
   appendHistory?(stack: string, entry: HistoryEntry): Promise<void>;
-  /** The stack's newest `limit` history entries (all that are kept when absent), newest first. */
-  listHistory?(stack: string, options: { readonly limit?: number }): Promise<HistoryEntry[]>;
+  /**
+   * The stack's newest `limit` history entries (all that are kept when absent), newest first.
+   * `summary`: the caller needs none of `changes`, `changesOmitted` and `diagnostics`; the file and
+   * azblob backends then read only the head of each entry and leave them out (the whole of one after
+   * an `up` of 10,000 is ~1 MB); a backend that cannot may return whole entries.
+   */
+  listHistory?(stack: string, options: { readonly limit?: number; readonly summary?: boolean }): Promise<HistoryEntry[]>;
 }
 
 /** The operations a stack's history records (a preview changes nothing and is not recorded). */
