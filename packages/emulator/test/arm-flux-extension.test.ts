@@ -186,3 +186,39 @@ describe("ARM: the microsoft.flux extension and fluxConfigurations", () => {
     assert.equal(await get("v1", "Namespace", "flux-system"), undefined);
   });
 });
+
+describe("ARM: the microsoft.flux extension with manifests that lack an enabled controller", () => {
+  let dir: string;
+  let cloud: LocalCloud;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "iac-arm-flux-gotk-"));
+    cloud = await startLocalCloud({
+      dataDir: join(dir, "local"),
+      services: {
+        arm: armServiceFactory({ lroStepMs: 0, saveDelayMs: 10, fluxManifests: fileURLToPath(new URL("../../../../shared/reference/flux/gotk-components-v2.9.4.yaml", import.meta.url)) }),
+        kubernetes: kubeServiceWithControllers({ requireControllerDeployments: true, tuning: { deploymentDelayMs: 20, resyncMs: 100 } }),
+      },
+    });
+  });
+  after(async () => {
+    await cloud.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("fails the operation, saying what to give, and installs nothing", async () => {
+    const arm = new ResourceManagementClient(fakeCredential, cloud.endpoints.subscriptionId, { endpoint: cloud.endpoints.arm, tlsOptions: { ca: readFileSync(cloud.endpoints.ca) } });
+    await arm.resourceGroups.createOrUpdate("gitops", { location: "westeurope" });
+    const cluster = `/subscriptions/${cloud.endpoints.subscriptionId}/resourceGroups/gitops/providers/Microsoft.ContainerService/managedClusters/aks1`;
+    await arm.resources.beginCreateOrUpdateByIdAndWait(cluster, AKS, { location: "westeurope", identity: { type: "SystemAssigned" }, properties: { dnsPrefix: "aks1", agentPoolProfiles: [{ name: "system", count: 1, vmSize: "Standard_D2s_v5", mode: "System" }] } } as never, FAST);
+    const err = await arm.resources
+      .beginCreateOrUpdateByIdAndWait(`${cluster}/providers/Microsoft.KubernetesConfiguration/extensions/flux`, EXT, { properties: { extensionType: "microsoft.flux", configurationSettings: { "image-reflector-controller.enabled": "true" } } } as never, FAST)
+      .then(
+        () => assert.fail("the create should fail"),
+        (e: { message: string }) => e,
+      );
+    assert.match(err.message, /have no image-reflector-controller to install: set IAC_LOCAL_FLUX_MANIFESTS to a Flux release's install\.yaml/);
+    const kube = new KubeHttp(cloud.endpoints);
+    assert.equal(await kube.get({ apiVersion: "v1", kind: "Namespace", metadata: { name: "flux-system" } }), undefined, "nothing was installed");
+  });
+});
