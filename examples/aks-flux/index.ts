@@ -41,7 +41,7 @@
  * Config (all optional): `flux` (`bootstrap` | `extension`), `manifests` (a local Flux
  * install.yaml / gotk-components.yaml) or `fluxVersion`, `fleetUrl`, `appRepoUrl`, `gitUser`,
  * `gitToken` (secret), `helm` (`false` leaves the infrastructure layer out), `chartRepoUrl`, `chart`, `chartVersion`,
- * `imageAutomation`, `image`, `imageScanInterval`, `alertWebhook`, `receiverToken` (secret).
+ * `imageAutomation`, `imageControllers`, `image`, `imageScanInterval`, `alertWebhook`, `receiverToken` (secret).
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -89,6 +89,14 @@ const image = config.get("image") ?? (localRegistry === undefined ? undefined : 
  * the extension's settings turn AKS's image controllers on.
  */
 const imageAutomation = config.getBoolean("imageAutomation") ?? (image !== undefined && (mode === "extension" || config.get("manifests") === undefined));
+/**
+ * With `flux: extension`, whether its settings enable the image controllers (config
+ * `imageControllers`, default `imageAutomation`). An `up` updates the extension before it deletes
+ * what the program dropped, so turning image automation off in one `up` would remove the
+ * controllers before the image objects, whose Flux finalizers nobody then removes: turn it off with
+ * `imageControllers true` first, then drop that key.
+ */
+const imageControllers = config.getBoolean("imageControllers") ?? imageAutomation;
 if (imageAutomation && image === undefined) throw new Error("imageAutomation needs the image to scan: iac config set image <registry>/<name> (the local cloud's registry is the default under --local)");
 const alertWebhook = config.get("alertWebhook");
 const gitToken = config.getSecret("gitToken") ?? secret("local-cloud-accepts-any-token");
@@ -242,7 +250,7 @@ if (mode === "bootstrap") {
     autoUpgradeMinorVersion: true,
     releaseTrain: "Stable",
     // The extension installs the image controllers only when told to (their CRDs always).
-    ...(imageAutomation ? { configurationSettings: { "image-reflector-controller.enabled": "true", "image-automation-controller.enabled": "true" } } : {}),
+    ...(imageControllers ? { configurationSettings: { "image-reflector-controller.enabled": "true", "image-automation-controller.enabled": "true" } } : {}),
   });
   flux = extension;
   appSource = "realtimeapp";

@@ -356,6 +356,23 @@ test("with flux: extension, a preview after up finds nothing to change", async (
   await iac(["preview", "--expect-no-changes"]);
 });
 
+test("with flux: extension, image automation turned off in two ups: the image objects go while their controllers run, then the controllers", async () => {
+  const imageDeployments = async () => (await kube.list("apps/v1", "Deployment", { namespace: "flux-system" })).map((d) => String(d.metadata.name)).filter((n) => n.startsWith("image-")).sort();
+  for (const args of [["config", "set", "imageControllers", "true"], ["config", "set", "imageAutomation", "false"]]) {
+    const r = await project.iac(args);
+    assert.equal(r.code, 0, show(r));
+  }
+  await iac(["up", "--yes"]);
+  assert.deepEqual((await kube.list("image.toolkit.fluxcd.io/v1", "ImageRepository", { namespace: "flux-system" })).map((o) => o.metadata.name), [], "the ImageRepository is gone");
+  assert.deepEqual(await imageDeployments(), ["image-automation-controller", "image-reflector-controller"], "the controllers stay for this up");
+  const rm = await project.iac(["config", "rm", "imageControllers"]);
+  assert.equal(rm.code, 0, show(rm));
+  await iac(["up", "--yes"]);
+  assert.deepEqual(await imageDeployments(), [], "the extension's update removed the image controllers");
+  const extension = (await arm.resources.getById(extensionId, "2025-03-01")) as { properties?: { configurationSettings?: unknown } };
+  assert.equal(extension.properties?.configurationSettings, undefined);
+});
+
 test("with flux: extension, destroy removes the configuration, uninstalls Flux and leaves nothing", async () => {
   await iac(["destroy", "--yes"]);
   assert.deepEqual(await groups(), []);

@@ -83,7 +83,7 @@ describe("ARM: the microsoft.flux extension and fluxConfigurations", () => {
     assert.ok(await get("apiextensions.k8s.io/v1", "CustomResourceDefinition", "imageupdateautomations.image.toolkit.fluxcd.io"));
   });
 
-  it("refuses a controller setting that is neither \"true\" nor \"false\" at the request (400), leaving the extension as it was", async () => {
+  it("refuses a controller setting that is neither \"true\" nor \"false\" at the request (PUT or PATCH: 400), leaving the extension as it was", async () => {
     const id = `${cluster}/providers/Microsoft.KubernetesConfiguration/extensions/flux`;
     const err = await put(id, EXT, { properties: { extensionType: "microsoft.flux", configurationSettings: { "image-automation-controller.enabled": "yes" } } }).then(
       () => assert.fail("the update should be refused"),
@@ -92,6 +92,11 @@ describe("ARM: the microsoft.flux extension and fluxConfigurations", () => {
     assert.equal(err.statusCode, 400);
     assert.equal(err.code, "InvalidConfigurationSettings");
     assert.match(err.message, /'image-automation-controller\.enabled' is "yes": it must be "true" or "false"/);
+    const patched = await arm.resources.beginUpdateByIdAndWait(id, EXT, { properties: { configurationSettings: { "helm-controller.enabled": "False" } } } as never, FAST).then(
+      () => assert.fail("the PATCH should be refused"),
+      (e: { code?: string; statusCode?: number }) => e,
+    );
+    assert.deepEqual([patched.statusCode, patched.code], [400, "InvalidConfigurationSettings"]);
     const ext = (await arm.resources.getById(id, EXT)) as { properties: { configurationSettings?: unknown; provisioningState: string } };
     assert.deepEqual([ext.properties.configurationSettings, ext.properties.provisioningState], [undefined, "Succeeded"]);
   });
