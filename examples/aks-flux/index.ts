@@ -20,9 +20,11 @@
  *   wait for them (`waitForReady` is off for Helm objects): on the local cloud's emulated Kubernetes
  *   there is no helm-controller and they report `Ready=False`, reason `LocalCloudUnsupported`.
  *
- * - image automation (config `imageAutomation`, on by default with `flux: bootstrap` when the local
- *   cloud serves a registry or config `image` is set, and `manifests` is not given): FluxBootstrap adds the image controllers
- *   (`componentsExtra`); an `ImageRepository` scans the app's image, one `ImagePolicy` picks the
+ * - image automation (config `imageAutomation`, on by default when the local cloud serves a
+ *   registry or config `image` is set, and, with `flux: bootstrap`, `manifests` is not given):
+ *   FluxBootstrap adds the image controllers (`componentsExtra`), or the extension's
+ *   `configurationSettings` turn AKS's on (`image-reflector-controller.enabled`,
+ *   `image-automation-controller.enabled`); an `ImageRepository` scans the app's image, one `ImagePolicy` picks the
  *   newest CI build (`sha-<short sha>-<unix time>`) for dev, another the highest release (semver
  *   `>=1.0.0`) for prod, and an `ImageUpdateAutomation` writes them into the fields of the overlays'
  *   kustomization.yaml marked `$imagepolicy`, commits and pushes: the Kustomizations then apply them;
@@ -39,7 +41,7 @@
  * Config (all optional): `flux` (`bootstrap` | `extension`), `manifests` (a local Flux
  * install.yaml / gotk-components.yaml) or `fluxVersion`, `fleetUrl`, `appRepoUrl`, `gitUser`,
  * `gitToken` (secret), `helm` (`false` leaves the infrastructure layer out), `chartRepoUrl`, `chart`, `chartVersion`,
- * `imageAutomation`, `image`, `imageScanInterval`, `alertWebhook`, `receiverToken` (secret).
+ * `imageAutomation`, `imageControllers`, `image`, `imageScanInterval`, `alertWebhook`, `receiverToken` (secret).
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -81,12 +83,20 @@ const gitUser = config.get("gitUser") ?? "git";
 const localRegistry = localEndpoints().registry;
 const image = config.get("image") ?? (localRegistry === undefined ? undefined : `${new URL(localRegistry).host}/example/realtime-go`);
 /**
- * On by default with FluxBootstrap when there is an image to scan and the program picks Flux's
+ * On by default when there is an image to scan and, with FluxBootstrap, the program picks Flux's
  * manifests (given `manifests` may lack the image controllers, e.g. a gotk-components.yaml: then
- * say `iac config set imageAutomation true` with a release's install.yaml).
+ * say `iac config set imageAutomation true` with a release's install.yaml). With `flux: extension`
+ * the extension's settings turn AKS's image controllers on.
  */
-const imageAutomation = config.getBoolean("imageAutomation") ?? (mode === "bootstrap" && image !== undefined && config.get("manifests") === undefined);
-if (imageAutomation && mode !== "bootstrap") throw new Error("imageAutomation needs flux: bootstrap (the image controllers of AKS's managed Flux are not set up by this program): iac config set imageAutomation false");
+const imageAutomation = config.getBoolean("imageAutomation") ?? (image !== undefined && (mode === "extension" || config.get("manifests") === undefined));
+/**
+ * With `flux: extension`, whether its settings enable the image controllers (config
+ * `imageControllers`, default `imageAutomation`). An `up` updates the extension before it deletes
+ * what the program dropped, so turning image automation off in one `up` would remove the
+ * controllers before the image objects, whose Flux finalizers nobody then removes: turn it off with
+ * `imageControllers true` first, then drop that key.
+ */
+const imageControllers = config.getBoolean("imageControllers") ?? imageAutomation;
 if (imageAutomation && image === undefined) throw new Error("imageAutomation needs the image to scan: iac config set image <registry>/<name> (the local cloud's registry is the default under --local)");
 const alertWebhook = config.get("alertWebhook");
 const gitToken = config.getSecret("gitToken") ?? secret("local-cloud-accepts-any-token");
@@ -143,6 +153,59 @@ function overlay(env: (typeof envs)[number], source: Resource, namespace: Resour
   );
 }
 
+/**
+ * Image automation: a new build in the registry -> a commit in the overlays -> the Deployments.
+ * `gitSource` is the app's GitRepository (the automation pushes with its credentials Secret); the
+ * image CRDs and controllers come with `controllers` (FluxBootstrap's componentsExtra, or the
+ * extension's settings); `source` declares the GitRepository.
+ */
+function automateImages(gitSource: string, controllers: Resource[], source: Resource[]): void {
+  const interval = config.get("imageScanInterval") ?? "1m0s";
+  const images = new ImageRepository(
+    "realtime-go",
+    // The local cloud's registry is plain http on loopback (docs/local-cloud-registry.md).
+    { metadata: { name: "realtime-go", namespace: "flux-system" }, spec: { image: image!, interval, ...(config.get("image") === undefined ? { insecure: true } : {}) } },
+    { provider: aks, dependsOn: controllers },
+  );
+  // dev follows every build of main: CI tags them sha-<short sha>-<unix time>; the newest time wins.
+  new ImagePolicy(
+    "realtime-go-dev",
+    {
+      metadata: { name: "realtime-go-dev", namespace: "flux-system" },
+      spec: {
+        imageRepositoryRef: { name: "realtime-go" },
+        filterTags: { pattern: "^sha-[a-f0-9]+-(?P<ts>[0-9]+)$", extract: "$ts" },
+        policy: { numerical: { order: "asc" } },
+      },
+    },
+    { provider: aks, dependsOn: [images] },
+  );
+  // prod takes releases: the highest semver tag from 1.0.0 on (v-prefixed tags count, as in Flux).
+  new ImagePolicy(
+    "realtime-go-prod",
+    { metadata: { name: "realtime-go-prod", namespace: "flux-system" }, spec: { imageRepositoryRef: { name: "realtime-go" }, policy: { semver: { range: ">=1.0.0" } } } },
+    { provider: aks, dependsOn: [images] },
+  );
+  // Writes each policy's image into the fields of deploy/overlays/* marked {"$imagepolicy": "flux-system:realtime-go-<env>:..."}.
+  new ImageUpdateAutomation(
+    "realtimeapp",
+    {
+      metadata: { name: "realtimeapp", namespace: "flux-system" },
+      spec: {
+        interval,
+        sourceRef: { kind: "GitRepository", name: gitSource },
+        git: {
+          checkout: { ref: { branch: "main" } },
+          commit: { author: { name: "fluxbot", email: "fluxbot@example.com" }, messageTemplate: "realtime-go: the newest build (dev) and release (prod)" },
+          push: { branch: "main" },
+        },
+        update: { path: "./deploy/overlays", strategy: "Setters" },
+      },
+    },
+    { provider: aks, dependsOn: [...controllers, ...source] },
+  );
+}
+
 let flux: Resource;
 /** The app's GitRepository (the Receiver's target): FluxBootstrap's program declares it; the extension names it after the configuration. */
 let appSource: string;
@@ -177,53 +240,7 @@ if (mode === "bootstrap") {
   );
   envs.forEach((env, i) => overlay(env, source, namespaces[i]!));
 
-  // --- Image automation: a new build in the registry -> a commit in the dev overlay -> dev ----
-  if (imageAutomation) {
-    const interval = config.get("imageScanInterval") ?? "1m0s";
-    const images = new ImageRepository(
-      "realtime-go",
-      // The local cloud's registry is plain http on loopback (docs/local-cloud-registry.md).
-      { metadata: { name: "realtime-go", namespace: "flux-system" }, spec: { image: image!, interval, ...(config.get("image") === undefined ? { insecure: true } : {}) } },
-      { provider: aks, dependsOn: [bootstrap] },
-    );
-    // dev follows every build of main: CI tags them sha-<short sha>-<unix time>; the newest time wins.
-    new ImagePolicy(
-      "realtime-go-dev",
-      {
-        metadata: { name: "realtime-go-dev", namespace: "flux-system" },
-        spec: {
-          imageRepositoryRef: { name: "realtime-go" },
-          filterTags: { pattern: "^sha-[a-f0-9]+-(?P<ts>[0-9]+)$", extract: "$ts" },
-          policy: { numerical: { order: "asc" } },
-        },
-      },
-      { provider: aks, dependsOn: [images] },
-    );
-    // prod takes releases: the highest semver tag from 1.0.0 on (v-prefixed tags count, as in Flux).
-    new ImagePolicy(
-      "realtime-go-prod",
-      { metadata: { name: "realtime-go-prod", namespace: "flux-system" }, spec: { imageRepositoryRef: { name: "realtime-go" }, policy: { semver: { range: ">=1.0.0" } } } },
-      { provider: aks, dependsOn: [images] },
-    );
-    // Writes each policy's image into the fields of deploy/overlays/* marked {"$imagepolicy": "flux-system:realtime-go-<env>:..."}.
-    new ImageUpdateAutomation(
-      "realtimeapp",
-      {
-        metadata: { name: "realtimeapp", namespace: "flux-system" },
-        spec: {
-          interval,
-          sourceRef: { kind: "GitRepository", name: "realtimeapp-infra" },
-          git: {
-            checkout: { ref: { branch: "main" } },
-            commit: { author: { name: "fluxbot", email: "fluxbot@example.com" }, messageTemplate: "realtime-go: the newest build (dev) and release (prod)" },
-            push: { branch: "main" },
-          },
-          update: { path: "./deploy/overlays", strategy: "Setters" },
-        },
-      },
-      { provider: aks, dependsOn: [source] },
-    );
-  }
+  if (imageAutomation) automateImages("realtimeapp-infra", [bootstrap], [source]);
 } else {
   // AKS's managed Flux: Azure installs the controllers into flux-system and keeps them upgraded.
   const extension = new Extension("flux", {
@@ -232,11 +249,13 @@ if (mode === "bootstrap") {
     extensionType: "microsoft.flux",
     autoUpgradeMinorVersion: true,
     releaseTrain: "Stable",
+    // The extension installs the image controllers only when told to (their CRDs always).
+    ...(imageControllers ? { configurationSettings: { "image-reflector-controller.enabled": "true", "image-automation-controller.enabled": "true" } } : {}),
   });
   flux = extension;
   appSource = "realtimeapp";
   // One fluxConfiguration = one GitRepository and its Kustomizations (named `<config>-<key>`) in `namespace`.
-  new FluxConfiguration(
+  const configuration = new FluxConfiguration(
     "realtimeapp",
     {
       scope: cluster.id,
@@ -252,6 +271,8 @@ if (mode === "bootstrap") {
     },
     { dependsOn: [extension, ...namespaces] },
   );
+  // The automation pushes to the configuration's GitRepository (`realtimeapp`), with its credentials Secret.
+  if (imageAutomation) automateImages("realtimeapp", [extension], [configuration]);
 }
 
 // --- Alerting: failed reconciliations -> a generic webhook ------------------------------------

@@ -9,8 +9,10 @@
  * push Receiver (a POST to its path -> the GitRepository fetches now), the infrastructure layer's
  * HelmRelease of a chart served on loopback (the example's default is on the internet); destroy
  * uninstalls Flux before the cluster goes. Then `flux: extension`: the local ARM's microsoft.flux
- * extension installs Flux on that Kubernetes API and the fluxConfiguration's objects apply the same
- * overlays, with the compliance AKS reports; destroy.
+ * extension installs Flux on that Kubernetes API (the image controllers too: the program's
+ * `imageAutomation` sets the extension's settings) and the fluxConfiguration's objects apply the same
+ * overlays, with the compliance AKS reports; a later build pushed -> fluxbot's commit through the
+ * configuration's GitRepository -> the dev Deployment; destroy.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -33,6 +35,8 @@ process.env["IAC_LOCAL_FLUX_MANIFESTS"] ??= FLUX_INSTALL_MANIFESTS;
 /** A CI build (`sha-<short sha>-<unix time>`, dev's policy) and a release (semver, prod's `>=1.0.0`); the others match neither. */
 const BUILD = "sha-5d6e7f8-1700000500";
 const RELEASE = "v1.5.0";
+/** A later build, pushed while the managed extension's image controllers run. */
+const LATER_BUILD = "sha-9c8d7e6-1700000900";
 const NEITHER = ["0.9.0", "latest"];
 const RECEIVER_TOKEN = "receiver-token-for-the-scenario";
 const ENVS = ["dev", "prod"] as const;
@@ -284,9 +288,9 @@ scenario("aks-flux", {
     await observeGone(run, "bootstrap");
   });
 
-  it("flux: extension: the microsoft.flux extension and the fluxConfiguration apply both overlays", async () => {
-    // AKS's managed Flux: this program sets up no image controllers there.
-    await run.config({ flux: "extension", imageAutomation: "false" });
+  it("flux: extension: the microsoft.flux extension (image controllers enabled by its settings) and the fluxConfiguration apply both overlays", async () => {
+    // AKS's managed Flux, with image automation: the extension's settings install the image controllers.
+    await run.config({ flux: "extension", imageAutomation: "true" });
     const r = await run.up();
     run.o["extension.up.exitCode"] = r.code;
     assert.equal(r.code, 0, run.explain(r));
@@ -304,8 +308,33 @@ scenario("aks-flux", {
       return c.properties?.complianceState === "Compliant" ? c.properties.complianceState : undefined;
     }, run.timeout(120_000, 30_000), 1000).catch(() => "not Compliant");
     run.o["extension.fluxConfiguration.complianceState"] = compliance;
+    run.o["extension.controllers"] = (await run.stack.client.list("apps/v1", "Deployment", { namespace: "flux-system" })).map((d) => d.metadata.name ?? "").sort();
     assert.equal(run.o["extension.dev.kustomization.ready"], "True/ReconciliationSucceeded");
     assert.equal(compliance, "Compliant");
+    assert.deepEqual(run.o["extension.controllers"], ["helm-controller", "image-automation-controller", "image-reflector-controller", "kustomize-controller", "notification-controller", "source-controller"]);
+  });
+
+  it("flux: extension: a later build pushed to the local registry reaches git through the fluxConfiguration's GitRepository and the dev Deployment", async () => {
+    const host = registryHost(run.stack);
+    const before = await inAppRepo(run, (_dir, git) => git("rev-parse", "HEAD"));
+    const pushed = await run.iac(["local", "push", `example/realtime-go:${LATER_BUILD}`]);
+    assert.equal(pushed.code, 0, run.explain(pushed));
+    const image = async () => (await deployments(run.stack, "dev")).find((d) => d.name?.includes("realtime"))?.images[0];
+    await waitUntil("the later build in dev", async () => ((await image()) === `${host}/example/realtime-go:${LATER_BUILD}` ? true : undefined), run.timeout(300_000, 60_000)).catch(() => undefined);
+    await settle(run.stack, run.timeout(180_000, 60_000));
+    Object.assign(run.o, await observeApp(run.stack, "extension.push"));
+    const commit = await inAppRepo(run, async (dir, git) => ({
+      parentIsBefore: (await git("log", "--format=%H")).split("\n").slice(1).includes(before),
+      author: await git("log", "-1", "--format=%an <%ae>"),
+      dev: normalize(run.stack, (await readFile(join(dir, "deploy", "overlays", "dev", "kustomization.yaml"), "utf8")).split("\n").filter((l) => l.includes("$imagepolicy"))),
+    }));
+    run.o["extension.push.git.head"] = commit;
+    assert.deepEqual((run.o["extension.push.dev.deployments"] as { images: string[] }[])[0]!.images, [`<registry>/example/realtime-go:${LATER_BUILD}`]);
+    assert.deepEqual([commit.parentIsBefore, commit.author], [true, "fluxbot <fluxbot@example.com>"]);
+    assert.deepEqual(commit.dev, [
+      `  newName: <registry>/example/realtime-go # {"$imagepolicy": "flux-system:realtime-go-dev:name"}`,
+      `  newTag: ${LATER_BUILD} # {"$imagepolicy": "flux-system:realtime-go-dev:tag"}`,
+    ]);
   });
 
   it("flux: extension: destroy removes the configuration and uninstalls Flux", async () => {

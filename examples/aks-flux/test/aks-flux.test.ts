@@ -33,6 +33,8 @@ const MANIFESTS = join(ROOT, "..", "shared", "reference", "flux", "install-v2.9.
 const BUILD = "sha-5d6e7f8-1700000500";
 /** A release: the prod ImagePolicy takes semver tags from 1.0.0 on. */
 const RELEASE = "v1.5.0";
+/** A later CI build, pushed while the managed extension's image controllers run. */
+const LATER_BUILD = "sha-9c8d7e6-1700000900";
 const RECEIVER_TOKEN = "receiver-token-for-the-test";
 /**
  * The served cloud answers every long-running operation's first poll with its end (but those its
@@ -286,7 +288,7 @@ let extensionId = "";
 let configId = "";
 
 test("with flux: extension, AKS's managed Flux installs Flux and the FluxConfiguration applies both overlays", async () => {
-  for (const args of [["stack", "init", "extension"], ["config", "set", "flux", "extension"]]) {
+  for (const args of [["stack", "init", "extension"], ["config", "set", "flux", "extension"], ["config", "set", "imageScanInterval", "2s"]]) {
     const r = await project.iac(args);
     assert.equal(r.code, 0, show(r));
   }
@@ -297,8 +299,13 @@ test("with flux: extension, AKS's managed Flux installs Flux and the FluxConfigu
   for await (const x of arm.resources.listByResourceGroup(group)) if (x.type === "Microsoft.ContainerService/managedClusters") clusterId = x.id!;
   extensionId = `${clusterId}/providers/Microsoft.KubernetesConfiguration/extensions/flux`;
   configId = `${clusterId}/providers/Microsoft.KubernetesConfiguration/fluxConfigurations/realtimeapp`;
-  const extension = (await arm.resources.getById(extensionId, "2025-03-01")) as { properties?: { provisioningState?: string; extensionType?: string } };
+  const extension = (await arm.resources.getById(extensionId, "2025-03-01")) as { properties?: { provisioningState?: string; extensionType?: string; configurationSettings?: Record<string, string> } };
   assert.deepEqual([extension.properties?.extensionType, extension.properties?.provisioningState], ["microsoft.flux", "Succeeded"]);
+  // Image automation is on by default under --local: the extension's settings turn AKS's image controllers on.
+  assert.deepEqual(extension.properties?.configurationSettings, { "image-reflector-controller.enabled": "true", "image-automation-controller.enabled": "true" });
+  for (const name of ["image-reflector-controller", "image-automation-controller"]) {
+    assert.ok(await kube.get({ apiVersion: "apps/v1", kind: "Deployment", namespace: "flux-system", name }), `the extension installed ${name}`);
+  }
   let config: { properties?: { complianceState?: string; sourceSyncedCommitId?: string; statuses?: unknown[] } } = {};
   await waitFor("the FluxConfiguration to be Compliant", async () => {
     config = (await arm.resources.getById(configId, "2025-04-01")) as typeof config;
@@ -324,8 +331,46 @@ test("with flux: extension, AKS's managed Flux installs Flux and the FluxConfigu
   }
 });
 
+test("with flux: extension, a CI build pushed to the local registry becomes the automation's commit on the configuration's GitRepository and the dev Deployment's image", async () => {
+  const host = new URL(endpoints.registry).host;
+  const automation = await kube.get({ apiVersion: "image.toolkit.fluxcd.io/v1", kind: "ImageUpdateAutomation", namespace: "flux-system", name: "realtimeapp" });
+  assert.deepEqual((automation?.["spec"] as { sourceRef?: unknown } | undefined)?.sourceRef, { kind: "GitRepository", name: "realtimeapp" }, "the automation pushes through the fluxConfiguration's GitRepository");
+  const before = await inAppRepo((_dir, git) => git("rev-parse", "HEAD"));
+  const pushed = await project.iac(["local", "push", `example/realtime-go:${LATER_BUILD}`]);
+  assert.equal(pushed.code, 0, show(pushed));
+  let image: string | undefined;
+  await waitFor("the dev Deployment to run the later build", async () => (image = await deploymentImage("realtime-dev", "realtime-dev")) === `${host}/example/realtime-go:${LATER_BUILD}`, 60_000).catch(
+    () => assert.fail(`the dev Deployment runs ${image}`),
+  );
+  const commit = await inAppRepo(async (dir, git) => ({
+    history: (await git("log", "--format=%H")).split("\n"),
+    author: await git("log", "-1", "--format=%an <%ae>"),
+    dev: await readFile(join(dir, "deploy", "overlays", "dev", "kustomization.yaml"), "utf8"),
+  }));
+  assert.ok(commit.history.slice(1).includes(before), "the automation's commit follows the one before the push");
+  assert.equal(commit.author, "fluxbot <fluxbot@example.com>");
+  assert.match(commit.dev, new RegExp(`newTag: ${LATER_BUILD} # \\{"\\$imagepolicy": "flux-system:realtime-go-dev:tag"\\}`));
+});
+
 test("with flux: extension, a preview after up finds nothing to change", async () => {
   await iac(["preview", "--expect-no-changes"]);
+});
+
+test("with flux: extension, image automation turned off in two ups: the image objects go while their controllers run, then the controllers", async () => {
+  const imageDeployments = async () => (await kube.list("apps/v1", "Deployment", { namespace: "flux-system" })).map((d) => String(d.metadata.name)).filter((n) => n.startsWith("image-")).sort();
+  for (const args of [["config", "set", "imageControllers", "true"], ["config", "set", "imageAutomation", "false"]]) {
+    const r = await project.iac(args);
+    assert.equal(r.code, 0, show(r));
+  }
+  await iac(["up", "--yes"]);
+  assert.deepEqual((await kube.list("image.toolkit.fluxcd.io/v1", "ImageRepository", { namespace: "flux-system" })).map((o) => o.metadata.name), [], "the ImageRepository is gone");
+  assert.deepEqual(await imageDeployments(), ["image-automation-controller", "image-reflector-controller"], "the controllers stay for this up");
+  const rm = await project.iac(["config", "rm", "imageControllers"]);
+  assert.equal(rm.code, 0, show(rm));
+  await iac(["up", "--yes"]);
+  assert.deepEqual(await imageDeployments(), [], "the extension's update removed the image controllers");
+  const extension = (await arm.resources.getById(extensionId, "2025-03-01")) as { properties?: { configurationSettings?: unknown } };
+  assert.equal(extension.properties?.configurationSettings, undefined);
 });
 
 test("with flux: extension, destroy removes the configuration, uninstalls Flux and leaves nothing", async () => {

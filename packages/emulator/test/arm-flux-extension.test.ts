@@ -73,9 +73,56 @@ describe("ARM: the microsoft.flux extension and fluxConfigurations", () => {
       assert.ok(d, `${name} is installed`);
       assert.ok(((d!["status"] as { conditions?: { type: string; status: string }[] }).conditions ?? []).some((c) => c.type === "Available" && c.status === "True"), `${name} is Available`);
     }
-    assert.equal(await get("apps/v1", "Deployment", "image-reflector-controller", "flux-system"), undefined);
+    for (const name of ["image-reflector-controller", "image-automation-controller"]) {
+      assert.equal(await get("apps/v1", "Deployment", name, "flux-system"), undefined, `${name} is off by default`);
+      assert.equal(await get("v1", "ServiceAccount", name, "flux-system"), undefined, `${name}'s ServiceAccount is not installed`);
+    }
     assert.ok(await get("apiextensions.k8s.io/v1", "CustomResourceDefinition", "kustomizations.kustomize.toolkit.fluxcd.io"));
-    assert.equal(await get("apiextensions.k8s.io/v1", "CustomResourceDefinition", "imagepolicies.image.toolkit.fluxcd.io"), undefined);
+    // As on AKS, the image CRDs are installed whatever the settings.
+    assert.ok(await get("apiextensions.k8s.io/v1", "CustomResourceDefinition", "imagepolicies.image.toolkit.fluxcd.io"));
+    assert.ok(await get("apiextensions.k8s.io/v1", "CustomResourceDefinition", "imageupdateautomations.image.toolkit.fluxcd.io"));
+  });
+
+  it("refuses a controller setting that is neither \"true\" nor \"false\" at the request (PUT or PATCH: 400), leaving the extension as it was", async () => {
+    const id = `${cluster}/providers/Microsoft.KubernetesConfiguration/extensions/flux`;
+    const err = await put(id, EXT, { properties: { extensionType: "microsoft.flux", configurationSettings: { "image-automation-controller.enabled": "yes" } } }).then(
+      () => assert.fail("the update should be refused"),
+      (e: { code?: string; statusCode?: number; message: string }) => e,
+    );
+    assert.equal(err.statusCode, 400);
+    assert.equal(err.code, "InvalidConfigurationSettings");
+    assert.match(err.message, /'image-automation-controller\.enabled' is "yes": it must be "true" or "false"/);
+    const patched = await arm.resources.beginUpdateByIdAndWait(id, EXT, { properties: { configurationSettings: { "helm-controller.enabled": "False" } } } as never, FAST).then(
+      () => assert.fail("the PATCH should be refused"),
+      (e: { code?: string; statusCode?: number }) => e,
+    );
+    assert.deepEqual([patched.statusCode, patched.code], [400, "InvalidConfigurationSettings"]);
+    const ext = (await arm.resources.getById(id, EXT)) as { properties: { configurationSettings?: unknown; provisioningState: string } };
+    assert.deepEqual([ext.properties.configurationSettings, ext.properties.provisioningState], [undefined, "Succeeded"]);
+  });
+
+  const available = (d: Record<string, unknown> | undefined) => ((d?.["status"] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some((c) => c.type === "Available" && c.status === "True");
+
+  it("an update that turns the image controllers on installs them (Available before the operation ends); a PATCH that turns one off removes it", async () => {
+    const id = `${cluster}/providers/Microsoft.KubernetesConfiguration/extensions/flux`;
+    const on = await put(id, EXT, { properties: { extensionType: "microsoft.flux", autoUpgradeMinorVersion: true, configurationSettings: { "image-reflector-controller.enabled": "true", "image-automation-controller.enabled": "true" } } });
+    assert.equal(on.properties.provisioningState, "Succeeded");
+    for (const name of ["image-reflector-controller", "image-automation-controller"]) {
+      assert.ok(available(await get("apps/v1", "Deployment", name, "flux-system")), `${name} is installed and Available`);
+      assert.ok(await get("v1", "ServiceAccount", name, "flux-system"), `${name}'s ServiceAccount`);
+    }
+    const patched = (await arm.resources.beginUpdateByIdAndWait(id, EXT, { properties: { configurationSettings: { "image-automation-controller.enabled": "false", "helm-controller.enabled": "false" } } } as never, FAST)) as {
+      properties: { provisioningState: string; configurationSettings: Record<string, string> };
+    };
+    assert.equal(patched.properties.provisioningState, "Succeeded");
+    assert.deepEqual(patched.properties.configurationSettings, { "image-reflector-controller.enabled": "true", "image-automation-controller.enabled": "false", "helm-controller.enabled": "false" });
+    for (const name of ["image-automation-controller", "helm-controller"]) {
+      assert.equal(await get("apps/v1", "Deployment", name, "flux-system"), undefined, `${name} is removed`);
+      assert.equal(await get("v1", "ServiceAccount", name, "flux-system"), undefined, `${name}'s ServiceAccount is removed`);
+    }
+    assert.ok(available(await get("apps/v1", "Deployment", "image-reflector-controller", "flux-system")), "the reflector stays");
+    assert.ok(available(await get("apps/v1", "Deployment", "source-controller", "flux-system")), "the defaults stay");
+    assert.ok(await get("apiextensions.k8s.io/v1", "CustomResourceDefinition", "imageupdateautomations.image.toolkit.fluxcd.io"), "CRDs stay");
   });
 
   it("turns a fluxConfiguration into a GitRepository and Kustomizations that become Compliant", async () => {
@@ -142,5 +189,41 @@ describe("ARM: the microsoft.flux extension and fluxConfigurations", () => {
     const crds = ((await kube.call("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions")).json as { items: { metadata: { name: string } }[] }).items;
     assert.deepEqual(crds.map((c) => c.metadata.name).filter((n) => n.endsWith(".toolkit.fluxcd.io")), []);
     assert.equal(await get("v1", "Namespace", "flux-system"), undefined);
+  });
+});
+
+describe("ARM: the microsoft.flux extension with manifests that lack an enabled controller", () => {
+  let dir: string;
+  let cloud: LocalCloud;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "iac-arm-flux-gotk-"));
+    cloud = await startLocalCloud({
+      dataDir: join(dir, "local"),
+      services: {
+        arm: armServiceFactory({ lroStepMs: 0, saveDelayMs: 10, fluxManifests: fileURLToPath(new URL("../../../../shared/reference/flux/gotk-components-v2.9.4.yaml", import.meta.url)) }),
+        kubernetes: kubeServiceWithControllers({ requireControllerDeployments: true, tuning: { deploymentDelayMs: 20, resyncMs: 100 } }),
+      },
+    });
+  });
+  after(async () => {
+    await cloud.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("fails the operation, saying what to give, and installs nothing", async () => {
+    const arm = new ResourceManagementClient(fakeCredential, cloud.endpoints.subscriptionId, { endpoint: cloud.endpoints.arm, tlsOptions: { ca: readFileSync(cloud.endpoints.ca) } });
+    await arm.resourceGroups.createOrUpdate("gitops", { location: "westeurope" });
+    const cluster = `/subscriptions/${cloud.endpoints.subscriptionId}/resourceGroups/gitops/providers/Microsoft.ContainerService/managedClusters/aks1`;
+    await arm.resources.beginCreateOrUpdateByIdAndWait(cluster, AKS, { location: "westeurope", identity: { type: "SystemAssigned" }, properties: { dnsPrefix: "aks1", agentPoolProfiles: [{ name: "system", count: 1, vmSize: "Standard_D2s_v5", mode: "System" }] } } as never, FAST);
+    const err = await arm.resources
+      .beginCreateOrUpdateByIdAndWait(`${cluster}/providers/Microsoft.KubernetesConfiguration/extensions/flux`, EXT, { properties: { extensionType: "microsoft.flux", configurationSettings: { "image-reflector-controller.enabled": "true" } } } as never, FAST)
+      .then(
+        () => assert.fail("the create should fail"),
+        (e: { message: string }) => e,
+      );
+    assert.match(err.message, /have no image-reflector-controller to install: set IAC_LOCAL_FLUX_MANIFESTS to a Flux release's install\.yaml/);
+    const kube = new KubeHttp(cloud.endpoints);
+    assert.equal(await kube.get({ apiVersion: "v1", kind: "Namespace", metadata: { name: "flux-system" } }), undefined, "nothing was installed");
   });
 });

@@ -4,10 +4,15 @@
  * real) through its HTTP API (kube-http.ts).
  *
  * - `Microsoft.KubernetesConfiguration/extensions` with `extensionType` `microsoft.flux`: the PUT's
- *   operation stays InProgress until Flux is installed in `flux-system` (CRDs Established, then the
- *   source, kustomize, helm and notification controllers, as the extension's defaults enable them,
- *   Available); DELETE's until Flux is uninstalled as `flux uninstall` does (controllers, then the
- *   finalizers of every Flux object, the CRDs, the namespace). The manifests are a Flux release's
+ *   (or PATCH's) operation stays InProgress until Flux is installed in `flux-system` as the
+ *   extension's `configurationSettings` say: the CRDs of all six controllers always, and the
+ *   Deployment (with its own ServiceAccount and Services) of each controller whose
+ *   `<controller>.enabled` is "true" (AKS's defaults: source, kustomize, helm and notification
+ *   controllers on, `image-reflector-controller` and `image-automation-controller` off), each
+ *   Available; a controller turned off by an update is removed. A value other than "true"/"false"
+ *   is refused with a 400 at the request (code GUESS). DELETE's operation runs until Flux is
+ *   uninstalled as `flux uninstall` does (controllers, then the finalizers of every Flux object,
+ *   the CRDs, the namespace). The manifests are a Flux release's
  *   `install.yaml` (or `gotk-components.yaml`): `IAC_LOCAL_FLUX_MANIFESTS`, else the newest one
  *   FluxBootstrap cached (`$XDG_CACHE_HOME/iac/flux/<version>/install.yaml`); without one the
  *   operation fails saying so. Azure's own agents (fluxconfig-agent, fluxconfig-controller) and
@@ -32,6 +37,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import type { Endpoints } from "../service.js";
+import { ArmError } from "./errors.js";
 import { KubeHttp, type KubeJson } from "./kube-http.js";
 import type { GenericRecord, Json, OperationRecord } from "./model.js";
 import type { ArmStore } from "./store.js";
@@ -40,8 +46,44 @@ import { fluxConfigurationObjects, FluxObjectsError, isFluxExtension } from "./f
 const CONFIGURATIONS = "microsoft.kubernetesconfiguration/fluxconfigurations";
 const FIELD_MANAGER = "aks-flux-extension";
 const FLUX_NAMESPACE = "flux-system";
-/** The components the microsoft.flux extension enables by default (image automation is opt-in). */
-const COMPONENTS = new Set(["source-controller", "kustomize-controller", "helm-controller", "notification-controller"]);
+/** The controllers of the microsoft.flux extension and whether each is on by default (image automation is opt-in). */
+const CONTROLLERS: Readonly<Record<string, boolean>> = {
+  "source-controller": true,
+  "kustomize-controller": true,
+  "helm-controller": true,
+  "notification-controller": true,
+  "image-reflector-controller": false,
+  "image-automation-controller": false,
+};
+
+/**
+ * The controllers an extension's `configurationSettings` enable (`<controller>.enabled`: "true" or
+ * "false", else the default), or the first setting that is neither.
+ */
+export function fluxExtensionControllers(body: Json): { readonly enabled: ReadonlySet<string> } | { readonly invalid: { readonly key: string; readonly value: unknown } } {
+  const settings = (propsOf({ body })["configurationSettings"] as Record<string, unknown> | undefined) ?? {};
+  const enabled = new Set<string>();
+  for (const [controller, byDefault] of Object.entries(CONTROLLERS)) {
+    const key = `${controller}.enabled`;
+    const value = settings[key];
+    if (value !== undefined && value !== "true" && value !== "false") return { invalid: { key, value } };
+    if (value === undefined ? byDefault : value === "true") enabled.add(controller);
+  }
+  return { enabled };
+}
+
+/** A microsoft.flux extension's settings as ARM checks them at the request: a bad `*.enabled` value is a 400. */
+export function checkFluxExtensionSettings(armType: string, body: Json): void {
+  if (!isFluxExtension({ type: armType, body })) return;
+  const c = fluxExtensionControllers(body);
+  if (!("invalid" in c)) return;
+  throw new ArmError({
+    status: 400,
+    code: "InvalidConfigurationSettings", // GUESS
+    message: `The microsoft.flux extension's configuration setting '${c.invalid.key}' is ${JSON.stringify(c.invalid.value)}: it must be "true" or "false" (e.g. configurationSettings: { "${c.invalid.key}": "true" }).`,
+    target: `properties.configurationSettings['${c.invalid.key}']`,
+  });
+}
 
 type Props = Record<string, unknown>;
 const propsOf = (r: { readonly body: Json }): Props => ((r.body["properties"] as Props | undefined) ?? {});
@@ -199,7 +241,7 @@ export class FluxAgent {
 
   // --- the extension ---------------------------------------------------------------------------
 
-  #manifests(): KubeJson[] {
+  #manifests(enabled: ReadonlySet<string>): KubeJson[] {
     const file = fluxManifestsFile(this.#o.manifests);
     if (file === undefined || !existsSync(file)) {
       throw new AgentFailure(
@@ -212,13 +254,23 @@ export class FluxAgent {
       .filter((o): o is KubeJson => o !== null && typeof o === "object" && typeof o.kind === "string")
       .filter((o) => {
         const component = o.metadata.labels?.["app.kubernetes.io/component"];
-        return component === undefined || COMPONENTS.has(component);
+        if (component === undefined) return true;
+        return o.kind === "CustomResourceDefinition" ? component in CONTROLLERS : enabled.has(component);
       });
   }
 
   async #install(r: GenericRecord): Promise<void> {
     const kube = this.#client();
-    const objects = this.#manifests();
+    const controllers = fluxExtensionControllers(r.body);
+    if ("invalid" in controllers) throw new AgentFailure("InvalidConfigurationSettings", `configuration setting '${controllers.invalid.key}' must be "true" or "false"`);
+    const objects = this.#manifests(controllers.enabled);
+    const missing = [...controllers.enabled].filter((c) => !objects.some((o) => o.kind === "Deployment" && o.metadata.name === c));
+    if (missing.length > 0) {
+      throw new AgentFailure(
+        "ExtensionOperationFailed",
+        `The local cloud's Flux manifests (${fluxManifestsFile(this.#o.manifests)}) have no ${missing.join(" or ")} to install: set IAC_LOCAL_FLUX_MANIFESTS to a Flux release's install.yaml (gotk-components.yaml has no image controllers) where \`iac local serve\` runs, or set ${missing.map((m) => `${m}.enabled`).join(" and ")} to "false".`,
+      );
+    }
     const crds = objects.filter((o) => o.kind === "CustomResourceDefinition");
     const namespaces = objects.filter((o) => o.kind === "Namespace");
     const rest = objects.filter((o) => o.kind !== "CustomResourceDefinition" && o.kind !== "Namespace");
@@ -227,6 +279,11 @@ export class FluxAgent {
     kube.forgetKinds();
     for (const o of rest) await kube.apply(o, FIELD_MANAGER);
     const installed = [...crds, ...namespaces, ...rest].map(keyOf);
+    // An update that turns a controller off: what only it had goes (its Deployment first).
+    const wanted = new Set(installed.map((k) => `${k.kind}/${k.namespace ?? ""}/${k.name}`));
+    const before = Array.isArray(r.assigned["installed"]) ? (r.assigned["installed"] as unknown as Installed[]) : [];
+    const gone = before.filter((k) => !wanted.has(`${k.kind}/${k.namespace ?? ""}/${k.name}`) && k.kind !== "CustomResourceDefinition" && k.kind !== "Namespace");
+    for (const k of [...gone.filter((x) => x.kind === "Deployment"), ...gone.filter((x) => x.kind !== "Deployment")]) await kube.delete(asObject(k));
     const version = objects.map((o) => o.metadata.labels?.["app.kubernetes.io/version"]).find((v) => v !== undefined);
     this.#update(r.id, { installed: installed as unknown as Json, ...(version === undefined ? {} : { fluxVersion: version }), error: null });
     for (const d of rest.filter((o) => o.kind === "Deployment")) {

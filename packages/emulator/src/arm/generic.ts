@@ -16,7 +16,7 @@
  */
 import { createHash } from "node:crypto";
 import { assignedAtCreate, decorateView } from "./behaviours.js";
-import { agentTakesDelete, agentTakesPut } from "./flux-agent.js";
+import { agentTakesDelete, agentTakesPut, checkFluxExtensionSettings } from "./flux-agent.js";
 import type { ArmContext } from "./context.js";
 import { ArmError, invalidRequestContent } from "./errors.js";
 import { action } from "./generic-actions.js";
@@ -205,6 +205,7 @@ function put(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: Resourc
   let operation: OperationRecord | undefined;
   // AKS's managed Flux (flux-agent.ts) ends the operation once the cluster has what was asked.
   const agent = lro && ctx.agent !== undefined && agentTakesPut(spec.armType, base.body);
+  if (agent) checkFluxExtensionSettings(spec.armType, base.body);
   if (lro) {
     operation = { kind: "genericPut", ...startOperationFields(ctx, req.now, id, { failable: true, kind: "genericPut" }), ...(agent ? { agent: "running" as const } : {}) };
     ctx.store.putOperation(operation);
@@ -278,15 +279,26 @@ function patch(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: Resou
   }
   const merged = merge({ ...r.body, ...(r.tags === undefined ? {} : { tags: r.tags }) }, value) as Record<string, unknown>;
   const tags = merged["tags"] as Record<string, string> | undefined;
+  const newBody = withoutInline(ctx, spec, storedBody(spec, merged));
+  // AKS's managed Flux: a PATCH of the microsoft.flux extension (its settings) is an operation the agent ends, as a PUT's.
+  const agent = provisioningStateAt(spec) !== undefined && ctx.agent !== undefined && agentTakesPut(spec.armType, newBody);
+  if (agent) checkFluxExtensionSettings(spec.armType, newBody);
+  const operation: OperationRecord | undefined = agent ? { kind: "genericPut", ...startOperationFields(ctx, req.now, r.id, { failable: true, kind: "genericPut" }), agent: "running" as const } : undefined;
+  if (operation) ctx.store.putOperation(operation);
   const updated: GenericRecord = {
     ...r,
     tags,
-    body: withoutInline(ctx, spec, storedBody(spec, merged)),
+    body: newBody,
     apiVersion: req.apiVersion!,
     etag: etagOf(r.id, req.now),
+    ...(operation ? { operation: operation.id } : {}),
   };
   ctx.store.put(updated);
   syncInlineChildren(ctx, { parent: updated, spec, sent: value, now: req.now });
+  if (operation) {
+    ctx.agent!.kick();
+    return { status: 200, body: view(ctx, updated, spec, req.now, "Updating"), headers: { "azure-asyncoperation": asyncUrl(req, path, r.location, operation.id), ...ctx.timing.retryAfter("genericPut") } };
+  }
   return { status: 200, body: view(ctx, updated, spec, req.now) };
 }
 
