@@ -5,7 +5,6 @@
  * own tsx namespace, so a process (tests, a long-lived host) can run it again and gets fresh
  * modules, local imports included.
  */
-import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -40,7 +39,7 @@ export async function runProgram(options: RunProgramOptions): Promise<PropertyMa
     throw new ProgramError(`The program ${file} does not exist: create it, or set \`main\` in iac.yaml to the program's entry file.`);
   }
   const url = pathToFileURL(file).href;
-  const api = register({ namespace: `iac-${randomUUID()}` });
+  const api = register({ namespace: nextNamespace() });
   // The program runs in its own async context: other runs in this process (the automation API, the
   // controller's pool) do not see its monitor; an unhandled rejection it starts, and the event loop
   // emptying while it waits (a cycle, a promise never resolved), are charged to it (program-runs.ts).
@@ -74,6 +73,23 @@ export async function runProgram(options: RunProgramOptions): Promise<PropertyMa
     await api.unregister();
   }
 }
+
+/**
+ * The tsx namespace of the next run of a program in this process: `iac-1`, `iac-2`, ... A run's
+ * modules are fresh because no earlier run in this process used its namespace (the count is
+ * process-wide, shared by every copy of this module); the same in every process (not random), so
+ * that the URLs of a run's modules (`.../resource.ts?tsx-namespace=iac-1`) are the same from one
+ * command to the next and node's compile cache (bin/iac.js, keyed by URL and checked against the
+ * source) finds them: with a random namespace every run compiled the SDK and the program afresh
+ * and added ~80 entries the cache never read again (decisions/0012, decision 5).
+ */
+export function nextNamespace(): string {
+  const g = globalThis as unknown as Record<symbol, number | undefined>;
+  const n = (g[RUNS] ?? 0) + 1;
+  g[RUNS] = n;
+  return `iac-${n}`;
+}
+const RUNS = Symbol.for("iac.engine.programRuns");
 
 /** The program's own copy of the SDK when it has one (its Outputs are then certainly recognised). */
 async function sdkOf(api: { import: (specifier: string, parent: string) => Promise<unknown> }, parent: string): Promise<{ resolveStackOutputs: typeof resolveStackOutputs }> {
