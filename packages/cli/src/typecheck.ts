@@ -34,6 +34,8 @@ export interface TypecheckOptions {
   /** The entry file, relative to `projectDir`. */
   readonly main: string;
   readonly signal?: AbortSignal;
+  /** Called once the compiler's process has been started (not when the stamp made it needless). */
+  readonly onSpawn?: () => void;
 }
 
 export interface TypecheckResult {
@@ -126,7 +128,7 @@ export async function typecheckProgram(options: TypecheckOptions): Promise<Typec
   const stampFile = join(cacheDir, "stamp.json");
   if (await unchangedSince(stampFile, args)) return { diagnostics: [], foreign: [], cached: true };
 
-  const output = await runCompiler(args, dir, options.signal);
+  const output = await runCompiler(args, dir, options.signal, options.onSpawn);
   const diagnostics: TypeDiagnostic[] = [];
   const foreign: TypeDiagnostic[] = [];
   const files: string[] = [];
@@ -225,7 +227,7 @@ async function compilerPath(): Promise<string> {
   }
 }
 
-function runCompiler(args: readonly string[], cwd: string, signal: AbortSignal | undefined): Promise<string> {
+function runCompiler(args: readonly string[], cwd: string, signal: AbortSignal | undefined, onSpawn: (() => void) | undefined): Promise<string> {
   return compilerPath().then(
     (exe) =>
       new Promise<string>((resolvePromise, reject) => {
@@ -237,6 +239,7 @@ function runCompiler(args: readonly string[], cwd: string, signal: AbortSignal |
           }
           resolvePromise(`${stdout}\n${stderr}`);
         });
+        onSpawn?.();
       }),
   );
 }
@@ -296,10 +299,16 @@ export async function startTypecheck(options: { readonly cwd: string; readonly f
     if (typeof main !== "string" || main === "" || !existsSync(join(projectDir, main))) return undefined;
     const abort = new AbortController();
     options.signal?.addEventListener("abort", () => abort.abort(), { once: true });
-    const result = typecheckProgram({ projectDir, main, signal: abort.signal }).then(
+    let running!: () => void;
+    const spawned = new Promise<void>((resolveSpawned) => (running = resolveSpawned));
+    const result = typecheckProgram({ projectDir, main, signal: abort.signal, onSpawn: running }).then(
       (ok) => ({ ok }),
       (error: unknown) => ({ error }),
     );
+    // Settled once the compiler runs (or is not needed: an unchanged program, an error): the
+    // caller loads the command after this, as the loading of its modules (synchronous, through
+    // tsx's hooks in a checkout) would otherwise hold back the few steps before the spawn.
+    await Promise.race([spawned, result]);
     return { projectDir, main, result, cancel: () => abort.abort() };
   } catch {
     return undefined;

@@ -4,6 +4,7 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -78,4 +79,48 @@ test("a started check of another entry file is not used: the command checks its 
   const started = startTypecheck({ cwd: project });
   assert.equal((await started)?.main, "index.ts");
   await assert.rejects(checkProgramTypes({ projectDir: project, main: "bad.ts", warn: () => undefined, started }), (e: unknown) => e instanceof TypecheckError && /bad\.ts:1:14/.test(e.message));
+});
+
+/** The compilers this process has started and that are still running (Linux: /proc). */
+function runningCompilers(): number {
+  const tasks = `/proc/${process.pid}/task`;
+  let n = 0;
+  for (const tid of readdirSync(tasks)) {
+    for (const child of readFileSync(join(tasks, tid, "children"), "utf8").split(" ").filter(Boolean)) {
+      const cmdline = readFileSync(`/proc/${child}/cmdline`, "utf8");
+      if (/typescript/.test(cmdline) && cmdline.includes("--noEmit")) n++;
+    }
+  }
+  return n;
+}
+
+test("a started check has its compiler running when startTypecheck settles (the command's loading, which keeps the event loop busy, comes after)", { skip: !existsSync(`/proc/${process.pid}/task/${process.pid}/children`) && "needs /proc/<pid>/task/<tid>/children (Linux)" }, async () => {
+  const project = join(dir, "spawned");
+  await mkdir(project, { recursive: true });
+  await writeFile(join(project, "iac.yaml"), "name: spawned\n");
+  await writeFile(join(project, "index.ts"), "export const n: number = 1;\n");
+  const s = await startTypecheck({ cwd: project });
+  assert.ok(s);
+  // Checked synchronously, as the command's module loading would hold the event loop here.
+  assert.equal(runningCompilers(), 1, "the compiler was started before startTypecheck settled");
+  const outcome = await s.result;
+  assert.ok("ok" in outcome && outcome.ok.cached === false);
+  // An unchanged program starts no compiler: settled with the stamp's answer.
+  const again = await startTypecheck({ cwd: project });
+  assert.equal(runningCompilers(), 0);
+  const warm = await again!.result;
+  assert.ok("ok" in warm && warm.ok.cached === true);
+});
+
+test("onSpawn is called once the compiler runs, before the result; not when the stamp says nothing changed", async () => {
+  const project = join(dir, "onspawn");
+  await mkdir(project, { recursive: true });
+  await writeFile(join(project, "index.ts"), "export const n: number = 1;\n");
+  const calls: string[] = [];
+  const p = typecheckProgram({ projectDir: project, main: "index.ts", onSpawn: () => calls.push("spawn") }).then(() => calls.push("result"));
+  await p;
+  assert.deepEqual(calls, ["spawn", "result"]);
+  calls.length = 0;
+  await typecheckProgram({ projectDir: project, main: "index.ts", onSpawn: () => calls.push("spawn") }).then(() => calls.push("result"));
+  assert.deepEqual(calls, ["result"]);
 });
