@@ -5,7 +5,8 @@
 // Tests must leave nothing in the user's real iac config directory (~/.config/iac: stack key files,
 // the Node 24 notice marker): the run gets a throwaway IAC_HOME, so a test that forgets to set its
 // own writes there instead, and a file that appears in the real one during the run is named at the
-// end (a test that passes an environment of its own without IAC_HOME).
+// end (a test that passes an environment of its own without IAC_HOME). Node's compile cache goes
+// into the throwaway home too.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
@@ -36,7 +37,10 @@ const files = extra.length > 0 ? extra : ["packages/*/test/**/*.test.ts", "test/
 const realHome = process.env.XDG_CONFIG_HOME ? join(process.env.XDG_CONFIG_HOME, "iac") : join(homedir(), ".config", "iac");
 const before = new Set(filesUnder(realHome));
 const home = mkdtempSync(join(tmpdir(), "iac-test-home-"));
-const env = { ...process.env, IAC_HOME: process.env.IAC_HOME ?? home };
+// `iac` enables node's compile cache (bin/iac.js); every test project is a new temp directory, so its
+// entries would pile up in the machine's $TMPDIR/node-compile-cache run after run: keep them in the
+// throwaway home instead (a user's own NODE_COMPILE_CACHE is left as it is).
+const env = { ...process.env, IAC_HOME: process.env.IAC_HOME ?? home, NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(home, "node-compile-cache") };
 const status = run(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=300000", ...files], env);
 rmSync(home, { recursive: true, force: true });
 const added = filesUnder(realHome).filter((f) => !before.has(f));
