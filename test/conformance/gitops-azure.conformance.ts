@@ -7,23 +7,27 @@
  * URL form, revision form, files) compared between the targets; the Stack CRD and a Stack with
  * `sourceRef` to it; the controller (in this process) downloads the artifact, verifies its digest,
  * and deploys the program; a push changes Azure; a container group deleted behind iac's back is
- * recreated at the next interval; on the real tier, a second Stack whose `sourceRef` is an
+ * recreated at the next interval; with driftDetection warn, drift only reported; a program that
+ * throws gives Ready=False with its error; on the real tier, a second Stack whose `sourceRef` is an
  * OCIRepository of the program pushed to the local registry as `flux push artifact` pushes it;
- * deleting the Stack destroys what it deployed.
+ * deleting the Stack destroys what it deployed; 20 Stacks reconciled together within their
+ * intervals; `iac controller` killed with -9 during an update and restarted (nothing lost or
+ * duplicated). The checks' outcomes are compared between the targets.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
+import { request as httpsRequest } from "node:https";
 import { after, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
 import { localCredential } from "@iac/azure";
 import { Controller, Kube, objectPath, type StackObject } from "@iac/controller";
 import { parseAllDocuments } from "yaml";
-import { iacProject, show, type IacProject } from "../iac-run.js";
-import { canonical, ROOT, startStack, targets, waitUntil, type Observation, type Stack, type Target } from "./harness.js";
+import { iacProject, show, spawnIac, type IacProject } from "../iac-run.js";
+import { canonical, pushHistory, ROOT, startStack, targets, waitUntil, type Observation, type Stack, type Target } from "./harness.js";
 import { FLUX_MANIFESTS, HERE } from "./scenario.js";
 
 const exec = promisify(execFile);
@@ -32,6 +36,19 @@ const STACK = objectPath({ apiVersion: "iac.dev/v1alpha1", plural: "stacks", nam
 
 const observed = new Map<Target, Observation>();
 const WORKERS = 4;
+
+/** Sets the local cloud's fault rules (`PUT /_iac/faults` on its ARM port). */
+function setFaults(endpoints: { arm: string; ca: string }, rules: unknown[]): Promise<void> {
+  return readFile(endpoints.ca, "utf8").then((ca) => new Promise<void>((resolve, reject) => {
+    const body = JSON.stringify({ rules });
+    const req = httpsRequest(new URL("/_iac/faults", endpoints.arm), { method: "PUT", ca, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`PUT /_iac/faults answered ${res.statusCode}`))));
+    });
+    req.on("error", reject);
+    req.end(body);
+  }));
+}
 
 for (const target of targets()) describe(`gitops-azure on the ${target} Kubernetes and source-controller`, () => {
   const o: Observation = {};
@@ -274,6 +291,103 @@ for (const target of targets()) describe(`gitops-azure on the ${target} Kubernet
     await kube.call("DELETE", STACK);
     await waitUntil("the Stack gone", async () => ((await get()) === undefined ? true : undefined), 120_000, 500).catch((e: Error) => assert.fail(e.message + explain()));
     assert.deepEqual(await groups(), []);
+  });
+
+  it("20 Stacks are reconciled together, each to Ready with its own state, and again at their interval", async () => {
+    // Each program waits, once its resource is declared, until a second one has got as far (a
+    // meeting point on globalThis: the controller runs the programs in this process): had the
+    // updates run one at a time, the first would wait for ever (the timeouts are hang guards).
+    const work = await mkdtemp(join(project.dir, "meet-"));
+    await writeFile(join(work, "iac.yaml"), "name: meet\nmain: index.ts\n");
+    await writeFile(join(work, "index.ts"), `import { RandomString } from "@iac/sdk/random";\nconst word = new RandomString("word", { length: 8 });\nawait (globalThis as any)[Symbol.for("iac.conformance.meeting")]?.();\nexport const value = word.result;\n`);
+    await pushHistory(stack!.git, "iac/meet.git", work, [{ files: {} }]);
+    let arrived = 0;
+    let release!: () => void;
+    const met = new Promise<void>((resolve) => (release = resolve));
+    (globalThis as Record<symbol, unknown>)[Symbol.for("iac.conformance.meeting")] = () => {
+      if (++arrived === 2) release();
+      return met;
+    };
+    const ns = "many";
+    const names = Array.from({ length: 20 }, (_, i) => `many-${i}`);
+    const path = (name?: string) => objectPath({ apiVersion: "iac.dev/v1alpha1", plural: "stacks", namespace: ns, ...(name ? { name } : {}) });
+    const status = (name: string) => kube.get<StackObject>(path(name)).then((s) => s?.status);
+    try {
+      await kube.call("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+      for (const [name, data] of [["git", { username: "git", password: "t" }], ["state", { passphrase: "many stacks passphrase" }]] as const) {
+        await kube.call("POST", `/api/v1/namespaces/${ns}/secrets`, { apiVersion: "v1", kind: "Secret", metadata: { name }, stringData: data });
+      }
+      maxUpdating = 0;
+      await Promise.all(names.map((name) => kube.call("POST", path(), {
+        apiVersion: "iac.dev/v1alpha1", kind: "Stack", metadata: { name, namespace: ns },
+        spec: { git: { url: `${stack!.git}/iac/meet.git`, ref: { branch: "main" }, secretRef: { name: "git" } }, stack: "dev", interval: "20s", backend: { passphraseSecretRef: { name: "state" } } },
+      })));
+      const first = await waitUntil("20 Stacks Ready", async () => {
+        const all = await Promise.all(names.map(status));
+        return all.every((s) => s?.conditions?.find((c) => c.type === "Ready")?.status === "True") ? all : undefined;
+      }, 180_000, 1000).catch((e: Error) => assert.fail(e.message + explain()));
+      const values = new Set(await Promise.all(names.map(async (n) => (await kube.get<{ data: Record<string, string> }>(`/api/v1/namespaces/${ns}/configmaps/${n}-outputs`))!.data["value"])));
+      o["many.ready"] = first.length;
+      o["many.ownState"] = values.size;
+      o["many.overlapped"] = maxUpdating > 1;
+      o["many.withinWorkers"] = maxUpdating <= WORKERS;
+      // Each is reconciled again at its interval: a later update than the first.
+      await waitUntil("each Stack reconciled again at its interval", async () => {
+        const again = await Promise.all(names.map(status));
+        return again.every((s, i) => s?.lastUpdate?.startTime !== undefined && s.lastUpdate.startTime > first[i]!.lastUpdate!.endTime!) ? true : undefined;
+      }, 180_000, 1000).catch((e: Error) => assert.fail(e.message + explain()));
+      o["many.reconciledAgain"] = true;
+      assert.equal(o["many.ownState"], 20, "each Stack has its own state");
+      assert.equal(o["many.overlapped"], true, `updates overlapped (at most ${maxUpdating} at once)`);
+      assert.equal(o["many.withinWorkers"], true, `no more updates at once than workers (${maxUpdating} > ${WORKERS})`);
+    } finally {
+      await Promise.all(names.map((n) => kube.call("DELETE", path(n)).catch(() => undefined)));
+      delete (globalThis as Record<symbol, unknown>)[Symbol.for("iac.conformance.meeting")];
+    }
+  });
+
+  it("`iac controller` killed with -9 while ARM creates the container group, then started again: one container group, Stack Ready, the dead one's lock broken", async () => {
+    // The in-process controller stops: the `iac controller` process below is the only one.
+    await controller?.stop();
+    controller = undefined;
+    const endpoints = JSON.parse(await readFile(stack!.endpointsFile, "utf8")) as { kubeconfig: string; arm: string; ca: string };
+    // The container group's create is slow (the local cloud's fault rules), so the kill lands while ARM creates it.
+    await setFaults(endpoints, [{ service: "arm", method: "PUT", path: "/containerGroups/", latencyMs: 4000, times: 1 }]);
+    const crashPath = objectPath({ apiVersion: "iac.dev/v1alpha1", plural: "stacks", namespace: "flux-system", name: "crash" });
+    const workDir = await mkdtemp(join(project.dir, "crash-"));
+    const child = spawnIac(["controller", "--kubeconfig", endpoints.kubeconfig, "--namespace", "flux-system", "--work-dir", workDir], { cwd: project.dir, stdin: "ignore", env: { IAC_LOCAL_ENDPOINTS: stack!.endpointsFile } });
+    let output = "";
+    child.stdout?.on("data", (d: Buffer) => (output += String(d)));
+    child.stderr?.on("data", (d: Buffer) => (output += String(d)));
+    const exited = new Promise((r) => child.once("exit", r));
+    try {
+      await kube.call("POST", objectPath({ apiVersion: "iac.dev/v1alpha1", plural: "stacks", namespace: "flux-system" }), {
+        apiVersion: "iac.dev/v1alpha1", kind: "Stack", metadata: { name: "crash", namespace: "flux-system" },
+        spec: { sourceRef: { kind: "GitRepository", name: "gitops-azure" }, stack: "crash", interval: "1h", retryInterval: "1s", config: { dnsLabel: { value: "gitops-crash" } }, backend: { passphraseSecretRef: { name: "gitops-azure-state" } } },
+      });
+      // The create has been sent when the stack's journal records a pending create of the container group.
+      await waitUntil("the container group's create in flight", async () => {
+        const { stdout } = await exec("grep", ["-rl", "azure:containerinstance:ContainerGroup", join(workDir, "state")]).catch(() => ({ stdout: "" }));
+        return stdout.includes("journal") ? true : undefined;
+      }, 120_000, 200).catch((e: Error) => assert.fail(`${e.message}\n${output}`));
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      child.kill("SIGKILL");
+      await exited;
+    }
+    o["crash.groupsAfterKill"] = (await groups()).length <= 1;
+    controller = new Controller({ kube, workDir, log: (l) => logs.push(l) });
+    await controller.start();
+    const s = await waitUntil("the Stack Ready", async () => {
+      const s = await kube.get<StackObject>(crashPath);
+      return s?.status?.conditions?.find((c) => c.type === "Ready")?.status === "True" ? s : undefined;
+    }, 120_000, 500).catch(async (e: Error) => assert.fail(`${e.message}\n${JSON.stringify((await kube.get<StackObject>(crashPath))?.status)}${explain()}`));
+    o["crash.ready"] = /^main@sha1:/.test(s.status!.lastAppliedRevision ?? "");
+    o["crash.groups"] = (await groups()).length;
+    const events = await kube.call<{ items: { reason: string; message: string; involvedObject: { name: string } }[] }>("GET", "/api/v1/namespaces/flux-system/events");
+    o["crash.lockBroken"] = events.items.some((e) => e.involvedObject.name === "crash" && /Broke the stack's stale lock/.test(e.message));
+    assert.equal(o["crash.groups"], 1, "exactly one container group: nothing lost, nothing duplicated");
+    assert.equal(o["crash.lockBroken"], true, "the dead controller's lock was broken, and said so");
     await rm(programDir, { recursive: true, force: true });
   });
 });
