@@ -241,7 +241,7 @@ describe("the controller", () => {
     }
   });
 
-  test("a Stack whose sourceRef is a GitRepository deploys the artifact the emulated source-controller serves; one whose sourceRef is an OCIRepository reads its v1 status", async () => {
+  test("a Stack whose sourceRef is a GitRepository deploys the artifact the emulated source-controller serves; one whose sourceRef is an OCIRepository or a Bucket reads its v1 status and verifies the digest", async () => {
     for (const doc of parseAllDocuments(await readFile(GOTK, "utf8"))) {
       const o = doc.toJS() as { kind?: string; metadata?: { name?: string } } | null;
       if (o?.kind === "CustomResourceDefinition" && o.metadata?.name === "gitrepositories.source.toolkit.fluxcd.io") await kube.call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", o);
@@ -282,6 +282,34 @@ describe("the controller", () => {
     });
     const oci = await waitFor("Ready", async () => ((await get("from-oci").then(cond))?.status === "True" ? get("from-oci") : undefined));
     assert.equal(oci!.status!.lastAppliedRevision, ociRevision);
+
+    // A Bucket likewise (v1; its revision is the digest of the bucket's index). The local cloud has
+    // no S3-compatible storage for source-controller to read, so its status is written here too.
+    for (const doc of parseAllDocuments(await readFile(GOTK, "utf8"))) {
+      const o = doc.toJS() as { kind?: string; metadata?: { name?: string } } | null;
+      if (o?.kind === "CustomResourceDefinition" && o.metadata?.name === "buckets.source.toolkit.fluxcd.io") await kube.call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", o);
+    }
+    const bucketPath = objectPath({ apiVersion: "source.toolkit.fluxcd.io/v1", plural: "buckets", namespace: "default" });
+    await waitFor("Buckets served", async () => (await kube.call<{ items: unknown[] }>("GET", bucketPath)).items);
+    await kube.call("POST", bucketPath, { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "Bucket", metadata: { name: "words-bucket" }, spec: { provider: "generic", bucketName: "words", endpoint: "127.0.0.1:1", insecure: true, interval: "1h" } });
+    const bucketRevision = `sha256:${"b".repeat(64)}`;
+    await kube.mergePatch(`${bucketPath}/words-bucket/status`, { status: { artifact: { ...artifact, revision: bucketRevision, path: "bucket/default/words-bucket/x.tar.gz", lastUpdateTime: new Date().toISOString() } } });
+    await kube.call("POST", path(), {
+      apiVersion: "iac.dev/v1alpha1", kind: "Stack", metadata: { name: "from-bucket", namespace: "default" },
+      spec: { sourceRef: { kind: "Bucket", name: "words-bucket" }, stack: "dev", interval: "1h", backend: { passphraseSecretRef: { name: "state" } } },
+    });
+    const bucket = await waitFor("Ready", async () => ((await get("from-bucket").then(cond))?.status === "True" ? get("from-bucket") : undefined));
+    assert.equal(bucket!.status!.lastAppliedRevision, bucketRevision);
+
+    // An artifact whose bytes do not match its advertised digest is refused, not deployed.
+    await kube.mergePatch(`${bucketPath}/words-bucket/status`, { status: { artifact: { ...artifact, digest: `sha256:${"0".repeat(64)}`, revision: `sha256:${"c".repeat(64)}`, path: "bucket/default/words-bucket/y.tar.gz", lastUpdateTime: new Date().toISOString() } } });
+    await kube.mergePatch(path("from-bucket"), { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": "digest-check" } } });
+    const refused = await waitFor("the bad digest refused", async () => {
+      const c = await get("from-bucket").then(cond);
+      return c?.status === "False" ? c : undefined;
+    });
+    assert.match(refused.message ?? "", /digest/i);
+    assert.equal((await get("from-bucket"))!.status!.lastAppliedRevision, bucketRevision, "the last applied revision stays");
   });
 
   test("20 Stacks are reconciled together, each to Ready: their updates run at the same time, at most one per worker", async () => {
