@@ -22,7 +22,7 @@ import { openStateWriter } from "./file-writer.js";
 import { JournalAppender } from "./journal.js";
 import { appendHistoryFile, HISTORY_RETENTION, listHistoryFiles } from "./history.js";
 import { acquireLock, breakLock, lockStatus, lockToken, readLock } from "./lock.js";
-import { emptySnapshot, StateModel } from "./model.js";
+import { emptySnapshot, inDependencyOrder } from "./model.js";
 import { applyJournal, journalHeaderGeneration, nextGeneration, parseSnapshot, readConsistently, type RawState } from "./replay.js";
 import { decryptSecrets, encryptSecrets, secretsProviderOf, withProvider } from "./secret-codec.js";
 import { assertStackEmpty, stackExistsError, stackNotFoundError } from "./stack-errors.js";
@@ -201,7 +201,7 @@ class FileBackend implements Backend {
    */
   private async compact(stack: string, paths: StackPaths, state: Snapshot, previous: RawState): Promise<number> {
     const generation = nextGeneration(previous);
-    const ordered = new StateModel(state).snapshot();
+    const ordered = inDependencyOrder(state);
     const onDisk = { ...ordered, updated: new Date().toISOString(), generation };
     // `JSON.stringify(onDisk, null, 1)`, written a piece at a time: the snapshot of 10,000
     // resources is ~10 MB, which as one string (and its bytes) was the peak of an `up`'s memory.
