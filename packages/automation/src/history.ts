@@ -151,8 +151,16 @@ export async function gitRevision(cwd: string, env: Readonly<Record<string, stri
  * ...), the repository is another user's (git may refuse it), the ref is in neither place (an
  * unborn branch, the reftable format), or anything is not as described.
  */
+/**
+ * `GIT_*` variables that have no say in which repository is found or what its HEAD is (TLS, HTTP,
+ * ssh, prompts, identities, editors, pagers, tracing): set, git need not be asked. Any other
+ * (`GIT_DIR`, `GIT_WORK_TREE`, `GIT_CEILING_DIRECTORIES`, `GIT_CONFIG_*`, `GIT_NAMESPACE`, ...) may
+ * change the answer: git is asked.
+ */
+const GIT_ENV_NOT_ABOUT_HEAD = /^GIT_(SSL_\w+|HTTP_\w+|SSH|SSH_COMMAND|SSH_VARIANT|PROXY_\w+|TERMINAL_PROMPT|ASKPASS|(AUTHOR|COMMITTER)_(NAME|EMAIL|DATE)|EDITOR|SEQUENCE_EDITOR|PAGER|TRACE\w*|FLUSH|PROTOCOL|REDIRECT_\w+|MERGE_\w+|CURL_\w+)$/;
+
 export async function readGitHead(cwd: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<string | "none" | undefined> {
-  if (Object.keys(env).some((k) => k.startsWith("GIT_") && env[k] !== undefined)) return undefined;
+  if (Object.keys(env).some((k) => k.startsWith("GIT_") && env[k] !== undefined && !GIT_ENV_NOT_ABOUT_HEAD.test(k))) return undefined;
   try {
     let dir = resolve(cwd);
     let dotGit: string | undefined;
