@@ -101,22 +101,25 @@ export async function readIfExists(path: string): Promise<string | undefined> {
  * Byte for byte the same as the whole.
  */
 export function* jsonLinesOf(value: Readonly<Record<string, unknown>>, key: string): Generator<string> {
-  const nest = (text: string, indent: string) => text.replaceAll("\n", `\n${indent}`);
+  // Each piece is stringified inside a one-property wrapper at its depth, so that JSON.stringify
+  // indents it as it would in place, and the wrapper's own text is sliced off (no copy of the
+  // piece to re-indent it).
   let first = true;
   yield "{";
   for (const [name, v] of Object.entries(value)) {
     if (name === key && Array.isArray(v) && v.length > 0) {
       yield `${first ? "" : ","}\n ${JSON.stringify(name)}: [`;
       for (let i = 0; i < v.length; i++) {
-        // JSON.stringify writes null for an item it cannot (undefined, a function).
-        yield `${i === 0 ? "" : ","}\n  ${nest(JSON.stringify(v[i], null, 1) ?? "null", "  ")}`;
+        // '{\n "a": [\n  <item>\n ]\n}'; JSON.stringify writes null for an item it cannot (undefined, a function).
+        const wrapped = JSON.stringify({ a: [v[i]] }, null, 1);
+        yield `${i === 0 ? "" : ","}\n  ${wrapped.slice(12, -5)}`;
       }
       yield "\n ]";
     } else {
-      const text = JSON.stringify(v, null, 1);
-      // Properties JSON.stringify leaves out (undefined, functions, symbols) are left out here too.
-      if (text === undefined) continue;
-      yield `${first ? "" : ","}\n ${JSON.stringify(name)}: ${nest(text, " ")}`;
+      // '{\n "a": <value>\n}', or '{}' for a property JSON.stringify leaves out (undefined, a function, a symbol).
+      const wrapped = JSON.stringify({ a: v }, null, 1);
+      if (wrapped === "{}") continue;
+      yield `${first ? "" : ","}\n ${JSON.stringify(name)}: ${wrapped.slice(8, -2)}`;
     }
     first = false;
   }
