@@ -1,6 +1,6 @@
 /**
  * Deletes that come before an update: a resource the program no longer declares is deleted before
- * the update or replace of a resource it depended on (decisions/0014).
+ * the update or replace of a resource it depended on (decisions/0013).
  *
  * Deletes of undeclared resources otherwise run once the program has completed (only then is it
  * known what it no longer declares), after every update. When the update of A takes away what a
