@@ -124,6 +124,32 @@ describe("engine: a resource no longer declared is deleted before the update of 
     assert.deepEqual((await h.state()).resources.map((x) => x.urn).sort(), [URN("a"), URN("d"), URN("e")]);
   });
 
+  test("Ctrl-C during b's early delete: the delete finishes and is recorded, a's update does not start; the next up does it", async () => {
+    await h.program(`const a = new Thing("a", { value: "capable" });\nnew Thing("b", {}, { dependsOn: [a] });\n`);
+    await h.run("up");
+    bNeedsA(h);
+    h.cloud.calls.length = 0;
+    h.cloud.latencyMs = 50;
+    await h.program(`new Thing("a", { value: "plain" });\n`);
+    const stop = new AbortController();
+    const r = await h.run("up", {
+      signal: stop.signal,
+      onEvent: (e) => {
+        h.events.push(e);
+        if (e.kind === "step-start" && e.step.name === "b") stop.abort();
+      },
+    });
+    assert.equal(r.interrupted, true);
+    assert.equal(r.failed, 0);
+    assert.deepEqual(changes(h), ["delete:b"]);
+    assert.ok(h.events.some((e) => e.kind === "step-skipped" && e.step.name === "a" && e.reason === "interrupted"));
+    assert.deepEqual((await h.state()).resources.map((x) => x.urn), [URN("a")]);
+    h.cloud.calls.length = 0;
+    const again = await h.run("up");
+    assert.equal(again.failed, 0);
+    assert.deepEqual(changes(h), ["update:a"]);
+  });
+
   test("a program that fails while planning deletes nothing early: nothing reaches the cloud", async () => {
     await h.program(`const a = new Thing("a", { value: "capable" });\nnew Thing("b", {}, { dependsOn: [a] });\n`);
     await h.run("up");
