@@ -124,6 +124,20 @@ describe("engine: a resource no longer declared is deleted before the update of 
     assert.deepEqual((await h.state()).resources.map((x) => x.urn).sort(), [URN("a"), URN("d"), URN("e")]);
   });
 
+  test("a protected b fails its early delete with the remedy; a is not updated", async () => {
+    await h.program(`const a = new Thing("a", { value: "capable" });\nnew Thing("b", {}, { dependsOn: [a], protect: true });\n`);
+    await h.run("up");
+    h.cloud.calls.length = 0;
+    await h.program(`new Thing("a", { value: "plain" });\n`);
+    const r = await h.run("up");
+    assert.equal(r.failed, 1);
+    assert.deepEqual(changes(h), []);
+    const failed = h.events.find((e) => e.kind === "step-failed");
+    assert.ok(failed?.kind === "step-failed" && failed.step.name === "b" && failed.step.kind === "delete");
+    assert.match(failed.error.message, /iac state unprotect/);
+    assert.ok(h.events.some((e) => e.kind === "step-skipped" && e.step.name === "a"));
+  });
+
   test("Ctrl-C during b's early delete: the delete finishes and is recorded, a's update does not start; the next up does it", async () => {
     await h.program(`const a = new Thing("a", { value: "capable" });\nnew Thing("b", {}, { dependsOn: [a] });\n`);
     await h.run("up");
