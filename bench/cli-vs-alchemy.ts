@@ -1,8 +1,12 @@
 /**
- * The issue-12 targets, measured as a user meets them: the real `iac` binary (packages/cli/bin/iac.js,
- * started as a user starts it, no flag added) on 10,000 resources, beside alchemy (the npm package,
- * installed into bench/node_modules by `npm ci --prefix bench`) running the same topology with a
- * resource that touches no cloud and its default file state store, in the same run, as ratios.
+ * The issue-12 targets, measured as a user meets them: the `iac` a user installs (every package
+ * built and packed by scripts/pack.mjs, the tarballs installed offline into a project outside the
+ * checkout, as test/install.test.ts does; its bin started as a user starts it, no flag added) on
+ * 10,000 resources, beside alchemy (the npm package, installed into bench/node_modules by
+ * `npm ci --prefix bench`) running the same topology with a resource that touches no cloud and its
+ * default file state store, in the same run, as ratios. The checkout's `iac` (packages/cli/bin/iac.js,
+ * which runs the TypeScript sources through tsx: how the project's developers and tests run it) is
+ * measured too, for information (decisions/0012, decision 7).
  *
  * Each command is a fresh process, timed from spawn to exit (node's start included on both sides);
  * its peak RSS is read by a probe module (`--import`) that writes `process.resourceUsage().maxRSS`
@@ -17,11 +21,11 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const IAC = join(ROOT, "packages/cli/bin/iac.js");
+const CHECKOUT_IAC = join(ROOT, "packages/cli/bin/iac.js");
 const ALCHEMY = join(ROOT, "bench/node_modules/alchemy/package.json");
 
 /** Targets of issue 12 (ms, MB). */
@@ -102,12 +106,20 @@ export interface ToolFigures {
   readonly destroy: Measured;
 }
 
-export interface CliComparison {
-  readonly n: number;
+/** One `iac` (installed or the checkout's): its start and the 10,000-resource cycle. */
+export interface IacFigures {
   /** `iac --version` and `iac preview` of an empty program. */
   readonly version: Measured;
   readonly emptyPreview: Measured;
-  readonly iac: ToolFigures;
+  readonly run: ToolFigures;
+}
+
+export interface CliComparison {
+  readonly n: number;
+  /** The `iac` a user installs (the targets are read here). */
+  readonly installed: IacFigures;
+  /** The checkout's `iac` (sources through tsx), for information. */
+  readonly checkout?: IacFigures;
   /** Absent when alchemy is not installed (`npm ci --prefix bench`). */
   readonly alchemy?: ToolFigures;
 }
@@ -130,35 +142,59 @@ function childEnv(home: string): NodeJS.ProcessEnv {
   return env;
 }
 
-export async function compareCli(n: number): Promise<CliComparison> {
-  await mkdir(join(ROOT, ".bench"), { recursive: true });
-  const dir = await mkdtemp(join(ROOT, ".bench", "cli-"));
+/** Time one `iac` in `root` (a folder whose node_modules resolve `@iac/sdk`): version, empty preview, up, no-op preview, destroy. */
+async function measureIac(iac: string, root: string, n: number, env: NodeJS.ProcessEnv, probe: string): Promise<IacFigures> {
+  // An empty project: the fixed cost of the CLI.
+  const empty = join(root, "empty");
+  await mkdir(empty);
+  await writeFile(join(empty, "iac.yaml"), "name: empty\n");
+  await writeFile(join(empty, "package.json"), JSON.stringify({ name: "empty", private: true, type: "module" }));
+  await writeFile(join(empty, "index.ts"), "export {};\n");
+  const version = measure([iac, "--version"], { cwd: empty, env, probe, what: "iac --version" });
+  measure([iac, "preview"], { cwd: empty, env, probe, what: "iac preview (empty, first: creates the stack)" });
+  const emptyPreview = measure([iac, "preview"], { cwd: empty, env, probe, what: "iac preview (empty)" });
+
+  const proj = join(root, "big");
+  await mkdir(proj);
+  await writeFile(join(proj, "bench-provider.ts"), PROVIDER);
+  await writeFile(join(proj, "index.ts"), iacProgram(n));
+  await writeFile(join(proj, "iac.yaml"), "name: bench\n");
+  await writeFile(join(proj, "package.json"), JSON.stringify({ name: "bench", private: true, type: "module" }));
+  const run: ToolFigures = {
+    up: measure([iac, "up", "--yes"], { cwd: proj, env, probe, what: "iac up --yes" }),
+    noopPreview: measure([iac, "preview", "--expect-no-changes"], { cwd: proj, env, probe, what: "iac preview" }),
+    destroy: measure([iac, "destroy", "--yes"], { cwd: proj, env, probe, what: "iac destroy --yes" }),
+  };
+  return { version, emptyPreview, run };
+}
+
+/**
+ * The `iac` a user installs: every package built and packed (scripts/pack.mjs), the tarballs
+ * installed offline into `dir` (outside the checkout); returns its bin.
+ */
+async function installIac(dir: string): Promise<string> {
+  const pack = (await import(join(ROOT, "scripts", "pack.mjs"))) as { packAll: (out: string) => string[]; installInto: (dir: string, tarballs: string[]) => void };
+  const tarballs = pack.packAll(join(dir, "tarballs"));
+  pack.installInto(join(dir, "project"), tarballs);
+  return join(dir, "project", "node_modules", "@iac", "cli", "bin", "iac.js");
+}
+
+export async function compareCli(n: number, options: { checkout?: boolean } = {}): Promise<CliComparison> {
   const home = await mkdtemp(join(tmpdir(), "iac-bench-home-"));
   const probe = join(home, "rss-probe.mjs");
   await writeFile(probe, PROBE);
   const env = childEnv(home);
+  const outside = await mkdtemp(join(tmpdir(), "iac-bench-installed-"));
+  let dir: string | undefined;
   try {
-    // An empty project: the fixed cost of the CLI.
-    const empty = join(dir, "empty");
-    await mkdir(empty);
-    await writeFile(join(empty, "iac.yaml"), "name: empty\n");
-    await writeFile(join(empty, "package.json"), JSON.stringify({ name: "empty", private: true, type: "module" }));
-    await writeFile(join(empty, "index.ts"), "export {};\n");
-    const version = measure([IAC, "--version"], { cwd: empty, env, probe, what: "iac --version" });
-    measure([IAC, "preview"], { cwd: empty, env, probe, what: "iac preview (empty, first: creates the stack)" });
-    const emptyPreview = measure([IAC, "preview"], { cwd: empty, env, probe, what: "iac preview (empty)" });
-
-    const proj = join(dir, "big");
-    await mkdir(proj);
-    await writeFile(join(proj, "bench-provider.ts"), PROVIDER);
-    await writeFile(join(proj, "index.ts"), iacProgram(n));
-    await writeFile(join(proj, "iac.yaml"), "name: bench\n");
-    await writeFile(join(proj, "package.json"), JSON.stringify({ name: "bench", private: true, type: "module" }));
-    const iac: ToolFigures = {
-      up: measure([IAC, "up", "--yes"], { cwd: proj, env, probe, what: "iac up --yes" }),
-      noopPreview: measure([IAC, "preview", "--expect-no-changes"], { cwd: proj, env, probe, what: "iac preview" }),
-      destroy: measure([IAC, "destroy", "--yes"], { cwd: proj, env, probe, what: "iac destroy --yes" }),
-    };
+    if (relative(ROOT, outside).split(/[\\/]/)[0] !== "..") throw new Error(`${outside} is inside the checkout: set TMPDIR to a folder outside it`);
+    const installed = await measureIac(await installIac(outside), join(outside, "project"), n, env, probe);
+    let checkout: IacFigures | undefined;
+    if (options.checkout !== false) {
+      await mkdir(join(ROOT, ".bench"), { recursive: true });
+      dir = await mkdtemp(join(ROOT, ".bench", "cli-"));
+      checkout = await measureIac(CHECKOUT_IAC, dir, n, env, probe);
+    }
 
     let alchemy: ToolFigures | undefined;
     if (existsSync(ALCHEMY)) {
@@ -178,28 +214,35 @@ export async function compareCli(n: number): Promise<CliComparison> {
         await rm(adir, { recursive: true, force: true });
       }
     }
-    return { n, version, emptyPreview, iac, ...(alchemy ? { alchemy } : {}) };
+    return { n, installed, ...(checkout ? { checkout } : {}), ...(alchemy ? { alchemy } : {}) };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    await rm(outside, { recursive: true, force: true });
     await rm(home, { recursive: true, force: true });
   }
 }
 
-/** The table: iac, its target, alchemy, and iac/alchemy. */
+/** The table: iac, its target, alchemy, and iac/alchemy; then the checkout's iac. */
 export function formatComparison(c: CliComparison): string[] {
   const lines: string[] = [];
   const mark = (v: number, target: number) => (v <= target ? "ok" : "OVER");
-  lines.push(`CLI (real iac binary, N=${c.n}):  iac --version=${c.version.ms}ms (target ${TARGETS.version}, ${mark(c.version.ms, TARGETS.version)})  empty preview=${c.emptyPreview.ms}ms (target ${TARGETS.emptyPreview}, ${mark(c.emptyPreview.ms, TARGETS.emptyPreview)})`);
   const rows: [string, keyof ToolFigures, number][] = [
     ["up", "up", TARGETS.up],
     ["no-op preview", "noopPreview", TARGETS.noopPreview],
     ["destroy", "destroy", TARGETS.destroy],
   ];
+  const i = c.installed;
+  lines.push(`CLI, installed from the packed tarballs (N=${c.n}):  iac --version=${i.version.ms}ms (target ${TARGETS.version}, ${mark(i.version.ms, TARGETS.version)})  empty preview=${i.emptyPreview.ms}ms (target ${TARGETS.emptyPreview}, ${mark(i.emptyPreview.ms, TARGETS.emptyPreview)})`);
   for (const [label, key, target] of rows) {
-    const i = c.iac[key];
+    const m = i.run[key];
     const a = c.alchemy?.[key];
-    const ratio = a ? `  iac/alchemy=${(i.ms / a.ms).toFixed(2)} (alchemy ${a.ms}ms, ${a.rssMb}MB)` : "  (alchemy not installed: npm ci --prefix bench)";
-    lines.push(`  ${label.padEnd(14)} iac=${i.ms}ms (target ${target}, ${mark(i.ms, target)})  peakRSS=${i.rssMb}MB (target ${TARGETS.rss}, ${mark(i.rssMb, TARGETS.rss)})${ratio}`);
+    const ratio = a ? `  iac/alchemy=${(m.ms / a.ms).toFixed(2)} (alchemy ${a.ms}ms, ${a.rssMb}MB)` : "  (alchemy not installed: npm ci --prefix bench)";
+    lines.push(`  ${label.padEnd(14)} iac=${m.ms}ms (target ${target}, ${mark(m.ms, target)})  peakRSS=${m.rssMb}MB (target ${TARGETS.rss}, ${mark(m.rssMb, TARGETS.rss)})${ratio}`);
+  }
+  const k = c.checkout;
+  if (k) {
+    lines.push(`CLI of the checkout (sources through tsx, for information):  iac --version=${k.version.ms}ms  empty preview=${k.emptyPreview.ms}ms`);
+    for (const [label, key] of rows) lines.push(`  ${label.padEnd(14)} iac=${k.run[key].ms}ms  peakRSS=${k.run[key].rssMb}MB`);
   }
   return lines;
 }

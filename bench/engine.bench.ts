@@ -15,7 +15,8 @@
  *
  * `npm run bench -- --latency 20` runs only the cases at that latency; `--cli-only` only the CLI
  * comparison with alchemy (bench/cli-vs-alchemy.ts, run first; `BENCH_CLI_N` sets its N, default
- * 10,000), `--engine-only` everything but it.
+ * 10,000; the targets are read on the installed CLI, the checkout's is measured too unless
+ * `--installed-only`), `--engine-only` everything but it.
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -236,7 +237,7 @@ async function main(): Promise<void> {
     [1000, 20, IAC_NODE_FLAGS, 1000, 5],
   ];
   // First the issue-12 targets through the real CLI, beside alchemy (bench/cli-vs-alchemy.ts).
-  const cli = args.includes("--engine-only") || args.includes("--latency") ? undefined : await compareCli(Number(process.env.BENCH_CLI_N ?? 10000));
+  const cli = args.includes("--engine-only") || args.includes("--latency") ? undefined : await compareCli(Number(process.env.BENCH_CLI_N ?? 10000), { checkout: !args.includes("--installed-only") });
   if (cli) for (const line of formatComparison(cli)) console.log(line);
   if (args.includes("--cli-only")) {
     console.log(JSON.stringify({ bench: "engine", cli }));

@@ -141,7 +141,8 @@ export function installInto(dir, tarballs) {
     const name = key.slice(key.lastIndexOf("node_modules/") + "node_modules/".length);
     packages[target] = rest.resolved ? rest : { ...rest, resolved: `https://registry.npmjs.org/${name}/-/${name.split("/").pop()}-${rest.version}.tgz` };
   }
-  const manifest = { name: "iac-install-check", private: true, type: "module", dependencies: deps };
+  // As `iac new` writes it: esbuild's install script reviewed (npm 11.16+ lists unreviewed ones).
+  const manifest = { name: "iac-install-check", private: true, type: "module", dependencies: deps, allowScripts: { esbuild: true } };
   writeFileSync(join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   const lock = { name: manifest.name, lockfileVersion: 3, requires: true, packages: { "": { name: manifest.name, dependencies: deps }, ...packages } };
   writeFileSync(join(dir, "package-lock.json"), `${JSON.stringify(lock, null, 2)}\n`);

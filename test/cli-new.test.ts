@@ -30,6 +30,8 @@ test("iac new random creates the five files, a strict tsconfig, and a program th
   assert.equal(pkg.type, "module");
   assert.deepEqual(Object.keys(pkg.dependencies), ["@iac/sdk"]);
   assert.ok(pkg.devDependencies["@iac/cli"]);
+  // esbuild's install script is reviewed: npm 11.16+ does not list it, npm 12 does not skip it.
+  assert.deepEqual((pkg as { allowScripts?: unknown }).allowScripts, { esbuild: true });
   assert.match(await readFile(join(base, "my-app", "iac.yaml"), "utf8"), /^name: my-app$/m);
   assert.equal((JSON.parse(await readFile(join(base, "my-app", "tsconfig.json"), "utf8")) as { compilerOptions: { strict: boolean } }).compilerOptions.strict, true);
   assert.match(await readFile(join(base, "my-app", ".gitignore"), "utf8"), /^node_modules\/$/m);

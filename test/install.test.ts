@@ -80,6 +80,19 @@ test("the installed iac prints its version, and previews, deploys and destroys a
   assert.match(destroy.out, /Resources: 3 deleted/);
 });
 
+test("the installed iac compiles the program without esbuild's worker thread (a second V8 isolate), unless the user set it", async () => {
+  const program = join(dir, "project", "index.ts");
+  const before = await readFile(program, "utf8");
+  try {
+    await writeFile(program, `${before}\nexport const esbuildWorkers = process.env.ESBUILD_WORKER_THREADS ?? "unset";\n`);
+    const r = iac(["preview", "--local"]);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /esbuildWorkers: +"0"/);
+  } finally {
+    await writeFile(program, before);
+  }
+});
+
 test("the installed iac type-checks the program (TypeScript 7 ships with it)", async () => {
   await writeFile(join(dir, "project", "index.ts"), `${PROGRAM}\nexport const typo = name.lenght;\n`);
   const r = iac(["preview"]);

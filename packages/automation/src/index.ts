@@ -5,7 +5,7 @@
  */
 export { LocalWorkspace, backendUrlOf, BACKEND_URL_ENV, type LocalProgramArgs, type InlineProgramArgs, type LocalWorkspaceOptions } from "./local-workspace.js";
 export { SECRET_MASK, type ConfigValue, type RawConfigValue, type ConfigEntry } from "./stack-config.js";
-export { Stack, type OperationOptions, type PreviewOptions, type UpOptions, type DestroyOptions, type RefreshOptions, type PreviewRefreshOptions } from "./stack.js";
+export { Stack, splitFailures, type OperationOptions, type PreviewOptions, type UpOptions, type DestroyOptions, type RefreshOptions, type PreviewRefreshOptions } from "./stack.js";
 export { startLocalCloud, type LocalCloudHandle } from "./local-cloud.js";
 export type { PulumiFn } from "./inline-program.js";
 export type { OutputValue, OutputMap, UpdateSummary, UpdateOutcome, UpdateResult, PreviewResult, UpResult, DestroyResult, RefreshResult } from "./results.js";

@@ -292,9 +292,10 @@ export class Stack {
 }
 
 /**
- * The engine's `failed` split as the CLI splits it (its renderer's `splitFailures`): the resources
- * that failed (a failed step, or an error the engine reported about a resource), and whether the
- * program itself failed (it threw, reported an error, or does not compile).
+ * The engine's `failed` count split in two: the resources that failed (a failed step, or an error
+ * the engine reported about a resource: `failedUrns`), and whether the program itself failed (it
+ * threw, reported an error, or does not compile), which is no resource's failure. The CLI's
+ * renderers count with it too, so the summary, the history and the CLI agree.
  */
 export function splitFailures(engineFailed: number, failedUrns: ReadonlySet<string>): { readonly failed: number; readonly programError: boolean } {
   const failed = Math.min(engineFailed, failedUrns.size);

@@ -76,6 +76,13 @@ test("unsure (an unborn branch, git pointed elsewhere by the environment): git i
 
   const work = await repo(t);
   assert.equal(await readGitHead(work, { GIT_DIR: join(dir, ".git") }), undefined);
+  assert.equal(await readGitHead(work, { GIT_CEILING_DIRECTORIES: dir, GIT_SSL_CAINFO: "/x" }), undefined);
+});
+
+test("git's TLS, prompt or identity settings in the environment do not make the files unsure", async (t) => {
+  const work = await repo(t);
+  const env = { GIT_SSL_CAINFO: "/etc/ssl/certs/ca-certificates.crt", GIT_TERMINAL_PROMPT: "0", GIT_AUTHOR_NAME: "a", GIT_TRACE: "0" };
+  assert.equal(await readGitHead(work, env), git(work, "rev-parse", "HEAD"));
 });
 
 test("outside any repository: none, as git says", async (t) => {

@@ -74,6 +74,14 @@ if (existsSync(join(here, "..", "src", "main.ts"))) {
   register();
   ({ main } = await import("../src/main.ts"));
 } else {
+  // Installed, the CLI is JavaScript and tsx compiles only the program's own TypeScript, through
+  // esbuild's synchronous API, which by default runs esbuild in a worker thread: a second V8 isolate
+  // that stays for the rest of the process (~30 MB of an `up`'s peak RSS, issue 12) to serve the few
+  // files a run compiles (tsx keeps them on disk: later runs compile none). Without the worker,
+  // esbuild runs as a child process per file: no slower for a first run of a 21-file program
+  // (decisions/0012, decision 8). Not in a checkout, where tsx compiles the CLI's own hundreds of
+  // files on a cold cache. A user's own setting is kept.
+  process.env.ESBUILD_WORKER_THREADS ??= "0";
   ({ main } = await import("../dist/main.js"));
 }
 process.exitCode = await main(argv);

@@ -71,8 +71,9 @@ export class Deployment {
   readonly providers: ProviderRegistry;
   readonly limiter: Limiter;
   /**
-   * Steps between their `begin` and the end of their cloud call: twice `--parallel`, so that up to
-   * `--parallel` steps have a durable `begin` while they wait for a `--parallel` slot (steps.ts inSlot).
+   * Steps between their `begin` and the end of their cloud call: four times `--parallel`, so that up
+   * to three times `--parallel` steps have a durable `begin` while they wait for a `--parallel` slot
+   * (steps.ts inSlot; run.ts LOOKAHEAD_PER_SLOT).
    */
   readonly lookahead: Limiter;
   /**

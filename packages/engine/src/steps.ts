@@ -428,11 +428,11 @@ type SlotResult<T> = { readonly handle: OperationHandle; readonly outcome: { rea
 /**
  * `begin`, then the provider call in a `--parallel` slot. The slot bounds the calls in the cloud,
  * not the journal's flushes: a step writes its `begin` in a slot of {@link Deployment.lookahead}
- * (twice `--parallel`) and takes a `--parallel` slot once it is durable, so the begins of up to
- * `--parallel` steps beyond those in the cloud share a flush with the running ones' records, and a
+ * (four times `--parallel`) and takes a `--parallel` slot once it is durable, so the begins of up to
+ * three times `--parallel` steps beyond those in the cloud share a flush with the running ones' records, and a
  * slot that frees passes to a step whose `begin` is already durable (with a provider answering at
  * once, a slot held through its own flush made the run wait on about one flush per `--parallel`
- * steps; decisions/0012). The cost: a crash may leave up to twice `--parallel` operations pending
+ * steps; decisions/0012). The cost: a crash may leave up to four times `--parallel` operations pending
  * that never reached the cloud (it was `--parallel`: those whose `begin` was being flushed); each
  * resolves as any pending operation does (pending.ts: a create's `find` finds nothing and it is
  * cleared with a note; an update or delete reads the object back), except a create of a provider

@@ -18,6 +18,7 @@
  * refresh runs no program). A process started with either flag is left as it is.
  */
 import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 
 /** Semi-space size the young generation is held to (MB): what `iac` also gives node as a flag. */
 export const SEMI_SPACE_MB = 16;
@@ -67,4 +68,29 @@ export class YoungGenerationCap {
       this.#done = true;
     }
   }
+}
+
+let gc: (() => void) | null | undefined;
+
+/**
+ * A full garbage collection, now: for the points where the engine knows that most of the heap has
+ * just become garbage (the end of `up`'s planning pass). Uses `globalThis.gc` when node was started
+ * with `--expose-gc`; otherwise exposes it (`--expose-gc` given at run time takes effect for contexts
+ * created afterwards, so a fresh context hands it out). Where that is not possible, does nothing.
+ */
+export function collectGarbage(): void {
+  if (gc === undefined) {
+    try {
+      const own = (globalThis as { gc?: () => void }).gc;
+      if (typeof own === "function") gc = own;
+      else {
+        setFlagsFromString("--expose-gc");
+        const exposed = runInNewContext("typeof gc === 'function' ? gc : undefined") as (() => void) | undefined;
+        gc = exposed ?? null;
+      }
+    } catch {
+      gc = null;
+    }
+  }
+  gc?.();
 }

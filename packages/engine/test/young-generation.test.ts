@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
-import { YoungGenerationCap } from "../src/young-generation.js";
+import { collectGarbage, YoungGenerationCap } from "../src/young-generation.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/young-generation-child.ts", import.meta.url));
 
@@ -31,4 +31,13 @@ test("a process given --max-semi-space-size (or the growth factor) by its user i
   assert.equal(new YoungGenerationCap({ execArgv: ["--max-semi-space-size=64"], nodeOptions: "" }).held, true);
   assert.equal(new YoungGenerationCap({ execArgv: [], nodeOptions: "--semi-space-growth-factor=4" }).held, true);
   assert.equal(new YoungGenerationCap({ execArgv: [], nodeOptions: "" }).held, false);
+});
+
+test("collectGarbage collects, without node's --expose-gc: an object no longer referenced is gone", async () => {
+  // Not in the first job: a WeakRef's target is kept until the job that created the WeakRef ends.
+  const ref = await new Promise<WeakRef<object>>((resolve) => setImmediate(() => resolve(new WeakRef({ big: new Array(1000).fill(0) }))));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(process.execArgv.includes("--expose-gc"), false);
+  collectGarbage();
+  assert.equal(ref.deref(), undefined);
 });

@@ -71,6 +71,9 @@ export function newProject(options: NewOptions): Promise<number> {
         type: "module",
         dependencies: Object.fromEntries(["@iac/sdk", ...spec.packages].sort().map((p) => [p, version])),
         devDependencies: { "@iac/cli": version, "@types/node": "^24.0.0" },
+        // npm 11.16+ lists dependencies whose install scripts were not reviewed, and npm 12 skips
+        // them: esbuild's (tsx compiles the program with it) only checks its binary, reviewed here.
+        allowScripts: { esbuild: true },
       }),
       "iac.yaml": `# ${spec.describe} (\`iac new ${template}\`).\nname: ${name}\nmain: index.ts\n`,
       "tsconfig.json": json(TSCONFIG),

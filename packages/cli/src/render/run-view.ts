@@ -53,14 +53,8 @@ export function failedResource(event: EngineEvent): string | undefined {
   return undefined;
 }
 
-/**
- * The engine's `failed` count split in two: the resources that failed, and whether the program
- * itself failed (it threw, reported an error, or does not compile), which is no resource's failure.
- */
-export function splitFailures(engineFailed: number, failedUrns: ReadonlySet<string>): { readonly failed: number; readonly programError: boolean } {
-  const failed = Math.min(engineFailed, failedUrns.size);
-  return { failed, programError: engineFailed > failed };
-}
+/** The engine's `failed` count split into resources and the program's own error, as the automation API counts. */
+export { splitFailures } from "@iac/automation";
 
 /** Marker of a skipped resource, in place of a step symbol (the step it would have had never ran). */
 export const SKIPPED_MARK = "⊘";

@@ -22,7 +22,7 @@ import { acquireBlobLock, blobLockStatus, breakBlobLock, readBlobLock } from "./
 import { decodeHistoryEntry, decodeHistorySummary, encodeHistoryEntry, expiredHistoryNames, HISTORY_RETENTION, HISTORY_SUMMARY_BYTES, historyName, newestHistoryNames, nextHistorySeq, sortHistoryNames } from "./history.js";
 import { StateCorruptError, StateError } from "./errors.js";
 import { openStateWriter } from "./file-writer.js";
-import { emptySnapshot, StateModel } from "./model.js";
+import { emptySnapshot, inDependencyOrder } from "./model.js";
 import { journalHeaderGeneration, nextGeneration, readConsistently, replay, type RawState as StoredState } from "./replay.js";
 import { decryptSecrets, encryptSecrets, secretsProviderOf, withProvider } from "./secret-codec.js";
 import { assertStackEmpty, stackExistsError, stackNotFoundError } from "./stack-errors.js";
@@ -291,7 +291,7 @@ class AzblobBackend implements Backend {
    */
   private async compact(blobs: StackBlobs, state: Snapshot, previous: RawState, options: { readonly backup?: boolean } = {}): Promise<void> {
     const generation = nextGeneration(previous);
-    const ordered = new StateModel(state).snapshot();
+    const ordered = inDependencyOrder(state);
     const stored = { ...ordered, updated: new Date().toISOString(), generation };
     if (previous.snapshot !== undefined && options.backup !== false) {
       await uploadText(blobs.backup, previous.snapshot.text).catch((e: unknown) => {

@@ -17,12 +17,12 @@ import { pathToFileURL } from "node:url";
 import { StateCorruptError, StateError } from "./errors.js";
 import { pidAlive, withFileMutex } from "./file-mutex.js";
 import { fsErrorOf, withFsErrors } from "./fs-errors.js";
-import { fsyncDir, readIfExists, removeIfExists, TEMP_MARKER, writeFileAtomic } from "./fs-util.js";
+import { fsyncDir, jsonLinesOf, readIfExists, removeIfExists, TEMP_MARKER, writeFileAtomic } from "./fs-util.js";
 import { openStateWriter } from "./file-writer.js";
 import { JournalAppender } from "./journal.js";
 import { appendHistoryFile, HISTORY_RETENTION, listHistoryFiles } from "./history.js";
 import { acquireLock, breakLock, lockStatus, lockToken, readLock } from "./lock.js";
-import { emptySnapshot, StateModel } from "./model.js";
+import { emptySnapshot, inDependencyOrder } from "./model.js";
 import { applyJournal, journalHeaderGeneration, nextGeneration, parseSnapshot, readConsistently, type RawState } from "./replay.js";
 import { decryptSecrets, encryptSecrets, secretsProviderOf, withProvider } from "./secret-codec.js";
 import { assertStackEmpty, stackExistsError, stackNotFoundError } from "./stack-errors.js";
@@ -201,9 +201,11 @@ class FileBackend implements Backend {
    */
   private async compact(stack: string, paths: StackPaths, state: Snapshot, previous: RawState): Promise<number> {
     const generation = nextGeneration(previous);
-    const ordered = new StateModel(state).snapshot();
+    const ordered = inDependencyOrder(state);
     const onDisk = { ...ordered, updated: new Date().toISOString(), generation };
-    const text = `${JSON.stringify(onDisk, null, 1)}\n`;
+    // `JSON.stringify(onDisk, null, 1)`, written a piece at a time: the snapshot of 10,000
+    // resources is ~10 MB, which as one string (and its bytes) was the peak of an `up`'s memory.
+    const text = () => jsonLinesOf(onDisk, "resources");
     // Compare-and-swap, as the azblob backend does with If-Match: the snapshot is replaced only if
     // it is still the one this writer read, under a lock that is still its own. Checked before the
     // backup is touched, and again with the rename under the snapshot's mutex, so that of two
@@ -212,7 +214,7 @@ class FileBackend implements Backend {
     await check();
     await withFsErrors({ action: `write the state of stack "${stack}"`, path: paths.dir }, async () => {
       if (previous.snapshot !== undefined) await writeFileAtomic(paths.backup, previous.snapshot.text);
-      await writeFileAtomic(paths.snapshot, text, {
+      await writeFileAtomic(paths.snapshot, text(), {
         renameGuard: (rename) =>
           withFileMutex({ path: paths.snapshot, what: `write the state of stack "${stack}"` }, async () => {
             await check();
@@ -232,7 +234,7 @@ class FileBackend implements Backend {
    * read (its snapshot was replaced) or holds the lock this backend took; this writer's state is
    * then saved beside the snapshot, so that nothing it recorded is lost.
    */
-  private async assertUnchanged(stack: string, paths: StackPaths, previous: RawState, text: string): Promise<void> {
+  private async assertUnchanged(stack: string, paths: StackPaths, previous: RawState, text: () => Iterable<string>): Promise<void> {
     const problems: string[] = [];
     const held = this.held.get(stack);
     if (held !== undefined) {
@@ -243,7 +245,7 @@ class FileBackend implements Backend {
     if (current !== previous.snapshot?.text) problems.push(`${paths.snapshot} was replaced`);
     if (problems.length === 0) return;
     const aside = `${paths.snapshot}.conflict-${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`;
-    const saved = await writeFileAtomic(aside, text).then(
+    const saved = await writeFileAtomic(aside, text()).then(
       () => `This run's state is saved in ${aside}: the cloud may hold resources that only that file records.`,
       (error: unknown) => `This run's state could not be saved aside either (${(error as Error).message}): the cloud may hold resources the state does not record.`,
     );

@@ -20,14 +20,18 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** How much text {@link writeFileAtomic} gathers from an iterable before each `write`. */
+const WRITE_CHUNK_CHARS = 1 << 20;
+
 /**
  * Replace `path` with `data` atomically: write a temp file in the same directory, fsync it,
  * rename it over `path`, fsync the directory. A crash leaves the old file or the new one, plus at
- * worst a temp file that nobody reads.
+ * worst a temp file that nobody reads. `data` may be an iterable of strings (the file is their
+ * concatenation), written ~1 MB at a time: a large file is never one string in memory.
  */
 export async function writeFileAtomic(
   path: string,
-  data: string | Uint8Array,
+  data: string | Uint8Array | Iterable<string>,
   options?: {
     readonly mode?: number;
     /** Wraps the rename (e.g. a compare-and-swap under a mutex); it must call `rename` or throw. */
@@ -38,7 +42,21 @@ export async function writeFileAtomic(
   const temp = join(dir, `${basename(path)}${TEMP_MARKER}${process.pid}-${randomBytes(4).toString("hex")}`);
   const handle = await open(temp, "wx", options?.mode ?? 0o644);
   try {
-    await handle.writeFile(data);
+    if (typeof data === "string" || data instanceof Uint8Array) await handle.writeFile(data);
+    else {
+      let pending: string[] = [];
+      let size = 0;
+      for (const piece of data) {
+        pending.push(piece);
+        size += piece.length;
+        if (size >= WRITE_CHUNK_CHARS) {
+          await handle.write(pending.join(""));
+          pending = [];
+          size = 0;
+        }
+      }
+      if (size > 0) await handle.write(pending.join(""));
+    }
     await handle.sync();
   } catch (error) {
     await handle.close();
@@ -75,4 +93,32 @@ export async function readIfExists(path: string): Promise<string | undefined> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
+}
+
+/**
+ * The text of `JSON.stringify(value, null, 1)` followed by a newline, in pieces: one for each item
+ * of the array `value[key]` (a snapshot's resources), so that a large state is never one string.
+ * Byte for byte the same as the whole.
+ */
+export function* jsonLinesOf(value: Readonly<Record<string, unknown>>, key: string): Generator<string> {
+  const nest = (text: string, indent: string) => text.replaceAll("\n", `\n${indent}`);
+  let first = true;
+  yield "{";
+  for (const [name, v] of Object.entries(value)) {
+    if (name === key && Array.isArray(v) && v.length > 0) {
+      yield `${first ? "" : ","}\n ${JSON.stringify(name)}: [`;
+      for (let i = 0; i < v.length; i++) {
+        // JSON.stringify writes null for an item it cannot (undefined, a function).
+        yield `${i === 0 ? "" : ","}\n  ${nest(JSON.stringify(v[i], null, 1) ?? "null", "  ")}`;
+      }
+      yield "\n ]";
+    } else {
+      const text = JSON.stringify(v, null, 1);
+      // Properties JSON.stringify leaves out (undefined, functions, symbols) are left out here too.
+      if (text === undefined) continue;
+      yield `${first ? "" : ","}\n ${JSON.stringify(name)}: ${nest(text, " ")}`;
+    }
+    first = false;
+  }
+  yield first ? "}\n" : "\n}\n";
 }

@@ -37,7 +37,7 @@ import { openStateWriter } from "./file-writer.js";
 import { GroupCommit } from "./group-commit.js";
 import { decodeHistoryEntry, encodeHistoryEntry, expiredHistoryNames, historyName, HISTORY_RETENTION, newestHistoryNames, sortHistoryNames } from "./history.js";
 import type { JournalHeader } from "./model.js";
-import { StateModel } from "./model.js";
+import { inDependencyOrder } from "./model.js";
 import { nextGeneration, readConsistently, replay, type RawState as StoredState } from "./replay.js";
 import { decryptSecrets, encryptSecrets, secretsProviderOf, withProvider } from "./secret-codec.js";
 import { assertStackEmpty, stackExistsError, stackNotFoundError } from "./stack-errors.js";
@@ -524,7 +524,7 @@ class KubernetesBackend implements Backend {
   private async compact(stack: string, state: Snapshot, previous: RawState): Promise<void> {
     const base = this.base(stack);
     const generation = nextGeneration(previous);
-    const text = `${JSON.stringify({ ...new StateModel(state).snapshot(), updated: new Date().toISOString(), generation })}\n`;
+    const text = `${JSON.stringify({ ...inDependencyOrder(state), updated: new Date().toISOString(), generation })}\n`;
     const bytes = Buffer.from(text, "utf8");
     const pieces: string[] = [];
     for (let at = 0; at < bytes.length; ) {
