@@ -21,7 +21,8 @@ export interface IacResult {
 /**
  * A provider for tests, `test:index:Thing`: updates in place (unlike random, which replaces), and
  * keeps its "cloud" in `cloud/<id>.json` inside the project so tests can count what exists.
- * `delayMs` in the inputs slows create and update down (to give a kill something to interrupt).
+ * `delayMs` in the inputs slows create and update down (to give a kill something to interrupt);
+ * `deleteDelayMs` and `needsCapable` are for deletes (see its `delete`).
  */
 export const THING_PROVIDER = `
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
@@ -79,7 +80,19 @@ export const iacProviders = {
         await store(join(cloud, id + ".json"), { urn: ctx.urn, inputs: news });
         return { outputs: { ...news } };
       },
-      async delete(id) { await rm(join(cloud, id + ".json"), { force: true }); },
+      // \`deleteDelayMs\` slows a delete down; \`needsCapable\` (a URN) refuses it once that object's
+      // value is no longer "capable" (as Flux's image objects need their controllers to go away).
+      async delete(id, olds) {
+        await sleep(olds.inputs.deleteDelayMs ?? 0);
+        const needs = olds.inputs.needsCapable;
+        if (typeof needs === "string") {
+          for (const name of await objects(cloud)) {
+            const record = JSON.parse(await readFile(join(cloud, name), "utf8"));
+            if (record.urn === needs && record.inputs.value !== "capable") throw new Error(id + " cannot be deleted: " + needs + " is no longer capable");
+          }
+        }
+        await rm(join(cloud, id + ".json"), { force: true });
+      },
     };
     return { provider: (type) => (type === "test:index:Thing" ? thing : undefined) };
   },

@@ -91,10 +91,9 @@ const image = config.get("image") ?? (localRegistry === undefined ? undefined : 
 const imageAutomation = config.getBoolean("imageAutomation") ?? (image !== undefined && (mode === "extension" || config.get("manifests") === undefined));
 /**
  * With `flux: extension`, whether its settings enable the image controllers (config
- * `imageControllers`, default `imageAutomation`). An `up` updates the extension before it deletes
- * what the program dropped, so turning image automation off in one `up` would remove the
- * controllers before the image objects, whose Flux finalizers nobody then removes: turn it off with
- * `imageControllers true` first, then drop that key.
+ * `imageControllers`, default `imageAutomation`). Turning image automation off is one `up`: the
+ * image objects depend on the extension, so the engine deletes them (their controllers still
+ * remove their Flux finalizers) before the extension's update removes the controllers.
  */
 const imageControllers = config.getBoolean("imageControllers") ?? imageAutomation;
 if (imageAutomation && image === undefined) throw new Error("imageAutomation needs the image to scan: iac config set image <registry>/<name> (the local cloud's registry is the default under --local)");

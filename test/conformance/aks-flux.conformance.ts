@@ -12,7 +12,9 @@
  * extension installs Flux on that Kubernetes API (the image controllers too: the program's
  * `imageAutomation` sets the extension's settings) and the fluxConfiguration's objects apply the same
  * overlays, with the compliance AKS reports; a later build pushed -> fluxbot's commit through the
- * configuration's GitRepository -> the dev Deployment; destroy.
+ * configuration's GitRepository -> the dev Deployment; destroy. Both ways, image automation is then
+ * turned off in one `up`: the image objects' deletes end before Flux's update (FluxBootstrap's
+ * componentsExtra, the extension's settings) removes the controllers that remove their finalizers.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -102,6 +104,40 @@ async function observeGone(run: ScenarioRun, prefix: string): Promise<void> {
   run.o[`${prefix}.destroy.namespaces`] = await ours();
   assert.deepEqual(run.o[`${prefix}.destroy.fluxCrds`], [], "Flux's CRDs are uninstalled");
   assert.deepEqual(run.o[`${prefix}.destroy.namespaces`], [], "flux-system and the app's namespaces are gone");
+}
+
+/**
+ * Image automation turned off in one `up --json` (`imageAutomation false`): the image objects' deletes
+ * all end before the update of `flux` (FluxBootstrap, or the extension) starts, so their controllers
+ * still remove their Flux finalizers; then no image object and no image controller is left.
+ */
+async function imageAutomationOff(run: ScenarioRun, prefix: string, isFlux: (type: string) => boolean): Promise<void> {
+  await run.config({ imageAutomation: "false" });
+  const r = await run.iac(["up", "--local", "--yes", "--json"]);
+  run.o[`${prefix}.imageOff.exitCode`] = r.code;
+  assert.equal(r.code, 0, run.explain(r));
+  const events = r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { kind: string; step?: { type: string; kind: string } });
+  const deletes = events.flatMap((e, i) => (e.kind === "step-done" && e.step?.kind === "delete" && /:Image(Repository|Policy|UpdateAutomation)$/.test(e.step.type) ? [i] : []));
+  const update = events.findIndex((e) => e.kind === "step-start" && e.step?.kind === "update" && isFlux(e.step.type));
+  run.o[`${prefix}.imageOff.deletes`] = deletes.length;
+  run.o[`${prefix}.imageOff.deletesBeforeFluxUpdate`] = update >= 0 && deletes.length > 0 && Math.max(...deletes) < update;
+  const left = async () => {
+    const objects: string[] = [];
+    for (const kind of ["ImageRepository", "ImagePolicy", "ImageUpdateAutomation"]) {
+      // The image CRDs may be gone with the image controllers (FluxBootstrap's componentsExtra): nothing is left then.
+      const list = await run.stack.client.list("image.toolkit.fluxcd.io/v1", kind, { namespace: "flux-system" }).catch(() => []);
+      objects.push(...list.map((o) => `${kind}/${o.metadata.name ?? ""}`));
+    }
+    const controllers = (await run.stack.client.list("apps/v1", "Deployment", { namespace: "flux-system" })).map((d) => d.metadata.name ?? "").filter((n) => n.startsWith("image-"));
+    return { objects: objects.sort(), controllers: controllers.sort() };
+  };
+  await waitUntil("the image controllers to go", async () => ((await left()).controllers.length === 0 ? true : undefined), run.timeout(120_000, 30_000)).catch(() => undefined);
+  const now = await left();
+  run.o[`${prefix}.imageOff.imageObjects`] = now.objects;
+  run.o[`${prefix}.imageOff.imageControllers`] = now.controllers;
+  assert.equal(run.o[`${prefix}.imageOff.deletes`], 4, run.explain(r));
+  assert.equal(run.o[`${prefix}.imageOff.deletesBeforeFluxUpdate`], true, run.explain(r));
+  assert.deepEqual(now, { objects: [], controllers: [] });
 }
 
 async function armClient(run: ScenarioRun): Promise<ResourceManagementClient> {
@@ -275,6 +311,10 @@ scenario("aks-flux", {
     assert.equal(run.o["alert.afterRevert.dev.ready"], "True/ReconciliationSucceeded");
   });
 
+  it("image automation turned off in one up: the image objects go while their controllers still run, then FluxBootstrap's update drops them", async () => {
+    await imageAutomationOff(run, "bootstrap", (t) => t === "flux:index:FluxBootstrap");
+  });
+
   it("destroy uninstalls Flux before the cluster goes, and leaves nothing", async () => {
     const r = await run.iac(["destroy", "--local", "--yes", "--json"]);
     run.o["bootstrap.destroy.exitCode"] = r.code;
@@ -335,6 +375,10 @@ scenario("aks-flux", {
       `  newName: <registry>/example/realtime-go # {"$imagepolicy": "flux-system:realtime-go-dev:name"}`,
       `  newTag: ${LATER_BUILD} # {"$imagepolicy": "flux-system:realtime-go-dev:tag"}`,
     ]);
+  });
+
+  it("flux: extension: image automation turned off in one up: the image objects go while their controllers still run, then the extension's update removes them", async () => {
+    await imageAutomationOff(run, "extension", (t) => t.endsWith(":Extension"));
   });
 
   it("flux: extension: destroy removes the configuration and uninstalls Flux", async () => {

@@ -263,6 +263,35 @@ test("a broken dev overlay pushed to git and announced to the Receiver raises th
   await waitFor("realtimeapp-dev to be Ready again", async () => ready(await kube.get({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: "flux-system", name: "realtimeapp-dev" }))?.status === "True", 60_000);
 });
 
+/** The image objects' deletes and the start of `type`'s update, as indexes in an `up --json`'s events. */
+function imageDeletesAndUpdate(r: IacResult, type: (t: string) => boolean): { deletes: number[]; update: number } {
+  const events = r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { kind: string; step?: { type: string; kind: string } });
+  return {
+    deletes: events.flatMap((e, i) => (e.kind === "step-done" && e.step?.kind === "delete" && /:Image(Repository|Policy|UpdateAutomation)$/.test(e.step.type) ? [i] : [])),
+    update: events.findIndex((e) => e.kind === "step-start" && e.step?.kind === "update" && type(e.step.type)),
+  };
+}
+
+const imageDeployments = async () => (await kube.list("apps/v1", "Deployment", { namespace: "flux-system" })).map((d) => String(d.metadata.name)).filter((n) => n.startsWith("image-")).sort();
+
+async function noImageObjects(): Promise<void> {
+  for (const kind of ["ImageRepository", "ImagePolicy", "ImageUpdateAutomation"]) {
+    assert.deepEqual((await kube.list("image.toolkit.fluxcd.io/v1", kind, { namespace: "flux-system" })).map((o) => o.metadata.name), [], `no ${kind} is left`);
+  }
+}
+
+test("image automation turned off in one up: the image objects go while their controllers run, then FluxBootstrap's update drops componentsExtra", async () => {
+  const set = await project.iac(["config", "set", "imageAutomation", "false"]);
+  assert.equal(set.code, 0, show(set));
+  const r = await iac(["up", "--yes", "--json"]);
+  const { deletes, update } = imageDeletesAndUpdate(r, (t) => t === "flux:index:FluxBootstrap");
+  assert.equal(deletes.length, 4, show(r));
+  assert.ok(update >= 0, show(r));
+  assert.ok(Math.max(...deletes) < update, "the image objects are deleted before FluxBootstrap's update starts");
+  await noImageObjects();
+  assert.deepEqual(await imageDeployments(), [], "FluxBootstrap's update removed the image controllers");
+});
+
 test("destroy uninstalls Flux before the cluster goes and leaves nothing in ARM or Kubernetes", async () => {
   const r = await iac(["destroy", "--yes", "--json"]);
   const events = r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { kind: string; step?: { type: string; kind: string } });
@@ -356,18 +385,15 @@ test("with flux: extension, a preview after up finds nothing to change", async (
   await iac(["preview", "--expect-no-changes"]);
 });
 
-test("with flux: extension, image automation turned off in two ups: the image objects go while their controllers run, then the controllers", async () => {
-  const imageDeployments = async () => (await kube.list("apps/v1", "Deployment", { namespace: "flux-system" })).map((d) => String(d.metadata.name)).filter((n) => n.startsWith("image-")).sort();
-  for (const args of [["config", "set", "imageControllers", "true"], ["config", "set", "imageAutomation", "false"]]) {
-    const r = await project.iac(args);
-    assert.equal(r.code, 0, show(r));
-  }
-  await iac(["up", "--yes"]);
-  assert.deepEqual((await kube.list("image.toolkit.fluxcd.io/v1", "ImageRepository", { namespace: "flux-system" })).map((o) => o.metadata.name), [], "the ImageRepository is gone");
-  assert.deepEqual(await imageDeployments(), ["image-automation-controller", "image-reflector-controller"], "the controllers stay for this up");
-  const rm = await project.iac(["config", "rm", "imageControllers"]);
-  assert.equal(rm.code, 0, show(rm));
-  await iac(["up", "--yes"]);
+test("with flux: extension, image automation turned off in one up: the image objects go while their controllers run, then the extension's update removes the controllers", async () => {
+  const set = await project.iac(["config", "set", "imageAutomation", "false"]);
+  assert.equal(set.code, 0, show(set));
+  const r = await iac(["up", "--yes", "--json"]);
+  const { deletes, update } = imageDeletesAndUpdate(r, (t) => t.endsWith(":Extension"));
+  assert.equal(deletes.length, 4, show(r));
+  assert.ok(update >= 0, show(r));
+  assert.ok(Math.max(...deletes) < update, "the image objects are deleted before the extension's update starts");
+  await noImageObjects();
   assert.deepEqual(await imageDeployments(), [], "the extension's update removed the image controllers");
   const extension = (await arm.resources.getById(extensionId, "2025-03-01")) as { properties?: { configurationSettings?: unknown } };
   assert.equal(extension.properties?.configurationSettings, undefined);

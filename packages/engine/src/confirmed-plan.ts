@@ -31,10 +31,13 @@ export interface PlanBasis {
  */
 export class ConfirmedPlan {
   readonly #basis: PlanBasis;
+  /** The URNs of the resources the program no longer declares: the plan's deletes (see delete-first.ts). */
+  readonly removed: ReadonlySet<string>;
 
   /** @internal Made by the engine at the end of a preview without failures. */
-  constructor(basis: PlanBasis) {
+  constructor(basis: PlanBasis, removed: ReadonlySet<string>) {
     this.#basis = basis;
+    this.removed = removed;
   }
 
   /** True when an up about to plan against `now` may take this plan instead. */

@@ -11,12 +11,16 @@ import type { ResourceState } from "./state/types.js";
 import { deleteInCloud, StepStart } from "./steps.js";
 
 /** Key of a resource in the delete walk: pending-delete copies share their URN with the live one. */
-function keyOf(r: ResourceState): string {
+export function keyOf(r: ResourceState): string {
   return r.pendingDelete ? `${r.urn}\u0000pending-delete\u0000${r.id ?? ""}` : r.urn;
 }
 
-/** Deletes `resources` (live ones and pending-delete copies) in reverse dependency order. */
-export async function deleteResources(dep: Deployment, resources: readonly ResourceState[]): Promise<void> {
+/**
+ * Deletes `resources` (live ones and pending-delete copies) in reverse dependency order. A resource
+ * for which `notDeleted` gives a reason (its delete was tried earlier in this run and did not
+ * happen, delete-first.ts) is not tried again: what it depends on is skipped, as after a failure.
+ */
+export async function deleteResources(dep: Deployment, resources: readonly ResourceState[], notDeleted?: (r: ResourceState) => string | undefined): Promise<void> {
   if (resources.length === 0) return;
   await walkReverse({
     nodes: resources,
@@ -24,14 +28,22 @@ export async function deleteResources(dep: Deployment, resources: readonly Resou
     edges: edgesOf,
     stopped: () => dep.interrupted,
     notStarted: (r) => dep.notStarted(stepInfo({ urn: r.urn, type: r.type, parent: r.parent, kind: "delete" })),
-    visit: (r) => deleteOne(dep, r),
+    visit: async (r) => {
+      // Reported when it was tried; here it only holds back what it depends on.
+      if (notDeleted?.(r) !== undefined) throw new Error(notDeleted(r));
+      await deleteOne(dep, r);
+    },
     skip: (r, reason) => {
       dep.skipped(stepInfo({ urn: r.urn, type: r.type, parent: r.parent, kind: "delete" }), reason);
     },
   });
 }
 
-async function deleteOne(dep: Deployment, r: ResourceState): Promise<void> {
+/**
+ * Deletes one resource (or old copy) with its step events; true when it is gone, false when the run
+ * was interrupted before it started. Throws (reported) when it failed.
+ */
+export async function deleteOne(dep: Deployment, r: ResourceState): Promise<boolean> {
   const info = stepInfo({ urn: r.urn, type: r.type, parent: r.parent, kind: "delete" });
   const t0 = performance.now();
   let start: StepStart | undefined;
@@ -40,7 +52,7 @@ async function deleteOne(dep: Deployment, r: ResourceState): Promise<void> {
     if (r.protect) throw new ProtectedResourceError(r.urn, "delete");
     if (dep.preview) {
       if (!r.pendingDelete) dep.count("delete");
-      return;
+      return true;
     }
     const w = dep.write();
     start = new StepStart(dep, info);
@@ -69,12 +81,13 @@ async function deleteOne(dep: Deployment, r: ResourceState): Promise<void> {
       dep.count("delete");
     }
     dep.done(info, start.since(t0));
+    return true;
   } catch (error) {
     // Interrupted while waiting for a slot: not started, not failed; what it depends on is then
     // skipped by the walk (stopped), so nothing is deleted before its dependents.
     if (error instanceof StepInterruptedError) {
       dep.notStarted(info);
-      return;
+      return false;
     }
     if (dep.isRefusedWrite(error) && start?.sent !== true) {
       // Its `begin` could not be written: nothing was sent to the cloud (the failed write is reported once, at the end).

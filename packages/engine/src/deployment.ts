@@ -6,6 +6,7 @@
 import type { PropertyDiff, PropertyMap, ProviderContext, ProviderLogger } from "@iac/sdk/provider";
 import type { EventSink, Operation, StepInfo, StepKind } from "./api.js";
 import { EngineError, errorCode, errorMessage } from "./errors.js";
+import type { DeleteFirst } from "./delete-first.js";
 import type { Limiter } from "./limiter.js";
 import type { ProviderRegistry } from "./providers.js";
 import type { ResourceState, StateWriter } from "./state/types.js";
@@ -107,6 +108,11 @@ export class Deployment {
    * (URN -> why): this run must not create these URNs again (pending.ts, steps.ts).
    */
   readonly pendingCreates = new Map<string, string>();
+  /**
+   * In `up`'s apply pass, when its plan found resources the program no longer declares: their
+   * deletes that must come before an update (delete-first.ts).
+   */
+  deleteFirst: DeleteFirst | undefined;
   /** Under --target: an untargeted resource the state does not have was declared (its outputs are stand-ins). */
   untargetedMissing = false;
   readonly counts: Partial<Record<StepKind, number>> = {};

@@ -89,6 +89,14 @@ export class StepInterruptedError extends EngineError {
   }
 }
 
+/** The error a registration rejects with when its step did not run; the program's Outputs carry it. */
+export class StepSkippedError extends EngineError {
+  constructor(urn: string, reason: string) {
+    super(`${urn} was not deployed: ${reason}`, { code: "StepSkipped" });
+    this.name = "StepSkippedError";
+  }
+}
+
 /**
  * A create an earlier run started may still be in progress in the cloud (the provider's `find`
  * could not tell, or the provider cannot search): the resource is not created again, since that

@@ -8,7 +8,7 @@ import type { PropertyMap, PropertyValue } from "@iac/sdk/provider";
 import type { Monitor, RegistrationResult, ResourceRegistration } from "@iac/sdk/runtime";
 import type { StepInfo } from "./api.js";
 import { type Deployment, stepInfo } from "./deployment.js";
-import { DependencyCycleError, EngineError, errorMessage, type ProgramError, ProgramStuckError, StepInterruptedError } from "./errors.js";
+import { DependencyCycleError, errorMessage, type ProgramError, ProgramStuckError, StepInterruptedError, StepSkippedError } from "./errors.js";
 import { isProviderType } from "./providers.js";
 import { recordChanged, recordOf } from "./records.js";
 import { ok, type Outcome, Registrations } from "./registrations.js";
@@ -16,13 +16,7 @@ import type { ResourceState } from "./state/types.js";
 import { registerCustom } from "./steps.js";
 import { deepEqual } from "./values.js";
 
-/** The error a registration rejects with when its step did not run; the program's Outputs carry it. */
-export class StepSkippedError extends EngineError {
-  constructor(urn: string, reason: string) {
-    super(`${urn} was not deployed: ${reason}`, { code: "StepSkipped" });
-    this.name = "StepSkippedError";
-  }
-}
+export { StepSkippedError };
 
 /** Options of {@link DeploymentMonitor}. */
 export interface DeploymentMonitorOptions {
@@ -115,6 +109,12 @@ export class DeploymentMonitor implements Monitor {
         // Reported as skipped by the step; a dependent is skipped, not failed.
         this.#regs.settle(reg.urn, { kind: "skipped", reason: "interrupted" });
         this.#ownErrors.set(error, { urn: reg.urn, failed: false });
+        throw error;
+      }
+      if (error instanceof StepSkippedError) {
+        // Skipped by its step (a delete it waited for did not happen: delete-first.ts): so are its dependents.
+        this.#regs.settle(reg.urn, { kind: "skipped", reason: error.message });
+        if (!this.#ownErrors.has(error)) this.#ownErrors.set(error, { urn: reg.urn, failed: false });
         throw error;
       }
       this.#regs.settle(reg.urn, { kind: "failed", reason: `${reg.urn} failed` });

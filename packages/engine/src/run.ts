@@ -9,6 +9,7 @@
 import type { PropertyMap, PropertyValue } from "@iac/sdk/provider";
 import type { EngineEvent, EventSink, Operation, StepKind } from "./api.js";
 import { ConfirmedPlan, type PlanBasis } from "./confirmed-plan.js";
+import { DeleteFirst } from "./delete-first.js";
 import { deleteResources } from "./deletes.js";
 import { Deployment } from "./deployment.js";
 import { errorMessage, ProgramError } from "./errors.js";
@@ -114,7 +115,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   let previous: PropertyMap = {};
   let programFailure: ProgramError | undefined;
   let writeFailure: AbortSignal | undefined;
-  let planned: PlanBasis | undefined;
+  let planned: Executed["planned"];
   try {
     const writer = preview ? undefined : await backend.open(stack, crypter);
     // A failed state write (disk full, ...) stops the run the same way, and is reported once, below.
@@ -160,7 +161,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   emit({ kind: "summary", operation, counts: dep.counts, changes: dep.changes, failed: dep.failed, durationMs, time: Date.now() });
   // The summary (failed > 0) is out and the state recorded what was done: now the program's own error.
   if (programFailure) throw programFailure;
-  const plan = planned && dep.failed === 0 && !dep.interrupted ? new ConfirmedPlan(planned) : undefined;
+  const plan = planned && dep.failed === 0 && !dep.interrupted ? new ConfirmedPlan(planned.basis, planned.removed) : undefined;
   return { counts: dep.counts, changes: dep.changes, failed: dep.failed, interrupted: dep.interrupted, outputs, durationMs, ...(plan ? { plan } : {}) };
 }
 
@@ -243,8 +244,8 @@ interface Executed {
   readonly outputs: PropertyMap;
   /** The program threw or did not compile (counted in `dep.failed`); its resources were recorded. */
   readonly programError?: ProgramError;
-  /** For a preview: what its steps were planned against. */
-  readonly planned?: PlanBasis;
+  /** For a preview: what its steps were planned against, and the resources the program no longer declares. */
+  readonly planned?: { readonly basis: PlanBasis; readonly removed: ReadonlySet<string> };
 }
 
 /**
@@ -288,15 +289,21 @@ async function executeOperation(dep: Deployment, options: RunOptions, base: Snap
         // The whole plan first, as preview computes it: a check that fails anywhere stops the up
         // before its first change to the cloud. The preview the user confirmed is that plan, while
         // the state is still the one it planned against.
+        let removed: ReadonlySet<string>;
         if (options.plan?.holdsFor(basis)) {
           dep.diagnostic("debug", "The confirmed preview is the plan: the state has not changed since, so the program is not run a second time to plan.");
+          removed = options.plan.removed;
         } else {
           const planned = await planFirst(dep, options, base);
-          if (planned) return planned;
+          if ("stop" in planned) return planned.stop;
+          removed = planned.removed;
         }
+        // What the plan will delete is known now: a delete that must come before an update does (delete-first.ts).
+        if (removed.size > 0) dep.deleteFirst = new DeleteFirst(dep, removed);
       }
       const monitor = new DeploymentMonitor(dep);
       dep.attachMonitor?.(monitor);
+      dep.deleteFirst?.attach((urn) => monitor.declares(urn));
       let programOutputs: PropertyMap | undefined;
       let programError: ProgramError | undefined;
       try {
@@ -311,7 +318,10 @@ async function executeOperation(dep: Deployment, options: RunOptions, base: Snap
         programError = error;
         dep.failed++;
       }
-      const removed = [...dep.olds.values()].filter((r) => !monitor.claimed.has(r.urn) && !monitor.declares(r.urn) && dep.isTargeted(r.urn));
+      // Early deletes (delete-first.ts) have ended once every registration settled; wait for them anyway.
+      await dep.deleteFirst?.settled();
+      const notDeleted = dep.deleteFirst ? (r: ResourceState) => dep.deleteFirst!.notDeleted(r) : undefined;
+      const removed = undeclared(dep, monitor);
       if (removed.length > 0 && (dep.failed > 0 || dep.interrupted)) {
         // A failed or interrupted program may not have declared everything it means to keep:
         // deleting "what it did not declare" could delete what it still wants.
@@ -319,12 +329,12 @@ async function executeOperation(dep: Deployment, options: RunOptions, base: Snap
           "warning",
           `${removed.length} resource(s) the program no longer declares were not deleted because the ${dep.interrupted ? "run was interrupted" : "run had failures"}; the next successful \`iac up\` deletes them.`,
         );
-        await deleteResources(dep, dep.pendingDeletes);
+        await deleteResources(dep, dep.pendingDeletes, notDeleted);
       } else {
-        await deleteResources(dep, [...removed, ...dep.pendingDeletes]);
+        await deleteResources(dep, [...removed, ...dep.pendingDeletes], notDeleted);
       }
       if (programError) return { outputs: base.outputs, programError };
-      const planned = options.operation === "preview" ? { planned: basis } : {};
+      const planned = options.operation === "preview" ? { planned: { basis, removed: new Set(removed.map((r) => r.urn)) } } : {};
       if (dep.targets && dep.untargetedMissing && programOutputs) {
         // An untargeted resource the stack does not have yet gave the program stand-in values:
         // outputs computed from them would be wrong, so none are recorded.
@@ -340,6 +350,11 @@ async function executeOperation(dep: Deployment, options: RunOptions, base: Snap
       throw new Error(`unknown operation ${String(never)}`);
     }
   }
+}
+
+/** The resources of the state the program did not declare (targeted ones): what the end of the run deletes. */
+function undeclared(dep: Deployment, monitor: DeploymentMonitor): ResourceState[] {
+  return [...dep.olds.values()].filter((r) => !monitor.claimed.has(r.urn) && !monitor.declares(r.urn) && dep.isTargeted(r.urn));
 }
 
 /** What the steps of this run are planned against: the state after pending operations and refresh. */
@@ -361,9 +376,10 @@ const PLAN_GARBAGE_STEPS = 1000;
  * The planning pass of `up`: the program run as in preview (no provider create/update/delete, no
  * state write) against the state as pending-operation resolution and refresh left it. Silent when
  * every step plans; otherwise its failures (and what it skipped and said) are reported and the up
- * ends there, having changed nothing. Returns undefined to go on.
+ * ends there, having changed nothing (`stop`). When it goes on: the resources the program no longer
+ * declares (the plan's deletes, known before the first change).
  */
-async function planFirst(dep: Deployment, options: RunOptions, base: Snapshot): Promise<Executed | undefined> {
+async function planFirst(dep: Deployment, options: RunOptions, base: Snapshot): Promise<{ readonly stop: Executed } | { readonly removed: ReadonlySet<string> }> {
   const held: EngineEvent[] = [];
   const keep: EventSink = (e) => {
     if (e.kind === "step-failed" || e.kind === "step-skipped" || (e.kind === "diagnostic" && e.severity !== "debug")) held.push(e);
@@ -383,6 +399,8 @@ async function planFirst(dep: Deployment, options: RunOptions, base: Snapshot): 
     await plan.providers.dispose();
   }
   if (plan.failed === 0 && !plan.interrupted) {
+    // The plan's deletes, known before the first change (delete-first.ts); a few URNs of the state.
+    const removed = new Set(undeclared(plan, monitor).map((r) => r.urn));
     // Nothing of the planning pass is reachable now (its deployment, its run's modules' objects),
     // but most of it was promoted to the old generation, where V8 would keep it until the heap had
     // grown by as much again: collected here, the apply pass starts from the live heap (~20 MB for
@@ -390,12 +408,12 @@ async function planFirst(dep: Deployment, options: RunOptions, base: Snapshot): 
     // falls (decisions/0012, decision 8). A small plan leaves too little to be worth a collection.
     const steps = Object.values(plan.counts).reduce((a, b) => a + (b ?? 0), 0);
     if (options.holdYoungGeneration !== false && steps >= PLAN_GARBAGE_STEPS) collectGarbage();
-    return undefined;
+    return { removed };
   }
   for (const e of held) dep.emit(e);
   if (plan.interrupted && plan.failed === 0) {
     dep.diagnostic("warning", "Interrupted while planning: nothing was changed in the cloud.");
-    return { outputs: base.outputs };
+    return { stop: { outputs: base.outputs } };
   }
   dep.failed += plan.failed;
   dep.diagnostic(
@@ -405,7 +423,7 @@ async function planFirst(dep: Deployment, options: RunOptions, base: Snapshot): 
         "The program failed while planning (its error follows), so `iac up` changed nothing in the cloud."
       : `The plan has ${plan.failed} failure(s) (see above), so \`iac up\` changed nothing in the cloud. Fix them (\`iac preview\` shows the whole plan) and run it again.`,
   );
-  return programError ? { outputs: base.outputs, programError } : { outputs: base.outputs };
+  return { stop: programError ? { outputs: base.outputs, programError } : { outputs: base.outputs } };
 }
 
 /**

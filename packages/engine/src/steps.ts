@@ -9,7 +9,8 @@ import type { RegistrationResult, ResourceRegistration } from "@iac/sdk/runtime"
 import type { StepInfo } from "./api.js";
 import { type Deployment, stepInfo } from "./deployment.js";
 import { adjustDiff, defaultDiff } from "./diff.js";
-import { CheckFailedError, EngineError, PendingCreateError, ProtectedResourceError, StepInterruptedError } from "./errors.js";
+import { INTERRUPTED } from "./delete-first.js";
+import { CheckFailedError, EngineError, PendingCreateError, ProtectedResourceError, StepInterruptedError, StepSkippedError } from "./errors.js";
 import { assertNever, type Decision, decide, stepKindOf } from "./plan.js";
 import { updatePreviewOutputs } from "./preview-outputs.js";
 import { recordChanged, recordOf } from "./records.js";
@@ -108,6 +109,16 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
       dep.count(kind);
       return previewResult(decision, { inputs, old, stableOutputs: provider.stableOutputs });
     }
+    if (dep.deleteFirst && old && (decision.kind === "update" || decision.kind === "replace")) {
+      // Resources no longer declared that depended on this one go first (delete-first.ts).
+      const held = dep.deleteFirst.before(old.urn, reg.urn);
+      const why = held && (await held);
+      if (why === INTERRUPTED) throw new StepInterruptedError(reg.urn);
+      if (why !== undefined) {
+        dep.skipped(info, why);
+        throw new StepSkippedError(reg.urn, why);
+      }
+    }
     // `step-start` is emitted when the step takes its first --parallel slot (inSlot), not here:
     // a step waiting for a slot has not started, and does not start once the run is interrupted.
     start = new StepStart(dep, info);
@@ -121,7 +132,9 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
   } catch (error) {
     const failed = info ?? stepInfo(described ?? { urn: reg.urn, type: reg.type, name: reg.name, parent: reg.parent, kind: old ? "update" : "create" });
     if (error instanceof StepInterruptedError) dep.notStarted(failed);
-    else if (dep.isRefusedWrite(error) && start?.sent !== true) {
+    else if (error instanceof StepSkippedError) {
+      // Reported as skipped above.
+    } else if (dep.isRefusedWrite(error) && start?.sent !== true) {
       // Its `begin` could not be written, so nothing was sent to the cloud: not started, not failed
       // (the failed write is reported once, at the end). Dependents are then skipped too.
       dep.notStarted(failed);
