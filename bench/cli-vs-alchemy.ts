@@ -184,7 +184,11 @@ export async function compareCli(n: number, options: { checkout?: boolean } = {}
   const probe = join(home, "rss-probe.mjs");
   await writeFile(probe, PROBE);
   const env = childEnv(home);
-  const outside = await mkdtemp(join(tmpdir(), "iac-bench-installed-"));
+  // The same folder on every run (emptied first and last): node's compile cache and tsx's cache key
+  // their entries by path, so a new folder per run would leave ~10 MB of entries behind each time.
+  const outside = join(tmpdir(), `iac-bench-installed-${process.getuid?.() ?? "user"}`);
+  await rm(outside, { recursive: true, force: true });
+  await mkdir(outside, { recursive: true });
   let dir: string | undefined;
   try {
     if (relative(ROOT, outside).split(/[\\/]/)[0] !== "..") throw new Error(`${outside} is inside the checkout: set TMPDIR to a folder outside it`);
