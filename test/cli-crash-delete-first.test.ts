@@ -7,8 +7,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { TestProject, finish, show, waitFor } from "./cli-fixture.js";
+import { TestProject, killMidRunThenUp, show } from "./cli-fixture.js";
 
 const PAIRS = 6;
 const program = (removed: boolean) => `
@@ -36,21 +35,9 @@ for (let round = 1; round <= 2; round++) {
     assert.equal((await project.cloud()).length, 2 * PAIRS);
 
     await project.write({ "index.ts": program(true) });
-    const child = project.spawn(["up", "--yes", "--parallel", "3"]);
-    const done = finish(child);
     // Deletes then updates, 12 calls at 3 at a time and 200 ms each: at least 800 ms of cloud
     // calls once the planning pass is done; a kill within 500 ms of the lock lands before or in them.
-    await waitFor("the run to take the lock", () => project.exists(join(".iac", "stacks", "dev", "lock.json")));
-    const delay = Math.floor(Math.random() * 500);
-    await new Promise((r) => setTimeout(r, delay));
-    child.kill("SIGKILL");
-    const killed = await done;
-    const note = `killed ${delay} ms after the lock was taken: ${show(killed)}`;
-    assert.equal(killed.signal, "SIGKILL", `the run ended before the kill: ${note}`);
-
-    await project.run(["cancel", "--yes"]);
-    const r = await project.run(["up", "--yes"]);
-    assert.equal(r.code, 0, `${note}\n--- second up ---\n${show(r)}`);
+    const { note } = await killMidRunThenUp(project, ["up", "--yes", "--parallel", "3"], 500);
 
     const cloud = await project.cloud();
     assert.deepEqual(cloud.filter((c) => c.urn.includes("::b")).map((c) => c.urn), [], note);

@@ -5,7 +5,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { TestProject, finish, show, waitFor } from "./cli-fixture.js";
+import { TestProject, finish, killMidRunThenUp, show, waitFor } from "./cli-fixture.js";
 
 const COUNT = 12;
 const program = `
@@ -35,22 +35,9 @@ for (let round = 1; round <= 2; round++) {
       const d = await project.run(["destroy", "--yes"]);
       assert.equal(d.code, 0, show(d));
     }
-    const child = project.spawn(["up", "--yes", "--parallel", "3"]);
-    const done = finish(child);
     // Once the run holds the lock it needs at least 4 x 150 ms for the Things (12 at 3 at a time),
     // so a kill within 400 ms of that lands mid-run: before, between or during cloud calls.
-    await waitFor("the run to take the lock", () => project.exists(join(".iac", "stacks", "dev", "lock.json")));
-    const delay = Math.floor(Math.random() * 400);
-    await new Promise((r) => setTimeout(r, delay));
-    child.kill("SIGKILL");
-    const killed = await done;
-    const note = `killed ${delay} ms after the lock was taken: ${show(killed)}`;
-    assert.equal(killed.signal, "SIGKILL", `the run ended before the kill: ${note}`);
-
-    // A killed run leaves its lock; a run that finished first released it.
-    await project.run(["cancel", "--yes"]);
-    const r = await project.run(["up", "--yes"]);
-    assert.equal(r.code, 0, `${note}\n--- second up ---\n${show(r)}`);
+    const { note } = await killMidRunThenUp(project, ["up", "--yes", "--parallel", "3"], 400);
 
     const ls = await project.run(["state", "ls", "--json"]);
     assert.equal(ls.code, 0, show(ls));

@@ -2,6 +2,7 @@
  * Helpers of the CLI's end-to-end tests: a throwaway project under `test/.tmp/` (so `@iac/sdk`
  * resolves through the repository's node_modules) and the real `bin/iac.js` run as a child process.
  */
+import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
@@ -225,6 +226,28 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * The crash tests' kill: start `iac <args>`, wait until the run holds the stack's lock, wait a
+ * random 0..`maxDelayMs`, kill -9 it, and check it was still running. Then `iac cancel` (a killed
+ * run leaves its lock; one that finished first released it) and a second `iac up --yes`, which must
+ * succeed. Returns that up's result and a note (the delay, the killed run's output) for messages.
+ */
+export async function killMidRunThenUp(project: TestProject, args: readonly string[], maxDelayMs: number): Promise<{ readonly up: IacResult; readonly note: string }> {
+  const child = project.spawn(args);
+  const done = finish(child);
+  await waitFor("the run to take the lock", () => project.exists(join(".iac", "stacks", "dev", "lock.json")));
+  const delay = Math.floor(Math.random() * maxDelayMs);
+  await new Promise((r) => setTimeout(r, delay));
+  child.kill("SIGKILL");
+  const killed = await done;
+  const note = `killed ${delay} ms after the lock was taken: ${show(killed)}`;
+  assert.equal(killed.signal, "SIGKILL", `the run ended before the kill: ${note}`);
+  await project.run(["cancel", "--yes"]);
+  const up = await project.run(["up", "--yes"]);
+  assert.equal(up.code, 0, `${note}\n--- second up ---\n${show(up)}`);
+  return { up, note };
 }
 
 /** The text of a result, for assertion messages. */
