@@ -1,5 +1,5 @@
 /**
- * The snapshot is written in pieces (fs-util.ts, jsonLinesOf; file-backend.ts compaction) so that a
+ * The snapshot is written in pieces (fs-util.ts, jsonPiecesOf; file-backend.ts compaction) so that a
  * large state is never one string: the pieces must be, byte for byte, what JSON.stringify(value,
  * null, 1) wrote before, or every existing reader and diff of snapshot.json would see a change.
  */
@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { jsonLinesOf, writeFileAtomic } from "../src/state/fs-util.js";
+import { jsonPiecesOf, writeFileAtomic } from "../src/state/fs-util.js";
 
 const whole = (v: Record<string, unknown>) => `${JSON.stringify(v, null, 1)}\n`;
 
@@ -33,14 +33,14 @@ const CASES: Record<string, Record<string, unknown>> = {
 };
 
 for (const [name, value] of Object.entries(CASES)) {
-  test(`jsonLinesOf gives JSON.stringify(value, null, 1)'s bytes: ${name}`, () => {
-    assert.equal([...jsonLinesOf(value, "resources")].join(""), whole(value));
+  test(`jsonPiecesOf gives JSON.stringify(value, null, 1)'s bytes: ${name}`, () => {
+    assert.equal([...jsonPiecesOf(value, "resources")].join(""), whole(value));
   });
 }
 
-test("jsonLinesOf gives one piece per resource", () => {
+test("jsonPiecesOf gives one piece per resource", () => {
   const resources = Array.from({ length: 50 }, (_, i) => ({ urn: `r${i}` }));
-  assert.ok([...jsonLinesOf({ resources }, "resources")].length >= 50);
+  assert.ok([...jsonPiecesOf({ resources }, "resources")].length >= 50);
 });
 
 test("writeFileAtomic writes an iterable of strings as their concatenation, across its write batches", async () => {

@@ -17,7 +17,7 @@ import { pathToFileURL } from "node:url";
 import { StateCorruptError, StateError } from "./errors.js";
 import { pidAlive, withFileMutex } from "./file-mutex.js";
 import { fsErrorOf, withFsErrors } from "./fs-errors.js";
-import { fsyncDir, jsonLinesOf, readIfExists, removeIfExists, TEMP_MARKER, writeFileAtomic } from "./fs-util.js";
+import { fsyncDir, jsonPiecesOf, readIfExists, removeIfExists, TEMP_MARKER, writeFileAtomic } from "./fs-util.js";
 import { openStateWriter } from "./file-writer.js";
 import { JournalAppender } from "./journal.js";
 import { appendHistoryFile, HISTORY_RETENTION, listHistoryFiles } from "./history.js";
@@ -205,7 +205,7 @@ class FileBackend implements Backend {
     const onDisk = { ...ordered, updated: new Date().toISOString(), generation };
     // `JSON.stringify(onDisk, null, 1)`, written a piece at a time: the snapshot of 10,000
     // resources is ~10 MB, which as one string (and its bytes) was the peak of an `up`'s memory.
-    const text = () => jsonLinesOf(onDisk, "resources");
+    const text = () => jsonPiecesOf(onDisk, "resources");
     // Compare-and-swap, as the azblob backend does with If-Match: the snapshot is replaced only if
     // it is still the one this writer read, under a lock that is still its own. Checked before the
     // backup is touched, and again with the rename under the snapshot's mutex, so that of two

@@ -100,7 +100,7 @@ export async function readIfExists(path: string): Promise<string | undefined> {
  * of the array `value[key]` (a snapshot's resources), so that a large state is never one string.
  * Byte for byte the same as the whole.
  */
-export function* jsonLinesOf(value: Readonly<Record<string, unknown>>, key: string): Generator<string> {
+export function* jsonPiecesOf(value: Readonly<Record<string, unknown>>, key: string): Generator<string> {
   // Each piece is stringified inside a one-property wrapper at its depth, so that JSON.stringify
   // indents it as it would in place, and the wrapper's own text is sliced off (no copy of the
   // piece to re-indent it).
