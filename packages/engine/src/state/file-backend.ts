@@ -204,7 +204,7 @@ class FileBackend implements Backend {
     const ordered = inDependencyOrder(state);
     const onDisk = { ...ordered, updated: new Date().toISOString(), generation };
     // `JSON.stringify(onDisk, null, 1)`, written a piece at a time: the snapshot of 10,000
-    // resources is ~10 MB, which as one string (and its bytes) was the peak of an `up`'s memory.
+    // resources is ~6 MB, which as one string (and its bytes) was the peak of an `up`'s memory.
     const text = () => jsonPiecesOf(onDisk, "resources");
     // Compare-and-swap, as the azblob backend does with If-Match: the snapshot is replaced only if
     // it is still the one this writer read, under a lock that is still its own. Checked before the
