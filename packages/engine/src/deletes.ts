@@ -30,7 +30,8 @@ export async function deleteResources(dep: Deployment, resources: readonly Resou
     notStarted: (r) => dep.notStarted(stepInfo({ urn: r.urn, type: r.type, parent: r.parent, kind: "delete" })),
     visit: async (r) => {
       // Reported when it was tried; here it only holds back what it depends on.
-      if (notDeleted?.(r) !== undefined) throw new Error(notDeleted(r));
+      const why = notDeleted?.(r);
+      if (why !== undefined) throw new Error(why);
       await deleteOne(dep, r);
     },
     skip: (r, reason) => {
