@@ -244,6 +244,12 @@ function runCompiler(args: readonly string[], cwd: string, signal: AbortSignal |
   );
 }
 
+/** iac.yaml parsed, through the project's YAML cache (no YAML parser is loaded while it is unchanged). */
+async function projectFile(projectDir: string): Promise<unknown> {
+  const { readProjectFile } = await import("@iac/engine/project");
+  return (await readProjectFile(projectDir)).doc;
+}
+
 /**
  * Whether a run type-checks: `--no-typecheck` turns it off, else `typecheck: false` in iac.yaml,
  * else on.
@@ -251,9 +257,8 @@ function runCompiler(args: readonly string[], cwd: string, signal: AbortSignal |
 export async function typecheckEnabled(projectDir: string, flag: boolean | undefined): Promise<boolean> {
   if (flag === false) return false;
   if (flag === true) return true;
-  const { parse } = await import("yaml");
   try {
-    const doc = parse(await readFile(join(projectDir, "iac.yaml"), "utf8")) as { typecheck?: unknown } | null;
+    const doc = (await projectFile(projectDir)) as { typecheck?: unknown } | null;
     if (doc?.typecheck === undefined) return true;
     if (typeof doc.typecheck !== "boolean") {
       throw new CliError(`${join(projectDir, "iac.yaml")}: \`typecheck\` must be true or false (it is ${JSON.stringify(doc.typecheck)}).`, { code: "InvalidProject", exitCode: ExitCode.usage });
@@ -293,8 +298,7 @@ export async function startTypecheck(options: { readonly cwd: string; readonly f
     const { findProjectDir } = await import("./project-dir.js");
     const projectDir = findProjectDir(options.cwd);
     if (!(await typecheckEnabled(projectDir, options.flag))) return undefined;
-    const { parse } = await import("yaml");
-    const doc = parse(await readFile(join(projectDir, "iac.yaml"), "utf8")) as { main?: unknown } | null;
+    const doc = (await projectFile(projectDir)) as { main?: unknown } | null;
     const main = doc?.main === undefined ? "index.ts" : doc.main;
     if (typeof main !== "string" || main === "" || !existsSync(join(projectDir, main))) return undefined;
     const abort = new AbortController();

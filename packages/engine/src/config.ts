@@ -14,7 +14,7 @@
  * `iac config set`. Secrets are only ever written encrypted (`secure:`).
  */
 import { join } from "node:path";
-import { isMap, isScalar, parseDocument, type Document } from "yaml";
+import type { Document } from "yaml";
 import type { PropertyValue } from "@iac/sdk/provider";
 import { wrapSecret, type SecretValue } from "@iac/sdk/runtime";
 import { StateError, SecretsDecryptError } from "./state/errors.js";
@@ -22,6 +22,7 @@ import { withFsErrors } from "./state/fs-errors.js";
 import { withFileMutex } from "./state/file-mutex.js";
 import { readIfExists, writeFileAtomic } from "./state/fs-util.js";
 import type { Crypter } from "./state/types.js";
+import { cachedYaml } from "./yaml-file.js";
 
 /** A value as the stack config file holds it: plain, or an encrypted secret. */
 export type ConfigFileValue = PropertyValue | { readonly secure: string };
@@ -65,10 +66,20 @@ export function normalizeConfigKey(key: string, project: string): string {
   return full;
 }
 
+/** `yaml`, loaded only when a config file is parsed or edited (yaml-file.ts). */
+const loadYaml = () => import("yaml");
+
+async function readConfigText(path: string): Promise<string> {
+  return (await withFsErrors({ action: `read the stack config ${path}`, path }, () => readIfExists(path))) ?? "";
+}
+
 async function loadDocument(options: StackFile): Promise<Document> {
-  const path = stackConfigPath(options);
-  const text = await withFsErrors({ action: `read the stack config ${path}`, path }, () => readIfExists(path));
-  const doc = parseDocument(text ?? "");
+  return parseConfigDocument(stackConfigPath(options), await readConfigText(stackConfigPath(options)));
+}
+
+async function parseConfigDocument(path: string, text: string): Promise<Document> {
+  const { isMap, isScalar, parseDocument } = await loadYaml();
+  const doc = parseDocument(text);
   if (doc.errors.length > 0) {
     throw new StateError("ConfigInvalid", `The stack config file ${path} is not valid YAML: ${doc.errors[0].message}. Fix the file by hand (or restore it from version control).`, { cause: doc.errors[0] });
   }
@@ -102,7 +113,11 @@ async function editDocument<T>(options: StackFile, change: (doc: Document) => { 
 
 /** Read a stack's config file; a missing file is an empty config. */
 export async function readStackConfig(options: StackFile): Promise<StackConfig> {
-  return toStackConfig(await loadDocument(options));
+  const path = stackConfigPath(options);
+  const text = await readConfigText(path);
+  // A missing or empty file: nothing to parse.
+  if (text.trim() === "") return { config: {} };
+  return cachedYaml({ projectDir: options.projectDir, file: path, text, parse: async (t) => toStackConfig(await parseConfigDocument(path, t)) });
 }
 
 function toStackConfig(doc: Document): StackConfig {
@@ -168,6 +183,7 @@ export async function setConfigValue(options: ConfigKeyOptions & { readonly valu
   if (options.secret && options.crypter === undefined) {
     throw new StateError("ConfigInvalid", `Setting the secret "${key}" needs the stack's crypter (an internal error: please report).`);
   }
+  const { isMap } = await loadYaml();
   await editDocument(options, (doc) => {
     const stored = options.secret ? doc.createNode({ secure: options.crypter!.encrypt(options.value) }) : options.value;
     if (!isMap(doc.get("config"))) doc.set("config", doc.createNode({}));
