@@ -173,8 +173,9 @@ export async function collectDependsOn(value: unknown, urn: string): Promise<Res
  */
 export function expandDependencies(resources: Iterable<ResourceLike>, self: string): string[] {
   // The common case, one custom resource (an Output of one resource's property): no Set.
-  if (resources instanceof Set && resources.size === 1) {
-    const ri = internalsOf(resources.values().next().value as ResourceLike);
+  const only = resources instanceof Set && resources.size === 1 ? (resources.values().next().value as ResourceLike) : Array.isArray(resources) && resources.length === 1 ? (resources[0] as ResourceLike) : undefined;
+  if (only !== undefined) {
+    const ri = internalsOf(only);
     if (ri.custom) return ri.urn === self ? [] : [ri.urn];
   }
   const urns = new Set<string>();

@@ -6,7 +6,7 @@
  * that settle when the monitor answers.
  */
 import { UNKNOWN, type PropertyMap, type PropertyValue, type ProviderRef } from "./provider.js";
-import { getMonitor, type Monitor, type RegistrationResult, type ResolvedResourceOptions, type ResourceRegistration } from "./runtime.js";
+import { getMonitor, wrapSecret, type Monitor, type RegistrationResult, type ResolvedResourceOptions, type ResourceRegistration } from "./runtime.js";
 import { InputError, messageOf, reportOnce, ResourceError, wasReported } from "./errors.js";
 import { internalsOf, isResourceLike, RESOURCE_BRAND, RESOURCE_INTERNALS, type OutputState, type ResourceInternals, type ResourceLike } from "./internal.js";
 import { NOT_PLAIN, plainWireValue, serializeProperty, unwrapSecrets } from "./lift.js";
@@ -177,17 +177,23 @@ export abstract class Resource implements ResourceLike {
             continue;
           }
           inputs[k] = null; // holds the key's place
+          const resolved = ({ value, resources }: { readonly value: PropertyValue | undefined; readonly resources: Iterable<ResourceLike> }): void => {
+            if (value === undefined) delete inputs[k];
+            else inputs[k] = value;
+            const urns = expandDependencies(resources, ri.urn);
+            if (urns.length > 0) {
+              (propertyDependencies ??= {})[k] = urns;
+              all ??= new Set();
+              for (const u of urns) all.add(u);
+            }
+          };
+          const input = args[k];
+          // The most common Output input, another resource's output property: one reaction on that
+          // resource's registration (what serializeProperty would give, without its promises).
           (waits ??= []).push(
-            serializeProperty(args[k], k).then(({ value, resources }) => {
-              if (value === undefined) delete inputs[k];
-              else inputs[k] = value;
-              const urns = expandDependencies(resources, ri.urn);
-              if (urns.length > 0) {
-                (propertyDependencies ??= {})[k] = urns;
-                all ??= new Set();
-                for (const u of urns) all.add(u);
-              }
-            }),
+            input instanceof ResourceOutput
+              ? input.wireState().then((w) => (w === undefined ? serializeProperty(input, k).then(resolved) : resolved(w)))
+              : serializeProperty(input, k).then(resolved),
           );
         }
         if (waits) await (waits.length === 1 ? waits[0] : Promise.all(waits));
@@ -349,6 +355,20 @@ class ResourceOutput<T> extends OutputInstance<T> {
 
   protected override [SETTLE](): Promise<OutputState<T>> {
     return this.#registered.then((r) => this.#stateOf(r) as OutputState<T>);
+  }
+
+  /**
+   * This output as an input of another resource (what `serializeProperty` gives for it) when its
+   * value is plain data; undefined when it needs serializeProperty's walk. One reaction on the
+   * registration, no Output state kept: 10,000 resources each taking another's id as an input.
+   */
+  wireState(): Promise<{ readonly value: PropertyValue | undefined; readonly resources: readonly ResourceLike[] } | undefined> {
+    return this.#registered.then((r) => {
+      const s = this.#stateOf(r);
+      const plain = plainWireValue(s.value);
+      if (plain === NOT_PLAIN) return undefined;
+      return { value: s.secret ? wrapSecret((plain ?? null) as PropertyValue) : plain, resources: s.resources };
+    });
   }
 
   #stateOf(r: Registered): OutputState<unknown> {

@@ -143,6 +143,39 @@ describe("registration", () => {
     assert.deepEqual(reg.inputs, { endpoint: UNKNOWN, nested: { e: UNKNOWN } });
   });
 
+  it("takes another resource's output property as an input as serializeProperty would: secret, unknown, component URN, failure", async () => {
+    const m = install({
+      preview: true,
+      respond: (reg): RegistrationResult => {
+        if (reg.name === "broken") throw new Error("the cloud said no");
+        return { outputs: reg.name === "a" ? { key: wrapSecret("k") as unknown as PropertyValue, name: "a-name" } : {} };
+      },
+    });
+    const a = new Thing("a", {});
+    const g = new Group("g", {}, (self) => new Thing("inside", {}, { parent: self }));
+    const broken = new Thing("broken", {});
+    new Thing("b", { key: a.key, name: a.name, endpoint: a.endpoint, group: g.urn });
+    const reg = await m.registration(URN("test:index:Thing", "b"));
+    assert.deepEqual(reg.inputs, {
+      key: wrapSecret("k"),
+      name: "a-name",
+      // Not produced yet by a resource still to be created: unknown in preview.
+      endpoint: UNKNOWN,
+      group: URN("test:index:Group", "g"),
+    });
+    assert.deepEqual(reg.propertyDependencies, {
+      key: [URN("test:index:Thing", "a")],
+      name: [URN("test:index:Thing", "a")],
+      endpoint: [URN("test:index:Thing", "a")],
+      group: [URN("test:index:Group", "g"), URN("test:index:Group$test:index:Thing", "inside")],
+    });
+    const c = new Thing("c", { name: broken.name });
+    await assert.rejects(inspectOutput(c.id));
+    await settle();
+    assert.equal(m.registrations.find((r) => r.name === "c"), undefined, "c is not registered");
+    assert.ok(m.errors.some((e) => e instanceof ResourceError && /inputs of urn:iac:dev::proj::test:index:Thing::c could not be resolved.*the cloud said no/.test(e.message)));
+  });
+
   it("reports inputs that fail to resolve as a ResourceError and does not register the resource", async () => {
     const m = install();
     const t = new Thing("t", { name: Promise.reject(new Error("no name")) });
