@@ -97,6 +97,8 @@ await app.finalize();
 export interface Measured {
   readonly ms: number;
   readonly rssMb: number;
+  /** For a command timed several times ({@link measureRepeated}): every time, in order (`ms` is their median). */
+  readonly samplesMs?: readonly number[];
 }
 
 /** The figures of one tool on one N. */
@@ -135,6 +137,21 @@ function measure(command: readonly string[], options: { cwd: string; env: NodeJS
   return { ms: Math.round(ms), rssMb: Math.round((rssKb * 1024) / 1e6) };
 }
 
+/**
+ * Times of one command that changes nothing (`--version`, a preview), run {@link REPEATS} times in
+ * a row: `ms` is the median, the peak RSS the highest. One run is at the mercy of a slow second
+ * on a shared machine (the same no-op preview took 0.58 s and 0.85 s an hour apart here); the
+ * median of five says what the command costs, and the samples show the spread.
+ */
+function measureRepeated(command: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; probe: string; what: string }): Measured {
+  const runs = Array.from({ length: REPEATS }, () => measure(command, options));
+  const sorted = runs.map((r) => r.ms).sort((a, b) => a - b);
+  return { ms: sorted[Math.floor(sorted.length / 2)]!, rssMb: Math.max(...runs.map((r) => r.rssMb)), samplesMs: runs.map((r) => r.ms) };
+}
+
+/** How many times {@link measureRepeated} runs a command. */
+const REPEATS = 5;
+
 /** The environment of the children: none of the caller's iac or node settings; telemetry off. */
 function childEnv(home: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, IAC_HOME: home, NO_COLOR: "1", ALCHEMY_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" };
@@ -150,9 +167,9 @@ async function measureIac(iac: string, root: string, n: number, env: NodeJS.Proc
   await writeFile(join(empty, "iac.yaml"), "name: empty\n");
   await writeFile(join(empty, "package.json"), JSON.stringify({ name: "empty", private: true, type: "module" }));
   await writeFile(join(empty, "index.ts"), "export {};\n");
-  const version = measure([iac, "--version"], { cwd: empty, env, probe, what: "iac --version" });
+  const version = measureRepeated([iac, "--version"], { cwd: empty, env, probe, what: "iac --version" });
   measure([iac, "preview"], { cwd: empty, env, probe, what: "iac preview (empty, first: creates the stack)" });
-  const emptyPreview = measure([iac, "preview"], { cwd: empty, env, probe, what: "iac preview (empty)" });
+  const emptyPreview = measureRepeated([iac, "preview"], { cwd: empty, env, probe, what: "iac preview (empty)" });
 
   const proj = join(root, "big");
   await mkdir(proj);
@@ -162,7 +179,7 @@ async function measureIac(iac: string, root: string, n: number, env: NodeJS.Proc
   await writeFile(join(proj, "package.json"), JSON.stringify({ name: "bench", private: true, type: "module" }));
   const run: ToolFigures = {
     up: measure([iac, "up", "--yes"], { cwd: proj, env, probe, what: "iac up --yes" }),
-    noopPreview: measure([iac, "preview", "--expect-no-changes"], { cwd: proj, env, probe, what: "iac preview" }),
+    noopPreview: measureRepeated([iac, "preview", "--expect-no-changes"], { cwd: proj, env, probe, what: "iac preview" }),
     destroy: measure([iac, "destroy", "--yes"], { cwd: proj, env, probe, what: "iac destroy --yes" }),
   };
   return { version, emptyPreview, run };
@@ -211,7 +228,7 @@ export async function compareCli(n: number, options: { checkout?: boolean } = {}
         // Node 24 strips the types itself, as a user of alchemy on Node runs it.
         alchemy = {
           up: measure(["alchemy.run.ts"], { cwd: adir, env, probe, what: "alchemy up" }),
-          noopPreview: measure(["alchemy.run.ts"], { cwd: adir, env, probe, what: "alchemy re-run (no-op)" }),
+          noopPreview: measureRepeated(["alchemy.run.ts"], { cwd: adir, env, probe, what: "alchemy re-run (no-op)" }),
           destroy: measure(["alchemy.run.ts", "--destroy"], { cwd: adir, env, probe, what: "alchemy destroy" }),
         };
       } finally {
@@ -230,18 +247,21 @@ export async function compareCli(n: number, options: { checkout?: boolean } = {}
 export function formatComparison(c: CliComparison): string[] {
   const lines: string[] = [];
   const mark = (v: number, target: number) => (v <= target ? "ok" : "OVER");
+  const spread = (m: Measured) => (m.samplesMs ? ` (median of ${m.samplesMs.length}: ${m.samplesMs.join(", ")})` : "");
   const rows: [string, keyof ToolFigures, number][] = [
     ["up", "up", TARGETS.up],
     ["no-op preview", "noopPreview", TARGETS.noopPreview],
     ["destroy", "destroy", TARGETS.destroy],
   ];
   const i = c.installed;
-  lines.push(`CLI, installed from the packed tarballs (N=${c.n}):  iac --version=${i.version.ms}ms (target ${TARGETS.version}, ${mark(i.version.ms, TARGETS.version)})  empty preview=${i.emptyPreview.ms}ms (target ${TARGETS.emptyPreview}, ${mark(i.emptyPreview.ms, TARGETS.emptyPreview)})`);
+  lines.push(`CLI, installed from the packed tarballs (N=${c.n}):`);
+  lines.push(`  iac --version  ${i.version.ms}ms (target ${TARGETS.version}, ${mark(i.version.ms, TARGETS.version)})${spread(i.version)}`);
+  lines.push(`  empty preview  ${i.emptyPreview.ms}ms (target ${TARGETS.emptyPreview}, ${mark(i.emptyPreview.ms, TARGETS.emptyPreview)})${spread(i.emptyPreview)}`);
   for (const [label, key, target] of rows) {
     const m = i.run[key];
     const a = c.alchemy?.[key];
     const ratio = a ? `  iac/alchemy=${(m.ms / a.ms).toFixed(2)} (alchemy ${a.ms}ms, ${a.rssMb}MB)` : "  (alchemy not installed: npm ci --prefix bench)";
-    lines.push(`  ${label.padEnd(14)} iac=${m.ms}ms (target ${target}, ${mark(m.ms, target)})  peakRSS=${m.rssMb}MB (target ${TARGETS.rss}, ${mark(m.rssMb, TARGETS.rss)})${ratio}`);
+    lines.push(`  ${label.padEnd(14)} iac=${m.ms}ms (target ${target}, ${mark(m.ms, target)})  peakRSS=${m.rssMb}MB (target ${TARGETS.rss}, ${mark(m.rssMb, TARGETS.rss)})${ratio}${spread(m)}`);
   }
   const k = c.checkout;
   if (k) {
