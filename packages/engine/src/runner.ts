@@ -10,7 +10,6 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { resolveStackOutputs } from "@iac/sdk";
 import type { PropertyMap } from "@iac/sdk/provider";
-import { register } from "tsx/esm/api";
 import { errorMessage, ProgramError } from "./errors.js";
 import type { DeploymentMonitor } from "./monitor.js";
 import { enterProgramRun } from "./program-runs.js";
@@ -39,6 +38,9 @@ export async function runProgram(options: RunProgramOptions): Promise<PropertyMa
     throw new ProgramError(`The program ${file} does not exist: create it, or set \`main\` in iac.yaml to the program's entry file.`);
   }
   const url = pathToFileURL(file).href;
+  // Loaded here, not with the engine: commands that run no program (destroy, refresh, the stack
+  // and state commands) do not load tsx and esbuild (~30 ms).
+  const { register } = await import("tsx/esm/api");
   const api = register({ namespace: nextNamespace() });
   // The program runs in its own async context: other runs in this process (the automation API, the
   // controller's pool) do not see its monitor; an unhandled rejection it starts, and the event loop
