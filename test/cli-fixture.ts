@@ -71,7 +71,9 @@ export const iacProviders = {
       // After a crash between create and the state write, the next run adopts the object by URN.
       async find(inputs, ctx) {
         for (const name of await objects(cloud)) {
-          const record = JSON.parse(await readFile(join(cloud, name), "utf8"));
+          const text = await readFile(join(cloud, name), "utf8").catch((e) => { if (e.code === "ENOENT") return undefined; throw e; });
+          if (text === undefined) continue; // deleted since the listing
+          const record = JSON.parse(text);
           if (record.urn === ctx.urn) return { id: name.replace(/\.json$/, ""), outputs: { ...record.inputs } };
         }
         return undefined;
@@ -88,7 +90,10 @@ export const iacProviders = {
         const needs = olds.inputs.needsCapable;
         if (typeof needs === "string") {
           for (const name of await objects(cloud)) {
-            const record = JSON.parse(await readFile(join(cloud, name), "utf8"));
+            // Another delete running beside this one may remove an object between the listing and the read.
+            const text = await readFile(join(cloud, name), "utf8").catch((e) => { if (e.code === "ENOENT") return undefined; throw e; });
+            if (text === undefined) continue;
+            const record = JSON.parse(text);
             if (record.urn === needs && record.inputs.value !== "capable") throw new Error(id + " cannot be deleted: " + needs + " is no longer capable");
           }
         }
