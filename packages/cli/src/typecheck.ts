@@ -258,17 +258,22 @@ export async function typecheckEnabled(projectDir: string, flag: boolean | undef
   if (flag === false) return false;
   if (flag === true) return true;
   try {
-    const doc = (await projectFile(projectDir)) as { typecheck?: unknown } | null;
-    if (doc?.typecheck === undefined) return true;
-    if (typeof doc.typecheck !== "boolean") {
-      throw new CliError(`${join(projectDir, "iac.yaml")}: \`typecheck\` must be true or false (it is ${JSON.stringify(doc.typecheck)}).`, { code: "InvalidProject", exitCode: ExitCode.usage });
-    }
-    return doc.typecheck;
+    return typecheckSetting(projectDir, await projectFile(projectDir));
   } catch (error) {
     if (error instanceof CliError) throw error;
     // iac.yaml was read and parsed by the project loader already: any problem was reported there.
     return true;
   }
+}
+
+/** `typecheck` of a parsed iac.yaml (default on); a value that is not a boolean is a usage error. */
+function typecheckSetting(projectDir: string, parsed: unknown): boolean {
+  const doc = parsed as { typecheck?: unknown } | null;
+  if (doc?.typecheck === undefined) return true;
+  if (typeof doc.typecheck !== "boolean") {
+    throw new CliError(`${join(projectDir, "iac.yaml")}: \`typecheck\` must be true or false (it is ${JSON.stringify(doc.typecheck)}).`, { code: "InvalidProject", exitCode: ExitCode.usage });
+  }
+  return doc.typecheck;
 }
 
 /**
@@ -297,8 +302,10 @@ export async function startTypecheck(options: { readonly cwd: string; readonly f
   try {
     const { findProjectDir } = await import("./project-dir.js");
     const projectDir = findProjectDir(options.cwd);
-    if (!(await typecheckEnabled(projectDir, options.flag))) return undefined;
+    if (options.flag === false) return undefined;
+    // iac.yaml read once for both settings.
     const doc = (await projectFile(projectDir)) as { main?: unknown } | null;
+    if (options.flag !== true && !typecheckSetting(projectDir, doc)) return undefined;
     const main = doc?.main === undefined ? "index.ts" : doc.main;
     if (typeof main !== "string" || main === "" || !existsSync(join(projectDir, main))) return undefined;
     const abort = new AbortController();

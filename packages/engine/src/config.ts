@@ -74,7 +74,8 @@ async function readConfigText(path: string): Promise<string> {
 }
 
 async function loadDocument(options: StackFile): Promise<Document> {
-  return parseConfigDocument(stackConfigPath(options), await readConfigText(stackConfigPath(options)));
+  const path = stackConfigPath(options);
+  return parseConfigDocument(path, await readConfigText(path));
 }
 
 async function parseConfigDocument(path: string, text: string): Promise<Document> {

@@ -41,15 +41,22 @@ export async function serializeProperty(value: unknown, path: string): Promise<S
   if (isOutputLike(value)) {
     // The common case (another resource's output passed as an input): one await, no walk, when
     // the Output's value is plain data (it holds no Resource).
-    const s = await value[OUTPUT_STATE]();
-    const plain = plainWireValue(s.value);
-    if (plain !== NOT_PLAIN) {
-      return { value: s.secret ? wrapSecret((plain ?? null) as PropertyValue) : plain, resources: new Set(s.resources) };
-    }
+    const wire = wireOfState(await value[OUTPUT_STATE]());
+    if (wire !== undefined) return { value: wire.value, resources: new Set(wire.resources) };
   }
   const w: Walk = { mode: "wire", resources: new Set(), secret: false };
   const v = (await walk(value, w, path)) as PropertyValue | undefined;
   return { value: v, resources: w.resources };
+}
+
+/**
+ * The wire form of a settled Output whose value is plain data (it holds no Resource): the value,
+ * wrapped when secret, and the Output's resources. Undefined when the value needs the walk.
+ */
+export function wireOfState(s: OutputState<unknown>): { readonly value: PropertyValue | undefined; readonly resources: readonly ResourceLike[] } | undefined {
+  const plain = plainWireValue(s.value);
+  if (plain === NOT_PLAIN) return undefined;
+  return { value: s.secret ? wrapSecret((plain ?? null) as PropertyValue) : plain, resources: s.resources };
 }
 
 /** True when no part of `v` is {@link UNKNOWN}. Does not look into Resources. */

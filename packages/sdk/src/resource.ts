@@ -6,10 +6,10 @@
  * that settle when the monitor answers.
  */
 import { UNKNOWN, type PropertyMap, type PropertyValue, type ProviderRef } from "./provider.js";
-import { getMonitor, wrapSecret, type Monitor, type RegistrationResult, type ResolvedResourceOptions, type ResourceRegistration } from "./runtime.js";
+import { getMonitor, type Monitor, type RegistrationResult, type ResolvedResourceOptions, type ResourceRegistration } from "./runtime.js";
 import { InputError, messageOf, reportOnce, ResourceError, wasReported } from "./errors.js";
 import { internalsOf, isResourceLike, RESOURCE_BRAND, RESOURCE_INTERNALS, type OutputState, type ResourceInternals, type ResourceLike } from "./internal.js";
-import { NOT_PLAIN, plainWireValue, serializeProperty, unwrapSecrets } from "./lift.js";
+import { NOT_PLAIN, plainWireValue, serializeProperty, unwrapSecrets, wireOfState } from "./lift.js";
 import { Output, OutputInstance, SETTLE } from "./output.js";
 import {
   collectDependsOn,
@@ -363,12 +363,7 @@ class ResourceOutput<T> extends OutputInstance<T> {
    * registration, no Output state kept: 10,000 resources each taking another's id as an input.
    */
   wireState(): Promise<{ readonly value: PropertyValue | undefined; readonly resources: readonly ResourceLike[] } | undefined> {
-    return this.#registered.then((r) => {
-      const s = this.#stateOf(r);
-      const plain = plainWireValue(s.value);
-      if (plain === NOT_PLAIN) return undefined;
-      return { value: s.secret ? wrapSecret((plain ?? null) as PropertyValue) : plain, resources: s.resources };
-    });
+    return this.#registered.then((r) => wireOfState(this.#stateOf(r)));
   }
 
   #stateOf(r: Registered): OutputState<unknown> {
