@@ -51,6 +51,14 @@ describe("real cluster: Flux supervisor rules", () => {
     assert.ok(supervisedArgs("notification-controller", deployment, {}, o).includes("--receiverAddr=127.0.0.1:1003"));
   });
 
+  it("leaves a controller installed without the notification-controller (`--events-addr=`) without an event address", () => {
+    const o = { home: "/data/flux/flux-system-x", ports: { storage: 1001, events: 1002, receiver: 1003 }, healthPort: 1004 };
+    for (const deployment of [["--events-addr=", "--log-level=info"], ["--log-level=info"]]) {
+      const args = supervisedArgs("source-controller", deployment, {}, o);
+      assert.deepEqual(args.filter((a) => a.startsWith("--events-addr")), ["--events-addr="], deployment.join(" "));
+    }
+  });
+
   it("knows every controller image that Flux v2.9.4's manifests run (source, kustomize, helm, notification, image reflector and automation)", () => {
     const manifests = readFileSync(new URL("../../../../shared/reference/flux/install-v2.9.4.yaml", import.meta.url), "utf8");
     const images = [...manifests.matchAll(/image: (\S+)/g)].map((m) => m[1]!);

@@ -44,6 +44,16 @@ test("keeps a subset of controllers and only their CRDs", () => {
   assert.ok(!kept.some((o) => o.metadata.name === "webhook-receiver"), "notification-controller's Services go with it");
 });
 
+test("gives the controllers notification-controller's address only when it is installed (flux install --components)", () => {
+  const argsOf = (kept: readonly { kind: string; metadata: { name?: string } }[]) => new Map(kept.filter((o) => o.kind === "Deployment").map((d) => [d.metadata.name, (d as any).spec.template.spec.containers[0].args as string[]]));
+  for (const [name, args] of argsOf(selectComponents(gotk, { components: ["source-controller", "kustomize-controller"] }))) {
+    assert.deepEqual(args.filter((a) => a.startsWith("--events-addr")), ["--events-addr="], `${name} posts no events without a notification-controller`);
+  }
+  const all = argsOf(selectComponents(gotk));
+  assert.ok(all.get("source-controller")!.some((a) => /^--events-addr=http:\/\/notification-controller\./.test(a)), "with it, events go to its Service");
+  assert.ok(!all.get("notification-controller")!.some((a) => a.startsWith("--events-addr")), "the notification-controller itself keeps its own flags");
+});
+
 test("refuses an extra controller the manifests do not contain, naming what they hold", () => {
   assert.throws(
     () => selectComponents(gotk, { componentsExtra: ["image-reflector-controller"] }),

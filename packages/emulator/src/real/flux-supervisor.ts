@@ -40,6 +40,11 @@ export function controllerOfImage(image: string): FluxController | undefined {
   return FLUX_CONTROLLERS.find((c) => c === name);
 }
 
+/** Whether a controller's Deployment args give it an event address (a non-empty `--events-addr`). */
+function sendsEvents(args: readonly string[]): boolean {
+  return args.some((a) => a.startsWith("--events-addr=") && a.length > "--events-addr=".length);
+}
+
 /** The Deployment's args without the flags the supervisor overrides, and with `$(VAR)` expanded from its env. */
 export function keptArgs(args: readonly string[], env: Readonly<Record<string, string>>): string[] {
   return args
@@ -64,8 +69,13 @@ export function supervisedArgs(controller: FluxController, deploymentArgs: reado
   }
   if (controller === "notification-controller") {
     args.push(`--events-addr=127.0.0.1:${o.ports.events}`, `--receiverAddr=127.0.0.1:${o.ports.receiver}`);
-  } else {
+  } else if (sendsEvents(deploymentArgs)) {
     args.push(`--events-addr=http://127.0.0.1:${o.ports.events}/`);
+  } else {
+    // Installed without the notification-controller (flux install/bootstrap --components without it
+    // write `--events-addr=`): the controller records Kubernetes Events only. An address here would
+    // make each event wait for ~15 s of retries against a port nobody listens on.
+    args.push("--events-addr=");
   }
   return args;
 }

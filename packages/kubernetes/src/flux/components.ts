@@ -1,8 +1,9 @@
 /**
  * Selecting and customising Flux's install manifests, as `flux install`/`flux bootstrap` generate
  * gotk-components.yaml (reference/notes/flux.md §1.3): keep the chosen controllers, the common
- * objects (namespace, RBAC, quota) and, unless disabled, the network policies; set the namespace
- * and the controllers' `--watch-all-namespaces` argument.
+ * objects (namespace, RBAC, quota) and, unless disabled, the network policies; set the namespace,
+ * the controllers' `--watch-all-namespaces` argument, and an empty `--events-addr` when the
+ * notification-controller is not installed.
  *
  * The input is either a release's `install.yaml` (all seven controllers) or a gotk-components.yaml
  * (the four defaults); objects belong to a controller by their `app.kubernetes.io/component` label.
@@ -97,11 +98,14 @@ export function selectComponents(objects: readonly KubeObject[], options: Compon
   const namespace = options.namespace ?? UPSTREAM_NAMESPACE;
   const watchAll = options.watchAllNamespaces ?? true;
   const version = options.version === undefined || options.version === "unknown" ? undefined : options.version;
-  return kept.map((o) => customise(o, { namespace, watchAll, version }));
+  // flux2 manifestgen/install: the controllers get notification-controller's address only when it is
+  // installed; without it `--events-addr=` (empty), so they record Kubernetes Events and post nothing.
+  const events = selected.includes("notification-controller");
+  return kept.map((o) => customise(o, { namespace, watchAll, events, version }));
 }
 
 /** A copy of `obj` moved to `namespace`, with the controllers' watch scope set. */
-function customise(obj: KubeObject, o: { namespace: string; watchAll: boolean; version?: string }): KubeObject {
+function customise(obj: KubeObject, o: { namespace: string; watchAll: boolean; events: boolean; version?: string }): KubeObject {
   const out = structuredClone(obj) as unknown as Record<string, unknown>;
   const md = { ...(out.metadata as Record<string, unknown>) };
   const labels = { ...((md.labels as Record<string, string> | undefined) ?? {}) };
@@ -124,7 +128,7 @@ function customise(obj: KubeObject, o: { namespace: string; watchAll: boolean; v
   }
   out.metadata = md;
   if (obj.kind === "Deployment") {
-    setWatchAll(out, o.watchAll);
+    setArgs(out, o.watchAll, o.events);
     // flux's kustomization sets the common labels on the pod templates too (flux.md §1.3).
     const tmd = (out["spec"] as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template?.metadata;
     if (tmd?.labels?.[INSTANCE_LABEL] !== undefined) tmd.labels[INSTANCE_LABEL] = o.namespace;
@@ -137,10 +141,16 @@ function resuffix(name: string, namespace: string): string {
   return name.endsWith(suffix) ? `${name.slice(0, -suffix.length)}-${namespace}` : name;
 }
 
-function setWatchAll(deployment: Record<string, unknown>, watchAll: boolean): void {
+/** Sets a controller's watch scope, and empties its event address when no notification-controller is installed. */
+function setArgs(deployment: Record<string, unknown>, watchAll: boolean, events: boolean): void {
   const containers = ((deployment["spec"] as { template?: { spec?: { containers?: { args?: string[] }[] } } } | undefined)?.template?.spec?.containers) ?? [];
   for (const c of containers) {
-    if (Array.isArray(c.args)) c.args = c.args.map((a) => (a.startsWith("--watch-all-namespaces=") ? `--watch-all-namespaces=${watchAll}` : a));
+    if (!Array.isArray(c.args)) continue;
+    c.args = c.args.map((a) => {
+      if (a.startsWith("--watch-all-namespaces=")) return `--watch-all-namespaces=${watchAll}`;
+      if (!events && a.startsWith("--events-addr=")) return "--events-addr=";
+      return a;
+    });
   }
 }
 
