@@ -4,6 +4,7 @@
 // on a warm cache; a cold build takes long and prints its progress), then run the scenarios one
 // file at a time. Extra arguments name scenario files.
 import { spawnSync } from "node:child_process";
+import { withFailureSummary } from "./failure-summary.mjs";
 
 function run(cmd, args, { allowFailure = false } = {}) {
   const r = spawnSync(cmd, args, { stdio: "inherit" });
@@ -20,4 +21,7 @@ if (targets.includes("real")) {
 }
 const extra = process.argv.slice(2);
 const files = extra.length > 0 ? extra : ["test/conformance/*.conformance.ts"];
-run(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", "--test-timeout=1800000", ...files]);
+const summary = withFailureSummary();
+const status = run(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", "--test-timeout=1800000", ...summary.args, ...files], { allowFailure: true });
+summary.print();
+process.exit(status ?? 1);

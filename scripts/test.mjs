@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { withFailureSummary } from "./failure-summary.mjs";
 
 function run(cmd, args, env) {
   const r = spawnSync(cmd, args, { stdio: "inherit", env });
@@ -31,7 +32,8 @@ function filesUnder(dir) {
 const extra = process.argv.slice(2);
 if (!process.env.IAC_SKIP_TYPECHECK) {
   const status = run("npx", ["tsc", "-b"]);
-  if (status !== 0) process.exit(status);
+  if (status !== 0) summary.print();
+process.exit(status);
 }
 const files = extra.length > 0 ? extra : ["packages/*/test/**/*.test.ts", "test/**/*.test.ts", "examples/*/test/*.test.ts"];
 const realHome = process.env.XDG_CONFIG_HOME ? join(process.env.XDG_CONFIG_HOME, "iac") : join(homedir(), ".config", "iac");
@@ -41,10 +43,12 @@ const home = mkdtempSync(join(tmpdir(), "iac-test-home-"));
 // entries would pile up in the machine's $TMPDIR/node-compile-cache run after run: keep them in the
 // throwaway home instead (a user's own NODE_COMPILE_CACHE is left as it is).
 const env = { ...process.env, IAC_HOME: process.env.IAC_HOME ?? home, NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(home, "node-compile-cache") };
-const status = run(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=300000", ...files], env);
+const summary = withFailureSummary();
+const status = run(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=300000", ...summary.args, ...files], env);
 rmSync(home, { recursive: true, force: true });
 const added = filesUnder(realHome).filter((f) => !before.has(f));
 if (added.length > 0) {
   console.error(`\nwarning: the tests wrote into the real iac config directory ${realHome} (a test ran iac with an environment of its own and no IAC_HOME): ${added.join(", ")}`);
 }
+summary.print();
 process.exit(status);
