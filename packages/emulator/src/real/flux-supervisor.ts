@@ -28,7 +28,15 @@ interface Running {
   readonly controller: FluxController;
   readonly uid: string;
   readonly image: string;
+  /** The container's args and env as run: a Deployment whose pod template changes them rolls its pods. */
+  readonly spec: string;
   readonly proc: Proc;
+}
+
+type Container = Deployment["spec"]["template"]["spec"]["containers"][number];
+
+function containerSpec(c: Container): string {
+  return JSON.stringify([c.args ?? [], c.env ?? []]);
 }
 
 /** Flags the supervisor sets itself; the Deployment's values for them are dropped. */
@@ -116,17 +124,18 @@ export class FluxSupervisor {
 
   async reconcile(): Promise<void> {
     const list = await this.client.get<{ items: Deployment[] }>("/apis/apps/v1/deployments");
-    const wanted = new Map<string, { d: Deployment; controller: FluxController; image: string }>();
+    const wanted = new Map<string, { d: Deployment; controller: FluxController; image: string; spec: string }>();
     for (const d of list?.items ?? []) {
       if (d.metadata.deletionTimestamp || d.spec.replicas === 0) continue;
       for (const c of d.spec.template.spec.containers) {
         const controller = controllerOfImage(c.image);
-        if (controller) wanted.set(`${d.metadata.namespace}/${d.metadata.name}`, { d, controller, image: c.image });
+        if (controller) wanted.set(`${d.metadata.namespace}/${d.metadata.name}`, { d, controller, image: c.image, spec: containerSpec(c) });
       }
     }
     for (const [key, r] of this.running) {
       const w = wanted.get(key);
-      if (!w || w.d.metadata.uid !== r.uid || w.image !== r.image || r.proc.child.exitCode !== null || r.proc.child.signalCode !== null) {
+      // A new image, args or env is a new pod template: the Deployment rolls its pod.
+      if (!w || w.d.metadata.uid !== r.uid || w.image !== r.image || w.spec !== r.spec || r.proc.child.exitCode !== null || r.proc.child.signalCode !== null) {
         this.running.delete(key);
         await r.proc.stop();
         this.o.log(`stopped ${r.controller} (${key})`);
@@ -140,7 +149,7 @@ export class FluxSupervisor {
         continue;
       }
       const proc = await this.launch(w.d, w.controller, binary);
-      this.running.set(key, { key, controller: w.controller, uid: w.d.metadata.uid, image: w.image, proc });
+      this.running.set(key, { key, controller: w.controller, uid: w.d.metadata.uid, image: w.image, spec: w.spec, proc });
       this.o.log(`started ${w.controller} for ${key} (${w.image}, log ${proc.logFile})`);
     }
   }
