@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const LINES = 8;
+/** The summary file's first line: how many tests ran (passed, failed or skipped), for the scripts' own check. */
+const RAN = "# tests run: ";
 const WIDTH = 240;
 
 /** The assertion inside node:test's wrapper (ERR_TEST_FAILURE keeps the thrown error as its cause). */
@@ -34,14 +36,18 @@ function locate(file, error) {
 
 export default async function* failureSummary(source) {
   const failures = [];
+  let ran = 0;
   for await (const event of source) {
+    if (event.type === "test:pass" && event.data.details?.type !== "suite") ran++;
     if (event.type !== "test:fail") continue;
+    ran++;
     const d = event.data;
     // A suite fails because a test in it did: that test is listed already.
     if (d.details?.type === "suite") continue;
     const where = d.file ? locate(d.file, d.details?.error) : "";
     failures.push({ name: d.name, where, lines: firstLines(d.details?.error) });
   }
+  yield `${RAN}${ran}\n`;
   if (failures.length === 0) return;
   yield `${failures.length} failed test${failures.length === 1 ? "" : "s"}, in the order they ran (the first is often the cause of the rest):\n`;
   yield failures.map((f, i) => `  ${i + 1}. ${f.name}${f.where ? `  (${f.where})` : ""}\n${f.lines.map((l) => `      ${l}`).join("\n")}\n`).join("");
@@ -49,7 +55,8 @@ export default async function* failureSummary(source) {
 
 /**
  * `node --test` reporter flags for the spec reporter on stdout and this summary in a temp file, and
- * `print()`, which writes the summary (if any test failed) to stderr and removes the file.
+ * `print()`, which writes the summary (if any test failed) to stderr, removes the file and returns
+ * how many tests ran (0 when the run ended before its reporters did).
  */
 export function withFailureSummary() {
   const dir = mkdtempSync(join(tmpdir(), "iac-test-summary-"));
@@ -64,7 +71,11 @@ export function withFailureSummary() {
         // No summary written: the run ended before the reporters did.
       }
       rmSync(dir, { recursive: true, force: true });
-      if (text) process.stderr.write(`\n${text}`);
+      const [first = "", ...rest] = text.split("\n");
+      const ran = first.startsWith(RAN) ? Number(first.slice(RAN.length)) : 0;
+      const failures = rest.join("\n").trim();
+      if (failures) process.stderr.write(`\n${failures}\n`);
+      return ran;
     },
   };
 }

@@ -32,8 +32,7 @@ function filesUnder(dir) {
 const extra = process.argv.slice(2);
 if (!process.env.IAC_SKIP_TYPECHECK) {
   const status = run("npx", ["tsc", "-b"]);
-  if (status !== 0) summary.print();
-process.exit(status);
+  if (status !== 0) process.exit(status);
 }
 const files = extra.length > 0 ? extra : ["packages/*/test/**/*.test.ts", "test/**/*.test.ts", "examples/*/test/*.test.ts"];
 const realHome = process.env.XDG_CONFIG_HOME ? join(process.env.XDG_CONFIG_HOME, "iac") : join(homedir(), ".config", "iac");
@@ -50,5 +49,10 @@ const added = filesUnder(realHome).filter((f) => !before.has(f));
 if (added.length > 0) {
   console.error(`\nwarning: the tests wrote into the real iac config directory ${realHome} (a test ran iac with an environment of its own and no IAC_HOME): ${added.join(", ")}`);
 }
-summary.print();
+const ran = summary.print();
+if (status === 0 && extra.length === 0 && ran === 0) {
+  // The whole suite ran no test: a broken glob or runner, never a pass.
+  console.error("\nnpm test ran no test at all: the test files were not found or the runner failed before it started.");
+  process.exit(1);
+}
 process.exit(status);
