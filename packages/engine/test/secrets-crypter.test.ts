@@ -3,10 +3,11 @@ import { randomBytes } from "node:crypto";
 import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { isSecretValue, wrapSecret } from "@iac/sdk/runtime";
+import { isSecretValue, SECRET_SIG, SECRET_SIG_VALUE, wrapSecret } from "@iac/sdk/runtime";
 import { readStackConfig, stackConfigPath } from "../src/config.js";
 import { createCrypter, crypterFromKey, keyFilePath } from "../src/secrets.js";
 import { SecretsDecryptError } from "../src/state/errors.js";
+import { decryptStored } from "../src/state/secret-codec.js";
 import { allFiles, pending, resource, secret, tempProject } from "./state-fixtures.js";
 
 const PLAINTEXT = "correct-horse-battery-staple";
@@ -185,4 +186,23 @@ test("a key file that is not a 32-byte key is reported as damaged, naming it", a
   await assert.rejects(createCrypter({ projectDir: p.dir, project: "app", stack: "dev", env: { IAC_HOME: home } }), (e: Error & { code?: string }) =>
     e.code === "SecretsKeyMissing" && e.message.includes(path) && /damaged/.test(e.message),
   );
+});
+
+test("a stored state is walked for secrets only when its text can hold one (the signature, or a \\u escape that could spell it)", () => {
+  const c = crypterFromKey(randomBytes(32), { describe: "the key", remedy: "" });
+  const stored = (state: Record<string, unknown>, text = JSON.stringify(state)) => ({ state: state as never, snapshot: { text }, journalApplied: false });
+  const marker = { [SECRET_SIG]: SECRET_SIG_VALUE, ciphertext: c.encrypt(JSON.stringify(PLAINTEXT)) };
+  const withSecret = { resources: [{ urn: "u", outputs: { key: marker } }] };
+  const decrypted = decryptStored(stored(withSecret), c, "the test state") as unknown as typeof withSecret;
+  assert.ok(isSecretValue(decrypted.resources[0]!.outputs.key) && decrypted.resources[0]!.outputs.key.value === PLAINTEXT);
+  // The same marker with its key written as \u escapes (valid JSON, the same object once parsed).
+  const escaped = JSON.stringify(withSecret).replace(SECRET_SIG, [...SECRET_SIG].map((ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`).join(""));
+  assert.deepEqual(JSON.parse(escaped), withSecret);
+  const fromEscaped = decryptStored(stored(JSON.parse(escaped), escaped), c, "the test state") as unknown as typeof withSecret;
+  assert.ok(isSecretValue(fromEscaped.resources[0]!.outputs.key), "an escaped signature is still found");
+  const plain = { resources: [{ urn: "u", outputs: { name: "n" } }] };
+  assert.equal(decryptStored(stored(plain), c, "the test state"), plain, "no marker possible: the state as it is, not a copy");
+  // A journal replayed on top is always walked.
+  const journal = { ...stored(withSecret, JSON.stringify(plain)), journalApplied: true };
+  assert.ok(isSecretValue((decryptStored(journal, c, "the test state") as unknown as typeof withSecret).resources[0]!.outputs.key));
 });

@@ -24,7 +24,7 @@ import { StateCorruptError, StateError } from "./errors.js";
 import { openStateWriter } from "./file-writer.js";
 import { emptySnapshot, inDependencyOrder } from "./model.js";
 import { journalHeaderGeneration, nextGeneration, readConsistently, replay, type RawState as StoredState } from "./replay.js";
-import { decryptSecrets, encryptSecrets, secretsProviderOf, withProvider } from "./secret-codec.js";
+import { decryptStored, encryptSecrets, secretsProviderOf, withProvider } from "./secret-codec.js";
 import { assertStackEmpty, stackExistsError, stackNotFoundError } from "./stack-errors.js";
 import { assertValidStackName } from "./stack-name.js";
 import type { Backend, Crypter, HistoryEntry, Lock, LockInfo, LockStatus, Snapshot, StackSummary, StateWriter } from "./types.js";
@@ -174,7 +174,7 @@ class AzblobBackend implements Backend {
   async read(stack: string, crypter: Crypter): Promise<Snapshot> {
     const blobs = this.blobs(stack);
     const raw = await this.loadRaw(stack, blobs, crypter);
-    return decryptSecrets(raw.state, crypter, raw.journalApplied ? `${blobs.where("snapshot.json")} or ${blobs.where("journal.ndjson")}` : blobs.where("snapshot.json"));
+    return decryptStored(raw, crypter, raw.journalApplied ? `${blobs.where("snapshot.json")} or ${blobs.where("journal.ndjson")}` : blobs.where("snapshot.json"));
   }
 
   async open(stack: string, crypter: Crypter): Promise<StateWriter> {

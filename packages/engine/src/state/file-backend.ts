@@ -24,7 +24,7 @@ import { appendHistoryFile, HISTORY_RETENTION, listHistoryFiles } from "./histor
 import { acquireLock, breakLock, lockStatus, lockToken, readLock } from "./lock.js";
 import { emptySnapshot, inDependencyOrder } from "./model.js";
 import { applyJournal, journalHeaderGeneration, nextGeneration, parseSnapshot, readConsistently, type RawState } from "./replay.js";
-import { decryptSecrets, encryptSecrets, secretsProviderOf, withProvider } from "./secret-codec.js";
+import { decryptStored, encryptSecrets, secretsProviderOf, withProvider } from "./secret-codec.js";
 import { assertStackEmpty, stackExistsError, stackNotFoundError } from "./stack-errors.js";
 import { assertValidStackName } from "./stack-name.js";
 import type { Backend, Crypter, HistoryEntry, Lock, LockInfo, LockStatus, Snapshot, StackSummary, StateWriter } from "./types.js";
@@ -146,7 +146,7 @@ class FileBackend implements Backend {
   async read(stack: string, crypter: Crypter): Promise<Snapshot> {
     const paths = this.paths(stack);
     const raw = await this.loadRaw(stack, paths, crypter);
-    return decryptSecrets(raw.state, crypter, raw.journalApplied ? `${paths.snapshot} or ${paths.journal}` : paths.snapshot);
+    return decryptStored(raw, crypter, raw.journalApplied ? `${paths.snapshot} or ${paths.journal}` : paths.snapshot);
   }
 
   async open(stack: string, crypter: Crypter): Promise<StateWriter> {

@@ -8,7 +8,7 @@ import { StateError } from "./errors.js";
 import type { JournalAppender } from "./journal.js";
 import { StateModel, type EndResult, type JournalRecord } from "./model.js";
 import type { RawState, StoredSnapshot } from "./replay.js";
-import { decryptSecrets, encryptSecrets, withProvider } from "./secret-codec.js";
+import { decryptStored, encryptSecrets, withProvider } from "./secret-codec.js";
 import type { Crypter, OperationHandle, PendingOperation, ResourceState, Snapshot, StateWriter } from "./types.js";
 
 export interface FileStateWriterOptions {
@@ -125,7 +125,7 @@ export async function openStateWriter<S extends StoredSnapshot>(storage: WriterS
     await storage.dropJournal();
   }
   const previous: RawState<S> = { ...raw, journal: undefined, journalApplied: false };
-  const base = decryptSecrets(raw.state, crypter, storage.snapshotWhere);
+  const base = decryptStored(raw, crypter, storage.snapshotWhere);
   const journal = await storage.createJournal(raw.generation);
   return new FileStateWriter({
     base,

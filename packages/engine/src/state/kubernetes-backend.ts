@@ -39,7 +39,7 @@ import { decodeHistoryEntry, encodeHistoryEntry, expiredHistoryNames, historyNam
 import type { JournalHeader } from "./model.js";
 import { inDependencyOrder } from "./model.js";
 import { nextGeneration, readConsistently, replay, type RawState as StoredState } from "./replay.js";
-import { decryptSecrets, encryptSecrets, secretsProviderOf, withProvider } from "./secret-codec.js";
+import { decryptStored, encryptSecrets, secretsProviderOf, withProvider } from "./secret-codec.js";
 import { assertStackEmpty, stackExistsError, stackNotFoundError } from "./stack-errors.js";
 import { assertValidStackName } from "./stack-name.js";
 import type { Backend, Crypter, HistoryEntry, Lock, LockInfo, LockStatus, Snapshot, StackSummary, StateWriter } from "./types.js";
@@ -443,7 +443,7 @@ class KubernetesBackend implements Backend {
 
   async read(stack: string, crypter: Crypter): Promise<Snapshot> {
     const raw = await this.load(stack, crypter);
-    return decryptSecrets(raw.state, crypter, this.where(this.base(stack)));
+    return decryptStored(raw, crypter, this.where(this.base(stack)));
   }
 
   async open(stack: string, crypter: Crypter): Promise<StateWriter> {
