@@ -4,12 +4,15 @@
  * of range, containers without a name or image, each through client-side `kubectl apply` (create
  * with fieldValidation=Strict) and `kubectl apply --server-side`; `kubectl explain` of built-in
  * kinds; the CEL rules (`x-kubernetes-validations`) of Flux's HelmRelease CRD; a GitRepository
- * without `secretRef` on the local git host, which requires credentials. The observations are
+ * without `secretRef` on the local git host, which requires credentials; a list and a get asked
+ * for metadata only (PartialObjectMetadataList / PartialObjectMetadata, what the kubernetes://
+ * state backend asks for the history). The observations are
  * kubectl's own output and Flux's condition, so the two targets must say the same.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
+import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import { it } from "node:test";
 import { parseAllDocuments, stringify } from "yaml";
@@ -73,6 +76,41 @@ scenario("kubernetes-validation", { program: "kubernetes-validation" }, (run) =>
   it("creates the namespace the requests write into", async () => {
     const r = await run.up();
     assert.equal(r.code, 0, run.explain(r));
+  });
+
+  it("answers metadata-only asks (PartialObjectMetadataList, PartialObjectMetadata) as the kubernetes:// backend's history listing sends them", async () => {
+    const created = await kubectl(["create", "secret", "generic", "meta-only", "-n", "kv", "--from-literal=key=value"]);
+    assert.equal(created.code, 0, created.stderr);
+    const config = parseAllDocuments(await readFile(join(run.project.dir, ".iac", "local", "kubeconfig"), "utf8"))[0]!.toJS() as {
+      clusters: { cluster: { server: string; "certificate-authority-data"?: string; "certificate-authority"?: string } }[];
+      users: { user: { token?: string } }[];
+    };
+    const cluster = config.clusters[0]!.cluster;
+    const ca = cluster["certificate-authority-data"] ? Buffer.from(cluster["certificate-authority-data"], "base64") : await readFile(cluster["certificate-authority"]!);
+    const get = (path: string, accept: string) => new Promise<{ kind: string; items?: unknown[] } & Record<string, unknown>>((resolve, reject) => {
+      const req = httpsRequest(new URL(path, cluster.server), { ca, headers: { accept, authorization: `Bearer ${config.users[0]!.user.token}` } }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (body += c));
+        // A refusal is observed as its status and message (the Status object's).
+        res.on("end", () => resolve((res.statusCode === 200 ? JSON.parse(body) : { kind: `refused ${res.statusCode}`, message: (JSON.parse(body) as { message?: string }).message }) as never));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    const LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
+    const ONE = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
+    const shape = (x: { kind: string; apiVersion?: unknown; items?: unknown[] } & Record<string, unknown>) => x.kind.startsWith("refused") ? { kind: x.kind, message: x["message"] } : ({
+      kind: x.kind,
+      apiVersion: x.apiVersion,
+      data: "data" in x,
+      ...(x.items ? { items: (x.items as Record<string, unknown>[]).map((i) => `${String(i["kind"] ?? "(no kind)")} ${String((i["metadata"] as { name: string }).name)}${"data" in i ? " with data" : ""}`) } : {}),
+    });
+    o["metadataOnly.list"] = shape(await get("/api/v1/namespaces/kv/secrets?fieldSelector=metadata.name%3Dmeta-only", LIST));
+    o["metadataOnly.get"] = shape(await get("/api/v1/namespaces/kv/secrets/meta-only", ONE));
+    o["metadataOnly.listAskedAsOne"] = shape(await get("/api/v1/namespaces/kv/secrets?fieldSelector=metadata.name%3Dmeta-only", ONE));
+    o["metadataOnly.getAskedAsList"] = shape(await get("/api/v1/namespaces/kv/secrets/meta-only", LIST));
+    assert.deepEqual(o["metadataOnly.list"], { kind: "PartialObjectMetadataList", apiVersion: "meta.k8s.io/v1", data: false, items: ["PartialObjectMetadata meta-only"] });
   });
 
   it("built-in objects with wrong types, unknown enum values, bad ports, names and images are refused as the apiserver refuses them", async () => {

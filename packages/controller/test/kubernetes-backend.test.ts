@@ -125,6 +125,76 @@ describe("the kubernetes:// backend", () => {
     assert.deepEqual((await secretsOf("history")).filter((s) => s.metadata.name.startsWith("hist-")), [], "removed with the stack");
   });
 
+  test("numbering, expiry and the newest entry read the history's metadata, not every entry's data; entries written without annotations (an older iac) still count", async () => {
+    // Bytes from the API server to the backend, through a TCP proxy.
+    let down = 0;
+    const target = new URL(cloud.endpoints.kubernetes);
+    const sockets = new Set<Socket>();
+    const proxy = createNetServer((client) => {
+      const upstream = connect(Number(target.port), target.hostname);
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on("error", () => undefined);
+      }
+      upstream.on("data", (d: Buffer) => (down += d.length));
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    try {
+      const kubeconfig = join(dir, "counted-kubeconfig");
+      await writeFile(kubeconfig, (await readFile(cloud.endpoints.kubeconfig, "utf8")).replace(target.origin, `https://127.0.0.1:${(proxy.address() as AddressInfo).port}`));
+      const counted = await openKubernetesBackend("kubernetes://default/meta", { project: "big", env: { IAC_KUBECONFIG: kubeconfig }, historyRetention: 6 });
+      await counted.createStack("dev");
+      const entry = (i: number, extra: Partial<HistoryEntry> = {}): HistoryEntry => ({
+        version: 1, operation: "up", startTime: new Date(Date.UTC(2026, 0, 2, 0, i)).toISOString(), endTime: new Date(Date.UTC(2026, 0, 2, 0, i, 30)).toISOString(),
+        durationMs: 30_000, result: "succeeded", counts: { create: i }, failed: 0, command: "iac up --yes", iacVersion: "0.1.0", host: "h", ...extra,
+      });
+      // An entry as an iac before the annotations wrote it: name, seq and parts only in its data.
+      const old = { name: "2026-01-02T00-00-30-000Z-000001.json", seq: "1", part: "0", parts: "1" };
+      const b64 = (t: string) => Buffer.from(t).toString("base64");
+      const { gzipSync } = await import("node:zlib");
+      await kube.call("POST", "/api/v1/namespaces/default/secrets", {
+        apiVersion: "v1", kind: "Secret", type: "iac.dev/state",
+        metadata: { name: "meta-big-dev-h1", labels: { "iac.dev/state": "meta", "iac.dev/project": "big", "iac.dev/stack": "dev", "iac.dev/role": "history" } },
+        data: { ...Object.fromEntries(Object.entries(old).map(([k, v]) => [k, b64(v)])), entry: gzipSync(JSON.stringify(entry(0))).toString("base64") },
+      });
+      // Entries of ~150 KB each (incompressible diagnostics): the history holds ~600 KB.
+      const big = () => ({ diagnostics: Array.from({ length: 40 }, () => ({ severity: "warning" as const, time: "2026-01-02T00:00:00.000Z", message: randomBytes(3000).toString("base64") })) });
+      for (let i = 1; i <= 4; i++) await counted.appendHistory!("dev", entry(i, big()));
+      const history = (await secretsOf("history")).filter((s) => s.metadata.name.startsWith("meta-"));
+      assert.deepEqual(history.map((s) => s.metadata.name).sort(), ["meta-big-dev-h1", "meta-big-dev-h2", "meta-big-dev-h3", "meta-big-dev-h4", "meta-big-dev-h5"], "numbered after the old entry");
+      const annotated = (await kube.call<{ metadata: { annotations?: Record<string, string> } }>("GET", "/api/v1/namespaces/default/secrets/meta-big-dev-h5")).metadata.annotations ?? {};
+      assert.deepEqual([annotated["iac.dev/history-part"], annotated["iac.dev/history-parts"]], ["0", "1"]);
+      assert.match(annotated["iac.dev/history-entry"]!, /-000005\.json$/);
+      const stored = history.reduce((n, s) => n + (s.data["entry"]?.length ?? 0), 0);
+      assert.ok(stored > 400_000, `the history holds ${stored} bytes`);
+
+      // The old entry has no annotations: this append lists the data once (as before) and counts it.
+      await counted.appendHistory!("dev", entry(5));
+      // Expire the old entry: retention 6, two more small appends.
+      await counted.appendHistory!("dev", entry(6));
+      await counted.appendHistory!("dev", entry(7));
+      const names = (await secretsOf("history")).filter((s) => s.metadata.name.startsWith("meta-")).map((s) => s.metadata.name).sort();
+      assert.ok(!names.includes("meta-big-dev-h1"), `the old entry expired first: ${names.join(", ")}`);
+      assert.equal(names.length, 6);
+
+      down = 0;
+      await counted.appendHistory!("dev", entry(8));
+      assert.ok(down < 60_000, `an append downloaded ${down} bytes of a ${stored}-byte history (metadata only)`);
+      down = 0;
+      const [newest] = await counted.listHistory!("dev", { limit: 1 });
+      assert.equal(newest!.counts["create"], 8);
+      assert.ok(down < 60_000, `the newest entry took ${down} bytes (its own Secret and the metadata)`);
+      const all = await counted.listHistory!("dev", {});
+      assert.deepEqual(all.map((e) => e.counts["create"]), [8, 7, 6, 5, 4, 3]);
+      assert.equal(all[4]!.diagnostics?.length, 40, "a large entry read back whole");
+      await counted.removeStack("dev", { force: true });
+    } finally {
+      proxy.close();
+      for (const s of sockets) s.destroy();
+    }
+  });
+
   test("the lock is renewed while held; a lock broken by hand is lost (the run stops); another host's lock is gone once not renewed", async () => {
     const quick = await openKubernetesBackend("kubernetes://default/renew", { project: "big", env: { IAC_KUBECONFIG: cloud.endpoints.kubeconfig }, lockRenewMs: 50, lockExpiryMs: 2000 });
     await quick.createStack("dev");

@@ -159,3 +159,45 @@ describe("Table responses for kubectl get", () => {
     assert.deepEqual(v2.columns, ["Name", "Age"]);
   });
 });
+
+describe("metadata-only responses (PartialObjectMetadata)", () => {
+  let kube: KubeCloud;
+  let store: KubeService["store"];
+  const LIST_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
+  const ONE_ACCEPT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
+
+  before(async () => {
+    kube = await startKubeCloud();
+    store = kube.cloud.service<KubeService>("kubernetes")!.store;
+    store.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "m" } });
+    for (const name of ["a", "b"]) store.create({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace: "m", labels: { app: name }, annotations: { note: name } }, data: { key: Buffer.from("value").toString("base64") } });
+  });
+  after(async () => {
+    await kube.close();
+  });
+
+  it("answers a list asked as PartialObjectMetadataList with each object's metadata and no data, selectors applied", async () => {
+    const res = await raw(kube.cloud, { path: "/api/v1/namespaces/m/secrets?labelSelector=app%3Da", headers: { accept: LIST_ACCEPT } });
+    assert.equal(res.status, 200, res.body);
+    const list = JSON.parse(res.body) as { kind: string; apiVersion: string; metadata: { resourceVersion: string }; items: { kind: string; apiVersion: string; metadata: { name: string; annotations: Record<string, string> }; data?: unknown }[] };
+    assert.equal(list.kind, "PartialObjectMetadataList");
+    assert.equal(list.apiVersion, "meta.k8s.io/v1");
+    assert.match(list.metadata.resourceVersion, /^\d+$/);
+    assert.deepEqual(list.items.map((i) => [i.kind, i.apiVersion, i.metadata.name, i.metadata.annotations["note"], "data" in i]), [["PartialObjectMetadata", "meta.k8s.io/v1", "a", "a", false]]);
+  });
+
+  it("answers one object asked as PartialObjectMetadata with its metadata; the other form is refused with 406, as the apiserver does, even with application/json after it", async () => {
+    const one = await raw(kube.cloud, { path: "/api/v1/namespaces/m/secrets/b", headers: { accept: ONE_ACCEPT } });
+    const meta = JSON.parse(one.body) as { kind: string; metadata: { name: string }; data?: unknown };
+    assert.deepEqual([meta.kind, meta.metadata.name, "data" in meta], ["PartialObjectMetadata", "b", false]);
+    const listAsOne = await raw(kube.cloud, { path: "/api/v1/namespaces/m/secrets", headers: { accept: ONE_ACCEPT } });
+    assert.equal(listAsOne.status, 406);
+    assert.equal((JSON.parse(listAsOne.body) as { message: string }).message, "you requested PartialObjectMetadata, but the requested object is a list (*core.SecretList)");
+    const oneAsList = await raw(kube.cloud, { path: "/api/v1/namespaces/m/secrets/b", headers: { accept: LIST_ACCEPT } });
+    assert.equal(oneAsList.status, 406);
+    assert.equal((JSON.parse(oneAsList.body) as { message: string }).message, "you requested PartialObjectMetadataList, but the requested object is not a list (*core.Secret)");
+    // Plain JSON first: the full objects.
+    const plain = JSON.parse((await raw(kube.cloud, { path: "/api/v1/namespaces/m/secrets", headers: { accept: `application/json,${LIST_ACCEPT}` } })).body) as { kind: string };
+    assert.equal(plain.kind, "SecretList");
+  });
+});

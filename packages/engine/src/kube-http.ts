@@ -33,12 +33,13 @@ export class KubeHttpError extends EngineError {
 }
 
 /**
- * `method path` with `body` as JSON; the parsed answer (`{}` when empty).
+ * `method path` with `body` as JSON; the parsed answer (`{}` when empty). `accept` asks for another
+ * JSON form of the answer (e.g. a PartialObjectMetadataList: the objects' metadata only).
  * @throws KubeHttpError
  */
-export async function kubeRequest<T>(endpoint: KubeEndpoint, method: string, path: string, body?: unknown, contentType: KubeContentType = "application/json"): Promise<T> {
+export async function kubeRequest<T>(endpoint: KubeEndpoint, method: string, path: string, body?: unknown, contentType: KubeContentType = "application/json", accept = "application/json"): Promise<T> {
   const url = new URL(endpoint.server + path);
-  const options: RequestOptions & { headers: Record<string, string> } = { method, headers: { accept: "application/json" } };
+  const options: RequestOptions & { headers: Record<string, string> } = { method, headers: { accept } };
   await endpoint.prepare(options);
   const text = body === undefined ? undefined : JSON.stringify(body);
   if (text !== undefined) {

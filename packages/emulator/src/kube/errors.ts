@@ -173,6 +173,16 @@ export function unsupportedMediaType(contentType: string, accepted: readonly str
   );
 }
 
+/**
+ * A metadata-only form that does not fit the request (a list asked as PartialObjectMetadata, one
+ * object as PartialObjectMetadataList), as the apiserver words it; `goType` is the object's
+ * internal type (`core.SecretList`, `apps.Deployment`, `unstructured.Unstructured`).
+ */
+export function notAcceptableForm(asked: "PartialObjectMetadataList" | "PartialObjectMetadata", goType: string): KubeApiError {
+  const what = asked === "PartialObjectMetadata" ? "is a list" : "is not a list";
+  return new KubeApiError(406, "NotAcceptable", `you requested ${asked}, but the requested object ${what} (*${goType})`);
+}
+
 export function unauthorized(): KubeApiError {
   return new KubeApiError(401, "Unauthorized", "Unauthorized");
 }

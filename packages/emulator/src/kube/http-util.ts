@@ -36,6 +36,22 @@ export function wantsTable(accept: string | undefined): boolean {
   return (accept ?? "").split(",").some((part) => /;\s*as=Table/.test(part) && /g=meta\.k8s\.io/.test(part));
 }
 
+/**
+ * The metadata-only form an Accept header asks for, when that is its first form the server knows:
+ * `as=PartialObjectMetadataList` (for a list) or `as=PartialObjectMetadata` (one object), group
+ * meta.k8s.io, as client-go's metadata client and `kubectl get -o name` send them. Like the
+ * apiserver, the first known media type decides (a later `application/json` is no fallback: the
+ * wrong form for the request is refused with 406, see {@link notAcceptableForm}).
+ */
+export function metadataOnlyForm(accept: string | undefined): "PartialObjectMetadataList" | "PartialObjectMetadata" | undefined {
+  for (const part of (accept ?? "").split(",")) {
+    const m = /;\s*as=(PartialObjectMetadataList|PartialObjectMetadata)\s*(?:;|$)/.exec(part);
+    if (m && /g=meta\.k8s\.io/.test(part)) return m[1] as "PartialObjectMetadataList" | "PartialObjectMetadata";
+    if (/^\s*(application\/json|application\/\*|\*\/\*)\s*(;|$)/.test(part) && !/;\s*as=/.test(part)) return undefined;
+  }
+  return undefined;
+}
+
 /** Whether an Accept header prefers the aggregated discovery document (apidiscovery.k8s.io/v2). */
 export function wantsAggregatedDiscovery(accept: string | undefined): boolean {
   return (accept ?? "").split(",").some((part) => /as=APIGroupDiscoveryList/.test(part) && /g=apidiscovery\.k8s\.io/.test(part) && /v=v2(;|$|\s)/.test(part + ";"));

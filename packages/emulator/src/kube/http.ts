@@ -14,8 +14,8 @@ import {
   apiVersions,
   SERVER_VERSION,
 } from "./discovery.js";
-import { badRequest, invalid, KubeApiError, methodNotAllowed, pathNotFound, successStatus, unauthorized, unsupportedMediaType } from "./errors.js";
-import { mediaType, parseJson, readBody, readRawBody, sendError, sendJson, wantsAggregatedDiscovery, wantsTable } from "./http-util.js";
+import { badRequest, invalid, KubeApiError, methodNotAllowed, notAcceptableForm, pathNotFound, successStatus, unauthorized, unsupportedMediaType } from "./errors.js";
+import { mediaType, parseJson, readBody, readRawBody, sendError, sendJson, metadataOnlyForm, wantsAggregatedDiscovery, wantsTable } from "./http-util.js";
 import { decodeProtobufObject, PROTOBUF } from "./protobuf.js";
 import { selfSubjectAccessReview } from "./access-review.js";
 import { serveScale } from "./scale.js";
@@ -23,7 +23,7 @@ import { groupVersionDocument, openApiIndex } from "./openapi.js";
 import { parseSelector } from "./selectors.js";
 import type { FieldValidation, PatchType, PropagationPolicy, StoreCore, Target } from "./store.js";
 import { toTable } from "./table.js";
-import { apiVersionOf, isPlainObject, type KubeObject } from "./types.js";
+import { apiVersionOf, isPlainObject, type KubeObject, type ResourceType } from "./types.js";
 import { serveWatch } from "./watch.js";
 
 export interface HttpContext {
@@ -266,6 +266,11 @@ async function serveResource(ctx: HttpContext, req: IncomingMessage, res: Server
         const table = toTable({ registry: store.registry, type: t.type, version: t.version, objects: page.items, resourceVersion: rv }) as Record<string, unknown>;
         return sendJson(res, 200, { ...table, metadata: listMeta });
       }
+      const metadataOnly = metadataOnlyForm(accept);
+      if (metadataOnly === "PartialObjectMetadata") throw notAcceptableForm(metadataOnly, goTypeOf(t.type, true));
+      if (metadataOnly === "PartialObjectMetadataList") {
+        return sendJson(res, 200, { kind: "PartialObjectMetadataList", apiVersion: "meta.k8s.io/v1", metadata: listMeta, items: page.items.map(partialMetadata) });
+      }
       return sendJson(res, 200, { kind: t.type.listKind, apiVersion: apiVersionOf(t.type.group, t.version), metadata: listMeta, items: page.items });
     }
     if (method === "POST") {
@@ -306,6 +311,9 @@ async function serveResource(ctx: HttpContext, req: IncomingMessage, res: Server
       if (q.get("watch") === "true") throw methodNotAllowed("watch a single object with a list request and fieldSelector=metadata.name=<name>");
       const obj = store.get(t, rp.namespace, name);
       if (wantsTable(accept)) return sendJson(res, 200, toTable({ registry: store.registry, type: t.type, version: t.version, objects: [obj], resourceVersion: obj.metadata.resourceVersion ?? "" }));
+      const metadataOnly = metadataOnlyForm(accept);
+      if (metadataOnly === "PartialObjectMetadataList") throw notAcceptableForm(metadataOnly, goTypeOf(t.type, false));
+      if (metadataOnly === "PartialObjectMetadata") return sendJson(res, 200, partialMetadata(obj));
       return sendJson(res, 200, obj);
     }
     case "PUT": {
@@ -381,4 +389,16 @@ async function serveResource(ctx: HttpContext, req: IncomingMessage, res: Server
     default:
       throw methodNotAllowed();
   }
+}
+
+/** An object as `meta.k8s.io/v1` PartialObjectMetadata: its metadata only. */
+function partialMetadata(o: KubeObject): { kind: string; apiVersion: string; metadata: KubeObject["metadata"] } {
+  return { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: o.metadata };
+}
+
+/** The apiserver's internal Go type of a kind (named in a 406): `core.Secret`, `apps.DeploymentList`; custom resources are unstructured. */
+function goTypeOf(type: ResourceType, list: boolean): string {
+  if (type.crd !== undefined) return list ? "unstructured.UnstructuredList" : "unstructured.Unstructured";
+  const pkg = type.group === "" ? "core" : type.group.split(".")[0]!;
+  return `${pkg}.${list ? type.listKind : type.kind}`;
 }

@@ -35,7 +35,7 @@ import { StackLockedError, StateError } from "./errors.js";
 import { pidAlive } from "./file-mutex.js";
 import { openStateWriter } from "./file-writer.js";
 import { GroupCommit } from "./group-commit.js";
-import { decodeHistoryEntry, encodeHistoryEntry, expiredHistoryNames, historyName, HISTORY_RETENTION, newestHistoryNames, sortHistoryNames } from "./history.js";
+import { decodeHistoryEntry, encodeHistoryEntry, expiredHistoryNames, historyName, HISTORY_RETENTION, historySeq, newestHistoryNames, sortHistoryNames } from "./history.js";
 import type { JournalHeader } from "./model.js";
 import { inDependencyOrder } from "./model.js";
 import { nextGeneration, readConsistently, replay, type RawState as StoredState } from "./replay.js";
@@ -54,8 +54,28 @@ interface Access {
 }
 
 interface SecretObject {
-  metadata: { name: string; resourceVersion?: string; uid?: string; labels?: Record<string, string> };
+  metadata: { name: string; resourceVersion?: string; uid?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   data?: Record<string, string>;
+}
+
+/**
+ * A list answered with the objects' metadata only (the API server's PartialObjectMetadataList, as
+ * `kubectl get -o name` and client-go's metadata informers ask), or else as a plain list.
+ */
+const METADATA_ONLY = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
+
+/** Where a history Secret says which entry it holds a part of (also in its data, as written before these annotations). */
+const HISTORY_ENTRY = "iac.dev/history-entry";
+const HISTORY_PART = "iac.dev/history-part";
+const HISTORY_PARTS = "iac.dev/history-parts";
+
+/** One history Secret: part `part` of `parts` of the entry named `entry`; `data` when it was read. */
+interface HistoryPart {
+  readonly secret: string;
+  readonly entry: string;
+  readonly part: number;
+  readonly parts: number;
+  readonly data?: Record<string, string>;
 }
 
 /** How often a held lock is renewed, and after how long without a renewal it counts as gone. */
@@ -128,6 +148,32 @@ export function openKubernetesBackend(url: string, options: KubernetesBackendOpt
   return new KubernetesBackend({ ...options, url, namespace, prefix, access: kubeAccessFromEnv(options.env ?? process.env) });
 }
 
+/**
+ * A history Secret as a part of an entry: its annotations name the entry, else (written before
+ * them, or listed with the data) its data does; undefined when neither does (metadata only of a
+ * Secret written without annotations, or a stray).
+ */
+function historyPartOf(s: SecretObject): HistoryPart | undefined {
+  const a = s.metadata.annotations;
+  const d = s.data;
+  const entry = a?.[HISTORY_ENTRY] ?? unb64(d?.["name"]);
+  const part = Number(a?.[HISTORY_PART] ?? unb64(d?.["part"]) ?? Number.NaN);
+  const parts = Number(a?.[HISTORY_PARTS] ?? unb64(d?.["parts"]) ?? Number.NaN);
+  if (entry === undefined || !Number.isInteger(part) || !Number.isInteger(parts)) return undefined;
+  return { secret: s.metadata.name, entry, part, parts, ...(d !== undefined ? { data: d } : {}) };
+}
+
+/** History parts by entry name (history.ts's `<time>-<seq>.json`). */
+function historyGroups(parts: readonly HistoryPart[]): Map<string, HistoryPart[]> {
+  const groups = new Map<string, HistoryPart[]>();
+  for (const p of parts) {
+    const group = groups.get(p.entry);
+    if (group === undefined) groups.set(p.entry, [p]);
+    else group.push(p);
+  }
+  return groups;
+}
+
 /** A DNS-1123 name from parts: lowercased, other characters to "-", a hash appended when anything had to change. */
 function objectName(...parts: string[]): string {
   const raw = parts.join("-");
@@ -158,9 +204,9 @@ class KubernetesBackend implements Backend {
   // ---- the REST calls ----
 
   /** A call on the namespace's Secrets; a 4xx/5xx is a KubeStatusError, no answer a StateError. */
-  private async call<T>(method: string, path: string, body?: unknown, query = ""): Promise<T> {
+  private async call<T>(method: string, path: string, body?: unknown, query = "", accept?: string): Promise<T> {
     try {
-      return await kubeRequest<T>(this.#endpoint, method, `/api/v1/namespaces/${this.o.namespace}/secrets${path}${query}`, body);
+      return await kubeRequest<T>(this.#endpoint, method, `/api/v1/namespaces/${this.o.namespace}/secrets${path}${query}`, body, "application/json", accept);
     } catch (e) {
       if (e instanceof KubeHttpError && e.status === 0) throw new StateError("StateBackend", `The Kubernetes API at ${this.o.access.server} did not answer (${method} secrets${path}): ${e.detail}. Check the cluster and KUBECONFIG.`, { cause: e });
       if (e instanceof KubeHttpError) throw new KubeStatusError(e.status, `${method} secrets${path} in namespace ${this.o.namespace}: ${e.status} ${e.detail}`);
@@ -177,21 +223,22 @@ class KubernetesBackend implements Backend {
     }
   }
 
-  private async list(selector: Record<string, string>): Promise<SecretObject[]> {
+  /** The Secrets with these labels; with `metadataOnly`, their metadata (data only from a server that ignores the ask). */
+  private async list(selector: Record<string, string>, o: { readonly metadataOnly?: boolean } = {}): Promise<SecretObject[]> {
     const q = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(",");
     try {
-      return (await this.call<{ items?: SecretObject[] }>("GET", "", undefined, `?labelSelector=${encodeURIComponent(q)}`)).items ?? [];
+      return (await this.call<{ items?: SecretObject[] }>("GET", "", undefined, `?labelSelector=${encodeURIComponent(q)}`, o.metadataOnly ? METADATA_ONLY : undefined)).items ?? [];
     } catch (e) {
       throw this.failed("list", "the state Secrets", e);
     }
   }
 
-  private secret(name: string, role: string, stack: string, data: Record<string, string | Buffer>, resourceVersion?: string): unknown {
+  private secret(name: string, role: string, stack: string, data: Record<string, string | Buffer>, resourceVersion?: string, annotations?: Record<string, string>): unknown {
     return {
       apiVersion: "v1",
       kind: "Secret",
       type: "iac.dev/state",
-      metadata: { name, namespace: this.o.namespace, ...(resourceVersion ? { resourceVersion } : {}), labels: { "iac.dev/state": this.o.prefix, "iac.dev/project": labelValue(this.o.project), "iac.dev/stack": labelValue(stack), "iac.dev/role": role } },
+      metadata: { name, namespace: this.o.namespace, ...(resourceVersion ? { resourceVersion } : {}), labels: { "iac.dev/state": this.o.prefix, "iac.dev/project": labelValue(this.o.project), "iac.dev/stack": labelValue(stack), "iac.dev/role": role }, ...(annotations ? { annotations } : {}) },
       data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, typeof v === "string" ? b64(v) : v.toString("base64")])),
     };
   }
@@ -376,47 +423,63 @@ class KubernetesBackend implements Backend {
    * One entry as Secrets `<base>-h<seq>` (+ `-<part>`): the entry gzipped, in parts of at most
    * {@link SHARD_BYTES}; the first part is created exclusively (409: another process took the
    * number, take the next), the others after it, and an entry counts only once all its parts are
-   * there. Then the oldest entries beyond the retention are deleted.
+   * there. Then the oldest entries beyond the retention are deleted. The Secrets' annotations name
+   * the entry and the part, so that numbering and expiry read the history's metadata only (an
+   * `up` of a stack with 1,000 entries does not download them all).
    */
   async appendHistory(stack: string, entry: HistoryEntry): Promise<void> {
     const base = this.base(stack);
     const bytes = gzipSync(encodeHistoryEntry(entry));
     const parts: Buffer[] = [];
     for (let at = 0; at < bytes.length || parts.length === 0; at += SHARD_BYTES) parts.push(bytes.subarray(at, at + SHARD_BYTES));
-    let seq = Math.max(0, ...(await this.historySecrets(stack)).map((s) => Number(unb64(s.data?.["seq"]) ?? 0))) + 1;
+    let seq = Math.max(0, ...(await this.historyParts(stack)).map((p) => historySeq(p.entry) ?? 0)) + 1;
     for (let attempt = 1; ; attempt++, seq++) {
       const name = historyName(entry.endTime, seq);
       const data = (i: number) => ({ name, seq: String(seq), part: String(i), parts: String(parts.length), entry: parts[i]! });
+      const annotations = (i: number) => ({ [HISTORY_ENTRY]: name, [HISTORY_PART]: String(i), [HISTORY_PARTS]: String(parts.length) });
       try {
-        await this.call("POST", "", this.secret(`${base}-h${seq}`, "history", stack, data(0)));
+        await this.call("POST", "", this.secret(`${base}-h${seq}`, "history", stack, data(0), undefined, annotations(0)));
       } catch (e) {
         if (e instanceof KubeStatusError && e.status === 409 && attempt < 20) continue;
         throw this.failed("record the update in the history", `${base}-h${seq}`, e);
       }
       for (let i = 1; i < parts.length; i++) {
-        await this.call("POST", "", this.secret(`${base}-h${seq}-${i}`, "history", stack, data(i))).catch((e: unknown) => {
+        await this.call("POST", "", this.secret(`${base}-h${seq}-${i}`, "history", stack, data(i), undefined, annotations(i))).catch((e: unknown) => {
           throw this.failed("record the update in the history", `${base}-h${seq}-${i}`, e);
         });
       }
       break;
     }
-    const groups = this.historyGroups(await this.historySecrets(stack));
+    const groups = historyGroups(await this.historyParts(stack));
     for (const expired of expiredHistoryNames(sortHistoryNames([...groups.keys()]), this.o.historyRetention ?? HISTORY_RETENTION)) {
-      for (const s of groups.get(expired)!) await this.remove(s.metadata.name);
+      for (const p of groups.get(expired)!) await this.remove(p.secret);
     }
   }
 
+  /**
+   * The newest entries first. With a `limit` (the newest update, as the CLI's stack check and the
+   * console ask), the history's metadata is listed and only the chosen entries' Secrets are read;
+   * the whole history is one list with the data.
+   */
   async listHistory(stack: string, options: { readonly limit?: number }): Promise<HistoryEntry[]> {
-    const groups = this.historyGroups(await this.historySecrets(stack));
-    const complete = [...groups.entries()].filter(([, parts]) => parts.length === Number(unb64(parts[0]!.data?.["parts"]) ?? 0)).map(([name]) => name);
+    const groups = historyGroups(await this.historyParts(stack, { withData: options.limit === undefined }));
+    const complete = [...groups.entries()].filter(([, parts]) => parts.length === parts[0]!.parts).map(([name]) => name);
     const entries: HistoryEntry[] = [];
     for (const name of newestHistoryNames(sortHistoryNames(complete), options.limit)) {
-      const parts = groups.get(name)!.sort((a, b) => Number(unb64(a.data?.["part"])) - Number(unb64(b.data?.["part"])));
+      const parts = [...groups.get(name)!].sort((a, b) => a.part - b.part);
       let text: string | undefined;
       try {
-        text = gunzipSync(Buffer.concat(parts.map((p) => Buffer.from(p.data?.["entry"] ?? "", "base64")))).toString("utf8");
-      } catch {
-        text = undefined; // damaged: skipped, as a history file that does not parse
+        const chunks: Buffer[] = [];
+        for (const p of parts) {
+          const data = p.data ?? (await this.get(p.secret))?.data;
+          // Deleted since the listing (expired by another run): the entry is skipped.
+          if (data === undefined) throw new Error(`${p.secret} is gone`);
+          chunks.push(Buffer.from(data["entry"] ?? "", "base64"));
+        }
+        text = gunzipSync(Buffer.concat(chunks)).toString("utf8");
+      } catch (e) {
+        if (e instanceof StateError) throw e;
+        text = undefined; // damaged or gone: skipped, as a history file that does not parse
       }
       const entry = text === undefined ? undefined : decodeHistoryEntry(text);
       if (entry) entries.push(entry);
@@ -424,19 +487,18 @@ class KubernetesBackend implements Backend {
     return entries;
   }
 
-  private historySecrets(stack: string): Promise<SecretObject[]> {
-    return this.list({ "iac.dev/state": this.o.prefix, "iac.dev/project": labelValue(this.o.project), "iac.dev/stack": labelValue(stack), "iac.dev/role": "history" });
-  }
-
-  /** The history Secrets by entry name (history.ts's `<time>-<seq>.json`). */
-  private historyGroups(secrets: readonly SecretObject[]): Map<string, SecretObject[]> {
-    const groups = new Map<string, SecretObject[]>();
-    for (const s of secrets) {
-      const name = unb64(s.data?.["name"]);
-      if (name === undefined) continue;
-      groups.set(name, [...(groups.get(name) ?? []), s]);
+  /**
+   * The stack's history Secrets as parts of entries: from their metadata (annotations), unless
+   * `withData` or some were written without the annotations (by an older iac: then one list with
+   * the data, where their data names the entry).
+   */
+  private async historyParts(stack: string, o: { readonly withData?: boolean } = {}): Promise<HistoryPart[]> {
+    const selector = { "iac.dev/state": this.o.prefix, "iac.dev/project": labelValue(this.o.project), "iac.dev/stack": labelValue(stack), "iac.dev/role": "history" };
+    if (o.withData !== true) {
+      const parts = (await this.list(selector, { metadataOnly: true })).map(historyPartOf);
+      if (parts.every((p) => p !== undefined)) return parts as HistoryPart[];
     }
-    return groups;
+    return (await this.list(selector)).map(historyPartOf).filter((p): p is HistoryPart => p !== undefined);
   }
 
   // ---- state ----
