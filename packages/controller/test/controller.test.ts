@@ -49,7 +49,8 @@ const path = (name?: string) => objectPath({ apiVersion: "iac.dev/v1alpha1", plu
 const get = (name: string) => kube.get<StackObject>(path(name));
 const cond = (s: StackObject | undefined, type = "Ready") => s?.status?.conditions?.find((c) => c.type === type);
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+/** Polls `check` until it gives a value; the timeout only guards against a hang (a loaded 2-core CI machine runs 2 test files at once). */
+async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await check().catch(() => undefined);
@@ -217,7 +218,7 @@ describe("the controller", () => {
       });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const other = new Controller({ kube, namespace: "events", workDir: join(dir, "controller-events"), eventsAddr: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, log: () => undefined });
+    const other = new Controller({ kube, namespace: "events", workDir: join(dir, "controller-events"), eventsAddr: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, log: (l) => logs.push(`[events controller] ${l}`) });
     try {
       await kube.call("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "events" } });
       for (const name of ["git", "state"]) {
