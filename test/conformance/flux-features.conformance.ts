@@ -154,7 +154,10 @@ scenario("flux-features", {
     o["phase2.controllers"] = await controllers(run.stack);
     const crds = await run.stack.client.list("apiextensions.k8s.io/v1", "CustomResourceDefinition", {});
     o["phase2.fluxCrds"] = crds.map((c) => c.metadata.name ?? "").filter((n) => n.endsWith(".toolkit.fluxcd.io")).sort();
-    o["phase2.sync"] = readyOf(await getFlux(run.stack, "Kustomization", "flux-system"));
+    // The upgraded Deployments roll their pods: the new kustomize-controller reconciles the sync
+    // Kustomization again as it starts (Ready is Unknown meanwhile), so it is read once settled.
+    const syncReady = async () => readyOf(await getFlux(run.stack, "Kustomization", "flux-system"));
+    o["phase2.sync"] = await waitUntil("the sync Kustomization Ready after the upgrade", async () => ((await syncReady()) === "True/ReconciliationSucceeded" ? "True/ReconciliationSucceeded" : undefined), run.timeout(60_000)).catch(syncReady);
     if (run.real) {
       assert.deepEqual(o["phase2.controllers"], ["helm-controller: True", "kustomize-controller: True", "notification-controller: True", "source-controller: True"]);
       assert.ok((o["phase2.fluxCrds"] as string[]).includes("helmreleases.helm.toolkit.fluxcd.io"));
