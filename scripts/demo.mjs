@@ -6,7 +6,7 @@
 // checkout's), with iac's config directory (the stack's key file) inside that copy: it leaves no
 // file in the checkout and none in the user's ~/.config.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdirSync, readlinkSync, symlinkSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,7 +25,28 @@ if (!existsSync(new URL("../node_modules/tsx", import.meta.url))) {
 
 mkdirSync(demo, { recursive: true });
 for (const file of ["index.ts", "iac.yaml", "package.json"]) cpSync(join(example, file), join(demo, file));
-if (!existsSync(join(demo, "node_modules"))) symlinkSync(join(root, "node_modules"), join(demo, "node_modules"), "dir");
+linkNodeModules(join(root, "node_modules"), join(demo, "node_modules"));
+
+/**
+ * Points the copy's node_modules at this checkout's. A link left by an earlier demo from another
+ * checkout (moved, deleted, or simply another clone) is replaced: the demo runs this checkout's iac.
+ * A real folder there (someone installed into the copy) is left as it is.
+ */
+function linkNodeModules(target, link) {
+  let current;
+  try {
+    current = lstatSync(link);
+  } catch {
+    current = undefined;
+  }
+  if (current?.isSymbolicLink()) {
+    if (readlinkSync(link) === target) return;
+    unlinkSync(link);
+  } else if (current !== undefined) {
+    return;
+  }
+  symlinkSync(target, link, "dir");
+}
 
 function iacRun(...args) {
   console.log(`\n$ iac ${args.join(" ")}`);
