@@ -40,10 +40,10 @@ export default async function* failureSummary(source) {
   for await (const event of source) {
     if (event.type === "test:pass" && event.data.details?.type !== "suite") ran++;
     if (event.type !== "test:fail") continue;
-    ran++;
     const d = event.data;
     // A suite fails because a test in it did: that test is listed already.
     if (d.details?.type === "suite") continue;
+    ran++;
     const where = d.file ? locate(d.file, d.details?.error) : "";
     failures.push({ name: d.name, where, lines: firstLines(d.details?.error) });
   }
