@@ -104,7 +104,7 @@ export function selectComponents(objects: readonly KubeObject[], options: Compon
   return kept.map((o) => customise(o, { namespace, watchAll, events, version }));
 }
 
-/** A copy of `obj` moved to `namespace`, with the controllers' watch scope set. */
+/** A copy of `obj` moved to `namespace`, with the controllers' watch scope and event address set. */
 function customise(obj: KubeObject, o: { namespace: string; watchAll: boolean; events: boolean; version?: string }): KubeObject {
   const out = structuredClone(obj) as unknown as Record<string, unknown>;
   const md = { ...(out.metadata as Record<string, unknown>) };
